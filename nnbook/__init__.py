@@ -1,0 +1,43 @@
+"""nnbook: neural networks from scratch in NumPy, the library of the course.
+
+``import nnbook as nb`` gives layers, losses, optimizers, ``Sequential``, the
+gradient checker and the initialisers. ``nb.plot`` (matplotlib) is imported on
+first use, so ``import nnbook`` stays fast.
+"""
+
+from importlib import import_module
+
+from . import init
+from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
+from .gradcheck import check_gradients, numerical_gradient, relative_error
+from .layers import Dense, Flatten, Layer
+from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
+from .model import History, Sequential, load_model
+from .optimizers import SGD, Adam, Optimizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # layers
+    "Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
+    # functions
+    "sigmoid", "softmax", "log_softmax",
+    # losses and optimizers
+    "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "Adam",
+    # model
+    "Sequential", "History", "load_model",
+    # gradient checking
+    "numerical_gradient", "check_gradients", "relative_error",
+    # submodules
+    "init", "plot",
+]
+
+_LAZY = {"plot"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        module = import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'nnbook' has no attribute {name!r}")

@@ -1,0 +1,65 @@
+"""Argument checks shared by layers, losses and the model, with messages that
+say what was received, what was expected, and how to fix it."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def positive_int(owner: str, name: str, value, minimum: int = 1) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer ≥ minimum."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(
+            f"{owner}: expected {name} to be an integer ≥ {minimum}, got {value!r}."
+        )
+    return int(value)
+
+
+def float_dtype(owner: str, dtype) -> np.dtype:
+    """Return ``dtype`` as a NumPy floating dtype, or raise."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind != "f":
+        raise ValueError(
+            f"{owner}: expected a floating dtype such as np.float64 or np.float32, got {dtype!r}."
+        )
+    return dt
+
+
+def make_rng(rng) -> np.random.Generator:
+    """``None`` gives a fresh generator; a Generator is used as is."""
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, np.random.Generator):
+        return rng
+    raise ValueError(
+        f"expected rng to be a np.random.Generator or None, got {type(rng).__name__}. "
+        f"Create one with np.random.default_rng(seed)."
+    )
+
+
+def as_float_array(owner: str, what: str, x) -> np.ndarray:
+    """Convert array-like input to a float array (ints become float64)."""
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{owner}: could not turn {what} into an array ({exc}).") from None
+    if arr.dtype.kind not in "fiub":
+        raise ValueError(f"{owner}: expected numbers in {what}, got dtype {arr.dtype}.")
+    if arr.dtype.kind != "f":
+        arr = arr.astype(np.float64)
+    return arr
+
+
+def finite(owner: str, what: str, arr: np.ndarray) -> None:
+    """Raise if ``arr`` holds NaN or ±inf, saying where the first one is."""
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(
+            f"{owner}: {what} contains non-finite values (NaN or inf), the first at index "
+            f"{tuple(int(i) for i in bad)}: {arr[tuple(bad)]}. Clean or impute the data first."
+        )

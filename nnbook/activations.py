@@ -1,0 +1,171 @@
+"""Activation layers (no parameters): ``Sigmoid``, ``Tanh``, ``ReLU`` and
+``Softmax``, plus the plain functions behind them. Chapter 01 introduces the
+sigmoid and its derivative, chapter 03 the activation layer of the notes
+(∂E/∂x = ∂E/∂y ⊙ f'(x)), chapter 09 softmax.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .layers import Layer
+
+__all__ = ["Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
+           "sigmoid", "softmax", "log_softmax"]
+
+
+def _float(x):
+    """``x`` as an array; integers and booleans become float64, floats keep their dtype."""
+    x = np.asarray(x)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+def sigmoid(z):
+    """σ(z) = 1 / (1 + e^(−z)), computed without overflow for any z."""
+    z = _float(z)
+    e = np.exp(-np.abs(z))                      # in (0, 1], never overflows
+    r = 1.0 / (1.0 + e)
+    return np.where(z >= 0, r, e * r)           # e/(1+e) = σ(z) for z < 0
+
+
+def softmax(z, axis: int = -1):
+    """e^(z_i) / Σ_j e^(z_j) along ``axis``, with the max subtracted first so that
+    large inputs such as [1000, 1001] do not overflow (chapter 09)."""
+    z = _float(z)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def log_softmax(z, axis: int = -1):
+    """log softmax(z), computed stably (z − max − log Σ e^(z − max))."""
+    z = _float(z)
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+class Activation(Layer):
+    """An elementwise activation ``y = f(x)``; backward is ``dy ⊙ f'(x)``.
+
+    Shapes: x: any  →  y: the same shape.
+
+    Subclasses define ``function(x)`` and ``derivative(x)`` (the notes' f and f')
+    and may override forward/backward with a faster form that reuses ``y``.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._y = None
+
+    def function(self, x):
+        raise NotImplementedError
+
+    def derivative(self, x):
+        """f'(x), elementwise."""
+        raise NotImplementedError
+
+    def forward(self, x):
+        self._y = self.function(_float(x))
+        return self._y
+
+    def _check(self, dy):
+        if self._y is None:
+            self._before_forward()
+        dy = np.asarray(dy)
+        if dy.shape != self._y.shape:
+            self._bad_dy(dy, self._y.shape)
+        return dy
+
+
+class Sigmoid(Activation):
+    """σ(x) = 1/(1 + e^(−x)); σ'(x) = σ(x)(1 − σ(x)) ≤ 1/4. Chapter 01."""
+
+    def function(self, x):
+        return sigmoid(x)
+
+    def derivative(self, x):
+        s = sigmoid(x)
+        return s * (1.0 - s)
+
+    def backward(self, dy, need_dx: bool = True):
+        dy = self._check(dy)
+        if not need_dx:
+            return None
+        y = self._y
+        return dy * y * (1.0 - y)                 # dy ⊙ σ(x)(1 − σ(x))
+
+
+class Tanh(Activation):
+    """tanh(x); tanh'(x) = 1 − tanh²(x). Chapter 03."""
+
+    def function(self, x):
+        return np.tanh(x)
+
+    def derivative(self, x):
+        t = np.tanh(x)
+        return 1.0 - t * t
+
+    def backward(self, dy, need_dx: bool = True):
+        dy = self._check(dy)
+        if not need_dx:
+            return None
+        y = self._y
+        dx = y * y
+        np.subtract(1.0, dx, out=dx)              # 1 − tanh²(x)
+        dx *= dy
+        return dx
+
+
+class ReLU(Activation):
+    """max(0, x); its derivative is 1 for x > 0 and 0 otherwise (0 at x = 0,
+    as in PyTorch). Chapter 06."""
+
+    def function(self, x):
+        return np.maximum(x, 0)
+
+    def derivative(self, x):
+        x = _float(x)
+        return (x > 0).astype(x.dtype)
+
+    def backward(self, dy, need_dx: bool = True):
+        dy = self._check(dy)
+        if not need_dx:
+            return None
+        return dy * (self._y > 0)
+
+
+class Softmax(Activation):
+    """softmax over the last axis: y_i = e^(x_i) / Σ_j e^(x_j).
+
+    Shapes: x: (m, k)  →  y: (m, k), each row sums to 1.
+
+    Backward applies the Jacobian ∂y_i/∂x_j = y_i (δ_ij − y_j) to dy without
+    building it: dx = y ⊙ (dy − Σ_j dy_j y_j). When a model ends in Softmax and
+    trains with CrossEntropy, it skips this and uses ∂L/∂x = ŷ − y directly.
+    Chapter 09.
+    """
+
+    def function(self, x):
+        if np.ndim(x) < 1:
+            raise ValueError("Softmax(): expected an array with a class axis, got a scalar.")
+        return softmax(x, axis=-1)
+
+    def derivative(self, x):
+        raise ValueError(
+            "Softmax(): softmax is not elementwise, so it has no f'(x) vector. "
+            "Use jacobian(x) for one sample, or backward(dy)."
+        )
+
+    def jacobian(self, x):
+        """The k×k matrix ∂y_i/∂x_j = y_i (δ_ij − y_j) for one sample x of shape (k,)."""
+        y = softmax(np.asarray(x, dtype=float).reshape(-1))
+        return np.diag(y) - np.outer(y, y)
+
+    def backward(self, dy, need_dx: bool = True):
+        dy = self._check(dy)
+        if not need_dx:
+            return None
+        y = self._y
+        dx = dy * y
+        dx -= y * dx.sum(axis=-1, keepdims=True)
+        return dx

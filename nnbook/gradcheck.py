@@ -1,0 +1,88 @@
+"""Gradient checking: central finite differences, the oracle that every
+``backward`` in the course is tested against (chapters 02 and 03).
+
+``check_gradients`` follows the cs231n recipe: it contracts the layer's output
+with a random upstream gradient ``dy``, so ``E = Σ y ⊙ dy`` is a scalar whose
+exact gradients are what ``backward(dy)`` returns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import make_rng
+
+__all__ = ["numerical_gradient", "check_gradients", "relative_error"]
+
+
+def numerical_gradient(f, x, eps: float = 1e-6) -> np.ndarray:
+    """∂f/∂x by central differences, (f(x + ε) − f(x − ε)) / 2ε, one entry at a time.
+
+    ``f`` takes ``x`` and returns a scalar. A float ``x`` is perturbed in place
+    (and restored), so ``f`` may also read it through a closure, e.g. a
+    layer's ``params["W"]``. Costs two calls of ``f`` per entry of ``x``.
+    """
+    if not (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
+        x = np.array(x, dtype=np.float64)
+    grad = np.zeros(x.shape, dtype=np.float64)
+    flat, gflat = x.reshape(-1), grad.reshape(-1)
+    if not np.shares_memory(flat, x):
+        raise ValueError("numerical_gradient: x must be a contiguous array (use np.ascontiguousarray).")
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + eps
+        plus = float(f(x))
+        flat[i] = old - eps
+        minus = float(f(x))
+        flat[i] = old
+        gflat[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def relative_error(a, b) -> float:
+    """‖a − b‖ / (‖a‖ + ‖b‖), and 0 when both are zero. Below ~1e-7 in float64
+    means the two gradients agree."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"relative_error: shapes differ, {a.shape} vs {b.shape}.")
+    denom = np.linalg.norm(a) + np.linalg.norm(b)
+    return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
+
+
+def check_gradients(layer, x, dy=None, *, loss=None, y=None, eps: float = 1e-6, rng=None) -> dict:
+    """Compare ``layer.backward`` with finite differences; returns relative errors.
+
+    Args:
+        layer: a ``Layer`` or a ``Sequential`` (anything with forward, backward,
+            params and grads).
+        x: an input batch (float64 recommended: float32 is too coarse for this).
+        dy: the upstream gradient; random (from ``rng``) when omitted.
+        loss, y: check the gradient of ``loss(y, layer.forward(x))`` instead.
+    Returns:
+        ``{"x": err, "W": err, …}``: the relative error of ∂E/∂x and of every
+        parameter gradient.
+    """
+    x = np.array(x, dtype=np.float64)
+    out = layer.forward(x)
+    if loss is not None:
+        if y is None:
+            raise ValueError("check_gradients: with loss= also pass the targets y=.")
+
+        def energy(_):
+            return loss(y, layer.forward(x))
+        dy = loss.grad(y, out)
+    else:
+        if dy is None:
+            dy = make_rng(rng).standard_normal(out.shape)
+        dy = np.asarray(dy, dtype=np.float64)
+
+        def energy(_):
+            return float(np.sum(layer.forward(x) * dy))
+    layer.forward(x)
+    dx = layer.backward(dy)
+    analytic = {"x": np.array(dx)}
+    analytic.update({k: np.array(g) for k, g in layer.grads.items()})
+    errors = {"x": relative_error(analytic["x"], numerical_gradient(energy, x, eps))}
+    for k, p in layer.params.items():
+        errors[k] = relative_error(analytic[k], numerical_gradient(energy, p, eps))
+    return errors

@@ -1,0 +1,188 @@
+"""The layer contract and the two shape-changing layers without tricks: ``Dense``
+and ``Flatten``. Chapter 03 builds them from the notes' base-layer design
+(file 000, ②–④): ``forward`` keeps what ``backward`` needs, and ``backward``
+turns ∂E/∂y into parameter gradients and returns ∂E/∂x.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import float_dtype, make_rng, positive_int
+from .init import get_initializer
+
+__all__ = ["Layer", "Dense", "Flatten"]
+
+
+class Layer:
+    """Base class of every layer.
+
+    A layer maps a batch ``x`` (one sample per row) to ``y = forward(x)``.
+    ``backward(dy)`` takes ∂E/∂y (the shape of ``y``), fills ``grads`` (the
+    same keys and shapes as ``params``) and returns ∂E/∂x (the shape of ``x``).
+    ``params`` holds the live parameter arrays; optimizers update them in place.
+    Pass ``need_dx=False`` to ``backward`` when nobody needs ∂E/∂x (the first
+    layer of a model during training), which saves a matrix product.
+    """
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+
+    def forward(self, x):
+        raise NotImplementedError
+
+    def backward(self, dy, need_dx: bool = True):
+        raise NotImplementedError
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        """Shape of one output sample for one input sample of ``input_shape``."""
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        """Constructor arguments that rebuild this layer (used by ``save``)."""
+        return {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    # Messages shared by every layer -------------------------------------
+    def _before_forward(self):
+        raise ValueError(
+            f"{self!r}: backward() was called before forward(). backward uses what "
+            f"forward kept, so run forward(x) on the same batch first."
+        )
+
+    def _bad_dy(self, dy, expected):
+        raise ValueError(
+            f"{self!r}: expected dy of shape {tuple(expected)} (the shape of the last "
+            f"forward output), got {tuple(np.shape(dy))}. Pass ∂E/∂y for the batch that "
+            f"was just run forward."
+        )
+
+
+class Dense(Layer):
+    """Fully connected layer: ``Z = X @ W + b``.
+
+    Shapes:
+        x: (m, n_in)  →  y: (m, n_out)
+        params["W"]: (n_in, n_out),  params["b"]: (n_out,)
+
+    The notes write one sample as a column, ``y = W_notes x + b`` with
+    ``W_notes = W.T`` of shape (n_out, n_in); the row form here handles a
+    whole batch with one matrix product.
+
+    Args:
+        n_in, n_out: input and output sizes (≥ 1).
+        init: initialiser name or function for ``W`` (default Xavier/Glorot
+            uniform, as in Keras); ``b`` starts at zero.
+        rng: the ``np.random.Generator`` that draws ``W`` (``None``: a fresh one).
+        dtype: float64 (default) or float32.
+
+    Chapter 03 (backward), chapter 04 (batches).
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, init="xavier", rng=None, dtype=np.float64):
+        super().__init__()
+        self.n_in = positive_int("Dense", "n_in", n_in)
+        self.n_out = positive_int("Dense", "n_out", n_out)
+        dtype = float_dtype(repr(self), dtype)
+        self.init = get_initializer(init, repr(self))
+        W = np.asarray(self.init((self.n_in, self.n_out), self.n_in, self.n_out, make_rng(rng), dtype))
+        if W.shape != (self.n_in, self.n_out):
+            raise ValueError(
+                f"{self!r}: init returned shape {W.shape}, expected {(self.n_in, self.n_out)}."
+            )
+        self.params = {"W": np.ascontiguousarray(W, dtype=dtype),
+                       "b": np.zeros(self.n_out, dtype=dtype)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._x = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != self.n_in:
+            self._bad_input(x)
+        self._x = x                                   # (m, n_in), kept for backward
+        z = x @ self.params["W"]                      # (m, n_out)
+        z += self.params["b"]
+        return z
+
+    def backward(self, dy, need_dx: bool = True):
+        x = self._x
+        if x is None:
+            self._before_forward()
+        dy = np.asarray(dy)
+        if dy.shape != (x.shape[0], self.n_out):
+            self._bad_dy(dy, (x.shape[0], self.n_out))
+        np.matmul(x.T, dy, out=self.grads["W"])        # (n_in, n_out) = Xᵀ dY
+        np.sum(dy, axis=0, out=self.grads["b"])        # (n_out,): summed over the batch
+        if need_dx:
+            return dy @ self.params["W"].T            # (m, n_in) = dY Wᵀ
+        return None
+
+    def output_shape(self, input_shape):
+        if tuple(input_shape) != (self.n_in,):
+            raise ValueError(
+                f"{self!r}: expected samples of shape ({self.n_in},), got {tuple(input_shape)}. "
+                f"Check the previous layer's output size (add Flatten() after images)."
+            )
+        return (self.n_out,)
+
+    def get_config(self):
+        return {"n_in": self.n_in, "n_out": self.n_out}
+
+    def __repr__(self):
+        return f"Dense({self.n_in} → {self.n_out})"
+
+    def _bad_input(self, x):
+        got = tuple(x.shape)
+        if x.ndim == 1 and x.shape[0] == self.n_in:
+            fix = "A single sample needs a batch axis: use x.reshape(1, -1)."
+        elif x.ndim > 2:
+            fix = "Add Flatten() before this layer to turn each sample into a vector."
+        else:
+            fix = "Check the previous layer's output size (or the data's number of features)."
+        raise ValueError(f"{self!r}: expected input of shape (m, {self.n_in}), got {got}. {fix}")
+
+
+class Flatten(Layer):
+    """Reshape each sample into a vector, in C order.
+
+    Shapes:
+        x: (m, d1, d2, …)  →  y: (m, d1·d2·…)
+
+    NHWC images flatten row by row with the channels last, as in Keras.
+    Chapter 08.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._shape = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        if x.ndim < 2:
+            raise ValueError(
+                f"Flatten(): expected a batch of shape (m, …), got {tuple(x.shape)}. "
+                f"Add a batch axis with x[None] for a single sample."
+            )
+        self._shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dy, need_dx: bool = True):
+        if self._shape is None:
+            self._before_forward()
+        dy = np.asarray(dy)
+        m = self._shape[0]
+        expected = (m, int(np.prod(self._shape[1:])))
+        if dy.shape != expected:
+            self._bad_dy(dy, expected)
+        return dy.reshape(self._shape) if need_dx else None
+
+    def output_shape(self, input_shape):
+        if any(d is None for d in input_shape):
+            return (None,)
+        return (int(np.prod(input_shape)),)
