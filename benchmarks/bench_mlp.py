@@ -1,0 +1,232 @@
+"""MLP training-step benchmark: nnbook vs a hand-written NumPy baseline vs PyTorch.
+
+One training step = forward, softmax cross-entropy, backward, SGD update of
+the MLP  64 → w → ReLU → w → ReLU → 10 → Softmax.  PyTorch (when installed)
+runs in a separate process, so its threads are idle while NumPy runs.
+
+    python benchmarks/bench_mlp.py          # prints a table
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import nnbook as nb  # noqa: E402
+
+CASES = [(8, 4), (32, 16), (64, 32), (128, 16), (128, 64), (128, 256), (256, 256)]
+N_IN, N_OUT, LR = 64, 10, 0.01
+
+
+def best_time(step, seconds=0.25, repeats=5):
+    """Best mean time of one call over ``repeats`` runs of about ``seconds`` each."""
+    for _ in range(20):
+        step()
+    t0 = time.perf_counter()
+    n = 0
+    while time.perf_counter() - t0 < seconds / 5:
+        step()
+        n += 1
+    n = max(5, int(n * 5 / repeats))
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for _ in range(n):
+            step()
+        best = min(best, (time.perf_counter() - t) / n)
+    return best
+
+
+def make_data(batch, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, N_IN)).astype(dtype)
+    y = np.eye(N_OUT, dtype=dtype)[rng.integers(0, N_OUT, batch)]
+    return x, y
+
+
+def nnbook_step(width, batch, dtype=np.float64):
+    rng = np.random.default_rng(1)
+    model = nb.Sequential([
+        nb.Dense(N_IN, width, rng=rng, dtype=dtype), nb.ReLU(),
+        nb.Dense(width, width, rng=rng, dtype=dtype), nb.ReLU(),
+        nb.Dense(width, N_OUT, rng=rng, dtype=dtype), nb.Softmax(),
+    ])
+    model.compile(nb.SGD(lr=LR), "crossentropy")
+    x, y = make_data(batch, dtype)
+    pairs = [(p, layer.grads[k]) for layer in model.layers for k, p in layer.params.items()]
+    fused = model._fused()
+    return lambda: model._train_batch(x, y, pairs, fused)
+
+
+def numpy_step(width, batch, dtype=np.float64):
+    """The same step written directly in NumPy: no classes, no checks."""
+    rng = np.random.default_rng(1)
+    sizes = [(N_IN, width), (width, width), (width, N_OUT)]
+    W = [rng.uniform(-np.sqrt(6 / sum(s)), np.sqrt(6 / sum(s)), s).astype(dtype) for s in sizes]
+    b = [np.zeros(s[1], dtype) for s in sizes]
+    x, y = make_data(batch, dtype)
+
+    def step():
+        z1 = x @ W[0] + b[0]
+        a1 = np.maximum(z1, 0)
+        z2 = a1 @ W[1] + b[1]
+        a2 = np.maximum(z2, 0)
+        z3 = a2 @ W[2] + b[2]
+        e = np.exp(z3 - z3.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        loss = -np.sum(y * np.log(np.clip(p, 1e-7, 1))) / batch
+        d3 = (p - y) / batch
+        d2 = (d3 @ W[2].T) * (z2 > 0)
+        d1 = (d2 @ W[1].T) * (z1 > 0)
+        grads = [(x.T @ d1, d1.sum(0)), (a1.T @ d2, d2.sum(0)), (a2.T @ d3, d3.sum(0))]
+        for i, (gw, gb) in enumerate(grads):
+            W[i] -= LR * gw
+            b[i] -= LR * gb
+        return loss
+    return step
+
+
+TORCH_SCRIPT = r"""
+import json, sys, time, torch
+cases, n_in, n_out, lr, dtypes = json.loads(sys.argv[1])
+torch.set_num_threads(int(sys.argv[2]))
+def best_time(step, seconds=0.25, repeats=5):
+    for _ in range(20): step()
+    t0 = time.perf_counter(); n = 0
+    while time.perf_counter() - t0 < seconds / 5:
+        step(); n += 1
+    n = max(5, int(n * 5 / repeats)); best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for _ in range(n): step()
+        best = min(best, (time.perf_counter() - t) / n)
+    return best
+out = {}
+for dname in dtypes:
+    dtype = getattr(torch, dname)
+    for width, batch in cases:
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(n_in, width), torch.nn.ReLU(),
+                                  torch.nn.Linear(width, width), torch.nn.ReLU(),
+                                  torch.nn.Linear(width, n_out)).to(dtype)
+        opt = torch.optim.SGD(net.parameters(), lr=lr)
+        lossf = torch.nn.CrossEntropyLoss()
+        x = torch.randn(batch, n_in, dtype=dtype); y = torch.randint(0, n_out, (batch,))
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = lossf(net(x), y)
+            loss.backward()
+            opt.step()
+        out[f"{dname}:{width}:{batch}"] = best_time(step)
+print(json.dumps({"version": torch.__version__, "threads": torch.get_num_threads(), "times": out}))
+"""
+
+
+def torch_times(cases, dtypes=("float64", "float32")):
+    """Run the PyTorch step in a child process; ``None`` when torch is missing."""
+    try:
+        import importlib.util
+        if importlib.util.find_spec("torch") is None:
+            return None
+    except Exception:
+        return None
+    args = json.dumps([cases, N_IN, N_OUT, LR, list(dtypes)])
+    res = subprocess.run([sys.executable, "-c", TORCH_SCRIPT, args, str(os.cpu_count() or 1)],
+                         capture_output=True, text=True, timeout=600)
+    if res.returncode != 0:
+        print("PyTorch run failed:", res.stderr.strip().splitlines()[-1:], file=sys.stderr)
+        return None
+    return json.loads(res.stdout)
+
+
+def digits_fit_time():
+    """30 epochs of a 64-64-10 MLP on the 8×8 digits (1347 training images, batch 32, SGD)."""
+    try:
+        images, labels = nb.data.load_digits(flat=True)
+    except Exception:                      # scikit-learn missing: same-sized synthetic data
+        rng = np.random.default_rng(0)
+        images, labels = rng.random((1797, 64)), rng.integers(0, 10, 1797)
+    rng = np.random.default_rng(0)
+    x, y = images[:1347], labels[:1347]
+    best = float("inf")
+    for _ in range(3):
+        model = nb.Sequential([nb.Dense(64, 64, rng=rng), nb.ReLU(),
+                               nb.Dense(64, 10, rng=rng), nb.Softmax()])
+        model.compile(nb.SGD(lr=0.1), "crossentropy")
+        t = time.perf_counter()
+        model.fit(x, y, epochs=30, batch_size=32, verbose=0, rng=rng)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def import_time(repeats=7):
+    """Seconds ``import nnbook`` adds on top of an already imported NumPy (best of N)."""
+    code = ("import time, numpy; t = time.perf_counter(); import nnbook; "
+            "print(time.perf_counter() - t)")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE))
+    return min(float(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                    text=True, env=env, check=True).stdout) for _ in range(repeats))
+
+
+def main(with_torch=True):
+    """Measure everything; returns a list of result rows (dicts)."""
+    rows = []
+    tt = torch_times(CASES) if with_torch else None
+    for dtype in (np.float64, np.float32):
+        dname = np.dtype(dtype).name
+        for width, batch in CASES:
+            t_nb = best_time(nnbook_step(width, batch, dtype))
+            t_np = best_time(numpy_step(width, batch, dtype))
+            t_th = tt["times"].get(f"{dname}:{width}:{batch}") if tt else None
+            target = None
+            if width <= 128 and batch <= 64:
+                target = "≤ 0.5× torch"
+            elif batch <= 256:
+                target = "≤ 1× torch"
+            rows.append({"name": f"MLP step w={width} b={batch} {dname}", "nnbook_s": t_nb,
+                         "baseline_s": t_np, "torch_s": t_th,
+                         "ratio_vs_torch": None if t_th is None else t_nb / t_th,
+                         "ratio_vs_baseline": t_nb / t_np, "target": target})
+    # overhead per layer: the smallest case, nnbook minus the bare NumPy step, over 6 layers
+    small = next(r for r in rows if r["name"] == "MLP step w=8 b=4 float64")
+    rows.append({"name": "framework overhead per layer (w=8 b=4)",
+                 "nnbook_s": (small["nnbook_s"] - small["baseline_s"]) / 6, "baseline_s": None,
+                 "torch_s": None, "ratio_vs_torch": None, "ratio_vs_baseline": None,
+                 "target": "≤ 10 µs"})
+    rows.append({"name": "digits MLP 64-64-10, 30 epochs", "nnbook_s": digits_fit_time(),
+                 "baseline_s": None, "torch_s": None, "ratio_vs_torch": None,
+                 "ratio_vs_baseline": None, "target": "< 0.15 s"})
+    rows.append({"name": "import nnbook (on top of numpy)", "nnbook_s": import_time(),
+                 "baseline_s": None, "torch_s": None, "ratio_vs_torch": None,
+                 "ratio_vs_baseline": None, "target": "≤ 0.1 s"})
+    return rows, (tt or {}).get("version"), (tt or {}).get("threads")
+
+
+def fmt_time(t):
+    if t is None:
+        return "—"
+    return f"{t * 1e3:.3f} ms" if t >= 1e-3 else f"{t * 1e6:.1f} µs"
+
+
+def print_table(rows, title):
+    print(title)
+    print(f"{'case':<44}{'nnbook':>12}{'numpy':>12}{'torch':>12}{'nb/np':>8}{'nb/torch':>10}  target")
+    for r in rows:
+        rb = "—" if r.get("ratio_vs_baseline") is None else f"{r['ratio_vs_baseline']:.2f}"
+        rt = "—" if r.get("ratio_vs_torch") is None else f"{r['ratio_vs_torch']:.2f}"
+        print(f"{r['name']:<44}{fmt_time(r['nnbook_s']):>12}{fmt_time(r['baseline_s']):>12}"
+              f"{fmt_time(r['torch_s']):>12}{rb:>8}{rt:>10}  {r['target'] or ''}")
+
+
+if __name__ == "__main__":
+    rows, version, threads = main()
+    print_table(rows, f"MLP benchmark (PyTorch {version or 'not installed'}, "
+                      f"{threads or '-'} threads; NumPy {np.__version__})")
