@@ -51,6 +51,11 @@ class Sequential:
         self.input_shape = None if input_shape is None else tuple(input_shape)
         self.optimizer: Optimizer | None = None
         self.loss: Loss | None = None
+        if isinstance(layers, Layer):
+            raise ValueError(
+                f"Sequential: expected a list of layers, got the single layer {layers!r}. "
+                f"Wrap it in a list: Sequential([layer])."
+            )
         for layer in layers or []:
             self.add(layer)
 
