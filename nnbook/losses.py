@@ -140,6 +140,9 @@ class CrossEntropy(Loss):
                 f"probabilities per sample), got {tuple(yp.shape)}."
             )
         m, k = yp.shape
+        if yp.size == 0:
+            raise ValueError(f"CrossEntropy: got empty arrays (y_pred has shape {(m, k)}); "
+                             f"a loss needs at least one sample and one class.")
         yt = np.asarray(y_true)
         if yt.ndim == 1:
             return self._labels_to_onehot(yt, m, k), yp
