@@ -1,0 +1,24 @@
+"""pytest configuration for the notebooks (run by nbval, see README.md).
+
+notebooks/extras/ holds notebooks that need PyTorch, which is not a
+dependency of the course. They are skipped, with a reason in the report,
+when torch is not installed. A later CI job installs a pinned torch to run them.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+EXTRAS = Path(__file__).resolve().parent / "extras"
+
+
+def pytest_collection_modifyitems(config, items):
+    extras = [item for item in items if item.path.suffix == ".ipynb" and EXTRAS in item.path.parents]
+    # find_spec, not `import torch`: importing torch here would add seconds to
+    # every run, and a broken torch install should fail loudly, not skip.
+    if not extras or importlib.util.find_spec("torch") is not None:
+        return
+    skip = pytest.mark.skip(reason="notebooks/extras needs PyTorch, which is not installed (pip install torch)")
+    for item in extras:
+        item.add_marker(skip)
