@@ -7,7 +7,7 @@ first use, so ``import nnbook`` stays fast.
 
 from importlib import import_module
 
-from . import init
+from . import data, init, metrics
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .layers import Dense, Flatten, Layer
@@ -29,7 +29,7 @@ __all__ = [
     # gradient checking
     "numerical_gradient", "check_gradients", "relative_error",
     # submodules
-    "init", "plot",
+    "init", "data", "metrics", "plot",
 ]
 
 _LAZY = {"plot"}

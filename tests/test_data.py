@@ -1,0 +1,348 @@
+"""Tests for nnbook.data: hand-written values, shapes, determinism, stratified
+splits, one-hot encoding, and IDX files written here (nothing downloads)."""
+
+import gzip
+import math
+import struct
+
+import numpy as np
+import pytest
+
+from nnbook import data
+
+# --------------------------------------------------------------------------
+# Logic gates
+
+
+def test_xor_values_and_shapes():
+    X, y = data.xor()
+    np.testing.assert_array_equal(X, [[0, 0], [0, 1], [1, 0], [1, 1]])
+    np.testing.assert_array_equal(y, [[0], [1], [1], [0]])
+    assert X.dtype == np.float64 and y.shape == (4, 1)
+
+
+@pytest.mark.parametrize("name, column", [
+    ("and", [0, 0, 0, 1]), ("or", [0, 1, 1, 1]), ("xor", [0, 1, 1, 0]),
+    ("nand", [1, 1, 1, 0]), ("AND", [0, 0, 0, 1]),
+])
+def test_logic_gates(name, column):
+    X, y = data.logic_gate(name)
+    np.testing.assert_array_equal(X, data.xor()[0])
+    np.testing.assert_array_equal(y[:, 0], column)
+
+
+def test_logic_gate_unknown_name():
+    with pytest.raises(ValueError, match=r"unknown gate 'nor'.*'and'"):
+        data.logic_gate("nor")
+
+
+def test_gates_are_fresh_arrays():
+    X, y = data.xor()
+    X[0, 0] = 5
+    assert data.xor()[0][0, 0] == 0
+
+
+# --------------------------------------------------------------------------
+# Point clouds
+
+
+def test_spirals_shapes_range_and_balance():
+    X, labels = data.spirals(50, 4, noise=0.1, rng=np.random.default_rng(0))
+    assert X.shape == (200, 2) and X.dtype == np.float64
+    assert labels.shape == (200,) and labels.dtype == np.int64
+    np.testing.assert_array_equal(np.bincount(labels), [50] * 4)
+    assert np.abs(X).max() <= 1.0 + 1e-12
+
+
+def test_spirals_deterministic_given_seed():
+    a = data.spirals(rng=np.random.default_rng(3))
+    b = data.spirals(rng=np.random.default_rng(3))
+    c = data.spirals(rng=np.random.default_rng(4))
+    np.testing.assert_array_equal(a[0], b[0])
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_spirals_without_noise_lie_on_arms():
+    X, labels = data.spirals(20, 2, noise=0.0, rng=np.random.default_rng(0))
+    radius = np.hypot(X[:, 0], X[:, 1])
+    np.testing.assert_allclose(radius[:20], np.linspace(0.05, 1.0, 20))
+    # two arms half a turn apart: one is the other rotated by π
+    np.testing.assert_allclose(X[20:], -X[:20], atol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"n_per_class": 0}, r"n_per_class to be an integer ≥ 1, got 0"),
+    ({"n_classes": 1.5}, r"n_classes to be an integer ≥ 1, got 1.5"),
+    ({"noise": -1}, r"noise ≥ 0, got -1"),
+])
+def test_spirals_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.spirals(**kwargs)
+
+
+def test_spirals_bad_rng():
+    with pytest.raises(ValueError, match="np.random.default_rng"):
+        data.spirals(rng=42)
+
+
+def test_blobs_default_two_separable_classes():
+    X, labels = data.blobs(rng=np.random.default_rng(0))
+    assert X.shape == (100, 2) and labels.shape == (100,) and labels.dtype == np.int64
+    # the line x1 + x2 = 0 separates the two default clouds
+    np.testing.assert_array_equal((X.sum(axis=1) > 0).astype(int), labels)
+
+
+def test_blobs_centers_and_std():
+    X, labels = data.blobs(2000, centers=[(0, 0, 0), (5, 5, 5), (-5, 0, 5)], std=[0.1, 1.0, 0.0],
+                           rng=np.random.default_rng(1))
+    assert X.shape == (6000, 3)
+    np.testing.assert_allclose(X[labels == 1].mean(axis=0), [5, 5, 5], atol=0.1)
+    np.testing.assert_allclose(X[labels == 0].std(axis=0), 0.1, rtol=0.1)
+    np.testing.assert_array_equal(X[labels == 2], np.tile([-5.0, 0.0, 5.0], (2000, 1)))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"centers": [1, 2]}, r"centers of shape \(k, d\), got \(2,\)"),
+    ({"std": -0.5}, r"std to be a number ≥ 0 or one per class \(2 values\), got -0.5"),
+    ({"std": [0.1, 0.2, 0.3]}, r"one per class \(2 values\)"),
+])
+def test_blobs_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.blobs(**kwargs)
+
+
+# --------------------------------------------------------------------------
+# Digits
+
+
+def test_load_digits_shapes_and_range():
+    pytest.importorskip("sklearn", reason="load_digits needs scikit-learn")
+    images, labels = data.load_digits()
+    assert images.shape == (1797, 8, 8, 1) and images.dtype == np.float64
+    assert labels.shape == (1797,) and labels.dtype == np.int64
+    assert images.min() == 0.0 and images.max() == 1.0
+    np.testing.assert_array_equal(np.unique(labels), np.arange(10))
+    flat, labels2 = data.load_digits(flat=True)
+    assert flat.shape == (1797, 64)
+    np.testing.assert_array_equal(flat, images.reshape(1797, 64))
+    np.testing.assert_array_equal(labels, labels2)
+
+
+def test_load_digits_returns_copies():
+    pytest.importorskip("sklearn", reason="load_digits needs scikit-learn")
+    images, labels = data.load_digits()
+    images[...] = -1
+    labels[...] = -1
+    again, labels2 = data.load_digits()
+    assert again.min() == 0.0 and labels2.min() == 0
+
+
+def test_load_digits_without_sklearn(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_sklearn(name, *args, **kwargs):
+        if name.startswith("sklearn"):
+            raise ImportError("No module named 'sklearn'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(data, "_DIGITS", None)
+    monkeypatch.setattr(builtins, "__import__", no_sklearn)
+    with pytest.raises(ImportError, match=r"pip install scikit-learn"):
+        data.load_digits()
+
+
+# --------------------------------------------------------------------------
+# train_test_split
+
+
+def test_split_shapes_disjoint_and_complete():
+    X = np.arange(40, dtype=float).reshape(20, 2)
+    y = np.arange(20) % 2
+    Xtr, Xte, ytr, yte = data.train_test_split(X, y, 0.25, rng=np.random.default_rng(0))
+    assert Xtr.shape == (15, 2) and Xte.shape == (5, 2) and ytr.shape == (15,) and yte.shape == (5,)
+    rows_tr, rows_te = set(Xtr[:, 0] // 2), set(Xte[:, 0] // 2)
+    assert not rows_tr & rows_te and rows_tr | rows_te == set(range(20))
+    # rows stay paired with their labels
+    np.testing.assert_array_equal((Xtr[:, 0] // 2) % 2, ytr)
+    np.testing.assert_array_equal((Xte[:, 0] // 2) % 2, yte)
+
+
+def test_split_stratified_keeps_class_proportions():
+    y = np.repeat([0, 1, 2], [60, 30, 10])
+    X = np.arange(100)
+    Xtr, Xte, ytr, yte = data.train_test_split(X, y, 0.2, rng=np.random.default_rng(5))
+    np.testing.assert_array_equal(np.bincount(yte), [12, 6, 2])
+    np.testing.assert_array_equal(np.bincount(ytr), [48, 24, 8])
+    assert sorted(np.concatenate([Xtr, Xte])) == list(range(100))
+
+
+@pytest.mark.parametrize("m, test_size", [(10, 0.25), (97, 0.3), (33, 0.5), (7, 0.1)])
+def test_split_total_is_ceil(m, test_size):
+    y = np.arange(m) % 3
+    _, Xte, _, yte = data.train_test_split(np.zeros((m, 1)), y, test_size,
+                                           rng=np.random.default_rng(0))
+    assert len(Xte) == len(yte) == math.ceil(test_size * m)
+
+
+def test_split_stratifies_one_hot_and_binary_targets():
+    y = data.one_hot(np.repeat([0, 1], [80, 20]))
+    _, _, _, yte = data.train_test_split(np.zeros((100, 1)), y, 0.25, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(yte.sum(axis=0), [20, 5])
+    y01 = np.repeat([0.0, 1.0], [80, 20]).reshape(-1, 1)
+    _, _, _, yte = data.train_test_split(np.zeros((100, 1)), y01, 0.25, rng=np.random.default_rng(1))
+    assert yte.sum() == 5
+
+
+def test_split_deterministic_given_seed():
+    X, y = data.spirals(30, 3, rng=np.random.default_rng(0))
+    a = data.train_test_split(X, y, rng=np.random.default_rng(7))
+    b = data.train_test_split(X, y, rng=np.random.default_rng(7))
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_split_unstratified_and_regression_targets():
+    X = np.arange(50.0)
+    y = X ** 2                               # not classes: a plain shuffle
+    Xtr, Xte, ytr, yte = data.train_test_split(X, y, 0.3, rng=np.random.default_rng(0))
+    assert len(Xte) == 15
+    np.testing.assert_array_equal(yte, Xte ** 2)
+    _, Xte2, _, _ = data.train_test_split(X, np.arange(50) % 2, 0.3, stratify=False,
+                                          rng=np.random.default_rng(0))
+    assert len(Xte2) == 15
+
+
+@pytest.mark.parametrize("X, y, kwargs, match", [
+    (np.zeros((5, 2)), np.zeros(4), {}, r"X of shape \(5, 2\) and y of shape \(4,\)"),
+    (np.zeros((5, 2)), np.zeros(5), {"test_size": 1.0}, r"0 < test_size < 1.*got 1.0"),
+    (np.zeros((5, 2)), np.zeros(5), {"test_size": 0}, r"got 0\. For 20% use test_size=0.2"),
+    (np.zeros((5, 2)), np.zeros(5), {"test_size": 20}, r"0 < test_size < 1"),
+    (np.zeros((1, 2)), np.zeros(1), {}, r"cannot split 1 samples"),
+])
+def test_split_errors(X, y, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.train_test_split(X, y, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# one_hot
+
+
+def test_one_hot_by_hand():
+    np.testing.assert_array_equal(data.one_hot([2, 0], 3), [[0, 0, 1], [1, 0, 0]])
+    out = data.one_hot(np.array([1, 1, 0]))
+    assert out.shape == (3, 2) and out.dtype == np.float64
+    np.testing.assert_array_equal(data.one_hot(np.array([[1.0], [0.0]])), [[0, 1], [1, 0]])
+    assert data.one_hot([], k=4).shape == (0, 4)
+
+
+@pytest.mark.parametrize("labels, k, match", [
+    ([0, 3], 3, r"label 3 is outside \[0, 3\).*pass the right number of classes k"),
+    ([-1, 0], None, r"label -1 is outside"),
+    ([0.5, 1.0], None, r"expected integer class labels, got .*0.5"),
+    ([[0, 1], [1, 0]], None, r"labels of shape \(m,\), got \(2, 2\)"),
+    (["a"], None, r"expected integer class labels"),
+    ([], None, r"pass k"),
+    ([0], 0, r"k to be an integer ≥ 1, got 0"),
+])
+def test_one_hot_errors(labels, k, match):
+    with pytest.raises(ValueError, match=match):
+        data.one_hot(labels, k)
+
+
+# --------------------------------------------------------------------------
+# IDX files
+
+_CODES = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C,
+          np.float32: 0x0D, np.float64: 0x0E}
+
+
+def write_idx(path, array, gz=False):
+    """Write ``array`` as an IDX file, the way the MNIST files are laid out."""
+    a = np.asarray(array)
+    header = bytes([0, 0, _CODES[a.dtype.type], a.ndim]) + struct.pack(f">{a.ndim}I", *a.shape)
+    raw = header + a.astype(a.dtype.newbyteorder(">")).tobytes()
+    with (gzip.open if gz else open)(path, "wb") as fh:
+        fh.write(raw)
+    return path
+
+
+@pytest.mark.parametrize("dtype", list(_CODES))
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 4)])
+@pytest.mark.parametrize("gz", [False, True])
+def test_idx_round_trip(tmp_path, dtype, shape, gz):
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal(shape) * 50).astype(dtype)
+    path = write_idx(tmp_path / ("a.idx.gz" if gz else "a.idx"), a, gz=gz)
+    b = data.read_idx(path)
+    assert b.shape == shape and b.dtype == np.dtype(dtype)
+    assert b.dtype.isnative and b.flags.writeable
+    np.testing.assert_array_equal(a, b)
+
+
+def test_idx_known_bytes(tmp_path):
+    # int16 values 1 and -2 as big-endian bytes, dims (2,)
+    path = tmp_path / "x"
+    path.write_bytes(bytes([0, 0, 0x0B, 1, 0, 0, 0, 2, 0x00, 0x01, 0xFF, 0xFE]))
+    np.testing.assert_array_equal(data.read_idx(path), [1, -2])
+
+
+@pytest.mark.parametrize("raw, match", [
+    (b"\x00\x01\x08\x01\x00\x00\x00\x01\x00", r"does not start with an IDX magic number: got bytes 00 01 08 01"),
+    (b"\x00\x00\x07\x01\x00\x00\x00\x01\x00", r"type code"),
+    (b"\x00\x00", r"got bytes 00 00"),
+    (b"\x00\x00\x08\x02\x00\x00\x00\x03", r"truncated: the header announces 2 dimensions"),
+    (b"\x00\x00\x08\x01\x00\x00\x00\x03\x01\x02", r"truncated: shape \(3,\) of uint8 needs 3 data bytes, got 2"),
+    (b"\x00\x00\x08\x01\x00\x00\x00\x01\x01\x02", r"longer than its header says"),
+])
+def test_idx_errors(tmp_path, raw, match):
+    path = tmp_path / "bad"
+    path.write_bytes(raw)
+    with pytest.raises(ValueError, match=match):
+        data.read_idx(path)
+
+
+def test_idx_damaged_gzip(tmp_path):
+    good = gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x03\x01\x02\x03")
+    path = tmp_path / "bad.gz"
+    path.write_bytes(good[:-6])
+    with pytest.raises(ValueError, match="cannot be decompressed"):
+        data.read_idx(path)
+
+
+# --------------------------------------------------------------------------
+# MNIST from files
+
+
+@pytest.mark.parametrize("kind, prefix, gz", [("train", "train", False), ("test", "t10k", True)])
+def test_load_mnist_from_tiny_files(tmp_path, kind, prefix, gz):
+    images = np.arange(3 * 28 * 28, dtype=np.int64).reshape(3, 28, 28) % 256
+    labels = np.array([7, 0, 9])
+    ext = ".gz" if gz else ""
+    write_idx(tmp_path / f"{prefix}-images-idx3-ubyte{ext}", images.astype(np.uint8), gz)
+    write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte{ext}", labels.astype(np.uint8), gz)
+    x, y = data.load_mnist(tmp_path, kind)
+    assert x.shape == (3, 28, 28, 1) and x.dtype == np.float64
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(y, labels)
+    np.testing.assert_allclose(x[..., 0], images / 255.0)
+    assert x.min() == 0.0 and x.max() == 1.0
+
+
+def test_load_mnist_missing_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"t10k-images-idx3-ubyte\[\.gz\].*never downloads"):
+        data.load_mnist(tmp_path, "test")
+
+
+def test_load_mnist_bad_kind(tmp_path):
+    with pytest.raises(ValueError, match=r"kind 'train' or 'test', got 'valid'"):
+        data.load_mnist(tmp_path, "valid")
+
+
+def test_load_mnist_mismatched_files(tmp_path):
+    write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((3, 4, 4), np.uint8))
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(2, np.uint8))
+    with pytest.raises(ValueError, match=r"got \(3, 4, 4\).*and \(2,\)"):
+        data.load_mnist(tmp_path)
