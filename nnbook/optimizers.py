@@ -136,7 +136,8 @@ class Adam(Optimizer):
                  clipvalue=None, clipnorm=None, global_clipnorm=None):
         super().__init__(lr, clipvalue, clipnorm, global_clipnorm)
         for name, b in (("beta1", beta1), ("beta2", beta2)):
-            if not (isinstance(b, (int, float)) and 0 <= b < 1):
+            if isinstance(b, bool) or not (isinstance(b, (int, float, np.integer, np.floating))
+                                           and 0 <= b < 1):
                 raise ValueError(f"Adam: expected 0 ≤ {name} < 1, got {b!r}.")
         self.beta1, self.beta2 = float(beta1), float(beta2)
         self.eps = _positive("Adam", "eps", eps)
