@@ -1,0 +1,299 @@
+"""The course's plots (matplotlib): loss curves (chapter 00), decision boundaries
+(chapters 05 and 09), image grids, filters and feature maps (chapters 07, 08 and 10),
+and confusion matrices (chapter 10). Every function takes an optional ``ax`` and
+returns the axis it drew on; none calls ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.ticker import MaxNLocator
+
+from .metrics import _labels
+
+__all__ = ["loss_curve", "decision_boundary", "image_grid", "confusion_matrix",
+           "filters", "feature_maps"]
+
+_COLORS = plt.get_cmap("tab10").colors   # class c is drawn in _COLORS[c % 10]
+_GAP = "#8fb3d9"                          # the 1-pixel lines between tiles: neither black nor white
+
+
+def _axis(ax, figsize):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+# --------------------------------------------------------------------------
+# Loss curves
+
+def loss_curve(history, ax=None, *, title="Training loss", logy=False, label=None):
+    """Loss per epoch, with epochs counted from 1.
+
+    Args:
+        history: what ``fit`` returned (a ``History``: draws ``"loss"`` and,
+            if present, ``"val_loss"``), a dict of lists (one line per key), or
+            a list/array of losses (one line).
+        logy: a logarithmic loss axis (for losses that span decades).
+        label: the legend name of the line; with a History or a dict it
+            prefixes each key, so several runs can share one axis.
+    Shapes:
+        each series: (epochs,)
+    """
+    series = getattr(history, "history", history)
+    if isinstance(series, dict):
+        items = [(k if label is None else f"{label} {k}", v) for k, v in series.items()]
+    else:
+        items = [("loss" if label is None else label, series)]
+    ax = _axis(ax, (5, 3.5))
+    for name, values in items:
+        v = np.asarray(values, dtype=np.float64)
+        if v.ndim != 1 or v.size == 0:
+            raise ValueError(
+                f"loss_curve: expected a non-empty 1-D sequence of losses for {name!r}, got "
+                f"shape {v.shape}. Pass model.fit(...)'s History, a dict of lists, or a list."
+            )
+        ax.plot(np.arange(1, v.size + 1), v, label=name)
+    if logy:
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title(title)
+    if len(ax.get_lines()) > 1:
+        ax.legend()
+    return ax
+
+
+# --------------------------------------------------------------------------
+# Decision boundaries
+
+def decision_boundary(model, X, y, ax=None, *, resolution=200, title="Decision boundary",
+                      padding=0.25):
+    """The class a 2-D classifier predicts at every point, with the data on top.
+
+    Args:
+        model: a ``Sequential`` (its ``predict`` is used) or any callable
+            mapping points (n, 2) to scores (n, k) (argmax) or (n, 1)
+            (class 1 where > 0.5).
+        X: the points; y: their classes, as labels, one-hot rows or 0/1 targets.
+        resolution: grid points per axis; padding: margin around the data.
+    Shapes:
+        X: (m, 2);  y: (m,), (m, k) or (m, 1)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(
+            f"decision_boundary: expected X of shape (m, 2) (points in the plane), got "
+            f"{X.shape}. Only 2-D inputs can be drawn."
+        )
+    labels, k_y = _labels("decision_boundary", "y", y)
+    if len(labels) != len(X):
+        raise ValueError(f"decision_boundary: X has {len(X)} points but y has {len(labels)} "
+                         f"labels; expected one label per point.")
+    predict = getattr(model, "predict", model)
+    if not callable(predict):
+        raise ValueError(f"decision_boundary: expected a model with predict() or a callable, "
+                         f"got {type(model).__name__}.")
+    lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
+    g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.column_stack([g1.ravel(), g2.ravel()])                    # (resolution², 2)
+    scores = np.asarray(predict(grid))
+    if scores.ndim == 1:
+        scores = scores.reshape(-1, 1)
+    if scores.ndim != 2 or len(scores) != len(grid):
+        raise ValueError(
+            f"decision_boundary: the model mapped {grid.shape} points to shape {scores.shape}; "
+            f"expected scores of shape ({len(grid)}, k) or ({len(grid)}, 1)."
+        )
+    zone, k_s = _labels("decision_boundary", "the model's output", scores)
+    k = max(k_s, k_y or 0, int(labels.max()) + 1)
+    colors = [_COLORS[c % 10] for c in range(k)]
+    ax = _axis(ax, (5, 4.5))
+    ax.contourf(g1, g2, zone.reshape(g1.shape), levels=np.arange(k + 1) - 0.5,
+                cmap=ListedColormap(colors), norm=BoundaryNorm(np.arange(k + 1) - 0.5, k),
+                alpha=0.3)
+    for c in range(k):
+        on = labels == c
+        if on.any():
+            ax.scatter(X[on, 0], X[on, 1], s=18, color=colors[c], edgecolors="black",
+                       linewidths=0.4, label=f"class {c}")
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    ax.set_title(title)
+    if k <= 10:
+        ax.legend(loc="best", fontsize="small", framealpha=0.8)
+    return ax
+
+
+# --------------------------------------------------------------------------
+# Images
+
+def _tiles(images) -> np.ndarray:
+    """Images as (n, h, w) or (n, h, w, 3) float64."""
+    a = np.asarray(images, dtype=np.float64)
+    if a.ndim == 4 and a.shape[-1] == 1:
+        a = a[..., 0]
+    if a.ndim not in (3, 4) or (a.ndim == 4 and a.shape[-1] != 3) or len(a) == 0:
+        raise ValueError(
+            f"image_grid: expected images of shape (n, h, w), (n, h, w, 1) or (n, h, w, 3), "
+            f"got {a.shape}. For flat images, reshape first, e.g. images.reshape(-1, 8, 8)."
+        )
+    return a
+
+
+def _scale(a: np.ndarray) -> np.ndarray:
+    lo, hi = np.nanmin(a), np.nanmax(a)
+    return np.full_like(a, 0.5) if hi <= lo else (a - lo) / (hi - lo)
+
+
+def _text_labels(owner, values, n):
+    if values is None:
+        return None
+    a = np.asarray(values)
+    if a.dtype.kind in "iubf":
+        a, _ = _labels(owner, "labels", a)
+    if len(a) != n:
+        raise ValueError(f"{owner}: got {n} images but {len(a)} labels; expected one per image.")
+    return [str(v) for v in a]
+
+
+def image_grid(images, labels=None, ax=None, *, ncols=None, title=None, cmap="gray",
+               predicted=None, normalize="global"):
+    """Many images as one mosaic (a single ``imshow``), tiles 1 pixel apart.
+
+    Args:
+        labels: one per image (numbers, one-hot rows or strings), written on
+            each tile; with ``predicted``, a tile says "pred p / true t", in red
+            when they differ.
+        ncols: tiles per row (default: about a square).
+        normalize: ``"global"`` maps the smallest value of all images to black
+            and the largest to white; ``"tile"`` rescales each tile on its own
+            (for filters and feature maps, whose ranges differ).
+    Shapes:
+        images: (n, h, w), (n, h, w, 1) or (n, h, w, 3)
+        the mosaic: (rows·(h+1) − 1, ncols·(w+1) − 1[, 3])
+    """
+    a = _tiles(images)
+    if normalize not in ("global", "tile"):
+        raise ValueError(f"image_grid: expected normalize 'global' or 'tile', got {normalize!r}.")
+    n, h, w = a.shape[:3]
+    ncols = min(n, ncols or math.ceil(math.sqrt(n)))
+    if ncols < 1:
+        raise ValueError(f"image_grid: expected ncols ≥ 1, got {ncols}.")
+    nrows = math.ceil(n / ncols)
+    true = _text_labels("image_grid", labels, n)
+    pred = _text_labels("image_grid", predicted, n)
+    rgb = a.ndim == 4
+    if normalize == "tile":
+        a = np.stack([_scale(t) for t in a])
+    elif rgb and (a.min() < 0 or a.max() > 1):
+        a = _scale(a)
+    mosaic = np.full((nrows * (h + 1) - 1, ncols * (w + 1) - 1) + a.shape[3:], np.nan)
+    for i, tile in enumerate(a):
+        r, c = divmod(i, ncols)
+        mosaic[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = tile
+    ax = _axis(ax, (min(1.1 * ncols, 12), min(1.1 * nrows, 12) + (0.4 if title else 0)))
+    if rgb:
+        ax.imshow(np.nan_to_num(mosaic, nan=1.0), interpolation="nearest")
+    else:
+        cm = plt.get_cmap(cmap).with_extremes(bad=_GAP)
+        vmin, vmax = (0, 1) if normalize == "tile" else (np.nanmin(a), np.nanmax(a))
+        ax.imshow(mosaic, cmap=cm, vmin=vmin, vmax=vmax, interpolation="nearest")
+    for i in range(n):
+        if true is None and pred is None:
+            break
+        r, c = divmod(i, ncols)
+        if pred is None:
+            text, color = true[i], "white"
+        elif true is None:
+            text, color = f"pred {pred[i]}", "white"
+        else:
+            text = f"pred {pred[i]} / true {true[i]}"
+            color = "white" if pred[i] == true[i] else "red"
+        ax.text(c * (w + 1) - 0.5, r * (h + 1) - 0.5, text, color=color, fontsize=6,
+                ha="left", va="top", bbox=dict(facecolor="black", alpha=0.5, pad=1, lw=0))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def confusion_matrix(cm, ax=None, *, class_names=None, title="Confusion matrix"):
+    """A heat map of a confusion matrix with the count written in every cell.
+
+    Shapes:
+        cm: (k, k), rows = true class, columns = predicted class
+            (``nnbook.metrics.confusion_matrix``)
+    """
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"plot.confusion_matrix: expected a square (k, k) matrix, got {cm.shape}. "
+                         f"Compute it with nb.metrics.confusion_matrix(y_true, y_pred).")
+    k = cm.shape[0]
+    names = [str(c) for c in (range(k) if class_names is None else class_names)]
+    if len(names) != k:
+        raise ValueError(f"plot.confusion_matrix: {k} classes but {len(names)} class_names.")
+    ax = _axis(ax, (max(4, 0.45 * k + 2), max(3.5, 0.45 * k + 1.5)))
+    ax.imshow(cm, cmap="Blues", vmin=0)
+    top = cm.max() if cm.size else 0
+    for i in range(k):
+        for j in range(k):
+            v = cm[i, j]
+            text = f"{v:g}" if np.issubdtype(cm.dtype, np.floating) else str(v)
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if v > top / 2 else "black")
+    ax.set_xticks(range(k), names)
+    ax.set_yticks(range(k), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    return ax
+
+
+def filters(W, ax=None, *, title="Learned filters", channel=0):
+    """A conv kernel's filters as a grid, each tile normalised on its own.
+
+    Args:
+        W: the kernel, or a layer holding it in ``params["W"]`` (``Conv2D``).
+        channel: which input channel to show (an index), or ``"mean"`` for the
+            mean over input channels.
+    Shapes:
+        W: (f, f, c_in, c_out)  →  c_out tiles of f × f
+    """
+    if isinstance(getattr(W, "params", None), dict) and "W" in W.params:
+        W = W.params["W"]                                               # a Conv2D layer
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim != 4:
+        raise ValueError(f"filters: expected a kernel of shape (f, f, c_in, c_out), got {W.shape}. "
+                         f"Pass conv.params['W'].")
+    if channel == "mean":
+        tiles = W.mean(axis=2)                                          # (f, f, c_out)
+    elif isinstance(channel, (int, np.integer)) and 0 <= channel < W.shape[2]:
+        tiles = W[:, :, channel, :]
+    else:
+        raise ValueError(f"filters: expected channel 'mean' or an index in [0, {W.shape[2]}), "
+                         f"got {channel!r}.")
+    return image_grid(np.moveaxis(tiles, -1, 0), ax=ax, title=title, normalize="tile")
+
+
+def feature_maps(maps, ax=None, *, title="Feature maps"):
+    """One sample's feature maps (a conv layer's output) as a grid, one tile per channel.
+
+    Shapes:
+        maps: (h, w, c) (or (1, h, w, c))  →  c tiles of h × w, each normalised on its own
+    """
+    a = np.asarray(maps, dtype=np.float64)
+    if a.ndim == 4 and len(a) == 1:
+        a = a[0]
+    if a.ndim != 3:
+        raise ValueError(f"feature_maps: expected one sample's maps (h, w, c), got {a.shape}. "
+                         f"For a batch, pass one sample: maps[i].")
+    return image_grid(np.moveaxis(a, -1, 0), ax=ax, title=title, normalize="tile")
