@@ -44,7 +44,9 @@ def loss_curve(history, ax=None, *, title="Training loss", logy=False, label=Non
     Shapes:
         each series: (epochs,)
     """
-    series = getattr(history, "history", history)
+    series = history
+    if isinstance(getattr(history, "history", None), dict):            # a History from fit
+        series = {k: v for k, v in history.history.items() if k in ("loss", "val_loss") and len(v)}
     if isinstance(series, dict):
         items = [(k if label is None else f"{label} {k}", v) for k, v in series.items()]
     else:
@@ -113,6 +115,7 @@ def decision_boundary(model, X, y, ax=None, *, resolution=200, title="Decision b
     zone, k_s = _labels("decision_boundary", "the model's output", scores)
     k = max(k_s, k_y or 0, int(labels.max()) + 1)
     colors = [_COLORS[c % 10] for c in range(k)]
+    size = float(np.clip(3000 / len(X), 10, 60))                       # big dots for few points
     ax = _axis(ax, (5, 4.5))
     ax.contourf(g1, g2, zone.reshape(g1.shape), levels=np.arange(k + 1) - 0.5,
                 cmap=ListedColormap(colors), norm=BoundaryNorm(np.arange(k + 1) - 0.5, k),
@@ -120,7 +123,7 @@ def decision_boundary(model, X, y, ax=None, *, resolution=200, title="Decision b
     for c in range(k):
         on = labels == c
         if on.any():
-            ax.scatter(X[on, 0], X[on, 1], s=18, color=colors[c], edgecolors="black",
+            ax.scatter(X[on, 0], X[on, 1], s=size, color=colors[c], edgecolors="black",
                        linewidths=0.4, label=f"class {c}")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
@@ -211,14 +214,14 @@ def image_grid(images, labels=None, ax=None, *, ncols=None, title=None, cmap="gr
             break
         r, c = divmod(i, ncols)
         if pred is None:
-            text, color = true[i], "white"
+            text, color = true[i], "black"
         elif true is None:
-            text, color = f"pred {pred[i]}", "white"
+            text, color = f"pred {pred[i]}", "black"
         else:
             text = f"pred {pred[i]} / true {true[i]}"
-            color = "white" if pred[i] == true[i] else "red"
+            color = "black" if pred[i] == true[i] else "red"
         ax.text(c * (w + 1) - 0.5, r * (h + 1) - 0.5, text, color=color, fontsize=6,
-                ha="left", va="top", bbox=dict(facecolor="black", alpha=0.5, pad=1, lw=0))
+                ha="left", va="top", bbox=dict(facecolor="white", alpha=0.75, pad=1, lw=0))
     ax.set_xticks([])
     ax.set_yticks([])
     if title is not None:

@@ -41,7 +41,7 @@ def test_import_nnbook_does_not_import_matplotlib():
 
 def test_loss_curve_from_history():
     h = nb.History()
-    h.history = {"loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.6, 0.4]}
+    h.history = {"loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.6, 0.4], "lr": [0.1, 0.1, 0.1]}
     ax = plot.loss_curve(h)
     assert ax.get_title() == "Training loss"
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
@@ -149,7 +149,7 @@ def test_image_grid_labels_and_predictions():
     ax = plot.image_grid(images, labels=[1, 2, 3], predicted=np.eye(4)[[1, 0, 3]])
     assert texts(ax) == ["pred 1 / true 1", "pred 0 / true 2", "pred 3 / true 3"]
     colors = [matplotlib.colors.to_hex(t.get_color()) for t in ax.texts]
-    assert colors == ["#ffffff", "#ff0000", "#ffffff"]
+    assert colors == ["#000000", "#ff0000", "#000000"]
 
 
 def test_image_grid_normalize_tile():
