@@ -1,0 +1,200 @@
+"""Every backward and every loss gradient against central finite differences.
+
+One table, one test: a new layer or loss is one new row. A row is
+``(name, make_layer(draw, rng), make_input(draw, rng, layer))``; hypothesis
+draws the sizes (batch 1–4, sizes 1–5), ``rng`` the values, everything float64.
+A loss is checked as a layer whose output is the scalar ``loss(y_true, x)``.
+The oracle is ``nb.numerical_gradient`` (through ``nb.check_gradients``).
+"""
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import nnbook as nb
+
+BATCH = st.integers(1, 4)
+SIZE = st.integers(1, 5)
+TOL = 1e-6
+
+
+def away_from_zero(rng, shape):
+    """Values with 0.05 ≤ |x| ≤ 2: no input sits on ReLU's kink (or on a max-pool tie)."""
+    return rng.uniform(0.05, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def distinct(rng, shape):
+    """Values at least 0.05 apart, so no max-pool window has a (near) tie."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * 0.05 - 0.025 * n).reshape(shape)
+
+
+class LossAsLayer(nb.Layer):
+    """``y = loss(y_true, x)`` (a scalar) as a layer, so a loss is checked like any layer."""
+
+    def __init__(self, loss, y_true):
+        super().__init__()
+        self.loss, self.y_true = loss, y_true
+
+    def forward(self, x):
+        self._x = x
+        return np.array(self.loss(self.y_true, x))
+
+    def backward(self, dy, need_dx=True):
+        return dy * self.loss.grad(self.y_true, self._x)
+
+    def __repr__(self):
+        return f"LossAsLayer({self.loss!r})"
+
+
+# rows: layers ----------------------------------------------------------------------------------
+def elementwise(cls):
+    return (cls.__name__, lambda draw, rng: cls(),
+            lambda draw, rng, layer: away_from_zero(rng, (draw(BATCH), draw(SIZE))))
+
+
+ROWS = [
+    ("Dense", lambda draw, rng: nb.Dense(draw(SIZE), draw(SIZE), rng=rng),
+     lambda draw, rng, layer: rng.standard_normal((draw(BATCH), layer.n_in))),
+    elementwise(nb.Sigmoid),
+    elementwise(nb.Tanh),
+    elementwise(nb.ReLU),
+    ("Softmax", lambda draw, rng: nb.Softmax(),
+     lambda draw, rng, layer: 2 * rng.standard_normal((draw(BATCH), draw(SIZE)))),
+    ("Flatten", lambda draw, rng: nb.Flatten(),
+     lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE), draw(SIZE), 2))),
+]
+
+if hasattr(nb, "Conv2D"):
+    def make_conv(draw, rng):
+        c_in, c_out, f = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        return nb.Conv2D(c_in, c_out, f, stride=draw(st.integers(1, 2)),
+                         padding=draw(st.integers(0, 1)), rng=rng)
+
+    def conv_input(draw, rng, layer):
+        f, p = layer.params["W"].shape[0], layer.padding
+        side = st.integers(max(1, f - 2 * p), 5)
+        return rng.standard_normal((draw(BATCH), draw(side), draw(side), layer.c_in))
+
+    ROWS.append(("Conv2D", make_conv, conv_input))
+
+for _pool in ("MaxPool2D", "AvgPool2D"):
+    if hasattr(nb, _pool):
+        def make_pool(draw, rng, cls=getattr(nb, _pool)):
+            size = draw(st.integers(1, 3))
+            return cls(size, stride=draw(st.sampled_from([None, 1, 2])))
+
+        def pool_input(draw, rng, layer):
+            side = st.integers(layer.pool_size, 5)
+            return distinct(rng, (draw(BATCH), draw(side), draw(side), draw(st.integers(1, 2))))
+
+        ROWS.append((_pool, make_pool, pool_input))
+
+
+# rows: losses ----------------------------------------------------------------------------------
+def loss_row(name, loss, make_pair):
+    """A loss row: ``make_pair(draw, rng) -> (y_true, y_pred)``; y_pred is the checked input."""
+    def make_layer(draw, rng):
+        y_true, y_pred = make_pair(draw, rng)
+        layer = LossAsLayer(loss, y_true)
+        layer.y_pred = y_pred
+        return layer
+    return (name, make_layer, lambda draw, rng, layer: layer.y_pred)
+
+
+def probabilities(rng, m, k):
+    p = rng.uniform(0.1, 1.0, (m, k))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def labels(draw, rng, min_k=1):
+    m, k = draw(BATCH), draw(st.integers(min_k, 5))
+    return m, k, rng.integers(0, k, m)
+
+
+# k ≥ 2 with probabilities: one class means ŷ = 1 exactly, on the clip's upper edge
+def _ce(draw, rng):
+    m, k, lab = labels(draw, rng, min_k=2)
+    return lab, probabilities(rng, m, k)
+
+
+def _ce_onehot(draw, rng):
+    m, k, lab = labels(draw, rng, min_k=2)
+    return np.eye(k)[lab], probabilities(rng, m, k)
+
+
+def _ce_logits(draw, rng):
+    m, k, lab = labels(draw, rng)
+    return lab, 3 * rng.standard_normal((m, k))
+
+
+def _shape(draw):
+    return (draw(BATCH), draw(SIZE))
+
+
+ROWS += [
+    loss_row("MSE", nb.MSE(),
+             lambda draw, rng: (lambda s: (rng.standard_normal(s), rng.standard_normal(s)))(_shape(draw))),
+    loss_row("BinaryCrossEntropy", nb.BinaryCrossEntropy(),
+             lambda draw, rng: (lambda s: (rng.integers(0, 2, s).astype(float),
+                                           rng.uniform(0.05, 0.95, s)))(_shape(draw))),
+    loss_row("BinaryCrossEntropy(from_logits)", nb.BinaryCrossEntropy(from_logits=True),
+             lambda draw, rng: (lambda s: (rng.uniform(0, 1, s),
+                                           3 * rng.standard_normal(s)))(_shape(draw))),
+    loss_row("CrossEntropy(labels)", nb.CrossEntropy(), _ce),
+    loss_row("CrossEntropy(one-hot)", nb.CrossEntropy(), _ce_onehot),
+    loss_row("CrossEntropy(from_logits)", nb.CrossEntropy(from_logits=True), _ce_logits),
+]
+
+
+@pytest.mark.parametrize("name, make_layer, make_input", ROWS, ids=[r[0] for r in ROWS])
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), seed=st.integers(0, 2 ** 32 - 1))
+def test_gradient_matches_finite_differences(name, make_layer, make_input, data, seed):
+    rng = np.random.default_rng(seed)
+    layer = make_layer(data.draw, rng)
+    x = make_input(data.draw, rng, layer)
+    errors = nb.check_gradients(layer, x, rng=rng)
+    assert set(errors) == {"x"} | set(layer.params)
+    assert max(errors.values()) < TOL, errors
+
+
+# whole models ------------------------------------------------------------------------------------
+def make_bce(rng, m, n_in, hidden):
+    model = nb.Sequential([nb.Dense(n_in, hidden, rng=rng), nb.Tanh(),
+                           nb.Dense(hidden, 1, rng=rng), nb.Sigmoid()])
+    return model, nb.BinaryCrossEntropy(), rng.integers(0, 2, (m, 1)).astype(float)
+
+
+def make_ce(rng, m, n_in, hidden):
+    k = 3
+    model = nb.Sequential([nb.Dense(n_in, hidden, rng=rng), nb.ReLU(),
+                           nb.Dense(hidden, k, rng=rng), nb.Softmax()])
+    return model, nb.CrossEntropy(), rng.integers(0, k, m)
+
+
+def make_mse(rng, m, n_in, hidden):
+    model = nb.Sequential([nb.Dense(n_in, hidden, rng=rng), nb.Sigmoid(),
+                           nb.Dense(hidden, 2, rng=rng)])
+    return model, nb.MSE(), rng.standard_normal((m, 2))
+
+
+MODELS = [("Dense-Tanh-Dense-Sigmoid + BCE", make_bce),
+          ("Dense-ReLU-Dense-Softmax + CE", make_ce),
+          ("Dense-Sigmoid-Dense + MSE", make_mse)]
+
+
+@pytest.mark.parametrize("name, make", MODELS, ids=[r[0] for r in MODELS])
+@settings(max_examples=25, deadline=None)
+@given(m=BATCH, n_in=SIZE, hidden=SIZE, seed=st.integers(0, 2 ** 32 - 1))
+def test_model_gradients_of_the_loss(name, make, m, n_in, hidden, seed):
+    rng = np.random.default_rng(seed)
+    model, loss, y = make(rng, m, n_in, hidden)
+    x = rng.standard_normal((m, n_in))
+    # keep the ReLU's inputs off its kink
+    assume(np.abs(model.layers[0].forward(x)).min() > 1e-3)
+    errors = nb.check_gradients(model, x, loss=loss, y=y)
+    assert set(errors) == {"x"} | set(model.params)          # every parameter, and the input
+    assert len(errors) == 5
+    assert max(errors.values()) < TOL, errors
