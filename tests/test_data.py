@@ -7,6 +7,8 @@ import struct
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nnbook import data
 
@@ -346,3 +348,27 @@ def test_load_mnist_mismatched_files(tmp_path):
     write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(2, np.uint8))
     with pytest.raises(ValueError, match=r"got \(3, 4, 4\).*and \(2,\)"):
         data.load_mnist(tmp_path)
+
+
+# --------------------------------------------------------------------------
+# Properties of the split, over many class sizes and fractions
+
+
+@given(counts=st.lists(st.integers(1, 30), min_size=1, max_size=5),
+       test_size=st.floats(0.05, 0.95), seed=st.integers(0, 2**32 - 1))
+def test_split_properties(counts, test_size, seed):
+    y = np.repeat(np.arange(len(counts)), counts)
+    m = len(y)
+    n_test = math.ceil(test_size * m)
+    if m < 2 or n_test >= m:
+        with pytest.raises(ValueError, match="cannot split"):
+            data.train_test_split(np.arange(m), y, test_size, rng=np.random.default_rng(seed))
+        return
+    Xtr, Xte, ytr, yte = data.train_test_split(np.arange(m), y, test_size,
+                                               rng=np.random.default_rng(seed))
+    assert len(Xte) == n_test and len(Xtr) == m - n_test
+    assert sorted(np.concatenate([Xtr, Xte]).tolist()) == list(range(m))    # disjoint, complete
+    np.testing.assert_array_equal(y[Xte], yte)
+    # each class is split in the overall proportion, give or take one sample
+    per_class = np.bincount(yte, minlength=len(counts))
+    assert np.all(np.abs(per_class - np.array(counts) * n_test / m) < 1)

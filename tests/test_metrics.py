@@ -3,6 +3,8 @@ every accepted input form, and the shape errors."""
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nnbook import metrics
 from nnbook.data import one_hot
@@ -80,3 +82,16 @@ def test_confusion_matrix_bad_k(k, match):
 def test_confusion_matrix_label_outside_k():
     with pytest.raises(ValueError, match=r"y_pred holds label 3, outside \[0, 3\)"):
         metrics.confusion_matrix([0, 1], [0, 3], k=3)
+
+
+@given(st.integers(1, 6).flatmap(lambda k: st.tuples(
+    st.just(k),
+    st.lists(st.tuples(st.integers(0, k - 1), st.integers(0, k - 1)), min_size=1, max_size=40))))
+def test_accuracy_is_the_confusion_diagonal(case):
+    k, pairs = case
+    t, p = np.array(pairs).T
+    cm = metrics.confusion_matrix(t, p, k=k)
+    assert cm.shape == (k, k) and cm.sum() == len(t)
+    np.testing.assert_array_equal(cm.sum(axis=1), np.bincount(t, minlength=k))
+    assert metrics.accuracy(t, p) == pytest.approx(np.trace(cm) / len(t))
+    assert metrics.accuracy(one_hot(t, k), one_hot(p, k)) == metrics.accuracy(t, p)
