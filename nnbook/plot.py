@@ -187,9 +187,10 @@ def image_grid(images, labels=None, ax=None, *, ncols=None, title=None, cmap="gr
     if normalize not in ("global", "tile"):
         raise ValueError(f"image_grid: expected normalize 'global' or 'tile', got {normalize!r}.")
     n, h, w = a.shape[:3]
+    if ncols is not None and (isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer))
+                              or ncols < 1):
+        raise ValueError(f"image_grid: expected ncols to be an integer ≥ 1 or None, got {ncols!r}.")
     ncols = min(n, ncols or math.ceil(math.sqrt(n)))
-    if ncols < 1:
-        raise ValueError(f"image_grid: expected ncols ≥ 1, got {ncols}.")
     nrows = math.ceil(n / ncols)
     true = _text_labels("image_grid", labels, n)
     pred = _text_labels("image_grid", predicted, n)

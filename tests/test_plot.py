@@ -165,6 +165,7 @@ def test_image_grid_normalize_tile():
     (np.zeros((4, 8, 8, 2)), {}, r"\(n, h, w, 3\), got \(4, 8, 8, 2\)"),
     (np.zeros((4, 8, 8)), {"labels": [1, 2]}, r"got 4 images but 2 labels"),
     (np.zeros((4, 8, 8)), {"normalize": "row"}, r"normalize 'global' or 'tile', got 'row'"),
+    (np.zeros((4, 8, 8)), {"ncols": 0}, r"ncols to be an integer ≥ 1 or None, got 0"),
 ])
 def test_image_grid_errors(images, kwargs, match):
     with pytest.raises(ValueError, match=match):
