@@ -1,6 +1,6 @@
-"""The test setup itself: pytest options in pyproject.toml, the nbval sanitize
-file, and how notebooks are collected (checkpoints ignored, extras skipped
-without torch, raises-exception honoured), checked on a throw-away project."""
+"""The test setup itself: the nbval sanitize file, and how notebooks are
+collected and run (checkpoints ignored, extras skipped without torch,
+raises-exception honoured), checked on a throw-away project."""
 
 import importlib.util
 import json
@@ -11,11 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # Python 3.10: the dev extra installs tomli for this
-    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
@@ -30,18 +25,6 @@ def sanitize(text):
     for regex, replace in sanitize_rules():
         text = re.sub(regex, replace, text)
     return text
-
-
-def test_pytest_options():
-    with open(ROOT / "pyproject.toml", "rb") as f:
-        options = tomllib.load(f)["tool"]["pytest"]["ini_options"]
-    assert options["testpaths"] == ["tests", "notebooks"]
-    assert options["addopts"][:2] == ["--nbval", "--nbval-current-env"]
-    assert "--nbval-lax" not in options["addopts"], "lax mode compares nothing; keep nbval strict"
-    assert ["-p", "no:randomly"] == options["addopts"][2:4]
-    # Setting norecursedirs replaces pytest's default; ".*" keeps .venv, .git
-    # and .ipynb_checkpoints out of the collection.
-    assert ".*" in options["norecursedirs"]
 
 
 def test_sanitize_file_is_used_with_an_absolute_path(request):

@@ -145,6 +145,17 @@ def test_environment_yml_basics(conda_env):
     )
 
 
+def test_pytest_options(pyproject):
+    options = pyproject["tool"]["pytest"]["ini_options"]
+    assert options["testpaths"] == ["tests", "notebooks"]
+    assert options["addopts"][:2] == ["--nbval", "--nbval-current-env"]
+    assert "--nbval-lax" not in options["addopts"], "lax mode compares nothing; keep nbval strict"
+    assert ["-p", "no:randomly"] == options["addopts"][2:4]
+    # Setting norecursedirs replaces pytest's default; ".*" keeps .venv, .git
+    # and .ipynb_checkpoints out of the collection.
+    assert ".*" in options["norecursedirs"]
+
+
 # --- import cost -----------------------------------------------------------
 
 IMPORT_PROBE = """
