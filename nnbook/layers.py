@@ -124,6 +124,8 @@ class Dense(Layer):
         return None
 
     def output_shape(self, input_shape):
+        if tuple(input_shape) == (None,):            # size unknown (Flatten after Conv2D)
+            return (self.n_out,)
         if tuple(input_shape) != (self.n_in,):
             raise ValueError(
                 f"{self!r}: expected samples of shape ({self.n_in},), got {tuple(input_shape)}. "
