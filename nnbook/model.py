@@ -141,7 +141,7 @@ class Sequential:
 
     def _prepare_y(self, y, out_shape, owner):
         y = np.asarray(y)
-        if isinstance(self.loss, CrossEntropy) and not self.loss.from_logits and y.ndim == 1:
+        if isinstance(self.loss, CrossEntropy) and y.ndim == 1:
             if len(out_shape) != 1:
                 raise ValueError(f"Sequential.{owner}: integer labels need a model output of "
                                  f"shape (m, k), but the model gives {('m',) + out_shape}.")
@@ -166,9 +166,10 @@ class Sequential:
         finite(f"Sequential.{owner}", "x", x)
         if len(x) == 0:
             raise ValueError(f"Sequential.{owner}: got no samples (x has shape {x.shape}).")
-        if len(np.asarray(y)) != len(x):
+        n_y = np.shape(y)[0] if np.ndim(y) else "no sample axis"
+        if n_y != len(x):
             raise ValueError(f"Sequential.{owner}: x has {len(x)} samples but y has "
-                             f"{len(np.asarray(y))}; expected one target per sample.")
+                             f"{n_y}; expected one target per sample.")
         out_shape = self.forward(x[:1]).shape[1:]   # also checks x against the first layer
         return x, self._prepare_y(y, out_shape, owner)
 
@@ -337,7 +338,7 @@ def load_model(path) -> Sequential:
     try:
         with np.load(path, allow_pickle=False) as data:
             arch = json.loads(str(data["__architecture__"][()]))
-            if arch.get("format") != FORMAT:
+            if not isinstance(arch, dict) or arch.get("format") != FORMAT:
                 raise ValueError("not an nnbook model")
             if arch.get("version") != VERSION:
                 raise ValueError(f"format version {arch.get('version')}, this nnbook reads {VERSION}")
@@ -362,8 +363,8 @@ def load_model(path) -> Sequential:
             if "optimizer" in arch:
                 model.optimizer = lookup(arch["optimizer"]["class"], Optimizer)(
                     **arch["optimizer"]["config"])
-    except (OSError, EOFError, KeyError, TypeError, ValueError, zipfile.BadZipFile,
-            json.JSONDecodeError) as exc:
+    except (OSError, EOFError, KeyError, TypeError, ValueError, AttributeError,
+            zipfile.BadZipFile, json.JSONDecodeError) as exc:
         raise ValueError(
             f"load_model: {path!r} is not a readable nnbook model ({exc}). The file may be "
             f"damaged or written by another program; save the model again with model.save(path)."
