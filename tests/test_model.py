@@ -1,0 +1,505 @@
+"""Tests of nnbook/model.py: Sequential (building, forward/backward, compile,
+fit, evaluate, summary, save) and load_model."""
+
+import os
+import re
+
+import numpy as np
+import pytest
+
+import nnbook as nb
+
+
+def mlp(seed=0, dtype=np.float64, out="sigmoid"):
+    """3 → 4 → k: Tanh hidden layer; Sigmoid (k = 1), Softmax (k = 3) or linear (k = 2) output."""
+    rng = np.random.default_rng(seed)
+    k, last = {"sigmoid": (1, [nb.Sigmoid()]), "softmax": (3, [nb.Softmax()]), "linear": (2, [])}[out]
+    return nb.Sequential([nb.Dense(3, 4, rng=rng, dtype=dtype), nb.Tanh(),
+                          nb.Dense(4, k, rng=rng, dtype=dtype)] + last)
+
+
+def data(m=20, seed=1):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((m, 3))
+    return x, (x[:, 0] + x[:, 1] > 0).astype(float)
+
+
+def snapshot(model):
+    return {k: p.copy() for k, p in model.params.items()}
+
+
+def assert_params_equal(model, snap):
+    assert set(model.params) == set(snap)
+    for k, p in model.params.items():
+        np.testing.assert_array_equal(p, snap[k], err_msg=k)
+
+
+# building -------------------------------------------------------------------------------------
+def test_layers_params_grads_and_shapes():
+    model = mlp()
+    assert len(model.layers) == 4
+    assert list(model.params) == ["0.W", "0.b", "2.W", "2.b"]
+    assert list(model.grads) == list(model.params)
+    assert model.params["0.W"] is model.layers[0].params["W"]          # live arrays
+    assert model.output_shapes() == [(4,), (4,), (1,), (1,)]
+    assert model.count_params() == 3 * 4 + 4 + 4 + 1
+    assert repr(model) == "Sequential([Dense(3 → 4), Tanh(), Dense(4 → 1), Sigmoid()])"
+
+
+def test_add_checks_that_layers_fit_together():
+    with pytest.raises(ValueError, match=r"Sequential: layer 1 does not fit the one before it\. "
+                                         r"Dense\(3 → 1\): expected samples of shape \(3,\), got \(4,\)"):
+        nb.Sequential([nb.Dense(2, 4), nb.Dense(3, 1)])
+    with pytest.raises(ValueError, match=r"item 1 is .*expected a Layer instance\. Did you mean Tanh\(\)\?"):
+        nb.Sequential([nb.Dense(2, 4), nb.Tanh])
+    model = nb.Sequential([nb.Dense(2, 4)])
+    with pytest.raises(ValueError, match=r"does not fit"):
+        model.add(nb.Dense(5, 1))
+    assert len(model.layers) == 1                                       # the bad layer is not kept
+
+
+def test_shapes_with_unknown_image_size_reach_a_dense_layer():
+    # a first layer that knows its channels but not the image size (like Conv2D) → Flatten →
+    # Dense: the size after Flatten is unknown, which must not be an error
+    class ChannelsOnly(nb.Layer):
+        c_in = 3
+
+        def forward(self, x):
+            return x
+
+    model = nb.Sequential([ChannelsOnly(), nb.Flatten(), nb.Dense(12, 2)])
+    assert model.output_shapes() == [(None, None, 3), (None,), (2,)]
+    assert model.predict(np.ones((1, 2, 2, 3))).shape == (1, 2)
+
+
+def test_forward_backward_and_call():
+    model = mlp(out="linear")
+    x = data(5)[0]
+    y = model.forward(x)
+    np.testing.assert_array_equal(model(x), y)
+    np.testing.assert_array_equal(model.predict(x.tolist()), y)
+    dx = model.backward(np.ones_like(y))
+    assert dx.shape == x.shape
+    assert all(np.any(g != 0) for g in model.grads.values())
+
+
+def test_backward_before_forward_and_bad_dy():
+    model = mlp()
+    with pytest.raises(ValueError, match=r"backward\(\) was called before forward\(\)"):
+        model.backward(np.ones((2, 1)))
+    model.forward(data(2)[0])
+    with pytest.raises(ValueError, match=r"Sigmoid\(\): expected dy of shape \(2, 1\).*got \(2,\)"):
+        model.backward(np.ones(2))
+
+
+def test_predict_wrong_width_names_the_layer():
+    with pytest.raises(ValueError, match=r"Dense\(3 → 4\): expected input of shape \(m, 3\), got \(5, 2\)"):
+        mlp().predict(np.ones((5, 2)))
+
+
+def test_predict_a_list_of_numbers_for_one_input():
+    model = nb.Sequential([nb.Dense(1, 1, init="zeros")])
+    model.layers[0].params["W"][...] = 2.0
+    np.testing.assert_array_equal(model.predict([1, 2, 3]), [[2.0], [4.0], [6.0]])
+
+
+# compile ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("opt, cls", [("sgd", nb.SGD), ("adam", nb.Adam)])
+@pytest.mark.parametrize("loss, loss_cls", [
+    ("mse", nb.MSE), ("mean_squared_error", nb.MSE), ("binary_crossentropy", nb.BinaryCrossEntropy),
+    ("crossentropy", nb.CrossEntropy), ("categorical_crossentropy", nb.CrossEntropy)])
+def test_compile_accepts_names(opt, cls, loss, loss_cls):
+    model = mlp()
+    model.compile(optimizer=opt, loss=loss)
+    assert type(model.optimizer) is cls and type(model.loss) is loss_cls
+
+
+def test_compile_accepts_objects_and_rejects_unknown_names():
+    model, opt, loss = mlp(), nb.SGD(lr=0.5), nb.MSE()
+    model.compile(opt, loss)
+    assert model.optimizer is opt and model.loss is loss
+    with pytest.raises(ValueError, match=r"unknown optimizer 'adagrad'"):
+        model.compile("adagrad", "mse")
+    with pytest.raises(ValueError, match=r"unknown loss 'l1'"):
+        model.compile("sgd", "l1")
+
+
+# fit --------------------------------------------------------------------------------------------
+def test_fit_returns_one_loss_per_epoch_and_learns():
+    model = mlp()
+    model.compile(nb.Adam(lr=0.05), "binary_crossentropy")
+    x, y = data(40)
+    hist = model.fit(x, y, epochs=30, batch_size=8, verbose=0, rng=np.random.default_rng(0))
+    assert isinstance(hist, nb.History)
+    assert list(hist.history) == ["loss"]
+    assert len(hist.history["loss"]) == 30 and hist.epoch == list(range(1, 31))
+    assert all(type(v) is float for v in hist.history["loss"])
+    assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
+
+
+def test_fit_with_validation_data():
+    model = mlp()
+    model.compile("sgd", "binary_crossentropy")
+    x, y = data(30)
+    hist = model.fit(x[:20], y[:20], epochs=4, validation_data=(x[20:], y[20:]), verbose=0,
+                     rng=np.random.default_rng(0))
+    assert len(hist.history["loss"]) == len(hist.history["val_loss"]) == 4
+    # the last val_loss is the loss of the final weights on the validation set
+    assert hist.history["val_loss"][-1] == pytest.approx(model.evaluate(x[20:], y[20:]), rel=1e-12)
+    with pytest.raises(ValueError, match=r"expected validation_data=\(x_val, y_val\)"):
+        model.fit(x, y, validation_data=x, verbose=0)
+
+
+def test_fit_loss_is_the_mean_over_the_epoch():
+    # lr tiny: the weights barely move, so the epoch loss ≈ the loss before training,
+    # whatever the batch size (batches of unequal size are weighted by their size)
+    x, y = data(10)
+    before = None
+    for batch_size in (3, 10):
+        model = mlp()
+        model.compile(nb.SGD(lr=1e-12), "binary_crossentropy")
+        before = model.evaluate(x, y)
+        hist = model.fit(x, y, batch_size=batch_size, verbose=0, rng=np.random.default_rng(0))
+        assert hist.history["loss"][0] == pytest.approx(before, rel=1e-9)
+
+
+def test_fit_rng_drives_the_shuffling():
+    x, y = data(40)
+
+    def run(seed):
+        model = mlp()
+        model.compile(nb.SGD(lr=0.1, momentum=0.9), "binary_crossentropy")
+        hist = model.fit(x, y, epochs=5, batch_size=8, verbose=0, rng=np.random.default_rng(seed))
+        return hist.history["loss"], snapshot(model)
+
+    (h1, w1), (h2, w2), (h3, _) = run(7), run(7), run(8)
+    assert h1 == h2                                     # bitwise
+    for k in w1:
+        np.testing.assert_array_equal(w1[k], w2[k])
+    assert h1 != h3
+
+
+def test_fit_without_shuffle_is_deterministic():
+    x, y = data(12)
+    results = []
+    for _ in range(2):
+        model = mlp()
+        model.compile("sgd", "binary_crossentropy")
+        results.append(model.fit(x, y, epochs=2, batch_size=5, shuffle=False, verbose=0).history)
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("where", ["x", "y", "val_x"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_data_raises_before_training(where, bad):
+    model = mlp()
+    model.compile("sgd", "binary_crossentropy")
+    x, y = data(10)
+    xv, yv = x.copy(), y.copy()
+    {"x": x, "y": y, "val_x": xv}[where][3] = bad
+    before = snapshot(model)
+    with pytest.raises(ValueError, match=r"contains non-finite values \(NaN or inf\), the first at "
+                                         r"index \(3,?"):
+        model.fit(x, y, epochs=2, validation_data=(xv, yv), verbose=0)
+    assert_params_equal(model, before)
+
+
+def test_diverging_run_raises_floating_point_error():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((50, 2))
+    y = x @ np.array([1.0, 2.0])
+    model = nb.Sequential([nb.Dense(2, 1, rng=rng)])
+    model.compile(nb.SGD(lr=1e3), "mse")
+    with pytest.raises(FloatingPointError, match=r"the loss became (inf|nan) in epoch \d+.*"
+                                                 r"smaller learning rate \(now 1000.0\)"):
+        model.fit(x, y, epochs=200, verbose=0, rng=rng)
+
+
+def test_fit_errors():
+    x, y = data(6)
+    model = mlp()
+    with pytest.raises(ValueError, match=r"the model has no loss yet.*model.compile"):
+        model.fit(x, y, verbose=0)
+    model.compile("sgd", "binary_crossentropy")
+    with pytest.raises(ValueError, match=r"x has 6 samples but y has 5"):
+        model.fit(x, y[:5], verbose=0)
+    with pytest.raises(ValueError, match=r"targets y have shape \(6, 2\) but the model outputs "
+                                         r"\('m', 1\).*expected y of shape \(6, 1\)"):
+        model.fit(x, np.ones((6, 2)), verbose=0)
+    with pytest.raises(ValueError, match=r"Dense\(3 → 4\): expected input of shape \(m, 3\)"):
+        model.fit(np.ones((6, 2)), y, verbose=0)
+    with pytest.raises(ValueError, match=r"expected batch_size to be an integer ≥ 1, got 0"):
+        model.fit(x, y, batch_size=0, verbose=0)
+    with pytest.raises(ValueError, match=r"expected epochs to be an integer ≥ 0, got 1.5"):
+        model.fit(x, y, epochs=1.5, verbose=0)
+    with pytest.raises(ValueError, match=r"x has 6 samples but y has no sample axis; expected one target"):
+        model.fit(x, 1.0, verbose=0)
+    with pytest.raises(ValueError, match=r"got no samples"):
+        model.fit(np.ones((0, 3)), np.ones(0), verbose=0)
+
+
+def test_fit_verbose_prints_progress(capsys):
+    model = mlp()
+    model.compile("sgd", "binary_crossentropy")
+    x, y = data(10)
+    model.fit(x, y, epochs=3, verbose=0, rng=np.random.default_rng(0))
+    assert capsys.readouterr().out == ""
+    hist = model.fit(x, y, epochs=3, verbose=1, rng=np.random.default_rng(0))
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" - ")[0] for line in lines] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
+    assert lines[-1] == f"Epoch 3/3 - loss: {hist.history['loss'][-1]:.4g}"
+
+
+# labels, the fused paths and need_dx=False ---------------------------------------------------
+def test_crossentropy_integer_labels_train_like_one_hot():
+    x, y = data(12)
+    labels = (y + (x[:, 2] > 0)).astype(int)             # classes 0, 1, 2
+    runs = []
+    for targets in (labels, np.eye(3)[labels]):
+        model = mlp(out="softmax")
+        model.compile(nb.SGD(lr=0.5), "crossentropy")
+        runs.append(model.fit(x, targets, epochs=2, batch_size=4, verbose=0,
+                              rng=np.random.default_rng(0)).history["loss"])
+    assert runs[0] == runs[1]
+
+
+def test_crossentropy_from_logits_with_integer_labels():
+    # logits + CrossEntropy(from_logits=True) trains like Softmax + CrossEntropy
+    x, y = data(12)
+    labels = (y + (x[:, 2] > 0)).astype(int)
+    logits = nb.Sequential(mlp(out="softmax").layers[:-1])    # the same weights, no Softmax
+    probs = mlp(out="softmax")
+    logits.compile(nb.SGD(lr=0.5), nb.CrossEntropy(from_logits=True))
+    probs.compile(nb.SGD(lr=0.5), nb.CrossEntropy())
+    h1 = logits.fit(x, labels, epochs=3, batch_size=4, verbose=0, rng=np.random.default_rng(0))
+    h2 = probs.fit(x, labels, epochs=3, batch_size=4, verbose=0, rng=np.random.default_rng(0))
+    np.testing.assert_allclose(h1.history["loss"], h2.history["loss"], rtol=1e-10)
+    assert logits.evaluate(x, labels) == pytest.approx(probs.evaluate(x, labels), rel=1e-10)
+
+
+def manual_step(model, loss, x, y, lr):
+    """forward, loss.grad, the full (unfused) backward, w ← w − lr·g."""
+    model.backward(loss.grad(y, model.forward(x)))
+    for k, p in model.params.items():
+        p -= lr * model.grads[k]
+
+
+@pytest.mark.parametrize("out, loss, y", [
+    ("softmax", nb.CrossEntropy(), np.eye(3)[[0, 2, 1, 1, 0, 2]]),
+    ("softmax", nb.CrossEntropy(), np.array([0, 2, 1, 1, 0, 2])),
+    ("sigmoid", nb.BinaryCrossEntropy(), np.array([[0.0], [1.0], [1.0], [0.0], [1.0], [0.0]])),
+])
+def test_fused_training_path_equals_the_unfused_one(out, loss, y):
+    x = data(6)[0]
+    fused, plain = mlp(out=out), mlp(out=out)
+    fused.compile(nb.SGD(lr=0.3), loss)
+
+    def unused(*args, **kwargs):
+        pytest.fail("fit ran the last activation's backward instead of the fused gradient")
+
+    fused.layers[-1].backward = unused        # the path under test is taken
+    fused.fit(x, y, epochs=1, batch_size=6, shuffle=False, verbose=0)
+    manual_step(plain, loss, x, y, 0.3)
+    for k in plain.params:
+        np.testing.assert_allclose(fused.grads[k], plain.grads[k], rtol=1e-12, atol=1e-15, err_msg=k)
+        np.testing.assert_allclose(fused.params[k], plain.params[k], rtol=1e-12, atol=1e-15, err_msg=k)
+
+
+def test_first_layer_skips_dx_but_gets_the_same_weights():
+    x, y = data(6)[0], np.random.default_rng(4).standard_normal((6, 2))
+    fast, full = mlp(out="linear"), mlp(out="linear")
+    fast.compile(nb.SGD(lr=0.1, momentum=0.9), "mse")
+    opt = nb.SGD(lr=0.1, momentum=0.9)
+    pairs = [(full.params[k], full.grads[k]) for k in full.params]
+    for _ in range(2):
+        fast.fit(x, y, epochs=1, batch_size=6, shuffle=False, verbose=0)
+        full.backward(nb.MSE().grad(y, full.forward(x)))
+        opt.step(pairs)
+    for k in full.params:
+        np.testing.assert_array_equal(fast.params[k], full.params[k], err_msg=k)
+
+
+# float32 -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+@pytest.mark.parametrize("out, loss", [("sigmoid", "binary_crossentropy"), ("softmax", "crossentropy"),
+                                       ("linear", "mse")])
+def test_float32_model_computes_and_trains_in_float32(opt, out, loss):
+    model = mlp(dtype=np.float32, out=out)
+    model.compile(opt, loss)
+    x, y = data(16)
+    x = x.astype(np.float32)
+    y = {"sigmoid": y, "softmax": y.astype(int), "linear": np.stack([y, -y], axis=1)}[out]
+    y = y.astype(np.float32) if out != "softmax" else y
+    assert model.predict(x).dtype == np.float32
+    hist = model.fit(x, y, epochs=2, batch_size=4, verbose=0, rng=np.random.default_rng(0))
+    assert all(np.isfinite(hist.history["loss"]))
+    assert model.dtype == np.float32
+    assert all(p.dtype == np.float32 for p in model.params.values())
+    assert all(g.dtype == np.float32 for g in model.grads.values())
+    assert model.predict(x).dtype == np.float32
+    assert model.predict(x.astype(np.float64)).dtype == np.float32      # inputs are converted
+    assert type(model.evaluate(x, y)) is float
+
+
+# evaluate, summary --------------------------------------------------------------------------
+def test_evaluate_returns_the_loss_as_a_float():
+    model = mlp()
+    model.compile("sgd", "binary_crossentropy")
+    x, y = data(8)
+    value = model.evaluate(x, y)
+    assert type(value) is float
+    assert value == pytest.approx(nb.BinaryCrossEntropy()(y.reshape(-1, 1), model.predict(x)))
+
+
+def test_summary_5_6_3_1(capsys):
+    model = nb.Sequential([nb.Dense(5, 6), nb.Tanh(), nb.Dense(6, 3), nb.ReLU(),
+                           nb.Dense(3, 1), nb.Sigmoid()])
+    model.summary()
+    out = capsys.readouterr().out
+    rows = {m.group(1): (m.group(2), int(m.group(3)))
+            for m in re.finditer(r"^\d+\s+(\S+(?: → \d+\))?)\s+(\(None, \d+\))\s+(\d+)$", out, re.M)}
+    assert rows["Dense(5 → 6)"] == ("(None, 6)", 36)          # 5·6 + 6
+    assert rows["Dense(6 → 3)"] == ("(None, 3)", 21)          # 6·3 + 3
+    assert rows["Dense(3 → 1)"] == ("(None, 1)", 4)           # 3·1 + 1
+    assert rows["Sigmoid()"] == ("(None, 1)", 0)
+    assert "Total params: 61" in out
+    assert model.count_params() == 61
+
+
+def test_summary_4_5_3(capsys):
+    model = nb.Sequential([nb.Dense(4, 5), nb.Sigmoid(), nb.Dense(5, 3), nb.Softmax()])
+    model.summary()
+    out = capsys.readouterr().out
+    assert re.search(r"Dense\(4 → 5\)\s+\(None, 5\)\s+25$", out, re.M)
+    assert re.search(r"Dense\(5 → 3\)\s+\(None, 3\)\s+18$", out, re.M)
+    assert "Total params: 43" in out and model.count_params() == 43
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert lines == [out.rstrip("\n")]
+
+
+# save and load_model -------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_save_load_round_trip_is_bitwise(tmp_path, dtype):
+    model = mlp(dtype=dtype, out="softmax")
+    x = data(7)[0].astype(dtype)
+    written = model.save(tmp_path / "model")
+    assert written == str(tmp_path / "model.npz") and os.path.exists(written)
+    loaded = nb.load_model(tmp_path / "model")                # the .npz is found
+    assert repr(loaded) == repr(model)
+    assert loaded.dtype == dtype
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert loaded.predict(x).dtype == dtype
+    for k, p in model.params.items():
+        assert loaded.params[k] is not p
+        np.testing.assert_array_equal(loaded.params[k], p)
+    assert loaded.loss is None and loaded.optimizer is None
+
+
+def test_save_load_compiled_model_keeps_loss_and_optimizer(tmp_path):
+    model = mlp(out="linear")
+    model.compile(nb.SGD(lr=0.05, momentum=0.8, clipnorm=2.0), nb.MSE())
+    x, y = data(10)[0], np.ones((10, 2))
+    model.fit(x, y, epochs=2, verbose=0, rng=np.random.default_rng(0))
+    path = model.save(tmp_path / "compiled.npz")
+    loaded = nb.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert type(loaded.loss) is nb.MSE
+    assert type(loaded.optimizer) is nb.SGD
+    assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    assert loaded.evaluate(x, y) == model.evaluate(x, y)
+    loaded.fit(x, y, epochs=1, verbose=0, rng=np.random.default_rng(0))   # trainable right away
+
+    logits = mlp(out="linear")
+    logits.compile(nb.Adam(lr=0.01), nb.CrossEntropy(from_logits=True))
+    loaded = nb.load_model(logits.save(tmp_path / "logits.npz"))
+    assert repr(loaded.loss) == "CrossEntropy(from_logits=True)"
+    assert repr(loaded.optimizer) == repr(logits.optimizer)
+
+
+def test_save_load_keeps_input_shape(tmp_path):
+    model = nb.Sequential([nb.Flatten(), nb.Dense(6, 2)], input_shape=(2, 3))
+    loaded = nb.load_model(model.save(tmp_path / "flat.npz"))
+    assert loaded.input_shape == (2, 3)
+    assert loaded.output_shapes() == [(6,), (2,)]
+    x = np.random.default_rng(0).standard_normal((4, 2, 3))
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+def test_load_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"load_model: no file"):
+        nb.load_model(tmp_path / "nothing.npz")
+
+
+def _sprung(flag=[]):       # noqa: B006 - the list records that unpickling ran
+    flag.append(True)
+    return "sprung"
+
+
+class Trap:
+    """An object whose unpickling calls _sprung: if load_model ever unpickled, we would know."""
+
+    def __reduce__(self):
+        return (_sprung, ())
+
+
+def damaged_files(tmp_path):
+    good = tmp_path / "good.npz"
+    mlp().save(good)
+    raw = good.read_bytes()
+    files = {}
+
+    def put(name, content):
+        files[name] = tmp_path / name
+        files[name].write_bytes(content)
+
+    put("truncated.npz", raw[: len(raw) // 2])
+    put("empty.npz", b"")
+    put("random.npz", np.random.default_rng(0).bytes(len(raw)))
+    np.savez(tmp_path / "plain.npz", W=np.ones((3, 4)))                   # no architecture
+    files["plain.npz"] = tmp_path / "plain.npz"
+    np.savez(tmp_path / "pickled.npz", __architecture__=np.array([Trap()], dtype=object))
+    files["pickled.npz"] = tmp_path / "pickled.npz"
+    np.savez(tmp_path / "notadict.npz", __architecture__=np.array("[1, 2]"))
+    files["notadict.npz"] = tmp_path / "notadict.npz"
+    np.savez(tmp_path / "foreign.npz", __architecture__=np.array('{"format": "keras"}'))
+    files["foreign.npz"] = tmp_path / "foreign.npz"
+    with np.load(good) as d:                                              # a weight is missing
+        np.savez(tmp_path / "noweights.npz", __architecture__=d["__architecture__"])
+    files["noweights.npz"] = tmp_path / "noweights.npz"
+    return files
+
+
+def test_damaged_files_raise_value_error(tmp_path):
+    for name, path in damaged_files(tmp_path).items():
+        with pytest.raises(ValueError, match=r"load_model: .* is not a readable nnbook model"):
+            nb.load_model(path)
+
+
+def test_load_model_never_unpickles(tmp_path):
+    path = damaged_files(tmp_path)["pickled.npz"]
+    with np.load(path, allow_pickle=True) as d:       # the trap works when unpickled …
+        d["__architecture__"]
+    assert _sprung.__defaults__[0] == [True]
+    _sprung.__defaults__[0].clear()
+    with pytest.raises(ValueError, match=r"not a readable nnbook model.*[Oo]bject arrays cannot be loaded"):
+        nb.load_model(path)
+    assert _sprung.__defaults__[0] == []              # … and load_model did not spring it
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    mlp(seed=0).save(path)
+    before = path.read_bytes()
+    real_savez = np.savez
+
+    def savez_then_crash(file, *args, **kwargs):
+        real_savez(file, *args, **kwargs)
+        file.write(b"half written")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", savez_then_crash)
+    with pytest.raises(OSError, match="disk full"):
+        mlp(seed=1).save(path)
+    assert path.read_bytes() == before                 # the old model is intact
+    assert os.listdir(tmp_path) == ["model.npz"]       # no temporary file left behind
