@@ -1,4 +1,5 @@
-"""Every backward and every loss gradient against central finite differences.
+"""Every backward and every loss gradient against central finite differences
+(and, over the same table, that results handed out are not overwritten later).
 
 One table, one test: a new layer or loss is one new row. A row is
 ``(name, make_layer(draw, rng), make_input(draw, rng, layer))``; hypothesis
@@ -198,3 +199,26 @@ def test_model_gradients_of_the_loss(name, make, m, n_in, hidden, seed):
     assert set(errors) == {"x"} | set(model.params)          # every parameter, and the input
     assert len(errors) == 5
     assert max(errors.values()) < TOL, errors
+
+
+# the same table: what forward and backward hand out belongs to the caller -------------------------
+@pytest.mark.parametrize("name, make_layer, make_input", ROWS, ids=[r[0] for r in ROWS])
+@settings(max_examples=5, deadline=None)
+@given(data=st.data(), seed=st.integers(0, 2 ** 32 - 1))
+def test_results_are_not_overwritten_by_later_calls(name, make_layer, make_input, data, seed):
+    """A later forward/backward (same shapes) must not change arrays returned earlier, and
+    backward fills the same ``grads`` arrays (the optimizer holds references to them)."""
+    rng = np.random.default_rng(seed)
+    layer = make_layer(data.draw, rng)
+    x = make_input(data.draw, rng, layer)
+    grads = {k: g for k, g in layer.grads.items()}
+    y1 = layer.forward(x)
+    y1_copy = np.array(y1)
+    dy1 = rng.standard_normal(np.shape(y1))
+    dx1 = layer.backward(dy1)
+    dx1_copy = np.array(dx1)
+    layer.forward(np.flip(x).copy())                  # same shape, other values
+    layer.backward(2 * dy1 + 1)
+    np.testing.assert_array_equal(y1, y1_copy, err_msg=f"{name}: forward output was overwritten")
+    np.testing.assert_array_equal(dx1, dx1_copy, err_msg=f"{name}: backward's dx was overwritten")
+    assert all(layer.grads[k] is g for k, g in grads.items()), f"{name}: grads replaced, not filled"
