@@ -250,6 +250,21 @@ def test_fit_verbose_prints_progress(capsys):
     assert lines[-1] == f"Epoch 3/3 - loss: {hist.history['loss'][-1]:.4g}"
 
 
+def test_fit_and_predict_leave_the_callers_arrays_alone():
+    model = mlp()
+    model.compile(nb.SGD(lr=0.1, momentum=0.5), "binary_crossentropy")
+    x, y = data(10)
+    x0, y0 = x.copy(), y.copy()
+    p1 = model.predict(x)
+    p1_copy = p1.copy()
+    model.fit(x, y, epochs=2, batch_size=3, validation_data=(x, y), verbose=0,
+              rng=np.random.default_rng(0))
+    model.predict(x[::-1].copy())
+    np.testing.assert_array_equal(x, x0)                 # not shuffled or scaled in place
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(p1, p1_copy)           # an earlier prediction is not a buffer
+
+
 # labels, the fused paths and need_dx=False ---------------------------------------------------
 def test_crossentropy_integer_labels_train_like_one_hot():
     x, y = data(12)
