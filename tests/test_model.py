@@ -446,8 +446,11 @@ def test_load_missing_file(tmp_path):
         nb.load_model(tmp_path / "nothing.npz")
 
 
-def _sprung(flag=[]):       # noqa: B006 - the list records that unpickling ran
-    flag.append(True)
+SPRUNG = []                 # records every unpickling of a Trap
+
+
+def _sprung():
+    SPRUNG.append(True)
     return "sprung"
 
 
@@ -493,13 +496,14 @@ def test_damaged_files_raise_value_error(tmp_path):
 
 def test_load_model_never_unpickles(tmp_path):
     path = damaged_files(tmp_path)["pickled.npz"]
+    SPRUNG.clear()
     with np.load(path, allow_pickle=True) as d:       # the trap works when unpickled …
         d["__architecture__"]
-    assert _sprung.__defaults__[0] == [True]
-    _sprung.__defaults__[0].clear()
+    assert SPRUNG == [True]
+    SPRUNG.clear()
     with pytest.raises(ValueError, match=r"not a readable nnbook model.*[Oo]bject arrays cannot be loaded"):
         nb.load_model(path)
-    assert _sprung.__defaults__[0] == []              # … and load_model did not spring it
+    assert SPRUNG == []                               # … and load_model did not spring it
 
 
 def test_save_is_atomic(tmp_path, monkeypatch):
