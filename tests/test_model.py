@@ -154,7 +154,6 @@ def test_fit_loss_is_the_mean_over_the_epoch():
     # lr tiny: the weights barely move, so the epoch loss ≈ the loss before training,
     # whatever the batch size (batches of unequal size are weighted by their size)
     x, y = data(10)
-    before = None
     for batch_size in (3, 10):
         model = mlp()
         model.compile(nb.SGD(lr=1e-12), "binary_crossentropy")
