@@ -7,21 +7,24 @@ first use, so ``import nnbook`` stays fast.
 
 from importlib import import_module
 
-from . import data, init, metrics
+from . import conv_impl, data, diagnostics, init, metrics
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
+from .conv import Conv2D, output_size
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .layers import Dense, Flatten, Layer
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .model import History, Sequential, load_model
 from .optimizers import SGD, Adam, Optimizer
+from .pooling import AvgPool2D, MaxPool2D
 
 __version__ = "0.1.0"
 
 __all__ = [
     # layers
     "Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
+    "Conv2D", "MaxPool2D", "AvgPool2D",
     # functions
-    "sigmoid", "softmax", "log_softmax",
+    "sigmoid", "softmax", "log_softmax", "output_size",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "Adam",
     # model
@@ -29,7 +32,7 @@ __all__ = [
     # gradient checking
     "numerical_gradient", "check_gradients", "relative_error",
     # submodules
-    "init", "data", "metrics", "plot",
+    "init", "data", "metrics", "diagnostics", "conv_impl", "plot",
 ]
 
 _LAZY = {"plot"}
