@@ -31,12 +31,23 @@ def numerical_gradient(f, x, eps: float = 1e-6) -> np.ndarray:
     for i in range(flat.size):
         old = flat[i]
         flat[i] = old + eps
-        plus = float(f(x))
+        plus = _scalar(f(x))
         flat[i] = old - eps
-        minus = float(f(x))
+        minus = _scalar(f(x))
         flat[i] = old
         gflat[i] = (plus - minus) / (2 * eps)
     return grad
+
+
+def _scalar(value) -> float:
+    """A function value as a float; a one-element array counts as a scalar."""
+    arr = np.asarray(value)
+    if arr.size != 1:
+        raise ValueError(
+            f"numerical_gradient: f must return a scalar, got an array of shape {arr.shape}. "
+            f"Reduce it first, e.g. with np.sum(...) or loss(y_true, y_pred)."
+        )
+    return float(arr.reshape(()))
 
 
 def relative_error(a, b) -> float:

@@ -101,3 +101,11 @@ def test_check_gradients_with_loss_on_a_model():
 def test_check_gradients_needs_y_with_loss():
     with pytest.raises(ValueError, match=r"check_gradients: with loss= also pass the targets y="):
         nb.check_gradients(nb.Dense(2, 1), np.ones((1, 2)), loss=nb.MSE())
+
+
+def test_numerical_gradient_accepts_one_element_arrays_and_rejects_vectors():
+    x = np.array([1.0, 2.0])
+    g = nb.numerical_gradient(lambda v: np.array([np.sum(v ** 2)]), x)
+    assert np.allclose(g, 2 * x, atol=1e-6)
+    with pytest.raises(ValueError, match=r"f must return a scalar, got an array of shape \(2,\)"):
+        nb.numerical_gradient(lambda v: v * 2, x)
