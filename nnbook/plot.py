@@ -1,7 +1,8 @@
-"""The course's plots (matplotlib): loss curves (chapter 00), decision boundaries
-(chapters 05 and 09), image grids, filters and feature maps (chapters 07, 08 and 10),
-and confusion matrices (chapter 10). Every function takes an optional ``ax`` and
-returns the axis it drew on; none calls ``plt.show()``.
+"""The course's plots (matplotlib): loss curves (chapter 00), gradient norms per
+layer (chapter 06), decision boundaries (chapters 05 and 09), image grids, filters
+and feature maps (chapters 07, 08 and 10), and confusion matrices (chapter 10).
+Every function takes an optional ``ax`` and returns the axis it drew on; none
+calls ``plt.show()``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .metrics import _labels
 
-__all__ = ["loss_curve", "decision_boundary", "image_grid", "confusion_matrix",
+__all__ = ["loss_curve", "gradient_norms", "decision_boundary", "image_grid", "confusion_matrix",
            "filters", "feature_maps"]
 
 _COLORS = plt.get_cmap("tab10").colors   # class c is drawn in _COLORS[c % 10]
@@ -68,6 +69,44 @@ def loss_curve(history, ax=None, *, title="Training loss", logy=False, label=Non
     ax.set_title(title)
     if len(ax.get_lines()) > 1:
         ax.legend()
+    return ax
+
+
+# --------------------------------------------------------------------------
+# Gradient norms per layer (chapter 06)
+
+def gradient_norms(norms_by_label, ax=None, *, title="Gradient norm per layer", logy=True):
+    """One line per setting: the gradient norm of each layer, from the input side.
+
+    Args:
+        norms_by_label: ``{label: norms}``, e.g. the results of
+            ``nnbook.diagnostics.gradient_norms`` for several activations or
+            initialisations.
+        logy: a logarithmic norm axis (the default: norms span decades).
+    Shapes:
+        each norms: (n_layers,), layer 1 is the one next to the input
+    """
+    if not isinstance(norms_by_label, dict) or not norms_by_label:
+        raise ValueError(
+            f"plot.gradient_norms: expected a non-empty dict {{label: norms per layer}}, got "
+            f"{type(norms_by_label).__name__}. Wrap one result as {{'my net': norms}}."
+        )
+    ax = _axis(ax, (6, 4))
+    for label, norms in norms_by_label.items():
+        v = np.asarray(norms, dtype=np.float64)
+        if v.ndim != 1 or v.size == 0:
+            raise ValueError(
+                f"plot.gradient_norms: expected a non-empty 1-D array of norms for {label!r}, "
+                f"got shape {v.shape}."
+            )
+        ax.plot(np.arange(1, v.size + 1), v, marker="o", markersize=3, label=str(label))
+    if logy:
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("layer (1 = next to the input)")
+    ax.set_ylabel("‖∂E/∂W‖")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
     return ax
 
 

@@ -235,3 +235,48 @@ def test_every_function_draws_on_a_given_axis():
     for call, ax in zip(calls, axes.flat):
         assert call(ax) is ax
     assert len(plt.get_fignums()) == 1
+
+
+# --------------------------------------------------------------------------
+# gradient_norms (chapter 06)
+
+
+def test_gradient_norms_one_line_per_setting():
+    norms = {"sigmoid": [1e-8, 1e-4, 1e-1], "relu": [0.5, 1.0, 2.0]}
+    ax = plot.gradient_norms(norms)
+    assert ax.get_title() == "Gradient norm per layer"
+    assert ax.get_xlabel() == "layer (1 = next to the input)"
+    assert ax.get_ylabel() == "‖∂E/∂W‖"
+    assert ax.get_yscale() == "log"
+    lines = ax.get_lines()
+    assert [l.get_label() for l in lines] == ["sigmoid", "relu"]
+    np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(lines[1].get_ydata(), [0.5, 1.0, 2.0])
+    assert ax.get_legend() is not None
+
+
+def test_gradient_norms_linear_axis_title_and_given_axis():
+    _, ax = plt.subplots()
+    out = plot.gradient_norms({"net": np.array([1.0, 2.0])}, ax, title="ReLU", logy=False)
+    assert out is ax and ax.get_title() == "ReLU" and ax.get_yscale() == "linear"
+    assert len(plt.get_fignums()) == 1
+
+
+def test_gradient_norms_from_diagnostics():
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([nb.Dense(3, 4, rng=rng), nb.Tanh(), nb.Dense(4, 1, rng=rng)])
+    norms = nb.diagnostics.gradient_norms(model, rng.standard_normal((5, 3)),
+                                          rng.standard_normal((5, 1)), loss="mse")
+    ax = plot.gradient_norms({"tanh": norms})
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), norms)
+
+
+def test_gradient_norms_errors():
+    with pytest.raises(ValueError, match=r"non-empty dict \{label: norms per layer\}, got list"):
+        plot.gradient_norms([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"non-empty dict"):
+        plot.gradient_norms({})
+    with pytest.raises(ValueError, match=r"1-D array of norms for 'bad', got shape \(2, 2\)"):
+        plot.gradient_norms({"bad": np.ones((2, 2))})
+    with pytest.raises(ValueError, match=r"got shape \(0,\)"):
+        plot.gradient_norms({"empty": []})

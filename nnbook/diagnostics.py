@@ -1,0 +1,101 @@
+"""Diagnostics for deep networks: the size of the gradient that reaches each
+layer and the spread of each layer's output, from one forward and one backward
+pass. Chapter 06 uses them to watch gradients vanish and explode.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_float_array
+from .losses import get_loss
+
+__all__ = ["gradient_norms", "activation_stats"]
+
+
+def _forward(owner, model, x):
+    layers = getattr(model, "layers", None)
+    if not layers:
+        raise ValueError(f"{owner}: expected a Sequential model with at least one layer, "
+                         f"got {model!r}.")
+    x = as_float_array(owner, "x", x)
+    if not np.isfinite(x).all():
+        raise ValueError(f"{owner}: x contains NaN or inf; clean the data first.")
+    outs = []
+    for layer in layers:
+        x = layer.forward(x)
+        outs.append(x)
+    return outs
+
+
+def gradient_norms(model, x, y, loss=None) -> np.ndarray:
+    """‖∂E/∂W‖ for every layer that has parameters, from the input side to the output.
+
+    Runs one forward and one backward pass on the batch ``(x, y)`` (no update)
+    and returns the Frobenius norm of each such layer's ``grads["W"]`` (a layer
+    without a ``"W"`` contributes the joint norm of all its gradients). When the
+    model ends in ``Softmax`` and the loss is ``CrossEntropy`` (or ``Sigmoid``
+    and ``BinaryCrossEntropy``) the fused ∂E/∂z = (ŷ − y)/m is used, as in ``fit``.
+
+    Shapes:
+        x: a batch for the model's first layer, e.g. (m, n_in)
+        y: targets for ``loss`` (the model's output shape; integer labels (m,)
+           for ``CrossEntropy``; (m,) is also accepted for an output (m, 1))
+        returns: (number of layers with parameters,) float64
+
+    Args:
+        model: a ``Sequential``.
+        loss: a ``Loss`` or its name; ``None`` uses the loss given to
+            ``model.compile``.
+    """
+    owner = "gradient_norms"
+    if loss is None:
+        loss = getattr(model, "loss", None)
+        if loss is None:
+            raise ValueError(f"{owner}: the model has no loss. Pass loss=... (e.g. loss='mse') "
+                             f"or call model.compile(...) first.")
+    loss = get_loss(loss)
+    outs = _forward(owner, model, x)
+    out = outs[-1]
+    y = np.asarray(y)
+    if y.ndim == 1 and out.ndim == 2 and out.shape[1] == 1 and y.dtype.kind in "fiub" \
+            and type(loss).__name__ != "CrossEntropy":
+        y = y.reshape(-1, 1)                                  # one target per sample
+    if len(y) != len(out):
+        raise ValueError(f"{owner}: x has {len(out)} samples but y has {len(y)}; "
+                         f"expected one target per sample.")
+    layers = model.layers
+    fused = (getattr(loss, "fuses_with", None) == type(layers[-1]).__name__
+             and not getattr(loss, "from_logits", False))
+    if fused:
+        yt, _ = loss._check(y, out)                           # one-hot targets for labels
+        d, last = loss._fused_grad(yt, out), len(layers) - 2
+    else:
+        d, last = loss.grad(y, out), len(layers) - 1
+    for i in range(last, -1, -1):
+        d = layers[i].backward(d, need_dx=i > 0)
+    norms = []
+    for layer in layers:
+        if not layer.params:
+            continue
+        grads = [layer.grads["W"]] if "W" in layer.grads else list(layer.grads.values())
+        norms.append(np.sqrt(sum(float(np.vdot(g, g)) for g in grads)))
+    if not norms:
+        raise ValueError(f"{owner}: the model has no layer with parameters.")
+    return np.array(norms, dtype=np.float64)
+
+
+def activation_stats(model, x) -> dict:
+    """The mean and standard deviation of every layer's output on the batch ``x``.
+
+    A deep network whose outputs shrink towards 0 layer after layer (too-small
+    weights), or grow, or pin a sigmoid at 0 and 1, shows it here first.
+
+    Shapes:
+        x: a batch for the model's first layer
+        returns: {"mean": (n_layers,), "std": (n_layers,)} float64, one entry per
+        layer of ``model.layers`` in order (over all samples and units)
+    """
+    outs = _forward("activation_stats", model, x)
+    return {"mean": np.array([float(np.mean(o)) for o in outs]),
+            "std": np.array([float(np.std(o)) for o in outs])}
