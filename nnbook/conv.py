@@ -61,44 +61,58 @@ class Conv2D(Layer):
                        "b": np.zeros(self.c_out, dtype=dtype)}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self._work: dict[tuple, dict] = {}
-        self._last = None                 # (x shape, work arrays) of the last forward
+        self._last = None                 # (x, work arrays) of the last forward
 
     # forward and backward ------------------------------------------------------
     def forward(self, x):
         x = self._check_input(x)
-        m, h, w, _ = x.shape
-        f, s, p = self.kernel_size, self.stride, self.padding
         work = self._work_for(x.shape)
-        if p:
-            work["xp"][:, p:p + h, p:p + w, :] = x                    # the border stays 0
-            im2col(work["xp"], f, s, 0, out=work["cols6"])
-        else:
-            im2col(x, f, s, 0, out=work["cols6"])
+        self._fill_cols(x, work)
         # The last column of cols is all ones and the last row of Wb is b, so
         # one matrix product gives X_col @ W + b.
         Wb = work["Wb"]                                                # (f·f·c_in + 1, c_out)
         Wb[:-1] = self.params["W"].reshape(-1, self.c_out)
         Wb[-1] = self.params["b"]
         y = work["cols"] @ Wb                                          # (m·h_o·w_o, c_out)
-        self._last = (x.shape, work)
+        self._last = (x, work)
         return y.reshape(work["y_shape"])
 
     def backward(self, dy, need_dx: bool = True):
         if self._last is None:
             self._before_forward()
-        x_shape, work = self._last
+        x, work = self._last
         dy = np.asarray(dy)
         if dy.shape != work["y_shape"]:
             self._bad_dy(dy, work["y_shape"])
+        if work["spent"]:                                              # a second backward after one forward
+            self._fill_cols(x, work)
         dY = dy.reshape(-1, self.c_out).astype(self.params["W"].dtype, copy=False)  # (m·h_o·w_o, c_out)
-        dWb = work["cols"].T @ dY                                      # (f·f·c_in + 1, c_out)
+        cols = work["cols"]                                            # (m·h_o·w_o, f·f·c_in + 1)
+        dWb = cols.T @ dY                                              # (f·f·c_in + 1, c_out)
         self.grads["W"][...] = dWb[:-1].reshape(self.grads["W"].shape)
         self.grads["b"][...] = dWb[-1]                                 # the ones column gives Σ dY
         if not need_dx:
             return None
+        # dX_col = dY W2ᵀ, stored transposed (tap-major) in the memory of X_col,
+        # which is not needed any more.
         f, W2 = self.kernel_size, self.params["W"].reshape(-1, self.c_out)  # W2 (f·f·c_in, c_out)
-        dcolsT = np.matmul(W2, dY.T, out=work["dcolsT"])               # (f·f·c_in, m·h_o·w_o) = (dY W2ᵀ)ᵀ
-        return col2im(dcolsT.T, x_shape, f, self.stride, self.padding, out=work["dxp"])
+        k, rows = W2.shape[0], cols.shape[0]
+        dcolsT = np.matmul(W2, dY.T, out=cols.reshape(-1)[:k * rows].reshape(k, rows))
+        work["spent"] = True
+        return col2im(dcolsT.T, x.shape, f, self.stride, self.padding, out=work["dxp"])
+
+    def _fill_cols(self, x, work):
+        """Copy the windows of x into work["cols"] (im2col), after zero padding."""
+        f, s, p = self.kernel_size, self.stride, self.padding
+        if work["spent"]:
+            work["cols"][:, -1] = 1
+            work["spent"] = False
+        if p:
+            xp = work["xp"]                                            # (m, h + 2p, w + 2p, c_in)
+            xp[:, p:xp.shape[1] - p, p:xp.shape[2] - p, :] = x         # the border stays 0
+            im2col(xp, f, s, 0, out=work["cols6"])
+        else:
+            im2col(x, f, s, 0, out=work["cols6"])
 
     def _work_for(self, x_shape):
         """Work arrays for inputs of this shape, made once and reused."""
@@ -109,12 +123,11 @@ class Conv2D(Layer):
             h_o, w_o = output_size(h, f, p, s), output_size(w, f, p, s)
             dt, k = self.params["W"].dtype, f * f * c
             cols = np.empty((m * h_o * w_o, k + 1), dtype=dt)          # X_col and a column of ones
-            cols[:, k] = 1
             cols6 = cols[:, :k].reshape(m, h_o, w_o, f, f, c)          # a view: im2col writes here
             assert np.shares_memory(cols6, cols)
-            work = {"cols": cols, "cols6": cols6, "Wb": np.empty((k + 1, self.c_out), dtype=dt),
+            work = {"cols": cols, "cols6": cols6, "spent": True,       # "spent": the ones need writing
+                    "Wb": np.empty((k + 1, self.c_out), dtype=dt),
                     "xp": np.zeros((m, h + 2 * p, w + 2 * p, c), dtype=dt) if p else None,
-                    "dcolsT": np.empty((k, m * h_o * w_o), dtype=dt),
                     "dxp": np.empty((c, m, h + 2 * p, w + 2 * p), dtype=dt),
                     "y_shape": (m, h_o, w_o, self.c_out)}
             while len(self._work) >= _KEEP:

@@ -35,7 +35,7 @@ def output_size(n, f, padding=0, stride=1) -> int:
     arguments that are not integers.
     """
     for name, value, low in (("n", n, 1), ("f", f, 1), ("padding", padding, 0), ("stride", stride, 1)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if type(value) is not int and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
             raise ValueError(f"output_size: expected {name} to be an integer, got {value!r}. "
                              f"Pass whole numbers, e.g. output_size(6, 3, padding=1, stride=2).")
         if value < low:

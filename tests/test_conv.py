@@ -258,6 +258,25 @@ def test_outputs_are_not_overwritten_by_later_batches():
     np.testing.assert_array_equal(dx1, dx1_copy)
 
 
+def test_backward_twice_after_one_forward():
+    # backward reuses the memory of the im2col matrix; a second backward rebuilds it
+    rng = np.random.default_rng(12)
+    W, b = rng.standard_normal((3, 3, 2, 3)), rng.standard_normal(3)
+    layer = layer_for(W, b, 2, 1)
+    x = rng.standard_normal((2, 6, 5, 2))
+    dy1, dy2 = rng.standard_normal((2, 2, 3, 3, 3))
+    layer.forward(x)
+    for dy in (dy1, dy2, dy1):
+        for need_dx in (True, False):
+            dx, dW, db = conv_impl.backward_loops(dy, x, W, 2, 1)
+            got = layer.backward(dy, need_dx=need_dx)
+            if need_dx:
+                np.testing.assert_allclose(got, dx, atol=1e-12)
+            np.testing.assert_allclose(layer.grads["W"], dW, atol=1e-12)
+            np.testing.assert_allclose(layer.grads["b"], db, atol=1e-12)
+    np.testing.assert_allclose(layer.forward(x), conv_impl.forward_loops(x, W, b, 2, 1), atol=1e-12)
+
+
 def test_backward_uses_the_last_forward_whatever_its_shape():
     rng = np.random.default_rng(5)
     W, b = rng.standard_normal((3, 3, 1, 2)), rng.standard_normal(2)
