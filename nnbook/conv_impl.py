@@ -54,10 +54,22 @@ def pad(x, padding: int) -> np.ndarray:
     return np.pad(x, ((0, 0), (p, p), (p, p), (0, 0))) if p else np.asarray(x)
 
 
-def _sizes(x_shape, W_shape, stride, padding):
-    m, h, w, c_in = x_shape
+def _sizes(x, W, stride, padding, dy=None, b=None):
+    """(m, h_o, w_o, f, c_out), after checking that x, W (and dy or b) fit together."""
+    x_shape, W_shape = np.shape(x), np.shape(W)
+    if len(x_shape) != 4 or len(W_shape) != 4 or W_shape[0] != W_shape[1] or x_shape[3] != W_shape[2]:
+        raise ValueError(f"conv_impl: expected x of shape (m, h, w, c_in) and W of shape "
+                         f"(f, f, c_in, c_out), got x {x_shape} and W {W_shape}.")
+    m, h, w, _ = x_shape
     f, c_out = W_shape[0], W_shape[3]
-    return m, output_size(h, f, padding, stride), output_size(w, f, padding, stride), f, c_out
+    h_o, w_o = output_size(h, f, padding, stride), output_size(w, f, padding, stride)
+    if b is not None and np.shape(b) != (c_out,):
+        raise ValueError(f"conv_impl: expected b of shape ({c_out},) (one bias per filter), "
+                         f"got {np.shape(b)}.")
+    if dy is not None and np.shape(dy) != (m, h_o, w_o, c_out):
+        raise ValueError(f"conv_impl: expected dy of shape {(m, h_o, w_o, c_out)} (the shape of y), "
+                         f"got {np.shape(dy)}.")
+    return m, h_o, w_o, f, c_out
 
 
 def _tap(xp, i, j, h_o, w_o, s):
@@ -73,7 +85,7 @@ def forward_loops(x, W, b, stride=1, padding=0) -> np.ndarray:
     Shapes: x (m, h, w, c_in), W (f, f, c_in, c_out), b (c_out,) → y (m, h_o, w_o, c_out).
     Slow: for tiny inputs and for reading.
     """
-    m, h_o, w_o, f, c_out = _sizes(np.shape(x), np.shape(W), stride, padding)
+    m, h_o, w_o, f, c_out = _sizes(x, W, stride, padding, b=b)
     xp, s = pad(x, padding), stride
     y = np.zeros((m, h_o, w_o, c_out), dtype=np.result_type(xp, W))
     for n in range(m):
@@ -93,7 +105,7 @@ def backward_loops(dy, x, W, stride=1, padding=0):
     Shapes: dy (m, h_o, w_o, c_out), x (m, h, w, c_in), W (f, f, c_in, c_out)
     → dx (m, h, w, c_in), dW (f, f, c_in, c_out), db (c_out,).
     """
-    m, h_o, w_o, f, c_out = _sizes(np.shape(x), np.shape(W), stride, padding)
+    m, h_o, w_o, f, c_out = _sizes(x, W, stride, padding, dy)
     xp, s, p = pad(x, padding), stride, padding
     dxp = np.zeros(xp.shape, dtype=np.result_type(xp, W, dy))         # (m, h + 2p, w + 2p, c_in)
     dW = np.zeros(np.shape(W), dtype=dxp.dtype)
@@ -122,7 +134,7 @@ def forward_strided(x, W, b, stride=1, padding=0) -> np.ndarray:
 
     Shapes: x (m, h, w, c_in), W (f, f, c_in, c_out), b (c_out,) → y (m, h_o, w_o, c_out).
     """
-    f = np.shape(W)[0]
+    f = _sizes(x, W, stride, padding, b=b)[3]
     windows = _windows(pad(x, padding), f, stride)                     # (m, h_o, w_o, c_in, f, f)
     return np.einsum("nrqcij,ijck->nrqk", windows, W, optimize=True) + b
 
@@ -135,7 +147,7 @@ def backward_strided(dy, x, W, stride=1, padding=0):
     Shapes: dy (m, h_o, w_o, c_out), x (m, h, w, c_in), W (f, f, c_in, c_out)
     → dx (m, h, w, c_in), dW (f, f, c_in, c_out), db (c_out,).
     """
-    m, h_o, w_o, f, c_out = _sizes(np.shape(x), np.shape(W), stride, padding)
+    m, h_o, w_o, f, c_out = _sizes(x, W, stride, padding, dy)
     xp, s, p = pad(x, padding), stride, padding
     dW = np.einsum("nrqcij,nrqk->ijck", _windows(xp, f, s), dy, optimize=True)
     db = np.sum(dy, axis=(0, 1, 2))
@@ -205,7 +217,7 @@ def forward_im2col(x, W, b, stride=1, padding=0) -> np.ndarray:
 
     Shapes: x (m, h, w, c_in), W (f, f, c_in, c_out), b (c_out,) → y (m, h_o, w_o, c_out).
     """
-    m, h_o, w_o, f, c_out = _sizes(np.shape(x), np.shape(W), stride, padding)
+    m, h_o, w_o, f, c_out = _sizes(x, W, stride, padding, b=b)
     cols = im2col(x, f, stride, padding)                               # (m·h_o·w_o, f·f·c_in)
     y = cols @ W.reshape(-1, c_out) + b                                # (m·h_o·w_o, c_out)
     return y.reshape(m, h_o, w_o, c_out)
@@ -219,7 +231,7 @@ def backward_im2col(dy, x, W, stride=1, padding=0):
     Shapes: dy (m, h_o, w_o, c_out), x (m, h, w, c_in), W (f, f, c_in, c_out)
     → dx (m, h, w, c_in), dW (f, f, c_in, c_out), db (c_out,).
     """
-    f, _, c_in, c_out = np.shape(W)
+    f, c_out = _sizes(x, W, stride, padding, dy)[3:]
     dY = np.reshape(dy, (-1, c_out))                                   # (m·h_o·w_o, c_out)
     W2 = np.reshape(W, (-1, c_out))                                    # (f·f·c_in, c_out)
     cols = im2col(x, f, stride, padding)                               # (m·h_o·w_o, f·f·c_in)

@@ -506,3 +506,21 @@ def test_save_and_load_a_cnn(tmp_path):
     assert repr(loaded) == repr(model)
     assert [layer.get_config() for layer in loaded.layers] == [layer.get_config() for layer in model.layers]
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+@pytest.mark.parametrize("name", ["loops", "strided", "im2col"])
+def test_implementations_reject_shapes_that_do_not_fit(name):
+    forward, backward = conv_impl.IMPLEMENTATIONS[name]
+    x, W, b = np.zeros((1, 5, 5, 2)), np.zeros((3, 3, 2, 4)), np.zeros(4)
+    with pytest.raises(ValueError, match=r"conv_impl: expected x of shape \(m, h, w, c_in\) and W of "
+                                         r"shape \(f, f, c_in, c_out\), got x \(1, 5, 5, 3\) and W "
+                                         r"\(3, 3, 2, 4\)"):
+        forward(np.zeros((1, 5, 5, 3)), W, b)
+    with pytest.raises(ValueError, match=r"conv_impl: expected b of shape \(4,\) \(one bias per filter\), "
+                                         r"got \(1,\)"):
+        forward(x, W, np.zeros(1))
+    with pytest.raises(ValueError, match=r"conv_impl: expected dy of shape \(1, 3, 3, 4\) \(the shape of "
+                                         r"y\), got \(1, 3, 3, 1\)"):
+        backward(np.zeros((1, 3, 3, 1)), x, W)
+    with pytest.raises(ValueError, match=r"output_size: the window f=3 is larger"):
+        forward(np.zeros((1, 2, 5, 2)), W, b)
