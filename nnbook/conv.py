@@ -15,7 +15,8 @@ from .layers import Layer
 
 __all__ = ["Conv2D", "output_size"]
 
-_KEEP = 2          # work buffers are kept for this many input shapes (a full and a last batch)
+_KEEP = 2                  # work arrays are kept for this many input shapes (a full and a last batch)
+_KEEP_BYTES = 64 * 2**20   # ... if they are smaller than this (a big predict() batch is not kept)
 
 
 class Conv2D(Layer):
@@ -37,8 +38,9 @@ class Conv2D(Layer):
         dtype: float64 (default) or float32; the layer computes in this dtype.
 
     The forward pass copies the windows into a matrix (``conv_impl.im2col``)
-    and multiplies it by the filters; the copy is kept for ``backward``. The
-    work arrays are reused between batches of the same shape.
+    and multiplies it by the filters; the copy is kept for ``backward``, which
+    reuses its memory for the gradient of the copy. These work arrays are
+    reused by the next batches of the same shape (the last two shapes).
     Chapters 07 and 08.
     """
 
@@ -132,7 +134,8 @@ class Conv2D(Layer):
                     "y_shape": (m, h_o, w_o, self.c_out)}
             while len(self._work) >= _KEEP:
                 self._work.pop(next(iter(self._work)))                 # forget the oldest shape
-        self._work[x_shape] = work
+        if work["cols"].nbytes <= _KEEP_BYTES:
+            self._work[x_shape] = work
         return work
 
     # checks and description -----------------------------------------------------

@@ -292,6 +292,19 @@ def test_backward_uses_the_last_forward_whatever_its_shape():
     assert len(layer._work) <= 2
 
 
+def test_large_work_arrays_are_not_kept(monkeypatch):
+    monkeypatch.setattr("nnbook.conv._KEEP_BYTES", 1000)
+    rng = np.random.default_rng(13)
+    W, b = rng.standard_normal((3, 3, 1, 2)), rng.standard_normal(2)
+    layer = layer_for(W, b, 1, 1)
+    x = rng.standard_normal((2, 5, 5, 1))                     # im2col matrix 50 × 10 floats > 1000 bytes
+    y = layer.forward(x)
+    assert layer._work == {}
+    np.testing.assert_allclose(y, conv_impl.forward_loops(x, W, b, 1, 1), atol=1e-12)
+    np.testing.assert_allclose(layer.backward(np.ones_like(y)),
+                               conv_impl.backward_loops(np.ones_like(y), x, W, 1, 1)[0], atol=1e-12)
+
+
 def test_integer_input_is_accepted():
     layer = conv_with(VERTICAL)
     y = layer.forward(A.astype(int)[None, :, :, None])
