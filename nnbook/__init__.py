@@ -16,6 +16,7 @@ from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .model import History, Sequential, load_model
 from .optimizers import SGD, Adam, Optimizer
 from .pooling import AvgPool2D, MaxPool2D
+from .torch_bridge import from_torch, to_torch  # imports torch only when called
 
 __version__ = "0.1.0"
 
@@ -31,6 +32,8 @@ __all__ = [
     "Sequential", "History", "load_model",
     # gradient checking
     "numerical_gradient", "check_gradients", "relative_error",
+    # PyTorch bridge (needs torch installed)
+    "to_torch", "from_torch",
     # submodules
     "init", "data", "metrics", "diagnostics", "conv_impl", "plot",
 ]

@@ -1,0 +1,313 @@
+"""A bridge to PyTorch: ``to_torch(model)`` turns an nnbook ``Sequential`` into
+a ``torch.nn.Sequential`` with the same weights, and ``from_torch(module)``
+turns one back. PyTorch is optional: it is imported when one of the two
+functions is called, never by ``import nnbook``. The notebook
+``notebooks/extras/moving_on_to_pytorch.ipynb`` uses both.
+
+What maps to what (nnbook ↔ PyTorch):
+
+====================  ===========================  ==================================
+nnbook                PyTorch                      weights
+====================  ===========================  ==================================
+Dense(n_in, n_out)    Linear(n_in, n_out)          ``weight = W.T`` (torch: (out, in))
+Conv2D(c_in, c_out,   Conv2d(c_in, c_out, f,       ``weight = W.transpose(3, 2, 0, 1)``
+f, stride, padding)   stride, padding)             (torch: (c_out, c_in, f, f))
+MaxPool2D, AvgPool2D  MaxPool2d, AvgPool2d         none
+Sigmoid, Tanh, ReLU   Sigmoid, Tanh, ReLU          none
+Softmax               Softmax(dim=-1), or dim=1    none
+                      on channels-first images
+Flatten               Flatten()                    none
+====================  ===========================  ==================================
+
+Image layout. nnbook images are NHWC (channels last); PyTorch's Conv2d and
+pools work on NCHW (channels first). ``to_torch`` keeps nnbook's interface:
+the PyTorch model takes the same NHWC array and returns the same output. It
+inserts ``NHWCToNCHW()`` before the first image layer and ``NCHWToNHWC()``
+before ``Flatten`` (and at the end of a model that returns images), two
+modules that only move the channel axis. So Flatten sees channels-last maps,
+flattens them in nnbook's order, and the next Linear's weight is just ``W.T``.
+
+``from_torch`` reads those modules back. A plain PyTorch conv model (no
+``NHWCToNCHW`` in front of its first Conv2d or pool) takes NCHW images; the
+nnbook model it becomes takes the same images channels last,
+``x_nhwc = x_nchw.permute(0, 2, 3, 1)`` (NumPy: ``x.transpose(0, 2, 3, 1)``),
+and gives the same output. Where such a model flattens channels-first maps,
+the columns of the next Linear's weight are reordered to nnbook's
+channels-last flatten order; that needs the image size, so pass
+``input_shape=(h, w, c)`` (one NHWC sample).
+
+dtype: float64 ↔ ``torch.float64``, float32 ↔ ``torch.float32``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import ReLU, Sigmoid, Softmax, Tanh
+from .conv import Conv2D
+from .layers import Dense, Flatten
+from .model import Sequential
+from .pooling import AvgPool2D, MaxPool2D
+
+__all__ = ["to_torch", "from_torch", "TORCH_INSTALL"]
+
+TORCH_INSTALL = "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
+
+SUPPORTED = ("Dense ↔ Linear, Conv2D ↔ Conv2d, MaxPool2D ↔ MaxPool2d, AvgPool2D ↔ AvgPool2d, "
+             "Sigmoid, Tanh, ReLU, Softmax, Flatten")
+
+
+def _import_torch():
+    """torch and the bridge's two layout modules, or an ImportError that says how to install."""
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(
+            "nnbook's PyTorch bridge (to_torch/from_torch) needs PyTorch, which is not installed. "
+            f"Install the CPU build the course is tested with: `{TORCH_INSTALL}` (a plain "
+            "`pip install torch` on Linux also downloads several GB of CUDA libraries)."
+        ) from None
+    from . import _torch_layers
+    return torch, _torch_layers
+
+
+# ---------------------------------------------------------------------------
+# nnbook → PyTorch
+
+def to_torch(model):
+    """A ``torch.nn.Sequential`` that computes what ``model`` computes, with a copy of its weights.
+
+    Shapes: the PyTorch model takes the same input as ``model`` (vectors
+    ``(m, n)`` or NHWC images ``(m, h, w, c)``) and returns the same shape.
+    The parameter dtype carries over (float64 → ``torch.float64``).
+
+    Raises ``ValueError`` for a layer that has no PyTorch counterpart here and
+    ``ImportError`` when PyTorch is not installed.
+    """
+    torch, tl = _import_torch()
+    nn = torch.nn
+    if not isinstance(model, Sequential):
+        raise ValueError(f"to_torch: expected an nnbook Sequential, got {type(model).__name__}. "
+                         f"Wrap the layers: nb.Sequential([...]).")
+    dtype = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}[model.dtype]
+    modules, channels_first = [], False      # channels_first: torch holds NCHW where nnbook has NHWC
+
+    def copy(param, array):
+        with torch.no_grad():
+            param.copy_(torch.from_numpy(np.ascontiguousarray(array)))
+
+    for i, layer in enumerate(model.layers):
+        kind = type(layer)
+        if kind in (Conv2D, MaxPool2D, AvgPool2D) and not channels_first:
+            modules.append(tl.NHWCToNCHW())
+            channels_first = True
+        if kind is Flatten and channels_first:
+            modules.append(tl.NCHWToNHWC())
+            channels_first = False
+        if kind is Dense:
+            if channels_first:
+                raise ValueError(f"to_torch: layer {i} {layer!r} follows an image layer without "
+                                 f"Flatten(); add Flatten() before it.")
+            m = nn.utils.skip_init(nn.Linear, layer.n_in, layer.n_out, dtype=dtype)  # no RNG use
+            copy(m.weight, layer.params["W"].T)                      # (n_out, n_in)
+            copy(m.bias, layer.params["b"])
+        elif kind is Conv2D:
+            m = nn.utils.skip_init(nn.Conv2d, layer.c_in, layer.c_out, layer.kernel_size,
+                                   stride=layer.stride, padding=layer.padding, dtype=dtype)
+            copy(m.weight, layer.params["W"].transpose(3, 2, 0, 1))   # (c_out, c_in, f, f)
+            copy(m.bias, layer.params["b"])
+        elif kind in (MaxPool2D, AvgPool2D):
+            cls = nn.MaxPool2d if kind is MaxPool2D else nn.AvgPool2d
+            m = cls(layer.pool_size, stride=layer.stride)
+        elif kind in (Sigmoid, Tanh, ReLU, Flatten):
+            m = {Sigmoid: nn.Sigmoid, Tanh: nn.Tanh, ReLU: nn.ReLU, Flatten: nn.Flatten}[kind]()
+        elif kind is Softmax:
+            m = nn.Softmax(dim=1 if channels_first else -1)          # nnbook: the last (NHWC) axis
+        else:
+            raise ValueError(f"to_torch: layer {i} {layer!r} has no PyTorch counterpart here; "
+                             f"supported: {SUPPORTED}.")
+        modules.append(m)
+    if channels_first:
+        modules.append(tl.NCHWToNHWC())                             # return NHWC images, as nnbook
+    return nn.Sequential(*modules)
+
+
+# ---------------------------------------------------------------------------
+# PyTorch → nnbook
+
+def from_torch(module, *, input_shape=None) -> Sequential:
+    """An nnbook ``Sequential`` that computes what the PyTorch ``module`` computes.
+
+    Args:
+        module: a ``torch.nn.Sequential`` of supported layers (nested
+            Sequentials are read in order), e.g. one made by ``to_torch``.
+        input_shape: shape of one input sample for nnbook, e.g. ``(8, 8, 1)``
+            (NHWC). Needed only when a plain PyTorch model flattens
+            channels-first feature maps (see the module docstring).
+
+    The weights are copied; the dtype carries over (``torch.float64`` → float64).
+    Raises ``ValueError`` for a layer or a setting nnbook does not have.
+    """
+    torch, tl = _import_torch()
+    nn = torch.nn
+    if not isinstance(module, nn.Sequential):
+        raise ValueError(f"from_torch: expected a torch.nn.Sequential, got {type(module).__name__}. "
+                         f"Wrap the layers: torch.nn.Sequential(...).")
+    mods = list(_leaves(module, nn))
+    dtype = _dtype(module, torch)
+    image_kinds = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten, tl.NHWCToNCHW, tl.NCHWToNHWC)
+    first = next((m for m in mods if isinstance(m, image_kinds)), None)
+    # layout: "same" (torch holds what nnbook holds), "nchw" (images channels first),
+    # "chw" (vectors flattened from NCHW maps; nnbook's are flattened from NHWC)
+    layout = "nchw" if isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) else "same"
+    flat = None                      # after Flatten in "chw": the (h, w, c) that was flattened
+    shape = None if input_shape is None else tuple(input_shape)
+    layers = []
+
+    def bad(i, m, why):
+        raise ValueError(f"from_torch: module {i} {m} {why}")
+
+    for i, m in enumerate(mods):
+        kind = type(m)
+        if kind is tl.NHWCToNCHW or kind is tl.NCHWToNHWC:
+            want = "same" if kind is tl.NHWCToNCHW else "nchw"
+            if layout != want:
+                bad(i, m, "does not fit here: the data is already in that layout.")
+            layout = "nchw" if want == "same" else "same"
+            continue
+        if kind in (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d) and layout != "nchw":
+            bad(i, m, "gets channels-last or flattened data; PyTorch's image layers need NCHW. "
+                      "Put NHWCToNCHW() (nnbook._torch_layers) before it, or use a model made by to_torch.")
+        if kind is nn.Linear:
+            layer = Dense(m.in_features, m.out_features, init="zeros", dtype=dtype)
+            if m.bias is None:
+                bad(i, m, "has no bias; nnbook's Dense always has one. Give it a zero bias first: "
+                          "m.bias = torch.nn.Parameter(torch.zeros(m.out_features, dtype=m.weight.dtype)).")
+            W = _numpy(m.weight).T                                    # (n_in, n_out)
+            if layout == "chw":
+                W = W[_chw_order(i, m, flat)]                         # rows in nnbook's (h, w, c) order
+                layout = "same"
+            elif layout == "nchw":
+                bad(i, m, "acts on images; add torch.nn.Flatten() before it.")
+            layer.params["W"][...] = W
+            layer.params["b"][...] = _numpy(m.bias)
+        elif kind is nn.Conv2d:
+            layer = Conv2D(m.in_channels, m.out_channels, _square(i, m, m.kernel_size, "kernel_size"),
+                           stride=_square(i, m, m.stride, "stride"), padding=_conv_padding(i, m),
+                           init="zeros", dtype=dtype)
+            if (m.dilation != (1, 1) or m.groups != 1 or m.padding_mode != "zeros"
+                    or m.bias is None):
+                bad(i, m, "uses dilation, groups, a non-zero padding_mode or no bias; nnbook's Conv2D "
+                          "has dilation=1, groups=1, zero padding and a bias.")
+            layer.params["W"][...] = _numpy(m.weight).transpose(2, 3, 1, 0)   # (f, f, c_in, c_out)
+            layer.params["b"][...] = _numpy(m.bias)
+        elif kind in (nn.MaxPool2d, nn.AvgPool2d):
+            f = _square(i, m, m.kernel_size, "kernel_size")
+            s = _square(i, m, f if m.stride is None else m.stride, "stride")
+            extra = (_square(i, m, m.padding, "padding") != 0 or m.ceil_mode
+                     or getattr(m, "dilation", 1) not in (1, (1, 1)) or getattr(m, "return_indices", False)
+                     or getattr(m, "divisor_override", None) is not None)
+            if extra:
+                bad(i, m, "uses padding, ceil_mode, dilation, return_indices or divisor_override; "
+                          "nnbook's pools have none of these.")
+            layer = (MaxPool2D if kind is nn.MaxPool2d else AvgPool2D)(f, stride=s)
+        elif kind in (nn.Sigmoid, nn.Tanh, nn.ReLU):
+            layer = {nn.Sigmoid: Sigmoid, nn.Tanh: Tanh, nn.ReLU: ReLU}[kind]()
+        elif kind is nn.Softmax:
+            dim = 1 if m.dim is None else m.dim                      # torch's choice for 2-D and 4-D input
+            ok = {"nchw": (1, -3), "chw": (1, -1), "same": (-1,) if shape is None or len(shape) != 1
+                  else (1, -1)}[layout]
+            if dim not in ok:
+                bad(i, m, f"normalises over dim={m.dim}; nnbook's Softmax normalises over the last "
+                          f"axis (channels for NHWC images), which is dim={ok[0]} here.")
+            layer = Softmax()
+        elif kind is nn.Flatten:
+            if (m.start_dim, m.end_dim) != (1, -1):
+                bad(i, m, "must flatten everything but the batch axis (start_dim=1, end_dim=-1).")
+            layer = Flatten()
+            if layout == "nchw":
+                layout, flat = "chw", shape
+        else:
+            bad(i, m, f"has no nnbook counterpart; supported: {SUPPORTED}.")
+        if shape is None:            # what the first layer tells about the input, as Sequential does
+            shape = ((layer.n_in,) if isinstance(layer, Dense) else
+                     (None, None, layer.c_in) if isinstance(layer, Conv2D) else None)
+        if shape is not None:
+            try:
+                shape = layer.output_shape(shape)
+            except ValueError as exc:
+                bad(i, m, f"does not fit the layer before it: {exc}")
+        elif isinstance(layer, Flatten):
+            shape = (None,)
+        layers.append(layer)
+    if layout == "chw" and _chw_order(len(mods), "(end)", flat, none_ok=True) is not None:
+        raise ValueError("from_torch: the model ends with features flattened from channels-first "
+                         "maps, in an order nnbook's Flatten does not produce. End it with a Linear "
+                         "layer, or flatten channels-last maps (NCHWToNHWC before Flatten).")
+    return Sequential(layers, input_shape=input_shape)
+
+
+def _leaves(module, nn):
+    for m in module:
+        if isinstance(m, nn.Sequential):
+            yield from _leaves(m, nn)
+        else:
+            yield m
+
+
+def _dtype(module, torch):
+    kinds = {p.dtype for p in module.parameters()}
+    if len(kinds) > 1:
+        raise ValueError(f"from_torch: the parameters mix dtypes {sorted(map(str, kinds))}; convert "
+                         f"the model with .double() (float64) or .float() (float32).")
+    dt = kinds.pop() if kinds else torch.float64
+    table = {torch.float64: np.float64, torch.float32: np.float32}
+    if dt not in table:
+        raise ValueError(f"from_torch: parameters of dtype {dt}; nnbook computes in float64 or "
+                         f"float32. Convert the model with .double() or .float().")
+    return table[dt]
+
+
+def _numpy(t):
+    return t.detach().cpu().numpy()
+
+
+def _square(i, m, value, name):
+    """An int, or a pair of equal ints, as one int (nnbook's windows are square)."""
+    pair = value if isinstance(value, tuple) else (value, value)
+    if len(pair) != 2 or pair[0] != pair[1]:
+        raise ValueError(f"from_torch: module {i} {m} has {name}={value}; nnbook needs the same "
+                         f"value for height and width.")
+    return int(pair[0])
+
+
+def _conv_padding(i, m):
+    if m.padding == "valid":
+        return 0
+    if m.padding == "same":     # PyTorch allows "same" only for stride 1
+        f = _square(i, m, m.kernel_size, "kernel_size")
+        if f % 2 == 0:
+            raise ValueError(f"from_torch: module {i} {m} pads 'same' with an even kernel, which "
+                             f"pads one side more; nnbook pads all sides equally.")
+        return (f - 1) // 2
+    return _square(i, m, m.padding, "padding")
+
+
+def _chw_order(i, m, hwc, none_ok=False):
+    """Row order that turns a Linear's (c, h, w)-flattened inputs into nnbook's (h, w, c) order.
+
+    ``order[r]`` is the channels-first index of the feature that nnbook's
+    Flatten puts at position r. ``None`` when the two orders agree (c = 1 or h·w = 1).
+    """
+    h, w, c = hwc if hwc is not None else (None, None, None)
+    if c == 1 or (h, w) == (1, 1):
+        return None
+    if h is None or w is None:
+        if none_ok:
+            return True
+        raise ValueError(
+            f"from_torch: module {i} {m} reads feature maps that a plain PyTorch model flattened "
+            f"channels first, (c, h, w), while nnbook flattens channels last, (h, w, c). To reorder "
+            f"its weights nnbook needs the image size: pass input_shape=(h, w, c), the shape of one "
+            f"input image in NHWC (e.g. input_shape=(28, 28, 1)).")
+    return np.arange(c * h * w).reshape(c, h, w).transpose(1, 2, 0).ravel()
