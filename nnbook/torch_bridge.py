@@ -142,8 +142,10 @@ def from_torch(module, *, input_shape=None) -> Sequential:
         module: a ``torch.nn.Sequential`` of supported layers (nested
             Sequentials are read in order), e.g. one made by ``to_torch``.
         input_shape: shape of one input sample for nnbook, e.g. ``(8, 8, 1)``
-            (NHWC). Needed only when a plain PyTorch model flattens
-            channels-first feature maps (see the module docstring).
+            (NHWC), passed on to ``Sequential`` (``summary`` then shows every
+            shape; PyTorch models do not record it). Required when a plain
+            PyTorch model flattens channels-first feature maps (see the
+            module docstring).
 
     The weights are copied; the dtype carries over (``torch.float64`` → float64).
     Raises ``ValueError`` for a layer or a setting nnbook does not have.
