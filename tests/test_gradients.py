@@ -21,8 +21,8 @@ TOL = 1e-6
 
 
 def away_from_zero(rng, shape):
-    """Values with 0.05 ≤ |x| ≤ 2: no input sits on ReLU's kink (or on a max-pool tie)."""
-    return rng.uniform(0.05, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+    """Values with 1/3 ≤ |x| ≤ 2: no input sits on ReLU's kink."""
+    return rng.uniform(1 / 3, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
 
 
 def distinct(rng, shape):
@@ -127,30 +127,43 @@ def _ce_onehot(draw, rng):
 
 def _ce_logits(draw, rng):
     m, k, lab = labels(draw, rng)
-    return lab, 3 * rng.standard_normal((m, k))
+    return lab, rng.standard_normal((m, k))     # big logits: softmax − y ≈ 0, unresolvable
 
 
-def _shape(draw):
-    return (draw(BATCH), draw(SIZE))
+def _mse(draw, rng):
+    shape = (draw(BATCH), draw(SIZE))
+    y_true = rng.standard_normal(shape)
+    return y_true, y_true + away_from_zero(rng, shape)      # ŷ − y never ≈ 0
+
+
+def _bce(draw, rng):
+    shape = (draw(BATCH), draw(SIZE))
+    return rng.integers(0, 2, shape).astype(float), rng.uniform(0.05, 0.95, shape)
+
+
+def _bce_logits(draw, rng):
+    # hard targets: a soft target y ≈ σ(z) would make a one-element gradient ≈ 0, below what
+    # finite differences resolve to a relative error of 1e-6
+    shape = (draw(BATCH), draw(SIZE))
+    return rng.integers(0, 2, shape).astype(float), 2 * rng.standard_normal(shape)
 
 
 ROWS += [
-    loss_row("MSE", nb.MSE(),
-             lambda draw, rng: (lambda s: (rng.standard_normal(s), rng.standard_normal(s)))(_shape(draw))),
-    loss_row("BinaryCrossEntropy", nb.BinaryCrossEntropy(),
-             lambda draw, rng: (lambda s: (rng.integers(0, 2, s).astype(float),
-                                           rng.uniform(0.05, 0.95, s)))(_shape(draw))),
-    loss_row("BinaryCrossEntropy(from_logits)", nb.BinaryCrossEntropy(from_logits=True),
-             lambda draw, rng: (lambda s: (rng.uniform(0, 1, s),
-                                           3 * rng.standard_normal(s)))(_shape(draw))),
+    loss_row("MSE", nb.MSE(), _mse),
+    loss_row("BinaryCrossEntropy", nb.BinaryCrossEntropy(), _bce),
+    loss_row("BinaryCrossEntropy(from_logits)", nb.BinaryCrossEntropy(from_logits=True), _bce_logits),
     loss_row("CrossEntropy(labels)", nb.CrossEntropy(), _ce),
     loss_row("CrossEntropy(one-hot)", nb.CrossEntropy(), _ce_onehot),
     loss_row("CrossEntropy(from_logits)", nb.CrossEntropy(from_logits=True), _ce_logits),
 ]
 
 
+# derandomize (here and below): a relative error needs a true gradient well above the finite
+# differences' noise (~1e-10), and a random sum over samples (∂E/∂b of one output, say) lands
+# near 0 in about one example in ten thousand. The same examples every run keep CI
+# deterministic; they were checked to pass, and far more random ones were run while writing this.
 @pytest.mark.parametrize("name, make_layer, make_input", ROWS, ids=[r[0] for r in ROWS])
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(data=st.data(), seed=st.integers(0, 2 ** 32 - 1))
 def test_gradient_matches_finite_differences(name, make_layer, make_input, data, seed):
     rng = np.random.default_rng(seed)
@@ -187,12 +200,17 @@ MODELS = [("Dense-Tanh-Dense-Sigmoid + BCE", make_bce),
 
 
 @pytest.mark.parametrize("name, make", MODELS, ids=[r[0] for r in MODELS])
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(m=BATCH, n_in=SIZE, hidden=SIZE, seed=st.integers(0, 2 ** 32 - 1))
 def test_model_gradients_of_the_loss(name, make, m, n_in, hidden, seed):
     rng = np.random.default_rng(seed)
     model, loss, y = make(rng, m, n_in, hidden)
-    x = rng.standard_normal((m, n_in))
+    # Relative error needs gradients well above the finite differences' noise (~1e-10):
+    # random biases too (zero biases and a dead ReLU can make a true gradient exactly 0),
+    # 0.1 ≤ |w|, |x| ≤ 0.6 (neither a saturated Tanh/Sigmoid nor a near-zero factor).
+    for p in model.params.values():
+        p[...] = 0.3 * away_from_zero(rng, p.shape)
+    x = 0.3 * away_from_zero(rng, (m, n_in))
     # keep the ReLU's inputs off its kink
     assume(np.abs(model.layers[0].forward(x)).min() > 1e-3)
     errors = nb.check_gradients(model, x, loss=loss, y=y)
