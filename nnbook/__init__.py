@@ -1,8 +1,9 @@
 """nnbook: neural networks from scratch in NumPy, the library of the course.
 
 ``import nnbook as nb`` gives layers, losses, optimizers, ``Sequential``, the
-gradient checker and the initialisers. ``nb.plot`` (matplotlib) is imported on
-first use, so ``import nnbook`` stays fast.
+gradient checker and the initialisers. ``nb.plot`` (matplotlib) and
+``nb.exercises`` (the chapters' self-checking exercises) are imported on first
+use, so ``import nnbook`` stays fast.
 """
 
 from importlib import import_module
@@ -35,10 +36,10 @@ __all__ = [
     # PyTorch bridge (needs torch installed)
     "to_torch", "from_torch",
     # submodules
-    "init", "data", "metrics", "diagnostics", "conv_impl", "plot",
+    "init", "data", "metrics", "diagnostics", "conv_impl", "plot", "exercises",
 ]
 
-_LAZY = {"plot"}
+_LAZY = {"plot", "exercises"}
 
 
 def __getattr__(name):

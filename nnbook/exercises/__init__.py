@@ -1,0 +1,63 @@
+"""Exercises that check themselves, offline: each chapter ends with a few, and
+``nb.exercises.check("03.1", answer)`` says ✔, or names the likely mistake
+(a missing ``1/m``, a transposed ``W``, …). ``nb.exercises.list()`` shows them all.
+
+The checkers call your functions on inputs they make themselves (a fixed seed)
+and compare with what ``nnbook`` computes; your code may raise or return the
+wrong shape, the feedback says so. Worked solutions live in the repository's
+``tests/test_exercises.py``, not here.
+"""
+
+from __future__ import annotations
+
+from . import basics, backprop, convolution  # noqa: F401  (importing registers the exercises)
+from ._core import REGISTRY, Exercise, Feedback, Mistake, NotAttempted
+
+__all__ = ["check", "list", "Feedback", "Exercise"]
+
+_NOT_ATTEMPTED = "not attempted yet: fill in the stub above, then run this cell again."
+
+
+def _normalise(ex_id) -> str:
+    """ "3.1", "03.1" and 3.1 all name exercise "03.1"."""
+    text = str(ex_id).strip()
+    chapter, _, number = text.partition(".")
+    if chapter.isdigit() and number.isdigit():
+        return f"{int(chapter):02d}.{int(number)}"
+    return text
+
+
+def check(ex_id, answer) -> Feedback:
+    """Check ``answer`` (a function or a value, as the exercise says) for exercise ``ex_id``.
+
+    Returns a ``Feedback``; ``print`` it for a one-line verdict. Never raises
+    because of the answer: errors in your code become the feedback.
+    """
+    key = _normalise(ex_id)
+    if key not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
+        raise ValueError(f"nb.exercises.check: no exercise {ex_id!r}. The exercises are {known}.")
+    ex = REGISTRY[key]
+    try:
+        message = ex.checker(answer)
+    except NotAttempted:
+        return Feedback(key, False, _NOT_ATTEMPTED, attempted=False)
+    except Mistake as mistake:
+        return Feedback(key, False, str(mistake))
+    except Exception as exc:  # a bug in the checker must not look like the learner's
+        return Feedback(key, False, f"the checker itself failed ({type(exc).__name__}: {exc}); "
+                                    f"please report it. Your answer may still be right.")
+    return Feedback(key, True, message)
+
+
+def list(chapter=None) -> None:  # noqa: A001  (nb.exercises.list() reads well)
+    """Print the exercises (of one chapter, e.g. ``list(3)``): id, title and what to hand in."""
+    wanted = None if chapter is None else f"{int(chapter):02d}."
+    rows = [ex for ex in REGISTRY.values() if wanted is None or ex.id.startswith(wanted)]
+    if not rows:
+        print(f"no exercises for chapter {chapter!r}")
+        return
+    width = max(len(ex.title) for ex in rows)
+    for ex in sorted(rows, key=lambda e: tuple(int(p) for p in e.id.split("."))):
+        print(f"{ex.id}  {ex.title:<{width}}  {ex.answer}")
+

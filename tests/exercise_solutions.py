@@ -1,0 +1,407 @@
+"""Worked solutions of the exercises at the end of each chapter (RIGHT), and the
+typical wrong answers with the hint each must get (WRONG). Written the way a
+learner would write them, with NumPy only; tests/test_exercises.py uses both.
+"""
+
+import math
+
+import numpy as np
+
+RIGHT = {}
+WRONG = []          # (exercise id, wrong answer, text the feedback must contain)
+
+
+def wrong(ex_id, hint):
+    """Decorator: register the function below as a wrong answer to ``ex_id``."""
+    def register(fn):
+        WRONG.append((ex_id, fn, hint))
+        return fn
+    return register
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+# 00 · The big picture ---------------------------------------------------------------
+def count_params(sizes):
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+
+
+def mse_gradients(w, b, x, y):
+    m = len(x)
+    r = w * x + b - y
+    return 2 / m * np.sum(r * x), 2 / m * np.sum(r)
+
+
+RIGHT["00.1"] = count_params
+RIGHT["00.2"] = mse_gradients
+RIGHT["00.3"] = 0.2
+WRONG += [
+    ("00.1", lambda s: sum(a * b for a, b in zip(s[:-1], s[1:])), "only the weights are counted"),
+    ("00.1", lambda s: sum(a * b + a for a, b in zip(s[:-1], s[1:])), "not one per input (n_in)"),
+    ("00.1", lambda s: sum(a * b for a, b in zip(s[:-1], s[1:])) + sum(s), "the input is not a layer"),
+    ("00.1", lambda s: 61, "returned 61, expected 43"),
+    ("00.1", lambda s: 61.5, "returned 61.5, expected 61"),
+    ("00.1", lambda s: "61", "returned str '61', expected a whole number"),
+    ("00.2", lambda w, b, x, y: tuple(-g for g in mse_gradients(w, b, x, y)), "the sign is flipped"),
+    ("00.2", lambda w, b, x, y: tuple(g / 2 for g in mse_gradients(w, b, x, y)), "half the right size"),
+    ("00.2", lambda w, b, x, y: tuple(g * len(x) for g in mse_gradients(w, b, x, y)), "m times too large"),
+    ("00.2", lambda w, b, x, y: tuple(g * len(x) / 2 for g in mse_gradients(w, b, x, y)), "the factor 2/m is missing"),
+    ("00.2", lambda w, b, x, y: mse_gradients(w, b, x, y)[::-1], "are the two swapped?"),
+    ("00.2", lambda w, b, x, y: (2 * np.mean(w * x + b - y), 2 * np.mean(w * x + b - y)), "needs the factor x_i"),
+    ("00.2", lambda w, b, x, y: mse_gradients(w, b, x, y)[0], "should return 2 results (dJ_dw, dJ_db)"),
+    ("00.3", 0.1, "is the *best* rate"),
+    ("00.3", 0.4, "did you drop the 2 of the square?"),
+    ("00.3", 1, "α < 1 was for J = (w − 3)²"),
+    ("00.3", 0.3, "0.3 is not right, and no typical mistake gives it either"),
+    ("00.3", [0.2, 0.4], "expected one number, got an array of shape (2,)"),
+]
+
+
+# 01 · The delta rule ------------------------------------------------------------------
+def delta_rule_step(w, a, y, alpha):
+    z = w @ a
+    y_hat = sigmoid(z)
+    return w + alpha * y_hat * (1 - y_hat) * a * (y - y_hat)
+
+
+def logistic_gradients(X, y, w, b):
+    d = sigmoid(X @ w + b) - y                    # ∂L/∂z = ŷ − y, per example
+    return X.T @ d / len(y), d.mean()
+
+
+RIGHT["01.1"] = 0.25
+RIGHT["01.2"] = delta_rule_step
+RIGHT["01.3"] = logistic_gradients
+WRONG += [
+    ("01.1", 0.5, "0.5 is σ(0) itself"),
+    ("01.1", 1, "1 is tanh'(0)"),
+    ("01.1", 0, "σ' is largest, not zero"),
+    ("01.2", lambda w, a, y, alpha: w + alpha * a * (y - sigmoid(w @ a)), "the factor g'(z)"),
+    ("01.2", lambda w, a, y, alpha: 2 * w - delta_rule_step(w, a, y, alpha), "the step goes the wrong way"),
+    ("01.2", lambda w, a, y, alpha: delta_rule_step(w, a, y, alpha) - w, "this is the change αΔw"),
+    ("01.2", lambda w, a, y, alpha: (delta_rule_step(w, a, y, alpha) - w) / alpha, "this is Δw"),
+]
+
+
+@wrong("01.2", "g' is evaluated at ŷ instead of at z")
+def delta_rule_at_output(w, a, y, alpha):
+    y_hat = sigmoid(w @ a)
+    g_prime = sigmoid(y_hat) * (1 - sigmoid(y_hat))
+    return w + alpha * g_prime * a * (y - y_hat)
+
+
+@wrong("01.2", "g'(z) is applied twice")
+def delta_rule_twice(w, a, y, alpha):
+    y_hat = sigmoid(w @ a)
+    return w + alpha * (y_hat * (1 - y_hat)) ** 2 * a * (y - y_hat)
+
+
+WRONG += [
+    ("01.3", lambda X, y, w, b: (X.T @ (sigmoid(X @ w + b) - y), np.sum(sigmoid(X @ w + b) - y)),
+     "dw: m times too large"),
+    ("01.3", lambda X, y, w, b: (-logistic_gradients(X, y, w, b)[0], -logistic_gradients(X, y, w, b)[1]),
+     "the sign is flipped"),
+    ("01.3", lambda X, y, w, b: (logistic_gradients(X, y, w, b)[0], sigmoid(X @ w + b) - y),
+     "db must be one number, averaged over the batch"),
+    ("01.3", lambda X, y, w, b: (X * (sigmoid(X @ w + b) - y)[:, None] / len(y), 0.0), "one row per sample"),
+]
+
+
+@wrong("01.3", "σ'(z) cancels with the cross-entropy")
+def logistic_with_sigma_prime(X, y, w, b):
+    y_hat = sigmoid(X @ w + b)
+    d = (y_hat - y) * y_hat * (1 - y_hat)
+    return X.T @ d / len(y), d.mean()
+
+
+# 02 · A chain of single neurons ----------------------------------------------------------
+def chain_gradients(x, y, w):
+    q, z = [x], []
+    for w_k in w:                                  # forward: z_k = w_k q_(k−1), q_k = g(z_k)
+        z.append(w_k * q[-1])
+        q.append(sigmoid(z[-1]))
+    grads, e = np.zeros(len(w)), q[-1] - y         # e_L = ∂J/∂ŷ
+    for k in reversed(range(len(w))):
+        delta = sigmoid(z[k]) * (1 - sigmoid(z[k])) * e
+        grads[k] = delta * q[k]                    # q[k] is neuron k's input
+        e = w[k] * delta
+    return grads
+
+
+def chain_gradients_variant(x, y, w, sign=1.0, factor=1.0, g_prime=True, at="z", own=False, weight=True):
+    q, z = [x], []
+    for w_k in w:
+        z.append(w_k * q[-1])
+        q.append(sigmoid(z[-1]))
+    grads, e = np.zeros(len(w)), sign * factor * (q[-1] - y)
+    for k in reversed(range(len(w))):
+        u = z[k] if at == "z" else q[k + 1]
+        delta = (sigmoid(u) * (1 - sigmoid(u)) if g_prime else 1.0) * e
+        grads[k] = delta * (q[k + 1] if own else q[k])
+        e = (w[k] if weight else 1.0) * delta
+    return grads
+
+
+RIGHT["02.1"] = lambda x: 2 * x * np.cos(x ** 2 + 1)
+RIGHT["02.2"] = chain_gradients
+RIGHT["02.3"] = 2 * (784 * 100 + 100 + 100 * 10 + 10)
+WRONG += [
+    ("02.1", lambda x: np.cos(x ** 2 + 1), "the inner derivative 2x is missing"),
+    ("02.1", lambda x: 2 * x * np.cos(x), "cos must be evaluated at the inner value"),
+    ("02.1", lambda x: 2 * x * np.sin(x ** 2 + 1), "the derivative of sin is cos"),
+    ("02.1", lambda x: float(2 * x[0] * np.cos(x[0] ** 2 + 1)), "has shape (), expected (9,)"),
+    ("02.1", lambda x: [2 * v * math.cos(v * v + 1) for v in x[:-1]], "has shape (8,), expected (9,)"),
+    ("02.2", lambda x, y, w: chain_gradients_variant(x, y, w, sign=-1.0), "the sign is flipped"),
+    ("02.2", lambda x, y, w: chain_gradients_variant(x, y, w, factor=2.0), "no factor 2"),
+    ("02.2", lambda x, y, w: chain_gradients_variant(x, y, w, g_prime=False), "g'(z_k) is missing"),
+    ("02.2", lambda x, y, w: chain_gradients_variant(x, y, w, at="q"), "evaluated at the output q_k"),
+    ("02.2", lambda x, y, w: chain_gradients_variant(x, y, w, own=True), "use the neuron's input"),
+    ("02.2", lambda x, y, w: chain_gradients_variant(x, y, w, weight=False), "the weight is missing"),
+    ("02.2", lambda x, y, w: chain_gradients(x, y, w)[::-1], "in reverse order"),
+    ("02.3", 784 * 100 + 100 + 100 * 10 + 10 + 1, "that is the one-sided formula"),
+    ("02.3", 784 * 100 + 100 + 100 * 10 + 10, "two per parameter"),
+    ("02.3", 2 * (784 * 100 + 100 * 10), "the biases are parameters too"),
+    ("02.3", 2, "backpropagation's cost"),
+]
+
+
+# 03 · Many neurons per layer ------------------------------------------------------------
+def dense_backward(x, W, dy):
+    return dy @ W.T, x.T @ dy, dy.sum(axis=0)
+
+
+def tanh_backward(x, dy):
+    return dy * (1 - np.tanh(x) ** 2)
+
+
+def mse_grad(y_true, y_pred):
+    return 2 / y_pred.size * (y_pred - y_true)
+
+
+RIGHT["03.1"] = dense_backward
+RIGHT["03.2"] = tanh_backward
+RIGHT["03.3"] = mse_grad
+WRONG += [
+    ("03.1", lambda x, W, dy: (dy @ W, x.T @ dy, dy.sum(axis=0)), "W is not transposed"),
+    ("03.1", lambda x, W, dy: (dy @ W.T, dy.T @ x, dy.sum(axis=0)), "dW is transposed"),
+    ("03.1", lambda x, W, dy: (dy @ W.T, x.T @ dy / len(x), dy.sum(axis=0)), "dW is divided by m"),
+    ("03.1", lambda x, W, dy: (dy @ W.T / len(x), x.T @ dy, dy.sum(axis=0)), "dx is divided by m"),
+    ("03.1", lambda x, W, dy: (dy @ W.T, x.T @ dy, dy), "db must be summed over the batch (axis=0)"),
+    ("03.1", lambda x, W, dy: (dy @ W.T, x.T @ dy, dy.mean(axis=0)), "db is averaged"),
+    ("03.1", lambda x, W, dy: (dy @ W.T, x.T @ dy, dy.sum(axis=1)), "summed over the wrong axis"),
+    ("03.1", lambda x, W, dy: (dy @ W.T, x.T @ dy, dy.sum(axis=0, keepdims=True)), "drop keepdims"),
+    ("03.1", lambda x, W, dy: (dy @ W.T, x.T @ dy), "should return 3 results (dx, dW, db), got tuple of length 2"),
+    ("03.1", lambda x, W, dy: dy @ W.T, "should return 3 results (dx, dW, db), got a single ndarray"),
+    ("03.2", lambda x, dy: 1 - np.tanh(x) ** 2, "this is f'(x)"),
+    ("03.2", lambda x, dy: dy * (1 - x ** 2), "1 − y² needs y = tanh(x)"),
+    ("03.2", lambda x, dy: dy * np.tanh(x), "this is dy ⊙ f(x)"),
+    ("03.2", lambda x, dy: dy * (1 - np.tanh(x)), "the square is missing"),
+    ("03.2", lambda x, dy: dy * (1 - np.tanh(x) ** 2) ** 2, "f'(x) is applied twice"),
+    ("03.2", lambda x, dy: dy @ (1 - np.tanh(x) ** 2), "a matrix product"),
+    ("03.3", lambda t, p: p - t, "the factor 2/n is missing"),
+    ("03.3", lambda t, p: (p - t) / p.size, "the 2 is missing"),
+    ("03.3", lambda t, p: 2 * (p - t), "the 1/n of the mean is missing"),
+    ("03.3", lambda t, p: 2 / p.size * (t - p), "the sign is flipped"),
+    ("03.3", lambda t, p: 2 / len(p) * (p - t), "n counts every entry"),
+    ("03.3", lambda t, p: np.mean(2 * (p - t)), "has shape (), expected (5, 2)"),
+]
+
+
+# 04 · Vectorised batches -------------------------------------------------------------------
+def two_layer_grads(X, Y, W1, b1, W2, b2, *, mistake=None):
+    m = len(X)
+    A1 = np.tanh(X @ W1 + b1)                     # (m, n1)
+    Y_hat = sigmoid(A1 @ W2 + b2)                 # (m, 1)
+    dZ2 = (Y_hat - Y) / m                         # the 1/m of the mean cost
+    if mistake == "no 1/m":
+        dZ2 = dZ2 * m
+    if mistake == "sigma prime":
+        dZ2 = dZ2 * Y_hat * (1 - Y_hat)
+    g_prime = 1 - A1 ** 2
+    if mistake == "g not g'":
+        g_prime = A1
+    dZ1 = dZ2 @ W2.T * g_prime                    # (m, n1)
+    if mistake == "g' twice":
+        dZ1 = dZ1 * g_prime
+    dW1, db1, dW2, db2 = X.T @ dZ1, dZ1.sum(axis=0), A1.T @ dZ2, dZ2.sum(axis=0)
+    if mistake == "db1 not summed":
+        db1 = dZ1
+    if mistake == "dW1 column form":
+        dW1 = dW1.T
+    if mistake == "keepdims":
+        db1 = dZ1.sum(axis=0, keepdims=True)
+    return dW1, db1, dW2, db2
+
+
+def layer_forward(X, W, b):
+    return np.tanh(X @ W + b)
+
+
+def layer_forward_loops(X, W, b):
+    A = np.zeros((X.shape[0], W.shape[1]))
+    for i in range(X.shape[0]):
+        for j in range(W.shape[1]):
+            A[i, j] = math.tanh(b[j] + X[i] @ W[:, j])
+    return A
+
+
+RIGHT["04.1"] = two_layer_grads
+RIGHT["04.2"] = layer_forward
+RIGHT["04.3"] = lambda n_in, n_out: math.sqrt(2 / n_in)
+WRONG += [
+    ("04.1", lambda *a: two_layer_grads(*a, mistake="no 1/m"), "dW1: m times too large"),
+    ("04.1", lambda *a: two_layer_grads(*a, mistake="sigma prime"), "σ' cancels with the cross-entropy"),
+    ("04.1", lambda *a: two_layer_grads(*a, mistake="g not g'"), "g(Z1) = tanh(Z1) where the chain rule needs"),
+    ("04.1", lambda *a: two_layer_grads(*a, mistake="g' twice"), "g'(Z1) is applied twice"),
+    ("04.1", lambda *a: two_layer_grads(*a, mistake="db1 not summed"), "db1 must be summed over the batch"),
+    ("04.1", lambda *a: two_layer_grads(*a, mistake="dW1 column form"), "dW1: it is transposed"),
+    ("04.1", lambda *a: two_layer_grads(*a, mistake="keepdims"), "db1: expected shape (4,), the shape of b1"),
+    ("04.2", layer_forward_loops, "the numbers are right, but layer_forward still uses a `for` loop (line 3"),
+    ("04.2", lambda X, W, b: np.array([np.tanh(x @ W + b) for x in X]), "still uses a comprehension"),
+    ("04.2", lambda X, W, b: np.tanh(X @ W), "the bias b is missing"),
+    ("04.2", lambda X, W, b: X @ W + b, "the activation tanh is missing"),
+    ("04.2", lambda X, W, b: np.tanh(X @ W.T + b), "W is transposed"),
+    ("04.2", lambda X, W, b: np.tanh(X @ W + b[:, None]), "b is added down the columns"),
+    ("04.3", lambda n_in, n_out: 2 / n_in, "that is the variance 2/n_in"),
+    ("04.3", lambda n_in, n_out: math.sqrt(1 / n_in), "He has a 2 in the numerator"),
+    ("04.3", lambda n_in, n_out: math.sqrt(2 / n_out), "He uses the fan-in n_in"),
+    ("04.3", lambda n_in, n_out: math.sqrt(2 / (n_in + n_out)), "that is Xavier/Glorot"),
+    ("04.3", lambda n_in, n_out: math.sqrt(6 / (n_in + n_out)), "Xavier's uniform version"),
+    ("04.3", lambda n_in, n_out: math.sqrt(6 / n_in), "He's uniform version"),
+    ("04.3", lambda n_in, n_out: 0.01, "does not depend on the layer size"),
+]
+
+
+# 05 · XOR --------------------------------------------------------------------------------------
+# ReLU hidden layer: h1 = relu(x1 + x2) counts the ones, h2 = relu(x1 + x2 − 1) fires only for (1, 1).
+XOR_WEIGHTS = (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([0.0, -1.0]), np.array([[1.0], [-2.0]]), np.array([0.0]))
+RIGHT["05.1"] = XOR_WEIGHTS
+RIGHT["05.2"] = math.log(2)
+RIGHT["05.3"] = 3
+W1, b1, W2, b2 = XOR_WEIGHTS
+WRONG += [
+    # h1 = relu(x1 + x2), h2 = relu(2·x1 + 2·x2 − 2), ŷ = h1 − h2, with W1 given in the notes' (n_out, n_in) form
+    ("05.1", (np.array([[1.0, 1.0], [2.0, 2.0]]), np.array([0.0, -2.0]), np.array([[1.0], [-1.0]]), b2),
+     "your W1 works transposed"),
+    ("05.1", (W1, b1, np.array([[1.0], [0.0]]), b2), "give OR, not XOR"),
+    ("05.1", (W1, b1, np.array([[0.0], [1.0]]), b2), "give AND, not XOR"),
+    ("05.1", (W1, b1, W2.T, b2), "W2 has shape (1, 2), expected (2, 1) (n_in = 2 hidden neurons"),
+    ("05.1", (W1, b1, W2), "expected four arrays"),
+    ("05.1", (W1, b1, W2, None), "b2 is None: every result needs a value"),
+    ("05.1", (W1, b1 * np.nan, W2, b2), "the weights contain nan or inf"),
+    ("05.2", 0.5, "0.5 is the prediction ŷ"),
+    ("05.2", math.log10(2), "not log₁₀ 2"),
+    ("05.2", 1.0, "not log₂ 2 = 1"),
+    ("05.2", 0.25, "0.25 is the mean squared error"),
+    ("05.2", -math.log(2), "a loss is never negative"),
+    ("05.3", 4, "no line gets all four"),
+    ("05.3", 2, "you can do better"),
+]
+
+
+# 07 · Convolution: filters, padding, stride ----------------------------------------------------
+def output_size(n, f, p, s):
+    return (n + 2 * p - f) // s + 1
+
+
+def correlate2d(x, K):
+    f = K.shape[0]
+    h_o, w_o = x.shape[0] - f + 1, x.shape[1] - f + 1
+    Z = np.zeros((h_o, w_o))
+    for i in range(h_o):
+        for j in range(w_o):
+            Z[i, j] = np.sum(x[i:i + f, j:j + f] * K)
+    return Z
+
+
+def conv_output_shape(input_shape, n_filters, f, padding, stride):
+    h, w, _ = input_shape
+    return output_size(h, f, padding, stride), output_size(w, f, padding, stride), n_filters
+
+
+RIGHT["07.1"] = output_size
+RIGHT["07.2"] = correlate2d
+RIGHT["07.3"] = conv_output_shape
+WRONG += [
+    ("07.1", lambda n, f, p, s: math.ceil((n + 2 * p - f) / s) + 1, "⌈⌉ instead of ⌊⌋"),
+    ("07.1", lambda n, f, p, s: (n + 2 * p - f + 1) // s, "the notes' second formula"),
+    ("07.1", lambda n, f, p, s: (n + 2 * p - f) // s, "the +1 is missing"),
+    ("07.1", lambda n, f, p, s: (n + p - f) // s + 1, "padding is added on both sides"),
+    ("07.1", lambda n, f, p, s: n + 2 * p - f + 1, "the stride s is missing"),
+    ("07.1", lambda n, f, p, s: (n + 2 * p - f) / s + 1, "round (n + 2p − f)/s down"),
+    ("07.1", lambda n, f, p, s: (n + 2 * p - f) // s + 1 if n < 12 else 0, "output_size(n=12, f=1, p=0, s=1) returned 0"),
+    ("07.2", lambda x, K: correlate2d(x, K[::-1, ::-1]), "the filter is turned by 180°"),
+    ("07.2", lambda x, K: correlate2d(x.T, K).T, "rows and columns swapped"),
+    ("07.2", lambda x, K: correlate2d(x, K).T, "the output is transposed"),
+    ("07.2", lambda x, K: correlate2d(x, K.T), "the filter is transposed"),
+    ("07.2", lambda x, K: correlate2d(x, K)[:-1, :-1], "that is n − f + 1 of them"),
+    ("07.2", lambda x, K: correlate2d(np.pad(x, 1), K), "no padding here"),
+    ("07.3", lambda shape, k, f, p, s: conv_output_shape(shape, k, f, p, s)[:2] + (shape[2],), "one channel per filter"),
+    ("07.3", lambda shape, k, f, p, s: conv_output_shape(shape, k, f, p, s)[:2] + (shape[2] * k,), "spans all input channels"),
+    ("07.3", lambda shape, k, f, p, s: conv_output_shape(shape, k, f, p, s)[1::-1] + (k,), "height and width are swapped"),
+    ("07.3", lambda shape, k, f, p, s: tuple(math.ceil((n + 2 * p - f) / s) + 1 for n in shape[:2]) + (k,), "⌈⌉ instead of ⌊⌋"),
+    ("07.3", lambda shape, k, f, p, s: tuple((n + 2 * p - f + 1) // s for n in shape[:2]) + (k,), "the notes' second formula"),
+    ("07.3", lambda shape, k, f, p, s: conv_output_shape(shape, k, f, p, s)[:2], "should be three numbers (h, w, c)"),
+]
+
+
+# 08 · Convolution layers and pooling ---------------------------------------------------------------
+def conv_params(input_shape, n_filters, f):
+    return f * f * input_shape[2] * n_filters + n_filters
+
+
+def maxpool_backward(x, dy):
+    dx = np.zeros_like(x)
+    for i in range(dy.shape[0]):
+        for j in range(dy.shape[1]):
+            window = x[2 * i:2 * i + 2, 2 * j:2 * j + 2]
+            a, b = np.unravel_index(np.argmax(window), (2, 2))      # the first maximum
+            dx[2 * i + a, 2 * j + b] = dy[i, j]
+    return dx
+
+
+def conv_backward(x, K, G):
+    f = K.shape[0]
+    dx, dK = np.zeros_like(x), np.zeros_like(K)
+    for i in range(G.shape[0]):
+        for j in range(G.shape[1]):
+            dK += x[i:i + f, j:j + f] * G[i, j]                       # each weight saw this window
+            dx[i:i + f, j:j + f] += K * G[i, j]                       # scatter G back through K
+    return dx, dK, G.sum()
+
+
+RIGHT["08.1"] = conv_params
+RIGHT["08.2"] = maxpool_backward
+RIGHT["08.3"] = conv_backward
+WRONG += [
+    ("08.1", lambda shape, k, f: f * f * shape[2] * k, "one bias per filter is missing"),
+    ("08.1", lambda shape, k, f: f * f * k + k, "it spans all input channels"),
+    ("08.1", lambda shape, k, f: f * f * shape[2] * k + shape[2], "not per input channel"),
+    ("08.1", lambda shape, k, f: 2 * f * f * shape[2] * k, "not per weight"),
+    ("08.1", lambda shape, k, f: shape[0] * shape[1] * shape[2] * k + k, "your count changes with the image size"),
+    ("08.2", lambda x, dy: np.kron(dy, np.ones((2, 2))) / 4, "that is average pooling's backward"),
+    ("08.2", lambda x, dy: np.kron(dy, np.ones((2, 2))), "the other entries get 0"),
+    ("08.2", lambda x, dy: (maxpool_backward(x, np.ones_like(dy)) != 0).astype(float), "multiply by dy"),
+    ("08.2", lambda x, dy: maxpool_backward(x, dy)[:-1], "has shape (5, 4), expected (6, 4)"),
+]
+
+
+@wrong("08.2", "only the first one (in row order) gets the gradient")
+def maxpool_backward_every_max(x, dy):
+    up = lambda a: np.kron(a, np.ones((2, 2)))                          # noqa: E731
+    window_max = x.reshape(x.shape[0] // 2, 2, x.shape[1] // 2, 2).max(axis=(1, 3))
+    return up(dy) * (x == up(window_max))
+
+
+WRONG += [
+    ("08.3", lambda x, K, G: (conv_backward(x, K[::-1, ::-1], G)[0],) + conv_backward(x, K, G)[1:],
+     "dx uses the filter turned by 180°"),
+    ("08.3", lambda x, K, G: (conv_backward(x, K.T, G)[0],) + conv_backward(x, K, G)[1:], "dx uses the transposed filter"),
+    ("08.3", lambda x, K, G: (conv_backward(x, K, G)[0], conv_backward(x, K, G)[1][::-1, ::-1], G.sum()),
+     "dK is turned by 180°"),
+    ("08.3", lambda x, K, G: (conv_backward(x, K, G)[0], conv_backward(x, K, G)[1] / G.size, G.sum()), "dK is averaged"),
+    ("08.3", lambda x, K, G: conv_backward(x, K, G)[:2] + (G,), "db is one number: the sum of G"),
+    ("08.3", lambda x, K, G: conv_backward(x, K, G)[:2] + (G.mean(),), "not its mean"),
+]

@@ -1,0 +1,193 @@
+"""nnbook.exercises: the checkers accept the worked solutions below, name the
+likely mistake for each typical wrong answer, and survive broken answers.
+
+The worked solutions of the course's exercises live here (and in
+exercise_solutions.py), not in the notebooks and not in the package.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import nnbook as nb
+from nnbook import exercises
+
+from exercise_solutions import RIGHT, WRONG
+
+IDS = sorted(exercises._core.REGISTRY)
+VALUE_IDS = [i for i in IDS if not exercises._core.REGISTRY[i].answer.startswith("function")]
+FUNCTION_IDS = [i for i in IDS if i not in VALUE_IDS]
+
+
+def test_every_exercise_has_a_solution_and_wrong_answers():
+    assert sorted(RIGHT) == IDS
+    assert sorted({ex_id for ex_id, _, _ in WRONG}) == IDS
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_the_worked_solution_is_accepted(ex_id):
+    feedback = exercises.check(ex_id, RIGHT[ex_id])
+    assert feedback.correct, str(feedback)
+    assert feedback.attempted and bool(feedback)
+    assert str(feedback).startswith(f"✔ {ex_id}: right")
+
+
+@pytest.mark.parametrize("ex_id, answer, hint", WRONG, ids=[f"{e}-{h[:30]}" for e, _, h in WRONG])
+def test_a_typical_mistake_gets_its_hint(ex_id, answer, hint):
+    feedback = exercises.check(ex_id, answer)
+    assert not feedback.correct and feedback.attempted, str(feedback)
+    assert hint in feedback.message, str(feedback)
+    assert str(feedback).startswith(f"✘ {ex_id}: ")
+    assert "checker itself failed" not in feedback.message
+
+
+# the stub, and answers that are broken rather than wrong -------------------------------
+def stub(*args):
+    ...
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+@pytest.mark.parametrize("answer", [None, ...], ids=["None", "Ellipsis"])
+def test_an_untouched_stub_is_not_attempted(ex_id, answer):
+    feedback = exercises.check(ex_id, answer)
+    assert not feedback.correct and not feedback.attempted
+    assert str(feedback) == (f"○ {ex_id}: not attempted yet: fill in the stub above, "
+                             "then run this cell again.")
+
+
+@pytest.mark.parametrize("ex_id", FUNCTION_IDS)
+def test_a_function_whose_body_is_a_stub_is_not_attempted(ex_id):
+    feedback = exercises.check(ex_id, stub)
+    assert not feedback.attempted and "not attempted yet" in feedback.message
+
+
+def raises(*args):
+    raise RuntimeError("something inside broke")
+
+
+def returns_text(*args):
+    return "forty-two"
+
+
+def returns_wrong_shape(*args):
+    return np.zeros((7, 7))
+
+
+def returns_nan(*args):
+    return np.full((3,), np.nan)
+
+
+BROKEN = [raises, returns_text, returns_wrong_shape, returns_nan, lambda *a: [1, [2, 3]], lambda *a: (1,),
+          lambda *a: {"a": 1}, lambda *a: object(), 42, "def f(): pass"]
+
+
+@pytest.mark.parametrize("ex_id", FUNCTION_IDS)
+@pytest.mark.parametrize("answer", BROKEN)
+def test_broken_functions_get_feedback_not_a_crash(ex_id, answer):
+    feedback = exercises.check(ex_id, answer)
+    assert not feedback.correct and feedback.attempted, str(feedback)
+    assert "checker itself failed" not in feedback.message, str(feedback)
+    assert "\n" not in str(feedback)
+
+
+@pytest.mark.parametrize("ex_id", FUNCTION_IDS)
+def test_an_exception_is_reported_with_its_type_and_message(ex_id):
+    feedback = exercises.check(ex_id, raises)
+    assert "raised RuntimeError: something inside broke" in feedback.message
+
+
+@pytest.mark.parametrize("ex_id", FUNCTION_IDS)
+def test_a_function_that_stops_returning_is_caught(ex_id):
+    calls = []
+
+    def sometimes(*args):
+        calls.append(1)
+        return RIGHT[ex_id](*args) if len(calls) == 1 else None
+
+    feedback = exercises.check(ex_id, sometimes)
+    if len(calls) > 1:                                  # checkers that call more than once
+        assert feedback.attempted and "returned None for some inputs" in feedback.message, str(feedback)
+
+
+@pytest.mark.parametrize("ex_id", VALUE_IDS)
+@pytest.mark.parametrize("answer", ["0.25", [1, [2]], {"x": 1}, print, np.array([np.nan]), float("inf"), 1e300])
+def test_broken_values_get_feedback_not_a_crash(ex_id, answer):
+    feedback = exercises.check(ex_id, answer)
+    assert not feedback.correct and feedback.attempted, str(feedback)
+    assert "checker itself failed" not in feedback.message, str(feedback)
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_lists_are_as_good_as_arrays(ex_id):
+    solution = RIGHT[ex_id]
+    if ex_id == "04.2":                                 # its checker also reads the source: no loop here
+        answer = lambda X, W, b: np.tanh(X @ W + b).tolist()     # noqa: E731
+    elif callable(solution):
+        def as_lists(*args):
+            out = solution(*args)
+            if isinstance(out, tuple):
+                return tuple(np.asarray(o).tolist() for o in out)
+            return np.asarray(out).tolist()
+        answer = as_lists
+    elif isinstance(solution, tuple):
+        answer = tuple(np.asarray(v).tolist() for v in solution)
+    else:
+        answer = [solution]
+    assert exercises.check(ex_id, answer).correct
+
+
+def test_the_learners_arrays_may_be_modified_in_place():
+    def dense_backward(x, W, dy):
+        dx, dW, db = RIGHT["03.1"](x, W, dy)
+        x[...] = 0.0                                    # vandalise the inputs after use
+        dy[...] = 0.0
+        return dx, dW, db
+
+    assert exercises.check("03.1", dense_backward).correct
+
+
+# the surface -------------------------------------------------------------------------
+def test_check_accepts_short_ids_and_names_unknown_ones():
+    assert exercises.check("3.1", RIGHT["03.1"]).correct
+    assert exercises.check(3.1, RIGHT["03.1"]).correct
+    with pytest.raises(ValueError, match=r"no exercise '99.9'. The exercises are 00.1, "):
+        exercises.check("99.9", None)
+
+
+def test_feedback_prints_one_line():
+    feedback = exercises.check("01.1", 0.5)
+    assert repr(feedback) == str(feedback) == f"✘ 01.1: {feedback.message}"
+    assert feedback.message.startswith("0.5 is σ(0) itself")
+    assert str(exercises.check("01.1", 0.25)).startswith("✔ 01.1: right")
+
+
+def test_list_shows_every_exercise(capsys):
+    exercises.list()
+    out = capsys.readouterr().out
+    assert [line.split()[0] for line in out.splitlines()] == IDS
+    exercises.list(3)
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["03.1", "03.2", "03.3"]
+
+
+def test_checks_are_deterministic_and_leave_global_random_state_alone():
+    state = np.random.get_state()[1].copy()
+    first = [str(exercises.check(i, a)) for i, a, _ in WRONG]
+    second = [str(exercises.check(i, a)) for i, a, _ in WRONG]
+    assert first == second
+    assert np.array_equal(np.random.get_state()[1], state)
+
+
+def test_nnbook_exposes_exercises():
+    assert "exercises" in nb.__all__
+    assert nb.exercises is exercises
+    assert set(exercises.__all__) == {"check", "list", "Feedback", "Exercise"}
+
+
+def test_exercises_import_only_numpy():
+    probe = ("import sys; import nnbook.exercises; "
+             "print(sorted(m for m in ('matplotlib', 'sklearn', 'torch', 'scipy', 'IPython') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
