@@ -82,6 +82,9 @@ class Dense(Layer):
         rng: the ``np.random.Generator`` that draws ``W`` (``None``: a fresh one).
         dtype: float64 (default) or float32.
 
+    ``forward`` keeps a reference to ``x`` (no copy, for speed): don't change
+    ``x`` in place between ``forward`` and ``backward``.
+
     Chapter 03 (backward), chapter 04 (batches).
     """
 

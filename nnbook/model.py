@@ -170,7 +170,13 @@ class Sequential:
         if n_y != len(x):
             raise ValueError(f"Sequential.{owner}: x has {len(x)} samples but y has "
                              f"{n_y}; expected one target per sample.")
-        out_shape = self.forward(x[:1]).shape[1:]   # also checks x against the first layer
+        try:                                        # one sample checks x against the layers
+            out_shape = self.forward(x[:1]).shape[1:]
+        except ValueError as exc:                   # report the whole batch's shape, not (1, …)
+            msg = str(exc)
+            if self.layers and msg.startswith(repr(self.layers[0])):
+                msg = msg.replace(f"got {(1,) + x.shape[1:]}", f"got {x.shape}", 1)
+            raise ValueError(msg) from None
         return x, self._prepare_y(y, out_shape, owner)
 
     # training ----------------------------------------------------------------
@@ -190,6 +196,8 @@ class Sequential:
         for layer in self.layers:
             out = layer.forward(out)
         value = float(self.loss._value(yb, out))
+        if not math.isfinite(value):                # diverged: keep the last finite weights
+            return value
         if fused:
             d, first = self.loss._fused_grad(yb, out), len(self.layers) - 2
         else:

@@ -521,3 +521,20 @@ def test_save_is_atomic(tmp_path, monkeypatch):
         mlp(seed=1).save(path)
     assert path.read_bytes() == before                 # the old model is intact
     assert os.listdir(tmp_path) == ["model.npz"]       # no temporary file left behind
+
+
+def test_fit_reports_the_whole_batch_shape_for_a_wrong_width():
+    model = nb.Sequential([nb.Dense(3, 1, rng=np.random.default_rng(0))])
+    model.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=r"Dense\(3 → 1\): expected input of shape \(m, 3\), got \(10, 2\)"):
+        model.fit(np.zeros((10, 2)), np.zeros((10, 1)), verbose=0)
+
+
+def test_divergence_keeps_the_last_finite_weights():
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([nb.Dense(1, 1, rng=rng)])
+    model.compile(nb.SGD(lr=1e3), "mse")
+    x = np.linspace(-10, 10, 64).reshape(-1, 1)
+    with pytest.raises(FloatingPointError, match="learning rate"):
+        model.fit(x, 3 * x, epochs=50, batch_size=8, verbose=0, rng=rng)
+    assert all(np.isfinite(p).all() for p in model.params.values())
