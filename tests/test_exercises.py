@@ -57,6 +57,11 @@ def test_an_untouched_stub_is_not_attempted(ex_id, answer):
                              "then run this cell again.")
 
 
+def test_the_xor_stub_of_four_nones_is_not_attempted():
+    assert not exercises.check("05.1", (None, None, None, None)).attempted
+    assert exercises.check("05.1", (np.eye(2), None, None, None)).attempted
+
+
 @pytest.mark.parametrize("ex_id", FUNCTION_IDS)
 def test_a_function_whose_body_is_a_stub_is_not_attempted(ex_id):
     feedback = exercises.check(ex_id, stub)
