@@ -2,7 +2,8 @@
 
 notebooks/extras/ holds notebooks that need PyTorch, which is not a
 dependency of the course. They are skipped, with a reason in the report,
-when torch is not installed. A later CI job installs a pinned torch to run them.
+when torch is not installed. CI's job_torch_bridge (.ci/run) installs the pinned
+torch==2.13.0 CPU build and runs them.
 """
 
 import importlib.util
@@ -19,6 +20,7 @@ def pytest_collection_modifyitems(config, items):
     # every run, and a broken torch install should fail loudly, not skip.
     if not extras or importlib.util.find_spec("torch") is not None:
         return
-    skip = pytest.mark.skip(reason="notebooks/extras needs PyTorch, which is not installed (pip install torch)")
+    skip = pytest.mark.skip(reason="notebooks/extras needs PyTorch, which is not installed "
+                           "(pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu)")
     for item in extras:
         item.add_marker(skip)
