@@ -178,8 +178,8 @@ def from_torch(module, *, input_shape=None) -> Sequential:
             layout = "nchw" if want == "same" else "same"
             continue
         if kind in (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d) and layout != "nchw":
-            bad(i, m, "gets channels-last or flattened data; PyTorch's image layers need NCHW. "
-                      "Put NHWCToNCHW() (nnbook._torch_layers) before it, or use a model made by to_torch.")
+            bad(i, m, "gets channels-last or flattened data, but PyTorch's image layers need NCHW. "
+                      "Remove the NCHWToNHWC() or Flatten before it.")
         if kind is nn.Linear:
             layer = Dense(m.in_features, m.out_features, init="zeros", dtype=dtype)
             if m.bias is None:
@@ -227,8 +227,9 @@ def from_torch(module, *, input_shape=None) -> Sequential:
             if (m.start_dim, m.end_dim) != (1, -1):
                 bad(i, m, "must flatten everything but the batch axis (start_dim=1, end_dim=-1).")
             layer = Flatten()
-            if layout == "nchw":
-                layout, flat = "chw", shape
+            if layout == "nchw":                                     # (c, h, w) order in torch
+                flat = shape if shape is not None else (None, None, None)
+                layout = "chw" if _orders_differ(flat) else "same"
         else:
             bad(i, m, f"has no nnbook counterpart; supported: {SUPPORTED}.")
         if shape is None:            # what the first layer tells about the input, as Sequential does
@@ -242,7 +243,7 @@ def from_torch(module, *, input_shape=None) -> Sequential:
         elif isinstance(layer, Flatten):
             shape = (None,)
         layers.append(layer)
-    if layout == "chw" and _chw_order(len(mods), "(end)", flat, none_ok=True) is not None:
+    if layout == "chw":
         raise ValueError("from_torch: the model ends with features flattened from channels-first "
                          "maps, in an order nnbook's Flatten does not produce. End it with a Linear "
                          "layer, or flatten channels-last maps (NCHWToNHWC before Flatten).")
@@ -295,21 +296,25 @@ def _conv_padding(i, m):
     return _square(i, m, m.padding, "padding")
 
 
-def _chw_order(i, m, hwc, none_ok=False):
-    """Row order that turns a Linear's (c, h, w)-flattened inputs into nnbook's (h, w, c) order.
+def _orders_differ(hwc) -> bool:
+    """Whether flattening (h, w, c) maps channels first and channels last gives
+    different orders (not when c = 1 or h = w = 1; unknown sizes count as different)."""
+    h, w, c = hwc
+    return not (c == 1 or (h, w) == (1, 1))
 
-    ``order[r]`` is the channels-first index of the feature that nnbook's
-    Flatten puts at position r. ``None`` when the two orders agree (c = 1 or h·w = 1).
-    """
-    h, w, c = hwc if hwc is not None else (None, None, None)
-    if c == 1 or (h, w) == (1, 1):
-        return None
-    if h is None or w is None:
-        if none_ok:
-            return True
+
+def _chw_order(i, m, hwc):
+    """Row order that turns a Linear's (c, h, w)-flattened inputs into nnbook's (h, w, c) order:
+    ``order[r]`` is the channels-first index of the feature that nnbook's Flatten puts at position r."""
+    h, w, c = hwc
+    if h is None or w is None or c is None:
         raise ValueError(
             f"from_torch: module {i} {m} reads feature maps that a plain PyTorch model flattened "
             f"channels first, (c, h, w), while nnbook flattens channels last, (h, w, c). To reorder "
             f"its weights nnbook needs the image size: pass input_shape=(h, w, c), the shape of one "
             f"input image in NHWC (e.g. input_shape=(28, 28, 1)).")
+    if m.in_features != h * w * c:
+        raise ValueError(f"from_torch: module {i} {m} does not fit the layer before it: Flatten gives "
+                         f"{h}·{w}·{c} = {h * w * c} features, expected {m.in_features}. Check "
+                         f"input_shape or the Linear's in_features.")
     return np.arange(c * h * w).reshape(c, h, w).transpose(1, 2, 0).ravel()

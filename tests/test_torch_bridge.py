@@ -188,6 +188,19 @@ def test_plain_nchw_model_with_one_channel_needs_no_image_size():
                                rtol=0, atol=TOL)
 
 
+def test_plain_nchw_model_that_pools_first_needs_the_image_size():
+    torch.manual_seed(3)
+    t = nn.Sequential(nn.AvgPool2d(2), nn.Flatten(), nn.Linear(18, 2)).double()
+    with pytest.raises(ValueError, match=r"module 2 Linear.*pass input_shape"):
+        nb.from_torch(t)
+    with pytest.raises(ValueError, match=r"module 2 Linear.*does not fit.*2·2·3 = 12 features, expected 18"):
+        nb.from_torch(t, input_shape=(4, 4, 3))
+    x = np.random.default_rng(10).normal(size=(3, 4, 6, 3))
+    model = nb.from_torch(t, input_shape=(4, 6, 3))
+    np.testing.assert_allclose(model.predict(x), run(t, x.transpose(0, 3, 1, 2).copy()),
+                               rtol=0, atol=TOL)
+
+
 # --- one training step -------------------------------------------------------
 
 def torch_sgd_step(t, loss_fn, x, y, lr):
@@ -260,7 +273,7 @@ def test_to_torch_rejects_unknown_layers():
     (nn.Sequential(nn.Conv2d(1, 2, 3), nn.Linear(3, 2)), r"module 1 Linear.*acts on images.*Flatten"),
     (nn.Sequential(nn.Conv2d(1, 2, 3), nn.Conv2d(3, 2, 3)), r"module 1 Conv2d.*does not fit"),
     (nn.Sequential(NHWCToNCHW(), nn.Conv2d(1, 2, 3), NCHWToNHWC(), nn.ReLU(), nn.Conv2d(2, 2, 1)),
-     r"module 4 Conv2d.*channels-last.*NCHW"),
+     r"module 4 Conv2d.*channels-last or flattened data.*need NCHW"),
     (nn.Sequential(NCHWToNHWC()), r"module 0 NCHWToNHWC.*does not fit here"),
     (nn.Sequential(nn.Conv2d(2, 3, 3), nn.Flatten()), r"ends with features flattened from channels-first"),
     (nn.Linear(3, 2), r"expected a torch.nn.Sequential, got Linear"),
