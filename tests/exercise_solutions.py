@@ -405,3 +405,79 @@ WRONG += [
     ("08.3", lambda x, K, G: conv_backward(x, K, G)[:2] + (G,), "db is one number: the sum of G"),
     ("08.3", lambda x, K, G: conv_backward(x, K, G)[:2] + (G.mean(),), "not its mean"),
 ]
+
+
+# 06 · Deep networks ---------------------------------------------------------------------------------
+def clip_by_norm(g, c):
+    norm = np.sqrt(np.sum(g ** 2))
+    return g * (c / norm) if norm > c else g
+
+
+def signal_gain(n_in, std, activation):
+    gain = math.sqrt(n_in) * std                 # Var(z) = n σ² E[a²]
+    return gain / math.sqrt(2) if activation == "relu" else gain
+
+
+RIGHT["06.1"] = clip_by_norm
+RIGHT["06.2"] = 10
+RIGHT["06.3"] = signal_gain
+WRONG += [
+    ("06.1", lambda g, c: np.clip(g, -c, c), "that is clipping by value"),
+    ("06.1", lambda g, c: g * c / np.linalg.norm(g), "must be left alone"),
+    ("06.1", lambda g, c: g / np.linalg.norm(g) if np.linalg.norm(g) > c else g, "scale to length c"),
+    ("06.1", lambda g, c: g * c / np.abs(g).sum() if np.abs(g).sum() > c else g, "the sum of |g_i|"),
+    ("06.1", lambda g, c: g * c / np.abs(g).max() if np.abs(g).max() > c else g, "the largest |g_i|"),
+    ("06.1", lambda g, c: g * c / np.sum(g ** 2) if np.sum(g ** 2) > c else g, "the squared norm"),
+    ("06.1", lambda g, c: np.linalg.norm(clip_by_norm(g, c)), "has shape (), expected (2, 3)"),
+    ("06.2", 9, "Round up"),
+    ("06.2", 20, "not 1/2"),
+    ("06.2", 6, "not 1/10"),
+    ("06.2", 11, "11 is not right, and no typical mistake gives it either"),
+    ("06.3", lambda n, s, act: math.sqrt(n) * s, "ReLU zeroes the negative half"),
+    ("06.3", lambda n, s, act: math.sqrt(n) * s / (2 if act == "relu" else 1), "not by 2"),
+    ("06.3", lambda n, s, act: signal_gain(n, s, act) ** 2, "the gain of the variance"),
+    ("06.3", lambda n, s, act: n * s / (math.sqrt(2) if act == "relu" else 1), "√n, not n"),
+    ("06.3", lambda n, s, act: "big", "returned str 'big', expected a number"),
+]
+
+
+# 09 · Softmax and multi-class outputs ------------------------------------------------------------------
+def stable_softmax(Z):
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def softmax_ce_grad(Z, Y):
+    return (stable_softmax(Z) - Y) / len(Z)
+
+
+def naive_softmax(Z):
+    e = np.exp(Z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+RIGHT["09.1"] = stable_softmax
+RIGHT["09.2"] = softmax_ce_grad
+RIGHT["09.3"] = -math.log(0.1)
+WRONG += [
+    ("09.1", naive_softmax, "stable_softmax on large scores gives nan or inf: e^z overflows"),
+    ("09.1", lambda Z: naive_softmax(Z - Z.max()), "subtract each row's own max"),
+    ("09.1", lambda Z: np.exp(Z) / np.exp(Z).sum(axis=0, keepdims=True), "normalise over axis=1, the classes"),
+    ("09.1", lambda Z: np.exp(Z) / np.exp(Z).sum(), "normalises over the whole batch"),
+    ("09.1", lambda Z: np.exp(Z - Z.max(axis=1)) / np.exp(Z - Z.max(axis=1)).sum(axis=1),
+     "raised ValueError: operands could not be broadcast together"),
+    ("09.1", lambda Z: np.exp(Z - Z.max(axis=1)) / np.exp(Z - Z.max(axis=1)).sum(axis=1), "keepdims=True"),
+    ("09.2", lambda Z, Y: stable_softmax(Z) - Y, "m times too large"),
+    ("09.2", lambda Z, Y: (Y - stable_softmax(Z)) / len(Z), "the sign is flipped"),
+    ("09.2", lambda Z, Y: (stable_softmax(Z) - Y) * stable_softmax(Z) * (1 - stable_softmax(Z)) / len(Z),
+     "the Jacobian cancels"),
+    ("09.2", lambda Z, Y: (Z - Y) / len(Z), "not the scores Z"),
+    ("09.2", lambda Z, Y: -Y / stable_softmax(Z) / len(Z), "that is ∂L/∂ŷ"),
+    ("09.2", lambda Z, Y: (stable_softmax(Z) - Y) / Z.size, "not by m·k"),
+    ("09.2", lambda Z, Y: (naive_softmax(Z) - Y) / len(Z), "compute the softmax stably"),
+    ("09.3", -math.log(0.6), "the loss looks at the true class"),
+    ("09.3", 0.1, "0.1 is ŷ_cat itself"),
+    ("09.3", 1.0, "natural logarithm"),
+    ("09.3", -math.log(0.6 * 0.1 * 0.3), "only the true class's term counts"),
+    ("09.3", math.log(0.1), "a loss is never negative"),
+]

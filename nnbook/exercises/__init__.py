@@ -10,7 +10,7 @@ wrong shape, the feedback says so. Worked solutions live in the repository's
 
 from __future__ import annotations
 
-from . import basics, backprop, convolution  # noqa: F401  (importing registers the exercises)
+from . import backprop, basics, classification, convolution, deep  # noqa: F401  (importing registers them)
 from ._core import REGISTRY, Exercise, Feedback, Mistake, NotAttempted
 
 __all__ = ["check", "list", "Feedback", "Exercise"]

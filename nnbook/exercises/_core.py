@@ -92,7 +92,10 @@ class Runner:
                 warnings.simplefilter("ignore")
                 result = self.fn(*args)
         except Exception as exc:  # the learner's code may raise anything
-            raise Mistake(f"{self.name} raised {type(exc).__name__}: {_short(exc, quote=False)}") from None
+            hint = ""
+            if isinstance(exc, ValueError) and "broadcast" in str(exc):
+                hint = " (a sum or max over one axis needs keepdims=True to line up with the array again)"
+            raise Mistake(f"{self.name} raised {type(exc).__name__}: {_short(exc, quote=False)}{hint}") from None
         self.calls += 1
         if is_stub(result):
             if self.calls == 1:
