@@ -1,0 +1,542 @@
+"""The course as a learner runs it: every notebook, Run All, in JupyterLab in a real browser.
+
+nbval (the `notebooks/` tests) runs the cells in a kernel, but not the way a
+learner does. This test starts `jupyter lab` on a temporary copy of the
+notebooks, opens each one in headless Chromium driven by Playwright, runs all
+cells with JupyterLab's own "Run All" command, and then checks, from the
+notebook model and the page:
+
+- every code cell was reached and got an execution count (Run All stops at
+  the first unexpected error, and JupyterLab runs past cells tagged
+  `raises-exception`, which must still raise the stored error);
+- no other cell shows an error, and no stderr output holds a traceback;
+- every plot rendered: each cell shows at least as many images as the
+  committed notebook stores `image/png` outputs, and each image decoded
+  (naturalWidth > 0).
+
+A screenshot of each notebook lands in `$NNBOOK_ARTIFACTS/screenshots/`
+(default `ci-artifacts/screenshots/`, git-ignored). The notebooks on disk
+are never touched: the server works on copies (saved outputs stripped so old
+images cannot pass for new ones) and nothing is ever saved.
+
+Needs JupyterLab, the `playwright` package and a Chromium binary, but never
+`playwright install` (it downloads a browser of its own):
+
+    apt-get install chromium                 # Debian/Ubuntu; or set NNBOOK_CHROMIUM=/path/to/chrome
+    pip install -e ".[dev,browser]"          # the browser extra is playwright
+    python -m pytest -m browser              # only this test; -m "not browser" leaves it out
+
+Without them the test is skipped with that advice, except under CI (CI=true),
+where a missing prerequisite is a failure.
+"""
+
+import http.cookiejar
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+ARTIFACTS = Path(os.environ.get("NNBOOK_ARTIFACTS") or ROOT / "ci-artifacts") / "screenshots"
+
+SERVER_START_TIMEOUT = 90   # s until the server answers
+OPEN_TIMEOUT = 90           # s until a notebook is open with an idle kernel
+RUN_TIMEOUT = 180           # s for Run All of one notebook
+IMAGE_TIMEOUT = 30          # s for the images to decode after the run
+VIEWPORT = {"width": 1280, "height": 1000}
+SCREENSHOT_MAX_HEIGHT = 15000   # px per screenshot; a longer notebook gets several
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+# JupyterLab settings for the temporary config dir: no autosave (nothing is
+# ever written back), no news toast over the page, every cell attached to the
+# DOM so that images below the fold are rendered and can be counted, and no
+# empty screen below the last cell (it would make the screenshots twice as tall).
+LAB_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "scrollPastEnd": False},
+}
+
+
+def in_ci():
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def find_chromium():
+    """Debian's Chromium (or NNBOOK_CHROMIUM); None when there is none."""
+    configured = os.environ.get("NNBOOK_CHROMIUM")
+    if configured:
+        return configured if os.access(configured, os.X_OK) else None
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def missing_prerequisites():
+    missing = []
+    if importlib.util.find_spec("jupyterlab") is None:
+        missing.append('JupyterLab is not installed (pip install -e ".[dev]")')
+    if importlib.util.find_spec("playwright") is None:
+        missing.append('the playwright package is not installed (pip install -e ".[browser]", '
+                       "or pip install playwright; never `playwright install`)")
+    if find_chromium() is None:
+        if os.environ.get("NNBOOK_CHROMIUM"):
+            missing.append(f"NNBOOK_CHROMIUM={os.environ['NNBOOK_CHROMIUM']} is not an executable")
+        else:
+            missing.append("no Chromium at /usr/bin/chromium (apt-get install chromium, "
+                           "or set NNBOOK_CHROMIUM to a Chrome/Chromium binary)")
+    return missing
+
+
+def notebooks():
+    found = sorted(p for p in NOTEBOOK_DIR.glob("*.ipynb"))
+    if importlib.util.find_spec("torch") is not None:
+        found += sorted((NOTEBOOK_DIR / "extras").glob("*.ipynb"))
+    return found
+
+
+NOTEBOOKS = notebooks()
+IDS = [p.relative_to(NOTEBOOK_DIR).as_posix() for p in NOTEBOOKS]
+
+
+@pytest.fixture(scope="module")
+def prerequisites():
+    missing = missing_prerequisites()
+    if missing:
+        message = "JupyterLab browser test not run: " + "; ".join(missing)
+        if in_ci():
+            pytest.fail(message + " (CI=true: a skipped browser test counts as a failure)", pytrace=False)
+        pytest.skip(message)
+
+
+# --- the notebooks as stored ---------------------------------------------------------
+
+def source(cell):
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def describe(index, cell):
+    """'cell 12 ('model.fit(X, y, ...')' (1-based, counting markdown cells too)."""
+    first = source(cell).strip().splitlines()[:1]
+    return f"cell {index + 1} ({first[0][:50]!r})" if first else f"cell {index + 1}"
+
+
+def stripped_copy(path, dest):
+    """Copy a notebook without outputs or execution counts."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# --- the server ----------------------------------------------------------------------
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LabServer:
+    """`jupyter lab` on 127.0.0.1 in its own process group, with throw-away Jupyter dirs."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.root = workdir / "notebooks"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "jupyter-lab.log"
+        self.process = None
+        self.opener = None  # for REST calls, see request()
+
+    def environment(self):
+        env = dict(os.environ)
+        for name in ("config", "runtime", "data"):
+            (self.workdir / f"jupyter-{name}").mkdir()
+        env.update(
+            JUPYTER_CONFIG_DIR=str(self.workdir / "jupyter-config"),
+            JUPYTER_RUNTIME_DIR=str(self.workdir / "jupyter-runtime"),
+            JUPYTER_DATA_DIR=str(self.workdir / "jupyter-data"),
+            IPYTHONDIR=str(self.workdir / "ipython"),
+        )
+        env.pop("JUPYTER_PATH", None)
+        env.pop("MPLBACKEND", None)  # the notebooks need the inline backend
+        # The `python3` kernel is this interpreter's ipykernel. The user data dir
+        # comes first in Jupyter's search path, so this spec wins over any other.
+        spec_dir = self.workdir / "jupyter-data" / "kernels" / "python3"
+        spec_dir.mkdir(parents=True)
+        (spec_dir / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+        }))
+        for plugin, values in LAB_SETTINGS.items():
+            target = self.workdir / "jupyter-config" / "lab" / "user-settings" / f"{plugin}.jupyterlab-settings"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(values))
+        return env
+
+    def start(self):
+        command = [
+            sys.executable, "-m", "jupyterlab",
+            "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={self.port}",
+            "--ServerApp.port_retries=0", "--IdentityProvider.token=", "--ServerApp.password=",
+            "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={self.root}",
+        ]
+        env = self.environment()
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=self.root, env=env, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited with code {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/status", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"jupyter lab did not answer on {self.url} within "
+                           f"{SERVER_START_TIMEOUT} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines=40):
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def request(self, method, path):
+        """A REST call, with the _xsrf cookie the server requires for anything but GET."""
+        if self.opener is None:
+            jar = http.cookiejar.CookieJar()
+            self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+            self.opener.open(f"{self.url}/lab", timeout=30).read()  # sets the _xsrf cookie
+            self.xsrf = next((c.value for c in jar if c.name == "_xsrf"), "")
+        req = urllib.request.Request(f"{self.url}{path}", method=method, headers={"X-XSRFToken": self.xsrf})
+        with self.opener.open(req, timeout=30) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def shutdown_kernel(self, kernel_id):
+        try:
+            self.request("DELETE", f"/api/kernels/{kernel_id}")
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404:  # already gone is fine
+                raise
+
+    def stop(self):
+        """Shut the kernels down, then stop the server's process group and wait for it."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            for kernel in self.request("GET", "/api/kernels") or []:
+                self.shutdown_kernel(kernel["id"])
+        except (urllib.error.URLError, OSError, ValueError):
+            pass  # the server is going away anyway; its kernels follow their parent
+        for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+
+
+@pytest.fixture(scope="module")
+def lab(prerequisites, request):
+    with tempfile.TemporaryDirectory(prefix="nnbook-lab-") as tmp:
+        workdir = Path(tmp)
+        for path in NOTEBOOKS:
+            stripped_copy(path, workdir / "notebooks" / path.relative_to(NOTEBOOK_DIR))
+        # Notebooks may open files next to them (none do yet besides the .ipynb).
+        server = LabServer(workdir)
+        try:
+            server.start()
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(prerequisites, request):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # show it even without -s
+            reporter.write_line(f"\nJupyterLab screenshots: {ARTIFACTS}")
+
+
+# --- reading JupyterLab's state ------------------------------------------------------
+
+# The current notebook panel, its kernel and a summary of every cell, read from
+# JupyterLab's model (window.jupyterapp is there thanks to expose_app_in_browser).
+STATE_JS = """
+() => {
+  const app = window.jupyterapp;
+  const panel = app && app.shell && app.shell.currentWidget;
+  if (!panel || !panel.content || !panel.content.model || !panel.sessionContext) return null;
+  const session = panel.sessionContext.session;
+  const kernel = session && session.kernel;
+  const model = panel.content.model;
+  const cells = [];
+  for (let i = 0; i < model.cells.length; i++) {
+    const cell = model.cells.get(i);
+    const item = {type: cell.type, count: null, running: false, outputs: []};
+    if (cell.type === 'code') {
+      item.count = cell.executionCount;
+      item.running = cell.executionState === 'running';
+      const outputs = cell.outputs.toJSON();
+      for (const out of outputs) {
+        const o = {type: out.output_type};
+        if (out.output_type === 'error') { o.ename = out.ename; o.evalue = out.evalue; }
+        if (out.output_type === 'stream') { o.name = out.name; o.text = [].concat(out.text).join(''); }
+        if (out.data) o.mimes = Object.keys(out.data);
+        item.outputs.push(o);
+      }
+    }
+    cells.push(item);
+  }
+  return {
+    path: panel.context.path,
+    ready: panel.context.isReady && panel.sessionContext.isReady,
+    kernel: kernel ? {id: kernel.id, status: kernel.status} : null,
+    cells: cells,
+  };
+}
+"""
+
+# The images in each cell's output area, as the browser decoded them.
+IMAGES_JS = """
+() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  return panel.content.widgets.map(cell =>
+    Array.from(cell.node.querySelectorAll('.jp-OutputArea-output img')).map(img =>
+      ({complete: img.complete, width: img.naturalWidth})));
+}
+"""
+
+# Height of the notebook's content (it scrolls inside its own panel).
+SCROLLER_JS = """
+const scroller = () => {
+  const notebook = window.jupyterapp.shell.currentWidget.content;
+  return notebook.outerNode || notebook.node.querySelector('.jp-WindowedPanel-outer') || notebook.node;
+};
+"""
+CONTENT_HEIGHT_JS = """
+() => {
+  %s
+  window.jupyterapp.shell.collapseLeft();  // the file browser only takes room
+  const node = scroller();
+  return {scroll: node.scrollHeight, client: node.clientHeight};
+}
+""" % SCROLLER_JS
+
+SCROLL_JS = "(y) => { %s scroller().scrollTop = y; }" % SCROLLER_JS
+
+
+def wait_for(page, predicate, timeout, what):
+    """Poll STATE_JS until predicate(state) is true; return the state."""
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        state = page.evaluate(STATE_JS)
+        if state is not None and predicate(state):
+            return state
+        time.sleep(0.25)
+    raise TimeoutError(f"{what}: not done within {timeout} s (last state: {summary(state)})")
+
+
+def summary(state):
+    if not state:
+        return "no notebook panel"
+    code = [c for c in state["cells"] if c["type"] == "code"]
+    counted = sum(c["count"] is not None for c in code)
+    kernel = state["kernel"]["status"] if state["kernel"] else "no kernel"
+    return f"kernel {kernel}, {counted}/{len(code)} code cells executed"
+
+
+def untagged_error(state, stored):
+    """An error in a cell not tagged raises-exception: Run All has stopped there."""
+    for cell, stored_cell in zip(state["cells"], stored["cells"]):
+        if any(o["type"] == "error" for o in cell["outputs"]) and not is_tagged_raises(stored_cell):
+            return True
+    return False
+
+
+def is_tagged_raises(cell):
+    return "raises-exception" in cell.get("metadata", {}).get("tags", [])
+
+
+def run_finished(stored):
+    def finished(state):
+        if not state["kernel"] or state["kernel"]["status"] != "idle":
+            return False
+        if any(c["running"] for c in state["cells"]):
+            return False
+        code = [c for c, s in zip(state["cells"], stored["cells"]) if c["type"] == "code" and source(s).strip()]
+        return all(c["count"] is not None for c in code) or untagged_error(state, stored)
+    return finished
+
+
+def run_problems(state, stored):
+    """What went wrong in the run, cell by cell, read from the notebook model."""
+    problems, never = [], []
+    for index, (cell, stored_cell) in enumerate(zip(state["cells"], stored["cells"])):
+        if cell["type"] != "code" or not source(stored_cell).strip():
+            continue
+        where = describe(index, stored_cell)
+        errors = [o for o in cell["outputs"] if o["type"] == "error"]
+        if is_tagged_raises(stored_cell):
+            expected = [o.get("ename") for o in stored_cell.get("outputs", []) if o.get("output_type") == "error"]
+            if cell["count"] is not None and not errors:
+                problems.append(f"{where} is tagged raises-exception but raised nothing")
+            elif errors and expected and errors[0]["ename"] != expected[0]:
+                problems.append(f"{where} raised {errors[0]['ename']}: {errors[0]['evalue']}; "
+                                f"the notebook stores {expected[0]}")
+        elif errors:
+            problems.append(f"{where} raised {errors[0]['ename']}: {errors[0]['evalue']}")
+        for out in cell["outputs"]:
+            if out["type"] == "stream" and out["name"] == "stderr" and "Traceback" in out["text"]:
+                problems.append(f"{where} printed a traceback on stderr:\n{out['text'][-800:]}")
+        if cell["count"] is None:
+            never.append(where)
+    if never:
+        listed = ", ".join(never[:3]) + (f" and {len(never) - 3} more" if len(never) > 3 else "")
+        problems.append(f"never executed (Run All stopped before): {listed}")
+    return problems
+
+
+def wait_for_images(page):
+    """The images of each cell once all have loaded (or after IMAGE_TIMEOUT)."""
+    deadline = time.monotonic() + IMAGE_TIMEOUT
+    while True:
+        images = page.evaluate(IMAGES_JS)
+        if all(img["complete"] for cell in images for img in cell) or time.monotonic() > deadline:
+            return images
+        time.sleep(0.25)
+
+
+def image_problems(images, stored):
+    """Cells that show fewer decoded images than the committed notebook stores PNGs."""
+    problems = []
+    for index, (cell_images, stored_cell) in enumerate(zip(images, stored["cells"])):
+        want = sum("image/png" in o.get("data", {}) for o in stored_cell.get("outputs", []))
+        shown = sum(img["complete"] and img["width"] > 0 for img in cell_images)
+        if shown < want:
+            problems.append(f"{describe(index, stored_cell)} shows {shown} rendered image(s) "
+                            f"({len(cell_images)} <img> in all); the notebook stores {want} plot(s)")
+    return problems
+
+
+def take_screenshots(page, name):
+    """Screenshots of the whole notebook: the viewport grows to the notebook's height
+    (up to SCREENSHOT_MAX_HEIGHT per image; a longer one is taken in slices)."""
+    stem = name.replace("/", "__").removesuffix(".ipynb")
+    for old in ARTIFACTS.glob(f"{stem}*.png"):
+        old.unlink()
+    heights = page.evaluate(CONTENT_HEIGHT_JS)
+    chrome = VIEWPORT["height"] - heights["client"]  # menus, toolbars, status bar
+    total = heights["scroll"]
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(total, SCREENSHOT_MAX_HEIGHT) + chrome})
+    page.wait_for_timeout(300)  # let the layout settle
+    heights = page.evaluate(CONTENT_HEIGHT_JS)
+    total, visible = heights["scroll"], heights["client"]
+    saved = []
+    # (the last few pixels are the notebook's bottom padding: no slice for them alone)
+    for part, top in enumerate(range(0, max(total - 50, 1), max(visible, 1)), start=1):
+        page.evaluate(SCROLL_JS, top)
+        page.wait_for_timeout(100)
+        suffix = "" if total - 50 <= visible else f"_{part}"
+        path = ARTIFACTS / f"{stem}{suffix}.png"
+        page.screenshot(path=str(path))
+        saved.append(path)
+    page.set_viewport_size(VIEWPORT)
+    return saved
+
+
+# --- the test --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_run_all_in_jupyterlab(path, lab, browser):
+    name = path.relative_to(NOTEBOOK_DIR).as_posix()
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page_errors = []
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    kernel_id = None
+    try:
+        page.goto(f"{lab.url}/lab/tree/{name}?reset", wait_until="domcontentloaded", timeout=OPEN_TIMEOUT * 1000)
+        state = wait_for(
+            page,
+            lambda s: s["path"] == name and s["ready"] and s["kernel"] and s["kernel"]["status"] == "idle",
+            OPEN_TIMEOUT, f"{name}: open with an idle kernel",
+        )
+        kernel_id = state["kernel"]["id"]
+        assert len(state["cells"]) == len(stored["cells"]), (
+            f"{name}: JupyterLab shows {len(state['cells'])} cells, the file has {len(stored['cells'])}")
+
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        # Run All returns before the kernel has the cells; wait until it is busy or done.
+        state = wait_for(page, run_finished(stored), RUN_TIMEOUT, f"{name}: Run All")
+
+        problems = run_problems(state, stored)
+        problems += image_problems(wait_for_images(page), stored)
+        screenshots = take_screenshots(page, name)
+        if problems:
+            pytest.fail(f"{name} in JupyterLab (Run All; screenshot {screenshots[0]}):\n  "
+                        + "\n  ".join(problems), pytrace=False)
+        assert not page_errors, f"{name}: uncaught errors in JupyterLab's page: {page_errors}"
+    except Exception:
+        try:
+            take_screenshots(page, name + "-FAILED")
+        except Exception:  # the page may be gone; the original error matters
+            pass
+        raise
+    finally:
+        if kernel_id is not None:
+            lab.shutdown_kernel(kernel_id)
+        # Closing the page does not run beforeunload handlers: no "save?" dialog.
+        context.close()
