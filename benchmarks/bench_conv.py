@@ -52,21 +52,17 @@ THREADS = os.cpu_count() or 1
 INFO = {}          # filled by main(): the PyTorch version and thread count of the last run
 
 
-def best_time(step, seconds=0.3, repeats=7):
-    """Best mean time of one call over ``repeats`` runs of about ``seconds``/``repeats`` each."""
+def best_time(step, seconds=0.4, least=15):
+    """The fastest of many single calls (at least ``least``, for about ``seconds``),
+    after a warm-up: on a shared machine, the call least disturbed by others."""
     for _ in range(3):
         step()
-    t0, n = time.perf_counter(), 0
-    while time.perf_counter() - t0 < seconds / repeats:
-        step()
-        n += 1
-    n, best = max(3, n), float("inf")
-    for _ in range(repeats):
+    times, t_end = [], time.perf_counter() + seconds
+    while len(times) < least or time.perf_counter() < t_end:
         t = time.perf_counter()
-        for _ in range(n):
-            step()
-        best = min(best, (time.perf_counter() - t) / n)
-    return best
+        step()
+        times.append(time.perf_counter() - t)
+    return min(times)
 
 
 # nnbook ---------------------------------------------------------------------------------------
@@ -158,17 +154,12 @@ import json, sys, time, torch
 import torch.nn.functional as F
 conv_cases, pool_cases, dtypes, threads = json.loads(sys.argv[1])
 torch.set_num_threads(threads)
-def best_time(step, seconds=0.3, repeats=7):
+def best_time(step, seconds=0.4, least=15):
     for _ in range(3): step()
-    t0, n = time.perf_counter(), 0
-    while time.perf_counter() - t0 < seconds / repeats:
-        step(); n += 1
-    n, best = max(3, n), float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(n): step()
-        best = min(best, (time.perf_counter() - t) / n)
-    return best
+    times, t_end = [], time.perf_counter() + seconds
+    while len(times) < least or time.perf_counter() < t_end:
+        t = time.perf_counter(); step(); times.append(time.perf_counter() - t)
+    return min(times)
 out = {}
 for dname in dtypes:
     dt = getattr(torch, dname)
@@ -242,25 +233,44 @@ def row(name, t_nb, t_base=None, t_torch=None, target=None, *, ratio_limit=None,
             "target": target, "value": value, "meets_target": ok}
 
 
-def main(with_torch=True):
-    """Measure everything (nnbook first, then PyTorch); returns the rows, a list of
-    dicts with name, nnbook_s, baseline_s, torch_s, ratio_vs_torch, ratio_vs_baseline,
-    target, value (the memory rows: a ratio, also written in the name) and
-    meets_target (True, False, or None when there is nothing to compare)."""
-    rows, measured = [], {}
+def measure_nnbook(with_baseline):
+    """{key: (nnbook time, strided-version time or None)} for every case and dtype."""
+    measured = {}
     for dname in DTYPES:
         dtype = np.dtype(dname)
         for name, m, side, c_in, c_out, f, s, p, need_dx, _ in CONV_CASES:
             args = (m, side, c_in, c_out, f, s, p, need_dx, dtype)
-            base = best_time(strided_conv_step(*args), seconds=0.2, repeats=3) if need_dx else None
+            base = (best_time(strided_conv_step(*args), seconds=0.2, least=3)
+                    if need_dx and with_baseline else None)
             measured[f"{dname}:{name}"] = (best_time(nnbook_conv_step(*args)), base)
         for name, m, side, c, f, _ in POOL_CASES:
             measured[f"{dname}:{name}"] = (best_time(nnbook_pool_step(m, side, c, f, dtype)), None)
         measured[f"{dname}:epoch"] = (digits_cnn_epoch(dtype), None)
+    return measured
+
+
+def main(with_torch=True, rounds=2):
+    """Measure everything; returns the rows, a list of dicts with name, nnbook_s,
+    baseline_s, torch_s, ratio_vs_torch, ratio_vs_baseline, target, value (the
+    memory rows: a ratio, also written in the name) and meets_target (True, False,
+    or None when there is nothing to compare).
+
+    nnbook and PyTorch take turns ``rounds`` times (PyTorch in a child process,
+    while nnbook waits) and each keeps its best time, so that a busy moment on
+    a shared machine does not decide a comparison.
+    """
+    measured, times, tt = {}, {}, None
+    for r in range(rounds):
+        for key, (t_nb, base) in measure_nnbook(with_baseline=r == 0).items():
+            old_nb, old_base = measured.get(key, (float("inf"), None))
+            measured[key] = (min(t_nb, old_nb), base if old_base is None else old_base)
+        if with_torch:
+            tt = torch_times()
+            for key, t in (tt or {}).get("times", {}).items():
+                times[key] = min(t, times.get(key, float("inf")))
+    rows = []
     memory = [(name, conv_memory(m, side, c_in, c_out, f, s, p))
               for name, m, side, c_in, c_out, f, s, p, need_dx, _ in CONV_CASES if need_dx]
-    tt = torch_times() if with_torch else None
-    times = (tt or {}).get("times", {})
     for dname in DTYPES:
         for name, *_, target in CONV_CASES + POOL_CASES:
             t_nb, t_base = measured[f"{dname}:{name}"]
