@@ -5,8 +5,11 @@ The worked solutions of the course's exercises live here (and in
 exercise_solutions.py), not in the notebooks and not in the package.
 """
 
+import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -196,3 +199,27 @@ def test_exercises_import_only_numpy():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# the notebooks ---------------------------------------------------------------------------
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def exercise_cells(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    start = next((i for i, c in enumerate(cells) if c["cell_type"] == "markdown"
+                  and "".join(c["source"]).startswith("## Exercises")), None)
+    return None if start is None else [c for c in cells[start:] if c["cell_type"] == "code"]
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem)
+def test_a_notebooks_exercise_cells_match_the_registry(path):
+    cells = exercise_cells(path)
+    chapter = [i for i in IDS if i.startswith(path.name[:2] + ".")]
+    if cells is None:
+        pytest.skip(f"{path.name} has no Exercises section yet")
+    checked = [re.search(r'nb\.exercises\.check\("(\d\d\.\d+)"', "".join(c["source"])) for c in cells]
+    assert [m.group(1) for m in checked if m] == chapter
+    for cell, ex_id in zip(cells, chapter):
+        printed = "".join("".join(o.get("text", "")) for o in cell["outputs"])
+        assert printed == str(exercises.check(ex_id, None)) + "\n", printed
