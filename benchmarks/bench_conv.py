@@ -260,6 +260,7 @@ def main(with_torch=True, rounds=2):
     a shared machine does not decide a comparison.
     """
     measured, times, tt = {}, {}, None
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     for r in range(rounds):
         for key, (t_nb, base) in measure_nnbook(with_baseline=r == 0).items():
             old_nb, old_base = measured.get(key, (float("inf"), None))
@@ -285,7 +286,8 @@ def main(with_torch=True, rounds=2):
                         target=f"< {MEMORY_TARGET:g}×", value_limit=MEMORY_TARGET, value=round(work, 2)))
         rows.append(row(f"  peak allocated in fwd+bwd = {peak:.1f}× input", None,
                         target="(for information)", value=round(peak, 2)))
-    INFO.update(torch_version=(tt or {}).get("version"), torch_threads=(tt or {}).get("threads"))
+    INFO.update(torch_version=(tt or {}).get("version"), torch_threads=(tt or {}).get("threads"),
+                load_before=load, load_after=os.getloadavg()[0] if load is not None else None)
     return rows
 
 
@@ -311,3 +313,7 @@ if __name__ == "__main__":
     version, threads = INFO["torch_version"], INFO["torch_threads"]
     print_table(rows, f"Convolution benchmark (NumPy {np.__version__}, {THREADS} cores; PyTorch "
                       f"{version or 'not run'}{f', torch.set_num_threads({threads})' if threads else ''})")
+    if INFO["load_before"] is not None:
+        print(f"Load average before/after: {INFO['load_before']:.2f}/{INFO['load_after']:.2f}. Above "
+              f"about {THREADS - 1} other programs compete for the cores, and two-thread BLAS calls "
+              f"(NumPy's and PyTorch's) can stall for whole scheduler time slices: rerun on a quiet machine.")
