@@ -481,3 +481,32 @@ WRONG += [
     ("09.3", -math.log(0.6 * 0.1 * 0.3), "only the true class's term counts"),
     ("09.3", math.log(0.1), "a loss is never negative"),
 ]
+
+
+# 10 · Handwritten digits --------------------------------------------------------------------------------
+def accuracy(P, labels):
+    return np.mean(np.argmax(P, axis=1) == labels)
+
+
+def confusion(y_true, y_pred, k):
+    cm = np.zeros((k, k), dtype=int)
+    for t, p in zip(y_true, y_pred):
+        cm[t, p] += 1
+    return cm
+
+
+RIGHT["10.1"] = accuracy
+RIGHT["10.2"] = confusion
+WRONG += [
+    ("10.1", lambda P, t: np.mean(np.argmax(P, axis=0) == t), "the arg-max runs over axis=1"),
+    ("10.1", lambda P, t: np.sum(np.argmax(P, axis=1) == t), "divide by m"),
+    ("10.1", lambda P, t: 100 * accuracy(P, t), "not a percentage"),
+    ("10.1", lambda P, t: 1 - accuracy(P, t), "that is the error rate"),
+    ("10.1", lambda P, t: np.mean(np.max(P, axis=1) == t), "accuracy(P of shape (10, 10), labels) returned 0, expected 0.9"),
+    ("10.2", lambda t, p, k: confusion(t, p, k).T, "rows are the true classes"),
+    ("10.2", lambda t, p, k: confusion(t, p, k) / len(t), "don't divide by m"),
+    ("10.2", lambda t, p, k: confusion(t, p, k) / np.maximum(confusion(t, p, k).sum(axis=1, keepdims=True), 1),
+     "leave the rows unnormalised"),
+    ("10.2", lambda t, p, k: (confusion(t, p, k) > 0).astype(int), "not just mark it"),
+    ("10.2", lambda t, p, k: confusion(t, p, max(t.max(), p.max()) + 1), "the matrix is k × k = (5, 5)"),
+]

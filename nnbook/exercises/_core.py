@@ -94,7 +94,8 @@ class Runner:
         except Exception as exc:  # the learner's code may raise anything
             hint = ""
             if isinstance(exc, ValueError) and "broadcast" in str(exc):
-                hint = " (a sum or max over one axis needs keepdims=True to line up with the array again)"
+                hint = (" (the shapes do not line up: check the axis of each sum, max or argmax; keepdims=True "
+                        "keeps a reduced axis so that the result lines up with the array again)")
             raise Mistake(f"{self.name} raised {type(exc).__name__}: {_short(exc, quote=False)}{hint}") from None
         self.calls += 1
         if is_stub(result):

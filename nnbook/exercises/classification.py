@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import softmax
-from ._core import Mistake, Runner, as_array, check_value, compare, exercise
+from ._core import Mistake, Runner, as_array, check_number_function, check_value, compare, exercise
 
 
 def _naive(Z, axis=1):
@@ -75,3 +75,54 @@ def cat_loss(answer):
         (np.log(0.1), "a loss is never negative: L = −log ŷ_cat."),
         (0.9, "1 − ŷ_cat is not the cross-entropy: L = −log ŷ_cat.")])
     return "right: L = −log ŷ_cat = −ln 0.1 ≈ 2.303; only the true class's probability counts."
+
+
+# 10 · Handwritten digits -------------------------------------------------------------------
+def _digit_outputs(rng, m, k=10):
+    """Softmax outputs for m samples and labels that the arg-max gets right about 70% of the time."""
+    labels = rng.integers(0, k, size=m)
+    scores = rng.normal(size=(m, k))
+    sure = rng.random(m) < 0.7
+    scores[sure, labels[sure]] += 4.0
+    return softmax(scores, axis=1), labels
+
+
+@exercise("10.1", "Accuracy from the softmax outputs", "function accuracy(P, labels) -> float")
+def accuracy(fn):
+    run = Runner(fn, "accuracy")
+    rng = np.random.default_rng(101)
+    cases = [_digit_outputs(rng, m) for m in (10, 50, 37)]          # m = 10 first: a square P
+    right = lambda P, t: np.mean(P.argmax(axis=1) == t)             # noqa: E731
+    P, t = cases[0]
+    first = run(P, t)
+    if (isinstance(first, (int, float, np.integer, np.floating)) and first != right(P, t)
+            and np.isclose(first, np.mean(P.argmax(axis=0) == t))):
+        raise Mistake("the arg-max runs over axis=1: each row is one sample, each column one class.")
+    check_number_function(run, cases, right, [
+        (lambda P, t: np.sum(P.argmax(axis=1) == t), "that is the number of right answers: divide by m."),
+        (lambda P, t: 100 * right(P, t), "a fraction between 0 and 1 (as nb.metrics.accuracy), not a percentage."),
+        (lambda P, t: 1 - right(P, t), "that is the error rate, the fraction of wrong answers.")],
+        lambda c: f"(P of shape {c[0].shape}, labels)", rtol=1e-9)
+    return "right: the predicted class is the arg-max of each row, and the accuracy the fraction that match."
+
+
+@exercise("10.2", "The confusion matrix", "function confusion(y_true, y_pred, k) -> (k, k) array")
+def confusion(fn):
+    run = Runner(fn, "confusion")
+    rng = np.random.default_rng(102)
+    for m, k, missing in ((60, 4, None), (40, 5, 4)):             # in the second, class 4 never appears
+        t, p = rng.integers(0, k - (missing is not None), size=(2, m))
+        right = np.zeros((k, k))
+        np.add.at(right, (t, p), 1)
+        where = f"confusion(y_true, y_pred, k={k})" + (f" (class {missing} never appears)" if missing else "")
+        got = as_array(run(t, p, k), where)
+        if missing and got.shape == (k - 1, k - 1):
+            raise Mistake(f"{where} has shape {got.shape}: the matrix is k × k = {(k, k)} even when a class "
+                          "never appears (use k, not the largest label + 1).")
+        compare(where, got, right, [
+            (right.T, "rows are the true classes and columns the predictions: cm[i, j] counts the samples of "
+                      "class i predicted as j."),
+            (right / right.sum(axis=1, keepdims=True).clip(1), "counts, not fractions: leave the rows unnormalised."),
+            (right / m, "counts, not fractions: don't divide by m."),
+            ((right > 0).astype(float), "count every sample: cm[i, j] += 1 for each pair, not just mark it.")])
+    return "right: cm[i, j] counts the samples of class i predicted as j; the diagonal holds the right answers."
