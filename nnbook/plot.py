@@ -301,13 +301,14 @@ def confusion_matrix(cm, ax=None, *, class_names=None, title="Confusion matrix")
     return ax
 
 
-def filters(W, ax=None, *, title="Learned filters", channel=0):
+def filters(W, ax=None, *, title="Learned filters", channel=0, ncols=None):
     """A conv kernel's filters as a grid, each tile normalised on its own.
 
     Args:
         W: the kernel, or a layer holding it in ``params["W"]`` (``Conv2D``).
         channel: which input channel to show (an index), or ``"mean"`` for the
             mean over input channels.
+        ncols: tiles per row (default: about a square), as in ``image_grid``.
     Shapes:
         W: (f, f, c_in, c_out)  →  c_out tiles of f × f
     """
@@ -324,12 +325,14 @@ def filters(W, ax=None, *, title="Learned filters", channel=0):
     else:
         raise ValueError(f"filters: expected channel 'mean' or an index in [0, {W.shape[2]}), "
                          f"got {channel!r}.")
-    return image_grid(np.moveaxis(tiles, -1, 0), ax=ax, title=title, normalize="tile")
+    return image_grid(np.moveaxis(tiles, -1, 0), ax=ax, title=title, normalize="tile", ncols=ncols)
 
 
-def feature_maps(maps, ax=None, *, title="Feature maps"):
+def feature_maps(maps, ax=None, *, title="Feature maps", ncols=None):
     """One sample's feature maps (a conv layer's output) as a grid, one tile per channel.
 
+    Args:
+        ncols: tiles per row (default: about a square), as in ``image_grid``.
     Shapes:
         maps: (h, w, c) (or (1, h, w, c))  →  c tiles of h × w, each normalised on its own
     """
@@ -339,4 +342,4 @@ def feature_maps(maps, ax=None, *, title="Feature maps"):
     if a.ndim != 3:
         raise ValueError(f"feature_maps: expected one sample's maps (h, w, c), got {a.shape}. "
                          f"For a batch, pass one sample: maps[i].")
-    return image_grid(np.moveaxis(a, -1, 0), ax=ax, title=title, normalize="tile")
+    return image_grid(np.moveaxis(a, -1, 0), ax=ax, title=title, normalize="tile", ncols=ncols)

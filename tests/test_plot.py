@@ -221,6 +221,15 @@ def test_feature_maps_grid():
         plot.feature_maps(np.zeros((2, 6, 5, 4)))
 
 
+def test_filters_and_feature_maps_ncols():
+    W = np.random.default_rng(0).standard_normal((3, 3, 1, 32))
+    assert plot.filters(W, ncols=8).images[0].get_array().shape == (4 * 4 - 1, 8 * 4 - 1)  # 4 rows of 8
+    maps = np.random.default_rng(1).random((4, 4, 32))
+    assert plot.feature_maps(maps, ncols=8).images[0].get_array().shape == (4 * 5 - 1, 8 * 5 - 1)
+    with pytest.raises(ValueError, match=r"ncols to be an integer ≥ 1"):
+        plot.filters(W, ncols=0)
+
+
 def test_every_function_draws_on_a_given_axis():
     fig, axes = plt.subplots(2, 3)
     X, y = nb.data.xor()
