@@ -510,3 +510,12 @@ WRONG += [
     ("10.2", lambda t, p, k: (confusion(t, p, k) > 0).astype(int), "not just mark it"),
     ("10.2", lambda t, p, k: confusion(t, p, max(t.max(), p.max()) + 1), "the matrix is k × k = (5, 5)"),
 ]
+RIGHT["10.3"] = 14 * 14 * 32
+WRONG += [
+    ("10.3", 13 * 13 * 32, "keeps 28×28"),
+    ("10.3", 28 * 28 * 32, "halves the height and the width"),
+    ("10.3", 196, "multiply by the channels"),
+    ("10.3", 512, "the 8×8 digits' CNN"),
+    ("10.3", 1568, "not 7"),
+    ("10.3", 784, "the size of the image itself"),
+]

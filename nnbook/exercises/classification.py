@@ -126,3 +126,15 @@ def confusion(fn):
             (right / m, "counts, not fractions: don't divide by m."),
             ((right > 0).astype(float), "count every sample: cm[i, j] += 1 for each pair, not just mark it.")])
     return "right: cm[i, j] counts the samples of class i predicted as j; the diagonal holds the right answers."
+
+
+@exercise("10.3", "What Flatten hands to the dense layer of an MNIST CNN", "a number: answer = ...")
+def mnist_flatten_size(answer):
+    check_value(answer, 14 * 14 * 32, [
+        (13 * 13 * 32, "with padding=1 (\"same\") the 3×3 convolution keeps 28×28; 26×26 is the size without padding."),
+        (28 * 28 * 32, "the 2×2 max pooling halves the height and the width: 28×28 → 14×14."),
+        (14 * 14, "each of the 32 filters gives its own 14×14 map: multiply by the channels."),
+        (4 * 4 * 32, "4·4·32 = 512 is the 8×8 digits' CNN; here the images are 28×28."),
+        (7 * 7 * 32, "one 2×2 pooling halves the size once: 28 → 14, not 7."),
+        (28 * 28, "784 is the size of the image itself; the conv layer makes 32 maps of it.")], rtol=1e-9)
+    return "right: 28×28 stays 28×28 with same padding, pooling gives 14×14, times 32 maps: 6272 numbers."
