@@ -1,14 +1,17 @@
-"""Run every benchmark in one go and print one table of times and ratios.
+"""Run every benchmark in one go, print one table of times and ratios, and
+write it as ``benchmarks/results.md`` with a bar chart ``benchmarks/results.png``.
 
-    python benchmarks/run_all.py [--no-torch]
+    python benchmarks/run_all.py [--no-torch] [--no-write]
 
 PyTorch runs in a child process (its threads are idle while NumPy runs) and is
-skipped with a note when it is not installed (``pip install torch==2.13.0``).
+skipped with a note when it is not installed (``pip install torch==2.13.0``, CPU).
+The "baseline" column is a hand-written NumPy version of the same step for the
+MLP, and the readable sliding-window version (``nb.conv_impl``) for convolution.
 """
 
 from __future__ import annotations
 
-import importlib
+import datetime
 import os
 import platform
 import sys
@@ -18,6 +21,7 @@ sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
 
+import bench_conv  # noqa: E402
 import bench_mlp  # noqa: E402
 
 
@@ -28,24 +32,77 @@ def machine() -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, NumPy {np.__version__}"
+    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()}, Python "
+            f"{platform.python_version()}, NumPy {np.__version__}")
+
+
+def fmt(t):
+    return bench_mlp.fmt_time(t)
+
+
+def markdown(rows, header) -> str:
+    lines = [header, "",
+             "| case | nnbook | baseline | PyTorch | nnbook / PyTorch | target | met |",
+             "|---|---:|---:|---:|---:|---|:---:|"]
+    for r in rows:
+        ratio = "—" if r.get("ratio_vs_torch") is None else f"{r['ratio_vs_torch']:.2f}"
+        met = {True: "✔", False: "✘", None: ""}[r.get("meets_target")]
+        value = fmt(r["nnbook_s"]) if r.get("nnbook_s") is not None else f"{r.get('value')}×"
+        lines.append(f"| {r['name'].strip()} | {value} | {fmt(r.get('baseline_s'))} | "
+                     f"{fmt(r.get('torch_s'))} | {ratio} | {r.get('target') or ''} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+def bar_chart(rows, path, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cmp = [r for r in rows if r.get("ratio_vs_torch") is not None]
+    if not cmp:
+        return None
+    names = [r["name"].strip() for r in cmp]
+    ratios = [r["ratio_vs_torch"] for r in cmp]
+    limits = [float(r["target"].split("×")[0].lstrip("≤ ").strip()) if r.get("target")
+              and "× torch" in r["target"] else None for r in cmp]
+    colors = ["tab:green" if r.get("meets_target") else "tab:red" if r.get("meets_target") is False
+              else "tab:gray" for r in cmp]
+    fig, ax = plt.subplots(figsize=(9, 0.32 * len(cmp) + 1.5))
+    y = np.arange(len(cmp))
+    ax.barh(y, ratios, color=colors)
+    for yi, lim in zip(y, limits):
+        if lim is not None:
+            ax.plot([lim, lim], [yi - 0.4, yi + 0.4], color="black", lw=1.5)
+    ax.axvline(1.0, color="gray", ls=":", lw=1)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("nnbook time / PyTorch time (log scale; < 1 means nnbook is faster)")
+    ax.set_title(title + "\n(black ticks: targets; green: met, red: missed)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     with_torch = "--no-torch" not in argv
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     rows, version, threads = bench_mlp.main(with_torch=with_torch)
-    try:
-        bench_conv = importlib.import_module("bench_conv")
-    except ImportError:
-        bench_conv = None
-    if bench_conv is not None:
-        conv_rows = bench_conv.main(with_torch=with_torch) if "with_torch" in \
-            bench_conv.main.__code__.co_varnames else bench_conv.main()
-        rows += conv_rows
-    print(f"Machine: {machine()}")
-    bench_mlp.print_table(rows, f"nnbook benchmarks (PyTorch {version or 'not installed'}"
-                                f"{f', {threads} threads' if threads else ''})")
+    rows += bench_conv.main(with_torch=with_torch)
+    torch_note = f"PyTorch {version} CPU, {threads} threads" if version else "PyTorch not installed"
+    header = (f"Measured {datetime.date.today().isoformat()} on {machine()}; {torch_note}. "
+              f"Load average before the run: {load:.2f}." if load is not None else "")
+    print(header)
+    bench_mlp.print_table(rows, "nnbook benchmarks")
+    if "--no-write" not in argv:
+        with open(os.path.join(HERE, "results.md"), "w") as f:
+            f.write("# Benchmark results\n\nWritten by `python benchmarks/run_all.py`. Best single "
+                    "call of each step after a warm-up; nnbook and PyTorch take turns twice.\n\n")
+            f.write(markdown(rows, header))
+        png = bar_chart(rows, os.path.join(HERE, "results.png"), "nnbook vs PyTorch (CPU)")
+        print(f"wrote benchmarks/results.md{' and benchmarks/results.png' if png else ''}")
     return rows
 
 
