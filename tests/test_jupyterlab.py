@@ -12,7 +12,8 @@ notebook model and the page:
 - no other cell shows an error, and no stderr output holds a traceback;
 - every plot rendered: each cell shows at least as many images as the
   committed notebook stores `image/png` outputs, and each image decoded
-  (naturalWidth > 0).
+  (naturalWidth > 0);
+- every formula typeset: MathJax shows no TeX error and no undefined macro.
 
 A screenshot of each notebook lands in `$NNBOOK_ARTIFACTS/screenshots/`
 (default `ci-artifacts/screenshots/`, git-ignored). The notebooks on disk
@@ -357,6 +358,19 @@ IMAGES_JS = """
 }
 """
 
+# Formulas MathJax could not typeset, per cell: a TeX error (shown as the raw
+# source in a box) or an undefined macro (shown in red).
+MATH_ERRORS_JS = """
+() => window.jupyterapp.shell.currentWidget.content.widgets.map(cell => {
+  const found = new Set();
+  for (const e of cell.node.querySelectorAll('mjx-merror[data-mjx-error]'))
+    found.add(e.getAttribute('data-mjx-error'));
+  for (const e of cell.node.querySelectorAll('mjx-assistive-mml mtext[mathcolor="red"]'))
+    found.add('undefined macro ' + e.textContent);
+  return Array.from(found);
+})
+"""
+
 # Height of the notebook's content (it scrolls inside its own panel).
 SCROLLER_JS = """
 const scroller = () => {
@@ -470,6 +484,12 @@ def image_problems(images, stored):
     return problems
 
 
+def math_problems(math_errors, stored):
+    """Markdown (or output) cells whose formulas MathJax rendered as errors."""
+    return [f"{describe(index, stored_cell)}: a formula does not render: {'; '.join(errors)}"
+            for index, (errors, stored_cell) in enumerate(zip(math_errors, stored["cells"])) if errors]
+
+
 def take_screenshots(page, name):
     """Screenshots of the whole notebook: the viewport grows to the notebook's height
     (up to SCREENSHOT_MAX_HEIGHT per image; a longer one is taken in slices)."""
@@ -524,6 +544,7 @@ def test_run_all_in_jupyterlab(path, lab, browser):
 
         problems = run_problems(state, stored)
         problems += image_problems(wait_for_images(page), stored)
+        problems += math_problems(page.evaluate(MATH_ERRORS_JS), stored)
         screenshots = take_screenshots(page, name)
         if problems:
             pytest.fail(f"{name} in JupyterLab (Run All; screenshot {screenshots[0]}):\n  "
