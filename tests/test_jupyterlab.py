@@ -100,7 +100,7 @@ def missing_prerequisites():
     if importlib.util.find_spec("jupyterlab") is None:
         missing.append('JupyterLab is not installed (pip install -e ".[dev]")')
     if importlib.util.find_spec("playwright") is None:
-        missing.append('the playwright package is not installed (pip install -e ".[browser]", '
+        missing.append('the playwright package is not installed (pip install -e ".[dev]", '
                        "or pip install playwright; never `playwright install`)")
     if find_chromium() is None:
         if os.environ.get("NNBOOK_CHROMIUM"):
