@@ -124,13 +124,17 @@ class MaxPool2D(_Pool2D):
         dx = np.empty_like(x) if tiled else np.zeros_like(x)           # (m, h, w, c)
         hit = np.empty(y.shape, dtype=bool)                            # this tap is the window's max
         free = np.empty(y.shape, dtype=bool)                           # the window's max is not found yet
-        for t, (xt, dxt) in enumerate(zip(self._taps(x), self._taps(dx))):
-            np.equal(xt, y, out=hit)
+        taps, last = zip(self._taps(x), self._taps(dx)), f * f - 1
+        for t, (xt, dxt) in enumerate(taps):
             if t == 0:
+                np.equal(xt, y, out=hit)
                 np.logical_not(hit, out=free)
-            else:
+            elif t < last:
+                np.equal(xt, y, out=hit)
                 hit &= free                                            # only the first max of a window
                 free ^= hit
+            else:
+                hit = free                                             # the windows still without a max
             if apart:
                 np.multiply(dy, hit, out=dxt)                          # each pixel in one window at most
             else:
