@@ -14,9 +14,10 @@ from .conv import Conv2D, output_size
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .layers import Dense, Flatten, Layer
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
-from .model import History, Sequential, load_model
+from .model import History, Sequential
 from .optimizers import SGD, Adam, Optimizer
 from .pooling import AvgPool2D, MaxPool2D
+from .saving import load_model
 from .torch_bridge import from_torch, to_torch  # imports torch only when called
 
 __version__ = "0.1.0"

@@ -1,0 +1,185 @@
+"""Tests of nnbook/saving.py: Sequential.save and load_model (round trips,
+damaged files, no unpickling, atomic writes)."""
+
+import os
+
+import numpy as np
+import pytest
+
+import nnbook as nb
+
+
+def mlp(seed=0, dtype=np.float64, out="sigmoid"):
+    """3 → 4 → k: Tanh hidden layer; Sigmoid (k = 1), Softmax (k = 3) or linear (k = 2) output."""
+    rng = np.random.default_rng(seed)
+    k, last = {"sigmoid": (1, [nb.Sigmoid()]), "softmax": (3, [nb.Softmax()]), "linear": (2, [])}[out]
+    return nb.Sequential([nb.Dense(3, 4, rng=rng, dtype=dtype), nb.Tanh(),
+                          nb.Dense(4, k, rng=rng, dtype=dtype)] + last)
+
+
+def data(m=20, seed=1):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((m, 3))
+    return x, (x[:, 0] + x[:, 1] > 0).astype(float)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_save_load_round_trip_is_bitwise(tmp_path, dtype):
+    model = mlp(dtype=dtype, out="softmax")
+    x = data(7)[0].astype(dtype)
+    written = model.save(tmp_path / "model")
+    assert written == str(tmp_path / "model.npz") and os.path.exists(written)
+    loaded = nb.load_model(tmp_path / "model")                # the .npz is found
+    assert repr(loaded) == repr(model)
+    assert loaded.dtype == dtype
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert loaded.predict(x).dtype == dtype
+    for k, p in model.params.items():
+        assert loaded.params[k] is not p
+        np.testing.assert_array_equal(loaded.params[k], p)
+    assert loaded.loss is None and loaded.optimizer is None
+
+
+def test_save_load_compiled_model_keeps_loss_and_optimizer(tmp_path):
+    model = mlp(out="linear")
+    model.compile(nb.SGD(lr=0.05, momentum=0.8, clipnorm=2.0), nb.MSE())
+    x, y = data(10)[0], np.ones((10, 2))
+    model.fit(x, y, epochs=2, verbose=0, rng=np.random.default_rng(0))
+    path = model.save(tmp_path / "compiled.npz")
+    loaded = nb.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert type(loaded.loss) is nb.MSE
+    assert type(loaded.optimizer) is nb.SGD
+    assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    assert loaded.evaluate(x, y) == model.evaluate(x, y)
+    loaded.fit(x, y, epochs=1, verbose=0, rng=np.random.default_rng(0))   # trainable right away
+
+    logits = mlp(out="linear")
+    logits.compile(nb.Adam(lr=0.01), nb.CrossEntropy(from_logits=True))
+    loaded = nb.load_model(logits.save(tmp_path / "logits.npz"))
+    assert repr(loaded.loss) == "CrossEntropy(from_logits=True)"
+    assert repr(loaded.optimizer) == repr(logits.optimizer)
+
+
+def test_save_load_keeps_input_shape(tmp_path):
+    model = nb.Sequential([nb.Flatten(), nb.Dense(6, 2)], input_shape=(2, 3))
+    loaded = nb.load_model(model.save(tmp_path / "flat.npz"))
+    assert loaded.input_shape == (2, 3)
+    assert loaded.output_shapes() == [(6,), (2,)]
+    x = np.random.default_rng(0).standard_normal((4, 2, 3))
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+def test_load_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"load_model: no file"):
+        nb.load_model(tmp_path / "nothing.npz")
+
+
+SPRUNG = []                 # records every unpickling of a Trap
+
+
+def _sprung():
+    SPRUNG.append(True)
+    return "sprung"
+
+
+class Trap:
+    """An object whose unpickling calls _sprung: if load_model ever unpickled, we would know."""
+
+    def __reduce__(self):
+        return (_sprung, ())
+
+
+def damaged_files(tmp_path):
+    good = tmp_path / "good.npz"
+    mlp().save(good)
+    raw = good.read_bytes()
+    files = {}
+
+    def put(name, content):
+        files[name] = tmp_path / name
+        files[name].write_bytes(content)
+
+    put("truncated.npz", raw[: len(raw) // 2])
+    put("empty.npz", b"")
+    put("random.npz", np.random.default_rng(0).bytes(len(raw)))
+    np.savez(tmp_path / "plain.npz", W=np.ones((3, 4)))                   # no architecture
+    files["plain.npz"] = tmp_path / "plain.npz"
+    np.savez(tmp_path / "pickled.npz", __architecture__=np.array([Trap()], dtype=object))
+    files["pickled.npz"] = tmp_path / "pickled.npz"
+    np.savez(tmp_path / "notadict.npz", __architecture__=np.array("[1, 2]"))
+    files["notadict.npz"] = tmp_path / "notadict.npz"
+    np.savez(tmp_path / "foreign.npz", __architecture__=np.array('{"format": "keras"}'))
+    files["foreign.npz"] = tmp_path / "foreign.npz"
+    with np.load(good) as d:                                              # a weight is missing
+        np.savez(tmp_path / "noweights.npz", __architecture__=d["__architecture__"])
+    files["noweights.npz"] = tmp_path / "noweights.npz"
+    return files
+
+
+def test_damaged_files_raise_value_error(tmp_path):
+    for name, path in damaged_files(tmp_path).items():
+        with pytest.raises(ValueError, match=r"load_model: .* is not a readable nnbook model"):
+            nb.load_model(path)
+
+
+def test_load_model_never_unpickles(tmp_path):
+    path = damaged_files(tmp_path)["pickled.npz"]
+    SPRUNG.clear()
+    with np.load(path, allow_pickle=True) as d:       # the trap works when unpickled …
+        d["__architecture__"]
+    assert SPRUNG == [True]
+    SPRUNG.clear()
+    with pytest.raises(ValueError, match=r"not a readable nnbook model.*[Oo]bject arrays cannot be loaded"):
+        nb.load_model(path)
+    assert SPRUNG == []                               # … and load_model did not spring it
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    mlp(seed=0).save(path)
+    before = path.read_bytes()
+    real_savez = np.savez
+
+    def savez_then_crash(file, *args, **kwargs):
+        real_savez(file, *args, **kwargs)
+        file.write(b"half written")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", savez_then_crash)
+    with pytest.raises(OSError, match="disk full"):
+        mlp(seed=1).save(path)
+    assert path.read_bytes() == before                 # the old model is intact
+    assert os.listdir(tmp_path) == ["model.npz"]       # no temporary file left behind
+
+
+def _rewrite(path, out, arch_edit=None, array_edit=None):
+    """Copy the model file at ``path`` to ``out`` with its architecture or arrays changed."""
+    import json
+    with np.load(path, allow_pickle=False) as d:
+        arrays = {k: d[k] for k in d.files}
+    arch = json.loads(str(arrays.pop("__architecture__")[()]))
+    if arch_edit:
+        arch_edit(arch)
+    if array_edit:
+        array_edit(arrays)
+    np.savez(out, __architecture__=np.array(json.dumps(arch)), **arrays)
+
+
+def test_load_rejects_float16_and_complex_weights(tmp_path):
+    path = mlp().save(tmp_path / "m.npz")
+    _rewrite(path, tmp_path / "f16.npz", arch_edit=lambda a: a.update(dtype="float16"))
+    with pytest.raises(ValueError, match="dtype float16, expected float32 or float64"):
+        nb.load_model(tmp_path / "f16.npz")
+    _rewrite(path, tmp_path / "cplx.npz",
+             array_edit=lambda a: a.update({"layer0.W": a["layer0.W"].astype(complex)}))
+    with pytest.raises(ValueError, match="layer 0 W holds complex128, expected floats"):
+        nb.load_model(tmp_path / "cplx.npz")
+
+
+def test_load_turns_an_absurd_layer_size_into_value_error(tmp_path):
+    path = mlp().save(tmp_path / "m.npz")
+    _rewrite(path, tmp_path / "huge.npz",
+             arch_edit=lambda a: a["layers"][0]["config"].update(n_in=10**12, n_out=10**12))
+    with pytest.raises(ValueError, match="not a readable nnbook model"):
+        nb.load_model(tmp_path / "huge.npz")
