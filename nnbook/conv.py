@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import float_dtype, make_rng, positive_int
-from .conv_impl import col2im, im2col, output_size
+from .conv_impl import col2im, copies_by_tap, im2col, output_size
 from .init import get_initializer
 from .layers import Layer
 
@@ -99,7 +99,7 @@ class Conv2D(Layer):
         # which is not needed any more.
         f, W2 = self.kernel_size, self.params["W"].reshape(-1, self.c_out)  # W2 (f·f·c_in, c_out)
         k, rows = W2.shape[0], cols.shape[0]
-        dcolsT = np.matmul(W2, dY.T, out=cols.reshape(-1)[:k * rows].reshape(k, rows))
+        dcolsT = np.matmul(W2, dY.T, out=work["memory"][:k * rows].reshape(k, rows))
         work["spent"] = True
         return col2im(dcolsT.T, x.shape, f, self.stride, self.padding, out=work["dxp"])
 
@@ -123,18 +123,23 @@ class Conv2D(Layer):
             m, h, w, c = x_shape
             f, s, p = self.kernel_size, self.stride, self.padding
             h_o, w_o = output_size(h, f, p, s), output_size(w, f, p, s)
-            dt, k = self.params["W"].dtype, f * f * c
-            cols = np.empty((m * h_o * w_o, k + 1), dtype=dt)          # X_col and a column of ones
+            dt, k, rows = self.params["W"].dtype, f * f * c, m * h_o * w_o
+            memory = np.empty(rows * (k + 1), dtype=dt)
+            if copies_by_tap(f, c):   # im2col copies tap by tap: store X_colᵀ, each tap's copy is contiguous
+                cols = memory.reshape(k + 1, rows).T
+            else:                     # im2col copies window by window: store X_col, one window per row
+                cols = memory.reshape(rows, k + 1)
             cols6 = cols[:, :k].reshape(m, h_o, w_o, f, f, c)          # a view: im2col writes here
-            assert np.shares_memory(cols6, cols)
-            work = {"cols": cols, "cols6": cols6, "spent": True,       # "spent": the ones need writing
+            assert np.shares_memory(cols6, memory)
+            work = {"memory": memory, "cols": cols,                    # X_col and a column of ones
+                    "cols6": cols6, "spent": True,                     # "spent": the ones need writing
                     "Wb": np.empty((k + 1, self.c_out), dtype=dt),
                     "xp": np.zeros((m, h + 2 * p, w + 2 * p, c), dtype=dt) if p else None,
                     "dxp": np.empty((c, m, h + 2 * p, w + 2 * p), dtype=dt),
                     "y_shape": (m, h_o, w_o, self.c_out)}
             while len(self._work) >= _KEEP:
                 self._work.pop(next(iter(self._work)))                 # forget the oldest shape
-        if work["cols"].nbytes <= _KEEP_BYTES:
+        if work["memory"].nbytes <= _KEEP_BYTES:
             self._work[x_shape] = work
         return work
 

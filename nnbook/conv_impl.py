@@ -22,7 +22,7 @@ __all__ = [
     "output_size", "pad",
     "forward_loops", "backward_loops",
     "forward_strided", "backward_strided",
-    "im2col", "col2im", "forward_im2col", "backward_im2col",
+    "im2col", "col2im", "copies_by_tap", "forward_im2col", "backward_im2col",
     "IMPLEMENTATIONS",
 ]
 
@@ -164,6 +164,13 @@ def backward_strided(dy, x, W, stride=1, padding=0):
 
 
 # 3. im2col: copy the windows into a matrix, then one matrix product ----------
+def copies_by_tap(f, c) -> bool:
+    """Whether im2col copies tap by tap (f·c < 8) rather than window by window.
+    NumPy copies fastest when its innermost loop is long: a window row has f·c
+    numbers, a tap's slice a whole image row."""
+    return f * c < 8
+
+
 def im2col(x, f, stride=1, padding=0, *, out=None) -> np.ndarray:
     """Copy each f×f×c window into one row: X_col[(n, r, q), (i, j, c)].
 
@@ -178,12 +185,12 @@ def im2col(x, f, stride=1, padding=0, *, out=None) -> np.ndarray:
     h_o, w_o = output_size(xp.shape[1], f, 0, s), output_size(xp.shape[2], f, 0, s)
     if out is None:
         out = np.empty((m, h_o, w_o, f, f, c), dtype=xp.dtype)
-    if f * c >= 8:       # one copy of all windows: NumPy's inner loop runs over a row of f·c numbers
-        np.copyto(out, _windows(xp, f, s).transpose(0, 1, 2, 4, 5, 3))
-    else:                # few channels: f·f copies, one per tap, each with a long inner loop
+    if copies_by_tap(f, c):   # few channels: f·f copies, one per tap, each with a long inner loop
         for i in range(f):
             for j in range(f):
                 out[:, :, :, i, j, :] = _tap(xp, i, j, h_o, w_o, s)    # (m, h_o, w_o, c)
+    else:                     # one copy of all windows: NumPy's inner loop runs over a row of f·c numbers
+        np.copyto(out, _windows(xp, f, s).transpose(0, 1, 2, 4, 5, 3))
     return out.reshape(m * h_o * w_o, f * f * c)
 
 

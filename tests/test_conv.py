@@ -189,6 +189,23 @@ def test_conv2d_agrees_with_the_reference(case):
     np.testing.assert_allclose(layer.grads["b"], db, atol=1e-12)
 
 
+@pytest.mark.parametrize("c_in, f, by_tap", [(1, 3, True), (2, 3, True), (3, 3, False), (8, 3, False),
+                                           (1, 7, True), (2, 4, False)])
+def test_both_storage_layouts_agree_with_the_reference(c_in, f, by_tap):
+    # few channels: X_col is stored transposed (one row per tap); many: one row per window
+    assert conv_impl.copies_by_tap(f, c_in) is by_tap
+    rng = np.random.default_rng(14)
+    W, b = rng.standard_normal((f, f, c_in, 3)), rng.standard_normal(3)
+    x = rng.standard_normal((2, 9, 8, c_in))
+    layer = layer_for(W, b, 2, 1)
+    assert layer.forward(x).shape == (2, nb.output_size(9, f, 1, 2), nb.output_size(8, f, 1, 2), 3)
+    dy = rng.standard_normal(layer.forward(x).shape)
+    np.testing.assert_allclose(layer.forward(x), conv_impl.forward_loops(x, W, b, 2, 1), atol=1e-12)
+    for got, want in zip((layer.backward(dy), layer.grads["W"], layer.grads["b"]),
+                         conv_impl.backward_loops(dy, x, W, 2, 1)):
+        np.testing.assert_allclose(got, want, atol=1e-12)
+
+
 # gradients against finite differences ------------------------------------------------------------
 @settings(max_examples=30)
 @given(conv_case(max_side=5))
