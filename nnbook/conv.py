@@ -125,7 +125,7 @@ class Conv2D(Layer):
             h_o, w_o = output_size(h, f, p, s), output_size(w, f, p, s)
             dt, k, rows = self.params["W"].dtype, f * f * c, m * h_o * w_o
             memory = np.empty(rows * (k + 1), dtype=dt)
-            if copies_by_tap(f, c):   # im2col copies tap by tap: store X_colᵀ, each tap's copy is contiguous
+            if copies_by_tap(f, c):   # im2col copies tap by tap: store X_colᵀ, each tap one run
                 cols = memory.reshape(k + 1, rows).T
             else:                     # im2col copies window by window: store X_col, one window per row
                 cols = memory.reshape(rows, k + 1)

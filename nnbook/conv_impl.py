@@ -152,7 +152,7 @@ def backward_strided(dy, x, W, stride=1, padding=0):
     dW = np.einsum("nrqcij,nrqk->ijck", _windows(xp, f, s), dy, optimize=True)
     db = np.sum(dy, axis=(0, 1, 2))
     # dxp[a] = Σ over (r, i) with s·r + i = a of dy[r] · W[i]
-    span_h, span_w = s * (h_o - 1) + 1, s * (w_o - 1) + 1                # rows/cols that windows reach, minus f − 1
+    span_h, span_w = s * (h_o - 1) + 1, s * (w_o - 1) + 1             # where windows start, first to last
     spread = np.zeros((m, span_h + 2 * (f - 1), span_w + 2 * (f - 1), c_out), dtype=np.result_type(dy, W))
     spread[:, f - 1:f - 1 + span_h:s, f - 1:f - 1 + span_w:s, :] = dy
     turned = W[::-1, ::-1]                                             # (f, f, c_in, c_out), rotated 180°
