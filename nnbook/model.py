@@ -119,10 +119,21 @@ class Sequential:
             dy = layer.backward(dy)
         return dy
 
-    def predict(self, x) -> np.ndarray:
+    def predict(self, x, batch_size: int = 1024) -> np.ndarray:
         """The model's output for array-like ``x`` (a batch; for a model whose
-        first layer is ``Dense(1, …)`` a list or a scalar of inputs works too)."""
-        return self.forward(self._prepare_x(x, "predict"))
+        first layer is ``Dense(1, …)`` a list or a scalar of inputs works too).
+
+        Runs ``batch_size`` samples at a time, so a large data set never needs
+        all its intermediate arrays (e.g. a conv layer's im2col matrix) at once.
+        """
+        batch_size = positive_int("Sequential.predict", "batch_size", batch_size)
+        return self._forward_batched(self._prepare_x(x, "predict"), batch_size)
+
+    def _forward_batched(self, x, batch_size):
+        if len(x) <= batch_size:
+            return self.forward(x)
+        return np.concatenate([self.forward(x[s:s + batch_size])
+                               for s in range(0, len(x), batch_size)])
 
     def _prepare_x(self, x, owner):
         x = as_float_array(f"Sequential.{owner}", "x", x)
@@ -249,17 +260,22 @@ class Sequential:
                 hist.history["loss"].append(total / m)
                 line = f"Epoch {epoch}/{epochs} - loss: {total / m:.4g}"
                 if val is not None:
-                    v = float(self.loss._value(val[1], self.forward(val[0])))
+                    v = float(self.loss._value(val[1], self._forward_batched(val[0], 1024)))
                     hist.history["val_loss"].append(v)
                     line += f" - val_loss: {v:.4g}"
                 if verbose and (epoch % every == 0 or epoch in (1, epochs)):
                     print(line)
         return hist
 
-    def evaluate(self, x, y) -> float:
-        """The loss on (x, y), as a float."""
+    def evaluate(self, x, y, batch_size: int = 1024) -> float:
+        """The loss on (x, y), as a float (computed ``batch_size`` samples at a time)."""
+        batch_size = positive_int("Sequential.evaluate", "batch_size", batch_size)
         x, y = self._prepare_xy(x, y, "evaluate")
-        return float(self.loss._value(y, self.forward(x)))
+        if len(x) <= batch_size:
+            return float(self.loss._value(y, self.forward(x)))
+        total = sum(float(self.loss._value(y[s:s + batch_size], self.forward(x[s:s + batch_size])))
+                    * len(x[s:s + batch_size]) for s in range(0, len(x), batch_size))
+        return total / len(x)   # every loss is a mean over samples of equal size
 
     # reporting and saving --------------------------------------------------
     def summary(self, print_fn=print) -> None:

@@ -406,3 +406,14 @@ def test_divergence_keeps_the_last_finite_weights():
     with pytest.raises(FloatingPointError, match="learning rate"):
         model.fit(x, 3 * x, epochs=50, batch_size=8, verbose=0, rng=rng)
     assert all(np.isfinite(p).all() for p in model.params.values())
+
+
+def test_predict_and_evaluate_in_batches_match_one_pass():
+    rng = np.random.default_rng(3)
+    model = nb.Sequential([nb.Dense(3, 5, rng=rng), nb.Tanh(), nb.Dense(5, 3, rng=rng), nb.Softmax()])
+    model.compile("sgd", "crossentropy")
+    x, labels = rng.standard_normal((50, 3)), rng.integers(0, 3, 50)
+    assert np.allclose(model.predict(x, batch_size=7), model.predict(x), rtol=1e-12, atol=0)
+    assert np.isclose(model.evaluate(x, labels, batch_size=7), model.evaluate(x, labels), rtol=1e-12)
+    with pytest.raises(ValueError, match="expected batch_size to be an integer ≥ 1, got 0"):
+        model.predict(x, batch_size=0)
