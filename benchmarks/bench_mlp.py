@@ -200,7 +200,9 @@ def main(with_torch=True, rounds=2):
     for dname in ("float64", "float32"):
         for width, batch in CASES:
             key = f"{dname}:{width}:{batch}"
-            limit = 0.5 if (width <= 128 and batch <= 64) else 1.0 if batch <= 256 else None
+            # the targets: ≤ 0.5× PyTorch at width ≤ 128 and batch ≤ 64, no slower up to
+            # batch 256 (width 256 is measured for information)
+            limit = None if width > 128 else 0.5 if batch <= 64 else 1.0 if batch <= 256 else None
             r = _row(f"MLP step w={width} b={batch} {dname}", t_nb[key], t_np[key], t_th.get(key),
                      None if limit is None else f"≤ {limit:g}× torch")
             if limit is not None and r["ratio_vs_torch"] is not None:
