@@ -249,20 +249,31 @@ def measure_nnbook(with_baseline):
     return measured
 
 
-def main(with_torch=True, rounds=2):
+def measure_nnbook_in_child(with_baseline):
+    """``measure_nnbook`` in a fresh process, as PyTorch is measured.
+
+    A process's BLAS threads can sit on a busy virtual core for its whole life
+    (one process in four ran 1.7× slower here), so every round starts anew.
+    """
+    cmd = [sys.executable, os.path.abspath(__file__), "--child"] + (["--baseline"] if with_baseline else [])
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=True)
+    return {k: tuple(v) for k, v in json.loads(res.stdout).items()}
+
+
+def main(with_torch=True, rounds=3):
     """Measure everything; returns the rows, a list of dicts with name, nnbook_s,
     baseline_s, torch_s, ratio_vs_torch, ratio_vs_baseline, target, value (the
     memory rows: a ratio, also written in the name) and meets_target (True, False,
     or None when there is nothing to compare).
 
-    nnbook and PyTorch take turns ``rounds`` times (PyTorch in a child process,
-    while nnbook waits) and each keeps its best time, so that a busy moment on
-    a shared machine does not decide a comparison.
+    nnbook and PyTorch take turns ``rounds`` times, each round in a fresh
+    process, and each keeps its best time, so that a busy moment (or a busy
+    core) on a shared machine does not decide a comparison.
     """
     measured, times, tt = {}, {}, None
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     for r in range(rounds):
-        for key, (t_nb, base) in measure_nnbook(with_baseline=r == 0).items():
+        for key, (t_nb, base) in measure_nnbook_in_child(with_baseline=r == 0).items():
             old_nb, old_base = measured.get(key, (float("inf"), None))
             measured[key] = (min(t_nb, old_nb), base if old_base is None else old_base)
         if with_torch:
@@ -309,6 +320,9 @@ def print_table(rows, title):
 
 
 if __name__ == "__main__":
+    if "--child" in sys.argv:
+        print(json.dumps(measure_nnbook(with_baseline="--baseline" in sys.argv)))
+        sys.exit()
     rows = main(with_torch="--no-torch" not in sys.argv[1:])
     version, threads = INFO["torch_version"], INFO["torch_threads"]
     print_table(rows, f"Convolution benchmark (NumPy {np.__version__}, {THREADS} cores; PyTorch "

@@ -171,6 +171,29 @@ def import_time(repeats=7):
                                     text=True, env=env, check=True).stdout) for _ in range(repeats))
 
 
+def numpy_times():
+    """{"float64:w:b": (nnbook time, NumPy baseline time)} for every case."""
+    out = {}
+    for dtype in (np.float64, np.float32):
+        for width, batch in CASES:
+            key = f"{np.dtype(dtype).name}:{width}:{batch}"
+            out[key] = (best_time(nnbook_step(width, batch, dtype)),
+                        best_time(numpy_step(width, batch, dtype)))
+    return out
+
+
+def numpy_times_in_child():
+    """``numpy_times()`` measured in a fresh process, like PyTorch's.
+
+    A process's BLAS threads can land on a busy virtual core for its whole
+    life (we saw one process in four run 1.7× slower here), so each round
+    starts a new one and the best round counts, for every framework alike.
+    """
+    res = subprocess.run([sys.executable, os.path.abspath(__file__), "--child"],
+                         capture_output=True, text=True, timeout=600, check=True)
+    return {k: tuple(v) for k, v in json.loads(res.stdout).items()}
+
+
 def _row(name, t_nb, t_base=None, t_torch=None, target=None, ok=None):
     return {"name": name, "nnbook_s": t_nb, "baseline_s": t_base, "torch_s": t_torch,
             "ratio_vs_torch": None if not (t_torch and t_nb) else t_nb / t_torch,
@@ -178,21 +201,20 @@ def _row(name, t_nb, t_base=None, t_torch=None, target=None, ok=None):
             "target": target, "value": None, "meets_target": ok}
 
 
-def main(with_torch=True, rounds=2):
+def main(with_torch=True, rounds=3):
     """Measure everything; returns (rows, torch version, torch threads).
 
     Each row is a dict with name, nnbook_s, baseline_s, torch_s, ratio_vs_torch,
     ratio_vs_baseline, target and meets_target (None when there is no target or
-    no PyTorch). nnbook and PyTorch take turns ``rounds`` times and each keeps
-    its best time, so one busy moment on a shared machine decides nothing.
+    no PyTorch). nnbook (with the NumPy baseline) and PyTorch take turns
+    ``rounds`` times, each round in a fresh process, and each keeps its best
+    time, so one busy moment on a shared machine decides nothing.
     """
     t_nb, t_np, t_th, tt = {}, {}, {}, None
     for _ in range(rounds):
-        for dtype in (np.float64, np.float32):
-            for width, batch in CASES:
-                key = f"{np.dtype(dtype).name}:{width}:{batch}"
-                t_nb[key] = min(t_nb.get(key, 1e9), best_time(nnbook_step(width, batch, dtype)))
-                t_np[key] = min(t_np.get(key, 1e9), best_time(numpy_step(width, batch, dtype)))
+        for key, (a, b) in numpy_times_in_child().items():
+            t_nb[key] = min(t_nb.get(key, 1e9), a)
+            t_np[key] = min(t_np.get(key, 1e9), b)
         tt = torch_times(CASES) if with_torch else None
         for key, t in (tt or {}).get("times", {}).items():
             t_th[key] = min(t_th.get(key, 1e9), t)
@@ -236,6 +258,9 @@ def print_table(rows, title):
 
 
 if __name__ == "__main__":
+    if "--child" in sys.argv:
+        print(json.dumps(numpy_times()))
+        sys.exit()
     rows, version, threads = main()
     print_table(rows, f"MLP benchmark (PyTorch {version or 'not installed'}, "
                       f"{threads or '-'} threads; NumPy {np.__version__})")

@@ -1,7 +1,7 @@
 """Run every benchmark in one go, print one table of times and ratios, and
 write it as ``benchmarks/results.md`` with a bar chart ``benchmarks/results.png``.
 
-    python benchmarks/run_all.py [--no-torch] [--no-write]
+    python benchmarks/run_all.py [--no-torch] [--no-write] [--chart-only]
 
 PyTorch runs in a child process (its threads are idle while NumPy runs) and is
 skipped with a note when it is not installed (``pip install torch==2.13.0``, CPU).
@@ -12,6 +12,7 @@ MLP, and the readable sliding-window version (``nb.conv_impl``) for convolution.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
 import sys
@@ -57,6 +58,7 @@ def bar_chart(rows, path, title):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     cmp = [r for r in rows if r.get("ratio_vs_torch") is not None]
     if not cmp:
@@ -77,6 +79,9 @@ def bar_chart(rows, path, title):
     ax.set_yticks(y, names, fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")
+    ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 4, 8) if min(ratios) / 1.5 <= t <= max(ratios) * 1.5 or t == 1]
+    ax.set_xticks(ticks, [f"{t:g}×" for t in ticks])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("nnbook time / PyTorch time (log scale; < 1 means nnbook is faster)")
     ax.set_title(title + "\n(black ticks: targets; green: met, red: missed)", fontsize=10)
     fig.tight_layout()
@@ -87,6 +92,12 @@ def bar_chart(rows, path, title):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    saved = os.path.join(HERE, "results.json")
+    if "--chart-only" in argv:                 # redraw from the last run, no measuring
+        with open(saved) as f:
+            last = json.load(f)
+        bar_chart(last["rows"], os.path.join(HERE, "results.png"), "nnbook vs PyTorch (CPU)")
+        return last["rows"]
     with_torch = "--no-torch" not in argv
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     rows, version, threads = bench_mlp.main(with_torch=with_torch)
@@ -99,8 +110,10 @@ def main(argv=None):
     if "--no-write" not in argv:
         with open(os.path.join(HERE, "results.md"), "w") as f:
             f.write("# Benchmark results\n\nWritten by `python benchmarks/run_all.py`. Best single "
-                    "call of each step after a warm-up; nnbook and PyTorch take turns twice.\n\n")
+                    "call of each step after a warm-up; nnbook and PyTorch take turns (the MLP three times, each in a fresh process) and each keeps its best round.\n\n")
             f.write(markdown(rows, header))
+        with open(saved, "w") as f:
+            json.dump({"header": header, "rows": rows}, f, indent=1)
         png = bar_chart(rows, os.path.join(HERE, "results.png"), "nnbook vs PyTorch (CPU)")
         print(f"wrote benchmarks/results.md{' and benchmarks/results.png' if png else ''}")
     return rows
