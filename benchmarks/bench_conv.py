@@ -34,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import nnbook as nb  # noqa: E402
+from bench_mlp import print_table  # noqa: E402  (one table format for every benchmark)
 from nnbook import conv_impl  # noqa: E402
 
 # (name, m, side, c_in, c_out, f, stride, padding, need_dx, target ratio vs torch)
@@ -300,23 +301,6 @@ def main(with_torch=True, rounds=3):
     INFO.update(torch_version=(tt or {}).get("version"), torch_threads=(tt or {}).get("threads"),
                 load_before=load, load_after=os.getloadavg()[0] if load is not None else None)
     return rows
-
-
-def fmt_time(t):
-    if t is None:
-        return "—"
-    return f"{t * 1e3:.3f} ms" if t >= 1e-3 else f"{t * 1e6:.1f} µs"
-
-
-def print_table(rows, title):
-    print(title)
-    print(f"{'case':<52}{'nnbook':>11}{'strided':>11}{'torch':>11}{'nb/torch':>9}  target")
-    for r in rows:
-        rt = "—" if r["ratio_vs_torch"] is None else f"{r['ratio_vs_torch']:.2f}"
-        first = fmt_time(r["nnbook_s"]) if r["value"] is None else f"{r['value']:.2f}×"
-        mark = {True: "  ok", False: "  MISSED", None: ""}[r["meets_target"]]
-        print(f"{r['name']:<52}{first:>11}{fmt_time(r['baseline_s']):>11}"
-              f"{fmt_time(r['torch_s']):>11}{rt:>9}  {r['target'] or ''}{mark}")
 
 
 if __name__ == "__main__":

@@ -253,7 +253,8 @@ def print_table(rows, title):
         rb = "—" if r.get("ratio_vs_baseline") is None else f"{r['ratio_vs_baseline']:.2f}"
         rt = "—" if r.get("ratio_vs_torch") is None else f"{r['ratio_vs_torch']:.2f}"
         mark = {True: "  ok", False: "  MISSED", None: ""}[r.get("meets_target")]
-        print(f"{r['name']:<52}{fmt_time(r['nnbook_s']):>11}{fmt_time(r['baseline_s']):>11}"
+        first = fmt_time(r["nnbook_s"]) if r.get("value") is None else f"{r['value']:.2f}×"
+        print(f"{r['name']:<52}{first:>11}{fmt_time(r['baseline_s']):>11}"
               f"{fmt_time(r['torch_s']):>11}{rb:>8}{rt:>9}  {r['target'] or ''}{mark}")
 
 
