@@ -4,7 +4,6 @@ the same test command, and the example program, which is executed."""
 import re
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -49,9 +48,6 @@ def example_code():
 
 def test_readme_example_runs(tmp_path, monkeypatch, capsys):
     code = example_code()
-    nb = pytest.importorskip("nnbook")
-    if not hasattr(nb, "Sequential"):
-        pytest.skip("nnbook.Sequential does not exist yet")
     monkeypatch.chdir(tmp_path)  # the example saves a model file
     namespace = {"__name__": "__readme__"}
     exec(compile(code, "README.md example", "exec"), namespace)
