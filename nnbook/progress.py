@@ -69,15 +69,18 @@ class ProgressLogger(Callback):
 
     Args:
         verbose: 0, 1 or 2; ``None`` takes ``params["verbose"]`` (1 if absent).
+        epochs, steps: used only when ``params`` lacks them (for a caller that
+            builds the logger itself instead of calling ``set_params``).
         clock: a function returning seconds, ``time.monotonic`` by default;
             tests pass a fake one to get a known ETA.
     """
 
-    def __init__(self, verbose=None, *, clock=time.monotonic):
+    def __init__(self, verbose=None, epochs=None, steps=None, *, clock=time.monotonic):
         super().__init__()
         if verbose not in (None, 0, 1, 2):
             raise ValueError(f"ProgressLogger: expected verbose 0, 1 or 2, got {verbose!r}.")
         self.verbose = verbose
+        self._given = {"epochs": epochs, "steps": steps}
         self.clock = clock
         self._shown = 0            # length of the live line on screen (0: none)
 
@@ -88,14 +91,14 @@ class ProgressLogger(Callback):
         return v
 
     def _need(self, key) -> int:
-        value = self.params.get(key)
-        if not isinstance(value, int) or value < 1:
+        value = self.params.get(key, self._given[key])
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise ValueError(
                 f"ProgressLogger: params[{key!r}] is {value!r}, expected a whole number ≥ 1. "
                 f"fit must call set_params({{'epochs': E, 'steps': S, 'verbose': v}}) before "
                 f"training starts (steps = batches per epoch)."
             )
-        return value
+        return int(value)
 
     def _head(self, done: int) -> str:
         epochs, steps = self._need("epochs"), self._need("steps")

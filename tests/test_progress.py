@@ -201,6 +201,16 @@ def test_missing_steps_with_verbose_1():
         logger.on_batch_end(0, {"loss": 1.0})
 
 
+def test_epochs_and_steps_from_the_constructor_when_params_lack_them(capsys):
+    logger = ProgressLogger(2, 5, np.int64(7))
+    logger.on_epoch_end(0, {"loss": 1.0})
+    logger.set_params({"epochs": 3, "steps": 2})          # params win when they have them
+    logger.on_epoch_end(1, {"loss": 1.0})
+    assert capsys.readouterr().out == (
+        "Epoch 1/5  7/7 [====================] - loss: 1\n"
+        "Epoch 2/3  2/2 [====================] - loss: 1\n")
+
+
 @pytest.mark.parametrize("verbose", [3, -1, "yes"])
 def test_bad_verbose(verbose):
     with pytest.raises(ValueError, match=r"ProgressLogger: expected verbose 0, 1 or 2"):
