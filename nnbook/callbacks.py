@@ -66,7 +66,10 @@ class Callback:
 
 class CallbackList:
     """Several callbacks behaving as one: each hook calls every callback in list
-    order with the same ``logs`` dict (``fit`` uses this).
+    order with the same ``logs`` dict. ``fit`` builds one from its arguments::
+
+        cbs = CallbackList([ProgressLogger(verbose), *callbacks], model=self,
+                           params={"epochs": epochs, "steps": steps, "verbose": verbose})
 
     Args:
         callbacks: a list of ``Callback`` instances, or ``None``.
