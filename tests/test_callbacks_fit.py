@@ -1,0 +1,167 @@
+"""Callbacks and the progress display through the real ``Sequential.fit``: hook order,
+params, logs, stopping, restoring, checkpoint files, the scheduler's ``"lr"`` and the
+exact printed lines. test_callbacks.py and test_progress.py test the same code without fit.
+
+``fit(callbacks=)`` lands with branch ``protocol``; until both branches are merged the
+tests marked ``after_protocol`` are expected failures. The marks are strict: after the
+merge these tests pass, pytest reports XPASS(strict) as a failure, and the marks must go.
+The two marked ``needs_callback_list`` pass once fit also builds a ``CallbackList`` and
+calls ``set_params`` (checked against a scratch merge of both branches at 08:50 UTC).
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+import nnbook as nb
+from nnbook.callbacks import Callback, EarlyStopping, LearningRateScheduler, ModelCheckpoint
+
+after_protocol = pytest.mark.xfail(strict=True, reason="fit(callbacks=) lands with branch protocol")
+# fit must also build a CallbackList(callbacks, model=..., params={"epochs", "steps", "verbose"}),
+# as nnbook/callbacks.py documents; protocol's fit of 08:43 UTC calls the hooks itself
+needs_callback_list = pytest.mark.xfail(
+    strict=True, reason="fit must pass callbacks through CallbackList and call set_params")
+
+
+def small_problem(m=10, seed=0):
+    """A linear model on 10 samples of a noisy line: batch_size=4 gives 3 steps per epoch."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((m, 2))
+    y = x @ np.array([[1.5], [-2.0]]) + 0.1 * rng.standard_normal((m, 1))
+    model = nb.Sequential([nb.Dense(2, 1, rng=rng)])
+    model.compile(optimizer=nb.SGD(lr=0.1), loss="mse")
+    return model, x, y
+
+
+class Recorder(Callback):
+    def __init__(self):
+        super().__init__()
+        self.calls, self.epoch_logs, self.weights = [], [], []
+
+    def on_train_begin(self, logs=None): self.calls.append(("train_begin",))
+    def on_train_end(self, logs=None): self.calls.append(("train_end",))
+    def on_epoch_begin(self, epoch, logs=None): self.calls.append(("epoch_begin", epoch))
+    def on_batch_begin(self, batch, logs=None): self.calls.append(("batch_begin", batch))
+    def on_batch_end(self, batch, logs=None): self.calls.append(("batch_end", batch))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.calls.append(("epoch_end", epoch))
+        self.epoch_logs.append(dict(logs))
+        self.weights.append(self.model.get_weights())
+
+
+@needs_callback_list
+def test_fit_calls_the_hooks_in_keras_order_with_params():
+    model, x, y = small_problem()
+    rec = Recorder()
+    model.fit(x, y, epochs=2, batch_size=4, callbacks=[rec], verbose=0, rng=np.random.default_rng(1))
+    per_epoch = lambda e: [("epoch_begin", e)] + [(h, b) for b in range(3)
+                                                  for h in ("batch_begin", "batch_end")] + [("epoch_end", e)]
+    assert rec.calls == [("train_begin",)] + per_epoch(0) + per_epoch(1) + [("train_end",)]
+    assert rec.model is model
+    assert {k: rec.params[k] for k in ("epochs", "steps", "verbose")} == {"epochs": 2, "steps": 3, "verbose": 0}
+
+
+@after_protocol
+def test_epoch_logs_match_the_history():
+    model, x, y = small_problem()
+    rec = Recorder()
+    hist = model.fit(x, y, epochs=3, batch_size=4, validation_data=(x[:4], y[:4]), callbacks=[rec],
+                     verbose=0, rng=np.random.default_rng(1))
+    assert hist.epoch == [0, 1, 2]
+    assert [logs["loss"] for logs in rec.epoch_logs] == pytest.approx(hist.history["loss"])
+    assert [logs["val_loss"] for logs in rec.epoch_logs] == pytest.approx(hist.history["val_loss"])
+
+
+@after_protocol
+def test_stop_training_ends_fit_after_the_epoch():
+    class StopAt1(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.stop_training = True
+
+    model, x, y = small_problem()
+    hist = model.fit(x, y, epochs=10, batch_size=4, callbacks=[StopAt1()], verbose=0,
+                     rng=np.random.default_rng(1))
+    assert hist.epoch == [0, 1] and len(hist.history["loss"]) == 2
+
+
+@after_protocol
+def test_early_stopping_restores_the_weights_of_the_best_epoch():
+    model, x, y = small_problem()
+    model.compile(optimizer=nb.SGD(lr=0.9), loss="mse")     # too large: the loss jumps about
+    rec = Recorder()
+    es = EarlyStopping(monitor="loss", patience=1, restore_best_weights=True)
+    hist = model.fit(x, y, epochs=8, batch_size=4, callbacks=[rec, es], verbose=0,
+                     rng=np.random.default_rng(1))
+    losses = hist.history["loss"]
+    assert es.best_epoch == int(np.argmin(losses)) and es.best == min(losses)
+    for w, w_best in zip(model.get_weights(), rec.weights[es.best_epoch]):
+        np.testing.assert_array_equal(w, w_best)
+
+
+@after_protocol
+def test_early_stopping_without_validation_names_the_keys():
+    model, x, y = small_problem()
+    with pytest.raises(ValueError, match=r"monitor='val_loss' is not in the logs.*'loss'"):
+        model.fit(x, y, epochs=2, callbacks=[EarlyStopping()], verbose=0, rng=np.random.default_rng(1))
+
+
+@after_protocol
+def test_model_checkpoint_writes_loadable_files(tmp_path):
+    model, x, y = small_problem()
+    ck = ModelCheckpoint(tmp_path / "m-{epoch:02d}.npz", monitor="loss")
+    model.fit(x, y, epochs=2, batch_size=4, callbacks=[ck], verbose=0, rng=np.random.default_rng(1))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m-01.npz", "m-02.npz"]
+    again = nb.load_model(tmp_path / "m-02.npz")
+    np.testing.assert_array_equal(again.predict(x), model.predict(x))
+
+
+@after_protocol
+def test_scheduler_sets_the_rate_at_each_epoch():
+    model, x, y = small_problem()
+    sched, rec = LearningRateScheduler(lambda epoch, lr: 0.1 * 0.5 ** epoch), Recorder()
+    model.fit(x, y, epochs=3, batch_size=4, callbacks=[sched, rec], verbose=0,
+              rng=np.random.default_rng(1))
+    assert [logs["lr"] for logs in rec.epoch_logs] == [0.1, 0.05, 0.025]
+    assert model.optimizer.lr == 0.025
+
+
+@needs_callback_list
+def test_single_callback_not_in_a_list():
+    model, x, y = small_problem()
+    with pytest.raises(ValueError, match=r"Wrap it in a list"):
+        model.fit(x, y, callbacks=EarlyStopping(monitor="loss"), verbose=0)
+
+
+# --------------------------------------------------------------------------
+# the progress display of fit
+
+
+def final_lines(hist, epochs=2):
+    return [f"Epoch {e + 1}/{epochs}  3/3 [{'=' * 20}] - loss: {hist.history['loss'][e]:.4g}"
+            for e in range(epochs)]
+
+
+@after_protocol
+def test_fit_verbose_2_prints_one_final_line_per_epoch(capsys):
+    model, x, y = small_problem()
+    hist = model.fit(x, y, epochs=2, batch_size=4, verbose=2, rng=np.random.default_rng(1))
+    assert capsys.readouterr().out == "".join(line + "\n" for line in final_lines(hist))
+
+
+@after_protocol
+def test_fit_verbose_1_collapses_to_the_final_lines(capsys):
+    model, x, y = small_problem()
+    hist = model.fit(x, y, epochs=2, batch_size=4, verbose=1, rng=np.random.default_rng(1))
+    out = capsys.readouterr().out
+    collapsed = re.sub(r"^.*\r(?=[^\n])", "", out, flags=re.MULTILINE)    # what nbval keeps
+    assert [line.rstrip() for line in collapsed.splitlines()] == final_lines(hist)
+    assert "ETA" in out and "ETA" not in collapsed
+
+
+def test_fit_verbose_0_is_silent(capsys):
+    model, x, y = small_problem()
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0, rng=np.random.default_rng(1))
+    assert capsys.readouterr().out == ""
