@@ -61,13 +61,15 @@ def pyproject_requirements(pyproject):
 
 
 def conda_entries(conda_env):
-    """(conda package strings, pip entries) from environment.yml."""
+    """(package strings, pip entries) from environment.yml. A package that conda-forge
+    does not have is listed under `pip:` (like `name>=1.0`) and counts as a package too."""
     packages, pip_entries = [], []
     for entry in conda_env["dependencies"]:
         if isinstance(entry, dict):
             pip_entries += entry.get("pip", [])
         else:
             packages.append(str(entry))
+    packages += [e for e in pip_entries if not str(e).lstrip().startswith("-")]
     return packages, pip_entries
 
 

@@ -10,6 +10,9 @@ wrong shape, the feedback says so. Worked solutions live in the repository's
 
 from __future__ import annotations
 
+import json
+import os
+
 from . import backprop, basics, classification, convolution, deep  # noqa: F401  (importing registers them)
 from ._core import REGISTRY, Exercise, Feedback, Mistake, NotAttempted
 
@@ -37,17 +40,32 @@ def check(ex_id, answer) -> Feedback:
     if key not in REGISTRY:
         known = ", ".join(sorted(REGISTRY))
         raise ValueError(f"nb.exercises.check: no exercise {ex_id!r}. The exercises are {known}.")
-    ex = REGISTRY[key]
+    feedback = _verdict(REGISTRY[key], answer)
+    _log(feedback)
+    return feedback
+
+
+def _verdict(ex, answer) -> Feedback:
     try:
         message = ex.checker(answer)
     except NotAttempted:
-        return Feedback(key, False, _NOT_ATTEMPTED, attempted=False)
+        return Feedback(ex.id, False, _NOT_ATTEMPTED, attempted=False)
     except Mistake as mistake:
-        return Feedback(key, False, str(mistake))
+        return Feedback(ex.id, False, str(mistake))
     except Exception as exc:  # a bug in the checker must not look like the learner's
-        return Feedback(key, False, f"the checker itself failed ({type(exc).__name__}: {exc}); "
-                                    f"please report it. Your answer may still be right.")
-    return Feedback(key, True, message)
+        return Feedback(ex.id, False, f"the checker itself failed ({type(exc).__name__}: {exc}); "
+                                      f"please report it. Your answer may still be right.")
+    return Feedback(ex.id, True, message)
+
+
+def _log(feedback: Feedback) -> None:
+    """For the teachers' report (report.py): one JSON line per check, when it asks."""
+    path = os.environ.get("NNBOOK_EXERCISE_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"exercise": feedback.exercise, "correct": feedback.correct,
+                                "attempted": feedback.attempted, "message": feedback.message},
+                               ensure_ascii=False) + "\n")
 
 
 def list(chapter=None) -> None:  # noqa: A001  (nb.exercises.list() reads well)

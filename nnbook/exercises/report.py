@@ -1,0 +1,194 @@
+"""The exercise report for teachers: ``python -m nnbook.exercises report PATH…``.
+
+It takes notebooks, or folders holding a student's copy of the course, runs
+each notebook's set-up cell and its Exercises section in a fresh kernel, and
+prints one row per exercise: done ✔, wrong ✘ (with the checker's hint), or not
+attempted ○. ``--json`` prints the same rows for a gradebook. Nothing needs the
+network, and a notebook that cannot be run is reported, never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+LOG_VARIABLE = "NNBOOK_EXERCISE_LOG"     # check() appends one JSON line per call here
+_CHECK_CALL = re.compile(r"""exercises\.check\(\s*["']?(\d+\.\d+)""")
+STATUS_MARK = {"done": "✔", "wrong": "✘", "not attempted": "○", "error": "!"}
+
+
+@dataclass
+class Row:
+    """One exercise of one notebook: ``status`` is done, wrong, not attempted or error."""
+
+    source: str          # the PATH argument it came from (a student's folder or a notebook)
+    notebook: str        # the notebook's path relative to ``source``
+    exercise: str        # "03.1" ("-" when the notebook could not be run at all)
+    status: str
+    message: str
+
+
+def notebooks_in(path: Path) -> list[Path]:
+    """The notebook itself, or every course notebook below a folder (checkpoints left out)."""
+    if path.is_file():
+        return [path]
+    found = [p for p in sorted(path.rglob("*.ipynb")) if ".ipynb_checkpoints" not in p.parts]
+    return found
+
+
+def exercise_cells(nb) -> tuple[list[int], list[int]]:
+    """Indices of the set-up cells (code before the first markdown heading of section 1,
+    i.e. the imports cell) and of the code cells of the ``## Exercises`` section."""
+    cells = nb.cells
+    start = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"
+                  and c.source.lstrip().lower().startswith("## exercises")), None)
+    if start is None:
+        return [], []
+    end = next((i for i in range(start + 1, len(cells)) if cells[i].cell_type == "markdown"
+                and re.match(r"##\s", cells[i].source.lstrip())), len(cells))
+    setup = [i for i, c in enumerate(cells[:start]) if c.cell_type == "code"][:1]
+    return setup, [i for i in range(start + 1, end) if cells[i].cell_type == "code"]
+
+
+def _cell_error(cell) -> str | None:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            return f"{out.get('ename')}: {out.get('evalue')}"[:200]
+    return None
+
+
+def run_notebook(path: Path, timeout: int = 120) -> tuple[list[dict], dict[str, str], str | None]:
+    """Run the set-up and Exercises cells of ``path`` in a fresh kernel.
+
+    Returns the check() records (dicts with exercise, correct, attempted, message),
+    the error of each exercise whose cell raised before checking, and an error
+    message when the notebook could not be run at all.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # not JSON, not a notebook
+        return [], {}, f"cannot read the notebook ({type(exc).__name__}: {exc})"
+    setup, exercises = exercise_cells(nb)
+    if not exercises:
+        return [], {}, None
+    keep = setup + exercises
+    nb.cells = [nb.cells[i] for i in keep]
+    for cell in nb.cells:
+        cell.outputs = []
+    with tempfile.TemporaryDirectory(prefix="nnbook-report-") as tmp:
+        log = Path(tmp) / "checks.jsonl"
+        old = os.environ.get(LOG_VARIABLE)
+        os.environ[LOG_VARIABLE] = str(log)
+        try:
+            client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                    resources={"metadata": {"path": str(path.parent)}})
+            client.execute(stderr=subprocess.DEVNULL)   # the kernel's own warnings
+        except Exception as exc:  # kernel died, timeout, …
+            return _records(log), {}, f"the notebook could not be run ({type(exc).__name__}: {exc})"[:300]
+        finally:
+            if old is None:
+                os.environ.pop(LOG_VARIABLE, None)
+            else:
+                os.environ[LOG_VARIABLE] = old
+        records = _records(log)
+    raised = {}
+    if setup and (err := _cell_error(nb.cells[0])):
+        return records, {}, f"its first code cell (the imports) raised {err}"
+    for cell in nb.cells[len(setup):]:
+        err = _cell_error(cell)
+        if err:
+            for ex_id in _CHECK_CALL.findall(cell.source):
+                raised[_normalise(ex_id)] = f"the cell raised {err}"
+    return records, raised, None
+
+
+def _records(log: Path) -> list[dict]:
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _normalise(ex_id: str) -> str:
+    chapter, _, number = ex_id.partition(".")
+    return f"{int(chapter):02d}.{int(number)}"
+
+
+def report(paths, timeout: int = 120) -> list[Row]:
+    """The rows for every exercise of every notebook found under ``paths``."""
+    from . import REGISTRY
+
+    rows = []
+    for arg in paths:
+        source = Path(arg)
+        if not source.exists():
+            rows.append(Row(str(arg), "-", "-", "error", "no such file or folder"))
+            continue
+        for path in notebooks_in(source):
+            rel = path.name if source.is_file() else path.relative_to(source).as_posix()
+            records, raised, failure = run_notebook(path, timeout)
+            latest = {r["exercise"]: r for r in records}       # the last check of each wins
+            chapter = path.name[:2] + "." if path.name[:2].isdigit() else None
+            ids = sorted({*latest, *raised, *(k for k in REGISTRY if chapter and k.startswith(chapter))},
+                         key=lambda k: tuple(int(p) for p in k.split(".")))
+            if failure:
+                rows.append(Row(str(arg), rel, "-", "error", failure))
+            for ex_id in ids:
+                if ex_id in raised and ex_id not in latest:
+                    rows.append(Row(str(arg), rel, ex_id, "error", raised[ex_id]))
+                elif ex_id in latest:
+                    r = latest[ex_id]
+                    status = "done" if r["correct"] else ("wrong" if r["attempted"] else "not attempted")
+                    rows.append(Row(str(arg), rel, ex_id, status, r["message"]))
+                elif not failure:
+                    rows.append(Row(str(arg), rel, ex_id, "not attempted", "its check cell is missing"))
+    return rows
+
+
+def format_table(rows: list[Row]) -> str:
+    """A plain-text table, one row per exercise, and a count per source."""
+    header = ("source", "notebook", "exercise", "", "feedback")
+    body = [(r.source, r.notebook, r.exercise, STATUS_MARK[r.status], r.message) for r in rows]
+    widths = [max([len(h)] + [len(b[i]) for b in body]) for i, h in enumerate(header[:4])]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header[:4], widths)) + "  " + header[4]]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(b[:4], widths)) + "  " + b[4] for b in body]
+    lines.append("")
+    for source in dict.fromkeys(r.source for r in rows):
+        mine = [r for r in rows if r.source == source and r.exercise != "-"]
+        counts = {s: sum(r.status == s for r in mine) for s in STATUS_MARK}
+        lines.append(f"{source}: {counts['done']} done ✔, {counts['wrong']} wrong ✘, "
+                     f"{counts['not attempted']} not attempted ○, {counts['error']} errors !"
+                     f" (of {len(mine)})")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m nnbook.exercises",
+        description="Report which exercises a student's copy of the course gets right.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    rep = sub.add_parser("report", help="run the Exercises sections and print one row per exercise")
+    rep.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of a student's copy")
+    rep.add_argument("--json", action="store_true", help="print the rows as JSON (for a gradebook)")
+    rep.add_argument("--timeout", type=int, default=120, help="seconds per cell (default 120)")
+    args = parser.parse_args(argv)
+    rows = report(args.paths, args.timeout)
+    if args.json:
+        print(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1))
+    else:
+        print(format_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

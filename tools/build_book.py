@@ -1,0 +1,112 @@
+"""Build the course as a static book website, offline, from the committed notebooks.
+
+    python tools/build_book.py                 # writes build/book/index.html
+    python tools/build_book.py --out DIR       # somewhere else
+
+The pages are the chapters with their stored outputs (never re-executed: nbval
+has checked them), the landing page is the README's introduction and chapter
+table (between the `book:start` and `book:end` markers), and an API page is
+generated from the docstrings of nnbook's public names. Sphinx runs with
+warnings as errors. MathJax comes from the `sphinx-mathjax-offline` package and
+is served from the site itself; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = ROOT / "build" / "book-src"
+OUT = ROOT / "build" / "book"
+START, END = "<!-- book:start -->", "<!-- book:end -->"
+
+
+def landing_page() -> str:
+    """The README's introduction and chapter table, plus the book's table of contents."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    if START not in readme or END not in readme:
+        raise SystemExit(f"README.md needs the markers {START} and {END} around the book's landing page")
+    body = readme.split(START, 1)[1].split(END, 1)[0].strip()
+    chapters = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    extras = sorted(p.stem for p in (ROOT / "notebooks" / "extras").glob("*.ipynb"))
+    toc = ["", "```{toctree}", ":hidden:", ":caption: Chapters", ""]
+    toc += [f"notebooks/{name}" for name in chapters]
+    toc += ["```", "", "```{toctree}", ":hidden:", ":caption: More", ""]
+    toc += [f"notebooks/extras/{name}" for name in extras] + ["api", "```", ""]
+    return "# nnbook: neural networks from scratch\n\n" + body + "\n" + "\n".join(toc)
+
+
+def _signature(obj) -> str:
+    try:
+        return str(inspect.signature(obj))
+    except (TypeError, ValueError):
+        return "(…)"
+
+
+def _doc_block(obj) -> list[str]:
+    doc = inspect.getdoc(obj) or "(no docstring)"
+    return ["````text", doc, "````", ""]
+
+
+def api_page() -> str:
+    """One section per public name of ``nnbook``: its signature and docstring, verbatim."""
+    sys.path.insert(0, str(ROOT))
+    import nnbook as nb
+
+    lines = ["# API reference", "",
+             "Every public name of `import nnbook as nb`, with its signature and docstring "
+             "(generated from the library when the book is built).", ""]
+    for name in nb.__all__:
+        obj = getattr(nb, name)
+        if inspect.ismodule(obj):
+            lines += [f"## `nb.{name}`", "", *_doc_block(obj)]
+            public = [n for n in getattr(obj, "__all__", []) if not n.startswith("_")]
+            for sub in public:
+                member = getattr(obj, sub, None)
+                if callable(member):
+                    lines += [f"### `nb.{name}.{sub}{_signature(member)}`", "", *_doc_block(member)]
+            continue
+        if inspect.isclass(obj):
+            lines += [f"## `nb.{name}{_signature(obj)}`", "", *_doc_block(obj)]
+            for attr, member in vars(obj).items():
+                if attr.startswith("_") or not callable(member) or not inspect.getdoc(member):
+                    continue
+                lines += [f"### `{name}.{attr}{_signature(member)}`", "", *_doc_block(member)]
+            continue
+        lines += [f"## `nb.{name}{_signature(obj)}`", "", *_doc_block(obj)]
+    return "\n".join(lines)
+
+
+def stage() -> None:
+    if STAGE.exists():
+        shutil.rmtree(STAGE)
+    shutil.copytree(ROOT / "docs", STAGE, ignore=shutil.ignore_patterns("_build"))
+    shutil.copytree(ROOT / "notebooks", STAGE / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.py", "__pycache__", "*.npz"))
+    (STAGE / "index.md").write_text(landing_page(), encoding="utf-8")
+    (STAGE / "api.md").write_text(api_page(), encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="output folder (default build/book)")
+    args = parser.parse_args(argv)
+    stage()
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+           str(STAGE), str(args.out)]
+    done = subprocess.run(cmd, cwd=ROOT)
+    if done.returncode == 0:
+        print(f"book written to {args.out / 'index.html'}")
+    return done.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
