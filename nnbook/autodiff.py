@@ -41,8 +41,8 @@ UNARY = {
 def _number(x, owner):
     if isinstance(x, bool) or not isinstance(x, Real):
         raise ValueError(f"{owner}: expected a real number, got {type(x).__name__} {x!r}. "
-                         f"Wrap plain numbers (float, int, NumPy floats); operations on a "
-                         f"{owner} make new ones.")
+                         f"Use plain numbers (float, int, NumPy floats): compute from .data, "
+                         f"not from the Value or Dual itself.")
     return float(x)
 
 
@@ -59,7 +59,7 @@ class Value:
         self.data = _number(data, "Value")
         self.grad = 0.0
         self.parents = tuple(parents)
-        self.local_grads = tuple(float(g) for g in local_grads)
+        self.local_grads = tuple(_number(g, "Value (a local derivative)") for g in local_grads)
         if len(self.parents) != len(self.local_grads):
             raise ValueError(f"Value: got {len(self.parents)} parents and {len(self.local_grads)} "
                              f"local derivatives; give one ∂(this)/∂(parent) per parent.")

@@ -258,3 +258,9 @@ def test_repr_shows_label_data_and_grad():
 
 def test_nnbook_exports_autodiff():
     assert "autodiff" in nb.__all__ and nb.autodiff.Value is Value
+
+
+def test_local_derivatives_must_be_numbers():
+    a = leaf(2.0)
+    with pytest.raises(ValueError, match=r"Value \(a local derivative\): expected a real number, got Value.*from \.data"):
+        Value(4.0, (a,), (a * 2,))

@@ -10,7 +10,7 @@ wrong shape, the feedback says so. Worked solutions live in the repository's
 
 from __future__ import annotations
 
-from . import backprop, basics, classification, convolution, deep  # noqa: F401  (importing registers them)
+from . import autodiff, backprop, basics, classification, convolution, deep  # noqa: F401  (importing registers them)
 from ._core import REGISTRY, Exercise, Feedback, Mistake, NotAttempted
 
 __all__ = ["check", "list", "Feedback", "Exercise"]
