@@ -582,47 +582,37 @@ def backward_by_calling_backward(output):
     return {node: node.grad for node in output.topological_order()}
 
 
-def forward_gradient(f, x):
+def directional_derivative(f, x, v):
+    return f([Dual(x_j, v_j) for x_j, v_j in zip(x, v)]).tangent     # tangents seeded with v
+
+
+def gradient_by_forward_mode(f, x):
     grads = np.zeros(len(x))
     for i in range(len(x)):                               # one pass per input
-        duals = [Dual(x_j, 1.0 if j == i else 0.0) for j, x_j in enumerate(x)]
-        grads[i] = f(duals).tangent
+        grads[i] = f([Dual(x_j, 1.0 if j == i else 0.0) for j, x_j in enumerate(x)]).tangent
     return grads
 
 
-@wrong("14.3", "all tangents were 1 at once")
-def forward_all_at_once(f, x):
-    return np.full(len(x), f([Dual(x_j, 1.0) for x_j in x]).tangent)
+@wrong("14.3", "f was called 3 times; one forward pass is enough")
+def directional_from_the_gradient(f, x, v):
+    return gradient_by_forward_mode(f, x) @ v
 
 
 @wrong("14.3", "that is finite differences")
-def central_differences(f, x, eps=1e-6):
-    grads = np.zeros(len(x))
-    for i in range(len(x)):
-        up, down = x.copy(), x.copy()
-        up[i] += eps
-        down[i] -= eps
-        grads[i] = (f(list(up)) - f(list(down))) / (2 * eps)
-    return grads
-
-
-@wrong("14.3", "f was called 6 times; forward mode needs exactly n = 3 passes")
-def forward_twice(f, x):
-    forward_gradient(f, x)                                # a first run, thrown away
-    return forward_gradient(f, x)
+def directional_by_differences(f, x, v, eps=1e-6):
+    return (f(list(x + eps * v)) - f(list(x - eps * v))) / (2 * eps)
 
 
 @wrong("14.3", "called f with Values: that is reverse mode")
-def reverse_instead(f, x):
+def directional_by_reverse_mode(f, x, v):
     leaves = [Value(x_j) for x_j in x]
-    out = f(leaves)
-    out.backward()
-    return np.array([v.grad for v in leaves])
+    f(leaves).backward()
+    return sum(leaf.grad * v_j for leaf, v_j in zip(leaves, v))
 
 
 RIGHT["14.1"] = power
 RIGHT["14.2"] = backward_by_hand
-RIGHT["14.3"] = forward_gradient
+RIGHT["14.3"] = directional_derivative
 WRONG += [
     ("14.1", lambda a, b: a.data ** b.data, "returned the plain number a^b"),
     ("14.1", lambda a, b: power_variant(a, b, parents="none"), "no gradient reaches a or b"),
@@ -642,9 +632,12 @@ WRONG += [
     ("14.2", lambda out: {**backward_by_hand(out), out: 0.0}, "the gradients of (x, y, output) in graph 1"),
     ("14.2", lambda out: [1.0, 2.0], "should return a dict {node: gradient}, got list"),
     ("14.2", lambda out: {out: 1.0}, "the dict has no entry for x, y"),
-    ("14.3", lambda f, x: [f([Dual(x_j, 1.0 if j == i else 0.0) for j, x_j in enumerate(x)]) for i in range(len(x))],
-     "returned Dual numbers: return their .tangent"),
-    ("14.3", lambda f, x: f([Dual(x_j, 1.0) for x_j in x]).tangent, "the derivative along (1, …, 1)"),
-    ("14.3", lambda f, x: [f([Dual(x_j, 1.0 if j == i else 0.0) for j, x_j in enumerate(x)]).data
-                           for i in range(len(x))], "that is f(x) itself: read .tangent"),
+    ("14.3", lambda f, x, v: f([Dual(x_j, v_j) for x_j, v_j in zip(x, v)]), "returned a Dual number"),
+    ("14.3", lambda f, x, v: f([Dual(x_j, 1.0) for x_j in x]).tangent, "seed input j with tangent v_j, not with 1"),
+    ("14.3", lambda f, x, v: f([Dual(x_j, v_j) for x_j, v_j in zip(x, v)]).data, "read .tangent, not .data"),
+    ("14.3", lambda f, x, v: gradient_by_forward_mode(f, x), "that is the whole gradient"),
+    ("14.3", lambda f, x, v: gradient_by_forward_mode(f, x) * v, "add them up"),
+    ("14.3", lambda f, x, v: directional_derivative(f, x, v / np.linalg.norm(v)), "no normalisation"),
+    ("14.3", lambda f, x, v: directional_derivative(f, x, v) + 0.1, "directional_derivative(f, x, v) with n = 3 "
+                                                                      "inputs has the right shape but wrong values"),
 ]

@@ -1,5 +1,6 @@
 """Exercises of chapter 14: a new operation for ``Value`` (a power with a Value
-exponent), the backward pass written by hand, and the gradient by forward mode.
+exponent), the backward pass written by hand, and a directional derivative by
+forward mode in one pass.
 """
 
 from __future__ import annotations
@@ -155,39 +156,41 @@ _FUNCTIONS = [  # (f, its gradient), written with + − · / ** and tanh only
                         + [-(1 - math.tanh(v[-2] - v[-1]) ** 2)])),
 ]
 _POINTS = [np.array([0.7, -1.1, 0.4]), np.array([1.6, 0.5]), np.array([0.3, -0.2, 0.9, 1.4, -0.6])]
+_DIRECTIONS = [np.array([0.5, 2.0, -1.0]), np.array([-1.5, 0.25]), np.array([1.0, -0.5, 0.0, 2.0, 0.75])]
 
 
-@exercise("14.3", "Forward mode: one pass per input", "function forward_gradient(f, x) -> array")
-def forward_gradient(fn):
-    run = Runner(fn, "forward_gradient")
-    for (f, grad), x in zip(_FUNCTIONS, _POINTS):
+@exercise("14.3", "Forward mode: a directional derivative in one pass",
+          "function directional_derivative(f, x, v) -> float")
+def directional_derivative(fn):
+    run = Runner(fn, "directional_derivative")
+    for (f, grad), x, v in zip(_FUNCTIONS, _POINTS, _DIRECTIONS):
         n, calls = len(x), []
 
-        def counted(v, f=f):
-            calls.append([type(u).__name__ for u in v])
-            return f(v)
+        def counted(u, f=f):
+            calls.append([type(e).__name__ for e in u])
+            return f(u)
 
-        got = run(counted, x.copy())
-        where = f"forward_gradient(f, x) with n = {n} inputs"
+        got = run(counted, x.copy(), v.copy())
+        where = f"directional_derivative(f, x, v) with n = {n} inputs"
         kinds = {k for call in calls for k in call}
         if "Value" in kinds:
             raise Mistake(f"{where} called f with Values: that is reverse mode. This exercise is forward "
-                          f"mode: call f with Dual numbers, once per input.")
-        if calls and not any("Dual" in call for call in calls):
+                          f"mode: call f once with Dual numbers.")
+        if calls and "Dual" not in kinds:
             raise Mistake(f"{where} called f with plain numbers only: that is finite differences. Call f "
-                          f"with Dual(x_i, 1) for input i and Dual(x_j, 0) for every other input.")
-        right = grad(x)
-        got_arr = np.asarray(got, dtype=object)
-        if got_arr.size and all(isinstance(u, Dual) for u in got_arr.flat):
-            raise Mistake(f"{where} returned Dual numbers: return their .tangent (the derivatives).")
-        compare(where, got, right, [
-            (np.full(n, right.sum()), "every entry is the sum of the gradient: all tangents were 1 at once, "
-                                      "which gives the derivative along (1, …, 1). Seed one input at a time."),
-            (right.sum(), "that is the derivative along (1, …, 1), the sum of the gradient: seed one input at a "
-                          "time and return all n derivatives."),
-            (np.full(n, f(list(x))), "that is f(x) itself: read .tangent, not .data."),
+                          f"once with Dual(x_j, v_j) for every input j.")
+        if isinstance(got, Dual):
+            raise Mistake(f"{where} returned a Dual number: return its .tangent (the derivative).")
+        g = grad(x)
+        compare(where, got, g @ v, [
+            (g.sum(), "that is the derivative along (1, …, 1): seed input j with tangent v_j, not with 1."),
+            (f(list(x)), "that is f(x) itself: read .tangent, not .data."),
+            (g, "that is the whole gradient (n numbers); the derivative along v is one number, ∇f · v."),
+            (g * v, "those are the n terms of ∇f · v: add them up (or, better, seed the tangents with v)."),
+            (g @ v / np.linalg.norm(v), "no normalisation: the derivative along v is ∇f · v for v as given."),
         ])
-        if len(calls) != n:
-            raise Mistake(f"{where}: the gradient is right, but f was called {len(calls)} times; forward mode "
-                          f"needs exactly n = {n} passes, one per input (reuse nothing else).")
-    return "right: n forward passes, each seeding one input with tangent 1, give the n partial derivatives."
+        if len(calls) != 1:
+            raise Mistake(f"{where}: the value is right, but f was called {len(calls)} times; one forward pass "
+                          f"is enough: seed input j with tangent v_j, all at once.")
+    return ("right: one forward pass with tangents v gives ∇f · v (a Jacobian-vector product); n such "
+            "passes, one per basis vector, give the whole gradient.")
