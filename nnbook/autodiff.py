@@ -288,8 +288,11 @@ def draw_graph(output: Value, ax=None, *, title="Computation graph: data and gra
     columns = {}
     for node in order:
         columns.setdefault(depth[id(node)], []).append(node)
-    pos = {id(node): (3.0 * d, 1.4 * ((len(col) - 1) / 2 - i))
-           for d, col in columns.items() for i, node in enumerate(col)}
+    pos = {}
+    for d in sorted(columns, reverse=True):          # output first; a node sits level with its users
+        col = sorted(columns[d], key=lambda v: -sum(pos[id(c)][1] for c in children.get(id(v), []))
+                     / max(len(children.get(id(v), [])), 1))
+        pos.update({id(node): (3.0 * d, 1.4 * ((len(col) - 1) / 2 - i)) for i, node in enumerate(col)})
     if ax is None:
         _, ax = plt.subplots(figsize=(2.2 * len(columns) + 1, 1.2 * max(map(len, columns.values())) + 1.5))
     for node in order:
