@@ -519,3 +519,125 @@ WRONG += [
     ("10.3", 1568, "not 7"),
     ("10.3", 784, "the size of the image itself"),
 ]
+
+
+# 14 · Automatic differentiation ---------------------------------------------------------------------------
+from nnbook.autodiff import Dual, Value  # noqa: E402  (chapter 14's answers build on the engine)
+
+
+def power(a, b):
+    c = a.data ** b.data
+    return Value(c, (a, b), (b.data * a.data ** (b.data - 1), c * math.log(a.data)), "**")
+
+
+def power_variant(a, b, local_a=None, local_b=None, parents=None):
+    c = a.data ** b.data
+    da = b.data * a.data ** (b.data - 1) if local_a is None else local_a(a.data, b.data)
+    db = c * math.log(a.data) if local_b is None else local_b(a.data, b.data)
+    if parents == "a only":
+        return Value(c, (a,), (da,))
+    if parents == "none":
+        return Value(c)
+    return Value(c, (a, b), (da, db))
+
+
+def backward_by_hand(output):
+    order = output.topological_order()
+    grads = {node: 0.0 for node in order}
+    grads[output] = 1.0                                   # ∂output/∂output
+    for node in reversed(order):                          # every user of a node comes before it
+        for parent, local in zip(node.parents, node.local_grads):
+            grads[parent] += local * grads[node]          # shares add up
+    return grads
+
+
+def backward_variant(output, kind):
+    order = output.topological_order()
+    grads = {node: 0.0 for node in order}
+    grads[output] = 1.0
+    for node in (order if kind == "forwards" else reversed(order)):
+        for parent, local in zip(node.parents, node.local_grads):
+            if kind == "assign":
+                grads[parent] = local * grads[node]
+            else:
+                grads[parent] += local * grads[node]
+    return grads
+
+
+@wrong("14.2", "a node passed its gradient on before every node that uses it")
+def backward_recursive(output):
+    grads = {output: 1.0}
+
+    def visit(node):
+        for parent, local in zip(node.parents, node.local_grads):
+            grads[parent] = grads.get(parent, 0.0) + local * grads[node]
+            visit(parent)
+    visit(output)
+    return grads
+
+
+@wrong("14.2", "calls .backward(): the exercise is to write it")
+def backward_by_calling_backward(output):
+    output.backward()
+    return {node: node.grad for node in output.topological_order()}
+
+
+def directional_derivative(f, x, v):
+    return f([Dual(x_j, v_j) for x_j, v_j in zip(x, v)]).tangent     # tangents seeded with v
+
+
+def gradient_by_forward_mode(f, x):
+    grads = np.zeros(len(x))
+    for i in range(len(x)):                               # one pass per input
+        grads[i] = f([Dual(x_j, 1.0 if j == i else 0.0) for j, x_j in enumerate(x)]).tangent
+    return grads
+
+
+@wrong("14.3", "f was called 3 times; one forward pass is enough")
+def directional_from_the_gradient(f, x, v):
+    return gradient_by_forward_mode(f, x) @ v
+
+
+@wrong("14.3", "that is finite differences")
+def directional_by_differences(f, x, v, eps=1e-6):
+    return (f(list(x + eps * v)) - f(list(x - eps * v))) / (2 * eps)
+
+
+@wrong("14.3", "called f with Values: that is reverse mode")
+def directional_by_reverse_mode(f, x, v):
+    leaves = [Value(x_j) for x_j in x]
+    f(leaves).backward()
+    return sum(leaf.grad * v_j for leaf, v_j in zip(leaves, v))
+
+
+RIGHT["14.1"] = power
+RIGHT["14.2"] = backward_by_hand
+RIGHT["14.3"] = directional_derivative
+WRONG += [
+    ("14.1", lambda a, b: a.data ** b.data, "returned the plain number a^b"),
+    ("14.1", lambda a, b: power_variant(a, b, parents="none"), "no gradient reaches a or b"),
+    ("14.1", lambda a, b: power_variant(a, b, parents="a only"), "the exponent b is a Value too"),
+    ("14.1", lambda a, b: power_variant(a, b, local_b=lambda a, b: a ** b), "the factor ln a is missing"),
+    ("14.1", lambda a, b: power_variant(a, b, local_a=lambda a, b: a ** b * math.log(a),
+                                        local_b=lambda a, b: b * a ** (b - 1)), "the two local derivatives are swapped"),
+    ("14.1", lambda a, b: power_variant(a, b, local_a=lambda a, b: a ** (b - 1)), "the factor b is missing"),
+    ("14.1", lambda a, b: power_variant(a, b, local_a=lambda a, b: b * a ** b), "the exponent is b − 1"),
+    ("14.1", lambda a, b: power_variant(a, b, local_b=lambda a, b: b * a ** (b - 1) * math.log(a)),
+     "not b · a^(b−1) · ln a"),
+    ("14.1", lambda a, b: Value(a.data ** b.data + 1, (a, b), (1.0, 1.0)), "expected a^b = 8"),
+    ("14.1", lambda a, b: Value(a.data ** b.data, (a, b), (a, b)), "expected a real number, got Value"),
+    ("14.1", lambda a, b: (b * a.log()).exp() * 1.01, "expected a^b = 8"),
+    ("14.2", lambda out: backward_variant(out, "assign"), "add the shares up (+=)"),
+    ("14.2", lambda out: backward_variant(out, "forwards"), "visit reversed(order)"),
+    ("14.2", lambda out: {**backward_by_hand(out), out: 0.0}, "the gradients of (x, y, output) in graph 1"),
+    ("14.2", lambda out: [1.0, 2.0], "should return a dict {node: gradient}, got list"),
+    ("14.2", lambda out: {out: 1.0}, "the dict has no entry for x, y"),
+    ("14.3", lambda f, x, v: f([Dual(x_j, v_j) for x_j, v_j in zip(x, v)]), "returned a Dual number"),
+    ("14.3", lambda f, x, v: f([Dual(x_j, 1.0) for x_j in x]).tangent, "seed input j with tangent v_j, not with 1"),
+    ("14.3", lambda f, x, v: f([Dual(x_j, v_j) for x_j, v_j in zip(x, v)]).data, "read .tangent, not .data"),
+    ("14.3", lambda f, x, v: gradient_by_forward_mode(f, x), "that is the whole gradient"),
+    ("14.3", lambda f, x, v: gradient_by_forward_mode(f, x) * v, "add them up"),
+    ("14.3", lambda f, x, v: directional_derivative(f, x, v / np.linalg.norm(v)), "no normalisation"),
+    ("14.3", lambda f, x, v: directional_derivative(f, x, v) + 0.1, "directional_derivative(f, x, v) with n = 3 "
+                                                                      "inputs has the right shape but wrong values"),
+]
