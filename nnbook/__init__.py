@@ -15,7 +15,7 @@ from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .layers import Dense, Flatten, Layer
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .model import History, Sequential
-from .optimizers import SGD, Adam, Optimizer
+from .optimizers import SGD, Adam, Optimizer, RMSProp
 from .pooling import AvgPool2D, MaxPool2D
 from .saving import load_model
 from .torch_bridge import from_torch, to_torch  # imports torch only when called
@@ -29,7 +29,7 @@ __all__ = [
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size",
     # losses and optimizers
-    "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "Adam",
+    "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
     # model
     "Sequential", "History", "load_model",
     # gradient checking
