@@ -8,7 +8,7 @@ use, so ``import nnbook`` stays fast.
 
 from importlib import import_module
 
-from . import conv_impl, data, diagnostics, init, metrics
+from . import conv_impl, data, diagnostics, init, metrics, schedules
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
 from .conv import Conv2D, output_size
 from .gradcheck import check_gradients, numerical_gradient, relative_error
@@ -37,7 +37,7 @@ __all__ = [
     # PyTorch bridge (needs torch installed)
     "to_torch", "from_torch",
     # submodules
-    "init", "data", "metrics", "diagnostics", "conv_impl", "plot", "exercises",
+    "init", "data", "metrics", "diagnostics", "conv_impl", "schedules", "plot", "exercises",
 ]
 
 _LAZY = {"plot", "exercises"}
