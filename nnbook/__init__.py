@@ -10,7 +10,9 @@ from importlib import import_module
 
 from . import conv_impl, data, diagnostics, init, metrics, schedules
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
+from .batchnorm import BatchNorm
 from .conv import Conv2D, output_size
+from .dropout import Dropout
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .layers import Dense, Flatten, Layer
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
@@ -25,7 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     # layers
     "Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
-    "Conv2D", "MaxPool2D", "AvgPool2D",
+    "Conv2D", "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm",
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size",
     # losses and optimizers
