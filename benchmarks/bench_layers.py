@@ -54,7 +54,7 @@ def nnbook_step(layer, shape, dtype):
 
     def step():
         m.forward(x)
-        m.backward(dy)
+        return m.backward(dy)                                      # ∂E/∂x
     return step
 
 
@@ -75,8 +75,7 @@ def numpy_step(layer, shape, dtype):
         y = gamma * xhat + beta                                    # noqa: F841 (the output)
         dbeta = dy.sum(axis=0)
         dgamma = (dy * xhat).sum(axis=0)
-        dx = gamma * inv / m * (m * dy - dbeta - xhat * dgamma)    # noqa: F841
-        return dx
+        return gamma * inv / m * (m * dy - dbeta - xhat * dgamma)  # ∂E/∂x
 
     def dropout():
         mask = (rng.random(shape) >= RATE) / (1 - RATE)
