@@ -404,3 +404,17 @@ def test_same_steps_as_torch_optim(make, torch_args):
         topt.step()
         opt.step([(w, A @ w - c)])
     np.testing.assert_allclose(w, tw.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_weight_decay_is_the_gradient_of_half_lambda_w_squared():
+    # chapter 12: E + (λ/2)‖w‖² has gradient ∂E/∂w + λw (checked by finite differences), and
+    # one SGD(weight_decay=λ) step on ∂E/∂w is one plain SGD step on that gradient
+    lam, lr = 0.3, 0.1
+    A = np.array([[3.0, 0.5], [0.5, 1.0]])
+    w = np.array([1.0, -0.5])
+
+    def penalised(v):
+        return 0.5 * v @ A @ v + 0.5 * lam * v @ v
+    np.testing.assert_allclose(nb.numerical_gradient(penalised, w.copy()), A @ w + lam * w, rtol=1e-8)
+    decayed = one_step(nb.SGD(lr=lr, weight_decay=lam), w, A @ w)
+    np.testing.assert_allclose(decayed, w - lr * (A @ w + lam * w), rtol=1e-15)
