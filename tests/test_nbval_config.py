@@ -58,12 +58,18 @@ def stream(text):
     return {"output_type": "stream", "name": "stdout", "text": text}
 
 
+def test_notebooks_folder_holds_only_the_course():
+    """What JupyterLab's file browser shows a learner: notebooks, no test machinery."""
+    assert not list((ROOT / "notebooks").rglob("*.py")), "pytest hooks belong in the root conftest.py"
+
+
 def test_notebook_collection_on_a_scratch_project(tmp_path):
     """One real nbval run (one kernel, about 2 s) on a copy of our configuration."""
-    for name in ("pyproject.toml", "conftest.py", "tests/nbval_sanitize.cfg", "notebooks/conftest.py"):
+    for name in ("pyproject.toml", "conftest.py", "tests/nbval_sanitize.cfg"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
     error = {"output_type": "error", "ename": "ValueError", "evalue": "on purpose", "traceback": []}
     (nbdir / "ok.ipynb").write_text(json.dumps(notebook([
         ("print(repr(object()))", [stream("<object object at 0x7f0000000000>\n")], None),
