@@ -264,7 +264,8 @@ def image_grid(images, labels=None, ax=None, *, ncols=None, title=None, cmap=IMA
     if rgb:
         ax.imshow(np.nan_to_num(mosaic, nan=1.0), interpolation="nearest")
     else:
-        cm = plt.get_cmap(cmap).with_extremes(bad=_GAP)
+        cm = plt.get_cmap(cmap)
+        cm = cm.with_extremes(bad=_GAP if cm.name.startswith("gray") else "#8c8c8c")   # gaps stand out
         if normalize == "tile":
             vmin, vmax = 0, 1
         vmin = np.nanmin(a) if vmin is None else vmin
