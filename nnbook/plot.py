@@ -14,6 +14,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.patheffects import withStroke
 from matplotlib.ticker import MaxNLocator
 
 from .metrics import _labels
@@ -227,7 +228,7 @@ def image_grid(images, labels=None, ax=None, *, ncols=None, title=None, cmap=IMA
 
     Args:
         labels: one per image (numbers, one-hot rows or strings), written on
-            each tile; with ``predicted``, a tile says "pred p / true t", in red
+            each tile; with ``predicted``, a tile says "pred p" over "true t", in red
             when they differ.
         ncols: tiles per row (default: about a square).
         cmap: ``IMAGE_CMAP`` (gray_r, ink on paper) for images.
@@ -278,8 +279,8 @@ def image_grid(images, labels=None, ax=None, *, ncols=None, title=None, cmap=IMA
         r, c = divmod(i, ncols)
         x0, y0 = c * (w + 1) - 0.5, r * (h + 1) - 0.5
         if index:
-            ax.text(x0 + w, y0 + h, str(i), color="black", fontsize=_TEXT, ha="right",
-                    va="bottom", bbox=box)
+            ax.text(x0 + w - 0.1, y0 + h - 0.1, str(i), color="black", fontsize=_TEXT, ha="right",
+                    va="bottom", path_effects=[withStroke(linewidth=2.5, foreground="white")])
         if true is None and pred is None:
             continue
         if pred is None:
@@ -287,7 +288,7 @@ def image_grid(images, labels=None, ax=None, *, ncols=None, title=None, cmap=IMA
         elif true is None:
             text, color = f"pred {pred[i]}", "black"
         else:
-            text = f"pred {pred[i]} / true {true[i]}"
+            text = f"pred {pred[i]}\ntrue {true[i]}"                      # two short lines
             color = "black" if pred[i] == true[i] else "red"
         ax.text(x0, y0, text, color=color, fontsize=_TEXT, ha="left", va="top", bbox=box)
     ax.set_xticks([])

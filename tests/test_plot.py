@@ -147,7 +147,7 @@ def test_image_grid_labels_and_predictions():
     ax = plot.image_grid(images, labels=[1, 2, 3])
     assert texts(ax) == ["1", "2", "3"]
     ax = plot.image_grid(images, labels=[1, 2, 3], predicted=np.eye(4)[[1, 0, 3]])
-    assert texts(ax) == ["pred 1 / true 1", "pred 0 / true 2", "pred 3 / true 3"]
+    assert texts(ax) == ["pred 1\ntrue 1", "pred 0\ntrue 2", "pred 3\ntrue 3"]
     colors = [matplotlib.colors.to_hex(t.get_color()) for t in ax.texts]
     assert colors == ["#000000", "#ff0000", "#000000"]
 
