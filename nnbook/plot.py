@@ -2,7 +2,9 @@
 layer (chapter 06), decision boundaries (chapters 05 and 09), image grids, filters
 and feature maps (chapters 07, 08 and 10), and confusion matrices (chapter 10).
 Every function takes an optional ``ax`` and returns the axis it drew on; none
-calls ``plt.show()``.
+calls ``plt.show()``. The figure rules they follow (README): digits and other
+images in ``gray_r`` (ink on paper), signed maps in ``RdBu_r`` centred on 0,
+non-negative maps in ``viridis``; one colour scale per grid; legends off the data.
 """
 
 from __future__ import annotations
@@ -12,15 +14,27 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.patheffects import withStroke
 from matplotlib.ticker import MaxNLocator
 
 from .metrics import _labels
 
 __all__ = ["loss_curve", "gradient_norms", "decision_boundary", "image_grid", "confusion_matrix",
-           "filters", "feature_maps"]
+           "filters", "feature_maps", "legend", "IMAGE_CMAP"]
+
+IMAGE_CMAP = "gray_r"                    # every image of the course: 0 = white paper, high = ink
 
 _COLORS = plt.get_cmap("tab10").colors   # class c is drawn in _COLORS[c % 10]
 _GAP = "#8fb3d9"                          # the 1-pixel lines between tiles: neither black nor white
+_SERIES = {"loss": "training", "val_loss": "validation"}   # History keys as the legend says them
+_TEXT = 9                                 # points: the smallest text a figure shows
+
+
+def legend(ax, **kwargs):
+    """The axis' legend outside it, to the right, so that it never covers the data (9 pt)."""
+    kwargs = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0,
+              "fontsize": _TEXT, **kwargs}
+    return ax.legend(**kwargs)
 
 
 def _axis(ax, figsize):
@@ -49,9 +63,10 @@ def loss_curve(history, ax=None, *, title="Training loss", logy=False, label=Non
     if isinstance(getattr(history, "history", None), dict):            # a History from fit
         series = {k: v for k, v in history.history.items() if k in ("loss", "val_loss") and len(v)}
     if isinstance(series, dict):
-        items = [(k if label is None else f"{label} {k}", v) for k, v in series.items()]
+        names = [_SERIES.get(k, k) for k in series]
+        items = [(n if label is None else f"{label} {n}", v) for n, v in zip(names, series.values())]
     else:
-        items = [("loss" if label is None else label, series)]
+        items = [("training" if label is None else label, series)]
     ax = _axis(ax, (5, 3.5))
     for name, values in items:
         v = np.asarray(values, dtype=np.float64)
@@ -68,7 +83,7 @@ def loss_curve(history, ax=None, *, title="Training loss", logy=False, label=Non
     ax.set_ylabel("loss")
     ax.set_title(title)
     if len(ax.get_lines()) > 1:
-        ax.legend()
+        legend(ax)
     return ax
 
 
@@ -106,7 +121,7 @@ def gradient_norms(norms_by_label, ax=None, *, title="Gradient norm per layer", 
     ax.set_xlabel("layer (1 = next to the input)")
     ax.set_ylabel("‖∂E/∂W‖")
     ax.set_title(title)
-    ax.legend(fontsize="small")
+    legend(ax)
     return ax
 
 
@@ -170,7 +185,7 @@ def decision_boundary(model, X, y, ax=None, *, resolution=200, title="Decision b
     ax.set_ylabel("x₂")
     ax.set_title(title)
     if k <= 10:
-        ax.legend(loc="best", fontsize="small", framealpha=0.8)
+        legend(ax)
     return ax
 
 
@@ -206,18 +221,22 @@ def _text_labels(owner, values, n):
     return [str(v) for v in a]
 
 
-def image_grid(images, labels=None, ax=None, *, ncols=None, title=None, cmap="gray",
-               predicted=None, normalize="global"):
+def image_grid(images, labels=None, ax=None, *, ncols=None, title=None, cmap=IMAGE_CMAP,
+               predicted=None, normalize="global", index=False, vmin=None, vmax=None,
+               colorbar=False):
     """Many images as one mosaic (a single ``imshow``), tiles 1 pixel apart.
 
     Args:
         labels: one per image (numbers, one-hot rows or strings), written on
-            each tile; with ``predicted``, a tile says "pred p / true t", in red
+            each tile; with ``predicted``, a tile says "pred p" over "true t", in red
             when they differ.
         ncols: tiles per row (default: about a square).
-        normalize: ``"global"`` maps the smallest value of all images to black
-            and the largest to white; ``"tile"`` rescales each tile on its own
-            (for filters and feature maps, whose ranges differ).
+        cmap: ``IMAGE_CMAP`` (gray_r, ink on paper) for images.
+        normalize: ``"global"``: one colour scale for all tiles, from the
+            smallest value to the largest (or ``vmin``/``vmax``, to share the
+            scale with another grid); ``"tile"`` rescales each tile on its own.
+        index: write each tile's index (0, 1, …) in its corner.
+        colorbar: draw the shared scale beside the grid.
     Shapes:
         images: (n, h, w), (n, h, w, 1) or (n, h, w, 3)
         the mosaic: (rows·(h+1) − 1, ncols·(w+1) − 1[, 3])
@@ -242,26 +261,36 @@ def image_grid(images, labels=None, ax=None, *, ncols=None, title=None, cmap="gr
     for i, tile in enumerate(a):
         r, c = divmod(i, ncols)
         mosaic[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = tile
-    ax = _axis(ax, (min(1.1 * ncols, 12), min(1.1 * nrows, 12) + (0.4 if title else 0)))
+    ax = _axis(ax, (min(1.1 * ncols, 9), min(1.1 * nrows, 9) + (0.4 if title else 0)))
     if rgb:
         ax.imshow(np.nan_to_num(mosaic, nan=1.0), interpolation="nearest")
     else:
-        cm = plt.get_cmap(cmap).with_extremes(bad=_GAP)
-        vmin, vmax = (0, 1) if normalize == "tile" else (np.nanmin(a), np.nanmax(a))
-        ax.imshow(mosaic, cmap=cm, vmin=vmin, vmax=vmax, interpolation="nearest")
+        cm = plt.get_cmap(cmap)
+        cm = cm.with_extremes(bad=_GAP if cm.name.startswith("gray") else "#8c8c8c")   # gaps stand out
+        if normalize == "tile":
+            vmin, vmax = 0, 1
+        vmin = np.nanmin(a) if vmin is None else vmin
+        vmax = np.nanmax(a) if vmax is None else vmax
+        shown = ax.imshow(mosaic, cmap=cm, vmin=vmin, vmax=vmax, interpolation="nearest")
+        if colorbar:
+            ax.figure.colorbar(shown, ax=ax, fraction=0.04, pad=0.02)
+    box = dict(facecolor="white", alpha=0.8, pad=1, lw=0)
     for i in range(n):
-        if true is None and pred is None:
-            break
         r, c = divmod(i, ncols)
+        x0, y0 = c * (w + 1) - 0.5, r * (h + 1) - 0.5
+        if index:
+            ax.text(x0 + w - 0.1, y0 + h - 0.1, str(i), color="black", fontsize=_TEXT, ha="right",
+                    va="bottom", path_effects=[withStroke(linewidth=2.5, foreground="white")])
+        if true is None and pred is None:
+            continue
         if pred is None:
             text, color = true[i], "black"
         elif true is None:
             text, color = f"pred {pred[i]}", "black"
         else:
-            text = f"pred {pred[i]} / true {true[i]}"
+            text = f"pred {pred[i]}\ntrue {true[i]}"                      # two short lines
             color = "black" if pred[i] == true[i] else "red"
-        ax.text(c * (w + 1) - 0.5, r * (h + 1) - 0.5, text, color=color, fontsize=6,
-                ha="left", va="top", bbox=dict(facecolor="white", alpha=0.75, pad=1, lw=0))
+        ax.text(x0, y0, text, color=color, fontsize=_TEXT, ha="left", va="top", bbox=box)
     ax.set_xticks([])
     ax.set_yticks([])
     if title is not None:
@@ -291,7 +320,7 @@ def confusion_matrix(cm, ax=None, *, class_names=None, title="Confusion matrix")
         for j in range(k):
             v = cm[i, j]
             text = f"{v:g}" if np.issubdtype(cm.dtype, np.floating) else str(v)
-            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+            ax.text(j, i, text, ha="center", va="center", fontsize=_TEXT,
                     color="white" if v > top / 2 else "black")
     ax.set_xticks(range(k), names)
     ax.set_yticks(range(k), names)
@@ -301,8 +330,8 @@ def confusion_matrix(cm, ax=None, *, class_names=None, title="Confusion matrix")
     return ax
 
 
-def filters(W, ax=None, *, title="Learned filters", channel=0, ncols=None):
-    """A conv kernel's filters as a grid, each tile normalised on its own.
+def filters(W, ax=None, *, title="Learned filters", channel=0, ncols=None, colorbar=True):
+    """A conv kernel's filters as an indexed grid on one colour scale (RdBu_r, centred on 0).
 
     Args:
         W: the kernel, or a layer holding it in ``params["W"]`` (``Conv2D``).
@@ -325,16 +354,21 @@ def filters(W, ax=None, *, title="Learned filters", channel=0, ncols=None):
     else:
         raise ValueError(f"filters: expected channel 'mean' or an index in [0, {W.shape[2]}), "
                          f"got {channel!r}.")
-    return image_grid(np.moveaxis(tiles, -1, 0), ax=ax, title=title, normalize="tile", ncols=ncols)
+    top = float(np.abs(tiles).max()) or 1.0                             # symmetric: white = 0
+    return image_grid(np.moveaxis(tiles, -1, 0), ax=ax, title=title, ncols=ncols, cmap="RdBu_r",
+                      vmin=-top, vmax=top, index=True, colorbar=colorbar)
 
 
-def feature_maps(maps, ax=None, *, title="Feature maps", ncols=None):
-    """One sample's feature maps (a conv layer's output) as a grid, one tile per channel.
+def feature_maps(maps, ax=None, *, title="Feature maps", ncols=None, vmax=None, colorbar=True):
+    """One sample's feature maps as an indexed grid, one tile per channel, on one colour scale.
+
+    Non-negative maps (after ReLU or pooling) run from 0 to ``vmax`` in viridis
+    (pass the same ``vmax`` to compare two grids); signed maps use RdBu_r centred on 0.
 
     Args:
         ncols: tiles per row (default: about a square), as in ``image_grid``.
     Shapes:
-        maps: (h, w, c) (or (1, h, w, c))  →  c tiles of h × w, each normalised on its own
+        maps: (h, w, c) (or (1, h, w, c))  →  c tiles of h × w
     """
     a = np.asarray(maps, dtype=np.float64)
     if a.ndim == 4 and len(a) == 1:
@@ -342,4 +376,11 @@ def feature_maps(maps, ax=None, *, title="Feature maps", ncols=None):
     if a.ndim != 3:
         raise ValueError(f"feature_maps: expected one sample's maps (h, w, c), got {a.shape}. "
                          f"For a batch, pass one sample: maps[i].")
-    return image_grid(np.moveaxis(a, -1, 0), ax=ax, title=title, normalize="tile", ncols=ncols)
+    if a.min() >= 0:
+        top = (float(a.max()) or 1.0) if vmax is None else vmax
+        cmap, lo = "viridis", 0.0
+    else:
+        top = float(np.abs(a).max()) if vmax is None else vmax
+        cmap, lo = "RdBu_r", -top
+    return image_grid(np.moveaxis(a, -1, 0), ax=ax, title=title, ncols=ncols, cmap=cmap,
+                      vmin=lo, vmax=top, index=True, colorbar=colorbar)

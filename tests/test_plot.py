@@ -46,7 +46,7 @@ def test_loss_curve_from_history():
     assert ax.get_title() == "Training loss"
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
     lines = ax.get_lines()
-    assert [l.get_label() for l in lines] == ["loss", "val_loss"]
+    assert [l.get_label() for l in lines] == ["training", "validation"]   # not the raw keys
     np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
     np.testing.assert_array_equal(lines[1].get_ydata(), [1.1, 0.6, 0.4])
     assert ax.get_legend() is not None
@@ -73,12 +73,12 @@ def test_loss_curve_runs_share_an_axis():
     out = plot.loss_curve([3.0, 2.0], ax, label="lr=0.1")
     assert out is ax
     plot.loss_curve({"loss": [4.0, 1.0]}, ax, label="lr=1")
-    assert [l.get_label() for l in ax.get_lines()] == ["lr=0.1", "lr=1 loss"]
+    assert [l.get_label() for l in ax.get_lines()] == ["lr=0.1", "lr=1 training"]
     assert ax.get_legend() is not None
 
 
 def test_loss_curve_rejects_empty():
-    with pytest.raises(ValueError, match=r"non-empty 1-D sequence of losses for 'loss'"):
+    with pytest.raises(ValueError, match=r"non-empty 1-D sequence of losses for 'training'"):
         plot.loss_curve([])
 
 
@@ -147,9 +147,46 @@ def test_image_grid_labels_and_predictions():
     ax = plot.image_grid(images, labels=[1, 2, 3])
     assert texts(ax) == ["1", "2", "3"]
     ax = plot.image_grid(images, labels=[1, 2, 3], predicted=np.eye(4)[[1, 0, 3]])
-    assert texts(ax) == ["pred 1 / true 1", "pred 0 / true 2", "pred 3 / true 3"]
+    assert texts(ax) == ["pred 1\ntrue 1", "pred 0\ntrue 2", "pred 3\ntrue 3"]
     colors = [matplotlib.colors.to_hex(t.get_color()) for t in ax.texts]
     assert colors == ["#000000", "#ff0000", "#000000"]
+
+
+def legend_outside(ax):
+    """True when the legend's box lies right of the axes (it covers no data)."""
+    fig = ax.figure
+    fig.canvas.draw()
+    box, frame = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    return box.x0 >= frame.x1
+
+
+def test_legends_sit_off_the_data():
+    h = nb.History()
+    h.history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.6]}
+    assert legend_outside(plot.loss_curve(h))
+    assert legend_outside(plot.gradient_norms({"a": [1.0, 2.0], "b": [2.0, 3.0]}))
+    X, y = nb.data.xor()
+    assert legend_outside(plot.decision_boundary(lambda P: P[:, :1], X, y, resolution=5))
+    _, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="a line")
+    assert plot.legend(ax) is ax.get_legend() and legend_outside(ax)
+    assert ax.get_legend().get_texts()[0].get_fontsize() >= 9
+
+
+def test_image_grid_digits_are_ink_on_paper_with_index():
+    images = np.zeros((3, 4, 4))
+    ax = plot.image_grid(images, index=True)
+    assert plot.IMAGE_CMAP == "gray_r" and ax.images[0].get_cmap().name.startswith("gray_r")
+    assert texts(ax) == ["0", "1", "2"]
+    assert min(t.get_fontsize() for t in ax.texts) >= 9
+
+
+def test_image_grid_shared_scale_and_colorbar():
+    images = np.stack([np.full((2, 2), 1.0), np.full((2, 2), 3.0)])
+    ax = plot.image_grid(images, ncols=2, vmin=0, vmax=4, colorbar=True)
+    assert ax.images[0].get_clim() == (0, 4)
+    np.testing.assert_allclose(ax.images[0].get_array()[:, 3:], 3.0)   # values kept, not rescaled
+    assert len(ax.figure.axes) == 2                                    # the colorbar's axis
 
 
 def test_image_grid_normalize_tile():
@@ -199,8 +236,11 @@ def test_filters_grid():
     assert ax.get_title() == "Learned filters"
     mosaic = ax.images[0].get_array()
     assert mosaic.shape == (2 * 4 - 1, 3 * 4 - 1)       # 6 tiles: 2 rows of 3
-    tile = W[:, :, 0, 0]
-    np.testing.assert_allclose(mosaic[:3, :3], (tile - tile.min()) / (tile.max() - tile.min()))
+    np.testing.assert_allclose(mosaic[:3, :3], W[:, :, 0, 0])          # one shared scale
+    top = np.abs(W[:, :, 0, :]).max()
+    assert ax.images[0].get_clim() == (-top, top)                       # centred on 0
+    assert ax.images[0].get_cmap().name.startswith("RdBu_r")
+    assert texts(ax) == [str(i) for i in range(6)]                      # every tile indexed
     mean = plot.filters(W, channel="mean").images[0].get_array()
     assert mean.shape == mosaic.shape
 
@@ -217,6 +257,9 @@ def test_feature_maps_grid():
     ax = plot.feature_maps(maps[None])                   # a batch of one is fine
     assert ax.get_title() == "Feature maps"
     assert ax.images[0].get_array().shape == (2 * 7 - 1, 2 * 6 - 1)
+    assert ax.images[0].get_clim() == (0, maps.max())                   # non-negative: 0 … max
+    assert plot.feature_maps(maps, vmax=5.0).images[0].get_clim() == (0, 5.0)   # shared with another grid
+    assert plot.feature_maps(maps - 0.5).images[0].get_cmap().name.startswith("RdBu_r")
     with pytest.raises(ValueError, match=r"pass one sample: maps\[i\]"):
         plot.feature_maps(np.zeros((2, 6, 5, 4)))
 
