@@ -10,7 +10,7 @@ from importlib import import_module
 
 from . import conv_impl, data, diagnostics, init, metrics
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
-from .conv import Conv2D, output_size
+from .conv import Conv2D, output_size, same_padding
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .layers import Dense, Flatten, Layer
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
@@ -27,7 +27,7 @@ __all__ = [
     "Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
     "Conv2D", "MaxPool2D", "AvgPool2D",
     # functions
-    "sigmoid", "softmax", "log_softmax", "output_size",
+    "sigmoid", "softmax", "log_softmax", "output_size", "same_padding",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "Adam",
     # model
