@@ -128,22 +128,23 @@ def square(owner: str, name: str, value):
 
 
 # convolution -----------------------------------------------------------------------------------------
+_TAIL = 8         # extra zero rows of dy: a length of 2^k·7 floats makes OpenBLAS's product 2× slower
+
+
 def copies_by_tap(f, c) -> bool:
     """Whether the window copy goes tap by tap (f·c < 8: a long inner loop per tap)."""
     return f * c < 8
 
 
-def make_work(x_shape, f, s, padding, c_out, dtype, dx_by_full_conv):
+def make_work(x_shape, f, s, padding, c_out, dtype):
     """The arrays a Conv2D keeps for inputs of one shape (made once, reused)."""
     m, h, w, c = x_shape
     t, b, l, r = pads_of(h, w, f, s, padding)
     h_o, w_o = out_size(h, f, s, padding), out_size(w, f, s, padding)
     k, rows = f * f * c, m * h_o * w_o
-    size = rows * (k + 1)
-    full = dx_by_full_conv and s == 1 and max(t, b, l, r) <= f - 1
-    if full:                                  # the windows of dy share the memory of X_col
-        size = max(size, m * h * w * f * f * c_out)
-    memory = np.empty(size, dtype=dtype)
+    flat = s == 1 and c > 1                   # dx by shifted adds on the padded width (conv_dx)
+    grid = m * h_o * (w + l + r) + _TAIL if flat else rows
+    memory = np.empty(max(rows * (k + 1), k * grid), dtype=dtype)
     if copies_by_tap(f, c):                   # store X_colᵀ: each tap one long run
         cols = memory[:rows * (k + 1)].reshape(k + 1, rows).T
     else:                                     # store X_col: one window per row
@@ -152,10 +153,10 @@ def make_work(x_shape, f, s, padding, c_out, dtype, dx_by_full_conv):
             "spent": True,                    # the column of ones needs (re)writing
             "Wb": np.empty((k + 1, c_out), dtype=dtype),
             "xp": np.zeros((m, h + t + b, w + l + r, c), dtype=dtype) if t + b + l + r else None,
-            "pads": (t, b, l, r), "y_shape": (m, h_o, w_o, c_out), "full": full}
-    if full:                                  # dy with f − 1 − pad zeros around it
-        work["dyp"] = np.zeros((m, h + f - 1, w + f - 1, c_out), dtype=dtype)
-        work["dcols6"] = memory[:m * h * w * f * f * c_out].reshape(m, h, w, f, f, c_out)
+            "pads": (t, b, l, r), "y_shape": (m, h_o, w_o, c_out), "flat": flat}
+    if flat:      # dy on rows of the padded width (zeros beyond w_o), and dx as flat image planes
+        work["dYg"] = np.zeros((grid, c_out), dtype=dtype)
+        work["dxf"] = np.empty((c, m, (h + t + b) * (w + l + r) + f - 1), dtype=dtype)
     else:
         work["dxp"] = np.empty((c, m, h + t + b, w + l + r), dtype=dtype)
     return work
@@ -187,28 +188,41 @@ def fill_cols(x, work, f, s):
 
 
 def conv_dx(dY, W, x_shape, work, f, s):
-    """∂E/∂x of a convolution. Stride 1: a full convolution of dy (zero padded
-    by f − 1 − p) with the kernel turned by 180° and c_in, c_out swapped: one
-    im2col and one matrix product. Otherwise dX_col = dY Wᵀ added back by col2im.
+    """∂E/∂x of a convolution: dX_col = dY Wᵀ (tap-major), then col2im adds
+    each tap's share back onto the padded image.
+
+    At stride 1 the adds run on flat image planes: with dy laid out on rows as
+    wide as the padded image (zeros past w_o), tap (i, j) lands at a fixed
+    offset i·w_p + j, so each of the f·f additions is one long run, not many
+    short rows.
 
     Shapes: dY (m·h_o·w_o, c_out), W (f, f, c_in, c_out) → dx (m, h, w, c_in).
     """
     m, h, w, c = x_shape
     t, b, l, r = work["pads"]
     h_o, w_o, c_out = work["y_shape"][1:]
+    W2 = W.reshape(-1, c_out)                                          # (f·f·c_in, c_out)
     work["spent"] = True                                               # X_col's memory is reused here
-    if work["full"]:
-        dyp = work["dyp"]                                              # (m, h + f − 1, w + f − 1, c_out)
-        dyp[:, f - 1 - t:f - 1 - t + h_o, f - 1 - l:f - 1 - l + w_o, :] = dY.reshape(m, h_o, w_o, c_out)
-        copy_windows(dyp, f, 1, work["dcols6"])
-        turned = W[::-1, ::-1].transpose(0, 1, 3, 2).reshape(-1, c)    # (f·f·c_out, c_in)
-        return (work["dcols6"].reshape(m * h * w, -1) @ turned).reshape(m, h, w, c)
-    W2, rows = W.reshape(-1, c_out), dY.shape[0]                       # (f·f·c_in, c_out)
-    dcolsT = np.matmul(W2, dY.T, out=work["memory"][:W2.shape[0] * rows].reshape(-1, rows))
-    taps = dcolsT.reshape(f, f, c, m, h_o, w_o)                        # tap-major: long runs
-    dxp = work["dxp"]                                                  # (c, m, h + t + b, w + l + r)
-    dxp.fill(0)
-    for i in range(f):
-        for j in range(f):
-            dxp[:, :, i:i + s * (h_o - 1) + 1:s, j:j + s * (w_o - 1) + 1:s] += taps[i, j]
+    if work["flat"]:
+        h_p, w_p = h + t + b, w + l + r
+        dYg = work["dYg"]                                              # (m·h_o·w_p + tail, c_out)
+        dYg[:m * h_o * w_p].reshape(m, h_o, w_p, c_out)[:, :, :w_o] = dY.reshape(m, h_o, w_o, c_out)
+        n = dYg.shape[0]
+        dcolsT = np.matmul(W2, dYg.T, out=work["memory"][:W2.shape[0] * n].reshape(-1, n))
+        taps = dcolsT[:, :m * h_o * w_p].reshape(f, f, c, m, h_o * w_p)
+        dxf = work["dxf"]                                              # (c_in, m, h_p·w_p + f − 1)
+        dxf.fill(0)
+        for i in range(f):
+            for j in range(f):
+                dxf[:, :, i * w_p + j:i * w_p + j + h_o * w_p] += taps[i, j]
+        dxp = dxf[:, :, :h_p * w_p].reshape(c, m, h_p, w_p)
+    else:
+        rows = dY.shape[0]
+        dcolsT = np.matmul(W2, dY.T, out=work["memory"][:W2.shape[0] * rows].reshape(-1, rows))
+        taps = dcolsT.reshape(f, f, c, m, h_o, w_o)                    # tap-major: long runs
+        dxp = work["dxp"]                                              # (c_in, m, h_p, w_p)
+        dxp.fill(0)
+        for i in range(f):
+            for j in range(f):
+                dxp[:, :, i:i + s * (h_o - 1) + 1:s, j:j + s * (w_o - 1) + 1:s] += taps[i, j]
     return dxp[:, :, t:t + h, l:l + w].transpose(1, 2, 3, 0).copy()   # (m, h, w, c_in)

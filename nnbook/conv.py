@@ -50,10 +50,10 @@ class Conv2D(Layer):
         dtype: float64 (default) or float32; the layer computes in this dtype.
 
     The forward pass copies the windows into a matrix (im2col) and multiplies
-    it by the filters; the copy is kept for ``backward``. At stride 1 ∂E/∂x is
-    a full convolution of ∂E/∂y with the kernel turned by 180°, in the same
-    memory. These work arrays are reused by the next batches of the same shape
-    (the last two shapes). Chapters 07 and 08.
+    it by the filters; the copy is kept for ``backward``, which reuses its
+    memory for the gradient of the copy (``nnbook._conv_engine.conv_dx``).
+    These work arrays are reused by the next batches of the same shape (the
+    last two shapes). Chapters 07 and 08.
     """
 
     def __init__(self, c_in: int = None, c_out: int = None, kernel_size: int = None, *, stride: int = 1,
@@ -121,7 +121,7 @@ class Conv2D(Layer):
         work = self._work.pop(x_shape, None)
         if work is None:
             work = engine.make_work(x_shape, self.kernel_size, self.stride, self.padding, self.c_out,
-                                    self.params["W"].dtype, dx_by_full_conv=self.c_out <= 4 * self.c_in)
+                                    self.params["W"].dtype)
             while len(self._work) >= _KEEP:
                 self._work.pop(next(iter(self._work)))                 # forget the oldest shape
         if work["memory"].nbytes <= _KEEP_BYTES:
