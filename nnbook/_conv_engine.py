@@ -208,7 +208,7 @@ def conv_dx(dY, W, x_shape, work, f, s):
         dYg = work["dYg"]                                              # (m·h_o·w_p + tail, c_out)
         dYg[:m * h_o * w_p].reshape(m, h_o, w_p, c_out)[:, :, :w_o] = dY.reshape(m, h_o, w_o, c_out)
         n = dYg.shape[0]
-        dcolsT = np.matmul(W2, dYg.T, out=work["memory"][:W2.shape[0] * n].reshape(-1, n))
+        dcolsT = np.matmul(W2, dYg.T, out=work["memory"][:W2.shape[0] * n].reshape(W2.shape[0], n))
         taps = dcolsT[:, :m * h_o * w_p].reshape(f, f, c, m, h_o * w_p)
         dxf = work["dxf"]                                              # (c_in, m, h_p·w_p + f − 1)
         dxf.fill(0)
@@ -218,7 +218,7 @@ def conv_dx(dY, W, x_shape, work, f, s):
         dxp = dxf[:, :, :h_p * w_p].reshape(c, m, h_p, w_p)
     else:
         rows = dY.shape[0]
-        dcolsT = np.matmul(W2, dY.T, out=work["memory"][:W2.shape[0] * rows].reshape(-1, rows))
+        dcolsT = np.matmul(W2, dY.T, out=work["memory"][:W2.shape[0] * rows].reshape(W2.shape[0], rows))
         taps = dcolsT.reshape(f, f, c, m, h_o, w_o)                    # tap-major: long runs
         dxp = work["dxp"]                                              # (c_in, m, h_p, w_p)
         dxp.fill(0)
