@@ -211,10 +211,13 @@ def conv_dx(dY, W, x_shape, work, f, s):
         dcolsT = np.matmul(W2, dYg.T, out=work["memory"][:W2.shape[0] * n].reshape(W2.shape[0], n))
         taps = dcolsT[:, :m * h_o * w_p].reshape(f, f, c, m, h_o * w_p)
         dxf = work["dxf"]                                              # (c_in, m, h_p·w_p + f − 1)
-        dxf.fill(0)
+        n_run = h_o * w_p
+        dxf[:, :, :n_run] = taps[0, 0]                                 # the first tap sets, the rest add
+        dxf[:, :, n_run:] = 0
         for i in range(f):
             for j in range(f):
-                dxf[:, :, i * w_p + j:i * w_p + j + h_o * w_p] += taps[i, j]
+                if i or j:
+                    dxf[:, :, i * w_p + j:i * w_p + j + n_run] += taps[i, j]
         dxp = dxf[:, :, :h_p * w_p].reshape(c, m, h_p, w_p)
     else:
         rows = dY.shape[0]
