@@ -12,11 +12,12 @@ Measures, in float64 and float32:
 
 PyTorch (when installed) runs in a separate process, after nnbook, so its
 threads are idle while NumPy runs; it gets as many threads as the machine has
-cores (NumPy's BLAS uses the same number by default). Times are the best mean
+cores (NumPy's BLAS uses the same number by default), or, with
+``--one-thread``, both sides get one (``benchmarks/threads.py``). Times are the best mean
 of several timed runs after a warm-up, which is the least disturbed by other
 programs on a shared machine.
 
-    python benchmarks/bench_conv.py [--no-torch]
+    python benchmarks/bench_conv.py [--no-torch] [--one-thread]
 """
 
 from __future__ import annotations
@@ -36,12 +37,14 @@ sys.path.insert(0, os.path.dirname(HERE))
 import nnbook as nb  # noqa: E402
 from bench_mlp import print_table  # noqa: E402  (one table format for every benchmark)
 from nnbook import conv_impl  # noqa: E402
+from threads import child_env, torch_threads  # noqa: E402
 
-# (name, m, side, c_in, c_out, f, stride, padding, need_dx, target ratio vs torch)
+# (name, m, side, c_in, c_out, f, stride, padding, need_dx, target ratio vs torch: one number,
+# or one per dtype)
 CONV_CASES = [
     ("conv 64×28×28×1 → 8, 3×3 s1 p1", 64, 28, 1, 8, 3, 1, 1, True, 2.0),
     ("  the same as a first layer (no ∂E/∂x)", 64, 28, 1, 8, 3, 1, 1, False, 2.0),
-    ("conv 64×14×14×8 → 16, 3×3 s1 p1", 64, 14, 8, 16, 3, 1, 1, True, 2.0),
+    ("conv 64×14×14×8 → 16, 3×3 s1 p1", 64, 14, 8, 16, 3, 1, 1, True, {"float64": 2.0, "float32": 1.0}),
     ("conv 32×32×32×3 → 16, 5×5 s2 p2", 32, 32, 3, 16, 5, 2, 2, True, 4.0),
 ]
 # (name, m, side, c, pool, target ratio vs torch)
@@ -201,16 +204,17 @@ print(json.dumps({"version": torch.__version__, "threads": torch.get_num_threads
 """
 
 
-def torch_times():
-    """PyTorch's times in a child process, or ``None`` (with a message) when torch is missing."""
+def torch_times(threads=None):
+    """PyTorch's times in a child process (``threads``: 1, or None for the default
+    counts), or ``None`` (with a message) when torch is missing."""
     import importlib.util
     if importlib.util.find_spec("torch") is None:
         print("PyTorch is not installed: the torch column is skipped "
               "(pip install torch==2.13.0 to compare).", file=sys.stderr)
         return None
-    args = json.dumps([CONV_CASES, POOL_CASES, list(DTYPES), THREADS])
+    args = json.dumps([CONV_CASES, POOL_CASES, list(DTYPES), torch_threads(threads)])
     res = subprocess.run([sys.executable, "-c", TORCH_SCRIPT, args], capture_output=True,
-                         text=True, timeout=900)
+                         text=True, timeout=900, env=child_env(threads))
     if res.returncode != 0:
         print("PyTorch run failed:", res.stderr.strip().splitlines()[-1:], file=sys.stderr)
         return None
@@ -250,22 +254,25 @@ def measure_nnbook(with_baseline):
     return measured
 
 
-def measure_nnbook_in_child(with_baseline):
-    """``measure_nnbook`` in a fresh process, as PyTorch is measured.
+def measure_nnbook_in_child(with_baseline, threads=None):
+    """``measure_nnbook`` in a fresh process, as PyTorch is measured, with
+    ``threads`` BLAS threads (None: the default count).
 
     A process's BLAS threads can sit on a busy virtual core for its whole life
     (one process in four ran 1.7× slower here), so every round starts anew.
     """
     cmd = [sys.executable, os.path.abspath(__file__), "--child"] + (["--baseline"] if with_baseline else [])
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=True)
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=True,
+                         env=child_env(threads))
     return {k: tuple(v) for k, v in json.loads(res.stdout).items()}
 
 
-def main(with_torch=True, rounds=3):
+def main(with_torch=True, rounds=3, threads=None):
     """Measure everything; returns the rows, a list of dicts with name, nnbook_s,
     baseline_s, torch_s, ratio_vs_torch, ratio_vs_baseline, target, value (the
     memory rows: a ratio, also written in the name) and meets_target (True, False,
-    or None when there is nothing to compare).
+    or None when there is nothing to compare). ``threads``: 1 for one thread
+    each side, None for the default counts.
 
     nnbook and PyTorch take turns ``rounds`` times, each round in a fresh
     process, and each keeps its best time, so that a busy moment (or a busy
@@ -274,11 +281,11 @@ def main(with_torch=True, rounds=3):
     measured, times, tt = {}, {}, None
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     for r in range(rounds):
-        for key, (t_nb, base) in measure_nnbook_in_child(with_baseline=r == 0).items():
+        for key, (t_nb, base) in measure_nnbook_in_child(r == 0, threads).items():
             old_nb, old_base = measured.get(key, (float("inf"), None))
             measured[key] = (min(t_nb, old_nb), base if old_base is None else old_base)
         if with_torch:
-            tt = torch_times()
+            tt = torch_times(threads)
             for key, t in (tt or {}).get("times", {}).items():
                 times[key] = min(t, times.get(key, float("inf")))
     rows = []
@@ -286,6 +293,7 @@ def main(with_torch=True, rounds=3):
               for name, m, side, c_in, c_out, f, s, p, need_dx, _ in CONV_CASES if need_dx]
     for dname in DTYPES:
         for name, *_, target in CONV_CASES + POOL_CASES:
+            target = target[dname] if isinstance(target, dict) else target
             t_nb, t_base = measured[f"{dname}:{name}"]
             rows.append(row(f"{name} {dname}", t_nb, t_base, times.get(f"{dname}:{name}"),
                             f"≤ {target:g}× torch", ratio_limit=target))
@@ -307,7 +315,7 @@ if __name__ == "__main__":
     if "--child" in sys.argv:
         print(json.dumps(measure_nnbook(with_baseline="--baseline" in sys.argv)))
         sys.exit()
-    rows = main(with_torch="--no-torch" not in sys.argv[1:])
+    rows = main(with_torch="--no-torch" not in sys.argv[1:], threads=1 if "--one-thread" in sys.argv else None)
     version, threads = INFO["torch_version"], INFO["torch_threads"]
     print_table(rows, f"Convolution benchmark (NumPy {np.__version__}, {THREADS} cores; PyTorch "
                       f"{version or 'not run'}{f', torch.set_num_threads({threads})' if threads else ''})")

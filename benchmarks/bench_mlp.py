@@ -4,7 +4,7 @@ One training step = forward, softmax cross-entropy, backward, SGD update of
 the MLP  64 → w → ReLU → w → ReLU → 10 → Softmax.  PyTorch (when installed)
 runs in a separate process, so its threads are idle while NumPy runs.
 
-    python benchmarks/bench_mlp.py          # prints a table
+    python benchmarks/bench_mlp.py [--one-thread]     # prints a table
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import nnbook as nb  # noqa: E402
+from threads import child_env, torch_threads  # noqa: E402
 
 CASES = [(8, 4), (32, 16), (64, 32), (128, 16), (128, 64), (128, 256), (256, 256)]
 N_IN, N_OUT, LR = 64, 10, 0.01
@@ -125,8 +126,9 @@ print(json.dumps({"version": torch.__version__, "threads": torch.get_num_threads
 """
 
 
-def torch_times(cases, dtypes=("float64", "float32")):
-    """Run the PyTorch step in a child process; ``None`` when torch is missing."""
+def torch_times(cases, dtypes=("float64", "float32"), threads=None):
+    """Run the PyTorch step in a child process (``threads``: 1, or None for the
+    default counts); ``None`` when torch is missing."""
     try:
         import importlib.util
         if importlib.util.find_spec("torch") is None:
@@ -134,8 +136,8 @@ def torch_times(cases, dtypes=("float64", "float32")):
     except Exception:
         return None
     args = json.dumps([cases, N_IN, N_OUT, LR, list(dtypes)])
-    res = subprocess.run([sys.executable, "-c", TORCH_SCRIPT, args, str(os.cpu_count() or 1)],
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run([sys.executable, "-c", TORCH_SCRIPT, args, str(torch_threads(threads))],
+                         capture_output=True, text=True, timeout=600, env=child_env(threads))
     if res.returncode != 0:
         print("PyTorch run failed:", res.stderr.strip().splitlines()[-1:], file=sys.stderr)
         return None
@@ -182,15 +184,16 @@ def numpy_times():
     return out
 
 
-def numpy_times_in_child():
-    """``numpy_times()`` measured in a fresh process, like PyTorch's.
+def numpy_times_in_child(threads=None):
+    """``numpy_times()`` measured in a fresh process, like PyTorch's, with
+    ``threads`` BLAS threads (None: the default count).
 
     A process's BLAS threads can land on a busy virtual core for its whole
     life (we saw one process in four run 1.7× slower here), so each round
     starts a new one and the best round counts, for every framework alike.
     """
     res = subprocess.run([sys.executable, os.path.abspath(__file__), "--child"],
-                         capture_output=True, text=True, timeout=600, check=True)
+                         capture_output=True, text=True, timeout=600, check=True, env=child_env(threads))
     return {k: tuple(v) for k, v in json.loads(res.stdout).items()}
 
 
@@ -201,8 +204,9 @@ def _row(name, t_nb, t_base=None, t_torch=None, target=None, ok=None):
             "target": target, "value": None, "meets_target": ok}
 
 
-def main(with_torch=True, rounds=3):
+def main(with_torch=True, rounds=3, threads=None):
     """Measure everything; returns (rows, torch version, torch threads).
+    ``threads``: 1 for one thread each side, None for the default counts.
 
     Each row is a dict with name, nnbook_s, baseline_s, torch_s, ratio_vs_torch,
     ratio_vs_baseline, target and meets_target (None when there is no target or
@@ -212,10 +216,10 @@ def main(with_torch=True, rounds=3):
     """
     t_nb, t_np, t_th, tt = {}, {}, {}, None
     for _ in range(rounds):
-        for key, (a, b) in numpy_times_in_child().items():
+        for key, (a, b) in numpy_times_in_child(threads).items():
             t_nb[key] = min(t_nb.get(key, 1e9), a)
             t_np[key] = min(t_np.get(key, 1e9), b)
-        tt = torch_times(CASES) if with_torch else None
+        tt = torch_times(CASES, threads=threads) if with_torch else None
         for key, t in (tt or {}).get("times", {}).items():
             t_th[key] = min(t_th.get(key, 1e9), t)
     rows = []
@@ -248,20 +252,22 @@ def fmt_time(t):
 
 def print_table(rows, title):
     print(title)
-    print(f"{'case':<52}{'nnbook':>11}{'baseline':>11}{'torch':>11}{'nb/base':>8}{'nb/torch':>9}  target")
+    print(f"{'case':<52}{'nnbook':>11}{'baseline':>11}{'torch':>11}{'nb/base':>8}{'nb/torch':>9}"
+          f"{'1 thread':>9}  target")
     for r in rows:
-        rb = "—" if r.get("ratio_vs_baseline") is None else f"{r['ratio_vs_baseline']:.2f}"
-        rt = "—" if r.get("ratio_vs_torch") is None else f"{r['ratio_vs_torch']:.2f}"
+        def ratio(key):
+            return "—" if r.get(key) is None else f"{r[key]:.2f}"
         mark = {True: "  ok", False: "  MISSED", None: ""}[r.get("meets_target")]
         first = fmt_time(r["nnbook_s"]) if r.get("value") is None else f"{r['value']:.2f}×"
         print(f"{r['name']:<52}{first:>11}{fmt_time(r['baseline_s']):>11}"
-              f"{fmt_time(r['torch_s']):>11}{rb:>8}{rt:>9}  {r['target'] or ''}{mark}")
+              f"{fmt_time(r['torch_s']):>11}{ratio('ratio_vs_baseline'):>8}{ratio('ratio_vs_torch'):>9}"
+              f"{ratio('ratio_vs_torch_1t'):>9}  {r['target'] or ''}{mark}")
 
 
 if __name__ == "__main__":
     if "--child" in sys.argv:
         print(json.dumps(numpy_times()))
         sys.exit()
-    rows, version, threads = main()
+    rows, version, threads = main(threads=1 if "--one-thread" in sys.argv else None)
     print_table(rows, f"MLP benchmark (PyTorch {version or 'not installed'}, "
                       f"{threads or '-'} threads; NumPy {np.__version__})")

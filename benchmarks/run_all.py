@@ -3,6 +3,16 @@ write it as ``benchmarks/results.md`` with a bar chart ``benchmarks/results.png`
 
     python benchmarks/run_all.py [--no-torch] [--no-write] [--chart-only]
 
+Every ratio is measured twice: with one thread each side (BLAS and OpenMP
+variables set to 1 before NumPy or torch is imported, ``torch.set_num_threads(1)``),
+and with the default thread counts; each side runs in its own fresh process.
+Targets on a ratio are judged on the one-thread ratio, which repeats within
+a few per cent on a shared machine (two-thread ratios swing by up to 2×).
+Where OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are set for old OpenBLAS builds,
+they slow a current NumPy: unset both for the benchmark command alone
+(``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run_all.py``);
+the header records the BLAS kernel NumPy ran.
+
 PyTorch runs in a child process (its threads are idle while NumPy runs) and is
 skipped with a note when it is not installed (``pip install torch==2.13.0``, CPU).
 The "baseline" column is a hand-written NumPy version of the same step for the
@@ -24,6 +34,7 @@ import numpy as np  # noqa: E402
 
 import bench_conv  # noqa: E402
 import bench_mlp  # noqa: E402
+from threads import MODES, label  # noqa: E402
 
 
 def machine() -> str:
@@ -33,8 +44,16 @@ def machine() -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
+    blas = ""
+    try:
+        import threadpoolctl
+        info = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+        if info:
+            blas = f" ({info[0].get('internal_api')} {info[0].get('architecture') or ''} kernel)".replace(" )", ")")
+    except ImportError:
+        pass
     return (f"{cpu}, {os.cpu_count()} cores, {platform.system()}, Python "
-            f"{platform.python_version()}, NumPy {np.__version__}")
+            f"{platform.python_version()}, NumPy {np.__version__}{blas}")
 
 
 def fmt(t):
@@ -43,15 +62,31 @@ def fmt(t):
 
 def markdown(rows, header) -> str:
     lines = [header, "",
-             "| case | nnbook | baseline | PyTorch | nnbook / PyTorch | target | met |",
-             "|---|---:|---:|---:|---:|---|:---:|"]
+             "| case | nnbook, 1 thread | PyTorch, 1 thread | ratio, 1 thread | nnbook | PyTorch | "
+             "ratio, default threads | baseline | target | met |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|:---:|"]
     for r in rows:
-        ratio = "—" if r.get("ratio_vs_torch") is None else f"{r['ratio_vs_torch']:.2f}"
+        def ratio(key):
+            return "—" if r.get(key) is None else f"{r[key]:.2f}"
         met = {True: "✔", False: "✘", None: ""}[r.get("meets_target")]
         value = fmt(r["nnbook_s"]) if r.get("nnbook_s") is not None else f"{r.get('value')}×"
-        lines.append(f"| {r['name'].strip()} | {value} | {fmt(r.get('baseline_s'))} | "
-                     f"{fmt(r.get('torch_s'))} | {ratio} | {r.get('target') or ''} | {met} |")
+        lines.append(f"| {r['name'].strip()} | {fmt(r.get('nnbook_1t_s'))} | {fmt(r.get('torch_1t_s'))} | "
+                     f"{ratio('ratio_vs_torch_1t')} | {value} | {fmt(r.get('torch_s'))} | "
+                     f"{ratio('ratio_vs_torch')} | {fmt(r.get('baseline_s'))} | {r.get('target') or ''} | {met} |")
     return "\n".join(lines) + "\n"
+
+
+def merge(one_thread, default):
+    """The default-thread rows with the one-thread times and ratio of the same
+    case added; a target on the ratio to PyTorch is judged on the one-thread ratio."""
+    by_name = {r["name"]: r for r in one_thread}
+    for r in default:
+        o = by_name.get(r["name"], {})
+        r["nnbook_1t_s"], r["torch_1t_s"] = o.get("nnbook_s"), o.get("torch_s")
+        r["ratio_vs_torch_1t"] = o.get("ratio_vs_torch")
+        if "× torch" in (r.get("target") or "") and o.get("ratio_vs_torch") is not None:
+            r["meets_target"] = o["meets_target"]
+    return default
 
 
 def bar_chart(rows, path, title):
@@ -64,14 +99,17 @@ def bar_chart(rows, path, title):
     if not cmp:
         return None
     names = [r["name"].strip() for r in cmp]
-    ratios = [r["ratio_vs_torch"] for r in cmp]
+    ratios = [r.get("ratio_vs_torch_1t") or r["ratio_vs_torch"] for r in cmp]
+    defaults = [r["ratio_vs_torch"] for r in cmp]
     limits = [float(r["target"].split("×")[0].lstrip("≤ ").strip()) if r.get("target")
               and "× torch" in r["target"] else None for r in cmp]
     colors = ["tab:green" if r.get("meets_target") else "tab:red" if r.get("meets_target") is False
               else "tab:gray" for r in cmp]
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(cmp) + 1.5))
     y = np.arange(len(cmp))
-    ax.barh(y, ratios, color=colors)
+    ax.barh(y, ratios, color=colors, label="one thread each")
+    ax.plot(defaults, y, "o", color="black", ms=3, label="default threads")
+    ax.legend(fontsize=8, loc="lower right")
     for yi, lim in zip(y, limits):
         if lim is not None:
             ax.plot([lim, lim], [yi - 0.4, yi + 0.4], color="black", lw=1.5)
@@ -79,11 +117,13 @@ def bar_chart(rows, path, title):
     ax.set_yticks(y, names, fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 4, 8) if min(ratios) / 1.5 <= t <= max(ratios) * 1.5 or t == 1]
+    everything = ratios + defaults
+    ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 4, 8) if min(everything) / 1.5 <= t <= max(everything) * 1.5 or t == 1]
     ax.set_xticks(ticks, [f"{t:g}×" for t in ticks])
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("nnbook time / PyTorch time (log scale; < 1 means nnbook is faster)")
-    ax.set_title(title + "\n(black ticks: targets; green: met, red: missed)", fontsize=10)
+    ax.set_title(title + "\n(bars: one thread each; dots: default threads; black ticks: targets; "
+                 "green: met, red: missed)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -100,9 +140,16 @@ def main(argv=None):
         return last["rows"]
     with_torch = "--no-torch" not in argv
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    rows, version, threads = bench_mlp.main(with_torch=with_torch)
-    rows += bench_conv.main(with_torch=with_torch)
-    torch_note = f"PyTorch {version} CPU, {threads} threads" if version else "PyTorch not installed"
+    measured = {}
+    for threads in MODES:
+        print(f"measuring with {label(threads)} ...", file=sys.stderr)
+        rows, version, torch_threads = bench_mlp.main(with_torch=with_torch, threads=threads)
+        rows += bench_conv.main(with_torch=with_torch, threads=threads)
+        measured[threads] = (rows, version, torch_threads)
+    rows = merge(measured[1][0], measured[None][0])
+    version, threads = measured[None][1], measured[None][2]
+    torch_note = (f"PyTorch {version} CPU, 1 thread and {threads} threads" if version
+                  else "PyTorch not installed")
     header = (f"Measured {datetime.date.today().isoformat()} on {machine()}; {torch_note}. "
               f"Load average before the run: {load:.2f}." if load is not None else "")
     print(header)
@@ -110,7 +157,10 @@ def main(argv=None):
     if "--no-write" not in argv:
         with open(os.path.join(HERE, "results.md"), "w") as f:
             f.write("# Benchmark results\n\nWritten by `python benchmarks/run_all.py`. Best single "
-                    "call of each step after a warm-up; nnbook and PyTorch take turns (the MLP three times, each in a fresh process) and each keeps its best round.\n\n")
+                    "call of each step after a warm-up; nnbook and PyTorch take turns (three rounds, "
+                    "each in a fresh process) and each keeps its best round. Every ratio is measured "
+                    "with one thread each side and with the default thread counts; targets on a "
+                    "ratio are judged on the one-thread ratio.\n\n")
             f.write(markdown(rows, header))
         with open(saved, "w") as f:
             json.dump({"header": header, "rows": rows}, f, indent=1)

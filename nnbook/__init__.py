@@ -11,7 +11,7 @@ from importlib import import_module
 from . import autodiff, callbacks, conv_impl, data, diagnostics, init, metrics, schedules
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
 from .batchnorm import BatchNorm
-from .conv import Conv2D, output_size
+from .conv import Conv2D, output_size, same_padding
 from .dropout import Dropout
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .layers import Dense, Flatten, Layer
@@ -29,7 +29,7 @@ __all__ = [
     "Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
     "Conv2D", "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm",
     # functions
-    "sigmoid", "softmax", "log_softmax", "output_size",
+    "sigmoid", "softmax", "log_softmax", "output_size", "same_padding",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
     # model

@@ -1,12 +1,16 @@
-"""The two PyTorch modules that ``nnbook.to_torch`` puts around the image
-layers of a model: they move the channel axis, so that the PyTorch model takes
-and gives the same NHWC arrays as the nnbook model. This module imports torch
-at the top; only ``nnbook.torch_bridge`` imports it, when it is first used.
+"""The PyTorch modules that ``nnbook.to_torch`` adds where PyTorch has no
+counterpart: two that move the channel axis (so that the PyTorch model takes
+and gives the same NHWC arrays as the nnbook model), and two for Keras'
+``padding="same"`` at any stride. This module imports torch at the top; only
+``nnbook.torch_bridge`` imports it, when it is first used.
 """
 
 import torch
+import torch.nn.functional as F
 
-__all__ = ["NHWCToNCHW", "NCHWToNHWC"]
+from ._conv_engine import same_padding
+
+__all__ = ["NHWCToNCHW", "NCHWToNHWC", "SamePad2d", "SamePool2d"]
 
 
 class NHWCToNCHW(torch.nn.Module):
@@ -23,3 +27,49 @@ class NCHWToNHWC(torch.nn.Module):
 
     def forward(self, x):
         return x.permute(0, 2, 3, 1)
+
+
+def _same_pads(x, f, stride):
+    """F.pad's (left, right, top, bottom) for Keras' "same" on NCHW x."""
+    (t, b), (l, r) = same_padding(x.shape[-2], f, stride), same_padding(x.shape[-1], f, stride)
+    return (l, r, t, b)
+
+
+class SamePad2d(torch.nn.Module):
+    """Zeros around (m, c, h, w) images as Keras' ``padding="same"`` adds them
+    for an f×f window moving ``stride``: ⌊total/2⌋ top/left, the rest
+    bottom/right, computed from each input's size. Put before a
+    ``Conv2d(padding=0)`` (PyTorch's own ``padding="same"`` is for stride 1 only)."""
+
+    def __init__(self, kernel_size: int, stride: int = 1):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride
+
+    def forward(self, x):
+        return F.pad(x, _same_pads(x, self.kernel_size, self.stride))
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}"
+
+
+class SamePool2d(torch.nn.Module):
+    """Max or average pooling of (m, c, h, w) images with Keras' ``padding="same"``:
+    padded cells never win a max, and an average divides by the image pixels
+    of its window only."""
+
+    def __init__(self, kind: str, kernel_size: int, stride: int):
+        super().__init__()
+        if kind not in ("max", "avg"):
+            raise ValueError(f"SamePool2d: expected kind 'max' or 'avg', got {kind!r}.")
+        self.kind, self.kernel_size, self.stride = kind, kernel_size, stride
+
+    def forward(self, x):
+        pads, f, s = _same_pads(x, self.kernel_size, self.stride), self.kernel_size, self.stride
+        if self.kind == "max":
+            return F.max_pool2d(F.pad(x, pads, value=float("-inf")), f, s)
+        total = F.avg_pool2d(F.pad(x, pads), f, s, divisor_override=1)
+        count = F.avg_pool2d(F.pad(torch.ones_like(x[:1, :1]), pads), f, s, divisor_override=1)
+        return total / count
+
+    def extra_repr(self):
+        return f"kind={self.kind!r}, kernel_size={self.kernel_size}, stride={self.stride}"

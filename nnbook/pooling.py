@@ -7,64 +7,65 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _conv_engine as engine
 from ._validate import positive_int
-from .conv_impl import output_size
 from .layers import Layer
 
 __all__ = ["MaxPool2D", "AvgPool2D"]
 
+_KERAS = {"strides": "stride=", "data_format": "nothing (images are always channels last, NHWC)"}
+
 
 class _Pool2D(Layer):
-    """What both pools share: the window geometry, the checks and the description.
+    """What both pools share: the window geometry, the padding, the checks and the description.
 
     A pool is computed tap by tap: for each of the f·f positions (i, j) inside
-    the window, ``xs[i, j] = x[:, i::s, j::s, :]`` (cut to h_o × w_o) holds the
+    the window, ``xs[i, j] = xp[:, i::s, j::s, :]`` (cut to h_o × w_o) holds the
     pixel at that position of every window, a strided view without a copy.
     """
 
-    def __init__(self, pool_size: int = 2, stride: int | None = None):
+    _fill = 0.0                               # the value of padded cells
+
+    def __init__(self, pool_size: int = 2, stride: int | None = None, padding: int | str = 0, **keras):
         super().__init__()
         name = type(self).__name__
-        self.pool_size = positive_int(name, "pool_size", pool_size)
-        self.stride = self.pool_size if stride is None else positive_int(name, "stride", stride)
+        engine.keras_spellings(name, keras, _KERAS)
+        self.pool_size = positive_int(name, "pool_size", engine.square(name, "pool_size", pool_size))
+        self.stride = (self.pool_size if stride is None else
+                       positive_int(name, "stride", engine.square(name, "stride", stride)))
+        self.padding = engine.check_padding(name, padding)
+        if isinstance(self.padding, int) and self.padding > self.pool_size // 2:
+            raise ValueError(f"{name}: expected padding ≤ pool_size // 2 = {self.pool_size // 2}, got "
+                             f"{self.padding} (a window must hold an image pixel). Use less padding "
+                             f"or padding='same'.")
         self._x = None
 
-    def _taps(self, x):
-        """The f·f views ``x[:, i::s, j::s, :]`` (each (m, h_o, w_o, c)), in row-major (i, j) order."""
+    def _taps(self, xp, h_o, w_o):
+        """The f·f views ``xp[:, i::s, j::s, :]`` (each (m, h_o, w_o, c)), in row-major (i, j) order."""
         f, s = self.pool_size, self.stride
-        h_o, w_o = output_size(x.shape[1], f, 0, s), output_size(x.shape[2], f, 0, s)
-        return [x[:, i:i + s * (h_o - 1) + 1:s, j:j + s * (w_o - 1) + 1:s, :]
+        return [xp[:, i:i + s * (h_o - 1) + 1:s, j:j + s * (w_o - 1) + 1:s, :]
                 for i in range(f) for j in range(f)]
 
-    def _check_input(self, x):
-        x = np.asarray(x)
-        if x.ndim != 4:
-            fix = ("A single image needs a batch axis: use x[None]." if x.ndim == 3 else
-                   "Pass a batch of images, channels last (NHWC).")
-            raise ValueError(f"{self!r}: expected input of shape (m, h, w, c), got "
-                             f"{tuple(x.shape)}. {fix}")
-        self._check_size(x.shape[1], x.shape[2], tuple(x.shape))
-        if x.dtype.kind != "f":
-            if x.dtype.kind not in "iub":
-                raise ValueError(f"{self!r}: expected numbers, got an array of dtype {x.dtype}.")
-            x = x.astype(np.float64)
-        return x
+    def _padded(self, x):
+        """x with the padding around it (x itself when there is none), its pads and output size."""
+        f, s, (m, h, w, c) = self.pool_size, self.stride, x.shape
+        t, b, l, r = engine.pads_of(h, w, f, s, self.padding)
+        h_o, w_o = engine.out_size(h, f, s, self.padding), engine.out_size(w, f, s, self.padding)
+        if t + b + l + r:
+            xp = np.full((m, h + t + b, w + l + r, c), self._fill, dtype=x.dtype)
+            xp[:, t:t + h, l:l + w, :] = x
+            x = xp
+        return x, (t, b, l, r), (h_o, w_o)
 
-    def _check_size(self, h, w, got):
-        f = self.pool_size
-        for name, n in (("height", h), ("width", w)):
-            if n is not None and f > n:
-                raise ValueError(
-                    f"{self!r}: the {f}×{f} window is larger than the image: {name} {n} < {f} "
-                    f"(input {got}). Use a smaller pool_size or larger images.")
+    def _check_input(self, x):
+        return engine.check_batch(self, x, self.pool_size, self.padding)
 
     def _check_dy(self, dy):
         if self._x is None:
             self._before_forward()
         dy = np.asarray(dy)
         m, h, w, c = self._x.shape
-        f, s = self.pool_size, self.stride
-        expected = (m, output_size(h, f, 0, s), output_size(w, f, 0, s), c)
+        expected = (m,) + self.output_shape((h, w, c))[:2] + (c,)
         if dy.shape != expected:
             self._bad_dy(dy, expected)
         return dy.astype(self._x.dtype, copy=False)
@@ -75,56 +76,66 @@ class _Pool2D(Layer):
             raise ValueError(f"{self!r}: expected samples of shape (h, w, c), got {shape}. "
                              f"Pooling works on images; put it after a Conv2D layer.")
         h, w, c = shape
-        self._check_size(h, w, shape)
-        f, s = self.pool_size, self.stride
-        return (None if h is None else output_size(h, f, 0, s),
-                None if w is None else output_size(w, f, 0, s), c)
+        f, s, p = self.pool_size, self.stride, self.padding
+        engine.check_fits(self, f, p, h, w, shape)
+        return (None if h is None else engine.out_size(h, f, s, p),
+                None if w is None else engine.out_size(w, f, s, p), c)
 
     def get_config(self):
-        return {"pool_size": self.pool_size, "stride": self.stride}
+        return {"pool_size": self.pool_size, "stride": self.stride, "padding": self.padding}
 
     def __repr__(self):
-        f = self.pool_size
-        return f"{type(self).__name__}({f}×{f}, stride={self.stride})"
+        f, p = self.pool_size, self.padding
+        more = "" if p == 0 else f", padding={engine.padding_text(p)}"
+        return f"{type(self).__name__}({f}×{f}, stride={self.stride}{more})"
 
 
 class MaxPool2D(_Pool2D):
-    """Max pooling: ``y[n, r, q, c] = max_{i,j} x[n, s·r + i, s·q + j, c]``.
+    """Max pooling: ``y[n, r, q, c] = max_{i,j} xp[n, s·r + i, s·q + j, c]``.
 
-    Shapes: x (m, h, w, c) → y (m, h_o, w_o, c), h_o = ⌊(h − f)/s⌋ + 1.
+    Shapes: x (m, h, w, c) → y (m, h_o, w_o, c), h_o = ⌊(h + 2p − f)/s⌋ + 1
+    (``padding="same"``: ⌈h/s⌉).
 
-    Backward sends each ``dy`` entry to the pixel that was the maximum of its
-    window; on ties, to the first one in row-major window order (as PyTorch).
-    Windows that overlap (stride < pool_size) add up at shared pixels.
+    Padded cells count as −∞: they never win a window. Backward sends each
+    ``dy`` entry to the pixel that was the maximum of its window; on ties, to
+    the first one in row-major window order (as PyTorch). Windows that
+    overlap (stride < pool_size) add up at shared pixels.
 
     Args:
-        pool_size: ``f``, the window is f×f (default 2).
-        stride: ``s`` (default: ``pool_size``, windows side by side).
+        pool_size: ``f``, the window is f×f (default 2; Keras' ``(2, 2)`` is accepted).
+        stride: ``s`` (default: ``pool_size``, windows side by side; Keras' ``strides``).
+        padding: ``p`` ≤ f // 2 on every side, ``"valid"`` (= 0, the default) or
+            ``"same"`` (Keras' padding, ⌈h/s⌉ outputs; see ``nb.same_padding``).
 
     Chapter 08.
     """
 
+    _fill = -np.inf
+
     def forward(self, x):
         x = self._check_input(x)
-        taps = self._taps(x)
+        xp, _, (h_o, w_o) = self._padded(x)
+        taps = self._taps(xp, h_o, w_o)
         y = taps[0].copy() if len(taps) == 1 else np.maximum(taps[0], taps[1])  # (m, h_o, w_o, c)
         for xt in taps[2:]:
             np.maximum(y, xt, out=y)
-        self._x, self._y = x, y
+        self._x, self._xp, self._y = x, xp, y
         return y
 
     def backward(self, dy, need_dx: bool = True):
         dy = self._check_dy(dy)
         if not need_dx:
             return None
-        x, y = self._x, self._y
+        x, xp, y = self._x, self._xp, self._y
         f, s = self.pool_size, self.stride
         apart = s >= f                                                 # windows do not overlap
-        tiled = s == f and x.shape[1] % f == 0 and x.shape[2] % f == 0  # ... and cover every pixel
-        dx = np.empty_like(x) if tiled else np.zeros_like(x)           # (m, h, w, c)
+        tiled = (xp is x and s == f and x.shape[1] % f == 0
+                 and x.shape[2] % f == 0)                              # ... and cover every pixel
+        dxp = np.empty_like(xp) if tiled else np.zeros_like(xp)        # (m, h + t + b, w + l + r, c)
         hit = np.empty(y.shape, dtype=bool)                            # this tap is the window's max
         free = np.empty(y.shape, dtype=bool)                           # the window's max is not found yet
-        taps, last = zip(self._taps(x), self._taps(dx)), f * f - 1
+        h_o, w_o = y.shape[1:3]
+        taps, last = zip(self._taps(xp, h_o, w_o), self._taps(dxp, h_o, w_o)), f * f - 1
         for t, (xt, dxt) in enumerate(taps):
             if t == 0:
                 np.equal(xt, y, out=hit)
@@ -139,39 +150,69 @@ class MaxPool2D(_Pool2D):
                 np.multiply(dy, hit, out=dxt)                          # each pixel in one window at most
             else:
                 dxt += dy * hit                                        # shared pixels add up
-        return dx
+        return _crop(dxp, x.shape)
 
 
 class AvgPool2D(_Pool2D):
-    """Average pooling: ``y[n, r, q, c] = mean_{i,j} x[n, s·r + i, s·q + j, c]``.
+    """Average pooling: ``y[n, r, q, c] = mean of x over the image pixels of window (r, q)``.
 
-    Shapes: x (m, h, w, c) → y (m, h_o, w_o, c), h_o = ⌊(h − f)/s⌋ + 1.
+    Shapes: x (m, h, w, c) → y (m, h_o, w_o, c), h_o = ⌊(h + 2p − f)/s⌋ + 1
+    (``padding="same"``: ⌈h/s⌉).
 
-    Backward gives each pixel of a window ``dy / f²``.
+    Padded cells are not counted: a window that holds k image pixels divides
+    their sum by k (Keras' "same" and PyTorch's ``count_include_pad=False``);
+    without padding k = f². Backward gives each pixel of a window ``dy / k``.
 
     Args:
-        pool_size: ``f``, the window is f×f (default 2).
-        stride: ``s`` (default: ``pool_size``).
+        pool_size: ``f``, the window is f×f (default 2; Keras' ``(2, 2)`` is accepted).
+        stride: ``s`` (default: ``pool_size``; Keras' ``strides``).
+        padding: ``p`` ≤ f // 2 on every side, ``"valid"`` (= 0, the default) or
+            ``"same"`` (Keras' padding, ⌈h/s⌉ outputs; see ``nb.same_padding``).
 
     Chapter 08.
     """
 
     def forward(self, x):
         x = self._check_input(x)
-        taps = self._taps(x)
-        y = taps[0].copy()                                          # (m, h_o, w_o, c)
+        xp, pads, (h_o, w_o) = self._padded(x)
+        taps = self._taps(xp, h_o, w_o)
+        y = taps[0].copy()                                             # (m, h_o, w_o, c)
         for xt in taps[1:]:
             y += xt
-        y *= 1.0 / len(taps)
-        self._x = x
+        self._x, self._share = x, self._shares(x, pads, h_o, w_o)
+        y *= self._share
         return y
+
+    def _shares(self, x, pads, h_o, w_o):
+        """1 / (image pixels in each window): (1, h_o, w_o, 1), or a number without padding."""
+        f = self.pool_size
+        if not sum(pads):
+            return x.dtype.type(1.0 / f ** 2)
+        t, b, l, r = pads
+        ones = np.zeros((1, x.shape[1] + t + b, x.shape[2] + l + r, 1), dtype=x.dtype)
+        ones[:, t:t + x.shape[1], l:l + x.shape[2]] = 1
+        count = sum(self._taps(ones, h_o, w_o))                        # (1, h_o, w_o, 1)
+        return (1 / count).astype(x.dtype)
 
     def backward(self, dy, need_dx: bool = True):
         dy = self._check_dy(dy)
         if not need_dx:
             return None
-        dx = np.zeros_like(self._x)                                    # (m, h, w, c)
-        share = dy * (1.0 / self.pool_size ** 2)                       # (m, h_o, w_o, c)
-        for dxt in self._taps(dx):
+        x = self._x
+        f, s, (m, h, w, c) = self.pool_size, self.stride, x.shape
+        t, b, l, r = engine.pads_of(h, w, f, s, self.padding)
+        dxp = np.zeros((m, h + t + b, w + l + r, c), dtype=x.dtype)    # (m, h + t + b, w + l + r, c)
+        share = dy * self._share                                       # (m, h_o, w_o, c)
+        for dxt in self._taps(dxp, dy.shape[1], dy.shape[2]):
             dxt += share
-        return dx
+        return _crop(dxp, x.shape)
+
+
+def _crop(dxp, x_shape):
+    """The image part of a padded gradient (dxp itself without padding)."""
+    m, h, w, c = x_shape
+    if dxp.shape == x_shape:
+        return dxp
+    t = (dxp.shape[1] - h) // 2                                        # "same": ⌊total/2⌋ before
+    l = (dxp.shape[2] - w) // 2
+    return dxp[:, t:t + h, l:l + w, :].copy()

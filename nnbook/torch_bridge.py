@@ -13,6 +13,7 @@ Dense(n_in, n_out)    Linear(n_in, n_out)          ``weight = W.T`` (torch: (out
 Conv2D(c_in, c_out,   Conv2d(c_in, c_out, f,       ``weight = W.transpose(3, 2, 0, 1)``
 f, stride, padding)   stride, padding)             (torch: (c_out, c_in, f, f))
 MaxPool2D, AvgPool2D  MaxPool2d, AvgPool2d         none
+                      (count_include_pad=False)
 Sigmoid, Tanh, ReLU   Sigmoid, Tanh, ReLU          none
 Softmax               Softmax(dim=-1), or dim=1    none
                       on channels-first images
@@ -46,6 +47,13 @@ and gives the same output. Where such a model flattens channels-first maps,
 the columns of the next Linear's weight are reordered to nnbook's
 channels-last flatten order; that needs the image size, so pass
 ``input_shape=(h, w, c)`` (one NHWC sample).
+
+Padding. An integer p maps to PyTorch's ``padding=p``; ``"valid"`` to ``"valid"`` (pools: 0).
+Keras' ``"same"`` maps to ``Conv2d(padding="same")`` at stride 1 with an odd
+f, otherwise to ``SamePad2d(f, s)`` + ``Conv2d(padding=0)``, where the
+zeros can be more at the bottom/right; pools with ``"same"`` become
+``SamePool2d``. Both modules (``nnbook._torch_layers``) compute the padding
+from each input's size, as Keras does, and read back as ``"same"``.
 
 dtype: float64 ↔ ``torch.float64``, float32 ↔ ``torch.float32``.
 """
@@ -128,13 +136,21 @@ def to_torch(model):
             copy(m.weight, layer.params["W"].T)                      # (n_out, n_in)
             copy(m.bias, layer.params["b"])
         elif kind is Conv2D:
-            m = nn.utils.skip_init(nn.Conv2d, layer.c_in, layer.c_out, layer.kernel_size,
-                                   stride=layer.stride, padding=layer.padding, dtype=dtype)
+            f, s, p = layer.kernel_size, layer.stride, layer.padding
+            if p == "same" and (s > 1 or f % 2 == 0):   # PyTorch's "same": stride 1; even f copies
+                modules.append(tl.SamePad2d(f, s))
+                p = 0
+            m = nn.utils.skip_init(nn.Conv2d, layer.c_in, layer.c_out, f, stride=s, padding=p, dtype=dtype)
             copy(m.weight, layer.params["W"].transpose(3, 2, 0, 1))   # (c_out, c_in, f, f)
             copy(m.bias, layer.params["b"])
         elif kind in (MaxPool2D, AvgPool2D):
-            cls = nn.MaxPool2d if kind is MaxPool2D else nn.AvgPool2d
-            m = cls(layer.pool_size, stride=layer.stride)
+            f, s, p = layer.pool_size, layer.stride, layer.padding
+            if p == "same":
+                m = tl.SamePool2d("max" if kind is MaxPool2D else "avg", f, s)
+            elif kind is MaxPool2D:
+                m = nn.MaxPool2d(f, stride=s, padding=0 if p == "valid" else p)
+            else:                                # nnbook's averages never count padded cells
+                m = nn.AvgPool2d(f, stride=s, padding=0 if p == "valid" else p, count_include_pad=False)
         elif kind in (Sigmoid, Tanh, ReLU, Flatten):
             m = {Sigmoid: nn.Sigmoid, Tanh: nn.Tanh, ReLU: nn.ReLU, Flatten: nn.Flatten}[kind]()
         elif kind is Softmax:
@@ -175,13 +191,14 @@ def from_torch(module, *, input_shape=None) -> Sequential:
                          f"Wrap the layers: torch.nn.Sequential(...).")
     mods = list(_leaves(module, nn))
     dtype = _dtype(module, torch)
-    image_kinds = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten, tl.NHWCToNCHW, tl.NCHWToNHWC,
-                   nn.BatchNorm2d)
+    image_layers = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, tl.SamePad2d, tl.SamePool2d,
+                    nn.BatchNorm2d)
+    image_kinds = image_layers + (nn.Flatten, tl.NHWCToNCHW, tl.NCHWToNHWC)
     first = next((m for m in mods if isinstance(m, image_kinds)), None)
     # layout: "same" (torch holds what nnbook holds), "nchw" (images channels first),
     # "chw" (vectors flattened from NCHW maps; nnbook's are flattened from NHWC)
-    layout = ("nchw" if isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.BatchNorm2d))
-              else "same")
+    layout = "nchw" if isinstance(first, image_layers) else "same"
+    same_pad = None                  # a SamePad2d waiting for its Conv2d
     flat = None                      # after Flatten in "chw": the (h, w, c) that was flattened
     shape = None if input_shape is None else tuple(input_shape)
     layers = []
@@ -197,9 +214,14 @@ def from_torch(module, *, input_shape=None) -> Sequential:
                 bad(i, m, "does not fit here: the data is already in that layout.")
             layout = "nchw" if want == "same" else "same"
             continue
-        if kind in (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d) and layout != "nchw":
+        if kind in image_layers and layout != "nchw":
             bad(i, m, "gets channels-last or flattened data, but PyTorch's image layers need NCHW. "
                       "Remove the NCHWToNHWC() or Flatten before it.")
+        if same_pad is not None and kind is not nn.Conv2d:
+            bad(i - 1, same_pad, "must be followed by a Conv2d (it gives nnbook's Conv2D padding='same').")
+        if kind is tl.SamePad2d:
+            same_pad = m
+            continue
         if kind is nn.Linear:
             layer = Dense(m.in_features, m.out_features, init="zeros", dtype=dtype)
             if m.bias is None:
@@ -214,8 +236,14 @@ def from_torch(module, *, input_shape=None) -> Sequential:
             layer.params["W"][...] = W
             layer.params["b"][...] = _numpy(m.bias)
         elif kind is nn.Conv2d:
-            layer = Conv2D(m.in_channels, m.out_channels, _square(i, m, m.kernel_size, "kernel_size"),
-                           stride=_square(i, m, m.stride, "stride"), padding=_conv_padding(i, m),
+            f, s = _square(i, m, m.kernel_size, "kernel_size"), _square(i, m, m.stride, "stride")
+            padding = _conv_padding(i, m)
+            if same_pad is not None:
+                if (same_pad.kernel_size, same_pad.stride, padding) != (f, s, 0):
+                    bad(i, m, f"follows {same_pad}, which pads for kernel_size={same_pad.kernel_size}, "
+                              f"stride={same_pad.stride}; expected the same values and padding=0.")
+                padding, same_pad = "same", None
+            layer = Conv2D(m.in_channels, m.out_channels, f, stride=s, padding=padding,
                            init="zeros", dtype=dtype)
             if (m.dilation != (1, 1) or m.groups != 1 or m.padding_mode != "zeros"
                     or m.bias is None):
@@ -223,16 +251,23 @@ def from_torch(module, *, input_shape=None) -> Sequential:
                           "has dilation=1, groups=1, zero padding and a bias.")
             layer.params["W"][...] = _numpy(m.weight).transpose(2, 3, 1, 0)   # (f, f, c_in, c_out)
             layer.params["b"][...] = _numpy(m.bias)
+        elif kind is tl.SamePool2d:
+            layer = (MaxPool2D if m.kind == "max" else AvgPool2D)(m.kernel_size, stride=m.stride,
+                                                                  padding="same")
         elif kind in (nn.MaxPool2d, nn.AvgPool2d):
             f = _square(i, m, m.kernel_size, "kernel_size")
             s = _square(i, m, f if m.stride is None else m.stride, "stride")
-            extra = (_square(i, m, m.padding, "padding") != 0 or m.ceil_mode
-                     or getattr(m, "dilation", 1) not in (1, (1, 1)) or getattr(m, "return_indices", False)
+            p = _square(i, m, m.padding, "padding")
+            extra = (m.ceil_mode or getattr(m, "dilation", 1) not in (1, (1, 1))
+                     or getattr(m, "return_indices", False)
                      or getattr(m, "divisor_override", None) is not None)
             if extra:
-                bad(i, m, "uses padding, ceil_mode, dilation, return_indices or divisor_override; "
+                bad(i, m, "uses ceil_mode, dilation, return_indices or divisor_override; "
                           "nnbook's pools have none of these.")
-            layer = (MaxPool2D if kind is nn.MaxPool2d else AvgPool2D)(f, stride=s)
+            if p and kind is nn.AvgPool2d and m.count_include_pad:
+                bad(i, m, "counts padded cells in its averages; nnbook's AvgPool2D divides by the "
+                          "image pixels only. Use AvgPool2d(..., count_include_pad=False).")
+            layer = (MaxPool2D if kind is nn.MaxPool2d else AvgPool2D)(f, stride=s, padding=p)
         elif kind in (nn.BatchNorm1d, nn.BatchNorm2d, nn.Dropout):
             layer = _regularisation_from_torch(i, m, nn, layout, dtype, bad)
         elif kind in (nn.Sigmoid, nn.Tanh, nn.ReLU):
@@ -265,6 +300,8 @@ def from_torch(module, *, input_shape=None) -> Sequential:
         elif isinstance(layer, Flatten):
             shape = (None,)
         layers.append(layer)
+    if same_pad is not None:
+        bad(len(mods) - 1, same_pad, "must be followed by a Conv2d (it gives nnbook's Conv2D padding='same').")
     if layout == "chw":
         raise ValueError("from_torch: the model ends with features flattened from channels-first "
                          "maps, in an order nnbook's Flatten does not produce. End it with a Linear "
@@ -308,13 +345,9 @@ def _square(i, m, value, name):
 
 def _conv_padding(i, m):
     if m.padding == "valid":
-        return 0
-    if m.padding == "same":     # PyTorch allows "same" only for stride 1
-        f = _square(i, m, m.kernel_size, "kernel_size")
-        if f % 2 == 0:
-            raise ValueError(f"from_torch: module {i} {m} pads 'same' with an even kernel, which "
-                             f"pads one side more; nnbook pads all sides equally.")
-        return (f - 1) // 2
+        return "valid"
+    if m.padding == "same":     # PyTorch allows "same" only for stride 1; it pads as Keras does
+        return "same"
     return _square(i, m, m.padding, "padding")
 
 

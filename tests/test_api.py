@@ -359,8 +359,8 @@ def test_conv2d_signature_shapes_and_cross_correlation():
 
 
 def test_pooling_signature_values_and_ties():
-    assert defaults(nb.MaxPool2D) == {"pool_size": 2, "stride": None}
-    assert defaults(nb.AvgPool2D) == {"pool_size": 2, "stride": None}
+    assert defaults(nb.MaxPool2D) == {"pool_size": 2, "stride": None, "padding": 0}
+    assert defaults(nb.AvgPool2D) == {"pool_size": 2, "stride": None, "padding": 0}
     x = np.arange(16.0).reshape(1, 4, 4, 1)
     mp, ap = nb.MaxPool2D(), nb.AvgPool2D()
     assert mp.params == {} and ap.params == {}

@@ -27,3 +27,38 @@ def test_best_time_returns_a_positive_time():
     calls = []
     t = bench_mlp.best_time(lambda: calls.append(1), seconds=0.01)
     assert 0 < t < 0.01 and len(calls) > 10
+
+
+import bench_conv  # noqa: E402
+import run_all  # noqa: E402
+import threads  # noqa: E402
+
+
+def test_one_thread_children_get_every_thread_variable(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    env = threads.child_env(1)
+    assert all(env[name] == "1" for name in threads.THREAD_VARS)
+    assert threads.child_env(None)["OMP_NUM_THREADS"] == "4"         # the defaults are left alone
+    assert threads.torch_threads(1) == 1 and threads.torch_threads(None) == (os.cpu_count() or 1)
+
+
+def test_ratio_targets_are_judged_on_one_thread():
+    one = [{"name": "conv", "nnbook_s": 2.0, "torch_s": 2.5, "ratio_vs_torch": 0.8, "meets_target": True}]
+    default = [{"name": "conv", "nnbook_s": 3.0, "torch_s": 1.5, "ratio_vs_torch": 2.0,
+                "target": "≤ 1× torch", "meets_target": False},
+               {"name": "epoch", "nnbook_s": 0.01, "target": "< 20 ms", "meets_target": True}]
+    rows = run_all.merge(one, default)
+    assert rows[0]["ratio_vs_torch_1t"] == 0.8 and rows[0]["meets_target"] is True
+    assert rows[1]["meets_target"] is True and rows[1]["ratio_vs_torch_1t"] is None
+    table = run_all.markdown(rows, "header")
+    assert "| conv | 2000.000 ms | 2500.000 ms | 0.80 | 3000.000 ms | 1500.000 ms | 2.00 |" in table
+    assert "0.80" in table and "2.00" in table
+
+
+@pytest.mark.parametrize("case", bench_conv.CONV_CASES, ids=lambda c: c[0].strip())
+def test_conv_benchmark_steps_run(case):
+    _, m, side, c_in, c_out, f, s, p, need_dx, _ = case
+    step = bench_conv.nnbook_conv_step(2, side, c_in, c_out, f, s, p, need_dx, np.float32)
+    step()
+    base = bench_conv.strided_conv_step(2, side, c_in, c_out, f, s, p, need_dx, np.float32)
+    base()

@@ -408,7 +408,7 @@ def test_output_shape(shape, kwargs, want):
     ((1, 8, 0), {}, r"Conv2D: expected kernel_size to be an integer ≥ 1, got 0"),
     ((1, 8, 2.5), {}, r"Conv2D: expected kernel_size to be an integer ≥ 1, got 2\.5"),
     ((1, 8, 3), {"stride": 0}, r"Conv2D: expected stride to be an integer ≥ 1, got 0"),
-    ((1, 8, 3), {"padding": -1}, r"Conv2D: expected padding to be an integer ≥ 0, got -1"),
+    ((1, 8, 3), {"padding": -1}, r"Conv2D: expected padding to be an integer ≥ 0, 'valid' or 'same', got -1"),
     ((1, 8, 3), {"init": "nope"}, r"Conv2D\(1 → 8, 3×3, stride=1, padding=0\): unknown init 'nope'"),
     ((1, 8, 3), {"dtype": np.int32}, r"Conv2D\(1 → 8.*expected a floating dtype"),
     ((1, 8, 3), {"rng": 3}, r"expected rng to be a np\.random\.Generator or None"),

@@ -67,30 +67,51 @@ ROWS = [
      lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE), draw(SIZE), 2))),
 ]
 
-if hasattr(nb, "Conv2D"):
-    def make_conv(draw, rng):
-        c_in, c_out, f = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
-        return nb.Conv2D(c_in, c_out, f, stride=draw(st.integers(1, 2)),
-                         padding=draw(st.integers(0, 1)), rng=rng)
+PADDINGS = st.sampled_from([0, 1, "valid", "same"])
 
-    def conv_input(draw, rng, layer):
-        f, p = layer.params["W"].shape[0], layer.padding
-        side = st.integers(max(1, f - 2 * p), 5)
-        return rng.standard_normal((draw(BATCH), draw(side), draw(side), layer.c_in))
 
-    ROWS.append(("Conv2D", make_conv, conv_input))
+def make_conv(draw, rng, padding=PADDINGS, stride=st.integers(1, 2)):
+    c_in, c_out, f = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return nb.Conv2D(c_in, c_out, f, stride=draw(stride), padding=draw(padding), rng=rng)
 
-for _pool in ("MaxPool2D", "AvgPool2D"):
-    if hasattr(nb, _pool):
-        def make_pool(draw, rng, cls=getattr(nb, _pool)):
-            size = draw(st.integers(1, 3))
-            return cls(size, stride=draw(st.sampled_from([None, 1, 2])))
 
-        def pool_input(draw, rng, layer):
-            side = st.integers(layer.pool_size, 5)
-            return distinct(rng, (draw(BATCH), draw(side), draw(side), draw(st.integers(1, 2))))
+def conv_input(draw, rng, layer, sides=None):
+    f, p = layer.kernel_size, layer.padding
+    if sides is None:
+        sides = st.integers(1 if p == "same" else max(1, f - 2 * (p if p != "valid" else 0)), 6)
+    side = sides
+    return rng.standard_normal((draw(BATCH), draw(side), draw(side), layer.c_in))
 
-        ROWS.append((_pool, make_pool, pool_input))
+
+ODD_AND_EVEN = st.sampled_from([3, 4, 5, 6])        # "same" pads asymmetrically on even sides at stride 2
+ROWS.append(("Conv2D", make_conv, conv_input))
+for _s in (1, 2):
+    ROWS.append((f"Conv2D same stride {_s}",
+                 lambda draw, rng, s=_s: make_conv(draw, rng, st.just("same"), st.just(s)),
+                 lambda draw, rng, layer: conv_input(draw, rng, layer, ODD_AND_EVEN)))
+
+
+def make_pool(draw, rng, cls, padding=None, stride=st.sampled_from([None, 1, 2])):
+    size = draw(st.integers(1, 3))
+    if padding is None:
+        padding = st.sampled_from([0, size // 2, "valid", "same"])
+    return cls(size, stride=draw(stride), padding=draw(padding))
+
+
+def pool_input(draw, rng, layer, sides=None):
+    p = layer.padding if isinstance(layer.padding, int) else 0
+    if sides is None:
+        sides = st.integers(1 if layer.padding == "same" else max(1, layer.pool_size - 2 * p), 6)
+    side = sides
+    return distinct(rng, (draw(BATCH), draw(side), draw(side), draw(st.integers(1, 2))))
+
+
+for _pool in (nb.MaxPool2D, nb.AvgPool2D):
+    ROWS.append((_pool.__name__, lambda draw, rng, cls=_pool: make_pool(draw, rng, cls), pool_input))
+    for _s in (1, 2):
+        ROWS.append((f"{_pool.__name__} same stride {_s}",
+                     lambda draw, rng, cls=_pool, s=_s: make_pool(draw, rng, cls, st.just("same"), st.just(s)),
+                     lambda draw, rng, layer: pool_input(draw, rng, layer, ODD_AND_EVEN)))
 
 
 # rows: Dropout (a fixed mask) and BatchNorm (training and inference, dense and images) ----------

@@ -162,8 +162,8 @@ def test_gradients_numerically(case, kind):
 def test_no_parameters_config_repr(cls):
     pool = cls(3, stride=2)
     assert pool.params == {} and pool.grads == {}
-    assert pool.get_config() == {"pool_size": 3, "stride": 2}
-    assert cls().get_config() == {"pool_size": 2, "stride": 2}
+    assert pool.get_config() == {"pool_size": 3, "stride": 2, "padding": 0}
+    assert cls().get_config() == {"pool_size": 2, "stride": 2, "padding": 0}
     assert repr(pool) == f"{cls.__name__}(3×3, stride=2)"
     assert (pool.pool_size, pool.stride) == (3, 2)
 

@@ -18,7 +18,7 @@ torch = pytest.importorskip(
 nn = torch.nn
 
 import nnbook as nb  # noqa: E402
-from nnbook._torch_layers import NCHWToNHWC, NHWCToNCHW  # noqa: E402
+from nnbook._torch_layers import NCHWToNHWC, NHWCToNCHW, SamePad2d, SamePool2d  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TOL = 1e-10
@@ -167,7 +167,7 @@ def test_plain_nchw_model_with_input_shape():
     y_torch = run(t, np.ascontiguousarray(x.transpose(0, 3, 1, 2)))   # NCHW for torch
     model = nb.from_torch(t, input_shape=(9, 10, 2))
     assert model.input_shape == (9, 10, 2)
-    assert model.layers[0].padding == 1
+    assert model.layers[0].padding == "same"                 # PyTorch's stride-1 "same" is Keras'
     np.testing.assert_allclose(model.predict(x), y_torch, rtol=0, atol=TOL)
     # and back: to_torch's version takes the NHWC images
     np.testing.assert_allclose(run(nb.to_torch(model), x), y_torch, rtol=0, atol=TOL)
@@ -264,9 +264,13 @@ def test_to_torch_rejects_unknown_layers():
     (nn.Sequential(nn.Conv2d(1, 2, 3, padding_mode="reflect", padding=1)), r"padding_mode"),
     (nn.Sequential(nn.Conv2d(1, 2, (3, 2))), r"kernel_size=\(3, 2\); nnbook needs the same value"),
     (nn.Sequential(nn.Conv2d(1, 2, 3, stride=(1, 2))), r"stride=\(1, 2\)"),
-    (nn.Sequential(nn.Conv2d(1, 2, 2, padding="same")), r"'same' with an even kernel"),
+    (nn.Sequential(SamePad2d(3, 2), nn.Conv2d(1, 2, 3, stride=1)), r"module 1 Conv2d.*follows SamePad2d"
+                                                                  r".*expected the same values and padding=0"),
+    (nn.Sequential(SamePad2d(3, 2), nn.ReLU()), r"module 0 SamePad2d.*must be followed by a Conv2d"),
+    (nn.Sequential(SamePad2d(3, 2)), r"module 0 SamePad2d.*must be followed by a Conv2d"),
     (nn.Sequential(nn.MaxPool2d(2, ceil_mode=True)), r"module 0 MaxPool2d.*ceil_mode"),
-    (nn.Sequential(nn.AvgPool2d(3, padding=1)), r"module 0 AvgPool2d.*padding"),
+    (nn.Sequential(nn.AvgPool2d(3, padding=1)), r"module 0 AvgPool2d.*counts padded cells.*"
+                                                r"count_include_pad=False"),
     (nn.Sequential(nn.Linear(3, 3), nn.Softmax(dim=0)), r"module 1 Softmax.*dim=0.*last axis"),
     (nn.Sequential(nn.Conv2d(1, 2, 3), nn.Softmax(dim=-1)), r"dim=-1.*which is dim=1 here"),
     (nn.Sequential(nn.Flatten(start_dim=2)), r"module 0 Flatten.*start_dim=1"),
@@ -417,8 +421,46 @@ def test_from_torch_reads_a_plain_nchw_model_with_batchnorm():
     (nn.Sequential(nn.BatchNorm1d(3, affine=False)), r"module 0 BatchNorm1d.*affine=False"),
     (nn.Sequential(nn.BatchNorm1d(3, momentum=None)), r"momentum=None"),
     (nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm1d(2)), r"module 1 BatchNorm1d.*gets images"),
-    (nn.Sequential(nn.Flatten(), nn.BatchNorm2d(2)), r"module 1 BatchNorm2d.*channels-last images or vectors"),
+    (nn.Sequential(nn.Flatten(), nn.BatchNorm2d(2)), r"module 1 BatchNorm2d.*channels-last or flattened data.*need NCHW"),
 ], ids=lambda v: "" if isinstance(v, str) else None)
 def test_from_torch_rejects_batchnorm_it_cannot_read(module, match):
     with pytest.raises(ValueError, match=match):
         nb.from_torch(module)
+
+
+# --- padding: integers, "valid" and Keras' "same" ------------------------------------------------
+
+def same_cnn(rng, side_h, side_w, dtype=np.float64):
+    """Every padding mode of Conv2D and both pools, stride 1 and 2, on (m, side_h, side_w, 2) images."""
+    return randomise(nb.Sequential([
+        nb.Conv2D(2, 3, 3, stride=2, padding="same", rng=rng, dtype=dtype), nb.ReLU(),
+        nb.Conv2D(3, 4, 2, padding="same", rng=rng, dtype=dtype), nb.Tanh(),
+        nb.MaxPool2D(2, padding="same"), nb.AvgPool2D(3, stride=2, padding="same"),
+        nb.MaxPool2D(3, stride=1, padding=1), nb.AvgPool2D(3, stride=1, padding=1),
+        nb.Conv2D(4, 2, 2, padding="valid", rng=rng, dtype=dtype),
+    ], input_shape=(side_h, side_w, 2)), rng)
+
+
+@pytest.mark.parametrize("side_h, side_w", [(12, 12), (13, 11), (14, 15)])
+def test_same_padding_gives_equal_outputs_both_ways(side_h, side_w):
+    rng = np.random.default_rng(side_h)
+    model = same_cnn(rng, side_h, side_w)
+    x = rng.normal(size=(3, side_h, side_w, 2)) - 0.5
+    t = nb.to_torch(model)
+    assert any(isinstance(m, SamePad2d) for m in t) and any(isinstance(m, SamePool2d) for m in t)
+    np.testing.assert_allclose(run(t, x), model.predict(x), rtol=0, atol=TOL)
+    back = nb.from_torch(t)
+    assert [l.get_config() for l in back.layers] == [l.get_config() for l in model.layers]
+    np.testing.assert_allclose(back.predict(x), model.predict(x), rtol=0, atol=TOL)
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")   # PyTorch's own note
+def test_from_torch_reads_pytorch_paddings():
+    torch.manual_seed(3)
+    t = nn.Sequential(nn.Conv2d(2, 3, 4, padding="same"), nn.MaxPool2d(3, stride=2, padding=1),
+                      nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)).double()
+    model = nb.from_torch(t)
+    assert [l.padding for l in model.layers] == ["same", 1, 1]
+    x = np.random.default_rng(4).normal(size=(2, 8, 9, 2))
+    y_torch = run(t, np.ascontiguousarray(x.transpose(0, 3, 1, 2))).transpose(0, 2, 3, 1)
+    np.testing.assert_allclose(model.predict(x), y_torch, rtol=0, atol=TOL)

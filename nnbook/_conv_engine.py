@@ -1,0 +1,231 @@
+"""The fast path that ``Conv2D`` and the pools run on, and the rules they share:
+padding ("valid", Keras' "same", or p zeros per side), output sizes and one
+input check. The readable versions that chapters 07–08 teach live in
+``nnbook.conv_impl``; the tests check that both give the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import positive_int
+
+PADDINGS = ("valid", "same")
+
+
+# padding and sizes -----------------------------------------------------------------------------------
+def check_padding(owner: str, padding):
+    """``padding`` as an int ≥ 0, "valid" or "same", or a ValueError saying what is accepted."""
+    if isinstance(padding, str):
+        if padding.lower() in PADDINGS:
+            return padding.lower()
+        raise ValueError(f"{owner}: expected padding to be an integer ≥ 0, 'valid' or 'same', got "
+                         f"{padding!r}. Use padding='same' to keep the image size (at stride 1).")
+    try:
+        return positive_int(owner, "padding", padding, minimum=0)
+    except ValueError:
+        raise ValueError(f"{owner}: expected padding to be an integer ≥ 0, 'valid' or 'same', got "
+                         f"{padding!r}.") from None
+
+
+def same_padding(n: int, f: int, stride: int = 1) -> tuple[int, int]:
+    """Zeros (before, after) that Keras/TensorFlow's ``padding="same"`` adds to an
+    axis of ``n`` pixels: ⌈n/s⌉ windows, total = max((⌈n/s⌉ − 1)·s + f − n, 0),
+    ⌊total/2⌋ before (top/left) and the rest after (bottom/right).
+
+    ``same_padding(28, 3)`` is (1, 1); ``same_padding(28, 3, 2)`` is (0, 1). Chapter 07.
+    """
+    out = -(-n // stride)
+    total = max((out - 1) * stride + f - n, 0)
+    return total // 2, total - total // 2
+
+
+def side_pads(n, f, stride, padding) -> tuple[int, int]:
+    """(before, after) zeros on one axis of n pixels, for any of the three padding kinds."""
+    if padding == "valid":
+        return 0, 0
+    if padding == "same":
+        return same_padding(n, f, stride)
+    return padding, padding
+
+
+def pads_of(h, w, f, stride, padding) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) zeros for an h × w image."""
+    return side_pads(h, f, stride, padding) + side_pads(w, f, stride, padding)
+
+
+def out_size(n, f, stride, padding) -> int:
+    """Windows on one axis: ⌊(n + before + after − f)/s⌋ + 1 (⌈n/s⌉ for "same")."""
+    before, after = side_pads(n, f, stride, padding)
+    return (n + before + after - f) // stride + 1
+
+
+def padding_text(padding) -> str:
+    return repr(padding) if isinstance(padding, str) else str(padding)
+
+
+# the shared check --------------------------------------------------------------------------------------
+def check_fits(layer, f, padding, h, w, got, *, window="window", fix="Use a smaller pool_size or larger images."):
+    """Raise if an f×f kernel/window does not fit the (padded) h × w image (None: unknown)."""
+    if padding == "same":                     # ⌈n/s⌉ ≥ 1 windows always fit
+        return
+    p = 0 if padding == "valid" else padding
+    for name, n in (("height", h), ("width", w)):
+        if n is not None and f > n + 2 * p:
+            size = (f"the padded image: {name} {n} + 2·{p} = {n + 2 * p} < {f}" if window == "kernel" or p
+                    else f"the image: {name} {n} < {f}")
+            raise ValueError(f"{layer!r}: the {f}×{f} {window} is larger than {size} (input {got}). {fix}")
+
+
+def check_batch(layer, x, f, padding, channels=None, *, window="window", fix="Use a smaller pool_size or "
+                "larger images.", dtype=None):
+    """The input check of every image layer: a 4-D NHWC batch of numbers, with
+    ``channels`` channels (if given) and big enough for the window. Returns x
+    as an array of ``dtype`` (None: floats stay, integers become float64).
+
+    Shapes: x (m, h, w, c).
+    """
+    x = np.asarray(x)
+    c = "c" if channels is None else channels
+    if x.ndim != 4:
+        if x.ndim == 3 and (channels is None or x.shape[-1] == channels):
+            hint = "A single image needs a batch axis: use x[None]."
+        elif x.ndim == 2 and channels is not None:
+            hint = "Images must keep their rows and columns: reshape to (m, h, w, c)."
+        else:
+            hint = "Pass a batch of images, channels last (NHWC)."
+        raise ValueError(f"{layer!r}: expected input of shape (m, h, w, {c}), got {tuple(x.shape)}. {hint}")
+    if channels is not None and x.shape[3] != channels:
+        raise ValueError(
+            f"{layer!r}: expected {channels} input channel(s), shape (m, h, w, {channels}), "
+            f"got {tuple(x.shape)} with {x.shape[3]}. Images are NHWC (channels last): "
+            f"check the previous layer's c_out or transpose (m, c, h, w) data with "
+            f"x.transpose(0, 2, 3, 1).")
+    check_fits(layer, f, padding, x.shape[1], x.shape[2], tuple(x.shape), window=window, fix=fix)
+    if x.dtype.kind not in "fiub":
+        raise ValueError(f"{layer!r}: expected numbers, got an array of dtype {x.dtype}.")
+    if dtype is None:
+        return x if x.dtype.kind == "f" else x.astype(np.float64)
+    return x.astype(dtype, copy=False)
+
+
+def keras_spellings(owner: str, given: dict, names: dict) -> None:
+    """Refuse keyword arguments nnbook does not take, naming nnbook's spelling when Keras uses them."""
+    for key in given:
+        if key in names:
+            raise ValueError(f"{owner}: got {key}= (Keras' spelling); nnbook writes {names[key]}.")
+        raise ValueError(f"{owner}: got an unexpected argument {key}=. See help({owner.split('(')[0]}).")
+
+
+def square(owner: str, name: str, value):
+    """An int, or a pair of equal ints (Keras' ``(3, 3)``) as one int."""
+    if isinstance(value, (tuple, list)):
+        if len(value) == 2 and value[0] == value[1]:
+            return value[0]
+        raise ValueError(f"{owner}: expected {name} to be one integer (square windows), got "
+                         f"{tuple(value)}. nnbook's windows are square: use {name}=f.")
+    return value
+
+
+# convolution -----------------------------------------------------------------------------------------
+_TAIL = 8         # extra zero rows of dy: a length of 2^k·7 floats makes OpenBLAS's product 2× slower
+
+
+def copies_by_tap(f, c) -> bool:
+    """Whether the window copy goes tap by tap (f·c < 8: a long inner loop per tap)."""
+    return f * c < 8
+
+
+def make_work(x_shape, f, s, padding, c_out, dtype):
+    """The arrays a Conv2D keeps for inputs of one shape (made once, reused)."""
+    m, h, w, c = x_shape
+    t, b, l, r = pads_of(h, w, f, s, padding)
+    h_o, w_o = out_size(h, f, s, padding), out_size(w, f, s, padding)
+    k, rows = f * f * c, m * h_o * w_o
+    flat = s == 1 and c > 1                   # dx by shifted adds on the padded width (conv_dx)
+    grid = m * h_o * (w + l + r) + _TAIL if flat else rows
+    memory = np.empty(max(rows * (k + 1), k * grid), dtype=dtype)
+    if copies_by_tap(f, c):                   # store X_colᵀ: each tap one long run
+        cols = memory[:rows * (k + 1)].reshape(k + 1, rows).T
+    else:                                     # store X_col: one window per row
+        cols = memory[:rows * (k + 1)].reshape(rows, k + 1)
+    work = {"memory": memory, "cols": cols, "cols6": cols[:, :k].reshape(m, h_o, w_o, f, f, c),
+            "spent": True,                    # the column of ones needs (re)writing
+            "Wb": np.empty((k + 1, c_out), dtype=dtype),
+            "xp": np.zeros((m, h + t + b, w + l + r, c), dtype=dtype) if t + b + l + r else None,
+            "pads": (t, b, l, r), "y_shape": (m, h_o, w_o, c_out), "flat": flat}
+    if flat:      # dy on rows of the padded width (zeros beyond w_o), and dx as flat image planes
+        work["dYg"] = np.zeros((grid, c_out), dtype=dtype)
+        work["dxf"] = np.empty((c, m, (h + t + b) * (w + l + r) + f - 1), dtype=dtype)
+    else:
+        work["dxp"] = np.empty((c, m, h + t + b, w + l + r), dtype=dtype)
+    return work
+
+
+def copy_windows(xp, f, s, out):
+    """im2col into ``out`` (m, h_o, w_o, f, f, c), by a few large copies."""
+    m, h_o, w_o, _, _, c = out.shape
+    if copies_by_tap(f, c):
+        for i in range(f):
+            for j in range(f):
+                out[:, :, :, i, j, :] = xp[:, i:i + s * (h_o - 1) + 1:s, j:j + s * (w_o - 1) + 1:s, :]
+    else:
+        v = np.lib.stride_tricks.sliding_window_view(xp, (f, f), axis=(1, 2))[:, ::s, ::s]
+        np.copyto(out, v[:, :h_o, :w_o].transpose(0, 1, 2, 4, 5, 3))
+
+
+def fill_cols(x, work, f, s):
+    """Copy the windows of x, zero padded, into work["cols"] (with its column of ones)."""
+    if work["spent"]:
+        work["cols"][:, -1] = 1
+        work["spent"] = False
+    t, b, l, r = work["pads"]
+    xp = x
+    if work["xp"] is not None:
+        xp = work["xp"]                                               # the border stays 0
+        xp[:, t:xp.shape[1] - b, l:xp.shape[2] - r, :] = x
+    copy_windows(xp, f, s, work["cols6"])
+
+
+def conv_dx(dY, W, x_shape, work, f, s):
+    """∂E/∂x of a convolution: dX_col = dY Wᵀ (tap-major), then col2im adds
+    each tap's share back onto the padded image.
+
+    At stride 1 the adds run on flat image planes: with dy laid out on rows as
+    wide as the padded image (zeros past w_o), tap (i, j) lands at a fixed
+    offset i·w_p + j, so each of the f·f additions is one long run, not many
+    short rows.
+
+    Shapes: dY (m·h_o·w_o, c_out), W (f, f, c_in, c_out) → dx (m, h, w, c_in).
+    """
+    m, h, w, c = x_shape
+    t, b, l, r = work["pads"]
+    h_o, w_o, c_out = work["y_shape"][1:]
+    W2 = W.reshape(-1, c_out)                                          # (f·f·c_in, c_out)
+    work["spent"] = True                                               # X_col's memory is reused here
+    if work["flat"]:
+        h_p, w_p = h + t + b, w + l + r
+        dYg = work["dYg"]                                              # (m·h_o·w_p + tail, c_out)
+        dYg[:m * h_o * w_p].reshape(m, h_o, w_p, c_out)[:, :, :w_o] = dY.reshape(m, h_o, w_o, c_out)
+        n = dYg.shape[0]
+        dcolsT = np.matmul(W2, dYg.T, out=work["memory"][:W2.shape[0] * n].reshape(W2.shape[0], n))
+        taps = dcolsT[:, :m * h_o * w_p].reshape(f, f, c, m, h_o * w_p)
+        dxf = work["dxf"]                                              # (c_in, m, h_p·w_p + f − 1)
+        n_run = h_o * w_p
+        dxf[:, :, :n_run] = taps[0, 0]                                 # the first tap sets, the rest add
+        dxf[:, :, n_run:] = 0
+        for i in range(f):
+            for j in range(f):
+                if i or j:
+                    dxf[:, :, i * w_p + j:i * w_p + j + n_run] += taps[i, j]
+        dxp = dxf[:, :, :h_p * w_p].reshape(c, m, h_p, w_p)
+    else:
+        rows = dY.shape[0]
+        dcolsT = np.matmul(W2, dY.T, out=work["memory"][:W2.shape[0] * rows].reshape(W2.shape[0], rows))
+        taps = dcolsT.reshape(f, f, c, m, h_o, w_o)                    # tap-major: long runs
+        dxp = work["dxp"]                                              # (c_in, m, h_p, w_p)
+        dxp.fill(0)
+        for i in range(f):
+            for j in range(f):
+                dxp[:, :, i:i + s * (h_o - 1) + 1:s, j:j + s * (w_o - 1) + 1:s] += taps[i, j]
+    return dxp[:, :, t:t + h, l:l + w].transpose(1, 2, 3, 0).copy()   # (m, h, w, c_in)
