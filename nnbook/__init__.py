@@ -8,16 +8,15 @@ use, so ``import nnbook`` stays fast.
 
 from importlib import import_module
 
-from . import conv_impl, data, diagnostics, init, metrics
+from . import conv_impl, data, diagnostics, init, labels, metrics
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
 from .conv import Conv2D, output_size
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .layers import Dense, Flatten, Layer
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
-from .model import History, Sequential
+from .model import History, Sequential, load_model
 from .optimizers import SGD, Adam, Optimizer
 from .pooling import AvgPool2D, MaxPool2D
-from .saving import load_model
 from .torch_bridge import from_torch, to_torch  # imports torch only when called
 
 __version__ = "0.1.0"
@@ -37,7 +36,7 @@ __all__ = [
     # PyTorch bridge (needs torch installed)
     "to_torch", "from_torch",
     # submodules
-    "init", "data", "metrics", "diagnostics", "conv_impl", "plot", "exercises",
+    "init", "data", "labels", "metrics", "diagnostics", "conv_impl", "plot", "exercises",
 ]
 
 _LAZY = {"plot", "exercises"}

@@ -159,7 +159,7 @@ def test_load_rejects_float16_and_complex_weights(tmp_path):
     with pytest.raises(ValueError, match="dtype float16, expected float32 or float64"):
         nb.load_model(tmp_path / "f16.npz")
     _rewrite(path, tmp_path / "cplx.npz",
-             array_edit=lambda a: a.update({"layer0.W": a["layer0.W"].astype(complex)}))
+             array_edit=lambda a: a.update({"0.W": a["0.W"].astype(complex)}))
     with pytest.raises(ValueError, match="layer 0 W holds complex128, expected floats"):
         nb.load_model(tmp_path / "cplx.npz")
 
