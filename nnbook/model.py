@@ -250,7 +250,7 @@ class Sequential:
         if isinstance(first, Dense) and first.n_in == 1 and x.ndim <= 1:
             x = x.reshape(-1, 1)                     # a list of numbers = one input each
         elif x.ndim == 0:
-            raise ValueError(f"Sequential.{owner}: got the scalar {x[()]!r}, but the model "
+            raise ValueError(f"Sequential.{owner}: got the scalar {x.item()!r}, but the model "
                              f"takes batches such as {('m',) + tuple(self._first_shape() or ('…',))}."
                              f" Pass an array with one row per sample.")
         dt = self.dtype
