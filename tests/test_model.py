@@ -598,3 +598,9 @@ def test_keras_spellings_name_nnbooks():
         nb.Dense(units=10, activation="relu")
     with pytest.raises(ValueError, match=r"takes both sizes, Dense\(n_in, n_out\)"):
         nb.Dense(10)
+
+
+def test_zero_images_through_a_conv_model_give_an_empty_batch():
+    model = nb.Sequential([nb.Conv2D(1, 2, 3), nb.MaxPool2D(2), nb.Flatten(), nb.Dense(18, 3)],
+                          input_shape=(8, 8, 1))
+    assert model.predict(np.zeros((0, 8, 8, 1))).shape == (0, 3)
