@@ -6,12 +6,14 @@ turns ∂E/∂y into parameter gradients and returns ∂E/∂x.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ._validate import float_dtype, make_rng, positive_int
 from .init import get_initializer
 
-__all__ = ["Layer", "Dense", "Flatten"]
+__all__ = ["Layer", "Dense", "Flatten", "takes_need_dx"]
 
 
 class Layer:
@@ -74,6 +76,23 @@ class Layer:
             f"forward output), got {tuple(np.shape(dy))}. Pass ∂E/∂y for the batch that "
             f"was just run forward."
         )
+
+
+_NEED_DX: dict[type, bool] = {}
+
+
+def takes_need_dx(layer) -> bool:
+    """Whether ``layer.backward`` accepts ``need_dx`` (checked once per class)."""
+    cls = type(layer)
+    known = _NEED_DX.get(cls)
+    if known is None:
+        try:
+            params = inspect.signature(cls.backward).parameters.values()
+        except (TypeError, ValueError):
+            params = []
+        known = _NEED_DX[cls] = any(p.name == "need_dx" or p.kind == p.VAR_KEYWORD
+                                    for p in params)
+    return known
 
 
 class Dense(Layer):

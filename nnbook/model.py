@@ -7,61 +7,19 @@ Chapter 00 introduces it with the notes' four-line Keras program.
 
 from __future__ import annotations
 
-import inspect
 import math
-import numbers
 
 import numpy as np
 
 from . import saving
-from ._validate import as_float_array, finite, positive_int
-from .activations import Softmax
-from .layers import Dense, Layer
+from ._validate import finite, positive_int
+from .inputs import as_shape, prepare_x, prepare_xy
+from .layers import Dense, Layer, takes_need_dx
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
 from .training import History, accuracy_of, fit_loop, split_validation
 
 __all__ = ["Sequential", "History", "load_model"]
-
-_NEED_DX: dict[type, bool] = {}
-
-
-def takes_need_dx(layer) -> bool:
-    """Whether ``layer.backward`` accepts ``need_dx`` (checked once per class)."""
-    cls = type(layer)
-    known = _NEED_DX.get(cls)
-    if known is None:
-        try:
-            params = inspect.signature(cls.backward).parameters.values()
-        except (TypeError, ValueError):
-            params = []
-        known = _NEED_DX[cls] = any(p.name == "need_dx" or p.kind == p.VAR_KEYWORD
-                                    for p in params)
-    return known
-
-
-def _array(owner, what, a):
-    """``np.asarray(a)`` with an nnbook message for ragged lists."""
-    try:
-        return np.asarray(a)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{owner}: could not turn {what} into an array ({exc}). Every sample "
-                         f"must have the same shape (a ragged list cannot be a batch).") from None
-
-
-def _shape(owner, shape):
-    if shape is None:
-        return None
-    if isinstance(shape, numbers.Integral):
-        shape = (shape,)
-    try:
-        shape = tuple(None if d is None else positive_int(owner, "input_shape entries", d)
-                      for d in shape)
-    except TypeError:
-        raise ValueError(f"{owner}: expected input_shape as a tuple such as (8, 8, 1) or an "
-                         f"int, got {shape!r}.") from None
-    return shape
-
 
 class Sequential:
     """A stack of layers applied in order: ``y = layers[-1](…layers[0](x))``.
@@ -77,7 +35,7 @@ class Sequential:
 
     def __init__(self, layers=None, input_shape=None):
         self.layers: list[Layer] = []
-        self.input_shape = _shape("Sequential", input_shape)
+        self.input_shape = as_shape("Sequential", input_shape)
         self.optimizer: Optimizer | None = None
         self.loss: Loss | None = None
         self.metrics: list[str] = []
@@ -227,7 +185,7 @@ class Sequential:
         ``verbose`` is accepted for Keras code; predict prints nothing.
         """
         batch_size = positive_int("Sequential.predict", "batch_size", batch_size)
-        x = self._prepare_x(x, "predict")
+        x = prepare_x(self, x, "predict")
         finite("Sequential.predict", "x", x)
         self.set_training(False)
         if len(x) == 0:
@@ -240,63 +198,6 @@ class Sequential:
             return self.forward(x)
         return np.concatenate([self.forward(x[s:s + batch_size])
                                for s in range(0, len(x), batch_size)])
-
-    def _prepare_x(self, x, owner):
-        if not self.layers:
-            raise ValueError(f"Sequential.{owner}: the model has no layers. Build it with "
-                             f"Sequential([Dense(...), ...]) or model.add(layer) first.")
-        x = as_float_array(f"Sequential.{owner}", "x", _array(f"Sequential.{owner}", "x", x))
-        first = self.layers[0]
-        if isinstance(first, Dense) and first.n_in == 1 and x.ndim <= 1:
-            x = x.reshape(-1, 1)                     # a list of numbers = one input each
-        elif x.ndim == 0:
-            raise ValueError(f"Sequential.{owner}: got the scalar {x.item()!r}, but the model "
-                             f"takes batches such as {('m',) + tuple(self._first_shape() or ('…',))}."
-                             f" Pass an array with one row per sample.")
-        dt = self.dtype
-        return x if x.dtype == dt else x.astype(dt)
-
-    def _prepare_xy(self, x, y, owner):
-        if self.loss is None:
-            raise ValueError(f"Sequential.{owner}: the model has no loss yet. Call "
-                             f"model.compile(optimizer='sgd', loss='mse') (or another loss) first.")
-        x = self._prepare_x(x, owner)
-        finite(f"Sequential.{owner}", "x", x)
-        if len(x) == 0:
-            raise ValueError(f"Sequential.{owner}: got no samples (x has shape {x.shape}).")
-        y = _array(f"Sequential.{owner}", "y", y)
-        n_y = y.shape[0] if y.ndim else "no sample axis"
-        if n_y != len(x):
-            raise ValueError(f"Sequential.{owner}: x has {len(x)} samples but y has "
-                             f"{n_y}; expected one target per sample.")
-        self._check_head(owner)
-        probe = x[:32]
-        try:                                        # a few samples check x against the layers
-            out = self.forward(probe)
-        except ValueError as exc:                   # report the whole batch's shape
-            msg = str(exc)
-            if msg.startswith(repr(self.layers[0])):
-                msg = msg.replace(f"got {probe.shape}", f"got {x.shape}", 1)
-            raise ValueError(msg) from None
-        if np.isfinite(out).all():
-            self.loss.check_predictions(f"Sequential.{owner}", out)
-        y = self.loss.targets(f"Sequential.{owner}", y, out.shape[1:], self.dtype)
-        return x, y
-
-    def _check_head(self, owner):
-        last = self.layers[-1]
-        if isinstance(last, Softmax):
-            shape = self.output_shapes()[-1]
-            if shape is not None and tuple(shape)[-1:] == (1,):
-                raise ValueError(
-                    f"Sequential.{owner}: the model ends in Softmax over one unit, which always "
-                    f"outputs 1 and cannot learn. For two classes use Dense(n, 1) + Sigmoid() "
-                    f"with binary_crossentropy, or Dense(n, 2) + Softmax().")
-            if self.loss is not None and getattr(self.loss, "from_logits", False):
-                raise ValueError(
-                    f"Sequential.{owner}: the model ends in Softmax but the loss is "
-                    f"{self.loss!r}, which applies softmax itself. Remove the Softmax layer, or "
-                    f"use {type(self.loss).__name__}() without from_logits.")
 
     # training ----------------------------------------------------------------
     def compile(self, optimizer="sgd", loss="mse", metrics=None) -> None:
@@ -371,14 +272,16 @@ class Sequential:
         that sets ``model.stop_training = True`` ends training after the epoch.
         ``verbose=1`` shows progress, ``2`` one line per epoch, ``0`` nothing.
         """
-        if self.optimizer is None:
-            self._prepare_xy(x, y, "fit")               # says to compile first
-        x, y = self._prepare_xy(x, y, "fit")
+        if self.optimizer is None or self.loss is None:
+            what = "loss" if self.loss is None else "optimizer"
+            raise ValueError(f"Sequential.fit: the model has no {what} yet. Call "
+                             f"model.compile(optimizer='sgd', loss='mse') (or another loss) first.")
+        x, y = prepare_xy(self, x, y, "fit")
         val = None
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
                 raise ValueError("Sequential.fit: expected validation_data=(x_val, y_val).")
-            val = self._prepare_xy(*validation_data, "fit(validation_data)")
+            val = prepare_xy(self, *validation_data, "fit(validation_data)")
         elif validation_split:
             (x, y), val = split_validation("Sequential.fit", x, y, validation_split)
         return fit_loop(self, x, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
@@ -404,7 +307,7 @@ class Sequential:
         """The loss on (x, y) as a float, or ``[loss, accuracy]`` when compiled with
         ``metrics=["accuracy"]`` (as Keras). ``verbose=1`` also prints them."""
         batch_size = positive_int("Sequential.evaluate", "batch_size", batch_size)
-        x, y = self._prepare_xy(x, y, "evaluate")
+        x, y = prepare_xy(self, x, y, "evaluate")
         logs = self._evaluate_logs(x, y, batch_size)
         if verbose:
             print(" - ".join(f"{k}: {v:.4g}" for k, v in logs.items()))

@@ -38,11 +38,31 @@ def accuracy_of(yt, out, from_logits=False) -> float:
     return float(np.mean(out.argmax(axis=-1) == yt.argmax(axis=-1)))
 
 
+class _Hooks:
+    """Stand-in for ``nb.callbacks.CallbackList`` while callbacks.py is missing:
+    calls each hook that a callback has, in list order."""
+
+    def __init__(self, callbacks, model, params):
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            for name, arg in (("set_model", model), ("set_params", params)):
+                if hasattr(cb, name):
+                    getattr(cb, name)(arg)
+
+    def __getattr__(self, hook):
+        def call(*args):
+            for cb in self.callbacks:
+                method = getattr(cb, hook, None)
+                if method is not None:
+                    method(*args)
+        return call
+
+
 class _PrintProgress:
-    """The plain printed progress (used until nnbook.progress is available):
+    """The plain printed progress (used only when nnbook.progress is missing):
     ``verbose=1`` about ten lines, ``2`` one per epoch, ``0`` nothing."""
 
-    def __init__(self, verbose, epochs, steps):
+    def __init__(self, verbose, epochs):
         self.verbose, self.epochs = verbose, epochs
         self.every = 1 if verbose >= 2 or epochs <= 20 else max(1, epochs // 10)
 
@@ -53,19 +73,21 @@ class _PrintProgress:
             print(f"Epoch {n}/{self.epochs} - {shown}")
 
 
-def _progress(verbose, epochs, steps):
+def make_callbacks(model, callbacks, verbose, epochs, steps):
+    """The progress display first, then the user's callbacks, as one
+    ``CallbackList`` given the model and ``params = {epochs, steps, verbose}``."""
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"Sequential.fit: expected verbose 0, 1 or 2, got {verbose!r}.")
+    params = {"epochs": epochs, "steps": steps, "verbose": verbose}
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise ValueError(f"Sequential.fit: expected callbacks=[...] (a list), got "
+                         f"{type(callbacks).__name__}. Wrap it in a list: callbacks=[callback].")
     try:
+        from .callbacks import CallbackList
         from .progress import ProgressLogger
     except ImportError:
-        return _PrintProgress(verbose, epochs, steps)
-    return ProgressLogger(verbose, epochs, steps)
-
-
-def _call(callbacks, hook, *args):
-    for cb in callbacks:
-        method = getattr(cb, hook, None)
-        if method is not None:
-            method(*args)
+        return _Hooks([_PrintProgress(verbose, epochs), *(callbacks or [])], model, params)
+    return CallbackList([ProgressLogger(verbose), *(callbacks or [])], model=model, params=params)
 
 
 def split_validation(owner, x, y, validation_split):
@@ -89,34 +111,31 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
     rng = make_rng(rng) if shuffle else None
     m, hist = len(x), History()
     steps = -(-m // batch_size)
-    callbacks = list(callbacks or [])
-    if verbose:
-        callbacks.append(_progress(verbose, epochs, steps))
-    for cb in callbacks:
-        if hasattr(cb, "set_model"):
-            cb.set_model(model)
+    cbs = make_callbacks(model, callbacks, verbose, epochs, steps)
     model.stop_training = False
-    _call(callbacks, "on_train_begin", {})
+    cbs.on_train_begin({})
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for epoch in range(epochs):
-                _call(callbacks, "on_epoch_begin", epoch, {})
+                cbs.on_epoch_begin(epoch, {})
                 if rng is None:
                     xs, ys = x, y
                 else:
                     perm = rng.permutation(m)
                     xs, ys = x[perm], y[perm]
                 sums: dict[str, float] = {}
+                seen = 0
                 model.set_training(True)
                 for b, s in enumerate(range(0, m, batch_size)):
-                    _call(callbacks, "on_batch_begin", b, {})
+                    cbs.on_batch_begin(b, {})
                     xb, yb = xs[s:s + batch_size], ys[s:s + batch_size]
                     logs = model.train_step(xb, yb)
                     if not math.isfinite(logs["loss"]):
                         _diverged(model, logs["loss"], epoch, f"batch starting at sample {s}")
+                    seen += len(xb)
                     for k, v in logs.items():
                         sums[k] = sums.get(k, 0.0) + v * len(xb)
-                    _call(callbacks, "on_batch_end", b, dict(logs))
+                    cbs.on_batch_end(b, {k: v / seen for k, v in sums.items()})  # running means
                 model.set_training(False)
                 if not all(np.isfinite(p).all() for p in model.params.values()):
                     _diverged(model, "finite, but the last step made a weight NaN or inf",
@@ -132,10 +151,10 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                 for k, v in logs.items():
                     if k != "lr":
                         hist.history.setdefault(k, []).append(v)
-                _call(callbacks, "on_epoch_end", epoch, logs)
+                cbs.on_epoch_end(epoch, logs)
                 if model.stop_training:
                     break
-        _call(callbacks, "on_train_end", {})
+        cbs.on_train_end({})
     finally:
         model.set_training(False)
     return hist

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import nnbook as nb
+from nnbook.callbacks import Callback
 from small_models import data, mlp
 
 
@@ -229,10 +230,15 @@ def test_fit_verbose_prints_progress(capsys):
     x, y = data(10)
     model.fit(x, y, epochs=3, verbose=0, rng=np.random.default_rng(0))
     assert capsys.readouterr().out == ""
-    hist = model.fit(x, y, epochs=3, verbose=1, rng=np.random.default_rng(0))
+    hist = model.fit(x, y, epochs=3, verbose=2, rng=np.random.default_rng(0))
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(" - ")[0] for line in lines] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
-    assert lines[-1] == f"Epoch 3/3 - loss: {hist.history['loss'][-1]:.4g}"
+    assert [line.split()[:2] for line in lines] == [["Epoch", "1/3"], ["Epoch", "2/3"], ["Epoch", "3/3"]]
+    assert lines[-1].rstrip().endswith(f" - loss: {hist.history['loss'][-1]:.4g}")
+    model.fit(x, y, epochs=2, verbose=1, rng=np.random.default_rng(0))
+    live = capsys.readouterr().out
+    assert "\r" in live and "Epoch 2/2" in live                  # one line redrawn in place
+    with pytest.raises(ValueError, match=r"expected verbose 0, 1 or 2, got 3"):
+        model.fit(x, y, verbose=3)
 
 
 def test_fit_and_predict_leave_the_callers_arrays_alone():
@@ -407,14 +413,12 @@ def test_predict_and_evaluate_in_batches_match_one_pass():
 
 
 # Keras training API -----------------------------------------------------------------------------
-class Recorder:
-    """A minimal callback: only the hook methods, recording what fit calls."""
+class Recorder(Callback):
+    """Records what fit calls; sets model.stop_training after epoch ``stop_after``."""
 
     def __init__(self, stop_after=None):
-        self.calls, self.stop_after, self.model = [], stop_after, None
-
-    def set_model(self, model):
-        self.model = model
+        super().__init__()
+        self.calls, self.stop_after = [], stop_after
 
     def on_train_begin(self, logs=None):
         self.calls.append("train_begin")
