@@ -70,7 +70,6 @@ def prepare_xy(model, x, y, owner):
     if n_y != len(x):
         raise ValueError(f"Sequential.{owner}: x has {len(x)} samples but y has "
                          f"{n_y}; expected one target per sample.")
-    check_head(model, owner)
     probe = x[:32]
     try:                                        # a few samples check x against the layers
         out = model.forward(probe)
@@ -79,23 +78,26 @@ def prepare_xy(model, x, y, owner):
         if msg.startswith(repr(model.layers[0])):
             msg = msg.replace(f"got {probe.shape}", f"got {x.shape}", 1)
         raise ValueError(msg) from None
+    check_head(model, owner, out.shape[1:])
     if np.isfinite(out).all():
         model.loss.check_predictions(f"Sequential.{owner}", out)
     y = model.loss.targets(f"Sequential.{owner}", y, out.shape[1:], model.dtype)
     return x, y
 
-def check_head(model, owner):
-    """Refuse output layers that cannot work with the loss (Softmax over one unit, …)."""
-    last = model.layers[-1]
-    if isinstance(last, Softmax):
-        shape = model.output_shapes()[-1]
-        if shape is not None and tuple(shape)[-1:] == (1,):
-            raise ValueError(
-                f"Sequential.{owner}: the model ends in Softmax over one unit, which always "
-                f"outputs 1 and cannot learn. For two classes use Dense(n, 1) + Sigmoid() "
-                f"with binary_crossentropy, or Dense(n, 2) + Softmax().")
-        if model.loss is not None and getattr(model.loss, "from_logits", False):
-            raise ValueError(
-                f"Sequential.{owner}: the model ends in Softmax but the loss is "
-                f"{model.loss!r}, which applies softmax itself. Remove the Softmax layer, or "
-                f"use {type(model.loss).__name__}() without from_logits.")
+
+def check_head(model, owner, out_shape):
+    """Refuse output layers that cannot work with the loss: Softmax over one unit,
+    or the activation a ``from_logits=True`` loss applies itself (``fuses_with``)."""
+    last, loss = model.layers[-1], model.loss
+    if isinstance(last, Softmax) and tuple(out_shape)[-1:] == (1,):
+        raise ValueError(
+            f"Sequential.{owner}: the model ends in Softmax over one unit, which always "
+            f"outputs 1 and cannot learn. For two classes use Dense(n, 1) + Sigmoid() "
+            f"with binary_crossentropy, or Dense(n, 2) + Softmax().")
+    fuses_with = getattr(loss, "fuses_with", None)
+    if getattr(loss, "from_logits", False) and fuses_with and isinstance(last, fuses_with):
+        act = type(last).__name__
+        raise ValueError(
+            f"Sequential.{owner}: the model ends in {act} but the loss is {loss!r}, which "
+            f"applies {act.lower()} itself. Remove the {act} layer, or use "
+            f"{type(loss).__name__}() without from_logits.")

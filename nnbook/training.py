@@ -162,7 +162,8 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
 
 def _diverged(model, value, epoch, where, what="loss"):
     raise FloatingPointError(
-        f"Sequential.fit: the {what} became {value} in epoch {epoch} ({where}); training "
+        f"Sequential.fit: the {what} became {value} in epoch {epoch} (counting from 0, as "
+        f"History.epoch; {where}); training "
         f"diverged. Try a smaller learning rate (now {getattr(model.optimizer, 'lr', '?')}), "
         f"gradient clipping (clipnorm=1.0), or scaled inputs."
     )

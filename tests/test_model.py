@@ -608,3 +608,11 @@ def test_zero_images_through_a_conv_model_give_an_empty_batch():
     model = nb.Sequential([nb.Conv2D(1, 2, 3), nb.MaxPool2D(2), nb.Flatten(), nb.Dense(18, 3)],
                           input_shape=(8, 8, 1))
     assert model.predict(np.zeros((0, 8, 8, 1))).shape == (0, 3)
+
+
+def test_sigmoid_before_a_from_logits_bce_is_flagged():
+    model = mlp(out="sigmoid")
+    model.compile("sgd", nb.BinaryCrossEntropy(from_logits=True))
+    with pytest.raises(ValueError, match=r"ends in Sigmoid but the loss is "
+                                         r"BinaryCrossEntropy\(from_logits=True\).*Remove the Sigmoid"):
+        model.fit(*data(4), verbose=0)
