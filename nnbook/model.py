@@ -223,11 +223,13 @@ class Sequential:
         layer skips ∂E/∂x when its backward accepts ``need_dx``.
         """
         loss = self.loss if loss is None else loss
-        out = self.forward(xb)
+        layers = self.layers
+        out = xb
+        for layer in layers:                         # forward (xb already has the model's dtype)
+            out = layer.forward(out)
         value = float(loss.value(yb, out))
         if not math.isfinite(value):
             return value, out
-        layers = self.layers
         if loss.fuses(layers[-1]):
             d, top = loss.fused_gradient(yb, out), len(layers) - 2
         else:
