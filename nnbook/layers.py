@@ -7,6 +7,8 @@ turns ∂E/∂y into parameter gradients and returns ∂E/∂x.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import numpy as np
 
@@ -35,7 +37,7 @@ class Layer:
           False otherwise (Dropout and BatchNorm read it in forward).
     """
 
-    buffers: dict[str, np.ndarray] = {}   # instances get their own (see __init__)
+    buffers: Mapping[str, np.ndarray] = MappingProxyType({})   # read-only; __init__ gives a dict
     training: bool = False
 
     def __init__(self) -> None:

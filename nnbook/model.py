@@ -1,5 +1,6 @@
 """``Sequential``: layers in a row, trained Keras-style (``compile``, ``fit``,
-``predict``, ``evaluate``, ``summary``, ``save``; ``load_model`` is in saving.py).
+``predict``, ``evaluate``, ``summary``, ``save``, and ``load_model``; the file
+format itself is saving.py).
 One training step is public (``train_step``: forward → loss → backward →
 optimizer step) and the epoch loop that repeats it lives in training.py.
 Chapter 00 introduces it with the notes' four-line Keras program.
