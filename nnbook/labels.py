@@ -27,17 +27,15 @@ def _integer_labels(owner: str, what: str, a: np.ndarray, hint: str, k=None) -> 
     if a.dtype.kind == "f":
         bad = ~np.isfinite(a) | (a != np.round(a))
         if bad.any():
-            raise ValueError(f"{owner}: {what} holds {_show(a[bad][0])}, a non-integer value; "
-                             f"labels are whole numbers 0, 1, …. {hint}")
-    if a.size and a.min() < 0 and k:
-        raise ValueError(f"{owner}: label {_show(a.min())} is outside [0, {k}) for {k} classes. "
-                         f"Labels are class indices 0…{k - 1}.")
-    if a.size and a.min() < 0:
-        raise ValueError(f"{owner}: {what} holds a negative label {_show(a.min())}; "
-                         f"expected class indices 0, 1, ….")
-    if a.dtype.kind == "f" and a.size and a.max() >= 2 ** 62:
-        raise ValueError(f"{owner}: {what} holds the label {_show(a.max())}, far too large "
-                         f"for a class index. {hint}")
+            raise ValueError(f"{owner}: expected integer class labels, got {_show(a[bad][0])} in "
+                             f"{what} (dtype {a.dtype}), a non-integer value. Labels are class "
+                             f"indices 0, 1, …. {hint}")
+    too_big = a.dtype.kind == "f" and a.size and a.max() >= 2 ** 62
+    if a.size and (a.min() < 0 or too_big):
+        v = a.min() if a.min() < 0 else a.max()
+        top = f"[0, {k})" if k else "[0, k)" + (" (a negative label)" if v < 0 else "")
+        raise ValueError(f"{owner}: label {_show(v)} is outside {top}; expected class indices "
+                         f"0, 1, …. Check the labels, or pass the right number of classes k. {hint}")
     return a.astype(np.int64)
 
 
@@ -55,8 +53,8 @@ def one_hot(labels, k: int | None = None, *, owner: str = "one_hot",
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
-        raise ValueError(f"{owner}: expected labels of shape (m,) or (m, 1), got {y.shape}. "
-                         f"Pass a 1-D array of class indices (labels.ravel()).")
+        raise ValueError(f"{owner}: expected labels of shape (m,), got {y.shape}. Pass a 1-D "
+                         f"array of class indices (use labels.ravel() if needed); (m, 1) works too.")
     hint = f"Pass class indices 0…{k - 1} or one-hot rows." if k else "Pass class indices."
     y = _integer_labels(owner, "the labels", y, hint, k)
     if k is None:
@@ -67,7 +65,7 @@ def one_hot(labels, k: int | None = None, *, owner: str = "one_hot",
     if y.size and y.max() >= k:
         raise ValueError(
             f"{owner}: label {int(y.max())} is outside [0, {k}) for {k} classes. Check the "
-            f"labels, or give the model (or k) {int(y.max()) + 1} classes."
+            f"labels, or pass the right number of classes k (the model's output width)."
         )
     out = np.zeros((len(y), k), dtype=dtype)
     out[np.arange(len(y)), y] = 1

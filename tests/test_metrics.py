@@ -41,7 +41,7 @@ def test_accuracy_sigmoid_outputs_threshold_half():
     (np.array([3, 0]), np.zeros((2, 3)), r"y_true holds label 3, outside \[0, 3\)"),
     (np.zeros((2, 2, 2)), Y[:2], r"\(m,\) labels or \(m, k\).*got \(2, 2, 2\)"),
     ([], [], r"empty"),
-    (np.array([-1, 0]), np.array([0, 0]), r"negative label -1"),
+    (np.array([-1, 0]), np.array([0, 0]), r"label -1 is outside \[0, k\) \(a negative label\)"),
     (np.array(["a", "b"]), np.array([0, 1]), r"expected numbers in y_true"),
 ])
 def test_accuracy_errors(y_true, y_pred, match):
