@@ -57,6 +57,11 @@ class Sequential:
             hint = (f" Did you mean {layer.__name__}()?" if isinstance(layer, type)
                     and issubclass(layer, Layer) else "")
             raise ValueError(f"Sequential: item {i} is {layer!r}, expected a Layer instance.{hint}")
+        if not (isinstance(getattr(layer, "params", None), dict)
+                and isinstance(getattr(layer, "grads", None), dict)):
+            raise ValueError(
+                f"Sequential: layer {i} ({type(layer).__name__}) has no params/grads dicts. "
+                f"Call super().__init__() at the start of its __init__ (it creates them).")
         for j, other in enumerate(self.layers):
             if other is layer:
                 raise ValueError(
@@ -255,11 +260,25 @@ class Sequential:
         logs = {"loss": value}
         if not math.isfinite(value):
             return logs
-        self.optimizer.step([(p, layer.grads[k]) for layer in self.layers
-                             for k, p in layer.params.items()])
+        try:
+            pairs = [(p, layer.grads[k]) for layer in self.layers for k, p in layer.params.items()]
+        except KeyError:
+            pairs = None
+        if pairs is None or any(g is None for _, g in pairs):
+            self._missing_gradient()
+        self.optimizer.step(pairs)
         if self.metrics:
             logs["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
         return logs
+
+    def _missing_gradient(self):
+        for i, layer in enumerate(self.layers):
+            for k in layer.params:
+                if layer.grads.get(k) is None:
+                    raise ValueError(
+                        f"Sequential.train_step: layer {i} ({type(layer).__name__}) has no "
+                        f"gradient grads[{k!r}] after backward. Its backward must set "
+                        f"self.grads[{k!r}] (same shape as params[{k!r}]) for every parameter.")
 
     def fit(self, x, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
             verbose=1, rng=None, validation_split=0.0, callbacks=None) -> History:

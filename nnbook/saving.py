@@ -124,8 +124,14 @@ def read_model(path, custom_objects=None) -> dict:
             for i, spec in enumerate(arch["layers"]):
                 cls = _lookup(spec["class"], Layer, custom_objects)
                 cfg = dict(spec["config"])
-                layer = cls(**cfg, **({"dtype": dtype, "rng": np.random.default_rng(0)}
-                                      if _takes_params(cls) else {}))
+                try:
+                    layer = cls(**cfg, **({"dtype": dtype, "rng": np.random.default_rng(0)}
+                                          if _takes_params(cls) else {}))
+                except TypeError as exc:
+                    raise _Refused(
+                        f"load_model: could not build layer {i} as {cls.__name__}(**{cfg}) "
+                        f"({exc}). Give the layer a get_config() that returns its constructor "
+                        f"arguments, then save it again.") from None
                 stored = {**layer.params, **getattr(layer, "buffers", {})}
                 for k, p in stored.items():
                     saved = data[f"{prefix}{i}.{k}"]

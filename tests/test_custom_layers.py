@@ -151,3 +151,39 @@ def test_file_naming_an_abstract_class_is_refused(name, tmp_path):
     np.savez(path, **arrays)
     with pytest.raises(ValueError, match=rf"abstract class '{name}'"):
         nb.load_model(path)
+
+
+def test_forgotten_super_init_and_missing_gradients_are_explained():
+    class NoInit(nb.Layer):
+        def __init__(self):
+            self.k = 1
+
+    with pytest.raises(ValueError, match=r"NoInit\) has no params/grads dicts.*super\(\).__init__\(\)"):
+        nb.Sequential([NoInit()])
+
+    class Lazy(AssignDense):
+        def backward(self, dy):
+            self.grads = {"W": self.x.T @ dy}              # forgot "b"
+            return dy @ self.params["W"].T
+
+    model = nb.Sequential([Lazy(3, 1)])
+    model.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=r"layer 0 \(Lazy\) has no gradient grads\['b'\]"):
+        model.fit(*_data(4), verbose=0)
+
+
+def test_layer_without_get_config_is_explained_at_load(tmp_path):
+    class Sized(nb.Layer):
+        def __init__(self, n):
+            super().__init__()
+            self.n = n
+
+        def forward(self, x):
+            return x
+
+        def backward(self, dy):
+            return dy
+
+    path = nb.Sequential([Sized(3), nb.Dense(3, 1)]).save(tmp_path / "s")
+    with pytest.raises(ValueError, match=r"could not build layer 0 as Sized.*get_config\(\)"):
+        nb.load_model(path, custom_objects={"Sized": Sized})
