@@ -151,7 +151,7 @@ class BinaryCrossEntropy(Loss):
         if yt.size and (yt.min() < 0 or yt.max() > 1):
             bad = yt.min() if yt.min() < 0 else yt.max()
             raise ValueError(f"{owner}: BinaryCrossEntropy targets must lie in [0, 1] (0/1 labels "
-                             f"or probabilities), got {bad!r}. Rescale or relabel y.")
+                             f"or probabilities), got {float(bad):g}. Rescale or relabel y.")
 
     def check_predictions(self, owner, yp):
         if not self.from_logits and yp.size and (yp.min() < 0 or yp.max() > 1):
