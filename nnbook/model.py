@@ -22,6 +22,7 @@ from .training import History, accuracy_of, fit_loop, split_validation
 
 __all__ = ["Sequential", "History", "load_model"]
 
+
 class Sequential:
     """A stack of layers applied in order: ``y = layers[-1](…layers[0](x))``.
 
