@@ -61,9 +61,7 @@ def nnbook_step(width, batch, dtype=np.float64):
     ])
     model.compile(nb.SGD(lr=LR), "crossentropy")
     x, y = make_data(batch, dtype)
-    pairs = [(p, layer.grads[k]) for layer in model.layers for k, p in layer.params.items()]
-    fused = model._fused()
-    return lambda: model._train_batch(x, y, pairs, fused)
+    return lambda: model.train_step(x, y)["loss"]
 
 
 def numpy_step(width, batch, dtype=np.float64):

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from . import labels as _labels
 from ._validate import make_rng, positive_int
 from .idx import load_mnist, read_idx  # the IDX/MNIST reader lives in idx.py
 
@@ -236,33 +237,7 @@ def one_hot(labels, k: int | None = None) -> np.ndarray:
         labels: (m,) integers in [0, k)  →  (m, k) float64
     Args:
         k: the number of classes; ``None`` means ``max(labels) + 1``.
+
+    The conversion itself lives in ``nb.labels`` (the one home of label handling).
     """
-    y = np.asarray(labels)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(
-            f"one_hot: expected labels of shape (m,), got {y.shape}. "
-            f"Pass a 1-D array of class indices (use labels.ravel() if needed)."
-        )
-    if y.dtype.kind not in "iubf" or (y.dtype.kind == "f" and not np.all(y == np.round(y))):
-        bad = y[0] if y.dtype.kind not in "iubf" else y[y != np.round(y)][0]
-        raise ValueError(
-            f"one_hot: expected integer class labels, got {bad!r} (dtype {y.dtype}). "
-            f"Labels are class indices 0, 1, …, k-1."
-        )
-    y = y.astype(np.int64)
-    if k is None:
-        if y.size == 0:
-            raise ValueError("one_hot: got no labels and no k; pass k to encode an empty array.")
-        k = int(y.max()) + 1
-    k = positive_int("one_hot", "k", k)
-    bad = (y < 0) | (y >= k)
-    if bad.any():
-        raise ValueError(
-            f"one_hot: label {int(y[bad][0])} is outside [0, {k}); expected class indices "
-            f"0..{k - 1}. Check the labels, or pass the right number of classes k."
-        )
-    out = np.zeros((len(y), k))
-    out[np.arange(len(y)), y] = 1.0
-    return out
+    return _labels.one_hot(labels, k, owner="one_hot")

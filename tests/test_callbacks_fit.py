@@ -2,11 +2,6 @@
 params, logs, stopping, restoring, checkpoint files, the scheduler's ``"lr"`` and the
 exact printed lines. test_callbacks.py and test_progress.py test the same code without fit.
 
-``fit(callbacks=)`` lands with branch ``protocol``; until both branches are merged the
-tests marked ``after_protocol`` are expected failures. The marks are strict: after the
-merge these tests pass, pytest reports XPASS(strict) as a failure, and the marks must go.
-The two marked ``needs_callback_list`` pass once fit also builds a ``CallbackList`` and
-calls ``set_params`` (checked against a scratch merge of both branches at 08:50 UTC).
 """
 
 import re
@@ -16,13 +11,6 @@ import pytest
 
 import nnbook as nb
 from nnbook.callbacks import Callback, EarlyStopping, LearningRateScheduler, ModelCheckpoint
-
-after_protocol = pytest.mark.xfail(strict=True, reason="fit(callbacks=) lands with branch protocol")
-# fit must also build a CallbackList(callbacks, model=..., params={"epochs", "steps", "verbose"}),
-# as nnbook/callbacks.py documents; protocol's fit of 08:43 UTC calls the hooks itself
-needs_callback_list = pytest.mark.xfail(
-    strict=True, reason="fit must pass callbacks through CallbackList and call set_params")
-
 
 def small_problem(m=10, seed=0):
     """A linear model on 10 samples of a noisy line: batch_size=4 gives 3 steps per epoch."""
@@ -51,7 +39,6 @@ class Recorder(Callback):
         self.weights.append(self.model.get_weights())
 
 
-@needs_callback_list
 def test_fit_calls_the_hooks_in_keras_order_with_params():
     model, x, y = small_problem()
     rec = Recorder()
@@ -63,7 +50,6 @@ def test_fit_calls_the_hooks_in_keras_order_with_params():
     assert {k: rec.params[k] for k in ("epochs", "steps", "verbose")} == {"epochs": 2, "steps": 3, "verbose": 0}
 
 
-@after_protocol
 def test_epoch_logs_match_the_history():
     model, x, y = small_problem()
     rec = Recorder()
@@ -74,7 +60,6 @@ def test_epoch_logs_match_the_history():
     assert [logs["val_loss"] for logs in rec.epoch_logs] == pytest.approx(hist.history["val_loss"])
 
 
-@after_protocol
 def test_stop_training_ends_fit_after_the_epoch():
     class StopAt1(Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -87,7 +72,6 @@ def test_stop_training_ends_fit_after_the_epoch():
     assert hist.epoch == [0, 1] and len(hist.history["loss"]) == 2
 
 
-@after_protocol
 def test_early_stopping_restores_the_weights_of_the_best_epoch():
     model, x, y = small_problem()
     model.compile(optimizer=nb.SGD(lr=0.9), loss="mse")     # too large: the loss jumps about
@@ -101,14 +85,12 @@ def test_early_stopping_restores_the_weights_of_the_best_epoch():
         np.testing.assert_array_equal(w, w_best)
 
 
-@after_protocol
 def test_early_stopping_without_validation_names_the_keys():
     model, x, y = small_problem()
     with pytest.raises(ValueError, match=r"monitor='val_loss' is not in the logs.*'loss'"):
         model.fit(x, y, epochs=2, callbacks=[EarlyStopping()], verbose=0, rng=np.random.default_rng(1))
 
 
-@after_protocol
 def test_model_checkpoint_writes_loadable_files(tmp_path):
     model, x, y = small_problem()
     ck = ModelCheckpoint(tmp_path / "m-{epoch:02d}.npz", monitor="loss")
@@ -118,7 +100,6 @@ def test_model_checkpoint_writes_loadable_files(tmp_path):
     np.testing.assert_array_equal(again.predict(x), model.predict(x))
 
 
-@after_protocol
 def test_scheduler_sets_the_rate_at_each_epoch():
     model, x, y = small_problem()
     sched, rec = LearningRateScheduler(lambda epoch, lr: 0.1 * 0.5 ** epoch), Recorder()
@@ -128,7 +109,6 @@ def test_scheduler_sets_the_rate_at_each_epoch():
     assert model.optimizer.lr == 0.025
 
 
-@needs_callback_list
 def test_single_callback_not_in_a_list():
     model, x, y = small_problem()
     with pytest.raises(ValueError, match=r"Wrap it in a list"):
@@ -144,14 +124,12 @@ def final_lines(hist, epochs=2):
             for e in range(epochs)]
 
 
-@after_protocol
 def test_fit_verbose_2_prints_one_final_line_per_epoch(capsys):
     model, x, y = small_problem()
     hist = model.fit(x, y, epochs=2, batch_size=4, verbose=2, rng=np.random.default_rng(1))
     assert capsys.readouterr().out == "".join(line + "\n" for line in final_lines(hist))
 
 
-@after_protocol
 def test_fit_verbose_1_collapses_to_the_final_lines(capsys):
     model, x, y = small_problem()
     hist = model.fit(x, y, epochs=2, batch_size=4, verbose=1, rng=np.random.default_rng(1))

@@ -191,3 +191,26 @@ def test_activation_stats_he_keeps_relu_scale_and_small_weights_shrink_it():
 def test_activation_stats_errors():
     with pytest.raises(ValueError, match=r"activation_stats: expected numbers in x"):
         diagnostics.activation_stats(nb.Sequential([nb.Tanh()]), np.array([["a"]]))
+
+
+def test_gradient_norms_run_the_models_own_step_and_take_custom_layers():
+    class Scale(nb.Layer):                       # backward(dy) without need_dx, first layer
+        def __init__(self):
+            super().__init__()
+            self.params, self.grads = {"s": np.ones(3)}, {"s": None}
+
+        def forward(self, x):
+            self.x = x
+            return x * self.params["s"]
+
+        def backward(self, dy):
+            self.grads["s"] = (dy * self.x).sum(axis=0)
+            return dy * self.params["s"]
+
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([Scale(), nb.Dense(3, 2, rng=rng), nb.Softmax()])
+    x, y = rng.standard_normal((5, 3)), np.array([0, 1, 1, 0, 1])
+    norms = nb.diagnostics.gradient_norms(model, x, y, loss="crossentropy")
+    model.compute_gradients(x, nb.labels.one_hot(y, 2), loss=nb.CrossEntropy())
+    expected = [np.linalg.norm(model.layers[0].grads["s"]), np.linalg.norm(model.layers[1].grads["W"])]
+    np.testing.assert_allclose(norms, expected, rtol=1e-12)
