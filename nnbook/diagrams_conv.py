@@ -64,7 +64,7 @@ def conv_window(n, f, p=0, s=1, *, windows=None, ax=None, compact=None):
             raise ValueError(f"conv_window: window {(r, c)} is outside the {n_o}×{n_o} output; "
                              f"use rows and columns 0 … {n_o - 1}.")
     gap = 2.0
-    ax = _canvas(ax, (-0.3, N + gap + max(n_o, 3) + 0.3), (-2.2, N + 1.6), scale=0.42)
+    ax = _canvas(ax, (-0.3, N + gap + max(n_o, 3) + 0.3), (-1.4, N + 1.1), scale=0.42)
     for i in range(N):
         for j in range(N):
             padded = min(i, j) < p or max(i, j) >= p + n
@@ -85,7 +85,8 @@ def conv_window(n, f, p=0, s=1, *, windows=None, ax=None, compact=None):
     ax.text(x0 + n_o / 2, y0 + n_o + 0.2, f"output {n_o}×{n_o}", ha="center", va="bottom", fontsize=FONT)
     ax.annotate("", xy=(x0 - 0.3, N / 2), xytext=(N + 0.3, N / 2),
                 arrowprops=dict(arrowstyle="-|>", color="#555555", lw=1.2))
-    ax.text(N / 2, -0.4, f"f = {f}, s = {s}, p = {p}", ha="center", va="top", fontsize=FONT)
+    key = "".join([", gray: padding" if p else "", ", pink: in no window" if reach < N else ""])
+    ax.text(N / 2, -0.4, f"f = {f}, s = {s}, p = {p}{key}", ha="center", va="top", fontsize=FONT)
     ax.set_title(output_size_formula(n, f, p, s), fontsize=FONT)
     return ax
 

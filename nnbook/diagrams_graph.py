@@ -80,7 +80,7 @@ def computational_graph(model, x, y, *, ax=None, max_units=5):
     ncol = len(values)
     top = (max(len(v) for v in values) - 1) / 2 * dy
     ax = _canvas(ax, (-1.3, (ncol - 1) * dx + 2.9),
-                 (-top - (1.9 if chain else 0.9), top + (1.0 if chain else 1.3)), scale=0.5)
+                 (-top - (2.1 if chain else 0.9), top + (1.0 if chain else 1.3)), scale=0.5)
     pos = []
     for c, v in enumerate(values):
         ys = -(np.arange(len(v)) - (len(v) - 1) / 2) * dy
@@ -99,7 +99,7 @@ def computational_graph(model, x, y, *, ax=None, max_units=5):
                 mx = (c - 0.5) * dx
                 ax.text(mx, 0.1, f"×w{kk}\n{_fmt(w)}", ha="center", va="bottom", fontsize=FONT,
                         color="#1f4e79")
-                ax.text(mx, -0.45, f"∂J/∂w{kk}\n{_fmt(gw)}", ha="center", va="top", fontsize=FONT,
+                ax.text(mx, -0.8, f"∂J/∂w{kk}\n{_fmt(gw)}", ha="center", va="top", fontsize=FONT,
                         color=BACK)
         else:
             g = type(layer).__name__
@@ -123,7 +123,7 @@ def computational_graph(model, x, y, *, ax=None, max_units=5):
     yv = np.asarray(y, dtype=np.float64).ravel()
     J = 0.5 * float(np.sum((values[-1] - yv) ** 2))
     end = ((ncol - 1) * dx, 0.0)
-    ax.text(end[0] + r + 0.25, 0, f"y = {', '.join(_fmt(t) for t in yv)}\nJ = {J:.4g}",
+    ax.text(end[0] + r + 0.4, 0, f"y = {', '.join(_fmt(t) for t in yv)}\nJ = {J:.4g}",
             ha="left", va="center", fontsize=FONT)
     ax.set_title("forward values (black) and backward e = ∂J/∂q, δ = ∂J/∂z (red)", fontsize=FONT + 1)
     return ax

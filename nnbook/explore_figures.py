@@ -62,6 +62,7 @@ def learning_rate_figure(lr=0.1, *, steps=15, w0=-1.0, w_star=2.0, curvature=1.0
     b.set_xlabel("step", fontsize=FONT)
     b.set_ylabel("L (log scale)", fontsize=FONT)
     b.set_title(f"loss after {steps} steps: {loss[-1]:.3g}", fontsize=FONT + 1)
+    b.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     for ax in (a, b):
         _style(ax)
     return fig
@@ -78,6 +79,7 @@ def sigmoid_figure(z=0.0):
     ax.plot(grid, s, color=LINE, label="σ(z)")
     ax.plot(grid, s * (1 - s), color="#ff7f0e", label="σ'(z)")
     ax.axhline(0.25, color="gray", lw=0.8, ls="--")
+    ax.text(-8, 0.27, "max σ' = ¼", fontsize=FONT, color="gray")
     ax.plot([z, z], [0, sz], color="gray", lw=0.8)
     ax.plot([z], [sz], "o", color=LINE)
     ax.plot([z], [d], "o", color="#ff7f0e")
