@@ -7,7 +7,7 @@ lines of JavaScript that only switch which frame is visible.
 from __future__ import annotations
 
 import base64
-import uuid
+import hashlib
 from io import BytesIO
 
 import matplotlib.pyplot as plt
@@ -29,13 +29,13 @@ def frames_html(pngs, captions, *, interval_ms=400, element_id=None):
     """An HTML player for PNG frames: a play/pause button, a slider and a caption.
 
     Without JavaScript (an untrusted notebook, or a page that strips scripts) the last
-    frame shows alone, so the page still reads. ``element_id`` defaults to a fresh
-    random id; pass a fixed one for a byte-for-byte reproducible snippet.
+    frame shows alone, so the page still reads. ``element_id`` defaults to one made
+    from a hash of the frames, so the same frames give the same snippet.
     """
     if len(pngs) != len(captions) or not pngs:
         raise ValueError(f"frames_html: got {len(pngs)} frames and {len(captions)} captions; "
                          "expected the same number, at least one.")
-    uid = element_id or f"nnbook-anim-{uuid.uuid4().hex[:8]}"
+    uid = element_id or "nnbook-anim-" + hashlib.sha1(b"".join(pngs)).hexdigest()[:10]
     last = len(pngs) - 1
     imgs = "".join(
         f'<img class="frame" alt="{c}" src="data:image/png;base64,{base64.b64encode(p).decode()}"'
@@ -85,7 +85,9 @@ def xor_animation(hidden=4, lr=1.0, epochs=300, *, n_frames=12, seed=0, dpi=90, 
     The same training as ``nnbook.explore.xor_training`` (``train_xor``: 2 → hidden
     tanh → 1 sigmoid, BCE, full-batch SGD, fixed ``seed``). About 10 KB per frame at
     the default dpi. The HTML object also carries ``.frames`` (the PNG bytes) and
-    ``.epochs`` (the epoch of each frame). Chapter 05.
+    ``.epochs`` (the epoch of each frame). The PNG bytes depend on the matplotlib
+    version, so a notebook cell showing this is tagged ``nbval-ignore-output``.
+    Chapter 05.
     """
     from IPython.display import HTML
 

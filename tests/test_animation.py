@@ -45,6 +45,12 @@ def test_reproducible_with_a_fixed_id(anim):
     assert xor_animation(n_frames=12, element_id="test-anim").data == anim.data
 
 
+def test_default_id_comes_from_the_frames():
+    a = frames_html([b"one", b"two"], ["1", "2"])
+    assert a == frames_html([b"one", b"two"], ["1", "2"])
+    assert a != frames_html([b"one", b"three"], ["1", "2"])
+
+
 def test_errors():
     with pytest.raises(ValueError, match="xor_animation: n_frames=1"):
         xor_animation(n_frames=1)
