@@ -100,7 +100,7 @@ def xor_animation(hidden=4, lr=1.0, epochs=300, *, n_frames=12, seed=0, dpi=90, 
     for stop, predict in snaps:
         fig, ax = plt.subplots(figsize=(2.8, 2.8), layout="constrained")
         loss = "" if stop == 0 else f", loss {losses[stop - 1]:.3f}"
-        xor_boundary(ax, predict, title=f"epoch {stop}{loss}")
+        xor_boundary(ax, predict, title=f"epoch {stop}{loss}", legend=False)
         pngs.append(_png(fig, dpi))
         captions.append(f"epoch {stop} of {epochs}{loss}")
     out = HTML(frames_html(pngs, captions, element_id=element_id))

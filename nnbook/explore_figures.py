@@ -123,20 +123,21 @@ def _frozen(W1, b1, W2, b2):
     return lambda P: sigmoid(np.tanh(P @ W1 + b1) @ W2 + b2)
 
 
-def xor_boundary(ax, predict, *, title=""):
-    """The XOR points on the predicted probability of class 1 (one map for the course: RdBu)."""
+def xor_boundary(ax, predict, *, title="", legend=True):
+    """The XOR points on the class the net predicts everywhere (``nb.plot.decision_boundary``,
+    so the colours are the course's class colours)."""
+    from .plot import decision_boundary
     X, y = data.xor()
-    g = np.linspace(-0.5, 1.5, 121)
-    P = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)
-    prob = predict(P).reshape(len(g), len(g))
-    ax.contourf(g, g, prob, levels=np.linspace(0, 1, 11), cmap="RdBu", vmin=0, vmax=1)
-    ax.contour(g, g, prob, levels=[0.5], colors="black", linewidths=1.5)
-    ax.scatter(X[:, 0], X[:, 1], c=y.ravel(), cmap="RdBu", vmin=-0.3, vmax=1.3, s=80, edgecolors="black")
+    decision_boundary(predict, X, y, ax=ax, resolution=101, padding=0.5, title=title)
+    if not legend and ax.get_legend() is not None:
+        ax.get_legend().remove()
     ax.set_aspect("equal")
     ax.set_xticks([0, 1])
     ax.set_yticks([0, 1])
     ax.tick_params(labelsize=FONT)
-    ax.set_title(title, fontsize=FONT + 1)
+    ax.xaxis.label.set_fontsize(FONT)
+    ax.yaxis.label.set_fontsize(FONT)
+    ax.title.set_fontsize(FONT + 1)
 
 
 def xor_figure(hidden=4, lr=1.0, epochs=300, *, seed=0):
