@@ -85,7 +85,7 @@ def conv_window(n, f, p=0, s=1, *, windows=None, ax=None, compact=None):
     ax.text(x0 + n_o / 2, y0 + n_o + 0.2, f"output {n_o}×{n_o}", ha="center", va="bottom", fontsize=FONT)
     ax.annotate("", xy=(x0 - 0.3, N / 2), xytext=(N + 0.3, N / 2),
                 arrowprops=dict(arrowstyle="-|>", color="#555555", lw=1.2))
-    key = "".join([", gray: padding" if p else "", ", pink: in no window" if reach < N else ""])
+    key = "".join([", gray: padding" if p else "", ", pink: in no window" if reach < p + n else ""])
     ax.text(N / 2, -0.4, f"f = {f}, s = {s}, p = {p}{key}", ha="center", va="top", fontsize=FONT)
     ax.set_title(output_size_formula(n, f, p, s), fontsize=FONT)
     return ax
@@ -93,7 +93,7 @@ def conv_window(n, f, p=0, s=1, *, windows=None, ax=None, compact=None):
 
 def _conv_window_1d(n, f, p, s, n_o, reach, ax):
     N = n + 2 * p
-    ax = _canvas(ax, (-5.0, N + 1.0), (-3.6, 4.6), scale=0.2)
+    ax = _canvas(ax, (-5.0, N + 1.0), (-3.6, 5.6), scale=9.0 / (N + 6.0))
     for j in range(N):
         padded = j < p or j >= p + n
         _cell(ax, j, 0, fc=PAD if padded else (UNUSED if j >= reach else "white"), lw=0.5)
@@ -108,9 +108,11 @@ def _conv_window_1d(n, f, p, s, n_o, reach, ax):
         ax.text(cx, -2.35, str(k + 1), ha="center", va="top", fontsize=9)
     ax.text(-0.6, 0.5, "input", ha="right", va="center", fontsize=FONT)
     ax.text(-0.6, -1.7, "output", ha="right", va="center", fontsize=FONT)
-    ax.text(N / 2, 3.3, f"one row: n = {n}, f = {f}, s = {s}, p = {p}; {n_o} windows"
-            + (f", the last {N - reach} cell{'s' if N - reach > 1 else ''} (pink) in none"
-               if reach < N else ""), ha="center", va="bottom", fontsize=FONT)
+    ax.text(N / 2 - 2, 3.3, f"one row of the input: n = {n}, f = {f}, s = {s}, p = {p}\n{n_o} windows"
+            + (f"; the last {N - reach} cell{'s' if N - reach > 1 else ''}"
+               f"{' (pink)' if p + n > reach else ''} in none"
+               if reach < N else "") + ("; gray: padding" if p else ""),
+            ha="center", va="bottom", fontsize=FONT)
     ax.set_title(output_size_formula(n, f, p, s), fontsize=FONT)
     return ax
 
