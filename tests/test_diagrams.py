@@ -162,6 +162,9 @@ def test_softmax_bars_heights_and_labels():
 
 
 # --- convolution window -------------------------------------------------------------------------
+NOTES_POOL = [[8, 4, 2, 1], [9, 3, 2, 8], [1, 5, 7, 1], [2, 0, 3, 7]]
+
+
 def _cells(ax, color):
     rgba = matplotlib.colors.to_rgba(color)
     return [p for p in ax.patches if isinstance(p, Rectangle) and p.get_facecolor() == rgba]
@@ -169,6 +172,23 @@ def _cells(ax, color):
 
 def _outlines(ax):
     return [p for p in ax.patches if p.get_label() == "window"]
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: diagrams_conv.conv_window(6, 3), lambda: diagrams_conv.conv_window(44, 3, s=4),
+    lambda: diagrams_conv.pooling(NOTES_POOL), lambda: diagrams_conv.im2col(4, 2),
+    lambda: diagrams.computational_graph(_chain([0.5, 1.0]), [1.0], [0.0]),
+])
+def test_text_is_at_least_9_pt_and_figures_fit_the_notebook(draw):
+    ax = draw()
+    assert min_fontsize(ax) >= 9
+    assert ax.figure.get_figwidth() <= 9.6
+
+
+def test_lazy_submodules():
+    assert nb.diagrams.network is diagrams.network
+    assert nb.diagrams_conv.conv_window is diagrams_conv.conv_window
+    assert {"diagrams", "diagrams_conv", "explore", "animation"} <= set(nb.__all__)
 
 
 def test_conv_window_6x6_example():
@@ -206,8 +226,6 @@ def test_conv_window_n44_counterexample_is_drawn_as_one_row():
 
 
 # --- pooling and im2col -------------------------------------------------------------------------
-NOTES_POOL = [[8, 4, 2, 1], [9, 3, 2, 8], [1, 5, 7, 1], [2, 0, 3, 7]]
-
 
 def test_pooling_notes_example():
     ax = diagrams_conv.pooling(NOTES_POOL)
