@@ -2,8 +2,9 @@
 
 ``import nnbook as nb`` gives layers, losses, optimizers, ``Sequential``, the
 gradient checker and the initialisers. ``nb.plot`` (matplotlib) and
-``nb.exercises`` (the chapters' self-checking exercises) are imported on first
-use, so ``import nnbook`` stays fast.
+``nb.exercises`` (the chapters' self-checking exercises), ``nb.diagrams`` and
+``nb.diagrams_conv`` (schematic pictures), ``nb.explore`` (ipywidgets explorables)
+and ``nb.animation`` are imported on first use, so ``import nnbook`` stays fast.
 """
 
 from importlib import import_module
@@ -38,10 +39,11 @@ __all__ = [
     # PyTorch bridge (needs torch installed)
     "to_torch", "from_torch",
     # submodules
-    "init", "data", "metrics", "diagnostics", "conv_impl", "callbacks", "autodiff", "schedules", "labels", "plot", "exercises",
+    "init", "data", "labels", "metrics", "diagnostics", "conv_impl", "callbacks", "schedules",
+    "autodiff", "plot", "exercises", "diagrams", "diagrams_conv", "explore", "animation",
 ]
 
-_LAZY = {"plot", "exercises"}
+_LAZY = {"plot", "exercises", "diagrams", "diagrams_conv", "explore", "animation"}
 
 
 def __getattr__(name):

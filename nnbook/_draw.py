@@ -1,0 +1,57 @@
+"""Drawing helpers shared by the diagram modules: the font size, the colours of
+the course's schematic pictures, units, arrows and number formatting."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Circle
+
+FONT = 10                     # every label; never below 9 pt at the notebook's width
+NODE = "#dbe9f6"              # unit fill
+EDGE = "#6b7b8c"              # connection colour
+BACK = "#c0392b"              # backward quantities (e, δ, ∂J/∂w) are always this red
+
+
+def _canvas(ax, xlim, ylim, scale=0.45, max_width=9.6):
+    """An Axes in data units with equal aspect; a new figure is sized to the data
+    (``scale`` inches per unit, at most ``max_width`` inches wide)."""
+    w, h = xlim[1] - xlim[0], ylim[1] - ylim[0]
+    if ax is None:
+        scale = min(scale, max_width / w)
+        _, ax = plt.subplots(figsize=(w * scale, h * scale + 0.35))
+        ax.set_position([0, 0, 1, h * scale / (h * scale + 0.35)])
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def _unit(ax, xy, r, label="", fc=NODE, fontsize=FONT):
+    ax.add_patch(Circle(xy, r, fc=fc, ec="#2c3e50", lw=1.2, zorder=3))
+    if label:
+        ax.text(*xy, label, ha="center", va="center", fontsize=fontsize, zorder=4)
+
+
+def _arrow(ax, a, b, color=EDGE, lw=1.0, shrink=0.0):
+    (x0, y0), (x1, y1) = a, b
+    d = np.hypot(x1 - x0, y1 - y0)
+    ux, uy = (x1 - x0) / d, (y1 - y0) / d
+    ax.annotate("", xy=(x1 - ux * shrink, y1 - uy * shrink), xytext=(x0 + ux * shrink, y0 + uy * shrink),
+                arrowprops=dict(arrowstyle="-|>", color=color, lw=lw, shrinkA=0, shrinkB=0), zorder=2)
+
+
+def _fmt(v):
+    v = float(v)
+    text = f"{v:+.2e}" if v != 0 and abs(v) < 1e-3 else f"{v:+.3g}"
+    return text.replace("e-0", "e−").replace("e+0", "e").replace("-", "−")
+
+
+def _sub(k):
+    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+
+def _sup(k):
+    return str(k).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))

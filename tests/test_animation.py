@@ -1,0 +1,58 @@
+"""The XOR training animation (nnbook.animation): frame count, size budget, a
+reproducible snippet, and a player that degrades to the last frame without JavaScript."""
+
+import base64
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("IPython")
+
+from nnbook.animation import frames_html, xor_animation  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def anim():
+    return xor_animation(n_frames=12, element_id="test-anim")
+
+
+def test_frame_count_and_epochs(anim):
+    assert len(anim.frames) == 12 == len(anim.epochs)
+    assert anim.epochs[0] == 0 and anim.epochs[-1] == 300
+    assert anim.epochs == sorted(set(anim.epochs))
+    imgs = re.findall(r'<img class="frame"[^>]*src="data:image/png;base64,([^"]+)"', anim.data)
+    assert len(imgs) == 12
+    assert base64.b64decode(imgs[3]) == anim.frames[3]
+
+
+def test_stays_under_300_kb(anim):
+    assert len(anim.data.encode()) < 300 * 1024
+
+
+def test_player_controls_and_fallback(anim):
+    html = anim.data
+    assert 'type="range" min="0" max="11"' in html and "▶ play" in html and "<script>" in html
+    # without scripts, only the last frame is visible
+    assert html.count('style="display:none"') == 11 + 1     # 11 frames + the controls
+    assert "epoch 300 of 300" in html
+
+
+def test_reproducible_with_a_fixed_id(anim):
+    assert xor_animation(n_frames=12, element_id="test-anim").data == anim.data
+
+
+def test_default_id_comes_from_the_frames():
+    a = frames_html([b"one", b"two"], ["1", "2"])
+    assert a == frames_html([b"one", b"two"], ["1", "2"])
+    assert a != frames_html([b"one", b"three"], ["1", "2"])
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="xor_animation: n_frames=1"):
+        xor_animation(n_frames=1)
+    with pytest.raises(ValueError, match="frames_html: got 2 frames and 1 captions"):
+        frames_html([b"a", b"b"], ["one"])
