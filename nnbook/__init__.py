@@ -5,21 +5,24 @@ gradient checker and the initialisers. ``nb.plot`` (matplotlib) and
 ``nb.exercises`` (the chapters' self-checking exercises), ``nb.diagrams`` and
 ``nb.diagrams_conv`` (schematic pictures), ``nb.explore`` (ipywidgets explorables)
 and ``nb.animation`` are imported on first use, so ``import nnbook`` stays fast.
+
+The folders show the roles: ``nnbook/layers/`` holds what a model is made of,
+``nnbook/training/`` what trains it (model, loop, losses, optimizers, saving,
+progress), and the modules at this level are the public namespaces a learner
+imports by name (``nb.data``, ``nb.plot``, ``nb.callbacks``, ``nb.metrics``,
+``nb.schedules``, ``nb.exercises``, ``nb.diagrams``, …) with the gradient checker,
+the teaching convolutions (``nb.conv_impl``) and the PyTorch bridge.
 """
 
 from importlib import import_module
 
 from . import autodiff, callbacks, conv_impl, data, diagnostics, init, labels, metrics, schedules
-from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
-from .batchnorm import BatchNorm
-from .conv import Conv2D, output_size, same_padding
-from .dropout import Dropout
+from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer,
+                     MaxPool2D, ReLU, Sigmoid, Softmax, Tanh, log_softmax, output_size,
+                     same_padding, sigmoid, softmax)
 from .gradcheck import check_gradients, numerical_gradient, relative_error
-from .layers import Dense, Flatten, Layer
-from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
-from .model import History, Sequential, load_model
-from .optimizers import Adam, Optimizer, RMSProp, SGD
-from .pooling import AvgPool2D, MaxPool2D
+from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
+                       RMSProp, Sequential, load_model)
 from .torch_bridge import from_torch, to_torch  # imports torch only when called
 
 __version__ = "0.1.0"

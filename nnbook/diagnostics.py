@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import as_float_array
-from .losses import get_loss
+from .training.losses import get_loss
 
 __all__ = ["gradient_norms", "activation_stats"]
 

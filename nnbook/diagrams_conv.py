@@ -12,7 +12,7 @@ from matplotlib.patches import Rectangle
 from ._draw import FONT, _canvas
 from .conv_impl import im2col as _im2col
 from .conv_impl import output_size
-from .pooling import AvgPool2D, MaxPool2D
+from .layers.pooling import AvgPool2D, MaxPool2D
 
 __all__ = ["conv_window", "pooling", "im2col", "output_size_formula"]
 

@@ -9,10 +9,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import data, diagnostics, init
-from .activations import Sigmoid, Tanh, sigmoid
-from .layers import Dense
-from .model import Sequential
-from .optimizers import SGD
+from .layers.activations import Sigmoid, Tanh, sigmoid
+from .layers.base import Dense
+from .training.model import Sequential
+from .training.optimizers import SGD
 
 __all__ = ["learning_rate_figure", "lr_regime", "sigmoid_figure", "train_xor", "xor_figure",
            "init_depth_figure", "conv_window_figure", "softmax_figure"]

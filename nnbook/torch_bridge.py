@@ -62,13 +62,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import ReLU, Sigmoid, Softmax, Tanh
-from .batchnorm import BatchNorm
-from .conv import Conv2D
-from .dropout import Dropout
-from .layers import Dense, Flatten
-from .model import Sequential
-from .pooling import AvgPool2D, MaxPool2D
+from .layers.activations import ReLU, Sigmoid, Softmax, Tanh
+from .layers.batchnorm import BatchNorm
+from .layers.conv import Conv2D
+from .layers.dropout import Dropout
+from .layers.base import Dense, Flatten
+from .training.model import Sequential
+from .layers.pooling import AvgPool2D, MaxPool2D
 
 __all__ = ["to_torch", "from_torch", "TORCH_INSTALL"]
 

@@ -310,7 +310,7 @@ def test_backward_uses_the_last_forward_whatever_its_shape():
 
 
 def test_large_work_arrays_are_not_kept(monkeypatch):
-    monkeypatch.setattr("nnbook.conv._KEEP_BYTES", 1000)
+    monkeypatch.setattr("nnbook.layers.conv._KEEP_BYTES", 1000)
     rng = np.random.default_rng(13)
     W, b = rng.standard_normal((3, 3, 1, 2)), rng.standard_normal(2)
     layer = layer_for(W, b, 1, 1)

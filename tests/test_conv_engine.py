@@ -1,4 +1,4 @@
-"""Tests of nnbook/_conv_engine.py through the layers that run on it: padding
+"""Tests of nnbook/layers/_conv_engine.py through the layers that run on it: padding
 "valid"/"same" (Keras' asymmetric rule) for Conv2D and both pools, checked by
 hand and against the readable conv_impl on an explicitly padded image; the
 shared size check; Keras spellings; empty batches; float32 throughout."""

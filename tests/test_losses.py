@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nnbook as nb
-from nnbook.losses import get_loss
+from nnbook.training.losses import get_loss
 
 
 # MSE ---------------------------------------------------------------------------------------

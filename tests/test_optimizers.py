@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nnbook as nb
-from nnbook.optimizers import get_optimizer
+from nnbook.training.optimizers import get_optimizer
 
 
 def one_step(opt, w, g):

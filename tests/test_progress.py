@@ -1,4 +1,4 @@
-"""Tests for nnbook.progress: the exact text of the progress line for verbose 0, 1 and 2,
+"""Tests for nnbook.training.progress: the exact text of the progress line for verbose 0, 1 and 2,
 driven by hand through the callback hooks with a fake clock (so the ETA is known), and
 the text nbval sees once it collapses the ``\\r`` redraws (no timing left)."""
 
@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from nnbook.progress import INTERVAL, ProgressLogger, bar, format_eta
+from nnbook.training.progress import INTERVAL, ProgressLogger, bar, format_eta
 
 
 class FakeClock:

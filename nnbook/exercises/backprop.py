@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..activations import Sigmoid, Tanh, sigmoid
-from ..layers import Dense
-from ..losses import MSE, BinaryCrossEntropy
-from ..model import Sequential
+from ..layers.activations import Sigmoid, Tanh, sigmoid
+from ..layers.base import Dense
+from ..training.losses import MSE, BinaryCrossEntropy
+from ..training.model import Sequential
 from ._core import (Mistake, NotAttempted, Runner, as_array, check_number_function, check_value, compare, exercise,
                     is_stub, unpack)
 

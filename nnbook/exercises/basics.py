@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..activations import sigmoid
+from ..layers.activations import sigmoid
 from ._core import Runner, check_number_function, check_value, compare, exercise, unpack
 
 

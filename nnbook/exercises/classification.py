@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..activations import softmax
+from ..layers.activations import softmax
 from ._core import Mistake, Runner, as_array, check_number_function, check_value, compare, exercise
 
 

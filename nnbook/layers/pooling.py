@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _conv_engine as engine
-from ._validate import positive_int
-from .layers import Layer
+from .._validate import positive_int
+from .base import Layer
 
 __all__ = ["MaxPool2D", "AvgPool2D"]
 

@@ -14,7 +14,7 @@ import zipfile
 
 import numpy as np
 
-from .layers import Layer
+from ..layers.base import Layer
 from .losses import Loss
 from .optimizers import Optimizer
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, finite
-from .activations import Sigmoid, Softmax, log_softmax, sigmoid, softmax
-from .labels import one_hot
+from .._validate import as_float_array, finite
+from ..layers.activations import Sigmoid, Softmax, log_softmax, sigmoid, softmax
+from ..labels import one_hot
 
 __all__ = ["Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "get_loss"]
 

@@ -13,12 +13,12 @@ import math
 import numpy as np
 
 from . import saving
-from ._validate import finite, positive_int
+from .._validate import finite, positive_int
 from .inputs import as_shape, prepare_x, prepare_xy
-from .layers import Dense, Layer, takes_need_dx
+from ..layers.base import Dense, Layer, takes_need_dx
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
-from .training import History, accuracy_of, fit_loop, split_validation
+from .loop import History, accuracy_of, fit_loop, split_validation
 
 __all__ = ["Sequential", "History", "load_model"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import positive_int
+from .._validate import positive_int
 
 PADDINGS = ("valid", "same")
 

@@ -11,10 +11,10 @@ import numpy as np
 
 from . import _conv_engine as engine
 from ._conv_engine import same_padding
-from ._validate import float_dtype, make_rng, positive_int
-from .conv_impl import output_size
-from .init import get_initializer
-from .layers import Layer
+from .._validate import float_dtype, make_rng, positive_int
+from ..conv_impl import output_size
+from ..init import get_initializer
+from .base import Layer
 
 __all__ = ["Conv2D", "output_size", "same_padding"]
 

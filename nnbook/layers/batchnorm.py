@@ -9,8 +9,8 @@ import numbers
 
 import numpy as np
 
-from ._validate import float_dtype, positive_int
-from .layers import Layer
+from .._validate import float_dtype, positive_int
+from .base import Layer
 
 __all__ = ["BatchNorm"]
 

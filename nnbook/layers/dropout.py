@@ -9,8 +9,8 @@ import numbers
 
 import numpy as np
 
-from ._validate import make_rng
-from .layers import Layer
+from .._validate import make_rng
+from .base import Layer
 
 __all__ = ["Dropout"]
 

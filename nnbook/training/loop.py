@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ._validate import make_rng, positive_int
+from .._validate import make_rng, positive_int
 
 __all__ = ["History", "accuracy_of"]
 
@@ -83,7 +83,7 @@ def make_callbacks(model, callbacks, verbose, epochs, steps):
         raise ValueError(f"Sequential.fit: expected callbacks=[...] (a list), got "
                          f"{type(callbacks).__name__}. Wrap it in a list: callbacks=[callback].")
     try:
-        from .callbacks import CallbackList
+        from ..callbacks import CallbackList
         from .progress import ProgressLogger
     except ImportError:
         return _Hooks([_PrintProgress(verbose, epochs), *(callbacks or [])], model, params)

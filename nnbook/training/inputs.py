@@ -9,9 +9,9 @@ import numbers
 
 import numpy as np
 
-from ._validate import as_float_array, finite, positive_int
-from .activations import Softmax
-from .layers import Dense
+from .._validate import as_float_array, finite, positive_int
+from ..layers.activations import Softmax
+from ..layers.base import Dense
 
 __all__ = ["prepare_x", "prepare_xy", "check_head", "as_array", "as_shape"]
 

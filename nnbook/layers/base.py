@@ -12,8 +12,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ._validate import float_dtype, make_rng, positive_int
-from .init import get_initializer
+from .._validate import float_dtype, make_rng, positive_int
+from ..init import get_initializer
 
 __all__ = ["Layer", "Dense", "Flatten", "takes_need_dx"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers import Layer
+from .base import Layer
 
 __all__ = ["Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
            "sigmoid", "softmax", "log_softmax"]

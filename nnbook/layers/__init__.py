@@ -1,0 +1,15 @@
+"""The layers a model is made of (chapters 03–13): the ``Layer`` contract with ``Dense`` and
+``Flatten`` (base.py), the activations, ``Conv2D`` and the pools (with their fast engine,
+_conv_engine.py), ``Dropout`` and ``BatchNorm``. Every name is also at the top level, ``nb.Dense``.
+"""
+
+from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
+from .base import Dense, Flatten, Layer
+from .batchnorm import BatchNorm
+from .conv import Conv2D, output_size, same_padding
+from .dropout import Dropout
+from .pooling import AvgPool2D, MaxPool2D
+
+__all__ = ["Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
+           "sigmoid", "softmax", "log_softmax", "Conv2D", "output_size", "same_padding",
+           "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm"]
