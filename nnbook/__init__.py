@@ -8,14 +8,16 @@ use, so ``import nnbook`` stays fast.
 
 from importlib import import_module
 
-from . import autodiff, callbacks, conv_impl, data, diagnostics, init, metrics
+from . import autodiff, callbacks, conv_impl, data, diagnostics, init, metrics, schedules
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
+from .batchnorm import BatchNorm
 from .conv import Conv2D, output_size
+from .dropout import Dropout
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .layers import Dense, Flatten, Layer
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .model import History, Sequential
-from .optimizers import SGD, Adam, Optimizer
+from .optimizers import SGD, Adam, Optimizer, RMSProp
 from .pooling import AvgPool2D, MaxPool2D
 from .saving import load_model
 from .torch_bridge import from_torch, to_torch  # imports torch only when called
@@ -25,11 +27,11 @@ __version__ = "0.1.0"
 __all__ = [
     # layers
     "Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
-    "Conv2D", "MaxPool2D", "AvgPool2D",
+    "Conv2D", "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm",
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size",
     # losses and optimizers
-    "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "Adam",
+    "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
     # model
     "Sequential", "History", "load_model",
     # gradient checking
@@ -37,7 +39,7 @@ __all__ = [
     # PyTorch bridge (needs torch installed)
     "to_torch", "from_torch",
     # submodules
-    "init", "data", "metrics", "diagnostics", "conv_impl", "callbacks", "autodiff", "plot", "exercises",
+    "init", "data", "metrics", "diagnostics", "conv_impl", "callbacks", "autodiff", "schedules", "plot", "exercises",
 ]
 
 _LAZY = {"plot", "exercises"}

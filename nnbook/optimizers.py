@@ -1,18 +1,20 @@
-"""Optimizers: ``SGD`` (with momentum and gradient clipping) and ``Adam``.
+"""Optimizers: ``SGD`` (momentum, Nesterov), ``RMSProp`` and ``Adam``, with
+gradient clipping and weight decay. Chapter 00 introduces the update
+``w ← w − α ∂E/∂w``, chapter 06 clipping, chapter 11 derives the rest.
 
-``step(pairs)`` applies one update ``w ← w − α ∂E/∂w`` (chapter 00) to every
-(parameter, gradient) pair, in place. Buffers (velocity, moments, scratch) are
-allocated once per parameter and reused, so a step makes no temporaries the
-size of a parameter. Clipping is chapter 06.
+``step(pairs)`` updates every (parameter, gradient) pair in place. Buffers
+(velocity, moments, scratch) are allocated once per parameter and reused.
+``get_state``/``set_state`` hand the buffers out and back (``save`` uses them).
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "Adam", "get_optimizer"]
+__all__ = ["Optimizer", "SGD", "RMSProp", "Adam", "get_optimizer"]
 
 
 def _positive(owner, name, value, allow_zero=False):
@@ -24,19 +26,42 @@ def _positive(owner, name, value, allow_zero=False):
     return float(value)
 
 
+def _fraction(owner, name, value):
+    """A float in [0, 1)."""
+    if isinstance(value, bool) or not (isinstance(value, (int, float, np.integer, np.floating))
+                                       and 0 <= value < 1):
+        raise ValueError(f"{owner}: expected 0 ≤ {name} < 1, got {value!r}.")
+    return float(value)
+
+
+def _refuse_other_spellings(owner, kwargs, spellings):
+    """Keras' and PyTorch's names for nnbook's arguments get a ValueError naming nnbook's."""
+    spellings = {"learning_rate": "lr", **spellings}
+    for name, value in kwargs.items():
+        if name in spellings:
+            ours = spellings[name]
+            raise ValueError(f"{owner}: got {name}={value!r}, but nnbook spells this argument "
+                             f"{ours}=. Write {owner}({ours}={value!r}).")
+        raise TypeError(f"{owner}() got an unexpected keyword argument {name!r}")
+
+
 class Optimizer:
     """Base class. ``clipvalue`` clips every gradient entry to [−c, c];
     ``clipnorm`` rescales each parameter's gradient to norm ≤ c (Keras'
     meaning); ``global_clipnorm`` rescales all gradients together so that
-    their joint norm is ≤ c."""
+    their joint norm is ≤ c. ``weight_decay`` λ adds ``λ·w`` to each
+    gradient after clipping: coupled L2, the gradient of ``(λ/2)‖w‖²`` (as
+    PyTorch's ``weight_decay``; not AdamW's decoupled decay). Chapter 12.
+    """
 
-    def __init__(self, lr, clipvalue=None, clipnorm=None, global_clipnorm=None):
+    def __init__(self, lr, clipvalue=None, clipnorm=None, global_clipnorm=None, weight_decay=0.0):
         owner = type(self).__name__
         self.lr = _positive(owner, "a learning rate lr", lr)
         self.clipvalue = None if clipvalue is None else _positive(owner, "clipvalue", clipvalue)
         self.clipnorm = None if clipnorm is None else _positive(owner, "clipnorm", clipnorm)
         self.global_clipnorm = (None if global_clipnorm is None
                                 else _positive(owner, "global_clipnorm", global_clipnorm))
+        self.weight_decay = _positive(owner, "weight_decay", weight_decay, allow_zero=True)
         self.iterations = 0
         self._state: dict[int, dict] = {}
 
@@ -53,7 +78,10 @@ class Optimizer:
             st = self._state.get(id(p))
             if st is None or st["p"] is not p:
                 st = self._state[id(p)] = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
-            self._update(p, self._clip(g, st["tmp"], scale), st)
+            g = self._clip(g, st["tmp"], scale)
+            if self.weight_decay:
+                g = self._decay(p, g, st)
+            self._update(p, g, st)
 
     def reset(self) -> None:
         """Forget all buffers (momentum, moments) and the step count."""
@@ -74,17 +102,89 @@ class Optimizer:
                 g = tmp
         return g
 
+    def _decay(self, p, g, st):
+        """g + λ·w, written into the scratch buffer ``tmp``."""
+        tmp = st["tmp"]
+        if g is tmp:                                  # already clipped into tmp
+            tmp2 = self._scratch(st, "tmp2", p)
+            np.multiply(p, self.weight_decay, out=tmp2)
+            tmp += tmp2
+        else:
+            np.multiply(p, self.weight_decay, out=tmp)
+            tmp += g
+        return tmp
+
+    @staticmethod
+    def _scratch(st, name, p):
+        if name not in st:
+            st[name] = np.empty_like(p)
+        return st[name]
+
     def _new_state(self, p) -> dict:
         return {}
 
     def _update(self, p, g, st) -> None:
         raise NotImplementedError
 
+    # state for saving (contract: a fresh optimizer + set_state continues identically) -------
+    def get_state(self, params) -> dict:
+        """The buffers of ``params`` (a list in a fixed order) as ``{"param{i}.{name}": array}``
+        plus ``"iterations"``; copies, so later steps do not change them. A parameter
+        that has not been stepped yet has no entries."""
+        state = {"iterations": np.array(self.iterations, dtype=np.int64)}
+        for i, p in enumerate(params):
+            st = self._state.get(id(p))
+            if st is None or st["p"] is not p:
+                continue
+            for name, value in st.items():
+                if name != "p" and not name.startswith("tmp"):
+                    state[f"param{i}.{name}"] = np.array(value)
+        return state
+
+    def set_state(self, params, state) -> None:
+        """Install what ``get_state(params)`` returned, for the same parameters (same order,
+        shapes and count); the buffers are copied into fresh arrays."""
+        owner = type(self).__name__
+        if "iterations" not in state:
+            raise ValueError(f"{owner}.set_state: the state has no 'iterations'; pass what "
+                             f"get_state(params) returned.")
+        found: dict[int, dict] = {}
+        for key, value in state.items():
+            if key == "iterations":
+                continue
+            match = re.fullmatch(r"param(\d+)\.(\w+)", key)
+            if match is None or int(match[1]) >= len(params):
+                raise ValueError(f"{owner}.set_state: unexpected key {key!r} for {len(params)} "
+                                 f"parameters; expected 'iterations' and 'param<i>.<buffer>'.")
+            found.setdefault(int(match[1]), {})[match[2]] = value
+        new = {}
+        for i, values in found.items():
+            p = params[i]
+            st = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
+            if set(values) != set(st) - {"p", "tmp"}:
+                raise ValueError(f"{owner}.set_state: parameter {i} has buffers {sorted(values)}, "
+                                 f"expected {sorted(set(st) - {'p', 'tmp'})}. Was the state "
+                                 f"saved by an optimizer with another configuration?")
+            for name, value in values.items():
+                if isinstance(st[name], np.ndarray):
+                    value = np.asarray(value)
+                    if value.shape != p.shape:
+                        raise ValueError(f"{owner}.set_state: buffer param{i}.{name} has shape "
+                                         f"{value.shape}, expected {p.shape} (the parameter's).")
+                    st[name][...] = value
+                else:
+                    st[name] = int(value)
+            new[id(p)] = st
+        self._state = new
+        self.iterations = int(state["iterations"])
+
     def get_config(self) -> dict:
         cfg = {"lr": self.lr}
         for k in ("clipvalue", "clipnorm", "global_clipnorm"):
             if getattr(self, k) is not None:
                 cfg[k] = getattr(self, k)
+        if self.weight_decay:
+            cfg["weight_decay"] = self.weight_decay
         return cfg
 
     def __repr__(self):
@@ -95,14 +195,28 @@ class Optimizer:
 class SGD(Optimizer):
     """Stochastic gradient descent: ``w ← w − lr·g``.
 
-    With momentum μ (Keras' form): ``v ← μ v − lr·g``, ``w ← w + v``.
+    With momentum μ (Keras' form, as nnbook always had): ``v ← μv − lr·g``,
+    ``w ← w + v``. With ``nesterov=True``: ``v ← μv − lr·g``, ``w ← w + μv − lr·g``.
+    PyTorch writes the same with a buffer b = −v/lr: ``b ← μb + g``,
+    ``w ← w − lr·b`` (Nesterov: ``w ← w − lr·(g + μb)``); for a constant lr the
+    two forms take the same steps (to rounding). When a schedule changes lr they
+    differ: here the velocity keeps the old steps at the lr they were taken with,
+    in PyTorch the new lr rescales the whole buffer. Chapter 11.
     """
 
-    def __init__(self, lr=0.01, momentum=0.0, clipvalue=None, clipnorm=None, global_clipnorm=None):
-        super().__init__(lr, clipvalue, clipnorm, global_clipnorm)
+    def __init__(self, lr=0.01, momentum=0.0, clipvalue=None, clipnorm=None, global_clipnorm=None,
+                 *, nesterov=False, weight_decay=0.0, **other_spellings):
+        _refuse_other_spellings("SGD", other_spellings, {})
+        super().__init__(lr, clipvalue, clipnorm, global_clipnorm, weight_decay)
         self.momentum = _positive("SGD", "momentum", momentum, allow_zero=True)
         if self.momentum >= 1:
             raise ValueError(f"SGD: expected 0 ≤ momentum < 1, got {momentum!r}.")
+        if nesterov not in (True, False):
+            raise ValueError(f"SGD: expected nesterov True or False, got {nesterov!r}.")
+        if nesterov and not self.momentum:
+            raise ValueError("SGD: nesterov=True needs a momentum > 0, got momentum=0. "
+                             "Pass e.g. SGD(lr=0.01, momentum=0.9, nesterov=True).")
+        self.nesterov = bool(nesterov)
 
     def _new_state(self, p):
         return {"v": np.zeros_like(p)} if self.momentum else {}
@@ -110,16 +224,72 @@ class SGD(Optimizer):
     def _update(self, p, g, st):
         tmp = st["tmp"]
         np.multiply(g, self.lr, out=tmp)          # lr·g, no new array
-        if self.momentum:
-            v = st["v"]
-            v *= self.momentum
-            v -= tmp
-            p += v
-        else:
+        if not self.momentum:
             p -= tmp
+            return
+        v = st["v"]
+        v *= self.momentum
+        v -= tmp                                  # v ← μv − lr·g
+        if self.nesterov:
+            p -= tmp
+            np.multiply(v, self.momentum, out=tmp)
+            p += tmp                              # w ← w + μv − lr·g
+        else:
+            p += v
 
     def get_config(self):
         cfg = super().get_config()
+        if self.momentum:
+            cfg["momentum"] = self.momentum
+        if self.nesterov:
+            cfg["nesterov"] = True
+        return cfg
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Hinton): ``v ← ρv + (1−ρ)g²``, ``w ← w − lr · g / (√v + ε)``.
+
+    ε is added after the square root, exactly as ``torch.optim.RMSprop(lr=lr,
+    alpha=ρ, eps=ε, momentum=μ)`` (and as nnbook's Adam); Keras adds it under the
+    root, ``g / √(v + ε)``. The defaults lr = 0.001, ρ = 0.9 are Hinton's and
+    Keras' (PyTorch's are lr = 0.01, alpha = 0.99); ε = 1e-8 as in PyTorch.
+    With momentum μ (PyTorch's form): ``b ← μb + g / (√v + ε)``, ``w ← w − lr·b``.
+    Chapter 11.
+    """
+
+    def __init__(self, lr=0.001, rho=0.9, eps=1e-8, momentum=0.0, clipvalue=None, clipnorm=None,
+                 global_clipnorm=None, *, weight_decay=0.0, **other_spellings):
+        _refuse_other_spellings("RMSProp", other_spellings, {"alpha": "rho", "epsilon": "eps"})
+        super().__init__(lr, clipvalue, clipnorm, global_clipnorm, weight_decay)
+        self.rho = _fraction("RMSProp", "rho", rho)
+        self.eps = _positive("RMSProp", "eps", eps)
+        self.momentum = _fraction("RMSProp", "momentum", momentum)
+
+    def _new_state(self, p):
+        return {"v": np.zeros_like(p), **({"b": np.zeros_like(p)} if self.momentum else {})}
+
+    def _update(self, p, g, st):
+        v = st["v"]
+        tmp = st["tmp"] if g is not st["tmp"] else self._scratch(st, "tmp2", p)
+        np.multiply(g, g, out=tmp)                # g²
+        v -= tmp                                  # v ← ρ(v − g²) + g² = ρv + (1−ρ)g²
+        v *= self.rho
+        v += tmp
+        np.sqrt(v, out=tmp)
+        tmp += self.eps
+        np.divide(g, tmp, out=tmp)                # g / (√v + ε)
+        if self.momentum:
+            b = st["b"]
+            b *= self.momentum
+            b += tmp                              # b ← μb + g / (√v + ε)
+            np.multiply(b, self.lr, out=tmp)
+        else:
+            tmp *= self.lr
+        p -= tmp
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(rho=self.rho, eps=self.eps)
         if self.momentum:
             cfg["momentum"] = self.momentum
         return cfg
@@ -129,17 +299,18 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba): moments m and v of the gradient, bias-corrected.
 
     m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,
-    w ← w − lr · m̂ / (√v̂ + ε)  with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) (as in PyTorch).
+    w ← w − lr · m̂ / (√v̂ + ε)  with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) (the paper's
+    Algorithm 1, as PyTorch). ``weight_decay`` is PyTorch Adam's coupled L2
+    (g + λw enters the moments), not AdamW. Chapter 11.
     """
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8,
-                 clipvalue=None, clipnorm=None, global_clipnorm=None):
-        super().__init__(lr, clipvalue, clipnorm, global_clipnorm)
-        for name, b in (("beta1", beta1), ("beta2", beta2)):
-            if isinstance(b, bool) or not (isinstance(b, (int, float, np.integer, np.floating))
-                                           and 0 <= b < 1):
-                raise ValueError(f"Adam: expected 0 ≤ {name} < 1, got {b!r}.")
-        self.beta1, self.beta2 = float(beta1), float(beta2)
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, clipvalue=None, clipnorm=None,
+                 global_clipnorm=None, *, weight_decay=0.0, **other_spellings):
+        _refuse_other_spellings("Adam", other_spellings,
+                                {"beta_1": "beta1", "beta_2": "beta2", "epsilon": "eps"})
+        super().__init__(lr, clipvalue, clipnorm, global_clipnorm, weight_decay)
+        self.beta1 = _fraction("Adam", "beta1", beta1)
+        self.beta2 = _fraction("Adam", "beta2", beta2)
         self.eps = _positive("Adam", "eps", eps)
 
     def _new_state(self, p):
@@ -169,16 +340,17 @@ class Adam(Optimizer):
         return cfg
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam}
+_BY_NAME = {"sgd": SGD, "rmsprop": RMSProp, "adam": Adam}
 
 
 def get_optimizer(optimizer) -> Optimizer:
-    """An ``Optimizer`` from an instance or the names ``"sgd"`` / ``"adam"`` (default settings)."""
+    """An ``Optimizer`` from an instance or the names ``"sgd"``, ``"rmsprop"``, ``"adam"``
+    (default settings)."""
     if isinstance(optimizer, Optimizer):
         return optimizer
     if isinstance(optimizer, str) and optimizer.lower() in _BY_NAME:
         return _BY_NAME[optimizer.lower()]()
     raise ValueError(
-        f"unknown optimizer {optimizer!r}. Use an Optimizer object (SGD(lr=...), Adam(...)) "
-        f"or one of {sorted(_BY_NAME)}."
+        f"unknown optimizer {optimizer!r}. Use an Optimizer object (SGD(lr=...), RMSProp(...), "
+        f"Adam(...)) or one of {sorted(_BY_NAME)}."
     )

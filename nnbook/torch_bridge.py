@@ -17,7 +17,18 @@ Sigmoid, Tanh, ReLU   Sigmoid, Tanh, ReLU          none
 Softmax               Softmax(dim=-1), or dim=1    none
                       on channels-first images
 Flatten               Flatten()                    none
+Dropout(rate)         Dropout(p=rate)              none
+BatchNorm(n,          BatchNorm1d(n, eps,          ``weight = gamma``, ``bias = beta``,
+momentum, eps)        momentum), BatchNorm2d on    running_mean, running_var (the
+                      images                       same conventions: PyTorch's)
 ====================  ===========================  ==================================
+
+Training mode: each PyTorch module starts with ``training`` equal to the nnbook
+layer's (False outside ``fit``), so Dropout and BatchNorm modules start in eval
+mode; call ``.train()`` to train the PyTorch model. ``from_torch`` leaves the
+nnbook layers in inference mode, as every nnbook layer is outside ``fit``. A
+BatchNorm on images that comes before any Conv2D or pool needs the model's
+``input_shape`` to be recognised as one.
 
 Image layout. nnbook images are NHWC (channels last); PyTorch's Conv2d and
 pools work on NCHW (channels first). ``to_torch`` keeps nnbook's interface:
@@ -44,7 +55,9 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import ReLU, Sigmoid, Softmax, Tanh
+from .batchnorm import BatchNorm
 from .conv import Conv2D
+from .dropout import Dropout
 from .layers import Dense, Flatten
 from .model import Sequential
 from .pooling import AvgPool2D, MaxPool2D
@@ -54,7 +67,7 @@ __all__ = ["to_torch", "from_torch", "TORCH_INSTALL"]
 TORCH_INSTALL = "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
 
 SUPPORTED = ("Dense ↔ Linear, Conv2D ↔ Conv2d, MaxPool2D ↔ MaxPool2d, AvgPool2D ↔ AvgPool2d, "
-             "Sigmoid, Tanh, ReLU, Softmax, Flatten")
+             "Sigmoid, Tanh, ReLU, Softmax, Flatten, Dropout, BatchNorm ↔ BatchNorm1d/BatchNorm2d")
 
 
 def _import_torch():
@@ -98,6 +111,9 @@ def to_torch(model):
 
     for i, layer in enumerate(model.layers):
         kind = type(layer)
+        if kind is BatchNorm and not channels_first and _sees_images(model, i):
+            modules.append(tl.NHWCToNCHW())
+            channels_first = True
         if kind in (Conv2D, MaxPool2D, AvgPool2D) and not channels_first:
             modules.append(tl.NHWCToNCHW())
             channels_first = True
@@ -123,6 +139,8 @@ def to_torch(model):
             m = {Sigmoid: nn.Sigmoid, Tanh: nn.Tanh, ReLU: nn.ReLU, Flatten: nn.Flatten}[kind]()
         elif kind is Softmax:
             m = nn.Softmax(dim=1 if channels_first else -1)          # nnbook: the last (NHWC) axis
+        elif kind in (BatchNorm, Dropout):
+            m = _regularisation_to_torch(layer, nn, dtype, channels_first, copy)
         else:
             raise ValueError(f"to_torch: layer {i} {layer!r} has no PyTorch counterpart here; "
                              f"supported: {SUPPORTED}.")
@@ -157,11 +175,13 @@ def from_torch(module, *, input_shape=None) -> Sequential:
                          f"Wrap the layers: torch.nn.Sequential(...).")
     mods = list(_leaves(module, nn))
     dtype = _dtype(module, torch)
-    image_kinds = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten, tl.NHWCToNCHW, tl.NCHWToNHWC)
+    image_kinds = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten, tl.NHWCToNCHW, tl.NCHWToNHWC,
+                   nn.BatchNorm2d)
     first = next((m for m in mods if isinstance(m, image_kinds)), None)
     # layout: "same" (torch holds what nnbook holds), "nchw" (images channels first),
     # "chw" (vectors flattened from NCHW maps; nnbook's are flattened from NHWC)
-    layout = "nchw" if isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) else "same"
+    layout = ("nchw" if isinstance(first, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.BatchNorm2d))
+              else "same")
     flat = None                      # after Flatten in "chw": the (h, w, c) that was flattened
     shape = None if input_shape is None else tuple(input_shape)
     layers = []
@@ -213,6 +233,8 @@ def from_torch(module, *, input_shape=None) -> Sequential:
                 bad(i, m, "uses padding, ceil_mode, dilation, return_indices or divisor_override; "
                           "nnbook's pools have none of these.")
             layer = (MaxPool2D if kind is nn.MaxPool2d else AvgPool2D)(f, stride=s)
+        elif kind in (nn.BatchNorm1d, nn.BatchNorm2d, nn.Dropout):
+            layer = _regularisation_from_torch(i, m, nn, layout, dtype, bad)
         elif kind in (nn.Sigmoid, nn.Tanh, nn.ReLU):
             layer = {nn.Sigmoid: Sigmoid, nn.Tanh: Tanh, nn.ReLU: ReLU}[kind]()
         elif kind is nn.Softmax:
@@ -318,3 +340,45 @@ def _chw_order(i, m, hwc):
                          f"{h}·{w}·{c} = {h * w * c} features, expected {m.in_features}. Check "
                          f"input_shape or the Linear's in_features.")
     return np.arange(c * h * w).reshape(c, h, w).transpose(1, 2, 0).ravel()
+
+
+# ---------------------------------------------------------------------------
+# Dropout and BatchNorm (chapters 12 and 13)
+
+def _sees_images(model, i) -> bool:
+    """Whether layer ``i`` gets NHWC images (known only from the model's shapes)."""
+    shape = model.input_shape if i == 0 else model.output_shapes()[i - 1]
+    return shape is not None and len(shape) == 3
+
+
+def _regularisation_to_torch(layer, nn, dtype, channels_first, copy):
+    if isinstance(layer, Dropout):
+        m = nn.Dropout(p=layer.rate)
+    else:
+        cls = nn.BatchNorm2d if channels_first else nn.BatchNorm1d
+        m = cls(layer.n_features, eps=layer.eps, momentum=layer.momentum, dtype=dtype)
+        copy(m.weight, layer.params["gamma"])
+        copy(m.bias, layer.params["beta"])
+        copy(m.running_mean, layer.buffers["running_mean"])
+        copy(m.running_var, layer.buffers["running_var"])
+    m.train(bool(getattr(layer, "training", False)))
+    return m
+
+
+def _regularisation_from_torch(i, m, nn, layout, dtype, bad):
+    if isinstance(m, nn.Dropout):
+        return Dropout(m.p)
+    if not (m.affine and m.track_running_stats) or m.momentum is None:
+        bad(i, m, "has affine=False, track_running_stats=False or momentum=None; nnbook's BatchNorm "
+                  "has γ, β and running statistics updated with a fixed momentum.")
+    want = "nchw" if isinstance(m, nn.BatchNorm2d) else "same"
+    if layout != want:
+        bad(i, m, "normalises images channels first (BatchNorm2d) or vectors (BatchNorm1d); "
+                  "here it gets " + {"nchw": "images", "same": "channels-last images or vectors",
+                                     "chw": "vectors flattened channels first"}[layout] + ".")
+    layer = BatchNorm(m.num_features, momentum=m.momentum, eps=m.eps, dtype=dtype)
+    layer.params["gamma"][...] = _numpy(m.weight)
+    layer.params["beta"][...] = _numpy(m.bias)
+    layer.buffers["running_mean"][...] = _numpy(m.running_mean)
+    layer.buffers["running_var"][...] = _numpy(m.running_var)
+    return layer

@@ -93,6 +93,50 @@ for _pool in ("MaxPool2D", "AvgPool2D"):
         ROWS.append((_pool, make_pool, pool_input))
 
 
+# rows: Dropout (a fixed mask) and BatchNorm (training and inference, dense and images) ----------
+def make_dropout(draw, rng):
+    layer = nb.Dropout(draw(st.sampled_from([0.1, 0.5])), rng=rng)
+    layer.training = True
+    return layer
+
+
+def dropout_input(draw, rng, layer):
+    """The input, and the mask fixed on it: every forward of the check reuses that mask."""
+    x = rng.standard_normal((draw(BATCH), draw(SIZE)))
+    layer.forward(x)
+    layer.fixed_mask = True
+    return x
+
+
+def make_batchnorm(training):
+    def make(draw, rng):
+        layer = nb.BatchNorm(draw(st.integers(1, 3)), rng=rng)
+        layer.training = training
+        n = layer.n_features
+        layer.params["gamma"][...] = rng.uniform(0.5, 2.0, n) * rng.choice([-1.0, 1.0], n)
+        layer.params["beta"][...] = rng.standard_normal(n)
+        layer.buffers["running_mean"][...] = rng.standard_normal(n)
+        layer.buffers["running_var"][...] = rng.uniform(0.5, 2.0, n)
+        return layer
+    return make
+
+
+# at least 3 values per feature in training: with 2, x̂ = ±1 whatever x is, and ∂E/∂x = 0 exactly
+ROWS += [
+    ("Dropout(training, fixed mask)", make_dropout, dropout_input),
+    ("BatchNorm(dense, training)", make_batchnorm(True),
+     lambda draw, rng, layer: rng.standard_normal((draw(st.integers(3, 6)), layer.n_features))),
+    ("BatchNorm(dense, inference)", make_batchnorm(False),
+     lambda draw, rng, layer: rng.standard_normal((draw(BATCH), layer.n_features))),
+    ("BatchNorm(images, training)", make_batchnorm(True),
+     lambda draw, rng, layer: rng.standard_normal((draw(st.integers(1, 3)), draw(st.integers(2, 3)),
+                                                   draw(st.integers(2, 3)), layer.n_features))),
+    ("BatchNorm(images, inference)", make_batchnorm(False),
+     lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE), draw(SIZE),
+                                                   layer.n_features))),
+]
+
+
 # rows: losses ----------------------------------------------------------------------------------
 def loss_row(name, loss, make_pair):
     """A loss row: ``make_pair(draw, rng) -> (y_true, y_pred)``; y_pred is the checked input."""

@@ -1,5 +1,6 @@
-"""Tests of nnbook/optimizers.py: SGD, momentum, clipping and Adam steps by
-hand, in-place updates, validation."""
+"""Tests of nnbook/optimizers.py: SGD, momentum, Nesterov, RMSProp, Adam and weight
+decay step by step against hand-written loops (and against torch.optim where torch
+is installed), clipping, in-place updates, get_state/set_state, validation."""
 
 import math
 
@@ -105,7 +106,10 @@ def test_adam_keeps_separate_moments_per_parameter():
 # in place, grads untouched, dtype ------------------------------------------------------------------
 @pytest.mark.parametrize("opt", [nb.SGD(lr=0.1), nb.SGD(lr=0.1, momentum=0.9, clipnorm=0.5),
                                  nb.SGD(lr=0.1, clipvalue=0.1, global_clipnorm=0.1), nb.Adam(),
-                                 nb.Adam(clipnorm=0.1, clipvalue=0.1)])
+                                 nb.Adam(clipnorm=0.1, clipvalue=0.1),
+                                 nb.SGD(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1),
+                                 nb.RMSProp(), nb.RMSProp(momentum=0.9, clipvalue=0.1, weight_decay=0.1),
+                                 nb.Adam(weight_decay=0.1, clipnorm=0.1)])
 def test_updates_in_place_and_leaves_grads_alone(opt):
     rng = np.random.default_rng(0)
     w = rng.standard_normal((3, 2))
@@ -118,7 +122,9 @@ def test_updates_in_place_and_leaves_grads_alone(opt):
     np.testing.assert_array_equal(g, g_before)
 
 
-@pytest.mark.parametrize("opt", [nb.SGD(lr=0.1, momentum=0.5), nb.Adam()])
+@pytest.mark.parametrize("opt", [nb.SGD(lr=0.1, momentum=0.5), nb.Adam(),
+                                 nb.SGD(lr=0.1, momentum=0.5, nesterov=True, weight_decay=0.1),
+                                 nb.RMSProp(momentum=0.5, weight_decay=0.1)])
 def test_float32_parameters_stay_float32(opt):
     w = np.ones(3, dtype=np.float32)
     opt.step([(w, np.ones(3, dtype=np.float32))])
@@ -139,7 +145,7 @@ def test_reset_forgets_momentum():
 
 
 # validation ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("cls", [nb.SGD, nb.Adam])
+@pytest.mark.parametrize("cls", [nb.SGD, nb.RMSProp, nb.Adam])
 @pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf"), True, "0.1"])
 def test_bad_learning_rate(cls, lr):
     with pytest.raises(ValueError, match=rf"{cls.__name__}: expected a learning rate lr > 0, got"):
@@ -179,7 +185,236 @@ def test_get_optimizer_and_repr():
     assert isinstance(get_optimizer("Adam"), nb.Adam)
     opt = nb.SGD(lr=0.5)
     assert get_optimizer(opt) is opt
-    with pytest.raises(ValueError, match=r"unknown optimizer 'rmsprop'"):
-        get_optimizer("rmsprop")
+    assert isinstance(get_optimizer("rmsprop"), nb.RMSProp)
+    with pytest.raises(ValueError, match=r"unknown optimizer 'adagrad'"):
+        get_optimizer("adagrad")
     assert repr(nb.SGD(lr=0.1, momentum=0.9)) == "SGD(lr=0.1, momentum=0.9)"
     assert repr(nb.Adam()) == "Adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08)"
+
+
+# chapter 11: every optimizer against a hand-written loop, step for step ---------------------------
+def run(opt, w0, grads):
+    """Weights after each step of ``opt`` on the gradients ``grads(t, w)``."""
+    w, out = np.array(w0, dtype=float), []
+    for t in range(5):
+        opt.step([(w, grads(t, w))])
+        out.append(w.copy())
+    return np.array(out)
+
+
+def grad_of_quadratic(t, w):
+    """g = A w − c + a step-dependent nudge: every step sees another gradient."""
+    return np.array([[3.0, 0.5], [0.5, 1.0]]) @ w - np.array([1.0, -2.0]) + 0.1 * t
+
+
+W0 = [1.0, -0.5]
+
+
+def test_momentum_and_nesterov_match_pytorchs_form_by_hand():
+    lr, mu = 0.1, 0.9
+    for nesterov in (False, True):
+        w, b, by_hand = np.array(W0), np.zeros(2), []
+        for t in range(5):                     # PyTorch: b ← μb + g;  w ← w − lr·(g + μb) or lr·b
+            g = grad_of_quadratic(t, w)
+            b = mu * b + g
+            w = w - lr * ((g + mu * b) if nesterov else b)
+            by_hand.append(w)
+        got = run(nb.SGD(lr=lr, momentum=mu, nesterov=nesterov), W0, grad_of_quadratic)
+        np.testing.assert_allclose(got, by_hand, rtol=1e-13, atol=1e-15)
+
+
+def test_nesterov_two_steps_by_hand():
+    # v = −0.1·1 = −0.1;  w = 0 + 0.9·(−0.1) − 0.1 = −0.19;  then g = 2: v = −0.09 − 0.2 = −0.29,
+    # w = −0.19 + 0.9·(−0.29) − 0.2 = −0.651
+    opt, w = nb.SGD(lr=0.1, momentum=0.9, nesterov=True), np.zeros(1)
+    opt.step([(w, np.array([1.0]))])
+    np.testing.assert_allclose(w, [-0.19])
+    opt.step([(w, np.array([2.0]))])
+    np.testing.assert_allclose(w, [-0.651])
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.8])
+def test_rmsprop_matches_a_hand_written_loop(momentum):
+    lr, rho, eps = 0.01, 0.9, 1e-8
+    w, v, b, by_hand = np.array(W0), np.zeros(2), np.zeros(2), []
+    for t in range(5):
+        g = grad_of_quadratic(t, w)
+        v = rho * v + (1 - rho) * g ** 2
+        step = g / (np.sqrt(v) + eps)
+        if momentum:
+            b = momentum * b + step
+            step = b
+        w = w - lr * step
+        by_hand.append(w)
+    got = run(nb.RMSProp(lr=lr, rho=rho, eps=eps, momentum=momentum), W0, grad_of_quadratic)
+    np.testing.assert_allclose(got, by_hand, rtol=1e-13)
+
+
+def test_rmsprop_first_step_and_eps_outside_the_root():
+    # v = 0.1·g², so the first step is lr·g/(√0.1·|g| + ε) = lr/√0.1 for g = 2
+    np.testing.assert_allclose(one_step(nb.RMSProp(lr=0.01), [0.0], [2.0]), [-0.01 / math.sqrt(0.1)])
+    # g = 1e-8·√10: √v = 1e-8 = ε, so the step is lr·√10/2 (ε under the root: ≈ lr·√10·1e-4·…)
+    w = one_step(nb.RMSProp(lr=1.0, eps=1e-8), [0.0], [1e-8 * math.sqrt(10)])
+    np.testing.assert_allclose(w, [-math.sqrt(10) / 2], rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda wd: nb.SGD(lr=0.1, weight_decay=wd),
+                                  lambda wd: nb.SGD(lr=0.1, momentum=0.9, nesterov=True,
+                                                    weight_decay=wd),
+                                  lambda wd: nb.RMSProp(lr=0.01, momentum=0.5, weight_decay=wd),
+                                  lambda wd: nb.Adam(lr=0.1, weight_decay=wd)],
+                         ids=["SGD", "SGD-Nesterov", "RMSProp", "Adam"])
+def test_weight_decay_adds_lambda_w_to_the_gradient(make):
+    lam = 0.3
+    got = run(make(lam), W0, grad_of_quadratic)
+    coupled = run(make(0.0), W0, lambda t, w: grad_of_quadratic(t, w) + lam * w)
+    np.testing.assert_allclose(got, coupled, rtol=1e-13)
+    assert not np.allclose(got, run(make(0.0), W0, grad_of_quadratic))
+
+
+def test_weight_decay_one_sgd_step_by_hand_and_after_clipping():
+    # w ← w − lr (g + λw) = 2 − 0.1 (1 + 0.5·2) = 1.8
+    np.testing.assert_allclose(one_step(nb.SGD(lr=0.1, weight_decay=0.5), [2.0], [1.0]), [1.8])
+    # clipping acts on g only (as clip_grad_* before a PyTorch step): g = 10 → 1, then + λw
+    w = one_step(nb.SGD(lr=0.1, weight_decay=0.5, clipvalue=1.0), [2.0], [10.0])
+    np.testing.assert_allclose(w, [1.8])
+
+
+# get_state / set_state: a fresh optimizer continues exactly ------------------------------------
+CONFIGS = [nb.SGD(lr=0.1), nb.SGD(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+           nb.RMSProp(lr=0.01, momentum=0.5, clipnorm=1.0), nb.RMSProp(weight_decay=0.1),
+           nb.Adam(lr=0.01, beta1=0.8, weight_decay=0.001, global_clipnorm=2.0)]
+
+
+@pytest.mark.parametrize("opt", CONFIGS, ids=repr)
+def test_state_round_trip_continues_identically(opt):
+    rng = np.random.default_rng(3)
+    opt.reset()
+    params = [rng.standard_normal((3, 2)), rng.standard_normal(2), rng.standard_normal(4)]
+    grads = [rng.standard_normal(p.shape) for p in params]
+    for _ in range(3):
+        opt.step(zip(params[:2], grads[:2]))            # the third parameter is never stepped
+    state = opt.get_state(params)
+    assert int(state["iterations"]) == 3
+    assert not any(k.startswith("param2.") for k in state)
+    twin = type(opt)(**opt.get_config())
+    assert twin.get_config() == opt.get_config() and repr(twin) == repr(opt)
+    copies = [p.copy() for p in params]
+    twin.set_state(copies, state)
+    opt.step(zip(params, grads))
+    twin.step(zip(copies, grads))
+    for _ in range(2):
+        opt.step(zip(params, grads))
+        twin.step(zip(copies, grads))
+    for a, b in zip(params, copies):
+        np.testing.assert_array_equal(a, b)
+    assert twin.iterations == opt.iterations == 6
+    for k, v in twin.get_state(copies).items():
+        np.testing.assert_array_equal(v, opt.get_state(params)[k])
+
+
+def test_get_state_is_a_copy_and_has_the_buffers():
+    opt, w = nb.Adam(), np.zeros(2)
+    opt.step([(w, np.ones(2))])
+    state = opt.get_state([w])
+    assert sorted(state) == ["iterations", "param0.m", "param0.t", "param0.v"]
+    m = state["param0.m"].copy()
+    opt.step([(w, np.ones(2))])
+    np.testing.assert_array_equal(state["param0.m"], m)
+    assert sorted(nb.SGD(momentum=0.5).get_state([w])) == ["iterations"]
+
+
+def test_set_state_errors():
+    opt, w = nb.SGD(momentum=0.9), np.zeros(2)
+    opt.step([(w, np.ones(2))])
+    state = opt.get_state([w])
+    with pytest.raises(ValueError, match=r"SGD.set_state: the state has no 'iterations'"):
+        nb.SGD(momentum=0.9).set_state([w], {"param0.v": np.zeros(2)})
+    with pytest.raises(ValueError, match=r"SGD.set_state: buffer param0.v has shape \(2,\), "
+                                         r"expected \(3,\)"):
+        nb.SGD(momentum=0.9).set_state([np.zeros(3)], state)
+    with pytest.raises(ValueError, match=r"unexpected key 'param0.v' for 0 parameters"):
+        nb.SGD(momentum=0.9).set_state([], state)
+    with pytest.raises(ValueError, match=r"Adam.set_state: parameter 0 has buffers \['v'\], "
+                                         r"expected \['m', 't', 'v'\]"):
+        nb.Adam().set_state([w], state)
+
+
+def test_other_spellings_name_nnbooks():
+    with pytest.raises(ValueError, match=r"SGD: got learning_rate=0.1, but nnbook spells this "
+                                         r"argument lr=. Write SGD\(lr=0.1\)"):
+        nb.SGD(learning_rate=0.1)
+    for cls in (nb.RMSProp, nb.Adam):
+        with pytest.raises(ValueError, match=rf"{cls.__name__}: got learning_rate=.* lr="):
+            cls(learning_rate=0.01)
+    with pytest.raises(ValueError, match=r"Adam: got beta_1=0.8, .* beta1="):
+        nb.Adam(beta_1=0.8)
+    with pytest.raises(ValueError, match=r"RMSProp: got alpha=0.99, .* rho="):
+        nb.RMSProp(alpha=0.99)
+    with pytest.raises(ValueError, match=r"RMSProp: got epsilon=1e-07, .* eps="):
+        nb.RMSProp(epsilon=1e-7)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'decay'"):
+        nb.SGD(decay=0.1)
+
+
+def test_new_hyperparameter_errors():
+    with pytest.raises(ValueError, match=r"SGD: nesterov=True needs a momentum > 0"):
+        nb.SGD(nesterov=True)
+    with pytest.raises(ValueError, match=r"SGD: expected nesterov True or False, got 'yes'"):
+        nb.SGD(momentum=0.9, nesterov="yes")
+    with pytest.raises(ValueError, match=r"RMSProp: expected 0 ≤ rho < 1, got 1"):
+        nb.RMSProp(rho=1)
+    with pytest.raises(ValueError, match=r"RMSProp: expected 0 ≤ momentum < 1, got -0.1"):
+        nb.RMSProp(momentum=-0.1)
+    with pytest.raises(ValueError, match=r"Adam: expected weight_decay ≥ 0, got -0.01"):
+        nb.Adam(weight_decay=-0.01)
+    assert repr(nb.RMSProp()) == "RMSProp(lr=0.001, rho=0.9, eps=1e-08)"
+    assert repr(nb.SGD(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)) == \
+        "SGD(lr=0.1, weight_decay=0.01, momentum=0.9, nesterov=True)"
+
+
+# the same steps as torch.optim on the same weights (skipped without torch) ------------------------
+TORCH_PAIRS = [
+    (lambda: nb.SGD(lr=0.05, momentum=0.9), dict(cls="SGD", lr=0.05, momentum=0.9)),
+    (lambda: nb.SGD(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01),
+     dict(cls="SGD", lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    (lambda: nb.RMSProp(lr=0.01, rho=0.9), dict(cls="RMSprop", lr=0.01, alpha=0.9, eps=1e-8)),
+    (lambda: nb.RMSProp(lr=0.01, rho=0.99, momentum=0.5, weight_decay=0.1),
+     dict(cls="RMSprop", lr=0.01, alpha=0.99, eps=1e-8, momentum=0.5, weight_decay=0.1)),
+    (lambda: nb.Adam(lr=0.01, weight_decay=0.1), dict(cls="Adam", lr=0.01, weight_decay=0.1)),
+]
+
+
+@pytest.mark.parametrize("make, torch_args", TORCH_PAIRS, ids=[str(t) for _, t in TORCH_PAIRS])
+def test_same_steps_as_torch_optim(make, torch_args):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((4, 4))
+    A = A @ A.T + np.eye(4)                     # a convex quadratic ½ wᵀAw − cᵀw
+    c = rng.standard_normal(4)
+    w0 = rng.standard_normal(4)
+    args = dict(torch_args)
+    tw = torch.tensor(w0, requires_grad=True)
+    topt = getattr(torch.optim, args.pop("cls"))([tw], **args)
+    opt, w = make(), w0.copy()
+    for _ in range(20):
+        topt.zero_grad()
+        loss = 0.5 * tw @ torch.from_numpy(A) @ tw - torch.from_numpy(c) @ tw
+        loss.backward()
+        topt.step()
+        opt.step([(w, A @ w - c)])
+    np.testing.assert_allclose(w, tw.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_weight_decay_is_the_gradient_of_half_lambda_w_squared():
+    # chapter 12: E + (λ/2)‖w‖² has gradient ∂E/∂w + λw (checked by finite differences), and
+    # one SGD(weight_decay=λ) step on ∂E/∂w is one plain SGD step on that gradient
+    lam, lr = 0.3, 0.1
+    A = np.array([[3.0, 0.5], [0.5, 1.0]])
+    w = np.array([1.0, -0.5])
+
+    def penalised(v):
+        return 0.5 * v @ A @ v + 0.5 * lam * v @ v
+    np.testing.assert_allclose(nb.numerical_gradient(penalised, w.copy()), A @ w + lam * w, rtol=1e-8)
+    decayed = one_step(nb.SGD(lr=lr, weight_decay=lam), w, A @ w)
+    np.testing.assert_allclose(decayed, w - lr * (A @ w + lam * w), rtol=1e-15)

@@ -255,8 +255,8 @@ def test_to_torch_rejects_unknown_layers():
 
 
 @pytest.mark.parametrize("module, match", [
-    (nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5)), r"module 1 Dropout.*no nnbook counterpart.*supported"),
-    (nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)), r"module 1 BatchNorm2d.*no nnbook counterpart"),
+    (nn.Sequential(nn.Linear(3, 3), nn.Dropout1d(0.5)), r"module 1 Dropout1d.*no nnbook counterpart.*supported"),
+    (nn.Sequential(nn.Conv2d(1, 2, 3), nn.GroupNorm(1, 2)), r"module 1 GroupNorm.*no nnbook counterpart"),
     (nn.Sequential(nn.Linear(3, 3), nn.GELU()), r"module 1 GELU.*no nnbook counterpart"),
     (nn.Sequential(nn.Linear(3, 2, bias=False)), r"module 0 Linear.*has no bias"),
     (nn.Sequential(nn.Conv2d(1, 2, 3, dilation=2)), r"module 0 Conv2d.*dilation"),
@@ -316,3 +316,109 @@ def test_without_torch_the_bridge_says_how_to_install_it():
     assert len(result) == 2
     for msg in result:
         assert "needs PyTorch" in msg and "pip install torch==2.13.0" in msg
+
+
+# --- Dropout and BatchNorm (chapters 12, 13): eval outputs, training steps, round trips ---------
+
+def with_statistics(model, rng):
+    """Random γ, β and running statistics in every BatchNorm (not the fresh 1, 0, 0, 1)."""
+    randomise(model, rng)
+    for layer in model.layers:
+        if isinstance(layer, nb.BatchNorm):
+            layer.buffers["running_mean"][...] = rng.normal(size=layer.n_features)
+            layer.buffers["running_var"][...] = rng.uniform(0.5, 2.0, layer.n_features)
+    return model
+
+
+def bn_mlp(rng, dtype=np.float64):
+    return with_statistics(nb.Sequential([
+        nb.Dense(5, 7, rng=rng, dtype=dtype), nb.BatchNorm(7, dtype=dtype), nb.ReLU(),
+        nb.Dropout(0.3), nb.Dense(7, 3, rng=rng, dtype=dtype), nb.Softmax()]), rng)
+
+
+def bn_cnn(rng, dtype=np.float64):
+    """BatchNorm first on NHWC images (needs input_shape), after a conv, and on vectors."""
+    return with_statistics(nb.Sequential([
+        nb.BatchNorm(2, dtype=dtype, momentum=0.2, eps=1e-3),
+        nb.Conv2D(2, 4, 3, padding=1, rng=rng, dtype=dtype), nb.BatchNorm(4, dtype=dtype),
+        nb.ReLU(), nb.Dropout(0.5), nb.MaxPool2D(2), nb.Flatten(),
+        nb.Dense(4 * 4 * 5, 6, rng=rng, dtype=dtype), nb.BatchNorm(6, dtype=dtype), nb.Tanh(),
+        nb.Dense(6, 3, rng=rng, dtype=dtype), nb.Softmax()], input_shape=(9, 10, 2)), rng)
+
+
+BN_CASES = [(bn_mlp, lambda rng: rng.normal(size=(8, 5))), (bn_cnn, images)]
+
+
+@pytest.mark.parametrize("make, data", BN_CASES, ids=IDS)
+def test_bn_dropout_eval_outputs_and_round_trip(make, data):
+    rng = np.random.default_rng(5)
+    model, x = make(rng), data(rng)
+    t = nb.to_torch(model)
+    norms = [m for m in t if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.Dropout))]
+    assert norms and not any(m.training for m in norms)             # eval mode, as nnbook
+    np.testing.assert_allclose(run(t, x), model.predict(x), rtol=0, atol=TOL)
+    back = nb.from_torch(t, input_shape=model.input_shape)
+    assert [l.get_config() for l in back.layers] == [l.get_config() for l in model.layers]
+    for a, b in zip(model.layers, back.layers):
+        for k in getattr(a, "buffers", {}):
+            np.testing.assert_array_equal(b.buffers[k], a.buffers[k])
+    np.testing.assert_allclose(back.predict(x), model.predict(x), rtol=0, atol=TOL)
+
+
+def test_batchnorm_on_images_becomes_batchnorm2d_between_the_layout_modules():
+    t = nb.to_torch(bn_cnn(np.random.default_rng(0)))
+    kinds = [type(m).__name__ for m in t]
+    assert kinds[:3] == ["NHWCToNCHW", "BatchNorm2d", "Conv2d"]
+    assert kinds[3] == "BatchNorm2d" and "BatchNorm1d" in kinds
+    assert t[1].momentum == 0.2 and t[1].eps == 1e-3
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (3, 5, 2, 4)], ids=["dense", "images"])
+def test_batchnorm_training_step_matches_pytorch(shape):
+    """Training mode: the same output, gradients and running statistics as PyTorch
+    (the same momentum convention and the unbiased running variance)."""
+    rng = np.random.default_rng(6)
+    model = with_statistics(nb.Sequential([nb.BatchNorm(4)], input_shape=shape[1:]), rng)
+    bn = model.layers[0]
+    t = nb.to_torch(model).train()
+    x, dy = rng.normal(size=shape), rng.normal(size=shape)
+    xt = torch.tensor(x, requires_grad=True)
+    yt = t(xt)
+    yt.backward(torch.from_numpy(dy))
+    bn.training = True
+    y = bn.forward(x)
+    dx = bn.backward(dy)
+    tb = [m for m in t if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))][0]
+    np.testing.assert_allclose(y, yt.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(bn.grads["gamma"], tb.weight.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(bn.grads["beta"], tb.bias.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(bn.buffers["running_mean"], tb.running_mean.numpy(), atol=1e-14)
+    np.testing.assert_allclose(bn.buffers["running_var"], tb.running_var.numpy(), atol=1e-14)
+
+
+def test_from_torch_reads_a_plain_nchw_model_with_batchnorm():
+    torch.manual_seed(0)
+    t = nn.Sequential(nn.BatchNorm2d(2), nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3, momentum=0.3),
+                      nn.ReLU(), nn.Dropout(0.2), nn.Flatten(), nn.Linear(3 * 4 * 5, 4),
+                      nn.BatchNorm1d(4), nn.Softmax(dim=1)).double()
+    t.train()
+    t(torch.randn(16, 2, 6, 7, dtype=torch.float64))           # running statistics move
+    t.eval()
+    model = nb.from_torch(t, input_shape=(6, 7, 2))
+    assert [type(l).__name__ for l in model.layers][:3] == ["BatchNorm", "Conv2D", "BatchNorm"]
+    assert model.layers[2].momentum == 0.3 and model.layers[4].rate == 0.2
+    x = np.random.default_rng(7).normal(size=(5, 6, 7, 2))
+    np.testing.assert_allclose(model.predict(x), run(t, x.transpose(0, 3, 1, 2).copy()),
+                               rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("module, match", [
+    (nn.Sequential(nn.BatchNorm1d(3, affine=False)), r"module 0 BatchNorm1d.*affine=False"),
+    (nn.Sequential(nn.BatchNorm1d(3, momentum=None)), r"momentum=None"),
+    (nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm1d(2)), r"module 1 BatchNorm1d.*gets images"),
+    (nn.Sequential(nn.Flatten(), nn.BatchNorm2d(2)), r"module 1 BatchNorm2d.*channels-last images or vectors"),
+], ids=lambda v: "" if isinstance(v, str) else None)
+def test_from_torch_rejects_batchnorm_it_cannot_read(module, match):
+    with pytest.raises(ValueError, match=match):
+        nb.from_torch(module)

@@ -1,0 +1,184 @@
+"""BatchNorm and Dropout benchmark: one training-mode forward + backward
+(∂E/∂x and the parameter gradients) in nnbook, in a hand-written NumPy
+baseline and in PyTorch, at (256, 128) and (256, 512), float64 and float32.
+
+Every side runs in its own fresh process, twice: with one thread (OMP, OpenBLAS
+and MKL limited to 1 thread before import, ``torch.set_num_threads(1)``) and
+with the default thread counts. The sides take turns ``rounds`` times and each
+keeps its best time. Target: nnbook ≤ 1.5× PyTorch.
+
+    python benchmarks/bench_layers.py          # prints a table
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CASES = [(256, 128), (256, 512)]
+DTYPES = ("float64", "float32")
+LAYERS = ("BatchNorm", "Dropout")
+RATE, TARGET = 0.5, 1.5
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def best_time(step, seconds=0.2):
+    """The fastest single call of ``step`` over about ``seconds`` of calls (after a warm-up)."""
+    for _ in range(10):
+        step()
+    best, t_end = float("inf"), time.perf_counter() + seconds
+    while True:
+        t = time.perf_counter()
+        step()
+        t2 = time.perf_counter()
+        best = min(best, t2 - t)
+        if t2 > t_end:
+            return best
+
+
+# the three sides; each is imported only in its own child process ----------------------------------
+def nnbook_step(layer, shape, dtype):
+    import numpy as np
+
+    import nnbook as nb
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(dtype)
+    dy = rng.standard_normal(shape).astype(dtype)
+    m = nb.BatchNorm(shape[1], dtype=dtype) if layer == "BatchNorm" else nb.Dropout(RATE, rng=rng)
+    m.training = True
+
+    def step():
+        m.forward(x)
+        return m.backward(dy)                                      # ∂E/∂x
+    return step
+
+
+def numpy_step(layer, shape, dtype):
+    """The same step written directly in NumPy: the textbook formulas, no classes, no checks."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(dtype)
+    dy = rng.standard_normal(shape).astype(dtype)
+    gamma, beta = np.ones(shape[1], dtype), np.zeros(shape[1], dtype)
+    m = shape[0]
+
+    def batchnorm():
+        mu = x.mean(axis=0)
+        var = x.var(axis=0)
+        inv = 1 / np.sqrt(var + 1e-5)
+        xhat = (x - mu) * inv
+        y = gamma * xhat + beta                                    # noqa: F841 (the output)
+        dbeta = dy.sum(axis=0)
+        dgamma = (dy * xhat).sum(axis=0)
+        return gamma * inv / m * (m * dy - dbeta - xhat * dgamma)  # ∂E/∂x
+
+    def dropout():
+        mask = (rng.random(shape) >= RATE) / (1 - RATE)
+        y = x * mask                                               # noqa: F841
+        return dy * mask
+    return batchnorm if layer == "BatchNorm" else dropout
+
+
+def torch_step(layer, shape, dtype):
+    import torch
+    torch.manual_seed(0)
+    dt = getattr(torch, dtype)
+    x = torch.randn(*shape, dtype=dt, requires_grad=True)
+    dy = torch.randn(*shape, dtype=dt)
+    m = torch.nn.BatchNorm1d(shape[1], dtype=dt) if layer == "BatchNorm" else torch.nn.Dropout(RATE)
+    m.train()
+    inputs = [x, *m.parameters()]
+
+    def step():
+        torch.autograd.grad(m(x), inputs, dy)                     # ∂E/∂x and the parameters'
+    return step
+
+
+def child(side, threads):
+    if side == "torch":
+        import torch
+        if threads == "1":
+            torch.set_num_threads(1)
+    make = {"nnbook": nnbook_step, "numpy": numpy_step, "torch": torch_step}[side]
+    return {f"{layer}:{n}x{k}:{dtype}": best_time(make(layer, (n, k), dtype))
+            for layer in LAYERS for n, k in CASES for dtype in DTYPES}
+
+
+def run_side(side, threads):
+    """``child(side, threads)`` in a fresh process; None when torch is missing for "torch"."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for var in THREAD_VARS:
+        if threads == "1":
+            env[var] = "1"
+        else:
+            env.pop(var, None)
+    res = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", side, threads],
+                         capture_output=True, text=True, env=env, timeout=600)
+    if res.returncode != 0:
+        if side != "torch":
+            raise RuntimeError(res.stderr)
+        print("PyTorch run failed:", res.stderr.strip().splitlines()[-1:], file=sys.stderr)
+        return None
+    return json.loads(res.stdout)
+
+
+def main(with_torch=True, rounds=3):
+    """Measure; returns rows (dicts like bench_mlp's: name, nnbook_s, baseline_s, torch_s,
+    ratio_vs_torch, ratio_vs_baseline, target, value, meets_target)."""
+    sides = ("nnbook", "numpy", "torch") if with_torch else ("nnbook", "numpy")
+    best = {}
+    for _ in range(rounds):
+        for threads in ("1", "default"):
+            for side in sides:
+                times = run_side(side, threads)
+                for key, t in (times or {}).items():
+                    k = (side, threads, key)
+                    best[k] = min(best.get(k, float("inf")), t)
+    rows = []
+    for threads in ("1", "default"):
+        for layer in LAYERS:
+            for n, k in CASES:
+                for dtype in DTYPES:
+                    key = f"{layer}:{n}x{k}:{dtype}"
+                    t_nb, t_np = best[("nnbook", threads, key)], best[("numpy", threads, key)]
+                    t_th = best.get(("torch", threads, key))
+                    ratio = None if t_th is None else t_nb / t_th
+                    rows.append({
+                        "name": f"{layer} fwd+bwd ({n}, {k}) {dtype}, "
+                                f"{'1 thread' if threads == '1' else 'default threads'}",
+                        "nnbook_s": t_nb, "baseline_s": t_np, "torch_s": t_th,
+                        "ratio_vs_torch": ratio, "ratio_vs_baseline": t_nb / t_np,
+                        "target": f"≤ {TARGET:g}× torch", "value": None,
+                        "meets_target": None if ratio is None else ratio <= TARGET})
+    return rows
+
+
+def fmt_time(t):
+    if t is None:
+        return "—"
+    return f"{t * 1e3:.3f} ms" if t >= 1e-3 else f"{t * 1e6:.1f} µs"
+
+
+def print_table(rows, title):
+    print(title)
+    print(f"{'case':<54}{'nnbook':>11}{'baseline':>11}{'torch':>11}{'nb/base':>8}{'nb/torch':>9}  target")
+    for r in rows:
+        rb = "—" if r["ratio_vs_baseline"] is None else f"{r['ratio_vs_baseline']:.2f}"
+        rt = "—" if r["ratio_vs_torch"] is None else f"{r['ratio_vs_torch']:.2f}"
+        mark = {True: "  ok", False: "  MISSED", None: ""}[r["meets_target"]]
+        print(f"{r['name']:<54}{fmt_time(r['nnbook_s']):>11}{fmt_time(r['baseline_s']):>11}"
+              f"{fmt_time(r['torch_s']):>11}{rb:>8}{rt:>9}  {r['target']}{mark}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        print(json.dumps(child(sys.argv[2], sys.argv[3])))
+        sys.exit()
+    print_table(main(with_torch="--no-torch" not in sys.argv,
+                     rounds=int(os.environ.get("BENCH_ROUNDS", "3"))),
+                "BatchNorm and Dropout: training-mode forward + backward")

@@ -1,0 +1,89 @@
+"""Inverted dropout (chapter 12): in training, each activation is kept with
+probability 1 − rate and scaled by 1/(1 − rate), so its expected value is
+unchanged; in inference the layer does nothing.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._validate import make_rng
+from .layers import Layer
+
+__all__ = ["Dropout"]
+
+
+class Dropout(Layer):
+    """``y = x ⊙ mask``, ``mask = keep / (1 − rate)`` with ``keep ~ Bernoulli(1 − rate)``.
+
+    Shapes:
+        x: any (m, …)  →  y: the same shape;  ``mask``: the shape of x.
+
+    Only when ``self.training`` is True (``fit`` sets it for the training
+    batches); otherwise ``y = x`` and ``backward`` passes ``dy`` through.
+    ``backward`` uses the mask of the last ``forward``: ``dx = dy ⊙ mask``.
+    Each entry is kept independently; E[y] = x since E[mask] = 1.
+
+    Args:
+        rate: the probability of dropping an entry, 0 ≤ rate < 1 (Keras' and
+            PyTorch's ``p``).
+        rng: the ``np.random.Generator`` that draws the masks (``None``: a fresh one).
+
+    Gradient checking needs the same mask in every forward pass: run one
+    training forward, then set ``fixed_mask = True``; later training passes
+    reuse ``mask`` (it must have the input's shape) instead of drawing one::
+
+        d = Dropout(0.5, rng=rng); d.training = True
+        d.forward(x); d.fixed_mask = True
+        nb.check_gradients(d, x)
+
+    Chapter 12.
+    """
+
+    training = False          # the base Layer's default (contract 3), repeated for clarity
+
+    def __init__(self, rate, rng=None):
+        super().__init__()
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+            raise ValueError(f"Dropout: expected a rate with 0 ≤ rate < 1 (the fraction of "
+                             f"entries dropped), got {rate!r}.")
+        self.rate = float(rate)
+        self.rng = make_rng(rng)
+        self.mask = None          # (the shape of x): 0 or 1/(1 − rate), from the last training forward
+        self.fixed_mask = False
+        self._passed = None       # whether the last forward passed x through unchanged
+
+    def forward(self, x):
+        x = np.asarray(x)
+        if not self.training or self.rate == 0:
+            self._passed = True
+            return x
+        if not (self.fixed_mask and self.mask is not None and self.mask.shape == x.shape):
+            if self.fixed_mask and self.mask is not None:
+                raise ValueError(f"{self!r}: fixed_mask is set but the kept mask has shape "
+                                 f"{self.mask.shape}, the input {x.shape}. Set fixed_mask = False "
+                                 f"to draw a new mask.")
+            keep = self.rng.random(x.shape, dtype=np.float32) >= self.rate   # P(keep) = 1 − rate
+            self.mask = np.multiply(keep, 1.0 / (1.0 - self.rate), dtype=x.dtype)
+        self._passed = False
+        return x * self.mask
+
+    def backward(self, dy, need_dx: bool = True):
+        if self._passed is None:
+            self._before_forward()
+        if not need_dx:
+            return None
+        dy = np.asarray(dy)
+        if self._passed:
+            return dy
+        if dy.shape != self.mask.shape:
+            self._bad_dy(dy, self.mask.shape)
+        return dy * self.mask
+
+    def get_config(self):
+        return {"rate": self.rate}
+
+    def __repr__(self):
+        return f"Dropout({self.rate:g})"

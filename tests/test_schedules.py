@@ -1,0 +1,54 @@
+"""Tests of nnbook/schedules.py: each schedule against its formula by hand, the
+(epoch, lr) signature of LearningRateScheduler, and argument errors."""
+
+import math
+
+import numpy as np
+import pytest
+
+from nnbook import schedules
+
+
+def test_step_decay_by_hand():
+    s = schedules.step_decay(0.1, drop=0.5, every=10)
+    assert [s(e, 123.0) for e in (0, 9, 10, 19, 20, 35)] == \
+        pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025, 0.0125], rel=1e-15)
+    assert schedules.step_decay(1.0, drop=0.1, every=1)(3, 0.0) == pytest.approx(1e-3)
+
+
+def test_exponential_decay_by_hand():
+    s = schedules.exponential_decay(0.2, rate=0.5)
+    assert [s(e, 0.2) for e in range(4)] == pytest.approx([0.2, 0.1, 0.05, 0.025])
+
+
+def test_cosine_decay_by_hand():
+    s = schedules.cosine_decay(0.1, epochs=4, min_lr=0.01)
+    by_hand = [0.01 + 0.09 * (1 + math.cos(math.pi * t / 4)) / 2 for t in range(5)]
+    assert [s(e, None) for e in range(5)] == pytest.approx(by_hand, rel=1e-15)
+    assert s(0, None) == pytest.approx(0.1) and s(2, None) == pytest.approx(0.055)
+    assert s(4, None) == pytest.approx(0.01) and s(100, None) == pytest.approx(0.01)
+    values = [schedules.cosine_decay(1.0, 10)(e) for e in range(11)]
+    assert np.all(np.diff(values) < 0)                     # falls every epoch, down to 0
+
+
+def test_schedules_ignore_the_current_lr_and_accept_numpy_ints():
+    s = schedules.cosine_decay(0.1, 10)
+    assert s(np.int64(3), 5.0) == s(3, 0.001) == s(3)
+    assert repr(schedules.step_decay(0.1, 0.5, 10)) == "step_decay(initial_lr=0.1, drop=0.5, every=10)"
+
+
+def test_errors():
+    with pytest.raises(ValueError, match=r"step_decay: expected initial_lr > 0, got 0"):
+        schedules.step_decay(0)
+    with pytest.raises(ValueError, match=r"step_decay: expected 0 < drop ≤ 1, got 2"):
+        schedules.step_decay(0.1, drop=2)
+    with pytest.raises(ValueError, match=r"step_decay: expected every to be an integer ≥ 1, got 0"):
+        schedules.step_decay(0.1, every=0)
+    with pytest.raises(ValueError, match=r"cosine_decay: expected min_lr < initial_lr"):
+        schedules.cosine_decay(0.1, 10, min_lr=0.2)
+    with pytest.raises(ValueError, match=r"cosine_decay: expected epochs to be an integer ≥ 1"):
+        schedules.cosine_decay(0.1, 0)
+    with pytest.raises(ValueError, match=r"exponential_decay: expected 0 < rate ≤ 1, got 1.5"):
+        schedules.exponential_decay(0.1, rate=1.5)
+    with pytest.raises(ValueError, match=r"expected an epoch number ≥ 0 \(counted from 0\), got -1"):
+        schedules.step_decay(0.1)(-1, 0.1)
