@@ -641,3 +641,69 @@ WRONG += [
     ("14.3", lambda f, x, v: directional_derivative(f, x, v) + 0.1, "directional_derivative(f, x, v) with n = 3 "
                                                                       "inputs has the right shape but wrong values"),
 ]
+
+
+# 11 · Optimizers ---------------------------------------------------------------------
+def momentum_step(w, u, g, lr, mu):
+    u = mu * u - lr * g                                   # nnbook's (Keras') velocity
+    return w + u, u
+
+
+def adam_step(w, m, v, g, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g ** 2
+    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def best_learning_rate(A):
+    lam = np.linalg.eigvalsh(A)                           # ascending
+    return 2 / (lam[0] + lam[-1])
+
+
+def adam_keras_step(w, m, v, g, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g ** 2
+    lr_t = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+    return w - lr_t * m / (np.sqrt(v) + eps), m, v
+
+
+def adam_eps_inside(w, m, v, g, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g ** 2
+    return w - lr * (m / (1 - beta1 ** t)) / np.sqrt(v / (1 - beta2 ** t) + eps), m, v
+
+
+RIGHT["11.1"] = momentum_step
+RIGHT["11.2"] = adam_step
+RIGHT["11.3"] = best_learning_rate
+WRONG += [
+    ("11.1", lambda w, u, g, lr, mu: (w - lr * (mu * u + g), mu * u + g), "that is Polyak's (and PyTorch's) buffer"),
+    ("11.1", lambda w, u, g, lr, mu: (w + mu * u + lr * g, mu * u + lr * g), "the sign of the gradient term"),
+    ("11.1", lambda w, u, g, lr, mu: (w + u - lr * g, u - lr * g), "μ is missing"),
+    ("11.1", lambda w, u, g, lr, mu: (w + u, mu * u - lr * g), "w moves by the NEW velocity"),
+    ("11.1", lambda w, u, g, lr, mu: (w - (mu * u - lr * g), mu * u - lr * g), "the velocity already holds the minus"),
+    ("11.1", lambda w, u, g, lr, mu: (w + mu * (mu * u - lr * g) - lr * g, mu * u - lr * g), "that is Nesterov's step"),
+    ("11.1", lambda w, u, g, lr, mu: (w - lr * g, mu * u - lr * g), "that is a plain SGD step"),
+    ("11.1", lambda w, u, g, lr, mu: w - lr * g, "should return 2 results (w, u)"),
+    ("11.2", lambda *a: (adam_step(*a)[0], adam_step(*a)[1] / (1 - a[6] ** a[4]), adam_step(*a)[2]),
+     "return the uncorrected m"),
+    ("11.2", lambda w, m, v, g, t, lr, b1, b2, eps: (w, b1 * m + g, v), "the factor (1 − β₁) on g is missing"),
+    ("11.2", lambda w, m, v, g, t, lr, b1, b2, eps: (w, b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g),
+     "v averages the squared gradient"),
+    ("11.2", lambda *a: adam_keras_step(*a), "that is Keras' placement of ε"),
+    ("11.2", lambda w, m, v, g, t, lr, b1, b2, eps: adam_step(w, m, v, g, 10 ** 9, lr, b1, b2, eps),
+     "no bias correction"),
+    ("11.2", lambda w, m, v, g, t, lr, b1, b2, eps: adam_step(w, m, v, g, t + 1, lr, b1, b2, eps),
+     "not β^(t+1)"),
+    ("11.2", lambda w, m, v, g, t, lr, b1, b2, eps: adam_step(w, m, v, g, t, -lr, b1, b2, eps), "the sign"),
+    ("11.2", lambda w, m, v, g, t, lr, b1, b2, eps: adam_eps_inside(w, m, v, g, t, lr, b1, b2, eps),
+     "ε goes after the square root"),
+    ("11.2", lambda *a: adam_step(*a)[0], "should return 3 results (w, m, v)"),
+    ("11.3", lambda A: 2 / np.linalg.eigvalsh(A)[-1], "2/λ_max is the edge of divergence"),
+    ("11.3", lambda A: 1 / np.linalg.eigvalsh(A)[-1], "1/λ_max is safe but not the best"),
+    ("11.3", lambda A: 2 / (np.diag(A).min() + np.diag(A).max()), "not its diagonal entries"),
+    ("11.3", lambda A: 1 / (np.linalg.eigvalsh(A)[0] + np.linalg.eigvalsh(A)[-1]), "half the right value"),
+    ("11.3", lambda A: 2 / np.trace(A), "(the trace)"),
+    ("11.3", lambda A: np.linalg.eigvalsh(A), "expected a number"),
+]
