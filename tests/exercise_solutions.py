@@ -707,3 +707,54 @@ WRONG += [
     ("11.3", lambda A: 2 / np.trace(A), "(the trace)"),
     ("11.3", lambda A: np.linalg.eigvalsh(A), "expected a number"),
 ]
+
+
+# 12 · Generalisation --------------------------------------------------------------- ---------------------------------------------------------------------------------
+def l2_step(W, dE_dW, lr, lam):
+    return W - lr * (dE_dW + lam * W)                      # the gradient of E + (λ/2)‖W‖² is ∂E/∂W + λW
+
+
+def dropout_forward(a, keep, rate, training):
+    if not training:
+        return a                                            # inference: no mask, no scale
+    return a * keep / (1 - rate)                            # E[keep / (1 − rate)] = 1
+
+
+def shift_image(image, dr, dc):
+    h, w = image.shape
+    out = np.zeros_like(image)
+    rows_to, rows_from = slice(max(dr, 0), h + min(dr, 0)), slice(max(-dr, 0), h + min(-dr, 0))
+    cols_to, cols_from = slice(max(dc, 0), w + min(dc, 0)), slice(max(-dc, 0), w + min(-dc, 0))
+    out[rows_to, cols_to] = image[rows_from, cols_from]
+    return out
+
+
+RIGHT["12.1"] = l2_step
+RIGHT["12.2"] = dropout_forward
+RIGHT["12.3"] = shift_image
+WRONG += [
+    ("12.1", lambda W, g, lr, lam: W - lr * g, "the decay term is missing"),
+    ("12.1", lambda W, g, lr, lam: W - lr * (g + 2 * lam * W), "not 2λW"),
+    ("12.1", lambda W, g, lr, lam: W - lr * (g - lam * W), "the sign of λW"),
+    ("12.1", lambda W, g, lr, lam: W - lr * g - lam * W, "multiplied by the learning rate too"),
+    ("12.1", lambda W, g, lr, lam: W - lr * (g + lam), "not λ."),
+    ("12.1", lambda W, g, lr, lam: W - lr * (g + lam * W ** 2), "not λw²"),
+    ("12.1", lambda W, g, lr, lam: W - lr * (g + lam * W / 2), "the 2 of the square cancels"),
+    ("12.1", lambda W, g, lr, lam: W - lr * (g + lam * W) + 1e-3, "has the right shape but wrong values"),
+    ("12.1", lambda W, g, lr, lam: (W - lr * (g + lam * W)).T, "has shape"),
+    ("12.2", lambda a, keep, rate, training: a * keep if training else a, "scaled by 1/(1 − rate)"),
+    ("12.2", lambda a, keep, rate, training: a * keep * (1 - rate) if training else a, "don't multiply"),
+    ("12.2", lambda a, keep, rate, training: a * keep / rate if training else a, "probability of KEEPING"),
+    ("12.2", lambda a, keep, rate, training: a * ~keep / (1 - rate) if training else a, "not by its opposite"),
+    ("12.2", lambda a, keep, rate, training: a * keep / (1 - rate), "at inference (training=False) there is no mask"),
+    ("12.2", lambda a, keep, rate, training: a * keep / (1 - rate) if training else a * (1 - rate),
+     "the old, not inverted, dropout"),
+    ("12.2", lambda a, keep, rate, training: a, "in training the mask zeroes the dropped entries"),
+    ("12.2", lambda a, keep, rate, training: a * keep / (1 - rate) if training else a / (1 - rate),
+     "nothing is scaled"),
+    ("12.3", lambda image, dr, dc: np.roll(image, (dr, dc), axis=(0, 1)), "np.roll wraps"),
+    ("12.3", lambda image, dr, dc: shift_image(image, -dr, -dc), "the shift goes the other way"),
+    ("12.3", lambda image, dr, dc: shift_image(image, dc, dr), "they are swapped"),
+    ("12.3", lambda image, dr, dc: shift_image(image, dr, dc)[:-1], "keeps its size"),
+    ("12.3", lambda image, dr, dc: shift_image(image, dr, 0), "wrong values"),
+]

@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import os
 
-from . import autodiff, backprop, basics, classification, convolution, deep, optimizers  # noqa: F401  (importing registers them)
+from . import (  # noqa: F401  (importing registers them)
+    autodiff, backprop, basics, classification, convolution, deep, generalisation, optimizers,
+)
 from ._core import REGISTRY, Exercise, Feedback, Mistake, NotAttempted
 
 __all__ = ["check", "list", "Feedback", "Exercise"]
