@@ -109,6 +109,15 @@ def test_scheduler_sets_the_rate_at_each_epoch():
     assert model.optimizer.lr == 0.025
 
 
+def test_history_records_the_rate_only_under_a_schedule():
+    """As Keras: the learning rate enters History when a LearningRateScheduler sets it."""
+    model, x, y = small_problem()
+    hist = model.fit(x, y, epochs=3, batch_size=4, verbose=0, rng=np.random.default_rng(1),
+                     callbacks=[LearningRateScheduler(lambda epoch: 0.2 / (epoch + 1))])
+    assert hist.history["lr"] == [0.2, 0.1, 0.2 / 3]
+    assert "lr" not in model.fit(x, y, epochs=1, verbose=0).history
+
+
 def test_single_callback_not_in_a_list():
     model, x, y = small_problem()
     with pytest.raises(ValueError, match=r"Wrap it in a list"):

@@ -10,6 +10,8 @@ import math
 import numpy as np
 
 from .._validate import make_rng, positive_int
+from ..callbacks import CallbackList, LearningRateScheduler
+from .progress import ProgressLogger
 
 __all__ = ["History", "accuracy_of"]
 
@@ -38,41 +40,6 @@ def accuracy_of(yt, out, from_logits=False) -> float:
     return float(np.mean(out.argmax(axis=-1) == yt.argmax(axis=-1)))
 
 
-class _Hooks:
-    """Stand-in for ``nb.callbacks.CallbackList`` while callbacks.py is missing:
-    calls each hook that a callback has, in list order."""
-
-    def __init__(self, callbacks, model, params):
-        self.callbacks = list(callbacks)
-        for cb in self.callbacks:
-            for name, arg in (("set_model", model), ("set_params", params)):
-                if hasattr(cb, name):
-                    getattr(cb, name)(arg)
-
-    def __getattr__(self, hook):
-        def call(*args):
-            for cb in self.callbacks:
-                method = getattr(cb, hook, None)
-                if method is not None:
-                    method(*args)
-        return call
-
-
-class _PrintProgress:
-    """The plain printed progress (used only when nnbook.progress is missing):
-    ``verbose=1`` about ten lines, ``2`` one per epoch, ``0`` nothing."""
-
-    def __init__(self, verbose, epochs):
-        self.verbose, self.epochs = verbose, epochs
-        self.every = 1 if verbose >= 2 or epochs <= 20 else max(1, epochs // 10)
-
-    def on_epoch_end(self, epoch, logs=None):
-        n = epoch + 1
-        if self.verbose and (n % self.every == 0 or n in (1, self.epochs)):
-            shown = " - ".join(f"{k}: {v:.4g}" for k, v in (logs or {}).items() if k != "lr")
-            print(f"Epoch {n}/{self.epochs} - {shown}")
-
-
 def make_callbacks(model, callbacks, verbose, epochs, steps):
     """The progress display first, then the user's callbacks, as one
     ``CallbackList`` given the model and ``params = {epochs, steps, verbose}``."""
@@ -82,11 +49,6 @@ def make_callbacks(model, callbacks, verbose, epochs, steps):
     if callbacks is not None and not isinstance(callbacks, (list, tuple)):
         raise ValueError(f"Sequential.fit: expected callbacks=[...] (a list), got "
                          f"{type(callbacks).__name__}. Wrap it in a list: callbacks=[callback].")
-    try:
-        from ..callbacks import CallbackList
-        from .progress import ProgressLogger
-    except ImportError:
-        return _Hooks([_PrintProgress(verbose, epochs), *(callbacks or [])], model, params)
     return CallbackList([ProgressLogger(verbose), *(callbacks or [])], model=model, params=params)
 
 
@@ -112,6 +74,7 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
     m, hist = len(x), History()
     steps = -(-m // batch_size)
     cbs = make_callbacks(model, callbacks, verbose, epochs, steps)
+    scheduled = any(isinstance(cb, LearningRateScheduler) for cb in callbacks or [])
     model.stop_training = False
     cbs.on_train_begin({})
     try:
@@ -147,11 +110,11 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                             _diverged(model, v, epoch, "validation loss", what=f"val_{k}")
                         logs[f"val_{k}"] = v
                 logs["lr"] = float(getattr(model.optimizer, "lr", float("nan")))
-                hist.epoch.append(epoch)
-                for k, v in logs.items():
-                    if k != "lr":
-                        hist.history.setdefault(k, []).append(v)
                 cbs.on_epoch_end(epoch, logs)
+                hist.epoch.append(epoch)      # after the callbacks, as Keras' History callback
+                for k, v in logs.items():     # "lr" only when a schedule changes it, as in Keras
+                    if k != "lr" or scheduled:
+                        hist.history.setdefault(k, []).append(v)
                 if model.stop_training:
                     break
         cbs.on_train_end({})
