@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import json
 import re
 import shutil
 import subprocess
@@ -83,13 +84,34 @@ def api_page() -> str:
     return "\n".join(lines)
 
 
+def html_anchors_to_targets(path: Path) -> None:
+    """``<a id="x"></a>`` on a markdown cell's first line (what JupyterLab links to) becomes
+    the MyST target ``(x)=`` in the staged copy, so ``chapter.ipynb#x`` links resolve in the book."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    changed = False
+    for cell in nb["cells"]:
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        m = re.match(r'<a id="([\w-]+)"></a>\n', src)
+        if cell["cell_type"] == "markdown" and m:
+            cell["source"] = f"({m.group(1)})=\n" + src[m.end():]
+            changed = True
+    if changed:
+        path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+
+
 def stage() -> None:
     if STAGE.exists():
         shutil.rmtree(STAGE)
     shutil.copytree(ROOT / "docs", STAGE, ignore=shutil.ignore_patterns("_build"))
     shutil.copytree(ROOT / "notebooks", STAGE / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.py", "__pycache__", "*.npz"))
-    (STAGE / "index.md").write_text(landing_page(), encoding="utf-8")
+    for path in (STAGE / "notebooks").rglob("*.ipynb"):
+        html_anchors_to_targets(path)
+    landing = landing_page()
+    for image in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", landing):   # README's own pictures
+        (STAGE / image).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / image, STAGE / image)
+    (STAGE / "index.md").write_text(landing, encoding="utf-8")
     (STAGE / "api.md").write_text(api_page(), encoding="utf-8")
 
 
