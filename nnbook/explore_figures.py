@@ -177,7 +177,10 @@ def init_depth_figure(scale=1.0, depth=10, *, width=64, seed=0):
     a.set_xlabel("layer", fontsize=FONT)
     a.set_ylabel("std of tanh output", fontsize=FONT)
     a.set_title(f"scale {scale:g}, depth {depth}: activations", fontsize=FONT + 1)
-    b.semilogy(k, np.maximum(norms, 1e-30), "o-", color=PATH, ms=4)
+    shown = np.maximum(norms, 1e-30)
+    b.semilogy(k, shown, "o-", color=PATH, ms=4)
+    middle = np.sqrt(shown.min() * shown.max())        # at least 4 decades: a flat profile looks flat
+    b.set_ylim(min(shown.min() / 2, middle / 100), max(shown.max() * 2, middle * 100))
     b.set_xlabel("layer", fontsize=FONT)
     b.set_ylabel("‖∂E/∂W‖", fontsize=FONT)
     b.set_title(f"gradients: first/last = {norms[0] / norms[-1]:.2g}", fontsize=FONT + 1)

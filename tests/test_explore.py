@@ -74,6 +74,13 @@ def test_static_figures_match_their_explorables():
     assert "accuracy 100%" in fig.axes[0].get_title()
     fig = explore.init_depth_figure(0.5, 20)
     assert fig.axes[1].get_title().startswith("gradients: first/last")
+    low, high = fig.axes[1].get_ylim()             # nearly equal norms are not stretched over the axis
+    assert high / low >= 1e4
+    fig = explore.init_depth_figure(3.0, 30)       # exploding: all of the range is shown
+    norms_axis = fig.axes[1]
+    low, high = norms_axis.get_ylim()
+    data = norms_axis.get_lines()[0].get_ydata()
+    assert low <= data.min() and data.max() <= high and data.max() / data.min() > 100
     plt.close("all")
 
 

@@ -561,3 +561,112 @@ def test_run_all_in_jupyterlab(path, lab, browser):
             lab.shutdown_kernel(kernel_id)
         # Closing the page does not run beforeunload handlers: no "save?" dialog.
         context.close()
+
+
+# --- the explorables: move a control, the output follows -------------------------------
+
+# (notebook, the call that shows the widget, the slider's label, the value typed into
+# its readout, a text the caption must then hold). Only the imports cell and the
+# widget's cell run: the rest of the notebook is not needed to draw the widget.
+EXPLORABLES = [
+    ("06_deep_networks.ipynb", "nb.explore.init_depth(", "depth", "30", "in each of 30 layers"),
+    ("07_convolution_stride_padding.ipynb", "nb.explore.conv_window(", "n", "12", "the output is 6×6"),
+    ("09_softmax.ipynb", "nb.explore.softmax_temperature(", "T", "0.5", "T = 0.5: probabilities"),
+]
+WIDGET_TIMEOUT = 60   # s for the widget to appear, and for its redraw after a change
+
+# The caption (HTML widget) and the figure (Image widget, a blob: URL) of an explorable.
+WIDGET_OUTPUT_JS = """
+(index) => {
+  const node = window.jupyterapp.shell.currentWidget.content.widgets[index].node;
+  const caption = node.querySelector('.jupyter-widgets.widget-html .widget-html-content');
+  const image = node.querySelector('.jupyter-widgets.widget-image, .widget-image');
+  return {caption: caption ? caption.textContent : null,
+          src: image ? image.getAttribute('src') : null,
+          loaded: image ? (image.complete && image.naturalWidth > 0) : false};
+}
+"""
+
+
+def run_cell(page, index, stored, name):
+    """Make cell `index` the active one and run it; wait until it has an execution count."""
+    page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", index)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-cell')")
+    return wait_for(
+        page,
+        lambda s: s["cells"][index]["count"] is not None and not s["cells"][index]["running"]
+        and s["kernel"]["status"] == "idle",
+        RUN_TIMEOUT, f"{name}: run {describe(index, stored['cells'][index])}",
+    )
+
+
+def widget_output(page, index, changed_from=None):
+    """The explorable's caption and image once both are there (and differ from `changed_from`)."""
+    deadline = time.monotonic() + WIDGET_TIMEOUT
+    out = None
+    while time.monotonic() < deadline:
+        out = page.evaluate(WIDGET_OUTPUT_JS, index)
+        if out["caption"] and out["src"] and out["loaded"] and (
+                changed_from is None or (out["caption"], out["src"]) != (changed_from["caption"], changed_from["src"])):
+            return out
+        time.sleep(0.25)
+    return out
+
+
+@pytest.mark.parametrize("name, call, label, value, expected", EXPLORABLES, ids=[e[0] for e in EXPLORABLES])
+def test_explorable_reacts_in_jupyterlab(name, call, label, value, expected, lab, browser):
+    """Type a new value into one slider's readout: the caption and the figure change."""
+    stored = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))
+    index = next((i for i, c in enumerate(stored["cells"]) if c["cell_type"] == "code" and call in source(c)), None)
+    assert index is not None, f"{name}: no code cell calls {call}…) (the explorable of this chapter)"
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page_errors = []
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    kernel_id = None
+    stem = name.removesuffix(".ipynb")
+    try:
+        page.goto(f"{lab.url}/lab/tree/{name}?reset", wait_until="domcontentloaded", timeout=OPEN_TIMEOUT * 1000)
+        state = wait_for(
+            page,
+            lambda s: s["path"] == name and s["ready"] and s["kernel"] and s["kernel"]["status"] == "idle",
+            OPEN_TIMEOUT, f"{name}: open with an idle kernel",
+        )
+        kernel_id = state["kernel"]["id"]
+        run_cell(page, 1, stored, name)                      # the imports
+        state = run_cell(page, index, stored, name)          # the widget
+        errors = [o for o in state["cells"][index]["outputs"] if o["type"] == "error"]
+        assert not errors, f"{name}: {describe(index, stored['cells'][index])} raised {errors[0]}"
+        before = widget_output(page, index)
+        assert before["caption"] and before["src"] and before["loaded"], (
+            f"{name}: the explorable drew no caption or figure in JupyterLab: {before}")
+
+        cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+        slider = cell.locator(".widget-slider").filter(
+            has=page.locator(".widget-label", has_text=label)).first
+        readout = slider.locator(".widget-readout")
+        readout.scroll_into_view_if_needed()
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+
+        after = widget_output(page, index, changed_from=before)
+        cell.screenshot(path=str(ARTIFACTS / f"explorable_{stem}.png"))
+        assert after["caption"] != before["caption"], (
+            f"{name}: setting {label} = {value} did not change the caption ({before['caption']!r})")
+        assert expected in after["caption"], (
+            f"{name}: after {label} = {value} the caption reads {after['caption']!r}; expected {expected!r} in it")
+        assert after["src"] != before["src"] and after["loaded"], (
+            f"{name}: setting {label} = {value} did not redraw the figure")
+        assert not page_errors, f"{name}: uncaught errors in JupyterLab's page: {page_errors}"
+    except Exception:
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"explorable_{stem}-FAILED.png"))
+        except Exception:  # the page may be gone; the original error matters
+            pass
+        raise
+    finally:
+        if kernel_id is not None:
+            lab.shutdown_kernel(kernel_id)
+        context.close()

@@ -46,7 +46,7 @@ VOLATILE = [
 # The inline backend shows a figure as an image plus the text '<Figure size
 # 400x300 with 1 Axes>'. That text is stable (with an explicit figsize) and
 # allowed beside the image; on its own it means the figure was not drawn.
-FIGURE_TEXT_BESIDE_IMAGE = re.compile(r"^<Figure size \d+x\d+ with \d+ Axes>$")
+FIGURE_TEXT_BESIDE_IMAGE = re.compile(r"^<Figure size \d+(\.\d+)?x\d+(\.\d+)? with \d+ Axes>$")   # diagrams have fractional sizes
 TEXT_MIME = ("text/plain", "text/html", "text/markdown", "text/latex")
 
 GLOBAL_RANDOM = re.compile(
