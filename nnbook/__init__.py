@@ -8,7 +8,7 @@ use, so ``import nnbook`` stays fast.
 
 from importlib import import_module
 
-from . import autodiff, callbacks, conv_impl, data, diagnostics, init, metrics, schedules
+from . import autodiff, callbacks, conv_impl, data, diagnostics, init, labels, metrics, schedules
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
 from .batchnorm import BatchNorm
 from .conv import Conv2D, output_size
@@ -16,10 +16,9 @@ from .dropout import Dropout
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .layers import Dense, Flatten, Layer
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
-from .model import History, Sequential
-from .optimizers import SGD, Adam, Optimizer, RMSProp
+from .model import History, Sequential, load_model
+from .optimizers import Adam, Optimizer, RMSProp, SGD
 from .pooling import AvgPool2D, MaxPool2D
-from .saving import load_model
 from .torch_bridge import from_torch, to_torch  # imports torch only when called
 
 __version__ = "0.1.0"
@@ -39,7 +38,7 @@ __all__ = [
     # PyTorch bridge (needs torch installed)
     "to_torch", "from_torch",
     # submodules
-    "init", "data", "metrics", "diagnostics", "conv_impl", "callbacks", "autodiff", "schedules", "plot", "exercises",
+    "init", "data", "metrics", "diagnostics", "conv_impl", "callbacks", "autodiff", "schedules", "labels", "plot", "exercises",
 ]
 
 _LAZY = {"plot", "exercises"}

@@ -27,6 +27,11 @@ def float_dtype(owner: str, dtype) -> np.dtype:
         raise ValueError(
             f"{owner}: expected a floating dtype such as np.float64 or np.float32, got {dtype!r}."
         )
+    if dt not in (np.float32, np.float64):
+        raise ValueError(
+            f"{owner}: dtype {dt.name} is not supported; nnbook computes in float32 or float64 "
+            f"(float16 loses too much precision for gradients). Use dtype=np.float32."
+        )
     return dt
 
 

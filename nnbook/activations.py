@@ -49,12 +49,14 @@ class Activation(Layer):
 
     Shapes: x: any  →  y: the same shape.
 
-    Subclasses define ``function(x)`` and ``derivative(x)`` (the notes' f and f')
-    and may override forward/backward with a faster form that reuses ``y``.
+    Subclasses define ``function(x)`` and ``derivative(x)`` (the notes' f and f');
+    that is enough to train. The built-in ones override ``backward`` with a
+    faster form that reuses ``y``.
     """
 
     def __init__(self):
         super().__init__()
+        self._x = None
         self._y = None
 
     def function(self, x):
@@ -65,13 +67,21 @@ class Activation(Layer):
         raise NotImplementedError
 
     def forward(self, x):
-        self._y = self.function(_float(x))
+        self._x = x = _float(x)
+        self._y = np.asarray(self.function(x))
         return self._y
+
+    def backward(self, dy, need_dx: bool = True):
+        """∂E/∂x = dy ⊙ f'(x), with the x of the last forward."""
+        dy = self._check(dy)
+        if not need_dx:
+            return None
+        return dy * np.asarray(self.derivative(self._x), dtype=self._y.dtype)
 
     def _check(self, dy):
         if self._y is None:
             self._before_forward()
-        dy = np.asarray(dy)
+        dy = np.asarray(dy, dtype=self._y.dtype)
         if dy.shape != self._y.shape:
             self._bad_dy(dy, self._y.shape)
         return dy

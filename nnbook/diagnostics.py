@@ -35,7 +35,8 @@ def gradient_norms(model, x, y, loss=None) -> np.ndarray:
     and returns the Frobenius norm of each such layer's ``grads["W"]`` (a layer
     without a ``"W"`` contributes the joint norm of all its gradients). When the
     model ends in ``Softmax`` and the loss is ``CrossEntropy`` (or ``Sigmoid``
-    and ``BinaryCrossEntropy``) the fused ∂E/∂z = (ŷ − y)/m is used, as in ``fit``.
+    and ``BinaryCrossEntropy``) the fused ∂E/∂z = (ŷ − y)/m is used: this is
+    ``Sequential.compute_gradients``, the first half of ``fit``'s ``train_step``.
 
     Shapes:
         x: a batch for the model's first layer, e.g. (m, n_in)
@@ -55,25 +56,15 @@ def gradient_norms(model, x, y, loss=None) -> np.ndarray:
             raise ValueError(f"{owner}: the model has no loss. Pass loss=... (e.g. loss='mse') "
                              f"or call model.compile(...) first.")
     loss = get_loss(loss)
-    outs = _forward(owner, model, x)
-    out = outs[-1]
+    x = as_float_array(owner, "x", x)
+    out = _forward(owner, model, x)[-1]
     y = np.asarray(y)
-    if y.ndim == 1 and out.ndim == 2 and out.shape[1] == 1 and y.dtype.kind in "fiub" \
-            and type(loss).__name__ != "CrossEntropy":
-        y = y.reshape(-1, 1)                                  # one target per sample
     if len(y) != len(out):
         raise ValueError(f"{owner}: x has {len(out)} samples but y has {len(y)}; "
                          f"expected one target per sample.")
+    y = loss.targets(owner, y, out.shape[1:], out.dtype)
+    model.compute_gradients(x, y, loss=loss)          # the step fit runs, without the update
     layers = model.layers
-    fused = (getattr(loss, "fuses_with", None) == type(layers[-1]).__name__
-             and not getattr(loss, "from_logits", False))
-    if fused:
-        yt, _ = loss._check(y, out)                           # one-hot targets for labels
-        d, last = loss._fused_grad(yt, out), len(layers) - 2
-    else:
-        d, last = loss.grad(y, out), len(layers) - 1
-    for i in range(last, -1, -1):
-        d = layers[i].backward(d, need_dx=i > 0)
     norms = []
     for layer in layers:
         if not layer.params:

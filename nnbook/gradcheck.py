@@ -66,13 +66,30 @@ def check_gradients(layer, x, dy=None, *, loss=None, y=None, eps: float = 1e-6, 
     Args:
         layer: a ``Layer`` or a ``Sequential`` (anything with forward, backward,
             params and grads).
-        x: an input batch (float64 recommended: float32 is too coarse for this).
+        x: an input batch. The check always runs in float64: a float32 layer's
+            parameters are swapped for float64 copies during the check and put
+            back afterwards (float32 is too coarse for finite differences).
         dy: the upstream gradient; random (from ``rng``) when omitted.
         loss, y: check the gradient of ``loss(y, layer.forward(x))`` instead.
     Returns:
         ``{"x": err, "W": err, …}``: the relative error of ∂E/∂x and of every
         parameter gradient.
     """
+    parts = getattr(layer, "layers", None) or [layer]
+    saved = [(part, dict(part.params), dict(part.grads)) for part in parts]
+    try:
+        for part, params, grads in saved:
+            if any(p.dtype != np.float64 for p in params.values()):
+                part.params.update({k: p.astype(np.float64) for k, p in params.items()})
+                part.grads.update({k: np.zeros(p.shape) for k, p in params.items()})
+        return _check(layer, x, dy, loss, y, eps, rng)
+    finally:
+        for part, params, grads in saved:
+            part.params.update(params)
+            part.grads.update(grads)
+
+
+def _check(layer, x, dy, loss, y, eps, rng):
     x = np.array(x, dtype=np.float64)
     out = layer.forward(x)
     if loss is not None:

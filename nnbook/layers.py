@@ -6,12 +6,14 @@ turns ∂E/∂y into parameter gradients and returns ∂E/∂x.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ._validate import float_dtype, make_rng, positive_int
 from .init import get_initializer
 
-__all__ = ["Layer", "Dense", "Flatten"]
+__all__ = ["Layer", "Dense", "Flatten", "takes_need_dx"]
 
 
 class Layer:
@@ -21,19 +23,31 @@ class Layer:
     ``backward(dy)`` takes ∂E/∂y (the shape of ``y``), fills ``grads`` (the
     same keys and shapes as ``params``) and returns ∂E/∂x (the shape of ``x``).
     ``params`` holds the live parameter arrays; optimizers update them in place.
-    Pass ``need_dx=False`` to ``backward`` when nobody needs ∂E/∂x (the first
-    layer of a model during training), which saves a matrix product.
+    ``backward`` may write ``grads`` in place or assign new arrays: ``fit``
+    reads them afresh after every backward.
+
+    Optional, for speed or for Part II layers:
+        - ``backward(dy, need_dx=False)``: a layer whose backward accepts
+          ``need_dx`` may skip ∂E/∂x (``fit`` asks this of the first layer).
+        - ``buffers``: non-trainable arrays saved with the model but never
+          touched by an optimizer (e.g. BatchNorm's running statistics).
+        - ``training``: ``fit`` sets it True while training batches run and
+          False otherwise (Dropout and BatchNorm read it in forward).
     """
+
+    buffers: dict[str, np.ndarray] = {}   # instances get their own (see __init__)
+    training: bool = False
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.buffers = {}
 
     def forward(self, x):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}: define forward(x).")
 
     def backward(self, dy, need_dx: bool = True):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}: define backward(dy).")
 
     def __call__(self, x):
         return self.forward(x)
@@ -64,6 +78,23 @@ class Layer:
         )
 
 
+_NEED_DX: dict[type, bool] = {}
+
+
+def takes_need_dx(layer) -> bool:
+    """Whether ``layer.backward`` accepts ``need_dx`` (checked once per class)."""
+    cls = type(layer)
+    known = _NEED_DX.get(cls)
+    if known is None:
+        try:
+            params = inspect.signature(cls.backward).parameters.values()
+        except (TypeError, ValueError):
+            params = []
+        known = _NEED_DX[cls] = any(p.name == "need_dx" or p.kind == p.VAR_KEYWORD
+                                    for p in params)
+    return known
+
+
 class Dense(Layer):
     """Fully connected layer: ``Z = X @ W + b``.
 
@@ -88,8 +119,13 @@ class Dense(Layer):
     Chapter 03 (backward), chapter 04 (batches).
     """
 
-    def __init__(self, n_in: int, n_out: int, *, init="xavier", rng=None, dtype=np.float64):
+    def __init__(self, n_in: int = None, n_out: int = "missing", *, init="xavier",
+                 rng=None, dtype=np.float64, **keras):
         super().__init__()
+        missing = isinstance(n_out, str) and n_out == "missing"   # Dense(10), as in Keras
+        if keras or missing:
+            n_out = None if missing else n_out
+            _keras_spelling(n_in, n_out, keras)
         self.n_in = positive_int("Dense", "n_in", n_in)
         self.n_out = positive_int("Dense", "n_out", n_out)
         dtype = float_dtype(repr(self), dtype)
@@ -117,7 +153,7 @@ class Dense(Layer):
         x = self._x
         if x is None:
             self._before_forward()
-        dy = np.asarray(dy)
+        dy = np.asarray(dy, dtype=self.params["W"].dtype)
         if dy.shape != (x.shape[0], self.n_out):
             self._bad_dy(dy, (x.shape[0], self.n_out))
         np.matmul(x.T, dy, out=self.grads["W"])        # (n_in, n_out) = Xᵀ dY
@@ -151,6 +187,19 @@ class Dense(Layer):
         else:
             fix = "Check the previous layer's output size (or the data's number of features)."
         raise ValueError(f"{self!r}: expected input of shape (m, {self.n_in}), got {got}. {fix}")
+
+
+def _keras_spelling(n_in, n_out, keras):
+    """Explain nnbook's ``Dense(n_in, n_out)`` to someone who typed Keras' ``Dense(units, …)``."""
+    units = keras.pop("units", n_out if n_out is not None else n_in)
+    act = keras.pop("activation", None)
+    extra = f" Unknown arguments: {sorted(keras)}." if keras else ""
+    then = f", then an activation layer such as {str(act).capitalize()}()" if act else ""
+    raise ValueError(
+        f"Dense: nnbook's Dense takes both sizes, Dense(n_in, n_out), and no activation. "
+        f"For Keras' Dense(units={units!r}{', activation=' + repr(act) if act else ''}) "
+        f"write Dense(n_in, {units!r}){then}; n_in is the previous layer's output size.{extra}"
+    )
 
 
 class Flatten(Layer):

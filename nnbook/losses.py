@@ -1,15 +1,18 @@
 """Loss functions: ``MSE`` (chapter 00/03), ``BinaryCrossEntropy`` (chapter 01)
 and ``CrossEntropy`` (chapter 09). Each is called as ``loss(y_true, y_pred)``
 (Keras' order) and has ``grad(y_true, y_pred)`` = ∂loss/∂y_pred. Shapes must
-match exactly: a loss never broadcasts ``(m,)`` against ``(m, 1)``.
+match exactly: a loss never broadcasts ``(m,)`` against ``(m, 1)``. ``value``,
+``gradient`` and ``fused_gradient`` are the unchecked forms ``fit`` calls on
+arrays it has already checked once.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array
-from .activations import log_softmax, sigmoid, softmax
+from ._validate import as_float_array, finite
+from .activations import Sigmoid, Softmax, log_softmax, sigmoid, softmax
+from .labels import one_hot
 
 __all__ = ["Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "get_loss"]
 
@@ -17,16 +20,64 @@ EPS = 1e-7   # how far predicted probabilities are kept from 0 and 1 (as in Kera
 
 
 class Loss:
-    """Base class: ``__call__`` gives the scalar loss, ``grad`` its gradient."""
+    """Base class: ``loss(y_true, y_pred)`` gives the scalar loss, ``grad`` its gradient.
+
+    A subclass defines ``value(yt, yp)`` and ``gradient(yt, yp)`` for arrays of
+    equal shape that are already checked. A loss that can skip the backward of
+    the model's last activation declares it: ``fuses_with`` is that activation
+    class and ``fused_gradient(yt, p)`` gives ∂L/∂z for p = activation(z).
+    """
+
+    fuses_with: type | None = None   # the activation class whose backward it can skip
+    from_logits = False
 
     def __call__(self, y_true, y_pred) -> float:
         yt, yp = self._check(y_true, y_pred)
-        return float(self._value(yt, yp))
+        return float(self.value(yt, yp))
 
     def grad(self, y_true, y_pred) -> np.ndarray:
         """∂loss/∂y_pred, the shape of ``y_pred``."""
         yt, yp = self._check(y_true, y_pred)
-        return self._grad(yt, yp)
+        return self.gradient(yt, yp)
+
+    def value(self, yt, yp) -> float:
+        """The loss for checked arrays ``yt``, ``yp`` of the same shape (no checks)."""
+        raise NotImplementedError(f"{type(self).__name__}: define value(yt, yp).")
+
+    def gradient(self, yt, yp) -> np.ndarray:
+        """∂loss/∂yp for checked arrays of the same shape (no checks)."""
+        raise NotImplementedError(f"{type(self).__name__}: define gradient(yt, yp).")
+
+    def fused_gradient(self, yt, p) -> np.ndarray:
+        """∂loss/∂z where p = fuses_with()(z); only for losses that declare ``fuses_with``."""
+        raise NotImplementedError(f"{type(self).__name__} fuses with no activation.")
+
+    def fuses(self, last_layer) -> bool:
+        """Whether ``fused_gradient`` replaces ``last_layer``'s backward (an isinstance test)."""
+        return (self.fuses_with is not None and not self.from_logits
+                and isinstance(last_layer, self.fuses_with))
+
+    def targets(self, owner: str, y, out_shape: tuple, dtype) -> np.ndarray:
+        """``y`` as checked targets of shape (m,) + out_shape and ``dtype``, for ``fit``."""
+        y = as_float_array(owner, "y", y)
+        finite(owner, "y", y)
+        if y.ndim == 1 and tuple(out_shape) == (1,):
+            y = y.reshape(-1, 1)                     # one target per sample
+        if y.shape[1:] != tuple(out_shape):
+            raise ValueError(
+                f"{owner}: targets y have shape {y.shape} but the model outputs "
+                f"{('m',) + tuple(out_shape)} per batch; expected y of shape "
+                f"{(len(y),) + tuple(out_shape)}. Check the last layer's size or the targets."
+            )
+        y = y.astype(dtype, copy=False)
+        self.check_targets(owner, y)
+        return y
+
+    def check_targets(self, owner: str, yt) -> None:
+        """Raise if the targets make no sense for this loss (any float is fine for MSE)."""
+
+    def check_predictions(self, owner: str, yp) -> None:
+        """Raise if the predictions make no sense for this loss (e.g. not probabilities)."""
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -39,6 +90,8 @@ class Loss:
             raise ValueError(self._shape_message(yt.shape, yp.shape))
         if yp.size == 0:
             raise ValueError(f"{name}: got empty arrays; a loss needs at least one sample.")
+        self.check_targets(name, yt)
+        self.check_predictions(name, yp)
         return yt, yp
 
     def _shape_message(self, st, sp):
@@ -51,14 +104,14 @@ class Loss:
         return (f"{name}: y_true has shape {tuple(st)} but y_pred has shape {tuple(sp)}; "
                 f"expected the same shape (a loss never broadcasts). {fix}")
 
-    # fused path: a loss that knows the gradient w.r.t. the last layer's input
-    fuses_with = None   # the activation class whose backward it can skip
 
-    def _value(self, yt, yp):
-        raise NotImplementedError
-
-    def _grad(self, yt, yp):
-        raise NotImplementedError
+def _not_probabilities(owner, loss, yp, why, head):
+    bad = yp.min() if yp.min() < 0 else yp.max()
+    raise ValueError(
+        f"{owner}: {loss!r} expects probabilities in y_pred, but {why} (e.g. {bad:.4g}). "
+        f"End the model with {head}, or use {type(loss).__name__}(from_logits=True) for raw "
+        f"scores (logits)."
+    )
 
 
 class MSE(Loss):
@@ -67,11 +120,11 @@ class MSE(Loss):
     ∂/∂y_pred = 2 (y_pred − y_true) / n, n the number of elements (notes 000, 7.1).
     """
 
-    def _value(self, yt, yp):
+    def value(self, yt, yp):
         d = yp - yt
         return np.vdot(d, d) / d.size
 
-    def _grad(self, yt, yp):
+    def gradient(self, yt, yp):
         d = yp - yt
         d *= 2.0 / d.size
         return d
@@ -86,7 +139,7 @@ class BinaryCrossEntropy(Loss):
     After a ``Sigmoid``, ∂L/∂z = (ŷ − y)/n: the derivative of σ cancels (chapter 01).
     """
 
-    fuses_with = "Sigmoid"
+    fuses_with = Sigmoid
 
     def __init__(self, from_logits: bool = False):
         self.from_logits = bool(from_logits)
@@ -94,13 +147,23 @@ class BinaryCrossEntropy(Loss):
     def __repr__(self):
         return "BinaryCrossEntropy(from_logits=True)" if self.from_logits else "BinaryCrossEntropy()"
 
-    def _value(self, yt, yp):
+    def check_targets(self, owner, yt):
+        if yt.size and (yt.min() < 0 or yt.max() > 1):
+            bad = yt.min() if yt.min() < 0 else yt.max()
+            raise ValueError(f"{owner}: BinaryCrossEntropy targets must lie in [0, 1] (0/1 labels "
+                             f"or probabilities), got {bad!r}. Rescale or relabel y.")
+
+    def check_predictions(self, owner, yp):
+        if not self.from_logits and yp.size and (yp.min() < 0 or yp.max() > 1):
+            _not_probabilities(owner, self, yp, "some lie outside [0, 1]", "Sigmoid()")
+
+    def value(self, yt, yp):
         if self.from_logits:   # log(1 + e^(−|z|)) + max(z, 0) − z y
             return np.mean(np.logaddexp(0.0, -np.abs(yp)) + np.maximum(yp, 0) - yp * yt)
         p = np.clip(yp, EPS, 1 - EPS)
         return -np.mean(yt * np.log(p) + (1 - yt) * np.log1p(-p))
 
-    def _grad(self, yt, yp):
+    def gradient(self, yt, yp):
         if self.from_logits:
             return (sigmoid(yp) - yt) / yp.size
         p = np.clip(yp, EPS, 1 - EPS)
@@ -108,7 +171,7 @@ class BinaryCrossEntropy(Loss):
         g[(yp < EPS) | (yp > 1 - EPS)] = 0.0      # the clip is flat there
         return g
 
-    def _fused_grad(self, yt, p):
+    def fused_gradient(self, yt, p):
         """∂L/∂z for p = σ(z): (p − y)/n."""
         return (p - yt) / p.size
 
@@ -124,7 +187,7 @@ class CrossEntropy(Loss):
     After a ``Softmax``, ∂L/∂z = (ŷ − y)/m: the Jacobian cancels (chapter 09).
     """
 
-    fuses_with = "Softmax"
+    fuses_with = Softmax
 
     def __init__(self, from_logits: bool = False):
         self.from_logits = bool(from_logits)
@@ -143,51 +206,68 @@ class CrossEntropy(Loss):
         if yp.size == 0:
             raise ValueError(f"CrossEntropy: got empty arrays (y_pred has shape {(m, k)}); "
                              f"a loss needs at least one sample and one class.")
-        yt = np.asarray(y_true)
-        if yt.ndim == 1:
-            return self._labels_to_onehot(yt, m, k), yp
-        yt = as_float_array("CrossEntropy", "y_true", yt)
-        if yt.shape != yp.shape:
-            fix = ("For integer labels pass shape (m,): y_true.ravel()."
-                   if yt.shape == (m, 1) else "Pass one-hot targets (m, k) or integer labels (m,).")
-            raise ValueError(
-                f"CrossEntropy: y_true has shape {tuple(yt.shape)} but y_pred has shape "
-                f"{(m, k)}; expected one-hot ({m}, {k}) or labels ({m},). {fix}"
-            )
-        return yt, yp
+        self.check_predictions("CrossEntropy", yp)
+        return self.targets("CrossEntropy", y_true, (k,), np.float64, m=m), yp
 
-    @staticmethod
-    def _labels_to_onehot(labels, m, k):
-        if labels.shape[0] != m:
+    def targets(self, owner, y, out_shape, dtype, m=None):
+        """One-hot rows (m, k): from integer labels (m,) or (m, 1), or checked one-hot/
+        probability rows (m, k)."""
+        y = np.asarray(y)
+        k = out_shape[0] if len(out_shape) == 1 else None
+        m = len(y) if m is None else m
+        labels = y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and k != 1)
+        if labels and k is None:
+            raise ValueError(f"{owner}: integer labels need a model output of shape (m, k), "
+                             f"but the model gives {('m',) + tuple(out_shape)}.")
+        if labels:
+            if len(y) != m:
+                raise ValueError(f"{owner}: got {len(y)} labels for {m} predictions; "
+                                 f"expected one label per row of y_pred.")
+            return one_hot(y, k, owner=owner, dtype=dtype)
+        yt = as_float_array(owner, "y", y)
+        finite(owner, "y", yt)
+        if yt.shape != (m,) + tuple(out_shape):
             raise ValueError(
-                f"CrossEntropy: got {labels.shape[0]} labels for {m} predictions; "
-                f"expected one label per row of y_pred."
+                f"{owner}: y has shape {tuple(yt.shape)} but the predictions have shape "
+                f"{(m,) + tuple(out_shape)}; expected one-hot {(m,) + tuple(out_shape)} or "
+                f"integer labels ({m},). Pass one-hot targets (m, k) or integer labels (m,)."
             )
-        if labels.dtype.kind not in "iu":
-            if labels.dtype.kind != "f" or not np.all(np.mod(labels, 1) == 0):
-                raise ValueError(
-                    f"CrossEntropy: integer labels expected in y_true of shape ({m},), got "
-                    f"dtype {labels.dtype} with non-integer values. Pass class indices 0…{k - 1} "
-                    f"or one-hot rows of shape ({m}, {k})."
-                )
-            labels = labels.astype(np.int64)
-        if m and (labels.min() < 0 or labels.max() >= k):
-            bad = labels[(labels < 0) | (labels >= k)][0]
-            raise ValueError(
-                f"CrossEntropy: label {bad} is outside [0, {k}) for predictions with {k} "
-                f"classes. Check the labels or give the last layer {int(labels.max()) + 1} outputs."
-            )
-        onehot = np.zeros((m, k))
-        onehot[np.arange(m), labels] = 1.0
-        return onehot
+        yt = yt.astype(dtype, copy=False)
+        self.check_targets(owner, yt)
+        return yt
 
-    def _value(self, yt, yp):
+    def check_targets(self, owner, yt):
+        if yt.size == 0:
+            return
+        if yt.min() < 0 or not np.allclose(yt.sum(axis=-1), 1.0, atol=1e-3):
+            row = int(np.argmax((yt < 0).any(axis=-1) | ~np.isclose(yt.sum(axis=-1), 1.0, atol=1e-3)))
+            raise ValueError(
+                f"{owner}: CrossEntropy targets must be distributions (entries ≥ 0, each row "
+                f"summing to 1), but row {row} is {np.array2string(yt[row], precision=4)}. "
+                f"Pass one-hot rows (nb.data.one_hot(labels, k)) or integer labels (m,)."
+            )
+
+    def check_predictions(self, owner, yp):
+        if self.from_logits or yp.size == 0:
+            return
+        if yp.min() < 0 or yp.max() > 1:
+            _not_probabilities(owner, self, yp, "some lie outside [0, 1]", "Softmax()")
+        sums = yp.sum(axis=-1)
+        if not np.allclose(sums, 1.0, atol=1e-3):
+            bad = sums[~np.isclose(sums, 1.0, atol=1e-3)][0]
+            raise ValueError(
+                f"{owner}: {self!r} expects each row of y_pred to be a distribution, but a "
+                f"row sums to {bad:.4g}. End the model with Softmax() (not Sigmoid()), or use "
+                f"CrossEntropy(from_logits=True) for raw scores (logits)."
+            )
+
+    def value(self, yt, yp):
         m = yp.shape[0]
         if self.from_logits:
             return -np.vdot(yt, log_softmax(yp)) / m
         return -np.vdot(yt, np.log(np.clip(yp, EPS, 1.0))) / m
 
-    def _grad(self, yt, yp):
+    def gradient(self, yt, yp):
         m = yp.shape[0]
         if self.from_logits:
             return (softmax(yp) - yt) / m
@@ -195,7 +275,7 @@ class CrossEntropy(Loss):
         g[yp < EPS] = 0.0                         # the clip is flat there
         return g
 
-    def _fused_grad(self, yt, p):
+    def fused_gradient(self, yt, p):
         """∂L/∂z for p = softmax(z): (p − y)/m."""
         return (p - yt) / p.shape[0]
 

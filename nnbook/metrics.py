@@ -8,50 +8,17 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import positive_int
+from .labels import class_labels
+
+_labels = class_labels   # the old name, still used by plot.py
 
 __all__ = ["accuracy", "confusion_matrix"]
 
 
-def _labels(owner: str, what: str, a) -> tuple[np.ndarray, int | None]:
-    """Class labels (m,) int64 from labels, one-hot rows, scores or sigmoid outputs.
-
-    Returns the labels and the number of classes the shape implies (``None``
-    for plain labels). Shapes:
-        (m,) or (m, 1) integer labels     → as they are
-        (m, 1) probabilities or 0/1       → 1 where > 0.5, else 0   (2 classes)
-        (m, k), k ≥ 2, one-hot or scores  → argmax over the row     (k classes)
-    """
-    a = np.asarray(a)
-    if a.dtype.kind not in "iubf":
-        raise ValueError(f"{owner}: expected numbers in {what}, got dtype {a.dtype}.")
-    if a.ndim == 1:
-        if a.dtype.kind == "f" and not np.all(a == np.round(a)):
-            raise ValueError(
-                f"{owner}: {what} of shape {a.shape} holds non-integer values such as "
-                f"{a[a != np.round(a)][0]!r}; a 1-D {what} must be class labels. For "
-                f"sigmoid outputs pass shape (m, 1) (reshape(-1, 1)); for scores pass (m, k)."
-            )
-        labels = a.astype(np.int64)
-        if labels.size and labels.min() < 0:
-            raise ValueError(f"{owner}: {what} holds a negative label {labels.min()}; "
-                             f"expected class indices 0, 1, ….")
-        return labels, None
-    if a.ndim == 2 and a.shape[1] == 1 and a.dtype.kind in "iu":
-        return _labels(owner, what, a[:, 0])                        # labels as a column
-    if a.ndim == 2 and a.shape[1] == 1:
-        return (a[:, 0] > 0.5).astype(np.int64), 2
-    if a.ndim == 2:
-        return a.argmax(axis=1).astype(np.int64), a.shape[1]
-    raise ValueError(
-        f"{owner}: expected {what} of shape (m,) labels or (m, k) one-hot/scores, got "
-        f"{a.shape}. Flatten per-sample outputs first."
-    )
-
-
 def _pair(owner: str, y_true, y_pred, k=None):
     """Both label arrays (m,) and the number of classes k, after every shape check."""
-    t, kt = _labels(owner, "y_true", y_true)
-    p, kp = _labels(owner, "y_pred", y_pred)
+    t, kt = class_labels(owner, "y_true", y_true)
+    p, kp = class_labels(owner, "y_pred", y_pred)
     st, sp = np.shape(y_true), np.shape(y_pred)
     if len(t) != len(p):
         raise ValueError(

@@ -1,5 +1,7 @@
 """``Sequential``: layers in a row, trained Keras-style (``compile``, ``fit``,
 ``predict``, ``evaluate``, ``summary``, ``save``; ``load_model`` is in saving.py).
+One training step is public (``train_step``: forward → loss → backward →
+optimizer step) and the epoch loop that repeats it lives in training.py.
 Chapter 00 introduces it with the notes' four-line Keras program.
 """
 
@@ -9,41 +11,35 @@ import math
 
 import numpy as np
 
-from ._validate import as_float_array, finite, make_rng, positive_int
-from .layers import Dense, Layer
-from .losses import CrossEntropy, Loss, get_loss
+from . import saving
+from ._validate import finite, positive_int
+from .inputs import as_shape, prepare_x, prepare_xy
+from .layers import Dense, Layer, takes_need_dx
+from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
+from .training import History, accuracy_of, fit_loop, split_validation
 
-__all__ = ["Sequential", "History"]
-
-
-class History:
-    """What ``fit`` returns: ``history["loss"]`` (and ``"val_loss"``), one value per epoch."""
-
-    def __init__(self):
-        self.history: dict[str, list[float]] = {"loss": []}
-        self.epoch: list[int] = []
-
-    def __repr__(self):
-        last = {k: round(v[-1], 6) for k, v in self.history.items() if v}
-        return f"History(epochs={len(self.epoch)}, last={last})"
-
+__all__ = ["Sequential", "History", "load_model"]
 
 class Sequential:
     """A stack of layers applied in order: ``y = layers[-1](…layers[0](x))``.
 
     Args:
-        layers: a list of ``Layer`` instances.
-        input_shape: optional shape of one sample, e.g. ``(8, 8, 1)``; lets
-            ``summary()`` show every output shape and checks the layer sizes
-            fit together. Inferred from a first ``Dense`` layer when omitted.
+        layers: a list of ``Layer`` instances, each used once.
+        input_shape: optional shape of one sample, e.g. ``(8, 8, 1)`` or ``3``;
+            lets ``summary()`` show every output shape and checks the layer
+            sizes fit together. Inferred from a first ``Dense`` layer when omitted.
+
+    ``stop_training`` (set by a callback) ends ``fit`` after the current epoch.
     """
 
     def __init__(self, layers=None, input_shape=None):
         self.layers: list[Layer] = []
-        self.input_shape = None if input_shape is None else tuple(input_shape)
+        self.input_shape = as_shape("Sequential", input_shape)
         self.optimizer: Optimizer | None = None
         self.loss: Loss | None = None
+        self.metrics: list[str] = []
+        self.stop_training = False
         if isinstance(layers, Layer):
             raise ValueError(
                 f"Sequential: expected a list of layers, got the single layer {layers!r}. "
@@ -60,6 +56,20 @@ class Sequential:
             hint = (f" Did you mean {layer.__name__}()?" if isinstance(layer, type)
                     and issubclass(layer, Layer) else "")
             raise ValueError(f"Sequential: item {i} is {layer!r}, expected a Layer instance.{hint}")
+        for j, other in enumerate(self.layers):
+            if other is layer:
+                raise ValueError(
+                    f"Sequential: layer {i} is the same object as layer {j} ({layer!r}); a layer "
+                    f"keeps what its forward saw, so it can appear only once. Create a new one, "
+                    f"e.g. {type(layer).__name__}(...) again."
+                )
+        dtypes = {p.dtype for p in layer.params.values()}
+        if dtypes and self.layers and dtypes != {self.dtype}:
+            raise ValueError(
+                f"Sequential: layer {i} ({layer!r}) holds {sorted(d.name for d in dtypes)} "
+                f"parameters but the model is {self.dtype.name}; give every layer the same "
+                f"dtype=np.{self.dtype.name}."
+            )
         self.layers.append(layer)
         try:
             self.output_shapes()
@@ -76,9 +86,10 @@ class Sequential:
         c_in = getattr(first, "c_in", None)          # Conv2D: channels known, size not
         return None if c_in is None else (None, None, c_in)
 
-    def output_shapes(self) -> list:
+    def output_shapes(self, input_shape=None) -> list:
         """The shape of one sample after each layer (``None`` where unknown)."""
-        shape, shapes = self._first_shape(), []
+        shape = self._first_shape() if input_shape is None else tuple(input_shape)
+        shapes = []
         for layer in self.layers:
             shape = None if shape is None else layer.output_shape(shape)
             shapes.append(shape)
@@ -86,13 +97,21 @@ class Sequential:
 
     @property
     def params(self) -> dict[str, np.ndarray]:
-        """Every live parameter, keyed ``"<layer index>.<name>"``, e.g. ``"0.W"``."""
+        """Every live parameter, keyed ``"<layer index>.<name>"``, e.g. ``"0.W"``.
+
+        The same keys name the arrays in a saved file and the optimizer state."""
         return {f"{i}.{k}": p for i, l in enumerate(self.layers) for k, p in l.params.items()}
 
     @property
     def grads(self) -> dict[str, np.ndarray]:
         """Every gradient, with the keys of ``params``."""
-        return {f"{i}.{k}": g for i, l in enumerate(self.layers) for k, g in l.grads.items()}
+        return {f"{i}.{k}": l.grads[k] for i, l in enumerate(self.layers) for k in l.params}
+
+    @property
+    def buffers(self) -> dict[str, np.ndarray]:
+        """Every layer buffer (saved, never trained), keyed like ``params``."""
+        return {f"{i}.{k}": b for i, l in enumerate(self.layers)
+                for k, b in getattr(l, "buffers", {}).items()}
 
     def count_params(self) -> int:
         return int(sum(p.size for p in self.params.values()))
@@ -105,29 +124,74 @@ class Sequential:
                 return p.dtype
         return np.dtype(np.float64)
 
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of every layer's params (dict order, ``W`` before ``b``) then buffers."""
+        return [np.array(a) for l in self.layers
+                for a in (*l.params.values(), *getattr(l, "buffers", {}).values())]
+
+    def set_weights(self, weights) -> None:
+        """Copy arrays in the order of ``get_weights()`` into the layers (in place)."""
+        targets = [a for l in self.layers
+                   for a in (*l.params.values(), *getattr(l, "buffers", {}).values())]
+        weights = list(weights)
+        if len(weights) != len(targets):
+            raise ValueError(f"Sequential.set_weights: got {len(weights)} arrays, expected "
+                             f"{len(targets)} (the length of model.get_weights()).")
+        for i, (t, w) in enumerate(zip(targets, weights)):
+            w = np.asarray(w)
+            if w.shape != t.shape:
+                raise ValueError(f"Sequential.set_weights: array {i} has shape {w.shape}, "
+                                 f"expected {t.shape}.")
+        for t, w in zip(targets, weights):
+            t[...] = w
+
+    def set_training(self, training: bool) -> None:
+        """Set ``layer.training`` on every layer (``fit`` does this for you)."""
+        for layer in self.layers:
+            layer.training = bool(training)
+
     # running ---------------------------------------------------------------
     def forward(self, x):
+        """The output for the batch ``x`` (cast to the model's dtype)."""
+        x = np.asarray(x)
+        if x.dtype != self.dtype:
+            x = x.astype(self.dtype)
         for layer in self.layers:
             x = layer.forward(x)
         return x
 
     __call__ = forward
 
-    def backward(self, dy):
-        """Backpropagate ∂E/∂output through every layer; returns ∂E/∂input."""
-        for layer in reversed(self.layers):
+    def backward(self, dy, need_dx: bool = True):
+        """Backpropagate ∂E/∂output through every layer; returns ∂E/∂input.
+
+        With ``need_dx=False`` the first layer skips ∂E/∂x when its backward
+        accepts ``need_dx`` (returns ``None`` then)."""
+        dy = np.asarray(dy, dtype=self.dtype)
+        last = len(self.layers) - 1
+        for i in range(last, -1, -1):
+            layer = self.layers[i]
+            if i == 0 and not need_dx and takes_need_dx(layer):
+                return layer.backward(dy, need_dx=False)
             dy = layer.backward(dy)
         return dy
 
-    def predict(self, x, batch_size: int = 1024) -> np.ndarray:
+    def predict(self, x, batch_size: int = 1024, verbose=0) -> np.ndarray:
         """The model's output for array-like ``x`` (a batch; for a model whose
         first layer is ``Dense(1, …)`` a list or a scalar of inputs works too).
 
         Runs ``batch_size`` samples at a time, so a large data set never needs
         all its intermediate arrays (e.g. a conv layer's im2col matrix) at once.
+        ``verbose`` is accepted for Keras code; predict prints nothing.
         """
         batch_size = positive_int("Sequential.predict", "batch_size", batch_size)
-        return self._forward_batched(self._prepare_x(x, "predict"), batch_size)
+        x = prepare_x(self, x, "predict")
+        finite("Sequential.predict", "x", x)
+        self.set_training(False)
+        if len(x) == 0:
+            out = self.output_shapes(x.shape[1:])[-1]
+            return np.zeros((0,) + tuple(out), dtype=self.dtype)
+        return self._forward_batched(x, batch_size)
 
     def _forward_batched(self, x, batch_size):
         if len(x) <= batch_size:
@@ -135,147 +199,119 @@ class Sequential:
         return np.concatenate([self.forward(x[s:s + batch_size])
                                for s in range(0, len(x), batch_size)])
 
-    def _prepare_x(self, x, owner):
-        x = as_float_array(f"Sequential.{owner}", "x", x)
-        first = self.layers[0] if self.layers else None
-        if isinstance(first, Dense) and first.n_in == 1 and x.ndim <= 1:
-            x = x.reshape(-1, 1)                     # a list of numbers = one input each
-        dt = self.dtype
-        return x if x.dtype == dt else x.astype(dt)
-
-    def _prepare_y(self, y, out_shape, owner):
-        y = np.asarray(y)
-        if isinstance(self.loss, CrossEntropy) and y.ndim == 1:
-            if len(out_shape) != 1:
-                raise ValueError(f"Sequential.{owner}: integer labels need a model output of "
-                                 f"shape (m, k), but the model gives {('m',) + out_shape}.")
-            return CrossEntropy._labels_to_onehot(y, len(y), out_shape[0]).astype(self.dtype)
-        y = as_float_array(f"Sequential.{owner}", "y", y)
-        finite(f"Sequential.{owner}", "y", y)
-        if y.ndim == 1 and out_shape == (1,):
-            y = y.reshape(-1, 1)                     # one target per sample
-        if y.shape[1:] != tuple(out_shape):
-            raise ValueError(
-                f"Sequential.{owner}: targets y have shape {y.shape} but the model outputs "
-                f"{('m',) + tuple(out_shape)} per batch; expected y of shape "
-                f"{(len(y),) + tuple(out_shape)}. Check the last layer's size or the targets."
-            )
-        return y.astype(self.dtype, copy=False)
-
-    def _prepare_xy(self, x, y, owner):
-        if self.loss is None:
-            raise ValueError(f"Sequential.{owner}: the model has no loss yet. Call "
-                             f"model.compile(optimizer='sgd', loss='mse') (or another loss) first.")
-        x = self._prepare_x(x, owner)
-        finite(f"Sequential.{owner}", "x", x)
-        if len(x) == 0:
-            raise ValueError(f"Sequential.{owner}: got no samples (x has shape {x.shape}).")
-        n_y = np.shape(y)[0] if np.ndim(y) else "no sample axis"
-        if n_y != len(x):
-            raise ValueError(f"Sequential.{owner}: x has {len(x)} samples but y has "
-                             f"{n_y}; expected one target per sample.")
-        try:                                        # one sample checks x against the layers
-            out_shape = self.forward(x[:1]).shape[1:]
-        except ValueError as exc:                   # report the whole batch's shape, not (1, …)
-            msg = str(exc)
-            if self.layers and msg.startswith(repr(self.layers[0])):
-                msg = msg.replace(f"got {(1,) + x.shape[1:]}", f"got {x.shape}", 1)
-            raise ValueError(msg) from None
-        return x, self._prepare_y(y, out_shape, owner)
-
     # training ----------------------------------------------------------------
-    def compile(self, optimizer="sgd", loss="mse") -> None:
-        """Choose the optimizer and the loss (objects or Keras-style names)."""
+    def compile(self, optimizer="sgd", loss="mse", metrics=None) -> None:
+        """Choose the optimizer, the loss (objects or Keras-style names) and the
+        metrics reported by ``fit``/``evaluate`` (only ``"accuracy"`` so far)."""
+        names = [] if metrics is None else ([metrics] if isinstance(metrics, str) else list(metrics))
+        for name in names:
+            if name not in ("accuracy", "acc"):
+                raise ValueError(f"Sequential.compile: unknown metric {name!r}; nnbook knows "
+                                 f"metrics=['accuracy'].")
         self.optimizer = get_optimizer(optimizer)
         self.loss = get_loss(loss)
+        self.metrics = ["accuracy" for _ in names[:1]]
 
-    def _fused(self) -> bool:
-        """Softmax + CrossEntropy (or Sigmoid + BCE): ∂L/∂z = (ŷ − y)/n is used."""
-        name = getattr(self.loss, "fuses_with", None)
-        return (name is not None and not self.loss.from_logits and bool(self.layers)
-                and type(self.layers[-1]).__name__ == name)
+    def compute_gradients(self, xb, yb, loss=None) -> tuple[float, np.ndarray]:
+        """Forward → loss → backward on one batch: fills every ``layer.grads``.
 
-    def _train_batch(self, xb, yb, pairs, fused) -> float:
-        out = xb
-        for layer in self.layers:
-            out = layer.forward(out)
-        value = float(self.loss._value(yb, out))
-        if not math.isfinite(value):                # diverged: keep the last finite weights
-            return value
-        if fused:
-            d, first = self.loss._fused_grad(yb, out), len(self.layers) - 2
+        Returns ``(loss value, model output)``; the gradients are left alone
+        when the loss is not finite. ``xb``, ``yb`` are checked arrays (as ``fit``
+        prepares them: the model's dtype, ``yb`` the output's shape).
+        Uses the declared speed-ups: ``loss.fuses(last layer)`` replaces the
+        last activation's backward by ``loss.fused_gradient``, and the first
+        layer skips ∂E/∂x when its backward accepts ``need_dx``.
+        """
+        loss = self.loss if loss is None else loss
+        out = self.forward(xb)
+        value = float(loss.value(yb, out))
+        if not math.isfinite(value):
+            return value, out
+        layers = self.layers
+        if loss.fuses(layers[-1]):
+            d, top = loss.fused_gradient(yb, out), len(layers) - 2
         else:
-            d, first = self.loss._grad(yb, out), len(self.layers) - 1
-        for i in range(first, 0, -1):
-            d = self.layers[i].backward(d)
-        if first >= 0:
-            self.layers[0].backward(d, need_dx=False)
-        self.optimizer.step(pairs)
-        return value
+            d, top = loss.gradient(yb, out), len(layers) - 1
+        for i in range(top, 0, -1):
+            d = layers[i].backward(d)
+        if top >= 0:
+            first = layers[0]
+            if takes_need_dx(first):
+                first.backward(d, need_dx=False)
+            else:
+                first.backward(d)
+        return value, out
+
+    def train_step(self, xb, yb) -> dict[str, float]:
+        """One step of gradient descent on a batch: ``compute_gradients``, then
+        ``optimizer.step`` on every (parameter, gradient) pair, read afresh.
+
+        Returns ``{"loss": …}`` plus the compiled metrics (Keras' ``train_step``).
+        """
+        value, out = self.compute_gradients(xb, yb)
+        logs = {"loss": value}
+        if not math.isfinite(value):
+            return logs
+        self.optimizer.step([(p, layer.grads[k]) for layer in self.layers
+                             for k, p in layer.params.items()])
+        if self.metrics:
+            logs["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
+        return logs
 
     def fit(self, x, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
-            verbose=1, rng=None) -> History:
+            verbose=1, rng=None, validation_split=0.0, callbacks=None) -> History:
         """Train with mini-batch gradient descent; returns a ``History``.
 
         Each epoch shuffles the samples (with ``rng``, a ``np.random.Generator``),
-        splits them into batches of ``batch_size``, and for each batch runs
-        forward, loss, backward and one optimizer step. ``history["loss"]`` is
-        the mean training loss over the epoch's batches. ``verbose=1`` prints
-        about ten progress lines, ``2`` one per epoch, ``0`` nothing.
+        splits them into batches of ``batch_size`` and runs ``train_step`` on
+        each. ``history["loss"]`` is the mean training loss over the epoch's
+        batches (Keras' meaning, also for ``"accuracy"``). ``validation_split``
+        holds out the LAST fraction of the samples, before shuffling, as Keras
+        does; ``validation_data=(x_val, y_val)`` takes precedence. ``callbacks``
+        receive the hooks of ``nb.callbacks.Callback`` in Keras' order; a callback
+        that sets ``model.stop_training = True`` ends training after the epoch.
+        ``verbose=1`` shows progress, ``2`` one line per epoch, ``0`` nothing.
         """
-        epochs = positive_int("Sequential.fit", "epochs", epochs, minimum=0)
-        batch_size = positive_int("Sequential.fit", "batch_size", batch_size)
-        x, y = self._prepare_xy(x, y, "fit")
+        if self.optimizer is None or self.loss is None:
+            what = "loss" if self.loss is None else "optimizer"
+            raise ValueError(f"Sequential.fit: the model has no {what} yet. Call "
+                             f"model.compile(optimizer='sgd', loss='mse') (or another loss) first.")
+        x, y = prepare_xy(self, x, y, "fit")
         val = None
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
                 raise ValueError("Sequential.fit: expected validation_data=(x_val, y_val).")
-            val = self._prepare_xy(*validation_data, "fit(validation_data)")
-        rng = make_rng(rng) if shuffle else None
-        pairs = [(p, layer.grads[k]) for layer in self.layers for k, p in layer.params.items()]
-        fused, m, hist = self._fused(), len(x), History()
-        if val is not None:
-            hist.history["val_loss"] = []
-        every = 1 if verbose >= 2 or epochs <= 20 else max(1, epochs // 10)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            for epoch in range(1, epochs + 1):
-                if rng is None:
-                    xs, ys = x, y
-                else:
-                    perm = rng.permutation(m)
-                    xs, ys = x[perm], y[perm]
-                total = 0.0
-                for s in range(0, m, batch_size):
-                    xb, yb = xs[s:s + batch_size], ys[s:s + batch_size]
-                    value = self._train_batch(xb, yb, pairs, fused)
-                    if not math.isfinite(value):
-                        raise FloatingPointError(
-                            f"Sequential.fit: the loss became {value} in epoch {epoch} (batch "
-                            f"starting at sample {s}); training diverged. Try a smaller learning "
-                            f"rate (now {self.optimizer.lr}), gradient clipping (clipnorm=1.0), "
-                            f"or scaled inputs."
-                        )
-                    total += value * len(xb)
-                hist.epoch.append(epoch)
-                hist.history["loss"].append(total / m)
-                line = f"Epoch {epoch}/{epochs} - loss: {total / m:.4g}"
-                if val is not None:
-                    v = float(self.loss._value(val[1], self._forward_batched(val[0], 1024)))
-                    hist.history["val_loss"].append(v)
-                    line += f" - val_loss: {v:.4g}"
-                if verbose and (epoch % every == 0 or epoch in (1, epochs)):
-                    print(line)
-        return hist
+            val = prepare_xy(self, *validation_data, "fit(validation_data)")
+        elif validation_split:
+            (x, y), val = split_validation("Sequential.fit", x, y, validation_split)
+        return fit_loop(self, x, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
+                        val=val, verbose=verbose, rng=rng, callbacks=callbacks)
 
-    def evaluate(self, x, y, batch_size: int = 1024) -> float:
-        """The loss on (x, y), as a float (computed ``batch_size`` samples at a time)."""
+    def _evaluate_logs(self, x, y, batch_size) -> dict[str, float]:
+        """Mean loss (and metrics) over checked arrays, ``batch_size`` samples at a time."""
+        self.set_training(False)
+        totals: dict[str, float] = {}
+        for s in range(0, len(x), batch_size):
+            xb, yb = x[s:s + batch_size], y[s:s + batch_size]
+            out = self.forward(xb)
+            if np.isfinite(out).all():
+                self.loss.check_predictions("Sequential.evaluate", out)
+            parts = {"loss": float(self.loss.value(yb, out))}
+            if self.metrics:
+                parts["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
+            for k, v in parts.items():
+                totals[k] = totals.get(k, 0.0) + v * len(xb)
+        return {k: v / len(x) for k, v in totals.items()}   # every loss is a mean over samples
+
+    def evaluate(self, x, y, batch_size: int = 1024, verbose=0):
+        """The loss on (x, y) as a float, or ``[loss, accuracy]`` when compiled with
+        ``metrics=["accuracy"]`` (as Keras). ``verbose=1`` also prints them."""
         batch_size = positive_int("Sequential.evaluate", "batch_size", batch_size)
-        x, y = self._prepare_xy(x, y, "evaluate")
-        if len(x) <= batch_size:
-            return float(self.loss._value(y, self.forward(x)))
-        total = sum(float(self.loss._value(y[s:s + batch_size], self.forward(x[s:s + batch_size])))
-                    * len(x[s:s + batch_size]) for s in range(0, len(x), batch_size))
-        return total / len(x)   # every loss is a mean over samples of equal size
+        x, y = prepare_xy(self, x, y, "evaluate")
+        logs = self._evaluate_logs(x, y, batch_size)
+        if verbose:
+            print(" - ".join(f"{k}: {v:.4g}" for k, v in logs.items()))
+        return logs["loss"] if not self.metrics else [logs["loss"], logs["accuracy"]]
 
     # reporting and saving --------------------------------------------------
     def summary(self, print_fn=print) -> None:
@@ -299,11 +335,28 @@ class Sequential:
         return "Sequential([" + ", ".join(repr(layer) for layer in self.layers) + "])"
 
     def save(self, path) -> str:
-        """Write the architecture and weights to one ``.npz`` file (no pickle).
+        """Write the architecture, weights, buffers and optimizer state to one
+        ``.npz`` file (no pickle); returns the path written (``.npz`` added if
+        missing). ``nb.load_model(path)`` reads it back.
 
         The file is written to a temporary name and renamed, so a crash never
-        leaves a half-written model. Returns the path written (``.npz`` added
-        if missing). ``nb.load_model(path)`` reads it back.
+        leaves a half-written model.
         """
-        from .saving import save_model
-        return save_model(self, path)
+        return saving.save_model(self, path)
+
+
+def load_model(path, custom_objects=None) -> Sequential:
+    """Read a model written by ``Sequential.save``: identical predictions, and
+    training continues exactly where it stopped (optimizer state included).
+
+    Args:
+        custom_objects: ``{"ClassName": cls}`` for your own layers (as in Keras).
+    Never unpickles. A damaged or foreign file raises ``ValueError``.
+    """
+    spec = saving.read_model(path, custom_objects)
+    model = Sequential(spec["layers"], input_shape=spec["input_shape"])
+    model.loss, model.optimizer = spec["loss"], spec["optimizer"]
+    model.metrics = spec["metrics"]
+    if spec["optimizer_state"] is not None:
+        model.optimizer.set_state(list(model.params.values()), spec["optimizer_state"])
+    return model

@@ -1,6 +1,7 @@
-"""Saving and loading models: one ``.npz`` file holding the architecture (as
-JSON text) and the weights, written atomically and read without pickle.
-``Sequential.save`` and ``load_model`` are introduced in chapter 00.
+"""The model file: one ``.npz`` holding the architecture (as JSON text), the
+weights, the layer buffers and the optimizer state, written atomically and read
+without pickle. ``Sequential.save`` and ``nb.load_model`` (in model.py) use it;
+chapter 00 introduces them.
 """
 
 from __future__ import annotations
@@ -15,41 +16,56 @@ import numpy as np
 
 from .layers import Layer
 from .losses import Loss
-from .model import Sequential
 from .optimizers import Optimizer
 
-__all__ = ["save_model", "load_model"]
+__all__ = ["save_model", "read_model"]
 
 FORMAT = "nnbook-model"
-VERSION = 1
+VERSION = 2          # 2: keys "<layer>.<name>", buffers, optimizer state; 1 is still read
+OPT = "optimizer/"   # prefix of the optimizer-state arrays
 
 
-def save_model(model: Sequential, path) -> str:
-    """Write ``model`` to ``path`` (``.npz`` added if missing); returns the path.
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
+
+def save_model(model, path) -> str:
+    """Write ``model`` (a ``Sequential``) to ``path`` (``.npz`` added if missing).
+
+    Array keys are ``"<layer index>.<name>"`` (``model.params`` and
+    ``model.buffers``) and ``"optimizer/<key>"`` (``optimizer.get_state``).
     The file goes to a temporary name in the same folder first and is then
-    renamed, so a crash never leaves a half-written model behind.
+    renamed, with the permissions a plain ``open`` would give it.
     """
     path = os.fspath(path)
     if not path.endswith(".npz"):
         path += ".npz"
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"Sequential.save: the folder {os.path.dirname(path)!r} of "
+                                f"{path!r} does not exist; create it first (os.makedirs).")
     arch = {"format": FORMAT, "version": VERSION, "input_shape": model.input_shape,
-            "dtype": model.dtype.name,
+            "dtype": model.dtype.name, "metrics": list(model.metrics),
             "layers": [{"class": type(l).__name__, "config": l.get_config()} for l in model.layers]}
+    arrays = {**model.params, **model.buffers}
     if model.loss is not None:
         arch["loss"] = {"class": type(model.loss).__name__,
                         "from_logits": getattr(model.loss, "from_logits", False)}
-    if model.optimizer is not None:
-        arch["optimizer"] = {"class": type(model.optimizer).__name__,
-                             "config": model.optimizer.get_config()}
-    arrays = {f"layer{i}.{k}": p for i, l in enumerate(model.layers) for k, p in l.params.items()}
-    folder = os.path.dirname(os.path.abspath(path))
+    opt = model.optimizer
+    if opt is not None:
+        arch["optimizer"] = {"class": type(opt).__name__, "config": opt.get_config()}
+        if hasattr(opt, "get_state"):
+            state = opt.get_state(list(model.params.values()))
+            arrays.update({OPT + k: np.asarray(v) for k, v in state.items()})
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".nnbook-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, __architecture__=np.array(json.dumps(arch)), **arrays)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -58,43 +74,61 @@ def save_model(model: Sequential, path) -> str:
     return path
 
 
-def load_model(path) -> Sequential:
-    """Read a model written by ``Sequential.save``; predictions are identical.
+class _Refused(ValueError):
+    """A readable file that asks for something we will not build (reported as is)."""
 
-    Never unpickles. A damaged or foreign file raises ``ValueError``.
-    """
-    import nnbook  # the registry of layer, loss and optimizer classes
 
+def _lookup(name, base, custom_objects):
+    import nnbook  # the registry of built-in classes
+
+    name = str(name)
+    cls = (custom_objects or {}).get(name, getattr(nnbook, name, None))
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        if base is Layer:
+            raise _Refused(
+                f"load_model: the file uses the layer class {name!r}, which nnbook does not "
+                f"know. If it is your own layer, pass it: "
+                f"nb.load_model(path, custom_objects={{{name!r}: {name}}}).")
+        raise ValueError(f"unknown {base.__name__} class {name!r}")
+    if cls in (Layer, Loss, Optimizer) or getattr(nnbook, "Activation", None) is cls:
+        raise _Refused(f"load_model: the file names the abstract class {name!r}, which cannot "
+                       f"be built; the file is damaged or was not written by nnbook.")
+    return cls
+
+
+def read_model(path, custom_objects=None) -> dict:
+    """The parts of a saved model: ``layers`` (weights and buffers filled in),
+    ``input_shape``, ``loss``, ``optimizer``, ``metrics`` and ``optimizer_state``
+    (a dict for ``optimizer.set_state``, or None)."""
     path = os.fspath(path)
     if not os.path.exists(path) and os.path.exists(path + ".npz"):
         path += ".npz"
     if not os.path.exists(path):
         raise FileNotFoundError(f"load_model: no file {path!r}.")
-
-    def lookup(name, base):
-        cls = getattr(nnbook, str(name), None)
-        if not (isinstance(cls, type) and issubclass(cls, base)):
-            raise ValueError(f"unknown {base.__name__} class {name!r}")
-        return cls
-
+    if custom_objects is not None and not isinstance(custom_objects, dict):
+        raise ValueError(f"load_model: expected custom_objects as a dict such as "
+                         f"{{'MyLayer': MyLayer}}, got {custom_objects!r}.")
     try:
         with np.load(path, allow_pickle=False) as data:
             arch = json.loads(str(data["__architecture__"][()]))
             if not isinstance(arch, dict) or arch.get("format") != FORMAT:
                 raise ValueError("not an nnbook model")
-            if arch.get("version") != VERSION:
-                raise ValueError(f"format version {arch.get('version')}, this nnbook reads {VERSION}")
+            version = arch.get("version")
+            if version not in (1, VERSION):
+                raise ValueError(f"format version {version}, this nnbook reads 1 and {VERSION}")
+            prefix = "layer" if version == 1 else ""
             dtype = np.dtype(arch["dtype"])
             if dtype not in (np.float32, np.float64):
                 raise ValueError(f"dtype {dtype}, expected float32 or float64")
             layers = []
             for i, spec in enumerate(arch["layers"]):
-                cls = lookup(spec["class"], Layer)
+                cls = _lookup(spec["class"], Layer, custom_objects)
                 cfg = dict(spec["config"])
                 layer = cls(**cfg, **({"dtype": dtype, "rng": np.random.default_rng(0)}
                                       if _takes_params(cls) else {}))
-                for k, p in layer.params.items():
-                    saved = data[f"layer{i}.{k}"]
+                stored = {**layer.params, **getattr(layer, "buffers", {})}
+                for k, p in stored.items():
+                    saved = data[f"{prefix}{i}.{k}"]
                     if saved.dtype.kind != "f":
                         raise ValueError(f"layer {i} {k} holds {saved.dtype}, expected floats")
                     if saved.shape != p.shape:
@@ -102,20 +136,27 @@ def load_model(path) -> Sequential:
                     p[...] = saved
                 layers.append(layer)
             shape = arch.get("input_shape")
-            model = Sequential(layers, input_shape=None if shape is None else tuple(shape))
+            out = {"layers": layers, "input_shape": None if shape is None else tuple(shape),
+                   "loss": None, "optimizer": None, "optimizer_state": None,
+                   "metrics": list(arch.get("metrics", []))}
             if "loss" in arch:
-                model.loss = lookup(arch["loss"]["class"], Loss)(
+                out["loss"] = _lookup(arch["loss"]["class"], Loss, None)(
                     **({"from_logits": True} if arch["loss"].get("from_logits") else {}))
             if "optimizer" in arch:
-                model.optimizer = lookup(arch["optimizer"]["class"], Optimizer)(
+                opt = out["optimizer"] = _lookup(arch["optimizer"]["class"], Optimizer, None)(
                     **arch["optimizer"]["config"])
+                state = {k[len(OPT):]: np.array(data[k]) for k in data.files if k.startswith(OPT)}
+                if state and hasattr(opt, "set_state"):
+                    out["optimizer_state"] = state
+    except _Refused:
+        raise
     except (OSError, EOFError, KeyError, TypeError, ValueError, AttributeError, MemoryError,
             OverflowError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
         raise ValueError(
             f"load_model: {path!r} is not a readable nnbook model ({exc}). The file may be "
             f"damaged or written by another program; save the model again with model.save(path)."
         ) from None
-    return model
+    return out
 
 
 def _takes_params(cls) -> bool:

@@ -83,7 +83,7 @@ def test_optimizer_defaults():
 def test_fit_and_gradcheck_signatures():
     d = defaults(nb.Sequential.fit)
     assert d == {"epochs": 1, "batch_size": 32, "shuffle": True, "validation_data": None,
-                 "verbose": 1, "rng": None}
+                 "verbose": 1, "rng": None, "validation_split": 0.0, "callbacks": None}
     assert list(inspect.signature(nb.Sequential.fit).parameters)[:3] == ["self", "x", "y"]
     assert defaults(nb.numerical_gradient) == {"eps": 1e-6}
     k = kinds(nb.check_gradients)
@@ -222,7 +222,8 @@ def xor_like(m=16, seed=0):
 def test_model_members():
     model = small_model()
     for name in ("layers", "forward", "backward", "predict", "compile", "fit", "evaluate",
-                 "summary", "count_params", "save"):
+                 "summary", "count_params", "save", "train_step", "compute_gradients",
+                 "get_weights", "set_weights", "set_training", "stop_training", "metrics"):
         assert hasattr(model, name), name
     assert isinstance(model.predict([[0.0, 1.0]]), np.ndarray)       # array-like in
 
@@ -372,3 +373,17 @@ def test_pooling_signature_values_and_ties():
     np.testing.assert_array_equal(pool.backward(np.ones((1, 1, 1, 1)))[0, :, :, 0], [[1.0, 0.0], [0.0, 0.0]])
     with pytest.raises(ValueError):
         nb.MaxPool2D(0)
+
+
+def test_keras_training_api_signatures():
+    assert defaults(nb.Sequential.compile) == {"optimizer": "sgd", "loss": "mse", "metrics": None}
+    assert defaults(nb.Sequential.predict) == {"batch_size": 1024, "verbose": 0}
+    assert defaults(nb.Sequential.evaluate) == {"batch_size": 1024, "verbose": 0}
+    assert defaults(nb.load_model) == {"custom_objects": None}
+    assert nb.Layer.training is False and nb.Layer.buffers == {}
+    assert nb.CrossEntropy.fuses_with is nb.Softmax
+    assert nb.BinaryCrossEntropy.fuses_with is nb.Sigmoid
+    for name in ("value", "gradient", "fused_gradient", "fuses", "targets",
+                 "check_targets", "check_predictions"):
+        assert callable(getattr(nb.Loss, name)), name
+    assert nb.labels.one_hot([2, 0], 3).tolist() == [[0, 0, 1], [1, 0, 0]]

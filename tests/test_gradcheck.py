@@ -109,3 +109,12 @@ def test_numerical_gradient_accepts_one_element_arrays_and_rejects_vectors():
     assert np.allclose(g, 2 * x, atol=1e-6)
     with pytest.raises(ValueError, match=r"f must return a scalar, got an array of shape \(2,\)"):
         nb.numerical_gradient(lambda v: v * 2, x)
+
+
+def test_check_gradients_on_a_float32_layer_computes_in_float64():
+    layer = nb.Dense(3, 2, rng=np.random.default_rng(0), dtype=np.float32)
+    w = layer.params["W"]
+    errors = nb.check_gradients(layer, np.random.default_rng(1).standard_normal((4, 3)),
+                                rng=np.random.default_rng(2))
+    assert max(errors.values()) < 1e-7
+    assert layer.params["W"] is w and w.dtype == np.float32      # put back as it was

@@ -35,7 +35,7 @@ def test_loss_returns_python_float_and_grad_has_pred_shape():
 
 
 def test_grad_does_not_modify_inputs():
-    yt, yp = np.array([[0.0, 1.0]]), np.array([[0.3, 0.6]])
+    yt, yp = np.array([[0.0, 1.0]]), np.array([[0.4, 0.6]])
     before = yt.copy(), yp.copy()
     for loss in (nb.MSE(), nb.BinaryCrossEntropy(), nb.CrossEntropy()):
         loss.grad(yt, yp)
@@ -109,12 +109,12 @@ def test_crossentropy_label_outside_range(labels, bad):
 
 
 def test_crossentropy_label_errors():
-    with pytest.raises(ValueError, match=r"integer labels expected.*non-integer"):
+    with pytest.raises(ValueError, match=r"CrossEntropy: the labels holds 0.5, a non-integer value"):
         nb.CrossEntropy()(np.array([0.5, 1.0]), P)
     with pytest.raises(ValueError, match=r"got 3 labels for 2 predictions"):
         nb.CrossEntropy()(np.array([0, 1, 2]), P)
-    with pytest.raises(ValueError, match=r"y_true has shape \(2, 1\).*y_true.ravel\(\)"):
-        nb.CrossEntropy()(Y_LABELS.reshape(-1, 1), P)
+    with pytest.raises(ValueError, match=r"y has shape \(2, 4\) but the predictions have shape \(2, 3\)"):
+        nb.CrossEntropy()(np.ones((2, 4)) / 4, P)
     with pytest.raises(ValueError, match=r"expected y_pred of shape \(m, k\).*got \(3,\)"):
         nb.CrossEntropy()(np.array([0, 1, 0]), np.array([0.2, 0.5, 0.3]))
 
@@ -173,3 +173,37 @@ def test_get_loss_names_and_repr():
     assert repr(nb.BinaryCrossEntropy()) == "BinaryCrossEntropy()"
     with pytest.raises(ValueError, match=r"unknown loss 'hinge'"):
         get_loss("hinge")
+
+
+def test_crossentropy_labels_as_a_column_like_keras():
+    ce = nb.CrossEntropy()
+    assert ce(Y_LABELS.reshape(-1, 1), P) == ce(Y_LABELS, P)
+
+
+@pytest.mark.parametrize("loss, yt, yp, match", [
+    (nb.CrossEntropy(), [[0.5, 0.6]], [[0.5, 0.5]], r"targets must be distributions.*row 0"),
+    (nb.CrossEntropy(), [[1.5, -0.5]], [[0.5, 0.5]], r"targets must be distributions"),
+    (nb.BinaryCrossEntropy(), [[2.0]], [[0.5]], r"targets must lie in \[0, 1\].*2.0"),
+    (nb.BinaryCrossEntropy(), [[1.0]], [[1.7]], r"expects probabilities.*Sigmoid\(\).*from_logits=True"),
+    (nb.CrossEntropy(), [[1.0, 0.0]], [[2.0, -1.0]], r"expects probabilities.*Softmax\(\).*from_logits=True"),
+    (nb.CrossEntropy(), [[1.0, 0.0]], [[0.9, 0.9]], r"row sums to 1.8.*Softmax\(\).*from_logits"),
+])
+def test_loss_refuses_targets_and_predictions_of_the_wrong_kind(loss, yt, yp, match):
+    with pytest.raises(ValueError, match=match):
+        loss(np.array(yt), np.array(yp))
+
+
+def test_from_logits_takes_any_scores():
+    assert nb.CrossEntropy(from_logits=True)(np.array([[1.0, 0.0]]), np.array([[2.0, -1.0]])) > 0
+    assert nb.BinaryCrossEntropy(from_logits=True)(np.array([[1.0]]), np.array([[1.7]])) > 0
+
+
+def test_huge_float_label_is_shown_as_given():
+    with pytest.raises(ValueError, match=r"label 1e\+20 is outside \[0, 2\)|1e\+20"):
+        nb.CrossEntropy()(np.array([1e20, 0.0]), P)
+
+
+def test_fuses_with_is_an_activation_class():
+    assert nb.CrossEntropy().fuses(nb.Softmax()) and nb.BinaryCrossEntropy().fuses(nb.Sigmoid())
+    assert not nb.CrossEntropy(from_logits=True).fuses(nb.Softmax())
+    assert not nb.MSE().fuses(nb.Sigmoid())

@@ -37,7 +37,7 @@ def test_accuracy_sigmoid_outputs_threshold_half():
     (Y, P[:4], r"y_true has 5 samples \(shape \(5,\)\) but y_pred has 4"),
     (one_hot(Y, 3), np.zeros((5, 4)), r"has 3 classes but y_pred of shape \(5, 4\) has 4"),
     (Y.reshape(-1, 1).astype(float), SCORES, r"has 2 classes but y_pred of shape \(5, 3\) has 3"),
-    (Y, np.array([0.1, 0.9, 0.2, 0.3, 0.4]), r"non-integer values.*reshape\(-1, 1\)"),
+    (Y, np.array([0.1, 0.9, 0.2, 0.3, 0.4]), r"non-integer value.*reshape\(-1, 1\)"),
     (np.array([3, 0]), np.zeros((2, 3)), r"y_true holds label 3, outside \[0, 3\)"),
     (np.zeros((2, 2, 2)), Y[:2], r"\(m,\) labels or \(m, k\).*got \(2, 2, 2\)"),
     ([], [], r"empty"),

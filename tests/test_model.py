@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import nnbook as nb
+from nnbook.callbacks import Callback
 from small_models import data, mlp
 
 
@@ -118,7 +119,7 @@ def test_fit_returns_one_loss_per_epoch_and_learns():
     hist = model.fit(x, y, epochs=30, batch_size=8, verbose=0, rng=np.random.default_rng(0))
     assert isinstance(hist, nb.History)
     assert list(hist.history) == ["loss"]
-    assert len(hist.history["loss"]) == 30 and hist.epoch == list(range(1, 31))
+    assert len(hist.history["loss"]) == 30 and hist.epoch == list(range(30))
     assert all(type(v) is float for v in hist.history["loss"])
     assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
 
@@ -229,10 +230,15 @@ def test_fit_verbose_prints_progress(capsys):
     x, y = data(10)
     model.fit(x, y, epochs=3, verbose=0, rng=np.random.default_rng(0))
     assert capsys.readouterr().out == ""
-    hist = model.fit(x, y, epochs=3, verbose=1, rng=np.random.default_rng(0))
+    hist = model.fit(x, y, epochs=3, verbose=2, rng=np.random.default_rng(0))
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(" - ")[0] for line in lines] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
-    assert lines[-1] == f"Epoch 3/3 - loss: {hist.history['loss'][-1]:.4g}"
+    assert [line.split()[:2] for line in lines] == [["Epoch", "1/3"], ["Epoch", "2/3"], ["Epoch", "3/3"]]
+    assert lines[-1].rstrip().endswith(f" - loss: {hist.history['loss'][-1]:.4g}")
+    model.fit(x, y, epochs=2, verbose=1, rng=np.random.default_rng(0))
+    live = capsys.readouterr().out
+    assert "\r" in live and "Epoch 2/2" in live                  # one line redrawn in place
+    with pytest.raises(ValueError, match=r"expected verbose 0, 1 or 2, got 3"):
+        model.fit(x, y, verbose=3)
 
 
 def test_fit_and_predict_leave_the_callers_arrays_alone():
@@ -404,3 +410,201 @@ def test_predict_and_evaluate_in_batches_match_one_pass():
     assert np.isclose(model.evaluate(x, labels, batch_size=7), model.evaluate(x, labels), rtol=1e-12)
     with pytest.raises(ValueError, match="expected batch_size to be an integer ≥ 1, got 0"):
         model.predict(x, batch_size=0)
+
+
+# Keras training API -----------------------------------------------------------------------------
+class Recorder(Callback):
+    """Records what fit calls; sets model.stop_training after epoch ``stop_after``."""
+
+    def __init__(self, stop_after=None):
+        super().__init__()
+        self.calls, self.stop_after = [], stop_after
+
+    def on_train_begin(self, logs=None):
+        self.calls.append("train_begin")
+
+    def on_train_end(self, logs=None):
+        self.calls.append("train_end")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.calls.append(f"epoch_begin {epoch}")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.calls.append(f"epoch_end {epoch} {sorted(logs)}")
+        if self.stop_after is not None and epoch >= self.stop_after:
+            self.model.stop_training = True
+
+    def on_batch_begin(self, batch, logs=None):
+        self.calls.append(f"batch_begin {batch}")
+
+    def on_batch_end(self, batch, logs=None):
+        self.calls.append(f"batch_end {batch}")
+
+
+def test_callbacks_are_called_in_keras_order_and_can_stop_training():
+    model = mlp()
+    model.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+    x, y = data(20)
+    rec = Recorder(stop_after=1)
+    hist = model.fit(x, y, epochs=5, batch_size=10, verbose=0, validation_split=0.5,
+                     callbacks=[rec], rng=np.random.default_rng(0))
+    keys = "['accuracy', 'loss', 'lr', 'val_accuracy', 'val_loss']"
+    assert rec.calls == ["train_begin", "epoch_begin 0", "batch_begin 0", "batch_end 0",
+                         f"epoch_end 0 {keys}", "epoch_begin 1", "batch_begin 0", "batch_end 0",
+                         f"epoch_end 1 {keys}", "train_end"]
+    assert rec.model is model and hist.epoch == [0, 1]
+    assert sorted(hist.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+
+
+def test_validation_split_takes_the_last_samples_like_keras():
+    x, y = data(10)
+    a, b = mlp(), mlp()
+    for m in (a, b):
+        m.compile("sgd", "binary_crossentropy")
+    ha = a.fit(x, y, epochs=2, batch_size=4, verbose=0, validation_split=0.3, shuffle=False)
+    hb = b.fit(x[:7], y[:7], epochs=2, batch_size=4, verbose=0, shuffle=False,
+               validation_data=(x[7:], y[7:]))
+    assert ha.history == hb.history
+
+
+def test_accuracy_metric_by_hand():
+    model = nb.Sequential([nb.Dense(1, 2)])
+    model.layers[0].params["W"][...] = [[1.0, -1.0]]
+    model.compile("sgd", nb.CrossEntropy(from_logits=True), metrics=["accuracy"])
+    x = np.array([[1.0], [-1.0], [2.0], [3.0]])
+    loss, acc = model.evaluate(x, np.array([[0], [1], [1], [0]]))     # labels as a column
+    assert acc == 0.75                                        # rows 0, 1, 3 right
+    assert loss == pytest.approx(nb.CrossEntropy(from_logits=True)(
+        np.array([0, 1, 1, 0]), model.predict(x)), rel=1e-12)
+    sig = nb.Sequential([nb.Dense(1, 1), nb.Sigmoid()])
+    sig.layers[0].params["W"][...] = 1.0
+    sig.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+    assert sig.evaluate(np.array([[-1.0], [0.5], [2.0]]), np.array([0.0, 0.0, 1.0]))[1] \
+        == pytest.approx(2 / 3)
+
+
+def test_get_and_set_weights_round_trip():
+    a, b = mlp(seed=0), mlp(seed=5)
+    weights = a.get_weights()
+    assert [w.shape for w in weights] == [(3, 4), (4,), (4, 1), (1,)]
+    b.set_weights(weights)
+    x, _ = data(5)
+    np.testing.assert_array_equal(a.predict(x), b.predict(x))
+    weights[0][...] = 0                                  # copies, not the live arrays
+    assert a.layers[0].params["W"].any()
+    with pytest.raises(ValueError, match=r"got 3 arrays, expected 4"):
+        b.set_weights(weights[:3])
+
+
+def test_fit_sets_and_clears_training():
+    seen = []
+
+    class Spy(nb.Layer):
+        def forward(self, x):
+            seen.append(self.training)
+            return x
+
+        def backward(self, dy):
+            return dy
+
+    model = nb.Sequential([nb.Dense(3, 1), Spy()])
+    model.compile("sgd", "mse")
+    x, y = data(4)
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0, validation_data=(x, y))
+    assert True in seen and seen[-1] is False and model.layers[1].training is False
+    assert nb.Layer.training is False and nb.Layer().buffers == {}
+
+
+def test_predict_and_evaluate_take_keras_arguments():
+    model = mlp()
+    model.compile("sgd", "binary_crossentropy")
+    x, y = data(6)
+    np.testing.assert_array_equal(model.predict(x, batch_size=2, verbose=0), model.predict(x))
+    assert model.evaluate(x, y, batch_size=4, verbose=0) == pytest.approx(model.evaluate(x, y))
+
+
+# careless input ---------------------------------------------------------------------------------
+def test_divergence_in_the_last_step_is_reported():
+    model = nb.Sequential([nb.Dense(1, 1)])
+    model.compile(nb.SGD(lr=1e200), "mse")
+    with pytest.raises(FloatingPointError, match=r"epoch 0"):
+        model.fit(np.array([[1e100]]), np.array([1.0]), epochs=1, batch_size=1, verbose=0)
+
+
+def test_infinite_validation_loss_is_reported():
+    model = nb.Sequential([nb.Dense(1, 1)])
+    model.compile(nb.SGD(lr=1e-3), "mse")
+    with pytest.raises(FloatingPointError, match=r"val_loss became inf in epoch 0"):
+        model.fit(np.array([[1.0]]), np.array([1.0]), verbose=0,
+                  validation_data=(np.array([[1e300]]), np.array([1.0])))
+
+
+@pytest.mark.parametrize("call", ["predict", "forward"])
+def test_float32_model_stays_float32(call):
+    model = mlp(dtype=np.float32, out="softmax")
+    x, _ = data(5)
+    out = getattr(model, call)(x)
+    assert out.dtype == np.float32
+    assert model.backward(np.ones((5, 3))).dtype == np.float32
+
+
+def test_mixed_dtypes_empty_models_and_odd_inputs_are_refused():
+    with pytest.raises(ValueError, match=r"holds \['float32'\] parameters but the model is float64"):
+        nb.Sequential([nb.Dense(2, 2), nb.Dense(2, 2, dtype=np.float32)])
+    with pytest.raises(ValueError, match=r"the model has no layers"):
+        nb.Sequential().predict([[1.0]])
+    with pytest.raises(ValueError, match=r"float16 is not supported"):
+        nb.Dense(2, 2, dtype=np.float16)
+    model = mlp()
+    with pytest.raises(ValueError, match=r"got the scalar 3.0"):
+        model.predict(3.0)
+    with pytest.raises(ValueError, match=r"x contains non-finite"):
+        model.predict([[1.0, np.nan, 0.0]])
+    model.compile("sgd", "binary_crossentropy")
+    with pytest.raises(ValueError, match=r"Sequential.fit: could not turn y into an array"):
+        model.fit(np.zeros((2, 3)), [[1.0], [1.0, 0.0]], verbose=0)
+    with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\]"):
+        model.fit(np.zeros((2, 3)), [0.0, 2.0], verbose=0)
+
+
+def test_huge_float_label_is_shown_as_given():
+    model = mlp(out="softmax")
+    model.compile("sgd", "crossentropy")
+    with pytest.raises(ValueError, match=r"1e\+20"):
+        model.fit(np.zeros((2, 3)), np.array([1e20, 0.0]), verbose=0)
+
+
+def test_wrong_heads_are_flagged():
+    x, y = data(4)
+    lin = mlp(out="linear")
+    lin.compile("sgd", "crossentropy")
+    with pytest.raises(ValueError, match=r"Softmax\(\).*from_logits=True"):
+        lin.fit(x * 10, y, verbose=0)
+    one = nb.Sequential([nb.Dense(3, 1), nb.Softmax()])
+    one.compile("sgd", "crossentropy")
+    with pytest.raises(ValueError, match=r"Softmax over one unit"):
+        one.fit(x, y, verbose=0)
+    both = mlp(out="softmax")
+    both.compile("sgd", nb.CrossEntropy(from_logits=True))
+    with pytest.raises(ValueError, match=r"ends in Softmax but the loss is CrossEntropy\(from_logits=True\)"):
+        both.fit(x, y, verbose=0)
+
+
+def test_shapes_given_as_ints_and_numpy_ints_work():
+    model = nb.Sequential([nb.Dense(np.int64(1), np.int32(2))], input_shape=1)
+    assert model.input_shape == (1,) and model.output_shapes() == [(2,)]
+    assert model.predict([1.0, 2.0]).shape == (2, 2)
+
+
+def test_keras_spellings_name_nnbooks():
+    with pytest.raises(ValueError, match=r"Dense\(units=10, activation='relu'\).*Dense\(n_in, 10\), "
+                                         r"then an activation layer such as Relu\(\)"):
+        nb.Dense(units=10, activation="relu")
+    with pytest.raises(ValueError, match=r"takes both sizes, Dense\(n_in, n_out\)"):
+        nb.Dense(10)
+
+
+def test_zero_images_through_a_conv_model_give_an_empty_batch():
+    model = nb.Sequential([nb.Conv2D(1, 2, 3), nb.MaxPool2D(2), nb.Flatten(), nb.Dense(18, 3)],
+                          input_shape=(8, 8, 1))
+    assert model.predict(np.zeros((0, 8, 8, 1))).shape == (0, 3)

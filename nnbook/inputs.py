@@ -1,0 +1,101 @@
+"""Input checks for ``Sequential``: turning what the user passes into arrays the
+training protocol can trust, or a ``ValueError`` that names the fix. Used by
+model.py (fit, predict, evaluate) and diagnostics.py.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._validate import as_float_array, finite, positive_int
+from .activations import Softmax
+from .layers import Dense
+
+__all__ = ["prepare_x", "prepare_xy", "check_head", "as_array", "as_shape"]
+
+
+def as_array(owner, what, a):
+    """``np.asarray(a)`` with an nnbook message for ragged lists."""
+    try:
+        return np.asarray(a)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{owner}: could not turn {what} into an array ({exc}). Every sample "
+                         f"must have the same shape (a ragged list cannot be a batch).") from None
+
+
+def as_shape(owner, shape):
+    """An input shape as a tuple of ints: ``3`` → ``(3,)``, NumPy ints accepted."""
+    if shape is None:
+        return None
+    if isinstance(shape, numbers.Integral):
+        shape = (shape,)
+    try:
+        shape = tuple(None if d is None else positive_int(owner, "input_shape entries", d)
+                      for d in shape)
+    except TypeError:
+        raise ValueError(f"{owner}: expected input_shape as a tuple such as (8, 8, 1) or an "
+                         f"int, got {shape!r}.") from None
+    return shape
+
+
+def prepare_x(model, x, owner):
+    """``x`` as a checked array of the model's dtype (a batch)."""
+    if not model.layers:
+        raise ValueError(f"Sequential.{owner}: the model has no layers. Build it with "
+                         f"Sequential([Dense(...), ...]) or model.add(layer) first.")
+    x = as_float_array(f"Sequential.{owner}", "x", as_array(f"Sequential.{owner}", "x", x))
+    first = model.layers[0]
+    if isinstance(first, Dense) and first.n_in == 1 and x.ndim <= 1:
+        x = x.reshape(-1, 1)                     # a list of numbers = one input each
+    elif x.ndim == 0:
+        raise ValueError(f"Sequential.{owner}: got the scalar {x.item()!r}, but the model "
+                         f"takes batches such as {('m',) + tuple(model._first_shape() or ('…',))}."
+                         f" Pass an array with one row per sample.")
+    dt = model.dtype
+    return x if x.dtype == dt else x.astype(dt)
+
+def prepare_xy(model, x, y, owner):
+    """``(x, y)`` checked against the model and its loss, ``y`` in the loss's target form."""
+    if model.loss is None:
+        raise ValueError(f"Sequential.{owner}: the model has no loss yet. Call "
+                         f"model.compile(optimizer='sgd', loss='mse') (or another loss) first.")
+    x = prepare_x(model, x, owner)
+    finite(f"Sequential.{owner}", "x", x)
+    if len(x) == 0:
+        raise ValueError(f"Sequential.{owner}: got no samples (x has shape {x.shape}).")
+    y = as_array(f"Sequential.{owner}", "y", y)
+    n_y = y.shape[0] if y.ndim else "no sample axis"
+    if n_y != len(x):
+        raise ValueError(f"Sequential.{owner}: x has {len(x)} samples but y has "
+                         f"{n_y}; expected one target per sample.")
+    check_head(model, owner)
+    probe = x[:32]
+    try:                                        # a few samples check x against the layers
+        out = model.forward(probe)
+    except ValueError as exc:                   # report the whole batch's shape
+        msg = str(exc)
+        if msg.startswith(repr(model.layers[0])):
+            msg = msg.replace(f"got {probe.shape}", f"got {x.shape}", 1)
+        raise ValueError(msg) from None
+    if np.isfinite(out).all():
+        model.loss.check_predictions(f"Sequential.{owner}", out)
+    y = model.loss.targets(f"Sequential.{owner}", y, out.shape[1:], model.dtype)
+    return x, y
+
+def check_head(model, owner):
+    """Refuse output layers that cannot work with the loss (Softmax over one unit, …)."""
+    last = model.layers[-1]
+    if isinstance(last, Softmax):
+        shape = model.output_shapes()[-1]
+        if shape is not None and tuple(shape)[-1:] == (1,):
+            raise ValueError(
+                f"Sequential.{owner}: the model ends in Softmax over one unit, which always "
+                f"outputs 1 and cannot learn. For two classes use Dense(n, 1) + Sigmoid() "
+                f"with binary_crossentropy, or Dense(n, 2) + Softmax().")
+        if model.loss is not None and getattr(model.loss, "from_logits", False):
+            raise ValueError(
+                f"Sequential.{owner}: the model ends in Softmax but the loss is "
+                f"{model.loss!r}, which applies softmax itself. Remove the Softmax layer, or "
+                f"use {type(model.loss).__name__}() without from_logits.")
