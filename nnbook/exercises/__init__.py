@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 
-from . import autodiff, backprop, basics, classification, convolution, deep  # noqa: F401  (importing registers them)
+from . import autodiff, backprop, basics, classification, convolution, deep, normalisation  # noqa: F401  (importing registers them)
 from ._core import REGISTRY, Exercise, Feedback, Mistake, NotAttempted
 
 __all__ = ["check", "list", "Feedback", "Exercise"]
