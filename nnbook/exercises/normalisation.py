@@ -57,8 +57,8 @@ def update_running(fn):
         new_var = (1 - momentum) * rv + momentum * var_u
         where = f"update_running(…, X of shape ({m}, {n}), momentum={momentum})"
         got_mean, got_var = unpack(run(rm, rv, X, momentum), ("running_mean", "running_var"), "update_running")
-        swapped = "momentum is the weight of the NEW batch (PyTorch): (1 − momentum)·old + momentum·batch; " \
-                  "that is Keras' convention."
+        swapped = "that weights the old value by momentum, Keras' convention; here (as in PyTorch) momentum is " \
+                  "the weight of the new batch: (1 − momentum)·old + momentum·batch."
         compare(f"the running mean of {where}", got_mean, new_mean, [
             (momentum * rm + (1 - momentum) * mu, swapped),
             (mu, "the running mean is an average over batches: (1 − momentum)·old + momentum·μ_batch, not μ_batch alone."),
