@@ -758,3 +758,83 @@ WRONG += [
     ("12.3", lambda image, dr, dc: shift_image(image, dr, dc)[:-1], "keeps its size"),
     ("12.3", lambda image, dr, dc: shift_image(image, dr, 0), "wrong values"),
 ]
+
+
+# 13 · Batch normalisation ------------------------------------------------------------
+def batchnorm_forward(X, gamma, beta, eps):
+    mu = X.mean(axis=0)                                   # per feature, over the batch
+    var = X.var(axis=0)                                   # biased: / m
+    return gamma * (X - mu) / np.sqrt(var + eps) + beta
+
+
+def update_running(running_mean, running_var, X, momentum):
+    mean = (1 - momentum) * running_mean + momentum * X.mean(axis=0)
+    var = (1 - momentum) * running_var + momentum * X.var(axis=0, ddof=1)   # unbiased batch variance
+    return mean, var
+
+
+def batchnorm_backward(dY, X, gamma, eps):
+    m = X.shape[0]
+    var = X.var(axis=0)
+    x_hat = (X - X.mean(axis=0)) / np.sqrt(var + eps)
+    dbeta = dY.sum(axis=0)
+    dgamma = (dY * x_hat).sum(axis=0)
+    dX = gamma / np.sqrt(var + eps) * (dY - dbeta / m - x_hat * dgamma / m)
+    return dX, dgamma, dbeta
+
+
+def bn_backward_variant(dY, X, gamma, eps, kind):
+    m = X.shape[0]
+    dX, dgamma, dbeta = batchnorm_backward(dY, X, gamma, eps)
+    var = X.var(axis=0)
+    x_hat = (X - X.mean(axis=0)) / np.sqrt(var + eps)
+    s = gamma / np.sqrt(var + eps)
+    if kind == "constant stats":
+        return s * dY, dgamma, dbeta
+    if kind == "no gamma term":
+        return s * (dY - dbeta / m), dgamma, dbeta
+    if kind == "no beta term":
+        return s * (dY - x_hat * dgamma / m), dgamma, dbeta
+    if kind == "no factor":
+        return dY - dbeta / m - x_hat * dgamma / m, dgamma, dbeta
+    if kind == "m - 1":
+        return s * (dY - dbeta / (m - 1) - x_hat * dgamma / (m - 1)), dgamma, dbeta
+    if kind == "dgamma from x":
+        return dX, (dY * X).sum(axis=0), dbeta
+    if kind == "mean dbeta":
+        return dX, dgamma, dY.mean(axis=0)
+    raise ValueError(kind)
+
+
+RIGHT["13.1"] = batchnorm_forward
+RIGHT["13.2"] = update_running
+RIGHT["13.3"] = batchnorm_backward
+WRONG += [
+    ("13.1", lambda X, g, b, eps: g * (X - X.mean(0)) / np.sqrt(X.var(0, ddof=1) + eps) + b, "biased variance"),
+    ("13.1", lambda X, g, b, eps: (g * (X - X.mean(1, keepdims=True)) / np.sqrt(X.var(1, keepdims=True) + eps) + b),
+     "each feature (column) over the batch, axis=0"),
+    ("13.1", lambda X, g, b, eps: g * (X - X.mean(0)) / np.sqrt(X.var(0)) + b, "ε is missing"),
+    ("13.1", lambda X, g, b, eps: g * (X - X.mean(0)) / (X.var(0) + eps) + b, "not by the variance"),
+    ("13.1", lambda X, g, b, eps: g * (X - X.mean(0)) / (X.std(0) + eps) + b, "ε goes under the square root"),
+    ("13.1", lambda X, g, b, eps: b * (X - X.mean(0)) / np.sqrt(X.var(0) + eps) + g, "γ scales and β shifts"),
+    ("13.1", lambda X, g, b, eps: (X - X.mean(0)) / np.sqrt(X.var(0) + eps), "γ and the shift β are missing"),
+    ("13.1", lambda X, g, b, eps: g * X / np.sqrt(X.var(0) + eps) + b, "subtract the batch mean"),
+    ("13.1", lambda X, g, b, eps: batchnorm_forward(X, g, b, eps)[:, :1], "has shape"),
+    ("13.2", lambda rm, rv, X, mom: (mom * rm + (1 - mom) * X.mean(0), mom * rv + (1 - mom) * X.var(0, ddof=1)),
+     "Keras' convention"),
+    ("13.2", lambda rm, rv, X, mom: ((1 - mom) * rm + mom * X.mean(0), (1 - mom) * rv + mom * X.var(0)),
+     "unbiased batch variance"),
+    ("13.2", lambda rm, rv, X, mom: (X.mean(0), X.var(0, ddof=1)), "not μ_batch alone"),
+    ("13.2", lambda rm, rv, X, mom: (rm + mom * X.mean(0), rv + mom * X.var(0, ddof=1)), "weighted by (1 − momentum)"),
+    ("13.2", lambda rm, rv, X, mom: ((1 - mom) * rm + mom * X.mean(0), (1 - mom) * rv + mom * X.std(0, ddof=1)),
+     "not the standard deviation"),
+    ("13.2", lambda rm, rv, X, mom: update_running(rm, rv, X, mom)[0], "should return 2 results"),
+    ("13.3", lambda dY, X, g, eps: bn_backward_variant(dY, X, g, eps, "constant stats"), "inference-mode gradient"),
+    ("13.3", lambda dY, X, g, eps: bn_backward_variant(dY, X, g, eps, "no gamma term"), "comes through σ²"),
+    ("13.3", lambda dY, X, g, eps: bn_backward_variant(dY, X, g, eps, "no beta term"), "comes through μ"),
+    ("13.3", lambda dY, X, g, eps: bn_backward_variant(dY, X, g, eps, "no factor"), "the factor γ/√(σ² + ε)"),
+    ("13.3", lambda dY, X, g, eps: bn_backward_variant(dY, X, g, eps, "m - 1"), "use 1/m, not 1/(m − 1)"),
+    ("13.3", lambda dY, X, g, eps: bn_backward_variant(dY, X, g, eps, "dgamma from x"), "uses the normalised x̂"),
+    ("13.3", lambda dY, X, g, eps: bn_backward_variant(dY, X, g, eps, "mean dbeta"), "not the mean"),
+    ("13.3", lambda dY, X, g, eps: batchnorm_backward(dY, X, g, eps)[0], "should return 3 results"),
+]

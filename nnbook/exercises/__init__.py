@@ -14,7 +14,8 @@ import json
 import os
 
 from . import (  # noqa: F401  (importing registers them)
-    autodiff, backprop, basics, classification, convolution, deep, generalisation, optimizers,
+    autodiff, backprop, basics, classification, convolution, deep, generalisation, normalisation,
+    optimizers,
 )
 from ._core import REGISTRY, Exercise, Feedback, Mistake, NotAttempted
 
