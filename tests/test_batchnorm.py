@@ -145,3 +145,31 @@ def test_config_shapes_and_need_dx():
     bn.forward(np.arange(8.0).reshape(2, 4))
     assert bn.backward(np.ones((2, 4)), need_dx=False) is None
     np.testing.assert_array_equal(bn.grads["beta"], [2.0] * 4)
+
+
+# --- BatchNorm inside fit ---------------------------------------------------------------
+
+def _bn_model(rng):
+    model = nb.Sequential([nb.Dense(4, 4, rng=rng), nb.BatchNorm(4), nb.Dense(4, 1, rng=rng)])
+    model.compile(nb.SGD(lr=0.1), "mse")
+    return model
+
+
+def test_fit_names_batch_size_when_the_last_batch_has_one_sample():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(10, 4)), rng.normal(size=(10, 1))
+    with pytest.raises(ValueError, match=r"BatchNorm\(4\).*last batch.*batch_size=9.*batch_size=10"):
+        _bn_model(rng).fit(x, y, batch_size=9, verbose=0)
+
+
+def test_fits_shape_check_leaves_the_running_statistics_alone():
+    """fit and evaluate check x with a forward pass of a few samples: in inference mode,
+    so BatchNorm's running statistics move only with the training batches."""
+    rng = np.random.default_rng(1)
+    model = _bn_model(rng)
+    model.set_training(True)
+    before = {k: v.copy() for k, v in model.layers[1].buffers.items()}
+    model.fit(rng.normal(size=(1, 4)), rng.normal(size=(1, 1)), epochs=0, verbose=0)
+    model.evaluate(rng.normal(size=(5, 4)), rng.normal(size=(5, 1)))
+    for k, v in before.items():
+        np.testing.assert_array_equal(model.layers[1].buffers[k], v)

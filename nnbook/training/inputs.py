@@ -71,13 +71,19 @@ def prepare_xy(model, x, y, owner):
         raise ValueError(f"Sequential.{owner}: x has {len(x)} samples but y has "
                          f"{n_y}; expected one target per sample.")
     probe = x[:32]
+    modes = [layer.training for layer in model.layers]
+    model.set_training(False)                   # the probe must not move BatchNorm's statistics
     try:                                        # a few samples check x against the layers
-        out = model.forward(probe)
+        with np.errstate(all="ignore"):         # diverged weights are fit's to report, not numpy's
+            out = model.forward(probe)
     except ValueError as exc:                   # report the whole batch's shape
         msg = str(exc)
         if msg.startswith(repr(model.layers[0])):
             msg = msg.replace(f"got {probe.shape}", f"got {x.shape}", 1)
         raise ValueError(msg) from None
+    finally:
+        for layer, mode in zip(model.layers, modes):
+            layer.training = mode
     check_head(model, owner, out.shape[1:])
     if np.isfinite(out).all():
         model.loss.check_predictions(f"Sequential.{owner}", out)

@@ -92,7 +92,12 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                 for b, s in enumerate(range(0, m, batch_size)):
                     cbs.on_batch_begin(b, {})
                     xb, yb = xs[s:s + batch_size], ys[s:s + batch_size]
-                    logs = model.train_step(xb, yb)
+                    try:
+                        logs = model.train_step(xb, yb)
+                    except ValueError as exc:
+                        if len(xb) == 1 < m:
+                            _single_sample_batch(exc, m, batch_size)
+                        raise
                     if not math.isfinite(logs["loss"]):
                         _diverged(model, logs["loss"], epoch, f"batch starting at sample {s}")
                     seen += len(xb)
@@ -121,6 +126,16 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
     finally:
         model.set_training(False)
     return hist
+
+
+def _single_sample_batch(exc, m, batch_size):
+    """A layer refused the one-sample last batch (BatchNorm over features needs two)."""
+    better = next(b for b in range(batch_size + 1, m + 1) if m % b != 1)
+    raise ValueError(
+        f"{exc} This was the last batch of the epoch, which holds one sample: {m} samples "
+        f"with batch_size={batch_size} leave {m} = {m // batch_size}·{batch_size} + 1. "
+        f"Choose a batch_size that leaves at least two, e.g. batch_size={better}."
+    ) from None
 
 
 def _diverged(model, value, epoch, where, what="loss"):
