@@ -1,6 +1,8 @@
 """The schematic diagrams (nnbook.diagrams, nnbook.diagrams_conv): their labels and
 geometry (texts, patches, their positions) follow the numbers passed in. No pixels."""
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -206,6 +208,19 @@ def test_text_is_at_least_9_pt_and_figures_fit_the_notebook(draw):
     ax = draw()
     assert min_fontsize(ax) >= 9
     assert ax.figure.get_figwidth() <= 9.6
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: diagrams.neuron([0.3, -0.7, 1.1], [1.0, 0.5, -0.25], b=0.0, activation="identity"),
+    lambda: diagrams.network([3, 4, 2]), lambda: diagrams.network([5, 6, 3, 1]),
+    lambda: diagrams.computational_graph(_chain([0.5, 1.0, -0.8]), [1.5], [0.9]),
+    lambda: diagrams_conv.conv_window(6, 3), lambda: diagrams_conv.pooling(NOTES_POOL),
+])
+def test_figure_text_in_a_notebook_is_whole_pixels(draw):
+    # the text a notebook stores beside the image; tests/test_notebooks_meta.py accepts only whole pixels
+    fig = draw().figure
+    fig.set_dpi(100)
+    assert re.fullmatch(r"<Figure size \d+x\d+ with \d+ Axes>", repr(fig)), repr(fig)
 
 
 def test_lazy_submodules():
