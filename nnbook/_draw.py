@@ -19,8 +19,10 @@ def _canvas(ax, xlim, ylim, scale=0.45, max_width=9.6):
     w, h = xlim[1] - xlim[0], ylim[1] - ylim[0]
     if ax is None:
         scale = min(scale, max_width / w)
-        _, ax = plt.subplots(figsize=(w * scale, h * scale + 0.35))
-        ax.set_position([0, 0, 1, h * scale / (h * scale + 0.35)])
+        # whole hundredths of an inch: a notebook stores "<Figure size 480x372 …>", not "…x372.5"
+        fw, fh = round(w * scale, 2), round(h * scale + 0.35, 2)
+        _, ax = plt.subplots(figsize=(fw, fh))
+        ax.set_position([0, 0, 1, (fh - 0.35) / fh])
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_aspect("equal")

@@ -1,7 +1,7 @@
 """A training animation that plays without a kernel: the XOR decision boundary at a
-few moments of training, as small PNG frames in one HTML snippet with a slider and a
-play button (chapter 05). The frames are drawn once, in Python; the player is a few
-lines of JavaScript that only switch which frame is visible.
+few moments of training (chapter 05), either as an animated GIF (plays everywhere,
+even in an untrusted notebook) or as PNG frames in an HTML snippet with a slider and
+a play button (a few lines of JavaScript that only switch which frame is visible).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from .explore_figures import train_xor, xor_boundary
 
-__all__ = ["xor_animation", "frames_html"]
+__all__ = ["xor_animation", "frames_html", "frames_gif"]
 
 
 def _png(fig, dpi):
@@ -78,19 +78,49 @@ def frames_html(pngs, captions, *, interval_ms=400, element_id=None):
 </div>"""
 
 
-def xor_animation(hidden=4, lr=1.0, epochs=300, *, n_frames=12, seed=0, dpi=90, element_id=None):
+def frames_gif(pngs, *, interval_ms=400, hold_ms=1500, colors=64):
+    """An animated GIF (bytes) of PNG frames, looping forever; the last frame stays
+    ``hold_ms`` on screen. Each frame is reduced to an adaptive palette of ``colors``
+    colours (the pictures are flat areas, so this keeps them sharp and small). The same
+    frames give the same bytes.
+    """
+    from PIL import Image
+
+    if not pngs:
+        raise ValueError("frames_gif: got no frames; expected at least one PNG.")
+    if not 2 <= colors <= 256:
+        raise ValueError(f"frames_gif: colors={colors}; a GIF palette holds 2 to 256 colours.")
+    images = [Image.open(BytesIO(p)).convert("RGB").quantize(colors=colors) for p in pngs]
+    durations = [int(interval_ms)] * (len(images) - 1) + [int(hold_ms)]
+    buf = BytesIO()
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=durations,
+                   loop=0, optimize=False, disposal=1)
+    return buf.getvalue()
+
+
+def xor_animation(hidden=4, lr=1.0, epochs=300, *, n_frames=12, seed=0, dpi=90, element_id=None,
+                  format="html"):
     """The XOR boundary after 0 … ``epochs`` epochs (``n_frames`` moments, spaced more
-    densely early, where most changes), as an ``IPython.display.HTML`` player.
+    densely early, where most changes), as an ``IPython.display.HTML`` player, or with
+    ``format="gif"`` as an ``IPython.display.Image`` of an animated GIF (``frames_gif``).
+
+    The GIF needs no JavaScript, so it plays in a freshly cloned (untrusted) notebook
+    in JupyterLab and in the static book; its text/plain is the fixed
+    ``<IPython.core.display.Image object>``, so nbval compares nothing that moves.
 
     The same training as ``nnbook.explore.xor_training`` (``train_xor``: 2 → hidden
     tanh → 1 sigmoid, BCE, full-batch SGD, fixed ``seed``). About 10 KB per frame at
-    the default dpi. The HTML object also carries ``.frames`` (the PNG bytes) and
+    the default dpi. The returned object also carries ``.frames`` (the PNG bytes) and
     ``.epochs`` (the epoch of each frame). The PNG bytes depend on the matplotlib
-    version, so a notebook cell showing this is tagged ``nbval-ignore-output``.
+    version, so a notebook cell showing the HTML player is tagged ``nbval-ignore-output``
+    (the GIF's compared text/plain does not change).
     Chapter 05.
     """
-    from IPython.display import HTML
+    from IPython.display import HTML, Image
 
+    if format not in ("html", "gif"):
+        raise ValueError(f"xor_animation: format={format!r}; expected \"html\" (a player with a "
+                         "slider) or \"gif\" (an animated image that plays without JavaScript).")
     if not 2 <= n_frames <= 60:
         raise ValueError(f"xor_animation: n_frames={n_frames}; use 2 to 60 frames to keep the "
                          "notebook small.")
@@ -103,6 +133,9 @@ def xor_animation(hidden=4, lr=1.0, epochs=300, *, n_frames=12, seed=0, dpi=90, 
         xor_boundary(ax, predict, title=f"epoch {stop}{loss}", legend=False)
         pngs.append(_png(fig, dpi))
         captions.append(f"epoch {stop} of {epochs}{loss}")
-    out = HTML(frames_html(pngs, captions, element_id=element_id))
+    if format == "gif":
+        out = Image(data=frames_gif(pngs), format="gif")
+    else:
+        out = HTML(frames_html(pngs, captions, element_id=element_id))
     out.frames, out.epochs = pngs, [int(s) for s, _ in snaps]
     return out

@@ -13,6 +13,8 @@ from .layers.base import Dense
 
 __all__ = ["computational_graph", "forward_backward"]
 
+_CLEAR = dict(boxstyle="square,pad=0.05", fc="white", ec="none", alpha=0.9)   # edges pass behind labels
+
 
 def forward_backward(model, x, y):
     """One forward and one backward pass of J = ½‖ŷ − y‖², layer by layer.
@@ -79,7 +81,7 @@ def computational_graph(model, x, y, *, ax=None, max_units=5):
     dx, dy = (3.3, 1.5) if chain else (2.2, 1.45)
     ncol = len(values)
     top = (max(len(v) for v in values) - 1) / 2 * dy
-    ax = _canvas(ax, (-1.3, (ncol - 1) * dx + 2.9),
+    ax = _canvas(ax, (-1.3, (ncol - 1) * dx + 3.4),
                  (-top - (2.1 if chain else 0.9), top + (1.0 if chain else 1.3)), scale=0.5)
     pos = []
     for c, v in enumerate(values):
@@ -112,10 +114,10 @@ def computational_graph(model, x, y, *, ax=None, max_units=5):
         for i, ((px, py), val) in enumerate(zip(pos[c], v)):
             name = f"{names[c]}{_sub(kk)}" if chain else f"{names[c]}{_sub(i + 1)}"
             _unit(ax, (px, py), r, name)
-            ax.text(px, py + r + 0.05, _fmt(val), ha="center", va="bottom", fontsize=FONT)
+            ax.text(px, py + r + 0.05, _fmt(val), ha="center", va="bottom", fontsize=FONT, bbox=_CLEAR)
             sym = "δ" if names[c] == "z" else "e"
             ax.text(px, py - r - 0.05, f"{sym} {_fmt(grads[c][i])}", ha="center", va="top",
-                    fontsize=FONT, color=BACK)
+                    fontsize=FONT, color=BACK, bbox=_CLEAR)
         if not chain:
             head = "x = q⁽⁰⁾" if c == 0 else f"{names[c]}⁽{_sup(kk)}⁾"
             ax.text(c * dx, max(p[1] for p in pos[c]) + r + 0.45, head, ha="center", va="bottom",
@@ -123,7 +125,12 @@ def computational_graph(model, x, y, *, ax=None, max_units=5):
     yv = np.asarray(y, dtype=np.float64).ravel()
     J = 0.5 * float(np.sum((values[-1] - yv) ** 2))
     end = ((ncol - 1) * dx, 0.0)
-    ax.text(end[0] + r + 0.4, 0, f"y = {', '.join(_fmt(t) for t in yv)}\nJ = {J:.4g}",
+    # y and J go right of the last column's labels (measured, since their width depends on the numbers)
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    last = [t for t in ax.texts if abs(t.get_position()[0] - end[0]) < 1e-9]
+    right = max(ax.transData.inverted().transform((t.get_window_extent(renderer).x1, 0))[0] for t in last)
+    ax.text(max(end[0] + r, right) + 0.25, 0, f"y = {', '.join(_fmt(t) for t in yv)}\nJ = {J:.4g}",
             ha="left", va="center", fontsize=FONT)
     ax.set_title("forward values (black) and backward e = ∂J/∂q, δ = ∂J/∂z (red)", fontsize=FONT + 1)
     return ax

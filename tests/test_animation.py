@@ -1,5 +1,6 @@
 """The XOR training animation (nnbook.animation): frame count, size budget, a
-reproducible snippet, and a player that degrades to the last frame without JavaScript."""
+reproducible snippet, a player that degrades to the last frame without JavaScript, and
+the animated GIF form (frame count, durations, size, reproducible bytes)."""
 
 import base64
 import re
@@ -12,7 +13,7 @@ import pytest  # noqa: E402
 
 pytest.importorskip("IPython")
 
-from nnbook.animation import frames_html, xor_animation  # noqa: E402
+from nnbook.animation import frames_gif, frames_html, xor_animation  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +57,51 @@ def test_errors():
         xor_animation(n_frames=1)
     with pytest.raises(ValueError, match="frames_html: got 2 frames and 1 captions"):
         frames_html([b"a", b"b"], ["one"])
+
+
+# --- the GIF form: plays without JavaScript (untrusted notebooks, the static book) ---
+
+@pytest.fixture(scope="module")
+def gif():
+    return xor_animation(n_frames=12, format="gif")
+
+
+def test_gif_is_an_animated_image_with_every_frame(gif):
+    from io import BytesIO
+
+    from PIL import Image
+
+    assert gif.format == "gif" and gif.data[:6] == b"GIF89a"
+    im = Image.open(BytesIO(gif.data))
+    assert im.n_frames == 12 == len(gif.frames) and im.is_animated
+    assert im.info["loop"] == 0                              # loops forever
+    assert im.size == Image.open(BytesIO(gif.frames[0])).size
+    durations = []
+    for k in range(im.n_frames):
+        im.seek(k)
+        durations.append(im.info["duration"])
+    assert durations == [400] * 11 + [1500]                  # the last frame stays longer
+
+
+def test_gif_stays_small_and_shows_as_fixed_text(gif):
+    assert len(gif.data) < 300 * 1024
+    from IPython.core.formatters import DisplayFormatter
+
+    data, _ = DisplayFormatter().format(gif)                 # what a notebook stores
+    assert set(data) == {"image/gif", "text/plain"}
+    assert data["text/plain"] == "<IPython.core.display.Image object>"   # what nbval compares
+
+
+def test_gif_bytes_are_reproducible(gif):
+    assert xor_animation(n_frames=12, format="gif").data == gif.data
+    assert frames_gif(gif.frames) == gif.data
+    assert frames_gif(gif.frames[:3]) != frames_gif(gif.frames[3:6])
+
+
+def test_gif_errors():
+    with pytest.raises(ValueError, match="xor_animation: format='mp4'"):
+        xor_animation(format="mp4")
+    with pytest.raises(ValueError, match="frames_gif: got no frames"):
+        frames_gif([])
+    with pytest.raises(ValueError, match="frames_gif: colors=300"):
+        frames_gif([b"x"], colors=300)

@@ -1,6 +1,8 @@
 """The schematic diagrams (nnbook.diagrams, nnbook.diagrams_conv): their labels and
 geometry (texts, patches, their positions) follow the numbers passed in. No pixels."""
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -147,6 +149,29 @@ def test_multi_neuron_graph_reads_nnbooks_backward():
         diagrams.computational_graph(model, x, y, max_units=3)
 
 
+def _text_boxes(ax):
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts if t.get_text()], fig.bbox
+
+
+@pytest.mark.parametrize("make", [
+    lambda rng: nb.Sequential([layer for _ in range(3) for layer in (nb.Dense(1, 1, rng=rng), nb.Sigmoid())]),
+    lambda rng: nb.Sequential([nb.Dense(3, 4, rng=rng), nb.Tanh(), nb.Dense(4, 2, rng=rng), nb.Tanh()]),
+])
+def test_graph_labels_do_not_collide_and_stay_in_the_figure(make):
+    # y and J used to be written over the last column's e labels (chapters 02 and 03)
+    model = make(np.random.default_rng(1))
+    n_in, n_out = model.layers[0].n_in, model.layers[-2].n_out
+    ax = diagrams.computational_graph(model, np.linspace(-1.0, 1.5, n_in), np.linspace(0.9, -0.3, n_out))
+    boxes, page = _text_boxes(ax)
+    clashes = [(a, b) for i, (a, p) in enumerate(boxes) for b, q in boxes[i + 1:] if p.overlaps(q)]
+    assert clashes == []
+    (label, box), = [(t, b) for t, b in boxes if t.startswith("y = ")]
+    assert "J = " in label and page.x0 <= box.x0 and box.x1 <= page.x1
+
+
 # --- softmax bars -----------------------------------------------------------------------------
 def test_softmax_bars_heights_and_labels():
     z = [2.0, 1.0, 0.1]
@@ -183,6 +208,19 @@ def test_text_is_at_least_9_pt_and_figures_fit_the_notebook(draw):
     ax = draw()
     assert min_fontsize(ax) >= 9
     assert ax.figure.get_figwidth() <= 9.6
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: diagrams.neuron([0.3, -0.7, 1.1], [1.0, 0.5, -0.25], b=0.0, activation="identity"),
+    lambda: diagrams.network([3, 4, 2]), lambda: diagrams.network([5, 6, 3, 1]),
+    lambda: diagrams.computational_graph(_chain([0.5, 1.0, -0.8]), [1.5], [0.9]),
+    lambda: diagrams_conv.conv_window(6, 3), lambda: diagrams_conv.pooling(NOTES_POOL),
+])
+def test_figure_text_in_a_notebook_is_whole_pixels(draw):
+    # the text a notebook stores beside the image; tests/test_notebooks_meta.py accepts only whole pixels
+    fig = draw().figure
+    fig.set_dpi(100)
+    assert re.fullmatch(r"<Figure size \d+x\d+ with \d+ Axes>", repr(fig)), repr(fig)
 
 
 def test_lazy_submodules():
