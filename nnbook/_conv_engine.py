@@ -142,8 +142,9 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
     t, b, l, r = pads_of(h, w, f, s, padding)
     h_o, w_o = out_size(h, f, s, padding), out_size(w, f, s, padding)
     k, rows = f * f * c, m * h_o * w_o
-    flat = s == 1 and c > 1                   # dx by shifted adds on the padded width (conv_dx)
-    grid = m * h_o * (w + l + r) + _TAIL if flat else rows
+    flat = s == 1 and c > 1                   # dx by shifted adds on whole padded images (conv_dx)
+    h_p, w_p = h + t + b, w + l + r
+    grid = m * h_p * w_p + _TAIL if flat else rows
     memory = np.empty(max(rows * (k + 1), k * grid), dtype=dtype)
     if copies_by_tap(f, c):                   # store X_colᵀ: each tap one long run
         cols = memory[:rows * (k + 1)].reshape(k + 1, rows).T
@@ -154,11 +155,11 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
             "Wb": np.empty((k + 1, c_out), dtype=dtype),
             "xp": np.zeros((m, h + t + b, w + l + r, c), dtype=dtype) if t + b + l + r else None,
             "pads": (t, b, l, r), "y_shape": (m, h_o, w_o, c_out), "flat": flat}
-    if flat:      # dy on rows of the padded width (zeros beyond w_o), and dx as flat image planes
+    if flat:      # dy on the padded grid (zeros past h_o, w_o), and dx as one flat plane per channel
         work["dYg"] = np.zeros((grid, c_out), dtype=dtype)
-        work["dxf"] = np.empty((c, m, (h + t + b) * (w + l + r) + f - 1), dtype=dtype)
+        work["dxf"] = np.empty((c, m * h_p * w_p + (f - 1) * (w_p + 1)), dtype=dtype)
     else:
-        work["dxp"] = np.empty((c, m, h + t + b, w + l + r), dtype=dtype)
+        work["dxp"] = np.empty((c, m, h_p, w_p), dtype=dtype)
     return work
 
 
@@ -191,10 +192,11 @@ def conv_dx(dY, W, x_shape, work, f, s):
     """∂E/∂x of a convolution: dX_col = dY Wᵀ (tap-major), then col2im adds
     each tap's share back onto the padded image.
 
-    At stride 1 the adds run on flat image planes: with dy laid out on rows as
-    wide as the padded image (zeros past w_o), tap (i, j) lands at a fixed
-    offset i·w_p + j, so each of the f·f additions is one long run, not many
-    short rows.
+    At stride 1 the adds run on one flat plane per channel: with dy laid out
+    on the padded grid (each image h_p × w_p, zeros past h_o and w_o), tap
+    (i, j) lands at a fixed offset i·w_p + j, so each of the f·f additions is
+    one long run over all images. The f − 1 zero rows per image lengthen the
+    product a little; adding image by image meant thousands of short runs.
 
     Shapes: dY (m·h_o·w_o, c_out), W (f, f, c_in, c_out) → dx (m, h, w, c_in).
     """
@@ -205,20 +207,20 @@ def conv_dx(dY, W, x_shape, work, f, s):
     work["spent"] = True                                               # X_col's memory is reused here
     if work["flat"]:
         h_p, w_p = h + t + b, w + l + r
-        dYg = work["dYg"]                                              # (m·h_o·w_p + tail, c_out)
-        dYg[:m * h_o * w_p].reshape(m, h_o, w_p, c_out)[:, :, :w_o] = dY.reshape(m, h_o, w_o, c_out)
+        n_run = m * h_p * w_p
+        dYg = work["dYg"]                                              # (m·h_p·w_p + tail, c_out)
+        dYg[:n_run].reshape(m, h_p, w_p, c_out)[:, :h_o, :w_o] = dY.reshape(m, h_o, w_o, c_out)
         n = dYg.shape[0]
         dcolsT = np.matmul(W2, dYg.T, out=work["memory"][:W2.shape[0] * n].reshape(W2.shape[0], n))
-        taps = dcolsT[:, :m * h_o * w_p].reshape(f, f, c, m, h_o * w_p)
-        dxf = work["dxf"]                                              # (c_in, m, h_p·w_p + f − 1)
-        n_run = h_o * w_p
-        dxf[:, :, :n_run] = taps[0, 0]                                 # the first tap sets, the rest add
-        dxf[:, :, n_run:] = 0
+        taps = dcolsT[:, :n_run].reshape(f, f, c, n_run)
+        dxf = work["dxf"]                                              # (c_in, m·h_p·w_p + spill)
+        dxf[:, :n_run] = taps[0, 0]                                    # the first tap sets, the rest add
+        dxf[:, n_run:] = 0
         for i in range(f):
             for j in range(f):
                 if i or j:
-                    dxf[:, :, i * w_p + j:i * w_p + j + n_run] += taps[i, j]
-        dxp = dxf[:, :, :h_p * w_p].reshape(c, m, h_p, w_p)
+                    dxf[:, i * w_p + j:i * w_p + j + n_run] += taps[i, j]
+        dxp = dxf[:, :n_run].reshape(c, m, h_p, w_p)
     else:
         rows = dY.shape[0]
         dcolsT = np.matmul(W2, dY.T, out=work["memory"][:W2.shape[0] * rows].reshape(W2.shape[0], rows))
