@@ -143,8 +143,8 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
     h_o, w_o = out_size(h, f, s, padding), out_size(w, f, s, padding)
     k, rows = f * f * c, m * h_o * w_o
     flat = s == 1 and c > 1                   # dx by shifted adds on whole padded images (conv_dx)
-    h_p, w_p = h + t + b, w + l + r
-    grid = m * h_p * w_p + _TAIL if flat else rows
+    h_g, w_g = dx_grid(h, w, (t, b, l, r), h_o, w_o)
+    grid = m * h_g * w_g + _TAIL if flat else rows
     memory = np.empty(max(rows * (k + 1), k * grid), dtype=dtype)
     if copies_by_tap(f, c):                   # store X_colᵀ: each tap one long run
         cols = memory[:rows * (k + 1)].reshape(k + 1, rows).T
@@ -157,9 +157,9 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
             "pads": (t, b, l, r), "y_shape": (m, h_o, w_o, c_out), "flat": flat}
     if flat:      # dy on the padded grid (zeros past h_o, w_o), and dx as one flat plane per channel
         work["dYg"] = np.zeros((grid, c_out), dtype=dtype)
-        work["dxf"] = np.empty((c, m * h_p * w_p + (f - 1) * (w_p + 1)), dtype=dtype)
+        work["dxf"] = np.empty((c, m * h_g * w_g + (f - 1) * (w_g + 1)), dtype=dtype)
     else:
-        work["dxp"] = np.empty((c, m, h_p, w_p), dtype=dtype)
+        work["dxp"] = np.empty((c, m, h + t + b, w + l + r), dtype=dtype)
     return work
 
 
@@ -188,15 +188,25 @@ def fill_cols(x, work, f, s):
     copy_windows(xp, f, s, work["cols6"])
 
 
+def dx_grid(h, w, pads, h_o, w_o) -> tuple[int, int]:
+    """(h_g, w_g): rows and columns per image of the flat grid conv_dx adds on
+    at stride 1, h_g = max(h + max(t, b), h_o) (w_g alike). This is a padded
+    image whose bottom (right) padding shares its memory with the top (left)
+    padding of the next image (row): col2im only adds there, and the result
+    never reads it, so the shared rows cost nothing and save a row per image."""
+    t, b, l, r = pads
+    return max(h + max(t, b), h_o), max(w + max(l, r), w_o)
+
+
 def conv_dx(dY, W, x_shape, work, f, s):
     """∂E/∂x of a convolution: dX_col = dY Wᵀ (tap-major), then col2im adds
     each tap's share back onto the padded image.
 
-    At stride 1 the adds run on one flat plane per channel: with dy laid out
-    on the padded grid (each image h_p × w_p, zeros past h_o and w_o), tap
-    (i, j) lands at a fixed offset i·w_p + j, so each of the f·f additions is
-    one long run over all images. The f − 1 zero rows per image lengthen the
-    product a little; adding image by image meant thousands of short runs.
+    At stride 1 the adds run on one flat plane per channel. dy is laid out on
+    a grid of h_g rows of w_g pixels per image (``dx_grid``, zeros past h_o
+    and w_o). Tap (i, j) then lands at the fixed
+    offset i·w_g + j, so each of the f·f additions is one run over all images
+    (adding image by image meant thousands of short runs).
 
     Shapes: dY (m·h_o·w_o, c_out), W (f, f, c_in, c_out) → dx (m, h, w, c_in).
     """
@@ -206,21 +216,21 @@ def conv_dx(dY, W, x_shape, work, f, s):
     W2 = W.reshape(-1, c_out)                                          # (f·f·c_in, c_out)
     work["spent"] = True                                               # X_col's memory is reused here
     if work["flat"]:
-        h_p, w_p = h + t + b, w + l + r
-        n_run = m * h_p * w_p
-        dYg = work["dYg"]                                              # (m·h_p·w_p + tail, c_out)
-        dYg[:n_run].reshape(m, h_p, w_p, c_out)[:, :h_o, :w_o] = dY.reshape(m, h_o, w_o, c_out)
+        h_g, w_g = dx_grid(h, w, work["pads"], h_o, w_o)
+        n_run = m * h_g * w_g
+        dYg = work["dYg"]                                              # (m·h_g·w_g + tail, c_out)
+        dYg[:n_run].reshape(m, h_g, w_g, c_out)[:, :h_o, :w_o] = dY.reshape(m, h_o, w_o, c_out)
         n = dYg.shape[0]
         dcolsT = np.matmul(W2, dYg.T, out=work["memory"][:W2.shape[0] * n].reshape(W2.shape[0], n))
         taps = dcolsT[:, :n_run].reshape(f, f, c, n_run)
-        dxf = work["dxf"]                                              # (c_in, m·h_p·w_p + spill)
+        dxf = work["dxf"]                                              # (c_in, m·h_g·w_g + spill)
         dxf[:, :n_run] = taps[0, 0]                                    # the first tap sets, the rest add
         dxf[:, n_run:] = 0
         for i in range(f):
             for j in range(f):
                 if i or j:
-                    dxf[:, i * w_p + j:i * w_p + j + n_run] += taps[i, j]
-        dxp = dxf[:, :n_run].reshape(c, m, h_p, w_p)
+                    dxf[:, i * w_g + j:i * w_g + j + n_run] += taps[i, j]
+        dxp = dxf[:, :n_run].reshape(c, m, h_g, w_g)
     else:
         rows = dY.shape[0]
         dcolsT = np.matmul(W2, dY.T, out=work["memory"][:W2.shape[0] * rows].reshape(W2.shape[0], rows))

@@ -49,6 +49,27 @@ def test_conv_same_matches_the_loops_on_an_explicitly_padded_image(h, w, c_in, f
     np.testing.assert_allclose(layer.grads["b"], db, atol=1e-12)
 
 
+@pytest.mark.parametrize("h, w, f, p", [
+    (5, 6, 3, 1), (5, 6, 1, 2), (4, 4, 2, 3), (6, 5, 3, 0), (4, 5, 4, 1), (3, 3, 3, 2), (5, 4, 4, "same"),
+])
+def test_stride_1_dx_on_the_shared_padding_grid_matches_the_loops(h, w, f, p):
+    # stride 1 with c_in > 1 adds ∂E/∂x on a grid where one image's bottom padding
+    # is the next one's top padding (_conv_engine.dx_grid): several images, padding
+    # smaller, equal to and larger than f − 1, and Keras' uneven "same"
+    rng = np.random.default_rng(h * 1000 + w * 100 + f * 10 + (p if isinstance(p, int) else 9))
+    layer = nb.Conv2D(3, 2, f, padding=p, rng=rng)
+    x = rng.standard_normal((4, h, w, 3))
+    if p == "same":
+        xp, (t, l) = padded(x, f, 1)
+    else:
+        xp, (t, l) = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0))), (p, p)
+    y = layer.forward(x)
+    dy = rng.standard_normal(y.shape)
+    dxp, dW, _ = conv_impl.backward_loops(dy, xp, layer.params["W"], 1)
+    np.testing.assert_allclose(layer.backward(dy), dxp[:, t:t + h, l:l + w], atol=1e-12)
+    np.testing.assert_allclose(layer.grads["W"], dW, atol=1e-12)
+
+
 def test_conv_same_stride_2_even_size_pads_bottom_right_only():
     # 4×4 image of ones, 3×3 kernel of ones, stride 2: pads (0, 1), so the first
     # window sees 9 pixels, the last row/column windows 6 and the corner 4.
