@@ -144,7 +144,7 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
     k, rows = f * f * c, m * h_o * w_o
     flat = s == 1 and c > 1                   # dx by shifted adds on whole padded images (conv_dx)
     h_g, w_g = dx_grid(h, w, (t, b, l, r), h_o, w_o)
-    grid = m * h_g * w_g + _TAIL if flat else rows
+    grid = m * h_g * w_g + (f - 1) * (w_g + 1) + _TAIL if flat else rows   # a zero tail for conv_dx
     memory = np.empty(max(rows * (k + 1), k * grid), dtype=dtype)
     if copies_by_tap(f, c):                   # store X_colᵀ: each tap one long run
         cols = memory[:rows * (k + 1)].reshape(k + 1, rows).T
@@ -157,7 +157,7 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
             "pads": (t, b, l, r), "y_shape": (m, h_o, w_o, c_out), "flat": flat}
     if flat:      # dy on the padded grid (zeros past h_o, w_o), and dx as one flat plane per channel
         work["dYg"] = np.zeros((grid, c_out), dtype=dtype)
-        work["dxf"] = np.empty((c, m * h_g * w_g + (f - 1) * (w_g + 1)), dtype=dtype)
+        work["dxf"] = np.empty((c, m * h_g * w_g), dtype=dtype)
     else:
         work["dxp"] = np.empty((c, m, h + t + b, w + l + r), dtype=dtype)
     return work
@@ -204,9 +204,10 @@ def conv_dx(dY, W, x_shape, work, f, s):
 
     At stride 1 the adds run on one flat plane per channel. dy is laid out on
     a grid of h_g rows of w_g pixels per image (``dx_grid``, zeros past h_o
-    and w_o). Tap (i, j) then lands at the fixed
-    offset i·w_g + j, so each of the f·f additions is one run over all images
-    (adding image by image meant thousands of short runs).
+    and w_o), so tap (i, j) lands at the fixed offset i·w_g + j, and col2im is
+    one ``np.sum`` over the f·f taps of a view shifted back by those offsets:
+    long runs over all images (adding image by image meant thousands of short
+    runs).
 
     Shapes: dY (m·h_o·w_o, c_out), W (f, f, c_in, c_out) → dx (m, h, w, c_in).
     """
@@ -222,15 +223,14 @@ def conv_dx(dY, W, x_shape, work, f, s):
         dYg[:n_run].reshape(m, h_g, w_g, c_out)[:, :h_o, :w_o] = dY.reshape(m, h_o, w_o, c_out)
         n = dYg.shape[0]
         dcolsT = np.matmul(W2, dYg.T, out=work["memory"][:W2.shape[0] * n].reshape(W2.shape[0], n))
-        taps = dcolsT[:, :n_run].reshape(f, f, c, n_run)
-        dxf = work["dxf"]                                              # (c_in, m·h_g·w_g + spill)
-        dxf[:, :n_run] = taps[0, 0]                                    # the first tap sets, the rest add
-        dxf[:, n_run:] = 0
-        for i in range(f):
-            for j in range(f):
-                if i or j:
-                    dxf[:, i * w_g + j:i * w_g + j + n_run] += taps[i, j]
-        dxp = dxf[:, :n_run].reshape(c, m, h_g, w_g)
+        # dx[ch, q] = Σ_ij taps[i, j, ch, q − i·w_g − j]: one sum over a view whose (i, j) axes
+        # step back by the offsets; q − offset < 0 reads the previous row's zero tail
+        isz = dcolsT.itemsize
+        view = np.lib.stride_tricks.as_strided(
+            dcolsT, (c, f, f, n_run), (n * isz, (f * c * n - w_g) * isz, (c * n - 1) * isz, isz),
+            writeable=False)
+        dxf = np.sum(view, axis=(1, 2), out=work["dxf"])               # (c_in, m·h_g·w_g)
+        dxp = dxf.reshape(c, m, h_g, w_g)
     else:
         rows = dY.shape[0]
         dcolsT = np.matmul(W2, dY.T, out=work["memory"][:W2.shape[0] * rows].reshape(W2.shape[0], rows))
