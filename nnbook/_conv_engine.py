@@ -163,13 +163,27 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
     return work
 
 
-def copy_windows(xp, f, s, out):
-    """im2col into ``out`` (m, h_o, w_o, f, f, c), by a few large copies."""
+def copy_windows(xp, f, s, out, cols=None):
+    """im2col into ``out`` (m, h_o, w_o, f, f, c), by a few large copies
+    (``cols``: the C-ordered X_col that ``out`` is a view of, if it is one)."""
     m, h_o, w_o, _, _, c = out.shape
+    if out.size == 0:
+        return
     if copies_by_tap(f, c):
         for i in range(f):
             for j in range(f):
                 out[:, :, :, i, j, :] = xp[:, i:i + s * (h_o - 1) + 1:s, j:j + s * (w_o - 1) + 1:s, :]
+    elif cols is not None and cols.flags.c_contiguous and xp.flags.c_contiguous:
+        # a window row (f pixels × c channels) is one run of f·c numbers in xp and in
+        # X_col: copy it as one item of that many bytes (a third of the time of a
+        # copy number by number when c = 8)
+        row = np.dtype((np.void, f * c * xp.itemsize))
+        sn, sh, sw, _ = xp.strides
+        rs = cols.strides[0]
+        src = np.ndarray((m, h_o, w_o, f), row, buffer=xp, strides=(sn, s * sh, s * sw, sh))
+        dst = np.ndarray((m, h_o, w_o, f), row, buffer=cols,
+                         strides=(h_o * w_o * rs, w_o * rs, rs, row.itemsize))
+        np.copyto(dst, src)
     else:
         v = np.lib.stride_tricks.sliding_window_view(xp, (f, f), axis=(1, 2))[:, ::s, ::s]
         np.copyto(out, v[:, :h_o, :w_o].transpose(0, 1, 2, 4, 5, 3))
@@ -185,7 +199,7 @@ def fill_cols(x, work, f, s):
     if work["xp"] is not None:
         xp = work["xp"]                                               # the border stays 0
         xp[:, t:xp.shape[1] - b, l:xp.shape[2] - r, :] = x
-    copy_windows(xp, f, s, work["cols6"])
+    copy_windows(xp, f, s, work["cols6"], work["cols"])
 
 
 def dx_grid(h, w, pads, h_o, w_o) -> tuple[int, int]:

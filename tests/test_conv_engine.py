@@ -70,6 +70,28 @@ def test_stride_1_dx_on_the_shared_padding_grid_matches_the_loops(h, w, f, p):
     np.testing.assert_allclose(layer.grads["W"], dW, atol=1e-12)
 
 
+@pytest.mark.parametrize("padding, stride", [(0, 1), (0, 2), (1, 1), ("same", 2)])
+def test_conv_input_layout_does_not_change_the_result(padding, stride):
+    # im2col copies window rows as whole byte runs when x is C-ordered; a strided,
+    # Fortran-ordered or read-only x must give the same numbers
+    rng = np.random.default_rng(7)
+    layer = nb.Conv2D(4, 3, 3, stride=stride, padding=padding, rng=rng, dtype=np.float32)
+    x = rng.standard_normal((3, 9, 10, 4)).astype(np.float32)
+    want = layer.forward(x).copy()
+    wide = np.zeros((3, 9, 20, 4), np.float32)
+    wide[:, :, ::2] = x
+    frozen = x.copy()
+    frozen.flags.writeable = False
+    for same_x in (wide[:, :, ::2], np.asfortranarray(x), frozen):
+        np.testing.assert_array_equal(layer.forward(same_x), want)
+    if padding == "same":
+        xp = padded(x, 3, stride)[0]
+    else:
+        xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+    np.testing.assert_allclose(want, conv_impl.forward_loops(xp, layer.params["W"], layer.params["b"], stride),
+                               atol=1e-5)
+
+
 def test_conv_same_stride_2_even_size_pads_bottom_right_only():
     # 4×4 image of ones, 3×3 kernel of ones, stride 2: pads (0, 1), so the first
     # window sees 9 pixels, the last row/column windows 6 and the corner 4.
