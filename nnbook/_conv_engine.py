@@ -128,7 +128,11 @@ def square(owner: str, name: str, value):
 
 
 # convolution -----------------------------------------------------------------------------------------
-_TAIL = 8         # extra zero rows of dy: a length of 2^k·7 floats makes OpenBLAS's product 2× slower
+def row_length(n: int) -> int:
+    """n, or n + 8 when n is a multiple of 256: rows of a matrix product's output
+    512·k numbers long make OpenBLAS's product up to 2× slower (cache sets)."""
+    return n + 8 if n % 256 == 0 else n
+
 
 
 def copies_by_tap(f, c) -> bool:
@@ -144,7 +148,7 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
     k, rows = f * f * c, m * h_o * w_o
     flat = s == 1 and c > 1                   # dx by shifted adds on whole padded images (conv_dx)
     h_g, w_g = dx_grid(h, w, (t, b, l, r), h_o, w_o)
-    grid = m * h_g * w_g + (f - 1) * (w_g + 1) + _TAIL if flat else rows   # a zero tail for conv_dx
+    grid = row_length(m * h_g * w_g + (f - 1) * (w_g + 1) if flat else rows)   # flat: a zero tail
     memory = np.empty(max(rows * (k + 1), k * grid), dtype=dtype)
     if copies_by_tap(f, c):                   # store X_colᵀ: each tap one long run
         cols = memory[:rows * (k + 1)].reshape(k + 1, rows).T
@@ -246,8 +250,8 @@ def conv_dx(dY, W, x_shape, work, f, s):
         dxf = np.sum(view, axis=(1, 2), out=work["dxf"])               # (c_in, m·h_g·w_g)
         dxp = dxf.reshape(c, m, h_g, w_g)
     else:
-        rows = dY.shape[0]
-        dcolsT = np.matmul(W2, dY.T, out=work["memory"][:W2.shape[0] * rows].reshape(W2.shape[0], rows))
+        rows, n = dY.shape[0], row_length(dY.shape[0])
+        dcolsT = np.matmul(W2, dY.T, out=work["memory"][:W2.shape[0] * n].reshape(W2.shape[0], n)[:, :rows])
         taps = dcolsT.reshape(f, f, c, m, h_o, w_o)                    # tap-major: long runs
         dxp = work["dxp"]                                              # (c_in, m, h_p, w_p)
         dxp.fill(0)
