@@ -134,7 +134,6 @@ def row_length(n: int) -> int:
     return n + 8 if n % 256 == 0 else n
 
 
-
 def copies_by_tap(f, c) -> bool:
     """Whether the window copy goes tap by tap (f·c < 8: a long inner loop per tap)."""
     return f * c < 8
@@ -210,8 +209,9 @@ def dx_grid(h, w, pads, h_o, w_o) -> tuple[int, int]:
     """(h_g, w_g): rows and columns per image of the flat grid conv_dx adds on
     at stride 1, h_g = max(h + max(t, b), h_o) (w_g alike). This is a padded
     image whose bottom (right) padding shares its memory with the top (left)
-    padding of the next image (row): col2im only adds there, and the result
-    never reads it, so the shared rows cost nothing and save a row per image."""
+    padding of the next image (row): col2im's sums there are never read, so
+    sharing them is safe and saves a row per image and a column per row.
+    Chapter 08 (the engine only; the course's col2im is in conv_impl)."""
     t, b, l, r = pads
     return max(h + max(t, b), h_o), max(w + max(l, r), w_o)
 
