@@ -18,6 +18,9 @@ of several timed runs after a warm-up, which is the least disturbed by other
 programs on a shared machine.
 
     python benchmarks/bench_conv.py [--no-torch] [--one-thread]
+
+On a loaded machine, ``bench_conv_cpu.py`` times the same conv and pool rows in
+CPU time (one thread each side), which other programs disturb far less.
 """
 
 from __future__ import annotations

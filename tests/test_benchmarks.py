@@ -62,3 +62,17 @@ def test_conv_benchmark_steps_run(case):
     step()
     base = bench_conv.strided_conv_step(2, side, c_in, c_out, f, s, p, need_dx, np.float32)
     base()
+
+
+import bench_conv_cpu  # noqa: E402
+
+
+def test_cpu_time_benchmark_rows_and_child():
+    rows = bench_conv_cpu.cases("14×14×8")
+    assert [r[2] for r in rows] == ["float64", "float32"] and all(r[1] == "conv" for r in rows)
+    assert len(bench_conv_cpu.cases()) == len(bench_conv.DTYPES) * (len(bench_conv.CONV_CASES)
+                                                                     + len(bench_conv.POOL_CASES))
+    small = [["conv", "conv", "float32", [2, 6, 3, 2, 3, 1, 1, True]],
+             ["pool", "pool", "float64", [2, 6, 2, 2]]]
+    times = bench_conv_cpu.run("nnbook", small, reps=2)
+    assert set(times) == {"conv", "pool"} and all(t >= 0 for t in times.values())

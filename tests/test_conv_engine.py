@@ -49,6 +49,49 @@ def test_conv_same_matches_the_loops_on_an_explicitly_padded_image(h, w, c_in, f
     np.testing.assert_allclose(layer.grads["b"], db, atol=1e-12)
 
 
+@pytest.mark.parametrize("h, w, f, p", [
+    (5, 6, 3, 1), (5, 6, 1, 2), (4, 4, 2, 3), (6, 5, 3, 0), (4, 5, 4, 1), (3, 3, 3, 2), (5, 4, 4, "same"),
+])
+def test_stride_1_dx_on_the_shared_padding_grid_matches_the_loops(h, w, f, p):
+    # stride 1 with c_in > 1 adds ∂E/∂x on a grid where one image's bottom padding
+    # is the next one's top padding (_conv_engine.dx_grid): several images, padding
+    # smaller, equal to and larger than f − 1, and Keras' uneven "same"
+    rng = np.random.default_rng(h * 1000 + w * 100 + f * 10 + (p if isinstance(p, int) else 9))
+    layer = nb.Conv2D(3, 2, f, padding=p, rng=rng)
+    x = rng.standard_normal((4, h, w, 3))
+    if p == "same":
+        xp, (t, l) = padded(x, f, 1)
+    else:
+        xp, (t, l) = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0))), (p, p)
+    y = layer.forward(x)
+    dy = rng.standard_normal(y.shape)
+    dxp, dW, _ = conv_impl.backward_loops(dy, xp, layer.params["W"], 1)
+    np.testing.assert_allclose(layer.backward(dy), dxp[:, t:t + h, l:l + w], atol=1e-12)
+    np.testing.assert_allclose(layer.grads["W"], dW, atol=1e-12)
+
+
+@pytest.mark.parametrize("padding, stride", [(0, 1), (0, 2), (1, 1), ("same", 2)])
+def test_conv_input_layout_does_not_change_the_result(padding, stride):
+    # im2col copies window rows as whole byte runs when x is C-ordered; a strided,
+    # Fortran-ordered or read-only x must give the same numbers
+    rng = np.random.default_rng(7)
+    layer = nb.Conv2D(4, 3, 3, stride=stride, padding=padding, rng=rng, dtype=np.float32)
+    x = rng.standard_normal((3, 9, 10, 4)).astype(np.float32)
+    want = layer.forward(x).copy()
+    wide = np.zeros((3, 9, 20, 4), np.float32)
+    wide[:, :, ::2] = x
+    frozen = x.copy()
+    frozen.flags.writeable = False
+    for same_x in (wide[:, :, ::2], np.asfortranarray(x), frozen):
+        np.testing.assert_array_equal(layer.forward(same_x), want)
+    if padding == "same":
+        xp = padded(x, 3, stride)[0]
+    else:
+        xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+    np.testing.assert_allclose(want, conv_impl.forward_loops(xp, layer.params["W"], layer.params["b"], stride),
+                               atol=1e-5)
+
+
 def test_conv_same_stride_2_even_size_pads_bottom_right_only():
     # 4×4 image of ones, 3×3 kernel of ones, stride 2: pads (0, 1), so the first
     # window sees 9 pixels, the last row/column windows 6 and the corner 4.

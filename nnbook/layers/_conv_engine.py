@@ -128,7 +128,10 @@ def square(owner: str, name: str, value):
 
 
 # convolution -----------------------------------------------------------------------------------------
-_TAIL = 8         # extra zero rows of dy: a length of 2^k·7 floats makes OpenBLAS's product 2× slower
+def row_length(n: int) -> int:
+    """n, or n + 8 when n is a multiple of 256: rows of a matrix product's output
+    512·k numbers long make OpenBLAS's product up to 2× slower (cache sets)."""
+    return n + 8 if n % 256 == 0 else n
 
 
 def copies_by_tap(f, c) -> bool:
@@ -142,8 +145,9 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
     t, b, l, r = pads_of(h, w, f, s, padding)
     h_o, w_o = out_size(h, f, s, padding), out_size(w, f, s, padding)
     k, rows = f * f * c, m * h_o * w_o
-    flat = s == 1 and c > 1                   # dx by shifted adds on the padded width (conv_dx)
-    grid = m * h_o * (w + l + r) + _TAIL if flat else rows
+    flat = s == 1 and c > 1                   # dx by shifted adds on whole padded images (conv_dx)
+    h_g, w_g = dx_grid(h, w, (t, b, l, r), h_o, w_o)
+    grid = row_length(m * h_g * w_g + (f - 1) * (w_g + 1) if flat else rows)   # flat: a zero tail
     memory = np.empty(max(rows * (k + 1), k * grid), dtype=dtype)
     if copies_by_tap(f, c):                   # store X_colᵀ: each tap one long run
         cols = memory[:rows * (k + 1)].reshape(k + 1, rows).T
@@ -154,21 +158,35 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
             "Wb": np.empty((k + 1, c_out), dtype=dtype),
             "xp": np.zeros((m, h + t + b, w + l + r, c), dtype=dtype) if t + b + l + r else None,
             "pads": (t, b, l, r), "y_shape": (m, h_o, w_o, c_out), "flat": flat}
-    if flat:      # dy on rows of the padded width (zeros beyond w_o), and dx as flat image planes
+    if flat:      # dy on the padded grid (zeros past h_o, w_o), and dx as one flat plane per channel
         work["dYg"] = np.zeros((grid, c_out), dtype=dtype)
-        work["dxf"] = np.empty((c, m, (h + t + b) * (w + l + r) + f - 1), dtype=dtype)
+        work["dxf"] = np.empty((c, m * h_g * w_g), dtype=dtype)
     else:
         work["dxp"] = np.empty((c, m, h + t + b, w + l + r), dtype=dtype)
     return work
 
 
-def copy_windows(xp, f, s, out):
-    """im2col into ``out`` (m, h_o, w_o, f, f, c), by a few large copies."""
+def copy_windows(xp, f, s, out, cols=None):
+    """im2col into ``out`` (m, h_o, w_o, f, f, c), by a few large copies
+    (``cols``: the C-ordered X_col that ``out`` is a view of, if it is one)."""
     m, h_o, w_o, _, _, c = out.shape
+    if out.size == 0:
+        return
     if copies_by_tap(f, c):
         for i in range(f):
             for j in range(f):
                 out[:, :, :, i, j, :] = xp[:, i:i + s * (h_o - 1) + 1:s, j:j + s * (w_o - 1) + 1:s, :]
+    elif cols is not None and cols.flags.c_contiguous and xp.flags.c_contiguous:
+        # a window row (f pixels × c channels) is one run of f·c numbers in xp and in
+        # X_col: copy it as one item of that many bytes (a third of the time of a
+        # copy number by number when c = 8)
+        row = np.dtype((np.void, f * c * xp.itemsize))
+        sn, sh, sw, _ = xp.strides
+        rs = cols.strides[0]
+        src = np.ndarray((m, h_o, w_o, f), row, buffer=xp, strides=(sn, s * sh, s * sw, sh))
+        dst = np.ndarray((m, h_o, w_o, f), row, buffer=cols,
+                         strides=(h_o * w_o * rs, w_o * rs, rs, row.itemsize))
+        np.copyto(dst, src)
     else:
         v = np.lib.stride_tricks.sliding_window_view(xp, (f, f), axis=(1, 2))[:, ::s, ::s]
         np.copyto(out, v[:, :h_o, :w_o].transpose(0, 1, 2, 4, 5, 3))
@@ -184,17 +202,30 @@ def fill_cols(x, work, f, s):
     if work["xp"] is not None:
         xp = work["xp"]                                               # the border stays 0
         xp[:, t:xp.shape[1] - b, l:xp.shape[2] - r, :] = x
-    copy_windows(xp, f, s, work["cols6"])
+    copy_windows(xp, f, s, work["cols6"], work["cols"])
+
+
+def dx_grid(h, w, pads, h_o, w_o) -> tuple[int, int]:
+    """(h_g, w_g): rows and columns per image of the flat grid conv_dx adds on
+    at stride 1, h_g = max(h + max(t, b), h_o) (w_g alike). This is a padded
+    image whose bottom (right) padding shares its memory with the top (left)
+    padding of the next image (row): col2im's sums there are never read, so
+    sharing them is safe and saves a row per image and a column per row.
+    Chapter 08 (the engine only; the course's col2im is in conv_impl)."""
+    t, b, l, r = pads
+    return max(h + max(t, b), h_o), max(w + max(l, r), w_o)
 
 
 def conv_dx(dY, W, x_shape, work, f, s):
     """∂E/∂x of a convolution: dX_col = dY Wᵀ (tap-major), then col2im adds
     each tap's share back onto the padded image.
 
-    At stride 1 the adds run on flat image planes: with dy laid out on rows as
-    wide as the padded image (zeros past w_o), tap (i, j) lands at a fixed
-    offset i·w_p + j, so each of the f·f additions is one long run, not many
-    short rows.
+    At stride 1 the adds run on one flat plane per channel. dy is laid out on
+    a grid of h_g rows of w_g pixels per image (``dx_grid``, zeros past h_o
+    and w_o), so tap (i, j) lands at the fixed offset i·w_g + j, and col2im is
+    one ``np.sum`` over the f·f taps of a view shifted back by those offsets:
+    long runs over all images (adding image by image meant thousands of short
+    runs).
 
     Shapes: dY (m·h_o·w_o, c_out), W (f, f, c_in, c_out) → dx (m, h, w, c_in).
     """
@@ -204,24 +235,23 @@ def conv_dx(dY, W, x_shape, work, f, s):
     W2 = W.reshape(-1, c_out)                                          # (f·f·c_in, c_out)
     work["spent"] = True                                               # X_col's memory is reused here
     if work["flat"]:
-        h_p, w_p = h + t + b, w + l + r
-        dYg = work["dYg"]                                              # (m·h_o·w_p + tail, c_out)
-        dYg[:m * h_o * w_p].reshape(m, h_o, w_p, c_out)[:, :, :w_o] = dY.reshape(m, h_o, w_o, c_out)
+        h_g, w_g = dx_grid(h, w, work["pads"], h_o, w_o)
+        n_run = m * h_g * w_g
+        dYg = work["dYg"]                                              # (m·h_g·w_g + tail, c_out)
+        dYg[:n_run].reshape(m, h_g, w_g, c_out)[:, :h_o, :w_o] = dY.reshape(m, h_o, w_o, c_out)
         n = dYg.shape[0]
         dcolsT = np.matmul(W2, dYg.T, out=work["memory"][:W2.shape[0] * n].reshape(W2.shape[0], n))
-        taps = dcolsT[:, :m * h_o * w_p].reshape(f, f, c, m, h_o * w_p)
-        dxf = work["dxf"]                                              # (c_in, m, h_p·w_p + f − 1)
-        n_run = h_o * w_p
-        dxf[:, :, :n_run] = taps[0, 0]                                 # the first tap sets, the rest add
-        dxf[:, :, n_run:] = 0
-        for i in range(f):
-            for j in range(f):
-                if i or j:
-                    dxf[:, :, i * w_p + j:i * w_p + j + n_run] += taps[i, j]
-        dxp = dxf[:, :, :h_p * w_p].reshape(c, m, h_p, w_p)
+        # dx[ch, q] = Σ_ij taps[i, j, ch, q − i·w_g − j]: one sum over a view whose (i, j) axes
+        # step back by the offsets; q − offset < 0 reads the previous row's zero tail
+        isz = dcolsT.itemsize
+        view = np.lib.stride_tricks.as_strided(
+            dcolsT, (c, f, f, n_run), (n * isz, (f * c * n - w_g) * isz, (c * n - 1) * isz, isz),
+            writeable=False)
+        dxf = np.sum(view, axis=(1, 2), out=work["dxf"])               # (c_in, m·h_g·w_g)
+        dxp = dxf.reshape(c, m, h_g, w_g)
     else:
-        rows = dY.shape[0]
-        dcolsT = np.matmul(W2, dY.T, out=work["memory"][:W2.shape[0] * rows].reshape(W2.shape[0], rows))
+        rows, n = dY.shape[0], row_length(dY.shape[0])
+        dcolsT = np.matmul(W2, dY.T, out=work["memory"][:W2.shape[0] * n].reshape(W2.shape[0], n)[:, :rows])
         taps = dcolsT.reshape(f, f, c, m, h_o, w_o)                    # tap-major: long runs
         dxp = work["dxp"]                                              # (c_in, m, h_p, w_p)
         dxp.fill(0)
