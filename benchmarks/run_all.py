@@ -33,6 +33,7 @@ sys.path.insert(0, HERE)
 import numpy as np  # noqa: E402
 
 import bench_conv  # noqa: E402
+import bench_layers  # noqa: E402
 import bench_mlp  # noqa: E402
 from threads import MODES, label  # noqa: E402
 
@@ -87,6 +88,22 @@ def merge(one_thread, default):
         if "× torch" in (r.get("target") or "") and o.get("ratio_vs_torch") is not None:
             r["meets_target"] = o["meets_target"]
     return default
+
+
+def merge_suffixed(rows):
+    """bench_layers' rows come as "…, 1 thread" and "…, default threads" pairs: one row
+    each, in the form of merge()'s (the target judged on the one-thread ratio)."""
+    one = {r["name"].rsplit(", ", 1)[0]: r for r in rows if r["name"].endswith(", 1 thread")}
+    out = []
+    for r in rows:
+        if not r["name"].endswith(", default threads"):
+            continue
+        base = r["name"].rsplit(", ", 1)[0]
+        o = one.get(base, {})
+        out.append({**r, "name": base, "nnbook_1t_s": o.get("nnbook_s"), "torch_1t_s": o.get("torch_s"),
+                    "ratio_vs_torch_1t": o.get("ratio_vs_torch"),
+                    "meets_target": o.get("meets_target", r.get("meets_target"))})
+    return out
 
 
 def bar_chart(rows, path, title):
@@ -147,6 +164,8 @@ def main(argv=None):
         rows += bench_conv.main(with_torch=with_torch, threads=threads)
         measured[threads] = (rows, version, torch_threads)
     rows = merge(measured[1][0], measured[None][0])
+    print("measuring BatchNorm and Dropout ...", file=sys.stderr)
+    rows += merge_suffixed(bench_layers.main(with_torch=with_torch))
     version, threads = measured[None][1], measured[None][2]
     torch_note = (f"PyTorch {version} CPU, 1 thread and {threads} threads" if version
                   else "PyTorch not installed")

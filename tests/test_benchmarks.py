@@ -55,6 +55,17 @@ def test_ratio_targets_are_judged_on_one_thread():
     assert "0.80" in table and "2.00" in table
 
 
+def test_layer_rows_pair_their_thread_modes():
+    rows = [{"name": "BatchNorm (256, 128) float64, 1 thread", "nnbook_s": 1.0, "torch_s": 0.8,
+             "ratio_vs_torch": 1.25, "meets_target": True, "target": "≤ 1.5× torch"},
+            {"name": "BatchNorm (256, 128) float64, default threads", "nnbook_s": 1.0, "torch_s": 0.5,
+             "ratio_vs_torch": 2.0, "meets_target": False, "target": "≤ 1.5× torch"}]
+    (row,) = run_all.merge_suffixed(rows)
+    assert row["name"] == "BatchNorm (256, 128) float64"
+    assert row["ratio_vs_torch_1t"] == 1.25 and row["ratio_vs_torch"] == 2.0
+    assert row["meets_target"] is True            # judged on one thread, as merge() does
+
+
 @pytest.mark.parametrize("case", bench_conv.CONV_CASES, ids=lambda c: c[0].strip())
 def test_conv_benchmark_steps_run(case):
     _, m, side, c_in, c_out, f, s, p, need_dx, _ = case
