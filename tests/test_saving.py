@@ -189,9 +189,33 @@ def _resume_equals_uninterrupted(opt, tmp_path):
         np.testing.assert_array_equal(wa, wc)
 
 
-@pytest.mark.parametrize("opt", [lambda: nb.SGD(lr=0.1, momentum=0.9), lambda: nb.Adam(lr=0.01)])
+@pytest.mark.parametrize("opt", [
+    lambda: nb.SGD(lr=0.1, momentum=0.9), lambda: nb.Adam(lr=0.01),
+    lambda: nb.SGD(lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    lambda: nb.RMSProp(lr=0.01, momentum=0.5, weight_decay=1e-3),
+], ids=["momentum", "adam", "nesterov+decay", "rmsprop"])
 def test_three_epochs_save_load_two_epochs_equals_five(opt, tmp_path):
     _resume_equals_uninterrupted(opt, tmp_path)
+
+
+def test_batchnorm_and_dropout_round_trip_with_their_running_statistics(tmp_path):
+    """Part II's layers: γ, β and BatchNorm's running statistics come back exactly and Dropout
+    keeps its rate, so the loaded model predicts exactly as the saved one."""
+    rng = np.random.default_rng(3)
+    model = nb.Sequential([nb.Dense(3, 6, rng=rng), nb.BatchNorm(6), nb.ReLU(), nb.Dropout(0.3, rng=rng),
+                           nb.Dense(6, 1, rng=rng), nb.Sigmoid()])
+    model.compile(nb.SGD(lr=0.1, momentum=0.9), "binary_crossentropy")
+    x, y = data(40)
+    model.fit(x, y, epochs=3, batch_size=8, verbose=0, rng=rng)
+    back = nb.load_model(model.save(tmp_path / "bn"))
+    bn, bn_back = model.layers[1], back.layers[1]
+    assert set(bn_back.buffers) == {"running_mean", "running_var"}
+    for k in ("running_mean", "running_var"):
+        np.testing.assert_array_equal(bn_back.buffers[k], bn.buffers[k])
+        assert not np.allclose(bn.buffers[k], 0 if k == "running_mean" else 1)   # they did move
+    assert back.layers[3].rate == 0.3
+    assert [w.shape for w in back.get_weights()] == [w.shape for w in model.get_weights()]
+    np.testing.assert_array_equal(back.predict(x), model.predict(x))
 
 
 class _Momentum(nb.Optimizer):
