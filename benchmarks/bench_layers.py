@@ -1,6 +1,9 @@
-"""BatchNorm and Dropout benchmark: one training-mode forward + backward
+"""Part II benchmark: BatchNorm and Dropout, one training-mode forward + backward
 (∂E/∂x and the parameter gradients) in nnbook, in a hand-written NumPy
-baseline and in PyTorch, at (256, 128) and (256, 512), float64 and float32.
+baseline and in PyTorch, at (256, 128) and (256, 512), float64 and float32;
+and one step of the Part II optimizers (SGD with Nesterov momentum, RMSProp,
+Adam, each with weight decay) on the parameters of two MLPs, float64, against
+``torch.optim``.
 
 Every side runs in its own fresh process, twice: with one thread (OMP, OpenBLAS
 and MKL limited to 1 thread before import, ``torch.set_num_threads(1)``) and
@@ -23,6 +26,13 @@ ROOT = os.path.dirname(HERE)
 CASES = [(256, 128), (256, 512)]
 DTYPES = ("float64", "float32")
 LAYERS = ("BatchNorm", "Dropout")
+OPTIMIZERS = ("SGD nesterov", "RMSProp", "Adam")
+# the parameter shapes of 64→128→128→10 (26,122 numbers) and of 784→512→10 (407,050)
+PARAM_SETS = {"26k": [(64, 128), (128,), (128, 128), (128,), (128, 10), (10,)],
+              "407k": [(784, 512), (512,), (512, 10), (10,)]}
+OPT_KW = {"SGD nesterov": dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=1e-4),
+          "RMSProp": dict(lr=0.001, momentum=0.0, weight_decay=1e-4),
+          "Adam": dict(lr=0.001, weight_decay=1e-4)}
 RATE, TARGET = 0.5, 1.5
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -99,14 +109,88 @@ def torch_step(layer, shape, dtype):
     return step
 
 
+def _params_and_grads(size):
+    import numpy as np
+    rng = np.random.default_rng(0)
+    shapes = PARAM_SETS[size]
+    return [rng.standard_normal(s) for s in shapes], [rng.standard_normal(s) for s in shapes]
+
+
+def nnbook_opt_step(name, size):
+    import nnbook as nb
+    params, grads = _params_and_grads(size)
+    kw = OPT_KW[name]
+    opt = nb.SGD(**kw) if name.startswith("SGD") else getattr(nb, name)(**kw)
+    pairs = list(zip(params, grads))
+
+    def step():
+        opt.step(pairs)
+    step.params = params                                           # for tests/test_bench_layers.py
+    return step
+
+
+def numpy_opt_step(name, size):
+    """The update rules written directly, one parameter at a time (PyTorch's forms)."""
+    import numpy as np
+    params, grads = _params_and_grads(size)
+    kw = OPT_KW[name]
+    lr, wd = kw["lr"], kw["weight_decay"]
+    state = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
+    t = [0]
+
+    def step():
+        t[0] += 1
+        for p, g, (a, b) in zip(params, grads, state):
+            g = g + wd * p
+            if name == "SGD nesterov":
+                a *= 0.9
+                a += g
+                p -= lr * (g + 0.9 * a)
+            elif name == "RMSProp":
+                a *= 0.9
+                a += 0.1 * g * g
+                p -= lr * g / (np.sqrt(a) + 1e-8)
+            else:
+                a *= 0.9
+                a += 0.1 * g
+                b *= 0.999
+                b += 0.001 * g * g
+                p -= lr / (1 - 0.9 ** t[0]) * a / (np.sqrt(b / (1 - 0.999 ** t[0])) + 1e-8)
+    step.params = params
+    return step
+
+
+def torch_opt_step(name, size):
+    import torch
+    params, grads = _params_and_grads(size)
+    tp = [torch.tensor(p, requires_grad=True) for p in params]
+    for p, g in zip(tp, grads):
+        p.grad = torch.tensor(g)
+    kw = dict(OPT_KW[name])
+    if name == "SGD nesterov":
+        opt = torch.optim.SGD(tp, **kw)
+    elif name == "RMSProp":
+        opt = torch.optim.RMSprop(tp, alpha=0.9, eps=1e-8, **kw)
+    else:
+        opt = torch.optim.Adam(tp, **kw)
+    def step():
+        opt.step()
+    step.params = tp
+    return step
+
+
 def child(side, threads):
     if side == "torch":
         import torch
         if threads == "1":
             torch.set_num_threads(1)
     make = {"nnbook": nnbook_step, "numpy": numpy_step, "torch": torch_step}[side]
-    return {f"{layer}:{n}x{k}:{dtype}": best_time(make(layer, (n, k), dtype))
-            for layer in LAYERS for n, k in CASES for dtype in DTYPES}
+    times = {f"{layer}:{n}x{k}:{dtype}": best_time(make(layer, (n, k), dtype))
+             for layer in LAYERS for n, k in CASES for dtype in DTYPES}
+    make_opt = {"nnbook": nnbook_opt_step, "numpy": numpy_opt_step, "torch": torch_opt_step}[side]
+    times.update({f"{name}:{size}": best_time(make_opt(name, size))
+                  for name in OPTIMIZERS for size in PARAM_SETS})
+    return times
 
 
 def run_side(side, threads):
@@ -155,6 +239,19 @@ def main(with_torch=True, rounds=3):
                         "ratio_vs_torch": ratio, "ratio_vs_baseline": t_nb / t_np,
                         "target": f"≤ {TARGET:g}× torch", "value": None,
                         "meets_target": None if ratio is None else ratio <= TARGET})
+        for name in OPTIMIZERS:
+            for size in PARAM_SETS:
+                key = f"{name}:{size}"
+                t_nb, t_np = best[("nnbook", threads, key)], best[("numpy", threads, key)]
+                t_th = best.get(("torch", threads, key))
+                ratio = None if t_th is None else t_nb / t_th
+                rows.append({
+                    "name": f"{name} step + weight decay, {size} params float64, "
+                            f"{'1 thread' if threads == '1' else 'default threads'}",
+                    "nnbook_s": t_nb, "baseline_s": t_np, "torch_s": t_th,
+                    "ratio_vs_torch": ratio, "ratio_vs_baseline": t_nb / t_np,
+                    "target": f"≤ {TARGET:g}× torch", "value": None,
+                    "meets_target": None if ratio is None else ratio <= TARGET})
     return rows
 
 

@@ -28,6 +28,22 @@ def test_dropout_steps_drop_about_half(make):
     assert 0.4 < np.mean(dx == 0) < 0.6
 
 
+@pytest.mark.parametrize("name", bench_layers.OPTIMIZERS)
+def test_optimizer_baseline_and_nnbook_take_the_same_steps(name):
+    a, b = bench_layers.nnbook_opt_step(name, "26k"), bench_layers.numpy_opt_step(name, "26k")
+    for _ in range(3):
+        a(), b()
+    for pa, pb in zip(a.params, b.params):
+        np.testing.assert_allclose(pa, pb, rtol=1e-12, atol=1e-12)
+    torch = pytest.importorskip("torch")
+    c = bench_layers.torch_opt_step(name, "26k")
+    for _ in range(3):
+        c()
+    with torch.no_grad():
+        for pa, pc in zip(a.params, c.params):
+            np.testing.assert_allclose(pa, pc.numpy(), rtol=1e-12, atol=1e-12)
+
+
 def test_torch_step_runs():
     pytest.importorskip("torch")
     for layer in bench_layers.LAYERS:
