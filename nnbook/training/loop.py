@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .._validate import make_rng, positive_int
-from ..callbacks import CallbackList, LearningRateScheduler
+from ..callbacks import Callback, CallbackList, LearningRateScheduler
 from .progress import ProgressLogger
 
 __all__ = ["History", "accuracy_of"]
@@ -49,7 +49,13 @@ def make_callbacks(model, callbacks, verbose, epochs, steps):
     if callbacks is not None and not isinstance(callbacks, (list, tuple)):
         raise ValueError(f"Sequential.fit: expected callbacks=[...] (a list), got "
                          f"{type(callbacks).__name__}. Wrap it in a list: callbacks=[callback].")
-    return CallbackList([ProgressLogger(verbose), *(callbacks or [])], model=model, params=params)
+    progress = [ProgressLogger(verbose)] if verbose else []       # verbose=0 prints nothing
+    return CallbackList([*progress, *(callbacks or [])], model=model, params=params)
+
+
+def _overrides(callback, hook) -> bool:
+    """Whether ``callback`` defines ``hook`` itself (the base Callback's hooks do nothing)."""
+    return getattr(type(callback), hook) is not getattr(Callback, hook)
 
 
 def split_validation(owner, x, y, validation_split):
@@ -75,6 +81,8 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
     steps = -(-m // batch_size)
     cbs = make_callbacks(model, callbacks, verbose, epochs, steps)
     scheduled = any(isinstance(cb, LearningRateScheduler) for cb in callbacks or [])
+    per_batch = any(_overrides(cb, "on_batch_begin") or _overrides(cb, "on_batch_end")
+                    for cb in cbs.callbacks)          # else skip the batch hooks and running means
     model.stop_training = False
     cbs.on_train_begin({})
     try:
@@ -90,7 +98,8 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                 seen = 0
                 model.set_training(True)
                 for b, s in enumerate(range(0, m, batch_size)):
-                    cbs.on_batch_begin(b, {})
+                    if per_batch:
+                        cbs.on_batch_begin(b, {})
                     xb, yb = xs[s:s + batch_size], ys[s:s + batch_size]
                     try:
                         logs = model.train_step(xb, yb)
@@ -103,7 +112,8 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                     seen += len(xb)
                     for k, v in logs.items():
                         sums[k] = sums.get(k, 0.0) + v * len(xb)
-                    cbs.on_batch_end(b, {k: v / seen for k, v in sums.items()})  # running means
+                    if per_batch:
+                        cbs.on_batch_end(b, {k: v / seen for k, v in sums.items()})  # running means
                 model.set_training(False)
                 if not all(np.isfinite(p).all() for p in model.params.values()):
                     _diverged(model, "finite, but the last step made a weight NaN or inf",
