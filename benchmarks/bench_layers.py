@@ -223,35 +223,22 @@ def main(with_torch=True, rounds=3):
                 for key, t in (times or {}).items():
                     k = (side, threads, key)
                     best[k] = min(best.get(k, float("inf")), t)
+    def row(threads, key, name):
+        t_nb, t_np = best[("nnbook", threads, key)], best[("numpy", threads, key)]
+        t_th = best.get(("torch", threads, key))
+        ratio = None if t_th is None else t_nb / t_th
+        return {"name": f"{name}, {'1 thread' if threads == '1' else 'default threads'}",
+                "nnbook_s": t_nb, "baseline_s": t_np, "torch_s": t_th,
+                "ratio_vs_torch": ratio, "ratio_vs_baseline": t_nb / t_np,
+                "target": f"≤ {TARGET:g}× torch", "value": None,
+                "meets_target": None if ratio is None else ratio <= TARGET}
+
     rows = []
     for threads in ("1", "default"):
-        for layer in LAYERS:
-            for n, k in CASES:
-                for dtype in DTYPES:
-                    key = f"{layer}:{n}x{k}:{dtype}"
-                    t_nb, t_np = best[("nnbook", threads, key)], best[("numpy", threads, key)]
-                    t_th = best.get(("torch", threads, key))
-                    ratio = None if t_th is None else t_nb / t_th
-                    rows.append({
-                        "name": f"{layer} fwd+bwd ({n}, {k}) {dtype}, "
-                                f"{'1 thread' if threads == '1' else 'default threads'}",
-                        "nnbook_s": t_nb, "baseline_s": t_np, "torch_s": t_th,
-                        "ratio_vs_torch": ratio, "ratio_vs_baseline": t_nb / t_np,
-                        "target": f"≤ {TARGET:g}× torch", "value": None,
-                        "meets_target": None if ratio is None else ratio <= TARGET})
-        for name in OPTIMIZERS:
-            for size in PARAM_SETS:
-                key = f"{name}:{size}"
-                t_nb, t_np = best[("nnbook", threads, key)], best[("numpy", threads, key)]
-                t_th = best.get(("torch", threads, key))
-                ratio = None if t_th is None else t_nb / t_th
-                rows.append({
-                    "name": f"{name} step + weight decay, {size} params float64, "
-                            f"{'1 thread' if threads == '1' else 'default threads'}",
-                    "nnbook_s": t_nb, "baseline_s": t_np, "torch_s": t_th,
-                    "ratio_vs_torch": ratio, "ratio_vs_baseline": t_nb / t_np,
-                    "target": f"≤ {TARGET:g}× torch", "value": None,
-                    "meets_target": None if ratio is None else ratio <= TARGET})
+        rows += [row(threads, f"{layer}:{n}x{k}:{dtype}", f"{layer} fwd+bwd ({n}, {k}) {dtype}")
+                 for layer in LAYERS for n, k in CASES for dtype in DTYPES]
+        rows += [row(threads, f"{name}:{size}", f"{name} step + weight decay, {size} params float64")
+                 for name in OPTIMIZERS for size in PARAM_SETS]
     return rows
 
 
