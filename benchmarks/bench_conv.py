@@ -41,6 +41,7 @@ import nnbook as nb  # noqa: E402
 from bench_mlp import print_table  # noqa: E402  (one table format for every benchmark)
 from nnbook import conv_impl  # noqa: E402
 from threads import child_env, torch_threads  # noqa: E402
+import timing  # noqa: E402
 
 # (name, m, side, c_in, c_out, f, stride, padding, need_dx, target ratio vs torch: one number,
 # or one per dtype)
@@ -60,16 +61,8 @@ INFO = {}          # filled by main(): the PyTorch version and thread count of t
 
 
 def best_time(step, seconds=0.4, least=15):
-    """The fastest of many single calls (at least ``least``, for about ``seconds``),
-    after a warm-up: on a shared machine, the call least disturbed by others."""
-    for _ in range(3):
-        step()
-    times, t_end = [], time.perf_counter() + seconds
-    while len(times) < least or time.perf_counter() < t_end:
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    return min(times)
+    """timing.best_time with this benchmark's budget: at least 15 calls, 3 to warm up."""
+    return timing.best_time(step, seconds=seconds, least=least, warmup=3)
 
 
 # nnbook ---------------------------------------------------------------------------------------

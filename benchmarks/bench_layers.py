@@ -19,7 +19,8 @@ import json
 import os
 import subprocess
 import sys
-import time
+
+from timing import best_time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -35,20 +36,6 @@ OPT_KW = {"SGD nesterov": dict(lr=0.01, momentum=0.9, nesterov=True, weight_deca
           "Adam": dict(lr=0.001, weight_decay=1e-4)}
 RATE, TARGET = 0.5, 1.5
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def best_time(step, seconds=0.2):
-    """The fastest single call of ``step`` over about ``seconds`` of calls (after a warm-up)."""
-    for _ in range(10):
-        step()
-    best, t_end = float("inf"), time.perf_counter() + seconds
-    while True:
-        t = time.perf_counter()
-        step()
-        t2 = time.perf_counter()
-        best = min(best, t2 - t)
-        if t2 > t_end:
-            return best
 
 
 # the three sides; each is imported only in its own child process ----------------------------------
@@ -185,10 +172,10 @@ def child(side, threads):
         if threads == "1":
             torch.set_num_threads(1)
     make = {"nnbook": nnbook_step, "numpy": numpy_step, "torch": torch_step}[side]
-    times = {f"{layer}:{n}x{k}:{dtype}": best_time(make(layer, (n, k), dtype))
+    times = {f"{layer}:{n}x{k}:{dtype}": best_time(make(layer, (n, k), dtype), seconds=0.2)
              for layer in LAYERS for n, k in CASES for dtype in DTYPES}
     make_opt = {"nnbook": nnbook_opt_step, "numpy": numpy_opt_step, "torch": torch_opt_step}[side]
-    times.update({f"{name}:{size}": best_time(make_opt(name, size))
+    times.update({f"{name}:{size}": best_time(make_opt(name, size), seconds=0.2)
                   for name in OPTIMIZERS for size in PARAM_SETS})
     return times
 

@@ -22,27 +22,10 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import nnbook as nb  # noqa: E402
 from threads import child_env, torch_threads  # noqa: E402
+from timing import best_time  # noqa: E402,F401  (bench_mlp.best_time: the tests and callers use it)
 
 CASES = [(8, 4), (32, 16), (64, 32), (128, 16), (128, 64), (128, 256), (256, 256)]
 N_IN, N_OUT, LR = 64, 10, 0.01
-
-
-def best_time(step, seconds=0.3):
-    """The fastest single call of ``step`` over about ``seconds`` of calls.
-
-    On a shared machine the minimum is the least disturbed estimate (other
-    programs only ever add time), and it treats every framework alike.
-    """
-    for _ in range(10):
-        step()
-    best, t_end = float("inf"), time.perf_counter() + seconds
-    while True:
-        t = time.perf_counter()
-        step()
-        t2 = time.perf_counter()
-        best = min(best, t2 - t)
-        if t2 > t_end:
-            return best
 
 
 def make_data(batch, dtype, seed=0):
