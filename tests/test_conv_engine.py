@@ -70,6 +70,37 @@ def test_stride_1_dx_on_the_shared_padding_grid_matches_the_loops(h, w, f, p):
     np.testing.assert_allclose(layer.grads["W"], dW, atol=1e-12)
 
 
+@pytest.mark.parametrize("h, w, f, p", [
+    (5, 7, 3, 1), (3, 3, 5, 2), (2, 2, 5, "same"), (6, 6, 4, "same"), (5, 4, 2, "same"), (1, 1, 3, 1),
+    (3, 8, 7, 3), (9, 2, 3, "same"), (4, 4, 1, 0),
+])
+@pytest.mark.parametrize("dtype, tol", [("float64", 1e-12), ("float32", 1e-4)])
+def test_same_size_dx_on_the_images_own_pixels_matches_the_loops(h, w, f, p, dtype, tol):
+    # when y has x's size (stride 1, f − 1 zeros per axis) ∂E/∂x is summed on x's own
+    # pixels, and the shares that would wrap into the next row or image are zeroed
+    # first (_conv_engine.same_plan): kernels wider than the image, even kernels with
+    # Keras' uneven zeros, one pixel, 1×1 kernels; a second backward gives the same
+    rng = np.random.default_rng(h * 1000 + w * 100 + f * 10 + (p if isinstance(p, int) else 9))
+    layer = nb.Conv2D(3, 2, f, padding=p, rng=rng, dtype=dtype)
+    x = rng.standard_normal((3, h, w, 3)).astype(dtype)
+    if p == "same":
+        xp, (t, l) = padded(x, f, 1)
+    else:
+        xp, (t, l) = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0))), (p, p)
+    y = layer.forward(x)
+    assert y.shape == (3, h, w, 2)
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    dxp, dW, db = conv_impl.backward_loops(dy.astype(float), xp.astype(float),
+                                           layer.params["W"].astype(float), 1)
+    dx = layer.backward(dy)
+    assert dx.dtype == dtype and dx.flags.c_contiguous
+    np.testing.assert_allclose(dx, dxp[:, t:t + h, l:l + w], atol=tol)
+    np.testing.assert_allclose(layer.grads["W"], dW, atol=tol)
+    np.testing.assert_allclose(layer.grads["b"], db, atol=tol)
+    np.testing.assert_array_equal(layer.backward(dy), dx)        # X_col is rebuilt after dx used its memory
+    np.testing.assert_allclose(layer.grads["W"], dW, atol=tol)
+
+
 @pytest.mark.parametrize("padding, stride", [(0, 1), (0, 2), (1, 1), ("same", 2)])
 def test_conv_input_layout_does_not_change_the_result(padding, stride):
     # im2col copies window rows as whole byte runs when x is C-ordered; a strided,

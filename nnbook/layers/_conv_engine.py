@@ -145,10 +145,19 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
     t, b, l, r = pads_of(h, w, f, s, padding)
     h_o, w_o = out_size(h, f, s, padding), out_size(w, f, s, padding)
     k, rows = f * f * c, m * h_o * w_o
-    flat = s == 1 and c > 1                   # dx by shifted adds on whole padded images (conv_dx)
+    # dx by shifted adds (conv_dx): "same" when y and x have the same size (no grid
+    # needed), "flat" on a padded grid otherwise
+    same = s == 1 and c > 1 and (h_o, w_o) == (h, w)
+    flat = s == 1 and c > 1 and not same
     h_g, w_g = dx_grid(h, w, (t, b, l, r), h_o, w_o)
     grid = row_length(m * h_g * w_g + (f - 1) * (w_g + 1) if flat else rows)   # flat: a zero tail
-    memory = np.empty(max(rows * (k + 1), k * grid), dtype=dtype)
+    dx_size = k * grid
+    if same:      # rows of n = rows + 2·margin numbers, and a last gap of n − rows (same_plan)
+        margin = max(t * w + l, (f - 1 - t) * w + (f - 1 - l))
+        n = row_length(rows + 2 * margin)
+        dx_size = k * n + n - rows
+    # X_col, and dX_colᵀ in the same memory once dW is made (one footprint: faster)
+    memory = np.empty(max(rows * (k + 1), dx_size), dtype=dtype)
     if copies_by_tap(f, c):                   # store X_colᵀ: each tap one long run
         cols = memory[:rows * (k + 1)].reshape(k + 1, rows).T
     else:                                     # store X_col: one window per row
@@ -157,8 +166,11 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
             "spent": True,                    # the column of ones needs (re)writing
             "Wb": np.empty((k + 1, c_out), dtype=dtype),
             "xp": np.zeros((m, h + t + b, w + l + r, c), dtype=dtype) if t + b + l + r else None,
-            "pads": (t, b, l, r), "y_shape": (m, h_o, w_o, c_out), "flat": flat}
-    if flat:      # dy on the padded grid (zeros past h_o, w_o), and dx as one flat plane per channel
+            "pads": (t, b, l, r), "y_shape": (m, h_o, w_o, c_out), "flat": flat, "same": same,
+            "ones": np.ones(rows, dtype=dtype)}
+    if same:
+        work["plan"] = same_plan(memory, x_shape, (t, l), f, margin, n)
+    elif flat:    # dy on the padded grid (zeros past h_o, w_o), and dx as one flat plane per channel
         work["dYg"] = np.zeros((grid, c_out), dtype=dtype)
         work["dxf"] = np.empty((c, m * h_g * w_g), dtype=dtype)
     else:
@@ -234,6 +246,8 @@ def conv_dx(dY, W, x_shape, work, f, s):
     h_o, w_o, c_out = work["y_shape"][1:]
     W2 = W.reshape(-1, c_out)                                          # (f·f·c_in, c_out)
     work["spent"] = True                                               # X_col's memory is reused here
+    if work["same"]:
+        return _dx_same(dY, W2, work["plan"])
     if work["flat"]:
         h_g, w_g = dx_grid(h, w, work["pads"], h_o, w_o)
         n_run = m * h_g * w_g
@@ -259,3 +273,46 @@ def conv_dx(dY, W, x_shape, work, f, s):
             for j in range(f):
                 dxp[:, :, i:i + s * (h_o - 1) + 1:s, j:j + s * (w_o - 1) + 1:s] += taps[i, j]
     return dxp[:, :, t:t + h, l:l + w].transpose(1, 2, 3, 0).copy()   # (m, h, w, c_in)
+
+
+def same_plan(memory, x_shape, tl, f, M, n):
+    """The views conv_dx uses when y has x's size (stride 1, f − 1 zeros per axis), made
+    once: dX_colᵀ = W dYᵀ is laid out on x's own flat pixels, one row of n numbers per
+    tap and channel (D[(i, j, ch), M + q]), so tap (i, j) of output pixel q lands on
+    pixel q + (i − t)·w + (j − l). Shares that would land outside their image row wrap
+    into a neighbouring row: ``clear`` sets them to 0, with the margins (M zeros on
+    each side of a row) that take the reads past either end.
+
+    Shapes: memory ≥ f·f·c·n + n numbers; x (m, h, w, c).
+    """
+    m, h, w, c = x_shape
+    t, l = tl
+    k, rows, isz = f * f * c, m * h * w, memory.itemsize
+    gap = n - rows                            # a row's end margin + padding + the next row's start margin
+    D = memory[gap - M:gap - M + k * n].reshape(k, n)
+    taps = D[:, M:M + rows]
+    grid = taps.reshape(f, f, c, m, h, w)
+    clear = [np.lib.stride_tricks.as_strided(memory, (k + 1, gap), (n * isz, isz))]
+    for i in range(f):            # tap row i sends y's row r to x's row r + i − t
+        clear += [grid[i, :, :, :, :t - i]] if i < t else [grid[i, :, :, :, max(h + t - i, 0):]] if i > t else []
+    for j in range(f):            # and column q to q + j − l
+        clear += [grid[:, j, :, :, :, :l - j]] if j < l else [grid[:, j, :, :, :, max(w + l - j, 0):]] if j > l else []
+    # dx[ch, q] = Σ_ij D[(i, j, ch), M + q + (t − i)·w + (l − j)]: one sum over a shifted view
+    total = np.lib.stride_tricks.as_strided(
+        D[0, M + t * w + l:], (c, f, f, rows), (n * isz, (f * c * n - w) * isz, (c * n - 1) * isz, isz),
+        writeable=False)
+    dxf = np.empty((c, m, h, w), dtype=memory.dtype)
+    return {"taps": taps, "clear": clear, "total": total, "dxf": dxf.reshape(c, rows),
+            "dx": dxf.transpose(1, 2, 3, 0)}
+
+
+def _dx_same(dY, W2, plan):
+    """conv_dx through ``same_plan``'s views: one product, a few zero fills, one sum.
+
+    Shapes: dY (m·h·w, c_out), W2 (f·f·c_in, c_out) → dx (m, h, w, c_in).
+    """
+    np.matmul(W2, dY.T, out=plan["taps"])                              # (f·f·c_in, m·h·w)
+    for part in plan["clear"]:
+        part.fill(0)
+    np.sum(plan["total"], axis=(1, 2), out=plan["dxf"])               # (c_in, m·h·w)
+    return plan["dx"].copy()                                          # (m, h, w, c_in)
