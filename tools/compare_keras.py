@@ -70,26 +70,41 @@ def nb_pass(layer, x, dy, training=False):
     return y, dx, [layer.grads[k] for k in layer.params]
 
 
-def compare_layer(name, nbl, kl, x, dtype, training=False, weights=True):
+def compare_layer(name, nbl, kl, x, dtype, training=False, weights=True, kind="CHK"):
     rng = np.random.default_rng(7)
     x = x.astype(dtype)
     if not kl.built:
         kl.build(x.shape)
     if weights and nbl.params:
         kl.set_weights([w.astype(dtype) for w in _nb_weights(nbl)])
-    yk = kl(torch.tensor(x), training=training).detach().numpy()
-    dy = rng.normal(size=yk.shape).astype(dtype)
+    out_shape = kl.compute_output_shape(x.shape)         # not a call: BatchNorm would update
+    dy = rng.normal(size=out_shape).astype(dtype)
     yn, dxn, gn = nb_pass(nbl, x, dy, training)
     yk, dxk, gk = keras_pass(kl, x, dy, training)
     tol = rel_tol(dtype, 10)
-    check(f"{name} forward", yn, yk, tol)
-    check(f"{name} dE/dx", dxn, dxk, tol)
+    check(f"{name} forward", yn, yk, tol, kind)
+    check(f"{name} dE/dx", dxn, dxk, tol, kind)
     for g1, g2, w in zip(gn, gk, nbl.params):
-        check(f"{name} dE/d{w}", g1, g2, tol)
+        check(f"{name} dE/d{w}", g1, g2, tol, kind)
 
 
 def _nb_weights(layer):
     return [*layer.params.values(), *getattr(layer, "buffers", {}).values()]
+
+
+def mean_of_image_pixels(x, f, s):
+    """Average pooling with Keras' "same" padding, by hand: the mean of the pixels of
+    each window that lie in the image (TensorFlow's rule; padded cells not counted)."""
+    m, h, w, c = x.shape
+    (top, _), (left, _) = nb.same_padding(h, f, s), nb.same_padding(w, f, s)
+    h_o, w_o = -(-h // s), -(-w // s)
+    y = np.empty((m, h_o, w_o, c))
+    for r in range(h_o):
+        for q in range(w_o):
+            r0, q0 = r * s - top, q * s - left
+            win = x[:, max(r0, 0):r0 + f, max(q0, 0):q0 + f, :]
+            y[:, r, q, :] = win.mean(axis=(1, 2))
+    return y
 
 
 def layers_checks(dtype):
@@ -108,11 +123,21 @@ def layers_checks(dtype):
                           keras.layers.Conv2D(4, f, strides=s, padding=pad, **kw), x4, dtype)
         for f, s in [(2, None), (3, None), (2, 1), (3, 2), (3, 1)]:
             for pad in ("valid", "same"):
+                before, after = nb.same_padding(size, f, s or f)
+                lopsided = pad == "same" and before != after
                 for nbc, kc in ((nb.MaxPool2D, keras.layers.MaxPooling2D),
                                 (nb.AvgPool2D, keras.layers.AveragePooling2D)):
+                    # Keras' torch backend pads a lopsided "same" pool by repeating the edge
+                    # pixels (keras/src/backend/torch/nn.py, _apply_same_padding), so its
+                    # average counts them; TensorFlow and nnbook average the image pixels only.
+                    doc = "DOC?" if lopsided and nbc is nb.AvgPool2D else "CHK"
                     compare_layer(f"{nbc.__name__} f={f} s={s} {pad} {size}×{size} [{d}]",
                                   nbc(f, stride=s, padding=pad),
-                                  kc(f, strides=s, padding=pad, **kw), x4, dtype)
+                                  kc(f, strides=s, padding=pad, **kw), x4, dtype, kind=doc)
+                    if doc == "DOC?":
+                        check(f"  AvgPool2D = mean of the image pixels of each window (by hand)",
+                              nbc(f, stride=s, padding=pad).forward(x4.astype(dtype)),
+                              mean_of_image_pixels(x4, f, s or f), rel_tol(dtype))
         compare_layer(f"Flatten {size}×{size}×3 [{d}]", nb.Flatten(), keras.layers.Flatten(**kw),
                       x4, dtype)
     for nbc, kname in ((nb.ReLU, "relu"), (nb.Sigmoid, "sigmoid"), (nb.Tanh, "tanh"),
@@ -207,8 +232,8 @@ def losses_checks():
         # Keras differentiates through its y_pred / Σ y_pred, which adds Σy/Σp = 1 to every
         # entry: the same gradient on the simplex (a constant row vanishes under softmax).
         gn = nb.CrossEntropy().grad(yy, pp)
-        check(f"CategoricalCrossentropy gradient − 1 (Keras renormalises){name}",
-              gn, g - 1.0, 1e-6 * max(1.0, np.abs(g).max()), kind="CHK" if not name else "DOC")
+        check(f"CategoricalCrossentropy gradient − 1/m (Keras renormalises){name}",
+              gn, g - 1.0 / m, 1e-6 * max(1.0, np.abs(g).max()), kind="CHK" if not name else "DOC")
     v, g = keras_loss(keras.losses.CategoricalCrossentropy(from_logits=True, **kw), onehot, z)
     check("CategoricalCrossentropy(from_logits) value", nb.CrossEntropy(True)(onehot, z), v, 1e-12)
     check("CategoricalCrossentropy(from_logits) gradient", nb.CrossEntropy(True).grad(onehot, z),
@@ -247,7 +272,9 @@ def data(m=23, k=3, seed=3, n_in=4):
 
 
 def weights_diff(nbm, km):
-    return max(float(np.max(np.abs(a - b))) for a, b in zip(nbm.get_weights(), km.get_weights()))
+    """Max |difference| of the weights, relative to the larger of 1 and the weight's size."""
+    return max(float(np.max(np.abs(a - b))) / max(1.0, float(np.max(np.abs(b))))
+               for a, b in zip(nbm.get_weights(), km.get_weights()))
 
 
 def fit_checks():
@@ -259,7 +286,10 @@ def fit_checks():
          lambda: keras.optimizers.SGD(0.1, momentum=0.9)),
         ("SGD nesterov", lambda: nb.SGD(lr=0.1, momentum=0.9, nesterov=True),
          lambda: keras.optimizers.SGD(0.1, momentum=0.9, nesterov=True)),
-        ("Adam eps 1e-7 both", lambda: nb.Adam(lr=0.01, eps=1e-7),
+        ("Adam eps≈0 both", lambda: nb.Adam(lr=0.01, eps=1e-30),
+         lambda: keras.optimizers.Adam(0.01, epsilon=1e-30)),
+        # Keras adds ε to √v before the bias correction: nnbook's ε = Keras' ε/√(1 − β₂ᵗ)
+        ("Adam defaults, eps 1e-7 both (ε placement)", lambda: nb.Adam(lr=0.01, eps=1e-7),
          lambda: keras.optimizers.Adam(0.01, epsilon=1e-7)),
         ("Adam defaults (nnbook eps 1e-8, Keras 1e-7)", lambda: nb.Adam(lr=0.01),
          lambda: keras.optimizers.Adam(0.01)),
@@ -338,7 +368,14 @@ def metric_checks():
              sorted(k for k in hk.history))
         for key in hk.history:
             if key in hn.history:
-                check(f"History {key}: {name}", hn.history[key], hk.history[key], 1e-9)
+                # Keras' "accuracy" thresholds a logit at 0.5 (binary_accuracy never looks at
+                # from_logits); nnbook at 0, i.e. σ(z) > 0.5, the class the model predicts.
+                kind = "DOC?" if loss is None and "accuracy" in key else "CHK"
+                check(f"History {key}: {name}", hn.history[key], hk.history[key], 1e-9, kind)
+        if loss is None:
+            z = nbm.predict(xv)
+            check("  accuracy on logits = mean((z > 0) == y) (by hand)", nbm.evaluate(xv, yv)[1],
+                  np.mean((z > 0) == (yv > 0.5)), 1e-12)
         check(f"predict: {name}", nbm.predict(xv, batch_size=4, verbose=0),
               km.predict(xv, batch_size=4, verbose=0), 1e-9)
     # evaluate without metrics: a float in both
@@ -388,7 +425,7 @@ def callback_checks():
         dict(monitor="val_loss", patience=1, start_from_epoch=4, restore_best_weights=True),
         dict(monitor="val_loss", patience=3, restore_best_weights=True),
     ]
-    for lr in (0.3, 0.6):                                   # 0.6: the validation loss wanders
+    for lr in (0.2, 0.4):       # 0.2: val_loss rises after epoch 8; 0.4: both losses wander
         for kw in settings:
             nbm, km = mlp_pair(1, "linear", seed=2)
             nbm.compile(nb.SGD(lr=lr), "mse")
@@ -408,8 +445,8 @@ def callback_checks():
     for kw in (dict(save_best_only=False), dict(save_best_only=True, monitor="val_loss"),
                dict(save_best_only=True, monitor="loss")):
         nbm, km = mlp_pair(1, "linear", seed=2)
-        nbm.compile(nb.SGD(lr=0.6), "mse")
-        km.compile(keras.optimizers.SGD(0.6), "mse")
+        nbm.compile(nb.SGD(lr=0.4), "mse")
+        km.compile(keras.optimizers.SGD(0.4), "mse")
         with tempfile.TemporaryDirectory() as dn, tempfile.TemporaryDirectory() as dk:
             nbm.fit(x, y, epochs=8, batch_size=6, shuffle=False, verbose=0,
                     validation_data=(xv, yv),
@@ -474,12 +511,14 @@ def main():
     for name, diff, tol, kind in ROWS:
         if kind == "DOC":
             verdict = "DOC"
+        elif kind == "DOC?":                         # a documented difference that may not show
+            verdict = "PASS" if diff <= tol else "DOC"
         elif kind == "CHK":
             verdict = "PASS" if diff <= tol else "FAIL"
         else:
             verdict = "FAIL"
         failed += verdict == "FAIL"
-        extra = "" if kind in ("CHK", "DOC") else f"  ({kind})"
+        extra = "" if kind in ("CHK", "DOC", "DOC?") else f"  ({kind})"
         print(f"{name:<{width}}  {diff:10.3g}  tol {tol:8.1g}  {verdict}{extra}")
     print(f"{len(ROWS)} checks, {failed} failed "
           f"(DOC: a documented difference, shown for information)")
