@@ -300,10 +300,8 @@ def fit_checks():
         ("RMSprop defaults (ε outside/inside √)", lambda: nb.RMSProp(lr=0.01),
          lambda: keras.optimizers.RMSprop(0.01)),
     ]
-    if "centered" in nb.RMSProp.__init__.__code__.co_varnames:
-        optims.append(("RMSprop centered, eps≈0",
-                       lambda: nb.RMSProp(lr=0.01, centered=True, eps=1e-30),
-                       lambda: keras.optimizers.RMSprop(0.01, centered=True, epsilon=1e-60)))
+    optims.append(("RMSprop centered, eps≈0", lambda: nb.RMSProp(lr=0.01, centered=True, eps=1e-30),
+                   lambda: keras.optimizers.RMSprop(0.01, centered=True, epsilon=1e-60)))
     for name, nbo, ko in optims:
         for bs in (5, 23, 4):
             nbm, km = mlp_pair(3, "softmax")
@@ -331,19 +329,22 @@ def fit_checks():
 
 def metric_checks():
     x, labels = data()
-    # binary: sigmoid + BCE
-    yb = (labels > 0).astype(float).reshape(-1, 1)
+    # targets made from class labels 0, 1, 2: binary ones say "label > 0"
+    binary = lambda lab: (lab > 0).astype(float).reshape(-1, 1)          # noqa: E731
     cases = [
-        ("binary sigmoid + BCE", "sigmoid", 1, "binary_crossentropy", yb, yb),
-        ("binary logits + BCE(from_logits)", "linear", 1, None, yb, yb),
-        ("one-hot softmax + CE", "softmax", 3, "categorical_crossentropy", np.eye(3)[labels], None),
-        ("labels (m,) + sparse CE", "softmax", 3, "sparse_categorical_crossentropy", labels, None),
+        ("binary sigmoid + BCE", "sigmoid", 1, "binary_crossentropy", binary),
+        ("binary (m,) targets + BCE", "sigmoid", 1, "binary_crossentropy",
+         lambda lab: binary(lab).ravel()),
+        ("binary logits + BCE(from_logits)", "linear", 1, None, binary),
+        ("one-hot softmax + CE", "softmax", 3, "categorical_crossentropy", lambda lab: np.eye(3)[lab]),
+        ("labels (m,) + sparse CE", "softmax", 3, "sparse_categorical_crossentropy", lambda lab: lab),
         ("labels (m,1) + sparse CE", "softmax", 3, "sparse_categorical_crossentropy",
-         labels.reshape(-1, 1), None),
-        ("one unit + MSE", "linear", 1, "mse", yb, None),
+         lambda lab: lab.reshape(-1, 1)),
+        ("one unit + MSE", "linear", 1, "mse", binary),
     ]
     xv, lv = data(m=11, seed=9)
-    for name, last, out, loss, yy, _ in cases:
+    for name, last, out, loss, targets in cases:
+        yy, yv = targets(labels), targets(lv)
         nbm, km = mlp_pair(out, last)
         if loss is None:
             nbm.compile(nb.SGD(lr=0.1), nb.BinaryCrossEntropy(from_logits=True), ["accuracy"])
@@ -352,12 +353,6 @@ def metric_checks():
         else:
             nbm.compile(nb.SGD(lr=0.1), loss, ["accuracy"])
             km.compile(keras.optimizers.SGD(0.1), loss, metrics=["accuracy"])
-        if yy.ndim == 2 and yy.shape[1] == 1 and out == 1:
-            yv = (lv > 0).astype(float).reshape(-1, 1)
-        elif yy.ndim == 2 and yy.shape[1] == 3:
-            yv = np.eye(3)[lv]
-        else:
-            yv = lv.reshape((-1,) + yy.shape[1:])
         ev_n, ev_k = nbm.evaluate(xv, yv), km.evaluate(xv, yv, verbose=0)
         check(f"evaluate [loss, accuracy] before fit: {name}", ev_n, ev_k, 1e-9)
         hn = nbm.fit(x, yy, epochs=3, batch_size=5, shuffle=False, verbose=0,
@@ -475,6 +470,21 @@ def callback_checks():
         ROWS.append((f"LearningRateScheduler {name}: weights", weights_diff(nbm, km), 1e-9, "CHK"))
 
 
+def init_checks():
+    """Default initialisers: Glorot uniform in both, so the largest |w| of a big layer is
+    close to the same limit √(6/(fan_in + fan_out)); biases start at 0."""
+    rng = np.random.default_rng(8)
+    pairs = [("Dense 300→200", nb.Dense(300, 200, rng=rng), keras.layers.Dense(200), (1, 300)),
+             ("Conv2D 3×3, 16→32", nb.Conv2D(16, 32, 3, rng=rng), keras.layers.Conv2D(32, 3),
+              (1, 8, 8, 16))]
+    for name, nbl, kl, shape in pairs:
+        kl.build(shape)
+        kw, kb = kl.get_weights()
+        check(f"default init {name}: max |W| (Glorot uniform limit)",
+              np.abs(nbl.params["W"]).max(), np.abs(kw).max(), 0.01 * np.abs(kw).max())
+        check(f"default init {name}: b", nbl.params["b"], kb, 0.0)
+
+
 def weights_order_checks():
     rng = np.random.default_rng(4)
     nbm = nb.Sequential([nb.Conv2D(1, 4, 3, rng=rng), nb.ReLU(), nb.BatchNorm(4),
@@ -503,7 +513,7 @@ def main():
     print(f"keras {keras.__version__} (backend {keras.backend.backend()}), torch "
           f"{torch.__version__}, numpy {np.__version__}, nnbook from {os.path.dirname(nb.__file__)}")
     for part in (lambda: layers_checks(np.float64), lambda: layers_checks(np.float32),
-                 losses_checks, fit_checks, metric_checks, validation_checks, callback_checks,
+                 losses_checks, init_checks, fit_checks, metric_checks, validation_checks, callback_checks,
                  weights_order_checks):
         part()
     width = max(len(r[0]) for r in ROWS)
