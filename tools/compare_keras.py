@@ -289,27 +289,42 @@ def fit_checks():
         ("Adam eps≈0 both", lambda: nb.Adam(lr=0.01, eps=1e-30),
          lambda: keras.optimizers.Adam(0.01, epsilon=1e-30)),
         # Keras adds ε to √v before the bias correction: nnbook's ε = Keras' ε/√(1 − β₂ᵗ)
-        ("Adam defaults, eps 1e-7 both (ε placement)", lambda: nb.Adam(lr=0.01, eps=1e-7),
-         lambda: keras.optimizers.Adam(0.01, epsilon=1e-7)),
+        ("Adam eps 1e-7 both (ε placement)", lambda: nb.Adam(lr=0.01, eps=1e-7),
+         lambda: keras.optimizers.Adam(0.01, epsilon=1e-7), "DOC"),
         ("Adam defaults (nnbook eps 1e-8, Keras 1e-7)", lambda: nb.Adam(lr=0.01),
-         lambda: keras.optimizers.Adam(0.01)),
+         lambda: keras.optimizers.Adam(0.01), "DOC"),
         ("RMSprop eps≈0 both", lambda: nb.RMSProp(lr=0.01, eps=1e-30),
          lambda: keras.optimizers.RMSprop(0.01, epsilon=1e-60)),
         ("RMSprop momentum 0.9, eps≈0", lambda: nb.RMSProp(lr=0.01, momentum=0.9, eps=1e-30),
          lambda: keras.optimizers.RMSprop(0.01, momentum=0.9, epsilon=1e-60)),
         ("RMSprop defaults (ε outside/inside √)", lambda: nb.RMSProp(lr=0.01),
-         lambda: keras.optimizers.RMSprop(0.01)),
+         lambda: keras.optimizers.RMSprop(0.01), "DOC"),
     ]
+    for clip in ("clipnorm", "clipvalue", "global_clipnorm"):
+        c = {"clipnorm": 0.05, "clipvalue": 0.01, "global_clipnorm": 0.05}[clip]
+        optims.append((f"SGD momentum, {clip}={c}",
+                       lambda clip=clip, c=c: nb.SGD(lr=0.1, momentum=0.9, **{clip: c}),
+                       lambda clip=clip, c=c: keras.optimizers.SGD(0.1, momentum=0.9, **{clip: c})))
+        optims.append((f"Adam eps≈0, {clip}={c}",
+                       lambda clip=clip, c=c: nb.Adam(lr=0.01, eps=1e-30, **{clip: c}),
+                       lambda clip=clip, c=c: keras.optimizers.Adam(0.01, epsilon=1e-30, **{clip: c})))
+    # Keras' weight_decay is decoupled (w ← w − lr·λ·w before the step) for every optimizer,
+    # nnbook's is PyTorch's coupled L2 (g + λw): the same for plain SGD only.
+    optims += [("SGD weight_decay=0.1", lambda: nb.SGD(lr=0.1, weight_decay=0.1),
+                lambda: keras.optimizers.SGD(0.1, weight_decay=0.1)),
+               ("SGD momentum weight_decay=0.1 (coupled vs decoupled)",
+                lambda: nb.SGD(lr=0.1, momentum=0.9, weight_decay=0.1),
+                lambda: keras.optimizers.SGD(0.1, momentum=0.9, weight_decay=0.1), "DOC")]
     optims.append(("RMSprop centered, eps≈0", lambda: nb.RMSProp(lr=0.01, centered=True, eps=1e-30),
                    lambda: keras.optimizers.RMSprop(0.01, centered=True, epsilon=1e-60)))
-    for name, nbo, ko in optims:
+    for name, nbo, ko, *kind in optims:
         for bs in (5, 23, 4):
             nbm, km = mlp_pair(3, "softmax")
             nbm.compile(nbo(), "categorical_crossentropy", metrics=["accuracy"])
             km.compile(ko(), "categorical_crossentropy", metrics=["accuracy"])
             hn = nbm.fit(x, y, epochs=4, batch_size=bs, shuffle=False, verbose=0)
             hk = km.fit(x, y, epochs=4, batch_size=bs, shuffle=False, verbose=0)
-            doc = "DOC" if "defaults" in name else "CHK"
+            doc = kind[0] if kind else "CHK"
             tol = 1e-9 if doc == "CHK" else 1e-6
             ROWS.append((f"fit {name}, batch {bs}: weights after 4 epochs", weights_diff(nbm, km),
                          tol, doc))

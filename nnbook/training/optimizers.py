@@ -51,7 +51,9 @@ class Optimizer:
     meaning); ``global_clipnorm`` rescales all gradients together so that
     their joint norm is ≤ c. ``weight_decay`` λ adds ``λ·w`` to each
     gradient after clipping: coupled L2, the gradient of ``(λ/2)‖w‖²`` (as
-    PyTorch's ``weight_decay``; not AdamW's decoupled decay). Chapter 12.
+    PyTorch's ``weight_decay``; not AdamW's decoupled decay). Keras'
+    ``weight_decay`` is decoupled for every optimizer (``w ← w − lr·λ·w`` before
+    the step): the two agree for plain SGD only. Chapter 12.
     """
 
     def __init__(self, lr, clipvalue=None, clipnorm=None, global_clipnorm=None, weight_decay=0.0):
