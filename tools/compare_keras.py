@@ -446,11 +446,47 @@ def callback_checks():
             hk = km.fit(x, y, epochs=12, batch_size=6, shuffle=False, verbose=0,
                         validation_data=(xv, yv), callbacks=[ek])
             text = ", ".join(f"{k}={v}" for k, v in kw.items())
-            same(f"EarlyStopping({text}) lr={lr}: epochs run, stopped_epoch, best_epoch",
+            same(f"EarlyStopping({text}) lr={lr}: epochs run, stopped_epoch, best_epoch "
+                 f"(Keras: {len(hk.epoch)}, {ek.stopped_epoch}, {ek.best_epoch})",
                  (hn.epoch, en.stopped_epoch, en.best_epoch),
                  (hk.epoch, ek.stopped_epoch, ek.best_epoch))
             ROWS.append((f"EarlyStopping({text}) lr={lr}: final weights",
                          weights_diff(nbm, km), 1e-9, "CHK"))
+    # accuracy monitors: mode "auto" means max, and equal accuracies are not improvements
+    xc, labels = data(m=30)
+    xcv, lcv = data(m=15, seed=12)
+    for kw in (dict(monitor="val_accuracy", patience=2, restore_best_weights=True),
+               dict(monitor="accuracy", patience=1, min_delta=0.01)):
+        nbm, km = mlp_pair(3, "softmax", seed=4)
+        nbm.compile(nb.SGD(lr=0.3), "categorical_crossentropy", ["accuracy"])
+        km.compile(keras.optimizers.SGD(0.3), "categorical_crossentropy", metrics=["accuracy"])
+        en, ek = EarlyStopping(**kw), keras.callbacks.EarlyStopping(**kw)
+        hn = nbm.fit(xc, np.eye(3)[labels], epochs=15, batch_size=4, shuffle=False, verbose=0,
+                     validation_data=(xcv, np.eye(3)[lcv]), callbacks=[en])
+        hk = km.fit(xc, np.eye(3)[labels], epochs=15, batch_size=4, shuffle=False, verbose=0,
+                    validation_data=(xcv, np.eye(3)[lcv]), callbacks=[ek])
+        text = ", ".join(f"{k}={v}" for k, v in kw.items())
+        same(f"EarlyStopping({text}): epochs run, stopped_epoch, best_epoch "
+             f"(Keras: {len(hk.epoch)}, {ek.stopped_epoch}, {ek.best_epoch})",
+             (hn.epoch, en.stopped_epoch, en.best_epoch), (hk.epoch, ek.stopped_epoch, ek.best_epoch))
+        ROWS.append((f"EarlyStopping({text}): final weights", weights_diff(nbm, km), 1e-9, "CHK"))
+        nbm, km = mlp_pair(3, "softmax", seed=4)
+        nbm.compile(nb.SGD(lr=0.3), "categorical_crossentropy", ["accuracy"])
+        km.compile(keras.optimizers.SGD(0.3), "categorical_crossentropy", metrics=["accuracy"])
+        with tempfile.TemporaryDirectory() as dn, tempfile.TemporaryDirectory() as dk:
+            nbm.fit(xc, np.eye(3)[labels], epochs=8, batch_size=4, shuffle=False, verbose=0,
+                    validation_data=(xcv, np.eye(3)[lcv]), callbacks=[ModelCheckpoint(
+                        os.path.join(dn, "m-{epoch:02d}"), monitor=kw["monitor"],
+                        save_best_only=True)])
+            km.fit(xc, np.eye(3)[labels], epochs=8, batch_size=4, shuffle=False, verbose=0,
+                   validation_data=(xcv, np.eye(3)[lcv]), callbacks=[keras.callbacks.ModelCheckpoint(
+                       os.path.join(dk, "m-{epoch:02d}.weights.h5"), monitor=kw["monitor"],
+                       save_best_only=True, save_weights_only=True)])
+            saved_n = sorted(f.split(".")[0] for f in os.listdir(dn))
+            saved_k = sorted(f.split(".")[0] for f in os.listdir(dk))
+        same(f"ModelCheckpoint(monitor={kw['monitor']}, save_best_only=True): epochs saved "
+             f"(Keras: {[f[2:] for f in saved_k]})",
+             saved_n, saved_k)
     # ModelCheckpoint: which epochs save
     for kw in (dict(save_best_only=False), dict(save_best_only=True, monitor="val_loss"),
                dict(save_best_only=True, monitor="loss")):
@@ -467,7 +503,8 @@ def callback_checks():
                        os.path.join(dk, "m-{epoch:02d}.weights.h5"), save_weights_only=True, **kw)])
             saved_n = sorted(f.split(".")[0] for f in os.listdir(dn))
             saved_k = sorted(f.split(".")[0] for f in os.listdir(dk))
-        same(f"ModelCheckpoint({kw}): files saved", saved_n, saved_k)
+        same(f"ModelCheckpoint({kw}): epochs saved (Keras: {[f[2:] for f in saved_k]})",
+             saved_n, saved_k)
     # LearningRateScheduler
     for name, sched in (("schedule(epoch, lr)", lambda e, lr: lr * 0.5 if e else lr),
                         ("schedule(epoch)", lambda e: 0.1 / (1 + e))):
