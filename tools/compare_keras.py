@@ -138,12 +138,20 @@ def layers_checks(dtype):
                         check(f"  AvgPool2D = mean of the image pixels of each window (by hand)",
                               nbc(f, stride=s, padding=pad).forward(x4.astype(dtype)),
                               mean_of_image_pixels(x4, f, s or f), rel_tol(dtype))
+        ties = rng.integers(0, 2, size=(2, size, size, 3)).astype(float)   # many equal maxima
+        for f, s in [(2, None), (3, 2), (3, 1)]:
+            for pad in ("valid", "same"):
+                compare_layer(f"MaxPool2D ties f={f} s={s} {pad} {size}×{size} [{d}]",
+                              nb.MaxPool2D(f, stride=s, padding=pad),
+                              keras.layers.MaxPooling2D(f, strides=s, padding=pad, **kw), ties, dtype)
         compare_layer(f"Flatten {size}×{size}×3 [{d}]", nb.Flatten(), keras.layers.Flatten(**kw),
                       x4, dtype)
     for nbc, kname in ((nb.ReLU, "relu"), (nb.Sigmoid, "sigmoid"), (nb.Tanh, "tanh"),
                        (nb.Softmax, "softmax")):
         compare_layer(f"{nbc.__name__} [{d}]", nbc(), keras.layers.Activation(kname, **kw),
                       rng.normal(size=(6, 5)) * 3, dtype)
+    compare_layer(f"ReLU at exactly 0 [{d}]", nb.ReLU(), keras.layers.Activation("relu", **kw),
+                  rng.integers(-1, 2, size=(6, 5)).astype(float), dtype)
     compare_layer(f"Dropout(0.5) inference [{d}]", nb.Dropout(0.5, rng=rng),
                   keras.layers.Dropout(0.5, **kw), x2, dtype)
     batchnorm_checks(dtype, rng)
@@ -388,6 +396,16 @@ def metric_checks():
                   np.mean((z > 0) == (yv > 0.5)), 1e-12)
         check(f"predict: {name}", nbm.predict(xv, batch_size=4, verbose=0),
               km.predict(xv, batch_size=4, verbose=0), 1e-9)
+    # evaluate over several batches (Keras' default batch_size 32, nnbook's 1024): both the
+    # sample-weighted mean, so 50 samples give the same number
+    x50, l50 = data(m=50, seed=13)
+    nbm, km = mlp_pair(3, "softmax")
+    nbm.compile("sgd", "categorical_crossentropy", ["accuracy"])
+    km.compile("sgd", "categorical_crossentropy", metrics=["accuracy"])
+    check("evaluate 50 samples, default batch sizes", nbm.evaluate(x50, np.eye(3)[l50]),
+          km.evaluate(x50, np.eye(3)[l50], verbose=0), 1e-12)
+    check("evaluate 50 samples, batch_size=7", nbm.evaluate(x50, np.eye(3)[l50], batch_size=7),
+          km.evaluate(x50, np.eye(3)[l50], batch_size=7, verbose=0), 1e-12)
     # evaluate without metrics: a float in both
     nbm, km = mlp_pair(3, "softmax")
     nbm.compile("sgd", "categorical_crossentropy")
