@@ -1,7 +1,7 @@
 """Side-by-side run of nnbook against Keras 3 on the same weights and data.
 
 Needs keras and torch (not nnbook dependencies): run it in a separate environment,
-    KERAS_BACKEND=torch PYTHONPATH=. python tools/compare_keras.py
+    KERAS_BACKEND=torch PYTHONPATH=. python tools/compare_keras.py [--summary]
 Prints one row per check (max abs difference, tolerance, PASS/FAIL) and exits 1 if
 any check fails. A "DOC" row is a difference that nnbook's docstrings state (PyTorch's
 conventions, or a Keras quirk), shown for information; the comment next to it in this
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 import tempfile
 
@@ -140,7 +141,7 @@ def layers_checks(dtype):
                                   nbc(f, stride=s, padding=pad),
                                   kc(f, strides=s, padding=pad, **kw), x4, dtype, kind=doc)
                     if doc == "DOC?":
-                        check(f"  AvgPool2D = mean of the image pixels of each window (by hand)",
+                        check(f"  AvgPool2D = mean of the image pixels of each window, by hand [{d}]",
                               nbc(f, stride=s, padding=pad).forward(x4.astype(dtype)),
                               mean_of_image_pixels(x4, f, s or f), rel_tol(dtype))
         ties = rng.integers(0, 2, size=(2, size, size, 3)).astype(float)   # many equal maxima
@@ -618,7 +619,35 @@ def weights_order_checks():
     check("  same with BatchNorm eps=1e-3", nbm.predict(x), km.predict(x, verbose=0), 1e-10)
 
 
-def main():
+def verdict(diff, tol, kind) -> str:
+    if kind == "DOC":
+        return "DOC"
+    if kind == "DOC?":                               # a documented difference that may not show
+        return "PASS" if diff <= tol else "DOC"
+    if kind == "CHK":
+        return "PASS" if diff <= tol else "FAIL"
+    return "FAIL"                                    # kind holds what differed
+
+
+def summary(rows) -> list[str]:
+    """One line per group of rows (the name's first word): counts and the largest PASS difference."""
+    groups: dict[str, list] = {}
+    for name, diff, tol, kind in rows:
+        group = re.match(r"\s*[A-Za-z_.+]*", name).group().strip() or name
+        if "[float32]" in name or "float32" in name.split(":")[0]:
+            group += " float32"
+        groups.setdefault(group, []).append((diff, verdict(diff, tol, kind)))
+    lines = []
+    for group, items in groups.items():
+        passed = [d for d, v in items if v == "PASS"]
+        counts = {v: sum(1 for _, w in items if w == v) for v in ("PASS", "FAIL", "DOC")}
+        lines.append(f"{group:<24} {len(items):4d} checks  {counts['PASS']:4d} PASS "
+                     f"{counts['FAIL']:3d} FAIL {counts['DOC']:3d} DOC   largest PASS difference "
+                     f"{max(passed, default=0.0):.2g}")
+    return lines
+
+
+def main(argv) -> int:
     print(f"keras {keras.__version__} (backend {keras.backend.backend()}), torch "
           f"{torch.__version__}, numpy {np.__version__}, nnbook from {os.path.dirname(nb.__file__)}")
     for part in (lambda: layers_checks(np.float64), lambda: layers_checks(np.float32),
@@ -628,21 +657,19 @@ def main():
     width = max(len(r[0]) for r in ROWS)
     failed = 0
     for name, diff, tol, kind in ROWS:
-        if kind == "DOC":
-            verdict = "DOC"
-        elif kind == "DOC?":                         # a documented difference that may not show
-            verdict = "PASS" if diff <= tol else "DOC"
-        elif kind == "CHK":
-            verdict = "PASS" if diff <= tol else "FAIL"
-        else:
-            verdict = "FAIL"
-        failed += verdict == "FAIL"
+        v = verdict(diff, tol, kind)
+        failed += v == "FAIL"
+        if "--summary" in argv and v == "PASS":
+            continue
         extra = "" if kind in ("CHK", "DOC", "DOC?") else f"  ({kind})"
-        print(f"{name:<{width}}  {diff:10.3g}  tol {tol:8.1g}  {verdict}{extra}")
+        print(f"{name:<{width}}  {diff:10.3g}  tol {tol:8.1g}  {v}{extra}")
+    if "--summary" in argv:
+        print("\n".join(["", "PASS rows by group (--summary leaves them out above):"]
+                        + summary(ROWS)))
     print(f"{len(ROWS)} checks, {failed} failed "
           f"(DOC: a documented difference, shown for information)")
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
