@@ -141,7 +141,7 @@ def layers_checks(dtype):
                                   nbc(f, stride=s, padding=pad),
                                   kc(f, strides=s, padding=pad, **kw), x4, dtype, kind=doc)
                     if doc == "DOC?":
-                        check(f"  AvgPool2D = mean of the image pixels of each window, by hand [{d}]",
+                        check(f"  AvgPool2D = mean of each window's image pixels, by hand [{d}]",
                               nbc(f, stride=s, padding=pad).forward(x4.astype(dtype)),
                               mean_of_image_pixels(x4, f, s or f), rel_tol(dtype))
         ties = rng.integers(0, 2, size=(2, size, size, 3)).astype(float)   # many equal maxima
