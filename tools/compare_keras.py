@@ -371,6 +371,9 @@ def metric_checks():
         ("labels (m,1) + sparse CE", "softmax", 3, "sparse_categorical_crossentropy",
          lambda lab: lab.reshape(-1, 1)),
         ("one unit + MSE", "linear", 1, "mse", binary),
+        # several sigmoid units: Keras 3 picks "accuracy" by shape, so argmax as nnbook
+        ("3 sigmoid units + BCE, multi-hot", "sigmoid", 3, "binary_crossentropy",
+         lambda lab: np.stack([lab > 0, lab > 1, lab % 2 == 1], axis=1).astype(float)),
     ]
     xv, lv = data(m=11, seed=9)
     for name, last, out, loss, targets in cases:
