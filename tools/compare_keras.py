@@ -565,20 +565,25 @@ def init_checks():
         check(f"default init {name}: b", nbl.params["b"], kb, 0.0)
 
 
-def conv_model_fit_checks():
+def conv_model_fit_checks(dtype):
     """A small CNN with BatchNorm trained side by side (SGD with momentum, 3 epochs):
     BatchNorm in training mode inside fit, inference in evaluate and predict."""
+    d, tol = np.dtype(dtype).name, (1e-9 if dtype == np.float64 else 1e-4)
     rng = np.random.default_rng(11)
     x = rng.normal(size=(26, 8, 8, 1))
     labels = (x[:, :4].mean(axis=(1, 2, 3)) > x[:, 4:].mean(axis=(1, 2, 3))).astype(int)
     y = np.eye(2)[labels]
-    nbm = nb.Sequential([nb.Conv2D(1, 4, 3, stride=2, padding="same", rng=rng), nb.ReLU(),
-                         nb.BatchNorm(4, momentum=0.01, eps=1e-3), nb.AvgPool2D(2), nb.Flatten(),
-                         nb.Dense(16, 2, rng=rng), nb.Softmax()], input_shape=(8, 8, 1))
-    km = keras.Sequential([keras.Input((8, 8, 1)),
-                           keras.layers.Conv2D(4, 3, strides=2, padding="same", activation="relu"),
-                           keras.layers.BatchNormalization(), keras.layers.AveragePooling2D(2),
-                           keras.layers.Flatten(), keras.layers.Dense(2, "softmax")])
+    nbm = nb.Sequential([nb.Conv2D(1, 4, 3, stride=2, padding="same", rng=rng, dtype=dtype),
+                         nb.ReLU(), nb.BatchNorm(4, momentum=0.01, eps=1e-3, dtype=dtype),
+                         nb.AvgPool2D(2), nb.Flatten(), nb.Dense(16, 2, rng=rng, dtype=dtype),
+                         nb.Softmax()], input_shape=(8, 8, 1))
+    km = keras.Sequential([keras.Input((8, 8, 1), dtype=d),
+                           keras.layers.Conv2D(4, 3, strides=2, padding="same", activation="relu",
+                                               dtype=d),
+                           keras.layers.BatchNormalization(dtype=d),
+                           keras.layers.AveragePooling2D(2, dtype=d),
+                           keras.layers.Flatten(dtype=d), keras.layers.Dense(2, "softmax", dtype=d)])
+    x, y = x.astype(dtype), y.astype(dtype)
     km.set_weights(nbm.get_weights())
     nbm.compile(nb.SGD(lr=0.05, momentum=0.9), "categorical_crossentropy", ["accuracy"])
     km.compile(keras.optimizers.SGD(0.05, momentum=0.9), "categorical_crossentropy",
@@ -586,16 +591,17 @@ def conv_model_fit_checks():
     hn = nbm.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0, validation_split=0.25)
     hk = km.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0, validation_split=0.25)
     for key in hk.history:     # val_loss runs on the running variance: unbiased vs biased
-        check(f"CNN+BatchNorm fit: History {key}", hn.history[key], hk.history[key], 1e-9,
+        check(f"CNN+BatchNorm fit [{d}]: History {key}", hn.history[key], hk.history[key], tol,
               "DOC?" if key == "val_loss" else "CHK")
     wn, wk = nbm.get_weights(), km.get_weights()
     names = ["conv W", "conv b", "gamma", "beta", "running_mean", "running_var", "dense W", "dense b"]
     for name, a, b in zip(names, wn, wk):
-        check(f"CNN+BatchNorm fit: {name}", a, b, 1e-9, "DOC" if name == "running_var" else "CHK")
-    check("CNN+BatchNorm predict", nbm.predict(x), km.predict(x, verbose=0), 1e-6, "DOC?")
+        check(f"CNN+BatchNorm fit [{d}]: {name}", a, b, tol,
+              "DOC" if name == "running_var" else "CHK")
+    check(f"CNN+BatchNorm predict [{d}]", nbm.predict(x), km.predict(x, verbose=0), 1e-6, "DOC?")
     nbm.layers[2].buffers["running_var"][...] = wk[5]
-    check("  same with Keras' running_var copied in", nbm.predict(x), km.predict(x, verbose=0),
-          1e-12)
+    check(f"  same with Keras' running_var copied in [{d}]", nbm.predict(x),
+          km.predict(x, verbose=0), tol / 100)
 
 
 def weights_order_checks():
@@ -654,7 +660,8 @@ def main(argv) -> int:
     print(f"keras {keras.__version__} (backend {keras.backend.backend()}), torch "
           f"{torch.__version__}, numpy {np.__version__}, nnbook from {os.path.dirname(nb.__file__)}")
     for part in (lambda: layers_checks(np.float64), lambda: layers_checks(np.float32),
-                 losses_checks, init_checks, fit_checks, conv_model_fit_checks, metric_checks,
+                 losses_checks, init_checks, fit_checks, lambda: conv_model_fit_checks(np.float64),
+                 lambda: conv_model_fit_checks(np.float32), metric_checks,
                  validation_checks, callback_checks, weights_order_checks):
         part()
     width = max(len(r[0]) for r in ROWS)
