@@ -280,6 +280,20 @@ def test_centered_rmsprop_first_step():
         nb.RMSProp(centered="yes")
 
 
+def test_centered_rmsprop_with_momentum_matches_numbers_recorded_from_keras():
+    """Recorded from Keras 3.15.1 (torch backend, float64 matmuls kept in float64):
+    w = keras.Variable([1.0, -0.5]); RMSprop(learning_rate=0.01, rho=0.9, momentum=0.5,
+    centered=True, epsilon=1e-30).apply_gradients([(g, w)]) for the three g below, printing w
+    after each step. (ε ≈ 0 on both sides: Keras puts ε under the root, nnbook after it.)"""
+    keras_w = [[0.9666666666666667, -0.5333333333333333],
+               [0.9167050617648383, -0.5270523869726161],
+               [0.9072489376658504, -0.5559874633441844]]
+    opt, w = nb.RMSProp(lr=0.01, rho=0.9, momentum=0.5, centered=True, eps=1e-30), np.array([1.0, -0.5])
+    for g, expected in zip(([0.3, 0.1], [1.3, -0.1], [-0.7, 0.5]), keras_w):
+        opt.step([(w, np.array(g))])
+        np.testing.assert_allclose(w, expected, rtol=1e-14)
+
+
 def test_rmsprop_first_step_and_eps_outside_the_root():
     # v = 0.1·g², so the first step is lr·g/(√0.1·|g| + ε) = lr/√0.1 for g = 2
     np.testing.assert_allclose(one_step(nb.RMSProp(lr=0.01), [0.0], [2.0]), [-0.01 / math.sqrt(0.1)])
