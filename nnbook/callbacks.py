@@ -32,10 +32,10 @@ class Callback:
 
     ``logs`` is a dict of floats. After an epoch it holds ``"loss"`` (the epoch's
     mean training loss), ``"val_loss"`` when there is validation data, the
-    compiled metrics (``"accuracy"``, ``"val_accuracy"``) and ``"lr"``. During an
+    compiled metrics (``"accuracy"``, ``"val_accuracy"``) and ``"learning_rate"``. During an
     epoch (``on_batch_end``) it holds the running means of the epoch so far.
     All callbacks of one call get the same dict, so a callback may add keys
-    (``LearningRateScheduler`` adds ``"lr"``).
+    (``LearningRateScheduler`` sets ``"learning_rate"``).
 
     A callback uses only the model's public side: ``get_weights()``,
     ``set_weights(ws)``, ``save(path)``, ``optimizer.lr`` and the flag
@@ -325,7 +325,8 @@ class LearningRateScheduler(Callback):
     ``schedule`` takes the epoch (from 0) and the current learning rate and
     returns the new one, e.g. ``lambda epoch, lr: lr * 0.9``; a one-argument
     ``schedule(epoch)`` works too. The rate used is put into the logs as
-    ``"lr"`` at the end of the epoch, so ``History`` records it. ``verbose=1``
+    ``"learning_rate"`` at the end of the epoch (Keras 3's key; Keras 2 said ``"lr"``),
+    so ``History`` records it. ``verbose=1``
     prints each new rate. The schedules of ``nnbook.schedules`` plug in here
     (Part II).
     """
@@ -361,7 +362,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["lr"] = float(self._optimizer().lr)
+            logs["learning_rate"] = float(self._optimizer().lr)
 
 
 def _takes_two(fn) -> bool:

@@ -122,7 +122,7 @@ def test_callback_list_lets_a_callback_add_to_the_logs_of_the_next():
     cl = CallbackList([LearningRateScheduler(lambda e, lr: lr), Reader()], model=model)
     cl.on_epoch_begin(0, {})
     cl.on_epoch_end(0, {"loss": 2.0})
-    assert seen == {"loss": 2.0, "lr": 0.5}
+    assert seen == {"loss": 2.0, "learning_rate": 0.5}
 
 
 def test_callback_list_empty_and_none():
@@ -335,7 +335,7 @@ def test_scheduler_two_argument_schedule():
 
     class Watch(Callback):
         def on_epoch_end(self, epoch, logs=None):
-            seen.append((self.model.optimizer.lr, logs["lr"]))
+            seen.append((self.model.optimizer.lr, logs["learning_rate"]))
 
     model, _ = train([sched, Watch()], [{"loss": 1.0}] * 3, FakeModel(lr=0.1))
     assert seen == [(0.05, 0.05), (0.025, 0.025), (0.0125, 0.0125)]
@@ -368,7 +368,7 @@ def test_scheduler_puts_lr_into_the_logs():
     sched.on_epoch_begin(0, {})
     logs = {"loss": 1.0}
     sched.on_epoch_end(0, logs)
-    assert logs == {"loss": 1.0, "lr": 0.25} and type(logs["lr"]) is float
+    assert logs == {"loss": 1.0, "learning_rate": 0.25} and type(logs["learning_rate"]) is float
 
 
 def test_scheduler_verbose(capsys):

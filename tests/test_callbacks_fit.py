@@ -1,5 +1,5 @@
 """Callbacks and the progress display through the real ``Sequential.fit``: hook order,
-params, logs, stopping, restoring, checkpoint files, the scheduler's ``"lr"`` and the
+params, logs, stopping, restoring, checkpoint files, the scheduler's ``"learning_rate"`` and the
 exact printed lines. test_callbacks.py and test_progress.py test the same code without fit.
 
 """
@@ -105,7 +105,7 @@ def test_scheduler_sets_the_rate_at_each_epoch():
     sched, rec = LearningRateScheduler(lambda epoch, lr: 0.1 * 0.5 ** epoch), Recorder()
     model.fit(x, y, epochs=3, batch_size=4, callbacks=[sched, rec], verbose=0,
               rng=np.random.default_rng(1))
-    assert [logs["lr"] for logs in rec.epoch_logs] == [0.1, 0.05, 0.025]
+    assert [logs["learning_rate"] for logs in rec.epoch_logs] == [0.1, 0.05, 0.025]
     assert model.optimizer.lr == 0.025
 
 
@@ -114,8 +114,8 @@ def test_history_records_the_rate_only_under_a_schedule():
     model, x, y = small_problem()
     hist = model.fit(x, y, epochs=3, batch_size=4, verbose=0, rng=np.random.default_rng(1),
                      callbacks=[LearningRateScheduler(lambda epoch: 0.2 / (epoch + 1))])
-    assert hist.history["lr"] == [0.2, 0.1, 0.2 / 3]
-    assert "lr" not in model.fit(x, y, epochs=1, verbose=0).history
+    assert hist.history["learning_rate"] == [0.2, 0.1, 0.2 / 3]
+    assert "learning_rate" not in model.fit(x, y, epochs=1, verbose=0).history
 
 
 def test_single_callback_not_in_a_list():
@@ -152,3 +152,15 @@ def test_fit_verbose_0_is_silent(capsys):
     model, x, y = small_problem()
     model.fit(x, y, epochs=2, batch_size=4, verbose=0, rng=np.random.default_rng(1))
     assert capsys.readouterr().out == ""
+
+
+def test_history_params_and_key_are_keras_3s():
+    """Recorded from Keras 3.15 (torch backend): ``fit(x, y, epochs=2, batch_size=4,
+    validation_split=0.2, verbose=0)`` on 23 samples gives ``history.params ==
+    {'verbose': 0, 'epochs': 2, 'steps': 5}`` (18 training samples → 5 batches), and a
+    LearningRateScheduler's rate is in ``history.history["learning_rate"]``."""
+    model, x, y = small_problem(m=23)
+    hist = model.fit(x, y, epochs=2, batch_size=4, validation_split=0.2, verbose=0,
+                     callbacks=[LearningRateScheduler(lambda epoch, lr: lr)])
+    assert hist.params == {"verbose": 0, "epochs": 2, "steps": 5}
+    assert sorted(hist.history) == ["learning_rate", "loss", "val_loss"]

@@ -448,7 +448,7 @@ def test_callbacks_are_called_in_keras_order_and_can_stop_training():
     rec = Recorder(stop_after=1)
     hist = model.fit(x, y, epochs=5, batch_size=10, verbose=0, validation_split=0.5,
                      callbacks=[rec], rng=np.random.default_rng(0))
-    keys = "['accuracy', 'loss', 'lr', 'val_accuracy', 'val_loss']"
+    keys = "['accuracy', 'learning_rate', 'loss', 'val_accuracy', 'val_loss']"
     assert rec.calls == ["train_begin", "epoch_begin 0", "batch_begin 0", "batch_end 0",
                          f"epoch_end 0 {keys}", "epoch_begin 1", "batch_begin 0", "batch_end 0",
                          f"epoch_end 1 {keys}", "train_end"]

@@ -250,6 +250,50 @@ def test_rmsprop_matches_a_hand_written_loop(momentum):
     np.testing.assert_allclose(got, by_hand, rtol=1e-13)
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.8])
+def test_centered_rmsprop_matches_a_hand_written_loop(momentum):
+    """PyTorch's and Keras' centered=True: divide by √(v − ḡ²), ḡ the running mean of g.
+    (tools/compare_keras.py checks it against Keras 3.15's RMSprop(centered=True) too.)"""
+    lr, rho, eps = 0.01, 0.9, 1e-8
+    w, v, a, b, by_hand = np.array(W0), np.zeros(2), np.zeros(2), np.zeros(2), []
+    for t in range(5):
+        g = grad_of_quadratic(t, w)
+        v = rho * v + (1 - rho) * g ** 2
+        a = rho * a + (1 - rho) * g
+        step = g / (np.sqrt(v - a ** 2) + eps)
+        if momentum:
+            b = momentum * b + step
+            step = b
+        w = w - lr * step
+        by_hand.append(w)
+    opt = nb.RMSProp(lr=lr, rho=rho, eps=eps, momentum=momentum, centered=True)
+    got = run(opt, W0, grad_of_quadratic)
+    np.testing.assert_allclose(got, by_hand, rtol=1e-12)
+    assert opt.get_config()["centered"] is True and "centered" not in nb.RMSProp().get_config()
+
+
+def test_centered_rmsprop_first_step():
+    # v = 0.1·g², ḡ = 0.1·g: v − ḡ² = 0.09·g², so the first step is lr/0.3 for any g ≠ 0
+    np.testing.assert_allclose(one_step(nb.RMSProp(lr=0.03, centered=True, eps=1e-12), [0.0], [2.0]),
+                               [-0.1], rtol=1e-10)
+    with pytest.raises(ValueError, match=r"RMSProp: expected centered True or False, got 'yes'"):
+        nb.RMSProp(centered="yes")
+
+
+def test_centered_rmsprop_with_momentum_matches_numbers_recorded_from_keras():
+    """Recorded from Keras 3.15.1 (torch backend, float64 matmuls kept in float64):
+    w = keras.Variable([1.0, -0.5]); RMSprop(learning_rate=0.01, rho=0.9, momentum=0.5,
+    centered=True, epsilon=1e-30).apply_gradients([(g, w)]) for the three g below, printing w
+    after each step. (ε ≈ 0 on both sides: Keras puts ε under the root, nnbook after it.)"""
+    keras_w = [[0.9666666666666667, -0.5333333333333333],
+               [0.9167050617648383, -0.5270523869726161],
+               [0.9072489376658504, -0.5559874633441844]]
+    opt, w = nb.RMSProp(lr=0.01, rho=0.9, momentum=0.5, centered=True, eps=1e-30), np.array([1.0, -0.5])
+    for g, expected in zip(([0.3, 0.1], [1.3, -0.1], [-0.7, 0.5]), keras_w):
+        opt.step([(w, np.array(g))])
+        np.testing.assert_allclose(w, expected, rtol=1e-14)
+
+
 def test_rmsprop_first_step_and_eps_outside_the_root():
     # v = 0.1·g², so the first step is lr·g/(√0.1·|g| + ε) = lr/√0.1 for g = 2
     np.testing.assert_allclose(one_step(nb.RMSProp(lr=0.01), [0.0], [2.0]), [-0.01 / math.sqrt(0.1)])

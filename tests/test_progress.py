@@ -137,7 +137,7 @@ def test_verbose_1_eta_rounds_down_and_shows_minutes(capsys):
 def test_numbers_use_four_significant_digits_and_skip_lr(capsys):
     logger = ProgressLogger(verbose=2)
     logger.set_params({"epochs": 12, "steps": 3})
-    logger.on_epoch_end(9, {"loss": 1234567.0, "val_loss": 1.2345e-05, "lr": 0.01,
+    logger.on_epoch_end(9, {"loss": 1234567.0, "val_loss": 1.2345e-05, "learning_rate": 0.01,
                             "accuracy": np.float32(0.5), "note": "text"})
     assert capsys.readouterr().out == (
         "Epoch 10/12  3/3 [====================] - loss: 1.235e+06 - val_loss: 1.234e-05"

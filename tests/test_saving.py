@@ -193,7 +193,8 @@ def _resume_equals_uninterrupted(opt, tmp_path):
     lambda: nb.SGD(lr=0.1, momentum=0.9), lambda: nb.Adam(lr=0.01),
     lambda: nb.SGD(lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3),
     lambda: nb.RMSProp(lr=0.01, momentum=0.5, weight_decay=1e-3),
-], ids=["momentum", "adam", "nesterov+decay", "rmsprop"])
+    lambda: nb.RMSProp(lr=0.01, centered=True),
+], ids=["momentum", "adam", "nesterov+decay", "rmsprop", "rmsprop-centered"])
 def test_three_epochs_save_load_two_epochs_equals_five(opt, tmp_path):
     _resume_equals_uninterrupted(opt, tmp_path)
 

@@ -162,6 +162,8 @@ class AvgPool2D(_Pool2D):
     Padded cells are not counted: a window that holds k image pixels divides
     their sum by k (Keras' "same" and PyTorch's ``count_include_pad=False``);
     without padding k = f². Backward gives each pixel of a window ``dy / k``.
+    (Keras on the torch backend differs when "same" pads one side more: it
+    repeats the edge pixels there and averages over all f² cells.)
 
     Args:
         pool_size: ``f``, the window is f×f (default 2; Keras' ``(2, 2)`` is accepted).

@@ -18,11 +18,14 @@ __all__ = ["History", "accuracy_of"]
 
 class History:
     """What ``fit`` returns: ``history["loss"]`` (and ``"val_loss"``, metrics such as
-    ``"accuracy"``), one value per epoch; ``epoch`` lists the epochs run, from 0."""
+    ``"accuracy"``, ``"learning_rate"`` under a ``LearningRateScheduler``), one value
+    per epoch; ``epoch`` lists the epochs run, from 0; ``params`` is
+    ``{"verbose", "epochs", "steps"}`` of the ``fit`` call (Keras 3's keys)."""
 
-    def __init__(self):
+    def __init__(self, params=None):
         self.history: dict[str, list[float]] = {"loss": []}
         self.epoch: list[int] = []
+        self.params: dict = dict(params or {})
 
     def __repr__(self):
         last = {k: round(v[-1], 6) for k, v in self.history.items() if v}
@@ -77,8 +80,9 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
     epochs = positive_int(owner, "epochs", epochs, minimum=0)
     batch_size = positive_int(owner, "batch_size", batch_size)
     rng = make_rng(rng) if shuffle else None
-    m, hist = len(x), History()
+    m = len(x)
     steps = -(-m // batch_size)
+    hist = History({"verbose": verbose, "epochs": epochs, "steps": steps})
     cbs = make_callbacks(model, callbacks, verbose, epochs, steps)
     scheduled = any(isinstance(cb, LearningRateScheduler) for cb in callbacks or [])
     per_batch = any(_overrides(cb, "on_batch_begin") or _overrides(cb, "on_batch_end")
@@ -124,11 +128,11 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                         if not math.isfinite(v):
                             _diverged(model, v, epoch, "validation loss", what=f"val_{k}")
                         logs[f"val_{k}"] = v
-                logs["lr"] = float(getattr(model.optimizer, "lr", float("nan")))
+                logs["learning_rate"] = float(getattr(model.optimizer, "lr", float("nan")))
                 cbs.on_epoch_end(epoch, logs)
                 hist.epoch.append(epoch)      # after the callbacks, as Keras' History callback
-                for k, v in logs.items():     # "lr" only when a schedule changes it, as in Keras
-                    if k != "lr" or scheduled:
+                for k, v in logs.items():     # the rate only when a schedule changes it, as in Keras
+                    if k != "learning_rate" or scheduled:
                         hist.history.setdefault(k, []).append(v)
                 if model.stop_training:
                     break

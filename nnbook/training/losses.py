@@ -185,6 +185,9 @@ class CrossEntropy(Loss):
                 (logits when ``from_logits=True``)
 
     After a ``Softmax``, ∂L/∂z = (ŷ − y)/m: the Jacobian cancels (chapter 09).
+    ŷ is clipped below at 1e-7, as in Keras. Keras also divides each row of ŷ by
+    its sum first, which adds 1/m to every entry of ∂L/∂ŷ; for rows that sum to 1
+    (all that nnbook accepts) the loss is the same and so is ∂L/∂z after a Softmax.
     """
 
     fuses_with = Softmax

@@ -209,7 +209,13 @@ class Sequential:
     # training ----------------------------------------------------------------
     def compile(self, optimizer="sgd", loss="mse", metrics=None) -> None:
         """Choose the optimizer, the loss (objects or Keras-style names) and the
-        metrics reported by ``fit``/``evaluate`` (only ``"accuracy"`` so far)."""
+        metrics reported by ``fit``/``evaluate`` (only ``"accuracy"`` so far).
+
+        ``"accuracy"`` is chosen by the output's shape, as in Keras 3: one output unit →
+        a 0/1 prediction cut at 0.5; several → argmax (one-hot or integer labels, and
+        also several sigmoid units). After a ``from_logits=True`` loss nnbook cuts a
+        single logit at 0, i.e. σ(z) > 0.5; Keras' binary accuracy cuts the logit
+        itself at 0.5, a deliberate difference."""
         names = [] if metrics is None else ([metrics] if isinstance(metrics, str) else list(metrics))
         for name in names:
             if name not in ("accuracy", "acc"):

@@ -51,7 +51,9 @@ class Optimizer:
     meaning); ``global_clipnorm`` rescales all gradients together so that
     their joint norm is ≤ c. ``weight_decay`` λ adds ``λ·w`` to each
     gradient after clipping: coupled L2, the gradient of ``(λ/2)‖w‖²`` (as
-    PyTorch's ``weight_decay``; not AdamW's decoupled decay). Chapter 12.
+    PyTorch's ``weight_decay``; not AdamW's decoupled decay). Keras'
+    ``weight_decay`` is decoupled for every optimizer (``w ← w − lr·λ·w`` before
+    the step): the two agree for plain SGD only. Chapter 12.
     """
 
     def __init__(self, lr, clipvalue=None, clipnorm=None, global_clipnorm=None, weight_decay=0.0):
@@ -252,21 +254,28 @@ class RMSProp(Optimizer):
     ε is added after the square root, exactly as ``torch.optim.RMSprop(lr=lr,
     alpha=ρ, eps=ε, momentum=μ)`` (and as nnbook's Adam); Keras adds it under the
     root, ``g / √(v + ε)``. The defaults lr = 0.001, ρ = 0.9 are Hinton's and
-    Keras' (PyTorch's are lr = 0.01, alpha = 0.99); ε = 1e-8 as in PyTorch.
-    With momentum μ (PyTorch's form): ``b ← μb + g / (√v + ε)``, ``w ← w − lr·b``.
-    Chapter 11.
+    Keras' (PyTorch's are lr = 0.01, alpha = 0.99); ε = 1e-8 as in PyTorch (Keras: 1e-7).
+    With momentum μ (PyTorch's form): ``b ← μb + g / (√v + ε)``, ``w ← w − lr·b``;
+    Keras keeps lr inside b, which takes the same steps while lr is constant.
+    ``centered=True`` divides by the running standard deviation instead:
+    ``ḡ ← ρḡ + (1−ρ)g``, ``w ← w − lr · g / (√(v − ḡ²) + ε)`` (PyTorch's and Keras'
+    ``centered``, ε placed as above). Chapter 11.
     """
 
     def __init__(self, lr=0.001, rho=0.9, eps=1e-8, momentum=0.0, clipvalue=None, clipnorm=None,
-                 global_clipnorm=None, *, weight_decay=0.0, **other_spellings):
+                 global_clipnorm=None, *, centered=False, weight_decay=0.0, **other_spellings):
         _refuse_other_spellings("RMSProp", other_spellings, {"alpha": "rho", "epsilon": "eps"})
         super().__init__(lr, clipvalue, clipnorm, global_clipnorm, weight_decay)
         self.rho = _fraction("RMSProp", "rho", rho)
         self.eps = _positive("RMSProp", "eps", eps)
         self.momentum = _fraction("RMSProp", "momentum", momentum)
+        if centered not in (True, False):
+            raise ValueError(f"RMSProp: expected centered True or False, got {centered!r}.")
+        self.centered = bool(centered)
 
     def _new_state(self, p):
-        return {"v": np.zeros_like(p), **({"b": np.zeros_like(p)} if self.momentum else {})}
+        return {"v": np.zeros_like(p), **({"b": np.zeros_like(p)} if self.momentum else {}),
+                **({"g_avg": np.zeros_like(p)} if self.centered else {})}
 
     def _update(self, p, g, st):
         v = st["v"]
@@ -275,7 +284,17 @@ class RMSProp(Optimizer):
         v -= tmp                                  # v ← ρ(v − g²) + g² = ρv + (1−ρ)g²
         v *= self.rho
         v += tmp
-        np.sqrt(v, out=tmp)
+        if self.centered:
+            a = st["g_avg"]
+            a -= g                                # ḡ ← ρ(ḡ − g) + g = ρḡ + (1−ρ)g
+            a *= self.rho
+            a += g
+            np.multiply(a, a, out=tmp)
+            np.subtract(v, tmp, out=tmp)          # v − ḡ² ≥ 0 (up to rounding)
+            np.maximum(tmp, 0, out=tmp)
+            np.sqrt(tmp, out=tmp)
+        else:
+            np.sqrt(v, out=tmp)
         tmp += self.eps
         np.divide(g, tmp, out=tmp)                # g / (√v + ε)
         if self.momentum:
@@ -292,6 +311,8 @@ class RMSProp(Optimizer):
         cfg.update(rho=self.rho, eps=self.eps)
         if self.momentum:
             cfg["momentum"] = self.momentum
+        if self.centered:
+            cfg["centered"] = True
         return cfg
 
 
@@ -300,7 +321,9 @@ class Adam(Optimizer):
 
     m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,
     w ← w − lr · m̂ / (√v̂ + ε)  with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ) (the paper's
-    Algorithm 1, as PyTorch). ``weight_decay`` is PyTorch Adam's coupled L2
+    Algorithm 1, as PyTorch). Keras adds its ε (default 1e-7, here 1e-8) to √v
+    before the bias correction, so Keras' ε acts as ε/√(1−β₂ᵗ) here: the steps
+    differ only while √v̂ is near ε. ``weight_decay`` is PyTorch Adam's coupled L2
     (g + λw enters the moments), not AdamW. Chapter 11.
     """
 

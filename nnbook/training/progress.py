@@ -57,7 +57,7 @@ class ProgressLogger(Callback):
     - ``verbose=2``: only the final line of each epoch.
 
     Numbers are shown with 4 significant digits (``{:.4g}``), in the order of
-    the logs; ``"lr"`` is left out (it is in ``History``, and
+    the logs; ``"learning_rate"`` is left out (it is in ``History``, and
     ``LearningRateScheduler(verbose=1)`` prints it).
 
     How ``fit`` drives it: ``set_params({"epochs": E, "steps": S, "verbose": v})``
@@ -108,7 +108,7 @@ class ProgressLogger(Callback):
     @staticmethod
     def _values(logs) -> str:
         return "".join(f" - {k}: {float(v):.4g}" for k, v in (logs or {}).items()
-                       if k != "lr" and isinstance(v, numbers.Real) and not isinstance(v, bool))
+                       if k != "learning_rate" and isinstance(v, numbers.Real) and not isinstance(v, bool))
 
     def _write(self, text: str) -> None:
         print(text, end="", flush=True)
