@@ -54,7 +54,7 @@ def test_conv_same_matches_the_loops_on_an_explicitly_padded_image(h, w, c_in, f
 ])
 def test_stride_1_dx_on_the_shared_padding_grid_matches_the_loops(h, w, f, p):
     # stride 1 with c_in > 1 adds ∂E/∂x on a grid where one image's bottom padding
-    # is the next one's top padding (_conv_engine.dx_grid): several images, padding
+    # is the next one's top padding (_conv_dx.dx_grid): several images, padding
     # smaller, equal to and larger than f − 1, and Keras' uneven "same"
     rng = np.random.default_rng(h * 1000 + w * 100 + f * 10 + (p if isinstance(p, int) else 9))
     layer = nb.Conv2D(3, 2, f, padding=p, rng=rng)
@@ -78,7 +78,7 @@ def test_stride_1_dx_on_the_shared_padding_grid_matches_the_loops(h, w, f, p):
 def test_same_size_dx_on_the_images_own_pixels_matches_the_loops(h, w, f, p, dtype, tol):
     # when y has x's size (stride 1, f − 1 zeros per axis) ∂E/∂x is summed on x's own
     # pixels, and the shares that would wrap into the next row or image are zeroed
-    # first (_conv_engine.same_plan): kernels wider than the image, even kernels with
+    # first (_conv_dx.same_plan): kernels wider than the image, even kernels with
     # Keras' uneven zeros, one pixel, 1×1 kernels; a second backward gives the same
     rng = np.random.default_rng(h * 1000 + w * 100 + f * 10 + (p if isinstance(p, int) else 9))
     layer = nb.Conv2D(3, 2, f, padding=p, rng=rng, dtype=dtype)

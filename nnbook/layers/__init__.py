@@ -1,6 +1,7 @@
 """The layers a model is made of (chapters 03–13): the ``Layer`` contract with ``Dense`` and
 ``Flatten`` (base.py), the activations, ``Conv2D`` and the pools (with their fast engine,
-_conv_engine.py), ``Dropout`` and ``BatchNorm``. Every name is also at the top level, ``nb.Dense``.
+_conv_engine.py, and its ∂E/∂x, _conv_dx.py), ``Dropout`` and ``BatchNorm``. Every name is
+also at the top level, ``nb.Dense``.
 """
 
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax

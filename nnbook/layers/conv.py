@@ -2,7 +2,7 @@
 how many positions a window takes. Chapter 07 introduces convolution, padding
 and stride; chapter 08 the layer and its backward pass. The readable ways of
 computing a convolution live in ``nnbook.conv_impl``; ``Conv2D`` runs on the
-fast path in ``nnbook._conv_engine`` (im2col and matrix products).
+fast path in ``nnbook.layers._conv_engine`` (im2col and matrix products).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Conv2D(Layer):
 
     The forward pass copies the windows into a matrix (im2col) and multiplies
     it by the filters; the copy is kept for ``backward``, which reuses its
-    memory for the gradient of the copy (``nnbook._conv_engine.conv_dx``).
+    memory for the gradient of the copy (``nnbook.layers._conv_dx.conv_dx``).
     These work arrays are reused by the next batches of the same shape (the
     last two shapes). Chapters 07 and 08.
     """
