@@ -60,11 +60,15 @@ class Activation(Layer):
         self._y = None
 
     def function(self, x):
-        raise NotImplementedError
+        """f(x), elementwise."""
+        raise NotImplementedError(f"{type(self).__name__}: define function(x), the activation "
+                                  f"f applied elementwise (or override forward).")
 
     def derivative(self, x):
         """f'(x), elementwise."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}: define derivative(x), f'(x) "
+                                  f"elementwise, which backward multiplies dy by (or override "
+                                  f"backward).")
 
     def forward(self, x):
         self._x = x = _float(x)

@@ -46,7 +46,9 @@ class Layer:
         self.buffers = {}
 
     def forward(self, x):
-        raise NotImplementedError(f"{type(self).__name__}: define forward(x).")
+        keras = (" nnbook calls it forward, not call (Keras' name): rename call to forward."
+                 if callable(getattr(self, "call", None)) else "")
+        raise NotImplementedError(f"{type(self).__name__}: define forward(x).{keras}")
 
     def backward(self, dy, need_dx: bool = True):
         raise NotImplementedError(f"{type(self).__name__}: define backward(dy).")

@@ -53,9 +53,14 @@ class Loss:
         raise NotImplementedError(f"{type(self).__name__} fuses with no activation.")
 
     def fuses(self, last_layer) -> bool:
-        """Whether ``fused_gradient`` replaces ``last_layer``'s backward (an isinstance test)."""
-        return (self.fuses_with is not None and not self.from_logits
-                and isinstance(last_layer, self.fuses_with))
+        """Whether ``fused_gradient`` replaces ``last_layer``'s backward: an instance of
+        ``fuses_with`` that computes the same function (a subclass that redefines
+        ``function`` or ``forward`` gets the plain chain rule)."""
+        act = self.fuses_with
+        if act is None or self.from_logits or not isinstance(last_layer, act):
+            return False
+        cls = type(last_layer)
+        return cls is act or (cls.function is act.function and cls.forward is act.forward)
 
     def targets(self, owner: str, y, out_shape: tuple, dtype) -> np.ndarray:
         """``y`` as checked targets of shape (m,) + out_shape and ``dtype``, for ``fit``."""

@@ -15,10 +15,12 @@ import numpy as np
 from . import saving
 from .._validate import finite, positive_int
 from .inputs import as_shape, prepare_x, prepare_xy
-from ..layers.base import Dense, Layer, takes_need_dx
+from ..layers.base import Dense, Layer
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
 from .loop import History, accuracy_of, fit_loop, split_validation
+from .protocol import (check_params, checked_dx, checked_grad, checked_output, run_backward,
+                       shape_after)
 
 __all__ = ["Sequential", "History", "load_model"]
 
@@ -63,6 +65,7 @@ class Sequential:
             raise ValueError(
                 f"Sequential: layer {i} ({type(layer).__name__}) has no params/grads dicts. "
                 f"Call super().__init__() at the start of its __init__ (it creates them).")
+        check_params("Sequential", i, layer)
         for j, other in enumerate(self.layers):
             if other is layer:
                 raise ValueError(
@@ -98,7 +101,7 @@ class Sequential:
         shape = self._first_shape() if input_shape is None else tuple(input_shape)
         shapes = []
         for layer in self.layers:
-            shape = None if shape is None else layer.output_shape(shape)
+            shape = None if shape is None else shape_after(layer, shape)
             shapes.append(shape)
         return shapes
 
@@ -163,8 +166,11 @@ class Sequential:
         x = np.asarray(x)
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
-        for layer in self.layers:
-            x = layer.forward(x)
+        m = len(x) if x.ndim else 0
+        self._seen = []                              # each layer's input shape, for backward
+        for i, layer in enumerate(self.layers):
+            self._seen.append(x.shape)
+            x = checked_output(i, layer, layer.forward(x), m)
         return x
 
     __call__ = forward
@@ -175,12 +181,12 @@ class Sequential:
         With ``need_dx=False`` the first layer skips ∂E/∂x when its backward
         accepts ``need_dx`` (returns ``None`` then)."""
         dy = np.asarray(dy, dtype=self.dtype)
-        last = len(self.layers) - 1
-        for i in range(last, -1, -1):
+        seen = getattr(self, "_seen", None)
+        for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
-            if i == 0 and not need_dx and takes_need_dx(layer):
-                return layer.backward(dy, need_dx=False)
-            dy = layer.backward(dy)
+            dy = run_backward(layer, dy, need_dx=need_dx or i > 0)
+            if (i > 0 or need_dx) and seen is not None and len(seen) == len(self.layers):
+                dy = checked_dx(i, layer, dy, seen[i])
         return dy
 
     def predict(self, x, batch_size: int = 1024, verbose=0) -> np.ndarray:
@@ -231,9 +237,12 @@ class Sequential:
         """
         loss = self.loss if loss is None else loss
         layers = self.layers
-        out = xb
-        for layer in layers:                         # forward (xb already has the model's dtype)
-            out = layer.forward(out)
+        out, m, seen = xb, len(xb), []
+        for i, layer in enumerate(layers):           # forward (xb already has the model's dtype)
+            seen.append(out.shape)
+            y = layer.forward(out)
+            out = y if type(y) is np.ndarray and y.ndim and len(y) == m else \
+                checked_output(i, layer, y, m)
         value = float(loss.value(yb, out))
         if not math.isfinite(value):
             return value, out
@@ -242,13 +251,11 @@ class Sequential:
         else:
             d, top = loss.gradient(yb, out), len(layers) - 1
         for i in range(top, 0, -1):
-            d = layers[i].backward(d)
+            dx = run_backward(layers[i], d)
+            d = dx if type(dx) is np.ndarray and dx.shape == seen[i] else \
+                checked_dx(i, layers[i], dx, seen[i])
         if top >= 0:
-            first = layers[0]
-            if takes_need_dx(first):
-                first.backward(d, need_dx=False)
-            else:
-                first.backward(d)
+            run_backward(layers[0], d, need_dx=False)
         return value, out
 
     def train_step(self, xb, yb) -> dict[str, float]:
@@ -261,25 +268,19 @@ class Sequential:
         logs = {"loss": value}
         if not math.isfinite(value):
             return logs
-        try:
-            pairs = [(p, layer.grads[k]) for layer in self.layers for k, p in layer.params.items()]
-        except KeyError:
-            pairs = None
-        if pairs is None or any(g is None for _, g in pairs):
-            self._missing_gradient()
+        pairs = []
+        for i, layer in enumerate(self.layers):
+            grads = layer.grads
+            for k, p in layer.params.items():
+                g = grads.get(k)
+                if type(g) is not np.ndarray or g.shape != p.shape:
+                    g = checked_grad(i, layer, k, g, p)
+                pairs.append((p, g))
         self.optimizer.step(pairs)
         if self.metrics:
             logs["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
         return logs
 
-    def _missing_gradient(self):
-        for i, layer in enumerate(self.layers):
-            for k in layer.params:
-                if layer.grads.get(k) is None:
-                    raise ValueError(
-                        f"Sequential.train_step: layer {i} ({type(layer).__name__}) has no "
-                        f"gradient grads[{k!r}] after backward. Its backward must set "
-                        f"self.grads[{k!r}] (same shape as params[{k!r}]) for every parameter.")
 
     def fit(self, x, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
             verbose=1, rng=None, validation_split=0.0, callbacks=None) -> History:

@@ -1,0 +1,141 @@
+"""The layer contract as ``Sequential`` checks it: parameters are float arrays,
+``forward`` returns one row per sample, ``backward`` returns ∂E/∂x of the input's
+shape and leaves one gradient per parameter, of the parameter's shape. A layer
+that breaks it is named in the error, with the fix (chapter 03's contract).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..layers.activations import Activation
+from ..layers.base import Layer, takes_need_dx
+
+__all__ = ["check_params", "checked_output", "checked_dx", "checked_grad", "run_backward",
+           "shape_after"]
+
+
+def _name(i, layer) -> str:
+    return f"layer {i} ({type(layer).__name__})"
+
+
+def _describe(value) -> str:
+    """How a returned value looks: 'None', 'a tuple', 'shape (5, 3)'."""
+    if value is None:
+        return "None"
+    if isinstance(value, (np.ndarray, np.generic)):
+        return f"shape {np.shape(value)}"
+    return f"a {type(value).__name__}"
+
+
+def _as_array(value, shape):
+    """A list or tuple that is really an array of ``shape``, as an array; else None."""
+    if isinstance(value, (list, tuple)):
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (ValueError, TypeError):
+            return None
+        return arr if arr.shape == shape else None
+    return None
+
+
+def check_params(owner: str, i: int, layer) -> None:
+    """Every ``params`` value must be a float ndarray: the optimizer updates it in place."""
+    for k, p in layer.params.items():
+        if isinstance(p, np.ndarray) and p.dtype.kind == "f":
+            continue
+        what = f"an {p.dtype} array" if isinstance(p, np.ndarray) else f"a {type(p).__name__}"
+        raise ValueError(
+            f"{owner}: {_name(i, layer)}: params[{k!r}] is {what}; parameters must be float "
+            f"NumPy arrays, which the optimizer updates in place. Create it with "
+            f"np.array(..., dtype=float) (or dtype=np.float32 for a float32 model).")
+
+
+def checked_output(i: int, layer, y, m: int):
+    """``layer.forward``'s result ``y`` as an array with ``m`` rows, or a ValueError."""
+    if isinstance(y, np.ndarray) and y.ndim and y.shape[0] == m:
+        return y
+    if isinstance(y, list):
+        try:
+            arr = np.asarray(y, dtype=float)
+        except (ValueError, TypeError):
+            arr = None
+        if arr is not None and arr.ndim and arr.shape[0] == m:
+            return arr
+    raise ValueError(
+        f"Sequential: {_name(i, layer)}: forward returned {_describe(y)} for a batch of {m} "
+        f"samples; expected an array with one row per sample, shape ({m}, …). Return the "
+        f"layer's output for the whole batch from forward.")
+
+
+def checked_dx(i: int, layer, dx, shape: tuple):
+    """``layer.backward``'s result as ∂E/∂x of ``shape`` (its forward input's), or a ValueError."""
+    if isinstance(dx, np.ndarray) and dx.shape == shape:
+        return dx
+    arr = _as_array(dx, shape)
+    if arr is not None:
+        return arr
+    raise ValueError(
+        f"Sequential: {_name(i, layer)}: backward returned {_describe(dx)}, but the layer "
+        f"below needs it; expected ∂E/∂x of shape {shape} (the shape of the input forward "
+        f"received). backward(dy) must fill self.grads and return dx alone.")
+
+
+def checked_grad(i: int, layer, k: str, g, p):
+    """``layer.grads[k]`` checked against ``p = layer.params[k]``: same shape, or a ValueError."""
+    if g is None:
+        raise ValueError(
+            f"Sequential.train_step: {_name(i, layer)} has no gradient grads[{k!r}] after "
+            f"backward. Its backward must set self.grads[{k!r}] (same shape as params[{k!r}]) "
+            f"for every parameter.")
+    arr = g if isinstance(g, np.ndarray) else _as_array(g, p.shape)
+    if arr is not None and arr.shape == p.shape:
+        return arr
+    got = np.shape(g) if arr is None else arr.shape
+    if len(got) == p.ndim + 1 and tuple(got[1:]) == p.shape:
+        fix = f"Sum over the batch axis: self.grads[{k!r}] = (...).sum(axis=0)."
+    elif int(np.prod(got)) == p.size:
+        fix = f"Reshape it to params[{k!r}].shape."
+    else:
+        fix = "Compute one gradient entry per parameter entry (a gradient never broadcasts)."
+    raise ValueError(
+        f"Sequential.train_step: {_name(i, layer)}: grads[{k!r}] has shape {tuple(got)}, "
+        f"expected {p.shape} (the shape of params[{k!r}]). {fix}")
+
+
+def run_backward(layer, dy, need_dx: bool = True):
+    """``layer.backward(dy)``, passing ``need_dx`` only to a backward that takes it."""
+    if takes_need_dx(layer):
+        return layer.backward(dy, need_dx=need_dx)
+    return layer.backward(dy)
+
+
+def _declares_shape(layer) -> bool:
+    """nnbook's own layers and activations know their output shape; a learner's layer
+    that does not override ``output_shape`` may change the shape without saying so."""
+    cls = type(layer)
+    return (cls.output_shape is not Layer.output_shape or isinstance(layer, Activation)
+            or cls.__module__.startswith("nnbook."))
+
+
+def shape_after(layer, shape: tuple):
+    """The shape of one output sample of ``layer`` for one input sample of ``shape``.
+
+    For a learner's layer without ``output_shape``, runs ``forward`` on one zero sample
+    (its attributes are restored afterwards); ``None`` when that does not tell. Where
+    the sample's size is not known yet, the layer is taken to keep the shape."""
+    if _declares_shape(layer) or any(d is None for d in shape):
+        return layer.output_shape(shape)
+    dtypes = [p.dtype for p in layer.params.values() if isinstance(p, np.ndarray)]
+    kept = dict(vars(layer))
+    try:
+        with np.errstate(all="ignore"):
+            y = layer.forward(np.zeros((1,) + tuple(shape), dtype=dtypes[0] if dtypes else float))
+    except Exception:        # the layer's own error is reported when it really runs
+        y = None
+    finally:
+        vars(layer).clear()
+        vars(layer).update(kept)
+    if isinstance(y, np.ndarray) and y.ndim and y.shape[0] == 1:
+        return tuple(int(d) for d in y.shape[1:])
+    return None
