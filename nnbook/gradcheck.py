@@ -76,6 +76,13 @@ def check_gradients(layer, x, dy=None, *, loss=None, y=None, eps: float = 1e-6, 
         parameter gradient.
     """
     parts = getattr(layer, "layers", None) or [layer]
+    for part in parts:
+        for k, p in part.params.items():
+            if not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
+                raise ValueError(
+                    f"check_gradients: {type(part).__name__}.params[{k!r}] is a "
+                    f"{type(p).__name__ if not isinstance(p, np.ndarray) else p.dtype}, "
+                    f"expected a float array; create it with np.array(..., dtype=float).")
     saved = [(part, dict(part.params), dict(part.grads)) for part in parts]
     try:
         for part, params, grads in saved:
@@ -108,8 +115,19 @@ def _check(layer, x, dy, loss, y, eps, rng):
             return float(np.sum(layer.forward(x) * dy))
     layer.forward(x)
     dx = layer.backward(dy)
+    name = type(layer).__name__
+    if dx is None or np.shape(dx) != x.shape:
+        got = "None" if dx is None else f"shape {np.shape(dx)}"
+        raise ValueError(f"check_gradients: {name}.backward returned {got}; expected ∂E/∂x of "
+                         f"shape {x.shape}, the shape of x. Return dx from backward.")
     analytic = {"x": np.array(dx)}
-    analytic.update({k: np.array(g) for k, g in layer.grads.items()})
+    for k, p in layer.params.items():
+        g = layer.grads.get(k)
+        if g is None or np.shape(g) != p.shape:
+            got = "missing" if g is None else f"of shape {np.shape(g)}"
+            raise ValueError(f"check_gradients: {name}.grads[{k!r}] is {got} after backward; "
+                             f"expected the shape of params[{k!r}], {p.shape}.")
+        analytic[k] = np.array(g, dtype=np.float64)
     errors = {"x": relative_error(analytic["x"], numerical_gradient(energy, x, eps))}
     for k, p in layer.params.items():
         errors[k] = relative_error(analytic[k], numerical_gradient(energy, p, eps))

@@ -1,0 +1,147 @@
+"""Probes of a learner's layer at the edges of training: check_gradients on a buggy
+backward, and save/load_model with a config NumPy made, a wrong custom_objects, or a
+class that changed since the file was written. Each gets the right number or a
+ValueError naming the layer and the fix (never "the file may be damaged")."""
+
+import numpy as np
+import pytest
+
+import nnbook as nb
+
+
+class Scale(nb.Layer):
+    """y = x ⊙ s with s starting at ``init_value`` (a keyword-only config entry)."""
+
+    def __init__(self, n=3, *, init_value=1.0):
+        super().__init__()
+        self.n, self.init_value = n, init_value
+        self.params = {"s": np.full(n, float(init_value))}
+        self.grads = {"s": np.zeros(n)}
+
+    def forward(self, x):
+        self.x = x
+        return x * self.params["s"]
+
+    def backward(self, dy):
+        self.grads["s"] = (dy * self.x).sum(axis=0)
+        return dy * self.params["s"]
+
+    def get_config(self):
+        return {"n": self.n, "init_value": self.init_value}
+
+
+X = np.random.default_rng(0).standard_normal((6, 3))
+
+
+def _saved(layer, tmp_path):
+    rng = np.random.default_rng(1)
+    model = nb.Sequential([nb.Dense(3, 3, rng=rng), layer, nb.Dense(3, 1, rng=rng)])
+    model.compile(nb.Adam(lr=0.01), "mse")
+    model.fit(X, X[:, :1], epochs=2, verbose=0)
+    return model, model.save(tmp_path / "m")
+
+
+# check_gradients ---------------------------------------------------------------------------
+def test_check_gradients_catches_a_wrong_backward():
+    class Doubled(Scale):
+        def backward(self, dy):
+            dx = super().backward(dy)
+            self.grads["s"] = 2 * self.grads["s"]
+            return dx
+
+    class ForgotS(Scale):
+        def backward(self, dy):
+            super().backward(dy)
+            return dy                                   # ∂E/∂x without the factor s
+
+    errors = nb.check_gradients(Doubled(), X, rng=np.random.default_rng(2))
+    assert errors["x"] < 1e-7 and errors["s"] == pytest.approx(1 / 3, rel=1e-4)
+    layer = ForgotS()
+    layer.params["s"][:] = [1.0, 2.0, 3.0]
+    assert nb.check_gradients(layer, X, rng=np.random.default_rng(2))["x"] > 0.1
+
+
+def test_check_gradients_names_what_backward_got_wrong():
+    class NoDx(Scale):
+        def backward(self, dy):
+            super().backward(dy)
+
+    class Total(Scale):
+        def backward(self, dy):
+            dx = super().backward(dy)
+            self.grads["s"] = self.grads["s"].sum()
+            return dx
+
+    class Listed(Scale):
+        def __init__(self):
+            super().__init__()
+            self.params["s"] = [1.0, 1.0, 1.0]
+
+    with pytest.raises(ValueError, match=r"NoDx.backward returned None; expected ∂E/∂x of "
+                                         r"shape \(6, 3\)"):
+        nb.check_gradients(NoDx(), X)
+    with pytest.raises(ValueError, match=r"Total.grads\['s'\] is of shape \(\) after backward; "
+                                         r"expected the shape of params\['s'\], \(3,\)"):
+        nb.check_gradients(Total(), X)
+    with pytest.raises(ValueError, match=r"Listed.params\['s'\] is a list, expected a float"):
+        nb.check_gradients(Listed(), X)
+
+
+# save / load_model --------------------------------------------------------------------------
+def test_keyword_and_numpy_configs_round_trip(tmp_path):
+    class NumpyConfig(Scale):
+        def get_config(self):
+            return {"n": np.int64(self.n), "init_value": np.float32(self.init_value)}
+
+    for layer, custom in [(Scale(3, init_value=2.0), {"Scale": Scale}),
+                          (NumpyConfig(3, init_value=0.5), {"NumpyConfig": NumpyConfig})]:
+        model, path = _saved(layer, tmp_path)
+        back = nb.load_model(path, custom_objects=custom)
+        assert back.layers[1].init_value == layer.init_value
+        np.testing.assert_array_equal(back.predict(X), model.predict(X))
+
+
+def test_config_that_json_cannot_hold_is_named_at_save(tmp_path):
+    class ArrayConfig(Scale):
+        def get_config(self):
+            return {"n": self.n, "init_value": np.array([1.0, 2.0])}
+
+    model = nb.Sequential([ArrayConfig(), nb.Dense(3, 1)])
+    with pytest.raises(ValueError, match=r"layer 0 \(ArrayConfig\).get_config\(\) returned "
+                                         r"init_value= a ndarray.*\.tolist\(\)"):
+        model.save(tmp_path / "a")
+    assert not list(tmp_path.iterdir())                 # nothing half-written
+
+
+@pytest.mark.parametrize("custom, match", [
+    ({"Scal": Scale}, r"custom_objects has \['Scal'\], but no 'Scale'"),
+    ({"Scale": Scale()}, r"custom_objects\['Scale'\] is an instance of Scale; expected the "
+                         r"class itself"),
+    ({"Scale": lambda **cfg: Scale(**cfg)}, r"custom_objects\['Scale'\] is <function"),
+])
+def test_wrong_custom_objects_say_what_was_wrong(custom, match, tmp_path):
+    _, path = _saved(Scale(), tmp_path)
+    with pytest.raises(ValueError, match=match) as info:
+        nb.load_model(path, custom_objects=custom)
+    assert type(info.value) is ValueError and "damaged" not in str(info.value)
+
+
+def test_a_class_that_changed_since_saving_is_named(tmp_path):
+    class Renamed(Scale):                               # params["gain"] instead of ["s"]
+        def __init__(self, n=3, *, init_value=1.0):
+            super().__init__(n, init_value=init_value)
+            self.params = {"gain": self.params.pop("s")}
+            self.grads = {"gain": self.grads.pop("s")}
+
+    class Wider(Scale):                                 # ignores n: always 4 entries
+        def __init__(self, n=3, *, init_value=1.0):
+            super().__init__(4, init_value=init_value)
+
+    _, path = _saved(Scale(), tmp_path)
+    with pytest.raises(ValueError, match=r"layer 1 \(Renamed\) has params/buffers \['gain'\], "
+                                         r"but the file holds \['s'\].*the class changed"):
+        nb.load_model(path, custom_objects={"Scale": Renamed})
+    with pytest.raises(ValueError, match=r"layer 1 \(Wider\) 's' has shape \(3,\) in the file, "
+                                         r"but Wider\(\*\*\{'n': 3, 'init_value': 1.0\}\) makes "
+                                         r"\(4,\)"):
+        nb.load_model(path, custom_objects={"Scale": Wider})
