@@ -65,6 +65,9 @@ def prepare_xy(model, x, y, owner):
     finite(f"Sequential.{owner}", "x", x)
     if len(x) == 0:
         raise ValueError(f"Sequential.{owner}: got no samples (x has shape {x.shape}).")
+    if y is None:
+        raise ValueError(f"Sequential.{owner}: got y=None; training needs one target per "
+                         f"sample, e.g. model.{owner.split('(')[0]}(x, y).")
     y = as_array(f"Sequential.{owner}", "y", y)
     n_y = y.shape[0] if y.ndim else "no sample axis"
     if n_y != len(x):

@@ -299,4 +299,7 @@ def get_loss(loss) -> Loss:
         return loss
     if isinstance(loss, str) and loss.lower() in _BY_NAME:
         return _BY_NAME[loss.lower()]()
+    if isinstance(loss, type) and issubclass(loss, Loss):
+        raise ValueError(f"unknown loss: got the class {loss.__name__}, expected an "
+                         f"instance. Did you mean {loss.__name__}()?")
     raise ValueError(f"unknown loss {loss!r}. Use a Loss object or one of {sorted(_BY_NAME)}.")

@@ -13,8 +13,8 @@ import math
 import numpy as np
 
 from . import saving
-from .._validate import finite, positive_int
-from .inputs import as_shape, prepare_x, prepare_xy
+from .._validate import as_float_array, finite, positive_int
+from .inputs import as_array, as_shape, prepare_x, prepare_xy
 from ..layers.base import Dense, Layer
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
@@ -143,16 +143,22 @@ class Sequential:
         """Copy arrays in the order of ``get_weights()`` into the layers (in place)."""
         targets = [a for l in self.layers
                    for a in (*l.params.values(), *getattr(l, "buffers", {}).values())]
-        weights = list(weights)
+        owner = "Sequential.set_weights"
+        if not isinstance(weights, (list, tuple)):
+            raise ValueError(f"{owner}: expected a list of arrays in the order of "
+                             f"model.get_weights(), got {type(weights).__name__}. To copy "
+                             f"another model's weights: set_weights(other.get_weights()).")
         if len(weights) != len(targets):
-            raise ValueError(f"Sequential.set_weights: got {len(weights)} arrays, expected "
+            raise ValueError(f"{owner}: got {len(weights)} arrays, expected "
                              f"{len(targets)} (the length of model.get_weights()).")
+        arrays = []
         for i, (t, w) in enumerate(zip(targets, weights)):
-            w = np.asarray(w)
+            w = as_float_array(owner, f"array {i}", as_array(owner, f"array {i}", w))
             if w.shape != t.shape:
-                raise ValueError(f"Sequential.set_weights: array {i} has shape {w.shape}, "
-                                 f"expected {t.shape}.")
-        for t, w in zip(targets, weights):
+                raise ValueError(f"{owner}: array {i} has shape {w.shape}, expected {t.shape}.")
+            finite(owner, f"array {i}", w)
+            arrays.append(w)
+        for t, w in zip(targets, arrays):
             t[...] = w
 
     def set_training(self, training: bool) -> None:
@@ -305,7 +311,13 @@ class Sequential:
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
                 raise ValueError("Sequential.fit: expected validation_data=(x_val, y_val).")
-            val = prepare_xy(self, *validation_data, "fit(validation_data)")
+            try:
+                val = prepare_xy(self, *validation_data, "fit(validation_data)")
+            except ValueError as exc:
+                msg = str(exc)
+                if not msg.startswith("Sequential.fit(validation_data)"):
+                    msg = f"Sequential.fit(validation_data): x_val does not fit the model. {msg}"
+                raise ValueError(msg) from None
         elif validation_split:
             (x, y), val = split_validation("Sequential.fit", x, y, validation_split)
         return fit_loop(self, x, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
