@@ -201,3 +201,21 @@ def test_activation_without_derivative_and_layer_with_call_are_explained():
 
     with pytest.raises(NotImplementedError, match=r"KerasStyle: define forward\(x\).*call"):
         _fit(KerasStyle())
+
+
+def test_a_layer_that_computes_in_float64_keeps_a_float32_model_float32():
+    class Upcast(nb.Layer):                             # np.zeros defaults to float64
+        def forward(self, x):
+            return x + np.zeros(x.shape)
+
+        def backward(self, dy):
+            return dy + np.zeros(dy.shape)
+
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([nb.Dense(3, 3, rng=rng, dtype=np.float32), Upcast(),
+                           nb.Dense(3, 1, rng=rng, dtype=np.float32)])
+    model.compile("sgd", "mse")
+    x, y = _data()
+    model.fit(x.astype(np.float32), y, epochs=1, verbose=0)
+    assert model(x.astype(np.float32)).dtype == model.predict(x).dtype == np.float32
+    assert {w.dtype for w in model.get_weights()} == {np.dtype(np.float32)}

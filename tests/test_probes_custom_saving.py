@@ -145,3 +145,78 @@ def test_a_class_that_changed_since_saving_is_named(tmp_path):
                                          r"but Wider\(\*\*\{'n': 3, 'init_value': 1.0\}\) makes "
                                          r"\(4,\)"):
         nb.load_model(path, custom_objects={"Scale": Wider})
+
+
+class LazyDense(nb.Layer):
+    """Makes W in its first forward, when it sees the input width (Keras' build)."""
+
+    def __init__(self, n_out=2):
+        super().__init__()
+        self.n_out = n_out
+
+    def forward(self, x):
+        if not self.params:
+            w = np.random.default_rng(0).standard_normal((x.shape[1], self.n_out))
+            self.params, self.grads = {"W": w}, {"W": np.zeros_like(w)}
+        self.x = x
+        return x @ self.params["W"]
+
+    def backward(self, dy):
+        self.grads["W"] = self.x.T @ dy
+        return dy @ self.params["W"].T
+
+    def get_config(self):
+        return {"n_out": self.n_out}
+
+
+def test_a_layer_that_builds_its_params_in_forward_trains_and_loads(tmp_path):
+    model, path = _saved(LazyDense(3), tmp_path)
+    assert model.count_params() == 12 + 9 + 4
+    back = nb.load_model(path, custom_objects={"LazyDense": LazyDense})
+    np.testing.assert_array_equal(back.predict(X), model.predict(X))
+    model.fit(X, X[:, :1], epochs=1, verbose=0, shuffle=False)
+    back.fit(X, X[:, :1], epochs=1, verbose=0, shuffle=False)     # Adam's moments came back
+    np.testing.assert_allclose(back.predict(X), model.predict(X), rtol=1e-12)
+
+
+class MAE(nb.Loss):
+    """Written to the public API: loss(y_true, y_pred) and grad."""
+
+    def __call__(self, y_true, y_pred):
+        return float(np.mean(np.abs(np.asarray(y_pred) - y_true)))
+
+    def grad(self, y_true, y_pred):
+        return np.sign(y_pred - y_true) / np.size(y_pred)
+
+
+class PlainSGD(nb.Optimizer):
+    """Overrides the public step(pairs) only."""
+
+    def step(self, pairs):
+        for p, g in pairs:
+            p -= self.lr * g
+
+
+def test_own_loss_and_optimizer_train_and_load_with_custom_objects(tmp_path):
+    model = nb.Sequential([nb.Dense(3, 1, rng=np.random.default_rng(0))])
+    model.compile(PlainSGD(lr=0.1), MAE())
+    x, y = X, X[:, :1] - X[:, 1:2]
+    loss = model.fit(x, y, epochs=3, verbose=0, shuffle=False).history["loss"]
+    w = np.random.default_rng(0)
+    hand = nb.Sequential([nb.Dense(3, 1, rng=w)])
+    hand_losses = []
+    for _ in range(3):                                  # one batch of 6: by hand
+        d = hand.layers[0]
+        out = hand.predict(x)
+        hand_losses.append(np.mean(np.abs(out - y)))
+        g = np.sign(out - y) / out.size
+        d.params["W"] -= 0.1 * (x.T @ g)
+        d.params["b"] -= 0.1 * g.sum(axis=0)
+    assert loss == pytest.approx(hand_losses, rel=1e-12)
+    path = model.save(tmp_path / "own")
+    with pytest.raises(ValueError, match=r"the file uses the (loss class 'MAE'|optimizer class "
+                                         r"'PlainSGD').*custom_objects=\{'"):
+        nb.load_model(path)
+    back = nb.load_model(path, custom_objects={"MAE": MAE, "PlainSGD": PlainSGD})
+    assert isinstance(back.loss, MAE) and isinstance(back.optimizer, PlainSGD)
+    assert back.evaluate(x, y) == pytest.approx(model.evaluate(x, y), rel=1e-12)

@@ -23,7 +23,8 @@ class Loss:
     """Base class: ``loss(y_true, y_pred)`` gives the scalar loss, ``grad`` its gradient.
 
     A subclass defines ``value(yt, yp)`` and ``gradient(yt, yp)`` for arrays of
-    equal shape that are already checked. A loss that can skip the backward of
+    equal shape that are already checked (or, as the public API reads, ``__call__``
+    and ``grad``: ``fit`` then calls those). A loss that can skip the backward of
     the model's last activation declares it: ``fuses_with`` is that activation
     class and ``fused_gradient(yt, p)`` gives ∂L/∂z for p = activation(z).
     """
@@ -42,11 +43,17 @@ class Loss:
 
     def value(self, yt, yp) -> float:
         """The loss for checked arrays ``yt``, ``yp`` of the same shape (no checks)."""
-        raise NotImplementedError(f"{type(self).__name__}: define value(yt, yp).")
+        if type(self).__call__ is not Loss.__call__:      # a learner's loss(y_true, y_pred)
+            return self(yt, yp)
+        raise NotImplementedError(f"{type(self).__name__}: define value(yt, yp) (or "
+                                  f"__call__(y_true, y_pred)).")
 
     def gradient(self, yt, yp) -> np.ndarray:
         """∂loss/∂yp for checked arrays of the same shape (no checks)."""
-        raise NotImplementedError(f"{type(self).__name__}: define gradient(yt, yp).")
+        if type(self).grad is not Loss.grad:              # a learner's grad(y_true, y_pred)
+            return np.asarray(self.grad(yt, yp), dtype=yp.dtype)
+        raise NotImplementedError(f"{type(self).__name__}: define gradient(yt, yp) (or "
+                                  f"grad(y_true, y_pred)).")
 
     def fused_gradient(self, yt, p) -> np.ndarray:
         """∂loss/∂z where p = fuses_with()(z); only for losses that declare ``fuses_with``."""

@@ -172,11 +172,13 @@ class Sequential:
         x = np.asarray(x)
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
-        m = len(x) if x.ndim else 0
+        m, dt = (len(x) if x.ndim else 0), self.dtype
         self._seen = []                              # each layer's input shape, for backward
         for i, layer in enumerate(self.layers):
             self._seen.append(x.shape)
-            x = checked_output(i, layer, layer.forward(x), m)
+            y = layer.forward(x)
+            x = y if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == dt else \
+                checked_output(i, layer, y, m, dt)
         return x
 
     __call__ = forward
@@ -243,12 +245,12 @@ class Sequential:
         """
         loss = self.loss if loss is None else loss
         layers = self.layers
-        out, m, seen = xb, len(xb), []
+        out, m, seen, dt = xb, len(xb), [], xb.dtype
         for i, layer in enumerate(layers):           # forward (xb already has the model's dtype)
             seen.append(out.shape)
             y = layer.forward(out)
-            out = y if type(y) is np.ndarray and y.ndim and len(y) == m else \
-                checked_output(i, layer, y, m)
+            out = y if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == dt else \
+                checked_output(i, layer, y, m, dt)
         value = float(loss.value(yb, out))
         if not math.isfinite(value):
             return value, out

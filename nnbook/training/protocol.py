@@ -51,17 +51,17 @@ def check_params(owner: str, i: int, layer) -> None:
             f"np.array(..., dtype=float) (or dtype=np.float32 for a float32 model).")
 
 
-def checked_output(i: int, layer, y, m: int):
-    """``layer.forward``'s result ``y`` as an array with ``m`` rows, or a ValueError."""
-    if isinstance(y, np.ndarray) and y.ndim and y.shape[0] == m:
-        return y
+def checked_output(i: int, layer, y, m: int, dtype):
+    """``layer.forward``'s result ``y`` as an array of ``dtype`` (the model's) with ``m``
+    rows, or a ValueError. A layer that computes in another dtype is cast back, so a
+    float32 model stays float32 between its layers."""
     if isinstance(y, list):
         try:
-            arr = np.asarray(y, dtype=float)
+            y = np.asarray(y, dtype=dtype)
         except (ValueError, TypeError):
-            arr = None
-        if arr is not None and arr.ndim and arr.shape[0] == m:
-            return arr
+            pass
+    if isinstance(y, np.ndarray) and y.ndim and y.shape[0] == m and y.dtype.kind in "fiub":
+        return y if y.dtype == dtype else y.astype(dtype)
     raise ValueError(
         f"Sequential: {_name(i, layer)}: forward returned {_describe(y)} for a batch of {m} "
         f"samples; expected an array with one row per sample, shape ({m}, …). Return the "

@@ -129,7 +129,9 @@ def _lookup(name, base, custom_objects):
                 f"load_model: the file uses the layer class {name!r}, which nnbook does not "
                 f"know. If it is your own layer, pass it: "
                 f"nb.load_model(path, custom_objects={{{name!r}: {name}}}).{keys}")
-        raise ValueError(f"unknown {base.__name__} class {name!r}")
+        raise _Refused(f"load_model: the file uses the {base.__name__.lower()} class {name!r}, "
+                       f"which nnbook does not know. If it is your own, pass it: "
+                       f"nb.load_model(path, custom_objects={{{name!r}: {name}}}).")
     if cls in (Layer, Loss, Optimizer) or getattr(nnbook, "Activation", None) is cls:
         raise _Refused(f"load_model: the file names the abstract class {name!r}, which cannot "
                        f"be built; the file is damaged or was not written by nnbook.")
@@ -173,6 +175,9 @@ def read_model(path, custom_objects=None) -> dict:
                         f"({exc}). Give the layer a get_config() that returns its constructor "
                         f"arguments, then save it again.") from None
                 stored = {**layer.params, **getattr(layer, "buffers", {})}
+                if not stored and cls.__module__ != "nnbook" and not cls.__module__.startswith(
+                        "nnbook."):                       # a learner's layer built lazily
+                    stored = _lazy_params(layer, data, f"{prefix}{i}.", dtype)
                 _same_keys(i, layer, stored, data.files, f"{prefix}{i}.")
                 for k, p in stored.items():
                     saved = data[f"{prefix}{i}.{k}"]
@@ -193,10 +198,11 @@ def read_model(path, custom_objects=None) -> dict:
                    "loss": None, "optimizer": None, "optimizer_state": None,
                    "metrics": list(arch.get("metrics", []))}
             if "loss" in arch:
-                out["loss"] = _lookup(arch["loss"]["class"], Loss, None)(
+                out["loss"] = _lookup(arch["loss"]["class"], Loss, custom_objects)(
                     **({"from_logits": True} if arch["loss"].get("from_logits") else {}))
             if "optimizer" in arch:
-                opt = out["optimizer"] = _lookup(arch["optimizer"]["class"], Optimizer, None)(
+                opt = out["optimizer"] = _lookup(arch["optimizer"]["class"], Optimizer,
+                                                 custom_objects)(
                     **arch["optimizer"]["config"])
                 state = {k[len(OPT):]: np.array(data[k]) for k in data.files if k.startswith(OPT)}
                 if state and hasattr(opt, "set_state"):
@@ -210,6 +216,16 @@ def read_model(path, custom_objects=None) -> dict:
             f"damaged or written by another program; save the model again with model.save(path)."
         ) from None
     return out
+
+
+def _lazy_params(layer, data, prefix, dtype) -> dict:
+    """A learner's layer that makes its params in its first forward (as Keras' build)
+    gets them from the file: every saved array becomes a param, with a zero grad."""
+    for f in data.files:
+        if f.startswith(prefix):
+            layer.params[f[len(prefix):]] = np.zeros(data[f].shape, dtype=dtype)
+            layer.grads[f[len(prefix):]] = np.zeros(data[f].shape, dtype=dtype)
+    return dict(layer.params)
 
 
 def _same_keys(i, layer, stored, files, prefix) -> None:
