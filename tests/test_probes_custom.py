@@ -164,6 +164,23 @@ def test_shape_changing_layer_without_output_shape_builds_trains_and_summarises(
     assert loss[-1] < loss[0]
 
 
+def test_output_shape_as_an_int_works_and_a_wrong_one_is_blamed_on_its_layer():
+    class AsInt(KeepTwo):
+        def output_shape(self, input_shape):
+            return 2                                    # (2,) meant
+
+    class Wrong(KeepTwo):
+        def output_shape(self, input_shape):
+            return tuple(input_shape)                   # forgot that it keeps two
+
+    assert nb.Sequential([nb.Dense(3, 3), AsInt(), nb.Dense(2, 1)]).output_shapes()[1] == (2,)
+    model = nb.Sequential([nb.Dense(3, 3), Wrong(), nb.Dense(3, 1)])
+    model.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=r"layer 1 \(Wrong\).output_shape says \(3,\) per "
+                                         r"sample, but its forward returned \(2,\)"):
+        model.fit(*_data(), verbose=0)
+
+
 def test_a_sigmoid_subclass_with_another_function_is_not_fused():
     """BCE's fused gradient (ŷ − y) is right only for the sigmoid itself."""
     class HalfSigmoid(nb.Sigmoid):

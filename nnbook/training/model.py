@@ -19,8 +19,8 @@ from ..layers.base import Dense, Layer
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
 from .loop import History, accuracy_of, fit_loop, split_validation
-from .protocol import (check_params, checked_dx, checked_grad, checked_output, run_backward,
-                       shape_after)
+from .protocol import (blame_declared_shape, check_params, checked_dx, checked_grad,
+                       checked_output, run_backward, shape_after)
 
 __all__ = ["Sequential", "History", "load_model"]
 
@@ -176,7 +176,11 @@ class Sequential:
         self._seen = []                              # each layer's input shape, for backward
         for i, layer in enumerate(self.layers):
             self._seen.append(x.shape)
-            y = layer.forward(x)
+            try:
+                y = layer.forward(x)
+            except ValueError as exc:
+                blame_declared_shape(self.layers, i, self._seen, exc)
+                raise
             x = y if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == dt else \
                 checked_output(i, layer, y, m, dt)
         return x

@@ -12,7 +12,7 @@ from ..layers.activations import Activation
 from ..layers.base import Layer, takes_need_dx
 
 __all__ = ["check_params", "checked_output", "checked_dx", "checked_grad", "run_backward",
-           "shape_after"]
+           "shape_after", "blame_declared_shape"]
 
 
 def _name(i, layer) -> str:
@@ -125,7 +125,13 @@ def shape_after(layer, shape: tuple):
     (its attributes are restored afterwards); ``None`` when that does not tell. Where
     the sample's size is not known yet, the layer is taken to keep the shape."""
     if _declares_shape(layer) or any(d is None for d in shape):
-        return layer.output_shape(shape)
+        out = layer.output_shape(shape)
+        if isinstance(out, (int, np.integer)):
+            out = (out,)
+        if not isinstance(out, (tuple, list)):
+            raise ValueError(f"{type(layer).__name__}.output_shape returned {out!r}; expected "
+                             f"the shape of one output sample as a tuple, such as (2,).")
+        return tuple(out)
     dtypes = [p.dtype for p in layer.params.values() if isinstance(p, np.ndarray)]
     kept = dict(vars(layer))
     try:
@@ -139,3 +145,21 @@ def shape_after(layer, shape: tuple):
     if isinstance(y, np.ndarray) and y.ndim and y.shape[0] == 1:
         return tuple(int(d) for d in y.shape[1:])
     return None
+
+
+def blame_declared_shape(layers, i, seen, exc):
+    """Layer ``i`` refused its input: if layer ``i − 1`` declared (``output_shape``) another
+    shape than its forward returned, the model was built on a wrong size; say so."""
+    if i == 0 or len(seen) <= i:
+        return
+    prev, actual = layers[i - 1], tuple(seen[i][1:])
+    try:
+        declared = shape_after(prev, tuple(seen[i - 1][1:]))
+    except ValueError:
+        return
+    if declared is not None and None not in declared and tuple(declared) != actual:
+        raise ValueError(
+            f"Sequential: layer {i - 1} ({type(prev).__name__}).output_shape says {declared} "
+            f"per sample, but its forward returned {actual}, so the layers after it were "
+            f"checked against the wrong size. Fix its output_shape (or delete it: nnbook then "
+            f"measures the layer). The next layer said: {exc}") from None
