@@ -236,3 +236,29 @@ def test_a_layer_that_computes_in_float64_keeps_a_float32_model_float32():
     model.fit(x.astype(np.float32), y, epochs=1, verbose=0)
     assert model(x.astype(np.float32)).dtype == model.predict(x).dtype == np.float32
     assert {w.dtype for w in model.get_weights()} == {np.dtype(np.float32)}
+
+
+@pytest.mark.parametrize("call", ["fit", "fit_shuffled", "predict", "evaluate"])
+def test_a_forward_that_writes_into_its_input_cannot_change_the_data(call):
+    class DoubleInPlace(nb.Layer):                      # x *= 2 compounded every epoch
+        def forward(self, x):
+            x *= 2
+            return x
+
+        def backward(self, dy):
+            return 2 * dy
+
+    model = nb.Sequential([DoubleInPlace(), nb.Dense(3, 1)])
+    model.compile("sgd", "mse")
+    x, y = _data()
+    kept = x.copy()
+    with pytest.raises(ValueError, match=r"layer 0 \(DoubleInPlace\): forward tried to change "
+                                         r"its input x in place.*x = x.copy\(\)"):
+        {"fit": lambda: model.fit(x, y, shuffle=False, verbose=0),
+         "fit_shuffled": lambda: model.fit(x, y, verbose=0),
+         "predict": lambda: model.predict(x),
+         "evaluate": lambda: model.evaluate(x, y)}[call]()
+    np.testing.assert_array_equal(x, kept)
+    out = nb.Sequential([nb.Flatten()]).predict(x)      # a view of the data comes back writable
+    out[0, 0] = 7.0
+    np.testing.assert_array_equal(x, kept)

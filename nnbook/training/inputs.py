@@ -54,7 +54,9 @@ def prepare_x(model, x, owner):
                          f"takes batches such as {('m',) + tuple(model._first_shape() or ('…',))}."
                          f" Pass an array with one row per sample.")
     dt = model.dtype
-    return x if x.dtype == dt else x.astype(dt)
+    x = x.view() if x.dtype == dt else x.astype(dt)
+    x.flags.writeable = False          # a layer that writes into its input cannot touch the data
+    return x
 
 def prepare_xy(model, x, y, owner):
     """``(x, y)`` checked against the model and its loss, ``y`` in the loss's target form."""

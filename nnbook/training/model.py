@@ -19,8 +19,8 @@ from ..layers.base import Dense, Layer
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
 from .loop import History, accuracy_of, fit_loop, split_validation
-from .protocol import (blame_declared_shape, check_params, checked_dx, checked_grad,
-                       checked_output, run_backward, shape_after)
+from .protocol import (blame_declared_shape, blame_read_only, check_params, checked_dx,
+                       checked_grad, checked_output, run_backward, shape_after)
 
 __all__ = ["Sequential", "History", "load_model"]
 
@@ -179,6 +179,7 @@ class Sequential:
             try:
                 y = layer.forward(x)
             except ValueError as exc:
+                blame_read_only(i, layer, exc)
                 blame_declared_shape(self.layers, i, self._seen, exc)
                 raise
             x = y if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == dt else \
@@ -220,7 +221,8 @@ class Sequential:
 
     def _forward_batched(self, x, batch_size):
         if len(x) <= batch_size:
-            return self.forward(x)
+            out = self.forward(x)
+            return out if out.flags.writeable else out.copy()   # a view of the read-only x
         return np.concatenate([self.forward(x[s:s + batch_size])
                                for s in range(0, len(x), batch_size)])
 
@@ -252,7 +254,11 @@ class Sequential:
         out, m, seen, dt = xb, len(xb), [], xb.dtype
         for i, layer in enumerate(layers):           # forward (xb already has the model's dtype)
             seen.append(out.shape)
-            y = layer.forward(out)
+            try:
+                y = layer.forward(out)
+            except ValueError as exc:
+                blame_read_only(i, layer, exc)
+                raise
             out = y if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == dt else \
                 checked_output(i, layer, y, m, dt)
         value = float(loss.value(yb, out))

@@ -12,7 +12,7 @@ from ..layers.activations import Activation
 from ..layers.base import Layer, takes_need_dx
 
 __all__ = ["check_params", "checked_output", "checked_dx", "checked_grad", "run_backward",
-           "shape_after", "blame_declared_shape"]
+           "shape_after", "blame_declared_shape", "blame_read_only"]
 
 
 def _name(i, layer) -> str:
@@ -163,3 +163,14 @@ def blame_declared_shape(layers, i, seen, exc):
             f"per sample, but its forward returned {actual}, so the layers after it were "
             f"checked against the wrong size. Fix its output_shape (or delete it: nnbook then "
             f"measures the layer). The next layer said: {exc}") from None
+
+
+def blame_read_only(i, layer, exc):
+    """``fit``/``predict``/``evaluate`` hand the first layer a read-only view of the data;
+    a forward that writes into its input fails there. Say which layer and the fix."""
+    if "read-only" in str(exc):
+        raise ValueError(
+            f"Sequential: {_name(i, layer)}: forward tried to change its input x in place "
+            f"(NumPy: {exc}). That x is your data, which nnbook passes read-only so that no "
+            f"layer can overwrite it. Compute into a new array instead, e.g. "
+            f"np.maximum(x, 0) rather than x[x < 0] = 0, or start with x = x.copy().") from None
