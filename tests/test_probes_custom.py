@@ -262,3 +262,19 @@ def test_a_forward_that_writes_into_its_input_cannot_change_the_data(call):
     out = nb.Sequential([nb.Flatten()]).predict(x)      # a view of the data comes back writable
     out[0, 0] = 7.0
     np.testing.assert_array_equal(x, kept)
+
+
+def test_layers_appended_to_model_layers_directly_are_checked_before_use():
+    relu = nb.ReLU()
+    model = nb.Sequential([nb.Dense(3, 3), relu, nb.Dense(3, 3)])
+    model.layers.append(relu)                           # bypasses add(): gradients 55 % off
+    model.layers.append(nb.Dense(3, 1))
+    model.compile("sgd", "mse")
+    x, y = _data()
+    for call in (lambda: model.fit(x, y, verbose=0), lambda: model.predict(x),
+                 lambda: model.evaluate(x, y)):
+        with pytest.raises(ValueError, match=r"layer 3 is the same object as layer 1.*"
+                                             r"model.layers was changed directly"):
+            call()
+    model.layers[3] = nb.ReLU()                         # fixed by hand: now accepted
+    assert model.predict(x).shape == (20, 1)

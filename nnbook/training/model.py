@@ -44,6 +44,7 @@ class Sequential:
         self.loss: Loss | None = None
         self.metrics: list[str] = []
         self.stop_training = False
+        self._added: list[int] = []                  # ids of the layers add() has checked
         if isinstance(layers, Layer):
             raise ValueError(
                 f"Sequential: expected a list of layers, got the single layer {layers!r}. "
@@ -86,6 +87,20 @@ class Sequential:
         except ValueError as exc:
             self.layers.pop()
             raise ValueError(f"Sequential: layer {i} does not fit the one before it. {exc}") from None
+        self._added.append(id(layer))
+
+    def _recheck(self) -> None:
+        """Run add's checks again if ``self.layers`` was changed directly (``layers.append``)."""
+        if self._added == [id(layer) for layer in self.layers]:
+            return
+        layers, self.layers, self._added = list(self.layers), [], []
+        try:
+            for layer in layers:
+                self.add(layer)
+        except ValueError as exc:
+            self.layers = layers
+            raise ValueError(f"{exc} (model.layers was changed directly; model.add(layer) "
+                             f"checks each layer as it comes.)") from None
 
     def _first_shape(self):
         if self.input_shape is not None:
@@ -211,6 +226,7 @@ class Sequential:
         ``verbose`` is accepted for Keras code; predict prints nothing.
         """
         batch_size = positive_int("Sequential.predict", "batch_size", batch_size)
+        self._recheck()
         x = prepare_x(self, x, "predict")
         finite("Sequential.predict", "x", x)
         self.set_training(False)
@@ -318,6 +334,7 @@ class Sequential:
             what = "loss" if self.loss is None else "optimizer"
             raise ValueError(f"Sequential.fit: the model has no {what} yet. Call "
                              f"model.compile(optimizer='sgd', loss='mse') (or another loss) first.")
+        self._recheck()
         x, y = prepare_xy(self, x, y, "fit")
         val = None
         if validation_data is not None:
@@ -355,6 +372,7 @@ class Sequential:
         """The loss on (x, y) as a float, or ``[loss, accuracy]`` when compiled with
         ``metrics=["accuracy"]`` (as Keras). ``verbose=1`` also prints them."""
         batch_size = positive_int("Sequential.evaluate", "batch_size", batch_size)
+        self._recheck()
         x, y = prepare_xy(self, x, y, "evaluate")
         logs = self._evaluate_logs(x, y, batch_size)
         if verbose:
