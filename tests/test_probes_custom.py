@@ -164,6 +164,22 @@ def test_shape_changing_layer_without_output_shape_builds_trains_and_summarises(
     assert loss[-1] < loss[0]
 
 
+def test_measuring_a_layer_leaves_its_random_generator_alone():
+    class Noise(KeepTwo):
+        def __init__(self, rng):
+            super().__init__()
+            self.rng = rng
+
+        def forward(self, x):
+            return super().forward(x) + self.rng.normal(size=(len(x), 2))
+
+    layer = Noise(np.random.default_rng(7))
+    model = nb.Sequential([nb.Dense(3, 3), layer, nb.Dense(2, 1)])
+    model.summary(print_fn=lambda s: None)
+    assert model.output_shapes()[1] == (2,)
+    assert layer.rng.normal() == np.random.default_rng(7).normal()
+
+
 def test_output_shape_as_an_int_works_and_a_wrong_one_is_blamed_on_its_layer():
     class AsInt(KeepTwo):
         def output_shape(self, input_shape):

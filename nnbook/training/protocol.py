@@ -122,7 +122,7 @@ def shape_after(layer, shape: tuple):
     """The shape of one output sample of ``layer`` for one input sample of ``shape``.
 
     For a learner's layer without ``output_shape``, runs ``forward`` on one zero sample
-    (its attributes are restored afterwards); ``None`` when that does not tell. Where
+    (its attributes and random generators are restored afterwards); ``None`` when that does not tell. Where
     the sample's size is not known yet, the layer is taken to keep the shape."""
     if _declares_shape(layer) or any(d is None for d in shape):
         out = layer.output_shape(shape)
@@ -134,6 +134,8 @@ def shape_after(layer, shape: tuple):
         return tuple(out)
     dtypes = [p.dtype for p in layer.params.values() if isinstance(p, np.ndarray)]
     kept = dict(vars(layer))
+    rngs = [(g, g.bit_generator.state) for g in kept.values()
+            if isinstance(g, np.random.Generator)]    # a noise layer's draws stay as they were
     try:
         with np.errstate(all="ignore"):
             y = layer.forward(np.zeros((1,) + tuple(shape), dtype=dtypes[0] if dtypes else float))
@@ -142,6 +144,8 @@ def shape_after(layer, shape: tuple):
     finally:
         vars(layer).clear()
         vars(layer).update(kept)
+        for g, state in rngs:
+            g.bit_generator.state = state
     if isinstance(y, np.ndarray) and y.ndim and y.shape[0] == 1:
         return tuple(int(d) for d in y.shape[1:])
     return None
