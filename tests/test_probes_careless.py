@@ -132,3 +132,21 @@ def test_save_without_extension_and_over_an_old_file_round_trip(tmp_path):
     path = model.save(tmp_path / "m")                        # adds .npz, replaces the old one
     assert path.endswith("m.npz")
     np.testing.assert_array_equal(nb.load_model(path).predict(X), model.predict(X))
+
+
+# dtypes ---------------------------------------------------------------------------------
+def test_a_float32_model_may_start_with_a_layer_without_parameters():
+    imgs = np.random.default_rng(3).random((5, 2, 2, 1))
+    for first in (nb.Flatten(), nb.Dropout(0.5, rng=np.random.default_rng(0))):
+        first = [nb.Flatten()] if isinstance(first, nb.Flatten) else [nb.Flatten(), first]
+        model = nb.Sequential(first + [nb.Dense(4, 2, dtype=np.float32)])
+        model.compile("sgd", "mse")
+        model.fit(imgs, np.zeros((5, 2)), verbose=0)
+        assert model.dtype == model.predict(imgs).dtype == np.float32
+
+
+def test_mixed_dtypes_name_the_layer_that_set_the_model_dtype():
+    with pytest.raises(ValueError, match=r"layer 2 \(Dense\(4 → 1\)\) holds \['float64'\] "
+                                         r"parameters but the model is float32 \(from layer 0, "
+                                         r"Dense\(3 → 4\)\)"):
+        nb.Sequential([nb.Dense(3, 4, dtype=np.float32), nb.ReLU(), nb.Dense(4, 1)])

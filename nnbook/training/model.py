@@ -75,11 +75,12 @@ class Sequential:
                     f"e.g. {type(layer).__name__}(...) again."
                 )
         dtypes = {p.dtype for p in layer.params.values()}
-        if dtypes and self.layers and dtypes != {self.dtype}:
+        j, first = next(((j, l) for j, l in enumerate(self.layers) if l.params), (None, None))
+        if dtypes and first is not None and dtypes != {self.dtype}:   # Flatten first is fine
             raise ValueError(
                 f"Sequential: layer {i} ({layer!r}) holds {sorted(d.name for d in dtypes)} "
-                f"parameters but the model is {self.dtype.name}; give every layer the same "
-                f"dtype=np.{self.dtype.name}."
+                f"parameters but the model is {self.dtype.name} (from layer {j}, {first!r}); "
+                f"give every layer the same dtype, e.g. dtype=np.{self.dtype.name}."
             )
         self.layers.append(layer)
         try:

@@ -42,9 +42,15 @@ def _as_array(value, shape):
 def check_params(owner: str, i: int, layer) -> None:
     """Every ``params`` value must be a float ndarray: the optimizer updates it in place."""
     for k, p in layer.params.items():
-        if isinstance(p, np.ndarray) and p.dtype.kind == "f":
+        if isinstance(p, np.ndarray) and p.dtype in (np.float32, np.float64):
             continue
-        what = f"an {p.dtype} array" if isinstance(p, np.ndarray) else f"a {type(p).__name__}"
+        what = (f"an array of dtype {p.dtype}" if isinstance(p, np.ndarray)
+                else f"a {type(p).__name__}")
+        if isinstance(p, np.ndarray) and p.dtype.kind == "f":
+            raise ValueError(
+                f"{owner}: {_name(i, layer)}: params[{k!r}] is {what}; nnbook trains in "
+                f"float32 or float64 (float16 loses too much precision for gradients). "
+                f"Create it with dtype=np.float32.")
         raise ValueError(
             f"{owner}: {_name(i, layer)}: params[{k!r}] is {what}; parameters must be float "
             f"NumPy arrays, which the optimizer updates in place. Create it with "
