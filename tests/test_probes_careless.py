@@ -150,3 +150,21 @@ def test_mixed_dtypes_name_the_layer_that_set_the_model_dtype():
                                          r"parameters but the model is float32 \(from layer 0, "
                                          r"Dense\(3 → 4\)\)"):
         nb.Sequential([nb.Dense(3, 4, dtype=np.float32), nb.ReLU(), nb.Dense(4, 1)])
+
+
+# Keras' layer spellings -------------------------------------------------------------------
+@pytest.mark.parametrize("make, match", [
+    (lambda: nb.Dense(3, 1, input_shape=(3,)),
+     r"Dense\(3, 1\) already knows its input size.*Sequential\(\[...\], input_shape=\(3,\)\)"),
+    (lambda: nb.Dense(4, input_dim=3), r"Dense\(units=4, input_dim=3\) write Dense\(3, 4\)"),
+    (lambda: nb.Dense(4, activation="tanh", input_shape=(3,)),
+     r"Dense\(units=4, activation='tanh', input_shape=\(3,\)\) write Dense\(3, 4\), then an "
+     r"activation layer such as Tanh\(\)"),
+    (lambda: nb.Conv2D(8, 3), r"got Conv2D\(8, 3\) without kernel_size.*Conv2D\(1, 8, 3\)"),
+    (lambda: nb.Activation("relu"), r"one class per activation: write nb.ReLU\(\), not Keras'"),
+    (lambda: nb.ReLU(0.1), r"ReLU: takes no arguments, got ReLU\(0.1\).*Activation subclass"),
+    (lambda: nb.Softmax(axis=1), r"Softmax: takes no arguments, got Softmax\(axis=1\)"),
+])
+def test_keras_layer_spellings_get_nnbooks_spelling(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()

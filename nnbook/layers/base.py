@@ -195,14 +195,28 @@ class Dense(Layer):
 
 def _keras_spelling(n_in, n_out, keras):
     """Explain nnbook's ``Dense(n_in, n_out)`` to someone who typed Keras' ``Dense(units, …)``."""
+    had_units = "units" in keras
     units = keras.pop("units", n_out if n_out is not None else n_in)
     act = keras.pop("activation", None)
+    shape, dim = keras.pop("input_shape", None), keras.pop("input_dim", None)
+    if dim is None and isinstance(shape, (tuple, list)) and shape:
+        dim = shape[-1]
     extra = f" Unknown arguments: {sorted(keras)}." if keras else ""
-    then = f", then an activation layer such as {str(act).capitalize()}()" if act else ""
+    if n_out is not None and not had_units and act is None and (shape or dim) is not None:
+        given = tuple(shape) if isinstance(shape, (tuple, list)) else (dim,)
+        raise ValueError(
+            f"Dense: Dense({n_in!r}, {n_out!r}) already knows its input size, so it takes no "
+            f"input_shape/input_dim (Keras' way of giving it); the model's input shape goes "
+            f"to Sequential([...], input_shape={given!r}).{extra}")
+    from .activations import class_for   # here: activations.py imports this module
+
+    then = f", then an activation layer such as {class_for(act)}" if act else ""
+    was = "".join(f", {k}={v!r}" for k, v in (("activation", act), ("input_shape", shape),
+                                               ("input_dim", None if shape else dim)) if v)
     raise ValueError(
         f"Dense: nnbook's Dense takes both sizes, Dense(n_in, n_out), and no activation. "
-        f"For Keras' Dense(units={units!r}{', activation=' + repr(act) if act else ''}) "
-        f"write Dense(n_in, {units!r}){then}; n_in is the previous layer's output size.{extra}"
+        f"For Keras' Dense(units={units!r}{was}) write Dense({'n_in' if dim is None else repr(dim)}, "
+        f"{units!r}){then}; n_in is the previous layer's output size.{extra}"
     )
 
 
