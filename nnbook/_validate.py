@@ -54,7 +54,10 @@ def as_float_array(owner: str, what: str, x) -> np.ndarray:
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{owner}: could not turn {what} into an array ({exc}).") from None
     if arr.dtype.kind not in "fiub":
-        raise ValueError(f"{owner}: expected numbers in {what}, got dtype {arr.dtype}.")
+        fix = (f" (e.g. {arr.flat[0].item()!r}). For class names as targets, turn them into "
+               f"indices 0…k−1 first: names, y = np.unique(y, return_inverse=True)."
+               if arr.dtype.kind in "US" and arr.size else ".")
+        raise ValueError(f"{owner}: expected numbers in {what}, got dtype {arr.dtype}{fix}")
     if arr.dtype.kind != "f":
         arr = arr.astype(np.float64)
     return arr

@@ -168,3 +168,11 @@ def test_mixed_dtypes_name_the_layer_that_set_the_model_dtype():
 def test_keras_layer_spellings_get_nnbooks_spelling(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+@pytest.mark.parametrize("k, loss", [(1, "binary_crossentropy"), (3, "crossentropy")])
+def test_class_names_as_targets_are_shown_with_the_fix(k, loss):
+    names = np.array(["cat", "dog", "owl"])[LABELS]
+    with pytest.raises(ValueError, match=r"Sequential.fit: expected .* got dtype <U3 \(e.g. "
+                                         r"'cat'\).*np.unique\(y, return_inverse=True\)"):
+        _fit(_model(k, loss), X, names)
