@@ -11,9 +11,9 @@ import numpy as np
 def positive_int(owner: str, name: str, value, minimum: int = 1) -> int:
     """Return ``value`` as an int, or raise if it is not an integer ≥ minimum."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(
-            f"{owner}: expected {name} to be an integer ≥ {minimum}, got {value!r}."
-        )
+        shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
+                 and value.ndim else repr(value))
+        raise ValueError(f"{owner}: expected {name} to be an integer ≥ {minimum}, got {shown}.")
     return int(value)
 
 
@@ -35,15 +35,18 @@ def float_dtype(owner: str, dtype) -> np.dtype:
     return dt
 
 
-def make_rng(rng) -> np.random.Generator:
-    """``None`` gives a fresh generator; a Generator is used as is."""
+def make_rng(rng, owner: str = "") -> np.random.Generator:
+    """``None`` gives a fresh generator; a Generator is used as is. ``owner`` names
+    the caller in the error."""
     if rng is None:
         return np.random.default_rng()
     if isinstance(rng, np.random.Generator):
         return rng
+    seed = (f": rng=np.random.default_rng({rng!r})" if isinstance(rng, numbers.Integral)
+            else "")
     raise ValueError(
-        f"expected rng to be a np.random.Generator or None, got {type(rng).__name__}. "
-        f"Create one with np.random.default_rng(seed)."
+        f"{owner + ': ' if owner else ''}expected rng to be a np.random.Generator or None, "
+        f"got {type(rng).__name__}. Create one with np.random.default_rng(seed){seed}."
     )
 
 

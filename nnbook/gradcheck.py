@@ -108,7 +108,7 @@ def _check(layer, x, dy, loss, y, eps, rng):
         dy = loss.grad(y, out)
     else:
         if dy is None:
-            dy = make_rng(rng).standard_normal(out.shape)
+            dy = make_rng(rng, "check_gradients").standard_normal(out.shape)
         dy = np.asarray(dy, dtype=np.float64)
 
         def energy(_):

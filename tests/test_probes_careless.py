@@ -176,3 +176,22 @@ def test_class_names_as_targets_are_shown_with_the_fix(k, loss):
     with pytest.raises(ValueError, match=r"Sequential.fit: expected .* got dtype <U3 \(e.g. "
                                          r"'cat'\).*np.unique\(y, return_inverse=True\)"):
         _fit(_model(k, loss), X, names)
+
+
+def test_validation_data_given_positionally_and_an_int_rng_are_explained():
+    model = _model()
+    with pytest.raises(ValueError, match=r"got an array as epochs; fit's third and fourth "
+                                         r"arguments are epochs and batch_size.*validation_data="):
+        model.fit(X, Y, X, Y)
+    with pytest.raises(ValueError, match=r"got an array as batch_size"):
+        model.fit(X, Y, 2, X)
+    with pytest.raises(ValueError, match=r"^Sequential.fit: expected rng to be a np.random."
+                                         r"Generator or None, got int. Create one with "
+                                         r"np.random.default_rng\(seed\): "
+                                         r"rng=np.random.default_rng\(0\)"):
+        model.fit(X, Y, verbose=0, rng=0)
+    with pytest.raises(ValueError, match=r"^Dense\(3 → 2\): expected rng"):
+        nb.Dense(3, 2, rng=42)
+    with pytest.raises(ValueError, match=r"expected n_in to be an integer ≥ 1, got an array "
+                                         r"of shape \(2, 2\)\.$"):
+        nb.Dense(np.ones((2, 2), dtype=int), 3)

@@ -134,7 +134,8 @@ class Dense(Layer):
         self.n_out = positive_int("Dense", "n_out", n_out)
         dtype = float_dtype(repr(self), dtype)
         self.init = get_initializer(init, repr(self))
-        W = np.asarray(self.init((self.n_in, self.n_out), self.n_in, self.n_out, make_rng(rng), dtype))
+        rng = make_rng(rng, repr(self))
+        W = np.asarray(self.init((self.n_in, self.n_out), self.n_in, self.n_out, rng, dtype))
         if W.shape != (self.n_in, self.n_out):
             raise ValueError(
                 f"{self!r}: init returned shape {W.shape}, expected {(self.n_in, self.n_out)}."
@@ -215,8 +216,9 @@ def _keras_spelling(n_in, n_out, keras):
                                                ("input_dim", None if shape else dim)) if v)
     raise ValueError(
         f"Dense: nnbook's Dense takes both sizes, Dense(n_in, n_out), and no activation. "
-        f"For Keras' Dense(units={units!r}{was}) write Dense({'n_in' if dim is None else repr(dim)}, "
-        f"{units!r}){then}; n_in is the previous layer's output size.{extra}"
+        f"For Keras' Dense(units={units!r}{was}) write "
+        f"Dense({'n_in' if dim is None else repr(dim)}, {units!r}){then}; n_in is the previous "
+        f"layer's output size.{extra}"
     )
 
 

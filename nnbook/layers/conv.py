@@ -77,7 +77,8 @@ class Conv2D(Layer):
         f = self.kernel_size
         shape = (f, f, self.c_in, self.c_out)
         self.init = get_initializer(init, repr(self))
-        W = np.asarray(self.init(shape, f * f * self.c_in, f * f * self.c_out, make_rng(rng), dtype))
+        rng = make_rng(rng, repr(self))
+        W = np.asarray(self.init(shape, f * f * self.c_in, f * f * self.c_out, rng, dtype))
         if W.shape != shape:
             raise ValueError(f"{self!r}: init returned shape {W.shape}, expected {shape}.")
         self.params = {"W": np.ascontiguousarray(W, dtype=dtype),

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from . import saving
-from .._validate import as_float_array, finite, positive_int
+from .._validate import as_float_array, finite, make_rng, positive_int
 from .inputs import as_array, as_shape, prepare_x, prepare_xy
 from ..layers.base import Dense, Layer
 from .losses import Loss, get_loss
@@ -331,6 +331,13 @@ class Sequential:
         that sets ``model.stop_training = True`` ends training after the epoch.
         ``verbose=1`` shows progress, ``2`` one line per epoch, ``0`` nothing.
         """
+        for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+            if isinstance(value, (np.ndarray, list, tuple)):
+                raise ValueError(
+                    f"Sequential.fit: got an array as {name}; fit's third and fourth arguments "
+                    f"are epochs and batch_size. Pass validation data by keyword: "
+                    f"fit(x, y, epochs=10, validation_data=(x_val, y_val)).")
+        make_rng(rng, "Sequential.fit") if rng is not None else None
         if self.optimizer is None or self.loss is None:
             what = "loss" if self.loss is None else "optimizer"
             raise ValueError(f"Sequential.fit: the model has no {what} yet. Call "

@@ -75,7 +75,8 @@ def checked_output(i: int, layer, y, m: int, dtype):
 
 
 def checked_dx(i: int, layer, dx, shape: tuple):
-    """``layer.backward``'s result as ∂E/∂x of ``shape`` (its forward input's), or a ValueError."""
+    """``layer.backward``'s result as ∂E/∂x of ``shape`` (the shape of its forward input),
+    or a ValueError."""
     if isinstance(dx, np.ndarray) and dx.shape == shape:
         return dx
     arr = _as_array(dx, shape)
@@ -128,8 +129,9 @@ def shape_after(layer, shape: tuple):
     """The shape of one output sample of ``layer`` for one input sample of ``shape``.
 
     For a learner's layer without ``output_shape``, runs ``forward`` on one zero sample
-    (its attributes and random generators are restored afterwards); ``None`` when that does not tell. Where
-    the sample's size is not known yet, the layer is taken to keep the shape."""
+    (its attributes and random generators are restored afterwards); ``None`` when that
+    does not tell. Where the sample's size is not known yet, the layer is taken to keep
+    the shape."""
     if _declares_shape(layer) or any(d is None for d in shape):
         out = layer.output_shape(shape)
         if isinstance(out, (int, np.integer)):
