@@ -98,13 +98,28 @@ def check_gradients(layer, x, dy=None, *, loss=None, y=None, eps: float = 1e-6, 
 
 def _check(layer, x, dy, loss, y, eps, rng):
     x = np.array(x, dtype=np.float64)
-    out = layer.forward(x)
+    name = type(layer).__name__
+    seen = x.view()
+    seen.flags.writeable = False          # sees the perturbations; a forward cannot write into it
+
+    def forward():
+        try:
+            return layer.forward(seen)
+        except ValueError as exc:
+            if "read-only" not in str(exc):
+                raise
+            raise ValueError(f"check_gradients: {name}.forward tried to change its input x in "
+                             f"place (NumPy: {exc}), which would corrupt the finite differences "
+                             f"(and, in fit, the data). Compute into a new array, e.g. "
+                             f"np.maximum(x, 0) rather than x[x < 0] = 0.") from None
+
+    out = forward()
     if loss is not None:
         if y is None:
             raise ValueError("check_gradients: with loss= also pass the targets y=.")
 
         def energy(_):
-            return loss(y, layer.forward(x))
+            return loss(y, forward())
         dy = loss.grad(y, out)
     else:
         if dy is None:
@@ -112,10 +127,9 @@ def _check(layer, x, dy, loss, y, eps, rng):
         dy = np.asarray(dy, dtype=np.float64)
 
         def energy(_):
-            return float(np.sum(layer.forward(x) * dy))
-    layer.forward(x)
+            return float(np.sum(forward() * dy))
+    forward()
     dx = layer.backward(dy)
-    name = type(layer).__name__
     if dx is None or np.shape(dx) != x.shape:
         got = "None" if dx is None else f"shape {np.shape(dx)}"
         raise ValueError(f"check_gradients: {name}.backward returned {got}; expected ∂E/∂x of "

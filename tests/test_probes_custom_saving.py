@@ -220,3 +220,20 @@ def test_own_loss_and_optimizer_train_and_load_with_custom_objects(tmp_path):
     back = nb.load_model(path, custom_objects={"MAE": MAE, "PlainSGD": PlainSGD})
     assert isinstance(back.loss, MAE) and isinstance(back.optimizer, PlainSGD)
     assert back.evaluate(x, y) == pytest.approx(model.evaluate(x, y), rel=1e-12)
+
+
+def test_check_gradients_refuses_a_forward_that_writes_into_x():
+    class ReluInPlace(nb.Layer):
+        def forward(self, x):
+            self.mask = x > 0
+            x[~self.mask] = 0.0
+            return x
+
+        def backward(self, dy):
+            return dy * self.mask
+
+    x = X.copy()
+    with pytest.raises(ValueError, match=r"ReluInPlace.forward tried to change its input x in "
+                                         r"place.*np.maximum\(x, 0\)"):
+        nb.check_gradients(ReluInPlace(), x)
+    np.testing.assert_array_equal(x, X)
