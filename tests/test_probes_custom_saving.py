@@ -237,3 +237,21 @@ def test_check_gradients_refuses_a_forward_that_writes_into_x():
                                          r"place.*np.maximum\(x, 0\)"):
         nb.check_gradients(ReluInPlace(), x)
     np.testing.assert_array_equal(x, X)
+
+
+def test_a_config_that_includes_dtype_loads(tmp_path):
+    class Typed(Scale):
+        def __init__(self, n=3, dtype="float64", rng=None):
+            super().__init__(n)
+            self.dtype = dtype
+            self.params = {"s": np.ones(n, dtype=dtype)}
+            self.grads = {"s": np.zeros(n, dtype=dtype)}
+
+        def get_config(self):
+            return {"n": self.n, "dtype": self.dtype}
+
+    model = nb.Sequential([Typed(3, "float32"), nb.Dense(3, 1, dtype=np.float32)])
+    model.layers[0].params["s"][:] = [1.0, 2.0, 3.0]
+    back = nb.load_model(model.save(tmp_path / "t"), custom_objects={"Typed": Typed})
+    np.testing.assert_array_equal(back.layers[0].params["s"], [1.0, 2.0, 3.0])
+    assert back.predict(X).dtype == np.float32

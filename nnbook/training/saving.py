@@ -167,8 +167,9 @@ def read_model(path, custom_objects=None) -> dict:
                 cls = _lookup(spec["class"], Layer, custom_objects)
                 cfg = dict(spec["config"])
                 try:
-                    layer = cls(**cfg, **({"dtype": dtype, "rng": np.random.default_rng(0)}
-                                          if _takes_params(cls) else {}))
+                    made = ({"dtype": dtype, "rng": np.random.default_rng(0)}
+                            if _takes_params(cls) else {})
+                    layer = cls(**{**made, **cfg})      # a config that has dtype= wins
                 except TypeError as exc:
                     raise _Refused(
                         f"load_model: could not build layer {i} as {cls.__name__}(**{cfg}) "
