@@ -210,11 +210,13 @@ class Sequential:
         With ``need_dx=False`` the first layer skips ∂E/∂x when its backward
         accepts ``need_dx`` (returns ``None`` then)."""
         dy = np.asarray(dy, dtype=self.dtype)
-        seen = getattr(self, "_seen", None)
+        seen = getattr(self, "_seen", None)          # input shapes of the last forward
+        if seen is None or len(seen) != len(self.layers) or seen[0][:1] != dy.shape[:1]:
+            seen = None                              # not that batch: the layers check dy
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
             dy = run_backward(layer, dy, need_dx=need_dx or i > 0)
-            if (i > 0 or need_dx) and seen is not None and len(seen) == len(self.layers):
+            if (i > 0 or need_dx) and seen is not None:
                 dy = checked_dx(i, layer, dy, seen[i])
         return dy
 
@@ -291,6 +293,7 @@ class Sequential:
                 checked_dx(i, layers[i], dx, seen[i])
         if top >= 0:
             run_backward(layers[0], d, need_dx=False)
+        self._seen = seen                            # for a backward() that follows
         return value, out
 
     def train_step(self, xb, yb) -> dict[str, float]:
@@ -316,7 +319,6 @@ class Sequential:
             logs["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
         return logs
 
-
     def fit(self, x, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
             verbose=1, rng=None, validation_split=0.0, callbacks=None) -> History:
         """Train with mini-batch gradient descent; returns a ``History``.
@@ -337,7 +339,8 @@ class Sequential:
                     f"Sequential.fit: got an array as {name}; fit's third and fourth arguments "
                     f"are epochs and batch_size. Pass validation data by keyword: "
                     f"fit(x, y, epochs=10, validation_data=(x_val, y_val)).")
-        make_rng(rng, "Sequential.fit") if rng is not None else None
+        if rng is not None:
+            make_rng(rng, "Sequential.fit")          # an int seed is refused before any work
         if self.optimizer is None or self.loss is None:
             what = "loss" if self.loss is None else "optimizer"
             raise ValueError(f"Sequential.fit: the model has no {what} yet. Call "
