@@ -108,7 +108,7 @@ def test_config_that_json_cannot_hold_is_named_at_save(tmp_path):
 
     model = nb.Sequential([ArrayConfig(), nb.Dense(3, 1)])
     with pytest.raises(ValueError, match=r"layer 0 \(ArrayConfig\).get_config\(\) returned "
-                                         r"init_value= a ndarray.*\.tolist\(\)"):
+                                         r"init_value= of type ndarray.*\.tolist\(\)"):
         model.save(tmp_path / "a")
     assert not list(tmp_path.iterdir())                 # nothing half-written
 

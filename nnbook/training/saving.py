@@ -99,7 +99,7 @@ def _config(i, layer) -> dict:
         except (TypeError, ValueError):
             raise ValueError(
                 f"Sequential.save: layer {i} ({type(layer).__name__}).get_config() returned "
-                f"{k}= a {type(v).__name__}, which a model file cannot hold; return plain "
+                f"{k}= of type {type(v).__name__}, which a model file cannot hold; return plain "
                 f"numbers, strings and lists (e.g. {k}=value.tolist() for an array, turned "
                 f"back into an array in __init__).") from None
     return cfg
@@ -176,15 +176,14 @@ def read_model(path, custom_objects=None) -> dict:
                         f"({exc}). Give the layer a get_config() that returns its constructor "
                         f"arguments, then save it again.") from None
                 stored = {**layer.params, **getattr(layer, "buffers", {})}
-                if not stored and cls.__module__ != "nnbook" and not cls.__module__.startswith(
-                        "nnbook."):                       # a learner's layer built lazily
+                if not stored and _learners(cls):      # a learner's layer built lazily
                     stored = _lazy_params(layer, data, f"{prefix}{i}.", dtype)
                 _same_keys(i, layer, stored, data.files, f"{prefix}{i}.")
                 for k, p in stored.items():
                     saved = data[f"{prefix}{i}.{k}"]
                     if saved.dtype.kind != "f":
                         raise ValueError(f"layer {i} {k} holds {saved.dtype}, expected floats")
-                    if saved.shape != p.shape and cls.__module__.startswith("nnbook."):
+                    if saved.shape != p.shape and not _learners(cls):
                         raise ValueError(f"layer {i} {k} has shape {saved.shape}, "
                                          f"expected {p.shape}")
                     if saved.shape != p.shape:            # a learner's class changed
@@ -219,6 +218,11 @@ def read_model(path, custom_objects=None) -> dict:
     return out
 
 
+def _learners(cls) -> bool:
+    """Whether ``cls`` is a learner's class rather than one of nnbook's own."""
+    return not (cls.__module__ == "nnbook" or cls.__module__.startswith("nnbook."))
+
+
 def _lazy_params(layer, data, prefix, dtype) -> dict:
     """A learner's layer that makes its params in its first forward (as Keras' build)
     gets them from the file: every saved array becomes a param, with a zero grad."""
@@ -235,7 +239,7 @@ def _same_keys(i, layer, stored, files, prefix) -> None:
     saved = sorted(f[len(prefix):] for f in files if f.startswith(prefix))
     if saved == sorted(stored):
         return
-    if not saved or type(layer).__module__.startswith("nnbook."):   # nnbook's own: damaged
+    if not saved or not _learners(type(layer)):         # nnbook's own: the file is damaged
         raise ValueError(f"layer {i} has arrays {saved}, expected {sorted(stored)}")
     raise _Refused(
             f"load_model: layer {i} ({type(layer).__name__}) has params/buffers "
