@@ -195,3 +195,14 @@ def test_validation_data_given_positionally_and_an_int_rng_are_explained():
     with pytest.raises(ValueError, match=r"expected n_in to be an integer ≥ 1, got an array "
                                          r"of shape \(2, 2\)\.$"):
         nb.Dense(np.ones((2, 2), dtype=int), 3)
+
+
+@pytest.mark.parametrize("layers, shape, fix", [
+    ([nb.Conv2D(1, 2, 3), nb.Flatten(), nb.Dense(10, 1)], (6, 6, 1),
+     r"got \(32,\). The previous layer gives 32 values: use Dense\(32, 1\)"),
+    ([nb.Conv2D(1, 2, 3), nb.Dense(32, 1)], (6, 6, 1),
+     r"got \(4, 4, 2\). Add Flatten\(\) before this layer"),
+])
+def test_a_dense_that_does_not_fit_says_what_would(layers, shape, fix):
+    with pytest.raises(ValueError, match=r"layer \d does not fit the one before it. Dense.*" + fix):
+        nb.Sequential(layers, input_shape=shape)

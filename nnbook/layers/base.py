@@ -171,10 +171,11 @@ class Dense(Layer):
         if tuple(input_shape) == (None,):            # size unknown (Flatten after Conv2D)
             return (self.n_out,)
         if tuple(input_shape) != (self.n_in,):
-            raise ValueError(
-                f"{self!r}: expected samples of shape ({self.n_in},), got {tuple(input_shape)}. "
-                f"Check the previous layer's output size (add Flatten() after images)."
-            )
+            got = tuple(input_shape)
+            fix = (f"The previous layer gives {got[0]} values: use Dense({got[0]}, {self.n_out})."
+                   if len(got) == 1 and got[0] is not None else
+                   "Add Flatten() before this layer to turn each image into a vector.")
+            raise ValueError(f"{self!r}: expected samples of shape ({self.n_in},), got {got}. {fix}")
         return (self.n_out,)
 
     def get_config(self):
