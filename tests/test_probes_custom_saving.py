@@ -255,3 +255,24 @@ def test_a_config_that_includes_dtype_loads(tmp_path):
     back = nb.load_model(model.save(tmp_path / "t"), custom_objects={"Typed": Typed})
     np.testing.assert_array_equal(back.layers[0].params["s"], [1.0, 2.0, 3.0])
     assert back.predict(X).dtype == np.float32
+
+
+@pytest.mark.parametrize("value, grad, match", [
+    (lambda d: np.abs(d), lambda d: np.sign(d), r"MyLoss returned shape \(6, 1\) as the loss; "
+                                                r"expected one number.*np.mean"),
+    (lambda d: np.mean(np.abs(d)), lambda d: np.sign(d).ravel(),
+     r"MyLoss's gradient returned shape \(6,\); expected ∂L/∂y_pred of shape \(6, 1\)"),
+    (lambda d: np.mean(np.abs(d)), lambda d: None, r"MyLoss's gradient returned None"),
+])
+def test_a_learners_loss_that_returns_the_wrong_thing_is_named(value, grad, match):
+    class MyLoss(nb.Loss):
+        def value(self, yt, yp):
+            return value(yp - yt)
+
+        def gradient(self, yt, yp):
+            return grad(yp - yt)
+
+    model = nb.Sequential([nb.Dense(3, 1)])
+    model.compile("sgd", MyLoss())
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, X[:, :1], verbose=0)

@@ -20,7 +20,8 @@ from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
 from .loop import History, accuracy_of, fit_loop, split_validation
 from .protocol import (blame_declared_shape, blame_read_only, check_params, checked_dx,
-                       checked_grad, checked_output, run_backward, shape_after)
+                       checked_grad, checked_loss_grad, checked_output, loss_value,
+                       run_backward, shape_after)
 
 __all__ = ["Sequential", "History", "load_model"]
 
@@ -280,13 +281,15 @@ class Sequential:
                 raise
             out = y if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == dt else \
                 checked_output(i, layer, y, m, dt)
-        value = float(loss.value(yb, out))
+        value = loss_value(loss, yb, out)
         if not math.isfinite(value):
             return value, out
         if loss.fuses(layers[-1]):
             d, top = loss.fused_gradient(yb, out), len(layers) - 2
         else:
             d, top = loss.gradient(yb, out), len(layers) - 1
+        if type(d) is not np.ndarray or d.shape != out.shape:
+            d = checked_loss_grad(loss, d, out.shape)
         for i in range(top, 0, -1):
             dx = run_backward(layers[i], d)
             d = dx if type(dx) is np.ndarray and dx.shape == seen[i] else \
@@ -372,7 +375,7 @@ class Sequential:
             out = self.forward(xb)
             if np.isfinite(out).all():
                 self.loss.check_predictions("Sequential.evaluate", out)
-            parts = {"loss": float(self.loss.value(yb, out))}
+            parts = {"loss": loss_value(self.loss, yb, out)}
             if self.metrics:
                 parts["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
             for k, v in parts.items():

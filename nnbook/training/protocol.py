@@ -12,7 +12,8 @@ from ..layers.activations import Activation
 from ..layers.base import Layer, takes_need_dx
 
 __all__ = ["check_params", "checked_output", "checked_dx", "checked_grad", "run_backward",
-           "shape_after", "blame_declared_shape", "blame_read_only"]
+           "shape_after", "blame_declared_shape", "blame_read_only", "loss_value",
+           "checked_loss_grad"]
 
 
 def _name(i, layer) -> str:
@@ -186,3 +187,24 @@ def blame_read_only(i, layer, exc):
             f"(NumPy: {exc}). That x is your data, which nnbook passes read-only so that no "
             f"layer can overwrite it. Compute into a new array instead, e.g. "
             f"np.maximum(x, 0) rather than x[x < 0] = 0, or start with x = x.copy().") from None
+
+
+def loss_value(loss, yt, out) -> float:
+    """``loss.value(yt, out)`` as a float, or a ValueError naming a loss that returns an array."""
+    v = loss.value(yt, out)
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Sequential: {type(loss).__name__} returned {_describe(v)} as the loss; expected "
+            f"one number for the batch, e.g. np.mean(...) over all its entries.") from None
+
+
+def checked_loss_grad(loss, d, shape):
+    """The loss's ∂L/∂ŷ as an array of the predictions' ``shape``, or a ValueError."""
+    arr = d if isinstance(d, np.ndarray) else _as_array(d, shape)
+    if arr is not None and arr.shape == shape:
+        return arr
+    raise ValueError(
+        f"Sequential: {type(loss).__name__}'s gradient returned {_describe(d)}; expected "
+        f"∂L/∂y_pred of shape {shape}, the shape of the predictions (one entry per output).")
