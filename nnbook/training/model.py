@@ -21,7 +21,7 @@ from .optimizers import Optimizer, get_optimizer
 from .loop import History, accuracy_of, fit_loop, split_validation
 from .protocol import (blame_declared_shape, blame_read_only, check_params, checked_dx,
                        checked_grad, checked_loss_grad, checked_output, loss_value,
-                       run_backward, shape_after)
+                       retry_with_need_dx, run_backward, shape_after)
 
 __all__ = ["Sequential", "History", "load_model"]
 
@@ -291,7 +291,10 @@ class Sequential:
         if type(d) is not np.ndarray or d.shape != out.shape:
             d = checked_loss_grad(loss, d, out.shape)
         for i in range(top, 0, -1):
-            dx = run_backward(layers[i], d)
+            try:
+                dx = layers[i].backward(d)
+            except TypeError as exc:                 # backward(dy, need_dx) with no default
+                dx = retry_with_need_dx(layers[i], d, exc)
             d = dx if type(dx) is np.ndarray and dx.shape == seen[i] else \
                 checked_dx(i, layers[i], dx, seen[i])
         if top >= 0:
@@ -309,14 +312,14 @@ class Sequential:
         logs = {"loss": value}
         if not math.isfinite(value):
             return logs
-        pairs = []
-        for i, layer in enumerate(self.layers):
-            grads = layer.grads
-            for k, p in layer.params.items():
-                g = grads.get(k)
-                if type(g) is not np.ndarray or g.shape != p.shape:
-                    g = checked_grad(i, layer, k, g, p)
-                pairs.append((p, g))
+        try:                                         # read afresh: assigned grads count too
+            pairs = [(p, layer.grads[k]) for layer in self.layers for k, p in layer.params.items()]
+            for p, g in pairs:
+                if g.shape != p.shape:
+                    raise AttributeError
+        except (KeyError, AttributeError):           # missing, None, a list, the wrong shape
+            pairs = [(p, checked_grad(i, layer, k, layer.grads.get(k), p))
+                     for i, layer in enumerate(self.layers) for k, p in layer.params.items()]
         self.optimizer.step(pairs)
         if self.metrics:
             logs["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))

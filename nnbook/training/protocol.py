@@ -6,14 +6,16 @@ that breaks it is named in the error, with the fix (chapter 03's contract).
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ..layers.activations import Activation
 from ..layers.base import Layer, takes_need_dx
 
-__all__ = ["check_params", "checked_output", "checked_dx", "checked_grad", "run_backward",
-           "shape_after", "blame_declared_shape", "blame_read_only", "loss_value",
-           "checked_loss_grad"]
+__all__ = ["check_params", "checked_output", "checked_dx", "checked_grad", "checked_loss_grad",
+           "loss_value", "run_backward", "retry_with_need_dx", "shape_after",
+           "blame_declared_shape", "blame_read_only"]
 
 
 def _name(i, layer) -> str:
@@ -98,7 +100,7 @@ def checked_grad(i: int, layer, k: str, g, p):
             f"for every parameter.")
     arr = g if isinstance(g, np.ndarray) else _as_array(g, p.shape)
     if arr is not None and arr.shape == p.shape:
-        return arr
+        return arr                                   # fine as it is, or a list made an array
     got = np.shape(g) if arr is None else arr.shape
     if len(got) == p.ndim + 1 and tuple(got[1:]) == p.shape:
         fix = f"Sum over the batch axis: self.grads[{k!r}] = (...).sum(axis=0)."
@@ -109,6 +111,23 @@ def checked_grad(i: int, layer, k: str, g, p):
     raise ValueError(
         f"Sequential.train_step: {_name(i, layer)}: grads[{k!r}] has shape {tuple(got)}, "
         f"expected {p.shape} (the shape of params[{k!r}]). {fix}")
+
+
+def requires_need_dx(layer) -> bool:
+    """Whether ``layer.backward`` has a ``need_dx`` parameter without a default."""
+    try:
+        param = inspect.signature(type(layer).backward).parameters.get("need_dx")
+    except (TypeError, ValueError):
+        return False
+    return param is not None and param.default is param.empty
+
+
+def retry_with_need_dx(layer, dy, exc):
+    """``backward(dy)`` failed with ``exc``: a backward that requires ``need_dx`` failed
+    while binding its arguments, before running, so call it again with need_dx=True."""
+    if not requires_need_dx(layer):
+        raise exc
+    return layer.backward(dy, need_dx=True)
 
 
 def run_backward(layer, dy, need_dx: bool = True):
