@@ -189,7 +189,7 @@ class Sequential:
         x = np.asarray(x)
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
-        m, dt = (len(x) if x.ndim else 0), self.dtype
+        m, dt = (len(x) if x.ndim else None), self.dtype     # a scalar passes unchecked
         self._seen = []                              # each layer's input shape, for backward
         for i, layer in enumerate(self.layers):
             self._seen.append(x.shape)
@@ -199,8 +199,8 @@ class Sequential:
                 blame_read_only(i, layer, exc)
                 blame_declared_shape(self.layers, i, self._seen, exc)
                 raise
-            x = y if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == dt else \
-                checked_output(i, layer, y, m, dt)
+            x = y if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == dt \
+                or m is None else checked_output(i, layer, y, m, dt)
         return x
 
     __call__ = forward
