@@ -160,7 +160,8 @@ def test_mixed_dtypes_name_the_layer_that_set_the_model_dtype():
     (lambda: nb.Dense(4, activation="tanh", input_shape=(3,)),
      r"Dense\(units=4, activation='tanh', input_shape=\(3,\)\) write Dense\(3, 4\), then an "
      r"activation layer such as Tanh\(\)"),
-    (lambda: nb.Conv2D(8, 3), r"got Conv2D\(8, 3\) without kernel_size.*Conv2D\(1, 8, 3\)"),
+    (lambda: nb.Conv2D(8, 3),
+     r"got Conv2D\(8, 3\), Keras' \(filters, kernel_size\).*Conv2D\(1, 8, 3\)"),
     (lambda: nb.Activation("relu"), r"one class per activation: write nb.ReLU\(\), not Keras'"),
     (lambda: nb.ReLU(0.1), r"ReLU: takes no arguments, got ReLU\(0.1\).*Activation subclass"),
     (lambda: nb.Softmax(axis=1), r"Softmax: takes no arguments, got Softmax\(axis=1\)"),

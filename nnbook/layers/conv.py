@@ -63,7 +63,7 @@ class Conv2D(Layer):
         if c_out is not None and kernel_size is None:          # Keras' Conv2D(filters, kernel)
             f = c_out[0] if isinstance(c_out, (tuple, list)) else c_out
             shown = tuple(c_out) if isinstance(c_out, (tuple, list)) else c_out
-            raise ValueError(f"Conv2D: got Conv2D({c_in!r}, {shown!r}) without kernel_size, Keras' "
+            raise ValueError(f"Conv2D: got Conv2D({c_in!r}, {shown!r}), Keras' "
                              f"(filters, kernel_size); nnbook's Conv2D takes (c_in, c_out, "
                              f"kernel_size), e.g. Conv2D(1, {c_in!r}, {f!r}) for {c_in!r} filters "
                              f"on a one-channel image.")
