@@ -126,7 +126,8 @@ def test_forward_returning_the_wrong_thing_is_blamed_on_that_layer(out, got):
 
 # parameters ------------------------------------------------------------------------------
 @pytest.mark.parametrize("value, what", [
-    ([1.0, 1.0, 1.0], "a list"), (1.0, "a float"), (np.ones(3, dtype=int), "an array of dtype int64"),
+    ([1.0, 1.0, 1.0], "a list"), (1.0, "a float"),
+    (np.ones(3, dtype=np.int64), "an array of dtype int64"),
 ])
 def test_parameters_that_are_not_float_arrays_are_refused(value, what):
     class Loose(Scale):
@@ -302,6 +303,6 @@ def test_float16_parameters_of_a_learners_layer_are_refused():
             super().__init__()
             self.params = {"s": np.ones(3, dtype=np.float16)}
 
-    with pytest.raises(ValueError, match=r"layer 0 \(Half\): params\['s'\] is an array of dtype float16; "
-                                         r"nnbook trains in float32 or float64"):
+    with pytest.raises(ValueError, match=r"layer 0 \(Half\): params\['s'\] is an array of "
+                                         r"dtype float16; nnbook trains in float32 or float64"):
         nb.Sequential([Half()])
