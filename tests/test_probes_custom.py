@@ -306,3 +306,13 @@ def test_float16_parameters_of_a_learners_layer_are_refused():
     with pytest.raises(ValueError, match=r"layer 0 \(Half\): params\['s'\] is an array of "
                                          r"dtype float16; nnbook trains in float32 or float64"):
         nb.Sequential([Half()])
+
+
+def test_a_parameter_replaced_by_a_list_after_building_is_named():
+    layer = Scale()
+    model = nb.Sequential([nb.Dense(3, 3), layer, nb.Dense(3, 1)])
+    model.compile("sgd", "mse")
+    layer.params["s"] = [2.0, 2.0, 2.0]                 # "setting the weights" by hand
+    with pytest.raises(ValueError, match=r"train_step: layer 1 \(Scale\): params\['s'\] is a "
+                                         r"list; parameters must be float NumPy arrays"):
+        model.fit(*_data(), verbose=0)

@@ -318,6 +318,8 @@ class Sequential:
                 if g.shape != p.shape:
                     raise AttributeError
         except (KeyError, AttributeError):           # missing, None, a list, the wrong shape
+            for i, layer in enumerate(self.layers):  # (or a param replaced by a list since)
+                check_params("Sequential.train_step", i, layer)
             pairs = [(p, checked_grad(i, layer, k, layer.grads.get(k), p))
                      for i, layer in enumerate(self.layers) for k, p in layer.params.items()]
         self.optimizer.step(pairs)
