@@ -207,3 +207,12 @@ def test_validation_data_given_positionally_and_an_int_rng_are_explained():
 def test_a_dense_that_does_not_fit_says_what_would(layers, shape, fix):
     with pytest.raises(ValueError, match=r"layer \d does not fit the one before it. Dense.*" + fix):
         nb.Sequential(layers, input_shape=shape)
+
+
+@pytest.mark.parametrize("val, got", [
+    ((X, Y, np.ones(20)), r"got a tuple of 3 items. nnbook has no sample weights"),
+    (X, r"got a ndarray\.$"),
+])
+def test_validation_data_that_is_not_a_pair_says_what_it_got(val, got):
+    with pytest.raises(ValueError, match=r"expected validation_data=\(x_val, y_val\), " + got):
+        _fit(_model(), X, Y, validation_data=val)

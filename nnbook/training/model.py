@@ -358,7 +358,14 @@ class Sequential:
         val = None
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-                raise ValueError("Sequential.fit: expected validation_data=(x_val, y_val).")
+                got = (f"a {type(validation_data).__name__} of {len(validation_data)} items"
+                       if isinstance(validation_data, (tuple, list)) else
+                       f"a {type(validation_data).__name__}")
+                extra = (" nnbook has no sample weights (Keras' third item)."
+                         if isinstance(validation_data, (tuple, list))
+                         and len(validation_data) == 3 else "")
+                raise ValueError(f"Sequential.fit: expected validation_data=(x_val, y_val), got "
+                                 f"{got}.{extra}")
             try:
                 val = prepare_xy(self, *validation_data, "fit(validation_data)")
             except ValueError as exc:
