@@ -13,13 +13,15 @@ import math
 import numpy as np
 
 from . import saving
-from .._validate import as_float_array, finite, make_rng, positive_int
-from .inputs import as_array, as_shape, prepare_x, prepare_xy
+from .._validate import finite, make_rng, positive_int
+from .inputs import (as_shape, check_fit_arguments, checked_weights, prepare_validation,
+                     prepare_x, prepare_xy)
 from ..layers.base import Dense, Layer
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
 from .loop import History, accuracy_of, fit_loop, split_validation
-from .protocol import (blame_declared_shape, blame_read_only, check_params, checked_dx,
+from .protocol import (blame_declared_shape, blame_read_only, check_new_layer, check_params,
+                       checked_dx,
                        checked_grad, checked_loss_grad, checked_output, loss_value,
                        retry_with_need_dx, run_backward, shape_after)
 
@@ -58,31 +60,7 @@ class Sequential:
     def add(self, layer) -> None:
         """Append a layer, checking that its input size fits the previous output."""
         i = len(self.layers)
-        if not isinstance(layer, Layer):
-            hint = (f" Did you mean {layer.__name__}()?" if isinstance(layer, type)
-                    and issubclass(layer, Layer) else "")
-            raise ValueError(f"Sequential: item {i} is {layer!r}, expected a Layer instance.{hint}")
-        if not (isinstance(getattr(layer, "params", None), dict)
-                and isinstance(getattr(layer, "grads", None), dict)):
-            raise ValueError(
-                f"Sequential: layer {i} ({type(layer).__name__}) has no params/grads dicts. "
-                f"Call super().__init__() at the start of its __init__ (it creates them).")
-        check_params("Sequential", i, layer)
-        for j, other in enumerate(self.layers):
-            if other is layer:
-                raise ValueError(
-                    f"Sequential: layer {i} is the same object as layer {j} ({layer!r}); a layer "
-                    f"keeps what its forward saw, so it can appear only once. Create a new one, "
-                    f"e.g. {type(layer).__name__}(...) again."
-                )
-        dtypes = {p.dtype for p in layer.params.values()}
-        j, first = next(((j, l) for j, l in enumerate(self.layers) if l.params), (None, None))
-        if dtypes and first is not None and dtypes != {self.dtype}:   # Flatten first is fine
-            raise ValueError(
-                f"Sequential: layer {i} ({layer!r}) holds {sorted(d.name for d in dtypes)} "
-                f"parameters but the model is {self.dtype.name} (from layer {j}, {first!r}); "
-                f"give every layer the same dtype, e.g. dtype=np.{self.dtype.name}."
-            )
+        check_new_layer(self.layers, layer)
         self.layers.append(layer)
         try:
             self.output_shapes()
@@ -160,21 +138,7 @@ class Sequential:
         """Copy arrays in the order of ``get_weights()`` into the layers (in place)."""
         targets = [a for l in self.layers
                    for a in (*l.params.values(), *getattr(l, "buffers", {}).values())]
-        owner = "Sequential.set_weights"
-        if not isinstance(weights, (list, tuple)):
-            raise ValueError(f"{owner}: expected a list of arrays in the order of "
-                             f"model.get_weights(), got {type(weights).__name__}. To copy "
-                             f"another model's weights: set_weights(other.get_weights()).")
-        if len(weights) != len(targets):
-            raise ValueError(f"{owner}: got {len(weights)} arrays, expected "
-                             f"{len(targets)} (the length of model.get_weights()).")
-        arrays = []
-        for i, (t, w) in enumerate(zip(targets, weights)):
-            w = as_float_array(owner, f"array {i}", as_array(owner, f"array {i}", w))
-            if w.shape != t.shape:
-                raise ValueError(f"{owner}: array {i} has shape {w.shape}, expected {t.shape}.")
-            finite(owner, f"array {i}", w)
-            arrays.append(w)
+        arrays = checked_weights("Sequential.set_weights", targets, weights)
         for t, w in zip(targets, arrays):
             t[...] = w
 
@@ -341,12 +305,7 @@ class Sequential:
         that sets ``model.stop_training = True`` ends training after the epoch.
         ``verbose=1`` shows progress, ``2`` one line per epoch, ``0`` nothing.
         """
-        for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-            if isinstance(value, (np.ndarray, list, tuple)):
-                raise ValueError(
-                    f"Sequential.fit: got an array as {name}; fit's third and fourth arguments "
-                    f"are epochs and batch_size. Pass validation data by keyword: "
-                    f"fit(x, y, epochs=10, validation_data=(x_val, y_val)).")
+        check_fit_arguments(epochs, batch_size)
         if rng is not None:
             make_rng(rng, "Sequential.fit")          # an int seed is refused before any work
         if self.optimizer is None or self.loss is None:
@@ -357,22 +316,7 @@ class Sequential:
         x, y = prepare_xy(self, x, y, "fit")
         val = None
         if validation_data is not None:
-            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-                got = (f"a {type(validation_data).__name__} of {len(validation_data)} items"
-                       if isinstance(validation_data, (tuple, list)) else
-                       f"a {type(validation_data).__name__}")
-                extra = (" nnbook has no sample weights (Keras' third item)."
-                         if isinstance(validation_data, (tuple, list))
-                         and len(validation_data) == 3 else "")
-                raise ValueError(f"Sequential.fit: expected validation_data=(x_val, y_val), got "
-                                 f"{got}.{extra}")
-            try:
-                val = prepare_xy(self, *validation_data, "fit(validation_data)")
-            except ValueError as exc:
-                msg = str(exc)
-                if not msg.startswith("Sequential.fit(validation_data)"):
-                    msg = f"Sequential.fit(validation_data): x_val does not fit the model. {msg}"
-                raise ValueError(msg) from None
+            val = prepare_validation(self, validation_data)
         elif validation_split:
             (x, y), val = split_validation("Sequential.fit", x, y, validation_split)
         return fit_loop(self, x, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,

@@ -13,7 +13,7 @@ import numpy as np
 from ..layers.activations import Activation
 from ..layers.base import Layer, takes_need_dx
 
-__all__ = ["check_params", "checked_output", "checked_dx", "checked_grad", "checked_loss_grad",
+__all__ = ["check_new_layer", "check_params", "checked_output", "checked_dx", "checked_grad", "checked_loss_grad",
            "loss_value", "run_backward", "retry_with_need_dx", "shape_after",
            "blame_declared_shape", "blame_read_only"]
 
@@ -58,6 +58,38 @@ def check_params(owner: str, i: int, layer) -> None:
             f"{owner}: {_name(i, layer)}: params[{k!r}] is {what}; parameters must be float "
             f"NumPy arrays, which the optimizer updates in place. Create it with "
             f"np.array(..., dtype=float) (or dtype=np.float32 for a float32 model).")
+
+
+def check_new_layer(layers: list, layer) -> None:
+    """What ``Sequential.add`` checks before ``layer`` joins ``layers``: a Layer instance
+    with params/grads dicts of float arrays, not already in the model, of the model's dtype."""
+    i = len(layers)
+    if not isinstance(layer, Layer):
+        hint = (f" Did you mean {layer.__name__}()?" if isinstance(layer, type)
+                and issubclass(layer, Layer) else "")
+        raise ValueError(f"Sequential: item {i} is {layer!r}, expected a Layer instance.{hint}")
+    if not (isinstance(getattr(layer, "params", None), dict)
+            and isinstance(getattr(layer, "grads", None), dict)):
+        raise ValueError(
+            f"Sequential: {_name(i, layer)} has no params/grads dicts. "
+            f"Call super().__init__() at the start of its __init__ (it creates them).")
+    check_params("Sequential", i, layer)
+    for j, other in enumerate(layers):
+        if other is layer:
+            raise ValueError(
+                f"Sequential: layer {i} is the same object as layer {j} ({layer!r}); a layer "
+                f"keeps what its forward saw, so it can appear only once. Create a new one, "
+                f"e.g. {type(layer).__name__}(...) again.")
+    dtypes = {p.dtype for p in layer.params.values()}
+    j, first = next(((j, l) for j, l in enumerate(layers) if l.params), (None, None))
+    if first is None or not dtypes:                  # a Flatten or Dropout first is fine
+        return
+    dt = next(iter(first.params.values())).dtype
+    if dtypes != {dt}:
+        raise ValueError(
+            f"Sequential: layer {i} ({layer!r}) holds {sorted(d.name for d in dtypes)} "
+            f"parameters but the model is {dt.name} (from layer {j}, {first!r}); "
+            f"give every layer the same dtype, e.g. dtype=np.{dt.name}.")
 
 
 def checked_output(i: int, layer, y, m: int, dtype):
