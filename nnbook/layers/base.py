@@ -24,9 +24,12 @@ class Layer:
     A layer maps a batch ``x`` (one sample per row) to ``y = forward(x)``.
     ``backward(dy)`` takes ∂E/∂y (the shape of ``y``), fills ``grads`` (the
     same keys and shapes as ``params``) and returns ∂E/∂x (the shape of ``x``).
-    ``params`` holds the live parameter arrays; optimizers update them in place.
-    ``backward`` may write ``grads`` in place or assign new arrays: ``fit``
-    reads them afresh after every backward.
+    ``params`` holds the live parameter arrays (float32 or float64 NumPy arrays);
+    optimizers update them in place. ``backward`` may write ``grads`` in place or
+    assign new arrays: ``fit`` reads them afresh after every backward. ``forward``
+    must not write into ``x`` (``fit``, ``predict`` and ``evaluate`` pass the data
+    read-only) and returns one row per sample; ``Sequential`` names a layer that
+    returns the wrong thing from either method.
 
     Optional, for speed or for Part II layers:
         - ``backward(dy, need_dx=False)``: a layer whose backward accepts
@@ -35,6 +38,11 @@ class Layer:
           touched by an optimizer (e.g. BatchNorm's running statistics).
         - ``training``: ``fit`` sets it True while training batches run and
           False otherwise (Dropout and BatchNorm read it in forward).
+        - ``output_shape(input_shape)``: without it, ``Sequential`` measures a
+          learner's layer by running ``forward`` on one zero sample.
+        - ``get_config()``: the constructor arguments ``load_model`` rebuilds the
+          layer with (plain numbers, strings, lists). A layer may also create its
+          ``params`` in its first ``forward``; ``load_model`` then fills them from the file.
     """
 
     buffers: Mapping[str, np.ndarray] = MappingProxyType({})   # read-only; __init__ gives a dict
