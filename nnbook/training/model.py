@@ -20,10 +20,9 @@ from ..layers.base import Dense, Layer
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
 from .loop import History, accuracy_of, fit_loop, split_validation
-from .protocol import (blame_declared_shape, blame_read_only, check_new_layer, check_params,
-                       checked_dx,
-                       checked_grad, checked_loss_grad, checked_output, loss_value,
-                       retry_with_need_dx, run_backward, shape_after)
+from .protocol import (backward_of, blame_declared_shape, check_new_layer, check_params,
+                       checked_dx, checked_grad, checked_loss_grad, forward_of, loss_value,
+                       run_backward, shape_after)
 
 __all__ = ["Sequential", "History", "load_model"]
 
@@ -153,18 +152,15 @@ class Sequential:
         x = np.asarray(x)
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
-        m, dt = (len(x) if x.ndim else None), self.dtype     # a scalar passes unchecked
+        m = len(x) if x.ndim else None               # a scalar passes unchecked
         self._seen = []                              # each layer's input shape, for backward
         for i, layer in enumerate(self.layers):
             self._seen.append(x.shape)
             try:
-                y = layer.forward(x)
+                x = layer.forward(x) if m is None else forward_of(i, layer, x, m)
             except ValueError as exc:
-                blame_read_only(i, layer, exc)
                 blame_declared_shape(self.layers, i, self._seen, exc)
                 raise
-            x = y if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == dt \
-                or m is None else checked_output(i, layer, y, m, dt)
         return x
 
     __call__ = forward
@@ -235,33 +231,21 @@ class Sequential:
         """
         loss = self.loss if loss is None else loss
         layers = self.layers
-        out, m, seen, dt = xb, len(xb), [], xb.dtype
-        for i, layer in enumerate(layers):           # forward (xb already has the model's dtype)
+        out, seen = xb, []                           # xb already has the model's dtype
+        for i, layer in enumerate(layers):           # forward, keeping each input's shape
             seen.append(out.shape)
-            try:
-                y = layer.forward(out)
-            except ValueError as exc:
-                blame_read_only(i, layer, exc)
-                raise
-            out = y if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == dt else \
-                checked_output(i, layer, y, m, dt)
-        value = loss_value(loss, yb, out)
+            out = forward_of(i, layer, out, len(xb))
+        value = loss_value(loss, yb, out)            # the loss
         if not math.isfinite(value):
             return value, out
-        if loss.fuses(layers[-1]):
+        if loss.fuses(layers[-1]):                   # its gradient past the last activation
             d, top = loss.fused_gradient(yb, out), len(layers) - 2
-        else:
+        else:                                        # or at the output, ∂L/∂ŷ
             d, top = loss.gradient(yb, out), len(layers) - 1
-        if type(d) is not np.ndarray or d.shape != out.shape:
             d = checked_loss_grad(loss, d, out.shape)
-        for i in range(top, 0, -1):
-            try:
-                dx = layers[i].backward(d)
-            except TypeError as exc:                 # backward(dy, need_dx) with no default
-                dx = retry_with_need_dx(layers[i], d, exc)
-            d = dx if type(dx) is np.ndarray and dx.shape == seen[i] else \
-                checked_dx(i, layers[i], dx, seen[i])
-        if top >= 0:
+        for i in range(top, 0, -1):                  # backward, last layer first
+            d = backward_of(i, layers[i], d, seen[i])
+        if top >= 0:                                 # the first layer: no ∂E/∂x needed
             run_backward(layers[0], d, need_dx=False)
         self._seen = seen                            # for a backward() that follows
         return value, out

@@ -13,7 +13,7 @@ import numpy as np
 from ..layers.activations import Activation
 from ..layers.base import Layer, takes_need_dx
 
-__all__ = ["check_new_layer", "check_params", "checked_output", "checked_dx", "checked_grad", "checked_loss_grad",
+__all__ = ["forward_of", "backward_of", "check_new_layer", "check_params", "checked_output", "checked_dx", "checked_grad", "checked_loss_grad",
            "loss_value", "run_backward", "retry_with_need_dx", "shape_after",
            "blame_declared_shape", "blame_read_only"]
 
@@ -58,6 +58,31 @@ def check_params(owner: str, i: int, layer) -> None:
             f"{owner}: {_name(i, layer)}: params[{k!r}] is {what}; parameters must be float "
             f"NumPy arrays, which the optimizer updates in place. Create it with "
             f"np.array(..., dtype=float) (or dtype=np.float32 for a float32 model).")
+
+
+def forward_of(i: int, layer, x, m: int):
+    """``layer.forward(x)`` for layer ``i`` of a model, checked: an array of ``m`` rows and
+    the dtype of ``x`` (a learner's float64 layer in a float32 model is cast back)."""
+    try:
+        y = layer.forward(x)
+    except ValueError as exc:
+        blame_read_only(i, layer, exc)
+        raise
+    if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == x.dtype:
+        return y
+    return checked_output(i, layer, y, m, x.dtype)
+
+
+def backward_of(i: int, layer, dy, shape: tuple):
+    """``layer.backward(dy)`` for layer ``i``, checked to return ∂E/∂x of ``shape``, the
+    shape of the input its forward saw. A backward that requires ``need_dx`` gets True."""
+    try:
+        dx = layer.backward(dy)
+    except TypeError as exc:           # backward(dy, need_dx) without a default
+        dx = retry_with_need_dx(layer, dy, exc)
+    if type(dx) is np.ndarray and dx.shape == shape:
+        return dx
+    return checked_dx(i, layer, dx, shape)
 
 
 def check_new_layer(layers: list, layer) -> None:
@@ -253,6 +278,8 @@ def loss_value(loss, yt, out) -> float:
 
 def checked_loss_grad(loss, d, shape):
     """The loss's ∂L/∂ŷ as an array of the predictions' ``shape``, or a ValueError."""
+    if type(d) is np.ndarray and d.shape == shape:
+        return d
     arr = d if isinstance(d, np.ndarray) else _as_array(d, shape)
     if arr is not None and arr.shape == shape:
         return arr
