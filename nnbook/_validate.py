@@ -11,9 +11,9 @@ import numpy as np
 def positive_int(owner: str, name: str, value, minimum: int = 1) -> int:
     """Return ``value`` as an int, or raise if it is not an integer ≥ minimum."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(
-            f"{owner}: expected {name} to be an integer ≥ {minimum}, got {value!r}."
-        )
+        shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
+                 and value.ndim else repr(value))
+        raise ValueError(f"{owner}: expected {name} to be an integer ≥ {minimum}, got {shown}.")
     return int(value)
 
 
@@ -35,15 +35,18 @@ def float_dtype(owner: str, dtype) -> np.dtype:
     return dt
 
 
-def make_rng(rng) -> np.random.Generator:
-    """``None`` gives a fresh generator; a Generator is used as is."""
+def make_rng(rng, owner: str = "") -> np.random.Generator:
+    """``None`` gives a fresh generator; a Generator is used as is. ``owner`` names
+    the caller in the error."""
     if rng is None:
         return np.random.default_rng()
     if isinstance(rng, np.random.Generator):
         return rng
+    seed = (f": rng=np.random.default_rng({rng!r})" if isinstance(rng, numbers.Integral)
+            else "")
     raise ValueError(
-        f"expected rng to be a np.random.Generator or None, got {type(rng).__name__}. "
-        f"Create one with np.random.default_rng(seed)."
+        f"{owner + ': ' if owner else ''}expected rng to be a np.random.Generator or None, "
+        f"got {type(rng).__name__}. Create one with np.random.default_rng(seed){seed}."
     )
 
 
@@ -54,7 +57,10 @@ def as_float_array(owner: str, what: str, x) -> np.ndarray:
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{owner}: could not turn {what} into an array ({exc}).") from None
     if arr.dtype.kind not in "fiub":
-        raise ValueError(f"{owner}: expected numbers in {what}, got dtype {arr.dtype}.")
+        fix = (f" (e.g. {arr.flat[0].item()!r}). For class names as targets, turn them into "
+               f"indices 0…k−1 first: names, y = np.unique(y, return_inverse=True)."
+               if arr.dtype.kind in "US" and arr.size else ".")
+        raise ValueError(f"{owner}: expected numbers in {what}, got dtype {arr.dtype}{fix}")
     if arr.dtype.kind != "f":
         arr = arr.astype(np.float64)
     return arr

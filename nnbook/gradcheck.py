@@ -76,6 +76,13 @@ def check_gradients(layer, x, dy=None, *, loss=None, y=None, eps: float = 1e-6, 
         parameter gradient.
     """
     parts = getattr(layer, "layers", None) or [layer]
+    for part in parts:
+        for k, p in part.params.items():
+            if not (isinstance(p, np.ndarray) and p.dtype.kind == "f"):
+                raise ValueError(
+                    f"check_gradients: {type(part).__name__}.params[{k!r}] is a "
+                    f"{type(p).__name__ if not isinstance(p, np.ndarray) else p.dtype}, "
+                    f"expected a float array; create it with np.array(..., dtype=float).")
     saved = [(part, dict(part.params), dict(part.grads)) for part in parts]
     try:
         for part, params, grads in saved:
@@ -91,25 +98,50 @@ def check_gradients(layer, x, dy=None, *, loss=None, y=None, eps: float = 1e-6, 
 
 def _check(layer, x, dy, loss, y, eps, rng):
     x = np.array(x, dtype=np.float64)
-    out = layer.forward(x)
+    name = type(layer).__name__
+    seen = x.view()
+    seen.flags.writeable = False          # sees the perturbations; a forward cannot write into it
+
+    def forward():
+        try:
+            return layer.forward(seen)
+        except ValueError as exc:
+            if "read-only" not in str(exc):
+                raise
+            raise ValueError(f"check_gradients: {name}.forward tried to change its input x in "
+                             f"place (NumPy: {exc}), which would corrupt the finite differences "
+                             f"(and, in fit, the data). Compute into a new array, e.g. "
+                             f"np.maximum(x, 0) rather than x[x < 0] = 0.") from None
+
+    out = forward()
     if loss is not None:
         if y is None:
             raise ValueError("check_gradients: with loss= also pass the targets y=.")
 
         def energy(_):
-            return loss(y, layer.forward(x))
+            return loss(y, forward())
         dy = loss.grad(y, out)
     else:
         if dy is None:
-            dy = make_rng(rng).standard_normal(out.shape)
+            dy = make_rng(rng, "check_gradients").standard_normal(out.shape)
         dy = np.asarray(dy, dtype=np.float64)
 
         def energy(_):
-            return float(np.sum(layer.forward(x) * dy))
-    layer.forward(x)
+            return float(np.sum(forward() * dy))
+    forward()
     dx = layer.backward(dy)
+    if dx is None or np.shape(dx) != x.shape:
+        got = "None" if dx is None else f"shape {np.shape(dx)}"
+        raise ValueError(f"check_gradients: {name}.backward returned {got}; expected ∂E/∂x of "
+                         f"shape {x.shape}, the shape of x. Return dx from backward.")
     analytic = {"x": np.array(dx)}
-    analytic.update({k: np.array(g) for k, g in layer.grads.items()})
+    for k, p in layer.params.items():
+        g = layer.grads.get(k)
+        if g is None or np.shape(g) != p.shape:
+            got = "missing" if g is None else f"of shape {np.shape(g)}"
+            raise ValueError(f"check_gradients: {name}.grads[{k!r}] is {got} after backward; "
+                             f"expected the shape of params[{k!r}], {p.shape}.")
+        analytic[k] = np.array(g, dtype=np.float64)
     errors = {"x": relative_error(analytic["x"], numerical_gradient(energy, x, eps))}
     for k, p in layer.params.items():
         errors[k] = relative_error(analytic[k], numerical_gradient(energy, p, eps))

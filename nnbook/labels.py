@@ -20,10 +20,19 @@ def _show(value) -> str:
     return repr(v)
 
 
+def _names_fix(a) -> str:
+    """The fix for class names given as labels (strings such as 'cat')."""
+    if a.dtype.kind in "US" and a.size:
+        return (f" (e.g. {a.flat[0].item()!r}). Turn class names into indices 0…k−1 first: "
+                f"names, y = np.unique(y, return_inverse=True).")
+    return "."
+
+
 def _integer_labels(owner: str, what: str, a: np.ndarray, hint: str, k=None) -> np.ndarray:
     """Check that ``a`` (1-D) holds whole numbers ≥ 0; return them as int64."""
     if a.dtype.kind not in "iubf":
-        raise ValueError(f"{owner}: expected integer class labels in {what}, got dtype {a.dtype}.")
+        raise ValueError(f"{owner}: expected integer class labels in {what}, got dtype "
+                         f"{a.dtype}{_names_fix(a)}")
     if a.dtype.kind == "f":
         bad = ~np.isfinite(a) | (a != np.round(a))
         if bad.any():

@@ -598,7 +598,7 @@ def test_shapes_given_as_ints_and_numpy_ints_work():
 
 def test_keras_spellings_name_nnbooks():
     with pytest.raises(ValueError, match=r"Dense\(units=10, activation='relu'\).*Dense\(n_in, 10\), "
-                                         r"then an activation layer such as Relu\(\)"):
+                                         r"then an activation layer such as ReLU\(\)"):
         nb.Dense(units=10, activation="relu")
     with pytest.raises(ValueError, match=r"takes both sizes, Dense\(n_in, n_out\)"):
         nb.Dense(10)

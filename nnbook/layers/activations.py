@@ -54,17 +54,23 @@ class Activation(Layer):
     faster form that reuses ``y``.
     """
 
-    def __init__(self):
+    def __init__(self, *args, **kwargs):
+        if args or kwargs:
+            _no_arguments(type(self).__name__, args, kwargs)
         super().__init__()
         self._x = None
         self._y = None
 
     def function(self, x):
-        raise NotImplementedError
+        """f(x), elementwise."""
+        raise NotImplementedError(f"{type(self).__name__}: define function(x), the activation "
+                                  f"f applied elementwise (or override forward).")
 
     def derivative(self, x):
         """f'(x), elementwise."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}: define derivative(x), f'(x) "
+                                  f"elementwise, which backward multiplies dy by (or override "
+                                  f"backward).")
 
     def forward(self, x):
         self._x = x = _float(x)
@@ -85,6 +91,25 @@ class Activation(Layer):
         if dy.shape != self._y.shape:
             self._bad_dy(dy, self._y.shape)
         return dy
+
+
+def class_for(keras_name) -> str:
+    """nnbook's class for a Keras activation name: 'relu' → 'ReLU()'."""
+    names = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "softmax": "Softmax"}
+    return f"{names[keras_name.lower()]}()" if str(keras_name).lower() in names else \
+        "Sigmoid(), Tanh(), ReLU() or Softmax()"
+
+
+def _no_arguments(name, args, kwargs):
+    """nnbook's activations take no arguments; Keras' Activation("relu") names a class."""
+    given = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
+    if name == "Activation" and len(args) == 1 and isinstance(args[0], str) and not kwargs:
+        fix = (f"nnbook has one class per activation: write nb.{class_for(args[0])}, not "
+               f"Keras' Activation({args[0]!r}).")
+    else:
+        fix = (f"To change its behaviour, write your own nb.Activation subclass with "
+               f"function(x) and derivative(x).")
+    raise ValueError(f"{name}: takes no arguments, got {name}({given}). {fix}")
 
 
 class Sigmoid(Activation):

@@ -24,9 +24,12 @@ class Layer:
     A layer maps a batch ``x`` (one sample per row) to ``y = forward(x)``.
     ``backward(dy)`` takes ∂E/∂y (the shape of ``y``), fills ``grads`` (the
     same keys and shapes as ``params``) and returns ∂E/∂x (the shape of ``x``).
-    ``params`` holds the live parameter arrays; optimizers update them in place.
-    ``backward`` may write ``grads`` in place or assign new arrays: ``fit``
-    reads them afresh after every backward.
+    ``params`` holds the live parameter arrays (float32 or float64 NumPy arrays);
+    optimizers update them in place. ``backward`` may write ``grads`` in place or
+    assign new arrays: ``fit`` reads them afresh after every backward. ``forward``
+    must not write into ``x`` (``fit``, ``predict`` and ``evaluate`` pass the data
+    read-only) and returns one row per sample; ``Sequential`` names a layer that
+    returns the wrong thing from either method.
 
     Optional, for speed or for Part II layers:
         - ``backward(dy, need_dx=False)``: a layer whose backward accepts
@@ -35,6 +38,11 @@ class Layer:
           touched by an optimizer (e.g. BatchNorm's running statistics).
         - ``training``: ``fit`` sets it True while training batches run and
           False otherwise (Dropout and BatchNorm read it in forward).
+        - ``output_shape(input_shape)``: without it, ``Sequential`` measures a
+          learner's layer by running ``forward`` on one zero sample.
+        - ``get_config()``: the constructor arguments ``load_model`` rebuilds the
+          layer with (plain numbers, strings, lists). A layer may also create its
+          ``params`` in its first ``forward``; ``load_model`` then fills them from the file.
     """
 
     buffers: Mapping[str, np.ndarray] = MappingProxyType({})   # read-only; __init__ gives a dict
@@ -46,7 +54,9 @@ class Layer:
         self.buffers = {}
 
     def forward(self, x):
-        raise NotImplementedError(f"{type(self).__name__}: define forward(x).")
+        keras = (" nnbook calls it forward, not call (Keras' name): rename call to forward."
+                 if callable(getattr(self, "call", None)) else "")
+        raise NotImplementedError(f"{type(self).__name__}: define forward(x).{keras}")
 
     def backward(self, dy, need_dx: bool = True):
         raise NotImplementedError(f"{type(self).__name__}: define backward(dy).")
@@ -132,7 +142,8 @@ class Dense(Layer):
         self.n_out = positive_int("Dense", "n_out", n_out)
         dtype = float_dtype(repr(self), dtype)
         self.init = get_initializer(init, repr(self))
-        W = np.asarray(self.init((self.n_in, self.n_out), self.n_in, self.n_out, make_rng(rng), dtype))
+        rng = make_rng(rng, repr(self))
+        W = np.asarray(self.init((self.n_in, self.n_out), self.n_in, self.n_out, rng, dtype))
         if W.shape != (self.n_in, self.n_out):
             raise ValueError(
                 f"{self!r}: init returned shape {W.shape}, expected {(self.n_in, self.n_out)}."
@@ -168,10 +179,11 @@ class Dense(Layer):
         if tuple(input_shape) == (None,):            # size unknown (Flatten after Conv2D)
             return (self.n_out,)
         if tuple(input_shape) != (self.n_in,):
-            raise ValueError(
-                f"{self!r}: expected samples of shape ({self.n_in},), got {tuple(input_shape)}. "
-                f"Check the previous layer's output size (add Flatten() after images)."
-            )
+            got = tuple(input_shape)
+            fix = (f"The previous layer gives {got[0]} values: use Dense({got[0]}, {self.n_out})."
+                   if len(got) == 1 and got[0] is not None else
+                   "Add Flatten() before this layer to turn each image into a vector.")
+            raise ValueError(f"{self!r}: expected samples of shape ({self.n_in},), got {got}. {fix}")
         return (self.n_out,)
 
     def get_config(self):
@@ -193,14 +205,29 @@ class Dense(Layer):
 
 def _keras_spelling(n_in, n_out, keras):
     """Explain nnbook's ``Dense(n_in, n_out)`` to someone who typed Keras' ``Dense(units, …)``."""
+    had_units = "units" in keras
     units = keras.pop("units", n_out if n_out is not None else n_in)
     act = keras.pop("activation", None)
+    shape, dim = keras.pop("input_shape", None), keras.pop("input_dim", None)
+    if dim is None and isinstance(shape, (tuple, list)) and shape:
+        dim = shape[-1]
     extra = f" Unknown arguments: {sorted(keras)}." if keras else ""
-    then = f", then an activation layer such as {str(act).capitalize()}()" if act else ""
+    if n_out is not None and not had_units and act is None and (shape or dim) is not None:
+        given = tuple(shape) if isinstance(shape, (tuple, list)) else (dim,)
+        raise ValueError(
+            f"Dense: Dense({n_in!r}, {n_out!r}) already knows its input size, so it takes no "
+            f"input_shape/input_dim (Keras' way of giving it); the model's input shape goes "
+            f"to Sequential([...], input_shape={given!r}).{extra}")
+    from .activations import class_for   # here: activations.py imports this module
+
+    then = f", then an activation layer such as {class_for(act)}" if act else ""
+    was = "".join(f", {k}={v!r}" for k, v in (("activation", act), ("input_shape", shape),
+                                               ("input_dim", None if shape else dim)) if v)
     raise ValueError(
         f"Dense: nnbook's Dense takes both sizes, Dense(n_in, n_out), and no activation. "
-        f"For Keras' Dense(units={units!r}{', activation=' + repr(act) if act else ''}) "
-        f"write Dense(n_in, {units!r}){then}; n_in is the previous layer's output size.{extra}"
+        f"For Keras' Dense(units={units!r}{was}) write "
+        f"Dense({'n_in' if dim is None else repr(dim)}, {units!r}){then}; n_in is the previous "
+        f"layer's output size.{extra}"
     )
 
 

@@ -60,11 +60,13 @@ class Conv2D(Layer):
                  padding: int | str = 0, init="xavier", rng=None, dtype=np.float64, **keras):
         super().__init__()
         engine.keras_spellings("Conv2D", keras, _KERAS)
-        if isinstance(c_out, (tuple, list)) and kernel_size is None:
-            raise ValueError(f"Conv2D: got Conv2D({c_in!r}, {tuple(c_out)!r}), Keras' (filters, "
-                             f"kernel_size); nnbook's Conv2D takes (c_in, c_out, kernel_size), "
-                             f"e.g. Conv2D(1, {c_in!r}, {c_out[0]!r}) for {c_in!r} filters on a "
-                             f"one-channel image.")
+        if c_out is not None and kernel_size is None:          # Keras' Conv2D(filters, kernel)
+            f = c_out[0] if isinstance(c_out, (tuple, list)) else c_out
+            shown = tuple(c_out) if isinstance(c_out, (tuple, list)) else c_out
+            raise ValueError(f"Conv2D: got Conv2D({c_in!r}, {shown!r}), Keras' "
+                             f"(filters, kernel_size); nnbook's Conv2D takes (c_in, c_out, "
+                             f"kernel_size), e.g. Conv2D(1, {c_in!r}, {f!r}) for {c_in!r} filters "
+                             f"on a one-channel image.")
         self.c_in = positive_int("Conv2D", "c_in", c_in)
         self.c_out = positive_int("Conv2D", "c_out", c_out)
         self.kernel_size = positive_int("Conv2D", "kernel_size",
@@ -75,7 +77,8 @@ class Conv2D(Layer):
         f = self.kernel_size
         shape = (f, f, self.c_in, self.c_out)
         self.init = get_initializer(init, repr(self))
-        W = np.asarray(self.init(shape, f * f * self.c_in, f * f * self.c_out, make_rng(rng), dtype))
+        rng = make_rng(rng, repr(self))
+        W = np.asarray(self.init(shape, f * f * self.c_in, f * f * self.c_out, rng, dtype))
         if W.shape != shape:
             raise ValueError(f"{self!r}: init returned shape {W.shape}, expected {shape}.")
         self.params = {"W": np.ascontiguousarray(W, dtype=dtype),

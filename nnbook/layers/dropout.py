@@ -50,7 +50,7 @@ class Dropout(Layer):
             raise ValueError(f"Dropout: expected a rate with 0 ≤ rate < 1 (the fraction of "
                              f"entries dropped), got {rate!r}.")
         self.rate = float(rate)
-        self.rng = make_rng(rng)
+        self.rng = make_rng(rng, "Dropout")
         self.mask = None          # (the shape of x): 0 or 1/(1 − rate), from the last training forward
         self.fixed_mask = False
         self._passed = None       # whether the last forward passed x through unchanged

@@ -13,7 +13,8 @@ from .._validate import as_float_array, finite, positive_int
 from ..layers.activations import Softmax
 from ..layers.base import Dense
 
-__all__ = ["prepare_x", "prepare_xy", "check_head", "as_array", "as_shape"]
+__all__ = ["prepare_x", "prepare_xy", "prepare_validation", "check_head", "as_array", "as_shape",
+           "check_fit_arguments", "checked_weights"]
 
 
 def as_array(owner, what, a):
@@ -54,7 +55,9 @@ def prepare_x(model, x, owner):
                          f"takes batches such as {('m',) + tuple(model._first_shape() or ('…',))}."
                          f" Pass an array with one row per sample.")
     dt = model.dtype
-    return x if x.dtype == dt else x.astype(dt)
+    x = x.view() if x.dtype == dt else x.astype(dt)
+    x.flags.writeable = False          # a layer that writes into its input cannot touch the data
+    return x
 
 def prepare_xy(model, x, y, owner):
     """``(x, y)`` checked against the model and its loss, ``y`` in the loss's target form."""
@@ -65,6 +68,9 @@ def prepare_xy(model, x, y, owner):
     finite(f"Sequential.{owner}", "x", x)
     if len(x) == 0:
         raise ValueError(f"Sequential.{owner}: got no samples (x has shape {x.shape}).")
+    if y is None:
+        raise ValueError(f"Sequential.{owner}: got y=None; training needs one target per "
+                         f"sample, e.g. model.{owner.split('(')[0]}(x, y).")
     y = as_array(f"Sequential.{owner}", "y", y)
     n_y = y.shape[0] if y.ndim else "no sample axis"
     if n_y != len(x):
@@ -107,3 +113,53 @@ def check_head(model, owner, out_shape):
             f"Sequential.{owner}: the model ends in {act} but the loss is {loss!r}, which "
             f"applies {act.lower()} itself. Remove the {act} layer, or use "
             f"{type(loss).__name__}() without from_logits.")
+
+
+def check_fit_arguments(epochs, batch_size) -> None:
+    """Arrays where fit expects epochs and batch_size: Keras' fit(x, y, x_val, y_val) habit."""
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(value, (np.ndarray, list, tuple)):
+            raise ValueError(
+                f"Sequential.fit: got an array as {name}; fit's third and fourth arguments "
+                f"are epochs and batch_size. Pass validation data by keyword: "
+                f"fit(x, y, epochs=10, validation_data=(x_val, y_val)).")
+
+
+def prepare_validation(model, validation_data):
+    """``(x_val, y_val)`` checked as ``prepare_xy`` does, every message saying it is the
+    validation data."""
+    owner = "Sequential.fit(validation_data)"
+    pair = isinstance(validation_data, (tuple, list))
+    if not (pair and len(validation_data) == 2):
+        got = type(validation_data).__name__ + (f" of {len(validation_data)} items" if pair else "")
+        extra = (" nnbook has no sample weights (Keras' third item)."
+                 if pair and len(validation_data) == 3 else "")
+        raise ValueError(f"Sequential.fit: expected validation_data=(x_val, y_val), got "
+                         f"a {got}.{extra}")
+    try:
+        return prepare_xy(model, *validation_data, "fit(validation_data)")
+    except ValueError as exc:
+        msg = str(exc)
+        if not msg.startswith(owner):
+            msg = f"{owner}: x_val does not fit the model. {msg}"
+        raise ValueError(msg) from None
+
+
+def checked_weights(owner, targets, weights) -> list:
+    """``weights`` (as ``get_weights()`` gives them) as float arrays of the ``targets``'
+    shapes, all finite; raise before any is written."""
+    if not isinstance(weights, (list, tuple)):
+        raise ValueError(f"{owner}: expected a list of arrays in the order of "
+                         f"model.get_weights(), got {type(weights).__name__}. To copy "
+                         f"another model's weights: set_weights(other.get_weights()).")
+    if len(weights) != len(targets):
+        raise ValueError(f"{owner}: got {len(weights)} arrays, expected "
+                         f"{len(targets)} (the length of model.get_weights()).")
+    arrays = []
+    for i, (t, w) in enumerate(zip(targets, weights)):
+        w = as_float_array(owner, f"array {i}", as_array(owner, f"array {i}", w))
+        if w.shape != t.shape:
+            raise ValueError(f"{owner}: array {i} has shape {w.shape}, expected {t.shape}.")
+        finite(owner, f"array {i}", w)
+        arrays.append(w)
+    return arrays

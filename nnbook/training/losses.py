@@ -23,7 +23,8 @@ class Loss:
     """Base class: ``loss(y_true, y_pred)`` gives the scalar loss, ``grad`` its gradient.
 
     A subclass defines ``value(yt, yp)`` and ``gradient(yt, yp)`` for arrays of
-    equal shape that are already checked. A loss that can skip the backward of
+    equal shape that are already checked (or, as the public API reads, ``__call__``
+    and ``grad``: ``fit`` then calls those). A loss that can skip the backward of
     the model's last activation declares it: ``fuses_with`` is that activation
     class and ``fused_gradient(yt, p)`` gives ∂L/∂z for p = activation(z).
     """
@@ -42,20 +43,31 @@ class Loss:
 
     def value(self, yt, yp) -> float:
         """The loss for checked arrays ``yt``, ``yp`` of the same shape (no checks)."""
-        raise NotImplementedError(f"{type(self).__name__}: define value(yt, yp).")
+        if type(self).__call__ is not Loss.__call__:      # a learner's loss(y_true, y_pred)
+            return self(yt, yp)
+        raise NotImplementedError(f"{type(self).__name__}: define value(yt, yp) (or "
+                                  f"__call__(y_true, y_pred)).")
 
     def gradient(self, yt, yp) -> np.ndarray:
         """∂loss/∂yp for checked arrays of the same shape (no checks)."""
-        raise NotImplementedError(f"{type(self).__name__}: define gradient(yt, yp).")
+        if type(self).grad is not Loss.grad:              # a learner's grad(y_true, y_pred)
+            return np.asarray(self.grad(yt, yp), dtype=yp.dtype)
+        raise NotImplementedError(f"{type(self).__name__}: define gradient(yt, yp) (or "
+                                  f"grad(y_true, y_pred)).")
 
     def fused_gradient(self, yt, p) -> np.ndarray:
         """∂loss/∂z where p = fuses_with()(z); only for losses that declare ``fuses_with``."""
         raise NotImplementedError(f"{type(self).__name__} fuses with no activation.")
 
     def fuses(self, last_layer) -> bool:
-        """Whether ``fused_gradient`` replaces ``last_layer``'s backward (an isinstance test)."""
-        return (self.fuses_with is not None and not self.from_logits
-                and isinstance(last_layer, self.fuses_with))
+        """Whether ``fused_gradient`` replaces ``last_layer``'s backward: an instance of
+        ``fuses_with`` that computes the same function (a subclass that redefines
+        ``function`` or ``forward`` gets the plain chain rule)."""
+        act = self.fuses_with
+        if act is None or self.from_logits or not isinstance(last_layer, act):
+            return False
+        cls = type(last_layer)
+        return cls is act or (cls.function is act.function and cls.forward is act.forward)
 
     def targets(self, owner: str, y, out_shape: tuple, dtype) -> np.ndarray:
         """``y`` as checked targets of shape (m,) + out_shape and ``dtype``, for ``fit``."""
@@ -297,4 +309,7 @@ def get_loss(loss) -> Loss:
         return loss
     if isinstance(loss, str) and loss.lower() in _BY_NAME:
         return _BY_NAME[loss.lower()]()
+    if isinstance(loss, type) and issubclass(loss, Loss):
+        raise ValueError(f"unknown loss: got the class {loss.__name__}, expected an "
+                         f"instance. Did you mean {loss.__name__}()?")
     raise ValueError(f"unknown loss {loss!r}. Use a Loss object or one of {sorted(_BY_NAME)}.")

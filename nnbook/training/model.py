@@ -13,12 +13,16 @@ import math
 import numpy as np
 
 from . import saving
-from .._validate import finite, positive_int
-from .inputs import as_shape, prepare_x, prepare_xy
-from ..layers.base import Dense, Layer, takes_need_dx
+from .._validate import finite, make_rng, positive_int
+from .inputs import (as_shape, check_fit_arguments, checked_weights, prepare_validation,
+                     prepare_x, prepare_xy)
+from ..layers.base import Dense, Layer
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
 from .loop import History, accuracy_of, fit_loop, split_validation
+from .protocol import (backward_of, blame_declared_shape, check_new_layer, check_params,
+                       checked_dx, checked_grad, checked_loss_grad, forward_of, loss_value,
+                       run_backward, shape_after)
 
 __all__ = ["Sequential", "History", "load_model"]
 
@@ -42,6 +46,7 @@ class Sequential:
         self.loss: Loss | None = None
         self.metrics: list[str] = []
         self.stop_training = False
+        self._added: list[int] = []                  # ids of the layers add() has checked
         if isinstance(layers, Layer):
             raise ValueError(
                 f"Sequential: expected a list of layers, got the single layer {layers!r}. "
@@ -54,35 +59,27 @@ class Sequential:
     def add(self, layer) -> None:
         """Append a layer, checking that its input size fits the previous output."""
         i = len(self.layers)
-        if not isinstance(layer, Layer):
-            hint = (f" Did you mean {layer.__name__}()?" if isinstance(layer, type)
-                    and issubclass(layer, Layer) else "")
-            raise ValueError(f"Sequential: item {i} is {layer!r}, expected a Layer instance.{hint}")
-        if not (isinstance(getattr(layer, "params", None), dict)
-                and isinstance(getattr(layer, "grads", None), dict)):
-            raise ValueError(
-                f"Sequential: layer {i} ({type(layer).__name__}) has no params/grads dicts. "
-                f"Call super().__init__() at the start of its __init__ (it creates them).")
-        for j, other in enumerate(self.layers):
-            if other is layer:
-                raise ValueError(
-                    f"Sequential: layer {i} is the same object as layer {j} ({layer!r}); a layer "
-                    f"keeps what its forward saw, so it can appear only once. Create a new one, "
-                    f"e.g. {type(layer).__name__}(...) again."
-                )
-        dtypes = {p.dtype for p in layer.params.values()}
-        if dtypes and self.layers and dtypes != {self.dtype}:
-            raise ValueError(
-                f"Sequential: layer {i} ({layer!r}) holds {sorted(d.name for d in dtypes)} "
-                f"parameters but the model is {self.dtype.name}; give every layer the same "
-                f"dtype=np.{self.dtype.name}."
-            )
+        check_new_layer(self.layers, layer)
         self.layers.append(layer)
         try:
             self.output_shapes()
         except ValueError as exc:
             self.layers.pop()
             raise ValueError(f"Sequential: layer {i} does not fit the one before it. {exc}") from None
+        self._added.append(id(layer))
+
+    def _recheck(self) -> None:
+        """Run add's checks again if ``self.layers`` was changed directly (``layers.append``)."""
+        if self._added == [id(layer) for layer in self.layers]:
+            return
+        layers, self.layers, self._added = list(self.layers), [], []
+        try:
+            for layer in layers:
+                self.add(layer)
+        except ValueError as exc:
+            self.layers = layers
+            raise ValueError(f"{exc} (model.layers was changed directly; model.add(layer) "
+                             f"checks each layer as it comes.)") from None
 
     def _first_shape(self):
         if self.input_shape is not None:
@@ -98,7 +95,7 @@ class Sequential:
         shape = self._first_shape() if input_shape is None else tuple(input_shape)
         shapes = []
         for layer in self.layers:
-            shape = None if shape is None else layer.output_shape(shape)
+            shape = None if shape is None else shape_after(layer, shape)
             shapes.append(shape)
         return shapes
 
@@ -140,16 +137,8 @@ class Sequential:
         """Copy arrays in the order of ``get_weights()`` into the layers (in place)."""
         targets = [a for l in self.layers
                    for a in (*l.params.values(), *getattr(l, "buffers", {}).values())]
-        weights = list(weights)
-        if len(weights) != len(targets):
-            raise ValueError(f"Sequential.set_weights: got {len(weights)} arrays, expected "
-                             f"{len(targets)} (the length of model.get_weights()).")
-        for i, (t, w) in enumerate(zip(targets, weights)):
-            w = np.asarray(w)
-            if w.shape != t.shape:
-                raise ValueError(f"Sequential.set_weights: array {i} has shape {w.shape}, "
-                                 f"expected {t.shape}.")
-        for t, w in zip(targets, weights):
+        arrays = checked_weights("Sequential.set_weights", targets, weights)
+        for t, w in zip(targets, arrays):
             t[...] = w
 
     def set_training(self, training: bool) -> None:
@@ -163,8 +152,15 @@ class Sequential:
         x = np.asarray(x)
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
-        for layer in self.layers:
-            x = layer.forward(x)
+        m = len(x) if x.ndim else None               # a scalar passes unchecked
+        self._seen = []                              # each layer's input shape, for backward
+        for i, layer in enumerate(self.layers):
+            self._seen.append(x.shape)
+            try:
+                x = layer.forward(x) if m is None else forward_of(i, layer, x, m)
+            except ValueError as exc:
+                blame_declared_shape(self.layers, i, self._seen, exc)
+                raise
         return x
 
     __call__ = forward
@@ -175,12 +171,14 @@ class Sequential:
         With ``need_dx=False`` the first layer skips ∂E/∂x when its backward
         accepts ``need_dx`` (returns ``None`` then)."""
         dy = np.asarray(dy, dtype=self.dtype)
-        last = len(self.layers) - 1
-        for i in range(last, -1, -1):
+        seen = getattr(self, "_seen", None)          # input shapes of the last forward
+        if seen is None or len(seen) != len(self.layers) or seen[0][:1] != dy.shape[:1]:
+            seen = None                              # not that batch: the layers check dy
+        for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
-            if i == 0 and not need_dx and takes_need_dx(layer):
-                return layer.backward(dy, need_dx=False)
-            dy = layer.backward(dy)
+            dy = run_backward(layer, dy, need_dx=need_dx or i > 0)
+            if (i > 0 or need_dx) and seen is not None:
+                dy = checked_dx(i, layer, dy, seen[i])
         return dy
 
     def predict(self, x, batch_size: int = 1024, verbose=0) -> np.ndarray:
@@ -192,6 +190,7 @@ class Sequential:
         ``verbose`` is accepted for Keras code; predict prints nothing.
         """
         batch_size = positive_int("Sequential.predict", "batch_size", batch_size)
+        self._recheck()
         x = prepare_x(self, x, "predict")
         finite("Sequential.predict", "x", x)
         self.set_training(False)
@@ -202,7 +201,8 @@ class Sequential:
 
     def _forward_batched(self, x, batch_size):
         if len(x) <= batch_size:
-            return self.forward(x)
+            out = self.forward(x)
+            return out if out.flags.writeable else out.copy()   # a view of the read-only x
         return np.concatenate([self.forward(x[s:s + batch_size])
                                for s in range(0, len(x), batch_size)])
 
@@ -237,24 +237,23 @@ class Sequential:
         """
         loss = self.loss if loss is None else loss
         layers = self.layers
-        out = xb
-        for layer in layers:                         # forward (xb already has the model's dtype)
-            out = layer.forward(out)
-        value = float(loss.value(yb, out))
+        out, seen = xb, []                           # xb already has the model's dtype
+        for i, layer in enumerate(layers):           # forward, keeping each input's shape
+            seen.append(out.shape)
+            out = forward_of(i, layer, out, len(xb))
+        value = loss_value(loss, yb, out)            # the loss
         if not math.isfinite(value):
             return value, out
-        if loss.fuses(layers[-1]):
+        if loss.fuses(layers[-1]):                   # its gradient past the last activation
             d, top = loss.fused_gradient(yb, out), len(layers) - 2
-        else:
+        else:                                        # or at the output, ∂L/∂ŷ
             d, top = loss.gradient(yb, out), len(layers) - 1
-        for i in range(top, 0, -1):
-            d = layers[i].backward(d)
-        if top >= 0:
-            first = layers[0]
-            if takes_need_dx(first):
-                first.backward(d, need_dx=False)
-            else:
-                first.backward(d)
+            d = checked_loss_grad(loss, d, out.shape)
+        for i in range(top, 0, -1):                  # backward, last layer first
+            d = backward_of(i, layers[i], d, seen[i])
+        if top >= 0:                                 # the first layer: no ∂E/∂x needed
+            run_backward(layers[0], d, need_dx=False)
+        self._seen = seen                            # for a backward() that follows
         return value, out
 
     def train_step(self, xb, yb) -> dict[str, float]:
@@ -267,25 +266,20 @@ class Sequential:
         logs = {"loss": value}
         if not math.isfinite(value):
             return logs
-        try:
+        try:                                         # read afresh: assigned grads count too
             pairs = [(p, layer.grads[k]) for layer in self.layers for k, p in layer.params.items()]
-        except KeyError:
-            pairs = None
-        if pairs is None or any(g is None for _, g in pairs):
-            self._missing_gradient()
+            for p, g in pairs:
+                if g.shape != p.shape:
+                    raise AttributeError
+        except (KeyError, AttributeError):           # missing, None, a list, the wrong shape
+            for i, layer in enumerate(self.layers):  # (or a param replaced by a list since)
+                check_params("Sequential.train_step", i, layer)
+            pairs = [(p, checked_grad(i, layer, k, layer.grads.get(k), p))
+                     for i, layer in enumerate(self.layers) for k, p in layer.params.items()]
         self.optimizer.step(pairs)
         if self.metrics:
             logs["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
         return logs
-
-    def _missing_gradient(self):
-        for i, layer in enumerate(self.layers):
-            for k in layer.params:
-                if layer.grads.get(k) is None:
-                    raise ValueError(
-                        f"Sequential.train_step: layer {i} ({type(layer).__name__}) has no "
-                        f"gradient grads[{k!r}] after backward. Its backward must set "
-                        f"self.grads[{k!r}] (same shape as params[{k!r}]) for every parameter.")
 
     def fit(self, x, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
             verbose=1, rng=None, validation_split=0.0, callbacks=None) -> History:
@@ -301,16 +295,18 @@ class Sequential:
         that sets ``model.stop_training = True`` ends training after the epoch.
         ``verbose=1`` shows progress, ``2`` one line per epoch, ``0`` nothing.
         """
+        check_fit_arguments(epochs, batch_size)
+        if rng is not None:
+            make_rng(rng, "Sequential.fit")          # an int seed is refused before any work
         if self.optimizer is None or self.loss is None:
             what = "loss" if self.loss is None else "optimizer"
             raise ValueError(f"Sequential.fit: the model has no {what} yet. Call "
                              f"model.compile(optimizer='sgd', loss='mse') (or another loss) first.")
+        self._recheck()
         x, y = prepare_xy(self, x, y, "fit")
         val = None
         if validation_data is not None:
-            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-                raise ValueError("Sequential.fit: expected validation_data=(x_val, y_val).")
-            val = prepare_xy(self, *validation_data, "fit(validation_data)")
+            val = prepare_validation(self, validation_data)
         elif validation_split:
             (x, y), val = split_validation("Sequential.fit", x, y, validation_split)
         return fit_loop(self, x, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
@@ -325,7 +321,7 @@ class Sequential:
             out = self.forward(xb)
             if np.isfinite(out).all():
                 self.loss.check_predictions("Sequential.evaluate", out)
-            parts = {"loss": float(self.loss.value(yb, out))}
+            parts = {"loss": loss_value(self.loss, yb, out)}
             if self.metrics:
                 parts["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
             for k, v in parts.items():
@@ -336,6 +332,7 @@ class Sequential:
         """The loss on (x, y) as a float, or ``[loss, accuracy]`` when compiled with
         ``metrics=["accuracy"]`` (as Keras). ``verbose=1`` also prints them."""
         batch_size = positive_int("Sequential.evaluate", "batch_size", batch_size)
+        self._recheck()
         x, y = prepare_xy(self, x, y, "evaluate")
         logs = self._evaluate_logs(x, y, batch_size)
         if verbose:

@@ -373,6 +373,9 @@ def get_optimizer(optimizer) -> Optimizer:
         return optimizer
     if isinstance(optimizer, str) and optimizer.lower() in _BY_NAME:
         return _BY_NAME[optimizer.lower()]()
+    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+        raise ValueError(f"unknown optimizer: got the class {optimizer.__name__}, expected an "
+                         f"instance. Did you mean {optimizer.__name__}()?")
     raise ValueError(
         f"unknown optimizer {optimizer!r}. Use an Optimizer object (SGD(lr=...), RMSProp(...), "
         f"Adam(...)) or one of {sorted(_BY_NAME)}."

@@ -39,16 +39,21 @@ def save_model(model, path) -> str:
     The file goes to a temporary name in the same folder first and is then
     renamed, with the permissions a plain ``open`` would give it.
     """
-    path = os.fspath(path)
+    path = given = os.fspath(path)
     if not path.endswith(".npz"):
         path += ".npz"
+    for p in (given, path):
+        if os.path.isdir(p):
+            raise ValueError(f"Sequential.save: {p!r} is a folder; expected a file name, e.g. "
+                             f"{os.path.join(p, 'model.npz')!r}.")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"Sequential.save: the folder {os.path.dirname(path)!r} of "
                                 f"{path!r} does not exist; create it first (os.makedirs).")
     arch = {"format": FORMAT, "version": VERSION, "input_shape": model.input_shape,
             "dtype": model.dtype.name, "metrics": list(model.metrics),
-            "layers": [{"class": type(l).__name__, "config": l.get_config()} for l in model.layers]}
+            "layers": [{"class": type(l).__name__, "config": _config(i, l)}
+                       for i, l in enumerate(model.layers)]}
     arrays = {**model.params, **model.buffers}
     if model.loss is not None:
         arch["loss"] = {"class": type(model.loss).__name__,
@@ -74,6 +79,32 @@ def save_model(model, path) -> str:
     return path
 
 
+def _plain(value):
+    """NumPy scalars in a layer's config as Python numbers (JSON holds no NumPy types)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(type(value).__name__)
+
+
+def _config(i, layer) -> dict:
+    """``layer.get_config()``, checked to fit in the file's JSON."""
+    cfg = layer.get_config()
+    if not isinstance(cfg, dict):
+        raise ValueError(f"Sequential.save: layer {i} ({type(layer).__name__}).get_config() "
+                         f"returned {cfg!r}; expected a dict of its constructor arguments.")
+    cfg = dict(cfg)
+    for k, v in cfg.items():
+        try:
+            cfg[k] = json.loads(json.dumps(v, default=_plain))
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"Sequential.save: layer {i} ({type(layer).__name__}).get_config() returned "
+                f"{k}= of type {type(v).__name__}, which a model file cannot hold; return plain "
+                f"numbers, strings and lists (e.g. {k}=value.tolist() for an array, turned "
+                f"back into an array in __init__).") from None
+    return cfg
+
+
 class _Refused(ValueError):
     """A readable file that asks for something we will not build (reported as is)."""
 
@@ -82,14 +113,25 @@ def _lookup(name, base, custom_objects):
     import nnbook  # the registry of built-in classes
 
     name = str(name)
-    cls = (custom_objects or {}).get(name, getattr(nnbook, name, None))
+    custom = custom_objects or {}
+    cls = custom.get(name, getattr(nnbook, name, None))
     if not (isinstance(cls, type) and issubclass(cls, base)):
+        if base is Layer and name in custom:
+            what = (f"an instance of {type(cls).__name__}" if isinstance(cls, Layer)
+                    else repr(cls))
+            raise _Refused(
+                f"load_model: custom_objects[{name!r}] is {what}; expected the class itself, "
+                f"a subclass of nb.Layer: custom_objects={{{name!r}: {name}}} (no parentheses).")
         if base is Layer:
+            keys = (f" custom_objects has {sorted(custom)}, but no {name!r}: each key must be "
+                    f"the class's name." if custom else "")
             raise _Refused(
                 f"load_model: the file uses the layer class {name!r}, which nnbook does not "
                 f"know. If it is your own layer, pass it: "
-                f"nb.load_model(path, custom_objects={{{name!r}: {name}}}).")
-        raise ValueError(f"unknown {base.__name__} class {name!r}")
+                f"nb.load_model(path, custom_objects={{{name!r}: {name}}}).{keys}")
+        raise _Refused(f"load_model: the file uses the {base.__name__.lower()} class {name!r}, "
+                       f"which nnbook does not know. If it is your own, pass it: "
+                       f"nb.load_model(path, custom_objects={{{name!r}: {name}}}).")
     if cls in (Layer, Loss, Optimizer) or getattr(nnbook, "Activation", None) is cls:
         raise _Refused(f"load_model: the file names the abstract class {name!r}, which cannot "
                        f"be built; the file is damaged or was not written by nnbook.")
@@ -125,20 +167,30 @@ def read_model(path, custom_objects=None) -> dict:
                 cls = _lookup(spec["class"], Layer, custom_objects)
                 cfg = dict(spec["config"])
                 try:
-                    layer = cls(**cfg, **({"dtype": dtype, "rng": np.random.default_rng(0)}
-                                          if _takes_params(cls) else {}))
+                    made = ({"dtype": dtype, "rng": np.random.default_rng(0)}
+                            if _takes_params(cls) else {})
+                    layer = cls(**{**made, **cfg})      # a config that has dtype= wins
                 except TypeError as exc:
                     raise _Refused(
                         f"load_model: could not build layer {i} as {cls.__name__}(**{cfg}) "
                         f"({exc}). Give the layer a get_config() that returns its constructor "
                         f"arguments, then save it again.") from None
                 stored = {**layer.params, **getattr(layer, "buffers", {})}
+                if not stored and _learners(cls):      # a learner's layer built lazily
+                    stored = _lazy_params(layer, data, f"{prefix}{i}.", dtype)
+                _same_keys(i, layer, stored, data.files, f"{prefix}{i}.")
                 for k, p in stored.items():
                     saved = data[f"{prefix}{i}.{k}"]
                     if saved.dtype.kind != "f":
                         raise ValueError(f"layer {i} {k} holds {saved.dtype}, expected floats")
-                    if saved.shape != p.shape:
-                        raise ValueError(f"layer {i} {k} has shape {saved.shape}, expected {p.shape}")
+                    if saved.shape != p.shape and not _learners(cls):
+                        raise ValueError(f"layer {i} {k} has shape {saved.shape}, "
+                                         f"expected {p.shape}")
+                    if saved.shape != p.shape:            # a learner's class changed
+                        raise _Refused(
+                            f"load_model: layer {i} ({cls.__name__}) {k!r} has shape "
+                            f"{saved.shape} in the file, but {cls.__name__}(**{cfg}) makes "
+                            f"{p.shape}; the class or its get_config() changed since saving.")
                     p[...] = saved
                 layers.append(layer)
             shape = arch.get("input_shape")
@@ -146,16 +198,17 @@ def read_model(path, custom_objects=None) -> dict:
                    "loss": None, "optimizer": None, "optimizer_state": None,
                    "metrics": list(arch.get("metrics", []))}
             if "loss" in arch:
-                out["loss"] = _lookup(arch["loss"]["class"], Loss, None)(
+                out["loss"] = _lookup(arch["loss"]["class"], Loss, custom_objects)(
                     **({"from_logits": True} if arch["loss"].get("from_logits") else {}))
             if "optimizer" in arch:
-                opt = out["optimizer"] = _lookup(arch["optimizer"]["class"], Optimizer, None)(
+                opt = out["optimizer"] = _lookup(arch["optimizer"]["class"], Optimizer,
+                                                 custom_objects)(
                     **arch["optimizer"]["config"])
                 state = {k[len(OPT):]: np.array(data[k]) for k in data.files if k.startswith(OPT)}
                 if state and hasattr(opt, "set_state"):
                     out["optimizer_state"] = state
-    except _Refused:
-        raise
+    except _Refused as exc:
+        raise ValueError(str(exc)) from None
     except (OSError, EOFError, KeyError, TypeError, ValueError, AttributeError, MemoryError,
             OverflowError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
         raise ValueError(
@@ -163,6 +216,36 @@ def read_model(path, custom_objects=None) -> dict:
             f"damaged or written by another program; save the model again with model.save(path)."
         ) from None
     return out
+
+
+def _learners(cls) -> bool:
+    """Whether ``cls`` is a learner's class rather than one of nnbook's own."""
+    return not (cls.__module__ == "nnbook" or cls.__module__.startswith("nnbook."))
+
+
+def _lazy_params(layer, data, prefix, dtype) -> dict:
+    """A learner's layer that makes its params in its first forward (as Keras' build)
+    gets them from the file: every saved array becomes a param, with a zero grad."""
+    for f in data.files:
+        if f.startswith(prefix):
+            layer.params[f[len(prefix):]] = np.zeros(data[f].shape, dtype=dtype)
+            layer.grads[f[len(prefix):]] = np.zeros(data[f].shape, dtype=dtype)
+    return dict(layer.params)
+
+
+def _same_keys(i, layer, stored, files, prefix) -> None:
+    """The layer built from the file must hold the arrays the file has for it; when a
+    learner's class holds others, the class changed (nnbook's own: the file is damaged)."""
+    saved = sorted(f[len(prefix):] for f in files if f.startswith(prefix))
+    if saved == sorted(stored):
+        return
+    if not saved or not _learners(type(layer)):         # nnbook's own: the file is damaged
+        raise ValueError(f"layer {i} has arrays {saved}, expected {sorted(stored)}")
+    raise _Refused(
+            f"load_model: layer {i} ({type(layer).__name__}) has params/buffers "
+            f"{sorted(stored)}, but the file holds {saved} for it; the class changed since "
+            f"the model was saved. Load it with the class as it was, or build the new model "
+            f"and copy the weights with set_weights.")
 
 
 def _takes_params(cls) -> bool:

@@ -1,0 +1,288 @@
+"""The layer contract as ``Sequential`` checks it: parameters are float arrays,
+``forward`` returns one row per sample, ``backward`` returns ∂E/∂x of the input's
+shape and leaves one gradient per parameter, of the parameter's shape. A layer
+that breaks it is named in the error, with the fix (chapter 03's contract).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ..layers.activations import Activation
+from ..layers.base import Layer, takes_need_dx
+
+__all__ = ["forward_of", "backward_of", "check_new_layer", "check_params", "checked_output", "checked_dx", "checked_grad", "checked_loss_grad",
+           "loss_value", "run_backward", "retry_with_need_dx", "shape_after",
+           "blame_declared_shape", "blame_read_only"]
+
+
+def _name(i, layer) -> str:
+    return f"layer {i} ({type(layer).__name__})"
+
+
+def _describe(value) -> str:
+    """How a returned value looks: 'None', 'a tuple', 'shape (5, 3)'."""
+    if value is None:
+        return "None"
+    if isinstance(value, (np.ndarray, np.generic)):
+        return f"shape {np.shape(value)}"
+    return f"a {type(value).__name__}"
+
+
+def _as_array(value, shape):
+    """A list or tuple that is really an array of ``shape``, as an array; else None."""
+    if isinstance(value, (list, tuple)):
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (ValueError, TypeError):
+            return None
+        return arr if arr.shape == shape else None
+    return None
+
+
+def check_params(owner: str, i: int, layer) -> None:
+    """Every ``params`` value must be a float ndarray: the optimizer updates it in place."""
+    for k, p in layer.params.items():
+        if isinstance(p, np.ndarray) and p.dtype in (np.float32, np.float64):
+            continue
+        what = (f"an array of dtype {p.dtype}" if isinstance(p, np.ndarray)
+                else f"a {type(p).__name__}")
+        if isinstance(p, np.ndarray) and p.dtype.kind == "f":
+            raise ValueError(
+                f"{owner}: {_name(i, layer)}: params[{k!r}] is {what}; nnbook trains in "
+                f"float32 or float64 (float16 loses too much precision for gradients). "
+                f"Create it with dtype=np.float32.")
+        raise ValueError(
+            f"{owner}: {_name(i, layer)}: params[{k!r}] is {what}; parameters must be float "
+            f"NumPy arrays, which the optimizer updates in place. Create it with "
+            f"np.array(..., dtype=float) (or dtype=np.float32 for a float32 model).")
+
+
+def forward_of(i: int, layer, x, m: int):
+    """``layer.forward(x)`` for layer ``i`` of a model, checked: an array of ``m`` rows and
+    the dtype of ``x`` (a learner's float64 layer in a float32 model is cast back)."""
+    try:
+        y = layer.forward(x)
+    except ValueError as exc:
+        blame_read_only(i, layer, exc)
+        raise
+    if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == x.dtype:
+        return y
+    return checked_output(i, layer, y, m, x.dtype)
+
+
+def backward_of(i: int, layer, dy, shape: tuple):
+    """``layer.backward(dy)`` for layer ``i``, checked to return ∂E/∂x of ``shape``, the
+    shape of the input its forward saw. A backward that requires ``need_dx`` gets True."""
+    try:
+        dx = layer.backward(dy)
+    except TypeError as exc:           # backward(dy, need_dx) without a default
+        dx = retry_with_need_dx(layer, dy, exc)
+    if type(dx) is np.ndarray and dx.shape == shape:
+        return dx
+    return checked_dx(i, layer, dx, shape)
+
+
+def check_new_layer(layers: list, layer) -> None:
+    """What ``Sequential.add`` checks before ``layer`` joins ``layers``: a Layer instance
+    with params/grads dicts of float arrays, not already in the model, of the model's dtype."""
+    i = len(layers)
+    if not isinstance(layer, Layer):
+        hint = (f" Did you mean {layer.__name__}()?" if isinstance(layer, type)
+                and issubclass(layer, Layer) else "")
+        raise ValueError(f"Sequential: item {i} is {layer!r}, expected a Layer instance.{hint}")
+    if not (isinstance(getattr(layer, "params", None), dict)
+            and isinstance(getattr(layer, "grads", None), dict)):
+        raise ValueError(
+            f"Sequential: {_name(i, layer)} has no params/grads dicts. "
+            f"Call super().__init__() at the start of its __init__ (it creates them).")
+    check_params("Sequential", i, layer)
+    for j, other in enumerate(layers):
+        if other is layer:
+            raise ValueError(
+                f"Sequential: layer {i} is the same object as layer {j} ({layer!r}); a layer "
+                f"keeps what its forward saw, so it can appear only once. Create a new one, "
+                f"e.g. {type(layer).__name__}(...) again.")
+    dtypes = {p.dtype for p in layer.params.values()}
+    j, first = next(((j, l) for j, l in enumerate(layers) if l.params), (None, None))
+    if first is None or not dtypes:                  # a Flatten or Dropout first is fine
+        return
+    dt = next(iter(first.params.values())).dtype
+    if dtypes != {dt}:
+        raise ValueError(
+            f"Sequential: layer {i} ({layer!r}) holds {sorted(d.name for d in dtypes)} "
+            f"parameters but the model is {dt.name} (from layer {j}, {first!r}); "
+            f"give every layer the same dtype, e.g. dtype=np.{dt.name}.")
+
+
+def checked_output(i: int, layer, y, m: int, dtype):
+    """``layer.forward``'s result ``y`` as an array of ``dtype`` (the model's) with ``m``
+    rows, or a ValueError. A layer that computes in another dtype is cast back, so a
+    float32 model stays float32 between its layers."""
+    if isinstance(y, list):
+        try:
+            y = np.asarray(y, dtype=dtype)
+        except (ValueError, TypeError):
+            pass
+    if isinstance(y, np.ndarray) and y.ndim and y.shape[0] == m and y.dtype.kind in "fiub":
+        return y if y.dtype == dtype else y.astype(dtype)
+    raise ValueError(
+        f"Sequential: {_name(i, layer)}: forward returned {_describe(y)} for a batch of {m} "
+        f"samples; expected an array with one row per sample, shape ({m}, …). Return the "
+        f"layer's output for the whole batch from forward.")
+
+
+def checked_dx(i: int, layer, dx, shape: tuple):
+    """``layer.backward``'s result as ∂E/∂x of ``shape`` (the shape of its forward input),
+    or a ValueError."""
+    if isinstance(dx, np.ndarray) and dx.shape == shape:
+        return dx
+    arr = _as_array(dx, shape)
+    if arr is not None:
+        return arr
+    raise ValueError(
+        f"Sequential: {_name(i, layer)}: backward returned {_describe(dx)}, but the layer "
+        f"below needs it; expected ∂E/∂x of shape {shape} (the shape of the input forward "
+        f"received). backward(dy) must fill self.grads and return dx alone.")
+
+
+def checked_grad(i: int, layer, k: str, g, p):
+    """``layer.grads[k]`` checked against ``p = layer.params[k]``: same shape, or a ValueError."""
+    if g is None:
+        raise ValueError(
+            f"Sequential.train_step: {_name(i, layer)} has no gradient grads[{k!r}] after "
+            f"backward. Its backward must set self.grads[{k!r}] (same shape as params[{k!r}]) "
+            f"for every parameter.")
+    arr = g if isinstance(g, np.ndarray) else _as_array(g, p.shape)
+    if arr is not None and arr.shape == p.shape:
+        return arr                                   # fine as it is, or a list made an array
+    got = np.shape(g) if arr is None else arr.shape
+    if len(got) == p.ndim + 1 and tuple(got[1:]) == p.shape:
+        fix = f"Sum over the batch axis: self.grads[{k!r}] = (...).sum(axis=0)."
+    elif int(np.prod(got)) == p.size:
+        fix = f"Reshape it to params[{k!r}].shape."
+    else:
+        fix = "Compute one gradient entry per parameter entry (a gradient never broadcasts)."
+    raise ValueError(
+        f"Sequential.train_step: {_name(i, layer)}: grads[{k!r}] has shape {tuple(got)}, "
+        f"expected {p.shape} (the shape of params[{k!r}]). {fix}")
+
+
+def requires_need_dx(layer) -> bool:
+    """Whether ``layer.backward`` has a ``need_dx`` parameter without a default."""
+    try:
+        param = inspect.signature(type(layer).backward).parameters.get("need_dx")
+    except (TypeError, ValueError):
+        return False
+    return param is not None and param.default is param.empty
+
+
+def retry_with_need_dx(layer, dy, exc):
+    """``backward(dy)`` failed with ``exc``: a backward that requires ``need_dx`` failed
+    while binding its arguments, before running, so call it again with need_dx=True."""
+    if not requires_need_dx(layer):
+        raise exc
+    return layer.backward(dy, need_dx=True)
+
+
+def run_backward(layer, dy, need_dx: bool = True):
+    """``layer.backward(dy)``, passing ``need_dx`` only to a backward that takes it."""
+    if takes_need_dx(layer):
+        return layer.backward(dy, need_dx=need_dx)
+    return layer.backward(dy)
+
+
+def _declares_shape(layer) -> bool:
+    """nnbook's own layers and activations know their output shape; a learner's layer
+    that does not override ``output_shape`` may change the shape without saying so."""
+    cls = type(layer)
+    return (cls.output_shape is not Layer.output_shape or isinstance(layer, Activation)
+            or cls.__module__.startswith("nnbook."))
+
+
+def shape_after(layer, shape: tuple):
+    """The shape of one output sample of ``layer`` for one input sample of ``shape``.
+
+    For a learner's layer without ``output_shape``, runs ``forward`` on one zero sample
+    (its attributes and random generators are restored afterwards); ``None`` when that
+    does not tell. Where the sample's size is not known yet, the layer is taken to keep
+    the shape."""
+    if _declares_shape(layer) or any(d is None for d in shape):
+        out = layer.output_shape(shape)
+        if isinstance(out, (int, np.integer)):
+            out = (out,)
+        if not isinstance(out, (tuple, list)):
+            raise ValueError(f"{type(layer).__name__}.output_shape returned {out!r}; expected "
+                             f"the shape of one output sample as a tuple, such as (2,).")
+        return tuple(out)
+    dtypes = [p.dtype for p in layer.params.values() if isinstance(p, np.ndarray)]
+    kept = dict(vars(layer))
+    rngs = [(g, g.bit_generator.state) for g in kept.values()
+            if isinstance(g, np.random.Generator)]    # a noise layer's draws stay as they were
+    try:
+        with np.errstate(all="ignore"):
+            y = layer.forward(np.zeros((1,) + tuple(shape), dtype=dtypes[0] if dtypes else float))
+    except Exception:        # the layer's own error is reported when it really runs
+        y = None
+    finally:
+        vars(layer).clear()
+        vars(layer).update(kept)
+        for g, state in rngs:
+            g.bit_generator.state = state
+    if isinstance(y, np.ndarray) and y.ndim and y.shape[0] == 1:
+        return tuple(int(d) for d in y.shape[1:])
+    return None
+
+
+def blame_declared_shape(layers, i, seen, exc):
+    """Layer ``i`` refused its input: if layer ``i − 1`` declared (``output_shape``) another
+    shape than its forward returned, the model was built on a wrong size; say so."""
+    if i == 0 or len(seen) <= i:
+        return
+    prev, actual = layers[i - 1], tuple(seen[i][1:])
+    try:
+        declared = shape_after(prev, tuple(seen[i - 1][1:]))
+    except ValueError:
+        return
+    if declared is not None and None not in declared and tuple(declared) != actual:
+        raise ValueError(
+            f"Sequential: layer {i - 1} ({type(prev).__name__}).output_shape says {declared} "
+            f"per sample, but its forward returned {actual}, so the layers after it were "
+            f"checked against the wrong size. Fix its output_shape (or delete it: nnbook then "
+            f"measures the layer). The next layer said: {exc}") from None
+
+
+def blame_read_only(i, layer, exc):
+    """``fit``/``predict``/``evaluate`` hand the first layer a read-only view of the data;
+    a forward that writes into its input fails there. Say which layer and the fix."""
+    if "read-only" in str(exc):
+        raise ValueError(
+            f"Sequential: {_name(i, layer)}: forward tried to change its input x in place "
+            f"(NumPy: {exc}). That x is your data, which nnbook passes read-only so that no "
+            f"layer can overwrite it. Compute into a new array instead, e.g. "
+            f"np.maximum(x, 0) rather than x[x < 0] = 0, or start with x = x.copy().") from None
+
+
+def loss_value(loss, yt, out) -> float:
+    """``loss.value(yt, out)`` as a float, or a ValueError naming a loss that returns an array."""
+    v = loss.value(yt, out)
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Sequential: {type(loss).__name__} returned {_describe(v)} as the loss; expected "
+            f"one number for the batch, e.g. np.mean(...) over all its entries.") from None
+
+
+def checked_loss_grad(loss, d, shape):
+    """The loss's ∂L/∂ŷ as an array of the predictions' ``shape``, or a ValueError."""
+    if type(d) is np.ndarray and d.shape == shape:
+        return d
+    arr = d if isinstance(d, np.ndarray) else _as_array(d, shape)
+    if arr is not None and arr.shape == shape:
+        return arr
+    raise ValueError(
+        f"Sequential: {type(loss).__name__}'s gradient returned {_describe(d)}; expected "
+        f"∂L/∂y_pred of shape {shape}, the shape of the predictions (one entry per output).")
