@@ -268,7 +268,8 @@ class ModelCheckpoint(Callback):
     ``"ckpt-{epoch:02d}-{val_loss:.2f}"`` becomes ``"ckpt-01-0.35"``. ``model.save``
     adds ``.npz`` if the name has no extension; ``nb.load_model`` reads the file.
     ``mode`` is as in ``EarlyStopping``; a missing ``monitor`` key is a
-    ``ValueError`` (Keras warns and skips the save). Chapter 10.
+    ``ValueError`` (Keras warns and skips the save). A folder in ``filepath`` that
+    does not exist yet is made, as Keras does. Chapter 10.
 
     Attributes:
         best: the best monitored value so far (±inf before the first save).
@@ -315,6 +316,9 @@ class ModelCheckpoint(Callback):
             self.best = value
         elif self.verbose:
             print(f"Epoch {epoch + 1}: saving model to {path}")
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
         written = self.model.save(path)
         self.last_path = path if written is None else written
 

@@ -164,3 +164,11 @@ def test_history_params_and_key_are_keras_3s():
                      callbacks=[LearningRateScheduler(lambda epoch, lr: lr)])
     assert hist.params == {"verbose": 0, "epochs": 2, "steps": 5}
     assert sorted(hist.history) == ["learning_rate", "loss", "val_loss"]
+
+
+def test_model_checkpoint_makes_its_folder_as_keras_does(tmp_path):
+    model, x, y = small_problem()
+    ck = ModelCheckpoint(tmp_path / "runs" / "one" / "ckpt-{epoch:02d}")
+    model.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0, callbacks=[ck])
+    assert sorted(p.name for p in (tmp_path / "runs" / "one").iterdir()) == ["ckpt-01.npz", "ckpt-02.npz"]
+    np.testing.assert_array_equal(nb.load_model(ck.last_path).predict(x), model.predict(x))

@@ -616,3 +616,14 @@ def test_sigmoid_before_a_from_logits_bce_is_flagged():
     with pytest.raises(ValueError, match=r"ends in Sigmoid but the loss is "
                                          r"BinaryCrossEntropy\(from_logits=True\).*Remove the Sigmoid"):
         model.fit(*data(4), verbose=0)
+
+
+def test_a_probability_head_before_any_from_logits_loss_is_flagged():
+    # Sigmoid before CrossEntropy(from_logits=True) is not the fused pair, but the loss would
+    # still treat probabilities as raw scores
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([nb.Dense(2, 3, rng=rng), nb.Sigmoid()])
+    model.compile("sgd", nb.CrossEntropy(from_logits=True))
+    with pytest.raises(ValueError, match=r"ends in Sigmoid, which squashes.*CrossEntropy\(from_logits=True\), "
+                                         r"which expects raw scores \(logits\)\. Remove the Sigmoid layer"):
+        model.fit(rng.standard_normal((6, 2)), rng.integers(0, 3, 6), verbose=0)

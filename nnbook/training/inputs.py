@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from .._validate import as_float_array, finite, positive_int
-from ..layers.activations import Softmax
+from ..layers.activations import Sigmoid, Softmax
 from ..layers.base import Dense
 
 __all__ = ["prepare_x", "prepare_xy", "prepare_validation", "check_head", "as_array", "as_shape",
@@ -113,6 +113,13 @@ def check_head(model, owner, out_shape):
             f"Sequential.{owner}: the model ends in {act} but the loss is {loss!r}, which "
             f"applies {act.lower()} itself. Remove the {act} layer, or use "
             f"{type(loss).__name__}() without from_logits.")
+    if getattr(loss, "from_logits", False) and isinstance(last, (Softmax, Sigmoid)):
+        act = type(last).__name__
+        raise ValueError(
+            f"Sequential.{owner}: the model ends in {act}, which squashes the outputs into "
+            f"probabilities, but the loss is {loss!r}, which expects raw scores (logits). "
+            f"Remove the {act} layer, or use a loss without from_logits that matches it "
+            f"({'binary_crossentropy' if act == 'Sigmoid' else 'crossentropy'}).")
 
 
 def check_fit_arguments(epochs, batch_size) -> None:
