@@ -161,8 +161,7 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
             "spent": True,                    # the column of ones needs (re)writing
             "Wb": np.empty((k + 1, c_out), dtype=dtype),
             "xp": np.zeros((m, h + t + b, w + l + r, c), dtype=dtype) if t + b + l + r else None,
-            "pads": (t, b, l, r), "y_shape": (m, h_o, w_o, c_out), "flat": flat, "same": same,
-            "ones": np.ones(rows, dtype=dtype)}
+            "pads": (t, b, l, r), "y_shape": (m, h_o, w_o, c_out), "flat": flat, "same": same}
     if same:
         work["plan"] = same_plan(memory, x_shape, (t, l), f, margin, n)
     elif flat:    # dy on the padded grid (zeros past h_o, w_o), and dx as one flat plane per channel
