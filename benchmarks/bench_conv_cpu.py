@@ -25,7 +25,7 @@ from threads import child_env  # noqa: E402
 
 CHILD = r"""
 import json, sys, time
-side, cases, reps = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
+side, cases, reps, here = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 import numpy as np
 def cpu_time(step):
     for _ in range(3):
@@ -38,14 +38,15 @@ if side == "torch":
     import torch
     import torch.nn.functional as F
     torch.set_num_threads(1)
-else:
-    import nnbook as nb
+else:                                 # the very steps bench_conv.py times
+    sys.path.insert(0, here)
+    from bench_conv import nnbook_conv_step, nnbook_pool_step
 out = {}
 for key, kind, dname, args in cases:
     if kind == "conv":
         m, n, c_in, c_out, f, s, p, need_dx = args
-        o = (n + 2 * p - f) // s + 1
         if side == "torch":
+            o = (n + 2 * p - f) // s + 1
             dt = getattr(torch, dname)
             x = torch.randn(m, c_in, n, n, dtype=dt, requires_grad=need_dx)
             w = torch.randn(c_out, c_in, f, f, dtype=dt, requires_grad=True)
@@ -54,13 +55,7 @@ for key, kind, dname, args in cases:
             def step():
                 F.conv2d(x, w, b, stride=s, padding=p).backward(dy)
         else:
-            rng = np.random.default_rng(0)
-            layer = nb.Conv2D(c_in, c_out, f, stride=s, padding=p, rng=rng, dtype=dname)
-            x = rng.standard_normal((m, n, n, c_in)).astype(dname)
-            dy = rng.standard_normal((m, o, o, c_out)).astype(dname)
-            def step():
-                layer.forward(x)
-                layer.backward(dy, need_dx=need_dx)
+            step = nnbook_conv_step(m, n, c_in, c_out, f, s, p, need_dx, np.dtype(dname))
     else:
         m, n, c, f = args
         if side == "torch":
@@ -70,13 +65,7 @@ for key, kind, dname, args in cases:
             def step():
                 F.max_pool2d(x, f).backward(dy)
         else:
-            rng = np.random.default_rng(0)
-            pool = nb.MaxPool2D(f)
-            x = rng.standard_normal((m, n, n, c)).astype(dname)
-            dy = rng.standard_normal((m, n // f, n // f, c)).astype(dname)
-            def step():
-                pool.forward(x)
-                pool.backward(dy)
+            step = nnbook_pool_step(m, n, c, f, np.dtype(dname))
     out[key] = cpu_time(step)
 print(json.dumps(out))
 """
@@ -98,7 +87,7 @@ def run(side, rows, reps):
                                                                  os.environ.get("PYTHONPATH")])))
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         env.pop(name, None)
-    res = subprocess.run([sys.executable, "-c", CHILD, side, json.dumps(rows), str(reps)],
+    res = subprocess.run([sys.executable, "-c", CHILD, side, json.dumps(rows), str(reps), HERE],
                          capture_output=True, text=True, timeout=900, env=env, check=True)
     return json.loads(res.stdout)
 

@@ -1,4 +1,5 @@
-"""Small models and data shared by tests/test_model.py and tests/test_saving.py."""
+"""Small models, data and a learner-style layer shared by the tests (test_model.py,
+test_saving.py, the probe files)."""
 
 import numpy as np
 
@@ -18,3 +19,32 @@ def data(m=20, seed=1):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((m, 3))
     return x, (x[:, 0] + x[:, 1] > 0).astype(float)
+
+
+class Scale(nb.Layer):
+    """y = x ⊙ s, a learner's layer: assigns its gradient, backward(dy) only, s starts at
+    ``init_value`` (a keyword-only config entry). Subclasses change ``_grad``/``_dx`` to
+    return something wrong."""
+
+    def __init__(self, n=3, *, init_value=1.0):
+        super().__init__()
+        self.n, self.init_value = n, init_value
+        self.params = {"s": np.full(n, float(init_value))}
+        self.grads = {"s": np.zeros(n)}
+
+    def forward(self, x):
+        self.x = x
+        return x * self.params["s"]
+
+    def backward(self, dy):
+        self.grads["s"] = self._grad(dy)
+        return self._dx(dy)
+
+    def _grad(self, dy):
+        return (dy * self.x).sum(axis=0)
+
+    def _dx(self, dy):
+        return dy * self.params["s"]
+
+    def get_config(self):
+        return {"n": self.n, "init_value": self.init_value}

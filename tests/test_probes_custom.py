@@ -10,33 +10,7 @@ import numpy as np
 import pytest
 
 import nnbook as nb
-
-
-class Scale(nb.Layer):
-    """y = x ⊙ s, a learner's layer: assigns its gradient, backward(dy) only."""
-
-    def __init__(self, n=3, *, init_value=1.0):
-        super().__init__()
-        self.n, self.init_value = n, init_value
-        self.params = {"s": np.full(n, float(init_value))}
-        self.grads = {"s": np.zeros(n)}
-
-    def forward(self, x):
-        self.x = x
-        return x * self.params["s"]
-
-    def backward(self, dy):
-        self.grads["s"] = self._grad(dy)
-        return self._dx(dy)
-
-    def _grad(self, dy):
-        return (dy * self.x).sum(axis=0)
-
-    def _dx(self, dy):
-        return dy * self.params["s"]
-
-    def get_config(self):
-        return {"n": self.n, "init_value": self.init_value}
+from small_models import Scale
 
 
 def _data(m=20):
