@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import positive_int
+from ._blocks import row_blocks
 from ._conv_dx import conv_dx, dx_grid, row_length, same_plan  # noqa: F401  (conv.py calls engine.conv_dx)
 
 PADDINGS = ("valid", "same")
@@ -160,6 +161,7 @@ def make_work(x_shape, f, s, padding, c_out, dtype):
     work = {"memory": memory, "cols": cols, "cols6": cols[:, :k].reshape(m, h_o, w_o, f, f, c),
             "spent": True,                    # the column of ones needs (re)writing
             "Wb": np.empty((k + 1, c_out), dtype=dtype),
+            "blocks": row_blocks(rows, k + 1, c_out),      # X_col's products by blocks of rows
             "xp": np.zeros((m, h + t + b, w + l + r, c), dtype=dtype) if t + b + l + r else None,
             "pads": (t, b, l, r), "y_shape": (m, h_o, w_o, c_out), "flat": flat, "same": same}
     if same:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _conv_engine as engine
+from ._blocks import matmul_rows, matmul_t_rows
 from ._conv_engine import same_padding
 from .._validate import float_dtype, make_rng, positive_int
 from ..conv_impl import output_size
@@ -98,7 +99,7 @@ class Conv2D(Layer):
         Wb = work["Wb"]                                                # (f·f·c_in + 1, c_out)
         Wb[:-1] = self.params["W"].reshape(-1, self.c_out)
         Wb[-1] = self.params["b"]
-        y = work["cols"] @ Wb                                          # (m·h_o·w_o, c_out)
+        y = matmul_rows(work["cols"], Wb, work["blocks"])             # (m·h_o·w_o, c_out)
         self._last = (x, work)
         return y.reshape(work["y_shape"])
 
@@ -112,7 +113,7 @@ class Conv2D(Layer):
         if work["spent"]:                                              # a second backward after one forward
             engine.fill_cols(x, work, self.kernel_size, self.stride)
         dY = dy.reshape(-1, self.c_out).astype(self.params["W"].dtype, copy=False)  # (m·h_o·w_o, c_out)
-        dWb = work["cols"].T @ dY                                      # (f·f·c_in + 1, c_out)
+        dWb = matmul_t_rows(work["cols"], dY, work["blocks"])          # (f·f·c_in + 1, c_out)
         self.grads["W"][...] = dWb[:-1].reshape(self.grads["W"].shape)
         self.grads["b"][...] = dWb[-1]                                 # the ones column gives Σ dY
         if not need_dx:
