@@ -139,8 +139,8 @@ def bar_chart(rows, path, title):
     ax.set_xticks(ticks, [f"{t:g}×" for t in ticks])
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("nnbook time / PyTorch time (log scale; < 1 means nnbook is faster)")
-    ax.set_title(title + "\n(bars: one thread each; dots: default threads; black ticks: targets; "
-                 "green: met, red: missed)", fontsize=9)
+    ax.set_title(title + "\n(bars: one thread each; dots: default threads;\n"
+                 "black ticks: targets; green: met, red: missed)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
