@@ -51,7 +51,8 @@ class Conv2D(Layer):
         dtype: float64 (default) or float32; the layer computes in this dtype.
 
     The forward pass copies the windows into a matrix (im2col) and multiplies
-    it by the filters; the copy is kept for ``backward``, which reuses its
+    it by the filters, in blocks of rows that BLAS multiplies without packing
+    (``nnbook.layers._blocks``); the copy is kept for ``backward``, which reuses its
     memory for the gradient of the copy (``nnbook.layers._conv_dx.conv_dx``).
     These work arrays are reused by the next batches of the same shape (the
     last two shapes). Chapters 07 and 08.
