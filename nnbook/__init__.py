@@ -1,28 +1,39 @@
 """nnbook: neural networks from scratch in NumPy, the library of the course.
 
 ``import nnbook as nb`` gives layers, losses, optimizers, ``Sequential``, the
-gradient checker and the initialisers. ``nb.plot`` (matplotlib) and
-``nb.exercises`` (the chapters' self-checking exercises), ``nb.diagrams`` and
-``nb.diagrams_conv`` (schematic pictures), ``nb.explore`` (ipywidgets explorables)
-and ``nb.animation`` are imported on first use, so ``import nnbook`` stays fast.
+gradient checker and the initialisers. The folders show the roles:
 
-The folders show the roles: ``nnbook/layers/`` holds what a model is made of,
-``nnbook/training/`` what trains it (model, loop, losses, optimizers, saving,
-progress), and the modules at this level are the public namespaces a learner
-imports by name (``nb.data``, ``nb.plot``, ``nb.callbacks``, ``nb.metrics``,
-``nb.schedules``, ``nb.exercises``, ``nb.diagrams``, …) with the gradient checker,
-the teaching convolutions (``nb.conv_impl``) and the PyTorch bridge.
+- ``nnbook/layers/``: what a model is made of (a new layer goes here);
+- ``nnbook/training/``: what trains it: the model, the loop, losses, optimizers,
+  schedules, callbacks, metrics, saving, the progress display;
+- ``nnbook/data/``: data sets, generated or shipped, and file readers;
+- ``nnbook/figures/``: plots, schematic diagrams, explorables, animations;
+- ``nnbook/exercises/``: the chapters' self-checking exercises;
+- ``nnbook/torch_bridge/``: ``to_torch`` and ``from_torch``;
+- at this level: the gradient checker, the initialisers, diagnostics, the
+  teaching convolutions (``conv_impl``), chapter 14's autodiff engine and the
+  argument checks every folder shares (``validate``).
+
+The short names a learner types (``nb.plot``, ``nb.diagrams``, ``nb.explore``,
+``nb.callbacks``, ``nb.schedules``, ``nb.metrics``, …) are the modules listed in
+``MOVED`` below; ``from nnbook.callbacks import EarlyStopping`` works as well. The
+figure modules import matplotlib, so they load on first use and ``import nnbook``
+stays fast.
 """
 
-from importlib import import_module
+import importlib as _importlib
+import importlib.abc as _abc
+import importlib.util as _util
+import sys as _sys
 
-from . import autodiff, callbacks, conv_impl, data, diagnostics, init, labels, metrics, schedules
+from . import autodiff, conv_impl, data, diagnostics, init
 from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer,
                      MaxPool2D, ReLU, Sigmoid, Softmax, Tanh, log_softmax, output_size,
                      same_padding, sigmoid, softmax)
 from .gradcheck import check_gradients, numerical_gradient, relative_error
+from .registry import register_class
 from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
-                       RMSProp, Sequential, load_model)
+                       RMSProp, Sequential, callbacks, load_model, metrics, schedules)
 from .torch_bridge import from_torch, to_torch  # imports torch only when called
 
 __version__ = "0.1.0"
@@ -36,22 +47,61 @@ __all__ = [
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
     # model
-    "Sequential", "History", "load_model",
+    "Sequential", "History", "load_model", "register_class",
     # gradient checking
     "numerical_gradient", "check_gradients", "relative_error",
     # PyTorch bridge (needs torch installed)
     "to_torch", "from_torch",
-    # submodules
-    "init", "data", "labels", "metrics", "diagnostics", "conv_impl", "callbacks", "schedules",
-    "autodiff", "plot", "exercises", "diagrams", "diagrams_conv", "explore", "animation",
+    # the folders
+    "layers", "training", "data", "figures", "exercises", "torch_bridge",
+    # the modules a learner uses by name
+    "init", "labels", "metrics", "diagnostics", "conv_impl", "callbacks", "schedules",
+    "autodiff", "plot", "diagrams", "diagrams_conv", "explore", "animation",
 ]
 
-_LAZY = {"plot", "exercises", "diagrams", "diagrams_conv", "explore", "animation"}
+# The public module names of the flat package that the folders replaced, and
+# where each lives now. ``nb.<name>`` and ``import nnbook.<name>`` give the module itself.
+MOVED = {
+    "plot": "nnbook.figures.plot",
+    "diagrams": "nnbook.figures.diagrams",
+    "diagrams_conv": "nnbook.figures.diagrams_conv",
+    "diagrams_graph": "nnbook.figures.diagrams_graph",
+    "explore": "nnbook.figures.explore",
+    "explore_figures": "nnbook.figures.explore_figures",
+    "animation": "nnbook.figures.animation",
+    "callbacks": "nnbook.training.callbacks",
+    "schedules": "nnbook.training.schedules",
+    "metrics": "nnbook.training.metrics",
+    "labels": "nnbook.data.labels",
+    "idx": "nnbook.data.idx",
+}
+_LAZY = {"figures", "exercises"}     # import matplotlib or every chapter's exercises
+
+
+class _MovedModules(_abc.MetaPathFinder, _abc.Loader):
+    """Lets ``import nnbook.plot`` give ``nnbook.figures.plot``: one module, two names."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.startswith("nnbook.") and fullname[len("nnbook."):] in MOVED:
+            return _util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        module = _importlib.import_module(MOVED[spec.name[len("nnbook."):]])
+        spec.loader_state = module.__spec__      # the import system overwrites __spec__
+        return module
+
+    def exec_module(self, module):
+        module.__spec__ = module.__spec__.loader_state    # already run under its own name
+
+
+if not any(isinstance(f, _MovedModules) for f in _sys.meta_path):
+    _sys.meta_path.append(_MovedModules())
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        module = import_module(f".{name}", __name__)
+    if name in MOVED or name in _LAZY:
+        module = _importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module
     raise AttributeError(f"module 'nnbook' has no attribute {name!r}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array
+from .validate import as_float_array
 from .training.losses import get_loss
 
 __all__ = ["gradient_norms", "activation_stats"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import make_rng
+from .validate import make_rng
 
 __all__ = ["numerical_gradient", "check_gradients", "relative_error"]
 

@@ -148,7 +148,7 @@ def test_load_digits_without_sklearn(monkeypatch):
             raise ImportError("No module named 'sklearn'")
         return real_import(name, *args, **kwargs)
 
-    monkeypatch.setattr(data, "_DIGITS", None)
+    monkeypatch.setattr(data.toy, "_DIGITS", None)
     monkeypatch.setattr(builtins, "__import__", no_sklearn)
     with pytest.raises(ImportError, match=r"pip install scikit-learn"):
         data.load_digits()
@@ -254,7 +254,7 @@ def test_one_hot_errors(labels, k, match):
 
 
 # --------------------------------------------------------------------------
-# The IDX/MNIST reader lives in nnbook/idx.py (tested in test_idx.py)
+# The IDX/MNIST reader lives in nnbook/data/idx.py (tested in test_idx.py)
 
 
 def test_idx_reader_is_reexported():

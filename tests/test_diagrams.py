@@ -14,7 +14,7 @@ from matplotlib.patches import Circle, Rectangle  # noqa: E402
 
 import nnbook as nb  # noqa: E402
 from nnbook import diagrams, diagrams_conv  # noqa: E402
-from nnbook._draw import BACK  # noqa: E402
+from nnbook.figures._draw import BACK  # noqa: E402
 from nnbook.diagrams_conv import PAD, UNUSED  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""Tests of nnbook/schedules.py: each schedule against its formula by hand, the
+"""Tests of nnbook/training/schedules.py: each schedule against its formula by hand, the
 (epoch, lr) signature of LearningRateScheduler, and argument errors."""
 
 import math

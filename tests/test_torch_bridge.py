@@ -18,7 +18,7 @@ torch = pytest.importorskip(
 nn = torch.nn
 
 import nnbook as nb  # noqa: E402
-from nnbook._torch_layers import NCHWToNHWC, NHWCToNCHW, SamePad2d, SamePool2d  # noqa: E402
+from nnbook.torch_bridge._modules import NCHWToNHWC, NHWCToNCHW, SamePad2d, SamePool2d  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TOL = 1e-10

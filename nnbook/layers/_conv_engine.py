@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import positive_int
+from ..validate import positive_int
 from ._blocks import row_blocks
 from ._conv_dx import conv_dx, dx_grid, row_length, same_plan  # noqa: F401  (conv.py calls engine.conv_dx)
 

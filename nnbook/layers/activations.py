@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Layer
+from ..registry import register_class
 
 __all__ = ["Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
            "sigmoid", "softmax", "log_softmax"]
@@ -112,6 +113,7 @@ def _no_arguments(name, args, kwargs):
     raise ValueError(f"{name}: takes no arguments, got {name}({given}). {fix}")
 
 
+@register_class
 class Sigmoid(Activation):
     """σ(x) = 1/(1 + e^(−x)); σ'(x) = σ(x)(1 − σ(x)) ≤ 1/4. Chapter 01."""
 
@@ -130,6 +132,7 @@ class Sigmoid(Activation):
         return dy * y * (1.0 - y)                 # dy ⊙ σ(x)(1 − σ(x))
 
 
+@register_class
 class Tanh(Activation):
     """tanh(x); tanh'(x) = 1 − tanh²(x). Chapter 03."""
 
@@ -151,6 +154,7 @@ class Tanh(Activation):
         return dx
 
 
+@register_class
 class ReLU(Activation):
     """max(0, x); its derivative is 1 for x > 0 and 0 otherwise (0 at x = 0,
     as in PyTorch). Chapter 06."""
@@ -169,6 +173,7 @@ class ReLU(Activation):
         return dy * (self._y > 0)
 
 
+@register_class
 class Softmax(Activation):
     """softmax over the last axis: y_i = e^(x_i) / Σ_j e^(x_j).
 

@@ -12,8 +12,9 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .._validate import float_dtype, make_rng, positive_int
+from ..validate import float_dtype, make_rng, positive_int
 from ..init import get_initializer
+from ..registry import register_class
 
 __all__ = ["Layer", "Dense", "Flatten", "takes_need_dx"]
 
@@ -107,6 +108,7 @@ def takes_need_dx(layer) -> bool:
     return known
 
 
+@register_class
 class Dense(Layer):
     """Fully connected layer: ``Z = X @ W + b``.
 
@@ -231,6 +233,7 @@ def _keras_spelling(n_in, n_out, keras):
     )
 
 
+@register_class
 class Flatten(Layer):
     """Reshape each sample into a vector, in C order.
 

@@ -9,12 +9,14 @@ import numbers
 
 import numpy as np
 
-from .._validate import float_dtype, positive_int
+from ..validate import float_dtype, positive_int
 from .base import Layer
+from ..registry import register_class
 
 __all__ = ["BatchNorm"]
 
 
+@register_class
 class BatchNorm(Layer):
     """``y = γ · (x − μ) / √(σ² + ε) + β``, per feature (the last axis).
 

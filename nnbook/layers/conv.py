@@ -12,10 +12,11 @@ import numpy as np
 from . import _conv_engine as engine
 from ._blocks import matmul_rows, matmul_t_rows
 from ._conv_engine import same_padding
-from .._validate import float_dtype, make_rng, positive_int
+from ..validate import float_dtype, make_rng, positive_int
 from ..conv_impl import output_size
 from ..init import get_initializer
 from .base import Layer
+from ..registry import register_class
 
 __all__ = ["Conv2D", "output_size", "same_padding"]
 
@@ -28,6 +29,7 @@ _KERAS = {"filters": "c_out (Conv2D(c_in, c_out, kernel_size))", "strides": "str
 _FIX = ("Use a smaller kernel, more padding, or larger images (fewer pooling layers before this one).")
 
 
+@register_class
 class Conv2D(Layer):
     """2-D convolution (cross-correlation) with zero padding, for NHWC images:
     ``y[n, r, q, k] = Σ_{i,j,c} xp[n, s·r + i, s·q + j, c] · W[i, j, c, k] + b[k]``.

@@ -9,12 +9,14 @@ import numbers
 
 import numpy as np
 
-from .._validate import make_rng
+from ..validate import make_rng
 from .base import Layer
+from ..registry import register_class
 
 __all__ = ["Dropout"]
 
 
+@register_class
 class Dropout(Layer):
     """``y = x ⊙ mask``, ``mask = keep / (1 − rate)`` with ``keep ~ Bernoulli(1 − rate)``.
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import _conv_engine as engine
-from .._validate import positive_int
+from ..validate import positive_int
 from .base import Layer
+from ..registry import register_class
 
 __all__ = ["MaxPool2D", "AvgPool2D"]
 
@@ -90,6 +91,7 @@ class _Pool2D(Layer):
         return f"{type(self).__name__}({f}×{f}, stride={self.stride}{more})"
 
 
+@register_class
 class MaxPool2D(_Pool2D):
     """Max pooling: ``y[n, r, q, c] = max_{i,j} xp[n, s·r + i, s·q + j, c]``.
 
@@ -153,6 +155,7 @@ class MaxPool2D(_Pool2D):
         return _crop(dxp, x.shape)
 
 
+@register_class
 class AvgPool2D(_Pool2D):
     """Average pooling: ``y[n, r, q, c] = mean of x over the image pixels of window (r, q)``.
 

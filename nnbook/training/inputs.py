@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from .._validate import as_float_array, finite, positive_int
+from ..validate import as_float_array, finite, positive_int
 from ..layers.activations import Sigmoid, Softmax
 from ..layers.base import Dense
 

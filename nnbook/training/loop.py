@@ -9,8 +9,8 @@ import math
 
 import numpy as np
 
-from .._validate import make_rng, positive_int
-from ..callbacks import Callback, CallbackList, LearningRateScheduler
+from ..validate import make_rng, positive_int
+from .callbacks import Callback, CallbackList, LearningRateScheduler
 from .progress import ProgressLogger
 
 __all__ = ["History", "accuracy_of"]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_float_array, finite
+from ..validate import as_float_array, finite
 from ..layers.activations import Sigmoid, Softmax, log_softmax, sigmoid, softmax
-from ..labels import one_hot
+from ..data.labels import one_hot
+from ..registry import register_class
 
 __all__ = ["Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "get_loss"]
 
@@ -126,6 +127,7 @@ def _not_probabilities(owner, loss, yp, why, head):
     )
 
 
+@register_class
 class MSE(Loss):
     """Mean squared error: mean over all elements of (y_true − y_pred)².
 
@@ -142,6 +144,7 @@ class MSE(Loss):
         return d
 
 
+@register_class
 class BinaryCrossEntropy(Loss):
     """Mean over all elements of −(y log ŷ + (1 − y) log(1 − ŷ)).
 
@@ -188,6 +191,7 @@ class BinaryCrossEntropy(Loss):
         return (p - yt) / p.size
 
 
+@register_class
 class CrossEntropy(Loss):
     """Mean over samples of −Σ_k y_k log ŷ_k.
 

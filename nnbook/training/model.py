@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from . import saving
-from .._validate import finite, make_rng, positive_int
+from ..validate import finite, make_rng, positive_int
 from .inputs import (as_shape, check_fit_arguments, checked_weights, prepare_validation,
                      prepare_x, prepare_xy)
 from ..layers.base import Dense, Layer

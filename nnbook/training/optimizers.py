@@ -14,6 +14,8 @@ import re
 
 import numpy as np
 
+from ..registry import register_class
+
 __all__ = ["Optimizer", "SGD", "RMSProp", "Adam", "get_optimizer"]
 
 
@@ -194,6 +196,7 @@ class Optimizer:
         return f"{type(self).__name__}({args})"
 
 
+@register_class
 class SGD(Optimizer):
     """Stochastic gradient descent: ``w ← w − lr·g``.
 
@@ -248,6 +251,7 @@ class SGD(Optimizer):
         return cfg
 
 
+@register_class
 class RMSProp(Optimizer):
     """RMSProp (Hinton): ``v ← ρv + (1−ρ)g²``, ``w ← w − lr · g / (√v + ε)``.
 
@@ -316,6 +320,7 @@ class RMSProp(Optimizer):
         return cfg
 
 
+@register_class
 class Adam(Optimizer):
     """Adam (Kingma & Ba): moments m and v of the gradient, bias-corrected.
 

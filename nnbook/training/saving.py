@@ -17,6 +17,7 @@ import numpy as np
 from ..layers.base import Layer
 from .losses import Loss
 from .optimizers import Optimizer
+from ..registry import lookup
 
 __all__ = ["save_model", "read_model"]
 
@@ -109,33 +110,32 @@ class _Refused(ValueError):
     """A readable file that asks for something we will not build (reported as is)."""
 
 
-def _lookup(name, base, custom_objects):
-    import nnbook  # the registry of built-in classes
+_ABSTRACT = {"Layer", "Activation", "Loss", "Optimizer"}   # base classes, never in a file
 
+
+def _lookup(name, base, custom_objects):
+    """The class the file names: ``custom_objects`` first, then nnbook's registry."""
     name = str(name)
     custom = custom_objects or {}
-    cls = custom.get(name, getattr(nnbook, name, None))
-    if not (isinstance(cls, type) and issubclass(cls, base)):
-        if base is Layer and name in custom:
-            what = (f"an instance of {type(cls).__name__}" if isinstance(cls, Layer)
-                    else repr(cls))
-            raise _Refused(
-                f"load_model: custom_objects[{name!r}] is {what}; expected the class itself, "
-                f"a subclass of nb.Layer: custom_objects={{{name!r}: {name}}} (no parentheses).")
-        if base is Layer:
-            keys = (f" custom_objects has {sorted(custom)}, but no {name!r}: each key must be "
-                    f"the class's name." if custom else "")
-            raise _Refused(
-                f"load_model: the file uses the layer class {name!r}, which nnbook does not "
-                f"know. If it is your own layer, pass it: "
-                f"nb.load_model(path, custom_objects={{{name!r}: {name}}}).{keys}")
-        raise _Refused(f"load_model: the file uses the {base.__name__.lower()} class {name!r}, "
-                       f"which nnbook does not know. If it is your own, pass it: "
-                       f"nb.load_model(path, custom_objects={{{name!r}: {name}}}).")
-    if cls in (Layer, Loss, Optimizer) or getattr(nnbook, "Activation", None) is cls:
+    cls = lookup(name, custom)
+    if isinstance(cls, type) and issubclass(cls, base):
+        return cls
+    if base is Layer and name in custom:
+        what = (f"an instance of {type(cls).__name__}" if isinstance(cls, Layer)
+                else repr(cls))
+        raise _Refused(
+            f"load_model: custom_objects[{name!r}] is {what}; expected the class itself, "
+            f"a subclass of nb.Layer: custom_objects={{{name!r}: {name}}} (no parentheses).")
+    if name in _ABSTRACT:
         raise _Refused(f"load_model: the file names the abstract class {name!r}, which cannot "
                        f"be built; the file is damaged or was not written by nnbook.")
-    return cls
+    kind = "layer" if base is Layer else base.__name__.lower()
+    keys = (f" custom_objects has {sorted(custom)}, but no {name!r}: each key must be "
+            f"the class's name." if custom else "")
+    raise _Refused(
+        f"load_model: the file uses the {kind} class {name!r}, which nnbook does not "
+        f"know. If it is your own, pass it: nb.load_model(path, custom_objects="
+        f"{{{name!r}: {name}}}), or put @nb.register_class above its definition.{keys}")
 
 
 def read_model(path, custom_objects=None) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import positive_int
+from ..validate import positive_int
 
 __all__ = ["one_hot", "class_labels"]
 

@@ -11,13 +11,9 @@ import math
 import numpy as np
 
 from . import labels as _labels
-from ._validate import make_rng, positive_int
-from .idx import load_mnist, read_idx  # the IDX/MNIST reader lives in idx.py
+from ..validate import make_rng, positive_int
 
-__all__ = [
-    "xor", "logic_gate", "blobs", "spirals", "load_digits", "train_test_split",
-    "one_hot", "read_idx", "load_mnist",
-]
+__all__ = ["xor", "logic_gate", "blobs", "spirals", "load_digits", "train_test_split", "one_hot"]
 
 # --------------------------------------------------------------------------
 # Logic gates (chapters 01 and 05)

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import positive_int
-from .labels import class_labels
+from ..validate import positive_int
+from ..data.labels import class_labels
 
-_labels = class_labels   # the old name, still used by plot.py
 
 __all__ = ["accuracy", "confusion_matrix"]
 

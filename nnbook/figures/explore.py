@@ -15,7 +15,7 @@ from io import BytesIO
 
 import matplotlib.pyplot as plt
 
-from .conv_impl import output_size
+from ..conv_impl import output_size
 from .diagrams_conv import output_size_formula
 from .explore_figures import (conv_window_figure, init_depth_figure, learning_rate_figure, lr_regime,
                               sigmoid_figure, softmax_figure, xor_figure)
@@ -87,7 +87,7 @@ def sigmoid_saturation(z=0.0):
     controls = {"z": _float(w, "z", z, -8.0, 8.0, 0.25)}
 
     def caption(z):
-        from .layers.activations import sigmoid
+        from ..layers.activations import sigmoid
         s = float(sigmoid(z))
         return f"σ({z:g}) = {s:.4f}, σ'({z:g}) = {s * (1 - s):.4f} = {s * (1 - s) / 0.25:.1%} of the maximum ¼"
     return _explorable(controls, sigmoid_figure, caption)

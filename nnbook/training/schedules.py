@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from .training.optimizers import _positive
+from .optimizers import _positive
 
 __all__ = ["step_decay", "exponential_decay", "cosine_decay"]
 

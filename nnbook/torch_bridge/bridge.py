@@ -62,13 +62,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layers.activations import ReLU, Sigmoid, Softmax, Tanh
-from .layers.batchnorm import BatchNorm
-from .layers.conv import Conv2D
-from .layers.dropout import Dropout
-from .layers.base import Dense, Flatten
-from .training.model import Sequential
-from .layers.pooling import AvgPool2D, MaxPool2D
+from ..layers.activations import ReLU, Sigmoid, Softmax, Tanh
+from ..layers.batchnorm import BatchNorm
+from ..layers.conv import Conv2D
+from ..layers.dropout import Dropout
+from ..layers.base import Dense, Flatten
+from ..training.model import Sequential
+from ..layers.pooling import AvgPool2D, MaxPool2D
 
 __all__ = ["to_torch", "from_torch", "TORCH_INSTALL"]
 
@@ -88,7 +88,7 @@ def _import_torch():
             f"Install the CPU build the course is tested with: `{TORCH_INSTALL}` (a plain "
             "`pip install torch` on Linux also downloads several GB of CUDA libraries)."
         ) from None
-    from . import _torch_layers
+    from . import _modules as _torch_layers
     return torch, _torch_layers
 
 

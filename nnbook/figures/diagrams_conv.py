@@ -10,9 +10,9 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from ._draw import FONT, _canvas
-from .conv_impl import im2col as _im2col
-from .conv_impl import output_size
-from .layers.pooling import AvgPool2D, MaxPool2D
+from ..conv_impl import im2col as _im2col
+from ..conv_impl import output_size
+from ..layers.pooling import AvgPool2D, MaxPool2D
 
 __all__ = ["conv_window", "pooling", "im2col", "output_size_formula"]
 

@@ -8,7 +8,7 @@ and gives the same NHWC arrays as the nnbook model), and two for Keras'
 import torch
 import torch.nn.functional as F
 
-from .layers._conv_engine import same_padding
+from ..layers.conv import same_padding
 
 __all__ = ["NHWCToNCHW", "NCHWToNHWC", "SamePad2d", "SamePool2d"]
 

@@ -17,7 +17,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.patheffects import withStroke
 from matplotlib.ticker import MaxNLocator
 
-from .metrics import _labels
+from ..data.labels import class_labels as _labels
 
 __all__ = ["loss_curve", "gradient_norms", "decision_boundary", "image_grid", "confusion_matrix",
            "filters", "feature_maps", "legend", "IMAGE_CMAP"]

@@ -10,7 +10,7 @@ import math
 import numbers
 import os
 
-from ._validate import positive_int
+from ..validate import positive_int
 
 __all__ = ["Callback", "CallbackList", "EarlyStopping", "ModelCheckpoint",
            "LearningRateScheduler"]

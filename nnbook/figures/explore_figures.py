@@ -8,11 +8,11 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import data, diagnostics, init
-from .layers.activations import Sigmoid, Tanh, sigmoid
-from .layers.base import Dense
-from .training.model import Sequential
-from .training.optimizers import SGD
+from .. import data, diagnostics, init
+from ..layers.activations import Sigmoid, Tanh, sigmoid
+from ..layers.base import Dense
+from ..training.model import Sequential
+from ..training.optimizers import SGD
 
 __all__ = ["learning_rate_figure", "lr_regime", "sigmoid_figure", "train_xor", "xor_figure",
            "init_depth_figure", "conv_window_figure", "softmax_figure"]
