@@ -13,19 +13,15 @@ from .training.losses import get_loss
 __all__ = ["gradient_norms", "activation_stats"]
 
 
-def _forward(owner, model, x):
-    layers = getattr(model, "layers", None)
-    if not layers:
+def _checked(owner, model, x):
+    """``x`` as a finite float batch for ``model``, a ``Sequential`` with layers."""
+    if not getattr(model, "layers", None):
         raise ValueError(f"{owner}: expected a Sequential model with at least one layer, "
                          f"got {model!r}.")
     x = as_float_array(owner, "x", x)
     if not np.isfinite(x).all():
         raise ValueError(f"{owner}: x contains NaN or inf; clean the data first.")
-    outs = []
-    for layer in layers:
-        x = layer.forward(x)
-        outs.append(x)
-    return outs
+    return x
 
 
 def gradient_norms(model, x, y, loss=None) -> np.ndarray:
@@ -56,14 +52,14 @@ def gradient_norms(model, x, y, loss=None) -> np.ndarray:
             raise ValueError(f"{owner}: the model has no loss. Pass loss=... (e.g. loss='mse') "
                              f"or call model.compile(...) first.")
     loss = get_loss(loss)
-    x = as_float_array(owner, "x", x)
-    out = _forward(owner, model, x)[-1]
+    x = _checked(owner, model, x)
+    out_shape = model.forward(x).shape[1:]            # also names a layer x does not fit
     y = np.asarray(y)
-    if len(y) != len(out):
-        raise ValueError(f"{owner}: x has {len(out)} samples but y has {len(y)}; "
+    if len(y) != len(x):
+        raise ValueError(f"{owner}: x has {len(x)} samples but y has {len(y)}; "
                          f"expected one target per sample.")
-    y = loss.targets(owner, y, out.shape[1:], out.dtype)
-    model.compute_gradients(x, y, loss=loss)          # the step fit runs, without the update
+    y = loss.targets(owner, y, tuple(out_shape), model.dtype)
+    model.compute_gradients(x, y, loss=loss, training=None)   # fit's step without the update
     layers = model.layers
     norms = []
     for layer in layers:
@@ -87,6 +83,7 @@ def activation_stats(model, x) -> dict:
         returns: {"mean": (n_layers,), "std": (n_layers,)} float64, one entry per
         layer of ``model.layers`` in order (over all samples and units)
     """
-    outs = _forward("activation_stats", model, x)
+    outs = []
+    model.forward(_checked("activation_stats", model, x), outputs=outs)
     return {"mean": np.array([float(np.mean(o)) for o in outs]),
             "std": np.array([float(np.std(o)) for o in outs])}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Layer
+from .base import Layer, class_for
 from ..registry import register_class
 
 __all__ = ["Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
@@ -92,13 +92,6 @@ class Activation(Layer):
         if dy.shape != self._y.shape:
             self._bad_dy(dy, self._y.shape)
         return dy
-
-
-def class_for(keras_name) -> str:
-    """nnbook's class for a Keras activation name: 'relu' → 'ReLU()'."""
-    names = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "softmax": "Softmax"}
-    return f"{names[keras_name.lower()]}()" if str(keras_name).lower() in names else \
-        "Sigmoid(), Tanh(), ReLU() or Softmax()"
 
 
 def _no_arguments(name, args, kwargs):

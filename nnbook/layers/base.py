@@ -16,7 +16,7 @@ from ..validate import float_dtype, make_rng, positive_int
 from ..init import get_initializer
 from ..registry import register_class
 
-__all__ = ["Layer", "Dense", "Flatten", "takes_need_dx"]
+__all__ = ["Layer", "Dense", "Flatten", "takes_need_dx", "class_for"]
 
 
 class Layer:
@@ -108,6 +108,13 @@ def takes_need_dx(layer) -> bool:
     return known
 
 
+def class_for(keras_name) -> str:
+    """nnbook's class for a Keras activation name: 'relu' → 'ReLU()' (used in messages)."""
+    names = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "softmax": "Softmax"}
+    return f"{names[keras_name.lower()]}()" if str(keras_name).lower() in names else \
+        "Sigmoid(), Tanh(), ReLU() or Softmax()"
+
+
 @register_class
 class Dense(Layer):
     """Fully connected layer: ``Z = X @ W + b``.
@@ -159,6 +166,8 @@ class Dense(Layer):
         x = np.asarray(x)
         if x.ndim != 2 or x.shape[1] != self.n_in:
             self._bad_input(x)
+        if x.dtype != self.params["W"].dtype:         # float32 layer, float64 data: as Keras
+            x = x.astype(self.params["W"].dtype)
         self._x = x                                   # (m, n_in), kept for backward
         z = x @ self.params["W"]                      # (m, n_out)
         z += self.params["b"]
@@ -220,8 +229,6 @@ def _keras_spelling(n_in, n_out, keras):
             f"Dense: Dense({n_in!r}, {n_out!r}) already knows its input size, so it takes no "
             f"input_shape/input_dim (Keras' way of giving it); the model's input shape goes "
             f"to Sequential([...], input_shape={given!r}).{extra}")
-    from .activations import class_for   # here: activations.py imports this module
-
     then = f", then an activation layer such as {class_for(act)}" if act else ""
     was = "".join(f", {k}={v!r}" for k, v in (("activation", act), ("input_shape", shape),
                                                ("input_dim", None if shape else dim)) if v)
@@ -246,7 +253,7 @@ class Flatten(Layer):
 
     def __init__(self):
         super().__init__()
-        self._shape = None
+        self._shape = self._dtype = None
 
     def forward(self, x):
         x = np.asarray(x)
@@ -255,13 +262,13 @@ class Flatten(Layer):
                 f"Flatten(): expected a batch of shape (m, …), got {tuple(x.shape)}. "
                 f"Add a batch axis with x[None] for a single sample."
             )
-        self._shape = x.shape
+        self._shape, self._dtype = x.shape, x.dtype
         return x.reshape(x.shape[0], -1)
 
     def backward(self, dy, need_dx: bool = True):
         if self._shape is None:
             self._before_forward()
-        dy = np.asarray(dy)
+        dy = np.asarray(dy, dtype=self._dtype if self._dtype.kind == "f" else None)
         m = self._shape[0]
         expected = (m, int(np.prod(self._shape[1:])))
         if dy.shape != expected:

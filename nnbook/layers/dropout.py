@@ -31,7 +31,10 @@ class Dropout(Layer):
     Args:
         rate: the probability of dropping an entry, 0 ≤ rate < 1 (Keras' and
             PyTorch's ``p``).
-        rng: the ``np.random.Generator`` that draws the masks (``None``: a fresh one).
+        rng: the ``np.random.Generator`` that draws the masks. ``None``: inside ``fit``
+            the masks come from fit's ``rng`` (so ``fit(rng=...)`` alone makes training
+            repeatable, also for a model read by ``load_model``); outside ``fit``, from a
+            fresh generator.
 
     Gradient checking needs the same mask in every forward pass: run one
     training forward, then set ``fixed_mask = True``; later training passes
@@ -52,13 +55,16 @@ class Dropout(Layer):
             raise ValueError(f"Dropout: expected a rate with 0 ≤ rate < 1 (the fraction of "
                              f"entries dropped), got {rate!r}.")
         self.rate = float(rate)
-        self.rng = make_rng(rng, "Dropout")
+        self.rng = None if rng is None else make_rng(rng, "Dropout")   # None: fit lends one
+        self._fresh = None        # the generator used outside fit when rng is None
         self.mask = None          # (the shape of x): 0 or 1/(1 − rate), from the last training forward
         self.fixed_mask = False
         self._passed = None       # whether the last forward passed x through unchanged
+        self._dtype = None        # the dtype of the last forward's x (backward returns it)
 
     def forward(self, x):
         x = np.asarray(x)
+        self._dtype = x.dtype
         if not self.training or self.rate == 0:
             self._passed = True
             return x
@@ -67,7 +73,7 @@ class Dropout(Layer):
                 raise ValueError(f"{self!r}: fixed_mask is set but the kept mask has shape "
                                  f"{self.mask.shape}, the input {x.shape}. Set fixed_mask = False "
                                  f"to draw a new mask.")
-            keep = self.rng.random(x.shape, dtype=np.float32) >= self.rate   # P(keep) = 1 − rate
+            keep = self._generator().random(x.shape, dtype=np.float32) >= self.rate  # P = 1 − rate
             self.mask = np.multiply(keep, 1.0 / (1.0 - self.rate), dtype=x.dtype)
         self._passed = False
         return x * self.mask
@@ -77,12 +83,19 @@ class Dropout(Layer):
             self._before_forward()
         if not need_dx:
             return None
-        dy = np.asarray(dy)
+        dy = np.asarray(dy, dtype=self._dtype if self._dtype.kind == "f" else None)
         if self._passed:
             return dy
         if dy.shape != self.mask.shape:
             self._bad_dy(dy, self.mask.shape)
         return dy * self.mask
+
+    def _generator(self) -> np.random.Generator:
+        if self.rng is not None:
+            return self.rng
+        if self._fresh is None:
+            self._fresh = np.random.default_rng()
+        return self._fresh
 
     def get_config(self):
         return {"rate": self.rate}

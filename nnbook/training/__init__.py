@@ -8,7 +8,8 @@ callbacks, schedules and metrics are ``nb.callbacks``, ``nb.schedules`` and ``nb
 
 from . import callbacks, metrics, schedules
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
-from .model import History, Sequential, load_model
+from .loading import load_model
+from .model import History, Sequential
 from .optimizers import SGD, Adam, Optimizer, RMSProp
 
 __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEntropy",

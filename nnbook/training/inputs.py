@@ -5,16 +5,17 @@ model.py (fit, predict, evaluate) and diagnostics.py.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-from ..validate import as_float_array, finite, positive_int
+from ..validate import as_float_array, finite, make_rng, positive_int
 from ..layers.activations import Sigmoid, Softmax
 from ..layers.base import Dense
 
 __all__ = ["prepare_x", "prepare_xy", "prepare_validation", "check_head", "as_array", "as_shape",
-           "check_fit_arguments", "checked_weights"]
+           "check_fit_arguments", "checked_weights", "fit_arrays", "split_validation"]
 
 
 def as_array(owner, what, a):
@@ -52,7 +53,7 @@ def prepare_x(model, x, owner):
         x = x.reshape(-1, 1)                     # a list of numbers = one input each
     elif x.ndim == 0:
         raise ValueError(f"Sequential.{owner}: got the scalar {x.item()!r}, but the model "
-                         f"takes batches such as {('m',) + tuple(model._first_shape() or ('…',))}."
+                         f"takes batches such as {('m',) + tuple(model.sample_shape() or ('…',))}."
                          f" Pass an array with one row per sample.")
     dt = model.dtype
     x = x.view() if x.dtype == dt else x.astype(dt)
@@ -77,19 +78,14 @@ def prepare_xy(model, x, y, owner):
         raise ValueError(f"Sequential.{owner}: x has {len(x)} samples but y has "
                          f"{n_y}; expected one target per sample.")
     probe = x[:32]
-    modes = [layer.training for layer in model.layers]
-    model.set_training(False)                   # the probe must not move BatchNorm's statistics
     try:                                        # a few samples check x against the layers
         with np.errstate(all="ignore"):         # diverged weights are fit's to report, not numpy's
-            out = model.forward(probe)
+            out = model.forward(probe, training=False)   # BatchNorm's statistics stay put
     except ValueError as exc:                   # report the whole batch's shape
         msg = str(exc)
         if msg.startswith(repr(model.layers[0])):
             msg = msg.replace(f"got {probe.shape}", f"got {x.shape}", 1)
         raise ValueError(msg) from None
-    finally:
-        for layer, mode in zip(model.layers, modes):
-            layer.training = mode
     check_head(model, owner, out.shape[1:])
     if np.isfinite(out).all():
         model.loss.check_predictions(f"Sequential.{owner}", out)
@@ -122,14 +118,48 @@ def check_head(model, owner, out_shape):
             f"({'binary_crossentropy' if act == 'Sigmoid' else 'crossentropy'}).")
 
 
-def check_fit_arguments(epochs, batch_size) -> None:
-    """Arrays where fit expects epochs and batch_size: Keras' fit(x, y, x_val, y_val) habit."""
+def check_fit_arguments(model, epochs, batch_size, rng) -> None:
+    """What ``fit`` checks before any work: a compiled model, an ``rng`` that is a
+    Generator (an int seed is refused), and no arrays where it expects epochs and
+    batch_size (Keras' fit(x, y, x_val, y_val) habit)."""
+    if rng is not None:
+        make_rng(rng, "Sequential.fit")
+    if model.optimizer is None or model.loss is None:
+        what = "loss" if model.loss is None else "optimizer"
+        raise ValueError(f"Sequential.fit: the model has no {what} yet. Call "
+                         f"model.compile(optimizer='sgd', loss='mse') (or another loss) first.")
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, (np.ndarray, list, tuple)):
             raise ValueError(
                 f"Sequential.fit: got an array as {name}; fit's third and fourth arguments "
                 f"are epochs and batch_size. Pass validation data by keyword: "
                 f"fit(x, y, epochs=10, validation_data=(x_val, y_val)).")
+
+
+def fit_arrays(model, x, y, validation_data, validation_split):
+    """``fit``'s ``(x, y, val)``: checked training arrays and the validation pair (or
+    None): ``validation_data`` if given, else the LAST ``validation_split`` fraction of
+    the samples, before any shuffling, as Keras does."""
+    x, y = prepare_xy(model, x, y, "fit")
+    if validation_data is not None:
+        return x, y, prepare_validation(model, validation_data)
+    if validation_split:
+        (x, y), val = split_validation("Sequential.fit", x, y, validation_split)
+        return x, y, val
+    return x, y, None
+
+
+def split_validation(owner, x, y, validation_split):
+    """Keras' rule: the LAST fraction of the samples (before any shuffling)."""
+    if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float)) \
+            or not 0 <= validation_split < 1:
+        raise ValueError(f"{owner}: expected validation_split in [0, 1), got {validation_split!r}.")
+    cut = int(math.floor(len(x) * (1.0 - validation_split)))
+    if cut == 0 or cut == len(x):
+        raise ValueError(f"{owner}: validation_split={validation_split} of {len(x)} samples "
+                         f"leaves {cut} for training and {len(x) - cut} for validation; "
+                         f"both need at least one.")
+    return (x[:cut], y[:cut]), (x[cut:], y[cut:])
 
 
 def prepare_validation(model, validation_data):

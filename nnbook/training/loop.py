@@ -13,7 +13,7 @@ from ..validate import make_rng, positive_int
 from .callbacks import Callback, CallbackList, LearningRateScheduler
 from .progress import ProgressLogger
 
-__all__ = ["History", "accuracy_of"]
+__all__ = ["History", "accuracy_of", "metric_names", "fit_loop", "mean_logs"]
 
 
 class History:
@@ -32,9 +32,22 @@ class History:
         return f"History(epochs={len(self.epoch)}, last={last})"
 
 
+def metric_names(metrics) -> list[str]:
+    """``compile(metrics=...)`` as a list: ``["accuracy"]`` or ``[]``."""
+    names = [] if metrics is None else ([metrics] if isinstance(metrics, str) else list(metrics))
+    for name in names:
+        if name not in ("accuracy", "acc"):
+            raise ValueError(f"Sequential.compile: unknown metric {name!r}; nnbook knows "
+                             f"metrics=['accuracy'].")
+    return ["accuracy" for _ in names[:1]]
+
+
 def accuracy_of(yt, out, from_logits=False) -> float:
-    """Keras' "accuracy" for checked targets: one output unit → threshold 0.5 (0 for
-    logits), several → argmax of targets and outputs.
+    """Keras' "accuracy" for checked targets, chosen by the output's shape as in Keras 3:
+    one output unit → a 0/1 prediction cut at 0.5; several → argmax of targets and
+    outputs (one-hot or integer labels, also several sigmoid units). After a
+    ``from_logits=True`` loss nnbook cuts a single logit at 0, i.e. σ(z) > 0.5; Keras'
+    binary accuracy cuts the logit itself at 0.5, a deliberate difference.
 
     Shapes: yt, out: (m, k)."""
     if out.shape[-1] == 1:
@@ -61,25 +74,35 @@ def _overrides(callback, hook) -> bool:
     return getattr(type(callback), hook) is not getattr(Callback, hook)
 
 
-def split_validation(owner, x, y, validation_split):
-    """Keras' rule: the LAST fraction of the samples (before any shuffling)."""
-    if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float)) \
-            or not 0 <= validation_split < 1:
-        raise ValueError(f"{owner}: expected validation_split in [0, 1), got {validation_split!r}.")
-    cut = int(math.floor(len(x) * (1.0 - validation_split)))
-    if cut == 0 or cut == len(x):
-        raise ValueError(f"{owner}: validation_split={validation_split} of {len(x)} samples "
-                         f"leaves {cut} for training and {len(x) - cut} for validation; "
-                         f"both need at least one.")
-    return (x[:cut], y[:cut]), (x[cut:], y[cut:])
+def mean_logs(model, x, y, batch_size) -> dict[str, float]:
+    """``model.test_step`` over checked arrays, ``batch_size`` samples at a time: the
+    mean loss (and metrics) over the samples, as ``evaluate`` and validation report."""
+    totals: dict[str, float] = {}
+    for s in range(0, len(x), batch_size):
+        for k, v in model.test_step(x[s:s + batch_size], y[s:s + batch_size]).items():
+            totals[k] = totals.get(k, 0.0) + v * len(x[s:s + batch_size])
+    return {k: v / len(x) for k, v in totals.items()}   # every loss is a mean over samples
 
 
-def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, callbacks):
-    """Run ``epochs`` epochs of ``model.train_step`` on checked arrays; returns a ``History``."""
+def lend_rng(layers, rng):
+    """Layers that draw random numbers in training and have no generator of their own
+    (``layer.rng is None``: a Dropout made without ``rng=`` or read by ``load_model``)
+    get one drawn from fit's ``rng``; returns them, so that fit can take it back."""
+    lent = [layer for layer in layers if "rng" in vars(layer) and layer.rng is None]
+    for layer in lent:
+        layer.rng = np.random.default_rng(rng.integers(2**63))
+    return lent
+
+
+def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, callbacks,
+             initial_epoch=0):
+    """Run epochs ``initial_epoch … epochs − 1`` of ``model.train_step`` on checked arrays;
+    returns a ``History``."""
     owner = "Sequential.fit"
     epochs = positive_int(owner, "epochs", epochs, minimum=0)
+    initial_epoch = positive_int(owner, "initial_epoch", initial_epoch, minimum=0)
     batch_size = positive_int(owner, "batch_size", batch_size)
-    rng = make_rng(rng) if shuffle else None
+    rng = make_rng(rng)
     m = len(x)
     steps = -(-m // batch_size)
     hist = History({"verbose": verbose, "epochs": epochs, "steps": steps})
@@ -88,19 +111,19 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
     per_batch = any(_overrides(cb, "on_batch_begin") or _overrides(cb, "on_batch_end")
                     for cb in cbs.callbacks)          # else skip the batch hooks and running means
     model.stop_training = False
+    lent = lend_rng(model.layers, rng)
     cbs.on_train_begin({})
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            for epoch in range(epochs):
+            for epoch in range(initial_epoch, epochs):
                 cbs.on_epoch_begin(epoch, {})
-                if rng is None:
+                if not shuffle:
                     xs, ys = x, y
                 else:
                     perm = rng.permutation(m)
                     xs, ys = x[perm], y[perm]
                 sums: dict[str, float] = {}
                 seen = 0
-                model.set_training(True)
                 for b, s in enumerate(range(0, m, batch_size)):
                     if per_batch:
                         cbs.on_batch_begin(b, {})
@@ -118,13 +141,12 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                         sums[k] = sums.get(k, 0.0) + v * len(xb)
                     if per_batch:
                         cbs.on_batch_end(b, {k: v / seen for k, v in sums.items()})  # running means
-                model.set_training(False)
                 if not all(np.isfinite(p).all() for p in model.params.values()):
                     _diverged(model, "finite, but the last step made a weight NaN or inf",
                               epoch, "last batch")
                 logs = {k: v / m for k, v in sums.items()}
                 if val is not None:
-                    for k, v in model._evaluate_logs(*val, 1024).items():
+                    for k, v in mean_logs(model, *val, 1024).items():
                         if not math.isfinite(v):
                             _diverged(model, v, epoch, "validation loss", what=f"val_{k}")
                         logs[f"val_{k}"] = v
@@ -136,9 +158,13 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                         hist.history.setdefault(k, []).append(v)
                 if model.stop_training:
                     break
+            if val is None and hist.epoch:      # no validation loss saw the final weights
+                _check_final_step(model, xb, yb, hist.epoch[-1])
         cbs.on_train_end({})
     finally:
         model.set_training(False)
+        for layer in lent:
+            layer.rng = None
     return hist
 
 
@@ -150,6 +176,15 @@ def _single_sample_batch(exc, m, batch_size):
         f"with batch_size={batch_size} leave {m} = {m // batch_size}·{batch_size} + 1. "
         f"Choose a batch_size that leaves at least two, e.g. batch_size={better}."
     ) from None
+
+
+def _check_final_step(model, xb, yb, epoch):
+    """The last step's loss was finite, but the update after it may have diverged (a
+    learning rate far too large multiplies the weights every step): the loss at the
+    final weights, on the last batch, must be finite too."""
+    value = model.test_step(xb, yb)["loss"]
+    if not math.isfinite(value):
+        _diverged(model, value, epoch, "at the weights after the last step")
 
 
 def _diverged(model, value, epoch, where, what="loss"):

@@ -6,15 +6,14 @@ that breaks it is named in the error, with the fix (chapter 03's contract).
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from ..layers.activations import Activation
-from ..layers.base import Layer, takes_need_dx
+from ..layers.base import Dense, Layer, takes_need_dx
 
-__all__ = ["forward_of", "backward_of", "check_new_layer", "check_params", "checked_output", "checked_dx", "checked_grad", "checked_loss_grad",
-           "loss_value", "run_backward", "retry_with_need_dx", "shape_after",
+__all__ = ["forward_of", "backward_of", "check_new_layer", "check_params", "checked_output",
+           "checked_dx", "checked_grad", "checked_loss_grad", "loss_value", "shape_after",
+           "shapes_after", "input_shape_of",
            "blame_declared_shape", "blame_read_only"]
 
 
@@ -73,14 +72,16 @@ def forward_of(i: int, layer, x, m: int):
     return checked_output(i, layer, y, m, x.dtype)
 
 
-def backward_of(i: int, layer, dy, shape: tuple):
-    """``layer.backward(dy)`` for layer ``i``, checked to return ∂E/∂x of ``shape``, the
-    shape of the input its forward saw. A backward that requires ``need_dx`` gets True."""
-    try:
-        dx = layer.backward(dy)
-    except TypeError as exc:           # backward(dy, need_dx) without a default
-        dx = retry_with_need_dx(layer, dy, exc)
-    if type(dx) is np.ndarray and dx.shape == shape:
+def backward_of(i: int, layer, dy, shape, need_dx: bool = True):
+    """``layer.backward(dy)`` for layer ``i``: the one place that calls a layer's backward.
+
+    ``need_dx`` goes only to a backward that accepts it (``takes_need_dx``); without it,
+    the result is ``None``. Otherwise the result is checked to be ∂E/∂x of ``shape``, the
+    shape of the input its forward saw (``None``: not known, returned as it is)."""
+    dx = layer.backward(dy, need_dx=need_dx) if takes_need_dx(layer) else layer.backward(dy)
+    if not need_dx:
+        return None
+    if shape is None or (type(dx) is np.ndarray and dx.shape == shape):
         return dx
     return checked_dx(i, layer, dx, shape)
 
@@ -150,6 +151,7 @@ def checked_dx(i: int, layer, dx, shape: tuple):
 
 def checked_grad(i: int, layer, k: str, g, p):
     """``layer.grads[k]`` checked against ``p = layer.params[k]``: same shape, or a ValueError."""
+    check_params("Sequential.train_step", i, layer)     # a param replaced by a list since
     if g is None:
         raise ValueError(
             f"Sequential.train_step: {_name(i, layer)} has no gradient grads[{k!r}] after "
@@ -168,30 +170,6 @@ def checked_grad(i: int, layer, k: str, g, p):
     raise ValueError(
         f"Sequential.train_step: {_name(i, layer)}: grads[{k!r}] has shape {tuple(got)}, "
         f"expected {p.shape} (the shape of params[{k!r}]). {fix}")
-
-
-def requires_need_dx(layer) -> bool:
-    """Whether ``layer.backward`` has a ``need_dx`` parameter without a default."""
-    try:
-        param = inspect.signature(type(layer).backward).parameters.get("need_dx")
-    except (TypeError, ValueError):
-        return False
-    return param is not None and param.default is param.empty
-
-
-def retry_with_need_dx(layer, dy, exc):
-    """``backward(dy)`` failed with ``exc``: a backward that requires ``need_dx`` failed
-    while binding its arguments, before running, so call it again with need_dx=True."""
-    if not requires_need_dx(layer):
-        raise exc
-    return layer.backward(dy, need_dx=True)
-
-
-def run_backward(layer, dy, need_dx: bool = True):
-    """``layer.backward(dy)``, passing ``need_dx`` only to a backward that takes it."""
-    if takes_need_dx(layer):
-        return layer.backward(dy, need_dx=need_dx)
-    return layer.backward(dy)
 
 
 def _declares_shape(layer) -> bool:
@@ -234,6 +212,25 @@ def shape_after(layer, shape: tuple):
     if isinstance(y, np.ndarray) and y.ndim and y.shape[0] == 1:
         return tuple(int(d) for d in y.shape[1:])
     return None
+
+
+def shapes_after(layers, shape) -> list:
+    """The shape of one sample after each of ``layers`` for one input sample of ``shape``
+    (``None`` from where it is not known)."""
+    shapes = []
+    for layer in layers:
+        shape = None if shape is None else shape_after(layer, shape)
+        shapes.append(shape)
+    return shapes
+
+
+def input_shape_of(first) -> tuple | None:
+    """What a model's first layer says about one input sample: ``Dense`` its size,
+    ``Conv2D`` its channels (the image size is not known); else ``None``."""
+    if isinstance(first, Dense):
+        return (first.n_in,)
+    c_in = getattr(first, "c_in", None)
+    return None if c_in is None else (None, None, c_in)
 
 
 def blame_declared_shape(layers, i, seen, exc):
