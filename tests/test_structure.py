@@ -1,0 +1,365 @@
+"""The package's shape stays small enough to read: the limits that the course's
+structure tool reports, checked here by the project itself (from the source
+files, with ``ast``; nothing is imported).
+
+- (a) no module of ``nnbook/`` is over ``MAX_LINES`` lines, docstrings included;
+- (b) at most ``MAX_TOP`` modules sit directly in ``nnbook/`` (``__init__.py`` and
+  ``__main__.py`` not counted): a new module goes into the folder of its role;
+- (c) no import cycle among nnbook's modules, imports inside functions included
+  (a function-level import only postpones a cycle, it does not remove it);
+- (d) no module imports another folder's private helper: an import whose target
+  lies in a different folder (package directory) than the importing module names
+  no private module (``_blocks``) and no private name (``from x import _y``). The
+  modules directly in ``nnbook/`` are the folder ``nnbook``. A folder's
+  ``_helpers`` are free to change with that folder; a helper another folder needs
+  is public (no underscore) or moves to where both can use it.
+
+How imports are read (as ``python ../shared/tools/structure.py`` reads them):
+relative imports are resolved against the importing module's package;
+``from . import x`` where ``x`` is a submodule imports that submodule, otherwise
+the module it names; an import of a module that does not exist counts as
+importing the nearest enclosing module that does. A package's ``__init__`` is
+the module named like its folder (``nnbook.layers``).
+
+The checker takes any package directory, so the tests at the bottom run it on a
+small package made up in a temporary directory, with one instance of each
+problem, to show that each is caught (and that a clean package passes).
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "nnbook"
+MAX_LINES = 300
+MAX_TOP = 10
+
+
+# --------------------------------------------------------------------------------------------
+# the checker
+
+
+def modules(package: Path) -> dict[str, Path]:
+    """``{dotted module name: file}`` for every ``.py`` file under ``package``."""
+    found = {}
+    for path in sorted(package.rglob("*.py")):
+        parts = list(path.relative_to(package.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def where(path: Path, package: Path) -> str:
+    return path.relative_to(package.parent).as_posix()
+
+
+def too_long(package: Path, max_lines: int = MAX_LINES) -> list[str]:
+    """One line per module over ``max_lines`` lines."""
+    problems = []
+    for name, path in modules(package).items():
+        n = len(path.read_text(encoding="utf-8").splitlines())
+        if n > max_lines:
+            problems.append(f"{where(path, package)} ({name}): {n} lines")
+    return problems
+
+
+def top_level(package: Path) -> list[str]:
+    """The modules directly in ``package`` (the ones (b) counts)."""
+    return sorted(p.name for p in package.glob("*.py") if p.name not in ("__init__.py", "__main__.py"))
+
+
+def is_private(name: str) -> bool:
+    """``_y`` is private; ``__init__`` and other dunders are not."""
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+class Import:
+    """One imported thing: ``written`` is the absolute dotted path as written
+    (``nnbook.layers._blocks``, or ``nnbook.training.optimizers._positive`` for a name),
+    ``target`` the existing module it imports, ``name`` the imported name when it is
+    not a module (else ``None``)."""
+
+    def __init__(self, written, target, name, line, source):
+        self.written, self.target, self.name, self.line, self.source = written, target, name, line, source
+
+
+def imports(package: Path) -> dict[str, list[Import]]:
+    """Every import of a module of ``package`` by a module of ``package``, at any depth
+    of the syntax tree (inside functions, ``if`` blocks, ``try``…), per importing module."""
+    mods = modules(package)
+    top = package.name
+
+    def existing(dotted):
+        while dotted and dotted not in mods:
+            dotted = dotted.rpartition(".")[0]
+        return dotted
+
+    found = {}
+    for name, path in mods.items():
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found[name] = []
+        for node in ast.walk(ast.parse(text, filename=str(path))):
+            if isinstance(node, ast.Import):
+                pairs = [(alias.name, None) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = here.split(".")
+                    base = base[:len(base) - (node.level - 1)]
+                    module = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    module = node.module or ""
+                pairs = []
+                for alias in node.names:
+                    sub = f"{module}.{alias.name}"
+                    if alias.name == "*":
+                        pairs.append((module, None))
+                    elif sub in mods:
+                        pairs.append((sub, None))                # from . import submodule
+                    else:
+                        pairs.append((module, alias.name))       # from module import name
+            else:
+                continue
+            source = lines[node.lineno - 1].strip()
+            for dotted, imported in pairs:
+                if dotted.split(".")[0] != top:
+                    continue                                      # numpy, matplotlib, …
+                target = existing(dotted)
+                if target:
+                    written = dotted if imported is None else f"{dotted}.{imported}"
+                    found[name].append(Import(written, target, imported, node.lineno, source))
+    return found
+
+
+def cycles(package: Path) -> list[str]:
+    """One message per import cycle (a strongly connected component of two or more
+    modules), listing the imports that close it, with their files and lines."""
+    found = imports(package)
+    mods = modules(package)
+    edges = {n: sorted({i.target for i in found[n] if i.target != n}) for n in found}
+
+    # Tarjan's strongly connected components, iteratively (no recursion limit)
+    index, low, on_stack, stack, components, counter = {}, {}, set(), [], [], 0
+    for start in edges:
+        if start in index:
+            continue
+        work = [(start, iter(edges[start]))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            v, children = work[-1]
+            for w in children:
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(edges[w])))
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    component = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        component.append(w)
+                        if w == v:
+                            break
+                    if len(component) > 1:
+                        components.append(sorted(component))
+
+    messages = []
+    for component in sorted(components):
+        inside = set(component)
+        how = [f"  {where(mods[n], package)}:{i.line} ({n} -> {i.target}): {i.source}"
+               for n in component for i in found[n] if i.target in inside and i.target != n]
+        messages.append("import cycle among " + ", ".join(component) + ":\n" + "\n".join(how))
+    return messages
+
+
+def private_crossings(package: Path) -> list[str]:
+    """One line per import of another folder's private module or private name."""
+    mods = modules(package)
+    top = package.name
+    problems = []
+    for name, found in imports(package).items():
+        folder = mods[name].parent
+        for i in found:
+            if mods[i.target].parent == folder:
+                continue                                          # a folder's own helpers
+            parts = i.written.split(".")[1:]                      # below the package itself
+            private = [p for p in parts if is_private(p)]
+            if private:
+                problems.append(
+                    f"{where(mods[name], package)}:{i.line} ({name}, folder "
+                    f"{folder.relative_to(package.parent).as_posix()}) imports "
+                    f"{'.'.join([top] + parts)}, private to folder "
+                    f"{mods[i.target].parent.relative_to(package.parent).as_posix()}: {i.source}")
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# nnbook itself
+
+
+def test_no_module_is_over_the_line_limit():
+    long = too_long(PACKAGE)
+    assert not long, (f"modules over {MAX_LINES} lines (docstrings included); split each "
+                      f"by what its parts do:\n" + "\n".join(long))
+
+
+def test_few_modules_directly_in_the_package():
+    top = top_level(PACKAGE)
+    assert len(top) <= MAX_TOP, (
+        f"{len(top)} modules directly in nnbook/ (at most {MAX_TOP}, __init__/__main__ not "
+        f"counted); move some into the folder of their role: {', '.join(top)}")
+
+
+def test_no_import_cycles():
+    found = cycles(PACKAGE)
+    assert not found, ("import cycles (imports inside functions count too):\n"
+                       + "\n".join(found))
+
+
+def test_no_folder_imports_another_folders_private_helpers():
+    found = private_crossings(PACKAGE)
+    assert not found, ("imports of another folder's private module or name (make the "
+                       "helper public, or move it where both folders can use it):\n"
+                       + "\n".join(found))
+
+
+# --------------------------------------------------------------------------------------------
+# the checker on a made-up package: each problem is caught, and a clean package passes
+
+
+def write(package: Path, files: dict[str, str]) -> Path:
+    for relative, text in files.items():
+        path = package / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return package
+
+
+CLEAN = {
+    "__init__.py": """\
+        from . import core, tools
+        from .shapes.square import area
+        """,
+    "__main__.py": "from .core import main\n",
+    "core.py": """\
+        from ._small import helper          # its own folder's helper: allowed
+        from . import tools
+
+        def main():
+            from .shapes import square      # function-level, no cycle
+            return square.area(helper())
+        """,
+    "_small.py": "def helper():\n    return 2\n",
+    "tools.py": "import numpy as np\nfrom .shapes.square import area\n",
+    "shapes/__init__.py": "from .square import area\n",
+    "shapes/_geometry.py": "def _side(x):\n    return x\n",
+    "shapes/square.py": """\
+        from . import _geometry
+        from ._geometry import _side
+
+        def area(x):
+            return _side(x) ** 2
+        """,
+    "exactly_300.py": '"""A docstring\n' + "line\n" * 298 + '"""\n',
+}
+
+
+def test_checker_passes_a_clean_package(tmp_path):
+    package = write(tmp_path / "clean", CLEAN)
+    assert len((package / "exactly_300.py").read_text().splitlines()) == 300
+    assert too_long(package) == []
+    assert top_level(package) == ["_small.py", "core.py", "exactly_300.py", "tools.py"]
+    assert cycles(package) == []
+    assert private_crossings(package) == []
+
+
+def test_checker_finds_a_module_over_the_limit_docstrings_included(tmp_path):
+    package = write(tmp_path / "pkg", dict(CLEAN, **{
+        "shapes/long.py": '"""' + "Only a docstring.\n" * 301 + '"""\n'}))
+    assert too_long(package) == ["pkg/shapes/long.py (pkg.shapes.long): 302 lines"]
+
+
+def test_checker_counts_the_modules_directly_in_the_package(tmp_path):
+    package = write(tmp_path / "pkg", dict(CLEAN, **{f"m{i}.py": "" for i in range(7)}))
+    assert len(top_level(package)) == 11                  # 4 + 7; __init__, __main__ not counted
+    assert "shapes" not in " ".join(top_level(package))   # nor a folder's modules
+
+
+def test_checker_finds_a_cycle_through_a_function_level_import(tmp_path):
+    package = write(tmp_path / "pkg", dict(CLEAN, **{
+        "_small.py": """\
+            def helper():
+                from .core import main       # core imports _small at the top
+                return 2
+            """}))
+    (found,) = cycles(package)
+    assert found.startswith("import cycle among pkg._small, pkg.core:")
+    assert "pkg/_small.py:2 (pkg._small -> pkg.core): from .core import main" in found
+    assert "pkg/core.py:1 (pkg.core -> pkg._small): from ._small import helper" in found
+
+
+def test_checker_finds_a_cycle_through_from_dot_import_a_submodule(tmp_path):
+    package = write(tmp_path / "pkg", dict(CLEAN, **{
+        # square imports the submodule _geometry (not the package shapes), which imports back
+        "shapes/_geometry.py": "import pkg.shapes.square\n\ndef _side(x):\n    return x\n"}))
+    (found,) = cycles(package)
+    assert found.startswith("import cycle among pkg.shapes._geometry, pkg.shapes.square:")
+    assert "pkg/shapes/square.py:1 (pkg.shapes.square -> pkg.shapes._geometry)" in found
+
+
+def test_checker_finds_a_longer_cycle_across_folders(tmp_path):
+    package = write(tmp_path / "pkg", dict(CLEAN, **{
+        "shapes/__init__.py": "from .square import area\nfrom ..tools import np\n",
+        "tools.py": "import numpy as np\nif True:\n    from .shapes import area\n"}))
+    (found,) = cycles(package)
+    assert found.startswith("import cycle among pkg.shapes, pkg.tools:")
+    assert "pkg/tools.py:3 (pkg.tools -> pkg.shapes): from .shapes import area" in found
+    assert "pkg/shapes/__init__.py:2 (pkg.shapes -> pkg.tools): from ..tools import np" in found
+    package = write(tmp_path / "pkg2", dict(CLEAN, **{
+        "shapes/__init__.py": "from .square import area\n",
+        "shapes/square.py": "from .. import tools\n",
+        "tools.py": "def f():\n    from .shapes.square import area\n"}))
+    (found,) = cycles(package)
+    assert found.startswith("import cycle among pkg2.shapes.square, pkg2.tools:")
+    assert "pkg2/tools.py:2 (pkg2.tools -> pkg2.shapes.square)" in found
+
+
+def test_checker_finds_private_helpers_imported_across_folders(tmp_path):
+    package = write(tmp_path / "pkg", dict(CLEAN, **{
+        "tools.py": "import numpy as np\nfrom .shapes._geometry import _side as side_of\n",
+        "shapes/square.py": "from . import _geometry\nfrom .._small import helper\n"}))
+    found = private_crossings(package)
+    assert found == [
+        "pkg/shapes/square.py:2 (pkg.shapes.square, folder pkg/shapes) imports pkg._small.helper, "
+        "private to folder pkg: from .._small import helper",
+        "pkg/tools.py:2 (pkg.tools, folder pkg) imports pkg.shapes._geometry._side, "
+        "private to folder pkg/shapes: from .shapes._geometry import _side as side_of",
+    ]
+    package = write(tmp_path / "pkg2", dict(CLEAN, **{
+        "tools.py": """\
+            def f():
+                from .shapes import _geometry                 # a private module, by from-import
+                import pkg2.shapes._geometry                  # by absolute import
+                from .shapes.square import _side              # a private name of a public module
+                from .shapes.square import area               # public: fine
+            """,
+        "shapes/square.py": "from ._geometry import _side\n"}))
+    assert [line.split(" (")[0] for line in private_crossings(package)] == [
+        "pkg2/tools.py:2", "pkg2/tools.py:3", "pkg2/tools.py:4"]
