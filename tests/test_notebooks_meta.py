@@ -7,6 +7,8 @@ notebook committed half-run or with volatile output fails here with a clear
 message instead of failing later in nbval. Each check names the notebook.
 """
 
+import ast
+import inspect
 import json
 import re
 from functools import lru_cache
@@ -21,11 +23,50 @@ NOTEBOOKS = sorted(
 )
 IDS = [p.relative_to(ROOT / "notebooks").as_posix() for p in NOTEBOOKS]
 
-# Library classes a notebook imports and never redefines (the library is the
-# one source of truth; a notebook's teaching copy is named *_by_hand).
-LIBRARY_NAMES = ("Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Sequential",
-                 "Sigmoid", "Tanh", "ReLU", "Softmax", "MSE", "BinaryCrossEntropy",
-                 "CrossEntropy", "SGD", "Adam")
+
+
+@lru_cache(maxsize=None)
+def library_names():
+    """``{name: "nnbook.plot"}`` for every class and function the library offers a learner:
+    ``nb.__all__`` and, through every public module reached from it (``nb.plot``,
+    ``nb.data``, ``nb.callbacks``, …, and the old module names of ``nnbook.MOVED``), that
+    module's ``__all__``; modules themselves are not names a notebook could redefine.
+    A notebook imports these and never redefines them (the library is the one source
+    of truth; a notebook's teaching copy is named ``*_by_hand``). New exports join the
+    list by being exported."""
+    import types
+
+    import nnbook
+
+    names, seen = {}, set()
+
+    def walk(module):
+        if module.__name__ in seen:
+            return
+        seen.add(module.__name__)
+        for name in getattr(module, "__all__", ()):
+            value = getattr(module, name)
+            if isinstance(value, types.ModuleType):
+                walk(value)
+            elif inspect.isclass(value) or inspect.isroutine(value):
+                names.setdefault(name, module.__name__)
+
+    walk(nnbook)
+    for name in getattr(nnbook, "MOVED", {}):
+        walk(getattr(nnbook, name))
+    return names
+
+
+def test_library_names_cover_every_public_namespace():
+    names = library_names()
+    # the layers, losses and optimizers of Part I, and names from the public modules
+    for name, home in [("Dense", "nnbook"), ("Conv2D", "nnbook"), ("Sequential", "nnbook"),
+                       ("Adam", "nnbook"), ("check_gradients", "nnbook"),
+                       ("EarlyStopping", "nnbook.training.callbacks"),
+                       ("he_normal", "nnbook.init"), ("spirals", "nnbook.data"),
+                       ("loss_curve", "nnbook.figures.plot"), ("Value", "nnbook.autodiff")]:
+        assert names.get(name) == home, (name, names.get(name))
+    assert "np" not in names and "plot" not in names and "callbacks" not in names
 
 # Output text that differs from run to run or between library versions, and
 # what to do instead. Checked in stream and text outputs (not in images).
@@ -175,9 +216,42 @@ def test_no_global_random_state_and_no_star_imports(nb):
                             "draw from the notebook's rng = np.random.default_rng(seed)")
         if STAR_IMPORT.search(src):
             problems.append(f"{where(nb, cell)}: star import; import the names you use")
-        for found in re.finditer(rf"^\s*(?:def|class)\s+({'|'.join(LIBRARY_NAMES)})\b", src, re.M):
-            problems.append(f"{where(nb, cell)}: redefines nnbook.{found.group(1)}; import it "
-                            f"from nnbook (a teaching copy is named {found.group(1)}_by_hand)")
+    assert not problems, "\n".join(problems)
+
+
+def defined_names(src):
+    """(name, line) of each function and class a cell defines at its top level (also inside
+    ``if``/``for``/``with``/``try`` blocks, not methods or nested functions). IPython syntax
+    (``%magic``, ``!cmd``) is turned into Python first; a cell that still does not parse
+    (one that shows a SyntaxError on purpose) is read line by line instead."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        tree = ast.parse(TransformerManager().transform_cell(src))
+    except SyntaxError:
+        return [(m.group(1), src.count("\n", 0, m.start()) + 1)
+                for m in re.finditer(r"^(?:async\s+)?(?:def|class)\s+(\w+)", src, re.M)]
+    found, todo = [], list(tree.body)
+    while todo:
+        node = todo.pop(0)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.append((node.name, node.lineno))
+        else:
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                todo.extend(n for n in getattr(node, field, ()) if isinstance(n, ast.AST))
+    return found
+
+
+def test_no_library_name_redefined(nb):
+    names = library_names()
+    problems = []
+    for cell in code_cells(nb):
+        for name, line in defined_names(source(cell)):
+            if name in names:
+                problems.append(
+                    f"{where(nb, cell)}, line {line}: defines {name}, which the library provides "
+                    f"({names[name]}.{name}); use the library's, or name a teaching copy "
+                    f"{name}_by_hand")
     assert not problems, "\n".join(problems)
 
 
@@ -205,3 +279,18 @@ def test_second_cell_sets_up_rng(nb):
         "the second cell must be the code cell with the imports and "
         "rng = np.random.default_rng(<seed>), the notebook's only source of randomness"
     )
+
+
+def test_defined_names_reads_a_cells_top_level_definitions():
+    cell = ("%matplotlib inline\n"
+            "import nnbook as nb\n"
+            "class Dense_by_hand:\n"
+            "    def values(self):\n"              # a method: not a top-level name
+            "        def softmax(z): ...\n"        # nested: neither
+            "if True:\n"
+            "    @staticmethod\n"
+            "    def accuracy(p, y): ...\n"
+            "!ls\n")
+    assert defined_names(cell) == [("Dense_by_hand", 3), ("accuracy", 8)]
+    assert defined_names("def Dense(:\nclass Adam: pass\n") == [("Dense", 1), ("Adam", 2)]
+    assert "Dense_by_hand" not in library_names() and "accuracy" in library_names()
