@@ -77,6 +77,8 @@ class BatchNorm(Layer):
         n = self.n_features
         if x.ndim not in (2, 4) or x.shape[-1] != n:
             self._bad_input(x)
+        if x.dtype != self.params["gamma"].dtype:       # the layer's dtype, as Dense
+            x = x.astype(self.params["gamma"].dtype)
         X = x.reshape(-1, n)                            # (M, n): one row per value of each feature
         M = X.shape[0]
         gamma, beta = self.params["gamma"], self.params["beta"]
@@ -110,7 +112,7 @@ class BatchNorm(Layer):
         if self._cache is None:
             self._before_forward()
         training, xc, inv, shape = self._cache          # xc: x − μ (training) or x (inference)
-        dy = np.asarray(dy)
+        dy = np.asarray(dy, dtype=self.params["gamma"].dtype)
         if dy.shape != shape:
             self._bad_dy(dy, shape)
         dY = dy.reshape(-1, self.n_features)            # (M, n)

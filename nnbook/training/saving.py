@@ -170,7 +170,7 @@ def read_model(path, custom_objects=None) -> dict:
                     made = ({"dtype": dtype, "rng": np.random.default_rng(0)}
                             if _takes_params(cls) else {})
                     layer = cls(**{**made, **cfg})      # a config that has dtype= wins
-                except TypeError as exc:
+                except (TypeError, ValueError) as exc:
                     raise _Refused(
                         f"load_model: could not build layer {i} as {cls.__name__}(**{cfg}) "
                         f"({exc}). Give the layer a get_config() that returns its constructor "
@@ -201,9 +201,9 @@ def read_model(path, custom_objects=None) -> dict:
                 out["loss"] = _lookup(arch["loss"]["class"], Loss, custom_objects)(
                     **({"from_logits": True} if arch["loss"].get("from_logits") else {}))
             if "optimizer" in arch:
-                opt = out["optimizer"] = _lookup(arch["optimizer"]["class"], Optimizer,
-                                                 custom_objects)(
-                    **arch["optimizer"]["config"])
+                opt = out["optimizer"] = _build_optimizer(
+                    _lookup(arch["optimizer"]["class"], Optimizer, custom_objects),
+                    arch["optimizer"]["config"])
                 state = {k[len(OPT):]: np.array(data[k]) for k in data.files if k.startswith(OPT)}
                 if state and hasattr(opt, "set_state"):
                     out["optimizer_state"] = state
@@ -216,6 +216,20 @@ def read_model(path, custom_objects=None) -> dict:
             f"damaged or written by another program; save the model again with model.save(path)."
         ) from None
     return out
+
+
+def _build_optimizer(cls, config: dict):
+    """The optimizer from its saved config: ``cls.from_config`` (which accepts the learning
+    rate 0 a schedule can reach) or, for a class without it, ``cls(**config)``. A refusal
+    names the cause: the file itself is fine."""
+    if not isinstance(config, dict):
+        raise ValueError(f"optimizer config {config!r}, expected a dict")
+    try:
+        build = getattr(cls, "from_config", None)
+        return build(dict(config)) if callable(build) else cls(**config)
+    except (TypeError, ValueError) as exc:
+        raise _Refused(f"load_model: the file's optimizer {cls.__name__} could not be rebuilt "
+                       f"from its saved settings {config}: {exc}") from None
 
 
 def _learners(cls) -> bool:

@@ -1,0 +1,317 @@
+"""Tests of the training walk as a learner or experimenter uses it (nnbook/training/model.py,
+loop.py): training mode in train_step and around a callback's predict, randomness only
+from rng= (also after load_model), initial_epoch, float32 in and out, divergence in the
+last step, summary's shapes from the data, and loading through the class registry."""
+
+import numpy as np
+import pytest
+
+import nnbook as nb
+from nnbook.callbacks import Callback, LearningRateScheduler
+
+
+class Spy(nb.Layer):
+    """An identity layer that records ``self.training`` at every forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.modes, self.sizes = [], []
+
+    def forward(self, x):
+        self.modes.append(self.training)
+        self.sizes.append(len(x))
+        return x
+
+    def backward(self, dy):
+        return dy
+
+
+def regression(rng, m=64, n=3):
+    x = rng.standard_normal((m, n))
+    return x, x @ np.arange(1.0, n + 1).reshape(n, 1)
+
+
+# --------------------------------------------------------------------------
+# training mode
+
+def test_train_step_in_a_learners_loop_runs_in_training_mode():
+    rng = np.random.default_rng(0)
+    x, y = regression(rng)
+    spy, bn = Spy(), nb.BatchNorm(3)
+    model = nb.Sequential([spy, bn, nb.Dense(3, 1, rng=rng)])
+    model.compile(nb.SGD(lr=0.01), "mse")
+    for _ in range(3):
+        model.train_step(x[:16], y[:16])
+    assert spy.modes == [True, True, True]
+    assert not np.allclose(bn.buffers["running_mean"], 0.0)    # BatchNorm updated them
+
+
+def test_train_step_drops_with_dropout():
+    rng = np.random.default_rng(1)
+    drop = nb.Dropout(0.5, rng=np.random.default_rng(2))
+    model = nb.Sequential([nb.Dense(4, 8, rng=rng), drop, nb.Dense(8, 1, rng=rng)])
+    model.compile("sgd", "mse")
+    model.train_step(rng.standard_normal((10, 4)), rng.standard_normal((10, 1)))
+    assert drop.mask is not None and (drop.mask == 0).any()
+
+
+def test_a_callbacks_predict_leaves_the_epoch_in_training_mode():
+    rng = np.random.default_rng(3)
+    x, y = regression(rng)
+    spy = Spy()
+    model = nb.Sequential([spy, nb.Dense(3, 1, rng=rng)])
+    model.compile(nb.SGD(lr=0.01), "mse")
+    marks = []
+
+    class PeekEveryBatch(Callback):
+        def on_batch_end(self, batch, logs=None):
+            marks.append(len(spy.modes))
+            self.model.predict(x[:4])                 # batches of 4: the callback's
+            self.model.evaluate(x[:4], y[:4])
+
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0, rng=rng, callbacks=[PeekEveryBatch()])
+    assert len(marks) == 8
+    sizes = spy.sizes
+    batches = [mode for mode, size in zip(spy.modes, sizes) if size == 16]
+    peeks = [mode for mode, size in zip(spy.modes, sizes) if size == 4]
+    assert batches[:8] == [True] * 8 and peeks and not any(peeks)   # then fit's final check
+    assert [layer.training for layer in model.layers] == [False, False]   # after fit
+
+
+# --------------------------------------------------------------------------
+# randomness only from rng=
+
+def dropout_model(rng):
+    return nb.Sequential([nb.Dense(4, 16, rng=rng), nb.ReLU(), nb.Dropout(0.5),
+                          nb.Dense(16, 1, rng=rng)])
+
+
+def test_loaded_dropout_model_trains_identically_with_the_same_rng(tmp_path):
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((40, 4)), rng.standard_normal((40, 1))
+    model = dropout_model(rng)
+    model.compile(nb.Adam(lr=0.01), "mse")
+    model.fit(x, y, epochs=1, verbose=0, rng=np.random.default_rng(5))
+    path = model.save(tmp_path / "drop")
+    runs = []
+    for _ in range(2):
+        back = nb.load_model(path)
+        back.fit(x, y, epochs=3, batch_size=8, verbose=0, rng=np.random.default_rng(6))
+        runs.append(back.get_weights())
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+    other = nb.load_model(path)
+    other.fit(x, y, epochs=3, batch_size=8, verbose=0, rng=np.random.default_rng(7))
+    assert not all(np.array_equal(a, b) for a, b in zip(runs[0], other.get_weights()))
+
+
+def test_dropout_without_rng_is_seeded_by_fit_and_given_back():
+    rng = np.random.default_rng(8)
+    x, y = rng.standard_normal((32, 4)), rng.standard_normal((32, 1))
+    start = dropout_model(rng)
+    weights, runs = start.get_weights(), []
+    for _ in range(2):
+        model = dropout_model(np.random.default_rng(0))
+        model.set_weights(weights)
+        model.compile(nb.SGD(lr=0.05), "mse")
+        model.fit(x, y, epochs=2, batch_size=8, verbose=0, rng=np.random.default_rng(9))
+        assert model.layers[2].rng is None          # fit lent it a generator and took it back
+        runs.append(model.get_weights())
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_dropout_with_its_own_rng_keeps_it():
+    own = np.random.default_rng(10)
+    drop = nb.Dropout(0.3, rng=own)
+    model = nb.Sequential([nb.Dense(2, 3), drop])
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, 2)), np.ones((4, 3)), verbose=0, rng=np.random.default_rng(1))
+    assert drop.rng is own
+
+
+# --------------------------------------------------------------------------
+# initial_epoch, the learning rate 0, divergence
+
+def test_initial_epoch_continues_numbering_schedules_and_callbacks():
+    rng = np.random.default_rng(11)
+    x, y = regression(rng)
+    model = nb.Sequential([nb.Dense(3, 1, rng=rng)])
+    model.compile(nb.SGD(lr=0.01), "mse")
+    seen = []
+
+    class Epochs(Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append(epoch)
+
+    hist = model.fit(x, y, epochs=5, initial_epoch=2, verbose=0, rng=rng,
+                     callbacks=[Epochs(), LearningRateScheduler(lambda e: 0.01 / (1 + e))])
+    assert hist.epoch == [2, 3, 4] and seen == [2, 3, 4]
+    assert len(hist.history["loss"]) == 3
+    assert hist.history["learning_rate"] == pytest.approx([0.01 / 3, 0.01 / 4, 0.01 / 5])
+    assert model.fit(x, y, epochs=2, initial_epoch=2, verbose=0).epoch == []
+    with pytest.raises(ValueError, match="initial_epoch"):
+        model.fit(x, y, epochs=2, initial_epoch=-1, verbose=0)
+
+
+def test_checkpoint_saved_at_learning_rate_zero_loads(tmp_path):
+    rng = np.random.default_rng(12)
+    x, y = regression(rng)
+    for opt in (nb.SGD(lr=0.1, momentum=0.9), nb.Adam(lr=0.01), nb.RMSProp(lr=0.01)):
+        model = nb.Sequential([nb.Dense(3, 1, rng=rng)])
+        model.compile(opt, "mse")
+        model.fit(x, y, epochs=3, verbose=0, rng=rng,
+                  callbacks=[LearningRateScheduler(lambda e: 0.01 * (2 - e) / 2)])
+        assert model.optimizer.lr == 0.0          # a cosine or linear schedule's last epoch
+        back = nb.load_model(model.save(tmp_path / type(opt).__name__))
+        assert back.optimizer.lr == 0.0
+        np.testing.assert_array_equal(back.predict(x), model.predict(x))
+
+
+def test_a_refused_optimizer_names_its_cause_not_damage(tmp_path):
+    model = nb.Sequential([nb.Dense(3, 1)])
+    model.compile(nb.SGD(lr=0.1), "mse")
+    model.optimizer.lr = -1.0                      # a setting no optimizer can be built with
+    path = model.save(tmp_path / "neg")
+    with pytest.raises(ValueError) as info:
+        nb.load_model(path)
+    assert "damaged" not in str(info.value) and "SGD" in str(info.value)
+
+
+def test_divergence_in_the_last_step_raises_naming_the_epoch():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 3))
+    y = x @ np.array([[1.0], [2.0], [3.0]])
+    model = nb.Sequential([nb.Dense(3, 1, rng=np.random.default_rng(1))])
+    model.compile(nb.SGD(lr=1e3), "mse")
+    # the loss is finite at every step of these 45 epochs (≈ 5e299 at the last), and
+    # infinite at the weights the last step leaves
+    with pytest.raises(FloatingPointError, match=r"epoch 44 .*after the last step"):
+        model.fit(x, y, epochs=45, batch_size=64, verbose=0, rng=np.random.default_rng(2))
+
+
+# --------------------------------------------------------------------------
+# float32 stays float32
+
+def float32_cases(rng):
+    f32 = np.float32
+    return [
+        (nb.Dense(3, 2, dtype=f32, rng=rng), (4, 3)),
+        (nb.Conv2D(2, 3, 3, padding=1, dtype=f32, rng=rng), (2, 5, 5, 2)),
+        (nb.MaxPool2D(2), (2, 4, 4, 3)),
+        (nb.AvgPool2D(2), (2, 4, 4, 3)),
+        (nb.Flatten(), (2, 3, 4)),
+        (nb.Sigmoid(), (4, 3)), (nb.Tanh(), (4, 3)), (nb.ReLU(), (4, 3)), (nb.Softmax(), (4, 3)),
+        (nb.Dropout(0.5, rng=rng), (4, 3)),
+        (nb.BatchNorm(3, dtype=f32), (4, 3)),
+    ]
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_every_layer_returns_float32_after_a_float32_forward(training):
+    rng = np.random.default_rng(13)
+    for layer, shape in float32_cases(rng):
+        layer.training = training
+        y = layer.forward(rng.standard_normal(shape).astype(np.float32))
+        assert y.dtype == np.float32, layer
+        dx = layer.backward(rng.standard_normal(y.shape))        # float64 dy
+        assert dx.dtype == np.float32, layer
+
+
+def test_every_layer_with_parameters_is_in_the_float32_table():
+    rng = np.random.default_rng(14)
+    covered = {type(layer) for layer, _ in float32_cases(rng)}
+    layers = {cls for cls in nb.registry.registered().values() if issubclass(cls, nb.Layer)}
+    assert layers <= covered, sorted(c.__name__ for c in layers - covered)
+
+
+def test_float32_model_stays_float32_with_float64_data():
+    rng = np.random.default_rng(15)
+    f32 = np.float32
+    dense = nb.Dense(3, 4, dtype=f32, rng=rng)
+    x = rng.standard_normal((5, 3))
+    assert dense.forward(x).dtype == np.float32
+    model = nb.Sequential([nb.Dense(3, 4, dtype=f32, rng=rng), nb.Tanh(),
+                           nb.Dense(4, 1, dtype=f32, rng=rng)])
+    assert model.predict(x).dtype == np.float32
+    assert model.forward(x).dtype == np.float32
+    assert model(x).dtype == np.float32
+    model.compile("adam", "mse")
+    model.fit(x, rng.standard_normal((5, 1)), verbose=0, rng=rng)
+    assert all(p.dtype == np.float32 for p in model.params.values())
+
+
+# --------------------------------------------------------------------------
+# summary after data
+
+def test_summary_shows_the_real_shapes_once_the_model_has_seen_data():
+    rng = np.random.default_rng(16)
+    model = nb.Sequential([nb.Conv2D(1, 8, 3, rng=rng), nb.ReLU(), nb.MaxPool2D(2)])
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "(None, None, None, 8)" in lines[0]
+    model.predict(rng.standard_normal((2, 8, 8, 1)))
+    lines.clear()
+    model.summary(print_fn=lines.append)
+    assert "(None, 6, 6, 8)" in lines[0] and "(None, 3, 3, 8)" in lines[0]
+    assert "None, None" not in lines[0]
+
+
+# --------------------------------------------------------------------------
+# the class registry
+
+def test_loading_does_not_depend_on_the_top_level_exports(tmp_path, monkeypatch):
+    model = nb.Sequential([nb.Dense(3, 4), nb.ReLU(), nb.Dropout(0.2), nb.Dense(4, 1)])
+    model.compile(nb.Adam(lr=0.01), nb.MSE())
+    path = model.save(tmp_path / "m")
+    for name in ("Dropout", "Dense", "ReLU", "Adam", "MSE"):
+        monkeypatch.delattr(nb, name)
+    back = nb.load_model(path)
+    assert [type(layer).__name__ for layer in back.layers] == ["Dense", "ReLU", "Dropout",
+                                                               "Dense"]
+    assert type(back.optimizer).__name__ == "Adam"
+
+
+def test_every_class_nnbook_saves_by_name_is_registered():
+    table = nb.registry.registered()
+    for name in ("Dense", "Flatten", "Sigmoid", "Tanh", "ReLU", "Softmax", "Conv2D",
+                 "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm", "MSE",
+                 "BinaryCrossEntropy", "CrossEntropy", "SGD", "RMSProp", "Adam"):
+        assert table[name] is getattr(nb, name)
+    for abstract in ("Layer", "Activation", "Loss", "Optimizer"):
+        assert abstract not in table
+
+
+def test_a_registered_learners_layer_loads_without_custom_objects(tmp_path, monkeypatch):
+    monkeypatch.setattr(nb.registry, "_CLASSES", nb.registry.registered())  # undone after
+
+    @nb.register_class
+    class Scale(nb.Layer):
+        def __init__(self, factor=2.0):
+            super().__init__()
+            self.factor = factor
+
+        def forward(self, x):
+            return x * self.factor
+
+        def backward(self, dy):
+            return dy * self.factor
+
+        def get_config(self):
+            return {"factor": self.factor}
+
+    model = nb.Sequential([nb.Dense(2, 2), Scale(3.0)])
+    back = nb.load_model(model.save(tmp_path / "s"))
+    assert isinstance(back.layers[1], Scale) and back.layers[1].factor == 3.0
+
+    with pytest.raises(ValueError, match=r"'Dense' already belongs to nnbook.*name='MyDense'"):
+        @nb.register_class
+        class Dense(nb.Layer):
+            pass
+
+    @nb.register_class(name="MyDense")
+    class Dense(nb.Layer):                           # noqa: F811
+        pass
+    assert nb.registry.lookup("MyDense") is Dense
+    with pytest.raises(ValueError, match="expected a class"):
+        nb.register_class(Scale(1.0))
