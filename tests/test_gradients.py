@@ -2,11 +2,24 @@
 (and, over the same table, that results handed out are not overwritten later).
 
 One table, one test: a new layer or loss is one new row. A row is
-``(name, make_layer(draw, rng), make_input(draw, rng, layer))``; hypothesis
-draws the sizes (batch 1–4, sizes 1–5), ``rng`` the values, everything float64.
-A loss is checked as a layer whose output is the scalar ``loss(y_true, x)``.
+``Row(name, checks, make_layer(draw, rng), make_input(draw, rng, layer))``: ``checks``
+is the nnbook class the row builds (the test checks that it does), ``name`` the test
+id. Hypothesis draws the sizes (batch 1–4, sizes 1–5), ``rng`` the values, everything
+float64. A loss is checked as a layer whose output is the scalar ``loss(y_true, x)``.
 The oracle is ``nb.numerical_gradient`` (through ``nb.check_gradients``).
+
+Every nnbook layer class that has parameters must have a row (the last test finds
+them through the registry and fails naming the missing ones): a new layer with
+weights (``RNN``, ``LSTM``, ``Embedding``, ``LayerNorm``, ``MultiHeadAttention``, …)
+comes with its row here, for instance::
+
+    ROWS.append(Row("LayerNorm", nb.LayerNorm,
+                    lambda draw, rng: nb.LayerNorm(draw(SIZE), rng=rng),
+                    lambda draw, rng, layer: rng.standard_normal((draw(BATCH), layer.n_features))))
 """
+
+import inspect
+from typing import Callable, NamedTuple
 
 import numpy as np
 import pytest
@@ -14,6 +27,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import nnbook as nb
+from nnbook.registry import registered
 
 BATCH = st.integers(1, 4)
 SIZE = st.integers(1, 5)
@@ -49,22 +63,29 @@ class LossAsLayer(nb.Layer):
         return f"LossAsLayer({self.loss!r})"
 
 
+class Row(NamedTuple):
+    name: str                 # the test id
+    checks: type              # the nnbook layer (or loss) class that make_layer builds
+    make_layer: Callable      # (draw, rng) -> the layer
+    make_input: Callable      # (draw, rng, layer) -> its input x
+
+
 # rows: layers ----------------------------------------------------------------------------------
 def elementwise(cls):
-    return (cls.__name__, lambda draw, rng: cls(),
-            lambda draw, rng, layer: away_from_zero(rng, (draw(BATCH), draw(SIZE))))
+    return Row(cls.__name__, cls, lambda draw, rng: cls(),
+               lambda draw, rng, layer: away_from_zero(rng, (draw(BATCH), draw(SIZE))))
 
 
 ROWS = [
-    ("Dense", lambda draw, rng: nb.Dense(draw(SIZE), draw(SIZE), rng=rng),
-     lambda draw, rng, layer: rng.standard_normal((draw(BATCH), layer.n_in))),
+    Row("Dense", nb.Dense, lambda draw, rng: nb.Dense(draw(SIZE), draw(SIZE), rng=rng),
+        lambda draw, rng, layer: rng.standard_normal((draw(BATCH), layer.n_in))),
     elementwise(nb.Sigmoid),
     elementwise(nb.Tanh),
     elementwise(nb.ReLU),
-    ("Softmax", lambda draw, rng: nb.Softmax(),
-     lambda draw, rng, layer: 2 * rng.standard_normal((draw(BATCH), draw(SIZE)))),
-    ("Flatten", lambda draw, rng: nb.Flatten(),
-     lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE), draw(SIZE), 2))),
+    Row("Softmax", nb.Softmax, lambda draw, rng: nb.Softmax(),
+        lambda draw, rng, layer: 2 * rng.standard_normal((draw(BATCH), draw(SIZE)))),
+    Row("Flatten", nb.Flatten, lambda draw, rng: nb.Flatten(),
+        lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE), draw(SIZE), 2))),
 ]
 
 PADDINGS = st.sampled_from([0, 1, "valid", "same"])
@@ -84,11 +105,11 @@ def conv_input(draw, rng, layer, sides=None):
 
 
 ODD_AND_EVEN = st.sampled_from([3, 4, 5, 6])        # "same" pads asymmetrically on even sides at stride 2
-ROWS.append(("Conv2D", make_conv, conv_input))
+ROWS.append(Row("Conv2D", nb.Conv2D, make_conv, conv_input))
 for _s in (1, 2):
-    ROWS.append((f"Conv2D same stride {_s}",
-                 lambda draw, rng, s=_s: make_conv(draw, rng, st.just("same"), st.just(s)),
-                 lambda draw, rng, layer: conv_input(draw, rng, layer, ODD_AND_EVEN)))
+    ROWS.append(Row(f"Conv2D same stride {_s}", nb.Conv2D,
+                    lambda draw, rng, s=_s: make_conv(draw, rng, st.just("same"), st.just(s)),
+                    lambda draw, rng, layer: conv_input(draw, rng, layer, ODD_AND_EVEN)))
 
 
 def make_pool(draw, rng, cls, padding=None, stride=st.sampled_from([None, 1, 2])):
@@ -107,11 +128,13 @@ def pool_input(draw, rng, layer, sides=None):
 
 
 for _pool in (nb.MaxPool2D, nb.AvgPool2D):
-    ROWS.append((_pool.__name__, lambda draw, rng, cls=_pool: make_pool(draw, rng, cls), pool_input))
+    ROWS.append(Row(_pool.__name__, _pool, lambda draw, rng, cls=_pool: make_pool(draw, rng, cls),
+                    pool_input))
     for _s in (1, 2):
-        ROWS.append((f"{_pool.__name__} same stride {_s}",
-                     lambda draw, rng, cls=_pool, s=_s: make_pool(draw, rng, cls, st.just("same"), st.just(s)),
-                     lambda draw, rng, layer: pool_input(draw, rng, layer, ODD_AND_EVEN)))
+        ROWS.append(Row(f"{_pool.__name__} same stride {_s}", _pool,
+                        lambda draw, rng, cls=_pool, s=_s: make_pool(draw, rng, cls, st.just("same"),
+                                                                     st.just(s)),
+                        lambda draw, rng, layer: pool_input(draw, rng, layer, ODD_AND_EVEN)))
 
 
 # rows: Dropout (a fixed mask) and BatchNorm (training and inference, dense and images) ----------
@@ -144,17 +167,17 @@ def make_batchnorm(training):
 
 # at least 3 values per feature in training: with 2, x̂ = ±1 whatever x is, and ∂E/∂x = 0 exactly
 ROWS += [
-    ("Dropout(training, fixed mask)", make_dropout, dropout_input),
-    ("BatchNorm(dense, training)", make_batchnorm(True),
-     lambda draw, rng, layer: rng.standard_normal((draw(st.integers(3, 6)), layer.n_features))),
-    ("BatchNorm(dense, inference)", make_batchnorm(False),
-     lambda draw, rng, layer: rng.standard_normal((draw(BATCH), layer.n_features))),
-    ("BatchNorm(images, training)", make_batchnorm(True),
-     lambda draw, rng, layer: rng.standard_normal((draw(st.integers(1, 3)), draw(st.integers(2, 3)),
-                                                   draw(st.integers(2, 3)), layer.n_features))),
-    ("BatchNorm(images, inference)", make_batchnorm(False),
-     lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE), draw(SIZE),
-                                                   layer.n_features))),
+    Row("Dropout(training, fixed mask)", nb.Dropout, make_dropout, dropout_input),
+    Row("BatchNorm(dense, training)", nb.BatchNorm, make_batchnorm(True),
+        lambda draw, rng, layer: rng.standard_normal((draw(st.integers(3, 6)), layer.n_features))),
+    Row("BatchNorm(dense, inference)", nb.BatchNorm, make_batchnorm(False),
+        lambda draw, rng, layer: rng.standard_normal((draw(BATCH), layer.n_features))),
+    Row("BatchNorm(images, training)", nb.BatchNorm, make_batchnorm(True),
+        lambda draw, rng, layer: rng.standard_normal((draw(st.integers(1, 3)), draw(st.integers(2, 3)),
+                                                      draw(st.integers(2, 3)), layer.n_features))),
+    Row("BatchNorm(images, inference)", nb.BatchNorm, make_batchnorm(False),
+        lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE), draw(SIZE),
+                                                      layer.n_features))),
 ]
 
 
@@ -166,7 +189,7 @@ def loss_row(name, loss, make_pair):
         layer = LossAsLayer(loss, y_true)
         layer.y_pred = y_pred
         return layer
-    return (name, make_layer, lambda draw, rng, layer: layer.y_pred)
+    return Row(name, type(loss), make_layer, lambda draw, rng, layer: layer.y_pred)
 
 
 def probabilities(rng, m, k):
@@ -227,13 +250,21 @@ ROWS += [
 # differences' noise (~1e-10), and a random sum over samples (∂E/∂b of one output, say) lands
 # near 0 in about one example in ten thousand. The same examples every run keep CI
 # deterministic; they were checked to pass, and far more random ones were run while writing this.
-@pytest.mark.parametrize("name, make_layer, make_input", ROWS, ids=[r[0] for r in ROWS])
+def built(row, layer):
+    """What the row built is the class it says it checks."""
+    made = layer.loss if isinstance(layer, LossAsLayer) else layer
+    assert type(made) is row.checks, f"row {row.name!r} says it checks {row.checks.__name__} " \
+                                     f"but builds {type(made).__name__}"
+    return layer
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(data=st.data(), seed=st.integers(0, 2 ** 32 - 1))
-def test_gradient_matches_finite_differences(name, make_layer, make_input, data, seed):
+def test_gradient_matches_finite_differences(row, data, seed):
     rng = np.random.default_rng(seed)
-    layer = make_layer(data.draw, rng)
-    x = make_input(data.draw, rng, layer)
+    layer = built(row, row.make_layer(data.draw, rng))
+    x = row.make_input(data.draw, rng, layer)
     errors = nb.check_gradients(layer, x, rng=rng)
     assert set(errors) == {"x"} | set(layer.params)
     assert max(errors.values()) < TOL, errors
@@ -285,15 +316,15 @@ def test_model_gradients_of_the_loss(name, make, m, n_in, hidden, seed):
 
 
 # the same table: what forward and backward hand out belongs to the caller -------------------------
-@pytest.mark.parametrize("name, make_layer, make_input", ROWS, ids=[r[0] for r in ROWS])
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
 @settings(max_examples=5, deadline=None)
 @given(data=st.data(), seed=st.integers(0, 2 ** 32 - 1))
-def test_results_are_not_overwritten_by_later_calls(name, make_layer, make_input, data, seed):
+def test_results_are_not_overwritten_by_later_calls(row, data, seed):
     """A later forward/backward (same shapes) must not change arrays returned earlier, and
     backward fills the same ``grads`` arrays (the optimizer holds references to them)."""
-    rng = np.random.default_rng(seed)
-    layer = make_layer(data.draw, rng)
-    x = make_input(data.draw, rng, layer)
+    name, rng = row.name, np.random.default_rng(seed)
+    layer = built(row, row.make_layer(data.draw, rng))
+    x = row.make_input(data.draw, rng, layer)
     grads = {k: g for k, g in layer.grads.items()}
     y1 = layer.forward(x)
     y1_copy = np.array(y1)
@@ -305,3 +336,96 @@ def test_results_are_not_overwritten_by_later_calls(name, make_layer, make_input
     np.testing.assert_array_equal(y1, y1_copy, err_msg=f"{name}: forward output was overwritten")
     np.testing.assert_array_equal(dx1, dx1_copy, err_msg=f"{name}: backward's dx was overwritten")
     assert all(layer.grads[k] is g for k, g in grads.items()), f"{name}: grads replaced, not filled"
+
+
+# every layer with parameters has a row ------------------------------------------------------------
+def nnbook_layer_classes():
+    """The concrete layer classes nnbook defines: the registered ones (every class a model
+    file can name) and every subclass of ``nb.Layer`` from an ``nnbook`` module, without
+    private (``_Pool2D``) or abstract ones."""
+    found = {cls for cls in registered().values() if isinstance(cls, type) and issubclass(cls, nb.Layer)}
+    todo = [nb.Layer]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            found.add(sub)
+    return sorted((cls for cls in found
+                   if cls.__module__.split(".")[0] == "nnbook" and not cls.__name__.startswith("_")
+                   and not inspect.isabstract(cls)), key=lambda c: c.__name__)
+
+
+# What to pass a constructor that the tries below cannot guess (none needed today).
+CONSTRUCTOR_ARGS: dict[str, list[tuple]] = {}
+PROBE_INPUTS = [np.ones((2, 2)), np.ones((2, 2, 2)), np.ones((2, 2, 2, 2)), np.ones((2, 2), dtype=int)]
+
+
+def has_params(cls):
+    """Whether ``cls`` builds parameters: constructed with 0, 1, 2, … leading positional
+    arguments, all 2 (sizes) or all 0.5 (rates), and, when the parameters are built on
+    the first forward (Keras style), after one forward on a small input. ``None`` when
+    no try constructs it."""
+    positional = [p for p in inspect.signature(cls).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    tries = CONSTRUCTOR_ARGS.get(cls.__name__) or [
+        (value,) * n for n in range(len(positional) + 1) for value in (2, 0.5)]
+    constructed = False
+    for args in tries:
+        try:
+            layer = cls(*args)
+        except Exception:          # wrong arguments for this class: the next try
+            continue
+        constructed = True
+        if layer.params:
+            return True
+        for x in PROBE_INPUTS:
+            try:
+                layer.forward(x)
+            except Exception:
+                continue
+            if layer.params:
+                return True
+    return False if constructed else None
+
+
+def test_every_layer_with_parameters_has_a_gradient_row():
+    classes = nnbook_layer_classes()
+    assert {nb.Dense, nb.Conv2D, nb.BatchNorm, nb.ReLU} <= set(classes)
+    unknown = [cls.__name__ for cls in classes if has_params(cls) is None]
+    assert not unknown, (f"cannot construct {unknown} to see whether they have parameters; add "
+                         f"their constructor arguments to CONSTRUCTOR_ARGS in {__file__}")
+    with_params = [cls for cls in classes if has_params(cls)]
+    assert {nb.Dense, nb.Conv2D, nb.BatchNorm} <= set(with_params)
+    covered = {row.checks for row in ROWS}
+    missing = [f"{cls.__name__} ({cls.__module__})" for cls in with_params if cls not in covered]
+    assert not missing, (
+        "layers with parameters and no row in the gradient table (ROWS in tests/test_gradients.py; "
+        "append a Row(name, cls, make_layer, make_input)): " + ", ".join(missing))
+
+
+def test_a_layer_without_a_row_is_named(monkeypatch):
+    """The check above, shown to catch a missing row: BatchNorm's rows taken away, and a
+    layer that builds its weights on the first forward (as Keras layers do)."""
+    import gc
+    import sys
+
+    class Lazy(nb.Layer):
+        __module__ = "nnbook.layers.lazy"
+
+        def __init__(self, units):
+            super().__init__()
+            self.units = units
+
+        def forward(self, x):
+            self.params = self.params or {"W": np.ones((x.shape[-1], self.units))}
+            return x @ self.params["W"]
+
+    monkeypatch.setattr(sys.modules[__name__], "ROWS", [r for r in ROWS if r.checks is not nb.BatchNorm])
+    try:
+        assert has_params(Lazy) is True
+        with pytest.raises(AssertionError, match=r"no row in the gradient table.*: "
+                                                 r"BatchNorm \(nnbook\.layers\.batchnorm\), "
+                                                 r"Lazy \(nnbook\.layers\.lazy\)\n"):
+            test_every_layer_with_parameters_has_a_gradient_row()
+    finally:
+        del Lazy
+        gc.collect()                   # nb.Layer.__subclasses__() forgets it
