@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from .optimizers import _positive
+from .hyperparams import positive
 
 __all__ = ["step_decay", "exponential_decay", "cosine_decay"]
 
@@ -37,8 +37,8 @@ class step_decay(_Schedule):
     """
 
     def __init__(self, initial_lr, drop=0.5, every=10):
-        self.initial_lr = _positive("step_decay", "initial_lr", initial_lr)
-        self.drop = _positive("step_decay", "drop", drop)
+        self.initial_lr = positive("step_decay", "initial_lr", initial_lr)
+        self.drop = positive("step_decay", "drop", drop)
         if self.drop > 1:
             raise ValueError(f"step_decay: expected 0 < drop ≤ 1, got {drop!r}.")
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
@@ -53,8 +53,8 @@ class exponential_decay(_Schedule):
     """``lr = initial_lr · rate^epoch``: a smooth step decay, ``rate`` in (0, 1]."""
 
     def __init__(self, initial_lr, rate=0.9):
-        self.initial_lr = _positive("exponential_decay", "initial_lr", initial_lr)
-        self.rate = _positive("exponential_decay", "rate", rate)
+        self.initial_lr = positive("exponential_decay", "initial_lr", initial_lr)
+        self.rate = positive("exponential_decay", "rate", rate)
         if self.rate > 1:
             raise ValueError(f"exponential_decay: expected 0 < rate ≤ 1, got {rate!r}.")
 
@@ -70,12 +70,12 @@ class cosine_decay(_Schedule):
     """
 
     def __init__(self, initial_lr, epochs, min_lr=0.0):
-        self.initial_lr = _positive("cosine_decay", "initial_lr", initial_lr)
+        self.initial_lr = positive("cosine_decay", "initial_lr", initial_lr)
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"cosine_decay: expected epochs to be an integer ≥ 1 (the epoch at "
                              f"which lr reaches min_lr), got {epochs!r}.")
         self.epochs = epochs
-        self.min_lr = _positive("cosine_decay", "min_lr", min_lr, allow_zero=True)
+        self.min_lr = positive("cosine_decay", "min_lr", min_lr, allow_zero=True)
         if self.min_lr >= self.initial_lr:
             raise ValueError(f"cosine_decay: expected min_lr < initial_lr, got min_lr={min_lr!r}, "
                              f"initial_lr={initial_lr!r}.")

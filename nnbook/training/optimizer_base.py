@@ -1,0 +1,200 @@
+"""The base class of the optimizers (chapters 00, 06, 11, 12): gradient clipping, weight
+decay, per-parameter buffers, the state ``save`` writes, and ``from_config``, which
+``load_model`` uses to rebuild an optimizer. ``SGD``, ``RMSProp`` and ``Adam`` are in optimizers.py.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from .hyperparams import positive
+
+__all__ = ["Optimizer"]
+
+
+class Optimizer:
+    """Base class. ``clipvalue`` clips every gradient entry to [−c, c];
+    ``clipnorm`` rescales each parameter's gradient to norm ≤ c (Keras'
+    meaning); ``global_clipnorm`` rescales all gradients together so that
+    their joint norm is ≤ c. ``weight_decay`` λ adds ``λ·w`` to each
+    gradient after clipping: coupled L2, the gradient of ``(λ/2)‖w‖²`` (as
+    PyTorch's ``weight_decay``; not AdamW's decoupled decay). Keras'
+    ``weight_decay`` is decoupled for every optimizer (``w ← w − lr·λ·w`` before
+    the step): the two agree for plain SGD only. Chapter 12.
+
+    ``get_config()`` gives the constructor's arguments and ``from_config(cfg)`` builds
+    the optimizer again from them (saving and loading).
+    """
+
+    def __init__(self, lr, clipvalue=None, clipnorm=None, global_clipnorm=None, weight_decay=0.0):
+        owner = type(self).__name__
+        self.lr = positive(owner, "a learning rate lr", lr)
+        self.clipvalue = None if clipvalue is None else positive(owner, "clipvalue", clipvalue)
+        self.clipnorm = None if clipnorm is None else positive(owner, "clipnorm", clipnorm)
+        self.global_clipnorm = (None if global_clipnorm is None
+                                else positive(owner, "global_clipnorm", global_clipnorm))
+        self.weight_decay = positive(owner, "weight_decay", weight_decay, allow_zero=True)
+        self.iterations = 0
+        self._state: dict[int, dict] = {}
+
+    def step(self, pairs) -> None:
+        """Update each parameter in ``pairs`` (an iterable of (param, grad)) in place."""
+        pairs = list(pairs)
+        scale = 1.0
+        if self.global_clipnorm is not None:
+            total = math.sqrt(sum(float(np.vdot(g, g)) for _, g in pairs))
+            if total > self.global_clipnorm:
+                scale = self.global_clipnorm / total
+        self.iterations += 1
+        for p, g in pairs:
+            st = self._state.get(id(p))
+            if st is None or st["p"] is not p:
+                st = self._state[id(p)] = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
+            g = self._clip(g, st["tmp"], scale)
+            if self.weight_decay:
+                g = self._decay(p, g, st)
+            self._update(p, g, st)
+
+    def reset(self) -> None:
+        """Forget all buffers (momentum, moments) and the step count."""
+        self._state.clear()
+        self.iterations = 0
+
+    def _clip(self, g, tmp, scale):
+        if scale != 1.0:
+            np.multiply(g, scale, out=tmp)
+            g = tmp
+        if self.clipvalue is not None:
+            np.clip(g, -self.clipvalue, self.clipvalue, out=tmp)
+            g = tmp
+        if self.clipnorm is not None:
+            norm = math.sqrt(float(np.vdot(g, g)))
+            if norm > self.clipnorm:
+                np.multiply(g, self.clipnorm / norm, out=tmp)
+                g = tmp
+        return g
+
+    def _decay(self, p, g, st):
+        """g + λ·w, written into the scratch buffer ``tmp``."""
+        tmp = st["tmp"]
+        if g is tmp:                                  # already clipped into tmp
+            tmp2 = self._scratch(st, "tmp2", p)
+            np.multiply(p, self.weight_decay, out=tmp2)
+            tmp += tmp2
+        else:
+            np.multiply(p, self.weight_decay, out=tmp)
+            tmp += g
+        return tmp
+
+    @staticmethod
+    def _scratch(st, name, p):
+        if name not in st:
+            st[name] = np.empty_like(p)
+        return st[name]
+
+    def _new_state(self, p) -> dict:
+        return {}
+
+    def _update(self, p, g, st) -> None:
+        raise NotImplementedError
+
+    # state for saving (contract: a fresh optimizer + set_state continues identically) -------
+    def get_state(self, params) -> dict:
+        """The buffers of ``params`` (a list in a fixed order) as ``{"param{i}.{name}": array}``
+        plus ``"iterations"``; copies, so later steps do not change them. A parameter
+        that has not been stepped yet has no entries."""
+        state = {"iterations": np.array(self.iterations, dtype=np.int64)}
+        for i, p in enumerate(params):
+            st = self._state.get(id(p))
+            if st is None or st["p"] is not p:
+                continue
+            for name, value in st.items():
+                if name != "p" and not name.startswith("tmp"):
+                    state[f"param{i}.{name}"] = np.array(value)
+        return state
+
+    def set_state(self, params, state) -> None:
+        """Install what ``get_state(params)`` returned, for the same parameters (same order,
+        shapes and count); the buffers are copied into fresh arrays."""
+        owner = type(self).__name__
+        if "iterations" not in state:
+            raise ValueError(f"{owner}.set_state: the state has no 'iterations'; pass what "
+                             f"get_state(params) returned.")
+        found: dict[int, dict] = {}
+        for key, value in state.items():
+            if key == "iterations":
+                continue
+            match = re.fullmatch(r"param(\d+)\.(\w+)", key)
+            if match is None or int(match[1]) >= len(params):
+                raise ValueError(f"{owner}.set_state: unexpected key {key!r} for {len(params)} "
+                                 f"parameters; expected 'iterations' and 'param<i>.<buffer>'.")
+            found.setdefault(int(match[1]), {})[match[2]] = value
+        new = {}
+        for i, values in found.items():
+            p = params[i]
+            st = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
+            if set(values) != set(st) - {"p", "tmp"}:
+                raise ValueError(f"{owner}.set_state: parameter {i} has buffers {sorted(values)}, "
+                                 f"expected {sorted(set(st) - {'p', 'tmp'})}. Was the state "
+                                 f"saved by an optimizer with another configuration?")
+            for name, value in values.items():
+                if isinstance(st[name], np.ndarray):
+                    value = np.asarray(value)
+                    if value.shape != p.shape:
+                        raise ValueError(f"{owner}.set_state: buffer param{i}.{name} has shape "
+                                         f"{value.shape}, expected {p.shape} (the parameter's).")
+                    st[name][...] = value
+                else:
+                    st[name] = int(value)
+            new[id(p)] = st
+        self._state = new
+        self.iterations = int(state["iterations"])
+
+    def get_config(self) -> dict:
+        cfg = {"lr": self.lr}
+        for k in ("clipvalue", "clipnorm", "global_clipnorm"):
+            if getattr(self, k) is not None:
+                cfg[k] = getattr(self, k)
+        if self.weight_decay:
+            cfg["weight_decay"] = self.weight_decay
+        return cfg
+
+    @classmethod
+    def from_config(cls, config) -> "Optimizer":
+        """The optimizer that ``get_config()`` described: ``cls(**config)``, except that a
+        learning rate of 0 is accepted. The constructor refuses lr = 0 (a typo there
+        would train nothing), but a schedule may end at 0 (``cosine_decay`` does) and a
+        checkpoint saved then must load. ``load_model`` calls this."""
+        owner = f"{cls.__name__}.from_config"
+        if not isinstance(config, dict):
+            raise ValueError(f"{owner}: expected a dict as get_config() returns, got "
+                             f"{config!r}. Pass {cls.__name__}(...).get_config().")
+        config = dict(config)
+        zero_lr = False
+        if "lr" in config:
+            lr = config["lr"]
+            try:
+                zero_lr = positive(owner, "lr", lr, allow_zero=True) == 0
+            except ValueError:
+                raise ValueError(
+                    f"{owner}: the config's learning rate lr is {lr!r}; expected a finite "
+                    f"number ≥ 0 (0 is allowed here, as a schedule may end there). Fix "
+                    f"config['lr'], or save the optimizer again."
+                ) from None
+            if zero_lr:
+                config["lr"] = 1.0                # any rate the constructor accepts; reset below
+        try:
+            opt = cls(**config)
+        except TypeError as exc:
+            raise ValueError(f"{owner}: the config {config} does not fit {cls.__name__} "
+                             f"({exc}). Pass what {cls.__name__}.get_config() returned.") from exc
+        if zero_lr:
+            opt.lr = 0.0
+        return opt
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
