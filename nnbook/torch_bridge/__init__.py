@@ -1,8 +1,71 @@
-"""The bridge to PyTorch (the extra notebook ``moving_on_to_pytorch``): ``to_torch(model)``
-and ``from_torch(module)`` in bridge.py, the two layout modules PyTorch lacks in
-_modules.py. PyTorch is imported only when one of them is called.
+"""A bridge to PyTorch: ``to_torch(model)`` turns an nnbook ``Sequential`` into
+a ``torch.nn.Sequential`` with the same weights, and ``from_torch(module)``
+turns one back. PyTorch is optional: it is imported when one of the two
+functions is called, never by ``import nnbook``. The notebook
+``notebooks/extras/moving_on_to_pytorch.ipynb`` uses both.
+
+What maps to what (nnbook ↔ PyTorch):
+
+====================  ===========================  ==================================
+nnbook                PyTorch                      weights
+====================  ===========================  ==================================
+Dense(n_in, n_out)    Linear(n_in, n_out)          ``weight = W.T`` (torch: (out, in))
+Conv2D(c_in, c_out,   Conv2d(c_in, c_out, f,       ``weight = W.transpose(3, 2, 0, 1)``
+f, stride, padding)   stride, padding)             (torch: (c_out, c_in, f, f))
+MaxPool2D, AvgPool2D  MaxPool2d, AvgPool2d         none
+                      (count_include_pad=False)
+Sigmoid, Tanh, ReLU   Sigmoid, Tanh, ReLU          none
+Softmax               Softmax(dim=-1), or dim=1    none
+                      on channels-first images
+Flatten               Flatten()                    none
+Dropout(rate)         Dropout(p=rate)              none
+BatchNorm(n,          BatchNorm1d(n, eps,          ``weight = gamma``, ``bias = beta``,
+momentum, eps)        momentum), BatchNorm2d on    running_mean, running_var (the
+                      images                       same conventions: PyTorch's)
+====================  ===========================  ==================================
+
+Training mode: each PyTorch module starts with ``training`` equal to the nnbook
+layer's (False outside ``fit``), so Dropout and BatchNorm modules start in eval
+mode; call ``.train()`` to train the PyTorch model. ``from_torch`` leaves the
+nnbook layers in inference mode, as every nnbook layer is outside ``fit``. A
+BatchNorm on images that comes before any Conv2D or pool needs the model's
+``input_shape`` to be recognised as one.
+
+Image layout. nnbook images are NHWC (channels last); PyTorch's Conv2d and
+pools work on NCHW (channels first). ``to_torch`` keeps nnbook's interface:
+the PyTorch model takes the same NHWC array and returns the same output. It
+inserts ``NHWCToNCHW()`` before the first image layer and ``NCHWToNHWC()``
+before ``Flatten`` (and at the end of a model that returns images), two
+modules that only move the channel axis. So Flatten sees channels-last maps,
+flattens them in nnbook's order, and the next Linear's weight is just ``W.T``.
+
+``from_torch`` reads those modules back. A plain PyTorch conv model (no
+``NHWCToNCHW`` in front of its first Conv2d or pool) takes NCHW images; the
+nnbook model it becomes takes the same images channels last,
+``x_nhwc = x_nchw.permute(0, 2, 3, 1)`` (NumPy: ``x.transpose(0, 2, 3, 1)``),
+and gives the same output. Where such a model flattens channels-first maps,
+the columns of the next Linear's weight are reordered to nnbook's
+channels-last flatten order; that needs the image size, so pass
+``input_shape=(h, w, c)`` (one NHWC sample).
+
+Padding. An integer p maps to PyTorch's ``padding=p``; ``"valid"`` to ``"valid"`` (pools: 0).
+Keras' ``"same"`` maps to ``Conv2d(padding="same")`` at stride 1 with an odd
+f, otherwise to ``SamePad2d(f, s)`` + ``Conv2d(padding=0)``, where the
+zeros can be more at the bottom/right; pools with ``"same"`` become
+``SamePool2d``. Both modules (``nnbook.torch_bridge._modules``) compute the padding
+from each input's size, as Keras does, and read back as ``"same"``.
+
+dtype: float64 ↔ ``torch.float64``, float32 ↔ ``torch.float32``.
+
+Where the code is: to_pytorch.py (``to_torch``) and from_pytorch.py
+(``from_torch``) walk the model; each layer kind's mapping, both ways, is in a
+map_*.py module (map_core.py, map_regularisation.py), listed in mappings.py,
+which says how to add one; _shared.py holds the lazy torch import and the
+state of a walk; _modules.py the PyTorch modules the bridge adds.
 """
 
-from .bridge import TORCH_INSTALL, from_torch, to_torch
+from ._shared import TORCH_INSTALL
+from .from_pytorch import from_torch
+from .to_pytorch import to_torch
 
 __all__ = ["to_torch", "from_torch", "TORCH_INSTALL"]

@@ -1,0 +1,122 @@
+"""PyTorch → nnbook (extra notebook ``moving_on_to_pytorch``): ``from_torch(module)``
+walks the modules, follows the data's layout (channels first or last, flattened
+in which order), and asks mappings.py for each module's nnbook layer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..layers.base import Dense, Flatten
+from ..layers.conv import Conv2D
+from ..training.model import Sequential
+from ._shared import FromTorch, fail_at, import_torch
+from .mappings import FROM_TORCH, SUPPORTED
+
+__all__ = ["from_torch"]
+
+# the PyTorch modules that work on NCHW images only
+IMAGE_MODULES = ("Conv2d", "MaxPool2d", "AvgPool2d", "SamePad2d", "SamePool2d", "BatchNorm2d")
+
+
+def from_torch(module, *, input_shape=None) -> Sequential:
+    """An nnbook ``Sequential`` that computes what the PyTorch ``module`` computes.
+
+    Args:
+        module: a ``torch.nn.Sequential`` of supported layers (nested
+            Sequentials are read in order), e.g. one made by ``to_torch``.
+        input_shape: shape of one input sample for nnbook, e.g. ``(8, 8, 1)``
+            (NHWC), passed on to ``Sequential`` (``summary`` then shows every
+            shape; PyTorch models do not record it). Required when a plain
+            PyTorch model flattens channels-first feature maps (see the
+            docstring of ``nnbook.torch_bridge``).
+
+    The weights are copied; the dtype carries over (``torch.float64`` → float64).
+    Raises ``ValueError`` for a layer or a setting nnbook does not have.
+    """
+    torch, tl = import_torch()
+    nn = torch.nn
+    if not isinstance(module, nn.Sequential):
+        raise ValueError(f"from_torch: expected a torch.nn.Sequential, got {type(module).__name__}. "
+                         f"Wrap the layers: torch.nn.Sequential(...).")
+    mods = list(_leaves(module, nn))
+    dtype = _dtype(module, torch)
+
+    def torch_class(name):                   # the bridge's own modules, else torch.nn's
+        return getattr(tl if name in tl.__all__ else nn, name)
+
+    rules = {torch_class(name): rule for name, rule in FROM_TORCH.items()}
+    image_layers = tuple(map(torch_class, IMAGE_MODULES))
+    image_kinds = image_layers + (nn.Flatten, tl.NHWCToNCHW, tl.NCHWToNHWC)
+    first = next((m for m in mods if isinstance(m, image_kinds)), None)
+    inp = FromTorch(torch, tl, dtype, layout="nchw" if isinstance(first, image_layers) else "same",
+                    shape=None if input_shape is None else tuple(input_shape))
+    layers = []
+    for i, m in enumerate(mods):
+        inp.i, inp.m = i, m
+        kind = type(m)
+        if kind is tl.NHWCToNCHW or kind is tl.NCHWToNHWC:
+            want = "same" if kind is tl.NHWCToNCHW else "nchw"
+            if inp.layout != want:
+                inp.fail("does not fit here: the data is already in that layout.")
+            inp.layout = "nchw" if want == "same" else "same"
+            continue
+        if kind in image_layers and inp.layout != "nchw":
+            inp.fail("gets channels-last or flattened data, but PyTorch's image layers need NCHW. "
+                     "Remove the NCHWToNHWC() or Flatten before it.")
+        if inp.same_pad is not None and kind is not nn.Conv2d:
+            fail_at(i - 1, inp.same_pad,
+                    "must be followed by a Conv2d (it gives nnbook's Conv2D padding='same').")
+        if kind is tl.SamePad2d:
+            inp.same_pad = m                  # read together with the Conv2d that follows
+            continue
+        rule = rules.get(kind)
+        if rule is None:
+            inp.fail(f"has no nnbook counterpart; supported: {SUPPORTED}.")
+        layer = rule(m, inp)
+        _track_shape(inp, layer)
+        layers.append(layer)
+    if inp.same_pad is not None:
+        fail_at(len(mods) - 1, inp.same_pad,
+                "must be followed by a Conv2d (it gives nnbook's Conv2D padding='same').")
+    if inp.layout == "chw":
+        raise ValueError("from_torch: the model ends with features flattened from channels-first "
+                         "maps, in an order nnbook's Flatten does not produce. End it with a Linear "
+                         "layer, or flatten channels-last maps (NCHWToNHWC before Flatten).")
+    return Sequential(layers, input_shape=input_shape)
+
+
+def _track_shape(inp, layer):
+    """``inp.shape`` after ``layer``: what the first layer tells about the input, as
+    Sequential does, then each layer's output shape."""
+    if inp.shape is None:
+        inp.shape = ((layer.n_in,) if isinstance(layer, Dense) else
+                     (None, None, layer.c_in) if isinstance(layer, Conv2D) else None)
+    if inp.shape is not None:
+        try:
+            inp.shape = layer.output_shape(inp.shape)
+        except ValueError as exc:
+            inp.fail(f"does not fit the layer before it: {exc}")
+    elif isinstance(layer, Flatten):
+        inp.shape = (None,)
+
+
+def _leaves(module, nn):
+    for m in module:
+        if isinstance(m, nn.Sequential):
+            yield from _leaves(m, nn)
+        else:
+            yield m
+
+
+def _dtype(module, torch):
+    kinds = {p.dtype for p in module.parameters()}
+    if len(kinds) > 1:
+        raise ValueError(f"from_torch: the parameters mix dtypes {sorted(map(str, kinds))}; convert "
+                         f"the model with .double() (float64) or .float() (float32).")
+    dt = kinds.pop() if kinds else torch.float64
+    table = {torch.float64: np.float64, torch.float32: np.float32}
+    if dt not in table:
+        raise ValueError(f"from_torch: parameters of dtype {dt}; nnbook computes in float64 or "
+                         f"float32. Convert the model with .double() or .float().")
+    return table[dt]
