@@ -52,7 +52,7 @@ def library_names():
                 names.setdefault(name, module.__name__)
 
     walk(nnbook)
-    for name in getattr(nnbook, "MOVED", {}):
+    for name in getattr(nnbook, "MOVED", None) or getattr(nnbook, "_MOVED", {}):
         walk(getattr(nnbook, name))
     return names
 
