@@ -207,3 +207,32 @@ def test_fuses_with_is_an_activation_class():
     assert nb.CrossEntropy().fuses(nb.Softmax()) and nb.BinaryCrossEntropy().fuses(nb.Sigmoid())
     assert not nb.CrossEntropy(from_logits=True).fuses(nb.Softmax())
     assert not nb.MSE().fuses(nb.Sigmoid())
+
+
+# where the losses live, and what a subclass inherits ------------------------------------------
+def test_losses_module_keeps_every_public_name():
+    import nnbook.training.losses as losses
+    from nnbook.registry import registered
+    for name in ("Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy"):
+        assert getattr(losses, name) is getattr(nb, name)
+    assert losses.get_loss is get_loss and sorted(losses.__all__) == sorted(
+        ["Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "get_loss"])
+    for cls in (nb.MSE, nb.BinaryCrossEntropy, nb.CrossEntropy):
+        assert registered()[cls.__name__] is cls          # saved models find them by name
+    assert isinstance(get_loss("sparse_categorical_crossentropy"), nb.CrossEntropy)
+
+
+def test_crossentropy_averages_over_distributions_on_the_last_axis():
+    assert nb.CrossEntropy.count(np.zeros((4, 3))) == 4
+    assert nb.CrossEntropy.count(np.zeros((4, 5, 3))) == 20  # a sequence's (m, T, V)
+
+    class Tokens(nb.CrossEntropy):
+        """What Part III's sequence loss can build on: the same value, over (m, T, V)."""
+
+    p = np.full((2, 3, 4), 0.25)
+    yt = np.zeros_like(p)
+    yt[..., 0] = 1.0
+    loss = Tokens()
+    assert repr(loss) == "Tokens()" and repr(Tokens(from_logits=True)) == "Tokens(from_logits=True)"
+    assert loss.value(yt, p) == pytest.approx(math.log(4))   # mean over the 6 tokens
+    np.testing.assert_allclose(loss.fused_gradient(yt, p), (p - yt) / 6)
