@@ -391,3 +391,18 @@ def test_scheduler_needs_a_callable_and_an_optimizer():
     model.optimizer = None
     with pytest.raises(ValueError, match=r"no optimizer with an lr yet.*model\.compile"):
         train([LearningRateScheduler(lambda e, lr: lr)], [{"loss": 1.0}], model)
+
+
+# the names ------------------------------------------------------------------------------------
+def test_every_callback_is_still_reached_through_nb_callbacks():
+    import nnbook as nb
+    from nnbook.training import callback_base, callbacks, monitoring
+
+    assert nb.callbacks is callbacks
+    assert sorted(callbacks.__all__) == ["Callback", "CallbackList", "EarlyStopping",
+                                         "LearningRateScheduler", "ModelCheckpoint"]
+    assert (Callback, CallbackList) == (callback_base.Callback, callback_base.CallbackList)
+    assert (EarlyStopping, ModelCheckpoint) == (monitoring.EarlyStopping,
+                                                monitoring.ModelCheckpoint)
+    assert all(issubclass(getattr(callbacks, n), Callback) for n in callbacks.__all__
+               if n != "CallbackList")

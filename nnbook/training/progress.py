@@ -9,7 +9,7 @@ from __future__ import annotations
 import numbers
 import time
 
-from .callbacks import Callback
+from .callback_base import Callback
 
 __all__ = ["ProgressLogger"]
 
