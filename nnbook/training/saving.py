@@ -171,6 +171,8 @@ def read_model(path, custom_objects=None) -> dict:
                             if _takes_params(cls) else {})
                     layer = cls(**{**made, **cfg})      # a config that has dtype= wins
                 except (TypeError, ValueError) as exc:
+                    if not _learners(cls):                # nnbook's own: the file is wrong
+                        raise
                     raise _Refused(
                         f"load_model: could not build layer {i} as {cls.__name__}(**{cfg}) "
                         f"({exc}). Give the layer a get_config() that returns its constructor "
