@@ -139,6 +139,17 @@ def test_fit_verbose_2_prints_one_final_line_per_epoch(capsys):
     assert capsys.readouterr().out == "".join(line + "\n" for line in final_lines(hist))
 
 
+def test_fit_verbose_2_prints_columns(capsys):
+    model, x, y = small_problem()
+    hist = model.fit(x, y, epochs=12, batch_size=4, verbose=2, validation_data=(x, y),
+                     rng=np.random.default_rng(1))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Epoch  1/12  3/3 [") and lines[-1].startswith("Epoch 12/12  3/3 [")
+    for key in (" - loss: ", " - val_loss: "):
+        assert len({line.index(key) for line in lines}) == 1
+    assert lines[-1].endswith(f" - val_loss: {hist.history['val_loss'][-1]:.4g}")
+
+
 def test_fit_verbose_1_collapses_to_the_final_lines(capsys):
     model, x, y = small_problem()
     hist = model.fit(x, y, epochs=2, batch_size=4, verbose=1, rng=np.random.default_rng(1))

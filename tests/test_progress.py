@@ -164,6 +164,57 @@ def test_verbose_2_prints_only_the_final_line(capsys):
         "Epoch 3/3  2/2 [====================] - loss: 0.3333\n")
 
 
+LOGS = [{"loss": 2.303, "val_loss": 2.1, "accuracy": 0.1, "learning_rate": 0.1},
+        {"loss": 0.6931, "val_loss": 0.7, "accuracy": 0.5, "learning_rate": 0.1},
+        {"loss": 0.09876, "val_loss": 0.1234, "accuracy": 0.9375, "learning_rate": 0.1},
+        {"loss": 0.001234, "val_loss": 0.00012345, "accuracy": 1.0, "learning_rate": 0.1}]
+
+
+def print_epochs(verbose, first_epoch=7, epochs=12):
+    """The final lines of epochs first_epoch + 1 … of ``epochs``, one per entry of LOGS."""
+    logger = ProgressLogger(verbose=verbose)
+    logger.set_params({"epochs": epochs, "steps": 32})
+    for e, logs in enumerate(LOGS, start=first_epoch):
+        logger.on_epoch_begin(e)
+        logger.on_epoch_end(e, logs)
+
+
+def test_verbose_2_lines_up_in_columns(capsys):
+    print_epochs(verbose=2)
+    assert capsys.readouterr().out == (
+        "Epoch  8/12  32/32 [====================] - loss: 2.303     - val_loss: 2.1       - accuracy: 0.1\n"
+        "Epoch  9/12  32/32 [====================] - loss: 0.6931    - val_loss: 0.7       - accuracy: 0.5\n"
+        "Epoch 10/12  32/32 [====================] - loss: 0.09876   - val_loss: 0.1234    - accuracy: 0.9375\n"
+        "Epoch 11/12  32/32 [====================] - loss: 0.001234  - val_loss: 0.0001234 - accuracy: 1\n")
+
+
+@pytest.mark.parametrize("epochs", [9, 10, 100, 1000])
+def test_verbose_2_every_column_starts_at_the_same_place(capsys, epochs):
+    print_epochs(verbose=2, first_epoch=epochs - len(LOGS) - 1, epochs=epochs)
+    lines = capsys.readouterr().out.splitlines()
+    for key in ("/", "[", " - loss: ", " - val_loss: ", " - accuracy: "):
+        assert len({line.index(key) for line in lines}) == 1, key
+    assert all(line == line.rstrip() for line in lines)           # no trailing spaces
+    assert all(len(line.split("/")[0]) == len(f"Epoch {epochs}") for line in lines)
+
+
+def test_verbose_2_widest_values_still_line_up(capsys):
+    logger = ProgressLogger(verbose=2)
+    logger.set_params({"epochs": 2, "steps": 1})
+    logger.on_epoch_end(0, {"loss": 1234567.0, "val_loss": 0.5})
+    logger.on_epoch_end(1, {"loss": 1.2345e-05, "val_loss": float("nan")})
+    first, second = capsys.readouterr().out.splitlines()
+    assert first.index(" - val_loss") == second.index(" - val_loss")
+    assert second.endswith("- loss: 1.234e-05 - val_loss: nan")
+
+
+def test_verbose_1_final_lines_are_not_padded(capsys):
+    print_epochs(verbose=1)
+    out = capsys.readouterr().out
+    assert out.split("\n")[0] == (
+        "\rEpoch 8/12  32/32 [====================] - loss: 2.303 - val_loss: 2.1 - accuracy: 0.1")
+
+
 @pytest.mark.parametrize("how", ["argument", "params"])
 def test_verbose_0_is_silent(capsys, how):
     clock = FakeClock()

@@ -15,6 +15,8 @@ __all__ = ["ProgressLogger"]
 
 BAR_WIDTH = 20        # characters between the brackets
 INTERVAL = 0.1        # seconds between two redraws of the live line (at most ~10 a second)
+VALUE_WIDTH = 9       # verbose=2: characters per value, the widest {:.4g} of a positive
+                      # number (0.0001234, 1.235e+06), so each column starts where it did
 
 
 def format_eta(seconds: float) -> str:
@@ -54,7 +56,13 @@ class ProgressLogger(Callback):
       replaces (a terminal would otherwise show the live line's tail); that
       live line is the one drawn at the last batch, whose ETA is always ``0s``,
       so even the padding does not depend on timing.
-    - ``verbose=2``: only the final line of each epoch.
+    - ``verbose=2``: only the final line of each epoch, in columns: the epoch counter
+      is padded to the width of the total and every value, left-aligned, takes
+      ``VALUE_WIDTH`` characters, so each value sits under the one of the epoch before
+      (the line's trailing spaces are dropped)::
+
+          Epoch  9/10  32/32 [====================] - loss: 0.1234    - accuracy: 0.9
+          Epoch 10/10  32/32 [====================] - loss: 0.09876   - accuracy: 0.9375
 
     Numbers are shown with 4 significant digits (``{:.4g}``), in the order of
     the logs; ``"learning_rate"`` is left out (it is in ``History``, and
@@ -100,14 +108,19 @@ class ProgressLogger(Callback):
             )
         return int(value)
 
-    def _head(self, done: int) -> str:
+    def _head(self, done: int, aligned: bool = False) -> str:
+        """``Epoch 3/10  12/32 [===>...]``; ``aligned`` pads the epoch to the total's width."""
         epochs, steps = self._need("epochs"), self._need("steps")
-        return (f"Epoch {self._epoch + 1}/{epochs}  {done:>{len(str(steps))}}/{steps} "
+        epoch = self._epoch + 1
+        counter = f"{epoch:>{len(str(epochs))}}" if aligned else f"{epoch}"
+        return (f"Epoch {counter}/{epochs}  {done:>{len(str(steps))}}/{steps} "
                 f"{bar(done, steps)}")
 
     @staticmethod
-    def _values(logs) -> str:
-        return "".join(f" - {k}: {float(v):.4g}" for k, v in (logs or {}).items()
+    def _values(logs, width: int | None = None) -> str:
+        """`` - loss: 0.1234 - …`` for the numbers of ``logs``; each value padded to ``width``."""
+        spec = ".4g" if width is None else f"<{width}.4g"
+        return "".join(f" - {k}: {float(v):{spec}}" for k, v in (logs or {}).items()
                        if k != "learning_rate" and isinstance(v, numbers.Real) and not isinstance(v, bool))
 
     def _write(self, text: str) -> None:
@@ -136,9 +149,11 @@ class ProgressLogger(Callback):
         if mode == 0:
             return
         self._epoch = epoch
-        text = self._head(self._need("steps")) + self._values(logs)
+        steps = self._need("steps")
         if mode == 1:
+            text = self._head(steps) + self._values(logs)
             self._write("\r" + text.ljust(self._shown) + "\n")
         else:
-            self._write(text + "\n")
+            text = self._head(steps, aligned=True) + self._values(logs, VALUE_WIDTH)
+            self._write(text.rstrip() + "\n")
         self._shown = 0
