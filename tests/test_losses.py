@@ -222,17 +222,10 @@ def test_losses_module_keeps_every_public_name():
     assert isinstance(get_loss("sparse_categorical_crossentropy"), nb.CrossEntropy)
 
 
-def test_crossentropy_averages_over_distributions_on_the_last_axis():
-    assert nb.CrossEntropy.count(np.zeros((4, 3))) == 4
-    assert nb.CrossEntropy.count(np.zeros((4, 5, 3))) == 20  # a sequence's (m, T, V)
-
+def test_a_crossentropy_subclass_names_itself():
     class Tokens(nb.CrossEntropy):
-        """What Part III's sequence loss can build on: the same value, over (m, T, V)."""
+        """What Part III's sequence loss over (m, T, V) can build on."""
 
-    p = np.full((2, 3, 4), 0.25)
-    yt = np.zeros_like(p)
-    yt[..., 0] = 1.0
-    loss = Tokens()
-    assert repr(loss) == "Tokens()" and repr(Tokens(from_logits=True)) == "Tokens(from_logits=True)"
-    assert loss.value(yt, p) == pytest.approx(math.log(4))   # mean over the 6 tokens
-    np.testing.assert_allclose(loss.fused_gradient(yt, p), (p - yt) / 6)
+    assert repr(Tokens()) == "Tokens()" and repr(Tokens(from_logits=True)) == "Tokens(from_logits=True)"
+    assert repr(nb.CrossEntropy()) == "CrossEntropy()"
+    assert repr(nb.CrossEntropy(from_logits=True)) == "CrossEntropy(from_logits=True)"
