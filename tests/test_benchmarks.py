@@ -4,6 +4,7 @@ and the conv benchmark's nnbook step runs. Timings are never asserted here."""
 
 import os
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -23,10 +24,37 @@ def test_numpy_baseline_and_nnbook_take_the_same_steps(dtype, rtol):
     assert losses_nb[-1] < losses_nb[0]          # the same batch, so the loss falls
 
 
-def test_best_time_returns_a_positive_time():
+class FakeClock:
+    """``time.perf_counter`` for best_time: it moves only when a step says so, so what
+    best_time computes is known whatever the machine's speed or load."""
+
+    def __init__(self):
+        self.t = 100.0
+
+    def __call__(self):
+        return self.t
+
+
+def test_best_time_is_the_fastest_call_after_the_warm_up(monkeypatch):
+    import timing
+
+    clock = FakeClock()
+    monkeypatch.setattr(timing, "time", types.SimpleNamespace(perf_counter=clock))   # here only
+    assert bench_mlp.best_time is timing.best_time
+    durations = iter([9.0] * 10 + [0.3, 0.1, 0.2, 0.5] + [5.0] * 10)    # 10 warm-up calls first
     calls = []
-    t = bench_mlp.best_time(lambda: calls.append(1), seconds=0.01)
-    assert 0 < t < 0.01 and len(calls) > 10
+
+    def step():
+        calls.append(1)
+        clock.t += next(durations)
+
+    # the warm-up calls (9 s each) are not timed; then calls until ~1 s has gone by
+    assert bench_mlp.best_time(step, seconds=1.0) == pytest.approx(0.1)
+    assert len(calls) == 10 + 4                     # 0.3 + 0.1 + 0.2 + 0.5 > 1 s: stop
+    calls.clear()
+    durations = iter([1.0] * 10 + [2.0, 3.0, 0.5])
+    assert bench_mlp.best_time(step, seconds=0.0, least=3) == pytest.approx(0.5)   # at least 3
+    assert len(calls) == 13
 
 
 import bench_conv  # noqa: E402

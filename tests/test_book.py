@@ -36,7 +36,9 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("NNBOOK_ARTIFACTS") or ROOT / "ci-artifacts") / "book"
 VIEWPORT = {"width": 1280, "height": 900}
-MATH_TIMEOUT = 30_000  # ms for MathJax to finish a page
+# ms for MathJax to finish a page, and for any page action (Playwright's default is 30 s):
+# a wait-until limit, far above a quiet machine's need, so a loaded machine does not fail it
+MATH_TIMEOUT = 120_000
 
 
 def missing():
@@ -160,6 +162,7 @@ def test_page_in_browser(page, site, server, browser):
 
     context.route("**/*", route)
     pg = context.new_page()
+    pg.set_default_timeout(MATH_TIMEOUT)
     pg.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: console.append(str(e)))
     pg.on("requestfailed", lambda r: failed.append(r.url) if r.url.startswith(server) else None)

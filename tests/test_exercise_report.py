@@ -26,9 +26,18 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CLASS_NOTEBOOKS = ["03_multi_neuron_backprop.ipynb", "09_softmax.ipynb"]
 
 
+# Time limits only turn a hang into a failure, so they are far above what a run takes: a
+# loaded machine (a parallel test run, CI neighbours) was measured 6× slower than a quiet
+# one, and a report that hit the default 120 s per cell would show a slow cell as an
+# "error" row. The whole report on every notebook takes about 50 s on a quiet machine.
+CELL_TIMEOUT = 600          # s per cell in the report's kernels (its --timeout)
+RUN_TIMEOUT = 1800          # s for one report run
+
+
 def run_report(*args):
-    done = subprocess.run([sys.executable, "-m", "nnbook.exercises", "report", *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "nnbook.exercises", "report", *map(str, args),
+                           "--timeout", str(CELL_TIMEOUT)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=RUN_TIMEOUT)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -54,10 +54,15 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 ARTIFACTS = Path(os.environ.get("NNBOOK_ARTIFACTS") or ROOT / "ci-artifacts") / "screenshots"
 
-SERVER_START_TIMEOUT = 90   # s until the server answers
-OPEN_TIMEOUT = 90           # s until a notebook is open with an idle kernel
-RUN_TIMEOUT = 180           # s for Run All of one notebook
-IMAGE_TIMEOUT = 30          # s for the images to decode after the run
+# Every limit below is how long to wait for something to happen (polled, so a quiet machine
+# never waits it out); it only turns a hang into a failure. They are several times what a
+# quiet machine needs, because a loaded one (a parallel test run, CI neighbours) was
+# measured up to 6× slower, and a test must not fail for the machine's speed.
+SERVER_START_TIMEOUT = 300  # s until the server answers
+OPEN_TIMEOUT = 300          # s until a notebook is open with an idle kernel
+RUN_TIMEOUT = 900           # s for Run All of one notebook
+IMAGE_TIMEOUT = 120         # s for the images to decode after the run
+HTTP_TIMEOUT = 120          # s for one REST call to the server
 VIEWPORT = {"width": 1280, "height": 1000}
 SCREENSHOT_MAX_HEIGHT = 15000   # px per screenshot; a longer notebook gets several
 
@@ -241,10 +246,10 @@ class LabServer:
         if self.opener is None:
             jar = http.cookiejar.CookieJar()
             self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-            self.opener.open(f"{self.url}/lab", timeout=30).read()  # sets the _xsrf cookie
+            self.opener.open(f"{self.url}/lab", timeout=HTTP_TIMEOUT).read()  # sets the _xsrf cookie
             self.xsrf = next((c.value for c in jar if c.name == "_xsrf"), "")
         req = urllib.request.Request(f"{self.url}{path}", method=method, headers={"X-XSRFToken": self.xsrf})
-        with self.opener.open(req, timeout=30) as response:
+        with self.opener.open(req, timeout=HTTP_TIMEOUT) as response:
             body = response.read()
         return json.loads(body) if body else None
 
@@ -523,6 +528,7 @@ def test_run_all_in_jupyterlab(path, lab, browser):
     name = path.relative_to(NOTEBOOK_DIR).as_posix()
     stored = json.loads(path.read_text(encoding="utf-8"))
     context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(HTTP_TIMEOUT * 1000)     # clicks, typing… (Playwright's default: 30 s)
     page = context.new_page()
     page_errors = []
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
@@ -573,7 +579,7 @@ EXPLORABLES = [
     ("07_convolution_stride_padding.ipynb", "nb.explore.conv_window(", "n", "12", "the output is 6×6"),
     ("09_softmax.ipynb", "nb.explore.softmax_temperature(", "T", "0.5", "T = 0.5: probabilities"),
 ]
-WIDGET_TIMEOUT = 60   # s for the widget to appear, and for its redraw after a change
+WIDGET_TIMEOUT = 300  # s for the widget to appear, and for its redraw after a change (see RUN_TIMEOUT)
 
 # The caption (HTML widget) and the figure (Image widget, a blob: URL) of an explorable.
 WIDGET_OUTPUT_JS = """
@@ -620,6 +626,7 @@ def test_explorable_reacts_in_jupyterlab(name, call, label, value, expected, lab
     index = next((i for i, c in enumerate(stored["cells"]) if c["cell_type"] == "code" and call in source(c)), None)
     assert index is not None, f"{name}: no code cell calls {call}…) (the explorable of this chapter)"
     context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(HTTP_TIMEOUT * 1000)     # clicks, typing… (Playwright's default: 30 s)
     page = context.new_page()
     page_errors = []
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))

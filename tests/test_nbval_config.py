@@ -86,8 +86,11 @@ def test_notebook_collection_on_a_scratch_project(tmp_path):
         (nbdir / name).write_text(wrong)
 
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q", "notebooks"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        # generous limits (a hang still fails): under load this run was measured at 33 s
+        # (5 s quiet), and nbval gives a kernel 60 s to start by default
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q",
+         "--nbval-kernel-startup-timeout=600", "notebooks"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=1200,
     )
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
