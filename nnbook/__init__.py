@@ -16,7 +16,7 @@ gradient checker and the initialisers. The folders show the roles:
 
 The short names a learner types (``nb.plot``, ``nb.diagrams``, ``nb.explore``,
 ``nb.callbacks``, ``nb.schedules``, ``nb.metrics``, …) are the modules listed in
-``MOVED`` below; ``from nnbook.callbacks import EarlyStopping`` works as well. The
+``_MOVED`` below; ``from nnbook.callbacks import EarlyStopping`` works as well. The
 figure modules import matplotlib, so they load on first use and ``import nnbook``
 stays fast.
 """
@@ -61,7 +61,7 @@ __all__ = [
 
 # The public module names of the flat package that the folders replaced, and
 # where each lives now. ``nb.<name>`` and ``import nnbook.<name>`` give the module itself.
-MOVED = {
+_MOVED = {
     "plot": "nnbook.figures.plot",
     "diagrams": "nnbook.figures.diagrams",
     "diagrams_conv": "nnbook.figures.diagrams_conv",
@@ -82,12 +82,12 @@ class _MovedModules(_abc.MetaPathFinder, _abc.Loader):
     """Lets ``import nnbook.plot`` give ``nnbook.figures.plot``: one module, two names."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname.startswith("nnbook.") and fullname[len("nnbook."):] in MOVED:
+        if fullname.startswith("nnbook.") and fullname[len("nnbook."):] in _MOVED:
             return _util.spec_from_loader(fullname, self)
         return None
 
     def create_module(self, spec):
-        module = _importlib.import_module(MOVED[spec.name[len("nnbook."):]])
+        module = _importlib.import_module(_MOVED[spec.name[len("nnbook."):]])
         spec.loader_state = module.__spec__      # the import system overwrites __spec__
         return module
 
@@ -100,7 +100,7 @@ if not any(isinstance(f, _MovedModules) for f in _sys.meta_path):
 
 
 def __getattr__(name):
-    if name in MOVED or name in _LAZY:
+    if name in _MOVED or name in _LAZY:
         module = _importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module
