@@ -1,6 +1,8 @@
-"""Tests for nnbook.data: hand-written values, shapes, determinism, stratified
-splits, one-hot encoding, and that the IDX/MNIST reader (tested in test_idx.py)
-is still reachable as ``nb.data.read_idx``/``nb.data.load_mnist``."""
+"""Tests for nnbook.data's generated sets (generated.py), ``train_test_split`` (splits.py)
+and ``one_hot`` (labels.py): hand-written values, shapes, determinism, stratified splits,
+one-hot encoding; that the package shows its names and modules, and that the IDX/MNIST
+reader (tested in test_idx.py) is still reachable as ``nb.data.read_idx``/``nb.data.load_mnist``.
+The digits are tested in test_data_digits.py."""
 
 import math
 
@@ -113,48 +115,6 @@ def test_blobs_bad_arguments(kwargs, match):
 
 
 # --------------------------------------------------------------------------
-# Digits
-
-
-def test_load_digits_shapes_and_range():
-    pytest.importorskip("sklearn", reason="load_digits needs scikit-learn")
-    images, labels = data.load_digits()
-    assert images.shape == (1797, 8, 8, 1) and images.dtype == np.float64
-    assert labels.shape == (1797,) and labels.dtype == np.int64
-    assert images.min() == 0.0 and images.max() == 1.0
-    np.testing.assert_array_equal(np.unique(labels), np.arange(10))
-    flat, labels2 = data.load_digits(flat=True)
-    assert flat.shape == (1797, 64)
-    np.testing.assert_array_equal(flat, images.reshape(1797, 64))
-    np.testing.assert_array_equal(labels, labels2)
-
-
-def test_load_digits_returns_copies():
-    pytest.importorskip("sklearn", reason="load_digits needs scikit-learn")
-    images, labels = data.load_digits()
-    images[...] = -1
-    labels[...] = -1
-    again, labels2 = data.load_digits()
-    assert again.min() == 0.0 and labels2.min() == 0
-
-
-def test_load_digits_without_sklearn(monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_sklearn(name, *args, **kwargs):
-        if name.startswith("sklearn"):
-            raise ImportError("No module named 'sklearn'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(data.toy, "_DIGITS", None)
-    monkeypatch.setattr(builtins, "__import__", no_sklearn)
-    with pytest.raises(ImportError, match=r"pip install scikit-learn"):
-        data.load_digits()
-
-
-# --------------------------------------------------------------------------
 # train_test_split
 
 
@@ -255,6 +215,18 @@ def test_one_hot_errors(labels, k, match):
 
 # --------------------------------------------------------------------------
 # The IDX/MNIST reader lives in nnbook/data/idx.py (tested in test_idx.py)
+
+
+def test_every_public_name_and_its_module():
+    # the names nb.data has always had, plus digits_split; each from the module of its idea
+    homes = {"xor": "generated", "logic_gate": "generated", "blobs": "generated",
+             "spirals": "generated", "load_digits": "digits", "digits_split": "digits",
+             "train_test_split": "splits", "one_hot": "labels", "read_idx": "idx",
+             "load_mnist": "idx"}
+    assert sorted(data.__all__) == sorted(homes)
+    for name, module in homes.items():
+        assert getattr(data, name).__module__ == f"nnbook.data.{module}", name
+    assert data.one_hot is data.labels.one_hot
 
 
 def test_idx_reader_is_reexported():

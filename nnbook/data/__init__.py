@@ -1,13 +1,22 @@
-"""Data sets, all offline: small generated sets (logic gates, point clouds, spirals:
-chapters 01, 05 and 09) and scikit-learn's 8×8 digits (chapter 10) in toy.py, the
-labels' checks and ``one_hot`` in labels.py, and the MNIST/IDX file reader in idx.py.
-A new data set goes in a module of this folder and is re-exported here.
+"""Data sets, all offline, one module per kind of data:
+
+- ``generated.py``: sets made up by a formula: logic gates, blobs, spirals (chapters 01, 05, 09);
+- ``digits.py``: scikit-learn's 8×8 digits, ``load_digits`` and the course's fixed
+  ``digits_split`` (chapters 10–13);
+- ``idx.py``: the IDX file reader and ``load_mnist`` for MNIST files you downloaded (chapter 10);
+- ``splits.py``: ``train_test_split``; ``labels.py``: ``one_hot`` and the labels' checks.
+
+A new data set gets a module of its own here (Part III's sequence data and generated
+language go beside ``generated.py``), and its public names are re-exported below.
 """
 
+from .digits import digits_split, load_digits
+from .generated import blobs, logic_gate, spirals, xor
 from .idx import load_mnist, read_idx
-from .toy import blobs, load_digits, logic_gate, one_hot, spirals, train_test_split, xor
+from .labels import one_hot
+from .splits import train_test_split
 
 __all__ = [
-    "xor", "logic_gate", "blobs", "spirals", "load_digits", "train_test_split",
+    "xor", "logic_gate", "blobs", "spirals", "load_digits", "digits_split", "train_test_split",
     "one_hot", "read_idx", "load_mnist",
 ]
