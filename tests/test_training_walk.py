@@ -315,3 +315,43 @@ def test_a_registered_learners_layer_loads_without_custom_objects(tmp_path, monk
     assert nb.registry.lookup("MyDense") is Dense
     with pytest.raises(ValueError, match="expected a class"):
         nb.register_class(Scale(1.0))
+
+
+# --------------------------------------------------------------------------
+# integer ids reach a first layer that declares integer_input
+
+class Lookup(nb.Layer):
+    """A learner's embedding: a table row per id (declares integer_input)."""
+
+    integer_input = True
+
+    def __init__(self, vocab=5, dim=2):
+        super().__init__()
+        self.params = {"W": np.arange(vocab * dim, dtype=float).reshape(vocab, dim)}
+        self.grads = {"W": np.zeros((vocab, dim))}
+        self.seen = []
+
+    def forward(self, ids):
+        self.seen.append(ids.dtype)
+        self.ids = ids
+        return self.params["W"][ids]
+
+    def backward(self, dy):
+        self.grads["W"][...] = 0
+        np.add.at(self.grads["W"], self.ids, dy)
+        return None
+
+
+def test_integer_ids_reach_a_first_layer_that_declares_integer_input():
+    ids = np.array([[0, 1], [4, 4], [2, 3]])
+    lookup = Lookup()
+    model = nb.Sequential([lookup, nb.Flatten(), nb.Dense(4, 1)])
+    model.compile(nb.SGD(lr=0.01), "mse")
+    model.fit(ids, np.ones((3, 1)), epochs=2, verbose=0, rng=np.random.default_rng(0))
+    model.predict(ids)
+    model.evaluate(ids, np.ones((3, 1)))
+    assert {dt.kind for dt in lookup.seen} == {"i"}
+    assert not np.array_equal(lookup.params["W"][4], [8.0, 9.0])     # trained: id 4's row moved
+    plain = nb.Sequential([nb.Dense(2, 1)])
+    plain.forward(np.array([[1, 2]]))
+    assert plain.predict(np.array([[1, 2]])).dtype == np.float64    # others still get floats

@@ -37,8 +37,13 @@ class Layer:
           ``need_dx`` may skip ∂E/∂x (``fit`` asks this of the first layer).
         - ``buffers``: non-trainable arrays saved with the model but never
           touched by an optimizer (e.g. BatchNorm's running statistics).
-        - ``training``: ``fit`` sets it True while training batches run and
-          False otherwise (Dropout and BatchNorm read it in forward).
+        - ``training``: True in ``train_step``, False in ``predict``, ``evaluate`` and
+          validation (``Sequential.forward(x, training=...)`` sets it; Dropout and
+          BatchNorm read it in forward).
+        - ``rng``: a layer that draws random numbers in training keeps its generator
+          here; when it is ``None``, ``fit(rng=...)`` lends it one for the run.
+        - ``integer_input = True``: the layer takes integer ids (an Embedding); as a
+          model's first layer it gets them unchanged instead of cast to floats.
         - ``output_shape(input_shape)``: without it, ``Sequential`` measures a
           learner's layer by running ``forward`` on one zero sample.
         - ``get_config()``: the constructor arguments ``load_model`` rebuilds the
@@ -48,6 +53,7 @@ class Layer:
 
     buffers: Mapping[str, np.ndarray] = MappingProxyType({})   # read-only; __init__ gives a dict
     training: bool = False
+    integer_input: bool = False        # True: takes integer ids, which a model passes unchanged
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}

@@ -15,7 +15,8 @@ from ..layers.activations import Sigmoid, Softmax
 from ..layers.base import Dense
 
 __all__ = ["prepare_x", "prepare_xy", "prepare_validation", "check_head", "as_array", "as_shape",
-           "check_fit_arguments", "checked_weights", "fit_arrays", "split_validation"]
+           "check_fit_arguments", "checked_weights", "fit_arrays", "split_validation",
+           "model_input"]
 
 
 def as_array(owner, what, a):
@@ -47,7 +48,9 @@ def prepare_x(model, x, owner):
     if not model.layers:
         raise ValueError(f"Sequential.{owner}: the model has no layers. Build it with "
                          f"Sequential([Dense(...), ...]) or model.add(layer) first.")
-    x = as_float_array(f"Sequential.{owner}", "x", as_array(f"Sequential.{owner}", "x", x))
+    x = as_array(f"Sequential.{owner}", "x", x)
+    if not (x.dtype.kind in "iu" and model.layers[0].integer_input):
+        x = as_float_array(f"Sequential.{owner}", "x", x)
     first = model.layers[0]
     if isinstance(first, Dense) and first.n_in == 1 and x.ndim <= 1:
         x = x.reshape(-1, 1)                     # a list of numbers = one input each
@@ -55,10 +58,19 @@ def prepare_x(model, x, owner):
         raise ValueError(f"Sequential.{owner}: got the scalar {x.item()!r}, but the model "
                          f"takes batches such as {('m',) + tuple(model.sample_shape() or ('…',))}."
                          f" Pass an array with one row per sample.")
-    dt = model.dtype
-    x = x.view() if x.dtype == dt else x.astype(dt)
+    x = model_input(model, x).view()   # a view: the user's own array stays writeable
     x.flags.writeable = False          # a layer that writes into its input cannot touch the data
     return x
+
+
+def model_input(model, x) -> np.ndarray:
+    """``x`` in the model's dtype, except integer ids for a first layer that declares
+    ``integer_input`` (an Embedding), which it gets unchanged."""
+    x = np.asarray(x)
+    if x.dtype == model.dtype or (x.dtype.kind in "iu" and model.layers
+                                  and model.layers[0].integer_input):
+        return x
+    return x.astype(model.dtype)
 
 def prepare_xy(model, x, y, owner):
     """``(x, y)`` checked against the model and its loss, ``y`` in the loss's target form."""

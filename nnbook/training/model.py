@@ -12,8 +12,8 @@ import numpy as np
 from . import saving
 from ..layers.base import Layer
 from ..validate import finite, positive_int
-from .inputs import (as_shape, check_fit_arguments, checked_weights, fit_arrays, prepare_x,
-                     prepare_xy)
+from .inputs import (as_shape, check_fit_arguments, checked_weights, fit_arrays, model_input,
+                     prepare_x, prepare_xy)
 from .loop import History, accuracy_of, fit_loop, mean_logs, metric_names
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
@@ -142,9 +142,7 @@ class Sequential:
         ``training=True``/``False`` sets every layer's ``training`` on the way (Dropout
         drops, BatchNorm uses batch statistics); ``None`` leaves them as they are.
         ``outputs``, a list, receives every layer's output (diagnostics use it)."""
-        x = np.asarray(x)
-        if x.dtype != self.dtype:
-            x = x.astype(self.dtype)
+        x = model_input(self, x)                     # the model's dtype, or token ids
         m = len(x) if x.ndim else None               # a scalar passes unchecked
         self._seen = seen = []                       # each layer's input shape, for backward
         if m is not None:
