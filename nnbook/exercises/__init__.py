@@ -2,9 +2,10 @@
 ``nb.exercises.check("03.1", answer)`` says ✔, or names the likely mistake
 (a missing ``1/m``, a transposed ``W``, …). ``nb.exercises.list()`` shows them all.
 
-The checkers call your functions on inputs they make themselves (a fixed seed)
-and compare with what ``nnbook`` computes; your code may raise or return the
-wrong shape, the feedback says so. Worked solutions live in the repository's
+The checkers call your functions on copies of inputs they make themselves (a
+fixed seed) and compare with what ``nnbook`` computes from their own copy; your
+code may modify its inputs, raise (even ``sys.exit()``) or return the wrong
+shape, the feedback says so. Worked solutions live in the repository's
 ``tests/test_exercises.py``, not here.
 """
 
@@ -17,7 +18,7 @@ from . import (  # noqa: F401  (importing registers them)
     autodiff, backprop, basics, classification, convolution, deep, generalisation, normalisation,
     optimizers,
 )
-from ._core import REGISTRY, Exercise, Feedback, Mistake, NotAttempted
+from ._core import REGISTRY, Exercise, Feedback, Mistake, NotAttempted, raised_message
 
 __all__ = ["check", "list", "Feedback", "Exercise"]
 
@@ -58,6 +59,10 @@ def _verdict(ex, answer) -> Feedback:
     except Exception as exc:  # a bug in the checker must not look like the learner's
         return Feedback(ex.id, False, f"the checker itself failed ({type(exc).__name__}: {exc}); "
                                       f"please report it. Your answer may still be right.")
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit & co. from the learner's objects: never the checker's
+        return Feedback(ex.id, False, raised_message("your answer", exc))
     return Feedback(ex.id, True, message)
 
 

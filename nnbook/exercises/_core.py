@@ -6,6 +6,7 @@ expected value and with the wrong answers that typical mistakes produce.
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 import textwrap
 import warnings
@@ -83,26 +84,30 @@ class Runner:
             raise NotAttempted()
         if not callable(fn):
             raise Mistake(f"expected a function {name}(...), got {type(fn).__name__} {_short(fn)}.")
-        self.fn, self.name, self.calls = fn, name, 0
+        self.fn, self.name, self.calls, self._memo = fn, name, 0, {}
 
     def __call__(self, *args):
-        args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)  # theirs to modify
+        memo = {}
+        args = copy.deepcopy(args, memo)      # theirs to modify: the checker keeps its own inputs
+        self._memo = memo
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 result = self.fn(*args)
-        except Exception as exc:  # the learner's code may raise anything
-            hint = ""
-            if isinstance(exc, ValueError) and "broadcast" in str(exc):
-                hint = (" (the shapes do not line up: check the axis of each sum, max or argmax; keepdims=True "
-                        "keeps a reduced axis so that the result lines up with the array again)")
-            raise Mistake(f"{self.name} raised {type(exc).__name__}: {_short(exc, quote=False)}{hint}") from None
+        except KeyboardInterrupt:             # the learner pressed stop: let it stop the cell
+            raise
+        except BaseException as exc:          # the learner's code may raise anything, sys.exit() too
+            raise Mistake(raised_message(self.name, exc)) from None
         self.calls += 1
         if is_stub(result):
             if self.calls == 1:
                 raise NotAttempted()
             raise Mistake(f"{self.name} returned {result!r} for some inputs: is a `return` missing?")
         return result
+
+    def theirs(self, obj):
+        """The learner's copy of ``obj``, one of the inputs of the last call (or a part of one)."""
+        return self._memo.get(id(obj), obj)
 
     def loops(self):
         """The first Python loop in the function's source, as "`for` (line 3)", or None."""
@@ -119,8 +124,24 @@ class Runner:
         return None
 
 
+def raised_message(name: str, exc: BaseException) -> str:
+    """What the feedback says when the learner's code raised ``exc``."""
+    hint = ""
+    if isinstance(exc, ValueError) and "broadcast" in str(exc):
+        hint = (" (the shapes do not line up: check the axis of each sum, max or argmax; keepdims=True "
+                "keeps a reduced axis so that the result lines up with the array again)")
+    elif isinstance(exc, SystemExit):
+        hint = " (sys.exit() ends the program: return the result instead)"
+    elif not isinstance(exc, Exception):
+        hint = " (an exception that is not an Exception: raise or return something else)"
+    return f"{name} raised {type(exc).__name__}: {_short(exc, quote=False)}{hint}"
+
+
 def _short(value, quote=True) -> str:
-    text = str(value) if not quote else repr(value)
+    try:
+        text = str(value) if not quote else repr(value)
+    except Exception:                                 # a learner's object whose str() raises
+        text = f"<{type(value).__name__}>"
     text = " ".join(text.split())
     return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN - 1] + "…"
 
