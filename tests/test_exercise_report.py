@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nnbook.exercises import REGISTRY
+from nnbook.exercises._core import REGISTRY
 from nnbook.exercises.report import _CHECK_CALL, exercise_cells
 
 from exercise_solutions import WRONG

@@ -9,16 +9,15 @@ shape, the feedback says so. Worked solutions live in the repository's
 ``tests/test_exercises.py``, not here.
 """
 
-from __future__ import annotations
+import json as _json
+import os as _os
 
-import json
-import os
-
+from . import _core
 from . import (  # noqa: F401  (importing registers them)
     autodiff, backprop, basics, classification, convolution, deep, generalisation, normalisation,
     optimizers,
 )
-from ._core import REGISTRY, Exercise, Feedback, Mistake, NotAttempted, raised_message
+from ._core import Exercise, Feedback
 
 __all__ = ["check", "list", "Feedback", "Exercise"]
 
@@ -41,10 +40,10 @@ def check(ex_id, answer) -> Feedback:
     because of the answer: errors in your code become the feedback.
     """
     key = _normalise(ex_id)
-    if key not in REGISTRY:
-        known = ", ".join(sorted(REGISTRY))
+    if key not in _core.REGISTRY:
+        known = ", ".join(sorted(_core.REGISTRY))
         raise ValueError(f"nb.exercises.check: no exercise {ex_id!r}. The exercises are {known}.")
-    feedback = _verdict(REGISTRY[key], answer)
+    feedback = _verdict(_core.REGISTRY[key], answer)
     _log(feedback)
     return feedback
 
@@ -52,9 +51,9 @@ def check(ex_id, answer) -> Feedback:
 def _verdict(ex, answer) -> Feedback:
     try:
         message = ex.checker(answer)
-    except NotAttempted:
+    except _core.NotAttempted:
         return Feedback(ex.id, False, _NOT_ATTEMPTED, attempted=False)
-    except Mistake as mistake:
+    except _core.Mistake as mistake:
         return Feedback(ex.id, False, str(mistake))
     except Exception as exc:  # a bug in the checker must not look like the learner's
         return Feedback(ex.id, False, f"the checker itself failed ({type(exc).__name__}: {exc}); "
@@ -62,16 +61,16 @@ def _verdict(ex, answer) -> Feedback:
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # SystemExit & co. from the learner's objects: never the checker's
-        return Feedback(ex.id, False, raised_message("your answer", exc))
+        return Feedback(ex.id, False, _core.raised_message("your answer", exc))
     return Feedback(ex.id, True, message)
 
 
 def _log(feedback: Feedback) -> None:
     """For the teachers' report (report.py): one JSON line per check, when it asks."""
-    path = os.environ.get("NNBOOK_EXERCISE_LOG")
+    path = _os.environ.get("NNBOOK_EXERCISE_LOG")
     if path:
         with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"exercise": feedback.exercise, "correct": feedback.correct,
+            f.write(_json.dumps({"exercise": feedback.exercise, "correct": feedback.correct,
                                 "attempted": feedback.attempted, "message": feedback.message},
                                ensure_ascii=False) + "\n")
 
@@ -79,7 +78,7 @@ def _log(feedback: Feedback) -> None:
 def list(chapter=None) -> None:  # noqa: A001  (nb.exercises.list() reads well)
     """Print the exercises (of one chapter, e.g. ``list(3)``): id, title and what to hand in."""
     wanted = None if chapter is None else f"{int(chapter):02d}."
-    rows = [ex for ex in REGISTRY.values() if wanted is None or ex.id.startswith(wanted)]
+    rows = [ex for ex in _core.REGISTRY.values() if wanted is None or ex.id.startswith(wanted)]
     if not rows:
         print(f"no exercises for chapter {chapter!r}")
         return

@@ -124,7 +124,7 @@ def _normalise(ex_id: str) -> str:
 
 def report(paths, timeout: int = 120) -> list[Row]:
     """The rows for every exercise of every notebook found under ``paths``."""
-    from . import REGISTRY
+    from ._core import REGISTRY
 
     rows = []
     for arg in paths:
