@@ -4,9 +4,14 @@ It runs on the committed notebooks (every exercise "not attempted"), and on a
 small class of copies: one with the worked solutions of
 tests/exercise_solutions.py filled in (all ✔), one with a typical mistake (✘
 with the hint the checker gives for it) and a broken notebook (reported, not fatal).
+Notebooks that cannot be read, whose kernel dies or that time out, and folders
+without notebooks, are errors in the summary and in the exit status; progress goes
+to stderr, one line per notebook, as the report runs.
 """
 
+import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from nnbook.exercises import report as report_module
 from nnbook.exercises._core import REGISTRY
 from nnbook.exercises.report import _CHECK_CALL, exercise_cells
 
@@ -34,12 +40,22 @@ CELL_TIMEOUT = 600          # s per cell in the report's kernels (its --timeout)
 RUN_TIMEOUT = 1800          # s for one report run
 
 
-def run_report(*args):
+def run_report(*args, status=0, timeout=CELL_TIMEOUT, progress=None):
+    """The report's stdout; its exit status must be ``status``, and its stderr (the
+    progress lines) is appended to the list ``progress`` when one is given."""
     done = subprocess.run([sys.executable, "-m", "nnbook.exercises", "report", *map(str, args),
-                           "--timeout", str(CELL_TIMEOUT)],
+                           "--timeout", str(timeout)],
                           capture_output=True, text=True, cwd=ROOT, timeout=RUN_TIMEOUT)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == status, done.stderr
+    if progress is not None:
+        progress.append(done.stderr)
     return done.stdout
+
+
+def progress_lines(stderr):
+    """The ``[k/n] path … outcome`` lines of the progress on stderr, as (k, n, path, outcome)."""
+    return [(int(m[1]), int(m[2]), m[3], m[4]) for m in
+            re.finditer(r"^\[(\d+)/(\d+)\] (.+?\.ipynb) … (.*)$", stderr, flags=re.M)]
 
 
 def fill(path, answer_for):
@@ -55,7 +71,12 @@ def fill(path, answer_for):
 
 
 def test_the_committed_notebooks_have_every_exercise_not_attempted():
-    rows = json.loads(run_report(ROOT / "notebooks", "--json"))
+    stderr = []
+    rows = json.loads(run_report(ROOT / "notebooks", "--json", progress=stderr))
+    found = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    lines = progress_lines(stderr[0])
+    assert [(k, n, Path(p)) for k, n, p, _ in lines] == [(k, len(found), p) for k, p in enumerate(found, 1)]
+    assert all(re.fullmatch(r"0 ✔ 0 ✘ \d+ ○ 0 ! \(\d+\.\d s\)", outcome) for *_, outcome in lines), lines
     chapters = {p.name[:2] for p in NOTEBOOKS}
     expected = sorted(k for k in REGISTRY if k[:2] in chapters)
     assert sorted(r["exercise"] for r in rows) == expected
@@ -84,7 +105,7 @@ def classroom(tmp_path_factory):
 
 def test_a_class_of_copies(classroom):
     room, hint = classroom
-    rows = json.loads(run_report(room / "alice", room / "bob", room / "carol", "--json"))
+    rows = json.loads(run_report(room / "alice", room / "bob", room / "carol", "--json", status=1))
     by = {}
     for r in rows:
         by.setdefault(Path(r["source"]).name, []).append(r)
@@ -107,3 +128,70 @@ def test_the_table(classroom):
     line = next(line for line in text.splitlines() if " 03.1 " in line)
     assert "✘" in line and hint in line
     assert f"{room / 'bob'}: 0 done ✔, 1 wrong ✘, 5 not attempted ○, 0 errors ! (of 6)" in text
+
+
+def test_a_notebook_that_cannot_be_read_counts_as_an_error(classroom):
+    room, _ = classroom
+    text = run_report(room / "carol", status=1)
+    # the broken 09 and the 03.2 cell that raised; 03.1 and 03.3 are stubs
+    assert f"{room / 'carol'}: 0 done ✔, 0 wrong ✘, 2 not attempted ○, 2 errors ! (of 4)" in text
+
+
+def exercises_notebook(path, code):
+    """A notebook of one Exercises section with one code cell (and no set-up cell)."""
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Exercises"),
+                                                   nbformat.v4.new_code_cell(code)]), path)
+
+
+def test_a_dead_kernel_a_timeout_and_bad_json_are_errors(tmp_path):
+    exercises_notebook(tmp_path / "13_dies.ipynb", "import os\nos._exit(1)")
+    exercises_notebook(tmp_path / "14_hangs.ipynb", "import time\ntime.sleep(600)")
+    (tmp_path / "15_broken.ipynb").write_text("{ not a notebook")
+    stderr = []
+    rows = json.loads(run_report(tmp_path, "--json", status=1, timeout=5, progress=stderr))
+    by = {r["notebook"]: r for r in rows}
+    assert sorted(by) == ["13_dies.ipynb", "14_hangs.ipynb", "15_broken.ipynb"]
+    assert all(r["status"] == "error" and r["exercise"] == "-" for r in rows)
+    assert "kernel died" in by["13_dies.ipynb"]["message"]
+    assert "timed out" in by["14_hangs.ipynb"]["message"] and "5 s" in by["14_hangs.ipynb"]["message"]
+    assert "cannot read" in by["15_broken.ipynb"]["message"]
+    assert all("\n" not in r["message"] for r in rows)
+    assert [outcome.startswith("! ") for *_, outcome in progress_lines(stderr[0])] == [True] * 3
+    text = run_report(tmp_path / "15_broken.ipynb", status=1)
+    assert f"{tmp_path / '15_broken.ipynb'}: 0 done ✔, 0 wrong ✘, 0 not attempted ○, 1 errors ! (of 1)" in text
+
+
+def test_a_folder_without_notebooks_says_so_and_fails(tmp_path):
+    (tmp_path / "notes.txt").write_text("no notebooks here")
+    stderr = []
+    text = run_report(tmp_path, status=1, progress=stderr)
+    assert f"no notebooks (*.ipynb) in the folder {tmp_path}" in text
+    assert f"no notebooks (*.ipynb) in the folder {tmp_path}" in stderr[0]
+    assert "1 errors !" in text
+    assert f"no such file or folder: {tmp_path / 'missing'}" in run_report(tmp_path / "missing", status=1)
+
+
+class Recording(io.StringIO):
+    """A stream that remembers what had been flushed."""
+
+    flushed = ""
+
+    def flush(self):
+        self.flushed = self.getvalue()
+
+
+def test_progress_is_flushed_before_each_notebook_runs(tmp_path, monkeypatch):
+    for name in ("01_a.ipynb", "02_b.ipynb", "03_c.ipynb"):
+        exercises_notebook(tmp_path / name, "pass")
+    stream, seen = Recording(), []
+
+    def fake_run(path, timeout):
+        seen.append(stream.flushed)
+        return [], {}, "kernel gone" if path.name == "02_b.ipynb" else None
+
+    monkeypatch.setattr(report_module, "run_notebook", fake_run)
+    report_module.report([tmp_path], progress=stream)
+    for k, (flushed, name) in enumerate(zip(seen, ("01_a", "02_b", "03_c")), 1):
+        assert flushed.splitlines()[-1] == f"[{k}/3] {tmp_path / name}.ipynb … ", flushed
+    assert stream.flushed == stream.getvalue() and len(stream.getvalue().splitlines()) == 3
+    assert "! kernel gone" in stream.getvalue().splitlines()[1]

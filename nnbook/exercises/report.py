@@ -4,7 +4,8 @@ It takes notebooks, or folders holding a student's copy of the course, runs
 each notebook's set-up cell and its Exercises section in a fresh kernel, and
 prints one row per exercise: done ✔, wrong ✘ (with the checker's hint), or not
 attempted ○. ``--json`` prints the same rows for a gradebook. Nothing needs the
-network, and a notebook that cannot be run is reported, never fatal.
+network, and a notebook that cannot be run is reported, never fatal: it counts as an
+error ! in the summary, and the exit status is 1 when any row is an error.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -76,7 +78,7 @@ def run_notebook(path: Path, timeout: int = 120) -> tuple[list[dict], dict[str, 
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # not JSON, not a notebook
-        return [], {}, f"cannot read the notebook ({type(exc).__name__}: {exc})"
+        return [], {}, f"cannot read the notebook ({type(exc).__name__}: {_one_line(exc)})"[:300]
     setup, exercises = exercise_cells(nb)
     if not exercises:
         return [], {}, None
@@ -93,7 +95,7 @@ def run_notebook(path: Path, timeout: int = 120) -> tuple[list[dict], dict[str, 
                                     resources={"metadata": {"path": str(path.parent)}})
             client.execute(stderr=subprocess.DEVNULL)   # the kernel's own warnings
         except Exception as exc:  # kernel died, timeout, …
-            return _records(log), {}, f"the notebook could not be run ({type(exc).__name__}: {exc})"[:300]
+            return _records(log), {}, _run_failure(exc, timeout)
         finally:
             if old is None:
                 os.environ.pop(LOG_VARIABLE, None)
@@ -111,6 +113,22 @@ def run_notebook(path: Path, timeout: int = 120) -> tuple[list[dict], dict[str, 
     return records, raised, None
 
 
+def _run_failure(exc: Exception, timeout: int) -> str:
+    """One line on why the kernel stopped before the end."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if isinstance(exc, CellTimeoutError):
+        return (f"timed out: a cell ran longer than {timeout} s (the --timeout per cell); it may wait "
+                f"for input or loop forever, or raise --timeout if it is only slow")
+    if isinstance(exc, DeadKernelError):
+        return "its kernel died (the code crashed Python, called os._exit() or ran out of memory)"
+    return f"the notebook could not be run ({type(exc).__name__}: {_one_line(exc)})"[:300]
+
+
+def _one_line(exc) -> str:
+    return " ".join(str(exc).split())
+
+
 def _records(log: Path) -> list[dict]:
     if not log.exists():
         return []
@@ -122,39 +140,70 @@ def _normalise(ex_id: str) -> str:
     return f"{int(chapter):02d}.{int(number)}"
 
 
-def report(paths, timeout: int = 120) -> list[Row]:
-    """The rows for every exercise of every notebook found under ``paths``."""
-    from ._core import REGISTRY
+def report(paths, timeout: int = 120, progress=None) -> list[Row]:
+    """The rows for every exercise of every notebook found under ``paths``.
 
-    rows = []
+    ``progress`` (a text stream such as ``sys.stderr``) gets one line per notebook as it
+    is run, flushed at once, and a line for each PATH that holds no notebook.
+    """
+    found = []
     for arg in paths:
         source = Path(arg)
-        if not source.exists():
-            rows.append(Row(str(arg), "-", "-", "error", "no such file or folder"))
-            continue
-        for path in notebooks_in(source):
-            rel = path.name if source.is_file() else path.relative_to(source).as_posix()
-            records, raised, failure = run_notebook(path, timeout)
-            latest = {r["exercise"]: r for r in records}       # the last check of each wins
-            chapter = path.name[:2] + "." if path.name[:2].isdigit() else None
-            ids = sorted({*latest, *raised, *(k for k in REGISTRY if chapter and k.startswith(chapter))},
-                         key=lambda k: tuple(int(p) for p in k.split(".")))
-            if failure:
-                rows.append(Row(str(arg), rel, "-", "error", failure))
-            for ex_id in ids:
-                if ex_id in raised and ex_id not in latest:
-                    rows.append(Row(str(arg), rel, ex_id, "error", raised[ex_id]))
-                elif ex_id in latest:
-                    r = latest[ex_id]
-                    status = "done" if r["correct"] else ("wrong" if r["attempted"] else "not attempted")
-                    rows.append(Row(str(arg), rel, ex_id, status, r["message"]))
-                elif not failure:
-                    rows.append(Row(str(arg), rel, ex_id, "not attempted", "its check cell is missing"))
+        found.append((arg, source, notebooks_in(source) if source.exists() else None))
+    total, k, rows = sum(len(f or ()) for _, _, f in found), 0, []
+    for arg, source, notebooks in found:
+        if notebooks is None:
+            rows.append(Row(str(arg), "-", "-", "error", f"no such file or folder: {source}"))
+            _say(progress, f"report: {rows[-1].message}\n")
+        elif not notebooks:
+            rows.append(Row(str(arg), "-", "-", "error",
+                            f"no notebooks (*.ipynb) in the folder {source}: give a student's copy of "
+                            f"the course (a folder of notebooks) or the notebooks themselves"))
+            _say(progress, f"report: {rows[-1].message}\n")
+        for path in notebooks or ():
+            k += 1
+            _say(progress, f"[{k}/{total}] {path} … ")
+            start = time.monotonic()
+            mine = _notebook_rows(str(arg), source, path, timeout)
+            counts = " ".join(f"{sum(r.status == s for r in mine)} {mark}" for s, mark in STATUS_MARK.items())
+            failed = next((r.message for r in mine if r.exercise == "-"), None)
+            _say(progress, (f"! {failed}" if failed else counts)
+                 + f" ({time.monotonic() - start:.1f} s)\n")
+            rows += mine
+    return rows
+
+
+def _say(stream, text: str) -> None:
+    if stream is not None:
+        stream.write(text)
+        stream.flush()                     # a long run shows each notebook as it starts
+
+
+def _notebook_rows(arg: str, source: Path, path: Path, timeout: int) -> list[Row]:
+    from ._core import REGISTRY
+
+    rel = path.name if source.is_file() else path.relative_to(source).as_posix()
+    records, raised, failure = run_notebook(path, timeout)
+    latest = {r["exercise"]: r for r in records}       # the last check of each wins
+    chapter = path.name[:2] + "." if path.name[:2].isdigit() else None
+    ids = sorted({*latest, *raised, *(k for k in REGISTRY if chapter and k.startswith(chapter))},
+                 key=lambda k: tuple(int(p) for p in k.split(".")))
+    rows = [Row(arg, rel, "-", "error", failure)] if failure else []
+    for ex_id in ids:
+        if ex_id in raised and ex_id not in latest:
+            rows.append(Row(arg, rel, ex_id, "error", raised[ex_id]))
+        elif ex_id in latest:
+            r = latest[ex_id]
+            status = "done" if r["correct"] else ("wrong" if r["attempted"] else "not attempted")
+            rows.append(Row(arg, rel, ex_id, status, r["message"]))
+        elif not failure:
+            rows.append(Row(arg, rel, ex_id, "not attempted", "its check cell is missing"))
     return rows
 
 
 def format_table(rows: list[Row]) -> str:
-    """A plain-text table, one row per exercise, and a count per source."""
+    """A plain-text table, one row per exercise, and a count per source (a notebook or a
+    PATH that could not be read or run counts as an error)."""
     header = ("source", "notebook", "exercise", "", "feedback")
     body = [(r.source, r.notebook, r.exercise, STATUS_MARK[r.status], r.message) for r in rows]
     widths = [max([len(h)] + [len(b[i]) for b in body]) for i, h in enumerate(header[:4])]
@@ -162,7 +211,7 @@ def format_table(rows: list[Row]) -> str:
     lines += ["  ".join(c.ljust(w) for c, w in zip(b[:4], widths)) + "  " + b[4] for b in body]
     lines.append("")
     for source in dict.fromkeys(r.source for r in rows):
-        mine = [r for r in rows if r.source == source and r.exercise != "-"]
+        mine = [r for r in rows if r.source == source]
         counts = {s: sum(r.status == s for r in mine) for s in STATUS_MARK}
         lines.append(f"{source}: {counts['done']} done ✔, {counts['wrong']} wrong ✘, "
                      f"{counts['not attempted']} not attempted ○, {counts['error']} errors !"
@@ -175,19 +224,22 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(
         prog="python -m nnbook.exercises",
-        description="Report which exercises a student's copy of the course gets right.")
+        description="Report which exercises a student's copy of the course gets right.",
+        epilog="Progress goes to stderr, one line per notebook. Exit status: 0 when every notebook "
+               "ran, 1 when any row is an error (a notebook that cannot be read or run, a cell that "
+               "raised, a PATH without notebooks).")
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("report", help="run the Exercises sections and print one row per exercise")
     rep.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of a student's copy")
     rep.add_argument("--json", action="store_true", help="print the rows as JSON (for a gradebook)")
     rep.add_argument("--timeout", type=int, default=120, help="seconds per cell (default 120)")
     args = parser.parse_args(argv)
-    rows = report(args.paths, args.timeout)
+    rows = report(args.paths, args.timeout, progress=sys.stderr)
     if args.json:
         print(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1))
     else:
         print(format_table(rows))
-    return 0
+    return 1 if any(r.status == "error" for r in rows) else 0
 
 
 if __name__ == "__main__":
