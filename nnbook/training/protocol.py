@@ -79,7 +79,7 @@ def backward_of(i: int, layer, dy, shape, need_dx: bool = True):
     the result is ``None``. Otherwise the result is checked to be ∂E/∂x of ``shape``, the
     shape of the input its forward saw (``None``: not known, returned as it is)."""
     dx = layer.backward(dy, need_dx=need_dx) if takes_need_dx(layer) else layer.backward(dy)
-    if not need_dx:
+    if not need_dx or layer.integer_input:       # integer ids have no gradient
         return None
     if shape is None or (type(dx) is np.ndarray and dx.shape == shape):
         return dx
