@@ -264,3 +264,75 @@ def test_local_derivatives_must_be_numbers():
     a = leaf(2.0)
     with pytest.raises(ValueError, match=r"Value \(a local derivative\): expected a real number, got Value.*from \.data"):
         Value(4.0, (a,), (a * 2,))
+
+
+# powers at their edges -----------------------------------------------------------------------
+@pytest.mark.parametrize("n", [0, 0.0, np.int64(0)])
+def test_zero_to_the_power_zero_is_one_with_slope_zero(n):
+    a = leaf(0.0)
+    c = a ** n
+    c.backward()
+    assert c.data == 1.0 and c.local_grads == (0.0,) and a.grad == 0.0
+    d = Dual(0.0, 1.0) ** n
+    assert (d.data, d.tangent) == (1.0, 0.0)
+
+
+@pytest.mark.parametrize("x", [-2.5, 0.0, 3.0])
+def test_any_base_to_the_power_zero_is_a_constant(x):
+    a = leaf(x)
+    (a ** 0 * 5 + a).backward()
+    assert a.grad == 1.0 and not math.isnan(a.grad)
+
+
+def test_a_negative_base_takes_whole_powers():
+    a = leaf(-2.0)
+    c = a ** 3
+    c.backward()
+    assert c.data == -8.0 and a.grad == 12.0
+    assert (leaf(-2.0) ** 2.0).data == 4.0 and (Dual(-2.0, 1.0) ** -1).tangent == -0.25
+
+
+@pytest.mark.parametrize("owner, make", [("Value", leaf), ("Dual", Dual)])
+@pytest.mark.parametrize("n", [0.5, -1.5, 1 / 3])
+def test_a_negative_base_to_a_fractional_power_names_both(owner, make, n):
+    with pytest.raises(ValueError, match=rf"{owner} \*\* n: a negative base -8 to the non-integer power "
+                                         rf"{n:g} is not a real number\. Raise a positive base"):
+        make(-8.0) ** n
+
+
+@pytest.mark.parametrize("owner, make", [("Value", leaf), ("Dual", Dual)])
+@pytest.mark.parametrize("n, what", [(-1, "0 \\*\\* n is infinite"), (0.5, "the slope n·0\\^\\(n−1\\) is infinite")])
+def test_zero_to_a_power_below_one_names_the_exponent(owner, make, n, what):
+    with pytest.raises(ValueError, match=rf"{owner} \*\* n: the base is 0 and the exponent {n:g} < 1, where "
+                                         rf"{what}\. Keep the base away from 0"):
+        make(0.0) ** n
+
+
+def test_dual_power_checks_its_exponent():
+    with pytest.raises(ValueError, match=r"Dual \*\* n: expected a number n .*got Dual"):
+        Dual(2.0) ** Dual(3.0)
+
+
+# the package ---------------------------------------------------------------------------------
+def test_the_public_names_are_where_they_were():
+    import nnbook.autodiff as autodiff
+
+    assert set(autodiff.__all__) >= {"Value", "Dual", "values", "gradients", "draw_graph", "UNARY"}
+    assert sorted(autodiff.UNARY) == ["exp", "log", "relu", "sigmoid", "tanh"]
+    assert nb.autodiff.UNARY is autodiff.rules.UNARY
+    for name in autodiff.__all__:
+        assert getattr(nb.autodiff, name) is getattr(autodiff, name)
+
+
+def test_notebook_14_prints_the_same_source():
+    """Notebook 14 prints these methods with inspect.getsource: their text is its output."""
+    import inspect
+    import json
+    from pathlib import Path
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "14_automatic_differentiation.ipynb"
+    printed = "".join(t for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+                      if cell["cell_type"] == "code" for out in cell.get("outputs", [])
+                      for t in out.get("text", []))
+    for method in (Value.__mul__, Value._unary, Value.backward):
+        assert inspect.getsource(method) in printed, method.__name__
