@@ -30,6 +30,7 @@ from . import autodiff, conv_impl, data, diagnostics, init
 from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer,
                      MaxPool2D, ReLU, Sigmoid, Softmax, Tanh, log_softmax, output_size,
                      same_padding, sigmoid, softmax)
+from .layers import GRU, LSTM, RNN
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
 from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
@@ -42,6 +43,7 @@ __all__ = [
     # layers
     "Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
     "Conv2D", "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm",
+    "RNN", "LSTM", "GRU",
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size", "same_padding",
     # losses and optimizers

@@ -181,6 +181,23 @@ ROWS += [
 ]
 
 
+# rows: recurrent layers, both outputs (every h_t, or h_T only), on (m, T, n_in) ------------------
+def make_recurrent(cls, return_sequences):
+    def make(draw, rng):
+        layer = cls(draw(SIZE), draw(SIZE), return_sequences=return_sequences, rng=rng)
+        for p in layer.params.values():          # random biases too, not a fresh layer's 0 (and 1)
+            p += 0.5 * rng.standard_normal(p.shape)
+        return layer
+    return make
+
+
+for _rnn in (nb.RNN, nb.LSTM, nb.GRU):
+    for _seq in (True, False):
+        ROWS.append(Row(f"{_rnn.__name__}(return_sequences={_seq})", _rnn, make_recurrent(_rnn, _seq),
+                        lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE),
+                                                                      layer.n_in))))
+
+
 # rows: losses ----------------------------------------------------------------------------------
 def loss_row(name, loss, make_pair):
     """A loss row: ``make_pair(draw, rng) -> (y_true, y_pred)``; y_pred is the checked input."""

@@ -204,6 +204,9 @@ def float32_cases(rng):
         (nb.Sigmoid(), (4, 3)), (nb.Tanh(), (4, 3)), (nb.ReLU(), (4, 3)), (nb.Softmax(), (4, 3)),
         (nb.Dropout(0.5, rng=rng), (4, 3)),
         (nb.BatchNorm(3, dtype=f32), (4, 3)),
+        (nb.RNN(3, 4, dtype=f32, rng=rng), (2, 5, 3)),
+        (nb.LSTM(3, 4, return_sequences=True, dtype=f32, rng=rng), (2, 5, 3)),
+        (nb.GRU(3, 4, dtype=f32, rng=rng), (2, 5, 3)),
     ]
 
 

@@ -1,6 +1,7 @@
 """The layers a model is made of (chapters 03–13): the ``Layer`` contract with ``Dense`` and
 ``Flatten`` (base.py), the activations, ``Conv2D`` and the pools (with their fast engine,
-_conv_engine.py, and its ∂E/∂x, _conv_dx.py), ``Dropout`` and ``BatchNorm``. Every name is
+_conv_engine.py, and its ∂E/∂x, _conv_dx.py), ``Dropout`` and ``BatchNorm``; the recurrent layers
+``RNN`` (recurrent.py), ``LSTM`` and ``GRU`` (chapters 15–16). Every name is
 also at the top level, ``nb.Dense``.
 """
 
@@ -10,7 +11,11 @@ from .batchnorm import BatchNorm
 from .conv import Conv2D, output_size, same_padding
 from .dropout import Dropout
 from .pooling import AvgPool2D, MaxPool2D
+from .recurrent import RNN
+from .lstm import LSTM
+from .gru import GRU
 
 __all__ = ["Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
            "sigmoid", "softmax", "log_softmax", "Conv2D", "output_size", "same_padding",
-           "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm"]
+           "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm",
+           "RNN", "LSTM", "GRU"]
