@@ -22,7 +22,19 @@ Dropout(rate)         Dropout(p=rate)              none
 BatchNorm(n,          BatchNorm1d(n, eps,          ``weight = gamma``, ``bias = beta``,
 momentum, eps)        momentum), BatchNorm2d on    running_mean, running_var (the
                       images                       same conventions: PyTorch's)
+RNN, LSTM, GRU        RNN, LSTM, GRU(n_in, h,      ``weight_ih_l0 = W_x.T``,
+(n_in, h)             batch_first=True), then      ``weight_hh_l0 = W_h.T``; RNN, LSTM:
+                      AllSteps() or LastStep()     ``bias_ih_l0 + bias_hh_l0 = b``
+                      (return_sequences True or    (to_torch: ``bias_hh_l0 = 0``,
+                      False)                       frozen); GRU: ``bias_ih_l0 = b_x``,
+                                                   ``bias_hh_l0 = b_h``
 ====================  ===========================  ==================================
+
+Recurrent layers: PyTorch's RNN, LSTM and GRU return (output, state), so
+``to_torch`` follows each with ``AllSteps()`` (every h_t, nnbook's
+``return_sequences=True``) or ``LastStep()`` (h_T), and ``from_torch`` needs one of
+the two after each of them. PyTorch's RNN and LSTM add two biases where nnbook
+has one; ``to_torch`` freezes the second at 0 so that training moves b as nnbook does.
 
 Training mode: each PyTorch module starts with ``training`` equal to the nnbook
 layer's (False outside ``fit``), so Dropout and BatchNorm modules start in eval

@@ -1,8 +1,9 @@
 """The PyTorch modules that ``nnbook.to_torch`` adds where PyTorch has no
 counterpart: two that move the channel axis (so that the PyTorch model takes
-and gives the same NHWC arrays as the nnbook model), and two for Keras'
-``padding="same"`` at any stride. This module imports torch at the top; only
-``nnbook.torch_bridge`` imports it, when it is first used.
+and gives the same NHWC arrays as the nnbook model), two for Keras'
+``padding="same"`` at any stride, and two that pick what a recurrent module
+passes on. This module imports torch at the top; only ``nnbook.torch_bridge``
+imports it, when it is first used.
 """
 
 import torch
@@ -10,7 +11,7 @@ import torch.nn.functional as F
 
 from ..layers.conv import same_padding
 
-__all__ = ["NHWCToNCHW", "NCHWToNHWC", "SamePad2d", "SamePool2d"]
+__all__ = ["NHWCToNCHW", "NCHWToNHWC", "SamePad2d", "SamePool2d", "LastStep", "AllSteps"]
 
 
 class NHWCToNCHW(torch.nn.Module):
@@ -73,3 +74,19 @@ class SamePool2d(torch.nn.Module):
 
     def extra_repr(self):
         return f"kind={self.kind!r}, kernel_size={self.kernel_size}, stride={self.stride}"
+
+
+class LastStep(torch.nn.Module):
+    """(output, state) of ``torch.nn.RNN/LSTM/GRU(batch_first=True)`` → the last
+    step's output, (m, h): nnbook's recurrent layers with ``return_sequences=False``."""
+
+    def forward(self, output_and_state):
+        return output_and_state[0][:, -1]
+
+
+class AllSteps(torch.nn.Module):
+    """(output, state) of ``torch.nn.RNN/LSTM/GRU(batch_first=True)`` → the output of
+    every step, (m, T, h): nnbook's recurrent layers with ``return_sequences=True``."""
+
+    def forward(self, output_and_state):
+        return output_and_state[0]

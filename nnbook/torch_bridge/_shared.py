@@ -85,12 +85,14 @@ class FromTorch:
         shape: the shape of one sample here, as far as known (else None).
         flat: after a Flatten in ``"chw"``: the (h, w, c) that was flattened.
         same_pad: a ``SamePad2d`` waiting for its Conv2d, or None.
+        recurrent: an ``nn.RNN``/``LSTM``/``GRU`` waiting for its ``LastStep`` or ``AllSteps``, or None.
         i, m: the module being mapped and its index, for error messages.
     """
 
     def __init__(self, torch, torch_layers, dtype, layout, shape):
         self.torch, self.nn, self.tl, self.dtype = torch, torch.nn, torch_layers, dtype
         self.layout, self.shape, self.flat, self.same_pad = layout, shape, None, None
+        self.recurrent = None
         self.i = self.m = None
 
     def fail(self, why):

@@ -15,6 +15,11 @@ from .mappings import FROM_TORCH, SUPPORTED
 
 __all__ = ["from_torch"]
 
+# PyTorch's recurrent modules return (output, state); what the model passes on is chosen next
+RECURRENT_NEXT = ("must be followed by LastStep() (nnbook's return_sequences=False: h_T) or "
+                  "AllSteps() (True: every h_t), from nnbook.torch_bridge._modules, which pick "
+                  "from the (output, state) it returns.")
+
 # the PyTorch modules that work on NCHW images only
 IMAGE_MODULES = ("Conv2d", "MaxPool2d", "AvgPool2d", "SamePad2d", "SamePool2d", "BatchNorm2d")
 
@@ -70,6 +75,11 @@ def from_torch(module, *, input_shape=None) -> Sequential:
         if kind is tl.SamePad2d:
             inp.same_pad = m                  # read together with the Conv2d that follows
             continue
+        if inp.recurrent is not None and kind not in (tl.LastStep, tl.AllSteps):
+            fail_at(i - 1, inp.recurrent, RECURRENT_NEXT)
+        if kind in (nn.RNN, nn.LSTM, nn.GRU):
+            inp.recurrent = m                 # read together with the LastStep/AllSteps that follows
+            continue
         rule = rules.get(kind)
         if rule is None:
             inp.fail(f"has no nnbook counterpart; supported: {SUPPORTED}.")
@@ -79,6 +89,8 @@ def from_torch(module, *, input_shape=None) -> Sequential:
     if inp.same_pad is not None:
         fail_at(len(mods) - 1, inp.same_pad,
                 "must be followed by a Conv2d (it gives nnbook's Conv2D padding='same').")
+    if inp.recurrent is not None:
+        fail_at(len(mods) - 1, inp.recurrent, RECURRENT_NEXT)
     if inp.layout == "chw":
         raise ValueError("from_torch: the model ends with features flattened from channels-first "
                          "maps, in an order nnbook's Flatten does not produce. End it with a Linear "
