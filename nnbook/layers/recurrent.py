@@ -126,7 +126,7 @@ class _Recurrent(Layer):
         shape = tuple(input_shape)
         if len(shape) != 2 or shape[1] not in (self.n_in, None):
             if len(shape) == 2:
-                fix = (f"The previous layer gives {shape[1]} features per step: use "
+                fix = (f"The previous layer (or the data) gives {shape[1]} features per step: use "
                        f"{type(self).__name__}({shape[1]}, {self.n_hidden}).")
             elif len(shape) == 3:
                 fix = "Images (h, w, c) read row by row are sequences: reshape x to (m, h, w·c)."
