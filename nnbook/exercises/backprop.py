@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers.activations import Sigmoid, Tanh, sigmoid
-from ..layers.base import Dense
+from ..layers.dense import Dense
 from ..training.losses import MSE, BinaryCrossEntropy
 from ..training.model import Sequential
 from ._core import (Mistake, NotAttempted, Runner, as_array, check_number_function, check_value, compare, exercise,

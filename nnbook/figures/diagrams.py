@@ -12,7 +12,7 @@ import numpy as np
 from ..layers.activations import Activation
 from ._draw import EDGE, FONT, NODE, _arrow, _canvas, _fmt, _sub, _unit
 from .diagrams_graph import computational_graph
-from ..layers.base import Dense
+from ..layers.dense import Dense
 
 __all__ = ["neuron", "network", "computational_graph", "softmax_bars"]
 

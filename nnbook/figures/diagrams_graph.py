@@ -9,7 +9,7 @@ import numpy as np
 
 from ..layers.activations import Activation
 from ._draw import BACK, EDGE, FONT, _arrow, _canvas, _fmt, _sub, _sup, _unit
-from ..layers.base import Dense
+from ..layers.dense import Dense
 
 __all__ = ["computational_graph", "forward_backward"]
 

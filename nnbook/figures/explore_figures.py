@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import data, diagnostics, init
 from ..layers.activations import Sigmoid, Tanh, sigmoid
-from ..layers.base import Dense
+from ..layers.dense import Dense
 from ..training.model import Sequential
 from ..training.optimizers import SGD
 

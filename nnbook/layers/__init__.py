@@ -1,12 +1,13 @@
-"""The layers a model is made of (chapters 03–13): the ``Layer`` contract with ``Dense`` and
-``Flatten`` (base.py), the activations, ``Conv2D`` and the pools (with their fast engine,
+"""The layers a model is made of (chapters 03–13): the ``Layer`` contract (base.py), ``Dense``
+and ``Flatten`` (dense.py), the activations, ``Conv2D`` and the pools (with their fast engine,
 _conv_engine.py, and its ∂E/∂x, _conv_dx.py), ``Dropout`` and ``BatchNorm``; the recurrent layers
 ``RNN`` (recurrent.py), ``LSTM`` and ``GRU`` (chapters 15–16). Every name is
 also at the top level, ``nb.Dense``.
 """
 
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
-from .base import Dense, Flatten, Layer
+from .base import Layer
+from .dense import Dense, Flatten
 from .batchnorm import BatchNorm
 from .conv import Conv2D, output_size, same_padding
 from .dropout import Dropout

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers.base import Dense, Flatten
+from ..layers.dense import Dense, Flatten
 from ..layers.conv import Conv2D
 from ..training.model import Sequential
 from ._shared import FromTorch, fail_at, import_torch

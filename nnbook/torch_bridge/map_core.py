@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers.activations import ReLU, Sigmoid, Softmax, Tanh
-from ..layers.base import Dense, Flatten
+from ..layers.dense import Dense, Flatten
 from ..layers.conv import Conv2D
 from ..layers.pooling import AvgPool2D, MaxPool2D
 from ._shared import to_numpy
@@ -20,8 +20,7 @@ __all__ = ["TO_TORCH", "FROM_TORCH"]
 # nnbook → PyTorch: (layer, out) -> a module or a list of modules (out: _shared.ToTorch)
 
 def dense_to_torch(layer, out):
-    if out.channels_first:
-        out.fail("follows an image layer without Flatten(); add Flatten() before it.")
+    out.channels_last_now()          # on NHWC images Dense acts on the channels, as Linear on the last axis
     m = out.nn.utils.skip_init(out.nn.Linear, layer.n_in, layer.n_out, dtype=out.dtype)  # no RNG use
     out.copy(m.weight, layer.params["W"].T)                          # (n_out, n_in)
     out.copy(m.bias, layer.params["b"])

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..validate import as_float_array, finite, make_rng, positive_int
 from ..layers.activations import Sigmoid, Softmax
-from ..layers.base import Dense
+from ..layers.dense import Dense
 
 __all__ = ["prepare_x", "prepare_xy", "prepare_validation", "check_head", "as_array", "as_shape",
            "check_fit_arguments", "checked_weights", "fit_arrays", "split_validation",

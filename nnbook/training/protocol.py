@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers.activations import Activation
-from ..layers.base import Dense, Layer, takes_need_dx
+from ..layers.base import Layer, takes_need_dx
+from ..layers.dense import Dense
 
 __all__ = ["forward_of", "backward_of", "check_new_layer", "check_params", "checked_output",
            "checked_dx", "checked_grad", "checked_loss_grad", "loss_value", "shape_after",

@@ -1,0 +1,216 @@
+"""``Dense`` and ``Flatten``, the two shape-changing layers without tricks. Chapter 03 builds
+``Dense`` on the layer contract (base.py) and chapter 04 runs it on batches; chapter 17 runs
+it on sequences (m, T, n_in), acting on the last axis as Keras' Dense does. Chapter 08 adds
+``Flatten``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..validate import float_dtype, make_rng, positive_int
+from ..init import get_initializer
+from ..registry import register_class
+from .base import Layer, class_for
+
+__all__ = ["Dense", "Flatten"]
+
+
+@register_class
+class Dense(Layer):
+    """Fully connected layer: ``Z = X @ W + b``.
+
+    Shapes:
+        x: (m, n_in)  →  y: (m, n_out)
+        x: (m, …, n_in)  →  y: (m, …, n_out)   (sequences: the last axis, as in Keras)
+        params["W"]: (n_in, n_out),  params["b"]: (n_out,)
+
+    The notes write one sample as a column, ``y = W_notes x + b`` with
+    ``W_notes = W.T`` of shape (n_out, n_in); the row form here handles a
+    whole batch with one matrix product. On a sequence (m, T, n_in) every
+    step is a row of that product: ``y[:, t] = x[:, t] @ W + b``.
+
+    Args:
+        n_in, n_out: input and output sizes (≥ 1).
+        init: initialiser name or function for ``W`` (default Xavier/Glorot
+            uniform, as in Keras); ``b`` starts at zero.
+        rng: the ``np.random.Generator`` that draws ``W`` (``None``: a fresh one).
+        dtype: float64 (default) or float32.
+
+    ``forward`` keeps a reference to ``x`` (no copy, for speed): don't change
+    ``x`` in place between ``forward`` and ``backward``.
+
+    Chapter 03 (backward), chapter 04 (batches), chapter 17 (sequences).
+    """
+
+    def __init__(self, n_in: int = None, n_out: int = "missing", *, init="xavier",
+                 rng=None, dtype=np.float64, **keras):
+        super().__init__()
+        missing = isinstance(n_out, str) and n_out == "missing"   # Dense(10), as in Keras
+        if keras or missing:
+            n_out = None if missing else n_out
+            _keras_spelling(n_in, n_out, keras)
+        self.n_in = positive_int("Dense", "n_in", n_in)
+        self.n_out = positive_int("Dense", "n_out", n_out)
+        dtype = float_dtype(repr(self), dtype)
+        self.init = get_initializer(init, repr(self))
+        rng = make_rng(rng, repr(self))
+        W = np.asarray(self.init((self.n_in, self.n_out), self.n_in, self.n_out, rng, dtype))
+        if W.shape != (self.n_in, self.n_out):
+            raise ValueError(
+                f"{self!r}: init returned shape {W.shape}, expected {(self.n_in, self.n_out)}."
+            )
+        self.params = {"W": np.ascontiguousarray(W, dtype=dtype),
+                       "b": np.zeros(self.n_out, dtype=dtype)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._x = self._rows = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        if x.ndim > 2:                                # (m, …, n_in): sequences, chapter 17
+            return self._forward_rows(x)
+        if x.ndim != 2 or x.shape[1] != self.n_in:
+            self._bad_input(x)
+        if x.dtype != self.params["W"].dtype:         # float32 layer, float64 data: as Keras
+            x = x.astype(self.params["W"].dtype)
+        self._x = x                                   # (m, n_in), kept for backward
+        z = x @ self.params["W"]                      # (m, n_out)
+        z += self.params["b"]
+        return z
+
+    def backward(self, dy, need_dx: bool = True):
+        x = self._x
+        if x is None:
+            self._before_forward()
+        if np.ndim(dy) > 2:                           # sequences: see _forward_rows
+            return self._backward_rows(dy, need_dx)
+        dy = np.asarray(dy, dtype=self.params["W"].dtype)
+        if dy.shape != (x.shape[0], self.n_out):
+            self._bad_dy(dy, (x.shape[0], self.n_out))
+        np.matmul(x.T, dy, out=self.grads["W"])        # (n_in, n_out) = Xᵀ dY
+        np.sum(dy, axis=0, out=self.grads["b"])        # (n_out,): summed over the batch
+        if need_dx:
+            return dy @ self.params["W"].T            # (m, n_in) = dY Wᵀ
+        return None
+
+    def _forward_rows(self, x):
+        """``forward`` on (m, …, n_in): the vectors along the last axis are the rows of one
+        (M, n_in) matrix, M = m·…, so one product serves every step (as Keras' Dense)."""
+        if x.shape[-1] != self.n_in:
+            self._bad_input(x)
+        z = self.forward(x.reshape(-1, self.n_in))    # (M, n_out); keeps the (M, n_in) rows
+        self._rows = (x.shape, self._x)
+        return z.reshape(x.shape[:-1] + (self.n_out,))             # (m, …, n_out)
+
+    def _backward_rows(self, dy, need_dx):
+        """``backward`` for the last forward's (m, …, n_in): ∂E/∂y as (M, n_out) rows."""
+        shape, rows = self._rows or (None, None)
+        if rows is not self._x:                       # the last forward was not a sequence
+            self._bad_dy(dy, (self._x.shape[0], self.n_out))
+        dy = np.asarray(dy, dtype=self.params["W"].dtype)
+        if dy.shape != shape[:-1] + (self.n_out,):
+            self._bad_dy(dy, shape[:-1] + (self.n_out,))
+        dx = self.backward(dy.reshape(-1, self.n_out), need_dx)     # (M, n_in) or None
+        return None if dx is None else dx.reshape(shape)           # (m, …, n_in)
+
+    def output_shape(self, input_shape):
+        got = tuple(input_shape)
+        if got == (None,):                            # size unknown (Flatten after Conv2D)
+            return (self.n_out,)
+        if got and got[-1] in (self.n_in, None):      # (n_in,), or (…, n_in) on the last axis
+            return got[:-1] + (self.n_out,)
+        if len(got) == 1:
+            fix = f"The previous layer gives {got[0]} values: use Dense({got[0]}, {self.n_out})."
+        elif len(got) == 2:
+            fix = (f"Dense acts on the last axis, and the previous layer gives {got[-1]} "
+                   f"features per step: use Dense({got[-1]}, {self.n_out}).")
+        else:
+            fix = "Add Flatten() before this layer to turn each image into a vector."
+        also = f" or (…, {self.n_in})" if len(got) > 1 else ""
+        raise ValueError(f"{self!r}: expected samples of shape ({self.n_in},){also}, got {got}. {fix}")
+
+    def get_config(self):
+        return {"n_in": self.n_in, "n_out": self.n_out}
+
+    def __repr__(self):
+        return f"Dense({self.n_in} → {self.n_out})"
+
+    def _bad_input(self, x):
+        got = tuple(x.shape)
+        if x.ndim > 2:
+            raise ValueError(
+                f"{self!r}: expected input of shape (m, {self.n_in}) or (m, …, {self.n_in}) "
+                f"(Dense acts on the last axis), got {got}. Add Flatten() before this layer to "
+                f"turn each sample into a vector, or give the last axis {self.n_in} features.")
+        if x.ndim == 1 and x.shape[0] == self.n_in:
+            fix = "A single sample needs a batch axis: use x.reshape(1, -1)."
+        else:
+            fix = "Check the previous layer's output size (or the data's number of features)."
+        raise ValueError(f"{self!r}: expected input of shape (m, {self.n_in}), got {got}. {fix}")
+
+
+def _keras_spelling(n_in, n_out, keras):
+    """Explain nnbook's ``Dense(n_in, n_out)`` to someone who typed Keras' ``Dense(units, …)``."""
+    had_units = "units" in keras
+    units = keras.pop("units", n_out if n_out is not None else n_in)
+    act = keras.pop("activation", None)
+    shape, dim = keras.pop("input_shape", None), keras.pop("input_dim", None)
+    if dim is None and isinstance(shape, (tuple, list)) and shape:
+        dim = shape[-1]
+    extra = f" Unknown arguments: {sorted(keras)}." if keras else ""
+    if n_out is not None and not had_units and act is None and (shape or dim) is not None:
+        given = tuple(shape) if isinstance(shape, (tuple, list)) else (dim,)
+        raise ValueError(
+            f"Dense: Dense({n_in!r}, {n_out!r}) already knows its input size, so it takes no "
+            f"input_shape/input_dim (Keras' way of giving it); the model's input shape goes "
+            f"to Sequential([...], input_shape={given!r}).{extra}")
+    then = f", then an activation layer such as {class_for(act)}" if act else ""
+    was = "".join(f", {k}={v!r}" for k, v in (("activation", act), ("input_shape", shape),
+                                               ("input_dim", None if shape else dim)) if v)
+    raise ValueError(
+        f"Dense: nnbook's Dense takes both sizes, Dense(n_in, n_out), and no activation. "
+        f"For Keras' Dense(units={units!r}{was}) write "
+        f"Dense({'n_in' if dim is None else repr(dim)}, {units!r}){then}; n_in is the previous "
+        f"layer's output size.{extra}"
+    )
+
+
+@register_class
+class Flatten(Layer):
+    """Reshape each sample into a vector, in C order.
+
+    Shapes:
+        x: (m, d1, d2, …)  →  y: (m, d1·d2·…)
+
+    NHWC images flatten row by row with the channels last, as in Keras.
+    Chapter 08.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._shape = self._dtype = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        if x.ndim < 2:
+            raise ValueError(
+                f"Flatten(): expected a batch of shape (m, …), got {tuple(x.shape)}. "
+                f"Add a batch axis with x[None] for a single sample."
+            )
+        self._shape, self._dtype = x.shape, x.dtype
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dy, need_dx: bool = True):
+        if self._shape is None:
+            self._before_forward()
+        dy = np.asarray(dy, dtype=self._dtype if self._dtype.kind == "f" else None)
+        m = self._shape[0]
+        expected = (m, int(np.prod(self._shape[1:])))
+        if dy.shape != expected:
+            self._bad_dy(dy, expected)
+        return dy.reshape(self._shape) if need_dx else None
+
+    def output_shape(self, input_shape):
+        if any(d is None for d in input_shape):
+            return (None,)
+        return (int(np.prod(input_shape)),)
