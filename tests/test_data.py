@@ -222,7 +222,8 @@ def test_every_public_name_and_its_module():
     homes = {"xor": "generated", "logic_gate": "generated", "blobs": "generated",
              "spirals": "generated", "load_digits": "digits", "digits_split": "digits",
              "train_test_split": "splits", "one_hot": "labels", "read_idx": "idx",
-             "load_mnist": "idx"}
+             "load_mnist": "idx", "sine_wave": "sequences", "adding_problem": "sequences",
+             "recall_task": "sequences", "chance_level": "sequences"}
     assert sorted(data.__all__) == sorted(homes)
     for name, module in homes.items():
         assert getattr(data, name).__module__ == f"nnbook.data.{module}", name

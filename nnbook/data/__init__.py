@@ -4,7 +4,9 @@
 - ``digits.py``: scikit-learn's 8×8 digits, ``load_digits`` and the course's fixed
   ``digits_split`` (chapters 10–13);
 - ``idx.py``: the IDX file reader and ``load_mnist`` for MNIST files you downloaded (chapter 10);
-- ``splits.py``: ``train_test_split``; ``labels.py``: ``one_hot`` and the labels' checks.
+- ``splits.py``: ``train_test_split``; ``labels.py``: ``one_hot`` and the labels' checks;
+- ``sequences.py``: the sine wave, the adding problem and the recall task, with their
+  chance levels (chapters 15–16).
 
 A new data set gets a module of its own here (Part III's sequence data and generated
 language go beside ``generated.py``), and its public names are re-exported below.
@@ -14,9 +16,11 @@ from .digits import digits_split, load_digits
 from .generated import blobs, logic_gate, spirals, xor
 from .idx import load_mnist, read_idx
 from .labels import one_hot
+from .sequences import adding_problem, chance_level, recall_task, sine_wave
 from .splits import train_test_split
 
 __all__ = [
     "xor", "logic_gate", "blobs", "spirals", "load_digits", "digits_split", "train_test_split",
     "one_hot", "read_idx", "load_mnist",
+    "sine_wave", "adding_problem", "recall_task", "chance_level",
 ]
