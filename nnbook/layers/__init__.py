@@ -1,7 +1,8 @@
 """The layers a model is made of (chapters 03–13): the ``Layer`` contract (base.py), ``Dense``
 and ``Flatten`` (dense.py), the activations, ``Conv2D`` and the pools (with their fast engine,
 _conv_engine.py, and its ∂E/∂x, _conv_dx.py), ``Dropout`` and ``BatchNorm``; the recurrent layers
-``RNN`` (recurrent.py), ``LSTM`` and ``GRU`` (chapters 15–16). Every name is
+``RNN`` (recurrent.py), ``LSTM`` and ``GRU`` (chapters 15–16); ``Embedding`` and
+``PositionalEmbedding`` (embedding.py, chapter 17). Every name is
 also at the top level, ``nb.Dense``.
 """
 
@@ -15,8 +16,10 @@ from .pooling import AvgPool2D, MaxPool2D
 from .recurrent import RNN
 from .lstm import LSTM
 from .gru import GRU
+from .embedding import Embedding, PositionalEmbedding
 
 __all__ = ["Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
            "sigmoid", "softmax", "log_softmax", "Conv2D", "output_size", "same_padding",
            "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm",
-           "RNN", "LSTM", "GRU"]
+           "RNN", "LSTM", "GRU",
+           "Embedding", "PositionalEmbedding"]

@@ -68,9 +68,11 @@ def forward_of(i: int, layer, x, m: int):
     except ValueError as exc:
         blame_read_only(i, layer, exc)
         raise
-    if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == x.dtype:
+    dtype = x.dtype if x.dtype.kind == "f" else next(      # token ids in: the layer's floats out
+        (p.dtype for p in layer.params.values()), np.dtype(np.float64))
+    if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == dtype:
         return y
-    return checked_output(i, layer, y, m, x.dtype)
+    return checked_output(i, layer, y, m, dtype)
 
 
 def backward_of(i: int, layer, dy, shape, need_dx: bool = True):
@@ -101,6 +103,10 @@ def check_new_layer(layers: list, layer) -> None:
             f"Sequential: {_name(i, layer)} has no params/grads dicts. "
             f"Call super().__init__() at the start of its __init__ (it creates them).")
     check_params("Sequential", i, layer)
+    if i > 0 and getattr(layer, "integer_input", False):
+        raise ValueError(
+            f"Sequential: layer {i} ({layer!r}) takes integer token ids, so it must be the "
+            f"model's first layer: the layers before it give floats. Put it first.")
     for j, other in enumerate(layers):
         if other is layer:
             raise ValueError(

@@ -1,0 +1,196 @@
+"""Embeddings (chapter 17): ``Embedding`` turns token ids into learned vectors (one-hot times a
+matrix, done as a row lookup), and ``PositionalEmbedding`` adds a learned vector per position,
+since attention alone has no notion of order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import register_class
+from ..validate import float_dtype, make_rng, positive_int
+from .base import Layer
+
+__all__ = ["Embedding", "PositionalEmbedding", "scatter_add_rows"]
+
+
+def scatter_add_rows(ids, rows, out):
+    """``out[k] = Σ rows[j]`` over the j with ``ids[j] == k``, 0 where no id is k (in place).
+
+    The gradient of a row lookup: a repeated id gets the sum of its rows' gradients. Sorting
+    the ids puts each id's rows side by side, and ``np.add.reduceat`` adds every run at once
+    (2–3× faster than ``np.add.at``; the stable sort keeps the order of the sums fixed).
+
+    Shapes: ids: (M,) ints in [0, len(out)), rows: (M, d), out: (V, d).
+    """
+    out[...] = 0
+    if ids.size == 0:
+        return out
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))    # each run's start
+    out[ids[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    return out
+
+
+@register_class
+class Embedding(Layer):
+    """A learned vector per token: ``y[i, t] = W[ids[i, t]]``, i.e. ``one_hot(ids) @ W``.
+
+    Shapes:
+        ids: (m, T) integers in [0, vocab_size)  →  y: (m, T, dim)
+        (any shape of ids works: (m,) → (m, dim), (m, …) → (m, …, dim))
+        params["W"]: (vocab_size, dim), one row per token
+
+    Backward: ``∂E/∂W[k]`` is the sum of ∂E/∂y over the positions that hold token k (a
+    scatter-add; a token that appears twice gets both gradients). Token ids are not
+    numbers one could nudge, so there is no ∂E/∂ids: ``backward`` returns ``None``, and
+    the layer declares ``integer_input = True``, so a model that starts with it gets the
+    ids unchanged (not cast to floats). It must be a model's first layer.
+
+    Args:
+        vocab_size: the number of tokens V (ids are 0 … V − 1).
+        dim: the length of each token's vector.
+        rng: the ``np.random.Generator`` that draws ``W`` (``None``: a fresh one).
+        dtype: float64 (default) or float32.
+
+    ``W`` starts N(0, 1), as PyTorch's ``nn.Embedding``. Chapter 17.
+    """
+
+    integer_input = True
+
+    def __init__(self, vocab_size, dim, *, rng=None, dtype=np.float64):
+        super().__init__()
+        self.vocab_size = positive_int("Embedding", "vocab_size", vocab_size)
+        self.dim = positive_int("Embedding", "dim", dim)
+        dtype = float_dtype(repr(self), dtype)
+        rng = make_rng(rng, repr(self))
+        self.params = {"W": rng.standard_normal((self.vocab_size, self.dim)).astype(dtype)}
+        self.grads = {"W": np.zeros_like(self.params["W"])}
+        self._ids = None
+
+    def forward(self, x):
+        ids = np.asarray(x)
+        if ids.dtype.kind not in "iu" or ids.ndim < 1:
+            self._bad_ids(ids)
+        if ids.size and (ids.min() < 0 or ids.max() >= self.vocab_size):
+            self._out_of_range(ids)
+        self._ids = ids                                         # (m, T), kept for backward
+        return np.take(self.params["W"], ids, axis=0)           # (m, T, dim)
+
+    def backward(self, dy, need_dx: bool = True):
+        ids = self._ids
+        if ids is None:
+            self._before_forward()
+        W = self.params["W"]
+        dy = np.asarray(dy, dtype=W.dtype)
+        if dy.shape != ids.shape + (self.dim,):
+            self._bad_dy(dy, ids.shape + (self.dim,))
+        scatter_add_rows(ids.reshape(-1), dy.reshape(-1, self.dim), self.grads["W"])  # (V, dim)
+        return None                                             # no gradient for integer ids
+
+    def output_shape(self, input_shape):
+        return tuple(input_shape) + (self.dim,)
+
+    def get_config(self):
+        return {"vocab_size": self.vocab_size, "dim": self.dim}
+
+    def __repr__(self):
+        return f"Embedding({self.vocab_size} → {self.dim})"
+
+    def _bad_ids(self, ids):
+        if ids.ndim < 1:
+            raise ValueError(f"{self!r}: expected token ids of shape (m, T), got the scalar "
+                             f"{ids.item()!r}. Pass a batch: np.array([[id, …], …]).")
+        kind = ("floats" if ids.dtype.kind == "f" else f"values of dtype {ids.dtype}")
+        raise ValueError(
+            f"{self!r}: expected integer token ids of shape (m, T), got {kind} of shape "
+            f"{ids.shape}. Ids index rows of W: pass them as integers (ids.astype(int)). An "
+            f"Embedding is the first layer of a model; the layers before it would give floats.")
+
+    def _out_of_range(self, ids):
+        bad = ids[(ids < 0) | (ids >= self.vocab_size)]
+        where = tuple(int(i) for i in np.argwhere((ids < 0) | (ids >= self.vocab_size))[0])
+        fix = (f"make the layer Embedding({int(ids.max()) + 1}, {self.dim}) or larger"
+               if bad[0] >= 0 else "ids start at 0")
+        raise ValueError(
+            f"{self!r}: token id {int(bad[0])} at index {where} is outside [0, {self.vocab_size}) "
+            f"(vocab_size={self.vocab_size}). Check the vocabulary: {fix}.")
+
+
+@register_class
+class PositionalEmbedding(Layer):
+    """A learned vector per position, added to the sequence: ``y[i, t] = x[i, t] + W[t]``.
+
+    Shapes:
+        x: (m, T, dim), T ≤ max_len  →  y: (m, T, dim)
+        params["W"]: (max_len, dim), row t for position t
+
+    Attention treats its input as a set (permuting the positions permutes the outputs);
+    adding W[t] tells the model where each token is. Backward: ``∂E/∂W[t] = Σ_i ∂E/∂y[i, t]``
+    for t < T (0 for the rows this batch did not use) and ``∂E/∂x = ∂E/∂y``.
+
+    Args:
+        max_len: the longest sequence the table covers.
+        dim: the vector length (the Embedding's ``dim``).
+        rng: the ``np.random.Generator`` that draws ``W`` (``None``: a fresh one).
+        dtype: float64 (default) or float32.
+
+    ``W`` starts N(0, 1), the scale of ``Embedding``'s vectors. Chapter 17.
+    """
+
+    def __init__(self, max_len, dim, *, rng=None, dtype=np.float64):
+        super().__init__()
+        self.max_len = positive_int("PositionalEmbedding", "max_len", max_len)
+        self.dim = positive_int("PositionalEmbedding", "dim", dim)
+        dtype = float_dtype(repr(self), dtype)
+        rng = make_rng(rng, repr(self))
+        self.params = {"W": rng.standard_normal((self.max_len, self.dim)).astype(dtype)}
+        self.grads = {"W": np.zeros_like(self.params["W"])}
+        self._shape = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        if x.ndim != 3 or x.shape[2] != self.dim:
+            self._bad_input(x)
+        T = x.shape[1]
+        if T > self.max_len:
+            raise ValueError(
+                f"{self!r}: got sequences of length T = {T} (input {x.shape}), but the table "
+                f"has max_len = {self.max_len} positions. Make PositionalEmbedding({T}, "
+                f"{self.dim}) or longer, or cut the sequences to {self.max_len} steps.")
+        W = self.params["W"]
+        self._shape = x.shape
+        return np.add(x, W[:T], dtype=W.dtype)                  # (m, T, dim)
+
+    def backward(self, dy, need_dx: bool = True):
+        if self._shape is None:
+            self._before_forward()
+        dW = self.grads["W"]
+        dy = np.asarray(dy, dtype=dW.dtype)
+        if dy.shape != self._shape:
+            self._bad_dy(dy, self._shape)
+        T = dy.shape[1]
+        np.sum(dy, axis=0, out=dW[:T])                          # (T, dim): summed over the batch
+        dW[T:] = 0
+        return dy if need_dx else None                          # (m, T, dim)
+
+    def output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        if len(shape) != 2 or shape[1] not in (self.dim, None) or (shape[0] or 0) > self.max_len:
+            raise ValueError(
+                f"{self!r}: expected samples of shape (T, {self.dim}) with T ≤ {self.max_len}, "
+                f"got {shape}. Put it after an Embedding(vocab_size, {self.dim}); sequences "
+                f"longer than {self.max_len} need a larger max_len.")
+        return shape
+
+    def get_config(self):
+        return {"max_len": self.max_len, "dim": self.dim}
+
+    def __repr__(self):
+        return f"PositionalEmbedding({self.max_len}, {self.dim})"
+
+    def _bad_input(self, x):
+        raise ValueError(
+            f"{self!r}: expected input of shape (m, T, {self.dim}) (the vectors of an "
+            f"Embedding), got {tuple(x.shape)}. Put it after Embedding(vocab_size, {self.dim}).")
