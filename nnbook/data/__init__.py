@@ -6,16 +6,21 @@
 - ``idx.py``: the IDX file reader and ``load_mnist`` for MNIST files you downloaded (chapter 10);
 - ``splits.py``: ``train_test_split``; ``labels.py``: ``one_hot`` and the labels' checks;
 - ``sequences.py``: the sine wave, the adding problem and the recall task, with their
-  chance levels (chapters 15–16).
+  chance levels (chapters 15–16);
+- ``language.py``: ``Language``, the generated language whose entropy is known;
+  ``corpus.py``: its text as ids (``language_corpus``), ``char_windows``, ``bigram_probs``
+  (chapters 17–18).
 
 A new data set gets a module of its own here (Part III's sequence data and generated
 language go beside ``generated.py``), and its public names are re-exported below.
 """
 
+from .corpus import bigram_probs, char_windows, language_corpus
 from .digits import digits_split, load_digits
 from .generated import blobs, logic_gate, spirals, xor
 from .idx import load_mnist, read_idx
 from .labels import one_hot
+from .language import Language
 from .sequences import adding_problem, chance_level, recall_task, sine_wave
 from .splits import train_test_split
 
@@ -23,4 +28,5 @@ __all__ = [
     "xor", "logic_gate", "blobs", "spirals", "load_digits", "digits_split", "train_test_split",
     "one_hot", "read_idx", "load_mnist",
     "sine_wave", "adding_problem", "recall_task", "chance_level",
+    "Language", "language_corpus", "char_windows", "bigram_probs",
 ]
