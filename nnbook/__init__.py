@@ -31,7 +31,8 @@ from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, F
                      MaxPool2D, ReLU, Sigmoid, Softmax, Tanh, log_softmax, output_size,
                      same_padding, sigmoid, softmax)
 from .layers import GRU, LSTM, RNN
-from .layers import Embedding, PositionalEmbedding
+from .layers import (Embedding, LayerNorm, MultiHeadAttention, PositionalEmbedding,
+                     TransformerBlock)
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
 from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
@@ -45,7 +46,7 @@ __all__ = [
     "Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
     "Conv2D", "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm",
     "RNN", "LSTM", "GRU",
-    "Embedding", "PositionalEmbedding",
+    "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size", "same_padding",
     # losses and optimizers

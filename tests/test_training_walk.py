@@ -210,6 +210,9 @@ def float32_cases(rng):
         (nb.Embedding(5, 3, dtype=f32, rng=rng), (2, 4)),           # token ids in [0, 3)
         (nb.PositionalEmbedding(6, 3, dtype=f32, rng=rng), (2, 4, 3)),
         (nb.Dense(3, 2, dtype=f32, rng=rng), (2, 4, 3)),
+        (nb.LayerNorm(3, dtype=f32), (2, 4, 3)),
+        (nb.MultiHeadAttention(4, 2, causal=True, dtype=f32, rng=rng), (2, 5, 4)),
+        (nb.TransformerBlock(4, 2, 8, dtype=f32, rng=rng), (2, 5, 4)),
     ]
 
 
