@@ -1,6 +1,6 @@
 """``CrossEntropy`` (chapter 09): the loss of a classifier that ends in ``Softmax``, with
-one-hot or integer-label targets. Part III's sequence loss over (m, T, V) belongs next
-to it, as a subclass that changes the checks of shapes and targets.
+one-hot or integer-label targets; chapter 17 applies it to sequences, predictions (m, T, V)
+with a class per position, averaged over all m·T positions.
 """
 
 from __future__ import annotations
@@ -13,7 +13,13 @@ from ..registry import register_class
 from ..validate import as_float_array, finite
 from .loss_base import EPS, Loss, not_probabilities
 
-__all__ = ["CrossEntropy"]
+__all__ = ["CrossEntropy", "positions"]
+
+
+def positions(yp) -> int:
+    """How many class distributions ``yp`` holds, the number the loss averages over: m for
+    (m, k), m·T for a sequence's (m, T, V) (the classes are the last axis)."""
+    return yp.size // yp.shape[-1]
 
 
 @register_class
@@ -24,8 +30,13 @@ class CrossEntropy(Loss):
         y_true: one-hot (m, k), or integer labels (m,) in [0, k)
         y_pred: probabilities (m, k), e.g. the output of ``Softmax``
                 (logits when ``from_logits=True``)
+        sequences (chapter 17): y_pred (m, T, V) with one-hot (m, T, V) or integer
+                targets (m, T); the loss is the mean over all n = m·T positions
 
-    After a ``Softmax``, ∂L/∂z = (ŷ − y)/m: the Jacobian cancels (chapter 09).
+    After a ``Softmax``, ∂L/∂z = (ŷ − y)/m: the Jacobian cancels (chapter 09). Over
+    sequences it is (ŷ − y)/n, which ``gradient`` gives with ``from_logits=True``; after a
+    final ``Softmax`` the model runs the Softmax's backward on ``gradient`` (see ``fuses``).
+    Per position, ``metrics=["accuracy"]`` compares the arg-max with the target.
     ŷ is clipped below at 1e-7, as in Keras. Keras also divides each row of ŷ by
     its sum first, which adds 1/m to every entry of ∂L/∂ŷ; for rows that sum to 1
     (all that nnbook accepts) the loss is the same and so is ∂L/∂z after a Softmax.
@@ -41,53 +52,68 @@ class CrossEntropy(Loss):
 
     def _check(self, y_true, y_pred):
         yp = as_float_array("CrossEntropy", "y_pred", y_pred)
-        if yp.ndim != 2:
+        if yp.ndim < 2:
             raise ValueError(
                 f"CrossEntropy: expected y_pred of shape (m, k) (one row of class "
-                f"probabilities per sample), got {tuple(yp.shape)}."
+                f"probabilities per sample), or (m, T, k) for sequences, got {tuple(yp.shape)}."
             )
-        m, k = yp.shape
         if yp.size == 0:
-            raise ValueError(f"CrossEntropy: got empty arrays (y_pred has shape {(m, k)}); "
+            raise ValueError(f"CrossEntropy: got empty arrays (y_pred has shape {yp.shape}); "
                              f"a loss needs at least one sample and one class.")
         self.check_predictions("CrossEntropy", yp)
-        return self.targets("CrossEntropy", y_true, (k,), np.float64, m=m), yp
+        return self.targets("CrossEntropy", y_true, yp.shape[1:], np.float64, m=len(yp)), yp
 
     def targets(self, owner, y, out_shape, dtype, m=None):
         """One-hot rows (m, k): from integer labels (m,) or (m, 1), or checked one-hot/
-        probability rows (m, k)."""
-        y = np.asarray(y)
-        k = out_shape[0] if len(out_shape) == 1 else None
+        probability rows (m, k). Sequences: (m, T, V) from labels (m, T) or (m, T, 1)."""
+        y, out_shape = np.asarray(y), tuple(out_shape)
+        k = out_shape[-1] if out_shape else None
         m = len(y) if m is None else m
-        labels = y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and k != 1)
+        labels = y.ndim == max(len(out_shape), 1) or (y.ndim == len(out_shape) + 1 and
+                                                      y.shape[-1] == 1 and k != 1)
         if labels and k is None:
             raise ValueError(f"{owner}: integer labels need a model output of shape (m, k), "
                              f"but the model gives {('m',) + tuple(out_shape)}.")
         if labels:
-            if len(y) != m:
-                raise ValueError(f"{owner}: got {len(y)} labels for {m} predictions; "
-                                 f"expected one label per row of y_pred.")
-            return one_hot(y, k, owner=owner, dtype=dtype)
+            return self._label_targets(owner, y, m, out_shape, dtype)
         yt = as_float_array(owner, "y", y)
         finite(owner, "y", yt)
         if yt.shape != (m,) + tuple(out_shape):
+            seq = len(out_shape) > 1                 # a class per position of a sequence
             raise ValueError(
                 f"{owner}: y has shape {tuple(yt.shape)} but the predictions have shape "
                 f"{(m,) + tuple(out_shape)}; expected one-hot {(m,) + tuple(out_shape)} or "
-                f"integer labels ({m},). Pass one-hot targets (m, k) or integer labels (m,)."
+                f"integer labels {(m,) + tuple(out_shape[:-1])}. Pass one-hot targets "
+                f"{'(m, T, V)' if seq else '(m, k)'} or integer labels {'(m, T)' if seq else '(m,)'}."
             )
         yt = yt.astype(dtype, copy=False)
         self.check_targets(owner, yt)
         return yt
 
+    def _label_targets(self, owner, y, m, out_shape, dtype):
+        """One-hot targets (m,) + out_shape from integer labels (m,) + out_shape[:-1]."""
+        if len(y) != m:
+            raise ValueError(f"{owner}: got {len(y)} labels for {m} predictions; "
+                             f"expected one label per row of y_pred.")
+        if y.ndim > len(out_shape):
+            y = y[..., 0]                             # (m, …, 1) labels
+        if y.shape[1:] != out_shape[:-1]:
+            raise ValueError(
+                f"{owner}: got integer labels of shape {y.shape} for predictions of shape "
+                f"{(m,) + out_shape}; expected {(m,) + out_shape[:-1]}, one label per position.")
+        k = out_shape[-1]
+        return one_hot(y.reshape(-1), k, owner=owner, dtype=dtype).reshape((m,) + out_shape)
+
     def check_targets(self, owner, yt):
         if yt.size == 0:
             return
         if yt.min() < 0 or not np.allclose(yt.sum(axis=-1), 1.0, atol=1e-3):
-            row = int(np.argmax((yt < 0).any(axis=-1) | ~np.isclose(yt.sum(axis=-1), 1.0, atol=1e-3)))
+            bad = (yt < 0).any(axis=-1) | ~np.isclose(yt.sum(axis=-1), 1.0, atol=1e-3)
+            at = np.unravel_index(int(np.argmax(bad)), bad.shape)
+            row = f"row {at[0]}" if len(at) == 1 else f"position {tuple(int(i) for i in at)}"
             raise ValueError(
                 f"{owner}: CrossEntropy targets must be distributions (entries ≥ 0, each row "
-                f"summing to 1), but row {row} is {np.array2string(yt[row], precision=4)}. "
+                f"summing to 1), but {row} is {np.array2string(yt[at], precision=4)}. "
                 f"Pass one-hot rows (nb.data.one_hot(labels, k)) or integer labels (m,)."
             )
 
@@ -106,18 +132,27 @@ class CrossEntropy(Loss):
             )
 
     def value(self, yt, yp):
-        m = yp.shape[0]
+        m = positions(yp)
         if self.from_logits:
             return -np.vdot(yt, log_softmax(yp)) / m
         return -np.vdot(yt, np.log(np.clip(yp, EPS, 1.0))) / m
 
     def gradient(self, yt, yp):
-        m = yp.shape[0]
+        m = positions(yp)
         if self.from_logits:
             return (softmax(yp) - yt) / m
         g = -yt / (np.clip(yp, EPS, 1.0) * m)
         g[yp < EPS] = 0.0                         # the clip is flat there
         return g
+
+    def fuses(self, last_layer) -> bool:
+        """``Loss.fuses`` for outputs (m, k). ``fused_gradient`` is chapter 09's (p − y)/m,
+        the mean over m rows; over a sequence's (m, T, V) the loss is the mean over m·T
+        positions, so there the model takes the plain chain instead (``gradient``, then the
+        Softmax's own backward), which is exact. A Softmax that ``Loss.fuses`` accepts runs
+        ``Activation.forward``, which keeps its last output as ``_y``: its rank tells."""
+        y = getattr(last_layer, "_y", None)
+        return super().fuses(last_layer) and (y is None or np.ndim(y) <= 2)
 
     def fused_gradient(self, yt, p):
         """∂L/∂z for p = softmax(z): (p − y)/m."""
