@@ -2,7 +2,8 @@
 counterpart: two that move the channel axis (so that the PyTorch model takes
 and gives the same NHWC arrays as the nnbook model), two for Keras'
 ``padding="same"`` at any stride, and two that pick what a recurrent module
-passes on. This module imports torch at the top; only ``nnbook.torch_bridge``
+passes on, and three for chapters 17–18's attention (self-attention and a causal encoder
+layer called as one-argument modules, learned positions). This module imports torch at the top; only ``nnbook.torch_bridge``
 imports it, when it is first used.
 """
 
@@ -11,7 +12,8 @@ import torch.nn.functional as F
 
 from ..layers.conv import same_padding
 
-__all__ = ["NHWCToNCHW", "NCHWToNHWC", "SamePad2d", "SamePool2d", "LastStep", "AllSteps"]
+__all__ = ["NHWCToNCHW", "NCHWToNHWC", "SamePad2d", "SamePool2d", "LastStep", "AllSteps",
+           "SelfAttention", "EncoderBlock", "AddPositions"]
 
 
 class NHWCToNCHW(torch.nn.Module):
@@ -90,3 +92,64 @@ class AllSteps(torch.nn.Module):
 
     def forward(self, output_and_state):
         return output_and_state[0]
+
+
+def _causal_mask(x):
+    """(T, T) for (m, T, d) ``x``: 0 where t' ≤ t, −∞ above the diagonal (PyTorch's float mask)."""
+    return torch.nn.Transformer.generate_square_subsequent_mask(x.shape[1], device=x.device,
+                                                                dtype=x.dtype)
+
+
+class SelfAttention(torch.nn.Module):
+    """(m, T, d) → (m, T, d): ``attn(x, x, x)`` of its ``nn.MultiheadAttention(d, n_heads,
+    batch_first=True)``, with the causal mask when ``causal``: nnbook's MultiHeadAttention
+    (``nn.MultiheadAttention`` takes query, key and value, and returns a pair)."""
+
+    def __init__(self, d_model: int, n_heads: int, causal: bool = False, dtype=None):
+        super().__init__()
+        self.attn = torch.nn.MultiheadAttention(d_model, n_heads, batch_first=True, dtype=dtype)
+        self.causal = causal
+
+    def forward(self, x):
+        mask = _causal_mask(x) if self.causal else None
+        return self.attn(x, x, x, attn_mask=mask, need_weights=False, is_causal=self.causal)[0]
+
+    def extra_repr(self):
+        return f"causal={self.causal}"
+
+
+class EncoderBlock(torch.nn.Module):
+    """nnbook's TransformerBlock: its ``layer``, an ``nn.TransformerEncoderLayer(d_model,
+    n_heads, d_ff, dropout=0, batch_first=True, norm_first=True)``, run with the causal mask
+    when ``causal`` (the encoder layer alone, in a Sequential, gets no mask)."""
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, causal: bool = True, dtype=None):
+        super().__init__()
+        self.layer = torch.nn.TransformerEncoderLayer(
+            d_model, n_heads, dim_feedforward=d_ff, dropout=0.0, activation="relu",
+            batch_first=True, norm_first=True, dtype=dtype)
+        self.causal = causal
+
+    def forward(self, x):
+        mask = _causal_mask(x) if self.causal else None
+        return self.layer(x, src_mask=mask, is_causal=self.causal)
+
+    def extra_repr(self):
+        return f"causal={self.causal}"
+
+
+class AddPositions(torch.nn.Module):
+    """(m, T, d) → x + weight[:T]: nnbook's PositionalEmbedding, a learned (max_len, d) table."""
+
+    def __init__(self, max_len: int, dim: int, dtype=None):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(max_len, dim, dtype=dtype))
+
+    def forward(self, x):
+        if x.shape[1] > self.weight.shape[0]:
+            raise ValueError(f"AddPositions: sequences of length {x.shape[1]} but max_len = "
+                             f"{self.weight.shape[0]}.")
+        return x + self.weight[:x.shape[1]]
+
+    def extra_repr(self):
+        return f"max_len={self.weight.shape[0]}, dim={self.weight.shape[1]}"

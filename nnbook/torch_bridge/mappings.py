@@ -12,15 +12,18 @@ PyTorch module(s) in its ``TO_TORCH`` (keyed by the nnbook class) and one
 
 from __future__ import annotations
 
-from . import map_core, map_recurrent, map_regularisation
+from . import map_attention, map_core, map_recurrent, map_regularisation
 
 __all__ = ["TO_TORCH", "FROM_TORCH", "SUPPORTED"]
 
-MAPS = (map_core, map_regularisation, map_recurrent)
+MAPS = (map_core, map_regularisation, map_recurrent, map_attention)
 
 TO_TORCH = {kind: rule for family in MAPS for kind, rule in family.TO_TORCH.items()}
 FROM_TORCH = {name: rule for family in MAPS for name, rule in family.FROM_TORCH.items()}
 
 SUPPORTED = ("Dense ↔ Linear, Conv2D ↔ Conv2d, MaxPool2D ↔ MaxPool2d, AvgPool2D ↔ AvgPool2d, "
              "Sigmoid, Tanh, ReLU, Softmax, Flatten, Dropout, BatchNorm ↔ BatchNorm1d/BatchNorm2d"
-             ", RNN/LSTM/GRU ↔ RNN/LSTM/GRU(batch_first=True) + LastStep() or AllSteps()")
+             ", RNN/LSTM/GRU ↔ RNN/LSTM/GRU(batch_first=True) + LastStep() or AllSteps()"
+             ", Embedding, LayerNorm, MultiHeadAttention ↔ SelfAttention (MultiheadAttention), "
+             "TransformerBlock ↔ EncoderBlock (TransformerEncoderLayer), PositionalEmbedding ↔ "
+             "AddPositions")

@@ -1,0 +1,167 @@
+"""How the bridge maps the layers of chapters 17–18 both ways: Embedding ↔ ``nn.Embedding``,
+LayerNorm ↔ ``nn.LayerNorm``, MultiHeadAttention ↔ ``SelfAttention`` (an
+``nn.MultiheadAttention(batch_first=True)`` called on (x, x, x)), TransformerBlock ↔
+``EncoderBlock`` (an ``nn.TransformerEncoderLayer(norm_first=True, batch_first=True,
+dropout=0)`` run with the causal mask) or a plain encoder layer (not causal), and
+PositionalEmbedding ↔ ``AddPositions``; the three wrappers are in _modules.py.
+``mappings.py`` lists these functions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..layers.attention import MultiHeadAttention
+from ..layers.embedding import Embedding, PositionalEmbedding
+from ..layers.layernorm import LayerNorm
+from ..layers.transformer import TransformerBlock
+from ._shared import to_numpy
+
+__all__ = ["TO_TORCH", "FROM_TORCH"]
+
+
+# ---------------------------------------------------------------------------
+# nnbook → PyTorch (out: _shared.ToTorch)
+
+def _made(out, make):
+    """``make()`` without touching PyTorch's random state (its init draws are overwritten)."""
+    with out.torch.random.fork_rng(devices=[]):
+        return make()
+
+
+def embedding_to_torch(layer, out):
+    m = _made(out, lambda: out.nn.Embedding(layer.vocab_size, layer.dim, dtype=out.dtype))
+    out.copy(m.weight, layer.params["W"])                              # (V, dim), as is
+    return m
+
+
+def positions_to_torch(layer, out):
+    m = out.tl.AddPositions(layer.max_len, layer.dim, dtype=out.dtype)
+    out.copy(m.weight, layer.params["W"])
+    return m
+
+
+def layernorm_to_torch(layer, out):
+    out.channels_last_now()                    # nnbook normalises the last axis
+    m = out.nn.LayerNorm(layer.n_features, eps=layer.eps, dtype=out.dtype)
+    copy_layernorm(out, m, layer.params["gamma"], layer.params["beta"])
+    return m
+
+
+def copy_layernorm(out, m, gamma, beta):
+    out.copy(m.weight, gamma)
+    out.copy(m.bias, beta)
+
+
+def copy_attention(out, m, p):
+    """nnbook's (d, d) W's into ``nn.MultiheadAttention`` ``m``: the packed
+    ``in_proj_weight = [W_qᵀ; W_kᵀ; W_vᵀ]`` (3d, d), ``out_proj.weight = W_oᵀ``."""
+    out.copy(m.in_proj_weight, np.concatenate([p["W_q"].T, p["W_k"].T, p["W_v"].T]))
+    out.copy(m.in_proj_bias, np.concatenate([p["b_q"], p["b_k"], p["b_v"]]))
+    out.copy(m.out_proj.weight, p["W_o"].T)
+    out.copy(m.out_proj.bias, p["b_o"])
+
+
+def attention_to_torch(layer, out):
+    m = _made(out, lambda: out.tl.SelfAttention(layer.d_model, layer.n_heads,
+                                                causal=layer.causal, dtype=out.dtype))
+    copy_attention(out, m.attn, layer.params)
+    return m
+
+
+def block_to_torch(layer, out):
+    m = _made(out, lambda: out.tl.EncoderBlock(layer.d_model, layer.n_heads, layer.d_ff,
+                                               causal=layer.causal, dtype=out.dtype))
+    enc, p = m.layer, layer.params
+    copy_layernorm(out, enc.norm1, p["ln1.gamma"], p["ln1.beta"])
+    copy_attention(out, enc.self_attn, {k[5:]: v for k, v in p.items() if k.startswith("attn.")})
+    copy_layernorm(out, enc.norm2, p["ln2.gamma"], p["ln2.beta"])
+    for lin, W, b in ((enc.linear1, "W_1", "b_1"), (enc.linear2, "W_2", "b_2")):
+        out.copy(lin.weight, p[W].T)
+        out.copy(lin.bias, p[b])
+    return m
+
+
+TO_TORCH = {Embedding: embedding_to_torch, PositionalEmbedding: positions_to_torch,
+            LayerNorm: layernorm_to_torch, MultiHeadAttention: attention_to_torch,
+            TransformerBlock: block_to_torch}
+
+
+# ---------------------------------------------------------------------------
+# PyTorch → nnbook (inp: _shared.FromTorch)
+
+def embedding_from_torch(m, inp):
+    if (m.padding_idx is not None or m.max_norm is not None or m.scale_grad_by_freq
+            or m.sparse):
+        inp.fail("uses padding_idx, max_norm, scale_grad_by_freq or sparse; nnbook's Embedding "
+                 "is a plain table of rows.")
+    layer = Embedding(m.num_embeddings, m.embedding_dim, dtype=inp.dtype,
+                      rng=np.random.default_rng(0))
+    layer.params["W"][...] = to_numpy(m.weight)
+    return layer
+
+
+def positions_from_torch(m, inp):
+    layer = PositionalEmbedding(*m.weight.shape, dtype=inp.dtype, rng=np.random.default_rng(0))
+    layer.params["W"][...] = to_numpy(m.weight)
+    return layer
+
+
+def _layernorm_params(m, inp, gamma, beta, where=""):
+    if len(m.normalized_shape) != 1 or not m.elementwise_affine or m.bias is None:
+        inp.fail(f"{where}normalises over {tuple(m.normalized_shape)} or has no weight/bias; "
+                 f"nnbook's LayerNorm normalises the last axis with γ and β.")
+    gamma[...], beta[...] = to_numpy(m.weight), to_numpy(m.bias)
+
+
+def layernorm_from_torch(m, inp):
+    layer = LayerNorm(m.normalized_shape[0], eps=m.eps, dtype=inp.dtype)
+    _layernorm_params(m, inp, layer.params["gamma"], layer.params["beta"])
+    return layer
+
+
+def _attention_params(a, inp, p):
+    """``nn.MultiheadAttention`` ``a`` into nnbook's W's and b's ``p`` (checked first)."""
+    plain = (a.batch_first and a._qkv_same_embed_dim and a.in_proj_bias is not None
+             and a.bias_k is None and not a.add_zero_attn and a.dropout == 0)
+    if not plain:
+        inp.fail("has settings nnbook's MultiHeadAttention lacks; it needs batch_first=True, "
+                 "equal query/key/value sizes, biases, no add_bias_kv/add_zero_attn, dropout=0.")
+    d = a.embed_dim
+    W, b = to_numpy(a.in_proj_weight), to_numpy(a.in_proj_bias)
+    for j, n in enumerate("qkv"):
+        p[f"W_{n}"][...], p[f"b_{n}"][...] = W[j * d:(j + 1) * d].T, b[j * d:(j + 1) * d]
+    p["W_o"][...], p["b_o"][...] = to_numpy(a.out_proj.weight).T, to_numpy(a.out_proj.bias)
+
+
+def attention_from_torch(m, inp):
+    layer = MultiHeadAttention(m.attn.embed_dim, m.attn.num_heads, causal=m.causal,
+                               dtype=inp.dtype, rng=np.random.default_rng(0))
+    _attention_params(m.attn, inp, layer.params)
+    return layer
+
+
+def block_from_torch(m, inp):
+    causal, enc = (m.causal, m.layer) if hasattr(m, "layer") else (False, m)
+    relu = getattr(enc, "activation_relu_or_gelu", 0) == 1
+    if not (enc.norm_first and relu and enc.dropout.p == 0 and enc.norm1.eps == enc.norm2.eps
+            == 1e-5 and enc.linear1.bias is not None):
+        inp.fail("is not nnbook's TransformerBlock: it needs norm_first=True, activation='relu', "
+                 "dropout=0, layer_norm_eps=1e-5 and biases.")
+    layer = TransformerBlock(enc.self_attn.embed_dim, enc.self_attn.num_heads,
+                             enc.linear1.out_features, causal=causal, dtype=inp.dtype,
+                             rng=np.random.default_rng(0))
+    p = layer.params
+    _layernorm_params(enc.norm1, inp, p["ln1.gamma"], p["ln1.beta"], "its norm1 ")
+    _layernorm_params(enc.norm2, inp, p["ln2.gamma"], p["ln2.beta"], "its norm2 ")
+    _attention_params(enc.self_attn, inp, layer.attn.params)
+    for lin, W, b in ((enc.linear1, "W_1", "b_1"), (enc.linear2, "W_2", "b_2")):
+        p[W][...], p[b][...] = to_numpy(lin.weight).T, to_numpy(lin.bias)
+    return layer
+
+
+# keys: class names in torch.nn, or in torch_bridge._modules (SelfAttention, EncoderBlock,
+# AddPositions); a bare TransformerEncoderLayer in a Sequential runs without a mask
+FROM_TORCH = {"Embedding": embedding_from_torch, "AddPositions": positions_from_torch,
+              "LayerNorm": layernorm_from_torch, "SelfAttention": attention_from_torch,
+              "EncoderBlock": block_from_torch, "TransformerEncoderLayer": block_from_torch}
