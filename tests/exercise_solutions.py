@@ -838,3 +838,12 @@ WRONG += [
     ("13.3", lambda dY, X, g, eps: bn_backward_variant(dY, X, g, eps, "mean dbeta"), "not the mean"),
     ("13.3", lambda dY, X, g, eps: batchnorm_backward(dY, X, g, eps)[0], "should return 3 results"),
 ]
+
+
+# Part III (chapters 15–18): in their own files, merged here ----------------------------
+from exercise_solutions_attention import RIGHT as _RIGHT_17, WRONG as _WRONG_17  # noqa: E402
+from exercise_solutions_sequences import RIGHT as _RIGHT_15, WRONG as _WRONG_15  # noqa: E402
+
+RIGHT.update(_RIGHT_15)
+RIGHT.update(_RIGHT_17)
+WRONG += _WRONG_15 + _WRONG_17

@@ -14,8 +14,8 @@ import os as _os
 
 from . import _core
 from . import (  # noqa: F401  (importing registers them)
-    autodiff, backprop, basics, classification, convolution, deep, generalisation, normalisation,
-    optimizers,
+    attention, autodiff, backprop, basics, classification, convolution, deep, generalisation,
+    normalisation, optimizers, sequences,
 )
 from ._core import Exercise, Feedback
 

@@ -191,3 +191,11 @@ def softmax_bars(logits, labels=None, *, temperature=1.0, axes=None):
             ax.spines[s].set_visible(False)
     return axes
 
+
+# Part III's diagrams live beside this file, one module per pair of chapters, and are
+# reached here as nb.diagrams.<name> like the others.
+from .diagrams_sequences import *  # noqa: E402,F401,F403  (chapters 15–16)
+from .diagrams_attention import *  # noqa: E402,F401,F403  (chapters 17–18)
+from . import diagrams_attention as _da, diagrams_sequences as _ds  # noqa: E402
+
+__all__ += _ds.__all__ + _da.__all__

@@ -10,63 +10,15 @@ stored notebook is deterministic under nbval at the defaults.
 
 from __future__ import annotations
 
-import html
-from io import BytesIO
-
-import matplotlib.pyplot as plt
-
 from ..conv_impl import output_size
 from .diagrams_conv import output_size_formula
+from ._widgets import _explorable, _float, _int
 from .explore_figures import (conv_window_figure, init_depth_figure, learning_rate_figure, lr_regime,
                               sigmoid_figure, softmax_figure, xor_figure)
 
 __all__ = ["learning_rate", "sigmoid_saturation", "xor_training", "init_depth", "conv_window",
            "softmax_temperature", "learning_rate_figure", "sigmoid_figure", "xor_figure",
            "init_depth_figure", "conv_window_figure", "softmax_figure"]
-
-DPI = 96
-
-
-def _png(fig):
-    buf = BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
-    plt.close(fig)
-    return buf.getvalue()
-
-
-def _explorable(controls, figure, caption):
-    """A VBox of the controls, a caption (HTML) and the figure (Image); every change
-    of a control redraws both. ``box.redraws`` counts the redraws (for tests)."""
-    import ipywidgets as w
-
-    image = w.Image(format="png", layout=w.Layout(width="auto"))
-    text = w.HTML()
-    box = w.VBox([w.HBox(list(controls.values()), layout=w.Layout(flex_flow="row wrap")), text, image])
-    box.redraws = 0
-
-    def redraw(_change=None):
-        params = {k: c.value for k, c in controls.items()}
-        try:
-            image.value = _png(figure(**params))
-            text.value = html.escape(caption(**params))
-        except ValueError as exc:                     # e.g. a window larger than the input
-            text.value = f"<span style='color:#c0392b'>{html.escape(str(exc))}</span>"
-        box.redraws += 1
-
-    for c in controls.values():
-        c.observe(redraw, names="value")
-    redraw()
-    return box
-
-
-def _int(w, description, value, low, high, step=1):
-    return w.IntSlider(value=value, min=low, max=high, step=step, description=description,
-                       continuous_update=False)
-
-
-def _float(w, description, value, low, high, step):
-    return w.FloatSlider(value=value, min=low, max=high, step=step, description=description,
-                         continuous_update=False, readout_format=".2f")
 
 
 def learning_rate(lr=0.1, steps=15):
@@ -144,3 +96,12 @@ def softmax_temperature(logits=(2.0, 1.0, 0.1), temperature=1.0):
         p /= p.sum()
         return f"T = {T:g}: probabilities " + ", ".join(f"{v:.3f}" for v in p)
     return _explorable(controls, figure, caption)
+
+
+# Part III's explorables live beside this file, one module per pair of chapters, and are
+# reached here as nb.explore.<name> like the others.
+from .explore_sequences import *  # noqa: E402,F401,F403  (chapters 15–16)
+from .explore_attention import *  # noqa: E402,F401,F403  (chapters 17–18)
+from . import explore_attention as _ea, explore_sequences as _es  # noqa: E402
+
+__all__ += _es.__all__ + _ea.__all__
