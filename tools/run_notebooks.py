@@ -7,7 +7,12 @@ Each notebook runs in a new `python3` kernel in its own folder (as nbval
 runs it), with a 300 s limit per cell. As in JupyterLab's Run All, a cell
 tagged `raises-exception` may raise and execution goes on; any other error
 stops that notebook, which is then left unchanged on disk. After a run the
-per-cell timing metadata is removed so that diffs show only real changes.
+per-cell timing metadata is removed so that diffs show only real changes,
+and the tracebacks of cells that raised on purpose lose this machine's paths
+(/home/you/nnbook/nnbook/layers/dense.py becomes nnbook/layers/dense.py, a
+library's file …/site-packages/numpy/…): a reader sees the same traceback
+whoever executed the notebook. nbval does not compare tracebacks (it compares
+the error's name and message), so nothing it checks changes.
 notebooks/extras/ (needs PyTorch) is included only when torch is installed.
 Exit status: 0 when every notebook ran cleanly, 1 otherwise.
 """
@@ -15,6 +20,7 @@ Exit status: 0 when every notebook ran cleanly, 1 otherwise.
 import argparse
 import importlib.util
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -37,6 +43,67 @@ def all_notebooks():
             print(f"skipping {len(extras)} notebook(s) in notebooks/extras: torch is not installed")
         found = [p for p in found if p not in extras]
     return found
+
+
+# Absolute paths as a traceback shows them: POSIX (two or more parts, not inside a
+# URL, a longer word or an already shortened "…/" path) or Windows (C:\...). A part
+# stops at whitespace, a quote, a colon (":312" is the line number) or a bracket.
+_PART = r"[^\s/\\:'\"()\[\]<>,]+"
+ABSOLUTE_PATH = re.compile(
+    rf"(?<![\w/.:~…-])/(?:{_PART}/)+{_PART}"         # /home/you/nnbook/nnbook/model.py
+    rf"|(?<![\w])[A-Za-z]:\\(?:{_PART}\\)*{_PART}"  # C:\Users\you\...\model.py
+)
+ANSI_ESCAPE = re.compile(r"(\x1b\[[0-9;]*[A-Za-z])")
+_LIBRARY_DIR = re.compile(r"[/\\](?:site|dist)-packages[/\\]")
+_STDLIB_DIR = re.compile(r"[/\\]lib[/\\](python3\.\d+)[/\\]", re.IGNORECASE)
+_MACHINE_ROOTS = ("/work/", "/home/", "/tmp/", "/root/", "/Users/", "/private/", "/var/", "/opt/", "/usr/")
+
+
+def portable_path(path, root=ROOT):
+    """The part of an absolute ``path`` that reads the same on every machine.
+
+    A file of this repository: relative to it (``nnbook/layers/dense.py``); an
+    installed library's: from ``…/site-packages/``; the standard library's: from
+    ``…/python3.X/``; any other file under a user's or the system's folders:
+    ``…/`` and its name. Anything else is returned unchanged.
+    """
+    posix = path.replace("\\", "/")
+    mine = Path(root).as_posix().rstrip("/") + "/"
+    if posix.startswith(mine):
+        return posix[len(mine):]
+    library = _LIBRARY_DIR.search(path)
+    if library:
+        return "…/site-packages/" + posix[library.end():]
+    stdlib = _STDLIB_DIR.search(path)
+    if stdlib:
+        return f"…/{stdlib.group(1)}/" + posix[stdlib.end():]
+    if posix.startswith(_MACHINE_ROOTS) or re.match(r"[A-Za-z]:/", posix):
+        return "…/" + posix.rsplit("/", 1)[-1]
+    return path
+
+
+def portable_text(text, root=ROOT):
+    """``text`` with each absolute path replaced by :func:`portable_path`'s form.
+
+    The repository's own folder is replaced first as a whole (so a space in its
+    path does no harm). ANSI colour codes (IPython colours its tracebacks) are
+    kept: paths are looked for only in the text between them."""
+    pieces = ANSI_ESCAPE.split(text)
+    for i in range(0, len(pieces), 2):  # even pieces are text, odd ones escapes
+        piece = pieces[i].replace(str(root) + os.sep, "")
+        pieces[i] = ABSOLUTE_PATH.sub(lambda m: portable_path(m.group(0), root), piece)
+    return "".join(pieces)
+
+
+def portable_tracebacks(nb, root=ROOT):
+    """Rewrite the paths in every stored error's traceback (see portable_text).
+
+    Only ``traceback`` changes: nbval compares an error's ``ename`` and
+    ``evalue``, which must stay what the kernel said."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", ()):
+            if output.get("output_type") == "error":
+                output["traceback"] = [portable_text(line, root) for line in output.get("traceback", [])]
 
 
 def strip_volatile_metadata(nb):
@@ -70,6 +137,7 @@ def run(path, timeout):
         print(f"FAILED {path}: a cell raised (the file is unchanged)\n{exc}", file=sys.stderr)
         return False
     strip_volatile_metadata(nb)
+    portable_tracebacks(nb)
     nbformat.write(nb, path)
     unraised = unraised_tagged_cells(nb)
     if unraised:
