@@ -98,10 +98,11 @@ def softmax_temperature(logits=(2.0, 1.0, 0.1), temperature=1.0):
     return _explorable(controls, figure, caption)
 
 
-# Part III's explorables live beside this file, one module per pair of chapters, and are
-# reached here as nb.explore.<name> like the others.
+# Part II's and Part III's explorables live beside this file, and are reached here as
+# nb.explore.<name> like the others.
+from .explore_part2 import *  # noqa: E402,F401,F403  (chapters 11–13)
 from .explore_sequences import *  # noqa: E402,F401,F403  (chapters 15–16)
 from .explore_attention import *  # noqa: E402,F401,F403  (chapters 17–18)
-from . import explore_attention as _ea, explore_sequences as _es  # noqa: E402
+from . import explore_attention as _ea, explore_part2 as _e2, explore_sequences as _es  # noqa: E402
 
-__all__ += _es.__all__ + _ea.__all__
+__all__ += _e2.__all__ + _es.__all__ + _ea.__all__
