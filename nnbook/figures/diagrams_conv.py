@@ -108,11 +108,12 @@ def _conv_window_1d(n, f, p, s, n_o, reach, ax):
         ax.text(cx, -2.35, str(k + 1), ha="center", va="top", fontsize=9)
     ax.text(-0.6, 0.5, "input", ha="right", va="center", fontsize=FONT)
     ax.text(-0.6, -1.7, "output", ha="right", va="center", fontsize=FONT)
+    left = N - reach                                # cells after the last window
+    leftover = (f"; the last {'cell' if left == 1 else f'{left} cells'}"
+                f"{' (pink)' if p + n > reach else ''} {'is' if left == 1 else 'are'} in no window"
+                if left else "")
     ax.text(N / 2 - 2, 3.3, f"one row of the input: n = {n}, f = {f}, s = {s}, p = {p}\n{n_o} windows"
-            + (f"; the last {N - reach} cell{'s' if N - reach > 1 else ''}"
-               f"{' (pink)' if p + n > reach else ''} in none"
-               if reach < N else "") + ("; gray: padding" if p else ""),
-            ha="center", va="bottom", fontsize=FONT)
+            + leftover + ("; gray: padding" if p else ""), ha="center", va="bottom", fontsize=FONT)
     ax.set_title(output_size_formula(n, f, p, s), fontsize=FONT)
     return ax
 

@@ -11,7 +11,6 @@ stored notebook is deterministic under nbval at the defaults.
 from __future__ import annotations
 
 from ..conv_impl import output_size
-from .diagrams_conv import output_size_formula
 from ._widgets import _explorable, _float, _int
 from .explore_figures import (conv_window_figure, init_depth_figure, learning_rate_figure, lr_regime,
                               sigmoid_figure, softmax_figure, xor_figure)
@@ -66,15 +65,16 @@ def init_depth(scale=1.0, depth=10):
 
 
 def conv_window(n=6, f=3, p=0, s=1):
-    """The convolution window with sliders n, f, p, s and the live output size (the
-    formula with the numbers). Figure: ``conv_window_figure``. Chapter 07."""
+    """The convolution window with sliders n, f, p, s; the figure's title is the
+    output-size formula with the numbers, the caption the output size. Figure:
+    ``conv_window_figure``. Chapter 07."""
     import ipywidgets as w
     controls = {"n": _int(w, "n", n, 2, 48), "f": _int(w, "f", f, 1, 7), "p": _int(w, "p", p, 0, 3),
                 "s": _int(w, "s", s, 1, 5)}
 
-    def caption(n, f, p, s):
+    def caption(n, f, p, s):                        # the formula is the figure's title
         n_o = output_size(n, f, p, s)
-        return f"{output_size_formula(n, f, p, s)}: the output is {n_o}×{n_o}"
+        return f"the output is {n_o}×{n_o}: {n_o * n_o} positions of the {f}×{f} window"
     return _explorable(controls, conv_window_figure, caption)
 
 
