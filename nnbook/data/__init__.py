@@ -9,7 +9,7 @@
   chance levels (chapters 15–16);
 - ``language.py``: ``Language``, the generated language whose entropy is known;
   ``corpus.py``: its text as ids (``language_corpus``), ``char_windows``, ``bigram_probs``
-  (chapters 17–18).
+  (chapters 17–18); ``sampling.py``: ``sample_text``, text from a trained model (chapter 18).
 
 A new data set gets a module of its own here (Part III's sequence data and generated
 language go beside ``generated.py``), and its public names are re-exported below.
@@ -22,6 +22,7 @@ from .idx import load_mnist, read_idx
 from .labels import one_hot
 from .language import Language
 from .sequences import adding_problem, chance_level, recall_task, sine_wave
+from .sampling import sample_text
 from .splits import train_test_split
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "one_hot", "read_idx", "load_mnist",
     "sine_wave", "adding_problem", "recall_task", "chance_level",
     "Language", "language_corpus", "char_windows", "bigram_probs",
+    "sample_text",
 ]

@@ -1,0 +1,78 @@
+"""Text from a trained character model (chapter 18): ``sample_text`` feeds a model its own
+samples one character at a time, drawing each from softmax(logits / temperature), the
+temperature of chapter 09.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..validate import make_rng, positive_int
+
+__all__ = ["sample_text"]
+
+
+def sample_text(model, corpus, n_chars: int, *, prompt: str, temperature: float = 1.0,
+                n_samples: int = 1, context: int | None = None, rng=None) -> list:
+    """``n_samples`` texts of ``n_chars`` new characters each, drawn from ``model`` after
+    ``prompt`` (chapter 18).
+
+    At each step the model reads the last ``context`` ids of every text, its output at the
+    last position is turned into probabilities ``p = softmax(z / temperature)``, and the
+    next id is drawn from p with one ``rng.random()`` per text (the first id whose running
+    sum of p exceeds it), so the same ``rng`` gives the same texts on every NumPy.
+    Temperature 1 samples the model's own distribution; below 1 sharpens it towards the
+    most likely character, above 1 flattens it towards uniform.
+
+    Shapes:
+        model.predict: ids (m, t) → logits (m, t, V);  returns n_samples strings, each
+        prompt + n_chars characters
+
+    Args:
+        model: a trained model whose output is logits over ``corpus.vocab`` (a
+            ``Sequential`` ending in ``Dense(·, V)``, trained with ``from_logits=True``).
+        corpus: the ``Corpus`` whose ``encode``/``decode`` the model was trained with.
+        n_chars: how many characters to add (≥ 1).
+        prompt: the text to start from (≥ 1 character of the vocabulary); ``" "``, the
+            space between sentences, starts a new sentence.
+        temperature: > 0.
+        n_samples: how many texts to draw side by side (one batch per step).
+        context: the longest window the model reads; ``None`` takes the ``max_len`` of
+            the model's ``PositionalEmbedding`` (any layer with a ``max_len``), or the
+            whole text if it has none.
+        rng: ``np.random.Generator``; ``None``: a fresh one.
+    """
+    n_chars = positive_int("sample_text", "n_chars", n_chars)
+    n_samples = positive_int("sample_text", "n_samples", n_samples)
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) \
+            or not 0 < temperature < float("inf"):
+        raise ValueError(f"sample_text: expected a temperature > 0, got {temperature!r}. "
+                         f"1 samples the model's distribution; 0.5 is sharper, 2 flatter.")
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError(f"sample_text: expected a prompt of at least one character, got "
+                         f"{prompt!r}. prompt=' ' starts a new sentence.")
+    if context is None:
+        context = next((layer.max_len for layer in getattr(model, "layers", ())
+                        if isinstance(getattr(layer, "max_len", None), int)), None)
+    if context is not None:
+        context = positive_int("sample_text", "context", context)
+    rng = make_rng(rng, "sample_text")
+    start = corpus.encode(prompt)
+    ids = np.empty((n_samples, len(start) + n_chars), dtype=np.int64)   # (n_samples, n)
+    ids[:, :len(start)] = start
+    V = len(corpus.vocab)
+    for t in range(len(start), ids.shape[1]):
+        window = ids[:, max(0, t - context):t] if context else ids[:, :t]
+        z = np.asarray(model.predict(window))[:, -1, :]                 # (n_samples, V)
+        if z.shape != (n_samples, V):
+            raise ValueError(f"sample_text: the model's output at the last position has shape "
+                             f"{z.shape}, expected ({n_samples}, {V}) logits over the corpus' "
+                             f"vocabulary. End the model in Dense(·, {V}).")
+        z = (z - z.max(axis=1, keepdims=True)) / temperature
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        u = rng.random(n_samples)                                      # (n_samples,)
+        ids[:, t] = np.minimum((np.cumsum(p, axis=1) <= u[:, None]).sum(axis=1), V - 1)
+    return [corpus.decode(row) for row in ids]

@@ -1,0 +1,83 @@
+"""Tests for nnbook/data/sampling.py: ``sample_text`` draws each character from
+softmax(logits / temperature) with one ``rng.random()`` per text, reads at most ``context``
+ids, and names every bad argument."""
+
+import numpy as np
+import pytest
+
+import nnbook as nb
+from nnbook import data
+
+
+class Fixed:
+    """A stand-in model: the same logits at every position; records the windows it read."""
+
+    def __init__(self, logits):
+        self.logits, self.seen = np.asarray(logits, float), []
+
+    def predict(self, ids):
+        self.seen.append(ids.shape)
+        return np.broadcast_to(self.logits, ids.shape + self.logits.shape[-1:])
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return data.language_corpus(300, rng=np.random.default_rng(0))
+
+
+def test_characters_follow_the_tempered_softmax(corpus):
+    V = len(corpus.vocab)
+    z = np.linspace(-1.0, 1.0, V)
+    for T in (0.5, 1.0, 2.0):
+        out = data.sample_text(Fixed(z), corpus, 4000, prompt="a", temperature=T,
+                               rng=np.random.default_rng(1))
+        assert len(out) == 1 and out[0].startswith("a") and len(out[0]) == 4001
+        counts = np.bincount(corpus.encode(out[0][1:]), minlength=V) / 4000
+        p = np.exp(z / T) / np.exp(z / T).sum()
+        assert np.abs(counts - p).max() < 0.02
+
+
+def test_the_draw_is_the_inverse_cdf_of_one_uniform(corpus):
+    V = len(corpus.vocab)
+    z = np.zeros(V)
+    u = np.random.default_rng(3).random((5, 2))                         # steps × samples
+    out = data.sample_text(Fixed(z), corpus, 5, prompt="ab", n_samples=2,
+                           rng=np.random.default_rng(3))
+    assert [s[:2] for s in out] == ["ab", "ab"]
+    expected = np.minimum((u * V).astype(int), V - 1)                   # uniform p: floor(u·V)
+    got = np.array([corpus.encode(s[2:]) for s in out]).T
+    assert np.array_equal(got, expected)
+
+
+def test_context_limits_the_window_and_comes_from_a_positional_embedding(corpus):
+    model = Fixed(np.zeros(len(corpus.vocab)))
+    data.sample_text(model, corpus, 6, prompt="abc", context=4, rng=np.random.default_rng(0))
+    assert [s[1] for s in model.seen] == [3, 4, 4, 4, 4, 4]
+    rng = np.random.default_rng(0)
+    V = len(corpus.vocab)
+    net = nb.Sequential([nb.Embedding(V, 4, rng=rng), nb.PositionalEmbedding(5, 4, rng=rng),
+                         nb.Dense(4, V, rng=rng)])
+    out = data.sample_text(net, corpus, 12, prompt="the ", n_samples=3, rng=np.random.default_rng(7))
+    assert len(out) == 3 and all(len(s) == 16 for s in out)             # windows of 5: no error
+    again = data.sample_text(net, corpus, 12, prompt="the ", n_samples=3, rng=np.random.default_rng(7))
+    assert again == out                                                 # the same rng, the same texts
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"n_chars": 0}, r"sample_text: expected n_chars to be an integer ≥ 1, got 0"),
+    ({"temperature": 0}, r"sample_text: expected a temperature > 0, got 0\. 1 samples"),
+    ({"temperature": True}, r"expected a temperature > 0, got True"),
+    ({"prompt": ""}, r"expected a prompt of at least one character, got ''\. prompt=' '"),
+    ({"prompt": "A"}, r"Corpus.encode: character 'A' at position 0 is not in the vocabulary"),
+    ({"n_samples": 0}, r"expected n_samples to be an integer ≥ 1, got 0"),
+    ({"context": 0}, r"expected context to be an integer ≥ 1, got 0"),
+])
+def test_errors(corpus, kwargs, match):
+    args = {"n_chars": 3, "prompt": "a"} | kwargs
+    with pytest.raises(ValueError, match=match):
+        data.sample_text(Fixed(np.zeros(len(corpus.vocab))), corpus, args.pop("n_chars"), **args)
+
+
+def test_a_model_that_does_not_give_logits_over_the_vocabulary(corpus):
+    with pytest.raises(ValueError, match=r"shape \(1, 3\), expected \(1, 26\) logits .*Dense\(·, 26\)"):
+        data.sample_text(Fixed(np.zeros(3)), corpus, 2, prompt="a")
