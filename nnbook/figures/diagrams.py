@@ -192,11 +192,14 @@ def softmax_bars(logits, labels=None, *, temperature=1.0, axes=None):
     return axes
 
 
-# Part II's and Part III's diagrams live beside this file, and are reached here as
-# nb.diagrams.<name> like the others.
+# Chapter 03's and 06's diagrams, Part II's and Part III's live beside this file, and are
+# reached here as nb.diagrams.<name> like the others.
+from .diagrams_shapes import *  # noqa: E402,F401,F403  (chapter 03)
+from .diagrams_deep import *  # noqa: E402,F401,F403  (chapter 06)
 from .diagrams_part2 import *  # noqa: E402,F401,F403  (chapters 11–13)
 from .diagrams_sequences import *  # noqa: E402,F401,F403  (chapters 15–16)
 from .diagrams_attention import *  # noqa: E402,F401,F403  (chapters 17–18)
 from . import diagrams_attention as _da, diagrams_part2 as _d2, diagrams_sequences as _ds  # noqa: E402
+from . import diagrams_deep as _dd, diagrams_shapes as _dsh  # noqa: E402
 
-__all__ += _d2.__all__ + _ds.__all__ + _da.__all__
+__all__ += _dsh.__all__ + _dd.__all__ + _d2.__all__ + _ds.__all__ + _da.__all__
