@@ -93,12 +93,15 @@ class BatchNorm(Layer):
             raise ValueError(f"{self!r}: training needs more than one value per feature to "
                              f"compute a variance, got input of shape {x.shape}. Use a batch "
                              f"of at least 2 samples (or set training = False).")
-        mu = self._column_sums(X)                       # (n,): a BLAS product, the fastest sum
+        ones = self._ones_for(X)
+        mu = ones @ X                                   # (n,): Σ x, a BLAS product (the fastest sum)
         mu /= M
         xc = np.subtract(X, mu, out=self._scratch("_xc", X))      # (M, n): x − μ
-        var = np.einsum("ij,ij->j", xc, xc) / M         # (n,), biased
+        sq = np.multiply(xc, xc, out=self._scratch("_t", X))
+        var = ones @ sq                                 # (n,)
+        var /= M                                        # biased
         inv = 1.0 / np.sqrt(var + self.eps)             # (n,): 1/√(σ² + ε)
-        y = xc * (gamma * inv)                          # (M, n) = γ x̂
+        y = np.multiply(xc, gamma * inv)                # (M, n) = γ x̂
         y += beta
         self._cache = (True, xc, inv, x.shape)
         mom = self.momentum
@@ -118,33 +121,31 @@ class BatchNorm(Layer):
         dY = dy.reshape(-1, self.n_features)            # (M, n)
         M = dY.shape[0]
         gamma = self.params["gamma"]
+        ones = self._ones_for(dY)
         dbeta = self.grads["beta"]
-        dbeta[...] = self._column_sums(dY)                              # Σ dy
-        if training:
-            # Σ dy ⊙ x̂ = inv · Σ dy ⊙ (x − μ)
-            np.multiply(np.einsum("ij,ij->j", dY, xc), inv, out=self.grads["gamma"])
-        else:
-            # Σ dy ⊙ x̂ = inv · (Σ dy ⊙ x − μ_run Σ dy)
-            s = np.einsum("ij,ij->j", dY, xc) - self.buffers["running_mean"] * dbeta
-            np.multiply(s, inv, out=self.grads["gamma"])
+        np.matmul(ones, dY, out=dbeta)                                   # Σ dy
+        dyx = ones @ np.multiply(dY, xc, out=self._scratch("_t", dY))    # Σ dy ⊙ xc
+        if not training:                                # xc is x: Σ dy ⊙ (x − μ_run)
+            dyx -= self.buffers["running_mean"] * dbeta
+        np.multiply(dyx, inv, out=self.grads["gamma"])                   # Σ dy ⊙ x̂
         if not need_dx:
             return None
         gi = gamma * inv                                                 # (n,)
         if not training:
             return (dY * gi).reshape(shape)
         # γ·inv·(dy − dβ/M − x̂ ⊙ dγ/M),  x̂ = xc·inv
-        t = np.multiply(xc, gi * inv * self.grads["gamma"] / M, out=self._scratch("_t", xc))
+        t = np.multiply(xc, gi * inv * self.grads["gamma"] / M, out=self._t)
         t += gi * dbeta / M                                              # (M, n)
         dx = dY * gi
         dx -= t
         return dx.reshape(shape)
 
-    def _column_sums(self, A):
-        """``A.sum(axis=0)`` for (M, n) ``A``, as ``ones(M) @ A``."""
-        M = A.shape[0]
-        if self._ones is None or self._ones.shape[0] != M or self._ones.dtype != A.dtype:
-            self._ones = np.ones(M, A.dtype)
-        return self._ones @ A
+    def _ones_for(self, A):
+        """ones(M) for (M, n) ``A``: ``ones @ A`` sums the columns (BLAS, faster than ``A.sum(0)``)."""
+        ones = self._ones
+        if ones is None or ones.shape[0] != A.shape[0] or ones.dtype != A.dtype:
+            ones = self._ones = np.ones(A.shape[0], A.dtype)
+        return ones
 
     def _scratch(self, name, like):
         """A work array of ``like``'s shape and dtype, kept between calls: a fresh
