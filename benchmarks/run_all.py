@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 import bench_conv  # noqa: E402
 import bench_layers  # noqa: E402
 import bench_mlp  # noqa: E402
+import bench_sequences  # noqa: E402
 from threads import MODES, label  # noqa: E402
 
 
@@ -166,6 +167,8 @@ def main(argv=None):
     rows = merge(measured[1][0], measured[None][0])
     print("measuring BatchNorm and Dropout ...", file=sys.stderr)
     rows += merge_suffixed(bench_layers.main(with_torch=with_torch))
+    print("measuring LSTM and causal multi-head attention ...", file=sys.stderr)
+    rows += merge_suffixed(bench_sequences.main(with_torch=with_torch))
     version, threads = measured[None][1], measured[None][2]
     torch_note = (f"PyTorch {version} CPU, 1 thread and {threads} threads" if version
                   else "PyTorch not installed")
@@ -181,6 +184,7 @@ def main(argv=None):
                     "with one thread each side and with the default thread counts; targets on a "
                     "ratio are judged on the one-thread ratio.\n\n")
             f.write(markdown(rows, header))
+            f.write(bench_sequences.note(rows))
         with open(saved, "w") as f:
             json.dump({"header": header, "rows": rows}, f, indent=1)
         png = bar_chart(rows, os.path.join(HERE, "results.png"), "nnbook vs PyTorch (CPU)")
