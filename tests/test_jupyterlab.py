@@ -578,6 +578,7 @@ EXPLORABLES = [
     ("06_deep_networks.ipynb", "nb.explore.init_depth(", "depth", "30", "in each of 30 layers"),
     ("07_convolution_stride_padding.ipynb", "nb.explore.conv_window(", "n", "12", "the output is 6×6"),
     ("09_softmax.ipynb", "nb.explore.softmax_temperature(", "T", "0.5", "T = 0.5: probabilities"),
+    ("11_optimizers.ipynb", "nb.explore.optimizer_paths(", "α", "0.12", "SGD diverges"),
 ]
 WIDGET_TIMEOUT = 300  # s for the widget to appear, and for its redraw after a change (see RUN_TIMEOUT)
 
