@@ -59,3 +59,15 @@ def test_gradients_have_the_shape_of_what_they_differentiate():
 def test_bad_sizes_are_refused():
     with pytest.raises(ValueError, match="dense_shapes: expected n_in to be a whole number ≥ 1, got 0"):
         nb.diagrams.dense_shapes(5, 0, 4)
+
+
+def test_residual_block_is_drawn_from_its_width_beside_the_plain_layer():
+    ax = nb.diagrams.residual_block(32, "tanh")
+    text = [t.get_text() for t in ax.texts]
+    assert text.count("Dense(32 → 32)") == 2 and text.count("tanh") == 2 and text.count("y\n(32)") == 2
+    assert "y = a + g(a·W + b)" in text and "y = g(a·W + b)" in text
+    assert "∂E/∂a = ∂E/∂y + (∂E/∂y ⊙ g′(z))·Wᵀ" in text            # the identity path's share
+    assert [p.get_label() for p in ax.patches].count("sum") == 1    # one ⊕, in the residual block
+    assert min(t.get_fontsize() for t in ax.texts) >= 9 and ax.figure.get_figwidth() <= 9.6
+    with pytest.raises(ValueError, match="residual_block: expected width to be a whole number"):
+        nb.diagrams.residual_block(0)
