@@ -70,18 +70,18 @@ class BatchNorm(Layer):
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.buffers = {"running_mean": np.zeros(n, dtype), "running_var": np.ones(n, dtype)}
         self._cache = None
-        self._xc = self._t = self._ones = None          # work arrays, see _scratch
+        self._work_arrays = None                       # work arrays, see _work
 
     def forward(self, x):
         x = np.asarray(x)
         n = self.n_features
+        gamma, beta = self.params["gamma"], self.params["beta"]
         if x.ndim not in (2, 4) or x.shape[-1] != n:
             self._bad_input(x)
-        if x.dtype != self.params["gamma"].dtype:       # the layer's dtype, as Dense
-            x = x.astype(self.params["gamma"].dtype)
+        if x.dtype != gamma.dtype:                      # the layer's dtype, as Dense
+            x = x.astype(gamma.dtype)
         X = x.reshape(-1, n)                            # (M, n): one row per value of each feature
         M = X.shape[0]
-        gamma, beta = self.params["gamma"], self.params["beta"]
         if not self.training:
             inv = 1.0 / np.sqrt(self.buffers["running_var"] + self.eps)       # (n,)
             scale = gamma * inv
@@ -93,68 +93,63 @@ class BatchNorm(Layer):
             raise ValueError(f"{self!r}: training needs more than one value per feature to "
                              f"compute a variance, got input of shape {x.shape}. Use a batch "
                              f"of at least 2 samples (or set training = False).")
-        ones = self._ones_for(X)
+        ones, xc, t = self._work(X)                     # ones(M) and two (M, n) work arrays
         mu = ones @ X                                   # (n,): Σ x, a BLAS product (the fastest sum)
         mu /= M
-        xc = np.subtract(X, mu, out=self._scratch("_xc", X))      # (M, n): x − μ
-        sq = np.multiply(xc, xc, out=self._scratch("_t", X))
-        var = ones @ sq                                 # (n,)
+        np.subtract(X, mu, out=xc)                      # (M, n): x − μ
+        var = ones @ np.multiply(xc, xc, out=t)         # (n,): Σ (x − μ)²
         var /= M                                        # biased
-        inv = 1.0 / np.sqrt(var + self.eps)             # (n,): 1/√(σ² + ε)
+        inv = var + self.eps
+        np.sqrt(inv, out=inv)
+        np.divide(1.0, inv, out=inv)                    # (n,): 1/√(σ² + ε)
         y = np.multiply(xc, gamma * inv)                # (M, n) = γ x̂
         y += beta
         self._cache = (True, xc, inv, x.shape)
         mom = self.momentum
-        self.buffers["running_mean"] *= 1 - mom
-        self.buffers["running_mean"] += mom * mu
-        self.buffers["running_var"] *= 1 - mom
-        self.buffers["running_var"] += (mom * M / (M - 1)) * var
+        running_mean, running_var = self.buffers["running_mean"], self.buffers["running_var"]
+        running_mean *= 1 - mom
+        running_mean += mom * mu
+        running_var *= 1 - mom
+        running_var += (mom * M / (M - 1)) * var
         return y.reshape(x.shape)
 
     def backward(self, dy, need_dx: bool = True):
         if self._cache is None:
             self._before_forward()
         training, xc, inv, shape = self._cache          # xc: x − μ (training) or x (inference)
-        dy = np.asarray(dy, dtype=self.params["gamma"].dtype)
+        gamma = self.params["gamma"]
+        dy = np.asarray(dy, dtype=gamma.dtype)
         if dy.shape != shape:
             self._bad_dy(dy, shape)
         dY = dy.reshape(-1, self.n_features)            # (M, n)
         M = dY.shape[0]
-        gamma = self.params["gamma"]
-        ones = self._ones_for(dY)
-        dbeta = self.grads["beta"]
+        ones, _, t = self._work(dY)
+        dbeta, dgamma = self.grads["beta"], self.grads["gamma"]
         np.matmul(ones, dY, out=dbeta)                                   # Σ dy
-        dyx = ones @ np.multiply(dY, xc, out=self._scratch("_t", dY))    # Σ dy ⊙ xc
+        dyx = ones @ np.multiply(dY, xc, out=t)                          # Σ dy ⊙ xc
         if not training:                                # xc is x: Σ dy ⊙ (x − μ_run)
             dyx -= self.buffers["running_mean"] * dbeta
-        np.multiply(dyx, inv, out=self.grads["gamma"])                   # Σ dy ⊙ x̂
+        np.multiply(dyx, inv, out=dgamma)                                # Σ dy ⊙ x̂
         if not need_dx:
             return None
         gi = gamma * inv                                                 # (n,)
         if not training:
             return (dY * gi).reshape(shape)
         # γ·inv·(dy − dβ/M − x̂ ⊙ dγ/M),  x̂ = xc·inv
-        t = np.multiply(xc, gi * inv * self.grads["gamma"] / M, out=self._t)
+        np.multiply(xc, gi * inv * dgamma / M, out=t)
         t += gi * dbeta / M                                              # (M, n)
         dx = dY * gi
         dx -= t
         return dx.reshape(shape)
 
-    def _ones_for(self, A):
-        """ones(M) for (M, n) ``A``: ``ones @ A`` sums the columns (BLAS, faster than ``A.sum(0)``)."""
-        ones = self._ones
-        if ones is None or ones.shape[0] != A.shape[0] or ones.dtype != A.dtype:
-            ones = self._ones = np.ones(A.shape[0], A.dtype)
-        return ones
-
-    def _scratch(self, name, like):
-        """A work array of ``like``'s shape and dtype, kept between calls: a fresh
-        (M, n) array each step would cost more than the arithmetic (page faults)."""
-        buf = getattr(self, name)
-        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
-            buf = np.empty_like(like)
-            setattr(self, name, buf)
-        return buf
+    def _work(self, A):
+        """ones(M) and two (M, n) work arrays for (M, n) ``A``, kept between calls: fresh
+        (M, n) arrays each step would cost more than the arithmetic (page faults)."""
+        work = self._work_arrays
+        if work is None or work[1].shape != A.shape or work[1].dtype != A.dtype:
+            work = self._work_arrays = (np.ones(A.shape[0], A.dtype), np.empty_like(A),
+                                         np.empty_like(A))
+        return work
 
     def output_shape(self, input_shape):
         shape = tuple(input_shape)
