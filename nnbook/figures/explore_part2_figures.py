@@ -60,11 +60,12 @@ def optimizer_paths_figure(lr=0.02, beta=0.9, steps=30, *, kappa=20.0, degrees=3
               levels=np.geomspace(0.1, 300, 10), colors="0.8", linewidths=0.8)
     with np.errstate(all="ignore"):
         for name, path in paths.items():
-            outside = np.flatnonzero(~(np.abs(path) < 6).all(axis=1))   # shown until it leaves the frame
-            shown = path[:outside[0] + 1] if outside.size else path
-            a.plot(shown[:, 0], shown[:, 1], "o-", ms=2.5, lw=1, color=COLORS[name], label=name)
             loss = 0.5 * np.einsum("ti,ij,tj->t", path, A, path)
-            end = f"{loss[-1]:.2g}" if loss[-1] < 1e4 else "diverges"
+            outside = np.flatnonzero(~(np.abs(path) < 6).all(axis=1))
+            diverges = not loss[-1] < 1e4
+            shown = path[:outside[0] + 1] if diverges and outside.size else path   # cut where it leaves
+            a.plot(shown[:, 0], shown[:, 1], "o-", ms=2.5, lw=1, color=COLORS[name], label=name)
+            end = "diverges" if diverges else f"{loss[-1]:.2g}"
             b.semilogy(np.arange(steps + 1), np.where(loss < 1e6, loss, np.nan), color=COLORS[name],
                        label=f"{name}: {end}")
     a.plot(*w0, "k*", ms=11)
