@@ -82,16 +82,21 @@ class LSTM(_Recurrent):
         hw, ig = np.empty((4, m, h), dt), np.empty((m, h), dt)
         for t in range(T):
             a = A[t]                                                 # (4, m, h)
-            a += np.matmul(H[t], W_h, hw)                            # s ⊙ z_t
+            if t:                                                    # (h_0 = 0 adds nothing)
+                a += np.matmul(H[t], W_h, hw)                        # s ⊙ z_t
             np.tanh(a, a)
             sig = a[:3]
             sig *= 0.5
             sig += 0.5                                               # i, f, o = σ(z); g = tanh(z)
             i, f, o, g = a
-            np.multiply(f, C[t], C[t + 1])                           # c_t = f ⊙ c_{t−1} …
-            C[t + 1] += np.multiply(i, g, ig)                        # … + i ⊙ g
-            np.tanh(C[t + 1], TC[t])
-            np.multiply(o, TC[t], H[t + 1])                          # h_t = o ⊙ tanh(c_t)
+            c, tc = C[t + 1], TC[t]
+            if t:
+                np.multiply(f, C[t], c)                              # c_t = f ⊙ c_{t−1} …
+                c += np.multiply(i, g, ig)                           # … + i ⊙ g
+            else:
+                np.multiply(i, g, c)                                 # (c_0 = 0)
+            np.tanh(c, tc)
+            np.multiply(o, tc, H[t + 1])                             # h_t = o ⊙ tanh(c_t)
         self._cache = (xt, A, H, C, TC)
         return self._output(H)
 
