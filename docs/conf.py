@@ -25,20 +25,37 @@ myst_heading_anchors = 3
 mathjax3_config = {"tex": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]]}}
 
 html_theme = "sphinx_book_theme"
-html_title = "nnbook: neural networks from scratch"
+# The sidebar's title and every page's "<page> — nnbook". The landing page's heading
+# is the full name, "nnbook: neural networks from scratch", and its <title> is that
+# heading alone (_templates/layout.html), so the name never appears twice.
+html_title = "nnbook"
+# The colour mode a first visit starts in. pydata-sphinx-theme (under the book theme)
+# reads it from here; left unset, every page logged "Got invalid theme mode: ." to
+# the console before falling back to "auto".
+html_context = {"default_mode": "auto"}
+templates_path = ["_templates"]
 html_theme_options = {
     "use_download_button": True,     # "download this notebook" (.ipynb) on every chapter
     "show_toc_level": 2,
-    "home_page_in_toc": True,
+    # The sidebar's title links to the landing page; listed again under it, the page
+    # showed the book's name a second time.
+    "home_page_in_toc": False,
     "use_fullscreen_button": False,
     "navigation_with_keys": False,
 }
 html_static_path = ["_static"]
+# A page without an icon makes the browser ask for /favicon.ico, a 404 in the console.
+html_favicon = "_static/favicon.svg"
 html_css_files = ["book.css"]
 html_last_updated_fmt = None
 # Pygments' and the theme's fonts are system fonts; no Google Fonts.
 html_show_sourcelink = True
 html_copy_source = True
+
+# The API page's contents list: "Dense", "fit()", not "nb.Dense.fit()" (which was cut off).
+toc_object_entries_show_parents = "hide"
+# Signatures of the API page: one parameter per line only when they do not fit.
+python_maximum_signature_line_length = 88
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 suppress_warnings = []

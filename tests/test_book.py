@@ -9,7 +9,14 @@ other address aborted. On each page it checks that
 - every formula is typeset: MathJax rendered each math element, shows no
   error (`mjx-merror`), and no raw `$…$` is left in the text;
 - every image decoded (naturalWidth > 0);
-- every internal link resolves to a file of the site (and its #anchor exists).
+- every internal link resolves to a file of the site (and its #anchor exists);
+- no console error at all (the theme's "invalid theme mode" included: docs/conf.py
+  sets the default mode), and no request for a missing file (/favicon.ico included).
+
+The API page and the landing page get their own checks (grouped sections, real
+signatures, rendered docstrings, the contents list not cut off, the landing
+page's <title>), and tools/book_api.py, which writes the API page, has unit
+tests here that need no browser and no Sphinx (not marked `browser`).
 
 A screenshot of each page goes to `$NNBOOK_ARTIFACTS/book/` (default
 `ci-artifacts/book/`). Needs the `docs` extra, the `playwright` package and a
@@ -31,7 +38,10 @@ import pytest
 
 from test_jupyterlab import CHROMIUM_ARGS, find_chromium, in_ci
 
-pytestmark = pytest.mark.browser
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import book_api  # noqa: E402  (tools/book_api.py)
+
+browser_test = pytest.mark.browser   # every test that builds the site or opens a browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("NNBOOK_ARTIFACTS") or ROOT / "ci-artifacts") / "book"
@@ -80,8 +90,15 @@ def server(site):
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    missing = []   # paths asked for that the site does not have (a browser's /favicon.ico too)
+
     def log_message(self, *args):
         pass
+
+    def send_error(self, code, message=None, explain=None):
+        if code == 404:
+            QuietHandler.missing.append(self.path)
+        super().send_error(code, message, explain)
 
 
 @pytest.fixture(scope="module")
@@ -132,10 +149,12 @@ PAGE_STATE_JS = r"""
 """
 
 
+@browser_test
 def test_every_chapter_has_a_page(site):
     assert sorted(pages(site)) == sorted(EXPECTED_PAGES)
 
 
+@browser_test
 def test_no_remote_assets(site):
     """Scripts, styles, fonts and images all come from the site itself."""
     remote = re.compile(r"""(?:src|href)=["'](?:https?:)?//(?!127\.0\.0\.1)[^"']+\.(?:js|css|woff2?|ttf|png|svg)""")
@@ -148,6 +167,7 @@ def test_no_remote_assets(site):
     assert (site / "_static" / "mathjax" / "tex-chtml.js").exists(), "MathJax is not served by the site"
 
 
+@browser_test
 @pytest.mark.parametrize("page", EXPECTED_PAGES)
 def test_page_in_browser(page, site, server, browser):
     context = browser.new_context(viewport=VIEWPORT)
@@ -166,6 +186,7 @@ def test_page_in_browser(page, site, server, browser):
     pg.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: console.append(str(e)))
     pg.on("requestfailed", lambda r: failed.append(r.url) if r.url.startswith(server) else None)
+    QuietHandler.missing.clear()
     try:
         response = pg.goto(server + page, wait_until="load")
         assert response is not None and response.status == 200, f"{page}: HTTP {response and response.status}"
@@ -179,9 +200,8 @@ def test_page_in_browser(page, site, server, browser):
     finally:
         context.close()
 
-    # The theme logs one harmless message when no colour mode is stored yet.
-    errors = [c for c in console if "invalid theme mode" not in c.lower()]
-    assert not errors, f"{page}: console errors {errors[:5]}"
+    assert not console, f"{page}: console errors {console[:5]}"
+    assert not QuietHandler.missing, f"{page}: asked the server for missing files {QuietHandler.missing[:5]}"
     assert not failed, f"{page}: requests that failed {failed[:5]}"
     assert not blocked, f"{page}: tried to reach the network: {blocked[:5]}"
     assert not state["untypeset"], f"{page}: formulas MathJax did not typeset: {state['untypeset'][:5]}"
@@ -207,3 +227,269 @@ def test_page_in_browser(page, site, server, browser):
             assert f'id="{anchor}"' in html, f"{page}: link {link} names an anchor that page does not have"
         elif anchor and urldefrag(here)[0] == target:
             assert anchor in state["ids"], f"{page}: link to #{anchor}, which this page does not have"
+
+
+# --- the landing page and the API page in the browser ---------------------------------------
+
+def open_page(browser, server, page):
+    context = browser.new_context(viewport=VIEWPORT)
+    pg = context.new_page()
+    pg.set_default_timeout(MATH_TIMEOUT)
+    pg.goto(server + page, wait_until="load")
+    pg.wait_for_load_state("networkidle")
+    return context, pg
+
+
+@browser_test
+def test_landing_page_names_the_book_once(site, server, browser):
+    context, pg = open_page(browser, server, "index.html")
+    try:
+        state = pg.evaluate("""() => ({
+          title: document.title,
+          heading: document.querySelector('main h1').textContent.replace('#', '').trim(),
+          sidebar: document.querySelector('.bd-sidebar-primary').innerText})""")
+    finally:
+        context.close()
+    assert state["title"] == state["heading"] == "nnbook: neural networks from scratch", state
+    assert state["heading"] not in state["sidebar"], "the sidebar repeats the landing page's heading"
+
+
+API_STATE_JS = r"""
+() => {
+  const text = e => {
+    if (!e) return null;
+    const c = e.cloneNode(true);
+    c.querySelectorAll('.headerlink').forEach(h => h.remove());
+    // a long signature is one parameter per line: "fit( x, y, …, ) → History"
+    return c.textContent.replace(/\s+/g, ' ').replace(/\( /g, '(').replace(/,? \)/g, ')').trim();
+  };
+  const main = document.querySelector('main');
+  const dd = id => { const dt = document.getElementById(id); return dt ? dt.nextElementSibling : null; };
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  const ticks = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (n.parentElement.closest('pre, .highlight')) continue;
+    if (n.textContent.includes('``')) ticks.push(n.textContent.trim().slice(0, 80));
+  }
+  const side = document.querySelector('.bd-sidebar-secondary');
+  const box = side.getBoundingClientRect();
+  const toc = Array.from(side.querySelectorAll('nav a')).filter(a => a.offsetParent !== null);
+  const signatures = {};
+  main.querySelectorAll('dt[id]').forEach(dt => { signatures[dt.id] = text(dt); });
+  const denseArgs = Array.from((dd('nb.Dense') || main).querySelectorAll(':scope > ul > li')).map(text);
+  return {
+    sections: Array.from(main.querySelectorAll('section > h2')).map(text),
+    signatures, ticks, denseArgs,
+    denseBody: text(dd('nb.Dense')),
+    fusesBody: text(dd('nb.BinaryCrossEntropy.fuses_with')),
+    preformatted: Array.from(main.querySelectorAll('dd > div.highlight-text pre, dd > pre')).length,
+    tocOverflow: toc.filter(a => a.getBoundingClientRect().right > box.right + 1 || a.scrollWidth > a.clientWidth + 1).map(text),
+    tocOverflowY: getComputedStyle(side).overflowY,
+    tocLinks: toc.length,
+  };
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def api_state(site, server, browser):
+    context, pg = open_page(browser, server, "api.html")
+    try:
+        return pg.evaluate(API_STATE_JS)
+    finally:
+        context.close()
+
+
+@browser_test
+def test_api_page_is_grouped_by_role(api_state):
+    import nnbook as nb
+
+    expected = [title for title, _, entries in book_api.layout(nb) if entries]
+    assert api_state["sections"] == expected
+    assert api_state["sections"][:3] == ["Layers", "Functions the layers compute", "The model and its training"]
+    assert "Other names" not in api_state["sections"], "a public name that no section of tools/book_api.py lists"
+    described = set(book_api.Page(nb).home.values())
+    assert described <= set(api_state["signatures"]), sorted(described - set(api_state["signatures"]))[:10]
+
+
+@browser_test
+def test_api_page_shows_real_signatures(api_state):
+    sigs = api_state["signatures"]
+    assert sigs["nb.Dense"] == "class nb.Dense(n_in, n_out, *, init='xavier', rng=None, dtype=np.float64)"
+    assert sigs["nb.Sigmoid"] == "class nb.Sigmoid"
+    assert sigs["nb.Layer"] == "class nb.Layer"
+    assert sigs["nb.load_model"].startswith("nb.load_model(path")
+    assert sigs["nb.Sequential.fit"].startswith("fit(x, y, epochs=1")
+    bad = {k: v for k, v in sigs.items()
+           if "'None'" in v or "*args, **kwargs" in v and k.startswith(("nb.Sigmoid", "nb.ReLU"))
+           or "**keras" in v or "<class" in v or "(self" in v}
+    assert not bad, bad
+
+
+@browser_test
+def test_api_page_renders_docstrings(api_state):
+    assert not api_state["ticks"], f"raw ``…`` left in the text: {api_state['ticks'][:5]}"
+    assert "Arguments" in api_state["denseBody"] and "Shapes" in api_state["denseBody"]
+    assert any(item.startswith("n_in, n_out:") for item in api_state["denseArgs"]), api_state["denseArgs"]
+    # a method shows its own docstring: Dense.output_shape has none, so it is not listed
+    assert "Shape of one output sample" not in api_state["denseBody"]
+    # BinaryCrossEntropy.fuses_with names the class; it does not show Sigmoid's docstring
+    assert api_state["signatures"]["nb.BinaryCrossEntropy.fuses_with"] == "fuses_with = nb.Sigmoid"
+    assert "σ(x) = 1/(1 + e^(−x))" not in (api_state["fusesBody"] or "")
+
+
+@browser_test
+def test_api_contents_list_fits_its_column(api_state):
+    assert api_state["tocLinks"] >= len(api_state["sections"])
+    assert not api_state["tocOverflow"], f"contents entries cut off: {api_state['tocOverflow'][:5]}"
+    assert api_state["tocOverflowY"] in {"auto", "scroll"}, "a long contents list must scroll"
+
+
+# --- tools/book_api.py and docs/conf.py, without a browser ----------------------------------
+
+def test_signature_text_is_what_a_learner_calls():
+    import numpy as np
+
+    import nnbook as nb
+
+    class Demo:
+        def __init__(self, n_in: int = None, n_out: int = "missing", *, dtype=np.float64, **keras):
+            pass
+
+        def run(self, x, *, fn=print, rate: float = None) -> "Demo":
+            pass
+
+    class Refuses:
+        def __init__(self, *args, **kwargs):
+            pass
+
+    def forwards(ax, **kwargs) -> None:
+        pass
+
+    assert book_api.signature_text(Demo) == "(n_in, n_out, *, dtype=np.float64)"
+    assert book_api.signature_text(Demo.run, method=True) == "(x, *, fn=print, rate=None) -> Demo"
+    assert book_api.signature_text(Refuses) == "()"
+    assert book_api.signature_text(forwards) == "(ax, **kwargs)"
+    assert book_api.signature_text(nb.Dense) == "(n_in, n_out, *, init='xavier', rng=None, dtype=np.float64)"
+    assert book_api.signature_text(nb.Sigmoid) == book_api.signature_text(nb.Layer) == "()"
+    assert "other_spellings" not in book_api.signature_text(nb.SGD)
+
+
+def test_docstrings_become_myst():
+    doc = '''Fully connected: ``y = x @ W + b``, see `Dense`.
+
+    Shapes:
+        x: (m, n_in)  →  y: (m, n_out)
+        params["W"]: (n_in, n_out)
+
+    Args:
+        n_in, n_out: the sizes,
+            both ≥ 1.
+        rng: a *generator*.
+
+    Optional:
+        - ``a``: first;
+        - ``b``: second.
+
+    Example::
+
+        layer = Dense(2, 3)
+
+    Returns: the layer
+    (a new one).
+
+    ==========  =====
+    nnbook      torch
+    ==========  =====
+    Dense(a,    Linear
+    b)
+    ==========  =====
+    '''
+    names = book_api.Names()
+    names.add("nb.Dense", "Dense")
+    md = book_api.markdown_of_docstring(doc, names)
+    assert md == [
+        "Fully connected: `y = x @ W + b`, see {py:obj}`Dense <nb.Dense>`.", "",
+        "**Shapes**", "",
+        "- `x`: (m, n\\_in)  →  y: (m, n\\_out)",
+        '- `params["W"]`: (n\\_in, n\\_out)', "",
+        "**Arguments**", "",
+        "- `n_in`, `n_out`: the sizes, both ≥ 1.",
+        "- `rng`: a \\*generator\\*.", "",
+        "**Optional**", "",
+        "- `a`: first;",
+        "- `b`: second.", "",
+        "Example:", "",
+        "```python", "layer = Dense(2, 3)", "```", "",
+        "**Returns:** the layer (a new one).", "",
+        "| nnbook | torch |", "|---|---|", "| Dense(a, b) | Linear |",
+    ]
+    assert book_api.markdown_of_docstring(None) == []
+    assert book_api.markdown_of_docstring("Shape of ``x``.", names, here="nb.Dense") == ["Shape of `x`."]
+
+
+def test_api_page_describes_every_public_name_once():
+    import nnbook as nb
+
+    page = book_api.Page(nb)
+    text = page.text()
+    for name in nb.__all__:
+        obj = getattr(nb, name)
+        if not isinstance(obj, type(nb)):
+            assert page.home[id(obj)] == f"nb.{name}"
+            assert f"}} nb.{name}(" in text
+            continue
+        if name not in book_api.FOLDERS_AT_TOP_LEVEL:
+            assert f"### `nb.{name}`" in text
+        members = [getattr(obj, n) for n in getattr(obj, "__all__", [])]
+        undescribed = [m for m in members if callable(m) and id(m) not in page.home]
+        assert not undescribed, f"nb.{name}: {undescribed}"
+    # each object once; a second name for it links to the first
+    assert text.count("{py:function} nb.data.one_hot(") == 1
+    assert "`nb.labels.one_hot` is {py:obj}`nb.data.one_hot <nb.data.one_hot>`" in text
+
+
+def test_a_new_layer_finds_its_section():
+    import types
+
+    import nnbook as nb
+
+    class Mine(nb.Layer):
+        """A learner's layer."""
+
+    def helper():
+        """Not placed anywhere."""
+
+    fake = types.SimpleNamespace(**{n: getattr(nb, n) for n in nb.__all__})
+    fake.__all__ = [*nb.__all__, "Mine", "helper"]
+    fake.Mine, fake.helper = Mine, helper
+    sections = {title: [full for full, _ in entries] for title, _, entries in book_api.layout(fake)}
+    assert "nb.Mine" in sections["Layers"]
+    assert sections["Other names"] == ["nb.helper"]
+
+
+def test_class_members_are_their_own():
+    import nnbook as nb
+
+    dense = {name for _, name, _ in book_api.class_members(nb.Dense)}
+    assert "output_shape" not in dense, "an override without a docstring is the base class's"
+    assert ("attribute", "fuses_with", nb.Sigmoid) in list(book_api.class_members(nb.BinaryCrossEntropy))
+    assert book_api.own_doc(nb.Sigmoid) == nb.Sigmoid.__doc__
+    assert book_api.own_doc(nb.BinaryCrossEntropy.fuses_with) is not None   # a class keeps its own
+    text = book_api.Page(nb).text()
+    block = text.split("{py:class} nb.BinaryCrossEntropy(", 1)[1].split("`````\n", 1)[0]
+    assert "````{py:attribute} fuses_with\n:value: nb.Sigmoid" in block
+    assert nb.Sigmoid.__doc__.splitlines()[0] not in block
+
+
+def test_book_config_theme_mode_and_title():
+    conf = {}
+    exec((ROOT / "docs" / "conf.py").read_text(encoding="utf-8"), conf)
+    # pydata-sphinx-theme logs "Got invalid theme mode" for anything else (it was empty)
+    assert conf["html_context"]["default_mode"] in {"light", "dark", "auto"}
+    assert conf["html_title"] == "nnbook"
+    assert conf["html_theme_options"]["home_page_in_toc"] is False
+    template = (ROOT / "docs" / "_templates" / "layout.html").read_text(encoding="utf-8")
+    assert "pagename == root_doc" in template and "_templates" in conf["templates_path"]
+    assert (ROOT / "docs" / conf["html_favicon"]).exists()
+    assert conf["toc_object_entries_show_parents"] == "hide"

@@ -5,8 +5,9 @@
 
 The pages are the chapters with their stored outputs (never re-executed: nbval
 has checked them), the landing page is the README's introduction and chapter
-table (between the `book:start` and `book:end` markers), and an API page is
-generated from the docstrings of nnbook's public names. Sphinx runs with
+table (between the `book:start` and `book:end` markers), and the API page is
+generated from nnbook's public names, grouped by role, with their signatures and
+rendered docstrings (tools/book_api.py). Sphinx runs with
 warnings as errors. MathJax comes from the `sphinx-mathjax-offline` package and
 is served from the site itself; nothing is downloaded.
 """
@@ -14,13 +15,15 @@ is served from the site itself; nothing is downloaded.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import book_api  # noqa: E402  (tools/book_api.py, beside this file)
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / "build" / "book-src"
@@ -43,45 +46,12 @@ def landing_page() -> str:
     return "# nnbook: neural networks from scratch\n\n" + body + "\n" + "\n".join(toc)
 
 
-def _signature(obj) -> str:
-    try:
-        return str(inspect.signature(obj))
-    except (TypeError, ValueError):
-        return "(…)"
-
-
-def _doc_block(obj) -> list[str]:
-    doc = inspect.getdoc(obj) or "(no docstring)"
-    return ["````text", doc, "````", ""]
-
-
 def api_page() -> str:
-    """One section per public name of ``nnbook``: its signature and docstring, verbatim."""
+    """The API page: every public name of ``nnbook``, grouped by role (see tools/book_api.py)."""
     sys.path.insert(0, str(ROOT))
     import nnbook as nb
 
-    lines = ["# API reference", "",
-             "Every public name of `import nnbook as nb`, with its signature and docstring "
-             "(generated from the library when the book is built).", ""]
-    for name in nb.__all__:
-        obj = getattr(nb, name)
-        if inspect.ismodule(obj):
-            lines += [f"## `nb.{name}`", "", *_doc_block(obj)]
-            public = [n for n in getattr(obj, "__all__", []) if not n.startswith("_")]
-            for sub in public:
-                member = getattr(obj, sub, None)
-                if callable(member):
-                    lines += [f"### `nb.{name}.{sub}{_signature(member)}`", "", *_doc_block(member)]
-            continue
-        if inspect.isclass(obj):
-            lines += [f"## `nb.{name}{_signature(obj)}`", "", *_doc_block(obj)]
-            for attr, member in vars(obj).items():
-                if attr.startswith("_") or not callable(member) or not inspect.getdoc(member):
-                    continue
-                lines += [f"### `{name}.{attr}{_signature(member)}`", "", *_doc_block(member)]
-            continue
-        lines += [f"## `nb.{name}{_signature(obj)}`", "", *_doc_block(obj)]
-    return "\n".join(lines)
+    return book_api.api_page(nb)
 
 
 def html_anchors_to_targets(path: Path) -> None:
