@@ -80,23 +80,22 @@ class LSTM(_Recurrent):
         H[0] = C[0] = 0
         TC = work("TC", (T, m, h), dt)                               # TC[t − 1] = tanh(c_t)
         hw, ig = np.empty((4, m, h), dt), np.empty((m, h), dt)
-        for t in range(T):
-            a = A[t]                                                 # (4, m, h)
+        steps = self._views("forward", (A, H, C, TC), lambda: [
+            (A[t], A[t, :3], *A[t], H[t], C[t], C[t + 1], TC[t], H[t + 1]) for t in range(T)])
+        tanh, mul = np.tanh, np.multiply
+        for t, (a, sig, i, f, o, g, h_prev, c_prev, c, tc, h_t) in enumerate(steps):
             if t:                                                    # (h_0 = 0 adds nothing)
-                a += np.matmul(H[t], W_h, hw)                        # s ⊙ z_t
-            np.tanh(a, a)
-            sig = a[:3]
+                a += np.matmul(h_prev, W_h, hw)                      # s ⊙ z_t, (4, m, h)
+            tanh(a, a)
             sig *= 0.5
             sig += 0.5                                               # i, f, o = σ(z); g = tanh(z)
-            i, f, o, g = a
-            c, tc = C[t + 1], TC[t]
             if t:
-                np.multiply(f, C[t], c)                              # c_t = f ⊙ c_{t−1} …
-                c += np.multiply(i, g, ig)                           # … + i ⊙ g
+                mul(f, c_prev, c)                                    # c_t = f ⊙ c_{t−1} …
+                c += mul(i, g, ig)                                   # … + i ⊙ g
             else:
-                np.multiply(i, g, c)                                 # (c_0 = 0)
-            np.tanh(c, tc)
-            np.multiply(o, tc, H[t + 1])                             # h_t = o ⊙ tanh(c_t)
+                mul(i, g, c)                                         # (c_0 = 0)
+            tanh(c, tc)
+            mul(o, tc, h_t)                                          # h_t = o ⊙ tanh(c_t)
         self._cache = (xt, A, H, C, TC)
         return self._output(H)
 
@@ -127,13 +126,18 @@ class LSTM(_Recurrent):
         W_hT = np.ascontiguousarray(self.params["W_h"].T)            # (4h, h)
         dh = np.array(dy[-1] if seq else dy)                         # δh_T (m, h)
         dc, tmp = np.zeros((m, h), dt), np.empty((m, h), dt)
+        steps = self._views("backward", (Q, R, P, dZ, A), lambda: [
+            (Q[t], R[t], P[t], dZ4[t, :, :3].transpose(1, 0, 2), dZ4[t, :, 3], dZ[t], f[t])
+            for t in range(T)])
+        mul = np.multiply
         for t in range(T - 1, -1, -1):
-            dc += np.multiply(dh, P[t], tmp)                         # δc_t
-            np.multiply(dc, Q[t], dZ4[t, :, :3].transpose(1, 0, 2))  # δz for i, f, g
-            np.multiply(dh, R[t], dZ4[t, :, 3])                      # δz for o
+            Q_t, R_t, P_t, dz_ifg, dz_o, dz, f_t = steps[t]
+            dc += mul(dh, P_t, tmp)                                  # δc_t
+            mul(dc, Q_t, dz_ifg)                                     # δz for i, f, g
+            mul(dh, R_t, dz_o)                                       # δz for o
             if t:
-                dc *= f[t]                                           # δc_{t−1} along the cell path
-                np.matmul(dZ[t], W_hT, dh)                           # δh_{t−1} through W_h …
+                dc *= f_t                                            # δc_{t−1} along the cell path
+                np.matmul(dz, W_hT, dh)                              # δh_{t−1} through W_h …
                 if seq:
                     dh += dy[t - 1]                                  # … plus the output's at t − 1
         np.sum(dZ.reshape(-1, 4 * h), axis=0, out=self.grads["b"])

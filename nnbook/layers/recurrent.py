@@ -75,6 +75,16 @@ class _Recurrent(Layer):
             buf = self._buffers[name] = np.empty(shape, dtype)
         return buf
 
+    def _views(self, name, arrays, build) -> list:
+        """``build()``: a list of each step's views of the work ``arrays``, kept while those
+        arrays are (and the views still view them: a copied layer's copies do not), so a
+        loop over T steps does not slice them again in every call."""
+        kept = self._buffers.get(name)
+        if (kept is None or any(a is not b for a, b in zip(kept[0], arrays))
+                or kept[1][0][0].base is not arrays[0]):
+            kept = self._buffers[name] = (arrays, build())
+        return kept[1]
+
     def _gate_major(self, W) -> np.ndarray:
         """W (rows, gates·h) as (gates, rows, h) in the inner ``order``, each gate's block
         contiguous and scaled by s (½ for a sigmoid gate): a product with it gives
