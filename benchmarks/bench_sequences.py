@@ -85,7 +85,7 @@ def nnbook_step(kind, size, dtype):
         y = layer.forward(x)
         dx = layer.backward(dy)
         return {"y": y, "dx": dx, **{k: np.array(g) for k, g in layer.grads.items()}}
-    step.result = result
+    step.result, step.layer = result, layer
     return step
 
 
