@@ -69,7 +69,7 @@ def test_rnn_outputs_many_to_one_has_one_head_many_to_many_one_per_step():
 
 @pytest.mark.parametrize("seq", [True, False])
 def test_bptt_red_arrows_are_the_two_roads_into_each_state(seq):
-    ax = nb.diagrams.bptt(T=4, return_sequences=seq)
+    ax = nb.diagrams.bptt_paths(T=4, return_sequences=seq)
     losses = [s for s in texts(ax) if re.fullmatch(r"E[₁₂₃₄]", s)]
     assert len(losses) == (4 if seq else 1)
     back = arrows(ax, BACK)
@@ -101,7 +101,7 @@ def test_gru_cell_gates_sizes_and_the_reset_after_the_product():
 
 
 DRAWINGS = [lambda: nb.diagrams.rnn_unrolled(8, 32, T=8), lambda: nb.diagrams.rnn_outputs(8, 16, 1)[0],
-            lambda: nb.diagrams.bptt(4), lambda: nb.diagrams.bptt(9, return_sequences=False),
+            lambda: nb.diagrams.bptt_paths(4), lambda: nb.diagrams.bptt_paths(9, return_sequences=False),
             lambda: nb.diagrams.lstm_cell(8, 16), lambda: nb.diagrams.gru_cell(3, 5)]
 
 

@@ -12,7 +12,7 @@ from matplotlib.patches import FancyBboxPatch
 from ._draw import BACK, EDGE, FONT, NODE, _arrow, _canvas, _sub
 from .diagrams_sequences2 import gru_cell, lstm_cell
 
-__all__ = ["rnn_unrolled", "rnn_outputs", "bptt", "lstm_cell", "gru_cell"]
+__all__ = ["rnn_unrolled", "rnn_outputs", "bptt_paths", "lstm_cell", "gru_cell"]
 
 CELL_W, CELL_H, STEP = 1.3, 0.9, 2.4        # a cell's box and the distance between steps
 INPUT = "#fdebd0"                             # inputs x_t: the colour of chapter 00's input units
@@ -138,7 +138,7 @@ def rnn_outputs(T=4, n_hidden=16, n_out=1, *, axes=None):
     return axes
 
 
-def bptt(T=4, *, return_sequences=True, max_steps=5, ax=None):
+def bptt_paths(T=4, *, return_sequences=True, max_steps=5, ax=None):
     """The gradient paths of backpropagation through time, in the course's red.
 
     Each ∂E/∂h_t collects two arrows: the loss's own share at step t (with
@@ -146,7 +146,7 @@ def bptt(T=4, *, return_sequences=True, max_steps=5, ax=None):
     step t + 1 through W_hᵀ and tanh'; every step then adds its product to ∂E/∂W_h.
     Chapter 15.
     """
-    _check_sizes("bptt", T=T, max_steps=max_steps)
+    _check_sizes("bptt_paths", T=T, max_steps=max_steps)
     steps = _steps(T, max_steps)
     step = 3.0
     width = 1.2 + step * len(steps) + 0.6
