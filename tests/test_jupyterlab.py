@@ -72,14 +72,15 @@ CHROMIUM_ARGS = [
 ]
 
 # JupyterLab settings for the temporary config dir: no autosave (nothing is
-# ever written back), no news toast over the page, every cell attached to the
-# DOM so that images below the fold are rendered and can be counted, and no
-# empty screen below the last cell (it would make the screenshots twice as tall).
+# ever written back), every cell attached to the DOM so that images below the
+# fold are rendered and can be counted, and no empty screen below the last cell
+# (it would make the screenshots twice as tall). The news pop-up is off through
+# the course's own settings, which the server gets as README's command gives them.
 LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "scrollPastEnd": False},
 }
+COURSE_CONFIG = ROOT / ".jupyter" / "jupyter_lab_config.py"  # README: jupyter lab notebooks/ --config=...
 
 
 def in_ci():
@@ -214,6 +215,7 @@ class LabServer:
             "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={self.port}",
             "--ServerApp.port_retries=0", "--IdentityProvider.token=", "--ServerApp.password=",
             "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={self.root}",
+            f"--config={COURSE_CONFIG}",
         ]
         env = self.environment()
         with open(self.log_path, "wb") as log:
@@ -551,6 +553,9 @@ def test_run_all_in_jupyterlab(path, lab, browser):
         problems = run_problems(state, stored)
         problems += image_problems(wait_for_images(page), stored)
         problems += math_problems(page.evaluate(MATH_ERRORS_JS), stored)
+        toasts = page.evaluate("() => Array.from(document.querySelectorAll('.Toastify__toast')).map(t => t.innerText)")
+        problems += [f"a pop-up covers the notebook (the course's .jupyter/ settings turn news off): {t!r}"
+                     for t in toasts if "news" in t.lower()]
         screenshots = take_screenshots(page, name)
         if problems:
             pytest.fail(f"{name} in JupyterLab (Run All; screenshot {screenshots[0]}):\n  "
