@@ -12,3 +12,30 @@ matplotlib.use("Agg")
 # with @reproduce_failure.
 settings.register_profile("nnbook", deadline=None, print_blob=True)
 settings.load_profile("nnbook")
+
+
+# The command that runs the browser tests, told whenever a run skipped them.
+BROWSER_HOWTO = ('apt-get install chromium (Debian/Ubuntu; or set NNBOOK_CHROMIUM=/path/to/chrome), '
+                 'pip install -e ".[dev]", then: python -m pytest -m browser')
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say at the end of the run why the browser tests (marker `browser`: JupyterLab and
+    the book in headless Chromium) were skipped, and how to run them; pytest alone
+    would only count them among the skipped, with the reason hidden unless -rs."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", [])
+               if "browser" in getattr(r, "keywords", {}) and not hasattr(r, "wasxfail")]
+    if not skipped:
+        return
+    reasons = []
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if reason not in reasons:
+            reasons.append(reason)
+    terminalreporter.section("browser tests skipped")
+    terminalreporter.write_line(f"{len(skipped)} browser test(s) did not run (JupyterLab and the book "
+                                "in headless Chromium):")
+    for reason in reasons:
+        terminalreporter.write_line(f"  {reason}")
+    terminalreporter.write_line(f"To run them: {BROWSER_HOWTO}")
