@@ -10,7 +10,8 @@ from ._widgets import _explorable, _float, _int
 from .explore_part2_figures import (l2_polynomial_figure, optimizer_paths_figure, polynomial_data,
                                     quadratic_paths, ridge_fit)
 
-__all__ = ["optimizer_paths", "l2_polynomial", "optimizer_paths_figure", "l2_polynomial_figure"]
+__all__ = ["optimizer_paths", "l2_polynomial", "optimizer_paths_figure", "l2_polynomial_figure",
+           "polynomial_data", "ridge_fit"]
 
 
 def optimizer_paths(lr=0.02, beta=0.9, steps=30):
