@@ -113,7 +113,7 @@ def gru_cell(n_in, n_hidden, *, ax=None):
     x_zh, x_sum, y_mix = 6.6, 7.8, 1.15
     _op(ax, (x_zh, y_h), "×")                                           # z ⊙ hₜ₋₁
     _op(ax, (x_sum, y_h), "+")
-    ax.text(3.6, y_h + 0.3, "along this path ∂hₜ/∂hₜ₋₁ = diag(zₜ) (the gates add further terms)", ha="center",
+    ax.text(3.6, y_h + 0.3, "along this path ∂hₜ/∂hₜ₋₁ = diag(zₜ) (n and the gates add further terms)", ha="center",
             va="bottom", fontsize=FONT, color=PATH)
     for x, name, fn, fc in ((xz, "z", "σ", GATE), (xr, "r", "σ", GATE), (xn, "n", "tanh", CAND)):
         _gate(ax, (x, y_g), name, fn, fc)
