@@ -183,7 +183,7 @@ def _bn_dense(X, ax):
                          "pass a slice such as X[:8, :4].")
     mu, var = X.mean(axis=0), X.var(axis=0)
     cw, ch = 1.6, 0.55
-    ax = _canvas(ax, (-1.4, n * cw + 0.2), (-1.2, m * ch + 0.7), scale=0.75)
+    ax = _canvas(ax, (-1.4, n * cw + 0.2), (-1.0, m * ch + 0.6), scale=0.75)
     for j in range(n):
         color = CHANNEL[j % len(CHANNEL)]
         for i in range(m):
@@ -198,7 +198,7 @@ def _bn_dense(X, ax):
                 ha="center", va="top", fontsize=FONT, color=color)
     for i in range(m):
         ax.text(-0.15, (m - 0.5 - i) * ch, f"sample {i}", ha="right", va="center", fontsize=FONT - 1)
-    ax.set_title(f"X ({m}, {n}): one mean and variance per feature, over the {m} samples of its column",
+    ax.set_title(f"X ({m}, {n}): one mean and variance per feature,\nover the {m} samples of its column",
                  fontsize=FONT + 1)
     ax.stats = (mu, var)
     return ax
