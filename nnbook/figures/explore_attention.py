@@ -1,7 +1,9 @@
 """Explorables of chapters 17–18 (attention, a small transformer); reached as
 ``nb.explore.<name>``. Built on ``_widgets._explorable`` like explore.py's:
 ``attention_query`` moves the query position over a sentence and shows where each head of
-a trained model looks; ``attention_query_figure`` is the same picture without a kernel.
+a trained model looks; ``next_char`` moves the sampling temperature and shows the model's
+next-character distribution beside the grammar's exact one. ``*_figure`` are the same
+pictures without a kernel.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._widgets import _explorable, _int
+from ._widgets import _explorable, _float, _int
 from .diagrams_attention import MASKED, WEIGHTS
 
-__all__ = ["attention_query", "attention_query_figure", "attention_of"]
+__all__ = ["attention_query", "attention_query_figure", "attention_of", "next_char", "next_char_figure",
+           "next_char_probs"]
 
 FONT = 10
 
@@ -90,4 +93,58 @@ def attention_query(model, corpus, text, query=None, block=0):
         tops = ", ".join(f"head {k + 1} → {int(np.argmax(row))} ({text[int(np.argmax(row))]!r}, "
                          f"{row.max():.2f})" for k, row in enumerate(A))
         return f"query {query} ({text[query]!r}), layer {block + 1}: {tops}"
+    return _explorable(controls, figure, caption)
+
+
+def next_char_probs(model, corpus, prompt, temperature=1.0):
+    """The model's distribution of the character after ``prompt`` at ``temperature``,
+    softmax(z / temperature), and the grammar's exact one (``corpus.language``; the prompt
+    starts a sentence). Shapes: two (V,) arrays over ``corpus.vocab``."""
+    if not temperature > 0:
+        raise ValueError(f"next_char: expected a temperature > 0, got {temperature!r}.")
+    z = np.asarray(model.predict(corpus.encode(prompt)[None]))[0, -1]        # (V,) logits
+    z = (z - z.max()) / temperature
+    p = np.exp(z) / np.exp(z).sum()
+    base = corpus.language.nll_chars(prompt).sum() if prompt else 0.0
+    truth = np.zeros(len(corpus.vocab))
+    for i, c in enumerate(corpus.vocab):
+        try:
+            truth[i] = np.exp(base - corpus.language.nll_chars(prompt + c).sum())
+        except ValueError:                              # the grammar cannot continue with c
+            pass
+    return p, truth
+
+
+def next_char_figure(model, corpus, prompt, temperature=1.0):
+    """Bars of the model's next-character probabilities after ``prompt`` at ``temperature``
+    (chapter 09's softmax(z / T)) beside the grammar's exact probabilities. Chapter 18."""
+    p, truth = next_char_probs(model, corpus, prompt, temperature)
+    labels = ["␣" if c == " " else c for c in corpus.vocab]
+    k = np.arange(len(labels))
+    fig, ax = plt.subplots(figsize=(9, 3.2), layout="constrained")
+    ax.bar(k - 0.2, p, width=0.4, color="#1f77b4", label=f"model, τ = {temperature:g}")
+    ax.bar(k + 0.2, truth, width=0.4, color="#7f7f7f", label="the grammar (exact)")
+    ax.set_xticks(k, labels, fontsize=FONT)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("P(next character)", fontsize=FONT)
+    ax.set_title(f"after {prompt[-40:]!r}", fontsize=FONT)
+    ax.legend(loc="upper left", fontsize=FONT - 1)
+    return fig
+
+
+def next_char(model, corpus, prompt, temperature=1.0):
+    """A temperature slider on a trained model's next-character distribution after
+    ``prompt``, beside the grammar's. Figure: ``next_char_figure``. Chapter 18."""
+    import ipywidgets as w
+    controls = {"temperature": _float(w, "τ", temperature, 0.1, 3.0, 0.1)}
+
+    def figure(temperature):
+        return next_char_figure(model, corpus, prompt, temperature)
+
+    def caption(temperature):
+        p, truth = next_char_probs(model, corpus, prompt, temperature)
+        top = int(np.argmax(p))
+        return (f"τ = {temperature:g}: the model's likeliest next character {corpus.vocab[top]!r} "
+                f"({p[top]:.2f}; the grammar gives it {truth[top]:.2f}); probability on characters the "
+                f"grammar forbids: {p[truth == 0].sum():.3f}")
     return _explorable(controls, figure, caption)
