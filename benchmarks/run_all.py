@@ -71,7 +71,8 @@ def markdown(rows, header) -> str:
         def ratio(key):
             return "—" if r.get(key) is None else f"{r[key]:.2f}"
         met = {True: "✔", False: "✘", None: ""}[r.get("meets_target")]
-        value = fmt(r["nnbook_s"]) if r.get("nnbook_s") is not None else f"{r.get('value')}×"
+        value = (fmt(r["nnbook_s"]) if r.get("nnbook_s") is not None else
+                 "—" if r.get("value") is None else f"{r.get('value')}×")
         lines.append(f"| {r['name'].strip()} | {fmt(r.get('nnbook_1t_s'))} | {fmt(r.get('torch_1t_s'))} | "
                      f"{ratio('ratio_vs_torch_1t')} | {value} | {fmt(r.get('torch_s'))} | "
                      f"{ratio('ratio_vs_torch')} | {fmt(r.get('baseline_s'))} | {r.get('target') or ''} | {met} |")
@@ -113,7 +114,7 @@ def bar_chart(rows, path, title):
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
-    cmp = [r for r in rows if r.get("ratio_vs_torch") is not None]
+    cmp = [r for r in rows if r.get("ratio_vs_torch") is not None or r.get("ratio_vs_torch_1t") is not None]
     if not cmp:
         return None
     names = [r["name"].strip() for r in cmp]
@@ -126,7 +127,9 @@ def bar_chart(rows, path, title):
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(cmp) + 1.5))
     y = np.arange(len(cmp))
     ax.barh(y, ratios, color=colors, label="one thread each")
-    ax.plot(defaults, y, "o", color="black", ms=3, label="default threads")
+    shown = [(d, yi) for d, yi in zip(defaults, y) if d is not None]     # None: not measured
+    ax.plot([d for d, _ in shown], [yi for _, yi in shown], "o", color="black", ms=3,
+            label="default threads")
     ax.legend(fontsize=8, loc="lower right")
     for yi, lim in zip(y, limits):
         if lim is not None:
@@ -135,7 +138,7 @@ def bar_chart(rows, path, title):
     ax.set_yticks(y, names, fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")
-    everything = ratios + defaults
+    everything = ratios + [d for d in defaults if d is not None]
     ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 4, 8) if min(everything) / 1.5 <= t <= max(everything) * 1.5 or t == 1]
     ax.set_xticks(ticks, [f"{t:g}×" for t in ticks])
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
