@@ -28,6 +28,17 @@ RNN, LSTM, GRU        RNN, LSTM, GRU(n_in, h,      ``weight_ih_l0 = W_x.T``,
                       (return_sequences True or    (to_torch: ``bias_hh_l0 = 0``,
                       False)                       frozen); GRU: ``bias_ih_l0 = b_x``,
                                                    ``bias_hh_l0 = b_h``
+Embedding(V, d)       Embedding(V, d)              ``weight = W``
+PositionalEmbedding   AddPositions(max_len, d)     ``weight = W``
+LayerNorm(n, eps)     LayerNorm(n, eps)            ``weight = gamma``, ``bias = beta``
+MultiHeadAttention    SelfAttention(d, h, causal)  ``in_proj_weight = [W_qᵀ; W_kᵀ; W_vᵀ]``,
+(d, h, causal)        (a MultiheadAttention(d, h,  ``in_proj_bias = [b_q; b_k; b_v]``,
+                      batch_first=True) on         ``out_proj.weight = W_oᵀ``,
+                      (x, x, x))                   ``out_proj.bias = b_o``
+TransformerBlock      EncoderBlock(d, h, d_ff,     norm1/norm2 as LayerNorm, self_attn
+(d, h, d_ff, causal)  causal): TransformerEncoder  as above, ``linear1.weight = W_1ᵀ``,
+                      Layer(norm_first=True,       ``linear2.weight = W_2ᵀ``
+                      dropout=0, batch_first=True)
 ====================  ===========================  ==================================
 
 Recurrent layers: PyTorch's RNN, LSTM and GRU return (output, state), so
@@ -71,9 +82,12 @@ dtype: float64 ↔ ``torch.float64``, float32 ↔ ``torch.float32``.
 
 Where the code is: to_pytorch.py (``to_torch``) and from_pytorch.py
 (``from_torch``) walk the model; each layer kind's mapping, both ways, is in a
-map_*.py module (map_core.py, map_regularisation.py), listed in mappings.py,
+map_*.py module (map_core.py, map_regularisation.py, map_recurrent.py,
+map_attention.py), listed in mappings.py,
 which says how to add one; _shared.py holds the lazy torch import and the
-state of a walk; _modules.py the PyTorch modules the bridge adds.
+state of a walk; _modules.py the PyTorch modules the bridge adds (the channel
+moves, the 'same' paddings, LastStep/AllSteps, SelfAttention, EncoderBlock,
+AddPositions).
 """
 
 from ._shared import TORCH_INSTALL
