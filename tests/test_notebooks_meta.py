@@ -264,6 +264,20 @@ def test_no_execution_timing_metadata(nb):
     )
 
 
+CODE_WIDTH = 88     # characters of code JupyterLab shows at 1280 px without scrolling
+
+
+def test_code_lines_fit_the_reader_s_screen(nb):
+    long = [f"{where(nb, c)}: {line.strip()[:60]}…" for c in nb["cells"]
+            if c["cell_type"] == "code" for line in source(c).splitlines()
+            if len(line) > CODE_WIDTH]
+    assert not long, (
+        f"code lines over {CODE_WIDTH} characters (JupyterLab at 1280 px and the book show a "
+        f"scrollbar): {long}. Wrap them as a reader reads them: a comment on its own line "
+        f"above, one argument per line, long strings split into two literals"
+    )
+
+
 def test_first_cell_is_a_markdown_title(nb):
     first = nb["cells"][0] if nb["cells"] else {}
     lines = source(first).strip().splitlines()
