@@ -16,24 +16,11 @@ import nnbook as nb  # noqa: E402
 from nnbook import diagrams, diagrams_conv  # noqa: E402
 from nnbook.figures._draw import BACK  # noqa: E402
 from nnbook.diagrams_conv import PAD, UNUSED  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
-
-
-def texts(ax):
-    return [t.get_text() for t in ax.texts]
+from figure_helpers import close_figures, min_fontsize, texts  # noqa: E402,F401  (the fixture applies here)
 
 
 def circles(ax):
     return [p for p in ax.patches if isinstance(p, Circle)]
-
-
-def min_fontsize(ax):
-    return min(t.get_fontsize() for t in ax.texts + [ax.title])
 
 
 # --- one neuron --------------------------------------------------------------------------------

@@ -13,20 +13,7 @@ from matplotlib.patches import Circle, Rectangle  # noqa: E402
 
 import nnbook as nb  # noqa: E402
 from nnbook import diagrams  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
-
-
-def texts(ax):
-    return [t.get_text() for t in ax.texts]
-
-
-def min_fontsize(ax):
-    return min(t.get_fontsize() for t in ax.texts + [ax.title])
+from figure_helpers import close_figures, min_fontsize, texts  # noqa: E402,F401  (the fixture applies here)
 
 
 def quadratic(kappa=20.0, degrees=30):

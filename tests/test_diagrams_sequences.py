@@ -14,16 +14,7 @@ from matplotlib.colors import to_rgba  # noqa: E402
 import nnbook as nb  # noqa: E402
 from nnbook.figures import diagrams_sequences as ds  # noqa: E402
 from nnbook.figures._draw import BACK  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
-
-
-def texts(ax):
-    return [t.get_text() for t in ax.texts]
+from figure_helpers import close_figures, texts  # noqa: E402,F401  (the fixture applies here)
 
 
 def boxes(ax, label="box"):
