@@ -9,12 +9,15 @@
   chance levels (chapters 15–16);
 - ``language.py``: ``Language``, the generated language whose entropy is known;
   ``corpus.py``: its text as ids (``language_corpus``), ``char_windows``, ``bigram_probs``
-  (chapters 17–18); ``sampling.py``: ``sample_text``, text from a trained model (chapter 18).
+  (chapters 17–18); ``sampling.py``: ``sample_text``, text from a trained model (chapter 18);
+- ``bpe.py``: ``BPETokenizer``, byte-pair encoding, with its fast loops in ``bpe_merges.py``
+  (chapter 19).
 
 A new data set gets a module of its own here (Part III's sequence data and generated
 language go beside ``generated.py``), and its public names are re-exported below.
 """
 
+from .bpe import BPETokenizer
 from .corpus import bigram_probs, char_windows, language_corpus
 from .digits import digits_split, load_digits
 from .generated import blobs, logic_gate, spirals, xor
@@ -30,5 +33,5 @@ __all__ = [
     "one_hot", "read_idx", "load_mnist",
     "sine_wave", "adding_problem", "recall_task", "chance_level",
     "Language", "language_corpus", "char_windows", "bigram_probs",
-    "sample_text",
+    "sample_text", "BPETokenizer",
 ]
