@@ -5,6 +5,8 @@ that byte-pair encoding finds whole words and shared pieces (chapter 19).
 
 from __future__ import annotations
 
+import math
+
 from ..validate import positive_int
 from .language import Language
 
@@ -25,8 +27,9 @@ ADJECTIVE_SUFFIXES = (("", 0.75), ("ish", 0.25))
 
 
 def zipf(n: int) -> tuple:
-    """Zipf's law over n ranks: P(k) = (1/k) / (1 + 1/2 + … + 1/n), k = 1 … n."""
-    total = sum(1 / k for k in range(1, n + 1))
+    """Zipf's law over n ranks: P(k) = (1/k) / (1 + 1/2 + … + 1/n), k = 1 … n. (``fsum`` is
+    correctly rounded on every Python; ``sum`` of floats changed in 3.12.)"""
+    total = math.fsum(1 / k for k in range(1, n + 1))
     return tuple(1 / k / total for k in range(1, n + 1))
 
 
