@@ -118,30 +118,32 @@ def apply_merges(ids, ranks: dict, first_id: int = 256) -> list:
     """Encode one chunk: apply the merges by rank, lowest first, each everywhere from left
     to right (``ranks`` maps a pair to its merge's index; merge r makes id first_id + r).
 
-    A heap holds (rank, place) of every pair that is a merge; popping it gives the lowest
-    rank, and among equal ranks the leftmost place. A merge only creates pairs that hold
-    its new id, and those were learned later (higher rank), so this equals replaying the
-    merges one by one over the whole chunk, at O(n log n) instead of O(n × merges).
+    The merges present are replayed in order, each only at the places where its pair sits:
+    a list of places per pair, kept up to date as in ``learn_merges`` (only pairs that are
+    merges are listed). A merge only creates pairs that hold its new id, learned later, so
+    no merge comes back; the cost is that of the merges made, not n × merges.
     """
     tok = list(ids)
     n = len(tok)
-    if n < 2:
-        return tok
     nxt = list(range(1, n)) + [_GONE]
     prv = [_GONE] + list(range(n - 1))
-    heap = [(ranks[pair], i) for i, pair in enumerate(zip(tok, tok[1:])) if pair in ranks]
-    heapq.heapify(heap)
-    while heap:
-        rank, i = heapq.heappop(heap)
-        j = nxt[i] if tok[i] != _GONE else _GONE
-        if j == _GONE or ranks.get((tok[i], tok[j])) != rank:
-            continue                                  # stale: merged away since
-        tok[i], tok[j], nxt[i] = first_id + rank, _GONE, nxt[j]
-        if nxt[i] != _GONE:
-            prv[nxt[i]] = i
-        for left in (prv[i], i):                      # the two new pairs around tok[i]
-            if left != _GONE and nxt[left] != _GONE:
-                found = ranks.get((tok[left], tok[nxt[left]]))
-                if found is not None:
-                    heapq.heappush(heap, (found, left))
-    return [t for t in tok if t != _GONE]
+    where = defaultdict(list)                         # pair → places, for pairs in ranks
+    for i, pair in enumerate(zip(tok, tok[1:])):
+        if pair in ranks:
+            where[pair].append(i)
+    while where:
+        pair = min(where, key=ranks.__getitem__)      # the lowest rank still present
+        a, b, new = pair[0], pair[1], first_id + ranks[pair]
+        for i in sorted(where.pop(pair)):
+            j = nxt[i]
+            if j == _GONE or tok[i] != a or tok[j] != b:
+                continue                              # gone, e.g. the 2nd of "a a a"
+            p, k = prv[i], nxt[j]
+            tok[i], tok[j], nxt[i] = new, _GONE, k
+            if k != _GONE:
+                prv[k] = i
+                if (new, tok[k]) in ranks:
+                    where[(new, tok[k])].append(i)
+            if p != _GONE and (tok[p], new) in ranks:
+                where[(tok[p], new)].append(p)
+    return [t for t in tok if t != _GONE] if n else []
