@@ -297,6 +297,8 @@ def test_special_tokens_must_be_distinct_non_empty_strings(specials, match):
 @pytest.mark.parametrize("pattern, match", [
     (3, r"expected pattern to be a regular expression \(str\) or None, got int 3"),
     ("(", r"pattern '\(' is not a valid regular expression \(.*\). Try BPETokenizer.GPT2_PATTERN"),
+    (r"(a)|b", r"pattern '\(a\)\|b' has 1 capturing group\(s\), so re.findall would return "
+               r"the groups, not the chunks. Write \(\?:...\) instead of \(...\)"),
 ])
 def test_pattern_must_be_a_regular_expression(pattern, match):
     with pytest.raises(ValueError, match="BPETokenizer.train: " + match):
@@ -332,3 +334,14 @@ def test_decode_accepts_numpy_integers():
 def test_the_constructor_checks_the_merges(merges, match):
     with pytest.raises(ValueError, match="BPETokenizer: " + match):
         BPE(merges)
+
+
+def test_on_the_stem_language_every_word_ends_as_one_token_and_none_spans_a_space():
+    text = data.StemLanguage().sample(30_000, rng=np.random.default_rng(0))
+    tok = BPE.train(text, 2000, pattern=BPE.GPT2_PATTERN)
+    chunks = set(re.findall(BPE.GPT2_PATTERN, text))
+    assert tok.vocab_size < 2000                     # stopped: every chunk is one token
+    assert all(len(tok.encode(chunk)) == 1 for chunk in chunks)
+    assert all(b" " not in tok.vocab[i][1:] for i in range(256, tok.vocab_size))
+    small = BPE.train(text, 400, pattern=BPE.GPT2_PATTERN)
+    assert len(small.encode(text)) > len(tok.encode(text)) == len(re.findall(BPE.GPT2_PATTERN, text))

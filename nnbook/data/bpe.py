@@ -225,10 +225,15 @@ def _compiled(owner, pattern):
         raise ValueError(f"{owner}: expected pattern to be a regular expression (str) or None, "
                          f"got {type(pattern).__name__} {pattern!r:.60}.")
     try:
-        return re.compile(pattern)
+        compiled = re.compile(pattern)
     except re.error as exc:
         raise ValueError(f"{owner}: pattern {pattern!r:.60} is not a valid regular expression "
                          f"({exc}). Try BPETokenizer.GPT2_PATTERN.") from None
+    if compiled.groups:
+        raise ValueError(f"{owner}: pattern {pattern!r:.60} has {compiled.groups} capturing "
+                         f"group(s), so re.findall would return the groups, not the chunks. "
+                         f"Write (?:...) instead of (...).")
+    return compiled
 
 
 def _pieces(text, specials):
