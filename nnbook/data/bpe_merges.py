@@ -1,6 +1,6 @@
 """Byte-pair encoding's two loops, written to be fast: ``learn_merges`` (training, with pair
-counts updated only next to each merge) and ``apply_merges`` (encoding by rank, with a heap).
-``BPETokenizer`` (bpe.py) is built on them; chapter 19 derives both from the naive loops.
+counts updated only next to each merge) and ``apply_merges`` (encoding by rank, each merge
+only where its pair sits). ``BPETokenizer`` (bpe.py) is built on them (chapter 19).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ def learn_merges(chunks: dict, n_merges: int, first_id: int = 256) -> list:
 
     Instead of recounting every round, the counts change only next to each merge: merging
     ``a b`` into ``c`` in ``x a b y`` removes ``(x, a)``, ``(a, b)``, ``(b, y)`` and adds
-    ``(x, c)``, ``(c, y)``. Stops early when no pair is left.
+    ``(x, c)``, ``(c, y)``. A list of places per pair says where to look; a heap of counts
+    gives the most frequent pair. Stops early when no pair is left.
     """
     tok, nxt, prv, weight = [], [], [], []           # one linked list over all the chunks
     counts, where = defaultdict(int), defaultdict(list)   # pair → count; pair → places
