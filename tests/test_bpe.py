@@ -100,6 +100,7 @@ def test_ties_across_chunks_go_to_the_chunk_that_comes_first_in_the_text():
 
 
 def test_no_pair_crosses_a_chunk_and_training_stops_when_no_pair_is_left():
+    assert BPE.train("", 300).merges == [] and BPE.train("", 300).encode("") == []
     assert BPE.train("abab", 258).merges == [(a, b), (256, 256)]
     tok = BPE.train("abab", 300, pattern="ab")        # chunks ab, ab: never (b, a)
     assert tok.merges == [(a, b)] and tok.vocab_size == 257
@@ -286,6 +287,8 @@ def test_vocab_size_makes_room_for_the_special_tokens():
                      r"List each once"),
     ("<e>", r"expected special_tokens to be a list of strings, got the string '<e>'. Write "
             r"special_tokens=\['<e>'\]"),
+    ({"<a>", "<b>"}, r"expected special_tokens in an order \(a list\), got a set: their ids "
+                     r"follow the order given"),
 ])
 def test_special_tokens_must_be_distinct_non_empty_strings(specials, match):
     with pytest.raises(ValueError, match="BPETokenizer.train: " + match):

@@ -205,6 +205,10 @@ def _checked_specials(owner, special_tokens) -> list:
     if isinstance(special_tokens, str):
         raise ValueError(f"{owner}: expected special_tokens to be a list of strings, got the "
                          f"string {special_tokens!r}. Write special_tokens=[{special_tokens!r}].")
+    if isinstance(special_tokens, (set, frozenset, dict)):
+        raise ValueError(f"{owner}: expected special_tokens in an order (a list), got a "
+                         f"{type(special_tokens).__name__}: their ids follow the order given. "
+                         f"Write special_tokens=[...].")
     specials = list(special_tokens)
     for tok in specials:
         if not isinstance(tok, str) or not tok:
