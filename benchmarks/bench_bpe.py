@@ -7,7 +7,8 @@ counts only next to each merge, and the naive loop written below, which recounts
 of the text at every round. The naive loop costs about (rounds × text length); on the whole
 megabyte it would run for minutes, so it is timed on a prefix (``naive_bytes``, 100 KB by
 default) and its time scaled by 1 MB / prefix to estimate the megabyte: the estimate is
-marked as such. Both trainers run on the prefix, and their merges are asserted equal; on the
+marked as such, and likely low (the same number of merges shortens a short text more, so
+the later rounds of the prefix are cheaper than those of the megabyte would be). Both trainers run on the prefix, and their merges are asserted equal; on the
 whole megabyte the naive loop runs its first ``check_rounds`` rounds and they are asserted
 equal to the fast trainer's first merges. Each trainer is timed once (a run takes seconds).
 
