@@ -33,6 +33,9 @@ class BPETokenizer:
     text (the first chunk that holds the pair, and its leftmost place there). Identical
     chunks are counted once, with their multiplicity; that changes no merge. Training stops
     early if no pair is left (every chunk one token): ``vocab_size`` is then smaller.
+    Encoding cuts the text with the same pattern; characters that no match covers are
+    dropped, as ``re.findall`` drops them, so for ``decode(encode(s)) == s`` use a pattern
+    that covers every character, such as ``GPT2_PATTERN``.
 
     Special tokens (strings such as ``"<|endoftext|>"``) get the ids after the merges, in
     the order given, and are never split or merged: ``train`` cuts them out of the text
