@@ -156,3 +156,10 @@ def test_bad_n_stems(n_stems, match):
 def test_bad_depth_is_the_languages_error():
     with pytest.raises(ValueError, match=r"Language: expected max_depth from 0 to 5, got 6"):
         data.StemLanguage(max_depth=6)
+
+
+def test_language_corpus_takes_the_stem_language():
+    corpus = data.language_corpus(3000, rng=rng(2), language=LANG)
+    assert corpus.vocab == LANG.vocab and len(corpus.text) >= 3000
+    assert corpus.nll_per_char == pytest.approx(LANG.nll(corpus.text) / len(corpus.text),
+                                                rel=1e-10)
