@@ -39,7 +39,7 @@ class BPETokenizer:
 
     Special tokens (strings such as ``"<|endoftext|>"``) get the ids after the merges, in
     the order given, and are never split or merged: ``train`` cuts them out of the text
-    before counting, and ``encode`` finds every literal occurrence in the text (the longest
+    before counting (so no pair crosses one either), and ``encode`` finds every literal occurrence in the text (the longest
     first where two start at the same place) and gives it its id; the text between them is
     encoded as usual.
 
@@ -50,6 +50,10 @@ class BPETokenizer:
 
     Shapes:
         encode(text) → list of n ints in [0, vocab_size);  decode(ids): n ints → str
+
+    Args (of the constructor; ``train`` and ``load`` call it):
+        merges: the ``(id_a, id_b)`` pairs in merge order, each id below 256 + its index.
+        pattern, special_tokens: as for ``train``.
 
     Attributes:
         merges: list of ``(id_a, id_b)`` in merge order; merge r made id 256 + r.
