@@ -8,8 +8,9 @@ of the text at every round. The naive loop costs about (rounds × text length); 
 megabyte it would run for minutes, so it is timed on a prefix (``naive_bytes``, 100 KB by
 default) and its time scaled by 1 MB / prefix to estimate the megabyte: the estimate is
 marked as such, and likely low (the same number of merges shortens a short text more, so
-the later rounds of the prefix are cheaper than those of the megabyte would be). Both trainers run on the prefix, and their merges are asserted equal; on the
-whole megabyte the naive loop runs its first ``check_rounds`` rounds and they are asserted
+the later rounds of the prefix are cheaper than those of the megabyte would be). Both
+trainers run on the prefix, and their merges are asserted equal; on the whole megabyte the
+naive loop runs its first ``check_rounds`` rounds and they are asserted
 equal to the fast trainer's first merges. Each trainer is timed once (a run takes seconds).
 
     python benchmarks/bench_bpe.py [--tiny] [--full]    # --full: the naive loop on all of it
@@ -88,7 +89,8 @@ def main(tiny=False, full=False) -> list:
     assert naive_prefix == fast_prefix.merges, "the two trainers disagree on the prefix"
     assert train_naive(text, 256 + k) == tok.merges[:k], "the first merges disagree"
     row = {"name": f"BPE training, vocab {vocab}, {n / 1e6:g} MB of the generated language",
-           "nnbook_s": fast_s, "nnbook_cpu_s": fast_cpu, "merges": len(tok.merges), "target_s": TARGET_S,
+           "nnbook_s": fast_s, "nnbook_cpu_s": fast_cpu, "merges": len(tok.merges),
+           "target_s": TARGET_S,
            "naive_prefix_bytes": len(prefix), "naive_prefix_s": naive_prefix_s,
            "nnbook_prefix_s": fast_prefix_s}
     if full:

@@ -39,9 +39,9 @@ class BPETokenizer:
 
     Special tokens (strings such as ``"<|endoftext|>"``) get the ids after the merges, in
     the order given, and are never split or merged: ``train`` cuts them out of the text
-    before counting (so no pair crosses one either), and ``encode`` finds every literal occurrence in the text (the longest
-    first where two start at the same place) and gives it its id; the text between them is
-    encoded as usual.
+    before counting (so no pair crosses one either), and ``encode`` finds every literal
+    occurrence in the text (the longest first where two start at the same place) and gives
+    it its id; the text between them is encoded as usual.
 
     Encoding applies the merges by rank, lowest first, each everywhere from left to right:
     on the training text this gives exactly the training's sequence. Decoding joins the

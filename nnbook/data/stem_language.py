@@ -45,9 +45,9 @@ class StemLanguage(Language):
     questions; see its rules). Only the words change: instead of a uniform choice among a
     few words, each word is built in two choices::
 
-        N[n]   → " " NSTEM  NSUF[n]        NSUF[s] → nothing 0.55 | let | ling | kin  (0.15 each)
+        N[n]   → " " NSTEM  NSUF[n]        NSUF[s] → nothing 0.55 | let | ling | kin (0.15)
                                            NSUF[p] → the same + "s": s | lets | lings | kins
-        VI[n]  → " " VPRE   VISTEM[n]      VPRE    → nothing 0.55 | re | out | over   (0.15 each)
+        VI[n]  → " " VPRE   VISTEM[n]      VPRE    → nothing 0.55 | re | out | over (0.15)
         VT[n]  → " " VPRE   VTSTEM[n]      VISTEM[p] → run | sleep | …; VISTEM[s]: + "s" ("es"
                                            after ch and sh: watches, pushes)
         ADJ    → nothing 0.7 | " " ASTEM ASUF 0.3       ASUF → nothing 0.75 | ish 0.25
