@@ -9,12 +9,16 @@
   chance levels (chapters 15–16);
 - ``language.py``: ``Language``, the generated language whose entropy is known;
   ``corpus.py``: its text as ids (``language_corpus``), ``char_windows``, ``bigram_probs``
-  (chapters 17–18); ``sampling.py``: ``sample_text``, text from a trained model (chapter 18).
+  (chapters 17–18); ``sampling.py``: ``sample_text``, text from a trained model (chapter 18);
+- ``bpe.py``: ``BPETokenizer``, byte-pair encoding, with its fast loops in ``bpe_merges.py``;
+  ``stem_language.py``: ``StemLanguage``, the language with a lexicon of stems and affixes
+  (chapter 19).
 
 A new data set gets a module of its own here (Part III's sequence data and generated
 language go beside ``generated.py``), and its public names are re-exported below.
 """
 
+from .bpe import BPETokenizer
 from .corpus import bigram_probs, char_windows, language_corpus
 from .digits import digits_split, load_digits
 from .generated import blobs, logic_gate, spirals, xor
@@ -24,11 +28,12 @@ from .language import Language
 from .sequences import adding_problem, chance_level, recall_task, sine_wave
 from .sampling import sample_text
 from .splits import train_test_split
+from .stem_language import StemLanguage
 
 __all__ = [
     "xor", "logic_gate", "blobs", "spirals", "load_digits", "digits_split", "train_test_split",
     "one_hot", "read_idx", "load_mnist",
     "sine_wave", "adding_problem", "recall_task", "chance_level",
     "Language", "language_corpus", "char_windows", "bigram_probs",
-    "sample_text",
+    "sample_text", "BPETokenizer", "StemLanguage",
 ]

@@ -55,7 +55,8 @@ class Language:
     choices: ``nll(text)`` (nats) parses it and ``sample_sentence`` returns the same sum
     for what it drew. ``nll_chars`` gives each character's −log P(c_t | c_<t) under the
     grammar, the loss of the best possible model, and ``entropy_per_char`` its mean over
-    an endless text (H(sentence) / (mean length + 1), computed exactly from the rules).
+    an endless text (H(sentence) / (mean length + 1), computed exactly from the rules);
+    every character is ASCII, one UTF-8 byte, so ``entropy_per_byte`` is the same number.
 
     Shapes:
         vocab: the V characters of the language, sorted (``language_corpus`` turns text
@@ -88,6 +89,7 @@ class Language:
         self.vocab = sorted(chars)
         self.sentence_entropy, self.mean_sentence_length = self._expect(("S",))
         self.entropy_per_char = self.sentence_entropy / (self.mean_sentence_length + 1)
+        self.entropy_per_byte = self.entropy_per_char            # ASCII: a byte per character
 
     def __repr__(self):
         return (f"Language(max_depth={self.max_depth}, V={len(self.vocab)}, "

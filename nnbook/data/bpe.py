@@ -1,0 +1,281 @@
+"""``BPETokenizer``: byte-level byte-pair encoding, trained on a text, then encoding text to
+ids and decoding ids to text, saved as JSON (chapter 19). The fast loops live in
+bpe_merges.py; this module holds the rules and the checks.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .bpe_merges import apply_merges, learn_merges
+
+__all__ = ["BPETokenizer"]
+
+_FORMAT = "nnbook.BPETokenizer"
+
+
+class BPETokenizer:
+    """Byte-level byte-pair encoding (BPE): ids 0–255 are the bytes of UTF-8, and each merge
+    of two ids into one adds the next id (256, 257, …).
+
+    Training (``BPETokenizer.train``): the text becomes its UTF-8 bytes; at every round the
+    most frequent adjacent pair is merged everywhere (left to right, so ``a a a`` gives
+    ``aa a``). Counts include overlaps (``a a a`` holds the pair ``(a, a)`` twice). Ties go
+    to the pair whose first occurrence comes first in the current sequence: the text as
+    merged so far, read from the start. With ``pattern``, the text is first cut into chunks
+    by ``re.findall(pattern, text)`` and no pair crosses a chunk boundary; the chunks stay
+    in the order of the text, so "first occurrence" is still the earliest place in the
+    text (the first chunk that holds the pair, and its leftmost place there). Identical
+    chunks are counted once, with their multiplicity; that changes no merge. Training stops
+    early if no pair is left (every chunk one token): ``vocab_size`` is then smaller.
+    Encoding cuts the text with the same pattern; characters that no match covers are
+    dropped, as ``re.findall`` drops them, so for ``decode(encode(s)) == s`` use a pattern
+    that covers every character, such as ``GPT2_PATTERN``.
+
+    Special tokens (strings such as ``"<|endoftext|>"``) get the ids after the merges, in
+    the order given, and are never split or merged: ``train`` cuts them out of the text
+    before counting (so no pair crosses one either), and ``encode`` finds every literal
+    occurrence in the text (the longest first where two start at the same place) and gives
+    it its id; the text between them is encoded as usual.
+
+    Encoding applies the merges by rank, lowest first, each everywhere from left to right:
+    on the training text this gives exactly the training's sequence. Decoding joins the
+    bytes of the ids and decodes them as UTF-8, replacing invalid bytes by "�" (a token
+    may end inside a character), never raising.
+
+    Shapes:
+        encode(text) → list of n ints in [0, vocab_size);  decode(ids): n ints → str
+
+    Args (of the constructor; ``train`` and ``load`` call it):
+        merges: the ``(id_a, id_b)`` pairs in merge order, each id below 256 + its index.
+        pattern, special_tokens: as for ``train``.
+
+    Attributes:
+        merges: list of ``(id_a, id_b)`` in merge order; merge r made id 256 + r.
+        vocab: ``dict[int, bytes]``, the bytes of every id (special tokens: their UTF-8).
+        vocab_size: ``len(vocab)`` = 256 + merges + special tokens.
+        pattern: the regular expression, or None (the whole text is one chunk).
+        special_tokens: ``dict[str, int]``.
+
+    Chapter 19 (tokens).
+    """
+
+    #: GPT-2's pre-tokenisation written for ``re`` (letters, digits, other marks, each with
+    #: one leading space; runs of spaces): it covers every character, so nothing is lost.
+    GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
+
+    def __init__(self, merges=(), *, pattern=None, special_tokens=()):
+        self.merges = _checked_merges(merges)
+        self.pattern = pattern
+        self._split = _compiled("BPETokenizer", pattern)
+        specials = _checked_specials("BPETokenizer", special_tokens)
+        self.vocab = {i: bytes([i]) for i in range(256)}
+        for new, (a, b) in enumerate(self.merges, start=256):
+            self.vocab[new] = self.vocab[a] + self.vocab[b]
+        first = len(self.vocab)
+        self.special_tokens = {tok: first + k for k, tok in enumerate(specials)}
+        for tok, i in self.special_tokens.items():
+            self.vocab[i] = tok.encode("utf-8")
+        longest_first = sorted(specials, key=len, reverse=True)
+        self._special_re = (re.compile("|".join(map(re.escape, longest_first)))
+                            if specials else None)
+        self._ranks = {pair: r for r, pair in enumerate(self.merges)}
+        self._cache = {}                              # chunk → its ids (words repeat)
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab)
+
+    def __repr__(self):
+        return (f"BPETokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)}, "
+                f"special_tokens={list(self.special_tokens)}, pattern={self.pattern!r})")
+
+    # ------------------------------------------------------------------ training
+    @classmethod
+    def train(cls, text, vocab_size, *, pattern=None, special_tokens=()):
+        """Learn ``vocab_size − 256 − len(special_tokens)`` merges from ``text`` (see the
+        class) and return the tokenizer. ``vocab_size`` counts the 256 bytes, the merges
+        and the special tokens, as the size of a model's embedding table."""
+        owner = "BPETokenizer.train"
+        _check_text(owner, text)
+        specials = _checked_specials(owner, special_tokens)
+        smallest = 256 + len(specials)
+        if isinstance(vocab_size, bool) or not isinstance(vocab_size, numbers.Integral):
+            raise ValueError(f"{owner}: expected vocab_size to be an integer ≥ {smallest}, got "
+                             f"{type(vocab_size).__name__} {vocab_size!r}. Pass e.g. "
+                             f"vocab_size=512.")
+        if vocab_size < smallest:
+            raise ValueError(f"{owner}: expected vocab_size ≥ {smallest} (256 bytes + "
+                             f"{len(specials)} special tokens), got {vocab_size}. The 256 "
+                             f"byte ids always exist; ask for more to learn merges.")
+        split = _compiled(owner, pattern)
+        chunks = {}                                   # distinct chunk → count, in text order
+        for piece, is_special in _pieces(text, specials):
+            if not is_special:
+                for chunk in (split.findall(piece) if split else [piece]):
+                    key = chunk.encode("utf-8")
+                    chunks[key] = chunks.get(key, 0) + 1
+        merges = learn_merges(chunks, int(vocab_size) - smallest)
+        return cls(merges, pattern=pattern, special_tokens=specials)
+
+    # ------------------------------------------------------------------ encoding
+    def encode(self, text) -> list:
+        """The ids of ``text``: special tokens found literally, the rest cut by ``pattern``
+        and each chunk's bytes merged by rank (lowest first)."""
+        _check_text("BPETokenizer.encode", text)
+        ids = []
+        for piece, is_special in _pieces(text, self._special_re):
+            if is_special:
+                ids.append(self.special_tokens[piece])
+                continue
+            for chunk in (self._split.findall(piece) if self._split else [piece]):
+                ids.extend(self._encode_chunk(chunk))
+        return ids
+
+    def _encode_chunk(self, chunk: str) -> list:
+        if chunk not in self._cache:
+            found = apply_merges(chunk.encode("utf-8"), self._ranks)
+            if len(chunk) > 64:                       # long chunks rarely repeat
+                return found
+            self._cache[chunk] = found
+        return self._cache[chunk]
+
+    def decode(self, ids) -> str:
+        """The text of ``ids`` (a list or 1-D array of ints): their bytes joined, decoded as
+        UTF-8 with invalid bytes replaced by "�"."""
+        ids = self._checked_ids(ids)
+        return b"".join(self.vocab[i] for i in ids).decode("utf-8", errors="replace")
+
+    def _checked_ids(self, ids) -> list:
+        owner, size = "BPETokenizer.decode", self.vocab_size
+        if isinstance(ids, np.ndarray):
+            if ids.ndim != 1:
+                raise ValueError(f"{owner}: expected a 1-D sequence of ids, got an array of "
+                                 f"shape {ids.shape}. Decode one row at a time: "
+                                 f"[tok.decode(row) for row in ids].")
+            ids = ids.tolist()
+        if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
+            raise ValueError(f"{owner}: expected a list of integer ids, got "
+                             f"{type(ids).__name__} {ids!r:.60}. Pass what encode returned.")
+        ids = list(ids)
+        for k, i in enumerate(ids):
+            if isinstance(i, bool) or not isinstance(i, numbers.Integral):
+                raise ValueError(f"{owner}: expected integer ids, got {type(i).__name__} "
+                                 f"{i!r:.40} at position {k}. Turn the ids into ints first "
+                                 f"(e.g. ids.astype(int)).")
+            if not 0 <= i < size:
+                raise ValueError(f"{owner}: id {i} at position {k} is out of range: this "
+                                 f"tokenizer's ids run from 0 to {size - 1}. Were the ids made "
+                                 f"by another tokenizer (or a model with a larger vocabulary)?")
+        return [int(i) for i in ids]
+
+    # ------------------------------------------------------------------ saving
+    def save(self, path) -> None:
+        """Write the tokenizer as JSON (merges, pattern, special tokens): no pickle."""
+        state = {"format": _FORMAT, "version": 1, "pattern": self.pattern,
+                 "special_tokens": list(self.special_tokens),
+                 "merges": [list(pair) for pair in self.merges]}
+        Path(path).write_text(json.dumps(state, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path) -> "BPETokenizer":
+        """Read a tokenizer written by ``save``."""
+        try:
+            state = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"BPETokenizer.load: cannot read {str(path)!r} as JSON "
+                             f"({type(exc).__name__}: {exc}). Pass a file written by "
+                             f"tokenizer.save(path).") from None
+        if not isinstance(state, dict) or state.get("format") != _FORMAT:
+            raise ValueError(f"BPETokenizer.load: {str(path)!r} is not a saved BPETokenizer "
+                             f"(no \"format\": {_FORMAT!r}). Pass a file written by "
+                             f"tokenizer.save(path).")
+        return cls([tuple(p) if isinstance(p, list) else p for p in state.get("merges", [])],
+                   pattern=state.get("pattern"), special_tokens=state.get("special_tokens", []))
+
+
+# ---------------------------------------------------------------------- checks and helpers
+def _check_text(owner, text):
+    if not isinstance(text, str):
+        fix = (" Decode bytes first: data.decode('utf-8')." if isinstance(text, bytes)
+               else " Pass the text itself (join a list of strings with ''.join).")
+        raise ValueError(f"{owner}: expected a str, got {type(text).__name__} "
+                         f"{text!r:.60}.{fix}")
+
+
+def _checked_specials(owner, special_tokens) -> list:
+    if isinstance(special_tokens, str):
+        raise ValueError(f"{owner}: expected special_tokens to be a list of strings, got the "
+                         f"string {special_tokens!r}. Write special_tokens=[{special_tokens!r}].")
+    if isinstance(special_tokens, (set, frozenset, dict)):
+        raise ValueError(f"{owner}: expected special_tokens in an order (a list), got a "
+                         f"{type(special_tokens).__name__}: their ids follow the order given. "
+                         f"Write special_tokens=[...].")
+    specials = list(special_tokens)
+    for tok in specials:
+        if not isinstance(tok, str) or not tok:
+            raise ValueError(f"{owner}: expected every special token to be a non-empty str, "
+                             f"got {type(tok).__name__} {tok!r}. Write it as text, e.g. "
+                             f"'<|endoftext|>'.")
+    if len(set(specials)) != len(specials):
+        twice = sorted({t for t in specials if specials.count(t) > 1})
+        raise ValueError(f"{owner}: special tokens {twice} appear more than once in "
+                         f"{specials}. List each once.")
+    return specials
+
+
+def _compiled(owner, pattern):
+    if pattern is None:
+        return None
+    if not isinstance(pattern, str):
+        raise ValueError(f"{owner}: expected pattern to be a regular expression (str) or None, "
+                         f"got {type(pattern).__name__} {pattern!r:.60}.")
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{owner}: pattern {pattern!r:.60} is not a valid regular expression "
+                         f"({exc}). Try BPETokenizer.GPT2_PATTERN.") from None
+    if compiled.groups:
+        raise ValueError(f"{owner}: pattern {pattern!r:.60} has {compiled.groups} capturing "
+                         f"group(s), so re.findall would return the groups, not the chunks. "
+                         f"Write (?:...) instead of (...).")
+    return compiled
+
+
+def _pieces(text, specials):
+    """``(piece, is_special)`` in text order: the special tokens and the text between them.
+    ``specials`` is a list of strings or a compiled regex of them (None: no special token)."""
+    if specials is not None and not isinstance(specials, re.Pattern):
+        longest_first = sorted(specials, key=len, reverse=True)
+        specials = re.compile("|".join(map(re.escape, longest_first))) if specials else None
+    start = 0
+    if specials is not None:
+        for found in specials.finditer(text):
+            if found.start() > start:
+                yield text[start:found.start()], False
+            yield found.group(), True
+            start = found.end()
+    if start < len(text):
+        yield text[start:], False
+
+
+def _checked_merges(merges) -> list:
+    owner = "BPETokenizer"
+    try:
+        pairs = [tuple(pair) for pair in merges]
+    except TypeError:
+        raise ValueError(f"{owner}: expected merges to be a list of (id_a, id_b) pairs, got "
+                         f"{type(merges).__name__} {merges!r:.60}.") from None
+    for r, pair in enumerate(pairs):
+        ok = len(pair) == 2 and all(isinstance(i, numbers.Integral) and not isinstance(i, bool)
+                                    and 0 <= i < 256 + r for i in pair)
+        if not ok:
+            raise ValueError(f"{owner}: merge {r} is {pair!r}; expected two integer ids "
+                             f"below {256 + r} (the bytes and the ids of earlier merges). "
+                             f"Pass the .merges of a trained tokenizer.")
+    return [(int(a), int(b)) for a, b in pairs]
