@@ -108,3 +108,10 @@ def test_a_many_to_one_model_is_told_to_return_a_distribution_per_position(corpu
     with pytest.raises(ValueError, match=r"sample_text: the model returned shape \(1, 26\) .*"
                                          r"distribution per position.*return_sequences=True"):
         data.sample_text(net, corpus, 3, prompt="ab", rng=np.random.default_rng(0))
+
+
+def test_a_diverged_model_is_named_not_sampled_as_the_first_character(corpus):
+    z = np.full(len(corpus.vocab), np.nan)
+    with pytest.raises(ValueError, match=r"sample_text: the model's output contains NaN or inf "
+                                         r"\(after 'ab'\); its training diverged"):
+        data.sample_text(Fixed(z), corpus, 3, prompt="ab", rng=np.random.default_rng(0))

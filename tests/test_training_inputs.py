@@ -28,3 +28,11 @@ def test_token_ids_with_a_feature_axis_get_a_message_about_token_ids(model, call
         getattr(model, call)(*args, **({"verbose": 0} if call == "fit" else {}))
     assert "image" not in str(e.value).lower()
     assert model.predict(ids[..., 0].astype(int)).shape == (8, 3)   # without the axis it runs
+
+
+def test_boolean_ids_are_named_as_booleans_not_floats(model):
+    ids = np.random.default_rng(1).integers(0, 2, (8, 6)).astype(bool)
+    with pytest.raises(ValueError, match=r"Sequential\.predict: the first layer Embedding\(10 → 4\) "
+                                         r"takes integer token ids, got booleans \(dtype bool\) of "
+                                         r"shape \(8, 6\)\..*x\.astype\(int\)"):
+        model.predict(ids)

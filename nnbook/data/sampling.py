@@ -85,6 +85,10 @@ def sample_text(model, corpus, n_chars: int, *, prompt: str, temperature: float 
             raise ValueError(f"sample_text: the model's output at the last position has shape "
                              f"{z.shape}, expected ({n_samples}, {V}) logits over the corpus' "
                              f"vocabulary. End the model in Dense(·, {V}).")
+        if not np.isfinite(z).all():          # NaN would draw the first character every time
+            raise ValueError(f"sample_text: the model's output contains NaN or inf (after "
+                             f"{corpus.decode(ids[0, :t])!r}); its training diverged. Retrain "
+                             f"with a smaller learning rate.")
         if probabilities:                      # log p are logits of the same distribution
             with np.errstate(divide="ignore"):
                 z = np.log(np.clip(z, 0.0, None))

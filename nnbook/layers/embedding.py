@@ -194,6 +194,10 @@ class PositionalEmbedding(Layer):
         return f"PositionalEmbedding({self.max_len}, {self.dim})"
 
     def _bad_input(self, x):
+        fix = f"Put it after Embedding(vocab_size, {self.dim})."
+        if x.ndim == 2 and x.shape[1] == self.dim:             # ids of shape (T,): one vector each
+            fix = (f"Got one vector per sample: were the ids 1-D, (T,)? Pass a batch of "
+                   f"sequences, (m, T): ids[None] for one sequence.")
         raise ValueError(
             f"{self!r}: expected input of shape (m, T, {self.dim}) (the vectors of an "
-            f"Embedding), got {tuple(x.shape)}. Put it after Embedding(vocab_size, {self.dim}).")
+            f"Embedding), got {tuple(x.shape)}. {fix}")

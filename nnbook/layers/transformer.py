@@ -92,7 +92,8 @@ class TransformerBlock(Layer):
         dtype = self.params["ln1.gamma"].dtype
         if x.ndim != 3 or x.shape[2] != self.d_model or x.shape[1] == 0:
             fix = ("Check the previous layer's output size (the features are the last axis)."
-                   if x.ndim != 2 else LAST_STATE_ONLY)
+                   if x.ndim != 2 else f"{LAST_STATE_ONLY} For one sequence, add a batch axis: "
+                                       f"x[None] (ids[None] before an Embedding).")
             if x.ndim == 3 and x.shape[1] == 0 and x.shape[2] == self.d_model:
                 fix = "The sequences have no positions (T = 0): give them T ≥ 1."
             raise ValueError(f"{self!r}: expected input of shape (m, T, {self.d_model}), got "

@@ -69,7 +69,13 @@ def check_token_ids(owner, model, x) -> None:
     it would look each one up as a sequence of length 1 and hand (m, T, 1, d) on, which
     the next layer would then report as an image."""
     first = model.layers[0] if getattr(model, "layers", None) else None
-    if first is None or not first.integer_input or np.ndim(x) != 3 or np.shape(x)[2] != 1:
+    if first is None or not first.integer_input:
+        return
+    if x.dtype.kind == "b":
+        raise ValueError(f"{owner}: the first layer {first!r} takes integer token ids, got "
+                         f"booleans (dtype bool) of shape {x.shape}. Pass the ids themselves, "
+                         f"or x.astype(int) if 0 and 1 are the tokens.")
+    if np.ndim(x) != 3 or np.shape(x)[2] != 1:
         return
     m, T = x.shape[:2]
     raise ValueError(f"{owner}: the first layer {first!r} takes token ids of shape (m, T), got "
