@@ -380,3 +380,12 @@ def test_embedded_ids_with_a_feature_axis_are_not_called_images():
                                          r"Embedding's vectors of token ids shaped \(m, T, 1\), pass "
                                          r"the ids as \(m, T\): ids\[\.\.\., 0\]"):
         model.forward(ids)
+
+
+def test_an_input_shape_with_a_feature_axis_for_token_ids_is_named():
+    with pytest.raises(ValueError, match=r"LSTM\(4 → 3\): expected samples of shape \(T, 4\).*got "
+                                         r"\(6, 1, 4\)\. If an Embedding comes before this one, give "
+                                         r"the model input_shape=\(T,\)"):
+        nb.Sequential([nb.Embedding(10, 4), nb.LSTM(4, 3)], input_shape=(6, 1))
+    assert nb.Sequential([nb.Embedding(10, 4), nb.LSTM(4, 3)],
+                         input_shape=(6,)).output_shapes()[-1] == (3,)

@@ -148,6 +148,10 @@ class _Recurrent(Layer):
             if len(shape) == 2:
                 fix = (f"The previous layer (or the data) gives {shape[1]} features per step: use "
                        f"{type(self).__name__}({shape[1]}, {self.n_hidden}).")
+            elif len(shape) == 3 and shape[1] == 1:
+                fix = ("If an Embedding comes before this one, give the model input_shape=(T,): "
+                       "token ids have no feature axis. Images (h, w, c) read row by row are "
+                       "sequences: reshape x to (m, h, w·c).")
             elif len(shape) == 3:
                 fix = "Images (h, w, c) read row by row are sequences: reshape x to (m, h, w·c)."
             elif len(shape) == 1:
