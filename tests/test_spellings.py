@@ -35,6 +35,12 @@ from nnbook import spellings
                                          r"writes eps=1e-06\.$"),
     (lambda: nb.LayerNorm(8, axis=-1), r"^LayerNorm: got axis=-1 .*normalises the last axis"),
     (lambda: nb.TransformerBlock(16, 2, ff_dim=32), r"^TransformerBlock: got ff_dim=32 .*d_ff=32"),
+    (lambda: nb.Flatten(input_shape=(28, 28)), r"^Flatten: got input_shape=\(28, 28\) \(Keras' "
+                                               r"spelling\); nnbook writes Sequential\(\[Flatten\(\), "
+                                               r"\.\.\.\], input_shape=\(28, 28\)\)"),
+    (lambda: nb.Dropout(p=0.5), r"^Dropout: got p=0\.5 \(PyTorch's spelling\); nnbook writes rate=0\.5"),
+    (lambda: nb.Dropout(0.5, seed=3), r"nnbook writes rng=np\.random\.default_rng\(3\)"),
+    (lambda: nb.BatchNorm(8, epsilon=1e-3), r"^BatchNorm: got epsilon=0\.001 .*eps=0\.001"),
     (lambda: nb.Adam(beta_1=0.8), r"^Adam: got beta_1=0\.8 \(Keras' spelling\); nnbook writes beta1=0\.8"),
     (lambda: nb.Conv2D(filters=8, kernel_size=3), r"^Conv2D: got filters=8 \(Keras' spelling\)"),
     (lambda: nb.Dense(units=10, use_bias=False), r"^Dense: nnbook's Dense takes both sizes.*Also got "
@@ -50,7 +56,8 @@ PRIVATE = re.compile(r"\b_[A-Z]\w*")          # a private class name such as _Re
 
 @pytest.mark.parametrize("cls", [nb.RNN, nb.LSTM, nb.GRU, nb.Embedding, nb.PositionalEmbedding,
                                  nb.MultiHeadAttention, nb.TransformerBlock, nb.LayerNorm,
-                                 nb.Conv2D, nb.MaxPool2D, nb.AvgPool2D, nb.Dense])
+                                 nb.Conv2D, nb.MaxPool2D, nb.AvgPool2D, nb.Dense, nb.Flatten,
+                                 nb.Dropout, nb.BatchNorm])
 @pytest.mark.parametrize("args, kwargs", [((), {}), ((4,), {}), ((4, 2), {"bogus": 1}),
                                           ((4, 2), {"units": 3})])
 def test_no_message_names_a_private_class(cls, args, kwargs):

@@ -11,7 +11,7 @@ import numpy as np
 from ..validate import float_dtype, make_rng, positive_int
 from ..init import get_initializer
 from ..registry import register_class
-from ..spellings import dense_message
+from ..spellings import dense_message, refuse_spellings
 from .base import Layer
 
 __all__ = ["Dense", "Flatten"]
@@ -161,8 +161,9 @@ class Flatten(Layer):
     Chapter 08.
     """
 
-    def __init__(self):
+    def __init__(self, **keras):
         super().__init__()
+        refuse_spellings("Flatten", keras, unknown=True)         # Keras' names: nnbook's
         self._shape = self._dtype = None
 
     def forward(self, x):
