@@ -1,11 +1,11 @@
 """Other libraries' names for nnbook's arguments (Keras' mostly, a few of PyTorch's), in one
-table, and the messages that name nnbook's spelling instead. The layers that take keyword
-arguments and the optimizers check them here (chapter 00 introduces the Keras-style API).
+table, and the messages that name nnbook's spelling instead. Every layer that takes arguments,
+``Dense``'s Keras form and the optimizers check them here (chapter 00: the Keras-style API).
 """
 
 from __future__ import annotations
 
-__all__ = ["SPELLINGS", "CLASS_NAMES", "spelling_message", "refuse_spellings",
+__all__ = ["SPELLINGS", "spelling_message", "refuse_spellings",
            "one_size_message", "class_for", "dense_message"]
 
 _RECURRENT = {
@@ -80,12 +80,6 @@ _PYTORCH = frozenset({"hidden_size", "input_size", "batch_first", "num_embedding
                       "embed_dim", "nhead", "dim_feedforward", "norm_first", "normalized_shape",
                       "elementwise_affine", "num_features", "p", "alpha", "betas", "in_features",
                       "out_features", "in_channels", "out_channels"})
-# Keras' (and PyTorch's) class names for nnbook's classes, for messages that name the class
-CLASS_NAMES = {"SimpleRNN": "RNN", "LayerNormalization": "LayerNorm",
-               "BatchNormalization": "BatchNorm", "MaxPooling2D": "MaxPool2D",
-               "AveragePooling2D": "AvgPool2D", "Linear": "Dense", "Conv2d": "Conv2D",
-               "MultiheadAttention": "MultiHeadAttention",
-               "TransformerEncoderLayer": "TransformerBlock", "RMSprop": "RMSProp"}
 _POSITIONAL = {   # nnbook's constructors that need both sizes where Keras takes one
     "RNN": "{cls}: nnbook's {cls} takes both sizes, {cls}(n_in, n_hidden). For Keras' "
            "{cls}({value!r}) write {cls}(n_in, {value!r}), n_in the features per step (the "
