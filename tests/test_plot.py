@@ -1,6 +1,5 @@
 """nnbook/plot/ as a package (``nb.plot``): ``import nnbook`` does not load matplotlib,
-every function draws on a given axis and returns it, and legends sit off the data
-(style.py's ``legend``)."""
+and every function draws on a given axis and returns it."""
 
 import sys
 
@@ -23,27 +22,6 @@ def test_import_nnbook_does_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     assert nb.plot is plot
-
-
-def legend_outside(ax):
-    """True when the legend's box lies right of the axes (it covers no data)."""
-    fig = ax.figure
-    fig.canvas.draw()
-    box, frame = ax.get_legend().get_window_extent(), ax.get_window_extent()
-    return box.x0 >= frame.x1
-
-
-def test_legends_sit_off_the_data():
-    h = nb.History()
-    h.history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.6]}
-    assert legend_outside(plot.loss_curve(h))
-    assert legend_outside(plot.gradient_norms({"a": [1.0, 2.0], "b": [2.0, 3.0]}))
-    X, y = nb.data.xor()
-    assert legend_outside(plot.decision_boundary(lambda P: P[:, :1], X, y, resolution=5))
-    _, ax = plt.subplots()
-    ax.plot([0, 1], [0, 1], label="a line")
-    assert plot.legend(ax) is ax.get_legend() and legend_outside(ax)
-    assert ax.get_legend().get_texts()[0].get_fontsize() >= 9
 
 
 def test_every_function_draws_on_a_given_axis():
