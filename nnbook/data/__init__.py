@@ -9,7 +9,8 @@
   chance levels (chapters 15–16);
 - ``language.py``: ``Language``, the generated language whose entropy is known;
   ``corpus.py``: its text as ids (``language_corpus``), ``char_windows``, ``bigram_probs``
-  (chapters 17–18); ``sampling.py``: ``sample_text``, text from a trained model (chapter 18).
+  (chapters 17–18); ``window_bound.py``: the best loss a model reading only a window can reach
+  (``Language.window_bound``); ``sampling.py``: ``sample_text``, text from a trained model (chapter 18).
 
 A new data set gets a module of its own here (Part III's sequence data and generated
 language go beside ``generated.py``), and its public names are re-exported below.
