@@ -4,8 +4,8 @@ or ``nb.callbacks.EarlyStopping``. The code lives in nnbook/training/.
 """
 
 from .training.callback_base import Callback, CallbackList
-from .training.callbacks import LearningRateScheduler
+from .training.callbacks import LearningRateScheduler, SampleText
 from .training.monitoring import EarlyStopping, ModelCheckpoint
 
 __all__ = ["Callback", "CallbackList", "EarlyStopping", "ModelCheckpoint",
-           "LearningRateScheduler"]
+           "LearningRateScheduler", "SampleText"]

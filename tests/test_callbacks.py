@@ -400,7 +400,8 @@ def test_every_callback_is_still_reached_through_nb_callbacks():
 
     assert all(getattr(nb.callbacks, n) is getattr(callbacks, n) for n in callbacks.__all__)
     assert sorted(callbacks.__all__) == ["Callback", "CallbackList", "EarlyStopping",
-                                         "LearningRateScheduler", "ModelCheckpoint"]
+                                         "LearningRateScheduler", "ModelCheckpoint",
+                                         "SampleText"]
     assert (Callback, CallbackList) == (callback_base.Callback, callback_base.CallbackList)
     assert (EarlyStopping, ModelCheckpoint) == (monitoring.EarlyStopping,
                                                 monitoring.ModelCheckpoint)

@@ -9,7 +9,9 @@
   chance levels (chapters 15–16);
 - ``language.py``: ``Language``, the generated language whose entropy is known;
   ``corpus.py``: its text as ids (``language_corpus``), ``char_windows``, ``bigram_probs``
-  (chapters 17–18); ``sampling.py``: ``sample_text``, text from a trained model (chapter 18);
+  (chapters 17–18); ``window_bound.py``: the best loss a model reading only a window can reach
+  (``Language.window_bound``); ``sampling.py``: ``sample_text``, text from a trained model
+  (chapter 18);
 - ``bpe.py``: ``BPETokenizer``, byte-pair encoding, with its fast loops in ``bpe_merges.py``;
   ``stem_language.py``: ``StemLanguage``, the language with a lexicon of stems and affixes
   (chapter 19).

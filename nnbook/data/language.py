@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from ..validate import make_rng, positive_int
+from .window_bound import window_bound as _window_bound
 
 __all__ = ["Language"]
 
@@ -258,6 +259,10 @@ class Language:
                              f"{_short(text, tail=True)} the grammar expects "
                              f"{self._expected_next(states)}. Pass whole sentences.")
         return float(out.sum())
+
+    def window_bound(self, text: str, window: int, *, stride=None) -> np.ndarray:
+        """(m, window): the best window-only loss of each ``char_windows`` target."""
+        return _window_bound(self, text, window, stride=stride)
 
     def accepts(self, sentence: str) -> bool:
         """Whether ``sentence`` (one sentence, no space around it) is in the language."""

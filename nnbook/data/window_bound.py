@@ -1,0 +1,119 @@
+"""The best loss a model that reads only a window of the text can reach on the generated
+language (chapters 17 and 18): the grammar's parser run forward from the distribution of its
+states at a random place in an endless text, so a window that starts mid-sentence is judged
+by what the window itself shows. ``Language.window_bound`` calls it.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+
+import numpy as np
+
+from ..validate import positive_int
+
+__all__ = ["window_bound"]
+
+_PRIORS = weakref.WeakKeyDictionary()      # Language → {parser state: P(state) at a random place}
+
+
+def _step(language, states, ch):
+    """The parser's states after ``ch`` (unnormalised) from ``states``: {stack: weight}."""
+    new = {}
+    for stack, w in states.items():
+        for p, st in language._closure(stack):
+            if st and st[-1][0] == ch:
+                rest = st[:-1] + ((st[-1][1:],) if len(st[-1]) > 1 else ())
+                new[rest] = new.get(rest, 0.0) + w * p
+    return new
+
+
+def _prior(language):
+    """P(parser state before a character) at a uniformly random place of an endless text.
+
+    Sentences are independent, and with bounded nesting each has a bounded length, so the
+    states one sentence (and the space after it) passes through form a graph without
+    cycles. Their expected visits per sentence follow in one pass in topological order;
+    divided by their sum (the mean sentence length + 1) they are the stationary distribution.
+    """
+    if language not in _PRIORS:
+        start = (("MORE",), ("S",))
+        edges, todo = {}, [start]
+        while todo:                                    # every state and where each char leads
+            stack = todo.pop()
+            out = edges[stack] = {}
+            for p, st in language._closure(stack):
+                rest = st[:-1] + ((st[-1][1:],) if len(st[-1]) > 1 else ())
+                if rest != start:                      # a sentence and its space are done
+                    out[rest] = out.get(rest, 0.0) + p
+                    if rest not in edges:
+                        edges[rest] = None
+                        todo.append(rest)
+        indegree = dict.fromkeys(edges, 0)
+        for out in edges.values():
+            for rest in out:
+                indegree[rest] += 1
+        visits, ready = dict.fromkeys(edges, 0.0), [start]
+        visits[start] = 1.0
+        while ready:                                   # Kahn's order: predecessors first
+            stack = ready.pop()
+            for rest, p in edges[stack].items():
+                visits[rest] += visits[stack] * p
+                indegree[rest] -= 1
+                if indegree[rest] == 0:
+                    ready.append(rest)
+        total = sum(visits.values())                   # = mean sentence length + 1
+        _PRIORS[language] = {st: w / total for st, w in visits.items()}
+    return _PRIORS[language]
+
+
+def window_bound(language, text: str, window: int, *, stride: int | None = None) -> np.ndarray:
+    """−log P(target | the window's characters) of the best window-only predictor, for the
+    windows ``char_windows`` cuts from ``text``: window k starts at s = k · stride, and
+    position t predicts ``text[s + t + 1]`` from ``text[s:s + t + 1]`` only.
+
+    The predictor knows the grammar but not what came before the window; it starts from the
+    distribution of the grammar's states at a random place of an endless text. No model
+    that reads only these characters can have a lower expected loss, so its mean lies
+    between ``entropy_per_char`` (the whole history) and the bigram's (one character).
+
+    Shapes: text of n characters → (m, window) float64, m = (n − window − 1) // stride + 1,
+    laid out as ``char_windows``' targets.
+    """
+    owner = "Language.window_bound"
+    window = positive_int(owner, "window", window)
+    stride = window if stride is None else positive_int(owner, "stride", stride)
+    if not isinstance(text, str) or len(text) < window + 1:
+        got = f"{len(text)} characters" if isinstance(text, str) else type(text).__name__
+        raise ValueError(f"{owner}: expected a string of at least window + 1 = {window + 1} "
+                         f"characters, got {got}. Pass a longer text or a smaller window.")
+    language._parse(owner, text, (("MORE",), ("S",)))  # a ValueError if the grammar rejects it
+    prior, memo = _prior(language), {}
+    starts = range(0, len(text) - window, stride)
+    out = np.empty((len(starts), window))
+    for k, s in enumerate(starts):
+        piece = text[s:s + window + 1]
+        states, t0 = None, 0
+        for t0 in range(window, 0, -1):                # the longest prefix already computed
+            if piece[:t0] in memo:
+                states = memo[piece[:t0]][0]
+                break
+        if states is None:
+            new = _step(language, prior, piece[0])
+            states, t0 = _normalised(new), 1
+            memo[piece[:1]] = (states, None)
+        for t in range(t0, window + 1):
+            key = piece[:t + 1]
+            if key not in memo:
+                new = _step(language, states, piece[t])
+                loss = max(0.0, -math.log(sum(new.values())))   # not −0 or −1e-16
+                memo[key] = (_normalised(new), loss)
+            states = memo[key][0]
+        out[k] = [memo[piece[:t + 2]][1] for t in range(window)]
+    return out
+
+
+def _normalised(states):
+    total = sum(states.values())
+    return {st: w / total for st, w in states.items()}

@@ -1,0 +1,84 @@
+"""Tests for nnbook/data/window_bound.py (``Language.window_bound``, chapters 17–18): values
+worked by hand from the rules, the stationary prior against the mean sentence length, the
+grammar's own loss wherever the window shows the sentence's start, a bound that does not
+depend on how long the window is, and its place between the entropy and the bigram."""
+
+import math
+
+import numpy as np
+import pytest
+
+from nnbook import data
+from nnbook.data.window_bound import _prior
+
+LANG = data.Language()
+
+
+def test_hand_values():
+    # "k" is only ever in "like(s)", "." and "?" are always followed by a space, and a
+    # sentence starts with "d" (does, do) with P = 1/8 + 1/8
+    text = "the cat likes a dog. does the dog run? a bird runs."
+    s = text.index(". ")
+    out = LANG.window_bound(text, 2, stride=s)         # the second window is ". d"
+    assert out.shape == (3, 2)                         # starts 0, s and 2s
+    assert out[1, 0] == pytest.approx(0.0, abs=1e-12)
+    assert out[1, 1] == pytest.approx(-math.log(0.25), abs=1e-12)
+    k = text.index("k")
+    assert LANG.window_bound(text, 1, stride=k)[1, 0] == pytest.approx(0.0, abs=1e-12)
+    q = text.index("?")
+    assert LANG.window_bound(text, 1, stride=q)[1, 0] == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_prior_is_a_distribution_over_one_sentence(depth):
+    lang = data.Language(depth)
+    prior = _prior(lang)
+    assert sum(prior.values()) == pytest.approx(1.0, abs=1e-12)
+    start = (("MORE",), ("S",))                        # visited once per sentence
+    assert 1 / prior[start] == pytest.approx(lang.mean_sentence_length + 1, rel=1e-12)
+
+
+def test_equals_the_grammar_once_the_window_shows_the_sentence_start():
+    text = LANG.sample(3000, rng=np.random.default_rng(1))
+    T = 24
+    bound, exact = LANG.window_bound(text, T), LANG.nll_chars(text)
+    seen = 0
+    for k in range(len(bound)):
+        piece = text[k * T:k * T + T + 1]
+        ends = [i for i in range(T - 1) if piece[i] in ".!?"]
+        if ends:                                        # targets after the first ". "
+            first = ends[0] + 1                         # the space; its target is next
+            got = bound[k, first:]
+            want = exact[k * T + first + 1:k * T + T + 1]
+            assert np.allclose(got, want, rtol=0, atol=1e-9)
+            seen += len(got)
+    assert seen > 500
+
+
+def test_a_position_does_not_depend_on_the_window_length():
+    text = LANG.sample(2000, rng=np.random.default_rng(2))
+    long, short = LANG.window_bound(text, 32, stride=8), LANG.window_bound(text, 8)
+    assert np.allclose(long[:, :8], short[:len(long)], rtol=0, atol=1e-12)
+
+
+def test_between_the_entropy_and_the_bigram():
+    train = data.language_corpus(100_000, rng=np.random.default_rng(3))
+    test = data.language_corpus(12_000, rng=np.random.default_rng(4))
+    P = data.bigram_probs(train.ids, len(train.vocab))
+    bigram = -np.log(P[test.ids[:-1], test.ids[1:]]).mean()
+    one, window = LANG.window_bound(test.text, 1), LANG.window_bound(test.text, 32)
+    assert abs(one.mean() - bigram) < 0.02             # one character: the bigram's loss
+    assert LANG.entropy_per_char + 0.05 < window.mean() < bigram - 0.5
+    assert window[:, 16:].mean() < window[:, :16].mean()  # more context, less loss
+    assert np.all(window >= 0)
+
+
+@pytest.mark.parametrize("args, match", [
+    (("the cat runs.", 20), "at least window"),
+    ((["the cat runs."], 2), "got list"),
+    (("the cat runs.", 0), "window"),
+    (("the cat run.", 4), "rejects"),
+])
+def test_errors(args, match):
+    with pytest.raises(ValueError, match=match):
+        LANG.window_bound(*args)
