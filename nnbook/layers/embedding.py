@@ -68,8 +68,11 @@ class Embedding(Layer):
         self.params = {"W": rng.standard_normal((self.vocab_size, self.dim)).astype(dtype)}
         self.grads = {"W": np.zeros_like(self.params["W"])}
         self._ids = None
+        self._tied = {}          # Unembedding → its part of ∂E/∂W (None until its backward)
+        self._own = None         # this layer's own part, while tied
 
     def forward(self, x):
+        self._own = None
         ids = np.asarray(x)
         if ids.dtype.kind not in "iu" or ids.ndim < 1:
             self._bad_ids(ids)
@@ -86,8 +89,23 @@ class Embedding(Layer):
         dy = np.asarray(dy, dtype=W.dtype)
         if dy.shape != ids.shape + (self.dim,):
             self._bad_dy(dy, ids.shape + (self.dim,))
-        scatter_add_rows(ids.reshape(-1), dy.reshape(-1, self.dim), self.grads["W"])  # (V, dim)
-        return None                                             # no gradient for integer ids
+        if not self._tied:
+            scatter_add_rows(ids.reshape(-1), dy.reshape(-1, self.dim), self.grads["W"])  # (V, dim)
+            return None                                         # no gradient for integer ids
+        self._own = scatter_add_rows(ids.reshape(-1), dy.reshape(-1, self.dim),
+                                     np.empty_like(self.grads["W"]))
+        self._sum_tied()
+        return None
+
+    def _sum_tied(self):
+        """``grads["W"]`` = this layer's part + every tied ``Unembedding``'s part (chapter
+        20): W is used twice, so its gradient is the sum of both uses, whichever backward
+        runs first. A part is dropped by its layer's next forward."""
+        g = self.grads["W"]
+        g[...] = 0 if self._own is None else self._own
+        for part in self._tied.values():
+            if part is not None:
+                g += part
 
     def output_shape(self, input_shape):
         return tuple(input_shape) + (self.dim,)
