@@ -843,7 +843,9 @@ WRONG += [
 # Part III (chapters 15–18): in their own files, merged here ----------------------------
 from exercise_solutions_attention import RIGHT as _RIGHT_17, WRONG as _WRONG_17  # noqa: E402
 from exercise_solutions_sequences import RIGHT as _RIGHT_15, WRONG as _WRONG_15  # noqa: E402
+from exercise_solutions_modern import RIGHT as _RIGHT_20, WRONG as _WRONG_20  # noqa: E402
 
 RIGHT.update(_RIGHT_15)
 RIGHT.update(_RIGHT_17)
-WRONG += _WRONG_15 + _WRONG_17
+RIGHT.update(_RIGHT_20)
+WRONG += _WRONG_15 + _WRONG_17 + _WRONG_20
