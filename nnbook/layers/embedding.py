@@ -47,6 +47,8 @@ class Embedding(Layer):
     numbers one could nudge, so there is no ∂E/∂ids: ``backward`` returns ``None``, and
     the layer declares ``integer_input = True``, so a model that starts with it gets the
     ids unchanged (not cast to floats). It must be a model's first layer.
+    An ``Unembedding`` built on it (chapter 20) shares W: its part of ∂E/∂W is added to
+    ``grads["W"]``, whichever of the two backwards runs first.
 
     Args:
         vocab_size: the number of tokens V (ids are 0 … V − 1).

@@ -15,6 +15,7 @@ import zipfile
 import numpy as np
 
 from ..layers.base import Layer
+from .layer_refs import layer_from_file, layer_to_file
 from .losses import Loss
 from .optimizers import Optimizer
 from ..registry import lookup
@@ -24,7 +25,6 @@ __all__ = ["save_model", "read_model"]
 FORMAT = "nnbook-model"
 VERSION = 2          # 2: keys "<layer>.<name>", buffers, optimizer state; 1 is still read
 OPT = "optimizer/"   # prefix of the optimizer-state arrays
-LAYER_REF = "__layer__"   # a config value that names an earlier layer by its index
 
 
 def _umask() -> int:
@@ -89,23 +89,14 @@ def _plain(value):
 
 
 def _config(i, layer, layers=()) -> dict:
-    """``layer.get_config()``, checked to fit in the file's JSON. A value that is an earlier
-    layer of the model (``Unembedding``'s embedding) is written as ``{"__layer__": index}``."""
+    """``layer.get_config()``, checked to fit in the file's JSON (another layer of the model
+    as its index: layer_refs.py)."""
     cfg = layer.get_config()
     if not isinstance(cfg, dict):
         raise ValueError(f"Sequential.save: layer {i} ({type(layer).__name__}).get_config() "
                          f"returned {cfg!r}; expected a dict of its constructor arguments.")
-    cfg = dict(cfg)
+    cfg = {k: layer_to_file(i, layer, k, v, layers) for k, v in cfg.items()}
     for k, v in cfg.items():
-        if isinstance(v, Layer):
-            j = next((j for j, other in enumerate(layers[:i]) if other is v), None)
-            if j is None:
-                raise ValueError(
-                    f"Sequential.save: layer {i} ({layer!r}) uses {v!r} ({k}=), which is not an "
-                    f"earlier layer of this model; a file can only keep that link inside the "
-                    f"model. Put {v!r} in the model before layer {i}.")
-            cfg[k] = {LAYER_REF: j}
-            continue
         try:
             cfg[k] = json.loads(json.dumps(v, default=_plain))
         except (TypeError, ValueError):
@@ -176,7 +167,7 @@ def read_model(path, custom_objects=None) -> dict:
             layers = []
             for i, spec in enumerate(arch["layers"]):
                 cls = _lookup(spec["class"], Layer, custom_objects)
-                cfg = {k: _layer_ref(v, layers) for k, v in dict(spec["config"]).items()}
+                cfg = {k: layer_from_file(v, layers) for k, v in dict(spec["config"]).items()}
                 try:
                     made = ({"dtype": dtype, "rng": np.random.default_rng(0)}
                             if _takes_params(cls) else {})
@@ -229,16 +220,6 @@ def read_model(path, custom_objects=None) -> dict:
             f"damaged or written by another program; save the model again with model.save(path)."
         ) from None
     return out
-
-
-def _layer_ref(value, layers):
-    """A config value, or the earlier layer that ``{"__layer__": j}`` names."""
-    if isinstance(value, dict) and list(value) == [LAYER_REF]:
-        j = value[LAYER_REF]
-        if not (isinstance(j, int) and 0 <= j < len(layers)):
-            raise ValueError(f"a layer refers to layer {j!r}, not an earlier one")
-        return layers[j]
-    return value
 
 
 def _build_optimizer(cls, config: dict):
