@@ -58,6 +58,29 @@ def test_either_backward_order_gives_the_sum():
     np.testing.assert_allclose(emb.grads["W"], own, rtol=1e-13)
 
 
+def test_an_old_unembedding_of_the_same_embedding_adds_nothing():
+    # a notebook cell run twice builds a second Unembedding on the same Embedding
+    rng = np.random.default_rng(12)
+    emb = nb.Embedding(6, 3, rng=rng)
+    ids, dy = rng.integers(0, 6, (2, 4)), rng.standard_normal((2, 4, 6))
+    for _ in range(2):
+        model = nb.Sequential([emb, nb.Unembedding(emb)])
+        model.forward(ids)
+        model.backward(dy)
+    fresh = nb.Embedding(6, 3, rng=rng)
+    fresh.params["W"][...] = emb.params["W"]
+    once = nb.Sequential([fresh, nb.Unembedding(fresh)])
+    once.forward(ids)
+    once.backward(dy)
+    np.testing.assert_allclose(emb.grads["W"], fresh.grads["W"], rtol=1e-14)
+    import copy
+    twin = copy.deepcopy(model)
+    assert twin.layers[1].embedding is twin.layers[0] and list(twin.layers[0]._tied)
+    twin.forward(ids)
+    twin.backward(dy)
+    np.testing.assert_allclose(twin.layers[0].grads["W"], fresh.grads["W"], rtol=1e-14)
+
+
 def test_the_optimizer_moves_the_shared_matrix_once():
     rng = np.random.default_rng(3)
     model = tied_model(rng)

@@ -5,6 +5,8 @@ since attention alone has no notion of order.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ..registry import register_class
@@ -70,11 +72,14 @@ class Embedding(Layer):
         self.params = {"W": rng.standard_normal((self.vocab_size, self.dim)).astype(dtype)}
         self.grads = {"W": np.zeros_like(self.params["W"])}
         self._ids = None
-        self._tied = {}          # Unembedding → its part of ∂E/∂W (None until its backward)
+        self._tied = weakref.WeakKeyDictionary()   # Unembedding → its part of ∂E/∂W, or None
         self._own = None         # this layer's own part, while tied
 
     def forward(self, x):
-        self._own = None
+        if self._tied:           # a new pass: the parts of the last one are stale
+            self._own = None
+            for out in self._tied:
+                self._tied[out] = None
         ids = np.asarray(x)
         if ids.dtype.kind not in "iu" or ids.ndim < 1:
             self._bad_ids(ids)
@@ -102,7 +107,8 @@ class Embedding(Layer):
     def _sum_tied(self):
         """``grads["W"]`` = this layer's part + every tied ``Unembedding``'s part (chapter
         20): W is used twice, so its gradient is the sum of both uses, whichever backward
-        runs first. A part is dropped by its layer's next forward."""
+        runs first. The parts are dropped by this layer's next forward (and an
+        Unembedding's own by its next forward)."""
         g = self.grads["W"]
         g[...] = 0 if self._own is None else self._own
         for part in self._tied.values():
