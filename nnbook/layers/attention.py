@@ -122,6 +122,8 @@ class MultiHeadAttention(Layer):
         q = qkv[:, :d].reshape(m, T, h, dh).transpose(0, 2, 1, 3)             # (m, h, T, dh)
         k = qkv[:, d:d + kd].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)      # (m, kv, T, dh)
         v = qkv[:, d + kd:].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)       # (m, kv, T, dh)
+        # (a KV cache would append these k, v, already rotated, per kv head, and rotate the
+        # new queries and keys from the cached length on: rope_tables(..., start=))
         rot = self._rope_tables(T, W.dtype) if self.rope else None
         if rot is not None:                                      # turn the pairs of q and k
             q, k = apply_rope(q, *rot), apply_rope(k, *rot)
