@@ -119,14 +119,16 @@ class MultiHeadAttention(Layer):
         qkv = X @ W                                              # (mT, d + 2kd)
         if self.bias:
             qkv += np.concatenate((p["b_q"] * scale, p["b_k"], p["b_v"]))
+        # (a KV cache would append k, v below, already rotated, per kv head, and rotate the
+        # new queries and keys from the cached length on: rope_tables(..., start=))
+        rot = self._rope_tables(T, W.dtype) if self.rope else None
+        if rot is not None:                    # turn the pairs of q and k, in place, per head
+            for a, b, n in ((0, d, h), (d, d + kd, kv)):
+                x4 = qkv[:, a:b].reshape(m, T, n, dh)         # a view: (m, T, heads, dh)
+                apply_rope(x4, *rot, out=x4)
         q = qkv[:, :d].reshape(m, T, h, dh).transpose(0, 2, 1, 3)             # (m, h, T, dh)
         k = qkv[:, d:d + kd].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)      # (m, kv, T, dh)
         v = qkv[:, d + kd:].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)       # (m, kv, T, dh)
-        # (a KV cache would append these k, v, already rotated, per kv head, and rotate the
-        # new queries and keys from the cached length on: rope_tables(..., start=))
-        rot = self._rope_tables(T, W.dtype) if self.rope else None
-        if rot is not None:                                      # turn the pairs of q and k
-            q, k = apply_rope(q, *rot), apply_rope(k, *rot)
         qg = q.reshape(m, kv, g * T, dh)     # the g query heads of each kv head, stacked
         A = qg @ k.swapaxes(-1, -2)                              # (m, kv, gT, T) scores
         if self.causal:
@@ -172,7 +174,9 @@ class MultiHeadAttention(Layer):
             dq[...] = (dS @ k).reshape(m, h, T, dh)
         np.matmul(dS.swapaxes(-1, -2), qg, out=dk)               # ∂E/∂K (q is Q/√d_head)
         if rot is not None:                                      # back through the rotation
-            dq[...], dk[...] = apply_rope(dq, *rot, inverse=True), apply_rope(dk, *rot, inverse=True)
+            for a, b, n in ((0, d, h), (d, d + kd, kv)):
+                g4 = dQKV[:, a:b].reshape(m, T, n, dh)
+                apply_rope(g4, *rot, inverse=True, out=g4)
         dW = X.T @ dQKV                                          # (d, d + 2kd)
         scale = 1.0 / math.sqrt(dh)
         np.multiply(dW[:, :d], scale, out=gr["W_q"])
@@ -187,10 +191,11 @@ class MultiHeadAttention(Layer):
         return (dQKV @ W.T).reshape(shape)                       # (m, T, d)
 
     def _rope_tables(self, T, dtype):
-        """RoPE's (cos, sin), each (T, d_head/2), kept per T and dtype."""
+        """RoPE's (cos, sin), each (T, 1, d_head/2), kept per T and dtype."""
         key = (T, np.dtype(dtype))
         if key not in self._rope:
-            self._rope[key] = rope_tables(T, self.d_head, self.rope_base, dtype)
+            cos, sin = rope_tables(T, self.d_head, self.rope_base, dtype)
+            self._rope[key] = (cos[:, None], sin[:, None])     # (T, 1, d_head/2): per head
         return self._rope[key]
 
     def _mask(self, T, dtype):

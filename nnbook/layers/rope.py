@@ -31,20 +31,26 @@ def rope_tables(T, d_head, base, dtype, start=0):
     return np.cos(theta).astype(dtype), np.sin(theta).astype(dtype)
 
 
-def apply_rope(x, cos, sin, inverse=False):
+def apply_rope(x, cos, sin, inverse=False, out=None):
     """Each pair (x[..., 2i], x[..., 2i + 1]) at position t rotated by θ[t, i] (``inverse``:
     by −θ, which is also the backward: a rotation's transpose is its inverse).
 
     ``y[2i] = x[2i] cos θ − x[2i+1] sin θ``, ``y[2i+1] = x[2i] sin θ + x[2i+1] cos θ``.
 
-    Shapes: x (…, T, d_head), cos and sin (T, d_head // 2) → a new array shaped as x.
+    Shapes: x (…, T, d_head), cos and sin (T, d_head // 2) → a new array shaped as x (or
+    ``out``, which may be x itself). Tables of shape (T, 1, d_head // 2) turn x laid out
+    as (m, T, heads, d_head), the layout attention's projections come in.
     """
     if inverse:
         sin = -sin
-    a, b = x[..., 0::2], x[..., 1::2]                  # (…, T, d_head/2) each: the pairs
-    y = np.empty(x.shape, dtype=np.result_type(x, cos))
-    np.multiply(a, cos, out=y[..., 0::2])
-    y[..., 0::2] -= b * sin
-    np.multiply(a, sin, out=y[..., 1::2])
-    y[..., 1::2] += b * cos
-    return y
+    a, b = x[..., 0::2], x[..., 1::2]                  # the pairs' two features
+    if out is None:
+        out = np.empty(x.shape, dtype=np.result_type(x, cos))
+    elif np.may_share_memory(out, x):
+        a = a.copy()                                   # overwritten below, still needed
+    bs, bc = b * sin, b * cos
+    np.multiply(a, cos, out=out[..., 0::2])
+    out[..., 0::2] -= bs
+    np.multiply(a, sin, out=out[..., 1::2])
+    out[..., 1::2] += bc
+    return out
