@@ -33,8 +33,10 @@ from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, F
 from .layers import GRU, LSTM, RNN
 from .layers import (Embedding, LayerNorm, MultiHeadAttention, PositionalEmbedding,
                      TransformerBlock)
+from .layers import RMSNorm, SiLU, SwiGLU, Unembedding
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
+from .training import AdamW
 from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
                        RMSProp, Sequential, load_model)
 from .torch_bridge import from_torch, to_torch  # imports torch only when called
@@ -47,10 +49,12 @@ __all__ = [
     "Conv2D", "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm",
     "RNN", "LSTM", "GRU",
     "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
+    "RMSNorm", "SiLU", "SwiGLU", "Unembedding",
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size", "same_padding",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
+    "AdamW",
     # model
     "Sequential", "History", "load_model", "register_class",
     # gradient checking

@@ -25,6 +25,7 @@ _RECURRENT = {
 }
 _ATTENTION = {
     "num_heads": "n_heads=", "nhead": "n_heads=",
+    "num_key_value_heads": "n_kv_heads=", "num_kv_heads": "n_kv_heads=", "use_bias": "bias=",
     "key_dim": "d_model, the features per position (d_model = num_heads · key_dim): "
                "{cls}(d_model, n_heads)",
     "embed_dim": "d_model=", "d_k": "nothing (each head takes d_model / n_heads features)",
@@ -60,8 +61,8 @@ SPELLINGS: dict[str, dict[str, str]] = {
     "MultiHeadAttention": _ATTENTION,
     "TransformerBlock": {**_ATTENTION, "dim_feedforward": "d_ff=", "ff_dim": "d_ff=",
                          "intermediate_dim": "d_ff=",
-                         "norm_first": "nothing (the block is always pre-norm)",
-                         "activation": "nothing (the feed-forward network is always ReLU)"},
+                         "norm_first": "prenorm=",
+                         "activation": "ffn=\"relu\" or ffn=\"swiglu\""},
     "LayerNorm": {"epsilon": "eps=", "normalized_shape": "n_features=",
                   "axis": "nothing (it normalises the last axis)",
                   "center": "nothing (β is always learned)", "scale": "nothing (γ is always learned)",
@@ -75,7 +76,10 @@ SPELLINGS: dict[str, dict[str, str]] = {
                 "data_format": "nothing (images are always channels last, NHWC)"},
     "SGD": {}, "RMSProp": {"alpha": "rho=", "epsilon": "eps="},
     "Adam": {"beta_1": "beta1=", "beta_2": "beta2=", "epsilon": "eps=", "betas": "beta1= and beta2="},
+    "RMSNorm": {"epsilon": "eps=", "normalized_shape": "n_features=",
+                "elementwise_affine": "nothing (γ is always learned)"},
 }
+SPELLINGS["AdamW"] = SPELLINGS["Adam"]
 _PYTORCH = frozenset({"hidden_size", "input_size", "batch_first", "num_embeddings", "embedding_dim",
                       "embed_dim", "nhead", "dim_feedforward", "norm_first", "normalized_shape",
                       "elementwise_affine", "num_features", "p", "alpha", "betas", "in_features",

@@ -213,6 +213,16 @@ def float32_cases(rng):
         (nb.LayerNorm(3, dtype=f32), (2, 4, 3)),
         (nb.MultiHeadAttention(4, 2, causal=True, dtype=f32, rng=rng), (2, 5, 4)),
         (nb.TransformerBlock(4, 2, 8, dtype=f32, rng=rng), (2, 5, 4)),
+        # chapter 20
+        (nb.RMSNorm(3, dtype=f32), (2, 4, 3)),
+        (nb.SiLU(), (4, 3)),
+        (nb.SwiGLU(4, 6, dtype=f32, rng=rng), (2, 5, 4)),
+        (nb.MultiHeadAttention(8, 4, n_kv_heads=2, rope=True, bias=False, causal=True,
+                               dtype=f32, rng=rng), (2, 5, 8)),
+        (nb.TransformerBlock(8, 4, 6, norm="rmsnorm", ffn="swiglu", rope=True, n_kv_heads=2,
+                             bias=False, dtype=f32, rng=rng), (2, 5, 8)),
+        (nb.TransformerBlock(4, 2, 8, prenorm=False, dtype=f32, rng=rng), (2, 5, 4)),
+        (nb.Unembedding(nb.Embedding(5, 3, dtype=f32, rng=rng)), (2, 4, 3)),
     ]
 
 

@@ -3,8 +3,10 @@ and ``Flatten`` (dense.py), the activations, ``Conv2D`` and the pools (with thei
 _conv_engine.py, and its ∂E/∂x, _conv_dx.py), ``Dropout`` and ``BatchNorm``; the recurrent layers
 ``RNN`` (recurrent.py), ``LSTM`` and ``GRU`` (chapters 15–16); ``Embedding`` and
 ``PositionalEmbedding`` (embedding.py), ``MultiHeadAttention`` (attention.py, chapter 17),
-``LayerNorm`` and ``TransformerBlock`` (layernorm.py, transformer.py, chapter 18). Every name is
-also at the top level, ``nb.Dense``.
+``LayerNorm`` and ``TransformerBlock`` (layernorm.py, transformer.py, chapter 18); ``RMSNorm``,
+``SiLU``, ``SwiGLU``, ``Unembedding`` and the RoPE and grouped-query helpers (rmsnorm.py,
+swiglu.py, unembedding.py, rope.py, gqa.py, chapter 20). Every layer is also at the top level,
+``nb.Dense``.
 """
 
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
@@ -21,9 +23,15 @@ from .embedding import Embedding, PositionalEmbedding
 from .layernorm import LayerNorm
 from .attention import MultiHeadAttention
 from .transformer import TransformerBlock
+from .rmsnorm import RMSNorm
+from .swiglu import SiLU, SwiGLU
+from .unembedding import Unembedding
+from .rope import apply_rope, rope_angles
+from .gqa import kv_head_of
 
 __all__ = ["Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
            "sigmoid", "softmax", "log_softmax", "Conv2D", "output_size", "same_padding",
            "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm",
            "RNN", "LSTM", "GRU",
-           "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock"]
+           "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
+           "RMSNorm", "SiLU", "SwiGLU", "Unembedding", "apply_rope", "rope_angles", "kv_head_of"]

@@ -1,6 +1,7 @@
 """Multi-head self-attention (chapter 17): every position takes a weighted average of the
 values of the positions it attends to, ``softmax(Q Kᵀ/√d_head) V``, in several heads at
-once, each on its own slice of the features. ``causal=True`` hides the future.
+once, each on its own slice of the features. ``causal=True`` hides the future; chapter 20
+adds grouped-query attention (gqa.py), rotary positions (rope.py) and ``bias=False``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from ..registry import register_class
 from ..spellings import refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
 from .base import Layer
+from .gqa import check_modern, modern_config
 from .recurrent import LAST_STATE_ONLY
+from .rope import apply_rope, rope_tables
 
 __all__ = ["MultiHeadAttention"]
 
@@ -27,10 +30,10 @@ class MultiHeadAttention(Layer):
     h·d_head … (h + 1)·d_head − 1 of each (d_head = d_model / n_heads), and the heads'
     outputs are put side by side again before ``W_o``.
 
-    Shapes:
+    Shapes (k = n_kv_heads, k = n_heads by default):
         x: (m, T, d_model)  →  y: (m, T, d_model)
-        params["W_q"], ["W_k"], ["W_v"], ["W_o"]: (d_model, d_model)
-        params["b_q"], ["b_k"], ["b_v"], ["b_o"]: (d_model,)
+        params["W_q"], ["W_o"]: (d_model, d_model); ["W_k"], ["W_v"]: (d_model, k·d_head)
+        params["b_q"], ["b_o"]: (d_model,); ["b_k"], ["b_v"]: (k·d_head,) (none if bias=False)
         attention_weights: (m, n_heads, T, T) after a forward; row t holds the weights
             position t gave every position (each row sums to 1)
 
@@ -38,26 +41,41 @@ class MultiHeadAttention(Layer):
     diagonal are −∞ before the softmax, so their weights are exactly 0): a language
     model then predicts token t + 1 from tokens ≤ t.
 
+    Grouped-query attention (chapter 20): with ``n_kv_heads = k`` < n_heads, query head h
+    reads key/value head ``h // (n_heads // k)`` (``gqa.kv_head_of``, PyTorch's
+    ``enable_gqa``); k = 1 is multi-query attention. ``rope=True``: before the scores,
+    the features (2i, 2i + 1) of each head's q_t and k_t are rotated by the angle
+    ``t · rope_base^(−2i/d_head)`` (rope.py), so q_t·k_s depends on t − s only.
+
     Backward (per head, with A the weights and S = Q Kᵀ/√d_head the scores):
     ``∂E/∂V = Aᵀ ∂E/∂O``, ``∂E/∂A = ∂E/∂O Vᵀ``, the softmax (chapter 09)
     ``∂E/∂S = A ⊙ (∂E/∂A − rowsum(∂E/∂A ⊙ A))``, where the row sum is ``∂E/∂O · O`` for
     each position, then ``∂E/∂Q = ∂E/∂S K/√d_head`` and ``∂E/∂K = ∂E/∂Sᵀ Q/√d_head``.
-    Every step is one batched product over all samples and heads. ``∂E/∂b_k`` is exactly 0:
-    b_k adds the same q_t·b_k to every score of row t, which the softmax ignores.
+    Every step is one batched product over all samples and heads; the g = n_heads / k
+    query heads of a group are stacked as one (g·T)-row matrix, so ∂E/∂K and ∂E/∂V sum
+    over the group inside the product. RoPE's backward rotates ∂E/∂Q and ∂E/∂K back by
+    −θ. Without RoPE ``∂E/∂b_k`` is exactly 0: b_k adds the same q_t·b_k to every score
+    of row t, which the softmax ignores (with RoPE the rotated b_k differs per position).
 
     Args:
         d_model: the features per position, d.
-        n_heads: the number of heads; must divide d_model.
+        n_heads: the number of (query) heads; must divide d_model.
         causal: True to hide later positions.
+        n_kv_heads: the key/value heads (None: n_heads); must divide n_heads.
+        rope: True to rotate q and k by position (needs an even d_head).
+        rope_base: the base of RoPE's angles (10000.0).
+        bias: False for no ``b_*`` parameters at all (as most 2025 models).
         rng: the ``np.random.Generator`` that draws the W's (Xavier/Glorot uniform, each
-            (d, d) on its own; biases 0). ``None``: a fresh one.
+            on its own; biases 0). ``None``: a fresh one.
         dtype: float64 (default) or float32.
 
     ``to_torch`` gives ``nn.MultiheadAttention(d, n_heads, batch_first=True)`` with
-    ``in_proj_weight = [W_qᵀ; W_kᵀ; W_vᵀ]`` and ``out_proj.weight = W_oᵀ``. Chapter 17.
+    ``in_proj_weight = [W_qᵀ; W_kᵀ; W_vᵀ]`` and ``out_proj.weight = W_oᵀ`` (with GQA,
+    RoPE or no bias: the bridge's ``ModernAttention``). Chapters 17 and 20.
     """
 
-    def __init__(self, d_model=None, n_heads=None, *, causal=False, rng=None, dtype=np.float64,
+    def __init__(self, d_model=None, n_heads=None, *, causal=False, n_kv_heads=None,
+                 rope=False, rope_base=10000.0, bias=True, rng=None, dtype=np.float64,
                  **keras):
         super().__init__()
         refuse_spellings("MultiHeadAttention", keras, unknown=True)   # Keras' names: nnbook's
@@ -73,15 +91,20 @@ class MultiHeadAttention(Layer):
             raise ValueError(f"MultiHeadAttention: expected causal=True or False, got {causal!r}.")
         self.causal = bool(causal)
         self.d_head = self.d_model // self.n_heads
+        self.n_kv_heads, self.rope, self.rope_base, self.bias = check_modern(
+            "MultiHeadAttention", self.n_heads, self.d_head, n_kv_heads, rope, rope_base, bias)
         dtype = float_dtype(repr(self), dtype)
         rng = make_rng(rng, repr(self))
-        d = self.d_model
-        self.params = {f"W_{n}": xavier_uniform((d, d), d, d, rng, dtype) for n in "qkvo"}
-        self.params.update({f"b_{n}": np.zeros(d, dtype) for n in "qkvo"})
+        d, kd = self.d_model, self.n_kv_heads * self.d_head      # kd = d without GQA
+        out = {"q": d, "k": kd, "v": kd, "o": d}
+        self.params = {f"W_{n}": xavier_uniform((d, c), d, c, rng, dtype) for n, c in out.items()}
+        if self.bias:
+            self.params.update({f"b_{n}": np.zeros(c, dtype) for n, c in out.items()})
         self.grads = {k: np.zeros_like(p) for k, p in self.params.items()}
         self.attention_weights = None
         self._cache = None
         self._masks = {}
+        self._rope = {}
 
     def forward(self, x):
         x = np.asarray(x)
@@ -91,59 +114,93 @@ class MultiHeadAttention(Layer):
         if x.dtype != p["W_q"].dtype:                            # the layer's dtype, as Dense
             x = x.astype(p["W_q"].dtype)
         m, T = x.shape[:2]
+        kv = self.n_kv_heads
+        g, kd = h // kv, kv * dh                                 # query heads per kv head
         scale = 1.0 / math.sqrt(dh)
         # Q, K, V in one product; Q's columns scaled by 1/√d_head: S = (Q/√d_head) Kᵀ
-        W = np.concatenate((p["W_q"] * scale, p["W_k"], p["W_v"]), axis=1)   # (d, 3d)
-        b = np.concatenate((p["b_q"] * scale, p["b_k"], p["b_v"]))
+        W = np.concatenate((p["W_q"] * scale, p["W_k"], p["W_v"]), axis=1)   # (d, d + 2kd)
         X = x.reshape(-1, d)                                     # (mT, d)
-        qkv = X @ W                                              # (mT, 3d)
-        qkv += b
-        q, k, v = qkv.reshape(m, T, 3, h, dh).transpose(2, 0, 3, 1, 4)   # each (m, h, T, dh)
-        A = q @ k.swapaxes(-1, -2)                               # (m, h, T, T) scores
+        qkv = X @ W                                              # (mT, d + 2kd)
+        if self.bias:
+            qkv += np.concatenate((p["b_q"] * scale, p["b_k"], p["b_v"]))
+        # (a KV cache would append k, v below, already rotated, per kv head, and rotate the
+        # new queries and keys from the cached length on: rope_tables(..., start=))
+        rot = self._rope_tables(T, W.dtype) if self.rope else None
+        if rot is not None:                    # turn the pairs of q and k, in place, per head
+            for a, b, n in ((0, d, h), (d, d + kd, kv)):
+                x4 = qkv[:, a:b].reshape(m, T, n, dh)         # a view: (m, T, heads, dh)
+                apply_rope(x4, *rot, out=x4)
+        q = qkv[:, :d].reshape(m, T, h, dh).transpose(0, 2, 1, 3)             # (m, h, T, dh)
+        k = qkv[:, d:d + kd].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)      # (m, kv, T, dh)
+        v = qkv[:, d + kd:].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)       # (m, kv, T, dh)
+        qg = q.reshape(m, kv, g * T, dh)     # the g query heads of each kv head, stacked
+        A = qg @ k.swapaxes(-1, -2)                              # (m, kv, gT, T) scores
         if self.causal:
-            A += self._mask(T, A.dtype)                          # −∞ above the diagonal
-        _softmax_rows(A)                                         # (m, h, T, T) weights
-        O = (A @ v).transpose(0, 2, 1, 3).reshape(-1, d)         # (mT, d): heads side by side
+            A.reshape(m, h, T, T)[...] += self._mask(T, A.dtype)  # −∞ above the diagonal
+        _softmax_rows(A)                                         # weights
+        O = (A @ v).reshape(m, h, T, dh).transpose(0, 2, 1, 3).reshape(-1, d)   # (mT, d)
         y = O @ p["W_o"]                                         # (mT, d)
-        y += p["b_o"]
-        self.attention_weights = A
-        self._cache = (X, W, q, k, v, A, O, x.shape)
+        if self.bias:
+            y += p["b_o"]
+        self.attention_weights = A.reshape(m, h, T, T)
+        self._cache = (X, W, qg, k, v, A, O, x.shape, rot)
         return y.reshape(x.shape)                                # (m, T, d)
 
     def backward(self, dy, need_dx: bool = True):
         if self._cache is None:
             self._before_forward()
-        X, W, q, k, v, A, O, shape = self._cache
-        p, g, d, h, dh = self.params, self.grads, self.d_model, self.n_heads, self.d_head
+        X, W, qg, k, v, A, O, shape, rot = self._cache
+        p, gr, d, h, dh = self.params, self.grads, self.d_model, self.n_heads, self.d_head
         dy = np.asarray(dy, dtype=W.dtype)
         if dy.shape != shape:
             self._bad_dy(dy, shape)
         m, T = shape[:2]
+        kv = self.n_kv_heads
+        g, kd = h // kv, kv * dh
         dY = dy.reshape(-1, d)                                   # (mT, d)
-        np.matmul(O.T, dY, out=g["W_o"])                         # (d, d) = Oᵀ dY
-        np.sum(dY, axis=0, out=g["b_o"])
+        np.matmul(O.T, dY, out=gr["W_o"])                        # (d, d) = Oᵀ dY
+        if self.bias:
+            np.sum(dY, axis=0, out=gr["b_o"])
         dO = dY @ p["W_o"].T                                     # (mT, d)
         D = (dO * O).reshape(m, T, h, dh).sum(axis=-1).transpose(0, 2, 1)   # (m, h, T): ∂E/∂O·O
-        dO = dO.reshape(m, T, h, dh).transpose(0, 2, 1, 3)       # (m, h, T, dh)
-        dqkv = np.empty((m, T, 3, h, dh), dtype=W.dtype)         # ∂E/∂(Q, K, V), as qkv
-        dq, dk, dv = dqkv.transpose(2, 0, 3, 1, 4)               # views, each (m, h, T, dh)
-        np.matmul(A.swapaxes(-1, -2), dO, out=dv)                # ∂E/∂V = Aᵀ ∂E/∂O
-        dS = dO @ v.swapaxes(-1, -2)                             # (m, h, T, T) = ∂E/∂A
-        dS -= D[..., None]
+        dO = dO.reshape(m, T, h, dh).transpose(0, 2, 1, 3).reshape(m, kv, g * T, dh)
+        dQKV = np.empty((m * T, d + 2 * kd), dtype=W.dtype)      # ∂E/∂(Q, K, V), as qkv
+        dq = dQKV[:, :d].reshape(m, T, h, dh).transpose(0, 2, 1, 3)           # views
+        dk = dQKV[:, d:d + kd].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)
+        dv = dQKV[:, d + kd:].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)
+        np.matmul(A.swapaxes(-1, -2), dO, out=dv)                # ∂E/∂V = Aᵀ ∂E/∂O (g heads summed)
+        dS = dO @ v.swapaxes(-1, -2)                             # (m, kv, gT, T) = ∂E/∂A
+        dS -= D.reshape(m, kv, g * T)[..., None]
         dS *= A                                                  # ∂E/∂S = A ⊙ (∂E/∂A − ∂E/∂O·O)
-        np.matmul(dS, k, out=dq)                                 # ∂E/∂(Q/√d_head)
-        np.matmul(dS.swapaxes(-1, -2), q, out=dk)                # ∂E/∂K (q is Q/√d_head)
-        dQKV = dqkv.reshape(-1, 3 * d)                           # (mT, 3d)
-        dW = X.T @ dQKV                                          # (d, 3d)
-        db = dQKV.sum(axis=0)
+        if g == 1:
+            np.matmul(dS, k, out=dq)                             # ∂E/∂(Q/√d_head)
+        else:
+            dq[...] = (dS @ k).reshape(m, h, T, dh)
+        np.matmul(dS.swapaxes(-1, -2), qg, out=dk)               # ∂E/∂K (q is Q/√d_head)
+        if rot is not None:                                      # back through the rotation
+            for a, b, n in ((0, d, h), (d, d + kd, kv)):
+                g4 = dQKV[:, a:b].reshape(m, T, n, dh)
+                apply_rope(g4, *rot, inverse=True, out=g4)
+        dW = X.T @ dQKV                                          # (d, d + 2kd)
         scale = 1.0 / math.sqrt(dh)
-        np.multiply(dW[:, :d], scale, out=g["W_q"])
-        g["W_k"][...], g["W_v"][...] = dW[:, d:2 * d], dW[:, 2 * d:]
-        np.multiply(db[:d], scale, out=g["b_q"])
-        g["b_k"][...], g["b_v"][...] = 0.0, db[2 * d:]           # b_k: see the docstring
+        np.multiply(dW[:, :d], scale, out=gr["W_q"])
+        gr["W_k"][...], gr["W_v"][...] = dW[:, d:d + kd], dW[:, d + kd:]
+        if self.bias:
+            db = dQKV.sum(axis=0)
+            np.multiply(db[:d], scale, out=gr["b_q"])
+            gr["b_k"][...] = db[d:d + kd] if rot is not None else 0.0   # b_k: see the docstring
+            gr["b_v"][...] = db[d + kd:]
         if not need_dx:
             return None
         return (dQKV @ W.T).reshape(shape)                       # (m, T, d)
+
+    def _rope_tables(self, T, dtype):
+        """RoPE's (cos, sin), each (T, 1, d_head/2), kept per T and dtype."""
+        key = (T, np.dtype(dtype))
+        if key not in self._rope:
+            cos, sin = rope_tables(T, self.d_head, self.rope_base, dtype)
+            self._rope[key] = (cos[:, None], sin[:, None])     # (T, 1, d_head/2): per head
+        return self._rope[key]
 
     def _mask(self, T, dtype):
         """(T, T): 0 where t' ≤ t, −∞ above the diagonal (kept per T and dtype)."""
@@ -162,11 +219,13 @@ class MultiHeadAttention(Layer):
         return shape
 
     def get_config(self):
-        return {"d_model": self.d_model, "n_heads": self.n_heads, "causal": self.causal}
+        cfg = {"d_model": self.d_model, "n_heads": self.n_heads, "causal": self.causal}
+        return {**cfg, **modern_config(self)}
 
     def __repr__(self):
         causal = ", causal" if self.causal else ""
-        return f"MultiHeadAttention({self.d_model}, {self.n_heads} heads{causal})"
+        extra = "".join(f", {k}={v!r}" for k, v in modern_config(self).items())
+        return f"MultiHeadAttention({self.d_model}, {self.n_heads} heads{causal}{extra})"
 
     def _bad_input(self, x):
         got = tuple(x.shape)

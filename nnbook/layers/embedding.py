@@ -5,6 +5,8 @@ since attention alone has no notion of order.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ..registry import register_class
@@ -48,6 +50,8 @@ class Embedding(Layer):
     numbers one could nudge, so there is no ∂E/∂ids: ``backward`` returns ``None``, and
     the layer declares ``integer_input = True``, so a model that starts with it gets the
     ids unchanged (not cast to floats). It must be a model's first layer.
+    An ``Unembedding`` built on it (chapter 20) shares W: its part of ∂E/∂W is added to
+    ``grads["W"]``, whichever of the two backwards runs first.
 
     Args:
         vocab_size: the number of tokens V (ids are 0 … V − 1).
@@ -70,8 +74,14 @@ class Embedding(Layer):
         self.params = {"W": rng.standard_normal((self.vocab_size, self.dim)).astype(dtype)}
         self.grads = {"W": np.zeros_like(self.params["W"])}
         self._ids = None
+        self._tied = weakref.WeakKeyDictionary()   # Unembedding → its part of ∂E/∂W, or None
+        self._own = None         # this layer's own part, while tied
 
     def forward(self, x):
+        if self._tied:           # a new pass: the parts of the last one are stale
+            self._own = None
+            for out in self._tied:
+                self._tied[out] = None
         ids = np.asarray(x)
         if ids.dtype.kind not in "iu" or ids.ndim < 1:
             self._bad_ids(ids)
@@ -88,8 +98,24 @@ class Embedding(Layer):
         dy = np.asarray(dy, dtype=W.dtype)
         if dy.shape != ids.shape + (self.dim,):
             self._bad_dy(dy, ids.shape + (self.dim,))
-        scatter_add_rows(ids.reshape(-1), dy.reshape(-1, self.dim), self.grads["W"])  # (V, dim)
-        return None                                             # no gradient for integer ids
+        if not self._tied:
+            scatter_add_rows(ids.reshape(-1), dy.reshape(-1, self.dim), self.grads["W"])  # (V, dim)
+            return None                                         # no gradient for integer ids
+        self._own = scatter_add_rows(ids.reshape(-1), dy.reshape(-1, self.dim),
+                                     np.empty_like(self.grads["W"]))
+        self._sum_tied()
+        return None
+
+    def _sum_tied(self):
+        """``grads["W"]`` = this layer's part + every tied ``Unembedding``'s part (chapter
+        20): W is used twice, so its gradient is the sum of both uses, whichever backward
+        runs first. The parts are dropped by this layer's next forward (and an
+        Unembedding's own by its next forward)."""
+        g = self.grads["W"]
+        g[...] = 0 if self._own is None else self._own
+        for part in self._tied.values():
+            if part is not None:
+                g += part
 
     def output_shape(self, input_shape):
         return tuple(input_shape) + (self.dim,)

@@ -1,6 +1,7 @@
 """The transformer block (chapter 18), pre-norm: self-attention and a two-layer ReLU network,
 each applied to a layer-normalised copy of the sequence and added back to it (the residual
-paths of chapter 06). Built from ``LayerNorm``, ``MultiHeadAttention`` and ``Dense``.
+paths of chapter 06). Built from ``LayerNorm``, ``MultiHeadAttention`` and ``Dense``;
+chapter 20's modern block swaps in ``RMSNorm``, ``SwiGLU``, RoPE and grouped-query attention.
 """
 
 from __future__ import annotations
@@ -14,10 +15,15 @@ from .activations import ReLU
 from .attention import MultiHeadAttention
 from .base import Layer
 from .dense import Dense
+from .gqa import modern_config
 from .layernorm import LayerNorm
 from .recurrent import LAST_STATE_ONLY
+from .rmsnorm import RMSNorm
+from .swiglu import SwiGLU
 
 __all__ = ["TransformerBlock"]
+
+_CHOICES = {"norm": ("layernorm", "rmsnorm"), "ffn": ("relu", "swiglu")}
 
 
 @register_class
@@ -31,53 +37,84 @@ class TransformerBlock(Layer):
             "attn.W_q", "attn.W_k", "attn.W_v", "attn.W_o": (d_model, d_model)
             "attn.b_q", "attn.b_k", "attn.b_v", "attn.b_o": (d_model,)
             "W_1": (d_model, d_ff), "b_1": (d_ff,), "W_2": (d_ff, d_model), "b_2": (d_model,)
+        chapter 20's variants: norm="rmsnorm" has no "ln*.beta"; ffn="swiglu" has "W_1",
+            "W_3" (d_model, d_ff) and "W_2" (d_ff, d_model), no b's; bias=False has no
+            "attn.b_*", "b_1", "b_2"; n_kv_heads=k makes "attn.W_k", "attn.W_v"
+            (d_model, k·d_model/n_heads)
 
     The parts are ordinary layers, reachable as ``ln1``, ``attn`` (its last weights:
-    ``attention_weights``), ``ln2``, ``ff1`` and ``ff2`` (the two ``Dense``). ``params``
-    and ``grads`` list their arrays under the names above, so optimizers, ``save`` and
-    ``load_model`` treat the block as one layer; ``forward`` hands the parts the block's
-    current arrays first, so an array replaced in ``params`` is the one used.
+    ``attention_weights``), ``ln2``, and ``ff1`` and ``ff2`` (the two ``Dense``) or ``ffn``
+    (the ``SwiGLU``). ``params`` and ``grads`` list their arrays under the names above, so
+    optimizers, ``save`` and ``load_model`` treat the block as one layer; ``forward`` hands
+    the parts the block's current arrays first, so an array replaced in ``params`` is used.
 
     Backward runs the parts' backwards in reverse, adding each residual path's gradient:
-    ``∂E/∂y = ∂E/∂out + LN₂ᵀ(…)`` and ``∂E/∂x = ∂E/∂y + LN₁ᵀ(MHAᵀ(∂E/∂y))``.
+    ``∂E/∂y = ∂E/∂out + LN₂ᵀ(…)`` and ``∂E/∂x = ∂E/∂y + LN₁ᵀ(MHAᵀ(∂E/∂y))``. Post-norm
+    (``prenorm=False``, the 2017 block): ``y = LN₁(x + MHA(x))``, ``out = LN₂(y + FFN(y))``,
+    and the norms' backwards come first: ``∂E/∂y = s + FFNᵀ(s)`` with ``s = LN₂ᵀ(∂E/∂out)``.
 
     Args:
         d_model: the features per position.
         n_heads: the attention heads (must divide d_model).
-        d_ff: the hidden size of the ReLU network (often 4·d_model).
+        d_ff: the hidden size of the feed-forward network (often 4·d_model; with SwiGLU
+            ≈ 8/3·d_model gives the same parameter count).
         causal: True (default) lets position t attend to positions ≤ t only.
+        norm: "layernorm" (default) or "rmsnorm" (``RMSNorm``, chapter 20).
+        ffn: "relu" (default: Dense, ReLU, Dense) or "swiglu" (``SwiGLU``, chapter 20).
+        rope, n_kv_heads: the attention's rotary positions and key/value heads.
+        bias: False drops the biases of the attention and of the ReLU network (a norm
+            keeps its β).
+        prenorm: True (default, GPT-2's) or False (post-norm, the 2017 paper's).
         rng: the ``np.random.Generator`` that draws the weights (Xavier/Glorot uniform,
             biases 0, γ = 1, β = 0). ``None``: a fresh one.
         dtype: float64 (default) or float32.
 
-    ``to_torch`` gives ``nn.TransformerEncoderLayer(d_model, n_heads, d_ff, dropout=0,
-    batch_first=True, norm_first=True)`` (run with a causal mask when ``causal``). Chapter 18.
+    The defaults are chapter 18's block. ``to_torch`` gives ``nn.TransformerEncoderLayer(
+    d_model, n_heads, d_ff, dropout=0, batch_first=True, norm_first=True)`` (run with a
+    causal mask when ``causal``) for it, and the bridge's ``ModernBlock`` for any other
+    setting. Chapters 18 and 20.
     """
 
-    def __init__(self, d_model=None, n_heads=None, d_ff=None, *, causal=True, rng=None,
-                 dtype=np.float64, **keras):
+    def __init__(self, d_model=None, n_heads=None, d_ff=None, *, causal=True,
+                 norm="layernorm", ffn="relu", rope=False, n_kv_heads=None, bias=True,
+                 prenorm=True, rng=None, dtype=np.float64, **keras):
         super().__init__()
         refuse_spellings("TransformerBlock", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("TransformerBlock", "d_model", d_model)
         self.n_heads = positive_int("TransformerBlock", "n_heads", n_heads)
         self.d_ff = positive_int("TransformerBlock", "d_ff", d_ff)
+        for name, value in (("norm", norm), ("ffn", ffn)):
+            if not isinstance(value, str) or value.lower() not in _CHOICES[name]:
+                raise ValueError(f"TransformerBlock: expected {name}= one of "
+                                 f"{list(_CHOICES[name])}, got {value!r}.")
+        if not isinstance(prenorm, (bool, np.bool_)):
+            raise ValueError(f"TransformerBlock: expected prenorm=True (GPT-2's block) or "
+                             f"False (the 2017 post-norm block), got {prenorm!r}.")
+        self.norm, self.ffn_kind, self.prenorm = norm.lower(), ffn.lower(), bool(prenorm)
         dtype = float_dtype(repr(self), dtype)
         rng = make_rng(rng, repr(self))
         d = self.d_model
         try:
-            self.attn = MultiHeadAttention(d, self.n_heads, causal=causal, rng=rng, dtype=dtype)
+            self.attn = MultiHeadAttention(d, self.n_heads, causal=causal, n_kv_heads=n_kv_heads,
+                                           rope=rope, bias=bias, rng=rng, dtype=dtype)
         except ValueError as exc:
             raise ValueError(str(exc).replace("MultiHeadAttention:", "TransformerBlock:", 1)) from None
-        self.causal = self.attn.causal
-        self.ln1, self.ln2 = LayerNorm(d, dtype=dtype), LayerNorm(d, dtype=dtype)
-        self.ff1 = Dense(d, self.d_ff, rng=rng, dtype=dtype)
-        self.relu = ReLU()
-        self.ff2 = Dense(self.d_ff, d, rng=rng, dtype=dtype)
+        self.causal, self.rope, self.bias = self.attn.causal, self.attn.rope, self.attn.bias
+        self.n_kv_heads, self.rope_base = self.attn.n_kv_heads, self.attn.rope_base
+        Norm = LayerNorm if self.norm == "layernorm" else RMSNorm
+        self.ln1, self.ln2 = Norm(d, dtype=dtype), Norm(d, dtype=dtype)
         self._links = [(f"{prefix}.{k}", part, k) for prefix, part in
                        (("ln1", self.ln1), ("attn", self.attn), ("ln2", self.ln2))
                        for k in part.params]
-        self._links += [("W_1", self.ff1, "W"), ("b_1", self.ff1, "b"),
-                        ("W_2", self.ff2, "W"), ("b_2", self.ff2, "b")]
+        if self.ffn_kind == "relu":
+            self.ff1 = Dense(d, self.d_ff, rng=rng, dtype=dtype)
+            self.relu = ReLU()
+            self.ff2 = Dense(self.d_ff, d, rng=rng, dtype=dtype)
+            self._links += [(f"{n}_{i}", ff, n) for i, ff in ((1, self.ff1), (2, self.ff2))
+                            for n in ("W", "b") if n == "W" or self.bias]   # bias=False: b = 0
+        else:
+            self.ffn = SwiGLU(d, self.d_ff, rng=rng, dtype=dtype)
+            self._links += [(k, self.ffn, k) for k in self.ffn.params]
         self.params = {name: part.params[k] for name, part, k in self._links}
         self.grads = {name: part.grads[k] for name, part, k in self._links}
         self._shape = None
@@ -102,11 +139,18 @@ class TransformerBlock(Layer):
             x = x.astype(dtype)
         for name, part, k in self._links:            # the block's arrays are the parts' arrays
             part.params[k], part.grads[k] = self.params[name], self.grads[name]
+        self._shape = x.shape
+        if not self.prenorm:                         # post-norm: LN₁(x + MHA(x)), LN₂(y + FFN(y))
+            y = self.attn.forward(x)
+            y += x
+            y = self.ln1.forward(y)
+            f = self._ffn_forward(y)
+            f += y
+            return self.ln2.forward(f)
         y = self.attn.forward(self.ln1.forward(x))   # (m, T, d): MHA(LN₁(x))
         y += x                                       # y = x + MHA(LN₁(x))
-        f = self.ff2.forward(self.relu.forward(self.ff1.forward(self.ln2.forward(y))))
+        f = self._ffn_forward(self.ln2.forward(y))
         f += y                                       # out = y + W₂ ReLU(W₁ LN₂(y) + b₁) + b₂
-        self._shape = x.shape
         return f
 
     def backward(self, dy, need_dx: bool = True):
@@ -115,14 +159,33 @@ class TransformerBlock(Layer):
         dy = np.asarray(dy, dtype=self.params["ln1.gamma"].dtype)
         if dy.shape != self._shape:
             self._bad_dy(dy, self._shape)
-        d_ff = self.relu.backward(self.ff2.backward(dy))                 # (m, T, d_ff)
-        dy_y = self.ln2.backward(self.ff1.backward(d_ff))                # (m, T, d)
+        if not self.prenorm:
+            s = self.ln2.backward(dy)                                    # ∂E/∂(y + FFN(y))
+            dy_y = self._ffn_backward(s)
+            dy_y += s                                                    # ∂E/∂y
+            s = self.ln1.backward(dy_y)                                  # ∂E/∂(x + MHA(x))
+            dx = self.attn.backward(s, need_dx=need_dx)
+            if not need_dx:
+                return None
+            dx += s
+            return dx
+        dy_y = self.ln2.backward(self._ffn_backward(dy))                 # (m, T, d)
         dy_y += dy                                                       # ∂E/∂y
         dx = self.ln1.backward(self.attn.backward(dy_y))                 # (m, T, d)
         if not need_dx:
             return None
         dx += dy_y                                                       # ∂E/∂x
         return dx
+
+    def _ffn_forward(self, z):
+        if self.ffn_kind == "swiglu":
+            return self.ffn.forward(z)
+        return self.ff2.forward(self.relu.forward(self.ff1.forward(z)))
+
+    def _ffn_backward(self, d):
+        if self.ffn_kind == "swiglu":
+            return self.ffn.backward(d)
+        return self.ff1.backward(self.relu.backward(self.ff2.backward(d)))
 
     def output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -135,8 +198,18 @@ class TransformerBlock(Layer):
 
     def get_config(self):
         return {"d_model": self.d_model, "n_heads": self.n_heads, "d_ff": self.d_ff,
-                "causal": self.causal}
+                "causal": self.causal, **self._modern()}
+
+    def _modern(self):
+        """The chapter-20 settings that differ from chapter 18's block."""
+        cfg = {k: v for k, v in (("norm", getattr(self, "norm", "layernorm")),
+                                 ("ffn", getattr(self, "ffn_kind", "relu")),
+                                 ("prenorm", getattr(self, "prenorm", True)))
+               if v != {"norm": "layernorm", "ffn": "relu", "prenorm": True}[k]}
+        return {**cfg, **{k: v for k, v in modern_config(self).items() if k != "rope_base"}}
 
     def __repr__(self):
         causal = ", causal" if getattr(self, "causal", False) else ""
-        return f"TransformerBlock({self.d_model}, {self.n_heads} heads, d_ff={self.d_ff}{causal})"
+        extra = "".join(f", {k}={v!r}" for k, v in self._modern().items())
+        return (f"TransformerBlock({self.d_model}, {self.n_heads} heads, d_ff={self.d_ff}"
+                f"{causal}{extra})")

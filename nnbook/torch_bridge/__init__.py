@@ -39,6 +39,19 @@ TransformerBlock      EncoderBlock(d, h, d_ff,     norm1/norm2 as LayerNorm, sel
 (d, h, d_ff, causal)  causal): TransformerEncoder  as above, ``linear1.weight = W_1ᵀ``,
                       Layer(norm_first=True,       ``linear2.weight = W_2ᵀ``
                       dropout=0, batch_first=True)
+RMSNorm(n, eps)       RMSNorm(n, eps)              ``weight = gamma``
+SiLU                  SiLU                         none
+SwiGLU(d, d_ff)       SwiGLU(d, d_ff): w1, w3, w2  ``w1.weight = W_1ᵀ``, ``w3.weight =
+                      Linear(bias=False)           W_3ᵀ``, ``w2.weight = W_2ᵀ``
+MultiHeadAttention    ModernAttention: Linear q,   ``q.weight = W_qᵀ`` (k, v, o alike),
+with n_kv_heads,      k, v, o, RoPE, then          ``q.bias = b_q``, …
+rope or bias=False    scaled_dot_product_attention
+                      (enable_gqa=True)
+TransformerBlock with ModernBlock: norm1, norm2,   norms as above, attn as
+chapter 20's settings attn, ffn (SwiGLU or         ModernAttention, ffn as SwiGLU or
+                      Linear, ReLU, Linear)        ``ffn.0/2.weight = W_1ᵀ/W_2ᵀ``
+Unembedding(emb)      Unembedding(torch emb)       ``weight`` is the Embedding's own
+                                                   Parameter (tied)
 ====================  ===========================  ==================================
 
 Recurrent layers: PyTorch's RNN, LSTM and GRU return (output, state), so
@@ -83,11 +96,12 @@ dtype: float64 ↔ ``torch.float64``, float32 ↔ ``torch.float32``.
 Where the code is: to_pytorch.py (``to_torch``) and from_pytorch.py
 (``from_torch``) walk the model; each layer kind's mapping, both ways, is in a
 map_*.py module (map_core.py, map_regularisation.py, map_recurrent.py,
-map_attention.py), listed in mappings.py,
+map_attention.py, map_modern.py), listed in mappings.py,
 which says how to add one; _shared.py holds the lazy torch import and the
 state of a walk; _modules.py the PyTorch modules the bridge adds (the channel
 moves, the 'same' paddings, LastStep/AllSteps, SelfAttention, EncoderBlock,
-AddPositions).
+AddPositions; chapter 20's SwiGLU, ModernAttention, ModernBlock and Unembedding come from
+_modules_modern.py).
 """
 
 from ._shared import TORCH_INSTALL

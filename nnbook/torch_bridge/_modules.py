@@ -11,9 +11,11 @@ import torch
 import torch.nn.functional as F
 
 from ..layers.conv import same_padding
+from ._modules_modern import ModernAttention, ModernBlock, SwiGLU, Unembedding  # noqa: F401
 
 __all__ = ["NHWCToNCHW", "NCHWToNHWC", "SamePad2d", "SamePool2d", "LastStep", "AllSteps",
-           "SelfAttention", "EncoderBlock", "AddPositions"]
+           "SelfAttention", "EncoderBlock", "AddPositions",
+           "SwiGLU", "ModernAttention", "ModernBlock", "Unembedding"]   # chapter 20's
 
 
 class NHWCToNCHW(torch.nn.Module):

@@ -51,6 +51,7 @@ class ToTorch:
         self.torch, self.nn, self.tl, self.model = torch, torch.nn, torch_layers, model
         self.dtype = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}[model.dtype]
         self.modules, self.channels_first = [], False
+        self.made = {}                    # id(nnbook layer) → the PyTorch module(s) made for it
         self.i = self.layer = None
 
     def copy(self, param, array):
@@ -93,6 +94,7 @@ class FromTorch:
         self.torch, self.nn, self.tl, self.dtype = torch, torch.nn, torch_layers, dtype
         self.layout, self.shape, self.flat, self.same_pad = layout, shape, None, None
         self.recurrent = None
+        self.built = []                   # (PyTorch module, nnbook layer) so far
         self.i = self.m = None
 
     def fail(self, why):

@@ -86,6 +86,7 @@ def from_torch(module, *, input_shape=None) -> Sequential:
         layer = rule(m, inp)
         _track_shape(inp, layer)
         layers.append(layer)
+        inp.built.append((m, layer))          # a tied Unembedding finds its embedding here
     if inp.same_pad is not None:
         fail_at(len(mods) - 1, inp.same_pad,
                 "must be followed by a Conv2d (it gives nnbook's Conv2D padding='same').")

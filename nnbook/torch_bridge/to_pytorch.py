@@ -34,5 +34,6 @@ def to_torch(model):
             out.fail(f"has no PyTorch counterpart here; supported: {SUPPORTED}.")
         made = rule(layer, out)           # may first add a layout module to out.modules
         out.modules.extend(made if isinstance(made, list) else [made])
+        out.made[id(layer)] = made        # a tied Unembedding finds its embedding's module here
     out.channels_last_now()               # return NHWC images, as nnbook
     return out.nn.Sequential(*out.modules)

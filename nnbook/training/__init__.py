@@ -10,8 +10,8 @@ from . import callbacks, metrics, schedules
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .loading import load_model
 from .model import History, Sequential
-from .optimizers import SGD, Adam, Optimizer, RMSProp
+from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp
 
 __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEntropy",
-           "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
+           "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW",
            "callbacks", "metrics", "schedules"]

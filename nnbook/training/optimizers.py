@@ -1,5 +1,5 @@
-"""Optimizers: ``SGD`` (momentum, Nesterov), ``RMSProp`` and ``Adam``, with
-gradient clipping and weight decay. Chapter 00 introduces the update
+"""Optimizers: ``SGD`` (momentum, Nesterov), ``RMSProp``, ``Adam`` and ``AdamW`` (chapter
+20), with gradient clipping and weight decay. Chapter 00 introduces the update
 ``w ← w − α ∂E/∂w``, chapter 06 clipping, chapter 11 derives the rest.
 
 ``step(pairs)`` updates every (parameter, gradient) pair in place; the base class
@@ -17,7 +17,7 @@ from ..registry import register_class
 from .hyperparams import DefaultRate, fraction, positive, resolve_lr
 from .optimizer_base import Optimizer
 
-__all__ = ["Optimizer", "SGD", "RMSProp", "Adam", "get_optimizer"]
+__all__ = ["Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "get_optimizer"]
 
 
 @register_class
@@ -192,7 +192,41 @@ class Adam(Optimizer):
         return cfg
 
 
-_BY_NAME = {"sgd": SGD, "rmsprop": RMSProp, "adam": Adam}
+@register_class
+class AdamW(Adam):
+    """AdamW (Loshchilov & Hutter): Adam with decoupled weight decay,
+    ``w ← w − lr·λ·w``, then Adam's step on the gradient alone (the decay never enters
+    the moments m and v), exactly as ``torch.optim.AdamW``. Adam's coupled L2 (chapter
+    11's ``weight_decay``) divides the decay by √v̂ like the gradient, so weights with
+    large gradients are hardly decayed; here every weight shrinks by the same factor
+    ``1 − lr·λ`` per step. Like PyTorch, it decays every parameter it is given (γ and
+    biases too). Chapter 20.
+    """
+
+    def __init__(self, lr=DefaultRate(0.001), beta1=0.9, beta2=0.999, eps=1e-8,
+                 weight_decay=0.01, clipvalue=None, clipnorm=None, global_clipnorm=None,
+                 **other_spellings):
+        lr = resolve_lr("AdamW", lr, other_spellings)
+        Optimizer.__init__(self, lr, clipvalue, clipnorm, global_clipnorm, weight_decay)
+        self.beta1 = fraction("AdamW", "beta1", beta1)
+        self.beta2 = fraction("AdamW", "beta2", beta2)
+        self.eps = positive("AdamW", "eps", eps)
+
+    def _decay(self, p, g, st):
+        return g                                  # decoupled: nothing is added to g
+
+    def _update(self, p, g, st):
+        if self.weight_decay:
+            p *= 1.0 - self.lr * self.weight_decay   # w ← w − lr·λ·w
+        super()._update(p, g, st)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["weight_decay"] = self.weight_decay   # always: its default is not 0
+        return cfg
+
+
+_BY_NAME = {"sgd": SGD, "rmsprop": RMSProp, "adam": Adam, "adamw": AdamW}
 
 
 def get_optimizer(optimizer) -> Optimizer:
@@ -207,5 +241,5 @@ def get_optimizer(optimizer) -> Optimizer:
                          f"instance. Did you mean {optimizer.__name__}()?")
     raise ValueError(
         f"unknown optimizer {optimizer!r}. Use an Optimizer object (SGD(lr=...), RMSProp(...), "
-        f"Adam(...)) or one of {sorted(_BY_NAME)}."
+        f"Adam(...), AdamW(...)) or one of {sorted(_BY_NAME)}."
     )

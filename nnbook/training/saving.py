@@ -15,6 +15,7 @@ import zipfile
 import numpy as np
 
 from ..layers.base import Layer
+from .layer_refs import layer_from_file, layer_to_file
 from .losses import Loss
 from .optimizers import Optimizer
 from ..registry import lookup, name_of
@@ -53,7 +54,7 @@ def save_model(model, path) -> str:
                                 f"{path!r} does not exist; create it first (os.makedirs).")
     arch = {"format": FORMAT, "version": VERSION, "input_shape": model.input_shape,
             "dtype": model.dtype.name, "metrics": list(model.metrics),
-            "layers": [{"class": _name(f"layer {i}", l), "config": _config(i, l)}
+            "layers": [{"class": _name(f"layer {i}", l), "config": _config(i, l, model.layers)}
                        for i, l in enumerate(model.layers)]}
     arrays = {**model.params, **model.buffers}
     if model.loss is not None:
@@ -104,13 +105,14 @@ def _plain(value):
     raise TypeError(type(value).__name__)
 
 
-def _config(i, layer) -> dict:
-    """``layer.get_config()``, checked to fit in the file's JSON."""
+def _config(i, layer, layers=()) -> dict:
+    """``layer.get_config()``, checked to fit in the file's JSON (another layer of the model
+    as its index: layer_refs.py)."""
     cfg = layer.get_config()
     if not isinstance(cfg, dict):
         raise ValueError(f"Sequential.save: layer {i} ({type(layer).__name__}).get_config() "
                          f"returned {cfg!r}; expected a dict of its constructor arguments.")
-    cfg = dict(cfg)
+    cfg = {k: layer_to_file(i, layer, k, v, layers) for k, v in cfg.items()}
     for k, v in cfg.items():
         try:
             cfg[k] = json.loads(json.dumps(v, default=_plain))
@@ -182,7 +184,7 @@ def read_model(path, custom_objects=None) -> dict:
             layers = []
             for i, spec in enumerate(arch["layers"]):
                 cls = _lookup(spec["class"], Layer, custom_objects)
-                cfg = dict(spec["config"])
+                cfg = {k: layer_from_file(v, layers) for k, v in dict(spec["config"]).items()}
                 try:
                     made = ({"dtype": dtype, "rng": np.random.default_rng(0)}
                             if _takes_params(cls) else {})

@@ -1,0 +1,71 @@
+"""Grouped-query attention (chapter 20): fewer key/value heads than query heads, each
+key/value head shared by a group of consecutive query heads; and the checks of the
+arguments that chapter 20 adds to ``MultiHeadAttention`` and ``TransformerBlock``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..validate import positive_int
+
+__all__ = ["kv_head_of", "check_modern"]
+
+
+def kv_head_of(n_heads, n_kv_heads):
+    """The key/value head each query head reads: ``h // (n_heads // n_kv_heads)``.
+
+    Shapes: → (n_heads,) integers. ``kv_head_of(4, 2)`` is ``[0, 0, 1, 1]``; with
+    ``n_kv_heads = n_heads`` every head has its own (chapter 17's attention), with 1 all
+    share one (multi-query attention). PyTorch's ``enable_gqa=True`` groups the same way.
+    """
+    n_heads = positive_int("kv_head_of", "n_heads", n_heads)
+    n_kv_heads = positive_int("kv_head_of", "n_kv_heads", n_kv_heads)
+    if n_heads % n_kv_heads:
+        raise ValueError(_not_dividing("kv_head_of", n_heads, n_kv_heads))
+    return np.arange(n_heads) // (n_heads // n_kv_heads)
+
+
+def _not_dividing(owner, n_heads, n_kv_heads):
+    ok = [k for k in range(1, n_heads + 1) if n_heads % k == 0]
+    return (f"{owner}: n_kv_heads={n_kv_heads} does not divide n_heads={n_heads}; each "
+            f"key/value head serves n_heads / n_kv_heads query heads. Use n_kv_heads in {ok}.")
+
+
+def _flag(owner, name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{owner}: expected {name}=True or False, got {value!r}.")
+    return bool(value)
+
+
+def check_modern(owner, n_heads, d_head, n_kv_heads, rope, rope_base, bias):
+    """``(n_kv_heads, rope, rope_base, bias)`` checked: n_kv_heads (None: n_heads) divides
+    n_heads; rope needs an even d_head and a base > 0; rope and bias are booleans."""
+    if n_kv_heads is None:
+        n_kv_heads = n_heads
+    n_kv_heads = positive_int(owner, "n_kv_heads", n_kv_heads)
+    if n_heads % n_kv_heads:
+        raise ValueError(_not_dividing(owner, n_heads, n_kv_heads))
+    rope, bias = _flag(owner, "rope", rope), _flag(owner, "bias", bias)
+    if (isinstance(rope_base, bool) or not isinstance(rope_base, numbers.Real)
+            or not np.isfinite(rope_base) or not rope_base > 0):
+        raise ValueError(f"{owner}: expected rope_base > 0 (10000.0 in the RoPE paper and most "
+                         f"models), got {rope_base!r}.")
+    if rope and d_head % 2:
+        raise ValueError(f"{owner}: rope=True rotates pairs of features in each head, so the "
+                         f"head size d_model / n_heads must be even, got {d_head}. Choose "
+                         f"n_heads so that d_model / n_heads is even, or rope=False.")
+    return n_kv_heads, rope, float(rope_base), bias
+
+
+def modern_config(layer):
+    """The chapter-20 settings of an attention layer or block that differ from the
+    defaults (so chapter 17's and 18's configs, and files, stay as they were)."""
+    defaults = {"n_kv_heads": getattr(layer, "n_heads", None), "rope": False,
+                "rope_base": 10000.0, "bias": True}
+    cfg = {k: getattr(layer, k, v) for k, v in defaults.items() if getattr(layer, k, v) != v}
+    if not getattr(layer, "rope", False):
+        cfg.pop("rope_base", None)
+    return cfg

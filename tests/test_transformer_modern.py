@@ -1,0 +1,80 @@
+"""Chapter 20's settings of TransformerBlock: the defaults are chapter 18's block (config,
+names, values), the variants' parameters, post-norm by its formula, errors, saving."""
+
+import numpy as np
+import pytest
+
+import nnbook as nb
+
+
+def test_the_defaults_are_chapter_18s_block():
+    a = nb.TransformerBlock(8, 2, 16, rng=np.random.default_rng(0))
+    b = nb.TransformerBlock(8, 2, 16, norm="layernorm", ffn="relu", rope=False, n_kv_heads=2,
+                            bias=True, prenorm=True, rng=np.random.default_rng(0))
+    assert a.get_config() == b.get_config() == {"d_model": 8, "n_heads": 2, "d_ff": 16,
+                                                "causal": True}
+    assert list(a.params) == ["ln1.gamma", "ln1.beta", "attn.W_q", "attn.W_k", "attn.W_v",
+                              "attn.W_o", "attn.b_q", "attn.b_k", "attn.b_v", "attn.b_o",
+                              "ln2.gamma", "ln2.beta", "W_1", "b_1", "W_2", "b_2"]
+    x = np.random.default_rng(1).standard_normal((2, 5, 8))
+    np.testing.assert_array_equal(a.forward(x), b.forward(x))
+    assert repr(a) == "TransformerBlock(8, 2 heads, d_ff=16, causal)"
+
+
+def test_the_modern_blocks_parameters():
+    block = nb.TransformerBlock(8, 4, 12, norm="rmsnorm", ffn="swiglu", rope=True, n_kv_heads=2,
+                                bias=False, rng=np.random.default_rng(0))
+    assert {k: v.shape for k, v in block.params.items()} == {
+        "ln1.gamma": (8,), "attn.W_q": (8, 8), "attn.W_k": (8, 4), "attn.W_v": (8, 4),
+        "attn.W_o": (8, 8), "ln2.gamma": (8,), "W_1": (8, 12), "W_3": (8, 12), "W_2": (12, 8)}
+    assert isinstance(block.ln1, nb.RMSNorm) and isinstance(block.ffn, nb.SwiGLU)
+    no_bias = nb.TransformerBlock(8, 4, 12, bias=False, rng=np.random.default_rng(0))
+    assert sorted(k for k in no_bias.params if "b" in k.split(".")[-1][:1]) == ["ln1.beta",
+                                                                               "ln2.beta"]
+
+
+def test_post_norm_by_its_formula():
+    rng = np.random.default_rng(2)
+    block = nb.TransformerBlock(6, 2, 10, prenorm=False, causal=False, rng=rng)
+    for p in block.params.values():
+        p += 0.3 * rng.standard_normal(p.shape)
+    x = rng.standard_normal((2, 4, 6))
+    out = block.forward(x)
+    y = block.ln1.forward(x + block.attn.forward(x))
+    ffn = np.maximum(y @ block.params["W_1"] + block.params["b_1"], 0) @ block.params["W_2"]
+    want = block.ln2.forward(y + ffn + block.params["b_2"])
+    np.testing.assert_allclose(out, want, rtol=1e-12)
+    # each output vector is normalised: LayerNorm's γ, β aside, mean 0 and variance 1
+    plain = nb.TransformerBlock(6, 2, 10, prenorm=False, rng=rng)
+    z = plain.forward(x)
+    np.testing.assert_allclose(z.mean(axis=-1), 0, atol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"norm": "batchnorm"}, "TransformerBlock: expected norm= one of ['layernorm', 'rmsnorm'], "
+                            "got 'batchnorm'."),
+    ({"ffn": "gelu"}, "TransformerBlock: expected ffn= one of ['relu', 'swiglu'], got 'gelu'."),
+    ({"prenorm": "yes"}, "TransformerBlock: expected prenorm=True (GPT-2's block) or False (the "
+                         "2017 post-norm block), got 'yes'."),
+    ({"n_kv_heads": 3}, "TransformerBlock: n_kv_heads=3 does not divide n_heads=2"),
+    ({"rope": True, "n_heads": 8}, "TransformerBlock: rope=True rotates pairs of features"),
+    ({"bias": None}, "TransformerBlock: expected bias=True or False, got None."),
+])
+def test_bad_settings_are_named(kwargs, message):
+    kwargs = {"n_heads": 2, **kwargs}
+    with pytest.raises(ValueError) as err:
+        nb.TransformerBlock(8, kwargs.pop("n_heads"), 16, **kwargs)
+    assert message in str(err.value)
+
+
+def test_a_modern_block_saves_and_loads(tmp_path):
+    rng = np.random.default_rng(3)
+    block = nb.TransformerBlock(8, 4, 12, norm="rmsnorm", ffn="swiglu", rope=True, n_kv_heads=2,
+                                bias=False, prenorm=False, rng=rng)
+    model = nb.Sequential([block])
+    back = nb.load_model(model.save(tmp_path / "b"))
+    assert back.layers[0].get_config() == {
+        "d_model": 8, "n_heads": 4, "d_ff": 12, "causal": True, "norm": "rmsnorm",
+        "ffn": "swiglu", "prenorm": False, "n_kv_heads": 2, "rope": True, "bias": False}
+    x = rng.standard_normal((2, 5, 8))
+    np.testing.assert_array_equal(back.predict(x), model.predict(x))
