@@ -24,8 +24,9 @@ Needs JupyterLab, the `playwright` package and a Chromium binary, but never
 `playwright install` (it downloads a browser of its own):
 
     apt-get install chromium                 # Debian/Ubuntu; or set NNBOOK_CHROMIUM=/path/to/chrome
-    pip install -e ".[dev,browser]"          # the browser extra is playwright
-    python -m pytest -m browser              # only this test; -m "not browser" leaves it out
+    pip install -e ".[dev]"                  # the dev extra brings playwright
+    python -m pytest -m browser              # this test and the book's (tests/test_book.py);
+                                             # -m "not browser" leaves both out
 
 Without them the test is skipped with that advice, except under CI (CI=true),
 where a missing prerequisite is a failure.

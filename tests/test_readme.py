@@ -79,22 +79,76 @@ def test_ci_main_job_runs_them_as_written():
 
 
 def example_code():
+    """The python blocks of README's example section: the dense and the sequence example."""
     section = README.split(EXAMPLE_HEADING, 1)
     assert len(section) == 2, f"README has no {EXAMPLE_HEADING!r} section"
     section = section[1].split("\n## ", 1)[0]
     code = [block for lang, block in FENCE.findall(section) if lang == "python"]
-    assert len(code) == 1, f"expected one python code block under {EXAMPLE_HEADING!r}, found {len(code)}"
-    return code[0]
+    assert len(code) == 2, f"expected two python code blocks under {EXAMPLE_HEADING!r}, found {len(code)}"
+    return code
+
+
+def run_example(code, tmp_path, monkeypatch, capsys, name):
+    monkeypatch.chdir(tmp_path)  # the examples save a model file
+    namespace = {"__name__": "__readme__"}
+    exec(compile(code, f"README.md {name} example", "exec"), namespace)
+    return namespace, capsys.readouterr().out
 
 
 def test_readme_example_runs(tmp_path, monkeypatch, capsys):
-    code = example_code()
-    monkeypatch.chdir(tmp_path)  # the example saves a model file
-    namespace = {"__name__": "__readme__"}
-    exec(compile(code, "README.md example", "exec"), namespace)
-    out = capsys.readouterr().out
+    namespace, out = run_example(example_code()[0], tmp_path, monkeypatch, capsys, "dense")
     assert "test accuracy" in out, out
     assert namespace["accuracy"] >= 0.9, f"the README example reached only {namespace['accuracy']:.2f} accuracy"
+
+
+def test_readme_sequence_example_runs(tmp_path, monkeypatch, capsys):
+    """The character model: Embedding, a recurrent layer, fit, sample_text, save and load."""
+    code = example_code()[1]
+    for name in ("nb.Embedding(", "nb.LSTM(", "from_logits=True", "nb.data.sample_text(", ".save(",
+                 "nb.load_model("):
+        assert name in code, f"the sequence example no longer shows {name}"
+    namespace, out = run_example(code, tmp_path, monkeypatch, capsys, "sequence")
+    loss, entropy = namespace["loss"], namespace["train"].language.entropy_per_char
+    # far below the unigram's 2.8 nats/char (letter frequencies alone) after 4 epochs
+    assert loss[-1] < 1.0 and loss[-1] < loss[0] - 0.5, f"training loss {loss}"
+    assert loss[-1] > entropy, "no model can beat the language's entropy on average"
+    text = namespace["text"]
+    assert text.startswith("the cat ") and len(text) == len("the cat ") + 80, text
+    assert set(text) <= set(namespace["train"].vocab)
+    assert "nats/char" in out and text in out, out
+    assert (tmp_path / "chars.npz").is_file()
+
+
+REPO_PATH = re.compile(
+    r"(?<![\w/.…-])(?:nnbook|tests|tools|notebooks|benchmarks|docs|\.ci|\.jupyter)/[\w./*-]*")
+ROOT_FILE = re.compile(r"(?<![\w/.…-])[\w-]+\.(?:md|toml|yml)\b")
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def named_paths(text):
+    """The repository's files and folders a page names: relative links, and paths that
+    start at a top-level folder, or files at the top, wherever they stand (prose or code)."""
+    found = set()
+    for target in LINK.findall(text):
+        if not re.match(r"[a-z]+:", target) and not target.startswith("#"):
+            found.add(target.split("#", 1)[0])
+    for match in REPO_PATH.finditer(text):
+        path = match.group(0).rstrip(".,")
+        following = text[match.end():match.end() + 1]
+        if following in {"<", "{"} or "NN_" in path:   # a placeholder: tests/test_<module>.py
+            continue
+        found.add(path)
+    found.update(ROOT_FILE.findall(text))
+    return found
+
+
+@pytest.mark.parametrize("page", ["README.md", "CONTRIBUTING.md"])
+def test_pages_name_only_what_the_repository_has(page):
+    text = (ROOT / page).read_text(encoding="utf-8")
+    paths = named_paths(text)
+    assert "tools/run_notebooks.py" in named_paths("run `tools/run_notebooks.py`.")  # the finder works
+    missing = sorted(p for p in paths if not any(ROOT.glob(p.rstrip("/"))))
+    assert not missing, f"{page} names what the repository does not have: {missing}"
 
 
 class _Config:
