@@ -10,6 +10,8 @@ other address aborted. On each page it checks that
   error (`mjx-merror`), and no raw `$…$` is left in the text;
 - every image decoded (naturalWidth > 0);
 - every internal link resolves to a file of the site (and its #anchor exists);
+- at 1280 px, no code cell scrolls sideways (the notebooks' code lines are at most
+  88 characters; docs/_static/book.css sizes the code font and the column for them);
 - no console error at all (the theme's "invalid theme mode" included: docs/conf.py
   sets the default mode), and no request for a missing file (/favicon.ico included).
 
@@ -142,9 +144,14 @@ PAGE_STATE_JS = r"""
     if (/\$[^$\s][^$]*\$/.test(t) || t.includes('$$')) raw.push(t.trim().slice(0, 80));
   }
   const images = Array.from(document.images).map(i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0}));
+  // code cells that scroll sideways (their lines are at most 88 characters)
+  const clipped = Array.from(document.querySelectorAll('.cell_input pre'))
+    .filter(p => p.scrollWidth > p.clientWidth + 1)
+    .map(p => `${p.scrollWidth - p.clientWidth} px too narrow for: ${p.textContent.split('\n').reduce((a, b) => b.length > a.length ? b : a, '').slice(0, 90)}`);
   const links = Array.from(document.querySelectorAll('a[href]')).map(a => a.href);
   const ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id);
-  return {math: math.length, untypeset, errors, raw, images, links, ids};
+  return {math: math.length, untypeset, errors, raw, images, links, ids, clipped,
+          codeCells: document.querySelectorAll('.cell_input pre').length};
 }
 """
 
@@ -211,6 +218,11 @@ def test_page_in_browser(page, site, server, browser):
     assert not broken, f"{page}: images that did not load: {broken[:5]}"
     if page.startswith("notebooks/") and "extras" not in page:
         assert state["math"] > 0, f"{page}: a chapter without a single typeset formula?"
+    if page.startswith("notebooks/"):
+        assert state["codeCells"] > 0, f"{page}: no code cell found (.cell_input pre)"
+    assert not state["clipped"], (
+        f"{page}: at {VIEWPORT['width']} px, {len(state['clipped'])} code cell(s) scroll sideways "
+        f"(docs/_static/book.css sets the code font and the column): {state['clipped'][:3]}")
 
     here = server + page
     for link in state["links"]:

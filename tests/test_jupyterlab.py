@@ -24,8 +24,9 @@ Needs JupyterLab, the `playwright` package and a Chromium binary, but never
 `playwright install` (it downloads a browser of its own):
 
     apt-get install chromium                 # Debian/Ubuntu; or set NNBOOK_CHROMIUM=/path/to/chrome
-    pip install -e ".[dev,browser]"          # the browser extra is playwright
-    python -m pytest -m browser              # only this test; -m "not browser" leaves it out
+    pip install -e ".[dev]"                  # the dev extra brings playwright
+    python -m pytest -m browser              # this test and the book's (tests/test_book.py);
+                                             # -m "not browser" leaves both out
 
 Without them the test is skipped with that advice, except under CI (CI=true),
 where a missing prerequisite is a failure.
@@ -577,13 +578,18 @@ def test_run_all_in_jupyterlab(path, lab, browser):
 # --- the explorables: move a control, the output follows -------------------------------
 
 # (notebook, the call that shows the widget, the slider's label, the value typed into
-# its readout, a text the caption must then hold). Only the imports cell and the
-# widget's cell run: the rest of the notebook is not needed to draw the widget.
+# its readout, a text the caption must then hold, what runs before the widget's cell).
+# Parts I and II: only the imports cell, the rest of the notebook is not needed to draw
+# the widget. Part III's explorables show a model trained in the chapter: every cell
+# above the widget runs first (JupyterLab's "Run All Above"; about 15 s for chapter 17).
 EXPLORABLES = [
-    ("06_deep_networks.ipynb", "nb.explore.init_depth(", "depth", "30", "in each of 30 layers"),
-    ("07_convolution_stride_padding.ipynb", "nb.explore.conv_window(", "n", "12", "the output is 6×6"),
-    ("09_softmax.ipynb", "nb.explore.softmax_temperature(", "T", "0.5", "T = 0.5: probabilities"),
-    ("11_optimizers.ipynb", "nb.explore.optimizer_paths(", "α", "0.12", "SGD diverges"),
+    ("06_deep_networks.ipynb", "nb.explore.init_depth(", "depth", "30", "in each of 30 layers", "imports"),
+    ("07_convolution_stride_padding.ipynb", "nb.explore.conv_window(", "n", "12", "the output is 6×6", "imports"),
+    ("09_softmax.ipynb", "nb.explore.softmax_temperature(", "T", "0.5", "T = 0.5: probabilities", "imports"),
+    ("11_optimizers.ipynb", "nb.explore.optimizer_paths(", "α", "0.12", "SGD diverges", "imports"),
+    # the sentence is "the cats (that a dog sees) run."; the query moves from ')' to 'a'
+    ("17_embeddings_and_attention.ipynb", "nb.explore.attention_query(", "query", "5",
+     "query 5 ('a'), layer 1: head 1 →", "above"),
 ]
 WIDGET_TIMEOUT = 300  # s for the widget to appear, and for its redraw after a change (see RUN_TIMEOUT)
 
@@ -612,6 +618,23 @@ def run_cell(page, index, stored, name):
     )
 
 
+def run_all_above(page, index, stored, name):
+    """Run every cell above `index` (JupyterLab's Run All Above); wait until all ran."""
+    page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", index)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-above')")
+    above = [i for i, c in enumerate(stored["cells"][:index]) if c["cell_type"] == "code" and source(c).strip()]
+    part = {"cells": stored["cells"][:index]}
+    state = wait_for(
+        page,
+        lambda s: (all(s["cells"][i]["count"] is not None for i in above) or untagged_error(s, part))
+        and not any(c["running"] for c in s["cells"]) and s["kernel"]["status"] == "idle",
+        RUN_TIMEOUT, f"{name}: Run All Above {describe(index, stored['cells'][index])}",
+    )
+    problems = run_problems(state, part)
+    assert not problems, f"{name}: the cells above the explorable:\n  " + "\n  ".join(problems)
+    return state
+
+
 def widget_output(page, index, changed_from=None):
     """The explorable's caption and image once both are there (and differ from `changed_from`)."""
     deadline = time.monotonic() + WIDGET_TIMEOUT
@@ -625,8 +648,8 @@ def widget_output(page, index, changed_from=None):
     return out
 
 
-@pytest.mark.parametrize("name, call, label, value, expected", EXPLORABLES, ids=[e[0] for e in EXPLORABLES])
-def test_explorable_reacts_in_jupyterlab(name, call, label, value, expected, lab, browser):
+@pytest.mark.parametrize("name, call, label, value, expected, setup", EXPLORABLES, ids=[e[0] for e in EXPLORABLES])
+def test_explorable_reacts_in_jupyterlab(name, call, label, value, expected, setup, lab, browser):
     """Type a new value into one slider's readout: the caption and the figure change."""
     stored = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))
     index = next((i for i, c in enumerate(stored["cells"]) if c["cell_type"] == "code" and call in source(c)), None)
@@ -646,7 +669,10 @@ def test_explorable_reacts_in_jupyterlab(name, call, label, value, expected, lab
             OPEN_TIMEOUT, f"{name}: open with an idle kernel",
         )
         kernel_id = state["kernel"]["id"]
-        run_cell(page, 1, stored, name)                      # the imports
+        if setup == "above":
+            run_all_above(page, index, stored, name)         # the chapter up to the widget
+        else:
+            run_cell(page, 1, stored, name)                  # the imports
         state = run_cell(page, index, stored, name)          # the widget
         errors = [o for o in state["cells"][index]["outputs"] if o["type"] == "error"]
         assert not errors, f"{name}: {describe(index, stored['cells'][index])} raised {errors[0]}"

@@ -1,12 +1,18 @@
-"""README.md stays true: its two opening commands, the CI script that runs
-the same test command, and the example program, which is executed."""
+"""README.md stays true: its two opening commands, which the CI script reads from
+README.md and runs as written, and the example programs, which are executed."""
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+CI_RUN = ROOT / ".ci" / "run"
 EXAMPLE_HEADING = "## Use nnbook in your own experiment"
 
 INSTALL_COURSE = 'pip install -e ".[course]"'
@@ -30,27 +36,148 @@ def test_readme_starts_with_the_two_commands():
         assert len(command.strip().splitlines()) == 1, f"one command per block: {command!r}"
 
 
-def test_ci_runs_the_readme_test_command():
-    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert INSTALL_DEV in ci and TEST_COMMAND in ci, (
-        f".ci/run must install with {INSTALL_DEV} and run {TEST_COMMAND}, as the README does"
-    )
+def readme_commands():
+    """README's two opening command blocks, as the reader copies them."""
+    body = README.split("\n", 1)[1]
+    (_, course), (_, dev) = FENCE.findall(body)[:2]
+    return course.strip("\n"), dev.strip("\n")
+
+
+def shell_function(script, name):
+    """The body of the bash function `name() { ... }` in `script`."""
+    match = re.search(rf"^{name}\(\) {{\n(.*?)^}}", script, re.M | re.S)
+    assert match, f".ci/run has no function {name}()"
+    return match.group(1)
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("awk") is None, reason="needs bash and awk")
+def test_ci_reads_readmes_commands_exactly():
+    """What `.ci/run`'s main job will run is README's text, character for character."""
+    result = subprocess.run(["bash", str(CI_RUN), "--readme-commands"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    course, dev = readme_commands()
+    assert result.stdout == f"course: {course}\ntest: {dev}\n", (
+        f".ci/run reads other commands than README's:\n{result.stdout}")
+
+
+def test_ci_main_job_runs_them_as_written():
+    """The main job runs what README says, as a shell runs it, and nothing typed again:
+    the course command (until JupyterLab answers) and then the test command, in a copy
+    of the repository where README's .venv is made."""
+    script = CI_RUN.read_text(encoding="utf-8")
+    main, course = shell_function(script, "job_main"), shell_function(script, "job_course")
+    assert re.search(r'command=\$\(readme_command 2\)\n(.*\n)*?\s*readme_env bash -c "\$command"', main), main
+    assert "job_course" in main, "the main job must run README's course command too"
+    assert re.search(r'command=\$\(readme_command 1\)\n(.*\n)*?.*setsid bash -c "\$command"', course), course
+    code = [line.split("#", 1)[0] for line in (main + course).splitlines()]
+    for typed in (INSTALL_COURSE, INSTALL_DEV, TEST_COMMAND, "jupyter lab", "python3 -m venv"):
+        assert not any(typed in line for line in code), (
+            f"the main job types {typed!r} itself instead of running README's command")
+    assert 'cd "$CLONE"' in shell_function(script, "enter_readme_env"), (
+        "README's commands run in the repository's copy, where README's .venv belongs")
 
 
 def example_code():
+    """The python blocks of README's example section: the dense and the sequence example."""
     section = README.split(EXAMPLE_HEADING, 1)
     assert len(section) == 2, f"README has no {EXAMPLE_HEADING!r} section"
     section = section[1].split("\n## ", 1)[0]
     code = [block for lang, block in FENCE.findall(section) if lang == "python"]
-    assert len(code) == 1, f"expected one python code block under {EXAMPLE_HEADING!r}, found {len(code)}"
-    return code[0]
+    assert len(code) == 2, f"expected two python code blocks under {EXAMPLE_HEADING!r}, found {len(code)}"
+    return code
+
+
+def run_example(code, tmp_path, monkeypatch, capsys, name):
+    monkeypatch.chdir(tmp_path)  # the examples save a model file
+    namespace = {"__name__": "__readme__"}
+    exec(compile(code, f"README.md {name} example", "exec"), namespace)
+    return namespace, capsys.readouterr().out
 
 
 def test_readme_example_runs(tmp_path, monkeypatch, capsys):
-    code = example_code()
-    monkeypatch.chdir(tmp_path)  # the example saves a model file
-    namespace = {"__name__": "__readme__"}
-    exec(compile(code, "README.md example", "exec"), namespace)
-    out = capsys.readouterr().out
+    namespace, out = run_example(example_code()[0], tmp_path, monkeypatch, capsys, "dense")
     assert "test accuracy" in out, out
     assert namespace["accuracy"] >= 0.9, f"the README example reached only {namespace['accuracy']:.2f} accuracy"
+
+
+def test_readme_sequence_example_runs(tmp_path, monkeypatch, capsys):
+    """The character model: Embedding, a recurrent layer, fit, sample_text, save and load."""
+    code = example_code()[1]
+    for name in ("nb.Embedding(", "nb.LSTM(", "from_logits=True", "nb.data.sample_text(", ".save(",
+                 "nb.load_model("):
+        assert name in code, f"the sequence example no longer shows {name}"
+    namespace, out = run_example(code, tmp_path, monkeypatch, capsys, "sequence")
+    loss, entropy = namespace["loss"], namespace["train"].language.entropy_per_char
+    # far below the unigram's 2.8 nats/char (letter frequencies alone) after 4 epochs
+    assert loss[-1] < 1.0 and loss[-1] < loss[0] - 0.5, f"training loss {loss}"
+    assert loss[-1] > entropy, "no model can beat the language's entropy on average"
+    text = namespace["text"]
+    assert text.startswith("the cat ") and len(text) == len("the cat ") + 80, text
+    assert set(text) <= set(namespace["train"].vocab)
+    assert "nats/char" in out and text in out, out
+    assert (tmp_path / "chars.npz").is_file()
+
+
+REPO_PATH = re.compile(
+    r"(?<![\w/.…-])(?:nnbook|tests|tools|notebooks|benchmarks|docs|\.ci|\.jupyter)/[\w./*-]*")
+ROOT_FILE = re.compile(r"(?<![\w/.…-])[\w-]+\.(?:md|toml|yml)\b")
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def named_paths(text):
+    """The repository's files and folders a page names: relative links, and paths that
+    start at a top-level folder, or files at the top, wherever they stand (prose or code)."""
+    found = set()
+    for target in LINK.findall(text):
+        if not re.match(r"[a-z]+:", target) and not target.startswith("#"):
+            found.add(target.split("#", 1)[0])
+    for match in REPO_PATH.finditer(text):
+        path = match.group(0).rstrip(".,")
+        following = text[match.end():match.end() + 1]
+        if following in {"<", "{"} or "NN_" in path:   # a placeholder: tests/test_<module>.py
+            continue
+        found.add(path)
+    found.update(ROOT_FILE.findall(text))
+    return found
+
+
+@pytest.mark.parametrize("page", ["README.md", "CONTRIBUTING.md"])
+def test_pages_name_only_what_the_repository_has(page):
+    text = (ROOT / page).read_text(encoding="utf-8")
+    paths = named_paths(text)
+    assert "tools/run_notebooks.py" in named_paths("run `tools/run_notebooks.py`.")  # the finder works
+    missing = sorted(p for p in paths if not any(ROOT.glob(p.rstrip("/"))))
+    assert not missing, f"{page} names what the repository does not have: {missing}"
+
+
+class _Config:
+    """Enough of traitlets' Config to read the course's config file."""
+
+    def __getattr__(self, name):
+        section = type("Section", (), {})()
+        object.__setattr__(self, name, section)
+        return section
+
+
+@pytest.mark.parametrize("display", [None, ":0"])
+def test_course_command_works_as_root_and_without_a_display(monkeypatch, display):
+    """README's course command as written starts as root too (JupyterLab refuses root
+    unless allowed), and opens no browser where there is no display to show one."""
+    config = ROOT / ".jupyter" / "jupyter_lab_config.py"
+    assert f"--config={config.relative_to(ROOT).as_posix()}" in readme_commands()[0]
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    if display is None:
+        monkeypatch.delenv("DISPLAY", raising=False)
+    else:
+        monkeypatch.setenv("DISPLAY", display)
+    namespace = {"get_config": _Config, "__file__": str(config)}
+    exec(compile(config.read_text(encoding="utf-8"), str(config), "exec"), namespace)
+    server = namespace["c"].ServerApp
+    assert server.allow_root is True
+    if display is None and sys.platform.startswith("linux"):
+        assert server.open_browser is False
+    else:
+        assert not hasattr(server, "open_browser"), "with a display, JupyterLab opens the browser"
+    assert "--allow-root" not in README and "As root" not in README, (
+        "README's command works as root as written: no extra instructions needed")

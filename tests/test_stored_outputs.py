@@ -33,10 +33,12 @@ NOT_YET_REEXECUTED: set[str] = set()
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # A path of this or any machine: a user's, the work or temporary folders, a
-# library's folder with the absolute path before it, a Windows drive.
+# library's folder with the absolute or relative path before it (README's venv is
+# .venv inside the repository), a Windows drive.
 MACHINE_PATH = re.compile(
     r"(?<![\w.:/…~-])/(?:work|home|tmp|Users|root|private)/"
     r"|(?<![\w.:/…~-])/(?:[^\s/]+/)+(?:site|dist)-packages\b"
+    r"|(?<![\w.:/…~-])[\w.-]+/(?:[^\s/]+/)*(?:site|dist)-packages/"  # .venv/lib/…/site-packages/
     r"|(?<![\w])[A-Za-z]:\\"
 )
 BINARY = ("image/png", "image/jpeg", "image/gif", "application/pdf")
@@ -96,10 +98,26 @@ def test_ipython_traceback_line_keeps_its_colours_and_loses_the_folder(tool):
      "…/site-packages/numpy/_core/fromnumeric.py"),
     (r"C:\Users\ada\nnbook\nnbook\layers\dense.py", "…/dense.py"),
     ("/tmp/ipykernel_123/4567.py", "…/4567.py"),
+    # README's venv is .venv inside the repository: its libraries are still libraries
+    ("/home/ada/nnbook/.venv/lib/python3.11/site-packages/numpy/linalg/_linalg.py",
+     "…/site-packages/numpy/linalg/_linalg.py"),
+    ("/home/ada/nnbook/venv/lib64/python3.12/site-packages/nbformat/validator.py",
+     "…/site-packages/nbformat/validator.py"),
+    # a conda environment made inside the repository (conda env create -p ./env)
+    ("/home/ada/nnbook/env/lib/python3.11/json/decoder.py", "…/python3.11/json/decoder.py"),
 ])
 def test_portable_path(tool, path, portable):
     assert tool.portable_path(path, Path("/home/ada/nnbook")) == portable
     assert tool.portable_text(f"File {path}:12, in f()", Path("/home/ada/nnbook")) == f"File {portable}:12, in f()"
+
+
+def test_venv_inside_a_repository_whose_path_has_a_space(tool):
+    root = Path("/home/ada/my courses/nnbook")
+    line = ("File \x1b[32m/home/ada/my courses/nnbook/.venv/lib/python3.11/site-packages/numpy/_core/"
+            "fromnumeric.py:57\x1b[39m, in _wrapfunc; File /home/ada/my courses/nnbook/nnbook/model.py:3")
+    assert tool.portable_text(line, root) == (
+        "File \x1b[32m…/site-packages/numpy/_core/fromnumeric.py:57\x1b[39m, in _wrapfunc; "
+        "File nnbook/model.py:3")
 
 
 @pytest.mark.parametrize("text", [
@@ -128,9 +146,35 @@ def test_only_the_traceback_changes(tool):
     assert machine_paths(nb) == ["cell 1 evalue: /home/ada/nnbook/data.npz", "cell 1 text: /home/ada/nnbook"]
 
 
+def environment_home():
+    """The folder that holds this Python's environment (``…/nnbook`` for README's
+    ``…/nnbook/.venv``), or None when the libraries are not in a folder of their own."""
+    import numpy
+    numpy_dir = Path(numpy.__file__).resolve().parent
+    for parent in numpy_dir.parents:
+        if parent.name in ("site-packages", "dist-packages"):
+            # …/<env>/lib/python3.X/site-packages: the env's parent stands in for a
+            # repository that has the environment inside it
+            env = next((p for p in parent.parents if (p / "pyvenv.cfg").is_file()), None)
+            return env.parent if env is not None and env.parent != env else None
+    return None
+
+
 @pytest.mark.skipif(importlib.util.find_spec("nbconvert") is None, reason="nbconvert not installed")
-def test_run_notebooks_stores_portable_tracebacks(tool, tmp_path):
-    """A real kernel's traceback through nnbook and NumPy, as run_notebooks stores it."""
+@pytest.mark.parametrize("where", ["repository", "venv inside the repository"])
+def test_run_notebooks_stores_portable_tracebacks(tool, tmp_path, where):
+    """A real kernel's traceback through nnbook and NumPy, as run_notebooks stores it.
+
+    README puts the venv at ``.venv`` inside the repository; the second case runs
+    with the folder around this test's own venv as the repository, so that NumPy's
+    files lie inside it, as they do there. They must still read ``…/site-packages/``."""
+    root = ROOT
+    if where != "repository":
+        root = environment_home()
+        if root is None:
+            pytest.skip("this Python's libraries are not in a virtual environment")
+        import numpy
+        assert tool.portable_path(numpy.__file__, root).startswith("…/site-packages/numpy/")
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell("import numpy as np\nimport nnbook as nb"),
@@ -139,12 +183,15 @@ def test_run_notebooks_stores_portable_tracebacks(tool, tmp_path):
     ]
     path = tmp_path / "raises.ipynb"
     nbformat.write(nb, path)
-    assert tool.run(path, timeout=60)
+    assert tool.run(path, timeout=60, root=root)
     done = nbformat.read(path, as_version=4)
     assert machine_paths(done) == []
     nnbook_error, numpy_error = (ANSI.sub("", "\n".join(c.outputs[0].traceback)) for c in done.cells[1:])
-    assert "File nnbook/conv_impl.py:" in nnbook_error, nnbook_error
     assert "File …/site-packages/numpy/linalg/" in numpy_error, numpy_error
+    if root == ROOT:
+        assert "File nnbook/conv_impl.py:" in nnbook_error, nnbook_error
+    else:
+        assert "conv_impl.py:" in nnbook_error, nnbook_error
     assert done.cells[1].outputs[0].evalue.startswith("output_size: the window f=7")
 
 

@@ -10,7 +10,8 @@ stops that notebook, which is then left unchanged on disk. After a run the
 per-cell timing metadata is removed so that diffs show only real changes,
 and the tracebacks of cells that raised on purpose lose this machine's paths
 (/home/you/nnbook/nnbook/layers/dense.py becomes nnbook/layers/dense.py, a
-library's file …/site-packages/numpy/…): a reader sees the same traceback
+library's file …/site-packages/numpy/…, even from a venv inside the
+repository such as README's .venv): a reader sees the same traceback
 whoever executed the notebook. nbval does not compare tracebacks (it compares
 the error's name and message), so nothing it checks changes.
 notebooks/extras/ (needs PyTorch) is included only when torch is installed.
@@ -62,21 +63,26 @@ _MACHINE_ROOTS = ("/work/", "/home/", "/tmp/", "/root/", "/Users/", "/private/",
 def portable_path(path, root=ROOT):
     """The part of an absolute ``path`` that reads the same on every machine.
 
-    A file of this repository: relative to it (``nnbook/layers/dense.py``); an
-    installed library's: from ``…/site-packages/``; the standard library's: from
-    ``…/python3.X/``; any other file under a user's or the system's folders:
-    ``…/`` and its name. Anything else is returned unchanged.
+    An installed library's file: from ``…/site-packages/``, wherever the
+    environment is, inside this repository too (README's ``.venv``); the standard
+    library's: from ``…/python3.X/``; any other file of this repository: relative
+    to it (``nnbook/layers/dense.py``); any other file under a user's or the
+    system's folders: ``…/`` and its name. Anything else is returned unchanged.
     """
     posix = path.replace("\\", "/")
     mine = Path(root).as_posix().rstrip("/") + "/"
-    if posix.startswith(mine):
-        return posix[len(mine):]
-    library = _LIBRARY_DIR.search(path)
+    inside = posix.startswith(mine)
+    # Inside the repository, look for an environment only below it: the
+    # repository's own folder names do not count.
+    own = posix[len(mine):] if inside else posix
+    library = _LIBRARY_DIR.search(own)
     if library:
-        return "…/site-packages/" + posix[library.end():]
-    stdlib = _STDLIB_DIR.search(path)
+        return "…/site-packages/" + own[library.end():]
+    stdlib = _STDLIB_DIR.search(own)
     if stdlib:
-        return f"…/{stdlib.group(1)}/" + posix[stdlib.end():]
+        return f"…/{stdlib.group(1)}/" + own[stdlib.end():]
+    if inside:
+        return own
     if posix.startswith(_MACHINE_ROOTS) or re.match(r"[A-Za-z]:/", posix):
         return "…/" + posix.rsplit("/", 1)[-1]
     return path
@@ -86,11 +92,21 @@ def portable_text(text, root=ROOT):
     """``text`` with each absolute path replaced by :func:`portable_path`'s form.
 
     The repository's own folder is replaced first as a whole (so a space in its
-    path does no harm). ANSI colour codes (IPython colours its tracebacks) are
-    kept: paths are looked for only in the text between them."""
+    path does no harm), after a virtual environment inside it (README's
+    ``.venv``), whose files keep the form of any other environment's. ANSI
+    colour codes (IPython colours its tracebacks) are kept: paths are looked for
+    only in the text between them."""
+    below = re.escape(str(root) + os.sep) + rf"(?:{_PART}[/\\])*?"
+    environment = [  # a library's file below the repository first, then the stdlib's
+        (re.compile(below + r"(?:site|dist)-packages[/\\]", re.I), lambda m: "…/site-packages/"),
+        (re.compile(below + r"lib[/\\](python3\.\d+)[/\\]", re.I), lambda m: f"…/{m.group(1)}/"),
+    ]
     pieces = ANSI_ESCAPE.split(text)
     for i in range(0, len(pieces), 2):  # even pieces are text, odd ones escapes
-        piece = pieces[i].replace(str(root) + os.sep, "")
+        piece = pieces[i]
+        for pattern, portable in environment:
+            piece = pattern.sub(portable, piece)
+        piece = piece.replace(str(root) + os.sep, "")
         pieces[i] = ABSOLUTE_PATH.sub(lambda m: portable_path(m.group(0), root), piece)
     return "".join(pieces)
 
@@ -123,7 +139,7 @@ def unraised_tagged_cells(nb):
     ]
 
 
-def run(path, timeout):
+def run(path, timeout, root=ROOT):
     nb = nbformat.read(path, as_version=4)
     executor = ExecutePreprocessor(
         timeout=timeout,
@@ -137,7 +153,7 @@ def run(path, timeout):
         print(f"FAILED {path}: a cell raised (the file is unchanged)\n{exc}", file=sys.stderr)
         return False
     strip_volatile_metadata(nb)
-    portable_tracebacks(nb)
+    portable_tracebacks(nb, root)
     nbformat.write(nb, path)
     unraised = unraised_tagged_cells(nb)
     if unraised:
