@@ -233,7 +233,7 @@ def test_every_public_name_and_its_module():
 
 
 def test_idx_reader_is_reexported():
-    from nnbook import idx
+    from nnbook.data import idx
     assert data.read_idx is idx.read_idx and data.load_mnist is idx.load_mnist
     assert {"read_idx", "load_mnist"} <= set(data.__all__)
 

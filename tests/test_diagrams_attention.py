@@ -1,4 +1,4 @@
-"""The diagrams of chapters 17–18 (nnbook.figures.diagrams_attention, reached as
+"""The diagrams of chapters 17–18 (nnbook/diagrams/attention.py, reached as
 nb.diagrams.<name>): their labels and geometry follow the sizes passed in. No pixels."""
 
 import matplotlib
@@ -11,13 +11,8 @@ import pytest  # noqa: E402
 from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: E402
 
 import nnbook as nb  # noqa: E402
-from nnbook.figures.diagrams_attention import MASKED  # noqa: E402
+from nnbook.diagrams.attention import MASKED  # noqa: E402
 from figure_helpers import close_figures, min_fontsize, texts  # noqa: E402,F401  (the fixture applies here)
-
-
-def test_reached_as_nb_diagrams():
-    for name in ("attention_matrix", "causal_mask", "heads", "transformer_block"):
-        assert name in nb.diagrams.__all__ and callable(getattr(nb.diagrams, name))
 
 
 def test_attention_matrix_labels_values_and_mask():

@@ -1,5 +1,5 @@
-"""nb.diagrams.dense_shapes (chapter 03) and chapter 06's deep-network diagrams: the blocks
-have the shapes of the numbers passed in, at one scale; labels and sizes, no pixels."""
+"""nnbook/diagrams/shapes.py, ``nb.diagrams.dense_shapes`` (chapter 03): the blocks have
+the shapes of the numbers passed in, at one scale; labels and sizes, no pixels."""
 
 import re
 
@@ -7,17 +7,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 import nnbook as nb  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
+from figure_helpers import close_figures  # noqa: E402,F401  (the fixture applies here)
 
 
 def blocks(ax):
@@ -57,17 +51,5 @@ def test_gradients_have_the_shape_of_what_they_differentiate():
 
 
 def test_bad_sizes_are_refused():
-    with pytest.raises(ValueError, match="dense_shapes: expected n_in to be a whole number ≥ 1, got 0"):
+    with pytest.raises(ValueError, match="dense_shapes: expected n_in to be an integer ≥ 1, got 0"):
         nb.diagrams.dense_shapes(5, 0, 4)
-
-
-def test_residual_block_is_drawn_from_its_width_beside_the_plain_layer():
-    ax = nb.diagrams.residual_block(32, "tanh")
-    text = [t.get_text() for t in ax.texts]
-    assert text.count("Dense(32 → 32)") == 2 and text.count("tanh") == 2 and text.count("y\n(32)") == 2
-    assert "y = a + g(a·W + b)" in text and "y = g(a·W + b)" in text
-    assert "∂E/∂a = ∂E/∂y + (∂E/∂y ⊙ g′(z))·Wᵀ" in text            # the identity path's share
-    assert [p.get_label() for p in ax.patches].count("sum") == 1    # one ⊕, in the residual block
-    assert min(t.get_fontsize() for t in ax.texts) >= 9 and ax.figure.get_figwidth() <= 9.6
-    with pytest.raises(ValueError, match="residual_block: expected width to be a whole number"):
-        nb.diagrams.residual_block(0)

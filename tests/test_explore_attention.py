@@ -1,6 +1,6 @@
-"""The explorable of chapters 17–18 (nb.explore.attention_query) and its static figure: a
-control moves the query (and the layer), the caption names where each head looks, the repr
-is deterministic, and bad arguments are errors that say what exists."""
+"""nnbook/explore/attention.py (chapter 17): ``attention_of`` reads the model's weights,
+the static figure marks the query, a control moves the query (and the layer), the
+caption names where each head looks, and bad arguments are errors that say what exists."""
 
 import matplotlib
 
@@ -11,26 +11,14 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import nnbook as nb  # noqa: E402
+from figure_helpers import attention_model, close_figures  # noqa: E402,F401  (the fixture applies here)
 
 TEXT = "the cats (that run) sleep."
 
 
-@pytest.fixture(autouse=True)
-def _close():
-    plt.close("all")
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
 def setup():
-    rng = np.random.default_rng(0)
-    corpus = nb.data.language_corpus(200, rng=rng)
-    V = len(corpus.vocab)
-    model = nb.Sequential([nb.Embedding(V, 8, rng=rng), nb.PositionalEmbedding(32, 8, rng=rng),
-                           nb.TransformerBlock(8, 2, 16, rng=rng), nb.MultiHeadAttention(8, 2, causal=True, rng=rng),
-                           nb.Dense(8, V, rng=rng)])
-    return model, corpus
+    return attention_model()
 
 
 def test_attention_of_gives_each_layers_weights(setup):
@@ -75,29 +63,3 @@ def test_moving_the_query_redraws(setup):
     a = nb.explore.attention_query(model, corpus, TEXT)._repr_mimebundle_()["text/plain"]
     b = nb.explore.attention_query(model, corpus, TEXT)._repr_mimebundle_()["text/plain"]
     assert a == b and a.startswith("VBox(children=(HBox(children=(")
-
-
-def test_next_char_against_the_grammar(setup):
-    model, corpus = setup
-    p, truth = nb.explore.next_char_probs(model, corpus, "the cats ", 0.5)
-    assert np.isclose(p.sum(), 1) and np.isclose(truth.sum(), 1)
-    allowed = {corpus.vocab[i] for i in np.flatnonzero(truth)}
-    assert allowed == {"(", "t", "c", "h", "j", "l", "r", "s"}      # a clause, or a plural verb
-    p_hot, _ = nb.explore.next_char_probs(model, corpus, "the cats ", 0.1)
-    assert p_hot.max() > p.max()                                      # colder: sharper
-    fig = nb.explore.next_char_figure(model, corpus, "the cats ", 0.5)
-    assert fig.axes[0].get_title() == "after 'the cats '"
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["model, τ = 0.5", "the grammar (exact)"]
-    plt.close(fig)
-    with pytest.raises(ValueError, match="expected a temperature > 0, got 0"):
-        nb.explore.next_char_probs(model, corpus, "the ", 0)
-
-
-def test_the_temperature_slider_redraws(setup):
-    pytest.importorskip("ipywidgets")
-    model, corpus = setup
-    box = nb.explore.next_char(model, corpus, "a dog ")
-    slider = box.children[0].children[0]
-    assert slider.description == "τ" and box.redraws == 1 and "τ = 1:" in box.children[1].value
-    slider.value = 0.3
-    assert box.redraws == 2 and "τ = 0.3:" in box.children[1].value and not plt.get_fignums()

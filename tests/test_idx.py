@@ -1,4 +1,4 @@
-"""Tests for nnbook.idx: IDX files written here byte by byte (gzipped or not),
+"""Tests for nnbook.data.idx: IDX files written here byte by byte (gzipped or not),
 their error messages, and MNIST read from tiny stand-in files (nothing downloads)."""
 
 import gzip
@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from nnbook import idx
+from nnbook.data import idx
 
 # --------------------------------------------------------------------------
 # IDX files

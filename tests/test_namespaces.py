@@ -8,7 +8,7 @@ checked too) every public attribute, that is every name without a leading unders
 
 - in the package's ``__all__``, or
 - a module of the package itself (``nb.data.labels``, ``nb.training.callbacks``; for
-  ``nb``, any nnbook module, such as ``nb.plot`` = ``nnbook.figures.plot``).
+  ``nb``, any nnbook module, such as ``nb.labels`` = ``nnbook.data.labels``).
 
 A package imports what it needs under a private name (``import sys as _sys``) or
 inside the function that uses it.
@@ -32,8 +32,6 @@ def load(name):
     """The package, with every name it loads on first use (``nb.plot``, …) loaded, so that
     ``dir`` shows them too."""
     module = importlib.import_module(name)
-    for alias in getattr(module, "MOVED", None) or getattr(module, "_MOVED", {}):
-        getattr(module, alias)
     for attr in getattr(module, "__all__", ()):
         getattr(module, attr)
     return module
@@ -62,8 +60,9 @@ def leaks(module):
 
 
 def test_every_folder_is_checked():
-    assert {"nnbook", "nnbook.data", "nnbook.layers", "nnbook.training", "nnbook.figures",
-            "nnbook.torch_bridge", "nnbook.exercises"} <= set(NAMESPACES)
+    assert {"nnbook", "nnbook.data", "nnbook.layers", "nnbook.training", "nnbook.plot",
+            "nnbook.diagrams", "nnbook.explore", "nnbook.torch_bridge",
+            "nnbook.exercises"} <= set(NAMESPACES)
 
 
 @pytest.mark.parametrize("name", NAMESPACES)

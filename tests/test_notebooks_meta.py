@@ -29,8 +29,8 @@ IDS = [p.relative_to(ROOT / "notebooks").as_posix() for p in NOTEBOOKS]
 def library_names():
     """``{name: "nnbook.plot"}`` for every class and function the library offers a learner:
     ``nb.__all__`` and, through every public module reached from it (``nb.plot``,
-    ``nb.data``, ``nb.callbacks``, …, and the old module names of ``nnbook.MOVED``), that
-    module's ``__all__``; modules themselves are not names a notebook could redefine.
+    ``nb.data``, ``nb.callbacks``, ``nb.diagrams``, …), that module's ``__all__``;
+    modules themselves are not names a notebook could redefine.
     A notebook imports these and never redefines them (the library is the one source
     of truth; a notebook's teaching copy is named ``*_by_hand``). New exports join the
     list by being exported."""
@@ -52,8 +52,6 @@ def library_names():
                 names.setdefault(name, module.__name__)
 
     walk(nnbook)
-    for name in getattr(nnbook, "MOVED", None) or getattr(nnbook, "_MOVED", {}):
-        walk(getattr(nnbook, name))
     return names
 
 
@@ -64,7 +62,8 @@ def test_library_names_cover_every_public_namespace():
                        ("Adam", "nnbook"), ("check_gradients", "nnbook"),
                        ("EarlyStopping", "nnbook.training.callbacks"),
                        ("he_normal", "nnbook.init"), ("spirals", "nnbook.data"),
-                       ("loss_curve", "nnbook.figures.plot"), ("Value", "nnbook.autodiff")]:
+                       ("loss_curve", "nnbook.plot"), ("network", "nnbook.diagrams"),
+                       ("xor_training", "nnbook.explore"), ("Value", "nnbook.autodiff")]:
         assert names.get(name) == home, (name, names.get(name))
     assert "np" not in names and "plot" not in names and "callbacks" not in names
 

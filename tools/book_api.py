@@ -58,9 +58,10 @@ SECTIONS = [
      ["numerical_gradient", "check_gradients", "relative_error", "diagnostics"]),
     ("Automatic differentiation", "", ["autodiff"]),
     ("Convolution by hand", "", ["conv_impl"]),
-    ("Figures", "Plots, diagrams, explorables and animations (the folder `nb.figures`); they import "
-     "matplotlib, so they load on first use.",
-     ["figures", "plot", "diagrams", "diagrams_conv", "explore", "animation"]),
+    ("Figures", "Plots of results, schematic diagrams, and explorables with their static figures "
+     "and the XOR animation (the folders `nnbook/plot/`, `nnbook/diagrams/`, `nnbook/explore/`); "
+     "they import matplotlib, so they load on first use.",
+     ["plot", "diagrams", "explore"]),
     ("Exercises", "", ["exercises"]),
     ("PyTorch bridge", "PyTorch is optional: these import it when they are called.",
      ["to_torch", "from_torch", "torch_bridge"]),

@@ -1,0 +1,39 @@
+"""Schematic diagrams drawn from the numbers of a cell (matplotlib), one module per
+topic of the course; learners write ``nb.diagrams.<name>``. Each function returns
+the Axes it drew on (or a tuple of Axes) and never calls ``plt.show()``.
+
+- networks.py: one neuron and a dense network with its parameter counts (chapters 00, 01, 09);
+- graph.py: the computational graph of a forward and backward pass (chapters 02–03);
+- shapes.py: the shapes of a dense layer's products (chapter 03);
+- residual.py: a residual block beside a plain layer (chapter 06);
+- conv.py: the convolution window, pooling and im2col (chapters 07–08);
+- softmax.py: logits and softmax as bars (chapter 09);
+- optimizers.py, regularisation.py, normalisation.py: momentum, dropout and batch
+  normalisation (chapters 11, 12, 13);
+- recurrent.py, gated.py: the unrolled RNN and BPTT, the LSTM and GRU cells (chapters 15–16);
+- attention.py: attention weights, the causal mask, heads, the transformer block (17–18).
+
+The drawing helpers they share (canvas, units, boxes, arrows, colours) are in _draw.py;
+a new diagram goes into the module of its topic, or a new one, and is imported below.
+"""
+
+from .attention import attention_matrix, causal_mask, heads, transformer_block
+from .conv import conv_window, im2col, output_size_formula, pooling
+from .gated import gru_cell, lstm_cell
+from .graph import computational_graph, forward_backward
+from .networks import network, neuron
+from .normalisation import batchnorm_statistics
+from .optimizers import momentum_vectors
+from .recurrent import bptt_paths, rnn_outputs, rnn_unrolled
+from .regularisation import dropout_network
+from .residual import residual_block
+from .shapes import dense_shapes
+from .softmax import softmax_bars
+
+__all__ = [
+    "neuron", "network", "computational_graph", "forward_backward", "dense_shapes",
+    "residual_block", "conv_window", "pooling", "im2col", "output_size_formula", "softmax_bars",
+    "momentum_vectors", "dropout_network", "batchnorm_statistics",
+    "rnn_unrolled", "rnn_outputs", "bptt_paths", "lstm_cell", "gru_cell",
+    "attention_matrix", "causal_mask", "heads", "transformer_block",
+]

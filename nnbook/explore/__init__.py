@@ -1,0 +1,46 @@
+"""Explorables for JupyterLab (ipywidgets): move a control, the figure and a one-line
+caption follow. Learners write ``nb.explore.<name>``. Each topic's module holds the
+explorable (which returns the widget) beside its static figure (``*_figure``, which
+returns a matplotlib Figure that a notebook shows for readers without a kernel):
+
+- gradient_descent.py: the learning rate (chapter 00); sigmoid.py: saturation (01);
+- xor.py: training on XOR (05), and animation.py, the same training as an animation;
+- initialisation.py: weight scale × depth (06); conv.py: the window (07);
+- softmax.py: the temperature (09); optimizers.py: SGD, momentum, Nesterov (11);
+- regularisation.py: an L2-penalised polynomial (12);
+- recurrent.py: the gradient through time (15–16);
+- attention.py: where each head looks (17); sampling.py: the next character (18).
+
+The figure is a PNG in an ``ipywidgets.Image`` (no output messages while a cell runs),
+and the widget's text/plain repr depends only on the controls' values, so a stored
+notebook is deterministic under nbval at the defaults. The machinery they share is
+_widgets.py; a new explorable goes, with its figure, into the module of its topic.
+"""
+
+from .animation import frames_gif, frames_html, xor_animation
+from .attention import attention_of, attention_query, attention_query_figure
+from .conv import conv_window, conv_window_figure
+from .gradient_descent import learning_rate, learning_rate_figure, lr_regime
+from .initialisation import init_depth, init_depth_figure
+from .optimizers import optimizer_paths, optimizer_paths_figure, quadratic_paths
+from .recurrent import gradient_through_time, gradient_through_time_figure, input_gradient_norms
+from .regularisation import l2_polynomial, l2_polynomial_figure, polynomial_data, ridge_fit
+from .sampling import next_char, next_char_figure, next_char_probs
+from .sigmoid import sigmoid_figure, sigmoid_saturation
+from .softmax import softmax_figure, softmax_temperature
+from .xor import train_xor, xor_boundary, xor_figure, xor_training
+
+__all__ = [
+    "learning_rate", "learning_rate_figure", "lr_regime",
+    "sigmoid_saturation", "sigmoid_figure",
+    "xor_training", "xor_figure", "train_xor", "xor_boundary",
+    "xor_animation", "frames_html", "frames_gif",
+    "init_depth", "init_depth_figure",
+    "conv_window", "conv_window_figure",
+    "softmax_temperature", "softmax_figure",
+    "optimizer_paths", "optimizer_paths_figure", "quadratic_paths",
+    "l2_polynomial", "l2_polynomial_figure", "polynomial_data", "ridge_fit",
+    "gradient_through_time", "gradient_through_time_figure", "input_gradient_norms",
+    "attention_query", "attention_query_figure", "attention_of",
+    "next_char", "next_char_figure", "next_char_probs",
+]
