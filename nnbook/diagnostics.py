@@ -8,20 +8,25 @@ from __future__ import annotations
 import numpy as np
 
 from .validate import as_float_array
+from .training.inputs import as_array, check_token_ids, model_input
 from .training.losses import get_loss
 
 __all__ = ["gradient_norms", "activation_stats"]
 
 
 def _checked(owner, model, x):
-    """``x`` as a finite float batch for ``model``, a ``Sequential`` with layers."""
+    """``x`` as a finite batch for ``model``, a ``Sequential`` with layers: floats in the
+    model's dtype, or integer ids unchanged for a first layer that takes them (Embedding)."""
     if not getattr(model, "layers", None):
         raise ValueError(f"{owner}: expected a Sequential model with at least one layer, "
                          f"got {model!r}.")
-    x = as_float_array(owner, "x", x)
+    x = as_array(owner, "x", x)
+    check_token_ids(owner, model, x)
+    if not (x.dtype.kind in "iu" and model.layers[0].integer_input):
+        x = as_float_array(owner, "x", x)
     if not np.isfinite(x).all():
         raise ValueError(f"{owner}: x contains NaN or inf; clean the data first.")
-    return x
+    return model_input(model, x)
 
 
 def gradient_norms(model, x, y, loss=None) -> np.ndarray:

@@ -7,7 +7,7 @@ looks only here, never at what the package happens to export (chapter 00).
 
 from __future__ import annotations
 
-__all__ = ["register_class", "lookup", "registered"]
+__all__ = ["register_class", "lookup", "registered", "name_of"]
 
 _CLASSES: dict[str, type] = {}
 
@@ -20,7 +20,8 @@ def register_class(cls=None, *, name: str | None = None):
         @nb.register_class
         class Scale(nb.Layer): ...
 
-    A file saved with a ``Scale`` layer then loads without ``custom_objects``. Running
+    A file saved with a ``Scale`` layer then loads without ``custom_objects``; a class
+    registered with ``name=`` is written to the file under that name. Running
     the defining cell again replaces the class; a different class under a name that is
     taken (say your own ``Dense``) is a ``ValueError``: give it ``name="MyDense"``.
     """
@@ -49,6 +50,14 @@ def lookup(name: str, custom_objects=None):
     if name in custom:
         return custom[name]
     return _CLASSES.get(name)
+
+
+def name_of(cls: type) -> str:
+    """The name a model file writes for ``cls``: the one it was registered under (its own
+    name first, else the ``name=`` it was given), or its class name if it is not registered."""
+    if _CLASSES.get(cls.__name__) is cls:
+        return cls.__name__
+    return next((key for key, c in _CLASSES.items() if c is cls), cls.__name__)
 
 
 def registered() -> dict[str, type]:

@@ -137,7 +137,10 @@ def test_errors():
         nb.MultiHeadAttention(6, 2, causal="yes")
     layer = nb.MultiHeadAttention(4, 2)
     with pytest.raises(ValueError, match=r"MultiHeadAttention\(4, 2 heads\): expected input of "
-                                         r"shape \(m, T, 4\), got \(5, 4\)\. Add a batch axis"):
+                                         r"shape \(m, T, 4\), got \(5, 4\)\. If the layer before "
+                                         r"this one is an RNN, LSTM or GRU, give it "
+                                         r"return_sequences=True.* For one sequence, add a batch "
+                                         r"axis: x\[None\]"):
         layer.forward(np.zeros((5, 4)))
     with pytest.raises(ValueError, match=r"got \(2, 5, 3\)\. Check the previous layer"):
         layer.forward(np.zeros((2, 5, 3)))
@@ -150,3 +153,20 @@ def test_errors():
         layer.backward(np.zeros((1, 3, 4)))
     assert repr(nb.MultiHeadAttention(4, 2, causal=True)) == "MultiHeadAttention(4, 2 heads, causal)"
     assert nb.MultiHeadAttention(4, 2).get_config() == {"d_model": 4, "n_heads": 2, "causal": False}
+
+
+def test_an_empty_sequence_is_refused_by_name():
+    layer = nb.MultiHeadAttention(4, 2, causal=True)
+    with pytest.raises(ValueError, match=r"^MultiHeadAttention\(4, 2 heads, causal\): expected input "
+                                         r"of shape \(m, T, 4\), got \(2, 0, 4\)\. The sequences have "
+                                         r"no positions \(T = 0\)"):
+        layer.forward(np.zeros((2, 0, 4)))
+
+
+def test_attention_after_a_recurrent_layer_without_return_sequences_names_it():
+    x = np.random.default_rng(0).normal(size=(3, 6, 4))
+    with pytest.raises(ValueError, match=r"got \(3, 4\)\. If the layer before this one is an RNN, "
+                                         r"LSTM or GRU, give it return_sequences=True"):
+        nb.Sequential([nb.LSTM(4, 4), nb.MultiHeadAttention(4, 2)]).predict(x)
+    with pytest.raises(ValueError, match=r"got \(4,\)\. .*return_sequences=True"):
+        nb.Sequential([nb.GRU(4, 4), nb.MultiHeadAttention(4, 2)], input_shape=(6, 4))

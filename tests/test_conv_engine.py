@@ -215,16 +215,16 @@ def test_pool_padding_errors(cls):
 
 # Keras spellings ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("make, match", [
-    (lambda: nb.Conv2D(filters=8, kernel_size=3), r"Conv2D: got filters= \(Keras' spelling\); nnbook writes c_out"),
-    (lambda: nb.Conv2D(1, 8, 3, strides=2), r"Conv2D: got strides= \(Keras' spelling\); nnbook writes stride="),
-    (lambda: nb.Conv2D(1, 8, 3, activation="relu"), r"activation= .*nb\.ReLU\(\)"),
+    (lambda: nb.Conv2D(filters=8, kernel_size=3), r"Conv2D: got filters=8 \(Keras' spelling\); nnbook writes c_out"),
+    (lambda: nb.Conv2D(1, 8, 3, strides=2), r"Conv2D: got strides=2 \(Keras' spelling\); nnbook writes stride=2\."),
+    (lambda: nb.Conv2D(1, 8, 3, activation="relu"), r"activation='relu' .*nb\.ReLU\(\)"),
     (lambda: nb.Conv2D(32, (3, 3)), r"Conv2D: got Conv2D\(32, \(3, 3\)\), Keras' \(filters, kernel_size\); "
                                     r"nnbook's Conv2D takes \(c_in, c_out, kernel_size\), e\.g\. Conv2D\(1, 32, 3\)"),
     (lambda: nb.Conv2D(1, 8, (3, 5)), r"Conv2D: expected kernel_size to be one integer \(square windows\), "
                                       r"got \(3, 5\)"),
     (lambda: nb.Conv2D(1, 8, 3, bogus=1), r"Conv2D: got an unexpected argument bogus="),
-    (lambda: nb.MaxPool2D(pool_size=(2, 2), strides=2), r"MaxPool2D: got strides= \(Keras' spelling\); "
-                                                        r"nnbook writes stride="),
+    (lambda: nb.MaxPool2D(pool_size=(2, 2), strides=2), r"MaxPool2D: got strides=2 \(Keras' spelling\); "
+                                                        r"nnbook writes stride=2\."),
     (lambda: nb.AvgPool2D(2, data_format="channels_first"), r"AvgPool2D: got data_format="),
 ])
 def test_keras_spellings_name_nnbooks(make, match):

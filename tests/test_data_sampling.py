@@ -81,3 +81,37 @@ def test_errors(corpus, kwargs, match):
 def test_a_model_that_does_not_give_logits_over_the_vocabulary(corpus):
     with pytest.raises(ValueError, match=r"shape \(1, 3\), expected \(1, 26\) logits .*Dense\(·, 26\)"):
         data.sample_text(Fixed(np.zeros(3)), corpus, 2, prompt="a")
+
+
+def test_a_model_that_ends_in_softmax_is_sampled_from_its_own_probabilities(corpus):
+    """A Softmax output is p already: a second softmax would flatten 99.98 % to ~10 %."""
+    V = len(corpus.vocab)
+    rng = np.random.default_rng(0)
+    net = nb.Sequential([nb.Embedding(V, 4, rng=rng), nb.Dense(4, V, rng=rng), nb.Softmax()])
+    net.layers[1].params["W"][...] = 0.0
+    net.layers[1].params["b"][...] = 0.0
+    net.layers[1].params["b"][corpus.encode("e")[0]] = 12.0          # p(e) ≈ 0.9998
+    out = data.sample_text(net, corpus, 400, prompt="a", rng=np.random.default_rng(1))
+    assert out[0][1:].count("e") >= 395
+    z = np.log(net.predict(np.zeros((1, 1), int))[0, -1])             # the model's own p, at T=0.5
+    p = np.exp(2 * z) / np.exp(2 * z).sum()
+    flat = data.sample_text(net, corpus, 400, prompt="a", temperature=0.5,
+                            rng=np.random.default_rng(2))
+    assert flat[0][1:].count("e") >= 400 * p.max() - 5
+
+
+def test_a_many_to_one_model_is_told_to_return_a_distribution_per_position(corpus):
+    V = len(corpus.vocab)
+    rng = np.random.default_rng(0)
+    net = nb.Sequential([nb.Embedding(V, 4, rng=rng), nb.RNN(4, 5, rng=rng),
+                         nb.Dense(5, V, rng=rng)])
+    with pytest.raises(ValueError, match=r"sample_text: the model returned shape \(1, 26\) .*"
+                                         r"distribution per position.*return_sequences=True"):
+        data.sample_text(net, corpus, 3, prompt="ab", rng=np.random.default_rng(0))
+
+
+def test_a_diverged_model_is_named_not_sampled_as_the_first_character(corpus):
+    z = np.full(len(corpus.vocab), np.nan)
+    with pytest.raises(ValueError, match=r"sample_text: the model's output contains NaN or inf "
+                                         r"\(after 'ab'\); its training diverged"):
+        data.sample_text(Fixed(z), corpus, 3, prompt="ab", rng=np.random.default_rng(0))

@@ -214,3 +214,19 @@ def test_gradient_norms_run_the_models_own_step_and_take_custom_layers():
     model.compute_gradients(x, nb.labels.one_hot(y, 2), loss=nb.CrossEntropy())
     expected = [np.linalg.norm(model.layers[0].grads["s"]), np.linalg.norm(model.layers[1].grads["W"])]
     np.testing.assert_allclose(norms, expected, rtol=1e-12)
+
+
+def test_diagnostics_take_token_ids_for_a_model_that_starts_with_an_embedding():
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([nb.Embedding(10, 4, rng=rng), nb.LSTM(4, 5, rng=rng),
+                           nb.Dense(5, 3, rng=rng)])
+    model.compile(optimizer="sgd", loss=nb.CrossEntropy(from_logits=True))
+    ids, y = rng.integers(0, 10, (8, 6)), rng.integers(0, 3, 8)
+    norms = nb.diagnostics.gradient_norms(model, ids, y)
+    assert norms.shape == (3,) and np.all(norms > 0)
+    stats = nb.diagnostics.activation_stats(model, ids)
+    assert stats["std"].shape == (3,) and np.all(stats["std"] > 0)
+    with pytest.raises(ValueError, match=r"activation_stats: the first layer Embedding\(10 → 4\) "
+                                         r"takes token ids of shape \(m, T\), got ids of shape "
+                                         r"\(8, 6, 1\).*x\[\.\.\., 0\]"):
+        nb.diagnostics.activation_stats(model, ids[..., None])

@@ -170,3 +170,12 @@ def test_output_shapes_and_config():
     assert model.output_shapes() == [(8, 4), (8, 4), (8, 7)]
     assert nb.Embedding(7, 4).get_config() == {"vocab_size": 7, "dim": 4}
     assert repr(nb.PositionalEmbedding(8, 4)) == "PositionalEmbedding(8, 4)"
+
+
+def test_one_dimensional_ids_before_a_positional_embedding_are_named():
+    model = nb.Sequential([nb.Embedding(10, 4), nb.PositionalEmbedding(6, 4)])
+    with pytest.raises(ValueError, match=r"PositionalEmbedding\(6, 4\): expected input of shape "
+                                         r"\(m, T, 4\) .*got \(6, 4\)\. Got one vector per sample: "
+                                         r"were the ids 1-D, \(T,\)\? .*ids\[None\]"):
+        model.predict(np.arange(6))
+    assert model.predict(np.arange(6)[None]).shape == (1, 6, 4)

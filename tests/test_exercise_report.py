@@ -5,8 +5,9 @@ small class of copies: one with the worked solutions of
 tests/exercise_solutions.py filled in (all ✔), one with a typical mistake (✘
 with the hint the checker gives for it) and a broken notebook (reported, not fatal).
 Notebooks that cannot be read, whose kernel dies or that time out, and folders
-without notebooks, are errors in the summary and in the exit status; progress goes
-to stderr, one line per notebook, as the report runs.
+without notebooks, are errors in the summary and in the exit status (1; 2 for bad
+arguments, as --help says); progress goes to stderr, one line per notebook, as the
+report runs.
 """
 
 import io
@@ -168,7 +169,9 @@ def test_a_folder_without_notebooks_says_so_and_fails(tmp_path):
     assert f"no notebooks (*.ipynb) in the folder {tmp_path}" in text
     assert f"no notebooks (*.ipynb) in the folder {tmp_path}" in stderr[0]
     assert "1 errors !" in text
-    assert f"no such file or folder: {tmp_path / 'missing'}" in run_report(tmp_path / "missing", status=1)
+    bad = []
+    assert run_report(tmp_path / "missing", status=2, progress=bad) == ""     # nothing is run
+    assert f"error: no such file or folder: {tmp_path / 'missing'}" in bad[0]
 
 
 class Recording(io.StringIO):
@@ -195,3 +198,23 @@ def test_progress_is_flushed_before_each_notebook_runs(tmp_path, monkeypatch):
         assert flushed.splitlines()[-1] == f"[{k}/3] {tmp_path / name}.ipynb … ", flushed
     assert stream.flushed == stream.getvalue() and len(stream.getvalue().splitlines()) == 3
     assert "! kernel gone" in stream.getvalue().splitlines()[1]
+
+
+def test_help_states_the_exit_status_and_the_code_follows_it(tmp_path):
+    """0 every notebook was graded, 1 some notebook could not be graded, 2 bad arguments."""
+    for args in (["--help"], ["report", "--help"]):
+        shown = subprocess.run([sys.executable, "-m", "nnbook.exercises", *args], cwd=ROOT,
+                               capture_output=True, text=True, timeout=60)
+        assert shown.returncode == 0
+        text = " ".join(shown.stdout.split())
+        assert "exit status: 0 every notebook was graded" in text
+        assert "1 some notebook could not be graded" in text and "2 bad arguments" in text
+    # a check cell that raised is graded (an ! row), so the status is 0
+    exercises_notebook(tmp_path / "03_raises.ipynb", "nb.exercises.check('03.1', undefined_name)")
+    rows = json.loads(run_report(tmp_path / "03_raises.ipynb", "--json", status=0))
+    assert {r["exercise"]: r["status"] for r in rows}["03.1"] == "error"
+    (tmp_path / "notes.txt").write_text("not a notebook")
+    for bad in ([tmp_path / "notes.txt"], [tmp_path, "--timeout", "0"]):
+        done = subprocess.run([sys.executable, "-m", "nnbook.exercises", "report", *map(str, bad)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and done.stdout == "" and "usage:" in done.stderr, done.stderr

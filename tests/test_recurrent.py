@@ -258,8 +258,10 @@ EXPECTED = r"^LSTM\(3 → 4\): expected input of shape \(m, T, 3\) \(samples, ti
 
 @pytest.mark.parametrize("x, layer, match", [
     (np.zeros((5, 3)), nb.LSTM(3, 4),
-     EXPECTED + r"got \(5, 3\)\. A 2-D input \(m, n_in\) is not a batch of sequences: use x\[None\] for "
-                r"one sequence of 5 steps, or x\[:, None, :\] for 5 sequences of one step\.$"),
+     EXPECTED + r"got \(5, 3\)\. A 2-D input \(m, n_in\) is not a batch of sequences\. If the layer "
+                r"before this one is an RNN, LSTM or GRU, give it return_sequences=True: .* For "
+                r"data: use x\[None\] for one sequence of 5 steps, or x\[:, None, :\] for 5 "
+                r"sequences of one step\.$"),
     (np.zeros((5, 7)), nb.LSTM(1, 4),
      r"expected input of shape \(m, T, 1\).*got \(5, 7\)\. A 2-D input \(m, T\) with one feature per "
      r"step needs its feature axis: x\[:, :, None\]\.$"),
@@ -355,3 +357,35 @@ def test_fit_lowers_the_loss_of_a_tiny_sequence_model(cls):
     model.fit(x, y, epochs=30, batch_size=32, verbose=0, rng=rng)
     after = model.evaluate(x, y, verbose=0)
     assert after < 0.1 * before, (before, after)
+
+
+@pytest.mark.parametrize("first, second", [(nb.LSTM, nb.GRU), (nb.GRU, nb.RNN), (nb.RNN, nb.LSTM),
+                                           (nb.LSTM, nb.LSTM)])
+def test_stacking_without_return_sequences_names_it(first, second):
+    x = np.random.default_rng(0).normal(size=(3, 6, 4))
+    model = nb.Sequential([first(4, 5), second(5, 2)])
+    with pytest.raises(ValueError, match=rf"{second.__name__}\(5 → 2\): expected input of shape "
+                                         r"\(m, T, 5\).*got \(3, 5\)\..*give it return_sequences=True"):
+        model.predict(x)
+    with pytest.raises(ValueError, match=r"layer 1 does not fit.*got \(5,\)\..*return_sequences=True"):
+        nb.Sequential([first(4, 5), second(5, 2)], input_shape=(6, 4))
+    stacked = nb.Sequential([first(4, 5, return_sequences=True), second(5, 2)])
+    assert stacked.predict(x).shape == (3, 2)                          # the fix works
+
+
+def test_embedded_ids_with_a_feature_axis_are_not_called_images():
+    model = nb.Sequential([nb.Embedding(10, 4), nb.LSTM(4, 3)])
+    ids = np.zeros((2, 6, 1), int)
+    with pytest.raises(ValueError, match=r"LSTM\(4 → 3\): .*got \(2, 6, 1, 4\)\. If these are an "
+                                         r"Embedding's vectors of token ids shaped \(m, T, 1\), pass "
+                                         r"the ids as \(m, T\): ids\[\.\.\., 0\]"):
+        model.forward(ids)
+
+
+def test_an_input_shape_with_a_feature_axis_for_token_ids_is_named():
+    with pytest.raises(ValueError, match=r"LSTM\(4 → 3\): expected samples of shape \(T, 4\).*got "
+                                         r"\(6, 1, 4\)\. If an Embedding comes before this one, give "
+                                         r"the model input_shape=\(T,\)"):
+        nb.Sequential([nb.Embedding(10, 4), nb.LSTM(4, 3)], input_shape=(6, 1))
+    assert nb.Sequential([nb.Embedding(10, 4), nb.LSTM(4, 3)],
+                         input_shape=(6,)).output_shapes()[-1] == (3,)

@@ -292,3 +292,34 @@ def test_metrics_and_param_keys_in_the_file(tmp_path):
     with np.load(path) as f:
         assert {"0.W", "0.b", "2.W", "2.b"} <= set(f.files)
     assert nb.load_model(path).metrics == ["accuracy"]
+
+
+class _Twice(nb.Layer):
+    """A learner's layer that doubles its input; no parameters."""
+
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, dy):
+        return 2 * dy
+
+
+def test_a_class_registered_under_a_name_is_saved_and_loaded_under_it(tmp_path, monkeypatch):
+    from nnbook import registry
+    monkeypatch.setattr(registry, "_CLASSES", registry.registered())      # undone after
+    Dense = type("Dense", (_Twice,), {})                                 # a learner's own Dense
+    nb.register_class(name="MyDense")(Dense)
+    Doubler = nb.register_class(name="Doubler")(type("Twice", (_Twice,), {}))
+    model = nb.Sequential([nb.Dense(2, 2), Dense(), Doubler()], input_shape=(2,))
+    back = nb.load_model(model.save(tmp_path / "m"))
+    assert [type(layer) for layer in back.layers] == [nb.Dense, Dense, Doubler]
+    x = np.ones((1, 2))
+    assert np.allclose(back.predict(x), model.predict(x))
+
+
+def test_an_unregistered_class_named_like_an_nnbook_one_is_refused_at_save(tmp_path):
+    Dense = type("Dense", (_Twice,), {})
+    model = nb.Sequential([Dense()], input_shape=(2,))
+    with pytest.raises(ValueError, match=r"Sequential.save: layer 0 is a .*Dense, but the name "
+                                         r"'Dense' belongs to nnbook.*register_class\(name='MyDense'\)"):
+        model.save(tmp_path / "m")

@@ -107,3 +107,21 @@ def test_errors():
     with pytest.raises(ValueError, match=r"expected dy of shape \(1, 2, 6\)"):
         b.backward(np.zeros((1, 2, 5)))
     assert nb.Sequential([nb.Embedding(3, 6), b], input_shape=(4,)).output_shapes() == [(4, 6)] * 2
+
+
+def test_an_empty_sequence_is_refused_by_name():
+    block = nb.TransformerBlock(4, 2, 8)
+    with pytest.raises(ValueError, match=r"^TransformerBlock\(4, 2 heads, d_ff=8, causal\): expected "
+                                         r"input of shape \(m, T, 4\), got \(2, 0, 4\)\. The sequences "
+                                         r"have no positions \(T = 0\)"):
+        block.forward(np.zeros((2, 0, 4)))
+    model = nb.Sequential([nb.Embedding(10, 4), block])
+    with pytest.raises(ValueError, match=r"^TransformerBlock.*T = 0"):
+        model.predict(np.zeros((2, 0), int))
+
+
+def test_a_block_after_a_recurrent_layer_without_return_sequences_names_it():
+    x = np.random.default_rng(0).normal(size=(3, 6, 4))
+    with pytest.raises(ValueError, match=r"got \(3, 4\)\. If the layer before this one is an RNN, "
+                                         r"LSTM or GRU, give it return_sequences=True"):
+        nb.Sequential([nb.LSTM(4, 4), nb.TransformerBlock(4, 2, 8)]).predict(x)

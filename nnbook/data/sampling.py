@@ -1,6 +1,6 @@
 """Text from a trained character model (chapter 18): ``sample_text`` feeds a model its own
-samples one character at a time, drawing each from softmax(logits / temperature), the
-temperature of chapter 09.
+samples one character at a time, drawing each from softmax(logits / temperature) (or from
+the model's own probabilities when it ends in ``Softmax``), the temperature of chapter 09.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 
+from ..layers.activations import Softmax
 from ..validate import make_rng, positive_int
 
 __all__ = ["sample_text"]
@@ -24,15 +25,20 @@ def sample_text(model, corpus, n_chars: int, *, prompt: str, temperature: float 
     next id is drawn from p with one ``rng.random()`` per text (the first id whose running
     sum of p exceeds it), so the same ``rng`` gives the same texts on every NumPy.
     Temperature 1 samples the model's own distribution; below 1 sharpens it towards the
-    most likely character, above 1 flattens it towards uniform.
+    most likely character, above 1 flattens it towards uniform. A model that ends in
+    ``Softmax`` already outputs p: its probabilities are used as they are (raised to the
+    power 1/temperature and renormalised, the same distribution as above), never put
+    through a second softmax.
 
     Shapes:
         model.predict: ids (m, t) → logits (m, t, V);  returns n_samples strings, each
         prompt + n_chars characters
 
     Args:
-        model: a trained model whose output is logits over ``corpus.vocab`` (a
-            ``Sequential`` ending in ``Dense(·, V)``, trained with ``from_logits=True``).
+        model: a trained model that returns a distribution over ``corpus.vocab`` at every
+            position (``return_sequences=True`` on its recurrent layers): logits (a
+            ``Sequential`` ending in ``Dense(·, V)``, trained with ``from_logits=True``) or
+            probabilities (one ending in ``Softmax()``).
         corpus: the ``Corpus`` whose ``encode``/``decode`` the model was trained with.
         n_chars: how many characters to add (≥ 1).
         prompt: the text to start from (≥ 1 character of the vocabulary); ``" "``, the
@@ -63,13 +69,29 @@ def sample_text(model, corpus, n_chars: int, *, prompt: str, temperature: float 
     ids = np.empty((n_samples, len(start) + n_chars), dtype=np.int64)   # (n_samples, n)
     ids[:, :len(start)] = start
     V = len(corpus.vocab)
+    layers = getattr(model, "layers", None) or [None]
+    probabilities = isinstance(layers[-1], Softmax)      # the model's output is p already
     for t in range(len(start), ids.shape[1]):
         window = ids[:, max(0, t - context):t] if context else ids[:, :t]
-        z = np.asarray(model.predict(window))[:, -1, :]                 # (n_samples, V)
+        out = np.asarray(model.predict(window))
+        if out.ndim != 3:
+            raise ValueError(f"sample_text: the model returned shape {out.shape} for ids of "
+                             f"shape {window.shape}; it must return a distribution per "
+                             f"position, shape ({n_samples}, {window.shape[1]}, {V}). Give "
+                             f"its recurrent layers return_sequences=True (a many-to-one "
+                             f"model predicts one label per text, not the next character).")
+        z = out[:, -1, :]                                               # (n_samples, V)
         if z.shape != (n_samples, V):
             raise ValueError(f"sample_text: the model's output at the last position has shape "
                              f"{z.shape}, expected ({n_samples}, {V}) logits over the corpus' "
                              f"vocabulary. End the model in Dense(·, {V}).")
+        if not np.isfinite(z).all():          # NaN would draw the first character every time
+            raise ValueError(f"sample_text: the model's output contains NaN or inf (after "
+                             f"{corpus.decode(ids[0, :t])!r}); its training diverged. Retrain "
+                             f"with a smaller learning rate.")
+        if probabilities:                      # log p are logits of the same distribution
+            with np.errstate(divide="ignore"):
+                z = np.log(np.clip(z, 0.0, None))
         z = (z - z.max(axis=1, keepdims=True)) / temperature
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)

@@ -177,21 +177,23 @@ def layernorm_backward(fn):
     return "right: dX = (g − mean(g) − x̂·mean(g·x̂))/√(σ² + ε) per sample, with g = γ ⊙ dY."
 
 
-class _Attend:
-    """An attention-like map (T, d) → (T, d) with a known dependence pattern D[t, s]."""
+def _attend(D, rng, calls):
+    """An attention-like map (T, d) → (T, d) with the dependence pattern D[t, s], handed
+    over as a plain function: D lives only in its closure (no attribute to read), and
+    ``calls`` counts the calls, so an answer that never runs it is not taken as found."""
+    W = rng.normal(size=(3, 3))
+    allowed = np.array(D, dtype=bool)                         # a copy the checker keeps
 
-    def __init__(self, D, rng):
-        self.D = D
-        d = 3
-        self.W = rng.normal(size=(d, d))
-
-    def __call__(self, x):
+    def attend(x):
         x = np.asarray(x, dtype=float)
         if x.ndim != 2:
             raise ValueError(f"attend expects one sequence (T, d), got shape {x.shape}")
-        S = x @ self.W @ x.T / 2
-        S = np.where(self.D, S, -np.inf)
+        calls.append(1)
+        S = x @ W @ x.T / 2
+        S = np.where(allowed, S, -np.inf)
         return _softmax(S) @ np.tanh(x) + 0.1 * x
+
+    return attend
 
 
 def _patterns(T):
@@ -209,7 +211,8 @@ def dependence(fn):
     rng = np.random.default_rng(182)
     T, d = 6, 3
     for D in _patterns(T):
-        attend = _Attend(D, rng)
+        calls = []
+        attend = _attend(D, rng, calls)
         got = run(attend, T, d)
         try:
             got = np.asarray(got)
@@ -221,8 +224,12 @@ def dependence(fn):
         if got.dtype != bool and not np.isin(got, [0, 1]).all():
             raise Mistake("dependence should return booleans (or 0/1): whether output t changes when input s does.")
         got = got.astype(bool)
-        if np.array_equal(got, D):
+        if np.array_equal(got, D) and len(calls) >= 2:
             continue
+        if np.array_equal(got, D):
+            raise Mistake(f"the matrix is right, but attend was called {len(calls)} time(s): the "
+                          f"pattern must be found by running it, once on x and once per perturbed "
+                          f"input position, not read from somewhere.")
         if np.array_equal(got, D.T):
             raise Mistake("the matrix is transposed: row t is the OUTPUT position, column s the INPUT you changed "
                           "(D[t, s] = True when changing x[s] changes out[t]).")

@@ -103,6 +103,27 @@ def _calls_backward(fn):
                for n in ast.walk(tree))
 
 
+def _run_without_backward(run, output):
+    """``run(output)``, refused if ``Value.backward`` ran meanwhile (called through a helper
+    or under another name, which the reading of the source cannot see)."""
+    calls, original = [], Value.backward
+
+    def recorded(self):
+        calls.append(self)
+        return original(self)
+
+    Value.backward = recorded
+    try:
+        got = run(output)
+    finally:
+        Value.backward = original
+    if calls:
+        raise Mistake("backward_by_hand made Value.backward() run (through a helper, or under "
+                      "another name): the exercise is to write it. Use output.topological_order() "
+                      "and each node's parents and local_grads.")
+    return got
+
+
 @exercise("14.2", "Backward by hand, in reverse topological order",
           "function backward_by_hand(output) -> dict {node: ∂output/∂node}")
 def backward_by_hand(fn):
@@ -111,7 +132,7 @@ def backward_by_hand(fn):
         raise Mistake("backward_by_hand calls .backward(): the exercise is to write it. Use "
                       "output.topological_order() and each node's parents and local_grads.")
     for k, ((leaves, output), (ref_leaves, ref)) in enumerate(zip(_graphs(), _graphs()), start=1):
-        got = run(output)
+        got = _run_without_backward(run, output)
         output, leaves = run.theirs(output), [run.theirs(v) for v in leaves]   # the graph it was given
         if not isinstance(got, dict):
             raise Mistake(f"backward_by_hand should return a dict {{node: gradient}}, "
@@ -161,18 +182,22 @@ _POINTS = [np.array([0.7, -1.1, 0.4]), np.array([1.6, 0.5]), np.array([0.3, -0.2
 _DIRECTIONS = [np.array([0.5, 2.0, -1.0]), np.array([-1.5, 0.25]), np.array([1.0, -0.5, 0.0, 2.0, 0.75])]
 
 
+def _counted(f, calls):
+    """``f`` as the learner gets it: every call is recorded in ``calls``, and the plain ``f``
+    is reachable through no attribute (a default argument would hand it over uncounted)."""
+    def f_counted(u):
+        calls.append([type(e).__name__ for e in u])
+        return f(u)
+    return f_counted
+
+
 @exercise("14.3", "Forward mode: a directional derivative in one pass",
           "function directional_derivative(f, x, v) -> float")
 def directional_derivative(fn):
     run = Runner(fn, "directional_derivative")
     for (f, grad), x, v in zip(_FUNCTIONS, _POINTS, _DIRECTIONS):
         n, calls = len(x), []
-
-        def counted(u, f=f):
-            calls.append([type(e).__name__ for e in u])
-            return f(u)
-
-        got = run(counted, x, v)
+        got = run(_counted(f, calls), x, v)
         where = f"directional_derivative(f, x, v) with n = {n} inputs"
         kinds = {k for call in calls for k in call}
         if "Value" in kinds:

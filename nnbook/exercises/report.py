@@ -5,7 +5,7 @@ each notebook's set-up cell and its Exercises section in a fresh kernel, and
 prints one row per exercise: done ✔, wrong ✘ (with the checker's hint), or not
 attempted ○. ``--json`` prints the same rows for a gradebook. Nothing needs the
 network, and a notebook that cannot be run is reported, never fatal: it counts as an
-error ! in the summary, and the exit status is 1 when any row is an error.
+error ! in the summary. The exit status is ``EXIT_STATUS`` (below), also in ``--help``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ from pathlib import Path
 LOG_VARIABLE = "NNBOOK_EXERCISE_LOG"     # check() appends one JSON line per call here
 _CHECK_CALL = re.compile(r"""exercises\.check\(\s*["']?(\d+\.\d+)""")
 STATUS_MARK = {"done": "✔", "wrong": "✘", "not attempted": "○", "error": "!"}
+EXIT_STATUS = """exit status:
+  0  every notebook was graded (each exercise ✔, ✘, ○, or ! for a check cell that raised)
+  1  some notebook could not be graded (it could not be read or run, or a folder held
+     no notebook); its row in the table says why
+  2  bad arguments: a PATH that does not exist or is not a notebook (*.ipynb) or a
+     folder, a --timeout below 1, or a usage error; nothing is run"""
 
 
 @dataclass
@@ -220,26 +226,38 @@ def format_table(rows: list[Row]) -> str:
 
 
 def main(argv=None) -> int:
+    """The command line; returns the exit status (``EXIT_STATUS``). Bad arguments end it
+    through argparse, with status 2 and the usage on stderr."""
     import argparse
 
+    epilog = f"Progress goes to stderr, one line per notebook.\n\n{EXIT_STATUS}"
     parser = argparse.ArgumentParser(
-        prog="python -m nnbook.exercises",
-        description="Report which exercises a student's copy of the course gets right.",
-        epilog="Progress goes to stderr, one line per notebook. Exit status: 0 when every notebook "
-               "ran, 1 when any row is an error (a notebook that cannot be read or run, a cell that "
-               "raised, a PATH without notebooks).")
+        prog="python -m nnbook.exercises", epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Report which exercises a student's copy of the course gets right.")
     sub = parser.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser("report", help="run the Exercises sections and print one row per exercise")
+    rep = sub.add_parser("report", help="run the Exercises sections and print one row per exercise",
+                         description="Run the Exercises section of each notebook and print one "
+                                     "row per exercise.",
+                         epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
     rep.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of a student's copy")
     rep.add_argument("--json", action="store_true", help="print the rows as JSON (for a gradebook)")
     rep.add_argument("--timeout", type=int, default=120, help="seconds per cell (default 120)")
     args = parser.parse_args(argv)
+    if args.timeout < 1:
+        rep.error(f"--timeout must be at least 1 second, got {args.timeout}")
+    for arg in args.paths:
+        path = Path(arg)
+        if not path.exists():
+            rep.error(f"no such file or folder: {arg}")
+        if path.is_file() and path.suffix != ".ipynb":
+            rep.error(f"{arg} is not a notebook (*.ipynb) nor a folder of notebooks")
     rows = report(args.paths, args.timeout, progress=sys.stderr)
     if args.json:
         print(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1))
     else:
         print(format_table(rows))
-    return 1 if any(r.status == "error" for r in rows) else 0
+    return 1 if any(r.status == "error" and r.exercise == "-" for r in rows) else 0
 
 
 if __name__ == "__main__":

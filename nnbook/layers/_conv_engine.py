@@ -111,14 +111,6 @@ def check_batch(layer, x, f, padding, channels=None, *, window="window", fix="Us
     return x.astype(dtype, copy=False)
 
 
-def keras_spellings(owner: str, given: dict, names: dict) -> None:
-    """Refuse keyword arguments nnbook does not take, naming nnbook's spelling when Keras uses them."""
-    for key in given:
-        if key in names:
-            raise ValueError(f"{owner}: got {key}= (Keras' spelling); nnbook writes {names[key]}.")
-        raise ValueError(f"{owner}: got an unexpected argument {key}=. See help({owner.split('(')[0]}).")
-
-
 def square(owner: str, name: str, value):
     """An int, or a pair of equal ints (Keras' ``(3, 3)``) as one int."""
     if isinstance(value, (tuple, list)):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Layer, class_for
+from ..spellings import class_for
+from .base import Layer
 from ..registry import register_class
 
 __all__ = ["Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",

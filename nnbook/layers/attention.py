@@ -11,8 +11,10 @@ import numpy as np
 
 from ..init import xavier_uniform
 from ..registry import register_class
+from ..spellings import refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
 from .base import Layer
+from .recurrent import LAST_STATE_ONLY
 
 __all__ = ["MultiHeadAttention"]
 
@@ -55,8 +57,10 @@ class MultiHeadAttention(Layer):
     ``in_proj_weight = [W_qᵀ; W_kᵀ; W_vᵀ]`` and ``out_proj.weight = W_oᵀ``. Chapter 17.
     """
 
-    def __init__(self, d_model, n_heads, *, causal=False, rng=None, dtype=np.float64):
+    def __init__(self, d_model=None, n_heads=None, *, causal=False, rng=None, dtype=np.float64,
+                 **keras):
         super().__init__()
+        refuse_spellings("MultiHeadAttention", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("MultiHeadAttention", "d_model", d_model)
         self.n_heads = positive_int("MultiHeadAttention", "n_heads", n_heads)
         if self.d_model % self.n_heads:
@@ -82,7 +86,7 @@ class MultiHeadAttention(Layer):
     def forward(self, x):
         x = np.asarray(x)
         p, d, h, dh = self.params, self.d_model, self.n_heads, self.d_head
-        if x.ndim != 3 or x.shape[2] != d:
+        if x.ndim != 3 or x.shape[2] != d or x.shape[1] == 0:
             self._bad_input(x)
         if x.dtype != p["W_q"].dtype:                            # the layer's dtype, as Dense
             x = x.astype(p["W_q"].dtype)
@@ -151,9 +155,10 @@ class MultiHeadAttention(Layer):
     def output_shape(self, input_shape):
         shape = tuple(input_shape)
         if len(shape) != 2 or shape[1] not in (self.d_model, None):
+            last = f" {LAST_STATE_ONLY}" if len(shape) == 1 else ""
             raise ValueError(f"{self!r}: expected samples of shape (T, {self.d_model}), got "
                              f"{shape}. Attention reads sequences of d_model = {self.d_model} "
-                             f"features; check the previous layer's output size.")
+                             f"features; check the previous layer's output size.{last}")
         return shape
 
     def get_config(self):
@@ -165,9 +170,12 @@ class MultiHeadAttention(Layer):
 
     def _bad_input(self, x):
         got = tuple(x.shape)
-        fix = ("Add a batch axis for a single sequence: x[None]." if x.ndim == 2 and
-               got[-1] == self.d_model else "Check the previous layer's output size (the "
+        fix = (f"{LAST_STATE_ONLY} For one sequence, add a batch axis: x[None]." if x.ndim == 2
+               and got[-1] == self.d_model else "Check the previous layer's output size (the "
                "features are the last axis).")
+        if x.ndim == 3 and got[1] == 0 and got[2] == self.d_model:
+            fix = ("The sequences have no positions (T = 0): attention needs at least one "
+                   "position to attend to; give them T ≥ 1.")
         raise ValueError(f"{self!r}: expected input of shape (m, T, {self.d_model}), got {got}. "
                          f"{fix}")
 

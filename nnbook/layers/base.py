@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-__all__ = ["Layer", "takes_need_dx", "class_for"]
+__all__ = ["Layer", "takes_need_dx"]
 
 
 class Layer:
@@ -108,10 +108,3 @@ def takes_need_dx(layer) -> bool:
         known = _NEED_DX[cls] = any(p.name == "need_dx" or p.kind == p.VAR_KEYWORD
                                     for p in params)
     return known
-
-
-def class_for(keras_name) -> str:
-    """nnbook's class for a Keras activation name: 'relu' → 'ReLU()' (used in messages)."""
-    names = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "softmax": "Softmax"}
-    return f"{names[keras_name.lower()]}()" if str(keras_name).lower() in names else \
-        "Sigmoid(), Tanh(), ReLU() or Softmax()"

@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 
+from ..spellings import refuse_spellings
 from ..validate import float_dtype, positive_int
 from .base import Layer
 from ..registry import register_class
@@ -55,8 +56,10 @@ class BatchNorm(Layer):
 
     training = False          # the base Layer's default (contract 3), repeated for clarity
 
-    def __init__(self, n_features, *, momentum=0.1, eps=1e-5, dtype=np.float64, rng=None):
+    def __init__(self, n_features=None, *, momentum=0.1, eps=1e-5, dtype=np.float64, rng=None,
+                 **keras):
         super().__init__()
+        refuse_spellings("BatchNorm", keras, unknown=True)       # Keras' names: nnbook's
         self.n_features = positive_int("BatchNorm", "n_features", n_features)
         for name, value, ok in (("momentum", momentum, lambda v: 0 <= v <= 1),
                                 ("eps", eps, lambda v: v > 0)):

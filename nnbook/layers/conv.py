@@ -12,6 +12,7 @@ import numpy as np
 from . import _conv_engine as engine
 from ._blocks import matmul_rows, matmul_t_rows
 from ._conv_engine import same_padding
+from ..spellings import refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
 from ..conv_impl import output_size
 from ..init import get_initializer
@@ -22,10 +23,6 @@ __all__ = ["Conv2D", "output_size", "same_padding"]
 
 _KEEP = 2                  # work arrays are kept for this many input shapes (a full and a last batch)
 _KEEP_BYTES = 64 * 2**20   # ... if they are smaller than this (a big predict() batch is not kept)
-_KERAS = {"filters": "c_out (Conv2D(c_in, c_out, kernel_size))", "strides": "stride=",
-          "kernel_initializer": "init=", "activation": "a separate layer after it, e.g. nb.ReLU()",
-          "use_bias": "nothing (Conv2D always has a bias)", "input_shape": "Sequential(..., input_shape=)",
-          "data_format": "nothing (images are always channels last, NHWC)"}
 _FIX = ("Use a smaller kernel, more padding, or larger images (fewer pooling layers before this one).")
 
 
@@ -63,7 +60,7 @@ class Conv2D(Layer):
     def __init__(self, c_in: int = None, c_out: int = None, kernel_size: int = None, *, stride: int = 1,
                  padding: int | str = 0, init="xavier", rng=None, dtype=np.float64, **keras):
         super().__init__()
-        engine.keras_spellings("Conv2D", keras, _KERAS)
+        refuse_spellings("Conv2D", keras, unknown=True)          # Keras' names: nnbook's
         if c_out is not None and kernel_size is None:          # Keras' Conv2D(filters, kernel)
             f = c_out[0] if isinstance(c_out, (tuple, list)) else c_out
             shown = tuple(c_out) if isinstance(c_out, (tuple, list)) else c_out

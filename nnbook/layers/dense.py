@@ -11,7 +11,8 @@ import numpy as np
 from ..validate import float_dtype, make_rng, positive_int
 from ..init import get_initializer
 from ..registry import register_class
-from .base import Layer, class_for
+from ..spellings import dense_message, refuse_spellings
+from .base import Layer
 
 __all__ = ["Dense", "Flatten"]
 
@@ -49,7 +50,7 @@ class Dense(Layer):
         missing = isinstance(n_out, str) and n_out == "missing"   # Dense(10), as in Keras
         if keras or missing:
             n_out = None if missing else n_out
-            _keras_spelling(n_in, n_out, keras)
+            raise ValueError(dense_message(n_in, n_out, keras))
         self.n_in = positive_int("Dense", "n_in", n_in)
         self.n_out = positive_int("Dense", "n_out", n_out)
         dtype = float_dtype(repr(self), dtype)
@@ -149,32 +150,6 @@ class Dense(Layer):
         raise ValueError(f"{self!r}: expected input of shape (m, {self.n_in}), got {got}. {fix}")
 
 
-def _keras_spelling(n_in, n_out, keras):
-    """Explain nnbook's ``Dense(n_in, n_out)`` to someone who typed Keras' ``Dense(units, …)``."""
-    had_units = "units" in keras
-    units = keras.pop("units", n_out if n_out is not None else n_in)
-    act = keras.pop("activation", None)
-    shape, dim = keras.pop("input_shape", None), keras.pop("input_dim", None)
-    if dim is None and isinstance(shape, (tuple, list)) and shape:
-        dim = shape[-1]
-    extra = f" Unknown arguments: {sorted(keras)}." if keras else ""
-    if n_out is not None and not had_units and act is None and (shape or dim) is not None:
-        given = tuple(shape) if isinstance(shape, (tuple, list)) else (dim,)
-        raise ValueError(
-            f"Dense: Dense({n_in!r}, {n_out!r}) already knows its input size, so it takes no "
-            f"input_shape/input_dim (Keras' way of giving it); the model's input shape goes "
-            f"to Sequential([...], input_shape={given!r}).{extra}")
-    then = f", then an activation layer such as {class_for(act)}" if act else ""
-    was = "".join(f", {k}={v!r}" for k, v in (("activation", act), ("input_shape", shape),
-                                               ("input_dim", None if shape else dim)) if v)
-    raise ValueError(
-        f"Dense: nnbook's Dense takes both sizes, Dense(n_in, n_out), and no activation. "
-        f"For Keras' Dense(units={units!r}{was}) write "
-        f"Dense({'n_in' if dim is None else repr(dim)}, {units!r}){then}; n_in is the previous "
-        f"layer's output size.{extra}"
-    )
-
-
 @register_class
 class Flatten(Layer):
     """Reshape each sample into a vector, in C order.
@@ -186,8 +161,9 @@ class Flatten(Layer):
     Chapter 08.
     """
 
-    def __init__(self):
+    def __init__(self, **keras):
         super().__init__()
+        refuse_spellings("Flatten", keras, unknown=True)         # Keras' names: nnbook's
         self._shape = self._dtype = None
 
     def forward(self, x):

@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 
+from ..spellings import refuse_spellings
 from ..validate import make_rng
 from .base import Layer
 from ..registry import register_class
@@ -49,8 +50,9 @@ class Dropout(Layer):
 
     training = False          # the base Layer's default (contract 3), repeated for clarity
 
-    def __init__(self, rate, rng=None):
+    def __init__(self, rate=None, rng=None, **keras):
         super().__init__()
+        refuse_spellings("Dropout", keras, unknown=True)         # Keras' names: nnbook's
         if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
             raise ValueError(f"Dropout: expected a rate with 0 ≤ rate < 1 (the fraction of "
                              f"entries dropped), got {rate!r}.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import register_class
+from ..spellings import refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
 from .base import Layer
 
@@ -59,8 +60,9 @@ class Embedding(Layer):
 
     integer_input = True
 
-    def __init__(self, vocab_size, dim, *, rng=None, dtype=np.float64):
+    def __init__(self, vocab_size=None, dim=None, *, rng=None, dtype=np.float64, **keras):
         super().__init__()
+        refuse_spellings("Embedding", keras, unknown=True)       # Keras' names: nnbook's
         self.vocab_size = positive_int("Embedding", "vocab_size", vocab_size)
         self.dim = positive_int("Embedding", "dim", dim)
         dtype = float_dtype(repr(self), dtype)
@@ -139,8 +141,9 @@ class PositionalEmbedding(Layer):
     ``W`` starts N(0, 1), the scale of ``Embedding``'s vectors. Chapter 17.
     """
 
-    def __init__(self, max_len, dim, *, rng=None, dtype=np.float64):
+    def __init__(self, max_len=None, dim=None, *, rng=None, dtype=np.float64, **keras):
         super().__init__()
+        refuse_spellings("PositionalEmbedding", keras, unknown=True)
         self.max_len = positive_int("PositionalEmbedding", "max_len", max_len)
         self.dim = positive_int("PositionalEmbedding", "dim", dim)
         dtype = float_dtype(repr(self), dtype)
@@ -191,6 +194,10 @@ class PositionalEmbedding(Layer):
         return f"PositionalEmbedding({self.max_len}, {self.dim})"
 
     def _bad_input(self, x):
+        fix = f"Put it after Embedding(vocab_size, {self.dim})."
+        if x.ndim == 2 and x.shape[1] == self.dim:             # ids of shape (T,): one vector each
+            fix = (f"Got one vector per sample: were the ids 1-D, (T,)? Pass a batch of "
+                   f"sequences, (m, T): ids[None] for one sequence.")
         raise ValueError(
             f"{self!r}: expected input of shape (m, T, {self.dim}) (the vectors of an "
-            f"Embedding), got {tuple(x.shape)}. Put it after Embedding(vocab_size, {self.dim}).")
+            f"Embedding), got {tuple(x.shape)}. {fix}")

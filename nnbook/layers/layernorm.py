@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from ..registry import register_class
+from ..spellings import refuse_spellings
 from ..validate import float_dtype, positive_int
 from .base import Layer
 
@@ -42,8 +43,9 @@ class LayerNorm(Layer):
     Chapter 18.
     """
 
-    def __init__(self, n_features, *, eps=1e-5, dtype=np.float64, rng=None):
+    def __init__(self, n_features=None, *, eps=1e-5, dtype=np.float64, rng=None, **keras):
         super().__init__()
+        refuse_spellings("LayerNorm", keras, unknown=True)       # Keras' names: nnbook's
         self.n_features = positive_int("LayerNorm", "n_features", n_features)
         if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
             raise ValueError(f"LayerNorm: expected eps > 0, got {eps!r}.")

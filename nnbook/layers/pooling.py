@@ -8,14 +8,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import _conv_engine as engine
+from ..spellings import refuse_spellings
 from ..validate import positive_int
 from .base import Layer
 from ..registry import register_class
 
 __all__ = ["MaxPool2D", "AvgPool2D"]
-
-_KERAS = {"strides": "stride=", "data_format": "nothing (images are always channels last, NHWC)"}
-
 
 class _Pool2D(Layer):
     """What both pools share: the window geometry, the padding, the checks and the description.
@@ -30,7 +28,7 @@ class _Pool2D(Layer):
     def __init__(self, pool_size: int = 2, stride: int | None = None, padding: int | str = 0, **keras):
         super().__init__()
         name = type(self).__name__
-        engine.keras_spellings(name, keras, _KERAS)
+        refuse_spellings(name, keras, unknown=True)              # Keras' names: nnbook's
         self.pool_size = positive_int(name, "pool_size", engine.square(name, "pool_size", pool_size))
         self.stride = (self.pool_size if stride is None else
                        positive_int(name, "stride", engine.square(name, "stride", stride)))

@@ -9,10 +9,16 @@ import numpy as np
 
 from ..init import xavier_uniform
 from ..registry import register_class
+from ..spellings import one_size_message, refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
 from .base import Layer
 
-__all__ = ["RNN"]
+__all__ = ["RNN", "LAST_STATE_ONLY"]
+
+# what a layer that reads sequences says when it gets one vector per sample (chapter 15)
+LAST_STATE_ONLY = ("If the layer before this one is an RNN, LSTM or GRU, give it "
+                   "return_sequences=True: without it, it passes on only its last state h_T, "
+                   "one vector per sample.")
 
 
 def _orthogonal(n, rng) -> np.ndarray:
@@ -40,9 +46,13 @@ class _Recurrent(Layer):
     order = (0,)       # the blocks' order inside: the sigmoid gates first …
     n_sigmoid = 0      # … this many of them; tanh for the others
 
-    def __init__(self, n_in, n_hidden, *, return_sequences=False, rng=None, dtype=np.float64):
+    def __init__(self, n_in=None, n_hidden=None, *, return_sequences=False, rng=None,
+                 dtype=np.float64, **keras):
         super().__init__()
         name = type(self).__name__
+        refuse_spellings(name, keras, unknown=True)              # Keras' names: nnbook's
+        if n_in is not None and n_hidden is None:                 # Keras' LSTM(32)
+            raise ValueError(one_size_message(name, n_in))
         self.n_in = positive_int(name, "n_in", n_in)
         self.n_hidden = h = positive_int(name, "n_hidden", n_hidden)
         if not isinstance(return_sequences, (bool, np.bool_)):
@@ -138,8 +148,14 @@ class _Recurrent(Layer):
             if len(shape) == 2:
                 fix = (f"The previous layer (or the data) gives {shape[1]} features per step: use "
                        f"{type(self).__name__}({shape[1]}, {self.n_hidden}).")
+            elif len(shape) == 3 and shape[1] == 1:
+                fix = ("If an Embedding comes before this one, give the model input_shape=(T,): "
+                       "token ids have no feature axis. Images (h, w, c) read row by row are "
+                       "sequences: reshape x to (m, h, w·c).")
             elif len(shape) == 3:
                 fix = "Images (h, w, c) read row by row are sequences: reshape x to (m, h, w·c)."
+            elif len(shape) == 1:
+                fix = f"Each sample must be a sequence of vectors, (T, n_in). {LAST_STATE_ONLY}"
             else:
                 fix = "Each sample must be a sequence of vectors, (T, n_in)."
             raise ValueError(f"{self!r}: expected samples of shape (T, {self.n_in}) (time steps, "
@@ -161,13 +177,18 @@ class _Recurrent(Layer):
             fix = ("A 2-D array of integers looks like token ids (m, T): put an "
                    f"Embedding(vocab_size, {n}) before this layer.")
         elif x.ndim == 2 and got[1] == n:
-            fix = (f"A 2-D input (m, n_in) is not a batch of sequences: use x[None] for one "
-                   f"sequence of {got[0]} steps, or x[:, None, :] for {got[0]} sequences of one step.")
+            fix = (f"A 2-D input (m, n_in) is not a batch of sequences. {LAST_STATE_ONLY} "
+                   f"For data: use x[None] for one sequence of {got[0]} steps, or x[:, None, :] "
+                   f"for {got[0]} sequences of one step.")
         elif x.ndim == 2 and n == 1:
             fix = "A 2-D input (m, T) with one feature per step needs its feature axis: x[:, :, None]."
         elif x.ndim == 2:
             fix = ("A 2-D input (m, d) is not a batch of sequences; a recurrent layer reads "
-                   "(m, T, n_in), one vector per time step.")
+                   f"(m, T, n_in), one vector per time step. {LAST_STATE_ONLY}")
+        elif x.ndim == 4 and got[2] == 1:
+            fix = (f"If these are an Embedding's vectors of token ids shaped (m, T, 1), pass the "
+                   f"ids as (m, T): ids[..., 0]. Images (m, h, w, c) read row by row are "
+                   f"sequences of h steps: x.reshape(m, h, w * c).")
         elif x.ndim == 4:
             fix = (f"Images (m, h, w, c) read row by row are sequences of h steps: "
                    f"x.reshape(m, h, w * c), with {name}(w * c, {self.n_hidden}).")

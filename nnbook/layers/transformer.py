@@ -8,12 +8,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import register_class
+from ..spellings import refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
 from .activations import ReLU
 from .attention import MultiHeadAttention
 from .base import Layer
 from .dense import Dense
 from .layernorm import LayerNorm
+from .recurrent import LAST_STATE_ONLY
 
 __all__ = ["TransformerBlock"]
 
@@ -52,8 +54,10 @@ class TransformerBlock(Layer):
     batch_first=True, norm_first=True)`` (run with a causal mask when ``causal``). Chapter 18.
     """
 
-    def __init__(self, d_model, n_heads, d_ff, *, causal=True, rng=None, dtype=np.float64):
+    def __init__(self, d_model=None, n_heads=None, d_ff=None, *, causal=True, rng=None,
+                 dtype=np.float64, **keras):
         super().__init__()
+        refuse_spellings("TransformerBlock", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("TransformerBlock", "d_model", d_model)
         self.n_heads = positive_int("TransformerBlock", "n_heads", n_heads)
         self.d_ff = positive_int("TransformerBlock", "d_ff", d_ff)
@@ -86,10 +90,14 @@ class TransformerBlock(Layer):
     def forward(self, x):
         x = np.asarray(x)
         dtype = self.params["ln1.gamma"].dtype
-        if x.ndim != 3 or x.shape[2] != self.d_model:
+        if x.ndim != 3 or x.shape[2] != self.d_model or x.shape[1] == 0:
+            fix = ("Check the previous layer's output size (the features are the last axis)."
+                   if x.ndim != 2 else f"{LAST_STATE_ONLY} For one sequence, add a batch axis: "
+                                       f"x[None] (ids[None] before an Embedding).")
+            if x.ndim == 3 and x.shape[1] == 0 and x.shape[2] == self.d_model:
+                fix = "The sequences have no positions (T = 0): give them T ≥ 1."
             raise ValueError(f"{self!r}: expected input of shape (m, T, {self.d_model}), got "
-                             f"{tuple(x.shape)}. Check the previous layer's output size (the "
-                             f"features are the last axis).")
+                             f"{tuple(x.shape)}. {fix}")
         if x.dtype != dtype:
             x = x.astype(dtype)
         for name, part, k in self._links:            # the block's arrays are the parts' arrays
@@ -119,9 +127,10 @@ class TransformerBlock(Layer):
     def output_shape(self, input_shape):
         shape = tuple(input_shape)
         if len(shape) != 2 or shape[1] not in (self.d_model, None):
+            last = f" {LAST_STATE_ONLY}" if len(shape) == 1 else ""
             raise ValueError(f"{self!r}: expected samples of shape (T, {self.d_model}), got "
                              f"{shape}. Check the previous layer's output size (an Embedding "
-                             f"of dim {self.d_model}, or a block of the same d_model).")
+                             f"of dim {self.d_model}, or a block of the same d_model).{last}")
         return shape
 
     def get_config(self):

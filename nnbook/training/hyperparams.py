@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from ..spellings import refuse_spellings
+
 __all__ = ["positive", "fraction", "DefaultRate", "resolve_lr"]
 
 
@@ -40,11 +42,11 @@ class DefaultRate(float):
         return repr(float(self))
 
 
-def resolve_lr(owner, lr, kwargs, spellings=None):
+def resolve_lr(owner, lr, kwargs):
     """The learning rate of ``owner(lr=…, **kwargs)``: ``learning_rate=`` (Keras' spelling)
-    stands for ``lr=``; both at once is a ValueError. Other libraries' names in
-    ``spellings`` (``{"beta_1": "beta1"}``) get a ValueError naming nnbook's; any other
-    unknown keyword is the usual TypeError."""
+    stands for ``lr=``; both at once is a ValueError. Other libraries' names for the
+    optimizer's arguments (``beta_1=``; the table in nnbook/spellings.py) get a ValueError
+    naming nnbook's; any other unknown keyword is the usual TypeError."""
     kwargs = dict(kwargs)
     if "learning_rate" in kwargs:
         rate = kwargs.pop("learning_rate")
@@ -53,10 +55,7 @@ def resolve_lr(owner, lr, kwargs, spellings=None):
                              f"are one argument (learning_rate is Keras' name for lr). "
                              f"Pass only one, e.g. {owner}(lr={rate!r}).")
         lr = rate
-    for name, value in kwargs.items():
-        if spellings and name in spellings:
-            ours = spellings[name]
-            raise ValueError(f"{owner}: got {name}={value!r}, but nnbook spells this argument "
-                             f"{ours}=. Write {owner}({ours}={value!r}).")
+    refuse_spellings(owner, kwargs)
+    for name in kwargs:
         raise TypeError(f"{owner}() got an unexpected keyword argument {name!r}")
     return lr

@@ -16,7 +16,7 @@ from ..layers.dense import Dense
 
 __all__ = ["prepare_x", "prepare_xy", "prepare_validation", "check_head", "as_array", "as_shape",
            "check_fit_arguments", "checked_weights", "fit_arrays", "split_validation",
-           "model_input"]
+           "model_input", "check_token_ids"]
 
 
 def as_array(owner, what, a):
@@ -49,6 +49,7 @@ def prepare_x(model, x, owner):
         raise ValueError(f"Sequential.{owner}: the model has no layers. Build it with "
                          f"Sequential([Dense(...), ...]) or model.add(layer) first.")
     x = as_array(f"Sequential.{owner}", "x", x)
+    check_token_ids(f"Sequential.{owner}", model, x)
     if not (x.dtype.kind in "iu" and model.layers[0].integer_input):
         x = as_float_array(f"Sequential.{owner}", "x", x)
     first = model.layers[0]
@@ -61,6 +62,25 @@ def prepare_x(model, x, owner):
     x = model_input(model, x).view()   # a view: the user's own array stays writeable
     x.flags.writeable = False          # a layer that writes into its input cannot touch the data
     return x
+
+
+def check_token_ids(owner, model, x) -> None:
+    """Refuse token ids shaped (m, T, 1) for a first layer that takes ids (an Embedding):
+    it would look each one up as a sequence of length 1 and hand (m, T, 1, d) on, which
+    the next layer would then report as an image."""
+    first = model.layers[0] if getattr(model, "layers", None) else None
+    if first is None or not first.integer_input:
+        return
+    if x.dtype.kind == "b":
+        raise ValueError(f"{owner}: the first layer {first!r} takes integer token ids, got "
+                         f"booleans (dtype bool) of shape {x.shape}. Pass the ids themselves, "
+                         f"or x.astype(int) if 0 and 1 are the tokens.")
+    if np.ndim(x) != 3 or np.shape(x)[2] != 1:
+        return
+    m, T = x.shape[:2]
+    raise ValueError(f"{owner}: the first layer {first!r} takes token ids of shape (m, T), got "
+                     f"ids of shape {x.shape}: one id per position needs no feature axis. "
+                     f"Drop it: x[..., 0] (or x.reshape({m}, {T})).")
 
 
 def model_input(model, x) -> np.ndarray:

@@ -93,7 +93,7 @@ class RMSProp(Optimizer):
     def __init__(self, lr=DefaultRate(0.001), rho=0.9, eps=1e-8, momentum=0.0, clipvalue=None,
                  clipnorm=None, global_clipnorm=None, *, centered=False, weight_decay=0.0,
                  **other_spellings):
-        lr = resolve_lr("RMSProp", lr, other_spellings, {"alpha": "rho", "epsilon": "eps"})
+        lr = resolve_lr("RMSProp", lr, other_spellings)
         super().__init__(lr, clipvalue, clipnorm, global_clipnorm, weight_decay)
         self.rho = fraction("RMSProp", "rho", rho)
         self.eps = positive("RMSProp", "eps", eps)
@@ -159,8 +159,7 @@ class Adam(Optimizer):
 
     def __init__(self, lr=DefaultRate(0.001), beta1=0.9, beta2=0.999, eps=1e-8, clipvalue=None,
                  clipnorm=None, global_clipnorm=None, *, weight_decay=0.0, **other_spellings):
-        lr = resolve_lr("Adam", lr, other_spellings,
-                        {"beta_1": "beta1", "beta_2": "beta2", "epsilon": "eps"})
+        lr = resolve_lr("Adam", lr, other_spellings)
         super().__init__(lr, clipvalue, clipnorm, global_clipnorm, weight_decay)
         self.beta1 = fraction("Adam", "beta1", beta1)
         self.beta2 = fraction("Adam", "beta2", beta2)

@@ -17,7 +17,7 @@ import numpy as np
 from ..layers.base import Layer
 from .losses import Loss
 from .optimizers import Optimizer
-from ..registry import lookup
+from ..registry import lookup, name_of
 
 __all__ = ["save_model", "read_model"]
 
@@ -53,15 +53,15 @@ def save_model(model, path) -> str:
                                 f"{path!r} does not exist; create it first (os.makedirs).")
     arch = {"format": FORMAT, "version": VERSION, "input_shape": model.input_shape,
             "dtype": model.dtype.name, "metrics": list(model.metrics),
-            "layers": [{"class": type(l).__name__, "config": _config(i, l)}
+            "layers": [{"class": _name(f"layer {i}", l), "config": _config(i, l)}
                        for i, l in enumerate(model.layers)]}
     arrays = {**model.params, **model.buffers}
     if model.loss is not None:
-        arch["loss"] = {"class": type(model.loss).__name__,
+        arch["loss"] = {"class": _name("the loss", model.loss),
                         "from_logits": getattr(model.loss, "from_logits", False)}
     opt = model.optimizer
     if opt is not None:
-        arch["optimizer"] = {"class": type(opt).__name__, "config": opt.get_config()}
+        arch["optimizer"] = {"class": _name("the optimizer", opt), "config": opt.get_config()}
         if hasattr(opt, "get_state"):
             state = opt.get_state(list(model.params.values()))
             arrays.update({OPT + k: np.asarray(v) for k, v in state.items()})
@@ -78,6 +78,23 @@ def save_model(model, path) -> str:
             os.remove(tmp)
         raise
     return path
+
+
+def _name(what, obj) -> str:
+    """The class name the file writes for ``obj``: its registered name (``name_of``).
+    Refused when that name belongs to another registered class, which load_model would
+    otherwise build silently in its place (a learner's own ``Dense``, say)."""
+    cls = type(obj)
+    name = name_of(cls)
+    taken = lookup(name)
+    if taken is not None and taken is not cls and (taken.__module__, taken.__qualname__) != (
+            cls.__module__, cls.__qualname__):
+        raise ValueError(
+            f"Sequential.save: {what} is a {cls.__module__}.{cls.__qualname__}, but the name "
+            f"{name!r} belongs to {taken.__module__}.{taken.__qualname__}, which load_model "
+            f"would build in its place. Register yours under a name of its own: put "
+            f"@nb.register_class(name='My{name}') above 'class {name}'.")
+    return name
 
 
 def _plain(value):
