@@ -42,7 +42,7 @@ def test_the_slider_and_the_text_redraw():
     text, slider = box.children[0].children
     assert box.redraws == 1 and "0 merges: 8 bytes in 8 tokens" in box.children[1].value
     slider.value = 1
-    assert box.redraws == 2 and "1 merges: 8 bytes in 6 tokens" in box.children[1].value
+    assert box.redraws == 2 and "1 merge: 8 bytes in 6 tokens" in box.children[1].value
     text.value = "zz"
     assert box.redraws == 3 and "2 bytes in 1 tokens" in box.children[1].value
     assert not plt.get_fignums()

@@ -72,7 +72,8 @@ def bpe_merges(text: str = DEFAULT_TEXT, step: int = 3, max_steps: int = 30):
     def caption(text, step):
         tok, ids, ranked = bpe_state(text, step)
         n = len(text.encode("utf-8"))
-        return (f"{len(tok.merges)} merges: {n} bytes in {len(ids)} tokens, "
+        k = len(tok.merges)
+        return (f"{k} merge{'s' * (k != 1)}: {n} bytes in {len(ids)} tokens, "
                 f"{n / len(ids):.2f} bytes per token; vocabulary {tok.vocab_size}")
 
     return _explorable(controls, bpe_merges_figure, caption)
