@@ -33,7 +33,7 @@ def test_bpe_merges_figure_shows_tokens_and_pairs():
     assert top.get_title() == f"after 2 merges: 22 bytes → {len(ids)} tokens"
     assert [b.get_height() for b in bottom.patches] == [c for _, c in ranked[:5]]
     assert bottom.get_title().endswith("→ id 258")
-    assert tuple(fig.get_size_inches()) == (8.4, 5.4)
+    assert tuple(fig.get_size_inches()) == (8.4, 4.6)
 
 
 def test_the_slider_and_the_text_redraw():

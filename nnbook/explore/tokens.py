@@ -42,7 +42,7 @@ def bpe_merges_figure(text: str = DEFAULT_TEXT, step: int = 3, *, top: int = 8):
     ``top`` most frequent adjacent pairs (below), the pair merged next in red. Chapter 19."""
     tok, ids, ranked = bpe_state(text, step)
     shown = ranked[:top]
-    fig, (a, b) = plt.subplots(2, 1, figsize=(8.4, 5.4), height_ratios=(1.4, 1),
+    fig, (a, b) = plt.subplots(2, 1, figsize=(8.4, 4.6), height_ratios=(1, 1.1),
                                layout="constrained")
     token_boundaries([(shown_bytes(tok.vocab[i]), i) for i in ids], ax=a, width=34,
                      title=f"after {len(tok.merges)} merges: {len(text.encode('utf-8'))} "
