@@ -584,6 +584,7 @@ EXPLORABLES = [
     ("07_convolution_stride_padding.ipynb", "nb.explore.conv_window(", "n", "12", "the output is 6×6"),
     ("09_softmax.ipynb", "nb.explore.softmax_temperature(", "T", "0.5", "T = 0.5: probabilities"),
     ("11_optimizers.ipynb", "nb.explore.optimizer_paths(", "α", "0.12", "SGD diverges"),
+    ("19_tokens.ipynb", "nb.explore.bpe_merges(", "merges", "8", "8 merges: 64 bytes in 30 tokens"),
 ]
 WIDGET_TIMEOUT = 300  # s for the widget to appear, and for its redraw after a change (see RUN_TIMEOUT)
 
