@@ -38,6 +38,7 @@ def dense_net():
 
 POOL = [[8, 4, 2, 1], [9, 3, 2, 8], [1, 5, 7, 1], [2, 0, 3, 7]]
 ATTENTION = np.array([[1.0, 0, 0], [0.25, 0.75, 0], [0.2, 0.3, 0.5]])
+TOKENS = "the cats sing. the catlings sing. a cat sings. " * 4
 # one or more drawings of every diagram, as the chapters draw them
 GALLERY = {
     "neuron": [lambda: nb.diagrams.neuron([0.3, -0.7, 1.1], [1.0, 0.5, -0.25], b=0.0,
@@ -70,6 +71,10 @@ GALLERY = {
     "causal_mask": [lambda: nb.diagrams.causal_mask(6)],
     "heads": [lambda: nb.diagrams.heads(16, 4)],
     "transformer_block": [lambda: nb.diagrams.transformer_block(32, 4, 128)],
+    "merge_tree": [lambda: nb.diagrams.merge_tree(nb.data.BPETokenizer.train(TOKENS, 280),
+                                                  "catlings")],
+    "token_boundaries": [lambda: nb.diagrams.token_boundaries(
+        (nb.data.BPETokenizer.train(TOKENS, 280), "the catlings sing."))],
 }
 DRAWINGS = [(name, k, draw) for name, draws in GALLERY.items() for k, draw in enumerate(draws)]
 

@@ -590,6 +590,8 @@ EXPLORABLES = [
     # the sentence is "the cats (that a dog sees) run."; the query moves from ')' to 'a'
     ("17_embeddings_and_attention.ipynb", "nb.explore.attention_query(", "query", "5",
      "query 5 ('a'), layer 1: head 1 →", "above"),
+    ("19_tokens.ipynb", "nb.explore.bpe_merges(", "merges", "8", "8 merges: 64 bytes in 30 tokens",
+     "imports"),
 ]
 WIDGET_TIMEOUT = 300  # s for the widget to appear, and for its redraw after a change (see RUN_TIMEOUT)
 

@@ -11,7 +11,8 @@ the Axes it drew on (or a tuple of Axes) and never calls ``plt.show()``.
 - optimizers.py, regularisation.py, normalisation.py: momentum, dropout and batch
   normalisation (chapters 11, 12, 13);
 - recurrent.py, gated.py: the unrolled RNN and BPTT, the LSTM and GRU cells (chapters 15–16);
-- attention.py: attention weights, the causal mask, heads, the transformer block (17–18).
+- attention.py: attention weights, the causal mask, heads, the transformer block (17–18);
+- tokens.py: a word's merge tree and a text cut into its tokens (chapter 19).
 
 The drawing helpers they share (canvas, units, boxes, arrows, colours) are in _draw.py;
 a new diagram goes into the module of its topic, or a new one, and is imported below.
@@ -29,6 +30,7 @@ from .regularisation import dropout_network
 from .residual import residual_block
 from .shapes import dense_shapes
 from .softmax import softmax_bars
+from .tokens import merge_tree, token_boundaries
 
 __all__ = [
     "neuron", "network", "computational_graph", "forward_backward", "dense_shapes",
@@ -36,4 +38,5 @@ __all__ = [
     "momentum_vectors", "dropout_network", "batchnorm_statistics",
     "rnn_unrolled", "rnn_outputs", "bptt_paths", "lstm_cell", "gru_cell",
     "attention_matrix", "causal_mask", "heads", "transformer_block",
+    "merge_tree", "token_boundaries",
 ]

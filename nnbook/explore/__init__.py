@@ -9,7 +9,8 @@ returns a matplotlib Figure that a notebook shows for readers without a kernel):
 - softmax.py: the temperature (09); optimizers.py: SGD, momentum, Nesterov (11);
 - regularisation.py: an L2-penalised polynomial (12);
 - recurrent.py: the gradient through time (15–16);
-- attention.py: where each head looks (17); sampling.py: the next character (18).
+- attention.py: where each head looks (17); sampling.py: the next character (18);
+- tokens.py: byte-pair encoding's merges step by step on a typed text (19).
 
 The figure is a PNG in an ``ipywidgets.Image`` (no output messages while a cell runs),
 and the widget's text/plain repr depends only on the controls' values, so a stored
@@ -28,6 +29,7 @@ from .regularisation import l2_polynomial, l2_polynomial_figure, polynomial_data
 from .sampling import next_char, next_char_figure, next_char_probs
 from .sigmoid import sigmoid_figure, sigmoid_saturation
 from .softmax import softmax_figure, softmax_temperature
+from .tokens import bpe_merges, bpe_merges_figure, bpe_state
 from .xor import train_xor, xor_boundary, xor_figure, xor_training
 
 __all__ = [
@@ -43,4 +45,5 @@ __all__ = [
     "gradient_through_time", "gradient_through_time_figure", "input_gradient_norms",
     "attention_query", "attention_query_figure", "attention_of",
     "next_char", "next_char_figure", "next_char_probs",
+    "bpe_merges", "bpe_merges_figure", "bpe_state",
 ]
