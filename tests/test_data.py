@@ -1,7 +1,7 @@
 """Tests for nnbook.data's generated sets (generated.py), ``train_test_split`` (splits.py)
 and ``one_hot`` (labels.py): hand-written values, shapes, determinism, stratified splits,
 one-hot encoding; that the package shows its names and modules, and that the IDX/MNIST
-reader (tested in test_idx.py) is still reachable as ``nb.data.read_idx``/``nb.data.load_mnist``.
+reader (tested in test_data_idx.py) is still reachable as ``nb.data.read_idx``/``nb.data.load_mnist``.
 The digits are tested in test_data_digits.py."""
 
 import math
@@ -214,7 +214,7 @@ def test_one_hot_errors(labels, k, match):
 
 
 # --------------------------------------------------------------------------
-# The IDX/MNIST reader lives in nnbook/data/idx.py (tested in test_idx.py)
+# The IDX/MNIST reader lives in nnbook/data/idx.py (tested in test_data_idx.py)
 
 
 def test_every_public_name_and_its_module():

@@ -1,4 +1,4 @@
-"""Tests of nnbook/layers.py: Layer, Dense and Flatten (hand-computed values,
+"""Tests of nnbook/layers/dense.py and base.py: Layer, Dense and Flatten (hand-computed values,
 shapes, the layer contract and every error message)."""
 
 import numpy as np

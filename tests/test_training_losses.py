@@ -1,4 +1,4 @@
-"""Tests of nnbook/losses.py: values and gradients on tiny hand examples,
+"""Tests of nnbook/training/losses.py: values and gradients on tiny hand examples,
 clipping, integer labels, from_logits, and the shape rules."""
 
 import math

@@ -1,6 +1,6 @@
 """Tests of the recurrent layers (nnbook/layers/recurrent.py, lstm.py, gru.py): a
 one-unit RNN, LSTM and GRU worked by hand, the forward against a plain loop of
-API.md's equations, h_0 = 0, the forget bias, return_sequences, the initial
+the API description's equations, h_0 = 0, the forget bias, return_sequences, the initial
 weights, dtypes, need_dx, every error message, saving and loading, and a tiny
 model that learns. Gradients: tests/test_gradients.py; PyTorch:
 tests/test_torch_parity_recurrent.py."""
@@ -95,10 +95,10 @@ def test_one_unit_gru_over_two_steps_by_hand():
     np.testing.assert_allclose(y.ravel(), hs, rtol=1e-14)
 
 
-# --- against a plain loop of API.md's equations ----------------------------------------------------
+# --- against a plain loop of the API description's equations ----------------------------------
 
 def plain_loop(layer, x):
-    """Every h_t, computed one step at a time with API.md's formulas."""
+    """Every h_t, computed one step at a time with the API description's formulas."""
     p, h = layer.params, layer.n_hidden
     m, T, _ = x.shape
     sig = lambda z: 1 / (1 + np.exp(-z))                            # noqa: E731

@@ -1,4 +1,4 @@
-"""Tests of nnbook/activations.py: values and derivatives by hand, softmax's
+"""Tests of nnbook/layers/activations.py: values and derivatives by hand, softmax's
 stability and Jacobian, the layer contract of the activation layers."""
 
 import warnings

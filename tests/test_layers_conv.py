@@ -1,4 +1,4 @@
-"""Tests of nnbook/conv.py and nnbook/conv_impl.py: output_size, Conv2D and the
+"""Tests of nnbook/layers/conv.py and nnbook/conv_impl.py: output_size, Conv2D and the
 three convolution implementations (hand-computed values, shapes, agreement,
 gradients against finite differences, float32, saving, every error message)."""
 

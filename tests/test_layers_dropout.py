@@ -1,4 +1,4 @@
-"""Tests of nnbook/dropout.py: inverted dropout by hand, the expectation kept,
+"""Tests of nnbook/layers/dropout.py: inverted dropout by hand, the expectation kept,
 train vs inference mode, the fixed mask for gradient checking, errors."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Tests of nnbook/optimizers.py: SGD, momentum, Nesterov, RMSProp, Adam and weight
+"""Tests of nnbook/training/optimizers.py: SGD, momentum, Nesterov, RMSProp, Adam and weight
 decay step by step against hand-written loops (and against torch.optim where torch
 is installed), clipping, in-place updates, get_state/set_state, validation."""
 
@@ -385,7 +385,7 @@ def test_set_state_errors():
 
 
 def test_other_spellings_name_nnbooks():
-    # learning_rate= is accepted (tests/test_optimizer_config.py); Keras' other names are not
+    # learning_rate= is accepted (tests/test_training_optimizer_base.py); Keras' other names are not
     with pytest.raises(ValueError, match=r"Adam: got beta_1=0\.8 \(Keras' spelling\); nnbook writes beta1=0\.8\."):
         nb.Adam(beta_1=0.8)
     with pytest.raises(ValueError, match=r"RMSProp: got alpha=0\.99 \(PyTorch's spelling\); nnbook writes rho=0\.99\."):

@@ -1,6 +1,7 @@
 """Callbacks and the progress display through the real ``Sequential.fit``: hook order,
 params, logs, stopping, restoring, checkpoint files, the scheduler's ``"learning_rate"`` and the
-exact printed lines. test_callbacks.py and test_progress.py test the same code without fit.
+exact printed lines. test_training_callbacks.py and test_training_progress.py test the same
+code without fit.
 
 """
 

@@ -1,4 +1,4 @@
-"""Tests of nnbook/saving.py: Sequential.save and load_model (round trips,
+"""Tests of nnbook/training/saving.py: Sequential.save and load_model (round trips,
 damaged files, no unpickling, atomic writes)."""
 
 import os

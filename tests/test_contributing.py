@@ -1,0 +1,287 @@
+"""CONTRIBUTING.md stays true: every path, command and nnbook name it mentions exists, every
+layer has the ``Shapes`` block it promises, the tests follow its naming rule, and no test
+docstring names a file that is gone."""
+import ast
+import importlib
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+import nnbook as nb
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXT = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+PROSE = re.sub(r"```.*?```", "", TEXT, flags=re.S)               # without the fenced blocks
+TICKED = sorted(set(re.findall(r"`([^`\n]+)`", PROSE)))
+
+# Paths CONTRIBUTING names that a run makes, not the repository holds.
+MADE_BY_A_RUN = {".venv", "ci-artifacts/screenshots/", "ci-artifacts/book/",
+                 "$NNBOOK_ARTIFACTS/screenshots/", "…/site-packages/numpy/…",
+                 "image/gif"}                  # a MIME type, not a path
+PATHLIKE = re.compile(r"^[\w.$…<>*-]*(/[\w.$…<>*-]*)+$|^[\w.*<>-]+\.(py|md|toml|yml|cfg|txt|ipynb|css|png)$")
+
+
+def _exists(path):
+    """A path of the repository (or of nnbook/ when it starts with a subfolder's name); a
+    ``*`` is a glob that must match, a ``<placeholder>`` stands for any name in its folder."""
+    pattern = re.sub(r"<[^>]+>|\bNN_name\b", "*", path).rstrip("/")
+    for base in (ROOT, ROOT / "nnbook"):
+        if any(base.glob(pattern)) if "*" in pattern else (base / pattern).exists():
+            return True
+    return False
+
+
+def _paths():
+    return [t for t in TICKED if PATHLIKE.match(t) and t not in MADE_BY_A_RUN]
+
+
+def test_the_checker_sees_the_paths():
+    assert {"nnbook/registry.py", "tests/test_gradients.py", "nnbook/layers/<idea>.py"} \
+        <= set(_paths())
+
+
+@pytest.mark.parametrize("path", _paths())
+def test_every_backticked_path_exists(path):
+    assert _exists(path), f"CONTRIBUTING.md names `{path}`, which is not in the repository"
+
+
+def _layout():
+    """(folder, file name) for every ``*.py`` named in the Layout block."""
+    block = re.search(r"## Layout\s*```(.*?)```", TEXT, flags=re.S).group(1)
+    folder, out = "", []
+    for line in block.splitlines():
+        top = re.match(r"^(\S+)", line)
+        sub = re.match(r"^  (\w+)/", line)
+        if top:
+            folder = top.group(1).rstrip("/") if top.group(1).endswith("/") else ""
+        if sub and folder.startswith("nnbook"):
+            folder = f"nnbook/{sub.group(1)}"
+        elif re.match(r"^  \w", line) and folder.startswith("nnbook"):
+            folder = "nnbook"
+        for name in re.findall(r"[\w*]+\.py", line):
+            out.append((folder, name))
+    return out
+
+
+def test_every_file_of_the_layout_block_is_where_it_says():
+    named = _layout()
+    assert len(named) > 20
+    missing = [f"{d}/{n}" for d, n in named if not any((ROOT / d).glob(n))]
+    assert not missing, f"the Layout block of CONTRIBUTING.md names missing files: {missing}"
+
+
+def _commands():
+    fenced = re.findall(r"```bash\n(.*?)```", TEXT, flags=re.S)
+    lines = [ln.split("#")[0].strip() for block in fenced for ln in block.splitlines()]
+    lines += [t for t in TICKED if re.match(r"(\S+=\S+ )*(python|pytest|bash) ", t)]
+    return sorted({ln for ln in lines if ln})
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_command_names_existing_scripts_and_tests(command):
+    words = command.split()
+    targets = [w for w in words if re.match(r"^[\w.][\w./-]*\.(py|ipynb)$|^\.ci/run$", w)
+               or w in ("notebooks", "tests")]
+    if "-m" in words and words[words.index("-m") + 1] not in ("pytest",):
+        return                                       # `-m "not browser"` is a marker
+    for target in targets:
+        assert _exists(target), f"`{command}` in CONTRIBUTING.md runs {target}, which is missing"
+
+
+def _dotted():
+    names = set()
+    for tick in TICKED:
+        if PATHLIKE.match(tick):
+            continue
+        for name in re.findall(r"(?<![\w.])((?:nb|nnbook|[A-Z]\w*)\.[A-Za-z_]\w*(?:\.\w+)*)", tick):
+            if not re.match(r"^[A-Z_]+\.|^(np|plt|torch)\.", name) and name not in ABSENT:
+                names.add(name)
+    return sorted(names)
+
+
+# Names CONTRIBUTING.md says must NOT exist ("no `nb.data.np`").
+ABSENT = {"nb.data.np"}
+
+
+def test_the_names_said_absent_are_absent():
+    for name in ABSENT:
+        assert f"no `{name}`" in TEXT
+        with pytest.raises((AttributeError, ImportError)):
+            _resolve(name)
+
+
+def _resolve(name):
+    head, *rest = name.split(".")
+    if head in ("nb", "nnbook"):
+        obj = nb
+        for i, part in enumerate(rest):
+            if not hasattr(obj, part):
+                obj = importlib.import_module("nnbook." + ".".join(rest[:i + 1]))
+            else:
+                obj = getattr(obj, part)
+        return obj
+    obj = getattr(nb, head)                          # Class.method: a public class of nnbook
+    for part in rest:
+        obj = getattr(obj, part)
+    return obj
+
+
+def test_the_checker_sees_the_names():
+    assert {"nb.plot.IMAGE_CMAP", "Loss.fuses_with", "Sequential.forward"} <= set(_dotted())
+
+
+@pytest.mark.parametrize("name", _dotted())
+def test_every_dotted_nnbook_name_resolves(name):
+    try:
+        _resolve(name)
+    except (AttributeError, ImportError) as error:
+        pytest.fail(f"CONTRIBUTING.md names {name}, which does not resolve: {error}")
+
+
+def test_the_layer_list_names_every_public_layer():
+    """The Layout block and "Add a layer" must not forget a part of the course."""
+    layers = [n for n in nb.__all__ if inspect.isclass(getattr(nb, n))
+              and issubclass(getattr(nb, n), nb.Layer) and n not in ("Layer", "Activation")]
+    layout = re.search(r"## Layout\s*```(.*?)```", TEXT, flags=re.S).group(1)
+    activations = {n for n in layers if issubclass(getattr(nb, n), nb.layers.Activation)}
+    missing = [n for n in layers if n not in layout and n not in activations]
+    assert not missing, f"CONTRIBUTING.md's layout does not list the layers {missing}"
+    assert "integer_input" in TEXT and "88" in TEXT
+
+
+def _has_shapes(cls):
+    return any(re.search(r"^\s*Shapes\b", k.__doc__ or "", flags=re.M)
+               for k in cls.__mro__ if k.__module__.startswith("nnbook"))
+
+
+def test_every_layer_docstring_has_a_shapes_block():
+    assert "`Shapes`" in TEXT or "`Shapes:`" in TEXT
+    lacking = [n for n in nb.__all__ if inspect.isclass(getattr(nb, n))
+               and issubclass(getattr(nb, n), nb.Layer) and n != "Layer"
+               and not _has_shapes(getattr(nb, n))]
+    assert not lacking, f"layers whose docstrings (and base classes') have no Shapes block: {lacking}"
+
+
+# --- the test layout -------------------------------------------------------------------------
+# Rule (CONTRIBUTING.md, "How the tests work"): nnbook/<module>.py is tested in
+# tests/test_<module>.py, nnbook/<folder>/<module>.py in tests/test_<folder>_<module>.py, a
+# package as a whole in tests/test_<folder>.py; more files for one module add an aspect:
+# tests/test_<folder>_<module>_<aspect>.py. Private modules (_name.py) are tested through
+# their users. The modules below are tested elsewhere, for the reason given.
+ELSEWHERE = {
+    "callbacks.py": "re-exports training/callbacks.py (test_training_callbacks.py); "
+                    "test_completion.py checks the short name",
+    "schedules.py": "re-exports training/schedules.py (test_training_schedules.py)",
+    "metrics.py": "re-exports training/metrics.py (test_training_metrics.py)",
+    "conv_impl.py": "chapter 07's reference convolutions, checked against Conv2D in "
+                    "test_layers_conv.py",
+    "validate.py": "shared argument checks, tested through every layer's error messages",
+    "layers/base.py": "the Layer contract: test_layers_dense.py, test_custom_layers.py, "
+                      "test_probes_custom*.py",
+    "layers/lstm.py": "the recurrent family is tested together in test_layers_recurrent.py",
+    "layers/gru.py": "the recurrent family is tested together in test_layers_recurrent.py",
+    "data/bpe_merges.py": "bpe.py's merge table, tested in test_data_bpe.py",
+    "data/generated.py": "tested in the package's test_data.py",
+    "data/splits.py": "tested in the package's test_data.py",
+    "data/labels.py": "tested in the package's test_data.py",
+    "autodiff/*": "one engine in four modules, tested as a whole in test_autodiff.py",
+    "exercises/*": "every checker is tested by test_exercises.py against "
+                   "tests/exercise_solutions*.py; test_exercises_<module>.py only for more",
+    "torch_bridge/*": "the bridge is tested as a whole in test_torch_bridge.py and "
+                      "test_torch_parity_*.py (torch CI job)",
+    "training/callback_base.py": "the Callback interface, in test_training_callbacks.py",
+    "training/monitoring.py": "EarlyStopping and ModelCheckpoint, in test_training_callbacks.py",
+    "training/loss_base.py": "the Loss interface, in test_training_losses.py",
+    "training/crossentropy.py": "CrossEntropy, in test_training_losses.py and "
+                                "test_sequence_training.py",
+    "training/hyperparams.py": "checks of learning rates and fractions, tested through the "
+                               "optimizers' and callbacks' error messages",
+    "training/loop.py": "the epoch loop, in test_training_walk.py and test_training_callbacks_fit.py",
+    "training/summary.py": "Sequential.summary, in test_training_model.py",
+    "training/loading.py": "load_model, with save, in test_training_saving.py",
+    "training/layer_refs.py": "tied layers in a saved file, in test_layers_unembedding.py",
+    "training/protocol.py": "the layer contract's checks, in test_custom_layers.py and "
+                            "test_probes_custom*.py",
+}
+# Test files of behaviour that crosses modules, or of the repository itself, not of one module.
+CROSS_CUTTING = {"test_api", "test_gradients", "test_custom_layers", "test_sequence_training",
+                 "test_probes_careless", "test_probes_custom", "test_probes_custom_saving",
+                 "test_namespaces", "test_completion", "test_structure", "test_contributing",
+                 "test_notebooks_meta", "test_stored_outputs", "test_nbval_config",
+                 "test_readme", "test_packaging", "test_repo_size", "test_ci", "test_book",
+                 "test_jupyterlab", "test_jupyterlab_settings", "test_browser_skip_summary",
+                 "test_benchmarks", "test_training_walk"}
+
+
+def _modules():
+    for path in sorted((ROOT / "nnbook").rglob("*.py")):
+        rel = path.relative_to(ROOT / "nnbook")
+        if path.name.startswith("_") or "__pycache__" in rel.parts:
+            continue
+        yield rel
+
+
+def _test_name(rel):
+    return "test_" + "_".join(rel.with_suffix("").parts)
+
+
+def _excused(rel):
+    key = rel.as_posix()
+    return key in ELSEWHERE or (len(rel.parts) > 1 and f"{rel.parts[0]}/*" in ELSEWHERE)
+
+
+def test_every_public_module_has_its_test_file():
+    tests = {p.stem for p in (ROOT / "tests").glob("test_*.py")}
+    missing = [f"nnbook/{rel.as_posix()} → tests/{_test_name(rel)}.py" for rel in _modules()
+               if _test_name(rel) not in tests and not _excused(rel)]
+    assert not missing, "modules without a test file named by the rule in CONTRIBUTING.md " \
+        f"(or a reason in ELSEWHERE): {missing}"
+
+
+def test_every_test_file_is_named_after_what_it_tests():
+    stems = {_test_name(rel) for rel in _modules()}
+    stems |= {"test_" + p.name for p in (ROOT / "nnbook").iterdir() if p.is_dir()}
+    stems |= {"test_bench_" + p.stem[len("bench_"):]
+              for p in (ROOT / "benchmarks").glob("bench_*.py")}
+    stems |= {"test_torch_parity"}                   # the bridge against PyTorch, by family
+    odd = [p.name for p in sorted((ROOT / "tests").glob("test_*.py"))
+           if p.stem not in CROSS_CUTTING
+           and not any(p.stem == s or p.stem.startswith(s + "_") for s in stems)]
+    assert not odd, f"test files named after no module of nnbook (rename, or list them " \
+        f"in CROSS_CUTTING with a reason): {odd}"
+
+
+def test_the_excuses_are_still_needed():
+    tests = {p.stem for p in (ROOT / "tests").glob("test_*.py")}
+    stale = [k for k in ELSEWHERE if "*" not in k and (not (ROOT / "nnbook" / k).exists()
+             or _test_name(Path(k)) in tests)]
+    assert not stale, f"ELSEWHERE lists modules that are gone or have their own file: {stale}"
+
+
+# --- test docstrings name existing files ----------------------------------------------------
+FILE = re.compile(r"(?<![\w/.])((?:[\w.-]+/)*[\w*-]+\.(?:py|md|toml|cfg|ipynb|yml|txt|css))\b")
+
+
+def _docstrings(tree):
+    nodes = [tree] + [n for n in ast.walk(tree)
+                      if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))]
+    return [ast.get_docstring(n) or "" for n in nodes]
+
+
+def _named_files():
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for doc in _docstrings(ast.parse(path.read_text(encoding="utf-8"))):
+            folders = [ROOT, ROOT / "tests"] + [d for d in (ROOT / "nnbook").rglob("*")
+                                                if d.is_dir() and "__pycache__" not in d.parts]
+            for name in (n for n in FILE.findall(doc) if not n.startswith("../")):
+                if "/" in name:
+                    folders.append((ROOT / name).parent)
+                yield path.name, name, list(folders)
+
+
+def test_no_test_docstring_names_a_missing_file():
+    missing = sorted({(test, name) for test, name, folders in _named_files()
+                      if not any(any(d.glob(name)) for d in folders if d.is_dir())})
+    assert not missing, f"test docstrings name files that do not exist: {missing}"
