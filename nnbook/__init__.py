@@ -33,7 +33,7 @@ from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, F
 from .layers import GRU, LSTM, RNN
 from .layers import (Embedding, LayerNorm, MultiHeadAttention, PositionalEmbedding,
                      TransformerBlock)
-from .layers import RMSNorm, SiLU, SwiGLU, Unembedding
+from .layers import RMSNorm, SiLU, SwiGLU, Unembedding, apply_rope, kv_head_of, rope_angles
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
 from .training import AdamW
@@ -52,6 +52,7 @@ __all__ = [
     "RMSNorm", "SiLU", "SwiGLU", "Unembedding",
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size", "same_padding",
+    "rope_angles", "apply_rope", "kv_head_of",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
     "AdamW",

@@ -38,9 +38,11 @@ SECTIONS = [
      "`grads`; the folder `nb.layers` holds them all (`nb.layers.Dense` is `nb.Dense`).",
      ["layers", "Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
       "Conv2D", "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm", "RNN", "LSTM", "GRU",
-      "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock"]),
+      "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
+      "RMSNorm", "SiLU", "SwiGLU", "Unembedding"]),
     ("Functions the layers compute", "The same formulas as plain functions on arrays.",
-     ["sigmoid", "softmax", "log_softmax", "output_size", "same_padding"]),
+     ["sigmoid", "softmax", "log_softmax", "output_size", "same_padding", "rope_angles",
+      "apply_rope", "kv_head_of"]),
     ("The model and its training", "A `Sequential` model, what `fit` returns, saving and loading, "
      "and the callbacks and metrics `fit` uses (the folder `nb.training` holds them; "
      "`nb.training.Sequential` is `nb.Sequential`).",
@@ -50,7 +52,7 @@ SECTIONS = [
      ["Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy"]),
     ("Optimizers and learning-rate schedules", "`compile(optimizer=...)` takes one of these, or "
      "`\"sgd\"` / `\"adam\"`; a schedule plugs into `nb.callbacks.LearningRateScheduler`.",
-     ["Optimizer", "SGD", "RMSProp", "Adam", "schedules"]),
+     ["Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "schedules"]),
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),
