@@ -130,22 +130,33 @@ def check_head(model, owner, out_shape):
             f"({'binary_crossentropy' if act == 'Sigmoid' else 'crossentropy'}).")
 
 
-def check_fit_arguments(model, epochs, batch_size, rng) -> None:
-    """What ``fit`` checks before any work: a compiled model, an ``rng`` that is a
-    Generator (an int seed is refused), and no arrays where it expects epochs and
-    batch_size (Keras' fit(x, y, x_val, y_val) habit)."""
-    if rng is not None:
-        make_rng(rng, "Sequential.fit")
+def check_fit_arguments(model, *, epochs, batch_size, rng, verbose, callbacks,
+                        initial_epoch) -> dict:
+    """Every argument of ``fit`` but the data, checked once before any work: a compiled
+    model, ``rng`` a Generator (an int seed is refused), no arrays where it expects epochs
+    and batch_size (Keras' fit(x, y, x_val, y_val) habit), whole numbers, verbose 0/1/2,
+    callbacks a list. Returns them ready for the epoch loop (``rng`` made if None)."""
+    owner = "Sequential.fit"
+    rng = make_rng(rng, owner)
     if model.optimizer is None or model.loss is None:
         what = "loss" if model.loss is None else "optimizer"
-        raise ValueError(f"Sequential.fit: the model has no {what} yet. Call "
+        raise ValueError(f"{owner}: the model has no {what} yet. Call "
                          f"model.compile(optimizer='sgd', loss='mse') (or another loss) first.")
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, (np.ndarray, list, tuple)):
             raise ValueError(
-                f"Sequential.fit: got an array as {name}; fit's third and fourth arguments "
+                f"{owner}: got an array as {name}; fit's third and fourth arguments "
                 f"are epochs and batch_size. Pass validation data by keyword: "
                 f"fit(x, y, epochs=10, validation_data=(x_val, y_val)).")
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"{owner}: expected verbose 0, 1 or 2, got {verbose!r}.")
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise ValueError(f"{owner}: expected callbacks=[...] (a list), got "
+                         f"{type(callbacks).__name__}. Wrap it in a list: callbacks=[callback].")
+    return {"epochs": positive_int(owner, "epochs", epochs, minimum=0),
+            "batch_size": positive_int(owner, "batch_size", batch_size),
+            "initial_epoch": positive_int(owner, "initial_epoch", initial_epoch, minimum=0),
+            "rng": rng, "verbose": verbose, "callbacks": list(callbacks or [])}
 
 
 def fit_arrays(model, x, y, validation_data, validation_split):

@@ -249,12 +249,12 @@ class Sequential:
         trains identically; ``validation_split`` holds out the LAST fraction of the
         samples; ``initial_epoch=k`` resumes at epoch k (epochs k … epochs − 1 run);
         ``verbose`` 1: progress, 2: a line per epoch, 0: nothing. Details: loop.py."""
-        check_fit_arguments(self, epochs, batch_size, rng)
+        args = check_fit_arguments(self, epochs=epochs, batch_size=batch_size, rng=rng,
+                                   verbose=verbose, callbacks=callbacks,
+                                   initial_epoch=initial_epoch)
         self.recheck()
         x, y, val = fit_arrays(self, x, y, validation_data, validation_split)
-        return fit_loop(self, x, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
-                        val=val, verbose=verbose, rng=rng, callbacks=callbacks,
-                        initial_epoch=initial_epoch)
+        return fit_loop(self, x, y, shuffle=shuffle, val=val, **args)
 
     def predict(self, x, batch_size: int = 1024, verbose=0) -> np.ndarray:
         """The model's output for array-like ``x`` (a batch; for a model whose first

@@ -26,7 +26,8 @@ class Optimizer:
     the step): the two agree for plain SGD only. Chapter 12.
 
     ``get_config()`` gives the constructor's arguments and ``from_config(cfg)`` builds
-    the optimizer again from them (saving and loading).
+    the optimizer again from them (saving and loading). ``learning_rate`` is ``lr``
+    under Keras' name (reading and assigning it reads and assigns ``lr``).
     """
 
     def __init__(self, lr, clipvalue=None, clipnorm=None, global_clipnorm=None, weight_decay=0.0):
@@ -39,6 +40,15 @@ class Optimizer:
         self.weight_decay = positive(owner, "weight_decay", weight_decay, allow_zero=True)
         self.iterations = 0
         self._state: dict[int, dict] = {}
+
+    @property
+    def learning_rate(self) -> float:
+        """``lr`` under Keras' name, so a Keras callback that sets it changes the rate."""
+        return self.lr
+
+    @learning_rate.setter
+    def learning_rate(self, value) -> None:
+        self.lr = value
 
     def step(self, pairs) -> None:
         """Update each parameter in ``pairs`` (an iterable of (param, grad)) in place."""
