@@ -10,7 +10,7 @@ imports it, when it is first used.
 import torch
 import torch.nn.functional as F
 
-from ..layers.conv import same_padding
+from ..conv_impl import same_padding
 
 __all__ = ["NHWCToNCHW", "NCHWToNHWC", "SamePad2d", "SamePool2d", "LastStep", "AllSteps",
            "SelfAttention", "EncoderBlock", "AddPositions"]
