@@ -40,8 +40,18 @@ class Layer:
           here; when it is ``None``, ``fit(rng=...)`` lends it one for the run.
         - ``integer_input = True``: the layer takes integer ids (an Embedding); as a
           model's first layer it gets them unchanged instead of cast to floats.
-        - ``output_shape(input_shape)``: without it, ``Sequential`` measures a
-          learner's layer by running ``forward`` on one zero sample.
+        - ``output_shape(input_shape)``: the shape of one output sample. Without it,
+          ``Sequential`` measures the layer (in ``add`` and before ``fit``, ``evaluate``)
+          by running ``forward`` on one zero sample, with ``self.measuring`` True; every
+          attribute the call sets is put back afterwards. Define ``output_shape`` and
+          that forward never happens.
+
+    The forwards ``Sequential`` runs: one per batch in ``fit`` (``training`` True),
+    ``predict``, ``evaluate`` and validation (``training`` False), the measuring one
+    above, and, in a ``fit`` without validation data, one on the last batch after the
+    last step (``training`` False), which checks that the final weights give a finite
+    loss. A shape error found before training runs forward on one sample to name the
+    layer. No other: ``fit`` reads shapes from ``output_shape``.
         - ``get_config()``: the constructor arguments ``load_model`` rebuilds the
           layer with (plain numbers, strings, lists). A layer may also create its
           ``params`` in its first ``forward``; ``load_model`` then fills them from the file.
@@ -49,6 +59,7 @@ class Layer:
 
     buffers: Mapping[str, np.ndarray] = MappingProxyType({})   # read-only; __init__ gives a dict
     training: bool = False
+    measuring: bool = False            # True only in the forward that measures output_shape
     integer_input: bool = False        # True: takes integer ids, which a model passes unchanged
 
     def __init__(self) -> None:

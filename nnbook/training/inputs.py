@@ -14,9 +14,9 @@ from ..validate import as_float_array, finite, make_rng, positive_int
 from ..layers.activations import Sigmoid, Softmax
 from ..layers.dense import Dense
 
-__all__ = ["prepare_x", "prepare_xy", "prepare_validation", "check_head", "as_array", "as_shape",
-           "check_fit_arguments", "checked_weights", "fit_arrays", "split_validation",
-           "model_input"]
+__all__ = ["prepare_x", "prepare_xy", "output_shape_for", "batch_targets", "check_outputs",
+           "prepare_validation", "check_head", "as_array", "as_shape", "check_fit_arguments",
+           "checked_weights", "fit_arrays", "split_validation", "model_input"]
 
 
 def as_array(owner, what, a):
@@ -89,20 +89,55 @@ def prepare_xy(model, x, y, owner):
     if n_y != len(x):
         raise ValueError(f"Sequential.{owner}: x has {len(x)} samples but y has "
                          f"{n_y}; expected one target per sample.")
-    probe = x[:32]
-    try:                                        # a few samples check x against the layers
-        with np.errstate(all="ignore"):         # diverged weights are fit's to report, not numpy's
-            out = model.forward(probe, training=False)   # BatchNorm's statistics stay put
-    except ValueError as exc:                   # report the whole batch's shape
-        msg = str(exc)
-        if msg.startswith(repr(model.layers[0])):
-            msg = msg.replace(f"got {probe.shape}", f"got {x.shape}", 1)
-        raise ValueError(msg) from None
-    check_head(model, owner, out.shape[1:])
-    if np.isfinite(out).all():
-        model.loss.check_predictions(f"Sequential.{owner}", out)
-    y = model.loss.targets(f"Sequential.{owner}", y, out.shape[1:], model.dtype)
+    out_shape = output_shape_for(model, x)
+    if out_shape is None:                       # a learner's layer that could not be measured:
+        return x, y                             # each step converts its batch's targets
+    check_head(model, owner, out_shape)
+    y = model.loss.targets(f"Sequential.{owner}", y, out_shape, model.dtype)
     return x, y
+
+
+def output_shape_for(model, x):
+    """The shape of one output sample for the batch ``x``, from what the layers declare
+    (``output_shape``), without a forward pass; ``None`` where a learner's layer cannot
+    be measured. When a layer refuses the shape, the model runs forward on the first
+    sample to raise that layer's own error (or else the refusal)."""
+    try:
+        out = model.output_shapes(x.shape[1:])[-1]
+    except ValueError as refused:
+        probe = x[:1]
+        try:
+            with np.errstate(all="ignore"):
+                model.forward(probe, training=False)     # BatchNorm's statistics stay put
+        except ValueError as exc:               # report the whole batch's shape
+            msg = str(exc)
+            if msg.startswith(repr(model.layers[0])):
+                msg = msg.replace(f"got {probe.shape}", f"got {x.shape}", 1)
+            raise ValueError(msg) from None
+        raise refused from None
+    return None if out is None or None in out else tuple(out)
+
+
+def check_outputs(loss, owner, out) -> None:
+    """Raise if finite outputs ``out`` are not what ``loss`` reads (probabilities for a
+    cross-entropy without logits)."""
+    if np.isfinite(out).all():
+        loss.check_predictions(owner, out)
+
+
+def batch_targets(model, owner, y, out, loss=None) -> np.ndarray:
+    """The targets ``y`` of one batch whose outputs are ``out``, in the loss's form, as
+    ``fit`` makes them (integer labels (m,) or ids (m, T) become one-hot rows); never
+    broadcast: (m,) against (m, 1) is a column, and one target per sample. Targets
+    of the outputs' shape and dtype are taken as they are (``fit`` made them so)."""
+    if type(y) is np.ndarray and y.shape == out.shape and y.dtype == out.dtype:
+        return y
+    y = as_array(owner, "y", y)
+    n = y.shape[0] if y.ndim else "no sample axis"
+    if n != len(out):
+        raise ValueError(f"{owner}: the batch has {len(out)} samples but y has {n}; "
+                         f"expected one target per sample, e.g. train_step(x[:32], y[:32]).")
+    return (model.loss if loss is None else loss).targets(owner, y, out.shape[1:], model.dtype)
 
 
 def check_head(model, owner, out_shape):

@@ -111,6 +111,7 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                 else:
                     perm = rng.permutation(m)
                     xs, ys = x[perm], y[perm]
+                    xs.flags.writeable = False    # as x: no layer may write into the data
                 sums: dict[str, float] = {}
                 seen = 0
                 for b, s in enumerate(range(0, m, batch_size)):

@@ -12,8 +12,8 @@ import numpy as np
 from . import saving
 from ..layers.base import Layer
 from ..validate import finite, positive_int
-from .inputs import (as_shape, check_fit_arguments, checked_weights, fit_arrays, model_input,
-                     prepare_x, prepare_xy)
+from .inputs import (as_shape, batch_targets, check_fit_arguments, check_outputs,
+                     checked_weights, fit_arrays, model_input, prepare_x, prepare_xy)
 from .loop import History, accuracy_of, fit_loop, mean_logs, metric_names
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
@@ -42,7 +42,7 @@ class Sequential:
         self.optimizer: Optimizer | None = None
         self.loss: Loss | None = None
         self.metrics: list[str] = []
-        self.stop_training = False
+        self.stop_training, self._unchecked = False, False   # _unchecked: fit's first step
         self._added: list[int] = []                  # ids of the layers add() has checked
         self._seen: list[tuple] = []                 # each layer's input shape, last forward
         self._sample: tuple | None = None            # one sample's shape, last forward
@@ -180,10 +180,12 @@ class Sequential:
         """Forward → loss → backward on one batch: fills every ``layer.grads``.
 
         Returns ``(loss value, model output)``; no gradients when the loss is not finite.
-        ``xb``, ``yb`` are checked arrays (``yb`` in the loss's target form). When
+        ``yb`` takes the targets ``fit`` takes (integer labels (m,), ids (m, T), one-hot
+        or values), one per sample of ``xb``, never broadcast. When
         ``loss.fuses(last layer)``, ``fused_gradient`` replaces that layer's backward."""
         loss = self.loss if loss is None else loss
         out = self.forward(xb, training=training)
+        yb = batch_targets(self, "Sequential.compute_gradients", yb, out, loss)
         value = loss_value(loss, yb, out)
         if not math.isfinite(value):
             return value, out
@@ -211,19 +213,23 @@ class Sequential:
 
         Returns ``{"loss": …}`` plus the compiled metrics."""
         value, out = self.compute_gradients(xb, yb)
+        if self._unchecked:                          # fit's first step: are they predictions?
+            check_outputs(self.loss, "Sequential.fit", out)
+            self._unchecked = False
         logs = {"loss": value}
         if not math.isfinite(value):
             return logs
         self.optimizer.step(self.gradient_pairs())
         if self.metrics:
+            yb = batch_targets(self, "Sequential.train_step", yb, out)
             logs["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
         return logs
 
     def test_step(self, xb, yb) -> dict[str, float]:
         """The loss (and metrics) on one batch in inference mode, no gradients (Keras')."""
         out = self.forward(xb, training=False)
-        if np.isfinite(out).all():
-            self.loss.check_predictions("Sequential.evaluate", out)
+        yb = batch_targets(self, "Sequential.test_step", yb, out)
+        check_outputs(self.loss, "Sequential.evaluate", out)
         logs = {"loss": loss_value(self.loss, yb, out)}
         if self.metrics:
             logs["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
@@ -231,13 +237,10 @@ class Sequential:
 
     # Keras' training API --------------------------------------------------------
     def compile(self, optimizer="sgd", loss="mse", metrics=None) -> None:
-        """Choose the optimizer, the loss (objects or Keras-style names) and the
-        metrics reported by ``fit``/``evaluate`` (only ``"accuracy"`` so far; how it
-        reads the outputs: ``accuracy_of`` in loop.py)."""
+        """Choose the optimizer, the loss (objects or Keras-style names) and the metrics
+        of ``fit``/``evaluate`` (only ``"accuracy"``: ``accuracy_of`` in loop.py)."""
         metrics = metric_names(metrics)
-        self.optimizer = get_optimizer(optimizer)
-        self.loss = get_loss(loss)
-        self.metrics = metrics
+        self.optimizer, self.loss, self.metrics = get_optimizer(optimizer), get_loss(loss), metrics
 
     def fit(self, x, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
             verbose=1, rng=None, validation_split=0.0, callbacks=None,
@@ -254,6 +257,7 @@ class Sequential:
                                    initial_epoch=initial_epoch)
         self.recheck()
         x, y, val = fit_arrays(self, x, y, validation_data, validation_split)
+        self._unchecked = True                       # the first step checks the outputs
         return fit_loop(self, x, y, shuffle=shuffle, val=val, **args)
 
     def predict(self, x, batch_size: int = 1024, verbose=0) -> np.ndarray:
@@ -291,7 +295,6 @@ class Sequential:
         return "Sequential([" + ", ".join(repr(layer) for layer in self.layers) + "])"
 
     def save(self, path) -> str:
-        """Write the architecture, weights, buffers and optimizer state to one ``.npz``
-        file (no pickle), atomically; returns the path written (``.npz`` added if
-        missing). ``nb.load_model(path)`` reads it back."""
+        """Write the architecture, weights, buffers and optimizer state to one ``.npz`` file
+        (no pickle), atomically; returns the path (``.npz`` added). ``nb.load_model`` reads it."""
         return saving.save_model(self, path)

@@ -191,7 +191,8 @@ def shape_after(layer, shape: tuple):
     """The shape of one output sample of ``layer`` for one input sample of ``shape``.
 
     For a learner's layer without ``output_shape``, runs ``forward`` on one zero sample
-    (its attributes and random generators are restored afterwards); ``None`` when that
+    with ``layer.measuring`` True (its attributes and random generators are restored
+    afterwards, the flag with them); ``None`` when that
     does not tell. Where the sample's size is not known yet, the layer is taken to keep
     the shape."""
     if _declares_shape(layer) or any(d is None for d in shape):
@@ -202,11 +203,13 @@ def shape_after(layer, shape: tuple):
             raise ValueError(f"{type(layer).__name__}.output_shape returned {out!r}; expected "
                              f"the shape of one output sample as a tuple, such as (2,).")
         return tuple(out)
-    dtypes = [p.dtype for p in layer.params.values() if isinstance(p, np.ndarray)]
+    dtypes = [np.dtype(np.int64)] if getattr(layer, "integer_input", False) else [
+        p.dtype for p in layer.params.values() if isinstance(p, np.ndarray)]   # ids, or floats
     kept = dict(vars(layer))
     rngs = [(g, g.bit_generator.state) for g in kept.values()
             if isinstance(g, np.random.Generator)]    # a noise layer's draws stay as they were
     try:
+        layer.measuring = True                        # the contract's flag (layers/base.py)
         with np.errstate(all="ignore"):
             y = layer.forward(np.zeros((1,) + tuple(shape), dtype=dtypes[0] if dtypes else float))
     except Exception:        # the layer's own error is reported when it really runs
