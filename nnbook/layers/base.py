@@ -30,7 +30,8 @@ class Layer:
 
     Optional, for speed or for Part II layers:
         - ``backward(dy, need_dx=False)``: a layer whose backward accepts
-          ``need_dx`` may skip ∂E/∂x (``fit`` asks this of the first layer).
+          ``need_dx`` may skip ∂E/∂x (``fit`` asks this of the first layer); the class
+          attribute ``accepts_need_dx`` says so, read from the signature per class.
         - ``buffers``: non-trainable arrays saved with the model but never
           touched by an optimizer (e.g. BatchNorm's running statistics).
         - ``training``: True in ``train_step``, False in ``predict``, ``evaluate`` and
@@ -61,6 +62,11 @@ class Layer:
     training: bool = False
     measuring: bool = False            # True only in the forward that measures output_shape
     integer_input: bool = False        # True: takes integer ids, which a model passes unchanged
+    accepts_need_dx: bool = True       # backward(dy, need_dx=...); set for each subclass
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.accepts_need_dx = _has_need_dx(cls.backward)
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
@@ -104,21 +110,18 @@ class Layer:
         )
 
 
-_NEED_DX: dict[type, bool] = {}
+def _has_need_dx(backward) -> bool:
+    """Whether a ``backward`` function accepts ``need_dx`` (by name or ``**kwargs``)."""
+    try:
+        params = inspect.signature(backward).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "need_dx" or p.kind == p.VAR_KEYWORD for p in params)
 
 
 def takes_need_dx(layer) -> bool:
-    """Whether ``layer.backward`` accepts ``need_dx`` (checked once per class)."""
-    cls = type(layer)
-    known = _NEED_DX.get(cls)
-    if known is None:
-        try:
-            params = inspect.signature(cls.backward).parameters.values()
-        except (TypeError, ValueError):
-            params = []
-        known = _NEED_DX[cls] = any(p.name == "need_dx" or p.kind == p.VAR_KEYWORD
-                                    for p in params)
-    return known
+    """Whether ``layer.backward`` accepts ``need_dx`` (its class's ``accepts_need_dx``)."""
+    return type(layer).accepts_need_dx
 
 
 def class_for(keras_name) -> str:

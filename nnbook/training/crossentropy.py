@@ -135,7 +135,7 @@ class CrossEntropy(Loss):
         m = positions(yp)
         if self.from_logits:
             return -np.vdot(yt, log_softmax(yp)) / m
-        return -np.vdot(yt, np.log(np.clip(yp, EPS, 1.0))) / m
+        return -np.vdot(yt, np.log(np.minimum(np.maximum(yp, EPS), 1.0))) / m   # clipped
 
     def gradient(self, yt, yp):
         m = positions(yp)

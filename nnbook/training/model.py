@@ -114,8 +114,10 @@ class Sequential:
     @property
     def dtype(self) -> np.dtype:
         """The dtype of the parameters (float64 unless the layers were made otherwise)."""
-        first = next((p for layer in self.layers for p in layer.params.values()), None)
-        return np.dtype(np.float64) if first is None else first.dtype
+        for layer in self.layers:                    # the first parameter's (read each step)
+            for p in layer.params.values():
+                return p.dtype
+        return np.dtype(np.float64)
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of every layer's params (dict order, ``W`` before ``b``) then buffers."""

@@ -59,11 +59,13 @@ class Optimizer:
             if total > self.global_clipnorm:
                 scale = self.global_clipnorm / total
         self.iterations += 1
+        clips = scale != 1.0 or self.clipvalue is not None or self.clipnorm is not None
         for p, g in pairs:
             st = self._state.get(id(p))
             if st is None or st["p"] is not p:
                 st = self._state[id(p)] = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
-            g = self._clip(g, st["tmp"], scale)
+            if clips:
+                g = self._clip(g, st["tmp"], scale)
             if self.weight_decay:
                 g = self._decay(p, g, st)
             self._update(p, g, st)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers.activations import Activation
-from ..layers.base import Layer, takes_need_dx
+from ..layers.base import Layer
 from ..layers.dense import Dense
 
 __all__ = ["forward_of", "backward_of", "check_new_layer", "check_params", "checked_output",
@@ -78,10 +78,10 @@ def forward_of(i: int, layer, x, m: int):
 def backward_of(i: int, layer, dy, shape, need_dx: bool = True):
     """``layer.backward(dy)`` for layer ``i``: the one place that calls a layer's backward.
 
-    ``need_dx`` goes only to a backward that accepts it (``takes_need_dx``); without it,
+    ``need_dx`` goes only to a backward that accepts it (``accepts_need_dx``); without it,
     the result is ``None``. Otherwise the result is checked to be ∂E/∂x of ``shape``, the
     shape of the input its forward saw (``None``: not known, returned as it is)."""
-    dx = layer.backward(dy, need_dx=need_dx) if takes_need_dx(layer) else layer.backward(dy)
+    dx = layer.backward(dy, need_dx=need_dx) if layer.accepts_need_dx else layer.backward(dy)
     if not need_dx or layer.integer_input:       # integer ids have no gradient
         return None
     if shape is None or (type(dx) is np.ndarray and dx.shape == shape):
