@@ -11,15 +11,15 @@ Both sides of a ratio run in one process and take turns (``timing.alternate``,
 CPU time, best of each), so a busy moment falls on both alike.
 
 And side by side with an older commit's nnbook (``--against 98b401b``, a commit or
-a folder that holds ``nnbook/``): the same steps, fits and conv rows, each version in
-its own fresh process, taking turns, best of each.
+a folder that holds ``nnbook/``): that package is imported beside this one under
+another name, and every MLP step, fit, loop and conv row of both takes turns in this
+process (CPU time, best of each).
 
-    python benchmarks/bench_walk.py [--against 98b401b] [--rounds 3]
+    python benchmarks/bench_walk.py [--against 98b401b] [--rounds 5]
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -28,10 +28,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-if "--child" in sys.argv:                # import the nnbook under test before anything else
-    sys.path.insert(0, sys.argv[sys.argv.index("--child") + 1])
-    import nnbook  # noqa: F401,E402
 sys.path.insert(0, HERE)
+sys.path.insert(0, ROOT)
 
 import numpy as np  # noqa: E402
 
@@ -163,23 +161,6 @@ def ratios(rounds=5, rows=MLP_ROWS):
 
 
 # side by side with an older nnbook ------------------------------------------------------
-def child_times():
-    """In a child: the step, fit and loop of every MLP row and bench_conv's rows, once."""
-    import nnbook as nb
-    import bench_conv
-    times = {}
-    for name, sizes, batch in MLP_ROWS:
-        for key, step in nnbook_steps(nb, sizes, batch).items():
-            times[f"{name} {key}"] = timing.best_time(step, 0.1, least=3, warmup=2, clock=CLOCK)
-    for case in bench_conv.CONV_CASES:
-        name, m, side, c_in, c_out, f, s, p, need_dx, _ = case
-        step = bench_conv.nnbook_conv_step(m, side, c_in, c_out, f, s, p, need_dx, np.float64)
-        times[name.strip() + " fwd+bwd"] = timing.best_time(step, 0.1, least=3, warmup=2,
-                                                            clock=CLOCK)
-    times["digits CNN, one epoch"] = bench_conv.digits_cnn_epoch(np.float64, epochs=3)
-    return {"nnbook": os.path.dirname(os.path.dirname(nb.__file__)), "times": times}
-
-
 def old_tree(ref) -> str:
     """A folder holding ``nnbook/`` of ``ref``: ``ref`` itself if it is a folder, else that
     commit's files, unpacked with ``git archive`` into a temporary folder."""
@@ -194,19 +175,66 @@ def old_tree(ref) -> str:
     return folder
 
 
-def side_by_side(against="98b401b", rounds=3):
-    """``{row: (time now, time at against)}``, each version in fresh processes, in turns."""
-    trees, best = {"now": ROOT, "then": old_tree(against)}, {}
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    for _ in range(rounds):
-        for side, tree in trees.items():
-            res = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", tree],
-                                 capture_output=True, text=True, check=True, env=env)
-            got = json.loads(res.stdout.strip().splitlines()[-1])
-            assert os.path.samefile(got["nnbook"], tree), got["nnbook"]   # the right nnbook
-            for key, t in got["times"].items():
-                best.setdefault(key, {})[side] = min(best.get(key, {}).get(side, 1e9), t)
-    return {k: (v["now"], v["then"]) for k, v in best.items()}
+def load_as(tree, name="nnbook_then"):
+    """The ``nnbook`` package in ``tree`` imported under another name, beside this one
+    (its imports are relative, so it loads its own modules)."""
+    import importlib.util
+    if name in sys.modules:
+        return sys.modules[name]
+    folder = os.path.join(tree, "nnbook")
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(folder, "__init__.py"), submodule_search_locations=[folder])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def conv_step(nb, m, side, c_in, c_out, f, s, p, need_dx):
+    """bench_conv's Conv2D forward + backward, with the given nnbook."""
+    layer = nb.Conv2D(c_in, c_out, f, stride=s, padding=p, rng=np.random.default_rng(1))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((m, side, side, c_in))
+    o = (side + 2 * p - f) // s + 1
+    dy = rng.standard_normal((m, o, o, c_out))
+    return lambda: (layer.forward(x), layer.backward(dy, need_dx=need_dx))
+
+
+def cnn_epoch(nb, images, labels):
+    """One epoch of bench_conv's digits CNN (batch 32), with the given nnbook."""
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([nb.Conv2D(1, 8, 3, padding=1, rng=rng), nb.ReLU(), nb.MaxPool2D(2),
+                           nb.Flatten(), nb.Dense(128, 10, rng=rng), nb.Softmax()])
+    model.compile(nb.SGD(lr=0.1), "crossentropy")
+    return lambda: model.fit(images, labels, epochs=1, batch_size=32, verbose=0, rng=rng)
+
+
+def side_by_side(against="98b401b", rounds=5):
+    """``{row: (time now, time at against)}``: both versions imported in this process,
+    every row's two steps taking turns ``rounds`` times (CPU time, best of each)."""
+    import bench_conv
+    import nnbook as now
+    then = load_as(old_tree(against))
+    out = {}
+
+    def pair(name, make, seconds=0.1):
+        t = timing.alternate({"now": make(now), "then": make(then)}, rounds=rounds,
+                             seconds=seconds, clock=CLOCK)
+        out[name] = (t["now"], t["then"])
+
+    for name, sizes, batch in MLP_ROWS:
+        for key in ("step", "fit", "loop"):
+            pair(f"{name} {key}", lambda nb: nnbook_steps(nb, sizes, batch)[key])
+    for name, m, side, c_in, c_out, f, s, p, need_dx, _ in bench_conv.CONV_CASES:
+        pair(f"{name.strip()} fwd+bwd",
+             lambda nb: conv_step(nb, m, side, c_in, c_out, f, s, p, need_dx))
+    try:
+        images, labels = now.data.load_digits()
+    except Exception:                      # scikit-learn missing: same-sized synthetic data
+        rng = np.random.default_rng(0)
+        images, labels = rng.random((1797, 8, 8, 1)), rng.integers(0, 10, 1797)
+    pair("digits CNN, one epoch", lambda nb: cnn_epoch(nb, images[:1347], labels[:1347]), 0.3)
+    return out
 
 
 def fmt(t):
@@ -224,25 +252,22 @@ def markdown(ratio_rows, versus=None, against="98b401b") -> str:
                      f"{r['step_ratio']:.2f} {mark(r['step_ratio'] <= 1.10)} | {fmt(r['fit_s'])} | "
                      f"{fmt(r['loop_s'])} | {r['fit_ratio']:.3f} {mark(r['fit_ratio'] <= 1.05)} |")
     if versus:
-        lines += ["", f"## Side by side with {against} (fresh processes in turns, CPU time)", "",
+        lines += ["", f"## Side by side with {against} (one process, in turns, CPU time)", "",
                   f"| row | now | {against} | now / {against} |", "|---|---:|---:|---:|"]
         for k, (now, then) in versus.items():
             lines.append(f"| {k} | {fmt(now)} | {fmt(then)} | {now / then:.3f} |")
     return "\n".join(lines) + "\n"
 
 
-def main(against="98b401b", rounds=3):
-    rows = ratios(rounds=max(rounds, 5))
+def main(against="98b401b", rounds=5):
+    rows = ratios(rounds=rounds)
     versus = side_by_side(against, rounds) if against else None
     return rows, versus
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv:
-        print(json.dumps(child_times()))
-        sys.exit()
     args = sys.argv[1:]
     against = args[args.index("--against") + 1] if "--against" in args else None
-    rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 3
+    rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 5
     rows, versus = main(against, rounds)
     print(markdown(rows, versus, against or ""))

@@ -169,3 +169,14 @@ def test_walk_overhead_ratios_are_printed_never_asserted(capsys):
 def test_the_older_nnbook_is_read_from_a_folder(tmp_path):
     (tmp_path / "nnbook").mkdir()
     assert bench_walk.old_tree(str(tmp_path)) == str(tmp_path)
+    assert bench_walk.load_as(bench_walk.ROOT, "nnbook_again").Sequential is not nb.Sequential
+
+
+def test_results_keep_one_section_per_cpu_family():
+    text = run_all.family_section(run_all.INTRO, "AMD", "| amd table |")
+    text = run_all.family_section(text, "Intel", "| intel table |")
+    text = run_all.family_section(text, "AMD", "| amd again |")      # a second AMD run
+    assert text.startswith("# Benchmark results")
+    assert "| amd table |" not in text and text.count("## AMD") == 1
+    assert text.index("| amd again |") < text.index("## Intel") < text.index("| intel table |")
+    assert run_all.cpu()["family"] and run_all.numpy_side()["simd"] != ""
