@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ..validate import all_finite
 from .callback_base import Callback, CallbackList
 from .progress import ProgressLogger
 
@@ -131,7 +132,7 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                         sums[k] = sums.get(k, 0.0) + v * len(xb)
                     if per_batch:
                         cbs.on_batch_end(b, {k: v / seen for k, v in sums.items()})  # running means
-                if not all(np.isfinite(p).all() for p in model.params.values()):
+                if not all(all_finite(p) for layer in model.layers for p in layer.params.values()):
                     _diverged(model, "finite, but the last step made a weight NaN or inf",
                               epoch, "last batch")
                 logs = {k: v / m for k, v in sums.items()}
