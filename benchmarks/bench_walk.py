@@ -153,7 +153,7 @@ def ratios(rounds=5, rows=MLP_ROWS):
         t = timing.alternate({"nnbook": steps["step"], "numpy": numpy_mlp_step(sizes, batch)},
                              rounds=rounds, seconds=seconds, clock=CLOCK)
         f = timing.alternate({"fit": steps["fit"], "loop": steps["loop"]}, rounds=rounds,
-                             seconds=seconds, clock=CLOCK)
+                             seconds=0.4, clock=CLOCK)         # an epoch is 5–60 ms
         out.append({"name": name, "step_s": t["nnbook"], "numpy_s": t["numpy"],
                     "step_ratio": t["nnbook"] / t["numpy"], "fit_s": f["fit"],
                     "loop_s": f["loop"], "fit_ratio": f["fit"] / f["loop"]})
@@ -224,16 +224,17 @@ def side_by_side(against="98b401b", rounds=5):
 
     for name, sizes, batch in MLP_ROWS:
         for key in ("step", "fit", "loop"):
-            pair(f"{name} {key}", lambda nb: nnbook_steps(nb, sizes, batch)[key])
+            pair(f"{name} {key}", lambda nb: nnbook_steps(nb, sizes, batch)[key],
+                 0.1 if key == "step" else 0.4)                    # an epoch is 5–60 ms
     for name, m, side, c_in, c_out, f, s, p, need_dx, _ in bench_conv.CONV_CASES:
         pair(f"{name.strip()} fwd+bwd",
-             lambda nb: conv_step(nb, m, side, c_in, c_out, f, s, p, need_dx))
+             lambda nb: conv_step(nb, m, side, c_in, c_out, f, s, p, need_dx), 0.2)
     try:
         images, labels = now.data.load_digits()
     except Exception:                      # scikit-learn missing: same-sized synthetic data
         rng = np.random.default_rng(0)
         images, labels = rng.random((1797, 8, 8, 1)), rng.integers(0, 10, 1797)
-    pair("digits CNN, one epoch", lambda nb: cnn_epoch(nb, images[:1347], labels[:1347]), 0.3)
+    pair("digits CNN, one epoch", lambda nb: cnn_epoch(nb, images[:1347], labels[:1347]), 0.6)
     return out
 
 
