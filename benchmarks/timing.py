@@ -29,11 +29,13 @@ def best_time(step, seconds=0.3, least=1, warmup=10, clock=None):
 
 def alternate(steps: dict, rounds=5, seconds=0.1, clock=None) -> dict:
     """``best_time`` of each of ``steps`` (name → callable), taking turns ``rounds`` times
-    and keeping each one's best: a busy moment of the machine then falls on all alike,
-    so the ratios of the results hold on a loaded machine where the times do not."""
+    (in reverse order every other round) and keeping each one's best: a busy moment of
+    the machine then falls on all alike, and no step always runs right after the same
+    other, so the ratios hold on a loaded machine where the times do not."""
     best = {name: float("inf") for name in steps}
-    for _ in range(rounds):
-        for name, step in steps.items():
+    for r in range(rounds):
+        order = list(steps.items())
+        for name, step in order if r % 2 == 0 else order[::-1]:   # A B, then B A
             best[name] = min(best[name], best_time(step, seconds, least=3, warmup=2,
                                                    clock=clock))
     return best

@@ -82,11 +82,8 @@ class Sequential:
     def sample_shape(self):
         """The shape of one input sample: ``input_shape``, else that of the last batch the
         model ran, else what the first layer says (``None`` where unknown)."""
-        if self.input_shape is not None:
-            return self.input_shape
-        if self._sample is not None:
-            return self._sample
-        return input_shape_of(self.layers[0]) if self.layers else None
+        known = self.input_shape if self.input_shape is not None else self._sample
+        return known if known is not None or not self.layers else input_shape_of(self.layers[0])
 
     def output_shapes(self, input_shape=None) -> list:
         """The shape of one sample after each layer (``None`` where unknown)."""
