@@ -48,31 +48,10 @@ def nnbook_step(width, batch, dtype=np.float64):
 
 
 def numpy_step(width, batch, dtype=np.float64):
-    """The same step written directly in NumPy: no classes, no checks."""
-    rng = np.random.default_rng(1)
-    sizes = [(N_IN, width), (width, width), (width, N_OUT)]
-    W = [rng.uniform(-np.sqrt(6 / sum(s)), np.sqrt(6 / sum(s)), s).astype(dtype) for s in sizes]
-    b = [np.zeros(s[1], dtype) for s in sizes]
-    x, y = make_data(batch, dtype)
-
-    def step():
-        z1 = x @ W[0] + b[0]
-        a1 = np.maximum(z1, 0)
-        z2 = a1 @ W[1] + b[1]
-        a2 = np.maximum(z2, 0)
-        z3 = a2 @ W[2] + b[2]
-        e = np.exp(z3 - z3.max(axis=1, keepdims=True))
-        p = e / e.sum(axis=1, keepdims=True)
-        loss = -np.sum(y * np.log(np.clip(p, 1e-7, 1))) / batch
-        d3 = (p - y) / batch
-        d2 = (d3 @ W[2].T) * (z2 > 0)
-        d1 = (d2 @ W[1].T) * (z1 > 0)
-        grads = [(x.T @ d1, d1.sum(0)), (a1.T @ d2, d2.sum(0)), (a2.T @ d3, d3.sum(0))]
-        for i, (gw, gb) in enumerate(grads):
-            W[i] -= LR * gw
-            b[i] -= LR * gb
-        return loss
-    return step
+    """The same step written directly in NumPy, as fast as we can: no classes, no checks,
+    every array made once (``bench_walk.numpy_mlp_step``)."""
+    from bench_walk import numpy_mlp_step
+    return numpy_mlp_step((N_IN, width, width, N_OUT), batch, dtype)
 
 
 TORCH_SCRIPT = r"""

@@ -1,7 +1,13 @@
 """Run every benchmark in one go, print one table of times and ratios, and
 write it as ``benchmarks/results.md`` with a bar chart ``benchmarks/results.png``.
 
-    python benchmarks/run_all.py [--no-torch] [--no-write] [--chart-only]
+    python benchmarks/run_all.py [--no-torch] [--no-write] [--chart-only] [--against 98b401b]
+
+The header of each run records where it ran: the CPU model, the SIMD level NumPy and
+PyTorch dispatch to (AVX2, AVX512_SKX/ICL, ...), and each side's BLAS (OpenBLAS names the
+core type whose kernels it chose, e.g. SkylakeX or Zen; PyTorch's CPU wheels use MKL).
+results.md keeps one section per CPU family; a run replaces only its own family's.
+``--against REF`` adds bench_walk's side-by-side table with an older commit's nnbook.
 
 Every ratio is measured twice: with one thread each side (BLAS and OpenMP
 variables set to 1 before NumPy or torch is imported, ``torch.set_num_threads(1)``),
@@ -35,27 +41,85 @@ import numpy as np  # noqa: E402
 import bench_conv  # noqa: E402
 import bench_layers  # noqa: E402
 import bench_mlp  # noqa: E402
+import bench_walk  # noqa: E402
 import bench_sequences  # noqa: E402
 from threads import MODES, label  # noqa: E402
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
+def cpu() -> dict:
+    """The CPU's model, vendor and family ("AMD", "Intel", or the vendor) from /proc/cpuinfo."""
+    fields = {}
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
+            for line in f:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())       # the first core's
+    except OSError:
         pass
-    blas = ""
+    model = fields.get("model name") or platform.processor() or platform.machine()
+    vendor = fields.get("vendor_id", "")
+    text = f"{vendor} {model}"
+    family = "AMD" if "AMD" in text else "Intel" if "Intel" in text else vendor or model
+    return {"model": model, "vendor": vendor, "family": family}
+
+
+def numpy_side() -> dict:
+    """NumPy's best SIMD target on this CPU and its BLAS with the core type it chose."""
+    out = {"simd": "?", "blas": "?"}
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+        usable = [t for t in __cpu_dispatch__ if __cpu_features__.get(t)]
+        out["simd"] = usable[-1] if usable else "baseline"
+    except ImportError:
+        pass
     try:
         import threadpoolctl
         info = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
         if info:
-            blas = f" ({info[0].get('internal_api')} {info[0].get('architecture') or ''} kernel)".replace(" )", ")")
+            out["blas"] = f"{info[0].get('internal_api')} {info[0].get('version') or ''}, " \
+                          f"{info[0].get('architecture') or '?'} kernel"
     except ImportError:
         pass
-    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()}, Python "
-            f"{platform.python_version()}, NumPy {np.__version__}{blas}")
+    return out
+
+
+TORCH_INFO = (
+    "import json, torch; c = torch.__config__.show();"
+    "blas = [p.split('=')[1] for p in c.replace(',', ' ').split() if p.startswith('BLAS_INFO=')];"
+    "print(json.dumps({'version': torch.__version__, 'simd': torch.backends.cpu.get_cpu_capability(),"
+    "'blas': (blas or ['?'])[0]}))")
+
+
+def torch_side() -> dict | None:
+    """PyTorch's CPU capability (its SIMD level) and BLAS, from a child process."""
+    import subprocess
+    try:
+        res = subprocess.run([sys.executable, "-c", TORCH_INFO], capture_output=True,
+                             text=True, timeout=300)
+        return json.loads(res.stdout) if res.returncode == 0 else None
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+
+
+def machine(info=None) -> str:
+    """Where the run happened: CPU, cores, NumPy's SIMD and BLAS core type, PyTorch's."""
+    c, n = cpu(), numpy_side()
+    t = torch_side() if info is None else info
+    torch_text = (f"; PyTorch {t['version']}: {t['simd']}, BLAS {t['blas']}" if t else "")
+    return (f"{c['model']} ({c['vendor'] or c['family']}), {os.cpu_count()} cores, "
+            f"{platform.system()}, Python {platform.python_version()}; NumPy {np.__version__}: "
+            f"{n['simd']}, BLAS {n['blas']}{torch_text}")
+
+
+def family_section(old_text: str, family: str, body: str) -> str:
+    """results.md with ``family``'s section replaced by ``body`` (or added): one section
+    per CPU family measured, between ``<!-- cpu: F -->`` and ``<!-- end cpu: F -->``."""
+    start, end = f"<!-- cpu: {family} -->", f"<!-- end cpu: {family} -->"
+    block = f"{start}\n## {family}\n\n{body.rstrip()}\n{end}\n"
+    if start in old_text and end in old_text:
+        i, j = old_text.index(start), old_text.index(end) + len(end)
+        return old_text[:i] + block.rstrip("\n") + old_text[j:]
+    return old_text.rstrip("\n") + "\n\n" + block
 
 
 def fmt(t):
@@ -151,6 +215,14 @@ def bar_chart(rows, path, title):
     return path
 
 
+INTRO = ("# Benchmark results\n\nWritten by `python benchmarks/run_all.py`, one section per "
+         "CPU family (a run replaces its own family's). Best single call of each step after a "
+         "warm-up; nnbook and PyTorch take turns (three rounds, each in a fresh process) and "
+         "each keeps its best round. Every ratio is measured with one thread each side and "
+         "with the default thread counts; targets on a ratio are judged on the one-thread "
+         "ratio.\n")
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     saved = os.path.join(HERE, "results.json")
@@ -179,17 +251,21 @@ def main(argv=None):
               f"Load average before the run: {load:.2f}." if load is not None else "")
     print(header)
     bench_mlp.print_table(rows, "nnbook benchmarks")
+    print("measuring the training walk's overhead ratios ...", file=sys.stderr)
+    walk = bench_walk.ratios()
+    against = argv[argv.index("--against") + 1] if "--against" in argv else None
+    versus = bench_walk.side_by_side(against) if against else None
+    walk_md = bench_walk.markdown(walk, versus, against or "")
+    print(walk_md)
     if "--no-write" not in argv:
-        with open(os.path.join(HERE, "results.md"), "w") as f:
-            f.write("# Benchmark results\n\nWritten by `python benchmarks/run_all.py`. Best single "
-                    "call of each step after a warm-up; nnbook and PyTorch take turns (three rounds, "
-                    "each in a fresh process) and each keeps its best round. Every ratio is measured "
-                    "with one thread each side and with the default thread counts; targets on a "
-                    "ratio are judged on the one-thread ratio.\n\n")
-            f.write(markdown(rows, header))
-            f.write(bench_sequences.note(rows))
+        path = os.path.join(HERE, "results.md")
+        old = open(path).read() if os.path.exists(path) else INTRO
+        body = (markdown(rows, header) + bench_sequences.note(rows) + "\n"
+                + walk_md.replace("\n## ", "\n### "))
+        with open(path, "w") as f:
+            f.write(family_section(old, cpu()["family"], body))
         with open(saved, "w") as f:
-            json.dump({"header": header, "rows": rows}, f, indent=1)
+            json.dump({"header": header, "rows": rows, "walk": walk}, f, indent=1)
         png = bar_chart(rows, os.path.join(HERE, "results.png"), "nnbook vs PyTorch (CPU)")
         print(f"wrote benchmarks/results.md{' and benchmarks/results.png' if png else ''}")
     return rows

@@ -3,7 +3,8 @@ clearest to the fastest: Python loops, NumPy sliding windows, and im2col with
 matrix products (the one ``Conv2D`` uses). Chapter 07 derives them, chapter 08
 the backward pass; the tests check that all three agree.
 
-Every function works on NHWC batches and cross-correlates (no kernel flip), as
+The formulas ``output_size`` and ``same_padding`` (Keras' "same") are public here;
+``Conv2D`` and the pools use them. Every function works on NHWC batches and cross-correlates (no kernel flip), as
 deep-learning frameworks do. The symbols follow the notes: ``f`` the kernel
 size, ``p`` the padding, ``s`` the stride, ``n_o = ⌊(n + 2p − f)/s⌋ + 1``.
 
@@ -19,7 +20,7 @@ import numbers
 import numpy as np
 
 __all__ = [
-    "output_size", "pad",
+    "output_size", "same_padding", "pad",
     "forward_loops", "backward_loops",
     "forward_strided", "backward_strided",
     "im2col", "col2im", "copies_by_tap", "forward_im2col", "backward_im2col",
@@ -46,6 +47,18 @@ def output_size(n, f, padding=0, stride=1) -> int:
                          f"n + 2p = {n} + 2·{padding} = {n + 2 * padding}. Use a smaller window "
                          f"or more padding.")
     return (n + 2 * padding - f) // stride + 1
+
+
+def same_padding(n: int, f: int, stride: int = 1) -> tuple[int, int]:
+    """Zeros (before, after) that Keras/TensorFlow's ``padding="same"`` adds to an
+    axis of ``n`` pixels: ⌈n/s⌉ windows, total = max((⌈n/s⌉ − 1)·s + f − n, 0),
+    ⌊total/2⌋ before (top/left) and the rest after (bottom/right).
+
+    ``same_padding(28, 3)`` is (1, 1); ``same_padding(28, 3, 2)`` is (0, 1). Chapter 07.
+    """
+    out = -(-n // stride)
+    total = max((out - 1) * stride + f - n, 0)
+    return total // 2, total - total // 2
 
 
 def pad(x, padding: int) -> np.ndarray:

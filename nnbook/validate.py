@@ -66,9 +66,17 @@ def as_float_array(owner: str, what: str, x) -> np.ndarray:
     return arr
 
 
+def all_finite(arr: np.ndarray) -> bool:
+    """Whether every entry of the float array ``arr`` is finite: its sum is (one pass, no
+    copy), unless the sum overflowed, which the entry-by-entry test then settles."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = arr.sum()
+    return bool(np.isfinite(total)) or bool(np.isfinite(arr).all())
+
+
 def finite(owner: str, what: str, arr: np.ndarray) -> None:
     """Raise if ``arr`` holds NaN or ±inf, saying where the first one is."""
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    if arr.dtype.kind == "f" and not all_finite(arr):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
             f"{owner}: {what} contains non-finite values (NaN or inf), the first at index "

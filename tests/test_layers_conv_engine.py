@@ -22,6 +22,17 @@ def test_same_padding_by_hand(n, f, s, want):
     assert (n + before + after - f) // s + 1 == -(-n // s)
 
 
+def test_the_formulas_live_in_one_public_module():
+    """``output_size`` and ``same_padding`` are written once, in the public conv_impl (the
+    layers and the top level re-export them), and so is the rule of the window copy."""
+    from nnbook import conv_impl
+    from nnbook.layers import _conv_engine, conv
+    assert nb.same_padding is conv.same_padding is conv_impl.same_padding
+    assert nb.output_size is conv.output_size is conv_impl.output_size
+    assert _conv_engine.copies_by_tap is conv_impl.copies_by_tap
+    assert "same_padding" in conv_impl.__all__ and "output_size" in conv_impl.__all__
+
+
 def padded(x, f, s):
     """x with Keras' "same" zeros, added explicitly with np.pad."""
     (t, b), (l, r) = nb.same_padding(x.shape[1], f, s), nb.same_padding(x.shape[2], f, s)

@@ -58,10 +58,11 @@ def test_a_final_softmax_gives_the_gradient_of_the_logits_model():
     assert lp == pytest.approx(ll, rel=1e-12)
     for k in logits.grads:
         np.testing.assert_allclose(probs.grads[k], logits.grads[k], rtol=1e-9, atol=1e-14)
-    # (p − y)/m, chapter 09's fused gradient, is for (m, k): sequences take Softmax's backward
-    assert not probs.loss.fuses(probs.layers[-1])
-    probs.layers[-1].forward(np.zeros((2, 3)))
+    # the fused gradient (p − y)/n averages over the m·T positions, as the loss does,
+    # and the loss decides that from what it declares, not from the layer's state
     assert probs.loss.fuses(probs.layers[-1]) and nb.CrossEntropy().fuses(nb.Softmax())
+    p = probs.forward(ids)
+    np.testing.assert_allclose(probs.loss.fused_gradient(yt, p), (p - yt) / (4 * 5))
 
 
 def test_accuracy_is_per_position():

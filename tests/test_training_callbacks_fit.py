@@ -119,6 +119,23 @@ def test_history_records_the_rate_only_under_a_schedule():
     assert "learning_rate" not in model.fit(x, y, epochs=1, verbose=0).history
 
 
+def test_a_learners_rate_callback_is_recorded_through_the_callback_interface():
+    """The loop knows no callback class: a learner's callback that sets the rate through
+    Keras' name ``optimizer.learning_rate`` and declares ``changes_learning_rate`` gets
+    the rate recorded, exactly as LearningRateScheduler does."""
+    class Halve(Callback):
+        changes_learning_rate = True
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.model.optimizer.learning_rate = 0.2 * 0.5 ** epoch
+
+    model, x, y = small_problem()
+    hist = model.fit(x, y, epochs=3, batch_size=4, verbose=0, rng=np.random.default_rng(1),
+                     callbacks=[Halve()])
+    assert hist.history["learning_rate"] == [0.2, 0.1, 0.05] and model.optimizer.lr == 0.05
+    assert not Recorder().changes_learning_rate and LearningRateScheduler(abs).changes_learning_rate
+
+
 def test_single_callback_not_in_a_list():
     model, x, y = small_problem()
     with pytest.raises(ValueError, match=r"Wrap it in a list"):

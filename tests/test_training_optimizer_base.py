@@ -41,6 +41,21 @@ def test_learning_rate_is_lr(cls):
     np.testing.assert_array_equal(steps(keras), steps(ours))
 
 
+@pytest.mark.parametrize("cls", CLASSES)
+def test_learning_rate_attribute_is_lr_read_and_written(cls):
+    """A Keras callback writes ``optimizer.learning_rate``: it must move the steps."""
+    opt = cls(lr=0.05)
+    assert opt.learning_rate == 0.05
+    opt.learning_rate = 0.5
+    assert opt.lr == 0.5 and opt.learning_rate == 0.5 and opt.get_config()["lr"] == 0.5
+    opt.lr = 0.25
+    assert opt.learning_rate == 0.25
+    fast, slow = cls(lr=0.01), cls(lr=0.01)
+    fast.learning_rate = 0.1
+    assert not np.allclose(steps(fast), steps(slow))
+    assert np.allclose(steps(fast), steps(cls(lr=0.1)))
+
+
 def test_learning_rate_with_the_other_arguments():
     opt = nb.SGD(learning_rate=0.1, momentum=0.9, nesterov=True)
     assert opt.get_config() == {"lr": 0.1, "momentum": 0.9, "nesterov": True}

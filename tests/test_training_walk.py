@@ -376,3 +376,114 @@ def test_integer_ids_reach_a_first_layer_that_declares_integer_input():
     plain = nb.Sequential([nb.Dense(2, 1)])
     plain.forward(np.array([[1, 2]]))
     assert plain.predict(np.array([[1, 2]])).dtype == np.float64    # others still get floats
+
+
+# --------------------------------------------------------------------------
+# no forward the user did not ask for
+
+class Counter(Spy):
+    """``Spy`` that declares its output shape, so nnbook never needs to measure it."""
+
+    def output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+def test_fit_runs_one_forward_per_batch_and_none_before_the_first():
+    rng = np.random.default_rng(0)
+    x, y = regression(rng, m=10)
+    spy = Counter()
+    model = nb.Sequential([spy, nb.Dense(3, 1, rng=rng)])
+    model.compile(nb.SGD(lr=0.01), "mse")
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0, rng=rng,
+              validation_data=(x[:6], y[:6]))
+    # 3 training batches (4 + 4 + 2) per epoch, then one validation batch of 6
+    assert spy.sizes == [4, 4, 2, 6] * 2
+    assert spy.modes == [True, True, True, False] * 2
+    spy.sizes.clear()
+    model.evaluate(x, y)
+    assert spy.sizes == [10]                        # evaluate's one batch, nothing before it
+
+
+def test_a_layer_without_output_shape_can_tell_the_measuring_forward_apart():
+    class Counting(nb.Layer):
+        def __init__(self):
+            super().__init__()
+            self.calls, self.measured = 0, []
+
+        def forward(self, x):
+            self.measured.append(self.measuring)
+            self.calls += 1
+            return 2 * x
+
+        def backward(self, dy):
+            return 2 * dy
+
+    rng = np.random.default_rng(0)
+    x, y = regression(rng, m=8)
+    layer = Counting()
+    model = nb.Sequential([layer, nb.Dense(3, 1, rng=rng)])
+    model.compile(nb.SGD(lr=0.01), "mse")
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0, rng=rng,
+              validation_data=(x, y))
+    # measured once for the training data and once for the validation data, with the
+    # flag up; what those calls set is put back, so calls counts only the 2 + 1 real ones
+    assert layer.measured == [True, True, False, False, False] and layer.calls == 3
+    assert not layer.measuring
+
+
+# --------------------------------------------------------------------------
+# train_step, test_step and compute_gradients take fit's targets
+
+def classifier(rng):
+    model = nb.Sequential([nb.Dense(3, 4, rng=np.random.default_rng(5)), nb.Softmax()])
+    model.compile(nb.SGD(lr=0.1), "crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_steps_take_integer_labels_as_fit_does():
+    rng = np.random.default_rng(0)
+    x, labels = rng.standard_normal((6, 3)), np.array([0, 3, 1, 1, 2, 0])
+    onehot = np.eye(4)[labels]
+    a, b = classifier(rng), classifier(rng)
+    assert a.test_step(x, labels) == b.test_step(x, onehot)
+    assert a.train_step(x, labels) == b.train_step(x, onehot)
+    for k in a.params:
+        np.testing.assert_array_equal(a.params[k], b.params[k])
+    va, _ = a.compute_gradients(x, labels)
+    vb, _ = b.compute_gradients(x, onehot)
+    assert va == vb and all(np.array_equal(a.grads[k], b.grads[k]) for k in a.grads)
+
+
+def test_steps_never_broadcast_a_column_against_a_row():
+    rng = np.random.default_rng(0)
+    x, y = regression(rng, m=5)                     # y: (5, 1)
+    model = nb.Sequential([nb.Dense(3, 1, rng=np.random.default_rng(1))])
+    model.compile(nb.SGD(lr=0.01), "mse")
+    by_hand = float(np.mean((model.predict(x) - y) ** 2))
+    assert model.test_step(x, y[:, 0])["loss"] == pytest.approx(by_hand, rel=1e-12)
+    assert model.test_step(x, y)["loss"] == pytest.approx(by_hand, rel=1e-12)
+    value, _ = model.compute_gradients(x, list(y[:, 0]))
+    assert value == pytest.approx(by_hand, rel=1e-12)
+    assert model.train_step(x, y[:, 0])["loss"] == pytest.approx(by_hand, rel=1e-12)
+    for step in (model.train_step, model.test_step, model.compute_gradients):
+        with pytest.raises(ValueError, match=r"the batch has 5 samples but y has 4; expected "
+                                             r"one target per sample"):
+            step(x, y[:4])
+
+
+def test_steps_take_sequence_ids_as_fit_does():
+    rng = np.random.default_rng(0)
+    ids, targets = rng.integers(0, 5, (3, 4)), rng.integers(0, 5, (3, 4))
+
+    def lm():
+        r = np.random.default_rng(2)
+        model = nb.Sequential([nb.Embedding(5, 6, rng=r), nb.Dense(6, 5, rng=r)])
+        model.compile(nb.SGD(lr=0.1), nb.CrossEntropy(from_logits=True))
+        return model
+
+    a, b = lm(), lm()
+    onehot = np.eye(5)[targets]                      # (3, 4, 5)
+    assert a.test_step(ids, targets) == b.test_step(ids, onehot)
+    assert a.train_step(ids, targets) == b.train_step(ids, onehot)
+    with pytest.raises(ValueError, match=r"integer labels of shape \(3, 3\)"):
+        a.train_step(ids, targets[:, :3])

@@ -1,13 +1,14 @@
-"""The fast path that ``Conv2D`` and the pools run on, and the rules they share:
-padding ("valid", Keras' "same", or p zeros per side), output sizes and one
-input check. The readable versions that chapters 07–08 teach live in
-``nnbook.conv_impl``; the tests check that both give the same numbers.
+"""The fast path that ``Conv2D`` and the pools run on, and the rules they share: padding
+("valid", Keras' "same", or p zeros per side), output sizes and one input check. The
+public formulas (``output_size``, ``same_padding``) and the readable versions chapters
+07–08 teach are ``nnbook.conv_impl``'s; the tests check that both give the same numbers.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..conv_impl import copies_by_tap, same_padding
 from ..validate import positive_int
 from ._blocks import row_blocks
 from ._conv_dx import conv_dx, dx_grid, row_length, same_plan  # noqa: F401  (conv.py calls engine.conv_dx)
@@ -28,18 +29,6 @@ def check_padding(owner: str, padding):
     except ValueError:
         raise ValueError(f"{owner}: expected padding to be an integer ≥ 0, 'valid' or 'same', got "
                          f"{padding!r}.") from None
-
-
-def same_padding(n: int, f: int, stride: int = 1) -> tuple[int, int]:
-    """Zeros (before, after) that Keras/TensorFlow's ``padding="same"`` adds to an
-    axis of ``n`` pixels: ⌈n/s⌉ windows, total = max((⌈n/s⌉ − 1)·s + f − n, 0),
-    ⌊total/2⌋ before (top/left) and the rest after (bottom/right).
-
-    ``same_padding(28, 3)`` is (1, 1); ``same_padding(28, 3, 2)`` is (0, 1). Chapter 07.
-    """
-    out = -(-n // stride)
-    total = max((out - 1) * stride + f - n, 0)
-    return total // 2, total - total // 2
 
 
 def side_pads(n, f, stride, padding) -> tuple[int, int]:
@@ -122,11 +111,6 @@ def square(owner: str, name: str, value):
 
 
 # convolution -----------------------------------------------------------------------------------------
-def copies_by_tap(f, c) -> bool:
-    """Whether the window copy goes tap by tap (f·c < 8: a long inner loop per tap)."""
-    return f * c < 8
-
-
 def make_work(x_shape, f, s, padding, c_out, dtype):
     """The arrays a Conv2D keeps for inputs of one shape (made once, reused)."""
     m, h, w, c = x_shape

@@ -180,7 +180,7 @@ class Softmax(Activation):
     """
 
     def function(self, x):
-        if np.ndim(x) < 1:
+        if np.asarray(x).ndim < 1:
             raise ValueError("Softmax(): expected an array with a class axis, got a scalar.")
         return softmax(x, axis=-1)
 

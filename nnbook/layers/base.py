@@ -30,7 +30,8 @@ class Layer:
 
     Optional, for speed or for Part II layers:
         - ``backward(dy, need_dx=False)``: a layer whose backward accepts
-          ``need_dx`` may skip ∂E/∂x (``fit`` asks this of the first layer).
+          ``need_dx`` may skip ∂E/∂x (``fit`` asks this of the first layer); the class
+          attribute ``accepts_need_dx`` says so, read from the signature per class.
         - ``buffers``: non-trainable arrays saved with the model but never
           touched by an optimizer (e.g. BatchNorm's running statistics).
         - ``training``: True in ``train_step``, False in ``predict``, ``evaluate`` and
@@ -40,8 +41,18 @@ class Layer:
           here; when it is ``None``, ``fit(rng=...)`` lends it one for the run.
         - ``integer_input = True``: the layer takes integer ids (an Embedding); as a
           model's first layer it gets them unchanged instead of cast to floats.
-        - ``output_shape(input_shape)``: without it, ``Sequential`` measures a
-          learner's layer by running ``forward`` on one zero sample.
+        - ``output_shape(input_shape)``: the shape of one output sample. Without it,
+          ``Sequential`` measures the layer (in ``add`` and before ``fit``, ``evaluate``)
+          by running ``forward`` on one zero sample, with ``self.measuring`` True; every
+          attribute the call sets is put back afterwards. Define ``output_shape`` and
+          that forward never happens.
+
+    The forwards ``Sequential`` runs: one per batch in ``fit`` (``training`` True),
+    ``predict``, ``evaluate`` and validation (``training`` False), the measuring one
+    above, and, in a ``fit`` without validation data, one on the last batch after the
+    last step (``training`` False), which checks that the final weights give a finite
+    loss. A shape error found before training runs forward on one sample to name the
+    layer. No other: ``fit`` reads shapes from ``output_shape``.
         - ``get_config()``: the constructor arguments ``load_model`` rebuilds the
           layer with (plain numbers, strings, lists). A layer may also create its
           ``params`` in its first ``forward``; ``load_model`` then fills them from the file.
@@ -49,7 +60,13 @@ class Layer:
 
     buffers: Mapping[str, np.ndarray] = MappingProxyType({})   # read-only; __init__ gives a dict
     training: bool = False
+    measuring: bool = False            # True only in the forward that measures output_shape
     integer_input: bool = False        # True: takes integer ids, which a model passes unchanged
+    accepts_need_dx: bool = True       # backward(dy, need_dx=...); set for each subclass
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.accepts_need_dx = _has_need_dx(cls.backward)
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
@@ -93,18 +110,15 @@ class Layer:
         )
 
 
-_NEED_DX: dict[type, bool] = {}
+def _has_need_dx(backward) -> bool:
+    """Whether a ``backward`` function accepts ``need_dx`` (by name or ``**kwargs``)."""
+    try:
+        params = inspect.signature(backward).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "need_dx" or p.kind == p.VAR_KEYWORD for p in params)
 
 
 def takes_need_dx(layer) -> bool:
-    """Whether ``layer.backward`` accepts ``need_dx`` (checked once per class)."""
-    cls = type(layer)
-    known = _NEED_DX.get(cls)
-    if known is None:
-        try:
-            params = inspect.signature(cls.backward).parameters.values()
-        except (TypeError, ValueError):
-            params = []
-        known = _NEED_DX[cls] = any(p.name == "need_dx" or p.kind == p.VAR_KEYWORD
-                                    for p in params)
-    return known
+    """Whether ``layer.backward`` accepts ``need_dx`` (its class's ``accepts_need_dx``)."""
+    return type(layer).accepts_need_dx

@@ -11,10 +11,9 @@ import numpy as np
 
 from . import _conv_engine as engine
 from ._blocks import matmul_rows, matmul_t_rows
-from ._conv_engine import same_padding
 from ..spellings import refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
-from ..conv_impl import output_size
+from ..conv_impl import output_size, same_padding
 from ..init import get_initializer
 from .base import Layer
 from ..registry import register_class

@@ -83,13 +83,13 @@ class Dense(Layer):
         x = self._x
         if x is None:
             self._before_forward()
-        if np.ndim(dy) > 2:                           # sequences: see _forward_rows
-            return self._backward_rows(dy, need_dx)
         dy = np.asarray(dy, dtype=self.params["W"].dtype)
+        if dy.ndim > 2:                               # sequences: see _forward_rows
+            return self._backward_rows(dy, need_dx)
         if dy.shape != (x.shape[0], self.n_out):
             self._bad_dy(dy, (x.shape[0], self.n_out))
         np.matmul(x.T, dy, out=self.grads["W"])        # (n_in, n_out) = Xᵀ dY
-        np.sum(dy, axis=0, out=self.grads["b"])        # (n_out,): summed over the batch
+        dy.sum(axis=0, out=self.grads["b"])            # (n_out,): summed over the batch
         if need_dx:
             return dy @ self.params["W"].T            # (m, n_in) = dY Wᵀ
         return None

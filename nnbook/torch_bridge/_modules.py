@@ -10,7 +10,7 @@ imports it, when it is first used.
 import torch
 import torch.nn.functional as F
 
-from ..layers.conv import same_padding
+from ..conv_impl import same_padding
 from ._modules_modern import ModernAttention, ModernBlock, SwiGLU, Unembedding  # noqa: F401
 
 __all__ = ["NHWCToNCHW", "NCHWToNHWC", "SamePad2d", "SamePool2d", "LastStep", "AllSteps",

@@ -31,12 +31,16 @@ class Callback:
 
     A callback uses only the model's public side: ``get_weights()``,
     ``set_weights(ws)``, ``save(path)``, ``optimizer.lr`` and the flag
-    ``stop_training``.
+    ``stop_training``. One that changes ``optimizer.lr`` declares
+    ``changes_learning_rate = True``; ``History`` then records ``"learning_rate"``
+    each epoch (as Keras' does under a schedule), else only the other keys.
 
     Attributes:
         model: the model being trained (set by ``set_model``).
         params: ``{"epochs", "steps", "verbose"}`` of the current ``fit`` (set by ``set_params``).
     """
+
+    changes_learning_rate: bool = False
 
     def __init__(self):
         self.model = None

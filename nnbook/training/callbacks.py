@@ -33,6 +33,8 @@ class LearningRateScheduler(Callback):
     (Part II).
     """
 
+    changes_learning_rate = True
+
     def __init__(self, schedule, verbose=0):
         super().__init__()
         if not callable(schedule):

@@ -33,9 +33,9 @@ class CrossEntropy(Loss):
         sequences (chapter 17): y_pred (m, T, V) with one-hot (m, T, V) or integer
                 targets (m, T); the loss is the mean over all n = m·T positions
 
-    After a ``Softmax``, ∂L/∂z = (ŷ − y)/m: the Jacobian cancels (chapter 09). Over
-    sequences it is (ŷ − y)/n, which ``gradient`` gives with ``from_logits=True``; after a
-    final ``Softmax`` the model runs the Softmax's backward on ``gradient`` (see ``fuses``).
+    After a ``Softmax``, ∂L/∂z = (ŷ − y)/m: the Jacobian cancels (chapter 09), so the loss
+    declares ``fuses_with = Softmax`` and ``fit`` skips that layer's backward. Over
+    sequences it is (ŷ − y)/n with n = m·T, the number of positions averaged over.
     Per position, ``metrics=["accuracy"]`` compares the arg-max with the target.
     ŷ is clipped below at 1e-7, as in Keras. Keras also divides each row of ŷ by
     its sum first, which adds 1/m to every entry of ∂L/∂ŷ; for rows that sum to 1
@@ -135,7 +135,7 @@ class CrossEntropy(Loss):
         m = positions(yp)
         if self.from_logits:
             return -np.vdot(yt, log_softmax(yp)) / m
-        return -np.vdot(yt, np.log(np.clip(yp, EPS, 1.0))) / m
+        return -np.vdot(yt, np.log(np.minimum(np.maximum(yp, EPS), 1.0))) / m   # clipped
 
     def gradient(self, yt, yp):
         m = positions(yp)
@@ -145,15 +145,7 @@ class CrossEntropy(Loss):
         g[yp < EPS] = 0.0                         # the clip is flat there
         return g
 
-    def fuses(self, last_layer) -> bool:
-        """``Loss.fuses`` for outputs (m, k). ``fused_gradient`` is chapter 09's (p − y)/m,
-        the mean over m rows; over a sequence's (m, T, V) the loss is the mean over m·T
-        positions, so there the model takes the plain chain instead (``gradient``, then the
-        Softmax's own backward), which is exact. A Softmax that ``Loss.fuses`` accepts runs
-        ``Activation.forward``, which keeps its last output as ``_y``: its rank tells."""
-        y = getattr(last_layer, "_y", None)
-        return super().fuses(last_layer) and (y is None or np.ndim(y) <= 2)
-
     def fused_gradient(self, yt, p):
-        """∂L/∂z for p = softmax(z): (p − y)/m."""
-        return (p - yt) / p.shape[0]
+        """∂L/∂z for p = softmax(z) over the last axis: (p − y)/n, n = m rows (chapter 09),
+        or the m·T positions of a sequence's (m, T, V), the loss's own mean."""
+        return (p - yt) / positions(p)

@@ -14,9 +14,9 @@ from ..validate import as_float_array, finite, make_rng, positive_int
 from ..layers.activations import Sigmoid, Softmax
 from ..layers.dense import Dense
 
-__all__ = ["prepare_x", "prepare_xy", "prepare_validation", "check_head", "as_array", "as_shape",
-           "check_fit_arguments", "checked_weights", "fit_arrays", "split_validation",
-           "model_input", "check_token_ids"]
+__all__ = ["prepare_x", "prepare_xy", "output_shape_for", "batch_targets", "check_outputs",
+           "prepare_validation", "check_head", "as_array", "as_shape", "check_fit_arguments",
+           "checked_weights", "fit_arrays", "split_validation", "model_input", "check_token_ids"]
 
 
 def as_array(owner, what, a):
@@ -109,20 +109,55 @@ def prepare_xy(model, x, y, owner):
     if n_y != len(x):
         raise ValueError(f"Sequential.{owner}: x has {len(x)} samples but y has "
                          f"{n_y}; expected one target per sample.")
-    probe = x[:32]
-    try:                                        # a few samples check x against the layers
-        with np.errstate(all="ignore"):         # diverged weights are fit's to report, not numpy's
-            out = model.forward(probe, training=False)   # BatchNorm's statistics stay put
-    except ValueError as exc:                   # report the whole batch's shape
-        msg = str(exc)
-        if msg.startswith(repr(model.layers[0])):
-            msg = msg.replace(f"got {probe.shape}", f"got {x.shape}", 1)
-        raise ValueError(msg) from None
-    check_head(model, owner, out.shape[1:])
-    if np.isfinite(out).all():
-        model.loss.check_predictions(f"Sequential.{owner}", out)
-    y = model.loss.targets(f"Sequential.{owner}", y, out.shape[1:], model.dtype)
+    out_shape = output_shape_for(model, x)
+    if out_shape is None:                       # a learner's layer that could not be measured:
+        return x, y                             # each step converts its batch's targets
+    check_head(model, owner, out_shape)
+    y = model.loss.targets(f"Sequential.{owner}", y, out_shape, model.dtype)
     return x, y
+
+
+def output_shape_for(model, x):
+    """The shape of one output sample for the batch ``x``, from what the layers declare
+    (``output_shape``), without a forward pass; ``None`` where a learner's layer cannot
+    be measured. When a layer refuses the shape, the model runs forward on the first
+    sample to raise that layer's own error (or else the refusal)."""
+    try:
+        out = model.output_shapes(x.shape[1:])[-1]
+    except ValueError as refused:
+        probe = x[:1]
+        try:
+            with np.errstate(all="ignore"):
+                model.forward(probe, training=False)     # BatchNorm's statistics stay put
+        except ValueError as exc:               # report the whole batch's shape
+            msg = str(exc)
+            if msg.startswith(repr(model.layers[0])):
+                msg = msg.replace(f"got {probe.shape}", f"got {x.shape}", 1)
+            raise ValueError(msg) from None
+        raise refused from None
+    return None if out is None or None in out else tuple(out)
+
+
+def check_outputs(loss, owner, out) -> None:
+    """Raise if finite outputs ``out`` are not what ``loss`` reads (probabilities for a
+    cross-entropy without logits)."""
+    if np.isfinite(out).all():
+        loss.check_predictions(owner, out)
+
+
+def batch_targets(model, owner, y, out, loss=None) -> np.ndarray:
+    """The targets ``y`` of one batch whose outputs are ``out``, in the loss's form, as
+    ``fit`` makes them (integer labels (m,) or ids (m, T) become one-hot rows); never
+    broadcast: (m,) against (m, 1) is a column, and one target per sample. Targets
+    of the outputs' shape and dtype are taken as they are (``fit`` made them so)."""
+    if type(y) is np.ndarray and y.shape == out.shape and y.dtype == out.dtype:
+        return y
+    y = as_array(owner, "y", y)
+    n = y.shape[0] if y.ndim else "no sample axis"
+    if n != len(out):
+        raise ValueError(f"{owner}: the batch has {len(out)} samples but y has {n}; "
+                         f"expected one target per sample, e.g. train_step(x[:32], y[:32]).")
+    return (model.loss if loss is None else loss).targets(owner, y, out.shape[1:], model.dtype)
 
 
 def check_head(model, owner, out_shape):
@@ -150,22 +185,33 @@ def check_head(model, owner, out_shape):
             f"({'binary_crossentropy' if act == 'Sigmoid' else 'crossentropy'}).")
 
 
-def check_fit_arguments(model, epochs, batch_size, rng) -> None:
-    """What ``fit`` checks before any work: a compiled model, an ``rng`` that is a
-    Generator (an int seed is refused), and no arrays where it expects epochs and
-    batch_size (Keras' fit(x, y, x_val, y_val) habit)."""
-    if rng is not None:
-        make_rng(rng, "Sequential.fit")
+def check_fit_arguments(model, *, epochs, batch_size, rng, verbose, callbacks,
+                        initial_epoch) -> dict:
+    """Every argument of ``fit`` but the data, checked once before any work: a compiled
+    model, ``rng`` a Generator (an int seed is refused), no arrays where it expects epochs
+    and batch_size (Keras' fit(x, y, x_val, y_val) habit), whole numbers, verbose 0/1/2,
+    callbacks a list. Returns them ready for the epoch loop (``rng`` made if None)."""
+    owner = "Sequential.fit"
+    rng = make_rng(rng, owner)
     if model.optimizer is None or model.loss is None:
         what = "loss" if model.loss is None else "optimizer"
-        raise ValueError(f"Sequential.fit: the model has no {what} yet. Call "
+        raise ValueError(f"{owner}: the model has no {what} yet. Call "
                          f"model.compile(optimizer='sgd', loss='mse') (or another loss) first.")
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, (np.ndarray, list, tuple)):
             raise ValueError(
-                f"Sequential.fit: got an array as {name}; fit's third and fourth arguments "
+                f"{owner}: got an array as {name}; fit's third and fourth arguments "
                 f"are epochs and batch_size. Pass validation data by keyword: "
                 f"fit(x, y, epochs=10, validation_data=(x_val, y_val)).")
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"{owner}: expected verbose 0, 1 or 2, got {verbose!r}.")
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise ValueError(f"{owner}: expected callbacks=[...] (a list), got "
+                         f"{type(callbacks).__name__}. Wrap it in a list: callbacks=[callback].")
+    return {"epochs": positive_int(owner, "epochs", epochs, minimum=0),
+            "batch_size": positive_int(owner, "batch_size", batch_size),
+            "initial_epoch": positive_int(owner, "initial_epoch", initial_epoch, minimum=0),
+            "rng": rng, "verbose": verbose, "callbacks": list(callbacks or [])}
 
 
 def fit_arrays(model, x, y, validation_data, validation_split):

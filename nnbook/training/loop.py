@@ -9,8 +9,8 @@ import math
 
 import numpy as np
 
-from ..validate import make_rng, positive_int
-from .callbacks import Callback, CallbackList, LearningRateScheduler
+from ..validate import all_finite
+from .callback_base import Callback, CallbackList
 from .progress import ProgressLogger
 
 __all__ = ["History", "accuracy_of", "metric_names", "fit_loop", "mean_logs"]
@@ -18,7 +18,7 @@ __all__ = ["History", "accuracy_of", "metric_names", "fit_loop", "mean_logs"]
 
 class History:
     """What ``fit`` returns: ``history["loss"]`` (and ``"val_loss"``, metrics such as
-    ``"accuracy"``, ``"learning_rate"`` under a ``LearningRateScheduler``), one value
+    ``"accuracy"``, ``"learning_rate"`` under a callback that changes it), one value
     per epoch; ``epoch`` lists the epochs run, from 0; ``params`` is
     ``{"verbose", "epochs", "steps"}`` of the ``fit`` call (Keras 3's keys)."""
 
@@ -59,14 +59,9 @@ def accuracy_of(yt, out, from_logits=False) -> float:
 def make_callbacks(model, callbacks, verbose, epochs, steps):
     """The progress display first, then the user's callbacks, as one
     ``CallbackList`` given the model and ``params = {epochs, steps, verbose}``."""
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"Sequential.fit: expected verbose 0, 1 or 2, got {verbose!r}.")
     params = {"epochs": epochs, "steps": steps, "verbose": verbose}
-    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
-        raise ValueError(f"Sequential.fit: expected callbacks=[...] (a list), got "
-                         f"{type(callbacks).__name__}. Wrap it in a list: callbacks=[callback].")
     progress = [ProgressLogger(verbose)] if verbose else []       # verbose=0 prints nothing
-    return CallbackList([*progress, *(callbacks or [])], model=model, params=params)
+    return CallbackList([*progress, *callbacks], model=model, params=params)
 
 
 def _overrides(callback, hook) -> bool:
@@ -96,18 +91,13 @@ def lend_rng(layers, rng):
 
 def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, callbacks,
              initial_epoch=0):
-    """Run epochs ``initial_epoch … epochs − 1`` of ``model.train_step`` on checked arrays;
-    returns a ``History``."""
-    owner = "Sequential.fit"
-    epochs = positive_int(owner, "epochs", epochs, minimum=0)
-    initial_epoch = positive_int(owner, "initial_epoch", initial_epoch, minimum=0)
-    batch_size = positive_int(owner, "batch_size", batch_size)
-    rng = make_rng(rng)
+    """Run epochs ``initial_epoch … epochs − 1`` of ``model.train_step`` on checked arrays
+    and arguments (``inputs.check_fit_arguments``); returns a ``History``."""
     m = len(x)
     steps = -(-m // batch_size)
     hist = History({"verbose": verbose, "epochs": epochs, "steps": steps})
     cbs = make_callbacks(model, callbacks, verbose, epochs, steps)
-    scheduled = any(isinstance(cb, LearningRateScheduler) for cb in callbacks or [])
+    scheduled = any(cb.changes_learning_rate for cb in cbs.callbacks)
     per_batch = any(_overrides(cb, "on_batch_begin") or _overrides(cb, "on_batch_end")
                     for cb in cbs.callbacks)          # else skip the batch hooks and running means
     model.stop_training = False
@@ -122,6 +112,7 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                 else:
                     perm = rng.permutation(m)
                     xs, ys = x[perm], y[perm]
+                    xs.flags.writeable = False    # as x: no layer may write into the data
                 sums: dict[str, float] = {}
                 seen = 0
                 for b, s in enumerate(range(0, m, batch_size)):
@@ -141,7 +132,7 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                         sums[k] = sums.get(k, 0.0) + v * len(xb)
                     if per_batch:
                         cbs.on_batch_end(b, {k: v / seen for k, v in sums.items()})  # running means
-                if not all(np.isfinite(p).all() for p in model.params.values()):
+                if not all(all_finite(p) for layer in model.layers for p in layer.params.values()):
                     _diverged(model, "finite, but the last step made a weight NaN or inf",
                               epoch, "last batch")
                 logs = {k: v / m for k, v in sums.items()}

@@ -12,8 +12,8 @@ import numpy as np
 from . import saving
 from ..layers.base import Layer
 from ..validate import finite, positive_int
-from .inputs import (as_shape, check_fit_arguments, checked_weights, fit_arrays, model_input,
-                     prepare_x, prepare_xy)
+from .inputs import (as_shape, batch_targets, check_fit_arguments, check_outputs,
+                     checked_weights, fit_arrays, model_input, prepare_x, prepare_xy)
 from .loop import History, accuracy_of, fit_loop, mean_logs, metric_names
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
@@ -42,7 +42,7 @@ class Sequential:
         self.optimizer: Optimizer | None = None
         self.loss: Loss | None = None
         self.metrics: list[str] = []
-        self.stop_training = False
+        self.stop_training, self._unchecked = False, False   # _unchecked: fit's first step
         self._added: list[int] = []                  # ids of the layers add() has checked
         self._seen: list[tuple] = []                 # each layer's input shape, last forward
         self._sample: tuple | None = None            # one sample's shape, last forward
@@ -82,11 +82,8 @@ class Sequential:
     def sample_shape(self):
         """The shape of one input sample: ``input_shape``, else that of the last batch the
         model ran, else what the first layer says (``None`` where unknown)."""
-        if self.input_shape is not None:
-            return self.input_shape
-        if self._sample is not None:
-            return self._sample
-        return input_shape_of(self.layers[0]) if self.layers else None
+        known = self.input_shape if self.input_shape is not None else self._sample
+        return known if known is not None or not self.layers else input_shape_of(self.layers[0])
 
     def output_shapes(self, input_shape=None) -> list:
         """The shape of one sample after each layer (``None`` where unknown)."""
@@ -114,8 +111,10 @@ class Sequential:
     @property
     def dtype(self) -> np.dtype:
         """The dtype of the parameters (float64 unless the layers were made otherwise)."""
-        first = next((p for layer in self.layers for p in layer.params.values()), None)
-        return np.dtype(np.float64) if first is None else first.dtype
+        for layer in self.layers:                    # the first parameter's (read each step)
+            for p in layer.params.values():
+                return p.dtype
+        return np.dtype(np.float64)
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of every layer's params (dict order, ``W`` before ``b``) then buffers."""
@@ -180,10 +179,12 @@ class Sequential:
         """Forward → loss → backward on one batch: fills every ``layer.grads``.
 
         Returns ``(loss value, model output)``; no gradients when the loss is not finite.
-        ``xb``, ``yb`` are checked arrays (``yb`` in the loss's target form). When
+        ``yb`` takes the targets ``fit`` takes (integer labels (m,), ids (m, T), one-hot
+        or values), one per sample of ``xb``, never broadcast. When
         ``loss.fuses(last layer)``, ``fused_gradient`` replaces that layer's backward."""
         loss = self.loss if loss is None else loss
         out = self.forward(xb, training=training)
+        yb = batch_targets(self, "Sequential.compute_gradients", yb, out, loss)
         value = loss_value(loss, yb, out)
         if not math.isfinite(value):
             return value, out
@@ -211,19 +212,23 @@ class Sequential:
 
         Returns ``{"loss": …}`` plus the compiled metrics."""
         value, out = self.compute_gradients(xb, yb)
+        if self._unchecked:                          # fit's first step: are they predictions?
+            check_outputs(self.loss, "Sequential.fit", out)
+            self._unchecked = False
         logs = {"loss": value}
         if not math.isfinite(value):
             return logs
         self.optimizer.step(self.gradient_pairs())
         if self.metrics:
+            yb = batch_targets(self, "Sequential.train_step", yb, out)
             logs["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
         return logs
 
     def test_step(self, xb, yb) -> dict[str, float]:
         """The loss (and metrics) on one batch in inference mode, no gradients (Keras')."""
         out = self.forward(xb, training=False)
-        if np.isfinite(out).all():
-            self.loss.check_predictions("Sequential.evaluate", out)
+        yb = batch_targets(self, "Sequential.test_step", yb, out)
+        check_outputs(self.loss, "Sequential.evaluate", out)
         logs = {"loss": loss_value(self.loss, yb, out)}
         if self.metrics:
             logs["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
@@ -231,13 +236,10 @@ class Sequential:
 
     # Keras' training API --------------------------------------------------------
     def compile(self, optimizer="sgd", loss="mse", metrics=None) -> None:
-        """Choose the optimizer, the loss (objects or Keras-style names) and the
-        metrics reported by ``fit``/``evaluate`` (only ``"accuracy"`` so far; how it
-        reads the outputs: ``accuracy_of`` in loop.py)."""
+        """Choose the optimizer, the loss (objects or Keras-style names) and the metrics
+        of ``fit``/``evaluate`` (only ``"accuracy"``: ``accuracy_of`` in loop.py)."""
         metrics = metric_names(metrics)
-        self.optimizer = get_optimizer(optimizer)
-        self.loss = get_loss(loss)
-        self.metrics = metrics
+        self.optimizer, self.loss, self.metrics = get_optimizer(optimizer), get_loss(loss), metrics
 
     def fit(self, x, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
             verbose=1, rng=None, validation_split=0.0, callbacks=None,
@@ -249,12 +251,13 @@ class Sequential:
         trains identically; ``validation_split`` holds out the LAST fraction of the
         samples; ``initial_epoch=k`` resumes at epoch k (epochs k … epochs − 1 run);
         ``verbose`` 1: progress, 2: a line per epoch, 0: nothing. Details: loop.py."""
-        check_fit_arguments(self, epochs, batch_size, rng)
+        args = check_fit_arguments(self, epochs=epochs, batch_size=batch_size, rng=rng,
+                                   verbose=verbose, callbacks=callbacks,
+                                   initial_epoch=initial_epoch)
         self.recheck()
         x, y, val = fit_arrays(self, x, y, validation_data, validation_split)
-        return fit_loop(self, x, y, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
-                        val=val, verbose=verbose, rng=rng, callbacks=callbacks,
-                        initial_epoch=initial_epoch)
+        self._unchecked = True                       # the first step checks the outputs
+        return fit_loop(self, x, y, shuffle=shuffle, val=val, **args)
 
     def predict(self, x, batch_size: int = 1024, verbose=0) -> np.ndarray:
         """The model's output for array-like ``x`` (a batch; for a model whose first
@@ -291,7 +294,6 @@ class Sequential:
         return "Sequential([" + ", ".join(repr(layer) for layer in self.layers) + "])"
 
     def save(self, path) -> str:
-        """Write the architecture, weights, buffers and optimizer state to one ``.npz``
-        file (no pickle), atomically; returns the path written (``.npz`` added if
-        missing). ``nb.load_model(path)`` reads it back."""
+        """Write the architecture, weights, buffers and optimizer state to one ``.npz`` file
+        (no pickle), atomically; returns the path (``.npz`` added). ``nb.load_model`` reads it."""
         return saving.save_model(self, path)

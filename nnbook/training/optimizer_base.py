@@ -26,7 +26,8 @@ class Optimizer:
     the step): the two agree for plain SGD only. Chapter 12.
 
     ``get_config()`` gives the constructor's arguments and ``from_config(cfg)`` builds
-    the optimizer again from them (saving and loading).
+    the optimizer again from them (saving and loading). ``learning_rate`` is ``lr``
+    under Keras' name (reading and assigning it reads and assigns ``lr``).
     """
 
     def __init__(self, lr, clipvalue=None, clipnorm=None, global_clipnorm=None, weight_decay=0.0):
@@ -40,6 +41,15 @@ class Optimizer:
         self.iterations = 0
         self._state: dict[int, dict] = {}
 
+    @property
+    def learning_rate(self) -> float:
+        """``lr`` under Keras' name, so a Keras callback that sets it changes the rate."""
+        return self.lr
+
+    @learning_rate.setter
+    def learning_rate(self, value) -> None:
+        self.lr = value
+
     def step(self, pairs) -> None:
         """Update each parameter in ``pairs`` (an iterable of (param, grad)) in place."""
         pairs = list(pairs)
@@ -49,11 +59,13 @@ class Optimizer:
             if total > self.global_clipnorm:
                 scale = self.global_clipnorm / total
         self.iterations += 1
+        clips = scale != 1.0 or self.clipvalue is not None or self.clipnorm is not None
         for p, g in pairs:
             st = self._state.get(id(p))
             if st is None or st["p"] is not p:
                 st = self._state[id(p)] = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
-            g = self._clip(g, st["tmp"], scale)
+            if clips:
+                g = self._clip(g, st["tmp"], scale)
             if self.weight_decay:
                 g = self._decay(p, g, st)
             self._update(p, g, st)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers.activations import Activation
-from ..layers.base import Layer, takes_need_dx
+from ..layers.base import Layer
 from ..layers.dense import Dense
 
 __all__ = ["forward_of", "backward_of", "check_new_layer", "check_params", "checked_output",
@@ -78,10 +78,10 @@ def forward_of(i: int, layer, x, m: int):
 def backward_of(i: int, layer, dy, shape, need_dx: bool = True):
     """``layer.backward(dy)`` for layer ``i``: the one place that calls a layer's backward.
 
-    ``need_dx`` goes only to a backward that accepts it (``takes_need_dx``); without it,
+    ``need_dx`` goes only to a backward that accepts it (``accepts_need_dx``); without it,
     the result is ``None``. Otherwise the result is checked to be ∂E/∂x of ``shape``, the
     shape of the input its forward saw (``None``: not known, returned as it is)."""
-    dx = layer.backward(dy, need_dx=need_dx) if takes_need_dx(layer) else layer.backward(dy)
+    dx = layer.backward(dy, need_dx=need_dx) if layer.accepts_need_dx else layer.backward(dy)
     if not need_dx or layer.integer_input:       # integer ids have no gradient
         return None
     if shape is None or (type(dx) is np.ndarray and dx.shape == shape):
@@ -191,7 +191,8 @@ def shape_after(layer, shape: tuple):
     """The shape of one output sample of ``layer`` for one input sample of ``shape``.
 
     For a learner's layer without ``output_shape``, runs ``forward`` on one zero sample
-    (its attributes and random generators are restored afterwards); ``None`` when that
+    with ``layer.measuring`` True (its attributes and random generators are restored
+    afterwards, the flag with them); ``None`` when that
     does not tell. Where the sample's size is not known yet, the layer is taken to keep
     the shape."""
     if _declares_shape(layer) or any(d is None for d in shape):
@@ -202,11 +203,13 @@ def shape_after(layer, shape: tuple):
             raise ValueError(f"{type(layer).__name__}.output_shape returned {out!r}; expected "
                              f"the shape of one output sample as a tuple, such as (2,).")
         return tuple(out)
-    dtypes = [p.dtype for p in layer.params.values() if isinstance(p, np.ndarray)]
+    dtypes = [np.dtype(np.int64)] if getattr(layer, "integer_input", False) else [
+        p.dtype for p in layer.params.values() if isinstance(p, np.ndarray)]   # ids, or floats
     kept = dict(vars(layer))
     rngs = [(g, g.bit_generator.state) for g in kept.values()
             if isinstance(g, np.random.Generator)]    # a noise layer's draws stay as they were
     try:
+        layer.measuring = True                        # the contract's flag (layers/base.py)
         with np.errstate(all="ignore"):
             y = layer.forward(np.zeros((1,) + tuple(shape), dtype=dtypes[0] if dtypes else float))
     except Exception:        # the layer's own error is reported when it really runs

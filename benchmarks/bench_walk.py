@@ -1,0 +1,274 @@
+"""The training walk's overhead, measured as ratios that hold on a busy machine.
+
+For every MLP row (64 → w → w → 10, and the two MLPs of issue 28):
+  * nnbook's ``train_step`` against the fastest plain NumPy step we can write
+    (``numpy_mlp_step``: preallocated buffers, in-place updates, integer labels);
+    target ≤ 1.10×;
+  * ``fit`` (one epoch) against a loop of ``train_step`` over the same shuffled
+    batches (the loop a learner writes: one permutation per epoch, then slices);
+    target ≤ 1.05×.
+Both sides of a ratio run in one process and take turns (``timing.alternate``,
+CPU time, best of each), so a busy moment falls on both alike.
+
+And side by side with an older commit's nnbook (``--against 98b401b``, a commit or
+a folder that holds ``nnbook/``): that package is imported beside this one under
+another name, and every MLP step, fit, loop and conv row of both takes turns in this
+process (CPU time, best of each).
+
+    python benchmarks/bench_walk.py [--against 98b401b] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, ROOT)
+
+import numpy as np  # noqa: E402
+
+import timing  # noqa: E402
+
+LR = 0.01
+# (name, layer sizes, batch size); the first seven are bench_mlp's CASES
+MLP_ROWS = [(f"MLP 64-{w}-{w}-10 b{b}", (64, w, w, 10), b)
+            for w, b in [(8, 4), (32, 16), (64, 32), (128, 16), (128, 64), (128, 256), (256, 256)]]
+MLP_ROWS += [("MLP 64-128-64-10 b32 (issue 28)", (64, 128, 64, 10), 32),
+             ("MLP 784-256-128-10 b64 (issue 28)", (784, 256, 128, 10), 64)]
+CLOCK = time.process_time
+
+
+def samples(batch) -> int:
+    """Samples of one epoch: 1,440 (45 batches of 32, issue 28's epoch), at least 6 batches."""
+    return batch * max(6, 1440 // batch)
+
+
+def data(n_in, n_out, m, dtype, seed=0):
+    """``x`` (m, n_in), integer labels (m,) and their one-hot rows (m, n_out) (drawn as
+    bench_mlp.make_data draws them)."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((m, n_in)).astype(dtype)
+    labels = rng.integers(0, n_out, m)
+    return x, labels, np.eye(n_out, dtype=dtype)[labels]
+
+
+def glorot(sizes, dtype, seed=1):
+    """The weights nnbook's Dense layers draw from ``default_rng(seed)`` (Glorot uniform)."""
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(-np.sqrt(6 / (a + b)), np.sqrt(6 / (a + b)), (a, b)).astype(dtype)
+            for a, b in zip(sizes, sizes[1:])]
+
+
+def nnbook_mlp(nb, sizes, dtype=np.float64, seed=1):
+    """Dense → ReLU → … → Dense → Softmax, cross-entropy, SGD, as nnbook writes it."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    for a, b in zip(sizes, sizes[1:]):
+        layers += [nb.Dense(a, b, rng=rng, dtype=dtype), nb.ReLU()]
+    model = nb.Sequential(layers[:-1] + [nb.Softmax()])
+    model.compile(nb.SGD(lr=LR), "crossentropy")
+    return model
+
+
+def numpy_mlp_step(sizes, batch, dtype=np.float64, seed=1):
+    """The same training step in plain NumPy, as fast as we can write it: every array
+    made once, products into preallocated outputs, ReLU, softmax and the updates in
+    place, the loss read at the labels. Returns ``step() -> loss``."""
+    W = glorot(sizes, dtype, seed)
+    b = [np.zeros(n, dtype) for n in sizes[1:]]
+    x, labels, _ = data(sizes[0], sizes[-1], batch, dtype)
+    rows = np.arange(batch)
+    Z = [np.empty((batch, n), dtype) for n in sizes[1:]]           # outputs, then ∂E/∂z
+    D = [np.empty((batch, n), dtype) for n in sizes[1:-1]]          # ∂E/∂a of hidden layers
+    dW, db = [np.empty_like(w) for w in W], [np.empty_like(v) for v in b]
+    L = len(W)
+
+    def step():
+        a = x
+        for i in range(L):
+            np.dot(a, W[i], out=Z[i])
+            Z[i] += b[i]
+            if i < L - 1:
+                np.maximum(Z[i], 0, out=Z[i])                       # ReLU in place
+            a = Z[i]
+        p = a
+        p -= p.max(axis=1, keepdims=True)
+        np.exp(p, out=p)
+        p /= p.sum(axis=1, keepdims=True)                           # softmax
+        loss = -np.log(np.maximum(p[rows, labels], 1e-7)).sum() / batch
+        p[rows, labels] -= 1.0
+        p /= batch                                                  # ∂E/∂z = (p − y)/m
+        d = p
+        for i in range(L - 1, -1, -1):
+            prev = x if i == 0 else Z[i - 1]
+            np.dot(prev.T, d, out=dW[i])
+            d.sum(axis=0, out=db[i])
+            if i:
+                np.dot(d, W[i].T, out=D[i - 1])
+                D[i - 1] *= prev > 0                                # ReLU's gradient
+            dW[i] *= LR
+            W[i] -= dW[i]
+            db[i] *= LR
+            b[i] -= db[i]
+            if i:
+                d = D[i - 1]
+        return loss
+    return step
+
+
+def nnbook_steps(nb, sizes, batch, dtype=np.float64):
+    """``{"step", "fit", "loop"}``: one train_step on a fixed batch; one epoch of fit on
+    integer labels; one epoch of train_step over the same shuffled batches."""
+    m = samples(batch)
+    x, labels, onehot = data(sizes[0], sizes[-1], m, dtype)
+    one, fitted, looped = (nnbook_mlp(nb, sizes, dtype) for _ in range(3))
+    xb, yb = x[:batch], onehot[:batch]
+    r_fit, r_loop = np.random.default_rng(2), np.random.default_rng(2)
+
+    def loop():
+        perm = r_loop.permutation(m)
+        xs, ys = x[perm], onehot[perm]
+        for s in range(0, m, batch):
+            looped.train_step(xs[s:s + batch], ys[s:s + batch])
+
+    return {"step": lambda: one.train_step(xb, yb),
+            "fit": lambda: fitted.fit(x, labels, epochs=1, batch_size=batch, verbose=0,
+                                      rng=r_fit),
+            "loop": loop}
+
+
+def ratios(rounds=5, rows=MLP_ROWS):
+    """Rows of the two overhead ratios, measured in this process (nnbook imported here)."""
+    import nnbook as nb
+    out = []
+    for name, sizes, batch in rows:
+        steps = nnbook_steps(nb, sizes, batch)
+        seconds = 0.05 if batch * sizes[1] < 5000 else 0.15
+        t = timing.alternate({"nnbook": steps["step"], "numpy": numpy_mlp_step(sizes, batch)},
+                             rounds=rounds, seconds=seconds, clock=CLOCK)
+        f = timing.alternate({"fit": steps["fit"], "loop": steps["loop"]}, rounds=rounds,
+                             seconds=0.4, clock=CLOCK)         # an epoch is 5–60 ms
+        out.append({"name": name, "step_s": t["nnbook"], "numpy_s": t["numpy"],
+                    "step_ratio": t["nnbook"] / t["numpy"], "fit_s": f["fit"],
+                    "loop_s": f["loop"], "fit_ratio": f["fit"] / f["loop"]})
+    return out
+
+
+# side by side with an older nnbook ------------------------------------------------------
+def old_tree(ref) -> str:
+    """A folder holding ``nnbook/`` of ``ref``: ``ref`` itself if it is a folder, else that
+    commit's files, unpacked with ``git archive`` into a temporary folder."""
+    if os.path.isdir(os.path.join(ref, "nnbook")):
+        return ref
+    folder = os.path.join(tempfile.gettempdir(), f"nnbook-{ref}")
+    if not os.path.isdir(os.path.join(folder, "nnbook")):
+        os.makedirs(folder, exist_ok=True)
+        archive = subprocess.run(["git", "-C", ROOT, "archive", ref, "nnbook"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+    return folder
+
+
+def load_as(tree, name="nnbook_then"):
+    """The ``nnbook`` package in ``tree`` imported under another name, beside this one
+    (its imports are relative, so it loads its own modules)."""
+    import importlib.util
+    if name in sys.modules:
+        return sys.modules[name]
+    folder = os.path.join(tree, "nnbook")
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(folder, "__init__.py"), submodule_search_locations=[folder])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def conv_step(nb, m, side, c_in, c_out, f, s, p, need_dx):
+    """bench_conv's Conv2D forward + backward, with the given nnbook."""
+    layer = nb.Conv2D(c_in, c_out, f, stride=s, padding=p, rng=np.random.default_rng(1))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((m, side, side, c_in))
+    o = (side + 2 * p - f) // s + 1
+    dy = rng.standard_normal((m, o, o, c_out))
+    return lambda: (layer.forward(x), layer.backward(dy, need_dx=need_dx))
+
+
+def cnn_epoch(nb, images, labels):
+    """One epoch of bench_conv's digits CNN (batch 32), with the given nnbook."""
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([nb.Conv2D(1, 8, 3, padding=1, rng=rng), nb.ReLU(), nb.MaxPool2D(2),
+                           nb.Flatten(), nb.Dense(128, 10, rng=rng), nb.Softmax()])
+    model.compile(nb.SGD(lr=0.1), "crossentropy")
+    return lambda: model.fit(images, labels, epochs=1, batch_size=32, verbose=0, rng=rng)
+
+
+def side_by_side(against="98b401b", rounds=5):
+    """``{row: (time now, time at against)}``: both versions imported in this process,
+    every row's two steps taking turns ``rounds`` times (CPU time, best of each)."""
+    import bench_conv
+    import nnbook as now
+    then = load_as(old_tree(against))
+    out = {}
+
+    def pair(name, make, seconds=0.1):
+        t = timing.alternate({"now": make(now), "then": make(then)}, rounds=rounds,
+                             seconds=seconds, clock=CLOCK)
+        out[name] = (t["now"], t["then"])
+
+    for name, sizes, batch in MLP_ROWS:
+        for key in ("step", "fit", "loop"):
+            pair(f"{name} {key}", lambda nb: nnbook_steps(nb, sizes, batch)[key],
+                 0.1 if key == "step" else 0.4)                    # an epoch is 5–60 ms
+    for name, m, side, c_in, c_out, f, s, p, need_dx, _ in bench_conv.CONV_CASES:
+        pair(f"{name.strip()} fwd+bwd",
+             lambda nb: conv_step(nb, m, side, c_in, c_out, f, s, p, need_dx), 0.2)
+    try:
+        images, labels = now.data.load_digits()
+    except Exception:                      # scikit-learn missing: same-sized synthetic data
+        rng = np.random.default_rng(0)
+        images, labels = rng.random((1797, 8, 8, 1)), rng.integers(0, 10, 1797)
+    pair("digits CNN, one epoch", lambda nb: cnn_epoch(nb, images[:1347], labels[:1347]), 0.6)
+    return out
+
+
+def fmt(t):
+    return f"{t * 1e3:.3f} ms" if t >= 1e-3 else f"{t * 1e6:.1f} µs"
+
+
+def markdown(ratio_rows, versus=None, against="98b401b") -> str:
+    """The two tables of results.md's "Training walk" section."""
+    lines = ["## Training walk: overhead ratios (one process, CPU time, taking turns)", "",
+             "| MLP | nnbook step | NumPy step | step ratio (≤ 1.10) | fit epoch | "
+             "train_step loop | fit ratio (≤ 1.05) |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in ratio_rows:
+        mark = lambda ok: "✔" if ok else "✘"      # noqa: E731
+        lines.append(f"| {r['name']} | {fmt(r['step_s'])} | {fmt(r['numpy_s'])} | "
+                     f"{r['step_ratio']:.2f} {mark(r['step_ratio'] <= 1.10)} | {fmt(r['fit_s'])} | "
+                     f"{fmt(r['loop_s'])} | {r['fit_ratio']:.3f} {mark(r['fit_ratio'] <= 1.05)} |")
+    if versus:
+        lines += ["", f"## Side by side with {against} (one process, in turns, CPU time)", "",
+                  f"| row | now | {against} | now / {against} |", "|---|---:|---:|---:|"]
+        for k, (now, then) in versus.items():
+            lines.append(f"| {k} | {fmt(now)} | {fmt(then)} | {now / then:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(against="98b401b", rounds=5):
+    rows = ratios(rounds=rounds)
+    versus = side_by_side(against, rounds) if against else None
+    return rows, versus
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    against = args[args.index("--against") + 1] if "--against" in args else None
+    rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 5
+    rows, versus = main(against, rounds)
+    print(markdown(rows, versus, against or ""))
