@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-__all__ = ["Layer", "takes_need_dx"]
+__all__ = ["Layer", "takes_need_dx", "trained_keys"]
 
 
 class Layer:
@@ -45,11 +45,17 @@ class Layer:
         - ``get_config()``: the constructor arguments ``load_model`` rebuilds the
           layer with (plain numbers, strings, lists). A layer may also create its
           ``params`` in its first ``forward``; ``load_model`` then fills them from the file.
+
+    ``trainable`` (default True): False freezes the layer (chapter 22): the optimizer
+    skips its parameters, while ``backward`` still returns ∂E/∂x to earlier layers.
+    ``frozen_params`` names parameters that are always frozen (``LoRA``'s ``W``, ``b``).
     """
 
     buffers: Mapping[str, np.ndarray] = MappingProxyType({})   # read-only; __init__ gives a dict
     training: bool = False
     integer_input: bool = False        # True: takes integer ids, which a model passes unchanged
+    trainable: bool = True             # False: the optimizer leaves params unchanged
+    frozen_params: tuple = ()          # names of params never trained, even when trainable
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
@@ -108,3 +114,12 @@ def takes_need_dx(layer) -> bool:
         known = _NEED_DX[cls] = any(p.name == "need_dx" or p.kind == p.VAR_KEYWORD
                                     for p in params)
     return known
+
+
+def trained_keys(layer) -> list[str]:
+    """The names of ``layer.params`` an optimizer updates: none when ``layer.trainable``
+    is False, else all but ``layer.frozen_params``."""
+    if not getattr(layer, "trainable", True):
+        return []
+    frozen = getattr(layer, "frozen_params", ())
+    return [k for k in layer.params if k not in frozen]

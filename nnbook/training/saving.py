@@ -53,7 +53,8 @@ def save_model(model, path) -> str:
                                 f"{path!r} does not exist; create it first (os.makedirs).")
     arch = {"format": FORMAT, "version": VERSION, "input_shape": model.input_shape,
             "dtype": model.dtype.name, "metrics": list(model.metrics),
-            "layers": [{"class": _name(f"layer {i}", l), "config": _config(i, l)}
+            "layers": [{"class": _name(f"layer {i}", l), "config": _config(i, l),
+                        **({} if getattr(l, "trainable", True) else {"trainable": False})}
                        for i, l in enumerate(model.layers)]}
     arrays = {**model.params, **model.buffers}
     if model.loss is not None:
@@ -211,6 +212,8 @@ def read_model(path, custom_objects=None) -> dict:
                             f"{saved.shape} in the file, but {cls.__name__}(**{cfg}) makes "
                             f"{p.shape}; the class or its get_config() changed since saving.")
                     p[...] = saved
+                if spec.get("trainable", True) is False:   # frozen when saved (chapter 22)
+                    layer.trainable = False
                 layers.append(layer)
             shape = arch.get("input_shape")
             out = {"layers": layers, "input_shape": None if shape is None else tuple(shape),
