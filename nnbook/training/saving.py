@@ -60,6 +60,8 @@ def save_model(model, path) -> str:
     if model.loss is not None:
         arch["loss"] = {"class": _name("the loss", model.loss),
                         "from_logits": getattr(model.loss, "from_logits", False)}
+        if getattr(model.loss, "ignore_index", None) is not None:
+            arch["loss"]["ignore_index"] = int(model.loss.ignore_index)
     opt = model.optimizer
     if opt is not None:
         arch["optimizer"] = {"class": _name("the optimizer", opt), "config": opt.get_config()}
@@ -221,7 +223,8 @@ def read_model(path, custom_objects=None) -> dict:
                    "metrics": list(arch.get("metrics", []))}
             if "loss" in arch:
                 out["loss"] = _lookup(arch["loss"]["class"], Loss, custom_objects)(
-                    **({"from_logits": True} if arch["loss"].get("from_logits") else {}))
+                    **({"from_logits": True} if arch["loss"].get("from_logits") else {}),
+                    **{k: arch["loss"][k] for k in ("ignore_index",) if k in arch["loss"]})
             if "optimizer" in arch:
                 opt = out["optimizer"] = _build_optimizer(
                     _lookup(arch["optimizer"]["class"], Optimizer, custom_objects),
