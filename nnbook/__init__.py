@@ -33,6 +33,7 @@ from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, F
 from .layers import GRU, LSTM, RNN
 from .layers import (Embedding, LayerNorm, MultiHeadAttention, PositionalEmbedding,
                      TransformerBlock)
+from .layers import LoRA
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
 from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
@@ -47,6 +48,7 @@ __all__ = [
     "Conv2D", "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm",
     "RNN", "LSTM", "GRU",
     "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
+    "LoRA",
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size", "same_padding",
     # losses and optimizers

@@ -270,6 +270,22 @@ ROWS += [   # LayerNorm over ≥ 3 features: with 2, x̂ = ±1 whatever x is, an
     Row("MultiHeadAttention", nb.MultiHeadAttention, make_attention, attention_input),
     Row("TransformerBlock", nb.TransformerBlock, make_block, block_input),
 ]
+
+
+def make_lora(draw, rng):
+    """B moved off its zero start too (randomised), so ∂E/∂A is not exactly 0."""
+    dense = nb.Dense(draw(SIZE), draw(SIZE), rng=rng)
+    return randomised(nb.LoRA(dense, draw(st.integers(1, 3)),
+                              alpha=draw(st.sampled_from([None, 0.5, 4.0])), rng=rng), rng)
+
+
+ROWS += [
+    Row("LoRA", nb.LoRA, make_lora,
+        lambda draw, rng, layer: rng.standard_normal((draw(BATCH), layer.params["W"].shape[0]))),
+    Row("LoRA(sequences)", nb.LoRA, make_lora,
+        lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE),
+                                                      layer.params["W"].shape[0]))),
+]
 # Parameters whose true gradient is exactly 0, which backward must give: the key bias adds
 # q_t·b_k to every score of row t, and the softmax ignores that. Finite differences of a
 # zero gradient are round-off, so their relative error means nothing.
@@ -452,8 +468,8 @@ def nnbook_layer_classes():
                    and not inspect.isabstract(cls)), key=lambda c: c.__name__)
 
 
-# What to pass a constructor that the tries below cannot guess (none needed today).
-CONSTRUCTOR_ARGS: dict[str, list[tuple]] = {}
+# What to pass a constructor that the tries below cannot guess (LoRA wraps a Dense).
+CONSTRUCTOR_ARGS: dict[str, list[tuple]] = {"LoRA": [(nb.Dense(2, 2), 1)]}
 PROBE_INPUTS = [np.ones((2, 2)), np.ones((2, 2, 2)), np.ones((2, 2, 2, 2)), np.ones((2, 2), dtype=int)]
 
 

@@ -213,6 +213,8 @@ def float32_cases(rng):
         (nb.LayerNorm(3, dtype=f32), (2, 4, 3)),
         (nb.MultiHeadAttention(4, 2, causal=True, dtype=f32, rng=rng), (2, 5, 4)),
         (nb.TransformerBlock(4, 2, 8, dtype=f32, rng=rng), (2, 5, 4)),
+        (nb.LoRA(nb.Dense(3, 2, dtype=f32, rng=rng), 2, rng=rng), (4, 3)),
+        (nb.LoRA(nb.Dense(3, 2, dtype=f32, rng=rng), 1, alpha=2.0, rng=rng), (2, 4, 3)),
     ]
 
 

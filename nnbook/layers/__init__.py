@@ -3,7 +3,7 @@ and ``Flatten`` (dense.py), the activations, ``Conv2D`` and the pools (with thei
 _conv_engine.py, and its ∂E/∂x, _conv_dx.py), ``Dropout`` and ``BatchNorm``; the recurrent layers
 ``RNN`` (recurrent.py), ``LSTM`` and ``GRU`` (chapters 15–16); ``Embedding`` and
 ``PositionalEmbedding`` (embedding.py), ``MultiHeadAttention`` (attention.py, chapter 17),
-``LayerNorm`` and ``TransformerBlock`` (layernorm.py, transformer.py, chapter 18). Every name is
+``LayerNorm`` and ``TransformerBlock`` (layernorm.py, transformer.py, chapter 18); ``LoRA`` (lora.py, chapter 22). Every name is
 also at the top level, ``nb.Dense``.
 """
 
@@ -21,9 +21,11 @@ from .embedding import Embedding, PositionalEmbedding
 from .layernorm import LayerNorm
 from .attention import MultiHeadAttention
 from .transformer import TransformerBlock
+from .lora import LoRA
 
 __all__ = ["Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
            "sigmoid", "softmax", "log_softmax", "Conv2D", "output_size", "same_padding",
            "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm",
            "RNN", "LSTM", "GRU",
-           "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock"]
+           "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
+           "LoRA"]
