@@ -11,6 +11,7 @@ gradient checker and the initialisers. The folders show the roles:
   schematic diagrams, explorables (and the XOR animation), one module per topic;
 - ``nnbook/exercises/``: the chapters' self-checking exercises;
 - ``nnbook/torch_bridge/``: ``to_torch`` and ``from_torch``;
+- ``nnbook/inference/``: turning logits into text: the decoding rules (chapter 21);
 - at this level: the gradient checker, the initialisers, diagnostics, the
   teaching convolutions (``conv_impl``), the argument checks every folder shares
   (``validate``), the registry of saved classes, and ``callbacks``, ``schedules``
@@ -26,6 +27,7 @@ stays fast.
 import importlib as _importlib
 
 from . import autodiff, callbacks, conv_impl, data, diagnostics, init, metrics, schedules
+from . import inference
 from .data import labels
 from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer,
                      MaxPool2D, ReLU, Sigmoid, Softmax, Tanh, log_softmax, output_size,
@@ -61,6 +63,7 @@ __all__ = [
     "to_torch", "from_torch",
     # the folders
     "layers", "training", "data", "exercises", "torch_bridge", "plot", "diagrams", "explore",
+    "inference",
     # the modules a learner uses by name
     "init", "labels", "metrics", "diagnostics", "conv_impl", "callbacks", "schedules",
     "autodiff",
