@@ -31,3 +31,18 @@ def test_cross_entropy_ignore_index_matches_pytorch(from_logits, ignore):
         ours, grad = loss(y, p), sm.backward(loss.grad(y, p))
     assert ours == pytest.approx(ref.item(), rel=1e-12)
     assert nb.relative_error(grad, zt.grad.numpy()) < 1e-10
+
+
+def test_sequence_logprobs_gather_matches_pytorch():
+    rng = np.random.default_rng(6)
+    z = 3 * rng.standard_normal((4, 6, 9))
+    t = rng.integers(0, 9, (4, 6))
+    mask = (rng.random((4, 6)) < 0.6).astype(float)
+    zt = torch.tensor(z, requires_grad=True)
+    picked = torch.log_softmax(zt, dim=-1).gather(-1, torch.tensor(t)[..., None])[..., 0]
+    ref = (picked * torch.tensor(mask)).sum(dim=1)
+    d = rng.standard_normal(4)
+    ref.backward(torch.tensor(d))
+    assert nb.relative_error(nb.sequence_logprobs(z, t, mask), ref.detach().numpy()) < 1e-12
+    assert nb.relative_error(nb.sequence_logprobs_backward(z, t, mask, d),
+                             zt.grad.numpy()) < 1e-12
