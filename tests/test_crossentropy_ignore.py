@@ -106,3 +106,13 @@ def test_a_non_integer_ignore_index_is_refused_naming_the_fix(bad):
 def test_without_ignore_index_an_out_of_range_label_is_still_refused():
     with pytest.raises(ValueError):
         nb.CrossEntropy(from_logits=True)(np.array([[0, -100]]), LOGITS[:1])
+
+
+def test_accuracy_leaves_ignored_positions_out():
+    from nnbook.training.loop import accuracy_of
+    loss = nb.CrossEntropy(from_logits=True, ignore_index=-100)
+    out = np.array([[[2.0, 0.0], [0.0, 2.0], [2.0, 0.0]]])         # predicts 0, 1, 0
+    yt = loss.targets("test", np.array([[0, 0, -100]]), (3, 2), np.float64)
+    assert accuracy_of(yt, out, True) == 0.5                       # 1 of the 2 kept
+    yt_all = loss.targets("test", np.array([[-100, -100, -100]]), (3, 2), np.float64)
+    assert np.isnan(accuracy_of(yt_all, out, True))
