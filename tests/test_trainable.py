@@ -84,3 +84,25 @@ def test_frozen_layer_is_saved_and_loaded(tmp_path):
     w = np.array(loaded.layers[2].params["W"])
     loaded.fit(x, y, epochs=2, batch_size=8, verbose=0)
     assert np.array_equal(loaded.layers[2].params["W"], w)
+
+
+def test_weight_decay_and_global_clipping_leave_a_frozen_layer_alone():
+    rng = np.random.default_rng(5)
+    model = model_with_frozen_middle(rng)
+    before = np.array(model.layers[2].params["W"])
+    model.compile(nb.SGD(0.1, weight_decay=0.5, global_clipnorm=0.1), "mse")
+    x, y = rng.standard_normal((8, 3)), rng.standard_normal((8, 1))
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    assert np.array_equal(model.layers[2].params["W"], before)
+
+
+def test_a_frozen_batchnorm_keeps_gamma_and_beta_but_updates_running_statistics():
+    rng = np.random.default_rng(6)
+    bn = nb.BatchNorm(4)
+    model = nb.Sequential([nb.Dense(3, 4, rng=rng), bn, nb.Dense(4, 1, rng=rng)])
+    bn.trainable = False
+    gamma, mean = np.array(bn.params["gamma"]), np.array(bn.buffers["running_mean"])
+    model.compile(nb.Adam(0.01), "mse")
+    model.fit(rng.standard_normal((16, 3)), rng.standard_normal((16, 1)), epochs=1, verbose=0)
+    assert np.array_equal(bn.params["gamma"], gamma)
+    assert not np.array_equal(bn.buffers["running_mean"], mean)

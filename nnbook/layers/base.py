@@ -47,7 +47,9 @@ class Layer:
           ``params`` in its first ``forward``; ``load_model`` then fills them from the file.
 
     ``trainable`` (default True): False freezes the layer (chapter 22): the optimizer
-    skips its parameters, while ``backward`` still returns ∂E/∂x to earlier layers.
+    skips its parameters, while ``backward`` still returns ∂E/∂x to earlier layers. Buffers
+    are not parameters: a frozen BatchNorm still updates its running statistics in
+    training mode (as PyTorch's ``requires_grad=False``; Keras switches it to inference).
     ``frozen_params`` names parameters that are always frozen (``LoRA``'s ``W``, ``b``).
     """
 
