@@ -40,8 +40,8 @@ from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
 from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
                        RMSProp, Sequential, load_model)
-from .training import (dpo_loss, group_advantages, policy_gradient_loss, sequence_logprobs,
-                       sequence_logprobs_backward)
+from .training import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
+                       sequence_logprobs, sequence_logprobs_backward)
 from .torch_bridge import from_torch, to_torch  # imports torch only when called
 
 __version__ = "0.1.0"
@@ -61,7 +61,7 @@ __all__ = [
     "Sequential", "History", "load_model", "register_class",
     # post-training losses (chapter 22)
     "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
-    "policy_gradient_loss",
+    "policy_gradient_loss", "sequence_kl",
     # gradient checking
     "numerical_gradient", "check_gradients", "relative_error",
     # PyTorch bridge (needs torch installed)

@@ -153,3 +153,16 @@ def test_messages_name_what_was_expected(call, message):
 
 def test_the_names_are_at_the_top_level():
     assert nb.dpo_loss is dpo_loss and nb.training.policy_gradient_loss is policy_gradient_loss
+
+
+def test_sequence_kl_by_hand():
+    p, q = np.array([0.5, 0.5]), np.array([0.25, 0.75])
+    z = np.log(np.array([[p, p, q]]))
+    r = np.log(np.array([[q, q, q]]))
+    one = 0.5 * np.log(0.5 / 0.25) + 0.5 * np.log(0.5 / 0.75)
+    assert nb.sequence_kl(z, r, np.array([[1, 1, 1]]))[0] == pytest.approx(2 * one, abs=1e-15)
+    assert nb.sequence_kl(z, r, np.array([[0, 1, 0]]))[0] == pytest.approx(one, abs=1e-15)
+    assert nb.sequence_kl(r, r, np.ones((1, 3)))[0] == 0.0
+    with pytest.raises(ValueError, match=r"sequence_kl: expected logits and ref_logits of one "
+                                         r"shape \(m, T, V\).*same batch"):
+        nb.sequence_kl(z, r[:, :2], np.ones((1, 3)))

@@ -46,3 +46,12 @@ def test_sequence_logprobs_gather_matches_pytorch():
     assert nb.relative_error(nb.sequence_logprobs(z, t, mask), ref.detach().numpy()) < 1e-12
     assert nb.relative_error(nb.sequence_logprobs_backward(z, t, mask, d),
                              zt.grad.numpy()) < 1e-12
+
+
+def test_sequence_kl_matches_pytorch_kl_div():
+    rng = np.random.default_rng(7)
+    z, r = rng.standard_normal((3, 4, 6)), rng.standard_normal((3, 4, 6))
+    mask = np.ones((3, 4))
+    ref = F.kl_div(torch.log_softmax(torch.tensor(r), -1), torch.log_softmax(torch.tensor(z), -1),
+                   reduction="none", log_target=True).sum(dim=(1, 2))
+    assert nb.relative_error(nb.sequence_kl(z, r, mask), ref.numpy()) < 1e-12

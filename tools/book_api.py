@@ -56,7 +56,7 @@ SECTIONS = [
      "each returning `(loss, d_logits)` for the model's `backward`, and the decoding rules "
      "that turn logits into the next token (chapters 21–22).",
      ["sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
-      "policy_gradient_loss", "inference"]),
+      "policy_gradient_loss", "sequence_kl", "inference"]),
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),

@@ -11,11 +11,11 @@ from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .loading import load_model
 from .model import History, Sequential
 from .optimizers import SGD, Adam, Optimizer, RMSProp
-from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, sequence_logprobs,
-                           sequence_logprobs_backward)
+from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
+                           sequence_logprobs, sequence_logprobs_backward)
 
 __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEntropy",
            "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
            "callbacks", "metrics", "schedules",
            "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
-           "policy_gradient_loss"]
+           "policy_gradient_loss", "sequence_kl"]

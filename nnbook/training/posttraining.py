@@ -10,7 +10,7 @@ import numpy as np
 from ..layers.activations import log_softmax
 
 __all__ = ["sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
-           "policy_gradient_loss"]
+           "policy_gradient_loss", "sequence_kl"]
 
 
 def _checked(owner, logits, targets, mask):
@@ -122,3 +122,17 @@ def policy_gradient_loss(logits, targets, mask, advantages):
                          f"(one per row), got {a.shape}. Use group_advantages(rewards, g).")
     loss = float(-(a * sequence_logprobs(z, t, w)).mean())
     return loss, sequence_logprobs_backward(z, t, w, -a / len(z))
+
+
+def sequence_kl(logits, ref_logits, mask) -> np.ndarray:
+    """KL(π ‖ π_ref) per row, summed over the masked positions: Σ_t mask[i, t] ·
+    Σ_v π(v) (log π(v) − log π_ref(v)), both from logits (m, T, V) → (m,) nats. How far
+    post-training moved the model from where it started (reported, not trained on)."""
+    z = np.asarray(logits)
+    r, w = np.asarray(ref_logits), np.asarray(mask)
+    if z.ndim != 3 or r.shape != z.shape or w.shape != z.shape[:2]:
+        raise ValueError(f"sequence_kl: expected logits and ref_logits of one shape (m, T, V) "
+                         f"and a mask (m, T), got {z.shape}, {r.shape} and {w.shape}. Run both "
+                         f"models on the same batch.")
+    lp, lq = log_softmax(z), log_softmax(r)
+    return (w * (np.exp(lp) * (lp - lq)).sum(axis=-1)).sum(axis=1)
