@@ -347,6 +347,14 @@ def _bce_logits(draw, rng):
     return rng.integers(0, 2, shape).astype(float), 2 * rng.standard_normal(shape)
 
 
+def _ce_ignored(draw, rng):
+    """Sequences (m, T, V) with some targets -1 (ignored); position (0, 0) always counts."""
+    m, T, V = draw(BATCH), draw(SIZE), draw(st.integers(2, 5))
+    lab = np.where(rng.random((m, T)) < 0.4, -1, rng.integers(0, V, (m, T)))
+    lab[0, 0] = 0
+    return lab, rng.standard_normal((m, T, V))
+
+
 ROWS += [
     loss_row("MSE", nb.MSE(), _mse),
     loss_row("BinaryCrossEntropy", nb.BinaryCrossEntropy(), _bce),
@@ -354,6 +362,8 @@ ROWS += [
     loss_row("CrossEntropy(labels)", nb.CrossEntropy(), _ce),
     loss_row("CrossEntropy(one-hot)", nb.CrossEntropy(), _ce_onehot),
     loss_row("CrossEntropy(from_logits)", nb.CrossEntropy(from_logits=True), _ce_logits),
+    loss_row("CrossEntropy(ignore_index)", nb.CrossEntropy(from_logits=True, ignore_index=-1),
+             _ce_ignored),
 ]
 
 
