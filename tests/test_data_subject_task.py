@@ -88,3 +88,10 @@ def test_a_shallower_language():
 def test_messages_name_the_fix(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_preference_pair_takes_the_first_accepted_and_the_first_rejected():
+    answers = ["the cat runs.", "the cats run.", "the cats runs.", "some cats sing!"]
+    assert TASK.preference_pair("(cats) ", answers) == ("the cats run.", "the cat runs.")
+    assert TASK.preference_pair("(cats) ", answers[1:2] + answers[3:]) is None   # all accepted
+    assert TASK.preference_pair("(dog) ", answers) is None                       # all rejected

@@ -142,3 +142,13 @@ def test_bad_input_and_backward_before_forward():
     lora.forward(np.ones((4, 2)))
     with pytest.raises(ValueError, match=r"expected dy of shape \(4, 3\)"):
         lora.backward(np.ones((4, 2)))
+
+
+def test_float32_lora_saves_and_loads_as_float32(tmp_path):
+    rng = np.random.default_rng(8)
+    model = nb.Sequential([nb.LoRA(nb.Dense(3, 2, dtype=np.float32, rng=rng), 2, rng=rng)])
+    model.layers[0].params["B"][...] = 1.0
+    loaded = nb.load_model(model.save(tmp_path / "f32"))
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    assert loaded.layers[0].params["A"].dtype == np.float32
+    assert np.array_equal(loaded.predict(x), model.predict(x))

@@ -111,6 +111,14 @@ class SubjectTask:
             pairs.append((self.prompt(subject), sentence))
         return pairs
 
+    def preference_pair(self, prompt: str, answers):
+        """A DPO pair from several answers to one prompt: ``(chosen, rejected)``, the first
+        answer ``verify`` accepts and the first it rejects, or None when all agree."""
+        verdicts = [self.verify(prompt, a) for a in answers]
+        if all(verdicts) or not any(verdicts):
+            return None
+        return answers[verdicts.index(True)], answers[verdicts.index(False)]
+
     def accepted_share(self, prompts, answers) -> float:
         """The share of answers that ``verify`` accepts (0 to 1)."""
         prompts, answers = list(prompts), list(answers)
