@@ -11,6 +11,7 @@ gradient checker and the initialisers. The folders show the roles:
   schematic diagrams, explorables (and the XOR animation), one module per topic;
 - ``nnbook/exercises/``: the chapters' self-checking exercises;
 - ``nnbook/torch_bridge/``: ``to_torch`` and ``from_torch``;
+- ``nnbook/inference/``: turning logits into text: the decoding rules (chapter 21);
 - at this level: the gradient checker, the initialisers, diagnostics, the
   teaching convolutions (``conv_impl``), the argument checks every folder shares
   (``validate``), the registry of saved classes, and ``callbacks``, ``schedules``
@@ -26,6 +27,7 @@ stays fast.
 import importlib as _importlib
 
 from . import autodiff, callbacks, conv_impl, data, diagnostics, init, metrics, schedules
+from . import inference
 from .data import labels
 from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer,
                      MaxPool2D, ReLU, Sigmoid, Softmax, Tanh, log_softmax, output_size,
@@ -34,11 +36,14 @@ from .layers import GRU, LSTM, RNN
 from .layers import (Embedding, LayerNorm, MultiHeadAttention, PositionalEmbedding,
                      TransformerBlock)
 from .layers import RMSNorm, SiLU, SwiGLU, Unembedding, apply_rope, kv_head_of, rope_angles
+from .layers import LoRA
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
 from .training import AdamW
 from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
                        RMSProp, Sequential, load_model)
+from .training import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
+                       sequence_logprobs, sequence_logprobs_backward)
 from .torch_bridge import from_torch, to_torch  # imports torch only when called
 
 __version__ = "0.1.0"
@@ -49,7 +54,7 @@ __all__ = [
     "Conv2D", "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm",
     "RNN", "LSTM", "GRU",
     "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
-    "RMSNorm", "SiLU", "SwiGLU", "Unembedding",
+    "RMSNorm", "SiLU", "SwiGLU", "Unembedding", "LoRA",
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size", "same_padding",
     "rope_angles", "apply_rope", "kv_head_of",
@@ -58,12 +63,16 @@ __all__ = [
     "AdamW",
     # model
     "Sequential", "History", "load_model", "register_class",
+    # post-training losses (chapter 22)
+    "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
+    "policy_gradient_loss", "sequence_kl",
     # gradient checking
     "numerical_gradient", "check_gradients", "relative_error",
     # PyTorch bridge (needs torch installed)
     "to_torch", "from_torch",
     # the folders
     "layers", "training", "data", "exercises", "torch_bridge", "plot", "diagrams", "explore",
+    "inference",
     # the modules a learner uses by name
     "init", "labels", "metrics", "diagnostics", "conv_impl", "callbacks", "schedules",
     "autodiff",

@@ -225,7 +225,8 @@ def test_every_public_name_and_its_module():
              "load_mnist": "idx", "sine_wave": "sequences", "adding_problem": "sequences",
              "recall_task": "sequences", "chance_level": "sequences", "Language": "language",
              "language_corpus": "corpus", "char_windows": "corpus", "bigram_probs": "corpus",
-             "sample_text": "sampling", "BPETokenizer": "bpe", "StemLanguage": "stem_language"}
+             "sample_text": "sampling", "BPETokenizer": "bpe", "StemLanguage": "stem_language",
+             "SubjectTask": "subject_task"}
     assert sorted(data.__all__) == sorted(homes)
     for name, module in homes.items():
         assert getattr(data, name).__module__ == f"nnbook.data.{module}", name

@@ -327,6 +327,20 @@ ROWS += [
         lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE), layer.dim))),
 ]
 
+def make_lora(draw, rng):
+    """B moved off its zero start too (randomised), so ∂E/∂A is not exactly 0."""
+    dense = nb.Dense(draw(SIZE), draw(SIZE), rng=rng)
+    return randomised(nb.LoRA(dense, draw(st.integers(1, 3)),
+                              alpha=draw(st.sampled_from([None, 0.5, 4.0])), rng=rng), rng)
+
+
+ROWS += [
+    Row("LoRA", nb.LoRA, make_lora,
+        lambda draw, rng, layer: rng.standard_normal((draw(BATCH), layer.params["W"].shape[0]))),
+    Row("LoRA(sequences)", nb.LoRA, make_lora,
+        lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE),
+                                                      layer.params["W"].shape[0]))),
+]
 # Parameters whose true gradient is exactly 0, which backward must give: the key bias adds
 # q_t·b_k to every score of row t, and the softmax ignores that (not so with RoPE, which
 # turns b_k differently at each position). Finite differences of a zero gradient are
@@ -389,6 +403,14 @@ def _bce_logits(draw, rng):
     return rng.integers(0, 2, shape).astype(float), 2 * rng.standard_normal(shape)
 
 
+def _ce_ignored(draw, rng):
+    """Sequences (m, T, V) with some targets -1 (ignored); position (0, 0) always counts."""
+    m, T, V = draw(BATCH), draw(SIZE), draw(st.integers(2, 5))
+    lab = np.where(rng.random((m, T)) < 0.4, -1, rng.integers(0, V, (m, T)))
+    lab[0, 0] = 0
+    return lab, rng.standard_normal((m, T, V))
+
+
 ROWS += [
     loss_row("MSE", nb.MSE(), _mse),
     loss_row("BinaryCrossEntropy", nb.BinaryCrossEntropy(), _bce),
@@ -396,6 +418,8 @@ ROWS += [
     loss_row("CrossEntropy(labels)", nb.CrossEntropy(), _ce),
     loss_row("CrossEntropy(one-hot)", nb.CrossEntropy(), _ce_onehot),
     loss_row("CrossEntropy(from_logits)", nb.CrossEntropy(from_logits=True), _ce_logits),
+    loss_row("CrossEntropy(ignore_index)", nb.CrossEntropy(from_logits=True, ignore_index=-1),
+             _ce_ignored),
 ]
 
 
@@ -512,9 +536,10 @@ def nnbook_layer_classes():
                    and not inspect.isabstract(cls)), key=lambda c: c.__name__)
 
 
-# What to pass a constructor that the tries below cannot guess.
+# What to pass a constructor that the tries below cannot guess (LoRA wraps a Dense).
 CONSTRUCTOR_ARGS: dict[str, list[tuple]] = {
-    "Unembedding": [(nb.Embedding(2, 2, rng=np.random.default_rng(0)),)]}
+    "Unembedding": [(nb.Embedding(2, 2, rng=np.random.default_rng(0)),)],
+    "LoRA": [(nb.Dense(2, 2), 1)]}
 PROBE_INPUTS = [np.ones((2, 2)), np.ones((2, 2, 2)), np.ones((2, 2, 2, 2)), np.ones((2, 2), dtype=int)]
 
 

@@ -223,6 +223,8 @@ def float32_cases(rng):
                              bias=False, dtype=f32, rng=rng), (2, 5, 8)),
         (nb.TransformerBlock(4, 2, 8, prenorm=False, dtype=f32, rng=rng), (2, 5, 4)),
         (nb.Unembedding(nb.Embedding(5, 3, dtype=f32, rng=rng)), (2, 4, 3)),
+        (nb.LoRA(nb.Dense(3, 2, dtype=f32, rng=rng), 2, rng=rng), (4, 3)),
+        (nb.LoRA(nb.Dense(3, 2, dtype=f32, rng=rng), 1, alpha=2.0, rng=rng), (2, 4, 3)),
     ]
 
 

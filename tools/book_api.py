@@ -39,7 +39,7 @@ SECTIONS = [
      ["layers", "Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
       "Conv2D", "MaxPool2D", "AvgPool2D", "Dropout", "BatchNorm", "RNN", "LSTM", "GRU",
       "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
-      "RMSNorm", "SiLU", "SwiGLU", "Unembedding"]),
+      "RMSNorm", "SiLU", "SwiGLU", "Unembedding", "LoRA"]),
     ("Functions the layers compute", "The same formulas as plain functions on arrays.",
      ["sigmoid", "softmax", "log_softmax", "output_size", "same_padding", "rope_angles",
       "apply_rope", "kv_head_of"]),
@@ -53,6 +53,11 @@ SECTIONS = [
     ("Optimizers and learning-rate schedules", "`compile(optimizer=...)` takes one of these, or "
      "`\"sgd\"` / `\"adam\"`; a schedule plugs into `nb.callbacks.LearningRateScheduler`.",
      ["Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "schedules"]),
+    ("Post-training and inference", "The losses of fine-tuning by preference and by reward, "
+     "each returning `(loss, d_logits)` for the model's `backward`, and the decoding rules "
+     "that turn logits into the next token (chapters 21–22).",
+     ["sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
+      "policy_gradient_loss", "sequence_kl", "inference"]),
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),

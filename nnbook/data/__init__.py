@@ -14,7 +14,9 @@
   (chapter 18);
 - ``bpe.py``: ``BPETokenizer``, byte-pair encoding, with its fast loops in ``bpe_merges.py``;
   ``stem_language.py``: ``StemLanguage``, the language with a lexicon of stems and affixes
-  (chapter 19).
+  (chapter 19);
+- ``subject_task.py``: ``SubjectTask``, prompts naming a subject and answers the grammar
+  verifies exactly (chapter 22).
 
 A new data set gets a module of its own here (Part III's sequence data and generated
 language go beside ``generated.py``), and its public names are re-exported below.
@@ -31,11 +33,12 @@ from .sequences import adding_problem, chance_level, recall_task, sine_wave
 from .sampling import sample_text
 from .splits import train_test_split
 from .stem_language import StemLanguage
+from .subject_task import SubjectTask
 
 __all__ = [
     "xor", "logic_gate", "blobs", "spirals", "load_digits", "digits_split", "train_test_split",
     "one_hot", "read_idx", "load_mnist",
     "sine_wave", "adding_problem", "recall_task", "chance_level",
     "Language", "language_corpus", "char_windows", "bigram_probs",
-    "sample_text", "BPETokenizer", "StemLanguage",
+    "sample_text", "BPETokenizer", "StemLanguage", "SubjectTask",
 ]

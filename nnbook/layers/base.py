@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-__all__ = ["Layer", "takes_need_dx"]
+__all__ = ["Layer", "takes_need_dx", "trained_keys"]
 
 
 class Layer:
@@ -56,6 +56,12 @@ class Layer:
         - ``get_config()``: the constructor arguments ``load_model`` rebuilds the
           layer with (plain numbers, strings, lists). A layer may also create its
           ``params`` in its first ``forward``; ``load_model`` then fills them from the file.
+
+    ``trainable`` (default True): False freezes the layer (chapter 22): the optimizer
+    skips its parameters, while ``backward`` still returns ∂E/∂x to earlier layers. Buffers
+    are not parameters: a frozen BatchNorm still updates its running statistics in
+    training mode (as PyTorch's ``requires_grad=False``; Keras switches it to inference).
+    ``frozen_params`` names parameters that are always frozen (``LoRA``'s ``W``, ``b``).
     """
 
     buffers: Mapping[str, np.ndarray] = MappingProxyType({})   # read-only; __init__ gives a dict
@@ -63,6 +69,8 @@ class Layer:
     measuring: bool = False            # True only in the forward that measures output_shape
     integer_input: bool = False        # True: takes integer ids, which a model passes unchanged
     accepts_need_dx: bool = True       # backward(dy, need_dx=...); set for each subclass
+    trainable: bool = True             # False: the optimizer leaves params unchanged
+    frozen_params: tuple = ()          # names of params never trained, even when trainable
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -122,3 +130,12 @@ def _has_need_dx(backward) -> bool:
 def takes_need_dx(layer) -> bool:
     """Whether ``layer.backward`` accepts ``need_dx`` (its class's ``accepts_need_dx``)."""
     return type(layer).accepts_need_dx
+
+
+def trained_keys(layer) -> list[str]:
+    """The names of ``layer.params`` an optimizer updates: none when ``layer.trainable``
+    is False, else all but ``layer.frozen_params``."""
+    if not getattr(layer, "trainable", True):
+        return []
+    frozen = getattr(layer, "frozen_params", ())
+    return [k for k in layer.params if k not in frozen]

@@ -2,7 +2,7 @@
 step (model.py), the epoch loop and ``History`` (loop.py), the checks on x and y
 (inputs.py) and on what a layer's forward and backward return (protocol.py), the losses,
 the optimizers, learning-rate schedules, callbacks, metrics, saving and loading, and the
-progress display. The public names are also at the top level (``nb.Sequential``);
+progress display; the losses of post-training (posttraining.py, chapter 22). The public names are also at the top level (``nb.Sequential``);
 callbacks, schedules and metrics are ``nb.callbacks``, ``nb.schedules`` and ``nb.metrics``.
 """
 
@@ -11,7 +11,11 @@ from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .loading import load_model
 from .model import History, Sequential
 from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp
+from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
+                           sequence_logprobs, sequence_logprobs_backward)
 
 __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEntropy",
            "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW",
-           "callbacks", "metrics", "schedules"]
+           "callbacks", "metrics", "schedules",
+           "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
+           "policy_gradient_loss", "sequence_kl"]

@@ -1,6 +1,7 @@
 """``CrossEntropy`` (chapter 09): the loss of a classifier that ends in ``Softmax``, with
 one-hot or integer-label targets; chapter 17 applies it to sequences, predictions (m, T, V)
-with a class per position, averaged over all m·T positions.
+with a class per position, averaged over all m·T positions; chapter 22 skips positions
+(``ignore_index``, the prompt of a fine-tuning example).
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ class CrossEntropy(Loss):
     declares ``fuses_with = Softmax`` and ``fit`` skips that layer's backward. Over
     sequences it is (ŷ − y)/n with n = m·T, the number of positions averaged over.
     Per position, ``metrics=["accuracy"]`` compares the arg-max with the target.
+    ``ignore_index`` (chapter 22, PyTorch's): integer targets equal to it contribute
+    nothing to the loss or its gradient, and the mean is over the other positions. When
+    every target of a batch is ignored, the loss is 0.0 and its gradient zero (PyTorch
+    gives NaN): such a batch teaches nothing, and training goes on.
     ŷ is clipped below at 1e-7, as in Keras. Keras also divides each row of ŷ by
     its sum first, which adds 1/m to every entry of ∂L/∂ŷ; for rows that sum to 1
     (all that nnbook accepts) the loss is the same and so is ∂L/∂z after a Softmax.
@@ -44,11 +49,20 @@ class CrossEntropy(Loss):
 
     fuses_with = Softmax
 
-    def __init__(self, from_logits: bool = False):
+    def __init__(self, from_logits: bool = False, ignore_index=None):
         self.from_logits = bool(from_logits)
+        if ignore_index is not None and (isinstance(ignore_index, bool) or
+                                         not isinstance(ignore_index, (int, np.integer))):
+            raise ValueError(
+                f"CrossEntropy: ignore_index must be an integer label or None, got "
+                f"{ignore_index!r}. Pass the label that marks positions to skip, e.g. "
+                f"ignore_index=-100 (PyTorch's default).")
+        self.ignore_index = None if ignore_index is None else int(ignore_index)
 
     def __repr__(self):
-        return f"{type(self).__name__}({'from_logits=True' if self.from_logits else ''})"
+        args = ["from_logits=True"] * self.from_logits
+        args += [] if self.ignore_index is None else [f"ignore_index={self.ignore_index}"]
+        return f"{type(self).__name__}({', '.join(args)})"
 
     def _check(self, y_true, y_pred):
         yp = as_float_array("CrossEntropy", "y_pred", y_pred)
@@ -101,8 +115,21 @@ class CrossEntropy(Loss):
             raise ValueError(
                 f"{owner}: got integer labels of shape {y.shape} for predictions of shape "
                 f"{(m,) + out_shape}; expected {(m,) + out_shape[:-1]}, one label per position.")
-        k = out_shape[-1]
-        return one_hot(y.reshape(-1), k, owner=owner, dtype=dtype).reshape((m,) + out_shape)
+        k, flat = out_shape[-1], y.reshape(-1)
+        if self.ignore_index is None:
+            return one_hot(flat, k, owner=owner, dtype=dtype).reshape((m,) + out_shape)
+        kept = flat != self.ignore_index
+        rows = one_hot(np.where(kept, flat, 0), k, owner=owner, dtype=dtype)
+        rows[~kept] = 0.0                             # an ignored position: a row of zeros
+        return rows.reshape((m,) + out_shape)
+
+    def counted(self, yt, yp):
+        """The number of positions the mean is over (at least 1), and the mask of kept
+        positions (None without ``ignore_index``): ignored positions have all-zero rows."""
+        if self.ignore_index is None:
+            return positions(yp), None
+        kept = yt.any(axis=-1)
+        return max(int(np.count_nonzero(kept)), 1), kept[..., None]
 
     def check_targets(self, owner, yt):
         if yt.size == 0:
@@ -132,20 +159,23 @@ class CrossEntropy(Loss):
             )
 
     def value(self, yt, yp):
-        m = positions(yp)
+        m = self.counted(yt, yp)[0]
         if self.from_logits:
             return -np.vdot(yt, log_softmax(yp)) / m
         return -np.vdot(yt, np.log(np.minimum(np.maximum(yp, EPS), 1.0))) / m   # clipped
 
     def gradient(self, yt, yp):
-        m = positions(yp)
+        m, kept = self.counted(yt, yp)
         if self.from_logits:
-            return (softmax(yp) - yt) / m
+            g = (softmax(yp) - yt) / m
+            return g if kept is None else g * kept    # ignored positions: no gradient
         g = -yt / (np.clip(yp, EPS, 1.0) * m)
         g[yp < EPS] = 0.0                         # the clip is flat there
         return g
 
     def fused_gradient(self, yt, p):
-        """∂L/∂z for p = softmax(z) over the last axis: (p − y)/n, n = m rows (chapter 09),
-        or the m·T positions of a sequence's (m, T, V), the loss's own mean."""
-        return (p - yt) / positions(p)
+        """∂L/∂z for p = softmax(z) over the last axis: (p − y)/n, n the positions the loss
+        averages over: m rows (chapter 09), the m·T of a sequence's (m, T, V), or the kept
+        ones with ``ignore_index`` (ignored positions get zero)."""
+        n, kept = self.counted(yt, p)
+        return (p - yt) / n if kept is None else (p - yt) * kept / n

@@ -49,11 +49,16 @@ def accuracy_of(yt, out, from_logits=False) -> float:
     ``from_logits=True`` loss nnbook cuts a single logit at 0, i.e. σ(z) > 0.5; Keras'
     binary accuracy cuts the logit itself at 0.5, a deliberate difference.
 
+    Positions whose target row is all zeros (``CrossEntropy(ignore_index=)``'s skipped
+    ones) are left out; a batch of nothing else scores NaN.
+
     Shapes: yt, out: (m, k)."""
     if out.shape[-1] == 1:
         cut = 0.0 if from_logits else 0.5
         return float(np.mean((out > cut) == (yt > 0.5)))
-    return float(np.mean(out.argmax(axis=-1) == yt.argmax(axis=-1)))
+    hits = out.argmax(axis=-1) == yt.argmax(axis=-1)
+    kept = yt.any(axis=-1)
+    return float(np.mean(hits if kept.all() else hits[kept]) if kept.any() else np.nan)
 
 
 def make_callbacks(model, callbacks, verbose, epochs, steps):

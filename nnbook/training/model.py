@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from . import saving
-from ..layers.base import Layer
+from ..layers.base import Layer, trained_keys
 from ..validate import finite, positive_int
 from .inputs import (as_shape, batch_targets, check_fit_arguments, check_outputs,
                      checked_weights, fit_arrays, model_input, prepare_x, prepare_xy)
@@ -19,7 +19,7 @@ from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
 from .protocol import (backward_of, blame_declared_shape, check_new_layer, checked_grad,
                        checked_loss_grad, forward_of, input_shape_of, loss_value, shapes_after)
-from .summary import summary_table
+from .summary import count_params, summary_table
 
 __all__ = ["Sequential", "History"]
 
@@ -105,8 +105,9 @@ class Sequential:
         """Every layer buffer (saved, never trained), keyed like ``params``."""
         return {f"{i}.{k}": b for i, l in enumerate(self.layers) for k, b in l.buffers.items()}
 
-    def count_params(self) -> int:
-        return int(sum(p.size for p in self.params.values()))
+    def count_params(self, trainable: bool | None = None) -> int:
+        """All parameters; ``trainable=True``: those ``fit`` updates; False: the frozen."""
+        return count_params(self.layers, trainable)
 
     @property
     def dtype(self) -> np.dtype:
@@ -195,12 +196,12 @@ class Sequential:
         return value, out
 
     def gradient_pairs(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """``(parameter, gradient)`` for every parameter, gradients read afresh (a layer
+        """``(parameter, gradient)`` for every trained parameter, gradients read afresh (a layer
         may assign new arrays in backward) and checked against their parameter."""
         pairs = []
         for i, layer in enumerate(self.layers):
-            for k, p in layer.params.items():
-                g = layer.grads.get(k)
+            for k in trained_keys(layer):             # frozen layers (trainable=False) skipped
+                p, g = layer.params[k], layer.grads.get(k)
                 if not (type(g) is np.ndarray and type(p) is np.ndarray and g.shape == p.shape):
                     g = checked_grad(i, layer, k, g, p)
                 pairs.append((p, g))

@@ -54,12 +54,15 @@ def save_model(model, path) -> str:
                                 f"{path!r} does not exist; create it first (os.makedirs).")
     arch = {"format": FORMAT, "version": VERSION, "input_shape": model.input_shape,
             "dtype": model.dtype.name, "metrics": list(model.metrics),
-            "layers": [{"class": _name(f"layer {i}", l), "config": _config(i, l, model.layers)}
+            "layers": [{"class": _name(f"layer {i}", l), "config": _config(i, l, model.layers),
+                        **({} if getattr(l, "trainable", True) else {"trainable": False})}
                        for i, l in enumerate(model.layers)]}
     arrays = {**model.params, **model.buffers}
     if model.loss is not None:
         arch["loss"] = {"class": _name("the loss", model.loss),
                         "from_logits": getattr(model.loss, "from_logits", False)}
+        if getattr(model.loss, "ignore_index", None) is not None:
+            arch["loss"]["ignore_index"] = int(model.loss.ignore_index)
     opt = model.optimizer
     if opt is not None:
         arch["optimizer"] = {"class": _name("the optimizer", opt), "config": opt.get_config()}
@@ -213,6 +216,8 @@ def read_model(path, custom_objects=None) -> dict:
                             f"{saved.shape} in the file, but {cls.__name__}(**{cfg}) makes "
                             f"{p.shape}; the class or its get_config() changed since saving.")
                     p[...] = saved
+                if spec.get("trainable", True) is False:   # frozen when saved (chapter 22)
+                    layer.trainable = False
                 layers.append(layer)
             shape = arch.get("input_shape")
             out = {"layers": layers, "input_shape": None if shape is None else tuple(shape),
@@ -220,7 +225,8 @@ def read_model(path, custom_objects=None) -> dict:
                    "metrics": list(arch.get("metrics", []))}
             if "loss" in arch:
                 out["loss"] = _lookup(arch["loss"]["class"], Loss, custom_objects)(
-                    **({"from_logits": True} if arch["loss"].get("from_logits") else {}))
+                    **({"from_logits": True} if arch["loss"].get("from_logits") else {}),
+                    **{k: arch["loss"][k] for k in ("ignore_index",) if k in arch["loss"]})
             if "optimizer" in arch:
                 opt = out["optimizer"] = _build_optimizer(
                     _lookup(arch["optimizer"]["class"], Optimizer, custom_objects),

@@ -1,10 +1,23 @@
 """``model.summary()``'s table: one row per layer with its output shape (``None`` for
-the batch) and its parameter count, as Keras prints it (chapter 00 counts parameters).
+the batch) and its parameter count, as Keras prints it (chapter 00 counts parameters), and
+the trainable and frozen counts once a layer is frozen (chapter 22).
 """
 
 from __future__ import annotations
 
-__all__ = ["summary_table"]
+from ..layers.base import trained_keys
+
+__all__ = ["count_params", "summary_table"]
+
+
+def count_params(layers, trainable=None) -> int:
+    """How many parameters ``layers`` hold: all (``trainable=None``), those an optimizer
+    updates (True), or the frozen ones (False: ``trainable = False``, ``frozen_params``)."""
+    total = sum(p.size for layer in layers for p in layer.params.values())
+    if trainable is None:
+        return int(total)
+    kept = sum(layer.params[k].size for layer in layers for k in trained_keys(layer))
+    return int(kept if trainable else total - kept)
 
 
 def summary_table(model) -> str:
@@ -23,4 +36,7 @@ def summary_table(model) -> str:
              f"{'Layer':<{w0}}{'Output shape':<{w1}}{'Params':>{w2}}", rule]
     lines += [f"{a:<{w0}}{b:<{w1}}{c:>{w2}}" for a, b, c in rows]
     lines += [rule, f"Total params: {model.count_params()}"]
+    frozen = model.count_params(trainable=False)
+    if frozen:                       # chapter 22: frozen layers, LoRA
+        lines += [f"Trainable params: {model.count_params() - frozen}", f"Frozen params: {frozen}"]
     return "\n".join(lines)
