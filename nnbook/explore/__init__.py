@@ -22,6 +22,7 @@ from .attention import attention_of, attention_query, attention_query_figure
 from .conv import conv_window, conv_window_figure
 from .gradient_descent import learning_rate, learning_rate_figure, lr_regime
 from .initialisation import init_depth, init_depth_figure
+from .modern import rope_score, rope_score_figure, rope_scores
 from .optimizers import optimizer_paths, optimizer_paths_figure, quadratic_paths
 from .recurrent import gradient_through_time, gradient_through_time_figure, input_gradient_norms
 from .regularisation import l2_polynomial, l2_polynomial_figure, polynomial_data, ridge_fit
@@ -43,4 +44,5 @@ __all__ = [
     "gradient_through_time", "gradient_through_time_figure", "input_gradient_norms",
     "attention_query", "attention_query_figure", "attention_of",
     "next_char", "next_char_figure", "next_char_probs",
+    "rope_score", "rope_score_figure", "rope_scores",
 ]
