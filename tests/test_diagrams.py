@@ -71,6 +71,7 @@ GALLERY = {
     "heads": [lambda: nb.diagrams.heads(16, 4)],
     "transformer_block": [lambda: nb.diagrams.transformer_block(32, 4, 128)],
     "gqa_heads": [lambda: nb.diagrams.gqa_heads(4, 2), lambda: nb.diagrams.gqa_heads(8, 1)],
+    "modern_block": [lambda: nb.diagrams.modern_block(32, 4, 2, 85)],
     "rope_pairs": [lambda: nb.diagrams.rope_pairs(8, 3), lambda: nb.diagrams.rope_pairs(16, 40)],
 }
 DRAWINGS = [(name, k, draw) for name, draws in GALLERY.items() for k, draw in enumerate(draws)]

@@ -47,3 +47,13 @@ def test_rope_pairs_refuses_odd_heads_and_negative_positions():
         nb.diagrams.rope_pairs(5, 1)
     with pytest.raises(ValueError, match="position t to be an integer ≥ 0, got -1"):
         nb.diagrams.rope_pairs(4, -1)
+
+
+def test_modern_block_beside_chapter_18s_from_the_sizes():
+    ax = nb.diagrams.modern_block(32, 4, 2, 85)
+    shown = texts(ax)
+    assert "ReLU MLP 32→128→32" in shown and "SwiGLU 32→85→32" in shown
+    assert "GQA + RoPE: 4 Q, 2 K/V heads" in shown and "MHA: 4 heads" in shown
+    assert len(boxes(ax, "changed")) == 4 and len(boxes(ax, "box")) == 4
+    with pytest.raises(ValueError, match="n_kv_heads to divide n_heads"):
+        nb.diagrams.modern_block(32, 4, 3, 85)

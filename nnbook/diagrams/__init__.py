@@ -21,7 +21,7 @@ from .attention import attention_matrix, causal_mask, heads, transformer_block
 from .conv import conv_window, im2col, output_size_formula, pooling
 from .gated import gru_cell, lstm_cell
 from .graph import computational_graph, forward_backward
-from .modern import gqa_heads, rope_pairs
+from .modern import gqa_heads, modern_block, rope_pairs
 from .networks import network, neuron
 from .normalisation import batchnorm_statistics
 from .optimizers import momentum_vectors
@@ -37,5 +37,5 @@ __all__ = [
     "momentum_vectors", "dropout_network", "batchnorm_statistics",
     "rnn_unrolled", "rnn_outputs", "bptt_paths", "lstm_cell", "gru_cell",
     "attention_matrix", "causal_mask", "heads", "transformer_block",
-    "gqa_heads", "rope_pairs",
+    "gqa_heads", "modern_block", "rope_pairs",
 ]

@@ -1,6 +1,7 @@
 """Diagrams of the modern block (chapter 20), drawn from the cell's own sizes; reached as
 ``nb.diagrams.<name>``: grouped-query attention's query heads sharing key/value heads, and
-rotary position embeddings turning each pair of a head's features by its own angle.
+rotary position embeddings turning each pair of a head's features by its own angle, and
+the modern block beside chapter 18's.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from matplotlib.patches import Circle
 from ..plot.style import FONT
 from ._draw import EDGE, SERIES, _arrow, _box, _canvas
 
-__all__ = ["gqa_heads", "rope_pairs"]
+__all__ = ["gqa_heads", "modern_block", "rope_pairs"]
 
 
 def _count(owner, name, v):
@@ -79,4 +80,40 @@ def rope_pairs(d_head, t, *, base=10000.0, ax=None):
                 fontsize=FONT - 1)
     ax.set_title(f"RoPE at position t = {t}: d_head = {d}, {n} pairs, each turned by "
                  f"t·{base:g}^(−2i/{d})", fontsize=FONT)
+    return ax
+
+
+def modern_block(d_model, n_heads, n_kv_heads, d_ff, *, ax=None):
+    """Chapter 18's pre-norm block (LayerNorm, multi-head attention with learned positions
+    added before the blocks, a ReLU MLP of 4·d_model) beside the modern block (RMSNorm,
+    grouped-query attention with RoPE, SwiGLU of ``d_ff``), from their sizes; the boxes
+    that changed are drawn in the modern colour. Chapter 20."""
+    d = _count("modern_block", "d_model", d_model)
+    h = _count("modern_block", "n_heads", n_heads)
+    k = _count("modern_block", "n_kv_heads", n_kv_heads)
+    f = _count("modern_block", "d_ff", d_ff)
+    if d % h or h % k:
+        raise ValueError(f"modern_block: expected n_heads to divide d_model and n_kv_heads "
+                         f"to divide n_heads, got d_model={d}, n_heads={h}, "
+                         f"n_kv_heads={k}.")
+    ax = _canvas(ax, (-0.2, 10.2), (-0.4, 7.6), scale=0.6)
+    columns = [(2.5, "GPT-2 (chapter 18)", "white",
+                ["LayerNorm", f"MHA: {h} heads", "LayerNorm", f"ReLU MLP {d}→{4 * d}→{d}"]),
+               (7.5, "modern (chapter 20)", "#d5f0d5",
+                ["RMSNorm", f"GQA + RoPE: {h} Q, {k} K/V heads", "RMSNorm",
+                 f"SwiGLU {d}→{f}→{d}"])]
+    for cx, title, colour, names in columns:
+        ax.text(cx, 7.3, title, ha="center", va="center", fontsize=FONT)
+        ys = [6.2, 4.9, 3.0, 1.7]
+        for y, name in zip(ys, names):
+            _box(ax, (cx, y), name, 4.4, 0.8, fc=colour,
+                 tag="changed" if colour != "white" else "box")
+        for y0, y1 in ((6.2, 4.9), (3.0, 1.7)):
+            _arrow(ax, (cx, y0 - 0.42), (cx, y1 + 0.42))
+        for y in (4.9, 1.7):
+            _arrow(ax, (cx, y - 0.42), (cx, y - 0.95))
+            ax.text(cx + 0.25, y - 1.15, "+ x (residual)", ha="left", va="center",
+                    fontsize=FONT - 1)
+    ax.set_title(f"one block, d_model = {d}: the same shape, four parts changed",
+                 fontsize=FONT)
     return ax
