@@ -75,6 +75,9 @@ GALLERY = {
                                                   "catlings")],
     "token_boundaries": [lambda: nb.diagrams.token_boundaries(
         (nb.data.BPETokenizer.train(TOKENS, 280), "the catlings sing."))],
+    "gqa_heads": [lambda: nb.diagrams.gqa_heads(4, 2), lambda: nb.diagrams.gqa_heads(8, 1)],
+    "modern_block": [lambda: nb.diagrams.modern_block(32, 4, 2, 85)],
+    "rope_pairs": [lambda: nb.diagrams.rope_pairs(8, 3), lambda: nb.diagrams.rope_pairs(16, 40)],
 }
 DRAWINGS = [(name, k, draw) for name, draws in GALLERY.items() for k, draw in enumerate(draws)]
 
