@@ -206,6 +206,26 @@ def test_no_volatile_outputs(nb):
     assert not problems, "outputs that will not compare equal on the next run:\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_torch_only_cells_are_not_compared(path):
+    """A cell that imports torch prints one thing with PyTorch and another without (CI's main
+    job has no torch): it is tagged nbval-ignore-output, and it draws from a generator of its
+    own, never the notebook's rng, so the numbers after it are the same either way."""
+    if "extras" in path.parts:
+        return  # notebooks/extras/ needs PyTorch and is skipped without it
+    nb = load(path)
+    problems = []
+    for cell in code_cells(nb):
+        text = source(cell)
+        if not re.search(r"^\s*(import torch|from torch)", text, re.M):
+            continue
+        if "nbval-ignore-output" not in tags(cell):
+            problems.append(f"{where(nb, cell)}: imports torch but is not tagged nbval-ignore-output")
+        if re.search(r"\brng\.", text):
+            problems.append(f"{where(nb, cell)}: a torch-only cell draws from the notebook's rng")
+    assert not problems, "\n".join(problems)
+
+
 def test_no_global_random_state_and_no_star_imports(nb):
     problems = []
     for cell in code_cells(nb):
