@@ -323,3 +323,20 @@ def test_an_unregistered_class_named_like_an_nnbook_one_is_refused_at_save(tmp_p
     with pytest.raises(ValueError, match=r"Sequential.save: layer 0 is a .*Dense, but the name "
                                          r"'Dense' belongs to nnbook.*register_class\(name='MyDense'\)"):
         model.save(tmp_path / "m")
+
+
+@pytest.mark.parametrize("keep", [10, 100, 0.5])
+def test_a_truncated_file_is_refused_and_left_closed(tmp_path, keep):
+    import gc
+    import warnings
+    path = nb.Sequential([nb.Dense(2, 3)], input_shape=(2,)).save(tmp_path / "m")
+    with open(path, "rb") as f:
+        whole = f.read()
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(whole[:keep if isinstance(keep, int) else int(len(whole) * keep)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="is not a readable nnbook model"):
+            nb.load_model(bad)
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]

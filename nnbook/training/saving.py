@@ -173,7 +173,7 @@ def read_model(path, custom_objects=None) -> dict:
         raise ValueError(f"load_model: expected custom_objects as a dict such as "
                          f"{{'MyLayer': MyLayer}}, got {custom_objects!r}.")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
             arch = json.loads(str(data["__architecture__"][()]))
             if not isinstance(arch, dict) or arch.get("format") != FORMAT:
                 raise ValueError("not an nnbook model")
