@@ -84,7 +84,8 @@ _LAZY = ("plot", "diagrams", "explore", "exercises")   # import matplotlib or ev
 def __getattr__(name):
     if name in _LAZY:
         return _importlib.import_module(f"{__name__}.{name}")   # also sets nnbook.<name>
-    raise AttributeError(f"module 'nnbook' has no attribute {name!r}")
+    from .spellings import missing_name_message
+    raise AttributeError(missing_name_message(name))
 
 
 def __dir__():

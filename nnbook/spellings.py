@@ -6,7 +6,7 @@ table, and the messages that name nnbook's spelling instead. Every layer that ta
 from __future__ import annotations
 
 __all__ = ["SPELLINGS", "spelling_message", "refuse_spellings",
-           "one_size_message", "class_for", "dense_message"]
+           "one_size_message", "class_for", "dense_message", "CLASS_NAMES", "missing_name_message"]
 
 _RECURRENT = {
     "units": "n_hidden, after n_in: {cls}(n_in, {value}), n_in the features per step (the "
@@ -134,6 +134,28 @@ def refuse_spellings(owner: str, given: dict, cls_name: str | None = None, *,
 def one_size_message(cls_name: str, value) -> str:
     """For Keras' ``LSTM(32)``: nnbook's recurrent layers take both sizes."""
     return _POSITIONAL[cls_name].format(cls=cls_name, value=value)
+
+
+CLASS_NAMES = {    # another library's class → nnbook's (Keras' first, then PyTorch's)
+    "SimpleRNN": "RNN", "BatchNormalization": "BatchNorm", "LayerNormalization": "LayerNorm",
+    "MaxPooling2D": "MaxPool2D", "AveragePooling2D": "AvgPool2D", "Linear": "Dense",
+    "Conv2d": "Conv2D", "MaxPool2d": "MaxPool2D", "AvgPool2d": "AvgPool2D",
+    "BatchNorm1d": "BatchNorm", "BatchNorm2d": "BatchNorm", "MultiheadAttention":
+    "MultiHeadAttention", "TransformerEncoderLayer": "TransformerBlock",
+    "CategoricalCrossentropy": "CrossEntropy", "SparseCategoricalCrossentropy": "CrossEntropy",
+    "CrossEntropyLoss": "CrossEntropy", "BinaryCrossentropy": "BinaryCrossEntropy",
+    "BCELoss": "BinaryCrossEntropy", "MeanSquaredError": "MSE", "MSELoss": "MSE",
+    "RMSprop": "RMSProp", "Model": "Sequential",
+}
+
+
+def missing_name_message(name) -> str:
+    """The AttributeError's text for ``nb.<name>`` that nnbook lacks, naming nnbook's class
+    when ``name`` is another library's (``nb.SimpleRNN`` → ``nb.RNN``)."""
+    text = f"module 'nnbook' has no attribute {name!r}"
+    if name in CLASS_NAMES:
+        text += f"; nnbook calls it nb.{CLASS_NAMES[name]} (see help(nb.{CLASS_NAMES[name]}))"
+    return text
 
 
 def class_for(keras_name) -> str:

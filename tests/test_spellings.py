@@ -9,6 +9,7 @@ import pytest
 
 import nnbook as nb
 from nnbook import spellings
+from nnbook.spellings import CLASS_NAMES
 
 
 @pytest.mark.parametrize("make, match", [
@@ -83,3 +84,16 @@ def test_the_table_is_the_one_place():
         assert "spells this argument" not in text, path.name
     assert spellings.spelling_message("Adam", {"lr": 0.1}) is None
     assert np.isclose(nb.Adam(learning_rate=0.1).lr, 0.1)      # Keras' name for lr is accepted
+
+
+@pytest.mark.parametrize("theirs, ours", sorted(CLASS_NAMES.items()))
+def test_another_librarys_class_name_points_to_nnbooks(theirs, ours):
+    assert hasattr(nb, ours) and not hasattr(nb, theirs)
+    with pytest.raises(AttributeError, match=rf"no attribute '{theirs}'; nnbook calls it "
+                                             rf"nb\.{ours} \(see help\(nb\.{ours}\)\)"):
+        getattr(nb, theirs)
+
+
+def test_an_unknown_name_is_a_plain_attribute_error():
+    with pytest.raises(AttributeError, match=r"^module 'nnbook' has no attribute 'Foo'$"):
+        nb.Foo
