@@ -389,3 +389,13 @@ def test_an_input_shape_with_a_feature_axis_for_token_ids_is_named():
         nb.Sequential([nb.Embedding(10, 4), nb.LSTM(4, 3)], input_shape=(6, 1))
     assert nb.Sequential([nb.Embedding(10, 4), nb.LSTM(4, 3)],
                          input_shape=(6,)).output_shapes()[-1] == (3,)
+
+
+@pytest.mark.parametrize("cls", [nb.RNN, nb.LSTM, nb.GRU])
+def test_a_third_positional_argument_is_refused_by_name(cls):
+    name = cls.__name__
+    with pytest.raises(ValueError, match=rf"^{name}: got 3 positional arguments \(1, 2, 3\), "
+                                         rf"expected two, {name}\(n_in, n_hidden\); pass the "
+                                         rf"others by keyword, e\.g\. {name}\(1, 2, "
+                                         rf"return_sequences=True\)\.$"):
+        cls(1, 2, 3)

@@ -46,10 +46,15 @@ class _Recurrent(Layer):
     order = (0,)       # the blocks' order inside: the sigmoid gates first …
     n_sigmoid = 0      # … this many of them; tanh for the others
 
-    def __init__(self, n_in=None, n_hidden=None, *, return_sequences=False, rng=None,
+    def __init__(self, n_in=None, n_hidden=None, *extra, return_sequences=False, rng=None,
                  dtype=np.float64, **keras):
         super().__init__()
         name = type(self).__name__
+        if extra:                                                 # LSTM(1, 2, True)
+            raise ValueError(
+                f"{name}: got {2 + len(extra)} positional arguments {(n_in, n_hidden) + extra}, "
+                f"expected two, {name}(n_in, n_hidden); pass the others by keyword, e.g. "
+                f"{name}({n_in!r}, {n_hidden!r}, return_sequences=True).")
         refuse_spellings(name, keras, unknown=True)              # Keras' names: nnbook's
         if n_in is not None and n_hidden is None:                 # Keras' LSTM(32)
             raise ValueError(one_size_message(name, n_in))
