@@ -114,6 +114,10 @@ def test_errors():
         nb.BatchNorm(0)
     with pytest.raises(ValueError, match=r"BatchNorm: expected 0 ≤ momentum ≤ 1, got 1.5"):
         nb.BatchNorm(3, momentum=1.5)
+    with pytest.raises(ValueError, match=r"BatchNorm: momentum=0.99 looks like Keras' convention"
+                                         r".*Keras' 0.99 is momentum=0.01 here"):
+        nb.BatchNorm(3, momentum=0.99)
+    assert nb.BatchNorm(3, momentum=1.0).momentum == 1.0 == nb.BatchNorm(3, momentum=1).momentum
     with pytest.raises(ValueError, match=r"BatchNorm: expected eps > 0, got 0"):
         nb.BatchNorm(3, eps=0)
     bn = training(nb.BatchNorm(3))

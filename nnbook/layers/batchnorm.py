@@ -46,7 +46,8 @@ class BatchNorm(Layer):
 
     Args:
         n_features: the number of features (dense) or channels (images).
-        momentum: weight of the new batch in the running averages, 0 ≤ momentum ≤ 1.
+        momentum: weight of the new batch in the running averages, 0 ≤ momentum ≤ 1, but not in
+            [0.9, 1), where it is most likely Keras' convention (a ValueError says so).
         eps: ε > 0, added to the variance.
         dtype: float64 (default) or float32, for γ, β and the running statistics.
         rng: accepted (and unused) like every layer with parameters; γ starts at 1, β at 0.
@@ -66,6 +67,12 @@ class BatchNorm(Layer):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not ok(value):
                 bound = "0 ≤ momentum ≤ 1" if name == "momentum" else "eps > 0"
                 raise ValueError(f"BatchNorm: expected {bound}, got {value!r}.")
+        if 0.9 <= momentum < 1:                      # Keras' BatchNormalization(momentum=0.99)
+            raise ValueError(
+                f"BatchNorm: momentum={momentum!r} looks like Keras' convention (the weight of "
+                f"the old running average). nnbook's momentum is PyTorch's, the weight of the new "
+                f"batch: Keras' {momentum!r} is momentum={round(1 - momentum, 12)!r} here. Values "
+                f"in [0.9, 1) are refused as ambiguous; 1.0 keeps only the last batch.")
         self.momentum, self.eps = float(momentum), float(eps)
         dtype = float_dtype(repr(self), dtype)
         n = self.n_features
