@@ -1,6 +1,7 @@
 """nb.generate (chapter 21): shapes, greedy decoding equal to the arg-max of logits recomputed
 on the whole text, the same rng giving the same ids, the logits it returns, inference mode,
-and every message."""
+every message; the KV cache: the same ids and the logits to 1e-12 over 100 tokens with and
+without it, which models can cache, and the cache always cleared afterwards."""
 
 import numpy as np
 import pytest
@@ -53,15 +54,17 @@ def test_no_new_tokens_returns_the_prompt():
 
 
 @pytest.mark.parametrize("make", [modern, classic])
-def test_greedy_is_the_argmax_of_the_recomputed_logits(make):
+@pytest.mark.parametrize("use_cache", [False, True])
+def test_greedy_is_the_argmax_of_the_recomputed_logits(make, use_cache):
     model = make()
     V = model.layers[0].vocab_size
     ids = prompt(V=V)
-    out, logits = generate(model, ids, 6, temperature=0, return_logits=True)
+    out, logits = generate(model, ids, 6, temperature=0, return_logits=True,
+                           use_cache=use_cache)
     for s in range(6):
         t = 4 + s
         z = model.predict(out[:, :t])[:, -1]                 # the whole text again
-        assert np.array_equal(logits[:, s], z)
+        assert np.abs(logits[:, s] - z).max() <= (1e-12 if use_cache else 0)
         assert np.array_equal(out[:, t], np.argmax(z, axis=-1))
 
 
@@ -179,3 +182,78 @@ def test_not_a_language_model():
                                  nb.Dense(5, 11, rng=rng)])
     with pytest.raises(ValueError, match="return_sequences=True"):
         generate(many_to_one, prompt(), 1, temperature=0)
+
+
+# the KV cache ---------------------------------------------------------------------------------
+def caches(model):
+    return [l.cache for l in model.layers if getattr(l, "cache", None) is not None]
+
+
+@pytest.mark.parametrize("make, V", [(modern, 13), (lambda: classic(max_len=110), 11)])
+@pytest.mark.parametrize("decoding", [dict(temperature=0), dict(temperature=1.0),
+                                      dict(temperature=0.7, top_k=6, top_p=0.9)])
+def test_the_cache_gives_the_same_ids_and_logits_over_100_tokens(make, V, decoding):
+    model, ids = make(), prompt(T0=5, V=V)
+    assert nb.inference.can_cache(model)
+    runs = [generate(model, ids, 100, use_cache=c, rng=np.random.default_rng(11),
+                     return_logits=True, **decoding) for c in (True, False)]
+    (a, la), (b, lb) = runs
+    assert np.array_equal(a, b)
+    assert np.abs(la - lb).max() <= 1e-12
+    assert caches(model) == []
+
+
+def test_float32_with_and_without_the_cache():
+    model = modern(dtype=np.float32)
+    (a, la), (b, lb) = [generate(model, prompt(V=13), 20, temperature=0, use_cache=c,
+                                 return_logits=True) for c in (True, False)]
+    assert la.dtype == np.float32 and np.abs(la - lb).max() < 1e-4
+
+
+def test_which_models_can_cache():
+    rng = np.random.default_rng(0)
+    lstm = nb.Sequential([nb.Embedding(9, 5, rng=rng), nb.LSTM(5, 6, return_sequences=True,
+                                                                 rng=rng), nb.Dense(6, 9, rng=rng)])
+    bigram = nb.Sequential([nb.Embedding(9, 5, rng=rng), nb.Dense(5, 9, rng=rng)])
+    open_attention = nb.Sequential([nb.Embedding(9, 4, rng=rng),
+                                    nb.MultiHeadAttention(4, 2, rng=rng), nb.Dense(4, 9, rng=rng)])
+
+    class Doubler(nb.Layer):                         # a learner's layer: not marked
+        def forward(self, x):
+            return 2 * x
+
+    custom = nb.Sequential([nb.Embedding(9, 4, rng=rng), Doubler(), nb.Dense(4, 9, rng=rng)])
+    assert nb.inference.can_cache(bigram) and nb.inference.can_cache(modern())
+    assert nb.inference.can_cache(classic())
+    for model in (lstm, open_attention, custom):
+        assert not nb.inference.can_cache(model)
+        a = generate(model, prompt(V=9), 5, rng=np.random.default_rng(1))   # silently uncached
+        assert np.array_equal(a, generate(model, prompt(V=9), 5, use_cache=False,
+                                          rng=np.random.default_rng(1)))
+    with pytest.raises(ValueError, match=r"start_cache: the model cannot keep a KV cache: "
+                                         r"LSTM.*without one"):
+        nb.inference.start_cache(lstm)
+    a, la = generate(bigram, prompt(V=9), 5, temperature=0, return_logits=True)
+    b, lb = generate(bigram, prompt(V=9), 5, temperature=0, return_logits=True, use_cache=False)
+    assert np.array_equal(a, b) and np.abs(la - lb).max() <= 1e-12
+
+
+def test_the_cache_is_cleared_on_error_too():
+    model = modern()
+    calls = []
+    unembedding = model.layers[-1]
+    forward = unembedding.forward
+
+    def failing(x):
+        calls.append(x.shape)
+        if len(calls) == 3:
+            raise ValueError("a failure in the third step")
+        return forward(x)
+
+    unembedding.forward = failing
+    with pytest.raises(ValueError, match="third step"):
+        generate(model, prompt(V=13), 10, temperature=0)
+    assert calls[0][1] == 4 and calls[1][1] == 1 and caches(model) == []   # prompt once, then 1
+    with pytest.raises(ValueError, match="top_k"):
+        generate(model, prompt(V=13), 10, top_k=0)
+    assert caches(model) == []

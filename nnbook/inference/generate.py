@@ -1,6 +1,8 @@
 """``generate`` (chapter 21): a language model writes by reading its own output. Each step
 runs the model on the text so far, takes its logits at the last position and draws the next
 token from them with the decoding rules of sampling.py (greedy, temperature, top-k, top-p).
+With a KV cache (layers/kv_cache.py) the model reads the prompt once, then one token a step;
+``can_cache``, ``start_cache``, ``clear_cache`` and ``cache_nbytes`` act on a whole model.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from ..layers.activations import Softmax
 from ..layers.embedding import Embedding, PositionalEmbedding
 from .sampling import check_decoding, sample_next
 
-__all__ = ["generate"]
+__all__ = ["generate", "can_cache", "start_cache", "clear_cache", "cache_nbytes"]
 
 _GREEDY = np.random.default_rng(0)       # handed to sample_next at temperature 0: never drawn
 
@@ -39,7 +41,9 @@ def generate(model, ids, n_new, *, temperature=1.0, top_k=None, top_p=None, use_
         ids: the prompts, one per row (a list of lists works).
         n_new: how many tokens to add (≥ 0).
         temperature, top_k, top_p: the decoding rules (``next_token_probs``).
-        use_cache: run with a KV cache when the model has one (the same ids either way).
+        use_cache: run with a KV cache when ``can_cache(model)``: the model reads the prompt
+            once, then only the newest token at each step (the same ids, and the logits
+            to round-off); other models (an RNN, a learner's layer) run without one.
         rng: a ``np.random.Generator``; needed unless ``temperature=0``.
         return_logits: also return the logits of every step.
 
@@ -65,17 +69,64 @@ def generate(model, ids, n_new, *, temperature=1.0, top_k=None, top_p=None, use_
     probabilities = bool(layers) and isinstance(layers[-1], Softmax)
     draw = rng if temperature > 0 else _GREEDY
     steps = []
-    for t in range(T0, T0 + n_new):
-        z = _last_logits(model, out[:, :t], probabilities)          # (m, V)
-        if return_logits:
-            steps.append(z)
-        out[:, t] = sample_next(z, draw, temperature=temperature, top_k=top_k, top_p=top_p)
+    cached = bool(use_cache) and n_new > 0 and can_cache(model)
+    if cached:
+        start_cache(model, max_len=T0 + n_new - 1)
+    try:
+        read = 0                                                    # positions cached
+        for t in range(T0, T0 + n_new):
+            z = _last_logits(model, out[:, read:t], probabilities)  # (m, V)
+            read = t if cached else 0
+            if return_logits:
+                steps.append(z)
+            out[:, t] = sample_next(z, draw, temperature=temperature, top_k=top_k, top_p=top_p)
+    finally:
+        if cached:
+            clear_cache(model)
     if not return_logits:
         return out
     V = steps[0].shape[-1] if steps else _vocab(layers) or 0
     dtype = steps[0].dtype if steps else getattr(model, "dtype", np.float64)
     logits = np.stack(steps, axis=1) if steps else np.zeros((m, 0, V), dtype)
     return out, logits
+
+
+def can_cache(model) -> bool:
+    """Whether ``model`` can generate with a KV cache: every layer is ``positionwise`` or
+    keeps a cache (``start_cache``), and its attention is causal."""
+    return all(getattr(layer, "positionwise", False) or (
+        callable(getattr(layer, "start_cache", None)) and getattr(layer, "cacheable", True))
+        for layer in _layers_of(model))
+
+
+def start_cache(model, max_len=None) -> None:
+    """``start_cache(max_len)`` on every layer that has one (the KV cache of each attention,
+    the position count of a PositionalEmbedding); ``max_len``: the most positions the
+    model will read (None: no limit). Refused when ``can_cache(model)`` is False."""
+    if not can_cache(model):
+        bad = [repr(l) for l in model.layers if not getattr(l, "positionwise", False)
+               and not (callable(getattr(l, "start_cache", None)) and getattr(l, "cacheable", True))]
+        raise ValueError(f"start_cache: the model cannot keep a KV cache: {', '.join(bad)} "
+                         f"{'reads' if len(bad) == 1 else 'read'} more than each position "
+                         f"alone and {'keeps' if len(bad) == 1 else 'keep'} no cache (or "
+                         f"attention is not causal). generate(model, …) runs it without one.")
+    for layer in model.layers:
+        if callable(getattr(layer, "start_cache", None)):
+            layer.start_cache(max_len)
+
+
+def clear_cache(model) -> None:
+    """``clear_cache()`` on every layer that has one: the model reads whole sequences again."""
+    for layer in _layers_of(model):
+        if callable(getattr(layer, "clear_cache", None)):
+            layer.clear_cache()
+
+
+def cache_nbytes(model) -> int:
+    """The bytes the model's caches hold: Σ over attention layers of ``k.nbytes + v.nbytes``,
+    2 · layers · m · T · n_kv_heads · d_head · itemsize for T cached positions."""
+    return sum(int(layer.cache.nbytes) for layer in _layers_of(model)
+               if getattr(layer, "cache", None) is not None)
 
 
 def _layers_of(model):
