@@ -90,7 +90,7 @@ def decoding_figure(model, corpus, prompt, temperature=1.0, top_k=None, top_p=No
            label="model (τ = 1, no cut)")
     ax.bar(k + 0.2, truth, width=0.4, color="#bbbbbb", label="the grammar (exact)")
     ax.set_xticks(k, labels, fontsize=FONT)
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, min(1.05, 1.3 * max(after.max(), before.max(), truth.max()) + 0.05))
     ax.set_ylabel("P(next token)", fontsize=FONT)
     rules = (f"τ = {temperature:g}, top-k {top_k or 'off'}, top-p {top_p or 'off'}: "
              f"{int((after > 0).sum())} tokens possible")
