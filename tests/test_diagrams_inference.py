@@ -18,7 +18,7 @@ def test_kv_cache_computes_the_prompt_then_one_position_a_step(P, n):
     assert step_rows == [f"step {s}" for s in range(n)]
     # what the cache holds after each step: 2 · layers · positions · K/V heads · d_head · bytes
     sizes = [t for t in texts(ax) if t.startswith("writes ")]
-    assert sizes == [f"writes {P + s}; cache {2 * 2 * (P + s) * 3 * 4 * 4:,} bytes"
+    assert sizes == [f"writes token {P + s}; cache {2 * 2 * (P + s) * 3 * 4 * 4:,} bytes"
                      for s in range(n)]
 
 

@@ -65,7 +65,7 @@ def kv_cache(n_prompt, n_new, *, n_layers=1, n_kv_heads=1, d_head=1, itemsize=8,
         ax.text(-0.2, y, f"step {s}", ha="right", va="center", fontsize=FONT - 1)
         stored = _cache_bytes(sizes["n_layers"], length, sizes["n_kv_heads"], sizes["d_head"],
                              sizes["itemsize"])
-        ax.text(width + 0.3, y, f"writes {P + s}; cache {_bytes(stored)}", ha="left",
+        ax.text(width + 0.3, y, f"writes token {P + s}; cache {_bytes(stored)}", ha="left",
                 va="center", fontsize=FONT - 1)
     _box(ax, (0.4, 1.2), "", 0.5, 0.4, fc=NEW, rounding=0.05, tag="key")
     ax.text(0.8, 1.2, "computed now", ha="left", va="center", fontsize=FONT - 1)
