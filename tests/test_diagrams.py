@@ -78,6 +78,10 @@ GALLERY = {
     "gqa_heads": [lambda: nb.diagrams.gqa_heads(4, 2), lambda: nb.diagrams.gqa_heads(8, 1)],
     "modern_block": [lambda: nb.diagrams.modern_block(32, 4, 2, 85)],
     "rope_pairs": [lambda: nb.diagrams.rope_pairs(8, 3), lambda: nb.diagrams.rope_pairs(16, 40)],
+    "kv_cache": [lambda: nb.diagrams.kv_cache(3, 5, n_layers=2, n_kv_heads=2, d_head=8),
+                 lambda: nb.diagrams.kv_cache(12, 20)],
+    "top_p_cut": [lambda: nb.diagrams.top_p_cut([0.05, 0.4, 0.25, 0.15, 0.1, 0.05], 0.8),
+                  lambda: nb.diagrams.top_p_cut(np.full(20, 0.05), 0.5, list("abcdefghijklmnopqrst"))],
 }
 DRAWINGS = [(name, k, draw) for name, draws in GALLERY.items() for k, draw in enumerate(draws)]
 

@@ -592,6 +592,9 @@ EXPLORABLES = [
      "query 5 ('a'), layer 1: head 1 →", "above"),
     ("19_tokens.ipynb", "nb.explore.bpe_merges(", "merges", "8", "8 merges: 64 bytes in 30 tokens",
      "imports"),
+    # the model is trained in the cells above (about 10 s); top-k 1 is greedy's one character
+    ("21_inference.ipynb", "nb.explore.decoding(", "top-k", "1", "τ = 2, top-k 1, top-p off: writes",
+     "above"),
 ]
 WIDGET_TIMEOUT = 300  # s for the widget to appear, and for its redraw after a change (see RUN_TIMEOUT)
 

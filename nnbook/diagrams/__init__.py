@@ -13,7 +13,8 @@ the Axes it drew on (or a tuple of Axes) and never calls ``plt.show()``.
 - recurrent.py, gated.py: the unrolled RNN and BPTT, the LSTM and GRU cells (chapters 15–16);
 - attention.py: attention weights, the causal mask, heads, the transformer block (17–18);
 - tokens.py: a word's merge tree and a text cut into its tokens (chapter 19);
-- modern.py: rotary pairs, grouped-query heads and the modern block (chapter 20).
+- modern.py: rotary pairs, grouped-query heads and the modern block (chapter 20);
+- inference.py: the KV cache filling step by step and the top-p cut (chapter 21).
 
 The drawing helpers they share (canvas, units, boxes, arrows, colours) are in _draw.py;
 a new diagram goes into the module of its topic, or a new one, and is imported below.
@@ -23,6 +24,7 @@ from .attention import attention_matrix, causal_mask, heads, transformer_block
 from .conv import conv_window, im2col, output_size_formula, pooling
 from .gated import gru_cell, lstm_cell
 from .graph import computational_graph, forward_backward
+from .inference import kv_cache, top_p_cut
 from .modern import gqa_heads, modern_block, rope_pairs
 from .networks import network, neuron
 from .normalisation import batchnorm_statistics
@@ -42,4 +44,5 @@ __all__ = [
     "attention_matrix", "causal_mask", "heads", "transformer_block",
     "merge_tree", "token_boundaries",
     "gqa_heads", "modern_block", "rope_pairs",
+    "kv_cache", "top_p_cut",
 ]
