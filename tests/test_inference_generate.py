@@ -169,7 +169,7 @@ def test_bad_arguments_name_the_fix(kwargs, match):
 
 
 def test_rng_none_is_a_fresh_generator_as_everywhere_in_the_library():
-    """API.md: rng=None means np.random.default_rng(); the defaults just work."""
+    """rng=None means np.random.default_rng(), as for every rng= here: defaults just work."""
     out = generate(classic(), prompt(), 5)
     assert out.shape == (3, 9) and np.array_equal(out[:, :4], prompt())
 
