@@ -78,6 +78,11 @@ GALLERY = {
     "gqa_heads": [lambda: nb.diagrams.gqa_heads(4, 2), lambda: nb.diagrams.gqa_heads(8, 1)],
     "modern_block": [lambda: nb.diagrams.modern_block(32, 4, 2, 85)],
     "rope_pairs": [lambda: nb.diagrams.rope_pairs(8, 3), lambda: nb.diagrams.rope_pairs(16, 40)],
+    "sft_targets": [lambda: nb.diagrams.sft_targets("(cats) ", "the cats (that a dog sees) run.")],
+    "lora_matrices": [lambda: nb.diagrams.lora_matrices(32, 26, 4, alpha=8),
+                      lambda: nb.diagrams.lora_matrices(256, 8, 1)],
+    "rl_step": [lambda: nb.diagrams.rl_step("(cats) ", ["the cats run.", ""], [1.0, 0.0],
+                                            [1.0, -1.0])],
 }
 DRAWINGS = [(name, k, draw) for name, draws in GALLERY.items() for k, draw in enumerate(draws)]
 

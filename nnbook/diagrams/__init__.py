@@ -13,7 +13,8 @@ the Axes it drew on (or a tuple of Axes) and never calls ``plt.show()``.
 - recurrent.py, gated.py: the unrolled RNN and BPTT, the LSTM and GRU cells (chapters 15–16);
 - attention.py: attention weights, the causal mask, heads, the transformer block (17–18);
 - tokens.py: a word's merge tree and a text cut into its tokens (chapter 19);
-- modern.py: rotary pairs, grouped-query heads and the modern block (chapter 20).
+- modern.py: rotary pairs, grouped-query heads and the modern block (chapter 20);
+- posttraining.py: masked fine-tuning targets, LoRA's matrices and one RL step (chapter 22).
 
 The drawing helpers they share (canvas, units, boxes, arrows, colours) are in _draw.py;
 a new diagram goes into the module of its topic, or a new one, and is imported below.
@@ -27,6 +28,7 @@ from .modern import gqa_heads, modern_block, rope_pairs
 from .networks import network, neuron
 from .normalisation import batchnorm_statistics
 from .optimizers import momentum_vectors
+from .posttraining import lora_matrices, rl_step, sft_targets
 from .recurrent import bptt_paths, rnn_outputs, rnn_unrolled
 from .regularisation import dropout_network
 from .residual import residual_block
@@ -42,4 +44,5 @@ __all__ = [
     "attention_matrix", "causal_mask", "heads", "transformer_block",
     "merge_tree", "token_boundaries",
     "gqa_heads", "modern_block", "rope_pairs",
+    "sft_targets", "lora_matrices", "rl_step",
 ]
