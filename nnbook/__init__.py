@@ -11,7 +11,8 @@ gradient checker and the initialisers. The folders show the roles:
   schematic diagrams, explorables (and the XOR animation), one module per topic;
 - ``nnbook/exercises/``: the chapters' self-checking exercises;
 - ``nnbook/torch_bridge/``: ``to_torch`` and ``from_torch``;
-- ``nnbook/inference/``: turning logits into text: the decoding rules (chapter 21);
+- ``nnbook/inference/``: turning logits into text: the decoding rules and ``generate``
+  (chapter 21);
 - at this level: the gradient checker, the initialisers, diagnostics, the
   teaching convolutions (``conv_impl``), the argument checks every folder shares
   (``validate``), the registry of saved classes, and ``callbacks``, ``schedules``
@@ -28,6 +29,7 @@ import importlib as _importlib
 
 from . import autodiff, callbacks, conv_impl, data, diagnostics, init, metrics, schedules
 from . import inference
+from .inference import generate
 from .data import labels
 from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer,
                      MaxPool2D, ReLU, Sigmoid, Softmax, Tanh, log_softmax, output_size,
@@ -66,6 +68,8 @@ __all__ = [
     # post-training losses (chapter 22)
     "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
     "policy_gradient_loss", "sequence_kl",
+    # writing text with a model (chapter 21)
+    "generate",
     # gradient checking
     "numerical_gradient", "check_gradients", "relative_error",
     # PyTorch bridge (needs torch installed)

@@ -56,6 +56,8 @@ class Activation(Layer):
     faster form that reuses ``y``.
     """
 
+    positionwise = True    # each position alone: a model of such layers can cache (base.py)
+
     def __init__(self, *args, **kwargs):
         if args or kwargs:
             _no_arguments(type(self).__name__, args, kwargs)

@@ -16,6 +16,7 @@ from ..spellings import refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
 from .base import Layer
 from .gqa import check_modern, modern_config
+from .kv_cache import Caching, attention_step
 from .recurrent import LAST_STATE_ONLY
 from .rope import apply_rope, rope_tables
 
@@ -23,7 +24,7 @@ __all__ = ["MultiHeadAttention"]
 
 
 @register_class
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(Caching, Layer):
     """Self-attention: ``y = concat_h(softmax(Q_h K_hᵀ/√d_head) V_h) W_o + b_o``.
 
     ``Q = x W_q + b_q``, ``K = x W_k + b_k``, ``V = x W_v + b_v``; head h takes the features
@@ -69,6 +70,11 @@ class MultiHeadAttention(Layer):
             on its own; biases 0). ``None``: a fresh one.
         dtype: float64 (default) or float32.
 
+    KV cache (chapter 21, causal only): after ``start_cache(max_len=None)``, each forward
+    reads only the next t positions of the texts, appends their keys (rotated) and values to
+    ``cache`` (a ``KVCache``) and attends over everything cached; ``clear_cache()`` ends it.
+    The outputs equal those of the whole sequences' forward to round-off.
+
     ``to_torch`` gives ``nn.MultiheadAttention(d, n_heads, batch_first=True)`` with
     ``in_proj_weight = [W_qᵀ; W_kᵀ; W_vᵀ]`` and ``out_proj.weight = W_oᵀ`` (with GQA,
     RoPE or no bias: the bridge's ``ModernAttention``). Chapters 17 and 20.
@@ -113,6 +119,9 @@ class MultiHeadAttention(Layer):
             self._bad_input(x)
         if x.dtype != p["W_q"].dtype:                            # the layer's dtype, as Dense
             x = x.astype(p["W_q"].dtype)
+        if self.cache is not None:                               # the next positions only
+            self._cache = None
+            return attention_step(self, x)
         m, T = x.shape[:2]
         kv = self.n_kv_heads
         g, kd = h // kv, kv * dh                                 # query heads per kv head
@@ -123,8 +132,6 @@ class MultiHeadAttention(Layer):
         qkv = X @ W                                              # (mT, d + 2kd)
         if self.bias:
             qkv += np.concatenate((p["b_q"] * scale, p["b_k"], p["b_v"]))
-        # (a KV cache would append k, v below, already rotated, per kv head, and rotate the
-        # new queries and keys from the cached length on: rope_tables(..., start=))
         rot = self._rope_tables(T, W.dtype) if self.rope else None
         if rot is not None:                    # turn the pairs of q and k, in place, per head
             for a, b, n in ((0, d, h), (d, d + kd, kv)):
@@ -147,6 +154,7 @@ class MultiHeadAttention(Layer):
         return y.reshape(x.shape)                                # (m, T, d)
 
     def backward(self, dy, need_dx: bool = True):
+        self._refuse_backward()
         if self._cache is None:
             self._before_forward()
         X, W, qg, k, v, A, O, shape, rot = self._cache

@@ -41,6 +41,10 @@ class Layer:
           here; when it is ``None``, ``fit(rng=...)`` lends it one for the run.
         - ``integer_input = True``: the layer takes integer ids (an Embedding); as a
           model's first layer it gets them unchanged instead of cast to floats.
+        - ``positionwise = True``: each position of a sequence is computed from that
+          position alone (Dense, the norms, activations, embeddings); ``nb.generate`` runs
+          a KV cache (chapter 21) only in a model whose every layer is positionwise or has
+          ``start_cache``/``clear_cache`` (attention, blocks, PositionalEmbedding).
         - ``output_shape(input_shape)``: the shape of one output sample. Without it,
           ``Sequential`` measures the layer (in ``add`` and before ``fit``, ``evaluate``)
           by running ``forward`` on one zero sample, with ``self.measuring`` True; every
@@ -68,6 +72,7 @@ class Layer:
     training: bool = False
     measuring: bool = False            # True only in the forward that measures output_shape
     integer_input: bool = False        # True: takes integer ids, which a model passes unchanged
+    positionwise: bool = False         # True: each position from itself alone (KV cache, ch. 21)
     accepts_need_dx: bool = True       # backward(dy, need_dx=...); set for each subclass
     trainable: bool = True             # False: the optimizer leaves params unchanged
     frozen_params: tuple = ()          # names of params never trained, even when trainable

@@ -44,6 +44,8 @@ class Dense(Layer):
     Chapter 03 (backward), chapter 04 (batches), chapter 17 (sequences).
     """
 
+    positionwise = True    # each position alone: a model of such layers can cache (base.py)
+
     def __init__(self, n_in: int = None, n_out: int = "missing", *, init="xavier",
                  rng=None, dtype=np.float64, **keras):
         super().__init__()

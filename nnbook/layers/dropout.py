@@ -48,6 +48,8 @@ class Dropout(Layer):
     Chapter 12.
     """
 
+    positionwise = True    # each position alone: a model of such layers can cache (base.py)
+
     training = False          # the base Layer's default (contract 3), repeated for clarity
 
     def __init__(self, rate=None, rng=None, **keras):

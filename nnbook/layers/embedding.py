@@ -13,6 +13,7 @@ from ..registry import register_class
 from ..spellings import refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
 from .base import Layer
+from .kv_cache import Caching, PositionCache
 
 __all__ = ["Embedding", "PositionalEmbedding", "scatter_add_rows"]
 
@@ -61,6 +62,8 @@ class Embedding(Layer):
 
     ``W`` starts N(0, 1), as PyTorch's ``nn.Embedding``. Chapter 17.
     """
+
+    positionwise = True    # each position alone: a model of such layers can cache (base.py)
 
     integer_input = True
 
@@ -147,7 +150,7 @@ class Embedding(Layer):
 
 
 @register_class
-class PositionalEmbedding(Layer):
+class PositionalEmbedding(Caching, Layer):
     """A learned vector per position, added to the sequence: ``y[i, t] = x[i, t] + W[t]``.
 
     Shapes:
@@ -164,8 +167,12 @@ class PositionalEmbedding(Layer):
         rng: the ``np.random.Generator`` that draws ``W`` (``None``: a fresh one).
         dtype: float64 (default) or float32.
 
-    ``W`` starts N(0, 1), the scale of ``Embedding``'s vectors. Chapter 17.
+    ``W`` starts N(0, 1), the scale of ``Embedding``'s vectors. Chapter 17. With a cache
+    (chapter 21: ``start_cache()``, as attention's) each forward continues the texts: the
+    positions are offset by ``cache.length``, the number already read.
     """
+
+    cache_class = PositionCache
 
     def __init__(self, max_len=None, dim=None, *, rng=None, dtype=np.float64, **keras):
         super().__init__()
@@ -183,6 +190,8 @@ class PositionalEmbedding(Layer):
         if x.ndim != 3 or x.shape[2] != self.dim:
             self._bad_input(x)
         T = x.shape[1]
+        if self.cache is not None:                              # positions L … L + T − 1
+            return self._continue(x)
         if T > self.max_len:
             raise ValueError(
                 f"{self!r}: got sequences of length T = {T} (input {x.shape}), but the table "
@@ -192,7 +201,21 @@ class PositionalEmbedding(Layer):
         self._shape = x.shape
         return np.add(x, W[:T], dtype=W.dtype)                  # (m, T, dim)
 
+    def _continue(self, x):
+        L, T = self.cache.length, x.shape[1]
+        if L + T > self.max_len:
+            raise ValueError(
+                f"{self!r}: the cache has read {L} positions and got {T} more, past the "
+                f"table's max_len = {self.max_len} positions. Generate at most "
+                f"{self.max_len} positions in all (a shorter prompt or fewer new tokens), or "
+                f"train a model with a larger max_len.")
+        self.cache.advance(repr(self), T)
+        self._shape = None
+        W = self.params["W"]
+        return np.add(x, W[L:L + T], dtype=W.dtype)
+
     def backward(self, dy, need_dx: bool = True):
+        self._refuse_backward()
         if self._shape is None:
             self._before_forward()
         dW = self.grads["W"]

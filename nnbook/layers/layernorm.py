@@ -43,6 +43,8 @@ class LayerNorm(Layer):
     Chapter 18.
     """
 
+    positionwise = True    # each position alone: a model of such layers can cache (base.py)
+
     def __init__(self, n_features=None, *, eps=1e-5, dtype=np.float64, rng=None, **keras):
         super().__init__()
         refuse_spellings("LayerNorm", keras, unknown=True)       # Keras' names: nnbook's

@@ -40,6 +40,8 @@ class LoRA(Layer):
     b. The trainable count is r·(n_in + n_out) against the Dense's n_in·n_out + n_out.
     """
 
+    positionwise = True    # each position alone: a model of such layers can cache (base.py)
+
     frozen_params = ("W", "b")
 
     def __init__(self, dense, rank: int = None, *, alpha=None, rng=None, dtype=None):

@@ -39,6 +39,8 @@ class RMSNorm(Layer):
     As ``torch.nn.RMSNorm(n, eps=eps)``. Chapter 20.
     """
 
+    positionwise = True    # each position alone: a model of such layers can cache (base.py)
+
     def __init__(self, n_features=None, *, eps=1e-6, dtype=np.float64, rng=None, **keras):
         super().__init__()
         refuse_spellings("RMSNorm", keras, unknown=True)         # Keras' names: nnbook's

@@ -87,6 +87,8 @@ class SwiGLU(Layer):
     Chapter 20.
     """
 
+    positionwise = True    # each position alone: a model of such layers can cache (base.py)
+
     def __init__(self, d_model, d_ff, *, rng=None, dtype=np.float64):
         super().__init__()
         self.d_model = positive_int("SwiGLU", "d_model", d_model)

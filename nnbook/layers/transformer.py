@@ -16,6 +16,7 @@ from .attention import MultiHeadAttention
 from .base import Layer
 from .dense import Dense
 from .gqa import modern_config
+from .kv_cache import Caching
 from .layernorm import LayerNorm
 from .recurrent import LAST_STATE_ONLY
 from .rmsnorm import RMSNorm
@@ -27,7 +28,7 @@ _CHOICES = {"norm": ("layernorm", "rmsnorm"), "ffn": ("relu", "swiglu")}
 
 
 @register_class
-class TransformerBlock(Layer):
+class TransformerBlock(Caching, Layer):
     """``y = x + MHA(LN₁(x))``, then ``out = y + ReLU(LN₂(y) W_1 + b_1) W_2 + b_2``.
 
     Shapes:
@@ -68,6 +69,10 @@ class TransformerBlock(Layer):
         rng: the ``np.random.Generator`` that draws the weights (Xavier/Glorot uniform,
             biases 0, γ = 1, β = 0). ``None``: a fresh one.
         dtype: float64 (default) or float32.
+
+    KV cache (chapter 21, causal blocks): ``start_cache(max_len=None)`` starts the
+    attention's (``cache`` is ``attn.cache``); the norms and the feed-forward network act
+    on each position alone, so the block then reads only the new positions too.
 
     The defaults are chapter 18's block. ``to_torch`` gives ``nn.TransformerEncoderLayer(
     d_model, n_heads, d_ff, dropout=0, batch_first=True, norm_first=True)`` (run with a
@@ -139,7 +144,7 @@ class TransformerBlock(Layer):
             x = x.astype(dtype)
         for name, part, k in self._links:            # the block's arrays are the parts' arrays
             part.params[k], part.grads[k] = self.params[name], self.grads[name]
-        self._shape = x.shape
+        self._shape = None if self.attn.cache is not None else x.shape   # no backward cached
         if not self.prenorm:                         # post-norm: LN₁(x + MHA(x)), LN₂(y + FFN(y))
             y = self.attn.forward(x)
             y += x
@@ -154,6 +159,7 @@ class TransformerBlock(Layer):
         return f
 
     def backward(self, dy, need_dx: bool = True):
+        self._refuse_backward()
         if self._shape is None:
             self._before_forward()
         dy = np.asarray(dy, dtype=self.params["ln1.gamma"].dtype)
@@ -176,6 +182,21 @@ class TransformerBlock(Layer):
             return None
         dx += dy_y                                                       # ∂E/∂x
         return dx
+
+    @property
+    def cache(self):
+        """The attention's ``KVCache`` (None when no cache is on)."""
+        return self.attn.cache
+
+    def start_cache(self, max_len=None) -> None:
+        """Start the attention's KV cache for at most ``max_len`` positions (None: no limit)."""
+        if not self.causal:
+            super().start_cache(max_len)         # the message for non-causal attention
+        self.attn.start_cache(max_len)
+
+    def clear_cache(self) -> None:
+        """Drop the attention's cache; the block reads whole sequences again."""
+        self.attn.clear_cache()
 
     def _ffn_forward(self, z):
         if self.ffn_kind == "swiglu":

@@ -36,6 +36,8 @@ class Unembedding(Layer):
     embedding's own ``weight`` Parameter (tied there too). Chapter 20.
     """
 
+    positionwise = True    # each position alone: a model of such layers can cache (base.py)
+
     def __init__(self, embedding):
         super().__init__()
         if not isinstance(embedding, Embedding):

@@ -1,0 +1,198 @@
+"""``generate`` (chapter 21): a language model writes by reading its own output. Each step
+runs the model on the text so far, takes its logits at the last position and draws the next
+token from them with the decoding rules of sampling.py (greedy, temperature, top-k, top-p).
+With a KV cache (layers/kv_cache.py) the model reads the prompt once, then one token a step;
+``can_cache``, ``start_cache``, ``clear_cache`` and ``cache_nbytes`` act on a whole model.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..layers.activations import Softmax
+from ..layers.embedding import Embedding, PositionalEmbedding
+from .sampling import check_decoding, sample_next
+
+__all__ = ["generate", "can_cache", "start_cache", "clear_cache", "cache_nbytes"]
+
+_GREEDY = np.random.default_rng(0)       # handed to sample_next at temperature 0: never drawn
+
+
+def generate(model, ids, n_new, *, temperature=1.0, top_k=None, top_p=None, use_cache=True,
+             rng=None, return_logits=False):
+    """The prompt ``ids`` followed by ``n_new`` tokens the model writes one at a time.
+
+    At each step the model reads the text so far (in inference mode: ``training=False``),
+    its logits at the last position, z (m, V), give the next token of every row through
+    ``sample_next(z, rng, temperature=, top_k=, top_p=)``: ``temperature=0`` is greedy (the
+    arg-max, no draw), else one ``rng.random()`` per row, so the same ``rng`` gives the same
+    text. A model that ends in ``Softmax`` gives probabilities; their logarithms are used as
+    its logits.
+
+    Shapes:
+        ids: (m, T0) integers in [0, V), T0 ≥ 1  →  (m, T0 + n_new) int64, the prompt first
+        with ``return_logits=True``: ``(ids, logits)``, logits (m, n_new, V) in the model's
+        dtype, row s the logits the token T0 + s was drawn from
+
+    Args:
+        model: a ``Sequential`` language model: ids (m, T) → logits (m, T, V).
+        ids: the prompts, one per row (a list of lists works).
+        n_new: how many tokens to add (≥ 0).
+        temperature, top_k, top_p: the decoding rules (``next_token_probs``).
+        use_cache: run with a KV cache when ``can_cache(model)``: the model reads the prompt
+            once, then only the newest token at each step (the same ids, and the logits
+            to round-off); other models (an RNN, a learner's layer) run without one.
+        rng: a ``np.random.Generator``; needed unless ``temperature=0``.
+        return_logits: also return the logits of every step.
+
+    A model with a ``PositionalEmbedding`` reads at most its ``max_len`` positions: the
+    model reads T0 + n_new − 1 of them (the last token is written, never read), and more is
+    a ``ValueError`` before anything runs. RoPE has no table and no such limit.
+    """
+    check_decoding("generate", temperature, top_k, top_p)
+    layers = _layers_of(model)
+    ids = _prompt(ids, layers)
+    n_new = _count(n_new)
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise ValueError(f"generate: rng must be a np.random.Generator, got {rng!r}. Pass "
+                         f"rng=np.random.default_rng(seed).")
+    if rng is None and temperature > 0 and n_new > 0:
+        raise ValueError(f"generate: sampling with temperature={temperature!r} draws random "
+                         f"numbers, so it needs rng=np.random.default_rng(seed); got rng=None. "
+                         f"For greedy decoding without one, pass temperature=0.")
+    m, T0 = ids.shape
+    _check_positions(layers, T0, n_new)
+    out = np.empty((m, T0 + n_new), dtype=np.int64)
+    out[:, :T0] = ids
+    probabilities = bool(layers) and isinstance(layers[-1], Softmax)
+    draw = rng if temperature > 0 else _GREEDY
+    steps = []
+    cached = bool(use_cache) and n_new > 0 and can_cache(model)
+    if cached:
+        start_cache(model, max_len=T0 + n_new - 1)
+    try:
+        read = 0                                                    # positions cached
+        for t in range(T0, T0 + n_new):
+            z = _last_logits(model, out[:, read:t], probabilities)  # (m, V)
+            read = t if cached else 0
+            if return_logits:
+                steps.append(z)
+            out[:, t] = sample_next(z, draw, temperature=temperature, top_k=top_k, top_p=top_p)
+    finally:
+        if cached:
+            clear_cache(model)
+    if not return_logits:
+        return out
+    V = steps[0].shape[-1] if steps else _vocab(layers) or 0
+    dtype = steps[0].dtype if steps else getattr(model, "dtype", np.float64)
+    logits = np.stack(steps, axis=1) if steps else np.zeros((m, 0, V), dtype)
+    return out, logits
+
+
+def can_cache(model) -> bool:
+    """Whether ``model`` can generate with a KV cache: every layer is ``positionwise`` or
+    keeps a cache (``start_cache``), and its attention is causal."""
+    return all(getattr(layer, "positionwise", False) or (
+        callable(getattr(layer, "start_cache", None)) and getattr(layer, "cacheable", True))
+        for layer in _layers_of(model))
+
+
+def start_cache(model, max_len=None) -> None:
+    """``start_cache(max_len)`` on every layer that has one (the KV cache of each attention,
+    the position count of a PositionalEmbedding); ``max_len``: the most positions the
+    model will read (None: no limit). Refused when ``can_cache(model)`` is False."""
+    if not can_cache(model):
+        bad = [repr(l) for l in model.layers if not getattr(l, "positionwise", False)
+               and not (callable(getattr(l, "start_cache", None)) and getattr(l, "cacheable", True))]
+        raise ValueError(f"start_cache: the model cannot keep a KV cache: {', '.join(bad)} "
+                         f"{'reads' if len(bad) == 1 else 'read'} more than each position "
+                         f"alone and {'keeps' if len(bad) == 1 else 'keep'} no cache (or "
+                         f"attention is not causal). generate(model, …) runs it without one.")
+    for layer in model.layers:
+        if callable(getattr(layer, "start_cache", None)):
+            layer.start_cache(max_len)
+
+
+def clear_cache(model) -> None:
+    """``clear_cache()`` on every layer that has one: the model reads whole sequences again."""
+    for layer in _layers_of(model):
+        if callable(getattr(layer, "clear_cache", None)):
+            layer.clear_cache()
+
+
+def cache_nbytes(model) -> int:
+    """The bytes the model's caches hold: Σ over attention layers of ``k.nbytes + v.nbytes``,
+    2 · layers · m · T · n_kv_heads · d_head · itemsize for T cached positions."""
+    return sum(int(layer.cache.nbytes) for layer in _layers_of(model)
+               if getattr(layer, "cache", None) is not None)
+
+
+def _layers_of(model):
+    layers = getattr(model, "layers", None)
+    if not callable(getattr(model, "forward", None)) or not isinstance(layers, list):
+        raise ValueError(f"generate: expected a Sequential language model (ids (m, T) → "
+                         f"logits (m, T, V)), got {type(model).__name__}. Build one: "
+                         f"nb.Sequential([nb.Embedding(V, d), …, nb.Dense(d, V)]).")
+    return layers
+
+
+def _vocab(layers):
+    """V from the model's ``Embedding`` (None without one)."""
+    return next((l.vocab_size for l in layers if isinstance(l, Embedding)), None)
+
+
+def _prompt(ids, layers):
+    a = np.asarray(ids)
+    if a.dtype.kind not in "iu":
+        kind = "floats" if a.dtype.kind == "f" else f"values of dtype {a.dtype}"
+        raise ValueError(f"generate: expected integer token ids, got {kind} of shape {a.shape}. "
+                         f"Pass the prompt as integers: ids.astype(int) (or "
+                         f"tokenizer.encode(text) for a text).")
+    if a.ndim != 2 or a.shape[1] == 0 or a.shape[0] == 0:
+        fix = ("For one prompt, add a batch axis: ids[None]." if a.ndim == 1 and a.size
+               else "Give every row a prompt of at least one token (a start token will do).")
+        raise ValueError(f"generate: expected prompts of shape (m, T0) with m ≥ 1 and T0 ≥ 1, "
+                         f"got shape {a.shape}. {fix}")
+    V = _vocab(layers)
+    if V is not None and (a.min() < 0 or a.max() >= V):
+        bad = int(a[(a < 0) | (a >= V)][0])
+        raise ValueError(f"generate: the prompt holds the token id {bad}, outside the model's "
+                         f"vocabulary [0, {V}) (its Embedding has vocab_size={V}). Encode the "
+                         f"prompt with the tokenizer the model was trained with.")
+    return a
+
+
+def _count(n_new):
+    if isinstance(n_new, bool) or not isinstance(n_new, numbers.Integral) or n_new < 0:
+        raise ValueError(f"generate: n_new must be an integer ≥ 0 (how many tokens to add), "
+                         f"got {n_new!r}.")
+    return int(n_new)
+
+
+def _check_positions(layers, T0, n_new):
+    """The model reads T0 + n_new − 1 positions; a learned position table has max_len."""
+    need = T0 + max(n_new - 1, 0)
+    for layer in layers:
+        if isinstance(layer, PositionalEmbedding) and need > layer.max_len:
+            raise ValueError(
+                f"generate: a prompt of {T0} tokens and n_new={n_new} make the model read "
+                f"{need} positions, past its position table ({layer!r} has max_len = "
+                f"{layer.max_len}). Use a prompt and n_new with T0 + n_new − 1 ≤ "
+                f"{layer.max_len}, or train a model with a larger max_len.")
+
+
+def _last_logits(model, x, probabilities):
+    """The model's output at the last position, (m, V), as logits."""
+    y = np.asarray(model.forward(x, training=False))
+    if y.ndim != 3 or y.shape[:2] != x.shape:
+        raise ValueError(f"generate: the model returned shape {y.shape} for ids of shape "
+                         f"{x.shape}; a language model returns logits per position, "
+                         f"(m, T, V). Give its recurrent layers return_sequences=True and end "
+                         f"it in Dense(d, V) or Unembedding.")
+    z = y[:, -1]
+    if probabilities:                              # log p are logits of the same distribution
+        with np.errstate(divide="ignore"):
+            z = np.log(z)
+    return np.array(z)

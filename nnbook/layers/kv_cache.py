@@ -1,0 +1,181 @@
+"""The KV cache (chapter 21): when a model writes one token at a time, the keys and values of
+the earlier positions do not change (attention is causal), so each attention layer keeps
+them and computes only the new position's query, key and value. ``KVCache`` holds them;
+``cached_attention`` is one step of attention against it; ``Caching`` gives a layer its
+``start_cache``/``clear_cache`` and ``cache``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..validate import positive_int
+from .rope import apply_rope, rope_tables
+
+__all__ = ["PositionCache", "KVCache", "cached_attention", "attention_step", "Caching"]
+
+
+class PositionCache:
+    """How many positions a layer has seen since its cache started (``length``), up to
+    ``max_len`` (``None``: no limit). ``PositionalEmbedding`` needs no more: its next
+    position is ``length``."""
+
+    nbytes = 0
+
+    def __init__(self, max_len=None):
+        self.max_len = None if max_len is None else positive_int(
+            type(self).__name__, "max_len", max_len)
+        self.length = 0
+
+    def _room(self, owner, t):
+        """Refuse ``t`` more positions past ``max_len``."""
+        if self.max_len is not None and self.length + t > self.max_len:
+            raise ValueError(f"{owner}: the KV cache holds {self.length} positions of at most "
+                             f"max_len = {self.max_len}, so it has no room for {t} more. Start "
+                             f"it with a larger max_len: start_cache(max_len=…), or None to "
+                             f"let it grow.")
+
+    def advance(self, owner, t):
+        """Count ``t`` more positions."""
+        self._room(owner, t)
+        self.length += t
+
+    def __repr__(self):
+        return f"{type(self).__name__}(length={self.length}, max_len={self.max_len})"
+
+
+class KVCache(PositionCache):
+    """The keys and values an attention layer has computed, per key/value head.
+
+    Shapes (k = n_kv_heads, L = ``length``):
+        k, v: (m, k, L, d_head), views of the filled part; the keys are stored already
+            rotated by RoPE (each at its own position), so they are never rotated again
+        nbytes: ``k.nbytes + v.nbytes`` = 2·m·k·L·d_head·itemsize
+
+    ``append(k_new, v_new)`` adds t positions, (m, k, t, d_head) each. With ``max_len`` the
+    arrays are made once at that size; with ``None`` they double when full.
+    """
+
+    def __init__(self, max_len=None):
+        super().__init__(max_len)
+        self._k = self._v = None
+
+    @property
+    def k(self):
+        return None if self._k is None else self._k[:, :, :self.length]
+
+    @property
+    def v(self):
+        return None if self._v is None else self._v[:, :, :self.length]
+
+    @property
+    def nbytes(self):
+        return 0 if self._k is None else 2 * self.k.nbytes
+
+    def append(self, k_new, v_new, owner="KVCache"):
+        m, kv, t, dh = k_new.shape
+        self._room(owner, t)
+        L = self.length
+        if self._k is not None and self._k.shape[:2] + self._k.shape[3:] != (m, kv, dh):
+            raise ValueError(f"{owner}: the KV cache holds {self._k.shape[0]} sequences; got a "
+                             f"batch shaped {k_new.shape}. A cache serves one batch: clear_cache() "
+                             f"and start_cache() for a new one.")
+        if self._k is None or L + t > self._k.shape[2]:
+            size = self.max_len or max(2 * (L + t), 16)
+            k, v = (np.empty((m, kv, size, dh), dtype=k_new.dtype) for _ in range(2))
+            if self._k is not None:
+                k[:, :, :L], v[:, :, :L] = self.k, self.v
+            self._k, self._v = k, v
+        self._k[:, :, L:L + t] = k_new
+        self._v[:, :, L:L + t] = v_new
+        self.length = L + t
+
+
+def attention_step(layer, x):
+    """``MultiHeadAttention.forward`` with a cache: the t new positions' queries, keys and
+    values (the same products as the whole forward, RoPE turned from the cached length on:
+    ``rope_tables(…, start=L)``), the keys and values appended, the queries attended.
+
+    Shapes: x (m, t, d_model) → y (m, t, d_model); ``layer.attention_weights`` (m, n_heads,
+    t, L + t).
+    """
+    p, d, h, dh, kv = layer.params, layer.d_model, layer.n_heads, layer.d_head, layer.n_kv_heads
+    m, t = x.shape[:2]
+    kd, scale = kv * dh, 1.0 / math.sqrt(dh)
+    W = np.concatenate((p["W_q"] * scale, p["W_k"], p["W_v"]), axis=1)   # (d, d + 2kd)
+    qkv = x.reshape(-1, d) @ W                                            # (mt, d + 2kd)
+    if layer.bias:
+        qkv += np.concatenate((p["b_q"] * scale, p["b_k"], p["b_v"]))
+    cache = layer.cache
+    cache._room(repr(layer), t)
+    if layer.rope:                               # positions L … L + t − 1
+        cos, sin = rope_tables(t, dh, layer.rope_base, W.dtype, start=cache.length)
+        for a, b, n in ((0, d, h), (d, d + kd, kv)):
+            x4 = qkv[:, a:b].reshape(m, t, n, dh)
+            apply_rope(x4, cos[:, None], sin[:, None], out=x4)
+    q = qkv[:, :d].reshape(m, t, h, dh).transpose(0, 2, 1, 3)             # (m, h, t, dh)
+    cache.append(qkv[:, d:d + kd].reshape(m, t, kv, dh).transpose(0, 2, 1, 3),
+                 qkv[:, d + kd:].reshape(m, t, kv, dh).transpose(0, 2, 1, 3), repr(layer))
+    O, A = cached_attention(q, cache)
+    y = O.transpose(0, 2, 1, 3).reshape(-1, d) @ p["W_o"]                  # (mt, d)
+    if layer.bias:
+        y += p["b_o"]
+    layer.attention_weights = A
+    return y.reshape(m, t, d)
+
+
+def cached_attention(q, cache):
+    """Causal attention of t new queries against every key and value in ``cache``, whose
+    last t positions are the new ones: query i (position L − t + i) reads positions
+    ≤ L − t + i. Query head h reads key/value head ``h // (n_heads // k)`` (gqa.py).
+
+    Shapes: q (m, n_heads, t, d_head), already scaled by 1/√d_head (and rotated)
+        → O (m, n_heads, t, d_head), A (m, n_heads, t, L) the attention weights.
+    """
+    m, h, t, dh = q.shape
+    k, v = cache.k, cache.v                                       # (m, kv, L, dh)
+    kv, L = k.shape[1], k.shape[2]
+    qg = q.reshape(m, kv, (h // kv) * t, dh)     # the query heads of each kv head, stacked
+    S = qg @ k.swapaxes(-1, -2)                                   # (m, kv, g·t, L)
+    if t > 1:                                    # one new query sees every cached position
+        S.reshape(m, h, t, L)[...] += np.triu(np.full((t, L), -np.inf, S.dtype), L - t + 1)
+    S -= S.max(axis=-1, keepdims=True)
+    np.exp(S, out=S)
+    S *= 1.0 / S.sum(axis=-1, keepdims=True)
+    return (S @ v).reshape(m, h, t, dh), S.reshape(m, h, t, L)
+
+
+class Caching:
+    """``start_cache``, ``clear_cache`` and ``cache`` for a layer that keeps what it has seen
+    while a model generates (``MultiHeadAttention``, ``TransformerBlock``,
+    ``PositionalEmbedding``). While ``cache`` is set, ``forward`` reads only the new
+    positions and ``backward`` is refused: the cache is for inference."""
+
+    cache = None
+    cache_class = KVCache
+
+    @property
+    def cacheable(self) -> bool:
+        """Whether a cache gives the same outputs (attention: only when causal)."""
+        return getattr(self, "causal", True)
+
+    def start_cache(self, max_len=None) -> None:
+        """Start an empty cache for at most ``max_len`` positions (``None``: no limit); the
+        next ``forward`` reads the first positions of a text, each later one the next."""
+        if not self.cacheable:
+            raise ValueError(f"{self!r}: a KV cache needs causal attention (causal=True): "
+                             f"without the mask every position reads the later ones too, so "
+                             f"the earlier keys and values change as the text grows.")
+        self.cache = self.cache_class(max_len)
+
+    def clear_cache(self) -> None:
+        """Drop the cache; ``forward`` reads whole sequences again."""
+        self.cache = None
+
+    def _refuse_backward(self):
+        if self.cache is not None:
+            raise ValueError(f"{self!r}: backward() while a KV cache is on. The cache serves "
+                             f"generation (inference) only; call clear_cache() and run forward "
+                             f"on the whole sequences before training.")
