@@ -592,6 +592,9 @@ EXPLORABLES = [
      "query 5 ('a'), layer 1: head 1 →", "above"),
     ("19_tokens.ipynb", "nb.explore.bpe_merges(", "merges", "8", "8 merges: 64 bytes in 30 tokens",
      "imports"),
+    # the RL run's record is made by the cells above (about 25 s of CPU): step 0 is the start
+    ("22_post_training.ipynb", "nb.explore.rl_history(", "step", "0", "KL to the start 0.00 nats",
+     "above"),
 ]
 WIDGET_TIMEOUT = 300  # s for the widget to appear, and for its redraw after a change (see RUN_TIMEOUT)
 
