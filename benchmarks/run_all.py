@@ -39,6 +39,7 @@ sys.path.insert(0, HERE)
 import numpy as np  # noqa: E402
 
 import bench_conv  # noqa: E402
+import bench_generate  # noqa: E402
 import bench_layers  # noqa: E402
 import bench_mlp  # noqa: E402
 import bench_walk  # noqa: E402
@@ -172,6 +173,14 @@ def merge_suffixed(rows):
     return out
 
 
+def one_thread_only(rows):
+    """Rows measured with one thread only (bench_generate's), in the form of merge()'s: the
+    times and ratio in the one-thread columns, the default-thread columns empty."""
+    return [{**r, "nnbook_1t_s": r.get("nnbook_s"), "torch_1t_s": r.get("torch_s"),
+             "ratio_vs_torch_1t": r.get("ratio_vs_torch"), "nnbook_s": None, "torch_s": None,
+             "ratio_vs_torch": None} for r in rows]
+
+
 def bar_chart(rows, path, title):
     import matplotlib
     matplotlib.use("Agg")
@@ -244,6 +253,8 @@ def main(argv=None):
     rows += merge_suffixed(bench_layers.main(with_torch=with_torch))
     print("measuring LSTM and causal multi-head attention ...", file=sys.stderr)
     rows += merge_suffixed(bench_sequences.main(with_torch=with_torch))
+    print("measuring generation with and without the KV cache ...", file=sys.stderr)
+    rows += one_thread_only(bench_generate.main(with_torch=with_torch))
     version, threads = measured[None][1], measured[None][2]
     torch_note = (f"PyTorch {version} CPU, 1 thread and {threads} threads" if version
                   else "PyTorch not installed")
@@ -260,7 +271,8 @@ def main(argv=None):
     if "--no-write" not in argv:
         path = os.path.join(HERE, "results.md")
         old = open(path).read() if os.path.exists(path) else INTRO
-        body = (markdown(rows, header) + bench_sequences.note(rows) + "\n"
+        body = (markdown(rows, header) + bench_sequences.note(rows) + bench_generate.note(rows)
+                + "\n"
                 + walk_md.replace("\n## ", "\n### "))
         with open(path, "w") as f:
             f.write(family_section(old, cpu()["family"], body))

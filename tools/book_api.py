@@ -54,10 +54,11 @@ SECTIONS = [
      "`\"sgd\"` / `\"adam\"`; a schedule plugs into `nb.callbacks.LearningRateScheduler`.",
      ["Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "schedules"]),
     ("Post-training and inference", "The losses of fine-tuning by preference and by reward, "
-     "each returning `(loss, d_logits)` for the model's `backward`, and the decoding rules "
-     "that turn logits into the next token (chapters 21–22).",
+     "each returning `(loss, d_logits)` for the model's `backward`, `generate`, which writes "
+     "with a model (with a KV cache where it can), and the decoding rules that turn logits "
+     "into the next token (chapters 21–22).",
      ["sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
-      "policy_gradient_loss", "sequence_kl", "inference"]),
+      "policy_gradient_loss", "sequence_kl", "generate", "inference"]),
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),

@@ -209,7 +209,7 @@ class PositionalEmbedding(Caching, Layer):
                 f"table's max_len = {self.max_len} positions. Generate at most "
                 f"{self.max_len} positions in all (a shorter prompt or fewer new tokens), or "
                 f"train a model with a larger max_len.")
-        self.cache.advance(repr(self), T)
+        self.cache.advance(self, T)
         self._shape = None
         W = self.params["W"]
         return np.add(x, W[L:L + T], dtype=W.dtype)

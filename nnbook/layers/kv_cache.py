@@ -30,8 +30,9 @@ class PositionCache:
         self.length = 0
 
     def _room(self, owner, t):
-        """Refuse ``t`` more positions past ``max_len``."""
+        """Refuse ``t`` more positions past ``max_len`` (``owner``: the layer, or its name)."""
         if self.max_len is not None and self.length + t > self.max_len:
+            owner = owner if isinstance(owner, str) else repr(owner)
             raise ValueError(f"{owner}: the KV cache holds {self.length} positions of at most "
                              f"max_len = {self.max_len}, so it has no room for {t} more. Start "
                              f"it with a larger max_len: start_cache(max_len=…), or None to "
@@ -79,6 +80,7 @@ class KVCache(PositionCache):
         self._room(owner, t)
         L = self.length
         if self._k is not None and self._k.shape[:2] + self._k.shape[3:] != (m, kv, dh):
+            owner = owner if isinstance(owner, str) else repr(owner)
             raise ValueError(f"{owner}: the KV cache holds {self._k.shape[0]} sequences; got a "
                              f"batch shaped {k_new.shape}. A cache serves one batch: clear_cache() "
                              f"and start_cache() for a new one.")
@@ -108,16 +110,19 @@ def attention_step(layer, x):
     qkv = x.reshape(-1, d) @ W                                            # (mt, d + 2kd)
     if layer.bias:
         qkv += np.concatenate((p["b_q"] * scale, p["b_k"], p["b_v"]))
-    cache = layer.cache
-    cache._room(repr(layer), t)
+    cache, L = layer.cache, layer.cache.length
+    cache._room(layer, t)
     if layer.rope:                               # positions L … L + t − 1
-        cos, sin = rope_tables(t, dh, layer.rope_base, W.dtype, start=cache.length)
+        if cache.max_len is not None:            # the layer's tables for max_len, sliced
+            cos, sin = (a[L:L + t] for a in layer._rope_tables(cache.max_len, W.dtype))
+        else:
+            cos, sin = (a[:, None] for a in rope_tables(t, dh, layer.rope_base, W.dtype, start=L))
         for a, b, n in ((0, d, h), (d, d + kd, kv)):
             x4 = qkv[:, a:b].reshape(m, t, n, dh)
-            apply_rope(x4, cos[:, None], sin[:, None], out=x4)
+            apply_rope(x4, cos, sin, out=x4)
     q = qkv[:, :d].reshape(m, t, h, dh).transpose(0, 2, 1, 3)             # (m, h, t, dh)
     cache.append(qkv[:, d:d + kd].reshape(m, t, kv, dh).transpose(0, 2, 1, 3),
-                 qkv[:, d + kd:].reshape(m, t, kv, dh).transpose(0, 2, 1, 3), repr(layer))
+                 qkv[:, d + kd:].reshape(m, t, kv, dh).transpose(0, 2, 1, 3), layer)
     O, A = cached_attention(q, cache)
     y = O.transpose(0, 2, 1, 3).reshape(-1, d) @ p["W_o"]                  # (mt, d)
     if layer.bias:
