@@ -156,7 +156,6 @@ def test_bad_prompts(ids, match):
     (dict(top_k=0), "top_k must be an integer ≥ 1"),
     (dict(top_p=0.0), r"top_p must be a number in \(0, 1\]"),
     (dict(top_p=1.5), "top_p"),
-    (dict(rng=None), "needs rng=np.random.default_rng"),
     (dict(rng=3), "rng must be a np.random.Generator"),
     (dict(temperature=0, rng=np.random.RandomState(0)), "rng must be a np.random.Generator"),
 ])
@@ -167,6 +166,12 @@ def test_bad_arguments_name_the_fix(kwargs, match):
     with pytest.raises(ValueError, match=match) as info:
         generate(classic(), prompt(), n_new, **args)
     assert str(info.value).startswith("generate:")
+
+
+def test_rng_none_is_a_fresh_generator_as_everywhere_in_the_library():
+    """API.md: rng=None means np.random.default_rng(); the defaults just work."""
+    out = generate(classic(), prompt(), 5)
+    assert out.shape == (3, 9) and np.array_equal(out[:, :4], prompt())
 
 
 def test_greedy_needs_no_rng_and_zero_new_tokens_need_none():

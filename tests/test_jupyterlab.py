@@ -592,6 +592,9 @@ EXPLORABLES = [
      "query 5 ('a'), layer 1: head 1 →", "above"),
     ("19_tokens.ipynb", "nb.explore.bpe_merges(", "merges", "8", "8 merges: 64 bytes in 30 tokens",
      "imports"),
+    # the model is trained in the cells above (about 10 s); top-k 1 is greedy's one character
+    ("21_inference.ipynb", "nb.explore.decoding(", "top-k", "1", "τ = 2, top-k 1, top-p off: writes",
+     "above"),
     # the RL run's record is made by the cells above (about 25 s of CPU): step 0 is the start
     ("22_post_training.ipynb", "nb.explore.rl_history(", "step", "0", "KL to the start 0.00 nats",
      "above"),

@@ -14,6 +14,7 @@ the Axes it drew on (or a tuple of Axes) and never calls ``plt.show()``.
 - attention.py: attention weights, the causal mask, heads, the transformer block (17–18);
 - tokens.py: a word's merge tree and a text cut into its tokens (chapter 19);
 - modern.py: rotary pairs, grouped-query heads and the modern block (chapter 20);
+- inference.py: the KV cache filling step by step and the top-p cut (chapter 21);
 - posttraining.py: masked fine-tuning targets, LoRA's matrices and one RL step (chapter 22).
 
 The drawing helpers they share (canvas, units, boxes, arrows, colours) are in _draw.py;
@@ -24,6 +25,7 @@ from .attention import attention_matrix, causal_mask, heads, transformer_block
 from .conv import conv_window, im2col, output_size_formula, pooling
 from .gated import gru_cell, lstm_cell
 from .graph import computational_graph, forward_backward
+from .inference import kv_cache, top_p_cut
 from .modern import gqa_heads, modern_block, rope_pairs
 from .networks import network, neuron
 from .normalisation import batchnorm_statistics
@@ -44,5 +46,6 @@ __all__ = [
     "attention_matrix", "causal_mask", "heads", "transformer_block",
     "merge_tree", "token_boundaries",
     "gqa_heads", "modern_block", "rope_pairs",
+    "kv_cache", "top_p_cut",
     "sft_targets", "lora_matrices", "rl_step",
 ]

@@ -12,6 +12,8 @@ returns a matplotlib Figure that a notebook shows for readers without a kernel):
 - attention.py: where each head looks (17); sampling.py: the next character (18);
 - tokens.py: byte-pair encoding's merges step by step on a typed text (19);
 - modern.py: the rotary score of a query and a key against their offset t − s (20);
+- inference.py: temperature, top-k and top-p on a model's next token, with the grammar's
+  verdict on what it writes (21);
 - posttraining.py: an RL run's acceptance, answer length and KL against the step (22).
 
 The figure is a PNG in an ``ipywidgets.Image`` (no output messages while a cell runs),
@@ -24,6 +26,7 @@ from .animation import frames_gif, frames_html, xor_animation
 from .attention import attention_of, attention_query, attention_query_figure
 from .conv import conv_window, conv_window_figure
 from .gradient_descent import learning_rate, learning_rate_figure, lr_regime
+from .inference import decoding, decoding_figure, decoding_probs, decoding_sample
 from .initialisation import init_depth, init_depth_figure
 from .modern import rope_score, rope_score_figure, rope_scores
 from .optimizers import optimizer_paths, optimizer_paths_figure, quadratic_paths
@@ -51,5 +54,6 @@ __all__ = [
     "next_char", "next_char_figure", "next_char_probs",
     "bpe_merges", "bpe_merges_figure", "bpe_state",
     "rope_score", "rope_score_figure", "rope_scores",
+    "decoding", "decoding_figure", "decoding_probs", "decoding_sample",
     "rl_history", "rl_history_figure",
 ]

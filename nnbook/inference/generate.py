@@ -44,7 +44,8 @@ def generate(model, ids, n_new, *, temperature=1.0, top_k=None, top_p=None, use_
         use_cache: run with a KV cache when ``can_cache(model)``: the model reads the prompt
             once, then only the newest token at each step (the same ids, and the logits
             to round-off); other models (an RNN, a learner's layer) run without one.
-        rng: a ``np.random.Generator``; needed unless ``temperature=0``.
+        rng: a ``np.random.Generator`` for the draws; ``None`` (the library's convention)
+            means a fresh ``np.random.default_rng()``, so pass a seeded one to repeat a text.
         return_logits: also return the logits of every step.
 
     A model with a ``PositionalEmbedding`` reads at most its ``max_len`` positions: the
@@ -58,10 +59,8 @@ def generate(model, ids, n_new, *, temperature=1.0, top_k=None, top_p=None, use_
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise ValueError(f"generate: rng must be a np.random.Generator, got {rng!r}. Pass "
                          f"rng=np.random.default_rng(seed).")
-    if rng is None and temperature > 0 and n_new > 0:
-        raise ValueError(f"generate: sampling with temperature={temperature!r} draws random "
-                         f"numbers, so it needs rng=np.random.default_rng(seed); got rng=None. "
-                         f"For greedy decoding without one, pass temperature=0.")
+    if rng is None and temperature > 0:
+        rng = np.random.default_rng()     # API.md: rng=None is a fresh, unseeded generator
     m, T0 = ids.shape
     _check_positions(layers, T0, n_new)
     out = np.empty((m, T0 + n_new), dtype=np.int64)
