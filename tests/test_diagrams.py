@@ -82,6 +82,11 @@ GALLERY = {
                  lambda: nb.diagrams.kv_cache(12, 20)],
     "top_p_cut": [lambda: nb.diagrams.top_p_cut([0.05, 0.4, 0.25, 0.15, 0.1, 0.05], 0.8),
                   lambda: nb.diagrams.top_p_cut(np.full(20, 0.05), 0.5, list("abcdefghijklmnopqrst"))],
+    "sft_targets": [lambda: nb.diagrams.sft_targets("(cats) ", "the cats (that a dog sees) run.")],
+    "lora_matrices": [lambda: nb.diagrams.lora_matrices(32, 26, 4, alpha=8),
+                      lambda: nb.diagrams.lora_matrices(256, 8, 1)],
+    "rl_step": [lambda: nb.diagrams.rl_step("(cats) ", ["the cats run.", ""], [1.0, 0.0],
+                                            [1.0, -1.0])],
 }
 DRAWINGS = [(name, k, draw) for name, draws in GALLERY.items() for k, draw in enumerate(draws)]
 

@@ -595,6 +595,9 @@ EXPLORABLES = [
     # the model is trained in the cells above (about 10 s); top-k 1 is greedy's one character
     ("21_inference.ipynb", "nb.explore.decoding(", "top-k", "1", "τ = 2, top-k 1, top-p off: writes",
      "above"),
+    # the RL run's record is made by the cells above (about 25 s of CPU): step 0 is the start
+    ("22_post_training.ipynb", "nb.explore.rl_history(", "step", "0", "KL to the start 0.00 nats",
+     "above"),
 ]
 WIDGET_TIMEOUT = 300  # s for the widget to appear, and for its redraw after a change (see RUN_TIMEOUT)
 

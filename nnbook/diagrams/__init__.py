@@ -14,7 +14,8 @@ the Axes it drew on (or a tuple of Axes) and never calls ``plt.show()``.
 - attention.py: attention weights, the causal mask, heads, the transformer block (17–18);
 - tokens.py: a word's merge tree and a text cut into its tokens (chapter 19);
 - modern.py: rotary pairs, grouped-query heads and the modern block (chapter 20);
-- inference.py: the KV cache filling step by step and the top-p cut (chapter 21).
+- inference.py: the KV cache filling step by step and the top-p cut (chapter 21);
+- posttraining.py: masked fine-tuning targets, LoRA's matrices and one RL step (chapter 22).
 
 The drawing helpers they share (canvas, units, boxes, arrows, colours) are in _draw.py;
 a new diagram goes into the module of its topic, or a new one, and is imported below.
@@ -29,6 +30,7 @@ from .modern import gqa_heads, modern_block, rope_pairs
 from .networks import network, neuron
 from .normalisation import batchnorm_statistics
 from .optimizers import momentum_vectors
+from .posttraining import lora_matrices, rl_step, sft_targets
 from .recurrent import bptt_paths, rnn_outputs, rnn_unrolled
 from .regularisation import dropout_network
 from .residual import residual_block
@@ -45,4 +47,5 @@ __all__ = [
     "merge_tree", "token_boundaries",
     "gqa_heads", "modern_block", "rope_pairs",
     "kv_cache", "top_p_cut",
+    "sft_targets", "lora_matrices", "rl_step",
 ]

@@ -15,7 +15,7 @@ import os as _os
 from . import _core
 from . import (  # noqa: F401  (importing registers them)
     attention, autodiff, backprop, basics, classification, convolution, deep, generalisation,
-    inference, modern, normalisation, optimizers, sequences, tokens,
+    inference, modern, normalisation, optimizers, posttraining, sequences, tokens,
 )
 from ._core import Exercise, Feedback
 

@@ -13,7 +13,8 @@ returns a matplotlib Figure that a notebook shows for readers without a kernel):
 - tokens.py: byte-pair encoding's merges step by step on a typed text (19);
 - modern.py: the rotary score of a query and a key against their offset t − s (20);
 - inference.py: temperature, top-k and top-p on a model's next token, with the grammar's
-  verdict on what it writes (21).
+  verdict on what it writes (21);
+- posttraining.py: an RL run's acceptance, answer length and KL against the step (22).
 
 The figure is a PNG in an ``ipywidgets.Image`` (no output messages while a cell runs),
 and the widget's text/plain repr depends only on the controls' values, so a stored
@@ -29,6 +30,7 @@ from .inference import decoding, decoding_figure, decoding_probs, decoding_sampl
 from .initialisation import init_depth, init_depth_figure
 from .modern import rope_score, rope_score_figure, rope_scores
 from .optimizers import optimizer_paths, optimizer_paths_figure, quadratic_paths
+from .posttraining import rl_history, rl_history_figure
 from .recurrent import gradient_through_time, gradient_through_time_figure, input_gradient_norms
 from .regularisation import l2_polynomial, l2_polynomial_figure, polynomial_data, ridge_fit
 from .sampling import next_char, next_char_figure, next_char_probs
@@ -53,4 +55,5 @@ __all__ = [
     "bpe_merges", "bpe_merges_figure", "bpe_state",
     "rope_score", "rope_score_figure", "rope_scores",
     "decoding", "decoding_figure", "decoding_probs", "decoding_sample",
+    "rl_history", "rl_history_figure",
 ]
