@@ -34,8 +34,8 @@ def softmax(z, axis: int = -1):
     """e^(z_i) / Σ_j e^(z_j) along ``axis``, with the max subtracted first so that
     large inputs such as [1000, 1001] do not overflow (chapter 09)."""
     z = _float(z)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    e /= e.sum(axis=axis, keepdims=True)
+    e = np.exp(z - np.maximum.reduce(z, axis=axis, keepdims=True))   # z.max, one call less
+    e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e
 
 
@@ -154,7 +154,12 @@ class ReLU(Activation):
     as in PyTorch). Chapter 06."""
 
     def function(self, x):
-        return np.maximum(x, 0)
+        return np.maximum(x, 0.0)                 # 0.0, not 0: no int-to-float resolution
+
+    def forward(self, x):
+        self._x = x = _float(x)
+        self._y = np.maximum(x, 0.0)              # Activation.forward without two calls
+        return self._y
 
     def derivative(self, x):
         x = _float(x)
@@ -164,7 +169,7 @@ class ReLU(Activation):
         dy = self._check(dy)
         if not need_dx:
             return None
-        return dy * (self._y > 0)
+        return dy * (self._y > 0.0)
 
 
 @register_class

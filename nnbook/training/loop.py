@@ -10,6 +10,8 @@ import math
 import numpy as np
 
 from ..validate import all_finite
+from .inputs import batch_targets
+from .protocol import loss_value
 from .callback_base import Callback, CallbackList
 from .progress import ProgressLogger
 
@@ -88,7 +90,7 @@ def lend_rng(layers, rng):
     """Layers that draw random numbers in training and have no generator of their own
     (``layer.rng is None``: a Dropout made without ``rng=`` or read by ``load_model``)
     get one drawn from fit's ``rng``; returns them, so that fit can take it back."""
-    lent = [layer for layer in layers if "rng" in vars(layer) and layer.rng is None]
+    lent = [layer for layer in layers if getattr(layer, "rng", False) is None]
     for layer in lent:
         layer.rng = np.random.default_rng(rng.integers(2**63))
     return lent
@@ -119,22 +121,23 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                     xs, ys = x[perm], y[perm]
                     xs.flags.writeable = False    # as x: no layer may write into the data
                 sums: dict[str, float] = {}
-                seen = 0
+                seen, train_step = 0, model.train_step
                 for b, s in enumerate(range(0, m, batch_size)):
                     if per_batch:
                         cbs.on_batch_begin(b, {})
                     xb, yb = xs[s:s + batch_size], ys[s:s + batch_size]
+                    n = len(xb)
                     try:
-                        logs = model.train_step(xb, yb)
+                        logs = train_step(xb, yb)
                     except ValueError as exc:
-                        if len(xb) == 1 < m:
+                        if n == 1 < m:
                             _single_sample_batch(exc, m, batch_size)
                         raise
                     if not math.isfinite(logs["loss"]):
                         _diverged(model, logs["loss"], epoch, f"batch starting at sample {s}")
-                    seen += len(xb)
+                    seen += n
                     for k, v in logs.items():
-                        sums[k] = sums.get(k, 0.0) + v * len(xb)
+                        sums[k] = sums.get(k, 0.0) + v * n
                     if per_batch:
                         cbs.on_batch_end(b, {k: v / seen for k, v in sums.items()})  # running means
                 if not all(all_finite(p) for layer in model.layers for p in layer.params.values()):
@@ -177,8 +180,11 @@ def _single_sample_batch(exc, m, batch_size):
 def _check_final_step(model, xb, yb, epoch):
     """The last step's loss was finite, but the update after it may have diverged (a
     learning rate far too large multiplies the weights every step): the loss at the
-    final weights, on the last batch, must be finite too."""
-    value = model.test_step(xb, yb)["loss"]
+    final weights, on the last batch, must be finite too. The forward pass and the loss
+    settle it (no metrics, no output checks: fit's first step made those). Not fewer
+    samples: a mean over the whole batch can overflow where one over a few does not."""
+    out = model.forward(xb, training=False)
+    value = loss_value(model.loss, batch_targets(model, "Sequential.fit", yb, out), out)
     if not math.isfinite(value):
         _diverged(model, value, epoch, "at the weights after the last step")
 
