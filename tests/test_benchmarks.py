@@ -183,7 +183,7 @@ def test_results_keep_one_section_per_cpu_family():
 
 
 def test_a_part_of_a_family_section_is_replaced_alone():
-    """``run_all.py --only part4`` (or ``walk``) rewrites only its own block."""
+    """``benchmarks/run_all.py --only part4`` (or ``walk``) rewrites only its own block."""
     text = run_all.family_section(run_all.INTRO, "AMD", "| main table |\n\n"
                                   + run_all.part_block("walk", "old walk"))
     text = run_all.replace_part(text, "walk", "new walk")

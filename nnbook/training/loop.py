@@ -177,16 +177,20 @@ def _single_sample_batch(exc, m, batch_size):
     ) from None
 
 
-def _check_final_step(model, xb, yb, epoch):
+def _check_final_step(model, xb, yb, epoch, n=8):
     """The last step's loss was finite, but the update after it may have diverged (a
     learning rate far too large multiplies the weights every step): the loss at the
-    final weights, on the last batch, must be finite too. The forward pass and the loss
-    settle it (no metrics, no output checks: fit's first step made those). Not fewer
-    samples: a mean over the whole batch can overflow where one over a few does not."""
-    out = model.forward(xb, training=False)
-    value = loss_value(model.loss, batch_targets(model, "Sequential.fit", yb, out), out)
-    if not math.isfinite(value):
-        _diverged(model, value, epoch, "at the weights after the last step")
+    final weights must be finite too. Weights that became NaN or inf were caught by the
+    epoch's check, so the forward pass and the loss on the last batch's first ``n``
+    samples settle it (no metrics or output checks: fit's first step made them), with
+    the loss times the batch size finite too: the batch's mean sums that many terms, and
+    can overflow where a mean over a few does not."""
+    out = model.forward(xb[:n], training=False)
+    value = loss_value(model.loss, batch_targets(model, "Sequential.fit", yb[:n], out), out)
+    total = value * len(xb)
+    if not math.isfinite(total):
+        _diverged(model, value if not math.isfinite(value) else total, epoch,
+                  "at the weights after the last step")
 
 
 def _diverged(model, value, epoch, where, what="loss"):
