@@ -156,11 +156,6 @@ class ReLU(Activation):
     def function(self, x):
         return np.maximum(x, 0.0)                 # 0.0, not 0: no int-to-float resolution
 
-    def forward(self, x):
-        self._x = x = _float(x)
-        self._y = np.maximum(x, 0.0)              # Activation.forward without two calls
-        return self._y
-
     def derivative(self, x):
         x = _float(x)
         return (x > 0).astype(x.dtype)
