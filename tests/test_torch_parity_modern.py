@@ -241,6 +241,7 @@ def test_every_new_layer_goes_to_torch_and_back(dtype):
               nb.MultiHeadAttention(8, 2, bias=False, rng=rng, dtype=dtype),
               nb.TransformerBlock(8, 2, 12, norm="rmsnorm", prenorm=False, rng=rng, dtype=dtype),
               nb.TransformerBlock(8, 2, 12, rng=rng, dtype=dtype),      # chapter 18's: EncoderBlock
+              nb.TransformerBlock(8, 2, 12, norm="none", ffn="swiglu", rng=rng, dtype=dtype),
               nb.RMSNorm(8, dtype=dtype), nb.SwiGLU(8, 5, rng=rng, dtype=dtype), nb.SiLU(),
               nb.Unembedding(emb)]
     model = nb.Sequential([randomised(layer, i, 0.1) for i, layer in enumerate(layers)])
@@ -248,7 +249,7 @@ def test_every_new_layer_goes_to_torch_and_back(dtype):
     tm = nb.to_torch(model)
     kinds = [type(m).__name__ for m in tm]
     assert kinds == ["Embedding", "ModernAttention", "ModernAttention", "ModernBlock",
-                     "EncoderBlock", "RMSNorm", "SwiGLU", "SiLU", "Unembedding"]
+                     "EncoderBlock", "ModernBlock", "RMSNorm", "SwiGLU", "SiLU", "Unembedding"]
     with torch.no_grad():
         close(model.predict(ids), tm(torch.tensor(ids)), dtype)
     back = nb.from_torch(tm)
