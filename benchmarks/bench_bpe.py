@@ -13,7 +13,7 @@ trainers run on the prefix, and their merges are asserted equal; on the whole me
 naive loop runs its first ``check_rounds`` rounds and they are asserted
 equal to the fast trainer's first merges. Each trainer is timed once (a run takes seconds).
 
-    python benchmarks/bench_bpe.py [--tiny] [--full]    # --full: the naive loop on all of it
+    python benchmarks/bench_bpe.py [--tiny] [--full] [--json]   # --full: the naive loop on all of it
 
 Pure Python, one thread; on a shared machine the times vary with the load.
 """
@@ -119,4 +119,9 @@ def print_rows(rows) -> None:
 
 
 if __name__ == "__main__":
-    print_rows(main(tiny="--tiny" in sys.argv, full="--full" in sys.argv))
+    found = main(tiny="--tiny" in sys.argv, full="--full" in sys.argv)
+    if "--json" in sys.argv:                 # run_all.py reads the row from a child process
+        import json
+        print(json.dumps(found))
+    else:
+        print_rows(found)

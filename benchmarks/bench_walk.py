@@ -79,7 +79,9 @@ def nnbook_mlp(nb, sizes, dtype=np.float64, seed=1):
 def numpy_mlp_step(sizes, batch, dtype=np.float64, seed=1):
     """The same training step in plain NumPy, as fast as we can write it: every array
     made once, products into preallocated outputs, ReLU, softmax and the updates in
-    place, the loss read at the labels. Returns ``step() -> loss``."""
+    place, the loss read at the labels, reductions as ufunc calls (``np.add.reduce``, not the
+    ``.sum()`` method's Python wrapper), float 0.0 in ReLU (no int-to-float resolution).
+    Returns ``step() -> loss``."""
     W = glorot(sizes, dtype, seed)
     b = [np.zeros(n, dtype) for n in sizes[1:]]
     x, labels, _ = data(sizes[0], sizes[-1], batch, dtype)
@@ -95,23 +97,23 @@ def numpy_mlp_step(sizes, batch, dtype=np.float64, seed=1):
             np.dot(a, W[i], out=Z[i])
             Z[i] += b[i]
             if i < L - 1:
-                np.maximum(Z[i], 0, out=Z[i])                       # ReLU in place
+                np.maximum(Z[i], 0.0, out=Z[i])                     # ReLU in place
             a = Z[i]
         p = a
-        p -= p.max(axis=1, keepdims=True)
-        np.exp(p, out=p)
-        p /= p.sum(axis=1, keepdims=True)                           # softmax
-        loss = -np.log(np.maximum(p[rows, labels], 1e-7)).sum() / batch
+        p -= np.maximum.reduce(p, axis=1, keepdims=True)            # ufunc reduce: no
+        np.exp(p, out=p)                                            # ndarray-method wrapper
+        p /= np.add.reduce(p, axis=1, keepdims=True)                # softmax
+        loss = -np.add.reduce(np.log(np.maximum(p[rows, labels], 1e-7))) / batch
         p[rows, labels] -= 1.0
         p /= batch                                                  # ∂E/∂z = (p − y)/m
         d = p
         for i in range(L - 1, -1, -1):
             prev = x if i == 0 else Z[i - 1]
             np.dot(prev.T, d, out=dW[i])
-            d.sum(axis=0, out=db[i])
+            np.add.reduce(d, axis=0, out=db[i])
             if i:
                 np.dot(d, W[i].T, out=D[i - 1])
-                D[i - 1] *= prev > 0                                # ReLU's gradient
+                D[i - 1] *= prev > 0.0                              # ReLU's gradient
             dW[i] *= LR
             W[i] -= dW[i]
             db[i] *= LR

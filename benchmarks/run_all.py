@@ -2,12 +2,16 @@
 write it as ``benchmarks/results.md`` with a bar chart ``benchmarks/results.png``.
 
     python benchmarks/run_all.py [--no-torch] [--no-write] [--chart-only] [--against 98b401b]
+                                 [--only part4|walk]
 
 The header of each run records where it ran: the CPU model, the SIMD level NumPy and
 PyTorch dispatch to (AVX2, AVX512_SKX/ICL, ...), and each side's BLAS (OpenBLAS names the
 core type whose kernels it chose, e.g. SkylakeX or Zen; PyTorch's CPU wheels use MKL).
-results.md keeps one section per CPU family; a run replaces only its own family's.
+results.md keeps one section per CPU family and vector width (``section_name``: "AMD, AVX2",
+"AMD, AVX-512", "Intel, AVX-512"); a run replaces only its own section.
 ``--against REF`` adds bench_walk's side-by-side table with an older commit's nnbook.
+``--only part4`` (or ``walk``) measures that part alone and replaces only its own block of
+this family's section (each block sits between ``<!-- part: NAME -->`` markers).
 
 Every ratio is measured twice: with one thread each side (BLAS and OpenMP
 variables set to 1 before NumPy or torch is imported, ``torch.set_num_threads(1)``),
@@ -40,6 +44,7 @@ import numpy as np  # noqa: E402
 
 import bench_conv  # noqa: E402
 import bench_generate  # noqa: E402
+import bench_modern  # noqa: E402
 import bench_layers  # noqa: E402
 import bench_mlp  # noqa: E402
 import bench_walk  # noqa: E402
@@ -79,8 +84,14 @@ def numpy_side() -> dict:
         if info:
             out["blas"] = f"{info[0].get('internal_api')} {info[0].get('version') or ''}, " \
                           f"{info[0].get('architecture') or '?'} kernel"
-    except ImportError:
-        pass
+    except ImportError:                  # without threadpoolctl: NumPy's own report
+        try:
+            blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+            words = blas.get("openblas configuration", "").split()
+            core = next((w for w in words[2:] if w.isalpha() and w[:1].isupper()), "?")
+            out["blas"] = f"{blas.get('name')} {blas.get('version', '')}, {core} kernel"
+        except (KeyError, TypeError, AttributeError):
+            pass
     return out
 
 
@@ -100,6 +111,16 @@ def torch_side() -> dict | None:
         return json.loads(res.stdout) if res.returncode == 0 else None
     except (OSError, ValueError, subprocess.SubprocessError):
         return None
+
+
+def section_name() -> str:
+    """results.md's section for this machine: the CPU's vendor and the widest vectors NumPy
+    dispatches to here ("AMD, AVX2", "Intel, AVX-512"): two EPYCs of different generations
+    (AVX2 only, or AVX-512) get OpenBLAS kernels of different widths, so separate tables."""
+    simd = numpy_side()["simd"]
+    width = ("AVX-512" if simd.startswith(("AVX512", "X86_V4")) else
+             "AVX2" if simd in ("AVX2", "FMA3", "X86_V3") else simd)
+    return f"{cpu()['family']}, {width}"
 
 
 def machine(info=None) -> str:
@@ -125,6 +146,75 @@ def family_section(old_text: str, family: str, body: str) -> str:
 
 def fmt(t):
     return bench_mlp.fmt_time(t)
+
+
+def part_block(name: str, body: str) -> str:
+    return f"<!-- part: {name} -->\n{body.strip()}\n<!-- end part: {name} -->"
+
+
+def replace_part(text: str, name: str, body: str) -> str:
+    """``text`` with the block of part ``name`` replaced by ``body`` (appended to the end
+    of the family section, or of ``text``, when it has none yet)."""
+    block, start, end = part_block(name, body), f"<!-- part: {name} -->", f"<!-- end part: {name} -->"
+    if start in text and end in text:
+        i, j = text.index(start), text.index(end) + len(end)
+        return text[:i] + block + text[j:]
+    return text.rstrip("\n") + "\n\n" + block + "\n"
+
+
+def bpe_row() -> dict:
+    """bench_bpe's row, measured in a fresh process (pure Python: one thread)."""
+    import subprocess
+    res = subprocess.run([sys.executable, os.path.join(HERE, "bench_bpe.py"), "--json"],
+                         capture_output=True, text=True, timeout=1800,
+                         env=dict(os.environ, PYTHONPATH=os.path.dirname(HERE)))
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr)
+    return json.loads(res.stdout.strip().splitlines()[-1])[0]
+
+
+def part4(with_torch=True):
+    """Part IV's rows: the modern block and the small modern LM against PyTorch (bench_modern:
+    one thread, each side in its own process, taking turns), generation with and without the
+    KV cache (bench_generate, the same way) and BPE training (bench_bpe)."""
+    rows = []
+    for r in bench_modern.main(with_torch=with_torch):
+        rows.append({**r, "name": r["name"].rsplit(", ", 1)[0], "nnbook_1t_s": r["nnbook_s"],
+                     "torch_1t_s": r["torch_s"], "ratio_vs_torch_1t": r["ratio_vs_torch"],
+                     "ratio_vs_torch": None, "torch_s": None})
+    rows += one_thread_only(bench_generate.main(with_torch=with_torch))   # chapter 21
+    return rows, bpe_row()
+
+
+def part4_markdown(rows, bpe) -> str:
+    lines = ["### Part IV: the modern block, a small modern LM, generation, byte-pair encoding",
+             "",
+             "One thread, each side in its own fresh process, three rounds taking turns, best "
+             "call of each (`bench_modern.py`, `bench_generate.py`); the CPU-time ratio (`time.process_time`) leaves "
+             "out the moments other programs held the core.", "",
+             "| case | nnbook | PyTorch | ratio | ratio, CPU time | target | met |",
+             "|---|---:|---:|---:|---:|---|:---:|"]
+    for r in rows:
+        met = {True: "✔", False: "✘", None: ""}[r.get("meets_target")]
+        ratio = ("—" if r.get("ratio_vs_torch_1t") is None else f"{r['ratio_vs_torch_1t']:.2f}")
+        ratio = f"{r['value']}× faster" if r.get("value") is not None else ratio
+        cpu_ratio = "—" if r.get("ratio_vs_torch_cpu") is None else f"{r['ratio_vs_torch_cpu']:.2f}"
+        lines.append(f"| {r['name']} | {fmt(r['nnbook_s'])} | {fmt(r.get('torch_1t_s'))} | "
+                     f"{ratio} | {cpu_ratio} | {r['target']} | {met} |")
+    lines.append(bench_generate.note(rows).rstrip("\n"))
+    est = "≈ " if bpe["naive_estimated"] else ""
+    lines += ["", "| BPE training (`bench_bpe.py`) | nnbook | naive recount | naive / nnbook "
+              "(CPU) | target | met |", "|---|---:|---:|---:|---|:---:|",
+              f"| {bpe['name']} ({bpe['merges']} merges) | {bpe['nnbook_s']:.2f} s "
+              f"({bpe['nnbook_cpu_s']:.2f} s CPU) | {est}{bpe['naive_s']:.1f} s "
+              f"({est}{bpe['naive_cpu_s']:.1f} s CPU) | {bpe['speedup_cpu']:.0f}× | "
+              f"≤ {bpe['target_s']:g} s | {'✔' if bpe['nnbook_s'] <= bpe['target_s'] else '✘'} |"]
+    if bpe["naive_estimated"]:
+        lines += ["", f"The naive recount ran on the first {bpe['naive_prefix_bytes']:,} bytes "
+                  f"({bpe['naive_prefix_s']:.1f} s; nnbook {bpe['nnbook_prefix_s']:.2f} s there, "
+                  "the same merges) and its time is scaled by the length ratio: an estimate, "
+                  "likely low (a short text shrinks faster under the same merges)."]
+    return "\n".join(lines) + "\n"
 
 
 def markdown(rows, header) -> str:
@@ -225,7 +315,8 @@ def bar_chart(rows, path, title):
 
 
 INTRO = ("# Benchmark results\n\nWritten by `python benchmarks/run_all.py`, one section per "
-         "CPU family (a run replaces its own family's). Best single call of each step after a "
+         "CPU family and vector width (a run replaces its own section; `--only part4` or "
+         "`--only walk` only that part of it). Best single call of each step after a "
          "warm-up; nnbook and PyTorch take turns (three rounds, each in a fresh process) and "
          "each keeps its best round. Every ratio is measured with one thread each side and "
          "with the default thread counts; targets on a ratio are judged on the one-thread "
@@ -238,10 +329,15 @@ def main(argv=None):
     if "--chart-only" in argv:                 # redraw from the last run, no measuring
         with open(saved) as f:
             last = json.load(f)
-        bar_chart(last["rows"], os.path.join(HERE, "results.png"), "nnbook vs PyTorch (CPU)")
+        bar_chart(last["rows"] + (last.get("part4") if last.get("part4_with_rows") else []),
+                  os.path.join(HERE, "results.png"), "nnbook vs PyTorch (CPU)")
         return last["rows"]
     with_torch = "--no-torch" not in argv
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    only = argv[argv.index("--only") + 1] if "--only" in argv else None
+    if only:
+        against = argv[argv.index("--against") + 1] if "--against" in argv else None
+        return main_only(only, with_torch, load, "--no-write" in argv, saved, against)
     measured = {}
     for threads in MODES:
         print(f"measuring with {label(threads)} ...", file=sys.stderr)
@@ -254,7 +350,6 @@ def main(argv=None):
     print("measuring LSTM and causal multi-head attention ...", file=sys.stderr)
     rows += merge_suffixed(bench_sequences.main(with_torch=with_torch))
     print("measuring generation with and without the KV cache ...", file=sys.stderr)
-    rows += one_thread_only(bench_generate.main(with_torch=with_torch))
     version, threads = measured[None][1], measured[None][2]
     torch_note = (f"PyTorch {version} CPU, 1 thread and {threads} threads" if version
                   else "PyTorch not installed")
@@ -268,19 +363,68 @@ def main(argv=None):
     versus = bench_walk.side_by_side(against) if against else None
     walk_md = bench_walk.markdown(walk, versus, against or "")
     print(walk_md)
+    print("measuring Part IV (modern block, modern LM, BPE) ...", file=sys.stderr)
+    p4_rows, bpe = part4(with_torch)
+    p4_md = part4_markdown(p4_rows, bpe)
+    print(p4_md)
     if "--no-write" not in argv:
         path = os.path.join(HERE, "results.md")
         old = open(path).read() if os.path.exists(path) else INTRO
-        body = (markdown(rows, header) + bench_sequences.note(rows) + bench_generate.note(rows)
-                + "\n"
-                + walk_md.replace("\n## ", "\n### "))
+        body = (markdown(rows, header) + bench_sequences.note(rows) + "\n"
+                + part_block("part4", p4_md) + "\n\n"
+                + part_block("walk", f"Where it ran: {machine()}.\n\n"
+                             + walk_md.replace("\n## ", "\n### ").replace("## ", "### ", 1)))
         with open(path, "w") as f:
-            f.write(family_section(old, cpu()["family"], body))
+            f.write(family_section(old, section_name(), body))
         with open(saved, "w") as f:
-            json.dump({"header": header, "rows": rows, "walk": walk}, f, indent=1)
-        png = bar_chart(rows, os.path.join(HERE, "results.png"), "nnbook vs PyTorch (CPU)")
+            json.dump({"header": header, "rows": rows, "walk": walk, "part4": p4_rows,
+                       "bpe": bpe, "part4_with_rows": True}, f, indent=1)
+        png = bar_chart(rows + p4_rows, os.path.join(HERE, "results.png"),
+                        "nnbook vs PyTorch (CPU)")
         print(f"wrote benchmarks/results.md{' and benchmarks/results.png' if png else ''}")
     return rows
+
+
+def main_only(only, with_torch, load, no_write, saved, against=None):
+    """``--only part4`` / ``--only walk``: measure that part, replace its block of this
+    family's section in results.md and its entries in results.json (the rest kept)."""
+    if only not in ("part4", "walk"):
+        raise SystemExit(f"run_all.py: --only takes part4 or walk, got {only!r}")
+    where = f"Where it ran: {machine()}; load average before the run: {load:.2f}."
+    if only == "part4":
+        rows, bpe = part4(with_torch)
+        md, update = part4_markdown(rows, bpe), {"part4": rows, "bpe": bpe}
+    else:
+        walk = bench_walk.ratios()
+        versus = bench_walk.side_by_side(against) if against else None
+        md = bench_walk.markdown(walk, versus, against or "").replace("## ", "### ")
+        update = {"walk": walk}
+    md = f"{md.rstrip()}\n\n{where}\n" if only == "part4" else f"{where}\n\n{md}"
+    print(md)
+    if no_write:
+        return update
+    path = os.path.join(HERE, "results.md")
+    text = open(path).read() if os.path.exists(path) else INTRO
+    family = section_name()
+    start, end = f"<!-- cpu: {family} -->", f"<!-- end cpu: {family} -->"
+    if start in text and end in text:
+        i, j = text.index(start), text.index(end)
+        section = replace_part(text[i:j].rstrip("\n"), only, md) + "\n"
+        text = text[:i] + section + text[j:]
+    else:
+        text = family_section(text, family, part_block(only, md))
+    with open(path, "w") as f:
+        f.write(text)
+    last = {}
+    if os.path.exists(saved):
+        with open(saved) as f:
+            last = json.load(f)
+    last.update(update, **({"part4_with_rows": False} if only == "part4" else {}))
+    with open(saved, "w") as f:
+        json.dump(last, f, indent=1)
+    print("wrote benchmarks/results.md and results.json (results.png, the full run's chart, "
+          "is left as it is: this part may come from another machine)")
+    return update
 
 
 if __name__ == "__main__":

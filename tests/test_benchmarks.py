@@ -180,3 +180,28 @@ def test_results_keep_one_section_per_cpu_family():
     assert "| amd table |" not in text and text.count("## AMD") == 1
     assert text.index("| amd again |") < text.index("## Intel") < text.index("| intel table |")
     assert run_all.cpu()["family"] and run_all.numpy_side()["simd"] != ""
+
+
+def test_a_part_of_a_family_section_is_replaced_alone():
+    """``benchmarks/run_all.py --only part4`` (or ``walk``) rewrites only its own block."""
+    text = run_all.family_section(run_all.INTRO, "AMD", "| main table |\n\n"
+                                  + run_all.part_block("walk", "old walk"))
+    text = run_all.replace_part(text, "walk", "new walk")
+    text = run_all.replace_part(text, "part4", "part four")
+    assert "old walk" not in text and text.count("new walk") == 1
+    assert text.index("| main table |") < text.index("new walk") < text.index("part four")
+    text = run_all.replace_part(text, "part4", "part four again")
+    assert "part four\n" not in text and text.count("<!-- part: part4 -->") == 1
+
+
+def test_part_four_rows_make_their_table():
+    row = {"name": "modern block float64", "nnbook_s": 0.017, "torch_1t_s": 0.022,
+           "ratio_vs_torch_1t": 0.78, "ratio_vs_torch_cpu": 0.79, "target": "≤ 1× torch",
+           "meets_target": True}
+    bpe = {"name": "BPE training, vocab 1000, 1 MB", "merges": 744, "nnbook_s": 4.2,
+           "nnbook_cpu_s": 2.8, "naive_s": 108.0, "naive_cpu_s": 66.4, "speedup_cpu": 23.7,
+           "target_s": 5.0, "naive_estimated": True, "naive_prefix_bytes": 100_000,
+           "naive_prefix_s": 10.8, "nnbook_prefix_s": 0.99}
+    table = run_all.part4_markdown([row], bpe)
+    assert "| modern block float64 | 17.000 ms | 22.000 ms | 0.78 | 0.79 | ≤ 1× torch | ✔ |" in table
+    assert "4.20 s (2.80 s CPU) | ≈ 108.0 s (≈ 66.4 s CPU) | 24× | ≤ 5 s | ✔ |" in table

@@ -286,7 +286,7 @@ def make_modern_attention(draw, rng, **fixed):
 def make_modern_block(**fixed):
     def make(draw, rng):
         heads = draw(st.sampled_from([1, 2]))
-        settings = dict(norm=draw(st.sampled_from(["layernorm", "rmsnorm"])),
+        settings = dict(norm=draw(st.sampled_from(["layernorm", "rmsnorm", "none"])),
                         ffn=draw(st.sampled_from(["relu", "swiglu"])), rope=draw(st.booleans()),
                         n_kv_heads=draw(st.sampled_from([k for k in (1, 2) if heads % k == 0])),
                         bias=draw(st.booleans()), causal=draw(st.booleans()))
@@ -323,6 +323,9 @@ ROWS += [
         make_modern_block(norm="rmsnorm", ffn="swiglu", rope=True, bias=False), block_input),
     Row("TransformerBlock(post-norm)", nb.TransformerBlock,
         make_modern_block(prenorm=False), block_input),
+    Row("TransformerBlock(no norm, pre- and post-norm order)", nb.TransformerBlock,
+        lambda draw, rng: make_modern_block(norm="none", prenorm=draw(st.booleans()))(draw, rng),
+        block_input),
     Row("Unembedding", nb.Unembedding, make_unembedding,
         lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE), layer.dim))),
 ]

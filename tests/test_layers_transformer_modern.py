@@ -51,7 +51,8 @@ def test_post_norm_by_its_formula():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"norm": "batchnorm"}, "TransformerBlock: expected norm= one of ['layernorm', 'rmsnorm'], "
+    ({"norm": "batchnorm"}, "TransformerBlock: expected norm= one of ['layernorm', 'rmsnorm', "
+                            "'none'], "
                             "got 'batchnorm'."),
     ({"ffn": "gelu"}, "TransformerBlock: expected ffn= one of ['relu', 'swiglu'], got 'gelu'."),
     ({"prenorm": "yes"}, "TransformerBlock: expected prenorm=True (GPT-2's block) or False (the "
@@ -78,3 +79,21 @@ def test_a_modern_block_saves_and_loads(tmp_path):
         "ffn": "swiglu", "prenorm": False, "n_kv_heads": 2, "rope": True, "bias": False}
     x = rng.standard_normal((2, 5, 8))
     np.testing.assert_array_equal(back.predict(x), model.predict(x))
+
+
+@pytest.mark.parametrize("prenorm", [True, False])
+def test_no_norm_is_the_block_without_its_norms(prenorm, tmp_path):
+    rng = np.random.default_rng(4)
+    block = nb.TransformerBlock(8, 4, 12, norm="none", ffn="swiglu", rope=True, n_kv_heads=2,
+                                prenorm=prenorm, rng=rng)
+    assert not any(k.startswith("ln") for k in block.params)
+    assert block.get_config()["norm"] == "none" and "norm='none'" in repr(block)
+    x = rng.standard_normal((2, 5, 8))
+    out = block.forward(x)
+    y = x + block.attn.forward(x)              # both orders are the same without a norm
+    np.testing.assert_allclose(out, y + block.ffn.forward(y), rtol=1e-12, atol=1e-12)
+    model = nb.Sequential([block])
+    back = nb.load_model(model.save(tmp_path / "none"))
+    assert back.layers[0].get_config() == block.get_config()
+    np.testing.assert_array_equal(back.predict(x), model.predict(x))
+    assert block.forward(x.astype(np.float32)).dtype == np.float64

@@ -146,7 +146,8 @@ def torch_grads_by_name(tm):
 
 BLOCKS = [dict(norm="rmsnorm", ffn="swiglu", rope=True, n_kv_heads=2, bias=False),
           dict(prenorm=False), dict(prenorm=False, norm="rmsnorm", ffn="swiglu", n_kv_heads=1),
-          dict(bias=False, rope=True)]
+          dict(bias=False, rope=True), dict(norm="none"),
+          dict(norm="none", prenorm=False, ffn="swiglu", rope=True, n_kv_heads=2)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -240,6 +241,7 @@ def test_every_new_layer_goes_to_torch_and_back(dtype):
               nb.MultiHeadAttention(8, 2, bias=False, rng=rng, dtype=dtype),
               nb.TransformerBlock(8, 2, 12, norm="rmsnorm", prenorm=False, rng=rng, dtype=dtype),
               nb.TransformerBlock(8, 2, 12, rng=rng, dtype=dtype),      # chapter 18's: EncoderBlock
+              nb.TransformerBlock(8, 2, 12, norm="none", ffn="swiglu", rng=rng, dtype=dtype),
               nb.RMSNorm(8, dtype=dtype), nb.SwiGLU(8, 5, rng=rng, dtype=dtype), nb.SiLU(),
               nb.Unembedding(emb)]
     model = nb.Sequential([randomised(layer, i, 0.1) for i, layer in enumerate(layers)])
@@ -247,7 +249,7 @@ def test_every_new_layer_goes_to_torch_and_back(dtype):
     tm = nb.to_torch(model)
     kinds = [type(m).__name__ for m in tm]
     assert kinds == ["Embedding", "ModernAttention", "ModernAttention", "ModernBlock",
-                     "EncoderBlock", "RMSNorm", "SwiGLU", "SiLU", "Unembedding"]
+                     "EncoderBlock", "ModernBlock", "RMSNorm", "SwiGLU", "SiLU", "Unembedding"]
     with torch.no_grad():
         close(model.predict(ids), tm(torch.tensor(ids)), dtype)
     back = nb.from_torch(tm)

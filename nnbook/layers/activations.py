@@ -156,7 +156,7 @@ class ReLU(Activation):
     as in PyTorch). Chapter 06."""
 
     def function(self, x):
-        return np.maximum(x, 0)
+        return np.maximum(x, 0.0)                 # 0.0, not 0: no int-to-float resolution
 
     def derivative(self, x):
         x = _float(x)
@@ -166,7 +166,7 @@ class ReLU(Activation):
         dy = self._check(dy)
         if not need_dx:
             return None
-        return dy * (self._y > 0)
+        return dy * (self._y > 0.0)
 
 
 @register_class

@@ -53,9 +53,9 @@ class Layer:
 
     The forwards ``Sequential`` runs: one per batch in ``fit`` (``training`` True),
     ``predict``, ``evaluate`` and validation (``training`` False), the measuring one
-    above, and, in a ``fit`` without validation data, one on the last batch after the
-    last step (``training`` False), which checks that the final weights give a finite
-    loss. A shape error found before training runs forward on one sample to name the
+    above, and, in a ``fit`` without validation data, one on the last batch's first 8
+    samples after the last step (``training`` False), which checks that the final weights
+    give a finite loss. A shape error found before training runs forward on one sample to name the
     layer. No other: ``fit`` reads shapes from ``output_shape``.
         - ``get_config()``: the constructor arguments ``load_model`` rebuilds the
           layer with (plain numbers, strings, lists). A layer may also create its

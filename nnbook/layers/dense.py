@@ -77,7 +77,7 @@ class Dense(Layer):
         if x.dtype != self.params["W"].dtype:         # float32 layer, float64 data: as Keras
             x = x.astype(self.params["W"].dtype)
         self._x = x                                   # (m, n_in), kept for backward
-        z = x @ self.params["W"]                      # (m, n_out)
+        z = np.dot(x, self.params["W"])               # (m, n_out) = X W (np.dot: less per call)
         z += self.params["b"]
         return z
 
@@ -90,10 +90,13 @@ class Dense(Layer):
             return self._backward_rows(dy, need_dx)
         if dy.shape != (x.shape[0], self.n_out):
             self._bad_dy(dy, (x.shape[0], self.n_out))
-        np.matmul(x.T, dy, out=self.grads["W"])        # (n_in, n_out) = Xᵀ dY
-        dy.sum(axis=0, out=self.grads["b"])            # (n_out,): summed over the batch
+        if x.flags.c_contiguous and dy.flags.c_contiguous:
+            np.dot(x.T, dy, out=self.grads["W"])       # (n_in, n_out) = Xᵀ dY
+        else:                      # a strided view: np.dot may round otherwise than matmul
+            np.matmul(x.T, dy, out=self.grads["W"])
+        np.add.reduce(dy, axis=0, out=self.grads["b"])  # (n_out,): summed over the batch
         if need_dx:
-            return dy @ self.params["W"].T            # (m, n_in) = dY Wᵀ
+            return np.dot(dy, self.params["W"].T)     # (m, n_in) = dY Wᵀ
         return None
 
     def _forward_rows(self, x):

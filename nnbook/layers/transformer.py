@@ -24,7 +24,19 @@ from .swiglu import SwiGLU
 
 __all__ = ["TransformerBlock"]
 
-_CHOICES = {"norm": ("layernorm", "rmsnorm"), "ffn": ("relu", "swiglu")}
+_CHOICES = {"norm": ("layernorm", "rmsnorm", "none"), "ffn": ("relu", "swiglu")}
+
+
+class _NoNorm:
+    """norm="none": the identity in a norm's place (no parameters), so the block's walk
+    stays one code path."""
+    params, grads = {}, {}
+
+    def forward(self, x):
+        return x
+
+    def backward(self, dy):
+        return dy
 
 
 @register_class
@@ -38,7 +50,8 @@ class TransformerBlock(Caching, Layer):
             "attn.W_q", "attn.W_k", "attn.W_v", "attn.W_o": (d_model, d_model)
             "attn.b_q", "attn.b_k", "attn.b_v", "attn.b_o": (d_model,)
             "W_1": (d_model, d_ff), "b_1": (d_ff,), "W_2": (d_ff, d_model), "b_2": (d_model,)
-        chapter 20's variants: norm="rmsnorm" has no "ln*.beta"; ffn="swiglu" has "W_1",
+        chapter 20's variants: norm="rmsnorm" has no "ln*.beta" (norm="none": no "ln*.*");
+            ffn="swiglu" has "W_1",
             "W_3" (d_model, d_ff) and "W_2" (d_ff, d_model), no b's; bias=False has no
             "attn.b_*", "b_1", "b_2"; n_kv_heads=k makes "attn.W_k", "attn.W_v"
             (d_model, k·d_model/n_heads)
@@ -60,7 +73,8 @@ class TransformerBlock(Caching, Layer):
         d_ff: the hidden size of the feed-forward network (often 4·d_model; with SwiGLU
             ≈ 8/3·d_model gives the same parameter count).
         causal: True (default) lets position t attend to positions ≤ t only.
-        norm: "layernorm" (default) or "rmsnorm" (``RMSNorm``, chapter 20).
+        norm: "layernorm" (default), "rmsnorm" (``RMSNorm``, chapter 20) or "none" (no
+            normalisation: ``ln1`` and ``ln2`` pass their input on unchanged).
         ffn: "relu" (default: Dense, ReLU, Dense) or "swiglu" (``SwiGLU``, chapter 20).
         rope, n_kv_heads: the attention's rotary positions and key/value heads.
         bias: False drops the biases of the attention and of the ReLU network (a norm
@@ -106,8 +120,9 @@ class TransformerBlock(Caching, Layer):
             raise ValueError(str(exc).replace("MultiHeadAttention:", "TransformerBlock:", 1)) from None
         self.causal, self.rope, self.bias = self.attn.causal, self.attn.rope, self.attn.bias
         self.n_kv_heads, self.rope_base = self.attn.n_kv_heads, self.attn.rope_base
-        Norm = LayerNorm if self.norm == "layernorm" else RMSNorm
-        self.ln1, self.ln2 = Norm(d, dtype=dtype), Norm(d, dtype=dtype)
+        Norm = {"layernorm": LayerNorm, "rmsnorm": RMSNorm}.get(self.norm)
+        self.ln1, self.ln2 = (Norm(d, dtype=dtype), Norm(d, dtype=dtype)) if Norm else (
+            _NoNorm(), _NoNorm())
         self._links = [(f"{prefix}.{k}", part, k) for prefix, part in
                        (("ln1", self.ln1), ("attn", self.attn), ("ln2", self.ln2))
                        for k in part.params]
@@ -131,7 +146,7 @@ class TransformerBlock(Caching, Layer):
 
     def forward(self, x):
         x = np.asarray(x)
-        dtype = self.params["ln1.gamma"].dtype
+        dtype = self.params["attn.W_q"].dtype
         if x.ndim != 3 or x.shape[2] != self.d_model or x.shape[1] == 0:
             fix = ("Check the previous layer's output size (the features are the last axis)."
                    if x.ndim != 2 else f"{LAST_STATE_ONLY} For one sequence, add a batch axis: "
@@ -162,7 +177,7 @@ class TransformerBlock(Caching, Layer):
         self._refuse_backward()
         if self._shape is None:
             self._before_forward()
-        dy = np.asarray(dy, dtype=self.params["ln1.gamma"].dtype)
+        dy = np.asarray(dy, dtype=self.params["attn.W_q"].dtype)
         if dy.shape != self._shape:
             self._bad_dy(dy, self._shape)
         if not self.prenorm:

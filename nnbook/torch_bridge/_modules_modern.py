@@ -74,7 +74,7 @@ class ModernAttention(nn.Module):
 
 class ModernBlock(nn.Module):
     """nnbook's TransformerBlock with any of chapter 20's settings: ``norm1``, ``norm2``
-    (``nn.LayerNorm`` or ``nn.RMSNorm``), ``attn`` (``ModernAttention``) and ``ffn``
+    (``nn.LayerNorm``, ``nn.RMSNorm``, or ``nn.Identity`` for norm="none"), ``attn`` (``ModernAttention``) and ``ffn``
     (``SwiGLU``, or ``nn.Sequential(Linear, ReLU, Linear)``); pre-norm
     ``x + attn(norm1(x))`` or post-norm ``norm1(x + attn(x))``."""
 
@@ -83,8 +83,9 @@ class ModernBlock(nn.Module):
         super().__init__()
         self.prenorm = prenorm
         for name in ("norm1", "norm2"):
-            setattr(self, name, nn.LayerNorm(d_model, eps=eps or 1e-5, dtype=dtype)
-                    if norm == "layernorm" else nn.RMSNorm(d_model, eps=eps or 1e-6, dtype=dtype))
+            setattr(self, name, nn.Identity() if norm == "none" else
+                    nn.LayerNorm(d_model, eps=eps or 1e-5, dtype=dtype) if norm == "layernorm"
+                    else nn.RMSNorm(d_model, eps=eps or 1e-6, dtype=dtype))
         self.attn = ModernAttention(d_model, n_heads, n_kv_heads, causal=causal, rope=rope,
                                     bias=bias, dtype=dtype)
         self.ffn = (SwiGLU(d_model, d_ff, dtype=dtype) if ffn == "swiglu" else nn.Sequential(

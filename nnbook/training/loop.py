@@ -10,6 +10,8 @@ import math
 import numpy as np
 
 from ..validate import all_finite
+from .inputs import batch_targets
+from .protocol import loss_value
 from .callback_base import Callback, CallbackList
 from .progress import ProgressLogger
 
@@ -88,7 +90,7 @@ def lend_rng(layers, rng):
     """Layers that draw random numbers in training and have no generator of their own
     (``layer.rng is None``: a Dropout made without ``rng=`` or read by ``load_model``)
     get one drawn from fit's ``rng``; returns them, so that fit can take it back."""
-    lent = [layer for layer in layers if "rng" in vars(layer) and layer.rng is None]
+    lent = [layer for layer in layers if getattr(layer, "rng", False) is None]
     for layer in lent:
         layer.rng = np.random.default_rng(rng.integers(2**63))
     return lent
@@ -119,22 +121,23 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                     xs, ys = x[perm], y[perm]
                     xs.flags.writeable = False    # as x: no layer may write into the data
                 sums: dict[str, float] = {}
-                seen = 0
+                seen, train_step = 0, model.train_step
                 for b, s in enumerate(range(0, m, batch_size)):
                     if per_batch:
                         cbs.on_batch_begin(b, {})
                     xb, yb = xs[s:s + batch_size], ys[s:s + batch_size]
+                    n = len(xb)
                     try:
-                        logs = model.train_step(xb, yb)
+                        logs = train_step(xb, yb)
                     except ValueError as exc:
-                        if len(xb) == 1 < m:
+                        if n == 1 < m:
                             _single_sample_batch(exc, m, batch_size)
                         raise
                     if not math.isfinite(logs["loss"]):
                         _diverged(model, logs["loss"], epoch, f"batch starting at sample {s}")
-                    seen += len(xb)
+                    seen += n
                     for k, v in logs.items():
-                        sums[k] = sums.get(k, 0.0) + v * len(xb)
+                        sums[k] = sums.get(k, 0.0) + v * n
                     if per_batch:
                         cbs.on_batch_end(b, {k: v / seen for k, v in sums.items()})  # running means
                 if not all(all_finite(p) for layer in model.layers for p in layer.params.values()):
@@ -174,13 +177,20 @@ def _single_sample_batch(exc, m, batch_size):
     ) from None
 
 
-def _check_final_step(model, xb, yb, epoch):
+def _check_final_step(model, xb, yb, epoch, n=8):
     """The last step's loss was finite, but the update after it may have diverged (a
     learning rate far too large multiplies the weights every step): the loss at the
-    final weights, on the last batch, must be finite too."""
-    value = model.test_step(xb, yb)["loss"]
-    if not math.isfinite(value):
-        _diverged(model, value, epoch, "at the weights after the last step")
+    final weights must be finite too. Weights that became NaN or inf were caught by the
+    epoch's check, so the forward pass and the loss on the last batch's first ``n``
+    samples settle it (no metrics or output checks: fit's first step made them), with
+    the loss times the batch size finite too: the batch's mean sums that many terms, and
+    can overflow where a mean over a few does not."""
+    out = model.forward(xb[:n], training=False)
+    value = loss_value(model.loss, batch_targets(model, "Sequential.fit", yb[:n], out), out)
+    total = value * len(xb)
+    if not math.isfinite(total):
+        _diverged(model, value if not math.isfinite(value) else total, epoch,
+                  "at the weights after the last step")
 
 
 def _diverged(model, value, epoch, where, what="loss"):

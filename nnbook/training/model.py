@@ -200,7 +200,7 @@ class Sequential:
         may assign new arrays in backward) and checked against their parameter."""
         pairs = []
         for i, layer in enumerate(self.layers):
-            for k in trained_keys(layer):             # frozen layers (trainable=False) skipped
+            for k in trained_keys(layer) if layer.params else ():   # frozen layers skipped
                 p, g = layer.params[k], layer.grads.get(k)
                 if not (type(g) is np.ndarray and type(p) is np.ndarray and g.shape == p.shape):
                     g = checked_grad(i, layer, k, g, p)

@@ -60,15 +60,16 @@ class Optimizer:
                 scale = self.global_clipnorm / total
         self.iterations += 1
         clips = scale != 1.0 or self.clipvalue is not None or self.clipnorm is not None
+        decays, state, update = bool(self.weight_decay), self._state, self._update   # once a step
         for p, g in pairs:
-            st = self._state.get(id(p))
+            st = state.get(id(p))
             if st is None or st["p"] is not p:
-                st = self._state[id(p)] = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
+                st = state[id(p)] = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
             if clips:
                 g = self._clip(g, st["tmp"], scale)
-            if self.weight_decay:
+            if decays:
                 g = self._decay(p, g, st)
-            self._update(p, g, st)
+            update(p, g, st)
 
     def reset(self) -> None:
         """Forget all buffers (momentum, moments) and the step count."""
