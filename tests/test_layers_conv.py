@@ -213,7 +213,10 @@ def test_conv2d_gradients_numerically(case):
     x, W, b, dy, s, p = case
     errors = nb.check_gradients(layer_for(W, b, s, p), x, dy)
     assert set(errors) == {"x", "W", "b"}
-    assert max(errors.values()) < 1e-7, errors
+    # 1e-6, not 1e-7: hypothesis draws cases (one output pixel, one channel) where a gradient
+    # is a single small number, and the finite difference's round-off (~1e-10 of the energy)
+    # is then ~1e-7 of it; a wrong gradient gives an error near 1.
+    assert max(errors.values()) < 1e-6, errors
 
 
 @settings(max_examples=15)
@@ -225,7 +228,7 @@ def test_loop_implementation_gradients_numerically(case):
     def energy(_):
         return np.sum(conv_impl.forward_loops(x, W, b, s, p) * dy)
     for got, arr in ((dx, x), (dW, W), (db, b)):
-        assert nb.relative_error(got, nb.numerical_gradient(energy, arr)) < 1e-7
+        assert nb.relative_error(got, nb.numerical_gradient(energy, arr)) < 1e-6   # as above
 
 
 def test_pixels_no_window_covers_get_zero_gradient():
