@@ -644,13 +644,16 @@ def run_all_above(page, index, stored, name):
 
 
 def widget_output(page, index, changed_from=None):
-    """The explorable's caption and image once both are there (and differ from `changed_from`)."""
+    """The explorable's caption and image once both are there (and, after a change, both
+    differ from `changed_from`: the figure and the caption arrive one after the other, and
+    returning on the first alone made chapter 21's check read the old caption)."""
     deadline = time.monotonic() + WIDGET_TIMEOUT
     out = None
     while time.monotonic() < deadline:
         out = page.evaluate(WIDGET_OUTPUT_JS, index)
         if out["caption"] and out["src"] and out["loaded"] and (
-                changed_from is None or (out["caption"], out["src"]) != (changed_from["caption"], changed_from["src"])):
+                changed_from is None or (out["caption"] != changed_from["caption"]
+                                         and out["src"] != changed_from["src"])):
             return out
         time.sleep(0.25)
     return out
