@@ -112,19 +112,6 @@ def torch_step(kind, size, dtype):
     return step
 
 
-def best_cpu_time(step, seconds=0.3, warmup=3):
-    """As timing.best_time, by ``time.process_time``: the least CPU time of a single call
-    (on a busy machine it leaves out the time other programs held the core)."""
-    for _ in range(warmup):
-        step()
-    best, t_end = float("inf"), time.perf_counter() + seconds
-    while time.perf_counter() < t_end:
-        t = time.process_time()
-        step()
-        best = min(best, time.process_time() - t)
-    return best
-
-
 def child(side, threads="1", tiny=False, seconds=0.3):
     if side == "torch" and threads == "1":
         import torch
@@ -136,7 +123,8 @@ def child(side, threads="1", tiny=False, seconds=0.3):
         for dtype in DTYPES:
             step = make(kind, sizes[kind], dtype)
             times[f"{kind}:{dtype}"] = best_time(step, seconds=seconds)
-            times[f"{kind}:{dtype}:cpu"] = best_cpu_time(step, seconds=seconds)
+            times[f"{kind}:{dtype}:cpu"] = best_time(step, seconds=seconds, warmup=3,
+                                                     clock=time.process_time)
     return times
 
 

@@ -241,18 +241,6 @@ def torch_attention_ops(dtype="float64", size=None):
     return sorted({e.key for e in prof.key_averages() if "attention" in e.key.lower()})
 
 
-def best_cpu_time(step, seconds=0.3, warmup=10):
-    """As timing.best_time, by ``time.process_time``: the least CPU time of a single call."""
-    for _ in range(warmup):
-        step()
-    best, t_end = float("inf"), time.perf_counter() + seconds
-    while time.perf_counter() < t_end:
-        t = time.process_time()
-        step()
-        best = min(best, time.process_time() - t)
-    return best
-
-
 def child(side, threads, tiny=False, seconds=0.3):
     if side == "torch":
         import torch
@@ -265,7 +253,8 @@ def child(side, threads, tiny=False, seconds=0.3):
         for dtype in DTYPES:
             step = make(kind, sizes[kind], dtype)
             times[f"{kind}:{dtype}"] = best_time(step, seconds=seconds / 2)
-            times[f"{kind}:{dtype}:cpu"] = best_cpu_time(step, seconds=seconds / 2)
+            times[f"{kind}:{dtype}:cpu"] = best_time(step, seconds=seconds / 2,
+                                                     clock=time.process_time)
     if side == "torch":
         times["sdpa_ops"] = torch_attention_ops("float64", sizes["MHA"])
     return times
