@@ -21,17 +21,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from threads import child_env  # noqa: E402
-from timing import best_time  # noqa: E402
+from timing import best_of_children, best_time  # noqa: E402
 
 SIZE = dict(V=256, d=64, heads=4, kv=2, d_ff=176, blocks=2, prompt=16, n_new=256)
 TINY = dict(V=11, d=8, heads=4, kv=2, d_ff=6, blocks=2, prompt=3, n_new=5)
@@ -113,8 +110,8 @@ def torch_generate(size, dtype):
     return generate
 
 
-def child(side, tiny=False, seconds=1.0):
-    if side == "torch":
+def child(side, threads="1", tiny=False, seconds=1.0):
+    if side == "torch" and threads == "1":
         import torch
         torch.set_num_threads(1)
     size = TINY if tiny else SIZE
@@ -130,30 +127,14 @@ def child(side, tiny=False, seconds=1.0):
     return times
 
 
-def run_side(side, tiny=False, seconds=1.0):
-    """``child(side)`` in a fresh one-thread process; None when PyTorch is missing."""
-    env = child_env(1, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    args = [sys.executable, os.path.abspath(__file__), "--child", side, str(seconds)]
-    res = subprocess.run(args + (["--tiny"] if tiny else []), capture_output=True, text=True,
-                         env=env, timeout=1800)
-    if res.returncode != 0:
-        if side != "torch":
-            raise RuntimeError(res.stderr)
-        print("PyTorch run failed:", res.stderr.strip().splitlines()[-1:], file=sys.stderr)
-        return None
-    return json.loads(res.stdout)
-
-
 def main(with_torch=True, rounds=3, tiny=False, seconds=1.0):
     """Rows in run_all's one-thread form: per dtype the cached generation against
     PyTorch's (``ratio_vs_torch``, target ≤ 1.5×), and the cache's speedup (``value``,
     no cache / cache, target ≥ 5×)."""
     sides = ("nnbook", "torch") if with_torch else ("nnbook",)
-    best = {}
-    for _ in range(rounds):
-        for side in sides:
-            for key, t in (run_side(side, tiny, seconds) or {}).items():
-                best[(side, key)] = min(best.get((side, key), float("inf")), t)
+    args = [str(seconds)] + (["--tiny"] if tiny else [])
+    best = {(side, key): t for (side, _, key), t          # one thread only
+            in best_of_children(__file__, sides, rounds, args=args, timeout=1800).items()}
     rows = []
     for dtype in DTYPES:
         t_nb, t_full = best[("nnbook", f"cache:{dtype}")], best[("nnbook", f"full:{dtype}")]
@@ -207,7 +188,8 @@ def print_table(rows, title):
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
-        print(json.dumps(child(sys.argv[2], tiny="--tiny" in sys.argv, seconds=float(sys.argv[3]))))
+        print(json.dumps(child(sys.argv[2], sys.argv[3], tiny="--tiny" in sys.argv,
+                               seconds=float(sys.argv[4]))))
         sys.exit()
     n = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
     print_table(main(with_torch="--no-torch" not in sys.argv, rounds=n, tiny="--tiny" in sys.argv),

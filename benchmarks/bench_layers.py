@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
-from timing import best_time
+from timing import best_of_children, best_time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 CASES = [(256, 128), (256, 512)]
 DTYPES = ("float64", "float32")
 LAYERS = ("BatchNorm", "Dropout")
@@ -35,7 +32,6 @@ OPT_KW = {"SGD nesterov": dict(lr=0.01, momentum=0.9, nesterov=True, weight_deca
           "RMSProp": dict(lr=0.001, momentum=0.0, weight_decay=1e-4),
           "Adam": dict(lr=0.001, weight_decay=1e-4)}
 RATE, TARGET = 0.5, 1.5
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 # the three sides; each is imported only in its own child process ----------------------------------
@@ -180,36 +176,12 @@ def child(side, threads):
     return times
 
 
-def run_side(side, threads):
-    """``child(side, threads)`` in a fresh process; None when torch is missing for "torch"."""
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    for var in THREAD_VARS:
-        if threads == "1":
-            env[var] = "1"
-        else:
-            env.pop(var, None)
-    res = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", side, threads],
-                         capture_output=True, text=True, env=env, timeout=600)
-    if res.returncode != 0:
-        if side != "torch":
-            raise RuntimeError(res.stderr)
-        print("PyTorch run failed:", res.stderr.strip().splitlines()[-1:], file=sys.stderr)
-        return None
-    return json.loads(res.stdout)
-
-
 def main(with_torch=True, rounds=3):
     """Measure; returns rows (dicts like bench_mlp's: name, nnbook_s, baseline_s, torch_s,
     ratio_vs_torch, ratio_vs_baseline, target, value, meets_target)."""
     sides = ("nnbook", "numpy", "torch") if with_torch else ("nnbook", "numpy")
-    best = {}
-    for _ in range(rounds):
-        for threads in ("1", "default"):
-            for side in sides:
-                times = run_side(side, threads)
-                for key, t in (times or {}).items():
-                    k = (side, threads, key)
-                    best[k] = min(best.get(k, float("inf")), t)
+    best = best_of_children(__file__, sides, rounds, modes=("1", "default"))
+
     def row(threads, key, name):
         t_nb, t_np = best[("nnbook", threads, key)], best[("numpy", threads, key)]
         t_th = best.get(("torch", threads, key))

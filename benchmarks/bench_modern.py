@@ -24,16 +24,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from timing import best_time  # noqa: E402
+from timing import best_of_children, best_time  # noqa: E402
 
 SIZES = {"block": dict(m=16, T=64, d=64, heads=4, kv=2, d_ff=176),
          "lm": dict(m=16, T=64, d=64, heads=4, kv=2, d_ff=176, V=256, blocks=2)}
@@ -44,7 +42,6 @@ DTYPES = ("float64", "float32")
 NAMES = {"block": "modern block fwd+bwd m=16 T=64 d=64 4 heads 2 kv RoPE SwiGLU RMSNorm",
          "lm": "modern LM train step 2 blocks d=64 V=256 T=64 batch 16 tied AdamW"}
 TARGET = 1.0
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def block(size, dtype, rng):
@@ -115,21 +112,8 @@ def torch_step(kind, size, dtype):
     return step
 
 
-def best_cpu_time(step, seconds=0.3, warmup=3):
-    """As timing.best_time, by ``time.process_time``: the least CPU time of a single call
-    (on a busy machine it leaves out the time other programs held the core)."""
-    for _ in range(warmup):
-        step()
-    best, t_end = float("inf"), time.perf_counter() + seconds
-    while time.perf_counter() < t_end:
-        t = time.process_time()
-        step()
-        best = min(best, time.process_time() - t)
-    return best
-
-
-def child(side, tiny=False, seconds=0.3):
-    if side == "torch":
+def child(side, threads="1", tiny=False, seconds=0.3):
+    if side == "torch" and threads == "1":
         import torch
         torch.set_num_threads(1)
     make = {"nnbook": nnbook_step, "torch": torch_step}[side]
@@ -139,34 +123,18 @@ def child(side, tiny=False, seconds=0.3):
         for dtype in DTYPES:
             step = make(kind, sizes[kind], dtype)
             times[f"{kind}:{dtype}"] = best_time(step, seconds=seconds)
-            times[f"{kind}:{dtype}:cpu"] = best_cpu_time(step, seconds=seconds)
+            times[f"{kind}:{dtype}:cpu"] = best_time(step, seconds=seconds, warmup=3,
+                                                     clock=time.process_time)
     return times
-
-
-def run_side(side, tiny=False, seconds=0.3):
-    """``child(side)`` in a fresh one-thread process; None when PyTorch is missing."""
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.update({var: "1" for var in THREAD_VARS})
-    args = [sys.executable, os.path.abspath(__file__), "--child", side, str(seconds)]
-    res = subprocess.run(args + (["--tiny"] if tiny else []), capture_output=True, text=True,
-                         env=env, timeout=900)
-    if res.returncode != 0:
-        if side != "torch":
-            raise RuntimeError(res.stderr)
-        print("PyTorch run failed:", res.stderr.strip().splitlines()[-1:], file=sys.stderr)
-        return None
-    return json.loads(res.stdout)
 
 
 def main(with_torch=True, rounds=3, tiny=False, seconds=0.3):
     """Rows like bench_sequences.main's (one thread only): name, nnbook_s, torch_s,
     ratio_vs_torch, target, meets_target."""
     sides = ("nnbook", "torch") if with_torch else ("nnbook",)
-    best = {}
-    for _ in range(rounds):
-        for side in sides:
-            for key, t in (run_side(side, tiny, seconds) or {}).items():
-                best[(side, key)] = min(best.get((side, key), float("inf")), t)
+    args = [str(seconds)] + (["--tiny"] if tiny else [])
+    best = {(side, key): t for (side, _, key), t          # one thread only
+            in best_of_children(__file__, sides, rounds, args=args, timeout=900).items()}
     rows = []
     for kind in KINDS:
         for dtype in DTYPES:
@@ -197,7 +165,8 @@ def print_table(rows, title):
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
-        print(json.dumps(child(sys.argv[2], tiny="--tiny" in sys.argv, seconds=float(sys.argv[3]))))
+        print(json.dumps(child(sys.argv[2], sys.argv[3], tiny="--tiny" in sys.argv,
+                               seconds=float(sys.argv[4]))))
         sys.exit()
     n = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
     print_table(main(with_torch="--no-torch" not in sys.argv, rounds=n, tiny="--tiny" in sys.argv),

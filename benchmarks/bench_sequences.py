@@ -24,16 +24,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from timing import best_time  # noqa: E402
+from timing import best_of_children, best_time  # noqa: E402
 
 # (m, T, n_in, h) for the LSTM, (m, T, d, heads) for attention; TINY for the tests
 SIZES = {"LSTM": (32, 32, 32, 64), "MHA": (16, 64, 64, 4)}
@@ -43,7 +41,6 @@ DTYPES = ("float64", "float32")
 NAMES = {"LSTM": "LSTM fwd+bwd m=32 T=32 n_in=32 h=64",
          "MHA": "causal MHA fwd+bwd m=16 T=64 d=64 4 heads"}
 TARGET = 1.5
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def weights(kind, size, dtype):
@@ -244,18 +241,6 @@ def torch_attention_ops(dtype="float64", size=None):
     return sorted({e.key for e in prof.key_averages() if "attention" in e.key.lower()})
 
 
-def best_cpu_time(step, seconds=0.3, warmup=10):
-    """As timing.best_time, by ``time.process_time``: the least CPU time of a single call."""
-    for _ in range(warmup):
-        step()
-    best, t_end = float("inf"), time.perf_counter() + seconds
-    while time.perf_counter() < t_end:
-        t = time.process_time()
-        step()
-        best = min(best, time.process_time() - t)
-    return best
-
-
 def child(side, threads, tiny=False, seconds=0.3):
     if side == "torch":
         import torch
@@ -268,29 +253,11 @@ def child(side, threads, tiny=False, seconds=0.3):
         for dtype in DTYPES:
             step = make(kind, sizes[kind], dtype)
             times[f"{kind}:{dtype}"] = best_time(step, seconds=seconds / 2)
-            times[f"{kind}:{dtype}:cpu"] = best_cpu_time(step, seconds=seconds / 2)
+            times[f"{kind}:{dtype}:cpu"] = best_time(step, seconds=seconds / 2,
+                                                     clock=time.process_time)
     if side == "torch":
         times["sdpa_ops"] = torch_attention_ops("float64", sizes["MHA"])
     return times
-
-
-def run_side(side, threads, tiny=False, seconds=0.3):
-    """``child(side, threads)`` in a fresh process; None when torch is missing for "torch"."""
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    for var in THREAD_VARS:
-        if threads == "1":
-            env[var] = "1"
-        else:
-            env.pop(var, None)
-    args = [sys.executable, os.path.abspath(__file__), "--child", side, threads, str(seconds)]
-    res = subprocess.run(args + (["--tiny"] if tiny else []),
-                         capture_output=True, text=True, env=env, timeout=600)
-    if res.returncode != 0:
-        if side != "torch":
-            raise RuntimeError(res.stderr)
-        print("PyTorch run failed:", res.stderr.strip().splitlines()[-1:], file=sys.stderr)
-        return None
-    return json.loads(res.stdout)
 
 
 def main(with_torch=True, rounds=3, tiny=False, seconds=0.3, modes=("1", "default")):
@@ -299,16 +266,8 @@ def main(with_torch=True, rounds=3, tiny=False, seconds=0.3, modes=("1", "defaul
     the same on both rows of a case; measured only when "1" is in ``modes``) and the
     SDPA operators PyTorch ran (``torch_sdpa``) on the attention rows."""
     sides = ("nnbook", "numpy", "torch") if with_torch else ("nnbook", "numpy")
-    best, sdpa = {}, {}
-    for _ in range(rounds):
-        for threads in modes:
-            for side in sides:
-                times = run_side(side, threads, tiny, seconds) or {}
-                if "sdpa_ops" in times:
-                    sdpa[threads] = times.pop("sdpa_ops")
-                for key, t in times.items():
-                    k = (side, threads, key)
-                    best[k] = min(best.get(k, float("inf")), t)
+    best = best_of_children(__file__, sides, rounds, modes,
+                            args=[str(seconds)] + (["--tiny"] if tiny else []))
 
     def row(threads, kind, dtype):
         key = f"{kind}:{dtype}"
@@ -322,7 +281,7 @@ def main(with_torch=True, rounds=3, tiny=False, seconds=0.3, modes=("1", "defaul
                 "ratio_vs_torch": ratio, "ratio_vs_baseline": t_nb / t_np,
                 "nnbook_cpu_1t_s": c_nb, "torch_cpu_1t_s": c_th,
                 "ratio_vs_torch_cpu_1t": None if c_th is None or not c_th else c_nb / c_th,
-                "torch_sdpa": sdpa.get(threads) if kind == "MHA" else None,
+                "torch_sdpa": best.get(("torch", threads, "sdpa_ops")) if kind == "MHA" else None,
                 "target": f"≤ {TARGET:g}× torch", "value": None,
                 "meets_target": None if ratio is None else ratio <= TARGET}
     return [row(threads, kind, dtype) for threads in modes for kind in KINDS for dtype in DTYPES]

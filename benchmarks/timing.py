@@ -1,4 +1,6 @@
-"""The one timing rule of every benchmark here: the fastest single call.
+"""The one timing rule of every benchmark here: the fastest single call; and the one way
+bench_generate, bench_modern, bench_layers and bench_sequences run each side in its own
+fresh process and keep its fastest round (``best_of_children``).
 
 On a shared machine the minimum is the least disturbed estimate (other programs only ever
 add time), and it treats every framework alike. The PyTorch child scripts, which run from a
@@ -7,7 +9,15 @@ string in their own interpreter, carry a copy of these few lines.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
+
+from threads import THREAD_VARS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the nnbook checkout
 
 
 def best_time(step, seconds=0.3, least=1, warmup=10, clock=None):
@@ -38,4 +48,49 @@ def alternate(steps: dict, rounds=5, seconds=0.1, clock=None) -> dict:
         for name, step in order if r % 2 == 0 else order[::-1]:   # A B, then B A
             best[name] = min(best[name], best_time(step, seconds, least=3, warmup=2,
                                                    clock=clock))
+    return best
+
+
+def run_child(script, side, threads="1", args=(), timeout=600):
+    """The times ``python script --child side threads *args`` prints as JSON, measured in
+    a fresh process that imports nnbook from this checkout. ``threads`` "1": OMP, OpenBLAS
+    and MKL limited to 1 thread before the child imports NumPy or torch (the child itself
+    calls ``torch.set_num_threads(1)``); "default": those variables removed, so every
+    library picks its own count. None when the "torch" side fails (PyTorch missing: said
+    on stderr); any other side's failure raises RuntimeError with the child's stderr."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for var in THREAD_VARS:
+        if threads == "1":
+            env[var] = "1"
+        else:
+            env.pop(var, None)
+    res = subprocess.run([sys.executable, os.path.abspath(script), "--child", side, threads,
+                          *args], capture_output=True, text=True, env=env, timeout=timeout)
+    if res.returncode != 0:
+        if side != "torch":
+            raise RuntimeError(res.stderr)
+        print("PyTorch run failed:", res.stderr.strip().splitlines()[-1:], file=sys.stderr)
+        return None
+    return json.loads(res.stdout)
+
+
+def best_of_children(script, sides, rounds=3, modes=("1",), args=(), timeout=600) -> dict:
+    """Each side's fastest time of every measurement, each run in its own fresh process.
+
+    ``rounds`` times, for each thread mode in ``modes`` and each of ``sides`` in turn, a new
+    ``run_child(script, side, mode, args, timeout)``: the sides take turns, so a busy moment
+    of the machine falls on all alike, and a process whose threads landed on a busy core
+    for its whole life costs only its own round. Returns ``{(side, mode, name): seconds}``,
+    the least of the rounds; a value that is not a number (bench_sequences' list of the
+    attention kernels PyTorch ran) is kept as the last round gave it. A failed "torch"
+    child adds nothing, so its keys are missing when PyTorch is."""
+    best = {}
+    for _ in range(rounds):
+        for mode in modes:
+            for side in sides:
+                for name, value in (run_child(script, side, mode, args, timeout) or {}).items():
+                    key = (side, mode, name)
+                    if isinstance(value, (int, float)):
+                        value = min(best.get(key, float("inf")), value)
+                    best[key] = value
     return best
