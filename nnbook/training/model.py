@@ -1,6 +1,7 @@
 """``Sequential``, trained Keras-style (chapter 00). The walk over the layers is written
 once, ``forward`` and ``backward``; ``train_step`` is forward → loss → backward →
-optimizer step, the notes' four steps; loop.py repeats it, loading.py reads a file back.
+optimizer step, the notes' four steps; loop.py repeats it, loading.py reads a file back,
+weights.py gives the model's arrays (params, grads, get_weights, the optimizer's pairs).
 """
 
 from __future__ import annotations
@@ -13,19 +14,20 @@ from . import saving
 from ..layers.base import Layer
 from ..validate import finite, positive_int
 from .inputs import (as_shape, batch_targets, check_fit_arguments, check_outputs,
-                     checked_weights, fit_arrays, model_input, prepare_x, prepare_xy)
+                     fit_arrays, model_input, prepare_x, prepare_xy)
 from .loop import History, accuracy_of, fit_loop, mean_logs, metric_names
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
 from .protocol import (blame_declared_shape, blame_read_only, check_new_layer, checked_dx,
-                       checked_grad, checked_loss_grad, checked_output, input_shape_of,
-                       loss_value, shapes_after)
-from .summary import count_params, summary_table
+                       checked_loss_grad, checked_output, input_shape_of, loss_value,
+                       shapes_after)
+from .summary import summary_table
+from .weights import ModelWeights
 
 __all__ = ["Sequential", "History"]
 
 
-class Sequential:
+class Sequential(ModelWeights):
     """A stack of layers applied in order: ``y = layers[-1](…layers[0](x))``.
 
     Args:
@@ -91,51 +93,6 @@ class Sequential:
         """The shape of one sample after each layer (``None`` where unknown)."""
         return shapes_after(self.layers, self.sample_shape() if input_shape is None
                             else tuple(input_shape))
-
-    @property
-    def params(self) -> dict[str, np.ndarray]:
-        """Every live parameter, keyed ``"<layer index>.<name>"`` (``"0.W"``) as in a file."""
-        return {f"{i}.{k}": p for i, l in enumerate(self.layers) for k, p in l.params.items()}
-
-    @property
-    def grads(self) -> dict[str, np.ndarray]:
-        """Every gradient, with the keys of ``params``."""
-        return {f"{i}.{k}": l.grads[k] for i, l in enumerate(self.layers) for k in l.params}
-
-    @property
-    def buffers(self) -> dict[str, np.ndarray]:
-        """Every layer buffer (saved, never trained), keyed like ``params``."""
-        return {f"{i}.{k}": b for i, l in enumerate(self.layers) for k, b in l.buffers.items()}
-
-    def count_params(self, trainable: bool | None = None) -> int:
-        """All parameters; ``trainable=True``: those ``fit`` updates; False: the frozen."""
-        return count_params(self.layers, trainable)
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The dtype of the parameters (float64 unless the layers were made otherwise)."""
-        for layer in self.layers:                    # the first parameter's (read each step)
-            for p in layer.params.values():
-                return p.dtype
-        return np.dtype(np.float64)
-
-    def get_weights(self) -> list[np.ndarray]:
-        """Copies of every layer's params (dict order, ``W`` before ``b``) then buffers."""
-        return [np.array(a) for a in self._arrays()]
-
-    def set_weights(self, weights) -> None:
-        """Copy arrays in the order of ``get_weights()`` into the layers (in place)."""
-        targets = self._arrays()
-        for t, w in zip(targets, checked_weights("Sequential.set_weights", targets, weights)):
-            t[...] = w
-
-    def _arrays(self) -> list[np.ndarray]:
-        return [a for l in self.layers for a in (*l.params.values(), *l.buffers.values())]
-
-    def set_training(self, training: bool) -> None:
-        """Set ``layer.training`` on every layer (as ``forward(x, training=...)`` does)."""
-        for layer in self.layers:
-            layer.training = bool(training)
 
     # the walk ----------------------------------------------------------------
     def forward(self, x, training: bool | None = None, outputs: list | None = None):
@@ -218,23 +175,6 @@ class Sequential:
              else checked_loss_grad(loss, loss.gradient(yb, out), out.shape))
         self.backward(d, need_dx=False, fused=fused)
         return value, out
-
-    def gradient_pairs(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """``(parameter, gradient)`` for every trained parameter, gradients read afresh (a layer
-        may assign new arrays in backward) and checked against their parameter."""
-        pairs = []
-        for i, layer in enumerate(self.layers):
-            if not (layer.params and layer.trainable):    # nothing to train, or frozen
-                continue
-            grads, frozen = layer.grads, layer.frozen_params   # (trained_keys, inline)
-            for k, p in layer.params.items():
-                if k in frozen:
-                    continue
-                g = grads.get(k)
-                if not (type(g) is np.ndarray and type(p) is np.ndarray and g.shape == p.shape):
-                    g = checked_grad(i, layer, k, g, p)
-                pairs.append((p, g))
-        return pairs
 
     def train_step(self, xb, yb) -> dict[str, float]:
         """One step of gradient descent on a batch, in training mode (as Keras'):
