@@ -34,9 +34,8 @@ def softmax(z, axis: int = -1):
     """e^(z_i) / Σ_j e^(z_j) along ``axis``, with the max subtracted first so that
     large inputs such as [1000, 1001] do not overflow (chapter 09)."""
     z = _float(z)
-    e = z - np.maximum.reduce(z, axis=axis, keepdims=True)   # ufunc reductions: z.max()
-    np.exp(e, out=e)                                          # and e.sum() call these
-    e /= np.add.reduce(e, axis=axis, keepdims=True)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
     return e
 
 
