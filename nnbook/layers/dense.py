@@ -69,23 +69,26 @@ class Dense(Layer):
         self._x = self._rows = None
 
     def forward(self, x):
-        x = np.asarray(x)
+        W = self.params["W"]
+        if type(x) is not np.ndarray:
+            x = np.asarray(x)
         if x.ndim > 2:                                # (m, …, n_in): sequences, chapter 17
             return self._forward_rows(x)
         if x.ndim != 2 or x.shape[1] != self.n_in:
             self._bad_input(x)
-        if x.dtype != self.params["W"].dtype:         # float32 layer, float64 data: as Keras
-            x = x.astype(self.params["W"].dtype)
+        if x.dtype != W.dtype:                        # float32 layer, float64 data: as Keras
+            x = x.astype(W.dtype)
         self._x = x                                   # (m, n_in), kept for backward
-        z = np.dot(x, self.params["W"])               # (m, n_out) = X W (np.dot: less per call)
+        z = np.dot(x, W)                              # (m, n_out) = X W (np.dot: less per call)
         z += self.params["b"]
         return z
 
     def backward(self, dy, need_dx: bool = True):
-        x = self._x
+        x, W = self._x, self.params["W"]
         if x is None:
             self._before_forward()
-        dy = np.asarray(dy, dtype=self.params["W"].dtype)
+        if type(dy) is not np.ndarray or dy.dtype != W.dtype:
+            dy = np.asarray(dy, dtype=W.dtype)
         if dy.ndim > 2:                               # sequences: see _forward_rows
             return self._backward_rows(dy, need_dx)
         if dy.shape != (x.shape[0], self.n_out):
@@ -96,7 +99,7 @@ class Dense(Layer):
             np.matmul(x.T, dy, out=self.grads["W"])
         np.add.reduce(dy, axis=0, out=self.grads["b"])  # (n_out,): summed over the batch
         if need_dx:
-            return np.dot(dy, self.params["W"].T)     # (m, n_in) = dY Wᵀ
+            return np.dot(dy, W.T)                    # (m, n_in) = dY Wᵀ
         return None
 
     def _forward_rows(self, x):

@@ -134,7 +134,7 @@ class CrossEntropy(Loss):
         """The number of positions the mean is over (at least 1), and the mask of kept
         positions (None without ``ignore_index``): ignored positions have all-zero rows."""
         if self.ignore_index is None:
-            return positions(yp), None
+            return yp.size // yp.shape[-1], None      # positions(yp), without the call
         kept = yt.any(axis=-1)
         return max(int(np.count_nonzero(kept)), 1), kept[..., None]
 

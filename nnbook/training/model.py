@@ -1,6 +1,7 @@
 """``Sequential``, trained Keras-style (chapter 00). The walk over the layers is written
 once, ``forward`` and ``backward``; ``train_step`` is forward → loss → backward →
-optimizer step, the notes' four steps; loop.py repeats it, loading.py reads a file back.
+optimizer step, the notes' four steps; loop.py repeats it, loading.py reads a file back,
+weights.py gives the model's arrays (params, grads, get_weights, the optimizer's pairs).
 """
 
 from __future__ import annotations
@@ -10,21 +11,23 @@ import math
 import numpy as np
 
 from . import saving
-from ..layers.base import Layer, trained_keys
+from ..layers.base import Layer
 from ..validate import finite, positive_int
 from .inputs import (as_shape, batch_targets, check_fit_arguments, check_outputs,
-                     checked_weights, fit_arrays, model_input, prepare_x, prepare_xy)
+                     fit_arrays, model_input, prepare_x, prepare_xy)
 from .loop import History, accuracy_of, fit_loop, mean_logs, metric_names
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
-from .protocol import (backward_of, blame_declared_shape, check_new_layer, checked_grad,
-                       checked_loss_grad, forward_of, input_shape_of, loss_value, shapes_after)
-from .summary import count_params, summary_table
+from .protocol import (blame_declared_shape, blame_read_only, check_new_layer, checked_dx,
+                       checked_loss_grad, checked_output, input_shape_of, loss_value,
+                       shapes_after)
+from .summary import summary_table
+from .weights import ModelWeights
 
 __all__ = ["Sequential", "History"]
 
 
-class Sequential:
+class Sequential(ModelWeights):
     """A stack of layers applied in order: ``y = layers[-1](…layers[0](x))``.
 
     Args:
@@ -46,6 +49,7 @@ class Sequential:
         self._added: list[int] = []                  # ids of the layers add() has checked
         self._seen: list[tuple] = []                 # each layer's input shape, last forward
         self._sample: tuple | None = None            # one sample's shape, last forward
+        self._dtype: np.dtype | None = None          # the dtype of the last forward's floats
         if isinstance(layers, Layer):
             raise ValueError(
                 f"Sequential: expected a list of layers, got the single layer {layers!r}. "
@@ -90,72 +94,36 @@ class Sequential:
         return shapes_after(self.layers, self.sample_shape() if input_shape is None
                             else tuple(input_shape))
 
-    @property
-    def params(self) -> dict[str, np.ndarray]:
-        """Every live parameter, keyed ``"<layer index>.<name>"`` (``"0.W"``) as in a file."""
-        return {f"{i}.{k}": p for i, l in enumerate(self.layers) for k, p in l.params.items()}
-
-    @property
-    def grads(self) -> dict[str, np.ndarray]:
-        """Every gradient, with the keys of ``params``."""
-        return {f"{i}.{k}": l.grads[k] for i, l in enumerate(self.layers) for k in l.params}
-
-    @property
-    def buffers(self) -> dict[str, np.ndarray]:
-        """Every layer buffer (saved, never trained), keyed like ``params``."""
-        return {f"{i}.{k}": b for i, l in enumerate(self.layers) for k, b in l.buffers.items()}
-
-    def count_params(self, trainable: bool | None = None) -> int:
-        """All parameters; ``trainable=True``: those ``fit`` updates; False: the frozen."""
-        return count_params(self.layers, trainable)
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The dtype of the parameters (float64 unless the layers were made otherwise)."""
-        for layer in self.layers:                    # the first parameter's (read each step)
-            for p in layer.params.values():
-                return p.dtype
-        return np.dtype(np.float64)
-
-    def get_weights(self) -> list[np.ndarray]:
-        """Copies of every layer's params (dict order, ``W`` before ``b``) then buffers."""
-        return [np.array(a) for a in self._arrays()]
-
-    def set_weights(self, weights) -> None:
-        """Copy arrays in the order of ``get_weights()`` into the layers (in place)."""
-        targets = self._arrays()
-        for t, w in zip(targets, checked_weights("Sequential.set_weights", targets, weights)):
-            t[...] = w
-
-    def _arrays(self) -> list[np.ndarray]:
-        return [a for l in self.layers for a in (*l.params.values(), *l.buffers.values())]
-
-    def set_training(self, training: bool) -> None:
-        """Set ``layer.training`` on every layer (as ``forward(x, training=...)`` does)."""
-        for layer in self.layers:
-            layer.training = bool(training)
-
     # the walk ----------------------------------------------------------------
     def forward(self, x, training: bool | None = None, outputs: list | None = None):
         """The output for the batch ``x`` (cast to the model's dtype).
 
         ``training=True``/``False`` sets every layer's ``training`` on the way (Dropout
         drops, BatchNorm uses batch statistics); ``None`` leaves them as they are.
-        ``outputs``, a list, receives every layer's output (diagnostics use it)."""
+        ``outputs``, a list, receives every layer's output (diagnostics use it).
+
+        Each layer's output is checked against the contract (protocol.py): an array of
+        the model's dtype with one row per sample. The check that passes costs a few
+        comparisons; ``checked_output`` runs only when one fails, and names the layer."""
         x = model_input(self, x)                     # the model's dtype, or token ids
         m = len(x) if x.ndim else None               # a scalar passes unchecked
         self._seen = seen = []                       # each layer's input shape, for backward
         if m is not None:
             self._sample = x.shape[1:]
+        self._dtype = dtype = x.dtype if x.dtype.kind == "f" else self.dtype
         for i, layer in enumerate(self.layers):
             if training is not None:
                 layer.training = training
             seen.append(x.shape)
             try:
-                x = layer.forward(x) if m is None else forward_of(i, layer, x, m)
+                y = layer.forward(x)
             except ValueError as exc:
+                blame_read_only(i, layer, exc)
                 blame_declared_shape(self.layers, i, seen, exc)
                 raise
+            if not (type(y) is np.ndarray and y.dtype == dtype and y.ndim and len(y) == m):
+                y = y if m is None else checked_output(i, layer, y, m, dtype)
+            x = y
             if outputs is not None:
                 outputs.append(x)
         return x
@@ -167,13 +135,26 @@ class Sequential:
 
         ``need_dx=False``: the first layer may skip ∂E/∂x (it returns ``None`` then).
         ``fused=True``: ``dy`` is already ∂E/∂ of the last layer's input (a loss that
-        fuses its gradient with the final activation), so the walk starts one lower."""
-        dy = np.asarray(dy, dtype=self.dtype)
-        seen = self._seen
-        if len(seen) != len(self.layers) or seen[0][:1] != dy.shape[:1]:
-            seen = [None] * len(self.layers)         # not that batch: the layers check dy
-        for i in range(len(self.layers) - 1 - bool(fused), -1, -1):
-            dy = backward_of(i, self.layers[i], dy, seen[i], need_dx=need_dx or i > 0)
+        fuses its gradient with the final activation), so the walk starts one lower.
+
+        This is the one place that calls the layers' ``backward``; ``need_dx`` goes only to
+        a backward that accepts it (``accepts_need_dx``). Each ∂E/∂x must have the shape of
+        the input its forward saw; ``checked_dx`` runs only when it has not, and names the
+        layer."""
+        if not (type(dy) is np.ndarray and dy.dtype == self._dtype):
+            dy = np.asarray(dy, dtype=self.dtype)
+        layers, seen = self.layers, self._seen
+        if len(seen) != len(layers) or seen[0][:1] != dy.shape[:1]:
+            seen = [None] * len(layers)              # not that batch: the layers check dy
+        for i in range(len(layers) - 1 - bool(fused), -1, -1):
+            layer, need = layers[i], need_dx or i > 0
+            dx = layer.backward(dy, need_dx=need) if layer.accepts_need_dx else layer.backward(dy)
+            if not need or layer.integer_input:      # integer ids have no gradient
+                return None
+            shape = seen[i]
+            if not (shape is None or (type(dx) is np.ndarray and dx.shape == shape)):
+                dx = checked_dx(i, layer, dx, shape)
+            dy = dx
         return dy
 
     def compute_gradients(self, xb, yb, loss=None, training: bool = True):
@@ -194,18 +175,6 @@ class Sequential:
              else checked_loss_grad(loss, loss.gradient(yb, out), out.shape))
         self.backward(d, need_dx=False, fused=fused)
         return value, out
-
-    def gradient_pairs(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """``(parameter, gradient)`` for every trained parameter, gradients read afresh (a layer
-        may assign new arrays in backward) and checked against their parameter."""
-        pairs = []
-        for i, layer in enumerate(self.layers):
-            for k in trained_keys(layer) if layer.params else ():   # frozen layers skipped
-                p, g = layer.params[k], layer.grads.get(k)
-                if not (type(g) is np.ndarray and type(p) is np.ndarray and g.shape == p.shape):
-                    g = checked_grad(i, layer, k, g, p)
-                pairs.append((p, g))
-        return pairs
 
     def train_step(self, xb, yb) -> dict[str, float]:
         """One step of gradient descent on a batch, in training mode (as Keras'):

@@ -2,6 +2,9 @@
 ``forward`` returns one row per sample, ``backward`` returns ∂E/∂x of the input's
 shape and leaves one gradient per parameter, of the parameter's shape. A layer
 that breaks it is named in the error, with the fix (chapter 03's contract).
+
+``Sequential``'s walk (model.py) makes the cheap check itself, a few comparisons per
+layer; the functions here run when that check fails, and say what is wrong.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from ..layers.activations import Activation
 from ..layers.base import Layer
 from ..layers.dense import Dense
 
-__all__ = ["forward_of", "backward_of", "check_new_layer", "check_params", "checked_output",
+__all__ = ["check_new_layer", "check_params", "checked_output",
            "checked_dx", "checked_grad", "checked_loss_grad", "loss_value", "shape_after",
            "shapes_after", "input_shape_of",
            "blame_declared_shape", "blame_read_only"]
@@ -58,35 +61,6 @@ def check_params(owner: str, i: int, layer) -> None:
             f"{owner}: {_name(i, layer)}: params[{k!r}] is {what}; parameters must be float "
             f"NumPy arrays, which the optimizer updates in place. Create it with "
             f"np.array(..., dtype=float) (or dtype=np.float32 for a float32 model).")
-
-
-def forward_of(i: int, layer, x, m: int):
-    """``layer.forward(x)`` for layer ``i`` of a model, checked: an array of ``m`` rows and
-    the dtype of ``x`` (a learner's float64 layer in a float32 model is cast back)."""
-    try:
-        y = layer.forward(x)
-    except ValueError as exc:
-        blame_read_only(i, layer, exc)
-        raise
-    dtype = x.dtype if x.dtype.kind == "f" else next(      # token ids in: the layer's floats out
-        (p.dtype for p in layer.params.values()), np.dtype(np.float64))
-    if type(y) is np.ndarray and y.ndim and len(y) == m and y.dtype == dtype:
-        return y
-    return checked_output(i, layer, y, m, dtype)
-
-
-def backward_of(i: int, layer, dy, shape, need_dx: bool = True):
-    """``layer.backward(dy)`` for layer ``i``: the one place that calls a layer's backward.
-
-    ``need_dx`` goes only to a backward that accepts it (``accepts_need_dx``); without it,
-    the result is ``None``. Otherwise the result is checked to be ∂E/∂x of ``shape``, the
-    shape of the input its forward saw (``None``: not known, returned as it is)."""
-    dx = layer.backward(dy, need_dx=need_dx) if layer.accepts_need_dx else layer.backward(dy)
-    if not need_dx or layer.integer_input:       # integer ids have no gradient
-        return None
-    if shape is None or (type(dx) is np.ndarray and dx.shape == shape):
-        return dx
-    return checked_dx(i, layer, dx, shape)
 
 
 def check_new_layer(layers: list, layer) -> None:
