@@ -78,6 +78,19 @@ SPELLINGS: dict[str, dict[str, str]] = {
     "Adam": {"beta_1": "beta1=", "beta_2": "beta2=", "epsilon": "eps=", "betas": "beta1= and beta2="},
     "RMSNorm": {"epsilon": "eps=", "normalized_shape": "n_features=",
                 "elementwise_affine": "nothing (γ is always learned)"},
+    "Sequential.fit": {
+            "steps_per_epoch": "nothing: an epoch is one pass over x, ⌈len(x)/batch_size⌉ "
+                               "steps (for shorter epochs, pass fewer samples)",
+            "validation_steps": "nothing: validation reads all of validation_data",
+            "validation_batch_size": "nothing: validation runs 1,024 samples at a time",
+            "validation_freq": "nothing: validation runs after every epoch",
+            "sample_weight": "nothing: every sample counts the same (repeat a sample in x "
+                             "and y to weigh it more)",
+            "class_weight": "nothing: every sample counts the same (repeat a class's "
+                            "samples to weigh it more)",
+            "workers": "nothing: fit reads NumPy arrays in this process",
+            "use_multiprocessing": "nothing: fit reads NumPy arrays in this process",
+            "max_queue_size": "nothing: fit reads NumPy arrays in this process"},
 }
 SPELLINGS["AdamW"] = SPELLINGS["Adam"]
 _PYTORCH = frozenset({"hidden_size", "input_size", "batch_first", "num_embeddings", "embedding_dim",

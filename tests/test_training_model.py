@@ -604,6 +604,22 @@ def test_keras_spellings_name_nnbooks():
         nb.Dense(10)
 
 
+@pytest.mark.parametrize("kw, match", [
+    ({"steps_per_epoch": 3}, r"steps_per_epoch=3 \(Keras' spelling\).*an epoch is one pass"),
+    ({"sample_weight": np.ones(6)}, r"sample_weight=.*every sample counts the same"),
+    ({"class_weight": {0: 2.0}}, r"class_weight=.*repeat a class's samples"),
+    ({"validation_freq": 2}, r"validation runs after every epoch"),
+    ({"epoch": 3}, r"unexpected argument epoch=\. fit takes x, y, epochs"),
+])
+def test_fit_names_keras_arguments_it_does_not_have(kw, match):
+    model = mlp()
+    model.compile("sgd", "mse")
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"^Sequential\.fit: .*" + match):
+        model.fit(*data(6), verbose=0, **kw)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))  # untrained
+
+
 def test_zero_images_through_a_conv_model_give_an_empty_batch():
     model = nb.Sequential([nb.Conv2D(1, 2, 3), nb.MaxPool2D(2), nb.Flatten(), nb.Dense(18, 3)],
                           input_shape=(8, 8, 1))

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import saving
 from ..layers.base import Layer
+from ..spellings import refuse_spellings
 from ..validate import finite, positive_int
 from .inputs import (as_shape, batch_targets, check_fit_arguments, check_outputs,
                      fit_arrays, model_input, prepare_x, prepare_xy)
@@ -213,7 +214,7 @@ class Sequential(ModelWeights):
 
     def fit(self, x, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
             verbose=1, rng=None, validation_split=0.0, callbacks=None,
-            initial_epoch=0) -> History:
+            initial_epoch=0, **keras) -> History:
         """Train with mini-batch gradient descent (``train_step`` on each shuffled batch of
         each epoch); returns a ``History``. Keras' arguments and meanings: ``rng`` (a
         ``np.random.Generator``) shuffles, and also draws for a layer that has no
@@ -221,6 +222,12 @@ class Sequential(ModelWeights):
         trains identically; ``validation_split`` holds out the LAST fraction of the
         samples; ``initial_epoch=k`` resumes at epoch k (epochs k … epochs − 1 run);
         ``verbose`` 1: progress, 2: a line per epoch, 0: nothing. Details: loop.py."""
+        if keras:                                    # Keras' other arguments, or a typo
+            refuse_spellings("Sequential.fit", keras, "Sequential.fit")
+            raise ValueError(
+                f"Sequential.fit: got an unexpected argument {next(iter(keras))}=. fit takes "
+                f"x, y, epochs, batch_size, shuffle, validation_data, verbose, rng, "
+                f"validation_split, callbacks and initial_epoch; see help(nb.Sequential.fit).")
         args = check_fit_arguments(self, epochs=epochs, batch_size=batch_size, rng=rng,
                                    verbose=verbose, callbacks=callbacks,
                                    initial_epoch=initial_epoch)
