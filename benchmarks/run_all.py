@@ -1,8 +1,11 @@
 """Run every benchmark in one go, print one table of times and ratios, and
 write it as ``benchmarks/results.md`` with a bar chart ``benchmarks/results.png``.
 
-    python benchmarks/run_all.py [--no-torch] [--no-write] [--chart-only] [--against 98b401b]
-                                 [--only part4|walk]
+    python benchmarks/run_all.py [-h] [--no-torch] [--no-write] [--chart-only]
+                                 [--against 98b401b] [--only part4|walk]
+
+``--help`` lists the flags; an unknown flag, a flag without its value or an ``--only`` it
+does not know stops the script with status 2 before it measures or writes anything.
 
 The header of each run records where it ran: the CPU model, the SIMD level NumPy and
 PyTorch dispatch to (AVX2, AVX512_SKX/ICL, ...), and each side's BLAS (OpenBLAS names the
@@ -31,6 +34,7 @@ MLP, and the readable sliding-window version (``nb.conv_impl``) for convolution.
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import os
@@ -324,21 +328,74 @@ INTRO = ("# Benchmark results\n\nWritten by `python benchmarks/run_all.py`, one 
          "ratio.\n")
 
 
+# What ``--only NAME`` measures (and the block of results.md it replaces).
+ONLY = {"part4": "Part IV: the modern block and LM vs PyTorch, generation with and\n"
+                 "         without the KV cache, BPE training",
+        "walk": "the training walk's overhead ratios (step vs NumPy, fit vs a loop)"}
+
+
+class Flags(argparse.ArgumentParser):
+    """argparse whose errors are one line naming every flag it accepts (status 2)."""
+
+    def __init__(self, *args, **kwargs):
+        self.accepted = []                     # "--only {part4,walk}", ... as added
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *names, **kwargs):
+        action = super().add_argument(*names, **kwargs)
+        value = "" if action.nargs == 0 else f" {action.metavar or action.dest.upper()}"
+        self.accepted.append("/".join(action.option_strings) + value)
+        return action
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message}; it accepts {', '.join(self.accepted)} "
+                     "(see --help)\n")
+
+
+def flags() -> Flags:
+    """run_all.py's command line; ``--help`` prints it."""
+    only = "\n".join(f"  {name:<6} {what}" for name, what in ONLY.items())
+    parser = Flags(
+        prog="run_all.py", allow_abbrev=False,              # a typo never matches a flag
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run every benchmark (nnbook against a hand-written NumPy baseline and PyTorch,\n"
+                    "one thread and default threads, each side in its own process), print one\n"
+                    "table of times and ratios, write this CPU family's section of\n"
+                    "benchmarks/results.md and write benchmarks/results.json and the chart\n"
+                    "benchmarks/results.png. A full run takes tens of minutes.",
+        epilog=f"--only takes:\n{only}\n\nExamples:\n"
+               "  python benchmarks/run_all.py\n"
+               "  python benchmarks/run_all.py --only walk --against 98b401b\n"
+               "  python benchmarks/run_all.py --chart-only")
+    parser.add_argument("--no-torch", action="store_true",
+                        help="leave PyTorch out (nnbook and the NumPy baseline only)")
+    parser.add_argument("--no-write", action="store_true",
+                        help="print the tables, write no file")
+    parser.add_argument("--chart-only", action="store_true",
+                        help="measure nothing: redraw results.png from results.json "
+                             "(the other flags are ignored)")
+    parser.add_argument("--only", choices=ONLY, metavar="{" + ",".join(ONLY) + "}",
+                        help="measure one part alone and replace only its block of this "
+                             "family's section (results.png is left as it is)")
+    parser.add_argument("--against", metavar="REF",
+                        help="add bench_walk's side-by-side table against commit REF's "
+                             "nnbook (full run or --only walk)")
+    return parser
+
+
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
+    args = flags().parse_args(sys.argv[1:] if argv is None else argv)
     saved = os.path.join(HERE, "results.json")
-    if "--chart-only" in argv:                 # redraw from the last run, no measuring
+    if args.chart_only:                        # redraw from the last run, no measuring
         with open(saved) as f:
             last = json.load(f)
         bar_chart(last["rows"] + (last.get("part4") if last.get("part4_with_rows") else []),
                   os.path.join(HERE, "results.png"), "nnbook vs PyTorch (CPU)")
         return last["rows"]
-    with_torch = "--no-torch" not in argv
+    with_torch = not args.no_torch
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    only = argv[argv.index("--only") + 1] if "--only" in argv else None
-    if only:
-        against = argv[argv.index("--against") + 1] if "--against" in argv else None
-        return main_only(only, with_torch, load, "--no-write" in argv, saved, against)
+    if args.only:
+        return main_only(args.only, with_torch, load, args.no_write, saved, args.against)
     measured = {}
     for threads in MODES:
         print(f"measuring with {label(threads)} ...", file=sys.stderr)
@@ -360,7 +417,7 @@ def main(argv=None):
     bench_mlp.print_table(rows, "nnbook benchmarks")
     print("measuring the training walk's overhead ratios ...", file=sys.stderr)
     walk = bench_walk.ratios()
-    against = argv[argv.index("--against") + 1] if "--against" in argv else None
+    against = args.against
     versus = bench_walk.side_by_side(against) if against else None
     walk_md = bench_walk.markdown(walk, versus, against or "")
     print(walk_md)
@@ -368,7 +425,7 @@ def main(argv=None):
     p4_rows, bpe = part4(with_torch)
     p4_md = part4_markdown(p4_rows, bpe)
     print(p4_md)
-    if "--no-write" not in argv:
+    if not args.no_write:
         path = os.path.join(HERE, "results.md")
         old = open(path).read() if os.path.exists(path) else INTRO
         body = (markdown(rows, header) + bench_sequences.note(rows) + "\n"
@@ -389,7 +446,7 @@ def main(argv=None):
 def main_only(only, with_torch, load, no_write, saved, against=None):
     """``--only part4`` / ``--only walk``: measure that part, replace its block of this
     family's section in results.md and its entries in results.json (the rest kept)."""
-    if only not in ("part4", "walk"):
+    if only not in ONLY:
         raise SystemExit(f"run_all.py: --only takes part4 or walk, got {only!r}")
     where = f"Where it ran: {machine()}; load average before the run: {load:.2f}."
     if only == "part4":

@@ -205,3 +205,103 @@ def test_part_four_rows_make_their_table():
     table = run_all.part4_markdown([row], bpe)
     assert "| modern block float64 | 17.000 ms | 22.000 ms | 0.78 | 0.79 | ≤ 1× torch | ✔ |" in table
     assert "4.20 s (2.80 s CPU) | ≈ 108.0 s (≈ 66.4 s CPU) | 24× | ≤ 5 s | ✔ |" in table
+
+
+# --- run_all.py's command line ----------------------------------------------------------------
+BENCH = os.path.dirname(os.path.abspath(run_all.__file__))
+FLAGS = ("-h", "--help", "--no-torch", "--no-write", "--chart-only", "--only", "--against")
+
+
+def run_a_copy(tmp_path, *flags):
+    """benchmarks/run_all.py run with ``flags`` from a copy in ``tmp_path`` (it writes next to
+    itself, so a run that measured would write there, never into the repository), with a
+    timeout that fails a run that started measuring instead of stopping."""
+    import shutil
+    import subprocess
+
+    shutil.copy(os.path.join(BENCH, "run_all.py"), tmp_path)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([BENCH, os.path.dirname(BENCH)]),
+               PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run([sys.executable, str(tmp_path / "run_all.py"), *flags], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def results_mtimes():
+    names = ("results.md", "results.json", "results.png")
+    return {n: os.stat(os.path.join(BENCH, n)).st_mtime_ns for n in names
+            if os.path.exists(os.path.join(BENCH, n))}
+
+
+def test_run_all_help_names_every_flag_and_measures_nothing(tmp_path):
+    before = results_mtimes()
+    res = run_a_copy(tmp_path, "--help")
+    assert res.returncode == 0, res.stderr
+    for word in FLAGS + ("part4", "walk", "REF", "results.md", "results.png"):
+        assert word in res.stdout, f"--help does not name {word}"
+    assert set(run_all.flags().accepted) <= {
+        "-h/--help", "--no-torch", "--no-write", "--chart-only", "--only {part4,walk}",
+        "--against REF"}, "a new flag: add it to FLAGS above"
+    assert os.listdir(tmp_path) == ["run_all.py"] and results_mtimes() == before
+
+
+@pytest.mark.parametrize("flags, named", [
+    (["--onyl", "part4"], "--onyl"),              # a typo: before, it started the full run
+    (["--on", "part4"], "--on"),                  # no abbreviations either
+    (["--only"], "--only"),                       # the value missing
+    (["--only", "part5"], "part5"),
+    (["--against"], "--against"),
+    (["results"], "results"),                     # a stray word
+    (["--chart-only", "--bogus"], "--bogus"),     # even with the flag that measures nothing
+])
+def test_run_all_stops_on_a_bad_flag_before_measuring(flags, named, capsys):
+    with pytest.raises(SystemExit) as stop:
+        run_all.main(flags)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and named in err and "--only {part4,walk}" in err
+    assert all(flag in err for flag in FLAGS[1:])
+
+
+def test_an_unknown_flag_exits_2_and_writes_nothing(tmp_path):
+    before = results_mtimes()
+    res = run_a_copy(tmp_path, "--onyl", "part4")
+    assert res.returncode == 2 and res.stdout == ""
+    assert res.stderr.startswith("run_all.py: unrecognized arguments: --onyl part4;")
+    assert os.listdir(tmp_path) == ["run_all.py"] and results_mtimes() == before
+
+
+def _documented_commands():
+    """The benchmarks/run_all.py command lines that CONTRIBUTING, README and results give."""
+    import re
+
+    root = os.path.dirname(BENCH)
+    found = set()
+    for name in ("CONTRIBUTING.md", "README.md", os.path.join("benchmarks", "results.md")):
+        with open(os.path.join(root, name), encoding="utf-8") as f:
+            text = f.read()
+        found |= {m.strip() for m in re.findall(r"benchmarks/run_all\.py([^`\n#]*)", text)}
+        found |= {m for m in re.findall(r"`(--only \w+)`", text)}
+    return sorted(found | {"--no-torch --no-write", "--chart-only", "--only part4"})
+
+
+@pytest.mark.parametrize("command", _documented_commands())
+def test_the_documented_run_all_commands_still_parse(command, capsys):
+    if command in ("-h", "--help"):
+        with pytest.raises(SystemExit) as stop:
+            run_all.flags().parse_args([command])
+        assert stop.value.code == 0 and "--only" in capsys.readouterr().out
+        return
+    args = run_all.flags().parse_args(command.split())
+    assert args.only in (None, "part4", "walk")
+
+
+def test_run_all_passes_its_flags_on(monkeypatch):
+    """``--only`` goes to main_only with the other flags, as before argparse read them."""
+    calls = []
+    monkeypatch.setattr(run_all, "main_only", lambda *a: calls.append(a) or "stub")
+    assert run_all.main(["--only", "walk", "--against", "98b401b", "--no-write"]) == "stub"
+    assert run_all.main(["--no-torch", "--only", "part4"]) == "stub"
+    (only, torch, _, no_write, saved, against), second = calls
+    assert (only, torch, no_write, against) == ("walk", True, True, "98b401b")
+    assert saved == os.path.join(BENCH, "results.json")
+    assert (second[0], second[1], second[3], second[5]) == ("part4", False, False, None)
