@@ -494,6 +494,17 @@ def test_class_members_are_their_own():
     assert nb.Sigmoid.__doc__.splitlines()[0] not in block
 
 
+def test_members_of_unexported_bases_are_the_classes_own():
+    import nnbook as nb
+
+    model = {name for _, name, _ in book_api.class_members(nb.Sequential)}
+    assert {"fit", "get_weights", "gradient_pairs", "params"} <= model     # ModelWeights'
+    attention = {name for _, name, _ in book_api.class_members(nb.MultiHeadAttention)}
+    assert {"start_cache", "clear_cache"} <= attention                    # Caching's
+    sigmoid = {name for _, name, _ in book_api.class_members(nb.Sigmoid)}
+    assert "get_config" not in sigmoid               # Layer's, which has its own entry
+
+
 def test_book_config_theme_mode_and_title():
     conf = {}
     exec((ROOT / "docs" / "conf.py").read_text(encoding="utf-8"), conf)

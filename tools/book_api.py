@@ -400,12 +400,25 @@ def own_doc(obj) -> str | None:
     return None
 
 
+def own_classes(cls) -> list:
+    """``cls``, then the bases whose members are its own on the page: nnbook's classes that
+    nnbook does not export (mixins such as ``ModelWeights`` and ``Caching``, ``_Pool2D``),
+    so that ``Sequential.get_weights`` or ``MultiHeadAttention.start_cache`` is listed."""
+    import nnbook
+    exported = {id(getattr(nnbook, n)) for n in nnbook.__all__}
+    return [cls] + [b for b in cls.__mro__[1:]
+                    if b.__module__.startswith("nnbook.") and id(b) not in exported]
+
+
 def class_members(cls):
     """(kind, name, object) for the public methods, properties and class-valued attributes
-    defined in ``cls`` itself; a method or property only with a docstring of its own."""
-    for name, member in vars(cls).items():
-        if name.startswith("_"):
+    defined in ``cls`` itself (or in a base ``own_classes`` names); a method or property only
+    with a docstring of its own, and a name only once (the subclass's)."""
+    seen = set()
+    for name, member in (item for owner in own_classes(cls) for item in vars(owner).items()):
+        if name.startswith("_") or name in seen:
             continue
+        seen.add(name)
         if inspect.isclass(member):
             yield "attribute", name, member
         elif isinstance(member, property):
