@@ -2,8 +2,10 @@
 
 For every MLP row (64 → w → w → 10, and the two MLPs of issue 28):
   * nnbook's ``train_step`` against the fastest plain NumPy step we can write
-    (``numpy_mlp_step``: preallocated buffers, in-place updates, integer labels);
-    target ≤ 1.10×;
+    (``numpy_mlp_step``: preallocated buffers, in-place updates);
+    target ≤ 1.10×; and between them the barest walk over layer objects that makes
+    nnbook's NumPy calls (``bare_walk_step``), which splits that ratio into what a
+    walk over layers costs at all (bare / NumPy) and what nnbook adds (nnbook / bare);
   * ``fit`` (one epoch) against a loop of ``train_step`` over the same shuffled
     batches (the loop a learner writes: one permutation per epoch, then slices);
     target ≤ 1.05×.
@@ -79,16 +81,18 @@ def nnbook_mlp(nb, sizes, dtype=np.float64, seed=1):
 def numpy_mlp_step(sizes, batch, dtype=np.float64, seed=1):
     """The same training step in plain NumPy, as fast as we can write it: every array
     made once, products into preallocated outputs, ReLU, softmax and the updates in
-    place, the loss read at the labels, reductions as ufunc calls (``np.add.reduce``, not the
-    ``.sum()`` method's Python wrapper), float 0.0 in ReLU (no int-to-float resolution).
-    Returns ``step() -> loss``."""
+    place, reductions as ufunc calls (``np.add.reduce``, not the ``.sum()`` method's Python
+    wrapper), float 0.0 in ReLU (no int-to-float resolution), and the loss and ∂E/∂z
+    from one-hot rows (``np.vdot`` with log p, then p −= y): at these sizes that is a few
+    µs faster than reading p at integer labels, whose fancy indexing costs more than the
+    arithmetic it saves. Returns ``step() -> loss``."""
     W = glorot(sizes, dtype, seed)
     b = [np.zeros(n, dtype) for n in sizes[1:]]
-    x, labels, _ = data(sizes[0], sizes[-1], batch, dtype)
-    rows = np.arange(batch)
+    x, _, onehot = data(sizes[0], sizes[-1], batch, dtype)
     Z = [np.empty((batch, n), dtype) for n in sizes[1:]]           # outputs, then ∂E/∂z
     D = [np.empty((batch, n), dtype) for n in sizes[1:-1]]          # ∂E/∂a of hidden layers
     dW, db = [np.empty_like(w) for w in W], [np.empty_like(v) for v in b]
+    logp = np.empty((batch, sizes[-1]), dtype)
     L = len(W)
 
     def step():
@@ -103,8 +107,10 @@ def numpy_mlp_step(sizes, batch, dtype=np.float64, seed=1):
         p -= np.maximum.reduce(p, axis=1, keepdims=True)            # ufunc reduce: no
         np.exp(p, out=p)                                            # ndarray-method wrapper
         p /= np.add.reduce(p, axis=1, keepdims=True)                # softmax
-        loss = -np.add.reduce(np.log(np.maximum(p[rows, labels], 1e-7))) / batch
-        p[rows, labels] -= 1.0
+        np.maximum(p, 1e-7, out=logp)
+        np.log(logp, out=logp)
+        loss = -np.vdot(onehot, logp) / batch                       # −Σ y log p / m
+        p -= onehot
         p /= batch                                                  # ∂E/∂z = (p − y)/m
         d = p
         for i in range(L - 1, -1, -1):
@@ -120,6 +126,72 @@ def numpy_mlp_step(sizes, batch, dtype=np.float64, seed=1):
             b[i] -= db[i]
             if i:
                 d = D[i - 1]
+        return loss
+    return step
+
+
+class _BareDense:
+    """Dense with nnbook's NumPy calls (a fresh output, np.dot, np.add.reduce) and nothing
+    else: no check, no dict, no dtype cast."""
+
+    def __init__(self, W, dtype):
+        self.W, self.b = W, np.zeros(W.shape[1], dtype)
+        self.gW, self.gb = np.empty_like(self.W), np.empty_like(self.b)
+
+    def forward(self, x):
+        self.x = x
+        z = np.dot(x, self.W)
+        z += self.b
+        return z
+
+    def backward(self, dy, need_dx):
+        np.dot(self.x.T, dy, out=self.gW)
+        np.add.reduce(dy, axis=0, out=self.gb)
+        return np.dot(dy, self.W.T) if need_dx else None
+
+
+class _BareReLU:
+    """ReLU with nnbook's NumPy calls: a fresh output forward, ``dy ⊙ (y > 0)`` backward."""
+
+    def forward(self, x):
+        self.y = y = np.maximum(x, 0.0)
+        return y
+
+    def backward(self, dy, need_dx):
+        return dy * (self.y > 0.0)
+
+
+def bare_walk_step(sizes, batch, dtype=np.float64, seed=1):
+    """nnbook's training step, NumPy call for NumPy call, as the barest layer walk: one
+    object per layer with ``forward`` and ``backward`` (fresh outputs, as nnbook's layers
+    give), softmax, cross-entropy on one-hot rows and ``ŷ − y`` as nnbook computes them,
+    and SGD's ``lr·g`` into a scratch array then ``p −= …``, over (parameter, gradient)
+    pairs. No check, no dispatch, no dict: what any walk over layer objects costs.
+    Measured beside nnbook and ``numpy_mlp_step``, it splits nnbook's overhead in two:
+    the per-layer structure (bare / NumPy) and what nnbook adds to it (nnbook / bare:
+    its checks and the layer contract). Returns ``step() -> loss``."""
+    layers = []
+    for W in glorot(sizes, dtype, seed):
+        layers += [_BareDense(W, dtype), _BareReLU()]
+    layers.pop()                                                    # no ReLU after the last
+    dense = layers[::2]
+    scratch = [(p, g, np.empty_like(p)) for d in dense for p, g in ((d.W, d.gW), (d.b, d.gb))]
+    x, _, onehot = data(sizes[0], sizes[-1], batch, dtype)
+    last = len(layers) - 1
+
+    def step():
+        a = x
+        for layer in layers:
+            a = layer.forward(a)
+        p = np.exp(a - a.max(axis=-1, keepdims=True))               # nnbook's softmax
+        p /= p.sum(axis=-1, keepdims=True)
+        loss = -np.vdot(onehot, np.log(np.minimum(np.maximum(p, 1e-7), 1.0))) / batch
+        d = (p - onehot) / batch                                    # ∂E/∂z = (ŷ − y)/m
+        for i in range(last, -1, -1):
+            d = layers[i].backward(d, i > 0)
+        for param, grad, tmp in scratch:
+            np.multiply(grad, LR, out=tmp)
+            param -= tmp
         return loss
     return step
 
@@ -152,12 +224,14 @@ def ratios(rounds=5, rows=MLP_ROWS):
     for name, sizes, batch in rows:
         steps = nnbook_steps(nb, sizes, batch)
         seconds = 0.05 if batch * sizes[1] < 5000 else 0.15
-        t = timing.alternate({"nnbook": steps["step"], "numpy": numpy_mlp_step(sizes, batch)},
+        t = timing.alternate({"nnbook": steps["step"], "bare": bare_walk_step(sizes, batch),
+                              "numpy": numpy_mlp_step(sizes, batch)},
                              rounds=rounds, seconds=seconds, clock=CLOCK)
         f = timing.alternate({"fit": steps["fit"], "loop": steps["loop"]}, rounds=rounds,
                              seconds=0.4, clock=CLOCK)         # an epoch is 5–60 ms
         out.append({"name": name, "step_s": t["nnbook"], "numpy_s": t["numpy"],
-                    "step_ratio": t["nnbook"] / t["numpy"], "fit_s": f["fit"],
+                    "step_ratio": t["nnbook"] / t["numpy"], "bare_s": t["bare"],
+                    "bare_ratio": t["bare"] / t["numpy"], "fit_s": f["fit"],
                     "loop_s": f["loop"], "fit_ratio": f["fit"] / f["loop"]})
     return out
 
@@ -247,13 +321,18 @@ def fmt(t):
 def markdown(ratio_rows, versus=None, against="98b401b") -> str:
     """The two tables of results.md's "Training walk" section."""
     lines = ["## Training walk: overhead ratios (one process, CPU time, taking turns)", "",
-             "| MLP | nnbook step | NumPy step | step ratio (≤ 1.10) | fit epoch | "
-             "train_step loop | fit ratio (≤ 1.05) |", "|---|---:|---:|---:|---:|---:|---:|"]
+             "| MLP | nnbook step | bare walk | NumPy step | step ratio (≤ 1.10) | bare / NumPy | "
+             "nnbook / bare | fit epoch | train_step loop | fit ratio (≤ 1.05) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in ratio_rows:
         mark = lambda ok: "✔" if ok else "✘"      # noqa: E731
-        lines.append(f"| {r['name']} | {fmt(r['step_s'])} | {fmt(r['numpy_s'])} | "
-                     f"{r['step_ratio']:.2f} {mark(r['step_ratio'] <= 1.10)} | {fmt(r['fit_s'])} | "
-                     f"{fmt(r['loop_s'])} | {r['fit_ratio']:.3f} {mark(r['fit_ratio'] <= 1.05)} |")
+        bare = r.get("bare_s")                    # rows measured before the bare walk: —
+        parts = ((fmt(bare), f"{bare / r['numpy_s']:.2f}", f"{r['step_s'] / bare:.2f}")
+                 if bare else ("—", "—", "—"))
+        lines.append(f"| {r['name']} | {fmt(r['step_s'])} | {parts[0]} | {fmt(r['numpy_s'])} | "
+                     f"{r['step_ratio']:.2f} {mark(r['step_ratio'] <= 1.10)} | {parts[1]} | "
+                     f"{parts[2]} | {fmt(r['fit_s'])} | {fmt(r['loop_s'])} | "
+                     f"{r['fit_ratio']:.3f} {mark(r['fit_ratio'] <= 1.05)} |")
     if versus:
         lines += ["", f"## Side by side with {against} (one process, in turns, CPU time)", "",
                   f"| row | now | {against} | now / {against} |", "|---|---:|---:|---:|"]

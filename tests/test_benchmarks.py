@@ -138,6 +138,19 @@ def test_the_fastest_numpy_step_is_nnbooks_step(sizes, batch):
         np.testing.assert_array_equal(fresh[f"{2 * i}.W"], W)
 
 
+@pytest.mark.parametrize("sizes, batch", [((64, 8, 8, 10), 4), ((64, 128, 64, 10), 32)])
+def test_the_bare_walk_makes_nnbooks_numpy_calls(sizes, batch):
+    """The bare walk, which splits the overhead ratio in two, takes nnbook's steps: the same
+    losses as train_step, step after step, and weights that move."""
+    model = bench_walk.nnbook_mlp(nb, sizes)
+    x, labels, onehot = bench_walk.data(sizes[0], sizes[-1], batch, np.float64)
+    bare = bench_walk.bare_walk_step(sizes, batch)
+    ours = [model.train_step(x, onehot)["loss"] for _ in range(4)]
+    theirs = [float(bare()) for _ in range(4)]
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13)
+    assert theirs[-1] < theirs[0]
+
+
 def test_alternate_keeps_each_steps_best_turn(monkeypatch):
     clock = FakeClock()
     monkeypatch.setattr(timing, "time", types.SimpleNamespace(perf_counter=clock))
@@ -162,8 +175,9 @@ def test_walk_overhead_ratios_are_printed_never_asserted(capsys):
     with capsys.disabled():
         print("\n" + table)
     assert [r["name"] for r in rows] == ["MLP 64-8-8-10 b4", "MLP 64-128-64-10 b32 (issue 28)"]
-    assert all(r["step_ratio"] > 0 and r["fit_ratio"] > 0 for r in rows)
+    assert all(r["step_ratio"] > 0 and r["fit_ratio"] > 0 and r["bare_ratio"] > 0 for r in rows)
     assert table.count("\n| MLP 64-") == 2
+    assert all(row.count("|") == 11 for row in table.splitlines() if row.startswith("| MLP"))
 
 
 def test_the_older_nnbook_is_read_from_a_folder(tmp_path):
