@@ -9,9 +9,19 @@ matplotlib.use("Agg")
 
 # No per-example deadline: CI machines are shared and slow, and a timing
 # failure says nothing about correctness. print_blob lets a failure be replayed
-# with @reproduce_failure.
-settings.register_profile("nnbook", deadline=None, print_blob=True)
+# with @reproduce_failure. derandomize: every run draws the same examples (seeded
+# from each test's name), so a teacher's CI passes or fails the same way each time;
+# `python -m pytest --hypothesis-profile=explore` draws new ones, to look for bugs.
+settings.register_profile("nnbook", deadline=None, print_blob=True, derandomize=True)
+settings.register_profile("explore", deadline=None, print_blob=True)
 settings.load_profile("nnbook")
+
+
+def pytest_configure(config):
+    """A profile named on the command line (--hypothesis-profile) wins over "nnbook"."""
+    named = config.getoption("hypothesis_profile", None)
+    if named:
+        settings.load_profile(named)
 
 
 # The command that runs the browser tests, told whenever a run skipped them.
