@@ -321,6 +321,11 @@ def fmt(t):
 def markdown(ratio_rows, versus=None, against="98b401b") -> str:
     """The two tables of results.md's "Training walk" section."""
     lines = ["## Training walk: overhead ratios (one process, CPU time, taking turns)", "",
+             "The NumPy step is the fastest plain step we could write (`numpy_mlp_step`); the "
+             "bare walk makes nnbook's NumPy calls, call for call, through one object per "
+             "layer with no check at all (`bare_walk_step`). So bare / NumPy is what walking "
+             "over layer objects costs by itself, and nnbook / bare what nnbook adds to that "
+             "walk: its checks, the layer contract's calls and the optimizer's bookkeeping.", "",
              "| MLP | nnbook step | bare walk | NumPy step | step ratio (≤ 1.10) | bare / NumPy | "
              "nnbook / bare | fit epoch | train_step loop | fit ratio (≤ 1.05) |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
