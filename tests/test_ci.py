@@ -1,4 +1,4 @@
-"""The CI script's version promises agree with pyproject.toml.
+"""The CI script: its version promises agree with pyproject.toml, its jobs run as it says.
 
 `.ci/run` tests the oldest supported stack with `.ci/constraints-oldest.txt`.
 That file must pin exactly the release series of pyproject.toml's lower bounds
@@ -7,10 +7,12 @@ Python of the "oldest" job must be requires-python's lower bound; otherwise CI
 would test a stack that nobody is promised, or miss the one that is.
 """
 
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,51 @@ def test_hypothesis_draws_the_same_examples_in_every_run(pytestconfig):
     from hypothesis import settings
     assert settings().derandomize is True
     assert settings().deadline is None
+
+
+def fake_ci(tmp_path, jobs):
+    """A copy of .ci/run whose jobs are the shell functions in ``jobs`` (job → body)."""
+    (tmp_path / ".ci").mkdir()
+    script = CI_RUN.read_text(encoding="utf-8")
+    fakes = "".join(f"job_{name}() {{ {body}; }}\n" for name, body in jobs.items())
+    assert script.endswith('main "$@"\n')
+    (tmp_path / ".ci" / "run").write_text(script[: -len('main "$@"\n')] + fakes + 'main "$@"\n')
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    return tmp_path / ".ci" / "run"
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_version_jobs_run_beside_main_and_their_failure_fails_ci(tmp_path):
+    """oldest and newest run in the background while main and torch run (together they take
+    about main's time, not the sum), with one BLAS thread; their output comes after main's,
+    and a failing one still fails the whole run, named in the summary."""
+    run = fake_ci(tmp_path, {
+        "main": "sleep 2; echo main-done",
+        "torch": "echo torch-done",
+        "oldest": 'echo "oldest threads=$OPENBLAS_NUM_THREADS"',
+        "newest": 'sleep 1; die "newest broke"'})
+    env = {k: v for k, v in os.environ.items() if k not in ("NNBOOK_CI_JOBS", "NNBOOK_CI_SERIAL")}
+    started = time.monotonic()
+    result = subprocess.run(["bash", str(run)], capture_output=True, text=True, timeout=60,
+                            env=env, cwd=tmp_path)
+    took = time.monotonic() - started
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout
+    assert out.index("main-done") < out.index("torch-done") < out.index("oldest threads=1")
+    summary = out.split("######## summary", 1)[1]
+    assert re.search(r"main +passed", summary) and re.search(r"oldest +passed", summary)
+    assert re.search(r"newest +FAILED .*newest broke", summary)
+    assert took < 2 + 1 + 1.5, f"the version jobs did not run beside main ({took:.1f} s)"
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_serial_ci_runs_every_job_in_front_in_order(tmp_path):
+    run = fake_ci(tmp_path, {name: f"echo {name}-ran" for name in ("main", "torch", "oldest",
+                                                                      "newest")})
+    env = {k: v for k, v in os.environ.items() if k != "NNBOOK_CI_JOBS"}
+    result = subprocess.run(["bash", str(run)], capture_output=True, text=True, timeout=60,
+                            env={**env, "NNBOOK_CI_SERIAL": "1"}, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    order = re.findall(r"(\w+)-ran", result.stdout)
+    assert order == ["main", "torch", "oldest", "newest"]
+    assert "beside" not in result.stdout
