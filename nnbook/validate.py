@@ -66,12 +66,13 @@ def as_float_array(owner: str, what: str, x) -> np.ndarray:
     return arr
 
 
-def all_finite(arr: np.ndarray) -> bool:
-    """Whether every entry of the float array ``arr`` is finite: its sum is (one pass, no
-    copy), unless the sum overflowed, which the entry-by-entry test then settles."""
+def all_finite(*arrays: np.ndarray) -> bool:
+    """Whether every entry of the float ``arrays`` is finite: the sum of their sums is (one
+    pass over each, no copy), unless a sum overflowed, which the entry-by-entry test then
+    settles."""
     with np.errstate(over="ignore", invalid="ignore"):
-        total = arr.sum()
-    return bool(np.isfinite(total)) or bool(np.isfinite(arr).all())
+        total = sum(np.add.reduce(a, axis=None) for a in arrays)
+    return bool(np.isfinite(total)) or all(bool(np.isfinite(a).all()) for a in arrays)
 
 
 def finite(owner: str, what: str, arr: np.ndarray) -> None:

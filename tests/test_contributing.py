@@ -177,7 +177,6 @@ ELSEWHERE = {
     "metrics.py": "re-exports training/metrics.py (test_training_metrics.py)",
     "conv_impl.py": "chapter 07's reference convolutions, checked against Conv2D in "
                     "test_layers_conv.py",
-    "validate.py": "shared argument checks, tested through every layer's error messages",
     "layers/base.py": "the Layer contract: test_layers_dense.py, test_custom_layers.py, "
                       "test_probes_custom*.py",
     "layers/lstm.py": "the recurrent family is tested together in test_layers_recurrent.py",

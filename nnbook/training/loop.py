@@ -140,7 +140,7 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                         sums[k] = sums.get(k, 0.0) + v * n
                     if per_batch:
                         cbs.on_batch_end(b, {k: v / seen for k, v in sums.items()})  # running means
-                if not all(all_finite(p) for layer in model.layers for p in layer.params.values()):
+                if not all_finite(*(p for layer in model.layers for p in layer.params.values())):
                     _diverged(model, "finite, but the last step made a weight NaN or inf",
                               epoch, "last batch")
                 logs = {k: v / m for k, v in sums.items()}
