@@ -53,6 +53,7 @@ import bench_layers  # noqa: E402
 import bench_mlp  # noqa: E402
 import bench_walk  # noqa: E402
 import bench_sequences  # noqa: E402
+import timing  # noqa: E402
 from threads import MODES, label  # noqa: E402
 
 
@@ -385,6 +386,7 @@ def flags() -> Flags:
 
 def main(argv=None):
     args = flags().parse_args(sys.argv[1:] if argv is None else argv)
+    timing.steady_malloc()                 # every side and child under one allocator state
     saved = os.path.join(HERE, "results.json")
     if args.chart_only:                        # redraw from the last run, no measuring
         with open(saved) as f:

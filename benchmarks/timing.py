@@ -20,6 +20,29 @@ from threads import THREAD_VARS
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the nnbook checkout
 
 
+TOP_PAD = 64 << 20      # bytes glibc keeps at the top of its heap instead of returning them
+
+
+def steady_malloc(pad=TOP_PAD) -> bool:
+    """Keep the C allocator's state the same for every side of every benchmark: glibc gives
+    freed memory at the top of its heap back to the system, and the next arrays of 128 kB
+    or more (a batch of 256 × 128 floats) then fault their pages in again, every step. Whether
+    that happens depends on what the process freed before (glibc moves its thresholds), so
+    a row at batch 256 came out 1.25× slower in one fresh process than in another, for
+    nnbook and for the bare walk alike (39,000 page faults in half a second against 470).
+    ``M_TOP_PAD`` keeps ``pad`` bytes instead, in this process (``mallopt``) and in every
+    child started after this call (``MALLOC_TOP_PAD_``). The notebooks do not change speed
+    with it (chapters 10, 13 and 18 under nbval, measured). Returns whether this process
+    took it: False off glibc (macOS, Windows, musl), where nothing changes."""
+    os.environ.setdefault("MALLOC_TOP_PAD_", str(pad))
+    try:
+        import ctypes
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return mallopt(-2, int(pad)) == 1                  # -2: M_TOP_PAD in glibc's malloc.h
+
+
 def best_time(step, seconds=0.3, least=1, warmup=10, clock=None):
     """The fastest of at least ``least`` single calls of ``step`` over about ``seconds``,
     after ``warmup`` calls. ``clock``: what to time with (``time.perf_counter``, wall

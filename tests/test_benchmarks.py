@@ -3,6 +3,8 @@ nnbook run the same training step from the same weights (benchmarks/bench_mlp.py
 and the conv benchmark's nnbook step runs. Timings are never asserted here."""
 
 import os
+import platform
+import subprocess
 import sys
 import types
 
@@ -313,9 +315,30 @@ def test_run_all_passes_its_flags_on(monkeypatch):
     """``--only`` goes to main_only with the other flags, as before argparse read them."""
     calls = []
     monkeypatch.setattr(run_all, "main_only", lambda *a: calls.append(a) or "stub")
+    monkeypatch.setattr(run_all.timing, "steady_malloc", lambda: calls.append("malloc"))
     assert run_all.main(["--only", "walk", "--against", "98b401b", "--no-write"]) == "stub"
     assert run_all.main(["--no-torch", "--only", "part4"]) == "stub"
-    (only, torch, _, no_write, saved, against), second = calls
+    assert calls[0] == calls[2] == "malloc"       # each run fixes the allocator first
+    (only, torch, _, no_write, saved, against), second = calls[1], calls[3]
     assert (only, torch, no_write, against) == ("walk", True, True, "98b401b")
     assert saved == os.path.join(BENCH, "results.json")
     assert (second[0], second[1], second[3], second[5]) == ("part4", False, False, None)
+
+
+def test_steady_malloc_reaches_this_process_and_its_children(monkeypatch):
+    """Every side of a benchmark runs with glibc keeping TOP_PAD bytes at the top of its
+    heap: this process through mallopt, the children through MALLOC_TOP_PAD_."""
+    monkeypatch.delenv("MALLOC_TOP_PAD_", raising=False)
+    took = timing.steady_malloc()
+    assert os.environ["MALLOC_TOP_PAD_"] == str(timing.TOP_PAD)
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.environ['MALLOC_TOP_PAD_'])"],
+                           capture_output=True, text=True, check=True)
+    assert child.stdout.strip() == str(timing.TOP_PAD)
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert took is True
+        import resource
+        a, eye = np.ones((256, 128)), np.eye(128)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for _ in range(200):                  # 256 kB results, freed at once: no page faults
+            np.dot(a, eye)
+        assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before < 200
