@@ -27,9 +27,10 @@ def steady_malloc(pad=TOP_PAD) -> bool:
     """Keep the C allocator's state the same for every side of every benchmark: glibc gives
     freed memory at the top of its heap back to the system, and the next arrays of 128 kB
     or more (a batch of 256 × 128 floats) then fault their pages in again, every step. Whether
-    that happens depends on what the process freed before (glibc moves its thresholds), so
-    a row at batch 256 came out 1.25× slower in one fresh process than in another, for
-    nnbook and for the bare walk alike (39,000 page faults in half a second against 470).
+    that happens depends on what the process freed before (glibc moves its thresholds): in
+    a fresh process nnbook's step at batch 256 took 1.2× as long as with the setting below
+    (39,000 page faults in half a second against 470), while the NumPy step, which
+    allocates nothing, did not move.
     ``M_TOP_PAD`` keeps ``pad`` bytes instead, in this process (``mallopt``) and in every
     child started after this call (``MALLOC_TOP_PAD_``). The notebooks do not change speed
     with it (chapters 10, 13 and 18 under nbval, measured). Returns whether this process
