@@ -120,9 +120,9 @@ def fake_ci(tmp_path, jobs):
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_version_jobs_run_beside_main_and_their_failure_fails_ci(tmp_path):
-    """oldest and newest run in the background while main and torch run (together they take
-    about main's time, not the sum), with one BLAS thread; their output comes after main's,
-    and a failing one still fails the whole run, named in the summary."""
+    """oldest and newest run in the background while main and torch run (they overlap main
+    instead of following it), with one BLAS thread; their output comes after main's, and a
+    failing one still fails the whole run, named in the summary."""
     run = fake_ci(tmp_path, {
         "main": "sleep 2; echo main-done",
         "torch": "echo torch-done",
