@@ -55,7 +55,8 @@ def save_model(model, path) -> str:
     arch = {"format": FORMAT, "version": VERSION, "input_shape": model.input_shape,
             "dtype": model.dtype.name, "metrics": list(model.metrics),
             "layers": [{"class": _name(f"layer {i}", l), "config": _config(i, l, model.layers),
-                        **({} if getattr(l, "trainable", True) else {"trainable": False})}
+                        **({} if getattr(l, "trainable", True) else {"trainable": False}),
+                        **({"frozen": _frozen(l)} if _frozen(l) else {})}
                        for i, l in enumerate(model.layers)]}
     arrays = {**model.params, **model.buffers}
     if model.loss is not None:
@@ -80,6 +81,15 @@ def save_model(model, path) -> str:
             os.remove(tmp)
         raise
     return path
+
+
+def _frozen(layer, every=False) -> list:
+    """The names in ``layer.frozen_params`` beyond its class's own (``LoRA``'s W and b):
+    the ones a learner froze (``block.attn.trainable = False`` freezes ``attn.*``).
+    ``every``: the class's own."""
+    own = getattr(type(layer), "frozen_params", ())
+    own = tuple(own) if isinstance(own, tuple) else ()
+    return list(own) if every else [k for k in layer.frozen_params if k not in own]
 
 
 def _name(what, obj) -> str:
@@ -217,6 +227,9 @@ def read_model(path, custom_objects=None) -> dict:
                     p[...] = saved
                 if spec.get("trainable", True) is False:   # frozen when saved (chapter 22)
                     layer.trainable = False
+                if spec.get("frozen"):                    # some of its params frozen
+                    layer.frozen_params = (*_frozen(layer, every=True),
+                                           *(str(k) for k in spec["frozen"]))
                 layers.append(layer)
             shape = arch.get("input_shape")
             out = {"layers": layers, "input_shape": None if shape is None else tuple(shape),
