@@ -225,6 +225,8 @@ def float32_cases(rng):
         (nb.Unembedding(nb.Embedding(5, 3, dtype=f32, rng=rng)), (2, 4, 3)),
         (nb.LoRA(nb.Dense(3, 2, dtype=f32, rng=rng), 2, rng=rng), (4, 3)),
         (nb.LoRA(nb.Dense(3, 2, dtype=f32, rng=rng), 1, alpha=2.0, rng=rng), (2, 4, 3)),
+        # chapter 26
+        (nb.generative.TimeEmbedding(3, 4), (4, 4)),
     ]
 
 
