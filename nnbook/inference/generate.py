@@ -143,17 +143,44 @@ def _vocab(layers):
 
 
 def _prompt(ids, layers):
-    a = np.asarray(ids)
+    try:
+        a = np.asarray(ids)
+    except ValueError:                               # rows of different lengths
+        a = None
+    try:
+        lengths = sorted({len(row) for row in ids}) if a is None or a.dtype == object else []
+    except TypeError:                                # not rows of tokens at all
+        lengths = []
+    if len(lengths) > 1:
+        raise ValueError(f"generate: got prompts of different lengths ({lengths[0]} and "
+                         f"{lengths[-1]} tokens); a batch holds prompts of the same length. "
+                         f"Generate each length as its own batch (or pad the prompts at "
+                         f"the start).")
+    if a is None:
+        raise ValueError(f"generate: expected integer token ids of shape (m, T0), got "
+                         f"{type(ids).__name__}. Pass the prompts as integers, e.g. "
+                         f"[tokenizer.encode(text)].")
+    if a.size == 0:
+        raise ValueError(f"generate: the prompt is empty (shape {a.shape}); the model "
+                         f"writes each token after the ones before it, so it needs at least "
+                         f"one token to start from: a start token will do, e.g. "
+                         f"tokenizer.encode(' ').")
+    if a.ndim == 1 and a.dtype.kind in "iu":
+        fix = "ids[None]" if isinstance(ids, np.ndarray) else "[ids]"
+        raise ValueError(f"generate: got one prompt of {a.size} tokens, shape {a.shape}; "
+                         f"generate writes a batch of prompts, shape (m, T0). Make it a "
+                         f"batch of one: {fix} (the result's row 0 is its text).")
+    if a.dtype.kind in "US":
+        raise ValueError(f"generate: got text, shape {a.shape}; the model reads token ids. "
+                         f"Encode it first: [tokenizer.encode(text)] for one prompt.")
     if a.dtype.kind not in "iu":
         kind = "floats" if a.dtype.kind == "f" else f"values of dtype {a.dtype}"
         raise ValueError(f"generate: expected integer token ids, got {kind} of shape {a.shape}. "
-                         f"Pass the prompt as integers: ids.astype(int) (or "
+                         f"Pass the prompt as integers: np.asarray(ids).astype(int) (or "
                          f"tokenizer.encode(text) for a text).")
-    if a.ndim != 2 or a.shape[1] == 0 or a.shape[0] == 0:
-        fix = ("For one prompt, add a batch axis: ids[None]." if a.ndim == 1 and a.size
-               else "Give every row a prompt of at least one token (a start token will do).")
-        raise ValueError(f"generate: expected prompts of shape (m, T0) with m ≥ 1 and T0 ≥ 1, "
-                         f"got shape {a.shape}. {fix}")
+    if a.ndim != 2:
+        raise ValueError(f"generate: expected prompts of shape (m, T0), one row of token ids "
+                         f"per prompt, got shape {a.shape}.")
     V = _vocab(layers)
     if V is not None and (a.min() < 0 or a.max() >= V):
         bad = int(a[(a < 0) | (a >= V)][0])
