@@ -66,6 +66,9 @@ class CrossEntropy(Loss):
                 f"ignore_index=-100 (PyTorch's default).")
         self.ignore_index = None if ignore_index is None else int(ignore_index)
 
+    def get_config(self):
+        return {"from_logits": self.from_logits, "ignore_index": self.ignore_index}
+
     def __repr__(self):
         args = ["from_logits=True"] * self.from_logits
         args += [] if self.ignore_index is None else [f"ignore_index={self.ignore_index}"]
@@ -137,6 +140,17 @@ class CrossEntropy(Loss):
             return yp.size // yp.shape[-1], None      # positions(yp), without the call
         kept = yt.any(axis=-1)
         return max(int(np.count_nonzero(kept)), 1), kept[..., None]
+
+    def weight(self, yt):
+        """The positions a batch's mean is over: all its samples' (rows), or with
+        ``ignore_index`` the kept positions, 0 when every target is ignored (one-hot
+        rows of zeros; integer labels not yet turned into rows are compared with it)."""
+        if self.ignore_index is None:
+            return len(yt)
+        yt = np.asarray(yt)
+        if yt.dtype.kind in "iu":
+            return int(np.count_nonzero(yt != self.ignore_index))
+        return int(np.count_nonzero(yt.any(axis=-1)))
 
     def check_targets(self, owner, yt):
         if yt.size == 0:
