@@ -120,6 +120,10 @@ def test_saved_and_loaded_with_adapters_and_frozen_layers(tmp_path):
     model.fit(x, y, epochs=1, verbose=0, rng=np.random.default_rng(0))
     loaded.fit(x, y, epochs=1, verbose=0, rng=np.random.default_rng(0))
     assert np.array_equal(loaded.predict(x), model.predict(x))
+    nb.merge_lora(model)
+    nb.merge_lora(loaded)
+    assert [layer.frozen_params for layer in loaded.layers[1:3]] == [(), ()]
+    assert loaded.count_params(trainable=True) == model.count_params(trainable=True)
 
 
 def test_generating_with_the_cache_reads_the_adapters():

@@ -117,6 +117,7 @@ def merge_lora(model) -> list[str]:
                     done += [f"{i}.{'attn.' * (name == 'attn')}{t}"
                              for t in part.targets or (f"W_{name[-1]}",)]
                     setattr(layer, name, part.merge())
+                    layer.frozen_params = ()    # by name too: the names a file kept for it
     return done
 
 

@@ -75,7 +75,7 @@ class LoRA(Layer):
             raise ValueError(f"LoRA: dtype {np.dtype(dtype)} differs from the layer's "
                              f"{W.dtype}; leave dtype out to follow the layer.")
         rng = make_rng(rng, "LoRA")
-        self.params = dict(layer.params)
+        self.params, self._base = dict(layer.params), tuple(layer.params)
         for key, t in self._pairs():
             n_in, n_out = layer.params[t].shape
             A = rng.standard_normal((n_in, self.rank)) / np.sqrt(n_in)
@@ -157,7 +157,7 @@ class LoRA(Layer):
     def _forward_any(self, x):
         """The layer's own forward, handed W + (α/r)·A B for each target W."""
         inner, p, g = self.layer, self.params, self.grads
-        for k in self.frozen_params:                  # the arrays a block or a load put here
+        for k in self._base:                          # the arrays a block or a load put here
             inner.params[k], inner.grads[k] = p[k], g[k]
         for t in self.targets:
             inner.params[t] = p[t] + self.scale * (p[t + ".A"] @ p[t + ".B"])
@@ -170,7 +170,7 @@ class LoRA(Layer):
         inner, p, g = self.layer, self.params, self.grads
         dx = (inner.backward(dy, need_dx=need_dx) if takes_need_dx(inner)
               else inner.backward(dy))
-        for k in self.frozen_params:                  # a layer may assign new gradient arrays
+        for k in self._base:                          # a layer may assign new gradient arrays
             if inner.grads[k] is not g[k]:
                 g[k][...] = inner.grads[k]
         for t in self.targets:                        # ∂E/∂A = s ∂E/∂W Bᵀ, ∂E/∂B = s Aᵀ ∂E/∂W
@@ -191,7 +191,7 @@ class LoRA(Layer):
             merged.params["b"][...] = p["b"]
             return merged
         merged = copy.deepcopy(self.layer)
-        merged.params = {k: np.array(p[k]) for k in self.frozen_params}
+        merged.params = {k: np.array(p[k]) for k in self._base}
         for t in self.targets:
             merged.params[t] = p[t] + self.scale * (p[t + ".A"] @ p[t + ".B"])
         merged.grads = {k: np.zeros_like(v) for k, v in merged.params.items()}

@@ -163,10 +163,7 @@ class TransformerBlock(Caching, Layer):
         self._links = links
         self.params = {name: part.params[k] for name, part, k in links}
         self.grads = {name: part.grads[k] for name, part, k in links}
-        trained = {name for name, part, k in links if k in getattr(part, "adapter_keys", ())}
-        self.__dict__.pop("frozen_params", None)
-        if trained:
-            self.frozen_params = tuple(name for name in self.params if name not in trained)
+        self._lora = {name for name, part, k in links if k in getattr(part, "adapter_keys", ())}
 
     def _adapters(self):
         """``{part: {"rank", "alpha", "targets"}}`` for each LoRA part (``get_config``)."""
@@ -179,8 +176,9 @@ class TransformerBlock(Caching, Layer):
         ``trainable`` is False (``block.attn.trainable = False`` freezes every
         ``attn.*``) or that the part freezes itself, and any set here by name
         (``block.frozen_params = ("W_1",)``). ``block.trainable = False`` freezes all."""
+        lora = self._lora                            # with LoRA parts: all but the adapters
         parts = tuple(name for name, part, k in self._links
-                      if not getattr(part, "trainable", True)
+                      if not getattr(part, "trainable", True) or (lora and name not in lora)
                       or k in getattr(part, "frozen_params", ()))
         return getattr(self, "_frozen", ()) + tuple(n for n in parts
                                                    if n not in getattr(self, "_frozen", ()))
