@@ -328,6 +328,11 @@ ROWS += [
         block_input),
     Row("Unembedding", nb.Unembedding, make_unembedding,
         lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE), layer.dim))),
+    # chapter 26: the time embedding, ∂E/∂t through its sines and cosines
+    Row("TimeEmbedding", nb.generative.TimeEmbedding,
+        lambda draw, rng: nb.generative.TimeEmbedding(
+            draw(SIZE), draw(SIZE), max_freq=draw(st.floats(1.0, 30.0))),
+        lambda draw, rng, layer: rng.uniform(0.0, 1.0, (draw(BATCH), layer.d + 1))),
 ]
 
 def make_lora(draw, rng):
