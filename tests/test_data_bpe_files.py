@@ -28,8 +28,8 @@ def gpt2_bytes():
 
 
 def write(tmp_path, merges, specials=(), version=True, order=None):
-    """vocab.json with GPT-2's numbering of bytes (the alphabet's order: printable first),
-    then one id per merge, then the special tokens; merges.txt in rank order."""
+    """The vocabulary with GPT-2's numbering of bytes (the alphabet's order: printable
+    first), then one id per merge, then the special tokens; the merges in rank order."""
     alphabet = gpt2_bytes()
     printable = [b for b in range(256) if alphabet[b] == chr(b)]
     singles = printable + [b for b in range(256) if b not in printable]
