@@ -13,6 +13,7 @@ import numpy as np
 
 from ..layers.activations import Softmax
 from ..layers.embedding import Embedding, PositionalEmbedding
+from ..spellings import refuse_spellings
 from .sampling import check_decoding, sample_next
 
 __all__ = ["generate", "can_cache", "start_cache", "clear_cache", "cache_nbytes"]
@@ -20,8 +21,8 @@ __all__ = ["generate", "can_cache", "start_cache", "clear_cache", "cache_nbytes"
 _GREEDY = np.random.default_rng(0)       # handed to sample_next at temperature 0: never drawn
 
 
-def generate(model, ids, n_new, *, temperature=1.0, top_k=None, top_p=None, use_cache=True,
-             rng=None, return_logits=False):
+def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
+             use_cache=True, rng=None, return_logits=False, **other_spellings):
     """The prompt ``ids`` followed by ``n_new`` tokens the model writes one at a time.
 
     At each step the model reads the text so far (in inference mode: ``training=False``),
@@ -52,6 +53,7 @@ def generate(model, ids, n_new, *, temperature=1.0, top_k=None, top_p=None, use_
     model reads T0 + n_new − 1 of them (the last token is written, never read), and more is
     a ``ValueError`` before anything runs. RoPE has no table and no such limit.
     """
+    refuse_spellings("generate", other_spellings, unknown=True)    # max_new_tokens= …
     check_decoding("generate", temperature, top_k, top_p)
     layers = _layers_of(model)
     ids = _prompt(ids, layers)

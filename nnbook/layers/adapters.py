@@ -5,7 +5,8 @@ matrices it is asked for and freezes everything else; ``merge_lora`` folds them 
 
 from __future__ import annotations
 
-from ..validate import make_rng
+from ..spellings import refuse_spellings
+from ..validate import make_rng, positive_int
 from .attention import MultiHeadAttention
 from .dense import Dense
 from .lora import LoRA
@@ -19,7 +20,8 @@ FEEDFORWARD = ("W_1", "W_2", "W_3")
 KINDS = {"attention": ATTENTION, "feedforward": FEEDFORWARD, "dense": ("dense",)}
 
 
-def add_lora(model, rank, *, targets=("W_q", "W_v"), alpha=None, rng=None) -> list[str]:
+def add_lora(model, rank=None, *, targets=("W_q", "W_v"), alpha=None, rng=None,
+             **other_spellings) -> list[str]:
     """Put LoRA adapters (``nb.LoRA``) on ``model``'s matrices named by ``targets``, in place,
     and freeze every other parameter; returns the names of the adapted matrices, as in
     ``model.params`` (``"2.attn.W_q"``).
@@ -50,6 +52,8 @@ def add_lora(model, rank, *, targets=("W_q", "W_v"), alpha=None, rng=None) -> li
         model.fit(x, y, epochs=3)                  # only the adapters move
         nb.merge_lora(model)                       # plain blocks again, the same outputs
     """
+    refuse_spellings("add_lora", other_spellings, unknown=True)    # PEFT's r=, lora_alpha=
+    rank = positive_int("add_lora", "rank", rank)
     layers = _layers_of("add_lora", model)
     wanted = _wanted(targets)
     rng = make_rng(rng, "add_lora")

@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 
 from ..registry import lookup, name_of, register_class
+from ..spellings import refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
 from .base import Layer, takes_need_dx
 from .dense import Dense
@@ -55,8 +56,9 @@ class LoRA(Layer):
     frozen_params = ("W", "b")
 
     def __init__(self, layer=None, rank: int = None, *, targets=None, alpha=None, rng=None,
-                 dtype=None, dense=None):
+                 dtype=None, dense=None, **other_spellings):
         super().__init__()
+        refuse_spellings("LoRA", other_spellings, unknown=True)      # PEFT's r=, lora_alpha=
         layer = dense if layer is None else layer     # files before targets= saved dense=
         if isinstance(layer, dict):                   # load_model: the saved config
             layer = _rebuild(layer, rng, np.float64 if dtype is None else dtype)
