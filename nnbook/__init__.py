@@ -42,7 +42,7 @@ from .layers import GRU, LSTM, RNN
 from .layers import (Embedding, LayerNorm, MultiHeadAttention, PositionalEmbedding,
                      TransformerBlock)
 from .layers import RMSNorm, SiLU, SwiGLU, Unembedding, apply_rope, kv_head_of, rope_angles
-from .layers import LoRA
+from .layers import LoRA, add_lora, merge_lora
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
 from . import experiments
@@ -65,7 +65,7 @@ __all__ = [
     "RMSNorm", "SiLU", "SwiGLU", "Unembedding", "LoRA",
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size", "same_padding",
-    "rope_angles", "apply_rope", "kv_head_of",
+    "rope_angles", "apply_rope", "kv_head_of", "add_lora", "merge_lora",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
     "AdamW",
