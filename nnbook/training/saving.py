@@ -15,6 +15,7 @@ import zipfile
 import numpy as np
 
 from ..layers.base import Layer
+from .file_checks import array_shapes, check_finite, check_sizes
 from .layer_refs import layer_from_file, layer_to_file
 from .losses import Loss
 from .optimizers import Optimizer
@@ -55,7 +56,8 @@ def save_model(model, path) -> str:
     arch = {"format": FORMAT, "version": VERSION, "input_shape": model.input_shape,
             "dtype": model.dtype.name, "metrics": list(model.metrics),
             "layers": [{"class": _name(f"layer {i}", l), "config": _config(i, l, model.layers),
-                        **({} if getattr(l, "trainable", True) else {"trainable": False})}
+                        **({} if getattr(l, "trainable", True) else {"trainable": False}),
+                        **({"frozen": _frozen(l)} if _frozen(l) else {})}
                        for i, l in enumerate(model.layers)]}
     arrays = {**model.params, **model.buffers}
     if model.loss is not None:
@@ -80,6 +82,15 @@ def save_model(model, path) -> str:
             os.remove(tmp)
         raise
     return path
+
+
+def _frozen(layer, every=False) -> list:
+    """The names in ``layer.frozen_params`` beyond its class's own (``LoRA``'s W and b):
+    the ones a learner froze (``block.attn.trainable = False`` freezes ``attn.*``).
+    ``every``: the class's own."""
+    own = getattr(type(layer), "frozen_params", ())
+    own = tuple(own) if isinstance(own, tuple) else ()
+    return list(own) if every else [k for k in layer.frozen_params if k not in own]
 
 
 def _name(what, obj) -> str:
@@ -183,9 +194,14 @@ def read_model(path, custom_objects=None) -> dict:
             dtype = np.dtype(arch["dtype"])
             if dtype not in (np.float32, np.float64):
                 raise ValueError(f"dtype {dtype}, expected float32 or float64")
-            layers = []
+            layers, shapes = [], array_shapes(data)      # from the headers: nothing read yet
             for i, spec in enumerate(arch["layers"]):
                 cls = _lookup(spec["class"], Layer, custom_objects)
+                try:                                     # nnbook's own: sizes from the file
+                    if not _learners(cls):
+                        check_sizes(path, i, cls.__name__, spec["config"], shapes, f"{prefix}{i}.")
+                except ValueError as exc:
+                    raise _Refused(str(exc)) from None
                 cfg = {k: layer_from_file(v, layers) for k, v in dict(spec["config"]).items()}
                 try:
                     made = ({"dtype": dtype, "rng": np.random.default_rng(0)}
@@ -214,9 +230,16 @@ def read_model(path, custom_objects=None) -> dict:
                             f"load_model: layer {i} ({cls.__name__}) {k!r} has shape "
                             f"{saved.shape} in the file, but {cls.__name__}(**{cfg}) makes "
                             f"{p.shape}; the class or its get_config() changed since saving.")
+                    try:
+                        check_finite(path, i, cls.__name__, k, saved)
+                    except ValueError as exc:
+                        raise _Refused(str(exc)) from None
                     p[...] = saved
                 if spec.get("trainable", True) is False:   # frozen when saved (chapter 22)
                     layer.trainable = False
+                if spec.get("frozen"):                    # some of its params frozen
+                    layer.frozen_params = (*_frozen(layer, every=True),
+                                           *(str(k) for k in spec["frozen"]))
                 layers.append(layer)
             shape = arch.get("input_shape")
             out = {"layers": layers, "input_shape": None if shape is None else tuple(shape),
