@@ -12,10 +12,11 @@ import numpy as np
 
 from . import saving
 from ..layers.base import Layer
+from ..layers.kv_cache import rewind_caches
 from ..spellings import refuse_spellings
 from ..validate import finite, positive_int
 from .inputs import (as_shape, batch_targets, check_fit_arguments, check_outputs,
-                     fit_arrays, model_input, prepare_x, prepare_xy)
+                     fit_arrays, model_input, prepare_x, prepare_xy, refuse_live_cache)
 from .loop import History, accuracy_of, fit_loop, mean_logs, metric_names
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
@@ -119,6 +120,7 @@ class Sequential(ModelWeights):
             try:
                 y = layer.forward(x)
             except ValueError as exc:
+                rewind_caches(self.layers[:i])       # a refused cached step changes nothing
                 blame_read_only(i, layer, exc)
                 blame_declared_shape(self.layers, i, seen, exc)
                 raise
@@ -242,6 +244,7 @@ class Sequential(ModelWeights):
         mode, ``batch_size`` samples at a time. ``verbose`` is accepted for Keras code."""
         batch_size = positive_int("Sequential.predict", "batch_size", batch_size)
         self.recheck()
+        refuse_live_cache(self, "predict")
         x = prepare_x(self, x, "predict")
         finite("Sequential.predict", "x", x)
         if len(x) == 0:
@@ -256,6 +259,7 @@ class Sequential(ModelWeights):
         ``metrics=["accuracy"]`` (as Keras). ``verbose=1`` also prints them."""
         batch_size = positive_int("Sequential.evaluate", "batch_size", batch_size)
         self.recheck()
+        refuse_live_cache(self, "evaluate")
         x, y = prepare_xy(self, x, y, "evaluate")
         logs = mean_logs(self, x, y, batch_size)
         if verbose:
