@@ -78,7 +78,8 @@ class TransformerBlock(Caching, Layer):
         norm: "layernorm" (default), "rmsnorm" (``RMSNorm``, chapter 20) or "none" (no
             normalisation: ``ln1`` and ``ln2`` pass their input on unchanged).
         ffn: "relu" (default: Dense, ReLU, Dense) or "swiglu" (``SwiGLU``, chapter 20).
-        rope, n_kv_heads: the attention's rotary positions and key/value heads.
+        rope, n_kv_heads, rope_base: the attention's rotary positions, key/value heads and
+            RoPE's base (``block.rope_base`` is the attention's).
         bias: False drops the biases of the attention and of the ReLU network (a norm
             keeps its β).
         prenorm: True (default, GPT-2's) or False (post-norm, the 2017 paper's).
@@ -105,7 +106,8 @@ class TransformerBlock(Caching, Layer):
 
     def __init__(self, d_model=None, n_heads=None, d_ff=None, *, causal=True,
                  norm="layernorm", ffn="relu", rope=False, n_kv_heads=None, bias=True,
-                 prenorm=True, rng=None, dtype=np.float64, adapters=None, **keras):
+                 prenorm=True, rope_base=10000.0, rng=None, dtype=np.float64, adapters=None,
+                 **keras):
         super().__init__()
         refuse_spellings("TransformerBlock", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("TransformerBlock", "d_model", d_model)
@@ -124,11 +126,12 @@ class TransformerBlock(Caching, Layer):
         d = self.d_model
         try:
             self.attn = MultiHeadAttention(d, self.n_heads, causal=causal, n_kv_heads=n_kv_heads,
-                                           rope=rope, bias=bias, rng=rng, dtype=dtype)
+                                           rope=rope, rope_base=rope_base, bias=bias, rng=rng,
+                                           dtype=dtype)
         except ValueError as exc:
             raise ValueError(str(exc).replace("MultiHeadAttention:", "TransformerBlock:", 1)) from None
         self.causal, self.rope, self.bias = self.attn.causal, self.attn.rope, self.attn.bias
-        self.n_kv_heads, self.rope_base = self.attn.n_kv_heads, self.attn.rope_base
+        self.n_kv_heads = self.attn.n_kv_heads
         Norm = {"layernorm": LayerNorm, "rmsnorm": RMSNorm}.get(self.norm)
         self.ln1, self.ln2 = (Norm(d, dtype=dtype), Norm(d, dtype=dtype)) if Norm else (
             _NoNorm(), _NoNorm())
@@ -186,6 +189,15 @@ class TransformerBlock(Caching, Layer):
     @frozen_params.setter
     def frozen_params(self, names) -> None:
         self._frozen = tuple(names)
+
+    @property
+    def rope_base(self) -> float:
+        """The attention's RoPE base (``attn.rope_base``): setting it here sets it there."""
+        return self.attn.rope_base
+
+    @rope_base.setter
+    def rope_base(self, value) -> None:
+        self.attn.rope_base = value
 
     @property
     def attention_weights(self):
@@ -292,7 +304,7 @@ class TransformerBlock(Caching, Layer):
                                  ("ffn", getattr(self, "ffn_kind", "relu")),
                                  ("prenorm", getattr(self, "prenorm", True)))
                if v != {"norm": "layernorm", "ffn": "relu", "prenorm": True}[k]}
-        return {**cfg, **{k: v for k, v in modern_config(self).items() if k != "rope_base"}}
+        return {**cfg, **modern_config(self)}
 
     def __repr__(self):
         causal = ", causal" if getattr(self, "causal", False) else ""

@@ -290,3 +290,19 @@ def test_prompts_of_different_lengths_are_named():
     with pytest.raises(ValueError, match=r"prompts of different lengths \(2 and 3 tokens\).*"
                                          r"same length"):
         generate(classic(), [[1, 2], [3, 4, 5]], 2, temperature=0)
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_generate_leaves_the_models_summary_as_it_was(use_cache):
+    """The cached steps read one position each: the model's sample shape became (1,) and
+    summary() showed (None, 1, V) after generate."""
+    model = classic()
+    model.predict(prompt(T0=5))
+    before = model.output_shapes()
+    lines = []
+    model.summary(print_fn=lines.append)
+    generate(model, prompt(T0=3), 4, temperature=0, use_cache=use_cache)   # reads 6 at last
+    assert model.output_shapes() == before and model.sample_shape() == (5,)
+    after = []
+    model.summary(print_fn=after.append)
+    assert after == lines
