@@ -39,9 +39,11 @@ class BPETokenizer:
 
     Special tokens (strings such as ``"<|endoftext|>"``) get the ids after the merges, in
     the order given, and are never split or merged: ``train`` cuts them out of the text
-    before counting (so no pair crosses one either), and ``encode`` finds every literal
-    occurrence in the text (the longest first where two start at the same place) and gives
-    it its id; the text between them is encoded as usual.
+    before counting (so no pair crosses one either). ``encode`` treats their text as
+    ordinary text unless told otherwise: with ``allowed_special`` naming them (or
+    ``"all"``) it finds every literal occurrence (the longest first where two start at the
+    same place) and gives it its id; the text between them is encoded as usual. So a user
+    who types ``<|endoftext|>`` cannot end a document (tiktoken makes the same choice).
 
     Encoding applies the merges by rank, lowest first, each everywhere from left to right:
     on the training text this gives exactly the training's sequence. Decoding joins the
@@ -49,7 +51,8 @@ class BPETokenizer:
     may end inside a character), never raising.
 
     Shapes:
-        encode(text) → list of n ints in [0, vocab_size);  decode(ids): n ints → str
+        encode(text, allowed_special=()) → list of n ints in [0, vocab_size);
+        decode(ids): n ints → str
 
     Args (of the constructor; ``train`` and ``load`` call it):
         merges: the ``(id_a, id_b)`` pairs in merge order, each id below 256 + its index.
@@ -124,18 +127,52 @@ class BPETokenizer:
         return cls(merges, pattern=pattern, special_tokens=specials)
 
     # ------------------------------------------------------------------ encoding
-    def encode(self, text) -> list:
-        """The ids of ``text``: special tokens found literally, the rest cut by ``pattern``
-        and each chunk's bytes merged by rank (lowest first)."""
+    def encode(self, text, *, allowed_special=()) -> list:
+        """The ids of ``text``: the text cut by ``pattern`` and each chunk's bytes merged by
+        rank (lowest first). ``allowed_special``: the special tokens (names, or ``"all"``)
+        whose literal text becomes their id; any other special token's text is encoded as
+        ordinary bytes (the default: none, so ordinary text cannot produce a special id)."""
         _check_text("BPETokenizer.encode", text)
         ids = []
-        for piece, is_special in _pieces(text, self._special_re):
+        for piece, is_special in _pieces(text, self._allowed_re(allowed_special)):
             if is_special:
                 ids.append(self.special_tokens[piece])
                 continue
             for chunk in (self._split.findall(piece) if self._split else [piece]):
                 ids.extend(self._encode_chunk(chunk))
         return ids
+
+    def _allowed_re(self, allowed_special):
+        """The compiled regex of the allowed special tokens (None: none allowed)."""
+        owner, names = "BPETokenizer.encode", list(self.special_tokens)
+        if isinstance(allowed_special, str):
+            if allowed_special != "all":
+                raise ValueError(
+                    f"{owner}: expected allowed_special to be 'all' or a list of special "
+                    f"tokens, got the string {allowed_special!r}. Write "
+                    f"allowed_special=[{allowed_special!r}] or allowed_special='all'.")
+            allowed = names
+        else:
+            try:
+                allowed = list(allowed_special)
+            except TypeError:
+                raise ValueError(
+                    f"{owner}: expected allowed_special to be 'all' or a list of special "
+                    f"tokens, got {type(allowed_special).__name__} "
+                    f"{allowed_special!r:.60}.") from None
+            unknown = [t for t in allowed
+                       if not isinstance(t, str) or t not in self.special_tokens]
+            if unknown:
+                raise ValueError(
+                    f"{owner}: allowed_special names {unknown!r:.80}, which this tokenizer "
+                    f"does not have; its special tokens are {names!r:.80}. Train it with "
+                    f"special_tokens=[...] or allow only those.")
+        if not allowed:
+            return None
+        if set(allowed) == set(names):
+            return self._special_re
+        return re.compile("|".join(map(re.escape, sorted(set(allowed), key=len,
+                                                          reverse=True))))
 
     def _encode_chunk(self, chunk: str) -> list:
         if chunk not in self._cache:
