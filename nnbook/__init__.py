@@ -13,6 +13,8 @@ gradient checker and the initialisers. The folders show the roles:
 - ``nnbook/torch_bridge/``: ``to_torch`` and ``from_torch``;
 - ``nnbook/inference/``: turning logits into text: the decoding rules and ``generate``
   (chapter 21);
+- ``nnbook/experiments/``: results over seeds (``over_seeds``, ``SeedTable``) and the
+  experiments whose seed tables the repository stores;
 - at this level: the gradient checker, the initialisers, diagnostics, the
   teaching convolutions (``conv_impl``), the argument checks every folder shares
   (``validate``), the registry of saved classes, and ``callbacks``, ``schedules``
@@ -41,6 +43,8 @@ from .layers import RMSNorm, SiLU, SwiGLU, Unembedding, apply_rope, kv_head_of, 
 from .layers import LoRA
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
+from . import experiments
+from .experiments import SeedTable, over_seeds, seeds
 from .training import AdamW
 from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
                        RMSProp, Sequential, load_model)
@@ -70,6 +74,8 @@ __all__ = [
     "policy_gradient_loss", "sequence_kl",
     # writing text with a model (chapter 21)
     "generate",
+    # results over seeds
+    "over_seeds", "SeedTable",
     # gradient checking
     "numerical_gradient", "check_gradients", "relative_error",
     # PyTorch bridge (needs torch installed)
@@ -79,7 +85,7 @@ __all__ = [
     "inference",
     # the modules a learner uses by name
     "init", "labels", "metrics", "diagnostics", "conv_impl", "callbacks", "schedules",
-    "autodiff",
+    "autodiff", "experiments", "seeds",
 ]
 
 _LAZY = ("plot", "diagrams", "explore", "exercises")   # import matplotlib or every chapter's checkers

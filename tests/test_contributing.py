@@ -171,6 +171,9 @@ def test_every_layer_docstring_has_a_shapes_block():
 # tests/test_<folder>_<module>_<aspect>.py. Private modules (_name.py) are tested through
 # their users. The modules below are tested elsewhere, for the reason given.
 ELSEWHERE = {
+    "experiments/*": "each chapter's experiment is re-run by test_experiments.py (its first "
+                     "stored seed) and by its notebook; seeds.py is tested in "
+                     "test_experiments_seeds.py",
     "callbacks.py": "re-exports training/callbacks.py (test_training_callbacks.py); "
                     "test_completion.py checks the short name",
     "schedules.py": "re-exports training/schedules.py (test_training_schedules.py)",
@@ -245,6 +248,7 @@ def test_every_test_file_is_named_after_what_it_tests():
     stems |= {"test_bench_" + p.stem[len("bench_"):]
               for p in (ROOT / "benchmarks").glob("bench_*.py")}
     stems |= {"test_torch_parity"}                   # the bridge against PyTorch, by family
+    stems |= {"test_claims_over_seeds"}              # the chapters' conclusions, re-run on new seeds
     odd = [p.name for p in sorted((ROOT / "tests").glob("test_*.py"))
            if p.stem not in CROSS_CUTTING
            and not any(p.stem == s or p.stem.startswith(s + "_") for s in stems)]

@@ -226,7 +226,8 @@ def test_every_public_name_and_its_module():
              "recall_task": "sequences", "chance_level": "sequences", "Language": "language",
              "language_corpus": "corpus", "char_windows": "corpus", "bigram_probs": "corpus",
              "sample_text": "sampling", "BPETokenizer": "bpe", "StemLanguage": "stem_language",
-             "SubjectTask": "subject_task"}
+             "SubjectTask": "subject_task", "GaussianMixture": "mixture",
+             "mixture_mmd": "mixture", "MMD": "mixture"}
     assert sorted(data.__all__) == sorted(homes)
     for name, module in homes.items():
         assert getattr(data, name).__module__ == f"nnbook.data.{module}", name

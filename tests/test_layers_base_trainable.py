@@ -106,3 +106,70 @@ def test_a_frozen_batchnorm_keeps_gamma_and_beta_but_updates_running_statistics(
     model.fit(rng.standard_normal((16, 3)), rng.standard_normal((16, 1)), epochs=1, verbose=0)
     assert np.array_equal(bn.params["gamma"], gamma)
     assert not np.array_equal(bn.buffers["running_mean"], mean)
+
+
+def _block_model(rng, **kw):
+    return nb.Sequential([nb.Embedding(7, 8, rng=rng), nb.TransformerBlock(8, 2, 16, rng=rng, **kw),
+                          nb.Dense(8, 7, rng=rng)])
+
+
+def _fit(model, rng, epochs=2):
+    x, y = rng.integers(0, 7, (6, 5)), rng.integers(0, 7, (6, 5))
+    model.compile(nb.Adam(lr=0.05), nb.CrossEntropy(from_logits=True))
+    model.fit(x, y, epochs=epochs, batch_size=3, verbose=0, rng=rng)
+
+
+def test_freezing_a_part_of_a_block_is_honoured(tmp_path):
+    """``block.attn.trainable = False`` freezes the block's ``attn.*`` arrays (counted as
+    frozen, left bit-identical by fit, kept by save), not only the block's own flag."""
+    rng = np.random.default_rng(0)
+    model = _block_model(rng)
+    block = model.layers[1]
+    block.attn.trainable = False
+    attn = {k: np.array(p) for k, p in block.params.items() if k.startswith("attn.")}
+    n_attn = sum(p.size for p in attn.values())
+    assert model.count_params(trainable=False) == n_attn
+    assert set(block.frozen_params) == set(attn)
+    ff1 = np.array(block.params["W_1"])
+    _fit(model, rng)
+    for k, p in attn.items():
+        assert np.array_equal(block.params[k], p), k
+    assert not np.array_equal(block.params["W_1"], ff1)
+    back = nb.load_model(model.save(tmp_path / "frozen_attn.npz"))
+    assert back.count_params(trainable=False) == n_attn
+    assert set(back.layers[1].frozen_params) == set(attn)
+    block.attn.trainable = True                         # unfrozen: trains again
+    assert model.count_params(trainable=False) == 0
+
+
+def test_freezing_the_norms_or_the_swiglu_of_a_block_is_honoured():
+    rng = np.random.default_rng(1)
+    model = _block_model(rng, norm="rmsnorm", ffn="swiglu")
+    block = model.layers[1]
+    block.ln1.trainable = block.ffn.trainable = False
+    frozen = {k: np.array(p) for k, p in block.params.items() if k.startswith("ln1.")
+              or k in ("W_1", "W_2", "W_3")}
+    _fit(model, rng)
+    assert all(np.array_equal(block.params[k], p) for k, p in frozen.items())
+    assert model.count_params(trainable=False) == sum(p.size for p in frozen.values())
+
+
+def test_keras_model_trainable_false_freezes_every_layer():
+    """Keras' ``model.trainable = False`` freezes the whole model (every layer's flag),
+    where it used to set an attribute that fit never read."""
+    rng = np.random.default_rng(2)
+    model = model_with_frozen_middle(rng)
+    model.layers[2].trainable = True
+    assert model.trainable is True
+    model.trainable = False
+    assert model.trainable is False and all(not l.trainable for l in model.layers)
+    assert model.count_params(trainable=True) == 0
+    before = model.get_weights()
+    x, y = rng.standard_normal((8, 3)), rng.standard_normal((8, 1))
+    model.compile(nb.SGD(lr=0.1), "mse")
+    model.fit(x, y, epochs=2, verbose=0, rng=rng)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    model.trainable = True
+    assert all(l.trainable for l in model.layers)
+    model.fit(x, y, epochs=1, verbose=0, rng=rng)
+    assert not np.array_equal(before[0], model.get_weights()[0])

@@ -79,12 +79,13 @@ def test_ci_main_job_runs_them_as_written():
 
 
 def example_code():
-    """The python blocks of README's example section: the dense and the sequence example."""
+    """The python blocks of README's example section: the dense, the sequence and the
+    results-over-seeds example, in that order."""
     section = README.split(EXAMPLE_HEADING, 1)
     assert len(section) == 2, f"README has no {EXAMPLE_HEADING!r} section"
     section = section[1].split("\n## ", 1)[0]
     code = [block for lang, block in FENCE.findall(section) if lang == "python"]
-    assert len(code) == 2, f"expected two python code blocks under {EXAMPLE_HEADING!r}, found {len(code)}"
+    assert len(code) >= 3, f"expected three python code blocks under {EXAMPLE_HEADING!r}, found {len(code)}"
     return code
 
 
@@ -117,6 +118,17 @@ def test_readme_sequence_example_runs(tmp_path, monkeypatch, capsys):
     assert set(text) <= set(namespace["train"].vocab)
     assert "nats/char" in out and text in out, out
     assert (tmp_path / "chars.npz").is_file()
+
+
+def test_readme_seeds_example_runs(tmp_path, monkeypatch, capsys):
+    """Results over seeds: over_seeds, the printed table, count."""
+    code = example_code()[2]
+    assert "nb.over_seeds(" in code and "table.count(" in code
+    namespace, out = run_example(code, tmp_path, monkeypatch, capsys, "seeds")
+    table = namespace["table"]
+    assert table.seeds == (0, 1, 2, 3, 4) and table.columns == ("4 units", "16 units")
+    assert str(table) in out and f"on {namespace['wins']} of 5 seeds" in out
+    assert 0 <= namespace["wins"] <= 5 and table.values.max() < 1.2, out
 
 
 REPO_PATH = re.compile(

@@ -229,3 +229,18 @@ def test_a_crossentropy_subclass_names_itself():
     assert repr(Tokens()) == "Tokens()" and repr(Tokens(from_logits=True)) == "Tokens(from_logits=True)"
     assert repr(nb.CrossEntropy()) == "CrossEntropy()"
     assert repr(nb.CrossEntropy(from_logits=True)) == "CrossEntropy(from_logits=True)"
+
+
+@pytest.mark.parametrize("loss, config", [
+    (nb.MSE(), {}),
+    (nb.BinaryCrossEntropy(), {"from_logits": False}),
+    (nb.BinaryCrossEntropy(from_logits=True), {"from_logits": True}),
+    (nb.CrossEntropy(), {"from_logits": False, "ignore_index": None}),
+    (nb.CrossEntropy(from_logits=True, ignore_index=-100),
+     {"from_logits": True, "ignore_index": -100}),
+])
+def test_every_loss_gives_its_constructor_arguments(loss, config):
+    """``get_config`` (as a layer's and an optimizer's): what rebuilds the loss."""
+    assert loss.get_config() == config
+    again = type(loss)(**loss.get_config())
+    assert repr(again) == repr(loss) and again.get_config() == config

@@ -171,3 +171,23 @@ def test_a_cosine_schedule_ending_at_zero_gives_a_config_from_config_accepts():
         nb.SGD(**cfg)                                 # why from_config is needed
     back = nb.SGD.from_config(cfg)
     assert back.get_config() == cfg and math.isclose(back.momentum, 0.9)
+
+
+@pytest.mark.parametrize("make", [lambda: nb.Adam(lr=0.01), lambda: nb.SGD(lr=0.1, momentum=0.9),
+                                  lambda: nb.RMSProp(lr=0.01)])
+def test_a_deep_copy_of_a_compiled_model_keeps_its_optimizer_state(make):
+    """The buffers are keyed by id() of the parameter arrays; a copy's arrays are new, so
+    ``copy.deepcopy`` (and pickle) key them again: the copy trains on exactly as the
+    original does, instead of restarting Adam from zero."""
+    import copy
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 3)), rng.standard_normal((16, 2))
+    model = nb.Sequential([nb.Dense(3, 4, rng=rng), nb.Tanh(), nb.Dense(4, 2, rng=rng)])
+    model.compile(make(), "mse")
+    model.fit(x, y, epochs=3, batch_size=4, verbose=0, rng=np.random.default_rng(1))
+    twin = copy.deepcopy(model)
+    for m in (model, twin):
+        m.fit(x, y, epochs=2, batch_size=4, verbose=0, rng=np.random.default_rng(2))
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert twin.optimizer.iterations == model.optimizer.iterations

@@ -340,3 +340,27 @@ def test_a_truncated_file_is_refused_and_left_closed(tmp_path, keep):
             nb.load_model(bad)
         gc.collect()
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_a_learners_loss_is_saved_with_its_own_config(tmp_path, monkeypatch):
+    """saving.py asks the loss for ``get_config`` instead of reading attributes by name:
+    a learner's loss with arguments of its own comes back with them."""
+    from nnbook import registry
+    monkeypatch.setattr(registry, "_CLASSES", registry.registered())      # undone after
+
+    @nb.register_class
+    class Huber(nb.MSE):
+        def __init__(self, delta=1.0):
+            self.delta = float(delta)
+
+        def get_config(self):
+            return {"delta": self.delta}
+
+    model = mlp(out="linear")
+    model.compile("sgd", Huber(delta=0.25))
+    loaded = nb.load_model(model.save(tmp_path / "huber.npz"))
+    assert type(loaded.loss) is Huber and loaded.loss.delta == 0.25
+    ce = mlp(out="linear")
+    ce.compile("sgd", nb.CrossEntropy(from_logits=True, ignore_index=-100))
+    back = nb.load_model(ce.save(tmp_path / "ce.npz")).loss
+    assert back.get_config() == {"from_logits": True, "ignore_index": -100}

@@ -16,7 +16,9 @@
   ``stem_language.py``: ``StemLanguage``, the language with a lexicon of stems and affixes
   (chapter 19);
 - ``subject_task.py``: ``SubjectTask``, prompts naming a subject and answers the grammar
-  verifies exactly (chapter 22).
+  verifies exactly (chapter 22);
+- ``mixture.py``: ``GaussianMixture``, a density whose value, score and noised versions are
+  exact, and ``mixture_mmd``, a kernel distance from samples to it (Part V).
 
 A new data set gets a module of its own here (Part III's sequence data and generated
 language go beside ``generated.py``), and its public names are re-exported below.
@@ -30,6 +32,7 @@ from .idx import load_mnist, read_idx
 from .labels import one_hot
 from .language import Language
 from .sequences import adding_problem, chance_level, recall_task, sine_wave
+from .mixture import MMD, GaussianMixture, mixture_mmd
 from .sampling import sample_text
 from .splits import train_test_split
 from .stem_language import StemLanguage
@@ -41,4 +44,5 @@ __all__ = [
     "sine_wave", "adding_problem", "recall_task", "chance_level",
     "Language", "language_corpus", "char_windows", "bigram_probs",
     "sample_text", "BPETokenizer", "StemLanguage", "SubjectTask",
+    "GaussianMixture", "mixture_mmd", "MMD",
 ]

@@ -140,6 +140,22 @@ class TransformerBlock(Caching, Layer):
         self._shape = None
 
     @property
+    def frozen_params(self) -> tuple:
+        """The block's names of the parameters ``fit`` leaves alone: those of a part whose
+        ``trainable`` is False (``block.attn.trainable = False`` freezes every
+        ``attn.*``) or that the part freezes itself, and any set here by name
+        (``block.frozen_params = ("W_1",)``). ``block.trainable = False`` freezes all."""
+        parts = tuple(name for name, part, k in self._links
+                      if not getattr(part, "trainable", True)
+                      or k in getattr(part, "frozen_params", ()))
+        return getattr(self, "_frozen", ()) + tuple(n for n in parts
+                                                   if n not in getattr(self, "_frozen", ()))
+
+    @frozen_params.setter
+    def frozen_params(self, names) -> None:
+        self._frozen = tuple(names)
+
+    @property
     def attention_weights(self):
         """The attention's last weights, (m, n_heads, T, T) (None before a forward)."""
         return self.attn.attention_weights

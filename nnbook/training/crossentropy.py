@@ -66,6 +66,9 @@ class CrossEntropy(Loss):
                 f"ignore_index=-100 (PyTorch's default).")
         self.ignore_index = None if ignore_index is None else int(ignore_index)
 
+    def get_config(self):
+        return {"from_logits": self.from_logits, "ignore_index": self.ignore_index}
+
     def __repr__(self):
         args = ["from_logits=True"] * self.from_logits
         args += [] if self.ignore_index is None else [f"ignore_index={self.ignore_index}"]

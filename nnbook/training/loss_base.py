@@ -86,6 +86,12 @@ class Loss:
     def check_predictions(self, owner: str, yp) -> None:
         """Raise if the predictions make no sense for this loss (e.g. not probabilities)."""
 
+    def get_config(self) -> dict:
+        """The constructor arguments that rebuild this loss, ``type(loss)(**config)``
+        (as a layer's and an optimizer's): ``save`` writes them, ``load_model`` reads
+        them. A loss with arguments of its own returns them."""
+        return {}
+
     def __repr__(self):
         return f"{type(self).__name__}()"
 

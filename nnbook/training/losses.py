@@ -56,6 +56,9 @@ class BinaryCrossEntropy(Loss):
     def __repr__(self):
         return "BinaryCrossEntropy(from_logits=True)" if self.from_logits else "BinaryCrossEntropy()"
 
+    def get_config(self):
+        return {"from_logits": self.from_logits}
+
     def check_targets(self, owner, yt):
         if yt.size and (yt.min() < 0 or yt.max() > 1):
             bad = yt.min() if yt.min() < 0 else yt.max()

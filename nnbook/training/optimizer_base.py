@@ -41,6 +41,15 @@ class Optimizer:
         self.iterations = 0
         self._state: dict[int, dict] = {}
 
+    def __setstate__(self, state) -> None:
+        """After ``copy.deepcopy`` or pickling: the buffers are keyed by ``id()`` of their
+        parameter, and the copy's parameters are new arrays, so they are keyed again (a
+        deep copy of a compiled model keeps its optimizer's state)."""
+        self.__dict__.update(state)
+        buffers = self.__dict__.get("_state")
+        if isinstance(buffers, dict):
+            self._state = {id(st["p"]): st for st in buffers.values()}
+
     @property
     def learning_rate(self) -> float:
         """``lr`` under Keras' name, so a Keras callback that sets it changes the rate."""

@@ -55,14 +55,13 @@ def save_model(model, path) -> str:
     arch = {"format": FORMAT, "version": VERSION, "input_shape": model.input_shape,
             "dtype": model.dtype.name, "metrics": list(model.metrics),
             "layers": [{"class": _name(f"layer {i}", l), "config": _config(i, l, model.layers),
-                        **({} if getattr(l, "trainable", True) else {"trainable": False})}
+                        **({} if getattr(l, "trainable", True) else {"trainable": False}),
+                        **({"frozen": _frozen(l)} if _frozen(l) else {})}
                        for i, l in enumerate(model.layers)]}
     arrays = {**model.params, **model.buffers}
     if model.loss is not None:
         arch["loss"] = {"class": _name("the loss", model.loss),
-                        "from_logits": getattr(model.loss, "from_logits", False)}
-        if getattr(model.loss, "ignore_index", None) is not None:
-            arch["loss"]["ignore_index"] = int(model.loss.ignore_index)
+                        "config": _config("the loss", model.loss)}
     opt = model.optimizer
     if opt is not None:
         arch["optimizer"] = {"class": _name("the optimizer", opt), "config": opt.get_config()}
@@ -82,6 +81,15 @@ def save_model(model, path) -> str:
             os.remove(tmp)
         raise
     return path
+
+
+def _frozen(layer, every=False) -> list:
+    """The names in ``layer.frozen_params`` beyond its class's own (``LoRA``'s W and b):
+    the ones a learner froze (``block.attn.trainable = False`` freezes ``attn.*``).
+    ``every``: the class's own."""
+    own = getattr(type(layer), "frozen_params", ())
+    own = tuple(own) if isinstance(own, tuple) else ()
+    return list(own) if every else [k for k in layer.frozen_params if k not in own]
 
 
 def _name(what, obj) -> str:
@@ -109,11 +117,12 @@ def _plain(value):
 
 
 def _config(i, layer, layers=()) -> dict:
-    """``layer.get_config()``, checked to fit in the file's JSON (another layer of the model
-    as its index: layer_refs.py)."""
+    """``layer.get_config()`` (or the loss's, ``i`` then names it), checked to fit in the
+    file's JSON (another layer of the model as its index: layer_refs.py)."""
     cfg = layer.get_config()
+    what = f"layer {i}" if isinstance(i, int) else i
     if not isinstance(cfg, dict):
-        raise ValueError(f"Sequential.save: layer {i} ({type(layer).__name__}).get_config() "
+        raise ValueError(f"Sequential.save: {what} ({type(layer).__name__}).get_config() "
                          f"returned {cfg!r}; expected a dict of its constructor arguments.")
     cfg = {k: layer_to_file(i, layer, k, v, layers) for k, v in cfg.items()}
     for k, v in cfg.items():
@@ -121,7 +130,7 @@ def _config(i, layer, layers=()) -> dict:
             cfg[k] = json.loads(json.dumps(v, default=_plain))
         except (TypeError, ValueError):
             raise ValueError(
-                f"Sequential.save: layer {i} ({type(layer).__name__}).get_config() returned "
+                f"Sequential.save: {what} ({type(layer).__name__}).get_config() returned "
                 f"{k}= of type {type(v).__name__}, which a model file cannot hold; return plain "
                 f"numbers, strings and lists (e.g. {k}=value.tolist() for an array, turned "
                 f"back into an array in __init__).") from None
@@ -218,15 +227,16 @@ def read_model(path, custom_objects=None) -> dict:
                     p[...] = saved
                 if spec.get("trainable", True) is False:   # frozen when saved (chapter 22)
                     layer.trainable = False
+                if spec.get("frozen"):                    # some of its params frozen
+                    layer.frozen_params = (*_frozen(layer, every=True),
+                                           *(str(k) for k in spec["frozen"]))
                 layers.append(layer)
             shape = arch.get("input_shape")
             out = {"layers": layers, "input_shape": None if shape is None else tuple(shape),
                    "loss": None, "optimizer": None, "optimizer_state": None,
                    "metrics": list(arch.get("metrics", []))}
             if "loss" in arch:
-                out["loss"] = _lookup(arch["loss"]["class"], Loss, custom_objects)(
-                    **({"from_logits": True} if arch["loss"].get("from_logits") else {}),
-                    **{k: arch["loss"][k] for k in ("ignore_index",) if k in arch["loss"]})
+                out["loss"] = _build_loss(arch["loss"], custom_objects)
             if "optimizer" in arch:
                 opt = out["optimizer"] = _build_optimizer(
                     _lookup(arch["optimizer"]["class"], Optimizer, custom_objects),
@@ -243,6 +253,26 @@ def read_model(path, custom_objects=None) -> dict:
             f"damaged or written by another program; save the model again with model.save(path)."
         ) from None
     return out
+
+
+def _build_loss(spec: dict, custom_objects):
+    """The loss from its class and ``get_config()`` (files written before losses had one
+    keep ``from_logits`` and ``ignore_index`` beside the class)."""
+    cls = _lookup(spec["class"], Loss, custom_objects)
+    config = spec.get("config")
+    if config is None:
+        config = {k: spec[k] for k in ("ignore_index",) if k in spec}
+        config.update({"from_logits": True} if spec.get("from_logits") else {})
+    if not isinstance(config, dict):
+        raise ValueError(f"loss config {config!r}, expected a dict")
+    try:
+        return cls(**config)
+    except (TypeError, ValueError) as exc:
+        if not _learners(cls):                        # nnbook's own: the file is wrong
+            raise
+        raise _Refused(f"load_model: could not build the loss as {cls.__name__}(**{config}) "
+                       f"({exc}). Give the loss a get_config() that returns its constructor "
+                       f"arguments, then save the model again.") from None
 
 
 def _build_optimizer(cls, config: dict):

@@ -35,6 +35,21 @@ class ModelWeights:
         """Every layer buffer (saved, never trained), keyed like ``params``."""
         return {f"{i}.{k}": b for i, l in enumerate(self.layers) for k, b in l.buffers.items()}
 
+    @property
+    def trainable(self) -> bool:
+        """Keras' switch for the whole model: ``model.trainable = False`` freezes every
+        layer (sets each ``layer.trainable``), True unfreezes them all. Read, it says
+        whether any layer is trainable."""
+        return not self.layers or any(getattr(l, "trainable", True) for l in self.layers)
+
+    @trainable.setter
+    def trainable(self, value) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"Sequential.trainable: expected True or False, got {value!r}. "
+                             f"model.trainable = False freezes every layer (chapter 22).")
+        for layer in self.layers:
+            layer.trainable = bool(value)
+
     def count_params(self, trainable: bool | None = None) -> int:
         """All parameters; ``trainable=True``: those ``fit`` updates; False: the frozen."""
         return count_params(self.layers, trainable)

@@ -1,0 +1,37 @@
+"""Results over seeds (from chapter 05 on): the tool, and the experiments whose tables
+the repository stores.
+
+``seeds.py`` holds ``over_seeds`` and ``SeedTable`` (``nb.over_seeds``, ``nb.SeedTable``,
+``nb.seeds.stored``). Every other module here is one chapter topic's experiment
+(``chNN_topic.py``), declaring ``TABLES = {"NN_name": (function, seeds)}`` where
+``function(seed)`` returns a number or a dict of numbers. Its notebook imports the
+same function, shows ``nb.seeds.stored("NN_name")`` and runs one seed itself;
+``python tools/seed_tables.py NN_name`` recomputes the table into ``tables/``
+(README, "Results over seeds").
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from . import seeds
+from .seeds import SeedTable, over_seeds, stored
+
+__all__ = ["seeds", "SeedTable", "over_seeds", "stored", "tables"]
+
+
+def tables():
+    """Every stored table's experiment: ``{name: (function, seeds)}``, from the
+    ``TABLES`` of each experiment module here (a name declared twice is an error)."""
+    found = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name == "seeds" or info.ispkg:
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for name, (function, seeds_) in getattr(module, "TABLES", {}).items():
+            if name in found:
+                raise ValueError(f"experiments: the table {name!r} is declared twice "
+                                 f"(in {found[name][0].__module__} and {module.__name__}).")
+            found[name] = (function, tuple(int(s) for s in seeds_))
+    return found

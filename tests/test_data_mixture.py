@@ -1,0 +1,165 @@
+"""nb.data.GaussianMixture and nb.data.mixture_mmd: the density integrates to 1, the score is
+the gradient of log_prob, the noised mixture's score is the score of the noised samples
+(against a Monte-Carlo estimate that uses only samples and the noising kernel), samples have
+the mixture's moments, and the kernel distance is 0 on average for true samples with the
+spread it states; every error message."""
+
+import numpy as np
+import pytest
+
+import nnbook as nb
+
+GM = nb.data.GaussianMixture
+
+
+def mix2():
+    means = np.array([[-2.0, 0.0], [2.0, 0.5], [0.0, 2.0]])
+    covs = np.array([0.1 * np.eye(2), [[0.3, 0.1], [0.1, 0.2]], 0.05 * np.eye(2)])
+    return GM(means, covs, [0.3, 0.5, 0.2])
+
+
+def mix1():
+    return GM([[-1.0], [1.5]], [[[0.2]], [[0.5]]], [0.4, 0.6])
+
+
+def test_log_prob_integrates_to_one_in_1d_and_2d():
+    g = np.linspace(-8, 8, 4001)
+    p = np.exp(mix1().log_prob(g[:, None]))
+    assert abs(p.sum() * (g[1] - g[0]) - 1.0) < 1e-8
+    g = np.linspace(-6, 6, 601)
+    X, Y = np.meshgrid(g, g)
+    p = np.exp(mix2().log_prob(np.column_stack([X.ravel(), Y.ravel()])))
+    assert abs(p.sum() * (g[1] - g[0]) ** 2 - 1.0) < 1e-6
+
+
+def test_one_component_is_the_gaussian_formula():
+    S = np.array([[0.5, 0.2], [0.2, 0.3]])
+    m = GM([[1.0, -1.0]], [S], [1.0])
+    x = np.array([[0.3, 0.4], [1.0, -1.0]])
+    d = x - [1.0, -1.0]
+    P = np.linalg.inv(S)
+    want = -0.5 * np.einsum("ni,ij,nj->n", d, P, d) - 0.5 * np.log(np.linalg.det(2 * np.pi * S))
+    np.testing.assert_allclose(m.log_prob(x), want, rtol=1e-12)
+    np.testing.assert_allclose(m.score(x), -d @ P, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("make", [mix1, mix2])
+def test_score_is_the_gradient_of_log_prob(make):
+    m = make()
+    x = np.random.default_rng(0).normal(0, 1.5, (7, m.d))
+    h, num = 1e-5, np.empty_like(x)
+    for j in range(m.d):
+        e = np.zeros(m.d)
+        e[j] = h
+        num[:, j] = (m.log_prob(x + e) - m.log_prob(x - e)) / (2 * h)
+    np.testing.assert_allclose(m.score(x), num, rtol=1e-6, atol=1e-7)
+
+
+def test_samples_have_the_mixtures_moments_and_labels():
+    m = mix2()
+    x, lab = m.sample(200_000, rng=np.random.default_rng(1), return_labels=True)
+    assert x.shape == (200_000, 2) and lab.shape == (200_000,)
+    mean = m.weights @ m.means
+    second = np.einsum("k,kij->ij", m.weights, m.covs + np.einsum("ki,kj->kij", m.means, m.means))
+    np.testing.assert_allclose(x.mean(0), mean, atol=0.02)
+    np.testing.assert_allclose(x.T @ x / len(x), second, atol=0.03)
+    np.testing.assert_allclose(np.bincount(lab) / len(lab), m.weights, atol=0.005)
+    again = m.sample(5, rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(again, m.sample(5, rng=np.random.default_rng(3)))
+
+
+def test_responsibilities_sum_to_one():
+    r = mix2().responsibilities(np.random.default_rng(2).normal(size=(9, 2)))
+    assert r.shape == (9, 3) and np.allclose(r.sum(1), 1.0) and np.all(r >= 0)
+
+
+def test_noised_is_the_law_of_the_noised_samples():
+    m = mix2()
+    assert np.allclose(m.noised(1.0).covs, m.covs) and np.allclose(m.noised(1.0).means, m.means)
+    z = m.noised(0.0)
+    assert np.allclose(z.means, 0) and np.allclose(z.covs, np.eye(2))
+    a = 0.4
+    rng = np.random.default_rng(4)
+    x0 = m.sample(400_000, rng=rng)
+    xt = np.sqrt(a) * x0 + np.sqrt(1 - a) * rng.standard_normal(x0.shape)
+    noised = m.noised(a)
+    np.testing.assert_allclose(xt.mean(0), noised.weights @ noised.means, atol=0.01)
+    # the score of the noised data, E[∇ log q(x_t | x_0) | x_t], by self-normalised weights
+    pts = np.array([[0.0, 0.0], [1.0, 0.3], [-1.2, 0.5]])
+    for p in pts:
+        logw = -0.5 * ((p - np.sqrt(a) * x0) ** 2).sum(1) / (1 - a)
+        w = np.exp(logw - logw.max())
+        cond = -(p - np.sqrt(a) * x0) / (1 - a)                     # ∇ log q(x_t | x_0)
+        mc = (w[:, None] * cond).sum(0) / w.sum()
+        np.testing.assert_allclose(noised.score(p[None])[0], mc, atol=0.03)
+
+
+def test_mmd_is_zero_on_average_for_true_samples_with_the_stated_spread():
+    m = mix2()
+    rng = np.random.default_rng(5)
+    vals = np.array([nb.data.mixture_mmd(m.sample(40, rng=rng), m).value for _ in range(1500)])
+    r = nb.data.mixture_mmd(m.sample(40, rng=rng), m)
+    assert abs(vals.mean()) < 4 * vals.std() / np.sqrt(len(vals))
+    assert abs(vals.std() / r.null_std - 1) < 0.12
+    assert r.bandwidth == pytest.approx(np.mean(np.sqrt([0.1, 0.25, 0.05])))
+
+
+def test_mmd_sees_a_wrong_density():
+    m = mix2()
+    rng = np.random.default_rng(6)
+    right = nb.data.mixture_mmd(m.sample(1000, rng=rng), m)
+    wide = nb.data.mixture_mmd(1.2 * m.sample(1000, rng=rng), m)
+    one_mode = nb.data.mixture_mmd(m.sample(1000, rng=rng) * 0 + m.means[1], m, bandwidth=0.5)
+    assert abs(right.z) < 4 and wide.z > 10 and one_mode.z > 100
+
+
+def test_mmd_matches_a_reference_sample_estimate():
+    # −2 E g(x) + c against the same terms estimated from a large sample of p
+    m = mix1()
+    rng = np.random.default_rng(7)
+    x = m.sample(300, rng=rng)
+    y = m.sample(3000, rng=rng)
+    h = 0.6
+    k = lambda a, b: np.exp(-((a[:, None, 0] - b[None, :, 0]) ** 2) / (2 * h * h))
+    kxx, kyy = k(x, x), k(y, y)
+    est = ((kxx.sum() - len(x)) / (len(x) * (len(x) - 1)) - 2 * k(x, y).mean()
+           + (kyy.sum() - len(y)) / (len(y) * (len(y) - 1)))
+    assert abs(nb.data.mixture_mmd(x, m, bandwidth=h).value - est) < 2e-3
+
+
+def test_errors_name_the_argument():
+    good_m, good_c, good_w = [[0.0, 0.0]], [np.eye(2)], [1.0]
+    with pytest.raises(ValueError, match="GaussianMixture: expected means of shape"):
+        GM([0.0, 0.0], good_c, good_w)
+    with pytest.raises(ValueError, match=r"expected covs of shape \(k, d, d\) = \(1, 2, 2\)"):
+        GM(good_m, np.eye(2), good_w)
+    with pytest.raises(ValueError, match=r"expected weights of shape \(1,\)"):
+        GM(good_m, good_c, [0.5, 0.5])
+    with pytest.raises(ValueError, match="weights ≥ 0 that sum to 1"):
+        GM([[0.0], [1.0]], [[[1.0]], [[1.0]]], [0.5, 0.6])
+    with pytest.raises(ValueError, match="weights ≥ 0 that sum to 1"):
+        GM([[0.0], [1.0]], [[[1.0]], [[1.0]]], [1.5, -0.5])
+    with pytest.raises(ValueError, match="positive-definite covs, but covs\\[0\\]"):
+        GM(good_m, [np.diag([1.0, 0.0])], good_w)
+    with pytest.raises(ValueError, match="symmetric covs"):
+        GM(good_m, [[[1.0, 0.5], [0.0, 1.0]]], good_w)
+    with pytest.raises(ValueError, match="means contains non-finite"):
+        GM([[np.nan, 0.0]], good_c, good_w)
+    m = GM(good_m, good_c, good_w)
+    with pytest.raises(ValueError, match=r"log_prob: expected x of shape \(n, 2\)"):
+        m.log_prob(np.zeros(2))
+    with pytest.raises(ValueError, match=r"score: expected x of shape \(n, 2\)"):
+        m.score(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="noised: expected alpha_bar, a number in"):
+        m.noised(1.5)
+    with pytest.raises(ValueError, match="expected n to be an integer ≥ 1"):
+        m.sample(0, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="expected rng to be a np.random.Generator"):
+        m.sample(3, rng=3)
+    with pytest.raises(ValueError, match="mixture_mmd: expected mixture to be a Gauss"):
+        nb.data.mixture_mmd(np.zeros((3, 2)), "p")
+    with pytest.raises(ValueError, match="mixture_mmd: expected at least 2 samples"):
+        nb.data.mixture_mmd(np.zeros((1, 2)), m)
+    with pytest.raises(ValueError, match="mixture_mmd: expected bandwidth, a number > 0"):
+        nb.data.mixture_mmd(np.zeros((3, 2)), m, bandwidth=0)
+    assert repr(m) == "GaussianMixture(k=1, d=2)"
