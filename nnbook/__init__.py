@@ -13,6 +13,8 @@ gradient checker and the initialisers. The folders show the roles:
 - ``nnbook/torch_bridge/``: ``to_torch`` and ``from_torch``;
 - ``nnbook/inference/``: turning logits into text: the decoding rules and ``generate``
   (chapter 21);
+- ``nnbook/generative/``: diffusion and flow matching: noise schedules, the time embedding
+  and the denoiser, the samplers, the exact score of a mixture (chapter 26);
 - ``nnbook/experiments/``: results over seeds (``over_seeds``, ``SeedTable``) and the
   experiments whose seed tables the repository stores;
 - at this level: the gradient checker, the initialisers, diagnostics, the
@@ -30,7 +32,7 @@ stays fast.
 import importlib as _importlib
 
 from . import autodiff, callbacks, conv_impl, data, diagnostics, init, metrics, schedules
-from . import inference
+from . import generative, inference
 from .inference import generate
 from .data import labels
 from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer,
@@ -40,7 +42,7 @@ from .layers import GRU, LSTM, RNN
 from .layers import (Embedding, LayerNorm, MultiHeadAttention, PositionalEmbedding,
                      TransformerBlock)
 from .layers import RMSNorm, SiLU, SwiGLU, Unembedding, apply_rope, kv_head_of, rope_angles
-from .layers import LoRA
+from .layers import LoRA, add_lora, merge_lora
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
 from . import experiments
@@ -63,7 +65,7 @@ __all__ = [
     "RMSNorm", "SiLU", "SwiGLU", "Unembedding", "LoRA",
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size", "same_padding",
-    "rope_angles", "apply_rope", "kv_head_of",
+    "rope_angles", "apply_rope", "kv_head_of", "add_lora", "merge_lora",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
     "AdamW",
@@ -82,7 +84,7 @@ __all__ = [
     "to_torch", "from_torch",
     # the folders
     "layers", "training", "data", "exercises", "torch_bridge", "plot", "diagrams", "explore",
-    "inference",
+    "inference", "generative",
     # the modules a learner uses by name
     "init", "labels", "metrics", "diagnostics", "conv_impl", "callbacks", "schedules",
     "autodiff", "experiments", "seeds",

@@ -73,7 +73,8 @@ def check_gradients(layer, x, dy=None, *, loss=None, y=None, eps: float = 1e-6, 
         loss, y: check the gradient of ``loss(y, layer.forward(x))`` instead.
     Returns:
         ``{"x": err, "W": err, …}``: the relative error of ∂E/∂x and of every
-        parameter gradient. A layer that takes integer token ids (``integer_input``,
+        parameter gradient; 0 for a gradient that is exactly 0 where finite differences
+        give only their round-off (attention's ∂E/∂b_k), not the 1 of two "zeros". A layer that takes integer token ids (``integer_input``,
         an ``Embedding``), or a model that starts with one, gets ``x`` as it is and
         has no ``"x"`` entry: ids have no gradient.
     """
@@ -145,7 +146,24 @@ def _check(layer, x, dy, loss, y, eps, rng):
             raise ValueError(f"check_gradients: {name}.grads[{k!r}] is {got} after backward; "
                              f"expected the shape of params[{k!r}], {p.shape}.")
         analytic[k] = np.array(g, dtype=np.float64)
-    errors = {} if ids else {"x": relative_error(analytic["x"], numerical_gradient(energy, x, eps))}
+    floor = _round_off(out, dy, energy(None), eps)
+    errors = {} if ids else {"x": _error(analytic["x"], numerical_gradient(energy, x, eps), floor)}
     for k, p in layer.params.items():
-        errors[k] = relative_error(analytic[k], numerical_gradient(energy, p, eps))
+        errors[k] = _error(analytic[k], numerical_gradient(energy, p, eps), floor)
     return errors
+
+
+def _round_off(out, dy, value, eps) -> float:
+    """How large a central difference of E can be from round-off alone: E's terms are
+    known to about 1e-16 of their size, and the difference divides by 2ε (then a margin
+    of 100, as round-off adds up over the terms)."""
+    size = max(1.0, abs(float(value)), float(np.abs(np.asarray(out) * dy).sum()))
+    return 100 * np.finfo(np.float64).eps * size / eps
+
+
+def _error(analytic, numeric, floor) -> float:
+    """``relative_error``, except that a gradient that is 0 beside finite differences
+    within their round-off is agreement (their relative error would be 1: two "zeros")."""
+    if np.abs(analytic).max(initial=0.0) <= floor and np.abs(numeric).max(initial=0.0) <= floor:
+        return 0.0
+    return relative_error(analytic, numeric)

@@ -1,6 +1,7 @@
-"""Other libraries' names for nnbook's arguments (Keras' mostly, a few of PyTorch's), in one
-table, and the messages that name nnbook's spelling instead. Every layer that takes arguments,
-``Dense``'s Keras form and the optimizers check them here (chapter 00: the Keras-style API).
+"""Other libraries' names for nnbook's arguments (Keras' mostly, a few of PyTorch's and of
+Hugging Face's), in one table, and the messages that name nnbook's spelling instead. Every
+layer that takes arguments, ``Dense``'s Keras form, the optimizers, ``generate`` and LoRA
+check them here (chapter 00: the Keras-style API).
 """
 
 from __future__ import annotations
@@ -92,7 +93,29 @@ SPELLINGS: dict[str, dict[str, str]] = {
             "use_multiprocessing": "nothing: fit reads NumPy arrays in this process",
             "max_queue_size": "nothing: fit reads NumPy arrays in this process"},
 }
+_PEFT = {"r": "rank=", "lora_alpha": "alpha=",
+         "lora_dropout": "nothing (no dropout on the adapters' path)",
+         "target_modules": "targets= (nnbook's names: \"W_q\", \"W_v\", …, or kinds such as "
+                           "\"attention\")",
+         "bias": "nothing (biases stay frozen)", "task_type": "nothing",
+         "init_lora_weights": "nothing (A is drawn with rng=, B starts at zeros)"}
+SPELLINGS.update({
+    "LoRA": _PEFT, "add_lora": _PEFT,
+    "generate": {"max_new_tokens": "n_new=",
+                 "max_length": "n_new= (the tokens to add, not the length of prompt and text)",
+                 "do_sample": "temperature=0 for greedy decoding (do_sample=False), a "
+                              "temperature > 0 to sample",
+                 "num_return_sequences": "nothing: repeat the prompts, "
+                                         "np.repeat(ids, k, axis=0), for k texts each",
+                 "input_ids": "ids=", "generator": "rng=",
+                 "pad_token_id": "nothing (a batch holds prompts of one length)",
+                 "eos_token_id": "nothing (generate writes n_new tokens; cut at the end "
+                                 "token yourself)"},
+})
 SPELLINGS["AdamW"] = SPELLINGS["Adam"]
+_HUGGING_FACE = frozenset({*_PEFT, "max_new_tokens", "max_length", "do_sample",
+                           "num_return_sequences", "input_ids", "pad_token_id",
+                           "eos_token_id"})
 _PYTORCH = frozenset({"hidden_size", "input_size", "batch_first", "num_embeddings", "embedding_dim",
                       "embed_dim", "nhead", "dim_feedforward", "norm_first", "normalized_shape",
                       "elementwise_affine", "num_features", "p", "alpha", "betas", "in_features",
@@ -116,7 +139,9 @@ def _sentences(cls_name: str, given: dict) -> str:
     table = SPELLINGS.get(cls_name, {})
     parts = []
     for k in (k for k in given if k in table):
-        lib = "PyTorch's" if k in _PYTORCH else "Keras'"
+        lib = ("Hugging Face's" if k in _HUGGING_FACE and cls_name in ("LoRA", "add_lora",
+                                                                       "generate")
+               else "PyTorch's" if k in _PYTORCH or cls_name == "generate" else "Keras'")
         ours = table[k].format(cls=cls_name, value=_shown(given[k]))
         ours += _shown(given[k]) if ours.endswith("=") else ""      # beta1=0.8
         parts.append(f"got {k}={_shown(given[k])} ({lib} spelling); nnbook writes {ours}.")

@@ -118,3 +118,26 @@ def test_check_gradients_on_a_float32_layer_computes_in_float64():
                                 rng=np.random.default_rng(2))
     assert max(errors.values()) < 1e-7
     assert layer.params["W"] is w and w.dtype == np.float32      # put back as it was
+
+
+def test_an_exactly_zero_gradient_is_not_called_wrong():
+    """Attention over one position (T = 1) has ∂E/∂W_q = ∂E/∂W_k = 0 exactly (and b_k's
+    is 0 at any T): finite differences give round-off there, and the relative error of two
+    "zeros" was 1.0. Both within the differences' round-off is agreement; a gradient that
+    should not be 0 still fails."""
+    rng = np.random.default_rng(0)
+    layer = nb.MultiHeadAttention(4, 2, rng=rng)
+    for p in layer.params.values():
+        p += 0.1 * rng.normal(size=p.shape)
+    errors = nb.check_gradients(layer, rng.normal(size=(2, 1, 4)), rng=rng)
+    assert np.abs(layer.grads["W_q"]).max() < 1e-15          # 0 up to round-off
+    assert max(errors.values()) < 1e-7, errors
+    assert nb.check_gradients(layer, rng.normal(size=(2, 3, 4)), rng=rng)["b_k"] < 1e-7
+
+    class ForgetsW(nb.Dense):
+        def backward(self, dy, need_dx=True):
+            dx = super().backward(dy, need_dx)
+            self.grads["W"][...] = 0.0            # a gradient that should not be zero
+            return dx
+    assert nb.check_gradients(ForgetsW(3, 2, rng=rng), rng.normal(size=(4, 3)),
+                              rng=rng)["W"] == 1.0

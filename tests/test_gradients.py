@@ -328,6 +328,11 @@ ROWS += [
         block_input),
     Row("Unembedding", nb.Unembedding, make_unembedding,
         lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE), layer.dim))),
+    # chapter 26: the time embedding, ∂E/∂t through its sines and cosines
+    Row("TimeEmbedding", nb.generative.TimeEmbedding,
+        lambda draw, rng: nb.generative.TimeEmbedding(
+            draw(SIZE), draw(SIZE), max_freq=draw(st.floats(1.0, 30.0))),
+        lambda draw, rng, layer: rng.uniform(0.0, 1.0, (draw(BATCH), layer.d + 1))),
 ]
 
 def make_lora(draw, rng):
@@ -337,7 +342,39 @@ def make_lora(draw, rng):
                               alpha=draw(st.sampled_from([None, 0.5, 4.0])), rng=rng), rng)
 
 
+def make_lora_attention(draw, rng):
+    """LoRA on some of a modern attention's matrices (RoPE on: ∂E/∂b_k is not 0)."""
+    mha = make_modern_attention(draw, rng, rope=True)
+    targets = draw(st.sampled_from([None, ("W_q", "W_v"), ("W_k", "W_o")]))
+    return randomised(nb.LoRA(mha, draw(st.integers(1, 3)), targets=targets,
+                              alpha=draw(st.sampled_from([None, 3.0])), rng=rng), rng)
+
+
+def make_lora_block(draw, rng):
+    """A block (ReLU or SwiGLU, modern settings drawn) whose attention and feed-forward
+    network are LoRAs of themselves, every B moved off 0 (chapter 22)."""
+    block = make_modern_block()(draw, rng)
+    rank = draw(st.integers(1, 2))
+    block.attn = nb.LoRA(block.attn, rank, targets=("W_q", "W_v"), rng=rng)
+    if block.ffn_kind == "swiglu":
+        block.ffn = nb.LoRA(block.ffn, rank, targets=("W_1", "W_3"), rng=rng)
+    else:
+        block.ff2 = nb.LoRA(block.ff2, rank, rng=rng)
+    for k in block.params:
+        if k.endswith(".B") or k.startswith("B_"):
+            block.params[k] += 0.5 * rng.standard_normal(block.params[k].shape)
+    return block
+
+
 ROWS += [
+    Row("LoRA(attention)", nb.LoRA, make_lora_attention, attention_input),
+    Row("LoRA(SwiGLU)", nb.LoRA,
+        lambda draw, rng: randomised(nb.LoRA(nb.SwiGLU(draw(SIZE), draw(SIZE), rng=rng),
+                                             draw(st.integers(1, 2)), rng=rng), rng),
+        lambda draw, rng, layer: rng.standard_normal(
+            (draw(BATCH), draw(SIZE), layer.params["W_1"].shape[0]))),
+    Row("TransformerBlock(LoRA on attention and feed-forward)", nb.TransformerBlock,
+        make_lora_block, block_input),
     Row("LoRA", nb.LoRA, make_lora,
         lambda draw, rng, layer: rng.standard_normal((draw(BATCH), layer.params["W"].shape[0]))),
     Row("LoRA(sequences)", nb.LoRA, make_lora,

@@ -131,3 +131,42 @@ def test_bad_arrays_and_rng_name_the_fix():
     with pytest.raises(ValueError, match=r"sample_next: rng must be a np\.random\.Generator.*"
                                          r"default_rng"):
         sample_next(np.zeros(3), 0)
+
+
+@pytest.mark.parametrize("rules", [dict(), dict(temperature=0.5), dict(temperature=3.0),
+                                   dict(top_k=2), dict(top_p=0.9), dict(temperature=0)])
+def test_an_infinite_logit_is_the_limit_it_stands_for(rules):
+    """+inf against finite logits is the limit z → ∞: all the mass on that token (shared
+    equally by several +inf); −inf is a token of probability 0. It used to give NaN
+    probabilities and draw token 0."""
+    z = np.array([[0.0, np.inf, 1.0, -np.inf], [2.0, 1.0, -np.inf, 0.0]])
+    p = next_token_probs(z, **rules)
+    assert np.array_equal(p[0], [0.0, 1.0, 0.0, 0.0]) and p[1, 2] == 0.0
+    assert np.isfinite(p).all() and np.allclose(p.sum(-1), 1.0)
+    rng = np.random.default_rng(0)
+    drawn = np.array([sample_next(z, rng, **rules) for _ in range(50)])
+    assert (drawn[:, 0] == 1).all() and (drawn[:, 1] != 2).all()
+    two = np.array([np.inf, 0.0, np.inf])
+    if rules.get("temperature") != 0:
+        assert np.array_equal(next_token_probs(two, **rules), [0.5, 0.0, 0.5])
+        assert set(sample_next(np.tile(two, (200, 1)), rng, **rules)) == {0, 2}
+
+
+def test_a_row_of_only_minus_infinite_logits_is_refused():
+    """No token is possible: there is no distribution to draw from (it drew token 0)."""
+    z = np.array([[0.0, 1.0], [-np.inf, -np.inf]])
+    for call in (lambda: next_token_probs(z), lambda: next_token_probs(z, temperature=0),
+                 lambda: sample_next(z, np.random.default_rng(0))):
+        with pytest.raises(ValueError, match=r"row 1 of the logits is −inf everywhere.*no "
+                                             r"token"):
+            call()
+
+
+def test_the_function_generate_does_not_hide_its_module():
+    """``nnbook.inference.generate`` is the function (as ``nb.generate``); its module has a
+    name of its own, so both are reachable."""
+    import importlib
+    import inspect
+    assert nb.inference.generate is nb.generate and inspect.isfunction(nb.generate)
+    module = importlib.import_module("nnbook.inference.generation")
+    assert module.generate is nb.generate

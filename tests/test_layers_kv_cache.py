@@ -172,3 +172,29 @@ def test_positionwise_marks_the_per_position_layers():
         nb.LSTM(4, 4, rng=rng), nb.Flatten(), nb.MultiHeadAttention(4, 2, rng=rng),
         nb.PositionalEmbedding(3, 4, rng=rng), nb.Layer()))
     assert nb.Layer.positionwise is False
+
+
+def _cached_lm(rng, V=7, d=8):
+    return nb.Sequential([nb.Embedding(V, d, rng=rng), nb.PositionalEmbedding(12, d, rng=rng),
+                          nb.TransformerBlock(d, 2, 16, rng=rng), nb.Dense(d, V, rng=rng)])
+
+
+def test_a_refused_cached_step_changes_nothing():
+    """Attention refuses a step of another batch size; PositionalEmbedding, earlier in the
+    model, had already counted its positions, so the next right step read the wrong ones
+    (off by about 4 in an issue-40 probe). The model rewinds the caches of the layers
+    that ran: the step after the refusal equals the one without it."""
+    rng = np.random.default_rng(0)
+    model = _cached_lm(rng)
+    ids = rng.integers(0, 7, (2, 6))
+    whole = model.forward(ids)
+    nb.inference.start_cache(model)
+    model.forward(ids[:, :3])
+    with pytest.raises(ValueError, match=r"holds 2 sequences"):
+        model.forward(ids[:1, 3:4])                        # another batch: refused
+    assert model.layers[1].cache.length == 3 and model.layers[2].cache.length == 3
+    with pytest.raises(ValueError, match=r"max_len = 12"):
+        model.forward(ids[:, :1].repeat(10, axis=1))       # past the table: refused
+    steps = [model.forward(ids[:, t:t + 1]) for t in range(3, 6)]
+    nb.inference.clear_cache(model)
+    np.testing.assert_allclose(np.concatenate(steps, axis=1), whole[:, 3:], atol=1e-12)

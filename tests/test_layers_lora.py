@@ -1,7 +1,8 @@
 """``LoRA`` (chapter 22): y = x W + b + (α/r)·x A B around a Dense, hand-computed; the
 output equals the Dense's at the start; ``fit`` trains A and B only; ``merge`` gives a plain
-Dense with the same outputs; counts, saving and every message. Finite differences of its
-backward are rows of tests/test_gradients.py."""
+Dense with the same outputs; counts, saving and every message. On named matrices of another
+layer (attention, SwiGLU): the same, the gradients of A and B by hand from ∂E/∂W. Finite
+differences of its backward are rows of tests/test_gradients.py."""
 
 import numpy as np
 import pytest
@@ -115,7 +116,9 @@ def test_repr_and_config():
 
 
 @pytest.mark.parametrize("dense, rank, alpha, message", [
-    (nb.ReLU(), 2, None, r"LoRA: expected a Dense layer to wrap, got ReLU\(\).*LoRA\(model"),
+    (nb.ReLU(), 2, None, r"LoRA: expected a layer with a weight matrix to adapt \(a Dense, a "
+                         r"MultiHeadAttention, a SwiGLU\), got ReLU\(\)\. .*LoRA\(block\.attn, "
+                         r"rank=4, targets=\('W_q', 'W_v'\)\).*nb\.add_lora\(model, rank=4\)"),
     (nb.Dense(2, 2), 0, None, r"LoRA.*rank"),
     (nb.Dense(2, 2), 1.5, None, r"LoRA.*rank"),
     (nb.Dense(2, 2), 1, 0.0, r"LoRA: alpha must be a positive number or None"),
@@ -128,7 +131,7 @@ def test_bad_arguments_are_refused_naming_the_fix(dense, rank, alpha, message):
 
 
 def test_dtype_other_than_the_dense_is_refused():
-    with pytest.raises(ValueError, match=r"LoRA: dtype float32 differs from the Dense's "
+    with pytest.raises(ValueError, match=r"LoRA: dtype float32 differs from the layer's "
                                          r"float64; leave dtype out"):
         nb.LoRA(nb.Dense(2, 2), 1, dtype=np.float32)
 
@@ -152,3 +155,94 @@ def test_float32_lora_saves_and_loads_as_float32(tmp_path):
     x = rng.standard_normal((4, 3)).astype(np.float32)
     assert loaded.layers[0].params["A"].dtype == np.float32
     assert np.array_equal(loaded.predict(x), model.predict(x))
+
+
+def attention_lora(targets=("W_q", "W_v"), seed=9, **kw):
+    rng = np.random.default_rng(seed)
+    mha = nb.MultiHeadAttention(8, 2, causal=True, n_kv_heads=1, rope=True, rng=rng, **kw)
+    return nb.LoRA(mha, 2, targets=targets, alpha=4.0, rng=rng), rng
+
+
+def test_on_attention_the_output_is_the_layers_until_b_moves():
+    lora, rng = attention_lora()
+    x = rng.standard_normal((3, 5, 8))
+    plain = lora.layer.forward(x)
+    assert np.array_equal(lora.forward(x), plain)
+    assert lora.params["W_k"] is lora.layer.params["W_k"]       # wrapped, not copied
+    assert {k: v.shape for k, v in lora.params.items() if "." in k} == {
+        "W_q.A": (8, 2), "W_q.B": (2, 8), "W_v.A": (8, 2), "W_v.B": (2, 4)}   # GQA: W_v (8, 4)
+    assert lora.adapter_keys == ("W_q.A", "W_q.B", "W_v.A", "W_v.B")
+    assert set(lora.frozen_params) == set(lora.layer.params) and lora.targets == ("W_q", "W_v")
+    assert lora.causal and lora.rope                       # the wrapped layer's, read through
+
+
+def test_on_attention_the_forward_uses_w_plus_the_scaled_product():
+    lora, rng = attention_lora(targets="W_o")
+    lora.params["W_o.B"][...] = rng.standard_normal((2, 8))
+    x = rng.standard_normal((2, 4, 8))
+    by_hand = nb.MultiHeadAttention(8, 2, causal=True, n_kv_heads=1, rope=True)
+    by_hand.params = {k: np.array(v) for k, v in lora.params.items() if "." not in k}
+    by_hand.params["W_o"] += 2.0 * lora.params["W_o.A"] @ lora.params["W_o.B"]   # α/r = 2
+    np.testing.assert_allclose(lora.forward(x), by_hand.forward(x), rtol=0, atol=1e-12)
+
+
+def test_on_attention_the_adapters_gradients_come_from_dw():
+    lora, rng = attention_lora()
+    for k in lora.adapter_keys:
+        lora.params[k][...] = rng.standard_normal(lora.params[k].shape)
+    x, dy = rng.standard_normal((2, 4, 8)), rng.standard_normal((2, 4, 8))
+    lora.forward(x)
+    dx = lora.backward(dy)
+    dW = lora.grads["W_q"]                                 # ∂E/∂(W + 2·A B), exact
+    A, B = lora.params["W_q.A"], lora.params["W_q.B"]
+    np.testing.assert_allclose(lora.grads["W_q.A"], 2.0 * dW @ B.T, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(lora.grads["W_q.B"], 2.0 * A.T @ dW, rtol=0, atol=1e-12)
+    assert dx.shape == x.shape and lora.backward(dy, need_dx=False) is None
+
+
+def test_on_attention_merge_gives_a_plain_layer_with_the_same_outputs():
+    lora, rng = attention_lora(targets=None)               # None: every matrix
+    assert lora.targets == ("W_q", "W_k", "W_v", "W_o")
+    for k in lora.adapter_keys:
+        lora.params[k][...] = rng.standard_normal(lora.params[k].shape)
+    x = rng.standard_normal((2, 5, 8))
+    merged = lora.merge()
+    assert type(merged) is nb.MultiHeadAttention and merged is not lora.layer
+    assert set(merged.params) == set(lora.frozen_params)
+    assert np.abs(merged.forward(x) - lora.forward(x)).max() < 1e-12
+    assert np.abs(merged.forward(x) - nb.MultiHeadAttention(
+        8, 2, causal=True, n_kv_heads=1, rope=True, rng=np.random.default_rng(9)).forward(
+        x)).max() > 1e-3
+
+
+def test_on_swiglu_saved_and_loaded_with_the_same_outputs(tmp_path):
+    rng = np.random.default_rng(10)
+    lora = nb.LoRA(nb.SwiGLU(4, 6, rng=rng), 3, targets=("W_1", "W_2"), rng=rng)
+    lora.params["W_2.B"][...] = rng.standard_normal((3, 4))
+    assert repr(lora) == "LoRA(SwiGLU(4, d_ff=6) on W_1, W_2, rank=3, alpha=3)"
+    assert lora.get_config() == {"layer": {"class": "SwiGLU", "config": {"d_model": 4, "d_ff": 6}},
+                                 "rank": 3, "alpha": 3.0, "targets": ["W_1", "W_2"]}
+    model = nb.Sequential([lora])
+    x = rng.standard_normal((2, 3, 4))
+    loaded = nb.load_model(model.save(tmp_path / "swiglu"))
+    assert type(loaded.layers[0]) is nb.LoRA and loaded.layers[0].targets == ("W_1", "W_2")
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    assert loaded.count_params(trainable=True) == 3 * (4 + 6) * 2
+
+
+@pytest.mark.parametrize("targets, message", [
+    (("W_x",), r"LoRA: targets \('W_x',\) are not distinct matrices of MultiHeadAttention"
+               r".*its matrices are \['W_q', 'W_k', 'W_v', 'W_o'\]"),
+    (("W_q", "W_q"), r"not distinct matrices"),
+    ((), r"not distinct matrices"),
+    (("b_q",), r"its matrices are"),
+])
+def test_targets_that_are_not_matrices_of_the_layer_are_refused(targets, message):
+    with pytest.raises(ValueError, match=message):
+        nb.LoRA(nb.MultiHeadAttention(4, 2), 1, targets=targets)
+
+
+def test_a_lora_is_not_wrapped_again():
+    lora, _ = attention_lora()
+    with pytest.raises(ValueError, match=r"LoRA: expected a layer with a weight matrix"):
+        nb.LoRA(lora, 2)

@@ -112,9 +112,31 @@ def test_save_and_load_keep_the_tie(tmp_path):
     np.testing.assert_array_equal(back.layers[0].params["W"], model.layers[0].params["W"])
 
 
+def test_an_unembedding_whose_embedding_is_not_in_the_model_is_refused_at_build():
+    """Its head would never move: the optimizer trains the model's params, and W is not
+    among them. Refused by add (so by the constructor) and by fit after a direct change."""
+    rng = np.random.default_rng(5)
+    emb, other = nb.Embedding(5, 3, rng=rng), nb.Embedding(5, 3, rng=rng)
+    with pytest.raises(ValueError, match=r"Sequential: layer 1 \(Unembedding\(3 → 5, tied\)\) "
+                                         r"is tied to Embedding\(5 → 3\) \(embedding=\), which "
+                                         r"is not an earlier layer of this model.*never train.*"
+                                         r"nb.Unembedding\(model.layers\[0\]\)"):
+        nb.Sequential([other, nb.Unembedding(emb)])
+    with pytest.raises(ValueError, match=r"layer 1 \(Unembedding.*not an earlier layer"):
+        nb.Sequential([nb.Dense(2, 3, rng=rng), nb.Unembedding(emb)])
+    model = nb.Sequential([emb, nb.Unembedding(emb)])
+    model.layers[0] = other                              # changed directly: fit checks again
+    model.compile("sgd", nb.CrossEntropy(from_logits=True))
+    ids = rng.integers(0, 5, (2, 3))
+    with pytest.raises(ValueError, match=r"not an earlier layer of this model.*model.layers "
+                                         r"was changed directly"):
+        model.fit(ids, ids, verbose=0)
+
+
 def test_saving_an_unembedding_whose_embedding_is_not_in_the_model_is_refused(tmp_path):
     emb = nb.Embedding(5, 3, rng=np.random.default_rng(5))
-    model = nb.Sequential([nb.Dense(2, 3, rng=np.random.default_rng(6)), nb.Unembedding(emb)])
+    model = nb.Sequential([emb, nb.Unembedding(emb)])
+    model.layers[0] = nb.Embedding(5, 3, rng=np.random.default_rng(6))   # unchecked change
     with pytest.raises(ValueError, match=r"Sequential.save: layer 1 \(Unembedding\(3 → 5, tied\)\) "
                                          r"uses Embedding\(5 → 3\) \(embedding=\), which is not "
                                          r"an earlier layer of this model"):

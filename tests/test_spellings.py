@@ -77,7 +77,7 @@ def test_the_table_is_the_one_place():
     from pathlib import Path
     for name in spellings.SPELLINGS:                 # a class, or a method ("Sequential.fit")
         owner, _, method = name.partition(".")
-        assert isinstance(getattr(nb, owner), type), name
+        assert isinstance(getattr(nb, owner), type) or callable(getattr(nb, owner)), name
         assert not method or callable(getattr(getattr(nb, owner), method)), name
     root = Path(nb.__file__).parent
     for path in [*root.glob("layers/*.py"), *root.glob("training/*.py")]:
@@ -99,3 +99,37 @@ def test_another_librarys_class_name_points_to_nnbooks(theirs, ours):
 def test_an_unknown_name_is_a_plain_attribute_error():
     with pytest.raises(AttributeError, match=r"^module 'nnbook' has no attribute 'Foo'$"):
         nb.Foo
+
+
+def _lm():
+    rng = np.random.default_rng(0)
+    return nb.Sequential([nb.Embedding(5, 4, rng=rng), nb.Dense(4, 5, rng=rng)])
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: nb.generate(_lm(), [[1, 2]], max_new_tokens=3),
+     r"^generate: got max_new_tokens=3 \(Hugging Face's spelling\); nnbook writes n_new=3\."),
+    (lambda: nb.generate(_lm(), [[1]], 3, do_sample=False),
+     r"^generate: got do_sample=False .*temperature=0"),
+    (lambda: nb.generate(_lm(), [[1]], 3, num_return_sequences=2),
+     r"^generate: got num_return_sequences=2 .*np.repeat"),
+    (lambda: nb.LoRA(nb.Dense(3, 4), r=4),
+     r"^LoRA: got r=4 \(Hugging Face's spelling\); nnbook writes rank=4\."),
+    (lambda: nb.LoRA(nb.Dense(3, 4), 2, lora_alpha=16),
+     r"^LoRA: got lora_alpha=16 \(Hugging Face's spelling\); nnbook writes alpha=16\."),
+    (lambda: nb.LoRA(nb.Dense(3, 4), 2, lora_dropout=0.1), r"^LoRA: got lora_dropout=0.1"),
+    (lambda: nb.add_lora(_lm(), r=4), r"^add_lora: got r=4 .*rank=4"),
+    (lambda: nb.add_lora(_lm(), 4, target_modules=["q_proj"]),
+     r"^add_lora: got target_modules=\['q_proj'\] .*targets="),
+])
+def test_hugging_face_spellings_name_nnbooks_arguments(call, match):
+    """They were a bare TypeError (unexpected keyword argument)."""
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_an_unknown_keyword_of_generate_or_lora_is_still_named():
+    with pytest.raises(ValueError, match=r"^generate: got an unexpected argument bogus="):
+        nb.generate(_lm(), [[1]], 2, bogus=1)
+    with pytest.raises(ValueError, match=r"^LoRA: got an unexpected argument bogus="):
+        nb.LoRA(nb.Dense(3, 4), 2, bogus=1)

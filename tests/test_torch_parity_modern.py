@@ -280,7 +280,8 @@ def test_every_new_layer_goes_to_torch_and_back(dtype):
 
 def test_an_unembedding_without_its_embedding_does_not_go_to_torch():
     emb = nb.Embedding(5, 3, rng=np.random.default_rng(0))
-    model = nb.Sequential([nb.Dense(2, 3, rng=np.random.default_rng(1)), nb.Unembedding(emb)])
+    model = nb.Sequential([emb, nb.Unembedding(emb)])      # the model refuses it when built:
+    model.layers[0] = nb.Embedding(5, 3, rng=np.random.default_rng(1))   # changed directly
     with pytest.raises(ValueError, match=r"to_torch: layer 1 Unembedding\(3 → 5, tied\) is tied "
                                          r"to an Embedding that is not an earlier layer"):
         nb.to_torch(model)
@@ -290,3 +291,15 @@ def test_an_unembedding_without_its_embedding_does_not_go_to_torch():
     with pytest.raises(ValueError, match=r"from_torch: module 1 .* shares its weight with no "
                                          r"earlier nn.Embedding"):
         nb.from_torch(tm)
+
+
+def test_a_block_with_its_own_rope_base_goes_to_torch_and_back():
+    """A block's rope_base (now a constructor argument) survives both ways."""
+    rng = np.random.default_rng(11)
+    block = nb.TransformerBlock(8, 2, 16, rope=True, rope_base=500.0, rng=rng)
+    model = nb.Sequential([block])
+    x = rng.normal(size=(2, 5, 8))
+    tm = nb.to_torch(model)
+    back = nb.from_torch(tm)
+    assert back.layers[0].rope_base == 500.0
+    np.testing.assert_allclose(back.predict(x), model.predict(x), atol=1e-12)

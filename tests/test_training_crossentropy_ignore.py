@@ -116,3 +116,45 @@ def test_accuracy_leaves_ignored_positions_out():
     assert accuracy_of(yt, out, True) == 0.5                       # 1 of the 2 kept
     yt_all = loss.targets("test", np.array([[-100, -100, -100]]), (3, 2), np.float64)
     assert np.isnan(accuracy_of(yt_all, out, True))
+
+
+def _ignoring_model(rng, metrics=None):
+    model = nb.Sequential([nb.Embedding(5, 4, rng=rng), nb.Dense(4, 5, rng=rng)])
+    model.compile(nb.SGD(0.1), nb.CrossEntropy(from_logits=True, ignore_index=-100),
+                  metrics=metrics)
+    return model
+
+
+# one sample keeps 1 position, the other 3, the third none: batches of rows weigh differently
+IDS = np.array([[0, 1, 2], [1, 2, 3], [4, 0, 1]])
+KEPT = np.array([[2, -100, -100], [2, 3, 4], [-100, -100, -100]])
+
+
+def test_evaluate_averages_over_kept_positions_whatever_the_batch_size():
+    """The mean over the data's kept positions, not a mean of batch means weighted by
+    rows: an issue-40 probe scored the same data 2.016 with batch_size=2, 1.008 with 1."""
+    model = _ignoring_model(np.random.default_rng(3), metrics=["accuracy"])
+    out = model.predict(IDS)
+    whole = model.loss(KEPT, out)                           # one mean over the 4 kept
+    hits = out.argmax(-1) == KEPT
+    for batch_size in (1, 2, 3):
+        loss, acc = model.evaluate(IDS, KEPT, batch_size=batch_size)
+        assert loss == pytest.approx(whole, abs=1e-12), batch_size
+        assert acc == pytest.approx(hits[KEPT != -100].mean(), abs=1e-12), batch_size
+
+
+def test_fit_history_and_val_loss_average_over_kept_positions_and_skip_empty_batches():
+    """With every layer frozen the weights stay put, so each epoch's training loss is the
+    loss of the data: the same at every batch size, and no NaN from the batch whose
+    targets are all ignored (its accuracy is undefined, it adds nothing)."""
+    model = _ignoring_model(np.random.default_rng(4), metrics=["accuracy"])
+    model.trainable = False
+    expected = model.evaluate(IDS, KEPT)
+    for batch_size in (1, 2, 3):
+        hist = model.fit(IDS, KEPT, epochs=1, batch_size=batch_size, shuffle=False,
+                         validation_data=(IDS, KEPT), verbose=0).history
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            assert np.isfinite(hist[key][0]), (batch_size, key)
+        assert [hist["loss"][0], hist["accuracy"][0]] == pytest.approx(expected, abs=1e-12)
+        assert [hist["val_loss"][0], hist["val_accuracy"][0]] == pytest.approx(expected,
+                                                                               abs=1e-12)

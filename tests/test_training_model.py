@@ -643,3 +643,23 @@ def test_a_probability_head_before_any_from_logits_loss_is_flagged():
     with pytest.raises(ValueError, match=r"ends in Sigmoid, which squashes.*CrossEntropy\(from_logits=True\), "
                                          r"which expects raw scores \(logits\)\. Remove the Sigmoid layer"):
         model.fit(rng.standard_normal((6, 2)), rng.integers(0, 3, 6), verbose=0)
+
+
+def test_predict_and_evaluate_refuse_to_continue_a_live_kv_cache():
+    """While a cache is on, a forward continues the cached text; predict and evaluate
+    read whole sequences, so they refuse instead of silently scoring the continuation
+    (logits off by 7.9 in an issue-40 probe), as fit (backward) already does."""
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([nb.Embedding(7, 8, rng=rng), nb.TransformerBlock(8, 2, 16, rng=rng),
+                           nb.Dense(8, 7, rng=rng)])
+    model.compile("sgd", nb.CrossEntropy(from_logits=True))
+    ids = rng.integers(0, 7, (2, 5))
+    expected = model.predict(ids)
+    nb.inference.start_cache(model)
+    model.forward(ids[:, :3])
+    for call in (lambda: model.predict(ids), lambda: model.evaluate(ids, ids)):
+        with pytest.raises(ValueError, match=r"Sequential\.(predict|evaluate): a KV cache is "
+                                             r"on.*nb\.inference\.clear_cache\(model\)"):
+            call()
+    nb.inference.clear_cache(model)
+    np.testing.assert_array_equal(model.predict(ids), expected)

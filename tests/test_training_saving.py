@@ -168,7 +168,7 @@ def test_load_turns_an_absurd_layer_size_into_value_error(tmp_path):
     path = mlp().save(tmp_path / "m.npz")
     _rewrite(path, tmp_path / "huge.npz",
              arch_edit=lambda a: a["layers"][0]["config"].update(n_in=10**12, n_out=10**12))
-    with pytest.raises(ValueError, match="not a readable nnbook model"):
+    with pytest.raises(ValueError, match="does not hold what its architecture says"):
         nb.load_model(tmp_path / "huge.npz")
 
 
@@ -364,3 +364,38 @@ def test_a_learners_loss_is_saved_with_its_own_config(tmp_path, monkeypatch):
     ce.compile("sgd", nb.CrossEntropy(from_logits=True, ignore_index=-100))
     back = nb.load_model(ce.save(tmp_path / "ce.npz")).loss
     assert back.get_config() == {"from_logits": True, "ignore_index": -100}
+
+
+@pytest.mark.parametrize("edit, what", [
+    (lambda a: a["layers"][0]["config"].update(n_in=20000, n_out=20000), "Dense"),
+    (lambda a: a["layers"].insert(0, {"class": "Embedding",
+                                      "config": {"vocab_size": 10**6, "dim": 4000}}), "Embedding"),
+])
+def test_a_file_whose_configuration_outgrows_its_arrays_is_refused_before_building(
+        tmp_path, edit, what):
+    """A file claiming Dense(20000, 20000) beside 3 × 4 arrays made load_model allocate
+    6.1 GB before it compared them (a slightly bigger lie exhausted the memory). The sizes
+    in each layer's configuration are checked against the arrays the file holds for it
+    first: nothing big is ever allocated."""
+    import tracemalloc
+    path = mlp().save(tmp_path / "m.npz")
+    _rewrite(path, tmp_path / "lie.npz", arch_edit=edit)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=rf"load_model: .*layer 0 \({what}\).*config.*"
+                                             rf"file holds .*numbers for it"):
+            nb.load_model(tmp_path / "lie.npz")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20e6
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_weights_in_a_file_are_named(tmp_path, bad):
+    """A model saved after it diverged would predict NaN; load_model names the arrays."""
+    model = mlp()
+    model.layers[2].params["W"][1, 0] = bad
+    with pytest.raises(ValueError, match=r"load_model: .* layer 2 \(Dense\) W holds 1 "
+                                         r"(NaN|infinite) value.*diverged.*earlier"):
+        nb.load_model(model.save(tmp_path / "nan.npz"))

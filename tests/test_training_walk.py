@@ -225,7 +225,21 @@ def float32_cases(rng):
         (nb.Unembedding(nb.Embedding(5, 3, dtype=f32, rng=rng)), (2, 4, 3)),
         (nb.LoRA(nb.Dense(3, 2, dtype=f32, rng=rng), 2, rng=rng), (4, 3)),
         (nb.LoRA(nb.Dense(3, 2, dtype=f32, rng=rng), 1, alpha=2.0, rng=rng), (2, 4, 3)),
+        (nb.LoRA(nb.MultiHeadAttention(8, 4, n_kv_heads=2, rope=True, causal=True, dtype=f32,
+                                       rng=rng), 2, targets=("W_q", "W_v"), rng=rng), (2, 5, 8)),
+        (lora_block(rng, f32), (2, 5, 8)),
+        # chapter 26
+        (nb.generative.TimeEmbedding(3, 4), (4, 4)),
     ]
+
+
+def lora_block(rng, dtype):
+    """A modern block with LoRA on its attention and its SwiGLU (chapter 22)."""
+    block = nb.TransformerBlock(8, 4, 6, norm="rmsnorm", ffn="swiglu", rope=True, n_kv_heads=2,
+                                bias=False, dtype=dtype, rng=rng)
+    block.attn = nb.LoRA(block.attn, 2, targets=("W_q", "W_k"), rng=rng)
+    block.ffn = nb.LoRA(block.ffn, 2, rng=rng)
+    return block
 
 
 @pytest.mark.parametrize("training", [False, True])

@@ -58,7 +58,11 @@ SECTIONS = [
      "with a model (with a KV cache where it can), and the decoding rules that turn logits "
      "into the next token (chapters 21–22).",
      ["sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
-      "policy_gradient_loss", "sequence_kl", "generate", "inference"]),
+      "policy_gradient_loss", "sequence_kl", "add_lora", "merge_lora", "generate",
+      "inference"]),
+    ("Generative models", "Diffusion and flow matching (chapter 26): noise schedules, the "
+     "time embedding and the denoiser, the samplers, and the exact score and velocity of a "
+     "`nb.data.GaussianMixture` they are checked against.", ["generative"]),
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .bpe_files import read_files
 from .bpe_merges import apply_merges, learn_merges
 
 __all__ = ["BPETokenizer"]
@@ -84,11 +85,10 @@ class BPETokenizer:
         self.special_tokens = {tok: first + k for k, tok in enumerate(specials)}
         for tok, i in self.special_tokens.items():
             self.vocab[i] = tok.encode("utf-8")
-        longest_first = sorted(specials, key=len, reverse=True)
-        self._special_re = (re.compile("|".join(map(re.escape, longest_first)))
-                            if specials else None)
+        self._special_re = _pieces_re(specials)
         self._ranks = {pair: r for r, pair in enumerate(self.merges)}
         self._cache = {}                              # chunk → its ids (words repeat)
+        self._ids = None                              # from_files: its numbering of the ids
 
     @property
     def vocab_size(self) -> int:
@@ -100,12 +100,23 @@ class BPETokenizer:
 
     # ------------------------------------------------------------------ training
     @classmethod
-    def train(cls, text, vocab_size, *, pattern=None, special_tokens=()):
+    def train(cls, text, vocab_size, *, pattern=None, special_tokens=(), tie="first"):
         """Learn ``vocab_size − 256 − len(special_tokens)`` merges from ``text`` (see the
         class) and return the tokenizer. ``vocab_size`` counts the 256 bytes, the merges
-        and the special tokens, as the size of a model's embedding table."""
+        and the special tokens, as the size of a model's embedding table.
+
+        ``tie``: which of the most frequent pairs is merged when several are: ``"first"``
+        (the default) the one that occurs first in the text, ``"lexicographic"`` the
+        greatest ``(bytes of a, bytes of b)`` (as other courses' BPE exercises, which pick
+        ``max`` over equal counts): ``"aaabdaaabac"`` with three first-seen merges encodes
+        to ``[258, 100, 258, 97, 99]``; on whitespace-split words (``pattern=r"\\S+"``) of
+        "low" ×5, "lower" ×2, "widest" ×3, "newest" ×6 lexicographic ties merge ``s t``,
+        ``e st``, ``o w``, ``l ow``, ``w est``, ``n e`` first."""
         owner = "BPETokenizer.train"
         _check_text(owner, text)
+        if tie not in ("first", "lexicographic"):
+            raise ValueError(f"{owner}: expected tie='first' (the pair seen first) or "
+                             f"'lexicographic' (the greatest pair of bytes), got {tie!r}.")
         specials = _checked_specials(owner, special_tokens)
         smallest = 256 + len(specials)
         if isinstance(vocab_size, bool) or not isinstance(vocab_size, numbers.Integral):
@@ -123,8 +134,37 @@ class BPETokenizer:
                 for chunk in (split.findall(piece) if split else [piece]):
                     key = chunk.encode("utf-8")
                     chunks[key] = chunks.get(key, 0) + 1
-        merges = learn_merges(chunks, int(vocab_size) - smallest)
+        merges = learn_merges(chunks, int(vocab_size) - smallest, tie=tie)
         return cls(merges, pattern=pattern, special_tokens=specials)
+
+    @classmethod
+    def from_files(cls, vocab_json, merges_txt, *, pattern=GPT2_PATTERN, special_tokens=()):
+        """A byte-level tokenizer saved as ``vocab.json`` + ``merges.txt`` (GPT-2's form, and
+        Hugging Face ``tokenizers``'): tokens spelled in GPT-2's printable-byte alphabet
+        (``bpe_files.byte_alphabet``: the space is ``Ġ``), each with the id the vocabulary
+        gives it, so ``encode`` returns the files' ids (GPT-2's ``" the"`` is 262).
+
+        ``merges.txt`` holds one merge a line, ``"Ġ t"``, in rank order (a first line
+        ``#version…`` is skipped); every token of ``vocab.json`` must be a byte, a merge's
+        result or one of ``special_tokens``. ``pattern`` is GPT-2's pre-tokenisation
+        (``GPT2_PATTERN``: Python's ``re`` has no ``\\p{L}``, so letters are ``\\w`` less
+        digits and ``_``; the same chunks on text without unusual number characters). A
+        malformed file is a ``ValueError`` naming the file and the line."""
+        owner = "BPETokenizer.from_files"
+        specials = _checked_specials(owner, special_tokens)
+        merges, ids, special_ids = read_files(owner, vocab_json, merges_txt, specials)
+        tok = cls(merges, pattern=pattern)
+        tok._renumber(ids, special_ids)
+        return tok
+
+    def _renumber(self, ids, special_ids):
+        """Give id i the number ``ids[i]`` and the special tokens theirs (``from_files``)."""
+        self._ids = list(ids)
+        self.vocab = {ids[i]: spelled for i, spelled in self.vocab.items() if i < len(ids)}
+        self.special_tokens = dict(special_ids)
+        self.vocab.update({i: tok.encode("utf-8") for tok, i in special_ids.items()})
+        self._special_re = _pieces_re(list(special_ids))
+        self._cache = {}
 
     # ------------------------------------------------------------------ encoding
     def encode(self, text, *, allowed_special=()) -> list:
@@ -143,40 +183,62 @@ class BPETokenizer:
         return ids
 
     def _allowed_re(self, allowed_special):
-        """The compiled regex of the allowed special tokens (None: none allowed)."""
+        """The regex of the special tokens that ``allowed_special`` names (None: none)."""
         owner, names = "BPETokenizer.encode", list(self.special_tokens)
-        if isinstance(allowed_special, str):
-            if allowed_special != "all":
-                raise ValueError(
-                    f"{owner}: expected allowed_special to be 'all' or a list of special "
-                    f"tokens, got the string {allowed_special!r}. Write "
-                    f"allowed_special=[{allowed_special!r}] or allowed_special='all'.")
-            allowed = names
-        else:
-            try:
-                allowed = list(allowed_special)
-            except TypeError:
-                raise ValueError(
-                    f"{owner}: expected allowed_special to be 'all' or a list of special "
-                    f"tokens, got {type(allowed_special).__name__} "
-                    f"{allowed_special!r:.60}.") from None
-            unknown = [t for t in allowed
-                       if not isinstance(t, str) or t not in self.special_tokens]
-            if unknown:
-                raise ValueError(
-                    f"{owner}: allowed_special names {unknown!r:.80}, which this tokenizer "
-                    f"does not have; its special tokens are {names!r:.80}. Train it with "
-                    f"special_tokens=[...] or allow only those.")
-        if not allowed:
-            return None
-        if set(allowed) == set(names):
+        if isinstance(allowed_special, str) and allowed_special == "all":
             return self._special_re
-        return re.compile("|".join(map(re.escape, sorted(set(allowed), key=len,
-                                                          reverse=True))))
+        if isinstance(allowed_special, str) or not hasattr(allowed_special, "__iter__"):
+            fix = (f" Write allowed_special=[{allowed_special!r}] or allowed_special='all'."
+                   if isinstance(allowed_special, str) else "")
+            what = ("the string" if isinstance(allowed_special, str)
+                    else type(allowed_special).__name__)
+            raise ValueError(f"{owner}: expected allowed_special to be 'all' or a list of "
+                             f"special tokens, got {what} {allowed_special!r:.60}.{fix}")
+        allowed = list(allowed_special)
+        unknown = [t for t in allowed if not isinstance(t, str) or t not in self.special_tokens]
+        if unknown:
+            raise ValueError(f"{owner}: allowed_special names {unknown!r:.80}, which this "
+                             f"tokenizer does not have; its special tokens are {names!r:.80}. "
+                             f"Train it with special_tokens=[...] or allow only those.")
+        return self._special_re if set(allowed) == set(names) else _pieces_re(set(allowed))
+
+    def encode_iterable(self, texts, *, allowed_special=()):
+        """The ids of the strings of ``texts`` (an open file, a list of lines) joined, one at
+        a time, equal to ``encode("".join(texts), allowed_special=allowed_special)``: the
+        text is encoded up to the start of its last chunk so far (and held back wherever a
+        special token may begin), so memory stays bounded by the longest chunk, not the
+        text."""
+        self._allowed_re(allowed_special)             # a bad value fails before any text
+        held, longest = "", max(map(len, self.special_tokens), default=1)
+        for text in texts:
+            _check_text("BPETokenizer.encode_iterable", text)
+            held += text
+            cut = self._safe_cut(held, len(held) - longest + 1)
+            if cut:
+                yield from self.encode(held[:cut], allowed_special=allowed_special)
+                held = held[cut:]
+        if held:
+            yield from self.encode(held, allowed_special=allowed_special)
+
+    def _safe_cut(self, text, limit):
+        """A place before ``limit`` where encoding may cut ``text``: the end of the last
+        special token, or later the start of the last but one chunk after it."""
+        start = 0
+        for found in (self._special_re.finditer(text) if self._special_re else ()):
+            if found.end() > limit:
+                limit = found.start()
+                break
+            start = found.end()
+        if self._split is None or limit <= start:
+            return start
+        ends = [m.end() for m in self._split.finditer(text, start, limit)]
+        return start if len(ends) < 2 else ends[-2]
 
     def _encode_chunk(self, chunk: str) -> list:
         if chunk not in self._cache:
             found = apply_merges(chunk.encode("utf-8"), self._ranks)
+            if self._ids is not None:
+                found = [self._ids[i] for i in found]
             if len(chunk) > 64:                       # long chunks rarely repeat
                 return found
             self._cache[chunk] = found
@@ -217,6 +279,8 @@ class BPETokenizer:
         state = {"format": _FORMAT, "version": 1, "pattern": self.pattern,
                  "special_tokens": list(self.special_tokens),
                  "merges": [list(pair) for pair in self.merges]}
+        if self._ids is not None:                     # from_files: the files' numbering
+            state.update(ids=self._ids, special_ids=list(self.special_tokens.values()))
         Path(path).write_text(json.dumps(state, ensure_ascii=False) + "\n", encoding="utf-8")
 
     @classmethod
@@ -232,8 +296,11 @@ class BPETokenizer:
             raise ValueError(f"BPETokenizer.load: {str(path)!r} is not a saved BPETokenizer "
                              f"(no \"format\": {_FORMAT!r}). Pass a file written by "
                              f"tokenizer.save(path).")
-        return cls([tuple(p) if isinstance(p, list) else p for p in state.get("merges", [])],
-                   pattern=state.get("pattern"), special_tokens=state.get("special_tokens", []))
+        tok = cls([tuple(p) if isinstance(p, list) else p for p in state.get("merges", [])],
+                  pattern=state.get("pattern"), special_tokens=state.get("special_tokens", []))
+        if state.get("ids") is not None:
+            tok._renumber(state["ids"], dict(zip(tok.special_tokens, state["special_ids"])))
+        return tok
 
 
 # ---------------------------------------------------------------------- checks and helpers
@@ -282,6 +349,12 @@ def _compiled(owner, pattern):
                          f"group(s), so re.findall would return the groups, not the chunks. "
                          f"Write (?:...) instead of (...).")
     return compiled
+
+
+def _pieces_re(specials):
+    """One regular expression of the special tokens, the longest first (None: none)."""
+    longest_first = sorted(specials, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, longest_first))) if specials else None
 
 
 def _pieces(text, specials):

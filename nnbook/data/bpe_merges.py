@@ -13,10 +13,12 @@ __all__ = ["learn_merges", "apply_merges"]
 _GONE = -1          # the id of a token merged into its left neighbour, and "no neighbour"
 
 
-def learn_merges(chunks: dict, n_merges: int, first_id: int = 256) -> list:
+def learn_merges(chunks: dict, n_merges: int, first_id: int = 256, tie: str = "first") -> list:
     """The merges of byte-pair encoding, in order: at every round the most frequent adjacent
     pair (overlaps counted, as ``zip(ids, ids[1:])`` counts them), ties to the pair whose
-    first occurrence comes first, merged everywhere from left to right into the next id.
+    first occurrence comes first (``tie="first"``) or, with ``tie="lexicographic"``, to the
+    greatest ``(bytes of a, bytes of b)``, merged everywhere from left to right into the
+    next id (ids below ``first_id`` are single bytes).
 
     ``chunks`` maps each distinct chunk (a sequence of ids) to how often it occurs, in the
     order of first appearance (a dict keeps it). No pair crosses from one chunk to the next.
@@ -43,11 +45,16 @@ def learn_merges(chunks: dict, n_merges: int, first_id: int = 256) -> list:
             where[pair].append(i)
     heap = [(-count, pair) for pair, count in counts.items()]  # most frequent on top
     heapq.heapify(heap)
-    merges = []
+    merges, spelled = [], [bytes([i % 256]) for i in range(first_id)]   # id → its bytes
+    if tie == "first":
+        best = lambda tied: min(tied, key=lambda p: _first_place(p, where, tok, nxt))  # noqa
+    else:
+        best = lambda tied: max(tied, key=lambda p: (spelled[p[0]], spelled[p[1]]))    # noqa
     while len(merges) < n_merges:
-        pair = _most_frequent(heap, counts, where, tok, nxt)
+        pair = _most_frequent(heap, counts, best)
         if pair is None:
             break
+        spelled.append(spelled[pair[0]] + spelled[pair[1]])
         created = _merge(pair, first_id + len(merges), tok, nxt, prv, weight, counts, where)
         merges.append(pair)
         for new_pair in created:                     # counts only fall after this round
@@ -65,8 +72,8 @@ def _first_place(pair, where, tok, nxt):
     raise AssertionError(f"pair {pair} has a count but no place")    # never: a bug
 
 
-def _most_frequent(heap, counts, where, tok, nxt):
-    """Pop the most frequent pair; among equal counts, the one that occurs first.
+def _most_frequent(heap, counts, choose):
+    """Pop the most frequent pair; among equal counts, the one ``choose(tied)`` picks.
 
     A pair's count only falls after the round that created it, so the heap may hold an
     entry above a pair's count: such an entry is put back with the count it has now."""
@@ -80,7 +87,7 @@ def _most_frequent(heap, counts, where, tok, nxt):
             elif now > 0:                             # fell since: back, with its count
                 heapq.heappush(heap, (-now, pair))
         if tied:
-            best = min(tied, key=lambda p: _first_place(p, where, tok, nxt))
+            best = choose(tied)
             for pair in tied - {best}:
                 heapq.heappush(heap, (top, pair))
             return best

@@ -24,7 +24,7 @@ def _log_gauss(x, means, covs):
     z = np.linalg.solve(L, diff.transpose(0, 2, 1))               # (k, d, n): L⁻¹(x − μ)
     logdet = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)   # (k,)
     d = x.shape[1]
-    return (-0.5 * (np.einsum("kdn,kdn->kn", z, z) + logdet[:, None] + d * _LOG_2PI)).T
+    return (-0.5 * ((z * z).sum(axis=1) + logdet[:, None] + d * _LOG_2PI)).T
 
 
 class GaussianMixture:
@@ -132,8 +132,8 @@ class GaussianMixture:
         """∇ₓ log p(x) = −Σ_j r_j(x) Σ_j⁻¹ (x − μ_j), for each row of ``x`` (n, d): (n, d)."""
         x = self._points(x, "score")
         r = self.responsibilities(x)                               # (n, k)
-        diff = x[:, None, :] - self.means[None]                    # (n, k, d)
-        return -np.einsum("nk,kde,nke->nd", r, self._prec, diff)
+        diff = x[None, :, :] - self.means[:, None, :]              # (k, n, d)
+        return -(r.T[:, :, None] * (diff @ self._prec)).sum(axis=0)   # Σ_k symmetric
 
     def noised(self, alpha_bar):
         """The mixture of √ᾱ·x + √(1 − ᾱ)·ε (x ~ this mixture, ε ~ N(0, I)), for a number

@@ -58,12 +58,28 @@ def _probabilities(owner, probs):
 
 def apply_temperature(logits, temperature: float):
     """softmax(logits / T) over the last axis; ``temperature=0``: all the mass on the
-    arg-max (the first one when several logits tie), which is greedy decoding."""
+    arg-max (the first one when several logits tie), which is greedy decoding.
+
+    Infinite logits are the limits they stand for: −inf is a token of probability 0, and
+    +inf beside finite logits takes all the mass (several +inf share it equally), at any
+    temperature. A row of −inf only leaves no token possible, a ``ValueError``."""
     check_decoding("apply_temperature", temperature)
     z = _floats("apply_temperature", "logits", logits)
+    dead = np.isneginf(z).all(axis=-1)
+    if dead.any():
+        row = int(np.argmax(dead.reshape(-1)))
+        raise ValueError(f"apply_temperature: row {row} of the logits is −inf everywhere, so "
+                         f"no token is possible and there is no distribution to draw from. "
+                         f"Check the mask or the model that made them.")
     if temperature == 0:
         return np.eye(z.shape[-1], dtype=z.dtype)[np.argmax(z, axis=-1)]
-    return softmax(z / temperature)
+    top = np.isposinf(z)
+    if not top.any():
+        return softmax(z / temperature)
+    rows = top.any(axis=-1, keepdims=True)             # the rows with a +inf: its limit
+    finite = np.where(rows, 0.0, z)
+    return np.where(rows, top / np.maximum(top.sum(axis=-1, keepdims=True), 1),
+                    softmax(finite / temperature)).astype(z.dtype, copy=False)
 
 
 def _descending(p):

@@ -6,7 +6,8 @@ _conv_engine.py, and its ∂E/∂x, _conv_dx.py), ``Dropout`` and ``BatchNorm``;
 ``LayerNorm`` and ``TransformerBlock`` (layernorm.py, transformer.py, chapter 18); ``RMSNorm``,
 ``SiLU``, ``SwiGLU``, ``Unembedding`` and the RoPE and grouped-query helpers (rmsnorm.py,
 swiglu.py, unembedding.py, rope.py, gqa.py, chapter 20); the KV cache of attention, blocks
-and PositionalEmbedding (kv_cache.py, ``nb.layers.kv_cache.KVCache``, chapter 21); ``LoRA`` (lora.py, chapter 22).
+and PositionalEmbedding (kv_cache.py, ``nb.layers.kv_cache.KVCache``, chapter 21); ``LoRA`` (lora.py) and
+``add_lora``/``merge_lora`` for a whole model (adapters.py, chapter 22).
 Every layer is also at the top level, ``nb.Dense``.
 """
 
@@ -30,6 +31,7 @@ from .unembedding import Unembedding
 from .rope import apply_rope, rope_angles
 from .gqa import kv_head_of
 from .lora import LoRA
+from .adapters import add_lora, merge_lora
 from . import kv_cache
 
 __all__ = ["Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU", "Softmax",
@@ -38,4 +40,4 @@ __all__ = ["Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU",
            "RNN", "LSTM", "GRU",
            "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
            "RMSNorm", "SiLU", "SwiGLU", "Unembedding", "apply_rope", "rope_angles", "kv_head_of",
-           "LoRA"]
+           "LoRA", "add_lora", "merge_lora"]

@@ -14,7 +14,8 @@ import numpy as np
 from ..validate import positive_int
 from .rope import apply_rope, rope_tables
 
-__all__ = ["PositionCache", "KVCache", "cached_attention", "attention_step", "Caching"]
+__all__ = ["PositionCache", "KVCache", "cached_attention", "attention_step", "Caching",
+           "rewind_caches", "live_cache"]
 
 
 class PositionCache:
@@ -28,8 +29,9 @@ class PositionCache:
         self.max_len = None if max_len is None else positive_int(
             type(self).__name__, "max_len", max_len)
         self.length = 0
+        self._before = 0         # the length before the last step (``rewind``)
 
-    def _room(self, owner, t):
+    def check_room(self, owner, t):
         """Refuse ``t`` more positions past ``max_len`` (``owner``: the layer, or its name)."""
         if self.max_len is not None and self.length + t > self.max_len:
             owner = owner if isinstance(owner, str) else repr(owner)
@@ -40,8 +42,14 @@ class PositionCache:
 
     def advance(self, owner, t):
         """Count ``t`` more positions."""
-        self._room(owner, t)
+        self.check_room(owner, t)
+        self._before = self.length
         self.length += t
+
+    def rewind(self):
+        """Forget the positions of the last step (a later layer refused that step: the
+        model's caches then stay as they were before it)."""
+        self.length = self._before
 
     def __repr__(self):
         return f"{type(self).__name__}(length={self.length}, max_len={self.max_len})"
@@ -77,7 +85,7 @@ class KVCache(PositionCache):
 
     def append(self, k_new, v_new, owner="KVCache"):
         m, kv, t, dh = k_new.shape
-        self._room(owner, t)
+        self.check_room(owner, t)
         L = self.length
         if self._k is not None and self._k.shape[:2] + self._k.shape[3:] != (m, kv, dh):
             owner = owner if isinstance(owner, str) else repr(owner)
@@ -92,7 +100,7 @@ class KVCache(PositionCache):
             self._k, self._v = k, v
         self._k[:, :, L:L + t] = k_new
         self._v[:, :, L:L + t] = v_new
-        self.length = L + t
+        self._before, self.length = L, L + t
 
 
 def attention_step(layer, x):
@@ -111,10 +119,10 @@ def attention_step(layer, x):
     if layer.bias:
         qkv += np.concatenate((p["b_q"] * scale, p["b_k"], p["b_v"]))
     cache, L = layer.cache, layer.cache.length
-    cache._room(layer, t)
+    cache.check_room(layer, t)
     if layer.rope:                               # positions L … L + t − 1
         if cache.max_len is not None:            # the layer's tables for max_len, sliced
-            cos, sin = (a[L:L + t] for a in layer._rope_tables(cache.max_len, W.dtype))
+            cos, sin = (a[L:L + t] for a in layer.rotation_tables(cache.max_len, W.dtype))
         else:
             cos, sin = (a[:, None] for a in rope_tables(t, dh, layer.rope_base, W.dtype, start=L))
         for a, b, n in ((0, d, h), (d, d + kd, kv)):
@@ -150,6 +158,21 @@ def cached_attention(q, cache):
     np.exp(S, out=S)
     S *= 1.0 / S.sum(axis=-1, keepdims=True)
     return (S @ v).reshape(m, h, t, dh), S.reshape(m, h, t, L)
+
+
+def rewind_caches(layers) -> None:
+    """``rewind`` the cache of each of ``layers`` that has one on: ``Sequential.forward``
+    calls it for the layers that ran before one refused a cached step, so a refused step
+    changes nothing."""
+    for layer in layers:
+        cache = getattr(layer, "cache", None)
+        if cache is not None and callable(getattr(cache, "rewind", None)):
+            cache.rewind()
+
+
+def live_cache(layers):
+    """The first of ``layers`` whose cache is on (``start_cache``), or None."""
+    return next((layer for layer in layers if getattr(layer, "cache", None) is not None), None)
 
 
 class Caching:

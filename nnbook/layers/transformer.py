@@ -18,6 +18,7 @@ from .dense import Dense
 from .gqa import modern_config
 from .kv_cache import Caching
 from .layernorm import LayerNorm
+from .lora import LoRA
 from .recurrent import LAST_STATE_ONLY
 from .rmsnorm import RMSNorm
 from .swiglu import SwiGLU
@@ -25,6 +26,7 @@ from .swiglu import SwiGLU
 __all__ = ["TransformerBlock"]
 
 _CHOICES = {"norm": ("layernorm", "rmsnorm", "none"), "ffn": ("relu", "swiglu")}
+_PARTS = ("ln1", "attn", "ln2", "ff1", "ff2", "ffn")     # the sub-layers (a LoRA may replace one)
 
 
 class _NoNorm:
@@ -76,13 +78,21 @@ class TransformerBlock(Caching, Layer):
         norm: "layernorm" (default), "rmsnorm" (``RMSNorm``, chapter 20) or "none" (no
             normalisation: ``ln1`` and ``ln2`` pass their input on unchanged).
         ffn: "relu" (default: Dense, ReLU, Dense) or "swiglu" (``SwiGLU``, chapter 20).
-        rope, n_kv_heads: the attention's rotary positions and key/value heads.
+        rope, n_kv_heads, rope_base: the attention's rotary positions, key/value heads and
+            RoPE's base (``block.rope_base`` is the attention's).
         bias: False drops the biases of the attention and of the ReLU network (a norm
             keeps its β).
         prenorm: True (default, GPT-2's) or False (post-norm, the 2017 paper's).
         rng: the ``np.random.Generator`` that draws the weights (Xavier/Glorot uniform,
             biases 0, γ = 1, β = 0). ``None``: a fresh one.
         dtype: float64 (default) or float32.
+        adapters: ``{part: {"rank": r, "alpha": α, "targets": [...]}}``, LoRA parts to put
+            in (what ``get_config`` saves for them; ``nb.add_lora`` is the way to add them).
+
+    LoRA (chapter 22): a part may be replaced by a ``LoRA`` of it, ``block.attn =
+    nb.LoRA(block.attn, 4, targets=("W_q", "W_v"))`` or ``block.ff1 = nb.LoRA(block.ff1,
+    4)``; ``params`` then lists the adapters too (``"attn.W_q.A"``, ``"A_1"``, …) and every
+    other array of the block is frozen (``frozen_params``), so ``fit`` trains the adapters.
 
     KV cache (chapter 21, causal blocks): ``start_cache(max_len=None)`` starts the
     attention's (``cache`` is ``attn.cache``); the norms and the feed-forward network act
@@ -96,7 +106,8 @@ class TransformerBlock(Caching, Layer):
 
     def __init__(self, d_model=None, n_heads=None, d_ff=None, *, causal=True,
                  norm="layernorm", ffn="relu", rope=False, n_kv_heads=None, bias=True,
-                 prenorm=True, rng=None, dtype=np.float64, **keras):
+                 prenorm=True, rope_base=10000.0, rng=None, dtype=np.float64, adapters=None,
+                 **keras):
         super().__init__()
         refuse_spellings("TransformerBlock", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("TransformerBlock", "d_model", d_model)
@@ -115,29 +126,52 @@ class TransformerBlock(Caching, Layer):
         d = self.d_model
         try:
             self.attn = MultiHeadAttention(d, self.n_heads, causal=causal, n_kv_heads=n_kv_heads,
-                                           rope=rope, bias=bias, rng=rng, dtype=dtype)
+                                           rope=rope, rope_base=rope_base, bias=bias, rng=rng,
+                                           dtype=dtype)
         except ValueError as exc:
             raise ValueError(str(exc).replace("MultiHeadAttention:", "TransformerBlock:", 1)) from None
         self.causal, self.rope, self.bias = self.attn.causal, self.attn.rope, self.attn.bias
-        self.n_kv_heads, self.rope_base = self.attn.n_kv_heads, self.attn.rope_base
+        self.n_kv_heads = self.attn.n_kv_heads
         Norm = {"layernorm": LayerNorm, "rmsnorm": RMSNorm}.get(self.norm)
         self.ln1, self.ln2 = (Norm(d, dtype=dtype), Norm(d, dtype=dtype)) if Norm else (
             _NoNorm(), _NoNorm())
-        self._links = [(f"{prefix}.{k}", part, k) for prefix, part in
-                       (("ln1", self.ln1), ("attn", self.attn), ("ln2", self.ln2))
-                       for k in part.params]
         if self.ffn_kind == "relu":
             self.ff1 = Dense(d, self.d_ff, rng=rng, dtype=dtype)
             self.relu = ReLU()
             self.ff2 = Dense(self.d_ff, d, rng=rng, dtype=dtype)
-            self._links += [(f"{n}_{i}", ff, n) for i, ff in ((1, self.ff1), (2, self.ff2))
-                            for n in ("W", "b") if n == "W" or self.bias]   # bias=False: b = 0
         else:
             self.ffn = SwiGLU(d, self.d_ff, rng=rng, dtype=dtype)
-            self._links += [(k, self.ffn, k) for k in self.ffn.params]
-        self.params = {name: part.params[k] for name, part, k in self._links}
-        self.grads = {name: part.grads[k] for name, part, k in self._links}
         self._shape = None
+        self._link()
+        for part, cfg in (adapters or {}).items():   # load_model: the LoRAs it was saved with
+            setattr(self, part, LoRA(getattr(self, part), cfg["rank"], alpha=cfg["alpha"],
+                                     targets=cfg.get("targets"), rng=rng))
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        if name in _PARTS and "_links" in self.__dict__:   # a part replaced (a LoRA): relink
+            self._link()
+
+    def _link(self):
+        """``params``/``grads`` as the parts' live arrays under the block's names; with a
+        LoRA part, every array but the adapters' is frozen (``frozen_params``)."""
+        links = [(f"{prefix}.{k}", part, k) for prefix, part in
+                 (("ln1", self.ln1), ("attn", self.attn), ("ln2", self.ln2))
+                 for k in part.params]
+        if self.ffn_kind == "relu":
+            links += [(f"{n}_{i}", ff, n) for i, ff in ((1, self.ff1), (2, self.ff2))
+                      for n in ff.params if n != "b" or self.bias]   # bias=False: b = 0
+        else:
+            links += [(k, self.ffn, k) for k in self.ffn.params]
+        self._links = links
+        self.params = {name: part.params[k] for name, part, k in links}
+        self.grads = {name: part.grads[k] for name, part, k in links}
+        self._lora = {name for name, part, k in links if k in getattr(part, "adapter_keys", ())}
+
+    def _adapters(self):
+        """``{part: {"rank", "alpha", "targets"}}`` for each LoRA part (``get_config``)."""
+        return {name: {k: v for k, v in part.get_config().items() if k != "layer"}
+                for name in _PARTS if isinstance(part := getattr(self, name, None), LoRA)}
 
     @property
     def frozen_params(self) -> tuple:
@@ -145,8 +179,9 @@ class TransformerBlock(Caching, Layer):
         ``trainable`` is False (``block.attn.trainable = False`` freezes every
         ``attn.*``) or that the part freezes itself, and any set here by name
         (``block.frozen_params = ("W_1",)``). ``block.trainable = False`` freezes all."""
+        lora = self._lora                            # with LoRA parts: all but the adapters
         parts = tuple(name for name, part, k in self._links
-                      if not getattr(part, "trainable", True)
+                      if not getattr(part, "trainable", True) or (lora and name not in lora)
                       or k in getattr(part, "frozen_params", ()))
         return getattr(self, "_frozen", ()) + tuple(n for n in parts
                                                    if n not in getattr(self, "_frozen", ()))
@@ -154,6 +189,15 @@ class TransformerBlock(Caching, Layer):
     @frozen_params.setter
     def frozen_params(self, names) -> None:
         self._frozen = tuple(names)
+
+    @property
+    def rope_base(self) -> float:
+        """The attention's RoPE base (``attn.rope_base``): setting it here sets it there."""
+        return self.attn.rope_base
+
+    @rope_base.setter
+    def rope_base(self, value) -> None:
+        self.attn.rope_base = value
 
     @property
     def attention_weights(self):
@@ -249,8 +293,10 @@ class TransformerBlock(Caching, Layer):
         return shape
 
     def get_config(self):
+        adapters = self._adapters()
         return {"d_model": self.d_model, "n_heads": self.n_heads, "d_ff": self.d_ff,
-                "causal": self.causal, **self._modern()}
+                "causal": self.causal, **self._modern(),
+                **({"adapters": adapters} if adapters else {})}
 
     def _modern(self):
         """The chapter-20 settings that differ from chapter 18's block."""
@@ -258,10 +304,15 @@ class TransformerBlock(Caching, Layer):
                                  ("ffn", getattr(self, "ffn_kind", "relu")),
                                  ("prenorm", getattr(self, "prenorm", True)))
                if v != {"norm": "layernorm", "ffn": "relu", "prenorm": True}[k]}
-        return {**cfg, **{k: v for k, v in modern_config(self).items() if k != "rope_base"}}
+        return {**cfg, **modern_config(self)}
 
     def __repr__(self):
         causal = ", causal" if getattr(self, "causal", False) else ""
         extra = "".join(f", {k}={v!r}" for k, v in self._modern().items())
+        lora = self._adapters() if "_links" in self.__dict__ else {}
+        if lora:
+            names = [t for part, c in lora.items() for t in c.get("targets") or [
+                f"W_{part[-1]}"]]
+            extra += f", LoRA rank {max(c['rank'] for c in lora.values())} on {', '.join(names)}"
         return (f"TransformerBlock({self.d_model}, {self.n_heads} heads, d_ff={self.d_ff}"
                 f"{causal}{extra})")

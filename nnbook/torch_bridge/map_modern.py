@@ -71,7 +71,8 @@ def block_to_torch(layer, out):
     m = _made(out, lambda: out.tl.ModernBlock(
         layer.d_model, layer.n_heads, layer.d_ff, causal=layer.causal, norm=layer.norm,
         ffn=layer.ffn_kind, rope=layer.rope, n_kv_heads=layer.n_kv_heads, bias=layer.bias,
-        prenorm=layer.prenorm, eps=getattr(layer.ln1, "eps", None), dtype=out.dtype))
+        prenorm=layer.prenorm, eps=getattr(layer.ln1, "eps", None), dtype=out.dtype,
+        rope_base=layer.rope_base))
     p = layer.params
     for i in "12" if layer.norm != "none" else "":
         out.copy(getattr(m, f"norm{i}").weight, p[f"ln{i}.gamma"])
@@ -148,7 +149,8 @@ def block_from_torch(m, inp):
         a.q.in_features, a.n_heads, m.ffn.w1.out_features if swiglu else m.ffn[0].out_features,
         causal=a.causal, norm="layernorm" if isinstance(m.norm1, inp.nn.LayerNorm) else
         "none" if isinstance(m.norm1, inp.nn.Identity) else "rmsnorm",
-        ffn="swiglu" if swiglu else "relu", rope=a.rope, n_kv_heads=a.n_kv_heads,
+        ffn="swiglu" if swiglu else "relu", rope=a.rope, rope_base=a.rope_base,
+        n_kv_heads=a.n_kv_heads,
         bias=a.q.bias is not None, prenorm=m.prenorm, dtype=inp.dtype,
         rng=np.random.default_rng(0))
     p = layer.params

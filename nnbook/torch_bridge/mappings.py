@@ -12,11 +12,13 @@ PyTorch module(s) in its ``TO_TORCH`` (keyed by the nnbook class) and one
 
 from __future__ import annotations
 
-from . import map_attention, map_core, map_modern, map_recurrent, map_regularisation
+from . import (map_attention, map_core, map_generative, map_modern, map_recurrent,
+               map_regularisation)
 
 __all__ = ["TO_TORCH", "FROM_TORCH", "SUPPORTED"]
 
-MAPS = (map_core, map_regularisation, map_recurrent, map_attention, map_modern)   # later wins
+MAPS = (map_core, map_regularisation, map_recurrent, map_attention, map_modern,   # later wins
+        map_generative)
 
 TO_TORCH = {kind: rule for family in MAPS for kind, rule in family.TO_TORCH.items()}
 FROM_TORCH = {name: rule for family in MAPS for name, rule in family.FROM_TORCH.items()}
@@ -27,4 +29,5 @@ SUPPORTED = ("Dense ↔ Linear, Conv2D ↔ Conv2d, MaxPool2D ↔ MaxPool2d, AvgP
              ", Embedding, LayerNorm, MultiHeadAttention ↔ SelfAttention (MultiheadAttention), "
              "TransformerBlock ↔ EncoderBlock (TransformerEncoderLayer), PositionalEmbedding ↔ "
              "AddPositions, RMSNorm, SiLU, SwiGLU, MultiHeadAttention(n_kv_heads, rope, bias) ↔ "
-             "ModernAttention, TransformerBlock(norm, ffn, …) ↔ ModernBlock, Unembedding (tied)")
+             "ModernAttention, TransformerBlock(norm, ffn, …) ↔ ModernBlock, Unembedding (tied), "
+             "TimeEmbedding (chapter 26)")

@@ -5,6 +5,7 @@ nnbook's NHWC interface by adding the layout modules where the data must turn.
 
 from __future__ import annotations
 
+from ..layers.adapters import has_lora
 from ..training.model import Sequential
 from ._shared import ToTorch, import_torch
 from .mappings import SUPPORTED, TO_TORCH
@@ -30,6 +31,9 @@ def to_torch(model):
     for i, layer in enumerate(model.layers):
         out.i, out.layer = i, layer
         rule = TO_TORCH.get(type(layer))
+        if has_lora(layer):
+            out.fail("holds LoRA adapters, which PyTorch's modules do not have; fold them "
+                     "into the weights first: nb.merge_lora(model), then nb.to_torch(model).")
         if rule is None:
             out.fail(f"has no PyTorch counterpart here; supported: {SUPPORTED}.")
         made = rule(layer, out)           # may first add a layout module to out.modules

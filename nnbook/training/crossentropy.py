@@ -141,6 +141,17 @@ class CrossEntropy(Loss):
         kept = yt.any(axis=-1)
         return max(int(np.count_nonzero(kept)), 1), kept[..., None]
 
+    def weight(self, yt):
+        """The positions a batch's mean is over: all its samples' (rows), or with
+        ``ignore_index`` the kept positions, 0 when every target is ignored (one-hot
+        rows of zeros; integer labels not yet turned into rows are compared with it)."""
+        if self.ignore_index is None:
+            return len(yt)
+        yt = np.asarray(yt)
+        if yt.dtype.kind in "iu":
+            return int(np.count_nonzero(yt != self.ignore_index))
+        return int(np.count_nonzero(yt.any(axis=-1)))
+
     def check_targets(self, owner, yt):
         if yt.size == 0:
             return

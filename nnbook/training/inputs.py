@@ -13,10 +13,12 @@ import numpy as np
 from ..validate import as_float_array, finite, make_rng, positive_int
 from ..layers.activations import Sigmoid, Softmax
 from ..layers.dense import Dense
+from ..layers.kv_cache import live_cache
 
 __all__ = ["prepare_x", "prepare_xy", "output_shape_for", "batch_targets", "check_outputs",
            "prepare_validation", "check_head", "as_array", "as_shape", "check_fit_arguments",
-           "checked_weights", "fit_arrays", "split_validation", "model_input", "check_token_ids"]
+           "checked_weights", "fit_arrays", "split_validation", "model_input", "check_token_ids",
+           "refuse_live_cache"]
 
 
 def as_array(owner, what, a):
@@ -91,6 +93,18 @@ def model_input(model, x) -> np.ndarray:
                                   and model.layers[0].integer_input):
         return x
     return x.astype(model.dtype)
+
+def refuse_live_cache(model, owner) -> None:
+    """``predict`` and ``evaluate`` read whole sequences from their start: while a KV
+    cache is on (chapter 21), a forward would continue the cached text instead."""
+    layer = live_cache(model.layers)
+    if layer is not None:
+        raise ValueError(
+            f"Sequential.{owner}: a KV cache is on ({layer!r} holds {layer.cache.length} "
+            f"positions), so the model would continue the cached text instead of reading x "
+            f"from its start. Call nb.inference.clear_cache(model) first (nb.generate clears "
+            f"its own cache when it is done).")
+
 
 def prepare_xy(model, x, y, owner):
     """``(x, y)`` checked against the model and its loss, ``y`` in the loss's target form."""

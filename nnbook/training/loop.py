@@ -13,9 +13,10 @@ from ..validate import all_finite
 from .inputs import batch_targets
 from .protocol import loss_value
 from .callback_base import Callback, CallbackList
+from .loss_base import Loss
 from .progress import ProgressLogger
 
-__all__ = ["History", "accuracy_of", "metric_names", "fit_loop", "mean_logs"]
+__all__ = ["History", "accuracy_of", "metric_names", "fit_loop", "mean_logs", "BatchMeans"]
 
 
 class History:
@@ -76,14 +77,42 @@ def _overrides(callback, hook) -> bool:
     return getattr(type(callback), hook) is not getattr(Callback, hook)
 
 
+class BatchMeans:
+    """The mean of per-batch logs over everything seen, each batch weighted by
+    ``loss.weight(targets)``: its samples, or the positions a loss with ``ignore_index``
+    keeps. A batch of weight 0 (every target ignored) adds nothing, not its NaN
+    accuracy; with nothing kept at all, the logs of the batches, weighted by samples."""
+
+    def __init__(self, loss):
+        self.loss = loss
+        self.sums: dict[str, float] = {}
+        self.plain: dict[str, float] = {}
+        self.weight = self.samples = 0
+
+    def add(self, logs, yb) -> None:
+        n = len(yb)
+        w = n if type(self.loss).weight is Loss.weight else self.loss.weight(yb)
+        self.samples += n
+        self.weight += w
+        for k, v in logs.items():
+            self.plain[k] = self.plain.get(k, 0.0) + v * n
+            if w:
+                self.sums[k] = self.sums.get(k, 0.0) + v * w
+
+    def means(self) -> dict[str, float]:
+        if self.weight:
+            return {k: v / self.weight for k, v in self.sums.items()}
+        return {k: v / self.samples for k, v in self.plain.items()}
+
+
 def mean_logs(model, x, y, batch_size) -> dict[str, float]:
     """``model.test_step`` over checked arrays, ``batch_size`` samples at a time: the
-    mean loss (and metrics) over the samples, as ``evaluate`` and validation report."""
-    totals: dict[str, float] = {}
+    mean loss (and metrics) over the data (``BatchMeans``), as ``evaluate`` and
+    validation report: the same whatever the batch size."""
+    means = BatchMeans(model.loss)
     for s in range(0, len(x), batch_size):
-        for k, v in model.test_step(x[s:s + batch_size], y[s:s + batch_size]).items():
-            totals[k] = totals.get(k, 0.0) + v * len(x[s:s + batch_size])
-    return {k: v / len(x) for k, v in totals.items()}   # every loss is a mean over samples
+        means.add(model.test_step(x[s:s + batch_size], y[s:s + batch_size]), y[s:s + batch_size])
+    return means.means()
 
 
 def lend_rng(layers, rng):
@@ -120,8 +149,7 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                     perm = rng.permutation(m)
                     xs, ys = x[perm], y[perm]
                     xs.flags.writeable = False    # as x: no layer may write into the data
-                sums: dict[str, float] = {}
-                seen, train_step = 0, model.train_step
+                means, train_step = BatchMeans(model.loss), model.train_step
                 for b, s in enumerate(range(0, m, batch_size)):
                     if per_batch:
                         cbs.on_batch_begin(b, {})
@@ -135,18 +163,16 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                         raise
                     if not math.isfinite(logs["loss"]):
                         _diverged(model, logs["loss"], epoch, f"batch starting at sample {s}")
-                    seen += n
-                    for k, v in logs.items():
-                        sums[k] = sums.get(k, 0.0) + v * n
+                    means.add(logs, yb)
                     if per_batch:
-                        cbs.on_batch_end(b, {k: v / seen for k, v in sums.items()})  # running means
+                        cbs.on_batch_end(b, means.means())               # running means
                 if not all_finite(*(p for layer in model.layers for p in layer.params.values())):
                     _diverged(model, "finite, but the last step made a weight NaN or inf",
                               epoch, "last batch")
-                logs = {k: v / m for k, v in sums.items()}
+                logs = means.means()
                 if val is not None:
                     for k, v in mean_logs(model, *val, 1024).items():
-                        if not math.isfinite(v):
+                        if k == "loss" and not math.isfinite(v):
                             _diverged(model, v, epoch, "validation loss", what=f"val_{k}")
                         logs[f"val_{k}"] = v
                 logs["learning_rate"] = float(getattr(model.optimizer, "lr", float("nan")))

@@ -86,6 +86,13 @@ class Loss:
     def check_predictions(self, owner: str, yp) -> None:
         """Raise if the predictions make no sense for this loss (e.g. not probabilities)."""
 
+    def weight(self, yt) -> int:
+        """How much a batch with checked targets ``yt`` weighs when batch means are
+        averaged (``evaluate``, ``fit``'s epoch means, ``val_loss``): its number of
+        samples, since every sample adds the same number of terms to the mean. A loss
+        that skips terms (``CrossEntropy(ignore_index=)``) counts the terms it keeps."""
+        return len(yt)
+
     def get_config(self) -> dict:
         """The constructor arguments that rebuild this loss, ``type(loss)(**config)``
         (as a layer's and an optimizer's): ``save`` writes them, ``load_model`` reads

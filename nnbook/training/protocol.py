@@ -87,6 +87,7 @@ def check_new_layer(layers: list, layer) -> None:
                 f"Sequential: layer {i} is the same object as layer {j} ({layer!r}); a layer "
                 f"keeps what its forward saw, so it can appear only once. Create a new one, "
                 f"e.g. {type(layer).__name__}(...) again.")
+    _check_links(layers, layer)
     dtypes = {p.dtype for p in layer.params.values()}
     j, first = next(((j, l) for j, l in enumerate(layers) if l.params), (None, None))
     if first is None or not dtypes:                  # a Flatten or Dropout first is fine
@@ -97,6 +98,29 @@ def check_new_layer(layers: list, layer) -> None:
             f"Sequential: layer {i} ({layer!r}) holds {sorted(d.name for d in dtypes)} "
             f"parameters but the model is {dt.name} (from layer {j}, {first!r}); "
             f"give every layer the same dtype, e.g. dtype=np.{dt.name}.")
+
+
+def _check_links(layers: list, layer) -> None:
+    """A layer built on another (``Unembedding(emb)``: its ``get_config`` names it) needs
+    that layer earlier in the model: the optimizer trains only the model's parameters,
+    so a tie to a layer outside it would leave the shared weights where they are."""
+    try:
+        config = layer.get_config()
+    except Exception:                                # a learner's get_config: save reports it
+        return
+    i = len(layers)
+    for key, value in (config.items() if isinstance(config, dict) else ()):
+        if not isinstance(value, Layer) or any(
+                other is value or any(v is value for v in vars(other).values())
+                for other in layers):                # in the model, or a part of one of its layers
+            continue
+        j = next((j for j, other in enumerate(layers) if type(other) is type(value)), None)
+        fix = (f"Build it from the model's own: nb.{type(layer).__name__}(model.layers[{j}])"
+               if j is not None else f"Put that {type(value).__name__} in the model first")
+        raise ValueError(
+            f"Sequential: layer {i} ({layer!r}) is tied to {value!r} ({key}=), which is not an "
+            f"earlier layer of this model: the optimizer trains only the model's parameters, "
+            f"so the shared weights would never train. {fix}.")
 
 
 def checked_output(i: int, layer, y, m: int, dtype):

@@ -15,6 +15,7 @@ import zipfile
 import numpy as np
 
 from ..layers.base import Layer
+from .file_checks import array_shapes, check_finite, check_sizes
 from .layer_refs import layer_from_file, layer_to_file
 from .losses import Loss
 from .optimizers import Optimizer
@@ -193,9 +194,14 @@ def read_model(path, custom_objects=None) -> dict:
             dtype = np.dtype(arch["dtype"])
             if dtype not in (np.float32, np.float64):
                 raise ValueError(f"dtype {dtype}, expected float32 or float64")
-            layers = []
+            layers, shapes = [], array_shapes(data)      # from the headers: nothing read yet
             for i, spec in enumerate(arch["layers"]):
                 cls = _lookup(spec["class"], Layer, custom_objects)
+                try:                                     # nnbook's own: sizes from the file
+                    if not _learners(cls):
+                        check_sizes(path, i, cls.__name__, spec["config"], shapes, f"{prefix}{i}.")
+                except ValueError as exc:
+                    raise _Refused(str(exc)) from None
                 cfg = {k: layer_from_file(v, layers) for k, v in dict(spec["config"]).items()}
                 try:
                     made = ({"dtype": dtype, "rng": np.random.default_rng(0)}
@@ -224,6 +230,10 @@ def read_model(path, custom_objects=None) -> dict:
                             f"load_model: layer {i} ({cls.__name__}) {k!r} has shape "
                             f"{saved.shape} in the file, but {cls.__name__}(**{cfg}) makes "
                             f"{p.shape}; the class or its get_config() changed since saving.")
+                    try:
+                        check_finite(path, i, cls.__name__, k, saved)
+                    except ValueError as exc:
+                        raise _Refused(str(exc)) from None
                     p[...] = saved
                 if spec.get("trainable", True) is False:   # frozen when saved (chapter 22)
                     layer.trainable = False

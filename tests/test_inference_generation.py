@@ -262,3 +262,47 @@ def test_the_cache_is_cleared_on_error_too():
     with pytest.raises(ValueError, match="top_k"):
         generate(model, prompt(V=13), 10, top_k=0)
     assert caches(model) == []
+
+
+@pytest.mark.parametrize("empty", [[], [[]], np.array([]), np.zeros((0, 3), int), [[], []]])
+def test_an_empty_prompt_is_named_as_empty(empty):
+    """An empty list is floats to NumPy: the message said "floats" and suggested
+    astype(int); the real problem is the missing token."""
+    with pytest.raises(ValueError, match=r"generate: the prompt is empty.*at least one "
+                                         r"token") as info:
+        generate(classic(), empty, 2, temperature=0)
+    assert "astype" not in str(info.value) and "floats" not in str(info.value)
+
+
+@pytest.mark.parametrize("one", [[3, 4, 5], (3, 4, 5), np.array([3, 4, 5])])
+def test_one_prompt_without_a_batch_axis_gets_a_fix_that_works_for_it(one):
+    """For a list, ``ids[None]`` fails (a list cannot be indexed by None): the message
+    names the fix for what was given, and that fix runs."""
+    with pytest.raises(ValueError, match=r"one prompt of 3 tokens.*batch of one") as info:
+        generate(classic(), one, 2, temperature=0)
+    fix = str(info.value).split("batch of one: ")[1].split(".")[0].split(" ")[0]
+    names = {"ids": one, "np": np}
+    assert generate(classic(), eval(fix.replace("ids", "ids"), names), 2,
+                    temperature=0).shape == (1, 5)
+
+
+def test_prompts_of_different_lengths_are_named():
+    with pytest.raises(ValueError, match=r"prompts of different lengths \(2 and 3 tokens\).*"
+                                         r"same length"):
+        generate(classic(), [[1, 2], [3, 4, 5]], 2, temperature=0)
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_generate_leaves_the_models_summary_as_it_was(use_cache):
+    """The cached steps read one position each: the model's sample shape became (1,) and
+    summary() showed (None, 1, V) after generate."""
+    model = classic()
+    model.predict(prompt(T0=5))
+    before = model.output_shapes()
+    lines = []
+    model.summary(print_fn=lines.append)
+    generate(model, prompt(T0=3), 4, temperature=0, use_cache=use_cache)   # reads 6 at last
+    assert model.output_shapes() == before and model.sample_shape() == (5,)
+    after = []
+    model.summary(print_fn=after.append)
+    assert after == lines

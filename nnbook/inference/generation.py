@@ -13,6 +13,7 @@ import numpy as np
 
 from ..layers.activations import Softmax
 from ..layers.embedding import Embedding, PositionalEmbedding
+from ..spellings import refuse_spellings
 from .sampling import check_decoding, sample_next
 
 __all__ = ["generate", "can_cache", "start_cache", "clear_cache", "cache_nbytes"]
@@ -20,8 +21,8 @@ __all__ = ["generate", "can_cache", "start_cache", "clear_cache", "cache_nbytes"
 _GREEDY = np.random.default_rng(0)       # handed to sample_next at temperature 0: never drawn
 
 
-def generate(model, ids, n_new, *, temperature=1.0, top_k=None, top_p=None, use_cache=True,
-             rng=None, return_logits=False):
+def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
+             use_cache=True, rng=None, return_logits=False, **other_spellings):
     """The prompt ``ids`` followed by ``n_new`` tokens the model writes one at a time.
 
     At each step the model reads the text so far (in inference mode: ``training=False``),
@@ -52,6 +53,7 @@ def generate(model, ids, n_new, *, temperature=1.0, top_k=None, top_p=None, use_
     model reads T0 + n_new − 1 of them (the last token is written, never read), and more is
     a ``ValueError`` before anything runs. RoPE has no table and no such limit.
     """
+    refuse_spellings("generate", other_spellings, unknown=True)    # max_new_tokens= …
     check_decoding("generate", temperature, top_k, top_p)
     layers = _layers_of(model)
     ids = _prompt(ids, layers)
@@ -122,8 +124,10 @@ def clear_cache(model) -> None:
 
 
 def cache_nbytes(model) -> int:
-    """The bytes the model's caches hold: Σ over attention layers of ``k.nbytes + v.nbytes``,
-    2 · layers · m · T · n_kv_heads · d_head · itemsize for T cached positions."""
+    """The bytes the model's caches fill: Σ over attention layers of ``k.nbytes + v.nbytes``
+    (views of the filled positions), 2 · layers · m · T · n_kv_heads · d_head · itemsize for
+    T cached positions. The arrays behind the views (``k.base``) hold exactly that when the
+    cache was started with ``max_len``, and up to twice as much when it grew without one."""
     return sum(int(layer.cache.nbytes) for layer in _layers_of(model)
                if getattr(layer, "cache", None) is not None)
 
@@ -143,17 +147,44 @@ def _vocab(layers):
 
 
 def _prompt(ids, layers):
-    a = np.asarray(ids)
+    try:
+        a = np.asarray(ids)
+    except ValueError:                               # rows of different lengths
+        a = None
+    try:
+        lengths = sorted({len(row) for row in ids}) if a is None or a.dtype == object else []
+    except TypeError:                                # not rows of tokens at all
+        lengths = []
+    if len(lengths) > 1:
+        raise ValueError(f"generate: got prompts of different lengths ({lengths[0]} and "
+                         f"{lengths[-1]} tokens); a batch holds prompts of the same length. "
+                         f"Generate each length as its own batch (or pad the prompts at "
+                         f"the start).")
+    if a is None:
+        raise ValueError(f"generate: expected integer token ids of shape (m, T0), got "
+                         f"{type(ids).__name__}. Pass the prompts as integers, e.g. "
+                         f"[tokenizer.encode(text)].")
+    if a.size == 0:
+        raise ValueError(f"generate: the prompt is empty (shape {a.shape}); the model "
+                         f"writes each token after the ones before it, so it needs at least "
+                         f"one token to start from: a start token will do, e.g. "
+                         f"tokenizer.encode(' ').")
+    if a.ndim == 1 and a.dtype.kind in "iu":
+        fix = "ids[None]" if isinstance(ids, np.ndarray) else "[ids]"
+        raise ValueError(f"generate: got one prompt of {a.size} tokens, shape {a.shape}; "
+                         f"generate writes a batch of prompts, shape (m, T0). Make it a "
+                         f"batch of one: {fix} (the result's row 0 is its text).")
+    if a.dtype.kind in "US":
+        raise ValueError(f"generate: got text, shape {a.shape}; the model reads token ids. "
+                         f"Encode it first: [tokenizer.encode(text)] for one prompt.")
     if a.dtype.kind not in "iu":
         kind = "floats" if a.dtype.kind == "f" else f"values of dtype {a.dtype}"
         raise ValueError(f"generate: expected integer token ids, got {kind} of shape {a.shape}. "
-                         f"Pass the prompt as integers: ids.astype(int) (or "
+                         f"Pass the prompt as integers: np.asarray(ids).astype(int) (or "
                          f"tokenizer.encode(text) for a text).")
-    if a.ndim != 2 or a.shape[1] == 0 or a.shape[0] == 0:
-        fix = ("For one prompt, add a batch axis: ids[None]." if a.ndim == 1 and a.size
-               else "Give every row a prompt of at least one token (a start token will do).")
-        raise ValueError(f"generate: expected prompts of shape (m, T0) with m ≥ 1 and T0 ≥ 1, "
-                         f"got shape {a.shape}. {fix}")
+    if a.ndim != 2:
+        raise ValueError(f"generate: expected prompts of shape (m, T0), one row of token ids "
+                         f"per prompt, got shape {a.shape}.")
     V = _vocab(layers)
     if V is not None and (a.min() < 0 or a.max() >= V):
         bad = int(a[(a < 0) | (a >= V)][0])

@@ -1,0 +1,112 @@
+"""The conventions of other courses' BPE exercises in nnbook/data/bpe.py (chapter 19):
+``train(..., tie=)`` with both published worked examples, and ``encode_iterable`` equal to
+``encode`` of the joined text wherever the text is cut (special tokens and chunks across
+the cuts), holding back only the last chunk."""
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnbook import data
+
+BPE = data.BPETokenizer
+WORDS = ("low low low low low lower lower widest widest widest newest newest newest newest "
+         "newest newest")
+
+
+def spelled(tok):
+    return [(tok.vocab[a].decode(), tok.vocab[b].decode()) for a, b in tok.merges]
+
+
+def test_first_seen_ties_give_the_published_example():
+    tok = BPE.train("aaabdaaabac", 256 + 3)
+    assert tok.encode("aaabdaaabac") == [258, 100, 258, 97, 99]
+    assert spelled(BPE.train(WORDS, 256 + 2, pattern=r"\S+")) == [("e", "s"), ("es", "t")]
+
+
+def test_lexicographic_ties_give_the_published_example():
+    tok = BPE.train(WORDS, 256 + 6, pattern=r"\S+", tie="lexicographic")
+    assert spelled(tok) == [("s", "t"), ("e", "st"), ("o", "w"), ("l", "ow"), ("w", "est"),
+                            ("n", "e")]
+    assert BPE.train("aaabdaaabac", 259, tie="lexicographic").encode("aaabdaaabac") == [
+        258, 100, 258, 97, 99]
+
+
+def test_lexicographic_compares_bytes_not_ids():
+    """Among pairs seen once each, the greatest bytes win ("b a" in "baac", "c b" in
+    "acba"), where first-seen takes the first ("b a", "a c")."""
+    assert spelled(BPE.train("baac", 257, tie="lexicographic")) == [("b", "a")]
+    assert spelled(BPE.train("baac", 257)) == [("b", "a")]
+    assert spelled(BPE.train("acba", 257, tie="lexicographic")) == [("c", "b")]
+    assert spelled(BPE.train("acba", 257)) == [("a", "c")]
+
+
+def test_a_bad_tie_rule_is_refused():
+    with pytest.raises(ValueError, match=r"BPETokenizer\.train: expected tie='first' .* or "
+                                         r"'lexicographic' .*, got 'last'"):
+        BPE.train("abc", 257, tie="last")
+
+
+TEXT = ("Hello  world's 42 cats<|endoftext|>\n\n  it's   here\tnow<|end|>ok 3.14 "
+        "naïve 😀 <|endoftext|><|end|>  \n")
+
+
+def tokenizer(pattern=BPE.GPT2_PATTERN):
+    return BPE.train(TEXT * 3, 300, pattern=pattern,
+                     special_tokens=["<|endoftext|>", "<|end|>"])
+
+
+@pytest.mark.parametrize("pattern", [BPE.GPT2_PATTERN, r"\S+", None])
+def test_encode_iterable_equals_encode_on_lines(pattern):
+    tok = tokenizer(pattern)
+    lines = (TEXT * 4).splitlines(keepends=True)
+    assert list(tok.encode_iterable(lines)) == tok.encode("".join(lines))
+    assert list(tok.encode_iterable([])) == []
+
+
+def test_encode_iterable_passes_allowed_special_on():
+    tok = tokenizer()
+    lines = (TEXT * 2).splitlines(keepends=True)
+    end = tok.special_tokens["<|endoftext|>"]
+    for allowed in ((), "all", ["<|end|>"]):
+        ids = list(tok.encode_iterable(lines, allowed_special=allowed))
+        assert ids == tok.encode("".join(lines), allowed_special=allowed)
+        assert (end in ids) == (allowed == "all")
+    with pytest.raises(ValueError, match="allowed_special names"):
+        list(tok.encode_iterable(lines, allowed_special=["<|eot|>"]))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(cuts=st.lists(st.integers(0, len(TEXT) * 2), max_size=12))
+def test_encode_iterable_equals_encode_wherever_the_text_is_cut(cuts):
+    tok = tokenizer()
+    text = TEXT * 2
+    places = [0, *sorted(cuts), len(text)]
+    pieces = [text[a:b] for a, b in zip(places, places[1:])]
+    assert list(tok.encode_iterable(pieces)) == tok.encode(text)
+
+
+def test_encode_iterable_holds_back_only_the_last_chunk():
+    """Fed a long text a character at a time, the text held back never grows past the
+    longest chunk (here a word and its space)."""
+    tok = tokenizer()
+    held = []
+    text = "the cat sat on the mat and the hat " * 200
+    ids = tok.encode_iterable(iter(text))
+    count = 0
+    for _ in ids:
+        count += 1
+        frame = ids.gi_frame
+        if frame is not None:
+            held.append(len(frame.f_locals["held"]))
+    assert count == len(tok.encode(text))
+    longest = max(len(c) for c in re.findall(BPE.GPT2_PATTERN, text))
+    assert max(held) <= 2 * longest + len(max(tok.special_tokens, key=len))
+
+
+def test_encode_iterable_refuses_what_is_not_text():
+    with pytest.raises(ValueError, match=r"BPETokenizer\.encode_iterable: expected a str, got "
+                                         r"bytes"):
+        list(tokenizer().encode_iterable([b"abc"]))

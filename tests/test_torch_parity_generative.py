@@ -1,0 +1,104 @@
+"""Chapter 26's denoiser against PyTorch on equal weights (to_torch), in float64 and float32:
+the forward, ∂E/∂x (including ∂E/∂t through the time embedding) and every parameter gradient
+of the MSE loss, an Adam step, a DDPM and a DDIM step written here in torch; from_torch back.
+Skipped without torch (CI's torch job runs it)."""
+
+import numpy as np
+import pytest
+
+import nnbook as nb
+
+torch = pytest.importorskip("torch")
+
+G = nb.generative
+TOL = {np.float64: 1e-10, np.float32: 2e-5}
+DTYPES = [np.float64, np.float32]
+
+
+def close(ours, theirs, dtype):
+    theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype == dtype
+    assert nb.relative_error(ours, theirs) < TOL[dtype]
+
+
+def setup(dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    model = G.denoiser(2, hidden=16, n_freq=4, max_freq=30.0, dtype=dtype, rng=rng)
+    inp, eps = G.noise_batch(rng.standard_normal((32, 2)).astype(dtype), G.LinearSchedule(),
+                             rng=rng)
+    return model, nb.to_torch(model), inp, eps
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_forward_backward_and_gradients(dtype):
+    model, tm, inp, eps = setup(dtype)
+    xt = torch.tensor(inp, requires_grad=True)
+    yt = tm(xt)
+    close(model.forward(inp), yt, dtype)
+    loss = ((yt - torch.tensor(eps)) ** 2).mean()
+    loss.backward()
+    model.compile("sgd", "mse")
+    y = model.forward(inp)
+    dx = model.backward(nb.MSE().grad(eps, y))
+    close(dx, xt.grad, dtype)
+    linears = [m for m in tm if isinstance(m, torch.nn.Linear)]
+    denses = [layer for layer in model.layers if isinstance(layer, nb.Dense)]
+    for lin, dense in zip(linears, denses):
+        close(dense.grads["W"], lin.weight.grad.T, dtype)
+        close(dense.grads["b"], lin.bias.grad, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_an_adam_step(dtype):
+    model, tm, inp, eps = setup(dtype, 1)
+    model.compile(nb.Adam(lr=1e-2), "mse")
+    opt = torch.optim.Adam(tm.parameters(), lr=1e-2, eps=1e-8)
+    for _ in range(3):
+        model.train_step(inp, eps)
+        opt.zero_grad()
+        ((tm(torch.tensor(inp)) - torch.tensor(eps)) ** 2).mean().backward()
+        opt.step()
+    close(model.predict(inp), tm(torch.tensor(inp)), dtype)
+
+
+def test_sampler_steps():
+    model, tm, _, _ = setup(np.float64, 2)
+    s = G.LinearSchedule()
+    x = np.random.default_rng(3).standard_normal((20, 2))
+    steps = 4
+    times = s.times(steps)
+    z = np.random.default_rng(5).standard_normal((steps, 20, 2))
+    xd, xi = torch.tensor(x), torch.tensor(x)
+    with torch.no_grad():
+        for i, (t, u) in enumerate(zip(times[:-1], times[1:])):
+            at, au = s.alpha_bar(t), s.alpha_bar(u)
+            alpha, beta = at / au, 1 - at / au
+            full = lambda v: torch.cat([v, torch.full((20, 1), t, dtype=v.dtype)], 1)
+            e = tm(full(xd))
+            xd = (xd - beta / np.sqrt(1 - at) * e) / np.sqrt(alpha)
+            if u > 0:
+                xd = xd + np.sqrt(beta * (1 - au) / (1 - at)) * torch.tensor(z[i])
+            e = tm(full(xi))
+            x0 = (xi - np.sqrt(1 - at) * e) / np.sqrt(at)
+            xi = np.sqrt(au) * x0 + np.sqrt(1 - au) * e
+    f = G.as_function(model)
+    ours = _ddpm_with(f, x, s, steps, z)
+    close(ours, xd, np.float64)
+    close(G.ddim_sample(f, x, s, steps=steps), xi, np.float64)
+
+
+def _ddpm_with(f, x, s, steps, z):
+    """ddpm_sample with the noise z: a Generator whose standard_normal is replaced."""
+    class Fixed(np.random.Generator):
+        pass
+    gen = Fixed(np.random.PCG64(0))
+    draws = iter(z)
+    gen.standard_normal = lambda shape: next(draws)
+    return G.ddpm_sample(f, x, s, steps=steps, rng=gen)
+
+
+def test_from_torch_gives_the_same_model():
+    model, tm, inp, _ = setup(np.float64, 4)
+    back = nb.from_torch(tm)
+    assert repr(back.layers[0]) == "TimeEmbedding(d=2, n_freq=4)"
+    np.testing.assert_allclose(back.predict(inp), model.predict(inp), rtol=1e-12)
