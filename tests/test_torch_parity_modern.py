@@ -79,6 +79,24 @@ def test_swiglu_against_a_reference(dtype):
           lambda x, p: (F.silu(x @ p["W_1"]) * (x @ p["W_3"])) @ p["W_2"], dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_swiglu_of_chapter_20_against_its_torch_module(dtype):
+    """Chapter 20's SwiGLU (d = 48, d_ff = 128) and the module to_torch builds for it (three
+    nn.Linear without bias): the output, ∂E/∂x and ∂E/∂W_1, W_3, W_2 under autograd."""
+    layer = nb.SwiGLU(48, 128, rng=np.random.default_rng(20), dtype=dtype)
+    x = data(dtype, (2, 3, 48), 5)
+    dy = data(dtype, (2, 3, 48), 6)
+    module = nb.to_torch(nb.Sequential([layer]))[0]
+    assert type(module).__name__ == "SwiGLU"
+    xt = torch.tensor(x, requires_grad=True)
+    yt = module(xt)
+    close(layer.forward(x), yt, dtype)
+    yt.backward(torch.tensor(dy))
+    close(layer.backward(dy), xt.grad, dtype)
+    for name, lin in (("W_1", module.w1), ("W_3", module.w3), ("W_2", module.w2)):
+        close(layer.grads[name], lin.weight.grad.T, dtype)
+
+
 def rope_reference(x, base=10000.0):
     """(m, h, T, dh): each pair as a complex number, times e^{iθ}."""
     T, dh = x.shape[-2], x.shape[-1]
