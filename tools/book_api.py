@@ -66,6 +66,10 @@ SECTIONS = [
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),
+    ("Results over seeds", "Run one experiment once per seed and keep every seed's numbers, "
+     "so that a comparison shows its spread (`nb.plot.seeds` draws them); stored tables of "
+     "slow experiments load with `nb.seeds.stored`.",
+     ["over_seeds", "SeedTable", "seeds", "experiments"]),
     ("Checking gradients and looking inside a model", "",
      ["numerical_gradient", "check_gradients", "relative_error", "diagnostics"]),
     ("Automatic differentiation", "", ["autodiff"]),
