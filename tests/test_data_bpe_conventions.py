@@ -66,6 +66,18 @@ def test_encode_iterable_equals_encode_on_lines(pattern):
     assert list(tok.encode_iterable([])) == []
 
 
+def test_encode_iterable_passes_allowed_special_on():
+    tok = tokenizer()
+    lines = (TEXT * 2).splitlines(keepends=True)
+    end = tok.special_tokens["<|endoftext|>"]
+    for allowed in ((), "all", ["<|end|>"]):
+        ids = list(tok.encode_iterable(lines, allowed_special=allowed))
+        assert ids == tok.encode("".join(lines), allowed_special=allowed)
+        assert (end in ids) == (allowed == "all")
+    with pytest.raises(ValueError, match="allowed_special names"):
+        list(tok.encode_iterable(lines, allowed_special=["<|eot|>"]))
+
+
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(cuts=st.lists(st.integers(0, len(TEXT) * 2), max_size=12))
 def test_encode_iterable_equals_encode_wherever_the_text_is_cut(cuts):

@@ -89,3 +89,26 @@ def test_rope_angles_refuses_an_odd_head():
     with pytest.raises(ValueError, match="rope_angles: RoPE rotates pairs of features, so "
                                          "d_head must be even, got d_head=5"):
         rope_angles(3, 5)
+
+
+def test_changing_rope_base_after_a_forward_is_honoured(tmp_path):
+    """The rotation tables were kept per length and ignored a new ``rope_base``, while
+    ``save`` stored the new value: the layer computed one thing and saved another."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 5, 8))
+    for make in (lambda r: nb.MultiHeadAttention(8, 2, rope=True, causal=True, rng=r),
+                 lambda r: nb.TransformerBlock(8, 2, 16, rope=True, rng=r)):
+        layer, fresh = make(np.random.default_rng(1)), make(np.random.default_rng(1))
+        layer.forward(x)
+        layer.rope_base = 500.0
+        other = (nb.MultiHeadAttention(8, 2, rope=True, causal=True, rope_base=500.0,
+                                       rng=np.random.default_rng(1))
+                 if isinstance(layer, nb.MultiHeadAttention) else None)
+        if other is not None:
+            np.testing.assert_allclose(layer.forward(x), other.forward(x), atol=1e-14)
+        assert np.abs(layer.forward(x) - fresh.forward(x)).max() > 1e-6
+        model = nb.Sequential([layer])
+        back = nb.load_model(model.save(tmp_path / "rope.npz"))
+        np.testing.assert_allclose(back.predict(x), model.predict(x), atol=1e-14)
+    with pytest.raises(ValueError, match=r"rope_base > 0"):
+        layer.rope_base = -1.0

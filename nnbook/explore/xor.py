@@ -81,11 +81,13 @@ def xor_figure(hidden=4, lr=1.0, epochs=300, *, seed=0):
 
 
 def xor_training(hidden=4, lr=1.0, epochs=300, seed=0):
-    """Train a 2 → hidden → 1 net on XOR (fixed seed) and show the boundary; sliders for the
-    hidden size, the learning rate and the epochs. Figure: ``xor_figure``. Chapter 05."""
+    """Train a 2 → hidden → 1 net on XOR and show the boundary; sliders for the hidden size,
+    the learning rate, the epochs and the seed of the starting weights (one seed is one
+    start: the same settings from another seed can stall). Figure: ``xor_figure``.
+    Chapter 05."""
     import ipywidgets as w
     controls = {"hidden": _int(w, "hidden", hidden, 1, 8), "lr": _float(w, "α", lr, 0.1, 3.0, 0.1),
-                "epochs": _int(w, "epochs", epochs, 20, 1000, 20)}
-    return _explorable(controls, lambda **k: xor_figure(**k, seed=seed),
-                       lambda hidden, lr, epochs: f"{hidden} hidden unit{'s' * (hidden > 1)}, α = {lr:g}, "
-                                                  f"{epochs} epochs, seed {seed}")
+                "epochs": _int(w, "epochs", epochs, 20, 1000, 20), "seed": _int(w, "seed", seed, 0, 19)}
+    return _explorable(controls, xor_figure,
+                       lambda hidden, lr, epochs, seed: f"{hidden} hidden unit{'s' * (hidden > 1)}, "
+                                                        f"α = {lr:g}, {epochs} epochs, seed {seed}")

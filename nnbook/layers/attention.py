@@ -15,7 +15,7 @@ from ..registry import register_class
 from ..spellings import refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
 from .base import Layer
-from .gqa import check_modern, modern_config
+from .gqa import check_modern, check_rope_base, modern_config
 from .kv_cache import Caching, attention_step
 from .recurrent import LAST_STATE_ONLY
 from .rope import apply_rope, rope_tables
@@ -132,7 +132,7 @@ class MultiHeadAttention(Caching, Layer):
         qkv = X @ W                                              # (mT, d + 2kd)
         if self.bias:
             qkv += np.concatenate((p["b_q"] * scale, p["b_k"], p["b_v"]))
-        rot = self._rope_tables(T, W.dtype) if self.rope else None
+        rot = self.rotation_tables(T, W.dtype) if self.rope else None
         if rot is not None:                    # turn the pairs of q and k, in place, per head
             for a, b, n in ((0, d, h), (d, d + kd, kv)):
                 x4 = qkv[:, a:b].reshape(m, T, n, dh)         # a view: (m, T, heads, dh)
@@ -200,8 +200,24 @@ class MultiHeadAttention(Caching, Layer):
             return None
         return (dQKV @ W.T).reshape(shape)                       # (m, T, d)
 
-    def _rope_tables(self, T, dtype):
-        """RoPE's (cos, sin), each (T, 1, d_head/2), kept per T and dtype."""
+    @property
+    def rope_base(self) -> float:
+        """RoPE's base; a new value is used from the next forward on (and saved)."""
+        return self._rope_base
+
+    @rope_base.setter
+    def rope_base(self, value) -> None:
+        value = check_rope_base(repr(self) if hasattr(self, "_rope") else
+                                "MultiHeadAttention", value)
+        if self.cache is not None and value != getattr(self, "_rope_base", value):
+            raise ValueError(f"{self!r}: rope_base changed while a KV cache is on; the cached "
+                             f"keys were turned with the old base. clear_cache() first.")
+        self._rope_base, self._rope = value, {}            # the tables of the old base: gone
+
+    def rotation_tables(self, T, dtype):
+        """RoPE's (cos, sin) for positions 0 … T − 1, each (T, 1, d_head/2) (one row per
+        position, to broadcast over the heads), kept per T and dtype until ``rope_base``
+        changes. The cached forward (kv_cache.py) slices them."""
         key = (T, np.dtype(dtype))
         if key not in self._rope:
             cos, sin = rope_tables(T, self.d_head, self.rope_base, dtype)

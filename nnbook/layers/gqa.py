@@ -11,7 +11,7 @@ import numpy as np
 
 from ..validate import positive_int
 
-__all__ = ["kv_head_of", "check_modern"]
+__all__ = ["kv_head_of", "check_modern", "check_rope_base"]
 
 
 def kv_head_of(n_heads, n_kv_heads):
@@ -49,15 +49,21 @@ def check_modern(owner, n_heads, d_head, n_kv_heads, rope, rope_base, bias):
     if n_heads % n_kv_heads:
         raise ValueError(_not_dividing(owner, n_heads, n_kv_heads))
     rope, bias = _flag(owner, "rope", rope), _flag(owner, "bias", bias)
-    if (isinstance(rope_base, bool) or not isinstance(rope_base, numbers.Real)
-            or not np.isfinite(rope_base) or not rope_base > 0):
-        raise ValueError(f"{owner}: expected rope_base > 0 (10000.0 in the RoPE paper and most "
-                         f"models), got {rope_base!r}.")
+    rope_base = check_rope_base(owner, rope_base)
     if rope and d_head % 2:
         raise ValueError(f"{owner}: rope=True rotates pairs of features in each head, so the "
                          f"head size d_model / n_heads must be even, got {d_head}. Choose "
                          f"n_heads so that d_model / n_heads is even, or rope=False.")
     return n_kv_heads, rope, float(rope_base), bias
+
+
+def check_rope_base(owner, rope_base) -> float:
+    """RoPE's base as a float, or a ValueError: a finite number > 0."""
+    if (isinstance(rope_base, bool) or not isinstance(rope_base, numbers.Real)
+            or not np.isfinite(rope_base) or not rope_base > 0):
+        raise ValueError(f"{owner}: expected rope_base > 0 (10000.0 in the RoPE paper and most "
+                         f"models), got {rope_base!r}.")
+    return float(rope_base)
 
 
 def modern_config(layer):

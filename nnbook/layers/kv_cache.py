@@ -122,7 +122,7 @@ def attention_step(layer, x):
     cache.check_room(layer, t)
     if layer.rope:                               # positions L … L + t − 1
         if cache.max_len is not None:            # the layer's tables for max_len, sliced
-            cos, sin = (a[L:L + t] for a in layer._rope_tables(cache.max_len, W.dtype))
+            cos, sin = (a[L:L + t] for a in layer.rotation_tables(cache.max_len, W.dtype))
         else:
             cos, sin = (a[:, None] for a in rope_tables(t, dh, layer.rope_base, W.dtype, start=L))
         for a, b, n in ((0, d, h), (d, d + kd, kv)):

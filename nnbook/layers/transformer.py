@@ -80,13 +80,13 @@ class TransformerBlock(Caching, Layer):
         norm: "layernorm" (default), "rmsnorm" (``RMSNorm``, chapter 20) or "none" (no
             normalisation: ``ln1`` and ``ln2`` pass their input on unchanged).
         ffn: "relu" (default: Dense, ReLU, Dense) or "swiglu" (``SwiGLU``, chapter 20).
-        rope, n_kv_heads: the attention's rotary positions and key/value heads.
+        rope, n_kv_heads, rope_base: the attention's rotary positions, key/value heads and
+            RoPE's base (``block.rope_base`` is the attention's).
         bias: False drops the biases of the attention and of the ReLU network (a norm
             keeps its β).
         prenorm: True (default, GPT-2's) or False (post-norm, the 2017 paper's).
         eps: the norms' ε (None: each norm's own, LayerNorm's 1e-5 as PyTorch, RMSNorm's
             1e-6; other courses' blocks often use 1e-5 for both).
-        rope_base: the base of RoPE's angles (10000.0), passed to the attention.
         rng: the ``np.random.Generator`` that draws the weights (Xavier/Glorot uniform,
             biases 0, γ = 1, β = 0). ``None``: a fresh one.
         dtype: float64 (default) or float32.
@@ -135,7 +135,7 @@ class TransformerBlock(Caching, Layer):
         except ValueError as exc:
             raise ValueError(str(exc).replace("MultiHeadAttention:", "TransformerBlock:", 1)) from None
         self.causal, self.rope, self.bias = self.attn.causal, self.attn.rope, self.attn.bias
-        self.n_kv_heads, self.rope_base = self.attn.n_kv_heads, self.attn.rope_base
+        self.n_kv_heads = self.attn.n_kv_heads
         Norm = {"layernorm": LayerNorm, "rmsnorm": RMSNorm}.get(self.norm)
         if eps is not None and (isinstance(eps, bool) or not isinstance(eps, numbers.Real)
                                 or not eps > 0):
@@ -199,6 +199,15 @@ class TransformerBlock(Caching, Layer):
     @frozen_params.setter
     def frozen_params(self, names) -> None:
         self._frozen = tuple(names)
+
+    @property
+    def rope_base(self) -> float:
+        """The attention's RoPE base (``attn.rope_base``): setting it here sets it there."""
+        return self.attn.rope_base
+
+    @rope_base.setter
+    def rope_base(self, value) -> None:
+        self.attn.rope_base = value
 
     @property
     def attention_weights(self):

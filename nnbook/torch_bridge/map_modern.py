@@ -20,9 +20,6 @@ from ._shared import to_numpy
 
 __all__ = ["TO_TORCH", "FROM_TORCH"]
 
-_made = map_attention._made
-
-
 # ---------------------------------------------------------------------------
 # nnbook → PyTorch (out: _shared.ToTorch)
 
@@ -33,7 +30,7 @@ def rmsnorm_to_torch(layer, out):
 
 
 def swiglu_to_torch(layer, out):
-    m = _made(out, lambda: out.tl.SwiGLU(layer.d_model, layer.d_ff, dtype=out.dtype))
+    m = out.build(lambda: out.tl.SwiGLU(layer.d_model, layer.d_ff, dtype=out.dtype))
     copy_swiglu(out, m, layer.params)
     return m
 
@@ -57,7 +54,7 @@ def copy_modern_attention(out, m, p):
 def attention_to_torch(layer, out):
     if not _is_modern(layer):
         return map_attention.attention_to_torch(layer, out)
-    m = _made(out, lambda: out.tl.ModernAttention(
+    m = out.build(lambda: out.tl.ModernAttention(
         layer.d_model, layer.n_heads, layer.n_kv_heads, causal=layer.causal, rope=layer.rope,
         rope_base=layer.rope_base, bias=layer.bias, dtype=out.dtype))
     copy_modern_attention(out, m, layer.params)
@@ -68,7 +65,7 @@ def block_to_torch(layer, out):
     if not (_is_modern(layer) or layer.norm != "layernorm" or layer.ffn_kind != "relu"
             or not layer.prenorm or getattr(layer, "eps", None) not in (None, 1e-5)):
         return map_attention.block_to_torch(layer, out)
-    m = _made(out, lambda: out.tl.ModernBlock(
+    m = out.build(lambda: out.tl.ModernBlock(
         layer.d_model, layer.n_heads, layer.d_ff, causal=layer.causal, norm=layer.norm,
         ffn=layer.ffn_kind, rope=layer.rope, n_kv_heads=layer.n_kv_heads, bias=layer.bias,
         prenorm=layer.prenorm, eps=getattr(layer.ln1, "eps", None), dtype=out.dtype,

@@ -1,0 +1,143 @@
+"""Chapter 21's comparisons over training seeds: section 1's model trained with a seed,
+section 6's decoding rules judged by the grammar, and section 8's sentences written past
+the training window, reading the whole text or a window that slides (stored tables).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ..callbacks import LearningRateScheduler
+from ..data.corpus import char_windows, language_corpus
+from ..data.language import Language
+from ..inference import generate
+from ..layers import Dense, Embedding, RMSNorm, TransformerBlock
+from ..schedules import cosine_decay
+from ..training import AdamW, CrossEntropy, Sequential
+
+__all__ = ["LANGUAGE", "SETTINGS", "train_model", "judge", "decoding_table", "write_sliding",
+           "window_shares", "accepted", "distinct", "bits", "window", "TABLES"]
+
+LANGUAGE = Language(max_depth=0)
+T, D_MODEL, BATCH, STEPS_PER_EPOCH, EPOCHS = 64, 32, 16, 75, 4
+N_TEXTS, N_NEW, N_LONG = 128, 100, 250
+BITS = 1 / np.log(2)
+SETTINGS = {"greedy": {"temperature": 0}, "τ=0.5": {"temperature": 0.5},
+            "τ=0.8": {"temperature": 0.8}, "τ=1": {"temperature": 1.0},
+            "τ=1.5": {"temperature": 1.5}, "top-k=3": {"top_k": 3},
+            "top-p=0.9": {"top_p": 0.9}}
+
+
+def train_model(seed):
+    """Section 1's model and corpora for ``seed``: the texts drawn with
+    ``default_rng(seed)``, the weights and batch order with another ``default_rng(seed)``.
+    Returns ``(model, train, val)``; chapter 21's notebook trains the same with seed 21."""
+    rng = np.random.default_rng(seed)
+    train = language_corpus(STEPS_PER_EPOCH * BATCH * T + 1, rng=rng, language=LANGUAGE)
+    val = language_corpus(4_000, rng=rng, language=LANGUAGE)
+    x, y = char_windows(train.ids, T)
+    V = len(train.vocab)
+    r = np.random.default_rng(seed)
+    model = Sequential(
+        [Embedding(V, D_MODEL, rng=r)]
+        + [TransformerBlock(D_MODEL, 4, 85, norm="rmsnorm", ffn="swiglu", rope=True,
+                            n_kv_heads=2, rng=r) for _ in range(2)]
+        + [RMSNorm(D_MODEL), Dense(D_MODEL, V, rng=r)])
+    model.compile(optimizer=AdamW(lr=0.01, weight_decay=0.01),
+                  loss=CrossEntropy(from_logits=True))
+    schedule = LearningRateScheduler(cosine_decay(0.01, EPOCHS))
+    model.fit(x, y, epochs=EPOCHS, batch_size=BATCH, verbose=0, rng=r, callbacks=[schedule])
+    return model, train, val
+
+
+def judge(texts, language=LANGUAGE):
+    """The grammar's verdict on the complete sentences of ``texts``: how many, the share
+    accepted, the share distinct, and the grammar's loss on the accepted ones in bits per
+    character (−log₂ P(sentence) / (characters + 1), the +1 the space after it)."""
+    found = [s for text in texts for s in language.sentences(text)]
+    ok = [s for s in found if language.accepts(s)]
+    nats = sum(language.nll(s) for s in ok) / sum(len(s) + 1 for s in ok)
+    return {"sentences": len(found), "accepted": len(ok) / len(found),
+            "distinct": len(set(found)) / len(found), "bits": nats * BITS}
+
+
+def decoding_table(model, corpus, rng, n_texts=N_TEXTS, n_new=N_NEW):
+    """Each rule of ``SETTINGS`` writes ``n_new`` characters after ``". "`` in ``n_texts``
+    texts, one rule after another from ``rng``; ``{rule: judge(texts)}``."""
+    start = np.tile(corpus.encode(". "), (n_texts, 1))
+    table = {}
+    for name, kw in SETTINGS.items():
+        ids = generate(model, start, n_new, rng=rng, **kw)
+        table[name] = judge([corpus.decode(row[2:]) for row in ids])
+    return table
+
+
+def write_sliding(model, ids, n_new, rng, window=T):
+    """``generate`` at τ = 1, but the model never reads more than ``window`` positions: once
+    the text fills them, it re-reads the last ``window // 2`` and writes on from there, so
+    every offset it meets is one it met in training. The same draws as ``generate`` (one
+    ``rng.random()`` per row and step)."""
+    text = np.asarray(ids)
+    context, left = text, n_new
+    while left:
+        n = min(left, window - context.shape[1] + 1)   # reads context + n − 1 ≤ window
+        new = generate(model, context, n, rng=rng)[:, context.shape[1]:]
+        text, left = np.concatenate([text, new], axis=1), left - n
+        context = text[:, -(window // 2):]
+    return text
+
+
+def window_shares(texts, language=LANGUAGE, edge=T):
+    """Split every text (a prompt of 2, then what was written) at its sentence ends:
+    ``(inside, past)``, the verdicts (bools) of the sentences that end before position
+    ``edge`` and of those that end at or after it."""
+    inside, past = [], []
+    for text in texts:
+        start = 2
+        for end in [i for i, c in enumerate(text) if c in ".!?" and i >= 2]:
+            ok = language.accepts(text[start:end + 1].strip())
+            (inside if end < edge else past).append(ok)
+            start = end + 1
+    return inside, past
+
+
+@functools.lru_cache(maxsize=8)
+def _run(seed):
+    model, train, _ = train_model(seed)
+    table = decoding_table(model, train, np.random.default_rng(100 * seed + 1))
+    start = np.tile(train.encode(". "), (64, 1))
+    full = generate(model, start, N_LONG, rng=np.random.default_rng(100 * seed + 2))
+    slid = write_sliding(model, start, N_LONG, np.random.default_rng(100 * seed + 2))
+    inside, past = window_shares([train.decode(row) for row in full])
+    _, past_slid = window_shares([train.decode(row) for row in slid])
+    return table, {"inside": np.mean(inside), "past": np.mean(past),
+                   "past, sliding": np.mean(past_slid)}
+
+
+def accepted(seed):
+    """The share of accepted sentences under each rule (section 6) for a model trained
+    with ``seed``."""
+    return {name: row["accepted"] for name, row in _run(seed)[0].items()}
+
+
+def distinct(seed):
+    """The share of distinct sentences under each rule."""
+    return {name: row["distinct"] for name, row in _run(seed)[0].items()}
+
+
+def bits(seed):
+    """The grammar's loss on the accepted sentences under each rule, bits per character."""
+    return {name: row["bits"] for name, row in _run(seed)[0].items()}
+
+
+def window(seed):
+    """Section 8: the accepted share of the sentences ending inside the training window,
+    and past it reading the whole text or a sliding window."""
+    return dict(_run(seed)[1])
+
+
+SEEDS = (21, 22, 23, 24, 25)
+TABLES = {"21_accepted": (accepted, SEEDS), "21_distinct": (distinct, SEEDS),
+          "21_bits": (bits, SEEDS), "21_window": (window, SEEDS)}

@@ -1,0 +1,86 @@
+"""Chapter 26's experiments over seeds: the chapter's mixture, and the samplers' quality
+against their number of steps, scored by ``nb.data.mixture_mmd`` against the true density,
+first with the exact score and velocity (the samplers alone), then with trained networks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..data.mixture import GaussianMixture, mixture_mmd
+from ..generative import (LinearSchedule, as_function, ddim_sample, ddpm_sample, denoiser,
+                          euler_sample, exact_noise, exact_velocity, train_denoiser)
+from ..training.optimizers import Adam
+
+__all__ = ["mixture", "N_SAMPLES", "STEPS", "sampler_steps", "train_model", "learned_steps",
+           "TABLES"]
+
+N_SAMPLES = 1000                       # samples per score: the null spread shrinks as 1/n
+STEPS = (1000, 100, 30, 10)
+
+
+def _rotated(angle, sx, sy):
+    c, s = np.cos(angle), np.sin(angle)
+    R = np.array([[c, -s], [s, c]])
+    return R @ np.diag([sx * sx, sy * sy]) @ R.T
+
+
+def mixture():
+    """Chapter 26's data: three elongated components around a tight fourth one."""
+    covs = [_rotated(-0.5, 0.55, 0.18), _rotated(0.0, 0.55, 0.18), _rotated(0.5, 0.55, 0.18),
+            0.12 ** 2 * np.eye(2)]
+    return GaussianMixture([[-1.6, -0.9], [0.0, 1.8], [1.6, -0.9], [0.0, -0.1]], covs,
+                           [0.3, 0.3, 0.25, 0.15])
+
+
+def sampler_steps(seed, steps=STEPS):
+    """z = MMD / null spread of DDPM and DDIM with the exact score and of Euler with the
+    exact velocity, at each number of steps, from one draw of starting noise."""
+    rng = np.random.default_rng(seed)
+    mix, schedule = mixture(), LinearSchedule()
+    noise, velocity = exact_noise(mix, schedule), exact_velocity(mix)
+    row = {}
+    for n in steps:
+        x = rng.standard_normal((N_SAMPLES, 2))
+        row[f"DDPM {n}"] = mixture_mmd(ddpm_sample(noise, x, schedule, steps=n, rng=rng), mix).z
+        row[f"DDIM {n}"] = mixture_mmd(ddim_sample(noise, x, schedule, steps=n), mix).z
+        row[f"Euler {n}"] = mixture_mmd(euler_sample(velocity, x, steps=n), mix).z
+    return row
+
+
+def train_model(seed, objective="noise", steps=4000):
+    """The chapter's denoiser (or velocity network), trained from ``seed`` on 5000 samples:
+    Adam at 2·10⁻³ for the first half of the steps, then 5·10⁻⁴, batches of 256."""
+    rng = np.random.default_rng(seed)
+    data = mixture().sample(5000, rng=rng)
+    model = denoiser(2, hidden=64, depth=2, rng=rng)
+    opt = Adam(lr=2e-3)
+    model.compile(opt, "mse")
+    schedule = LinearSchedule() if objective == "noise" else None
+    half = steps // 2
+    losses = [train_denoiser(model, data, objective=objective, schedule=schedule,
+                             steps=half, batch_size=256, rng=rng)]
+    opt.lr = 5e-4
+    losses.append(train_denoiser(model, data, objective=objective, schedule=schedule,
+                                 steps=steps - half, batch_size=256, rng=rng))
+    return model, np.concatenate(losses)
+
+
+def learned_steps(seed, steps=(100, 10)):
+    """z of DDPM and DDIM with a trained denoiser and of Euler with a trained velocity
+    network (both ``train_model(seed)``), at each number of steps."""
+    mix, schedule = mixture(), LinearSchedule()
+    noise = as_function(train_model(seed, "noise")[0])
+    velocity = as_function(train_model(seed, "flow")[0])
+    rng = np.random.default_rng(seed + 1000)
+    row = {}
+    for n in steps:
+        x = rng.standard_normal((N_SAMPLES, 2))
+        row[f"DDPM {n}"] = mixture_mmd(ddpm_sample(noise, x, schedule, steps=n, rng=rng), mix).z
+        row[f"DDIM {n}"] = mixture_mmd(ddim_sample(noise, x, schedule, steps=n), mix).z
+        row[f"Euler {n}"] = mixture_mmd(euler_sample(velocity, x, steps=n), mix).z
+    return row
+
+
+TABLES = {"26_samplers_exact": (sampler_steps, range(5)),
+          "26_samplers_learned": (learned_steps, range(5))}
