@@ -154,11 +154,13 @@ class BPETokenizer:
         specials = _checked_specials(owner, special_tokens)
         merges, ids, special_ids = read_files(owner, vocab_json, merges_txt, specials)
         tok = cls(merges, pattern=pattern)
-        tok._renumber(ids, special_ids)
+        tok.renumber(ids, special_ids)
         return tok
 
-    def _renumber(self, ids, special_ids):
-        """Give id i the number ``ids[i]`` and the special tokens theirs (``from_files``)."""
+    def renumber(self, ids, special_ids):
+        """Give the token of id i the number ``ids[i]`` and each special token (a dict
+        name → id) its own: another numbering of the same vocabulary (``from_files`` reads
+        GPT-2's, and a saved tokenizer keeps it)."""
         self._ids = list(ids)
         self.vocab = {ids[i]: spelled for i, spelled in self.vocab.items() if i < len(ids)}
         self.special_tokens = dict(special_ids)
@@ -302,7 +304,7 @@ class BPETokenizer:
         tok = cls([tuple(p) if isinstance(p, list) else p for p in state.get("merges", [])],
                   pattern=state.get("pattern"), special_tokens=state.get("special_tokens", []))
         if state.get("ids") is not None:
-            tok._renumber(state["ids"], dict(zip(tok.special_tokens, state["special_ids"])))
+            tok.renumber(state["ids"], dict(zip(tok.special_tokens, state["special_ids"])))
         return tok
 
 
