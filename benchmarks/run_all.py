@@ -47,6 +47,7 @@ sys.path.insert(0, HERE)
 import numpy as np  # noqa: E402
 
 import bench_conv  # noqa: E402
+import bench_diffusion  # noqa: E402
 import bench_generate  # noqa: E402
 import bench_modern  # noqa: E402
 import bench_layers  # noqa: E402
@@ -181,13 +182,18 @@ def bpe_row() -> dict:
 def part4(with_torch=True):
     """Part IV's rows: the modern block and the small modern LM against PyTorch (bench_modern:
     one thread, each side in its own process, taking turns), generation with and without the
-    KV cache (bench_generate, the same way) and BPE training (bench_bpe)."""
+    KV cache (bench_generate, the same way), chapter 26's denoiser (bench_diffusion, the same
+    way) and BPE training (bench_bpe)."""
     rows = []
     for r in bench_modern.main(with_torch=with_torch):
         rows.append({**r, "name": r["name"].rsplit(", ", 1)[0], "nnbook_1t_s": r["nnbook_s"],
                      "torch_1t_s": r["torch_s"], "ratio_vs_torch_1t": r["ratio_vs_torch"],
                      "ratio_vs_torch": None, "torch_s": None})
     rows += one_thread_only(bench_generate.main(with_torch=with_torch))   # chapter 21
+    for r in bench_diffusion.main(with_torch=with_torch):                 # chapter 26
+        rows.append({**r, "name": r["name"].rsplit(", ", 1)[0], "nnbook_1t_s": r["nnbook_s"],
+                     "torch_1t_s": r["torch_s"], "ratio_vs_torch_1t": r["ratio_vs_torch"],
+                     "ratio_vs_torch": None, "torch_s": None})
     return rows, bpe_row()
 
 
@@ -195,7 +201,8 @@ def part4_markdown(rows, bpe) -> str:
     lines = ["### Part IV: the modern block, a small modern LM, generation, byte-pair encoding",
              "",
              "One thread, each side in its own fresh process, three rounds taking turns, best "
-             "call of each (`bench_modern.py`, `bench_generate.py`); the CPU-time ratio (`time.process_time`) leaves "
+             "call of each (`bench_modern.py`, `bench_generate.py`, chapter 26's denoiser "
+             "`bench_diffusion.py`); the CPU-time ratio (`time.process_time`) leaves "
              "out the moments other programs held the core.", "",
              "| case | nnbook | PyTorch | ratio | ratio, CPU time | target | met |",
              "|---|---:|---:|---:|---:|---|:---:|"]

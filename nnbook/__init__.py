@@ -43,11 +43,12 @@ from .layers import (Embedding, LayerNorm, MultiHeadAttention, PositionalEmbeddi
                      TransformerBlock)
 from .layers import RMSNorm, SiLU, SwiGLU, Unembedding, apply_rope, kv_head_of, rope_angles
 from .layers import LoRA, add_lora, merge_lora
+from .layers.attention import attention
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
 from . import experiments
 from .experiments import SeedTable, over_seeds, seeds
-from .training import AdamW
+from .training import AdamW, clip_grad_norm
 from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
                        RMSProp, Sequential, load_model)
 from .training import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
@@ -65,10 +66,10 @@ __all__ = [
     "RMSNorm", "SiLU", "SwiGLU", "Unembedding", "LoRA",
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size", "same_padding",
-    "rope_angles", "apply_rope", "kv_head_of", "add_lora", "merge_lora",
+    "rope_angles", "apply_rope", "kv_head_of", "attention", "add_lora", "merge_lora",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
-    "AdamW",
+    "AdamW", "clip_grad_norm",
     # model
     "Sequential", "History", "load_model", "register_class",
     # post-training losses (chapter 22)

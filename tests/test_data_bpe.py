@@ -145,7 +145,7 @@ def test_special_tokens_are_cut_out_before_training_and_never_merged(parts, voca
     text = "".join(parts)
     tok = BPE.train(text, vocab_size, special_tokens=["<e>"])
     assert tok.merges == train_naive(text, vocab_size, specials=["<e>"])[0]
-    ids = tok.encode(text)
+    ids = tok.encode(text, allowed_special="all")
     special = tok.special_tokens["<e>"]
     assert special == 256 + len(tok.merges) == tok.vocab_size - 1
     assert ids.count(special) == text.count("<e>")
@@ -156,8 +156,43 @@ def test_special_tokens_are_cut_out_before_training_and_never_merged(parts, voca
 def test_special_tokens_longest_first_and_their_ids_follow_the_merges():
     tok = BPE.train("ab ab", 260, special_tokens=["<s>", "<s>>"])
     assert tok.special_tokens == {"<s>": 258, "<s>>": 259}
-    assert tok.encode("a<s>>b<s>") == [a, 259, b, 258]
-    assert tok.encode("<s><s>>") == [258, 259]
+    assert tok.encode("a<s>>b<s>", allowed_special="all") == [a, 259, b, 258]
+    assert tok.encode("<s><s>>", allowed_special=["<s>", "<s>>"]) == [258, 259]
+    # only "<s>" allowed: "<s>>" is "<s>" then an ordinary ">"
+    assert tok.encode("<s>>", allowed_special=["<s>"]) == [258, ord(">")]
+
+
+def test_special_text_in_ordinary_text_is_ordinary_bytes_unless_allowed():
+    tok = BPE.train("hi <|end|> hi", 270, pattern=BPE.GPT2_PATTERN,
+                    special_tokens=["<|end|>", "<|pad|>"])
+    end, pad = tok.special_tokens["<|end|>"], tok.special_tokens["<|pad|>"]
+    typed = "a user types <|end|> here"
+    plain = tok.encode(typed)                      # the default: nothing allowed
+    assert end not in plain and pad not in plain and tok.decode(plain) == typed
+    assert plain == BPE(tok.merges, pattern=tok.pattern).encode(typed)
+    for allowed in ("all", ["<|end|>"], ("<|end|>", "<|pad|>"), {"<|end|>"}):
+        ids = tok.encode(typed, allowed_special=allowed)
+        assert ids.count(end) == 1 and tok.decode(ids) == typed
+    assert end not in tok.encode(typed, allowed_special=["<|pad|>"])
+    assert tok.encode(typed, allowed_special=[]) == plain
+
+
+@pytest.mark.parametrize("allowed, match", [
+    ("<|end|>", r"BPETokenizer.encode: expected allowed_special to be 'all' or a list of "
+                r"special tokens, got the string '<\|end\|>'. Write "
+                r"allowed_special=\['<\|end\|>'\] or allowed_special='all'"),
+    ("none", r"got the string 'none'"),
+    (3, r"expected allowed_special to be 'all' or a list of special tokens, got int 3"),
+    (["<|eot|>"], r"allowed_special names \['<\|eot\|>'\], which this tokenizer does not "
+                  r"have; its special tokens are \['<\|end\|>'\]. Train it with"),
+    ([["<|end|>"]], r"allowed_special names \[\['<\|end\|>'\]\]"),
+])
+def test_allowed_special_must_name_the_tokenizers_special_tokens(allowed, match):
+    tok = BPE.train("ab", 258, special_tokens=["<|end|>"])
+    with pytest.raises(ValueError, match=match):
+        tok.encode("a<|end|>", allowed_special=allowed)
+    with pytest.raises(ValueError, match="does not have"):
+        BPE.train("ab", 258).encode("a", allowed_special=["<|end|>"])
 
 
 # --------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Tests for nnbook/data/sampling.py: ``sample_text`` draws each character from
 softmax(logits / temperature) with one ``rng.random()`` per text, reads at most ``context``
-ids, and names every bad argument."""
+ids, names every bad argument, and is ``nb.generate`` on a text."""
 
 import numpy as np
 import pytest
@@ -13,9 +13,9 @@ class Fixed:
     """A stand-in model: the same logits at every position; records the windows it read."""
 
     def __init__(self, logits):
-        self.logits, self.seen = np.asarray(logits, float), []
+        self.logits, self.seen, self.layers = np.asarray(logits, float), [], []
 
-    def predict(self, ids):
+    def forward(self, ids, training=None):
         self.seen.append(ids.shape)
         return np.broadcast_to(self.logits, ids.shape + self.logits.shape[-1:])
 
@@ -106,12 +106,27 @@ def test_a_many_to_one_model_is_told_to_return_a_distribution_per_position(corpu
     net = nb.Sequential([nb.Embedding(V, 4, rng=rng), nb.RNN(4, 5, rng=rng),
                          nb.Dense(5, V, rng=rng)])
     with pytest.raises(ValueError, match=r"sample_text: the model returned shape \(1, 26\) .*"
-                                         r"distribution per position.*return_sequences=True"):
+                                         r"logits per position.*return_sequences=True"):
         data.sample_text(net, corpus, 3, prompt="ab", rng=np.random.default_rng(0))
 
 
 def test_a_diverged_model_is_named_not_sampled_as_the_first_character(corpus):
     z = np.full(len(corpus.vocab), np.nan)
-    with pytest.raises(ValueError, match=r"sample_text: the model's output contains NaN or inf "
-                                         r"\(after 'ab'\); its training diverged"):
+    with pytest.raises(ValueError, match=r"sample_text: the model's output is NaN at the last "
+                                         r"position \(after the prompt and 0 new tokens\).*"
+                                         r"training diverged"):
         data.sample_text(Fixed(z), corpus, 3, prompt="ab", rng=np.random.default_rng(0))
+
+
+def test_sample_text_is_generate_on_a_text(corpus):
+    """One generator: the same ids as nb.generate with the same rng, window and rules."""
+    V = len(corpus.vocab)
+    rng = np.random.default_rng(0)
+    net = nb.Sequential([nb.Embedding(V, 4, rng=rng), nb.PositionalEmbedding(6, 4, rng=rng),
+                         nb.Dense(4, V, rng=rng)])
+    for tau in (0.5, 1.0, 1.5):
+        texts = data.sample_text(net, corpus, 20, prompt="the ", temperature=tau, n_samples=3,
+                                 rng=np.random.default_rng(5))
+        ids = nb.generate(net, np.tile(corpus.encode("the "), (3, 1)), 20, temperature=tau,
+                          context=6, rng=np.random.default_rng(5))
+        assert texts == [corpus.decode(row) for row in ids]

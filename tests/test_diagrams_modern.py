@@ -21,6 +21,8 @@ def test_gqa_heads_joins_each_query_head_to_its_group(h, k, kind):
     starts = sorted(a.xyann[0] for a in arrows(ax))
     expected = sorted(kv_x[j // (h // k)] for j in range(h))
     assert np.allclose(starts, expected)
+    # heads are numbered from 0, as kv_head_of and the formula ⌊j·h_kv/h⌋ count them
+    assert {f"Q{j}" for j in range(h)} | {f"K{i} V{i}" for i in range(k)} <= set(texts(ax))
 
 
 def test_gqa_heads_refuses_a_group_that_does_not_divide():
@@ -35,7 +37,7 @@ def test_rope_pairs_turns_each_pair_by_its_angle():
     ax = nb.diagrams.rope_pairs(8, 3, base=100.0)
     assert len([p for p in ax.patches if p.get_label() == "pair"]) == 4
     theta = 3 * 100.0 ** (-np.arange(0, 8, 2) / 8)
-    assert [t for t in texts(ax) if t.startswith("θ")] == [f"θ = {v:.2f} rad" for v in theta]
+    assert [t for t in texts(ax) if t.startswith("θ")] == [f"θ = {v:.3f} rad" for v in theta]
     angles = [np.arctan2(a.xy[1] - a.xyann[1], a.xy[0] - a.xyann[0]) for a in arrows(ax)]
     assert np.allclose(np.cos(angles), np.cos(theta)) and np.allclose(np.sin(angles),
                                                                       np.sin(theta))

@@ -34,6 +34,8 @@ def test_bpe_merges_figure_shows_tokens_and_pairs():
     assert [b.get_height() for b in bottom.patches] == [c for _, c in ranked[:5]]
     assert bottom.get_title().endswith("→ id 258")
     assert tuple(fig.get_size_inches()) == (8.4, 4.6)
+    fig.canvas.draw()                                          # counts: whole-number ticks
+    assert all(float(t).is_integer() for t in bottom.get_yticks())
 
 
 def test_the_slider_and_the_text_redraw():

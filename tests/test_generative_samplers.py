@@ -47,6 +47,21 @@ def test_one_step_by_hand():
     np.testing.assert_allclose(G.ddim_sample(f, x, s, steps=1), x0)
 
 
+def test_ddpm_step_is_one_step_of_ddpm_sample():
+    m, s = mixture(), G.LinearSchedule()
+    f = G.exact_noise(m, s)
+    x = np.random.default_rng(4).standard_normal((6, 2))
+    z = np.random.default_rng(5).standard_normal((6, 2))
+    step = G.ddpm_step(f, x, 1.0, 0.5, s, z=z)
+    both = G.ddpm_sample(f, x, s, steps=2, rng=np.random.default_rng(5), path=True)
+    np.testing.assert_allclose(step, both[1], rtol=1e-12)
+    np.testing.assert_allclose(G.ddpm_step(f, step, 0.5, 0.0, s), both[2], rtol=1e-12)
+    with pytest.raises(ValueError, match="ddpm_step: expected times 0 ≤ s < t ≤ 1"):
+        G.ddpm_step(f, x, 0.2, 0.5, s)
+    with pytest.raises(ValueError, match=r"ddpm_step: expected z of x's shape \(6, 2\)"):
+        G.ddpm_step(f, x, 0.5, 0.2, s, z=z[:3])
+
+
 def test_score_and_noise_predictions_agree_and_ddim_is_deterministic():
     m, s = mixture(), G.CosineSchedule()
     x = np.random.default_rng(2).standard_normal((50, 2))
@@ -58,6 +73,15 @@ def test_score_and_noise_predictions_agree_and_ddim_is_deterministic():
     d = G.ddpm_sample(G.exact_score(m, s), x, s, steps=20, prediction="score",
                       rng=np.random.default_rng(3))
     np.testing.assert_allclose(c, d, rtol=1e-10, atol=1e-12)
+
+
+def test_float32_stays_float32():
+    s = G.LinearSchedule()
+    f = lambda x, t: 0.1 * x
+    x = np.ones((3, 2), np.float32)
+    for out in (G.ddpm_sample(f, x, s, steps=3, rng=np.random.default_rng(0)),
+                G.ddim_sample(f, x, s, steps=3), G.euler_sample(f, x, steps=3)):
+        assert out.dtype == np.float32
 
 
 def test_euler_and_paths():

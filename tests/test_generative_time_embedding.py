@@ -80,3 +80,13 @@ def test_errors():
         G.with_time(np.ones(3), 0.5)
     with pytest.raises(ValueError, match=r"with_time: expected t to be a number or of shape \(3,\)"):
         G.with_time(np.ones((3, 2)), [0.1, 0.2])
+
+
+def test_one_time_for_every_row_gives_the_same_as_row_by_row():
+    layer = G.TimeEmbedding(2, 4, max_freq=9.0)
+    x = G.with_time(np.random.default_rng(1).standard_normal((6, 2)), 0.37)
+    dy = np.random.default_rng(2).standard_normal((6, 10))
+    y, dx = layer.forward(x), layer.backward(dy)
+    for i in range(6):
+        np.testing.assert_array_equal(layer.forward(x[i:i + 1])[0], y[i])
+        np.testing.assert_array_equal(layer.backward(dy[i:i + 1])[0], dx[i])

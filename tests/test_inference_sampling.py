@@ -160,3 +160,13 @@ def test_a_row_of_only_minus_infinite_logits_is_refused():
         with pytest.raises(ValueError, match=r"row 1 of the logits is −inf everywhere.*no "
                                              r"token"):
             call()
+
+
+def test_the_function_generate_does_not_hide_its_module():
+    """``nnbook.inference.generate`` is the function (as ``nb.generate``); its module has a
+    name of its own, so both are reachable."""
+    import importlib
+    import inspect
+    assert nb.inference.generate is nb.generate and inspect.isfunction(nb.generate)
+    module = importlib.import_module("nnbook.inference.generation")
+    assert module.generate is nb.generate

@@ -22,7 +22,8 @@ def test_loss_curve_from_history():
     assert ax.get_title() == "Training loss"
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
     lines = ax.get_lines()
-    assert [l.get_label() for l in lines] == ["training", "validation"]   # not the raw keys
+    # not the raw keys; the word of Part III's text (held-out), and Part II's (validation)
+    assert [l.get_label() for l in lines] == ["training", "held-out (validation)"]
     np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
     np.testing.assert_array_equal(lines[1].get_ydata(), [1.1, 0.6, 0.4])
     assert ax.get_legend() is not None

@@ -12,7 +12,10 @@ files, with ``ast``; nothing is imported).
   no private module (``_blocks``) and no private name (``from x import _y``). The
   modules directly in ``nnbook/`` are the folder ``nnbook``. A folder's
   ``_helpers`` are free to change with that folder; a helper another folder needs
-  is public (no underscore) or moves to where both can use it.
+  is public (no underscore) or moves to where both can use it;
+- (e) no reach-ins: no code reads or writes another object's private attribute,
+  ``obj._name`` where ``obj`` is not ``self``, ``cls`` or ``super()`` (dunders
+  aside); what another object needs from it is a public method or attribute.
 
 How imports are read (as ``python ../shared/tools/structure.py`` reads them):
 relative imports are resolved against the importing module's package;
@@ -210,6 +213,24 @@ def private_crossings(package: Path) -> list[str]:
     return problems
 
 
+def reach_ins(package: Path) -> list[str]:
+    """One line per ``obj._name`` whose ``obj`` is not ``self``, ``cls`` or ``super()``."""
+    found = []
+    for path in modules(package).values():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Attribute) and is_private(node.attr)
+                    and not node.attr.startswith("__")):
+                continue
+            owner = node.value
+            if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+                continue
+            if (isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name)
+                    and owner.func.id == "super"):
+                continue
+            found.append(f"{where(path, package)}:{node.lineno}: reaches into .{node.attr}")
+    return sorted(found)
+
+
 # --------------------------------------------------------------------------------------------
 # nnbook itself
 
@@ -238,6 +259,12 @@ def test_no_folder_imports_another_folders_private_helpers():
     assert not found, ("imports of another folder's private module or name (make the "
                        "helper public, or move it where both folders can use it):\n"
                        + "\n".join(found))
+
+
+def test_no_reach_ins():
+    found = reach_ins(PACKAGE)
+    assert not found, ("code that reads or writes another object's private attribute (give "
+                       "that object a public method or attribute for it):\n" + "\n".join(found))
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,3 +390,20 @@ def test_checker_finds_private_helpers_imported_across_folders(tmp_path):
         "shapes/square.py": "from ._geometry import _side\n"}))
     assert [line.split(" (")[0] for line in private_crossings(package)] == [
         "pkg2/tools.py:2", "pkg2/tools.py:3", "pkg2/tools.py:4"]
+
+
+def test_checker_finds_reach_ins_and_leaves_self_cls_super_and_dunders(tmp_path):
+    package = write(tmp_path / "pkg", dict(CLEAN, **{"shapes/reach.py": """\
+        class Box:
+            def __init__(self, other):
+                self._x = other._x
+                super()._init()
+                print(other.__class__, type(self)._made)
+
+            @classmethod
+            def make(cls):
+                return cls._new()
+        """}))
+    assert reach_ins(package) == ["pkg/shapes/reach.py:3: reaches into ._x",
+                                  "pkg/shapes/reach.py:5: reaches into ._made"]
+    assert reach_ins(write(tmp_path / "clean", CLEAN)) == []

@@ -79,6 +79,24 @@ def test_swiglu_against_a_reference(dtype):
           lambda x, p: (F.silu(x @ p["W_1"]) * (x @ p["W_3"])) @ p["W_2"], dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_swiglu_of_chapter_20_against_its_torch_module(dtype):
+    """Chapter 20's SwiGLU (d = 48, d_ff = 128) and the module to_torch builds for it (three
+    nn.Linear without bias): the output, ∂E/∂x and ∂E/∂W_1, W_3, W_2 under autograd."""
+    layer = nb.SwiGLU(48, 128, rng=np.random.default_rng(20), dtype=dtype)
+    x = data(dtype, (2, 3, 48), 5)
+    dy = data(dtype, (2, 3, 48), 6)
+    module = nb.to_torch(nb.Sequential([layer]))[0]
+    assert type(module).__name__ == "SwiGLU"
+    xt = torch.tensor(x, requires_grad=True)
+    yt = module(xt)
+    close(layer.forward(x), yt, dtype)
+    yt.backward(torch.tensor(dy))
+    close(layer.backward(dy), xt.grad, dtype)
+    for name, lin in (("W_1", module.w1), ("W_3", module.w3), ("W_2", module.w2)):
+        close(layer.grads[name], lin.weight.grad.T, dtype)
+
+
 def rope_reference(x, base=10000.0):
     """(m, h, T, dh): each pair as a complex number, times e^{iθ}."""
     T, dh = x.shape[-2], x.shape[-1]
@@ -262,7 +280,8 @@ def test_every_new_layer_goes_to_torch_and_back(dtype):
 
 def test_an_unembedding_without_its_embedding_does_not_go_to_torch():
     emb = nb.Embedding(5, 3, rng=np.random.default_rng(0))
-    model = nb.Sequential([nb.Dense(2, 3, rng=np.random.default_rng(1)), nb.Unembedding(emb)])
+    model = nb.Sequential([emb, nb.Unembedding(emb)])      # the model refuses it when built:
+    model.layers[0] = nb.Embedding(5, 3, rng=np.random.default_rng(1))   # changed directly
     with pytest.raises(ValueError, match=r"to_torch: layer 1 Unembedding\(3 → 5, tied\) is tied "
                                          r"to an Embedding that is not an earlier layer"):
         nb.to_torch(model)
@@ -272,3 +291,15 @@ def test_an_unembedding_without_its_embedding_does_not_go_to_torch():
     with pytest.raises(ValueError, match=r"from_torch: module 1 .* shares its weight with no "
                                          r"earlier nn.Embedding"):
         nb.from_torch(tm)
+
+
+def test_a_block_with_its_own_rope_base_goes_to_torch_and_back():
+    """A block's rope_base (now a constructor argument) survives both ways."""
+    rng = np.random.default_rng(11)
+    block = nb.TransformerBlock(8, 2, 16, rope=True, rope_base=500.0, rng=rng)
+    model = nb.Sequential([block])
+    x = rng.normal(size=(2, 5, 8))
+    tm = nb.to_torch(model)
+    back = nb.from_torch(tm)
+    assert back.layers[0].rope_base == 500.0
+    np.testing.assert_allclose(back.predict(x), model.predict(x), atol=1e-12)

@@ -40,9 +40,11 @@ class BPETokenizer:
 
     Special tokens (strings such as ``"<|endoftext|>"``) get the ids after the merges, in
     the order given, and are never split or merged: ``train`` cuts them out of the text
-    before counting (so no pair crosses one either), and ``encode`` finds every literal
-    occurrence in the text (the longest first where two start at the same place) and gives
-    it its id; the text between them is encoded as usual.
+    before counting (so no pair crosses one either). ``encode`` treats their text as
+    ordinary text unless told otherwise: with ``allowed_special`` naming them (or
+    ``"all"``) it finds every literal occurrence (the longest first where two start at the
+    same place) and gives it its id; the text between them is encoded as usual. So a user
+    who types ``<|endoftext|>`` cannot end a document (tiktoken makes the same choice).
 
     Encoding applies the merges by rank, lowest first, each everywhere from left to right:
     on the training text this gives exactly the training's sequence. Decoding joins the
@@ -50,7 +52,8 @@ class BPETokenizer:
     may end inside a character), never raising.
 
     Shapes:
-        encode(text) → list of n ints in [0, vocab_size);  decode(ids): n ints → str
+        encode(text, allowed_special=()) → list of n ints in [0, vocab_size);
+        decode(ids): n ints → str
 
     Args (of the constructor; ``train`` and ``load`` call it):
         merges: the ``(id_a, id_b)`` pairs in merge order, each id below 256 + its index.
@@ -151,11 +154,13 @@ class BPETokenizer:
         specials = _checked_specials(owner, special_tokens)
         merges, ids, special_ids = read_files(owner, vocab_json, merges_txt, specials)
         tok = cls(merges, pattern=pattern)
-        tok._renumber(ids, special_ids)
+        tok.renumber(ids, special_ids)
         return tok
 
-    def _renumber(self, ids, special_ids):
-        """Give id i the number ``ids[i]`` and the special tokens theirs (``from_files``)."""
+    def renumber(self, ids, special_ids):
+        """Give the token of id i the number ``ids[i]`` and each special token (a dict
+        name → id) its own: another numbering of the same vocabulary (``from_files`` reads
+        GPT-2's, and a saved tokenizer keeps it)."""
         self._ids = list(ids)
         self.vocab = {ids[i]: spelled for i, spelled in self.vocab.items() if i < len(ids)}
         self.special_tokens = dict(special_ids)
@@ -164,12 +169,14 @@ class BPETokenizer:
         self._cache = {}
 
     # ------------------------------------------------------------------ encoding
-    def encode(self, text) -> list:
-        """The ids of ``text``: special tokens found literally, the rest cut by ``pattern``
-        and each chunk's bytes merged by rank (lowest first)."""
+    def encode(self, text, *, allowed_special=()) -> list:
+        """The ids of ``text``: the text cut by ``pattern`` and each chunk's bytes merged by
+        rank (lowest first). ``allowed_special``: the special tokens (names, or ``"all"``)
+        whose literal text becomes their id; any other special token's text is encoded as
+        ordinary bytes (the default: none, so ordinary text cannot produce a special id)."""
         _check_text("BPETokenizer.encode", text)
         ids = []
-        for piece, is_special in _pieces(text, self._special_re):
+        for piece, is_special in _pieces(text, self._allowed_re(allowed_special)):
             if is_special:
                 ids.append(self.special_tokens[piece])
                 continue
@@ -177,35 +184,60 @@ class BPETokenizer:
                 ids.extend(self._encode_chunk(chunk))
         return ids
 
-    def encode_iterable(self, texts):
+    def _allowed_re(self, allowed_special):
+        """The regex of the special tokens that ``allowed_special`` names (None: none)."""
+        owner, names = "BPETokenizer.encode", list(self.special_tokens)
+        if isinstance(allowed_special, str) and allowed_special == "all":
+            return self._special_re
+        if isinstance(allowed_special, str) or not hasattr(allowed_special, "__iter__"):
+            fix = (f" Write allowed_special=[{allowed_special!r}] or allowed_special='all'."
+                   if isinstance(allowed_special, str) else "")
+            what = ("the string" if isinstance(allowed_special, str)
+                    else type(allowed_special).__name__)
+            raise ValueError(f"{owner}: expected allowed_special to be 'all' or a list of "
+                             f"special tokens, got {what} {allowed_special!r:.60}.{fix}")
+        allowed = list(allowed_special)
+        unknown = [t for t in allowed if not isinstance(t, str) or t not in self.special_tokens]
+        if unknown:
+            raise ValueError(f"{owner}: allowed_special names {unknown!r:.80}, which this "
+                             f"tokenizer does not have; its special tokens are {names!r:.80}. "
+                             f"Train it with special_tokens=[...] or allow only those.")
+        return self._special_re if set(allowed) == set(names) else _pieces_re(set(allowed))
+
+    def encode_iterable(self, texts, *, allowed_special=()):
         """The ids of the strings of ``texts`` (an open file, a list of lines) joined, one at
-        a time, equal to ``encode("".join(texts))``: the text is encoded up to the start of
-        its last chunk so far (and held back wherever a special token may begin), so memory
-        stays bounded by the longest chunk, not the text."""
+        a time, equal to ``encode("".join(texts), allowed_special=allowed_special)``: the
+        text is encoded up to the start of its last chunk so far (and held back wherever a
+        special token may begin), each chunk as the whole text cuts it, so memory stays
+        bounded by the longest chunk, not the text (for patterns that look at most a chunk
+        ahead, as ``GPT2_PATTERN``)."""
+        specials = self._allowed_re(allowed_special)  # a bad value fails before any text
         held, longest = "", max(map(len, self.special_tokens), default=1)
         for text in texts:
             _check_text("BPETokenizer.encode_iterable", text)
             held += text
-            cut = self._safe_cut(held, len(held) - longest + 1)
-            if cut:
-                yield from self.encode(held[:cut])
-                held = held[cut:]
+            start, chunks = self._final_part(held, len(held) - longest + 1, specials)
+            if start:
+                yield from self.encode(held[:start], allowed_special=allowed_special)
+            for chunk in chunks:                      # as cut in the whole text
+                yield from self._encode_chunk(chunk.group())
+            held = held[chunks[-1].end() if chunks else start:]
         if held:
-            yield from self.encode(held)
+            yield from self.encode(held, allowed_special=allowed_special)
 
-    def _safe_cut(self, text, limit):
-        """A place before ``limit`` where encoding may cut ``text``: the end of the last
-        special token, or later the start of the last but one chunk after it."""
+    def _final_part(self, text, limit, specials):
+        """What of ``text`` more text cannot change: ``text[:start]``, up to the end of the
+        last special token before ``limit`` (of the regex ``specials``), and the chunks
+        after it but the last (regex matches; the last may still grow)."""
         start = 0
-        for found in (self._special_re.finditer(text) if self._special_re else ()):
+        for found in (specials.finditer(text) if specials else ()):
             if found.end() > limit:
                 limit = found.start()
                 break
             start = found.end()
         if self._split is None or limit <= start:
-            return start
-        ends = [m.end() for m in self._split.finditer(text, start, limit)]
-        return start if len(ends) < 2 else ends[-2]
+            return start, []
+        return start, list(self._split.finditer(text, start, limit))[:-1]
 
     def _encode_chunk(self, chunk: str) -> list:
         if chunk not in self._cache:
@@ -272,7 +304,7 @@ class BPETokenizer:
         tok = cls([tuple(p) if isinstance(p, list) else p for p in state.get("merges", [])],
                   pattern=state.get("pattern"), special_tokens=state.get("special_tokens", []))
         if state.get("ids") is not None:
-            tok._renumber(state["ids"], dict(zip(tok.special_tokens, state["special_ids"])))
+            tok.renumber(state["ids"], dict(zip(tok.special_tokens, state["special_ids"])))
         return tok
 
 

@@ -194,7 +194,9 @@ class Language:
         return " ".join(parts)
 
     # ------------------------------------------------------------------ parsing
-    def _closure(self, stack):
+    # A parser state is a stack of symbols still to read (a tuple, its top last); the
+    # states after a text are weighted by their probability. window_bound.py reads them.
+    def expansions(self, stack):
         """The ways to expand the top of ``stack`` until a word (or nothing) is on top:
         ``((p, stack), …)`` with the probability of the choices made."""
         if stack not in self._closures:
@@ -203,14 +205,27 @@ class Language:
             else:
                 merged = {}
                 for p, rhs in self.rules(stack[-1]):
-                    for q, st in self._closure(stack[:-1] + tuple(reversed(rhs))):
+                    for q, st in self.expansions(stack[:-1] + tuple(reversed(rhs))):
                         merged[st] = merged.get(st, 0.0) + p * q
                 found = tuple((p, st) for st, p in merged.items())
             self._closures[stack] = found
         return self._closures[stack]
 
-    def _parse(self, owner, text, start):
-        """−log P(c_t | c_<t) for each character, and the parser's final states."""
+    def step(self, states, ch):
+        """The parser's states after reading ``ch`` from ``states`` ({stack: weight}),
+        unnormalised: their total is P(ch | the text so far) times the old total."""
+        new = {}
+        for stack, w in states.items():
+            for p, st in self.expansions(stack):
+                if st and st[-1][0] == ch:
+                    rest = st[:-1] + ((st[-1][1:],) if len(st[-1]) > 1 else ())
+                    new[rest] = new.get(rest, 0.0) + w * p
+        return new
+
+    def parse(self, text, start=(("MORE",), ("S",)), owner="Language.parse"):
+        """−log P(c_t | c_<t) for each character of ``text`` read from the parser state
+        ``start`` (the default: a text of sentences), and the parser's final states; a
+        ValueError (in ``owner``'s name) where the grammar rejects the text."""
         if not isinstance(text, str):
             raise ValueError(f"{owner}: expected a string, got {type(text).__name__}. Turn ids "
                              f"into text first with corpus.decode(ids).")
@@ -219,12 +234,7 @@ class Language:
                              f"'the cat runs.'.")
         states, out = {start: 1.0}, np.empty(len(text))
         for t, ch in enumerate(text):
-            new = {}
-            for stack, w in states.items():
-                for p, st in self._closure(stack):
-                    if st and st[-1][0] == ch:
-                        rest = st[:-1] + ((st[-1][1:],) if len(st[-1]) > 1 else ())
-                        new[rest] = new.get(rest, 0.0) + w * p
+            new = self.step(states, ch)
             total = sum(new.values())
             if total == 0.0:
                 raise ValueError(f"{owner}: the grammar rejects {_short(text)} at character {t}: "
@@ -235,7 +245,7 @@ class Language:
         return out, states
 
     def _expected_next(self, states):
-        firsts = sorted({st[-1][0] if st else "" for s in states for _, st in self._closure(s)})
+        firsts = sorted({st[-1][0] if st else "" for s in states for _, st in self.expansions(s)})
         shown = ["the end of the sentence" if c == "" else repr(c) for c in firsts]
         return "one of " + ", ".join(shown) if len(shown) > 1 else shown[0]
 
@@ -247,13 +257,13 @@ class Language:
         for whole sentences. A character the grammar cannot follow is a ``ValueError`` that
         says where and what it expected.
         """
-        return self._parse("Language.nll_chars", text, (("MORE",), ("S",)))[0]
+        return self.parse(text, owner="Language.nll_chars")[0]
 
     def nll(self, text: str) -> float:
         """−log P(text) in nats, for whole sentences joined by single spaces; divide by
         ``len(text)`` for the loss per character. A text the grammar rejects is a
         ``ValueError`` naming the character, what came before and what it expected."""
-        out, states = self._parse("Language.nll", text, (("MORE",), ("S",)))
+        out, states = self.parse(text, owner="Language.nll")
         if (("MORE",),) not in states:
             raise ValueError(f"Language.nll: {_short(text)} ends inside a sentence: after "
                              f"{_short(text, tail=True)} the grammar expects "
@@ -267,7 +277,7 @@ class Language:
     def accepts(self, sentence: str) -> bool:
         """Whether ``sentence`` (one sentence, no space around it) is in the language."""
         try:
-            _, states = self._parse("Language.accepts", sentence, (("S",),))
+            _, states = self.parse(sentence, (("S",),), "Language.accepts")
         except ValueError:
             if not isinstance(sentence, str):
                 raise

@@ -94,7 +94,9 @@ class GaussianMixture:
     def __repr__(self):
         return f"GaussianMixture(k={self.k}, d={self.d})"
 
-    def _points(self, x, what="x"):
+    def check_points(self, x, what="x"):
+        """``x`` as float64 points of this mixture, (n, d), or a ValueError naming the
+        method ``what`` and the shape it needs (``mixture_mmd`` checks its samples so)."""
         x = as_float_array(f"{self!r}.{what}", "x", x).astype(np.float64)
         if x.ndim != 2 or x.shape[1] != self.d:
             raise ValueError(f"{self!r}.{what}: expected x of shape (n, {self.d}), one point "
@@ -118,19 +120,19 @@ class GaussianMixture:
 
     def log_prob(self, x):
         """log p(x) for each row of ``x`` (n, d): (n,)."""
-        a = self._joint(self._points(x, "log_prob"))
+        a = self._joint(self.check_points(x, "log_prob"))
         top = a.max(axis=1, keepdims=True)
         return (top + np.log(np.exp(a - top).sum(axis=1, keepdims=True)))[:, 0]
 
     def responsibilities(self, x):
         """p(component j | x) for each row of ``x`` (n, d): (n, k), rows summing to 1."""
-        a = self._joint(self._points(x, "responsibilities"))
+        a = self._joint(self.check_points(x, "responsibilities"))
         a = np.exp(a - a.max(axis=1, keepdims=True))
         return a / a.sum(axis=1, keepdims=True)
 
     def score(self, x):
         """∇ₓ log p(x) = −Σ_j r_j(x) Σ_j⁻¹ (x − μ_j), for each row of ``x`` (n, d): (n, d)."""
-        x = self._points(x, "score")
+        x = self.check_points(x, "score")
         r = self.responsibilities(x)                               # (n, k)
         diff = x[None, :, :] - self.means[:, None, :]              # (k, n, d)
         return -(r.T[:, :, None] * (diff @ self._prec)).sum(axis=0)   # Σ_k symmetric
@@ -222,7 +224,7 @@ def mixture_mmd(samples, mixture, *, bandwidth=None):
     if not isinstance(mixture, GaussianMixture):
         raise ValueError(f"mixture_mmd: expected mixture to be a GaussianMixture, got "
                          f"{type(mixture).__name__}.")
-    x = mixture._points(samples, "mixture_mmd")
+    x = mixture.check_points(samples, "mixture_mmd")
     n, d = x.shape
     if n < 2:
         raise ValueError(f"mixture_mmd: expected at least 2 samples, got {n}.")

@@ -1,6 +1,7 @@
 """Text from a trained character model (chapter 18): ``sample_text`` feeds a model its own
-samples one character at a time, drawing each from softmax(logits / temperature) (or from
-the model's own probabilities when it ends in ``Softmax``), the temperature of chapter 09.
+samples one character at a time, each drawn from softmax(logits / temperature) (or from the
+model's own probabilities when it ends in ``Softmax``), the temperature of chapter 09. It is
+chapter 21's ``nb.generate`` on a text: prompt and result are strings of ``corpus.vocab``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ..layers.activations import Softmax
+from ..inference.generation import generate
 from ..validate import make_rng, positive_int
 
 __all__ = ["sample_text"]
@@ -30,8 +31,12 @@ def sample_text(model, corpus, n_chars: int, *, prompt: str, temperature: float 
     power 1/temperature and renormalised, the same distribution as above), never put
     through a second softmax.
 
+    It is ``nb.generate(model, ids, n_chars, temperature=, context=, rng=)`` on the
+    encoded prompt repeated ``n_samples`` times, without a KV cache: one generator and one
+    temperature for the whole course (chapter 21's ``apply_temperature``).
+
     Shapes:
-        model.predict: ids (m, t) → logits (m, t, V);  returns n_samples strings, each
+        model.forward: ids (m, t) → logits (m, t, V);  returns n_samples strings, each
         prompt + n_chars characters
 
     Args:
@@ -65,36 +70,15 @@ def sample_text(model, corpus, n_chars: int, *, prompt: str, temperature: float 
     if context is not None:
         context = positive_int("sample_text", "context", context)
     rng = make_rng(rng, "sample_text")
-    start = corpus.encode(prompt)
-    ids = np.empty((n_samples, len(start) + n_chars), dtype=np.int64)   # (n_samples, n)
-    ids[:, :len(start)] = start
+    start = np.tile(corpus.encode(prompt), (n_samples, 1))               # (n_samples, T0)
+    try:
+        ids, logits = generate(model, start, n_chars, temperature=temperature,
+                               context=context, use_cache=False, rng=rng, return_logits=True)
+    except ValueError as exc:                    # generate's message, in this function's name
+        raise ValueError(str(exc).replace("generate:", "sample_text:", 1)) from None
     V = len(corpus.vocab)
-    layers = getattr(model, "layers", None) or [None]
-    probabilities = isinstance(layers[-1], Softmax)      # the model's output is p already
-    for t in range(len(start), ids.shape[1]):
-        window = ids[:, max(0, t - context):t] if context else ids[:, :t]
-        out = np.asarray(model.predict(window))
-        if out.ndim != 3:
-            raise ValueError(f"sample_text: the model returned shape {out.shape} for ids of "
-                             f"shape {window.shape}; it must return a distribution per "
-                             f"position, shape ({n_samples}, {window.shape[1]}, {V}). Give "
-                             f"its recurrent layers return_sequences=True (a many-to-one "
-                             f"model predicts one label per text, not the next character).")
-        z = out[:, -1, :]                                               # (n_samples, V)
-        if z.shape != (n_samples, V):
-            raise ValueError(f"sample_text: the model's output at the last position has shape "
-                             f"{z.shape}, expected ({n_samples}, {V}) logits over the corpus' "
-                             f"vocabulary. End the model in Dense(·, {V}).")
-        if not np.isfinite(z).all():          # NaN would draw the first character every time
-            raise ValueError(f"sample_text: the model's output contains NaN or inf (after "
-                             f"{corpus.decode(ids[0, :t])!r}); its training diverged. Retrain "
-                             f"with a smaller learning rate.")
-        if probabilities:                      # log p are logits of the same distribution
-            with np.errstate(divide="ignore"):
-                z = np.log(np.clip(z, 0.0, None))
-        z = (z - z.max(axis=1, keepdims=True)) / temperature
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        u = rng.random(n_samples)                                      # (n_samples,)
-        ids[:, t] = np.minimum((np.cumsum(p, axis=1) <= u[:, None]).sum(axis=1), V - 1)
+    if logits.shape[-1] != V:
+        raise ValueError(f"sample_text: the model's output at the last position has shape "
+                         f"{logits.shape[::2]}, expected ({n_samples}, {V}) logits over the "
+                         f"corpus' vocabulary. End the model in Dense(·, {V}).")
     return [corpus.decode(row) for row in ids]

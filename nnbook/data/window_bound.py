@@ -18,17 +18,6 @@ __all__ = ["window_bound"]
 _PRIORS = weakref.WeakKeyDictionary()      # Language → {parser state: P(state) at a random place}
 
 
-def _step(language, states, ch):
-    """The parser's states after ``ch`` (unnormalised) from ``states``: {stack: weight}."""
-    new = {}
-    for stack, w in states.items():
-        for p, st in language._closure(stack):
-            if st and st[-1][0] == ch:
-                rest = st[:-1] + ((st[-1][1:],) if len(st[-1]) > 1 else ())
-                new[rest] = new.get(rest, 0.0) + w * p
-    return new
-
-
 def _prior(language):
     """P(parser state before a character) at a uniformly random place of an endless text.
 
@@ -43,7 +32,7 @@ def _prior(language):
         while todo:                                    # every state and where each char leads
             stack = todo.pop()
             out = edges[stack] = {}
-            for p, st in language._closure(stack):
+            for p, st in language.expansions(stack):
                 rest = st[:-1] + ((st[-1][1:],) if len(st[-1]) > 1 else ())
                 if rest != start:                      # a sentence and its space are done
                     out[rest] = out.get(rest, 0.0) + p
@@ -88,7 +77,7 @@ def window_bound(language, text: str, window: int, *, stride: int | None = None)
         got = f"{len(text)} characters" if isinstance(text, str) else type(text).__name__
         raise ValueError(f"{owner}: expected a string of at least window + 1 = {window + 1} "
                          f"characters, got {got}. Pass a longer text or a smaller window.")
-    language._parse(owner, text, (("MORE",), ("S",)))  # a ValueError if the grammar rejects it
+    language.parse(text, owner=owner)                  # a ValueError if the grammar rejects it
     prior, memo = _prior(language), {}
     starts = range(0, len(text) - window, stride)
     out = np.empty((len(starts), window))
@@ -100,13 +89,13 @@ def window_bound(language, text: str, window: int, *, stride: int | None = None)
                 states = memo[piece[:t0]][0]
                 break
         if states is None:
-            new = _step(language, prior, piece[0])
+            new = language.step(prior, piece[0])
             states, t0 = _normalised(new), 1
             memo[piece[:1]] = (states, None)
         for t in range(t0, window + 1):
             key = piece[:t + 1]
             if key not in memo:
-                new = _step(language, states, piece[t])
+                new = language.step(states, piece[t])
                 loss = max(0.0, -math.log(sum(new.values())))   # not −0 or −1e-16
                 memo[key] = (_normalised(new), loss)
             states = memo[key][0]

@@ -40,11 +40,11 @@ def gqa_heads(n_heads, n_kv_heads, *, ax=None):
     kx = (np.arange(k) + 0.5) * width / k
     for j in range(h):
         colour = SERIES[(j // g) % len(SERIES)]
-        _box(ax, (qx[j], 3.2), f"Q{j + 1}", min(1.0, 0.8 * width / h), 0.7, fc="white",
+        _box(ax, (qx[j], 3.2), f"Q{j}", min(1.0, 0.8 * width / h), 0.7, fc="white",
              ec=colour, lw=2, tag="query head")
         _arrow(ax, (kx[j // g], 1.2), (qx[j], 2.8), color=colour, lw=1.4)
     for i in range(k):
-        _box(ax, (kx[i], 0.8), f"K{i + 1} V{i + 1}", min(1.6, 0.85 * width / k), 0.7,
+        _box(ax, (kx[i], 0.8), f"K{i} V{i}", min(1.6, 0.85 * width / k), 0.7,
              fc=SERIES[i % len(SERIES)], tag="kv head")
     ax.text(-0.2, 3.2, "queries", ha="right", va="center", fontsize=FONT)
     ax.text(-0.2, 0.8, "keys,\nvalues", ha="right", va="center", fontsize=FONT)
@@ -76,7 +76,7 @@ def rope_pairs(d_head, t, *, base=10000.0, ax=None):
         _arrow(ax, (cx, 0), tip, color=SERIES[i % len(SERIES)], lw=1.8)
         ax.text(cx, -1.35, f"pair {i}: ({2 * i}, {2 * i + 1})", ha="center", va="top",
                 fontsize=FONT - 1)
-        ax.text(cx, -1.8, f"θ = {theta[i]:.2f} rad", ha="center", va="top",
+        ax.text(cx, -1.8, f"θ = {theta[i]:.3f} rad", ha="center", va="top",
                 fontsize=FONT - 1)
     ax.set_title(f"RoPE at position t = {t}: d_head = {d}, {n} pairs, each turned by "
                  f"t·{base:g}^(−2i/{d})", fontsize=FONT)

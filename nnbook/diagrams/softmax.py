@@ -7,6 +7,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..inference.sampling import apply_temperature
 from ..plot.style import FONT, plain_axes
 
 __all__ = ["softmax_bars"]
@@ -27,8 +28,7 @@ def softmax_bars(logits, labels=None, *, temperature=1.0, axes=None):
     labels = [f"class {i}" for i in range(z.size)] if labels is None else list(labels)
     if len(labels) != z.size:
         raise ValueError(f"softmax_bars: {len(labels)} labels for {z.size} logits; pass one per logit.")
-    e = np.exp((z - z.max()) / temperature)
-    p = e / e.sum()
+    p = apply_temperature(z, temperature)           # the course's one temperature softmax
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(8, 3.2), layout="constrained")
     a, b = axes

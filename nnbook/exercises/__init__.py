@@ -14,8 +14,9 @@ import os as _os
 
 from . import _core
 from . import (  # noqa: F401  (importing registers them)
-    attention, autodiff, backprop, basics, classification, convolution, deep, generalisation,
-    inference, modern, normalisation, optimizers, posttraining, sequences, tokens,
+    attention, autodiff, backprop, basics, classification, convolution, deep, diffusion,
+    generalisation, inference, modern, normalisation, optimizers, posttraining, sequences,
+    tokens,
 )
 from ._core import Exercise, Feedback
 

@@ -14,7 +14,9 @@ returns a matplotlib Figure that a notebook shows for readers without a kernel):
 - modern.py: the rotary score of a query and a key against their offset t − s (20);
 - inference.py: temperature, top-k and top-p on a model's next token, with the grammar's
   verdict on what it writes (21);
-- posttraining.py: an RL run's acceptance, answer length and KL against the step (22).
+- posttraining.py: an RL run's acceptance, answer length and KL against the step (22);
+- diffusion.py: the exact score field of a noised mixture against the time t, and samples
+  flowing from noise to the data as a GIF (26).
 
 The figure is a PNG in an ``ipywidgets.Image`` (no output messages while a cell runs),
 and the widget's text/plain repr depends only on the controls' values, so a stored
@@ -25,6 +27,7 @@ _widgets.py; a new explorable goes, with its figure, into the module of its topi
 from .animation import frames_gif, frames_html, xor_animation
 from .attention import attention_of, attention_query, attention_query_figure
 from .conv import conv_window, conv_window_figure
+from .diffusion import flow_animation, score_field, score_field_figure
 from .gradient_descent import learning_rate, learning_rate_figure, lr_regime
 from .inference import decoding, decoding_figure, decoding_probs, decoding_sample
 from .initialisation import init_depth, init_depth_figure
@@ -40,6 +43,7 @@ from .tokens import bpe_merges, bpe_merges_figure, bpe_state
 from .xor import train_xor, xor_boundary, xor_figure, xor_training
 
 __all__ = [
+    "score_field", "score_field_figure", "flow_animation",
     "learning_rate", "learning_rate_figure", "lr_regime",
     "sigmoid_saturation", "sigmoid_figure",
     "xor_training", "xor_figure", "train_xor", "xor_boundary",

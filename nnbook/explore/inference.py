@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..diagrams.attention import shown_tokens
-from ..inference.generate import generate
+from ..inference.generation import generate
 from ..inference.sampling import check_decoding, next_token_probs
 from ..layers.activations import softmax
 from ..plot.style import FONT, plain_axes

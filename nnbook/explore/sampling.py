@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..diagrams.attention import shown_tokens
+from ..inference.sampling import apply_temperature
 from ..plot.style import FONT
 from ._widgets import _explorable, _float
 
@@ -22,8 +23,7 @@ def next_char_probs(model, corpus, prompt, temperature=1.0):
     if not temperature > 0:
         raise ValueError(f"next_char: expected a temperature > 0, got {temperature!r}.")
     z = np.asarray(model.predict(corpus.encode(prompt)[None]))[0, -1]        # (V,) logits
-    z = (z - z.max()) / temperature
-    p = np.exp(z) / np.exp(z).sum()
+    p = apply_temperature(z, temperature)          # the course's one temperature softmax
     base = corpus.language.nll_chars(prompt).sum() if prompt else 0.0
     truth = np.zeros(len(corpus.vocab))
     for i, c in enumerate(corpus.vocab):

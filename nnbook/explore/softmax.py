@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..diagrams.softmax import softmax_bars
+from ..inference.sampling import apply_temperature
 from ._widgets import _explorable, _float
 
 __all__ = ["softmax_temperature", "softmax_figure"]
@@ -31,7 +32,6 @@ def softmax_temperature(logits=(2.0, 1.0, 0.1), temperature=1.0):
         return softmax_figure((z0, z1, z2), T)
 
     def caption(z0, z1, z2, T):
-        p = np.exp((np.array([z0, z1, z2]) - max(z0, z1, z2)) / T)
-        p /= p.sum()
+        p = apply_temperature(np.array([z0, z1, z2]), T)
         return f"T = {T:g}: probabilities " + ", ".join(f"{v:.3f}" for v in p)
     return _explorable(controls, figure, caption)

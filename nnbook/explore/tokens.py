@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from ..data import BPETokenizer
 from ..diagrams.tokens import shown_bytes, token_boundaries
@@ -53,6 +54,7 @@ def bpe_merges_figure(text: str = DEFAULT_TEXT, step: int = 3, *, top: int = 8):
     labels = [f"{shown_bytes(tok.vocab[x])}+{shown_bytes(tok.vocab[y])}" for (x, y), _ in shown]
     b.set_xticks(k, labels, fontsize=FONT, family="monospace", rotation=20)
     b.set_ylabel("count in the text", fontsize=FONT)
+    b.yaxis.set_major_locator(MaxNLocator(integer=True))       # counts are whole numbers
     nxt = (f"next merge: {labels[0]} → id {256 + len(tok.merges)}" if shown and
            shown[0][1] > 0 else "no pair left")
     b.set_title(f"the most frequent adjacent pairs; {nxt}", fontsize=FONT + 1)

@@ -7,17 +7,18 @@ matching, the samplers (DDPM, DDIM, Euler), and the exact score and velocity of 
 - ``time_embedding.py``: ``TimeEmbedding``, the sinusoidal layer, and ``with_time``;
 - ``denoiser.py``: ``denoiser``, ``as_function``, ``noise_batch``, ``flow_batch``,
   ``train_denoiser``;
-- ``samplers.py``: ``ddpm_sample``, ``ddim_sample``, ``euler_sample``;
+- ``samplers.py``: ``ddpm_sample`` (and one step of it, ``ddpm_step``), ``ddim_sample``,
+  ``euler_sample``;
 - ``exact.py``: ``exact_score``, ``exact_noise``, ``flow_marginal``, ``exact_velocity``.
 """
 
 from .denoiser import as_function, denoiser, flow_batch, noise_batch, train_denoiser
 from .exact import exact_noise, exact_score, exact_velocity, flow_marginal
-from .samplers import ddim_sample, ddpm_sample, euler_sample
+from .samplers import ddim_sample, ddpm_sample, ddpm_step, euler_sample
 from .schedules import CosineSchedule, LinearSchedule, NoiseSchedule
 from .time_embedding import TimeEmbedding, with_time
 
 __all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule", "TimeEmbedding", "with_time",
            "denoiser", "as_function", "noise_batch", "flow_batch", "train_denoiser",
-           "ddpm_sample", "ddim_sample", "euler_sample",
+           "ddpm_sample", "ddpm_step", "ddim_sample", "euler_sample",
            "exact_score", "exact_noise", "flow_marginal", "exact_velocity"]

@@ -6,12 +6,14 @@ They take the function, never a model, so the exact score of a mixture plugs in 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..validate import as_float_array, make_rng, positive_int
 from .schedules import NoiseSchedule
 
-__all__ = ["ddpm_sample", "ddim_sample", "euler_sample"]
+__all__ = ["ddpm_sample", "ddpm_step", "ddim_sample", "euler_sample"]
 
 
 def _start(owner, fn, x, schedule, prediction):
@@ -43,7 +45,7 @@ def _call(owner, fn, x, t):
 def _noise(owner, fn, x, t, schedule, prediction):
     """ε̂(x, t): fn's output, or −σ(t)·fn(x, t) for a score."""
     out = _call(owner, fn, x, t)
-    return out if prediction == "noise" else -schedule.sigma(t) * out
+    return out if prediction == "noise" else -float(schedule.sigma(t)) * out
 
 
 def ddpm_sample(fn, x, schedule, *, steps=1000, prediction="noise", rng=None, path=False):
@@ -71,15 +73,37 @@ def ddpm_sample(fn, x, schedule, *, steps=1000, prediction="noise", rng=None, pa
     times = schedule.times(steps)
     xs = [x]
     for t, s in zip(times[:-1], times[1:]):
-        ab_t, ab_s = schedule.alpha_bar(t), schedule.alpha_bar(s)
-        alpha = ab_t / ab_s
-        beta = 1.0 - alpha
-        eps = _noise("ddpm_sample", fn, x, t, schedule, prediction)
-        x = (x - beta / np.sqrt(1.0 - ab_t) * eps) / np.sqrt(alpha)
-        if s > 0:
-            x = x + np.sqrt(beta * (1.0 - ab_s) / (1.0 - ab_t)) * rng.standard_normal(x.shape)
+        z = rng.standard_normal(x.shape) if s > 0 else None
+        x = _ddpm_step("ddpm_sample", fn, x, t, s, schedule, prediction, z)
         xs.append(x)
     return np.stack(xs) if path else x
+
+
+def _ddpm_step(owner, fn, x, t, s, schedule, prediction, z):
+    ab_t, ab_s = schedule.alpha_bar(t), schedule.alpha_bar(s)
+    alpha = ab_t / ab_s
+    beta = 1.0 - alpha
+    eps = _noise(owner, fn, x, t, schedule, prediction)          # Python floats below keep
+    x = (x - beta / math.sqrt(1.0 - ab_t) * eps) / math.sqrt(alpha)   # x's dtype (float32)
+    if z is not None:
+        x = x + math.sqrt(beta * (1.0 - ab_s) / (1.0 - ab_t)) * np.asarray(z, x.dtype)
+    return x
+
+
+def ddpm_step(fn, x, t, s, schedule, *, z=None, prediction="noise"):
+    """One step of ``ddpm_sample`` from time t to s < t, with the noise ``z`` given
+    (``None``: no noise, as at the last step).
+
+    Shapes:
+        x: (n, d);  z: (n, d) or None  →  (n, d)
+    """
+    x = _start("ddpm_step", fn, x, schedule, prediction)
+    if not 0.0 <= float(s) < float(t) <= 1.0:
+        raise ValueError(f"ddpm_step: expected times 0 ≤ s < t ≤ 1 (a step back towards the "
+                         f"data), got t={t!r}, s={s!r}.")
+    if z is not None and np.shape(z) != x.shape:
+        raise ValueError(f"ddpm_step: expected z of x's shape {x.shape}, got {np.shape(z)}.")
+    return _ddpm_step("ddpm_step", fn, x, float(t), float(s), schedule, prediction, z)
 
 
 def ddim_sample(fn, x, schedule, *, steps=50, prediction="noise", path=False):
@@ -98,8 +122,8 @@ def ddim_sample(fn, x, schedule, *, steps=50, prediction="noise", path=False):
     for t, s in zip(times[:-1], times[1:]):
         ab_t, ab_s = schedule.alpha_bar(t), schedule.alpha_bar(s)
         eps = _noise("ddim_sample", fn, x, t, schedule, prediction)
-        x0 = (x - np.sqrt(1.0 - ab_t) * eps) / np.sqrt(ab_t)
-        x = np.sqrt(ab_s) * x0 + np.sqrt(1.0 - ab_s) * eps
+        x0 = (x - math.sqrt(1.0 - ab_t) * eps) / math.sqrt(ab_t)
+        x = math.sqrt(ab_s) * x0 + math.sqrt(1.0 - ab_s) * eps
         xs.append(x)
     return np.stack(xs) if path else x
 

@@ -82,8 +82,14 @@ class TimeEmbedding(Layer):
         if x.dtype.kind != "f":
             x = x.astype(np.float64)
         freqs = self.freqs.astype(x.dtype)
-        angle = x[:, d:] * freqs                                         # (m, K): ω t
-        sin, cos = np.sin(angle), np.cos(angle)
+        t = x[:, d:]                                                     # (m, 1)
+        if len(t) > 1 and t.min() == t.max():       # one time for all (a sampler's step):
+            angle = t[:1] * freqs                    # sin and cos of K numbers, not m·K
+            sin, cos = np.broadcast_to(np.sin(angle), (len(t), self.n_freq)), \
+                np.broadcast_to(np.cos(angle), (len(t), self.n_freq))
+        else:
+            angle = t * freqs                                            # (m, K): ω t
+            sin, cos = np.sin(angle), np.cos(angle)
         self._cache = (sin, cos, freqs, x.shape)
         return np.concatenate([x[:, :d], sin, cos], axis=1)              # (m, d + 2K)
 

@@ -1,11 +1,11 @@
 """Inference (chapter 21): the decoding rules that turn a model's next-token logits into a
-token (sampling.py: greedy, temperature, top-k, top-p), and ``generate`` (generate.py), which
+token (sampling.py: greedy, temperature, top-k, top-p), and ``generate`` (generation.py), which
 writes text with a model by reading its own output, with a KV cache where the model has one.
 """
 
 from .sampling import (apply_temperature, check_decoding, next_token_probs, sample_next,
                        top_k_filter, top_p_filter)
-from .generate import cache_nbytes, can_cache, clear_cache, generate, start_cache
+from .generation import cache_nbytes, can_cache, clear_cache, generate, start_cache
 
 __all__ = ["apply_temperature", "top_k_filter", "top_p_filter", "next_token_probs",
            "sample_next", "check_decoding", "generate", "can_cache", "start_cache", "clear_cache",

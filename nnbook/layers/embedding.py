@@ -109,6 +109,18 @@ class Embedding(Layer):
         self._sum_tied()
         return None
 
+    def tie(self, layer) -> None:
+        """Share W with ``layer`` (an ``Unembedding``, chapter 20), which then hands its
+        part of ∂E/∂W to ``set_tied_grad``. Held weakly: a layer that is gone adds nothing."""
+        self._tied[layer] = None
+
+    def set_tied_grad(self, layer, part=None) -> None:
+        """``layer``'s part of ∂E/∂W, (vocab_size, dim), or None when it is stale (``layer``
+        ran a new forward); ``grads["W"]`` becomes the sum of the parts (``_sum_tied``)."""
+        self._tied[layer] = part
+        if part is not None:
+            self._sum_tied()
+
     def _sum_tied(self):
         """``grads["W"]`` = this layer's part + every tied ``Unembedding``'s part (chapter
         20): W is used twice, so its gradient is the sum of both uses, whichever backward

@@ -47,7 +47,7 @@ class Unembedding(Layer):
                              f"Build it from that layer: emb = nb.Embedding(V, d); then "
                              f"nb.Unembedding(emb) as the model's last layer.")
         self.embedding = embedding
-        embedding._tied[self] = None
+        embedding.tie(self)
         self._x = None
 
     @property
@@ -68,7 +68,7 @@ class Unembedding(Layer):
         X = x.reshape(-1, self.dim)                             # (M, d)
         if X.dtype != W.dtype:
             X = X.astype(W.dtype)
-        self.embedding._tied[self] = None                       # the old part is stale now
+        self.embedding.set_tied_grad(self, None)                # the old part is stale now
         self._x = (X, x.shape)
         return (X @ W.T).reshape(x.shape[:-1] + (self.vocab_size,))
 
@@ -83,8 +83,7 @@ class Unembedding(Layer):
         if dy.shape != out:
             self._bad_dy(dy, out)
         dY = dy.reshape(-1, self.vocab_size)                    # (M, V)
-        emb._tied[self] = dY.T @ X                              # (V, d): this use's ∂E/∂W
-        emb._sum_tied()
+        emb.set_tied_grad(self, dY.T @ X)                       # (V, d): this use's ∂E/∂W
         if not need_dx:
             return None
         return (dY @ W).reshape(shape)                          # (m, T, d)

@@ -16,7 +16,9 @@ from .style import _axis, legend
 __all__ = ["loss_curve", "gradient_norms", "decision_boundary"]
 
 _COLORS = plt.get_cmap("tab10").colors   # class c is drawn in _COLORS[c % 10]
-_SERIES = {"loss": "training", "val_loss": "validation"}   # History keys as the legend says them
+# History keys as the legend says them: val_loss is the loss on data fit never trains on,
+# "held-out" in Part III's text and "validation" in Part II's
+_SERIES = {"loss": "training", "val_loss": "held-out (validation)"}
 
 
 # --------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def snapshots(frames, labels, axes=None, *, lim=3.5, title=None, log_prob=None):
         raise ValueError(f"plot.snapshots: {len(labels)} labels for {len(frames)} frames; give "
                          f"one label per frame.")
     if axes is None:
-        fig, axes = plt.subplots(1, len(frames), figsize=(2.1 * len(frames), 2.5),
+        fig, axes = plt.subplots(1, len(frames), figsize=(2.1 * len(frames), 2.5), dpi=80,
                                  layout="constrained", squeeze=False)
         axes = axes[0]
         if title:

@@ -79,7 +79,8 @@ class ModernBlock(nn.Module):
     ``x + attn(norm1(x))`` or post-norm ``norm1(x + attn(x))``."""
 
     def __init__(self, d_model, n_heads, d_ff, causal=True, norm="layernorm", ffn="relu",
-                 rope=False, n_kv_heads=None, bias=True, prenorm=True, eps=None, dtype=None):
+                 rope=False, n_kv_heads=None, bias=True, prenorm=True, eps=None, dtype=None,
+                 rope_base=10000.0):
         super().__init__()
         self.prenorm = prenorm
         for name in ("norm1", "norm2"):
@@ -87,7 +88,7 @@ class ModernBlock(nn.Module):
                     nn.LayerNorm(d_model, eps=eps or 1e-5, dtype=dtype) if norm == "layernorm"
                     else nn.RMSNorm(d_model, eps=eps or 1e-6, dtype=dtype))
         self.attn = ModernAttention(d_model, n_heads, n_kv_heads, causal=causal, rope=rope,
-                                    bias=bias, dtype=dtype)
+                                    rope_base=rope_base, bias=bias, dtype=dtype)
         self.ffn = (SwiGLU(d_model, d_ff, dtype=dtype) if ffn == "swiglu" else nn.Sequential(
             nn.Linear(d_model, d_ff, bias=bias, dtype=dtype), nn.ReLU(),
             nn.Linear(d_ff, d_model, bias=bias, dtype=dtype)))

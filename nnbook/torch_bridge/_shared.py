@@ -54,6 +54,12 @@ class ToTorch:
         self.made = {}                    # id(nnbook layer) → the PyTorch module(s) made for it
         self.i = self.layer = None
 
+    def build(self, make):
+        """``make()``, a module whose weights are copied in next, without touching PyTorch's
+        random state (the draws of its init are overwritten anyway)."""
+        with self.torch.random.fork_rng(devices=[]):
+            return make()
+
     def copy(self, param, array):
         """``param`` (a torch parameter or buffer) takes the values of ``array``."""
         with self.torch.no_grad():

@@ -23,14 +23,8 @@ __all__ = ["TO_TORCH", "FROM_TORCH"]
 # ---------------------------------------------------------------------------
 # nnbook → PyTorch (out: _shared.ToTorch)
 
-def _made(out, make):
-    """``make()`` without touching PyTorch's random state (its init draws are overwritten)."""
-    with out.torch.random.fork_rng(devices=[]):
-        return make()
-
-
 def embedding_to_torch(layer, out):
-    m = _made(out, lambda: out.nn.Embedding(layer.vocab_size, layer.dim, dtype=out.dtype))
+    m = out.build(lambda: out.nn.Embedding(layer.vocab_size, layer.dim, dtype=out.dtype))
     out.copy(m.weight, layer.params["W"])                              # (V, dim), as is
     return m
 
@@ -63,14 +57,14 @@ def copy_attention(out, m, p):
 
 
 def attention_to_torch(layer, out):
-    m = _made(out, lambda: out.tl.SelfAttention(layer.d_model, layer.n_heads,
+    m = out.build(lambda: out.tl.SelfAttention(layer.d_model, layer.n_heads,
                                                 causal=layer.causal, dtype=out.dtype))
     copy_attention(out, m.attn, layer.params)
     return m
 
 
 def block_to_torch(layer, out):
-    m = _made(out, lambda: out.tl.EncoderBlock(layer.d_model, layer.n_heads, layer.d_ff,
+    m = out.build(lambda: out.tl.EncoderBlock(layer.d_model, layer.n_heads, layer.d_ff,
                                                causal=layer.causal, dtype=out.dtype))
     enc, p = m.layer, layer.params
     copy_layernorm(out, enc.norm1, p["ln1.gamma"], p["ln1.beta"])
@@ -122,7 +116,8 @@ def layernorm_from_torch(m, inp):
 
 def _attention_params(a, inp, p):
     """``nn.MultiheadAttention`` ``a`` into nnbook's W's and b's ``p`` (checked first)."""
-    plain = (a.batch_first and a._qkv_same_embed_dim and a.in_proj_bias is not None
+    same = a.kdim == a.embed_dim and a.vdim == a.embed_dim     # one in_proj_weight
+    plain = (a.batch_first and same and a.in_proj_bias is not None
              and a.bias_k is None and not a.add_zero_attn and a.dropout == 0)
     if not plain:
         inp.fail("has settings nnbook's MultiHeadAttention lacks; it needs batch_first=True, "

@@ -20,9 +20,6 @@ from ._shared import to_numpy
 
 __all__ = ["TO_TORCH", "FROM_TORCH"]
 
-_made = map_attention._made
-
-
 # ---------------------------------------------------------------------------
 # nnbook → PyTorch (out: _shared.ToTorch)
 
@@ -33,7 +30,7 @@ def rmsnorm_to_torch(layer, out):
 
 
 def swiglu_to_torch(layer, out):
-    m = _made(out, lambda: out.tl.SwiGLU(layer.d_model, layer.d_ff, dtype=out.dtype))
+    m = out.build(lambda: out.tl.SwiGLU(layer.d_model, layer.d_ff, dtype=out.dtype))
     copy_swiglu(out, m, layer.params)
     return m
 
@@ -57,7 +54,7 @@ def copy_modern_attention(out, m, p):
 def attention_to_torch(layer, out):
     if not _is_modern(layer):
         return map_attention.attention_to_torch(layer, out)
-    m = _made(out, lambda: out.tl.ModernAttention(
+    m = out.build(lambda: out.tl.ModernAttention(
         layer.d_model, layer.n_heads, layer.n_kv_heads, causal=layer.causal, rope=layer.rope,
         rope_base=layer.rope_base, bias=layer.bias, dtype=out.dtype))
     copy_modern_attention(out, m, layer.params)
@@ -66,12 +63,13 @@ def attention_to_torch(layer, out):
 
 def block_to_torch(layer, out):
     if not (_is_modern(layer) or layer.norm != "layernorm" or layer.ffn_kind != "relu"
-            or not layer.prenorm):
+            or not layer.prenorm or getattr(layer, "eps", None) not in (None, 1e-5)):
         return map_attention.block_to_torch(layer, out)
-    m = _made(out, lambda: out.tl.ModernBlock(
+    m = out.build(lambda: out.tl.ModernBlock(
         layer.d_model, layer.n_heads, layer.d_ff, causal=layer.causal, norm=layer.norm,
         ffn=layer.ffn_kind, rope=layer.rope, n_kv_heads=layer.n_kv_heads, bias=layer.bias,
-        prenorm=layer.prenorm, eps=getattr(layer.ln1, "eps", None), dtype=out.dtype))
+        prenorm=layer.prenorm, eps=getattr(layer.ln1, "eps", None), dtype=out.dtype,
+        rope_base=layer.rope_base))
     p = layer.params
     for i in "12" if layer.norm != "none" else "":
         out.copy(getattr(m, f"norm{i}").weight, p[f"ln{i}.gamma"])
@@ -142,6 +140,9 @@ def attention_from_torch(m, inp):
     return layer
 
 
+_EPS = {"LayerNorm": 1e-5, "RMSNorm": 1e-6}      # nnbook's norms' own ε
+
+
 def block_from_torch(m, inp):
     a, swiglu = m.attn, not isinstance(m.ffn, inp.nn.Sequential)
     layer = TransformerBlock(
@@ -149,8 +150,9 @@ def block_from_torch(m, inp):
         causal=a.causal, norm="layernorm" if isinstance(m.norm1, inp.nn.LayerNorm) else
         "none" if isinstance(m.norm1, inp.nn.Identity) else "rmsnorm",
         ffn="swiglu" if swiglu else "relu", rope=a.rope, n_kv_heads=a.n_kv_heads,
-        bias=a.q.bias is not None, prenorm=m.prenorm, dtype=inp.dtype,
-        rng=np.random.default_rng(0))
+        bias=a.q.bias is not None, prenorm=m.prenorm, rope_base=a.rope_base,
+        eps=None if getattr(m.norm1, "eps", None) in (None, _EPS.get(type(m.norm1).__name__))
+        else m.norm1.eps, dtype=inp.dtype, rng=np.random.default_rng(0))
     p = layer.params
     for i in "12" if layer.norm != "none" else "":
         p[f"ln{i}.gamma"][...] = to_numpy(getattr(m, f"norm{i}").weight)

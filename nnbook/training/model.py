@@ -50,7 +50,7 @@ class Sequential(ModelWeights):
         self.stop_training, self._unchecked = False, False   # _unchecked: fit's first step
         self._added: list[int] = []                  # ids of the layers add() has checked
         self._seen: list[tuple] = []                 # each layer's input shape, last forward
-        self._sample: tuple | None = None            # one sample's shape, last forward
+        self._sample: tuple | None = None            # one sample's shape, last data run
         self._dtype: np.dtype | None = None          # the dtype of the last forward's floats
         if isinstance(layers, Layer):
             raise ValueError(
@@ -86,8 +86,9 @@ class Sequential(ModelWeights):
                              f"checks each layer as it comes.)") from None
 
     def sample_shape(self):
-        """The shape of one input sample: ``input_shape``, else that of the last batch the
-        model ran, else what the first layer says (``None`` where unknown)."""
+        """The shape of one input sample: ``input_shape``, else that of the last data the
+        model fit, predicted or evaluated, else what the first layer says (``None`` where
+        unknown). A bare ``forward`` (``nb.generate``'s steps) leaves it as it was."""
         known = self.input_shape if self.input_shape is not None else self._sample
         return known if known is not None or not self.layers else input_shape_of(self.layers[0])
 
@@ -110,8 +111,6 @@ class Sequential(ModelWeights):
         x = model_input(self, x)                     # the model's dtype, or token ids
         m = len(x) if x.ndim else None               # a scalar passes unchecked
         self._seen = seen = []                       # each layer's input shape, for backward
-        if m is not None:
-            self._sample = x.shape[1:]
         self._dtype = dtype = x.dtype if x.dtype.kind == "f" else self.dtype
         for i, layer in enumerate(self.layers):
             if training is not None:
@@ -235,6 +234,7 @@ class Sequential(ModelWeights):
                                    initial_epoch=initial_epoch)
         self.recheck()
         x, y, val = fit_arrays(self, x, y, validation_data, validation_split)
+        self._sample = x.shape[1:]
         self._unchecked = True                       # the first step checks the outputs
         return fit_loop(self, x, y, shuffle=shuffle, val=val, **args)
 
@@ -247,6 +247,7 @@ class Sequential(ModelWeights):
         refuse_live_cache(self, "predict")
         x = prepare_x(self, x, "predict")
         finite("Sequential.predict", "x", x)
+        self._sample = x.shape[1:]
         if len(x) == 0:
             return np.zeros((0,) + tuple(self.output_shapes(x.shape[1:])[-1]), self.dtype)
         parts = [self.forward(x[s:s + batch_size], training=False)
@@ -261,6 +262,7 @@ class Sequential(ModelWeights):
         self.recheck()
         refuse_live_cache(self, "evaluate")
         x, y = prepare_xy(self, x, y, "evaluate")
+        self._sample = x.shape[1:]
         logs = mean_logs(self, x, y, batch_size)
         if verbose:
             print(" - ".join(f"{k}: {v:.4g}" for k, v in logs.items()))

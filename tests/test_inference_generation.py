@@ -290,3 +290,53 @@ def test_prompts_of_different_lengths_are_named():
     with pytest.raises(ValueError, match=r"prompts of different lengths \(2 and 3 tokens\).*"
                                          r"same length"):
         generate(classic(), [[1, 2], [3, 4, 5]], 2, temperature=0)
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_generate_leaves_the_models_summary_as_it_was(use_cache):
+    """The cached steps read one position each: the model's sample shape became (1,) and
+    summary() showed (None, 1, V) after generate."""
+    model = classic()
+    model.predict(prompt(T0=5))
+    before = model.output_shapes()
+    lines = []
+    model.summary(print_fn=lines.append)
+    generate(model, prompt(T0=3), 4, temperature=0, use_cache=use_cache)   # reads 6 at last
+    assert model.output_shapes() == before and model.sample_shape() == (5,)
+    after = []
+    model.summary(print_fn=after.append)
+    assert after == lines
+
+
+class Windows:
+    """A stand-in language model: fixed logits at every position; records what it read."""
+
+    def __init__(self, logits):
+        self.logits, self.seen, self.layers = np.asarray(logits, float), [], []
+
+    def forward(self, ids, training=None):
+        self.seen.append(ids.shape[1])
+        return np.broadcast_to(self.logits, ids.shape + self.logits.shape[-1:])
+
+
+def test_context_reads_the_last_tokens_only():
+    """``context=k``: each step reads the last k tokens (chapter 18's sliding window), so a
+    model with a position table writes past it; without, the text so far."""
+    model = Windows(np.zeros(5))
+    generate(model, [[1, 2, 3]], 6, context=4, rng=np.random.default_rng(0))
+    assert model.seen == [3, 4, 4, 4, 4, 4]
+    learned = classic(max_len=6)
+    out = generate(learned, prompt(T0=4), 20, context=6, temperature=0)
+    by_hand = prompt(T0=4)
+    for _ in range(20):
+        z = learned.predict(by_hand[:, -6:])[:, -1]
+        by_hand = np.concatenate([by_hand, z.argmax(-1)[:, None]], axis=1)
+    np.testing.assert_array_equal(out, by_hand)
+    with pytest.raises(ValueError, match=r"generate: expected context to be an integer ≥ 1"):
+        generate(learned, prompt(), 2, context=0)
+
+
+def test_a_model_whose_logits_are_nan_is_named():
+    with pytest.raises(ValueError, match=r"generate: the model's output is NaN .*after the "
+                                         r"prompt and 0 new tokens.*diverged"):
+        generate(Windows(np.full(5, np.nan)), [[1, 2]], 3, rng=np.random.default_rng(0))

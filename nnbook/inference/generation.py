@@ -14,6 +14,7 @@ import numpy as np
 from ..layers.activations import Softmax
 from ..layers.embedding import Embedding, PositionalEmbedding
 from ..spellings import refuse_spellings
+from ..validate import positive_int
 from .sampling import check_decoding, sample_next
 
 __all__ = ["generate", "can_cache", "start_cache", "clear_cache", "cache_nbytes"]
@@ -22,7 +23,7 @@ _GREEDY = np.random.default_rng(0)       # handed to sample_next at temperature 
 
 
 def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
-             use_cache=True, rng=None, return_logits=False, **other_spellings):
+             use_cache=True, rng=None, return_logits=False, context=None, **other_spellings):
     """The prompt ``ids`` followed by ``n_new`` tokens the model writes one at a time.
 
     At each step the model reads the text so far (in inference mode: ``training=False``),
@@ -48,10 +49,14 @@ def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
         rng: a ``np.random.Generator`` for the draws; ``None`` (the library's convention)
             means a fresh ``np.random.default_rng()``, so pass a seeded one to repeat a text.
         return_logits: also return the logits of every step.
+        context: the longest window the model reads: each step reads the last ``context``
+            tokens of the text (a sliding window, chapter 18's ``sample_text``); ``None``:
+            the whole text. A window that slides runs without a cache.
 
     A model with a ``PositionalEmbedding`` reads at most its ``max_len`` positions: the
     model reads T0 + n_new − 1 of them (the last token is written, never read), and more is
-    a ``ValueError`` before anything runs. RoPE has no table and no such limit.
+    a ``ValueError`` before anything runs, unless ``context`` ≤ ``max_len`` keeps the
+    windows short enough. RoPE has no table and no such limit.
     """
     refuse_spellings("generate", other_spellings, unknown=True)    # max_new_tokens= …
     check_decoding("generate", temperature, top_k, top_p)
@@ -63,20 +68,25 @@ def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
                          f"rng=np.random.default_rng(seed).")
     if rng is None and temperature > 0:
         rng = np.random.default_rng()     # API.md: rng=None is a fresh, unseeded generator
+    if context is not None:
+        context = positive_int("generate", "context", context)
     m, T0 = ids.shape
-    _check_positions(layers, T0, n_new)
+    _check_positions(layers, T0, n_new, context)
     out = np.empty((m, T0 + n_new), dtype=np.int64)
     out[:, :T0] = ids
     probabilities = bool(layers) and isinstance(layers[-1], Softmax)
     draw = rng if temperature > 0 else _GREEDY
     steps = []
-    cached = bool(use_cache) and n_new > 0 and can_cache(model)
+    slides = context is not None and T0 + n_new - 1 > context       # the window moves on
+    cached = bool(use_cache) and n_new > 0 and not slides and can_cache(model)
     if cached:
         start_cache(model, max_len=T0 + n_new - 1)
     try:
         read = 0                                                    # positions cached
         for t in range(T0, T0 + n_new):
-            z = _last_logits(model, out[:, read:t], probabilities)  # (m, V)
+            if slides:
+                read = max(0, t - context)
+            z = _last_logits(model, out[:, read:t], probabilities, t - T0)   # (m, V)
             read = t if cached else 0
             if return_logits:
                 steps.append(z)
@@ -201,9 +211,11 @@ def _count(n_new):
     return int(n_new)
 
 
-def _check_positions(layers, T0, n_new):
-    """The model reads T0 + n_new − 1 positions; a learned position table has max_len."""
+def _check_positions(layers, T0, n_new, context=None):
+    """The model reads T0 + n_new − 1 positions (at most ``context`` at a time); a
+    learned position table has max_len."""
     need = T0 + max(n_new - 1, 0)
+    need = need if context is None else min(need, context)
     for layer in layers:
         if isinstance(layer, PositionalEmbedding) and need > layer.max_len:
             raise ValueError(
@@ -213,8 +225,8 @@ def _check_positions(layers, T0, n_new):
                 f"{layer.max_len}, or train a model with a larger max_len.")
 
 
-def _last_logits(model, x, probabilities):
-    """The model's output at the last position, (m, V), as logits."""
+def _last_logits(model, x, probabilities, step=0):
+    """The model's output at the last position, (m, V), as logits (refused when NaN)."""
     y = np.asarray(model.forward(x, training=False))
     if y.ndim != 3 or y.shape[:2] != x.shape:
         raise ValueError(f"generate: the model returned shape {y.shape} for ids of shape "
@@ -222,6 +234,11 @@ def _last_logits(model, x, probabilities):
                          f"(m, T, V). Give its recurrent layers return_sequences=True and end "
                          f"it in Dense(d, V) or Unembedding.")
     z = y[:, -1]
+    if np.isnan(z).any():                        # NaN would draw the first token every time
+        raise ValueError(f"generate: the model's output is NaN at the last position (after "
+                         f"the prompt and {step} new tokens), so there is no distribution to "
+                         f"draw from; its training diverged or a weight is NaN. Retrain it with "
+                         f"a smaller learning rate.")
     if probabilities:                              # log p are logits of the same distribution
         with np.errstate(divide="ignore"):
             z = np.log(z)

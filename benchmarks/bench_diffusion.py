@@ -1,0 +1,162 @@
+"""Part V benchmark (chapter 26): chapter 26's denoiser, nnbook against PyTorch on the same
+weights (``nb.to_torch``), one thread, each side in its own fresh process, float64 and
+float32.
+
+- ``train``: one training step of denoising score matching on a batch of 256: the denoiser
+  (TimeEmbedding with 8 frequencies, two hidden layers of 64 SiLU units, 2 outputs) on
+  ``with_time(x_t, t)``, the MSE against the noise, backward, an Adam step (nnbook's
+  ``train_step``; PyTorch's ``zero_grad``, ``F.mse_loss``, ``backward``,
+  ``torch.optim.Adam.step``).
+- ``sample``: one DDPM step on 1000 samples: the network's noise prediction and the update
+  x_s = (x_t − β/σ(t)·ε̂)/√α + √β̃·z with the same z on both sides, from t = 0.5 to
+  0.499 (nnbook's ``ddpm_step``, one step of ``ddpm_sample``; PyTorch the same formula
+  under ``torch.inference_mode()``).
+
+The sides take turns ``rounds`` times and each keeps its fastest single call
+(timing.best_time), by the wall clock and by the process's CPU time. OMP, OpenBLAS and MKL
+are limited to 1 thread before import, and ``torch.set_num_threads(1)``.
+Target: nnbook ≤ 1.0× PyTorch.
+
+    python benchmarks/bench_diffusion.py [--rounds N] [--tiny] [--no-torch]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+from timing import best_of_children, best_time  # noqa: E402
+
+SIZES = {"train": dict(m=256, hidden=64), "sample": dict(m=1000, hidden=64)}
+TINY = {"train": dict(m=4, hidden=5), "sample": dict(m=3, hidden=5)}
+KINDS = ("train", "sample")
+DTYPES = ("float64", "float32")
+NAMES = {"train": "ch. 26 denoiser train step (DSM, MLP 2×64 SiLU, batch 256, Adam)",
+         "sample": "ch. 26 DDPM sampler step, 1000 samples (same denoiser)"}
+TARGET = 1.0
+T_NOW, STEPS = 0.5, 1000                      # the sampler step: from t = 0.5 to 0.499
+
+
+def model_and_data(kind, size, dtype):
+    """The nnbook denoiser (weights from a fixed seed) and the batch, shared by both sides:
+    ``train``: (inputs, noise); ``sample``: (x_t, z)."""
+    import numpy as np
+
+    import nnbook as nb
+    rng = np.random.default_rng(0)
+    model = nb.generative.denoiser(2, hidden=size["hidden"], dtype=dtype, rng=rng)
+    model.compile(nb.Adam(lr=1e-3), "mse")
+    x0 = rng.standard_normal((size["m"], 2))
+    if kind == "train":
+        inputs, eps = nb.generative.noise_batch(x0.astype(dtype), nb.generative.LinearSchedule(),
+                                                rng=rng)
+        return model, inputs, eps
+    return model, x0.astype(dtype), rng.standard_normal((size["m"], 2)).astype(dtype)
+
+
+def _step_constants():
+    import nnbook as nb
+    s = nb.generative.LinearSchedule()
+    t, u = T_NOW, T_NOW - 1.0 / STEPS
+    at, au = s.alpha_bar(t), s.alpha_bar(u)
+    beta = 1 - at / au
+    return t, at / au, beta, (1 - at) ** 0.5, (beta * (1 - au) / (1 - at)) ** 0.5
+
+
+def nnbook_step(kind, size, dtype):
+    import nnbook as nb
+    model, x, y = model_and_data(kind, size, dtype)
+    if kind == "train":
+        from nnbook.training.inputs import prepare_xy
+        xb, yb = prepare_xy(model, x, y, "fit")
+        model.set_training(True)
+
+        def step():
+            return model.train_step(xb, yb)
+        step.model = model
+        return step
+    G = nb.generative
+    fn, schedule = G.as_function(model), G.LinearSchedule()
+    return lambda: G.ddpm_step(fn, x, T_NOW, T_NOW - 1.0 / STEPS, schedule, z=y)
+
+
+def torch_step(kind, size, dtype):
+    import torch
+
+    import nnbook as nb
+    model, x, y = model_and_data(kind, size, dtype)
+    tm = nb.to_torch(model)
+    xt, yt = torch.tensor(x), torch.tensor(y)
+    if kind == "train":
+        opt = torch.optim.Adam(tm.parameters(), lr=1e-3)
+
+        def step():
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(tm(xt), yt).backward()
+            opt.step()
+        step.model = tm
+        return step
+    t, alpha, beta, sigma, noise_std = _step_constants()
+    tcol = torch.full((size["m"], 1), t, dtype=xt.dtype)
+
+    def step():
+        with torch.inference_mode():
+            eps = tm(torch.cat([xt, tcol], dim=1))
+            return (xt - beta / sigma * eps) / alpha ** 0.5 + noise_std * yt
+    return step
+
+
+def child(side, threads="1", tiny=False, seconds=0.3):
+    if side == "torch" and threads == "1":
+        import torch
+        torch.set_num_threads(1)
+    make = {"nnbook": nnbook_step, "torch": torch_step}[side]
+    sizes = TINY if tiny else SIZES
+    times = {}
+    for kind in KINDS:
+        for dtype in DTYPES:
+            step = make(kind, sizes[kind], dtype)
+            times[f"{kind}:{dtype}"] = best_time(step, seconds=seconds)
+            times[f"{kind}:{dtype}:cpu"] = best_time(step, seconds=seconds, warmup=3,
+                                                     clock=time.process_time)
+    return times
+
+
+def main(with_torch=True, rounds=3, tiny=False, seconds=0.3):
+    """Rows like bench_modern.main's (one thread only): name, nnbook_s, torch_s,
+    ratio_vs_torch, the CPU-time ones, target, meets_target."""
+    sides = ("nnbook", "torch") if with_torch else ("nnbook",)
+    args = [str(seconds)] + (["--tiny"] if tiny else [])
+    best = {(side, key): t for (side, _, key), t
+            in best_of_children(__file__, sides, rounds, args=args, timeout=900).items()}
+    rows = []
+    for kind in KINDS:
+        for dtype in DTYPES:
+            key = f"{kind}:{dtype}"
+            t_nb, t_th = best[("nnbook", key)], best.get(("torch", key))
+            c_nb, c_th = best[("nnbook", key + ":cpu")], best.get(("torch", key + ":cpu"))
+            ratio = None if t_th is None else t_nb / t_th
+            rows.append({"name": f"{NAMES[kind]} {dtype}, 1 thread", "nnbook_s": t_nb,
+                         "torch_s": t_th, "ratio_vs_torch": ratio,
+                         "nnbook_cpu_s": c_nb, "torch_cpu_s": c_th,
+                         "ratio_vs_torch_cpu": None if not c_th else c_nb / c_th,
+                         "target": f"≤ {TARGET:g}× torch",
+                         "meets_target": None if ratio is None else ratio <= TARGET})
+    return rows
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        print(json.dumps(child(sys.argv[2], sys.argv[3], tiny="--tiny" in sys.argv,
+                               seconds=float(sys.argv[4]))))
+        sys.exit()
+    from bench_modern import print_table
+    n = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
+    print_table(main(with_torch="--no-torch" not in sys.argv, rounds=n, tiny="--tiny" in sys.argv),
+                "Chapter 26's denoiser: a training step and a DDPM step, nnbook against PyTorch")
