@@ -1,0 +1,12 @@
+"""Fewer bits, less memory (chapter 24): number formats and bfloat16 rounding emulated in
+NumPy (formats.py).
+
+- ``formats.py``: ``FORMATS``, ``to_bfloat16``, ``bfloat16_bits``, ``round_to``,
+  ``machine_epsilon``, ``unit_roundoff``, ``stall_point``, ``running_sum``.
+"""
+
+from .formats import (FORMATS, bfloat16_bits, machine_epsilon, round_to, running_sum,
+                      stall_point, to_bfloat16, unit_roundoff)
+
+__all__ = ["FORMATS", "to_bfloat16", "bfloat16_bits", "round_to", "machine_epsilon",
+           "unit_roundoff", "stall_point", "running_sum"]
