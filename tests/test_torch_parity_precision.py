@@ -1,7 +1,9 @@
 """Chapter 24's bfloat16 rounding against PyTorch, bit for bit:
 ``nb.precision.to_bfloat16(x)`` equals ``torch.tensor(x).to(torch.bfloat16).float()`` on
 random float32 values over the whole exponent range, on every tie, on subnormals, on the
-values next to the overflow, and on infinities and NaN. Skipped without torch (CI's torch
+values next to the overflow, and on infinities and NaN. Then ``tiled_attention`` and its
+backward against ``torch.nn.functional.scaled_dot_product_attention`` and autograd in
+float64, with and without ``is_causal``, to 1e-12. Skipped without torch (CI's torch
 job runs it)."""
 
 import numpy as np
@@ -49,3 +51,19 @@ def test_random_normal_values_in_a_matrix():
     ours = nb.precision.to_bfloat16(x)
     assert ours.shape == x.shape
     same_bits(ours, theirs(x))
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_tiled_attention_against_sdpa(causal):
+    rng = np.random.default_rng(3)
+    q, k, v = (rng.standard_normal((2, 3, 17, 8)) for _ in range(3))
+    d_out = rng.standard_normal((2, 3, 17, 8))
+    out, lse = nb.precision.tiled_attention(q, k, v, tile=5, causal=causal, return_lse=True)
+    grads = nb.precision.tiled_attention_backward(q, k, v, out, lse, d_out, tile=6,
+                                                  causal=causal)
+    tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
+    ref = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, is_causal=causal)
+    ref.backward(torch.tensor(d_out))
+    assert np.abs(out - ref.detach().numpy()).max() < 1e-12
+    for ours, t in zip(grads, (tq, tk, tv)):
+        assert np.abs(ours - t.grad.numpy()).max() < 1e-12
