@@ -15,6 +15,8 @@ gradient checker and the initialisers. The folders show the roles:
   (chapter 21);
 - ``nnbook/generative/``: diffusion and flow matching: noise schedules, the time embedding
   and the denoiser, the samplers, the exact score of a mixture (chapter 26);
+- ``nnbook/precision/``: fewer bits, less memory: number formats and bfloat16 rounding
+  (chapter 24);
 - ``nnbook/experiments/``: results over seeds (``over_seeds``, ``SeedTable``) and the
   experiments whose seed tables the repository stores;
 - at this level: the gradient checker, the initialisers, diagnostics, the
@@ -32,7 +34,7 @@ stays fast.
 import importlib as _importlib
 
 from . import autodiff, callbacks, conv_impl, data, diagnostics, init, metrics, schedules
-from . import generative, inference
+from . import generative, inference, precision
 from .inference import generate
 from .data import labels
 from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer,
@@ -43,11 +45,12 @@ from .layers import (Embedding, LayerNorm, MultiHeadAttention, PositionalEmbeddi
                      TransformerBlock)
 from .layers import RMSNorm, SiLU, SwiGLU, Unembedding, apply_rope, kv_head_of, rope_angles
 from .layers import LoRA, add_lora, merge_lora
+from .layers.attention import attention
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
 from . import experiments
 from .experiments import SeedTable, over_seeds, seeds
-from .training import AdamW
+from .training import AdamW, clip_grad_norm
 from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
                        RMSProp, Sequential, load_model)
 from .training import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
@@ -65,10 +68,10 @@ __all__ = [
     "RMSNorm", "SiLU", "SwiGLU", "Unembedding", "LoRA",
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size", "same_padding",
-    "rope_angles", "apply_rope", "kv_head_of", "add_lora", "merge_lora",
+    "rope_angles", "apply_rope", "kv_head_of", "attention", "add_lora", "merge_lora",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
-    "AdamW",
+    "AdamW", "clip_grad_norm",
     # model
     "Sequential", "History", "load_model", "register_class",
     # post-training losses (chapter 22)
@@ -84,7 +87,7 @@ __all__ = [
     "to_torch", "from_torch",
     # the folders
     "layers", "training", "data", "exercises", "torch_bridge", "plot", "diagrams", "explore",
-    "inference", "generative",
+    "inference", "generative", "precision",
     # the modules a learner uses by name
     "init", "labels", "metrics", "diagnostics", "conv_impl", "callbacks", "schedules",
     "autodiff", "experiments", "seeds",

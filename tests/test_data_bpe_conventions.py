@@ -79,13 +79,16 @@ def test_encode_iterable_passes_allowed_special_on():
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(cuts=st.lists(st.integers(0, len(TEXT) * 2), max_size=12))
-def test_encode_iterable_equals_encode_wherever_the_text_is_cut(cuts):
+@given(cuts=st.lists(st.integers(0, len(TEXT) * 2), max_size=12),
+       allowed=st.sampled_from([(), "all", ["<|end|>"]]))
+def test_encode_iterable_equals_encode_wherever_the_text_is_cut(cuts, allowed):
+    """With the special tokens allowed (their ids) or not (their text as ordinary bytes)."""
     tok = tokenizer()
     text = TEXT * 2
     places = [0, *sorted(cuts), len(text)]
     pieces = [text[a:b] for a, b in zip(places, places[1:])]
-    assert list(tok.encode_iterable(pieces)) == tok.encode(text)
+    assert list(tok.encode_iterable(pieces, allowed_special=allowed)) == tok.encode(
+        text, allowed_special=allowed)
 
 
 def test_encode_iterable_holds_back_only_the_last_chunk():
@@ -110,3 +113,20 @@ def test_encode_iterable_refuses_what_is_not_text():
     with pytest.raises(ValueError, match=r"BPETokenizer\.encode_iterable: expected a str, got "
                                          r"bytes"):
         list(tokenizer().encode_iterable([b"abc"]))
+
+
+ALPHABET = list("ab ce'sl\n\t.,!9") + ["  ", "\n\n", "'ll", "<|end|>", "<|endoftext|>", "<|e", "😀"]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(parts=st.lists(st.sampled_from(ALPHABET), max_size=40),
+       cuts=st.lists(st.integers(0, 200), max_size=8),
+       allowed=st.sampled_from([(), "all"]))
+def test_encode_iterable_equals_encode_on_random_text(parts, cuts, allowed):
+    """Runs of spaces and newlines, contractions and special tokens across every cut."""
+    tok = tokenizer()
+    text = "".join(parts)
+    places = [0, *sorted(min(c, len(text)) for c in cuts), len(text)]
+    pieces = [text[a:b] for a, b in zip(places, places[1:])]
+    assert list(tok.encode_iterable(pieces, allowed_special=allowed)) == tok.encode(
+        text, allowed_special=allowed)

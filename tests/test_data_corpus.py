@@ -167,3 +167,31 @@ def test_bigram_probs_by_hand():
 def test_bigram_probs_errors(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         data.bigram_probs(*args, **kwargs)
+
+
+def test_random_windows_by_hand_and_uniform():
+    ids = np.arange(10) * 10                             # ids[i] = 10 i: a window shows its start
+    x, y = data.random_windows(ids, 2000, 3, rng=np.random.default_rng(0))
+    assert x.shape == y.shape == (2000, 3) and x.dtype == y.dtype == np.int64
+    assert np.array_equal(y, x + 10) and np.array_equal(x[:, 1:], x[:, :-1] + 10)
+    starts = x[:, 0] // 10
+    assert set(starts) == set(range(7))                  # 0 … n − length − 1 = 6: y fits
+    counts = np.bincount(starts, minlength=7)
+    assert counts.min() > 2000 / 7 * 0.8 and counts.max() < 2000 / 7 * 1.2
+    again = data.random_windows(ids, 2000, 3, rng=np.random.default_rng(0))
+    assert np.array_equal(again[0], x)
+    x1, y1 = data.random_windows(ids[:4], 5, 3, rng=np.random.default_rng(1))
+    assert np.array_equal(x1, np.tile([0, 10, 20], (5, 1))) and np.array_equal(y1, x1 + 10)
+
+
+@pytest.mark.parametrize("ids, batch, length, message", [
+    (np.arange(3), 2, 3, r"random_windows: got 3 ids, too few for one window of length=3 and "
+                         r"its target \(4 ids\)"),
+    (np.arange(10), 0, 3, r"random_windows.*batch_size"),
+    (np.arange(10), 2, 0, r"random_windows.*length"),
+    (np.ones((2, 5), int), 2, 3, r"random_windows: expected ids as a 1-D integer array"),
+    (np.linspace(0, 1, 9), 2, 3, r"random_windows: expected ids as a 1-D integer array"),
+])
+def test_random_windows_refuses_bad_arguments(ids, batch, length, message):
+    with pytest.raises(ValueError, match=message):
+        data.random_windows(ids, batch, length, rng=np.random.default_rng(0))

@@ -97,3 +97,42 @@ def test_no_norm_is_the_block_without_its_norms(prenorm, tmp_path):
     assert back.layers[0].get_config() == block.get_config()
     np.testing.assert_array_equal(back.predict(x), model.predict(x))
     assert block.forward(x.astype(np.float32)).dtype == np.float64
+
+
+def test_eps_and_rope_base_reach_the_norms_and_the_attention(tmp_path):
+    """Other courses' blocks use ε = 1e-5 in RMSNorm and other RoPE bases: the block takes
+    both (None: each norm's own ε, so chapters 18 and 20 are unchanged)."""
+    make = lambda **kw: nb.TransformerBlock(8, 2, 12, norm="rmsnorm", ffn="swiglu",  # noqa
+                                            rope=True, rng=np.random.default_rng(0), **kw)
+    plain, other = make(), make(eps=1e-5, rope_base=500.0)
+    assert plain.ln1.eps == 1e-6 and plain.eps is None and "eps" not in plain.get_config()
+    assert other.ln1.eps == other.ln2.eps == 1e-5 and other.attn.rope_base == 500.0
+    assert other.get_config()["eps"] == 1e-5 and other.get_config()["rope_base"] == 500.0
+    assert nb.TransformerBlock(8, 2, 12, eps=1e-6).ln1.eps == 1e-6     # a LayerNorm too
+    x = np.random.default_rng(1).standard_normal((2, 5, 8)) * 1e-3      # ε matters here
+    assert np.abs(plain.forward(x) - other.forward(x)).max() > 1e-6
+    model = nb.Sequential([other])
+    loaded = nb.load_model(model.save(tmp_path / "block"))
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    assert repr(loaded.layers[0]).endswith("rope=True, rope_base=500.0, eps=1e-05)")
+
+
+@pytest.mark.parametrize("eps", [0.0, -1e-5, True, "1e-5"])
+def test_a_bad_eps_is_refused(eps):
+    with pytest.raises(ValueError, match=r"TransformerBlock: expected eps > 0 for its norms "
+                                         r"\(None: the norm's own"):
+        nb.TransformerBlock(8, 2, 12, eps=eps)
+
+
+@pytest.mark.parametrize("norm", ["layernorm", "rmsnorm"])
+def test_eps_and_rope_base_go_to_torch_and_back(norm):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    model = nb.Sequential([nb.TransformerBlock(8, 2, 12, norm=norm, rope=True, eps=3e-4,
+                                               rope_base=100.0, rng=rng)])
+    x = rng.standard_normal((2, 5, 8)) * 0.01
+    torch_model = nb.to_torch(model)
+    got = torch_model(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(got, model.predict(x), rtol=0, atol=1e-10)
+    back = nb.from_torch(torch_model)
+    assert back.layers[0].eps == 3e-4 and back.layers[0].rope_base == 100.0

@@ -52,3 +52,24 @@ def test_errors():
         schedules.exponential_decay(0.1, rate=1.5)
     with pytest.raises(ValueError, match=r"expected an epoch number ≥ 0 \(counted from 0\), got -1"):
         schedules.step_decay(0.1)(-1, 0.1)
+
+
+def test_cosine_decay_with_a_linear_warmup():
+    """warmup_steps = 4: 0, ¼, ½, ¾ of the rate, then the half cosine over the 8 steps left."""
+    s = schedules.cosine_decay(0.4, epochs=12, min_lr=0.04, warmup_steps=4)
+    assert [s(t) for t in range(5)] == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4], abs=1e-15)
+    assert s(8) == pytest.approx(0.04 + 0.36 * (1 + math.cos(math.pi * 4 / 8)) / 2, abs=1e-15)
+    assert s(12) == s(30) == pytest.approx(0.04, abs=1e-15)
+    assert repr(s) == ("cosine_decay(initial_lr=0.4, epochs=12, min_lr=0.04, "
+                       "warmup_steps=4)")
+    plain = schedules.cosine_decay(0.4, epochs=12, min_lr=0.04, warmup_steps=0)
+    assert repr(plain) == "cosine_decay(initial_lr=0.4, epochs=12, min_lr=0.04)"
+    assert [plain(t) for t in range(14)] == [
+        0.04 + (0.4 - 0.04) * (1 + math.cos(math.pi * min(t, 12) / 12)) / 2 for t in range(14)]
+
+
+@pytest.mark.parametrize("warmup", [-1, 12, 13, 1.5, True])
+def test_cosine_decay_refuses_a_warmup_outside_the_schedule(warmup):
+    with pytest.raises(ValueError, match=r"cosine_decay: expected warmup_steps to be an integer "
+                                         r"in \[0, epochs\) = \[0, 12\)"):
+        schedules.cosine_decay(0.4, epochs=12, warmup_steps=warmup)

@@ -42,7 +42,7 @@ SECTIONS = [
       "RMSNorm", "SiLU", "SwiGLU", "Unembedding", "LoRA"]),
     ("Functions the layers compute", "The same formulas as plain functions on arrays.",
      ["sigmoid", "softmax", "log_softmax", "output_size", "same_padding", "rope_angles",
-      "apply_rope", "kv_head_of"]),
+      "apply_rope", "kv_head_of", "attention"]),
     ("The model and its training", "A `Sequential` model, what `fit` returns, saving and loading, "
      "and the callbacks and metrics `fit` uses (the folder `nb.training` holds them; "
      "`nb.training.Sequential` is `nb.Sequential`).",
@@ -52,7 +52,7 @@ SECTIONS = [
      ["Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy"]),
     ("Optimizers and learning-rate schedules", "`compile(optimizer=...)` takes one of these, or "
      "`\"sgd\"` / `\"adam\"`; a schedule plugs into `nb.callbacks.LearningRateScheduler`.",
-     ["Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "schedules"]),
+     ["Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "clip_grad_norm", "schedules"]),
     ("Post-training and inference", "The losses of fine-tuning by preference and by reward, "
      "each returning `(loss, d_logits)` for the model's `backward`, `generate`, which writes "
      "with a model (with a KV cache where it can), and the decoding rules that turn logits "
@@ -63,9 +63,16 @@ SECTIONS = [
     ("Generative models", "Diffusion and flow matching (chapter 26): noise schedules, the "
      "time embedding and the denoiser, the samplers, and the exact score and velocity of a "
      "`nb.data.GaussianMixture` they are checked against.", ["generative"]),
+    ("Fewer bits, less memory", "Number formats and bfloat16 rounding emulated in NumPy, "
+     "weights quantised to int8 and int4, attention computed in tiles (chapter 24).",
+     ["precision"]),
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),
+    ("Results over seeds", "Run one experiment once per seed and keep every seed's numbers, "
+     "so that a comparison shows its spread (`nb.plot.seeds` draws them); stored tables of "
+     "slow experiments load with `nb.seeds.stored`.",
+     ["over_seeds", "SeedTable", "seeds", "experiments"]),
     ("Checking gradients and looking inside a model", "",
      ["numerical_gradient", "check_gradients", "relative_error", "diagnostics"]),
     ("Automatic differentiation", "", ["autodiff"]),

@@ -208,33 +208,36 @@ class BPETokenizer:
         """The ids of the strings of ``texts`` (an open file, a list of lines) joined, one at
         a time, equal to ``encode("".join(texts), allowed_special=allowed_special)``: the
         text is encoded up to the start of its last chunk so far (and held back wherever a
-        special token may begin), so memory stays bounded by the longest chunk, not the
-        text."""
-        self._allowed_re(allowed_special)             # a bad value fails before any text
+        special token may begin), each chunk as the whole text cuts it, so memory stays
+        bounded by the longest chunk, not the text (for patterns that look at most a chunk
+        ahead, as ``GPT2_PATTERN``)."""
+        specials = self._allowed_re(allowed_special)  # a bad value fails before any text
         held, longest = "", max(map(len, self.special_tokens), default=1)
         for text in texts:
             _check_text("BPETokenizer.encode_iterable", text)
             held += text
-            cut = self._safe_cut(held, len(held) - longest + 1)
-            if cut:
-                yield from self.encode(held[:cut], allowed_special=allowed_special)
-                held = held[cut:]
+            start, chunks = self._final_part(held, len(held) - longest + 1, specials)
+            if start:
+                yield from self.encode(held[:start], allowed_special=allowed_special)
+            for chunk in chunks:                      # as cut in the whole text
+                yield from self._encode_chunk(chunk.group())
+            held = held[chunks[-1].end() if chunks else start:]
         if held:
             yield from self.encode(held, allowed_special=allowed_special)
 
-    def _safe_cut(self, text, limit):
-        """A place before ``limit`` where encoding may cut ``text``: the end of the last
-        special token, or later the start of the last but one chunk after it."""
+    def _final_part(self, text, limit, specials):
+        """What of ``text`` more text cannot change: ``text[:start]``, up to the end of the
+        last special token before ``limit`` (of the regex ``specials``), and the chunks
+        after it but the last (regex matches; the last may still grow)."""
         start = 0
-        for found in (self._special_re.finditer(text) if self._special_re else ()):
+        for found in (specials.finditer(text) if specials else ()):
             if found.end() > limit:
                 limit = found.start()
                 break
             start = found.end()
         if self._split is None or limit <= start:
-            return start
-        ends = [m.end() for m in self._split.finditer(text, start, limit)]
-        return start if len(ends) < 2 else ends[-2]
+            return start, []
+        return start, list(self._split.finditer(text, start, limit))[:-1]
 
     def _encode_chunk(self, chunk: str) -> list:
         if chunk not in self._cache:

@@ -14,7 +14,7 @@ import numpy as np
 from ..validate import make_rng, positive_int
 from .language import Language
 
-__all__ = ["Corpus", "language_corpus", "char_windows", "bigram_probs"]
+__all__ = ["Corpus", "language_corpus", "char_windows", "random_windows", "bigram_probs"]
 
 
 @dataclass(repr=False)
@@ -138,6 +138,35 @@ def char_windows(ids, T: int, *, stride: int | None = None):
                          f"its target (T + 1 = {T + 1} ids). Use a shorter T or a longer text.")
     starts = np.arange(0, len(a) - T, stride)                           # (m,)
     cols = starts[:, None] + np.arange(T)                               # (m, T)
+    return a[cols], a[cols + 1]
+
+
+def random_windows(ids, batch_size: int, length: int, *, rng=None):
+    """A batch of training windows at random places in a long 1-D token array (the sampler
+    of other courses' language-model loops): ``x[k] = ids[s_k:s_k + length]`` and
+    ``y[k] = ids[s_k + 1:s_k + length + 1]``, each start s_k drawn uniformly from
+    0 … n − length − 1 (every window and its target fit), independently.
+
+    Shapes:
+        ids: (n,) integers, n ≥ length + 1
+        x, y: (batch_size, length) int64
+
+    Args:
+        batch_size, length: the windows per batch and their length (each ≥ 1).
+        rng: the ``np.random.Generator`` that draws the starts (``None``: a fresh one).
+
+    Unlike ``char_windows`` (every window once, in order) a batch may repeat or overlap
+    windows; an epoch is then as many batches as you choose.
+    """
+    a = _ids("random_windows", ids)
+    batch_size = positive_int("random_windows", "batch_size", batch_size)
+    length = positive_int("random_windows", "length", length)
+    if len(a) < length + 1:
+        raise ValueError(f"random_windows: got {len(a)} ids, too few for one window of "
+                         f"length={length} and its target ({length + 1} ids). Use a shorter "
+                         f"length or a longer text.")
+    starts = make_rng(rng, "random_windows").integers(0, len(a) - length, size=batch_size)
+    cols = starts[:, None] + np.arange(length)                          # (batch_size, length)
     return a[cols], a[cols + 1]
 
 

@@ -20,7 +20,7 @@ from .kv_cache import Caching, attention_step
 from .recurrent import LAST_STATE_ONLY
 from .rope import apply_rope, rope_tables
 
-__all__ = ["MultiHeadAttention"]
+__all__ = ["MultiHeadAttention", "attention"]
 
 
 @register_class
@@ -141,11 +141,9 @@ class MultiHeadAttention(Caching, Layer):
         k = qkv[:, d:d + kd].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)      # (m, kv, T, dh)
         v = qkv[:, d + kd:].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)       # (m, kv, T, dh)
         qg = q.reshape(m, kv, g * T, dh)     # the g query heads of each kv head, stacked
-        A = qg @ k.swapaxes(-1, -2)                              # (m, kv, gT, T) scores
-        if self.causal:
-            A.reshape(m, h, T, T)[...] += self._mask(T, A.dtype)  # −∞ above the diagonal
-        _softmax_rows(A)                                         # weights
-        O = (A @ v).reshape(m, h, T, dh).transpose(0, 2, 1, 3).reshape(-1, d)   # (mT, d)
+        O, A = attention(qg, k, v, mask=self._mask(T, g) if self.causal else None,
+                         scale=1.0, return_weights=True)        # A: (m, kv, gT, T) weights
+        O = O.reshape(m, h, T, dh).transpose(0, 2, 1, 3).reshape(-1, d)   # (mT, d)
         y = O @ p["W_o"]                                         # (mT, d)
         if self.bias:
             y += p["b_o"]
@@ -226,12 +224,11 @@ class MultiHeadAttention(Caching, Layer):
             self._rope[key] = (cos[:, None], sin[:, None])     # (T, 1, d_head/2): per head
         return self._rope[key]
 
-    def _mask(self, T, dtype):
-        """(T, T): 0 where t' ≤ t, −∞ above the diagonal (kept per T and dtype)."""
-        key = (T, np.dtype(dtype))
-        if key not in self._masks:
-            self._masks[key] = np.triu(np.full((T, T), -np.inf, dtype), 1)
-        return self._masks[key]
+    def _mask(self, T, g):
+        """(g·T, T): True where t' ≤ t, for the g query heads stacked (kept per T and g)."""
+        if (T, g) not in self._masks:
+            self._masks[(T, g)] = np.tile(np.tri(T, dtype=bool), (g, 1))
+        return self._masks[(T, g)]
 
     def output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -261,6 +258,62 @@ class MultiHeadAttention(Caching, Layer):
                    "position to attend to; give them T ≥ 1.")
         raise ValueError(f"{self!r}: expected input of shape (m, T, {self.d_model}), got {got}. "
                          f"{fix}")
+
+
+def attention(q, k, v, *, mask=None, causal=False, scale=None, return_weights=False):
+    """Scaled dot-product attention: ``softmax(q kᵀ · scale, masked) v`` on the last two axes.
+
+    Shapes:
+        q: (…, T_q, d);  k: (…, T_k, d);  v: (…, T_k, d_v)  →  (…, T_q, d_v)
+        mask: broadcastable to (…, T_q, T_k);  the weights: (…, T_q, T_k)
+
+    Args:
+        mask: booleans, True where query i may attend key j (None: everywhere). A score
+            that is not allowed is −∞ before the softmax, so its weight is exactly 0.
+        causal: True lets query i attend keys j ≤ i only (as PyTorch's ``is_causal``;
+            with ``mask``, both must allow).
+        scale: what q is multiplied by (None: 1/√d). ``MultiHeadAttention`` calls this
+            with q already scaled and ``scale=1.0``.
+        return_weights: True returns ``(output, weights)``.
+
+    The leading axes are batch and heads, broadcast as NumPy's ``@`` broadcasts them, so
+    grouped-query attention is k, v with fewer heads than q stacked as
+    ``MultiHeadAttention`` does, or ``k[:, nb.kv_head_of(h, k_heads)]``. A query that may
+    attend nothing is a ``ValueError``. Chapter 17.
+    """
+    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
+    if (min(q.ndim, k.ndim, v.ndim) < 2 or q.shape[-1] != k.shape[-1]
+            or k.shape[-2] != v.shape[-2]):
+        raise ValueError(f"attention: expected q (…, T_q, d), k (…, T_k, d) and v (…, T_k, "
+                         f"d_v), got {q.shape}, {k.shape} and {v.shape}. q and k need the same "
+                         f"d; k and v the same T_k.")
+    if scale is None:
+        scale = 1.0 / math.sqrt(q.shape[-1])
+    if scale != 1.0:
+        q = q * scale
+    A = q @ k.swapaxes(-1, -2)                                   # (…, T_q, T_k) scores
+    allowed = np.tri(*A.shape[-2:], dtype=bool) if causal else None
+    if mask is not None:
+        mask = np.asarray(mask)
+        try:
+            fits = np.broadcast_shapes(mask.shape, A.shape) == A.shape
+        except ValueError:
+            fits = False
+        if mask.dtype != bool or not fits:
+            raise ValueError(f"attention: expected mask as booleans broadcastable to the "
+                             f"scores' shape {A.shape} (True where a query may attend), got "
+                             f"{mask.dtype} {mask.shape}. From an additive 0/−inf mask: "
+                             f"mask = (additive == 0).")
+        allowed = mask if allowed is None else mask & allowed
+    if allowed is not None:
+        if not allowed.any(axis=-1).all():
+            raise ValueError("attention: a query may attend no key (a row of mask and "
+                             "causal all False); its weights would be 0/0. Let every query "
+                             "attend at least one key.")
+        np.copyto(A, -np.inf, where=~allowed)                    # weight exactly 0
+    _softmax_rows(A)                                             # weights
+    out = A @ v
+    return (out, A) if return_weights else out
 
 
 def _softmax_rows(S):

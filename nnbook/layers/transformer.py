@@ -6,6 +6,8 @@ chapter 20's modern block swaps in ``RMSNorm``, ``SwiGLU``, RoPE and grouped-que
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..registry import register_class
@@ -83,6 +85,8 @@ class TransformerBlock(Caching, Layer):
         bias: False drops the biases of the attention and of the ReLU network (a norm
             keeps its β).
         prenorm: True (default, GPT-2's) or False (post-norm, the 2017 paper's).
+        eps: the norms' ε (None: each norm's own, LayerNorm's 1e-5 as PyTorch, RMSNorm's
+            1e-6; other courses' blocks often use 1e-5 for both).
         rng: the ``np.random.Generator`` that draws the weights (Xavier/Glorot uniform,
             biases 0, γ = 1, β = 0). ``None``: a fresh one.
         dtype: float64 (default) or float32.
@@ -106,8 +110,8 @@ class TransformerBlock(Caching, Layer):
 
     def __init__(self, d_model=None, n_heads=None, d_ff=None, *, causal=True,
                  norm="layernorm", ffn="relu", rope=False, n_kv_heads=None, bias=True,
-                 prenorm=True, rope_base=10000.0, rng=None, dtype=np.float64, adapters=None,
-                 **keras):
+                 prenorm=True, eps=None, rope_base=10000.0, rng=None, dtype=np.float64,
+                 adapters=None, **keras):
         super().__init__()
         refuse_spellings("TransformerBlock", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("TransformerBlock", "d_model", d_model)
@@ -133,8 +137,14 @@ class TransformerBlock(Caching, Layer):
         self.causal, self.rope, self.bias = self.attn.causal, self.attn.rope, self.attn.bias
         self.n_kv_heads = self.attn.n_kv_heads
         Norm = {"layernorm": LayerNorm, "rmsnorm": RMSNorm}.get(self.norm)
-        self.ln1, self.ln2 = (Norm(d, dtype=dtype), Norm(d, dtype=dtype)) if Norm else (
-            _NoNorm(), _NoNorm())
+        if eps is not None and (isinstance(eps, bool) or not isinstance(eps, numbers.Real)
+                                or not eps > 0):
+            raise ValueError(f"TransformerBlock: expected eps > 0 for its norms (None: the "
+                             f"norm's own, 1e-5 for LayerNorm, 1e-6 for RMSNorm), got {eps!r}.")
+        self.eps = None if eps is None else float(eps)
+        kw = {} if eps is None else {"eps": self.eps}
+        self.ln1, self.ln2 = (Norm(d, dtype=dtype, **kw), Norm(d, dtype=dtype, **kw)) if Norm \
+            else (_NoNorm(), _NoNorm())
         if self.ffn_kind == "relu":
             self.ff1 = Dense(d, self.d_ff, rng=rng, dtype=dtype)
             self.relu = ReLU()
@@ -304,7 +314,8 @@ class TransformerBlock(Caching, Layer):
                                  ("ffn", getattr(self, "ffn_kind", "relu")),
                                  ("prenorm", getattr(self, "prenorm", True)))
                if v != {"norm": "layernorm", "ffn": "relu", "prenorm": True}[k]}
-        return {**cfg, **modern_config(self)}
+        eps = getattr(self, "eps", None)
+        return {**cfg, **modern_config(self), **({} if eps is None else {"eps": eps})}
 
     def __repr__(self):
         causal = ", causal" if getattr(self, "causal", False) else ""

@@ -63,7 +63,7 @@ def attention_to_torch(layer, out):
 
 def block_to_torch(layer, out):
     if not (_is_modern(layer) or layer.norm != "layernorm" or layer.ffn_kind != "relu"
-            or not layer.prenorm):
+            or not layer.prenorm or getattr(layer, "eps", None) not in (None, 1e-5)):
         return map_attention.block_to_torch(layer, out)
     m = out.build(lambda: out.tl.ModernBlock(
         layer.d_model, layer.n_heads, layer.d_ff, causal=layer.causal, norm=layer.norm,
@@ -140,16 +140,19 @@ def attention_from_torch(m, inp):
     return layer
 
 
+_EPS = {"LayerNorm": 1e-5, "RMSNorm": 1e-6}      # nnbook's norms' own ε
+
+
 def block_from_torch(m, inp):
     a, swiglu = m.attn, not isinstance(m.ffn, inp.nn.Sequential)
     layer = TransformerBlock(
         a.q.in_features, a.n_heads, m.ffn.w1.out_features if swiglu else m.ffn[0].out_features,
         causal=a.causal, norm="layernorm" if isinstance(m.norm1, inp.nn.LayerNorm) else
         "none" if isinstance(m.norm1, inp.nn.Identity) else "rmsnorm",
-        ffn="swiglu" if swiglu else "relu", rope=a.rope, rope_base=a.rope_base,
-        n_kv_heads=a.n_kv_heads,
-        bias=a.q.bias is not None, prenorm=m.prenorm, dtype=inp.dtype,
-        rng=np.random.default_rng(0))
+        ffn="swiglu" if swiglu else "relu", rope=a.rope, n_kv_heads=a.n_kv_heads,
+        bias=a.q.bias is not None, prenorm=m.prenorm, rope_base=a.rope_base,
+        eps=None if getattr(m.norm1, "eps", None) in (None, _EPS.get(type(m.norm1).__name__))
+        else m.norm1.eps, dtype=inp.dtype, rng=np.random.default_rng(0))
     p = layer.params
     for i in "12" if layer.norm != "none" else "":
         p[f"ln{i}.gamma"][...] = to_numpy(getattr(m, f"norm{i}").weight)

@@ -2,11 +2,12 @@
 step (model.py), the epoch loop and ``History`` (loop.py), the checks on x and y
 (inputs.py) and on what a layer's forward and backward return (protocol.py), the losses,
 the optimizers, learning-rate schedules, callbacks, metrics, saving and loading, and the
-progress display; the losses of post-training (posttraining.py, chapter 22). The public names are also at the top level (``nb.Sequential``);
+progress display, ``clip_grad_norm`` (clipping.py); the losses of post-training (posttraining.py, chapter 22). The public names are also at the top level (``nb.Sequential``);
 callbacks, schedules and metrics are ``nb.callbacks``, ``nb.schedules`` and ``nb.metrics``.
 """
 
 from . import callbacks, metrics, schedules
+from .clipping import clip_grad_norm
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .loading import load_model
 from .model import History, Sequential
@@ -18,4 +19,4 @@ __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEnt
            "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW",
            "callbacks", "metrics", "schedules",
            "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
-           "policy_gradient_loss", "sequence_kl"]
+           "policy_gradient_loss", "sequence_kl", "clip_grad_norm"]

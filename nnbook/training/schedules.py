@@ -67,9 +67,16 @@ class cosine_decay(_Schedule):
 
     Half a cosine from ``initial_lr`` at epoch 0 down to ``min_lr`` at epoch
     ``epochs`` (and after it), Loshchilov & Hutter's SGDR without restarts.
+
+    ``warmup_steps = w`` > 0 (as language-model courses schedule it): a linear warm-up
+    from 0, ``lr = initial_lr · t / w`` for t < w, then the half cosine from ``initial_lr``
+    at t = w to ``min_lr`` at t = ``epochs``: ``π · (t − w) / (epochs − w)`` in place of
+    ``π · t / epochs``. The schedule counts whatever it is called with, epochs or steps.
     """
 
-    def __init__(self, initial_lr, epochs, min_lr=0.0):
+    warmup_steps = 0          # a class attribute: the repr shows it only when it is set
+
+    def __init__(self, initial_lr, epochs, min_lr=0.0, warmup_steps=0):
         self.initial_lr = positive("cosine_decay", "initial_lr", initial_lr)
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"cosine_decay: expected epochs to be an integer ≥ 1 (the epoch at "
@@ -79,9 +86,20 @@ class cosine_decay(_Schedule):
         if self.min_lr >= self.initial_lr:
             raise ValueError(f"cosine_decay: expected min_lr < initial_lr, got min_lr={min_lr!r}, "
                              f"initial_lr={initial_lr!r}.")
+        if (isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int)
+                or not 0 <= warmup_steps < epochs):
+            raise ValueError(f"cosine_decay: expected warmup_steps to be an integer in [0, "
+                             f"epochs) = [0, {epochs}) (the cosine follows the warm-up), got "
+                             f"{warmup_steps!r}.")
+        if warmup_steps:
+            self.warmup_steps = warmup_steps
 
     def value(self, epoch):
-        t = min(epoch, self.epochs)
-        return self.min_lr + (self.initial_lr - self.min_lr) * (1 + math.cos(math.pi * t / self.epochs)) / 2
+        w = self.warmup_steps
+        if epoch < w:
+            return self.initial_lr * epoch / w
+        t = min(epoch, self.epochs) - w
+        return self.min_lr + (self.initial_lr - self.min_lr) * (
+            1 + math.cos(math.pi * t / (self.epochs - w))) / 2
 
 
