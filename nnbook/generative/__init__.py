@@ -11,7 +11,8 @@ matching, the samplers (DDPM, DDIM, Euler), and the exact score and velocity of 
 - ``samplers.py``: ``ddpm_sample`` (and one step of it, ``ddpm_step``), ``ddim_sample``,
   ``euler_sample``;
 - ``gaussian.py``: ``reparameterize`` (and its backward), ``gaussian_kl`` (and its
-  gradient), ``gaussian_log_likelihood``, ``Reparameterize`` (chapter 25);
+  gradient), ``gaussian_log_likelihood``, ``Reparameterize``, ``reparameterized_gradients``,
+  ``score_function_gradients`` (chapter 25);
 - ``vae.py``: ``VAE``, ``linear_log_prob``, ``linear_elbo``, ``linear_posterior``,
   ``quadrature_log_prob`` (chapter 25);
 - ``exact.py``: ``exact_score``, ``exact_noise``, ``flow_marginal``, ``exact_velocity``.
@@ -19,7 +20,8 @@ matching, the samplers (DDPM, DDIM, Euler), and the exact score and velocity of 
 
 from .denoiser import as_function, denoiser, flow_batch, noise_batch, train_denoiser
 from .gaussian import (Reparameterize, gaussian_kl, gaussian_kl_grad, gaussian_log_likelihood,
-                       reparameterize, reparameterize_backward)
+                       reparameterize, reparameterize_backward, reparameterized_gradients,
+                       score_function_gradients)
 from .exact import exact_noise, exact_score, exact_velocity, flow_marginal
 from .samplers import ddim_sample, ddpm_sample, ddpm_step, euler_sample
 from .schedules import CosineSchedule, LinearSchedule, NoiseSchedule
@@ -32,4 +34,5 @@ __all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule", "TimeEmbedding",
            "exact_score", "exact_noise", "flow_marginal", "exact_velocity",
            "reparameterize", "reparameterize_backward", "gaussian_kl", "gaussian_kl_grad",
            "gaussian_log_likelihood", "Reparameterize", "VAE", "linear_log_prob", "linear_elbo",
-           "linear_posterior", "quadrature_log_prob"]
+           "linear_posterior", "quadrature_log_prob", "reparameterized_gradients",
+           "score_function_gradients"]
