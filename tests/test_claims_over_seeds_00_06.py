@@ -209,7 +209,10 @@ def test_06_chain_span_and_the_sigmoid_factors(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_06_he_factor_straddles_one_and_xavier_stays_below(seed):
+def test_06_he_factor_stays_near_one_and_xavier_stays_below(seed):
+    # He's factor is not asserted to straddle 1: it averages about 0.985 per layer (a
+    # product of random factors drifts below 1), so ten draws all fall below 1 on about
+    # one set in fourteen
     r = np.random.default_rng(seed)
     x = r.standard_normal((128, 64))
     factors = {}
@@ -222,7 +225,7 @@ def test_06_he_factor_straddles_one_and_xavier_stays_below(seed):
             s = activation_stats(nb.Sequential(layers), x)["std"][1::2]
             f.append((s[-1] / s[0]) ** (1 / 29))
         factors[name] = np.array(f)
-    assert factors["He"].min() < 1 < factors["He"].max()
+    assert np.all(np.abs(factors["He"] - 1) < 0.15)
     assert abs(factors["He"].mean() - 1) < 0.05 and factors["Xavier"].max() < 0.75
 
 
