@@ -63,6 +63,9 @@ SECTIONS = [
     ("Generative models", "Diffusion and flow matching (chapter 26): noise schedules, the "
      "time embedding and the denoiser, the samplers, and the exact score and velocity of a "
      "`nb.data.GaussianMixture` they are checked against.", ["generative"]),
+    ("Fewer bits, less memory", "Number formats and bfloat16 rounding emulated in NumPy, "
+     "weights quantised to int8 and int4, attention computed in tiles (chapter 24).",
+     ["precision"]),
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),
