@@ -15,6 +15,8 @@ gradient checker and the initialisers. The folders show the roles:
   (chapter 21);
 - ``nnbook/generative/``: diffusion and flow matching: noise schedules, the time embedding
   and the denoiser, the samplers, the exact score of a mixture (chapter 26);
+- ``nnbook/precision/``: fewer bits, less memory: number formats and bfloat16 rounding
+  (chapter 24);
 - ``nnbook/experiments/``: results over seeds (``over_seeds``, ``SeedTable``) and the
   experiments whose seed tables the repository stores;
 - at this level: the gradient checker, the initialisers, diagnostics, the
@@ -32,7 +34,7 @@ stays fast.
 import importlib as _importlib
 
 from . import autodiff, callbacks, conv_impl, data, diagnostics, init, metrics, schedules
-from . import generative, inference
+from . import generative, inference, precision
 from .inference import generate
 from .data import labels
 from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer,
@@ -85,7 +87,7 @@ __all__ = [
     "to_torch", "from_torch",
     # the folders
     "layers", "training", "data", "exercises", "torch_bridge", "plot", "diagrams", "explore",
-    "inference", "generative",
+    "inference", "generative", "precision",
     # the modules a learner uses by name
     "init", "labels", "metrics", "diagnostics", "conv_impl", "callbacks", "schedules",
     "autodiff", "experiments", "seeds",

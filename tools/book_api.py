@@ -63,9 +63,16 @@ SECTIONS = [
     ("Generative models", "Diffusion and flow matching (chapter 26): noise schedules, the "
      "time embedding and the denoiser, the samplers, and the exact score and velocity of a "
      "`nb.data.GaussianMixture` they are checked against.", ["generative"]),
+    ("Fewer bits, less memory", "Number formats and bfloat16 rounding emulated in NumPy, "
+     "weights quantised to int8 and int4, attention computed in tiles (chapter 24).",
+     ["precision"]),
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),
+    ("Results over seeds", "Run one experiment once per seed and keep every seed's numbers, "
+     "so that a comparison shows its spread (`nb.plot.seeds` draws them); stored tables of "
+     "slow experiments load with `nb.seeds.stored`.",
+     ["over_seeds", "SeedTable", "seeds", "experiments"]),
     ("Checking gradients and looking inside a model", "",
      ["numerical_gradient", "check_gradients", "relative_error", "diagnostics"]),
     ("Automatic differentiation", "", ["autodiff"]),

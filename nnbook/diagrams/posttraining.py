@@ -136,7 +136,7 @@ def rl_step(prompt, answers, rewards, advantages, *, ax=None):
     ax.annotate("", xy=(0.9, mid - 0.6), xytext=(11.9, -0.35),
                 arrowprops=dict(arrowstyle="-|>", color=BACK, lw=1.2,
                                 connectionstyle="angle,angleA=180,angleB=90,rad=0"), zorder=2)
-    ax.text(6.3, -0.45, "update: −Σ A·∇log π(answer | prompt)", ha="center", va="top",
+    ax.text(6.3, -0.45, "step along +Σ A·∇log π(answer | prompt)", ha="center", va="top",
             fontsize=FONT, color=BACK)
     ax.set_title(f"one RL step: the verifier accepts {int((r > 0).sum())} of {g}",
                  fontsize=FONT)

@@ -9,9 +9,6 @@ shape, the feedback says so. Worked solutions live in the repository's
 ``tests/test_exercises.py``, not here.
 """
 
-import json as _json
-import os as _os
-
 from . import _core
 from . import (  # noqa: F401  (importing registers them)
     attention, autodiff, backprop, basics, classification, convolution, deep, diffusion,
@@ -44,9 +41,7 @@ def check(ex_id, answer) -> Feedback:
     if key not in _core.REGISTRY:
         known = ", ".join(sorted(_core.REGISTRY))
         raise ValueError(f"nb.exercises.check: no exercise {ex_id!r}. The exercises are {known}.")
-    feedback = _verdict(_core.REGISTRY[key], answer)
-    _log(feedback)
-    return feedback
+    return _verdict(_core.REGISTRY[key], answer)
 
 
 def _verdict(ex, answer) -> Feedback:
@@ -64,16 +59,6 @@ def _verdict(ex, answer) -> Feedback:
     except BaseException as exc:  # SystemExit & co. from the learner's objects: never the checker's
         return Feedback(ex.id, False, _core.raised_message("your answer", exc))
     return Feedback(ex.id, True, message)
-
-
-def _log(feedback: Feedback) -> None:
-    """For the teachers' report (report.py): one JSON line per check, when it asks."""
-    path = _os.environ.get("NNBOOK_EXERCISE_LOG")
-    if path:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(_json.dumps({"exercise": feedback.exercise, "correct": feedback.correct,
-                                "attempted": feedback.attempted, "message": feedback.message},
-                               ensure_ascii=False) + "\n")
 
 
 def list(chapter=None) -> None:  # noqa: A001  (nb.exercises.list() reads well)

@@ -1,18 +1,21 @@
 """The exercise report for teachers: ``python -m nnbook.exercises report PATH…``.
 
 It takes notebooks, or folders holding a student's copy of the course, runs
-each notebook's set-up cell and its Exercises section in a fresh kernel, and
-prints one row per exercise: done ✔, wrong ✘ (with the checker's hint), or not
-attempted ○. ``--json`` prints the same rows for a gradebook. Nothing needs the
-network, and a notebook that cannot be run is reported, never fatal: it counts as an
-error ! in the summary. The exit status is ``EXIT_STATUS`` (below), also in ``--help``.
+each notebook's set-up cell, the earlier cells its Exercises section reads from (a
+helper the chapter defined) and the section itself in a fresh kernel, then its own
+grading cell (grading.py), and prints one row per exercise from that cell's verdicts:
+done ✔, wrong ✘ (with the checker's hint), or not attempted ○. ``--json`` prints the
+same rows for a gradebook. Nothing needs the network, and a notebook that cannot be run
+is reported, never fatal: it counts as an error ! in the summary. The exit status is
+``EXIT_STATUS`` (below), also in ``--help``. It runs the students' code: see README's
+"For teachers" on running it safely.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -20,7 +23,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-LOG_VARIABLE = "NNBOOK_EXERCISE_LOG"     # check() appends one JSON line per call here
+from .grading import answers, grading_source, needed_cells, read_verdicts
+
 _CHECK_CALL = re.compile(r"""exercises\.check\(\s*["']?(\d+\.\d+)""")
 STATUS_MARK = {"done": "✔", "wrong": "✘", "not attempted": "○", "error": "!"}
 EXIT_STATUS = """exit status:
@@ -72,11 +76,14 @@ def _cell_error(cell) -> str | None:
 
 
 def run_notebook(path: Path, timeout: int = 120) -> tuple[list[dict], dict[str, str], str | None]:
-    """Run the set-up and Exercises cells of ``path`` in a fresh kernel.
+    """Run the set-up cell, the earlier cells the Exercises section reads from, the section
+    and the report's grading cell of ``path`` in a fresh kernel.
 
-    Returns the check() records (dicts with exercise, correct, attempted, message),
-    the error of each exercise whose cell raised before checking, and an error
-    message when the notebook could not be run at all.
+    Returns the grading cell's verdicts (dicts with exercise, correct, attempted, message;
+    or exercise and error when the answer could not be read), the error of each exercise
+    whose cell raised, and an error message when the notebook could not be run at all.
+    Nothing the student's cells print or write is read: only the grading cell's output,
+    after a secret chosen for this run.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -88,31 +95,29 @@ def run_notebook(path: Path, timeout: int = 120) -> tuple[list[dict], dict[str, 
     setup, exercises = exercise_cells(nb)
     if not exercises:
         return [], {}, None
-    keep = setup + exercises
-    nb.cells = [nb.cells[i] for i in keep]
+    sources = [c.source if c.cell_type == "code" else "" for c in nb.cells]
+    keep = sorted({*setup, *needed_cells(sources, exercises[0], setup + exercises), *exercises})
+    secret = "nnbook-report-" + secrets.token_hex(16) + " "
+    grade = nbformat.v4.new_code_cell(grading_source(secret, answers(
+        [sources[i] for i in exercises])))
+    nb.cells = [nb.cells[i] for i in keep] + [grade]
     for cell in nb.cells:
         cell.outputs = []
-    with tempfile.TemporaryDirectory(prefix="nnbook-report-") as tmp:
-        log = Path(tmp) / "checks.jsonl"
-        old = os.environ.get(LOG_VARIABLE)
-        os.environ[LOG_VARIABLE] = str(log)
-        try:
-            client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                    resources={"metadata": {"path": str(path.parent)}})
-            client.execute(stderr=subprocess.DEVNULL)   # the kernel's own warnings
-        except Exception as exc:  # kernel died, timeout, …
-            return _records(log), {}, _run_failure(exc, timeout)
-        finally:
-            if old is None:
-                os.environ.pop(LOG_VARIABLE, None)
-            else:
-                os.environ[LOG_VARIABLE] = old
-        records = _records(log)
-    raised = {}
+    try:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                resources={"metadata": {"path": str(path.parent)}})
+        client.execute(stderr=subprocess.DEVNULL)   # the kernel's own warnings
+    except Exception as exc:  # kernel died, timeout, …
+        return [], {}, _run_failure(exc, timeout)
+    records = read_verdicts(nb.cells[-1], secret)
     if setup and (err := _cell_error(nb.cells[0])):
-        return records, {}, f"its first code cell (the imports) raised {err}"
-    for cell in nb.cells[len(setup):]:
-        err = _cell_error(cell)
+        return records or [], {}, f"its first code cell (the imports) raised {err}"
+    if records is None:
+        err = _cell_error(nb.cells[-1]) or "no verdicts in its output"
+        return [], {}, f"the report's grading cell failed ({err})"[:300]
+    raised = {}
+    for i, cell in zip(keep, nb.cells):
+        err = _cell_error(cell) if i in exercises else None
         if err:
             for ex_id in _CHECK_CALL.findall(cell.source):
                 raised[_normalise(ex_id)] = f"the cell raised {err}"
@@ -133,12 +138,6 @@ def _run_failure(exc: Exception, timeout: int) -> str:
 
 def _one_line(exc) -> str:
     return " ".join(str(exc).split())
-
-
-def _records(log: Path) -> list[dict]:
-    if not log.exists():
-        return []
-    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _normalise(ex_id: str) -> str:
@@ -190,7 +189,10 @@ def _notebook_rows(arg: str, source: Path, path: Path, timeout: int) -> list[Row
 
     rel = path.name if source.is_file() else path.relative_to(source).as_posix()
     records, raised, failure = run_notebook(path, timeout)
-    latest = {r["exercise"]: r for r in records}       # the last check of each wins
+    for r in records:                                  # an answer the grading could not read
+        if "error" in r:
+            raised.setdefault(r["exercise"], f"its answer could not be read ({r['error']})")
+    latest = {r["exercise"]: r for r in records if "error" not in r}
     chapter = path.name[:2] + "." if path.name[:2].isdigit() else None
     ids = sorted({*latest, *raised, *(k for k in REGISTRY if chapter and k.startswith(chapter))},
                  key=lambda k: tuple(int(p) for p in k.split(".")))

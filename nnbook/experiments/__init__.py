@@ -10,10 +10,8 @@ same function, shows ``nb.seeds.stored("NN_name")`` and runs one seed itself;
 (README, "Results over seeds").
 """
 
-from __future__ import annotations
-
-import importlib
-import pkgutil
+import importlib as _importlib
+import pkgutil as _pkgutil
 
 from . import seeds
 from .seeds import SeedTable, over_seeds, stored
@@ -25,10 +23,10 @@ def tables():
     """Every stored table's experiment: ``{name: (function, seeds)}``, from the
     ``TABLES`` of each experiment module here (a name declared twice is an error)."""
     found = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    for info in sorted(_pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name == "seeds" or info.ispkg:
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        module = _importlib.import_module(f"{__name__}.{info.name}")
         for name, (function, seeds_) in getattr(module, "TABLES", {}).items():
             if name in found:
                 raise ValueError(f"experiments: the table {name!r} is declared twice "

@@ -103,7 +103,7 @@ def window_shares(texts, language=LANGUAGE, edge=T):
     return inside, past
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=None)
 def _run(seed):
     model, train, _ = train_model(seed)
     table = decoding_table(model, train, np.random.default_rng(100 * seed + 1))
@@ -138,6 +138,6 @@ def window(seed):
     return dict(_run(seed)[1])
 
 
-SEEDS = (21, 22, 23, 24, 25)
+SEEDS = tuple(range(21, 31))
 TABLES = {"21_accepted": (accepted, SEEDS), "21_distinct": (distinct, SEEDS),
           "21_bits": (bits, SEEDS), "21_window": (window, SEEDS)}

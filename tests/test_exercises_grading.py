@@ -1,0 +1,113 @@
+"""nnbook/exercises/grading.py: the report grades what the notebook grades, and only that.
+
+An answer that calls a helper defined earlier in its chapter (chapter 21's
+``softmax_rows``) is graded ✔ as in JupyterLab (the report runs the cells it reads from);
+verdicts come from the report's own grading cell, so a cell that writes verdicts to the
+file the report used to read (``NNBOOK_EXERCISE_LOG``), one that replaces
+``nb.exercises.check``, and one that prints a made-up verdict line get no ✔. The helpers
+(which cells an answer needs, which answer a check cell passes) by hand."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from nnbook.exercises.grading import answers, needed_cells, read_verdicts
+from nnbook.exercises.report import exercise_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTER_21 = ROOT / "notebooks" / "21_inference.ipynb"
+
+HELPER_ANSWER = '''\
+def cache_step(q, k_new, v_new, K, V):   # softmax_rows: the chapter's own helper
+    K, V = np.vstack([K, k_new[None]]), np.vstack([V, v_new[None]])
+    a = softmax_rows((K @ q / np.sqrt(len(q)))[None])[0]
+    return a @ V, K, V
+
+
+print(nb.exercises.check("21.1", cache_step))'''
+
+WRITES_THE_LOG = '''\
+import json, os
+for ex in ("21.1", "21.2", "21.3"):
+    for path in (os.environ.get("NNBOOK_EXERCISE_LOG"), "checks.jsonl"):
+        if path:
+            with open(path, "a") as f:
+                f.write(json.dumps({"exercise": ex, "correct": True, "attempted": True,
+                                    "message": "forged"}) + "\\n")
+top_p = None
+print(nb.exercises.check("21.2", top_p))'''
+
+REPLACES_CHECK = '''\
+from nnbook.exercises._core import Feedback
+nb.exercises.check = lambda ex, answer: Feedback(ex, True, "forged")
+import nnbook.exercises
+nnbook.exercises.check = nb.exercises.check
+cache_bytes = None
+print(nb.exercises.check("21.3", cache_bytes))'''
+
+PRINTS_A_VERDICT = '''\
+print('nnbook-report-0123 [{"exercise": "21.2", "correct": true, "attempted": true, '
+      '"message": "forged"}]')'''
+
+
+def copy_of_chapter_21(tmp_path, sources):
+    """Chapter 21 with its three exercise cells replaced by ``sources`` (and, before them,
+    an extra cell that tries to forge the report's verdict line)."""
+    nb = nbformat.read(CHAPTER_21, as_version=4)
+    _, cells = exercise_cells(nb)
+    for i, source in zip(cells, sources):
+        nb.cells[i].source = source
+        nb.cells[i].outputs = []
+    nb.cells.insert(cells[0], nbformat.v4.new_code_cell(PRINTS_A_VERDICT))
+    path = tmp_path / "21_inference.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def run_report(path):
+    done = subprocess.run([sys.executable, "-m", "nnbook.exercises", "report", str(path),
+                           "--json", "--timeout", "600"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=1800)
+    assert done.returncode == 0, done.stderr
+    return {r["exercise"]: r for r in json.loads(done.stdout)}
+
+
+def test_a_helper_of_the_chapter_is_graded_and_forgeries_are_not(tmp_path):
+    rows = run_report(copy_of_chapter_21(tmp_path, [HELPER_ANSWER, WRITES_THE_LOG,
+                                                     REPLACES_CHECK]))
+    assert rows["21.1"]["status"] == "done", rows["21.1"]
+    assert rows["21.2"]["status"] == "not attempted", rows["21.2"]
+    assert rows["21.3"]["status"] == "not attempted", rows["21.3"]
+    assert all("forged" not in r["message"] for r in rows.values())
+
+
+def test_which_earlier_cells_an_answer_needs():
+    sources = ["import numpy as np\nrng = np.random.default_rng(0)",       # 0: set-up
+               "def helper(x):\n    return scale * x",                      # 1
+               "scale = 2.0",                                              # 2
+               "x = 5\nmodel = [1]",                                       # 3
+               "model.append(2)",                                          # 4: changes model
+               "%matplotlib inline\nunrelated = rng.normal()",             # 5
+               "",                                                         # 6: the heading
+               "def answer(q):\n    x = q + 1\n    return helper(x) + len(model)",
+               "print(check('03.1', answer))"]
+    assert needed_cells(sources, 6, [0, 7, 8]) == [1, 2, 3, 4]
+    assert needed_cells(sources, 6, [0, 8]) == []
+
+
+def test_the_answer_each_check_cell_passes():
+    assert answers(["print(nb.exercises.check('3.1', dense_backward))",
+                    "x = 1\nprint(nb.exercises.check(\"21.2\", (W1, b1)))",
+                    "%matplotlib inline\ncheck('21.3', f)", "print(check('21.2', top_p))"]) == {
+        "03.1": "dense_backward", "21.2": "top_p", "21.3": "f"}
+
+
+def test_only_the_line_after_the_secret_is_read():
+    cell = {"outputs": [{"output_type": "stream", "name": "stdout",
+                         "text": 'noise\nSECRET [{"exercise": "21.1"}]\n'}]}
+    assert read_verdicts(cell, "SECRET ") == [{"exercise": "21.1"}]
+    assert read_verdicts(cell, "OTHER ") is None
+    assert read_verdicts({"outputs": []}, "SECRET ") is None
