@@ -23,10 +23,11 @@ def lm(seed=0, dtype=np.float64):
     return nb.Sequential([emb, block, nb.RMSNorm(16, dtype=dtype), nb.Unembedding(emb)])
 
 
-def bound_holds(W, codes, scale, axis):
-    g = W.shape[axis] // scale.shape[axis]
+def bound_holds(W, codes, scale, axis, g=None):
+    g = g or W.shape[axis] // scale.shape[axis]
     full = np.repeat(scale.astype(np.float64), g, axis=axis)
-    What = P.dequantise(codes, scale, axis=axis)
+    full = full[:W.shape[0]] if axis == 0 else full[:, :W.shape[1]]
+    What = P.dequantise(codes, scale, axis=axis, group_size=g)
     return bool(np.all(np.abs(W - What) <= full / 2)), What
 
 
@@ -59,6 +60,18 @@ def test_int4_in_groups():
     assert np.abs(W - P.dequantise(c1, s1)).mean() > np.abs(W - What).mean()
 
 
+@pytest.mark.parametrize("axis", [0, 1])
+def test_a_short_last_group(axis):
+    W = np.random.default_rng(4).standard_normal((21, 21))
+    codes, scale = P.quantise_weights(W, bits=4, group_size=8, axis=axis)
+    assert scale.shape == ((3, 21) if axis == 0 else (21, 3))
+    ok, What = bound_holds(W, codes, scale, axis, g=8)
+    assert ok
+    last = np.moveaxis(W, axis, 0)[16:]                    # the last group: 5 inputs
+    assert np.allclose(np.moveaxis(scale, axis, 0)[2], np.abs(last).max(axis=0) / 7,
+                       rtol=1e-7)
+
+
 def test_rounding_by_hand():
     W = np.array([[1.27], [0.5], [-0.004], [0.0051], [-1.0]])
     codes, scale = P.quantise_weights(W, bits=8)
@@ -87,7 +100,7 @@ def test_quantised_language_model(bits, group, tmp_path):
     assert q.scales["0.W"].shape[0] == 11                  # the embedding: a scale per token
     for k in q.codes:
         axis = q.axes[k]
-        ok, What = bound_holds(before[k], q.codes[k], q.scales[k], axis)
+        ok, What = bound_holds(before[k], q.codes[k], q.scales[k], axis, g=group)
         assert ok
         assert np.array_equal(q.params[k], What)            # the model computes with Ŵ
     assert np.array_equal(q.params["1.ln1.gamma"], before["1.ln1.gamma"])
@@ -148,9 +161,9 @@ def test_bad_input(tmp_path):
     W = np.ones((6, 4))
     with pytest.raises(ValueError, match=r"quantise_weights: expected bits to be 8 or 4"):
         P.quantise_weights(W, bits=3)
-    with pytest.raises(ValueError, match=r"quantise_weights: group_size=4 does not divide "
-                                         r"the 6 inputs"):
-        P.quantise_weights(W, bits=4, group_size=4)
+    with pytest.raises(ValueError, match=r"quantise_weights: expected group_size to be an "
+                                         r"integer ≥ 1"):
+        P.quantise_weights(W, bits=4, group_size=0)
     with pytest.raises(ValueError, match=r"quantise_weights: expected a 2-D weight matrix"):
         P.quantise_weights(np.ones(3))
     with pytest.raises(ValueError, match=r"quantise_weights: expected axis 0 or 1"):
@@ -160,14 +173,19 @@ def test_bad_input(tmp_path):
     with pytest.raises(ValueError, match=r"dequantise: codes of shape \(6, 4\) and scale "
                                          r"of shape \(1, 3\)"):
         P.dequantise(np.ones((6, 4), np.int8), np.ones((1, 3), np.float32))
+    with pytest.raises(ValueError, match=r"dequantise: codes of shape \(6, 4\) and scale "
+                                         r"of shape \(4, 4\) do not fit along axis 0 "
+                                         r"\(group_size=None\)"):
+        P.dequantise(np.ones((6, 4), np.int8), np.ones((4, 4), np.float32))
+    with pytest.raises(ValueError, match=r"dequantise: .* \(group_size=4\)"):
+        P.dequantise(np.ones((6, 4), np.int8), np.ones((3, 4), np.float32), group_size=4)
     with pytest.raises(ValueError, match=r"quantise: expected a Sequential"):
         P.quantise(nb.Dense(2, 2), bits=8)
     with pytest.raises(ValueError, match=r"quantise: no parameter '9.W' in the model; "
                                          r"its 2-D weights are"):
         P.quantise(lm(), keys=["9.W"])
-    with pytest.raises(ValueError, match=r"quantise: group_size=5 does not divide the 16 "
-                                         r"inputs of '0.W'"):
-        P.quantise(lm(), bits=4, group_size=5)
+    with pytest.raises(ValueError, match=r"quantise: expected group_size to be an integer"):
+        P.quantise(lm(), bits=4, group_size=2.5)
     with pytest.raises(ValueError, match=r"nbytes_as: unknown format 'int8'"):
         P.nbytes_as(lm(), "int8")
     float_file = lm().save(tmp_path / "float")

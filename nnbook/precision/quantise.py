@@ -35,15 +35,16 @@ def quantise_weights(W, bits=8, *, group_size=None, axis=0):
     |w − code·scale| ≤ scale/2 for every entry. A group of zeros gets scale 0, codes 0.
 
     Shapes:
-        W: (n_in, n_out)  →  codes: (n_in, n_out) int8; scale: (n_in / g, n_out) for
-        ``axis=0``, (n_in, n_out / g) for ``axis=1``, g = group_size (float32)
+        W: (n_in, n_out)  →  codes: (n_in, n_out) int8; scale: (⌈n_in / g⌉, n_out) for
+        ``axis=0``, (n_in, ⌈n_out / g⌉) for ``axis=1``, g = group_size (float32)
 
     Args:
         bits: 8 or 4.
-        group_size: the inputs that share one scale (must divide W.shape[axis]).
+        group_size: the inputs that share one scale (the last group of a channel is
+            shorter when it does not divide W.shape[axis]).
         axis: the axis summed over in the product (the inputs): 0 for ``x @ W``.
 
-    ``dequantise(codes, scale, axis=axis)`` gives Ŵ. Chapter 24.
+    ``dequantise(codes, scale, axis=axis, group_size=group_size)`` gives Ŵ. Chapter 24.
     """
     owner = "quantise_weights"
     W = np.asarray(W)
@@ -60,44 +61,58 @@ def quantise_weights(W, bits=8, *, group_size=None, axis=0):
                          f"Quantise a model whose training did not diverge.")
     Wt = np.moveaxis(W.astype(np.float64), axis, 0)               # (n, c): inputs first
     n, c = Wt.shape
-    g = _group(owner, group_size, n, "")
-    G = Wt.reshape(n // g, g, c)
+    g = _group(owner, group_size, n)
+    k = -(-n // g)                                                # groups; the last may be short
+    G = np.zeros((k * g, c))
+    G[:n] = Wt
+    G = G.reshape(k, g, c)
     q = 2 ** (bits - 1) - 1
-    scale = (np.abs(G).max(axis=1) / q).astype(np.float32)        # (n/g, c)
+    scale = (np.abs(G).max(axis=1) / q).astype(np.float32)        # (k, c)
     s = scale.astype(np.float64)[:, None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         codes = np.where(s > 0, np.rint(G / np.where(s > 0, s, 1.0)), 0.0)
-    codes = np.clip(codes, -q, q).astype(np.int8).reshape(n, c)
+    codes = np.clip(codes, -q, q).astype(np.int8).reshape(k * g, c)[:n]
     return np.moveaxis(codes, 0, axis), np.moveaxis(scale, 0, axis)
 
 
-def _group(owner, group_size, n, where):
+def _group(owner, group_size, n):
     if group_size is None:
-        return n
+        return max(n, 1)
     if isinstance(group_size, bool) or not isinstance(group_size, (int, np.integer)) \
-            or group_size < 1 or n % group_size:
-        ok = [d for d in range(1, n + 1) if n % d == 0]
-        raise ValueError(f"{owner}: group_size={group_size!r} does not divide the {n} "
-                         f"inputs{where}; use one of {ok}, or None for one scale per "
-                         f"output channel.")
+            or group_size < 1:
+        raise ValueError(f"{owner}: expected group_size to be an integer ≥ 1 (inputs per "
+                         f"scale) or None (one scale per output channel), got "
+                         f"{group_size!r}.")
     return int(group_size)
 
 
-def dequantise(codes, scale, *, axis=0):
+def dequantise(codes, scale, *, axis=0, group_size=None):
     """Ŵ = codes · scale, each scale repeated over its group along ``axis`` (float64).
+
+    ``group_size`` as given to ``quantise_weights``; ``None`` reads it from the shapes
+    (codes.shape[axis] / scale.shape[axis], which must then divide evenly).
 
     Shapes:
         codes: (n_in, n_out);  scale: as ``quantise_weights`` returns  →  (n_in, n_out)
     """
     codes, scale = np.asarray(codes), np.asarray(scale)
-    other = 1 - axis
-    if (codes.ndim != 2 or scale.ndim != 2 or scale.shape[other] != codes.shape[other]
-            or scale.shape[axis] == 0 or codes.shape[axis] % scale.shape[axis]):
+    fits = (codes.ndim == 2 and scale.ndim == 2 and axis in (0, 1)
+            and scale.shape[1 - axis] == codes.shape[1 - axis] and scale.shape[axis] > 0)
+    n = codes.shape[axis] if fits else 0
+    if fits and group_size is None:
+        fits = n % scale.shape[axis] == 0
+        group_size = n // scale.shape[axis] if fits else None
+    if fits:
+        group_size = _group("dequantise", group_size, n)
+        fits = -(-n // group_size) == scale.shape[axis]
+    if not fits:
         raise ValueError(f"dequantise: codes of shape {codes.shape} and scale of shape "
-                         f"{scale.shape} do not fit along axis {axis}; pass the pair "
-                         f"quantise_weights returned, with its axis.")
-    g = codes.shape[axis] // scale.shape[axis]
-    return codes.astype(np.float64) * np.repeat(scale.astype(np.float64), g, axis=axis)
+                         f"{scale.shape} do not fit along axis {axis} (group_size="
+                         f"{group_size}); pass the pair quantise_weights returned, with its "
+                         f"axis and group_size.")
+    full = np.repeat(scale.astype(np.float64), group_size, axis=axis)
+    full = full[:n] if axis == 0 else full[:, :n]
+    return codes.astype(np.float64) * full
 
 
 def nbytes_as(model, fmt):
@@ -231,14 +246,14 @@ def quantise(model, bits=8, *, group_size=None, keys=None):
                              f"are {list(found)}.")
     if bits not in (8, 4) or isinstance(bits, bool):
         raise ValueError(f"quantise: expected bits to be 8 or 4, got {bits!r}.")
+    _group("quantise", group_size, 1)
     copied = copy.deepcopy(model.layers)
     live = {f"{i}.{k}": p for i, layer in enumerate(copied) for k, p in layer.params.items()}
     codes, scales, axes = {}, {}, {}
     for k in keys:
         W, axis = live[k], found[k]
-        _group("quantise", group_size, W.shape[axis], f" of {k!r}")
         codes[k], scales[k] = quantise_weights(W, bits, group_size=group_size, axis=axis)
-        W[...] = dequantise(codes[k], scales[k], axis=axis)
+        W[...] = dequantise(codes[k], scales[k], axis=axis, group_size=group_size)
         axes[k] = axis
     out = QuantisedModel(copied, codes=codes, scales=scales, axes=axes, bits=bits,
                          group_size=group_size, input_shape=model.input_shape)
@@ -267,7 +282,8 @@ def load_quantised(path) -> QuantisedModel:
             scales[k], axes[k] = data[f"quantised/{k}.scale"], int(info["axis"])
     dtype = np.dtype(json.loads(str(arrays["__architecture__"][()]))["dtype"])
     for k in codes:
-        arrays[k] = dequantise(codes[k], scales[k], axis=axes[k]).astype(dtype)
+        arrays[k] = dequantise(codes[k], scales[k], axis=axes[k],
+                               group_size=meta["group_size"]).astype(dtype)
     with tempfile.TemporaryDirectory() as tmp:
         np.savez(os.path.join(tmp, "float.npz"), **arrays)
         model = load_model(os.path.join(tmp, "float.npz"))
