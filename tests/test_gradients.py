@@ -166,6 +166,19 @@ def make_batchnorm(training):
 
 
 # at least 3 values per feature in training: with 2, x̂ = ±1 whatever x is, and ∂E/∂x = 0 exactly
+def make_reparameterize(draw, rng):
+    layer = nb.generative.Reparameterize(rng=rng)
+    layer.training, layer.fixed_eps = True, True
+    return layer
+
+
+def reparameterize_input(draw, rng, layer):
+    """μ and log σ² side by side; one forward draws the ε that the check keeps."""
+    x = rng.uniform(-1.0, 1.0, (draw(BATCH), 2 * draw(SIZE)))
+    layer.forward(x)
+    return x
+
+
 ROWS += [
     Row("Dropout(training, fixed mask)", nb.Dropout, make_dropout, dropout_input),
     Row("BatchNorm(dense, training)", nb.BatchNorm, make_batchnorm(True),
@@ -333,6 +346,9 @@ ROWS += [
         lambda draw, rng: nb.generative.TimeEmbedding(
             draw(SIZE), draw(SIZE), max_freq=draw(st.floats(1.0, 30.0))),
         lambda draw, rng, layer: rng.uniform(0.0, 1.0, (draw(BATCH), layer.d + 1))),
+    # chapter 25: the reparameterised sample, ε fixed, in training
+    Row("Reparameterize(training, fixed eps)", nb.generative.Reparameterize,
+        make_reparameterize, reparameterize_input),
 ]
 
 def make_lora(draw, rng):

@@ -1,4 +1,5 @@
-"""Generative models of continuous data (Part V, chapter 26): noise schedules, the time
+"""Generative models of continuous data (Part V, chapters 25 and 26): the VAE's Gaussian
+pieces and model; noise schedules, the time
 embedding and the MLP denoiser, the training pairs of denoising score matching and flow
 matching, the samplers (DDPM, DDIM, Euler), and the exact score and velocity of a
 ``nb.data.GaussianMixture`` that they are checked against.
@@ -9,16 +10,29 @@ matching, the samplers (DDPM, DDIM, Euler), and the exact score and velocity of 
   ``train_denoiser``;
 - ``samplers.py``: ``ddpm_sample`` (and one step of it, ``ddpm_step``), ``ddim_sample``,
   ``euler_sample``;
+- ``gaussian.py``: ``reparameterize`` (and its backward), ``gaussian_kl`` (and its
+  gradient), ``gaussian_log_likelihood``, ``Reparameterize``, ``reparameterized_gradients``,
+  ``score_function_gradients`` (chapter 25);
+- ``vae.py``: ``VAE``, ``linear_log_prob``, ``linear_elbo``, ``linear_posterior``,
+  ``quadrature_log_prob`` (chapter 25);
 - ``exact.py``: ``exact_score``, ``exact_noise``, ``flow_marginal``, ``exact_velocity``.
 """
 
 from .denoiser import as_function, denoiser, flow_batch, noise_batch, train_denoiser
+from .gaussian import (Reparameterize, gaussian_kl, gaussian_kl_grad, gaussian_log_likelihood,
+                       reparameterize, reparameterize_backward, reparameterized_gradients,
+                       score_function_gradients)
 from .exact import exact_noise, exact_score, exact_velocity, flow_marginal
 from .samplers import ddim_sample, ddpm_sample, ddpm_step, euler_sample
 from .schedules import CosineSchedule, LinearSchedule, NoiseSchedule
 from .time_embedding import TimeEmbedding, with_time
+from .vae import VAE, linear_elbo, linear_log_prob, linear_posterior, quadrature_log_prob
 
 __all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule", "TimeEmbedding", "with_time",
            "denoiser", "as_function", "noise_batch", "flow_batch", "train_denoiser",
            "ddpm_sample", "ddpm_step", "ddim_sample", "euler_sample",
-           "exact_score", "exact_noise", "flow_marginal", "exact_velocity"]
+           "exact_score", "exact_noise", "flow_marginal", "exact_velocity",
+           "reparameterize", "reparameterize_backward", "gaussian_kl", "gaussian_kl_grad",
+           "gaussian_log_likelihood", "Reparameterize", "VAE", "linear_log_prob", "linear_elbo",
+           "linear_posterior", "quadrature_log_prob", "reparameterized_gradients",
+           "score_function_gradients"]
