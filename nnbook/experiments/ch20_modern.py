@@ -23,7 +23,8 @@ from ..layers.activations import softmax
 from ..training import AdamW, CrossEntropy, Sequential
 
 __all__ = ["setup", "modern", "lstm", "train_model", "loss_per_char", "target_sets",
-           "ablation_parts", "ablation_swaps", "rematch", "VARIANTS", "TABLES"]
+           "ablation_parts", "ablation_swaps", "rematch", "rematch_32", "stored_ablation",
+           "VARIANTS", "VERB_STEMS", "TABLES"]
 
 V, D_MODEL, STEPS_PER_EPOCH, EPOCHS, BATCH = 26, 32, 50, 4, 32
 SEEDS = (20, 21, 22, 23, 24, 25, 26)
