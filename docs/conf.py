@@ -47,6 +47,9 @@ html_static_path = ["_static"]
 # A page without an icon makes the browser ask for /favicon.ico, a 404 in the console.
 html_favicon = "_static/favicon.svg"
 html_css_files = ["book.css"]
+# On the search page opened from disk, a note on how to serve the book (search shows titles
+# only there).
+html_js_files = ["book.js"]
 html_last_updated_fmt = None
 # Pygments' and the theme's fonts are system fonts; no Google Fonts.
 html_show_sourcelink = True

@@ -148,9 +148,13 @@ PAGE_STATE_JS = r"""
   const clipped = Array.from(document.querySelectorAll('.cell_input pre'))
     .filter(p => p.scrollWidth > p.clientWidth + 1)
     .map(p => `${p.scrollWidth - p.clientWidth} px too narrow for: ${p.textContent.split('\n').reduce((a, b) => b.length > a.length ? b : a, '').slice(0, 90)}`);
+  // printed outputs that scroll sideways (book.css wraps them at the column's edge)
+  const clippedOutputs = Array.from(document.querySelectorAll('.cell_output pre, .output pre'))
+    .filter(p => p.scrollWidth > p.clientWidth + 1)
+    .map(p => `${p.scrollWidth - p.clientWidth} px too narrow for: ${p.textContent.slice(0, 90)}`);
   const links = Array.from(document.querySelectorAll('a[href]')).map(a => a.href);
   const ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id);
-  return {math: math.length, untypeset, errors, raw, images, links, ids, clipped,
+  return {math: math.length, untypeset, errors, raw, images, links, ids, clipped, clippedOutputs,
           codeCells: document.querySelectorAll('.cell_input pre').length};
 }
 """
@@ -223,6 +227,9 @@ def test_page_in_browser(page, site, server, browser):
     assert not state["clipped"], (
         f"{page}: at {VIEWPORT['width']} px, {len(state['clipped'])} code cell(s) scroll sideways "
         f"(docs/_static/book.css sets the code font and the column): {state['clipped'][:3]}")
+    assert not state["clippedOutputs"], (
+        f"{page}: at {VIEWPORT['width']} px, {len(state['clippedOutputs'])} printed output(s) "
+        f"scroll sideways (docs/_static/book.css wraps them): {state['clippedOutputs'][:3]}")
 
     here = server + page
     for link in state["links"]:
@@ -264,6 +271,28 @@ def test_landing_page_names_the_book_once(site, server, browser):
         context.close()
     assert state["title"] == state["heading"] == "nnbook: neural networks from scratch", state
     assert state["heading"] not in state["sidebar"], "the sidebar repeats the landing page's heading"
+
+
+@browser_test
+def test_search_from_disk_finds_pages_and_says_how_to_serve_the_book(site, server, browser):
+    """Opened from disk the browser lets search read its index but not the pages' texts:
+    the results are titles, and a note (docs/_static/book.js) says how to serve the book."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        pg = context.new_page()
+        pg.goto((site / "search.html").as_uri() + "?q=attention", wait_until="load")
+        pg.wait_for_function("document.querySelectorAll('#search-results li').length > 0",
+                             timeout=MATH_TIMEOUT)
+        note = pg.evaluate("() => document.getElementById('search-from-disk').textContent")
+    finally:
+        context.close()
+    assert "python -m http.server --directory" in note and "search.html" in note
+    context, pg = open_page(browser, server, "search.html?q=attention")
+    try:
+        served = pg.evaluate("() => document.getElementById('search-from-disk') === null")
+    finally:
+        context.close()
+    assert served, "the note is for a book opened from disk only"
 
 
 API_STATE_JS = r"""

@@ -209,7 +209,10 @@ def test_06_chain_span_and_the_sigmoid_factors(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_06_he_factor_straddles_one_and_xavier_stays_below(seed):
+def test_06_he_factor_stays_near_one_and_xavier_stays_below(seed):
+    # He's factor is not asserted to straddle 1: it averages about 0.985 per layer (a
+    # product of random factors drifts below 1), so ten draws all fall below 1 on about
+    # one set in fourteen
     r = np.random.default_rng(seed)
     x = r.standard_normal((128, 64))
     factors = {}
@@ -222,7 +225,7 @@ def test_06_he_factor_straddles_one_and_xavier_stays_below(seed):
             s = activation_stats(nb.Sequential(layers), x)["std"][1::2]
             f.append((s[-1] / s[0]) ** (1 / 29))
         factors[name] = np.array(f)
-    assert factors["He"].min() < 1 < factors["He"].max()
+    assert np.all(np.abs(factors["He"] - 1) < 0.15)
     assert abs(factors["He"].mean() - 1) < 0.05 and factors["Xavier"].max() < 0.75
 
 
@@ -250,3 +253,34 @@ def test_06_residual_stack_learns_where_the_plain_one_stays_at_the_mean(seed):
     row = ch06_deep.residual(seed)
     assert row["sigmoid + Xavier"] > 0.9 and row["tanh plain"] > 0.9
     assert row["ReLU + He"] < 0.5 and row["tanh residual"] < 0.5
+
+
+def unclipped_first_steps(X, y, net_seed, fit_seed, steps=24):
+    # chapter 06's first_steps({}): the loss of each batch before its step, until overflow
+    model = ch06_deep.steep_net(net_seed)
+    model.compile(nb.SGD(0.01), "mse")
+    order, losses = np.random.default_rng(fit_seed), []
+    with np.errstate(over="ignore", invalid="ignore"):
+        while len(losses) < steps:
+            perm = order.permutation(len(X))
+            for b in np.split(perm, len(perm) // 32)[:steps - len(losses)]:
+                try:
+                    h = model.fit(X[b], y[b], epochs=1, batch_size=32, shuffle=False,
+                                  verbose=0)
+                except FloatingPointError:
+                    return np.array(losses)
+                losses.append(h.history["loss"][0])
+    return np.array(losses)
+
+
+@pytest.mark.parametrize("starts", START_SETS, ids=["set-1", "set-2"])
+def test_06_unclipped_blow_up_from_all_starts_but_at_most_one_of_ten(starts):
+    # the notebook asserts nine of ten, not ten: about one start in a hundred does not
+    # overflow within 24 steps (4 of 390 in the notebook, e.g. its seeds 102 and 395)
+    X, y = ch06_deep.regression_task(np.random.default_rng(starts[0]))
+    blown = 0
+    for s in starts:
+        net_seed, fit_seed = np.random.default_rng(s).integers(2**31, size=2)
+        v = unclipped_first_steps(X, y, net_seed, fit_seed)
+        blown += len(v) < 8 and v[-1] > 100 * v[0]
+    assert blown >= len(starts) - 1

@@ -103,3 +103,29 @@ def test_errors():
         G.gaussian_log_likelihood(np.zeros((2, 3)), np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"Reparameterize: expected input of shape \(m, 2k\)"):
         G.Reparameterize().forward(np.zeros((2, 3)))
+
+
+def test_both_estimators_are_unbiased_and_reparameterisation_has_less_variance():
+    # f(z) = Σ (z − c)²: E_q f = Σ (μ − c)² + σ², so ∇_μ = 2(μ − c), ∇_{log σ²} = σ²
+    c = np.array([1.0, -0.5])
+    mu, lv = np.array([0.3, 0.2]), np.array([np.log(0.5), np.log(2.0)])
+    f = lambda z: np.sum((z - c) ** 2, axis=1)
+    grad_f = lambda z: 2 * (z - c)
+    eps = np.random.default_rng(10).standard_normal((200000, 2))
+    exact = np.concatenate([2 * (mu - c), np.exp(lv)])
+    rep = np.concatenate(G.reparameterized_gradients(grad_f, mu, lv, eps), axis=1)
+    sf = np.concatenate(G.score_function_gradients(f, mu, lv, eps), axis=1)
+    for est in (rep, sf):
+        se = est.std(0) / np.sqrt(len(est))
+        assert np.all(np.abs(est.mean(0) - exact) < 5 * se + 1e-12)
+    assert np.all(rep.var(0) < sf.var(0))
+
+
+def test_estimator_errors():
+    f = lambda z: z.sum(1)
+    with pytest.raises(ValueError, match=r"score_function_gradients: expected eps of shape"):
+        G.score_function_gradients(f, np.zeros(3), np.zeros(3), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match=r"reparameterized_gradients: expected grad_f to"):
+        G.reparameterized_gradients(f, np.zeros(2), np.zeros(2), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match=r"score_function_gradients: expected f to return"):
+        G.score_function_gradients(lambda z: z, np.zeros(2), np.zeros(2), np.zeros((4, 2)))

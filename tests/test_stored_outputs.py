@@ -105,6 +105,11 @@ def test_ipython_traceback_line_keeps_its_colours_and_loses_the_folder(tool):
      "…/site-packages/nbformat/validator.py"),
     # a conda environment made inside the repository (conda env create -p ./env)
     ("/home/ada/nnbook/env/lib/python3.11/json/decoder.py", "…/python3.11/json/decoder.py"),
+    # IPython writes a file under the home folder as ~/…: a pyenv Python without a venv
+    ("~/.pyenv/versions/3.11.7/lib/python3.11/site-packages/numpy/linalg/_linalg.py",
+     "…/site-packages/numpy/linalg/_linalg.py"),
+    ("~/.pyenv/versions/3.11.7/lib/python3.11/json/decoder.py", "…/python3.11/json/decoder.py"),
+    ("~/scratch/helper.py", "…/helper.py"),
 ])
 def test_portable_path(tool, path, portable):
     assert tool.portable_path(path, Path("/home/ada/nnbook")) == portable

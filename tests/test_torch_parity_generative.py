@@ -1,6 +1,7 @@
 """Chapter 26's denoiser against PyTorch on equal weights (to_torch), in float64 and float32:
 the forward, ∂E/∂x (including ∂E/∂t through the time embedding) and every parameter gradient
-of the MSE loss, an Adam step, a DDPM and a DDIM step written here in torch; from_torch back.
+of the MSE loss, an Adam step, a DDPM and a DDIM step written here in torch; from_torch back;
+chapter 25's VAE: the negative ELBO and its gradient against the loss written in torch.
 Skipped without torch (CI's torch job runs it)."""
 
 import numpy as np
@@ -102,3 +103,37 @@ def test_from_torch_gives_the_same_model():
     back = nb.from_torch(tm)
     assert repr(back.layers[0]) == "TimeEmbedding(d=2, n_freq=4)"
     np.testing.assert_allclose(back.predict(inp), model.predict(inp), rtol=1e-12)
+
+
+# chapter 25: the VAE's negative ELBO, its gradient on equal weights -----------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("hidden", [(), (6,)])
+def test_vae_negative_elbo_and_its_gradient(dtype, hidden):
+    """Encoder and decoder through to_torch, the same ε, the loss written in torch: the loss
+    and every parameter gradient (and log σ_x²'s) agree."""
+    rng = np.random.default_rng(7)
+    vae = G.VAE(3, 2, hidden=hidden, obs_logvar=-0.4, learn_obs_var=True, kl_weight=0.8,
+                dtype=dtype, rng=rng)
+    x = rng.standard_normal((16, 3)).astype(dtype)
+    eps = rng.standard_normal((16, 2)).astype(dtype)
+    value = vae.compute_gradients(x, eps=eps)
+    enc, dec = nb.to_torch(vae.encoder), nb.to_torch(vae.decoder)
+    s = torch.tensor(vae.obs_logvar.copy(), requires_grad=True)
+    h = enc(torch.tensor(x))
+    mu, lv = h[:, :2], h[:, 2:]
+    z = mu + torch.exp(0.5 * lv) * torch.tensor(eps)
+    xhat = dec(z)
+    rec = -0.5 * (((torch.tensor(x) - xhat) ** 2) * torch.exp(-s) + s
+                  + np.log(2 * np.pi)).sum(1)
+    kl = 0.5 * (mu ** 2 + torch.exp(lv) - 1 - lv).sum(1)
+    loss = (-rec + 0.8 * kl).mean()
+    loss.backward()
+    assert abs(value - loss.item()) < TOL[dtype] * abs(value) * 10
+    for net, tnet in ((vae.encoder, enc), (vae.decoder, dec)):
+        linears = [m for m in tnet.modules() if isinstance(m, torch.nn.Linear)]
+        denses = [layer for layer in net.layers if isinstance(layer, nb.Dense)]
+        assert len(linears) == len(denses) == len(hidden) + 1
+        for lin, dense in zip(linears, denses):
+            close(dense.grads["W"], lin.weight.grad.T, dtype)
+            close(dense.grads["b"], lin.bias.grad, dtype)
+    close(vae.obs_grad, s.grad, dtype)

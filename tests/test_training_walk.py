@@ -224,6 +224,7 @@ def float32_cases(rng):
         (nb.TransformerBlock(4, 2, 8, prenorm=False, dtype=f32, rng=rng), (2, 5, 4)),
         (nb.Unembedding(nb.Embedding(5, 3, dtype=f32, rng=rng)), (2, 4, 3)),
         (nb.LoRA(nb.Dense(3, 2, dtype=f32, rng=rng), 2, rng=rng), (4, 3)),
+        (nb.precision.RoundTo("bfloat16"), (4, 3)),                    # chapter 24
         (nb.LoRA(nb.Dense(3, 2, dtype=f32, rng=rng), 1, alpha=2.0, rng=rng), (2, 4, 3)),
         (nb.LoRA(nb.MultiHeadAttention(8, 4, n_kv_heads=2, rope=True, causal=True, dtype=f32,
                                        rng=rng), 2, targets=("W_q", "W_v"), rng=rng), (2, 5, 8)),

@@ -52,6 +52,7 @@ def all_notebooks():
 _PART = r"[^\s/\\:'\"()\[\]<>,]+"
 ABSOLUTE_PATH = re.compile(
     rf"(?<![\w/.:~…-])/(?:{_PART}/)+{_PART}"         # /home/you/nnbook/nnbook/model.py
+    rf"|(?<![\w/.:~…-])~/(?:{_PART}/)*{_PART}"       # ~/.pyenv/…/numpy/linalg/_linalg.py (IPython's form)
     rf"|(?<![\w])[A-Za-z]:\\(?:{_PART}\\)*{_PART}"  # C:\Users\you\...\model.py
 )
 ANSI_ESCAPE = re.compile(r"(\x1b\[[0-9;]*[A-Za-z])")
@@ -83,7 +84,7 @@ def portable_path(path, root=ROOT):
         return f"…/{stdlib.group(1)}/" + own[stdlib.end():]
     if inside:
         return own
-    if posix.startswith(_MACHINE_ROOTS) or re.match(r"[A-Za-z]:/", posix):
+    if posix.startswith(_MACHINE_ROOTS + ("~/",)) or re.match(r"[A-Za-z]:/", posix):
         return "…/" + posix.rsplit("/", 1)[-1]
     return path
 

@@ -12,8 +12,8 @@ shape, the feedback says so. Worked solutions live in the repository's
 from . import _core
 from . import (  # noqa: F401  (importing registers them)
     attention, autodiff, backprop, basics, classification, convolution, deep, diffusion,
-    generalisation, inference, modern, normalisation, optimizers, posttraining, sequences,
-    tokens,
+    generalisation, inference, latent, modern, normalisation, optimizers, posttraining,
+    sequences, tokens,
 )
 from ._core import Exercise, Feedback
 

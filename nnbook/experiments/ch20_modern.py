@@ -23,10 +23,11 @@ from ..layers.activations import softmax
 from ..training import AdamW, CrossEntropy, Sequential
 
 __all__ = ["setup", "modern", "lstm", "train_model", "loss_per_char", "target_sets",
-           "ablation_parts", "ablation_swaps", "rematch", "VARIANTS", "TABLES"]
+           "ablation_parts", "ablation_swaps", "rematch", "rematch_32", "stored_ablation",
+           "VARIANTS", "VERB_STEMS", "TABLES"]
 
 V, D_MODEL, STEPS_PER_EPOCH, EPOCHS, BATCH = 26, 32, 50, 4, 32
-SEEDS = (20, 21, 22, 23, 24)
+SEEDS = (20, 21, 22, 23, 24, 25, 26)
 BITS = 1 / math.log(2)
 #: the verbs' stems: the character after one says whether the verb agrees with a singular
 #: subject ("s") or a plural one (a space, a bracket or a final mark)

@@ -11,19 +11,22 @@ matching, the samplers (DDPM, DDIM, Euler), and the exact score and velocity of 
 - ``samplers.py``: ``ddpm_sample`` (and one step of it, ``ddpm_step``), ``ddim_sample``,
   ``euler_sample``;
 - ``gaussian.py``: ``reparameterize`` (and its backward), ``gaussian_kl`` (and its
-  gradient), ``gaussian_log_likelihood``, ``Reparameterize`` (chapter 25);
-- ``vae.py``: ``VAE``, ``linear_log_prob``, ``linear_elbo``, ``linear_posterior`` (chapter 25);
+  gradient), ``gaussian_log_likelihood``, ``Reparameterize``, ``reparameterized_gradients``,
+  ``score_function_gradients`` (chapter 25);
+- ``vae.py``: ``VAE``, ``linear_log_prob``, ``linear_elbo``, ``linear_posterior``,
+  ``quadrature_log_prob`` (chapter 25);
 - ``exact.py``: ``exact_score``, ``exact_noise``, ``flow_marginal``, ``exact_velocity``.
 """
 
 from .denoiser import as_function, denoiser, flow_batch, noise_batch, train_denoiser
 from .gaussian import (Reparameterize, gaussian_kl, gaussian_kl_grad, gaussian_log_likelihood,
-                       reparameterize, reparameterize_backward)
+                       reparameterize, reparameterize_backward, reparameterized_gradients,
+                       score_function_gradients)
 from .exact import exact_noise, exact_score, exact_velocity, flow_marginal
 from .samplers import ddim_sample, ddpm_sample, ddpm_step, euler_sample
 from .schedules import CosineSchedule, LinearSchedule, NoiseSchedule
 from .time_embedding import TimeEmbedding, with_time
-from .vae import VAE, linear_elbo, linear_log_prob, linear_posterior
+from .vae import VAE, linear_elbo, linear_log_prob, linear_posterior, quadrature_log_prob
 
 __all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule", "TimeEmbedding", "with_time",
            "denoiser", "as_function", "noise_batch", "flow_batch", "train_denoiser",
@@ -31,4 +34,5 @@ __all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule", "TimeEmbedding",
            "exact_score", "exact_noise", "flow_marginal", "exact_velocity",
            "reparameterize", "reparameterize_backward", "gaussian_kl", "gaussian_kl_grad",
            "gaussian_log_likelihood", "Reparameterize", "VAE", "linear_log_prob", "linear_elbo",
-           "linear_posterior"]
+           "linear_posterior", "quadrature_log_prob", "reparameterized_gradients",
+           "score_function_gradients"]

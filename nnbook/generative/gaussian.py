@@ -1,7 +1,8 @@
 """The Gaussian pieces of a variational autoencoder (chapter 25): the reparameterised sample
 z = μ + σ ⊙ ε with σ = exp(½ log σ²) and its backward, the KL divergence of N(μ, diag σ²)
 to N(0, I) with its gradient, the Gaussian log-likelihood of a decoder's output, and
-``Reparameterize``, the sample as a layer.
+``Reparameterize``, the sample as a layer; and the two one-sample estimators of
+∇ E_q[f(z)], reparameterised and score-function, whose variances the chapter compares.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from ..registry import register_class
 from ..validate import as_float_array, make_rng
 
 __all__ = ["reparameterize", "reparameterize_backward", "gaussian_kl", "gaussian_kl_grad",
-           "gaussian_log_likelihood", "Reparameterize"]
+           "gaussian_log_likelihood", "Reparameterize", "reparameterized_gradients",
+           "score_function_gradients"]
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -102,6 +104,51 @@ def gaussian_log_likelihood(x, mean, logvar=0.0):
                          f"shape ({x.shape[1]},) or {x.shape}, got {logvar.shape}.") from None
     r = x - mean
     return -0.5 * np.sum(r * r * np.exp(-logvar) + logvar + LOG_2PI, axis=1)
+
+
+def _estimator_args(owner, mu, logvar, eps):
+    eps = as_float_array(owner, "eps", eps)
+    mu = as_float_array(owner, "mu", mu)
+    logvar = as_float_array(owner, "logvar", logvar)
+    if eps.ndim != 2 or mu.shape[-1:] != eps.shape[1:] or logvar.shape != mu.shape \
+            or mu.ndim not in (1, 2) or (mu.ndim == 2 and mu.shape != eps.shape):
+        raise ValueError(f"{owner}: expected eps of shape (n, k) and mu, logvar both (k,) or "
+                         f"(n, k), got eps {eps.shape}, mu {mu.shape}, logvar "
+                         f"{logvar.shape}.")
+    mu, logvar = np.broadcast_to(mu, eps.shape), np.broadcast_to(logvar, eps.shape)
+    return mu, logvar, eps, np.exp(0.5 * logvar)
+
+
+def reparameterized_gradients(grad_f, mu, logvar, eps):
+    """One-sample estimates of ∇ E_{z~q}[f(z)] with respect to (μ, log σ²), q = N(μ, diag σ²),
+    one per row of ``eps``: with z = μ + σ ⊙ ε, ∇_μ ≈ ∇f(z) and ∇_{log σ²} ≈ ∇f(z) ⊙ σ ⊙ ε / 2.
+    ``grad_f`` maps z (n, k) to ∇f(z) (n, k).
+
+    Shapes:
+        mu, logvar: (k,) or (n, k); eps: (n, k)  →  (dmu, dlogvar), each (n, k)
+    """
+    mu, logvar, eps, sigma = _estimator_args("reparameterized_gradients", mu, logvar, eps)
+    g = np.asarray(grad_f(mu + sigma * eps))
+    if g.shape != eps.shape:
+        raise ValueError(f"reparameterized_gradients: expected grad_f to return {eps.shape} "
+                         f"(∇f at each z), got {g.shape}.")
+    return g, 0.5 * g * sigma * eps
+
+
+def score_function_gradients(f, mu, logvar, eps):
+    """The score-function (REINFORCE, chapter 22) estimates of the same gradient, needing only
+    f's values: f(z) ∇ log q(z), that is ∇_μ ≈ f(z) ε / σ and
+    ∇_{log σ²} ≈ f(z) (ε² − 1) / 2. ``f`` maps z (n, k) to (n,).
+
+    Shapes:
+        mu, logvar: (k,) or (n, k); eps: (n, k)  →  (dmu, dlogvar), each (n, k)
+    """
+    mu, logvar, eps, sigma = _estimator_args("score_function_gradients", mu, logvar, eps)
+    v = np.asarray(f(mu + sigma * eps))
+    if v.shape != eps.shape[:1]:
+        raise ValueError(f"score_function_gradients: expected f to return ({len(eps)},) (f at "
+                         f"each z), got {v.shape}.")
+    return v[:, None] * eps / sigma, v[:, None] * 0.5 * (eps * eps - 1.0)
 
 
 @register_class
