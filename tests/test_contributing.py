@@ -174,8 +174,9 @@ def test_every_layer_docstring_has_a_shapes_block():
 # tests/test_<folder>_<module>_<aspect>.py. Private modules (_name.py) are tested through
 # their users. The modules below are tested elsewhere, for the reason given.
 ELSEWHERE = {
-    "experiments/*": "each chapter's experiment is re-run by test_experiments.py (its first "
-                     "stored seed) and by its notebook; seeds.py is tested in "
+    "experiments/*": "each chapter's experiment is re-run by its notebook, by "
+                     "test_experiments.py (the first seed of a stored table) and by "
+                     "test_claims_over_seeds_*.py; seeds.py is tested in "
                      "test_experiments_seeds.py",
     "callbacks.py": "re-exports training/callbacks.py (test_training_callbacks.py); "
                     "test_completion.py checks the short name",
