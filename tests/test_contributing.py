@@ -370,6 +370,8 @@ def test_the_numbers_of_the_code_quoted_are_the_codes():
     assert int(first) == defaults["n"].default
     assert "at most 10⁶ multiply-adds" in TEXT
     assert _constant("nnbook/layers/_blocks.py", "SMALL") == 10 ** 6
+    kept, = _quoted(r"glibc keeps (\d+) MB at the top of its heap")
+    assert int(kept) << 20 == _constant("benchmarks/timing.py", "TOP_PAD")
     pin, = _quoted(r"adds `(torch==[\d.]+)`")
     ci = [p for p in [ROOT / "noxfile.py", *(ROOT / ".ci").glob("*")] if p.is_file()]
     assert any(pin in p.read_text(encoding="utf-8") for p in ci), f"CI pins no {pin}"
@@ -385,7 +387,10 @@ def test_the_guide_quotes_no_count_of_tests_and_no_timing():
     count (``--collect-only``) and points to benchmarks/results.md for the times."""
     counts = re.findall(r"\b\d[\d,]* (?:\w+ )?tests\b", TEXT)
     timings = re.findall(r"\b\d[\d,.½]* ?(?:s|min|minutes|seconds)\b(?! per)", TEXT)
+    dated = re.findall(r"\b20\d\d-\d\d-\d\d\b", TEXT)
     assert not counts, f"CONTRIBUTING.md quotes numbers of tests: {counts}"
+    assert not dated, f"CONTRIBUTING.md quotes dated runs (move them to " \
+                      f"benchmarks/results.md): {dated}"
     assert not timings, f"CONTRIBUTING.md quotes timings (move them to " \
                         f"benchmarks/results.md): {timings}"
     assert "Test and CI timings" in _source("benchmarks/results.md")
