@@ -117,3 +117,19 @@ def test_errors():
         G.euler_sample(f, x, steps=0)
     with pytest.raises(ValueError, match="ddpm_sample: expected rng to be"):
         G.ddpm_sample(f, x, s, rng=1)
+
+
+def test_a_missing_schedule_or_prediction_and_bad_times_are_value_errors():
+    """Found by chapter 26's cold reading: no schedule was an AttributeError, prediction=None
+    was silently taken as a score, and a time that is not a number a bare float() error."""
+    x, f = np.zeros((4, 2)), (lambda x, t: x)
+    for sampler in (G.ddpm_sample, G.ddim_sample):
+        name = sampler.__name__
+        with pytest.raises(ValueError, match=f"{name}: expected schedule to be a NoiseSchedule"):
+            sampler(f, x, None)
+        with pytest.raises(ValueError, match=f"{name}: expected prediction 'noise'.*None"):
+            sampler(f, x, G.LinearSchedule(), prediction=None)
+    with pytest.raises(ValueError, match="ddpm_step: expected schedule to be a NoiseSchedule"):
+        G.ddpm_step(f, x, 0.5, 0.4, None)
+    with pytest.raises(ValueError, match=r"ddpm_step: expected times 0 ≤ s < t ≤ 1.*t='a'"):
+        G.ddpm_step(f, x, "a", 0.4, G.LinearSchedule())

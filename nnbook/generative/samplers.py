@@ -25,10 +25,11 @@ def _start(owner, fn, x, schedule, prediction):
     if x.ndim != 2:
         raise ValueError(f"{owner}: expected x of shape (n, d), the starting noise (e.g. "
                          f"rng.standard_normal((n, d))), got {x.shape}.")
-    if schedule is not None and not isinstance(schedule, NoiseSchedule):
+    diffusion = owner != "euler_sample"           # the diffusion samplers need both
+    if diffusion and not isinstance(schedule, NoiseSchedule):
         raise ValueError(f"{owner}: expected schedule to be a NoiseSchedule (e.g. "
                          f"nb.generative.LinearSchedule()), got {type(schedule).__name__}.")
-    if prediction not in ("noise", "score", None):
+    if diffusion and prediction not in ("noise", "score"):
         raise ValueError(f"{owner}: expected prediction 'noise' (fn predicts ε) or 'score' "
                          f"(fn gives ∇ log p_t), got {prediction!r}.")
     return x
@@ -98,7 +99,9 @@ def ddpm_step(fn, x, t, s, schedule, *, z=None, prediction="noise"):
         x: (n, d);  z: (n, d) or None  →  (n, d)
     """
     x = _start("ddpm_step", fn, x, schedule, prediction)
-    if not 0.0 <= float(s) < float(t) <= 1.0:
+    real = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+               for v in (t, s))
+    if not real or not 0.0 <= float(s) < float(t) <= 1.0:
         raise ValueError(f"ddpm_step: expected times 0 ≤ s < t ≤ 1 (a step back towards the "
                          f"data), got t={t!r}, s={s!r}.")
     if z is not None and np.shape(z) != x.shape:

@@ -1,0 +1,118 @@
+"""Chapter 24's comparisons over seeds: a small modern language model trained with a seed,
+then read back with its weights in each number format (float64, float32, bfloat16, int8,
+int4 per channel and in groups, int4 in one part of the model at a time), in bits per
+character on held-out text beside the grammar's own (stored table); and a digits MLP
+trained in float32, in emulated mixed precision, and with bfloat16 master weights.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from ..data import char_windows, digits_split, language_corpus
+from ..layers import Dense, Tanh
+from ..precision import RoundTo, mixed_precision_step, nbytes_as, quantise, round_to
+from ..training import SGD, CrossEntropy, Sequential
+from .ch20_modern import BITS, loss_per_char, modern, train_model
+
+__all__ = ["T", "setup", "train_lm", "bits_per_char", "rounded", "PARTS", "formats_row",
+           "train_digits", "mixed_row", "TABLES"]
+
+T, BATCH, STEPS, EPOCHS = 16, 32, 50, 3
+
+
+def setup(seed):
+    """The text of one seed: training windows (50 batches of 32 windows of 16 characters),
+    held-out windows, and the grammar's own loss on the held-out text (bits/char)."""
+    rng = np.random.default_rng(seed)
+    train = language_corpus(STEPS * BATCH * T, rng=rng)
+    val = language_corpus(4000, rng=rng)
+    x, y = char_windows(train.ids, T)
+    x_val, y_val = char_windows(val.ids, T)
+    grammar = float(val.language.nll_chars(val.text).mean() * BITS)
+    return {"x": x[:STEPS * BATCH], "y": y[:STEPS * BATCH], "x_val": x_val, "y_val": y_val,
+            "grammar": grammar}
+
+
+def train_lm(seed):
+    """``(model, data)``: chapter 20's modern model (two blocks of width 32, tied) trained
+    for 3 epochs on the seed's text, in float64."""
+    data = setup(seed)
+    return train_model(modern(T), data, seed, epochs=EPOCHS), data
+
+
+def bits_per_char(model, data):
+    """The model's held-out loss in bits per character."""
+    return float(loss_per_char(model, data["x_val"], data["y_val"]).mean() * BITS)
+
+
+def rounded(model, fmt):
+    """A copy of ``model`` with every parameter rounded to ``fmt`` (kept in float64)."""
+    out = copy.deepcopy(model)
+    for p in out.params.values():
+        p[...] = round_to(p, fmt)
+    return out
+
+
+#: the parts of the model quantised alone to int4 (model.params names)
+PARTS = {"embedding": lambda k: k == "0.W",
+         "attention": lambda k: ".attn.W_" in k,
+         "feed-forward": lambda k: k.split(".")[-1] in ("W_1", "W_2", "W_3")}
+
+
+def formats_row(seed):
+    """Bits per character of the seed's model in each format, the grammar's, and the
+    bytes of each format (in thousands)."""
+    model, data = train_lm(seed)
+    row = {"float64": bits_per_char(model, data)}
+    for fmt in ("float32", "bfloat16"):
+        row[fmt] = bits_per_char(rounded(model, fmt), data)
+    for name, bits, group in (("int8", 8, None), ("int4", 4, None), ("int4 g16", 4, 16)):
+        q = quantise(model, bits, group_size=group)
+        row[name] = bits_per_char(q, data)
+        row[f"kB {name}"] = q.nbytes / 1000
+    for part, chosen in PARTS.items():
+        keys = [k for k in model.params if chosen(k)]
+        row[f"int4 {part} only"] = bits_per_char(quantise(model, 4, keys=keys), data)
+    for fmt in ("float64", "float32", "bfloat16"):
+        row[f"kB {fmt}"] = nbytes_as(model, fmt) / 1000
+    row["grammar"] = data["grammar"]
+    return row
+
+
+def train_digits(seed, kind, epochs=10, batch=32, lr=0.02):
+    """A 64-64-10 tanh MLP on chapter 10's digits, float32, trained by SGD with ``kind``:
+    "float32" (plain steps), "mixed" (bfloat16 weights, activations and gradients, float32
+    master weights and sums) or "bfloat16 master" (the master weights rounded too).
+    Returns ``(training loss per step, held-out loss)``."""
+    d = digits_split(flat=True)
+    x, y = d.x_train.astype(np.float32), d.y_train
+    r = np.random.default_rng(seed)
+    layers = [Dense(64, 64, rng=r, dtype=np.float32), Tanh(),
+              Dense(64, 10, rng=r, dtype=np.float32)]
+    if kind != "float32":
+        layers = [layers[0], RoundTo("bfloat16"), layers[1], layers[2], RoundTo("bfloat16")]
+    model = Sequential(layers)
+    model.compile(optimizer=SGD(lr=lr), loss=CrossEntropy(from_logits=True))
+    master = "bfloat16" if kind == "bfloat16 master" else "float32"
+    curve = []
+    for _ in range(epochs):
+        order = r.permutation(len(x))
+        for i in range(0, len(x) - batch + 1, batch):
+            b = order[i:i + batch]
+            if kind == "float32":
+                curve.append(model.train_step(x[b], y[b])["loss"])
+            else:
+                curve.append(mixed_precision_step(model, x[b], y[b], master=master)["loss"])
+    return np.array(curve), float(model.evaluate(d.x_val.astype(np.float32), d.y_val))
+
+
+def mixed_row(seed):
+    """The held-out loss of the three ways of training, from the same initial weights."""
+    return {kind: train_digits(seed, kind)[1]
+            for kind in ("float32", "mixed", "bfloat16 master")}
+
+
+TABLES = {"24_formats": (formats_row, (24, 25, 26, 27, 28))}
