@@ -6,6 +6,7 @@ gone."""
 import ast
 import importlib
 import inspect
+import json
 import re
 from pathlib import Path
 
@@ -370,6 +371,8 @@ def test_the_numbers_of_the_code_quoted_are_the_codes():
     assert int(first) == defaults["n"].default
     assert "at most 10⁶ multiply-adds" in TEXT
     assert _constant("nnbook/layers/_blocks.py", "SMALL") == 10 ** 6
+    kept, = _quoted(r"glibc keeps (\d+) MB at the top of its heap")
+    assert int(kept) << 20 == _constant("benchmarks/timing.py", "TOP_PAD")
     pin, = _quoted(r"adds `(torch==[\d.]+)`")
     ci = [p for p in [ROOT / "noxfile.py", *(ROOT / ".ci").glob("*")] if p.is_file()]
     assert any(pin in p.read_text(encoding="utf-8") for p in ci), f"CI pins no {pin}"
@@ -385,7 +388,24 @@ def test_the_guide_quotes_no_count_of_tests_and_no_timing():
     count (``--collect-only``) and points to benchmarks/results.md for the times."""
     counts = re.findall(r"\b\d[\d,]* (?:\w+ )?tests\b", TEXT)
     timings = re.findall(r"\b\d[\d,.½]* ?(?:s|min|minutes|seconds)\b(?! per)", TEXT)
+    dated = re.findall(r"\b20\d\d-\d\d-\d\d\b", TEXT)
     assert not counts, f"CONTRIBUTING.md quotes numbers of tests: {counts}"
+    assert not dated, f"CONTRIBUTING.md quotes dated runs (move them to " \
+                      f"benchmarks/results.md): {dated}"
     assert not timings, f"CONTRIBUTING.md quotes timings (move them to " \
                         f"benchmarks/results.md): {timings}"
     assert "Test and CI timings" in _source("benchmarks/results.md")
+
+
+def test_the_chapters_said_to_share_the_digits_split_are_those_that_call_it():
+    quoted, = _quoted(r"so chapters ([\d–, and]+?) share one split")
+    said = set()
+    for a, b in re.findall(r"(\d\d)(?:–(\d\d))?", quoted):
+        said |= {f"{n:02d}" for n in range(int(a), int(b or a) + 1)}
+    calling = set()
+    for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        if "digits_split()" in code:
+            calling.add(path.name[:2])
+    assert said == calling, f"the notebooks that call digits_split() are {sorted(calling)}"
