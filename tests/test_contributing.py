@@ -409,3 +409,16 @@ def test_the_chapters_said_to_share_the_digits_split_are_those_that_call_it():
         if "digits_split()" in code:
             calling.add(path.name[:2])
     assert said == calling, f"the notebooks that call digits_split() are {sorted(calling)}"
+
+
+def test_the_browser_width_and_the_ci_pythons_are_the_tests_and_ci_own():
+    widths = {int(w) for w in re.findall(r"(\d+) px", TEXT)}
+    assert widths == {_constant("tests/test_book.py", "VIEWPORT")["width"]}
+    assert widths == {_constant("tests/test_jupyterlab.py", "VIEWPORT")["width"]}
+    ci = "".join(p.read_text(encoding="utf-8") for p in
+                 [ROOT / "noxfile.py", *(ROOT / ".ci").glob("*")] if p.is_file())
+    for job in ("oldest", "newest"):
+        version, = _quoted(rf"\| `{job}` \| Python (3\.\d+) ")
+        assert re.search(rf"\b{re.escape(version)}\b", ci), f"CI runs no Python {version}"
+    main, = _quoted(r"the CI machine's Python (3\.\d+)")
+    assert re.search(rf"\b{re.escape(main)}\b", ci), f"CI runs no Python {main}"
