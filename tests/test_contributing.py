@@ -6,6 +6,7 @@ gone."""
 import ast
 import importlib
 import inspect
+import json
 import re
 from pathlib import Path
 
@@ -394,3 +395,30 @@ def test_the_guide_quotes_no_count_of_tests_and_no_timing():
     assert not timings, f"CONTRIBUTING.md quotes timings (move them to " \
                         f"benchmarks/results.md): {timings}"
     assert "Test and CI timings" in _source("benchmarks/results.md")
+
+
+def test_the_chapters_said_to_share_the_digits_split_are_those_that_call_it():
+    quoted, = _quoted(r"so chapters ([\d–, and]+?) share one split")
+    said = set()
+    for a, b in re.findall(r"(\d\d)(?:–(\d\d))?", quoted):
+        said |= {f"{n:02d}" for n in range(int(a), int(b or a) + 1)}
+    calling = set()
+    for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        if "digits_split()" in code:
+            calling.add(path.name[:2])
+    assert said == calling, f"the notebooks that call digits_split() are {sorted(calling)}"
+
+
+def test_the_browser_width_and_the_ci_pythons_are_the_tests_and_ci_own():
+    widths = {int(w) for w in re.findall(r"(\d+) px", TEXT)}
+    assert widths == {_constant("tests/test_book.py", "VIEWPORT")["width"]}
+    assert widths == {_constant("tests/test_jupyterlab.py", "VIEWPORT")["width"]}
+    ci = "".join(p.read_text(encoding="utf-8") for p in
+                 [ROOT / "noxfile.py", *(ROOT / ".ci").glob("*")] if p.is_file())
+    for job in ("oldest", "newest"):
+        version, = _quoted(rf"\| `{job}` \| Python (3\.\d+) ")
+        assert re.search(rf"\b{re.escape(version)}\b", ci), f"CI runs no Python {version}"
+    main, = _quoted(r"the CI machine's Python (3\.\d+)")
+    assert re.search(rf"\b{re.escape(main)}\b", ci), f"CI runs no Python {main}"
