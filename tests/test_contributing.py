@@ -1,12 +1,16 @@
 """CONTRIBUTING.md stays true: every path, command and nnbook name it mentions exists, every
-layer has the ``Shapes`` block it promises, the tests follow its naming rule, and no test
-docstring names a file that is gone."""
+count and limit it quotes is computed here from the repository, it quotes no number of tests
+and no timing (those are dated: benchmarks/results.md), every layer has the ``Shapes`` block
+it promises, the tests follow its naming rule, and no test docstring names a file that is
+gone."""
 import ast
 import importlib
 import inspect
+import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import nnbook as nb
@@ -171,8 +175,9 @@ def test_every_layer_docstring_has_a_shapes_block():
 # tests/test_<folder>_<module>_<aspect>.py. Private modules (_name.py) are tested through
 # their users. The modules below are tested elsewhere, for the reason given.
 ELSEWHERE = {
-    "experiments/*": "each chapter's experiment is re-run by test_experiments.py (its first "
-                     "stored seed) and by its notebook; seeds.py is tested in "
+    "experiments/*": "each chapter's experiment is re-run by its notebook, by "
+                     "test_experiments.py (the first seed of a stored table) and by "
+                     "test_claims_over_seeds_*.py; seeds.py is tested in "
                      "test_experiments_seeds.py",
     "callbacks.py": "re-exports training/callbacks.py (test_training_callbacks.py); "
                     "test_completion.py checks the short name",
@@ -288,3 +293,132 @@ def test_no_test_docstring_names_a_missing_file():
     missing = sorted({(test, name) for test, name, folders in _named_files()
                       if not any(any(d.glob(name)) for d in folders if d.is_dir())})
     assert not missing, f"test docstrings name files that do not exist: {missing}"
+
+
+# --- every count and limit the guide quotes, computed from the repository --------------------
+def _quoted(pattern):
+    """The groups of the one sentence of CONTRIBUTING.md that ``pattern`` matches."""
+    m = re.search(pattern, TEXT, flags=re.S)
+    assert m, f"CONTRIBUTING.md no longer says {pattern!r}: check the new wording against " \
+              "the repository and update this test"
+    return m.groups()
+
+
+def _source(path):
+    return (ROOT / path).read_text(encoding="utf-8")
+
+
+def _constant(path, name):
+    """The value of ``NAME = <expression of literals>`` at the top of a file."""
+    for node in ast.parse(_source(path)).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name
+                                                 for t in node.targets):
+            return eval(compile(ast.Expression(node.value), path, "eval"), {})
+    raise AssertionError(f"{path} has no {name}")
+
+
+def _chapters(text):
+    return re.findall(r"\b\d\d\b", text)
+
+
+def test_the_explorable_chapters_are_those_the_browser_test_moves():
+    every, above = _quoted(r"moves one slider\s+of an explorable in chapters ([\d,\s]+and \d\d)"
+                           r"\s+\(for ([\d,\s]+and \d\d)\s+after running the cells above")
+    explorables = _constant("tests/test_jupyterlab.py", "EXPLORABLES")
+    assert _chapters(every) == [e[0][:2] for e in explorables]
+    assert _chapters(above) == [e[0][:2] for e in explorables if e[-1] == "above"]
+
+
+def test_the_exercise_solution_files_hold_the_chapters_the_guide_says():
+    first, last, later = _quoted(r"`tests/exercise_solutions\.py` for chapters (\d\d)–(\d\d), a"
+                                 r"\s+`tests/exercise_solutions_<topic>\.py` per later topic "
+                                 r"\(from chapter (\d\d) on\)")
+    key = r'^RIGHT\["(\d\d)\.\d+"\]'
+    own = sorted(set(re.findall(key, _source("tests/exercise_solutions.py"), flags=re.M)))
+    topics = sorted({c for p in (ROOT / "tests").glob("exercise_solutions_*.py")
+                     for c in re.findall(key, p.read_text(encoding="utf-8"), flags=re.M)})
+    assert (own[0], own[-1]) == (first, last), f"exercise_solutions.py holds chapters {own}"
+    assert topics[0] == later, f"the topic files hold chapters {topics}"
+
+
+def test_the_quoted_error_message_is_the_one_dense_raises():
+    quoted, = _quoted(r"and the fix:\s+`(Dense\([^`]+)`")
+    with pytest.raises(ValueError) as error:
+        nb.Dense(3, 1).forward(np.zeros((4, 2)))
+    assert str(error.value) == quoted
+
+
+def test_the_limits_quoted_are_those_the_tests_enforce():
+    lines, top = _quoted(r"no module over (\d+) lines \(aim for \d+\), docstrings\s+included; "
+                         r"at most (\d+) modules directly in `nnbook/`")
+    assert int(lines) == _constant("tests/test_structure.py", "MAX_LINES")
+    assert int(top) == _constant("tests/test_structure.py", "MAX_TOP")
+    one, average, image = _quoted(r"keeps every notebook\s+under ([\d.]+) MB, `notebooks/` under "
+                                  r"(\d+) KB per notebook on average, and every stored image\s+"
+                                  r"under ([\d.]+) MB")
+    size = "tests/test_repo_size.py"
+    assert float(one) * 2**20 == _constant(size, "NOTEBOOK_BUDGET")
+    assert int(average) * 1024 == _constant(size, "PER_NOTEBOOK")
+    assert float(image) * 2**20 == _constant(size, "FIGURE_BUDGET")
+    width = _constant("tests/test_notebooks_meta.py", "CODE_WIDTH")
+    widths = set(re.findall(r"(\d+)[ -]characters?|at\s+most (\d+) characters", TEXT))
+    assert {int(w) for pair in widths for w in pair if w} == {width}
+
+
+def test_the_numbers_of_the_code_quoted_are_the_codes():
+    first, = _quoted(r"one on the last batch's first (\d+) samples")
+    defaults = inspect.signature(nb.training.loop._check_final_step).parameters
+    assert int(first) == defaults["n"].default
+    assert "at most 10⁶ multiply-adds" in TEXT
+    assert _constant("nnbook/layers/_blocks.py", "SMALL") == 10 ** 6
+    kept, = _quoted(r"glibc keeps (\d+) MB at the top of its heap")
+    assert int(kept) << 20 == _constant("benchmarks/timing.py", "TOP_PAD")
+    pin, = _quoted(r"adds `(torch==[\d.]+)`")
+    ci = [p for p in [ROOT / "noxfile.py", *(ROOT / ".ci").glob("*")] if p.is_file()]
+    assert any(pin in p.read_text(encoding="utf-8") for p in ci), f"CI pins no {pin}"
+    oldest, = _quoted(r"`\.ci/constraints-oldest\.txt`: ([^)]+?), the lower bounds")
+    pins = dict(re.findall(r"^([\w-]+)==([\d.]+)\.\*$", _source(".ci/constraints-oldest.txt"),
+                           flags=re.M))
+    for name, version in re.findall(r"([\w-]+) ([\d.]+)", oldest):
+        assert pins.get(name) == version, f"{name} {version}: constraints say {pins.get(name)}"
+
+
+def test_the_guide_quotes_no_count_of_tests_and_no_timing():
+    """Counts of tests and measured times go stale with every change: the guide says how to
+    count (``--collect-only``) and points to benchmarks/results.md for the times."""
+    counts = re.findall(r"\b\d[\d,]* (?:\w+ )?tests\b", TEXT)
+    timings = re.findall(r"\b\d[\d,.½]* ?(?:s|min|minutes|seconds)\b(?! per)", TEXT)
+    dated = re.findall(r"\b20\d\d-\d\d-\d\d\b", TEXT)
+    assert not counts, f"CONTRIBUTING.md quotes numbers of tests: {counts}"
+    assert not dated, f"CONTRIBUTING.md quotes dated runs (move them to " \
+                      f"benchmarks/results.md): {dated}"
+    assert not timings, f"CONTRIBUTING.md quotes timings (move them to " \
+                        f"benchmarks/results.md): {timings}"
+    assert "Test and CI timings" in _source("benchmarks/results.md")
+
+
+def test_the_chapters_said_to_share_the_digits_split_are_those_that_call_it():
+    quoted, = _quoted(r"so chapters ([\d–, and]+?) share one split")
+    said = set()
+    for a, b in re.findall(r"(\d\d)(?:–(\d\d))?", quoted):
+        said |= {f"{n:02d}" for n in range(int(a), int(b or a) + 1)}
+    calling = set()
+    for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        if "digits_split()" in code:
+            calling.add(path.name[:2])
+    assert said == calling, f"the notebooks that call digits_split() are {sorted(calling)}"
+
+
+def test_the_browser_width_and_the_ci_pythons_are_the_tests_and_ci_own():
+    widths = {int(w) for w in re.findall(r"(\d+) px", TEXT)}
+    assert widths == {_constant("tests/test_book.py", "VIEWPORT")["width"]}
+    assert widths == {_constant("tests/test_jupyterlab.py", "VIEWPORT")["width"]}
+    ci = "".join(p.read_text(encoding="utf-8") for p in
+                 [ROOT / "noxfile.py", *(ROOT / ".ci").glob("*")] if p.is_file())
+    for job in ("oldest", "newest"):
+        version, = _quoted(rf"\| `{job}` \| Python (3\.\d+) ")
+        assert re.search(rf"\b{re.escape(version)}\b", ci), f"CI runs no Python {version}"
+    main, = _quoted(r"the CI machine's Python (3\.\d+)")
+    assert re.search(rf"\b{re.escape(main)}\b", ci), f"CI runs no Python {main}"

@@ -87,6 +87,9 @@ GALLERY = {
                       lambda: nb.diagrams.lora_matrices(256, 8, 1)],
     "rl_step": [lambda: nb.diagrams.rl_step("(cats) ", ["the cats run.", ""], [1.0, 0.0],
                                             [1.0, -1.0])],
+    "latent_model": [lambda: nb.diagrams.latent_model()],
+    "elbo_gap": [lambda: nb.diagrams.elbo_gap(-2.05, -2.3, 0.16),
+                 lambda: nb.diagrams.elbo_gap(-110.0, -104.0, 9.5)],
 }
 DRAWINGS = [(name, k, draw) for name, draws in GALLERY.items() for k, draw in enumerate(draws)]
 

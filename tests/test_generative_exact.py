@@ -78,3 +78,14 @@ def test_errors():
         G.flow_marginal(m, 1.5)
     with pytest.raises(ValueError, match="exact_velocity: expected mixture"):
         G.exact_velocity(None)
+
+
+def test_flow_marginal_refuses_a_time_that_is_not_a_number():
+    """Found by chapter 26's cold reading: the string "0.5" was taken as t = 0.5, and "a"
+    was a bare float() error that named no argument."""
+    m = nb.data.GaussianMixture([[0.0, 0.0]], [np.eye(2)], [1.0])
+    for t in ("0.5", "a", None, [0.5]):
+        with pytest.raises(ValueError, match="flow_marginal: expected t, a number in"):
+            G.flow_marginal(m, t)
+        with pytest.raises(ValueError, match="flow_marginal: expected t, a number in"):
+            G.exact_velocity(m)(np.zeros((3, 2)), t)

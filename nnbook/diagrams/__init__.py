@@ -15,7 +15,8 @@ the Axes it drew on (or a tuple of Axes) and never calls ``plt.show()``.
 - tokens.py: a word's merge tree and a text cut into its tokens (chapter 19);
 - modern.py: rotary pairs, grouped-query heads and the modern block (chapter 20);
 - inference.py: the KV cache filling step by step and the top-p cut (chapter 21);
-- posttraining.py: masked fine-tuning targets, LoRA's matrices and one RL step (chapter 22).
+- posttraining.py: masked fine-tuning targets, LoRA's matrices and one RL step (chapter 22);
+- latent.py: the latent-variable model and log p(x) split into the ELBO and its gap (25).
 
 The drawing helpers they share (canvas, units, boxes, arrows, colours) are in _draw.py;
 a new diagram goes into the module of its topic, or a new one, and is imported below.
@@ -26,6 +27,7 @@ from .conv import conv_window, im2col, output_size_formula, pooling
 from .gated import gru_cell, lstm_cell
 from .graph import computational_graph, forward_backward
 from .inference import kv_cache, top_p_cut
+from .latent import elbo_gap, latent_model
 from .modern import gqa_heads, modern_block, rope_pairs
 from .networks import network, neuron
 from .normalisation import batchnorm_statistics
@@ -48,4 +50,5 @@ __all__ = [
     "gqa_heads", "modern_block", "rope_pairs",
     "kv_cache", "top_p_cut",
     "sft_targets", "lora_matrices", "rl_step",
+    "latent_model", "elbo_gap",
 ]

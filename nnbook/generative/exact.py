@@ -6,6 +6,8 @@ alone; beside a trained network, they say how far its training got.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..data.mixture import GaussianMixture
@@ -43,7 +45,8 @@ def flow_marginal(mixture, t):
     """The law of x_t = (1 − t)·x_0 + t·x_1, x_0 ~ N(0, I), x_1 from ``mixture``: a mixture
     with means t·μ_k and covariances t²·Σ_k + (1 − t)²·I, for a number 0 ≤ t ≤ 1."""
     _check("flow_marginal", mixture)
-    if isinstance(t, bool) or not np.isscalar(t) or not 0.0 <= float(t) <= 1.0:
+    if (isinstance(t, bool) or not isinstance(t, numbers.Real)
+            or not 0.0 <= float(t) <= 1.0):
         raise ValueError(f"flow_marginal: expected t, a number in [0, 1], got {t!r}.")
     t = float(t)
     return GaussianMixture(t * mixture.means,
