@@ -88,6 +88,10 @@ GALLERY = {
     "rl_step": [lambda: nb.diagrams.rl_step("(cats) ", ["the cats run.", ""], [1.0, 0.0],
                                             [1.0, -1.0])],
     "latent_model": [lambda: nb.diagrams.latent_model()],
+    "bit_layouts": [lambda: nb.diagrams.bit_layouts(0.1),
+                    lambda: nb.diagrams.bit_layouts(-65504.0)],
+    "attention_tiles": [lambda: nb.diagrams.attention_tiles(256, 64),
+                        lambda: nb.diagrams.attention_tiles(100, 7, causal=False)],
     "elbo_gap": [lambda: nb.diagrams.elbo_gap(-2.05, -2.3, 0.16),
                  lambda: nb.diagrams.elbo_gap(-110.0, -104.0, 9.5)],
 }

@@ -16,6 +16,7 @@ the Axes it drew on (or a tuple of Axes) and never calls ``plt.show()``.
 - modern.py: rotary pairs, grouped-query heads and the modern block (chapter 20);
 - inference.py: the KV cache filling step by step and the top-p cut (chapter 21);
 - posttraining.py: masked fine-tuning targets, LoRA's matrices and one RL step (chapter 22);
+- precision.py: a number's bits in three formats and attention's tiles (chapter 24);
 - latent.py: the latent-variable model and log p(x) split into the ELBO and its gap (25).
 
 The drawing helpers they share (canvas, units, boxes, arrows, colours) are in _draw.py;
@@ -33,6 +34,7 @@ from .networks import network, neuron
 from .normalisation import batchnorm_statistics
 from .optimizers import momentum_vectors
 from .posttraining import lora_matrices, rl_step, sft_targets
+from .precision import attention_tiles, bit_layouts
 from .recurrent import bptt_paths, rnn_outputs, rnn_unrolled
 from .regularisation import dropout_network
 from .residual import residual_block
@@ -50,5 +52,6 @@ __all__ = [
     "gqa_heads", "modern_block", "rope_pairs",
     "kv_cache", "top_p_cut",
     "sft_targets", "lora_matrices", "rl_step",
+    "bit_layouts", "attention_tiles",
     "latent_model", "elbo_gap",
 ]
