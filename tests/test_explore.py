@@ -32,6 +32,7 @@ CASES = [
     (nb.explore.softmax_temperature, "T", 0.1, "T = 0.1"),
     (nb.explore.optimizer_paths, "α", 0.12, "SGD diverges"),
     (nb.explore.l2_polynomial, "log₁₀ λ", -3.0, "λ = 1e-03, degree 9"),
+    (nb.explore.tile_memory, "log₂ T", 12, "T = 4096, tiles of 64"),
 ]
 IDS = [c[0].__name__ for c in CASES]
 

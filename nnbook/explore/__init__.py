@@ -15,6 +15,7 @@ returns a matplotlib Figure that a notebook shows for readers without a kernel):
 - inference.py: temperature, top-k and top-p on a model's next token, with the grammar's
   verdict on what it writes (21);
 - posttraining.py: an RL run's acceptance, answer length and KL against the step (22);
+- precision.py: attention's memory, plain against tiles, as T and the tile size change (24);
 - diffusion.py: the exact score field of a noised mixture against the time t, and samples
   flowing from noise to the data as a GIF (26).
 
@@ -34,6 +35,7 @@ from .initialisation import init_depth, init_depth_figure
 from .modern import rope_score, rope_score_figure, rope_scores
 from .optimizers import optimizer_paths, optimizer_paths_figure, quadratic_paths
 from .posttraining import rl_history, rl_history_figure
+from .precision import tile_memory, tile_memory_figure, tile_memory_numbers
 from .recurrent import gradient_through_time, gradient_through_time_figure, input_gradient_norms
 from .regularisation import l2_polynomial, l2_polynomial_figure, polynomial_data, ridge_fit
 from .sampling import next_char, next_char_figure, next_char_probs
@@ -60,4 +62,5 @@ __all__ = [
     "rope_score", "rope_score_figure", "rope_scores",
     "decoding", "decoding_figure", "decoding_probs", "decoding_sample",
     "rl_history", "rl_history_figure",
+    "tile_memory", "tile_memory_figure", "tile_memory_numbers",
 ]
