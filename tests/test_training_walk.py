@@ -229,6 +229,8 @@ def float32_cases(rng):
         (nb.LoRA(nb.MultiHeadAttention(8, 4, n_kv_heads=2, rope=True, causal=True, dtype=f32,
                                        rng=rng), 2, targets=("W_q", "W_v"), rng=rng), (2, 5, 8)),
         (lora_block(rng, f32), (2, 5, 8)),
+        # chapter 25
+        (nb.generative.Reparameterize(rng=rng), (4, 6)),
         # chapter 26
         (nb.generative.TimeEmbedding(3, 4), (4, 4)),
     ]

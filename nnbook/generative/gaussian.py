@@ -188,8 +188,9 @@ class Reparameterize(Layer):
 
     def backward(self, dy, need_dx=True):
         k = self._x.shape[1] // 2
+        dy = np.asarray(dy, dtype=self._x.dtype)          # a float32 layer passes float32 back
         dmu, dlv = reparameterize_backward(dy, self._x[:, k:], self.eps)
-        return np.concatenate([dmu, dlv], axis=1)
+        return np.concatenate([dmu, dlv], axis=1).astype(self._x.dtype, copy=False)
 
     def output_shape(self, input_shape):
         return (input_shape[-1] // 2,)
