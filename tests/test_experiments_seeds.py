@@ -96,3 +96,13 @@ def test_bad_tables_and_names_are_refused(tmp_path):
         SeedTable.load(tmp_path / "bad.json")
     with pytest.raises(ValueError, match=r"no stored table 'no_such_table'.*seed_tables.py"):
         nb.seeds.stored("no_such_table")
+
+
+def test_a_saved_table_says_which_numpy_made_it(tmp_path):
+    table = SeedTable([0], ["x"], [[1.0]])
+    table.save(tmp_path / "t.json")
+    back = SeedTable.load(tmp_path / "t.json")
+    assert back.made_with == {"numpy": np.__version__}
+    old = tmp_path / "old.json"          # tables written before the field: no version
+    old.write_text('{"seeds": [0], "columns": ["x"], "values": [[1.0]]}')
+    assert SeedTable.load(old).made_with == {}

@@ -57,7 +57,8 @@ class SeedTable:
         values: (n_seeds, n_columns); ``table[name]``: (n_seeds,)
     """
 
-    def __init__(self, seeds, columns, values):
+    def __init__(self, seeds, columns, values, *, made_with=None):
+        self.made_with = dict(made_with or {})   # {"numpy": "2.4.6"} for a stored table
         self.seeds = tuple(int(s) for s in seeds)
         self.columns = tuple(str(c) for c in columns)
         values = np.array(values, dtype=np.float64)
@@ -153,10 +154,13 @@ class SeedTable:
     # -- storing ------------------------------------------------------------------
     def to_dict(self):
         return {"seeds": list(self.seeds), "columns": list(self.columns),
-                "values": [[float(x) for x in row] for row in self.values]}
+                "values": [[float(x) for x in row] for row in self.values],
+                "made_with": {"numpy": np.__version__, **self.made_with}}
 
     def save(self, path):
-        """Write the table as JSON (every value at full precision)."""
+        """Write the table as JSON (every value at full precision, and the NumPy version
+        that computed it: training amplifies round-off, so another NumPy release can give
+        other last digits, or another trajectory where a sample flips)."""
         Path(path).write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
 
     @classmethod
@@ -164,7 +168,8 @@ class SeedTable:
         path = Path(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(data["seeds"], data["columns"], data["values"])
+            return cls(data["seeds"], data["columns"], data["values"],
+                       made_with=data.get("made_with"))
         except (KeyError, TypeError, json.JSONDecodeError) as err:
             raise ValueError(
                 f"SeedTable.load: {path} is not a seed table ({err}); expected JSON with "
