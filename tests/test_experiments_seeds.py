@@ -106,3 +106,6 @@ def test_a_saved_table_says_which_numpy_made_it(tmp_path):
     old = tmp_path / "old.json"          # tables written before the field: no version
     old.write_text('{"seeds": [0], "columns": ["x"], "values": [[1.0]]}')
     assert SeedTable.load(old).made_with == {}
+    assert back.from_this_numpy() and not SeedTable.load(old).from_this_numpy()
+    other = SeedTable([0], ["x"], [[1.0]], made_with={"numpy": "1.26.4"})
+    assert other.from_this_numpy() == np.__version__.startswith("1.26.")

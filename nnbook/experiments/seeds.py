@@ -131,6 +131,13 @@ class SeedTable:
         run falls inside the spread the stored seeds give."""
         return self.min(column) - margin <= float(value) <= self.max(column) + margin
 
+    def from_this_numpy(self):
+        """True when the NumPy release running now (major.minor) computed this stored
+        table: only then can a notebook's own run equal a stored row to the last digits
+        (training amplifies round-off, and one flipped sample changes a trajectory)."""
+        made = self.made_with.get("numpy", "")
+        return made.split(".")[:2] == np.__version__.split(".")[:2]
+
     # -- showing ------------------------------------------------------------------
     def format(self, fmt=".3f"):
         """The table as text: a row per seed, then mean, min and max; numbers in ``fmt``
