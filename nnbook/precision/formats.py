@@ -58,6 +58,8 @@ def bfloat16_bits(x) -> np.ndarray:
 
 def _bits(owner, x):
     x = _float32(owner, x)
+    shape = x.shape
+    x = x.reshape(-1)       # 1-D: NumPy 1.x promotes a 0-d uint32 with a Python int to int64
     u = x.view(np.uint32)
     lowest_kept = (u >> 16) & 1
     rounded = ((u + np.uint32(0x7FFF) + lowest_kept) >> 16).astype(np.uint16)   # wraps only
@@ -65,7 +67,7 @@ def _bits(owner, x):
     if nan.any():
         sign = ((u >> 16) & 0x8000).astype(np.uint16)
         rounded = np.where(nan, sign | np.uint16(0x7FC0), rounded)
-    return rounded
+    return rounded.reshape(shape)
 
 
 def to_bfloat16(x) -> np.ndarray:
@@ -79,7 +81,9 @@ def to_bfloat16(x) -> np.ndarray:
     Shapes:
         x: any shape  →  the same shape, float32
     """
-    return (_bits("to_bfloat16", x).astype(np.uint32) << 16).view(np.float32)
+    bits = _bits("to_bfloat16", x)
+    wide = bits.reshape(-1).astype(np.uint32) << np.uint32(16)          # (n,) uint32
+    return wide.view(np.float32).reshape(bits.shape)
 
 
 def round_to(x, fmt) -> np.ndarray:
