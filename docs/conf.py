@@ -5,6 +5,15 @@ nothing is executed (nbval has already checked the outputs) and nothing is
 fetched: MathJax, fonts and scripts are served from the built site itself.
 """
 
+import os
+import sys
+from pathlib import Path
+
+# tools/book_api.py is the extension that lays out the API page (tools/build_book.py sets
+# NNBOOK_ROOT, since it builds a staged copy of this folder).
+ROOT = Path(os.environ.get("NNBOOK_ROOT") or Path(__file__).resolve().parents[1])
+sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
+
 project = "nnbook"
 author = "the nnbook authors"
 copyright = "2026, the nnbook authors"
@@ -12,7 +21,18 @@ copyright = "2026, the nnbook authors"
 extensions = [
     "myst_nb",                 # notebooks and MyST markdown
     "sphinx-mathjax-offline",  # MathJax copied into _static/mathjax (no CDN)
+    "book_api",                # the API page: autodoc + napoleon, and what they cannot do
 ]
+
+# The API page (tools/book_api.py): autodoc reads each name's docstring, napoleon its
+# Google-style sections, with the layers' "Shapes:" a section of its own.
+napoleon_numpy_docstring = False
+napoleon_custom_sections = [("Shapes", "params_style")]
+autodoc_typehints = "none"            # book_api's hook writes the signature a learner calls
+autodoc_inherit_docstrings = False    # a member without a docstring of its own is not listed
+autodoc_member_order = "bysource"
+# `x` in a docstring is code, linked when it names a documented object.
+default_role = "py:obj"
 
 # Stored outputs only: the book never runs a notebook.
 nb_execution_mode = "off"

@@ -17,8 +17,9 @@ other address aborted. On each page it checks that
 
 The API page and the landing page get their own checks (grouped sections, real
 signatures, rendered docstrings, the contents list not cut off, the landing
-page's <title>), and tools/book_api.py, which writes the API page, has unit
-tests here that need no browser and no Sphinx (not marked `browser`).
+page's <title>), and tools/book_api.py, which lays out the API page for Sphinx's
+autodoc and napoleon, has unit tests here that need no browser and no build (not
+marked `browser`).
 
 A screenshot of each page goes to `$NNBOOK_ARTIFACTS/book/` (default
 `ci-artifacts/book/`). Needs the `docs` extra, the `playwright` package and a
@@ -317,7 +318,8 @@ API_STATE_JS = r"""
   const toc = Array.from(side.querySelectorAll('nav a')).filter(a => a.offsetParent !== null);
   const signatures = {};
   main.querySelectorAll('dt[id]').forEach(dt => { signatures[dt.id] = text(dt); });
-  const denseArgs = Array.from((dd('nb.Dense') || main).querySelectorAll(':scope > ul > li')).map(text);
+  // napoleon's sections (Parameters, Shapes) are a field list: one item per argument
+  const denseArgs = Array.from((dd('nb.Dense') || main).querySelectorAll(':scope > dl.field-list li')).map(text);
   return {
     sections: Array.from(main.querySelectorAll('section > h2')).map(text),
     signatures, ticks, denseArgs,
@@ -370,8 +372,9 @@ def test_api_page_shows_real_signatures(api_state):
 @browser_test
 def test_api_page_renders_docstrings(api_state):
     assert not api_state["ticks"], f"raw ``…`` left in the text: {api_state['ticks'][:5]}"
-    assert "Arguments" in api_state["denseBody"] and "Shapes" in api_state["denseBody"]
-    assert any(item.startswith("n_in, n_out:") for item in api_state["denseArgs"]), api_state["denseArgs"]
+    assert "Parameters" in api_state["denseBody"] and "Shapes" in api_state["denseBody"]
+    for wanted in ("n_in – input and output sizes", "n_out – input and output sizes", "x – (m, n_in)"):
+        assert any(item.startswith(wanted) for item in api_state["denseArgs"]), api_state["denseArgs"]
     # a method shows its own docstring: Dense.output_shape has none, so it is not listed
     assert "Shape of one output sample" not in api_state["denseBody"]
     # BinaryCrossEntropy.fuses_with names the class; it does not show Sigmoid's docstring
@@ -416,57 +419,33 @@ def test_signature_text_is_what_a_learner_calls():
     assert "other_spellings" not in book_api.signature_text(nb.SGD)
 
 
-def test_docstrings_become_myst():
-    doc = '''Fully connected: ``y = x @ W + b``, see `Dense`.
+def test_napoleon_reads_the_sections_and_the_hooks_do_the_rest():
+    """What the page's docstrings become is napoleon's work, with docs/conf.py's settings:
+    ``Shapes:`` a section of its own, ``Args:`` the parameters; book_api only turns a
+    ``Shapes (note):`` title into the note and a bare title, and writes signatures."""
+    from sphinx.ext.napoleon import Config, GoogleDocstring
 
-    Shapes:
-        x: (m, n_in)  →  y: (m, n_out)
-        params["W"]: (n_in, n_out)
+    conf = {"__file__": str(ROOT / "docs" / "conf.py")}
+    exec((ROOT / "docs" / "conf.py").read_text(encoding="utf-8"), conf)
+    config = Config(**{k: v for k, v in conf.items() if k.startswith("napoleon_")})
+    lines = ["Fully connected.", "", "Shapes (k = the heads):", "    x: (m, n_in)  →  y: (m, n_out)",
+             "", "Args:", "    n_in: the size,", "        at least 1.", "    rng: a generator."]
+    book_api.shapes_with_a_note(None, "class", "nb.Demo", None, {}, lines)
+    assert lines[2:5] == ["In the shapes, k = the heads.", "", "Shapes:"]
+    rst = str(GoogleDocstring(lines, config, what="class"))
+    assert ":Shapes: **x** -- (m, n_in)  →  y: (m, n_out)" in rst, rst
+    assert re.search(r":param n_in: the size,\n +at least 1\.", rst) and ":param rng: a generator." in rst, rst
 
-    Args:
-        n_in, n_out: the sizes,
-            both ≥ 1.
-        rng: a *generator*.
+    import nnbook as nb
 
-    Optional:
-        - ``a``: first;
-        - ``b``: second.
-
-    Example::
-
-        layer = Dense(2, 3)
-
-    Returns: the layer
-    (a new one).
-
-    ==========  =====
-    nnbook      torch
-    ==========  =====
-    Dense(a,    Linear
-    b)
-    ==========  =====
-    '''
-    names = book_api.Names()
-    names.add("nb.Dense", "Dense")
-    md = book_api.markdown_of_docstring(doc, names)
-    assert md == [
-        "Fully connected: `y = x @ W + b`, see {py:obj}`Dense <nb.Dense>`.", "",
-        "**Shapes**", "",
-        "- `x`: (m, n\\_in)  →  y: (m, n\\_out)",
-        '- `params["W"]`: (n\\_in, n\\_out)', "",
-        "**Arguments**", "",
-        "- `n_in`, `n_out`: the sizes, both ≥ 1.",
-        "- `rng`: a \\*generator\\*.", "",
-        "**Optional**", "",
-        "- `a`: first;",
-        "- `b`: second.", "",
-        "Example:", "",
-        "```python", "layer = Dense(2, 3)", "```", "",
-        "**Returns:** the layer (a new one).", "",
-        "| nnbook | torch |", "|---|---|", "| Dense(a, b) | Linear |",
-    ]
-    assert book_api.markdown_of_docstring(None) == []
-    assert book_api.markdown_of_docstring("Shape of ``x``.", names, here="nb.Dense") == ["Shape of `x`."]
+    page = book_api.Page(nb)
+    assert book_api._signature(page, "class", "nb.Dense", nb.Dense) == (
+        "(n_in, n_out, *, init='xavier', rng=None, dtype=np.float64)", None)
+    assert book_api._signature(page, "method", "nb.Sequential.evaluate", nb.Sequential.evaluate)[0] \
+        .startswith("(x, y")
+    assert book_api._signature(page, "function", "nb.load_model", nb.load_model) == (
+        "(path, custom_objects=None)", "Sequential")
+    assert book_api._signature(page, "property", "nb.Layer.x", None) is None
 
 
 def test_api_page_describes_every_public_name_once():
@@ -478,7 +457,7 @@ def test_api_page_describes_every_public_name_once():
         obj = getattr(nb, name)
         if not isinstance(obj, type(nb)):
             assert page.home[id(obj)] == f"nb.{name}"
-            assert f"}} nb.{name}(" in text
+            assert re.search(rf"^\.\. auto(class|function):: nb\.{name}$", text, re.M), name
             continue
         if name not in book_api.FOLDERS_AT_TOP_LEVEL:
             assert f"### `nb.{name}`" in text
@@ -486,7 +465,7 @@ def test_api_page_describes_every_public_name_once():
         undescribed = [m for m in members if callable(m) and id(m) not in page.home]
         assert not undescribed, f"nb.{name}: {undescribed}"
     # each object once; a second name for it links to the first
-    assert text.count("{py:function} nb.data.one_hot(") == 1
+    assert text.count(".. autofunction:: nb.data.one_hot\n") == 1
     assert "`nb.labels.one_hot` is {py:obj}`nb.data.one_hot <nb.data.one_hot>`" in text
 
 
@@ -518,8 +497,8 @@ def test_class_members_are_their_own():
     assert book_api.own_doc(nb.Sigmoid) == nb.Sigmoid.__doc__
     assert book_api.own_doc(nb.BinaryCrossEntropy.fuses_with) is not None   # a class keeps its own
     text = book_api.Page(nb).text()
-    block = text.split("{py:class} nb.BinaryCrossEntropy(", 1)[1].split("`````\n", 1)[0]
-    assert "````{py:attribute} fuses_with\n:value: nb.Sigmoid" in block
+    block = text.split(".. autoclass:: nb.BinaryCrossEntropy\n", 1)[1].split("```\n", 1)[0]
+    assert "   .. py:attribute:: fuses_with\n      :value: nb.Sigmoid" in block
     assert nb.Sigmoid.__doc__.splitlines()[0] not in block
 
 
@@ -535,7 +514,7 @@ def test_members_of_unexported_bases_are_the_classes_own():
 
 
 def test_book_config_theme_mode_and_title():
-    conf = {}
+    conf = {"__file__": str(ROOT / "docs" / "conf.py")}
     exec((ROOT / "docs" / "conf.py").read_text(encoding="utf-8"), conf)
     # pydata-sphinx-theme logs "Got invalid theme mode" for anything else (it was empty)
     assert conf["html_context"]["default_mode"] in {"light", "dark", "auto"}

@@ -1,27 +1,26 @@
 """The book's API page: every public name of ``import nnbook as nb``, grouped by role.
 
-tools/build_book.py writes ``api_page()`` to api.md. Each name gets a Sphinx
-object description (``py:class``, ``py:function``, …: a permalink, an entry in
-the page's contents, a styled signature) with
+tools/build_book.py writes ``api_page()`` to api.md; Sphinx's autodoc describes each
+name there (its signature, its docstring read by napoleon, with ``Shapes:`` a section of
+its own, and its members), and this module is also the Sphinx extension (docs/conf.py
+loads it) for what autodoc cannot do alone:
 
-- the signature a learner calls, read from the code: annotations left out,
-  ``np.float64`` for ``<class 'numpy.float64'>``, and the arguments that exist
-  only to catch other libraries' spellings hidden (``**keras``,
-  ``**other_spellings``, an activation's ``*args, **kwargs`` that refuse any
-  argument; a size annotated ``int`` whose default ``None``/``"missing"`` only
-  lets Keras' one-argument spelling through is shown as required);
-- its docstring rendered (``markdown_of_docstring``): ````code```` as code, the
-  ``Args:``/``Shapes:``/``Attributes:`` sections as lists, ``::`` blocks as code,
-  reST simple tables as tables, ``- `` items as lists, a public name in code
-  linked to its entry;
-- for a class, each public method or property defined in it that has a
-  docstring of its own (an override without one is the base class's, documented
-  there), and class attributes that name a class (``fuses_with``).
-
-A name reached twice (``nb.labels.one_hot`` is ``nb.data.one_hot``) is described
-once and the second place links to it. A name not listed in ``SECTIONS`` still
-appears: a new layer, loss or optimizer in its kind's section, anything else under
-"Other names" (list it in a section then), so a new export is never missing.
+- the page's order: ``SECTIONS`` groups the names by role (a name no section lists still
+  appears: a new layer, loss or optimizer in its kind's section, anything else under
+  "Other names", so a new export is never missing);
+- the names a learner types: ``nb.Dense``, ``nb.data.load_digits`` (``setup`` makes
+  ``nb`` and its folders importable under those names, for autodoc);
+- the signature a learner calls (the ``autodoc-process-signature`` hook): annotations
+  left out, ``np.float64`` for ``<class 'numpy.float64'>``, and the arguments that exist
+  only to catch other libraries' spellings hidden (``**keras``, ``**other_spellings``,
+  an activation's ``*args, **kwargs`` that refuse any argument; a size annotated ``int``
+  whose default ``None``/``"missing"`` only lets Keras' one-argument spelling through is
+  shown as required);
+- for a class, the public methods and properties with a docstring of their own, those of
+  nnbook's unexported bases included (``Sequential.get_weights``), and class attributes
+  that name a class (``fuses_with``);
+- a name reached twice (``nb.labels.one_hot`` is ``nb.data.one_hot``) is described once
+  and the second place links to it.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
-import textwrap
+import sys
 
 # (title, introduction, names of `nb` in the order shown). Modules show their
 # docstring and their __all__.
@@ -89,13 +88,6 @@ SECTIONS = [
 FOLDERS_AT_TOP_LEVEL = {"layers", "training"}
 # Variadic arguments that only catch other libraries' spellings, to name the right one.
 SPELLING_CATCHERS = {"keras", "other_spellings"}
-SECTION_TITLES = {"args": "Arguments", "arguments": "Arguments", "parameters": "Arguments",
-                  "attributes": "Attributes", "shapes": "Shapes", "returns": "Returns",
-                  "raises": "Raises", "yields": "Yields", "example": "Example",
-                  "examples": "Examples", "note": "Note", "notes": "Notes"}
-NAMED_ENTRIES = {"Arguments", "Attributes"}  # each entry starts with argument names
-
-
 # --- signatures ----------------------------------------------------------------
 
 def default_text(value) -> str:
@@ -170,229 +162,6 @@ def signature_text(obj, *, method=False) -> str:
     if not inspect.isclass(obj) and ret is not sig.empty and ret not in (None, "None"):
         text += f" -> {annotation_text(ret)}"
     return text
-
-
-# --- docstrings ------------------------------------------------------------------
-
-CODE = re.compile(r"``(.+?)``|`([^`]+)`")
-ESCAPE = re.compile(r"([\\`*_\[\]<>$|{}#~&])")
-
-
-class Names:
-    """Which code spans link where: ``{"Dense": "nb.Dense", "nb.Dense": "nb.Dense", …}``;
-    a name that could mean two entries links to neither."""
-
-    def __init__(self):
-        self.targets, self.ambiguous = {}, set()
-
-    def add(self, full, *aliases):
-        for key in (full, *aliases):
-            if self.targets.get(key, full) != full:
-                self.ambiguous.add(key)
-            self.targets.setdefault(key, full)
-
-    def link(self, text, here=None):
-        key = text[:-2] if text.endswith("()") else text
-        target = self.targets.get(key)
-        if target is None or key in self.ambiguous or target == here:
-            return None
-        return target
-
-
-def inline(text: str, names: Names | None = None, here: str | None = None) -> str:
-    """One line of docstring text as MyST: ``code`` and `code` become code (or a link to
-    a public name's entry), everything else is escaped so it shows as written."""
-    out, pos = [], 0
-    for m in CODE.finditer(text):
-        out.append(ESCAPE.sub(r"\\\1", text[pos:m.start()]))
-        code = m.group(1) or m.group(2)
-        target = names.link(code, here) if names else None
-        if target:
-            out.append(f"{{py:obj}}`{code} <{target}>`")
-        else:
-            ticks = "``" if "`" in code else "`"
-            pad = " " if code.startswith("`") or code.endswith("`") else ""
-            out.append(f"{ticks}{pad}{code}{pad}{ticks}")
-        pos = m.end()
-    out.append(ESCAPE.sub(r"\\\1", text[pos:]))
-    joined = "".join(out)
-    # A line that starts like a list item or a heading must stay a paragraph.
-    return re.sub(r"^(\d+)([.)] )", r"\1\\\2", re.sub(r"^([-+=])(\s|$)", r"\\\1\2", joined))
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
-
-
-def _block(lines, start):
-    """The lines indented deeper than lines[start - 1], from start (blank lines inside kept)."""
-    base = _indent(lines[start - 1])
-    end = start
-    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > base):
-        end += 1
-    first = start
-    while first < end and not lines[first].strip():
-        first += 1
-    last = end
-    while last > first and not lines[last - 1].strip():
-        last -= 1
-    return textwrap.dedent("\n".join(lines[first:last])).splitlines(), end
-
-
-def _entries(lines):
-    """Group lines into (head, deeper lines) by indentation."""
-    entries = []
-    for line in lines:
-        if not line.strip():
-            continue
-        if entries and _indent(line) > 0:
-            entries[-1][1].append(line)
-        else:
-            entries.append([line.strip(), []])
-    return entries
-
-
-def _entry_items(lines, names, here, named, depth=0):
-    out = []
-    pad = "  " * depth
-    for head, rest in _entries(lines):
-        nested = head.endswith(":") and rest
-        text = head if nested else " ".join([head] + [r.strip() for r in rest])
-        m = re.match(r"""^([\w\[\]"'., *]{1,60}?):\s+(.*)$""", text)
-        if m and (named or re.fullmatch(r"""[\w\[\]"'.]+(?:, [\w\[\]"'.]+)*""", m.group(1))):
-            label = ", ".join(f"`{n.strip()}`" for n in m.group(1).split(","))
-            text_md = f"{label}: {inline(m.group(2), names, here)}"
-        else:
-            text_md = inline(text, names, here)
-        out.append(f"{pad}- {text_md}")
-        if nested:
-            out += _entry_items(textwrap.dedent("\n".join(rest)).splitlines(), names, here, False, depth + 1)
-    return out
-
-
-def _code_block(lines):
-    code = "\n".join(lines).rstrip()
-    try:
-        ast.parse(code)
-        language = "python"
-    except SyntaxError:
-        language = "text"
-    return [f"```{language}", code, "```"]
-
-
-def _unfinished(cell: str) -> bool:
-    """A table cell that goes on in the next line: it ends in a comma or leaves a bracket open."""
-    return cell.endswith(",") or cell.count("(") > cell.count(")")
-
-
-def _simple_table(lines, start):
-    """A reST simple table (==== borders) as a MyST table; returns (lines, next index).
-    A line continues the row above when its first cell is empty or a cell of the row
-    above is unfinished (the docstrings wrap long cells that way)."""
-    border = lines[start]
-    spans = [(m.start(), m.end()) for m in re.finditer(r"=+", border)]
-    rows, end, borders = [], start + 1, 1
-    while end < len(lines) and borders < 3:
-        line = lines[end]
-        if re.fullmatch(r"[= ]+", line.strip() or "x") and line.startswith("="):
-            borders += 1
-        elif line.strip():
-            cells = [line[a:(spans[i + 1][0] if i + 1 < len(spans) else None)].strip()
-                     for i, (a, _) in enumerate(spans)]
-            if rows and borders == 2 and (not cells[0] or any(map(_unfinished, rows[-1]))):
-                rows[-1] = [f"{old} {new}".strip() for old, new in zip(rows[-1], cells)]
-            else:
-                rows.append(cells)
-        end += 1
-    if not rows:
-        return [], end
-    header, *body = rows
-    md = ["| " + " | ".join(inline(c) for c in header) + " |", "|" + "---|" * len(header)]
-    md += ["| " + " | ".join(inline(c) for c in row) + " |" for row in body]
-    return md, end
-
-
-def markdown_of_docstring(doc: str | None, names: Names | None = None, here: str | None = None) -> list[str]:
-    """A docstring as MyST markdown lines (see the module docstring for what becomes what)."""
-    if not doc:
-        return []
-    return _markdown(inspect.cleandoc(doc).splitlines(), names, here)
-
-
-def _markdown(lines, names, here):
-    out, i, para = [], 0, []
-
-    def flush():
-        if para:
-            out.extend([inline(" ".join(s.strip() for s in para), names, here), ""])
-            para.clear()
-
-    while i < len(lines):
-        line = lines[i]
-        stripped = line.strip()
-        following = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
-        deeper_next = following is not None and _indent(lines[following]) > _indent(line)
-        if not stripped:
-            flush()
-            i += 1
-            continue
-        if re.fullmatch(r"=+(\s+=+)+", stripped):
-            flush()
-            table, i = _simple_table(lines, i)
-            out += table + [""]
-            continue
-        section = re.fullmatch(r"([A-Z][A-Za-z ]*):", stripped)
-        inline_section = re.match(r"(Shapes|Args|Returns|Raises):\s+(\S.*)$", stripped)
-        if section and deeper_next and not para:
-            title = SECTION_TITLES.get(section.group(1).lower(), section.group(1))
-            body, i = _block(lines, i + 1)
-            out += [f"**{title}**", ""]
-            if title == "Shapes" or title in NAMED_ENTRIES:
-                out += _entry_items(body, names, here, title in NAMED_ENTRIES) + [""]
-            else:
-                out += _markdown(body, names, here) + [""]
-            continue
-        if inline_section and not para:
-            title = SECTION_TITLES[inline_section.group(1).lower()]
-            text, i = [inline_section.group(2)], i + 1
-            while i < len(lines) and lines[i].strip() and not re.match(r"[A-Z][A-Za-z ]*:", lines[i].strip()):
-                text.append(lines[i].strip())
-                i += 1
-            out += [f"**{title}:** " + inline(" ".join(text), names, here), ""]
-            continue
-        if re.match(r"[-*] ", stripped) and _indent(line) == 0:
-            flush()
-            item, i = [stripped[2:]], i + 1
-            while i < len(lines) and lines[i].strip() and _indent(lines[i]) > 0:
-                item.append(lines[i].strip())
-                i += 1
-            out.append("- " + inline(" ".join(item), names, here))
-            if i >= len(lines) or not re.match(r"[-*] ", lines[i]):
-                out.append("")
-            continue
-        if stripped.endswith("::") and deeper_next:
-            para.append(line[:-1] if not line.endswith(" ::") else line[:-3])
-            flush()
-            body, i = _block(lines, i + 1)
-            out += _code_block(body) + [""]
-            continue
-        if deeper_next and _indent(line) == 0 and stripped.endswith(":"):
-            para.append(line)
-            flush()
-            body, i = _block(lines, i + 1)
-            if all(re.match(r"[-*] ", b.strip()) or _indent(b) > 0 or not b.strip() for b in body):
-                out += _markdown(body, names, here) + [""]
-            elif any(re.search(r"\S {2,}\S", b) for b in body):
-                out += _code_block(body) + [""]
-            else:
-                out += _entry_items(body, names, here, False) + [""]
-            continue
-        para.append(line)
-        i += 1
-    flush()
-    while out and not out[-1]:
-        out.pop()
-    return out
 
 
 # --- the page ----------------------------------------------------------------------
@@ -486,26 +255,29 @@ def walk(sections):
                     yield f"{full}.{sub}", getattr(obj, sub), full
 
 
+def rst_block(lines) -> list[str]:
+    """reST lines (autodoc's directives) inside a MyST page."""
+    return ["```{eval-rst}", *lines, "```", ""]
+
+
 class Page:
     def __init__(self, nb):
         self.nb = nb
         self.sections = layout(nb)
-        self.names = Names()
         self.home = {}      # id(object) -> the full name it is described under
+        self.objects = {}   # full name -> object, for the signature hook
         for full, obj, _ in walk(self.sections):
+            self.objects.setdefault(full, obj)
             if inspect.ismodule(obj) or id(obj) in self.home:
                 continue
-            if not (inspect.isclass(obj) or inspect.isroutine(obj)):
-                continue
-            self.home[id(obj)] = full
-            # `Dense` and `nb.Dense`; `data.one_hot` and `nb.data.one_hot` (a bare module
-            # member's name is too often a word, e.g. Keras' `filters`, to link);
-            # `Sequential.fit`, never a bare method name.
-            self.names.add(full, full[len("nb."):])
-            if inspect.isclass(obj):
-                for kind, name, _member in class_members(obj):
-                    if kind != "attribute":
-                        self.names.add(f"{full}.{name}", f"{full[len('nb.'):]}.{name}")
+            if inspect.isclass(obj) or inspect.isroutine(obj):
+                self.home[id(obj)] = full
+
+    def modules(self) -> dict:
+        """{"nb": nnbook, "nb.data": nnbook.data, …}: the names autodoc imports."""
+        found = {"nb": self.nb}
+        found.update((full, obj) for full, obj in self.objects.items() if inspect.ismodule(obj))
+        return found
 
     def text(self) -> str:
         lines = ["# API reference", "",
@@ -531,7 +303,7 @@ class Page:
         if inspect.isclass(obj):
             return self.klass(full, obj)
         if inspect.isroutine(obj):
-            return self.function(full, obj)
+            return rst_block([f".. autofunction:: {full}"])
         value = default_text(obj)
         option = f":value: {value}" if value != "..." else f":type: {type(obj).__name__}"
         return ["```{py:data} " + full, option, "```", ""]
@@ -540,36 +312,77 @@ class Page:
         if full.split(".")[-1] in FOLDERS_AT_TOP_LEVEL:
             return []       # its names are this section's entries; the section text says so
         lines = [f"{'#' * level} `{full}`", ""]
-        lines += markdown_of_docstring(own_doc(module), self.names, full) + [""]
+        lines += rst_block([f".. automodule:: {full}"])
         for sub in _public(module):
             lines += self.entry(f"{full}.{sub}", getattr(module, sub), level + 1)
         return lines
 
-    def function(self, full, func, fence=4):
-        ticks = "`" * fence
-        return ([f"{ticks}{{py:function}} {full}{signature_text(func)}", ""]
-                + markdown_of_docstring(own_doc(func), self.names, full) + [ticks, ""])
-
     def klass(self, full, cls):
-        lines = [f"`````{{py:class}} {full}{signature_text(cls)}", ""]
-        bases = [self.home[id(b)] for b in cls.__bases__ if id(b) in self.home]
-        if bases:
-            lines += ["Bases: " + ", ".join(f"{{py:class}}`{b} <{b}>`" for b in bases), ""]
-        lines += markdown_of_docstring(own_doc(cls), self.names, full) + [""]
-        for kind, name, member in class_members(cls):
-            here = f"{full}.{name}"
+        members = [(kind, name, member) for kind, name, member in class_members(cls)]
+        documented = [name for kind, name, _ in members if kind != "attribute"]
+        lines = [f".. autoclass:: {full}"]
+        if documented:
+            lines.append(f"   :members: {', '.join(documented)}")
+        if any(id(b) in self.home for b in cls.__bases__):
+            lines.append("   :show-inheritance:")
+        for kind, name, member in members:
             if kind == "attribute":
-                target = self.home.get(id(member))
-                value = target or default_text(member)
-                lines += ["````{py:attribute} " + name, f":value: {value}", "````", ""]
-                continue
-            func = member.__func__ if isinstance(member, (staticmethod, classmethod)) else member
-            sig = "" if kind == "property" else signature_text(func, method=kind != "staticmethod")
-            lines += [f"````{{py:{kind}}} {name}{sig}", ""]
-            lines += markdown_of_docstring(own_doc(member), self.names, here) + ["````", ""]
-        return lines + ["`````", ""]
+                value = self.home.get(id(member)) or default_text(member)
+                lines += ["", f"   .. py:attribute:: {name}", f"      :value: {value}"]
+        return rst_block(lines)
 
 
 def api_page(nb) -> str:
     """The API page's MyST text for the package ``nb``."""
     return Page(nb).text()
+
+
+# --- the Sphinx extension ----------------------------------------------------------
+
+# "Shapes (k = n_kv_heads, L = length):" names the letters it uses; napoleon knows a
+# section only by a bare title ("Shapes:"), so the note becomes the sentence before it.
+SHAPES_WITH_NOTE = re.compile(r"^(\s*)Shapes \((.+)\):\s*$")
+
+
+def shapes_with_a_note(app, what, name, obj, options, lines):
+    """An autodoc-process-docstring hook that runs before napoleon's."""
+    for i, line in enumerate(lines):
+        m = SHAPES_WITH_NOTE.match(line)
+        if m:
+            lines[i:i + 1] = [f"{m[1]}In the shapes, {m[2]}.", "", f"{m[1]}Shapes:"]
+
+
+def _signature(page, what, name, obj):
+    """(arguments, return annotation) as a learner calls ``obj``, for autodoc."""
+    if what == "class":
+        text = signature_text(obj)
+    elif what in ("function", "method"):
+        owner = page.objects.get(name.rsplit(".", 1)[0])
+        static = owner is not None and isinstance(
+            inspect.getattr_static(owner, name.rsplit(".", 1)[1], None), staticmethod)
+        # autodoc gives a method as the function (self first), a classmethod bound
+        text = signature_text(obj, method=what == "method" and not static and not inspect.ismethod(obj))
+    else:
+        return None
+    arguments, _, returns = text.partition(" -> ")
+    return arguments, returns or None
+
+
+def setup(app):
+    """Sphinx extension: autodoc and napoleon, ``nb`` importable, learners' signatures,
+    bases named as the page names them."""
+    import nnbook
+
+    app.setup_extension("sphinx.ext.autodoc")
+    app.setup_extension("sphinx.ext.napoleon")
+    page = Page(nnbook)
+    for full, module in page.modules().items():
+        sys.modules.setdefault(full, module)
+    app.connect("autodoc-process-docstring", shapes_with_a_note, priority=400)
+    app.connect("autodoc-process-signature",
+                lambda app, what, name, obj, options, sig, ret: _signature(page, what, name, obj))
+
+    def bases(app, name, obj, options, found):
+        found[:] = [page.home[id(b)] for b in found if id(b) in page.home]
+    app.connect("autodoc-process-bases", bases)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -6,8 +6,9 @@
 The pages are the chapters with their stored outputs (never re-executed: nbval
 has checked them), the landing page is the README's introduction and chapter
 table (between the `book:start` and `book:end` markers), and the API page is
-generated from nnbook's public names, grouped by role, with their signatures and
-rendered docstrings (tools/book_api.py). Sphinx runs with
+generated from nnbook's public names, grouped by role (tools/book_api.py lays it
+out; Sphinx's autodoc and napoleon render the signatures and docstrings, with
+tools/book_api.py as the extension for what they cannot do). Sphinx runs with
 warnings as errors. MathJax comes from the `sphinx-mathjax-offline` package and
 is served from the site itself; nothing is downloaded.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -94,7 +96,8 @@ def main(argv=None) -> int:
         shutil.rmtree(args.out)
     cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
            str(STAGE), str(args.out)]
-    done = subprocess.run(cmd, cwd=ROOT)
+    # docs/conf.py finds tools/book_api.py (the API page's extension) and nnbook from here.
+    done = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "NNBOOK_ROOT": str(ROOT)})
     if done.returncode == 0:
         print(f"book written to {args.out / 'index.html'}")
     return done.returncode

@@ -85,7 +85,8 @@ def class_labels(owner: str, what: str, a) -> tuple[np.ndarray, int | None]:
     """Class labels (m,) int64 from labels, one-hot rows, scores or sigmoid outputs.
 
     Returns the labels and the number of classes the shape implies (``None``
-    for plain labels). Shapes (Keras' rules for "accuracy"):
+    for plain labels). Shapes (Keras' rules for "accuracy")::
+
         (m,) or (m, 1) integer labels     → as they are
         (m, 1) probabilities or 0/1       → 1 where > 0.5, else 0   (2 classes)
         (m, k), k ≥ 2, one-hot or scores  → argmax over the row     (k classes)

@@ -39,7 +39,7 @@ def sigmoid_figure(z=0.0):
 
 
 def sigmoid_saturation(z=0.0):
-    """A point z on σ and σ': σ'(z) ≤ ¼, and tiny once |z| is large. Figure:
+    """A point z on σ and σ': σ'(z) ≤ ¼, and tiny once ``|z|`` is large. Figure:
     ``sigmoid_figure``. Chapter 01."""
     import ipywidgets as w
     controls = {"z": _float(w, "z", z, -8.0, 8.0, 0.25)}

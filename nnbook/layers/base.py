@@ -50,6 +50,9 @@ class Layer:
           by running ``forward`` on one zero sample, with ``self.measuring`` True; every
           attribute the call sets is put back afterwards. Define ``output_shape`` and
           that forward never happens.
+        - ``get_config()``: the constructor arguments ``load_model`` rebuilds the
+          layer with (plain numbers, strings, lists). A layer may also create its
+          ``params`` in its first ``forward``; ``load_model`` then fills them from the file.
 
     The forwards ``Sequential`` runs: one per batch in ``fit`` (``training`` True),
     ``predict``, ``evaluate`` and validation (``training`` False), the measuring one
@@ -57,9 +60,6 @@ class Layer:
     samples after the last step (``training`` False), which checks that the final weights
     give a finite loss. A shape error found before training runs forward on one sample to name the
     layer. No other: ``fit`` reads shapes from ``output_shape``.
-        - ``get_config()``: the constructor arguments ``load_model`` rebuilds the
-          layer with (plain numbers, strings, lists). A layer may also create its
-          ``params`` in its first ``forward``; ``load_model`` then fills them from the file.
 
     ``trainable`` (default True): False freezes the layer (chapter 22): the optimizer
     skips its parameters, while ``backward`` still returns ∂E/∂x to earlier layers. Buffers

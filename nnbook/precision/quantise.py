@@ -32,7 +32,7 @@ def quantise_weights(W, bits=8, *, group_size=None, axis=0):
     (``None``: the whole channel, one scale per output channel). Each group gets
     ``scale = max|w| / q`` with q = 127 for int8 and 7 for int4, stored as float32, and
     ``code = round(w / scale)`` (ties to even), an integer in [−q, q]; so
-    |w − code·scale| ≤ scale/2 for every entry. A group of zeros gets scale 0, codes 0.
+    ``|w − code·scale|`` ≤ scale/2 for every entry. A group of zeros gets scale 0, codes 0.
 
     Shapes:
         W: (n_in, n_out)  →  codes: (n_in, n_out) int8; scale: (⌈n_in / g⌉, n_out) for

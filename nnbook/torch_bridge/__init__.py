@@ -6,53 +6,82 @@ functions is called, never by ``import nnbook``. The notebook
 
 What maps to what (nnbook ↔ PyTorch):
 
-====================  ===========================  ==================================
-nnbook                PyTorch                      weights
-====================  ===========================  ==================================
-Dense(n_in, n_out)    Linear(n_in, n_out)          ``weight = W.T`` (torch: (out, in))
-Conv2D(c_in, c_out,   Conv2d(c_in, c_out, f,       ``weight = W.transpose(3, 2, 0, 1)``
-f, stride, padding)   stride, padding)             (torch: (c_out, c_in, f, f))
-MaxPool2D, AvgPool2D  MaxPool2d, AvgPool2d         none
-                      (count_include_pad=False)
-Sigmoid, Tanh, ReLU   Sigmoid, Tanh, ReLU          none
-Softmax               Softmax(dim=-1), or dim=1    none
-                      on channels-first images
-Flatten               Flatten()                    none
-Dropout(rate)         Dropout(p=rate)              none
-BatchNorm(n,          BatchNorm1d(n, eps,          ``weight = gamma``, ``bias = beta``,
-momentum, eps)        momentum), BatchNorm2d on    running_mean, running_var (the
-                      images                       same conventions: PyTorch's)
-RNN, LSTM, GRU        RNN, LSTM, GRU(n_in, h,      ``weight_ih_l0 = W_x.T``,
-(n_in, h)             batch_first=True), then      ``weight_hh_l0 = W_h.T``; RNN, LSTM:
-                      AllSteps() or LastStep()     ``bias_ih_l0 + bias_hh_l0 = b``
-                      (return_sequences True or    (to_torch: ``bias_hh_l0 = 0``,
-                      False)                       frozen); GRU: ``bias_ih_l0 = b_x``,
-                                                   ``bias_hh_l0 = b_h``
-Embedding(V, d)       Embedding(V, d)              ``weight = W``
-PositionalEmbedding   AddPositions(max_len, d)     ``weight = W``
-LayerNorm(n, eps)     LayerNorm(n, eps)            ``weight = gamma``, ``bias = beta``
-MultiHeadAttention    SelfAttention(d, h, causal)  ``in_proj_weight = [W_qᵀ; W_kᵀ; W_vᵀ]``,
-(d, h, causal)        (a MultiheadAttention(d, h,  ``in_proj_bias = [b_q; b_k; b_v]``,
-                      batch_first=True) on         ``out_proj.weight = W_oᵀ``,
-                      (x, x, x))                   ``out_proj.bias = b_o``
-TransformerBlock      EncoderBlock(d, h, d_ff,     norm1/norm2 as LayerNorm, self_attn
-(d, h, d_ff, causal)  causal): TransformerEncoder  as above, ``linear1.weight = W_1ᵀ``,
-                      Layer(norm_first=True,       ``linear2.weight = W_2ᵀ``
-                      dropout=0, batch_first=True)
-RMSNorm(n, eps)       RMSNorm(n, eps)              ``weight = gamma``
-SiLU                  SiLU                         none
-SwiGLU(d, d_ff)       SwiGLU(d, d_ff): w1, w3, w2  ``w1.weight = W_1ᵀ``, ``w3.weight =
-                      Linear(bias=False)           W_3ᵀ``, ``w2.weight = W_2ᵀ``
-MultiHeadAttention    ModernAttention: Linear q,   ``q.weight = W_qᵀ`` (k, v, o alike),
-with n_kv_heads,      k, v, o, RoPE, then          ``q.bias = b_q``, …
-rope or bias=False    scaled_dot_product_attention
-                      (enable_gqa=True)
-TransformerBlock with ModernBlock: norm1, norm2,   norms as above, attn as
-chapter 20's settings attn, ffn (SwiGLU or         ModernAttention, ffn as SwiGLU or
-                      Linear, ReLU, Linear)        ``ffn.0/2.weight = W_1ᵀ/W_2ᵀ``
-Unembedding(emb)      Unembedding(torch emb)       ``weight`` is the Embedding's own
-                                                   Parameter (tied)
-====================  ===========================  ==================================
+.. list-table::
+   :header-rows: 1
+
+   * - nnbook
+     - PyTorch
+     - weights
+   * - Dense(n_in, n_out)
+     - Linear(n_in, n_out)
+     - ``weight = W.T`` (torch: (out, in))
+   * - Conv2D(c_in, c_out, f, stride, padding)
+     - Conv2d(c_in, c_out, f, stride, padding)
+     - ``weight = W.transpose(3, 2, 0, 1)`` (torch: (c_out, c_in, f, f))
+   * - MaxPool2D, AvgPool2D
+     - MaxPool2d, AvgPool2d (count_include_pad=False)
+     - none
+   * - Sigmoid, Tanh, ReLU
+     - Sigmoid, Tanh, ReLU
+     - none
+   * - Softmax
+     - Softmax(dim=-1), or dim=1 on channels-first images
+     - none
+   * - Flatten
+     - Flatten()
+     - none
+   * - Dropout(rate)
+     - Dropout(p=rate)
+     - none
+   * - BatchNorm(n, momentum, eps)
+     - BatchNorm1d(n, eps, momentum), BatchNorm2d on images
+     - ``weight = gamma``, ``bias = beta``, running_mean, running_var (the same
+       conventions: PyTorch's)
+   * - RNN, LSTM, GRU (n_in, h)
+     - RNN, LSTM, GRU(n_in, h, batch_first=True), then AllSteps() or LastStep()
+       (return_sequences True or False)
+     - ``weight_ih_l0 = W_x.T``, ``weight_hh_l0 = W_h.T``; RNN, LSTM: ``bias_ih_l0 +
+       bias_hh_l0 = b`` (to_torch: ``bias_hh_l0 = 0``, frozen); GRU: ``bias_ih_l0 =
+       b_x``, ``bias_hh_l0 = b_h``
+   * - Embedding(V, d)
+     - Embedding(V, d)
+     - ``weight = W``
+   * - PositionalEmbedding
+     - AddPositions(max_len, d)
+     - ``weight = W``
+   * - LayerNorm(n, eps)
+     - LayerNorm(n, eps)
+     - ``weight = gamma``, ``bias = beta``
+   * - MultiHeadAttention (d, h, causal)
+     - SelfAttention(d, h, causal) (a MultiheadAttention(d, h, batch_first=True) on (x,
+       x, x))
+     - ``in_proj_weight = [W_qᵀ; W_kᵀ; W_vᵀ]``, ``in_proj_bias = [b_q; b_k; b_v]``,
+       ``out_proj.weight = W_oᵀ``, ``out_proj.bias = b_o``
+   * - TransformerBlock (d, h, d_ff, causal)
+     - EncoderBlock(d, h, d_ff, causal): TransformerEncoder Layer(norm_first=True,
+       dropout=0, batch_first=True)
+     - norm1/norm2 as LayerNorm, self_attn as above, ``linear1.weight = W_1ᵀ``,
+       ``linear2.weight = W_2ᵀ``
+   * - RMSNorm(n, eps)
+     - RMSNorm(n, eps)
+     - ``weight = gamma``
+   * - SiLU
+     - SiLU
+     - none
+   * - SwiGLU(d, d_ff)
+     - SwiGLU(d, d_ff): w1, w3, w2 Linear(bias=False)
+     - ``w1.weight = W_1ᵀ``, ``w3.weight = W_3ᵀ``, ``w2.weight = W_2ᵀ``
+   * - MultiHeadAttention with n_kv_heads, rope or bias=False
+     - ModernAttention: Linear q, k, v, o, RoPE, then scaled_dot_product_attention
+       (enable_gqa=True)
+     - ``q.weight = W_qᵀ`` (k, v, o alike), ``q.bias = b_q``, …
+   * - TransformerBlock with chapter 20's settings
+     - ModernBlock: norm1, norm2, attn, ffn (SwiGLU or Linear, ReLU, Linear)
+     - norms as above, attn as ModernAttention, ffn as SwiGLU or ``ffn.0/2.weight =
+       W_1ᵀ/W_2ᵀ``
+   * - Unembedding(emb)
+     - Unembedding(torch emb)
+     - ``weight`` is the Embedding's own Parameter (tied)
 
 Recurrent layers: PyTorch's RNN, LSTM and GRU return (output, state), so
 ``to_torch`` follows each with ``AllSteps()`` (every h_t, nnbook's
