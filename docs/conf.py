@@ -25,14 +25,17 @@ extensions = [
 ]
 
 # The API page (tools/book_api.py): autodoc reads each name's docstring, napoleon its
-# Google-style sections, with the layers' "Shapes:" a section of its own.
+# Google-style sections, with the layers' "Shapes:" a section of its own (its lines are
+# kept as written: tools/book_api.py's shapes_as_lines).
 napoleon_numpy_docstring = False
-napoleon_custom_sections = [("Shapes", "params_style")]
+napoleon_custom_sections = ["Shapes"]
 autodoc_typehints = "none"            # book_api's hook writes the signature a learner calls
 autodoc_inherit_docstrings = False    # a member without a docstring of its own is not listed
 autodoc_member_order = "bysource"
 # `x` in a docstring is code, linked when it names a documented object.
 default_role = "py:obj"
+# The folders' entries (automodule) make Python's module index; the book has no page for it.
+html_domain_indices = False
 
 # Stored outputs only: the book never runs a notebook.
 nb_execution_mode = "off"

@@ -318,7 +318,7 @@ API_STATE_JS = r"""
   const toc = Array.from(side.querySelectorAll('nav a')).filter(a => a.offsetParent !== null);
   const signatures = {};
   main.querySelectorAll('dt[id]').forEach(dt => { signatures[dt.id] = text(dt); });
-  // napoleon's sections (Parameters, Shapes) are a field list: one item per argument
+  // napoleon's Parameters are a field list: one item per argument
   const denseArgs = Array.from((dd('nb.Dense') || main).querySelectorAll(':scope > dl.field-list li')).map(text);
   return {
     sections: Array.from(main.querySelectorAll('section > h2')).map(text),
@@ -373,8 +373,9 @@ def test_api_page_shows_real_signatures(api_state):
 def test_api_page_renders_docstrings(api_state):
     assert not api_state["ticks"], f"raw ``…`` left in the text: {api_state['ticks'][:5]}"
     assert "Parameters" in api_state["denseBody"] and "Shapes" in api_state["denseBody"]
-    for wanted in ("n_in – input and output sizes", "n_out – input and output sizes", "x – (m, n_in)"):
+    for wanted in ("n_in – input and output sizes", "n_out – input and output sizes"):
         assert any(item.startswith(wanted) for item in api_state["denseArgs"]), api_state["denseArgs"]
+    assert "Shapes x: (m, n_in) → y: (m, n_out) x: (m, …, n_in)" in api_state["denseBody"]
     # a method shows its own docstring: Dense.output_shape has none, so it is not listed
     assert "Shape of one output sample" not in api_state["denseBody"]
     # BinaryCrossEntropy.fuses_with names the class; it does not show Sigmoid's docstring
@@ -421,19 +422,23 @@ def test_signature_text_is_what_a_learner_calls():
 
 def test_napoleon_reads_the_sections_and_the_hooks_do_the_rest():
     """What the page's docstrings become is napoleon's work, with docs/conf.py's settings:
-    ``Shapes:`` a section of its own, ``Args:`` the parameters; book_api only turns a
-    ``Shapes (note):`` title into the note and a bare title, and writes signatures."""
+    ``Args:`` the parameters, ``Shapes:`` a section of its own whose lines stay as written
+    (book_api's hook makes them a line block, and a ``Shapes (note):`` title the note and
+    a bare title); book_api also writes the signatures."""
     from sphinx.ext.napoleon import Config, GoogleDocstring
 
     conf = {"__file__": str(ROOT / "docs" / "conf.py")}
     exec((ROOT / "docs" / "conf.py").read_text(encoding="utf-8"), conf)
     config = Config(**{k: v for k, v in conf.items() if k.startswith("napoleon_")})
     lines = ["Fully connected.", "", "Shapes (k = the heads):", "    x: (m, n_in)  →  y: (m, n_out)",
-             "", "Args:", "    n_in: the size,", "        at least 1.", "    rng: a generator."]
-    book_api.shapes_with_a_note(None, "class", "nb.Demo", None, {}, lines)
-    assert lines[2:5] == ["In the shapes, k = the heads.", "", "Shapes:"]
+             "    with ``flag=True``: a pair,", "        the second (m, k)", "",
+             "Args:", "    n_in: the size,", "        at least 1.", "    rng: a generator."]
+    book_api.shapes_as_lines(None, "class", "nb.Demo", None, {}, lines)
+    assert lines[2:8] == ["In the shapes, k = the heads.", "", "Shapes:",
+                          "    | x: (m, n_in)  →  y: (m, n_out)", "    | with ``flag=True``: a pair,",
+                          "      the second (m, k)"]
     rst = str(GoogleDocstring(lines, config, what="class"))
-    assert ":Shapes: **x** -- (m, n_in)  →  y: (m, n_out)" in rst, rst
+    assert ".. rubric:: Shapes\n\n| x: (m, n_in)  →  y: (m, n_out)\n| with ``flag=True``" in rst, rst
     assert re.search(r":param n_in: the size,\n +at least 1\.", rst) and ":param rng: a generator." in rst, rst
 
     import nnbook as nb

@@ -339,17 +339,40 @@ def api_page(nb) -> str:
 
 # --- the Sphinx extension ----------------------------------------------------------
 
-# "Shapes (k = n_kv_heads, L = length):" names the letters it uses; napoleon knows a
-# section only by a bare title ("Shapes:"), so the note becomes the sentence before it.
-SHAPES_WITH_NOTE = re.compile(r"^(\s*)Shapes \((.+)\):\s*$")
+# A layer's "Shapes:" is a napoleon section of its own (docs/conf.py), whose lines are
+# kept as written, one shape per line, and lines indented deeper continue the one above
+# (napoleon's parameter style would read "with ``return_lse=True``: …" as an argument's
+# name). "Shapes (k = n_kv_heads, L = length):" names its letters; napoleon knows a section
+# only by a bare title, so the note becomes the sentence before it.
+SHAPES = re.compile(r"^(\s*)Shapes(?: \((.+)\))?:\s*$")
 
 
-def shapes_with_a_note(app, what, name, obj, options, lines):
-    """An autodoc-process-docstring hook that runs before napoleon's."""
-    for i, line in enumerate(lines):
-        m = SHAPES_WITH_NOTE.match(line)
-        if m:
-            lines[i:i + 1] = [f"{m[1]}In the shapes, {m[2]}.", "", f"{m[1]}Shapes:"]
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def shapes_as_lines(app, what, name, obj, options, lines):
+    """An autodoc-process-docstring hook that runs before napoleon's: each ``Shapes:``
+    section's lines become a reST line block."""
+    i = 0
+    while i < len(lines):
+        m = SHAPES.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        title = [f"{m[1]}In the shapes, {m[2]}.", ""] if m[2] else []
+        lines[i:i + 1] = title + [f"{m[1]}Shapes:"]
+        i += len(title) + 1
+        end = i
+        while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > len(m[1])):
+            end += 1
+        body = [j for j in range(i, end) if lines[j].strip()]
+        if body:
+            first = min(_indent(lines[j]) for j in body)
+            for j in body:
+                mark = "| " if _indent(lines[j]) == first else "  "
+                lines[j] = " " * first + mark + lines[j].strip()
+        i = end
 
 
 def _signature(page, what, name, obj):
@@ -378,7 +401,7 @@ def setup(app):
     page = Page(nnbook)
     for full, module in page.modules().items():
         sys.modules.setdefault(full, module)
-    app.connect("autodoc-process-docstring", shapes_with_a_note, priority=400)
+    app.connect("autodoc-process-docstring", shapes_as_lines, priority=400)
     app.connect("autodoc-process-signature",
                 lambda app, what, name, obj, options, sig, ret: _signature(page, what, name, obj))
 

@@ -141,7 +141,7 @@ class Value:
 
 
 def values(array, name: str = "") -> np.ndarray:
-    """An object array of leaf ``Value``s with the entries of ``array``, labelled ``name[i, j]``.
+    """An object array of leaf ``Value`` objects with the entries of ``array``, labelled ``name[i, j]``.
 
     Shapes: array (any) → the same shape, dtype object.
     """
