@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..validate import positive_int
+from ...validate import positive_int
 from .rope import apply_rope, rope_tables
 
 __all__ = ["PositionCache", "KVCache", "cached_attention", "attention_step", "Caching",
