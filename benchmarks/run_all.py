@@ -54,6 +54,7 @@ import bench_layers  # noqa: E402
 import bench_mlp  # noqa: E402
 import bench_walk  # noqa: E402
 import bench_sequences  # noqa: E402
+import breakdown  # noqa: E402
 import timing  # noqa: E402
 from threads import MODES, label  # noqa: E402
 
@@ -230,6 +231,15 @@ def part4_markdown(rows, bpe) -> str:
     return "\n".join(lines) + "\n"
 
 
+def breakdown_markdown(rows) -> str:
+    """breakdown.py's table for ``rows`` (products timed alone, one thread, both sides)."""
+    table = breakdown.main(rows)
+    n, t = numpy_side(), torch_side() or {}
+    return breakdown.markdown(table, f"NumPy {np.__version__}, {n['simd']}, BLAS {n['blas']}",
+                              f"PyTorch {t.get('version')}, {t.get('simd')}, "
+                              f"BLAS {t.get('blas')}")
+
+
 def markdown(rows, header) -> str:
     lines = [header, "",
              "| case | nnbook, 1 thread | PyTorch, 1 thread | ratio, 1 thread | nnbook | PyTorch | "
@@ -339,7 +349,9 @@ INTRO = ("# Benchmark results\n\nWritten by `python benchmarks/run_all.py`, one 
 # What ``--only NAME`` measures (and the block of results.md it replaces).
 ONLY = {"part4": "Part IV: the modern block and LM vs PyTorch, generation with and\n"
                  "         without the KV cache, BPE training",
-        "walk": "the training walk's overhead ratios (step vs NumPy, fit vs a loop)"}
+        "walk": "the training walk's overhead ratios (step vs NumPy, fit vs a loop)",
+        "breakdown": "each row's products timed alone (NumPy @ vs torch.matmul) and\n"
+                     "         the rest, from results.json's totals: who is behind"}
 
 
 class Flags(argparse.ArgumentParser):
@@ -434,11 +446,14 @@ def main(argv=None):
     p4_rows, bpe = part4(with_torch)
     p4_md = part4_markdown(p4_rows, bpe)
     print(p4_md)
+    print("measuring the products of every row alone (the breakdown) ...", file=sys.stderr)
+    split_md = breakdown_markdown(rows + p4_rows)
+    print(split_md)
     if not args.no_write:
         path = os.path.join(HERE, "results.md")
         old = open(path).read() if os.path.exists(path) else INTRO
         body = (markdown(rows, header) + bench_sequences.note(rows) + "\n"
-                + part_block("part4", p4_md) + "\n\n"
+                + part_block("part4", p4_md) + "\n\n" + part_block("breakdown", split_md) + "\n\n"
                 + part_block("walk", f"Where it ran: {machine()}.\n\n"
                              + walk_md.replace("\n## ", "\n### ").replace("## ", "### ", 1)))
         with open(path, "w") as f:
@@ -456,9 +471,14 @@ def main_only(only, with_torch, load, no_write, saved, against=None):
     """``--only part4`` / ``--only walk``: measure that part, replace its block of this
     family's section in results.md and its entries in results.json (the rest kept)."""
     if only not in ONLY:
-        raise SystemExit(f"run_all.py: --only takes part4 or walk, got {only!r}")
+        raise SystemExit(f"run_all.py: --only takes {', '.join(ONLY)}, got {only!r}")
     where = f"Where it ran: {machine()}; load average before the run: {load:.2f}."
-    if only == "part4":
+    if only == "breakdown":                # the totals of the last run on this machine
+        with open(saved) as f:
+            last = json.load(f)
+        md = breakdown_markdown(last["rows"] + last.get("part4", []))
+        update = {}
+    elif only == "part4":
         rows, bpe = part4(with_torch)
         md, update = part4_markdown(rows, bpe), {"part4": rows, "bpe": bpe}
     else:
@@ -466,7 +486,7 @@ def main_only(only, with_torch, load, no_write, saved, against=None):
         versus = bench_walk.side_by_side(against) if against else None
         md = bench_walk.markdown(walk, versus, against or "").replace("## ", "### ")
         update = {"walk": walk}
-    md = f"{md.rstrip()}\n\n{where}\n" if only == "part4" else f"{where}\n\n{md}"
+    md = f"{md.rstrip()}\n\n{where}\n" if only != "walk" else f"{where}\n\n{md}"
     print(md)
     if no_write:
         return update
