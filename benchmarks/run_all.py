@@ -53,6 +53,7 @@ import bench_layers  # noqa: E402
 import bench_mlp  # noqa: E402
 import bench_walk  # noqa: E402
 import bench_sequences  # noqa: E402
+import bench_tiles  # noqa: E402
 import breakdown  # noqa: E402
 import timing  # noqa: E402
 from host import cpu, machine, numpy_side, section_name, torch_side  # noqa: E402,F401
@@ -269,6 +270,7 @@ INTRO = ("# Benchmark results\n\nWritten by `python benchmarks/run_all.py`, one 
 ONLY = {"part4": "Part IV: the modern block and LM vs PyTorch, generation with and\n"
                  "         without the KV cache, BPE training",
         "walk": "the training walk's overhead ratios (step vs NumPy, fit vs a loop)",
+        "tiles": "chapter 24's attention in tiles vs plain attention and PyTorch's SDPA",
         "breakdown": "each row's products timed alone (NumPy @ vs torch.matmul) and\n"
                      "         the rest, from results.json's totals: who is behind"}
 
@@ -365,6 +367,9 @@ def main(argv=None):
     p4_rows, bpe = part4(with_torch)
     p4_md = part4_markdown(p4_rows, bpe)
     print(p4_md)
+    print("measuring attention in tiles (chapter 24) ...", file=sys.stderr)
+    tiles_md = bench_tiles.markdown(bench_tiles.main(with_torch=with_torch))
+    print(tiles_md)
     print("measuring the products of every row alone (the breakdown) ...", file=sys.stderr)
     split_md = breakdown_markdown(rows + p4_rows)
     print(split_md)
@@ -372,7 +377,8 @@ def main(argv=None):
         path = os.path.join(HERE, "results.md")
         old = open(path).read() if os.path.exists(path) else INTRO
         body = (markdown(rows, header) + bench_sequences.note(rows) + "\n"
-                + part_block("part4", p4_md) + "\n\n" + part_block("breakdown", split_md) + "\n\n"
+                + part_block("part4", p4_md) + "\n\n" + part_block("tiles", tiles_md)
+                + "\n\n" + part_block("breakdown", split_md) + "\n\n"
                 + part_block("walk", f"Where it ran: {machine()}.\n\n"
                              + walk_md.replace("\n## ", "\n### ").replace("## ", "### ", 1)))
         with open(path, "w") as f:
@@ -397,6 +403,9 @@ def main_only(only, with_torch, load, no_write, saved, against=None):
             last = json.load(f)
         md = breakdown_markdown(last["rows"] + last.get("part4", []))
         update = {}
+    elif only == "tiles":
+        rows = bench_tiles.main(with_torch=with_torch)
+        md, update = bench_tiles.markdown(rows), {"tiles": rows}
     elif only == "part4":
         rows, bpe = part4(with_torch)
         md, update = part4_markdown(rows, bpe), {"part4": rows, "bpe": bpe}
