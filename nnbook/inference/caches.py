@@ -6,7 +6,7 @@ the bytes they fill. ``generate`` and ``speculative_generate`` share these.
 from __future__ import annotations
 
 from ..layers.embedding import Embedding
-from ..layers.kv_cache import check_pad
+from ..layers.attention.kv_cache import check_pad
 
 __all__ = ["can_cache", "start_cache", "clear_cache", "cache_nbytes", "cut_caches"]
 

@@ -13,7 +13,7 @@ from ..registry import register_class
 from ..spellings import refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
 from .base import Layer
-from .kv_cache import Caching, PositionCache
+from .attention.kv_cache import Caching, PositionCache
 
 __all__ = ["Embedding", "PositionalEmbedding", "scatter_add_rows"]
 

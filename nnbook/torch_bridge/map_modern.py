@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers.attention import MultiHeadAttention
+from ..layers.attention.multihead import MultiHeadAttention
 from ..layers.embedding import Embedding
-from ..layers.rmsnorm import RMSNorm
+from ..layers.normalization.rmsnorm import RMSNorm
 from ..layers.swiglu import SiLU, SwiGLU
-from ..layers.transformer import TransformerBlock
+from ..layers.attention.transformer import TransformerBlock
 from ..layers.unembedding import Unembedding
 from . import map_attention
 from ._shared import to_numpy

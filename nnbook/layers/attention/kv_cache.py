@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..validate import positive_int
+from ...validate import positive_int
 from .rope import apply_rope, rope_angles, rope_tables
 
 __all__ = ["PositionCache", "KVCache", "cached_attention", "attention_step", "masked_step",

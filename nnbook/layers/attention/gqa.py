@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ..validate import positive_int
+from ...validate import positive_int
 
 __all__ = ["kv_head_of", "check_modern", "check_rope_base", "check_window"]
 

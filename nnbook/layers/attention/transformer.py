@@ -10,20 +10,20 @@ import numbers
 
 import numpy as np
 
-from ..registry import register_class
-from ..spellings import refuse_spellings
-from ..validate import float_dtype, make_rng, positive_int
-from .activations import ReLU
-from .attention import MultiHeadAttention
-from .base import Layer
-from .dense import Dense
+from ...registry import register_class
+from ...spellings import refuse_spellings
+from ...validate import float_dtype, make_rng, positive_int
+from ..activations import ReLU
+from .multihead import MultiHeadAttention
+from ..base import Layer
+from ..dense import Dense
 from .gqa import modern_config
 from .kv_cache import Caching
-from .layernorm import LayerNorm
-from .lora import LoRA
-from .recurrent import LAST_STATE_ONLY
-from .rmsnorm import RMSNorm
-from .swiglu import SwiGLU
+from ..normalization.layernorm import LayerNorm
+from ..lora import LoRA
+from ..recurrent.rnn import LAST_STATE_ONLY
+from ..normalization.rmsnorm import RMSNorm
+from ..swiglu import SwiGLU
 
 __all__ = ["TransformerBlock"]
 

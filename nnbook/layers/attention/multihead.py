@@ -10,14 +10,14 @@ import math
 
 import numpy as np
 
-from ..init import xavier_uniform
-from ..registry import register_class
-from ..spellings import refuse_spellings
-from ..validate import float_dtype, make_rng, positive_int
-from .base import Layer
+from ...init import xavier_uniform
+from ...registry import register_class
+from ...spellings import refuse_spellings
+from ...validate import float_dtype, make_rng, positive_int
+from ..base import Layer
 from .gqa import check_modern, check_rope_base, check_window, modern_config
 from .kv_cache import Caching, attention_step
-from .recurrent import LAST_STATE_ONLY
+from ..recurrent.rnn import LAST_STATE_ONLY
 from .rope import apply_rope, rope_tables
 
 __all__ = ["MultiHeadAttention", "attention"]
