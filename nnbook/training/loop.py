@@ -15,6 +15,7 @@ from .protocol import loss_value
 from .callback_base import Callback, CallbackList
 from .loss_base import Loss
 from .progress import ProgressLogger
+from .step_plan import first_non_finite
 
 __all__ = ["History", "accuracy_of", "metric_names", "fit_loop", "mean_logs", "BatchMeans"]
 
@@ -162,13 +163,14 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                             _single_sample_batch(exc, m, batch_size)
                         raise
                     if not math.isfinite(logs["loss"]):
-                        _diverged(model, logs["loss"], epoch, f"batch starting at sample {s}")
+                        _diverged(model, logs["loss"], epoch, f"batch starting at sample {s}",
+                                  blame=first_non_finite(model, xb))
                     means.add(logs, yb)
                     if per_batch:
                         cbs.on_batch_end(b, means.means())               # running means
                 if not all_finite(*(p for layer in model.layers for p in layer.params.values())):
                     _diverged(model, "finite, but the last step made a weight NaN or inf",
-                              epoch, "last batch")
+                              epoch, "last batch", blame=first_non_finite(model, xb))
                 logs = means.means()
                 if val is not None:
                     for k, v in mean_logs(model, *val, 1024).items():
@@ -219,10 +221,17 @@ def _check_final_step(model, xb, yb, epoch, n=8):
                   "at the weights after the last step")
 
 
-def _diverged(model, value, epoch, where, what="loss"):
-    raise FloatingPointError(
+def _diverged(model, value, epoch, where, what="loss", blame=None):
+    """Stop fit: the loss (or the weights) stopped being finite. ``blame``: which layer
+    first produced the NaN or inf (step_plan.first_non_finite), kept as the error's
+    ``blame`` and shown under its message as a note (Python 3.11 on)."""
+    err = FloatingPointError(
         f"Sequential.fit: the {what} became {value} in epoch {epoch} (counting from 0, as "
         f"History.epoch; {where}); training "
         f"diverged. Try a smaller learning rate (now {getattr(model.optimizer, 'lr', '?')}), "
         f"gradient clipping (clipnorm=1.0), or scaled inputs."
     )
+    err.blame = blame
+    if blame and hasattr(err, "add_note"):
+        err.add_note(f"Where the NaN or inf came from: {blame}.")
+    raise err
