@@ -12,7 +12,7 @@ import numpy as np
 
 from . import saving
 from ..layers.base import Layer
-from ..layers.kv_cache import rewind_caches
+from ..layers.attention.kv_cache import rewind_caches
 from ..spellings import refuse_spellings
 from ..validate import finite, positive_int
 from .inputs import (as_shape, batch_targets, check_fit_arguments, check_outputs,

@@ -9,10 +9,10 @@ import numbers
 
 import numpy as np
 
-from ..registry import register_class
-from ..validate import float_dtype, positive_int
-from ..spellings import refuse_spellings
-from .base import Layer
+from ...registry import register_class
+from ...validate import float_dtype, positive_int
+from ...spellings import refuse_spellings
+from ..base import Layer
 
 __all__ = ["RMSNorm"]
 

@@ -10,14 +10,14 @@ import math
 
 import numpy as np
 
-from ..init import xavier_uniform
-from ..registry import register_class
-from ..spellings import refuse_spellings
-from ..validate import float_dtype, make_rng, positive_int
-from .base import Layer
-from .gqa import check_modern, check_rope_base, modern_config
+from ...init import xavier_uniform
+from ...registry import register_class
+from ...spellings import refuse_spellings
+from ...validate import float_dtype, make_rng, positive_int
+from ..base import Layer
+from .gqa import check_modern, check_rope_base, check_window, modern_config
 from .kv_cache import Caching, attention_step
-from .recurrent import LAST_STATE_ONLY
+from ..recurrent.rnn import LAST_STATE_ONLY
 from .rope import apply_rope, rope_tables
 
 __all__ = ["MultiHeadAttention", "attention"]
@@ -66,6 +66,8 @@ class MultiHeadAttention(Caching, Layer):
         rope: True to rotate q and k by position (needs an even d_head).
         rope_base: the base of RoPE's angles (10000.0).
         bias: False for no ``b_*`` parameters at all (as most 2025 models).
+        window: None (full attention) or W ≥ 1, a sliding window (chapter 23; causal only):
+            position t attends to t − W + 1 … t, and the KV cache keeps W entries.
         rng: the ``np.random.Generator`` that draws the W's (Xavier/Glorot uniform, each
             on its own; biases 0). ``None``: a fresh one.
         dtype: float64 (default) or float32.
@@ -81,8 +83,8 @@ class MultiHeadAttention(Caching, Layer):
     """
 
     def __init__(self, d_model=None, n_heads=None, *, causal=False, n_kv_heads=None,
-                 rope=False, rope_base=10000.0, bias=True, rng=None, dtype=np.float64,
-                 **keras):
+                 rope=False, rope_base=10000.0, bias=True, window=None, rng=None,
+                 dtype=np.float64, **keras):
         super().__init__()
         refuse_spellings("MultiHeadAttention", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("MultiHeadAttention", "d_model", d_model)
@@ -111,6 +113,20 @@ class MultiHeadAttention(Caching, Layer):
         self._cache = None
         self._masks = {}
         self._rope = {}
+        self.window = window
+
+    @property
+    def window(self):
+        """Sliding-window attention (chapter 23): ``None`` is full causal attention; W lets
+        position t attend to positions t − W + 1 … t only, and the KV cache then keeps at
+        most W entries (a rolling cache). It may be set on a trained model."""
+        return self._window
+
+    @window.setter
+    def window(self, value) -> None:
+        owner = repr(self) if hasattr(self, "_window") else "MultiHeadAttention"
+        self._window = check_window(owner, value, self.causal, self.cache)
+        self._masks = {}
 
     def forward(self, x):
         x = np.asarray(x)
@@ -225,9 +241,13 @@ class MultiHeadAttention(Caching, Layer):
         return self._rope[key]
 
     def _mask(self, T, g):
-        """(g·T, T): True where t' ≤ t, for the g query heads stacked (kept per T and g)."""
+        """(g·T, T): True where t' ≤ t (and t − W < t' with a window), for the g query heads
+        stacked (kept per T and g)."""
         if (T, g) not in self._masks:
-            self._masks[(T, g)] = np.tile(np.tri(T, dtype=bool), (g, 1))
+            allowed = np.tri(T, dtype=bool)
+            if self.window is not None:
+                allowed &= ~np.tri(T, k=-self.window, dtype=bool)
+            self._masks[(T, g)] = np.tile(allowed, (g, 1))
         return self._masks[(T, g)]
 
     def output_shape(self, input_shape):
