@@ -89,16 +89,24 @@ class BatchMeans:
         self.sums: dict[str, float] = {}
         self.plain: dict[str, float] = {}
         self.weight = self.samples = 0
+        self.by_samples = type(loss).weight is Loss.weight      # every batch weighs m > 0
 
     def add(self, logs, yb) -> None:
         n = len(yb)
-        w = n if type(self.loss).weight is Loss.weight else self.loss.weight(yb)
+        sums = self.sums
+        if self.by_samples:                   # the weight is n: the plain means are the means
+            self.samples += n
+            self.weight += n
+            for k, v in logs.items():
+                sums[k] = sums.get(k, 0.0) + v * n
+            return
+        w = self.loss.weight(yb)
         self.samples += n
         self.weight += w
         for k, v in logs.items():
             self.plain[k] = self.plain.get(k, 0.0) + v * n
             if w:
-                self.sums[k] = self.sums.get(k, 0.0) + v * w
+                sums[k] = sums.get(k, 0.0) + v * w
 
     def means(self) -> dict[str, float]:
         if self.weight:
@@ -155,11 +163,10 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                     if per_batch:
                         cbs.on_batch_begin(b, {})
                     xb, yb = xs[s:s + batch_size], ys[s:s + batch_size]
-                    n = len(xb)
                     try:
                         logs = train_step(xb, yb)
                     except ValueError as exc:
-                        if n == 1 < m:
+                        if len(xb) == 1 < m:
                             _single_sample_batch(exc, m, batch_size)
                         raise
                     if not math.isfinite(logs["loss"]):
