@@ -309,9 +309,9 @@ if __name__ == "__main__":
         rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 5
         print(json.dumps(child(names, rounds)))
         sys.exit()
-    import run_all
+    from host import numpy_side, torch_side
     table = main()
-    n = run_all.numpy_side()
-    t = run_all.torch_side() or {}
+    n = numpy_side()
+    t = torch_side() or {}
     print(markdown(table, f"NumPy {np.__version__}, {n['simd']}, BLAS {n['blas']}",
                    f"PyTorch {t.get('version')}, {t.get('simd')}, BLAS {t.get('blas')}"))
