@@ -59,6 +59,12 @@ class MultiHeadAttention(Caching, Layer):
     −θ. Without RoPE ``∂E/∂b_k`` is exactly 0: b_k adds the same q_t·b_k to every score
     of row t, which the softmax ignores (with RoPE the rotated b_k differs per position).
 
+    Passes over memory besides the products: Q, K and V come from one product with one
+    (d, d + 2k·d_head) matrix, and the heads are views of it (RoPE turns q and k in
+    place); on the (…, T, T) scores, forward 6 (the mask, the softmax's five in place),
+    backward 2 (− ∂E/∂O·O, ⊙ A); on (m, T, d), forward 1 (the heads back side by side, a
+    copy) and backward 3 (∂E/∂O ⊙ O and its sum over each head, the heads' layout).
+
     Args:
         d_model: the features per position, d.
         n_heads: the number of (query) heads; must divide d_model.
@@ -376,7 +382,8 @@ def attention(q, k, v, *, mask=None, causal=False, scale=None, return_weights=Fa
 
 
 def _softmax_rows(S):
-    """Softmax over the last axis of ``S``, in place (rows with −∞ entries work)."""
+    """Softmax over the last axis of ``S``, in place (rows with −∞ entries work): five
+    passes (max, − max, e^·, Σ, · 1/Σ), two of them reading only, no new (…, T, T) array."""
     S -= S.max(axis=-1, keepdims=True)
     np.exp(S, out=S)
     S *= 1.0 / S.sum(axis=-1, keepdims=True)

@@ -37,6 +37,10 @@ class RMSNorm(Layer):
         rng: accepted (and unused) like every layer with parameters.
 
     As ``torch.nn.RMSNorm(n, eps=eps)``. Chapter 20.
+
+    Passes over the (M, n) vectors: forward 3 (⟨x²⟩ as one reading ``einsum``, x̂ = x·r,
+    γ ⊙ x̂), backward 6 (∂E/∂γ's and ⟨g x̂⟩'s reading ``einsum``, g, x̂·⟨g x̂⟩, + g, ·r);
+    the (M, 1) numbers between them are too few to count.
     """
 
     positionwise = True    # each position alone: a model of such layers can cache (base.py)
