@@ -1,4 +1,4 @@
-"""LayerNorm (nnbook/layers/layernorm.py): values by hand, any leading shape, no dependence on
+"""LayerNorm (nnbook/layers/normalization/layernorm.py): values by hand, any leading shape, no dependence on
 the batch or on training mode, the backward's invariances, float32, save/load and errors."""
 
 import numpy as np

@@ -13,7 +13,7 @@ from ..registry import register_class
 from ..spellings import refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
 from .base import Layer
-from .kv_cache import Caching, PositionCache
+from .attention.kv_cache import Caching, PositionCache
 
 __all__ = ["Embedding", "PositionalEmbedding", "scatter_add_rows"]
 
@@ -224,6 +224,14 @@ class PositionalEmbedding(Caching, Layer):
         self.cache.advance(self, T)
         self._shape = None
         W = self.params["W"]
+        pad = self.cache.pad
+        if pad is not None:                          # each row from its first token (ch. 23)
+            if pad.shape[0] != x.shape[0]:
+                raise ValueError(f"{self!r}: the cache was started for {pad.shape[0]} padded "
+                                 f"rows, got a batch of {x.shape[0]}. start_cache(pad=…) "
+                                 f"with one pad per row.")
+            pos = np.maximum(np.arange(L, L + T) - pad[:, None], 0)      # (m, T)
+            return np.add(x, W[pos], dtype=W.dtype)
         return np.add(x, W[L:L + T], dtype=W.dtype)
 
     def backward(self, dy, need_dx: bool = True):

@@ -10,20 +10,20 @@ import numbers
 
 import numpy as np
 
-from ..registry import register_class
-from ..spellings import refuse_spellings
-from ..validate import float_dtype, make_rng, positive_int
-from .activations import ReLU
-from .attention import MultiHeadAttention
-from .base import Layer
-from .dense import Dense
+from ...registry import register_class
+from ...spellings import refuse_spellings
+from ...validate import float_dtype, make_rng, positive_int
+from ..activations import ReLU
+from .multihead import MultiHeadAttention
+from ..base import Layer
+from ..dense import Dense
 from .gqa import modern_config
 from .kv_cache import Caching
-from .layernorm import LayerNorm
-from .lora import LoRA
-from .recurrent import LAST_STATE_ONLY
-from .rmsnorm import RMSNorm
-from .swiglu import SwiGLU
+from ..normalization.layernorm import LayerNorm
+from ..lora import LoRA
+from ..recurrent.rnn import LAST_STATE_ONLY
+from ..normalization.rmsnorm import RMSNorm
+from ..swiglu import SwiGLU
 
 __all__ = ["TransformerBlock"]
 
@@ -84,6 +84,9 @@ class TransformerBlock(Caching, Layer):
             RoPE's base (``block.rope_base`` is the attention's).
         bias: False drops the biases of the attention and of the ReLU network (a norm
             keeps its β).
+        window: None or W, the attention's sliding window (chapter 23).
+        tile: None or the attention's tile size (chapter 24: computed in tiles with an
+            online softmax, the same numbers without storing the T × T weights).
         prenorm: True (default, GPT-2's) or False (post-norm, the 2017 paper's).
         eps: the norms' ε (None: each norm's own, LayerNorm's 1e-5 as PyTorch, RMSNorm's
             1e-6; other courses' blocks often use 1e-5 for both).
@@ -110,8 +113,8 @@ class TransformerBlock(Caching, Layer):
 
     def __init__(self, d_model=None, n_heads=None, d_ff=None, *, causal=True,
                  norm="layernorm", ffn="relu", rope=False, n_kv_heads=None, bias=True,
-                 prenorm=True, eps=None, rope_base=10000.0, rng=None, dtype=np.float64,
-                 adapters=None, **keras):
+                 prenorm=True, eps=None, rope_base=10000.0, window=None, tile=None,
+                 rng=None, dtype=np.float64, adapters=None, **keras):
         super().__init__()
         refuse_spellings("TransformerBlock", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("TransformerBlock", "d_model", d_model)
@@ -130,8 +133,8 @@ class TransformerBlock(Caching, Layer):
         d = self.d_model
         try:
             self.attn = MultiHeadAttention(d, self.n_heads, causal=causal, n_kv_heads=n_kv_heads,
-                                           rope=rope, rope_base=rope_base, bias=bias, rng=rng,
-                                           dtype=dtype)
+                                           rope=rope, rope_base=rope_base, bias=bias,
+                                           window=window, tile=tile, rng=rng, dtype=dtype)
         except ValueError as exc:
             raise ValueError(str(exc).replace("MultiHeadAttention:", "TransformerBlock:", 1)) from None
         self.causal, self.rope, self.bias = self.attn.causal, self.attn.rope, self.attn.bias
@@ -210,6 +213,32 @@ class TransformerBlock(Caching, Layer):
         self.attn.rope_base = value
 
     @property
+    def window(self):
+        """The attention's sliding window (``attn.window``, chapter 23): setting it here
+        sets it there."""
+        return self.attn.window
+
+    @window.setter
+    def window(self, value) -> None:
+        try:
+            self.attn.window = value
+        except ValueError as exc:
+            raise ValueError(str(exc).replace(repr(self.attn), repr(self), 1)) from None
+
+    @property
+    def tile(self):
+        """The attention's tile size (``attn.tile``, chapter 24; None: plain attention):
+        setting it here sets it there."""
+        return self.attn.tile
+
+    @tile.setter
+    def tile(self, value) -> None:
+        try:
+            self.attn.tile = value
+        except ValueError as exc:
+            raise ValueError(str(exc).replace(repr(self.attn), repr(self), 1)) from None
+
+    @property
     def attention_weights(self):
         """The attention's last weights, (m, n_heads, T, T) (None before a forward)."""
         return self.attn.attention_weights
@@ -273,11 +302,12 @@ class TransformerBlock(Caching, Layer):
         """The attention's ``KVCache`` (None when no cache is on)."""
         return self.attn.cache
 
-    def start_cache(self, max_len=None) -> None:
-        """Start the attention's KV cache for at most ``max_len`` positions (None: no limit)."""
+    def start_cache(self, max_len=None, pad=None) -> None:
+        """Start the attention's KV cache for at most ``max_len`` positions (None: no limit;
+        ``pad``: the left padding of each row, chapter 23)."""
         if not self.causal:
             super().start_cache(max_len)         # the message for non-causal attention
-        self.attn.start_cache(max_len)
+        self.attn.start_cache(max_len, pad=pad)
 
     def clear_cache(self) -> None:
         """Drop the attention's cache; the block reads whole sequences again."""

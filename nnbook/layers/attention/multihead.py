@@ -10,15 +10,16 @@ import math
 
 import numpy as np
 
-from ..init import xavier_uniform
-from ..registry import register_class
-from ..spellings import refuse_spellings
-from ..validate import float_dtype, make_rng, positive_int
-from .base import Layer
-from .gqa import check_modern, check_rope_base, modern_config
+from ...init import xavier_uniform
+from ...registry import register_class
+from ...spellings import refuse_spellings
+from ...validate import float_dtype, make_rng, positive_int
+from ..base import Layer
+from .gqa import check_modern, check_rope_base, check_window, modern_config
 from .kv_cache import Caching, attention_step
-from .recurrent import LAST_STATE_ONLY
+from ..recurrent.rnn import LAST_STATE_ONLY
 from .rope import apply_rope, rope_tables
+from .tiled import check_tile, tiled_backward, tiled_forward
 
 __all__ = ["MultiHeadAttention", "attention"]
 
@@ -58,6 +59,12 @@ class MultiHeadAttention(Caching, Layer):
     −θ. Without RoPE ``∂E/∂b_k`` is exactly 0: b_k adds the same q_t·b_k to every score
     of row t, which the softmax ignores (with RoPE the rotated b_k differs per position).
 
+    Passes over memory besides the products: Q, K and V come from one product with one
+    (d, d + 2k·d_head) matrix, and the heads are views of it (RoPE turns q and k in
+    place); on the (…, T, T) scores, forward 6 (the mask, the softmax's five in place),
+    backward 2 (− ∂E/∂O·O, ⊙ A); on (m, T, d), forward 1 (the heads back side by side, a
+    copy) and backward 3 (∂E/∂O ⊙ O and its sum over each head, the heads' layout).
+
     Args:
         d_model: the features per position, d.
         n_heads: the number of (query) heads; must divide d_model.
@@ -66,6 +73,15 @@ class MultiHeadAttention(Caching, Layer):
         rope: True to rotate q and k by position (needs an even d_head).
         rope_base: the base of RoPE's angles (10000.0).
         bias: False for no ``b_*`` parameters at all (as most 2025 models).
+        window: None (full attention) or W ≥ 1, a sliding window (chapter 23; causal only):
+            position t attends to t − W + 1 … t, and the KV cache keeps W entries.
+        tile: None (plain attention) or an integer ≥ 1 (chapter 24): softmax(Q Kᵀ) V is
+            computed in tiles of ``tile`` queries × ``tile`` keys with an online softmax
+            (``nb.precision.tiled_attention``), and only the output and one log-sum-exp
+            per row are kept for the backward, which recomputes each tile's weights: the
+            same outputs and gradients as ``tile=None`` to round-off, without the
+            (m, heads, T, T) weights (``attention_weights`` is then None). Not with a
+            ``window``; the KV cache's steps attend as without tiles.
         rng: the ``np.random.Generator`` that draws the W's (Xavier/Glorot uniform, each
             on its own; biases 0). ``None``: a fresh one.
         dtype: float64 (default) or float32.
@@ -81,8 +97,8 @@ class MultiHeadAttention(Caching, Layer):
     """
 
     def __init__(self, d_model=None, n_heads=None, *, causal=False, n_kv_heads=None,
-                 rope=False, rope_base=10000.0, bias=True, rng=None, dtype=np.float64,
-                 **keras):
+                 rope=False, rope_base=10000.0, bias=True, window=None, tile=None,
+                 rng=None, dtype=np.float64, **keras):
         super().__init__()
         refuse_spellings("MultiHeadAttention", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("MultiHeadAttention", "d_model", d_model)
@@ -111,6 +127,34 @@ class MultiHeadAttention(Caching, Layer):
         self._cache = None
         self._masks = {}
         self._rope = {}
+        self._tile = None
+        self.window = window
+        self._tile = check_tile("MultiHeadAttention", tile, self._window)
+
+    @property
+    def window(self):
+        """Sliding-window attention (chapter 23): ``None`` is full causal attention; W lets
+        position t attend to positions t − W + 1 … t only, and the KV cache then keeps at
+        most W entries (a rolling cache). It may be set on a trained model."""
+        return self._window
+
+    @window.setter
+    def window(self, value) -> None:
+        owner = repr(self) if hasattr(self, "_window") else "MultiHeadAttention"
+        window = check_window(owner, value, self.causal, self.cache)
+        check_tile(owner, self._tile, window)                  # tiles have no window
+        self._window = window
+        self._masks = {}
+
+    @property
+    def tile(self):
+        """Attention in tiles (chapter 24): ``None`` stores the T × T weights for the
+        backward; an integer ≥ 1 is the tile size (it may be set on a trained model)."""
+        return self._tile
+
+    @tile.setter
+    def tile(self, value) -> None:
+        self._tile = check_tile(repr(self), value, self._window)
 
     def forward(self, x):
         x = np.asarray(x)
@@ -141,21 +185,25 @@ class MultiHeadAttention(Caching, Layer):
         k = qkv[:, d:d + kd].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)      # (m, kv, T, dh)
         v = qkv[:, d + kd:].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)       # (m, kv, T, dh)
         qg = q.reshape(m, kv, g * T, dh)     # the g query heads of each kv head, stacked
-        O, A = attention(qg, k, v, mask=self._mask(T, g) if self.causal else None,
-                         scale=1.0, return_weights=True)        # A: (m, kv, gT, T) weights
+        A = lse = None
+        if self.tile is not None:            # chapter 24: O and a log-sum-exp per row only
+            O, lse = tiled_forward(q, k, v, g, self.tile, self.causal)
+        else:
+            O, A = attention(qg, k, v, mask=self._mask(T, g) if self.causal else None,
+                             scale=1.0, return_weights=True)    # A: (m, kv, gT, T) weights
         O = O.reshape(m, h, T, dh).transpose(0, 2, 1, 3).reshape(-1, d)   # (mT, d)
         y = O @ p["W_o"]                                         # (mT, d)
         if self.bias:
             y += p["b_o"]
-        self.attention_weights = A.reshape(m, h, T, T)
-        self._cache = (X, W, qg, k, v, A, O, x.shape, rot)
+        self.attention_weights = None if A is None else A.reshape(m, h, T, T)
+        self._cache = (X, W, qg, k, v, A, O, x.shape, rot, (lse, self.tile))
         return y.reshape(x.shape)                                # (m, T, d)
 
     def backward(self, dy, need_dx: bool = True):
         self._refuse_backward()
         if self._cache is None:
             self._before_forward()
-        X, W, qg, k, v, A, O, shape, rot = self._cache
+        X, W, qg, k, v, A, O, shape, rot, (lse, tile) = self._cache
         p, gr, d, h, dh = self.params, self.grads, self.d_model, self.n_heads, self.d_head
         dy = np.asarray(dy, dtype=W.dtype)
         if dy.shape != shape:
@@ -168,21 +216,17 @@ class MultiHeadAttention(Caching, Layer):
         if self.bias:
             np.sum(dY, axis=0, out=gr["b_o"])
         dO = dY @ p["W_o"].T                                     # (mT, d)
-        D = (dO * O).reshape(m, T, h, dh).sum(axis=-1).transpose(0, 2, 1)   # (m, h, T): ∂E/∂O·O
-        dO = dO.reshape(m, T, h, dh).transpose(0, 2, 1, 3).reshape(m, kv, g * T, dh)
         dQKV = np.empty((m * T, d + 2 * kd), dtype=W.dtype)      # ∂E/∂(Q, K, V), as qkv
         dq = dQKV[:, :d].reshape(m, T, h, dh).transpose(0, 2, 1, 3)           # views
         dk = dQKV[:, d:d + kd].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)
         dv = dQKV[:, d + kd:].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)
-        np.matmul(A.swapaxes(-1, -2), dO, out=dv)                # ∂E/∂V = Aᵀ ∂E/∂O (g heads summed)
-        dS = dO @ v.swapaxes(-1, -2)                             # (m, kv, gT, T) = ∂E/∂A
-        dS -= D.reshape(m, kv, g * T)[..., None]
-        dS *= A                                                  # ∂E/∂S = A ⊙ (∂E/∂A − ∂E/∂O·O)
-        if g == 1:
-            np.matmul(dS, k, out=dq)                             # ∂E/∂(Q/√d_head)
+        if A is None:                        # in tiles: the weights recomputed from lse
+            heads = (m, T, h, dh)
+            dq[...], dk[...], dv[...] = tiled_backward(
+                qg.reshape(m, h, T, dh), k, v, O.reshape(heads).transpose(0, 2, 1, 3), lse,
+                dO.reshape(heads).transpose(0, 2, 1, 3), g, tile, self.causal)
         else:
-            dq[...] = (dS @ k).reshape(m, h, T, dh)
-        np.matmul(dS.swapaxes(-1, -2), qg, out=dk)               # ∂E/∂K (q is Q/√d_head)
+            self._weights_backward(A, O, dO, qg, k, v, dq, dk, dv)
         if rot is not None:                                      # back through the rotation
             for a, b, n in ((0, d, h), (d, d + kd, kv)):
                 g4 = dQKV[:, a:b].reshape(m, T, n, dh)
@@ -199,6 +243,23 @@ class MultiHeadAttention(Caching, Layer):
         if not need_dx:
             return None
         return (dQKV @ W.T).reshape(shape)                       # (m, T, d)
+
+    def _weights_backward(self, A, O, dO, qg, k, v, dq, dk, dv):
+        """Chapter 17's backward through softmax(Q Kᵀ) V from the stored weights A, into
+        the views dq, dk, dv (∂E/∂(Q/√d_head), ∂E/∂K, ∂E/∂V, g query heads summed)."""
+        m, kv, gT, dh = qg.shape
+        h, T = self.n_heads, gT // (self.n_heads // kv)
+        D = (dO * O).reshape(m, T, h, dh).sum(axis=-1).transpose(0, 2, 1)   # (m, h, T): ∂E/∂O·O
+        dO = dO.reshape(m, T, h, dh).transpose(0, 2, 1, 3).reshape(m, kv, gT, dh)
+        np.matmul(A.swapaxes(-1, -2), dO, out=dv)                # ∂E/∂V = Aᵀ ∂E/∂O (g heads summed)
+        dS = dO @ v.swapaxes(-1, -2)                             # (m, kv, gT, T) = ∂E/∂A
+        dS -= D.reshape(m, kv, gT)[..., None]
+        dS *= A                                                  # ∂E/∂S = A ⊙ (∂E/∂A − ∂E/∂O·O)
+        if gT == T:
+            np.matmul(dS, k, out=dq)                             # ∂E/∂(Q/√d_head)
+        else:
+            dq[...] = (dS @ k).reshape(m, h, T, dh)
+        np.matmul(dS.swapaxes(-1, -2), qg, out=dk)               # ∂E/∂K (q is Q/√d_head)
 
     @property
     def rope_base(self) -> float:
@@ -225,9 +286,13 @@ class MultiHeadAttention(Caching, Layer):
         return self._rope[key]
 
     def _mask(self, T, g):
-        """(g·T, T): True where t' ≤ t, for the g query heads stacked (kept per T and g)."""
+        """(g·T, T): True where t' ≤ t (and t − W < t' with a window), for the g query heads
+        stacked (kept per T and g)."""
         if (T, g) not in self._masks:
-            self._masks[(T, g)] = np.tile(np.tri(T, dtype=bool), (g, 1))
+            allowed = np.tri(T, dtype=bool)
+            if self.window is not None:
+                allowed &= ~np.tri(T, k=-self.window, dtype=bool)
+            self._masks[(T, g)] = np.tile(allowed, (g, 1))
         return self._masks[(T, g)]
 
     def output_shape(self, input_shape):
@@ -317,7 +382,8 @@ def attention(q, k, v, *, mask=None, causal=False, scale=None, return_weights=Fa
 
 
 def _softmax_rows(S):
-    """Softmax over the last axis of ``S``, in place (rows with −∞ entries work)."""
+    """Softmax over the last axis of ``S``, in place (rows with −∞ entries work): five
+    passes (max, − max, e^·, Σ, · 1/Σ), two of them reading only, no new (…, T, T) array."""
     S -= S.max(axis=-1, keepdims=True)
     np.exp(S, out=S)
     S *= 1.0 / S.sum(axis=-1, keepdims=True)
