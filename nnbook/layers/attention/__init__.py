@@ -1,7 +1,7 @@
 """Attention and the transformer block (chapters 17–21): ``MultiHeadAttention`` and the
 function ``attention`` (multihead.py), grouped-query heads (gqa.py), rotary positions
-(rope.py), the KV cache of inference (kv_cache.py) and ``TransformerBlock``
-(transformer.py).
+(rope.py), the KV cache of inference (kv_cache.py), attention in tiles for ``tile=``
+(tiled.py, chapter 24) and ``TransformerBlock`` (transformer.py).
 """
 
 from .multihead import MultiHeadAttention, attention

@@ -89,7 +89,8 @@ def modern_config(layer):
     """The chapter-20 settings of an attention layer or block that differ from the
     defaults (so chapter 17's and 18's configs, and files, stay as they were)."""
     defaults = {"n_kv_heads": getattr(layer, "n_heads", None), "rope": False,
-                "rope_base": 10000.0, "bias": True, "window": None}
+                "rope_base": 10000.0, "bias": True, "window": None,
+                "tile": None}
     cfg = {k: getattr(layer, k, v) for k, v in defaults.items() if getattr(layer, k, v) != v}
     if not getattr(layer, "rope", False):
         cfg.pop("rope_base", None)

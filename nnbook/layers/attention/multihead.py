@@ -19,6 +19,7 @@ from .gqa import check_modern, check_rope_base, check_window, modern_config
 from .kv_cache import Caching, attention_step
 from ..recurrent.rnn import LAST_STATE_ONLY
 from .rope import apply_rope, rope_tables
+from .tiled import check_tile, tiled_backward, tiled_forward
 
 __all__ = ["MultiHeadAttention", "attention"]
 
@@ -68,6 +69,13 @@ class MultiHeadAttention(Caching, Layer):
         bias: False for no ``b_*`` parameters at all (as most 2025 models).
         window: None (full attention) or W ≥ 1, a sliding window (chapter 23; causal only):
             position t attends to t − W + 1 … t, and the KV cache keeps W entries.
+        tile: None (plain attention) or an integer ≥ 1 (chapter 24): softmax(Q Kᵀ) V is
+            computed in tiles of ``tile`` queries × ``tile`` keys with an online softmax
+            (``nb.precision.tiled_attention``), and only the output and one log-sum-exp
+            per row are kept for the backward, which recomputes each tile's weights: the
+            same outputs and gradients as ``tile=None`` to round-off, without the
+            (m, heads, T, T) weights (``attention_weights`` is then None). Not with a
+            ``window``; the KV cache's steps attend as without tiles.
         rng: the ``np.random.Generator`` that draws the W's (Xavier/Glorot uniform, each
             on its own; biases 0). ``None``: a fresh one.
         dtype: float64 (default) or float32.
@@ -83,8 +91,8 @@ class MultiHeadAttention(Caching, Layer):
     """
 
     def __init__(self, d_model=None, n_heads=None, *, causal=False, n_kv_heads=None,
-                 rope=False, rope_base=10000.0, bias=True, window=None, rng=None,
-                 dtype=np.float64, **keras):
+                 rope=False, rope_base=10000.0, bias=True, window=None, tile=None,
+                 rng=None, dtype=np.float64, **keras):
         super().__init__()
         refuse_spellings("MultiHeadAttention", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("MultiHeadAttention", "d_model", d_model)
@@ -113,7 +121,9 @@ class MultiHeadAttention(Caching, Layer):
         self._cache = None
         self._masks = {}
         self._rope = {}
+        self._tile = None
         self.window = window
+        self._tile = check_tile("MultiHeadAttention", tile, self._window)
 
     @property
     def window(self):
@@ -125,8 +135,20 @@ class MultiHeadAttention(Caching, Layer):
     @window.setter
     def window(self, value) -> None:
         owner = repr(self) if hasattr(self, "_window") else "MultiHeadAttention"
-        self._window = check_window(owner, value, self.causal, self.cache)
+        window = check_window(owner, value, self.causal, self.cache)
+        check_tile(owner, self._tile, window)                  # tiles have no window
+        self._window = window
         self._masks = {}
+
+    @property
+    def tile(self):
+        """Attention in tiles (chapter 24): ``None`` stores the T × T weights for the
+        backward; an integer ≥ 1 is the tile size (it may be set on a trained model)."""
+        return self._tile
+
+    @tile.setter
+    def tile(self, value) -> None:
+        self._tile = check_tile(repr(self), value, self._window)
 
     def forward(self, x):
         x = np.asarray(x)
@@ -157,21 +179,25 @@ class MultiHeadAttention(Caching, Layer):
         k = qkv[:, d:d + kd].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)      # (m, kv, T, dh)
         v = qkv[:, d + kd:].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)       # (m, kv, T, dh)
         qg = q.reshape(m, kv, g * T, dh)     # the g query heads of each kv head, stacked
-        O, A = attention(qg, k, v, mask=self._mask(T, g) if self.causal else None,
-                         scale=1.0, return_weights=True)        # A: (m, kv, gT, T) weights
+        A = lse = None
+        if self.tile is not None:            # chapter 24: O and a log-sum-exp per row only
+            O, lse = tiled_forward(q, k, v, g, self.tile, self.causal)
+        else:
+            O, A = attention(qg, k, v, mask=self._mask(T, g) if self.causal else None,
+                             scale=1.0, return_weights=True)    # A: (m, kv, gT, T) weights
         O = O.reshape(m, h, T, dh).transpose(0, 2, 1, 3).reshape(-1, d)   # (mT, d)
         y = O @ p["W_o"]                                         # (mT, d)
         if self.bias:
             y += p["b_o"]
-        self.attention_weights = A.reshape(m, h, T, T)
-        self._cache = (X, W, qg, k, v, A, O, x.shape, rot)
+        self.attention_weights = None if A is None else A.reshape(m, h, T, T)
+        self._cache = (X, W, qg, k, v, A, O, x.shape, rot, (lse, self.tile))
         return y.reshape(x.shape)                                # (m, T, d)
 
     def backward(self, dy, need_dx: bool = True):
         self._refuse_backward()
         if self._cache is None:
             self._before_forward()
-        X, W, qg, k, v, A, O, shape, rot = self._cache
+        X, W, qg, k, v, A, O, shape, rot, (lse, tile) = self._cache
         p, gr, d, h, dh = self.params, self.grads, self.d_model, self.n_heads, self.d_head
         dy = np.asarray(dy, dtype=W.dtype)
         if dy.shape != shape:
@@ -184,21 +210,17 @@ class MultiHeadAttention(Caching, Layer):
         if self.bias:
             np.sum(dY, axis=0, out=gr["b_o"])
         dO = dY @ p["W_o"].T                                     # (mT, d)
-        D = (dO * O).reshape(m, T, h, dh).sum(axis=-1).transpose(0, 2, 1)   # (m, h, T): ∂E/∂O·O
-        dO = dO.reshape(m, T, h, dh).transpose(0, 2, 1, 3).reshape(m, kv, g * T, dh)
         dQKV = np.empty((m * T, d + 2 * kd), dtype=W.dtype)      # ∂E/∂(Q, K, V), as qkv
         dq = dQKV[:, :d].reshape(m, T, h, dh).transpose(0, 2, 1, 3)           # views
         dk = dQKV[:, d:d + kd].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)
         dv = dQKV[:, d + kd:].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)
-        np.matmul(A.swapaxes(-1, -2), dO, out=dv)                # ∂E/∂V = Aᵀ ∂E/∂O (g heads summed)
-        dS = dO @ v.swapaxes(-1, -2)                             # (m, kv, gT, T) = ∂E/∂A
-        dS -= D.reshape(m, kv, g * T)[..., None]
-        dS *= A                                                  # ∂E/∂S = A ⊙ (∂E/∂A − ∂E/∂O·O)
-        if g == 1:
-            np.matmul(dS, k, out=dq)                             # ∂E/∂(Q/√d_head)
+        if A is None:                        # in tiles: the weights recomputed from lse
+            heads = (m, T, h, dh)
+            dq[...], dk[...], dv[...] = tiled_backward(
+                qg.reshape(m, h, T, dh), k, v, O.reshape(heads).transpose(0, 2, 1, 3), lse,
+                dO.reshape(heads).transpose(0, 2, 1, 3), g, tile, self.causal)
         else:
-            dq[...] = (dS @ k).reshape(m, h, T, dh)
-        np.matmul(dS.swapaxes(-1, -2), qg, out=dk)               # ∂E/∂K (q is Q/√d_head)
+            self._weights_backward(A, O, dO, qg, k, v, dq, dk, dv)
         if rot is not None:                                      # back through the rotation
             for a, b, n in ((0, d, h), (d, d + kd, kv)):
                 g4 = dQKV[:, a:b].reshape(m, T, n, dh)
@@ -215,6 +237,23 @@ class MultiHeadAttention(Caching, Layer):
         if not need_dx:
             return None
         return (dQKV @ W.T).reshape(shape)                       # (m, T, d)
+
+    def _weights_backward(self, A, O, dO, qg, k, v, dq, dk, dv):
+        """Chapter 17's backward through softmax(Q Kᵀ) V from the stored weights A, into
+        the views dq, dk, dv (∂E/∂(Q/√d_head), ∂E/∂K, ∂E/∂V, g query heads summed)."""
+        m, kv, gT, dh = qg.shape
+        h, T = self.n_heads, gT // (self.n_heads // kv)
+        D = (dO * O).reshape(m, T, h, dh).sum(axis=-1).transpose(0, 2, 1)   # (m, h, T): ∂E/∂O·O
+        dO = dO.reshape(m, T, h, dh).transpose(0, 2, 1, 3).reshape(m, kv, gT, dh)
+        np.matmul(A.swapaxes(-1, -2), dO, out=dv)                # ∂E/∂V = Aᵀ ∂E/∂O (g heads summed)
+        dS = dO @ v.swapaxes(-1, -2)                             # (m, kv, gT, T) = ∂E/∂A
+        dS -= D.reshape(m, kv, gT)[..., None]
+        dS *= A                                                  # ∂E/∂S = A ⊙ (∂E/∂A − ∂E/∂O·O)
+        if gT == T:
+            np.matmul(dS, k, out=dq)                             # ∂E/∂(Q/√d_head)
+        else:
+            dq[...] = (dS @ k).reshape(m, h, T, dh)
+        np.matmul(dS.swapaxes(-1, -2), qg, out=dk)               # ∂E/∂K (q is Q/√d_head)
 
     @property
     def rope_base(self) -> float:

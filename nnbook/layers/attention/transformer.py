@@ -85,6 +85,8 @@ class TransformerBlock(Caching, Layer):
         bias: False drops the biases of the attention and of the ReLU network (a norm
             keeps its β).
         window: None or W, the attention's sliding window (chapter 23).
+        tile: None or the attention's tile size (chapter 24: computed in tiles with an
+            online softmax, the same numbers without storing the T × T weights).
         prenorm: True (default, GPT-2's) or False (post-norm, the 2017 paper's).
         eps: the norms' ε (None: each norm's own, LayerNorm's 1e-5 as PyTorch, RMSNorm's
             1e-6; other courses' blocks often use 1e-5 for both).
@@ -111,8 +113,8 @@ class TransformerBlock(Caching, Layer):
 
     def __init__(self, d_model=None, n_heads=None, d_ff=None, *, causal=True,
                  norm="layernorm", ffn="relu", rope=False, n_kv_heads=None, bias=True,
-                 prenorm=True, eps=None, rope_base=10000.0, window=None, rng=None,
-                 dtype=np.float64, adapters=None, **keras):
+                 prenorm=True, eps=None, rope_base=10000.0, window=None, tile=None,
+                 rng=None, dtype=np.float64, adapters=None, **keras):
         super().__init__()
         refuse_spellings("TransformerBlock", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("TransformerBlock", "d_model", d_model)
@@ -132,7 +134,7 @@ class TransformerBlock(Caching, Layer):
         try:
             self.attn = MultiHeadAttention(d, self.n_heads, causal=causal, n_kv_heads=n_kv_heads,
                                            rope=rope, rope_base=rope_base, bias=bias,
-                                           window=window, rng=rng, dtype=dtype)
+                                           window=window, tile=tile, rng=rng, dtype=dtype)
         except ValueError as exc:
             raise ValueError(str(exc).replace("MultiHeadAttention:", "TransformerBlock:", 1)) from None
         self.causal, self.rope, self.bias = self.attn.causal, self.attn.rope, self.attn.bias
@@ -220,6 +222,19 @@ class TransformerBlock(Caching, Layer):
     def window(self, value) -> None:
         try:
             self.attn.window = value
+        except ValueError as exc:
+            raise ValueError(str(exc).replace(repr(self.attn), repr(self), 1)) from None
+
+    @property
+    def tile(self):
+        """The attention's tile size (``attn.tile``, chapter 24; None: plain attention):
+        setting it here sets it there."""
+        return self.attn.tile
+
+    @tile.setter
+    def tile(self, value) -> None:
+        try:
+            self.attn.tile = value
         except ValueError as exc:
             raise ValueError(str(exc).replace(repr(self.attn), repr(self), 1)) from None
 
