@@ -129,6 +129,6 @@ def test_13_ten_dense_layers_train_at_alpha_half_only_with_bn(seed):
 @pytest.mark.parametrize("seed", NEW_SEEDS)
 def test_13_the_two_block_cnn_trains_at_alpha_01_only_with_bn(seed):
     r = ch13_batchnorm.cnn_run(seed)
-    assert r["BN: right"] >= 0.97 * 450
+    assert r["BN: right"] >= 0.96 * 450
     assert r["no BN: right"] < min(0.9 * 450, r["BN: right"] - 36)
     assert r["no BN: loss"] > 100 * r["BN: loss"]

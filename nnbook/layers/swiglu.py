@@ -31,7 +31,10 @@ class SwiGLU(Layer):
     Backward, with h₁ = x W_1, h₃ = x W_3, a = SiLU(h₁), u = a ⊙ h₃ and δ = ∂E/∂y W_2ᵀ:
     ``∂E/∂W_2 = uᵀ ∂E/∂y``, ``∂E/∂h₃ = δ ⊙ a``, ``∂E/∂h₁ = δ ⊙ h₃ ⊙ SiLU'(h₁)``, then
     ``∂E/∂W_1 = xᵀ ∂E/∂h₁``, ``∂E/∂W_3 = xᵀ ∂E/∂h₃`` and
-    ``∂E/∂x = ∂E/∂h₁ W_1ᵀ + ∂E/∂h₃ W_3ᵀ``. W_1 and W_3 run as one (d, 2·d_ff) product.
+    ``∂E/∂x = ∂E/∂h₁ W_1ᵀ + ∂E/∂h₃ W_3ᵀ``. W_1 and W_3 run as one (d, 2·d_ff) product
+    (forward, ∂E/∂W and ∂E/∂x alike). Element-wise passes over the (M, d_ff) arrays:
+    forward 6 (σ(h₁)'s four, a, u), backward 6 (SiLU' three, δ ⊙ h₃, · SiLU', δ ⊙ a),
+    each written into its place (``out=``, the halves of one ∂E/∂[h₁ | h₃] array).
 
     Args:
         d_model: the features per position.

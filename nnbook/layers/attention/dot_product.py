@@ -72,7 +72,8 @@ def attention(q, k, v, *, mask=None, causal=False, scale=None, return_weights=Fa
 
 
 def _softmax_rows(S):
-    """Softmax over the last axis of ``S``, in place (rows with −∞ entries work)."""
+    """Softmax over the last axis of ``S``, in place (rows with −∞ entries work): five
+    passes (max, − max, e^·, Σ, · 1/Σ), two of them reading only, no new (…, T, T) array."""
     S -= S.max(axis=-1, keepdims=True)
     np.exp(S, out=S)
     S *= 1.0 / S.sum(axis=-1, keepdims=True)

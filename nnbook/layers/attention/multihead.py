@@ -63,6 +63,12 @@ class MultiHeadAttention(Caching, Layer):
     −θ. Without RoPE ``∂E/∂b_k`` is exactly 0: b_k adds the same q_t·b_k to every score
     of row t, which the softmax ignores (with RoPE the rotated b_k differs per position).
 
+    Passes over memory besides the products: Q, K and V come from one product with one
+    (d, d + 2k·d_head) matrix, and the heads are views of it (RoPE turns q and k in
+    place); on the (…, T, T) scores, forward 6 (the mask, the softmax's five in place),
+    backward 2 (− ∂E/∂O·O, ⊙ A); on (m, T, d), forward 1 (the heads back side by side, a
+    copy) and backward 3 (∂E/∂O ⊙ O and its sum over each head, the heads' layout).
+
     Args:
         d_model: the features per position, d.
         n_heads: the number of (query) heads; must divide d_model.
@@ -376,5 +382,3 @@ class MultiHeadAttention(Caching, Layer):
                    "position to attend to; give them T ≥ 1.")
         raise ValueError(f"{self!r}: expected input of shape (m, T, {self.d_model}), got {got}. "
                          f"{fix}")
-
-
