@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers.dense import Dense
-from ..layers.swiglu import SiLU
+from ..layers.activations import SiLU
 from ..training.model import Sequential
 from ..validate import as_float_array, make_rng, positive_int
 from .schedules import NoiseSchedule

@@ -17,7 +17,7 @@ from ..activations import ReLU
 from .multihead import MultiHeadAttention
 from ..base import Layer
 from ..dense import Dense
-from .gqa import modern_config
+from ._arguments import modern_config
 from .kv_cache import Caching
 from ..normalization.layernorm import LayerNorm
 from ..lora import LoRA
