@@ -258,12 +258,13 @@ def bar_chart(rows, path, title):
 
 
 INTRO = ("# Benchmark results\n\nWritten by `python benchmarks/run_all.py`, one section per "
-         "CPU family and vector width (a run replaces its own section; `--only part4` or "
-         "`--only walk` only that part of it). Best single call of each step after a "
-         "warm-up; nnbook and PyTorch take turns (three rounds, each in a fresh process) and "
-         "each keeps its best round. Every ratio is measured with one thread each side and "
-         "with the default thread counts; targets on a ratio are judged on the one-thread "
-         "ratio.\n")
+         "CPU family and vector width (a run replaces its own section; `--only part4`, "
+         "`--only walk` or `--only breakdown` only that part of it). Best single call of each "
+         "step after a warm-up; nnbook and PyTorch take turns (three rounds, each in a fresh "
+         "process) and each keeps its best round. Every ratio is measured with one thread each "
+         "side and with the default thread counts; targets on a ratio are judged on the "
+         "one-thread ratio. Each row against PyTorch is split into its matrix products and "
+         "the rest (`breakdown.py`): who is behind, nnbook or the BLAS.\n")
 
 
 # What ``--only NAME`` measures (and the block of results.md it replaces).

@@ -298,7 +298,7 @@ def test_the_documented_run_all_commands_still_parse(command, capsys):
         assert stop.value.code == 0 and "--only" in capsys.readouterr().out
         return
     args = run_all.flags().parse_args(command.split())
-    assert args.only in (None, "part4", "walk")
+    assert args.only in (None, "part4", "walk", "breakdown")
 
 
 def test_run_all_passes_its_flags_on(monkeypatch):

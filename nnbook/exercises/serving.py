@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Runner, as_array, compare, exercise, unpack
+from ._core import Mistake, Runner, as_array, compare, exercise, unpack
 
 
 # 23.1 ----------------------------------------------------------------------------------------
@@ -82,7 +82,11 @@ def residual(fn):
 def tokens_per_forward(fn):
     run = Runner(fn, "tokens_per_forward")
     for alpha, k in [(0.5, 4), (0.8, 2), (0.0, 3), (0.9, 8), (1.0, 5)]:
-        got = float(as_array(run(alpha, k), "tokens_per_forward"))
+        got = as_array(run(alpha, k), "tokens_per_forward")
+        if got.size != 1:
+            raise Mistake(f"tokens_per_forward({alpha}, {k}) returned shape {got.shape}; "
+                          f"return one number, the expected tokens per target forward.")
+        got = float(got.ravel()[0])
         want = float(sum(alpha ** i for i in range(k + 1)))
         where = f"for alpha = {alpha}, k = {k}"
         compare(f"tokens {where}", got, want, wrongs=[

@@ -53,7 +53,9 @@ class Conv2D(Layer):
     (``nnbook.layers.conv._blocks``); the copy is kept for ``backward``, which reuses its
     memory for the gradient of the copy (``nnbook.layers.conv._conv_dx.conv_dx``).
     These work arrays are reused by the next batches of the same shape (the
-    last two shapes). Chapters 07 and 08.
+    last two shapes). Passes over memory besides the products: forward 1 (the window
+    copy; the bias rides in the product as a column of ones), backward 1 (the copy's
+    gradient summed back into ∂E/∂x, the overlapping windows added). Chapters 07 and 08.
     """
 
     def __init__(self, c_in: int = None, c_out: int = None, kernel_size: int = None, *, stride: int = 1,
