@@ -12,7 +12,7 @@ from ..layers.dense import Dense
 from ..layers.activations import SiLU
 from ..training.model import Sequential
 from ..validate import as_float_array, make_rng, positive_int
-from .schedules import NoiseSchedule
+from .noise import NoiseSchedule
 from .time_embedding import TimeEmbedding, with_time
 
 __all__ = ["denoiser", "as_function", "noise_batch", "flow_batch", "train_denoiser"]
