@@ -133,3 +133,17 @@ def test_tiles_and_a_window_are_refused_together():
                                          r"window=3"):
         block.window = 3
     assert block.window is None and block.tile == 8
+
+
+def test_the_layer_in_tiles_against_pytorch():
+    torch = pytest.importorskip("torch")
+    layer = nb.MultiHeadAttention(16, 4, causal=True, n_kv_heads=2, rope=True, tile=3,
+                                  rng=np.random.default_rng(9))
+    module = nb.to_torch(nb.Sequential([layer]))[0]
+    x = np.random.default_rng(10).standard_normal((2, 11, 16))
+    dy = np.random.default_rng(11).standard_normal(x.shape)
+    tx = torch.tensor(x, requires_grad=True)
+    ty = module(tx)
+    ty.backward(torch.tensor(dy))
+    assert np.abs(layer.forward(x) - ty.detach().numpy()).max() < 1e-12
+    assert np.abs(layer.backward(dy) - tx.grad.numpy()).max() < 1e-12

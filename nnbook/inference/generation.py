@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numbers
 
+import warnings
+
 import numpy as np
 
 from ..layers.activations import Softmax
@@ -73,6 +75,9 @@ def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
             it (identical at ``temperature=0``).
         n_draft: the tokens the draft proposes per round (k ≥ 1).
 
+    Reading more positions than the windows ``fit`` trained the model on
+    (``model.trained_length``) warns: past them the predictions get worse.
+
     A model with a ``PositionalEmbedding`` reads at most its ``max_len`` positions: the
     model reads T0 + n_new − 1 of them (the last token is written, never read), and more is
     a ``ValueError`` before anything runs, unless ``context`` ≤ ``max_len`` keeps the
@@ -97,6 +102,7 @@ def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
     stop_token = check_stop_token(stop_token, _vocab(layers))
     T0 = max(len(r) for r in rows) if rows is not None else ids.shape[1]
     _check_positions(layers, T0, n_new, context)
+    _warn_past_training(model, T0, n_new, context)
     decoding = {"temperature": temperature, "top_k": top_k, "top_p": top_p}
     if draft is not None:
         if return_logits or context is not None or not use_cache:
@@ -207,6 +213,23 @@ def _count(n_new):
         raise ValueError(f"generate: n_new must be an integer ≥ 0 (how many tokens to add), "
                          f"got {n_new!r}.")
     return int(n_new)
+
+
+def _warn_past_training(model, T0, n_new, context):
+    """Warn when the model will read more positions than the windows ``fit`` trained it on
+    (``model.trained_length``) through attention: RoPE runs there, but worse, and byte
+    tokens then decode to replacement characters (chapter 21). A recurrent model is not
+    warned: it has no positions."""
+    trained = getattr(model, "trained_length", None)
+    read = T0 + n_new - 1 if context is None else min(T0 + n_new - 1, context)
+    attends = any(hasattr(layer, "n_heads") for layer in _layers_of(model))  # not an RNN
+    if trained and read > trained and attends:
+        warnings.warn(
+            f"generate: the model will read {read} positions (a prompt of {T0} and {n_new} "
+            f"new tokens), more than the {trained} of the windows it was trained on "
+            f"(model.trained_length); past them its predictions get worse (chapter 21). "
+            f"Pass context={trained} to read a sliding window of the last {trained} tokens, "
+            f"or ask for at most {max(trained + 1 - T0, 0)} new tokens.", stacklevel=3)
 
 
 def _check_positions(layers, T0, n_new, context=None):

@@ -18,7 +18,8 @@ from .normalization import BatchNorm, LayerNorm, RMSNorm
 from .recurrent import GRU, LSTM, RNN
 from .embedding import Embedding, PositionalEmbedding
 from .attention import MultiHeadAttention, TransformerBlock, apply_rope, kv_head_of, rope_angles
-from .swiglu import SiLU, SwiGLU
+from .activations import SiLU
+from .swiglu import SwiGLU
 from .unembedding import Unembedding
 from .lora import LoRA
 from .adapters import add_lora, merge_lora

@@ -12,7 +12,8 @@ import numpy as np
 from ..layers.attention.multihead import MultiHeadAttention
 from ..layers.embedding import Embedding
 from ..layers.normalization.rmsnorm import RMSNorm
-from ..layers.swiglu import SiLU, SwiGLU
+from ..layers.activations import SiLU
+from ..layers.swiglu import SwiGLU
 from ..layers.attention.transformer import TransformerBlock
 from ..layers.unembedding import Unembedding
 from . import map_attention

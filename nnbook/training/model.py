@@ -49,6 +49,7 @@ class Sequential(ModelWeights):
         self.loss: Loss | None = None
         self.metrics: list[str] = []
         self.stop_training, self._unchecked = False, False   # _unchecked: fit's first step
+        self.trained_length: int | None = None      # the longest token windows fit saw
         self._plans = {}             # train_step's fast paths by batch shape (step_plan.py)
         self._added: list[int] = []                  # ids of the layers add() has checked
         self._seen: list[tuple] = []                 # each layer's input shape, last forward
@@ -254,6 +255,8 @@ class Sequential(ModelWeights):
         self.recheck()
         x, y, val = fit_arrays(self, x, y, validation_data, validation_split)
         self._sample = x.shape[1:]
+        if x.ndim == 2 and x.dtype.kind in "iu":     # token windows (m, T): generate warns
+            self.trained_length = max(self.trained_length or 0, x.shape[1])   # past T
         self._unchecked = True                       # the first step checks the outputs
         return fit_loop(self, x, y, shuffle=shuffle, val=val, **args)
 

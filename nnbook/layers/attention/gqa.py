@@ -1,18 +1,17 @@
 """Grouped-query attention (chapter 20): fewer key/value heads than query heads, each
-key/value head shared by a group of consecutive query heads; and the checks of the
-arguments that chapter 20 adds to ``MultiHeadAttention`` and ``TransformerBlock`` (and
-chapter 23's sliding ``window``).
+key/value head shared by a group of g = n_heads / n_kv_heads consecutive query heads.
+``kv_head_of`` says which head each query head reads; ``stack_groups`` lays the g query
+heads of each key/value head one after the other, so that one product per key/value head
+scores them all (the forward, the cached forward and the backward of attention use it).
 """
 
 from __future__ import annotations
-
-import numbers
 
 import numpy as np
 
 from ...validate import positive_int
 
-__all__ = ["kv_head_of", "check_modern", "check_rope_base", "check_window"]
+__all__ = ["kv_head_of", "stack_groups"]
 
 
 def kv_head_of(n_heads, n_kv_heads):
@@ -35,63 +34,11 @@ def _not_dividing(owner, n_heads, n_kv_heads):
             f"key/value head serves n_heads / n_kv_heads query heads. Use n_kv_heads in {ok}.")
 
 
-def _flag(owner, name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{owner}: expected {name}=True or False, got {value!r}.")
-    return bool(value)
-
-
-def check_modern(owner, n_heads, d_head, n_kv_heads, rope, rope_base, bias):
-    """``(n_kv_heads, rope, rope_base, bias)`` checked: n_kv_heads (None: n_heads) divides
-    n_heads; rope needs an even d_head and a base > 0; rope and bias are booleans."""
-    if n_kv_heads is None:
-        n_kv_heads = n_heads
-    n_kv_heads = positive_int(owner, "n_kv_heads", n_kv_heads)
-    if n_heads % n_kv_heads:
-        raise ValueError(_not_dividing(owner, n_heads, n_kv_heads))
-    rope, bias = _flag(owner, "rope", rope), _flag(owner, "bias", bias)
-    rope_base = check_rope_base(owner, rope_base)
-    if rope and d_head % 2:
-        raise ValueError(f"{owner}: rope=True rotates pairs of features in each head, so the "
-                         f"head size d_model / n_heads must be even, got {d_head}. Choose "
-                         f"n_heads so that d_model / n_heads is even, or rope=False.")
-    return n_kv_heads, rope, float(rope_base), bias
-
-
-def check_rope_base(owner, rope_base) -> float:
-    """RoPE's base as a float, or a ValueError: a finite number > 0."""
-    if (isinstance(rope_base, bool) or not isinstance(rope_base, numbers.Real)
-            or not np.isfinite(rope_base) or not rope_base > 0):
-        raise ValueError(f"{owner}: expected rope_base > 0 (10000.0 in the RoPE paper and most "
-                         f"models), got {rope_base!r}.")
-    return float(rope_base)
-
-
-def check_window(owner, window, causal, cache=None):
-    """A sliding window (chapter 23) checked: None, or an integer W ≥ 1 on causal attention,
-    not changed while a KV cache is on."""
-    if window is not None:
-        if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window < 1:
-            raise ValueError(f"{owner}: expected window=None (full attention) or an integer "
-                             f"W ≥ 1 (each position attends to the last W), got {window!r}.")
-        if not causal:
-            raise ValueError(f"{owner}: window={window} is a sliding window over the past, "
-                             f"which needs causal=True; got causal=False. Make the attention "
-                             f"causal, or leave window=None.")
-        window = int(window)
-    if cache is not None and window != cache.window:
-        raise ValueError(f"{owner}: window changed to {window!r} while a KV cache is on (it "
-                         f"keeps {cache.window!r}). clear_cache() first.")
-    return window
-
-
-def modern_config(layer):
-    """The chapter-20 settings of an attention layer or block that differ from the
-    defaults (so chapter 17's and 18's configs, and files, stay as they were)."""
-    defaults = {"n_kv_heads": getattr(layer, "n_heads", None), "rope": False,
-                "rope_base": 10000.0, "bias": True, "window": None,
-                "tile": None}
-    cfg = {k: getattr(layer, k, v) for k, v in defaults.items() if getattr(layer, k, v) != v}
-    if not getattr(layer, "rope", False):
-        cfg.pop("rope_base", None)
-    return cfg
+def stack_groups(q, n_kv_heads):
+    """The query heads of each key/value head stacked along the positions: (m, h, T, d) →
+    (m, n_kv_heads, g·T, d), g = h / n_kv_heads, rows ``[i·T, (i+1)·T)`` of block j being
+    query head j·g + i (a view when q is contiguous). Then ``stack_groups(q, k) @ kᵀ``
+    scores every query head against the key/value head it reads: ``kv_head_of`` as one
+    matrix product per key/value head, no copy of k."""
+    m, h, T, d = q.shape
+    return q.reshape(m, n_kv_heads, (h // n_kv_heads) * T, d)

@@ -1,22 +1,20 @@
-"""The KV cache (chapter 21): when a model writes one token at a time, the keys and values of
-the earlier positions do not change (attention is causal), so each attention layer keeps
-them and computes only the new position's query, key and value. ``KVCache`` holds them;
-``cached_attention`` is one step of attention against it; ``Caching`` gives a layer its
-``start_cache``/``clear_cache`` and ``cache``. Chapter 23 adds left-padded rows (``pad``)
-and the rolling cache of a sliding window (``window``: at most W entries kept).
+"""The KV cache (chapter 21), as storage: when a model writes one token at a time, the keys
+and values of the earlier positions do not change (attention is causal), so each attention
+layer keeps them and computes only the new position's query, key and value. ``KVCache``
+holds them (``PositionCache`` only counts positions); ``Caching`` gives a layer its
+``start_cache``/``clear_cache`` and ``cache``. The cached forward itself is
+``MultiHeadAttention``'s, beside its whole forward (multihead.py). Chapter 23 adds
+left-padded rows (``pad``) and the rolling cache of a sliding window (``window``: at most
+W entries kept).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ...validate import positive_int
-from .rope import apply_rope, rope_angles, rope_tables
 
-__all__ = ["PositionCache", "KVCache", "cached_attention", "attention_step", "masked_step",
-           "Caching", "rewind_caches", "live_cache", "check_pad"]
+__all__ = ["PositionCache", "KVCache", "Caching", "rewind_caches", "live_cache", "check_pad"]
 
 
 class PositionCache:
@@ -147,113 +145,6 @@ class KVCache(PositionCache):
         self._k[:, :, slots] = k_new[:, :, t - n:]
         self._v[:, :, slots] = v_new[:, :, t - n:]
         self._before, self.length = L, L + t
-
-
-def attention_step(layer, x):
-    """``MultiHeadAttention.forward`` with a cache: the t new positions' queries, keys and
-    values (the same products as the whole forward, RoPE turned from the cached length on:
-    ``rope_tables(…, start=L)``), the keys and values appended, the queries attended.
-    With left-padded rows (``cache.pad``) or a sliding window (``cache.window``) the step
-    goes through ``masked_step``.
-
-    Shapes: x (m, t, d_model) → y (m, t, d_model); ``layer.attention_weights`` (m, n_heads,
-    t, L + t) (with a window: over the cache's slots, old ones first, then the t new).
-    """
-    p, d, h, dh, kv = layer.params, layer.d_model, layer.n_heads, layer.d_head, layer.n_kv_heads
-    m, t = x.shape[:2]
-    kd, scale = kv * dh, 1.0 / math.sqrt(dh)
-    W = np.concatenate((p["W_q"] * scale, p["W_k"], p["W_v"]), axis=1)   # (d, d + 2kd)
-    qkv = x.reshape(-1, d) @ W                                            # (mt, d + 2kd)
-    if layer.bias:
-        qkv += np.concatenate((p["b_q"] * scale, p["b_k"], p["b_v"]))
-    cache, L = layer.cache, layer.cache.length
-    cache.check_room(layer, t)
-    if cache.pad is not None and cache.pad.shape[0] != m:
-        raise ValueError(f"{layer!r}: the cache was started for {cache.pad.shape[0]} padded "
-                         f"rows, got a batch of {m}. start_cache(pad=…) with one pad per row.")
-    if layer.rope:                               # positions L … L + t − 1
-        if cache.pad is not None:                # each row counts from its first token
-            pos = np.arange(L, L + t, dtype=np.float64) - cache.pad[:, None]   # (m, t)
-            theta = pos[..., None] * rope_angles(1, dh, layer.rope_base, start=1)[0]
-            cos, sin = (f(theta).astype(W.dtype)[:, :, None] for f in (np.cos, np.sin))
-        elif cache.max_len is not None:          # the layer's tables for max_len, sliced
-            cos, sin = (a[L:L + t] for a in layer.rotation_tables(cache.max_len, W.dtype))
-        else:
-            cos, sin = (a[:, None] for a in rope_tables(t, dh, layer.rope_base, W.dtype, start=L))
-        for a, b, n in ((0, d, h), (d, d + kd, kv)):
-            x4 = qkv[:, a:b].reshape(m, t, n, dh)
-            apply_rope(x4, cos, sin, out=x4)
-    q = qkv[:, :d].reshape(m, t, h, dh).transpose(0, 2, 1, 3)             # (m, h, t, dh)
-    k_new = qkv[:, d:d + kd].reshape(m, t, kv, dh).transpose(0, 2, 1, 3)  # (m, kv, t, dh)
-    v_new = qkv[:, d + kd:].reshape(m, t, kv, dh).transpose(0, 2, 1, 3)
-    if cache.pad is None and cache.window is None:
-        cache.append(k_new, v_new, layer)
-        O, A = cached_attention(q, cache)
-    else:
-        O, A = masked_step(q, k_new, v_new, cache, layer)
-    y = O.transpose(0, 2, 1, 3).reshape(-1, d) @ p["W_o"]                  # (mt, d)
-    if layer.bias:
-        y += p["b_o"]
-    layer.attention_weights = A
-    return y.reshape(m, t, d)
-
-
-def masked_step(q, k_new, v_new, cache, owner="masked_step"):
-    """One cached step of attention that masks by position (chapter 23): query i, at
-    position P = L + i, reads the key at position s when s ≤ P, when P − W < s with a
-    sliding window of W, and when s ≥ pad of its row (a padded key is never read; a
-    padding query reads itself, so no row is empty). The keys are the cache's kept ones
-    and the t new ones; the new ones are then stored (a rolling cache keeps the last W).
-
-    Shapes: q (m, n_heads, t, d_head) scaled and rotated, k_new, v_new (m, kv, t, d_head)
-        → O (m, n_heads, t, d_head), A (m, n_heads, t, n) over the n keys read.
-    """
-    m, h, t, dh = q.shape
-    kv, L, Wn = k_new.shape[1], cache.length, cache.window
-    if Wn is None:                               # every position stays: append, then read
-        cache.append(k_new, v_new, owner)
-        k, v, pos = cache.k, cache.v, np.arange(L + t)
-    else:                                        # the kept slots and the new ones, copied
-        pos = np.concatenate((cache.positions, np.arange(L, L + t)))
-        k = k_new if L == 0 else np.concatenate((cache.k, k_new), axis=2)
-        v = v_new if L == 0 else np.concatenate((cache.v, v_new), axis=2)
-        cache.append(k_new, v_new, owner)
-    P = np.arange(L, L + t)[:, None]                                      # (t, 1)
-    allowed = pos <= P                                                    # (t, n)
-    if Wn is not None:
-        allowed &= pos > P - Wn
-    if cache.pad is None:
-        allowed = allowed[None]                                           # (1, t, n)
-    else:
-        allowed = allowed & ((pos >= cache.pad[:, None, None]) | (pos == P))   # (m, t, n)
-    n = pos.shape[0]
-    S = q.reshape(m, kv, (h // kv) * t, dh) @ k.swapaxes(-1, -2)          # (m, kv, g·t, n)
-    np.copyto(S.reshape(m, kv, h // kv, t, n), -np.inf, where=~allowed[:, None, None])
-    S -= S.max(axis=-1, keepdims=True)
-    np.exp(S, out=S)
-    S *= 1.0 / S.sum(axis=-1, keepdims=True)
-    return (S @ v).reshape(m, h, t, dh), S.reshape(m, h, t, n)
-
-
-def cached_attention(q, cache):
-    """Causal attention of t new queries against every key and value in ``cache``, whose
-    last t positions are the new ones: query i (position L − t + i) reads positions
-    ≤ L − t + i. Query head h reads key/value head ``h // (n_heads // k)`` (gqa.py).
-
-    Shapes: q (m, n_heads, t, d_head), already scaled by 1/√d_head (and rotated)
-        → O (m, n_heads, t, d_head), A (m, n_heads, t, L) the attention weights.
-    """
-    m, h, t, dh = q.shape
-    k, v = cache.k, cache.v                                       # (m, kv, L, dh)
-    kv, L = k.shape[1], k.shape[2]
-    qg = q.reshape(m, kv, (h // kv) * t, dh)     # the query heads of each kv head, stacked
-    S = qg @ k.swapaxes(-1, -2)                                   # (m, kv, g·t, L)
-    if t > 1:                                    # one new query sees every cached position
-        S.reshape(m, h, t, L)[...] += np.triu(np.full((t, L), -np.inf, S.dtype), L - t + 1)
-    S -= S.max(axis=-1, keepdims=True)
-    np.exp(S, out=S)
-    S *= 1.0 / S.sum(axis=-1, keepdims=True)
-    return (S @ v).reshape(m, h, t, dh), S.reshape(m, h, t, L)
 
 
 def check_pad(owner, pad):

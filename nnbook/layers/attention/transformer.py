@@ -17,7 +17,7 @@ from ..activations import ReLU
 from .multihead import MultiHeadAttention
 from ..base import Layer
 from ..dense import Dense
-from .gqa import modern_config
+from ._arguments import modern_config
 from .kv_cache import Caching
 from ..normalization.layernorm import LayerNorm
 from ..lora import LoRA
@@ -105,7 +105,8 @@ class TransformerBlock(Caching, Layer):
     attention's (``cache`` is ``attn.cache``); the norms and the feed-forward network act
     on each position alone, so the block then reads only the new positions too.
 
-    The defaults are chapter 18's block. ``to_torch`` gives ``nn.TransformerEncoderLayer(
+    The defaults are chapter 18's block; ``TransformerBlock.modern(d_model, n_heads)`` is
+    chapter 20's (RMSNorm, SwiGLU, RoPE, grouped keys and values, no biases). ``to_torch`` gives ``nn.TransformerEncoderLayer(
     d_model, n_heads, d_ff, dropout=0, batch_first=True, norm_first=True)`` (run with a
     causal mask when ``causal``) for it, and the bridge's ``ModernBlock`` for any other
     setting. Chapters 18 and 20.
@@ -159,6 +160,30 @@ class TransformerBlock(Caching, Layer):
         for part, cfg in (adapters or {}).items():   # load_model: the LoRAs it was saved with
             setattr(self, part, LoRA(getattr(self, part), cfg["rank"], alpha=cfg["alpha"],
                                      targets=cfg.get("targets"), rng=rng))
+
+    @classmethod
+    def modern(cls, d_model, n_heads, d_ff=None, *, n_kv_heads=None, **kwargs):
+        """Chapter 20's modern block (Llama's recipe) without its five keywords.
+
+        ``TransformerBlock(d_model, n_heads, d_ff, norm="rmsnorm", ffn="swiglu",
+        rope=True, n_kv_heads=n_kv_heads, bias=False)``, pre-norm and causal.
+
+        Args:
+            d_model, n_heads: as the block's.
+            d_ff: SwiGLU's hidden size; ``None``: ``8·d_model // 3`` (the parameters of a
+                4·d_model ReLU network).
+            n_kv_heads: key/value heads; ``None``: ``n_heads // 2`` when ``n_heads`` is even
+                (grouped-query attention, two query heads per key/value head), else
+                ``n_heads``.
+            **kwargs: any other argument of the block (``rng``, ``eps``, ``rope_base``,
+                ``dtype``, …), or one of the five to override it.
+        """
+        d_ff = max(1, 8 * d_model // 3) if d_ff is None and isinstance(d_model, int) \
+            else d_ff
+        if n_kv_heads is None and isinstance(n_heads, int):
+            n_kv_heads = n_heads // 2 if n_heads % 2 == 0 else n_heads
+        settings = {"norm": "rmsnorm", "ffn": "swiglu", "rope": True, "bias": False}
+        return cls(d_model, n_heads, d_ff, n_kv_heads=n_kv_heads, **{**settings, **kwargs})
 
     def __setattr__(self, name, value):
         super().__setattr__(name, value)
