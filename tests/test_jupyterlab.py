@@ -290,7 +290,11 @@ def lab(prerequisites, request):
         workdir = Path(tmp)
         for path in NOTEBOOKS:
             stripped_copy(path, workdir / "notebooks" / path.relative_to(NOTEBOOK_DIR))
-        # Notebooks may open files next to them (none do yet besides the .ipynb).
+        # Files the notebooks open next to them (the moving-on notebook's ddp_step.py).
+        for path in sorted(NOTEBOOK_DIR.rglob("*.py")):
+            dest = workdir / "notebooks" / path.relative_to(NOTEBOOK_DIR)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
         server = LabServer(workdir)
         try:
             server.start()
