@@ -244,7 +244,9 @@ def verdict(total, products, rest) -> str:
 
 def combine(rows, measured) -> list:
     """One breakdown per row that has both one-thread totals and measured products."""
-    out = []
+    out, named = [], {r["name"].strip() for r in rows}
+    rows = list(rows) + [{"name": n} for n, p in measured.items()     # measured here alone
+                         if n not in named and p.get("total_torch") is not None]
     for r in rows:
         name = r["name"].strip()
         p = measured.get(name)
@@ -297,7 +299,8 @@ def main(rows=None, names=None, rounds=5):
         with open(os.path.join(HERE, "results.json")) as f:
             last = json.load(f)
         rows = last["rows"] + last.get("part4", [])
-    wanted = names or [r["name"].strip() for r in rows if r.get("torch_1t_s")]
+    wanted = names or ([r["name"].strip() for r in rows if r.get("torch_1t_s")]
+                       + [n for n, (_, make_torch) in builders().items() if make_torch])
     measured = measure(wanted, rounds)
     return combine(rows, measured)
 

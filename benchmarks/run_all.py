@@ -60,6 +60,20 @@ from host import cpu, machine, numpy_side, section_name, torch_side  # noqa: E40
 from threads import MODES, label  # noqa: E402
 
 
+def stamp() -> str:
+    """Today's date and the commit measured (with "+ changes" when the tree differs)."""
+    import subprocess
+    try:
+        head = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--", "../nnbook"],
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        head, dirty = "", ""
+    return (f"{datetime.date.today().isoformat()}, commit {head or '?'}"
+            f"{' + uncommitted changes' if dirty else ''}")
+
+
 def family_section(old_text: str, family: str, body: str) -> str:
     """results.md with ``family``'s section replaced by ``body`` (or added): one section
     per CPU family measured, between ``<!-- cpu: F -->`` and ``<!-- end cpu: F -->``."""
@@ -354,7 +368,7 @@ def main(argv=None):
     version, threads = measured[None][1], measured[None][2]
     torch_note = (f"PyTorch {version} CPU, 1 thread and {threads} threads" if version
                   else "PyTorch not installed")
-    header = (f"Measured {datetime.date.today().isoformat()} on {machine()}; {torch_note}. "
+    header = (f"Measured {stamp()} on {machine()}; {torch_note}. "
               f"Load average before the run: {load:.2f}." if load is not None else "")
     print(header)
     bench_mlp.print_table(rows, "nnbook benchmarks")
@@ -398,7 +412,8 @@ def main_only(only, with_torch, load, no_write, saved, against=None):
     family's section in results.md and its entries in results.json (the rest kept)."""
     if only not in ONLY:
         raise SystemExit(f"run_all.py: --only takes {', '.join(ONLY)}, got {only!r}")
-    where = f"Where it ran: {machine()}; load average before the run: {load:.2f}."
+    where = (f"Where it ran ({stamp()}): {machine()}; load average before the run: "
+             f"{load:.2f}.")
     if only == "breakdown":                # the totals of the last run on this machine
         with open(saved) as f:
             last = json.load(f)
