@@ -7,6 +7,7 @@ Install the pinned runner once (`python -m pip install -r .ci/requirements.txt`)
     nox -s oldest          Python 3.10 with the oldest supported stack
     nox -s newest          Python 3.13 with the newest releases
     nox -s browser         only the JupyterLab-in-Chromium test
+    nox -s oldest -- -x    what follows -- goes to pytest
 
 Each session makes its own virtual environment under .nox/ (`nox -r` reuses it).
 `bash .ci/run` runs torch and browser with `--no-venv` inside the .venv that README's
@@ -98,7 +99,9 @@ def report_versions(session):
 
 
 def pytest(session, *args):
-    session.run("python", "-m", "pytest", *args)
+    """python -m pytest ARGS, then what follows `--` on nox's command line
+    (`nox -s browser -- -k 05_xor` runs one notebook)."""
+    session.run("python", "-m", "pytest", *args, *session.posargs)
 
 
 @nox.session(python=find_python(MAIN_PYTHON, "PYTHON"))

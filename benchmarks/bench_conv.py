@@ -38,10 +38,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import nnbook as nb  # noqa: E402
-from bench_mlp import print_table  # noqa: E402  (one table format for every benchmark)
 from nnbook import conv_impl  # noqa: E402
 from threads import child_env, torch_threads  # noqa: E402
 import timing  # noqa: E402
+from timing import print_table  # noqa: E402  (one table format for every benchmark)
 
 # (name, m, side, c_in, c_out, f, stride, padding, need_dx, target ratio vs torch: one number,
 # or one per dtype)

@@ -19,7 +19,7 @@ import json
 import os
 import sys
 
-from timing import best_of_children, best_time
+from timing import best_of_children, best_time, fmt_time
 
 CASES = [(256, 128), (256, 512)]
 DTYPES = ("float64", "float32")
@@ -199,12 +199,6 @@ def main(with_torch=True, rounds=3):
         rows += [row(threads, f"{name}:{size}", f"{name} step + weight decay, {size} params float64")
                  for name in OPTIMIZERS for size in PARAM_SETS]
     return rows
-
-
-def fmt_time(t):
-    if t is None:
-        return "—"
-    return f"{t * 1e3:.3f} ms" if t >= 1e-3 else f"{t * 1e6:.1f} µs"
 
 
 def print_table(rows, title):

@@ -22,7 +22,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import nnbook as nb  # noqa: E402
 from threads import child_env, torch_threads  # noqa: E402
-from timing import best_time  # noqa: E402,F401  (bench_mlp.best_time: the tests and callers use it)
+from timing import best_time, fmt_time, print_table  # noqa: E402,F401  (bench_mlp.best_time,
+#   .fmt_time and .print_table: the tests and run_all.py use them)
 
 CASES = [(8, 4), (32, 16), (64, 32), (128, 16), (128, 64), (128, 256), (256, 256)]
 N_IN, N_OUT, LR = 64, 10, 0.01
@@ -206,26 +207,6 @@ def main(with_torch=True, rounds=3, threads=None):
     imp = import_time()
     rows.append(_row("import nnbook (on top of numpy)", imp, target="≤ 0.1 s", ok=imp <= 0.1))
     return rows, (tt or {}).get("version"), (tt or {}).get("threads")
-
-
-def fmt_time(t):
-    if t is None:
-        return "—"
-    return f"{t * 1e3:.3f} ms" if t >= 1e-3 else f"{t * 1e6:.1f} µs"
-
-
-def print_table(rows, title):
-    print(title)
-    print(f"{'case':<52}{'nnbook':>11}{'baseline':>11}{'torch':>11}{'nb/base':>8}{'nb/torch':>9}"
-          f"{'1 thread':>9}  target")
-    for r in rows:
-        def ratio(key):
-            return "—" if r.get(key) is None else f"{r[key]:.2f}"
-        mark = {True: "  ok", False: "  MISSED", None: ""}[r.get("meets_target")]
-        first = fmt_time(r["nnbook_s"]) if r.get("value") is None else f"{r['value']:.2f}×"
-        print(f"{r['name']:<52}{first:>11}{fmt_time(r['baseline_s']):>11}"
-              f"{fmt_time(r['torch_s']):>11}{ratio('ratio_vs_baseline'):>8}{ratio('ratio_vs_torch'):>9}"
-              f"{ratio('ratio_vs_torch_1t'):>9}  {r['target'] or ''}{mark}")
 
 
 if __name__ == "__main__":

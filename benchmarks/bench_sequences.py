@@ -31,7 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from timing import best_of_children, best_time  # noqa: E402
+from timing import best_of_children, best_time, fmt_time  # noqa: E402
 
 # (m, T, n_in, h) for the LSTM, (m, T, d, heads) for attention; TINY for the tests
 SIZES = {"LSTM": (32, 32, 32, 64), "MHA": (16, 64, 64, 4)}
@@ -306,7 +306,6 @@ def note(rows) -> str:
 
 
 def print_table(rows, title):
-    from bench_layers import fmt_time
     print(title)
     print(f"{'case':<66}{'nnbook':>11}{'baseline':>11}{'torch':>11}{'nb/base':>8}{'nb/torch':>9}"
           f"{'cpu 1t':>7}  target")

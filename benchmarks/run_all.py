@@ -38,7 +38,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -54,89 +53,25 @@ import bench_layers  # noqa: E402
 import bench_mlp  # noqa: E402
 import bench_walk  # noqa: E402
 import bench_sequences  # noqa: E402
+import bench_tiles  # noqa: E402
+import breakdown  # noqa: E402
 import timing  # noqa: E402
+from host import cpu, machine, numpy_side, section_name, torch_side  # noqa: E402,F401
 from threads import MODES, label  # noqa: E402
 
 
-def cpu() -> dict:
-    """The CPU's model, vendor and family ("AMD", "Intel", or the vendor) from /proc/cpuinfo."""
-    fields = {}
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                fields.setdefault(key.strip(), value.strip())       # the first core's
-    except OSError:
-        pass
-    model = fields.get("model name") or platform.processor() or platform.machine()
-    vendor = fields.get("vendor_id", "")
-    text = f"{vendor} {model}"
-    family = "AMD" if "AMD" in text else "Intel" if "Intel" in text else vendor or model
-    return {"model": model, "vendor": vendor, "family": family}
-
-
-def numpy_side() -> dict:
-    """NumPy's best SIMD target on this CPU and its BLAS with the core type it chose."""
-    out = {"simd": "?", "blas": "?"}
-    try:
-        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-        usable = [t for t in __cpu_dispatch__ if __cpu_features__.get(t)]
-        out["simd"] = usable[-1] if usable else "baseline"
-    except ImportError:
-        pass
-    try:
-        import threadpoolctl
-        info = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
-        if info:
-            out["blas"] = f"{info[0].get('internal_api')} {info[0].get('version') or ''}, " \
-                          f"{info[0].get('architecture') or '?'} kernel"
-    except ImportError:                  # without threadpoolctl: NumPy's own report
-        try:
-            blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-            words = blas.get("openblas configuration", "").split()
-            core = next((w for w in words[2:] if w.isalpha() and w[:1].isupper()), "?")
-            out["blas"] = f"{blas.get('name')} {blas.get('version', '')}, {core} kernel"
-        except (KeyError, TypeError, AttributeError):
-            pass
-    return out
-
-
-TORCH_INFO = (
-    "import json, torch; c = torch.__config__.show();"
-    "blas = [p.split('=')[1] for p in c.replace(',', ' ').split() if p.startswith('BLAS_INFO=')];"
-    "print(json.dumps({'version': torch.__version__, 'simd': torch.backends.cpu.get_cpu_capability(),"
-    "'blas': (blas or ['?'])[0]}))")
-
-
-def torch_side() -> dict | None:
-    """PyTorch's CPU capability (its SIMD level) and BLAS, from a child process."""
+def stamp() -> str:
+    """Today's date and the commit measured (with "+ changes" when the tree differs)."""
     import subprocess
     try:
-        res = subprocess.run([sys.executable, "-c", TORCH_INFO], capture_output=True,
-                             text=True, timeout=300)
-        return json.loads(res.stdout) if res.returncode == 0 else None
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return None
-
-
-def section_name() -> str:
-    """results.md's section for this machine: the CPU's vendor and the widest vectors NumPy
-    dispatches to here ("AMD, AVX2", "Intel, AVX-512"): two EPYCs of different generations
-    (AVX2 only, or AVX-512) get OpenBLAS kernels of different widths, so separate tables."""
-    simd = numpy_side()["simd"]
-    width = ("AVX-512" if simd.startswith(("AVX512", "X86_V4")) else
-             "AVX2" if simd in ("AVX2", "FMA3", "X86_V3") else simd)
-    return f"{cpu()['family']}, {width}"
-
-
-def machine(info=None) -> str:
-    """Where the run happened: CPU, cores, NumPy's SIMD and BLAS core type, PyTorch's."""
-    c, n = cpu(), numpy_side()
-    t = torch_side() if info is None else info
-    torch_text = (f"; PyTorch {t['version']}: {t['simd']}, BLAS {t['blas']}" if t else "")
-    return (f"{c['model']} ({c['vendor'] or c['family']}), {os.cpu_count()} cores, "
-            f"{platform.system()}, Python {platform.python_version()}; NumPy {np.__version__}: "
-            f"{n['simd']}, BLAS {n['blas']}{torch_text}")
+        head = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--", "../nnbook"],
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        head, dirty = "", ""
+    return (f"{datetime.date.today().isoformat()}, commit {head or '?'}"
+            f"{' + uncommitted changes' if dirty else ''}")
 
 
 def family_section(old_text: str, family: str, body: str) -> str:
@@ -228,6 +163,15 @@ def part4_markdown(rows, bpe) -> str:
                   "the same merges) and its time is scaled by the length ratio: an estimate, "
                   "likely low (a short text shrinks faster under the same merges)."]
     return "\n".join(lines) + "\n"
+
+
+def breakdown_markdown(rows) -> str:
+    """breakdown.py's table for ``rows`` (products timed alone, one thread, both sides)."""
+    table = breakdown.main(rows)
+    n, t = numpy_side(), torch_side() or {}
+    return breakdown.markdown(table, f"NumPy {np.__version__}, {n['simd']}, BLAS {n['blas']}",
+                              f"PyTorch {t.get('version')}, {t.get('simd')}, "
+                              f"BLAS {t.get('blas')}")
 
 
 def markdown(rows, header) -> str:
@@ -328,18 +272,22 @@ def bar_chart(rows, path, title):
 
 
 INTRO = ("# Benchmark results\n\nWritten by `python benchmarks/run_all.py`, one section per "
-         "CPU family and vector width (a run replaces its own section; `--only part4` or "
-         "`--only walk` only that part of it). Best single call of each step after a "
-         "warm-up; nnbook and PyTorch take turns (three rounds, each in a fresh process) and "
-         "each keeps its best round. Every ratio is measured with one thread each side and "
-         "with the default thread counts; targets on a ratio are judged on the one-thread "
-         "ratio.\n")
+         "CPU family and vector width (a run replaces its own section; `--only part4`, "
+         "`--only walk` or `--only breakdown` only that part of it). Best single call of each "
+         "step after a warm-up; nnbook and PyTorch take turns (three rounds, each in a fresh "
+         "process) and each keeps its best round. Every ratio is measured with one thread each "
+         "side and with the default thread counts; targets on a ratio are judged on the "
+         "one-thread ratio. Each row against PyTorch is split into its matrix products and "
+         "the rest (`breakdown.py`): who is behind, nnbook or the BLAS.\n")
 
 
 # What ``--only NAME`` measures (and the block of results.md it replaces).
 ONLY = {"part4": "Part IV: the modern block and LM vs PyTorch, generation with and\n"
                  "         without the KV cache, BPE training",
-        "walk": "the training walk's overhead ratios (step vs NumPy, fit vs a loop)"}
+        "walk": "the training walk's overhead ratios (step vs NumPy, fit vs a loop)",
+        "tiles": "chapter 24's attention in tiles vs plain attention and PyTorch's SDPA",
+        "breakdown": "each row's products timed alone (NumPy @ vs torch.matmul) and\n"
+                     "         the rest, from results.json's totals: who is behind"}
 
 
 class Flags(argparse.ArgumentParser):
@@ -420,7 +368,7 @@ def main(argv=None):
     version, threads = measured[None][1], measured[None][2]
     torch_note = (f"PyTorch {version} CPU, 1 thread and {threads} threads" if version
                   else "PyTorch not installed")
-    header = (f"Measured {datetime.date.today().isoformat()} on {machine()}; {torch_note}. "
+    header = (f"Measured {stamp()} on {machine()}; {torch_note}. "
               f"Load average before the run: {load:.2f}." if load is not None else "")
     print(header)
     bench_mlp.print_table(rows, "nnbook benchmarks")
@@ -434,11 +382,18 @@ def main(argv=None):
     p4_rows, bpe = part4(with_torch)
     p4_md = part4_markdown(p4_rows, bpe)
     print(p4_md)
+    print("measuring attention in tiles (chapter 24) ...", file=sys.stderr)
+    tiles_md = bench_tiles.markdown(bench_tiles.main(with_torch=with_torch))
+    print(tiles_md)
+    print("measuring the products of every row alone (the breakdown) ...", file=sys.stderr)
+    split_md = breakdown_markdown(rows + p4_rows)
+    print(split_md)
     if not args.no_write:
         path = os.path.join(HERE, "results.md")
         old = open(path).read() if os.path.exists(path) else INTRO
         body = (markdown(rows, header) + bench_sequences.note(rows) + "\n"
-                + part_block("part4", p4_md) + "\n\n"
+                + part_block("part4", p4_md) + "\n\n" + part_block("tiles", tiles_md)
+                + "\n\n" + part_block("breakdown", split_md) + "\n\n"
                 + part_block("walk", f"Where it ran: {machine()}.\n\n"
                              + walk_md.replace("\n## ", "\n### ").replace("## ", "### ", 1)))
         with open(path, "w") as f:
@@ -456,9 +411,18 @@ def main_only(only, with_torch, load, no_write, saved, against=None):
     """``--only part4`` / ``--only walk``: measure that part, replace its block of this
     family's section in results.md and its entries in results.json (the rest kept)."""
     if only not in ONLY:
-        raise SystemExit(f"run_all.py: --only takes part4 or walk, got {only!r}")
-    where = f"Where it ran: {machine()}; load average before the run: {load:.2f}."
-    if only == "part4":
+        raise SystemExit(f"run_all.py: --only takes {', '.join(ONLY)}, got {only!r}")
+    where = (f"Where it ran ({stamp()}): {machine()}; load average before the run: "
+             f"{load:.2f}.")
+    if only == "breakdown":                # the totals of the last run on this machine
+        with open(saved) as f:
+            last = json.load(f)
+        md = breakdown_markdown(last["rows"] + last.get("part4", []))
+        update = {}
+    elif only == "tiles":
+        rows = bench_tiles.main(with_torch=with_torch)
+        md, update = bench_tiles.markdown(rows), {"tiles": rows}
+    elif only == "part4":
         rows, bpe = part4(with_torch)
         md, update = part4_markdown(rows, bpe), {"part4": rows, "bpe": bpe}
     else:
@@ -466,7 +430,7 @@ def main_only(only, with_torch, load, no_write, saved, against=None):
         versus = bench_walk.side_by_side(against) if against else None
         md = bench_walk.markdown(walk, versus, against or "").replace("## ", "### ")
         update = {"walk": walk}
-    md = f"{md.rstrip()}\n\n{where}\n" if only == "part4" else f"{where}\n\n{md}"
+    md = f"{md.rstrip()}\n\n{where}\n" if only != "walk" else f"{where}\n\n{md}"
     print(md)
     if no_write:
         return update

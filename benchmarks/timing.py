@@ -118,3 +118,23 @@ def best_of_children(script, sides, rounds=3, modes=("1",), args=(), timeout=600
                         value = min(best.get(key, float("inf")), value)
                     best[key] = value
     return best
+
+
+def fmt_time(t):
+    if t is None:
+        return "—"
+    return f"{t * 1e3:.3f} ms" if t >= 1e-3 else f"{t * 1e6:.1f} µs"
+
+
+def print_table(rows, title):
+    print(title)
+    print(f"{'case':<52}{'nnbook':>11}{'baseline':>11}{'torch':>11}{'nb/base':>8}{'nb/torch':>9}"
+          f"{'1 thread':>9}  target")
+    for r in rows:
+        def ratio(key):
+            return "—" if r.get(key) is None else f"{r[key]:.2f}"
+        mark = {True: "  ok", False: "  MISSED", None: ""}[r.get("meets_target")]
+        first = fmt_time(r["nnbook_s"]) if r.get("value") is None else f"{r['value']:.2f}×"
+        print(f"{r['name']:<52}{first:>11}{fmt_time(r['baseline_s']):>11}"
+              f"{fmt_time(r['torch_s']):>11}{ratio('ratio_vs_baseline'):>8}{ratio('ratio_vs_torch'):>9}"
+              f"{ratio('ratio_vs_torch_1t'):>9}  {r['target'] or ''}{mark}")

@@ -848,6 +848,7 @@ from exercise_solutions_modern import RIGHT as _RIGHT_20, WRONG as _WRONG_20  # 
 from exercise_solutions_inference import RIGHT as _RIGHT_21, WRONG as _WRONG_21  # noqa: E402
 from exercise_solutions_posttraining import RIGHT as _RIGHT_22, WRONG as _WRONG_22  # noqa: E402
 from exercise_solutions_precision import RIGHT as _RIGHT_24, WRONG as _WRONG_24  # noqa: E402
+from exercise_solutions_serving import RIGHT as _RIGHT_23, WRONG as _WRONG_23  # noqa: E402
 from exercise_solutions_diffusion import RIGHT as _RIGHT_26, WRONG as _WRONG_26  # noqa: E402
 from exercise_solutions_latent import RIGHT as _RIGHT_25, WRONG as _WRONG_25  # noqa: E402
 
@@ -858,7 +859,8 @@ RIGHT.update(_RIGHT_20)
 RIGHT.update(_RIGHT_21)
 RIGHT.update(_RIGHT_22)
 RIGHT.update(_RIGHT_24)
+RIGHT.update(_RIGHT_23)
 RIGHT.update(_RIGHT_26)
 RIGHT.update(_RIGHT_25)
 WRONG += _WRONG_15 + _WRONG_17 + _WRONG_19 + _WRONG_20 + _WRONG_21 + _WRONG_22 + _WRONG_26
-WRONG += _WRONG_24 + _WRONG_25
+WRONG += _WRONG_24 + _WRONG_25 + _WRONG_23

@@ -1,5 +1,6 @@
-"""The promise of /work/shared/API.md, name by name: what ``import nnbook as nb``
-gives, the signatures and defaults, and the behaviours the document states.
+"""The promise of the API document (../shared/API.md, beside the checkout), name by
+name: what ``import nnbook as nb`` gives, the signatures and defaults, and the
+behaviours the document states.
 Deeper tests of each module live in the other test files; this one reads like
 the document it checks."""
 

@@ -245,7 +245,7 @@ def test_run_all_help_names_every_flag_and_measures_nothing(tmp_path):
     for word in FLAGS + ("part4", "walk", "REF", "results.md", "results.png"):
         assert word in res.stdout, f"--help does not name {word}"
     assert set(run_all.flags().accepted) <= {
-        "-h/--help", "--no-torch", "--no-write", "--chart-only", "--only {part4,walk}",
+        "-h/--help", "--no-torch", "--no-write", "--chart-only", "--only {part4,walk,tiles,breakdown}",
         "--against REF"}, "a new flag: add it to FLAGS above"
     assert os.listdir(tmp_path) == ["run_all.py"] and results_mtimes() == before
 
@@ -264,7 +264,7 @@ def test_run_all_stops_on_a_bad_flag_before_measuring(flags, named, capsys):
         run_all.main(flags)
     assert stop.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and named in err and "--only {part4,walk}" in err
+    assert err.count("\n") == 1 and named in err and "--only {part4,walk,tiles,breakdown}" in err
     assert all(flag in err for flag in FLAGS[1:])
 
 
@@ -298,7 +298,7 @@ def test_the_documented_run_all_commands_still_parse(command, capsys):
         assert stop.value.code == 0 and "--only" in capsys.readouterr().out
         return
     args = run_all.flags().parse_args(command.split())
-    assert args.only in (None, "part4", "walk")
+    assert args.only in (None, "part4", "walk", "breakdown")
 
 
 def test_run_all_passes_its_flags_on(monkeypatch):
@@ -332,3 +332,41 @@ def test_steady_malloc_reaches_this_process_and_its_children(monkeypatch):
         for _ in range(200):                  # 256 kB results, freed at once: no page faults
             np.dot(a, eye)
         assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before < 200
+
+
+def test_breakdown_records_the_products_a_step_makes_and_puts_its_arrays_back():
+    """breakdown.products_of: the three Dense layers' products, forward and backward (the
+    first layer's ∂E/∂x skipped), with their shapes; the model's arrays are plain again."""
+    import numpy as np
+
+    import breakdown
+    import nnbook as nb
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([nb.Dense(6, 5, rng=rng), nb.ReLU(), nb.Dense(5, 3, rng=rng),
+                           nb.Softmax()])
+    model.compile(nb.SGD(lr=0.1), "crossentropy")
+    x, y = rng.standard_normal((4, 6)), np.eye(3)[[0, 1, 2, 0]]
+    step = lambda: model.train_step(x, y)            # noqa: E731
+    step()
+    found = breakdown.products_of(step)
+    assert sorted(found) == sorted([((4, 6), (6, 5), "<f8"), ((4, 5), (5, 3), "<f8"),
+                                    ((5, 4), (4, 3), "<f8"), ((4, 3), (3, 5), "<f8"),
+                                    ((6, 4), (4, 5), "<f8")])
+    assert all(type(p) is np.ndarray for p, _ in model.gradient_pairs())
+    assert np.empty(2).__class__ is np.ndarray
+
+
+def test_breakdown_says_who_is_behind():
+    import breakdown
+    rows = [{"name": "a", "nnbook_1t_s": 3.0, "torch_1t_s": 2.0},
+            {"name": "b", "nnbook_1t_s": 3.0, "torch_1t_s": 2.0},
+            {"name": "c", "nnbook_1t_s": 1.0, "torch_1t_s": 2.0}]
+    measured = {"a": {"products": 2, "numpy": 2.0, "torch": 1.0, "total_nnbook": 3.0,
+                      "total_torch": 2.0},                    # rest 1.0 / 1.0: the BLAS
+                "b": {"products": 1, "numpy": 1.0, "torch": 1.0},   # rest 2 / 1: nnbook
+                "c": {"products": 0, "numpy": 0.0, "torch": 0.0}}
+    table = {b["name"]: b for b in breakdown.combine(rows, measured)}
+    assert table["a"]["verdict"] == "BLAS" and table["a"]["rest"] == 1.0
+    assert table["b"]["verdict"] == "nnbook" and table["b"]["rest"] == 2.0
+    assert table["c"]["verdict"] == "ahead" and table["c"]["products"] is None
+    assert "| a | 1.50 | 2.00 | 1.00 |" in breakdown.markdown(list(table.values()), "", "")

@@ -109,11 +109,11 @@ def test_12_conclusions_that_hold_on_every_draw(seed):
     bottom = ["λ 0", "λ 0.0001", "λ 0.001", "λ 0.01"]
     assert grid["λ 0.1"] > 2 * max(grid[c] for c in bottom)     # λ = 0.1 far too strong
     assert norms["chosen λ"] < min(norms["no L2"], norms["start"])
-    assert 1 - norms["chosen λ"] / norms["no L2"] > 0.1
+    assert 1 - norms["chosen λ"] / norms["no L2"] > 0.05
     assert stop["epochs run"] == min(stop["best epoch"] + 10, 30)
     techniques = ["none", "L2", "dropout", "early stop", "shifts"]
     assert test["1077 digits"] > max(test[c] for c in techniques)
-    assert min(test.values()) > 0.85
+    assert min(test.values()) > 0.8
 
 
 # -- chapter 13: batch normalisation ----------------------------------------------------
@@ -129,6 +129,6 @@ def test_13_ten_dense_layers_train_at_alpha_half_only_with_bn(seed):
 @pytest.mark.parametrize("seed", NEW_SEEDS)
 def test_13_the_two_block_cnn_trains_at_alpha_01_only_with_bn(seed):
     r = ch13_batchnorm.cnn_run(seed)
-    assert r["BN: right"] >= 0.97 * 450
+    assert r["BN: right"] >= 0.96 * 450
     assert r["no BN: right"] < min(0.9 * 450, r["BN: right"] - 36)
     assert r["no BN: loss"] > 100 * r["BN: loss"]

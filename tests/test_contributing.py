@@ -54,14 +54,17 @@ def test_every_backticked_path_exists(path):
 def _layout():
     """(folder, file name) for every ``*.py`` named in the Layout block."""
     block = re.search(r"## Layout\s*```(.*?)```", TEXT, flags=re.S).group(1)
-    folder, out = "", []
+    folder, parent, out = "", "", []
     for line in block.splitlines():
         top = re.match(r"^(\S+)", line)
         sub = re.match(r"^  (\w+)/", line)
+        family = re.match(r"^    (\w+)/", line)           # a folder inside a folder of nnbook/
         if top:
             folder = top.group(1).rstrip("/") if top.group(1).endswith("/") else ""
         if sub and folder.startswith("nnbook"):
-            folder = f"nnbook/{sub.group(1)}"
+            folder = parent = f"nnbook/{sub.group(1)}"
+        elif family and parent:
+            folder = f"{parent}/{family.group(1)}"
         elif re.match(r"^  \w", line) and folder.startswith("nnbook"):
             folder = "nnbook"
         for name in re.findall(r"[\w*]+\.py", line):
@@ -187,8 +190,6 @@ ELSEWHERE = {
                     "test_layers_conv.py",
     "layers/base.py": "the Layer contract: test_layers_dense.py, test_custom_layers.py, "
                       "test_probes_custom*.py",
-    "layers/lstm.py": "the recurrent family is tested together in test_layers_recurrent.py",
-    "layers/gru.py": "the recurrent family is tested together in test_layers_recurrent.py",
     "data/bpe_merges.py": "bpe.py's merge table, tested in test_data_bpe.py",
     "data/generated.py": "tested in the package's test_data.py",
     "data/splits.py": "tested in the package's test_data.py",
@@ -234,6 +235,16 @@ def _test_name(rel):
     return "test_" + "_".join(rel.with_suffix("").parts)
 
 
+def _test_names(rel):
+    """The names a module's test file may have: by the rule, and for a layer in a family
+    folder (``nnbook/layers/attention/rope.py``) the layer's own name or its family's
+    (``test_layers_rope``, ``test_layers_attention``)."""
+    names = {_test_name(rel)}
+    if rel.parts[0] == "layers" and len(rel.parts) == 3:
+        names |= {f"test_layers_{rel.stem}", f"test_layers_{rel.parts[1]}"}
+    return names
+
+
 def _excused(rel):
     key = rel.as_posix()
     return key in ELSEWHERE or (len(rel.parts) > 1 and f"{rel.parts[0]}/*" in ELSEWHERE)
@@ -242,13 +253,13 @@ def _excused(rel):
 def test_every_public_module_has_its_test_file():
     tests = {p.stem for p in (ROOT / "tests").glob("test_*.py")}
     missing = [f"nnbook/{rel.as_posix()} → tests/{_test_name(rel)}.py" for rel in _modules()
-               if _test_name(rel) not in tests and not _excused(rel)]
+               if not _test_names(rel) & tests and not _excused(rel)]
     assert not missing, "modules without a test file named by the rule in CONTRIBUTING.md " \
         f"(or a reason in ELSEWHERE): {missing}"
 
 
 def test_every_test_file_is_named_after_what_it_tests():
-    stems = {_test_name(rel) for rel in _modules()}
+    stems = set().union(*(_test_names(rel) for rel in _modules()))
     stems |= {"test_" + p.name for p in (ROOT / "nnbook").iterdir() if p.is_dir()}
     stems |= {"test_bench_" + p.stem[len("bench_"):]
               for p in (ROOT / "benchmarks").glob("bench_*.py")}
@@ -264,7 +275,7 @@ def test_every_test_file_is_named_after_what_it_tests():
 def test_the_excuses_are_still_needed():
     tests = {p.stem for p in (ROOT / "tests").glob("test_*.py")}
     stale = [k for k in ELSEWHERE if "*" not in k and (not (ROOT / "nnbook" / k).exists()
-             or _test_name(Path(k)) in tests)]
+             or _test_names(Path(k)) & tests)]
     assert not stale, f"ELSEWHERE lists modules that are gone or have their own file: {stale}"
 
 
@@ -370,7 +381,7 @@ def test_the_numbers_of_the_code_quoted_are_the_codes():
     defaults = inspect.signature(nb.training.loop._check_final_step).parameters
     assert int(first) == defaults["n"].default
     assert "at most 10⁶ multiply-adds" in TEXT
-    assert _constant("nnbook/layers/_blocks.py", "SMALL") == 10 ** 6
+    assert _constant("nnbook/layers/conv/_blocks.py", "SMALL") == 10 ** 6
     kept, = _quoted(r"glibc keeps (\d+) MB at the top of its heap")
     assert int(kept) << 20 == _constant("benchmarks/timing.py", "TOP_PAD")
     pin, = _quoted(r"adds `(torch==[\d.]+)`")

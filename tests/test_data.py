@@ -225,7 +225,7 @@ def test_every_public_name_and_its_module():
              "load_mnist": "idx", "sine_wave": "sequences", "adding_problem": "sequences",
              "recall_task": "sequences", "chance_level": "sequences", "Language": "language",
              "language_corpus": "corpus", "char_windows": "corpus", "bigram_probs": "corpus",
-             "random_windows": "corpus",
+             "random_windows": "corpus", "token_windows": "corpus",
              "sample_text": "sampling", "BPETokenizer": "bpe", "StemLanguage": "stem_language",
              "SubjectTask": "subject_task", "GaussianMixture": "mixture",
              "mixture_mmd": "mixture", "MMD": "mixture"}

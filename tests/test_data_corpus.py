@@ -195,3 +195,17 @@ def test_random_windows_by_hand_and_uniform():
 def test_random_windows_refuses_bad_arguments(ids, batch, length, message):
     with pytest.raises(ValueError, match=message):
         data.random_windows(ids, batch, length, rng=np.random.default_rng(0))
+
+
+def test_token_windows_is_char_windows_named_for_tokens():
+    """Issue 42: Part IV's windows of BPE tokens have a name that says tokens."""
+    import nnbook as nb
+    ids = np.arange(20) % 7
+    for a, b in zip(nb.data.token_windows(ids, 5, stride=3), nb.data.char_windows(ids, 5, stride=3)):
+        np.testing.assert_array_equal(a, b)
+    assert "token" in nb.data.token_windows.__doc__.splitlines()[0]
+    assert "token_windows" in nb.data.char_windows.__doc__
+    with pytest.raises(ValueError, match=r"token_windows: got 3 ids, too few"):
+        nb.data.token_windows(np.arange(3), 5)
+    with pytest.raises(ValueError, match=r"char_windows: got 3 ids, too few"):
+        nb.data.char_windows(np.arange(3), 5)

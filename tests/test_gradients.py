@@ -663,7 +663,7 @@ def test_a_layer_without_a_row_is_named(monkeypatch):
     try:
         assert has_params(Lazy) is True
         with pytest.raises(AssertionError, match=r"no row in the gradient table.*: "
-                                                 r"BatchNorm \(nnbook\.layers\.batchnorm\), "
+                                                 r"BatchNorm \(nnbook\.layers\.normalization\.batchnorm\), "
                                                  r"Lazy \(nnbook\.layers\.lazy\)\n"):
             test_every_layer_with_parameters_has_a_gradient_row()
     finally:

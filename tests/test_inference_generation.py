@@ -286,10 +286,10 @@ def test_one_prompt_without_a_batch_axis_gets_a_fix_that_works_for_it(one):
                     temperature=0).shape == (1, 5)
 
 
-def test_prompts_of_different_lengths_are_named():
-    with pytest.raises(ValueError, match=r"prompts of different lengths \(2 and 3 tokens\).*"
-                                         r"same length"):
-        generate(classic(), [[1, 2], [3, 4, 5]], 2, temperature=0)
+def test_prompts_of_different_lengths_run_as_one_batch():
+    """Chapter 23: a ragged list of prompts is padded on the left (test_inference_batching)."""
+    out = generate(classic(), [[1, 2], [3, 4, 5]], 2, temperature=0)
+    assert [len(row) for row in out] == [4, 5]
 
 
 @pytest.mark.parametrize("use_cache", [True, False])
@@ -340,3 +340,27 @@ def test_a_model_whose_logits_are_nan_is_named():
     with pytest.raises(ValueError, match=r"generate: the model's output is NaN .*after the "
                                          r"prompt and 0 new tokens.*diverged"):
         generate(Windows(np.full(5, np.nan)), [[1, 2]], 3, rng=np.random.default_rng(0))
+
+
+def test_generating_past_the_training_windows_warns_with_the_fix(tmp_path):
+    """Issue 42: past the windows fit trained on, RoPE runs but worse (replacement
+    characters for byte tokens), and nothing said so outside chapter 21."""
+    import warnings
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([nb.Embedding(11, 8, rng=rng),
+                           nb.TransformerBlock.modern(8, 2, rng=rng),
+                           nb.Dense(8, 11, rng=rng)])
+    model.compile(optimizer=nb.AdamW(), loss=nb.CrossEntropy(from_logits=True))
+    x = rng.integers(0, 11, (4, 6))
+    model.fit(x, x, epochs=1, batch_size=4, verbose=0, rng=rng)
+    assert model.trained_length == 6
+    prompt = x[:1, :3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nb.generate(model, prompt, 4, rng=rng)                    # reads 6: no warning
+        nb.generate(model, prompt, 20, context=6, rng=rng)        # a sliding window
+    with pytest.warns(UserWarning, match=r"generate: the model will read 7 positions.*"
+                      r"trained on \(model.trained_length\).*context=6.*at most 4 new"):
+        nb.generate(model, prompt, 5, rng=rng)
+    model.save(tmp_path / "m.npz")
+    assert nb.load_model(tmp_path / "m.npz").trained_length == 6

@@ -290,7 +290,11 @@ def lab(prerequisites, request):
         workdir = Path(tmp)
         for path in NOTEBOOKS:
             stripped_copy(path, workdir / "notebooks" / path.relative_to(NOTEBOOK_DIR))
-        # Notebooks may open files next to them (none do yet besides the .ipynb).
+        # Files the notebooks open next to them (the moving-on notebook's ddp_step.py).
+        for path in sorted(NOTEBOOK_DIR.rglob("*.py")):
+            dest = workdir / "notebooks" / path.relative_to(NOTEBOOK_DIR)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
         server = LabServer(workdir)
         try:
             server.start()
@@ -598,6 +602,12 @@ EXPLORABLES = [
     # the RL run's record is made by the cells above (about 25 s of CPU): step 0 is the start
     ("22_post_training.ipynb", "nb.explore.rl_history(", "step", "0", "KL to the start 0.00 nats",
      "above"),
+    # counts only: the imports draw it; log2 T = 12 is T = 4096
+    ("24_fewer_bits.ipynb", "nb.explore.tile_memory(", "log₂ T", "12", "T = 4096, tiles of 64",
+     "imports"),
+    # a closed-form model given in the call: the imports are enough
+    ("25_latent_variables.ipynb", "nb.explore.posterior_gap(", "μ", "0.9",
+     "μ = 0.90, σ = 1.00: ELBO -5.176", "imports"),
     # the mixture and the schedule are made in the cells above (a few seconds)
     ("26_diffusion.ipynb", "nb.explore.score_field(", "t", "0.5", "t = 0.50: ᾱ = 0.079", "above"),
 ]

@@ -1,4 +1,4 @@
-"""MultiHeadAttention (nnbook/layers/attention.py): a head worked by hand, heads as slices of the
+"""MultiHeadAttention (nnbook/layers/attention/multihead.py): a head worked by hand, heads as slices of the
 features (against a loop written from the formula), rows of weights summing to 1, the causal
 mask (a later token never changes an earlier output), no notion of order without positions,
 ∂E/∂b_k = 0, float32, save/load and every error."""

@@ -1,4 +1,4 @@
-"""``nb.attention(q, k, v, *, mask=None, causal=False)`` (nnbook/layers/attention.py, chapter 17):
+"""``nb.attention(q, k, v, *, mask=None, causal=False)`` (nnbook/layers/attention/multihead.py, chapter 17):
 by hand, masks and the causal rule, grouped heads by broadcasting, PyTorch's
 ``scaled_dot_product_attention`` when installed, every message; and ``MultiHeadAttention``
 calls it: its output is the function's on its own projections, head by head."""
@@ -61,8 +61,8 @@ def test_multi_head_attention_is_the_function_on_its_projections(settings, monke
     mha = nb.MultiHeadAttention(8, 4, rng=rng, **settings)
     x = rng.standard_normal((3, 5, 8))
     calls = []
-    real = nb.layers.attention.attention
-    monkeypatch.setattr(nb.layers.attention, "attention",
+    real = nb.layers.attention.multihead.attention
+    monkeypatch.setattr(nb.layers.attention.multihead, "attention",
                         lambda *a, **kw: calls.append(kw) or real(*a, **kw))
     y = mha.forward(x)
     assert len(calls) == 1 and calls[0]["scale"] == 1.0

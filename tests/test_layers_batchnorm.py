@@ -1,4 +1,4 @@
-"""Tests of nnbook/layers/batchnorm.py: the forward pass by hand, per-channel statistics
+"""Tests of nnbook/layers/normalization/batchnorm.py: the forward pass by hand, per-channel statistics
 for images, running statistics (PyTorch's convention), train vs eval mode,
 backward against the long-hand chain rule, dtypes, errors and config."""
 

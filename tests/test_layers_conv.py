@@ -1,4 +1,4 @@
-"""Tests of nnbook/layers/conv.py and nnbook/conv_impl.py: output_size, Conv2D and the
+"""Tests of nnbook/layers/conv/conv2d.py and nnbook/conv_impl.py: output_size, Conv2D and the
 three convolution implementations (hand-computed values, shapes, agreement,
 gradients against finite differences, float32, saving, every error message)."""
 
@@ -313,7 +313,7 @@ def test_backward_uses_the_last_forward_whatever_its_shape():
 
 
 def test_large_work_arrays_are_not_kept(monkeypatch):
-    monkeypatch.setattr("nnbook.layers.conv._KEEP_BYTES", 1000)
+    monkeypatch.setattr("nnbook.layers.conv.conv2d._KEEP_BYTES", 1000)
     rng = np.random.default_rng(13)
     W, b = rng.standard_normal((3, 3, 1, 2)), rng.standard_normal(2)
     layer = layer_for(W, b, 1, 1)

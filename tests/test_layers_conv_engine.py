@@ -1,4 +1,4 @@
-"""Tests of nnbook/layers/_conv_engine.py through the layers that run on it: padding
+"""Tests of nnbook/layers/conv/_conv_engine.py through the layers that run on it: padding
 "valid"/"same" (Keras' asymmetric rule) for Conv2D and both pools, checked by
 hand and against the readable conv_impl on an explicitly padded image; the
 shared size check; Keras spellings; empty batches; float32 throughout."""
@@ -26,7 +26,8 @@ def test_the_formulas_live_in_one_public_module():
     """``output_size`` and ``same_padding`` are written once, in the public conv_impl (the
     layers and the top level re-export them), and so is the rule of the window copy."""
     from nnbook import conv_impl
-    from nnbook.layers import _conv_engine, conv
+    from nnbook.layers import conv
+    from nnbook.layers.conv import _conv_engine
     assert nb.same_padding is conv.same_padding is conv_impl.same_padding
     assert nb.output_size is conv.output_size is conv_impl.output_size
     assert _conv_engine.copies_by_tap is conv_impl.copies_by_tap

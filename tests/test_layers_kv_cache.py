@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import nnbook as nb
-from nnbook.layers.kv_cache import KVCache, PositionCache, cached_attention
+from nnbook.layers.attention.dot_product import cached_attention
+from nnbook.layers.attention.kv_cache import KVCache, PositionCache
 
 ATTENTION = [dict(), dict(rope=True), dict(n_kv_heads=2), dict(n_kv_heads=1, rope=True),
              dict(n_kv_heads=2, rope=True, bias=False)]

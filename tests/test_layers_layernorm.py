@@ -1,4 +1,4 @@
-"""LayerNorm (nnbook/layers/layernorm.py): values by hand, any leading shape, no dependence on
+"""LayerNorm (nnbook/layers/normalization/layernorm.py): values by hand, any leading shape, no dependence on
 the batch or on training mode, the backward's invariances, float32, save/load and errors."""
 
 import numpy as np
@@ -70,8 +70,9 @@ def test_float32_and_saving(tmp_path):
 def test_errors():
     with pytest.raises(ValueError, match=r"LayerNorm: expected n_features to be an integer ≥ 1"):
         nb.LayerNorm(0)
-    for eps in (0, -1e-5, "small", True):
-        with pytest.raises(ValueError, match=r"LayerNorm: expected eps > 0"):
+    for eps in (0, -1e-5, "small", True, np.inf, np.nan):       # inf once gave zeros
+        with pytest.raises(ValueError, match=r"LayerNorm: expected eps > 0 \(a small number "
+                                             r"such as 1e-5, added to the variance\), got"):
             nb.LayerNorm(3, eps=eps)
     layer = nb.LayerNorm(3)
     with pytest.raises(ValueError, match=r"LayerNorm\(3\): expected input of shape \(m, 3\) or "

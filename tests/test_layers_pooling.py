@@ -1,4 +1,4 @@
-"""Tests of nnbook/layers/pooling.py: MaxPool2D and AvgPool2D (hand-computed values,
+"""Tests of nnbook/layers/conv/pooling.py: MaxPool2D and AvgPool2D (hand-computed values,
 shapes, the tie rule, overlapping windows against a loop reference, gradients
 against finite differences, float32, every error message)."""
 

@@ -1,4 +1,4 @@
-"""Tests of the recurrent layers (nnbook/layers/recurrent.py, lstm.py, gru.py): a
+"""Tests of the recurrent layers (nnbook/layers/recurrent/: rnn.py, lstm.py, gru.py): a
 one-unit RNN, LSTM and GRU worked by hand, the forward against a plain loop of
 the API description's equations, h_0 = 0, the forget bias, return_sequences, the initial
 weights, dtypes, need_dx, every error message, saving and loading, and a tiny

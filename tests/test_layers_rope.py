@@ -7,7 +7,7 @@ import pytest
 
 import nnbook as nb
 from nnbook.layers import apply_rope, rope_angles
-from nnbook.layers.rope import rope_tables
+from nnbook.layers.attention.rope import rope_tables
 
 
 def test_the_angles_by_hand():

@@ -1,4 +1,4 @@
-"""TransformerBlock (nnbook/layers/transformer.py): the pre-norm formula from its parts, the
+"""TransformerBlock (nnbook/layers/attention/transformer.py): the pre-norm formula from its parts, the
 flat parameter names as the parts' live arrays (optimizers, set_weights, save/load, a float32
 gradient check), causality, and the errors."""
 

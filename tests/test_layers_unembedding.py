@@ -158,3 +158,69 @@ def test_errors_are_named():
     out.forward(np.ones((1, 2, 3)))
     with pytest.raises(ValueError, match=r"expected dy of shape \(1, 2, 5\)"):
         out.backward(np.ones((1, 2, 3)))
+
+
+# ---- the tied start (issue 42, item 1): a tied model starts near ln V ----
+
+def readme_lm(rng, V=400, d=64, n_blocks=2):
+    """README's Part IV model, spelled with the block's keywords (TransformerBlock.modern's)."""
+    emb = nb.Embedding(V, d, rng=rng)
+    blocks = [nb.TransformerBlock(d, 4, 8 * d // 3, norm="rmsnorm", ffn="swiglu", rope=True,
+                                  n_kv_heads=2, bias=False, rng=rng) for _ in range(n_blocks)]
+    return nb.Sequential([emb, *blocks, nb.RMSNorm(d), nb.Unembedding(emb)])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_tied_model_starts_within_a_tenth_of_a_nat_of_ln_v(seed):
+    # N(0, 1) rows as the output layer gave logits of std ≈ √d after the norm: 47–63 nats
+    rng = np.random.default_rng(seed)
+    V = 400
+    model = readme_lm(rng, V=V)
+    model.compile(optimizer=nb.AdamW(), loss=nb.CrossEntropy(from_logits=True))
+    x, y = rng.integers(0, V, (8, 32)), rng.integers(0, V, (8, 32))
+    assert abs(model.evaluate(x, y, verbose=0) - np.log(V)) < 0.1
+    assert np.std(model.layers[0].params["W"]) == pytest.approx(nb.Embedding.TIED_STD, rel=0.05)
+
+
+def test_the_modern_preset_is_the_five_keywords():
+    a = nb.TransformerBlock.modern(64, 4, rng=np.random.default_rng(0))
+    b = readme_lm(np.random.default_rng(0), n_blocks=1).layers[1]
+    assert a.get_config() == b.get_config()
+    assert nb.TransformerBlock.modern(48, 3).n_kv_heads == 3          # odd: no grouping
+    assert nb.TransformerBlock.modern(64, 4, n_kv_heads=4, bias=True).bias
+
+
+def test_only_a_fresh_default_embedding_is_rescaled_when_tied():
+    rng = np.random.default_rng(3)
+    plain = nb.Embedding(50, 16, rng=np.random.default_rng(3))
+    emb = nb.Embedding(50, 16, rng=rng)
+    W = emb.params["W"]
+    nb.Unembedding(emb)
+    assert emb.params["W"] is W                                      # in place
+    np.testing.assert_allclose(W, 0.02 * plain.params["W"], rtol=1e-15)
+    nb.Unembedding(emb)                                              # once only
+    np.testing.assert_allclose(W, 0.02 * plain.params["W"], rtol=1e-15)
+    untied = nb.Embedding(50, 16, rng=np.random.default_rng(3))      # untied: N(0, 1)
+    np.testing.assert_array_equal(untied.params["W"], plain.params["W"])
+    chosen = nb.Embedding(50, 16, std=0.5, rng=np.random.default_rng(3))
+    nb.Unembedding(chosen)                                           # a chosen std stays
+    np.testing.assert_allclose(chosen.params["W"], 0.5 * plain.params["W"], rtol=1e-15)
+    assert chosen.std == 0.5 and plain.std is None and "std" not in chosen.get_config()
+    edited = nb.Embedding(50, 16, rng=rng)
+    edited.params["W"][...] = plain.params["W"]                      # a user's own matrix
+    nb.Unembedding(edited)
+    np.testing.assert_array_equal(edited.params["W"], plain.params["W"])
+    with pytest.raises(ValueError, match=r"Embedding: std must be a positive number.*got 0"):
+        nb.Embedding(5, 2, std=0)
+
+
+def test_a_loaded_tied_model_keeps_its_trained_matrix(tmp_path):
+    rng = np.random.default_rng(4)
+    model = readme_lm(rng, V=30, d=16, n_blocks=1)
+    model.compile(optimizer=nb.AdamW(lr=0.01), loss=nb.CrossEntropy(from_logits=True))
+    x = rng.integers(0, 30, (4, 8))
+    model.fit(x, np.roll(x, -1, axis=1), epochs=2, batch_size=4, verbose=0, rng=rng)
+    model.save(tmp_path / "lm.npz")
+    loaded = nb.load_model(tmp_path / "lm.npz")
+    np.testing.assert_array_equal(loaded.layers[0].params["W"], model.layers[0].params["W"])
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))

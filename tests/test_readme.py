@@ -5,9 +5,14 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+import nnbook as nb
+from nnbook.layers.adapters import has_lora
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,13 +84,13 @@ def test_ci_main_job_runs_them_as_written():
 
 
 def example_code():
-    """The python blocks of README's example section: the dense, the sequence and the
-    results-over-seeds example, in that order."""
+    """The python blocks of README's example section: the dense, the sequence, the
+    results-over-seeds and the small language model example, in that order."""
     section = README.split(EXAMPLE_HEADING, 1)
     assert len(section) == 2, f"README has no {EXAMPLE_HEADING!r} section"
     section = section[1].split("\n## ", 1)[0]
     code = [block for lang, block in FENCE.findall(section) if lang == "python"]
-    assert len(code) >= 3, f"expected three python code blocks under {EXAMPLE_HEADING!r}, found {len(code)}"
+    assert len(code) >= 4, f"expected four python code blocks under {EXAMPLE_HEADING!r}, found {len(code)}"
     return code
 
 
@@ -129,6 +134,30 @@ def test_readme_seeds_example_runs(tmp_path, monkeypatch, capsys):
     assert table.seeds == (0, 1, 2, 3, 4) and table.columns == ("4 units", "16 units")
     assert str(table) in out and f"on {namespace['wins']} of 5 seeds" in out
     assert 0 <= namespace["wins"] <= 5 and table.values.max() < 1.2, out
+
+
+def test_readme_language_model_example_runs(tmp_path, monkeypatch, capsys):
+    """Part IV from README (issue 42): a BPE tokenizer on one's own text, the modern block,
+    fit on token windows, generation with the cache and top-p, save and load, LoRA."""
+    code = example_code()[3]
+    for name in ("BPETokenizer.train(", "nb.TransformerBlock.modern(", "nb.Unembedding(emb)",
+                 "nb.data.token_windows(", "nb.generate(", "top_p=", ".save(", "nb.load_model(",
+                 "nb.add_lora(", "nb.merge_lora("):
+        assert name in code, f"the language model example no longer shows {name}"
+    (tmp_path / "README.md").write_text(README, encoding="utf-8")   # "your own text"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        namespace, out = run_example(code, tmp_path, monkeypatch, capsys, "language model")
+    assert not [str(w.message) for w in caught if "generate" in str(w.message)]  # within T
+    loss, V = namespace["loss"], namespace["V"]
+    # the tied model starts near ln V (its first epoch's mean is below it) and learns
+    assert loss[0] < np.log(V) and loss[-1] < loss[0] - 1.5, f"training loss {loss}"
+    text = namespace["tok"].decode(namespace["out"][0].tolist())
+    assert text.startswith("Use nnbook") and text in out, out
+    model = namespace["model"]
+    assert not any(has_lora(layer) for layer in model.layers)      # merged
+    assert isinstance(model.layers[-1], nb.Unembedding) and (tmp_path / "lm.npz").is_file()
+    assert f"trainable {3_584:,} of" in out, out
 
 
 REPO_PATH = re.compile(

@@ -1,7 +1,7 @@
 """The notebooks' stored outputs show nothing of the machine they were executed on.
 
 A traceback stored for a cell that raises on purpose (tagged ``raises-exception``)
-names the files of its frames. Executed here, that was ``/work/main/nnbook/...`` or
+names the files of its frames. Executed in a checkout, that was ``<checkout>/nnbook/...`` or
 ``/home/<you>/.../site-packages/numpy/...``: a reader of the notebook, of the book,
 or of GitHub's rendering would see somebody's folders. tools/run_notebooks.py
 rewrites those paths (``nnbook/training/model.py``, ``…/site-packages/numpy/...``);

@@ -82,7 +82,7 @@ def is_private(name: str) -> bool:
 
 class Import:
     """One imported thing: ``written`` is the absolute dotted path as written
-    (``nnbook.layers._blocks``, or ``nnbook.training.optimizers._positive`` for a name),
+    (``nnbook.layers.conv._blocks``, or ``nnbook.training.optimizers._positive`` for a name),
     ``target`` the existing module it imports, ``name`` the imported name when it is
     not a module (else ``None``)."""
 

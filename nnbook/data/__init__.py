@@ -8,7 +8,7 @@
 - ``sequences.py``: the sine wave, the adding problem and the recall task, with their
   chance levels (chapters 15–16);
 - ``language.py``: ``Language``, the generated language whose entropy is known;
-  ``corpus.py``: its text as ids (``language_corpus``), ``char_windows``, ``bigram_probs``,
+  ``corpus.py``: its text as ids (``language_corpus``), ``char_windows``, ``token_windows``, ``bigram_probs``,
   ``random_windows`` (random token windows, Part IV)
   (chapters 17–18); ``window_bound.py``: the best loss a model reading only a window can reach
   (``Language.window_bound``); ``sampling.py``: ``sample_text``, text from a trained model
@@ -26,7 +26,7 @@ language go beside ``generated.py``), and its public names are re-exported below
 """
 
 from .bpe import BPETokenizer
-from .corpus import bigram_probs, char_windows, language_corpus, random_windows
+from .corpus import bigram_probs, char_windows, language_corpus, random_windows, token_windows
 from .digits import digits_split, load_digits
 from .generated import blobs, logic_gate, spirals, xor
 from .idx import load_mnist, read_idx
@@ -43,7 +43,7 @@ __all__ = [
     "xor", "logic_gate", "blobs", "spirals", "load_digits", "digits_split", "train_test_split",
     "one_hot", "read_idx", "load_mnist",
     "sine_wave", "adding_problem", "recall_task", "chance_level",
-    "Language", "language_corpus", "char_windows", "random_windows", "bigram_probs",
+    "Language", "language_corpus", "char_windows", "token_windows", "random_windows", "bigram_probs",
     "sample_text", "BPETokenizer", "StemLanguage", "SubjectTask",
     "GaussianMixture", "mixture_mmd", "MMD",
 ]

@@ -113,14 +113,15 @@ def _ids(owner: str, ids, vocab_size=None) -> np.ndarray:
     return a.astype(np.int64)
 
 
-def char_windows(ids, T: int, *, stride: int | None = None):
-    """Training windows for a character-level model: each input window of T ids, and as its
-    target the same window one character later (chapters 17 and 18).
+def token_windows(ids, T: int, *, stride: int | None = None, _owner="token_windows"):
+    """Training windows for a language model: each input window of T token ids (characters,
+    bytes or byte-pair tokens alike), and as its target the same window one token later.
 
     Window k starts at s = k · stride: ``x[k] = ids[s:s + T]``, ``y[k] = ids[s + 1:s + T + 1]``,
-    so ``y[k, t]`` is the character after ``x[k, t]``. With the default ``stride = T`` the
-    windows follow each other and every character but the first is a target once; the ids
-    left over at the end (fewer than a window) are dropped.
+    so ``y[k, t]`` is the token after ``x[k, t]``. With the default ``stride = T`` the
+    windows follow each other and every token but the first is a target once; the ids
+    left over at the end (fewer than a window) are dropped. For ``fit`` (every window once
+    per epoch); ``random_windows`` draws batches at random places instead.
 
     Shapes:
         ids: (n,) integers, n ≥ T + 1
@@ -129,16 +130,28 @@ def char_windows(ids, T: int, *, stride: int | None = None):
     Args:
         T: the window length (≥ 1), the context a model sees.
         stride: the step between window starts (≥ 1); ``None`` means T.
+
+    Part IV (chapters 19–22); ``char_windows`` is the same function under chapter 17's name.
     """
-    a = _ids("char_windows", ids)
-    T = positive_int("char_windows", "T", T)
-    stride = T if stride is None else positive_int("char_windows", "stride", stride)
+    a = _ids(_owner, ids)
+    T = positive_int(_owner, "T", T)
+    stride = T if stride is None else positive_int(_owner, "stride", stride)
     if len(a) < T + 1:
-        raise ValueError(f"char_windows: got {len(a)} ids, too few for one window of T={T} and "
+        raise ValueError(f"{_owner}: got {len(a)} ids, too few for one window of T={T} and "
                          f"its target (T + 1 = {T + 1} ids). Use a shorter T or a longer text.")
     starts = np.arange(0, len(a) - T, stride)                           # (m,)
     cols = starts[:, None] + np.arange(T)                               # (m, T)
     return a[cols], a[cols + 1]
+
+
+def char_windows(ids, T: int, *, stride: int | None = None):
+    """Training windows of T ids and their targets one id later (chapters 17 and 18, where
+    the ids are characters): ``token_windows`` under its first name, for any ids (the
+    characters of ``language_corpus``, or a tokenizer's tokens).
+
+    Shapes: ids (n,) → x, y (m, T) int64, m = (n − T − 1) // stride + 1 (stride: T).
+    """
+    return token_windows(ids, T, stride=stride, _owner="char_windows")
 
 
 def random_windows(ids, batch_size: int, length: int, *, rng=None):

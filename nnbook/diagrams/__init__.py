@@ -16,6 +16,7 @@ the Axes it drew on (or a tuple of Axes) and never calls ``plt.show()``.
 - modern.py: rotary pairs, grouped-query heads and the modern block (chapter 20);
 - inference.py: the KV cache filling step by step and the top-p cut (chapter 21);
 - posttraining.py: masked fine-tuning targets, LoRA's matrices and one RL step (chapter 22);
+- serving.py: a ragged batch, the rolling cache and a draft-and-verify round (chapter 23);
 - precision.py: a number's bits in three formats and attention's tiles (chapter 24);
 - latent.py: the latent-variable model and log p(x) split into the ELBO and its gap (25).
 
@@ -38,6 +39,7 @@ from .precision import attention_tiles, bit_layouts
 from .recurrent import bptt_paths, rnn_outputs, rnn_unrolled
 from .regularisation import dropout_network
 from .residual import residual_block
+from .serving import draft_and_verify, ragged_batch, rolling_cache
 from .shapes import dense_shapes
 from .softmax import softmax_bars
 from .tokens import merge_tree, token_boundaries
@@ -52,6 +54,7 @@ __all__ = [
     "gqa_heads", "modern_block", "rope_pairs",
     "kv_cache", "top_p_cut",
     "sft_targets", "lora_matrices", "rl_step",
+    "ragged_batch", "rolling_cache", "draft_and_verify",
     "bit_layouts", "attention_tiles",
     "latent_model", "elbo_gap",
 ]

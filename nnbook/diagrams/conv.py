@@ -11,7 +11,7 @@ from matplotlib.patches import Rectangle
 
 from ..conv_impl import im2col as _im2col
 from ..conv_impl import output_size
-from ..layers.pooling import AvgPool2D, MaxPool2D
+from ..layers.conv.pooling import AvgPool2D, MaxPool2D
 from ..plot.style import FONT
 from ._draw import SERIES, _canvas
 

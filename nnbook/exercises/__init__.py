@@ -13,7 +13,7 @@ from . import _core
 from . import (  # noqa: F401  (importing registers them)
     attention, autodiff, backprop, basics, classification, convolution, deep, diffusion,
     generalisation, inference, latent, modern, normalisation, optimizers, posttraining,
-    precision, sequences, tokens,
+    precision, sequences, serving, tokens,
 )
 from ._core import Exercise, Feedback
 

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..conv_impl import backward_loops, forward_loops, output_size as _output_size
-from ..layers.pooling import MaxPool2D
+from ..layers.conv.pooling import MaxPool2D
 from ._core import Mistake, Runner, as_array, check_number_function, compare, exercise, unpack
 
 _SIZE_GRID = [(n, f, p, s) for n in range(5, 13) for p in range(3) for f in range(1, 6) for s in range(1, 4)

@@ -50,14 +50,19 @@ def setup(seed, T=16):
             "bound_w": val.language.window_bound(val.text, T)}
 
 
-def modern(T, norm="rmsnorm", prenorm=True, pos="rope", ffn="swiglu", kv=2, tied=True):
+def modern(T, norm="rmsnorm", prenorm=True, pos="rope", ffn="swiglu", kv=2, tied=True,
+           emb_std=None):
     """The layers (a function of the generator) of a two-block model of width 32: the
-    modern block by default, each keyword swapping one part back."""
+    modern block by default, each keyword swapping one part back. ``emb_std``: the
+    Embedding's ``std`` (None: the library's start, 0.02 once tied; 1.0: the N(0, 1) start
+    the tied models had before issue 42, kept by chapter 24's tables)."""
     def layers(r):
-        emb = Embedding(V, D_MODEL, rng=r)
+        emb = Embedding(V, D_MODEL, std=emb_std, rng=r)
         out = [emb]
         if pos == "learned":
-            out.append(PositionalEmbedding(T, D_MODEL, rng=r))
+            # at the token vectors' scale: 0.02 beside a tied embedding's default start
+            pos_std = Embedding.TIED_STD if tied and emb_std is None else emb_std
+            out.append(PositionalEmbedding(T, D_MODEL, std=pos_std, rng=r))
         d_ff = 4 * D_MODEL if ffn == "relu" else 2 * 4 * D_MODEL // 3
         out += [TransformerBlock(D_MODEL, 4, d_ff, norm=norm, ffn=ffn, rope=pos == "rope",
                                  n_kv_heads=kv, prenorm=prenorm, rng=r) for _ in range(2)]
@@ -116,6 +121,7 @@ VARIANTS = {
     "ReLU MLP": {"ffn": "relu"},
     "MHA (4 K/V heads)": {"kv": 4},
     "untied output": {"tied": False},
+    "tied, N(0, 1) start": {"emb_std": 1.0},
     "chapter 18's block": {"norm": "layernorm", "pos": "learned", "ffn": "relu", "kv": 4,
                            "tied": False},
 }

@@ -18,8 +18,8 @@ from ..precision import RoundTo, mixed_precision_step, quantise, round_to
 from ..training import SGD, CrossEntropy, Sequential
 from .ch20_modern import BITS, loss_per_char, modern, train_model
 
-__all__ = ["T", "setup", "train_lm", "bits_per_char", "rounded", "PARTS", "formats_row", "parts_row",
-           "train_digits", "mixed_row", "TABLES"]
+__all__ = ["T", "setup", "train_lm", "bits_per_char", "rounded", "PARTS", "formats_row",
+           "parts_row", "train_digits", "mixed_row", "TABLES"]
 
 T, BATCH, STEPS, EPOCHS = 16, 32, 50, 3
 
@@ -44,7 +44,7 @@ def train_lm(seed):
     for 3 epochs on the seed's text, in float64 (kept for the next call with the seed:
     don't change the model in place)."""
     data = setup(seed)
-    return train_model(modern(T), data, seed, epochs=EPOCHS), data
+    return train_model(modern(T, emb_std=1.0), data, seed, epochs=EPOCHS), data  # N(0, 1)
 
 
 def bits_per_char(model, data):
@@ -101,7 +101,8 @@ def train_digits(seed, kind, epochs=10, batch=32, lr=0.02):
     layers = [Dense(64, 64, rng=r, dtype=np.float32), Tanh(),
               Dense(64, 10, rng=r, dtype=np.float32)]
     if kind != "float32":
-        layers = [layers[0], RoundTo("bfloat16"), layers[1], layers[2], RoundTo("bfloat16")]
+        layers = [layers[0], RoundTo("bfloat16"), layers[1], RoundTo("bfloat16"),
+                  layers[2], RoundTo("bfloat16")]     # every activation and its gradient
     model = Sequential(layers)
     model.compile(optimizer=SGD(lr=lr), loss=CrossEntropy(from_logits=True))
     master = "bfloat16" if kind == "bfloat16 master" else "float32"

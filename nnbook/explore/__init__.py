@@ -16,6 +16,7 @@ returns a matplotlib Figure that a notebook shows for readers without a kernel):
   verdict on what it writes (21);
 - posttraining.py: an RL run's acceptance, answer length and KL against the step (22);
 - precision.py: attention's memory, plain against tiles, as T and the tile size change (24);
+- latent.py: the ELBO's gap as the KL to the true posterior, as q(z | x) moves (25);
 - diffusion.py: the exact score field of a noised mixture against the time t, and samples
   flowing from noise to the data as a GIF (26).
 
@@ -31,6 +32,7 @@ from .conv import conv_window, conv_window_figure
 from .diffusion import flow_animation, score_field, score_field_figure
 from .gradient_descent import learning_rate, learning_rate_figure, lr_regime
 from .inference import decoding, decoding_figure, decoding_probs, decoding_sample
+from .latent import posterior_gap, posterior_gap_figure, posterior_gap_numbers
 from .initialisation import init_depth, init_depth_figure
 from .modern import rope_score, rope_score_figure, rope_scores
 from .optimizers import optimizer_paths, optimizer_paths_figure, quadratic_paths
@@ -45,6 +47,7 @@ from .tokens import bpe_merges, bpe_merges_figure, bpe_state
 from .xor import train_xor, xor_boundary, xor_figure, xor_training
 
 __all__ = [
+    "posterior_gap", "posterior_gap_figure", "posterior_gap_numbers",
     "score_field", "score_field_figure", "flow_animation",
     "learning_rate", "learning_rate_figure", "lr_regime",
     "sigmoid_saturation", "sigmoid_figure",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..layers.rope import apply_rope, rope_angles
+from ..layers.attention.rope import apply_rope, rope_angles
 from ..plot.style import FONT
 from ._widgets import _explorable, _int
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..layers.gru import GRU
-from ..layers.lstm import LSTM
-from ..layers.recurrent import RNN
+from ..layers.recurrent.gru import GRU
+from ..layers.recurrent.lstm import LSTM
+from ..layers.recurrent.rnn import RNN
 from ..plot.style import FONT, plain_axes
 from ._widgets import _explorable, _float, _int
 

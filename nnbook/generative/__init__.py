@@ -4,7 +4,8 @@ embedding and the MLP denoiser, the training pairs of denoising score matching a
 matching, the samplers (DDPM, DDIM, Euler), and the exact score and velocity of a
 ``nb.data.GaussianMixture`` that they are checked against.
 
-- ``schedules.py``: ``LinearSchedule`` and ``CosineSchedule``, with ``alpha_bar(t)``;
+- ``noise.py``: the noise schedules ``LinearSchedule`` and ``CosineSchedule``, with
+  ``alpha_bar(t)``;
 - ``time_embedding.py``: ``TimeEmbedding``, the sinusoidal layer, and ``with_time``;
 - ``denoiser.py``: ``denoiser``, ``as_function``, ``noise_batch``, ``flow_batch``,
   ``train_denoiser``;
@@ -24,7 +25,7 @@ from .gaussian import (Reparameterize, gaussian_kl, gaussian_kl_grad, gaussian_l
                        score_function_gradients)
 from .exact import exact_noise, exact_score, exact_velocity, flow_marginal
 from .samplers import ddim_sample, ddpm_sample, ddpm_step, euler_sample
-from .schedules import CosineSchedule, LinearSchedule, NoiseSchedule
+from .noise import CosineSchedule, LinearSchedule, NoiseSchedule
 from .time_embedding import TimeEmbedding, with_time
 from .vae import VAE, linear_elbo, linear_log_prob, linear_posterior, quadrature_log_prob
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers.dense import Dense
-from ..layers.swiglu import SiLU
+from ..layers.activations import SiLU
 from ..training.model import Sequential
 from ..validate import as_float_array, make_rng, positive_int
-from .schedules import NoiseSchedule
+from .noise import NoiseSchedule
 from .time_embedding import TimeEmbedding, with_time
 
 __all__ = ["denoiser", "as_function", "noise_batch", "flow_batch", "train_denoiser"]

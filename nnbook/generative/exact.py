@@ -12,7 +12,7 @@ import numpy as np
 
 from ..data.mixture import GaussianMixture
 from ..validate import as_float_array
-from .schedules import NoiseSchedule
+from .noise import NoiseSchedule
 
 __all__ = ["exact_score", "exact_noise", "flow_marginal", "exact_velocity"]
 

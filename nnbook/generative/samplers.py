@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..validate import as_float_array, make_rng, positive_int
-from .schedules import NoiseSchedule
+from .noise import NoiseSchedule
 
 __all__ = ["ddpm_sample", "ddpm_step", "ddim_sample", "euler_sample"]
 

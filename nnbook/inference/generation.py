@@ -1,29 +1,37 @@
 """``generate`` (chapter 21): a language model writes by reading its own output. Each step
 runs the model on the text so far, takes its logits at the last position and draws the next
 token from them with the decoding rules of sampling.py (greedy, temperature, top-k, top-p).
-With a KV cache (layers/kv_cache.py) the model reads the prompt once, then one token a step;
+With a KV cache (layers/attention/kv_cache.py) the model reads the prompt once, then one token a step;
 ``can_cache``, ``start_cache``, ``clear_cache`` and ``cache_nbytes`` act on a whole model.
+Chapter 23 adds prompts of different lengths, ``stop_token`` and a ``draft`` model.
 """
 
 from __future__ import annotations
 
 import numbers
 
+import warnings
+
 import numpy as np
 
 from ..layers.activations import Softmax
-from ..layers.embedding import Embedding, PositionalEmbedding
+from ..layers.embedding import PositionalEmbedding
 from ..spellings import refuse_spellings
 from ..validate import positive_int
+from .batching import check_stop_token, generate_rows, ragged_rows, stops
+from .caches import (_layers_of, _vocab, cache_nbytes, can_cache, clear_cache,  # noqa: F401
+                     start_cache)
+from .speculative import speculative_generate
 from .sampling import check_decoding, sample_next
 
-__all__ = ["generate", "can_cache", "start_cache", "clear_cache", "cache_nbytes"]
+__all__ = ["generate"]
 
 _GREEDY = np.random.default_rng(0)       # handed to sample_next at temperature 0: never drawn
 
 
 def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
-             use_cache=True, rng=None, return_logits=False, context=None, **other_spellings):
+             use_cache=True, rng=None, return_logits=False, context=None, stop_token=None,
+             draft=None, n_draft=4, **other_spellings):
     """The prompt ``ids`` followed by ``n_new`` tokens the model writes one at a time.
 
     At each step the model reads the text so far (in inference mode: ``training=False``),
@@ -37,10 +45,17 @@ def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
         ids: (m, T0) integers in [0, V), T0 ≥ 1  →  (m, T0 + n_new) int64, the prompt first
         with ``return_logits=True``: ``(ids, logits)``, logits (m, n_new, V) in the model's
         dtype, row s the logits the token T0 + s was drawn from
+        ids a list of 1-D prompts of different lengths, or ``stop_token`` given: a list of
+        1-D arrays, one per prompt (its tokens, then the new ones), logits a list of
+        (n_r, V)
 
     Args:
         model: a ``Sequential`` language model: ids (m, T) → logits (m, T, V).
-        ids: the prompts, one per row (a list of lists works).
+        ids: the prompts, one per row (a list of lists works). Prompts of different
+            lengths (chapter 23) run as one batch, padded on the left: the padded keys are
+            masked and each row's positions count from its own first token, so each row's
+            logits equal that prompt's alone (to round-off). A model without a KV cache
+            runs them one prompt at a time.
         n_new: how many tokens to add (≥ 0).
         temperature, top_k, top_p: the decoding rules (``next_token_probs``).
         use_cache: run with a KV cache when ``can_cache(model)``: the model reads the prompt
@@ -52,6 +67,16 @@ def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
         context: the longest window the model reads: each step reads the last ``context``
             tokens of the text (a sliding window, chapter 18's ``sample_text``); ``None``:
             the whole text. A window that slides runs without a cache.
+        stop_token: a token id; a row stops after writing it (its later tokens are not
+            kept), and generation ends when every row has stopped (chapter 23).
+        draft: a smaller language model of the same vocabulary for speculative decoding
+            (chapter 23, ``speculative_generate``): it proposes ``n_draft`` tokens, the
+            model checks them in one forward; the ids are distributed exactly as without
+            it (identical at ``temperature=0``).
+        n_draft: the tokens the draft proposes per round (k ≥ 1).
+
+    Reading more positions than the windows ``fit`` trained the model on
+    (``model.trained_length``) warns: past them the predictions get worse.
 
     A model with a ``PositionalEmbedding`` reads at most its ``max_len`` positions: the
     model reads T0 + n_new − 1 of them (the last token is written, never read), and more is
@@ -61,7 +86,11 @@ def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
     refuse_spellings("generate", other_spellings, unknown=True)    # max_new_tokens= …
     check_decoding("generate", temperature, top_k, top_p)
     layers = _layers_of(model)
-    ids = _prompt(ids, layers)
+    rows = ragged_rows(ids)
+    if rows is not None:
+        rows = [_prompt(row[None], layers)[0] for row in rows]     # each prompt checked
+    else:
+        ids = _prompt(ids, layers)
     n_new = _count(n_new)
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise ValueError(f"generate: rng must be a np.random.Generator, got {rng!r}. Pass "
@@ -70,90 +99,65 @@ def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
         rng = np.random.default_rng()     # API.md: rng=None is a fresh, unseeded generator
     if context is not None:
         context = positive_int("generate", "context", context)
-    m, T0 = ids.shape
+    stop_token = check_stop_token(stop_token, _vocab(layers))
+    T0 = max(len(r) for r in rows) if rows is not None else ids.shape[1]
     _check_positions(layers, T0, n_new, context)
-    out = np.empty((m, T0 + n_new), dtype=np.int64)
+    _warn_past_training(model, T0, n_new, context)
+    decoding = {"temperature": temperature, "top_k": top_k, "top_p": top_p}
+    if draft is not None:
+        if return_logits or context is not None or not use_cache:
+            raise ValueError("generate: speculative decoding (draft=…) runs with KV caches "
+                             "and returns ids only; got return_logits=True, context= or "
+                             "use_cache=False. Drop them, or drop draft=.")
+        texts, _ = speculative_generate(model, draft, rows if rows is not None else ids,
+                                        n_new, n_draft=n_draft, rng=rng,
+                                        stop_token=stop_token, **decoding)
+        return texts
+    slides = context is not None and T0 + n_new - 1 > context      # the window moves on
+    cached = bool(use_cache) and n_new > 0 and not slides and can_cache(model)
+    draw = rng if temperature > 0 else _GREEDY
+
+    def run(batch, pad):
+        return _run(model, layers, batch, n_new, pad, cached, context if slides else None,
+                    draw, decoding, stop_token)
+
+    if rows is None and stop_token is None:
+        out, logits, _ = run(ids, None)
+        return (out, logits) if return_logits else out
+    return generate_rows(run, rows if rows is not None else list(ids), n_new, stop_token,
+                         cached, return_logits)
+
+
+def _run(model, layers, ids, n_new, pad, cached, context, draw, decoding, stop_token):
+    """The generation loop on one batch ``ids`` (m, T0), left-padded by ``pad`` (None or
+    (m,)): ``(out, logits, n_made)``, out (m, T0 + n_new), logits (m, steps, V) and the new
+    tokens each row keeps (n_new, or up to its stop token)."""
+    m, T0 = ids.shape
+    out = np.zeros((m, T0 + n_new), dtype=np.int64)
     out[:, :T0] = ids
     probabilities = bool(layers) and isinstance(layers[-1], Softmax)
-    draw = rng if temperature > 0 else _GREEDY
-    steps = []
-    slides = context is not None and T0 + n_new - 1 > context       # the window moves on
-    cached = bool(use_cache) and n_new > 0 and not slides and can_cache(model)
+    pad = None if pad is None or not np.any(pad) else pad
+    steps, done, n_made = [], np.zeros(m, bool), np.full(m, n_new)
     if cached:
-        start_cache(model, max_len=T0 + n_new - 1)
+        start_cache(model, max_len=T0 + n_new - 1, pad=pad)
     try:
         read = 0                                                    # positions cached
         for t in range(T0, T0 + n_new):
-            if slides:
+            if context is not None:
                 read = max(0, t - context)
             z = _last_logits(model, out[:, read:t], probabilities, t - T0)   # (m, V)
             read = t if cached else 0
-            if return_logits:
-                steps.append(z)
-            out[:, t] = sample_next(z, draw, temperature=temperature, top_k=top_k, top_p=top_p)
+            steps.append(z)
+            out[:, t] = sample_next(z, draw, **decoding)
+            if stops(out[:, t], stop_token, done, n_made, t - T0):
+                break
     finally:
         if cached:
             clear_cache(model)
-    if not return_logits:
-        return out
     V = steps[0].shape[-1] if steps else _vocab(layers) or 0
     dtype = steps[0].dtype if steps else getattr(model, "dtype", np.float64)
     logits = np.stack(steps, axis=1) if steps else np.zeros((m, 0, V), dtype)
-    return out, logits
-
-
-def can_cache(model) -> bool:
-    """Whether ``model`` can generate with a KV cache: every layer is ``positionwise`` or
-    keeps a cache (``start_cache``), and its attention is causal."""
-    return all(getattr(layer, "positionwise", False) or (
-        callable(getattr(layer, "start_cache", None)) and getattr(layer, "cacheable", True))
-        for layer in _layers_of(model))
-
-
-def start_cache(model, max_len=None) -> None:
-    """``start_cache(max_len)`` on every layer that has one (the KV cache of each attention,
-    the position count of a PositionalEmbedding); ``max_len``: the most positions the
-    model will read (None: no limit). Refused when ``can_cache(model)`` is False."""
-    if not can_cache(model):
-        bad = [repr(l) for l in model.layers if not getattr(l, "positionwise", False)
-               and not (callable(getattr(l, "start_cache", None)) and getattr(l, "cacheable", True))]
-        raise ValueError(f"start_cache: the model cannot keep a KV cache: {', '.join(bad)} "
-                         f"{'reads' if len(bad) == 1 else 'read'} more than each position "
-                         f"alone and {'keeps' if len(bad) == 1 else 'keep'} no cache (or "
-                         f"attention is not causal). generate(model, …) runs it without one.")
-    for layer in model.layers:
-        if callable(getattr(layer, "start_cache", None)):
-            layer.start_cache(max_len)
-
-
-def clear_cache(model) -> None:
-    """``clear_cache()`` on every layer that has one: the model reads whole sequences again."""
-    for layer in _layers_of(model):
-        if callable(getattr(layer, "clear_cache", None)):
-            layer.clear_cache()
-
-
-def cache_nbytes(model) -> int:
-    """The bytes the model's caches fill: Σ over attention layers of ``k.nbytes + v.nbytes``
-    (views of the filled positions), 2 · layers · m · T · n_kv_heads · d_head · itemsize for
-    T cached positions. The arrays behind the views (``k.base``) hold exactly that when the
-    cache was started with ``max_len``, and up to twice as much when it grew without one."""
-    return sum(int(layer.cache.nbytes) for layer in _layers_of(model)
-               if getattr(layer, "cache", None) is not None)
-
-
-def _layers_of(model):
-    layers = getattr(model, "layers", None)
-    if not callable(getattr(model, "forward", None)) or not isinstance(layers, list):
-        raise ValueError(f"generate: expected a Sequential language model (ids (m, T) → "
-                         f"logits (m, T, V)), got {type(model).__name__}. Build one: "
-                         f"nb.Sequential([nb.Embedding(V, d), …, nb.Dense(d, V)]).")
-    return layers
-
-
-def _vocab(layers):
-    """V from the model's ``Embedding`` (None without one)."""
-    return next((l.vocab_size for l in layers if isinstance(l, Embedding)), None)
+    return out, logits, n_made
 
 
 def _prompt(ids, layers):
@@ -209,6 +213,26 @@ def _count(n_new):
         raise ValueError(f"generate: n_new must be an integer ≥ 0 (how many tokens to add), "
                          f"got {n_new!r}.")
     return int(n_new)
+
+
+def _warn_past_training(model, T0, n_new, context):
+    """Warn when the model will read more positions than the windows ``fit`` trained it on
+    (``model.trained_length``) through attention: RoPE runs there, but worse, and byte
+    tokens then decode to replacement characters (chapter 21). A recurrent model is not
+    warned: it has no positions; nor is one whose every attention has a sliding window no
+    longer than the training windows (chapter 23)."""
+    trained = getattr(model, "trained_length", None)
+    read = T0 + n_new - 1 if context is None else min(T0 + n_new - 1, context)
+    attention = [layer for layer in _layers_of(model) if hasattr(layer, "n_heads")]
+    windowed = all(getattr(layer, "window", None) is not None and layer.window <= (trained or 0)
+                   for layer in attention)       # a sliding window (ch. 23) stays inside
+    if trained and read > trained and attention and not windowed:
+        warnings.warn(
+            f"generate: the model will read {read} positions (a prompt of {T0} and {n_new} "
+            f"new tokens), more than the {trained} of the windows it was trained on "
+            f"(model.trained_length); past them its predictions get worse (chapter 21). "
+            f"Pass context={trained} to read a sliding window of the last {trained} tokens, "
+            f"or ask for at most {max(trained + 1 - T0, 0)} new tokens.", stacklevel=3)
 
 
 def _check_positions(layers, T0, n_new, context=None):

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from ..spellings import refuse_spellings
 from ..validate import make_rng, positive_int
-from .attention import MultiHeadAttention
+from .attention.multihead import MultiHeadAttention
 from .dense import Dense
 from .lora import LoRA
 from .swiglu import SwiGLU
-from .transformer import TransformerBlock
+from .attention.transformer import TransformerBlock
 
 __all__ = ["add_lora", "merge_lora", "has_lora"]
 

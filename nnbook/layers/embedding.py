@@ -13,7 +13,7 @@ from ..registry import register_class
 from ..spellings import refuse_spellings
 from ..validate import float_dtype, make_rng, positive_int
 from .base import Layer
-from .kv_cache import Caching, PositionCache
+from .attention.kv_cache import Caching, PositionCache
 
 __all__ = ["Embedding", "PositionalEmbedding", "scatter_add_rows"]
 
@@ -37,6 +37,20 @@ def scatter_add_rows(ids, rows, out):
     return out
 
 
+def _positive_std(std, owner="Embedding"):
+    if isinstance(std, bool) or not isinstance(std, (int, float, np.floating, np.integer)) \
+            or not np.isfinite(std) or std <= 0:
+        raise ValueError(f"{owner}: std must be a positive number (the starting standard "
+                         f"deviation of W), got {std!r}. Pass e.g. std=0.02, or None for "
+                         f"the default.")
+    return float(std)
+
+
+def _fingerprint(W):
+    """Who W is and a cheap summary of its values: an edit or a training step changes it."""
+    return (id(W), W.shape, float(np.sum(W * W)), W.ravel()[:16].tobytes())
+
+
 @register_class
 class Embedding(Layer):
     """A learned vector per token: ``y[i, t] = W[ids[i, t]]``, i.e. ``one_hot(ids) @ W``.
@@ -57,25 +71,37 @@ class Embedding(Layer):
     Args:
         vocab_size: the number of tokens V (ids are 0 … V − 1).
         dim: the length of each token's vector.
+        std: ``W`` starts N(0, std²). ``None`` (default): std 1, as PyTorch's
+            ``nn.Embedding``, until an ``Unembedding`` ties this matrix (chapter 20): a W
+            still as drawn (never trained or replaced) is then scaled to std
+            ``TIED_STD = 0.02`` (GPT-2's), because as the output layer N(0, 1) rows give
+            logits of std about √dim after a norm, and the model would start tens of nats
+            above ln V. A number fixes the std for both uses (no rescaling).
         rng: the ``np.random.Generator`` that draws ``W`` (``None``: a fresh one).
         dtype: float64 (default) or float32.
 
-    ``W`` starts N(0, 1), as PyTorch's ``nn.Embedding``. Chapter 17.
+    Chapter 17.
     """
 
     positionwise = True    # each position alone: a model of such layers can cache (base.py)
 
     integer_input = True
 
-    def __init__(self, vocab_size=None, dim=None, *, rng=None, dtype=np.float64, **keras):
+    TIED_STD = 0.02    # a tied W's starting std (std=None): GPT-2's, logits start near ln V
+
+    def __init__(self, vocab_size=None, dim=None, *, std=None, rng=None, dtype=np.float64,
+                 **keras):
         super().__init__()
         refuse_spellings("Embedding", keras, unknown=True)       # Keras' names: nnbook's
         self.vocab_size = positive_int("Embedding", "vocab_size", vocab_size)
         self.dim = positive_int("Embedding", "dim", dim)
         dtype = float_dtype(repr(self), dtype)
+        self.std = None if std is None else _positive_std(std)
         rng = make_rng(rng, repr(self))
-        self.params = {"W": rng.standard_normal((self.vocab_size, self.dim)).astype(dtype)}
+        W = rng.standard_normal((self.vocab_size, self.dim)) * (std or 1.0)
+        self.params = {"W": W.astype(dtype)}
         self.grads = {"W": np.zeros_like(self.params["W"])}
+        self._drawn = _fingerprint(self.params["W"]) if std is None else None
         self._ids = None
         self._tied = weakref.WeakKeyDictionary()   # Unembedding → its part of ∂E/∂W, or None
         self._own = None         # this layer's own part, while tied
@@ -97,6 +123,7 @@ class Embedding(Layer):
         ids = self._ids
         if ids is None:
             self._before_forward()
+        self._drawn = None                                      # trained: never rescaled
         W = self.params["W"]
         dy = np.asarray(dy, dtype=W.dtype)
         if dy.shape != ids.shape + (self.dim,):
@@ -111,7 +138,14 @@ class Embedding(Layer):
 
     def tie(self, layer) -> None:
         """Share W with ``layer`` (an ``Unembedding``, chapter 20), which then hands its
-        part of ∂E/∂W to ``set_tied_grad``. Held weakly: a layer that is gone adds nothing."""
+        part of ∂E/∂W to ``set_tied_grad``. Held weakly: a layer that is gone adds nothing.
+
+        With ``std=None``, a W that is still its first draw is scaled in place to std
+        ``TIED_STD`` (once): a tied model then starts near ln V."""
+        W = self.params["W"]
+        if self._drawn is not None and self._drawn == _fingerprint(W):
+            W *= self.TIED_STD                                  # in place: references stay
+        self._drawn = None
         self._tied[layer] = None
 
     def set_tied_grad(self, layer, part=None) -> None:
@@ -135,7 +169,7 @@ class Embedding(Layer):
     def output_shape(self, input_shape):
         return tuple(input_shape) + (self.dim,)
 
-    def get_config(self):
+    def get_config(self):     # std only sets the first draw: a file holds the weights
         return {"vocab_size": self.vocab_size, "dim": self.dim}
 
     def __repr__(self):
@@ -176,24 +210,30 @@ class PositionalEmbedding(Caching, Layer):
     Args:
         max_len: the longest sequence the table covers.
         dim: the vector length (the Embedding's ``dim``).
+        std: ``W`` starts N(0, std²); ``None`` (default): std 1, the scale of an untied
+            ``Embedding``'s vectors. Beside a tied one (std 0.02, chapter 20) pass
+            ``std=0.02``: rows of std 1 would drown the tokens' vectors at the start.
         rng: the ``np.random.Generator`` that draws ``W`` (``None``: a fresh one).
         dtype: float64 (default) or float32.
 
-    ``W`` starts N(0, 1), the scale of ``Embedding``'s vectors. Chapter 17. With a cache
+    Chapter 17. With a cache
     (chapter 21: ``start_cache()``, as attention's) each forward continues the texts: the
     positions are offset by ``cache.length``, the number already read.
     """
 
     cache_class = PositionCache
 
-    def __init__(self, max_len=None, dim=None, *, rng=None, dtype=np.float64, **keras):
+    def __init__(self, max_len=None, dim=None, *, std=None, rng=None, dtype=np.float64,
+                 **keras):
         super().__init__()
         refuse_spellings("PositionalEmbedding", keras, unknown=True)
         self.max_len = positive_int("PositionalEmbedding", "max_len", max_len)
         self.dim = positive_int("PositionalEmbedding", "dim", dim)
+        self.std = None if std is None else _positive_std(std, "PositionalEmbedding")
         dtype = float_dtype(repr(self), dtype)
         rng = make_rng(rng, repr(self))
-        self.params = {"W": rng.standard_normal((self.max_len, self.dim)).astype(dtype)}
+        W = rng.standard_normal((self.max_len, self.dim)) * (std or 1.0)
+        self.params = {"W": W.astype(dtype)}
         self.grads = {"W": np.zeros_like(self.params["W"])}
         self._shape = None
 
@@ -224,6 +264,14 @@ class PositionalEmbedding(Caching, Layer):
         self.cache.advance(self, T)
         self._shape = None
         W = self.params["W"]
+        pad = self.cache.pad
+        if pad is not None:                          # each row from its first token (ch. 23)
+            if pad.shape[0] != x.shape[0]:
+                raise ValueError(f"{self!r}: the cache was started for {pad.shape[0]} padded "
+                                 f"rows, got a batch of {x.shape[0]}. start_cache(pad=…) "
+                                 f"with one pad per row.")
+            pos = np.maximum(np.arange(L, L + T) - pad[:, None], 0)      # (m, T)
+            return np.add(x, W[pos], dtype=W.dtype)
         return np.add(x, W[L:L + T], dtype=W.dtype)
 
     def backward(self, dy, need_dx: bool = True):
@@ -248,7 +296,7 @@ class PositionalEmbedding(Caching, Layer):
                 f"longer than {self.max_len} need a larger max_len.")
         return shape
 
-    def get_config(self):
+    def get_config(self):     # std only sets the first draw: a file holds the weights
         return {"max_len": self.max_len, "dim": self.dim}
 
     def __repr__(self):

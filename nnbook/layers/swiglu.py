@@ -1,5 +1,5 @@
-"""The gated feed-forward layer of chapter 20: ``SiLU`` (x·σ(x), the "swish") and
-``SwiGLU``, where one linear map, through SiLU, gates another elementwise before a third
+"""The gated feed-forward layer of chapter 20: ``SwiGLU``, where one linear map, through
+SiLU (x·σ(x), the "swish", in activations.py), gates another elementwise before a third
 brings the result back to d_model (Shazeer 2020; the feed-forward part of most 2025 models).
 """
 
@@ -10,54 +10,11 @@ import numpy as np
 from ..init import xavier_uniform
 from ..registry import register_class
 from ..validate import float_dtype, make_rng, positive_int
-from .activations import Activation, sigmoid
+from .activations import sigmoid
 from .base import Layer
 
 
-def _sigmoid(z):
-    """σ(z) = 1/(1 + e^(−z)), into a new array of z's dtype: 5× faster than ``sigmoid``'s
-    branch-free form; for z < −88 (float32) e^(−z) overflows to inf and σ is 0, as it
-    should be, so the overflow warning is silenced."""
-    with np.errstate(over="ignore"):
-        s = np.exp(-z)
-    s += 1.0
-    return np.reciprocal(s, out=s)
-
-__all__ = ["SiLU", "SwiGLU"]
-
-
-@register_class
-class SiLU(Activation):
-    """SiLU (swish): ``y = x·σ(x)``; ``y' = σ(x) + y (1 − σ(x))``, elementwise.
-
-    Shapes: x: any  →  y: the same shape. Smooth, and negative for x < 0 (its minimum is
-    about −0.28 at x ≈ −1.28), unlike ReLU. As ``torch.nn.functional.silu``. Chapter 20.
-    """
-
-    def function(self, x):
-        return x * sigmoid(x)
-
-    def derivative(self, x):
-        s = sigmoid(x)
-        return s * (1.0 + x * (1.0 - s))
-
-    def forward(self, x):
-        x = np.asarray(x)
-        self._x = x = x if x.dtype.kind == "f" else x.astype(np.float64)
-        self._s = _sigmoid(x)
-        self._y = x * self._s
-        return self._y
-
-    def backward(self, dy, need_dx: bool = True):
-        dy = self._check(dy)
-        if not need_dx:
-            return None
-        s, y = self._s, self._y
-        dx = 1.0 - s
-        dx *= y
-        dx += s                                  # σ(x) + y (1 − σ(x))
-        dx *= dy
-        return dx
+__all__ = ["SwiGLU"]
 
 
 @register_class
@@ -74,7 +31,10 @@ class SwiGLU(Layer):
     Backward, with h₁ = x W_1, h₃ = x W_3, a = SiLU(h₁), u = a ⊙ h₃ and δ = ∂E/∂y W_2ᵀ:
     ``∂E/∂W_2 = uᵀ ∂E/∂y``, ``∂E/∂h₃ = δ ⊙ a``, ``∂E/∂h₁ = δ ⊙ h₃ ⊙ SiLU'(h₁)``, then
     ``∂E/∂W_1 = xᵀ ∂E/∂h₁``, ``∂E/∂W_3 = xᵀ ∂E/∂h₃`` and
-    ``∂E/∂x = ∂E/∂h₁ W_1ᵀ + ∂E/∂h₃ W_3ᵀ``. W_1 and W_3 run as one (d, 2·d_ff) product.
+    ``∂E/∂x = ∂E/∂h₁ W_1ᵀ + ∂E/∂h₃ W_3ᵀ``. W_1 and W_3 run as one (d, 2·d_ff) product
+    (forward, ∂E/∂W and ∂E/∂x alike). Element-wise passes over the (M, d_ff) arrays:
+    forward 6 (σ(h₁)'s four, a, u), backward 6 (SiLU' three, δ ⊙ h₃, · SiLU', δ ⊙ a),
+    each written into its place (``out=``, the halves of one ∂E/∂[h₁ | h₃] array).
 
     Args:
         d_model: the features per position.
@@ -115,7 +75,7 @@ class SwiGLU(Layer):
         W13 = np.concatenate((p["W_1"], p["W_3"]), axis=1)      # (d, 2f)
         H = X @ W13                                             # (M, 2f): [h₁ | h₃]
         h1, h3 = H[:, :f], H[:, f:]
-        s = _sigmoid(h1)
+        s = sigmoid(h1)
         a = h1 * s                                              # SiLU(h₁)
         u = a * h3                                              # (M, f)
         self._cache = (X, W13, h1, h3, s, a, u, x.shape)

@@ -32,6 +32,13 @@ class Unembedding(Layer):
     Args:
         embedding: the model's ``Embedding`` (an earlier layer of the same model).
 
+    Starting scale: the same W reads tokens in and scores them out. An embedding built
+    with ``std=None`` (the default) and not yet trained is scaled to std 0.02 (GPT-2's)
+    when this layer ties it, so that after a norm the logits have std about 0.02·√d and a
+    fresh model's loss starts near ln V (N(0, 1) rows would give logits of std √d: a
+    V = 400, d = 64 model started at 47–63 nats where ln V = 6.0). Pass
+    ``Embedding(..., std=s)`` to choose the scale yourself.
+
     ``to_torch`` gives the bridge's ``Unembedding`` module, which holds the PyTorch
     embedding's own ``weight`` Parameter (tied there too). Chapter 20.
     """

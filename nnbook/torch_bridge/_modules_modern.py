@@ -42,11 +42,13 @@ class ModernAttention(nn.Module):
     """(m, T, d) → (m, T, d): nnbook's MultiHeadAttention with ``n_kv_heads``, ``rope`` and
     ``bias``. Projections ``q``, ``k``, ``v``, ``o`` (``nn.Linear``, weight = W_*ᵀ); the
     heads meet in ``F.scaled_dot_product_attention(q, k, v, is_causal=causal,
-    enable_gqa=True)``."""
+    enable_gqa=True)``; with a sliding ``window`` W (chapter 23), a boolean ``attn_mask``
+    that lets position t read t − W + 1 … t."""
 
     def __init__(self, d_model, n_heads, n_kv_heads=None, causal=False, rope=False,
-                 rope_base=10000.0, bias=True, dtype=None):
+                 rope_base=10000.0, bias=True, dtype=None, window=None):
         super().__init__()
+        self.window = window
         self.n_heads, self.n_kv_heads = n_heads, n_kv_heads or n_heads
         self.d_head = d_model // n_heads
         self.causal, self.rope, self.rope_base = causal, rope, rope_base
@@ -63,13 +65,18 @@ class ModernAttention(nn.Module):
         v = self.v(x).view(m, T, self.n_kv_heads, self.d_head).transpose(1, 2)
         if self.rope:
             q, k = rope(q, self.rope_base), rope(k, self.rope_base)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal,
+        mask = None
+        if self.window is not None:
+            t = torch.arange(T)
+            mask = (t[None, :] <= t[:, None]) & (t[None, :] > t[:, None] - self.window)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+                                           is_causal=self.causal and mask is None,
                                            enable_gqa=self.n_kv_heads != self.n_heads)
         return self.o(y.transpose(1, 2).reshape(m, T, d))
 
     def extra_repr(self):
         return (f"n_heads={self.n_heads}, n_kv_heads={self.n_kv_heads}, causal={self.causal}, "
-                f"rope={self.rope}, rope_base={self.rope_base}")
+                f"rope={self.rope}, rope_base={self.rope_base}, window={self.window}")
 
 
 class ModernBlock(nn.Module):
@@ -80,7 +87,7 @@ class ModernBlock(nn.Module):
 
     def __init__(self, d_model, n_heads, d_ff, causal=True, norm="layernorm", ffn="relu",
                  rope=False, n_kv_heads=None, bias=True, prenorm=True, eps=None, dtype=None,
-                 rope_base=10000.0):
+                 rope_base=10000.0, window=None):
         super().__init__()
         self.prenorm = prenorm
         for name in ("norm1", "norm2"):
@@ -88,7 +95,8 @@ class ModernBlock(nn.Module):
                     nn.LayerNorm(d_model, eps=eps or 1e-5, dtype=dtype) if norm == "layernorm"
                     else nn.RMSNorm(d_model, eps=eps or 1e-6, dtype=dtype))
         self.attn = ModernAttention(d_model, n_heads, n_kv_heads, causal=causal, rope=rope,
-                                    rope_base=rope_base, bias=bias, dtype=dtype)
+                                    rope_base=rope_base, bias=bias, dtype=dtype,
+                                    window=window)
         self.ffn = (SwiGLU(d_model, d_ff, dtype=dtype) if ffn == "swiglu" else nn.Sequential(
             nn.Linear(d_model, d_ff, bias=bias, dtype=dtype), nn.ReLU(),
             nn.Linear(d_ff, d_model, bias=bias, dtype=dtype)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers.dense import Dense, Flatten
-from ..layers.conv import Conv2D
+from ..layers.conv.conv2d import Conv2D
 from ..training.model import Sequential
 from ._shared import FromTorch, fail_at, import_torch
 from .mappings import FROM_TORCH, SUPPORTED

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers.attention import MultiHeadAttention
+from ..layers.attention.multihead import MultiHeadAttention
 from ..layers.embedding import Embedding, PositionalEmbedding
-from ..layers.layernorm import LayerNorm
-from ..layers.transformer import TransformerBlock
+from ..layers.normalization.layernorm import LayerNorm
+from ..layers.attention.transformer import TransformerBlock
 from ._shared import to_numpy
 
 __all__ = ["TO_TORCH", "FROM_TORCH"]

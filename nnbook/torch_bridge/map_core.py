@@ -9,8 +9,8 @@ import numpy as np
 
 from ..layers.activations import ReLU, Sigmoid, Softmax, Tanh
 from ..layers.dense import Dense, Flatten
-from ..layers.conv import Conv2D
-from ..layers.pooling import AvgPool2D, MaxPool2D
+from ..layers.conv.conv2d import Conv2D
+from ..layers.conv.pooling import AvgPool2D, MaxPool2D
 from ._shared import to_numpy
 
 __all__ = ["TO_TORCH", "FROM_TORCH"]

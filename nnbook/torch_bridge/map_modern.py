@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers.attention import MultiHeadAttention
+from ..layers.attention.multihead import MultiHeadAttention
 from ..layers.embedding import Embedding
-from ..layers.rmsnorm import RMSNorm
-from ..layers.swiglu import SiLU, SwiGLU
-from ..layers.transformer import TransformerBlock
+from ..layers.normalization.rmsnorm import RMSNorm
+from ..layers.activations import SiLU
+from ..layers.swiglu import SwiGLU
+from ..layers.attention.transformer import TransformerBlock
 from ..layers.unembedding import Unembedding
 from . import map_attention
 from ._shared import to_numpy
@@ -41,7 +42,8 @@ def copy_swiglu(out, m, p):
 
 
 def _is_modern(layer):
-    return layer.n_kv_heads != layer.n_heads or layer.rope or not layer.bias
+    return (layer.n_kv_heads != layer.n_heads or layer.rope or not layer.bias
+            or getattr(layer, "window", None) is not None)
 
 
 def copy_modern_attention(out, m, p):
@@ -56,7 +58,7 @@ def attention_to_torch(layer, out):
         return map_attention.attention_to_torch(layer, out)
     m = out.build(lambda: out.tl.ModernAttention(
         layer.d_model, layer.n_heads, layer.n_kv_heads, causal=layer.causal, rope=layer.rope,
-        rope_base=layer.rope_base, bias=layer.bias, dtype=out.dtype))
+        rope_base=layer.rope_base, bias=layer.bias, dtype=out.dtype, window=layer.window))
     copy_modern_attention(out, m, layer.params)
     return m
 
@@ -69,7 +71,7 @@ def block_to_torch(layer, out):
         layer.d_model, layer.n_heads, layer.d_ff, causal=layer.causal, norm=layer.norm,
         ffn=layer.ffn_kind, rope=layer.rope, n_kv_heads=layer.n_kv_heads, bias=layer.bias,
         prenorm=layer.prenorm, eps=getattr(layer.ln1, "eps", None), dtype=out.dtype,
-        rope_base=layer.rope_base))
+        rope_base=layer.rope_base, window=layer.window))
     p = layer.params
     for i in "12" if layer.norm != "none" else "":
         out.copy(getattr(m, f"norm{i}").weight, p[f"ln{i}.gamma"])
@@ -135,7 +137,7 @@ def attention_from_torch(m, inp):
     layer = MultiHeadAttention(m.q.in_features, m.n_heads, n_kv_heads=m.n_kv_heads,
                                causal=m.causal, rope=m.rope, rope_base=m.rope_base,
                                bias=m.q.bias is not None, dtype=inp.dtype,
-                               rng=np.random.default_rng(0))
+                               window=getattr(m, "window", None), rng=np.random.default_rng(0))
     _read_attention(m, layer.params)
     return layer
 
@@ -151,6 +153,7 @@ def block_from_torch(m, inp):
         "none" if isinstance(m.norm1, inp.nn.Identity) else "rmsnorm",
         ffn="swiglu" if swiglu else "relu", rope=a.rope, n_kv_heads=a.n_kv_heads,
         bias=a.q.bias is not None, prenorm=m.prenorm, rope_base=a.rope_base,
+        window=getattr(a, "window", None),
         eps=None if getattr(m.norm1, "eps", None) in (None, _EPS.get(type(m.norm1).__name__))
         else m.norm1.eps, dtype=inp.dtype, rng=np.random.default_rng(0))
     p = layer.params

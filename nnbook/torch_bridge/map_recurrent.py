@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers.gru import GRU
-from ..layers.lstm import LSTM
-from ..layers.recurrent import RNN
+from ..layers.recurrent.gru import GRU
+from ..layers.recurrent.lstm import LSTM
+from ..layers.recurrent.rnn import RNN
 from ._shared import fail_at, to_numpy
 
 __all__ = ["TO_TORCH", "FROM_TORCH"]

@@ -5,7 +5,7 @@ with the running statistics. ``mappings.py`` lists these functions.
 
 from __future__ import annotations
 
-from ..layers.batchnorm import BatchNorm
+from ..layers.normalization.batchnorm import BatchNorm
 from ..layers.dropout import Dropout
 from ._shared import to_numpy
 

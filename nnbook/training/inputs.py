@@ -13,7 +13,7 @@ import numpy as np
 from ..validate import as_float_array, finite, make_rng, positive_int
 from ..layers.activations import Sigmoid, Softmax
 from ..layers.dense import Dense
-from ..layers.kv_cache import live_cache
+from ..layers.attention.kv_cache import live_cache
 
 __all__ = ["prepare_x", "prepare_xy", "output_shape_for", "batch_targets", "check_outputs",
            "prepare_validation", "check_head", "as_array", "as_shape", "check_fit_arguments",

@@ -23,6 +23,7 @@ def load_model(path, custom_objects=None) -> Sequential:
     model = Sequential(spec["layers"], input_shape=spec["input_shape"])
     model.loss, model.optimizer = spec["loss"], spec["optimizer"]
     model.metrics = spec["metrics"]
+    model.trained_length = spec["trained_length"]
     if spec["optimizer_state"] is not None:
         model.optimizer.set_state(list(model.params.values()), spec["optimizer_state"])
     return model

@@ -15,6 +15,7 @@ from .protocol import loss_value
 from .callback_base import Callback, CallbackList
 from .loss_base import Loss
 from .progress import ProgressLogger
+from .step_plan import first_non_finite
 
 __all__ = ["History", "accuracy_of", "metric_names", "fit_loop", "mean_logs", "BatchMeans"]
 
@@ -88,16 +89,24 @@ class BatchMeans:
         self.sums: dict[str, float] = {}
         self.plain: dict[str, float] = {}
         self.weight = self.samples = 0
+        self.by_samples = type(loss).weight is Loss.weight      # every batch weighs m > 0
 
     def add(self, logs, yb) -> None:
         n = len(yb)
-        w = n if type(self.loss).weight is Loss.weight else self.loss.weight(yb)
+        sums = self.sums
+        if self.by_samples:                   # the weight is n: the plain means are the means
+            self.samples += n
+            self.weight += n
+            for k, v in logs.items():
+                sums[k] = sums.get(k, 0.0) + v * n
+            return
+        w = self.loss.weight(yb)
         self.samples += n
         self.weight += w
         for k, v in logs.items():
             self.plain[k] = self.plain.get(k, 0.0) + v * n
             if w:
-                self.sums[k] = self.sums.get(k, 0.0) + v * w
+                sums[k] = sums.get(k, 0.0) + v * w
 
     def means(self) -> dict[str, float]:
         if self.weight:
@@ -154,21 +163,21 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                     if per_batch:
                         cbs.on_batch_begin(b, {})
                     xb, yb = xs[s:s + batch_size], ys[s:s + batch_size]
-                    n = len(xb)
                     try:
                         logs = train_step(xb, yb)
                     except ValueError as exc:
-                        if n == 1 < m:
+                        if len(xb) == 1 < m:
                             _single_sample_batch(exc, m, batch_size)
                         raise
                     if not math.isfinite(logs["loss"]):
-                        _diverged(model, logs["loss"], epoch, f"batch starting at sample {s}")
+                        _diverged(model, logs["loss"], epoch, f"batch starting at sample {s}",
+                                  blame=first_non_finite(model, xb))
                     means.add(logs, yb)
                     if per_batch:
                         cbs.on_batch_end(b, means.means())               # running means
                 if not all_finite(*(p for layer in model.layers for p in layer.params.values())):
                     _diverged(model, "finite, but the last step made a weight NaN or inf",
-                              epoch, "last batch")
+                              epoch, "last batch", blame=first_non_finite(model, xb))
                 logs = means.means()
                 if val is not None:
                     for k, v in mean_logs(model, *val, 1024).items():
@@ -219,10 +228,17 @@ def _check_final_step(model, xb, yb, epoch, n=8):
                   "at the weights after the last step")
 
 
-def _diverged(model, value, epoch, where, what="loss"):
-    raise FloatingPointError(
+def _diverged(model, value, epoch, where, what="loss", blame=None):
+    """Stop fit: the loss (or the weights) stopped being finite. ``blame``: which layer
+    first produced the NaN or inf (step_plan.first_non_finite), kept as the error's
+    ``blame`` and shown under its message as a note (Python 3.11 on)."""
+    err = FloatingPointError(
         f"Sequential.fit: the {what} became {value} in epoch {epoch} (counting from 0, as "
         f"History.epoch; {where}); training "
         f"diverged. Try a smaller learning rate (now {getattr(model.optimizer, 'lr', '?')}), "
         f"gradient clipping (clipnorm=1.0), or scaled inputs."
     )
+    err.blame = blame
+    if blame and hasattr(err, "add_note"):
+        err.add_note(f"Where the NaN or inf came from: {blame}.")
+    raise err

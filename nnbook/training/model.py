@@ -12,7 +12,7 @@ import numpy as np
 
 from . import saving
 from ..layers.base import Layer
-from ..layers.kv_cache import rewind_caches
+from ..layers.attention.kv_cache import rewind_caches
 from ..spellings import refuse_spellings
 from ..validate import finite, positive_int
 from .inputs import (as_shape, batch_targets, check_fit_arguments, check_outputs,
@@ -23,6 +23,7 @@ from .optimizers import Optimizer, get_optimizer
 from .protocol import (blame_declared_shape, blame_read_only, check_new_layer, checked_dx,
                        checked_loss_grad, checked_output, input_shape_of, loss_value,
                        shapes_after)
+from .step_plan import StepPlan
 from .summary import summary_table
 from .weights import ModelWeights
 
@@ -48,6 +49,8 @@ class Sequential(ModelWeights):
         self.loss: Loss | None = None
         self.metrics: list[str] = []
         self.stop_training, self._unchecked = False, False   # _unchecked: fit's first step
+        self.trained_length: int | None = None      # the longest token windows fit saw
+        self._plans = {}             # train_step's fast paths by batch shape (step_plan.py)
         self._added: list[int] = []                  # ids of the layers add() has checked
         self._seen: list[tuple] = []                 # each layer's input shape, last forward
         self._sample: tuple | None = None            # one sample's shape, last data run
@@ -182,15 +185,32 @@ class Sequential(ModelWeights):
         """One step of gradient descent on a batch, in training mode (as Keras'):
         ``compute_gradients``, then ``optimizer.step`` on every (parameter, gradient).
 
-        Returns ``{"loss": …}`` plus the compiled metrics."""
-        value, out = self.compute_gradients(xb, yb)
-        if self._unchecked:                          # fit's first step: are they predictions?
-            check_outputs(self.loss, "Sequential.fit", out)
-            self._unchecked = False
+        Returns ``{"loss": …}`` plus the compiled metrics. The first step on batches of
+        new shapes checks every layer's output and ∂E/∂x; the next ones on batches of the
+        same shapes, through the same layers, skip those checks (step_plan.py)."""
+        value, plans = None, self._plans
+        key = (xb.shape, yb.shape) if type(xb) is np.ndarray and type(yb) is np.ndarray else None
+        plan = plans.get(key)
+        if plan is not None and not self._unchecked and plan.holds(self, xb, yb):
+            self._seen, self._dtype = plan.seen
+            value, out = plan.run(self, xb, yb)
+        if value is None:                            # unplanned, or the plan's walk refused
+            value, out = self.compute_gradients(xb, yb)
+            if self._unchecked:                      # fit's first step: are they predictions?
+                check_outputs(self.loss, "Sequential.fit", out)
+                self._unchecked = False
+            plan = (StepPlan.after(self, xb, yb, out, (self._seen, self._dtype))
+                    if math.isfinite(value) and key is not None else None)
+            if len(plans) > 3:                       # a fit's batch and its last one, say
+                plans.clear()
+            plans[key] = plan
         logs = {"loss": value}
         if not math.isfinite(value):
             return logs
-        self.optimizer.step(self.gradient_pairs())
+        pairs = None if plan is None else plan.pairs()
+        if pairs is None:                            # a layer replaced a gradient array
+            pairs, plans[key] = self.gradient_pairs(), None
+        self.optimizer.step(pairs)
         if self.metrics:
             yb = batch_targets(self, "Sequential.train_step", yb, out)
             logs["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
@@ -235,6 +255,8 @@ class Sequential(ModelWeights):
         self.recheck()
         x, y, val = fit_arrays(self, x, y, validation_data, validation_split)
         self._sample = x.shape[1:]
+        if x.ndim == 2 and x.dtype.kind in "iu":     # token windows (m, T): generate warns
+            self.trained_length = max(self.trained_length or 0, x.shape[1])   # past T
         self._unchecked = True                       # the first step checks the outputs
         return fit_loop(self, x, y, shuffle=shuffle, val=val, **args)
 

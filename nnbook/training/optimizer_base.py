@@ -40,12 +40,14 @@ class Optimizer:
         self.weight_decay = positive(owner, "weight_decay", weight_decay, allow_zero=True)
         self.iterations = 0
         self._state: dict[int, dict] = {}
+        self._ready = None           # (pairs, [(p, g, buffers)], state): train_step's last
 
     def __setstate__(self, state) -> None:
         """After ``copy.deepcopy`` or pickling: the buffers are keyed by ``id()`` of their
         parameter, and the copy's parameters are new arrays, so they are keyed again (a
         deep copy of a compiled model keeps its optimizer's state)."""
         self.__dict__.update(state)
+        self._ready = None
         buffers = self.__dict__.get("_state")
         if isinstance(buffers, dict):
             self._state = {id(st["p"]): st for st in buffers.values()}
@@ -60,20 +62,34 @@ class Optimizer:
         self.lr = value
 
     def step(self, pairs) -> None:
-        """Update each parameter in ``pairs`` (an iterable of (param, grad)) in place."""
-        pairs = list(pairs)
+        """Update each parameter in ``pairs`` (an iterable of (param, grad)) in place.
+
+        ``train_step`` passes the same tuple of pairs step after step: its buffers are then
+        looked up once, not at every step (a list, or another tuple, looks them up)."""
+        ready = self._ready
+        if ready is not None and ready[0] is pairs and ready[2] is self._state:
+            triples = ready[1]
+        else:
+            state, given = self._state, pairs
+            triples = []
+            for p, g in pairs:
+                st = state.get(id(p))
+                if st is None or st["p"] is not p:
+                    st = state[id(p)] = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
+                triples.append((p, g, st))
+            self._ready = (given, triples, state) if isinstance(given, tuple) else None
         scale = 1.0
         if self.global_clipnorm is not None:
-            total = math.sqrt(sum(float(np.vdot(g, g)) for _, g in pairs))
+            total = math.sqrt(sum(float(np.vdot(g, g)) for _, g, _ in triples))
             if total > self.global_clipnorm:
                 scale = self.global_clipnorm / total
         self.iterations += 1
         clips = scale != 1.0 or self.clipvalue is not None or self.clipnorm is not None
-        decays, state, update = bool(self.weight_decay), self._state, self._update   # once a step
-        for p, g in pairs:
-            st = state.get(id(p))
-            if st is None or st["p"] is not p:
-                st = state[id(p)] = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
+        decays, update = bool(self.weight_decay), self._update       # read once a step
+        if not (clips or decays):
+            self._update_all(triples)
+            return
+        for p, g, st in triples:
             if clips:
                 g = self._clip(g, st["tmp"], scale)
             if decays:
@@ -83,6 +99,7 @@ class Optimizer:
     def reset(self) -> None:
         """Forget all buffers (momentum, moments) and the step count."""
         self._state.clear()
+        self._ready = None
         self.iterations = 0
 
     def _clip(self, g, tmp, scale):
@@ -122,6 +139,13 @@ class Optimizer:
 
     def _update(self, p, g, st) -> None:
         raise NotImplementedError
+
+    def _update_all(self, triples) -> None:
+        """``_update`` on every (parameter, gradient, buffers), when nothing is clipped or
+        decayed; an optimizer may write the loop itself, to save a call per parameter."""
+        update = self._update
+        for p, g, st in triples:
+            update(p, g, st)
 
     # state for saving (contract: a fresh optimizer + set_state continues identically) -------
     def get_state(self, params) -> dict:
@@ -172,7 +196,7 @@ class Optimizer:
                 else:
                     st[name] = int(value)
             new[id(p)] = st
-        self._state = new
+        self._state, self._ready = new, None
         self.iterations = int(state["iterations"])
 
     def get_config(self) -> dict:

@@ -50,6 +50,15 @@ class SGD(Optimizer):
     def _new_state(self, p):
         return {"v": np.zeros_like(p)} if self.momentum else {}
 
+    def _update_all(self, triples):
+        if self.momentum:
+            return super()._update_all(triples)
+        lr = self.lr
+        for p, g, st in triples:                  # _update's plain step, without its call
+            tmp = st["tmp"]
+            np.multiply(g, lr, out=tmp)
+            p -= tmp
+
     def _update(self, p, g, st):
         tmp = st["tmp"]
         np.multiply(g, self.lr, out=tmp)          # lr·g, no new array

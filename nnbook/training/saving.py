@@ -59,6 +59,8 @@ def save_model(model, path) -> str:
                         **({} if getattr(l, "trainable", True) else {"trainable": False}),
                         **({"frozen": _frozen(l)} if _frozen(l) else {})}
                        for i, l in enumerate(model.layers)]}
+    if getattr(model, "trained_length", None):
+        arch["trained_length"] = int(model.trained_length)
     arrays = {**model.params, **model.buffers}
     if model.loss is not None:
         arch["loss"] = {"class": _name("the loss", model.loss),
@@ -244,7 +246,8 @@ def read_model(path, custom_objects=None) -> dict:
             shape = arch.get("input_shape")
             out = {"layers": layers, "input_shape": None if shape is None else tuple(shape),
                    "loss": None, "optimizer": None, "optimizer_state": None,
-                   "metrics": list(arch.get("metrics", []))}
+                   "metrics": list(arch.get("metrics", [])),
+                   "trained_length": arch.get("trained_length")}
             if "loss" in arch:
                 out["loss"] = _build_loss(arch["loss"], custom_objects)
             if "optimizer" in arch:

@@ -40,6 +40,10 @@ def apply_rope(x, cos, sin, inverse=False, out=None):
     Shapes: x (…, T, d_head), cos and sin (T, d_head // 2) → a new array shaped as x (or
     ``out``, which may be x itself). Tables of shape (T, 1, d_head // 2) turn x laid out
     as (m, T, heads, d_head), the layout attention's projections come in.
+
+    Passes, each over half of x: b·sin, b·cos, a·cos, − b sin, a·sin, + b cos (and a copy
+    of a when ``out`` is x): three to four passes over x, no transposed copy (the pairs
+    are strided views).
     """
     if inverse:
         sin = -sin

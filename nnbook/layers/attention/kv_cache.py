@@ -1,21 +1,20 @@
-"""The KV cache (chapter 21): when a model writes one token at a time, the keys and values of
-the earlier positions do not change (attention is causal), so each attention layer keeps
-them and computes only the new position's query, key and value. ``KVCache`` holds them;
-``cached_attention`` is one step of attention against it; ``Caching`` gives a layer its
-``start_cache``/``clear_cache`` and ``cache``.
+"""The KV cache (chapter 21), as storage: when a model writes one token at a time, the keys
+and values of the earlier positions do not change (attention is causal), so each attention
+layer keeps them and computes only the new position's query, key and value. ``KVCache``
+holds them (``PositionCache`` only counts positions); ``Caching`` gives a layer its
+``start_cache``/``clear_cache`` and ``cache``. The cached forward itself is
+``MultiHeadAttention``'s, beside its whole forward (multihead.py). Chapter 23 adds
+left-padded rows (``pad``) and the rolling cache of a sliding window (``window``: at most
+W entries kept).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ..validate import positive_int
-from .rope import apply_rope, rope_tables
+from ...validate import positive_int
 
-__all__ = ["PositionCache", "KVCache", "cached_attention", "attention_step", "Caching",
-           "rewind_caches", "live_cache"]
+__all__ = ["PositionCache", "KVCache", "Caching", "rewind_caches", "live_cache", "check_pad"]
 
 
 class PositionCache:
@@ -24,12 +23,19 @@ class PositionCache:
     position is ``length``."""
 
     nbytes = 0
+    pad = None               # (m,) left-padding of each row (chapter 23), None: none
+    window = None            # W of a sliding window (KVCache only), None: full attention
 
     def __init__(self, max_len=None):
         self.max_len = None if max_len is None else positive_int(
             type(self).__name__, "max_len", max_len)
         self.length = 0
         self._before = 0         # the length before the last step (``rewind``)
+
+    def cut(self, length):
+        """Forget every position from ``length`` on (speculative decoding drops the
+        drafts the target refused)."""
+        self.length = self._before = min(self.length, int(length))
 
     def check_room(self, owner, t):
         """Refuse ``t`` more positions past ``max_len`` (``owner``: the layer, or its name)."""
@@ -65,6 +71,11 @@ class KVCache(PositionCache):
 
     ``append(k_new, v_new)`` adds t positions, (m, k, t, d_head) each. With ``max_len`` the
     arrays are made once at that size; with ``None`` they double when full.
+
+    Rolling cache (``window = W``, chapter 23): the arrays have W slots and position s is
+    kept in slot s mod W, so at most W entries are held however long the text grows;
+    ``positions`` says which position each filled slot holds (the slots are then not in
+    the order of the positions, which the softmax does not mind).
     """
 
     def __init__(self, max_len=None):
@@ -72,12 +83,31 @@ class KVCache(PositionCache):
         self._k = self._v = None
 
     @property
+    def _filled(self):
+        return self.length if self.window is None else min(self.length, self.window)
+
+    @property
     def k(self):
-        return None if self._k is None else self._k[:, :, :self.length]
+        return None if self._k is None else self._k[:, :, :self._filled]
 
     @property
     def v(self):
-        return None if self._v is None else self._v[:, :, :self.length]
+        return None if self._v is None else self._v[:, :, :self._filled]
+
+    @property
+    def positions(self):
+        """(filled,) the position of the text held in each filled slot."""
+        s = np.arange(self._filled)
+        if self.window is None or self.length <= self.window:
+            return s
+        return s + (self.length - 1 - s) // self.window * self.window   # the latest s mod W
+
+    def cut(self, length):
+        if self.window is not None and length < self.length:
+            raise ValueError(f"KVCache: a rolling cache (window={self.window}) cannot forget "
+                             f"positions: their slots may hold older ones no longer kept. "
+                             f"Speculative decoding needs window=None.")
+        super().cut(length)
 
     @property
     def nbytes(self):
@@ -87,6 +117,8 @@ class KVCache(PositionCache):
         m, kv, t, dh = k_new.shape
         self.check_room(owner, t)
         L = self.length
+        if self.window is not None:
+            return self._roll(k_new, v_new)
         if self._k is not None and self._k.shape[:2] + self._k.shape[3:] != (m, kv, dh):
             owner = owner if isinstance(owner, str) else repr(owner)
             raise ValueError(f"{owner}: the KV cache holds {self._k.shape[0]} sequences; got a "
@@ -102,62 +134,27 @@ class KVCache(PositionCache):
         self._v[:, :, L:L + t] = v_new
         self._before, self.length = L, L + t
 
-
-def attention_step(layer, x):
-    """``MultiHeadAttention.forward`` with a cache: the t new positions' queries, keys and
-    values (the same products as the whole forward, RoPE turned from the cached length on:
-    ``rope_tables(…, start=L)``), the keys and values appended, the queries attended.
-
-    Shapes: x (m, t, d_model) → y (m, t, d_model); ``layer.attention_weights`` (m, n_heads,
-    t, L + t).
-    """
-    p, d, h, dh, kv = layer.params, layer.d_model, layer.n_heads, layer.d_head, layer.n_kv_heads
-    m, t = x.shape[:2]
-    kd, scale = kv * dh, 1.0 / math.sqrt(dh)
-    W = np.concatenate((p["W_q"] * scale, p["W_k"], p["W_v"]), axis=1)   # (d, d + 2kd)
-    qkv = x.reshape(-1, d) @ W                                            # (mt, d + 2kd)
-    if layer.bias:
-        qkv += np.concatenate((p["b_q"] * scale, p["b_k"], p["b_v"]))
-    cache, L = layer.cache, layer.cache.length
-    cache.check_room(layer, t)
-    if layer.rope:                               # positions L … L + t − 1
-        if cache.max_len is not None:            # the layer's tables for max_len, sliced
-            cos, sin = (a[L:L + t] for a in layer.rotation_tables(cache.max_len, W.dtype))
-        else:
-            cos, sin = (a[:, None] for a in rope_tables(t, dh, layer.rope_base, W.dtype, start=L))
-        for a, b, n in ((0, d, h), (d, d + kd, kv)):
-            x4 = qkv[:, a:b].reshape(m, t, n, dh)
-            apply_rope(x4, cos, sin, out=x4)
-    q = qkv[:, :d].reshape(m, t, h, dh).transpose(0, 2, 1, 3)             # (m, h, t, dh)
-    cache.append(qkv[:, d:d + kd].reshape(m, t, kv, dh).transpose(0, 2, 1, 3),
-                 qkv[:, d + kd:].reshape(m, t, kv, dh).transpose(0, 2, 1, 3), layer)
-    O, A = cached_attention(q, cache)
-    y = O.transpose(0, 2, 1, 3).reshape(-1, d) @ p["W_o"]                  # (mt, d)
-    if layer.bias:
-        y += p["b_o"]
-    layer.attention_weights = A
-    return y.reshape(m, t, d)
+    def _roll(self, k_new, v_new):
+        """Write positions L … L + t − 1 into slots s mod W (only the last W of them)."""
+        m, kv, t, dh = k_new.shape
+        W, L = self.window, self.length
+        if self._k is None:
+            self._k, self._v = (np.empty((m, kv, W, dh), k_new.dtype) for _ in range(2))
+        n = min(t, W)
+        slots = np.arange(L + t - n, L + t) % W
+        self._k[:, :, slots] = k_new[:, :, t - n:]
+        self._v[:, :, slots] = v_new[:, :, t - n:]
+        self._before, self.length = L, L + t
 
 
-def cached_attention(q, cache):
-    """Causal attention of t new queries against every key and value in ``cache``, whose
-    last t positions are the new ones: query i (position L − t + i) reads positions
-    ≤ L − t + i. Query head h reads key/value head ``h // (n_heads // k)`` (gqa.py).
-
-    Shapes: q (m, n_heads, t, d_head), already scaled by 1/√d_head (and rotated)
-        → O (m, n_heads, t, d_head), A (m, n_heads, t, L) the attention weights.
-    """
-    m, h, t, dh = q.shape
-    k, v = cache.k, cache.v                                       # (m, kv, L, dh)
-    kv, L = k.shape[1], k.shape[2]
-    qg = q.reshape(m, kv, (h // kv) * t, dh)     # the query heads of each kv head, stacked
-    S = qg @ k.swapaxes(-1, -2)                                   # (m, kv, g·t, L)
-    if t > 1:                                    # one new query sees every cached position
-        S.reshape(m, h, t, L)[...] += np.triu(np.full((t, L), -np.inf, S.dtype), L - t + 1)
-    S -= S.max(axis=-1, keepdims=True)
-    np.exp(S, out=S)
-    S *= 1.0 / S.sum(axis=-1, keepdims=True)
-    return (S @ v).reshape(m, h, t, dh), S.reshape(m, h, t, L)
+def check_pad(owner, pad):
+    """``pad`` as a 1-D int64 array of counts ≥ 0, or a ValueError naming ``owner``."""
+    a = np.asarray(pad)
+    if a.ndim != 1 or a.dtype.kind not in "iu" or (a < 0).any():
+        raise ValueError(f"{owner}: expected pad as one count ≥ 0 per row (the padding "
+                         f"tokens each row starts with), got {pad!r}. Pass e.g. "
+                         f"pad=[0, 3] for two rows.")
+    return a.astype(np.int64)
 
 
 def rewind_caches(layers) -> None:
@@ -189,14 +186,19 @@ class Caching:
         """Whether a cache gives the same outputs (attention: only when causal)."""
         return getattr(self, "causal", True)
 
-    def start_cache(self, max_len=None) -> None:
+    def start_cache(self, max_len=None, pad=None) -> None:
         """Start an empty cache for at most ``max_len`` positions (``None``: no limit); the
-        next ``forward`` reads the first positions of a text, each later one the next."""
+        next ``forward`` reads the first positions of a text, each later one the next.
+        ``pad``: (m,) how many padding tokens each row starts with (chapter 23): those
+        keys are never read and each row's positions count from its first real token."""
         if not self.cacheable:
             raise ValueError(f"{self!r}: a KV cache needs causal attention (causal=True): "
                              f"without the mask every position reads the later ones too, so "
                              f"the earlier keys and values change as the text grows.")
-        self.cache = self.cache_class(max_len)
+        cache = self.cache_class(max_len)
+        cache.pad = None if pad is None else check_pad(repr(self), pad)
+        cache.window = getattr(self, "window", None)
+        self.cache = cache
 
     def clear_cache(self) -> None:
         """Drop the cache; ``forward`` reads whole sequences again."""

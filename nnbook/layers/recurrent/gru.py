@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import register_class
-from .recurrent import _Recurrent
+from ...registry import register_class
+from .rnn import _Recurrent
 
 __all__ = ["GRU"]
 

@@ -2,7 +2,7 @@
 how many positions a window takes. Chapter 07 introduces convolution, padding
 and stride; chapter 08 the layer and its backward pass. The readable ways of
 computing a convolution live in ``nnbook.conv_impl``; ``Conv2D`` runs on the
-fast path in ``nnbook.layers._conv_engine`` (im2col and matrix products).
+fast path in ``nnbook.layers.conv._conv_engine`` (im2col and matrix products).
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import numpy as np
 
 from . import _conv_engine as engine
 from ._blocks import matmul_rows, matmul_t_rows
-from ..spellings import refuse_spellings
-from ..validate import float_dtype, make_rng, positive_int
-from ..conv_impl import output_size, same_padding
-from ..init import get_initializer
-from .base import Layer
-from ..registry import register_class
+from ...spellings import refuse_spellings
+from ...validate import float_dtype, make_rng, positive_int
+from ...conv_impl import output_size, same_padding
+from ...init import get_initializer
+from ..base import Layer
+from ...registry import register_class
 
 __all__ = ["Conv2D", "output_size", "same_padding"]
 
@@ -50,10 +50,12 @@ class Conv2D(Layer):
 
     The forward pass copies the windows into a matrix (im2col) and multiplies
     it by the filters, in blocks of rows that BLAS multiplies without packing
-    (``nnbook.layers._blocks``); the copy is kept for ``backward``, which reuses its
-    memory for the gradient of the copy (``nnbook.layers._conv_dx.conv_dx``).
+    (``nnbook.layers.conv._blocks``); the copy is kept for ``backward``, which reuses its
+    memory for the gradient of the copy (``nnbook.layers.conv._conv_dx.conv_dx``).
     These work arrays are reused by the next batches of the same shape (the
-    last two shapes). Chapters 07 and 08.
+    last two shapes). Passes over memory besides the products: forward 1 (the window
+    copy; the bias rides in the product as a column of ones), backward 1 (the copy's
+    gradient summed back into ∂E/∂x, the overlapping windows added). Chapters 07 and 08.
     """
 
     def __init__(self, c_in: int = None, c_out: int = None, kernel_size: int = None, *, stride: int = 1,

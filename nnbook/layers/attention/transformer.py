@@ -10,20 +10,20 @@ import numbers
 
 import numpy as np
 
-from ..registry import register_class
-from ..spellings import refuse_spellings
-from ..validate import float_dtype, make_rng, positive_int
-from .activations import ReLU
-from .attention import MultiHeadAttention
-from .base import Layer
-from .dense import Dense
-from .gqa import modern_config
+from ...registry import register_class
+from ...spellings import refuse_spellings
+from ...validate import float_dtype, make_rng, positive_int
+from ..activations import ReLU
+from .multihead import MultiHeadAttention
+from ..base import Layer
+from ..dense import Dense
+from ._arguments import modern_config
 from .kv_cache import Caching
-from .layernorm import LayerNorm
-from .lora import LoRA
-from .recurrent import LAST_STATE_ONLY
-from .rmsnorm import RMSNorm
-from .swiglu import SwiGLU
+from ..normalization.layernorm import LayerNorm
+from ..lora import LoRA
+from ..recurrent.rnn import LAST_STATE_ONLY
+from ..normalization.rmsnorm import RMSNorm
+from ..swiglu import SwiGLU
 
 __all__ = ["TransformerBlock"]
 
@@ -84,6 +84,9 @@ class TransformerBlock(Caching, Layer):
             RoPE's base (``block.rope_base`` is the attention's).
         bias: False drops the biases of the attention and of the ReLU network (a norm
             keeps its β).
+        window: None or W, the attention's sliding window (chapter 23).
+        tile: None or the attention's tile size (chapter 24: computed in tiles with an
+            online softmax, the same numbers without storing the T × T weights).
         prenorm: True (default, GPT-2's) or False (post-norm, the 2017 paper's).
         eps: the norms' ε (None: each norm's own, LayerNorm's 1e-5 as PyTorch, RMSNorm's
             1e-6; other courses' blocks often use 1e-5 for both).
@@ -102,7 +105,8 @@ class TransformerBlock(Caching, Layer):
     attention's (``cache`` is ``attn.cache``); the norms and the feed-forward network act
     on each position alone, so the block then reads only the new positions too.
 
-    The defaults are chapter 18's block. ``to_torch`` gives ``nn.TransformerEncoderLayer(
+    The defaults are chapter 18's block; ``TransformerBlock.modern(d_model, n_heads)`` is
+    chapter 20's (RMSNorm, SwiGLU, RoPE, grouped keys and values, no biases). ``to_torch`` gives ``nn.TransformerEncoderLayer(
     d_model, n_heads, d_ff, dropout=0, batch_first=True, norm_first=True)`` (run with a
     causal mask when ``causal``) for it, and the bridge's ``ModernBlock`` for any other
     setting. Chapters 18 and 20.
@@ -110,8 +114,8 @@ class TransformerBlock(Caching, Layer):
 
     def __init__(self, d_model=None, n_heads=None, d_ff=None, *, causal=True,
                  norm="layernorm", ffn="relu", rope=False, n_kv_heads=None, bias=True,
-                 prenorm=True, eps=None, rope_base=10000.0, rng=None, dtype=np.float64,
-                 adapters=None, **keras):
+                 prenorm=True, eps=None, rope_base=10000.0, window=None, tile=None,
+                 rng=None, dtype=np.float64, adapters=None, **keras):
         super().__init__()
         refuse_spellings("TransformerBlock", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("TransformerBlock", "d_model", d_model)
@@ -130,8 +134,8 @@ class TransformerBlock(Caching, Layer):
         d = self.d_model
         try:
             self.attn = MultiHeadAttention(d, self.n_heads, causal=causal, n_kv_heads=n_kv_heads,
-                                           rope=rope, rope_base=rope_base, bias=bias, rng=rng,
-                                           dtype=dtype)
+                                           rope=rope, rope_base=rope_base, bias=bias,
+                                           window=window, tile=tile, rng=rng, dtype=dtype)
         except ValueError as exc:
             raise ValueError(str(exc).replace("MultiHeadAttention:", "TransformerBlock:", 1)) from None
         self.causal, self.rope, self.bias = self.attn.causal, self.attn.rope, self.attn.bias
@@ -156,6 +160,30 @@ class TransformerBlock(Caching, Layer):
         for part, cfg in (adapters or {}).items():   # load_model: the LoRAs it was saved with
             setattr(self, part, LoRA(getattr(self, part), cfg["rank"], alpha=cfg["alpha"],
                                      targets=cfg.get("targets"), rng=rng))
+
+    @classmethod
+    def modern(cls, d_model, n_heads, d_ff=None, *, n_kv_heads=None, **kwargs):
+        """Chapter 20's modern block (Llama's recipe) without its five keywords.
+
+        ``TransformerBlock(d_model, n_heads, d_ff, norm="rmsnorm", ffn="swiglu",
+        rope=True, n_kv_heads=n_kv_heads, bias=False)``, pre-norm and causal.
+
+        Args:
+            d_model, n_heads: as the block's.
+            d_ff: SwiGLU's hidden size; ``None``: ``8·d_model // 3`` (the parameters of a
+                4·d_model ReLU network).
+            n_kv_heads: key/value heads; ``None``: ``n_heads // 2`` when ``n_heads`` is even
+                (grouped-query attention, two query heads per key/value head), else
+                ``n_heads``.
+            **kwargs: any other argument of the block (``rng``, ``eps``, ``rope_base``,
+                ``dtype``, …), or one of the five to override it.
+        """
+        d_ff = max(1, 8 * d_model // 3) if d_ff is None and isinstance(d_model, int) \
+            else d_ff
+        if n_kv_heads is None and isinstance(n_heads, int):
+            n_kv_heads = n_heads // 2 if n_heads % 2 == 0 else n_heads
+        settings = {"norm": "rmsnorm", "ffn": "swiglu", "rope": True, "bias": False}
+        return cls(d_model, n_heads, d_ff, n_kv_heads=n_kv_heads, **{**settings, **kwargs})
 
     def __setattr__(self, name, value):
         super().__setattr__(name, value)
@@ -208,6 +236,32 @@ class TransformerBlock(Caching, Layer):
     @rope_base.setter
     def rope_base(self, value) -> None:
         self.attn.rope_base = value
+
+    @property
+    def window(self):
+        """The attention's sliding window (``attn.window``, chapter 23): setting it here
+        sets it there."""
+        return self.attn.window
+
+    @window.setter
+    def window(self, value) -> None:
+        try:
+            self.attn.window = value
+        except ValueError as exc:
+            raise ValueError(str(exc).replace(repr(self.attn), repr(self), 1)) from None
+
+    @property
+    def tile(self):
+        """The attention's tile size (``attn.tile``, chapter 24; None: plain attention):
+        setting it here sets it there."""
+        return self.attn.tile
+
+    @tile.setter
+    def tile(self, value) -> None:
+        try:
+            self.attn.tile = value
+        except ValueError as exc:
+            raise ValueError(str(exc).replace(repr(self.attn), repr(self), 1)) from None
 
     @property
     def attention_weights(self):
@@ -273,11 +327,12 @@ class TransformerBlock(Caching, Layer):
         """The attention's ``KVCache`` (None when no cache is on)."""
         return self.attn.cache
 
-    def start_cache(self, max_len=None) -> None:
-        """Start the attention's KV cache for at most ``max_len`` positions (None: no limit)."""
+    def start_cache(self, max_len=None, pad=None) -> None:
+        """Start the attention's KV cache for at most ``max_len`` positions (None: no limit;
+        ``pad``: the left padding of each row, chapter 23)."""
         if not self.causal:
             super().start_cache(max_len)         # the message for non-causal attention
-        self.attn.start_cache(max_len)
+        self.attn.start_cache(max_len, pad=pad)
 
     def clear_cache(self) -> None:
         """Drop the attention's cache; the block reads whole sequences again."""

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..init import xavier_uniform
-from ..registry import register_class
-from ..spellings import one_size_message, refuse_spellings
-from ..validate import float_dtype, make_rng, positive_int
-from .base import Layer
+from ...init import xavier_uniform
+from ...registry import register_class
+from ...spellings import one_size_message, refuse_spellings
+from ...validate import float_dtype, make_rng, positive_int
+from ..base import Layer
 
 __all__ = ["RNN", "LAST_STATE_ONLY"]
 

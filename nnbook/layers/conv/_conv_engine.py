@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..conv_impl import copies_by_tap, same_padding
-from ..validate import positive_int
+from ...conv_impl import copies_by_tap, same_padding
+from ...validate import positive_int
 from ._blocks import row_blocks
-from ._conv_dx import conv_dx, dx_grid, row_length, same_plan  # noqa: F401  (conv.py calls engine.conv_dx)
+from ._conv_dx import conv_dx, dx_grid, row_length, same_plan  # noqa: F401  (conv2d.py calls engine.conv_dx)
 
 PADDINGS = ("valid", "same")
 

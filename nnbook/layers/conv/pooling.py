@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import _conv_engine as engine
-from ..spellings import refuse_spellings
-from ..validate import positive_int
-from .base import Layer
-from ..registry import register_class
+from ...spellings import refuse_spellings
+from ...validate import positive_int
+from ..base import Layer
+from ...registry import register_class
 
 __all__ = ["MaxPool2D", "AvgPool2D"]
 

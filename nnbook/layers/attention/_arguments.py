@@ -1,6 +1,6 @@
-"""Grouped-query attention (chapter 20): fewer key/value heads than query heads, each
-key/value head shared by a group of consecutive query heads; and the checks of the
-arguments that chapter 20 adds to ``MultiHeadAttention`` and ``TransformerBlock``.
+"""The checks of the arguments that chapter 20 adds to ``MultiHeadAttention`` and
+``TransformerBlock`` (n_kv_heads, rope, rope_base, bias), and chapter 23's sliding
+``window``; ``modern_config``, the settings that differ from chapter 17's defaults.
 """
 
 from __future__ import annotations
@@ -9,29 +9,10 @@ import numbers
 
 import numpy as np
 
-from ..validate import positive_int
+from ...validate import positive_int
+from .gqa import _not_dividing
 
-__all__ = ["kv_head_of", "check_modern", "check_rope_base"]
-
-
-def kv_head_of(n_heads, n_kv_heads):
-    """The key/value head each query head reads: ``h // (n_heads // n_kv_heads)``.
-
-    Shapes: → (n_heads,) integers. ``kv_head_of(4, 2)`` is ``[0, 0, 1, 1]``; with
-    ``n_kv_heads = n_heads`` every head has its own (chapter 17's attention), with 1 all
-    share one (multi-query attention). PyTorch's ``enable_gqa=True`` groups the same way.
-    """
-    n_heads = positive_int("kv_head_of", "n_heads", n_heads)
-    n_kv_heads = positive_int("kv_head_of", "n_kv_heads", n_kv_heads)
-    if n_heads % n_kv_heads:
-        raise ValueError(_not_dividing("kv_head_of", n_heads, n_kv_heads))
-    return np.arange(n_heads) // (n_heads // n_kv_heads)
-
-
-def _not_dividing(owner, n_heads, n_kv_heads):
-    ok = [k for k in range(1, n_heads + 1) if n_heads % k == 0]
-    return (f"{owner}: n_kv_heads={n_kv_heads} does not divide n_heads={n_heads}; each "
-            f"key/value head serves n_heads / n_kv_heads query heads. Use n_kv_heads in {ok}.")
+__all__ = ["check_modern", "check_rope_base", "check_window", "modern_config"]
 
 
 def _flag(owner, name, value):
@@ -66,11 +47,30 @@ def check_rope_base(owner, rope_base) -> float:
     return float(rope_base)
 
 
+def check_window(owner, window, causal, cache=None):
+    """A sliding window (chapter 23) checked: None, or an integer W ≥ 1 on causal attention,
+    not changed while a KV cache is on."""
+    if window is not None:
+        if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window < 1:
+            raise ValueError(f"{owner}: expected window=None (full attention) or an integer "
+                             f"W ≥ 1 (each position attends to the last W), got {window!r}.")
+        if not causal:
+            raise ValueError(f"{owner}: window={window} is a sliding window over the past, "
+                             f"which needs causal=True; got causal=False. Make the attention "
+                             f"causal, or leave window=None.")
+        window = int(window)
+    if cache is not None and window != cache.window:
+        raise ValueError(f"{owner}: window changed to {window!r} while a KV cache is on (it "
+                         f"keeps {cache.window!r}). clear_cache() first.")
+    return window
+
+
 def modern_config(layer):
     """The chapter-20 settings of an attention layer or block that differ from the
     defaults (so chapter 17's and 18's configs, and files, stay as they were)."""
     defaults = {"n_kv_heads": getattr(layer, "n_heads", None), "rope": False,
-                "rope_base": 10000.0, "bias": True}
+                "rope_base": 10000.0, "bias": True, "window": None,
+                "tile": None}
     cfg = {k: getattr(layer, k, v) for k, v in defaults.items() if getattr(layer, k, v) != v}
     if not getattr(layer, "rope", False):
         cfg.pop("rope_base", None)

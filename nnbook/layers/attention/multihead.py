@@ -1,7 +1,9 @@
 """Multi-head self-attention (chapter 17): every position takes a weighted average of the
 values of the positions it attends to, ``softmax(Q Kᵀ/√d_head) V``, in several heads at
 once, each on its own slice of the features. ``causal=True`` hides the future; chapter 20
-adds grouped-query attention (gqa.py), rotary positions (rope.py) and ``bias=False``.
+adds grouped-query attention (gqa.py), rotary positions (rope.py) and ``bias=False``. The
+whole forward and the cached forward of chapter 21 stand side by side; the attention they
+compute is in dot_product.py, the cache they read in kv_cache.py.
 """
 
 from __future__ import annotations
@@ -10,17 +12,20 @@ import math
 
 import numpy as np
 
-from ..init import xavier_uniform
-from ..registry import register_class
-from ..spellings import refuse_spellings
-from ..validate import float_dtype, make_rng, positive_int
-from .base import Layer
-from .gqa import check_modern, check_rope_base, modern_config
-from .kv_cache import Caching, attention_step
-from .recurrent import LAST_STATE_ONLY
-from .rope import apply_rope, rope_tables
+from ...init import xavier_uniform
+from ...registry import register_class
+from ...spellings import refuse_spellings
+from ...validate import float_dtype, make_rng, positive_int
+from ..base import Layer
+from ._arguments import check_modern, check_rope_base, check_window, modern_config
+from .dot_product import attention, cached_attention, masked_step
+from .gqa import stack_groups
+from .kv_cache import Caching
+from ..recurrent.rnn import LAST_STATE_ONLY
+from .rope import apply_rope, rope_angles, rope_tables
+from .tiled import check_tile, tiled_backward, tiled_forward
 
-__all__ = ["MultiHeadAttention", "attention"]
+__all__ = ["MultiHeadAttention"]
 
 
 @register_class
@@ -58,6 +63,12 @@ class MultiHeadAttention(Caching, Layer):
     −θ. Without RoPE ``∂E/∂b_k`` is exactly 0: b_k adds the same q_t·b_k to every score
     of row t, which the softmax ignores (with RoPE the rotated b_k differs per position).
 
+    Passes over memory besides the products: Q, K and V come from one product with one
+    (d, d + 2k·d_head) matrix, and the heads are views of it (RoPE turns q and k in
+    place); on the (…, T, T) scores, forward 6 (the mask, the softmax's five in place),
+    backward 2 (− ∂E/∂O·O, ⊙ A); on (m, T, d), forward 1 (the heads back side by side, a
+    copy) and backward 3 (∂E/∂O ⊙ O and its sum over each head, the heads' layout).
+
     Args:
         d_model: the features per position, d.
         n_heads: the number of (query) heads; must divide d_model.
@@ -66,6 +77,15 @@ class MultiHeadAttention(Caching, Layer):
         rope: True to rotate q and k by position (needs an even d_head).
         rope_base: the base of RoPE's angles (10000.0).
         bias: False for no ``b_*`` parameters at all (as most 2025 models).
+        window: None (full attention) or W ≥ 1, a sliding window (chapter 23; causal only):
+            position t attends to t − W + 1 … t, and the KV cache keeps W entries.
+        tile: None (plain attention) or an integer ≥ 1 (chapter 24): softmax(Q Kᵀ) V is
+            computed in tiles of ``tile`` queries × ``tile`` keys with an online softmax
+            (``nb.precision.tiled_attention``), and only the output and one log-sum-exp
+            per row are kept for the backward, which recomputes each tile's weights: the
+            same outputs and gradients as ``tile=None`` to round-off, without the
+            (m, heads, T, T) weights (``attention_weights`` is then None). Not with a
+            ``window``; the KV cache's steps attend as without tiles.
         rng: the ``np.random.Generator`` that draws the W's (Xavier/Glorot uniform, each
             on its own; biases 0). ``None``: a fresh one.
         dtype: float64 (default) or float32.
@@ -81,8 +101,8 @@ class MultiHeadAttention(Caching, Layer):
     """
 
     def __init__(self, d_model=None, n_heads=None, *, causal=False, n_kv_heads=None,
-                 rope=False, rope_base=10000.0, bias=True, rng=None, dtype=np.float64,
-                 **keras):
+                 rope=False, rope_base=10000.0, bias=True, window=None, tile=None,
+                 rng=None, dtype=np.float64, **keras):
         super().__init__()
         refuse_spellings("MultiHeadAttention", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("MultiHeadAttention", "d_model", d_model)
@@ -111,6 +131,34 @@ class MultiHeadAttention(Caching, Layer):
         self._cache = None
         self._masks = {}
         self._rope = {}
+        self._tile = None
+        self.window = window
+        self._tile = check_tile("MultiHeadAttention", tile, self._window)
+
+    @property
+    def window(self):
+        """Sliding-window attention (chapter 23): ``None`` is full causal attention; W lets
+        position t attend to positions t − W + 1 … t only, and the KV cache then keeps at
+        most W entries (a rolling cache). It may be set on a trained model."""
+        return self._window
+
+    @window.setter
+    def window(self, value) -> None:
+        owner = repr(self) if hasattr(self, "_window") else "MultiHeadAttention"
+        window = check_window(owner, value, self.causal, self.cache)
+        check_tile(owner, self._tile, window)                  # tiles have no window
+        self._window = window
+        self._masks = {}
+
+    @property
+    def tile(self):
+        """Attention in tiles (chapter 24): ``None`` stores the T × T weights for the
+        backward; an integer ≥ 1 is the tile size (it may be set on a trained model)."""
+        return self._tile
+
+    @tile.setter
+    def tile(self, value) -> None:
+        self._tile = check_tile(repr(self), value, self._window)
 
     def forward(self, x):
         x = np.asarray(x)
@@ -121,41 +169,104 @@ class MultiHeadAttention(Caching, Layer):
             x = x.astype(p["W_q"].dtype)
         if self.cache is not None:                               # the next positions only
             self._cache = None
-            return attention_step(self, x)
+            return self._cached_forward(x)
         m, T = x.shape[:2]
         kv = self.n_kv_heads
-        g, kd = h // kv, kv * dh                                 # query heads per kv head
-        scale = 1.0 / math.sqrt(dh)
-        # Q, K, V in one product; Q's columns scaled by 1/√d_head: S = (Q/√d_head) Kᵀ
-        W = np.concatenate((p["W_q"] * scale, p["W_k"], p["W_v"]), axis=1)   # (d, d + 2kd)
+        g = h // kv                                              # query heads per kv head
         X = x.reshape(-1, d)                                     # (mT, d)
-        qkv = X @ W                                              # (mT, d + 2kd)
-        if self.bias:
-            qkv += np.concatenate((p["b_q"] * scale, p["b_k"], p["b_v"]))
+        W, qkv = self._qkv(X)
         rot = self.rotation_tables(T, W.dtype) if self.rope else None
         if rot is not None:                    # turn the pairs of q and k, in place, per head
-            for a, b, n in ((0, d, h), (d, d + kd, kv)):
-                x4 = qkv[:, a:b].reshape(m, T, n, dh)         # a view: (m, T, heads, dh)
-                apply_rope(x4, *rot, out=x4)
-        q = qkv[:, :d].reshape(m, T, h, dh).transpose(0, 2, 1, 3)             # (m, h, T, dh)
-        k = qkv[:, d:d + kd].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)      # (m, kv, T, dh)
-        v = qkv[:, d + kd:].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)       # (m, kv, T, dh)
-        qg = q.reshape(m, kv, g * T, dh)     # the g query heads of each kv head, stacked
-        O, A = attention(qg, k, v, mask=self._mask(T, g) if self.causal else None,
-                         scale=1.0, return_weights=True)        # A: (m, kv, gT, T) weights
+            self._rotate(qkv, m, T, *rot)
+        q, k, v = self._heads(qkv, m, T)
+        qg = stack_groups(q, kv)             # the g query heads of each kv head, stacked
+        A = lse = None
+        if self.tile is not None:            # chapter 24: O and a log-sum-exp per row only
+            O, lse = tiled_forward(q, k, v, g, self.tile, self.causal)
+        else:
+            O, A = attention(qg, k, v, mask=self._mask(T, g) if self.causal else None,
+                             scale=1.0, return_weights=True)    # A: (m, kv, gT, T) weights
         O = O.reshape(m, h, T, dh).transpose(0, 2, 1, 3).reshape(-1, d)   # (mT, d)
         y = O @ p["W_o"]                                         # (mT, d)
         if self.bias:
             y += p["b_o"]
-        self.attention_weights = A.reshape(m, h, T, T)
-        self._cache = (X, W, qg, k, v, A, O, x.shape, rot)
+        self.attention_weights = None if A is None else A.reshape(m, h, T, T)
+        self._cache = (X, W, qg, k, v, A, O, x.shape, rot, (lse, self.tile))
         return y.reshape(x.shape)                                # (m, T, d)
+
+    def _cached_forward(self, x):
+        """``forward`` with a cache on (chapter 21): the t new positions' queries, keys and
+        values (the same products as the whole forward, RoPE turned from the cached length
+        L on), the keys and values appended to the cache, the queries attended to all.
+        With left-padded rows (``cache.pad``) or a sliding window (``cache.window``) the
+        step goes through ``masked_step``. A step the cache refuses changes nothing.
+
+        Shapes: x (m, t, d_model) → y (m, t, d_model); ``attention_weights`` (m, n_heads,
+        t, L + t) (with a window: over the cache's slots, old ones first, then the t new).
+        """
+        p, d, dh = self.params, self.d_model, self.d_head
+        m, t = x.shape[:2]
+        cache, L = self.cache, self.cache.length
+        cache.check_room(self, t)
+        if cache.pad is not None and cache.pad.shape[0] != m:
+            raise ValueError(f"{self!r}: the cache was started for {cache.pad.shape[0]} padded "
+                             f"rows, got a batch of {m}. start_cache(pad=…) with one pad per row.")
+        W, qkv = self._qkv(x.reshape(-1, d))                     # (mt, d + 2kd)
+        if self.rope:                                # positions L … L + t − 1
+            if cache.pad is not None:                # each row counts from its first token
+                pos = np.arange(L, L + t, dtype=np.float64) - cache.pad[:, None]   # (m, t)
+                theta = pos[..., None] * rope_angles(1, dh, self.rope_base, start=1)[0]
+                cos, sin = (f(theta).astype(W.dtype)[:, :, None] for f in (np.cos, np.sin))
+            elif cache.max_len is not None:          # the tables for max_len, sliced
+                cos, sin = (a[L:L + t] for a in self.rotation_tables(cache.max_len, W.dtype))
+            else:
+                cos, sin = (a[:, None] for a in rope_tables(t, dh, self.rope_base, W.dtype,
+                                                            start=L))
+            self._rotate(qkv, m, t, cos, sin)
+        q, k_new, v_new = self._heads(qkv, m, t)
+        if cache.pad is None and cache.window is None:
+            cache.append(k_new, v_new, self)
+            O, A = cached_attention(q, cache)
+        else:
+            O, A = masked_step(q, k_new, v_new, cache, self)
+        y = O.transpose(0, 2, 1, 3).reshape(-1, d) @ p["W_o"]                  # (mt, d)
+        if self.bias:
+            y += p["b_o"]
+        self.attention_weights = A
+        return y.reshape(m, t, d)
+
+    def _qkv(self, X):
+        """``(W, X W)``: Q, K, V in one product, (M, d) → (M, d + 2·kv·d_head), with Q's
+        columns (and bias) scaled by 1/√d_head, so that S = (Q/√d_head) Kᵀ."""
+        p, dh = self.params, self.d_head
+        scale = 1.0 / math.sqrt(dh)
+        W = np.concatenate((p["W_q"] * scale, p["W_k"], p["W_v"]), axis=1)   # (d, d + 2kd)
+        qkv = X @ W
+        if self.bias:
+            qkv += np.concatenate((p["b_q"] * scale, p["b_k"], p["b_v"]))
+        return W, qkv
+
+    def _rotate(self, qkv, m, T, cos, sin, inverse=False):
+        """RoPE on the q and k columns of ``qkv`` (or of its gradient), in place, per head."""
+        d, h, kv, dh = self.d_model, self.n_heads, self.n_kv_heads, self.d_head
+        for a, b, n in ((0, d, h), (d, d + kv * dh, kv)):
+            x4 = qkv[:, a:b].reshape(m, T, n, dh)                # a view: (m, T, heads, dh)
+            apply_rope(x4, cos, sin, inverse=inverse, out=x4)
+
+    def _heads(self, qkv, m, T):
+        """q (m, n_heads, T, d_head) and k, v (m, n_kv_heads, T, d_head): views of qkv."""
+        d, h, kv, dh = self.d_model, self.n_heads, self.n_kv_heads, self.d_head
+        kd = kv * dh
+        q = qkv[:, :d].reshape(m, T, h, dh).transpose(0, 2, 1, 3)
+        k = qkv[:, d:d + kd].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)
+        v = qkv[:, d + kd:].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)
+        return q, k, v
 
     def backward(self, dy, need_dx: bool = True):
         self._refuse_backward()
         if self._cache is None:
             self._before_forward()
-        X, W, qg, k, v, A, O, shape, rot = self._cache
+        X, W, qg, k, v, A, O, shape, rot, (lse, tile) = self._cache
         p, gr, d, h, dh = self.params, self.grads, self.d_model, self.n_heads, self.d_head
         dy = np.asarray(dy, dtype=W.dtype)
         if dy.shape != shape:
@@ -168,25 +279,17 @@ class MultiHeadAttention(Caching, Layer):
         if self.bias:
             np.sum(dY, axis=0, out=gr["b_o"])
         dO = dY @ p["W_o"].T                                     # (mT, d)
-        D = (dO * O).reshape(m, T, h, dh).sum(axis=-1).transpose(0, 2, 1)   # (m, h, T): ∂E/∂O·O
-        dO = dO.reshape(m, T, h, dh).transpose(0, 2, 1, 3).reshape(m, kv, g * T, dh)
         dQKV = np.empty((m * T, d + 2 * kd), dtype=W.dtype)      # ∂E/∂(Q, K, V), as qkv
-        dq = dQKV[:, :d].reshape(m, T, h, dh).transpose(0, 2, 1, 3)           # views
-        dk = dQKV[:, d:d + kd].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)
-        dv = dQKV[:, d + kd:].reshape(m, T, kv, dh).transpose(0, 2, 1, 3)
-        np.matmul(A.swapaxes(-1, -2), dO, out=dv)                # ∂E/∂V = Aᵀ ∂E/∂O (g heads summed)
-        dS = dO @ v.swapaxes(-1, -2)                             # (m, kv, gT, T) = ∂E/∂A
-        dS -= D.reshape(m, kv, g * T)[..., None]
-        dS *= A                                                  # ∂E/∂S = A ⊙ (∂E/∂A − ∂E/∂O·O)
-        if g == 1:
-            np.matmul(dS, k, out=dq)                             # ∂E/∂(Q/√d_head)
+        dq, dk, dv = self._heads(dQKV, m, T)                     # views
+        if A is None:                        # in tiles: the weights recomputed from lse
+            heads = (m, T, h, dh)
+            dq[...], dk[...], dv[...] = tiled_backward(
+                qg.reshape(m, h, T, dh), k, v, O.reshape(heads).transpose(0, 2, 1, 3), lse,
+                dO.reshape(heads).transpose(0, 2, 1, 3), g, tile, self.causal)
         else:
-            dq[...] = (dS @ k).reshape(m, h, T, dh)
-        np.matmul(dS.swapaxes(-1, -2), qg, out=dk)               # ∂E/∂K (q is Q/√d_head)
+            self._weights_backward(A, O, dO, qg, k, v, dq, dk, dv)
         if rot is not None:                                      # back through the rotation
-            for a, b, n in ((0, d, h), (d, d + kd, kv)):
-                g4 = dQKV[:, a:b].reshape(m, T, n, dh)
-                apply_rope(g4, *rot, inverse=True, out=g4)
+            self._rotate(dQKV, m, T, *rot, inverse=True)
         dW = X.T @ dQKV                                          # (d, d + 2kd)
         scale = 1.0 / math.sqrt(dh)
         np.multiply(dW[:, :d], scale, out=gr["W_q"])
@@ -199,6 +302,23 @@ class MultiHeadAttention(Caching, Layer):
         if not need_dx:
             return None
         return (dQKV @ W.T).reshape(shape)                       # (m, T, d)
+
+    def _weights_backward(self, A, O, dO, qg, k, v, dq, dk, dv):
+        """Chapter 17's backward through softmax(Q Kᵀ) V from the stored weights A, into
+        the views dq, dk, dv (∂E/∂(Q/√d_head), ∂E/∂K, ∂E/∂V, g query heads summed)."""
+        m, kv, gT, dh = qg.shape
+        h, T = self.n_heads, gT // (self.n_heads // kv)
+        D = (dO * O).reshape(m, T, h, dh).sum(axis=-1).transpose(0, 2, 1)   # (m, h, T): ∂E/∂O·O
+        dO = dO.reshape(m, T, h, dh).transpose(0, 2, 1, 3).reshape(m, kv, gT, dh)
+        np.matmul(A.swapaxes(-1, -2), dO, out=dv)                # ∂E/∂V = Aᵀ ∂E/∂O (g heads summed)
+        dS = dO @ v.swapaxes(-1, -2)                             # (m, kv, gT, T) = ∂E/∂A
+        dS -= D.reshape(m, kv, gT)[..., None]
+        dS *= A                                                  # ∂E/∂S = A ⊙ (∂E/∂A − ∂E/∂O·O)
+        if gT == T:
+            np.matmul(dS, k, out=dq)                             # ∂E/∂(Q/√d_head)
+        else:
+            dq[...] = (dS @ k).reshape(m, h, T, dh)
+        np.matmul(dS.swapaxes(-1, -2), qg, out=dk)               # ∂E/∂K (q is Q/√d_head)
 
     @property
     def rope_base(self) -> float:
@@ -217,7 +337,7 @@ class MultiHeadAttention(Caching, Layer):
     def rotation_tables(self, T, dtype):
         """RoPE's (cos, sin) for positions 0 … T − 1, each (T, 1, d_head/2) (one row per
         position, to broadcast over the heads), kept per T and dtype until ``rope_base``
-        changes. The cached forward (kv_cache.py) slices them."""
+        changes. The cached forward slices them."""
         key = (T, np.dtype(dtype))
         if key not in self._rope:
             cos, sin = rope_tables(T, self.d_head, self.rope_base, dtype)
@@ -225,9 +345,13 @@ class MultiHeadAttention(Caching, Layer):
         return self._rope[key]
 
     def _mask(self, T, g):
-        """(g·T, T): True where t' ≤ t, for the g query heads stacked (kept per T and g)."""
+        """(g·T, T): True where t' ≤ t (and t − W < t' with a window), for the g query heads
+        stacked (kept per T and g)."""
         if (T, g) not in self._masks:
-            self._masks[(T, g)] = np.tile(np.tri(T, dtype=bool), (g, 1))
+            allowed = np.tri(T, dtype=bool)
+            if self.window is not None:
+                allowed &= ~np.tri(T, k=-self.window, dtype=bool)
+            self._masks[(T, g)] = np.tile(allowed, (g, 1))
         return self._masks[(T, g)]
 
     def output_shape(self, input_shape):
@@ -258,67 +382,3 @@ class MultiHeadAttention(Caching, Layer):
                    "position to attend to; give them T ≥ 1.")
         raise ValueError(f"{self!r}: expected input of shape (m, T, {self.d_model}), got {got}. "
                          f"{fix}")
-
-
-def attention(q, k, v, *, mask=None, causal=False, scale=None, return_weights=False):
-    """Scaled dot-product attention: ``softmax(q kᵀ · scale, masked) v`` on the last two axes.
-
-    Shapes:
-        q: (…, T_q, d);  k: (…, T_k, d);  v: (…, T_k, d_v)  →  (…, T_q, d_v)
-        mask: broadcastable to (…, T_q, T_k);  the weights: (…, T_q, T_k)
-
-    Args:
-        mask: booleans, True where query i may attend key j (None: everywhere). A score
-            that is not allowed is −∞ before the softmax, so its weight is exactly 0.
-        causal: True lets query i attend keys j ≤ i only (as PyTorch's ``is_causal``;
-            with ``mask``, both must allow).
-        scale: what q is multiplied by (None: 1/√d). ``MultiHeadAttention`` calls this
-            with q already scaled and ``scale=1.0``.
-        return_weights: True returns ``(output, weights)``.
-
-    The leading axes are batch and heads, broadcast as NumPy's ``@`` broadcasts them, so
-    grouped-query attention is k, v with fewer heads than q stacked as
-    ``MultiHeadAttention`` does, or ``k[:, nb.kv_head_of(h, k_heads)]``. A query that may
-    attend nothing is a ``ValueError``. Chapter 17.
-    """
-    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
-    if (min(q.ndim, k.ndim, v.ndim) < 2 or q.shape[-1] != k.shape[-1]
-            or k.shape[-2] != v.shape[-2]):
-        raise ValueError(f"attention: expected q (…, T_q, d), k (…, T_k, d) and v (…, T_k, "
-                         f"d_v), got {q.shape}, {k.shape} and {v.shape}. q and k need the same "
-                         f"d; k and v the same T_k.")
-    if scale is None:
-        scale = 1.0 / math.sqrt(q.shape[-1])
-    if scale != 1.0:
-        q = q * scale
-    A = q @ k.swapaxes(-1, -2)                                   # (…, T_q, T_k) scores
-    allowed = np.tri(*A.shape[-2:], dtype=bool) if causal else None
-    if mask is not None:
-        mask = np.asarray(mask)
-        try:
-            fits = np.broadcast_shapes(mask.shape, A.shape) == A.shape
-        except ValueError:
-            fits = False
-        if mask.dtype != bool or not fits:
-            raise ValueError(f"attention: expected mask as booleans broadcastable to the "
-                             f"scores' shape {A.shape} (True where a query may attend), got "
-                             f"{mask.dtype} {mask.shape}. From an additive 0/−inf mask: "
-                             f"mask = (additive == 0).")
-        allowed = mask if allowed is None else mask & allowed
-    if allowed is not None:
-        if not allowed.any(axis=-1).all():
-            raise ValueError("attention: a query may attend no key (a row of mask and "
-                             "causal all False); its weights would be 0/0. Let every query "
-                             "attend at least one key.")
-        np.copyto(A, -np.inf, where=~allowed)                    # weight exactly 0
-    _softmax_rows(A)                                             # weights
-    out = A @ v
-    return (out, A) if return_weights else out
-
-
-def _softmax_rows(S):
-    """Softmax over the last axis of ``S``, in place (rows with −∞ entries work)."""
-    S -= S.max(axis=-1, keepdims=True)
-    np.exp(S, out=S)
-    S *= 1.0 / S.sum(axis=-1, keepdims=True)
-    return S

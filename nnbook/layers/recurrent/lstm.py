@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import register_class
-from .recurrent import _Recurrent
+from ...registry import register_class
+from .rnn import _Recurrent
 
 __all__ = ["LSTM"]
 
@@ -45,6 +45,12 @@ class LSTM(_Recurrent):
     PyTorch: ``torch.nn.LSTM(n_in, h, batch_first=True)`` with
     ``weight_ih_l0 = W_xᵀ``, ``weight_hh_l0 = W_hᵀ`` and ``bias_ih_l0 + bias_hh_l0 = b``
     (the two biases always add up, so nnbook keeps one).
+
+    Passes over memory besides the products (x_t W_x for every step is one product): per
+    step forward + h W_h and tanh over the four gates, two in place that turn three of
+    them into σ's, then five on (m, h) (f ⊙ c, i ⊙ g, +, tanh c, o ⊙ tanh c); per step
+    backward six (δc's two, δz for i, f, g and for o, δc ⊙ f, + the output's δh), after
+    15 for all steps at once (σ', tanh'). Every array is a kept work array or a view.
 
     Args:
         n_in: features per time step; n_hidden: the size h of h_t and c_t.

@@ -1,0 +1,147 @@
+"""The training step's fast path and its guilty-layer walk (chapter 10's ``train_step``).
+
+A checked step on a batch of new shapes leaves a ``StepPlan``; the next steps on batches of
+the same shapes, through the same layers, loss and optimizer, walk the layers without the
+checks that step made (each layer's output and ∂E/∂x shape, the targets' form), so they
+cost what the walk costs. When the loss is not finite, ``first_non_finite`` walks again to
+name the layer that first produced a NaN or inf: that walk runs only then.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+
+__all__ = ["StepPlan", "first_non_finite"]
+
+_TRAINED = operator.attrgetter("trainable")
+_PARAMS = operator.attrgetter("params")
+_GRADS = operator.attrgetter("grads")
+
+
+class StepPlan:
+    """What one checked ``train_step`` found, for the steps after it on batches of the
+    same shapes: the layers, the backward walk's order, the (parameter, gradient) pairs.
+
+    ``holds`` says whether a step may use it (a few identity and shape comparisons);
+    ``run`` makes the step's forward, loss and backward; ``pairs`` gives the pairs for
+    the optimizer, or None when a layer replaced a gradient array (then the model reads
+    them afresh). Build it with ``StepPlan.after(model, xb, yb, out)``, or None when the
+    step cannot be planned (inputs cast, targets converted)."""
+
+    __slots__ = ("layers", "optimizer", "loss", "key", "out_key", "seen",
+                 "fused", "backward", "holders", "trained", "owners", "keys", "params",
+                 "grads", "pair_tuple")
+
+    @classmethod
+    def after(cls, model, xb, yb, out, seen):
+        """The plan of the step that just ran checked on ``xb``, ``yb`` (output ``out``;
+        ``seen``: each layer's input shape and the walk's dtype, which the model keeps for
+        ``backward``), or None when the fast path would skip a conversion that step made."""
+        if not (type(xb) is np.ndarray and type(yb) is np.ndarray and type(out) is np.ndarray
+                and yb.shape == out.shape and yb.dtype == out.dtype):
+            return None                                  # the targets are converted each step
+        layers = model.layers
+        if not layers or not (xb.dtype == model.dtype or layers[0].integer_input):
+            return None                                  # the input is cast each step
+        plan = cls()
+        plan.layers = list(layers)                       # a copy: == compares identity first
+        plan.optimizer, plan.loss = model.optimizer, model.loss
+        plan.key = (xb.dtype, yb.dtype, model.optimizer, model.loss)   # shapes: the model's key
+        plan.out_key = (out.shape, out.dtype)
+        plan.seen = seen
+        plan.fused = model.loss.fuses(layers[-1])
+        walk = []
+        for i in range(len(layers) - 1 - bool(plan.fused), -1, -1):
+            layer = layers[i]
+            walk.append((layer, i > 0, layer.accepts_need_dx))
+            if i == 0 or layer.integer_input:            # no ∂E/∂x below: the walk stops
+                break
+        plan.backward = tuple(walk)
+        pairs = model.gradient_pairs()
+        owners, keys = [], []
+        for p, _ in pairs:                               # which layer and key hold each pair
+            layer, k = next((lay, k) for lay in layers for k, q in lay.params.items() if q is p)
+            owners.append(layer)
+            keys.append(k)
+        plan.owners, plan.keys = owners, keys
+        plan.holders = [layer for layer in layers if layer.params]
+        plan.trained = list(map(_TRAINED, plan.holders))   # one frozen later: planned again
+        plan.params, plan.grads = [p for p, _ in pairs], [g for _, g in pairs]
+        plan.pair_tuple = tuple(pairs)
+        return plan
+
+    def holds(self, model, xb, yb) -> bool:
+        """Whether this step's batch (of the planned shapes: the model finds the plan by
+        them), layers, loss and optimizer are the planned ones."""
+        layers = model.layers
+        return ((xb.dtype, yb.dtype, model.optimizer, model.loss) == self.key
+                and layers == self.layers                # a list: the same layer objects
+                and list(map(_TRAINED, self.holders)) == self.trained)
+
+    def run(self, model, xb, yb):
+        """Forward (training mode), loss, backward: ``(loss value, output)``; no gradients
+        when the loss is not finite, as ``compute_gradients``."""
+        x = xb
+        for layer in self.layers:
+            layer.training = True
+            x = layer.forward(x)
+        if not (type(x) is np.ndarray and (x.shape, x.dtype) == self.out_key):
+            return None, x                               # the caller walks again, checked
+        loss = self.loss
+        value = float(loss.value(yb, x))
+        if not math.isfinite(value):
+            return value, x
+        d = loss.fused_gradient(yb, x) if self.fused else loss.gradient(yb, x)
+        if not (type(d) is np.ndarray and d.shape == x.shape):
+            return None, x
+        for layer, need, accepts in self.backward:
+            d = layer.backward(d, need_dx=need) if accepts else layer.backward(d)
+        return value, x
+
+    def pairs(self):
+        """The planned (parameter, gradient) pairs, the same tuple every step (so the
+        optimizer keeps its buffers looked up), or None when a layer has replaced a
+        parameter or gradient array since the plan was made."""
+        owners, keys = self.owners, self.keys
+        if (all(map(operator.is_, map(dict.get, map(_GRADS, owners), keys), self.grads))
+                and all(map(operator.is_, map(dict.get, map(_PARAMS, owners), keys),
+                            self.params))):
+            return self.pair_tuple
+        return None
+
+
+def first_non_finite(model, xb) -> str:
+    """Which layer first produced a NaN or inf, said in words: the first layer whose
+    weights are not finite (the update before made them so: their gradient was not
+    finite), else the first whose output on ``xb`` is not (a forward in the layers'
+    current mode, run only after a step's loss came out non-finite; the layers' buffers
+    and random generators are put back as they were), else the loss."""
+    for i, layer in enumerate(model.layers):
+        bad = [k for k, p in layer.params.items() if not np.isfinite(p).all()]
+        if bad:
+            return (f"layer {i} ({layer!r}) holds non-finite weights ({', '.join(bad)}): the "
+                    f"update before made them so, from a non-finite gradient")
+    outputs, layers = [], model.layers
+    kept = [(layer.buffers, k, b, b.copy()) for layer in layers
+            for k, b in layer.buffers.items()]
+    rngs = [(r, r.bit_generator.state) for r in (getattr(layer, "rng", None) for layer in layers)
+            if isinstance(r, np.random.Generator)]
+    with np.errstate(all="ignore"):
+        try:
+            model.forward(xb, outputs=outputs)
+        except (ValueError, FloatingPointError):
+            pass
+        finally:                                         # the walk changes nothing
+            for buffers, k, b, copy in kept:
+                b[...] = copy
+                buffers[k] = b
+            for r, state in rngs:
+                r.bit_generator.state = state
+    for i, (layer, y) in enumerate(zip(model.layers, outputs)):
+        y = np.asarray(y)
+        if y.dtype.kind in "fc" and not np.isfinite(y).all():
+            return f"layer {i} ({layer!r}) first produced a non-finite value in its output"
+    return "every layer's output is finite: the loss itself overflowed"
