@@ -1,9 +1,10 @@
 """The CI script: its version promises agree with pyproject.toml, its jobs run as it says.
 
-`.ci/run` tests the oldest supported stack with `.ci/constraints-oldest.txt`.
+`.ci/run` runs noxfile.py's `oldest` session, which tests the oldest supported stack with
+`.ci/constraints-oldest.txt`.
 That file must pin exactly the release series of pyproject.toml's lower bounds
 (numpy>=1.26 <-> numpy==1.26.*), for every runtime dependency at least, and the
-Python of the "oldest" job must be requires-python's lower bound; otherwise CI
+Python of the "oldest" session must be requires-python's lower bound; otherwise CI
 would test a stack that nobody is promised, or miss the one that is.
 """
 
@@ -26,6 +27,7 @@ else:  # Python 3.10: the dev extra installs tomli for this
 ROOT = Path(__file__).resolve().parents[1]
 CI_RUN = ROOT / ".ci" / "run"
 CONSTRAINTS = ROOT / ".ci" / "constraints-oldest.txt"
+NOXFILE = ROOT / "noxfile.py"
 
 
 def normalise(name):
@@ -82,12 +84,28 @@ def test_every_runtime_dependency_is_tested_at_its_lower_bound(project):
 
 
 def test_oldest_job_uses_the_oldest_supported_python(project):
-    oldest = re.search(r"^OLDEST_PYTHON=(\S+)", CI_RUN.read_text(encoding="utf-8"), re.M)
-    assert oldest, ".ci/run must set OLDEST_PYTHON"
+    oldest = re.search(r'^OLDEST_PYTHON = "(\S+)"', NOXFILE.read_text(encoding="utf-8"), re.M)
+    assert oldest, "noxfile.py must set OLDEST_PYTHON"
     assert project["requires-python"] == f">={oldest.group(1)}", (
-        f"requires-python is {project['requires-python']!r} but .ci/run tests the oldest stack "
-        f"on Python {oldest.group(1)}"
+        f"requires-python is {project['requires-python']!r} but noxfile.py tests the oldest "
+        f"stack on Python {oldest.group(1)}"
     )
+
+
+def test_ci_runs_every_nox_session_with_the_pinned_nox():
+    """Each job of .ci/run but README's is a nox session of noxfile.py, run by a nox whose
+    version .ci/requirements.txt pins (a new nox release must not change CI)."""
+    sessions = set(re.findall(r"^@nox\.session\(.*\)\ndef (\w+)\(", NOXFILE.read_text(encoding="utf-8"),
+                              re.M))
+    assert sessions == {"torch", "oldest", "newest", "browser"}, sessions
+    script = CI_RUN.read_text(encoding="utf-8")
+    for name in sessions:
+        assert re.search(rf"^job_{name}\(\) {{(.*\n)*?.*nox_session {name}\b", script, re.M), name
+    pins = [line.split("#", 1)[0].strip() for line in
+            (ROOT / ".ci" / "requirements.txt").read_text(encoding="utf-8").splitlines()]
+    assert [pin for pin in pins if pin] and all(
+        re.fullmatch(r"[\w.-]+==[0-9][\w.]*", pin) for pin in pins if pin), pins
+    assert any(pin.startswith("nox==") for pin in pins), pins
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="no bash on this machine")

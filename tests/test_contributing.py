@@ -21,7 +21,7 @@ PROSE = re.sub(r"```.*?```", "", TEXT, flags=re.S)               # without the f
 TICKED = sorted(set(re.findall(r"`([^`\n]+)`", PROSE)))
 
 # Paths CONTRIBUTING names that a run makes, not the repository holds.
-MADE_BY_A_RUN = {".venv", "ci-artifacts/screenshots/", "ci-artifacts/book/",
+MADE_BY_A_RUN = {".venv", ".nox/", "ci-artifacts/screenshots/", "ci-artifacts/book/",
                  "$NNBOOK_ARTIFACTS/screenshots/", "…/site-packages/numpy/…",
                  "image/gif"}                  # a MIME type, not a path
 PATHLIKE = re.compile(r"^[\w.$…<>*-]*(/[\w.$…<>*-]*)+$|^[\w.*<>-]+\.(py|md|toml|yml|cfg|txt|ipynb|css|png)$")

@@ -137,3 +137,23 @@ def test_torch_parity_of_a_windowed_block():
         y = tb(torch.tensor(x)).numpy()
     assert np.allclose(block.forward(x), y, rtol=0, atol=1e-12)
     assert nb.from_torch(tb).layers[0].window == 3
+
+
+def test_no_warning_past_the_training_windows_with_a_window_inside_them():
+    import warnings
+    rng = np.random.default_rng(9)
+    model = nb.Sequential([nb.Embedding(11, 8, rng=rng),
+                           nb.TransformerBlock(8, 2, 8, rope=True, rng=rng),
+                           nb.Dense(8, 11, rng=rng)])
+    model.compile(optimizer=nb.AdamW(), loss=nb.CrossEntropy(from_logits=True))
+    x = rng.integers(0, 11, (4, 6))
+    model.fit(x, x, epochs=1, batch_size=4, verbose=0, rng=rng)
+    with pytest.warns(UserWarning, match=r"the model will read 23 positions"):
+        generate(model, x[:1, :3], 21, rng=rng)
+    model.layers[1].window = 6                        # attends to the last 6 only
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        generate(model, x[:1, :3], 21, rng=rng)
+    model.layers[1].window = 7                        # longer than the training windows
+    with pytest.warns(UserWarning, match=r"the model will read"):
+        generate(model, x[:1, :3], 21, rng=rng)

@@ -327,3 +327,24 @@ def test_defined_names_reads_a_cells_top_level_definitions():
     assert defined_names(cell) == [("Dense_by_hand", 3), ("accuracy", 8)]
     assert defined_names("def Dense(:\nclass Adam: pass\n") == [("Dense", 1), ("Adam", 2)]
     assert "Dense_by_hand" not in library_names() and "accuracy" in library_names()
+
+
+def test_notebooks_call_the_top_level_softmax(nb):
+    """Issue 42: nb.softmax and nb.log_softmax are the names the course teaches; a notebook
+    does not reach into nnbook.layers.activations for them."""
+    deep = [f"cell {i}" for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+            and re.search(r"nb\.layers\.activations\.(log_)?softmax\(", source(c))]
+    assert not deep, f"use nb.softmax / nb.log_softmax: {deep}"
+
+
+PART_IV_CELL_LINES = 30   # Part IV's longest cells were 34-53 lines (issue 42): split them
+
+
+@pytest.mark.parametrize("name", ["19_tokens", "20_the_modern_block", "21_inference",
+                                  "22_post_training"])
+def test_part_iv_code_cells_stay_short(name):
+    path = next(p for p in NOTEBOOKS if p.stem == name)
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    long = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+            and len(source(c).strip().splitlines()) > PART_IV_CELL_LINES]
+    assert not long, f"{name}: code cells {long} are over {PART_IV_CELL_LINES} lines; split them"

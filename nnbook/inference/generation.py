@@ -219,11 +219,14 @@ def _warn_past_training(model, T0, n_new, context):
     """Warn when the model will read more positions than the windows ``fit`` trained it on
     (``model.trained_length``) through attention: RoPE runs there, but worse, and byte
     tokens then decode to replacement characters (chapter 21). A recurrent model is not
-    warned: it has no positions."""
+    warned: it has no positions; nor is one whose every attention has a sliding window no
+    longer than the training windows (chapter 23)."""
     trained = getattr(model, "trained_length", None)
     read = T0 + n_new - 1 if context is None else min(T0 + n_new - 1, context)
-    attends = any(hasattr(layer, "n_heads") for layer in _layers_of(model))  # not an RNN
-    if trained and read > trained and attends:
+    attention = [layer for layer in _layers_of(model) if hasattr(layer, "n_heads")]
+    windowed = all(getattr(layer, "window", None) is not None and layer.window <= (trained or 0)
+                   for layer in attention)       # a sliding window (ch. 23) stays inside
+    if trained and read > trained and attention and not windowed:
         warnings.warn(
             f"generate: the model will read {read} positions (a prompt of {T0} and {n_new} "
             f"new tokens), more than the {trained} of the windows it was trained on "

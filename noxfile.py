@@ -1,0 +1,154 @@
+"""CI jobs beyond README's two commands, as nox sessions: `nox -s torch` runs one.
+
+Install the pinned runner once (`python -m pip install -r .ci/requirements.txt`), then:
+
+    nox -l                 list the sessions
+    nox -s torch           the PyTorch bridge, the parity tests and notebooks/extras
+    nox -s oldest          Python 3.10 with the oldest supported stack
+    nox -s newest          Python 3.13 with the newest releases
+    nox -s browser         only the JupyterLab-in-Chromium test
+    nox -s oldest -- -x    what follows -- goes to pytest
+
+Each session makes its own virtual environment under .nox/ (`nox -r` reuses it).
+`bash .ci/run` runs torch and browser with `--no-venv` inside the .venv that README's
+test command made (which already holds ".[dev]"), and oldest and newest in venvs of their
+own. See "Continuous integration" in CONTRIBUTING.md.
+"""
+
+import glob
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+OLDEST_PYTHON = "3.10"  # = requires-python in pyproject.toml (tests/test_ci.py checks it)
+NEWEST_PYTHON = "3.13"  # the newest Python that README.md promises
+MAIN_PYTHON = "3.11"  # the only offline PyTorch wheel here is cp311
+TORCH_PIN = "torch==2.13.0"  # the CPU wheel, found through pip's find-links
+VERSIONS_OF = ["numpy", "matplotlib", "scikit-learn", "pytest", "nbval", "ipykernel",
+               "jupyterlab", "playwright", "torch"]
+
+nox.options.default_venv_backend = "venv"  # a plain venv, never the host's site-packages
+nox.options.download_python = "never"
+nox.options.error_on_missing_interpreters = True  # a missing Python fails, never skips
+nox.options.sessions = ["torch", "oldest", "newest"]
+
+
+def find_python(version, variable):
+    """The real path of a Python `version`: $variable, else the first that runs of
+    pythonX.Y on PATH and ~/.pyenv/versions/X.Y.* (a pyenv shim exists even when it
+    cannot run). Returns `version` itself when none runs: nox then fails, naming it."""
+    if os.environ.get(variable):
+        return os.environ[variable]
+    pyenv = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")),
+                   key=lambda p: [int(x) for x in Path(p).parents[1].name.split(".") if x.isdigit()],
+                   reverse=True)
+    check = f"import sys; assert sys.version_info[:2] == {tuple(map(int, version.split('.')))}; " \
+            "print(sys.executable)"
+    for candidate in [shutil.which(f"python{version}")] + pyenv:
+        if candidate is None:
+            continue
+        found = subprocess.run([candidate, "-c", check], capture_output=True, text=True)
+        if found.returncode == 0:
+            return found.stdout.strip()
+    return version
+
+
+def prepare(session):
+    """Nothing of the host's Python setup leaks in; matplotlib's font cache and IPython's
+    folder go inside the venv (a shared font cache names fonts of deleted venvs, and its
+    warning on stderr fails nbval). In a --no-venv run the caller's settings stay."""
+    for name in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PIP_USER", "MPLBACKEND"):
+        session.env[name] = None  # MPLBACKEND=Agg would drop the notebooks' figures
+    session.env["PYTHONNOUSERSITE"] = "1"
+    if session.venv_backend != "none":
+        location = Path(session.virtualenv.location)
+        session.env["MPLCONFIGDIR"] = str(location / "mplconfig")
+        session.env["IPYTHONDIR"] = str(location / "ipython")
+
+
+def install_dev(session, *pip_args):
+    """pip install PIP_ARGS -e ".[dev]", then print the versions that matter."""
+    if session.venv_backend != "none":  # --no-venv: the caller's env already has .[dev]
+        session.run_install("python", "-m", "pip", "install", "--progress-bar", "off",
+                            *pip_args, "-e", ".[dev]")
+    # nbval runs the notebooks with --nbval-current-env: this env needs a kernel.
+    session.run("python", "-c", "import ipykernel, nbval", silent=True)
+
+
+def report_versions(session):
+    """One line with the versions that matter; also written to $NNBOOK_VERSIONS_FILE
+    (.ci/run puts it in its summary)."""
+    script = (
+        "import importlib.metadata as md, sys\n"
+        "found = []\n"
+        f"for n in {VERSIONS_OF!r}:\n"
+        "    try:\n"
+        "        found.append(f'{n} {md.version(n)}')\n"
+        "    except md.PackageNotFoundError:\n"
+        "        pass\n"
+        "print('Python', sys.version.split()[0], '|', ', '.join(found))\n"
+    )
+    line = session.run("python", "-c", script, silent=True)
+    if line is None:  # nox --install-only runs no command
+        return
+    line = line.strip()
+    print(line)
+    if os.environ.get("NNBOOK_VERSIONS_FILE"):
+        Path(os.environ["NNBOOK_VERSIONS_FILE"]).write_text(line + "\n", encoding="utf-8")
+
+
+def pytest(session, *args):
+    """python -m pytest ARGS, then what follows `--` on nox's command line
+    (`nox -s browser -- -k 05_xor` runs one notebook)."""
+    session.run("python", "-m", "pytest", *args, *session.posargs)
+
+
+@nox.session(python=find_python(MAIN_PYTHON, "PYTHON"))
+def torch(session):
+    """The PyTorch bridge, every layer's parity with PyTorch, and notebooks/extras."""
+    prepare(session)
+    install_dev(session)
+    # A plain `torch` would pull the CUDA build, several GB.
+    session.run_install("python", "-m", "pip", "install", "--progress-bar", "off", TORCH_PIN)
+    report_versions(session)
+    parity = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("tests/test_torch_parity_*.py"))
+    pytest(session, "tests/test_torch_bridge.py", *parity, "notebooks/extras")
+
+
+@nox.session(python=find_python(OLDEST_PYTHON, "PYTHON_OLDEST"))
+def oldest(session):
+    """Python 3.10 with the oldest supported stack (.ci/constraints-oldest.txt: the
+    lower bounds of pyproject.toml); every test but the browser's."""
+    prepare(session)
+    install_dev(session, "-c", ".ci/constraints-oldest.txt")
+    report_versions(session)
+    pytest(session, "-m", "not browser")
+
+
+@nox.session(python=find_python(NEWEST_PYTHON, "PYTHON_NEWEST"))
+def newest(session):
+    """Python 3.13 with the newest releases; every test but the browser's."""
+    prepare(session)
+    install_dev(session, "--upgrade")  # a fresh venv gets the newest releases
+    report_versions(session)
+    pytest(session, "-m", "not browser")
+
+
+@nox.session(python=find_python(MAIN_PYTHON, "PYTHON"))
+def browser(session):
+    """Only the JupyterLab test: every notebook run in JupyterLab in headless Chromium
+    (Debian's chromium, or $NNBOOK_CHROMIUM; screenshots go to $NNBOOK_ARTIFACTS)."""
+    chromium = os.environ.get("NNBOOK_CHROMIUM", "/usr/bin/chromium")
+    if not os.access(chromium, os.X_OK):
+        session.error(f"Chromium is missing ({chromium}): run 'sudo apt-get install chromium' "
+                      "(or set NNBOOK_CHROMIUM)")
+    prepare(session)
+    install_dev(session)
+    report_versions(session)
+    pytest(session, "-m", "browser", "tests/test_jupyterlab.py")
+    artifacts = os.environ.get("NNBOOK_ARTIFACTS", str(ROOT / "ci-artifacts"))
+    print(f"screenshots: {artifacts}/screenshots")
