@@ -92,7 +92,10 @@ def report_versions(session):
         "        pass\n"
         "print('Python', sys.version.split()[0], '|', ', '.join(found))\n"
     )
-    line = session.run("python", "-c", script, silent=True).strip()
+    line = session.run("python", "-c", script, silent=True)
+    if line is None:  # nox --install-only runs no command
+        return
+    line = line.strip()
     print(line)
     if os.environ.get("NNBOOK_VERSIONS_FILE"):
         Path(os.environ["NNBOOK_VERSIONS_FILE"]).write_text(line + "\n", encoding="utf-8")

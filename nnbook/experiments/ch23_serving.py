@@ -1,0 +1,51 @@
+"""Chapter 23's comparison over training seeds: chapter 21's model writes 250 characters
+after ". " in 64 rows, reading the whole text or a sliding window of its training length
+(a rolling KV cache of W = 64 entries), and the grammar judges the sentences that end past
+the training window (a stored table).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..inference import generate
+from .ch21_decoding import N_LONG, T, train_model, window_shares
+
+__all__ = ["write_windowed", "window_acceptance", "TABLES"]
+
+
+def write_windowed(model, ids, n_new, rng, window=T):
+    """``generate`` with every block's attention limited to the last ``window`` positions
+    (``block.window``, a rolling cache), the model given back as it was."""
+    blocks = [layer for layer in model.layers if hasattr(layer, "window")]
+    before = [b.window for b in blocks]
+    try:
+        for b in blocks:
+            b.window = window
+        return generate(model, ids, n_new, rng=rng)
+    finally:
+        for b, w in zip(blocks, before):
+            b.window = w
+
+
+def window_acceptance(seed, model=None, corpus=None):
+    """The accepted share of the sentences that end inside the training window (full
+    context), and past it with the full context or with a sliding window of W = T; the
+    same draws (``default_rng(100·seed + 2)``) for both. ``model, corpus``: a model trained
+    with ``train_model(seed)`` already (the notebook's)."""
+    if model is None:
+        model, corpus, _ = train_model(seed)
+    start = np.tile(corpus.encode(". "), (64, 1))
+    with warnings.catch_warnings():              # past the training window on purpose
+        warnings.filterwarnings("ignore", message="generate: the model will read")
+        full = generate(model, start, N_LONG, rng=np.random.default_rng(100 * seed + 2))
+    slid = write_windowed(model, start, N_LONG, np.random.default_rng(100 * seed + 2))
+    inside, past = window_shares([corpus.decode(row) for row in full])
+    _, past_slid = window_shares([corpus.decode(row) for row in slid])
+    return {"inside": float(np.mean(inside)), "past, full": float(np.mean(past)),
+            "past, window": float(np.mean(past_slid))}
+
+
+TABLES = {"23_window": (window_acceptance, tuple(range(21, 31)))}
