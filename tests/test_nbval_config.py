@@ -59,8 +59,16 @@ def stream(text):
 
 
 def test_notebooks_folder_holds_only_the_course():
-    """What JupyterLab's file browser shows a learner: notebooks, no test machinery."""
-    assert not list((ROOT / "notebooks").rglob("*.py")), "pytest hooks belong in the root conftest.py"
+    """What JupyterLab's file browser shows a learner: notebooks and the scripts they run, no
+    test machinery. A .py file there must be named by a notebook beside it (extras' DDP script
+    is started by the notebook with torchrun) and must not be a pytest file."""
+    for script in (ROOT / "notebooks").rglob("*.py"):
+        assert not script.name.startswith(("conftest", "test_")), (
+            f"{script}: pytest hooks belong in the root conftest.py")
+        neighbours = "".join(nb.read_text(encoding="utf-8")
+                             for nb in script.parent.glob("*.ipynb"))
+        assert f'\\"{script.name}\\"' in neighbours or f"`{script.name}" in neighbours, (
+            f"{script}: no notebook beside it runs it; move it out of notebooks/")
 
 
 def test_notebook_collection_on_a_scratch_project(tmp_path):
