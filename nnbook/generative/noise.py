@@ -39,6 +39,8 @@ class NoiseSchedule:
 
     def alpha_bar(self, t):
         """ᾱ(t), the share of the data's variance left in x_t (a float for a number t)."""
+        if type(t) is float and 0.0 <= t <= 1.0:    # a sampler's one time: no array, the
+            return float(self._alpha_bar(t))          # same float64 arithmetic
         out = self._alpha_bar(self._t(t))
         return float(out) if np.ndim(out) == 0 else out
 

@@ -81,17 +81,20 @@ class TimeEmbedding(Layer):
                              f"with nb.generative.with_time(x_t, t).")
         if x.dtype.kind != "f":
             x = x.astype(np.float64)
-        freqs = self.freqs.astype(x.dtype)
-        t = x[:, d:]                                                     # (m, 1)
-        if len(t) > 1 and t.min() == t.max():       # one time for all (a sampler's step):
-            angle = t[:1] * freqs                    # sin and cos of K numbers, not m·K
-            sin, cos = np.broadcast_to(np.sin(angle), (len(t), self.n_freq)), \
-                np.broadcast_to(np.cos(angle), (len(t), self.n_freq))
+        freqs = self.freqs if x.dtype == np.float64 else self.freqs.astype(x.dtype)
+        m, K, t = len(x), self.n_freq, x[:, d:]                          # t: (m, 1)
+        if m > 1 and (t == t[0]).all():             # one time for all (a sampler's step):
+            angle = t[0] * freqs                     # sin and cos of K numbers, not m·K,
+            row = np.concatenate([np.zeros(d, x.dtype), np.sin(angle), np.cos(angle)])
+            out = np.repeat(row[None], m, axis=0)    # repeated down the rows
+            out[:, :d] = x[:, :d]
+            sin, cos = row[d:d + K], row[d + K:]    # (K,): the backward broadcasts them
         else:
             angle = t * freqs                                            # (m, K): ω t
             sin, cos = np.sin(angle), np.cos(angle)
+            out = np.concatenate([x[:, :d], sin, cos], axis=1)
         self._cache = (sin, cos, freqs, x.shape)
-        return np.concatenate([x[:, :d], sin, cos], axis=1)              # (m, d + 2K)
+        return out                                                       # (m, d + 2K)
 
     def backward(self, dy, need_dx: bool = True):
         if self._cache is None:

@@ -27,12 +27,19 @@ def sigmoid(z):
     or −88 (float32) e^(−z) overflows to inf and σ is 0, as it should be, so the
     overflow warning is silenced. Every sigmoid of the package is this one. Four passes
     over memory (−z, e^·, + 1, 1/·), all in the one new array."""
-    z = _float(z)
-    s = np.negative(z, out=np.empty_like(z))      # an array even for one number
-    with np.errstate(over="ignore"):
-        np.exp(s, out=s)
+    s = _exp_neg(z)
     s += 1.0
     return np.reciprocal(s, out=s)
+
+
+def _exp_neg(z):
+    """e^(−z) in a new array of z's float dtype (an array even for one number); where it
+    overflows to inf (z < −709 in float64, −88 in float32) the warning is silenced: σ and
+    SiLU's quotient are then 0 (or −0), as they should be."""
+    z = _float(z)
+    e = np.negative(z, out=np.empty_like(z))
+    with np.errstate(over="ignore"):
+        return np.exp(e, out=e)
 
 
 def softmax(z, axis: int = -1):
@@ -229,17 +236,21 @@ class Softmax(Activation):
 
 @register_class
 class SiLU(Activation):
-    """SiLU (swish): ``y = x·σ(x)``; ``y' = σ(x) + y (1 − σ(x))``, elementwise.
+    """SiLU (swish): ``y = x·σ(x) = x / (1 + e^(−x))``; ``y' = σ(x) + y (1 − σ(x))``,
+    elementwise.
 
     Shapes: x: any  →  y: the same shape. Smooth, and negative for x < 0 (its minimum is
-    about −0.28 at x ≈ −1.28), unlike ReLU. As ``torch.nn.functional.silu``. Chapter 20.
+    about −0.28 at x ≈ −1.28), unlike ReLU. As ``torch.nn.functional.silu``, which computes
+    the same quotient. Chapter 20.
 
     Passes over memory (NumPy makes one per operation; PyTorch's ``F.silu`` one in all):
-    forward 5 (σ's four, then x·σ), backward 4 (1 − σ, ·y, + σ, ·dy).
+    forward 4 (−x, e^·, + 1, x/·); backward 5 (σ = 1/(1 + e^(−x)) from the forward's
+    denominator, 1 − σ, ·y, + σ, ·dy). A forward alone (``predict``, a sampler) makes no
+    pass for the backward's σ.
     """
 
     def function(self, x):
-        return x * sigmoid(x)
+        return x / (1.0 + _exp_neg(x))
 
     def derivative(self, x):
         s = sigmoid(x)
@@ -248,15 +259,17 @@ class SiLU(Activation):
     def forward(self, x):
         x = np.asarray(x)
         self._x = x = x if x.dtype.kind == "f" else x.astype(np.float64)
-        self._s = sigmoid(x)
-        self._y = x * self._s
+        d = _exp_neg(x)
+        d += 1.0                                 # the denominator 1 + e^(−x), kept
+        self._d = d                              # for the backward's σ = 1/d
+        self._y = np.divide(x, d)
         return self._y
 
     def backward(self, dy, need_dx: bool = True):
         dy = self._check(dy)
         if not need_dx:
             return None
-        s, y = self._s, self._y
+        s, y = np.reciprocal(self._d), self._y   # σ(x)
         dx = 1.0 - s
         dx *= y
         dx += s                                  # σ(x) + y (1 − σ(x))
