@@ -176,13 +176,13 @@ class BatchNorm(Layer):
 
     def _work(self, A):
         """For (M, n) ``A``: ones(M), two (M, n) work arrays and V (k, n), where a
-        per-feature vector is repeated k times, k the least divisor of M with k·n at least
-        NumPy's buffer size (1 if none). Kept between calls: fresh (M, n) arrays each step
-        would cost more than the arithmetic (page faults)."""
+        per-feature vector is repeated k times: k the least divisor of M with k·n at least
+        NumPy's buffer size, b values, and at most 4b (1 if none). Kept between calls:
+        fresh (M, n) arrays each step would cost more than the arithmetic (page faults)."""
         work = self._work_arrays
         if work is None or work[1].shape != A.shape or work[1].dtype != A.dtype:
-            (M, n), size = A.shape, np.getbufsize()
-            k = next((k for k in range(1, M + 1) if M % k == 0 and k * n >= size), 1)
+            (M, n), least = A.shape, -(-np.getbufsize() // A.shape[1])
+            k = next((k for k in range(least, 4 * least + 1) if M % k == 0), 1)
             work = self._work_arrays = (np.ones(M, A.dtype), np.empty_like(A),
                                          np.empty_like(A), np.empty((k, n), A.dtype))
         return work
