@@ -50,7 +50,7 @@ class LSTM(_Recurrent):
     step forward + h W_h and tanh over the four gates, two in place that turn three of
     them into σ's, then five on (m, h) (f ⊙ c, i ⊙ g, +, tanh c, o ⊙ tanh c); per step
     backward six (δc's two, δz for i, f, g and for o, δc ⊙ f, + the output's δh), after
-    15 for all steps at once (σ', tanh'). Every array is a kept work array or a view.
+    13 for all steps at once (σ', tanh'). Every array is a kept work array or a view.
 
     Args:
         n_in: features per time step; n_hidden: the size h of h_t and c_t.
@@ -111,36 +111,42 @@ class LSTM(_Recurrent):
         T, m, _ = xt.shape
         h, seq, dt, work = self.n_hidden, self.return_sequences, A.dtype, self._work
         i, f, o, g = A.transpose(1, 0, 2, 3)                         # (T, m, h) each
-        # what does not depend on the recurrence, for all steps at once, in place
-        Q = work("Q", (T, 3, m, h), dt)                              # δz_{i,f,g} = δc_t ⊙ Q_t
-        R, P = work("R", (T, m, h), dt), work("P", (T, m, h), dt)
-        for k, (gate, times) in enumerate(((i, g), (f, C[:-1]))):    # σ' = σ(1 − σ)
-            np.subtract(1, gate, out=Q[:, k])
-            Q[:, k] *= gate
-            Q[:, k] *= times                                         # g ⊙ σ'(i), c_{t−1} ⊙ σ'(f)
-        np.multiply(g, g, out=Q[:, 2])
-        np.subtract(1, Q[:, 2], out=Q[:, 2])
-        Q[:, 2] *= i                                                 # i ⊙ tanh'(g)
-        np.subtract(1, o, out=R)
-        R *= o
-        R *= TC                                                      # δz_o = δh_t ⊙ tanh(c_t) ⊙ σ'(o)
-        np.multiply(TC, TC, out=P)
-        np.subtract(1, P, out=P)
-        P *= o                                                       # o ⊙ tanh'(c_t): δh_t → δc_t
+        # what does not depend on the recurrence, for all steps at once, in place:
+        # Q_t[i, f, g, o] = [g ⊙ σ'(i), c_{t−1} ⊙ σ'(f), i ⊙ tanh'(g), tanh(c_t) ⊙ σ'(o)]
+        # (δz = δc_t ⊙ Q_t for i, f, g; δh_t ⊙ Q_t for o), P_t = o ⊙ tanh'(c_t)
+        Q = work("Q", (T, 4, m, h), dt)
+        P = work("P", (T, m, h), dt)
+        size = np.setbufsize(max(16, min(np.getbufsize(), m * h // 16 * 16)))
+        try:              # each gate's (T, m, h) block is T runs of m·h values: see _Recurrent
+            np.subtract(1, A[:, :2], out=Q[:, :2])
+            Q[:, :2] *= A[:, :2]                                     # σ' = σ(1 − σ) for i, f
+            Q[:, 0] *= g
+            Q[:, 1] *= C[:-1]
+            np.subtract(1, o, out=Q[:, 3])
+            Q[:, 3] *= o                                             # σ'(o)
+            Q[:, 3] *= TC
+            np.multiply(g, g, out=Q[:, 2])
+            np.subtract(1, Q[:, 2], out=Q[:, 2])
+            Q[:, 2] *= i                                             # i ⊙ tanh'(g)
+            np.multiply(TC, TC, out=P)
+            np.subtract(1, P, out=P)
+            P *= o                                                   # o ⊙ tanh'(c_t): δh_t → δc_t
+        finally:
+            np.setbufsize(size)
         dZ = work("dZ", (T, m, 4 * h), dt)                           # δz_t, columns i, f, g, o
         dZ4 = dZ.reshape(T, m, 4, h)
         W_hT = np.ascontiguousarray(self.params["W_h"].T)            # (4h, h)
         dh = np.array(dy[-1] if seq else dy)                         # δh_T (m, h)
         dc, tmp = np.zeros((m, h), dt), np.empty((m, h), dt)
-        steps = self._views("backward", (Q, R, P, dZ, A), lambda: [
-            (Q[t], R[t], P[t], dZ4[t, :, :3].transpose(1, 0, 2), dZ4[t, :, 3], dZ[t], f[t])
-            for t in range(T)])
+        steps = self._views("backward", (Q, P, dZ, A), lambda: [
+            (Q[t, :3], Q[t, 3], P[t], dZ4[t, :, :3].transpose(1, 0, 2), dZ4[t, :, 3], dZ[t],
+             f[t]) for t in range(T)])
         mul = np.multiply
         for t in range(T - 1, -1, -1):
-            Q_t, R_t, P_t, dz_ifg, dz_o, dz, f_t = steps[t]
+            Q_t, Qo_t, P_t, dz_ifg, dz_o, dz, f_t = steps[t]
             dc += mul(dh, P_t, tmp)                                  # δc_t
             mul(dc, Q_t, dz_ifg)                                     # δz for i, f, g
-            mul(dh, R_t, dz_o)                                       # δz for o
+            mul(dh, Qo_t, dz_o)                                      # δz for o
             if t:
                 dc *= f_t                                            # δc_{t−1} along the cell path
                 np.matmul(dz, W_hT, dh)                              # δh_{t−1} through W_h …
