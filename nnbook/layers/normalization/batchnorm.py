@@ -58,11 +58,11 @@ class BatchNorm(Layer):
     ones, the fastest sum), backward 7 (Σ dy, dy ⊙ (x − μ), its Σ, two for the x̂ term,
     dy·γ/σ, the difference); the work arrays are kept between calls. A per-feature
     (n,) vector meets the (M, n) values as a row of k·n values, the vector repeated k
-    times, and the (M, n) array is read as M/k such rows (``_work``): NumPy runs a
-    broadcast one row at a time, through its buffers when a row is shorter than
-    ``np.getbufsize()`` (8192) values, and at (256, 512) that made each of these five
-    passes take 1.5–1.9× as long as the same operation on two (M, n) arrays. The
-    arithmetic is the same, value by value.
+    times, and the (M, n) array is read as M/k such rows (``_work``): NumPy copies a
+    broadcast whose rows are shorter than its buffer (``np.getbufsize()``, 8192 values)
+    through that buffer, and at (256, 512) that made each of these six passes take
+    1.5–1.9× as long as the same operation on two (M, n) arrays (NumPy 1.26 and 2.4
+    alike). The arithmetic is the same, value by value.
 
     Chapter 13.
     """

@@ -89,12 +89,13 @@ class LSTM(_Recurrent):
         steps = self._views("forward", (A, H, C, TC), lambda: [
             (A[t], A[t, :3], *A[t], H[t], C[t], C[t + 1], TC[t], H[t + 1]) for t in range(T)])
         tanh, mul = np.tanh, np.multiply
+        half = np.array(0.5, dt)                 # ½ made once: a Python 0.5 is converted each call
         for t, (a, sig, i, f, o, g, h_prev, c_prev, c, tc, h_t) in enumerate(steps):
             if t:                                                    # (h_0 = 0 adds nothing)
                 a += np.matmul(h_prev, W_h, hw)                      # s ⊙ z_t, (4, m, h)
             tanh(a, a)
-            sig *= 0.5
-            sig += 0.5                                               # i, f, o = σ(z); g = tanh(z)
+            sig *= half
+            sig += half                                              # i, f, o = σ(z); g = tanh(z)
             if t:
                 mul(f, c_prev, c)                                    # c_t = f ⊙ c_{t−1} …
                 c += mul(i, g, ig)                                   # … + i ⊙ g

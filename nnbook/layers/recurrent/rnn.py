@@ -41,9 +41,9 @@ class _Recurrent(Layer):
     that each step's block of each gate is contiguous. One tanh gives them all:
     σ(z) = ½·tanh(z/2) + ½, and the ½ inside is folded into the weights (``_gate_major``).
     One gate of every step, (T, m, h), is then T runs of m·h contiguous values: NumPy
-    (2.3 and later) copies runs shorter than its buffer (``np.getbufsize()``, 8192 values)
-    through that buffer, so passes over all steps at once run with a buffer of one run
-    (about 1.7× faster at m·h = 2048; the arithmetic is the same).
+    copies runs shorter than its buffer (``np.getbufsize()``, 8192 values) through that
+    buffer, so passes over all steps at once run with a buffer of one run (at m·h = 2048
+    they then take about half the time; the arithmetic is the same).
     """
 
     gates = 1          # blocks of h columns in W_x, W_h and the biases
