@@ -34,6 +34,9 @@ autodoc_inherit_docstrings = False    # a member without a docstring of its own 
 autodoc_member_order = "bysource"
 # `x` in a docstring is code, linked when it names a documented object.
 default_role = "py:obj"
+# Quotes stay as written: docutils' smart quotes turned `params["W"]` on the API page into
+# params[“W”], which a learner copying it gets a SyntaxError from.
+smartquotes = False
 # The folders' entries (automodule) make Python's module index; the book has no page for it.
 html_domain_indices = False
 
