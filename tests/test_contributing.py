@@ -381,7 +381,7 @@ def test_the_numbers_of_the_code_quoted_are_the_codes():
     defaults = inspect.signature(nb.training.loop._check_final_step).parameters
     assert int(first) == defaults["n"].default
     assert "at most 10⁶ multiply-adds" in TEXT
-    assert _constant("nnbook/layers/conv/_blocks.py", "SMALL") == 10 ** 6
+    assert _constant("nnbook/layers/products.py", "SMALL") == 10 ** 6
     kept, = _quoted(r"glibc keeps (\d+) MB at the top of its heap")
     assert int(kept) << 20 == _constant("benchmarks/timing.py", "TOP_PAD")
     pin, = _quoted(r"adds `(torch==[\d.]+)`")

@@ -1,6 +1,6 @@
 """Convolution layers (chapters 07–08): ``Conv2D`` (conv2d.py) and the pools
 (pooling.py), computed by a private engine (_conv_engine.py, its ∂E/∂x in _conv_dx.py,
-and matrix products by blocks of rows in _blocks.py). The readable reference
+and matrix products by blocks of rows in ``nnbook.layers.products``). The readable reference
 convolutions of chapter 07 are ``nnbook.conv_impl``.
 """
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ...conv_impl import copies_by_tap, same_padding
 from ...validate import positive_int
-from ._blocks import row_blocks
+from ..products import row_blocks
 from ._conv_dx import conv_dx, dx_grid, row_length, same_plan  # noqa: F401  (conv2d.py calls engine.conv_dx)
 
 PADDINGS = ("valid", "same")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _conv_engine as engine
-from ._blocks import matmul_rows, matmul_t_rows
+from ..products import matmul_rows, matmul_t_rows
 from ...spellings import refuse_spellings
 from ...validate import float_dtype, make_rng, positive_int
 from ...conv_impl import output_size, same_padding
@@ -50,7 +50,7 @@ class Conv2D(Layer):
 
     The forward pass copies the windows into a matrix (im2col) and multiplies
     it by the filters, in blocks of rows that BLAS multiplies without packing
-    (``nnbook.layers.conv._blocks``); the copy is kept for ``backward``, which reuses its
+    (``nnbook.layers.products``); the copy is kept for ``backward``, which reuses its
     memory for the gradient of the copy (``nnbook.layers.conv._conv_dx.conv_dx``).
     These work arrays are reused by the next batches of the same shape (the
     last two shapes). Passes over memory besides the products: forward 1 (the window

@@ -1,4 +1,4 @@
-"""Tests of nnbook/layers/conv/_blocks.py: X_col's products split into blocks of rows
+"""Tests of nnbook/layers/products.py: X_col's products split into blocks of rows
 that OpenBLAS multiplies without packing. The split rule by hand, the products
 against one whole product, and Conv2D with blocks (and a remainder) against the
 readable loops of conv_impl."""
@@ -8,7 +8,7 @@ import pytest
 
 import nnbook as nb
 from nnbook import conv_impl
-from nnbook.layers.conv import _blocks
+from nnbook.layers import products as _blocks
 
 
 @pytest.mark.parametrize("rows, k, n, want", [
@@ -65,3 +65,29 @@ def test_conv_with_blocked_products_matches_the_loops(m, side, c_in, c_out, dtyp
     np.testing.assert_allclose(dx, dxp[:, 1:-1, 1:-1], atol=tol)
     np.testing.assert_allclose(layer.grads["W"], dW, rtol=tol, atol=tol)
     np.testing.assert_allclose(layer.grads["b"], db, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("rows, k, n, want", [
+    (1000, 64, 64, 5),      # 5 blocks of 200 rows (≤ 244 under 10⁶)
+    (1000, 18, 64, 2),      # 2 blocks of 500
+    (2048, 64, 64, 1),      # row_blocks gives 9 and a remainder: whole
+    (2048, 64, 10, 1),      # 10 columns: a partial group of 16, whole
+    (200, 64, 64, 1),       # under the limit: whole
+])
+def test_exact_row_blocks_by_hand(rows, k, n, want):
+    assert _blocks.exact_row_blocks(rows, k, n) == want
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dense_on_many_rows_gives_the_whole_products_values_bit_for_bit(dtype):
+    """Dense's forward and ∂E/∂x run in blocks on 1,000 rows; their values are the
+    single product's exactly, so a model's numbers do not depend on the blocks."""
+    rng = np.random.default_rng(0)
+    layer = nb.Dense(64, 64, dtype=dtype, rng=rng)
+    layer.params["b"][...] = rng.standard_normal(64)
+    assert _blocks.exact_row_blocks(1000, 64, 64) > 1        # the case is a blocked one
+    x = rng.standard_normal((1000, 64)).astype(dtype)
+    dy = rng.standard_normal((1000, 64)).astype(dtype)
+    W, b = layer.params["W"], layer.params["b"]
+    assert np.array_equal(layer.forward(x), np.dot(x, W) + b)
+    assert np.array_equal(layer.backward(dy), np.dot(dy, W.T))
