@@ -17,11 +17,13 @@ from .products import exact_row_blocks, matmul_rows
 
 __all__ = ["Dense", "Flatten"]
 
+MANY = 128       # rows up to which one np.dot is best (the least Python per call)
+
 
 def _times(A, B):
-    """A @ B for a Dense layer: ``np.dot`` (the least per call), or on many rows in
-    blocks of rows that OpenBLAS multiplies without packing, with the same values."""
-    blocks = exact_row_blocks(A.shape[0], *B.shape) if A.shape[0] > 128 else 1
+    """A @ B for a Dense layer on more than ``MANY`` rows: in blocks of rows that
+    OpenBLAS multiplies without packing, with the same values (else ``np.dot``)."""
+    blocks = exact_row_blocks(A.shape[0], *B.shape)
     return np.dot(A, B) if blocks == 1 else matmul_rows(A, B, blocks)
 
 
@@ -91,7 +93,7 @@ class Dense(Layer):
         if x.dtype != W.dtype:                        # float32 layer, float64 data: as Keras
             x = x.astype(W.dtype)
         self._x = x                                   # (m, n_in), kept for backward
-        z = _times(x, W)                              # (m, n_out) = X W
+        z = np.dot(x, W) if len(x) <= MANY else _times(x, W)    # (m, n_out) = X W
         z += self.params["b"]
         return z
 
@@ -111,7 +113,7 @@ class Dense(Layer):
             np.matmul(x.T, dy, out=self.grads["W"])
         np.add.reduce(dy, axis=0, out=self.grads["b"])  # (n_out,): summed over the batch
         if need_dx:
-            return _times(dy, W.T)                    # (m, n_in) = dY Wᵀ
+            return np.dot(dy, W.T) if len(dy) <= MANY else _times(dy, W.T)  # dY Wᵀ
         return None
 
     def _forward_rows(self, x):
