@@ -191,14 +191,16 @@ class Sequential(ModelWeights):
         value, plans = None, self._plans
         key = (xb.shape, yb.shape) if type(xb) is np.ndarray and type(yb) is np.ndarray else None
         plan = plans.get(key)
-        if plan is not None and not self._unchecked and plan.holds(self, xb, yb):
+        if plan is not None and plan.holds(self, xb, yb):
             self._seen, self._dtype = plan.seen
             value, out = plan.run(self, xb, yb)
         if value is None:                            # unplanned, or the plan's walk refused
             value, out = self.compute_gradients(xb, yb)
-            if self._unchecked:                      # fit's first step: are they predictions?
-                check_outputs(self.loss, "Sequential.fit", out)
-                self._unchecked = False
+            plan = None
+        if self._unchecked:                          # fit's first step: are they predictions?
+            check_outputs(self.loss, "Sequential.fit", out)
+            self._unchecked = False
+        if plan is None:
             plan = (StepPlan.after(self, xb, yb, out, (self._seen, self._dtype))
                     if math.isfinite(value) and key is not None else None)
             if len(plans) > 3:                       # a fit's batch and its last one, say
