@@ -114,9 +114,11 @@ class GaussianMixture:
         return (x, labels) if return_labels else x
 
     def _joint(self, x):
-        """log π_j + log N(x; μ_j, Σ_j): (n, k)."""
-        return np.log(np.where(self.weights > 0, self.weights, 1e-300)) + \
-            _log_gauss(x, self.means, self.covs)
+        """log π_j + log N(x; μ_j, Σ_j): (n, k); −inf for a component of weight 0, which then
+        counts for nothing (a tiny stand-in weight would take over far from the others)."""
+        with np.errstate(divide="ignore"):
+            log_w = np.log(self.weights)                           # (k,)
+        return log_w + _log_gauss(x, self.means, self.covs)
 
     def log_prob(self, x):
         """log p(x) for each row of ``x`` (n, d): (n,)."""
