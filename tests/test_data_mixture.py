@@ -200,3 +200,15 @@ def test_a_component_of_weight_zero_never_counts():
     np.testing.assert_array_equal(m.log_prob(x), one.log_prob(x))
     np.testing.assert_array_equal(m.score(x), one.score(x))
     np.testing.assert_array_equal(m.responsibilities(x)[:, 1], 0.0)
+
+
+def test_nan_or_inf_points_are_refused_not_answered_with_nan():
+    m = mix2()
+    for bad in ([[np.nan, 0.0]], [[0.0, np.inf]]):
+        for method in ("log_prob", "score", "responsibilities"):
+            with pytest.raises(ValueError, match=rf"{method}: x contains non-finite values"):
+                getattr(m, method)(bad)
+    samples = m.sample(5, rng=np.random.default_rng(0))
+    samples[3, 1] = np.nan                                          # a sampler that diverged
+    with pytest.raises(ValueError, match=r"mixture_mmd: x contains non-finite .* \(3, 1\)"):
+        nb.data.mixture_mmd(samples, m)

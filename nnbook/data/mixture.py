@@ -96,11 +96,13 @@ class GaussianMixture:
 
     def check_points(self, x, what="x"):
         """``x`` as float64 points of this mixture, (n, d), or a ValueError naming the
-        method ``what`` and the shape it needs (``mixture_mmd`` checks its samples so)."""
+        method ``what`` and the shape it needs, or the first NaN or inf (``mixture_mmd``
+        checks its samples so)."""
         x = as_float_array(f"{self!r}.{what}", "x", x).astype(np.float64)
         if x.ndim != 2 or x.shape[1] != self.d:
             raise ValueError(f"{self!r}.{what}: expected x of shape (n, {self.d}), one point "
                              f"per row, got {x.shape}. A single point is x[None, :].")
+        finite(f"{self!r}.{what}", "x", x)
         return x
 
     def sample(self, n, *, rng=None, return_labels=False):
