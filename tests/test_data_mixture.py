@@ -212,3 +212,15 @@ def test_nan_or_inf_points_are_refused_not_answered_with_nan():
     samples[3, 1] = np.nan                                          # a sampler that diverged
     with pytest.raises(ValueError, match=r"mixture_mmd: x contains non-finite .* \(3, 1\)"):
         nb.data.mixture_mmd(samples, m)
+
+
+def test_float32_weights_sum_to_one_to_float32_precision():
+    # np.float32(1/3) * 3 sums to 1 + 3e-8: it used to be refused as "(sum 1)"
+    w = np.full(3, 1 / 3, np.float32)
+    m = GM(np.arange(3.0)[:, None], np.ones((3, 1, 1)), w)
+    assert m.weights.dtype == np.float64 and abs(m.weights.sum() - 1.0) < 1e-15
+    assert m.sample(4, rng=np.random.default_rng(0)).shape == (4, 1)
+    with pytest.raises(ValueError, match=r"sum to 1, got .* \(sum 1\.0100000"):
+        GM(np.arange(3.0)[:, None], np.ones((3, 1, 1)), np.float32([0.34, 0.34, 0.33]))
+    with pytest.raises(ValueError, match=r"\(sum 1\.000001\)"):            # float64: 1e-8
+        GM(np.arange(2.0)[:, None], np.ones((2, 1, 1)), [0.5, 0.500001])

@@ -58,16 +58,22 @@ class GaussianMixture:
             raise ValueError(f"GaussianMixture: expected covs of shape (k, d, d) = {(k, d, d)} "
                              f"(one d × d covariance per mean), got {covs.shape}. For round "
                              f"components pass s**2 * np.eye(d)[None].repeat(k, 0).")
-        weights = as_float_array("GaussianMixture", "weights", weights).astype(np.float64)
+        weights = as_float_array("GaussianMixture", "weights", weights)
+        # the sum may be off by the rounding of the weights' own dtype (float32: ~1e-7)
+        tol = max(1e-8, 4 * k * float(np.finfo(weights.dtype).eps))
+        rounded = weights.dtype != np.float64                      # renormalised below
+        weights = weights.astype(np.float64)
         if weights.shape != (k,):
             raise ValueError(f"GaussianMixture: expected weights of shape ({k},), one per mean, "
                              f"got {weights.shape}.")
         for name, arr in (("means", means), ("covs", covs), ("weights", weights)):
             finite("GaussianMixture", name, arr)
-        if np.any(weights < 0) or abs(weights.sum() - 1.0) > 1e-8:
+        if np.any(weights < 0) or abs(weights.sum() - 1.0) > tol:
             raise ValueError(f"GaussianMixture: expected weights ≥ 0 that sum to 1, got "
-                             f"{np.round(weights, 6).tolist()} (sum {weights.sum():.6g}). "
+                             f"{np.round(weights, 6).tolist()} (sum {weights.sum():.10g}). "
                              f"Divide them by their sum.")
+        if rounded:
+            weights = weights / weights.sum()                      # exactly 1 in float64
         if not np.allclose(covs, covs.transpose(0, 2, 1), rtol=1e-10, atol=1e-12):
             raise ValueError("GaussianMixture: expected symmetric covs (Σ_k = Σ_kᵀ); "
                              "symmetrise them with (S + S.T) / 2.")
