@@ -77,6 +77,12 @@ def test_float32_stays_float32():
     assert all(a.dtype == np.float32 for a in G.reparameterize_backward(mu, lv, eps))
     assert G.gaussian_kl(mu, lv).dtype == np.float32
     assert all(a.dtype == np.float32 for a in G.gaussian_kl_grad(mu, lv))
+    # the default logvar 0.0 (a float64 number) used to turn the result into float64
+    for logvar in (0.0, np.zeros(3), np.zeros((4, 3))):
+        assert G.gaussian_log_likelihood(mu, eps, logvar).dtype == np.float32
+        np.testing.assert_allclose(G.gaussian_log_likelihood(mu, eps, logvar),
+                                   G.gaussian_log_likelihood(mu.astype(float), eps.astype(float)),
+                                   rtol=1e-6)
 
 
 def test_reparameterize_layer():

@@ -96,7 +96,9 @@ def gaussian_log_likelihood(x, mean, logvar=0.0):
     if x.ndim != 2 or x.shape != mean.shape:
         raise ValueError(f"gaussian_log_likelihood: expected x and mean of the same shape "
                          f"(n, d), one row per sample, got {x.shape} and {mean.shape}.")
-    logvar = as_float_array("gaussian_log_likelihood", "logvar", logvar)
+    dtype = np.result_type(x, mean)                  # float32 data: float32 throughout
+    logvar = as_float_array("gaussian_log_likelihood", "logvar", logvar).astype(dtype,
+                                                                                copy=False)
     try:
         logvar = np.broadcast_to(logvar, x.shape)
     except ValueError:
