@@ -109,6 +109,13 @@ def test_errors():
         G.gaussian_log_likelihood(np.zeros((2, 3)), np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"Reparameterize: expected input of shape \(m, 2k\)"):
         G.Reparameterize().forward(np.zeros((2, 3)))
+    # these were an AttributeError and a message about "mu and logvar" of another function
+    with pytest.raises(ValueError, match=r"Reparameterize\(\): backward\(\) was called before"):
+        G.Reparameterize().backward(np.zeros((2, 1)))
+    layer = G.Reparameterize()
+    layer.forward(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match=r"Reparameterize\(\): expected dy of shape \(2, 2\)"):
+        layer.backward(np.zeros((2, 4)))
 
 
 def test_both_estimators_are_unbiased_and_reparameterisation_has_less_variance():

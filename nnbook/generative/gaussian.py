@@ -189,8 +189,12 @@ class Reparameterize(Layer):
         return reparameterize(x[:, :k], x[:, k:], self.eps)
 
     def backward(self, dy, need_dx=True):
+        if getattr(self, "_x", None) is None:
+            self._before_forward()
         k = self._x.shape[1] // 2
         dy = np.asarray(dy, dtype=self._x.dtype)          # a float32 layer passes float32 back
+        if dy.shape != (len(self._x), k):
+            self._bad_dy(dy, (len(self._x), k))
         dmu, dlv = reparameterize_backward(dy, self._x[:, k:], self.eps)
         return np.concatenate([dmu, dlv], axis=1).astype(self._x.dtype, copy=False)
 
