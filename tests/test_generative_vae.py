@@ -182,3 +182,18 @@ def test_quadrature_errors():
         G.quadrature_log_prob(G.VAE(3, 3), np.zeros((1, 3)))
     with pytest.raises(ValueError, match="quadrature_log_prob: expected half_width > 0"):
         G.quadrature_log_prob(G.VAE(3, 1), np.zeros((1, 3)), half_width=0.0)
+
+
+# Held-out checks of the promise (issue 39)
+
+
+def test_constructor_errors_name_the_argument():
+    # hidden=64 (the denoiser's spelling) was "TypeError: 'int' object is not iterable",
+    # obs_logvar="a" or None a TypeError from np.isfinite
+    with pytest.raises(ValueError, match=r"VAE: expected hidden to be a tuple of layer widths, "
+                                         r"e.g. \(64,\) .* got 64"):
+        G.VAE(2, 1, hidden=64)
+    for bad in ("a", None, True):
+        with pytest.raises(ValueError, match="VAE: expected a finite obs_logvar"):
+            G.VAE(2, 1, obs_logvar=bad)
+    assert G.VAE(2, 1, hidden=[3, 2]).hidden == (3, 2)

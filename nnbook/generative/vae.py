@@ -7,6 +7,7 @@ linear-Gaussian case (probabilistic PCA) that the bounds are checked against.
 from __future__ import annotations
 
 import json
+import numbers
 
 import numpy as np
 
@@ -67,9 +68,14 @@ class VAE:
                  kl_weight=1.0, dtype=np.float64, rng=None):
         self.d = positive_int("VAE", "d", d)
         self.latent = positive_int("VAE", "latent", latent)
+        if isinstance(hidden, (numbers.Number, str)) or not hasattr(hidden, "__iter__"):
+            raise ValueError(f"VAE: expected hidden to be a tuple of layer widths, e.g. (64,) "
+                             f"for one hidden layer or () for the linear VAE, got {hidden!r}.")
         self.hidden = tuple(positive_int("VAE", "hidden", h) for h in hidden)
         self.dtype = float_dtype("VAE", dtype)
-        if not np.isfinite(obs_logvar) or not np.isfinite(kl_weight) or kl_weight < 0:
+        if (not all(isinstance(v, numbers.Real) and not isinstance(v, bool)
+                    for v in (obs_logvar, kl_weight))
+                or not np.isfinite(obs_logvar) or not np.isfinite(kl_weight) or kl_weight < 0):
             raise ValueError(f"VAE: expected a finite obs_logvar and kl_weight ≥ 0, got "
                              f"obs_logvar={obs_logvar!r}, kl_weight={kl_weight!r}.")
         self.kl_weight, self.learn_obs_var = float(kl_weight), bool(learn_obs_var)
