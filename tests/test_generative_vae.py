@@ -197,3 +197,19 @@ def test_constructor_errors_name_the_argument():
         with pytest.raises(ValueError, match="VAE: expected a finite obs_logvar"):
             G.VAE(2, 1, obs_logvar=bad)
     assert G.VAE(2, 1, hidden=[3, 2]).hidden == (3, 2)
+
+
+def test_fit_refuses_nan_data_and_stops_when_the_loss_diverges():
+    # both used to train on silently, returning [nan] or [inf] and NaN weights
+    vae = G.VAE(2, 1, hidden=(3,), rng=np.random.default_rng(0))
+    x = np.random.default_rng(1).standard_normal((10, 2))
+    x[4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"VAE.fit: x contains non-finite values .* \(4, 1\)"):
+        vae.fit(x, epochs=1, rng=np.random.default_rng(0))
+    before = [w.copy() for w in vae.encoder.get_weights()]
+    with np.errstate(over="ignore"), pytest.raises(
+            FloatingPointError, match=r"VAE.fit: the loss became inf in epoch 0 .* smaller "
+                                      r"learning rate"):
+        vae.fit(np.full((10, 2), 1e200), epochs=2, rng=np.random.default_rng(0))
+    for a, b in zip(vae.encoder.get_weights(), before):              # no step on that loss
+        np.testing.assert_array_equal(a, b)

@@ -7,6 +7,7 @@ linear-Gaussian case (probabilistic PCA) that the bounds are checked against.
 from __future__ import annotations
 
 import json
+import math
 import numbers
 
 import numpy as np
@@ -15,7 +16,7 @@ from ..layers.activations import Tanh
 from ..layers.dense import Dense
 from ..training.model import Sequential
 from ..training.optimizers import Adam
-from ..validate import as_float_array, float_dtype, make_rng, positive_int
+from ..validate import as_float_array, finite, float_dtype, make_rng, positive_int
 from .gaussian import (LOG_2PI, gaussian_kl, gaussian_kl_grad, gaussian_log_likelihood,
                        reparameterize, reparameterize_backward)
 
@@ -163,9 +164,11 @@ class VAE:
         return pairs + [(self.obs_logvar, self.obs_grad)] if self.learn_obs_var else pairs
 
     def train_step(self, x, *, rng=None):
-        """``compute_gradients``, then one step of ``self.optimizer``; returns the loss."""
+        """``compute_gradients``, then one step of ``self.optimizer``; returns the loss.
+        A loss that is NaN or inf is returned without a step (the weights stay finite)."""
         value = self.compute_gradients(x, rng=rng)
-        self.optimizer.step(self.gradient_pairs())
+        if math.isfinite(value):
+            self.optimizer.step(self.gradient_pairs())
         return value
 
     def fit(self, x, *, epochs=10, batch_size=64, optimizer=None, rng=None):
@@ -177,8 +180,13 @@ class VAE:
                 order = rng.permutation(len(x))
                 for start in range(0, len(x), batch_size):
                     self.train_step(x[order[start:start + batch_size]], rng=rng)
+
+        x with NaN or inf is a ``ValueError``; a loss that becomes NaN or inf stops the loop
+        with ``FloatingPointError`` (as ``Sequential.fit``), the weights those of the last
+        finite step.
         """
         x = _rows(self, "VAE.fit", x)
+        finite("VAE.fit", "x", x)
         epochs = positive_int("VAE.fit", "epochs", epochs)
         batch_size = positive_int("VAE.fit", "batch_size", batch_size)
         rng = make_rng(rng, "VAE.fit")
@@ -192,8 +200,14 @@ class VAE:
         history = np.empty(epochs)
         for epoch in range(epochs):
             order = rng.permutation(len(x))
-            losses = [self.train_step(x[order[i:i + batch_size]], rng=rng)
-                      for i in range(0, len(x), batch_size)]
+            losses = []
+            for i in range(0, len(x), batch_size):
+                losses.append(self.train_step(x[order[i:i + batch_size]], rng=rng))
+                if not math.isfinite(losses[-1]):
+                    raise FloatingPointError(
+                        f"VAE.fit: the loss became {losses[-1]} in epoch {epoch} (counting "
+                        f"from 0); training diverged. Try a smaller learning rate (now "
+                        f"{getattr(self.optimizer, 'lr', '?')}) or scaled inputs.")
             history[epoch] = np.mean(losses)
         return history
 
