@@ -213,3 +213,20 @@ def test_fit_refuses_nan_data_and_stops_when_the_loss_diverges():
         vae.fit(np.full((10, 2), 1e200), epochs=2, rng=np.random.default_rng(0))
     for a, b in zip(vae.encoder.get_weights(), before):              # no step on that loss
         np.testing.assert_array_equal(a, b)
+
+
+def test_load_of_a_damaged_file_is_a_value_error(tmp_path):
+    # these were KeyError, json.JSONDecodeError and NumPy's advice to unpickle the file
+    good = G.VAE(2, 1, hidden=(3,), rng=np.random.default_rng(0)).save(tmp_path / "good")
+    arrays = dict(np.load(good))
+    cases = {"no_weights": {"config": arrays["config"]},
+             "bad_json": {**arrays, "config": np.array("{not json")},
+             "bad_config": {**arrays, "config": np.array('{"d": 2, "latnt": 1}')}}
+    for name, content in cases.items():
+        np.savez(tmp_path / name, **content)
+    (tmp_path / "garbage.npz").write_bytes(b"not a zip file at all")
+    for name in (*cases, "garbage"):
+        with pytest.raises(ValueError, match=r"VAE.load: .* is not a readable VAE file"):
+            G.VAE.load(tmp_path / f"{name}.npz")
+    with pytest.raises(FileNotFoundError):
+        G.VAE.load(tmp_path / "missing.npz")

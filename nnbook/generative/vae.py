@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import zipfile
 
 import numpy as np
 
@@ -254,15 +255,25 @@ class VAE:
 
     @classmethod
     def load(cls, path):
-        """The VAE that ``save`` wrote to ``path``."""
-        with np.load(path) as f:
-            if "config" not in f:
-                raise ValueError(f"VAE.load: {path} was not written by VAE.save (no config).")
-            config = json.loads(str(f["config"]))
-            model = cls(**config)
-            for part in ("encoder", "decoder"):
-                net = getattr(model, part)
-                net.set_weights([f[f"{part}_{i}"] for i in range(len(net.get_weights()))])
+        """The VAE that ``save`` wrote to ``path``; a damaged file is a ``ValueError``."""
+        try:
+            with np.load(path) as f:
+                if "config" not in f:
+                    raise ValueError(f"VAE.load: {path} was not written by VAE.save (no "
+                                     f"config).")
+                config = json.loads(str(f["config"]))
+                model = cls(**config)
+                for part in ("encoder", "decoder"):
+                    net = getattr(model, part)
+                    net.set_weights([f[f"{part}_{i}"] for i in range(len(net.get_weights()))])
+        except FileNotFoundError:
+            raise
+        except (OSError, EOFError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as exc:
+            if str(exc).startswith("VAE.load:"):
+                raise
+            raise ValueError(f"VAE.load: {str(path)!r} is not a readable VAE file ({exc}). "
+                             f"The file may be damaged; save the model again with "
+                             f"vae.save(path).") from None
         return model
 
 
