@@ -26,11 +26,22 @@ def _check(owner, mixture, schedule=True):
                          f"nb.generative.LinearSchedule()), got {type(schedule).__name__}.")
 
 
+def _time(owner, t):
+    """t as a float, or a ValueError: one number for all rows (the samplers' t)."""
+    if (isinstance(t, (bool, np.bool_)) or not isinstance(t, (numbers.Real, np.ndarray))
+            or np.ndim(t) != 0 or np.asarray(t).dtype.kind not in "fiu"):
+        shown = f"an array of shape {np.shape(t)}" if np.ndim(t) else repr(t)
+        raise ValueError(f"{owner}: expected t, one number in [0, 1] for all the rows of x, "
+                         f"got {shown}. For a time per row, call it once for each time.")
+    return float(t)
+
+
 def exact_score(mixture, schedule):
     """f(x, t) = ∇ log p_t(x), p_t the law of x_t = √ᾱ(t)·x_0 + √(1 − ᾱ(t))·ε with x_0 from
     ``mixture``: ``mixture.noised(ᾱ(t)).score(x)``. Shapes: x (n, d), t a number → (n, d)."""
     _check("exact_score", mixture, schedule)
-    return lambda x, t: mixture.noised(schedule.alpha_bar(float(t))).score(x)
+    return lambda x, t: mixture.noised(
+        schedule.alpha_bar(_time("exact_score", t))).score(x)
 
 
 def exact_noise(mixture, schedule):
@@ -38,7 +49,7 @@ def exact_noise(mixture, schedule):
     score matching's loss is minimised by. Shapes: x (n, d), t a number → (n, d)."""
     _check("exact_noise", mixture, schedule)
     score = exact_score(mixture, schedule)
-    return lambda x, t: -schedule.sigma(float(t)) * score(x, t)
+    return lambda x, t: -schedule.sigma(_time("exact_noise", t)) * score(x, t)
 
 
 def flow_marginal(mixture, t):
