@@ -36,12 +36,19 @@ def _time(owner, t):
     return float(t)
 
 
+def _like(x, out):
+    """The mixture computes in float64; float32 points get float32 answers."""
+    dtype = np.asarray(x).dtype
+    return out.astype(dtype) if dtype.kind == "f" and dtype != out.dtype else out
+
+
 def exact_score(mixture, schedule):
     """f(x, t) = ∇ log p_t(x), p_t the law of x_t = √ᾱ(t)·x_0 + √(1 − ᾱ(t))·ε with x_0 from
-    ``mixture``: ``mixture.noised(ᾱ(t)).score(x)``. Shapes: x (n, d), t a number → (n, d)."""
+    ``mixture``: ``mixture.noised(ᾱ(t)).score(x)``. Shapes: x (n, d), t a number → (n, d),
+    in x's float dtype."""
     _check("exact_score", mixture, schedule)
-    return lambda x, t: mixture.noised(
-        schedule.alpha_bar(_time("exact_score", t))).score(x)
+    return lambda x, t: _like(x, mixture.noised(
+        schedule.alpha_bar(_time("exact_score", t))).score(x))
 
 
 def exact_noise(mixture, schedule):
@@ -70,7 +77,7 @@ def exact_velocity(mixture):
     for component k, (x_1 − x_0, x_t) are jointly Gaussian, so
     E[x_1 − x_0 | x_t, k] = μ_k + (t·Σ_k − (1 − t)·I) C_k⁻¹ (x_t − t·μ_k) with
     C_k = t²·Σ_k + (1 − t)²·I, averaged with the weights p(k | x_t).
-    Shapes: x (n, d), t a number → (n, d)."""
+    Shapes: x (n, d), t a number → (n, d), in x's float dtype."""
     _check("exact_velocity", mixture)
 
     def velocity(x, t):
@@ -81,6 +88,6 @@ def exact_velocity(mixture):
         gain = cross @ np.linalg.inv(marginal.covs)                      # (k, d, d)
         diff = x[:, None, :] - marginal.means[None]                      # (n, k, d)
         per = mixture.means[None] + np.einsum("kde,nke->nkd", gain, diff)
-        return np.einsum("nk,nkd->nd", r, per)
+        return _like(x, np.einsum("nk,nkd->nd", r, per))
 
     return velocity
