@@ -230,3 +230,11 @@ def test_load_of_a_damaged_file_is_a_value_error(tmp_path):
             G.VAE.load(tmp_path / f"{name}.npz")
     with pytest.raises(FileNotFoundError):
         G.VAE.load(tmp_path / "missing.npz")
+
+
+@pytest.mark.parametrize("half_width", ["5", None, np.inf, True])
+def test_quadrature_half_width_must_be_a_finite_number(half_width):
+    # "5" and None were TypeErrors from `>`, inf gave a grid of NaN and a NaN answer
+    with pytest.raises(ValueError, match=r"quadrature_log_prob: expected half_width > 0, a "
+                                         r"finite number"):
+        G.quadrature_log_prob(G.VAE(2, 1, hidden=(3,)), np.zeros((1, 2)), half_width=half_width)
