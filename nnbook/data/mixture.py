@@ -39,7 +39,8 @@ class GaussianMixture:
     Args:
         means: the k centres μ_k.
         covs: the k covariance matrices Σ_k.
-        weights: π_k ≥ 0, summing to 1 (to 1e-8).
+        weights: π_k ≥ 0, summing to 1 (to 1e-8; float32 weights to their own rounding,
+            then divided by their sum). A weight of 0 leaves its component out.
 
     ``noised(alpha_bar)`` is the law of √ᾱ·x + √(1 − ᾱ)·ε with x ~ p and ε ~ N(0, I): again a
     mixture, with means √ᾱ·μ_k and covariances ᾱ·Σ_k + (1 − ᾱ)·I, so its ``score`` is the
