@@ -163,3 +163,64 @@ def test_errors_name_the_argument():
     with pytest.raises(ValueError, match="mixture_mmd: expected bandwidth, a number > 0"):
         nb.data.mixture_mmd(np.zeros((3, 2)), m, bandwidth=0)
     assert repr(m) == "GaussianMixture(k=1, d=2)"
+
+
+# Held-out checks of the promise (issue 39): an independent density, far points, zero weights
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("diagonal", [True, False])
+def test_log_prob_is_scipys_density_even_far_away(d, k, diagonal):
+    from scipy.special import logsumexp
+    from scipy.stats import multivariate_normal
+    rng = np.random.default_rng(10 * d + k)
+    means = 3.0 * rng.normal(size=(k, d))
+    if diagonal:
+        covs = np.stack([np.diag(rng.uniform(0.1, 2.0, d)) for _ in range(k)])
+    else:
+        A = rng.normal(size=(k, d, d))
+        covs = A @ A.transpose(0, 2, 1) + 0.2 * np.eye(d)
+    m = GM(means, covs, rng.dirichlet(np.ones(k)))
+    x = np.vstack([4.0 * rng.normal(size=(20, d)), np.full((1, d), 1e3), np.full((1, d), -1e4)])
+    want = logsumexp([np.log(w) + multivariate_normal(mu, S).logpdf(x).reshape(len(x))
+                      for mu, S, w in zip(m.means, m.covs, m.weights)], axis=0)
+    got = m.log_prob(x)
+    assert np.all(np.isfinite(got)) and np.all(np.isfinite(m.score(x)))
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_array_equal(m.log_prob(x.astype(np.float32)),
+                                  m.log_prob(x.astype(np.float32).astype(np.float64)))
+
+
+def test_a_component_of_weight_zero_never_counts():
+    # it used to count as weight 1e-300: far from the others it took over log p and the score
+    m = GM([[0.0], [100.0]], [[[1.0]], [[1.0]]], [1.0, 0.0])
+    one = GM([[0.0]], [[[1.0]]], [1.0])
+    x = np.array([[0.5], [50.0], [100.0]])
+    np.testing.assert_array_equal(m.log_prob(x), one.log_prob(x))
+    np.testing.assert_array_equal(m.score(x), one.score(x))
+    np.testing.assert_array_equal(m.responsibilities(x)[:, 1], 0.0)
+
+
+def test_nan_or_inf_points_are_refused_not_answered_with_nan():
+    m = mix2()
+    for bad in ([[np.nan, 0.0]], [[0.0, np.inf]]):
+        for method in ("log_prob", "score", "responsibilities"):
+            with pytest.raises(ValueError, match=rf"{method}: x contains non-finite values"):
+                getattr(m, method)(bad)
+    samples = m.sample(5, rng=np.random.default_rng(0))
+    samples[3, 1] = np.nan                                          # a sampler that diverged
+    with pytest.raises(ValueError, match=r"mixture_mmd: x contains non-finite .* \(3, 1\)"):
+        nb.data.mixture_mmd(samples, m)
+
+
+def test_float32_weights_sum_to_one_to_float32_precision():
+    # np.float32(1/3) * 3 sums to 1 + 3e-8: it used to be refused as "(sum 1)"
+    w = np.full(3, 1 / 3, np.float32)
+    m = GM(np.arange(3.0)[:, None], np.ones((3, 1, 1)), w)
+    assert m.weights.dtype == np.float64 and abs(m.weights.sum() - 1.0) < 1e-15
+    assert m.sample(4, rng=np.random.default_rng(0)).shape == (4, 1)
+    with pytest.raises(ValueError, match=r"sum to 1, got .* \(sum 1\.0100000"):
+        GM(np.arange(3.0)[:, None], np.ones((3, 1, 1)), np.float32([0.34, 0.34, 0.33]))
+    with pytest.raises(ValueError, match=r"\(sum 1\.000001\)"):            # float64: 1e-8
+        GM(np.arange(2.0)[:, None], np.ones((2, 1, 1)), [0.5, 0.500001])

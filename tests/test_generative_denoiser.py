@@ -91,3 +91,20 @@ def test_errors():
         G.as_function(lambda x: x)
     with pytest.raises(ValueError, match="denoiser: expected hidden to be an integer ≥ 1"):
         G.denoiser(2, hidden=0)
+
+
+def test_train_denoiser_refuses_nan_data_and_data_of_another_width():
+    """Held-out check (issue 39): NaN data trained on silently (losses all NaN), and data of
+    the wrong width was refused by the TimeEmbedding as a (batch_size, d + 1) input it
+    tells the user to build with with_time."""
+    model = G.denoiser(2, hidden=4, depth=1, rng=np.random.default_rng(0))
+    model.compile(nb.Adam(lr=1e-3), "mse")
+    data = np.zeros((5, 2))
+    data[2, 0] = np.nan
+    with pytest.raises(ValueError, match=r"train_denoiser: data contains non-finite .*\(2, 0\)"):
+        G.train_denoiser(model, data, schedule=G.LinearSchedule(), steps=2)
+    with pytest.raises(ValueError, match=r"train_denoiser: expected data of shape \(n, 2\), the "
+                                         r"d of the model's TimeEmbedding\(d=2, n_freq=8\), got "
+                                         r"\(5, 3\)\. Build the model with nb.generative."
+                                         r"denoiser\(3\)"):
+        G.train_denoiser(model, np.zeros((5, 3)), objective="flow", steps=2)

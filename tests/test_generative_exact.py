@@ -89,3 +89,19 @@ def test_flow_marginal_refuses_a_time_that_is_not_a_number():
             G.flow_marginal(m, t)
         with pytest.raises(ValueError, match="flow_marginal: expected t, a number in"):
             G.exact_velocity(m)(np.zeros((3, 2)), t)
+
+
+def test_exact_score_and_noise_refuse_a_time_that_is_not_one_number():
+    """Held-out check (issue 39): the string "0.5" was taken as t = 0.5 and a time per row
+    was "TypeError: only 0-dimensional arrays can be converted to Python scalars"."""
+    m, s = mixture(), G.LinearSchedule()
+    x = np.zeros((3, 2))
+    for f, name in ((G.exact_score(m, s), "exact_score"), (G.exact_noise(m, s), "exact_noise")):
+        for t in ("0.5", None, True, [0.5]):
+            with pytest.raises(ValueError, match=rf"{name}: expected t, one number in \[0, 1\]"):
+                f(x, t)
+        with pytest.raises(ValueError, match=r"got an array of shape \(3,\)\. For a time per "
+                                              r"row, call it once for each time"):
+            f(x, np.full(3, 0.5))
+        np.testing.assert_array_equal(f(x, np.float32(0.5)), f(x, float(np.float32(0.5))))
+        np.testing.assert_array_equal(f(x, np.array(0.5)), f(x, 0.5))

@@ -77,6 +77,12 @@ def test_float32_stays_float32():
     assert all(a.dtype == np.float32 for a in G.reparameterize_backward(mu, lv, eps))
     assert G.gaussian_kl(mu, lv).dtype == np.float32
     assert all(a.dtype == np.float32 for a in G.gaussian_kl_grad(mu, lv))
+    # the default logvar 0.0 (a float64 number) used to turn the result into float64
+    for logvar in (0.0, np.zeros(3), np.zeros((4, 3))):
+        assert G.gaussian_log_likelihood(mu, eps, logvar).dtype == np.float32
+        np.testing.assert_allclose(G.gaussian_log_likelihood(mu, eps, logvar),
+                                   G.gaussian_log_likelihood(mu.astype(float), eps.astype(float)),
+                                   rtol=1e-6)
 
 
 def test_reparameterize_layer():
@@ -103,6 +109,13 @@ def test_errors():
         G.gaussian_log_likelihood(np.zeros((2, 3)), np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"Reparameterize: expected input of shape \(m, 2k\)"):
         G.Reparameterize().forward(np.zeros((2, 3)))
+    # these were an AttributeError and a message about "mu and logvar" of another function
+    with pytest.raises(ValueError, match=r"Reparameterize\(\): backward\(\) was called before"):
+        G.Reparameterize().backward(np.zeros((2, 1)))
+    layer = G.Reparameterize()
+    layer.forward(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match=r"Reparameterize\(\): expected dy of shape \(2, 2\)"):
+        layer.backward(np.zeros((2, 4)))
 
 
 def test_both_estimators_are_unbiased_and_reparameterisation_has_less_variance():

@@ -71,3 +71,14 @@ def test_errors():
         G.CosineSchedule(alpha_bar_min=2)
     with pytest.raises(NotImplementedError):
         G.NoiseSchedule().alpha_bar(0.5)
+
+
+@pytest.mark.parametrize("t", [True, np.array([False, True]), 0.5j, np.array([0.5 + 0j])])
+def test_a_bool_or_complex_time_is_refused(t):
+    """Held-out check (issue 39): True was taken as t = 1 and a complex t was a bare
+    "TypeError: float() argument must be a string or a real number"."""
+    s = G.LinearSchedule()
+    with pytest.raises(ValueError, match=r"alpha_bar: expected times 0 ≤ t ≤ 1"):
+        s.alpha_bar(t)
+    with pytest.raises(ValueError, match=r"sigma: expected times 0 ≤ t ≤ 1"):
+        s.sigma(t)

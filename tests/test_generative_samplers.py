@@ -82,6 +82,19 @@ def test_float32_stays_float32():
     for out in (G.ddpm_sample(f, x, s, steps=3, rng=np.random.default_rng(0)),
                 G.ddim_sample(f, x, s, steps=3), G.euler_sample(f, x, steps=3)):
         assert out.dtype == np.float32
+    # held-out check (issue 39): the exact functions, and any fn that answers in float64,
+    # used to turn float32 samples into float64 after the first step
+    m = nb.data.GaussianMixture([[0.0, 0.0]], [np.eye(2)], [1.0])
+    score, noise, velocity = G.exact_score(m, s), G.exact_noise(m, s), G.exact_velocity(m)
+    for fn in (score, noise, velocity):
+        assert fn(x, 0.5).dtype == np.float32
+        np.testing.assert_allclose(fn(x, 0.5), fn(x.astype(np.float64), 0.5), rtol=1e-6)
+    f64 = lambda x, t: 0.1 * x.astype(np.float64)
+    for out in (G.ddpm_sample(score, x, s, steps=3, prediction="score",
+                              rng=np.random.default_rng(0)),
+                G.ddim_sample(noise, x, s, steps=3), G.euler_sample(velocity, x, steps=3),
+                G.ddpm_step(f64, x, 0.5, 0.25, s), G.ddim_sample(f64, x, s, steps=2, path=True)):
+        assert out.dtype == np.float32
 
 
 def test_euler_and_paths():

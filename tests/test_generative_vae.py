@@ -182,3 +182,59 @@ def test_quadrature_errors():
         G.quadrature_log_prob(G.VAE(3, 3), np.zeros((1, 3)))
     with pytest.raises(ValueError, match="quadrature_log_prob: expected half_width > 0"):
         G.quadrature_log_prob(G.VAE(3, 1), np.zeros((1, 3)), half_width=0.0)
+
+
+# Held-out checks of the promise (issue 39)
+
+
+def test_constructor_errors_name_the_argument():
+    # hidden=64 (the denoiser's spelling) was "TypeError: 'int' object is not iterable",
+    # obs_logvar="a" or None a TypeError from np.isfinite
+    with pytest.raises(ValueError, match=r"VAE: expected hidden to be a tuple of layer widths, "
+                                         r"e.g. \(64,\) .* got 64"):
+        G.VAE(2, 1, hidden=64)
+    for bad in ("a", None, True):
+        with pytest.raises(ValueError, match="VAE: expected a finite obs_logvar"):
+            G.VAE(2, 1, obs_logvar=bad)
+    assert G.VAE(2, 1, hidden=[3, 2]).hidden == (3, 2)
+
+
+def test_fit_refuses_nan_data_and_stops_when_the_loss_diverges():
+    # both used to train on silently, returning [nan] or [inf] and NaN weights
+    vae = G.VAE(2, 1, hidden=(3,), rng=np.random.default_rng(0))
+    x = np.random.default_rng(1).standard_normal((10, 2))
+    x[4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"VAE.fit: x contains non-finite values .* \(4, 1\)"):
+        vae.fit(x, epochs=1, rng=np.random.default_rng(0))
+    before = [w.copy() for w in vae.encoder.get_weights()]
+    with np.errstate(over="ignore"), pytest.raises(
+            FloatingPointError, match=r"VAE.fit: the loss became inf in epoch 0 .* smaller "
+                                      r"learning rate"):
+        vae.fit(np.full((10, 2), 1e200), epochs=2, rng=np.random.default_rng(0))
+    for a, b in zip(vae.encoder.get_weights(), before):              # no step on that loss
+        np.testing.assert_array_equal(a, b)
+
+
+def test_load_of_a_damaged_file_is_a_value_error(tmp_path):
+    # these were KeyError, json.JSONDecodeError and NumPy's advice to unpickle the file
+    good = G.VAE(2, 1, hidden=(3,), rng=np.random.default_rng(0)).save(tmp_path / "good")
+    arrays = dict(np.load(good))
+    cases = {"no_weights": {"config": arrays["config"]},
+             "bad_json": {**arrays, "config": np.array("{not json")},
+             "bad_config": {**arrays, "config": np.array('{"d": 2, "latnt": 1}')}}
+    for name, content in cases.items():
+        np.savez(tmp_path / name, **content)
+    (tmp_path / "garbage.npz").write_bytes(b"not a zip file at all")
+    for name in (*cases, "garbage"):
+        with pytest.raises(ValueError, match=r"VAE.load: .* is not a readable VAE file"):
+            G.VAE.load(tmp_path / f"{name}.npz")
+    with pytest.raises(FileNotFoundError):
+        G.VAE.load(tmp_path / "missing.npz")
+
+
+@pytest.mark.parametrize("half_width", ["5", None, np.inf, True])
+def test_quadrature_half_width_must_be_a_finite_number(half_width):
+    # "5" and None were TypeErrors from `>`, inf gave a grid of NaN and a NaN answer
+    with pytest.raises(ValueError, match=r"quadrature_log_prob: expected half_width > 0, a "
+                                         r"finite number"):
+        G.quadrature_log_prob(G.VAE(2, 1, hidden=(3,)), np.zeros((1, 2)), half_width=half_width)

@@ -39,7 +39,8 @@ class GaussianMixture:
     Args:
         means: the k centres μ_k.
         covs: the k covariance matrices Σ_k.
-        weights: π_k ≥ 0, summing to 1 (to 1e-8).
+        weights: π_k ≥ 0, summing to 1 (to 1e-8; float32 weights to their own rounding,
+            then divided by their sum). A weight of 0 leaves its component out.
 
     ``noised(alpha_bar)`` is the law of √ᾱ·x + √(1 − ᾱ)·ε with x ~ p and ε ~ N(0, I): again a
     mixture, with means √ᾱ·μ_k and covariances ᾱ·Σ_k + (1 − ᾱ)·I, so its ``score`` is the
@@ -58,16 +59,22 @@ class GaussianMixture:
             raise ValueError(f"GaussianMixture: expected covs of shape (k, d, d) = {(k, d, d)} "
                              f"(one d × d covariance per mean), got {covs.shape}. For round "
                              f"components pass s**2 * np.eye(d)[None].repeat(k, 0).")
-        weights = as_float_array("GaussianMixture", "weights", weights).astype(np.float64)
+        weights = as_float_array("GaussianMixture", "weights", weights)
+        # the sum may be off by the rounding of the weights' own dtype (float32: ~1e-7)
+        tol = max(1e-8, 4 * k * float(np.finfo(weights.dtype).eps))
+        rounded = weights.dtype != np.float64                      # renormalised below
+        weights = weights.astype(np.float64)
         if weights.shape != (k,):
             raise ValueError(f"GaussianMixture: expected weights of shape ({k},), one per mean, "
                              f"got {weights.shape}.")
         for name, arr in (("means", means), ("covs", covs), ("weights", weights)):
             finite("GaussianMixture", name, arr)
-        if np.any(weights < 0) or abs(weights.sum() - 1.0) > 1e-8:
+        if np.any(weights < 0) or abs(weights.sum() - 1.0) > tol:
             raise ValueError(f"GaussianMixture: expected weights ≥ 0 that sum to 1, got "
-                             f"{np.round(weights, 6).tolist()} (sum {weights.sum():.6g}). "
+                             f"{np.round(weights, 6).tolist()} (sum {weights.sum():.10g}). "
                              f"Divide them by their sum.")
+        if rounded:
+            weights = weights / weights.sum()                      # exactly 1 in float64
         if not np.allclose(covs, covs.transpose(0, 2, 1), rtol=1e-10, atol=1e-12):
             raise ValueError("GaussianMixture: expected symmetric covs (Σ_k = Σ_kᵀ); "
                              "symmetrise them with (S + S.T) / 2.")
@@ -96,11 +103,13 @@ class GaussianMixture:
 
     def check_points(self, x, what="x"):
         """``x`` as float64 points of this mixture, (n, d), or a ValueError naming the
-        method ``what`` and the shape it needs (``mixture_mmd`` checks its samples so)."""
+        method ``what`` and the shape it needs, or the first NaN or inf (``mixture_mmd``
+        checks its samples so)."""
         x = as_float_array(f"{self!r}.{what}", "x", x).astype(np.float64)
         if x.ndim != 2 or x.shape[1] != self.d:
             raise ValueError(f"{self!r}.{what}: expected x of shape (n, {self.d}), one point "
                              f"per row, got {x.shape}. A single point is x[None, :].")
+        finite(f"{self!r}.{what}", "x", x)
         return x
 
     def sample(self, n, *, rng=None, return_labels=False):
@@ -114,9 +123,11 @@ class GaussianMixture:
         return (x, labels) if return_labels else x
 
     def _joint(self, x):
-        """log π_j + log N(x; μ_j, Σ_j): (n, k)."""
-        return np.log(np.where(self.weights > 0, self.weights, 1e-300)) + \
-            _log_gauss(x, self.means, self.covs)
+        """log π_j + log N(x; μ_j, Σ_j): (n, k); −inf for a component of weight 0, which then
+        counts for nothing (a tiny stand-in weight would take over far from the others)."""
+        with np.errstate(divide="ignore"):
+            log_w = np.log(self.weights)                           # (k,)
+        return log_w + _log_gauss(x, self.means, self.covs)
 
     def log_prob(self, x):
         """log p(x) for each row of ``x`` (n, d): (n,)."""

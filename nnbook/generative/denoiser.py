@@ -11,7 +11,7 @@ import numpy as np
 from ..layers.dense import Dense
 from ..layers.activations import SiLU
 from ..training.model import Sequential
-from ..validate import as_float_array, make_rng, positive_int
+from ..validate import as_float_array, finite, make_rng, positive_int
 from .noise import NoiseSchedule
 from .time_embedding import TimeEmbedding, with_time
 
@@ -122,6 +122,12 @@ def train_denoiser(model, data, *, objective="noise", schedule=None, steps=1000,
     if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
         raise ValueError("train_denoiser: the model is not compiled. Call "
                          "model.compile(nb.Adam(lr=1e-3), 'mse') first.")
+    finite("train_denoiser", "data", data)
+    first = (getattr(model, "layers", None) or [None])[0]
+    if isinstance(first, TimeEmbedding) and data.shape[1] != first.d:
+        raise ValueError(f"train_denoiser: expected data of shape (n, {first.d}), the d of the "
+                         f"model's {first!r}, got {data.shape}. Build the model with "
+                         f"nb.generative.denoiser({data.shape[1]}).")
     steps = positive_int("train_denoiser", "steps", steps)
     batch_size = positive_int("train_denoiser", "batch_size", batch_size)
     rng = make_rng(rng, "train_denoiser")

@@ -26,11 +26,29 @@ def _check(owner, mixture, schedule=True):
                          f"nb.generative.LinearSchedule()), got {type(schedule).__name__}.")
 
 
+def _time(owner, t):
+    """t as a float, or a ValueError: one number for all rows (the samplers' t)."""
+    if (isinstance(t, (bool, np.bool_)) or not isinstance(t, (numbers.Real, np.ndarray))
+            or np.ndim(t) != 0 or np.asarray(t).dtype.kind not in "fiu"):
+        shown = f"an array of shape {np.shape(t)}" if np.ndim(t) else repr(t)
+        raise ValueError(f"{owner}: expected t, one number in [0, 1] for all the rows of x, "
+                         f"got {shown}. For a time per row, call it once for each time.")
+    return float(t)
+
+
+def _like(x, out):
+    """The mixture computes in float64; float32 points get float32 answers."""
+    dtype = np.asarray(x).dtype
+    return out.astype(dtype) if dtype.kind == "f" and dtype != out.dtype else out
+
+
 def exact_score(mixture, schedule):
     """f(x, t) = ∇ log p_t(x), p_t the law of x_t = √ᾱ(t)·x_0 + √(1 − ᾱ(t))·ε with x_0 from
-    ``mixture``: ``mixture.noised(ᾱ(t)).score(x)``. Shapes: x (n, d), t a number → (n, d)."""
+    ``mixture``: ``mixture.noised(ᾱ(t)).score(x)``. Shapes: x (n, d), t a number → (n, d),
+    in x's float dtype."""
     _check("exact_score", mixture, schedule)
-    return lambda x, t: mixture.noised(schedule.alpha_bar(float(t))).score(x)
+    return lambda x, t: _like(x, mixture.noised(
+        schedule.alpha_bar(_time("exact_score", t))).score(x))
 
 
 def exact_noise(mixture, schedule):
@@ -38,7 +56,7 @@ def exact_noise(mixture, schedule):
     score matching's loss is minimised by. Shapes: x (n, d), t a number → (n, d)."""
     _check("exact_noise", mixture, schedule)
     score = exact_score(mixture, schedule)
-    return lambda x, t: -schedule.sigma(float(t)) * score(x, t)
+    return lambda x, t: -schedule.sigma(_time("exact_noise", t)) * score(x, t)
 
 
 def flow_marginal(mixture, t):
@@ -59,7 +77,7 @@ def exact_velocity(mixture):
     for component k, (x_1 − x_0, x_t) are jointly Gaussian, so
     E[x_1 − x_0 | x_t, k] = μ_k + (t·Σ_k − (1 − t)·I) C_k⁻¹ (x_t − t·μ_k) with
     C_k = t²·Σ_k + (1 − t)²·I, averaged with the weights p(k | x_t).
-    Shapes: x (n, d), t a number → (n, d)."""
+    Shapes: x (n, d), t a number → (n, d), in x's float dtype."""
     _check("exact_velocity", mixture)
 
     def velocity(x, t):
@@ -70,6 +88,6 @@ def exact_velocity(mixture):
         gain = cross @ np.linalg.inv(marginal.covs)                      # (k, d, d)
         diff = x[:, None, :] - marginal.means[None]                      # (n, k, d)
         per = mixture.means[None] + np.einsum("kde,nke->nkd", gain, diff)
-        return np.einsum("nk,nkd->nd", r, per)
+        return _like(x, np.einsum("nk,nkd->nd", r, per))
 
     return velocity

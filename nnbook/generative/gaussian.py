@@ -96,7 +96,9 @@ def gaussian_log_likelihood(x, mean, logvar=0.0):
     if x.ndim != 2 or x.shape != mean.shape:
         raise ValueError(f"gaussian_log_likelihood: expected x and mean of the same shape "
                          f"(n, d), one row per sample, got {x.shape} and {mean.shape}.")
-    logvar = as_float_array("gaussian_log_likelihood", "logvar", logvar)
+    dtype = np.result_type(x, mean)                  # float32 data: float32 throughout
+    logvar = as_float_array("gaussian_log_likelihood", "logvar", logvar).astype(dtype,
+                                                                                copy=False)
     try:
         logvar = np.broadcast_to(logvar, x.shape)
     except ValueError:
@@ -187,8 +189,12 @@ class Reparameterize(Layer):
         return reparameterize(x[:, :k], x[:, k:], self.eps)
 
     def backward(self, dy, need_dx=True):
+        if getattr(self, "_x", None) is None:
+            self._before_forward()
         k = self._x.shape[1] // 2
         dy = np.asarray(dy, dtype=self._x.dtype)          # a float32 layer passes float32 back
+        if dy.shape != (len(self._x), k):
+            self._bad_dy(dy, (len(self._x), k))
         dmu, dlv = reparameterize_backward(dy, self._x[:, k:], self.eps)
         return np.concatenate([dmu, dlv], axis=1).astype(self._x.dtype, copy=False)
 

@@ -31,7 +31,9 @@ class NoiseSchedule:
         raise NotImplementedError
 
     def _t(self, t, what="alpha_bar"):
-        arr = np.asarray(t, dtype=np.float64) if not isinstance(t, (str, bytes)) else None
+        raw = None if isinstance(t, (str, bytes)) else np.asarray(t)   # True is no time
+        numeric = raw is not None and (raw.dtype.kind in "fiu" or raw.dtype == object)
+        arr = np.asarray(t, dtype=np.float64) if numeric else None
         if arr is None or arr.dtype.kind != "f" or not np.all((arr >= 0) & (arr <= 1)):
             raise ValueError(f"{self!r}.{what}: expected times 0 ≤ t ≤ 1 (0 the data, 1 pure "
                              f"noise), got {t!r}. Divide a step index by the number of steps.")

@@ -40,7 +40,7 @@ def _call(owner, fn, x, t):
     if out.shape != x.shape:
         raise ValueError(f"{owner}: fn(x, t) returned shape {out.shape}; expected x's shape "
                          f"{x.shape}, one vector per sample.")
-    return out
+    return out.astype(x.dtype, copy=False)           # a float64 fn keeps float32 x float32
 
 
 def _noise(owner, fn, x, t, schedule, prediction):

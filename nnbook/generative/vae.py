@@ -7,6 +7,9 @@ linear-Gaussian case (probabilistic PCA) that the bounds are checked against.
 from __future__ import annotations
 
 import json
+import math
+import numbers
+import zipfile
 
 import numpy as np
 
@@ -14,7 +17,7 @@ from ..layers.activations import Tanh
 from ..layers.dense import Dense
 from ..training.model import Sequential
 from ..training.optimizers import Adam
-from ..validate import as_float_array, float_dtype, make_rng, positive_int
+from ..validate import as_float_array, finite, float_dtype, make_rng, positive_int
 from .gaussian import (LOG_2PI, gaussian_kl, gaussian_kl_grad, gaussian_log_likelihood,
                        reparameterize, reparameterize_backward)
 
@@ -67,9 +70,14 @@ class VAE:
                  kl_weight=1.0, dtype=np.float64, rng=None):
         self.d = positive_int("VAE", "d", d)
         self.latent = positive_int("VAE", "latent", latent)
+        if isinstance(hidden, (numbers.Number, str)) or not hasattr(hidden, "__iter__"):
+            raise ValueError(f"VAE: expected hidden to be a tuple of layer widths, e.g. (64,) "
+                             f"for one hidden layer or () for the linear VAE, got {hidden!r}.")
         self.hidden = tuple(positive_int("VAE", "hidden", h) for h in hidden)
         self.dtype = float_dtype("VAE", dtype)
-        if not np.isfinite(obs_logvar) or not np.isfinite(kl_weight) or kl_weight < 0:
+        if (not all(isinstance(v, numbers.Real) and not isinstance(v, bool)
+                    for v in (obs_logvar, kl_weight))
+                or not np.isfinite(obs_logvar) or not np.isfinite(kl_weight) or kl_weight < 0):
             raise ValueError(f"VAE: expected a finite obs_logvar and kl_weight ≥ 0, got "
                              f"obs_logvar={obs_logvar!r}, kl_weight={kl_weight!r}.")
         self.kl_weight, self.learn_obs_var = float(kl_weight), bool(learn_obs_var)
@@ -157,9 +165,11 @@ class VAE:
         return pairs + [(self.obs_logvar, self.obs_grad)] if self.learn_obs_var else pairs
 
     def train_step(self, x, *, rng=None):
-        """``compute_gradients``, then one step of ``self.optimizer``; returns the loss."""
+        """``compute_gradients``, then one step of ``self.optimizer``; returns the loss.
+        A loss that is NaN or inf is returned without a step (the weights stay finite)."""
         value = self.compute_gradients(x, rng=rng)
-        self.optimizer.step(self.gradient_pairs())
+        if math.isfinite(value):
+            self.optimizer.step(self.gradient_pairs())
         return value
 
     def fit(self, x, *, epochs=10, batch_size=64, optimizer=None, rng=None):
@@ -171,8 +181,13 @@ class VAE:
                 order = rng.permutation(len(x))
                 for start in range(0, len(x), batch_size):
                     self.train_step(x[order[start:start + batch_size]], rng=rng)
+
+        x with NaN or inf is a ``ValueError``; a loss that becomes NaN or inf stops the loop
+        with ``FloatingPointError`` (as ``Sequential.fit``), the weights those of the last
+        finite step.
         """
         x = _rows(self, "VAE.fit", x)
+        finite("VAE.fit", "x", x)
         epochs = positive_int("VAE.fit", "epochs", epochs)
         batch_size = positive_int("VAE.fit", "batch_size", batch_size)
         rng = make_rng(rng, "VAE.fit")
@@ -186,8 +201,14 @@ class VAE:
         history = np.empty(epochs)
         for epoch in range(epochs):
             order = rng.permutation(len(x))
-            losses = [self.train_step(x[order[i:i + batch_size]], rng=rng)
-                      for i in range(0, len(x), batch_size)]
+            losses = []
+            for i in range(0, len(x), batch_size):
+                losses.append(self.train_step(x[order[i:i + batch_size]], rng=rng))
+                if not math.isfinite(losses[-1]):
+                    raise FloatingPointError(
+                        f"VAE.fit: the loss became {losses[-1]} in epoch {epoch} (counting "
+                        f"from 0); training diverged. Try a smaller learning rate (now "
+                        f"{getattr(self.optimizer, 'lr', '?')}) or scaled inputs.")
             history[epoch] = np.mean(losses)
         return history
 
@@ -234,15 +255,25 @@ class VAE:
 
     @classmethod
     def load(cls, path):
-        """The VAE that ``save`` wrote to ``path``."""
-        with np.load(path) as f:
-            if "config" not in f:
-                raise ValueError(f"VAE.load: {path} was not written by VAE.save (no config).")
-            config = json.loads(str(f["config"]))
-            model = cls(**config)
-            for part in ("encoder", "decoder"):
-                net = getattr(model, part)
-                net.set_weights([f[f"{part}_{i}"] for i in range(len(net.get_weights()))])
+        """The VAE that ``save`` wrote to ``path``; a damaged file is a ``ValueError``."""
+        try:
+            with np.load(path) as f:
+                if "config" not in f:
+                    raise ValueError(f"VAE.load: {path} was not written by VAE.save (no "
+                                     f"config).")
+                config = json.loads(str(f["config"]))
+                model = cls(**config)
+                for part in ("encoder", "decoder"):
+                    net = getattr(model, part)
+                    net.set_weights([f[f"{part}_{i}"] for i in range(len(net.get_weights()))])
+        except FileNotFoundError:
+            raise
+        except (OSError, EOFError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as exc:
+            if str(exc).startswith("VAE.load:"):
+                raise
+            raise ValueError(f"VAE.load: {str(path)!r} is not a readable VAE file ({exc}). "
+                             f"The file may be damaged; save the model again with "
+                             f"vae.save(path).") from None
         return model
 
 
@@ -315,8 +346,11 @@ def quadrature_log_prob(vae, x, *, half_width=5.0, points=201):
         raise ValueError(f"quadrature_log_prob: expected a VAE with a latent of dimension 1 "
                          f"or 2 (a grid in more is too large), got {vae!r}.")
     points = positive_int("quadrature_log_prob", "points", points, minimum=2)
-    if not half_width > 0:
-        raise ValueError(f"quadrature_log_prob: expected half_width > 0, got {half_width!r}.")
+    if (isinstance(half_width, bool) or not isinstance(half_width, numbers.Real)
+            or not 0 < half_width < np.inf):
+        raise ValueError(f"quadrature_log_prob: expected half_width > 0, a finite number "
+                         f"(5.0 leaves out about 6e-7 of the prior per axis), got "
+                         f"{half_width!r}.")
     x = _rows(vae, "quadrature_log_prob", x).astype(np.float64)
     h = 2.0 * half_width / points
     axis = -half_width + h * (np.arange(points) + 0.5)
