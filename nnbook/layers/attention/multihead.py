@@ -65,7 +65,8 @@ class MultiHeadAttention(Caching, Layer):
 
     Passes over memory besides the products: Q, K and V come from one product with one
     (d, d + 2k·d_head) matrix, and the heads are views of it (RoPE turns q and k in
-    place); on the (…, T, T) scores, forward 6 (the mask, the softmax's five in place),
+    place); on the (…, T, T) scores, forward 6 (the mask, the softmax's five in place; in float64 one more, which
+    dot_product._softmax_rows explains),
     backward 2 (− ∂E/∂O·O, ⊙ A); on (m, T, d), forward 1 (the heads back side by side, a
     copy) and backward 3 (∂E/∂O ⊙ O and its sum over each head, the heads' layout).
 
