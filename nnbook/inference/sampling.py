@@ -71,8 +71,10 @@ def apply_temperature(logits, temperature: float):
         raise ValueError(f"apply_temperature: row {row} of the logits is −inf everywhere, so "
                          f"no token is possible and there is no distribution to draw from. "
                          f"Check the mask or the model that made them.")
-    if temperature == 0:
-        return np.eye(z.shape[-1], dtype=z.dtype)[np.argmax(z, axis=-1)]
+    if temperature == 0:                               # one-hot rows at the arg-max
+        p = np.zeros(z.shape, dtype=z.dtype)
+        np.put_along_axis(p, np.argmax(z, axis=-1)[..., None], 1.0, axis=-1)
+        return p
     top = np.isposinf(z)
     if not top.any():
         return softmax(z / temperature)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.labels import one_hot
-from ..layers.activations import Softmax, log_softmax, softmax
+from ..layers.activations import Softmax, softmax
 from ..registry import register_class
 from ..validate import as_float_array, finite
 from .loss_base import EPS, Loss, not_probabilities
@@ -181,14 +181,19 @@ class CrossEntropy(Loss):
 
     def value(self, yt, yp):
         m = self.counted(yt, yp)[0]
-        if self.from_logits:
-            return -np.vdot(yt, log_softmax(yp)) / m
+        if self.from_logits:                          # log_softmax, its last pass in place
+            yp = np.asarray(yp, dtype=np.result_type(yp, np.float32))   # floats keep theirs
+            shifted = yp - yp.max(axis=-1, keepdims=True)
+            shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+            return -np.vdot(yt, shifted) / m
         return -np.vdot(yt, np.log(np.minimum(np.maximum(yp, EPS), 1.0))) / m   # clipped
 
     def gradient(self, yt, yp):
         m, kept = self.counted(yt, yp)
         if self.from_logits:
-            g = (softmax(yp) - yt) / m
+            g = softmax(yp)                           # a new array: (ŷ − y)/n written in it
+            g -= yt
+            g /= m
             return g if kept is None else g * kept    # ignored positions: no gradient
         g = -yt / (np.clip(yp, EPS, 1.0) * m)
         g[yp < EPS] = 0.0                         # the clip is flat there

@@ -65,7 +65,8 @@ class MultiHeadAttention(Caching, Layer):
 
     Passes over memory besides the products: Q, K and V come from one product with one
     (d, d + 2k·d_head) matrix, and the heads are views of it (RoPE turns q and k in
-    place); on the (…, T, T) scores, forward 6 (the mask, the softmax's five in place),
+    place); on the (…, T, T) scores, forward 6 (the mask, the softmax's five in place; in float64 one more, which
+    dot_product._softmax_rows explains),
     backward 2 (− ∂E/∂O·O, ⊙ A); on (m, T, d), forward 1 (the heads back side by side, a
     copy) and backward 3 (∂E/∂O ⊙ O and its sum over each head, the heads' layout).
 
@@ -247,11 +248,12 @@ class MultiHeadAttention(Caching, Layer):
         return W, qkv
 
     def _rotate(self, qkv, m, T, cos, sin, inverse=False):
-        """RoPE on the q and k columns of ``qkv`` (or of its gradient), in place, per head."""
-        d, h, kv, dh = self.d_model, self.n_heads, self.n_kv_heads, self.d_head
-        for a, b, n in ((0, d, h), (d, d + kv * dh, kv)):
-            x4 = qkv[:, a:b].reshape(m, T, n, dh)                # a view: (m, T, heads, dh)
-            apply_rope(x4, cos, sin, inverse=inverse, out=x4)
+        """RoPE on the q and k columns of ``qkv`` (or of its gradient), in place, per head.
+        The q and k columns lie side by side, so they are turned as one (m, T, h + kv,
+        d_head) view: one ``apply_rope`` call (one NumPy pass per step of it, not two)."""
+        h, kv, dh = self.n_heads, self.n_kv_heads, self.d_head
+        x4 = qkv[:, :(h + kv) * dh].reshape(m, T, h + kv, dh)    # a view: q's heads, then k's
+        apply_rope(x4, cos, sin, inverse=inverse, out=x4)
 
     def _heads(self, qkv, m, T):
         """q (m, n_heads, T, d_head) and k, v (m, n_kv_heads, T, d_head): views of qkv."""
@@ -335,13 +337,16 @@ class MultiHeadAttention(Caching, Layer):
         self._rope_base, self._rope = value, {}            # the tables of the old base: gone
 
     def rotation_tables(self, T, dtype):
-        """RoPE's (cos, sin) for positions 0 … T − 1, each (T, 1, d_head/2) (one row per
-        position, to broadcast over the heads), kept per T and dtype until ``rope_base``
-        changes. The cached forward slices them."""
+        """RoPE's (cos, sin) for positions 0 … T − 1, each (T, n_heads + n_kv_heads,
+        d_head/2): the row of position t repeated for every query and key head, kept per
+        T and dtype until ``rope_base`` changes. The cached forward slices them. Repeated
+        rather than broadcast, a table lies in memory as the heads' pairs do, so NumPy
+        turns all heads of a position in one inner loop instead of one loop per head."""
         key = (T, np.dtype(dtype))
         if key not in self._rope:
-            cos, sin = rope_tables(T, self.d_head, self.rope_base, dtype)
-            self._rope[key] = (cos[:, None], sin[:, None])     # (T, 1, d_head/2): per head
+            cos, sin = rope_tables(T, self.d_head, self.rope_base, dtype)   # (T, d_head/2)
+            n = self.n_heads + self.n_kv_heads
+            self._rope[key] = tuple(np.repeat(a[:, None], n, axis=1) for a in (cos, sin))
         return self._rope[key]
 
     def _mask(self, T, g):

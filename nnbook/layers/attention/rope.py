@@ -41,20 +41,17 @@ def apply_rope(x, cos, sin, inverse=False, out=None):
     ``out``, which may be x itself). Tables of shape (T, 1, d_head // 2) turn x laid out
     as (m, T, heads, d_head), the layout attention's projections come in.
 
-    Passes, each over half of x: b·sin, b·cos, a·cos, − b sin, a·sin, + b cos (and a copy
-    of a when ``out`` is x): three to four passes over x, no transposed copy (the pairs
-    are strided views).
+    Passes, each over half of x: b·sin, b·cos, a·sin (three new half-size arrays, read
+    before anything is written, so ``out`` may be x), a·cos, − b sin, a sin + b cos:
+    three passes over x, no transposed copy (the pairs are strided views).
     """
     if inverse:
         sin = -sin
     a, b = x[..., 0::2], x[..., 1::2]                  # the pairs' two features
     if out is None:
         out = np.empty(x.shape, dtype=np.result_type(x, cos))
-    elif np.may_share_memory(out, x):
-        a = a.copy()                                   # overwritten below, still needed
-    bs, bc = b * sin, b * cos
+    bs, bc, as_ = b * sin, b * cos, a * sin
     np.multiply(a, cos, out=out[..., 0::2])
-    out[..., 0::2] -= bs
-    np.multiply(a, sin, out=out[..., 1::2])
-    out[..., 1::2] += bc
+    out[..., 0::2] -= bs                               # a cos θ − b sin θ
+    np.add(as_, bc, out=out[..., 1::2])                # a sin θ + b cos θ
     return out
