@@ -18,6 +18,7 @@ are limited to 1 thread before import, and ``torch.set_num_threads(1)``.
 Target: nnbook ≤ 1.0× PyTorch.
 
     python benchmarks/bench_diffusion.py [--rounds N] [--tiny] [--no-torch]
+    python benchmarks/bench_diffusion.py --profile     # where the sampler step's time goes
 """
 
 from __future__ import annotations
@@ -151,7 +152,71 @@ def main(with_torch=True, rounds=3, tiny=False, seconds=0.3):
     return rows
 
 
+def profile(dtype, rounds=7, seconds=0.05):
+    """Where the sampler step's time goes: each of nnbook's layers (in inference mode, as
+    ``predict`` runs them) beside the PyTorch module it maps to, on the same input; the
+    whole network; the whole step; and the step minus the network (with_time or cat, the
+    checks, the update). One process, one thread, CPU time, the pieces taking turns
+    (``timing.alternate``). Returns rows (name, nnbook_s, torch_s)."""
+    import torch
+
+    import nnbook as nb
+    from timing import alternate
+    model, x, z = model_and_data("sample", SIZES["sample"], dtype)
+    tm = nb.to_torch(model)
+    modules = list(tm.children())
+    h = nb.generative.with_time(x, T_NOW)
+    inputs = [(h, torch.tensor(h))]
+    for layer, module in zip(model.layers, modules):
+        layer.training = False
+        with torch.inference_mode():
+            inputs.append((layer.forward(inputs[-1][0]), module(inputs[-1][1])))
+    steps, names = {}, []
+    for i, (layer, module) in enumerate(zip(model.layers, modules)):
+        a, b = inputs[i]
+        names.append(f"{i}: {layer!r} / {type(module).__name__}")
+        steps[names[-1], "nnbook"] = lambda layer=layer, a=a: layer.forward(a)
+        steps[names[-1], "torch"] = lambda module=module, b=b: _inference(module, b)
+    names += ["network", "step"]
+    steps["network", "nnbook"] = lambda: model.forward(inputs[0][0], training=False)
+    steps["network", "torch"] = lambda: _inference(tm, inputs[0][1])
+    steps["step", "nnbook"] = nnbook_step("sample", SIZES["sample"], dtype)
+    steps["step", "torch"] = torch_step("sample", SIZES["sample"], dtype)
+    best = alternate(steps, rounds=rounds, seconds=seconds, clock=time.process_time)
+    rows = [(name, best[name, "nnbook"], best[name, "torch"]) for name in names]
+    return rows + [("step − network", rows[-1][1] - rows[-2][1], rows[-1][2] - rows[-2][2])]
+
+
+def _inference(module, x):
+    import torch
+    with torch.inference_mode():
+        return module(x)
+
+
+def print_profile():
+    """``--profile`` in a fresh child: one thread, and the allocator state of run_all."""
+    import subprocess
+
+    from threads import child_env
+    from timing import TOP_PAD
+    env = child_env(1, MALLOC_TOP_PAD_=str(TOP_PAD))
+    subprocess.run([sys.executable, __file__, "--profile-child"], env=env, check=True)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--profile"]:
+        print_profile()
+        sys.exit()
+    if sys.argv[1:2] == ["--profile-child"]:
+        import torch
+        torch.set_num_threads(1)
+        for dtype in DTYPES:
+            print(f"DDPM sampler step, {SIZES['sample']['m']} samples, {dtype}, one thread, "
+                  f"CPU time (µs):")
+            for name, a, b in profile(dtype):
+                print(f"  {name:<48} nnbook {a * 1e6:7.1f}  torch {b * 1e6:7.1f}  "
+                      f"ratio {a / b:5.2f}")
+        sys.exit()
     if sys.argv[1:2] == ["--child"]:
         print(json.dumps(child(sys.argv[2], sys.argv[3], tiny="--tiny" in sys.argv,
                                seconds=float(sys.argv[4]))))

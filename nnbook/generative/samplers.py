@@ -84,11 +84,18 @@ def _ddpm_step(owner, fn, x, t, s, schedule, prediction, z):
     ab_t, ab_s = schedule.alpha_bar(t), schedule.alpha_bar(s)
     alpha = ab_t / ab_s
     beta = 1.0 - alpha
-    eps = _noise(owner, fn, x, t, schedule, prediction)          # Python floats below keep
-    x = (x - beta / math.sqrt(1.0 - ab_t) * eps) / math.sqrt(alpha)   # x's dtype (float32)
+    eps = _noise(owner, fn, x, t, schedule, prediction)          # (n, d)
+    # Python floats keep x's dtype (float32); the two new arrays are the product and the
+    # difference, then ÷ √α and + noise in place: 5 passes over (n, d), as before
+    x = x - beta / math.sqrt(1.0 - ab_t) * eps
+    x /= math.sqrt(alpha)
     if z is not None:
-        x = x + math.sqrt(beta * (1.0 - ab_s) / (1.0 - ab_t)) * np.asarray(z, x.dtype)
+        x += math.sqrt(beta * (1.0 - ab_s) / (1.0 - ab_t)) * np.asarray(z, x.dtype)
     return x
+
+
+def _real(v):
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
 def ddpm_step(fn, x, t, s, schedule, *, z=None, prediction="noise"):
@@ -99,9 +106,7 @@ def ddpm_step(fn, x, t, s, schedule, *, z=None, prediction="noise"):
         x: (n, d);  z: (n, d) or None  →  (n, d)
     """
     x = _start("ddpm_step", fn, x, schedule, prediction)
-    real = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-               for v in (t, s))
-    if not real or not 0.0 <= float(s) < float(t) <= 1.0:
+    if not (_real(t) and _real(s)) or not 0.0 <= float(s) < float(t) <= 1.0:
         raise ValueError(f"ddpm_step: expected times 0 ≤ s < t ≤ 1 (a step back towards the "
                          f"data), got t={t!r}, s={s!r}.")
     if z is not None and np.shape(z) != x.shape:

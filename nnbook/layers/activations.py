@@ -246,7 +246,10 @@ class SiLU(Activation):
     Passes over memory (NumPy makes one per operation; PyTorch's ``F.silu`` one in all):
     forward 4 (−x, e^·, + 1, x/·); backward 5 (σ = 1/(1 + e^(−x)) from the forward's
     denominator, 1 − σ, ·y, + σ, ·dy). A forward alone (``predict``, a sampler) makes no
-    pass for the backward's σ.
+    pass for the backward's σ. In inference (``training`` False) the forward makes its four
+    passes in one new array and keeps only x: the memory a sampler's next step reuses stays
+    in the cache. A backward after such a forward first makes the denominator again (3
+    passes, the same numbers).
     """
 
     def function(self, x):
@@ -260,8 +263,12 @@ class SiLU(Activation):
         x = np.asarray(x)
         self._x = x = x if x.dtype.kind == "f" else x.astype(np.float64)
         d = _exp_neg(x)
-        d += 1.0                                 # the denominator 1 + e^(−x), kept
-        self._d = d                              # for the backward's σ = 1/d
+        d += 1.0                                 # the denominator 1 + e^(−x)
+        if not self.training:                    # inference: y = x/d in d's own array
+            self._d = None
+            self._y = np.divide(x, d, out=d)
+            return self._y
+        self._d = d                              # training: d kept for the backward's σ = 1/d
         self._y = np.divide(x, d)
         return self._y
 
@@ -269,7 +276,11 @@ class SiLU(Activation):
         dy = self._check(dy)
         if not need_dx:
             return None
-        s, y = np.reciprocal(self._d), self._y   # σ(x)
+        d = self._d
+        if d is None:                            # after an inference forward: d again
+            d = _exp_neg(self._x)
+            d += 1.0
+        s, y = np.reciprocal(d), self._y         # σ(x)
         dx = 1.0 - s
         dx *= y
         dx += s                                  # σ(x) + y (1 − σ(x))
