@@ -18,11 +18,21 @@ another name, and every MLP step, fit, loop and conv row of both takes turns in 
 process (CPU time, best of each).
 
     python benchmarks/bench_walk.py [--against 98b401b] [--rounds 5]
+    python benchmarks/bench_walk.py --paired [--seconds 2]
+
+``--paired`` prints the two overhead ratios as paired medians instead (``paired_ratios``):
+the two sides called in turn, call by call, and the median of the per-call time ratios,
+so that a change of the clock's speed (another program, a turbo step) falls on both sides
+of each pair. On the shared 2-core Intel machine a best-of reading of one row moved by up
+to 0.4 between processes (a side that happens on one fast moment wins), the paired medians
+by about 0.01 (three processes). They measure a median call, not the fastest, so they read
+a few per cent apart from the best-of table (64-8-8-10 b4: 1.30 paired, 1.25 best of).
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -240,6 +250,39 @@ def ratios(rounds=5, rows=MLP_ROWS):
     return out
 
 
+def paired_median(a, b, seconds=2.0, clock=CLOCK) -> float:
+    """The median over pairs of calls of ``time(a) / time(b)``: ``a`` and ``b`` called in
+    turn, each first in every other pair, for about ``seconds`` of both (at least 30 pairs)."""
+    for _ in range(3):
+        a(), b()
+    t0 = clock()
+    a(), b()
+    pairs = max(30, int(seconds / max(clock() - t0, 1e-9)))
+    ratios = []
+    for i in range(pairs):
+        first, second = (a, b) if i % 2 == 0 else (b, a)
+        t0 = clock()
+        first()
+        t1 = clock()
+        second()
+        t2 = clock()
+        ta, tb = (t1 - t0, t2 - t1) if i % 2 == 0 else (t2 - t1, t1 - t0)
+        ratios.append(ta / tb)
+    return statistics.median(ratios)
+
+
+def paired_ratios(rows=MLP_ROWS, seconds=2.0):
+    """``[(name, nnbook step / bare walk, fit / loop)]``, each a ``paired_median`` in this
+    process (nnbook imported here): the same two ratios as ``ratios``, read call by call."""
+    import nnbook as nb
+    out = []
+    for name, sizes, batch in rows:
+        steps = nnbook_steps(nb, sizes, batch)
+        out.append((name, paired_median(steps["step"], bare_walk_step(sizes, batch), seconds),
+                    paired_median(steps["fit"], steps["loop"], seconds)))
+    return out
+
+
 # side by side with an older nnbook ------------------------------------------------------
 def old_tree(ref) -> str:
     """A folder holding ``nnbook/`` of ``ref``: ``ref`` itself if it is a folder, else that
@@ -361,5 +404,10 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     against = args[args.index("--against") + 1] if "--against" in args else None
     rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 5
+    if "--paired" in args:
+        seconds = float(args[args.index("--seconds") + 1]) if "--seconds" in args else 2.0
+        for name, step, fit in paired_ratios(seconds=seconds):
+            print(f"{name:36s} nnbook / bare {step:.3f}   fit / loop {fit:.3f}")
+        sys.exit()
     rows, versus = main(against, rounds)
     print(markdown(rows, versus, against or ""))

@@ -187,7 +187,14 @@ class Sequential(ModelWeights):
 
         Returns ``{"loss": …}`` plus the compiled metrics. The first step on batches of
         new shapes checks every layer's output and ∂E/∂x; the next ones on batches of the
-        same shapes, through the same layers, skip those checks (step_plan.py)."""
+        same shapes, through the same layers, skip those checks (step_plan.py).
+
+        Every step checks one number: the loss. It is a sum over every output, so a NaN or
+        inf anywhere in the output makes it non-finite; then no gradient is taken, no
+        weight changes, and ``fit`` walks again to name the layer that produced it. What
+        it does not see: a gradient that is not finite while the loss is. The update then
+        makes a weight NaN or inf, the next step's loss shows it and ``fit`` blames that
+        layer's weights; after an epoch's last step ``fit`` checks the weights."""
         value, plans = None, self._plans
         key = (xb.shape, yb.shape) if type(xb) is np.ndarray and type(yb) is np.ndarray else None
         plan = plans.get(key)

@@ -70,20 +70,17 @@ class Optimizer:
         if ready is not None and ready[0] is pairs and ready[2] is self._state:
             triples = ready[1]
         else:
-            state, given = self._state, pairs
-            triples = []
-            for p, g in pairs:
-                st = state.get(id(p))
-                if st is None or st["p"] is not p:
-                    st = state[id(p)] = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
-                triples.append((p, g, st))
-            self._ready = (given, triples, state) if isinstance(given, tuple) else None
+            triples = self._triples(pairs)
+        self.iterations += 1
+        if (self.global_clipnorm is None and self.clipvalue is None and self.clipnorm is None
+                and not self.weight_decay):          # read every step: a callback may set them
+            self._update_all(triples)                # nothing to clip or decay
+            return
         scale = 1.0
         if self.global_clipnorm is not None:
             total = math.sqrt(sum(float(np.vdot(g, g)) for _, g, _ in triples))
             if total > self.global_clipnorm:
                 scale = self.global_clipnorm / total
-        self.iterations += 1
         clips = scale != 1.0 or self.clipvalue is not None or self.clipnorm is not None
         decays, update = bool(self.weight_decay), self._update       # read once a step
         if not (clips or decays):
@@ -95,6 +92,18 @@ class Optimizer:
             if decays:
                 g = self._decay(p, g, st)
             update(p, g, st)
+
+    def _triples(self, pairs) -> list:
+        """(parameter, gradient, its buffers) for each pair, buffers made for a new
+        parameter; kept for the next step when ``pairs`` is a tuple (``train_step``'s)."""
+        state, triples = self._state, []
+        for p, g in pairs:
+            st = state.get(id(p))
+            if st is None or st["p"] is not p:
+                st = state[id(p)] = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
+            triples.append((p, g, st))
+        self._ready = (pairs, triples, state) if isinstance(pairs, tuple) else None
+        return triples
 
     def reset(self) -> None:
         """Forget all buffers (momentum, moments) and the step count."""
