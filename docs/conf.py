@@ -35,8 +35,9 @@ autodoc_member_order = "bysource"
 # `x` in a docstring is code, linked when it names a documented object.
 default_role = "py:obj"
 # Quotes stay as written: docutils' smart quotes turned `params["W"]` on the API page into
-# params[“W”], which a learner copying it gets a SyntaxError from.
-smartquotes = False
+# params[“W”], which a learner copying it gets a SyntaxError from. Dashes and ellipses are
+# still made ("--" → "–" between an argument's name and its text, as napoleon writes it).
+smartquotes_action = "De"
 # The folders' entries (automodule) make Python's module index; the book has no page for it.
 html_domain_indices = False
 
