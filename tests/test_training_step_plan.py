@@ -159,3 +159,111 @@ def test_the_guilty_layer_walk_changes_no_buffer_and_no_generator():
     for k, v in before.items():
         np.testing.assert_array_equal(norm.buffers[k], v)
     assert drop.rng.bit_generator.state == state
+
+
+def mlp_and_batch(out="softmax", dtype=np.float64):
+    rng = np.random.default_rng(3)
+    last = {"softmax": nb.Softmax(), "sigmoid": nb.Sigmoid(), "tanh": nb.Tanh()}[out]
+    model = nb.Sequential([nb.Dense(5, 7, rng=rng, dtype=dtype), nb.Tanh(),
+                           nb.Dense(7, 7, rng=rng, dtype=dtype), nb.ReLU(),
+                           nb.Dense(7, 3, rng=rng, dtype=dtype), last])
+    model.compile(nb.SGD(lr=0.1), "crossentropy" if out == "softmax" else "mse")
+    data = np.random.default_rng(4)
+    x = data.standard_normal((6, 5)).astype(dtype)
+    return model, x, np.eye(3, dtype=dtype)[data.integers(0, 3, 6)]
+
+
+@pytest.mark.parametrize("out", ["softmax", "sigmoid", "tanh"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_layers_walked_without_their_checks_give_the_checked_numbers(monkeypatch, out, dtype):
+    fast, x, y = mlp_and_batch(out, dtype)
+    losses = [fast.train_step(x, y)["loss"] for _ in range(4)]
+    plan = next(iter(fast._plans.values()))
+    assert all(f is not None for _, f in plan.forward)           # every layer took its fast path
+    assert all(entry[3] is not None for entry in plan.backward)
+    unplanned(monkeypatch)
+    slow, _, _ = mlp_and_batch(out, dtype)
+    assert [slow.train_step(x, y)["loss"] for _ in range(4)] == losses
+    for a, b in zip(weights(fast), weights(slow)):
+        assert a.dtype == dtype
+        np.testing.assert_array_equal(a, b)
+
+
+class LoudDense(nb.Dense):
+    """A learner's Dense that counts its forward and backward calls."""
+    calls = 0
+
+    def forward(self, x):
+        LoudDense.calls += 1
+        return super().forward(x)
+
+
+def test_a_subclass_that_overrides_forward_is_walked_with_it():
+    model, x, y = mlp_and_batch()
+    model.layers[2] = LoudDense(7, 7, rng=np.random.default_rng(0))
+    LoudDense.calls = 0
+    for _ in range(3):
+        model.train_step(x, y)
+    assert LoudDense.calls == 3                                  # planned steps call it too
+    plan = next(iter(model._plans.values()))
+    assert plan.forward[2][1] is None and plan.forward[3][1] is None   # and the layer after it
+
+
+def test_a_method_replaced_on_a_layer_after_planned_steps_is_called():
+    model, x, y = mlp_and_batch()
+    for _ in range(2):
+        model.train_step(x, y)
+    seen = []
+    relu = model.layers[3]
+    original = relu.backward
+
+    def backward(dy, need_dx=True):
+        seen.append(dy.shape)
+        return original(dy, need_dx)
+
+    relu.backward = backward
+    model.train_step(x, y)
+    assert seen == [(6, 7)]
+
+
+class HalfPrecisionMSE(nb.MSE):
+    """A learner's loss whose gradient comes back float32 for float64 outputs."""
+
+    def gradient(self, yt, yp):
+        return super().gradient(yt, yp).astype(np.float32)
+
+
+def test_a_loss_gradient_of_another_dtype_is_cast_as_the_layers_cast_it(monkeypatch):
+    def run(model):
+        model.compile(nb.SGD(lr=0.1), HalfPrecisionMSE())
+        return [model.train_step(x, y)["loss"] for _ in range(3)], weights(model)
+
+    fast, x, y = mlp_and_batch("tanh")
+    losses, ws = run(fast)
+    assert next(iter(fast._plans.values())).top_fast
+    unplanned(monkeypatch)
+    slow, _, _ = mlp_and_batch("tanh")
+    slow_losses, slow_ws = run(slow)
+    assert losses == slow_losses
+    for a, b in zip(ws, slow_ws):
+        assert a.dtype == np.float64
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_wrong_shaped_gradient_from_a_learners_layer_is_still_refused():
+    class Wrong(nb.Layer):
+        """Right in the checked first step, then one row: ReLU's dy ⊙ mask would broadcast."""
+        steps = 0
+
+        def forward(self, x):
+            return x
+
+        def backward(self, dy, need_dx=True):
+            Wrong.steps += 1
+            return dy if Wrong.steps == 1 else dy[:1]
+
+    model, x, y = mlp_and_batch()
+    model.layers.insert(4, Wrong())
+    model.train_step(x, y)
+    with pytest.raises(ValueError, match=r"ReLU\(\): expected dy of shape \(6, 7\)"):
+        model.train_step(x, y)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spellings import class_for
-from .base import Layer
+from .base import Layer, runs_own_walk
 from ..registry import register_class
 
 __all__ = ["Activation", "Sigmoid", "Tanh", "ReLU", "Softmax", "SiLU",
@@ -89,16 +89,29 @@ class Activation(Layer):
                                   f"backward).")
 
     def forward(self, x):
-        self._x = x = _float(x)
+        return self._apply(_float(x))
+
+    def _apply(self, x):
+        """y = f(x) for a float array ``x``; x and y are kept for backward."""
+        self._x = x
         self._y = np.asarray(self.function(x))
         return self._y
 
     def backward(self, dy, need_dx: bool = True):
         """∂E/∂x = dy ⊙ f'(x), with the x of the last forward."""
-        dy = self._check(dy)
+        return self._input_gradient(self._check(dy), need_dx)
+
+    def _input_gradient(self, dy, need_dx=True):
+        """∂E/∂x for a checked ``dy`` (the last output's dtype and shape), or None."""
         if not need_dx:
             return None
         return dy * np.asarray(self.derivative(self._x), dtype=self._y.dtype)
+
+    def fast_path(self, input_shape, dtype):
+        """``(forward, backward)`` without the per-call checks (base.py): f and dy ⊙ f'."""
+        if np.dtype(dtype).kind != "f" or not runs_own_walk(self, Activation):
+            return None
+        return self._apply, self._input_gradient
 
     def _check(self, dy):
         """``dy`` as an array of the last output's dtype and shape, or a ValueError."""
@@ -135,8 +148,7 @@ class Sigmoid(Activation):
         s = sigmoid(x)
         return s * (1.0 - s)
 
-    def backward(self, dy, need_dx: bool = True):
-        dy = self._check(dy)
+    def _input_gradient(self, dy, need_dx=True):
         if not need_dx:
             return None
         y = self._y
@@ -154,8 +166,7 @@ class Tanh(Activation):
         t = np.tanh(x)
         return 1.0 - t * t
 
-    def backward(self, dy, need_dx: bool = True):
-        dy = self._check(dy)
+    def _input_gradient(self, dy, need_dx=True):
         if not need_dx:
             return None
         y = self._y
@@ -173,8 +184,8 @@ class ReLU(Activation):
     def function(self, x):
         return np.maximum(x, 0.0)                 # 0.0, not 0: no int-to-float resolution
 
-    def forward(self, x):                         # Activation's, without its two calls
-        self._x = x = _float(x)
+    def _apply(self, x):                          # Activation's, without calling function
+        self._x = x
         self._y = y = np.maximum(x, 0.0)
         return y
 
@@ -182,8 +193,7 @@ class ReLU(Activation):
         x = _float(x)
         return (x > 0).astype(x.dtype)
 
-    def backward(self, dy, need_dx: bool = True):
-        dy = self._check(dy)
+    def _input_gradient(self, dy, need_dx=True):
         if not need_dx:
             return None
         return dy * (self._y > 0.0)
@@ -206,10 +216,10 @@ class Softmax(Activation):
             raise ValueError("Softmax(): expected an array with a class axis, got a scalar.")
         return softmax(x, axis=-1)
 
-    def forward(self, x):                         # Activation's, with one call fewer
-        self._x = x = _float(x)
+    def _apply(self, x):                          # Activation's, with one call fewer
         if x.ndim < 1:
             raise ValueError("Softmax(): expected an array with a class axis, got a scalar.")
+        self._x = x
         self._y = y = softmax(x, axis=-1)
         return y
 
@@ -224,8 +234,7 @@ class Softmax(Activation):
         y = softmax(np.asarray(x, dtype=float).reshape(-1))
         return np.diag(y) - np.outer(y, y)
 
-    def backward(self, dy, need_dx: bool = True):
-        dy = self._check(dy)
+    def _input_gradient(self, dy, need_dx=True):
         if not need_dx:
             return None
         y = self._y

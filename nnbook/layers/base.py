@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-__all__ = ["Layer", "takes_need_dx", "trained_keys"]
+__all__ = ["Layer", "runs_own_walk", "takes_need_dx", "trained_keys"]
 
 
 class Layer:
@@ -32,6 +32,8 @@ class Layer:
         - ``backward(dy, need_dx=False)``: a layer whose backward accepts
           ``need_dx`` may skip ∂E/∂x (``fit`` asks this of the first layer); the class
           attribute ``accepts_need_dx`` says so, read from the signature per class.
+        - ``fast_path(input_shape, dtype)``: the layer's forward and backward without
+          their per-call checks, for a training step that repeats a checked one (below).
         - ``buffers``: non-trainable arrays saved with the model but never
           touched by an optimizer (e.g. BatchNorm's running statistics).
         - ``training``: True in ``train_step``, False in ``predict``, ``evaluate`` and
@@ -97,6 +99,15 @@ class Layer:
     def __call__(self, x):
         return self.forward(x)
 
+    def fast_path(self, input_shape: tuple, dtype) -> tuple | None:
+        """``(forward, backward)`` that make this layer's NumPy calls without its per-call
+        checks, or None (the default). A training step that repeats an earlier checked one
+        (same batch shapes, same layers: ``training/step_plan.py``) calls them for a batch of
+        ``input_shape`` (the whole batch's) and ``dtype`` whose ∂E/∂y came from a loss or a
+        layer it checked, so the checks could not fail; a layer whose forward or backward a
+        subclass or the instance replaced is walked with its own methods."""
+        return None
+
     def output_shape(self, input_shape: tuple) -> tuple:
         """Shape of one output sample for one input sample of ``input_shape``."""
         return tuple(input_shape)
@@ -130,6 +141,15 @@ def _has_need_dx(backward) -> bool:
     except (TypeError, ValueError):
         return False
     return any(p.name == "need_dx" or p.kind == p.VAR_KEYWORD for p in params)
+
+
+def runs_own_walk(layer, cls) -> bool:
+    """Whether ``layer`` walks with ``cls``'s ``forward`` and ``backward``: no subclass
+    overrode them and the instance did not replace them (``layer.forward = …``), so the
+    calls ``cls.fast_path`` names are what a step would run."""
+    kind, own = type(layer), vars(layer)
+    return (kind.forward is cls.forward and kind.backward is cls.backward
+            and "forward" not in own and "backward" not in own)
 
 
 def takes_need_dx(layer) -> bool:

@@ -12,7 +12,7 @@ from ..validate import float_dtype, make_rng, positive_int
 from ..init import get_initializer
 from ..registry import register_class
 from ..spellings import dense_message, refuse_spellings
-from .base import Layer
+from .base import Layer, runs_own_walk
 from .products import exact_row_blocks, matmul_rows
 
 __all__ = ["Dense", "Flatten"]
@@ -92,6 +92,12 @@ class Dense(Layer):
             self._bad_input(x)
         if x.dtype != W.dtype:                        # float32 layer, float64 data: as Keras
             x = x.astype(W.dtype)
+        return self._affine(x)
+
+    def _affine(self, x):
+        """``Z = X W + b`` for a checked (m, n_in) batch of the layer's dtype; X is kept
+        for backward."""
+        W = self.params["W"]
         self._x = x                                   # (m, n_in), kept for backward
         z = np.dot(x, W) if len(x) <= MANY else _times(x, W)    # (m, n_out) = X W
         z += self.params["b"]
@@ -107,6 +113,12 @@ class Dense(Layer):
             return self._backward_rows(dy, need_dx)
         if dy.shape != (x.shape[0], self.n_out):
             self._bad_dy(dy, (x.shape[0], self.n_out))
+        return self._gradients(dy, need_dx)
+
+    def _gradients(self, dy, need_dx=True):
+        """∂E/∂W, ∂E/∂b into ``grads`` and ∂E/∂X (or None) for a checked (m, n_out) ``dy``
+        of the layer's dtype, after ``_affine``."""
+        x, W = self._x, self.params["W"]
         if x.flags.c_contiguous and dy.flags.c_contiguous:
             np.dot(x.T, dy, out=self.grads["W"])       # (n_in, n_out) = Xᵀ dY
         else:                      # a strided view: np.dot may round otherwise than matmul
@@ -135,6 +147,14 @@ class Dense(Layer):
             self._bad_dy(dy, shape[:-1] + (self.n_out,))
         dx = self.backward(dy.reshape(-1, self.n_out), need_dx)     # (M, n_in) or None
         return None if dx is None else dx.reshape(shape)           # (m, …, n_in)
+
+    def fast_path(self, input_shape, dtype):
+        """``(forward, backward)`` without the per-call checks (base.py), for a batch of
+        ``input_shape`` (m, n_in) of this layer's dtype: the products and the bias alone."""
+        if (len(input_shape) != 2 or dtype != self.params["W"].dtype
+                or not runs_own_walk(self, Dense)):
+            return None
+        return self._affine, self._gradients
 
     def output_shape(self, input_shape):
         got = tuple(input_shape)

@@ -187,7 +187,8 @@ class Sequential(ModelWeights):
 
         Returns ``{"loss": …}`` plus the compiled metrics. The first step on batches of
         new shapes checks every layer's output and ∂E/∂x; the next ones on batches of the
-        same shapes, through the same layers, skip those checks (step_plan.py).
+        same shapes, through the same layers, skip those checks, and Dense's and the
+        activations' own per-call checks too (``Layer.fast_path``; step_plan.py).
 
         Every step checks one number: the loss. It is a sum over every output, so a NaN or
         inf anywhere in the output makes it non-finite; then no gradient is taken, no

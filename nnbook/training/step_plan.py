@@ -3,8 +3,12 @@
 A checked step on a batch of new shapes leaves a ``StepPlan``; the next steps on batches of
 the same shapes, through the same layers, loss and optimizer, walk the layers without the
 checks that step made (each layer's output and ∂E/∂x shape, the targets' form), so they
-cost what the walk costs. When the loss is not finite, ``first_non_finite`` walks again to
-name the layer that first produced a NaN or inf: that walk runs only then.
+cost what the walk costs. A layer that offers ``fast_path`` (Dense, the activations) is
+called without its own per-call checks too, where its input comes from the batch or from
+another such layer and its ∂E/∂y from the loss or from another such layer: then the checks
+it skips were made by the checked step and could not fail. When the loss is not finite,
+``first_non_finite`` walks again to name the layer that first produced a NaN or inf: that
+walk runs only then.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ class StepPlan:
     step cannot be planned (inputs cast, targets converted)."""
 
     __slots__ = ("layers", "optimizer", "loss", "dtypes", "out_key", "seen", "fused",
-                 "backward", "trained", "slots", "pair_tuple")
+                 "forward", "backward", "top_fast", "own", "trained", "slots", "pair_tuple")
 
     @classmethod
     def after(cls, model, xb, yb, out, seen):
@@ -47,13 +51,21 @@ class StepPlan:
         plan.out_key = (out.shape, out.dtype)
         plan.seen = seen
         plan.fused = model.loss.fuses(layers[-1])
-        walk = []
-        for i in range(len(layers) - 1 - bool(plan.fused), -1, -1):
+        shapes, dtype = seen
+        fast = []                                        # (forward, backward) or None
+        for layer, shape in zip(layers, shapes):         # only after the batch or a fast layer
+            fast.append(layer.fast_path(shape, dtype) if all(fast) else None)
+        plan.forward = tuple((layer, f and f[0]) for layer, f in zip(layers, fast))
+        walk, top = [], len(layers) - 1 - bool(plan.fused)
+        for i in range(top, -1, -1):                     # ∂E/∂y from the loss or a fast layer
             layer = layers[i]
-            walk.append((layer, i > 0, layer.accepts_need_dx))
+            f = fast[i] if all(fast_backward for *_, fast_backward in walk) else None
+            walk.append((layer, i > 0, layer.accepts_need_dx, f and f[1]))
             if i == 0 or layer.integer_input:            # no ∂E/∂x below: the walk stops
                 break
         plan.backward = tuple(walk)
+        plan.top_fast = bool(walk) and walk[0][3] is not None
+        plan.own = tuple(vars(layer) for layer, f in zip(layers, fast) if f)
         plan.trained = [(layer, layer.trainable) for layer in layers if layer.params]
         pairs = model.gradient_pairs()
         slots = []
@@ -75,15 +87,18 @@ class StepPlan:
         for layer, trainable in self.trained:            # one frozen since: planned again
             if layer.trainable != trainable:
                 return False
+        for own in self.own:                             # a fast layer's method replaced since
+            if "forward" in own or "backward" in own:
+                return False
         return True
 
     def run(self, model, xb, yb):
         """Forward (training mode), loss, backward: ``(loss value, output)``; no gradients
         when the loss is not finite, as ``compute_gradients``."""
         x = xb
-        for layer in self.layers:
+        for layer, fast in self.forward:
             layer.training = True
-            x = layer.forward(x)
+            x = fast(x) if fast else layer.forward(x)
         if not (type(x) is np.ndarray and (x.shape, x.dtype) == self.out_key):
             return None, x                               # the caller walks again, checked
         loss = self.loss
@@ -93,8 +108,13 @@ class StepPlan:
         d = loss.fused_gradient(yb, x) if self.fused else loss.gradient(yb, x)
         if not (type(d) is np.ndarray and d.shape == x.shape):
             return None, x
-        for layer, need, accepts in self.backward:
-            d = layer.backward(d, need_dx=need) if accepts else layer.backward(d)
+        if self.top_fast and d.dtype != x.dtype:         # as the layer's own backward casts it
+            d = d.astype(x.dtype)
+        for layer, need, accepts, fast in self.backward:
+            if fast:
+                d = fast(d, need)
+            else:
+                d = layer.backward(d, need_dx=need) if accepts else layer.backward(d)
         return value, x
 
     def pairs(self):
