@@ -9,6 +9,11 @@ For every MLP row (64 → w → w → 10, and the two MLPs of issue 28):
   * ``fit`` (one epoch) against a loop of ``train_step`` over the same shuffled
     batches (the loop a learner writes: one permutation per epoch, then slices);
     target ≤ 1.05×.
+The bare walk keeps NumPy's own placement of its arrays (16 bytes past a 64-byte boundary
+as often as not); nnbook puts Dense's weights and gradients and the optimizer's buffers on
+64-byte boundaries (nnbook/layers/aligned.py), which alone made its step 0.98-0.99 of its
+time at 64-64-64-10 b32 and 0.99 at b4 on the 2-core Intel: part of nnbook / bare, as any
+other choice nnbook makes about its own arrays.
 Both sides of a ratio run in one process and take turns (``timing.alternate``,
 CPU time, best of each), so a busy moment falls on both alike.
 
@@ -193,8 +198,8 @@ def bare_walk_step(sizes, batch, dtype=np.float64, seed=1):
         a = x
         for layer in layers:
             a = layer.forward(a)
-        p = np.exp(a - a.max(axis=-1, keepdims=True))               # nnbook's softmax
-        p /= p.sum(axis=-1, keepdims=True)
+        p = np.exp(a - np.maximum.reduce(a, axis=-1, keepdims=True))   # nnbook's softmax
+        p /= np.add.reduce(p, axis=-1, keepdims=True)
         loss = -np.vdot(onehot, np.log(np.minimum(np.maximum(p, 1e-7), 1.0))) / batch
         d = (p - onehot) / batch                                    # ∂E/∂z = (ŷ − y)/m
         for i in range(last, -1, -1):

@@ -28,3 +28,29 @@ def test_batchnorm_arrays_start_on_the_boundary():
     for a in (y, dx, *bn._work_arrays[1:]):
         assert a.ctypes.data % ALIGN == 0
     assert y.dtype == dx.dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_aligned_copy_and_like_keep_values_shape_and_dtype(dtype):
+    from nnbook.layers.aligned import aligned_copy, aligned_like
+    a = np.arange(15, dtype=np.float64).reshape(3, 5)[:, ::2]           # a strided view
+    c = aligned_copy(a, dtype)
+    assert c.dtype == dtype and c.shape == (3, 3) and c.ctypes.data % ALIGN == 0
+    np.testing.assert_array_equal(c, a)
+    z = aligned_like(c, zeros=True)
+    assert z.dtype == dtype and z.shape == c.shape and not z.any() and z.ctypes.data % ALIGN == 0
+
+
+@pytest.mark.parametrize("make", [lambda: nb.SGD(lr=0.1, momentum=0.9), lambda: nb.Adam(),
+                                  lambda: nb.RMSProp(momentum=0.5, centered=True)])
+def test_dense_weights_gradients_and_optimizer_buffers_start_on_the_boundary(make):
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([nb.Dense(5, 7, rng=rng), nb.ReLU(), nb.Dense(7, 3, rng=rng)])
+    model.compile(make(), "mse")
+    x, y = rng.standard_normal((6, 5)), rng.standard_normal((6, 3))
+    model.train_step(x, y)
+    arrays = [a for layer in model.layers for d in (layer.params, layer.grads) for a in d.values()]
+    arrays += [b for st in model.optimizer._state.values() for b in st.values()
+               if isinstance(b, np.ndarray)]
+    assert len(arrays) > 8
+    assert all(a.ctypes.data % ALIGN == 0 for a in arrays)

@@ -220,7 +220,9 @@ class Softmax(Activation):
         if x.ndim < 1:
             raise ValueError("Softmax(): expected an array with a class axis, got a scalar.")
         self._x = x
-        self._y = y = softmax(x, axis=-1)
+        y = np.exp(x - np.maximum.reduce(x, axis=-1, keepdims=True))   # softmax(x) above,
+        y /= np.add.reduce(y, axis=-1, keepdims=True)                  # x already a float
+        self._y = y
         return y
 
     def derivative(self, x):

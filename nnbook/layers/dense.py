@@ -12,6 +12,7 @@ from ..validate import float_dtype, make_rng, positive_int
 from ..init import get_initializer
 from ..registry import register_class
 from ..spellings import dense_message, refuse_spellings
+from .aligned import aligned_copy, aligned_like
 from .base import Layer, runs_own_walk
 from .products import exact_row_blocks, matmul_rows
 
@@ -77,9 +78,10 @@ class Dense(Layer):
             raise ValueError(
                 f"{self!r}: init returned shape {W.shape}, expected {(self.n_in, self.n_out)}."
             )
-        self.params = {"W": np.ascontiguousarray(W, dtype=dtype),
-                       "b": np.zeros(self.n_out, dtype=dtype)}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        W = aligned_copy(W, dtype)           # on 64-byte boundaries, as W's gradient and
+        b = aligned_like(W[0], zeros=True)   # the optimizer's buffers: faster passes (aligned.py)
+        self.params = {"W": W, "b": b}
+        self.grads = {k: aligned_like(v, zeros=True) for k, v in self.params.items()}
         self._x = self._rows = None
 
     def forward(self, x):

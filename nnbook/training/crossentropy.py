@@ -180,7 +180,7 @@ class CrossEntropy(Loss):
             )
 
     def value(self, yt, yp):
-        m = self.counted(yt, yp)[0]
+        m = yp.size // yp.shape[-1] if self.ignore_index is None else self.counted(yt, yp)[0]
         if self.from_logits:                          # log_softmax, its last pass in place
             yp = np.asarray(yp, dtype=np.result_type(yp, np.float32))   # floats keep theirs
             shifted = yp - yp.max(axis=-1, keepdims=True)

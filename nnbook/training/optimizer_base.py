@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from ..layers.aligned import aligned_like
 from .hyperparams import positive
 
 __all__ = ["Optimizer"]
@@ -100,7 +101,7 @@ class Optimizer:
         for p, g in pairs:
             st = state.get(id(p))
             if st is None or st["p"] is not p:
-                st = state[id(p)] = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
+                st = state[id(p)] = {"p": p, "tmp": aligned_like(p), **self._new_state(p)}
             triples.append((p, g, st))
         self._ready = (pairs, triples, state) if isinstance(pairs, tuple) else None
         return triples
@@ -140,7 +141,7 @@ class Optimizer:
     @staticmethod
     def _scratch(st, name, p):
         if name not in st:
-            st[name] = np.empty_like(p)
+            st[name] = aligned_like(p)
         return st[name]
 
     def _new_state(self, p) -> dict:
@@ -190,7 +191,7 @@ class Optimizer:
         new = {}
         for i, values in found.items():
             p = params[i]
-            st = {"p": p, "tmp": np.empty_like(p), **self._new_state(p)}
+            st = {"p": p, "tmp": aligned_like(p), **self._new_state(p)}
             if set(values) != set(st) - {"p", "tmp"}:
                 raise ValueError(f"{owner}.set_state: parameter {i} has buffers {sorted(values)}, "
                                  f"expected {sorted(set(st) - {'p', 'tmp'})}. Was the state "

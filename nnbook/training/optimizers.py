@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ..layers.aligned import aligned_like
 from ..registry import register_class
 from .hyperparams import DefaultRate, fraction, positive, resolve_lr
 from .optimizer_base import Optimizer
@@ -48,7 +49,7 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def _new_state(self, p):
-        return {"v": np.zeros_like(p)} if self.momentum else {}
+        return {"v": aligned_like(p, zeros=True)} if self.momentum else {}
 
     def _update_all(self, triples):
         if self.momentum:
@@ -112,8 +113,12 @@ class RMSProp(Optimizer):
         self.centered = bool(centered)
 
     def _new_state(self, p):
-        return {"v": np.zeros_like(p), **({"b": np.zeros_like(p)} if self.momentum else {}),
-                **({"g_avg": np.zeros_like(p)} if self.centered else {})}
+        st = {"v": aligned_like(p, zeros=True)}
+        if self.momentum:
+            st["b"] = aligned_like(p, zeros=True)
+        if self.centered:
+            st["g_avg"] = aligned_like(p, zeros=True)
+        return st
 
     def _update(self, p, g, st):
         v = st["v"]
@@ -175,7 +180,7 @@ class Adam(Optimizer):
         self.eps = positive("Adam", "eps", eps)
 
     def _new_state(self, p):
-        return {"m": np.zeros_like(p), "v": np.zeros_like(p), "t": 0}
+        return {"m": aligned_like(p, zeros=True), "v": aligned_like(p, zeros=True), "t": 0}
 
     def _update(self, p, g, st):
         m, v, tmp = st["m"], st["v"], st["tmp"]
