@@ -53,23 +53,28 @@ class BatchNorm(Layer):
         dtype: float64 (default) or float32, for γ, β and the running statistics.
         rng: accepted (and unused) like every layer with parameters; γ starts at 1, β at 0.
 
-    Passes over the (M, n) values in training (what bounds this layer: NumPy makes one
-    per operation, PyTorch's fused kernel two or three in each direction), float64:
-    forward 5 (Σ x, x − μ, Σ (x − μ)², (x − μ)·γ/σ, + β), backward 6 (Σ dy, Σ dy ⊙ (x − μ),
-    then ∂E/∂x in its one array: the x̂ term, + the mean of dy, dy − those, ·γ/σ). Σ x and
-    Σ dy are a product with a vector of ones (the fastest sum); the two sums of products
-    are one ``np.einsum`` each, which reads both arrays once and writes no (M, n) product.
-    float32 makes 6 and 7 passes (``_SAME_ORDER``): (x − μ)² and dy ⊙ (x − μ) written out
-    and summed with the vector of ones, and the x̂ term in a second work array,
-    γ/σ·dy − (x̂ ⊙ γ/σ·dγ/M + γ/σ·dβ/M): the order in which chapter 13's stored float32
-    CNN runs were computed (``nnbook.experiments.ch13_batchnorm``; training turns a
-    change in the last bit into another digit right or wrong). float64 made them too,
-    and took 1.4–1.5× PyTorch's time at (256, 512), now 1.1× (Intel Xeon, one thread);
-    float32 would go from 1.15–1.2× to 1.0–1.05×. The work arrays are kept between calls. A per-feature
-    (n,) vector meets the (M, n) values as a row of k·n values, the vector repeated k
-    times, and the (M, n) array is read as M/k such rows (``_work``): NumPy copies a
-    broadcast whose rows are shorter than its buffer (``np.getbufsize()``, 8192 values)
-    through that buffer, and at (256, 512) that made each of these six passes take
+    Passes over the (M, n) values in training (what bounds this layer: NumPy makes one per
+    operation, PyTorch's fused kernel two or three in each direction), float64:
+    forward 5 (Σ x; x − μ; Σ (x − μ)²; (x − μ)·γ/σ; + β),
+    backward 6 (Σ dy; Σ dy ⊙ (x − μ); then ∂E/∂x in its own array, four passes:
+    x̂ ⊙ dγ/M; + dβ/M; dy minus that; · γ/σ). Σ x and Σ dy are a product with a vector of
+    ones (the fastest sum); each sum of products is one ``np.einsum("ij,ij->j", a, b)``
+    (for each j the sum over i of a_ij·b_ij), which reads both arrays once and writes no
+    (M, n) product. float32 makes 6 and 7 passes, in the order float64 made them before
+    (``_SAME_ORDER``): (x − μ)² and dy ⊙ (x − μ) written out, then summed with the vector
+    of ones, and ∂E/∂x = γ/σ·dy − (x̂ ⊙ γ/σ·dγ/M + γ/σ·dβ/M) with a second work array.
+    Chapter 13's stored float32 CNN runs (``nnbook.experiments.ch13_batchnorm``) were
+    computed in that order, and training turns a change in the last bit into another
+    digit right or wrong (seed 1: 441 of 450 right instead of 440). Measured side by side
+    on an Intel Xeon (AVX-512), one thread, forward + backward at (256, 512): float64
+    1.5× PyTorch's time before, 1.15× now; float32 1.15–1.2× (it would be 1.0–1.07× in
+    the float64 order).
+
+    The work arrays are kept between calls. A per-feature (n,) vector meets the (M, n)
+    values as a row of k·n values, the vector repeated k times, and the (M, n) array is
+    read as M/k such rows (``_work``): NumPy copies a broadcast whose rows are shorter
+    than its buffer (``np.getbufsize()``, 8192 values) through that buffer, and at
+    (256, 512) that made each of the six passes with a per-feature vector take
     1.5–1.9× as long as the same operation on two (M, n) arrays (NumPy 1.26 and 2.4
     alike). The arithmetic is the same, value by value. The work arrays, y and ∂E/∂x
     start on a 64-byte boundary (``empty_aligned``): NumPy's own start 16 bytes past one
@@ -79,8 +84,8 @@ class BatchNorm(Layer):
     """
 
     training = False          # the base Layer's default (contract 3), repeated for clarity
-    # dtypes that keep the older order of the arithmetic in training (more passes, the same
-    # bits as before): see "float32 makes 6 and 7 passes" in the docstring
+    # dtypes that keep the older order of the arithmetic in training (one pass more each
+    # way, the same bits as before): see "float32 makes 6 and 7 passes" in the docstring
     _SAME_ORDER = (np.dtype(np.float32),)
 
     def __init__(self, n_features=None, *, momentum=0.1, eps=1e-5, dtype=np.float64, rng=None,
@@ -135,7 +140,7 @@ class BatchNorm(Layer):
         mu /= M
         V[...] = mu                                     # μ repeated k times
         np.subtract(X.reshape(rows), v, out=xc.reshape(rows))          # (M, n): x − μ
-        if X.dtype in self._SAME_ORDER:   # float32: as its stored runs were made
+        if X.dtype in self._SAME_ORDER:                 # float32: the order its stored runs used
             y = empty_aligned(X.shape, X.dtype)         # first (x − μ)², then the output
             var = ones @ np.square(xc, out=y)           # (n,): Σ (x − μ)²
         else:
