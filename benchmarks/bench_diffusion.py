@@ -194,12 +194,11 @@ def _inference(module, x):
 
 
 def print_profile():
-    """``--profile`` in a fresh child: one thread, and the allocator state of run_all."""
+    """``--profile`` in a fresh child: one thread, glibc's allocator as this process has it."""
     import subprocess
 
     from threads import child_env
-    from timing import TOP_PAD
-    env = child_env(1, MALLOC_TOP_PAD_=str(TOP_PAD))
+    env = child_env(1)
     subprocess.run([sys.executable, __file__, "--profile-child"], env=env, check=True)
 
 

@@ -405,8 +405,9 @@ def main(against="98b401b", rounds=5):
 
 
 if __name__ == "__main__":
-    timing.steady_malloc()
     args = sys.argv[1:]
+    if "--steady-malloc" in args:
+        timing.steady_malloc()
     against = args[args.index("--against") + 1] if "--against" in args else None
     rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 5
     if "--paired" in args:

@@ -228,8 +228,7 @@ def child(names=None, rounds=5):
 
 def measure(names=None, rounds=5) -> dict:
     """``child`` in a fresh process with one BLAS/OpenMP thread, under the allocator state
-    of every other benchmark (timing.steady_malloc)."""
-    timing.steady_malloc()
+    this process passes on (glibc's default, unless run_all --steady-malloc)."""
     args = ["--rounds", str(rounds)] + (["--names", json.dumps(list(names))] if names else [])
     return timing.run_child(__file__, "products", "1", args=args, timeout=3600)
 

@@ -333,6 +333,10 @@ def flags() -> Flags:
     parser.add_argument("--only", choices=ONLY, metavar="{" + ",".join(ONLY) + "}",
                         help="measure one part alone and replace only its block of this "
                              "family's section (results.png is left as it is)")
+    parser.add_argument("--steady-malloc", action="store_true",
+                        help="run every side and child with glibc keeping 64 MB at the top "
+                             "of its heap (timing.steady_malloc); off by default: it made "
+                             "PyTorch's LM training step 1.4-1.7x slower")
     parser.add_argument("--against", metavar="REF",
                         help="add bench_walk's side-by-side table against commit REF's "
                              "nnbook (full run or --only walk)")
@@ -341,7 +345,8 @@ def flags() -> Flags:
 
 def main(argv=None):
     args = flags().parse_args(sys.argv[1:] if argv is None else argv)
-    timing.steady_malloc()                 # every side and child under one allocator state
+    if args.steady_malloc:                     # opt-in: it changes PyTorch's times (timing.py)
+        timing.steady_malloc()
     saved = os.path.join(HERE, "results.json")
     if args.chart_only:                        # redraw from the last run, no measuring
         with open(saved) as f:

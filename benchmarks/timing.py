@@ -34,7 +34,14 @@ def steady_malloc(pad=TOP_PAD) -> bool:
     ``M_TOP_PAD`` keeps ``pad`` bytes instead, in this process (``mallopt``) and in every
     child started after this call (``MALLOC_TOP_PAD_``). The notebooks do not change speed
     with it (chapters 10, 13 and 18 under nbval, measured). Returns whether this process
-    took it: False off glibc (macOS, Windows, musl), where nothing changes."""
+    took it: False off glibc (macOS, Windows, musl), where nothing changes.
+
+    Opt-in (``run_all.py --steady-malloc``, ``bench_walk.py --steady-malloc``) since
+    2026-11-25: on the 2-core Intel Xeon, PyTorch's side under it took 1.4-1.7x as long for
+    the small LM's training step (float64 21.5 -> 36.7 ms, float32 11.6 -> 15.8 ms; nnbook's
+    side 26.5 -> 27.8 ms): setting ``M_TOP_PAD`` also turns off glibc's sliding mmap
+    threshold, so PyTorch's large temporaries were mapped and faulted in afresh each step.
+    A learner runs both under glibc's defaults, and so does the table now."""
     os.environ.setdefault("MALLOC_TOP_PAD_", str(pad))
     try:
         import ctypes

@@ -215,7 +215,8 @@ def test_part_four_rows_make_their_table():
 
 # --- run_all.py's command line ----------------------------------------------------------------
 BENCH = os.path.dirname(os.path.abspath(run_all.__file__))
-FLAGS = ("-h", "--help", "--no-torch", "--no-write", "--chart-only", "--only", "--against")
+FLAGS = ("-h", "--help", "--no-torch", "--no-write", "--chart-only", "--only", "--against",
+         "--steady-malloc")
 
 
 def run_a_copy(tmp_path, *flags):
@@ -246,7 +247,7 @@ def test_run_all_help_names_every_flag_and_measures_nothing(tmp_path):
         assert word in res.stdout, f"--help does not name {word}"
     assert set(run_all.flags().accepted) <= {
         "-h/--help", "--no-torch", "--no-write", "--chart-only", "--only {part4,walk,tiles,breakdown}",
-        "--against REF"}, "a new flag: add it to FLAGS above"
+        "--against REF", "--steady-malloc"}, "a new flag: add it to FLAGS above"
     assert os.listdir(tmp_path) == ["run_all.py"] and results_mtimes() == before
 
 
@@ -306,10 +307,11 @@ def test_run_all_passes_its_flags_on(monkeypatch):
     calls = []
     monkeypatch.setattr(run_all, "main_only", lambda *a: calls.append(a) or "stub")
     monkeypatch.setattr(run_all.timing, "steady_malloc", lambda: calls.append("malloc"))
-    assert run_all.main(["--only", "walk", "--against", "98b401b", "--no-write"]) == "stub"
+    assert run_all.main(["--only", "walk", "--against", "98b401b", "--no-write",
+                         "--steady-malloc"]) == "stub"
     assert run_all.main(["--no-torch", "--only", "part4"]) == "stub"
-    assert calls[0] == calls[2] == "malloc"       # each run fixes the allocator first
-    (only, torch, _, no_write, saved, against), second = calls[1], calls[3]
+    assert calls[0] == "malloc" and "malloc" not in calls[2:]   # the allocator only on request
+    (only, torch, _, no_write, saved, against), second = calls[1], calls[2]
     assert (only, torch, no_write, against) == ("walk", True, True, "98b401b")
     assert saved == os.path.join(BENCH, "results.json")
     assert (second[0], second[1], second[3], second[5]) == ("part4", False, False, None)
