@@ -267,3 +267,48 @@ def test_a_wrong_shaped_gradient_from_a_learners_layer_is_still_refused():
     model.train_step(x, y)
     with pytest.raises(ValueError, match=r"ReLU\(\): expected dy of shape \(6, 7\)"):
         model.train_step(x, y)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("ignore", [None, 2])
+def test_crossentropys_value_and_gradient_in_one_call_equal_the_two_bit_for_bit(dtype, ignore):
+    rng = np.random.default_rng(3)
+    loss = nb.CrossEntropy(from_logits=True, ignore_index=ignore)
+    z = (rng.standard_normal((3, 5, 7)) * 20).astype(dtype)
+    yt = loss.targets("test", rng.integers(0, 7, (3, 5)), (5, 7), dtype)
+    value, grad = loss.value_and_gradient(yt, z)
+    assert value == loss.value(yt, z)
+    assert grad.dtype == z.dtype and np.array_equal(grad, loss.gradient(yt, z))
+    probs = nb.CrossEntropy()                       # from probabilities: the two calls
+    p = nb.softmax(z)
+    v2, g2 = probs.value_and_gradient(yt, p)
+    assert v2 == probs.value(yt, p) and np.array_equal(g2, probs.gradient(yt, p))
+
+
+def test_the_plan_calls_the_joint_loss_only_where_it_equals_value_and_gradient(monkeypatch):
+    from nnbook.training.loss_base import joint_value_gradient
+
+    class Doubled(nb.CrossEntropy):                 # a learner's change of the value alone
+        def value(self, yt, yp):
+            return 2 * super().value(yt, yp)
+
+    assert joint_value_gradient(nb.CrossEntropy(from_logits=True)) is not None
+    assert joint_value_gradient(Doubled(from_logits=True)) is None
+    assert joint_value_gradient(nb.MSE()) is None   # the base's default: nothing to share
+    patched = nb.CrossEntropy(from_logits=True)
+    patched.gradient = lambda yt, yp: np.zeros_like(yp)
+    assert joint_value_gradient(patched) is None
+
+    def losses(loss):
+        rng = np.random.default_rng(0)
+        model = nb.Sequential([nb.Dense(4, 6, rng=rng), nb.Tanh(), nb.Dense(6, 3, rng=rng)])
+        model.compile(nb.SGD(lr=0.1), loss)
+        x = np.random.default_rng(1).standard_normal((8, 4))
+        y = np.eye(3)[np.arange(8) % 3]
+        return [model.train_step(x, y)["loss"] for _ in range(4)]
+
+    planned, doubled = losses(nb.CrossEntropy(from_logits=True)), losses(Doubled(from_logits=True))
+    np.testing.assert_allclose(doubled[0], 2 * planned[0], rtol=1e-12)
+    np.testing.assert_allclose(doubled[1:], [2 * v for v in planned[1:]], rtol=1e-12)
+    unplanned(monkeypatch)
+    assert losses(nb.CrossEntropy(from_logits=True)) == planned     # the same numbers

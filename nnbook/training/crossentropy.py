@@ -14,6 +14,8 @@ from ..registry import register_class
 from ..validate import as_float_array, finite
 from .loss_base import EPS, Loss, not_probabilities
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
 __all__ = ["CrossEntropy", "positions"]
 
 
@@ -198,6 +200,24 @@ class CrossEntropy(Loss):
         g = -yt / (np.clip(yp, EPS, 1.0) * m)
         g[yp < EPS] = 0.0                         # the clip is flat there
         return g
+
+    def value_and_gradient(self, yt, yp):
+        """``(value, gradient)`` as the two give them, bit for bit; from logits the
+        gradient's softmax reuses the value's e^(z − max z) and its row sums, so a training
+        step makes the largest pass (e^·, over m·T·V numbers for a language model) once
+        instead of twice, and the max and the sums once: 9 passes over (…, V), not 14."""
+        if not (self.from_logits and yp.dtype in _FLOATS):
+            return self.value(yt, yp), self.gradient(yt, yp)
+        m, kept = self.counted(yt, yp)
+        shifted = yp - yp.max(axis=-1, keepdims=True)
+        e = np.exp(shifted)
+        sums = e.sum(axis=-1, keepdims=True)
+        shifted -= np.log(sums)                       # log_softmax, as value makes it
+        value = -np.vdot(yt, shifted) / m
+        e /= sums                                     # softmax, as gradient makes it
+        e -= yt
+        e /= m
+        return value, (e if kept is None else e * kept)
 
     def fused_gradient(self, yt, p):
         """∂L/∂z for p = softmax(z) over the last axis: (p − y)/n, n the positions the loss

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..validate import as_float_array, finite
 
-__all__ = ["Loss", "EPS", "not_probabilities"]
+__all__ = ["Loss", "EPS", "not_probabilities", "joint_value_gradient"]
 
 EPS = 1e-7   # how far predicted probabilities are kept from 0 and 1 (as in Keras)
 
@@ -49,6 +49,13 @@ class Loss:
             return np.asarray(self.grad(yt, yp), dtype=yp.dtype)
         raise NotImplementedError(f"{type(self).__name__}: define gradient(yt, yp) (or "
                                   f"grad(y_true, y_pred)).")
+
+    def value_and_gradient(self, yt, yp):
+        """``(value(yt, yp), gradient(yt, yp))`` for checked arrays: the training step's
+        two calls in one. A loss may compute them together where they share passes
+        (``CrossEntropy`` from logits: one e^z for both); ``joint_value_gradient`` says
+        when the step may call it instead of the two."""
+        return self.value(yt, yp), self.gradient(yt, yp)
 
     def fused_gradient(self, yt, p) -> np.ndarray:
         """∂loss/∂z where p = fuses_with()(z); only for losses that declare ``fuses_with``."""
@@ -134,3 +141,20 @@ def not_probabilities(owner, loss, yp, why, head):
         f"End the model with {head}, or use {type(loss).__name__}(from_logits=True) for raw "
         f"scores (logits)."
     )
+
+
+def joint_value_gradient(loss):
+    """``loss.value_and_gradient`` when it gives what ``value`` and ``gradient`` give: the
+    class that defines it defines both (a subclass that redefines either is called the
+    plain way, two calls), else None."""
+    mro = type(loss).__mro__
+
+    def definer(name):
+        return next(k for k in mro if name in vars(k))
+
+    if {"value", "gradient"} & set(getattr(loss, "__dict__", ())):
+        return None                                  # replaced on the instance
+    owner = definer("value_and_gradient")
+    if owner is Loss or definer("value") is not owner or definer("gradient") is not owner:
+        return None
+    return loss.value_and_gradient

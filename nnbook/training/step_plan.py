@@ -17,6 +17,8 @@ import math
 
 import numpy as np
 
+from .loss_base import joint_value_gradient
+
 __all__ = ["StepPlan", "first_non_finite"]
 
 
@@ -31,7 +33,8 @@ class StepPlan:
     step cannot be planned (inputs cast, targets converted)."""
 
     __slots__ = ("layers", "optimizer", "loss", "dtypes", "out_key", "seen", "fused",
-                 "forward", "backward", "top_fast", "own", "trained", "slots", "pair_tuple")
+                 "forward", "backward", "top_fast", "own", "trained", "slots", "pair_tuple",
+                 "joint")
 
     @classmethod
     def after(cls, model, xb, yb, out, seen):
@@ -51,6 +54,7 @@ class StepPlan:
         plan.out_key = (out.shape, out.dtype)
         plan.seen = seen
         plan.fused = model.loss.fuses(layers[-1])
+        plan.joint = None if plan.fused else joint_value_gradient(model.loss)
         shapes, dtype = seen
         fast = []                                        # (forward, backward) or None
         for layer, shape in zip(layers, shapes):         # only after the batch or a fast layer
@@ -102,10 +106,15 @@ class StepPlan:
         if not (type(x) is np.ndarray and (x.shape, x.dtype) == self.out_key):
             return None, x                               # the caller walks again, checked
         loss = self.loss
-        value = float(loss.value(yb, x))
+        if self.joint:                                   # one call where the two share passes
+            value, d = self.joint(yb, x)
+            value = float(value)
+        else:
+            value = float(loss.value(yb, x))
         if not math.isfinite(value):
             return value, x
-        d = loss.fused_gradient(yb, x) if self.fused else loss.gradient(yb, x)
+        if not self.joint:
+            d = loss.fused_gradient(yb, x) if self.fused else loss.gradient(yb, x)
         if not (type(d) is np.ndarray and d.shape == x.shape):
             return None, x
         if self.top_fast and d.dtype != x.dtype:         # as the layer's own backward casts it
