@@ -10,7 +10,9 @@ alone on both sides in one process, one thread each, taking turns: NumPy's ``@``
 A row behind PyTorch (total ratio > 1) is "nnbook" behind when its rest ratio is above 1
 (element-wise passes, copies, Python), and "BLAS" when the rest is ahead and the products
 ratio is above 1. PyTorch's own step may not make these very products (a fused attention
-kernel, a oneDNN convolution): its rest is then what it does besides them, an estimate.
+kernel, a oneDNN convolution or RNN layer): its rest is then what it does besides them, an
+estimate. Where the step is timed here its profiler names those kernels (``fused_kernels``),
+and a row whose rest is behind against one is "fused": the split cannot say who is behind.
 
     python benchmarks/breakdown.py            # reads results.json's totals, prints the table
 """
@@ -223,6 +225,8 @@ def child(names=None, rounds=5):
             totals["torch"] = make_torch()
         t = time_products(prods, rounds=rounds, totals=totals)
         out[name] = {"products": len(prods), **t}
+        if make_torch is not None:
+            out[name]["fused"] = fused_kernels(totals["torch"])
     return out
 
 
@@ -233,12 +237,30 @@ def measure(names=None, rounds=5) -> dict:
     return timing.run_child(__file__, "products", "1", args=args, timeout=3600)
 
 
-def verdict(total, products, rest) -> str:
+def verdict(total, products, rest, fused=()) -> str:
+    """"ahead", "BLAS", "nnbook", or "fused" when the rest is behind but PyTorch's step ran
+    a fused kernel (``fused_kernels``): its products are inside that kernel, so its rest is
+    no measure of what PyTorch spends besides them, and the split cannot say who is behind."""
     if total is None or total <= 1.0:
         return "ahead"
     if rest is not None and rest > 1.0:
-        return "nnbook"
+        return "fused" if fused else "nnbook"
     return "BLAS" if products is not None and products > 1.0 else "nnbook"
+
+
+FUSED = ("mkldnn_rnn", "flash_attention", "efficient_attention", "mkldnn_convolution")
+
+
+def fused_kernels(step) -> list:
+    """The fused kernels (aten operators that make their products inside, not through
+    ``matmul``: oneDNN's RNN layer and convolution, the flash SDPA) one call of PyTorch's
+    ``step`` runs, forward names only, as the profiler names them."""
+    import torch
+    step()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        step()
+    return sorted({e.key for e in prof.key_averages() if e.key.startswith("aten::")
+                   and any(f in e.key for f in FUSED) and not e.key.endswith("_backward")})
 
 
 def combine(rows, measured) -> list:
@@ -264,8 +286,8 @@ def combine(rows, measured) -> list:
         total = t_nb / t_th
         out.append({"name": name, "total": total, "products": prod, "rest": rest,
                     "n_products": p["products"], "share": p_nb / t_nb,
-                    "verdict": verdict(total, prod, rest),
-                    "side_by_side": side_by_side})
+                    "verdict": verdict(total, prod, rest, p.get("fused")),
+                    "fused": p.get("fused") or [], "side_by_side": side_by_side})
     return out
 
 
@@ -282,14 +304,19 @@ def markdown(table, nb_side, torch_side) -> str:
              "A total marked * is the row's own (its PyTorch side runs from the bench's own "
              "script), the others were timed here, in turns with the products; a rest ratio "
              "— means PyTorch's step took less than these products alone (it makes others: "
-             "oneDNN convolutions, fused attention).",
+             "oneDNN convolutions, fused attention). The last column names the fused kernels "
+             "PyTorch's step ran (its profiler's aten operators, forward names; rows timed "
+             "here only): their products are inside them, not `torch.matmul` calls, so "
+             "PyTorch's rest is an estimate there, and a row whose rest is behind is marked "
+             "*fused*, not *nnbook*: the split cannot say who is behind.",
              "", "| case | total ratio | products ratio | rest ratio | products / nnbook's "
-             "time | behind |", "|---|---:|---:|---:|---:|:---:|"]
+             "time | behind | PyTorch's fused kernels |", "|---|---:|---:|---:|---:|:---:|---|"]
     for b in table:
         mark = "" if b.get("side_by_side") else " *"
+        fused = ", ".join(f"`{k.removeprefix('aten::')}`" for k in b.get("fused") or []) or "—"
         lines.append(f"| {b['name']} | {r2(b['total'])}{mark} | {r2(b['products'])} | "
                      f"{r2(b['rest'])} | {b['share']:.0%} ({b['n_products']}) | "
-                     f"{b['verdict']} |")
+                     f"{b['verdict']} | {fused} |")
     return "\n".join(lines) + "\n"
 
 

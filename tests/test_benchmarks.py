@@ -372,3 +372,8 @@ def test_breakdown_says_who_is_behind():
     assert table["b"]["verdict"] == "nnbook" and table["b"]["rest"] == 2.0
     assert table["c"]["verdict"] == "ahead" and table["c"]["products"] is None
     assert "| a | 1.50 | 2.00 | 1.00 |" in breakdown.markdown(list(table.values()), "", "")
+    measured["b"]["fused"] = ["aten::mkldnn_rnn_layer"]  # PyTorch's products inside a kernel
+    table = {b["name"]: b for b in breakdown.combine(rows, measured)}
+    assert table["b"]["verdict"] == "fused" and table["a"]["verdict"] == "BLAS"
+    text = breakdown.markdown(list(table.values()), "", "")
+    assert "| fused | `mkldnn_rnn_layer` |" in text and "| BLAS | — |" in text
