@@ -19,6 +19,7 @@ and a row whose rest is behind against one is "fused": the split cannot say who 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -208,10 +209,33 @@ def builders() -> dict:
     return out
 
 
+def torch_conv_step(m, side, c_in, c_out, f, s, p, need_dx, dtype):
+    """PyTorch's conv step as bench_conv's own script makes it (``F.conv2d`` forward and
+    backward, NCHW), only to name the kernels it runs (``fused_kernels``): that row's
+    PyTorch time is the script's."""
+    import torch
+    import torch.nn.functional as F
+    dt = getattr(torch, dtype)
+    x = torch.randn(m, c_in, side, side, dtype=dt, requires_grad=need_dx)
+    w = torch.randn(c_out, c_in, f, f, dtype=dt, requires_grad=True)
+    b = torch.zeros(c_out, dtype=dt, requires_grad=True)
+    o = (side + 2 * p - f) // s + 1
+    dy = torch.randn(m, c_out, o, o, dtype=dt)
+    return lambda: F.conv2d(x, w, b, stride=s, padding=p).backward(dy)
+
+
+def kernel_steps() -> dict:
+    """Rows whose PyTorch step runs from a bench's own script (no step at hand here) but
+    whose kernels can be named: name -> a function making an equal PyTorch step."""
+    import bench_conv
+    return {f"{name.strip()} {dt}": (lambda case=case, dt=dt: torch_conv_step(*case, dt))
+            for dt in ("float64", "float32") for name, *case, _ in bench_conv.CONV_CASES}
+
+
 def child(names=None, rounds=5):
     """In a one-thread process: each row's products, and the time of those products and
     (where a PyTorch step is at hand) of both whole steps, the four taking turns."""
-    out = {}
+    out, kernels = {}, kernel_steps()
     for name, (make_nb, make_torch) in builders().items():
         if names and name not in names:
             continue
@@ -227,6 +251,10 @@ def child(names=None, rounds=5):
         out[name] = {"products": len(prods), **t}
         if make_torch is not None:
             out[name]["fused"] = fused_kernels(totals["torch"])
+        elif name in kernels and importlib.util.find_spec("torch") is not None:
+            import torch
+            torch.set_num_threads(1)
+            out[name]["fused"] = fused_kernels(kernels[name]())
     return out
 
 
