@@ -52,6 +52,8 @@ import numpy as np  # noqa: E402
 
 import timing  # noqa: E402
 
+KEEP_FROM = 1 << 16   # bytes: as nnbook/training/step_plan.py's (a test keeps them equal)
+
 LR = 0.01
 # (name, layer sizes, batch size); the first seven are bench_mlp's CASES
 MLP_ROWS = [(f"MLP 64-{w}-{w}-10 b{b}", (64, w, w, 10), b)
@@ -145,41 +147,62 @@ def numpy_mlp_step(sizes, batch, dtype=np.float64, seed=1):
     return step
 
 
+def _kept(array, held):
+    """The array a bare layer writes into next step: its first result, where nnbook's
+    planned step keeps one (step_plan.KEEP_FROM bytes up), else None (a fresh one)."""
+    return array if held is None and array is not None and array.nbytes >= KEEP_FROM else held
+
+
 class _BareDense:
-    """Dense with nnbook's NumPy calls (a fresh output, np.dot, np.add.reduce) and nothing
-    else: no check, no dict, no dtype cast."""
+    """Dense with nnbook's NumPy calls (np.dot into its own array from 64 kB up, as the
+    planned step keeps it, else a fresh one; np.add.reduce) and nothing else: no check, no
+    dict, no dtype cast."""
 
     def __init__(self, W, dtype):
         self.W, self.b = W, np.zeros(W.shape[1], dtype)
         self.gW, self.gb = np.empty_like(self.W), np.empty_like(self.b)
+        self.out = self.dx = None
 
     def forward(self, x):
         self.x = x
-        z = np.dot(x, self.W)
+        z = np.dot(x, self.W, out=self.out)
         z += self.b
+        self.out = _kept(z, self.out)
         return z
 
     def backward(self, dy, need_dx):
         np.dot(self.x.T, dy, out=self.gW)
         np.add.reduce(dy, axis=0, out=self.gb)
-        return np.dot(dy, self.W.T) if need_dx else None
+        if not need_dx:
+            return None
+        dx = np.dot(dy, self.W.T, out=self.dx)
+        self.dx = _kept(dx, self.dx)
+        return dx
 
 
 class _BareReLU:
-    """ReLU with nnbook's NumPy calls: a fresh output forward, ``dy ⊙ (y > 0)`` backward."""
+    """ReLU with nnbook's NumPy calls: max(x, 0) forward, ``dy ⊙ (y > 0)`` backward, each
+    into its own array as the planned step keeps them (else a fresh one)."""
+
+    def __init__(self):
+        self.out = self.dx = None
 
     def forward(self, x):
-        self.y = y = np.maximum(x, 0.0)
+        self.y = y = np.maximum(x, 0.0, out=self.out)
+        self.out = _kept(y, self.out)
         return y
 
     def backward(self, dy, need_dx):
-        return dy * (self.y > 0.0)
+        dx = np.multiply(dy, self.y > 0.0, out=self.dx)
+        self.dx = _kept(dx, self.dx)
+        return dx
 
 
 def bare_walk_step(sizes, batch, dtype=np.float64, seed=1):
     """nnbook's training step, NumPy call for NumPy call, as the barest layer walk: one
-    object per layer with ``forward`` and ``backward`` (fresh outputs, as nnbook's layers
-    give), softmax, cross-entropy on one-hot rows and ``ŷ − y`` as nnbook computes them,
+    object per layer with ``forward`` and ``backward`` (each result in an array of its own
+    from 64 kB up, kept from step to step, else a fresh one, as nnbook's planned step
+    makes them: step_plan.py), softmax, cross-entropy on one-hot rows and ``ŷ − y`` as nnbook computes them,
     and SGD's ``lr·g`` into a scratch array then ``p −= …``, over (parameter, gradient)
     pairs. No check, no dispatch, no dict: what any walk over layer objects costs.
     Measured beside nnbook and ``numpy_mlp_step``, it splits nnbook's overhead in two:
@@ -198,7 +221,8 @@ def bare_walk_step(sizes, batch, dtype=np.float64, seed=1):
         a = x
         for layer in layers:
             a = layer.forward(a)
-        p = np.exp(a - np.maximum.reduce(a, axis=-1, keepdims=True))   # nnbook's softmax
+        p = np.subtract(a, np.maximum.reduce(a, axis=-1, keepdims=True))   # nnbook's
+        np.exp(p, out=p)                                                   # softmax
         p /= np.add.reduce(p, axis=-1, keepdims=True)
         loss = -np.vdot(onehot, np.log(np.minimum(np.maximum(p, 1e-7), 1.0))) / batch
         d = (p - onehot) / batch                                    # ∂E/∂z = (ŷ − y)/m

@@ -125,7 +125,7 @@ import timing  # noqa: E402
 
 
 @pytest.mark.parametrize("sizes, batch", [((64, 8, 8, 10), 4), ((64, 128, 64, 10), 32),
-                                          ((784, 256, 128, 10), 8)])
+                                          ((784, 256, 128, 10), 8), ((64, 128, 128, 10), 256)])
 def test_the_walk_tables_steps_are_nnbooks_step(sizes, batch):
     """The fastest NumPy step the overhead ratio divides by, and the bare walk that splits the
     ratio in two, do nnbook's arithmetic: the losses of train_step, step after step, from
@@ -138,6 +138,8 @@ def test_the_walk_tables_steps_are_nnbooks_step(sizes, batch):
         step = make(sizes, batch)
         np.testing.assert_allclose(ours, [float(step()) for _ in range(4)], rtol=1e-12,
                                    err_msg=make.__name__)
+    from nnbook.training import step_plan                   # the bare walk keeps nnbook's arrays
+    assert bench_walk.KEEP_FROM == step_plan.KEEP_FROM
     fresh = bench_walk.nnbook_mlp(nb, sizes).params           # the same starting weights
     for i, W in enumerate(bench_walk.glorot(sizes, np.float64)):
         np.testing.assert_array_equal(fresh[f"{2 * i}.W"], W)

@@ -312,3 +312,42 @@ def test_the_plan_calls_the_joint_loss_only_where_it_equals_value_and_gradient(m
     np.testing.assert_allclose(doubled[1:], [2 * v for v in planned[1:]], rtol=1e-12)
     unplanned(monkeypatch)
     assert losses(nb.CrossEntropy(from_logits=True)) == planned     # the same numbers
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("head", ["softmax", "sigmoid", "tanh"])
+def test_arrays_kept_between_planned_steps_give_the_same_numbers(monkeypatch, dtype, head):
+    """From KEEP_FROM bytes up, the plan writes a step's outputs and ∂E/∂x into the arrays
+    its first planned step made: the same numbers as fresh arrays, step after step, and the
+    same array objects (no allocation) from the second planned step on."""
+    def train(steps=5):
+        rng = np.random.default_rng(0)
+        act = {"softmax": nb.ReLU, "sigmoid": nb.Sigmoid, "tanh": nb.Tanh}[head]
+        layers = [nb.Dense(16, 128, rng=rng, dtype=dtype), act(),
+                  nb.Dense(128, 96, rng=rng, dtype=dtype), act(),
+                  nb.Dense(96, 3, rng=rng, dtype=dtype)]
+        layers += [nb.Softmax()] if head == "softmax" else []
+        model = nb.Sequential(layers)
+        loss = "crossentropy" if head == "softmax" else nb.CrossEntropy(from_logits=True)
+        model.compile(nb.SGD(lr=0.05, momentum=0.9), loss)
+        data = np.random.default_rng(1)
+        x = data.standard_normal((256, 16)).astype(dtype)
+        y = np.eye(3, dtype=dtype)[data.integers(0, 3, 256)]
+        seen = []
+        losses = []
+        for _ in range(steps):
+            losses.append(model.train_step(x, y)["loss"])
+            seen.append([id(model.layers[i]._x) for i in (1, 3)])   # the Dense outputs
+        return losses, [p.copy() for p, _ in model.gradient_pairs()], seen
+
+    kept_losses, kept_weights, seen = train()
+    assert seen[2] == seen[3] == seen[4]                 # the same arrays, written in place
+    assert step_plan.KEEP_FROM <= 256 * 96 * np.dtype(dtype).itemsize
+    monkeypatch.setattr(step_plan, "KEEP_FROM", 1 << 60)  # nothing kept: fresh arrays
+    fresh_losses, fresh_weights, _ = train()
+    assert kept_losses == fresh_losses
+    assert all(np.array_equal(a, b) for a, b in zip(kept_weights, fresh_weights))
+    unplanned(monkeypatch)                               # the checked walk, every step
+    checked_losses, checked_weights, _ = train()
+    assert kept_losses == checked_losses
+    assert all(np.array_equal(a, b) for a, b in zip(kept_weights, checked_weights))

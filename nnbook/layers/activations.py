@@ -148,11 +148,13 @@ class Sigmoid(Activation):
         s = sigmoid(x)
         return s * (1.0 - s)
 
-    def _input_gradient(self, dy, need_dx=True):
+    def _input_gradient(self, dy, need_dx=True, out=None):
         if not need_dx:
             return None
         y = self._y
-        return dy * y * (1.0 - y)                 # dy ⊙ σ(x)(1 − σ(x))
+        dx = np.multiply(dy, y, out=out)
+        dx *= 1.0 - y                             # dy ⊙ σ(x)(1 − σ(x))
+        return dx
 
 
 @register_class
@@ -166,11 +168,11 @@ class Tanh(Activation):
         t = np.tanh(x)
         return 1.0 - t * t
 
-    def _input_gradient(self, dy, need_dx=True):
+    def _input_gradient(self, dy, need_dx=True, out=None):
         if not need_dx:
             return None
         y = self._y
-        dx = y * y
+        dx = np.multiply(y, y, out=out)
         np.subtract(1.0, dx, out=dx)              # 1 − tanh²(x)
         dx *= dy
         return dx
@@ -184,19 +186,19 @@ class ReLU(Activation):
     def function(self, x):
         return np.maximum(x, 0.0)                 # 0.0, not 0: no int-to-float resolution
 
-    def _apply(self, x):                          # Activation's, without calling function
+    def _apply(self, x, out=None):                # Activation's, without calling function
         self._x = x
-        self._y = y = np.maximum(x, 0.0)
+        self._y = y = np.maximum(x, 0.0, out=out)
         return y
 
     def derivative(self, x):
         x = _float(x)
         return (x > 0).astype(x.dtype)
 
-    def _input_gradient(self, dy, need_dx=True):
+    def _input_gradient(self, dy, need_dx=True, out=None):
         if not need_dx:
             return None
-        return dy * (self._y > 0.0)
+        return np.multiply(dy, self._y > 0.0, out=out)
 
 
 @register_class
@@ -216,11 +218,12 @@ class Softmax(Activation):
             raise ValueError("Softmax(): expected an array with a class axis, got a scalar.")
         return softmax(x, axis=-1)
 
-    def _apply(self, x):                          # Activation's, with one call fewer
+    def _apply(self, x, out=None):                # Activation's, with one call fewer
         if x.ndim < 1:
             raise ValueError("Softmax(): expected an array with a class axis, got a scalar.")
         self._x = x
-        y = np.exp(x - np.maximum.reduce(x, axis=-1, keepdims=True))   # softmax(x) above,
+        y = np.subtract(x, np.maximum.reduce(x, axis=-1, keepdims=True), out=out)
+        y = np.exp(y, out=y)                                            # softmax(x) above,
         y /= np.add.reduce(y, axis=-1, keepdims=True)                  # x already a float
         self._y = y
         return y

@@ -105,7 +105,9 @@ class Layer:
         (same batch shapes, same layers: ``training/step_plan.py``) calls them for a batch of
         ``input_shape`` (the whole batch's) and ``dtype`` whose ∂E/∂y came from a loss or a
         layer it checked, so the checks could not fail; a layer whose forward or backward a
-        subclass or the instance replaced is walked with its own methods."""
+        subclass or the instance replaced is walked with its own methods. A call that also
+        takes ``out=`` (Dense's, the built-in activations') writes its result there when the
+        step passes the array that call returned on an earlier step (from 64 kB up)."""
         return None
 
     def output_shape(self, input_shape: tuple) -> tuple:

@@ -21,11 +21,12 @@ __all__ = ["Dense", "Flatten"]
 MANY = 128       # rows up to which one np.dot is best (the least Python per call)
 
 
-def _times(A, B):
+def _times(A, B, out=None):
     """A @ B for a Dense layer on more than ``MANY`` rows: in blocks of rows that
-    OpenBLAS multiplies without packing, with the same values (else ``np.dot``)."""
+    OpenBLAS multiplies without packing, with the same values (else ``np.dot``); into
+    ``out`` when given."""
     blocks = exact_row_blocks(A.shape[0], *B.shape)
-    return np.dot(A, B) if blocks == 1 else matmul_rows(A, B, blocks)
+    return np.dot(A, B, out=out) if blocks == 1 else matmul_rows(A, B, blocks, out)
 
 
 @register_class
@@ -96,12 +97,13 @@ class Dense(Layer):
             x = x.astype(W.dtype)
         return self._affine(x)
 
-    def _affine(self, x):
-        """``Z = X W + b`` for a checked (m, n_in) batch of the layer's dtype; X is kept
+    def _affine(self, x, out=None):
+        """``Z = X W + b`` for a checked (m, n_in) batch of the layer's dtype, into ``out``
+        when given (a training step's array from its last step: step_plan.py); X is kept
         for backward."""
         W = self.params["W"]
         self._x = x                                   # (m, n_in), kept for backward
-        z = np.dot(x, W) if len(x) <= MANY else _times(x, W)    # (m, n_out) = X W
+        z = np.dot(x, W, out=out) if len(x) <= MANY else _times(x, W, out)   # (m, n_out) = X W
         z += self.params["b"]
         return z
 
@@ -117,9 +119,9 @@ class Dense(Layer):
             self._bad_dy(dy, (x.shape[0], self.n_out))
         return self._gradients(dy, need_dx)
 
-    def _gradients(self, dy, need_dx=True):
-        """∂E/∂W, ∂E/∂b into ``grads`` and ∂E/∂X (or None) for a checked (m, n_out) ``dy``
-        of the layer's dtype, after ``_affine``."""
+    def _gradients(self, dy, need_dx=True, out=None):
+        """∂E/∂W, ∂E/∂b into ``grads`` and ∂E/∂X (or None, or into ``out``) for a checked
+        (m, n_out) ``dy`` of the layer's dtype, after ``_affine``."""
         x, W = self._x, self.params["W"]
         if x.flags.c_contiguous and dy.flags.c_contiguous:
             np.dot(x.T, dy, out=self.grads["W"])       # (n_in, n_out) = Xᵀ dY
@@ -127,7 +129,8 @@ class Dense(Layer):
             np.matmul(x.T, dy, out=self.grads["W"])
         np.add.reduce(dy, axis=0, out=self.grads["b"])  # (n_out,): summed over the batch
         if need_dx:
-            return np.dot(dy, W.T) if len(dy) <= MANY else _times(dy, W.T)  # dY Wᵀ
+            return (np.dot(dy, W.T, out=out) if len(dy) <= MANY
+                    else _times(dy, W.T, out))                       # dY Wᵀ
         return None
 
     def _forward_rows(self, x):

@@ -48,17 +48,19 @@ def exact_row_blocks(rows: int, k: int, n: int) -> int:
     blocks = row_blocks(rows, k, n)
     return blocks if rows % blocks == 0 else 1
 
-def matmul_rows(A, B, blocks: int):
-    """A @ B, as ``blocks`` products of ⌊rows/blocks⌋ rows (plus one for the rest).
+def matmul_rows(A, B, blocks: int, out=None):
+    """A @ B, as ``blocks`` products of ⌊rows/blocks⌋ rows (plus one for the rest), into
+    ``out`` when given (C-ordered, of the result's shape and dtype).
 
     Shapes: A (rows, k), B (k, n) → (rows, n), C-ordered.
     """
     if blocks == 1:
-        return A @ B
+        return np.matmul(A, B, out=out)
     rows, n = A.shape[0], B.shape[1]
     r = rows // blocks
     main = r * blocks
-    out = np.empty((rows, n), dtype=np.result_type(A, B))
+    if out is None:
+        out = np.empty((rows, n), dtype=np.result_type(A, B))
     np.matmul(A[:main].reshape(blocks, r, A.shape[1]), B, out=out[:main].reshape(blocks, r, n))
     if main < rows:
         np.matmul(A[main:], B, out=out[main:])

@@ -9,10 +9,21 @@ another such layer and its ∂E/∂y from the loss or from another such layer: t
 it skips were made by the checked step and could not fail. When the loss is not finite,
 ``first_non_finite`` walks again to name the layer that first produced a NaN or inf: that
 walk runs only then.
+
+The arrays those fast calls return (a layer's output, its ∂E/∂x) are made again every
+step, of the same shapes. From 64 kB up the plan keeps the ones the first planned step made
+and passes each back as ``out=`` to the call that made it: the step writes into memory it
+already holds instead of asking the allocator for new arrays and giving them back, which
+glibc answered by handing the freed top of its heap to the system and faulting it in again
+on the next step (224 page faults a step for a (256, 256)-wide MLP at batch 256 in
+float64). The same operations make the same numbers; each kept array belongs to one call,
+and no call writes into an array it reads.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 
 import numpy as np
@@ -20,6 +31,8 @@ import numpy as np
 from .loss_base import joint_value_gradient
 
 __all__ = ["StepPlan", "first_non_finite"]
+
+KEEP_FROM = 1 << 16      # bytes: a fast call's result this large is kept for the next step
 
 
 class StepPlan:
@@ -34,7 +47,7 @@ class StepPlan:
 
     __slots__ = ("layers", "optimizer", "loss", "dtypes", "out_key", "seen", "fused",
                  "forward", "backward", "top_fast", "own", "trained", "slots", "pair_tuple",
-                 "joint")
+                 "joint", "keeping")
 
     @classmethod
     def after(cls, model, xb, yb, out, seen):
@@ -69,6 +82,8 @@ class StepPlan:
                 break
         plan.backward = tuple(walk)
         plan.top_fast = bool(walk) and walk[0][3] is not None
+        plan.keeping = any(_takes_out(f) for _, f in plan.forward) or any(
+            _takes_out(f) for *_, f in plan.backward)        # the first planned step keeps
         plan.own = tuple(vars(layer) for layer, f in zip(layers, fast) if f)
         plan.trained = [(layer, layer.trainable) for layer in layers if layer.params]
         pairs = model.gradient_pairs()
@@ -100,9 +115,12 @@ class StepPlan:
         """Forward (training mode), loss, backward: ``(loss value, output)``; no gradients
         when the loss is not finite, as ``compute_gradients``."""
         x = xb
+        made = [] if self.keeping else None             # the first planned step's arrays
         for layer, fast in self.forward:
             layer.training = True
             x = fast(x) if fast else layer.forward(x)
+            if made is not None:
+                made.append(x)
         if not (type(x) is np.ndarray and (x.shape, x.dtype) == self.out_key):
             return None, x                               # the caller walks again, checked
         loss = self.loss
@@ -124,7 +142,31 @@ class StepPlan:
                 d = fast(d, need)
             else:
                 d = layer.backward(d, need_dx=need) if accepts else layer.backward(d)
+            if made is not None:
+                made.append(d)
+        if made is not None:
+            self._keep(made, xb)
         return value, x
+
+    def _keep(self, made, xb):
+        """After the first planned step: bind each fast call that takes ``out`` to the array
+        it returned (``made``, the forward's outputs then the backward's ∂E/∂x), where that
+        array is its own (no view), writeable, C-ordered, at least ``KEEP_FROM`` bytes, and
+        no other call's or the batch's."""
+        self.keeping = False
+        taken = {id(xb)}
+
+        def bound(fast, y):
+            if not (fast and _takes_out(fast) and _keepable(y)) or id(y) in taken:
+                return fast
+            taken.add(id(y))
+            return functools.partial(fast, out=y)
+
+        n = len(self.forward)
+        self.forward = tuple((layer, bound(fast, y))
+                             for (layer, fast), y in zip(self.forward, made[:n]))
+        self.backward = tuple((layer, need, accepts, bound(fast, d))
+                              for (layer, need, accepts, fast), d in zip(self.backward, made[n:]))
 
     def pairs(self):
         """The planned (parameter, gradient) pairs, the same tuple every step (so the
@@ -136,6 +178,21 @@ class StepPlan:
             if layer.params.get(k) is not p or layer.grads.get(k) is not g:
                 return None
         return self.pair_tuple
+
+
+def _takes_out(fast) -> bool:
+    """Whether a fast call accepts ``out=`` (Dense's and the built-in activations' do)."""
+    if fast is None:
+        return False
+    try:
+        return "out" in inspect.signature(fast).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _keepable(y) -> bool:
+    return (type(y) is np.ndarray and y.base is None and y.nbytes >= KEEP_FROM
+            and y.flags.c_contiguous and y.flags.writeable)
 
 
 def first_non_finite(model, xb) -> str:
