@@ -87,6 +87,62 @@ def nnbook_step(kind, size, dtype):
     return lambda: G.ddpm_step(fn, x, T_NOW, T_NOW - 1.0 / STEPS, schedule, z=y)
 
 
+def numpy_step(kind, size, dtype):
+    """The sampler step in plain NumPy, the fewest passes we could write for the same
+    computation: the same weights, the same products (the time embedding's sines and cosines
+    once, as one row written down the rows; no product split), every array made once and
+    written with ``out=``, each SiLU in its four passes −x, e^·, + 1, x/· in place, the
+    DDPM update in place, no checks. The floor of NumPy's element-wise passes, where
+    PyTorch's ``F.silu`` and ``addmm`` make one each. Checked against nnbook's step before
+    it is timed. ``None`` for ``train`` (its row meets the target: no floor measured)."""
+    if kind != "sample":
+        return None
+    import math
+
+    import numpy as np
+
+    import nnbook as nb
+    model, x, z = model_and_data(kind, size, dtype)
+    emb, first, _, second, _, last = model.layers
+    (W1, b1), (W2, b2), (W3, b3) = ((l.params["W"].copy(), l.params["b"].copy())
+                                    for l in (first, second, last))
+    t, alpha, beta, sigma, noise_std = _step_constants()
+    m, d, K, h = len(x), x.shape[1], emb.n_freq, W2.shape[0]
+    freqs = emb.freqs.astype(dtype)
+    A = np.empty((m, d + 2 * K), dtype)
+    Z1, Z2, D = (np.empty((m, h), dtype) for _ in range(3))
+    out, noise = np.empty((m, d), dtype), np.empty((m, d), dtype)
+
+    def silu(Z):                                    # Z ← Z / (1 + e^(−Z)), D the work array
+        np.negative(Z, out=D)
+        np.exp(D, out=D)
+        np.add(D, 1.0, out=D)
+        np.divide(Z, D, out=Z)
+
+    def step():
+        A[:, :d] = x
+        A[:, d:d + K] = np.sin(t * freqs)
+        A[:, d + K:] = np.cos(t * freqs)
+        np.add(np.matmul(A, W1, out=Z1), b1, out=Z1)
+        silu(Z1)
+        np.add(np.matmul(Z1, W2, out=Z2), b2, out=Z2)
+        silu(Z2)
+        np.add(np.matmul(Z2, W3, out=out), b3, out=out)              # ε̂
+        np.multiply(out, -beta / sigma, out=out)    # x_s = (x_t − β/σ·ε̂)/√α + std·z
+        np.add(out, x, out=out)
+        np.divide(out, math.sqrt(alpha), out=out)
+        return np.add(out, np.multiply(z, noise_std, out=noise), out=out)
+
+    G = nb.generative
+    want = G.ddpm_step(G.as_function(model), x, T_NOW, T_NOW - 1.0 / STEPS,
+                       G.LinearSchedule(), z=z)
+    tol = 1e-10 if dtype == "float64" else 1e-4
+    if not np.allclose(step(), want, rtol=tol, atol=tol):
+        raise AssertionError(f"bench_diffusion: the plain NumPy sampler step differs from "
+                             f"nnbook's ({dtype})")
+    return step
+
+
 def torch_step(kind, size, dtype):
     import torch
 
@@ -117,12 +173,14 @@ def child(side, threads="1", tiny=False, seconds=0.3):
     if side == "torch" and threads == "1":
         import torch
         torch.set_num_threads(1)
-    make = {"nnbook": nnbook_step, "torch": torch_step}[side]
+    make = {"nnbook": nnbook_step, "numpy": numpy_step, "torch": torch_step}[side]
     sizes = TINY if tiny else SIZES
     times = {}
     for kind in KINDS:
         for dtype in DTYPES:
             step = make(kind, sizes[kind], dtype)
+            if step is None:                        # NumPy's side: the sampler only
+                continue
             times[f"{kind}:{dtype}"] = best_time(step, seconds=seconds)
             times[f"{kind}:{dtype}:cpu"] = best_time(step, seconds=seconds, warmup=3,
                                                      clock=time.process_time)
@@ -131,8 +189,9 @@ def child(side, threads="1", tiny=False, seconds=0.3):
 
 def main(with_torch=True, rounds=3, tiny=False, seconds=0.3):
     """Rows like bench_modern.main's (one thread only): name, nnbook_s, torch_s,
-    ratio_vs_torch, the CPU-time ones, target, meets_target."""
-    sides = ("nnbook", "torch") if with_torch else ("nnbook",)
+    ratio_vs_torch, the CPU-time ones, target, meets_target; the sampler's rows also
+    numpy_s and numpy_cpu_s, the plain NumPy step's (``numpy_step``)."""
+    sides = ("nnbook", "numpy", "torch") if with_torch else ("nnbook", "numpy")
     args = [str(seconds)] + (["--tiny"] if tiny else [])
     best = {(side, key): t for (side, _, key), t
             in best_of_children(__file__, sides, rounds, args=args, timeout=900).items()}
@@ -148,8 +207,34 @@ def main(with_torch=True, rounds=3, tiny=False, seconds=0.3):
                          "nnbook_cpu_s": c_nb, "torch_cpu_s": c_th,
                          "ratio_vs_torch_cpu": None if not c_th else c_nb / c_th,
                          "target": f"≤ {TARGET:g}× torch",
-                         "meets_target": None if ratio is None else ratio <= TARGET})
+                         "meets_target": None if ratio is None else ratio <= TARGET,
+                         "numpy_s": best.get(("numpy", key)),
+                         "numpy_cpu_s": best.get(("numpy", key + ":cpu"))})
     return rows
+
+
+def note(rows) -> str:
+    """The lines results.md adds under Part IV's table for the sampler's rows: the plain
+    NumPy step's time (``numpy_step``), its ratio to PyTorch's (the floor of NumPy's
+    element-wise passes) and nnbook's to it, in CPU time."""
+    found = [r for r in rows if r["name"].startswith(NAMES["sample"])
+             and r.get("numpy_cpu_s")]
+    if not found:
+        return ""
+    parts = []
+    for r in found:
+        dtype = "float32" if "float32" in r["name"] else "float64"
+        vs_torch = ("" if not r.get("torch_cpu_s") else
+                    f", {r['numpy_cpu_s'] / r['torch_cpu_s']:.2f} × PyTorch's")
+        parts.append(f"{dtype} {r['numpy_cpu_s'] * 1e6:.1f} µs{vs_torch}, nnbook "
+                     f"{r['nnbook_cpu_s'] / r['numpy_cpu_s']:.2f} × it")
+    return ("\nThe DDPM sampler step in plain NumPy (`bench_diffusion.numpy_step`: the same "
+            "weights and products, every array made once, each SiLU in its four passes in "
+            "place, no checks; the fewest passes we could write), CPU time: "
+            + "; ".join(parts) + ". Where it is above PyTorch's time, NumPy's element-wise "
+            "passes bound the row, not nnbook: PyTorch's `F.silu` makes one pass where NumPy "
+            "makes four, and its `addmm` starts the product from the bias where NumPy adds "
+            "it in a pass of its own.\n")
 
 
 def profile(dtype, rounds=7, seconds=0.05):

@@ -150,6 +150,7 @@ def part4_markdown(rows, bpe) -> str:
         lines.append(f"| {r['name']} | {fmt(mine)} | {fmt(r.get('torch_1t_s'))} | "
                      f"{ratio} | {cpu_ratio} | {r['target']} | {met} |")
     lines.append(bench_generate.note(rows).rstrip("\n"))
+    lines.append(bench_diffusion.note(rows).rstrip("\n"))
     est = "≈ " if bpe["naive_estimated"] else ""
     lines += ["", "| BPE training (`bench_bpe.py`) | nnbook | naive recount | naive / nnbook "
               "(CPU) | target | met |", "|---|---:|---:|---:|---|:---:|",
