@@ -164,14 +164,20 @@ def test_walk_overhead_ratios_are_printed_never_asserted(capsys):
     """The CI job prints nnbook's step against the fastest NumPy step and fit against a
     loop of train_step (targets 1.10 and 1.05; see benchmarks/results.md). Timings vary
     with the machine, so only the table's form is checked."""
-    rows = bench_walk.ratios(rounds=1, rows=bench_walk.MLP_ROWS[:1] + bench_walk.MLP_ROWS[-2:-1])
+    rows = bench_walk.ratios(rounds=1, rows=bench_walk.MLP_ROWS[:1] + bench_walk.MLP_ROWS[-2:-1],
+                             paired_seconds=0.01)
     table = bench_walk.markdown(rows)
     with capsys.disabled():
         print("\n" + table)
     assert [r["name"] for r in rows] == ["MLP 64-8-8-10 b4", "MLP 64-128-64-10 b32 (issue 28)"]
     assert all(r["step_ratio"] > 0 and r["fit_ratio"] > 0 and r["bare_ratio"] > 0 for r in rows)
+    assert all(r["step_median"] > 0 and r["fit_median"] > 0 for r in rows)
     assert table.count("\n| MLP 64-") == 2
-    assert all(row.count("|") == 11 for row in table.splitlines() if row.startswith("| MLP"))
+    assert all(row.count("|") == 13 for row in table.splitlines() if row.startswith("| MLP"))
+    assert [bench_walk.step_target(b) for b in (4, 16, 32, 256)] == [1.25, 1.25, 1.10, 1.10]
+    # rows stored before the medians were measured print — there
+    old = {k: v for k, v in rows[0].items() if k not in ("step_median", "fit_median", "batch")}
+    assert bench_walk.markdown([old]).splitlines()[-1].count("| — |") == 2
 
 
 def test_the_older_nnbook_is_read_from_a_folder(tmp_path):
