@@ -10,7 +10,8 @@ float32.
 - ``sample``: one DDPM step on 1000 samples: the network's noise prediction and the update
   x_s = (x_t − β/σ(t)·ε̂)/√α + √β̃·z with the same z on both sides, from t = 0.5 to
   0.499 (nnbook's ``ddpm_step``, one step of ``ddpm_sample``; PyTorch the same formula
-  under ``torch.inference_mode()``).
+  under ``torch.inference_mode()``), and beside them the same step in plain NumPy with the
+  fewest passes we could write (``numpy_step``): the floor NumPy's element-wise passes set.
 
 The sides take turns ``rounds`` times and each keeps its fastest single call
 (timing.best_time), by the wall clock and by the process's CPU time. OMP, OpenBLAS and MKL
