@@ -13,6 +13,10 @@ ratio is above 1. PyTorch's own step may not make these very products (a fused a
 kernel, a oneDNN convolution or RNN layer): its rest is then what it does besides them, an
 estimate. Where the step is timed here its profiler names those kernels (``fused_kernels``),
 and a row whose rest is behind against one is "fused": the split cannot say who is behind.
+A row that carries a plain NumPy step of its own computation with the fewest passes we
+could write (``numpy_cpu_s``: bench_diffusion's sampler) and whose rest is behind is
+"NumPy" when that floor is itself slower than PyTorch's step: NumPy's element-wise passes
+bound it, not nnbook's code.
 
     python benchmarks/breakdown.py            # reads results.json's totals, prints the table
 """
@@ -265,15 +269,24 @@ def measure(names=None, rounds=5) -> dict:
     return timing.run_child(__file__, "products", "1", args=args, timeout=3600)
 
 
-def verdict(total, products, rest, fused=()) -> str:
+def verdict(total, products, rest, fused=(), floor=None) -> str:
     """"ahead", "BLAS", "nnbook", or "fused" when the rest is behind but PyTorch's step ran
     a fused kernel (``fused_kernels``): its products are inside that kernel, so its rest is
-    no measure of what PyTorch spends besides them, and the split cannot say who is behind."""
+    no measure of what PyTorch spends besides them, and the split cannot say who is behind;
+    "NumPy" when the rest is behind and ``floor``, the row's plain NumPy step with the
+    fewest passes / PyTorch's step, is above 1 too."""
     if total is None or total <= 1.0:
         return "ahead"
     if rest is not None and rest > 1.0:
-        return "fused" if fused else "nnbook"
+        return "fused" if fused else "NumPy" if floor is not None and floor > 1.0 else "nnbook"
     return "BLAS" if products is not None and products > 1.0 else "nnbook"
+
+
+def floor_ratio(row):
+    """The row's plain NumPy step / PyTorch's, CPU time, where the row measured one
+    (``numpy_cpu_s``, bench_diffusion's sampler); else None."""
+    numpy_s, torch_s = row.get("numpy_cpu_s"), row.get("torch_cpu_s")
+    return numpy_s / torch_s if numpy_s and torch_s else None
 
 
 FUSED = ("mkldnn_rnn", "flash_attention", "efficient_attention", "mkldnn_convolution")
@@ -314,7 +327,7 @@ def combine(rows, measured) -> list:
         total = t_nb / t_th
         out.append({"name": name, "total": total, "products": prod, "rest": rest,
                     "n_products": p["products"], "share": p_nb / t_nb,
-                    "verdict": verdict(total, prod, rest, p.get("fused")),
+                    "verdict": verdict(total, prod, rest, p.get("fused"), floor_ratio(r)),
                     "fused": p.get("fused") or [], "side_by_side": side_by_side})
     return out
 
@@ -336,7 +349,9 @@ def markdown(table, nb_side, torch_side) -> str:
              "PyTorch's step ran (its profiler's aten operators, forward names; rows timed "
              "here only): their products are inside them, not `torch.matmul` calls, so "
              "PyTorch's rest is an estimate there, and a row whose rest is behind is marked "
-             "*fused*, not *nnbook*: the split cannot say who is behind.",
+             "*fused*, not *nnbook*: the split cannot say who is behind. A row whose rest is "
+             "behind and whose plain NumPy step with the fewest passes (under Part IV's table) "
+             "is itself slower than PyTorch's is *NumPy*: NumPy's element-wise passes bound it.",
              "", "| case | total ratio | products ratio | rest ratio | products / nnbook's "
              "time | behind | PyTorch's fused kernels |", "|---|---:|---:|---:|---:|:---:|---|"]
     for b in table:

@@ -385,3 +385,9 @@ def test_breakdown_says_who_is_behind():
     assert table["b"]["verdict"] == "fused" and table["a"]["verdict"] == "BLAS"
     text = breakdown.markdown(list(table.values()), "", "")
     assert "| fused | `mkldnn_rnn_layer` |" in text and "| BLAS | — |" in text
+    del measured["b"]["fused"]                            # a plain NumPy floor of its own:
+    rows[1].update(numpy_cpu_s=2.4, torch_cpu_s=2.0)      # slower than PyTorch → NumPy
+    assert {b["name"]: b for b in breakdown.combine(rows, measured)}["b"]["verdict"] == "NumPy"
+    rows[1].update(numpy_cpu_s=1.8)                       # a floor ahead: nnbook's own rest
+    assert {b["name"]: b for b in breakdown.combine(rows, measured)}["b"]["verdict"] == "nnbook"
+    assert breakdown.floor_ratio({"numpy_cpu_s": 1.0}) is None
