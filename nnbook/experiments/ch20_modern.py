@@ -55,7 +55,7 @@ def modern(T, norm="rmsnorm", prenorm=True, pos="rope", ffn="swiglu", kv=2, tied
     """The layers (a function of the generator) of a two-block model of width 32: the
     modern block by default, each keyword swapping one part back. ``emb_std``: the
     Embedding's ``std`` (None: the library's start, 0.02 once tied; 1.0: the N(0, 1) start
-    the tied models had before issue 42, kept by chapter 24's tables)."""
+    the tied models had before issue 42, which chapter 24 compares with)."""
     def layers(r):
         emb = Embedding(V, D_MODEL, std=emb_std, rng=r)
         out = [emb]

@@ -1,0 +1,105 @@
+"""Chapter 24's conclusions over seeds (tests/claims.py), re-run with seeds the notebook and
+the stored tables (nnbook/experiments/ch24_precision.py: language models 24–33, digits
+0–4) do not use. One seed trains the small language model once (about a second; shared by
+the format and part claims) and the digits MLP five times (float32, mixed and a bfloat16
+master at learning rate 0.02; float32 and a bfloat16 master at 0.1)."""
+
+import functools
+
+import pytest
+from claims import seeds
+
+from nnbook.experiments import ch24_precision as ch24
+
+FIXED = 7301   # used by no notebook, table or other test
+
+
+@functools.lru_cache(maxsize=2)
+def formats(seed):
+    return ch24.formats_row(seed)
+
+
+@functools.lru_cache(maxsize=2)
+def parts(seed):
+    row = ch24.parts_row(seed)
+    return {p: row[p] - row["float64"] for p in ch24.PARTS}
+
+
+@functools.lru_cache(maxsize=2)
+def digits(seed):
+    out = {}
+    for lr, kinds in ((0.02, ("float32", "mixed", "bfloat16 master")),
+                      (0.1, ("float32", "bfloat16 master"))):
+        for kind in kinds:
+            _, held_out, same = ch24.train_digits(seed, kind, lr=lr, return_unchanged=True)
+            out[kind, lr] = held_out, float(same.mean())
+    return out
+
+
+@pytest.mark.claim(stated="every", text="ch24: float32, bfloat16 and int8 weights cost less "
+                   "than 0.01 bits/char over float64")
+@pytest.mark.parametrize("seed", seeds(FIXED))
+def test_float32_bfloat16_and_int8_cost_less_than_a_hundredth(seed):
+    r = formats(seed)
+    assert max(abs(r[k] - r["float64"]) for k in ("float32", "bf16", "int8")) < 0.01
+
+
+@pytest.mark.claim(stated="every", text="ch24: int4 per channel costs more than 10 times "
+                   "int8's change, and every format stays above the grammar's own loss")
+@pytest.mark.parametrize("seed", seeds(FIXED))
+def test_int4_costs_clearly_more_than_int8(seed):
+    r = formats(seed)
+    assert r["int4"] - r["float64"] > 10 * abs(r["int8"] - r["float64"])
+    assert min(r[k] for k in ("float64", "float32", "bf16", "int8", "int4", "int4/16")) \
+        > r["grammar"]
+
+
+@pytest.mark.claim(stated=(8, 10), text="ch24: int4 in groups of 16 beats int4 per channel "
+                   "(on 8 of 10 stored seeds)")
+@pytest.mark.parametrize("seed", seeds(FIXED))
+def test_groups_of_16_beat_int4_per_channel(seed):
+    r = formats(seed)
+    assert r["int4/16"] < r["int4"]
+
+
+@pytest.mark.claim(stated="every", text="ch24: int4 in any one part costs less than 0.05 "
+                   "bits/char, in the feed-forward matrices less than 0.01")
+@pytest.mark.parametrize("seed", seeds(FIXED))
+def test_int4_in_one_part_costs_less_than_0_05(seed):
+    cost = parts(seed)
+    assert max(cost.values()) < 0.05 and cost["feed-forward"] < 0.01
+
+
+@pytest.mark.claim(stated=(6, 10), text="ch24: the embedding is the part most sensitive to "
+                   "int4 (on 6 of 10 stored seeds)")
+@pytest.mark.parametrize("seed", seeds(FIXED))
+def test_the_embedding_is_the_most_sensitive_part(seed):
+    cost = parts(seed)
+    assert cost["embedding"] == max(cost.values())
+
+
+@pytest.mark.claim(stated="every", text="ch24: mixed precision ends within 0.005 of float32's "
+                   "held-out loss")
+@pytest.mark.parametrize("seed", seeds(FIXED))
+def test_mixed_precision_follows_float32(seed):
+    d = digits(seed)
+    assert abs(d["mixed", 0.02][0] - d["float32", 0.02][0]) < 0.005
+
+
+@pytest.mark.claim(stated="every", text="ch24: a bfloat16 master lags float32 by more than "
+                   "0.1 at learning rate 0.02, leaving most weights unchanged at each step")
+@pytest.mark.parametrize("seed", seeds(FIXED))
+def test_a_bfloat16_master_lags_at_small_steps(seed):
+    d = digits(seed)
+    assert d["bfloat16 master", 0.02][0] - d["float32", 0.02][0] > 0.1
+    assert d["bfloat16 master", 0.02][1] > 0.5
+    assert d["bfloat16 master", 0.02][1] > 3 * d["float32", 0.02][1]
+
+
+@pytest.mark.claim(stated="every", text="ch24: at learning rate 0.1 a bfloat16 master still "
+                   "lags, by less than a fifth of its lag at 0.02")
+@pytest.mark.parametrize("seed", seeds(FIXED))
+def test_a_bfloat16_master_lags_less_at_larger_steps(seed):
+    d = digits(seed)
+    fast = d["bfloat16 master", 0.1][0] - d["float32", 0.1][0]
+    assert 0 < fast < (d["bfloat16 master", 0.02][0] - d["float32", 0.02][0]) / 5
