@@ -1,7 +1,8 @@
 """Chapter 23's comparison over training seeds: chapter 21's model writes 250 characters
 after ". " in 64 rows, reading the whole text or a sliding window of its training length
-(a rolling KV cache of W = 64 entries), and the grammar judges the sentences that end past
-the training window (a stored table).
+(a rolling KV cache of W = 64 entries) or re-reading its last 32 characters from position 0
+(chapter 21's way), and the grammar judges the sentences that end past the training window
+(a stored table).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import warnings
 import numpy as np
 
 from ..inference import generate
-from .ch21_decoding import N_LONG, T, train_model, window_shares
+from .ch21_decoding import N_LONG, T, train_model, window_shares, write_sliding
 
 __all__ = ["write_windowed", "window_acceptance", "TABLES"]
 
@@ -32,9 +33,11 @@ def write_windowed(model, ids, n_new, rng, window=T):
 
 def window_acceptance(seed, model=None, corpus=None):
     """The accepted share of the sentences that end inside the training window (full
-    context), and past it with the full context or with a sliding window of W = T; the
-    same draws (``default_rng(100·seed + 2)``) for both. ``model, corpus``: a model trained
-    with ``train_model(seed)`` already (the notebook's)."""
+    context), and past it with the full context, with a sliding window of W = T, or
+    re-reading the last T/2 characters (chapter 21's ``write_sliding``); the same draws
+    (``default_rng(100·seed + 2)``) for the three, so "inside" and "past, full" are chapter
+    21's "inside" and "past", and "past, re-read" its "past, sliding". ``model, corpus``: a
+    model trained with ``train_model(seed)`` already (the notebook's)."""
     if model is None:
         model, corpus, _ = train_model(seed)
     start = np.tile(corpus.encode(". "), (64, 1))
@@ -42,10 +45,13 @@ def window_acceptance(seed, model=None, corpus=None):
         warnings.filterwarnings("ignore", message="generate: the model will read")
         full = generate(model, start, N_LONG, rng=np.random.default_rng(100 * seed + 2))
     slid = write_windowed(model, start, N_LONG, np.random.default_rng(100 * seed + 2))
+    reread = write_sliding(model, start, N_LONG, np.random.default_rng(100 * seed + 2))
     inside, past = window_shares([corpus.decode(row) for row in full])
     _, past_slid = window_shares([corpus.decode(row) for row in slid])
+    _, past_reread = window_shares([corpus.decode(row) for row in reread])
     return {"inside": float(np.mean(inside)), "past, full": float(np.mean(past)),
-            "past, window": float(np.mean(past_slid))}
+            "past, window": float(np.mean(past_slid)),
+            "past, re-read": float(np.mean(past_reread))}
 
 
 TABLES = {"23_window": (window_acceptance, tuple(range(21, 31)))}
