@@ -31,6 +31,8 @@ def test_draft_and_verify_adds_kept_plus_one(a, k):
     assert len(boxes(ax, "draft")) == k and len(boxes(ax, "kept")) == a
     assert len(boxes(ax, "added")) == a + 1
     assert len(boxes(ax, "refused")) == (1 if a < k else 0)
+    # the target's k + 1-th distribution, drawn from only when every draft is kept
+    assert len(boxes(ax, "extra")) == 1
 
 
 def test_bad_sizes():

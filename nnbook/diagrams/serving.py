@@ -90,8 +90,9 @@ def draft_and_verify(n_kept, n_draft, *, ax=None):
     """One round of speculative decoding: the draft writes ``n_draft`` tokens one at a time
     (top row), the target reads them in one forward (middle), and keeps the first
     ``n_kept`` (green); at the first refusal (red) it writes its own token from the
-    normalised max(0, p − q), or, when all are kept, one more from its p (bottom row: the
-    tokens the round adds). Chapter 23."""
+    normalised max(0, p − q), or, when all are kept, one more from its p at the position
+    after the drafts (the middle row's last box, tagged "extra", read only then; bottom row:
+    the tokens the round adds). Chapter 23."""
     k = _count("draft_and_verify", "n_draft", n_draft)
     a = _count("draft_and_verify", "n_kept", n_kept, minimum=0)
     if a > k or k > 10:
@@ -103,6 +104,8 @@ def draft_and_verify(n_kept, n_draft, *, ax=None):
              fontsize=FONT - 1)
         fc, tag = (KEPT, "kept") if i < a else (REFUSED, "refused") if i == a else (PAD, "unread")
         _box(ax, (i + 1.5, -1.0), "p/q", 0.84, 0.7, fc=fc, tag=tag, fontsize=FONT - 1)
+    _box(ax, (k + 1.5, -1.0), f"p{k + 1}", 0.84, 0.7, fc=NEW if a == k else PAD, tag="extra",
+         fontsize=FONT - 1)                   # the target's distribution after the drafts
     added = [f"x{i + 1}" for i in range(a)] + ["y"]
     for i, label in enumerate(added):
         _box(ax, (i + 1.5, -2.4), label, 0.84, 0.7, fc=KEPT if i < a else NEW,
