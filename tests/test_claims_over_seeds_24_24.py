@@ -14,18 +14,22 @@ from nnbook.experiments import ch24_precision as ch24
 FIXED = 7301   # used by no notebook, table or other test
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=None)     # every seed's rows kept: the tests take the seeds in turn
+def rows(seed):
+    """The seed's formats row and the int4 cost of each part, from one trained model."""
+    parts = ch24.parts_row(seed)
+    return ch24.formats_row(seed), {p: parts[p] - parts["float64"] for p in ch24.PARTS}
+
+
 def formats(seed):
-    return ch24.formats_row(seed)
+    return rows(seed)[0]
 
 
-@functools.lru_cache(maxsize=2)
 def parts(seed):
-    row = ch24.parts_row(seed)
-    return {p: row[p] - row["float64"] for p in ch24.PARTS}
+    return rows(seed)[1]
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=None)
 def digits(seed):
     out = {}
     for lr, kinds in ((0.02, ("float32", "mixed", "bfloat16 master")),
