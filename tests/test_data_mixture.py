@@ -2,7 +2,7 @@
 the gradient of log_prob, the noised mixture's score is the score of the noised samples
 (against a Monte-Carlo estimate that uses only samples and the noising kernel), samples have
 the mixture's moments, and the kernel distance is 0 on average for true samples with the
-spread it states; every error message."""
+spread it states, as is its simulated null (mixture_mmd_null); every error message."""
 
 import numpy as np
 import pytest
@@ -125,6 +125,38 @@ def test_mmd_matches_a_reference_sample_estimate():
     est = ((kxx.sum() - len(x)) / (len(x) * (len(x) - 1)) - 2 * k(x, y).mean()
            + (kyy.sum() - len(y)) / (len(y) * (len(y) - 1)))
     assert abs(nb.data.mixture_mmd(x, m, bandwidth=h).value - est) < 2e-3
+
+
+def test_the_simulated_null_is_mixture_mmd_on_true_samples():
+    # the same draws, in the same order, as calling mixture_mmd on fresh true samples; and
+    # its mean and spread are the closed form's 0 and 1 (5 standard errors; 400 draws)
+    m = mix2()
+    z = nb.data.mixture_mmd_null(m, 50, 400, rng=np.random.default_rng(11))
+    rng = np.random.default_rng(11)
+    again = [nb.data.mixture_mmd(m.sample(50, rng=rng), m).z for _ in range(3)]
+    assert z.shape == (400,) and np.allclose(z[:3], again, rtol=0, atol=1e-12)
+    assert abs(z.mean()) < 5 / np.sqrt(400) and abs(z.std() - 1) < 0.25
+    wide = nb.data.mixture_mmd_null(m, 50, 2, rng=np.random.default_rng(1), bandwidth=3.0)
+    assert wide.shape == (2,)
+
+
+def test_the_simulated_null_refuses_bad_arguments():
+    m = mix2()
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="mixture_mmd_null: expected mixture to be a "
+                                         "GaussianMixture, got list"):
+        nb.data.mixture_mmd_null([0.0], 10, 5, rng=rng)
+    with pytest.raises(ValueError, match=r"mixture_mmd_null: expected n \(samples per set\) "
+                                         "to be an integer ≥ 2, got 1"):
+        nb.data.mixture_mmd_null(m, 1, 5, rng=rng)
+    with pytest.raises(ValueError, match="mixture_mmd_null: expected draws to be an integer "
+                                         "≥ 1, got 0"):
+        nb.data.mixture_mmd_null(m, 10, 0, rng=rng)
+    with pytest.raises(ValueError, match="mixture_mmd_null: expected rng, a "
+                                         r"np.random.Generator \(e.g."):
+        nb.data.mixture_mmd_null(m, 10, 5, rng=0)
+    with pytest.raises(ValueError, match="mixture_mmd: expected bandwidth"):
+        nb.data.mixture_mmd_null(m, 10, 5, rng=rng, bandwidth=-1.0)
 
 
 def test_errors_name_the_argument():

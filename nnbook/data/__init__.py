@@ -19,7 +19,8 @@
 - ``subject_task.py``: ``SubjectTask``, prompts naming a subject and answers the grammar
   verifies exactly (chapter 22);
 - ``mixture.py``: ``GaussianMixture``, a density whose value, score and noised versions are
-  exact, and ``mixture_mmd``, a kernel distance from samples to it (Part V).
+  exact, and ``mixture_mmd``, a kernel distance from samples to it, with ``mixture_mmd_null``
+  simulating its value on true samples (Part V).
 
 A new data set gets a module of its own here (Part III's sequence data and generated
 language go beside ``generated.py``), and its public names are re-exported below.
@@ -33,7 +34,7 @@ from .idx import load_mnist, read_idx
 from .labels import one_hot
 from .language import Language
 from .sequences import adding_problem, chance_level, recall_task, sine_wave
-from .mixture import MMD, GaussianMixture, mixture_mmd
+from .mixture import MMD, GaussianMixture, mixture_mmd, mixture_mmd_null
 from .sampling import sample_text
 from .splits import train_test_split
 from .stem_language import StemLanguage
@@ -45,5 +46,5 @@ __all__ = [
     "sine_wave", "adding_problem", "recall_task", "chance_level",
     "Language", "language_corpus", "char_windows", "token_windows", "random_windows", "bigram_probs",
     "sample_text", "BPETokenizer", "StemLanguage", "SubjectTask",
-    "GaussianMixture", "mixture_mmd", "MMD",
+    "GaussianMixture", "mixture_mmd", "MMD", "mixture_mmd_null",
 ]

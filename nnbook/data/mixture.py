@@ -1,6 +1,7 @@
 """Data with a known density (Part V, chapters 25–26): ``GaussianMixture``, whose density,
 score and noised versions are exact, and ``mixture_mmd``, a kernel distance between samples
-and the mixture itself whose value and spread for true samples are known in closed form.
+and the mixture itself whose value and spread for true samples are known in closed form, and
+``mixture_mmd_null``, its z simulated on true samples (the law a yardstick is read from).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 
 from ..validate import as_float_array, finite, make_rng, positive_int
 
-__all__ = ["GaussianMixture", "mixture_mmd", "MMD"]
+__all__ = ["GaussianMixture", "mixture_mmd", "MMD", "mixture_mmd_null"]
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -259,3 +260,30 @@ def mixture_mmd(samples, mixture, *, bandwidth=None):
     value = pair_sum / (n * (n - 1)) - 2.0 * g.mean() + c
     eh2 = max(ek2 - 2.0 * eg2 + c ** 2, 0.0)                       # E[h²]
     return MMD(float(value), float(np.sqrt(2.0 * eh2 / (n * (n - 1)))), float(bandwidth))
+
+
+def mixture_mmd_null(mixture, n, draws, *, rng, bandwidth=None):
+    """The z of ``mixture_mmd`` on ``draws`` independent sets of ``n`` true samples of
+    ``mixture``: a simulation of its null law (mean 0 and standard deviation 1 in closed
+    form, but skewed, with a long right tail), from which a yardstick z < c and its
+    false-alarm rate, the share of draws at or above c, are read (chapter 26).
+
+    Shapes:
+        returns (draws,)
+
+    Args:
+        n: samples per set, ≥ 2 (the size of the sets the yardstick will judge).
+        draws: how many sets, ≥ 1.
+        rng: a ``np.random.Generator`` (required: the draws are random).
+        bandwidth: as in ``mixture_mmd``.
+    """
+    if not isinstance(mixture, GaussianMixture):
+        raise ValueError(f"mixture_mmd_null: expected mixture to be a GaussianMixture, got "
+                         f"{type(mixture).__name__}.")
+    n = positive_int("mixture_mmd_null", "n (samples per set)", n, minimum=2)
+    draws = positive_int("mixture_mmd_null", "draws", draws)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"mixture_mmd_null: expected rng, a np.random.Generator (e.g. "
+                         f"np.random.default_rng(0)), got {type(rng).__name__}.")
+    return np.array([mixture_mmd(mixture.sample(n, rng=rng), mixture,
+                                 bandwidth=bandwidth).z for _ in range(draws)])

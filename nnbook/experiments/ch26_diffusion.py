@@ -1,22 +1,29 @@
-"""Chapter 26's experiments over seeds: the chapter's mixture, and the samplers' quality
-against their number of steps, scored by ``nb.data.mixture_mmd`` against the true density,
-first with the exact score and velocity (the samplers alone), then with trained networks.
+"""Chapter 26's experiments over seeds: the chapter's mixture; the null law of
+``nb.data.mixture_mmd``'s z on true samples (the yardstick); and the samplers' quality against
+their number of steps, scored against the true density, first with the exact score and
+velocity (the samplers alone, also with more samples to see small biases), then with trained
+networks.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..data.mixture import GaussianMixture, mixture_mmd
-from ..generative import (LinearSchedule, as_function, ddim_sample, ddpm_sample, denoiser,
-                          euler_sample, exact_noise, exact_velocity, train_denoiser)
+from ..data.mixture import GaussianMixture, mixture_mmd, mixture_mmd_null
+from ..generative import (CosineSchedule, LinearSchedule, as_function, ddim_sample,
+                          ddpm_sample, denoiser, euler_sample, exact_noise, exact_velocity,
+                          train_denoiser)
 from ..training.optimizers import Adam
 
-__all__ = ["mixture", "N_SAMPLES", "STEPS", "sampler_steps", "train_model", "learned_steps",
+__all__ = ["mixture", "N_SAMPLES", "STEPS", "COSINE_STEPS", "YARDSTICK", "mmd_null",
+           "sampler_steps", "N_LARGE", "sampler_bias", "train_model", "learned_steps",
            "TABLES"]
 
 N_SAMPLES = 1000                       # samples per score: the null spread shrinks as 1/n
 STEPS = (1000, 100, 30, 10)
+COSINE_STEPS = (30, 10)                # DDIM also on the cosine schedule at these steps
+YARDSTICK = 5.0                        # z < 5: what true samples give (see mmd_null)
+N_LARGE = 8000                         # samples per score in sampler_bias
 
 
 def _rotated(angle, sx, sy):
@@ -33,11 +40,25 @@ def mixture():
                            [0.3, 0.3, 0.25, 0.15])
 
 
+def mmd_null(seed, draws=400):
+    """The null law of z for ``N_SAMPLES`` true samples, simulated from ``seed``
+    (``mixture_mmd_null``, ``draws`` sets): its mean and standard deviation (0 and 1 in
+    closed form), its 99 % quantile, its largest value, and the shares of draws at or above
+    4 and at or above ``YARDSTICK`` = 5 (the yardstick's false-alarm rate)."""
+    z = mixture_mmd_null(mixture(), N_SAMPLES, draws, rng=np.random.default_rng(seed))
+    return {"mean": float(z.mean()), "sd": float(z.std()),
+            "99 % quantile": float(np.quantile(z, 0.99)), "max": float(z.max()),
+            "share ≥ 4": float(np.mean(z >= 4)),
+            f"share ≥ {YARDSTICK:g}": float(np.mean(z >= YARDSTICK))}
+
+
 def sampler_steps(seed, steps=STEPS):
     """z = MMD / null spread of DDPM and DDIM with the exact score and of Euler with the
-    exact velocity, at each number of steps, from one draw of starting noise."""
+    exact velocity, at each number of steps, all three from the same draw of starting noise
+    (so their differences are paired); at the steps in ``COSINE_STEPS`` also DDIM on the
+    cosine schedule, from that same noise."""
     rng = np.random.default_rng(seed)
-    mix, schedule = mixture(), LinearSchedule()
+    mix, schedule, cosine = mixture(), LinearSchedule(), CosineSchedule()
     noise, velocity = exact_noise(mix, schedule), exact_velocity(mix)
     row = {}
     for n in steps:
@@ -45,7 +66,26 @@ def sampler_steps(seed, steps=STEPS):
         row[f"DDPM {n}"] = mixture_mmd(ddpm_sample(noise, x, schedule, steps=n, rng=rng), mix).z
         row[f"DDIM {n}"] = mixture_mmd(ddim_sample(noise, x, schedule, steps=n), mix).z
         row[f"Euler {n}"] = mixture_mmd(euler_sample(velocity, x, steps=n), mix).z
+        if n in COSINE_STEPS:
+            row[f"DDIM-cos {n}"] = mixture_mmd(
+                ddim_sample(exact_noise(mix, cosine), x, cosine, steps=n), mix).z
     return row
+
+
+def sampler_bias(seed, n=N_LARGE):
+    """z of ``n`` samples (default 8000, eight times the table's): true samples, and DDPM,
+    DDIM and Euler at 100 steps with the exact score and velocity, the samplers from one draw
+    of starting noise. A fixed bias in the samples grows z in proportion to n, while true
+    samples keep z's null law, so a bias too small to see at n = 1000 shows here."""
+    rng = np.random.default_rng(seed)
+    mix, schedule = mixture(), LinearSchedule()
+    noise, velocity = exact_noise(mix, schedule), exact_velocity(mix)
+    x = rng.standard_normal((n, 2))
+    return {"true": mixture_mmd(mix.sample(n, rng=rng), mix).z,
+            "DDPM 100": mixture_mmd(ddpm_sample(noise, x, schedule, steps=100, rng=rng),
+                                    mix).z,
+            "DDIM 100": mixture_mmd(ddim_sample(noise, x, schedule, steps=100), mix).z,
+            "Euler 100": mixture_mmd(euler_sample(velocity, x, steps=100), mix).z}
 
 
 def train_model(seed, objective="noise", steps=4000):
@@ -82,5 +122,7 @@ def learned_steps(seed, steps=(100, 10)):
     return row
 
 
-TABLES = {"26_samplers_exact": (sampler_steps, range(5)),
+TABLES = {"26_mmd_null": (mmd_null, range(5)),
+          "26_samplers_exact": (sampler_steps, range(5)),
+          "26_samplers_bias": (sampler_bias, range(5)),
           "26_samplers_learned": (learned_steps, range(5))}
