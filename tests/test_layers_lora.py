@@ -300,3 +300,26 @@ def test_merge_lora_keeps_a_tied_head_on_the_merged_embedding():
     assert isinstance(model.layers[0], nb.Embedding)
     assert model.layers[2].embedding is model.layers[0]
     assert np.allclose(model.predict(x), before, rtol=0, atol=1e-12)
+
+
+def test_lora_on_a_tied_embedding_gradients_by_finite_differences():
+    """The adapters of a tied table get both uses' gradient (the embedding's rows and the
+    head's product): every entry of A and B against central differences of the model's
+    loss. Catches a head that read the base W (its use would add nothing to A and B)."""
+    model, x, y = tied_lm()
+    rng = np.random.default_rng(3)
+    model.params["0.W.B"][...] = 0.5 * rng.standard_normal(model.params["0.W.B"].shape)
+    model.compute_gradients(x, y)
+    analytic = {k: model.grads[k].copy() for k in ("0.W.A", "0.W.B")}
+    for key, g in analytic.items():
+        p, eps = model.params[key], 1e-6
+        numeric = np.zeros_like(p)
+        for i in np.ndindex(p.shape):
+            keep = p[i]
+            p[i] = keep + eps
+            up = model.compute_gradients(x, y)[0]
+            p[i] = keep - eps
+            down = model.compute_gradients(x, y)[0]
+            p[i] = keep
+            numeric[i] = (up - down) / (2 * eps)
+        assert np.max(np.abs(g - numeric)) < 1e-8 * max(1.0, np.max(np.abs(g))), key
