@@ -72,7 +72,8 @@ def mixed_precision_step(model, xb, yb, *, fmt="bfloat16", master="float32"):
     to ``fmt`` and the optimizer updates the master weights with them (then rounded to
     ``master``: with ``master="bfloat16"`` an update smaller than half a weight's spacing
     is lost). Frozen parameters (a frozen layer, a LoRA's base) are only rounded for the
-    forward and backward, then put back exactly: the step leaves them as they were. Returns ``{"loss": …}`` as ``train_step``.
+    forward and backward, then put back exactly: the step leaves them as they were.
+    Returns ``{"loss": …}`` as ``train_step``.
 
     ``model``: a compiled ``Sequential`` (float32 for the usual setting; put ``RoundTo``
     layers in it to round the activations as well). Shapes: ``xb``, ``yb`` as
