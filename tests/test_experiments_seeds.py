@@ -109,3 +109,28 @@ def test_a_saved_table_says_which_numpy_made_it(tmp_path):
     assert back.from_this_numpy() and not SeedTable.load(old).from_this_numpy()
     other = SeedTable([0], ["x"], [[1.0]], made_with={"numpy": "1.26.4"})
     assert other.from_this_numpy() == np.__version__.startswith("1.26.")
+
+
+def test_seeds_that_are_not_integers_are_refused():
+    """Issue 50.7: 0.5 and 1.7 are not seeds; truncated, the rows were labelled 0 and 1,
+    seeds run never got. Catches int() on each seed."""
+    given = []
+    with pytest.raises(ValueError, match=r"over_seeds: expected every seed to be an "
+                                         r"integer, got 0\.5"):
+        over_seeds(given.append, [0.5, 1.7])
+    assert given == []
+    with pytest.raises(ValueError, match=r"SeedTable: expected every seed to be an integer, "
+                                         r"got 1\.5"):
+        SeedTable([1.5, 2.2], ["loss"], [[1.0], [2.0]])
+    with pytest.raises(ValueError, match=r"over_seeds: expected every seed to be an integer"):
+        over_seeds(float, [True, 2])
+    assert over_seeds(float, [np.int64(3), 4.0]).seeds == (3, 4)    # whole numbers kept
+
+
+def test_a_count_of_seeds_is_that_many_seeds_from_0():
+    """Issue 50.14: over_seeds(run, 5) runs seeds 0–4 (the default is range(5)); it was a
+    bare TypeError. A count below 1 is refused."""
+    assert over_seeds(float, 5).seeds == (0, 1, 2, 3, 4)
+    assert over_seeds(float, np.int64(2)).seeds == (0, 1)
+    with pytest.raises(ValueError, match=r"over_seeds: got the count 0; expected n ≥ 1"):
+        over_seeds(float, 0)

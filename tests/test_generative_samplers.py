@@ -146,3 +146,30 @@ def test_a_missing_schedule_or_prediction_and_bad_times_are_value_errors():
         G.ddpm_step(f, x, 0.5, 0.4, None)
     with pytest.raises(ValueError, match=r"ddpm_step: expected times 0 ≤ s < t ≤ 1.*t='a'"):
         G.ddpm_step(f, x, "a", 0.4, G.LinearSchedule())
+
+
+@pytest.mark.parametrize("sampler", ["ddpm", "ddim", "euler"])
+def test_a_nan_start_or_a_nan_function_is_refused(sampler):
+    """Issue 50.6: a NaN start, or fn returning NaN, is a ValueError that says why (the
+    samples came back NaN without a word). Catches a check of the start only, or of the
+    first call only: the function turns NaN at its third call."""
+    s, rng = G.LinearSchedule(), np.random.default_rng(0)
+    run = {"ddpm": lambda f, x: G.ddpm_sample(f, x, s, steps=10, rng=rng),
+           "ddim": lambda f, x: G.ddim_sample(f, x, s, steps=10),
+           "euler": lambda f, x: G.euler_sample(f, x, steps=10)}[sampler]
+    name = {"ddpm": "ddpm_sample", "ddim": "ddim_sample", "euler": "euler_sample"}[sampler]
+    x = rng.standard_normal((4, 2))
+    bad = x.copy()
+    bad[1, 0] = np.nan
+    with pytest.raises(ValueError, match=rf"{name}: the starting x holds NaN or inf"):
+        run(lambda x, t: np.zeros_like(x), bad)
+    calls = []
+
+    def turns_nan(x, t):
+        calls.append(t)
+        return np.full_like(x, np.nan if len(calls) == 3 else 0.1)
+
+    with pytest.raises(ValueError, match=rf"{name}: fn\(x, t\) at t = .* holds NaN or inf.*"
+                                         rf"retrain"):
+        run(turns_nan, x)
+    assert len(calls) == 3

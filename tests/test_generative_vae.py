@@ -238,3 +238,23 @@ def test_quadrature_half_width_must_be_a_finite_number(half_width):
     with pytest.raises(ValueError, match=r"quadrature_log_prob: expected half_width > 0, a "
                                          r"finite number"):
         G.quadrature_log_prob(G.VAE(2, 1, hidden=(3,)), np.zeros((1, 2)), half_width=half_width)
+
+
+@pytest.mark.parametrize("learn", [False, True])
+def test_training_after_load_goes_on_exactly(tmp_path, learn):
+    """Issue 50.9: save keeps the optimizer (settings, moments, step count), so fit after
+    VAE.load gives the weights fit on the saved model gives, bit for bit. Catches a file
+    without the optimizer: load then trained with a fresh Adam (moments 0, step 1)."""
+    x = np.random.default_rng(3).standard_normal((64, 3))
+    vae = G.VAE(3, 2, hidden=(4,), learn_obs_var=learn, rng=np.random.default_rng(4))
+    vae.fit(x, epochs=2, batch_size=16, optimizer=nb.Adam(lr=1e-2, clipnorm=5.0),
+            rng=np.random.default_rng(5))
+    back = G.VAE.load(vae.save(tmp_path / "vae"))
+    assert repr(back.optimizer) == repr(vae.optimizer)
+    assert back.optimizer.iterations == vae.optimizer.iterations == 8
+    on = vae.fit(x, epochs=2, batch_size=16, rng=np.random.default_rng(6))
+    after = back.fit(x, epochs=2, batch_size=16, rng=np.random.default_rng(6))
+    np.testing.assert_array_equal(on, after)
+    for a, b in zip(vae.encoder.get_weights() + vae.decoder.get_weights() + [vae.obs_logvar],
+                    back.encoder.get_weights() + back.decoder.get_weights() + [back.obs_logvar]):
+        np.testing.assert_array_equal(a, b)

@@ -98,3 +98,20 @@ def test_bad_input():
         generate(target, [[1, 2]], 5, draft=rnn)
     with pytest.raises(ValueError, match=r"speculative_probs: expected p and q.*\(V,\)"):
         speculative_probs(np.ones(3) / 3, np.ones(4) / 4)
+
+
+def test_the_drafts_own_mistakes_name_the_draft():
+    """Issue 50.16: a draft whose position table is too short is refused before any token,
+    as the draft's fault (it failed halfway through, never saying "draft"); a draft that
+    is not a model (draft="small") is named as the draft, not as the target. The draft
+    reads T0 + n_new − 2 positions: a table of exactly that many still works."""
+    target = classic(max_len=30)
+    with pytest.raises(ValueError, match=r"speculative_generate: the draft reads up to 11 "
+                                         r"positions .*max_len = 10.*draft with max_len ≥ 11"):
+        generate(target, [[1, 2, 3]], 10, draft=classic(seed=3, max_len=10))
+    plain = generate(target, [[1, 2, 3]], 10, temperature=0)
+    fast = generate(target, [[1, 2, 3]], 10, temperature=0, draft=classic(seed=3, max_len=11))
+    assert np.array_equal(plain, fast)
+    with pytest.raises(ValueError, match=r"speculative_generate: expected draft, a smaller "
+                                         r"Sequential language model.*got 'small' \(str\)"):
+        generate(target, [[1, 2]], 5, draft="small")

@@ -200,3 +200,13 @@ def test_to_torch_refuses_adapters_until_merged():
     nb.merge_lora(model)
     got = nb.to_torch(model)(torch.tensor(x)).detach().numpy()
     assert np.abs(got - expected).max() < 1e-10
+
+
+def test_one_target_as_a_string_is_that_one_name():
+    """Issue 50.17: add_lora, like quantise(keys=) and LoRA(targets=), takes one name as a
+    string: the same adapters as the name in a tuple (not its letters)."""
+    one, listed = language_model(), language_model()
+    assert (nb.add_lora(one, 2, targets="W_q", rng=np.random.default_rng(1))
+            == nb.add_lora(listed, 2, targets=("W_q",), rng=np.random.default_rng(1))
+            == ["1.attn.W_q", "2.attn.W_q"])
+    assert all(np.array_equal(a, b) for a, b in zip(one.get_weights(), listed.get_weights()))

@@ -115,3 +115,19 @@ def test_pytorchs_scaled_dot_product_attention_agrees():
         expected = F.scaled_dot_product_attention(*t, **torch_kwargs).numpy()
         np.testing.assert_allclose(nb.attention(q, k, v, **kwargs), expected, rtol=0,
                                    atol=1e-12)
+
+
+def test_no_keys_and_batch_axes_that_do_not_broadcast_are_named():
+    """Issue 50.13: nb.attention names these two mistakes (NumPy's reduction and
+    broadcasting errors did not); broadcasting axes still work as before."""
+    rng = np.random.default_rng(0)
+    q = rng.standard_normal((2, 3, 4, 5))
+    with pytest.raises(ValueError, match=r"attention: got no keys .*T_k ≥ 1"):
+        nb.attention(q, np.zeros((2, 3, 0, 5)), np.zeros((2, 3, 0, 4)))
+    with pytest.raises(ValueError, match=r"attention: the leading axes \(batch, heads\) of "
+                                         r"q \(2, 3\), k \(2, 2\) and v \(2, 2\) do not "
+                                         r"broadcast"):
+        nb.attention(q, rng.standard_normal((2, 2, 6, 5)), rng.standard_normal((2, 2, 6, 4)))
+    k, v = rng.standard_normal((2, 1, 6, 5)), rng.standard_normal((2, 1, 6, 4))
+    shared = nb.attention(q, k, v)                           # one key head for all three
+    assert np.array_equal(shared, nb.attention(q, np.repeat(k, 3, 1), np.repeat(v, 3, 1)))

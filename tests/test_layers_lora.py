@@ -246,3 +246,80 @@ def test_a_lora_is_not_wrapped_again():
     lora, _ = attention_lora()
     with pytest.raises(ValueError, match=r"LoRA: expected a layer with a weight matrix"):
         nb.LoRA(lora, 2)
+
+
+def test_alpha_set_after_construction_is_the_one_used():
+    """Issue 50.3: the scale α/r is read from alpha at every use, so a LoRA whose alpha was
+    set later predicts as its saved config says. Catches a scale fixed in __init__."""
+    x = np.array([[1.0, -2.0], [0.5, 3.0]])
+    lora = small_lora()
+    lora.alpha = 3.0
+    assert lora.scale == 3.0 and lora.get_config()["alpha"] == 3.0
+    assert np.allclose(lora.forward(x), small_lora(alpha=3.0).forward(x), rtol=0, atol=1e-15)
+    rebuilt = nb.LoRA(lora.get_config()["dense"], 1, alpha=lora.get_config()["alpha"])
+    rebuilt.params.update({k: v.copy() for k, v in lora.params.items()})
+    assert np.array_equal(rebuilt.forward(x), lora.forward(x))
+    with pytest.raises(ValueError, match=r"LoRA: alpha must be a positive number"):
+        lora.alpha = 0.0
+
+
+def tied_lm(seed=0, V=11, D=8):
+    rng = np.random.default_rng(seed)
+    emb = nb.Embedding(V, D, rng=rng)
+    model = nb.Sequential([emb, nb.TransformerBlock(D, 2, 16, rng=rng), nb.Unembedding(emb)])
+    model.compile(nb.Adam(1e-2), nb.CrossEntropy(from_logits=True))
+    model.layers[0] = nb.LoRA(emb, 2, rng=rng)              # the tied table adapted
+    data = np.random.default_rng(seed + 1)
+    return model, data.integers(0, V, (4, 6)), data.integers(0, V, (4, 6))
+
+
+def test_lora_on_a_tied_embedding_saves_loads_and_trains_on(tmp_path):
+    """Issue 50.15: save keeps the head's link to the embedding inside the LoRA; loaded,
+    the head reads that embedding and training goes on bit for bit. Catches the refusal
+    "not an earlier layer of this model" and a head tied to a copy."""
+    model, x, y = tied_lm()
+    for _ in range(3):
+        model.train_step(x, y)
+    loaded = nb.load_model(model.save(tmp_path / "tied"))
+    assert loaded.layers[2].embedding is loaded.layers[0].layer
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    for _ in range(2):
+        assert loaded.train_step(x, y) == model.train_step(x, y)
+    assert all(np.array_equal(a, b) for a, b in zip(loaded.get_weights(), model.get_weights()))
+
+
+def test_merge_lora_keeps_a_tied_head_on_the_merged_embedding():
+    """Issue 50.12: merging a LoRA around a tied Embedding leaves the Unembedding reading
+    the layer the model now holds, with W + (α/r)·A B. Catches a merged copy (the head
+    then reads the old table and predict blames "model.layers was changed directly")."""
+    model, x, y = tied_lm()
+    for _ in range(3):
+        model.train_step(x, y)
+    before = model.predict(x)
+    assert nb.merge_lora(model) == ["0.W"]
+    assert isinstance(model.layers[0], nb.Embedding)
+    assert model.layers[2].embedding is model.layers[0]
+    assert np.allclose(model.predict(x), before, rtol=0, atol=1e-12)
+
+
+def test_lora_on_a_tied_embedding_gradients_by_finite_differences():
+    """The adapters of a tied table get both uses' gradient (the embedding's rows and the
+    head's product): every entry of A and B against central differences of the model's
+    loss. Catches a head that read the base W (its use would add nothing to A and B)."""
+    model, x, y = tied_lm()
+    rng = np.random.default_rng(3)
+    model.params["0.W.B"][...] = 0.5 * rng.standard_normal(model.params["0.W.B"].shape)
+    model.compute_gradients(x, y)
+    analytic = {k: model.grads[k].copy() for k in ("0.W.A", "0.W.B")}
+    for key, g in analytic.items():
+        p, eps = model.params[key], 1e-6
+        numeric = np.zeros_like(p)
+        for i in np.ndindex(p.shape):
+            keep = p[i]
+            p[i] = keep + eps
+            up = model.compute_gradients(x, y)[0]
+            p[i] = keep - eps
+            down = model.compute_gradients(x, y)[0]
+            p[i] = keep
+            numeric[i] = (up - down) / (2 * eps)
+        assert np.max(np.abs(g - numeric)) < 1e-8 * max(1.0, np.max(np.abs(g))), key

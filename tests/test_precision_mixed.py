@@ -129,3 +129,24 @@ def test_bad_input():
     with pytest.raises(ValueError, match=r"accumulated_gradients: expected weighting "
                                          r"'kept' or 'mean'"):
         P.accumulated_gradients(model, x, y, n_micro=2, weighting="sum")
+
+
+def test_mixed_step_leaves_frozen_parameters_as_they_were():
+    """Issue 50.1: a float64 model with master="float32" rounds only what the step trains.
+    Catches rounding every parameter after the step: the frozen layer's and a LoRA's base
+    weights (float64 draws, not float32 values) would change on every step."""
+    rng = np.random.default_rng(0)
+    frozen = nb.Dense(6, 16, rng=rng)
+    head = nb.LoRA(nb.Dense(16, 3, rng=rng), 2, rng=rng)
+    model = nb.Sequential([frozen, nb.Tanh(), head])
+    model.compile(optimizer=nb.SGD(lr=0.1), loss=nb.CrossEntropy(from_logits=True))
+    frozen.trainable = False
+    kept = {k: p.copy() for k, p in model.params.items() if k not in ("2.A", "2.B")}
+    assert any(not np.array_equal(p, P.round_to(p, "float32")) for p in kept.values())
+    x, y = data()
+    for _ in range(3):
+        P.mixed_precision_step(model, x.astype(np.float64), y)
+    for k, p in kept.items():
+        assert np.array_equal(model.params[k], p), k
+    B = model.params["2.B"]
+    assert np.any(B != 0) and np.array_equal(B, P.round_to(B, "float32"))  # trained: rounded

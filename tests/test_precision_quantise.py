@@ -192,3 +192,36 @@ def test_bad_input(tmp_path):
     with pytest.raises(ValueError, match=r"load_quantised: .* holds no quantised weights.*"
                                          r"nb.load_model"):
         P.load_quantised(float_file)
+
+
+def test_set_weights_refused_and_a_changed_matrix_not_saved(tmp_path):
+    """Issue 50.2: set_weights would change predictions while save wrote the old codes.
+    Catches accepting new weights (the file would give back another model)."""
+    q = P.quantise(lm(), 8)
+    with pytest.raises(ValueError, match=r"QuantisedModel.set_weights: .*quantise it again"):
+        q.set_weights(q.get_weights())
+    q.params["1.attn.W_q"][0, 0] += 1.0                       # an edit in place
+    with pytest.raises(ValueError, match=r"QuantisedModel.save: the matrix '1.attn.W_q' is "
+                                         r"no longer its int8 codes"):
+        q.save(tmp_path / "q.npz")
+    assert not os.path.exists(tmp_path / "q.npz")
+
+
+def test_keys_as_one_string_is_one_name():
+    """Issue 50.17: keys="0.W" is the one name (add_lora takes one target as a string too).
+    Catches iterating the string ("no parameter '0'")."""
+    model = lm()
+    one, listed = P.quantise(model, 8, keys="0.W"), P.quantise(model, 8, keys=["0.W"])
+    assert list(one.codes) == ["0.W"]
+    assert np.array_equal(one.codes["0.W"], listed.codes["0.W"])
+    with pytest.raises(ValueError, match=r"quantise: no parameter '0.V' in the model"):
+        P.quantise(model, 8, keys="0.V")
+
+
+def test_load_model_on_a_quantised_file_points_to_load_quantised(tmp_path):
+    """Issue 50.18: nb.load_model on QuantisedModel.save's file names the right loader
+    (it said the file was damaged)."""
+    path = P.quantise(lm(), 4, group_size=8).save(tmp_path / "q4")
+    with pytest.raises(ValueError, match=r"holds a quantised model .*"
+                                         r"nb\.precision\.load_quantised\(path\)"):
+        nb.load_model(path)

@@ -136,3 +136,21 @@ def test_bad_input():
         P.tiled_attention_backward(q, k, v, out, lse, out[..., :2])
     with pytest.raises(ValueError, match=r"online_logsumexp: expected tile"):
         P.online_logsumexp(q, tile=1.5)
+
+
+def test_online_logsumexp_of_a_row_of_minus_infinity_is_minus_infinity():
+    """Issue 50.4: a fully masked row gives −∞ (torch.logsumexp, SciPy), every other row
+    its value. Catches −∞ − (−∞) = NaN in the running shift."""
+    x = np.array([[-np.inf] * 5, [0.0, -np.inf, 1.0, -np.inf, 2.0]])
+    for tile in (1, 2, 32):
+        got = P.online_logsumexp(x, tile=tile)
+        assert got[0] == -np.inf
+        assert abs(got[1] - np.log(1 + np.e + np.e ** 2)) < 1e-14
+    assert P.online_logsumexp(np.full((2, 0), 1.0)).tolist() == [-np.inf, -np.inf]
+
+
+def test_tiled_attention_refuses_no_keys():
+    """Issue 50.5: no keys would give every query the weights 0/0 (NaN rows)."""
+    q, k, v = qkv(0, tk=0)
+    with pytest.raises(ValueError, match=r"tiled_attention: got no keys .*T_k ≥ 1"):
+        P.tiled_attention(q, k, v)

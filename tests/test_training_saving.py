@@ -399,3 +399,42 @@ def test_non_finite_weights_in_a_file_are_named(tmp_path, bad):
     with pytest.raises(ValueError, match=r"load_model: .* layer 2 \(Dense\) W holds 1 "
                                          r"(NaN|infinite) value.*diverged.*earlier"):
         nb.load_model(model.save(tmp_path / "nan.npz"))
+
+
+def save_checkpoint(model, optimizer, iteration, out):
+    """CS336's checkpoint (assignment 1) on top of nnbook: the step count is the
+    optimizer's (Keras' ``optimizer.iterations``), which ``model.save`` records."""
+    assert model.optimizer is optimizer
+    optimizer.iterations = int(iteration)
+    model.save(out)
+
+
+def load_checkpoint(src, model, optimizer):
+    """Into the given model and optimizer, as CS336's; returns the iteration."""
+    saved = nb.load_model(src)
+    model.set_weights(saved.get_weights())
+    optimizer.set_state(list(model.params.values()),
+                        saved.optimizer.get_state(list(saved.params.values())))
+    return saved.optimizer.iterations
+
+
+def test_a_checkpoint_keeps_the_step_count(tmp_path):
+    """Issue 50.20: model.save records the optimizer's step count and load_model restores
+    it, so save_checkpoint/load_checkpoint → iteration are a few lines (above), and
+    training resumes bit for bit (Adam's bias correction reads the count). Catches a
+    file without the count: the loaded optimizer would start again at step 0."""
+    x, y = data()
+    model, other = mlp(), mlp(seed=5)
+    for m in (model, other):
+        m.compile(nb.Adam(lr=1e-2), "binary_crossentropy")
+    y = y[:, None]
+    for _ in range(7):
+        model.train_step(x, y)
+    assert model.optimizer.iterations == 7
+    assert nb.load_model(model.save(tmp_path / "m")).optimizer.iterations == 7
+    save_checkpoint(model, model.optimizer, 7, tmp_path / "ckpt.npz")
+    assert load_checkpoint(tmp_path / "ckpt.npz", other, other.optimizer) == 7
+    assert other.optimizer.iterations == 7
+    for _ in range(3):
+        assert other.train_step(x, y) == model.train_step(x, y)
+    assert all(np.array_equal(a, b) for a, b in zip(other.get_weights(), model.get_weights()))

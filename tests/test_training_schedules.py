@@ -73,3 +73,16 @@ def test_cosine_decay_refuses_a_warmup_outside_the_schedule(warmup):
     with pytest.raises(ValueError, match=r"cosine_decay: expected warmup_steps to be an integer "
                                          r"in \[0, epochs\) = \[0, 12\)"):
         schedules.cosine_decay(0.4, epochs=12, warmup_steps=warmup)
+
+
+def test_numpy_integers_are_integers():
+    """Issue 50.19: np.int64(10) is an integer here as everywhere in nnbook ("expected an
+    integer" before); the schedule is the one an int gives, its repr too."""
+    n = np.int64(10)
+    cosine, plain = schedules.cosine_decay(0.1, n, warmup_steps=np.int64(2)), \
+        schedules.cosine_decay(0.1, 10, warmup_steps=2)
+    assert [cosine(e) for e in range(12)] == [plain(e) for e in range(12)]
+    assert repr(cosine) == repr(plain)
+    assert schedules.step_decay(0.1, every=np.int64(3))(7) == schedules.step_decay(0.1, every=3)(7)
+    with pytest.raises(ValueError, match=r"cosine_decay: expected epochs to be an integer"):
+        schedules.cosine_decay(0.1, np.float64(10.5))

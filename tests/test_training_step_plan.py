@@ -351,3 +351,31 @@ def test_arrays_kept_between_planned_steps_give_the_same_numbers(monkeypatch, dt
     checked_losses, checked_weights, _ = train()
     assert kept_losses == checked_losses
     assert all(np.array_equal(a, b) for a, b in zip(kept_weights, checked_weights))
+
+
+def test_a_planned_step_after_the_weights_turned_float32_casts_as_the_checked_step():
+    """Issue 50.11: every weight and gradient converted to float32 after planned steps,
+    the data still float64: the step casts the batch, as the checked step does (NumPy's
+    "output array is not acceptable" before), and gives the checked step's numbers."""
+    def float32_model():
+        rng = np.random.default_rng(0)
+        model = nb.Sequential([nb.Dense(30, 64, rng=rng), nb.ReLU(), nb.Dense(64, 3, rng=rng)])
+        model.compile(nb.SGD(lr=0.1), "mse")
+        return model
+
+    data = np.random.default_rng(1)
+    x, y = data.standard_normal((300, 30)), data.standard_normal((300, 3))
+    planned, checked = float32_model(), float32_model()
+    for model in (planned, checked):
+        for _ in range(3):
+            model.train_step(x, y)                            # float64: planned from step 2
+        for layer in model.layers:
+            for k in layer.params:
+                layer.params[k] = layer.params[k].astype(np.float32)
+                layer.grads[k] = layer.grads[k].astype(np.float32)
+    assert planned._plans and any(planned._plans.values())
+    checked._plans.clear()
+    for _ in range(3):
+        assert planned.train_step(x, y) == checked.train_step(x, y)
+    assert all(np.array_equal(a, b) and a.dtype == np.float32
+               for a, b in zip(weights(planned), weights(checked)))

@@ -22,6 +22,24 @@ __all__ = ["SeedTable", "over_seeds", "stored", "STORED_DIR"]
 STORED_DIR = Path(__file__).resolve().parent / "tables"   # NN_name.json, one per table
 
 
+def _seed_list(owner, seeds):
+    """The seeds as ints: each an integer (a float such as 3.0 counts; 0.5 does not, nor a
+    bool or a string), so every row is labelled with the seed ``run`` was given."""
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise ValueError(f"{owner}: expected the seeds as a list of integers, e.g. "
+                         f"range(5), got {seeds!r}.")
+    out = []
+    for s in seeds:
+        whole = (isinstance(s, numbers.Integral) or (isinstance(s, numbers.Real)
+                                                     and float(s).is_integer()))
+        if isinstance(s, (bool, np.bool_)) or not whole:
+            raise ValueError(f"{owner}: expected every seed to be an integer, got {s!r} among "
+                             f"the seeds. A seed names one draw (np.random.default_rng"
+                             f"(seed)); use integers, e.g. range(5).")
+        out.append(int(s))
+    return out
+
+
 def _as_row(result, where):
     """``run(seed)``'s return value as a dict of floats ("value" for a bare number)."""
     if isinstance(result, dict):
@@ -59,7 +77,7 @@ class SeedTable:
 
     def __init__(self, seeds, columns, values, *, made_with=None):
         self.made_with = dict(made_with or {})   # {"numpy": "2.4.6"} for a stored table
-        self.seeds = tuple(int(s) for s in seeds)
+        self.seeds = tuple(_seed_list("SeedTable", seeds))
         self.columns = tuple(str(c) for c in columns)
         values = np.array(values, dtype=np.float64)
         if values.shape != (len(self.seeds), len(self.columns)):
@@ -190,11 +208,18 @@ def over_seeds(run, seeds=range(5)):
         run: a function of one int seed returning a number, or a dict of numbers
             (the same names for every seed). Build every random thing inside it from
             the seed (``np.random.default_rng(seed)``), so one seed is one draw.
-        seeds: the seeds (five by default; as many as the differences need).
+        seeds: the seeds (five by default; as many as the differences need), integers;
+            a count n is accepted as ``range(n)`` (``over_seeds(run, 5)`` runs seeds 0–4).
+            A seed that is not an integer (0.5) is a ``ValueError``.
     Returns:
         a ``SeedTable`` with one row per seed.
     """
-    seeds = [int(s) for s in seeds]
+    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, (bool, np.bool_)):
+        if seeds < 1:
+            raise ValueError(f"over_seeds: got the count {seeds!r}; expected n ≥ 1 (run on "
+                             f"seeds 0 … n−1) or a list of seeds such as range(5).")
+        seeds = range(int(seeds))
+    seeds = _seed_list("over_seeds", seeds)
     if not seeds:
         raise ValueError("over_seeds: got no seeds; pass e.g. seeds=range(5).")
     if len(set(seeds)) != len(seeds):

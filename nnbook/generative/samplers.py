@@ -2,6 +2,8 @@
 ancestral sampler and the deterministic DDIM sampler for a noise prediction (or a score,
 turned into one by ε̂ = −σ(t)·score), and Euler's method for a flow-matching velocity.
 They take the function, never a model, so the exact score of a mixture plugs in as well.
+A start, or an output of the function, with NaN or inf is a ``ValueError`` that says so
+(as ``generate`` refuses a NaN output): the samples would be NaN without a word.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..validate import as_float_array, make_rng, positive_int
+from ..validate import all_finite, as_float_array, make_rng, positive_int
 from .noise import NoiseSchedule
 
 __all__ = ["ddpm_sample", "ddpm_step", "ddim_sample", "euler_sample"]
@@ -25,6 +27,9 @@ def _start(owner, fn, x, schedule, prediction):
     if x.ndim != 2:
         raise ValueError(f"{owner}: expected x of shape (n, d), the starting noise (e.g. "
                          f"rng.standard_normal((n, d))), got {x.shape}.")
+    if not all_finite(x):
+        raise ValueError(f"{owner}: the starting x holds NaN or inf, so every sample would "
+                         f"be NaN. Start from finite noise, e.g. rng.standard_normal((n, d)).")
     diffusion = owner != "euler_sample"           # the diffusion samplers need both
     if diffusion and not isinstance(schedule, NoiseSchedule):
         raise ValueError(f"{owner}: expected schedule to be a NoiseSchedule (e.g. "
@@ -40,7 +45,14 @@ def _call(owner, fn, x, t):
     if out.shape != x.shape:
         raise ValueError(f"{owner}: fn(x, t) returned shape {out.shape}; expected x's shape "
                          f"{x.shape}, one vector per sample.")
-    return out.astype(x.dtype, copy=False)           # a float64 fn keeps float32 x float32
+    out = out.astype(x.dtype, copy=False)            # a float64 fn keeps float32 x float32
+    if not all_finite(out):
+        raise ValueError(f"{owner}: fn(x, t) at t = {float(t):g} holds NaN or inf, so the "
+                         f"samples would be NaN from here on. A trained denoiser whose "
+                         f"training diverged (or a NaN weight) does this: retrain it with a "
+                         f"smaller learning rate. A function of your own must stay finite "
+                         f"at every t the sampler calls it with.")
+    return out
 
 
 def _noise(owner, fn, x, t, schedule, prediction):

@@ -16,10 +16,14 @@ import numpy as np
 from ..layers.activations import Tanh
 from ..layers.dense import Dense
 from ..training.model import Sequential
-from ..training.optimizers import Adam
+from ..registry import name_of
+from ..training.optimizers import Adam, Optimizer
+from ..training.saving import _build_optimizer as build_optimizer, _lookup as lookup_class
 from ..validate import as_float_array, finite, float_dtype, make_rng, positive_int
 from .gaussian import (LOG_2PI, gaussian_kl, gaussian_kl_grad, gaussian_log_likelihood,
                        reparameterize, reparameterize_backward)
+
+_OPT = "optimizer/"        # the optimizer's state arrays in a file, as Sequential.save's
 
 __all__ = ["VAE", "linear_log_prob", "linear_elbo", "linear_posterior", "quadrature_log_prob"]
 
@@ -63,7 +67,8 @@ class VAE:
     The loss (``loss``, ``compute_gradients``) is the negative ELBO averaged over the batch,
     estimated with one ε per row: −log N(x; decoder(z), σ_x² I) + β KL(q(z | x) ‖ p(z)),
     with z = μ + σ ⊙ ε. ``fit`` is the loop, written out in its docstring. ``save`` and
-    ``VAE.load`` keep the weights and the settings.
+    ``VAE.load`` keep the weights, the settings and the optimizer's state: training after
+    ``load`` goes on exactly as it would have.
     """
 
     def __init__(self, d, latent, *, hidden=(64,), obs_logvar=0.0, learn_obs_var=False,
@@ -212,6 +217,10 @@ class VAE:
             history[epoch] = np.mean(losses)
         return history
 
+    def _trained(self):
+        """The parameters ``train_step`` updates, in its order (the optimizer's state)."""
+        return [p for p, _ in self.gradient_pairs()]
+
     # bounds on log p(x) -----------------------------------------------------------------
     def _log_weights(self, owner, x, K, rng):
         """log p(x, z_i) − log q(z_i | x) for K draws z_i ~ q(z | x): (K, n)."""
@@ -243,12 +252,24 @@ class VAE:
 
     # save and load ----------------------------------------------------------------------
     def save(self, path):
-        """Write the settings and every weight to an ``.npz`` file; returns the path."""
+        """Write the settings, every weight and the optimizer (its settings and state:
+        moments, step count) to an ``.npz`` file; returns the path. ``VAE.load`` then
+        trains on exactly as this model would (given the same ``rng``), as
+        ``Sequential.save`` promises."""
         config = {"d": self.d, "latent": self.latent, "hidden": list(self.hidden),
                   "obs_logvar": float(self.obs_logvar[0]), "learn_obs_var": self.learn_obs_var,
                   "kl_weight": self.kl_weight, "dtype": self.dtype.name}
         arrays = {f"encoder_{i}": w for i, w in enumerate(self.encoder.get_weights())}
         arrays.update({f"decoder_{i}": w for i, w in enumerate(self.decoder.get_weights())})
+        opt = self.optimizer
+        if opt is not None:
+            if not (hasattr(opt, "get_state") and hasattr(opt, "get_config")):
+                raise ValueError(f"VAE.save: the optimizer {type(opt).__name__} has no "
+                                 f"get_state/get_config, so training could not resume exactly "
+                                 f"after load. Use an nnbook optimizer (nb.Adam, nb.SGD, …).")
+            config["optimizer"] = {"class": name_of(type(opt)), "config": opt.get_config()}
+            state = opt.get_state(self._trained())
+            arrays.update({_OPT + k: np.asarray(v) for k, v in state.items()})
         path = str(path)
         np.savez(path, config=np.array(json.dumps(config)), **arrays)
         return path if path.endswith(".npz") else path + ".npz"
@@ -262,10 +283,17 @@ class VAE:
                     raise ValueError(f"VAE.load: {path} was not written by VAE.save (no "
                                      f"config).")
                 config = json.loads(str(f["config"]))
+                spec = config.pop("optimizer", None)
                 model = cls(**config)
                 for part in ("encoder", "decoder"):
                     net = getattr(model, part)
                     net.set_weights([f[f"{part}_{i}"] for i in range(len(net.get_weights()))])
+                if spec is not None:                  # files before it kept no optimizer
+                    opt = build_optimizer(lookup_class(spec["class"], Optimizer, None),
+                                          spec["config"])
+                    opt.set_state(model._trained(), {k[len(_OPT):]: np.array(f[k])
+                                                     for k in f.files if k.startswith(_OPT)})
+                    model.optimizer = opt
         except FileNotFoundError:
             raise
         except (OSError, EOFError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as exc:

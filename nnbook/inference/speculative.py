@@ -11,6 +11,7 @@ import copy
 import numpy as np
 
 from ..layers.activations import Softmax
+from ..layers.embedding import PositionalEmbedding
 from ..validate import positive_int
 from .batching import left_pad
 from .caches import _layers_of, _vocab, can_cache, clear_cache, cut_caches, start_cache
@@ -84,7 +85,14 @@ def speculative_generate(model, draft, ids, n_new, *, n_draft=4, temperature=1.0
     (drafts kept) and ``expected_accepted`` (Σ over the checked drafts of Σ_v min(p, q),
     the probability the rule keeps each: ``accepted`` is a draw around it).
     """
-    layers, dlayers = _layers_of(model), _layers_of(draft)
+    layers = _layers_of(model)
+    if not (callable(getattr(draft, "forward", None))
+            and isinstance(getattr(draft, "layers", None), list)):
+        raise ValueError(f"speculative_generate: expected draft, a smaller Sequential "
+                         f"language model of the same vocabulary (ids (m, T) → logits (m, T, "
+                         f"V)), got {draft!r} ({type(draft).__name__}). Pass the draft model "
+                         f"itself: nb.generate(model, ids, n_new, draft=small_model).")
+    dlayers = draft.layers
     if draft is model:                             # its own draft: the caches must differ
         draft = copy.deepcopy(model)
     n_draft = positive_int("speculative_generate", "n_draft", n_draft)
@@ -107,6 +115,7 @@ def speculative_generate(model, draft, ids, n_new, *, n_draft=4, temperature=1.0
         rng = np.random.default_rng()
     listed = isinstance(ids, list) or stop_token is not None
     rows = [np.asarray(r, dtype=np.int64) for r in ids]
+    _check_draft_positions(dlayers, max((len(r) for r in rows), default=0), n_new)
     keys = ("target_forwards", "draft_forwards", "proposed", "checked", "accepted")
     stats = dict.fromkeys(keys, 0)
     stats["expected_accepted"] = 0.0
@@ -116,6 +125,20 @@ def speculative_generate(model, draft, ids, n_new, *, n_draft=4, temperature=1.0
     if not listed:
         texts = left_pad(texts)[0]
     return texts, stats
+
+
+def _check_draft_positions(dlayers, T0, n_new):
+    """The draft reads at most T0 + n_new − 2 positions (its last proposal is the token
+    before the target's last); a learned position table shorter than that is refused here,
+    naming the draft, not halfway through the tokens."""
+    need = T0 + n_new - 2 if n_new >= 2 else 0
+    for layer in dlayers:
+        if isinstance(layer, PositionalEmbedding) and need > layer.max_len:
+            raise ValueError(
+                f"speculative_generate: the draft reads up to {need} positions (a prompt of "
+                f"{T0} tokens and n_new={n_new}), past its position table ({layer!r} has "
+                f"max_len = {layer.max_len}). Use a draft with max_len ≥ {need} (or RoPE), "
+                f"or a shorter prompt or n_new.")
 
 
 def _probs(model, feed, last, decoding):

@@ -63,12 +63,7 @@ class LoRA(Layer):
         if isinstance(layer, dict):                   # load_model: the saved config
             layer = _rebuild(layer, rng, np.float64 if dtype is None else dtype)
         self.layer, self.rank = layer, positive_int("LoRA", "rank", rank)
-        if alpha is not None and (isinstance(alpha, bool) or not isinstance(
-                alpha, numbers.Real) or not np.isfinite(alpha) or alpha <= 0):
-            raise ValueError(f"LoRA: alpha must be a positive number or None (α = rank), got "
-                             f"{alpha!r}. The output adds (alpha/rank)·x A B.")
-        self.alpha = float(self.rank if alpha is None else alpha)
-        self.scale = self.alpha / self.rank
+        self.alpha = alpha                            # checked; None: α = rank
         self.targets = _targets(layer, targets)
         self.dense = layer if self.targets is None else None
         W = layer.params[self.targets[0] if self.targets else "W"]
@@ -88,6 +83,25 @@ class LoRA(Layer):
             self.frozen_params = tuple(layer.params)
             self.buffers = layer.buffers
         self._x = self._h = self._shape = None
+
+    @property
+    def alpha(self) -> float:
+        """α, the scale's numerator; set it any time: the forward, the backward, ``merge``
+        and ``get_config`` all read ``scale`` = α/r from it."""
+        return self._alpha
+
+    @alpha.setter
+    def alpha(self, value) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(
+                value, numbers.Real) or not np.isfinite(value) or value <= 0):
+            raise ValueError(f"LoRA: alpha must be a positive number or None (α = rank), got "
+                             f"{value!r}. The output adds (alpha/rank)·x A B.")
+        self._alpha = float(self.rank if value is None else value)
+
+    @property
+    def scale(self) -> float:
+        """α/r, what A B is multiplied by (read from ``alpha`` at every use)."""
+        return self._alpha / self.rank
 
     def _pairs(self):
         """(key prefix of A and B, the target's name) per adapted matrix."""
@@ -184,8 +198,17 @@ class LoRA(Layer):
 
     def merge(self) -> Layer:
         """A plain layer of the wrapped kind with W + (α/r)·A B: the same outputs, no extra
-        cost (a new ``Dense``, or a copy of the wrapped layer)."""
+        cost (a new ``Dense``, or a copy of the wrapped layer). A wrapped ``Embedding``
+        that an ``Unembedding`` reads (tied, chapter 20) is merged in place and returned
+        itself, so the head stays tied to the layer the model now holds."""
         p = self.params
+        if getattr(self.layer, "_tied", None):           # an Unembedding holds this layer
+            inner = self.layer
+            inner.params = {k: np.array(p[k]) for k in self._base}
+            for t in self.targets:
+                inner.params[t] = p[t] + self.scale * (p[t + ".A"] @ p[t + ".B"])
+            inner.grads = {k: np.zeros_like(v) for k, v in inner.params.items()}
+            return inner
         if self.targets is None:
             W = p["W"]
             merged = Dense(W.shape[0], W.shape[1], dtype=W.dtype, rng=np.random.default_rng(0))

@@ -71,7 +71,9 @@ def mixed_precision_step(model, xb, yb, *, fmt="bfloat16", master="float32"):
     forward and backward run with the weights rounded to ``fmt``; the gradients are rounded
     to ``fmt`` and the optimizer updates the master weights with them (then rounded to
     ``master``: with ``master="bfloat16"`` an update smaller than half a weight's spacing
-    is lost). Returns ``{"loss": …}`` as ``train_step``.
+    is lost). Frozen parameters (a frozen layer, a LoRA's base) are only rounded for the
+    forward and backward, then put back exactly: the step leaves them as they were.
+    Returns ``{"loss": …}`` as ``train_step``.
 
     ``model``: a compiled ``Sequential`` (float32 for the usual setting; put ``RoundTo``
     layers in it to round the activations as well). Shapes: ``xb``, ``yb`` as
@@ -93,12 +95,12 @@ def mixed_precision_step(model, xb, yb, *, fmt="bfloat16", master="float32"):
             p[...] = k
     if not np.isfinite(value):
         return {"loss": value}
-    pairs = model.gradient_pairs()
+    pairs = model.gradient_pairs()                        # the trained ones: frozen stay
     for _, g in pairs:
         g[...] = round_to(g, fmt)
     model.optimizer.step(pairs)
     if master != "float64":
-        for p in params:
+        for p, _ in pairs:                                 # only what the step updated
             p[...] = round_to(p, master)
     return {"loss": value}
 

@@ -166,9 +166,29 @@ class QuantisedModel(Sequential):
 
     fit = train_step = compute_gradients = _refuse
 
+    def set_weights(self, weights) -> None:
+        """Refused: the quantised matrices are ``codes · scale``, and new values would not be
+        codes times scales (``save`` writes the codes)."""
+        raise ValueError(f"QuantisedModel.set_weights: a quantised model's matrices are "
+                         f"int{self.bits} codes times scales, which new weights are not; "
+                         f"save would write the old codes. Set the weights on the float "
+                         f"model, then quantise it again: nb.precision.quantise(model, "
+                         f"bits={self.bits}).")
+
     def save(self, path) -> str:
         """Write the model to ``path`` (``.npz`` added): the float parts as
-        ``Sequential.save`` writes them, the quantised matrices as codes and scales."""
+        ``Sequential.save`` writes them, the quantised matrices as codes and scales.
+        A quantised matrix changed since ``quantise`` (no longer its codes times its
+        scales) is a ``ValueError``: the file would hold the old one."""
+        for k, W in self.params.items():
+            if k in self.codes and not np.array_equal(W, dequantise(
+                    self.codes[k], self.scales[k], axis=self.axes[k],
+                    group_size=self.group_size).astype(W.dtype)):
+                raise ValueError(f"QuantisedModel.save: the matrix {k!r} is no longer its "
+                                 f"int{self.bits} codes times its scales (it was changed after "
+                                 f"quantise), so the file would hold the old one. Change the "
+                                 f"float model, then quantise it again: "
+                                 f"nb.precision.quantise(model, bits={self.bits}).")
         path = os.fspath(path)
         path = path if path.endswith(".npz") else path + ".npz"
         folder = os.path.dirname(os.path.abspath(path))
@@ -226,7 +246,8 @@ def quantise(model, bits=8, *, group_size=None, keys=None):
         bits: 8 (int8) or 4 (int4).
         group_size: inputs per scale (``None``: one scale per output channel, the usual
             int8 choice; int4 usually takes groups of 32 to 128).
-        keys: the parameters to quantise, as ``model.params`` names them ("1.attn.W_q");
+        keys: the parameters to quantise, as ``model.params`` names them ("1.attn.W_q"),
+            a list or one name as a string;
             ``None``: every 2-D weight matrix (Dense, attention and feed-forward weights per
             output column; Embedding and PositionalEmbedding tables per row, which the
             tied ``Unembedding`` reads as its output channels). Norms' gains, biases and
@@ -240,6 +261,8 @@ def quantise(model, bits=8, *, group_size=None, keys=None):
     found = _weights(model)
     if keys is None:
         keys = list(found)
+    elif isinstance(keys, str):                   # one name, as add_lora's targets take it
+        keys = [keys]
     for k in keys:
         if k not in found:
             raise ValueError(f"quantise: no parameter {k!r} in the model; its 2-D weights "

@@ -21,6 +21,8 @@ def online_logsumexp(x, *, tile=32):
     The running maximum m and the running sum l = Σ exp(x_j − m) are updated per tile:
     m' = max(m, max of the tile), l' = l·exp(m − m') + Σ exp(x_j − m'). The result is
     m + log l, exactly the one-pass value (up to round-off), and no exp ever overflows.
+    A row of −∞ only (a fully masked row) gives −∞, as ``torch.logsumexp`` and SciPy do:
+    while m is −∞ the shift is 0, so l stays 0 and log l = −∞.
 
     Shapes:
         x: (…, n)  →  (…)
@@ -32,9 +34,11 @@ def online_logsumexp(x, *, tile=32):
     for c in range(0, x.shape[-1], tile):
         block = x[..., c:c + tile]
         m_new = np.maximum(m, block.max(axis=-1))
-        l = l * np.exp(m - m_new) + np.exp(block - m_new[..., None]).sum(axis=-1)
+        shift = np.where(m_new == -np.inf, 0.0, m_new)         # −∞ − (−∞) would be NaN
+        l = l * np.exp(m - shift) + np.exp(block - shift[..., None]).sum(axis=-1)
         m = m_new
-    return m + np.log(l)
+    with np.errstate(divide="ignore"):                         # log 0 = −∞: nothing to add
+        return m + np.log(l)
 
 
 def _check(owner, q, k, v):
@@ -91,6 +95,10 @@ def tiled_attention(q, k, v, *, tile=32, causal=False, scale=None, return_lse=Fa
     """
     tile = positive_int("tiled_attention", "tile", tile)
     q, k, v = _check("tiled_attention", q, k, v)
+    if k.shape[-2] == 0 and q.shape[-2]:
+        raise ValueError(f"tiled_attention: got no keys (k {k.shape}, v {v.shape}), so every "
+                         f"query's weights would be 0/0. Give at least one key and value "
+                         f"(T_k ≥ 1).")
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
     Tq, Tk = q.shape[-2], k.shape[-2]
     out = np.empty(q.shape[:-1] + (v.shape[-1],), dtype=q.dtype)

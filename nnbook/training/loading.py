@@ -12,7 +12,9 @@ __all__ = ["load_model"]
 
 def load_model(path, custom_objects=None) -> Sequential:
     """Read a model written by ``Sequential.save``: identical predictions, and
-    training continues exactly where it stopped (optimizer state included).
+    training continues exactly where it stopped (optimizer state included: its buffers
+    and its step count ``optimizer.iterations``, Keras' name, so a checkpoint of
+    ``(model, optimizer, iteration)`` is ``model.save`` with ``optimizer.iterations``).
 
     Args:
         custom_objects: ``{"ClassName": cls}`` for your own layers (as in Keras), unless

@@ -26,6 +26,7 @@ __all__ = ["save_model", "read_model"]
 FORMAT = "nnbook-model"
 VERSION = 2          # 2: keys "<layer>.<name>", buffers, optimizer state; 1 is still read
 OPT = "optimizer/"   # prefix of the optimizer-state arrays
+QUANTISED = "__quantised__"   # the key precision/quantise.py's files add
 
 
 def _umask() -> int:
@@ -186,6 +187,10 @@ def read_model(path, custom_objects=None) -> dict:
                          f"{{'MyLayer': MyLayer}}, got {custom_objects!r}.")
     try:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
+            if QUANTISED in data.files:                  # QuantisedModel.save's file
+                raise _Refused(f"load_model: {path!r} holds a quantised model (int codes and "
+                               f"scales, chapter 24); load it with "
+                               f"nb.precision.load_quantised(path).")
             arch = json.loads(str(data["__architecture__"][()]))
             if not isinstance(arch, dict) or arch.get("format") != FORMAT:
                 raise ValueError("not an nnbook model")

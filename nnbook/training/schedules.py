@@ -7,6 +7,7 @@ for Keras' signature and ignored.
 from __future__ import annotations
 
 import math
+import numbers
 
 from .hyperparams import positive
 
@@ -41,9 +42,9 @@ class step_decay(_Schedule):
         self.drop = positive("step_decay", "drop", drop)
         if self.drop > 1:
             raise ValueError(f"step_decay: expected 0 < drop ≤ 1, got {drop!r}.")
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
             raise ValueError(f"step_decay: expected every to be an integer ≥ 1, got {every!r}.")
-        self.every = every
+        self.every = int(every)                  # np.int64(10) too, as everywhere else
 
     def value(self, epoch):
         return self.initial_lr * self.drop ** (epoch // self.every)
@@ -78,21 +79,21 @@ class cosine_decay(_Schedule):
 
     def __init__(self, initial_lr, epochs, min_lr=0.0, warmup_steps=0):
         self.initial_lr = positive("cosine_decay", "initial_lr", initial_lr)
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
             raise ValueError(f"cosine_decay: expected epochs to be an integer ≥ 1 (the epoch at "
                              f"which lr reaches min_lr), got {epochs!r}.")
-        self.epochs = epochs
+        self.epochs = epochs = int(epochs)       # np.int64(10) too, as everywhere else
         self.min_lr = positive("cosine_decay", "min_lr", min_lr, allow_zero=True)
         if self.min_lr >= self.initial_lr:
             raise ValueError(f"cosine_decay: expected min_lr < initial_lr, got min_lr={min_lr!r}, "
                              f"initial_lr={initial_lr!r}.")
-        if (isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int)
+        if (isinstance(warmup_steps, bool) or not isinstance(warmup_steps, numbers.Integral)
                 or not 0 <= warmup_steps < epochs):
             raise ValueError(f"cosine_decay: expected warmup_steps to be an integer in [0, "
                              f"epochs) = [0, {epochs}) (the cosine follows the warm-up), got "
                              f"{warmup_steps!r}.")
         if warmup_steps:
-            self.warmup_steps = warmup_steps
+            self.warmup_steps = int(warmup_steps)
 
     def value(self, epoch):
         w = self.warmup_steps

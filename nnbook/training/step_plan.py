@@ -97,8 +97,10 @@ class StepPlan:
 
     def holds(self, model, xb, yb) -> bool:
         """Whether this step's batch (of the planned shapes: the model finds the plan by
-        them), layers, loss, optimizer and frozen layers are the planned ones: about 0.2 µs
-        of comparisons, identity first."""
+        them), layers, loss, optimizer, frozen layers, weight and gradient arrays and the
+        model's dtype are the planned ones: comparisons, identity first. A weight converted
+        to another dtype since (a new array) runs the checked step, which casts the batch
+        to the model's dtype; the plan would skip that cast."""
         if ((xb.dtype, yb.dtype) != self.dtypes or model.optimizer is not self.optimizer
                 or model.loss is not self.loss
                 or model.layers != self.layers):         # a list: the same layer objects
@@ -109,7 +111,11 @@ class StepPlan:
         for own in self.own:                             # a fast layer's method replaced since
             if "forward" in own or "backward" in own:
                 return False
-        return True
+        for layer, k, p, g in self.slots:                # a weight or gradient replaced since
+            if layer.params.get(k) is not p or layer.grads.get(k) is not g:
+                return False                             # (another dtype, say): the checked
+        return model.dtype == self.seen[1]               # step casts, as it then must
+
 
     def run(self, model, xb, yb):
         """Forward (training mode), loss, backward: ``(loss value, output)``; no gradients

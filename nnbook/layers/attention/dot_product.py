@@ -34,7 +34,8 @@ def attention(q, k, v, *, mask=None, causal=False, scale=None, return_weights=Fa
     The leading axes are batch and heads, broadcast as NumPy's ``@`` broadcasts them, so
     grouped-query attention is k, v with fewer heads than q stacked as
     ``MultiHeadAttention`` does, or ``k[:, nb.kv_head_of(h, k_heads)]``. A query that may
-    attend nothing is a ``ValueError``. Chapter 17.
+    attend nothing is a ``ValueError``, as are no keys (T_k = 0) and leading axes that do
+    not broadcast. Chapter 17.
     """
     q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
     if (min(q.ndim, k.ndim, v.ndim) < 2 or q.shape[-1] != k.shape[-1]
@@ -42,6 +43,20 @@ def attention(q, k, v, *, mask=None, causal=False, scale=None, return_weights=Fa
         raise ValueError(f"attention: expected q (…, T_q, d), k (…, T_k, d) and v (…, T_k, "
                          f"d_v), got {q.shape}, {k.shape} and {v.shape}. q and k need the same "
                          f"d; k and v the same T_k.")
+    if k.shape[-2] == 0 and q.shape[-2]:
+        raise ValueError(f"attention: got no keys (k {k.shape}, v {v.shape}), so every "
+                         f"query's weights would be 0/0. Give at least one key and value "
+                         f"(T_k ≥ 1).")
+    if not q.shape[:-2] == k.shape[:-2] == v.shape[:-2]:         # batch, heads: broadcast?
+        try:
+            np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+        except ValueError:
+            raise ValueError(
+                f"attention: the leading axes (batch, heads) of q {q.shape[:-2]}, k "
+                f"{k.shape[:-2]} and v {v.shape[:-2]} do not broadcast together. Give them "
+                f"the same batch size and heads (or 1 where one is shared); for "
+                f"grouped-query attention repeat k and v per query head: "
+                f"k[:, nb.kv_head_of(h, k_heads)].") from None
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
     if scale != 1.0:
