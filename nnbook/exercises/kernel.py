@@ -1,0 +1,321 @@
+"""One student's notebook in a kernel of its own, for the report (report.py).
+
+The kernel runs in an empty temporary folder that holds only the notebook's copy, with a
+fresh HOME (no IPython startup files, no Jupyter or matplotlib config), Python in isolated
+mode (``-I``: no PYTHON* variables, no user site-packages, no folder of the notebook on
+``sys.path``) with ``nnbook`` imported from where the report's own ``nnbook`` comes from,
+a memory limit (RLIMIT_AS), its stdout and stderr sent to /dev/null, and a session (process
+group) of its own. ``close`` kills that group and every process the kernel left behind: the
+report makes itself a child subreaper (Linux), so an orphan (a double fork, a ``setsid``)
+comes back to it and is killed too.
+
+Requests to the kernel are cells (the student's code, its output never read) and the
+agent's requests (wire.py): read an answer, call the student's function. Each has the
+per-cell timeout and the notebook's remaining budget.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import wire
+
+_LAUNCH = """\
+import resource, sys
+memory, root, connection = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+if memory > 0:
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+if root not in sys.path:
+    sys.path.insert(0, root)
+sys.argv = ["nnbook-report-kernel", "-f", connection, "--IPKernelApp.ignore_cwd=True",
+            "--HistoryManager.hist_file=:memory:"]
+from ipykernel import kernelapp
+kernelapp.launch_new_instance()
+"""
+
+
+class KernelGone(Exception):
+    """The kernel stopped answering: it died, or a request ran out of time."""
+
+
+def become_subreaper() -> None:
+    """Make orphaned descendants come back to this process (Linux), and keep other
+    processes of the same user from reading this one's memory or open files."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)            # PR_SET_CHILD_SUBREAPER
+        libc.prctl(4, 0, 0, 0, 0)             # PR_SET_DUMPABLE = 0: /proc/<this>/fd closed
+    except (OSError, AttributeError):
+        pass
+
+
+def _children() -> dict[int, int]:
+    """{pid: parent pid} of every process (Linux /proc; empty elsewhere)."""
+    found = {}
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def kill_left_behind(keep=(), marker: str | None = None) -> int:
+    """Kill the descendants of this process but ``keep`` (live kernels of other notebooks) and
+    their descendants; with ``marker``, only those whose environment holds it. The count."""
+    me, killed = os.getpid(), 0
+    for _ in range(5):                                 # a process may fork while we look
+        parents = _children()
+        kids = {p for p, pp in parents.items() if pp == me and p not in keep}
+        mine, todo = set(), list(kids)
+        while todo:
+            pid = todo.pop()
+            mine.add(pid)
+            todo += [p for p, pp in parents.items() if pp == pid and p not in mine]
+        if marker is not None:
+            mine = {p for p in mine if _has_marker(p, marker)}
+        if not mine:
+            break
+        for pid in mine:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except OSError:
+                pass
+        for pid in mine & kids:
+            try:
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        time.sleep(0.05)
+    return killed
+
+
+def _has_marker(pid: int, marker: str) -> bool:
+    try:
+        return marker.encode() in Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return True                                    # it went, or hides: kill it anyway
+
+
+class Kernel:
+    """A running kernel for one notebook; ``with Kernel(...) as k`` closes it."""
+
+    def __init__(self, folder: Path, timeout: float, budget: float, memory_mb: int):
+        import nnbook
+        self.folder, self.timeout = folder, timeout
+        self.deadline = time.monotonic() + budget
+        self.marker = "nnbook-report-" + secrets.token_hex(8)
+        self.codec = wire.Codec("R", self._function)
+        self.failure: str | None = None
+        home, work = folder / "home", folder / "work"
+        for d in (home, work, folder / "tmp", folder / "run"):
+            d.mkdir(exist_ok=True)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
+               "IPYTHONDIR": str(home / ".ipython"), "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+               "JUPYTER_DATA_DIR": str(home / ".jupyter-data"), "JUPYTER_RUNTIME_DIR": str(folder / "run"),
+               "JUPYTER_PLATFORM_DIRS": "1", "MPLCONFIGDIR": str(home / ".mpl"), "MPLBACKEND": "agg",
+               "TMPDIR": str(folder / "tmp"), "NNBOOK_REPORT_KERNEL": self.marker,
+               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        for name in ("LANG", "LC_ALL", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(name, os.environ.get(name, "1" if "THREADS" in name else "C.UTF-8"))
+        from jupyter_client import BlockingKernelClient
+        from jupyter_client.connect import write_connection_file
+        connection, _ = write_connection_file(str(folder / "run" / "kernel.json"), ip="127.0.0.1",
+                                              key=secrets.token_hex(16).encode())
+        root = str(Path(nnbook.__file__).resolve().parent.parent)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _LAUNCH, str(memory_mb * 2 ** 20), root, connection],
+            cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
+        self.client = None
+        try:
+            self.client = BlockingKernelClient()
+            self.client.load_connection_file(connection)
+            self.client.start_channels()
+            self._ready()
+            self._start_agent()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start_agent(self) -> None:
+        self.request("import sys as _s, types as _t\n"
+                     "_m = _t.ModuleType('_nnbook_report_agent')\n"
+                     f"exec({wire_source()!r}, _m.__dict__)\n"
+                     "_s.modules['_nnbook_report_agent'] = _m\n"
+                     "_m.AGENT = _m.Agent()\ndel _s, _t, _m", cell=False)
+
+    def _ready(self) -> None:
+        while True:
+            self._alive()
+            self.client.kernel_info()
+            try:
+                self.client.get_shell_msg(timeout=1.0)
+                break
+            except queue.Empty:
+                continue
+        while True:                                    # drop the start-up chatter
+            try:
+                self.client.get_iopub_msg(timeout=0)
+            except queue.Empty:
+                break
+
+    def _alive(self) -> None:
+        if self.proc.poll() is not None:
+            raise KernelGone("its kernel died (the code crashed Python, called os._exit() or ran "
+                             "out of memory: the limit is --memory)")
+        if time.monotonic() > self.deadline:
+            raise KernelGone("ran out of time: the notebook took longer than its budget "
+                             "(--budget seconds per notebook)")
+
+    def request(self, code: str, cell: bool = True, on_prompt=None):
+        """Run ``code``; returns None, or "Name: message" when it raised. ``on_prompt`` answers
+        the agent's messages (input requests); a cell may not read input."""
+        kc = self.client
+        msg_id = kc.execute(code, store_history=cell, allow_stdin=not cell, stop_on_error=False)
+        until = min(time.monotonic() + self.timeout, self.deadline)
+        while True:
+            self._alive()
+            if time.monotonic() > until:
+                raise KernelGone(f"timed out: a cell ran longer than {self.timeout:g} s (the "
+                                 f"--timeout per cell); it may wait for input or loop forever, or "
+                                 f"raise --timeout if it is only slow")
+            for _ in range(500):                      # the cell's output: read, never kept
+                try:
+                    kc.get_iopub_msg(timeout=0)
+                except queue.Empty:
+                    break
+            if not cell:
+                try:
+                    msg = kc.get_stdin_msg(timeout=0)
+                    if msg["parent_header"].get("msg_id") == msg_id:
+                        prompt = str(msg["content"].get("prompt", ""))
+                        kc.input(on_prompt(prompt) if on_prompt else "")
+                except queue.Empty:
+                    pass
+            try:
+                msg = kc.get_shell_msg(timeout=0.02)
+            except queue.Empty:
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                content = msg["content"]
+                if content.get("status") == "error":
+                    return f"{content.get('ename')}: {' '.join(str(content.get('evalue')).split())}"[:200]
+                return None
+
+    # the agent's requests -------------------------------------------------------------
+    def _ask(self, op: dict):
+        """Send one request to the agent; the kernel's reply (a dict) or KernelGone."""
+        nonce = "nnbook-" + secrets.token_hex(8) + " "
+        op["nonce"], replies = nonce, []
+
+        def on_prompt(prompt: str) -> str:
+            if not prompt.startswith(nonce) or len(prompt) > wire.MAX_CHARS:
+                return ""
+            message = json.loads(prompt[len(nonce):])
+            if message.get("kind") == "callback":
+                return self._callback(message)
+            replies.append(message)
+            return ""
+
+        code = f"__import__('sys').modules['_nnbook_report_agent'].AGENT.serve({wire.dumps(op)!r}, globals())"
+        err = self.request(code, cell=False, on_prompt=on_prompt)
+        if replies:
+            return replies[-1]
+        return {"kind": "raised", "type": "ReportError",
+                "message": f"the kernel gave no answer ({err or 'its agent is gone'})"}
+
+    def _callback(self, message: dict) -> str:
+        """A function of the report (a checker's) that the student's code called."""
+        try:
+            fn = self.codec.mine[message["ref"]]
+            value = fn(*self.codec.decode(message["args"]))
+            return wire.dumps({"value": self.codec.encode(value)})
+        except Exception as exc:
+            return wire.dumps({"raised": type(exc).__name__, "message": str(exc)[:300]})
+
+    def answer(self, expr: str):
+        """The value of ``expr`` in the kernel, as data (a function as a RemoteFunction)."""
+        reply = self._ask({"op": "probe", "expr": expr})
+        if reply.get("kind") == "raised":
+            raise AnswerUnreadable(f"{reply.get('type')}: {reply.get('message')}"[:200])
+        return self.codec.decode(reply["value"])
+
+    def _function(self, ref, name, source):
+        return RemoteFunction(self, ref, name, source)
+
+    def close(self) -> None:
+        try:
+            if self.client is not None:
+                self.client.stop_channels()
+        except Exception:
+            pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        kill_left_behind(marker=self.marker)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class AnswerUnreadable(Exception):
+    """The answer's expression raised in the kernel, or its value could not be sent."""
+
+
+class RemoteFunction:
+    """The student's function, as the checker sees it: a call sends the arguments to the
+    kernel as data and brings the result back as data."""
+
+    def __init__(self, kernel: Kernel, ref: str, name: str, source: str | None):
+        self._kernel, self._ref, self.__name__ = kernel, ref, name
+        self.__nnbook_source__ = source
+
+    def __call__(self, *args):
+        k = self._kernel
+        try:
+            reply = k._ask({"op": "call", "ref": self._ref, "args": k.codec.encode(args)})
+        except KernelGone as gone:
+            k.failure = str(gone)
+            raise
+        if reply.get("kind") == "raised":
+            raise _exception(reply.get("type"), reply.get("message", ""))
+        return k.codec.decode(reply["value"])
+
+    def __repr__(self):
+        return f"<function {self.__name__}>"
+
+
+def _exception(name, message) -> BaseException:
+    """The student's exception, rebuilt by name (a builtin one as itself)."""
+    import builtins
+    cls = getattr(builtins, str(name), None)
+    if not (isinstance(cls, type) and issubclass(cls, BaseException)) or cls is KeyboardInterrupt:
+        cls = type(str(name)[:60] or "Exception", (Exception,), {})
+    return cls(message)
+
+
+def wire_source() -> str:
+    return Path(wire.__file__).read_text(encoding="utf-8")
