@@ -114,7 +114,7 @@ def _has_marker(pid: int, marker: str) -> bool:
 class Kernel:
     """A running kernel for one notebook; ``with Kernel(...) as k`` closes it."""
 
-    def __init__(self, folder: Path, timeout: float, budget: float, memory_mb: int):
+    def __init__(self, folder: Path, timeout: float, budget: float, memory: int):
         import nnbook
         self.folder, self.timeout = folder, timeout
         self.deadline = time.monotonic() + budget
@@ -138,7 +138,7 @@ class Kernel:
                                               key=secrets.token_hex(16).encode())
         root = str(Path(nnbook.__file__).resolve().parent.parent)
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _LAUNCH, str(memory_mb * 2 ** 20), root, connection],
+            [sys.executable, "-I", "-c", _LAUNCH, str(memory * 2 ** 20), root, connection],
             cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
         self.client = None
@@ -185,37 +185,39 @@ class Kernel:
     def request(self, code: str, cell: bool = True, on_prompt=None):
         """Run ``code``; returns None, or "Name: message" when it raised. ``on_prompt`` answers
         the agent's messages (input requests); a cell may not read input."""
+        import zmq
         kc = self.client
         msg_id = kc.execute(code, store_history=cell, allow_stdin=not cell, stop_on_error=False)
         until = min(time.monotonic() + self.timeout, self.deadline)
+        poller = zmq.Poller()
+        channels = [kc.shell_channel, kc.iopub_channel] + ([] if cell else [kc.stdin_channel])
+        for channel in channels:
+            poller.register(channel.socket, zmq.POLLIN)
         while True:
             self._alive()
             if time.monotonic() > until:
                 raise KernelGone(f"timed out: a cell ran longer than {self.timeout:g} s (the "
                                  f"--timeout per cell); it may wait for input or loop forever, or "
                                  f"raise --timeout if it is only slow")
-            for _ in range(500):                      # the cell's output: read, never kept
-                try:
-                    kc.get_iopub_msg(timeout=0)
-                except queue.Empty:
-                    break
-            if not cell:
-                try:
-                    msg = kc.get_stdin_msg(timeout=0)
-                    if msg["parent_header"].get("msg_id") == msg_id:
-                        prompt = str(msg["content"].get("prompt", ""))
-                        kc.input(on_prompt(prompt) if on_prompt else "")
-                except queue.Empty:
-                    pass
-            try:
-                msg = kc.get_shell_msg(timeout=0.02)
-            except queue.Empty:
-                continue
-            if msg["parent_header"].get("msg_id") == msg_id:
-                content = msg["content"]
-                if content.get("status") == "error":
-                    return f"{content.get('ename')}: {' '.join(str(content.get('evalue')).split())}"[:200]
-                return None
+            ready = dict(poller.poll(200))
+            if kc.iopub_channel.socket in ready:       # the cell's output: read, never kept
+                for _ in range(1000):
+                    try:
+                        kc.iopub_channel.get_msg(timeout=0)
+                    except queue.Empty:
+                        break
+            if not cell and kc.stdin_channel.socket in ready:
+                msg = kc.stdin_channel.get_msg(timeout=0)
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    prompt = str(msg["content"].get("prompt", ""))
+                    kc.input(on_prompt(prompt) if on_prompt else "")
+            if kc.shell_channel.socket in ready:
+                msg = kc.shell_channel.get_msg(timeout=0)
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    content = msg["content"]
+                    if content.get("status") == "error":
+                        return f"{content.get('ename')}: {' '.join(str(content.get('evalue')).split())}"[:200]
+                    return None
 
     # the agent's requests -------------------------------------------------------------
     def _ask(self, op: dict):

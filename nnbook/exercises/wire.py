@@ -60,7 +60,7 @@ class Codec:
     def __init__(self, side: str, make_function):
         self.side, self.make_function, self.count = side, make_function, 0
         self.mine, self.sent = {}, {}       # ref -> object sent; id(object) -> ref
-        self.peer = {}                      # id(stand-in) -> the peer's ref
+        self.peer = {}                      # id(stand-in) -> (the stand-in, the peer's ref)
 
     def _ref(self, obj) -> str:
         if id(obj) not in self.sent:
@@ -69,14 +69,17 @@ class Codec:
             self.sent[id(obj)], self.mine[ref] = ref, obj
         return self.sent[id(obj)]
 
-    def encode(self, obj, depth=0):
+    def encode(self, obj):
+        return self._enc(obj, 0, set())
+
+    def _enc(self, obj, depth, seen):
         if depth > 200:
             return {"t": "opaque", "type": type(obj).__name__, "repr": "(nested too deep)"}
         if id(obj) in self.peer:                          # it came from the peer: send it back
-            return {"t": "back", "ref": self.peer[id(obj)]}
+            return {"t": "back", "ref": self.peer[id(obj)][1]}
         kind = type(obj).__name__
         if obj is None or isinstance(obj, (bool, str)):
-            return obj if type(obj) in (bool, str, type(None)) else self._scalar(obj, depth)
+            return obj if type(obj) in (bool, str, type(None)) else self._scalar(obj)
         if type(obj) is int:
             return obj
         if type(obj) is float:
@@ -85,16 +88,16 @@ class Codec:
             return {"t": "ellipsis"}
         if isinstance(obj, (tuple, list)):
             return {"t": "tuple" if isinstance(obj, tuple) else "list",
-                    "v": [self.encode(x, depth + 1) for x in obj]}
+                    "v": [self._enc(x, depth + 1, seen) for x in obj]}
         if isinstance(obj, dict):
-            return {"t": "dict", "v": [[self.encode(k, depth + 1), self.encode(v, depth + 1)]
+            return {"t": "dict", "v": [[self._enc(k, depth + 1, seen), self._enc(v, depth + 1, seen)]
                                        for k, v in obj.items()]}
         if kind == "ndarray":
-            return self._array(obj, depth)
+            return self._array(obj, depth, seen)
         if kind == "Dual" and hasattr(obj, "tangent"):
             return {"t": "dual", "data": self._number(obj.data), "tangent": self._number(obj.tangent)}
         if hasattr(obj, "parents") and hasattr(obj, "local_grads") and hasattr(obj, "data"):
-            return self._value(obj, depth)
+            return self._value(obj, depth, seen)
         if callable(obj):
             try:
                 import inspect
@@ -104,7 +107,7 @@ class Codec:
                 source = None
             return {"t": "fn", "ref": self._ref(obj), "name": str(getattr(obj, "__name__", kind)),
                     "source": source}
-        return self._scalar(obj, depth)
+        return self._scalar(obj)
 
     def _number(self, x):
         try:
@@ -112,7 +115,7 @@ class Codec:
         except BaseException:
             return {"t": "opaque", "type": type(x).__name__, "repr": _short(x)}
 
-    def _scalar(self, obj, depth):
+    def _scalar(self, obj):
         dtype = getattr(obj, "dtype", None)
         if dtype is not None and getattr(obj, "shape", None) == () and dtype.kind in "biuf":
             value = obj.item()
@@ -126,7 +129,7 @@ class Codec:
             return str(obj)
         return {"t": "opaque", "type": type(obj).__name__, "repr": _short(obj)}
 
-    def _array(self, arr, depth):
+    def _array(self, arr, depth, seen):
         if arr.dtype.kind in "biuU":
             return {"t": "nd", "dtype": arr.dtype.str, "shape": list(arr.shape),
                     "v": arr.ravel().tolist()}
@@ -135,17 +138,18 @@ class Codec:
                     "v": [_float(x) for x in arr.ravel().tolist()]}
         if arr.dtype.kind == "O":
             return {"t": "ndobj", "shape": list(arr.shape),
-                    "v": [self.encode(x, depth + 1) for x in arr.ravel().tolist()]}
+                    "v": [self._enc(x, depth + 1, seen) for x in arr.ravel().tolist()]}
         return {"t": "opaque", "type": "ndarray", "repr": f"an array of dtype {arr.dtype}"}
 
-    def _value(self, node, depth):
-        if id(node) in self.sent:
-            return {"t": "vref", "ref": self.sent[id(node)]}
+    def _value(self, node, depth, seen):
         ref = self._ref(node)
+        if ref in seen:                                    # already in this message
+            return {"t": "vref", "ref": ref}
+        seen.add(ref)
         return {"t": "value", "ref": ref, "data": self._number(node.data),
                 "grad": self._number(getattr(node, "grad", 0.0)),
                 "op": str(getattr(node, "op", "")), "label": str(getattr(node, "label", "")),
-                "parents": [self.encode(p, depth + 1) for p in tuple(node.parents)],
+                "parents": [self._enc(p, depth + 1, seen) for p in tuple(node.parents)],
                 "local_grads": [self._number(g) for g in tuple(node.local_grads)]}
 
     # decoding -------------------------------------------------------------------------
@@ -189,7 +193,7 @@ class Codec:
             return self._decode_value(data, nodes)
         if tag == "fn":
             fn = self.make_function(data["ref"], str(data.get("name")), data.get("source"))
-            self.peer[id(fn)] = data["ref"]
+            self.peer[id(fn)] = (fn, data["ref"])
             return fn
         return opaque(data.get("type", "object"), data.get("repr", ""))
 
@@ -215,7 +219,7 @@ class Codec:
         node.op, node.label = data["op"], data["label"]
         node.parents = tuple(self.decode(p, nodes) for p in data["parents"])
         node.local_grads = tuple(self.decode(g, nodes) for g in data["local_grads"])
-        self.peer[id(node)] = data["ref"]
+        self.peer[id(node)] = (node, data["ref"])
         return node
 
 
