@@ -29,11 +29,42 @@ from pathlib import Path
 from . import wire
 
 _LAUNCH = """\
-import resource, sys
-memory, root, connection = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+import ctypes, json, os, resource, sys
+memory, root, connection, allowed = int(sys.argv[1]), sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 if memory > 0:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def landlock(read, write):
+    # Linux Landlock: from here on this process and its children may read (and run) only
+    # beneath ``read`` and write only beneath ``write``; True when the kernel applied it.
+    libc = ctypes.CDLL(None, use_errno=True)
+    abi = libc.syscall(444, None, 0, 1)
+    if abi < 1:
+        return False
+    handled = (1 << 13) - 1 | (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0)
+    reading = 1 | 4 | 8                                 # execute, read a file, read a folder
+    ruleset = libc.syscall(444, ctypes.byref(ctypes.c_uint64(handled)), 8, 0)
+    if ruleset < 0:
+        return False
+    for paths, rights in ((read, reading), (write, handled)):
+        for path in paths:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            rule = (ctypes.c_uint8 * 12).from_buffer_copy(
+                rights.to_bytes(8, "little") + fd.to_bytes(4, "little", signed=True))
+            libc.syscall(445, ruleset, 1, rule, 0)
+            os.close(fd)
+    libc.prctl(38, 1, 0, 0, 0)                          # no new privileges
+    return libc.syscall(446, ruleset, 0) == 0
+
+
+sandboxed = landlock(allowed["read"], allowed["write"])
+with open(os.path.join(os.path.dirname(connection), "sandbox"), "w") as f:
+    f.write("landlock" if sandboxed else "none")
 sys.path[:] = [p for p in sys.path if p not in ("", ".")]
 if root not in sys.path:
     sys.path.insert(0, root)
@@ -42,6 +73,25 @@ sys.argv = ["nnbook-report-kernel", "-f", connection, "--IPKernelApp.ignore_cwd=
 from ipykernel import kernelapp
 kernelapp.launch_new_instance()
 """
+SYSTEM_READ = ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys",
+               "/dev", "/opt", "/nix", "/run/current-system"]
+
+
+def allowed_paths(folder: Path, root: str) -> dict:
+    """Where the kernel may read (the system, Python and its packages, nnbook) and write (its
+    own temporary folder, /dev for /dev/null)."""
+    import site
+    import sysconfig
+    read = set(SYSTEM_READ) | {root, sys.prefix, sys.base_prefix, sys.exec_prefix,
+                               str(Path(sys.executable).resolve().parent.parent)}
+    read |= {p for p in sysconfig.get_paths().values()}
+    read |= {p for p in sys.path if p and Path(p).is_dir() and ("site-packages" in p or
+                                                               "dist-packages" in p)}
+    read |= set(site.getsitepackages()) if hasattr(site, "getsitepackages") else set()
+    return {"read": sorted(read | {str(folder)}), "write": [str(folder), "/dev"]}
+
+
+SANDBOXES: set[str] = set()       # "landlock" or "none", for each kernel started
 
 
 class KernelGone(Exception):
@@ -138,7 +188,8 @@ class Kernel:
                                               key=secrets.token_hex(16).encode())
         root = str(Path(nnbook.__file__).resolve().parent.parent)
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _LAUNCH, str(memory * 2 ** 20), root, connection],
+            [sys.executable, "-I", "-c", _LAUNCH, str(memory * 2 ** 20), root, connection,
+             json.dumps(allowed_paths(folder, root))],
             cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
         self.client = None
@@ -148,6 +199,8 @@ class Kernel:
             self.client.start_channels()
             self._ready()
             self._start_agent()
+            self.sandbox = (folder / "run" / "sandbox").read_text()
+            SANDBOXES.add(self.sandbox)
         except BaseException:
             self.close()
             raise
@@ -228,7 +281,14 @@ class Kernel:
         def on_prompt(prompt: str) -> str:
             if not prompt.startswith(nonce) or len(prompt) > wire.MAX_CHARS:
                 return ""
-            message = json.loads(prompt[len(nonce):])
+            try:
+                message = json.loads(prompt[len(nonce):])
+            except ValueError:
+                message = None
+            if not isinstance(message, dict):                 # not the agent's: a student's
+                replies.append({"kind": "raised", "type": "ReportError",
+                                "message": "the kernel sent something that is not an answer"})
+                return ""
             if message.get("kind") == "callback":
                 return self._callback(message)
             replies.append(message)
@@ -255,7 +315,10 @@ class Kernel:
         reply = self._ask({"op": "probe", "expr": expr})
         if reply.get("kind") == "raised":
             raise AnswerUnreadable(f"{reply.get('type')}: {reply.get('message')}"[:200])
-        return self.codec.decode(reply["value"])
+        try:
+            return self.codec.decode(reply.get("value"))
+        except Exception as exc:   # a reply that is not the wire's data
+            raise AnswerUnreadable(f"the kernel sent something that is not an answer ({type(exc).__name__})")
 
     def _function(self, ref, name, source):
         return RemoteFunction(self, ref, name, source)
@@ -304,7 +367,10 @@ class RemoteFunction:
             raise
         if reply.get("kind") == "raised":
             raise _exception(reply.get("type"), reply.get("message", ""))
-        return k.codec.decode(reply["value"])
+        try:
+            return k.codec.decode(reply.get("value"))
+        except Exception:
+            raise _exception("ReportError", "the kernel sent something that is not a result") from None
 
     def __repr__(self):
         return f"<function {self.__name__}>"

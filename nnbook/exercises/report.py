@@ -35,7 +35,8 @@ from pathlib import Path
 
 from .classview import STATUS_MARK, format_csv, format_table, format_text
 from .grading import check_calls, needed_cells, uses_nnbook
-from .kernel import AnswerUnreadable, Kernel, KernelGone, become_subreaper, kill_left_behind
+from .kernel import (SANDBOXES, AnswerUnreadable, Kernel, KernelGone, become_subreaper,
+                     kill_left_behind)
 
 __all__ = ["Row", "report", "run_notebook", "main", "format_table", "format_csv", "format_text",
            "STATUS_MARK", "EXIT_STATUS"]
@@ -284,6 +285,9 @@ def main(argv=None) -> int:
                       memory=args.memory, jobs=args.jobs)
     finally:
         kill_left_behind()            # whatever a kernel left behind, before anything is written
+    if "none" in SANDBOXES:
+        _say(sys.stderr, "report: Landlock is not available here, so the kernels could read and "
+                         "write every file you can: see README on running the report in a container\n")
     if args.json:
         text = json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1)
     else:
