@@ -48,7 +48,8 @@ def landlock(read, write):
     ruleset = libc.syscall(444, ctypes.byref(ctypes.c_uint64(handled)), 8, 0)
     if ruleset < 0:
         return False
-    for paths, rights in ((read, reading), (write, handled)):
+    files = 2 | 4 | (1 << 14 if abi >= 3 else 0)       # write, read, truncate: for /dev/null
+    for paths, rights in ((read, reading), (write, handled), (["/dev/null", "/dev/zero"], files)):
         for path in paths:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -79,7 +80,7 @@ SYSTEM_READ = ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/pr
 
 def allowed_paths(folder: Path, root: str) -> dict:
     """Where the kernel may read (the system, Python and its packages, nnbook) and write (its
-    own temporary folder, /dev for /dev/null)."""
+    own temporary folder; /dev/null and /dev/zero too)."""
     import site
     import sysconfig
     read = set(SYSTEM_READ) | {root, sys.prefix, sys.base_prefix, sys.exec_prefix,
@@ -88,9 +89,10 @@ def allowed_paths(folder: Path, root: str) -> dict:
     read |= {p for p in sys.path if p and Path(p).is_dir() and ("site-packages" in p or
                                                                "dist-packages" in p)}
     read |= set(site.getsitepackages()) if hasattr(site, "getsitepackages") else set()
-    return {"read": sorted(read | {str(folder)}), "write": [str(folder), "/dev"]}
+    return {"read": sorted(read | {str(folder)}), "write": [str(folder)]}
 
 
+_PENDING = object()
 SANDBOXES: set[str] = set()       # "landlock" or "none", for each kernel started
 
 
@@ -253,24 +255,39 @@ class Kernel:
                                  f"--timeout per cell); it may wait for input or loop forever, or "
                                  f"raise --timeout if it is only slow")
             ready = dict(poller.poll(200))
-            if kc.iopub_channel.socket in ready:       # the cell's output: read, never kept
-                for _ in range(1000):
-                    try:
-                        kc.iopub_channel.get_msg(timeout=0)
-                    except queue.Empty:
-                        break
-            if not cell and kc.stdin_channel.socket in ready:
-                msg = kc.stdin_channel.get_msg(timeout=0)
-                if msg["parent_header"].get("msg_id") == msg_id:
-                    prompt = str(msg["content"].get("prompt", ""))
-                    kc.input(on_prompt(prompt) if on_prompt else "")
-            if kc.shell_channel.socket in ready:
-                msg = kc.shell_channel.get_msg(timeout=0)
-                if msg["parent_header"].get("msg_id") == msg_id:
-                    content = msg["content"]
-                    if content.get("status") == "error":
-                        return f"{content.get('ename')}: {' '.join(str(content.get('evalue')).split())}"[:200]
-                    return None
+            try:
+                reply = self._read(ready, msg_id, cell, on_prompt)
+            except (KernelGone, queue.Empty):
+                raise
+            except Exception as exc:       # a kernel whose json or session a cell replaced
+                raise KernelGone(f"its kernel stopped speaking Jupyter's protocol ({type(exc).__name__}: "
+                                 f"{' '.join(str(exc).split())[:80]}): a cell replaced what it relies on")
+            if reply is not _PENDING:
+                return reply
+
+    def _read(self, ready, msg_id, cell, on_prompt):
+        """Read what is ready: the cell's output (dropped), the agent's input requests, and
+        the reply to ``msg_id`` (its error, or None); ``_PENDING`` while there is none."""
+        kc = self.client
+        if kc.iopub_channel.socket in ready:       # the cell's output: read, never kept
+            for _ in range(1000):
+                try:
+                    kc.iopub_channel.get_msg(timeout=0)
+                except queue.Empty:
+                    break
+        if not cell and kc.stdin_channel.socket in ready:
+            msg = kc.stdin_channel.get_msg(timeout=0)
+            if msg["parent_header"].get("msg_id") == msg_id:
+                prompt = str(msg["content"].get("prompt", ""))
+                kc.input(on_prompt(prompt) if on_prompt else "")
+        if kc.shell_channel.socket in ready:
+            msg = kc.shell_channel.get_msg(timeout=0)
+            if msg["parent_header"].get("msg_id") == msg_id:
+                content = msg["content"]
+                if content.get("status") == "error":
+                    return f"{content.get('ename')}: {' '.join(str(content.get('evalue')).split())}"[:200]
+                return None
+        return _PENDING
 
     # the agent's requests -------------------------------------------------------------
     def _ask(self, op: dict):
