@@ -88,8 +88,9 @@ def hostile_class(tmp_path_factory):
     before = victim.read_bytes()
     teacher_home = room / "teacher_home"
     teacher_home.mkdir()
-    for name, cell in ATTACKS.items():
-        notebook(room / name / "03_attack.ipynb", cell, *STUBS)
+    for name, cell in ATTACKS.items():           # with the stubs of the exercises it leaves
+        notebook(room / name / "03_attack.ipynb", cell,
+                 *(stub for stub in STUBS if stub.split(",")[0] not in cell))
     # honest and wrong, with a shadowing nnbook/ and a sitecustomize.py beside the notebook
     notebook(room / "shadow" / "03_shadow.ipynb", WRONG_03_1, *STUBS[1:])
     (room / "shadow" / "nnbook" / "exercises").mkdir(parents=True)
@@ -186,7 +187,7 @@ def test_each_answer_is_read_after_its_own_cell(tmp_path):
 def test_a_notebook_has_a_time_budget_and_a_memory_limit(tmp_path):
     slow = ["import time\ntime.sleep(1)"] * 40
     notebook(tmp_path / "slow" / "03_slow.ipynb", *slow, *STUBS)
-    notebook(tmp_path / "big" / "03_big.ipynb", "x = bytearray(3 * 2**30)", *STUBS)
+    notebook(tmp_path / "big" / "03_big.ipynb", "x = bytearray(3 * 2**30)\n" + STUBS[0], *STUBS[1:])
     start = time.monotonic()
     done = run(tmp_path / "slow", tmp_path / "big", "--json", "--timeout", "30", "--budget", "20",
                "--memory", "1024")
@@ -203,7 +204,7 @@ def test_the_class_grid_and_csv(tmp_path):
     right = RIGHT.format(tests=str(TESTS), ex="03.1")
     notebook(tmp_path / "ann" / "03_x.ipynb", f'print(nb.exercises.check("03.1", {right}))', *STUBS[1:])
     notebook(tmp_path / "ben" / "03_x.ipynb", WRONG_03_1, *STUBS[1:])
-    notebook(tmp_path / "cal" / "03_x.ipynb", "dense_backward = nb.layers.Dense\n" + STUBS[0], *STUBS[1:])
+    notebook(tmp_path / "cal" / "03_x.ipynb", STUBS[0].replace("None", "nb.layers.Dense"), *STUBS[1:])
     students = [tmp_path / s for s in ("ann", "ben", "cal")]
     text = run(*students).stdout
     lines = text.splitlines()
