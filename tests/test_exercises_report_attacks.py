@@ -73,6 +73,8 @@ ATTACKS = {
                       '"check", lambda *a: True), None)[1]))'),
     "numpy": ("np.allclose = lambda *a, **k: True\nnp.maximum = lambda *a, **k: 0.0\n"
               "np.isclose = lambda *a, **k: True\nnp.array_equal = lambda *a, **k: True\n" + WRONG_03_1),
+    "kill": ("import os, signal\nfor pid in (os.getppid(), os.getpgid(os.getppid())):\n    try:\n"
+             "        os.kill(pid, signal.SIGKILL)\n    except OSError:\n        pass"),
     "object": ("class Anything:\n    def __eq__(self, other): return True\n    def __float__(self): return 1.0\n"
                "    def __array__(self, *a, **k): raise SystemExit\n    def __call__(self, *a): return self\n"
                'print(nb.exercises.check("03.1", Anything()))\nprint(nb.exercises.check("03.3", Anything))'),

@@ -36,7 +36,7 @@ if memory > 0:
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def landlock(read, write):
+def landlock(read, write, ports):
     # Linux Landlock: from here on this process and its children may read (and run) only
     # beneath ``read`` and write only beneath ``write``; True when the kernel applied it.
     libc = ctypes.CDLL(None, use_errno=True)
@@ -45,9 +45,16 @@ def landlock(read, write):
         return False
     handled = (1 << 13) - 1 | (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0)
     reading = 1 | 4 | 8                                 # execute, read a file, read a folder
-    ruleset = libc.syscall(444, ctypes.byref(ctypes.c_uint64(handled)), 8, 0)
+    # ABI 4: TCP too (bind only the kernel's own ports, connect nowhere); ABI 6: no signals to,
+    # and no abstract sockets of, processes outside (the report, other kernels)
+    attr = (ctypes.c_uint64 * 3)(handled, 3 if abi >= 4 else 0, 3 if abi >= 6 else 0)
+    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
+    ruleset = libc.syscall(444, attr, size, 0)
     if ruleset < 0:
         return False
+    for port in ports if abi >= 4 else ():
+        rule = (ctypes.c_uint64 * 2)(1, port)               # bind this port
+        libc.syscall(445, ruleset, 2, rule, 0)
     files = 2 | 4 | (1 << 14 if abi >= 3 else 0)       # write, read, truncate: for /dev/null
     for paths, rights in ((read, reading), (write, handled), (["/dev/null", "/dev/zero"], files)):
         for path in paths:
@@ -63,7 +70,7 @@ def landlock(read, write):
     return libc.syscall(446, ruleset, 0) == 0
 
 
-sandboxed = landlock(allowed["read"], allowed["write"])
+sandboxed = landlock(allowed["read"], allowed["write"], allowed["ports"])
 with open(os.path.join(os.path.dirname(connection), "sandbox"), "w") as f:
     f.write("landlock" if sandboxed else "none")
 sys.path[:] = [p for p in sys.path if p not in ("", ".")]
@@ -186,12 +193,13 @@ class Kernel:
             env.setdefault(name, os.environ.get(name, "1" if "THREADS" in name else "C.UTF-8"))
         from jupyter_client import BlockingKernelClient
         from jupyter_client.connect import write_connection_file
-        connection, _ = write_connection_file(str(folder / "run" / "kernel.json"), ip="127.0.0.1",
+        connection, info = write_connection_file(str(folder / "run" / "kernel.json"), ip="127.0.0.1",
                                               key=secrets.token_hex(16).encode())
         root = str(Path(nnbook.__file__).resolve().parent.parent)
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-c", _LAUNCH, str(memory * 2 ** 20), root, connection,
-             json.dumps(allowed_paths(folder, root))],
+             json.dumps({**allowed_paths(folder, root),
+                         "ports": [int(v) for k, v in info.items() if k.endswith("_port")]})],
             cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
         self.client = None
