@@ -4,8 +4,10 @@ The kernel runs in an empty temporary folder that holds only the notebook's copy
 fresh HOME (no IPython startup files, no Jupyter or matplotlib config), Python in isolated
 mode (``-I``: no PYTHON* variables, no user site-packages, no folder of the notebook on
 ``sys.path``) with ``nnbook`` imported from where the report's own ``nnbook`` comes from,
-a memory limit (RLIMIT_AS), its stdout and stderr sent to /dev/null, and a session (process
-group) of its own. ``close`` kills that group and every process the kernel left behind: the
+a memory limit (RLIMIT_AS), its stdout and stderr sent to /dev/null, a session (process
+group) of its own, and, where Linux offers Landlock, a sandbox: it reads only the system's
+folders, Python, its packages and nnbook, writes only its own folder, opens no TCP
+connection (ABI 4) and signals no process outside it (ABI 6). ``close`` kills that group and every process the kernel left behind: the
 report makes itself a child subreaper (Linux), so an orphan (a double fork, a ``setsid``)
 comes back to it and is killed too.
 
@@ -105,6 +107,16 @@ SANDBOXES: set[str] = set()       # "landlock" or "none", for each kernel starte
 
 class KernelGone(Exception):
     """The kernel stopped answering: it died, or a request ran out of time."""
+
+
+def landlock_abi() -> int:
+    """The Landlock ABI version this Linux offers (0: none, or another system)."""
+    try:
+        import ctypes
+        abi = ctypes.CDLL(None, use_errno=True).syscall(444, None, 0, 1)
+    except (OSError, AttributeError):
+        return 0
+    return max(int(abi), 0)
 
 
 def become_subreaper() -> None:
