@@ -7,9 +7,10 @@ mode (``-I``: no PYTHON* variables, no user site-packages, no folder of the note
 a memory limit (RLIMIT_AS), its stdout and stderr sent to /dev/null, a session (process
 group) of its own, and, where Linux offers Landlock, a sandbox: it reads only the system's
 folders, Python, its packages and nnbook, writes only its own folder, opens no TCP
-connection (ABI 4) and signals no process outside it (ABI 6). ``close`` kills that group and every process the kernel left behind: the
-report makes itself a child subreaper (Linux), so an orphan (a double fork, a ``setsid``)
-comes back to it and is killed too.
+connection (ABI 4) and signals no process outside it (ABI 6): sandbox.py. ``close`` kills
+that group and every process the kernel left behind: the report makes itself a child
+subreaper (Linux), so an orphan (a double fork, a ``setsid``) comes back to it and is
+killed too.
 
 Requests to the kernel are cells (the student's code, its output never read) and the
 agent's requests (wire.py): read an answer, call the student's function. Each has the
@@ -29,77 +30,9 @@ import time
 from pathlib import Path
 
 from . import wire
-
-_LAUNCH = """\
-import ctypes, json, os, resource, sys
-memory, root, connection, allowed = int(sys.argv[1]), sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-if memory > 0:
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-def landlock(read, write, ports):
-    # Linux Landlock: from here on this process and its children may read (and run) only
-    # beneath ``read`` and write only beneath ``write``; True when the kernel applied it.
-    libc = ctypes.CDLL(None, use_errno=True)
-    abi = libc.syscall(444, None, 0, 1)
-    if abi < 1:
-        return False
-    handled = (1 << 13) - 1 | (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0)
-    reading = 1 | 4 | 8                                 # execute, read a file, read a folder
-    # ABI 4: TCP too (bind only the kernel's own ports, connect nowhere); ABI 6: no signals to,
-    # and no abstract sockets of, processes outside (the report, other kernels)
-    attr = (ctypes.c_uint64 * 3)(handled, 3 if abi >= 4 else 0, 3 if abi >= 6 else 0)
-    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
-    ruleset = libc.syscall(444, attr, size, 0)
-    if ruleset < 0:
-        return False
-    for port in ports if abi >= 4 else ():
-        rule = (ctypes.c_uint64 * 2)(1, port)               # bind this port
-        libc.syscall(445, ruleset, 2, rule, 0)
-    files = 2 | 4 | (1 << 14 if abi >= 3 else 0)       # write, read, truncate: for /dev/null
-    for paths, rights in ((read, reading), (write, handled), (["/dev/null", "/dev/zero"], files)):
-        for path in paths:
-            try:
-                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            except OSError:
-                continue
-            rule = (ctypes.c_uint8 * 12).from_buffer_copy(
-                rights.to_bytes(8, "little") + fd.to_bytes(4, "little", signed=True))
-            libc.syscall(445, ruleset, 1, rule, 0)
-            os.close(fd)
-    libc.prctl(38, 1, 0, 0, 0)                          # no new privileges
-    return libc.syscall(446, ruleset, 0) == 0
-
-
-sandboxed = landlock(allowed["read"], allowed["write"], allowed["ports"])
-with open(os.path.join(os.path.dirname(connection), "sandbox"), "w") as f:
-    f.write("landlock" if sandboxed else "none")
-sys.path[:] = [p for p in sys.path if p not in ("", ".")]
-if root not in sys.path:
-    sys.path.insert(0, root)
-sys.argv = ["nnbook-report-kernel", "-f", connection, "--IPKernelApp.ignore_cwd=True",
-            "--HistoryManager.hist_file=:memory:"]
-from ipykernel import kernelapp
-kernelapp.launch_new_instance()
-"""
-SYSTEM_READ = ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys",
-               "/dev", "/opt", "/nix", "/run/current-system"]
-
-
-def allowed_paths(folder: Path, root: str) -> dict:
-    """Where the kernel may read (the system, Python and its packages, nnbook) and write (its
-    own temporary folder; /dev/null and /dev/zero too)."""
-    import site
-    import sysconfig
-    read = set(SYSTEM_READ) | {root, sys.prefix, sys.base_prefix, sys.exec_prefix,
-                               str(Path(sys.executable).resolve().parent.parent)}
-    read |= {p for p in sysconfig.get_paths().values()}
-    read |= {p for p in sys.path if p and Path(p).is_dir() and ("site-packages" in p or
-                                                               "dist-packages" in p)}
-    read |= set(site.getsitepackages()) if hasattr(site, "getsitepackages") else set()
-    return {"read": sorted(read | {str(folder)}), "write": [str(folder)]}
-
+# become_subreaper, kill_left_behind and landlock_abi: for report.py and the tests
+from .sandbox import (LAUNCH, allowed_paths, become_subreaper, kill_left_behind,  # noqa: F401
+                      landlock_abi)
 
 _PENDING = object()
 SANDBOXES: set[str] = set()       # "landlock" or "none", for each kernel started
@@ -107,79 +40,6 @@ SANDBOXES: set[str] = set()       # "landlock" or "none", for each kernel starte
 
 class KernelGone(Exception):
     """The kernel stopped answering: it died, or a request ran out of time."""
-
-
-def landlock_abi() -> int:
-    """The Landlock ABI version this Linux offers (0: none, or another system)."""
-    try:
-        import ctypes
-        abi = ctypes.CDLL(None, use_errno=True).syscall(444, None, 0, 1)
-    except (OSError, AttributeError):
-        return 0
-    return max(int(abi), 0)
-
-
-def become_subreaper() -> None:
-    """Make orphaned descendants come back to this process (Linux), and keep other
-    processes of the same user from reading this one's memory or open files."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(36, 1, 0, 0, 0)            # PR_SET_CHILD_SUBREAPER
-        libc.prctl(4, 0, 0, 0, 0)             # PR_SET_DUMPABLE = 0: /proc/<this>/fd closed
-    except (OSError, AttributeError):
-        pass
-
-
-def _children() -> dict[int, int]:
-    """{pid: parent pid} of every process (Linux /proc; empty elsewhere)."""
-    found = {}
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    return found
-
-
-def kill_left_behind(keep=(), marker: str | None = None) -> int:
-    """Kill the descendants of this process but ``keep`` (live kernels of other notebooks) and
-    their descendants; with ``marker``, only those whose environment holds it. The count."""
-    me, killed = os.getpid(), 0
-    for _ in range(5):                                 # a process may fork while we look
-        parents = _children()
-        kids = {p for p, pp in parents.items() if pp == me and p not in keep}
-        mine, todo = set(), list(kids)
-        while todo:
-            pid = todo.pop()
-            mine.add(pid)
-            todo += [p for p, pp in parents.items() if pp == pid and p not in mine]
-        if marker is not None:
-            mine = {p for p in mine if _has_marker(p, marker)}
-        if not mine:
-            break
-        for pid in mine:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except OSError:
-                pass
-        for pid in mine & kids:
-            try:
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
-        time.sleep(0.05)
-    return killed
-
-
-def _has_marker(pid: int, marker: str) -> bool:
-    try:
-        return marker.encode() in Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:
-        return True                                    # it went, or hides: kill it anyway
 
 
 class Kernel:
@@ -209,7 +69,7 @@ class Kernel:
                                               key=secrets.token_hex(16).encode())
         root = str(Path(nnbook.__file__).resolve().parent.parent)
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _LAUNCH, str(memory * 2 ** 20), root, connection,
+            [sys.executable, "-I", "-c", LAUNCH, str(memory * 2 ** 20), root, connection,
              json.dumps({**allowed_paths(folder, root),
                          "ports": [int(v) for k, v in info.items() if k.endswith("_port")]})],
             cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -310,7 +170,7 @@ class Kernel:
         return _PENDING
 
     # the agent's requests -------------------------------------------------------------
-    def _ask(self, op: dict):
+    def ask(self, op: dict):
         """Send one request to the agent; the kernel's reply (a dict) or KernelGone."""
         nonce = "nnbook-" + secrets.token_hex(8) + " "
         op["nonce"], replies = nonce, []
@@ -349,7 +209,7 @@ class Kernel:
 
     def answer(self, expr: str):
         """The value of ``expr`` in the kernel, as data (a function as a RemoteFunction)."""
-        reply = self._ask({"op": "probe", "expr": expr})
+        reply = self.ask({"op": "probe", "expr": expr})
         if reply.get("kind") == "raised":
             raise AnswerUnreadable(f"{reply.get('type')}: {reply.get('message')}"[:200])
         try:
@@ -398,7 +258,7 @@ class RemoteFunction:
     def __call__(self, *args):
         k = self._kernel
         try:
-            reply = k._ask({"op": "call", "ref": self._ref, "args": k.codec.encode(args)})
+            reply = k.ask({"op": "call", "ref": self._ref, "args": k.codec.encode(args)})
         except KernelGone as gone:
             k.failure = str(gone)
             raise

@@ -26,10 +26,10 @@ _SHORT = 120
 class Opaque:
     """A value the wire cannot carry; its class takes the name of the value's type."""
 
-    _text = ""
+    text = ""
 
     def __repr__(self):
-        return self._text
+        return self.text
 
     __str__ = __repr__
 
@@ -37,7 +37,7 @@ class Opaque:
 def opaque(type_name: str, text: str):
     cls = type(str(type_name)[:60] or "object", (Opaque,), {})
     obj = cls()
-    obj._text = str(text)[:_SHORT]
+    obj.text = str(text)[:_SHORT]
     return obj
 
 
@@ -242,16 +242,15 @@ class Agent:
     def __init__(self):
         self.nonce = ""
         self.codec = Codec("K", self._callback)
-        self._input = builtins.input
 
-    def _send(self, message: dict) -> str:
+    def send(self, message: dict) -> str:
         return input(self.nonce + dumps(message))
 
     def _callback(self, ref, name, source):
         agent = self
 
         def from_the_report(*args):
-            reply = json.loads(agent._send({"kind": "callback", "ref": ref,
+            reply = json.loads(agent.send({"kind": "callback", "ref": ref,
                                             "args": agent.codec.encode(args)}))
             if "raised" in reply:
                 cls = getattr(builtins, reply["raised"], None)
@@ -275,4 +274,4 @@ class Agent:
             message = {"kind": "value", "value": self.codec.encode(value)}
         except BaseException as exc:                   # SystemExit and KeyboardInterrupt too
             message = raised(exc)
-        self._send(message)
+        self.send(message)
