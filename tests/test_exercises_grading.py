@@ -2,10 +2,11 @@
 
 An answer that calls a helper defined earlier in its chapter (chapter 21's
 ``softmax_rows``) is graded ✔ as in JupyterLab (the report runs the cells it reads from);
-verdicts come from the report's own grading cell, so a cell that writes verdicts to the
+verdicts come from the report's own process, so a cell that writes verdicts to the
 file the report used to read (``NNBOOK_EXERCISE_LOG``), one that replaces
 ``nb.exercises.check``, and one that prints a made-up verdict line get no ✔. The helpers
-(which cells an answer needs, which answer a check cell passes) by hand."""
+(which cells an answer needs, which answer each check call passes, what a cell names of
+nnbook) by hand. The attacks of issue 49 are in test_exercises_report_attacks.py."""
 
 import json
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from nnbook.exercises.grading import answers, needed_cells, read_verdicts
+from nnbook.exercises.grading import answers, check_calls, needed_cells, uses_nnbook
 from nnbook.exercises.report import exercise_cells
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,9 +106,9 @@ def test_the_answer_each_check_cell_passes():
         "03.1": "dense_backward", "21.2": "top_p", "21.3": "f"}
 
 
-def test_only_the_line_after_the_secret_is_read():
-    cell = {"outputs": [{"output_type": "stream", "name": "stdout",
-                         "text": 'noise\nSECRET [{"exercise": "21.1"}]\n'}]}
-    assert read_verdicts(cell, "SECRET ") == [{"exercise": "21.1"}]
-    assert read_verdicts(cell, "OTHER ") is None
-    assert read_verdicts({"outputs": []}, "SECRET ") is None
+def test_the_check_calls_of_a_cell_in_order_and_what_it_names_of_nnbook():
+    cell = "a = 1\nprint(nb.exercises.check('5.3', answer))\nprint(check(\"05.2\", answer))"
+    assert check_calls(cell) == [("05.3", "answer"), ("05.2", "answer")]
+    assert uses_nnbook("import nnbook as nb\nprint(nb.exercises.check('03.1', f))") == []
+    assert uses_nnbook("from nnbook.layers import Dense\nf = nb.softmax\nimport nnbook.metrics") == [
+        "nb.softmax", "nnbook.layers.Dense", "nnbook.metrics"]

@@ -6,14 +6,12 @@ forward mode in one pass.
 from __future__ import annotations
 
 import ast
-import inspect
 import math
-import textwrap
 
 import numpy as np
 
 from ..autodiff import Dual, Value
-from ._core import Mistake, Runner, compare, exercise
+from ._core import Mistake, Runner, compare, exercise, source_of
 
 
 def _short(value):
@@ -96,7 +94,7 @@ def _grads_variant(output, kind):
 
 def _calls_backward(fn):
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        tree = ast.parse(source_of(fn))
     except (OSError, TypeError, SyntaxError, IndentationError):
         return False
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "backward"

@@ -1,19 +1,17 @@
-"""How the teachers' report (report.py) grades what the notebook grades, and only that: the
-earlier cells an Exercises section depends on (``needed_cells``: a helper the chapter defined,
-as chapter 21's ``softmax_rows``), each exercise's answer as its check cell passes it
-(``answers``), and the report's own grading cell (``grading_source``), run after the
-student's cells: it imports the checkers afresh and prints its verdicts after a secret the
-report chose for this run, which ``read_verdicts`` looks for in that cell's output alone.
+"""What the teachers' report (report.py) reads from a notebook's source, and only from its
+source: the earlier cells an Exercises section depends on (``needed_cells``: a helper the
+chapter defined, as chapter 21's ``softmax_rows``), the answer each check call passes
+(``check_calls``, read in the kernel right after that cell runs), and the parts of
+``nnbook`` an exercise cell names (``uses_nnbook``: shown beside the verdict).
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import re
 import symtable
 
-__all__ = ["needed_cells", "answers", "grading_source", "read_verdicts"]
+__all__ = ["needed_cells", "check_calls", "answers", "uses_nnbook"]
 
 _NORMAL = re.compile(r"^(\d+)\.(\d+)$")
 
@@ -95,61 +93,44 @@ def _normalise(ex_id: str) -> str:
     return f"{int(m[1]):02d}.{int(m[2])}" if m else ex_id
 
 
+def check_calls(source: str) -> list[tuple[str, str]]:
+    """The ``(exercise, the source of the answer)`` of each check call in one cell, in order:
+    ``print(nb.exercises.check("21.1", cache_step))`` gives ``[("21.1", "cache_step")]``."""
+    tree, text = _tree(source)
+    found = []
+    for node in ast.walk(tree) if tree is not None else ():
+        if (isinstance(node, ast.Call) and len(node.args) == 2
+                and getattr(node.func, "attr", getattr(node.func, "id", None)) == "check"
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)):
+            found.append((node.lineno, node.col_offset, _normalise(node.args[0].value),
+                          ast.get_source_segment(text, node.args[1])))
+    return [(ex, answer) for *_, ex, answer in sorted(found)]
+
+
 def answers(sources: list[str]) -> dict[str, str]:
-    """``{exercise: the source of the answer its check call passes}`` (``nb.exercises.check(
-    "21.1", cache_step)`` gives ``{"21.1": "cache_step"}``); the last call of each wins."""
-    found = {}
-    for source in sources:
-        tree, text = _tree(source)
-        for node in ast.walk(tree) if tree is not None else ():
-            if (isinstance(node, ast.Call) and len(node.args) == 2
-                    and getattr(node.func, "attr", getattr(node.func, "id", None)) == "check"
-                    and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)):
-                found[_normalise(node.args[0].value)] = ast.get_source_segment(text, node.args[1])
-    return found
+    """``{exercise: the source of the answer its check call passes}`` over several cells;
+    the last call of each wins."""
+    return {ex: answer for source in sources for ex, answer in check_calls(source)}
 
 
-def grading_source(secret: str, to_grade: dict[str, str]) -> str:
-    """The report's grading cell: the checkers imported afresh (not the ones the student's
-    cells could have replaced), each answer read in the kernel and checked, the verdicts
-    printed as one JSON line after ``secret``."""
-    return f"""\
-def _nnbook_report_grade(secret, answers, names):
-    import importlib, json, sys
-    for name in [m for m in sys.modules if m.split(".")[:2] == ["nnbook", "exercises"]]:
-        del sys.modules[name]
-    fresh = importlib.import_module("nnbook.exercises")
-    rows = []
-    for ex_id, source in answers.items():
-        try:
-            answer = eval(source, names)
-        except BaseException as exc:
-            rows.append({{"exercise": ex_id, "error": f"{{type(exc).__name__}}: {{exc}}"[:200]}})
-            continue
-        try:
-            fb = fresh.check(ex_id, answer)
-        except Exception as exc:
-            rows.append({{"exercise": ex_id, "error": f"{{type(exc).__name__}}: {{exc}}"[:200]}})
-            continue
-        rows.append({{"exercise": fb.exercise, "correct": bool(fb.correct),
-                     "attempted": bool(fb.attempted), "message": str(fb.message)}})
-    print(secret + json.dumps(rows, ensure_ascii=False))
-
-
-_nnbook_report_grade({secret!r}, {to_grade!r}, globals())
-"""
-
-
-def read_verdicts(cell, secret: str):
-    """The verdicts the grading cell printed after ``secret`` (None when it printed none)."""
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "stream" and out.get("name") == "stdout":
-            for line in out.get("text", "").splitlines():
-                if line.startswith(secret):
-                    try:
-                        rows = json.loads(line[len(secret):])
-                    except json.JSONDecodeError:
-                        return None
-                    return rows if isinstance(rows, list) else None
-    return None
+def uses_nnbook(source: str) -> list[str]:
+    """The parts of ``nnbook`` (other than its exercises) a cell names: ``nb.softmax``,
+    ``from nnbook.layers import Dense`` gives ``nnbook.layers.Dense``. A plain ``import
+    nnbook as nb`` is not a use."""
+    tree, _ = _tree(source)
+    used = set()
+    for node in ast.walk(tree) if tree is not None else ():
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in ("nb", "nnbook") and node.attr != "exercises"):
+            used.add(f"{node.value.id}.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "nnbook":
+            if not (node.module or "").startswith("nnbook.exercises"):
+                used |= {f"{node.module}.{a.name}" for a in node.names if a.name != "exercises"}
+        elif isinstance(node, ast.Import):
+            used |= {a.name for a in node.names if a.name.startswith("nnbook.")
+                     and not a.name.startswith("nnbook.exercises")}
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "__import__":
+            if any(isinstance(a, ast.Constant) and str(a.value).startswith("nnbook") for a in node.args):
+                used.add("__import__('nnbook…')")
+    return sorted(used)

@@ -1,49 +1,68 @@
 """The exercise report for teachers: ``python -m nnbook.exercises report PATH…``.
 
-It takes notebooks, or folders holding a student's copy of the course, runs
-each notebook's set-up cell, the earlier cells its Exercises section reads from (a
-helper the chapter defined) and the section itself in a fresh kernel, then its own
-grading cell (grading.py), and prints one row per exercise from that cell's verdicts:
-done ✔, wrong ✘ (with the checker's hint), or not attempted ○. ``--json`` prints the
-same rows for a gradebook. Nothing needs the network, and a notebook that cannot be run
-is reported, never fatal: it counts as an error ! in the summary. The exit status is
-``EXIT_STATUS`` (below), also in ``--help``. It runs the students' code: see README's
-"For teachers" on running it safely.
+It takes notebooks, or folders holding a student's copy of the course, and for each notebook
+runs its set-up cell, the earlier cells its Exercises section reads from (a helper the
+chapter defined) and the section itself, one cell at a time, in a kernel of its own
+(kernel.py: a copy alone in an empty temporary folder, a fresh HOME, nnbook from where the
+report's comes from, a memory limit, a time budget, every process it started killed at the
+end). Right after each exercise cell it reads that cell's answer from the kernel as data
+(wire.py: numbers, arrays, strings; a function as a reference whose calls send data) and
+grades it here, in the report's process, with the report's own checkers: nothing the
+student's cells redefine in their kernel can reach a verdict.
+
+It prints the class grid (student × exercise: done ✔, wrong ✘, not attempted ○, error !),
+a count per exercise, the feedback of each ✘ and !, and a count per student; ``--json`` the
+rows, ``--csv`` the grid. Nothing needs the network, and a notebook that cannot be run is
+reported, never fatal. The exit status is ``EXIT_STATUS`` (below), also in ``--help``. It
+runs the students' code: see README's "For teachers" on what it guarantees and on running
+it in a container.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import secrets
-import subprocess
+import os
+import shutil
+import stat
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .grading import answers, grading_source, needed_cells, read_verdicts
+from .classview import STATUS_MARK, format_csv, format_table, format_text
+from .grading import check_calls, needed_cells, uses_nnbook
+from .kernel import (SANDBOXES, AnswerUnreadable, Kernel, KernelGone, become_subreaper,
+                     kill_left_behind)
 
-_CHECK_CALL = re.compile(r"""exercises\.check\(\s*["']?(\d+\.\d+)""")
-STATUS_MARK = {"done": "✔", "wrong": "✘", "not attempted": "○", "error": "!"}
+__all__ = ["Row", "report", "run_notebook", "main", "format_table", "format_csv", "format_text",
+           "STATUS_MARK", "EXIT_STATUS"]
+
 EXIT_STATUS = """exit status:
-  0  every notebook was graded (each exercise ✔, ✘, ○, or ! for a check cell that raised)
-  1  some notebook could not be graded (it could not be read or run, or a folder held
-     no notebook); its row in the table says why
+  0  every notebook was graded (each exercise ✔, ✘, ○, or ! for a cell that raised)
+  1  some notebook could not be graded (it could not be read or run, its kernel died, it
+     ran out of time, or a folder held no notebook); its row in the table says why
   2  bad arguments: a PATH that does not exist or is not a notebook (*.ipynb) or a
-     folder, a --timeout below 1, or a usage error; nothing is run"""
+     folder, a --timeout, --budget or --jobs below 1, a --memory below 256, or a usage
+     error; nothing is run"""
+DEFAULTS = {"timeout": 120, "budget": 900, "memory": 4096, "jobs": min(4, os.cpu_count() or 1)}
+_CHECKING = threading.Lock()         # the checkers run one at a time (14.2 patches Value)
 
 
 @dataclass
 class Row:
-    """One exercise of one notebook: ``status`` is done, wrong, not attempted or error."""
+    """One exercise of one notebook: ``status`` is done, wrong, not attempted or error;
+    ``uses_nnbook`` the parts of nnbook the exercise's cell names ("" for none)."""
 
     source: str          # the PATH argument it came from (a student's folder or a notebook)
     notebook: str        # the notebook's path relative to ``source``
     exercise: str        # "03.1" ("-" when the notebook could not be run at all)
     status: str
     message: str
+    uses_nnbook: str = ""
 
 
 def notebooks_in(path: Path) -> list[Path]:
@@ -68,114 +87,133 @@ def exercise_cells(nb) -> tuple[list[int], list[int]]:
     return setup, [i for i in range(start + 1, end) if cells[i].cell_type == "code"]
 
 
-def _cell_error(cell) -> str | None:
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            return f"{out.get('ename')}: {out.get('evalue')}"[:200]
-    return None
+def _verdict(ex_id: str, answer) -> tuple[str, str]:
+    """(status, message) from the report's own checker."""
+    from . import _verdict as verdict
+    from ._core import REGISTRY
+    if ex_id not in REGISTRY:
+        return "error", f"nb.exercises.check: no exercise {ex_id!r}"
+    with _CHECKING:
+        fb = verdict(REGISTRY[ex_id], answer)
+    return ("done" if fb.correct else "wrong" if fb.attempted else "not attempted"), fb.message
 
 
-def run_notebook(path: Path, timeout: int = 120) -> tuple[list[dict], dict[str, str], str | None]:
-    """Run the set-up cell, the earlier cells the Exercises section reads from, the section
-    and the report's grading cell of ``path`` in a fresh kernel.
+def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: int = 4096,
+                 text: str | None = None) -> tuple[list[dict], str | None]:
+    """Grade the notebook at ``path`` (its ``text`` when it was read already).
 
-    Returns the grading cell's verdicts (dicts with exercise, correct, attempted, message;
-    or exercise and error when the answer could not be read), the error of each exercise
-    whose cell raised, and an error message when the notebook could not be run at all.
-    Nothing the student's cells print or write is read: only the grading cell's output,
-    after a secret chosen for this run.
+    Returns one record per check call, in the order the cells run (exercise, status,
+    message, uses), and a message when the notebook could not be run to its end (the records
+    of the cells that ran before stay).
     """
     import nbformat
-    from nbclient import NotebookClient
 
     try:
-        nb = nbformat.read(path, as_version=4)
+        text = path.read_text(encoding="utf-8") if text is None else text
+        nb = nbformat.reads(text, as_version=4)
+        setup, exercises = exercise_cells(nb)
     except Exception as exc:  # not JSON, not a notebook
-        return [], {}, f"cannot read the notebook ({type(exc).__name__}: {_one_line(exc)})"[:300]
-    setup, exercises = exercise_cells(nb)
+        return [], f"cannot read the notebook ({type(exc).__name__}: {_one_line(exc)})"[:300]
     if not exercises:
-        return [], {}, None
+        return [], None
     sources = [c.source if c.cell_type == "code" else "" for c in nb.cells]
     keep = sorted({*setup, *needed_cells(sources, exercises[0], setup + exercises), *exercises})
-    secret = "nnbook-report-" + secrets.token_hex(16) + " "
-    grade = nbformat.v4.new_code_cell(grading_source(secret, answers(
-        [sources[i] for i in exercises])))
-    nb.cells = [nb.cells[i] for i in keep] + [grade]
-    for cell in nb.cells:
-        cell.outputs = []
+    records, folder = [], Path(tempfile.mkdtemp(prefix="nnbook-report-"))
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                resources={"metadata": {"path": str(path.parent)}})
-        client.execute(stderr=subprocess.DEVNULL)   # the kernel's own warnings
-    except Exception as exc:  # kernel died, timeout, …
-        return [], {}, _run_failure(exc, timeout)
-    records = read_verdicts(nb.cells[-1], secret)
-    if setup and (err := _cell_error(nb.cells[0])):
-        return records or [], {}, f"its first code cell (the imports) raised {err}"
-    if records is None:
-        err = _cell_error(nb.cells[-1]) or "no verdicts in its output"
-        return [], {}, f"the report's grading cell failed ({err})"[:300]
-    raised = {}
-    for i, cell in zip(keep, nb.cells):
-        err = _cell_error(cell) if i in exercises else None
-        if err:
-            for ex_id in _CHECK_CALL.findall(cell.source):
-                raised[_normalise(ex_id)] = f"the cell raised {err}"
-    return records, raised, None
+        (folder / "work").mkdir()
+        (folder / "work" / path.name).write_text(text, encoding="utf-8")
+        with Kernel(folder, timeout, budget, memory) as kernel:
+            for i in keep:
+                err = kernel.request(sources[i])
+                if setup and i == setup[0] and err:
+                    return records, f"its first code cell (the imports) raised {err}"
+                for ex_id, expr in check_calls(sources[i]) if i in exercises else ():
+                    uses = ", ".join(uses_nnbook(sources[i]))
+                    records.append(_grade(kernel, ex_id, expr, err, uses))
+                    if kernel.failure:
+                        return records, kernel.failure
+    except KernelGone as gone:
+        return records, str(gone)[:300]
+    except Exception as exc:  # the kernel could not start, …
+        return records, f"the notebook could not be run ({type(exc).__name__}: {_one_line(exc)})"[:300]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return records, None
 
 
-def _run_failure(exc: Exception, timeout: int) -> str:
-    """One line on why the kernel stopped before the end."""
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-    if isinstance(exc, CellTimeoutError):
-        return (f"timed out: a cell ran longer than {timeout} s (the --timeout per cell); it may wait "
-                f"for input or loop forever, or raise --timeout if it is only slow")
-    if isinstance(exc, DeadKernelError):
-        return "its kernel died (the code crashed Python, called os._exit() or ran out of memory)"
-    return f"the notebook could not be run ({type(exc).__name__}: {_one_line(exc)})"[:300]
+def _grade(kernel: Kernel, ex_id: str, expr: str, err: str | None, uses: str) -> dict:
+    record = {"exercise": ex_id, "uses": uses}
+    if err:
+        return {**record, "status": "error", "message": f"the cell raised {err}"}
+    try:
+        answer = kernel.answer(expr)
+    except AnswerUnreadable as exc:
+        return {**record, "status": "error", "message": f"its answer could not be read ({exc})"}
+    status, message = _verdict(ex_id, answer)
+    if kernel.failure:
+        return {**record, "status": "error", "message": kernel.failure}
+    return {**record, "status": status, "message": message}
 
 
 def _one_line(exc) -> str:
     return " ".join(str(exc).split())
 
 
-def _normalise(ex_id: str) -> str:
-    chapter, _, number = ex_id.partition(".")
-    return f"{int(chapter):02d}.{int(number)}"
-
-
-def report(paths, timeout: int = 120, progress=None) -> list[Row]:
+def report(paths, timeout: float = 120, progress=None, budget: float = 900, memory: int = 4096,
+           jobs: int = 1) -> list[Row]:
     """The rows for every exercise of every notebook found under ``paths``.
 
-    ``progress`` (a text stream such as ``sys.stderr``) gets one line per notebook as it
-    is run, flushed at once, and a line for each PATH that holds no notebook.
+    Every notebook is read before any is run (so that a notebook cannot change another's
+    grade by rewriting it). ``progress`` (a text stream such as ``sys.stderr``) gets one line
+    per notebook, flushed at once, and a line for each PATH that holds no notebook; with
+    ``jobs`` > 1 notebooks run side by side and each line comes when its notebook ends.
     """
-    found = []
+    found, rows = [], []
     for arg in paths:
         source = Path(arg)
-        found.append((arg, source, notebooks_in(source) if source.exists() else None))
-    total, k, rows = sum(len(f or ()) for _, _, f in found), 0, []
+        found.append((str(arg), source, notebooks_in(source) if source.exists() else None))
+    work = []
     for arg, source, notebooks in found:
         if notebooks is None:
-            rows.append(Row(str(arg), "-", "-", "error", f"no such file or folder: {source}"))
+            rows.append(Row(arg, "-", "-", "error", f"no such file or folder: {source}"))
             _say(progress, f"report: {rows[-1].message}\n")
         elif not notebooks:
-            rows.append(Row(str(arg), "-", "-", "error",
+            rows.append(Row(arg, "-", "-", "error",
                             f"no notebooks (*.ipynb) in the folder {source}: give a student's copy of "
                             f"the course (a folder of notebooks) or the notebooks themselves"))
             _say(progress, f"report: {rows[-1].message}\n")
         for path in notebooks or ():
-            k += 1
+            work.append((arg, source, path, _read(path)))
+    total, lock = len(work), threading.Lock()
+
+    def one(k, item):
+        arg, source, path, text = item
+        if jobs == 1:
             _say(progress, f"[{k}/{total}] {path} … ")
-            start = time.monotonic()
-            mine = _notebook_rows(str(arg), source, path, timeout)
-            counts = " ".join(f"{sum(r.status == s for r in mine)} {mark}" for s, mark in STATUS_MARK.items())
-            failed = next((r.message for r in mine if r.exercise == "-"), None)
-            _say(progress, (f"! {failed}" if failed else counts)
-                 + f" ({time.monotonic() - start:.1f} s)\n")
-            rows += mine
+        start = time.monotonic()
+        mine = _notebook_rows(arg, source, path, timeout, budget, memory, text)
+        counts = " ".join(f"{sum(r.status == s for r in mine)} {mark}" for s, mark in STATUS_MARK.items())
+        failed = next((r.message for r in mine if r.exercise == "-"), None)
+        outcome = (f"! {failed}" if failed else counts) + f" ({time.monotonic() - start:.1f} s)\n"
+        with lock:
+            _say(progress, outcome if jobs == 1 else f"[{k}/{total}] {path} … {outcome}")
+        return mine
+
+    if jobs == 1:
+        results = [one(k, item) for k, item in enumerate(work, 1)]
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(one, range(1, total + 1), work))
+    for mine in results:
+        rows += mine
     return rows
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _say(stream, text: str) -> None:
@@ -184,47 +222,27 @@ def _say(stream, text: str) -> None:
         stream.flush()                     # a long run shows each notebook as it starts
 
 
-def _notebook_rows(arg: str, source: Path, path: Path, timeout: int) -> list[Row]:
+def _notebook_rows(arg: str, source: Path, path: Path, timeout, budget=900, memory=4096,
+                   text=None) -> list[Row]:
     from ._core import REGISTRY
 
     rel = path.name if source.is_file() else path.relative_to(source).as_posix()
-    records, raised, failure = run_notebook(path, timeout)
-    for r in records:                                  # an answer the grading could not read
-        if "error" in r:
-            raised.setdefault(r["exercise"], f"its answer could not be read ({r['error']})")
-    latest = {r["exercise"]: r for r in records if "error" not in r}
+    if text is None and _read(path) is None:
+        records, failure = [], "cannot read the notebook (not a UTF-8 text file)"
+    else:
+        records, failure = run_notebook(path, timeout, budget, memory, text=text)
+    latest = {r["exercise"]: r for r in records}
     chapter = path.name[:2] + "." if path.name[:2].isdigit() else None
-    ids = sorted({*latest, *raised, *(k for k in REGISTRY if chapter and k.startswith(chapter))},
-                 key=lambda k: tuple(int(p) for p in k.split(".")))
+    ids = sorted({*latest, *(k for k in REGISTRY if chapter and k.startswith(chapter))},
+                 key=lambda k: tuple(int(p) for p in k.split(".")) if k.replace(".", "").isdigit() else (999,))
     rows = [Row(arg, rel, "-", "error", failure)] if failure else []
     for ex_id in ids:
-        if ex_id in raised and ex_id not in latest:
-            rows.append(Row(arg, rel, ex_id, "error", raised[ex_id]))
-        elif ex_id in latest:
+        if ex_id in latest:
             r = latest[ex_id]
-            status = "done" if r["correct"] else ("wrong" if r["attempted"] else "not attempted")
-            rows.append(Row(arg, rel, ex_id, status, r["message"]))
+            rows.append(Row(arg, rel, ex_id, r["status"], r["message"], r["uses"]))
         elif not failure:
             rows.append(Row(arg, rel, ex_id, "not attempted", "its check cell is missing"))
     return rows
-
-
-def format_table(rows: list[Row]) -> str:
-    """A plain-text table, one row per exercise, and a count per source (a notebook or a
-    PATH that could not be read or run counts as an error)."""
-    header = ("source", "notebook", "exercise", "", "feedback")
-    body = [(r.source, r.notebook, r.exercise, STATUS_MARK[r.status], r.message) for r in rows]
-    widths = [max([len(h)] + [len(b[i]) for b in body]) for i, h in enumerate(header[:4])]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header[:4], widths)) + "  " + header[4]]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(b[:4], widths)) + "  " + b[4] for b in body]
-    lines.append("")
-    for source in dict.fromkeys(r.source for r in rows):
-        mine = [r for r in rows if r.source == source]
-        counts = {s: sum(r.status == s for r in mine) for s in STATUS_MARK}
-        lines.append(f"{source}: {counts['done']} done ✔, {counts['wrong']} wrong ✘, "
-                     f"{counts['not attempted']} not attempted ○, {counts['error']} errors !"
-                     f" (of {len(mine)})")
-    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
@@ -238,28 +256,67 @@ def main(argv=None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Report which exercises a student's copy of the course gets right.")
     sub = parser.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser("report", help="run the Exercises sections and print one row per exercise",
-                         description="Run the Exercises section of each notebook and print one "
-                                     "row per exercise.",
+    rep = sub.add_parser("report", help="grade the Exercises sections: a grid student × exercise",
+                         description="Run the Exercises section of each notebook, each in a kernel "
+                                     "of its own, and grade every answer in this process.",
                          epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
     rep.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders of a student's copy")
-    rep.add_argument("--json", action="store_true", help="print the rows as JSON (for a gradebook)")
-    rep.add_argument("--timeout", type=int, default=120, help="seconds per cell (default 120)")
+    out = rep.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the rows as JSON (for a gradebook)")
+    out.add_argument("--csv", action="store_true", help="print the grid as CSV, one line per student")
+    for name, unit in (("timeout", "seconds per cell"), ("budget", "seconds per notebook"),
+                       ("memory", "MB of memory per kernel"), ("jobs", "notebooks run side by side")):
+        rep.add_argument(f"--{name}", type=int, default=DEFAULTS[name],
+                         help=f"{unit} (default {DEFAULTS[name]})")
     args = parser.parse_args(argv)
-    if args.timeout < 1:
-        rep.error(f"--timeout must be at least 1 second, got {args.timeout}")
+    for name, least in (("timeout", 1), ("budget", 1), ("jobs", 1), ("memory", 256)):
+        if getattr(args, name) < least:
+            rep.error(f"--{name} must be at least {least}, got {getattr(args, name)}")
     for arg in args.paths:
         path = Path(arg)
         if not path.exists():
             rep.error(f"no such file or folder: {arg}")
         if path.is_file() and path.suffix != ".ipynb":
             rep.error(f"{arg} is not a notebook (*.ipynb) nor a folder of notebooks")
-    rows = report(args.paths, args.timeout, progress=sys.stderr)
+    start = _stdout_start()
+    become_subreaper()
+    try:
+        rows = report(args.paths, args.timeout, progress=sys.stderr, budget=args.budget,
+                      memory=args.memory, jobs=args.jobs)
+    finally:
+        kill_left_behind()            # whatever a kernel left behind, before anything is written
+    if "none" in SANDBOXES:
+        _say(sys.stderr, "report: Landlock is not available here, so the kernels could read and "
+                         "write every file you can: see README on running the report in a container\n")
     if args.json:
-        print(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1))
+        text = json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1)
     else:
-        print(format_table(rows))
+        text = format_csv(rows).rstrip("\n") if args.csv else format_text(rows)
+    _write(text + "\n", start)
     return 1 if any(r.status == "error" and r.exercise == "-" for r in rows) else 0
+
+
+def _stdout_start():
+    """Where the output begins when stdout is a file written from a position (``>``)."""
+    try:
+        import fcntl
+        fd = sys.stdout.fileno()
+        if stat.S_ISREG(os.fstat(fd).st_mode) and not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND:
+            return os.lseek(fd, 0, os.SEEK_CUR)
+    except (OSError, ValueError, AttributeError, ImportError):
+        pass
+    return None
+
+
+def _write(text: str, start) -> None:
+    """Write the output in one go; into a file, over anything written there meanwhile."""
+    sys.stdout.flush()
+    if start is not None:
+        fd = sys.stdout.fileno()
+        os.ftruncate(fd, start)
+        os.lseek(fd, start, os.SEEK_SET)
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,286 @@
+"""One student's notebook in a kernel of its own, for the report (report.py).
+
+The kernel runs in an empty temporary folder that holds only the notebook's copy, with a
+fresh HOME (no IPython startup files, no Jupyter or matplotlib config), Python in isolated
+mode (``-I``: no PYTHON* variables, no user site-packages, no folder of the notebook on
+``sys.path``) with ``nnbook`` imported from where the report's own ``nnbook`` comes from,
+a memory limit (RLIMIT_AS), its stdout and stderr sent to /dev/null, a session (process
+group) of its own, and, where Linux offers Landlock, a sandbox: it reads only the system's
+folders, Python, its packages and nnbook, writes only its own folder, opens no TCP
+connection (ABI 4) and signals no process outside it (ABI 6): sandbox.py. ``close`` kills
+that group and every process the kernel left behind: the report makes itself a child
+subreaper (Linux), so an orphan (a double fork, a ``setsid``) comes back to it and is
+killed too.
+
+Requests to the kernel are cells (the student's code, its output never read) and the
+agent's requests (wire.py): read an answer, call the student's function. Each has the
+per-cell timeout and the notebook's remaining budget.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import wire
+# become_subreaper, kill_left_behind and landlock_abi: for report.py and the tests
+from .sandbox import (LAUNCH, allowed_paths, become_subreaper, kill_left_behind,  # noqa: F401
+                      landlock_abi)
+
+_PENDING = object()
+SANDBOXES: set[str] = set()       # "landlock" or "none", for each kernel started
+
+
+class KernelGone(Exception):
+    """The kernel stopped answering: it died, or a request ran out of time."""
+
+
+class Kernel:
+    """A running kernel for one notebook; ``with Kernel(...) as k`` closes it."""
+
+    def __init__(self, folder: Path, timeout: float, budget: float, memory: int):
+        import nnbook
+        self.folder, self.timeout = folder, timeout
+        self.deadline = time.monotonic() + budget
+        self.marker = "nnbook-report-" + secrets.token_hex(8)
+        self.codec = wire.Codec("R", self._function)
+        self.failure: str | None = None
+        home, work = folder / "home", folder / "work"
+        for d in (home, work, folder / "tmp", folder / "run"):
+            d.mkdir(exist_ok=True)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
+               "IPYTHONDIR": str(home / ".ipython"), "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+               "JUPYTER_DATA_DIR": str(home / ".jupyter-data"), "JUPYTER_RUNTIME_DIR": str(folder / "run"),
+               "JUPYTER_PLATFORM_DIRS": "1", "MPLCONFIGDIR": str(home / ".mpl"), "MPLBACKEND": "agg",
+               "TMPDIR": str(folder / "tmp"), "NNBOOK_REPORT_KERNEL": self.marker,
+               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        for name in ("LANG", "LC_ALL", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(name, os.environ.get(name, "1" if "THREADS" in name else "C.UTF-8"))
+        from jupyter_client import BlockingKernelClient
+        from jupyter_client.connect import write_connection_file
+        connection, info = write_connection_file(str(folder / "run" / "kernel.json"), ip="127.0.0.1",
+                                              key=secrets.token_hex(16).encode())
+        root = str(Path(nnbook.__file__).resolve().parent.parent)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", LAUNCH, str(memory * 2 ** 20), root, connection,
+             json.dumps({**allowed_paths(folder, root),
+                         "ports": [int(v) for k, v in info.items() if k.endswith("_port")]})],
+            cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
+        self.client = None
+        try:
+            self.client = BlockingKernelClient()
+            self.client.load_connection_file(connection)
+            self.client.start_channels()
+            self._ready()
+            self._start_agent()
+            self.sandbox = (folder / "run" / "sandbox").read_text()
+            SANDBOXES.add(self.sandbox)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start_agent(self) -> None:
+        self.request("import sys as _s, types as _t\n"
+                     "_m = _t.ModuleType('_nnbook_report_agent')\n"
+                     f"exec({wire_source()!r}, _m.__dict__)\n"
+                     "_s.modules['_nnbook_report_agent'] = _m\n"
+                     "_m.AGENT = _m.Agent()\ndel _s, _t, _m", cell=False)
+
+    def _ready(self) -> None:
+        while True:
+            self._alive()
+            self.client.kernel_info()
+            try:
+                self.client.get_shell_msg(timeout=1.0)
+                break
+            except queue.Empty:
+                continue
+        while True:                                    # drop the start-up chatter
+            try:
+                self.client.get_iopub_msg(timeout=0)
+            except queue.Empty:
+                break
+
+    def _alive(self) -> None:
+        if self.proc.poll() is not None:
+            raise KernelGone("its kernel died (the code crashed Python, called os._exit() or ran "
+                             "out of memory: the limit is --memory)")
+        if time.monotonic() > self.deadline:
+            raise KernelGone("ran out of time: the notebook took longer than its budget "
+                             "(--budget seconds per notebook)")
+
+    def request(self, code: str, cell: bool = True, on_prompt=None):
+        """Run ``code``; returns None, or "Name: message" when it raised. ``on_prompt`` answers
+        the agent's messages (input requests); a cell may not read input."""
+        import zmq
+        kc = self.client
+        msg_id = kc.execute(code, store_history=cell, allow_stdin=not cell, stop_on_error=False)
+        until = min(time.monotonic() + self.timeout, self.deadline)
+        poller = zmq.Poller()
+        channels = [kc.shell_channel, kc.iopub_channel] + ([] if cell else [kc.stdin_channel])
+        for channel in channels:
+            poller.register(channel.socket, zmq.POLLIN)
+        while True:
+            self._alive()
+            if time.monotonic() > until:
+                raise KernelGone(f"timed out: a cell ran longer than {self.timeout:g} s (the "
+                                 f"--timeout per cell); it may wait for input or loop forever, or "
+                                 f"raise --timeout if it is only slow")
+            ready = dict(poller.poll(200))
+            try:
+                reply = self._read(ready, msg_id, cell, on_prompt)
+            except (KernelGone, queue.Empty):
+                raise
+            except Exception as exc:       # a kernel whose json or session a cell replaced
+                raise KernelGone(f"its kernel stopped speaking Jupyter's protocol ({type(exc).__name__}: "
+                                 f"{' '.join(str(exc).split())[:80]}): a cell replaced what it relies on")
+            if reply is not _PENDING:
+                return reply
+
+    def _read(self, ready, msg_id, cell, on_prompt):
+        """Read what is ready: the cell's output (dropped), the agent's input requests, and
+        the reply to ``msg_id`` (its error, or None); ``_PENDING`` while there is none."""
+        kc = self.client
+        if kc.iopub_channel.socket in ready:       # the cell's output: read, never kept
+            for _ in range(1000):
+                try:
+                    kc.iopub_channel.get_msg(timeout=0)
+                except queue.Empty:
+                    break
+        if not cell and kc.stdin_channel.socket in ready:
+            msg = kc.stdin_channel.get_msg(timeout=0)
+            if msg["parent_header"].get("msg_id") == msg_id:
+                prompt = str(msg["content"].get("prompt", ""))
+                kc.input(on_prompt(prompt) if on_prompt else "")
+        if kc.shell_channel.socket in ready:
+            msg = kc.shell_channel.get_msg(timeout=0)
+            if msg["parent_header"].get("msg_id") == msg_id:
+                content = msg["content"]
+                if content.get("status") == "error":
+                    return f"{content.get('ename')}: {' '.join(str(content.get('evalue')).split())}"[:200]
+                return None
+        return _PENDING
+
+    # the agent's requests -------------------------------------------------------------
+    def ask(self, op: dict):
+        """Send one request to the agent; the kernel's reply (a dict) or KernelGone."""
+        nonce = "nnbook-" + secrets.token_hex(8) + " "
+        op["nonce"], replies = nonce, []
+
+        def on_prompt(prompt: str) -> str:
+            if not prompt.startswith(nonce) or len(prompt) > wire.MAX_CHARS:
+                return ""
+            try:
+                message = json.loads(prompt[len(nonce):])
+            except ValueError:
+                message = None
+            if not isinstance(message, dict):                 # not the agent's: a student's
+                replies.append({"kind": "raised", "type": "ReportError",
+                                "message": "the kernel sent something that is not an answer"})
+                return ""
+            if message.get("kind") == "callback":
+                return self._callback(message)
+            replies.append(message)
+            return ""
+
+        code = f"__import__('sys').modules['_nnbook_report_agent'].AGENT.serve({wire.dumps(op)!r}, globals())"
+        err = self.request(code, cell=False, on_prompt=on_prompt)
+        if replies:
+            return replies[-1]
+        return {"kind": "raised", "type": "ReportError",
+                "message": f"the kernel gave no answer ({err or 'its agent is gone'})"}
+
+    def _callback(self, message: dict) -> str:
+        """A function of the report (a checker's) that the student's code called."""
+        try:
+            fn = self.codec.mine[message["ref"]]
+            value = fn(*self.codec.decode(message["args"]))
+            return wire.dumps({"value": self.codec.encode(value)})
+        except Exception as exc:
+            return wire.dumps({"raised": type(exc).__name__, "message": str(exc)[:300]})
+
+    def answer(self, expr: str):
+        """The value of ``expr`` in the kernel, as data (a function as a RemoteFunction)."""
+        reply = self.ask({"op": "probe", "expr": expr})
+        if reply.get("kind") == "raised":
+            raise AnswerUnreadable(f"{reply.get('type')}: {reply.get('message')}"[:200])
+        try:
+            return self.codec.decode(reply.get("value"))
+        except Exception as exc:   # a reply that is not the wire's data
+            raise AnswerUnreadable(f"the kernel sent something that is not an answer ({type(exc).__name__})")
+
+    def _function(self, ref, name, source):
+        return RemoteFunction(self, ref, name, source)
+
+    def close(self) -> None:
+        try:
+            if self.client is not None:
+                self.client.stop_channels()
+        except Exception:
+            pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        kill_left_behind(marker=self.marker)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class AnswerUnreadable(Exception):
+    """The answer's expression raised in the kernel, or its value could not be sent."""
+
+
+class RemoteFunction:
+    """The student's function, as the checker sees it: a call sends the arguments to the
+    kernel as data and brings the result back as data."""
+
+    def __init__(self, kernel: Kernel, ref: str, name: str, source: str | None):
+        self._kernel, self._ref, self.__name__ = kernel, ref, name
+        self.__nnbook_source__ = source
+
+    def __call__(self, *args):
+        k = self._kernel
+        try:
+            reply = k.ask({"op": "call", "ref": self._ref, "args": k.codec.encode(args)})
+        except KernelGone as gone:
+            k.failure = str(gone)
+            raise
+        if reply.get("kind") == "raised":
+            raise _exception(reply.get("type"), reply.get("message", ""))
+        try:
+            return k.codec.decode(reply.get("value"))
+        except Exception:
+            raise _exception("ReportError", "the kernel sent something that is not a result") from None
+
+    def __repr__(self):
+        return f"<function {self.__name__}>"
+
+
+def _exception(name, message) -> BaseException:
+    """The student's exception, rebuilt by name (a builtin one as itself)."""
+    import builtins
+    cls = getattr(builtins, str(name), None)
+    if not (isinstance(cls, type) and issubclass(cls, BaseException)) or cls is KeyboardInterrupt:
+        cls = type(str(name)[:60] or "Exception", (Exception,), {})
+    return cls(message)
+
+
+def wire_source() -> str:
+    return Path(wire.__file__).read_text(encoding="utf-8")

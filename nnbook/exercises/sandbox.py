@@ -1,0 +1,165 @@
+"""The report's sandbox for a student's kernel (kernel.py), and the clean-up after it.
+
+``LAUNCH`` is the kernel's start: a memory limit (RLIMIT_AS), no core files, and, where
+Linux offers Landlock, a sandbox that this process and all it starts keep: read only the
+system's folders, Python, its packages and nnbook (``allowed_paths``), write only the
+kernel's own temporary folder, bind only the kernel's own TCP ports and connect to none
+(Landlock ABI 4), and send no signal to a process outside (ABI 6). Then ``nnbook`` from the
+report's own place, never the folder of the notebook, and the IPython kernel.
+
+``become_subreaper`` makes orphans come back to the report, so that ``kill_left_behind``
+finds every process a notebook left (a double fork, a ``setsid``) and kills it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+LAUNCH = """\
+import ctypes, json, os, resource, sys
+memory, root, connection, allowed = int(sys.argv[1]), sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+if memory > 0:
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def landlock(read, write, ports):
+    # Linux Landlock: from here on this process and its children may read (and run) only
+    # beneath ``read`` and write only beneath ``write``; True when the kernel applied it.
+    libc = ctypes.CDLL(None, use_errno=True)
+    abi = libc.syscall(444, None, 0, 1)
+    if abi < 1:
+        return False
+    handled = (1 << 13) - 1 | (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0)
+    reading = 1 | 4 | 8                                 # execute, read a file, read a folder
+    # ABI 4: TCP too (bind only the kernel's own ports, connect nowhere); ABI 6: no signals to,
+    # and no abstract sockets of, processes outside (the report, other kernels)
+    attr = (ctypes.c_uint64 * 3)(handled, 3 if abi >= 4 else 0, 3 if abi >= 6 else 0)
+    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
+    ruleset = libc.syscall(444, attr, size, 0)
+    if ruleset < 0:
+        return False
+    for port in ports if abi >= 4 else ():
+        rule = (ctypes.c_uint64 * 2)(1, port)               # bind this port
+        libc.syscall(445, ruleset, 2, rule, 0)
+    files = 2 | 4 | (1 << 14 if abi >= 3 else 0)       # write, read, truncate: for /dev/null
+    for paths, rights in ((read, reading), (write, handled), (["/dev/null", "/dev/zero"], files)):
+        for path in paths:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            rule = (ctypes.c_uint8 * 12).from_buffer_copy(
+                rights.to_bytes(8, "little") + fd.to_bytes(4, "little", signed=True))
+            libc.syscall(445, ruleset, 1, rule, 0)
+            os.close(fd)
+    libc.prctl(38, 1, 0, 0, 0)                          # no new privileges
+    return libc.syscall(446, ruleset, 0) == 0
+
+
+sandboxed = landlock(allowed["read"], allowed["write"], allowed["ports"])
+with open(os.path.join(os.path.dirname(connection), "sandbox"), "w") as f:
+    f.write("landlock" if sandboxed else "none")
+sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+if root not in sys.path:
+    sys.path.insert(0, root)
+sys.argv = ["nnbook-report-kernel", "-f", connection, "--IPKernelApp.ignore_cwd=True",
+            "--HistoryManager.hist_file=:memory:"]
+from ipykernel import kernelapp
+kernelapp.launch_new_instance()
+"""
+SYSTEM_READ = ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys",
+               "/dev", "/opt", "/nix", "/run/current-system"]
+
+
+def allowed_paths(folder: Path, root: str) -> dict:
+    """Where the kernel may read (the system, Python and its packages, nnbook) and write (its
+    own temporary folder; /dev/null and /dev/zero too)."""
+    import site
+    import sysconfig
+    read = set(SYSTEM_READ) | {root, sys.prefix, sys.base_prefix, sys.exec_prefix,
+                               str(Path(sys.executable).resolve().parent.parent)}
+    read |= {p for p in sysconfig.get_paths().values()}
+    read |= {p for p in sys.path if p and Path(p).is_dir() and ("site-packages" in p or
+                                                               "dist-packages" in p)}
+    read |= set(site.getsitepackages()) if hasattr(site, "getsitepackages") else set()
+    return {"read": sorted(read | {str(folder)}), "write": [str(folder)]}
+
+
+def landlock_abi() -> int:
+    """The Landlock ABI version this Linux offers (0: none, or another system)."""
+    try:
+        import ctypes
+        abi = ctypes.CDLL(None, use_errno=True).syscall(444, None, 0, 1)
+    except (OSError, AttributeError):
+        return 0
+    return max(int(abi), 0)
+
+
+def become_subreaper() -> None:
+    """Make orphaned descendants come back to this process (Linux), and keep other
+    processes of the same user from reading this one's memory or open files."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)            # PR_SET_CHILD_SUBREAPER
+        libc.prctl(4, 0, 0, 0, 0)             # PR_SET_DUMPABLE = 0: /proc/<this>/fd closed
+    except (OSError, AttributeError):
+        pass
+
+
+def _children() -> dict[int, int]:
+    """{pid: parent pid} of every process (Linux /proc; empty elsewhere)."""
+    found = {}
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def kill_left_behind(keep=(), marker: str | None = None) -> int:
+    """Kill the descendants of this process but ``keep`` (live kernels of other notebooks) and
+    their descendants; with ``marker``, only those whose environment holds it. The count."""
+    me, killed = os.getpid(), 0
+    for _ in range(5):                                 # a process may fork while we look
+        parents = _children()
+        kids = {p for p, pp in parents.items() if pp == me and p not in keep}
+        mine, todo = set(), list(kids)
+        while todo:
+            pid = todo.pop()
+            mine.add(pid)
+            todo += [p for p, pp in parents.items() if pp == pid and p not in mine]
+        if marker is not None:
+            mine = {p for p in mine if _has_marker(p, marker)}
+        if not mine:
+            break
+        for pid in mine:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except OSError:
+                pass
+        for pid in mine & kids:
+            try:
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        time.sleep(0.05)
+    return killed
+
+
+def _has_marker(pid: int, marker: str) -> bool:
+    try:
+        return marker.encode() in Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return True                                    # it went, or hides: kill it anyway
+
+
