@@ -105,9 +105,10 @@ def test_ddpm_100_bias_shows_with_more_samples(seed):
                                         "bias: z above 0, under the yardstick")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_ddim_100_smaller_bias_with_more_samples(seed):
-    # Seen so far: 1.4 to 2.6 on the 5 stored seeds, 2.4 and 4.3 on two fresh ones (mean
-    # 2.4, sd 0.95); a normal law with those puts z ≤ 0 at about 0.6 % a seed and z ≥ 5
-    # at about 0.3 % (more, given the null's long right tail): the false-alarm rate
+    # Seen so far: 1.4 to 2.6 on the 5 stored seeds, 1.4 to 4.3 on four fresh ones (mean
+    # 2.4, sd 0.96 over the nine); a normal law with those puts z ≤ 0 at about 0.6 % a
+    # seed and z ≥ 5 at about 0.4 % (more, given the null's long right tail): the
+    # false-alarm rate a seed
     row = bias_row(seed)
     assert 0 < row["DDIM 100"] < Y, row
 
