@@ -7,8 +7,8 @@ that the text matches them.
 The yardstick (``ch26.YARDSTICK``, z < 5) is read from the simulated null; a claim "under
 the yardstick" therefore fails on a sampler that is exact with probability about 1 in 2000 a
 seed. Costs with one BLAS thread, a seed: the null 200 draws, 3 s; the exact samplers at
-100/30/10 steps, under 1 s; the 8000-sample bias check, about 6 s; the trained networks
-(two trainings, shared by three claims), about 12 s.
+100/30/10 steps, under 1 s; the 8000-sample bias check (shared by two claims), about 6 s;
+the trained networks (two trainings, shared by three claims), about 12 s.
 """
 
 import functools
@@ -27,6 +27,11 @@ Y = ch26.YARDSTICK
 @functools.lru_cache(maxsize=None)
 def exact_row(seed):
     return ch26.sampler_steps(seed, steps=(100, 30, 10))
+
+
+@functools.lru_cache(maxsize=None)
+def bias_row(seed):
+    return ch26.sampler_bias(seed)
 
 
 @functools.lru_cache(maxsize=None)
@@ -92,8 +97,20 @@ def test_cosine_ddim_ties_euler_at_10_steps(seed):
                                         "yardstick, true samples and Euler 100 under it")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_ddpm_100_bias_shows_with_more_samples(seed):
-    row = ch26.sampler_bias(seed)
+    row = bias_row(seed)
     assert row["DDPM 100"] > Y > max(row["true"], row["Euler 100"]), row
+
+
+@pytest.mark.claim(stated="every", text="ch26: with 8000 samples exact DDIM 100 has a smaller "
+                                        "bias: z above 0, under the yardstick")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_ddim_100_smaller_bias_with_more_samples(seed):
+    # Seen so far: 1.4 to 2.6 on the 5 stored seeds, 1.4 to 4.3 on four fresh ones (mean
+    # 2.4, sd 0.96 over the nine); a normal law with those puts z ≤ 0 at about 0.6 % a
+    # seed and z ≥ 5 at about 0.4 % (more, given the null's long right tail): the
+    # false-alarm rate a seed
+    row = bias_row(seed)
+    assert 0 < row["DDIM 100"] < Y, row
 
 
 @pytest.mark.claim(stated="every", text="ch26: trained, 100 steps: DDPM and DDIM above the "
@@ -127,10 +144,12 @@ def test_the_text_matches_the_stored_tables():
                                      for n in (1000, 100)) < Y)
     assert exact.every(lambda r: r["DDPM 10"] > r["DDIM 10"] > Y and r["DDPM 100"] > 0)
     assert exact.every(lambda r: r["Euler 10"] < min(r["DDPM 10"], r["DDIM 10"]))
-    assert exact.every(lambda r: r["Euler 30"] < min(r["DDIM 30"], r["DDIM-cos 30"]))
+    assert exact.every(lambda r: r["Euler 30"] < r["DDIM 30"])
+    assert np.all(np.abs(exact["DDIM-cos 30"] - exact["Euler 30"]) < 0.35)
     assert np.all(np.abs(exact["DDIM-cos 10"] - exact["Euler 10"]) < 1)
     bias = stored.stored("26_samplers_bias")
     assert bias.every(lambda r: r["DDPM 100"] > Y > max(r["true"], r["Euler 100"]))
+    assert bias.every(lambda r: 0 < r["DDIM 100"] < Y)
     learned = stored.stored("26_samplers_learned")
     assert learned.every(lambda r: min(r["DDPM 100"], r["DDIM 100"]) > Y
                          and r["Euler 10"] < min(r["DDPM 10"], r["DDIM 10"]))
