@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bpe_files import read_files
+from .bpe_files import read_files, read_tiktoken
 from .bpe_merges import apply_merges, learn_merges
 
 __all__ = ["BPETokenizer"]
@@ -40,11 +40,14 @@ class BPETokenizer:
 
     Special tokens (strings such as ``"<|endoftext|>"``) get the ids after the merges, in
     the order given, and are never split or merged: ``train`` cuts them out of the text
-    before counting (so no pair crosses one either). ``encode`` treats their text as
-    ordinary text unless told otherwise: with ``allowed_special`` naming them (or
-    ``"all"``) it finds every literal occurrence (the longest first where two start at the
-    same place) and gives it its id; the text between them is encoded as usual. So a user
-    who types ``<|endoftext|>`` cannot end a document (tiktoken makes the same choice).
+    before counting (so no pair crosses one either). In ``encode``, as in tiktoken, a
+    special token's text is its id only where ``allowed_special`` names it (or is
+    ``"all"``): every literal occurrence (the longest first where two start at the same
+    place) gets its id and the text between is encoded as usual. Text that holds any other
+    special token's text is a ``ValueError`` naming both fixes, unless
+    ``disallowed_special=()`` says to encode it as ordinary bytes (untrusted text: a user
+    who types ``<|endoftext|>`` then cannot end a document). Never spelled out silently: a
+    corpus whose end markers became bytes would train a model that never sees its end token.
 
     Encoding applies the merges by rank, lowest first, each everywhere from left to right:
     on the training text this gives exactly the training's sequence. Decoding joins the
@@ -52,8 +55,9 @@ class BPETokenizer:
     may end inside a character), never raising.
 
     Shapes:
-        encode(text, allowed_special=()) → list of n ints in [0, vocab_size);
-        decode(ids): n ints → str
+        encode(text, allowed_special=(), disallowed_special="all") → list of n ids (ints in
+        [0, vocab_size), or the numbering ``from_files`` / ``from_tiktoken`` read);
+        decode(ids): n ids → str
 
     Args (of the constructor; ``train`` and ``load`` call it):
         merges: the ``(id_a, id_b)`` pairs in merge order, each id below 256 + its index.
@@ -72,6 +76,15 @@ class BPETokenizer:
     #: GPT-2's pre-tokenisation written for ``re`` (letters, digits, other marks, each with
     #: one leading space; runs of spaces): it covers every character, so nothing is lost.
     GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
+
+    #: GPT-4's pre-tokenisation (tiktoken's ``cl100k_base``) written for ``re``: contractions
+    #: in any case; letters with one leading mark that is not a letter, digit or newline;
+    #: digits in groups of at most three; other marks with one leading space and the
+    #: newlines after them; newlines with the spaces before them; runs of spaces. As in
+    #: ``GPT2_PATTERN``, ``\p{L}`` is ``[^\W\d_]`` and ``\p{N}`` is ``\d`` (the same chunks on
+    #: text without unusual number characters such as ``½``); it covers every character.
+    GPT4_PATTERN = (r"""'(?i:[sdmt]|ll|ve|re)|(?:[^\r\n\w]|_)?[^\W\d_]+|\d{1,3}"""
+                    r"""| ?(?:[^\s\w]|_)+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+""")
 
     def __init__(self, merges=(), *, pattern=None, special_tokens=()):
         self.merges = _checked_merges(merges)
@@ -157,6 +170,25 @@ class BPETokenizer:
         tok.renumber(ids, special_ids)
         return tok
 
+    @classmethod
+    def from_tiktoken(cls, rank_file, *, pattern=GPT4_PATTERN, special_tokens=None):
+        """A tokenizer read from a tiktoken rank file (``cl100k_base.tiktoken``'s form: one
+        token a line, its bytes in base64, a space, its rank), offline: ``encode`` returns
+        the file's ranks as ids, as tiktoken does, and ``decode`` takes them back.
+
+        The 256 single bytes must be in the file. A longer token's merge is recovered by
+        byte-pair merging its own bytes with the lower-ranked tokens alone (the lowest rank
+        first, tiktoken's rule), which must leave exactly two parts. ``special_tokens`` maps
+        each special token to its id (``{"<|endoftext|>": 100257}`` for ``cl100k_base``),
+        since the rank file does not hold them; ``pattern`` defaults to ``GPT4_PATTERN``
+        (``cl100k_base``'s; pass ``GPT2_PATTERN`` for ``gpt2``'s file). A malformed file is a
+        ``ValueError`` naming the line."""
+        owner = "BPETokenizer.from_tiktoken"
+        merges, ids, special_ids = read_tiktoken(owner, rank_file, special_tokens)
+        tok = cls(merges, pattern=pattern)
+        tok.renumber(ids, special_ids)
+        return tok
+
     def renumber(self, ids, special_ids):
         """Give the token of id i the number ``ids[i]`` and each special token (a dict
         name → id) its own: another numbering of the same vocabulary (``from_files`` reads
@@ -169,14 +201,30 @@ class BPETokenizer:
         self._cache = {}
 
     # ------------------------------------------------------------------ encoding
-    def encode(self, text, *, allowed_special=()) -> list:
+    def encode(self, text, *, allowed_special=(), disallowed_special="all") -> list:
         """The ids of ``text``: the text cut by ``pattern`` and each chunk's bytes merged by
-        rank (lowest first). ``allowed_special``: the special tokens (names, or ``"all"``)
-        whose literal text becomes their id; any other special token's text is encoded as
-        ordinary bytes (the default: none, so ordinary text cannot produce a special id)."""
+        rank (lowest first), tiktoken's arguments for special tokens:
+
+        ``allowed_special``: the special tokens (names, or ``"all"``) whose literal text
+        becomes their id (the default: none). ``disallowed_special``: the special tokens
+        (names, or ``"all"``, the default: every one not allowed) whose text in ``text`` is
+        a ``ValueError``; ``disallowed_special=()`` encodes it as ordinary bytes, as
+        ``encode_ordinary`` does."""
         _check_text("BPETokenizer.encode", text)
+        allowed_special = _once(allowed_special)
+        allowed = self._allowed_re(allowed_special)
+        self._refuse_disallowed("BPETokenizer.encode", text, allowed_special,
+                                self._disallowed_re(allowed_special, disallowed_special))
+        return self._encode_pieces(text, allowed)
+
+    def encode_ordinary(self, text) -> list:
+        """The ids of ``text`` with every special token's text encoded as ordinary bytes
+        (tiktoken's and minbpe's name): ``encode(text, disallowed_special=())``."""
+        return self.encode(text, disallowed_special=())
+
+    def _encode_pieces(self, text, allowed) -> list:
         ids = []
-        for piece, is_special in _pieces(text, self._allowed_re(allowed_special)):
+        for piece, is_special in _pieces(text, allowed):
             if is_special:
                 ids.append(self.special_tokens[piece])
                 continue
@@ -204,26 +252,82 @@ class BPETokenizer:
                              f"Train it with special_tokens=[...] or allow only those.")
         return self._special_re if set(allowed) == set(names) else _pieces_re(set(allowed))
 
-    def encode_iterable(self, texts, *, allowed_special=()):
+    def _disallowed_re(self, allowed_special, disallowed_special):
+        """The regex of the special tokens whose text is refused (None: none): those that
+        ``disallowed_special`` names (``"all"``: every one), less the allowed ones."""
+        owner, names = "BPETokenizer.encode", list(self.special_tokens)
+        if isinstance(disallowed_special, str) and disallowed_special == "all":
+            refused = names
+        elif isinstance(disallowed_special, str) or not hasattr(disallowed_special, "__iter__"):
+            fix = (f" Write disallowed_special=[{disallowed_special!r}], 'all' or () (none)."
+                   if isinstance(disallowed_special, str) else "")
+            what = ("the string" if isinstance(disallowed_special, str)
+                    else type(disallowed_special).__name__)
+            raise ValueError(f"{owner}: expected disallowed_special to be 'all' or a list of "
+                             f"special tokens (() for none), got {what} "
+                             f"{disallowed_special!r:.60}.{fix}")
+        else:
+            refused = list(disallowed_special)
+            unknown = [t for t in refused
+                       if not isinstance(t, str) or t not in self.special_tokens]
+            if unknown:
+                raise ValueError(f"{owner}: disallowed_special names {unknown!r:.80}, which "
+                                 f"this tokenizer does not have; its special tokens are "
+                                 f"{names!r:.80}. List only those, or pass ().")
+        if isinstance(allowed_special, str) and allowed_special == "all":
+            return None
+        refused = [t for t in refused if t not in set(allowed_special)]
+        return _pieces_re(refused)
+
+    @staticmethod
+    def _refuse_disallowed(owner, text, allowed_special, refused):
+        found = refused.search(text) if refused is not None else None
+        if found is None:
+            return
+        token, allowed = found.group(), list(allowed_special)
+        raise ValueError(f"{owner}: the text holds the special token {token!r} (at character "
+                         f"{found.start()}), which is not allowed. Pass "
+                         f"allowed_special=[{', '.join(map(repr, allowed + [token]))}] (or "
+                         f"'all') to encode it as its id (text you trust, such as your "
+                         f"corpus), or disallowed_special=() to encode it as ordinary text "
+                         f"(text a user typed).")
+
+    def encode_iterable(self, texts, *, allowed_special=(), disallowed_special="all"):
         """The ids of the strings of ``texts`` (an open file, a list of lines) joined, one at
-        a time, equal to ``encode("".join(texts), allowed_special=allowed_special)``: the
-        text is encoded up to the start of its last chunk so far (and held back wherever a
-        special token may begin), each chunk as the whole text cuts it, so memory stays
-        bounded by the longest chunk, not the text (for patterns that look at most a chunk
-        ahead, as ``GPT2_PATTERN``)."""
-        specials = self._allowed_re(allowed_special)  # a bad value fails before any text
-        held, longest = "", max(map(len, self.special_tokens), default=1)
+        a time, equal to ``encode("".join(texts), allowed_special=..., disallowed_special=...)``
+        (a refused special token is a ``ValueError`` when it is reached): the text is
+        encoded up to the start of its last chunk so far (and held back wherever a special
+        token may begin), each chunk as the whole text cuts it, so memory stays bounded by
+        the longest chunk, not the text (for patterns that look at most a chunk ahead, as
+        ``GPT2_PATTERN``)."""
+        owner, allowed_special = "BPETokenizer.encode_iterable", _once(allowed_special)
+        allowed = self._allowed_re(allowed_special)   # a bad value fails before any text
+        refused = self._disallowed_re(allowed_special, disallowed_special)
+        both = [t for t in self.special_tokens
+                if (allowed and allowed.fullmatch(t)) or (refused and refused.fullmatch(t))]
+        specials = _pieces_re(both)                   # no chunk may cut through either kind
+        held, longest, done = "", max(map(len, self.special_tokens), default=1), 0
         for text in texts:
-            _check_text("BPETokenizer.encode_iterable", text)
+            _check_text(owner, text)
             held += text
             start, chunks = self._final_part(held, len(held) - longest + 1, specials)
+            part = held[:chunks[-1].end() if chunks else start]
+            try:
+                self._refuse_disallowed(owner, part, allowed_special, refused)
+            except ValueError as exc:                 # say where in the whole text
+                raise ValueError(_shifted(str(exc), done)) from None
             if start:
-                yield from self.encode(held[:start], allowed_special=allowed_special)
+                yield from self._encode_pieces(held[:start], allowed)
             for chunk in chunks:                      # as cut in the whole text
                 yield from self._encode_chunk(chunk.group())
-            held = held[chunks[-1].end() if chunks else start:]
+            done += len(part)
+            held = held[len(part):]
         if held:
-            yield from self.encode(held, allowed_special=allowed_special)
+            try:
+                self._refuse_disallowed(owner, held, allowed_special, refused)
+            except ValueError as exc:
+                raise ValueError(_shifted(str(exc), done)) from None
+            yield from self._encode_pieces(held, allowed)
 
     def _final_part(self, text, limit, specials):
         """What of ``text`` more text cannot change: ``text[:start]``, up to the end of the
@@ -272,10 +376,15 @@ class BPETokenizer:
                 raise ValueError(f"{owner}: expected integer ids, got {type(i).__name__} "
                                  f"{i!r:.40} at position {k}. Turn the ids into ints first "
                                  f"(e.g. ids.astype(int)).")
-            if not 0 <= i < size:
-                raise ValueError(f"{owner}: id {i} at position {k} is out of range: this "
-                                 f"tokenizer's ids run from 0 to {size - 1}. Were the ids made "
-                                 f"by another tokenizer (or a model with a larger vocabulary)?")
+            if int(i) not in self.vocab:              # renumbered ids may have gaps
+                if self._ids is None:
+                    where = f"this tokenizer's ids run from 0 to {size - 1}"
+                else:
+                    where = (f"this tokenizer's {size} ids run from {min(self.vocab)} to "
+                             f"{max(self.vocab)}, not every number between")
+                raise ValueError(f"{owner}: id {i} at position {k} is out of range: {where}. "
+                                 f"Were the ids made by another tokenizer (or a model with a "
+                                 f"larger vocabulary)?")
         return [int(i) for i in ids]
 
     # ------------------------------------------------------------------ saving
@@ -360,6 +469,20 @@ def _pieces_re(specials):
     """One regular expression of the special tokens, the longest first (None: none)."""
     longest_first = sorted(specials, key=len, reverse=True)
     return re.compile("|".join(map(re.escape, longest_first))) if specials else None
+
+
+def _once(names):
+    """``names`` as a tuple when it is a one-pass iterable (a generator), so it can be read
+    twice; anything else as it is (the checks name what is wrong with it)."""
+    if not isinstance(names, (str, bytes)) and hasattr(names, "__next__"):
+        return tuple(names)
+    return names
+
+
+def _shifted(message, offset):
+    """``message`` with its "(at character n)" moved on by ``offset`` characters."""
+    return re.sub(r"\(at character (\d+)\)",
+                  lambda m: f"(at character {int(m.group(1)) + offset})", message, count=1)
 
 
 def _pieces(text, specials):
