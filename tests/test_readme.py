@@ -208,11 +208,29 @@ def test_readme_language_model_example_runs(tmp_path, monkeypatch, capsys):
         warnings.simplefilter("always")
         namespace, out = run_example(code, tmp_path, monkeypatch, capsys, "language model")
     assert not [str(w.message) for w in caught if "generate" in str(w.message)]  # within T
-    loss, V = namespace["loss"], namespace["V"]
-    # the tied model starts near ln V (its first epoch's mean is below it) and learns
-    assert loss[0] < np.log(V) and loss[-1] < loss[0] - 1.5, f"training loss {loss}"
-    text = namespace["tok"].decode(namespace["out"][0].tolist())
+    loss, V, before = namespace["loss"], namespace["V"], namespace["before"]
+    # the loss printed before training is the untrained model's, a near-uniform guess (its
+    # tied embedding's logits are small): within 0.1 of ln V; then it learns (issue 50,
+    # item 23: the first epoch's mean was printed as the start, 5.08 beside ln V = 5.95)
+    assert abs(before - np.log(V)) < 0.1 and f"loss before training {before:.2f}" in out, out
+    assert loss[-1] < before - 3, f"training loss {before} -> {loss}"
+    tok, trained = namespace["tok"], nb.load_model(tmp_path / "lm.npz")   # before LoRA
+    text = tok.decode(namespace["out"][0].tolist())
     assert text.startswith("Use nnbook") and text in out, out
+    # readable: most words it writes are words of the text. Eight samples of 24 tokens from
+    # the trained model, before LoRA; measured once on this README, the untrained model's
+    # words are 30 % words of the text and tokens drawn by their frequency alone 37 %;
+    # the trained one 72 %
+    words = set(re.findall(r"[A-Za-z]+", README))
+    prompts = np.array([tok.encode("Use nnbook")] * 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        samples = nb.generate(trained, prompts, 24, top_p=0.9, rng=np.random.default_rng(1))
+    start = prompts.shape[1]
+    written = [w for row in samples
+               for w in re.findall(r"[A-Za-z]+", tok.decode(row[start:].tolist()))]
+    known = np.mean([w in words for w in written])
+    assert len(written) > 40 and known > 0.6, (known, [tok.decode(r.tolist()) for r in samples])
     model = namespace["model"]
     assert not any(has_lora(layer) for layer in model.layers)      # merged
     assert isinstance(model.layers[-1], nb.Unembedding) and (tmp_path / "lm.npz").is_file()
