@@ -377,11 +377,12 @@ class BPETokenizer:
                                  f"{i!r:.40} at position {k}. Turn the ids into ints first "
                                  f"(e.g. ids.astype(int)).")
             if int(i) not in self.vocab:              # renumbered ids may have gaps
-                if self._ids is None:
-                    where = f"this tokenizer's ids run from 0 to {size - 1}"
+                low, high = min(self.vocab), max(self.vocab)
+                if high - low + 1 == size:
+                    where = f"this tokenizer's ids run from {low} to {high}"
                 else:
-                    where = (f"this tokenizer's {size} ids run from {min(self.vocab)} to "
-                             f"{max(self.vocab)}, not every number between")
+                    where = (f"this tokenizer's {size} ids run from {low} to {high}, not "
+                             f"every number between")
                 raise ValueError(f"{owner}: id {i} at position {k} is out of range: {where}. "
                                  f"Were the ids made by another tokenizer (or a model with a "
                                  f"larger vocabulary)?")
