@@ -174,6 +174,9 @@ class DiscreteSchedule(NoiseSchedule):
 
     Args:
         betas: the T betas, each 0 < β < 1 (a 1-D array).
+
+    Attributes:
+        beta: the T betas as given, (T,) (``betas(T)`` gives them back from ᾱ);  T.
     """
 
     def __init__(self, betas, *, name=None):
