@@ -16,8 +16,9 @@ document.addEventListener("DOMContentLoaded", () => {
 // wider than the column was cut off at its edge (at 1280 px, four in chapters 20, 22, 23
 // and 26), its scrollbar hidden where scrollbars only show while scrolling. After MathJax has
 // typeset the page, an equation wider than its column is set smaller to fit, down to
-// MIN_SCALE of its size; one that would need less (a phone) keeps MIN_SCALE and scrolls
-// sideways with a scrollbar always shown (book.css). MathJax.startup.promise resolves only
+// MIN_SCALE of its size; one that would need less (on a phone; at 1280 px the few that
+// tests/test_book.py lists in SCROLLING_MATH) keeps MIN_SCALE and scrolls sideways with a
+// scrollbar always shown (book.css). MathJax.startup.promise resolves only
 // after this, so tests/test_book.py measures the fitted page. Runs again when the window
 // is resized.
 const MIN_SCALE = 0.75;
@@ -30,8 +31,8 @@ function fitDisplayMath() {
     box.classList.remove("nnbook-math-scroll");
     delete box.dataset.scale;
     let scale = 1;
-    for (let i = 0; i < 3 && box.scrollWidth > box.clientWidth + 1; i++) {
-      scale = Math.max(MIN_SCALE, scale * (box.clientWidth - 2) / box.scrollWidth);
+    for (let i = 0; i < 5 && box.scrollWidth > box.clientWidth; i++) {   // widths round to px
+      scale = Math.max(MIN_SCALE, scale * (box.clientWidth - 4) / box.scrollWidth);
       box.style.fontSize = (full * scale) + "px";
       if (scale === MIN_SCALE) break;
     }
