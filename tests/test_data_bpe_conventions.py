@@ -58,11 +58,30 @@ def tokenizer(pattern=BPE.GPT2_PATTERN):
                      special_tokens=["<|endoftext|>", "<|end|>"])
 
 
+def both_ways(tok, pieces, **special):
+    """``(encode_iterable's answer, encode's)`` on the pieces and on their joined text: the
+    ids, or the ValueError's message (its owner's name left out) when one refuses."""
+    answers = []
+    for owner, run in (("encode_iterable", lambda: list(tok.encode_iterable(pieces, **special))),
+                       ("encode", lambda: tok.encode("".join(pieces), **special))):
+        try:
+            answers.append(run())
+        except ValueError as exc:
+            answers.append(str(exc).replace(f"BPETokenizer.{owner}: ", ""))
+    return tuple(answers)
+
+
+# the refused default, the ids, one allowed and the other refused, nothing refused
+SPECIALS = [{}, {"allowed_special": "all"}, {"allowed_special": ["<|end|>"]},
+            {"disallowed_special": ()}, {"allowed_special": ["<|end|>"], "disallowed_special": ()}]
+
+
 @pytest.mark.parametrize("pattern", [BPE.GPT2_PATTERN, r"\S+", None])
 def test_encode_iterable_equals_encode_on_lines(pattern):
     tok = tokenizer(pattern)
     lines = (TEXT * 4).splitlines(keepends=True)
-    assert list(tok.encode_iterable(lines)) == tok.encode("".join(lines))
+    ids, same = both_ways(tok, lines, disallowed_special=())
+    assert ids == same and isinstance(ids, list)
     assert list(tok.encode_iterable([])) == []
 
 
@@ -70,25 +89,32 @@ def test_encode_iterable_passes_allowed_special_on():
     tok = tokenizer()
     lines = (TEXT * 2).splitlines(keepends=True)
     end = tok.special_tokens["<|endoftext|>"]
-    for allowed in ((), "all", ["<|end|>"]):
-        ids = list(tok.encode_iterable(lines, allowed_special=allowed))
-        assert ids == tok.encode("".join(lines), allowed_special=allowed)
-        assert (end in ids) == (allowed == "all")
+    for special in SPECIALS:
+        ids, same = both_ways(tok, lines, **special)
+        assert ids == same
+        if special.get("allowed_special") == "all" or "disallowed_special" in special:
+            assert (end in ids) == (special.get("allowed_special") == "all")
+        else:                     # the first <|endoftext|>, counted in the whole text
+            assert ids.startswith(f"the text holds the special token '<|endoftext|>' (at "
+                                  f"character {TEXT.index('<|endoftext|>')})"), ids
     with pytest.raises(ValueError, match="allowed_special names"):
         list(tok.encode_iterable(lines, allowed_special=["<|eot|>"]))
+    with pytest.raises(ValueError, match="disallowed_special names"):
+        list(tok.encode_iterable(lines, disallowed_special=["<|eot|>"]))
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(cuts=st.lists(st.integers(0, len(TEXT) * 2), max_size=12),
-       allowed=st.sampled_from([(), "all", ["<|end|>"]]))
-def test_encode_iterable_equals_encode_wherever_the_text_is_cut(cuts, allowed):
-    """With the special tokens allowed (their ids) or not (their text as ordinary bytes)."""
+       special=st.sampled_from(SPECIALS))
+def test_encode_iterable_equals_encode_wherever_the_text_is_cut(cuts, special):
+    """With the special tokens allowed (their ids), refused (the same error) or not
+    disallowed (their text as ordinary bytes)."""
     tok = tokenizer()
     text = TEXT * 2
     places = [0, *sorted(cuts), len(text)]
     pieces = [text[a:b] for a, b in zip(places, places[1:])]
-    assert list(tok.encode_iterable(pieces, allowed_special=allowed)) == tok.encode(
-        text, allowed_special=allowed)
+    streamed, whole = both_ways(tok, pieces, **special)
+    assert streamed == whole
 
 
 def test_encode_iterable_holds_back_only_the_last_chunk():
@@ -121,12 +147,12 @@ ALPHABET = list("ab ce'sl\n\t.,!9") + ["  ", "\n\n", "'ll", "<|end|>", "<|endoft
 @settings(max_examples=150, deadline=None, derandomize=True)
 @given(parts=st.lists(st.sampled_from(ALPHABET), max_size=40),
        cuts=st.lists(st.integers(0, 200), max_size=8),
-       allowed=st.sampled_from([(), "all"]))
-def test_encode_iterable_equals_encode_on_random_text(parts, cuts, allowed):
+       special=st.sampled_from(SPECIALS))
+def test_encode_iterable_equals_encode_on_random_text(parts, cuts, special):
     """Runs of spaces and newlines, contractions and special tokens across every cut."""
     tok = tokenizer()
     text = "".join(parts)
     places = [0, *sorted(min(c, len(text)) for c in cuts), len(text)]
     pieces = [text[a:b] for a, b in zip(places, places[1:])]
-    assert list(tok.encode_iterable(pieces, allowed_special=allowed)) == tok.encode(
-        text, allowed_special=allowed)
+    streamed, whole = both_ways(tok, pieces, **special)
+    assert streamed == whole

@@ -86,8 +86,10 @@ def test_saved_and_loaded_with_the_files_numbering(tmp_path):
     tok.save(tmp_path / "tok.json")
     back = BPE.load(tmp_path / "tok.json")
     sample = "the in an<|endoftext|> the\n\n"
-    assert back.encode(sample) == tok.encode(sample)
-    assert back.decode(back.encode(sample)) == sample
+    for allowed in ("all", ()):
+        ids = back.encode(sample, allowed_special=allowed, disallowed_special=())
+        assert ids == tok.encode(sample, allowed_special=allowed, disallowed_special=())
+        assert back.decode(ids) == sample
 
 
 def test_without_the_version_line(tmp_path):

@@ -1,6 +1,6 @@
 """``BPETokenizer``: byte-level byte-pair encoding, trained on a text, then encoding text to
 ids and decoding ids to text, saved as JSON (chapter 19). The fast loops live in
-bpe_merges.py; this module holds the rules and the checks.
+bpe_merges.py, the special tokens' rules in bpe_specials.py; this module holds the rest.
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .bpe_files import read_files
-from .bpe_merges import apply_merges, learn_merges
+from .bpe_files import read_files, read_tiktoken
+from .bpe_merges import apply_merges, checked_merges as _checked_merges, learn_merges
+from .bpe_specials import allowed_re, disallowed_re, refuse_disallowed
+from .bpe_specials import checked_specials as _checked_specials, once as _once
+from .bpe_specials import pieces as _pieces, pieces_re as _pieces_re, shifted as _shifted
 
 __all__ = ["BPETokenizer"]
 
@@ -40,11 +43,14 @@ class BPETokenizer:
 
     Special tokens (strings such as ``"<|endoftext|>"``) get the ids after the merges, in
     the order given, and are never split or merged: ``train`` cuts them out of the text
-    before counting (so no pair crosses one either). ``encode`` treats their text as
-    ordinary text unless told otherwise: with ``allowed_special`` naming them (or
-    ``"all"``) it finds every literal occurrence (the longest first where two start at the
-    same place) and gives it its id; the text between them is encoded as usual. So a user
-    who types ``<|endoftext|>`` cannot end a document (tiktoken makes the same choice).
+    before counting (so no pair crosses one either). In ``encode``, as in tiktoken, a
+    special token's text is its id only where ``allowed_special`` names it (or is
+    ``"all"``): every literal occurrence (the longest first where two start at the same
+    place) gets its id and the text between is encoded as usual. Text that holds any other
+    special token's text is a ``ValueError`` naming both fixes, unless
+    ``disallowed_special=()`` says to encode it as ordinary bytes (untrusted text: a user
+    who types ``<|endoftext|>`` then cannot end a document). Never spelled out silently: a
+    corpus whose end markers became bytes would train a model that never sees its end token.
 
     Encoding applies the merges by rank, lowest first, each everywhere from left to right:
     on the training text this gives exactly the training's sequence. Decoding joins the
@@ -52,8 +58,9 @@ class BPETokenizer:
     may end inside a character), never raising.
 
     Shapes:
-        encode(text, allowed_special=()) → list of n ints in [0, vocab_size);
-        decode(ids): n ints → str
+        encode(text, allowed_special=(), disallowed_special="all") → list of n ids (ints in
+        [0, vocab_size), or the numbering ``from_files`` / ``from_tiktoken`` read);
+        decode(ids): n ids → str
 
     Args (of the constructor; ``train`` and ``load`` call it):
         merges: the ``(id_a, id_b)`` pairs in merge order, each id below 256 + its index.
@@ -72,6 +79,15 @@ class BPETokenizer:
     #: GPT-2's pre-tokenisation written for ``re`` (letters, digits, other marks, each with
     #: one leading space; runs of spaces): it covers every character, so nothing is lost.
     GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
+
+    #: GPT-4's pre-tokenisation (tiktoken's ``cl100k_base``) written for ``re``: contractions
+    #: in any case; letters with one leading mark that is not a letter, digit or newline;
+    #: digits in groups of at most three; other marks with one leading space and the
+    #: newlines after them; newlines with the spaces before them; runs of spaces. As in
+    #: ``GPT2_PATTERN``, ``\p{L}`` is ``[^\W\d_]`` and ``\p{N}`` is ``\d`` (the same chunks on
+    #: text without unusual number characters such as ``½``); it covers every character.
+    GPT4_PATTERN = (r"""'(?i:[sdmt]|ll|ve|re)|(?:[^\r\n\w]|_)?[^\W\d_]+|\d{1,3}"""
+                    r"""| ?(?:[^\s\w]|_)+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+""")
 
     def __init__(self, merges=(), *, pattern=None, special_tokens=()):
         self.merges = _checked_merges(merges)
@@ -157,6 +173,25 @@ class BPETokenizer:
         tok.renumber(ids, special_ids)
         return tok
 
+    @classmethod
+    def from_tiktoken(cls, rank_file, *, pattern=GPT4_PATTERN, special_tokens=None):
+        """A tokenizer read from a tiktoken rank file (``cl100k_base.tiktoken``'s form: one
+        token a line, its bytes in base64, a space, its rank), offline: ``encode`` returns
+        the file's ranks as ids, as tiktoken does, and ``decode`` takes them back.
+
+        The 256 single bytes must be in the file. A longer token's merge is recovered by
+        byte-pair merging its own bytes with the lower-ranked tokens alone (the lowest rank
+        first, tiktoken's rule), which must leave exactly two parts. ``special_tokens`` maps
+        each special token to its id (``{"<|endoftext|>": 100257}`` for ``cl100k_base``),
+        since the rank file does not hold them; ``pattern`` defaults to ``GPT4_PATTERN``
+        (``cl100k_base``'s; pass ``GPT2_PATTERN`` for ``gpt2``'s file). A malformed file is a
+        ``ValueError`` naming the line."""
+        owner = "BPETokenizer.from_tiktoken"
+        merges, ids, special_ids = read_tiktoken(owner, rank_file, special_tokens)
+        tok = cls(merges, pattern=pattern)
+        tok.renumber(ids, special_ids)
+        return tok
+
     def renumber(self, ids, special_ids):
         """Give the token of id i the number ``ids[i]`` and each special token (a dict
         name → id) its own: another numbering of the same vocabulary (``from_files`` reads
@@ -169,14 +204,30 @@ class BPETokenizer:
         self._cache = {}
 
     # ------------------------------------------------------------------ encoding
-    def encode(self, text, *, allowed_special=()) -> list:
+    def encode(self, text, *, allowed_special=(), disallowed_special="all") -> list:
         """The ids of ``text``: the text cut by ``pattern`` and each chunk's bytes merged by
-        rank (lowest first). ``allowed_special``: the special tokens (names, or ``"all"``)
-        whose literal text becomes their id; any other special token's text is encoded as
-        ordinary bytes (the default: none, so ordinary text cannot produce a special id)."""
+        rank (lowest first), tiktoken's arguments for special tokens:
+
+        ``allowed_special``: the special tokens (names, or ``"all"``) whose literal text
+        becomes their id (the default: none). ``disallowed_special``: the special tokens
+        (names, or ``"all"``, the default: every one not allowed) whose text in ``text`` is
+        a ``ValueError``; ``disallowed_special=()`` encodes it as ordinary bytes, as
+        ``encode_ordinary`` does."""
         _check_text("BPETokenizer.encode", text)
+        allowed_special = _once(allowed_special)
+        allowed = self._allowed_re(allowed_special)
+        self._refuse_disallowed("BPETokenizer.encode", text, allowed_special,
+                                self._disallowed_re(allowed_special, disallowed_special))
+        return self._encode_pieces(text, allowed)
+
+    def encode_ordinary(self, text) -> list:
+        """The ids of ``text`` with every special token's text encoded as ordinary bytes
+        (tiktoken's and minbpe's name): ``encode(text, disallowed_special=())``."""
+        return self.encode(text, disallowed_special=())
+
+    def _encode_pieces(self, text, allowed) -> list:
         ids = []
-        for piece, is_special in _pieces(text, self._allowed_re(allowed_special)):
+        for piece, is_special in _pieces(text, allowed):
             if is_special:
                 ids.append(self.special_tokens[piece])
                 continue
@@ -185,45 +236,49 @@ class BPETokenizer:
         return ids
 
     def _allowed_re(self, allowed_special):
-        """The regex of the special tokens that ``allowed_special`` names (None: none)."""
-        owner, names = "BPETokenizer.encode", list(self.special_tokens)
-        if isinstance(allowed_special, str) and allowed_special == "all":
-            return self._special_re
-        if isinstance(allowed_special, str) or not hasattr(allowed_special, "__iter__"):
-            fix = (f" Write allowed_special=[{allowed_special!r}] or allowed_special='all'."
-                   if isinstance(allowed_special, str) else "")
-            what = ("the string" if isinstance(allowed_special, str)
-                    else type(allowed_special).__name__)
-            raise ValueError(f"{owner}: expected allowed_special to be 'all' or a list of "
-                             f"special tokens, got {what} {allowed_special!r:.60}.{fix}")
-        allowed = list(allowed_special)
-        unknown = [t for t in allowed if not isinstance(t, str) or t not in self.special_tokens]
-        if unknown:
-            raise ValueError(f"{owner}: allowed_special names {unknown!r:.80}, which this "
-                             f"tokenizer does not have; its special tokens are {names!r:.80}. "
-                             f"Train it with special_tokens=[...] or allow only those.")
-        return self._special_re if set(allowed) == set(names) else _pieces_re(set(allowed))
+        return allowed_re(self.special_tokens, self._special_re, allowed_special)
 
-    def encode_iterable(self, texts, *, allowed_special=()):
+    def _disallowed_re(self, allowed_special, disallowed_special):
+        return disallowed_re(self.special_tokens, allowed_special, disallowed_special)
+
+    _refuse_disallowed = staticmethod(refuse_disallowed)
+
+    def encode_iterable(self, texts, *, allowed_special=(), disallowed_special="all"):
         """The ids of the strings of ``texts`` (an open file, a list of lines) joined, one at
-        a time, equal to ``encode("".join(texts), allowed_special=allowed_special)``: the
-        text is encoded up to the start of its last chunk so far (and held back wherever a
-        special token may begin), each chunk as the whole text cuts it, so memory stays
-        bounded by the longest chunk, not the text (for patterns that look at most a chunk
-        ahead, as ``GPT2_PATTERN``)."""
-        specials = self._allowed_re(allowed_special)  # a bad value fails before any text
-        held, longest = "", max(map(len, self.special_tokens), default=1)
+        a time, equal to ``encode("".join(texts), allowed_special=..., disallowed_special=...)``
+        (a refused special token is a ``ValueError`` when it is reached): the text is
+        encoded up to the start of its last chunk so far (and held back wherever a special
+        token may begin), each chunk as the whole text cuts it, so memory stays bounded by
+        the longest chunk, not the text (for patterns that look at most a chunk ahead, as
+        ``GPT2_PATTERN``)."""
+        owner, allowed_special = "BPETokenizer.encode_iterable", _once(allowed_special)
+        allowed = self._allowed_re(allowed_special)   # a bad value fails before any text
+        refused = self._disallowed_re(allowed_special, disallowed_special)
+        both = [t for t in self.special_tokens
+                if (allowed and allowed.fullmatch(t)) or (refused and refused.fullmatch(t))]
+        specials = _pieces_re(both)                   # no chunk may cut through either kind
+        held, longest, done = "", max(map(len, self.special_tokens), default=1), 0
         for text in texts:
-            _check_text("BPETokenizer.encode_iterable", text)
+            _check_text(owner, text)
             held += text
             start, chunks = self._final_part(held, len(held) - longest + 1, specials)
+            part = held[:chunks[-1].end() if chunks else start]
+            try:
+                self._refuse_disallowed(owner, part, allowed_special, refused)
+            except ValueError as exc:                 # say where in the whole text
+                raise ValueError(_shifted(str(exc), done)) from None
             if start:
-                yield from self.encode(held[:start], allowed_special=allowed_special)
+                yield from self._encode_pieces(held[:start], allowed)
             for chunk in chunks:                      # as cut in the whole text
                 yield from self._encode_chunk(chunk.group())
-            held = held[chunks[-1].end() if chunks else start:]
+            done += len(part)
+            held = held[len(part):]
         if held:
-            yield from self.encode(held, allowed_special=allowed_special)
+            try:
+                self._refuse_disallowed(owner, held, allowed_special, refused)
+            except ValueError as exc:
+                raise ValueError(_shifted(str(exc), done)) from None
+            yield from self._encode_pieces(held, allowed)
 
     def _final_part(self, text, limit, specials):
         """What of ``text`` more text cannot change: ``text[:start]``, up to the end of the
@@ -272,10 +327,16 @@ class BPETokenizer:
                 raise ValueError(f"{owner}: expected integer ids, got {type(i).__name__} "
                                  f"{i!r:.40} at position {k}. Turn the ids into ints first "
                                  f"(e.g. ids.astype(int)).")
-            if not 0 <= i < size:
-                raise ValueError(f"{owner}: id {i} at position {k} is out of range: this "
-                                 f"tokenizer's ids run from 0 to {size - 1}. Were the ids made "
-                                 f"by another tokenizer (or a model with a larger vocabulary)?")
+            if int(i) not in self.vocab:              # renumbered ids may have gaps
+                low, high = min(self.vocab), max(self.vocab)
+                if high - low + 1 == size:
+                    where = f"this tokenizer's ids run from {low} to {high}"
+                else:
+                    where = (f"this tokenizer's {size} ids run from {low} to {high}, not "
+                             f"every number between")
+                raise ValueError(f"{owner}: id {i} at position {k} is out of range: {where}. "
+                                 f"Were the ids made by another tokenizer (or a model with a "
+                                 f"larger vocabulary)?")
         return [int(i) for i in ids]
 
     # ------------------------------------------------------------------ saving
@@ -317,27 +378,6 @@ def _check_text(owner, text):
                          f"{text!r:.60}.{fix}")
 
 
-def _checked_specials(owner, special_tokens) -> list:
-    if isinstance(special_tokens, str):
-        raise ValueError(f"{owner}: expected special_tokens to be a list of strings, got the "
-                         f"string {special_tokens!r}. Write special_tokens=[{special_tokens!r}].")
-    if isinstance(special_tokens, (set, frozenset, dict)):
-        raise ValueError(f"{owner}: expected special_tokens in an order (a list), got a "
-                         f"{type(special_tokens).__name__}: their ids follow the order given. "
-                         f"Write special_tokens=[...].")
-    specials = list(special_tokens)
-    for tok in specials:
-        if not isinstance(tok, str) or not tok:
-            raise ValueError(f"{owner}: expected every special token to be a non-empty str, "
-                             f"got {type(tok).__name__} {tok!r}. Write it as text, e.g. "
-                             f"'<|endoftext|>'.")
-    if len(set(specials)) != len(specials):
-        twice = sorted({t for t in specials if specials.count(t) > 1})
-        raise ValueError(f"{owner}: special tokens {twice} appear more than once in "
-                         f"{specials}. List each once.")
-    return specials
-
-
 def _compiled(owner, pattern):
     if pattern is None:
         return None
@@ -354,43 +394,3 @@ def _compiled(owner, pattern):
                          f"group(s), so re.findall would return the groups, not the chunks. "
                          f"Write (?:...) instead of (...).")
     return compiled
-
-
-def _pieces_re(specials):
-    """One regular expression of the special tokens, the longest first (None: none)."""
-    longest_first = sorted(specials, key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, longest_first))) if specials else None
-
-
-def _pieces(text, specials):
-    """``(piece, is_special)`` in text order: the special tokens and the text between them.
-    ``specials`` is a list of strings or a compiled regex of them (None: no special token)."""
-    if specials is not None and not isinstance(specials, re.Pattern):
-        longest_first = sorted(specials, key=len, reverse=True)
-        specials = re.compile("|".join(map(re.escape, longest_first))) if specials else None
-    start = 0
-    if specials is not None:
-        for found in specials.finditer(text):
-            if found.start() > start:
-                yield text[start:found.start()], False
-            yield found.group(), True
-            start = found.end()
-    if start < len(text):
-        yield text[start:], False
-
-
-def _checked_merges(merges) -> list:
-    owner = "BPETokenizer"
-    try:
-        pairs = [tuple(pair) for pair in merges]
-    except TypeError:
-        raise ValueError(f"{owner}: expected merges to be a list of (id_a, id_b) pairs, got "
-                         f"{type(merges).__name__} {merges!r:.60}.") from None
-    for r, pair in enumerate(pairs):
-        ok = len(pair) == 2 and all(isinstance(i, numbers.Integral) and not isinstance(i, bool)
-                                    and 0 <= i < 256 + r for i in pair)
-        if not ok:
-            raise ValueError(f"{owner}: merge {r} is {pair!r}; expected two integer ids "
-                             f"below {256 + r} (the bytes and the ids of earlier merges). "
-                             f"Pass the .merges of a trained tokenizer.")
-    return [(int(a), int(b)) for a, b in pairs]

@@ -1,15 +1,19 @@
 """Reading a byte-level BPE tokenizer saved in the common ``vocab.json`` + ``merges.txt``
 form (GPT-2's, and Hugging Face ``tokenizers``' byte-level BPE): tokens are spelled in
 GPT-2's printable-byte alphabet, and every byte and merge has the id the files give it.
-``BPETokenizer.from_files`` (bpe.py, chapter 19) is built on ``read_files``.
+``BPETokenizer.from_files`` (bpe.py, chapter 19) is built on ``read_files``, and
+``BPETokenizer.from_tiktoken`` on ``read_tiktoken`` (tiktoken's rank files).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import numbers
 from pathlib import Path
 
-__all__ = ["byte_alphabet", "read_files"]
+__all__ = ["byte_alphabet", "read_files", "read_tiktoken"]
 
 
 def byte_alphabet() -> dict:
@@ -113,4 +117,87 @@ def read_files(owner, vocab_json, merges_txt, special_tokens):
         raise ValueError(f"{owner}: {Path(vocab_json).name} line {_line_of(vocab_text, rest[0])}"
                          f": {len(rest)} token(s) are neither bytes, merges nor special tokens, "
                          f"first {rest[0]!r}. Pass them as special_tokens=[...] if they are.")
+    return merges, ids, special_ids
+
+
+def _split_in_two(token, rank, ranks):
+    """The two tokens that byte-pair merging ``token``'s bytes with the tokens ranked below
+    ``rank`` ends in (the lowest-ranked adjacent pair merged first, the leftmost on a tie,
+    as tiktoken encodes), or None when it does not end in two."""
+    parts = [token[i:i + 1] for i in range(len(token))]
+    while len(parts) > 2:
+        best, at = rank, None
+        for i in range(len(parts) - 1):
+            found = ranks.get(parts[i] + parts[i + 1], rank)
+            if found < best:
+                best, at = found, i
+        if at is None:
+            return None
+        parts[at:at + 2] = [parts[at] + parts[at + 1]]
+    return parts if len(parts) == 2 else None
+
+
+def read_tiktoken(owner, rank_file, special_tokens):
+    """``(merges, ids, special_ids)`` from a tiktoken rank file (``<base64 token> <rank>`` a
+    line), as ``read_files`` gives them: ``ids[i]`` the file's rank of nnbook's id i (bytes
+    by value, merge r → 256 + r, the merges in the order of their tokens' ranks)."""
+    name = Path(rank_file).name
+    ranks, lines = {}, {}
+    for n, line in enumerate(_read(owner, rank_file).split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line:
+            continue
+        parts = line.split()
+        try:
+            if len(parts) != 2:
+                raise ValueError
+            token, rank = base64.b64decode(parts[0], validate=True), int(parts[1])
+        except (ValueError, binascii.Error):
+            raise ValueError(f"{owner}: {name} line {n}: expected a token in base64, a space "
+                             f"and its rank (as 'IQ== 0'), got {line!r:.60}.") from None
+        if not token or rank < 0:
+            raise ValueError(f"{owner}: {name} line {n}: expected a non-empty token and a rank "
+                             f"≥ 0, got {line!r:.60}.")
+        if token in ranks or rank in lines:
+            what = (f"token {token!r} is listed twice (line {lines[ranks[token]]})"
+                    if token in ranks else f"rank {rank} is given twice (line {lines[rank]})")
+            raise ValueError(f"{owner}: {name} line {n}: {what}; each token and rank once.")
+        ranks[token], lines[rank] = rank, n
+    missing = [b for b in range(256) if bytes([b]) not in ranks]
+    if missing:
+        raise ValueError(f"{owner}: {name} has no token for byte {missing[0]} ({len(missing)} "
+                         f"bytes missing); a byte-level rank file holds all 256.")
+    internal = {bytes([b]): b for b in range(256)}             # bytes → nnbook's id
+    ids = [ranks[bytes([b])] for b in range(256)]
+    merges = []
+    for token, rank in sorted(ranks.items(), key=lambda item: item[1]):
+        if len(token) == 1:
+            continue
+        pair = _split_in_two(token, rank, ranks)
+        if pair is None:
+            raise ValueError(f"{owner}: {name} line {lines[rank]}: token {token!r} (rank "
+                             f"{rank}) is not two tokens of lower rank merged; not a BPE "
+                             f"rank file, or its lines were renumbered.")
+        internal[token] = 256 + len(merges)
+        merges.append((internal[pair[0]], internal[pair[1]]))
+        ids.append(rank)
+    special_ids = {}
+    specials = {} if special_tokens is None else special_tokens
+    if not isinstance(specials, dict):
+        raise ValueError(f"{owner}: expected special_tokens to be a dict of token → id (as "
+                         f"{{'<|endoftext|>': 100257}}), got {type(specials).__name__} "
+                         f"{specials!r:.60}: a rank file does not number them.")
+    for tok, i in specials.items():
+        if not isinstance(tok, str) or not tok:
+            raise ValueError(f"{owner}: expected every special token to be a non-empty str, "
+                             f"got {type(tok).__name__} {tok!r}.")
+        if isinstance(i, bool) or not isinstance(i, numbers.Integral) or i < 0:
+            raise ValueError(f"{owner}: special token {tok!r} has id {i!r}; expected an "
+                             f"integer ≥ 0.")
+        if int(i) in lines or int(i) in special_ids.values():
+            raise ValueError(f"{owner}: special token {tok!r} has id {i}, which "
+                             f"{'the file gives a token' if int(i) in lines else 'another special token has'}"
+                             f"; give it an id of its own (cl100k_base's <|endoftext|> is "
+                             f"100257).")
+        special_ids[tok] = int(i)
     return merges, ids, special_ids

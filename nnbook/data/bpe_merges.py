@@ -6,9 +6,10 @@ only where its pair sits). ``BPETokenizer`` (bpe.py) is built on them (chapter 1
 from __future__ import annotations
 
 import heapq
+import numbers
 from collections import defaultdict
 
-__all__ = ["learn_merges", "apply_merges"]
+__all__ = ["learn_merges", "apply_merges", "checked_merges"]
 
 _GONE = -1          # the id of a token merged into its left neighbour, and "no neighbour"
 
@@ -155,3 +156,22 @@ def apply_merges(ids, ranks: dict, first_id: int = 256) -> list:
             if p != _GONE and (tok[p], new) in ranks:
                 where[(tok[p], new)].append(p)
     return [t for t in tok if t != _GONE] if n else []
+
+
+def checked_merges(merges) -> list:
+    """``merges`` as a list of ``(int, int)`` pairs, each id below 256 + its index, or a
+    ``ValueError`` naming the first that is not (``BPETokenizer``'s constructor)."""
+    owner = "BPETokenizer"
+    try:
+        pairs = [tuple(pair) for pair in merges]
+    except TypeError:
+        raise ValueError(f"{owner}: expected merges to be a list of (id_a, id_b) pairs, got "
+                         f"{type(merges).__name__} {merges!r:.60}.") from None
+    for r, pair in enumerate(pairs):
+        ok = len(pair) == 2 and all(isinstance(i, numbers.Integral) and not isinstance(i, bool)
+                                    and 0 <= i < 256 + r for i in pair)
+        if not ok:
+            raise ValueError(f"{owner}: merge {r} is {pair!r}; expected two integer ids "
+                             f"below {256 + r} (the bytes and the ids of earlier merges). "
+                             f"Pass the .merges of a trained tokenizer.")
+    return [(int(a), int(b)) for a, b in pairs]

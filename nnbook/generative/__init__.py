@@ -5,7 +5,8 @@ matching, the samplers (DDPM, DDIM, Euler), and the exact score and velocity of 
 ``nb.data.GaussianMixture`` that they are checked against.
 
 - ``noise.py``: the noise schedules ``LinearSchedule`` and ``CosineSchedule``, with
-  ``alpha_bar(t)``;
+  ``alpha_bar(t)``, and the papers' discrete ones (``DiscreteSchedule``, made by
+  ``LinearSchedule.discrete()`` and ``CosineSchedule.discrete()``);
 - ``time_embedding.py``: ``TimeEmbedding``, the sinusoidal layer, and ``with_time``;
 - ``denoiser.py``: ``denoiser``, ``as_function``, ``noise_batch``, ``flow_batch``,
   ``train_denoiser``;
@@ -25,11 +26,12 @@ from .gaussian import (Reparameterize, gaussian_kl, gaussian_kl_grad, gaussian_l
                        score_function_gradients)
 from .exact import exact_noise, exact_score, exact_velocity, flow_marginal
 from .samplers import ddim_sample, ddpm_sample, ddpm_step, euler_sample
-from .noise import CosineSchedule, LinearSchedule, NoiseSchedule
+from .noise import CosineSchedule, DiscreteSchedule, LinearSchedule, NoiseSchedule
 from .time_embedding import TimeEmbedding, with_time
 from .vae import VAE, linear_elbo, linear_log_prob, linear_posterior, quadrature_log_prob
 
-__all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule", "TimeEmbedding", "with_time",
+__all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule", "DiscreteSchedule",
+           "TimeEmbedding", "with_time",
            "denoiser", "as_function", "noise_batch", "flow_batch", "train_denoiser",
            "ddpm_sample", "ddpm_step", "ddim_sample", "euler_sample",
            "exact_score", "exact_noise", "flow_marginal", "exact_velocity",

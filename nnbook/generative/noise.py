@@ -11,7 +11,7 @@ import numpy as np
 
 from ..validate import positive_int
 
-__all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule"]
+__all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule", "DiscreteSchedule"]
 
 
 class NoiseSchedule:
@@ -93,6 +93,23 @@ class LinearSchedule(NoiseSchedule):
     def __repr__(self):
         return f"LinearSchedule(beta_min={self.beta_min:g}, beta_max={self.beta_max:g})"
 
+    @staticmethod
+    def discrete(T=1000, beta_start=1e-4, beta_end=0.02):
+        """The DDPM paper's own schedule (Ho et al. 2020), discrete: T betas evenly from
+        ``beta_start`` to ``beta_end``, ᾱ_i = Π_{j ≤ i} (1 − β_j) at t = i/T (diffusers'
+        ``beta_schedule="linear"`` in float64). A ``DiscreteSchedule``; the continuous
+        ``LinearSchedule()`` is close to it (its ``betas(1000)`` within 3·10⁻⁴)."""
+        owner = "LinearSchedule.discrete"
+        T = positive_int(owner, "T", T)
+        start, end = _positive(owner, "beta_start", beta_start), _positive(owner, "beta_end",
+                                                                           beta_end)
+        if not start <= end < 1:
+            raise ValueError(f"{owner}: expected 0 < beta_start ≤ beta_end < 1, got "
+                             f"beta_start={beta_start!r} and beta_end={beta_end!r}.")
+        return DiscreteSchedule(np.linspace(start, end, T),
+                                name=f"LinearSchedule.discrete(T={T}, beta_start={start:g}, "
+                                     f"beta_end={end:g})")
+
 
 class CosineSchedule(NoiseSchedule):
     """ᾱ(t) = f(t)/f(0) with f(t) = cos²(π/2 · (t + s)/(1 + s)), kept ≥ ``alpha_bar_min``.
@@ -120,3 +137,81 @@ class CosineSchedule(NoiseSchedule):
 
     def __repr__(self):
         return f"CosineSchedule(s={self.s:g})"
+
+    @staticmethod
+    def discrete(T=1000, s=0.008, max_beta=0.999):
+        """The improved-DDPM paper's discrete cosine schedule (Nichol and Dhariwal 2021), as
+        diffusers' ``beta_schedule="squaredcos_cap_v2"``: β_i = min(1 − f(i/T)/f((i−1)/T),
+        ``max_beta``) for i = 1 … T with the f above, and ᾱ_i = Π_{j ≤ i} (1 − β_j). The cap
+        keeps the last steps from β = 1 (f(1) = 0), where ``CosineSchedule()`` holds ᾱ at a
+        floor instead. A ``DiscreteSchedule``."""
+        owner = "CosineSchedule.discrete"
+        T = positive_int(owner, "T", T)
+        s = _positive(owner, "s", s)
+        max_beta = _positive(owner, "max_beta", max_beta)
+        if max_beta >= 1:
+            raise ValueError(f"{owner}: expected 0 < max_beta < 1, got {max_beta!r}; β = 1 "
+                             f"leaves no signal to divide by (0.999 is the paper's).")
+        t = np.arange(T + 1) / T                      # diffusers' order of operations
+        f = np.cos((t + s) / (1 + s) * np.pi / 2) ** 2
+        betas = np.minimum(1.0 - f[1:] / f[:-1], max_beta)
+        return DiscreteSchedule(betas, name=f"CosineSchedule.discrete(T={T}, s={s:g}, "
+                                            f"max_beta={max_beta:g})")
+
+
+class DiscreteSchedule(NoiseSchedule):
+    """A schedule given by its T betas, as the DDPM papers and diffusers define one:
+    ᾱ_i = Π_{j ≤ i} (1 − β_j) at the time t = i/T (ᾱ_0 = 1 at t = 0). Between two of
+    these times log ᾱ is interpolated linearly, so every t in [0, 1] has an ᾱ; samplers
+    whose ``steps`` divides T only visit the T + 1 times themselves.
+
+    nnbook's time t = (k + 1)/T is diffusers' timestep k (its ``alphas_cumprod[k]``):
+    ``ddpm_sample(..., steps=T)`` is ``DDPMScheduler(clip_sample=False)``, and
+    ``ddim_sample(..., steps=n)`` is ``DDIMScheduler(timestep_spacing="trailing",
+    set_alpha_to_one=True)`` with η = 0 (tests/test_generative_noise.py checks both against
+    the closed forms). ``LinearSchedule.discrete()`` and ``CosineSchedule.discrete()`` make
+    the papers' two.
+
+    Args:
+        betas: the T betas, each 0 < β < 1 (a 1-D array).
+
+    Attributes:
+        beta: the T betas as given, (T,) (``betas(T)`` gives them back from ᾱ);  T.
+    """
+
+    def __init__(self, betas, *, name=None):
+        given = betas
+        betas = np.array(betas, dtype=np.float64) if _numeric(betas) else None
+        if betas is None or betas.ndim != 1 or betas.size == 0 or not np.all(
+                (betas > 0) & (betas < 1)):
+            what = (f"shape {betas.shape}, from {betas.min():g} to {betas.max():g}"
+                    if betas is not None and betas.size else
+                    f"shape {betas.shape}" if betas is not None else type(given).__name__)
+            raise ValueError(f"DiscreteSchedule: expected betas, a 1-D array of T numbers "
+                             f"0 < β < 1, got {what}. Try LinearSchedule.discrete() or "
+                             f"CosineSchedule.discrete().")
+        self.beta = betas                             # (T,), as given
+        self.T = betas.size
+        self._log_ab = np.concatenate([[0.0], np.cumsum(np.log1p(-betas))])
+        self._ab = np.concatenate([[1.0], np.cumprod(1.0 - betas)])   # exactly the papers'
+        self._name = name
+
+    def _alpha_bar(self, t):
+        i = np.asarray(t, dtype=np.float64) * self.T
+        near = np.rint(i)
+        on_grid = np.abs(i - near) < 1e-9 * self.T
+        lo = np.clip(np.floor(i), 0, self.T - 1).astype(np.int64)
+        frac = i - lo
+        between = np.exp((1 - frac) * self._log_ab[lo] + frac * self._log_ab[lo + 1])
+        out = np.where(on_grid, self._ab[near.astype(np.int64)], between)
+        return out if out.ndim else out[()]
+
+    def __repr__(self):
+        return self._name or f"DiscreteSchedule(T={self.T})"
+
+
+def _numeric(values):
+    try:
+        return np.asarray(values).dtype.kind in "fiu"
+    except (TypeError, ValueError):
+        return False

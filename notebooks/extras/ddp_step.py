@@ -5,6 +5,17 @@ torchrun starts one process per copy of the model and tells each its rank:
 
     torchrun --nproc_per_node=2 ddp_step.py model.npz batch.npz out.pt
 
+The three files:
+
+- ``model.npz``: an nnbook language model written by ``model.save`` (the notebook's: an
+  ``Embedding``, modern blocks and an ``Unembedding``, float64);
+- ``batch.npz``: one batch written by ``np.savez(path, x=x, y=y)``, two integer arrays of
+  the same shape ``(m, T)``: ``x`` the token ids of m windows, ``y`` each window's next
+  token at every position (``nb.data.token_windows``' pair); the rows are split between
+  the processes in order (``np.array_split``), so m ≥ the number of processes;
+- ``out.pt``: written by rank 0, the model's ``state_dict`` after the step (``torch.save``),
+  for ``net.load_state_dict(torch.load(out.pt))`` or ``nb.from_torch``.
+
 Every process reads the same nnbook model (so the same weights) and the same batch, keeps
 its own share of the rows, and DDP averages the gradients over the processes during
 backward, so every copy takes the same optimizer step. Rank 0 saves the weights.
