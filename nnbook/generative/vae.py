@@ -17,8 +17,8 @@ from ..layers.activations import Tanh
 from ..layers.dense import Dense
 from ..training.model import Sequential
 from ..registry import name_of
-from ..training.optimizers import Adam, Optimizer
-from ..training.saving import _build_optimizer as build_optimizer, _lookup as lookup_class
+from ..training.optimizers import Adam
+from ..training.saving import optimizer_from_config
 from ..validate import as_float_array, finite, float_dtype, make_rng, positive_int
 from .gaussian import (LOG_2PI, gaussian_kl, gaussian_kl_grad, gaussian_log_likelihood,
                        reparameterize, reparameterize_backward)
@@ -217,7 +217,7 @@ class VAE:
             history[epoch] = np.mean(losses)
         return history
 
-    def _trained(self):
+    def trained_params(self):
         """The parameters ``train_step`` updates, in its order (the optimizer's state)."""
         return [p for p, _ in self.gradient_pairs()]
 
@@ -268,7 +268,7 @@ class VAE:
                                  f"get_state/get_config, so training could not resume exactly "
                                  f"after load. Use an nnbook optimizer (nb.Adam, nb.SGD, …).")
             config["optimizer"] = {"class": name_of(type(opt)), "config": opt.get_config()}
-            state = opt.get_state(self._trained())
+            state = opt.get_state(self.trained_params())
             arrays.update({_OPT + k: np.asarray(v) for k, v in state.items()})
         path = str(path)
         np.savez(path, config=np.array(json.dumps(config)), **arrays)
@@ -289,9 +289,8 @@ class VAE:
                     net = getattr(model, part)
                     net.set_weights([f[f"{part}_{i}"] for i in range(len(net.get_weights()))])
                 if spec is not None:                  # files before it kept no optimizer
-                    opt = build_optimizer(lookup_class(spec["class"], Optimizer, None),
-                                          spec["config"])
-                    opt.set_state(model._trained(), {k[len(_OPT):]: np.array(f[k])
+                    opt = optimizer_from_config(spec["class"], spec["config"])
+                    opt.set_state(model.trained_params(), {k[len(_OPT):]: np.array(f[k])
                                                      for k in f.files if k.startswith(_OPT)})
                     model.optimizer = opt
         except FileNotFoundError:

@@ -307,6 +307,13 @@ def _build_optimizer(cls, config: dict):
                        f"from its saved settings {config}: {exc}") from None
 
 
+def optimizer_from_config(class_name, config: dict, custom_objects=None):
+    """The optimizer a file names, rebuilt from its saved settings: the class looked up as
+    ``load_model`` looks it up (``custom_objects`` first, then nnbook's registry), then built
+    from ``config``. For other models' files (the VAE's) that keep an optimizer too."""
+    return _build_optimizer(_lookup(class_name, Optimizer, custom_objects), config)
+
+
 def _learners(cls) -> bool:
     """Whether ``cls`` is a learner's class rather than one of nnbook's own."""
     return not (cls.__module__ == "nnbook" or cls.__module__.startswith("nnbook."))
