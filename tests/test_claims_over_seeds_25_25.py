@@ -92,14 +92,17 @@ def test_beta_4_reconstructs_worse(seed):
     assert large_beta_reconstructs_worse(row), row
 
 
-@pytest.mark.claim(stated="every", text="ch25: from β = 0.25 to 4, 0.25 to 0.7 nat of "
-                   "reconstruction per nat of KL, a rise in squared error under 8 %; the step "
-                   "from 0.25 to 1 moves the error less than the step from 1 to 4")
+@pytest.mark.claim(stated="every", text="ch25: from β = 0.25 to 4, 0.2 to 1 nat of "
+                   "reconstruction per nat of KL, a rise in squared error under 10 %; "
+                   "the step from 0.25 to 1 moves the error less than the step from 1 to 4")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_beta_trade(seed):
+    # the stored seeds give 0.36 to 0.43 nat per nat and 3.3 to 4.1 %, the notebook's
+    # seed 25 0.54 and 5.3 %; 30 seeds tried when this was written: 0.28 to 0.72 and
+    # 2.5 to 7.7 %, hence the wide bounds
     row = beta_row(seed)
     per_nat, rise = trade(row)
-    assert 0.25 < per_nat < 0.7 and 0 < rise < 0.08, (per_nat, rise, row)
+    assert 0.2 < per_nat < 1 and 0 < rise < 0.1, (per_nat, rise, row)
     small = abs(row["rec β=1"] - row["rec β=0.25"])
     assert small < row["rec β=4"] - row["rec β=1"], row
 
@@ -120,4 +123,4 @@ def test_the_text_matches_the_stored_tables():
     assert table.count(lambda r: r["naive min − model"] < 0) == NAIVE_BELOW
     beta = stored.stored("25_digits_beta")
     assert beta.every(kl_falls) and beta.every(large_beta_reconstructs_worse)
-    assert beta.every(lambda r: 0.25 < trade(r)[0] < 0.7 and 0 < trade(r)[1] < 0.08)
+    assert beta.every(lambda r: 0.2 < trade(r)[0] < 1 and 0 < trade(r)[1] < 0.1)
