@@ -30,6 +30,15 @@ def test_attention_tiles_counts_the_tiles():
     assert len(boxes(ax, "computed")) == 16 and not boxes(ax, "skipped")
 
 
+def test_attention_tiles_numbers_the_tiles_in_reading_order():
+    ax = nb.diagrams.attention_tiles(256, 64)
+    numbered = {(round(t.get_position()[0] - 0.5), round(-t.get_position()[1] - 0.5)):
+                int(t.get_text()) for t in ax.texts if t.get_text().isdigit()}
+    # row by row, each row of query tiles from the left, the skipped tiles unnumbered
+    assert numbered == {(j, i): k + 1 for k, (i, j) in
+                        enumerate((i, j) for i in range(4) for j in range(i + 1))}
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="bit_layouts: expected a finite number"):
         nb.diagrams.bit_layouts(np.inf)

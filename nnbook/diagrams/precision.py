@@ -63,7 +63,8 @@ def attention_tiles(T, tile, *, causal=True, ax=None):
     the order ``nb.precision.tiled_attention`` reads them: each row of tiles (a block of
     queries) reads the key tiles from left to right, keeping a running maximum and sum.
     With ``causal=True`` the tiles above the diagonal are skipped (light), those on it are
-    partly masked (light blue). Chapter 24."""
+    partly masked (light blue). Each computed tile carries its place in that order.
+    Chapter 24."""
     for name, v in (("T", T), ("tile", tile)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"attention_tiles: expected {name} to be an integer ≥ 1, "
@@ -81,6 +82,10 @@ def attention_tiles(T, tile, *, causal=True, ax=None):
             computed += kind != "skipped"
             fc = {"skipped": SKIPPED, "diagonal": DIAGONAL, "computed": COMPUTED}[kind]
             _box(ax, (j + 0.5, -i - 0.5), "", 0.9, 0.9, fc=fc, rounding=0.04, tag=kind)
+            if kind != "skipped":     # its place in the reading order
+                ax.text(j + 0.5, -i - 0.5, str(computed), ha="center", va="center",
+                        fontsize=FONT - 1 if computed > 99 else FONT, zorder=4,
+                        color="white" if kind == "computed" else "black")
     ax.text(n / 2, 0.45, "keys →", ha="center", va="center", fontsize=FONT)
     ax.text(-0.3, -n / 2, "queries\n↓", ha="right", va="center", fontsize=FONT)
     ax.set_title(f"T = {T}, tiles of {tile}: {computed} of {n * n} tiles computed",
