@@ -19,6 +19,7 @@ working tree is never touched. Two entries run at a time (--jobs). It ends with
 import argparse
 import concurrent.futures
 import importlib.util
+import json
 import os
 import py_compile
 import re
@@ -31,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "tests" / "planted_bugs" / "catalogue.py"
+LAST_RUN = ROOT / "tests" / "planted_bugs" / "last_run.json"  # each entry's catch, from --record
 IGNORE = shutil.ignore_patterns(".git", ".nox", ".venv", "venv", "__pycache__", ".pytest_cache",
                                 ".ipynb_checkpoints", "build", "dist", "*.egg-info", "_build",
                                 ".hypothesis")
@@ -38,10 +40,16 @@ LIMIT = 900  # seconds for one entry's selection on a loaded 2-core machine
 
 
 def load(root=ROOT):
-    """The catalogue's entries (a list of dicts), read from `root`'s copy."""
+    """The catalogue's entries (a list of dicts), read from `root`'s copy, each with
+    ``caught_by`` from the last recorded run (last_run.json) where the catalogue has none."""
     spec = importlib.util.spec_from_file_location("planted_catalogue", root / CATALOGUE.relative_to(ROOT))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    last = root / LAST_RUN.relative_to(ROOT)
+    recorded = json.loads(last.read_text(encoding="utf-8"))["entries"] if last.is_file() else {}
+    for entry in module.BUGS:
+        if not entry.get("caught_by") and entry["id"] in recorded:
+            entry["caught_by"] = recorded[entry["id"]]
     return module.BUGS
 
 
@@ -168,12 +176,13 @@ def baseline(entries):
 
 def table(entries, chapter=None):
     """Markdown rows: per chapter, each planted bug and the check that caught it."""
-    rows = ["| id | chapters | the bug | where it happened | caught by |", "|---|---|---|---|---|"]
+    rows = ["| id | chapters | file | the bug | where it happened | caught by |", "|---|---|---|---|---|---|"]
     for e in entries:
         if chapter and chapter not in e["chapters"]:
             continue
-        rows.append(f"| {e['id']} | {', '.join(e['chapters'])} | {e['bug']} | {e['source']} | "
-                    f"{e.get('caught_by', '(not yet run)')} |")
+        files = ", ".join(sorted({path for path, _, _ in e["patch"]}))
+        rows.append(f"| {e['id']} | {', '.join(e['chapters'])} | {files} | {e['bug']} | {e['source']} | "
+                    f"{e.get('caught_by') or '(not yet run)'} |")
     return "\n".join(rows)
 
 
@@ -185,6 +194,8 @@ def main(argv=None):
     parser.add_argument("--list", action="store_true", help="list the whole catalogue")
     parser.add_argument("--check", action="store_true", help="only check that every patch applies")
     parser.add_argument("--no-baseline", action="store_true", help="skip the unpatched run")
+    parser.add_argument("--record", action="store_true",
+                        help="write each entry's catch to tests/planted_bugs/last_run.json")
     args = parser.parse_args(argv)
     entries = load()
     if args.chapter or args.list:
@@ -194,6 +205,9 @@ def main(argv=None):
     if found or args.check:
         print("\n".join(found) or f"all {len(entries)} patches apply")
         return 1 if found else 0
+    if args.ids and args.record:
+        print("--record writes a full run: run it without IDs")
+        return 2
     if args.ids:
         unknown = sorted(set(args.ids) - {e["id"] for e in entries})
         if unknown:
@@ -201,21 +215,31 @@ def main(argv=None):
             return 2
         entries = [e for e in entries if e["id"] in args.ids]
     start = time.monotonic()
-    results, failed = {}, False
+    results, details, failed = {}, {}, False
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         base = None if args.no_baseline else pool.submit(baseline, entries)
         futures = {pool.submit(run_entry, e): e for e in entries}
         for future in concurrent.futures.as_completed(futures):
             e = futures[future]
             status, detail, seconds = future.result()
-            results[e["id"]] = status
+            results[e["id"]], details[e["id"]] = status, detail if status == "caught" else status
             print(f"{status:8s} {e['id']} ({seconds:.0f} s){': ' + detail if detail else ''}", flush=True)
         if base is not None:
             ok, message, seconds = base.result()
             print(f"baseline (unpatched, the union of the selections, {seconds:.0f} s): {message}")
             failed = not ok
     caught = sum(s == "caught" for s in results.values())
-    print(f"planted bugs caught: {caught}/{len(results)} in {time.monotonic() - start:.0f} s")
+    summary = f"planted bugs caught: {caught}/{len(results)}"
+    print(f"{summary} in {time.monotonic() - start:.0f} s")
+    if args.record:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip()
+        LAST_RUN.write_text(json.dumps({
+            "summary": summary, "commit": commit, "seconds": round(time.monotonic() - start),
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "jobs": args.jobs,
+            "baseline": "skipped" if base is None else ("passes" if not failed else "FAILED"),
+            "entries": {e["id"]: details[e["id"]] for e in entries}}, indent=1, ensure_ascii=False) + "\n",
+            encoding="utf-8")
     for name in sorted(n for n, s in results.items() if s != "caught"):
         print(f"NOT CAUGHT: {name} ({results[name]})")
     return 1 if failed or caught != len(results) else 0
