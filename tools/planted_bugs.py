@@ -186,6 +186,23 @@ def table(entries, chapter=None):
     return "\n".join(rows)
 
 
+def record(args, entries, details, summary, seconds, baseline):
+    """Write last_run.json: a full run replaces it; a run of some entries (IDs) updates
+    their catches and is listed under "reruns", the full run's summary kept."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    run = {"summary": summary, "commit": commit, "seconds": round(seconds),
+           "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "jobs": args.jobs,
+           "baseline": baseline}
+    if args.ids and LAST_RUN.is_file():
+        data = json.loads(LAST_RUN.read_text(encoding="utf-8"))
+        data.setdefault("reruns", []).append(dict(run, ids=[e["id"] for e in entries]))
+        data["entries"].update({e["id"]: details[e["id"]] for e in entries})
+    else:
+        data = dict(run, entries={e["id"]: details[e["id"]] for e in entries})
+    LAST_RUN.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("ids", nargs="*", help="entries to run (default: all)")
@@ -205,9 +222,6 @@ def main(argv=None):
     if found or args.check:
         print("\n".join(found) or f"all {len(entries)} patches apply")
         return 1 if found else 0
-    if args.ids and args.record:
-        print("--record writes a full run: run it without IDs")
-        return 2
     if args.ids:
         unknown = sorted(set(args.ids) - {e["id"] for e in entries})
         if unknown:
@@ -232,14 +246,8 @@ def main(argv=None):
     summary = f"planted bugs caught: {caught}/{len(results)}"
     print(f"{summary} in {time.monotonic() - start:.0f} s")
     if args.record:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True).stdout.strip()
-        LAST_RUN.write_text(json.dumps({
-            "summary": summary, "commit": commit, "seconds": round(time.monotonic() - start),
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "jobs": args.jobs,
-            "baseline": "skipped" if base is None else ("passes" if not failed else "FAILED"),
-            "entries": {e["id"]: details[e["id"]] for e in entries}}, indent=1, ensure_ascii=False) + "\n",
-            encoding="utf-8")
+        record(args, entries, details, summary, time.monotonic() - start,
+               "skipped" if base is None else ("passes" if not failed else "FAILED"))
     for name in sorted(n for n, s in results.items() if s != "caught"):
         print(f"NOT CAUGHT: {name} ({results[name]})")
     return 1 if failed or caught != len(results) else 0
