@@ -122,9 +122,9 @@ def first_failure(output, root=None):
         tail = [line for line in lines if line.strip()]
         return tail[-1] if tail else "(no output)"
     if ".ipynb::" in where:
-        raised = next((i for i, line in enumerate(lines) if line.lstrip().startswith("---->")), None)
+        raised = next((i for i, line in enumerate(lines) if re.match(r"\s*-+>\s*\d+", line)), None)
         if raised is not None:
-            code = re.sub(r"^\s*---->\s*\d+\s*", "", lines[raised]).strip()
+            code = re.sub(r"^\s*-+>\s*\d+\s*", "", lines[raised]).strip()
             error = next((line.strip() for line in lines[raised + 1:]
                           if re.match(r"\s*[A-Za-z_.]*(Error|Exception|Warning)\b", line)), "")
             return f"{where}: `{code}` {error}".strip()
