@@ -152,3 +152,15 @@ def browser(session):
     pytest(session, "-m", "browser", "tests/test_jupyterlab.py")
     artifacts = os.environ.get("NNBOOK_ARTIFACTS", str(ROOT / "ci-artifacts"))
     print(f"screenshots: {artifacts}/screenshots")
+
+
+@nox.session(python=find_python(MAIN_PYTHON, "PYTHON"), default=False)
+def mutants(session):
+    """The planted bugs of tests/planted_bugs/catalogue.py (issue 54): each applied to a
+    scratch copy, its chapters' notebooks (--nbval-lax) and tests run; ends with
+    `planted bugs caught: K/N` and fails when one survives. `nox -s mutants -- ID …` runs
+    some; not in CI's default sessions (about 25 minutes on 2 cores)."""
+    prepare(session)
+    install_dev(session)
+    report_versions(session)
+    session.run("python", "tools/planted_bugs.py", *session.posargs)
