@@ -147,7 +147,8 @@ def newest(session):
 
 @nox.session(python=find_python(MAIN_PYTHON, "PYTHON"))
 def browser(session):
-    """Only the JupyterLab test: every notebook run in JupyterLab in headless Chromium
+    """Only the JupyterLab test: every notebook opened in JupyterLab in headless Chromium
+    (with its stored outputs; two run with Run All) and the explorables' sliders
     (Debian's chromium, or $NNBOOK_CHROMIUM; screenshots go to $NNBOOK_ARTIFACTS)."""
     chromium = os.environ.get("NNBOOK_CHROMIUM", "/usr/bin/chromium")
     if not os.access(chromium, os.X_OK):
