@@ -9,7 +9,8 @@ one in headless Chromium driven by Playwright:
   again: `test_stored_outputs_render_in_jupyterlab`), in one JupyterLab page;
 - two notebooks (RUN_ALL: one of Part I, one of Part IV) are run with JupyterLab's own
   "Run All" command from copies without outputs (`test_run_all_in_jupyterlab`);
-- the explorables' sliders are moved (below).
+- the explorables' sliders are moved (below), in copies without outputs (`run-NAME`), so
+  that no stored output or execution count can pass for one of this run.
 
 Then it checks, from the notebook model and the page:
 
@@ -143,8 +144,8 @@ NOTEBOOKS = notebooks()
 # outputs nbval compared and checked as JupyterLab renders them.
 RUN_ALL = ["00_big_picture.ipynb", "24_fewer_bits.ipynb"]
 RUN_ALL_NOTEBOOKS = [NOTEBOOK_DIR / name for name in RUN_ALL]
+RUN_PREFIX = "run-"  # the explorables' notebooks, copied without outputs, beside the others
 RENDERED = [p for p in NOTEBOOKS if p not in RUN_ALL_NOTEBOOKS]
-IDS = [p.relative_to(NOTEBOOK_DIR).as_posix() for p in NOTEBOOKS]
 
 
 @pytest.fixture(scope="module")
@@ -313,6 +314,10 @@ def lab(prerequisites, request):
             else:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, dest)  # opened with its stored outputs
+        # The explorables run cells: a copy without outputs, so that no stored execution
+        # count or output can pass for one of this run.
+        for name in sorted({e[0] for e in EXPLORABLES}):
+            stripped_copy(NOTEBOOK_DIR / name, workdir / "notebooks" / f"{RUN_PREFIX}{name}")
         # Files the notebooks open next to them (the moving-on notebook's ddp_step.py).
         for path in sorted(NOTEBOOK_DIR.rglob("*.py")):
             dest = workdir / "notebooks" / path.relative_to(NOTEBOOK_DIR)
@@ -860,11 +865,12 @@ def test_explorable_reacts_in_jupyterlab(name, call, label, value, expected, set
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
     kernel_id = None
     stem = name.removesuffix(".ipynb")
+    copy = f"{RUN_PREFIX}{name}"  # without outputs (see lab)
     try:
-        page.goto(f"{lab.url}/lab/tree/{name}?reset", wait_until="domcontentloaded", timeout=OPEN_TIMEOUT * 1000)
+        page.goto(f"{lab.url}/lab/tree/{copy}?reset", wait_until="domcontentloaded", timeout=OPEN_TIMEOUT * 1000)
         state = wait_for(
             page,
-            lambda s: s["path"] == name and s["ready"] and s["kernel"] and s["kernel"]["status"] == "idle",
+            lambda s: s["path"] == copy and s["ready"] and s["kernel"] and s["kernel"]["status"] == "idle",
             OPEN_TIMEOUT, f"{name}: open with an idle kernel",
         )
         kernel_id = state["kernel"]["id"]
