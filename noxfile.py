@@ -28,6 +28,11 @@ OLDEST_PYTHON = "3.10"  # = requires-python in pyproject.toml (tests/test_ci.py 
 NEWEST_PYTHON = "3.13"  # the newest Python that README.md promises
 MAIN_PYTHON = "3.11"  # the only offline PyTorch wheel here is cp311
 TORCH_PIN = "torch==2.13.0"  # the CPU wheel, found through pip's find-links
+# What the version jobs run: the unit tests and every notebook under nbval, but not the
+# browser tests nor the tests marked stack_independent (tests/conftest.py: the claims over
+# seeds, the stored tables' re-runs, the repository-file checks, the exercise report over
+# every notebook), which README's test command runs once, in main.
+VERSION_TESTS = "not browser and not stack_independent"
 VERSIONS_OF = ["numpy", "matplotlib", "scikit-learn", "pytest", "nbval", "ipykernel",
                "jupyterlab", "playwright", "torch"]
 
@@ -122,25 +127,28 @@ def torch(session):
 @nox.session(python=find_python(OLDEST_PYTHON, "PYTHON_OLDEST"))
 def oldest(session):
     """Python 3.10 with the oldest supported stack (.ci/constraints-oldest.txt: the
-    lower bounds of pyproject.toml); every test but the browser's."""
+    lower bounds of pyproject.toml); every test but the browser's and those that do not
+    depend on the stack (they ran in main)."""
     prepare(session)
     install_dev(session, "-c", ".ci/constraints-oldest.txt")
     report_versions(session)
-    pytest(session, "-m", "not browser")
+    pytest(session, "-m", VERSION_TESTS)
 
 
 @nox.session(python=find_python(NEWEST_PYTHON, "PYTHON_NEWEST"))
 def newest(session):
-    """Python 3.13 with the newest releases; every test but the browser's."""
+    """Python 3.13 with the newest releases; every test but the browser's and those that
+    do not depend on the stack (they ran in main)."""
     prepare(session)
     install_dev(session, "--upgrade")  # a fresh venv gets the newest releases
     report_versions(session)
-    pytest(session, "-m", "not browser")
+    pytest(session, "-m", VERSION_TESTS)
 
 
 @nox.session(python=find_python(MAIN_PYTHON, "PYTHON"))
 def browser(session):
-    """Only the JupyterLab test: every notebook run in JupyterLab in headless Chromium
+    """Only the JupyterLab test: every notebook opened in JupyterLab in headless Chromium
+    (with its stored outputs; two run with Run All) and the explorables' sliders
     (Debian's chromium, or $NNBOOK_CHROMIUM; screenshots go to $NNBOOK_ARTIFACTS)."""
     chromium = os.environ.get("NNBOOK_CHROMIUM", "/usr/bin/chromium")
     if not os.access(chromium, os.X_OK):

@@ -1,6 +1,9 @@
 """Configuration for the unit tests (not for the notebooks)."""
 
+import fnmatch
+
 import matplotlib
+import pytest
 from hypothesis import settings
 
 # Unit tests of nnbook.plot draw off-screen. This affects this pytest process
@@ -49,3 +52,44 @@ def pytest_terminal_summary(terminalreporter):
     for reason in reasons:
         terminalreporter.write_line(f"  {reason}")
     terminalreporter.write_line(f"To run them: {BROWSER_HOWTO}")
+
+
+# Tests whose outcome does not depend on the Python stack (Python, NumPy, Matplotlib… versions)
+# carry the marker `stack_independent`: CI runs them once, in `main` (README's test command,
+# which runs everything), and `nox -s oldest` / `nox -s newest` deselect them
+# (-m "not browser and not stack_independent"). They are given the marker here, by file,
+# so that a new test in one of these files gets it too:
+# - the chapters' conclusions re-run over seeds: whether a conclusion flips with a seed, not
+#   with a NumPy release (and any other test marked `claim`);
+# - the stored seed tables' first rows re-run (tests/test_experiments.py: a row is only
+#   compared on the NumPy release that made it, which is main's);
+# - checks that read only the repository's files (what CONTRIBUTING says, the notebooks'
+#   hygiene, the folder structure, file sizes, the CI scripts).
+# One test of its file: the exercise report over every committed notebook (fresh kernels; the
+# notebooks themselves run under nbval on every stack).
+STACK_INDEPENDENT_FILES = ("test_claims_over_seeds_*.py", "test_experiments.py",
+                           "test_contributing.py", "test_notebooks_meta.py",
+                           "test_structure.py", "test_repo_size.py", "test_ci.py")
+STACK_INDEPENDENT_TESTS = {
+    "test_exercises_report.py": ("test_the_committed_notebooks_have_every_exercise_not_attempted",),
+}
+
+
+def is_stack_independent(item):
+    """Whether `item` (a collected test) runs once, in main only."""
+    name = item.path.name
+    if item.path.suffix != ".py":
+        return False  # the notebooks under nbval run on every stack
+    if item.get_closest_marker("claim") is not None:
+        return True
+    if any(fnmatch.fnmatch(name, pattern) for pattern in STACK_INDEPENDENT_FILES):
+        return True
+    return item.originalname in STACK_INDEPENDENT_TESTS.get(name, ()) if hasattr(
+        item, "originalname") else False
+
+
+def pytest_collection_modifyitems(config, items):
+    marker = pytest.mark.stack_independent
+    for item in items:
+        if is_stack_independent(item):
+            item.add_marker(marker)

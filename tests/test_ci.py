@@ -174,3 +174,63 @@ def test_serial_ci_runs_every_job_in_front_in_order(tmp_path):
     order = re.findall(r"(\w+)-ran", result.stdout)
     assert order == ["main", "torch", "oldest", "newest"]
     assert "beside" not in result.stdout
+
+
+def tests_conftest():
+    """tests/conftest.py as a module of its own (the root conftest.py is also `conftest`)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("nnbook_tests_conftest", ROOT / "tests" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_version_jobs_leave_out_what_does_not_depend_on_the_stack():
+    """oldest and newest run the unit tests and the notebooks, but neither the browser tests
+    nor those marked stack_independent, which README's test command (main) runs."""
+    text = NOXFILE.read_text(encoding="utf-8")
+    assert re.search(r'^VERSION_TESTS = "not browser and not stack_independent"$', text, re.M)
+    for session in ("oldest", "newest"):
+        body = re.search(rf"^def {session}\(session\):\n((?:    .*\n|\n)*)", text, re.M).group(1)
+        assert 'pytest(session, "-m", VERSION_TESTS)' in body, session
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.split("```")[3].rstrip().endswith("&& python -m pytest"), (
+        "README's test command must run every test, the stack-independent ones included")
+
+
+def test_stack_independent_marker_names_files_and_tests_that_exist():
+    """A renamed file or test would silently run on every stack again (or never, if it
+    moved into the list by mistake): every pattern matches a test file, every named test
+    is defined in its file."""
+    tests = ROOT / "tests"
+    conftest = tests_conftest()
+    STACK_INDEPENDENT_FILES, STACK_INDEPENDENT_TESTS = (conftest.STACK_INDEPENDENT_FILES,
+                                                        conftest.STACK_INDEPENDENT_TESTS)
+    for pattern in STACK_INDEPENDENT_FILES:
+        assert list(tests.glob(pattern)), f"tests/conftest.py: no test file matches {pattern}"
+    for name, functions in STACK_INDEPENDENT_TESTS.items():
+        text = (tests / name).read_text(encoding="utf-8")
+        for function in functions:
+            assert re.search(rf"^def {function}\(", text, re.M), f"{name} has no {function}"
+
+
+def test_stack_independent_marker_is_set_by_file(pytestconfig):
+    """The marker reaches the tests of the listed files and no others (a claim test
+    anywhere included), and never a notebook."""
+    is_stack_independent = tests_conftest().is_stack_independent
+
+    class Item:
+        def __init__(self, path, name, claim=False):
+            self.path, self.originalname, self.claim = Path(path), name, claim
+
+        def get_closest_marker(self, marker):
+            return object() if marker == "claim" and self.claim else None
+
+    assert is_stack_independent(Item("tests/test_claims_over_seeds_07_14.py", "test_x"))
+    assert is_stack_independent(Item("tests/test_experiments.py", "test_first_stored_seed_is_reproduced"))
+    assert is_stack_independent(Item(
+        "tests/test_exercises_report.py", "test_the_committed_notebooks_have_every_exercise_not_attempted"))
+    assert not is_stack_independent(Item("tests/test_exercises_report.py", "test_the_table"))
+    assert not is_stack_independent(Item("tests/test_layers_dense.py", "test_forward"))
+    assert is_stack_independent(Item("tests/test_layers_dense.py", "test_forward", claim=True))
+    assert not is_stack_independent(Item("notebooks/05_xor.ipynb", "Cell 3"))

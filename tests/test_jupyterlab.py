@@ -1,10 +1,18 @@
-"""The course as a learner runs it: every notebook, Run All, in JupyterLab in a real browser.
+"""The course as a learner sees it: every notebook in JupyterLab in a real browser.
 
-nbval (the `notebooks/` tests) runs the cells in a kernel, but not the way a
-learner does. This test starts `jupyter lab` on a temporary copy of the
-notebooks, opens each one in headless Chromium driven by Playwright, runs all
-cells with JupyterLab's own "Run All" command, and then checks, from the
-notebook model and the page:
+nbval (the `notebooks/` tests) runs the cells in a kernel, on every stack CI tests, and
+compares their outputs with the stored ones; it does not show them the way a learner sees
+them. This test starts `jupyter lab` on a temporary copy of the notebooks and opens each
+one in headless Chromium driven by Playwright:
+
+- most notebooks are opened with the stored outputs nbval compared (they are not run
+  again: `test_stored_outputs_render_in_jupyterlab`), in one JupyterLab page;
+- two notebooks (RUN_ALL: one of Part I, one of Part IV) are run with JupyterLab's own
+  "Run All" command from copies without outputs (`test_run_all_in_jupyterlab`);
+- the explorables' sliders are moved (below), in copies without outputs (`run-NAME`), so
+  that no stored output or execution count can pass for one of this run.
+
+Then it checks, from the notebook model and the page:
 
 - every code cell was reached and got an execution count (Run All stops at
   the first unexpected error, and JupyterLab runs past cells tagged
@@ -13,11 +21,14 @@ notebook model and the page:
 - every plot rendered: each cell shows at least as many images as the
   committed notebook stores `image/png` outputs, and each image decoded
   (naturalWidth > 0);
-- every formula typeset: MathJax shows no TeX error and no undefined macro.
+- every formula typeset: MathJax shows no TeX error and no undefined macro, and every
+  markdown cell with math shows typeset math;
+- nothing is wider than the page (JupyterLab at 1280 px, the file browser closed): no
+  markdown cell or output scrolls sideways, no image reaches past its cell.
 
 A screenshot of each notebook lands in `$NNBOOK_ARTIFACTS/screenshots/`
 (default `ci-artifacts/screenshots/`, git-ignored). The notebooks on disk
-are never touched: the server works on copies (saved outputs stripped so old
+are never touched: the server works on copies (for Run All, saved outputs stripped so old
 images cannot pass for new ones) and nothing is ever saved.
 
 Needs JupyterLab, the `playwright` package and a Chromium binary, but never
@@ -36,6 +47,7 @@ import http.cookiejar
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -126,7 +138,14 @@ def notebooks():
 
 
 NOTEBOOKS = notebooks()
-IDS = [p.relative_to(NOTEBOOK_DIR).as_posix() for p in NOTEBOOKS]
+# Run All in JupyterLab for one notebook of Part I and one of Part IV (both with plots and
+# an explorable; chapter 00 with cells tagged raises-exception, which Run All must pass);
+# every notebook's code runs under nbval on each stack, so the others are opened with the
+# outputs nbval compared and checked as JupyterLab renders them.
+RUN_ALL = ["00_big_picture.ipynb", "24_fewer_bits.ipynb"]
+RUN_ALL_NOTEBOOKS = [NOTEBOOK_DIR / name for name in RUN_ALL]
+RUN_PREFIX = "run-"  # the explorables' notebooks, copied without outputs, beside the others
+RENDERED = [p for p in NOTEBOOKS if p not in RUN_ALL_NOTEBOOKS]
 
 
 @pytest.fixture(scope="module")
@@ -289,7 +308,16 @@ def lab(prerequisites, request):
     with tempfile.TemporaryDirectory(prefix="nnbook-lab-") as tmp:
         workdir = Path(tmp)
         for path in NOTEBOOKS:
-            stripped_copy(path, workdir / "notebooks" / path.relative_to(NOTEBOOK_DIR))
+            dest = workdir / "notebooks" / path.relative_to(NOTEBOOK_DIR)
+            if path in RUN_ALL_NOTEBOOKS:
+                stripped_copy(path, dest)  # Run All must make every output anew
+            else:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, dest)  # opened with its stored outputs
+        # The explorables run cells: a copy without outputs, so that no stored execution
+        # count or output can pass for one of this run.
+        for name in sorted({e[0] for e in EXPLORABLES}):
+            stripped_copy(NOTEBOOK_DIR / name, workdir / "notebooks" / f"{RUN_PREFIX}{name}")
         # Files the notebooks open next to them (the moving-on notebook's ddp_step.py).
         for path in sorted(NOTEBOOK_DIR.rglob("*.py")):
             dest = workdir / "notebooks" / path.relative_to(NOTEBOOK_DIR)
@@ -502,6 +530,96 @@ def math_problems(math_errors, stored):
             for index, (errors, stored_cell) in enumerate(zip(math_errors, stored["cells"])) if errors]
 
 
+# Math in a markdown cell: $…$, $$…$$ or \begin{…}, outside code spans and fences (an
+# escaped \$ is a dollar sign).
+MATH_RE = re.compile(r"(?<!\\)\$[^$\n]+?(?<!\\)\$|\\begin\{")
+CODE_RE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
+TYPESET_TIMEOUT = 120  # s for MathJax to typeset every formula of a notebook
+
+# The formulas MathJax typeset, per cell.
+TYPESET_JS = """
+() => window.jupyterapp.shell.currentWidget.content.widgets.map(
+  cell => cell.node.querySelectorAll('mjx-container').length)
+"""
+
+# What is wider than the notebook's column, per cell: a rendered markdown cell or an
+# output that scrolls sideways (its content wider than its box), or an image that
+# reaches past the cell's right edge (JupyterLab at 1280 px, the file browser closed).
+WIDE_JS = """
+() => {
+  window.jupyterapp.shell.collapseLeft();
+  return window.jupyterapp.shell.currentWidget.content.widgets.map(cell => {
+    const wide = [];
+    const right = cell.node.getBoundingClientRect().right;
+    for (const el of cell.node.querySelectorAll('.jp-RenderedMarkdown, .jp-OutputArea-output')) {
+      if (el.scrollWidth > el.clientWidth + 1)
+        wide.push((el.classList.contains('jp-RenderedMarkdown') ? 'text' : 'an output') + ' ' +
+                  el.scrollWidth + ' px wide in ' + el.clientWidth + ' px');
+    }
+    for (const img of cell.node.querySelectorAll('.jp-OutputArea-output img')) {
+      const box = img.getBoundingClientRect();
+      if (box.right > right + 1) wide.push('an image reaching ' + Math.round(box.right - right) +
+                                           ' px past the cell');
+    }
+    return wide;
+  });
+}
+"""
+
+
+def has_math(cell):
+    return cell["cell_type"] == "markdown" and bool(MATH_RE.search(CODE_RE.sub("", source(cell))))
+
+
+def wait_for_typesetting(page, stored):
+    """Formulas typeset per cell, once every markdown cell with math shows at least one
+    (or after TYPESET_TIMEOUT): MathJax typesets after the cells are drawn."""
+    deadline = time.monotonic() + TYPESET_TIMEOUT
+    while True:
+        counts = page.evaluate(TYPESET_JS)
+        if all(n > 0 for n, cell in zip(counts, stored["cells"]) if has_math(cell)) \
+                or time.monotonic() > deadline:
+            return counts
+        time.sleep(0.25)
+
+
+def untypeset_problems(counts, stored):
+    """Markdown cells with math in which MathJax typeset nothing."""
+    return [f"{describe(index, cell)}: its formulas were not typeset"
+            for index, (n, cell) in enumerate(zip(counts, stored["cells"]))
+            if has_math(cell) and n == 0]
+
+
+def width_problems(wide, stored):
+    return [f"{describe(index, cell)}: wider than the page: {'; '.join(found)}"
+            for index, (found, cell) in enumerate(zip(wide, stored["cells"])) if found]
+
+
+def merged_streams(outputs):
+    """How many outputs JupyterLab shows for these: it joins consecutive stream outputs
+    of the same name (stdout, stderr) into one."""
+    count, last = 0, None
+    for out in outputs:
+        name = out.get("name") if out.get("output_type") == "stream" else None
+        if name is None or name != last:
+            count += 1
+        last = name
+    return count
+
+
+def stored_output_problems(state, stored):
+    """The stored outputs as JupyterLab loaded them: every one of them there, every code
+    cell with its execution count, errors only where a cell is tagged raises-exception
+    (and there the stored one), no traceback on stderr."""
+    problems = []
+    for index, (cell, stored_cell) in enumerate(zip(state["cells"], stored["cells"])):
+        want = merged_streams(stored_cell.get("outputs", []))
+        if cell["type"] == "code" and len(cell["outputs"]) != want:
+            problems.append(f"{describe(index, stored_cell)} shows {len(cell['outputs'])} outputs; "
+                            f"the notebook stores {want}")
+    return problems + run_problems(state, stored)
+
+
 def take_screenshots(page, name):
     """Screenshots of the whole notebook: the viewport grows to the notebook's height
     (up to SCREENSHOT_MAX_HEIGHT per image; a longer one is taken in slices)."""
@@ -530,7 +648,7 @@ def take_screenshots(page, name):
 
 # --- the test --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+@pytest.mark.parametrize("path", RUN_ALL_NOTEBOOKS, ids=RUN_ALL)
 def test_run_all_in_jupyterlab(path, lab, browser):
     name = path.relative_to(NOTEBOOK_DIR).as_posix()
     stored = json.loads(path.read_text(encoding="utf-8"))
@@ -558,6 +676,8 @@ def test_run_all_in_jupyterlab(path, lab, browser):
         problems = run_problems(state, stored)
         problems += image_problems(wait_for_images(page), stored)
         problems += math_problems(page.evaluate(MATH_ERRORS_JS), stored)
+        problems += untypeset_problems(wait_for_typesetting(page, stored), stored)
+        problems += width_problems(page.evaluate(WIDE_JS), stored)
         toasts = page.evaluate("() => Array.from(document.querySelectorAll('.Toastify__toast')).map(t => t.innerText)")
         problems += [f"a pop-up covers the notebook (the course's .jupyter/ settings turn news off): {t!r}"
                      for t in toasts if "news" in t.lower()]
@@ -577,6 +697,67 @@ def test_run_all_in_jupyterlab(path, lab, browser):
             lab.shutdown_kernel(kernel_id)
         # Closing the page does not run beforeunload handlers: no "save?" dialog.
         context.close()
+
+
+@pytest.fixture(scope="module")
+def lab_page(lab, browser):
+    """One JupyterLab page for the notebooks opened with their stored outputs (loading
+    JupyterLab once, not once per notebook); its uncaught errors go to page.errors."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(HTTP_TIMEOUT * 1000)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.goto(f"{lab.url}/lab?reset", wait_until="domcontentloaded", timeout=OPEN_TIMEOUT * 1000)
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand("
+                           "'docmanager:open')", timeout=OPEN_TIMEOUT * 1000)
+    page.evaluate("() => window.jupyterapp.restored.then(() => true)")  # the layout is back
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", RENDERED, ids=[p.relative_to(NOTEBOOK_DIR).as_posix() for p in RENDERED])
+def test_stored_outputs_render_in_jupyterlab(path, lab, lab_page):
+    """The notebook opened with the outputs nbval compares: every plot drawn, every
+    formula typeset, no error but the tagged ones, nothing wider than the page."""
+    name = path.relative_to(NOTEBOOK_DIR).as_posix()
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    page = lab_page
+    page.errors.clear()
+    kernel_id = None
+    try:
+        page.evaluate("""async (path) => {
+            const widget = await window.jupyterapp.commands.execute('docmanager:open', {path});
+            window.jupyterapp.shell.activateById(widget.id);
+        }""", name)
+        state = wait_for(page, lambda s: s["path"] == name and s["ready"], OPEN_TIMEOUT,
+                         f"{name}: open")
+        kernel_id = state["kernel"]["id"] if state["kernel"] else None
+        assert len(state["cells"]) == len(stored["cells"]), (
+            f"{name}: JupyterLab shows {len(state['cells'])} cells, the file has {len(stored['cells'])}")
+        problems = stored_output_problems(state, stored)
+        problems += image_problems(wait_for_images(page), stored)
+        problems += untypeset_problems(wait_for_typesetting(page, stored), stored)
+        problems += math_problems(page.evaluate(MATH_ERRORS_JS), stored)
+        problems += width_problems(page.evaluate(WIDE_JS), stored)
+        screenshots = take_screenshots(page, name)
+        if problems:
+            pytest.fail(f"{name} in JupyterLab (stored outputs; screenshot {screenshots[0]}):\n  "
+                        + "\n  ".join(problems), pytrace=False)
+        assert not page.errors, f"{name}: uncaught errors in JupyterLab's page: {page.errors}"
+    except Exception:
+        try:
+            take_screenshots(page, name + "-FAILED")
+        except Exception:  # the page may be gone; the original error matters
+            pass
+        raise
+    finally:
+        if kernel_id is not None:
+            lab.shutdown_kernel(kernel_id)
+        # close it unsaved (nothing was changed), so that the next one is the current panel
+        page.evaluate("() => { const w = window.jupyterapp.shell.currentWidget; if (w) w.dispose(); }")
 
 
 # --- the explorables: move a control, the output follows -------------------------------
@@ -684,11 +865,12 @@ def test_explorable_reacts_in_jupyterlab(name, call, label, value, expected, set
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
     kernel_id = None
     stem = name.removesuffix(".ipynb")
+    copy = f"{RUN_PREFIX}{name}"  # without outputs (see lab)
     try:
-        page.goto(f"{lab.url}/lab/tree/{name}?reset", wait_until="domcontentloaded", timeout=OPEN_TIMEOUT * 1000)
+        page.goto(f"{lab.url}/lab/tree/{copy}?reset", wait_until="domcontentloaded", timeout=OPEN_TIMEOUT * 1000)
         state = wait_for(
             page,
-            lambda s: s["path"] == name and s["ready"] and s["kernel"] and s["kernel"]["status"] == "idle",
+            lambda s: s["path"] == copy and s["ready"] and s["kernel"] and s["kernel"]["status"] == "idle",
             OPEN_TIMEOUT, f"{name}: open with an idle kernel",
         )
         kernel_id = state["kernel"]["id"]
