@@ -299,7 +299,8 @@ BUGS = [
         "REINFORCE without a baseline where GRPO subtracts the group's mean",
         [("nnbook/training/posttraining.py", "adv = groups - groups.mean(axis=1, keepdims=True)",
           "adv = groups.copy()")],
-        # notebook 22, the baseline's check: each group's advantages sum to 0
+        # notebook 22, the baseline's check: the sampled group-mean estimator's average
+        # (fails first), and each group's advantages sum to 0
         ["22_post_training.ipynb"], ["tests/test_training_posttraining.py"], conclusion=True),
     bug("kl-wrong-direction", ["22"],
         "sequence_kl computes KL(π_ref ‖ π) instead of KL(π ‖ π_ref).",
@@ -312,7 +313,8 @@ BUGS = [
         "huggingface/cookbook #335 (a reward of 1 whenever the reference fails to parse)",
         [("nnbook/data/subject_task.py", "        if not answer:\n            return \"no sentence\"",
           "        if not answer:\n            return \"accepted\"")],
-        # notebook 22, the verifier's check: `task.verify(prompt, "")` is False
+        # notebook 22, the verifier's check: the empty example's verdict (fails first),
+        # and `task.verify(prompt, "")` is False for every subject
         ["22_post_training.ipynb"], ["tests/test_data_subject_task.py"], conclusion=True),
     bug("sft-first-answer-token-unmasked", ["22"],
         "SFT's answer mask starts one position late: the first answer token is never trained "
@@ -343,7 +345,8 @@ BUGS = [
         "learner mistake: the variance where the standard deviation belongs (Kingma & Welling 2014)",
         [("nnbook/generative/gaussian.py", "return mu + np.exp(0.5 * logvar) * eps",
           "return mu + np.exp(logvar) * eps")],
-        # notebook 25, section 2's Monte Carlo check: the reparameterised samples'
+        # notebook 25, section 2: the Monte Carlo ELBO (vae.elbo draws z through it)
+        # against the closed form (fails first), and the reparameterised samples'
         # variance / σ² within 5 standard errors of 1
         ["25_latent_variables.ipynb"], ["tests/test_generative_gaussian.py"]),
     bug("vae-kl-logvar-sign", ["25"],
@@ -351,8 +354,9 @@ BUGS = [
         "exercise 25's kl(mu, logvar) named mistakes (a sign of the closed form)",
         [("nnbook/generative/gaussian.py", "np.exp(logvar) - 1.0 - logvar, axis=1)",
           "np.exp(logvar) - 1.0 + logvar, axis=1)")],
-        # notebook 25, section 2's Monte Carlo check: G.gaussian_kl within 5 standard
-        # errors of E_q[log q(z) − log p(z)]
+        # notebook 25, section 2: log p − ELBO = KL(q ‖ posterior) on the linear VAE
+        # (its ELBO uses G.gaussian_kl; fails first), and G.gaussian_kl within 5
+        # standard errors of the Monte Carlo E_q[log q(z) − log p(z)]
         ["25_latent_variables.ipynb"], ["tests/test_generative_gaussian.py"],
         conclusion=True),
     bug("ddpm-posterior-variance-inverted", ["26"],
