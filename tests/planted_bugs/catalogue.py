@@ -291,30 +291,41 @@ BUGS = [
         "a DPO loss with the wrong sign (Rafailov et al. 2023, eq. 7)",
         [("nnbook/training/posttraining.py", "d_logp = np.concatenate([beta * dh, -beta * dh])",
           "d_logp = np.concatenate([-beta * dh, beta * dh])")],
-        [], ["tests/test_training_posttraining.py"], conclusion=True),
+        # notebook 22, the DPO loss's check: `dpo_error < 1e-6` (nb.dpo_loss's gradient
+        # against central differences of its loss)
+        ["22_post_training.ipynb"], ["tests/test_training_posttraining.py"], conclusion=True),
     bug("advantage-no-baseline", ["22"],
         "Group advantages leave out the group mean: the raw reward (over its spread) is the advantage.",
         "REINFORCE without a baseline where GRPO subtracts the group's mean",
         [("nnbook/training/posttraining.py", "adv = groups - groups.mean(axis=1, keepdims=True)",
           "adv = groups.copy()")],
-        [], ["tests/test_training_posttraining.py"], conclusion=True),
+        # notebook 22, the baseline's check: the sampled group-mean estimator's average
+        # (fails first), and each group's advantages sum to 0
+        ["22_post_training.ipynb"], ["tests/test_training_posttraining.py"], conclusion=True),
     bug("kl-wrong-direction", ["22"],
         "sequence_kl computes KL(π_ref ‖ π) instead of KL(π ‖ π_ref).",
         "learner mistake: the KL's arguments swapped",
         [("nnbook/training/posttraining.py", "(np.exp(lp) * (lp - lq))", "(np.exp(lq) * (lq - lp))")],
-        [], ["tests/test_training_posttraining.py"]),
+        # notebook 22, after RL: nb.sequence_kl against Σ π log(π/π_ref) by hand
+        ["22_post_training.ipynb"], ["tests/test_training_posttraining.py"]),
     bug("reward-for-empty-answer", ["22"],
         "The verifier rewards an empty answer (accepted when there is nothing to parse).",
         "huggingface/cookbook #335 (a reward of 1 whenever the reference fails to parse)",
         [("nnbook/data/subject_task.py", "        if not answer:\n            return \"no sentence\"",
           "        if not answer:\n            return \"accepted\"")],
-        [], ["tests/test_data_subject_task.py"], conclusion=True),
+        # notebook 22, the verifier's check: the empty example's verdict (fails first),
+        # and `task.verify(prompt, "")` is False for every subject
+        ["22_post_training.ipynb"], ["tests/test_data_subject_task.py"], conclusion=True),
     bug("sft-first-answer-token-unmasked", ["22"],
-        "SFT's answer mask starts one position late: the first answer token is never trained.",
+        "SFT's answer mask starts one position late: the first answer token is never trained "
+        "(in the library's answer_arrays and in the notebook's copy of it).",
         "OpenRLHF #973 (the first answer token left out of the fine-tuning loss)",
         [("nnbook/experiments/ch22_posttraining.py", "M[i, len(p) - 1: len(ids) - 1] = 1",
+          "M[i, len(p): len(ids) - 1] = 1"),
+         (NB + "22_post_training.ipynb", "M[i, len(p) - 1: len(ids) - 1] = 1",
           "M[i, len(p): len(ids) - 1] = 1")],
-        [], ["tests/test_experiments_ch22_posttraining.py"]),
+        # notebook 22, the SFT loss's check: the targets under the mask decode to each answer
+        ["22_post_training.ipynb"], ["tests/test_experiments_ch22_posttraining.py"]),
 
     # Part V — chapters 23–26 ------------------------------------------------------------
     bug("left-pad-pads-right", ["23"],
@@ -326,43 +337,57 @@ BUGS = [
         "int8 quantisation divides max|w| by 128 instead of 127, so +max maps to 128 (outside int8).",
         "learner mistake: 2^(bits−1) where 2^(bits−1) − 1 belongs",
         [("nnbook/precision/quantise.py", "q = 2 ** (bits - 1) - 1", "q = 2 ** (bits - 1)")],
-        [], ["tests/test_precision_quantise.py"]),
+        # notebook 24, the quantiser's check: every weight within half its scale (+max
+        # comes back as −128·scale), then each channel's top code ±127
+        ["24_fewer_bits.ipynb"], ["tests/test_precision_quantise.py"]),
     bug("reparameterise-with-variance", ["25"],
         "The reparameterisation multiplies ε by σ² = e^(log σ²) instead of σ = e^(½ log σ²).",
         "learner mistake: the variance where the standard deviation belongs (Kingma & Welling 2014)",
         [("nnbook/generative/gaussian.py", "return mu + np.exp(0.5 * logvar) * eps",
           "return mu + np.exp(logvar) * eps")],
-        [], ["tests/test_generative_gaussian.py"]),
+        # notebook 25, section 2: the Monte Carlo ELBO (vae.elbo draws z through it)
+        # against the closed form (fails first), and the reparameterised samples'
+        # variance / σ² within 5 standard errors of 1
+        ["25_latent_variables.ipynb"], ["tests/test_generative_gaussian.py"]),
     bug("vae-kl-logvar-sign", ["25"],
         "The Gaussian KL adds log σ² instead of subtracting it.",
         "exercise 25's kl(mu, logvar) named mistakes (a sign of the closed form)",
         [("nnbook/generative/gaussian.py", "np.exp(logvar) - 1.0 - logvar, axis=1)",
           "np.exp(logvar) - 1.0 + logvar, axis=1)")],
-        [], ["tests/test_generative_gaussian.py"], conclusion=True),
+        # notebook 25, section 2: log p − ELBO = KL(q ‖ posterior) on the linear VAE
+        # (its ELBO uses G.gaussian_kl; fails first), and G.gaussian_kl within 5
+        # standard errors of the Monte Carlo E_q[log q(z) − log p(z)]
+        ["25_latent_variables.ipynb"], ["tests/test_generative_gaussian.py"],
+        conclusion=True),
     bug("ddpm-posterior-variance-inverted", ["26"],
         "DDPM's posterior variance uses β(1 − ᾱ_t)/(1 − ᾱ_s), the fraction upside down.",
         "issue 54: DDPM's posterior variance caught only against a stored seed table; "
         "eje24/iap-diffusion-labs #6 (a variance off)",
         [("nnbook/generative/samplers.py", "math.sqrt(beta * (1.0 - ab_s) / (1.0 - ab_t))",
           "math.sqrt(beta * (1.0 - ab_t) / (1.0 - ab_s))")],
-        [], ["tests/test_generative_samplers_posterior.py", "tests/test_generative_samplers.py"],
+        # notebook 26, section 4: one DDPM step adds exactly √β̃ · z
+        ["26_diffusion.ipynb"],
+        ["tests/test_generative_samplers_posterior.py", "tests/test_generative_samplers.py"],
         conclusion=True),
     bug("ddpm-mean-no-sqrt", ["26"],
         "DDPM's mean subtracts β/(1 − ᾱ_t)·ε̂ instead of β/√(1 − ᾱ_t)·ε̂.",
         "Ho et al. 2020, Algorithm 2: the √ dropped",
         [("nnbook/generative/samplers.py", "x = x - beta / math.sqrt(1.0 - ab_t) * eps",
           "x = x - beta / (1.0 - ab_t) * eps")],
-        [], ["tests/test_generative_samplers.py"]),
+        # notebook 26, section 4: one DDPM step's mean against μ̃ written out
+        ["26_diffusion.ipynb"], ["tests/test_generative_samplers.py"]),
     bug("ddim-noise-at-wrong-time", ["26"],
         "DDIM's step re-noises x̂₀ with √(1 − ᾱ_t) of the current time instead of the next.",
         "learner mistake: t for s in DDIM's update (Song et al. 2021, eq. 12)",
         [("nnbook/generative/samplers.py", "math.sqrt(ab_s) * x0 + math.sqrt(1.0 - ab_s) * eps",
           "math.sqrt(ab_s) * x0 + math.sqrt(1.0 - ab_t) * eps")],
-        [], ["tests/test_generative_samplers.py"]),
+        # notebook 26, section 8: one DDIM step against the step written out
+        ["26_diffusion.ipynb"], ["tests/test_generative_samplers.py"]),
     bug("linear-schedule-no-half", ["26"],
         "The linear schedule's ᾱ(t) drops the ½ of ∫β: e^(−β_min t − (β_max − β_min) t²).",
         "MIT 6.S184 labs: σ²/θ where σ²/(2θ) belongs (eje24/iap-diffusion-labs PR #7)",
         [("nnbook/generative/noise.py", "- 0.5 * (self.beta_max - self.beta_min) * t * t",
           "- (self.beta_max - self.beta_min) * t * t")],
-        [], ["tests/test_generative_noise.py"]),
+        # notebook 26, the chain's check: −log ᾱ(t) equals ∫₀ᵗ β (trapezoid rule)
+        ["26_diffusion.ipynb"], ["tests/test_generative_noise.py"]),
 ]
