@@ -10,6 +10,8 @@ often the chapter says it holds. In CI the seeds are fixed (9001 and 9002; the s
 ../shared/reviews/seeds-00-16-reading.md, issue 41).
 """
 
+import functools
+
 import numpy as np
 import pytest
 from claims import seeds
@@ -161,19 +163,28 @@ def xor_right(net):
     return bool(np.array_equal(net.predict(X) > 0.5, y == 1))
 
 
-@pytest.mark.claim(stated="every", text="ch05: two units stall from some starts, more units "
-                                        "less often; α = 0.1 ends 10x higher")
-@pytest.mark.parametrize("seed", seeds(*START_SETS))
-def test_05_two_units_stall_from_some_starts_more_units_less_often(seed):
-    starts = range(seed, seed + 10)
-    right, loss = {}, {}
+def xor_starts(seed):
+    """Ten starts of each network of chapter 05 from range(seed, seed + 10): which ended
+    right, and their last losses."""
+    starts, right, loss = range(seed, seed + 10), {}, {}
     for name, (hidden, lr) in {"2": (2, 1.0), "3": (3, 1.0), "4": (4, 1.0),
                                "4 slow": (4, 0.1)}.items():
         runs = [train_xor(hidden=hidden, lr=lr, epochs=300, seed=s) for s in starts]
         right[name] = [xor_right(net) for net, _ in runs]
         loss[name] = np.array([losses[-1] for _, losses in runs])
+    return starts, right, loss
+
+
+_xor_starts = functools.lru_cache(maxsize=None)(xor_starts)
+
+
+@pytest.mark.claim(stated="every", text="ch05: two units stall from some starts, four never "
+                                        "fewer; α = 0.1 ends 10x higher")
+@pytest.mark.parametrize("seed", seeds(*START_SETS))
+def test_05_two_units_stall_from_some_starts_more_units_less_often(seed):
+    starts, right, loss = _xor_starts(seed)
     n = {name: sum(r) for name, r in right.items()}
-    assert 0 < n["2"] < len(starts) and n["2"] < min(n["3"], n["4"])
+    assert 0 < n["2"] < len(starts) and n["2"] < n["4"]
     assert 0 < n["4 slow"] < len(starts) and np.median(loss["4 slow"] / loss["4"]) > 10
     stalled = [s for s, ok in zip(starts, right["2"]) if not ok]
     assert any(not xor_right(train_xor(hidden=2, lr=1.0, epochs=3000, seed=s)[0])
@@ -183,6 +194,15 @@ def test_05_two_units_stall_from_some_starts_more_units_less_often(seed):
     for a, b in pairs:
         kept = a if by_seed[a][1] <= by_seed[b][1] else b
         assert by_seed[kept][0] == (by_seed[a][0] or by_seed[b][0])
+
+
+@pytest.mark.claim(stated=(9, 10), text="ch05: on ten starts, three units are right more often "
+                                        "than two (9 of 10 new sets)")
+@pytest.mark.parametrize("seed", seeds(*START_SETS))
+def test_05_three_units_right_more_often_than_two(seed):
+    # the chapter's twenty starts: 11 against 18; fresh set 601841300 (2026-11-25): 7 and 7
+    _, right, _ = _xor_starts(seed)
+    assert sum(right["2"]) < sum(right["3"])
 
 
 @pytest.mark.claim(stated="every", text="ch05: the notes' 3-tanh network solves XOR")

@@ -108,13 +108,20 @@ def test_11_momentum_and_adam_reach_the_target_in_half_the_epochs(seed):
     assert val["Adam"] < val["SGD 0.03"]
 
 
-@pytest.mark.claim(stated="every", text="ch11: the constant rate fits best, schedules settle "
-                                        "the validation loss")
+@pytest.mark.claim(stated="every", text="ch11: the constant rate ends with the lowest "
+                                        "training loss")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
-def test_11_schedules_settle_while_the_constant_rate_fits_best(seed):
+def test_11_the_constant_rate_fits_best(seed):
     loss = ch11_optimizers.final_training_loss(seed)
-    spread = ch11_optimizers.validation_spread(seed)
     assert loss["constant"] < min(loss["step"], loss["cosine"])
+
+
+@pytest.mark.claim(stated=(8, 10), text="ch11: both schedules' validation spread is below 0.7 "
+                                        "times the constant rate's (8 of 10 new starts)")
+@pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
+def test_11_schedules_settle(seed):
+    # fresh seeds 1077331300 and 1804547500 (2026-11-25): cosine 0.71x, step 1.28x
+    spread = ch11_optimizers.validation_spread(seed)
     assert max(spread["step"], spread["cosine"]) < 0.7 * spread["constant"]
 
 

@@ -77,15 +77,27 @@ def test_chapter_16_gradient_at_initialisation_holds(seed):
     assert table.every(lambda run: run["LSTM / RNN"] > 1e3)
 
 
-@pytest.mark.claim(stated="every", text="ch16: the RNN stays below 0.6 on the recall task; a "
-                                        "learned LSTM's cuts bring it to chance")
+@lru_cache(maxsize=None)
+def recall(seed):
+    return ch16_recall.recall_run(seed, epochs=5)
+
+
+@pytest.mark.claim(stated=(9, 10), text="ch16: the plain RNN stays below 0.6 on the recall task "
+                                        "within 5 epochs (9 of 10 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
-def test_chapter_16_recall_holds(seed):
-    run = ch16_recall.recall_run(seed, epochs=5)
-    # the plain RNN never reaches 0.6 (the stored twenty seeds: at most 0.524)
+def test_chapter_16_rnn_stays_below_0_6(seed):
+    # the stored twenty seeds: at most 0.524; fresh seed 640438300 (2026-11-25): 1.0 after
+    # 5 epochs, while its LSTM stayed at chance
+    run = recall(seed)
     assert max(run[f"RNN, epoch {e}"] for e in range(1, 6)) < 0.6
+
+
+@pytest.mark.claim(stated="every", text="ch16: a learned LSTM's cuts bring it back to chance")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_chapter_16_cuts_bring_a_learned_lstm_to_chance(seed):
     # when the LSTM learned the task, cutting either route of its memory brings it back
     # to chance, and the direct path alone carries almost nothing across 99 steps
+    run = recall(seed)
     if run["LSTM, epoch 5"] >= 0.9:
         assert run["LSTM with W_h = 0"] <= CHANCE + 0.1
         assert run["LSTM with forget bias -30"] <= CHANCE + 0.1
