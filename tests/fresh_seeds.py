@@ -251,9 +251,10 @@ def main(argv=None):
                    "--tb=line", *files, *pytest_args]
             runs.append((subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log,
                                           stderr=subprocess.STDOUT), log, i))
-        records, other, broken = [], [], []
+        records, other, broken, cpu = [], [], [], []
         for proc, log, i in runs:
-            proc.wait()
+            _, _, usage = os.wait4(proc.pid, 0)       # the child's own CPU time, too
+            cpu.append((usage.ru_utime + usage.ru_stime) / 60)
             log.close()
             path = Path(f"{tmp}/part{i}.json")
             if not path.exists():
@@ -268,9 +269,11 @@ def main(argv=None):
     print("\n".join(report(rows)))
     for failure in other:
         print(f"FAIL outside the claims: {failure}")
-    print(f"wall time {minutes:.1f} min over {len(parts)} processes")
+    print(f"wall time {minutes:.1f} min over {len(parts)} processes; CPU time per process "
+          f"{', '.join(f'{c:.1f}' for c in cpu)} min (alone on the machine, the wall time is "
+          "about the largest)")
     if args.save:
-        Path(args.save).write_text(json.dumps({"seeds": seeds, "minutes": minutes,
+        Path(args.save).write_text(json.dumps({"seeds": seeds, "minutes": minutes, "cpu": cpu,
                                                "records": records, "other failures": other,
                                                "claims": rows}, indent=1, ensure_ascii=False))
     ok = rows and all(row["ok"] for row in rows) and not other and not broken
