@@ -43,8 +43,8 @@ def test_21_top_p_beats_tau_1(seed):
     assert a["τ=1"] < a["top-p=0.9"]
 
 
-@pytest.mark.claim(stated=(7, 8), text="ch21: top-k = 3 is accepted more often than τ = 1 "
-                                       "(7 of 8 new models)")
+@pytest.mark.claim(stated=(17, 18), text="ch21: top-k = 3 is accepted more often than τ = 1 "
+                                         "(17 of 18 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_top_k_beats_tau_1_on_most_models(seed):
     a, _, _ = decoding(seed)
@@ -60,34 +60,51 @@ def test_21_distinct_shares(seed):
     assert d["top-k=3"] < min(d["τ=1"], d["top-p=0.9"]) and d["top-p=0.9"] > d["τ=1"] - 0.08
 
 
-@pytest.mark.claim(stated="every", text="ch21: bits rise from greedy to τ = 1; greedy below "
+@pytest.mark.claim(stated="every", text="ch21: bits rise from greedy to τ = 0.8; greedy below "
                                         "the entropy, τ = 1 within 0.02 of it, τ = 1.5 above")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_bits_against_the_entropy(seed):
     _, _, b = decoding(seed)
-    order = ["greedy", "τ=0.5", "τ=0.8", "τ=1"]
-    assert all(b[u] < b[v] for u, v in zip(order, order[1:]))
+    assert b["greedy"] < b["τ=0.5"] < b["τ=0.8"]
     assert b["greedy"] < H and abs(b["τ=1"] - H) < 0.02 and b["τ=1.5"] > H
 
 
-@pytest.mark.claim(stated=(7, 8), text="ch21: τ = 1.5's sentences cost more bits than τ = 1's "
-                                       "(7 of 8 new models)")
+# The stated counts below pool eighteen new models: seeds 7001-7008
+# (../shared/reviews/seeds-00-22-check.md) and the fresh run of benchmarks/results.md.
+@pytest.mark.claim(stated=(17, 18), text="ch21: τ = 1's sentences cost more bits than τ = 0.8's "
+                                         "(17 of 18 new models)")
+@pytest.mark.parametrize("seed", seeds(31))
+def test_21_bits_of_tau_1_above_tau_0_8(seed):
+    _, _, b = decoding(seed)
+    assert b["τ=1"] > b["τ=0.8"]
+
+
+@pytest.mark.claim(stated=(16, 18), text="ch21: τ = 1.5's sentences cost more bits than τ = 1's "
+                                         "(16 of 18 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_bits_of_tau_1_5_above_tau_1(seed):
     _, _, b = decoding(seed)
     assert b["τ=1.5"] > b["τ=1"]
 
 
-@pytest.mark.claim(stated="every", text="ch21: past the window the whole-text writer loses "
-                                        "> 30 points, the sliding window keeps > 25 more")
+@pytest.mark.claim(stated=(17, 18), text="ch21: past the window the whole-text writer loses "
+                                         "> 30 points (17 of 18 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_whole_text_writer_loses_past_the_window(seed):
     w = window(seed)
-    assert w["past"] < w["inside"] - 0.3 and w["past, sliding"] > w["past"] + 0.25
+    assert w["past"] < w["inside"] - 0.3
 
 
-@pytest.mark.claim(stated=(7, 8), text="ch21: the sliding window stays within 10 points of "
-                                       "the share inside (7 of 8 new models)")
+@pytest.mark.claim(stated="every", text="ch21: past the window the sliding window keeps > 25 "
+                                        "points more than the whole-text writer")
+@pytest.mark.parametrize("seed", seeds(31))
+def test_21_sliding_window_keeps_more_than_the_whole_text(seed):
+    w = window(seed)
+    assert w["past, sliding"] > w["past"] + 0.25
+
+
+@pytest.mark.claim(stated=(16, 18), text="ch21: the sliding window stays within 10 points of "
+                                         "the share inside (16 of 18 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_sliding_window_within_10_points(seed):
     w = window(seed)
