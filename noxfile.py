@@ -172,3 +172,23 @@ def mutants(session):
     install_dev(session)
     report_versions(session)
     session.run("python", "tools/planted_bugs.py", *session.posargs)
+
+
+# -- fresh_seeds: every claim over seeds on seeds nobody chose (not in CI's default sessions) --
+FRESH_SEEDS_SCRIPT = "tests/fresh_seeds.py"  # draws the seeds, runs two pytest processes
+
+
+@nox.session(python=find_python(MAIN_PYTHON, "PYTHON"), default=False)
+def fresh_seeds(session):
+    """Every test marked `claim` (tests/test_claims_over_seeds_*.py) on N seeds drawn afresh
+    (10; `-- --seeds 20` for more, `-- --seed-list 123400,567800` or `--seed-base B` to
+    reproduce a run); the seeds are printed first. Prints each claim's stated rate beside its
+    fresh rate and fails when a claim stated for every seed fails on one, or a stated k of n
+    lies outside the fresh rate's 95 % Clopper-Pearson interval. Random by design: not part
+    of CI's pass/fail (see "Claims over seeds" in CONTRIBUTING.md)."""
+    prepare(session)
+    install_dev(session)
+    report_versions(session)
+    session.env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                        "MKL_NUM_THREADS": "1"})
+    session.run("python", FRESH_SEEDS_SCRIPT, *session.posargs)

@@ -1,10 +1,14 @@
 """Configuration for the unit tests (not for the notebooks)."""
 
 import fnmatch
+import os
 
 import matplotlib
 import pytest
 from hypothesis import settings
+
+import fresh_seeds
+from claims import FRESH_SEEDS
 
 # Unit tests of nnbook.plot draw off-screen. This affects this pytest process
 # only; notebooks run in their own kernels with the inline backend.
@@ -25,6 +29,10 @@ def pytest_configure(config):
     named = config.getoption("hypothesis_profile", None)
     if named:
         settings.load_profile(named)
+    # The fresh-seeds run (tests/fresh_seeds.py, `nox -s fresh_seeds`): record every claim
+    # test's outcome per seed and judge each claim by its stated rate.
+    if os.environ.get(FRESH_SEEDS, "").strip():
+        config.pluginmanager.register(fresh_seeds.Recorder(), "fresh_seeds")
 
 
 # The command that runs the browser tests, told whenever a run skipped them.

@@ -92,16 +92,24 @@ def test_oldest_job_uses_the_oldest_supported_python(project):
     )
 
 
+NOT_IN_CI = {"fresh_seeds": "the claims on seeds drawn afresh at each run (tests/fresh_seeds.py)",
+             "mutants": "the planted bugs, each re-running its chapters (tools/planted_bugs.py)"}
+
+
 def test_ci_runs_every_nox_session_with_the_pinned_nox():
     """Each job of .ci/run but README's is a nox session of noxfile.py, run by a nox whose
     version .ci/requirements.txt pins (a new nox release must not change CI)."""
-    decorated = re.findall(r"^@nox\.session\((.*)\)\ndef (\w+)\(", NOXFILE.read_text(encoding="utf-8"),
-                           re.M)
-    # default=False: a session CI does not run (`nox -s mutants`, the planted bugs of issue 54)
-    sessions = {name for args, name in decorated if "default=False" not in args}
-    assert sessions == {"torch", "oldest", "newest", "browser"}, sessions
-    assert "mutants" in {name for args, name in decorated} - sessions
+    sessions = set(re.findall(r"^@nox\.session\(.*\)\ndef (\w+)\(", NOXFILE.read_text(encoding="utf-8"),
+                              re.M))
+    # fresh_seeds draws new seeds at each run: random by design, so never part of CI
     script = CI_RUN.read_text(encoding="utf-8")
+    default = re.search(r"^nox\.options\.sessions = (.*)$", NOXFILE.read_text(encoding="utf-8"),
+                        re.M).group(1)
+    for name in NOT_IN_CI:
+        assert name in sessions and not re.search(rf"nox_session {name}\b", script), name
+        assert f'"{name}"' not in default, f"{name} is random: not in nox's default sessions"
+    sessions -= set(NOT_IN_CI)
+    assert sessions == {"torch", "oldest", "newest", "browser"}, sessions
     for name in sessions:
         assert re.search(rf"^job_{name}\(\) {{(.*\n)*?.*nox_session {name}\b", script, re.M), name
     pins = [line.split("#", 1)[0].strip() for line in

@@ -220,7 +220,7 @@ CROSS_CUTTING = {"test_api", "test_gradients", "test_custom_layers", "test_seque
                  "test_notebooks_meta", "test_stored_outputs", "test_nbval_config",
                  "test_readme", "test_packaging", "test_repo_size", "test_ci", "test_book",
                  "test_jupyterlab", "test_jupyterlab_settings", "test_browser_skip_summary",
-                 "test_benchmarks", "test_training_walk",
+                 "test_benchmarks", "test_training_walk", "test_fresh_seeds",
                  "test_planted_bugs"}  # the planted bugs' catalogue (tools/planted_bugs.py)
 
 

@@ -1,0 +1,168 @@
+"""The fresh-seeds run (tests/fresh_seeds.py, `nox -s fresh_seeds`): its interval, its
+verdicts, its seeds, and the plugin's exit status, on small made-up claims."""
+
+import math
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import fresh_seeds as fs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# -- the Clopper-Pearson interval ----------------------------------------------------------
+def test_the_interval_at_the_ends_has_a_closed_form():
+    # k = 0: upper = 1 - (α/2)^(1/n); k = n: lower = (α/2)^(1/n)
+    assert fs.clopper_pearson(0, 10) == (0.0, pytest.approx(1 - 0.025 ** 0.1, abs=1e-9))
+    assert fs.clopper_pearson(10, 10) == (pytest.approx(0.025 ** 0.1, abs=1e-9), 1.0)
+
+
+@pytest.mark.parametrize("k, n, expected", [(7, 10, (0.3475, 0.9333)),
+                                            (5, 10, (0.1871, 0.8129)),
+                                            (1, 20, (0.0013, 0.2487))])
+def test_the_interval_matches_published_values(k, n, expected):
+    # the beta quantiles Beta(k, n-k+1)_{0.025} and Beta(k+1, n-k)_{0.975}, to 4 places
+    assert fs.clopper_pearson(k, n) == pytest.approx(expected, abs=1e-4)
+
+
+def test_the_interval_tails_are_each_two_and_a_half_per_cent():
+    # at its own ends, the observed k sits exactly in a 2.5 % tail: a swapped tail, or a
+    # k - 1 / k mix-up, moves one end
+    for k, n in [(3, 10), (8, 10), (12, 20)]:
+        lower, upper = fs.clopper_pearson(k, n)
+        assert 1 - fs.binomial_cdf(k - 1, n, lower) == pytest.approx(0.025, abs=1e-9)
+        assert fs.binomial_cdf(k, n, upper) == pytest.approx(0.025, abs=1e-9)
+
+
+def test_the_interval_covers_the_rate_at_least_95_per_cent_of_the_time():
+    # exact coverage over every outcome k of n = 10 trials, on a grid of true rates
+    n = 10
+    for p in [0.05 * i for i in range(1, 20)]:
+        cover = sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)
+                    if fs.clopper_pearson(k, n)[0] <= p <= fs.clopper_pearson(k, n)[1])
+        assert cover >= 0.95
+
+
+@pytest.mark.parametrize("k, n", [(3, 2), (-1, 5), (1, 0), (1.0, 3)])
+def test_the_interval_names_bad_counts(k, n):
+    with pytest.raises(ValueError, match=r"clopper_pearson: got k=.*expected integers"):
+        fs.clopper_pearson(k, n)
+
+
+# -- the verdicts ----------------------------------------------------------------------------
+def test_every_seed_means_every_fresh_seed():
+    assert fs.verdict("every", 10, 10)[0]
+    ok, why = fs.verdict("every", 9, 10)
+    assert not ok and "fails on 1" in why
+
+
+def test_a_stated_rate_is_judged_by_the_interval_of_the_fresh_rate():
+    # 3/10 fresh: [0.067, 0.652], so "7 of 10" is contradicted and "5 of 10" is not
+    assert not fs.verdict((7, 10), 3, 10)[0]
+    assert fs.verdict((5, 10), 3, 10)[0]
+    assert fs.verdict((7, 10), 10, 10)[0]              # 10/10 fresh: [0.69, 1] holds 0.7
+    assert not fs.verdict((6, 10), 10, 10)[0]          # ... but not 0.6
+    assert not fs.verdict("every", 0, 0)[0]            # a claim that never ran is unchecked
+
+
+@pytest.mark.parametrize("stated", ["all", (11, 10), (3,), None, (0.7, 1)])
+def test_a_stated_rate_must_be_every_or_k_of_n(stated):
+    with pytest.raises(ValueError, match=r"got stated=.*expected \"every\" or \(k, n\)"):
+        fs.verdict(stated, 1, 2)
+
+
+def test_a_seed_counts_as_failed_when_any_phase_failed_and_skips_fail_the_claim():
+    rec = [{"claim": "t::a", "stated": "every", "text": "a", "seed": 1, "outcome": "passed"},
+           {"claim": "t::a", "stated": "every", "text": "a", "seed": 1, "outcome": "failed"},
+           {"claim": "t::a", "stated": "every", "text": "a", "seed": 2, "outcome": "passed"},
+           {"claim": "t::b", "stated": [1, 2], "text": "b", "seed": 1, "outcome": "passed"},
+           {"claim": "t::b", "stated": [1, 2], "text": "b", "seed": 2, "outcome": "skipped"}]
+    a, b = fs.summarise(rec)
+    assert (a["passed"], a["n"], a["failed"], a["ok"]) == (1, 2, [1], False)
+    assert (b["stated"], b["passed"], b["n"], b["skipped"], b["ok"]) == ((1, 2), 1, 1, [2], False)
+    assert fs.report([a, b])[-1] == "2 claims, 2 contradicted by the fresh seeds"
+
+
+# -- the seeds ---------------------------------------------------------------------------------
+def test_fresh_seeds_avoid_the_courses_and_leave_room_for_pools():
+    drawn = fs.draw_seeds(50)
+    assert len(set(drawn)) == 50 and min(drawn) >= fs.FIRST_FRESH and max(drawn) < 2**31
+    assert min(b - a for a, b in zip(drawn, drawn[1:])) >= fs.SPACING
+    assert fs.draw_seeds(3, base=200_000) == [200_000, 200_100, 200_200]
+    with pytest.raises(ValueError, match=r"draw_seeds: got base=5.*below FIRST_FRESH"):
+        fs.draw_seeds(3, base=5)
+
+
+SEED_LITERAL = re.compile(r"(?:default_rng|seeds|SeedSequence)\(\s*([\d_][\d_, ]*)\)"
+                          r"|\bseed\s*=\s*(\d[\d_]*)|\bSEEDS?\s*=\s*\(?([\d_][\d_, ]*)\)?"
+                          r"|\brange\((\d[\d_]*), (\d[\d_]*)\)")
+
+
+def test_every_seed_the_course_writes_down_is_below_the_fresh_range():
+    # a notebook, test or experiment that chose a seed >= FIRST_FRESH could collide with a
+    # fresh one: the fresh run would then re-run a seed the text was written from
+    found = []
+    files = [*ROOT.glob("nnbook/**/*.py"), *ROOT.glob("tests/*.py"), *ROOT.glob("tools/*.py"),
+             *ROOT.glob("notebooks/*.ipynb")]
+    for path in files:
+        if path.name in ("fresh_seeds.py", "test_fresh_seeds.py"):
+            continue
+        for match in SEED_LITERAL.finditer(path.read_text(encoding="utf-8")):
+            for group in filter(None, match.groups()):
+                found += [(int(x), path.name) for x in group.replace("_", "").split(",")
+                          if x.strip()]
+    assert len(found) > 100                       # the pattern still finds the seeds
+    assert max(found)[0] < fs.FIRST_FRESH, sorted(found)[-5:]
+
+
+# -- the plugin: exit status from the verdicts -------------------------------------------------
+CLAIMS = """
+    import pytest
+    from claims import seeds
+
+    @pytest.mark.claim(stated="every", text="ch99: even seeds")
+    @pytest.mark.parametrize("seed", seeds(2))
+    def test_even(seed):
+        assert seed % 2 == 0
+
+    @pytest.mark.claim(stated=(1, 2), text="ch99: seeds below 150")
+    @pytest.mark.parametrize("seed", seeds(100))
+    def test_small(seed):
+        assert seed < 150
+"""
+
+
+def run_fresh(tmp_path, seeds, *args):
+    (tmp_path / "test_claims_demo.py").write_text(textwrap.dedent(CLAIMS))
+    (tmp_path / "conftest.py").write_text(     # what tests/conftest.py does, alone
+        f"import os, sys\nsys.path.insert(0, {str(ROOT / 'tests')!r})\nimport fresh_seeds\n"
+        "def pytest_configure(config):\n"
+        "    if os.environ.get('NNBOOK_FRESH_SEEDS'):\n"
+        "        config.pluginmanager.register(fresh_seeds.Recorder(), 'fresh_seeds')\n")
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nmarkers =\n    claim(stated, text): a claim\n")
+    env = {"NNBOOK_FRESH_SEEDS": seeds, "PATH": "/usr/bin:/bin",
+           "PYTHONPATH": str(ROOT), "NNBOOK_FRESH_RESULTS": str(tmp_path / "out.json")}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "--rootdir", str(tmp_path), str(tmp_path), *args],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+
+
+def test_the_run_passes_when_failures_fit_the_stated_rate(tmp_path):
+    # seed 200 fails "below 150" (1 of 2 stated: fits), every seed is even
+    run = run_fresh(tmp_path, "100,200")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "ok   stated   1/2  fresh 1/2 failed on [200]" in run.stdout
+    assert (tmp_path / "out.json").exists()
+
+
+def test_the_run_fails_when_a_claim_for_every_seed_fails_once(tmp_path):
+    run = run_fresh(tmp_path, "100,201")
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert "FAIL stated every  fresh 1/2 failed on [201]" in run.stdout
+    assert "2 claims, 1 contradicted by the fresh seeds" in run.stdout
