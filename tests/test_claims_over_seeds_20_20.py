@@ -1,7 +1,10 @@
 """Chapter 20's conclusions over seeds, re-run on a seed the notebook and the stored tables do
-not use (nnbook/experiments/ch20_modern.py), in the form of tests/claims.py: every ordering the
-chapter asserts on every stored seed of its ablation must hold on a new one too. In CI the seed
-is 27 (27 and 28 were tried when the tied start changed); `nox -s fresh_seeds` draws new ones."""
+not use (nnbook/experiments/ch20_modern.py), in the form of tests/claims.py: the orderings the
+chapter says hold on every seed must hold on a new one too, and post-norm's lead, which a fresh
+seed broke, is stated as the count the chapter gives. In CI the seed is 27 (27 and 28 were
+tried when the tied start changed); `nox -s fresh_seeds` draws new ones."""
+
+from functools import lru_cache
 
 import pytest
 from claims import seeds
@@ -9,15 +12,30 @@ from claims import seeds
 from nnbook.experiments import ch20_modern as ch20
 
 
-@pytest.mark.claim(stated="every", text="ch20: the ablation's orderings (no positions, no norm, "
-                                        "N(0, 1) start, chapter 18's block worse; post-norm "
-                                        "better; every variant above the window bound)")
+@lru_cache(maxsize=None)
+def ablation_row(seed):
+    """Every variant's held-out bits per character on `seed` (both claims read one run)."""
+    return {**ch20.ablation_parts(seed), **ch20.ablation_swaps(seed)}
+
+
+@pytest.mark.claim(stated="every", text="ch20: the ablation's every-seed orderings (no "
+                                        "positions, no norm, N(0, 1) start, chapter 18's "
+                                        "block worse; every variant above the window bound)")
 @pytest.mark.parametrize("seed", seeds(27))
 def test_the_ablations_every_seed_orderings_hold(seed):
-    row = {**ch20.ablation_parts(seed), **ch20.ablation_swaps(seed)}
+    row = ablation_row(seed)
     delta = {name: row[name] - row["modern block"] for name in ch20.VARIANTS}
-    assert delta["no positions"] > 0.1 and delta["post-norm"] < 0
+    assert delta["no positions"] > 0.1
     assert all(delta[name] > 0 for name in ("no norm", "tied, N(0, 1) start",
                                             "chapter 18's block"))
     assert row["chapter 18's block"] > row["untied output"]
     assert all(row[name] > row["best with window"] for name in ch20.VARIANTS)
+
+
+# post-norm beat pre-norm on all 7 stored seeds, but on 29 of 30 new ones (on 1536028300
+# it was 0.007 bits/char worse): the chapter says so, and this is its own claim
+@pytest.mark.claim(stated=(29, 30), text="ch20: post-norm beats pre-norm (29 of 30 new seeds)")
+@pytest.mark.parametrize("seed", seeds(27))
+def test_post_norm_beats_pre_norm(seed):
+    row = ablation_row(seed)
+    assert row["post-norm"] < row["modern block"]
