@@ -224,7 +224,9 @@ BUGS = [
         "learner mistake: the gradient through μ forgotten in a normalisation's backward",
         [("nnbook/layers/normalization/_last_axis.py", "            dx -= g.mean(axis=1, keepdims=True)",
           "            dx -= 0.0")],
-        [], ["tests/test_layers_layernorm.py"]),
+        # notebook 18, the backward's check: nb.LayerNorm's dX against the formula by
+        # hand (fails first), then check_gradients' errors < 1e-7 (finite differences)
+        ["18_a_small_transformer.ipynb"], ["tests/test_layers_layernorm.py"]),
     bug("norm-no-square-root", ["18", "20"],
         "LayerNorm and RMSNorm divide by σ² + ε instead of √(σ² + ε).",
         "learner mistake: the variance where the standard deviation belongs",
@@ -273,19 +275,26 @@ BUGS = [
         "Temperature multiplies the logits instead of dividing them: T < 1 flattens.",
         "learner mistake: softmax(z·T) for softmax(z/T)",
         [("nnbook/inference/sampling.py", "return softmax(z / temperature)", "return softmax(z * temperature)")],
-        [], ["tests/test_inference_sampling.py"], conclusion=True),
+        # notebook 21, the decoding rules' check on p made by hand: τ = 0.5 is p²
+        # renormalised (multiplying by τ gives √p renormalised)
+        ["21_inference.ipynb"], ["tests/test_inference_sampling.py"], conclusion=True),
     bug("top-p-drops-crossing-token", ["21"],
         "top-p keeps tokens while the mass including them is below p, dropping the one that crosses p.",
         "an off-by-one of nucleus sampling (Holtzman et al. 2020)",
         [("nnbook/inference/sampling.py", "before = np.cumsum(sorted_q, axis=-1) - sorted_q",
           "before = np.cumsum(sorted_q, axis=-1)")],
-        [], ["tests/test_inference_sampling.py"]),
-    bug("speculative-residual-swapped", ["21"],
+        # notebook 21, the decoding rules' check on p made by hand: top-p = 0.7 keeps
+        # a, b, c (0.40 + 0.25 < 0.7 ≤ 0.80); the bug drops c, which crosses 0.7
+        ["21_inference.ipynb"], ["tests/test_inference_sampling.py"]),
+    bug("speculative-residual-swapped", ["23"],
         "Speculative decoding resamples from max(0, q − p) instead of max(0, p − q).",
         "Leviathan et al. 2023 / Chen et al. 2023: the residual distribution; its sign",
         [("nnbook/inference/speculative.py", "    r = np.maximum(p - q, 0.0)\n    total = r.sum()",
           "    r = np.maximum(q - p, 0.0)\n    total = r.sum()")],
-        [], ["tests/test_inference_speculative.py"], conclusion=True),
+        # notebook 23, section 5's check on a pair made by hand: accept_or_resample's
+        # outcome for each proposal (the refused d resamples a, not d), so q's
+        # proposals come out as p
+        ["23_serving.ipynb"], ["tests/test_inference_speculative.py"], conclusion=True),
     bug("dpo-gradient-sign", ["22"],
         "DPO's gradient pushes the chosen answer down and the rejected one up.",
         "a DPO loss with the wrong sign (Rafailov et al. 2023, eq. 7)",
@@ -332,7 +341,9 @@ BUGS = [
         "Batching pads prompts on the right while reporting left padding.",
         "learner mistake: right padding for a decoder that generates after the last position",
         [("nnbook/inference/batching.py", "ids[i, T0 - len(row):] = row", "ids[i, :len(row)] = row")],
-        [], ["tests/test_inference_batching.py"]),
+        # notebook 23, section 2's check of left_pad: row r is its prompt after pad[r]
+        # padding ids
+        ["23_serving.ipynb"], ["tests/test_inference_batching.py"]),
     bug("int8-scale-128", ["24"],
         "int8 quantisation divides max|w| by 128 instead of 127, so +max maps to 128 (outside int8).",
         "learner mistake: 2^(bits−1) where 2^(bits−1) − 1 belongs",
