@@ -52,12 +52,24 @@ def test_21_top_k_beats_tau_1_on_most_models(seed):
 
 
 @pytest.mark.claim(stated="every", text="ch21: distinct share: greedy ~0, rises with τ; top-k "
-                                        "below τ = 1 and top-p; top-p within 8 points of τ = 1")
+                                        "below τ = 1 and top-p")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_distinct_shares(seed):
     _, d, _ = decoding(seed)
     assert d["greedy"] < 0.01 and d["τ=0.5"] < d["τ=1"] < d["τ=1.5"]
-    assert d["top-k=3"] < min(d["τ=1"], d["top-p=0.9"]) and d["top-p=0.9"] > d["τ=1"] - 0.08
+    assert d["top-k=3"] < min(d["τ=1"], d["top-p=0.9"])
+
+
+# Top-p's distinct share was within 8 points of τ = 1's on sixteen new models (seeds
+# 7001-7006, ../shared/reviews/seeds-00-22-check.md, and the ten fresh seeds of
+# benchmarks/results.md), and 10.8 points below it on one more (training seed 64219,
+# sampling seed 69353): 16 of 17. The chapter says "up to about 11 points", with that count.
+@pytest.mark.claim(stated=(16, 17), text="ch21: top-p's distinct share is within 8 points "
+                                         "of τ = 1's (16 of 17 new models)")
+@pytest.mark.parametrize("seed", seeds(31))
+def test_21_top_p_distinct_share_near_tau_1(seed):
+    _, d, _ = decoding(seed)
+    assert d["top-p=0.9"] > d["τ=1"] - 0.08
 
 
 @pytest.mark.claim(stated="every", text="ch21: bits rise from greedy to τ = 0.8; greedy below "
