@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from nnbook.experiments import tables
-from nnbook.experiments.seeds import STORED_DIR, SeedTable, over_seeds
+from nnbook.experiments.seeds import STORED_DIR, SeedTable, blas_kernels, over_seeds
 
 TABLES = tables()
 NOTEBOOKS = STORED_DIR.parents[2] / "notebooks"
@@ -45,17 +45,6 @@ ASSERTED_BY_NOTEBOOK = {
     "24_parts": ("24_fewer_bits.ipynb", 24,
                  "assert all(abs(mine[k] - next(r for r in parts.rows() if r[\"seed\"] == 24)[k]) < 1e-9"),
 }
-
-
-# Tables stored before a table recorded its BLAS kernels (made_with["blas"]) whose first
-# row another CPU's kernels, same NumPy, re-run into other numbers: on 2026-11-26's AMD EPYC
-# (OpenBLAS's Haswell kernels, NumPy 2.4.6), 10_byte_inputs' fifth column came out 0.876
-# (stored 0.868), and 13_digits_cnn's float32 CNN took another trajectory (46 where the
-# table stores 276). They are compared again once `python tools/seed_tables.py NAME`
-# stores them with the kernels that made them (SeedTable.from_this_numpy then decides).
-OTHER_KERNELS = {name: "stored without its BLAS kernels, and another CPU's kernels re-run its "
-                       "first row into other numbers: compared once it is stored again"
-                 for name in ("10_byte_inputs", "13_digits_cnn")}
 
 
 def code_lines(notebook):
@@ -111,13 +100,15 @@ def test_first_stored_seed_is_reproduced(name):
         pytest.skip(f"{name}: {ASSERTED_BY_NOTEBOOK[name][0]} asserts its run is this row "
                     "(nbval re-runs it)")
     made = stored.made_with.get("numpy", "unknown")
-    if name in OTHER_KERNELS and "blas" not in stored.made_with:
-        pytest.skip(f"{name}: {OTHER_KERNELS[name]}")
     if not stored.from_this_numpy():
         # Training amplifies round-off: NumPy 1.26's kernels gave another float32 CNN and
-        # another RL trajectory (a sampled token flipped). The digits are the stack's.
-        pytest.skip(f"{name} was computed with NumPy {made}; this is {np.__version__}: "
-                    f"a stored row is compared on the NumPy release that made it")
+        # another RL trajectory (a sampled token flipped), and so did OpenBLAS's Haswell
+        # kernels (AMD EPYC without AVX-512) for 10_byte_inputs, 13_digits_cnn and 22_rl,
+        # stored before tables recorded their kernels. The digits are the stack's.
+        blas = stored.made_with.get("blas", "unrecorded")
+        pytest.skip(f"{name} was computed with NumPy {made} on BLAS kernels {blas!r}; this is "
+                    f"{np.__version__} on {blas_kernels()!r}: a stored row is compared on "
+                    "the NumPy release and kernels that made it")
     again = over_seeds(function, seeds[:1])
     assert again.columns == stored.columns
     np.testing.assert_allclose(again.values[0], stored.values[0], rtol=1e-7, atol=1e-9,
