@@ -25,7 +25,7 @@ def _times(A, B, out=None):
     """A @ B for a Dense layer on more than ``MANY`` rows: in blocks of rows that
     OpenBLAS multiplies without packing, with the same values (else ``np.dot``); into
     ``out`` when given."""
-    blocks = exact_row_blocks(A.shape[0], *B.shape, A.dtype, transposed=B.flags.f_contiguous)
+    blocks = exact_row_blocks(A.shape[0], *B.shape)
     return np.dot(A, B, out=out) if blocks == 1 else matmul_rows(A, B, blocks, out)
 
 
