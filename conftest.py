@@ -12,6 +12,7 @@ pinned torch==2.13.0 CPU build and runs them.
 """
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,15 @@ ROOT = Path(__file__).resolve().parent
 # outputs (memory addresses only). See "How the tests work" in README.md.
 NBVAL_SANITIZE_FILE = ROOT / "tests" / "nbval_sanitize.cfg"
 EXTRAS = ROOT / "notebooks" / "extras"
+# The BLAS thread counts a parallel run sets to one in its workers (and so in their kernels).
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def runs_in_parallel(config):
+    """Whether pytest-xdist runs the tests in worker processes (`-n auto` in pyproject.toml's
+    addopts: one per core; `-n 0` runs them in this process)."""
+    workers = getattr(config.option, "numprocesses", None)
+    return bool(workers) and getattr(config.option, "dist", "no") != "no"
 
 
 def pytest_configure(config):
@@ -28,6 +38,13 @@ def pytest_configure(config):
     # it an absolute path; an explicit --nbval-sanitize-with still wins.
     if getattr(config.option, "nbval_sanitize_with", "absent") is None:
         config.option.nbval_sanitize_with = str(NBVAL_SANITIZE_FILE)
+    # One worker per core already fills the cores: a second BLAS thread in each worker (and
+    # in each notebook kernel, which inherits the worker's environment) would only wait for
+    # a core, and Part IV's small products then take several times as long. The workers
+    # start after this hook, with this environment. A thread count you set yourself wins.
+    if runs_in_parallel(config) and not any(name in os.environ for name in BLAS_THREADS):
+        for name in BLAS_THREADS:
+            os.environ[name] = "1"
 
 
 def pytest_collection_modifyitems(config, items):

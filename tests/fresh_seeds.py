@@ -247,8 +247,10 @@ def main(argv=None):
                    RESULTS: f"{tmp}/part{i}.json", "OPENBLAS_NUM_THREADS": "1",
                    "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
             log = open(f"{tmp}/part{i}.log", "w")
-            cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "claim",
-                   "--tb=line", *files, *pytest_args]
+            # -n 0: this process runs its tests itself (no pytest-xdist workers), so that its
+            # Recorder sees every outcome and wait4 below counts all of its CPU time.
+            cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
+                   "-m", "claim", "--tb=line", *files, *pytest_args]
             runs.append((subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log,
                                           stderr=subprocess.STDOUT), log, i))
         records, other, broken, cpu = [], [], [], []

@@ -184,7 +184,7 @@ def test_serial_ci_runs_every_job_in_front_in_order(tmp_path):
     assert "beside" not in result.stdout
 
 
-def tests_conftest():
+def load_tests_conftest():
     """tests/conftest.py as a module of its own (the root conftest.py is also `conftest`)."""
     import importlib.util
     spec = importlib.util.spec_from_file_location("nnbook_tests_conftest", ROOT / "tests" / "conftest.py")
@@ -211,7 +211,7 @@ def test_stack_independent_marker_names_files_and_tests_that_exist():
     moved into the list by mistake): every pattern matches a test file, every named test
     is defined in its file."""
     tests = ROOT / "tests"
-    conftest = tests_conftest()
+    conftest = load_tests_conftest()
     STACK_INDEPENDENT_FILES, STACK_INDEPENDENT_TESTS = (conftest.STACK_INDEPENDENT_FILES,
                                                         conftest.STACK_INDEPENDENT_TESTS)
     for pattern in STACK_INDEPENDENT_FILES:
@@ -225,7 +225,7 @@ def test_stack_independent_marker_names_files_and_tests_that_exist():
 def test_stack_independent_marker_is_set_by_file(pytestconfig):
     """The marker reaches the tests of the listed files and no others (a claim test
     anywhere included), and never a notebook."""
-    is_stack_independent = tests_conftest().is_stack_independent
+    is_stack_independent = load_tests_conftest().is_stack_independent
 
     class Item:
         def __init__(self, path, name, claim=False):

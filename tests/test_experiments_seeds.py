@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import nnbook as nb
-from nnbook.experiments.seeds import SeedTable, over_seeds
+from nnbook.experiments.seeds import SeedTable, blas_kernels, over_seeds
 
 
 def _run(seed):
@@ -102,13 +102,17 @@ def test_a_saved_table_says_which_numpy_made_it(tmp_path):
     table = SeedTable([0], ["x"], [[1.0]])
     table.save(tmp_path / "t.json")
     back = SeedTable.load(tmp_path / "t.json")
-    assert back.made_with == {"numpy": np.__version__}
+    assert back.made_with == {"numpy": np.__version__, "blas": blas_kernels()}
     old = tmp_path / "old.json"          # tables written before the field: no version
     old.write_text('{"seeds": [0], "columns": ["x"], "values": [[1.0]]}')
     assert SeedTable.load(old).made_with == {}
     assert back.from_this_numpy() and not SeedTable.load(old).from_this_numpy()
     other = SeedTable([0], ["x"], [[1.0]], made_with={"numpy": "1.26.4"})
     assert other.from_this_numpy() == np.__version__.startswith("1.26.")
+    # the same NumPy on another CPU's kernels (OpenBLAS picks them at run time)
+    elsewhere = SeedTable([0], ["x"], [[1.0]], made_with={"numpy": np.__version__,
+                                                            "blas": "openblas NoSuchCPU"})
+    assert not elsewhere.from_this_numpy()
 
 
 def test_seeds_that_are_not_integers_are_refused():

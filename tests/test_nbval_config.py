@@ -4,6 +4,7 @@ raises-exception honoured), checked on a throw-away project."""
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -12,8 +13,14 @@ from pathlib import Path
 
 import pytest
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the dev extra installs tomli for this
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parents[1]
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def sanitize_rules():
@@ -79,10 +86,14 @@ def test_notebook_collection_on_a_scratch_project(tmp_path):
     nbdir = tmp_path / "notebooks"
     nbdir.mkdir()
     error = {"output_type": "error", "ename": "ValueError", "evalue": "on purpose", "traceback": []}
+    # The last cell reads what the kernel of a parallel run inherits from its worker: one
+    # BLAS thread (the root conftest.py), with none set by the caller (env below).
+    blas = "import os; print(os.environ.get('OPENBLAS_NUM_THREADS'))"
     (nbdir / "ok.ipynb").write_text(json.dumps(notebook([
         ("print(repr(object()))", [stream("<object object at 0x7f0000000000>\n")], None),
         ("raise ValueError('on purpose')", [error], ["raises-exception"]),
         ("print('after')", [stream("after\n")], None),
+        (blas, [stream("1\n")], None),
     ])))
     # These would fail if they were run: a checkpoint copy must never be
     # collected, and an extras notebook is skipped when torch is missing
@@ -99,11 +110,12 @@ def test_notebook_collection_on_a_scratch_project(tmp_path):
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q",
          "--nbval-kernel-startup-timeout=600", "notebooks"],
         cwd=tmp_path, capture_output=True, text=True, timeout=1200,
+        env={k: v for k, v in os.environ.items() if k not in BLAS_THREADS},
     )
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     assert "checkpoint" not in out, out
-    assert "3 passed" in out, out
+    assert "4 passed" in out, out
     if torch_missing:
         assert "1 skipped" in out and "needs PyTorch" in out, out
 
@@ -122,3 +134,15 @@ def test_run_notebooks_strips_volatile_metadata():
     run_notebooks.strip_volatile_metadata(nb)
     assert nb.cells[0].metadata == {"tags": ["x"]}
     assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_a_parallel_run_keeps_each_notebook_whole_on_one_worker():
+    """pyproject's addopts run the tests on every core (pytest-xdist), and hand out whole
+    files: nbval runs a notebook's cells in one kernel, in order, so a worker that got only
+    some of them would run a cell without the variables the cells above it made."""
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        addopts = tomllib.load(f)["tool"]["pytest"]["ini_options"]["addopts"]
+    assert "-n" in addopts, "addopts: run the tests on every core (-n auto)"
+    dist = addopts[addopts.index("--dist") + 1] if "--dist" in addopts else "load"
+    assert dist in ("loadfile", "loadscope"), (
+        f"addopts: --dist {dist} may split a notebook's cells over workers; use loadfile")

@@ -22,6 +22,20 @@ __all__ = ["SeedTable", "over_seeds", "stored", "STORED_DIR"]
 STORED_DIR = Path(__file__).resolve().parent / "tables"   # NN_name.json, one per table
 
 
+def blas_kernels():
+    """The BLAS library and the CPU kernels it chose here, as threadpoolctl reports them
+    ("openblas Haswell"; "unknown" without threadpoolctl, which scikit-learn brings): a
+    stored table records them, since another CPU's kernels add in another order."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown"
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not blas:
+        return "unknown"
+    return f"{blas[0].get('internal_api', '?')} {blas[0].get('architecture', '?')}"
+
+
 def _seed_list(owner, seeds):
     """The seeds as ints: each an integer (a float such as 3.0 counts; 0.5 does not, nor a
     bool or a string), so every row is labelled with the seed ``run`` was given."""
@@ -151,10 +165,12 @@ class SeedTable:
 
     def from_this_numpy(self):
         """True when the NumPy release running now (major.minor) computed this stored
-        table: only then can a notebook's own run equal a stored row to the last digits
-        (training amplifies round-off, and one flipped sample changes a trajectory)."""
+        table, on the BLAS kernels running now where the table records them: only then
+        can a notebook's own run equal a stored row to the last digits (training
+        amplifies round-off, and one flipped sample changes a trajectory)."""
         made = self.made_with.get("numpy", "")
-        return made.split(".")[:2] == np.__version__.split(".")[:2]
+        same_blas = self.made_with.get("blas", blas_kernels()) == blas_kernels()
+        return made.split(".")[:2] == np.__version__.split(".")[:2] and same_blas
 
     # -- showing ------------------------------------------------------------------
     def format(self, fmt=".3f"):
@@ -180,12 +196,13 @@ class SeedTable:
     def to_dict(self):
         return {"seeds": list(self.seeds), "columns": list(self.columns),
                 "values": [[float(x) for x in row] for row in self.values],
-                "made_with": {"numpy": np.__version__, **self.made_with}}
+                "made_with": {"numpy": np.__version__, "blas": blas_kernels(), **self.made_with}}
 
     def save(self, path):
         """Write the table as JSON (every value at full precision, and the NumPy version
-        that computed it: training amplifies round-off, so another NumPy release can give
-        other last digits, or another trajectory where a sample flips)."""
+        and BLAS kernels that computed it: training amplifies round-off, so another NumPy
+        release or another CPU's kernels can give other last digits, or another
+        trajectory where a sample flips)."""
         Path(path).write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
 
     @classmethod

@@ -11,8 +11,9 @@ itself, so splitting the rows into equal blocks under that size, in one batched
 alike). Where BLAS has no such kernels the split costs about as much as it saves
 (measured within a few per cent either way). Each output row is still one product
 of the same kernel, so a forward product's values do not change (checked bit for bit
-in tests/test_layers_products.py); ∂E/∂W adds the blocks' sums, which changes only
-its last bits.
+in tests/test_layers_products.py), except in float32 on OpenBLAS's AVX2 (Haswell)
+kernels, where a whole product adds in another order than its blocks and the last bit
+can differ; ∂E/∂W adds the blocks' sums, which changes only its last bits.
 """
 
 from __future__ import annotations
@@ -39,10 +40,12 @@ def row_blocks(rows: int, k: int, n: int) -> int:
 def exact_row_blocks(rows: int, k: int, n: int) -> int:
     """``row_blocks``, but 1 (whole) unless the product is over the limit, the blocks
     split the rows evenly and n is a multiple of 16: only then do the blocks' products
-    equal the whole product bit for bit (measured over 222 shapes, float32 and float64;
-    a remainder of rows, or a last partial group of 16 columns, goes through kernels
-    that add in another order). ``Dense`` uses it, so a model's numbers never depend
-    on its batch size's blocks: ``exact_row_blocks(1000, 64, 64)`` is 5 blocks of 200."""
+    equal the whole product bit for bit (measured over 222 shapes, float32 and float64,
+    on AVX-512 kernels; a remainder of rows, or a last partial group of 16 columns, goes
+    through kernels that add in another order, and so does a whole float32 product on
+    OpenBLAS's AVX2 kernels). ``Dense`` uses it, so a model's numbers do not depend on
+    its batch size's blocks (but in that float32 case):
+    ``exact_row_blocks(1000, 64, 64)`` is 5 blocks of 200."""
     if rows * k * n <= SMALL or n % 16:
         return 1
     blocks = row_blocks(rows, k, n)
