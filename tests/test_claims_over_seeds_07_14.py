@@ -4,8 +4,9 @@ Each chapter asserts its comparisons on a table of seeds: ten or eight run in th
 (08, 09) or stored by ``tools/seed_tables.py`` (10–13). A fixed seed must not fake them, so
 every conclusion a chapter asserts on *every* seed of its table is re-run here on new seeds,
 through the same experiment functions (the chapters' modules in nnbook.experiments), in the
-form of tests/claims.py: one seed per test, stated to hold on every seed (4001 and 4002 in CI;
-`nox -s fresh_seeds` draws new ones). Conclusions asserted on a pooled or averaged table
+form of tests/claims.py: one seed per test, stated to hold on every seed, or as a count of
+new seeds where new seeds found exceptions (chapters 10 and 11): 4001 and 4002 in CI;
+`nox -s fresh_seeds` draws new ones. Conclusions asserted on a pooled or averaged table
 (08's edge-like filters, 09's cross-entropy of the predictions and last epoch) are re-run on
 a pool of the same size, range(seed, seed + 10) (4001-4010 in CI), which is cheap there.
 Conclusions a chapter states as a rate over its stored draws ("on 7 of 10 draws", "λ = 0
@@ -76,18 +77,50 @@ def test_09_cross_entropy_ahead_over_the_last_10_epochs(seed):
 
 # -- chapter 10: scaled against byte inputs; the dense network and the CNN --------------
 
-@pytest.mark.claim(stated="every", text="ch10: byte inputs start 3x higher and need a 1000x "
-                                        "smaller rate; α = 0.5 and 0.05 learn scaled inputs "
-                                        "(>= 0.75, one of them >= 0.85)")
+def scaling(seed):
+    """Section 3b's runs on scaled and on byte inputs (ch10_digits caches them per seed)."""
+    return ch10_digits.scaled_inputs(seed), ch10_digits.byte_inputs(seed)
+
+
+# Over 100 new seeds (the 30 of the three recorded fresh runs, 100100-101000 by 100 and 60
+# more, re-run on today's code) the runs on scaled inputs come out the same when the
+# starting weights change in their 15th digit, but the byte runs at α = 5e-3 and 5e-4 are
+# chaotic: such a change moved their accuracy by up to 0.125 and 0.088 (4 changes on each
+# of 70 seeds). Fresh seed 1064044400 (2026-11-26) failed the old claim on another machine and
+# passes here; with one such change its byte run at α = 5e-4 tied the scaled best (0.896).
+@pytest.mark.claim(stated="every", text="ch10: byte inputs start 3x higher; α = 0.5 and 0.05 "
+                                        "leave them guessing where α = 0.05 learns scaled "
+                                        "inputs (>= 0.85); α = 5e-4 is too slow for scaled "
+                                        "inputs")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_10_scaling_story(seed):
-    s, b = ch10_digits.scaled_inputs(seed), ch10_digits.byte_inputs(seed)
-    rates = [f"α {lr:g}" for lr in ch10_digits.RATES]
+    # 100 new seeds: first loss 4.9x or more; bytes at most 0.15 at α = 0.5 and 0.05; scaled
+    # at least 0.873 at α = 0.05, at most 0.28 at α = 5e-4
+    s, b = scaling(seed)
     assert b["first loss"] > 3 * s["first loss"]
-    # α = 0.5 reached only 0.79 and 0.84 on scaled inputs on 2 of 30 new seeds
-    assert min(s["α 0.5"], s["α 0.05"]) >= 0.75 and max(s["α 0.5"], s["α 0.05"]) >= 0.85
-    assert max(b["α 0.5"], b["α 0.05"]) < 0.3
-    assert b["α 0.0005"] >= 0.8 and s["α 0.0005"] < 0.5
+    assert max(b["α 0.5"], b["α 0.05"]) < 0.3 and s["α 0.05"] >= 0.85
+    assert s["α 0.0005"] < 0.5
+
+
+@pytest.mark.claim(stated=(97, 100), text="ch10: α = 0.5 learns scaled inputs too, >= 0.75 "
+                                          "(97 of 100 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
+def test_10_alpha_half_learns_scaled_inputs(seed):
+    # 0.87 to 0.94 on the stored seeds; 0.68 at the lowest of 100 new ones
+    s, _ = scaling(seed)
+    assert s["α 0.5"] >= 0.75
+
+
+@pytest.mark.claim(stated=(99, 100), text="ch10: α = 5e-4 learns bytes (>= 0.8), and no rate "
+                                          "on bytes reaches the scaled best (99 of 100 new "
+                                          "seeds)")
+@pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
+def test_10_bytes_learn_at_a_small_rate_but_less(seed):
+    # on one of 100 new seeds α = 5e-4 reached 0.793 on bytes; the best byte rate stayed
+    # below the scaled best by 0.010 or more on all 100 (chaotic: see above)
+    s, b = scaling(seed)
+    rates = [f"α {lr:g}" for lr in ch10_digits.RATES]
+    assert b["α 0.0005"] >= 0.8
     assert max(b[c] for c in rates) < max(s[c] for c in rates)
 
 

@@ -32,9 +32,12 @@ def test_the_ablations_every_seed_orderings_hold(seed):
     assert all(row[name] > row["best with window"] for name in ch20.VARIANTS)
 
 
-# post-norm beat pre-norm on all 7 stored seeds, but on 29 of 30 new ones (on 1536028300
-# it was 0.007 bits/char worse): the chapter says so, and this is its own claim
-@pytest.mark.claim(stated=(29, 30), text="ch20: post-norm beats pre-norm (29 of 30 new seeds)")
+# post-norm beat pre-norm on all 7 stored seeds and on 96 of 100 new ones: the 30 of the
+# three recorded fresh runs (26 of them; worse by 0.007 on 1536028300 and by 0.001 to 0.003
+# on 257774200, 817312300 and 1797904100) and 70 more (all), re-run on today's code. Its
+# lead over the 100 averages 0.03 bits/char with a spread of about 0.018, so a seed where it
+# changes sign is rare but expected: the chapter says so, and this is its own claim
+@pytest.mark.claim(stated=(96, 100), text="ch20: post-norm beats pre-norm (96 of 100 new seeds)")
 @pytest.mark.parametrize("seed", seeds(27))
 def test_post_norm_beats_pre_norm(seed):
     row = ablation_row(seed)
