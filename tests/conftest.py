@@ -73,13 +73,23 @@ def pytest_terminal_summary(terminalreporter):
 #   compared on the NumPy release that made it, which is main's);
 # - checks that read only the repository's files (what CONTRIBUTING says, the notebooks'
 #   hygiene, the folder structure, file sizes, the CI scripts).
-# One test of its file: the exercise report over every committed notebook (fresh kernels; the
-# notebooks themselves run under nbval on every stack).
+# And, by name, the exercise report's end-to-end runs of many notebooks, each in a fresh
+# kernel (about 4 of the report's 5 CPU minutes; issue 52): over every committed notebook
+# (the notebooks themselves run under nbval on every stack), every solution's verdict over
+# the wire, the hostile class, the time budget and the class grid. The report's unit tests
+# (its table, exit status, dead kernels, the wire's values, answers read cell by cell) run
+# on every stack.
 STACK_INDEPENDENT_FILES = ("test_claims_over_seeds_*.py", "test_experiments.py",
                            "test_contributing.py", "test_notebooks_meta.py",
                            "test_structure.py", "test_repo_size.py", "test_ci.py")
 STACK_INDEPENDENT_TESTS = {
     "test_exercises_report.py": ("test_the_committed_notebooks_have_every_exercise_not_attempted",),
+    "test_exercises_report_wire.py": (
+        "test_every_solution_and_wrong_answer_gets_the_same_verdict_over_the_wire",),
+    "test_exercises_report_attacks.py": ("test_no_attack_earns_a_tick",
+                                         "test_no_classmate_file_home_or_process_is_touched",
+                                         "test_a_notebook_has_a_time_budget_and_a_memory_limit",
+                                         "test_the_class_grid_and_csv"),
 }
 
 

@@ -239,6 +239,9 @@ def test_stack_independent_marker_is_set_by_file(pytestconfig):
     assert is_stack_independent(Item(
         "tests/test_exercises_report.py", "test_the_committed_notebooks_have_every_exercise_not_attempted"))
     assert not is_stack_independent(Item("tests/test_exercises_report.py", "test_the_table"))
+    assert is_stack_independent(Item("tests/test_exercises_report_attacks.py", "test_no_attack_earns_a_tick"))
+    assert not is_stack_independent(Item("tests/test_exercises_report_attacks.py",
+                                         "test_each_answer_is_read_after_its_own_cell"))
     assert not is_stack_independent(Item("tests/test_layers_dense.py", "test_forward"))
     assert is_stack_independent(Item("tests/test_layers_dense.py", "test_forward", claim=True))
     assert not is_stack_independent(Item("notebooks/05_xor.ipynb", "Cell 3"))
