@@ -72,33 +72,67 @@ def test_21_top_p_distinct_share_near_tau_1(seed):
     assert d["top-p=0.9"] > d["τ=1"] - 0.08
 
 
-@pytest.mark.claim(stated="every", text="ch21: bits rise from greedy to τ = 0.8; greedy below "
-                                        "the entropy, τ = 1 within 0.02 of it, τ = 1.5 above")
+# The bits claims pool 98 new models: seeds 7001-7008 (../shared/reviews/seeds-00-22-check.md),
+# the three fresh runs' thirty (benchmarks/results.md) and sixty drawn for this count
+# (multiples of 100 above 100,000). A rule's cost is over its accepted sentences only, so
+# each value carries the noise of a few hundred sentences (about 90 at τ = 1.5), and
+# neighbouring rules differ by less than that on some models: over the 98, τ = 1 minus
+# τ = 0.8 had mean 0.007 bits and sd 0.005, τ = 1.5 minus τ = 1 mean 0.012 and sd 0.009,
+# τ = 1 minus the entropy mean 0.009 and sd 0.006 (up to 0.029). Those are counts. Held on
+# all 98: τ = 0.5 below τ = 0.8 (by 0.003 or more); on the 97 whose greedy text held an
+# accepted sentence, greedy below the entropy (by 0.015 or more) and below τ = 0.5 (by
+# 0.0015 or more). On the 98th greedy's one text held no accepted sentence: its cost is
+# undefined (nan), and the claim is about accepted ones.
+@pytest.mark.claim(stated="every", text="ch21: bits rise from greedy to τ = 0.8; greedy's "
+                                        "accepted sentences, if any, below the entropy")
 @pytest.mark.parametrize("seed", seeds(31))
-def test_21_bits_against_the_entropy(seed):
+def test_21_bits_rise_to_tau_0_8(seed):
     _, _, b = decoding(seed)
-    assert b["greedy"] < b["τ=0.5"] < b["τ=0.8"]
-    assert b["greedy"] < H and abs(b["τ=1"] - H) < 0.02 and b["τ=1.5"] > H
+    if not np.isnan(b["greedy"]):
+        assert b["greedy"] < min(H, b["τ=0.5"])
+    assert b["τ=0.5"] < b["τ=0.8"]
 
 
-# The stated counts below pool eighteen new models: seeds 7001-7008
-# (../shared/reviews/seeds-00-22-check.md) and the fresh run of benchmarks/results.md.
-@pytest.mark.claim(stated=(17, 18), text="ch21: τ = 1's sentences cost more bits than τ = 0.8's "
-                                         "(17 of 18 new models)")
+# Held on all 98 new models, by 0.0001 bits on one of them (mean 0.021, sd 0.008): the
+# thinnest margin of the bits claims, its own claim so that an exception restates only it.
+# A normal law with that mean and sd puts τ = 1.5 at or below the entropy on 0.4 % of
+# seeds: a ten-seed fresh run would then contradict it about once in 24 runs.
+@pytest.mark.claim(stated="every", text="ch21: τ = 1.5's sentences cost more bits than the "
+                                        "entropy")
+@pytest.mark.parametrize("seed", seeds(31))
+def test_21_bits_of_tau_1_5_above_the_entropy(seed):
+    _, _, b = decoding(seed)
+    assert b["τ=1.5"] > H
+
+
+# The third fresh run's contradiction: 0.0214 above the entropy on one of its seeds; over the
+# 98 new models, more than 0.02 above on five (0.0203 to 0.0294), never below by 0.02.
+@pytest.mark.claim(stated=(93, 98), text="ch21: τ = 1's sentences cost within 0.02 bits of the "
+                                         "entropy (93 of 98 new models)")
+@pytest.mark.parametrize("seed", seeds(31))
+def test_21_bits_of_tau_1_near_the_entropy(seed):
+    _, _, b = decoding(seed)
+    assert abs(b["τ=1"] - H) < 0.02
+
+
+@pytest.mark.claim(stated=(86, 98), text="ch21: τ = 1's sentences cost more bits than τ = 0.8's "
+                                         "(86 of 98 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_bits_of_tau_1_above_tau_0_8(seed):
     _, _, b = decoding(seed)
     assert b["τ=1"] > b["τ=0.8"]
 
 
-@pytest.mark.claim(stated=(16, 18), text="ch21: τ = 1.5's sentences cost more bits than τ = 1's "
-                                         "(16 of 18 new models)")
+@pytest.mark.claim(stated=(91, 98), text="ch21: τ = 1.5's sentences cost more bits than τ = 1's "
+                                         "(91 of 98 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_bits_of_tau_1_5_above_tau_1(seed):
     _, _, b = decoding(seed)
     assert b["τ=1.5"] > b["τ=1"]
 
 
+# The window claims' stated counts pool eighteen new models: seeds 7001-7008
+# (../shared/reviews/seeds-00-22-check.md) and the first fresh run of benchmarks/results.md.
 @pytest.mark.claim(stated=(17, 18), text="ch21: past the window the whole-text writer loses "
                                          "> 30 points (17 of 18 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
@@ -134,18 +168,53 @@ def test_22_fine_tuning_fewer_weights(seed):
     assert max(b["blocks only"], b["LoRA, output"], b["LoRA, blocks"]) < b["every weight"]
 
 
+@lru_cache(maxsize=None)
+def post_training(seed):
+    """SFT's share, bits and habits; RL on ``seed`` and DPO on ``seed + 1`` (cached: three
+    claims read them)."""
+    sft_share, sft_bits, answers = ch22.judge(ch22.sft_model())
+    return sft_share, sft_bits, ch22.habits(answers), ch22.rl_runs(seed), ch22.dpo_runs(seed + 1)
+
+
+# Forty new seeds of RL (DPO on each seed + 1): the third fresh run's ten and thirty more
+# drawn for this count (multiples of 100 above 100,000). What held on all forty, and on the
+# five stored seeds and CI's, is this claim. RL's KL to the SFT model ended at 3.06 to 7.66
+# nats (mean 4.0 and sd 0.47 without the 7.66): 3 nats lies two standard deviations below
+# the mean, a threshold one seed in forty or so would miss; the claim is that RL moved far
+# from its reference, and 2 nats is four below. The third fresh run's two failures are
+# the two claims after this one, each stated as its count.
 @pytest.mark.claim(stated="every", text="ch22: RL above DPO above SFT in accepted share and "
-                                        "bits; RL shorter, less varied, no clauses, KL > 3")
+                                        "bits; RL less varied, fewer clauses, KL > 2; DPO "
+                                        "fits its own pairs better than new ones, and a "
+                                        "second round raises it")
 @pytest.mark.parametrize("seed", seeds(2252))
 def test_22_rl_and_dpo(seed):
     # RL on the seed, DPO on the next one (CI: 2252 and 2253)
-    sft_share, sft_bits, answers = ch22.judge(ch22.sft_model())
-    sft = ch22.habits(answers)
-    rl, dpo = ch22.rl_runs(seed), ch22.dpo_runs(seed + 1)
-    assert rl["accepted"] > sft_share + 0.3 and rl["KL"] > 3
-    assert rl["length"] < sft["length"] and rl["distinct"] < 0.6 * sft["distinct"]
-    assert rl["clauses"] < sft["clauses"]
-    assert dpo["accepted"] > sft_share + 0.05 and dpo["train pairs"] > dpo["new pairs"] + 0.1
+    sft_share, sft_bits, sft, rl, dpo = post_training(seed)
+    assert rl["accepted"] > sft_share + 0.3 and rl["KL"] > 2
+    assert rl["distinct"] < 0.6 * sft["distinct"] and rl["clauses"] < sft["clauses"]
+    assert dpo["accepted"] > sft_share + 0.05 and dpo["train pairs"] > dpo["new pairs"]
     assert dpo["round 2"] > dpo["accepted"]
     assert sft_share < dpo["accepted"] < rl["accepted"]
     assert sft_bits < dpo["bits"] < rl["bits"] and dpo["distinct"] > rl["distinct"]
+
+
+# On one fresh seed RL's accepted answers were 23.5 characters long on average, against
+# SFT's 18.2 (its KL the largest, 7.66 nats); on the other 39 new seeds 13.7 to 17.1.
+@pytest.mark.claim(stated=(39, 40), text="ch22: RL's accepted answers are shorter than SFT's "
+                                         "(39 of 40 new seeds)")
+@pytest.mark.parametrize("seed", seeds(2252))
+def test_22_rl_answers_shorter(seed):
+    _, _, sft, rl, _ = post_training(seed)
+    assert rl["length"] < sft["length"]
+
+
+# On one fresh draw DPO ordered 96.6 % of its training pairs right against 86.7 % of new
+# ones, 9.8 points apart; on the other 39 new draws 10.7 to 24.9 points.
+@pytest.mark.claim(stated=(39, 40), text="ch22: DPO orders its training pairs right more "
+                                         "often than new ones by more than 10 points (39 of "
+                                         "40 new draws)")
+@pytest.mark.parametrize("seed", seeds(2252))
+def test_22_dpo_gap_over_10_points(seed):
+    dpo = post_training(seed)[4]
+    assert dpo["train pairs"] > dpo["new pairs"] + 0.1

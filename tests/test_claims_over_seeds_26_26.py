@@ -7,7 +7,7 @@ that the text matches them.
 The yardstick (``ch26.YARDSTICK``, z < 5) is read from the simulated null; a claim "under
 the yardstick" therefore fails on a sampler that is exact with probability about 1 in 2000 a
 seed. Costs with one BLAS thread, a seed: the null 200 draws, 3 s; the exact samplers at
-100/30/10 steps, under 1 s; the 8000-sample bias check (shared by two claims), about 6 s;
+100/30/10 steps, under 1 s; the 8000-sample bias check (shared by six claims), about 6 s;
 the trained networks (two trainings, shared by three claims), about 12 s.
 """
 
@@ -93,24 +93,68 @@ def test_cosine_ddim_ties_euler_at_10_steps(seed):
     assert abs(row["DDIM-cos 10"] - row["Euler 10"]) < 2, row
 
 
+# The 8000-sample claims, measured on 250 new seeds: the third fresh run's ten and 240 more
+# drawn for this count (multiples of 100 above 100,000). A fixed bias adds its MMD² to the
+# estimate's mean while the null spread shrinks as 1/n, so z's mean grows in proportion to
+# n; the samples' scatter around the bias adds to z's spread a part that grows with n too.
+# So one draw of a sampler with a small bias lands on either side of 0, and of the
+# yardstick, now and then, however right the code: over the new seeds DDIM 100's z had
+# mean 2.3 and sd 1.6 (-0.54 to 9.9), Euler 100's mean 0.8 and sd 1.4 (up to 7.8), true
+# samples' mean 0.06 and sd 1.0 (z > 0 on 112 of the 250: "z above 0" alone is weak
+# evidence of a bias). Those are counts, stated as measured. What holds on every seed is
+# paired: DDIM and Euler are deterministic and carry the same starting noise to nearly
+# the same points, so their z's share the draw's luck and their difference keeps the
+# bias: DDIM - Euler had mean 1.5 and sd 0.43, smallest 0.46 (a normal law with those puts
+# it at or below 0 on about 2 seeds in 10,000: the false-alarm rate a seed of the
+# every-seed claim below). DDPM adds noise of its own at every step, and its z, far above
+# DDIM's on average (mean 10.9), fell below it on two new seeds. DDPM above the yardstick
+# held on all 250, the smallest z 5.4.
 @pytest.mark.claim(stated="every", text="ch26: with 8000 samples exact DDPM 100 is above the "
-                                        "yardstick, true samples and Euler 100 under it")
+                                        "yardstick, true samples under it")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_ddpm_100_bias_shows_with_more_samples(seed):
     row = bias_row(seed)
-    assert row["DDPM 100"] > Y > max(row["true"], row["Euler 100"]), row
+    assert row["DDPM 100"] > Y > row["true"], row
 
 
-@pytest.mark.claim(stated="every", text="ch26: with 8000 samples exact DDIM 100 has a smaller "
-                                        "bias: z above 0, under the yardstick")
+@pytest.mark.claim(stated="every", text="ch26: with 8000 samples from the same noise, exact "
+                                        "DDIM 100's z is above Euler 100's")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
-def test_ddim_100_smaller_bias_with_more_samples(seed):
-    # Seen so far: 1.4 to 2.6 on the 5 stored seeds, 1.4 to 4.3 on four fresh ones (mean
-    # 2.4, sd 0.96 over the nine); a normal law with those puts z ≤ 0 at about 0.6 % a
-    # seed and z ≥ 5 at about 0.4 % (more, given the null's long right tail): the
-    # false-alarm rate a seed
+def test_ddim_100_above_euler_100_from_the_same_noise(seed):
     row = bias_row(seed)
-    assert 0 < row["DDIM 100"] < Y, row
+    assert row["DDIM 100"] > row["Euler 100"], row
+
+
+@pytest.mark.claim(stated=(247, 250), text="ch26: with 8000 samples exact Euler 100 is under "
+                                           "the yardstick (247 of 250 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_euler_100_under_the_yardstick_with_more_samples(seed):
+    row = bias_row(seed)
+    assert row["Euler 100"] < Y, row
+
+
+@pytest.mark.claim(stated=(244, 250), text="ch26: with 8000 samples exact DDIM 100's z is "
+                                           "above 0 (244 of 250 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_ddim_100_above_0_with_more_samples(seed):
+    row = bias_row(seed)
+    assert row["DDIM 100"] > 0, row
+
+
+@pytest.mark.claim(stated=(234, 250), text="ch26: with 8000 samples exact DDIM 100 is under "
+                                           "the yardstick (234 of 250 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_ddim_100_under_the_yardstick_with_more_samples(seed):
+    row = bias_row(seed)
+    assert row["DDIM 100"] < Y, row
+
+
+@pytest.mark.claim(stated=(248, 250), text="ch26: with 8000 samples exact DDIM 100's z is "
+                                           "below DDPM 100's (248 of 250 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_ddim_100_below_ddpm_100_with_more_samples(seed):
+    row = bias_row(seed)
+    assert row["DDIM 100"] < row["DDPM 100"], row
 
 
 @pytest.mark.claim(stated="every", text="ch26: trained, 100 steps: DDPM and DDIM above the "
@@ -150,6 +194,7 @@ def test_the_text_matches_the_stored_tables():
     bias = stored.stored("26_samplers_bias")
     assert bias.every(lambda r: r["DDPM 100"] > Y > max(r["true"], r["Euler 100"]))
     assert bias.every(lambda r: 0 < r["DDIM 100"] < Y)
+    assert bias.every(lambda r: r["Euler 100"] < r["DDIM 100"] < r["DDPM 100"])
     learned = stored.stored("26_samplers_learned")
     assert learned.every(lambda r: min(r["DDPM 100"], r["DDIM 100"]) > Y
                          and r["Euler 10"] < min(r["DDPM 10"], r["DDIM 10"]))

@@ -56,10 +56,12 @@ def train_model(seed):
 def judge(texts, language=LANGUAGE):
     """The grammar's verdict on the complete sentences of ``texts``: how many, the share
     accepted, the share distinct, and the grammar's loss on the accepted ones in bits per
-    character (−log₂ P(sentence) / (characters + 1), the +1 the space after it)."""
+    character (−log₂ P(sentence) / (characters + 1), the +1 the space after it; nan when
+    none is accepted, as when greedy's one text holds only wrong sentences)."""
     found = [s for text in texts for s in language.sentences(text)]
     ok = [s for s in found if language.accepts(s)]
-    nats = sum(language.nll(s) for s in ok) / sum(len(s) + 1 for s in ok)
+    nats = (sum(language.nll(s) for s in ok) / sum(len(s) + 1 for s in ok) if ok
+            else float("nan"))
     return {"sentences": len(found), "accepted": len(ok) / len(found),
             "distinct": len(set(found)) / len(found), "bits": nats * BITS}
 
