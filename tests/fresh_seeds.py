@@ -144,6 +144,17 @@ def report(rows):
     return lines
 
 
+def where_the_time_goes(records, top=6):
+    """One line: the claims files that took longest, in seconds summed over the seeds (a
+    file's claims share cached runs, so a file is the unit of cost, not a claim)."""
+    per_file = {}
+    for r in records:
+        name = r["claim"].split("::")[0].rsplit("/", 1)[-1]
+        per_file[name] = per_file.get(name, 0.0) + r.get("seconds", 0.0)
+    ranked = sorted(per_file.items(), key=lambda kv: -kv[1])[:top]
+    return "slowest files (s over all seeds): " + ", ".join(f"{n} {t:.0f}" for n, t in ranked)
+
+
 # -- the pytest plugin (registered by tests/conftest.py when NNBOOK_FRESH_SEEDS is set) -----
 class Recorder:
     """Notes each claim test's outcome per seed; writes them to $NNBOOK_FRESH_RESULTS with
@@ -177,7 +188,8 @@ class Recorder:
             if report.nodeid in self.claims:
                 claim, stated, text, seed = self.claims[report.nodeid]
                 self.records.append({"claim": claim, "stated": stated, "text": text,
-                                     "seed": seed, "outcome": report.outcome})
+                                     "seed": seed, "outcome": report.outcome,
+                                     "seconds": round(report.duration, 2)})
             elif report.outcome == "failed":
                 self.other_failures.append(report.nodeid)
 
@@ -271,6 +283,7 @@ def main(argv=None):
     print("\n".join(report(rows)))
     for failure in other:
         print(f"FAIL outside the claims: {failure}")
+    print(where_the_time_goes(records))
     print(f"wall time {minutes:.1f} min over {len(parts)} processes; CPU time per process "
           f"{', '.join(f'{c:.1f}' for c in cpu)} min (alone on the machine, the wall time is "
           "about the largest)")
