@@ -166,3 +166,15 @@ def test_the_run_fails_when_a_claim_for_every_seed_fails_once(tmp_path):
     assert run.returncode == 1, run.stdout[-2000:]
     assert "FAIL stated every  fresh 1/2 failed on [201]" in run.stdout
     assert "2 claims, 1 contradicted by the fresh seeds" in run.stdout
+
+
+def test_where_the_time_goes_sums_each_file_over_its_claims_and_seeds():
+    # a file's claims share cached runs: its cost is the sum over its claims and seeds,
+    # ranked largest first (a per-claim ranking would put a cheap reader of a cache first)
+    records = [{"claim": "tests/test_claims_over_seeds_21_22.py::test_a", "seconds": 30.0},
+               {"claim": "tests/test_claims_over_seeds_21_22.py::test_b", "seconds": 0.5},
+               {"claim": "tests/test_claims_over_seeds_00_06.py::test_c", "seconds": 20.0},
+               {"claim": "tests/test_claims_over_seeds_00_06.py::test_c", "seconds": 20.0}]
+    line = fs.where_the_time_goes(records)
+    assert line.endswith("test_claims_over_seeds_00_06.py 40, test_claims_over_seeds_21_22.py 30")
+    assert fs.where_the_time_goes(records, top=1).endswith("00_06.py 40")
