@@ -1,8 +1,9 @@
 """CONTRIBUTING.md stays true: every path, command and nnbook name it mentions exists, every
 count and limit it quotes is computed here from the repository, it quotes no number of tests
-and no timing (those are dated: benchmarks/results.md), every layer has the ``Shapes`` block
-it promises, the tests follow its naming rule, and no test docstring names a file that is
-gone."""
+and no timing (those are dated: benchmarks/results.md), every layer and every function it
+names has the ``Shapes`` block it promises, its where-to table names folders and test files
+that exist, the layers live where it says, the training walk runs as it says, the tests
+follow its naming rule, and no test docstring names a file that is gone."""
 import ast
 import importlib
 import inspect
