@@ -1,7 +1,8 @@
-"""nnbook: neural networks from scratch in NumPy, the library of the course.
+"""nnbook: neural networks from scratch in NumPy, the library of the course; ``import
+nnbook as nb`` gives layers, losses, optimizers, ``Sequential``, the gradient checker and the
+initialisers.
 
-``import nnbook as nb`` gives layers, losses, optimizers, ``Sequential``, the
-gradient checker and the initialisers. The folders show the roles:
+The folders show the roles:
 
 - ``nnbook/layers/``: what a model is made of (a new layer goes here);
 - ``nnbook/training/``: what trains it: the model, the loop, losses, optimizers,
@@ -11,10 +12,10 @@ gradient checker and the initialisers. The folders show the roles:
   schematic diagrams, explorables (and the XOR animation), one module per topic;
 - ``nnbook/exercises/``: the chapters' self-checking exercises;
 - ``nnbook/torch_bridge/``: ``to_torch`` and ``from_torch``;
+- ``nnbook/autodiff/``: chapter 14's scalar reverse-mode engine and forward mode;
 - ``nnbook/inference/``: turning logits into text: the decoding rules and ``generate``
   (chapter 21);
-- ``nnbook/generative/``: diffusion and flow matching: noise schedules, the time embedding
-  and the denoiser, the samplers, the exact score of a mixture (chapter 26);
+- ``nnbook/generative/``: VAEs, diffusion and flow matching (chapters 25–26);
 - ``nnbook/precision/``: fewer bits, less memory: number formats and bfloat16 rounding
   (chapter 24);
 - ``nnbook/experiments/``: results over seeds (``over_seeds``, ``SeedTable``) and the
@@ -25,10 +26,9 @@ gradient checker and the initialisers. The folders show the roles:
   and ``metrics``, the names learners import (``from nnbook.callbacks import
   EarlyStopping``) for code that lives in ``nnbook/training/``.
 
-``nb.plot``, ``nb.diagrams``, ``nb.explore`` and ``nb.exercises`` are ordinary
-subpackages; the first three import matplotlib and the last every chapter's
-checkers, so they load on first use (``__getattr__`` below) and ``import nnbook``
-stays fast.
+``nb.plot``, ``nb.diagrams``, ``nb.explore`` and ``nb.exercises`` load on first use
+(``__getattr__`` below: the first three import matplotlib, the last every chapter's
+checkers), so ``import nnbook`` stays fast.
 """
 
 import importlib as _importlib

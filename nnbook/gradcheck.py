@@ -21,6 +21,8 @@ def numerical_gradient(f, x, eps: float = 1e-6) -> np.ndarray:
     ``f`` takes ``x`` and returns a scalar. A float ``x`` is perturbed in place
     (and restored), so ``f`` may also read it through a closure, e.g. a
     layer's ``params["W"]``. Costs two calls of ``f`` per entry of ``x``.
+
+    Shapes: x: any (contiguous)  →  ∂f/∂x: x's shape, float64.
     """
     if not (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
         x = np.array(x, dtype=np.float64)

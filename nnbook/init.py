@@ -1,9 +1,9 @@
-"""Weight initialisers: zeros, constant, small random, Xavier/Glorot and He.
+"""Weight initialisers: zeros, constant, small random, Xavier/Glorot and He, each a function
+``init(shape, fan_in, fan_out, rng, dtype)`` that returns a new array; layers accept one of
+these functions or its name.
 
-Every initialiser is a function ``init(shape, fan_in, fan_out, rng, dtype)``
-that returns a new array. Layers accept one of these functions or its name.
-Chapter 04 shows why zeros fail and random values work; chapter 06 shows why
-the *scale* matters (Xavier for tanh/sigmoid, He for ReLU).
+Chapter 04 shows why zeros fail and random values work; chapter 06 shows why the *scale*
+matters (Xavier for tanh/sigmoid, He for ReLU).
 """
 
 from __future__ import annotations

@@ -1,12 +1,11 @@
-"""Exercises that check themselves, offline: each chapter ends with a few, and
-``nb.exercises.check("03.1", answer)`` says ✔, or names the likely mistake
-(a missing ``1/m``, a transposed ``W``, …). ``nb.exercises.list()`` shows them all.
+"""Exercises that check themselves, offline: each chapter ends with a few,
+``nb.exercises.check("03.1", answer)`` says ✔ or names the likely mistake (a missing
+``1/m``, a transposed ``W``, …), and ``nb.exercises.list()`` shows them all.
 
-The checkers call your functions on copies of inputs they make themselves (a
-fixed seed) and compare with what ``nnbook`` computes from their own copy; your
-code may modify its inputs, raise (even ``sys.exit()``) or return the wrong
-shape, the feedback says so. Worked solutions live in the repository's
-``tests/test_exercises.py``, not here.
+The checkers call your functions on copies of inputs they make themselves (a fixed seed)
+and compare with what ``nnbook`` computes from its own copy, so your code may modify its
+inputs, raise (even ``sys.exit()``) or return the wrong shape, and the feedback says so.
+Worked solutions live in the repository's ``tests/exercise_solutions*.py``, not here.
 """
 
 from . import _core

@@ -1,22 +1,23 @@
-"""The exercise report for teachers: ``python -m nnbook.exercises report PATH…``.
-
-It takes notebooks, or folders holding a student's copy of the course, and for each notebook
-runs its set-up cell, the earlier cells its Exercises section reads from (a helper the
-chapter defined) and the section itself, one cell at a time, in a kernel of its own
-(kernel.py: a copy alone in an empty temporary folder, a fresh HOME, nnbook from where the
-report's comes from, a memory limit, a time budget, every process it started killed at the
-end). Right after each exercise cell it reads that cell's answer from the kernel as data
-(wire.py: numbers, arrays, strings; a function as a reference whose calls send data) and
-grades it here, in the report's process, with the report's own checkers: nothing the
-student's cells redefine in their kernel can reach a verdict.
-
-It prints the class grid (student × exercise: done ✔, wrong ✘, not attempted ○, error !),
-a count per exercise, the feedback of each ✘ and !, and a count per student; ``--json`` the
-rows, ``--csv`` the grid. Nothing needs the network, and a notebook that cannot be run is
-reported, never fatal. The exit status is ``EXIT_STATUS`` (below), also in ``--help``. It
-runs the students' code: see README's "For teachers" on what it guarantees and on running
-it in a container.
+"""The exercise report for teachers, ``python -m nnbook.exercises report PATH…``: it runs
+each notebook's Exercises section in a kernel of its own (kernel.py), reads each answer back
+as data (wire.py) and grades it here with the report's own checkers, then prints the class
+grid (student × exercise), the counts and the feedback (``--json`` the rows, ``--csv`` the
+grid). The exit status is ``EXIT_STATUS`` (below, also in ``--help``). It runs the students'
+code: README's "For teachers" says what it guarantees and how to run it in a container.
 """
+
+# How a notebook is graded. The report takes notebooks, or folders holding a student's copy
+# of the course, and for each notebook runs its set-up cell, the earlier cells its Exercises
+# section reads from (a helper the chapter defined) and the section itself, one cell at a
+# time, in a kernel of its own (kernel.py: a copy alone in an empty temporary folder, a fresh
+# HOME, nnbook from where the report's comes from, a memory limit, a time budget, every
+# process it started killed at the end). Right after each exercise cell it reads that cell's
+# answer from the kernel as data (wire.py: numbers, arrays, strings; a function as a
+# reference whose calls send data) and grades it in the report's process: nothing the
+# student's cells redefine in their kernel can reach a verdict. The grid marks done ✔,
+# wrong ✘, not attempted ○ and error !, with the feedback of each ✘ and !, a count per
+# exercise and per student. Nothing needs the network, and a notebook that cannot be run is
+# reported, never fatal.
 
 from __future__ import annotations
 

@@ -1,15 +1,17 @@
-"""The report's sandbox for a student's kernel (kernel.py), and the clean-up after it.
-
-``LAUNCH`` is the kernel's start: a memory limit (RLIMIT_AS), no core files, and, where
-Linux offers Landlock, a sandbox that this process and all it starts keep: read only the
-system's folders, Python, its packages and nnbook (``allowed_paths``), write only the
-kernel's own temporary folder, bind only the kernel's own TCP ports and connect to none
-(Landlock ABI 4), and send no signal to a process outside (ABI 6). Then ``nnbook`` from the
-report's own place, never the folder of the notebook, and the IPython kernel.
-
-``become_subreaper`` makes orphans come back to the report, so that ``kill_left_behind``
-finds every process a notebook left (a double fork, a ``setsid``) and kills it.
+"""The report's sandbox for a student's kernel (kernel.py), and the clean-up after it:
+``LAUNCH`` starts the kernel under a memory limit and, where Linux offers Landlock, a
+sandbox (``landlock``, ``allowed_paths``); ``become_subreaper`` and ``kill_left_behind``
+find and kill every process a notebook left behind.
 """
+
+# What LAUNCH does: a memory limit (RLIMIT_AS), no core files, and, where Linux offers
+# Landlock, a sandbox that this process and all it starts keep: read only the system's
+# folders, Python, its packages and nnbook (allowed_paths), write only the kernel's own
+# temporary folder, bind only the kernel's own TCP ports and connect to none (Landlock ABI
+# 4), and send no signal to a process outside (ABI 6). Then nnbook from the report's own
+# place, never the folder of the notebook, and the IPython kernel. become_subreaper makes
+# orphans (a double fork, a setsid) come back to the report, so that kill_left_behind finds
+# and kills them.
 
 from __future__ import annotations
 

@@ -1,17 +1,18 @@
-"""The report's wire: what crosses between the teacher's report and a student's kernel.
-
-Only data crosses: numbers, strings, lists, tuples, dicts, NumPy arrays (numbers, booleans,
-strings), ``None``, ``...``, and chapter 14's ``Value`` graphs and ``Dual`` numbers as their
-fields, all as JSON; never a pickle. A function crosses as a reference: calling it on the
-other side sends its arguments back as data and waits for the result as data. Anything else
-arrives as an ``Opaque`` stand-in that only knows its type's name and a short repr.
-
-This file is also the kernel's agent: the report runs its source in the kernel (so it
-imports nothing of ``nnbook.exercises``), where ``serve`` answers the report's requests by
-printing nothing and sending each reply through ``input()`` (the Jupyter stdin channel),
-after a nonce the report chose for that request. What the kernel sends can only ever be the
-student's values: the checker, the expected answers and the verdict stay in the report.
+"""The report's wire: what crosses between the teacher's report and a student's kernel, as
+JSON, never a pickle (``Codec``, ``dumps``), and the kernel's agent (``Agent``), which the
+report runs in the kernel to answer its requests.
 """
+
+# Only data crosses: numbers, strings, lists, tuples, dicts, NumPy arrays (numbers,
+# booleans, strings), None, ..., and chapter 14's Value graphs and Dual numbers as their
+# fields. A function crosses as a reference: calling it on the other side sends its
+# arguments back as data and waits for the result as data. Anything else arrives as an
+# Opaque stand-in that only knows its type's name and a short repr.
+# The report runs this file's source in the kernel (so it imports nothing of
+# nnbook.exercises), where serve answers the report's requests by printing nothing and
+# sending each reply through input() (the Jupyter stdin channel), after a nonce the report
+# chose for that request. What the kernel sends can only ever be the student's values: the
+# checker, the expected answers and the verdict stay in the report.
 
 from __future__ import annotations
 

@@ -1,13 +1,12 @@
-"""Results over seeds (from chapter 05 on): the tool, and the experiments whose tables
-the repository stores.
+"""Results over seeds (from chapter 05 on): the tool (seeds.py: ``nb.over_seeds``,
+``nb.SeedTable``, ``nb.seeds.stored``), and one module per chapter topic's experiment
+(``chNN_topic.py``) whose tables the repository stores in ``tables/``.
 
-``seeds.py`` holds ``over_seeds`` and ``SeedTable`` (``nb.over_seeds``, ``nb.SeedTable``,
-``nb.seeds.stored``). Every other module here is one chapter topic's experiment
-(``chNN_topic.py``), declaring ``TABLES = {"NN_name": (function, seeds)}`` where
-``function(seed)`` returns a number or a dict of numbers. Its notebook imports the
-same function, shows ``nb.seeds.stored("NN_name")`` and runs one seed itself;
-``python tools/seed_tables.py NN_name`` recomputes the table into ``tables/``
-(README, "Results over seeds").
+A module whose seeds cost too much for its notebook declares ``TABLES = {"NN_name":
+(function, seeds)}``, where ``function(seed)`` returns a number or a dict of numbers; its
+notebook imports the same function, shows ``nb.seeds.stored("NN_name")`` and runs one seed
+itself, and ``python tools/seed_tables.py NN_name`` recomputes the table (README, "Results
+over seeds").
 """
 
 import importlib as _importlib

@@ -1,12 +1,8 @@
-"""Results over seeds: run one experiment with several seeds and keep every value
-(``nb.over_seeds``, ``nb.SeedTable``, ``nb.seeds.stored``).
-
-A trained model, a sampled answer or a drawn data set is one draw of many, so a
-comparison in the course rests on a ``SeedTable``: ``over_seeds(run, seeds)`` calls
-``run(seed)`` once per seed and keeps each seed's numbers, which the table prints
-one row per seed with the mean, min and max under them. Stored tables (for
-experiments too slow for a notebook) load with ``stored(name)``. Used from
-chapter 05 on; the house rule is in README ("Results over seeds").
+"""Results over seeds (chapter 05 on): ``over_seeds(run, seeds)`` calls ``run(seed)`` once
+per seed and keeps every seed's numbers in a ``SeedTable``, which prints one row per seed
+with the mean, min and max under them; ``stored(name)`` loads a table the repository stores
+for an experiment too slow for a notebook (``nb.over_seeds``, ``nb.SeedTable``,
+``nb.seeds.stored``; the house rule is in README, "Results over seeds").
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Explorables for JupyterLab (ipywidgets): move a control, the figure and a one-line
-caption follow. Learners write ``nb.explore.<name>``. Each topic's module holds the
-explorable (which returns the widget) beside its static figure (``*_figure``, which
-returns a matplotlib Figure that a notebook shows for readers without a kernel):
+"""Explorables for JupyterLab (ipywidgets), ``nb.explore.<name>``: move a control, and the
+figure and a one-line caption follow. Each topic's module holds the explorable (which
+returns the widget) beside its static figure (``*_figure``, a matplotlib Figure that a
+notebook shows for readers without a kernel), on the machinery of _widgets.py; a new
+explorable goes, with its figure, into the module of its topic:
 
 - gradient_descent.py: the learning rate (chapter 00); sigmoid.py: saturation (01);
 - xor.py: training on XOR (05), and animation.py, the same training as an animation;
@@ -20,10 +21,9 @@ returns a matplotlib Figure that a notebook shows for readers without a kernel):
 - diffusion.py: the exact score field of a noised mixture against the time t, and samples
   flowing from noise to the data as a GIF (26).
 
-The figure is a PNG in an ``ipywidgets.Image`` (no output messages while a cell runs),
-and the widget's text/plain repr depends only on the controls' values, so a stored
-notebook is deterministic under nbval at the defaults. The machinery they share is
-_widgets.py; a new explorable goes, with its figure, into the module of its topic.
+The figure is a PNG in an ``ipywidgets.Image`` (no output messages while a cell runs), and
+the widget's text/plain repr depends only on the controls' values, so a stored notebook is
+deterministic under nbval at the defaults.
 """
 
 from .animation import frames_gif, frames_html, xor_animation

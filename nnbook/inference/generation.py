@@ -1,7 +1,7 @@
-"""``generate`` (chapter 21): a language model writes by reading its own output. Each step
-runs the model on the text so far, takes its logits at the last position and draws the next
-token from them with the decoding rules of sampling.py (greedy, temperature, top-k, top-p).
-With a KV cache (layers/attention/kv_cache.py) the model reads the prompt once, then one token a step;
+"""``generate`` (chapter 21): a language model writes by reading its own output, each step
+running the model on the text so far and drawing the next token from its last position's
+logits with the decoding rules of sampling.py (greedy, temperature, top-k, top-p). With a KV
+cache (layers/attention/kv_cache.py) the model reads the prompt once, then one token a step;
 ``can_cache``, ``start_cache``, ``clear_cache`` and ``cache_nbytes`` act on a whole model.
 Chapter 23 adds prompts of different lengths, ``stop_token`` and a ``draft`` model.
 """

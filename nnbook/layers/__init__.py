@@ -1,12 +1,13 @@
-"""The layers a model is made of, one folder per family, as Keras 3 lays them out.
+"""The layers a model is made of: the ``Layer`` contract (base.py), ``Dense`` and ``Flatten``
+(dense.py), the activations, ``Dropout``, ``Embedding``/``PositionalEmbedding``,
+``SiLU``/``SwiGLU``, ``Unembedding``, ``LoRA`` (lora.py) and ``add_lora``/``merge_lora``
+(adapters.py), with the kernels they share (products.py, aligned.py).
 
-Here: the ``Layer`` contract (base.py), ``Dense`` and ``Flatten`` (dense.py), the
-activations, ``Dropout``, ``Embedding``/``PositionalEmbedding``, ``SiLU``/``SwiGLU``,
-``Unembedding``, ``LoRA`` (lora.py) and ``add_lora``/``merge_lora`` (adapters.py).
-Families: conv/ (``Conv2D``, the pools, chapters 07–08), normalization/ (``BatchNorm``,
-``LayerNorm``, ``RMSNorm``), recurrent/ (``RNN``, ``LSTM``, ``GRU``, chapters 15–16) and
-attention/ (``MultiHeadAttention``, RoPE, grouped-query heads, the KV cache,
-``TransformerBlock``, chapters 17–21). Every layer is also at the top level, ``nb.Dense``.
+Four families have folders of their own, as Keras 3 lays them out: conv/ (``Conv2D``, the
+pools, chapters 07–08), normalization/ (``BatchNorm``, ``LayerNorm``, ``RMSNorm``),
+recurrent/ (``RNN``, ``LSTM``, ``GRU``, chapters 15–16) and attention/
+(``MultiHeadAttention``, RoPE, grouped-query heads, the KV cache, ``TransformerBlock``,
+chapters 17–21). Every layer is also at the top level, ``nb.Dense``.
 """
 
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax

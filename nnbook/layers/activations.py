@@ -26,7 +26,9 @@ def sigmoid(z):
     """σ(z) = 1 / (1 + e^(−z)), a new array of z's dtype, for any z: for z < −709 (float64)
     or −88 (float32) e^(−z) overflows to inf and σ is 0, as it should be, so the
     overflow warning is silenced. Every sigmoid of the package is this one. Four passes
-    over memory (−z, e^·, + 1, 1/·), all in the one new array."""
+    over memory (−z, e^·, + 1, 1/·), all in the one new array.
+
+    Shapes: z: any  →  σ(z): the same shape."""
     s = _exp_neg(z)
     s += 1.0
     return np.reciprocal(s, out=s)
@@ -44,7 +46,9 @@ def _exp_neg(z):
 
 def softmax(z, axis: int = -1):
     """e^(z_i) / Σ_j e^(z_j) along ``axis``, with the max subtracted first so that
-    large inputs such as [1000, 1001] do not overflow (chapter 09)."""
+    large inputs such as [1000, 1001] do not overflow (chapter 09).
+
+    Shapes: z: any  →  the same shape, summing to 1 along ``axis``."""
     z = _float(z)
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
@@ -52,7 +56,9 @@ def softmax(z, axis: int = -1):
 
 
 def log_softmax(z, axis: int = -1):
-    """log softmax(z), computed stably (z − max − log Σ e^(z − max))."""
+    """log softmax(z) along ``axis``, computed stably (z − max − log Σ e^(z − max)).
+
+    Shapes: z: any  →  the same shape."""
     z = _float(z)
     shifted = z - z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))

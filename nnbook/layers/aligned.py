@@ -1,19 +1,7 @@
-"""Arrays that start on a 64-byte boundary (the layers' speed, not the course's
-subject): BatchNorm's work arrays and outputs (chapter 13), Dense's parameters and
-gradients, and the optimizers' buffers (an SGD update reads and writes each weight
-matrix twice: 1-2.5 % of a training step of a 64-64-64-10 MLP, 3 % at 128 wide and
-batch 256, float64). The LSTM's and Conv2D's work arrays were measured too, and ran
-no faster in these.
-
-NumPy's arrays start where the C allocator puts them: on a 16-byte boundary, a
-64-byte one only by chance (glibc gives a fresh block of 128 kB or more 16 bytes past
-a page). A 64-byte cache line then holds the end of one AVX-512 vector and the start
-of the next, and NumPy's element-wise loops read and write two lines per vector:
-measured on an Intel Xeon (AVX512_SPR), one thread,
-``np.multiply(a, b, out=c)`` on (256, 128) float32 took 6.4 µs with the three
-arrays 16 bytes off and 3.2 µs with all three on the boundary (float64 12.6 and
-6.1 µs; (4, 32, 64) float32 1.9 and 1.05 µs). The values are the same: where an array
-starts changes which loads NumPy makes, not what it adds or multiplies.
+"""Arrays that start on a 64-byte boundary (the layers' speed, not the course's subject):
+BatchNorm's work arrays and outputs (chapter 13), Dense's parameters and gradients, and the
+optimizers' buffers. Why, and what it was measured to save: benchmarks/README.md, "Where
+the speed comes from".
 """
 
 from __future__ import annotations

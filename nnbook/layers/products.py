@@ -1,20 +1,14 @@
-"""Tall matrix products in blocks of rows that BLAS multiplies without packing
-(chapter 08's convolutions, and every ``Dense`` on many rows).
-
-OpenBLAS (the BLAS in NumPy's wheels) multiplies a product whose sizes give
-m·n·k ≤ 10⁶ with small-matrix kernels that read the operands where they lie.
-Bigger products are first copied into packed panels. For a tall, thin operand (a
-convolution's X_col, m·h_o·w_o rows of f·f·c_in + 1 columns; a Dense layer's 1,000
-samples or m·T positions of 64 features) that copy is as long as the product
-itself, so splitting the rows into equal blocks under that size, in one batched
-``np.matmul``, makes the product 1.4–2× faster on CPUs with AVX-512 (AMD and Intel
-alike). Where BLAS has no such kernels the split costs about as much as it saves
-(measured within a few per cent either way). Each output row is still one product
-of the same kernel, so a forward product's values do not change (checked bit for bit
-in tests/test_layers_products.py), except in float32 on OpenBLAS's AVX2 (Haswell)
-kernels, where a whole product adds in another order than its blocks and the last bit
-can differ; ∂E/∂W adds the blocks' sums, which changes only its last bits.
+"""Tall matrix products in blocks of rows that BLAS multiplies without packing (chapter
+08's convolutions, and every ``Dense`` on many rows): ``row_blocks`` chooses the blocks,
+``matmul_rows`` and ``matmul_t_rows`` multiply. Why, and what it was measured to save:
+benchmarks/README.md, "Where the speed comes from".
 """
+
+# Each output row is still one product of the same kernel, so a forward product's values do
+# not change (checked bit for bit in tests/test_layers_products.py), except in float32 on
+# OpenBLAS's AVX2 (Haswell) kernels, where a whole product adds in another order than its
+# blocks and the last bit can differ; ∂E/∂W adds the blocks' sums, which changes only its
+# last bits.
 
 from __future__ import annotations
 

@@ -2,10 +2,10 @@
 ``CrossEntropy`` (chapter 09) from crossentropy.py and the base class ``Loss`` from
 loss_base.py; ``get_loss`` finds one by its Keras name.
 
-Each is called as ``loss(y_true, y_pred)`` (Keras' order) and has ``grad(y_true, y_pred)``
-= ∂loss/∂y_pred. Shapes must match exactly: a loss never broadcasts ``(m,)`` against
-``(m, 1)``. ``value``, ``gradient`` and ``fused_gradient`` are the unchecked forms ``fit``
-calls on arrays it has already checked once. A new loss subclasses ``Loss``, carries
+Each is called as ``loss(y_true, y_pred)`` (Keras' order), has ``grad(y_true, y_pred)``
+= ∂loss/∂y_pred and never broadcasts (``(m,)`` against ``(m, 1)`` is an error), and
+``value``, ``gradient`` and ``fused_gradient`` are the unchecked forms ``fit`` calls on
+arrays it has already checked once. A new loss subclasses ``Loss``, carries
 ``@register_class`` (so a saved model finds it) and adds its names to ``_BY_NAME``.
 """
 

@@ -1,9 +1,9 @@
 """Optimizers: ``SGD`` (momentum, Nesterov), ``RMSProp``, ``Adam`` and ``AdamW`` (chapter
-20), with gradient clipping and weight decay. Chapter 00 introduces the update
+20), with gradient clipping and weight decay; chapter 00 introduces the update
 ``w ← w − α ∂E/∂w``, chapter 06 clipping, chapter 11 derives the rest.
 
 ``step(pairs)`` updates every (parameter, gradient) pair in place; the base class
-``Optimizer`` (clipping, decay, buffers, saving) is in optimizer_base.py. ``lr`` may
+``Optimizer`` (clipping, decay, buffers, saving) is in optimizer_base.py, and ``lr`` may
 also be written ``learning_rate=`` (Keras' name).
 """
 

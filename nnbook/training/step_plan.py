@@ -1,23 +1,8 @@
-"""The training step's fast path and its guilty-layer walk (chapter 10's ``train_step``).
-
-A checked step on a batch of new shapes leaves a ``StepPlan``; the next steps on batches of
-the same shapes, through the same layers, loss and optimizer, walk the layers without the
-checks that step made (each layer's output and ∂E/∂x shape, the targets' form), so they
-cost what the walk costs. A layer that offers ``fast_path`` (Dense, the activations) is
-called without its own per-call checks too, where its input comes from the batch or from
-another such layer and its ∂E/∂y from the loss or from another such layer: then the checks
-it skips were made by the checked step and could not fail. When the loss is not finite,
-``first_non_finite`` walks again to name the layer that first produced a NaN or inf: that
-walk runs only then.
-
-The arrays those fast calls return (a layer's output, its ∂E/∂x) are made again every
-step, of the same shapes. From 64 kB up the plan keeps the ones the first planned step made
-and passes each back as ``out=`` to the call that made it: the step writes into memory it
-already holds instead of asking the allocator for new arrays and giving them back, which
-glibc answered by handing the freed top of its heap to the system and faulting it in again
-on the next step (224 page faults a step for a (256, 256)-wide MLP at batch 256 in
-float64). The same operations make the same numbers; each kept array belongs to one call,
-and no call writes into an array it reads.
+"""The training step's fast path and its guilty-layer walk (chapter 10's ``train_step``):
+a checked step on a batch of new shapes leaves a ``StepPlan``, and the next steps on
+batches of the same shapes, through the same layers, loss and optimizer, run the plan,
+which walks the layers without the checks that step made. When the loss is not finite,
+``first_non_finite`` walks again to name the layer that first produced a NaN or inf.
 """
 
 from __future__ import annotations
@@ -43,7 +28,18 @@ class StepPlan:
     ``run`` makes the step's forward, loss and backward; ``pairs`` gives the pairs for
     the optimizer, or None when a layer replaced a gradient array (then the model reads
     them afresh). Build it with ``StepPlan.after(model, xb, yb, out)``, or None when the
-    step cannot be planned (inputs cast, targets converted)."""
+    step cannot be planned (inputs cast, targets converted).
+
+    The plan skips each layer's output and ∂E/∂x shape checks and the targets' form, which
+    the checked step made. A layer that offers ``fast_path`` (Dense, the activations) is
+    called without its own per-call checks too, where its input comes from the batch or
+    from another such layer and its ∂E/∂y from the loss or from another such layer: then
+    the checks it skips were made by the checked step and could not fail. The arrays those
+    fast calls return (a layer's output, its ∂E/∂x) are made again every step, of the same
+    shapes; from ``KEEP_FROM`` bytes up the plan keeps the ones the first planned step made
+    and passes each back as ``out=`` to the call that made it (why: benchmarks/README.md).
+    The same operations make the same numbers; each kept array belongs to one call, and no
+    call writes into an array it reads."""
 
     __slots__ = ("layers", "optimizer", "loss", "dtypes", "out_key", "seen", "fused",
                  "forward", "backward", "top_fast", "own", "trained", "slots", "pair_tuple",
