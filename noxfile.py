@@ -12,7 +12,7 @@ Install the pinned runner once (`python -m pip install -r .ci/requirements.txt`)
 Each session makes its own virtual environment under .nox/ (`nox -r` reuses it).
 `bash .ci/run` runs torch and browser with `--no-venv` inside the .venv that README's
 test command made (which already holds ".[dev]"), and oldest and newest in venvs of their
-own. See "Continuous integration" in CONTRIBUTING.md.
+own. See "CI" in CONTRIBUTING.md.
 """
 
 import glob
