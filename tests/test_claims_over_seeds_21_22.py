@@ -158,14 +158,39 @@ def test_21_sliding_window_within_10_points(seed):
 
 
 # -- chapter 22: post-training ---------------------------------------------------------------
-@pytest.mark.claim(stated="every", text="ch22: LoRA on the output layer buys almost nothing; "
-                                        "every way of training fewer weights costs fewer bits")
+# Section 4's four fine-tunings over fifty new batch orders: the fourth fresh run's ten, where
+# LoRA in the blocks cost more bits/char than every weight on two, and forty drawn for this
+# count (multiples of 100 above 100,000). Held on all fifty, and on the five stored orders:
+# LoRA on the output layer below 5 % accepted (0.4 % to 2.7 % on the forty), the blocks,
+# trained or adapted, more than 3 times it (3.9 times at the least), and it cost fewer
+# bits/char than every weight (by 0.067 to 0.147 on the forty). The other two ways cost
+# fewer bits on most orders, not all: LoRA in the blocks on 47 of 50 (on the forty 0.094
+# below to 0.008 above, mean 0.055 below, sd 0.021), the blocks alone on 49 of 50 (0.030
+# below to 0.004 above, mean 0.018 below, sd 0.008).
+@pytest.mark.claim(stated="every", text="ch22: LoRA on the output layer buys almost nothing, "
+                                        "and costs fewer bits than training every weight")
 @pytest.mark.parametrize("seed", seeds(226))
 def test_22_fine_tuning_fewer_weights(seed):
     a, b = ch22.sft_accepted(seed), ch22.sft_bits(seed)
     assert a["LoRA, output"] < 0.05
     assert min(a["blocks only"], a["LoRA, blocks"]) > 3 * a["LoRA, output"]
-    assert max(b["blocks only"], b["LoRA, output"], b["LoRA, blocks"]) < b["every weight"]
+    assert b["LoRA, output"] < b["every weight"]
+
+
+@pytest.mark.claim(stated=(47, 50), text="ch22: LoRA in the blocks costs fewer bits than "
+                                         "training every weight (47 of 50 new orders)")
+@pytest.mark.parametrize("seed", seeds(226))
+def test_22_lora_in_the_blocks_costs_fewer_bits(seed):
+    b = ch22.sft_bits(seed)
+    assert b["LoRA, blocks"] < b["every weight"]
+
+
+@pytest.mark.claim(stated=(49, 50), text="ch22: training the blocks alone costs fewer bits "
+                                         "than training every weight (49 of 50 new orders)")
+@pytest.mark.parametrize("seed", seeds(226))
+def test_22_blocks_only_costs_fewer_bits(seed):
+    b = ch22.sft_bits(seed)
+    assert b["blocks only"] < b["every weight"]
 
 
 @lru_cache(maxsize=None)
