@@ -291,13 +291,37 @@ def test_06_unclipped_run_overflows_and_clipping_converges(seed):
     assert all(row[name] < 0.25 for name in ch06_deep.CLIPS)
 
 
-@pytest.mark.claim(stated="every", text="ch06: the residual stack learns where the plain one "
-                                        "stays at the mean")
+_residual = functools.lru_cache(maxsize=None)(ch06_deep.residual)   # three claims read it
+
+
+# Section 7's four 20-layer stacks on 210 new seeds: the fourth fresh run's ten, where the
+# residual stack overflowed on one, and 200 drawn for this count (multiples of 100 above
+# 100,000). The plain stacks stayed at the mean's loss on all 210 (on the 200, sigmoid +
+# Xavier 1.002 to 1.010 of Var(y), tanh plain 1.000 to 1.001): the every-seed claim. The
+# residual stack learned on 198 (0.056 to 0.31 on the 200) and blew up on 12 (overflowed on
+# 8, its loss past 1e176 on 4): its sums grew, as the chapter warns they can. ReLU + He
+# learned on 209 (0.044 to 0.31) and overflowed on one, a seed where the residual stack
+# learned.
+@pytest.mark.claim(stated="every", text="ch06: the plain sigmoid + Xavier and small-tanh stacks "
+                                        "stay at the mean's loss")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
-def test_06_residual_stack_learns_where_the_plain_one_stays_at_the_mean(seed):
-    row = ch06_deep.residual(seed)
-    assert row["sigmoid + Xavier"] > 0.9 and row["tanh plain"] > 0.9
-    assert row["ReLU + He"] < 0.5 and row["tanh residual"] < 0.5
+def test_06_plain_stacks_stay_at_the_mean(seed):
+    row = _residual(seed)
+    assert row["sigmoid + Xavier"] > 0.9 and row["tanh plain"] > 0.9, row
+
+
+@pytest.mark.claim(stated=(198, 210), text="ch06: the residual tanh stack learns, below half "
+                                           "of Var(y) (198 of 210 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*SEEDS))
+def test_06_residual_stack_learns(seed):
+    assert _residual(seed)["tanh residual"] < 0.5
+
+
+@pytest.mark.claim(stated=(209, 210), text="ch06: ReLU + He learns, below half of Var(y) "
+                                           "(209 of 210 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*SEEDS))
+def test_06_relu_he_learns(seed):
+    assert _residual(seed)["ReLU + He"] < 0.5
 
 
 def unclipped_first_steps(X, y, net_seed, fit_seed, steps=24):

@@ -36,7 +36,11 @@ def test_21_accepted_share_falls_with_the_temperature(seed):
     assert a["τ=0.5"] > a["τ=0.8"] > a["τ=1"] > a["τ=1.5"]
 
 
-@pytest.mark.claim(stated="every", text="ch21: top-p = 0.9 is accepted more often than τ = 1")
+# Fifty new models: the fourth fresh run's ten and forty drawn for its restatement (multiples
+# of 100 above 100,000). Top-p led τ = 1 on 49 (on the forty by 9.2 points on average, up to
+# 14.6); on one of the forty it was behind by 0.08 points (46.10 % against 46.18 %).
+@pytest.mark.claim(stated=(49, 50), text="ch21: top-p = 0.9 is accepted more often than τ = 1 "
+                                         "(49 of 50 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_top_p_beats_tau_1(seed):
     a, _, _ = decoding(seed)
@@ -51,13 +55,25 @@ def test_21_top_k_beats_tau_1_on_most_models(seed):
     assert a["τ=1"] < a["top-k=3"]
 
 
+# The same fifty new models. Held on all fifty: greedy below 1 % distinct, the share rising
+# from τ = 0.5 to 1 to 1.5, top-k = 3 below τ = 1 (on the forty by 4.6 to 18.9 points). Top-k
+# below top-p on 47: on the forty top-p minus top-k was 1.6 points below 0 to 15.6 above
+# (mean 8.3, sd 4.5); the fourth fresh run's exception had top-k 2.1 points above top-p.
 @pytest.mark.claim(stated="every", text="ch21: distinct share: greedy ~0, rises with τ; top-k "
-                                        "below τ = 1 and top-p")
+                                        "below τ = 1")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_distinct_shares(seed):
     _, d, _ = decoding(seed)
     assert d["greedy"] < 0.01 and d["τ=0.5"] < d["τ=1"] < d["τ=1.5"]
-    assert d["top-k=3"] < min(d["τ=1"], d["top-p=0.9"])
+    assert d["top-k=3"] < d["τ=1"]
+
+
+@pytest.mark.claim(stated=(47, 50), text="ch21: top-k = 3's distinct share is below top-p's "
+                                         "(47 of 50 new models)")
+@pytest.mark.parametrize("seed", seeds(31))
+def test_21_top_k_less_varied_than_top_p(seed):
+    _, d, _ = decoding(seed)
+    assert d["top-k=3"] < d["top-p=0.9"]
 
 
 # Top-p's distinct share was within 8 points of τ = 1's on sixteen new models (seeds
@@ -158,14 +174,39 @@ def test_21_sliding_window_within_10_points(seed):
 
 
 # -- chapter 22: post-training ---------------------------------------------------------------
-@pytest.mark.claim(stated="every", text="ch22: LoRA on the output layer buys almost nothing; "
-                                        "every way of training fewer weights costs fewer bits")
+# Section 4's four fine-tunings over fifty new batch orders: the fourth fresh run's ten, where
+# LoRA in the blocks cost more bits/char than every weight on two, and forty drawn for this
+# count (multiples of 100 above 100,000). Held on all fifty, and on the five stored orders:
+# LoRA on the output layer below 5 % accepted (0.4 % to 2.7 % on the forty), the blocks,
+# trained or adapted, more than 3 times it (3.9 times at the least), and it cost fewer
+# bits/char than every weight (by 0.067 to 0.147 on the forty). The other two ways cost
+# fewer bits on most orders, not all: LoRA in the blocks on 47 of 50 (on the forty 0.094
+# below to 0.008 above, mean 0.055 below, sd 0.021), the blocks alone on 49 of 50 (0.030
+# below to 0.004 above, mean 0.018 below, sd 0.008).
+@pytest.mark.claim(stated="every", text="ch22: LoRA on the output layer buys almost nothing, "
+                                        "and costs fewer bits than training every weight")
 @pytest.mark.parametrize("seed", seeds(226))
 def test_22_fine_tuning_fewer_weights(seed):
     a, b = ch22.sft_accepted(seed), ch22.sft_bits(seed)
     assert a["LoRA, output"] < 0.05
     assert min(a["blocks only"], a["LoRA, blocks"]) > 3 * a["LoRA, output"]
-    assert max(b["blocks only"], b["LoRA, output"], b["LoRA, blocks"]) < b["every weight"]
+    assert b["LoRA, output"] < b["every weight"]
+
+
+@pytest.mark.claim(stated=(47, 50), text="ch22: LoRA in the blocks costs fewer bits than "
+                                         "training every weight (47 of 50 new orders)")
+@pytest.mark.parametrize("seed", seeds(226))
+def test_22_lora_in_the_blocks_costs_fewer_bits(seed):
+    b = ch22.sft_bits(seed)
+    assert b["LoRA, blocks"] < b["every weight"]
+
+
+@pytest.mark.claim(stated=(49, 50), text="ch22: training the blocks alone costs fewer bits "
+                                         "than training every weight (49 of 50 new orders)")
+@pytest.mark.parametrize("seed", seeds(226))
+def test_22_blocks_only_costs_fewer_bits(seed):
+    b = ch22.sft_bits(seed)
+    assert b["blocks only"] < b["every weight"]
 
 
 @lru_cache(maxsize=None)

@@ -4,7 +4,7 @@ the fresh seeds of `nox -s fresh_seeds`, and asserts what the chapter says holds
 seed. The tests that only re-read the stored tables check that the text matches them.
 
 Costs with one BLAS thread: ``mixture_vae`` about 3 s a seed (shared by its three claims),
-``digits_beta`` about 12 s a seed (three VAEs, shared by its two claims).
+``digits_beta`` about 3 to 12 s a seed (three VAEs, shared by its five claims).
 """
 
 import functools
@@ -92,17 +92,39 @@ def test_beta_4_reconstructs_worse(seed):
     assert large_beta_reconstructs_worse(row), row
 
 
-@pytest.mark.claim(stated="every", text="ch25: from β = 0.25 to 4, 0.2 to 1 nat of "
-                   "reconstruction per nat of KL, a rise in squared error under 10 %; "
-                   "the step from 0.25 to 1 moves the error less than the step from 1 to 4")
+# The β trade over 110 new seeds: the fourth fresh run's ten and a hundred drawn for this count
+# (multiples of 100 above 100,000). The squared error's rise from β = 0.25 to 4 stayed
+# between 0 and 10 % on all 110 (1.2 % to 6.1 % on the hundred, mean 3.8 %; 8.7 % on the
+# fresh seed below): the every-seed claim. Its rate per nat of KL was between 0.2 and 1 on
+# 108 (on the hundred 0.135 to 0.60, mean 0.40, sd 0.08; the two below 0.2 are seeds where
+# β = 0.25 reconstructed worse than β = 1). The step from 0.25 to 1 moved the error less than
+# the step from 1 to 4 on 109: on the hundred by 0.031 to 0.151 (mean 0.100, sd 0.023);
+# on one fresh seed β = 0.25 reconstructed unusually well and the first step was the larger,
+# 0.145 against 0.136. (The stored seeds give 0.36 to 0.43 nat per nat and 3.3 to 4.1 %, the
+# notebook's seed 25 0.54 and 5.3 %.)
+@pytest.mark.claim(stated="every", text="ch25: from β = 0.25 to 4, a rise in squared error "
+                                        "under 10 %")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_beta_trade(seed):
-    # the stored seeds give 0.36 to 0.43 nat per nat and 3.3 to 4.1 %, the notebook's
-    # seed 25 0.54 and 5.3 %; 30 seeds tried when this was written: 0.28 to 0.72 and
-    # 2.5 to 7.7 %, hence the wide bounds
     row = beta_row(seed)
-    per_nat, rise = trade(row)
-    assert 0.2 < per_nat < 1 and 0 < rise < 0.1, (per_nat, rise, row)
+    _, rise = trade(row)
+    assert 0 < rise < 0.1, (rise, row)
+
+
+@pytest.mark.claim(stated=(108, 110), text="ch25: from β = 0.25 to 4, 0.2 to 1 nat of "
+                   "reconstruction per nat of KL (108 of 110 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_the_beta_trade_per_nat(seed):
+    row = beta_row(seed)
+    per_nat, _ = trade(row)
+    assert 0.2 < per_nat < 1, (per_nat, row)
+
+
+@pytest.mark.claim(stated=(109, 110), text="ch25: the step from β = 0.25 to 1 moves the error "
+                   "less than the step from 1 to 4 (109 of 110 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_the_first_beta_step_moves_the_error_less(seed):
+    row = beta_row(seed)
     small = abs(row["rec β=1"] - row["rec β=0.25"])
     assert small < row["rec β=4"] - row["rec β=1"], row
 

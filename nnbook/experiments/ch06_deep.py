@@ -108,14 +108,20 @@ def _twenty_layers(net_seed, activation, init, residual, depth=20, width=32):
 
 
 def residual(seed, epochs=30):
-    """One seed of section 7: each 20-layer kind's loss over its last 5 epochs, over Var(y)."""
+    """One seed of section 7: each 20-layer kind's loss over its last 5 epochs, over Var(y);
+    ``inf`` for a run whose loss overflowed (the residual stack's sums can grow: on some
+    seeds it, and on rarer ones ReLU + He, blows up instead of learning)."""
     X, y, net_seed, fit_seed = _task(seed)
     result = {}
     for name, (activation, init, is_residual) in KINDS.items():
         model = _twenty_layers(net_seed, activation, init, is_residual)
         model.compile(SGD(0.01), "mse")
-        history = model.fit(X, y, epochs=epochs, batch_size=32, verbose=0,
-                            rng=np.random.default_rng(fit_seed))
+        try:
+            history = model.fit(X, y, epochs=epochs, batch_size=32, verbose=0,
+                                rng=np.random.default_rng(fit_seed))
+        except FloatingPointError:
+            result[name] = float("inf")
+            continue
         result[name] = float(np.mean(history.history["loss"][-5:])) / y.var()
     return result
 
