@@ -47,10 +47,7 @@ MAX_TOP = 10
 MAX_SENTENCES = 3
 # Modules whose docstrings are over MAX_SENTENCES and are left for now, each with its reason.
 # Another branch of issue 51 is rewriting these files; shorten them there, then drop the entry.
-LONG_DOCSTRINGS = {
-    "nnbook/torch_bridge/__init__.py": "the bridge's mapping guide (issue 51, being rewritten)",
-    "nnbook/layers/attention/kv_cache.py": "the attention family (issue 51, being rewritten)",
-}
+LONG_DOCSTRINGS: dict[str, str] = {}
 
 
 # --------------------------------------------------------------------------------------------
