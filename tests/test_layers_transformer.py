@@ -65,6 +65,11 @@ def test_an_array_replaced_in_a_part_is_the_blocks_with_nothing_re_bound():
     twin.attn.params["W_q"][...] = new_W
     np.testing.assert_array_equal(out, twin.forward(x))
     assert list(b.params) == NAMES and "W_q" not in b.params
+    b.ln1.params = {"gamma": np.full(6, 2.0), "beta": np.zeros(6)}   # a part's dict replaced
+    assert b.params["ln1.gamma"] is b.ln1.params["gamma"]
+    assert [v is b.ln1.params["beta"] for k, v in b.params.items() if k.startswith("ln1.")] \
+        == [False, True]
+    assert list(b.params.values())[-1] is b.ff2.params["b"]
     with pytest.raises(KeyError, match="no parameter 'W_q' to replace"):
         b.params["W_q"] = new_W                                       # a name the block lacks
     assert "_links" not in vars(b) and "__setattr__" not in vars(nb.TransformerBlock)

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import ItemsView, MutableMapping, ValuesView
 
 __all__ = ["PartArrays"]
 
@@ -26,6 +26,21 @@ class PartArrays(MutableMapping):
     def __getitem__(self, name):
         part, key = self._names()[name]
         return getattr(part, self._which)[key]
+
+    def get(self, name, default=None):
+        found = self._names().get(name)
+        return default if found is None else getattr(found[0], self._which)[found[1]]
+
+    def pairs(self):
+        """``(name, array)`` for every name, the names looked up once (``items()``)."""
+        which = self._which
+        return [(name, getattr(part, which)[key]) for name, (part, key) in self._names().items()]
+
+    def items(self):
+        return _Items(self)
+
+    def values(self):
+        return _Values(self)
 
     def __setitem__(self, name, array) -> None:
         names = self._names()
@@ -51,3 +66,15 @@ class PartArrays(MutableMapping):
 
     def __repr__(self) -> str:
         return repr(dict(self))
+
+
+class _Items(ItemsView):
+    """``items()`` of a ``PartArrays``: the names looked up once per pass, not per name."""
+
+    def __iter__(self):
+        return iter(self._mapping.pairs())
+
+
+class _Values(ValuesView):
+    def __iter__(self):
+        return (array for _, array in self._mapping.pairs())

@@ -192,13 +192,15 @@ class TransformerBlock(Caching, Layer):
         """``{block name: (part, part's key)}`` for the current parts, in the order of the
         block's ``params``; worked out again only when a part (or its ``params`` dict) was
         replaced since, e.g. ``block.attn = nb.LoRA(block.attn, …)``."""
-        parts = (self.ln1, self.attn, self.ln2,
-                 *((self.ff1, self.ff2) if self.ffn_kind == "relu" else (self.ffn,)))
-        held = [(part, part.params) for part in parts]   # kept: their ids stay theirs
-        seen = tuple((id(part), id(d), len(d)) for part, d in held)
-        cached = self.__dict__.get("_named")
-        if cached is not None and cached[0] == seen:
-            return cached[2]
+        own, cached = self.__dict__, self.__dict__.get("_named")
+        if cached is not None:
+            held, names = cached
+            for attr, part, d, n in held:            # the parts, their dicts and sizes then
+                if own.get(attr) is not part or part.params is not d or len(d) != n:
+                    break
+            else:
+                return names
+        attrs = ("ln1", "attn", "ln2") + (("ff1", "ff2") if self.ffn_kind == "relu" else ("ffn",))
         names = {f"{prefix}.{k}": (part, k) for prefix, part in
                  (("ln1", self.ln1), ("attn", self.attn), ("ln2", self.ln2))
                  for k in part.params}
@@ -207,7 +209,8 @@ class TransformerBlock(Caching, Layer):
                           for n in ff.params if n != "b" or self.bias})   # bias=False: b = 0
         else:
             names.update({k: (self.ffn, k) for k in self.ffn.params})
-        self._named = (seen, held, names)
+        self._named = (tuple((a, own[a], own[a].params, len(own[a].params)) for a in attrs),
+                       names)
         return names
 
     def _adapters(self):
