@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import nnbook as nb
+from nnbook.torch_bridge import mappings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
@@ -402,7 +403,8 @@ def test_the_limits_quoted_are_those_the_tests_enforce():
     assert int(top) == _constant("tests/test_structure.py", "MAX_TOP")
     sentences, = _quoted(r"each module opens with a docstring of at most (\d+) sentences")
     assert int(sentences) == _constant("tests/test_structure.py", "MAX_SENTENCES")
-    assert "LONG_DOCSTRINGS" in TEXT and _constant("tests/test_structure.py", "LONG_DOCSTRINGS")
+    assert "no module is let off the limit" in " ".join(TEXT.split())
+    assert "LONG_DOCSTRINGS" not in _source("tests/test_structure.py")   # no allowance list
     one, average, image = _quoted(r"keeps every notebook\s+under ([\d.]+) MB, `notebooks/` under "
                                   r"(\d+) KB per notebook on average, and every stored image\s+"
                                   r"under ([\d.]+) MB")
@@ -539,9 +541,13 @@ def test_the_torch_parity_files_are_those_the_guide_lists():
              for p in (ROOT / "tests").glob("test_torch_parity_*.py")}
     assert set(re.findall(r"\w+", said)) == files
     maps = re.search(r"MAPS = \(([^)]*)\)", _source("nnbook/torch_bridge/mappings.py")).group(1)
-    order = re.findall(r"map_\w+", maps)
-    if "as the chapter 20 block of" in TEXT:                 # "the later in MAPS wins"
-        assert order.index("map_modern") > order.index("map_attention")
+    listed = re.findall(r"map_\w+", maps)
+    files = sorted(p.stem for p in (ROOT / "nnbook" / "torch_bridge").glob("map_*.py"))
+    assert sorted(listed) == files                           # "those mappings.py lists in MAPS"
+    said = " ".join(TEXT.split())
+    assert "a class has one map, and two modules that claim it stop the import" in said
+    with pytest.raises(ValueError, match="mapped by both"):  # what the guide says happens
+        mappings.merged([("map_a", {"Block": len}), ("map_b", {"Block": len})])
 
 
 def test_the_benchmark_parts_are_run_alls():

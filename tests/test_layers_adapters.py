@@ -66,12 +66,15 @@ def test_fit_moves_the_adapters_and_nothing_else(ffn):
 @pytest.mark.parametrize("part", ["ff1", "ff2", "attn"])
 def test_a_lora_assigned_to_a_blocks_part_trains(part):
     """``block.ff1 = LoRA(block.ff1, …)`` used to run and never train: the block's params
-    did not list the new arrays. The block now relinks its parts."""
+    did not list the new arrays. The block's params now read its current parts (a view), so
+    the adapters are listed at once, before any forward, and are the LoRA's own arrays."""
     rng = np.random.default_rng(4)
     block = nb.TransformerBlock(D, 2, 12, rng=rng)
     W = np.array(block.params["W_1"])
     setattr(block, part, nb.LoRA(getattr(block, part), 2, rng=rng,
                                  targets=("W_q", "W_o") if part == "attn" else None))
+    name, key = ("attn.W_q.A", "W_q.A") if part == "attn" else (f"A_{part[-1]}", "A")
+    assert block.params[name] is getattr(block, part).params[key]     # listed at once
     model = nb.Sequential([block])
     trained = model.count_params(trainable=True)
     assert trained == (2 * 2 * 16 if part == "attn" else 2 * (8 + 12))

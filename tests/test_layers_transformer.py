@@ -1,6 +1,6 @@
 """TransformerBlock (nnbook/layers/attention/transformer.py): the pre-norm formula from its parts, the
-flat parameter names as the parts' live arrays (optimizers, set_weights, save/load, a float32
-gradient check), causality, and the errors."""
+flat parameter names as views over the parts' own arrays (optimizers, set_weights, save/load,
+a float32 gradient check, an array replaced in a part), causality, and the errors."""
 
 import numpy as np
 import pytest
@@ -47,6 +47,48 @@ def test_params_are_the_parts_live_arrays():
     np.testing.assert_allclose(b.forward(x), y + b.params["b_2"], rtol=1e-12)   # no MLP left
     b.params["W_1"] = np.ones((6, 10))                                # an array replaced
     assert b.forward(x) is not None and b.ff1.params["W"] is b.params["W_1"]
+
+
+def test_an_array_replaced_in_a_part_is_the_blocks_with_nothing_re_bound():
+    """The block's params/grads are views over its parts' dicts: one owner per array. The
+    old block kept a second dict, so it still listed the part's old array (and its next
+    forward put that old array back into the part)."""
+    b, x = block(), np.random.default_rng(2).standard_normal((1, 3, 6))
+    new_W = b.attn.params["W_q"] + 1.0
+    b.attn.params["W_q"] = new_W                                      # replaced in the part
+    assert b.params["attn.W_q"] is new_W                              # seen before any forward
+    b.ff2.grads["W"] = g = np.zeros_like(b.ff2.grads["W"])
+    assert b.grads["W_2"] is g
+    out = b.forward(x)
+    assert b.attn.params["W_q"] is new_W                              # not put back by forward
+    twin = block()
+    twin.attn.params["W_q"][...] = new_W
+    np.testing.assert_array_equal(out, twin.forward(x))
+    assert list(b.params) == NAMES and "W_q" not in b.params
+    b.ln1.params = {"gamma": np.full(6, 2.0), "beta": np.zeros(6)}   # a part's dict replaced
+    assert b.params["ln1.gamma"] is b.ln1.params["gamma"]
+    assert [v is b.ln1.params["beta"] for k, v in b.params.items() if k.startswith("ln1.")] \
+        == [False, True]
+    assert list(b.params.values())[-1] is b.ff2.params["b"]
+    with pytest.raises(KeyError, match="no parameter 'W_q' to replace"):
+        b.params["W_q"] = new_W                                       # a name the block lacks
+    assert "_links" not in vars(b) and "__setattr__" not in vars(nb.TransformerBlock)
+
+
+def test_saved_and_loaded_arrays_are_the_parts_own(tmp_path):
+    """load_model fills the block's params through the view: the parts hold the loaded
+    arrays, and a second forward gives the same numbers (nothing put back from a copy)."""
+    model = nb.Sequential([nb.Embedding(5, 6, rng=np.random.default_rng(3)), block(4)])
+    ids = np.random.default_rng(5).integers(0, 5, (2, 4))
+    back = nb.load_model(model.save(tmp_path / "m"))
+    b = back.layers[1]
+    assert list(b.params) == NAMES and b.params["W_1"] is b.ff1.params["W"]
+    assert b.params["attn.W_o"] is b.attn.params["W_o"]
+    assert b.params["ln2.gamma"] is b.ln2.params["gamma"]
+    np.testing.assert_array_equal(back.predict(ids), model.predict(ids))
+    np.testing.assert_array_equal(back.predict(ids), model.predict(ids))
+    for name, p in model.layers[1].params.items():
+        np.testing.assert_array_equal(b.params[name], p)
 
 
 def test_a_float32_block_checks_its_gradients_in_float64():

@@ -58,6 +58,51 @@ def test_either_backward_order_gives_the_sum():
     np.testing.assert_allclose(emb.grads["W"], own, rtol=1e-13)
 
 
+def test_a_training_forward_drops_the_last_steps_part_and_an_inference_forward_does_not():
+    """The Unembedding's part of ∂E/∂W from one step must not leak into the next: its
+    training forward drops it, even with no embedding forward in between (without that,
+    the embedding's backward below would add the stale part). An inference forward (one per
+    generated token) leaves the parts alone: between the two backwards of a step it used
+    to drop the Unembedding's part, so the step trained W on the lookup's part alone."""
+    rng = np.random.default_rng(5)
+    emb = nb.Embedding(6, 3, rng=rng)
+    out = nb.Unembedding(emb)
+    ids, dy = rng.integers(0, 6, (2, 4)), rng.standard_normal((2, 4, 6))
+    x = emb.forward(ids)
+    own = np.zeros((6, 3))
+    np.add.at(own, ids.ravel(), dy[..., :3].reshape(-1, 3))   # the lookup's part for dx below
+    both = own + dy.reshape(-1, 6).T @ x.reshape(-1, 3)
+    out.training = True
+    out.forward(x)
+    out.backward(dy)                                        # step 1: the Unembedding's part
+    out.forward(x)                                          # step 2 starts: that part is stale
+    emb.backward(dy[..., :3])
+    np.testing.assert_allclose(emb.grads["W"], own, rtol=1e-13)
+    emb.forward(ids)
+    out.forward(x)
+    out.backward(dy)
+    out.training = False
+    out.forward(x)                                          # an inference forward in between
+    emb.backward(dy[..., :3])
+    np.testing.assert_allclose(emb.grads["W"], both, rtol=1e-13)
+
+
+def test_a_tied_gradient_does_not_leak_from_one_step_into_the_next():
+    rng = np.random.default_rng(6)
+    model, twin = tied_model(np.random.default_rng(7)), tied_model(np.random.default_rng(7))
+    loss = nb.CrossEntropy(from_logits=True)
+    a, b = rng.integers(0, 7, (3, 5)), rng.integers(0, 7, (3, 5))
+
+    def step(m, ids):                                       # forward, loss, backward
+        m.backward(loss.grad(ids, m.forward(ids, training=True)))
+
+    step(model, a)
+    model.predict(a)                                        # inference between the steps
+    step(model, b)
+    step(twin, b)                                           # the second batch alone
+    np.testing.assert_array_equal(model.layers[0].grads["W"], twin.layers[0].grads["W"])
+
+
 def test_an_old_unembedding_of_the_same_embedding_adds_nothing():
     # a notebook cell run twice builds a second Unembedding on the same Embedding
     rng = np.random.default_rng(12)

@@ -45,12 +45,6 @@ PACKAGE = ROOT / "nnbook"
 MAX_LINES = 400
 MAX_TOP = 10
 MAX_SENTENCES = 3
-# Modules whose docstrings are over MAX_SENTENCES and are left for now, each with its reason.
-# Another branch of issue 51 is rewriting these files; shorten them there, then drop the entry.
-LONG_DOCSTRINGS = {
-    "nnbook/torch_bridge/__init__.py": "the bridge's mapping guide (issue 51, being rewritten)",
-    "nnbook/layers/attention/kv_cache.py": "the attention family (issue 51, being rewritten)",
-}
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,17 +293,10 @@ def test_no_reach_ins():
 
 
 def test_every_module_opens_with_a_short_docstring():
-    found = [line for line in long_docstrings(PACKAGE)
-             if line.split(" (")[0] not in LONG_DOCSTRINGS]
+    found = long_docstrings(PACKAGE)
     assert not found, (f"modules whose docstring is missing or over {MAX_SENTENCES} sentences "
                        "(say what the module holds; move how it works to its functions' "
                        "docstrings, measurements to benchmarks/README.md):\n" + "\n".join(found))
-
-
-def test_the_long_docstring_allowances_are_still_needed():
-    long = {line.split(" (")[0] for line in long_docstrings(PACKAGE)}
-    stale = [k for k in LONG_DOCSTRINGS if k not in long]
-    assert not stale, f"LONG_DOCSTRINGS lists modules that are short now (drop them): {stale}"
 
 
 # --------------------------------------------------------------------------------------------

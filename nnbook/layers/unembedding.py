@@ -24,7 +24,10 @@ class Unembedding(Layer):
 
     Backward: ``∂E/∂x = ∂E/∂y W`` and ``∂E/∂W = ∂E/∂yᵀ x`` (summed over every position),
     which is added to the embedding's own gradient in ``embedding.grads["W"]``: W is used
-    twice, so its gradient is the sum of both uses (whichever backward runs first). The
+    twice, so its gradient is the sum of both uses (whichever backward runs first). A new
+    pass drops the last one's parts: the embedding's forward drops them all, and this
+    layer's forward in training drops its own (an inference forward, one per generated
+    token, leaves them alone). The
     model lists W once (under the embedding), so an optimizer updates it once per step,
     ``count_params`` counts it once, and ``save``/``load_model`` keep the tie (the file
     names the embedding by its layer index).
@@ -75,7 +78,8 @@ class Unembedding(Layer):
         X = x.reshape(-1, self.dim)                             # (M, d)
         if X.dtype != W.dtype:
             X = X.astype(W.dtype)
-        self.embedding.set_tied_grad(self, None)                # the old part is stale now
+        if self.training:                                       # a new training pass: the
+            self.embedding.set_tied_grad(self, None)            # last one's part is stale
         self._x = (X, x.shape)
         return (X @ W.T).reshape(x.shape[:-1] + (self.vocab_size,))
 

@@ -7,6 +7,7 @@ scale. Reached as ``nb.plot.image_grid``, ``nb.plot.filters``,
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -169,7 +170,7 @@ def filters(W, ax=None, *, title="Learned filters", channel=0, ncols=None, color
     Shapes:
         W: (f, f, c_in, c_out)  →  c_out tiles of f × f
     """
-    if isinstance(getattr(W, "params", None), dict) and "W" in W.params:
+    if isinstance(getattr(W, "params", None), Mapping) and "W" in W.params:
         W = W.params["W"]                                               # a Conv2D layer
     W = np.asarray(W, dtype=np.float64)
     if W.ndim != 4:

@@ -33,11 +33,21 @@ def from_torch(module, *, input_shape=None) -> Sequential:
         input_shape: shape of one input sample for nnbook, e.g. ``(8, 8, 1)``
             (NHWC), passed on to ``Sequential`` (``summary`` then shows every
             shape; PyTorch models do not record it). Required when a plain
-            PyTorch model flattens channels-first feature maps (see the
-            docstring of ``nnbook.torch_bridge``).
+            PyTorch model flattens channels-first feature maps (below).
 
     The weights are copied; the dtype carries over (``torch.float64`` → float64).
-    Raises ``ValueError`` for a layer or a setting nnbook does not have.
+    Raises ``ValueError`` for a layer or a setting nnbook does not have. What maps to what:
+    ``to_torch``'s docstring.
+
+    Images: the ``NHWCToNCHW()``/``NCHWToNHWC()`` modules that ``to_torch`` adds are read
+    back as the moves they are, so such a model takes NHWC images. A plain PyTorch conv model (no
+    ``NHWCToNCHW`` in front of its first Conv2d or pool) takes NCHW images; the
+    nnbook model it becomes takes the same images channels last,
+    ``x_nhwc = x_nchw.permute(0, 2, 3, 1)`` (NumPy: ``x.transpose(0, 2, 3, 1)``),
+    and gives the same output. Where such a model flattens channels-first maps,
+    the columns of the next Linear's weight are reordered to nnbook's
+    channels-last flatten order; that needs the image size, so pass
+    ``input_shape=(h, w, c)`` (one NHWC sample).
     """
     torch, tl = import_torch()
     nn = torch.nn

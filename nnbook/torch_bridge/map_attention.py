@@ -1,10 +1,8 @@
-"""How the bridge maps the layers of chapters 17–18 both ways: Embedding ↔ ``nn.Embedding``,
-LayerNorm ↔ ``nn.LayerNorm``, MultiHeadAttention ↔ ``SelfAttention`` (an
-``nn.MultiheadAttention(batch_first=True)`` called on (x, x, x)), TransformerBlock ↔
-``EncoderBlock`` (an ``nn.TransformerEncoderLayer(norm_first=True, batch_first=True,
-dropout=0)`` run with the causal mask) or a plain encoder layer (not causal), and
-PositionalEmbedding ↔ ``AddPositions``; the three wrappers are in _modules.py.
-``mappings.py`` lists these functions.
+"""How the bridge maps the attention family both ways (chapters 17–18, and chapter 20's
+settings): Embedding, PositionalEmbedding, LayerNorm, MultiHeadAttention and TransformerBlock.
+Each attention or block goes to PyTorch's own modules when it has chapter 18's settings and
+to ``ModernAttention``/``ModernBlock`` (_modules_modern.py) otherwise; ``mappings.py`` lists
+these functions.
 """
 
 from __future__ import annotations
@@ -16,6 +14,7 @@ from ..layers.embedding import Embedding, PositionalEmbedding
 from ..layers.normalization.layernorm import LayerNorm
 from ..layers.attention.transformer import TransformerBlock
 from ._shared import to_numpy
+from .map_modern import copy_swiglu, read_swiglu
 
 __all__ = ["TO_TORCH", "FROM_TORCH"]
 
@@ -57,6 +56,11 @@ def copy_attention(out, m, p):
 
 
 def attention_to_torch(layer, out):
+    """``SelfAttention`` (an ``nn.MultiheadAttention(batch_first=True)`` on (x, x, x)) for
+    chapter 18's settings, ``ModernAttention`` for grouped-query heads, RoPE, no biases
+    or a sliding window."""
+    if _is_modern(layer):
+        return modern_attention_to_torch(layer, out)
     m = out.build(lambda: out.tl.SelfAttention(layer.d_model, layer.n_heads,
                                                 causal=layer.causal, dtype=out.dtype))
     copy_attention(out, m.attn, layer.params)
@@ -64,6 +68,12 @@ def attention_to_torch(layer, out):
 
 
 def block_to_torch(layer, out):
+    """``EncoderBlock`` (an ``nn.TransformerEncoderLayer(norm_first=True, batch_first=True,
+    dropout=0)`` run with the causal mask) for chapter 18's settings, ``ModernBlock`` for
+    any of chapter 20's."""
+    if (_is_modern(layer) or layer.norm != "layernorm" or layer.ffn_kind != "relu"
+            or not layer.prenorm or getattr(layer, "eps", None) not in (None, 1e-5)):
+        return modern_block_to_torch(layer, out)
     m = out.build(lambda: out.tl.EncoderBlock(layer.d_model, layer.n_heads, layer.d_ff,
                                                causal=layer.causal, dtype=out.dtype))
     enc, p = m.layer, layer.params
@@ -73,6 +83,48 @@ def block_to_torch(layer, out):
     for lin, W, b in ((enc.linear1, "W_1", "b_1"), (enc.linear2, "W_2", "b_2")):
         out.copy(lin.weight, p[W].T)
         out.copy(lin.bias, p[b])
+    return m
+
+
+def _is_modern(layer):
+    return (layer.n_kv_heads != layer.n_heads or layer.rope or not layer.bias
+            or getattr(layer, "window", None) is not None)
+
+
+def copy_modern_attention(out, m, p):
+    for n in "qkvo":
+        out.copy(getattr(m, n).weight, p[f"W_{n}"].T)
+        if f"b_{n}" in p:
+            out.copy(getattr(m, n).bias, p[f"b_{n}"])
+
+
+def modern_attention_to_torch(layer, out):
+    m = out.build(lambda: out.tl.ModernAttention(
+        layer.d_model, layer.n_heads, layer.n_kv_heads, causal=layer.causal, rope=layer.rope,
+        rope_base=layer.rope_base, bias=layer.bias, dtype=out.dtype, window=layer.window))
+    copy_modern_attention(out, m, layer.params)
+    return m
+
+
+def modern_block_to_torch(layer, out):
+    m = out.build(lambda: out.tl.ModernBlock(
+        layer.d_model, layer.n_heads, layer.d_ff, causal=layer.causal, norm=layer.norm,
+        ffn=layer.ffn_kind, rope=layer.rope, n_kv_heads=layer.n_kv_heads, bias=layer.bias,
+        prenorm=layer.prenorm, eps=getattr(layer.ln1, "eps", None), dtype=out.dtype,
+        rope_base=layer.rope_base, window=layer.window))
+    p = layer.params
+    for i in "12" if layer.norm != "none" else "":
+        out.copy(getattr(m, f"norm{i}").weight, p[f"ln{i}.gamma"])
+        if f"ln{i}.beta" in p:
+            out.copy(getattr(m, f"norm{i}").bias, p[f"ln{i}.beta"])
+    copy_modern_attention(out, m.attn, {k[5:]: v for k, v in p.items() if k.startswith("attn.")})
+    if layer.ffn_kind == "swiglu":
+        copy_swiglu(out, m.ffn, p)
+    else:
+        for lin, i in ((m.ffn[0], "1"), (m.ffn[2], "2")):
+            out.copy(lin.weight, p[f"W_{i}"].T)
+            if layer.bias:
+                out.copy(lin.bias, p[f"b_{i}"])
     return m
 
 
@@ -155,8 +207,56 @@ def block_from_torch(m, inp):
     return layer
 
 
+def _read_modern_attention(m, p):
+    for n in "qkvo":
+        p[f"W_{n}"][...] = to_numpy(getattr(m, n).weight).T
+        if f"b_{n}" in p:
+            p[f"b_{n}"][...] = to_numpy(getattr(m, n).bias)
+
+
+def modern_attention_from_torch(m, inp):
+    layer = MultiHeadAttention(m.q.in_features, m.n_heads, n_kv_heads=m.n_kv_heads,
+                               causal=m.causal, rope=m.rope, rope_base=m.rope_base,
+                               bias=m.q.bias is not None, dtype=inp.dtype,
+                               window=getattr(m, "window", None), rng=np.random.default_rng(0))
+    _read_modern_attention(m, layer.params)
+    return layer
+
+
+_EPS = {"LayerNorm": 1e-5, "RMSNorm": 1e-6}      # nnbook's norms' own ε
+
+
+def modern_block_from_torch(m, inp):
+    a, swiglu = m.attn, not isinstance(m.ffn, inp.nn.Sequential)
+    layer = TransformerBlock(
+        a.q.in_features, a.n_heads, m.ffn.w1.out_features if swiglu else m.ffn[0].out_features,
+        causal=a.causal, norm="layernorm" if isinstance(m.norm1, inp.nn.LayerNorm) else
+        "none" if isinstance(m.norm1, inp.nn.Identity) else "rmsnorm",
+        ffn="swiglu" if swiglu else "relu", rope=a.rope, n_kv_heads=a.n_kv_heads,
+        bias=a.q.bias is not None, prenorm=m.prenorm, rope_base=a.rope_base,
+        window=getattr(a, "window", None),
+        eps=None if getattr(m.norm1, "eps", None) in (None, _EPS.get(type(m.norm1).__name__))
+        else m.norm1.eps, dtype=inp.dtype, rng=np.random.default_rng(0))
+    p = layer.params
+    for i in "12" if layer.norm != "none" else "":
+        p[f"ln{i}.gamma"][...] = to_numpy(getattr(m, f"norm{i}").weight)
+        if f"ln{i}.beta" in p:
+            p[f"ln{i}.beta"][...] = to_numpy(getattr(m, f"norm{i}").bias)
+    _read_modern_attention(a, layer.attn.params)
+    if swiglu:
+        read_swiglu(m.ffn, p)
+    else:
+        for lin, i in ((m.ffn[0], "1"), (m.ffn[2], "2")):
+            p[f"W_{i}"][...] = to_numpy(lin.weight).T
+            if f"b_{i}" in p:
+                p[f"b_{i}"][...] = to_numpy(lin.bias)
+    return layer
+
+
 # keys: class names in torch.nn, or in torch_bridge._modules (SelfAttention, EncoderBlock,
-# AddPositions); a bare TransformerEncoderLayer in a Sequential runs without a mask
+# AddPositions) and _modules_modern (ModernAttention, ModernBlock); a bare TransformerEncoderLayer in a Sequential runs without a mask
 FROM_TORCH = {"Embedding": embedding_from_torch, "AddPositions": positions_from_torch,
               "LayerNorm": layernorm_from_torch, "SelfAttention": attention_from_torch,
-              "EncoderBlock": block_from_torch, "TransformerEncoderLayer": block_from_torch}
+              "EncoderBlock": block_from_torch, "TransformerEncoderLayer": block_from_torch,
+              "ModernAttention": modern_attention_from_torch,
+              "ModernBlock": modern_block_from_torch}

@@ -1,13 +1,14 @@
 """Every layer kind the PyTorch bridge knows (extra notebook ``moving_on_to_pytorch``),
-gathered from the map_*.py modules into the two tables that ``to_torch`` and
-``from_torch`` look layers up in.
+gathered from the map_*.py modules, one per family of layers, into the two tables that
+``to_torch`` and ``from_torch`` look layers up in.
 
-To add a layer kind: write its two functions in a map_*.py module (a new one
+To add a layer kind: write its two functions in its family's map_*.py module (a new one
 for a new family of layers, e.g. recurrent layers), one ``(layer, out)`` →
 PyTorch module(s) in its ``TO_TORCH`` (keyed by the nnbook class) and one
 ``(m, inp)`` → nnbook layer in its ``FROM_TORCH`` (keyed by the class name in
 ``torch.nn`` or in ``_modules.py``), list the module in ``MAPS`` and the pair in
-``SUPPORTED``. ``out`` and ``inp`` are _shared.py's ``ToTorch`` and ``FromTorch``.
+``SUPPORTED`` (``out`` and ``inp`` are _shared.py's ``ToTorch`` and ``FromTorch``; a
+class has one map, and two modules that claim it stop the import).
 """
 
 from __future__ import annotations
@@ -15,13 +16,30 @@ from __future__ import annotations
 from . import (map_attention, map_core, map_generative, map_modern, map_recurrent,
                map_regularisation)
 
-__all__ = ["TO_TORCH", "FROM_TORCH", "SUPPORTED"]
+__all__ = ["TO_TORCH", "FROM_TORCH", "SUPPORTED", "merged"]
 
-MAPS = (map_core, map_regularisation, map_recurrent, map_attention, map_modern,   # later wins
+MAPS = (map_core, map_regularisation, map_recurrent, map_attention, map_modern,
         map_generative)
 
-TO_TORCH = {kind: rule for family in MAPS for kind, rule in family.TO_TORCH.items()}
-FROM_TORCH = {name: rule for family in MAPS for name, rule in family.FROM_TORCH.items()}
+
+def merged(tables) -> dict:
+    """One ``{key: rule}`` from ``(module name, table)`` pairs, or a ValueError naming the
+    two modules that map one key (an nnbook class, or a PyTorch class name): each class has
+    one map, so no order between the modules decides which one runs."""
+    rules, owner = {}, {}
+    for name, table in tables:
+        for key, rule in table.items():
+            if key in owner:
+                shown = getattr(key, "__name__", key)
+                raise ValueError(f"torch_bridge: {shown} is mapped by both {owner[key]} and "
+                                 f"{name}; a class has one map. Put both cases in one function "
+                                 f"of its family's module ({owner[key]}).")
+            rules[key], owner[key] = rule, name
+    return rules
+
+
+TO_TORCH = merged((family.__name__, family.TO_TORCH) for family in MAPS)
+FROM_TORCH = merged((family.__name__, family.FROM_TORCH) for family in MAPS)
 
 SUPPORTED = ("Dense ↔ Linear, Conv2D ↔ Conv2d, MaxPool2D ↔ MaxPool2d, AvgPool2D ↔ AvgPool2d, "
              "Sigmoid, Tanh, ReLU, Softmax, Flatten, Dropout, BatchNorm ↔ BatchNorm1d/BatchNorm2d"

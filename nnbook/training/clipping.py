@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -23,7 +24,7 @@ def clip_grad_norm(grads, max_norm) -> float:
     PyTorch divides by ``‖g‖ + 1e-6``. A non-finite norm (an inf or NaN gradient) is a
     ``ValueError``: scaling would turn every gradient into NaN.
     """
-    arrays = list(grads.values()) if isinstance(grads, dict) else grads
+    arrays = list(grads.values()) if isinstance(grads, Mapping) else grads
     if isinstance(arrays, np.ndarray) or not isinstance(arrays, (list, tuple)) or not all(
             isinstance(g, np.ndarray) and g.dtype.kind == "f" for g in arrays):
         raise ValueError(f"clip_grad_norm: expected a list (or dict) of float gradient arrays, "

@@ -9,6 +9,8 @@ layer; the functions here run when that check fails, and say what is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ..layers.activations import Activation
@@ -71,8 +73,8 @@ def check_new_layer(layers: list, layer) -> None:
         hint = (f" Did you mean {layer.__name__}()?" if isinstance(layer, type)
                 and issubclass(layer, Layer) else "")
         raise ValueError(f"Sequential: item {i} is {layer!r}, expected a Layer instance.{hint}")
-    if not (isinstance(getattr(layer, "params", None), dict)
-            and isinstance(getattr(layer, "grads", None), dict)):
+    if not (isinstance(getattr(layer, "params", None), Mapping)
+            and isinstance(getattr(layer, "grads", None), Mapping)):
         raise ValueError(
             f"Sequential: {_name(i, layer)} has no params/grads dicts. "
             f"Call super().__init__() at the start of its __init__ (it creates them).")

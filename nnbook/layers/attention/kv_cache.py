@@ -1,11 +1,10 @@
 """The KV cache (chapter 21), as storage: when a model writes one token at a time, the keys
 and values of the earlier positions do not change (attention is causal), so each attention
 layer keeps them and computes only the new position's query, key and value. ``KVCache``
-holds them (``PositionCache`` only counts positions); ``Caching`` gives a layer its
-``start_cache``/``clear_cache`` and ``cache``. The cached forward itself is
-``MultiHeadAttention``'s, beside its whole forward (multihead.py). Chapter 23 adds
-left-padded rows (``pad``) and the rolling cache of a sliding window (``window``: at most
-W entries kept).
+holds them (``PositionCache`` only counts positions; chapter 23 adds left-padded rows and a
+sliding window's rolling cache), and ``Caching`` gives a layer its ``start_cache``,
+``clear_cache`` and ``cache``. The cached forward itself is ``MultiHeadAttention``'s
+(multihead.py).
 """
 
 from __future__ import annotations
@@ -75,7 +74,8 @@ class KVCache(PositionCache):
     Rolling cache (``window = W``, chapter 23): the arrays have W slots and position s is
     kept in slot s mod W, so at most W entries are held however long the text grows;
     ``positions`` says which position each filled slot holds (the slots are then not in
-    the order of the positions, which the softmax does not mind).
+    the order of the positions, which the softmax does not mind). Left-padded rows
+    (``pad``, chapter 23): how many padding tokens each row starts with (``start_cache``).
     """
 
     def __init__(self, max_len=None):

@@ -18,6 +18,7 @@ from .multihead import MultiHeadAttention
 from ..base import Layer
 from ..dense import Dense
 from ._arguments import modern_config
+from .block_arrays import PartArrays
 from .kv_cache import Caching
 from ..normalization.layernorm import LayerNorm
 from ..lora import LoRA
@@ -63,8 +64,9 @@ class TransformerBlock(Caching, Layer):
     The parts are ordinary layers, reachable as ``ln1``, ``attn`` (its last weights:
     ``attention_weights``), ``ln2``, and ``ff1`` and ``ff2`` (the two ``Dense``) or ``ffn``
     (the ``SwiGLU``). ``params`` and ``grads`` list their arrays under the names above, so
-    optimizers, ``save`` and ``load_model`` treat the block as one layer; ``forward`` hands
-    the parts the block's current arrays first, so an array replaced in ``params`` is used.
+    optimizers, ``save`` and ``load_model`` treat the block as one layer. They are views
+    (``PartArrays``) over the parts' own dicts: each array has one owner, the part, so an
+    array replaced in the block's ``params`` or in a part's is the one both then use.
 
     Backward runs the parts' backwards in reverse, adding each residual path's gradient:
     ``∂E/∂y = ∂E/∂out + LN₂ᵀ(…)`` and ``∂E/∂x = ∂E/∂y + LN₁ᵀ(MHAᵀ(∂E/∂y))``. Post-norm
@@ -156,7 +158,8 @@ class TransformerBlock(Caching, Layer):
         else:
             self.ffn = SwiGLU(d, self.d_ff, rng=rng, dtype=dtype)
         self._shape = None
-        self._link()
+        self.params = PartArrays(self, "params", self._names)   # views: the parts own the arrays
+        self.grads = PartArrays(self, "grads", self._names)
         for part, cfg in (adapters or {}).items():   # load_model: the LoRAs it was saved with
             setattr(self, part, LoRA(getattr(self, part), cfg["rank"], alpha=cfg["alpha"],
                                      targets=cfg.get("targets"), rng=rng))
@@ -185,26 +188,30 @@ class TransformerBlock(Caching, Layer):
         settings = {"norm": "rmsnorm", "ffn": "swiglu", "rope": True, "bias": False}
         return cls(d_model, n_heads, d_ff, n_kv_heads=n_kv_heads, **{**settings, **kwargs})
 
-    def __setattr__(self, name, value):
-        super().__setattr__(name, value)
-        if name in _PARTS and "_links" in self.__dict__:   # a part replaced (a LoRA): relink
-            self._link()
-
-    def _link(self):
-        """``params``/``grads`` as the parts' live arrays under the block's names; with a
-        LoRA part, every array but the adapters' is frozen (``frozen_params``)."""
-        links = [(f"{prefix}.{k}", part, k) for prefix, part in
+    def _names(self) -> dict:
+        """``{block name: (part, part's key)}`` for the current parts, in the order of the
+        block's ``params``; worked out again only when a part (or its ``params`` dict) was
+        replaced since, e.g. ``block.attn = nb.LoRA(block.attn, …)``."""
+        own, cached = self.__dict__, self.__dict__.get("_named")
+        if cached is not None:
+            held, names = cached
+            for attr, part, d, n in held:            # the parts, their dicts and sizes then
+                if own.get(attr) is not part or part.params is not d or len(d) != n:
+                    break
+            else:
+                return names
+        attrs = ("ln1", "attn", "ln2") + (("ff1", "ff2") if self.ffn_kind == "relu" else ("ffn",))
+        names = {f"{prefix}.{k}": (part, k) for prefix, part in
                  (("ln1", self.ln1), ("attn", self.attn), ("ln2", self.ln2))
-                 for k in part.params]
+                 for k in part.params}
         if self.ffn_kind == "relu":
-            links += [(f"{n}_{i}", ff, n) for i, ff in ((1, self.ff1), (2, self.ff2))
-                      for n in ff.params if n != "b" or self.bias]   # bias=False: b = 0
+            names.update({f"{n}_{i}": (ff, n) for i, ff in ((1, self.ff1), (2, self.ff2))
+                          for n in ff.params if n != "b" or self.bias})   # bias=False: b = 0
         else:
-            links += [(k, self.ffn, k) for k in self.ffn.params]
-        self._links = links
-        self.params = {name: part.params[k] for name, part, k in links}
-        self.grads = {name: part.grads[k] for name, part, k in links}
-        self._lora = {name for name, part, k in links if k in getattr(part, "adapter_keys", ())}
+            names.update({k: (self.ffn, k) for k in self.ffn.params})
+        self._named = (tuple((a, own[a], own[a].params, len(own[a].params)) for a in attrs),
+                       names)
+        return names
 
     def _adapters(self):
         """``{part: {"rank", "alpha", "targets"}}`` for each LoRA part (``get_config``)."""
@@ -217,8 +224,10 @@ class TransformerBlock(Caching, Layer):
         ``trainable`` is False (``block.attn.trainable = False`` freezes every
         ``attn.*``) or that the part freezes itself, and any set here by name
         (``block.frozen_params = ("W_1",)``). ``block.trainable = False`` freezes all."""
-        lora = self._lora                            # with LoRA parts: all but the adapters
-        parts = tuple(name for name, part, k in self._links
+        names = self._names()
+        lora = {name for name, (part, k) in names.items()   # LoRA parts: all but the adapters
+                if k in getattr(part, "adapter_keys", ())}
+        parts = tuple(name for name, (part, k) in names.items()
                       if not getattr(part, "trainable", True) or (lora and name not in lora)
                       or k in getattr(part, "frozen_params", ()))
         return getattr(self, "_frozen", ()) + tuple(n for n in parts
@@ -281,8 +290,6 @@ class TransformerBlock(Caching, Layer):
                              f"{tuple(x.shape)}. {fix}")
         if x.dtype != dtype:
             x = x.astype(dtype)
-        for name, part, k in self._links:            # the block's arrays are the parts' arrays
-            part.params[k], part.grads[k] = self.params[name], self.grads[name]
         self._shape = None if self.attn.cache is not None else x.shape   # no backward cached
         if not self.prenorm:                         # post-norm: LN₁(x + MHA(x)), LN₂(y + FFN(y))
             y = self.attn.forward(x)
@@ -375,7 +382,7 @@ class TransformerBlock(Caching, Layer):
     def __repr__(self):
         causal = ", causal" if getattr(self, "causal", False) else ""
         extra = "".join(f", {k}={v!r}" for k, v in self._modern().items())
-        lora = self._adapters() if "_links" in self.__dict__ else {}
+        lora = self._adapters() if "attn" in self.__dict__ else {}
         if lora:
             names = [t for part, c in lora.items() for t in c.get("targets") or [
                 f"W_{part[-1]}"]]
