@@ -112,3 +112,35 @@ def test_the_check_calls_of_a_cell_in_order_and_what_it_names_of_nnbook():
     assert uses_nnbook("import nnbook as nb\nprint(nb.exercises.check('03.1', f))") == []
     assert uses_nnbook("from nnbook.layers import Dense\nf = nb.softmax\nimport nnbook.metrics") == [
         "nb.softmax", "nnbook.layers.Dense", "nnbook.metrics"]
+
+
+def test_cells_are_parsed_one_at_a_time_across_threads(monkeypatch):
+    # The report reads notebooks in threads (--jobs 4); CPython 3.11's parser keeps its AST
+    # recursion count per interpreter, and two parses at once failed a CI run with
+    # "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905). Here a
+    # slow ast.parse counts how many threads are inside it at once: one, with the lock.
+    import ast
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    real, inside, most, guard = ast.parse, [0], [0], threading.Lock()
+
+    def slow_parse(*args, **kwargs):
+        with guard:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.01)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with guard:
+                inside[0] -= 1
+
+    monkeypatch.setattr(ast, "parse", slow_parse)
+    sources = ["def helper(x):\n    return 2 * x", "answer = helper(3)",
+               'print(nb.exercises.check("03.1", answer))']
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(lambda _: needed_cells(sources, 2, [2]), range(16)))
+    assert all(f == found[0] for f in found) and found[0]
+    assert most[0] == 1, f"{most[0]} threads parsed at once"

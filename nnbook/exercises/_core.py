@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .grading import parse_python
+
 _MAX_SHOWN = 200          # characters of a learner's exception message we repeat
 
 
@@ -112,7 +114,7 @@ class Runner:
     def loops(self):
         """The first Python loop in the function's source, as "`for` (line 3)", or None."""
         try:
-            tree = ast.parse(source_of(self.fn))
+            tree = parse_python(source_of(self.fn))
         except (OSError, TypeError, SyntaxError, IndentationError):
             return None                                   # no source to read: don't judge
         kinds = {ast.For: "a `for` loop", ast.While: "a `while` loop", ast.ListComp: "a comprehension",

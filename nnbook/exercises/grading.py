@@ -10,10 +10,23 @@ from __future__ import annotations
 import ast
 import re
 import symtable
+import threading
 
 __all__ = ["needed_cells", "check_calls", "answers", "uses_nnbook"]
 
 _NORMAL = re.compile(r"^(\d+)\.(\d+)$")
+# The report reads notebooks in threads (--jobs). CPython 3.11's parser keeps its AST
+# recursion count per interpreter, not per thread: two parses at once can fail with a
+# spurious "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905;
+# seen in a CI run). Parses and symbol tables are made one at a time.
+_PARSING = threading.Lock()
+
+
+def parse_python(source: str) -> ast.Module:
+    """``ast.parse(source)``, one parse at a time in this process (see ``_PARSING``); the
+    checkers that read an answer's source use it too."""
+    with _PARSING:
+        return ast.parse(source)
 
 
 def _tree(source: str):
@@ -24,7 +37,7 @@ def _tree(source: str):
     except Exception:                                    # no IPython: plain Python only
         pass
     try:
-        return ast.parse(source), source
+        return parse_python(source), source
     except (SyntaxError, ValueError):
         return None, source
 
@@ -40,7 +53,8 @@ def _names(tree, source):
     """(names the cell binds or changes at its top level, the global names it reads, in
     its own lines and in the functions it defines: a function's parameters and locals are
     not read from other cells)."""
-    top = symtable.symtable(source, "<cell>", "exec")
+    with _PARSING:
+        top = symtable.symtable(source, "<cell>", "exec")
     bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
     read, tables = {s.get_name() for s in top.get_symbols() if s.is_referenced()}, []
     tables += top.get_children()
