@@ -166,7 +166,7 @@ def test_11_schedules_settle(seed):
 # -- chapter 12: one draw of 150 digits, every technique --------------------------------
 
 @pytest.mark.claim(stated="every", text="ch12: learned by heart; λ = 0.1 too strong; the "
-                                        "chosen λ shrinks the weights")
+                                        "chosen λ shrinks the weights; all above 0.8")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_12_conclusions_that_hold_on_every_draw(seed):
     over, grid = ch12_generalisation.overfitting(seed), ch12_generalisation.l2_grid(seed)
@@ -179,9 +179,20 @@ def test_12_conclusions_that_hold_on_every_draw(seed):
     assert norms["chosen λ"] < min(norms["no L2"], norms["start"])
     assert 1 - norms["chosen λ"] / norms["no L2"] > 0.05
     assert stop["epochs run"] == min(stop["best epoch"] + 10, 30)
+    assert min(test.values()) > 0.8
+
+
+# The fifth fresh run contradicted "more data beats every technique on every draw": on one
+# seed early stopping on 150 digits scored 0.936 against 0.918 for all 1077. Over 100 more
+# new seeds (multiples of 100 above 1,000,000) the 1077 digits were ahead on 99: on the
+# other they scored 0.898, behind even the plain network's 0.909. 108 of those 110.
+@pytest.mark.claim(stated=(108, 110), text="ch12: all 1077 digits beat every technique "
+                                           "applied to 150 (108 of 110 new draws)")
+@pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
+def test_12_more_data_beats_every_technique(seed):
+    test = ch12_generalisation.accuracy_on_test(seed)
     techniques = ["none", "L2", "dropout", "early stop", "shifts"]
     assert test["1077 digits"] > max(test[c] for c in techniques)
-    assert min(test.values()) > 0.8
 
 
 # -- chapter 13: batch normalisation ----------------------------------------------------
