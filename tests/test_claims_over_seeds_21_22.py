@@ -234,10 +234,22 @@ def test_22_rl_and_dpo(seed):
     sft_share, sft_bits, sft, rl, dpo = post_training(seed)
     assert rl["accepted"] > sft_share + 0.3 and rl["KL"] > 2
     assert rl["distinct"] < 0.6 * sft["distinct"] and rl["clauses"] < sft["clauses"]
-    assert dpo["accepted"] > sft_share + 0.05 and dpo["train pairs"] > dpo["new pairs"]
+    assert dpo["train pairs"] > dpo["new pairs"]
     assert dpo["round 2"] > dpo["accepted"]
     assert sft_share < dpo["accepted"] < rl["accepted"]
     assert sft_bits < dpo["bits"] < rl["bits"] and dpo["distinct"] > rl["distinct"]
+
+
+# The fifth fresh run's one contradiction here: on one draw of pairs DPO reached 18.8 %
+# accepted, 4.3 points above SFT's 14.5 % (its pairs 261, its bits 1.40). On the forty new
+# seeds above, the fourth run's ten and 22 more new draws (multiples of 100 above
+# 2,000,000, plus 1) DPO was more than 5 points above SFT on all: 81 of 82.
+@pytest.mark.claim(stated=(81, 82), text="ch22: DPO is accepted more often than SFT by "
+                                         "more than 5 points (81 of 82 new draws)")
+@pytest.mark.parametrize("seed", seeds(2252))
+def test_22_dpo_more_than_5_points_above_sft(seed):
+    sft_share, _, _, _, dpo = post_training(seed)
+    assert dpo["accepted"] > sft_share + 0.05
 
 
 # On one fresh seed RL's accepted answers were 23.5 characters long on average, against
