@@ -219,15 +219,19 @@ def test_05_the_notes_network_solves_xor(seed):
 
 
 # -- chapter 06: deep networks --------------------------------------------------------------
-def deep_sigmoid(init, r, depth=30, width=64):
+def deep_stack(init, r, depth=30, width=64, activation=nb.Sigmoid):
+    # section 3's networks: depth × (Dense → activation), then a linear Dense(width → 1)
     layers = []
     for _ in range(depth):
-        layers += [nb.Dense(width, width, init=init, rng=r), nb.Sigmoid()]
+        layers += [nb.Dense(width, width, init=init, rng=r), activation()]
     return nb.Sequential(layers + [nb.Dense(width, 1, init=init, rng=r)])
 
 
+# The too-small and too-large factors (chapter 06's "about 50" and "about 1.2 to 1.3") were
+# added after a cold reading: on 300 new seeds, multiples of 100 above 5,000,000, the whole
+# test passed on all 300.
 @pytest.mark.claim(stated="every", text="ch06: the chain spans 10 decades; sigmoid factors "
-                                        "2.5 < He < Xavier < 5")
+                                        "2.5 < He < Xavier < 5, too small 30-70, too large 1-1.5")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_chain_span_and_the_sigmoid_factors(seed):
     w = np.random.default_rng(seed).uniform(0.5, 2.5, size=20)
@@ -239,14 +243,49 @@ def test_06_chain_span_and_the_sigmoid_factors(seed):
     x, y = r.standard_normal((128, 64)), r.standard_normal((128, 1))
     factor = {}
     for name, init in [("Xavier", nb.init.xavier_normal), ("He", nb.init.he_normal)]:
-        g = gradient_norms(deep_sigmoid(init, r), x, y, loss="mse")
+        g = gradient_norms(deep_stack(init, r), x, y, loss="mse")
         factor[name] = (g[29] / g[0]) ** (1 / 29)
     assert 2.5 < factor["He"] < factor["Xavier"] < 5.0 and factor["Xavier"] > 3.5
     assert factor["He"] < 4.0
-    net, outs = deep_sigmoid(nb.init.normal(1.0), r), []
+    net, outs = deep_stack(nb.init.normal(1.0), r), []
     net.forward(x, outputs=outs)
     slope = nb.Sigmoid().derivative
     assert min(np.mean(slope(z) < 0.05 * 0.25) for z in outs[0:60:2]) > 0.15
+    # the factor with too-large weights (the network just drawn) and with too-small ones
+    g = gradient_norms(net, x, y, loss="mse")
+    too_large = (g[29] / g[0]) ** (1 / 29)
+    g = gradient_norms(deep_stack(nb.init.small_random, r), x, y, loss="mse")
+    too_small = (g[29] / g[0]) ** (1 / 29)
+    assert 30 < too_small < 70 and 1.0 < too_large < 1.5, (too_small, too_large)
+
+
+# Section 3's 30-layer networks drawn afresh: the notebook asserts these two spreads on its
+# one draw (section 3's checks, and section 7's for ReLU + He). On 300 new seeds, multiples of
+# 100 above 5,000,000, tanh + Xavier's spread (the largest over the smallest gradient norm of
+# the 30 hidden layers) was 1.3 to 6.9 and every norm inside 1e-3 to 1e3: the every-seed claim.
+@pytest.mark.claim(stated="every", text="ch06: tanh + Xavier keeps the 30 layers' gradient norms "
+                                        "within a factor of 30, in 1e-3 to 1e3")
+@pytest.mark.parametrize("seed", seeds(*SEEDS))
+def test_06_tanh_xavier_gradients_stay_in_range(seed):
+    r = np.random.default_rng(seed)
+    x, y = r.standard_normal((128, 64)), r.standard_normal((128, 1))
+    g = gradient_norms(deep_stack(nb.init.xavier_normal, r, activation=nb.Tanh), x, y, loss="mse")
+    spread = g[:30].max() / g[:30].min()
+    assert spread < 30 and np.all((g > 1e-3) & (g < 1e3)), spread
+
+
+# ReLU + He on the same 300 new seeds: every norm inside 1e-3 to 1e3, and a spread of 1.5 to
+# 78.1 (median 5.3), below 30 on 298 (the notebook's draw: 2.6). Chapter 06 says "other draws
+# spread more, and on a few new ones past 30"; a cold reading had found 4.8 to 14.7 on 4 draws.
+@pytest.mark.claim(stated=(298, 300), text="ch06: ReLU + He keeps the 30 layers' gradient "
+                                           "norms within a factor of 30 (298 of 300 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*SEEDS))
+def test_06_relu_he_gradients_stay_in_range(seed):
+    r = np.random.default_rng(seed)
+    x, y = r.standard_normal((128, 64)), r.standard_normal((128, 1))
+    g = gradient_norms(deep_stack(nb.init.he_normal, r, activation=nb.ReLU), x, y, loss="mse")
+    spread = g[:30].max() / g[:30].min()
+    assert spread < 30 and np.all((g > 1e-3) & (g < 1e3)), spread
 
 
 @pytest.mark.claim(stated="every", text="ch06: He's ReLU factor stays near 1, Xavier's below 0.75")
@@ -271,9 +310,20 @@ def test_06_he_factor_stays_near_one_and_xavier_stays_below(seed):
     assert abs(factors["He"].mean() - 1) < 0.05 and factors["Xavier"].max() < 0.75
 
 
-@pytest.mark.claim(stated="every", text="ch06: the unclipped run overflows, every clip converges")
+_clipping = functools.lru_cache(maxsize=None)(ch06_deep.clipping)   # two claims read it
+
+
+# Split from one every-seed claim ("the unclipped run overflows, every clip converges"), which
+# failed on new seeds: a cold reading found 3 of 300 (600,000 to 600,299) where clipping()'s
+# unclipped run did not overflow. Counted again over 300 new seeds, multiples of 100 above
+# 5,000,000: both unclipped runs below overflowed on 298; on one the first-steps run grew by
+# about 230 decades in 64 steps without overflowing, on another clipping()'s run grew past
+# 1e127 and stayed finite for its 60 epochs. So the overflow is a count (chapter 06 says
+# "from nearly every start, not from all").
+@pytest.mark.claim(stated=(298, 300), text="ch06: the unclipped run overflows (298 of 300 new "
+                                           "seeds)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
-def test_06_unclipped_run_overflows_and_clipping_converges(seed):
+def test_06_unclipped_run_overflows(seed):
     X, y = ch06_deep.regression_task(np.random.default_rng(seed))
     net_seed, fit_seed = np.random.default_rng(seed + 1).integers(2**31, size=2)
     model = ch06_deep.steep_net(net_seed)
@@ -286,9 +336,17 @@ def test_06_unclipped_run_overflows_and_clipping_converges(seed):
                 h = model.fit(X[b], y[b], epochs=1, batch_size=32, shuffle=False, verbose=0)
                 losses.append(h.history["loss"][0])
     assert len(losses) < 8 and losses[-1] > 100 * losses[0]
-    row = ch06_deep.clipping(seed)
-    assert row["unclipped overflowed"] == 1
-    assert all(row[name] < 0.25 for name in ch06_deep.CLIPS)
+    assert _clipping(seed)["unclipped overflowed"] == 1
+
+
+# The other half of the split claim stays an every-seed claim: on the first 100 of the 300 new
+# seeds above (multiples of 100 from 5,000,100 to 5,010,000) every clipped run ended below a
+# quarter of Var(y) (0.011 to 0.134 of it), as on the cold reading's 12 new seeds
+@pytest.mark.claim(stated="every", text="ch06: every clip converges, below a quarter of Var(y)")
+@pytest.mark.parametrize("seed", seeds(*SEEDS))
+def test_06_clipping_converges(seed):
+    row = _clipping(seed)
+    assert all(row[name] < 0.25 for name in ch06_deep.CLIPS), row
 
 
 _residual = functools.lru_cache(maxsize=None)(ch06_deep.residual)   # three claims read it
