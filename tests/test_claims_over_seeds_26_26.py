@@ -51,6 +51,9 @@ def test_the_simulated_null_matches_the_yardstick(seed):
     assert abs(row["mean"]) < 0.35 and abs(row["sd"] - 1) < 0.3, row
 
 
+# The 1000-sample counts below were measured on 200 new seeds, the multiples of 100 from
+# 7,000,100 to 7,020,000 (sampler_steps at 100/30/10 steps; fix of cold reading 26). The
+# every-seed claims here held on all 200; each (k, n) states its count on those seeds.
 @pytest.mark.claim(stated="every", text="ch26: exact functions, 100 steps: DDIM and Euler "
                                         "under the yardstick")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -59,6 +62,27 @@ def test_100_exact_steps_of_ddim_and_euler_are_under_the_yardstick(seed):
     # (test_ddpm_100_bias_shows_with_more_samples) put it at 5.1 on fresh seed 8422
     row = exact_row(seed)
     assert max(row["DDIM 100"], row["Euler 100"]) < Y, row
+
+
+# DDPM 100's bias is too small to show at 1000 samples: its z was above 0 on the 5 stored
+# seeds, but on 168 of the 200 new seeds (true samples: on about 4 draws in 10); the cell of
+# section 8 that asserts "above 0 on all 5" only checks that the text matches the table
+@pytest.mark.claim(stated=(168, 200), text="ch26: exact DDPM 100, 1000 samples: z above 0 "
+                                           "(5 of 5 stored seeds, 168 of 200 new)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_ddpm_100_above_0(seed):
+    row = exact_row(seed)
+    assert row["DDPM 100"] > 0, row
+
+
+# Under the yardstick on 196 of the 200 new seeds (largest z 5.8): the bias that
+# test_ddpm_100_bias_shows_with_more_samples shows with 8000 samples
+@pytest.mark.claim(stated=(196, 200), text="ch26: exact DDPM 100, 1000 samples: under the "
+                                           "yardstick (196 of 200 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_ddpm_100_under_the_yardstick(seed):
+    row = exact_row(seed)
+    assert row["DDPM 100"] < Y, row
 
 
 @pytest.mark.claim(stated="every", text="ch26: exact score, 10 steps: DDPM above DDIM above "
@@ -77,12 +101,33 @@ def test_euler_beats_diffusion_at_10_steps(seed):
     assert row["Euler 10"] < min(row["DDPM 10"], row["DDIM 10"]), row
 
 
+# "Under the yardstick" was part of this every-seed claim; it failed on 2 of the 200 new
+# seeds (Euler 30 at 5.0 and 6.2), so it is now a count of its own below. The paired
+# order held on all 200.
 @pytest.mark.claim(stated="every", text="ch26: exact, 30 steps, same start: Euler below DDIM "
-                                        "and DDPM, and under the yardstick")
+                                        "and DDPM")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_euler_below_ddim_at_30_steps_paired(seed):
     row = exact_row(seed)
-    assert row["Euler 30"] < min(row["DDIM 30"], row["DDPM 30"]) and row["Euler 30"] < Y, row
+    assert row["Euler 30"] < min(row["DDIM 30"], row["DDPM 30"]), row
+
+
+@pytest.mark.claim(stated=(198, 200), text="ch26: exact Euler 30: under the yardstick "
+                                           "(5 of 5 stored seeds, 198 of 200 new)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_euler_30_under_the_yardstick(seed):
+    row = exact_row(seed)
+    assert row["Euler 30"] < Y, row
+
+
+# DDIM 30 is near the yardstick: 0 to 4.4 on the stored seeds, under it on 186 of the 200
+# new seeds (largest z 8.6)
+@pytest.mark.claim(stated=(186, 200), text="ch26: exact DDIM 30: under the yardstick "
+                                           "(5 of 5 stored seeds, 186 of 200 new)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_ddim_30_under_the_yardstick(seed):
+    row = exact_row(seed)
+    assert row["DDIM 30"] < Y, row
 
 
 @pytest.mark.claim(stated="every", text="ch26: exact, 10 steps: DDIM on the cosine schedule "
@@ -91,6 +136,35 @@ def test_euler_below_ddim_at_30_steps_paired(seed):
 def test_cosine_ddim_ties_euler_at_10_steps(seed):
     row = exact_row(seed)
     assert abs(row["DDIM-cos 10"] - row["Euler 10"]) < 2, row
+
+
+# The live check of section 8 (notebook seed 26 at 10 steps inside the stored spread,
+# widened by 15 for DDPM 10 and 5 for DDIM 10): its false-alarm rate, counted on 300 new
+# seeds, the multiples of 100 from 8,000,100 to 8,030,000, drawn after the margins were
+# set. One fell outside (DDIM 10 at 24.9): about 0.3 %, under 1.9 % at 95 % confidence.
+# (The margin of 10 for DDPM 10 it had before let 6 of those 300 out: DDPM 10 ran from
+# 20.2 to 50.5, wider than the stored 32.3 to 38.3.)
+@pytest.mark.claim(stated=(299, 300), text="ch26: the notebook's live window at 10 steps "
+                                           "holds a new seed (299 of 300 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_the_notebooks_window_at_10_steps(seed):
+    row = exact_row(seed)
+    table = stored.stored("26_samplers_exact")
+    assert table.contains(row["DDPM 10"], "DDPM 10", margin=15), row
+    assert table.contains(row["DDIM 10"], "DDIM 10", margin=5), row
+
+
+# With the exact functions Euler is DDIM on the straight path's schedule (the notebook
+# asserts it), so DDIM-cos against Euler compares two time grids from the same noise: a
+# small gap of mostly one sign. DDIM-cos 30 - Euler 30 was above 0 on the 5 stored seeds
+# (0.02 to 0.33) and on 163 of the 200 new seeds, from -0.61 to +0.47 (within 0.35 on 181
+# of them: the cold reading's "always within 0.35", from 12 draws, does not hold)
+@pytest.mark.claim(stated=(163, 200), text="ch26: exact, 30 steps, same start: DDIM on the "
+                                           "cosine schedule a little above Euler")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_cosine_ddim_a_little_above_euler_at_30_steps(seed):
+    row = exact_row(seed)
+    assert row["DDIM-cos 30"] > row["Euler 30"], row
 
 
 # The 8000-sample claims, measured on 250 new seeds: the third fresh run's ten and 240 more
