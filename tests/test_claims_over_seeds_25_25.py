@@ -1,7 +1,7 @@
 """Chapter 25's conclusions over seeds, re-run (the form of tests/claims.py): each test runs
 the chapter's experiment function on a seed no notebook or stored table uses (in CI) or on
-the fresh seeds of `nox -s fresh_seeds`, and asserts what the chapter says holds on every
-seed. The tests that only re-read the stored tables check that the text matches them.
+the fresh seeds of `nox -s fresh_seeds`, and asserts what the chapter says holds (on every
+seed, or on the count it states). The tests that only re-read the stored tables check that the text matches them.
 
 Costs with one BLAS thread: ``mixture_vae`` about 3 s a seed (shared by its three claims),
 ``digits_beta`` about 5 to 20 s a seed (three VAEs, shared by its seven claims).
@@ -118,20 +118,20 @@ def test_beta_4_reconstructs_worse(seed):
     assert large_beta_reconstructs_worse(row), row
 
 
-# The β trade over 60 new seeds, the first 60 multiples of 100 above six million.
-# From β = 0.25 to 4 the loss's reconstruction (the squared error over z ~ q, over 0.1) rose
-# by 1.07 to 1.40 nats per nat of KL (mean 1.24, sd 0.07): between 1 and 1.5 on
-# 60. Step by step the rates were 0.26 to 0.65 (β 0.25 → 1) and 1.89 to 2.62 (1 → 4):
-# between the step's two β's on 60 of 60, as the loss's slope −β implies for models
-# optimal at each β. The squared error over z ~ q rose by 9.7% to 14.1% (mean
-# 11.5%), between 9 and 14 % on 59; by 0.048 to 0.129 from 0.25 to 1 and
-# 0.267 to 0.357 from 1 to 4, rising at each step with the first step the smaller on
-# 60. The KL fell at each step on 60. Decoding μ(x) instead (the "rec"
-# columns): β = 4 was worst on 60; from 0.25 to 1 that error fell on 7 of the 60 (the
-# text's count), and its rate per nat of KL was -0.11 to 0.32, below 0.25 on 58.
-# (The stored seeds: 1.20 to 1.25 nats per nat and 10.9 to 12.2 %; seed 25: 1.30 and 12.6 %.)
-# These replace the earlier counts over 110 seeds, which measured the error at z = μ(x),
-# not the loss's term.
+# The β trade over 100 new seeds, the first 100 multiples of 100 above six million. From β =
+# 0.25 to 4 the loss's reconstruction (the squared error over z ~ q, over 0.1) rose by 1.05 to
+# 1.44 nats per nat of KL (mean 1.24, sd 0.08): between 1 and 1.5 on 100. Step by step the
+# rates were 0.17 to 0.72 (β 0.25 → 1) and 1.89 to 2.62 (1 → 4): between the step's two β's on
+# 98 of 100, as the loss's slope −β implies for models optimal at each β; on the other two the
+# first step's rate fell below 0.25 (the trained models are not exactly optimal, and that step
+# is small against the noise of training). The squared error over z ~ q rose by 9.7% to 14.7%
+# (mean 11.6%), between 9 and 14 % on 97; by 0.031 to 0.168 from 0.25 to 1 and 0.264 to 0.385
+# from 1 to 4, rising at each step with the first step the smaller on 100. The KL fell at each
+# step on 100. Decoding μ(x) instead (the "rec" columns): β = 4 was worst on 100; from 0.25 to
+# 1 that error fell on 12 of the 100 (the text's count), and its rate per nat of KL was -0.22
+# to 0.41, below 0.25 on 94. (The stored seeds: 1.20 to 1.25 nats per nat and 10.9 to 12.2 %;
+# seed 25: 1.30 and 12.6 %.) These replace the earlier counts over 110 seeds, which measured
+# the error at z = μ(x), not the loss's term.
 @pytest.mark.claim(stated="every", text="ch25: the loss's reconstruction error (over z ~ q) "
                                         "rises at each step of β, the first step less")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -142,8 +142,8 @@ def test_the_loss_error_rises_with_beta(seed):
     assert first < row["E_q rec β=4"] - row["E_q rec β=1"], row
 
 
-@pytest.mark.claim(stated="every", text="ch25: each step's nats of reconstruction per nat of "
-                                        "KL lie between its two β's")
+@pytest.mark.claim(stated=(98, 100), text="ch25: each step's nats of reconstruction per nat "
+                   "of KL lie between its two β's (98 of 100 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_beta_trade_lies_between_the_betas(seed):
     row = beta_row(seed)
@@ -151,15 +151,16 @@ def test_the_beta_trade_lies_between_the_betas(seed):
 
 
 @pytest.mark.claim(stated="every", text="ch25: from β = 0.25 to 4, "
-                   "1 to 1.5 nats of reconstruction per nat of KL (on all 60 new seeds)")
+                   "1 to 1.5 nats of reconstruction per nat of KL (on all 100 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_beta_trade_per_nat(seed):
     row = beta_row(seed)
     assert SECANT[0] < secant(row, 0.25, 4) < SECANT[1], row
 
 
-@pytest.mark.claim(stated=(59, 60), text="ch25: from β = 0.25 to 4, "
-                   "a rise of 9 to 14 % in the squared error over z ~ q (on 59 of the 60 new seeds)")
+@pytest.mark.claim(stated=(97, 100), text="ch25: from β = 0.25 to 4, "
+                   "a rise of 9 to 14 % in the squared error over z ~ q "
+                   "(on 97 of the 100 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_beta_trade_in_squared_error(seed):
     row = beta_row(seed)
@@ -167,10 +168,10 @@ def test_the_beta_trade_in_squared_error(seed):
 
 
 # The notebook's check that its seed lies within the stored spread, give or take MARGIN
-# column ranges (cell after the β table): on the same 60 new seeds every column lay within
-# it on 59 (the check's false-alarm rate); within one column range on only 39. The
+# column ranges (cell after the β table): on the same 100 new seeds every column lay within
+# it on 98 (the check's false-alarm rate); within one column range on only 67. The
 # farthest was 3.62 ranges outside (E_q rec β=4).
-@pytest.mark.claim(stated=(59, 60), text="ch25: a new seed's KLs and errors lie within the "
+@pytest.mark.claim(stated=(98, 100), text="ch25: a new seed's KLs and errors lie within the "
                    "stored spread, give or take 3 column ranges (the notebook's check)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_a_new_seed_lies_within_the_margin(seed):
