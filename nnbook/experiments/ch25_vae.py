@@ -10,7 +10,7 @@ import numpy as np
 
 from ..data.digits import load_digits
 from ..data.mixture import mixture_mmd
-from ..generative.gaussian import gaussian_kl, gaussian_log_likelihood
+from ..generative.gaussian import gaussian_kl, gaussian_log_likelihood, reparameterize
 from ..generative import VAE, quadrature_log_prob
 from ..training.optimizers import Adam
 from .ch26_diffusion import mixture
@@ -84,8 +84,8 @@ def digits_beta(seed, *, draws=20):
         vae, x, _ = train_digits_vae(seed, beta)
         mu, lv = vae.encode(x)
         rng = np.random.default_rng([seed, 1])   # the ε's, apart from training's stream
-        sq = [np.sum((vae.decode(mu + np.exp(lv / 2) * rng.standard_normal(mu.shape)) - x) ** 2,
-                     axis=1) for _ in range(draws)]
+        sq = [np.sum((vae.decode(reparameterize(mu, lv, rng.standard_normal(mu.shape))) - x) ** 2,
+                     axis=1) for _ in range(draws)]                  # draws × (1797,)
         row[f"rec β={beta:g}"] = float(np.mean(np.sum((vae.decode(mu) - x) ** 2, axis=1)))
         row[f"E_q rec β={beta:g}"] = float(np.mean(sq))
         row[f"KL β={beta:g}"] = float(gaussian_kl(mu, lv).mean())
