@@ -1,10 +1,10 @@
 """Chapter 25's conclusions over seeds, re-run (the form of tests/claims.py): each test runs
 the chapter's experiment function on a seed no notebook or stored table uses (in CI) or on
-the fresh seeds of `nox -s fresh_seeds`, and asserts what the chapter says holds on every
-seed. The tests that only re-read the stored tables check that the text matches them.
+the fresh seeds of `nox -s fresh_seeds`, and asserts what the chapter says holds (on every
+seed, or on the count it states). The tests that only re-read the stored tables check that the text matches them.
 
 Costs with one BLAS thread: ``mixture_vae`` about 3 s a seed (shared by its three claims),
-``digits_beta`` about 3 to 12 s a seed (three VAEs, shared by its five claims).
+``digits_beta`` about 5 to 20 s a seed (three VAEs, shared by its seven claims).
 """
 
 import functools
@@ -18,6 +18,9 @@ from nnbook.experiments import seeds as stored
 FIXED = (4001,)                   # no notebook or stored table uses it
 ORDER = ("true NLL", "model NLL", "neg IWAE 100", "neg IWAE 10", "neg ELBO")
 BETAS = [f"{b:g}" for b in ch25_vae.BETAS]
+SECANT = (1.0, 1.5)               # nats of reconstruction per nat of KL, β 0.25 → 4
+RISE = (0.09, 0.14)               # the squared error's relative rise over z ~ q, β 0.25 → 4
+MARGIN = 3                        # column ranges around the stored spread (the notebook's)
 NAIVE_BELOW = 4                   # stored seeds with a naive set below the model (cell 30)
 YARDSTICK = 5.0                   # chapter 26's: z ≥ 5 for true samples once in 2000 draws
 
@@ -32,11 +35,17 @@ def beta_row(seed):
     return ch25_vae.digits_beta(seed)
 
 
-def trade(row):
-    """From β = 0.25 to 4: nats of −log p(x | z) gained (squared error over 2σ_x² = 0.1)
-    per nat of KL given up, and the squared error's relative rise."""
-    rise = row["rec β=4"] - row["rec β=0.25"]
-    return rise / 0.1 / (row["KL β=0.25"] - row["KL β=4"]), rise / row["rec β=0.25"]
+def secant(row, a, b):
+    """From β = a to β = b: nats of −E_q log p(x | z) gained (the squared error over z ~ q,
+    over 2σ_x² = 0.1) per nat of KL given up. For models optimal at each β the loss's
+    rate–distortion curve has slope −β, so this lies between a and b."""
+    gained = (row[f"E_q rec β={b:g}"] - row[f"E_q rec β={a:g}"]) / 0.1
+    return gained / (row[f"KL β={a:g}"] - row[f"KL β={b:g}"])
+
+
+def rise(row):
+    """The squared error over z ~ q, its relative rise from β = 0.25 to 4."""
+    return row["E_q rec β=4"] / row["E_q rec β=0.25"] - 1
 
 
 def ordered(row):
@@ -49,11 +58,28 @@ def kl_falls(row):
 
 
 def large_beta_reconstructs_worse(row):
-    # the chapter claims the rise only for β = 4 against 0.25 and 1: from 0.25 to 1 the
-    # reconstruction error moves within the spread over seeds, either way
+    # decoding μ(x), the chapter claims the rise only for β = 4 against 0.25 and 1: from
+    # 0.25 to 1 that error moves within the spread over seeds, either way
     return max(row["rec β=0.25"], row["rec β=1"]) < row["rec β=4"]
 
 
+def the_loss_error_rises_each_step(row):
+    e = [row[f"E_q rec β={b}"] for b in BETAS]
+    return all(a < b for a, b in zip(e, e[1:]))
+
+
+def secants_between_their_betas(row):
+    b = ch25_vae.BETAS
+    return all(lo < secant(row, lo, hi) < hi for lo, hi in zip(b, b[1:]))
+
+
+# The mixture VAE over 10 new seeds (the first ten multiples of 100 above seven million):
+# the order of the bounds held on all 10; IWAE 100 came within 0.023 to 0.039 nat of the
+# model; the model gap was 0.43 to 0.49 nats (the VAE stayed above the floor on all 10, the
+# text's "every new seed"), the inference gap 0.33 to 0.49 (the stored seeds' 0.38 to 0.43
+# do not span it); the samples' MMD z was 42.2 to 54.9 (another reader's new seed gave
+# 65.7, so the stored 42 to 59 does not span it either), the decoder means' z 18.3 to 34.2,
+# below the stored seeds' 26 on 4 of the 10; a naive set landed below the model on 9 of 10.
 @pytest.mark.claim(stated="every", text="ch25: floor < model < −IWAE 100 < −IWAE 10 < −ELBO")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_bounds_keep_their_order(seed):
@@ -92,41 +118,67 @@ def test_beta_4_reconstructs_worse(seed):
     assert large_beta_reconstructs_worse(row), row
 
 
-# The β trade over 110 new seeds: the fourth fresh run's ten and a hundred drawn for this count
-# (multiples of 100 above 100,000). The squared error's rise from β = 0.25 to 4 stayed
-# between 0 and 10 % on all 110 (1.2 % to 6.1 % on the hundred, mean 3.8 %; 8.7 % on the
-# fresh seed below): the every-seed claim. Its rate per nat of KL was between 0.2 and 1 on
-# 108 (on the hundred 0.135 to 0.60, mean 0.40, sd 0.08; the two below 0.2 are seeds where
-# β = 0.25 reconstructed worse than β = 1). The step from 0.25 to 1 moved the error less than
-# the step from 1 to 4 on 109: on the hundred by 0.031 to 0.151 (mean 0.100, sd 0.023);
-# on one fresh seed β = 0.25 reconstructed unusually well and the first step was the larger,
-# 0.145 against 0.136. (The stored seeds give 0.36 to 0.43 nat per nat and 3.3 to 4.1 %, the
-# notebook's seed 25 0.54 and 5.3 %.)
-@pytest.mark.claim(stated="every", text="ch25: from β = 0.25 to 4, a rise in squared error "
-                                        "under 10 %")
+# The β trade over 100 new seeds, the first 100 multiples of 100 above six million. From β =
+# 0.25 to 4 the loss's reconstruction (the squared error over z ~ q, over 0.1) rose by 1.05 to
+# 1.44 nats per nat of KL (mean 1.24, sd 0.08): between 1 and 1.5 on 100. Step by step the
+# rates were 0.17 to 0.72 (β 0.25 → 1) and 1.89 to 2.62 (1 → 4): between the step's two β's on
+# 98 of 100, as the loss's slope −β implies for models optimal at each β; on the other two the
+# first step's rate fell below 0.25 (the trained models are not exactly optimal, and that step
+# is small against the noise of training). The squared error over z ~ q rose by 9.7% to 14.7%
+# (mean 11.6%), between 9 and 14 % on 97; by 0.031 to 0.168 from 0.25 to 1 and 0.264 to 0.385
+# from 1 to 4, rising at each step with the first step the smaller on 100. The KL fell at each
+# step on 100. Decoding μ(x) instead (the "rec" columns): β = 4 was worst on 100; from 0.25 to
+# 1 that error fell on 12 of the 100 (the text's count), and its rate per nat of KL was -0.22
+# to 0.41, below 0.25 on 94. (The stored seeds: 1.20 to 1.25 nats per nat and 10.9 to 12.2 %;
+# seed 25: 1.30 and 12.6 %.) These replace the earlier counts over 110 seeds, which measured
+# the error at z = μ(x), not the loss's term.
+@pytest.mark.claim(stated="every", text="ch25: the loss's reconstruction error (over z ~ q) "
+                                        "rises at each step of β, the first step less")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
-def test_the_beta_trade(seed):
+def test_the_loss_error_rises_with_beta(seed):
     row = beta_row(seed)
-    _, rise = trade(row)
-    assert 0 < rise < 0.1, (rise, row)
+    assert the_loss_error_rises_each_step(row), row
+    first = row["E_q rec β=1"] - row["E_q rec β=0.25"]
+    assert first < row["E_q rec β=4"] - row["E_q rec β=1"], row
 
 
-@pytest.mark.claim(stated=(108, 110), text="ch25: from β = 0.25 to 4, 0.2 to 1 nat of "
-                   "reconstruction per nat of KL (108 of 110 new seeds)")
+@pytest.mark.claim(stated=(98, 100), text="ch25: each step's nats of reconstruction per nat "
+                   "of KL lie between its two β's (98 of 100 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_the_beta_trade_lies_between_the_betas(seed):
+    row = beta_row(seed)
+    assert secants_between_their_betas(row), row
+
+
+@pytest.mark.claim(stated="every", text="ch25: from β = 0.25 to 4, "
+                   "1 to 1.5 nats of reconstruction per nat of KL (on all 100 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_beta_trade_per_nat(seed):
     row = beta_row(seed)
-    per_nat, _ = trade(row)
-    assert 0.2 < per_nat < 1, (per_nat, row)
+    assert SECANT[0] < secant(row, 0.25, 4) < SECANT[1], row
 
 
-@pytest.mark.claim(stated=(109, 110), text="ch25: the step from β = 0.25 to 1 moves the error "
-                   "less than the step from 1 to 4 (109 of 110 new seeds)")
+@pytest.mark.claim(stated=(97, 100), text="ch25: from β = 0.25 to 4, "
+                   "a rise of 9 to 14 % in the squared error over z ~ q "
+                   "(on 97 of the 100 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
-def test_the_first_beta_step_moves_the_error_less(seed):
+def test_the_beta_trade_in_squared_error(seed):
     row = beta_row(seed)
-    small = abs(row["rec β=1"] - row["rec β=0.25"])
-    assert small < row["rec β=4"] - row["rec β=1"], row
+    assert RISE[0] < rise(row) < RISE[1], row
+
+
+# The notebook's check that its seed lies within the stored spread, give or take MARGIN
+# column ranges (cell after the β table): on the same 100 new seeds every column lay within
+# it on 98 (the check's false-alarm rate); within one column range on only 67. The
+# farthest was 3.62 ranges outside (E_q rec β=4).
+@pytest.mark.claim(stated=(98, 100), text="ch25: a new seed's KLs and errors lie within the "
+                   "stored spread, give or take 3 column ranges (the notebook's check)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_a_new_seed_lies_within_the_margin(seed):
+    row, table = beta_row(seed), stored.stored("25_digits_beta")
+    for key, value in row.items():
+        spread = table.max(key) - table.min(key)
+        assert table.contains(value, key, margin=MARGIN * spread), (key, value)
 
 
 @pytest.mark.claim(stated=(NAIVE_BELOW, 5),
@@ -145,4 +197,6 @@ def test_the_text_matches_the_stored_tables():
     assert table.count(lambda r: r["naive min − model"] < 0) == NAIVE_BELOW
     beta = stored.stored("25_digits_beta")
     assert beta.every(kl_falls) and beta.every(large_beta_reconstructs_worse)
-    assert beta.every(lambda r: 0.2 < trade(r)[0] < 1 and 0 < trade(r)[1] < 0.1)
+    assert beta.every(the_loss_error_rises_each_step) and beta.every(secants_between_their_betas)
+    assert beta.every(lambda r: SECANT[0] < secant(r, 0.25, 4) < SECANT[1]
+                      and RISE[0] < rise(r) < RISE[1])
