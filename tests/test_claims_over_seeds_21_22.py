@@ -147,10 +147,14 @@ def test_21_bits_of_tau_1_5_above_tau_1(seed):
     assert b["τ=1.5"] > b["τ=1"]
 
 
-# The window claims' stated counts pool eighteen new models: seeds 7001-7008
-# (../shared/reviews/seeds-00-22-check.md) and the first fresh run of benchmarks/results.md.
-@pytest.mark.claim(stated=(17, 18), text="ch21: past the window the whole-text writer loses "
-                                         "> 30 points (17 of 18 new models)")
+# The window claims' stated counts pool 48 new models: seeds 7001-7008
+# (../shared/reviews/seeds-00-22-check.md) and the first, third, fourth and fifth fresh runs of
+# benchmarks/results.md (the second run's rates were not recorded). The whole-text writer lost
+# more than 30 points on 46; on the other two the model was accepted less often even inside
+# the window than any stored one, and lost less past it: 2137244100 (first run) 39 % inside,
+# 18.5 points lost; 817312300 (third run) 42.3 % inside, 30.0 points lost.
+@pytest.mark.claim(stated=(46, 48), text="ch21: past the window the whole-text writer loses "
+                                         "> 30 points (46 of 48 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_whole_text_writer_loses_past_the_window(seed):
     w = window(seed)
@@ -165,8 +169,11 @@ def test_21_sliding_window_keeps_more_than_the_whole_text(seed):
     assert w["past, sliding"] > w["past"] + 0.25
 
 
-@pytest.mark.claim(stated=(16, 18), text="ch21: the sliding window stays within 10 points of "
-                                         "the share inside (16 of 18 new models)")
+# The same 48: within 10 points on 44; on the other four it ended below the share inside, by
+# 11.8 (7001), 11.0 (1626713800, first run), 10.6 (365042400) and 14.6 points (1151836900,
+# both fifth run): the chapter says "up to 15 below".
+@pytest.mark.claim(stated=(44, 48), text="ch21: the sliding window stays within 10 points of "
+                                         "the share inside (44 of 48 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_sliding_window_within_10_points(seed):
     w = window(seed)
