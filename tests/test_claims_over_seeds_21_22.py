@@ -29,7 +29,28 @@ def window(seed):
 
 
 # -- chapter 21: decoding rules on a new model -----------------------------------------------
-@pytest.mark.claim(stated="every", text="ch21: the accepted share falls at each step of τ")
+# Section 1's model near the grammar: the notebook asserts, in its run, that the model's
+# held-out loss is above the grammar's and within 0.2 bits/char of it. On 42 new models drawn
+# for chapter 21's cold reading (multiples of 100 above 5,100,000, two runs of 21 in a row) the
+# gap was 0.098 to 0.147 bits. A model that did not learn the grammar ends far above it (an
+# untrained one near log2 24 = 4.6 bits).
+@pytest.mark.claim(stated="every", text="ch21: the model's held-out loss is above the grammar's "
+                                        "and within 0.2 bits/char of it")
+@pytest.mark.parametrize("seed", seeds(31))
+def test_21_model_near_the_grammar(seed):
+    h = ch21.held_out(seed)
+    assert h["grammar"] < h["model"] < h["grammar"] + 0.2
+
+
+# Held on the fifty models of the five fresh runs of benchmarks/results.md, and on 40 of the
+# 42 new models drawn for chapter 21's cold reading (multiples of 100 above 5,100,000, two runs
+# of 21 in a row). On the other two one step went the wrong way by little: on one τ = 0.8 was
+# accepted 1.67 points more often than τ = 0.5 (54.95 % against 53.28 %), on the other τ = 1
+# 0.09 points more often than τ = 0.8 (55.41 % against 55.32 %). So the claim pools 90 of 92
+# (until then "every"). Greedy (τ = 0) is not part of it: its one text can be accepted less
+# often than τ = 0.5 (stored seeds 22 and 27).
+@pytest.mark.claim(stated=(90, 92), text="ch21: the accepted share falls at each step of τ "
+                                          "from 0.5 to 1.5 (90 of 92 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_accepted_share_falls_with_the_temperature(seed):
     a, _, _ = decoding(seed)
@@ -47,8 +68,12 @@ def test_21_top_p_beats_tau_1(seed):
     assert a["τ=1"] < a["top-p=0.9"]
 
 
-@pytest.mark.claim(stated=(17, 18), text="ch21: top-k = 3 is accepted more often than τ = 1 "
-                                         "(17 of 18 new models)")
+# Top-k ahead of τ = 1: 17 of seeds 7001-7008 and the first fresh run's ten, 10 of the third
+# run's ten, 9 of the fourth's (behind on 1386185100), 10 of the fifth's, and 41 of the 42 new
+# models drawn for chapter 21's cold reading (multiples of 100 above 5,100,000, two runs of 21
+# in a row; behind on one by 0.23 points, 46.26 % against 46.49 %).
+@pytest.mark.claim(stated=(87, 90), text="ch21: top-k = 3 is accepted more often than τ = 1 "
+                                         "(87 of 90 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_top_k_beats_tau_1_on_most_models(seed):
     a, _, _ = decoding(seed)
@@ -56,16 +81,32 @@ def test_21_top_k_beats_tau_1_on_most_models(seed):
 
 
 # The same fifty new models. Held on all fifty: greedy below 1 % distinct, the share rising
-# from τ = 0.5 to 1 to 1.5, top-k = 3 below τ = 1 (on the forty by 4.6 to 18.9 points). Top-k
+# from τ = 0.5 to 1 to 1.5, top-k = 3 below τ = 1 (on the forty by 4.6 to 18.9 points). Greedy's
+# share is u / 128k when its 128 rows are one text of k sentences, u distinct: at most 1/128,
+# below 1 % whatever the text does. So that part checks that the rows are one text (a batch
+# that leaks between rows fails it), not variety; repetition is the next claim's. Top-k
 # below top-p on 47: on the forty top-p minus top-k was 1.6 points below 0 to 15.6 above
 # (mean 8.3, sd 4.5); the fourth fresh run's exception had top-k 2.1 points above top-p.
-@pytest.mark.claim(stated="every", text="ch21: distinct share: greedy ~0, rises with τ; top-k "
-                                        "below τ = 1")
+@pytest.mark.claim(stated="every", text="ch21: distinct share: greedy's rows one text, rises "
+                                        "with τ; top-k below τ = 1")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_distinct_shares(seed):
     _, d, _ = decoding(seed)
     assert d["greedy"] < 0.01 and d["τ=0.5"] < d["τ=1"] < d["τ=1.5"]
     assert d["top-k=3"] < d["τ=1"]
+
+
+# Greedy's one text repeats a sentence within its 100 characters when 128 times its distinct
+# share (u / k, above) is below 1: on eight of the ten stored models, and on 34 of the 42 new
+# models drawn for chapter 21's cold reading (multiples of 100 above 5,100,000, two runs of 21
+# in a row); the others wrote 100 characters without a repeat. Seed 31 repeats (1 distinct
+# sentence of 3).
+@pytest.mark.claim(stated=(34, 42), text="ch21: greedy's one text repeats a sentence within "
+                                           "100 characters (34 of 42 new models)")
+@pytest.mark.parametrize("seed", seeds(31))
+def test_21_greedy_repeats_a_sentence(seed):
+    _, d, _ = decoding(seed)
+    assert d["greedy"] * 128 < 1
 
 
 @pytest.mark.claim(stated=(47, 50), text="ch21: top-k = 3's distinct share is below top-p's "
@@ -77,11 +118,15 @@ def test_21_top_k_less_varied_than_top_p(seed):
 
 
 # Top-p's distinct share was within 8 points of τ = 1's on sixteen new models (seeds
-# 7001-7006, ../shared/reviews/seeds-00-22-check.md, and the ten fresh seeds of
-# benchmarks/results.md), and 10.8 points below it on one more (training seed 64219,
-# sampling seed 69353): 16 of 17. The chapter says "up to about 11 points", with that count.
-@pytest.mark.claim(stated=(16, 17), text="ch21: top-p's distinct share is within 8 points "
-                                         "of τ = 1's (16 of 17 new models)")
+# 7001-7006, ../shared/reviews/seeds-00-22-check.md, and the ten fresh seeds of the first run
+# of benchmarks/results.md), and 10.8 points below it on one more (training seed 64219,
+# sampling seed 69353): 16 of 17. Then 10 of the third run's ten, 9 of the fourth's (8.1 points
+# below on 713493100), 10 of the fifth's, and all 42 new models drawn for chapter 21's cold
+# reading (multiples of 100 above 5,100,000, two runs of 21 in a row; from 6.9 points below
+# τ = 1's to 0.8 above). The chapter says "at most about 11 points below", with the pooled
+# count.
+@pytest.mark.claim(stated=(87, 89), text="ch21: top-p's distinct share is within 8 points "
+                                         "of τ = 1's (87 of 89 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_top_p_distinct_share_near_tau_1(seed):
     _, d, _ = decoding(seed)
@@ -147,10 +192,14 @@ def test_21_bits_of_tau_1_5_above_tau_1(seed):
     assert b["τ=1.5"] > b["τ=1"]
 
 
-# The window claims' stated counts pool eighteen new models: seeds 7001-7008
-# (../shared/reviews/seeds-00-22-check.md) and the first fresh run of benchmarks/results.md.
-@pytest.mark.claim(stated=(17, 18), text="ch21: past the window the whole-text writer loses "
-                                         "> 30 points (17 of 18 new models)")
+# The window claims' stated counts pool 48 new models: seeds 7001-7008
+# (../shared/reviews/seeds-00-22-check.md) and the first, third, fourth and fifth fresh runs of
+# benchmarks/results.md (the second run's rates were not recorded). The whole-text writer lost
+# more than 30 points on 46; on the other two the model was accepted less often even inside
+# the window than any stored one, and lost less past it: 2137244100 (first run) 39 % inside,
+# 18.5 points lost; 817312300 (third run) 42.3 % inside, 30.0 points lost.
+@pytest.mark.claim(stated=(46, 48), text="ch21: past the window the whole-text writer loses "
+                                         "> 30 points (46 of 48 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_whole_text_writer_loses_past_the_window(seed):
     w = window(seed)
@@ -165,8 +214,11 @@ def test_21_sliding_window_keeps_more_than_the_whole_text(seed):
     assert w["past, sliding"] > w["past"] + 0.25
 
 
-@pytest.mark.claim(stated=(16, 18), text="ch21: the sliding window stays within 10 points of "
-                                         "the share inside (16 of 18 new models)")
+# The same 48: within 10 points on 44; on the other four it ended below the share inside, by
+# 11.8 (7001), 11.0 (1626713800, first run), 10.6 (365042400) and 14.6 points (1151836900,
+# both fifth run): the chapter says "up to 15 below".
+@pytest.mark.claim(stated=(44, 48), text="ch21: the sliding window stays within 10 points of "
+                                         "the share inside (44 of 48 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_sliding_window_within_10_points(seed):
     w = window(seed)

@@ -52,11 +52,11 @@ def cache_step(fn):
 
 
 # 21.2 ----------------------------------------------------------------------------------------
-def _top_p(p, top, strict=False, skip_first=False, renorm=True):
+def _top_p(p, top, strict=False, skip_first=False, renorm=True, slack=1e-12):
     order = np.argsort(-p, kind="stable")
     sp = p[order]
-    before = np.cumsum(sp) - sp
-    keep_sorted = before < top - 1e-12
+    before = np.concatenate([[0.0], np.cumsum(sp)[:-1]])   # the mass of the tokens ahead
+    keep_sorted = before < top - slack
     if strict:                               # keeps the tokens whose running sum stays below p
         keep_sorted = np.cumsum(sp) < top - 1e-12
     if not skip_first:
@@ -94,7 +94,10 @@ def top_p(fn):
              (np.array([0.05, 0.6, 0.35]), 0.5),
              (np.array([0.25, 0.25, 0.25, 0.25]), 0.6),
              (rng.dirichlet(np.ones(12)), 0.9),
-             (np.array([0.4, 0.3, 0.2, 0.1]), 0.7)]
+             (np.array([0.4, 0.3, 0.2, 0.1]), 0.7),
+             # sums equal to p up to round-off: in floating point 0.7 + 0.2 and
+             # 0.48 + 0.42 are both 0.8999999999999999, below 0.9
+             (np.array([0.7, 0.2, 0.1]), 0.9), (np.array([0.48, 0.42, 0.1]), 0.9)]
     for probs, top in cases:
         where = f"top_p(probs={np.round(probs, 3).tolist()}, p={top})"
         got, expected = run(probs, top), _top_p(probs, top)
@@ -106,6 +109,11 @@ def top_p(fn):
             (_top_p(probs, top, strict=True), "keep the token that makes the running sum "
                                               "REACH p too: a token is kept when the tokens "
                                               "before it (sorted) hold less than p."),
+            (_top_p(probs, top, slack=0), "in floating point a running sum can fall just "
+                                          "short of p (0.7 + 0.2 is 0.8999999999999999): "
+                                          "compare it with p up to a small slack (p - 1e-12), "
+                                          "as top_p_filter does, or a set whose mass equals p "
+                                          "is not seen to reach it."),
         ])
     return ("right: sorted from the most probable down, a token is kept while the tokens "
             "before it hold less than p; then renormalise.")

@@ -18,8 +18,9 @@ from ..layers import Dense, Embedding, RMSNorm, TransformerBlock
 from ..schedules import cosine_decay
 from ..training import AdamW, CrossEntropy, Sequential
 
-__all__ = ["LANGUAGE", "SETTINGS", "train_model", "judge", "decoding_table", "write_sliding",
-           "window_shares", "accepted", "distinct", "bits", "window", "TABLES"]
+__all__ = ["LANGUAGE", "SETTINGS", "train_model", "held_out_bits", "judge", "decoding_table",
+           "write_sliding", "window_shares", "accepted", "distinct", "bits", "window",
+           "held_out", "TABLES"]
 
 LANGUAGE = Language(max_depth=0)
 T, D_MODEL, BATCH, STEPS_PER_EPOCH, EPOCHS = 64, 32, 16, 75, 4
@@ -51,6 +52,20 @@ def train_model(seed):
     schedule = LearningRateScheduler(cosine_decay(0.01, EPOCHS))
     model.fit(x, y, epochs=EPOCHS, batch_size=BATCH, verbose=0, rng=r, callbacks=[schedule])
     return model, train, val
+
+
+def held_out_bits(model, val):
+    """Section 1's held-out losses in bits per character over ``val``'s windows of ``T``:
+    ``(model, grammar)``, the model's cross-entropy and the grammar's exact loss on the same
+    predicted characters."""
+    x, y = char_windows(val.ids, T)
+    z = model.predict(x)                                          # (n, T, V) logits
+    z = z - z.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    model_bits = -np.take_along_axis(logp, y[..., None], -1).mean() * BITS
+    exact = val.language.nll_chars(val.text)
+    grammar = exact[np.arange(len(x))[:, None] * T + np.arange(T) + 1].mean() * BITS
+    return float(model_bits), float(grammar)
 
 
 def judge(texts, language=LANGUAGE):
@@ -116,7 +131,8 @@ def window_shares(texts, language=LANGUAGE, edge=T):
 
 @functools.lru_cache(maxsize=None)
 def _run(seed):
-    model, train, _ = train_model(seed)
+    model, train, val = train_model(seed)
+    losses = held_out_bits(model, val)
     table = decoding_table(model, train, np.random.default_rng(100 * seed + 1))
     start = np.tile(train.encode(". "), (64, 1))
     full = _generate(model, start, N_LONG, rng=np.random.default_rng(100 * seed + 2))
@@ -124,7 +140,7 @@ def _run(seed):
     inside, past = window_shares([train.decode(row) for row in full])
     _, past_slid = window_shares([train.decode(row) for row in slid])
     return table, {"inside": np.mean(inside), "past": np.mean(past),
-                   "past, sliding": np.mean(past_slid)}
+                   "past, sliding": np.mean(past_slid)}, losses
 
 
 def accepted(seed):
@@ -147,6 +163,13 @@ def window(seed):
     """Section 8: the accepted share of the sentences ending inside the training window,
     and past it reading the whole text or a sliding window."""
     return dict(_run(seed)[1])
+
+
+def held_out(seed):
+    """Section 1: the held-out loss of the model trained with ``seed`` and the grammar's
+    on the same characters, bits per character."""
+    model_bits, grammar = _run(seed)[2]
+    return {"model": model_bits, "grammar": grammar}
 
 
 SEEDS = tuple(range(21, 31))

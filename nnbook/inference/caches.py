@@ -48,7 +48,8 @@ def cache_nbytes(model) -> int:
     """The bytes the model's caches fill: Σ over attention layers of ``k.nbytes + v.nbytes``
     (views of the filled positions), 2 · layers · m · T · n_kv_heads · d_head · itemsize for
     T cached positions. The arrays behind the views (``k.base``) hold exactly that when the
-    cache was started with ``max_len``, and up to twice as much when it grew without one."""
+    cache was started with ``max_len``; grown without one, at least 16 positions and up to
+    twice what is filled once 8 or more positions are."""
     return sum(int(layer.cache.nbytes) for layer in _layers_of(model)
                if getattr(layer, "cache", None) is not None)
 
