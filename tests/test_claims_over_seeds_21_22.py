@@ -289,3 +289,16 @@ def test_22_dpo_gap_over_10_points(seed):
     dpo = post_training(seed)[4]
     assert dpo["train pairs"] > dpo["new pairs"] + 0.1
 
+
+# RL without the division by σ (advantages r − group mean, the table 22_rl_raw), on 40
+# new seeds drawn for this count (the first forty multiples of 100 above 6,000,000): the
+# share of distinct answers was 0.113 to 0.336, below 0.6 times SFT's 0.871 (0.523) on all
+# 40, as on the five stored seeds (0.164 to 0.270); accepted 0.805 to 0.941. Chapter 22
+# says "on all 40 new seeds". The mistake it catches: RL without the division that no
+# longer learns (advantages lost, a step not taken) keeps SFT's variety.
+@pytest.mark.claim(stated="every", text="ch22: RL without the division by σ collapses the "
+                                        "variety too (distinct < 0.6 × SFT's)")
+@pytest.mark.parametrize("seed", seeds(2252))
+def test_22_rl_not_divided_collapses_variety(seed):
+    sft = sft_judged()[2]
+    assert ch22.rl_raw_runs(seed)["distinct"] < 0.6 * sft["distinct"]
