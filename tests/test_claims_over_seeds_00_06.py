@@ -277,8 +277,11 @@ def test_06_tanh_xavier_gradients_stay_in_range(seed):
 # ReLU + He on the same 300 new seeds: every norm inside 1e-3 to 1e3, and a spread of 1.5 to
 # 78.1 (median 5.3), below 30 on 298 (the notebook's draw: 2.6). Chapter 06 says "other draws
 # spread more, and on a few new ones past 30"; a cold reading had found 4.8 to 14.7 on 4 draws.
-@pytest.mark.claim(stated=(298, 300), text="ch06: ReLU + He keeps the 30 layers' gradient "
-                                           "norms within a factor of 30 (298 of 300 new seeds)")
+# The sixth fresh run found three of its ten past 30 (30.6, 30.7 and 62.1); 300 more seeds
+# drawn uniformly from 100,000 to 2**31 gave 299 below 30 (the largest 30.6). Pooled: 604 of
+# 610. The tail is long and its edge sits near 30, so the claim is this count, not "every".
+@pytest.mark.claim(stated=(604, 610), text="ch06: ReLU + He keeps the 30 layers' gradient "
+                                           "norms within a factor of 30 (604 of 610 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_relu_he_gradients_stay_in_range(seed):
     r = np.random.default_rng(seed)

@@ -157,9 +157,10 @@ def test_21_bits_rise_to_tau_0_8(seed):
 # Held on all 98 new models, by 0.0001 bits on one of them (mean 0.021, sd 0.008): the
 # thinnest margin of the bits claims, its own claim so that an exception restates only it.
 # A normal law with that mean and sd puts τ = 1.5 at or below the entropy on 0.4 % of
-# seeds: a ten-seed fresh run would then contradict it about once in 24 runs.
-@pytest.mark.claim(stated="every", text="ch21: τ = 1.5's sentences cost more bits than the "
-                                        "entropy")
+# seeds: a ten-seed fresh run would then contradict it about once in 24 runs. The sixth
+# fresh run did (0.0010 bits below on 1345660100; the fifth run's ten all held): 117 of 118.
+@pytest.mark.claim(stated=(117, 118), text="ch21: τ = 1.5's sentences cost more bits than the "
+                                           "entropy (117 of 118 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_bits_of_tau_1_5_above_the_entropy(seed):
     _, _, b = decoding(seed)
