@@ -205,7 +205,12 @@ def test_05_three_units_right_more_often_than_two(seed):
     assert sum(right["2"]) < sum(right["3"])
 
 
-@pytest.mark.claim(stated="every", text="ch05: the notes' 3-tanh network solves XOR")
+# Held on the fifty seeds of the first five fresh runs; the sixth run found a start from
+# which it stalls (1345660100: the loss fell only 2.4 times, an output 0.65 off). On 200 new
+# starts (multiples of 100 above 9,200,000) it solved XOR from 194. Pooled: 253 of 260, which
+# chapter 05 says in words ("three hidden units stall now and then").
+@pytest.mark.claim(stated=(253, 260), text="ch05: the notes' 3-tanh network solves XOR (253 of "
+                                           "260 new starts)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_05_the_notes_network_solves_xor(seed):
     X, y = nb.data.xor()
