@@ -66,18 +66,30 @@ def test_groups_of_16_beat_int4_per_channel(seed):
     assert r["int4/16"] < r["int4"]
 
 
+# Three claims, one run each. The fresh runs 3 to 6 (forty seeds) and 60 new seeds
+# (multiples of 100 above 9,100,000): int4 in any one part cost under 0.05 on all 100
+# (0.029 at most); in the feed-forward matrices under 0.01 on 98 (0.0119 on 70354300, the
+# sixth run's contradiction, and 0.0105 on a new seed); the feed-forward matrices were the
+# most sensitive part on one new seed (0.0055 against the embedding's 0.0045): 99 of 100.
 @pytest.mark.claim(stated="every", text="ch24: int4 in any one part costs less than 0.05 "
-                   "bits/char, in the feed-forward matrices less than 0.01")
+                   "bits/char")
 @pytest.mark.parametrize("seed", seeds(FIXED))
 def test_int4_in_one_part_costs_less_than_0_05(seed):
     cost = parts(seed)
-    assert max(cost.values()) < 0.05 and cost["feed-forward"] < 0.01
+    assert max(cost.values()) < 0.05
 
 
-@pytest.mark.claim(stated="every", text="ch24: the feed-forward matrices are never the part "
-                   "most sensitive to int4")
+@pytest.mark.claim(stated=(98, 100), text="ch24: int4 in the feed-forward matrices costs less "
+                   "than 0.01 bits/char (98 of 100 new seeds)")
 @pytest.mark.parametrize("seed", seeds(FIXED))
-def test_the_feed_forward_matrices_are_never_the_most_sensitive_part(seed):
+def test_int4_in_the_feed_forward_matrices_costs_less_than_0_01(seed):
+    assert parts(seed)["feed-forward"] < 0.01
+
+
+@pytest.mark.claim(stated=(99, 100), text="ch24: the feed-forward matrices are not the part "
+                   "most sensitive to int4 (99 of 100 new seeds)")
+@pytest.mark.parametrize("seed", seeds(FIXED))
+def test_the_feed_forward_matrices_are_rarely_the_most_sensitive_part(seed):
     # (they cost least on all 10 stored seeds, but not on every seed: on seed 7302 the
     # attention cost 0.0042 bits/char, the feed-forward matrices 0.0055)
     cost = parts(seed)
