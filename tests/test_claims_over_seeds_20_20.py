@@ -12,24 +12,35 @@ from claims import seeds
 from nnbook.experiments import ch20_modern as ch20
 
 
+# The seven models these claims compare (ch20.ablation trains only those: the other four
+# swaps, which the chapter says fall on both sides of the modern block, are not trained on a
+# fresh seed). That every model stays above the window bound is the bound's definition (no
+# model that reads 16 characters can do better in expectation; the held-out text's noise is
+# far below the 0.1 bits of margin); it is checked here on the seven, and on all eleven on
+# the stored seeds by the notebook. It catches a model that reads past its window.
+COMPARED = ("modern block", "no norm", "post-norm", "no positions", "untied output",
+            "tied, N(0, 1) start", "chapter 18's block")
+
+
 @lru_cache(maxsize=None)
 def ablation_row(seed):
-    """Every variant's held-out bits per character on `seed` (both claims read one run)."""
-    return {**ch20.ablation_parts(seed), **ch20.ablation_swaps(seed)}
+    """The seven variants' held-out bits per character and the bounds on `seed` (both
+    claims read one run)."""
+    return ch20.ablation(seed, COMPARED)
 
 
 @pytest.mark.claim(stated="every", text="ch20: the ablation's every-seed orderings (no "
                                         "positions, no norm, N(0, 1) start, chapter 18's "
-                                        "block worse; every variant above the window bound)")
+                                        "block worse; each above the window bound)")
 @pytest.mark.parametrize("seed", seeds(27))
 def test_the_ablations_every_seed_orderings_hold(seed):
     row = ablation_row(seed)
-    delta = {name: row[name] - row["modern block"] for name in ch20.VARIANTS}
+    delta = {name: row[name] - row["modern block"] for name in COMPARED}
     assert delta["no positions"] > 0.1
     assert all(delta[name] > 0 for name in ("no norm", "tied, N(0, 1) start",
                                             "chapter 18's block"))
     assert row["chapter 18's block"] > row["untied output"]
-    assert all(row[name] > row["best with window"] for name in ch20.VARIANTS)
+    assert all(row[name] > row["best with window"] for name in COMPARED)
 
 
 # post-norm beat pre-norm on all 7 stored seeds and on 96 of 100 new ones: the 30 of the

@@ -2,8 +2,9 @@
 and the stored table (nnbook/experiments/ch23_serving.py, seeds 21–30) do not use: past
 the training window, the sliding window keeps more sentences than the full context and
 fewer than inside the window, and chapter 21's re-reading from position 0 keeps more than
-the window. One seed trains chapter 21's model (a few seconds) and writes 64 rows of 250
-characters three ways; both claims share that run."""
+the window. One seed trains chapter 21's model (10 s, and only once: chapter 21's claims
+on the seed share it, `ch21.trained`) and writes 64 rows of 250 characters three ways;
+both claims share that run."""
 
 import functools
 
@@ -16,7 +17,7 @@ from nnbook.experiments import ch23_serving as ch23
 
 @functools.lru_cache(maxsize=None)     # every seed kept: the two tests take the seeds in turn
 def shares(seed):
-    model, corpus, _ = ch21.train_model(seed)
+    model, corpus, _ = ch21.trained(seed)     # the model chapter 21's claims trained
     return ch23.window_acceptance(seed, model, corpus)
 
 

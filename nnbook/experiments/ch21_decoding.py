@@ -18,7 +18,7 @@ from ..layers import Dense, Embedding, RMSNorm, TransformerBlock
 from ..schedules import cosine_decay
 from ..training import AdamW, CrossEntropy, Sequential
 
-__all__ = ["LANGUAGE", "SETTINGS", "train_model", "held_out_bits", "judge", "decoding_table",
+__all__ = ["LANGUAGE", "SETTINGS", "train_model", "trained", "held_out_bits", "judge", "decoding_table",
            "write_sliding", "window_shares", "accepted", "distinct", "bits", "window",
            "held_out", "TABLES"]
 
@@ -52,6 +52,13 @@ def train_model(seed):
     schedule = LearningRateScheduler(cosine_decay(0.01, EPOCHS))
     model.fit(x, y, epochs=EPOCHS, batch_size=BATCH, verbose=0, rng=r, callbacks=[schedule])
     return model, train, val
+
+
+@functools.lru_cache(maxsize=16)
+def trained(seed):
+    """``train_model(seed)``, trained once per seed and kept: this module's tables and
+    chapter 23's (the same model, other writers) share it. Don't change it in place."""
+    return train_model(seed)
 
 
 def held_out_bits(model, val):
@@ -131,7 +138,7 @@ def window_shares(texts, language=LANGUAGE, edge=T):
 
 @functools.lru_cache(maxsize=None)
 def _run(seed):
-    model, train, val = train_model(seed)
+    model, train, val = trained(seed)
     losses = held_out_bits(model, val)
     table = decoding_table(model, train, np.random.default_rng(100 * seed + 1))
     start = np.tile(train.encode(". "), (64, 1))

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ..inference import generate
-from .ch21_decoding import N_LONG, T, train_model, window_shares, write_sliding
+from .ch21_decoding import N_LONG, T, trained, window_shares, write_sliding
 
 __all__ = ["write_windowed", "window_acceptance", "TABLES"]
 
@@ -39,7 +39,7 @@ def window_acceptance(seed, model=None, corpus=None):
     21's "inside" and "past", and "past, re-read" its "past, sliding". ``model, corpus``: a
     model trained with ``train_model(seed)`` already (the notebook's)."""
     if model is None:
-        model, corpus, _ = train_model(seed)
+        model, corpus, _ = trained(seed)   # chapter 21's model, shared with its tables
     start = np.tile(corpus.encode(". "), (64, 1))
     with warnings.catch_warnings():              # past the training window on purpose
         warnings.filterwarnings("ignore", message="generate: the model will read")
