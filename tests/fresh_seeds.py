@@ -3,7 +3,8 @@
 `nox -s fresh_seeds` runs this file as a script (`python tests/fresh_seeds.py --seeds 10`).
 It draws the seeds and prints them first, then starts two pytest processes (the machine's
 two cores), each on half of the seeds with NNBOOK_FRESH_SEEDS set (tests/claims.py), over
-every test marked `claim` in tests/test_claims_over_seeds_*.py. In each process
+every test marked `claim` in tests/test_claims_over_seeds_*.py (those also marked `heavy`,
+half a minute a seed or more, only with --heavy). In each process
 tests/conftest.py registers `Recorder` (below), which notes every claim test's outcome per
 seed and writes them to $NNBOOK_FRESH_RESULTS; the script merges the two files and prints
 one line per claim: the stated rate, the fresh rate k/N with the seeds that failed, and the
@@ -36,6 +37,7 @@ import pytest
 
 FRESH_SEEDS = "NNBOOK_FRESH_SEEDS"      # = claims.FRESH_SEEDS (the seeds of this process)
 RESULTS = "NNBOOK_FRESH_RESULTS"        # where this process's Recorder writes its outcomes
+HEAVY = "NNBOOK_HEAVY"                  # = conftest.HEAVY: "1" runs the claims marked heavy
 FIRST_FRESH = 100_000                   # every seed the course uses is below this
 SPACING = 100                           # fresh seeds lie this far apart at least
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,6 +232,12 @@ def draw_seeds(n, base=None):
     return sorted(slot * SPACING for slot in slots)
 
 
+def claims_selected(heavy):
+    """The marker expression of the claims a run takes: the heavy ones only with --heavy
+    (a default run of 10 seeds stays within 15 minutes on two cores)."""
+    return "claim" if heavy else "claim and not heavy"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10, help="how many fresh seeds (10)")
@@ -237,6 +245,9 @@ def main(argv=None):
     parser.add_argument("--seed-list", help="comma-separated seeds (reproduce a run exactly)")
     parser.add_argument("--processes", type=int, default=2, help="pytest processes (2)")
     parser.add_argument("--save", help="write the seeds, records and verdicts to this JSON file")
+    parser.add_argument("--heavy", action="store_true",
+                        help="also the claims marked heavy (chapter 19's models, chapter 20's "
+                             "rematch: about 8 more minutes for 10 seeds)")
     args, pytest_args = parser.parse_known_args(argv)  # the rest goes to pytest (-k ...)
     if args.seed_list:
         seeds = [int(s) for s in args.seed_list.split(",") if s.strip()]
@@ -247,6 +258,8 @@ def main(argv=None):
     else:
         seeds = draw_seeds(args.seeds, args.seed_base)
     print(f"fresh seeds ({len(seeds)}): {','.join(map(str, seeds))}")
+    print("claims: every claim test" if args.heavy else
+          "claims: every claim test but the heavy ones (--heavy adds them)")
     print(f"reproduce: nox -s fresh_seeds -- --seed-list {','.join(map(str, seeds))}",
           flush=True)
     files = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("tests/test_claims_over_seeds_*.py"))
@@ -257,12 +270,13 @@ def main(argv=None):
         for i, part in enumerate(parts):
             env = {**os.environ, FRESH_SEEDS: ",".join(map(str, part)),
                    RESULTS: f"{tmp}/part{i}.json", "OPENBLAS_NUM_THREADS": "1",
-                   "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+                   "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                   HEAVY: "1" if args.heavy else "0"}
             log = open(f"{tmp}/part{i}.log", "w")
             # -n 0: this process runs its tests itself (no pytest-xdist workers), so that its
             # Recorder sees every outcome and wait4 below counts all of its CPU time.
             cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
-                   "-m", "claim", "--tb=line", *files, *pytest_args]
+                   "-m", claims_selected(args.heavy), "--tb=line", *files, *pytest_args]
             runs.append((subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log,
                                           stderr=subprocess.STDOUT), log, i))
         records, other, broken, cpu = [], [], [], []

@@ -2,6 +2,7 @@
 verdicts, its seeds, and the plugin's exit status, on small made-up claims."""
 
 import math
+import os
 import re
 import subprocess
 import sys
@@ -178,3 +179,24 @@ def test_where_the_time_goes_sums_each_file_over_its_claims_and_seeds():
     line = fs.where_the_time_goes(records)
     assert line.endswith("test_claims_over_seeds_00_06.py 40, test_claims_over_seeds_21_22.py 30")
     assert fs.where_the_time_goes(records, top=1).endswith("00_06.py 40")
+
+
+
+def test_a_default_run_leaves_the_heavy_claims_out_and_heavy_takes_them():
+    # the mistake: --heavy that selects nothing more, or a default run past its budget
+    assert fs.claims_selected(False) == "claim and not heavy"
+    assert fs.claims_selected(True) == "claim"
+
+
+def test_heavy_claims_are_skipped_outside_nnbook_heavy():
+    # CI (no NNBOOK_HEAVY) skips chapter 20's rematch claims, naming the command that runs
+    # them; the mistake caught: a conftest that lets them run (and cost CI minutes)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NNBOOK_HEAVY", "NNBOOK_FRESH_SEEDS")}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "-n", "0", "-m", "heavy", "-rs",
+                          "tests/test_claims_over_seeds_20_20.py"],
+                         capture_output=True, text=True, cwd=ROOT, env=env)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert re.search(r"\b5 skipped\b", run.stdout) and "passed" not in run.stdout, run.stdout
+    assert "nox -s fresh_seeds -- --heavy" in run.stdout
