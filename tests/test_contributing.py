@@ -231,8 +231,6 @@ ELSEWHERE = {
                           "test_kernels_conv.py and test_layers_conv.py",
     "kernels/elementwise.py": "exp_neg, tested through sigmoid and SiLU in "
                               "test_layers_activations.py",
-    "kernels/online_softmax.py": "the loops of precision/tiles.py and of the tiled "
-                                 "MultiHeadAttention, in test_precision_tiles.py",
     "conv_impl.py": "chapter 07's reference convolutions, checked against Conv2D in "
                     "test_layers_conv.py",
     "layers/base.py": "the Layer contract: test_layers_dense.py, test_custom_layers.py, "

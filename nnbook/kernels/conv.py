@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv_dx import conv_dx, dx_grid, row_length, same_plan  # noqa: F401  (conv2d.py calls conv_dx)
+from .conv_dx import dx_grid, row_length, same_plan
 from .products import row_blocks
 
-__all__ = ["copies_by_tap", "make_work", "copy_windows", "fill_cols", "conv_dx"]
+__all__ = ["copies_by_tap", "make_work", "copy_windows", "fill_cols"]
 
 
 def copies_by_tap(f, c) -> bool:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import rules
-from ...kernels.conv import conv_dx, fill_cols, make_work
+from ...kernels.conv import fill_cols, make_work
+from ...kernels.conv_dx import conv_dx
 from ...kernels.products import matmul_rows, matmul_t_rows
 from ...spellings import refuse_spellings
 from ...validate import float_dtype, make_rng, positive_int
