@@ -11,7 +11,7 @@ For every MLP row (64 → w → w → 10, and the two MLPs of issue 28):
     target ≤ 1.05×.
 The bare walk keeps NumPy's own placement of its arrays (16 bytes past a 64-byte boundary
 as often as not); nnbook puts Dense's weights and gradients and the optimizer's buffers on
-64-byte boundaries (nnbook/layers/aligned.py), which alone made its step 0.98-0.99 of its
+64-byte boundaries (nnbook/kernels/aligned.py), which alone made its step 0.98-0.99 of its
 time at 64-64-64-10 b32 and 0.99 at b4 on the 2-core Intel: part of nnbook / bare, as any
 other choice nnbook makes about its own arrays.
 Both sides of a ratio run in one process and take turns (``timing.alternate``,

@@ -18,6 +18,8 @@ import numbers
 
 import numpy as np
 
+from .kernels.conv import copies_by_tap  # the rule im2col shares with the engine
+
 __all__ = [
     "output_size", "same_padding", "pad",
     "forward_loops", "backward_loops",
@@ -176,13 +178,6 @@ def backward_strided(dy, x, W, stride=1, padding=0):
 
 
 # 3. im2col: copy the windows into a matrix, then one matrix product ----------
-def copies_by_tap(f, c) -> bool:
-    """Whether im2col copies tap by tap (f·c < 8) rather than window by window.
-    NumPy copies fastest when its innermost loop is long: a window row has f·c
-    numbers, a tap's slice a whole image row."""
-    return f * c < 8
-
-
 def im2col(x, f, stride=1, padding=0, *, out=None) -> np.ndarray:
     """Copy each f×f×c window into one row: X_col[(n, r, q), (i, j, c)].
 

@@ -171,14 +171,19 @@ def _layer_classes():
 
 def test_every_layer_lives_where_the_guide_says():
     """A layer lives in nnbook/layers/, or is one of the Part packages' layers the guide
-    names with its module; the modules it calls speed kernels define no layer."""
-    rule = _quoted(r"(A layer lives in `nnbook/layers/`, except.*?\.)\n`nnbook/layers/` also")[0]
+    names with its module; the kernels' modules, each named in the guide, define no layer."""
+    rule = _quoted(r"(A layer lives in `nnbook/layers/`, except.*?\.)\nSpeed code that is not a layer")[0]
     named = dict((cls, path) for cls, path in re.findall(r"`(\w+)` \(`([\w/]+\.py)`\)", rule))
     classes = _layer_classes()
     outside = {cls: path.removeprefix("nnbook/") for path, found in classes.items()
                for cls in found if not path.startswith("nnbook/layers/")}
     assert outside == named, f"layers outside nnbook/layers/: {outside}; the guide says {named}"
-    kernels = _quoted(r"two speed kernels that are not layers,\s+`([\w/.]+)` and `([\w/.]+)`")
+    floor = _quoted(r"(Speed code that is not a layer goes one floor below.*?)\n\n")[0]
+    named = set(re.findall(r"`(nnbook/kernels/\w+\.py)`", floor))
+    kernels = {p.relative_to(ROOT).as_posix() for p in (ROOT / "nnbook" / "kernels").glob("*.py")
+               if p.name != "__init__.py"}
+    assert named == kernels, f"the guide names the kernels {sorted(named)}, the floor holds " \
+        f"{sorted(kernels)}"
     for path in kernels:
         assert path in classes and not classes[path], f"{path} defines layers {classes[path]}"
     assert "integer_input" in TEXT and "88" in TEXT
@@ -222,6 +227,10 @@ ELSEWHERE = {
                     "test_completion.py checks the short name",
     "schedules.py": "re-exports training/schedules.py (test_training_schedules.py)",
     "metrics.py": "re-exports training/metrics.py (test_training_metrics.py)",
+    "kernels/conv_dx.py": "the conv engine's ∂E/∂x, tested through Conv2D in "
+                          "test_kernels_conv.py and test_layers_conv.py",
+    "kernels/elementwise.py": "exp_neg, tested through sigmoid and SiLU in "
+                              "test_layers_activations.py",
     "conv_impl.py": "chapter 07's reference convolutions, checked against Conv2D in "
                     "test_layers_conv.py",
     "layers/base.py": "the Layer contract: test_layers_dense.py, test_custom_layers.py, "
@@ -423,7 +432,7 @@ def test_the_numbers_of_the_code_quoted_are_the_codes():
     assert int(first) == defaults["n"].default
     bench = _source("benchmarks/README.md")
     assert "at most 10⁶\n  multiply-adds" in bench
-    assert _constant("nnbook/layers/products.py", "SMALL") == 10 ** 6
+    assert _constant("nnbook/kernels/products.py", "SMALL") == 10 ** 6
     kept, = re.search(r"glibc keeps (\d+) MB at the top of its heap", bench).groups()
     assert int(kept) << 20 == _constant("benchmarks/timing.py", "TOP_PAD")
     kept, = re.search(r"from 64 kB\s+up \(`KEEP_FROM`\)", bench).groups() or ("64",)

@@ -16,6 +16,9 @@ files, with ``ast``; nothing is imported).
 - (e) no reach-ins: no code reads or writes another object's private attribute,
   ``obj._name`` where ``obj`` is not ``self``, ``cls`` or ``super()`` (dunders
   aside); what another object needs from it is a public method or attribute;
+- (g) the floors under the others import nothing above them: ``nnbook/kernels/``
+  (the speed code under the layers) imports no module of nnbook outside ``kernels/``,
+  and its modules import only NumPy and the standard library;
 - (f) every module opens with a docstring of at most ``MAX_SENTENCES`` sentences that
   says what the module holds (sentences split at ``.``, ``!`` or ``?`` before a capital,
   a backtick or a bracket); how it is fast, and what that was measured at, goes to
@@ -237,6 +240,36 @@ def reach_ins(package: Path) -> list[str]:
     return sorted(found)
 
 
+FLOORS = ("kernels",)          # folders that import nothing of the package outside themselves
+
+
+def reaching_up(package: Path, floors=FLOORS) -> list[str]:
+    """One line per import, by a module of one of ``floors`` (folders of ``package``), of a
+    module of ``package`` outside that folder, or of anything but NumPy and the standard
+    library (what the floor stands on)."""
+    import sys
+    problems = []
+    found = imports(package)
+    for floor in floors:
+        prefix = f"{package.name}.{floor}"
+        for name, path in modules(package).items():
+            if not (name == prefix or name.startswith(prefix + ".")):
+                continue
+            for i in found.get(name, []):
+                if not (i.target == prefix or i.target.startswith(prefix + ".")):
+                    problems.append(f"{where(path, package)}:{i.line} ({name}) imports "
+                                    f"{i.target}, above the {floor} floor: {i.source}")
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module] if isinstance(node, ast.ImportFrom) and not node.level
+                         else [])
+                for top in {n.split(".")[0] for n in names if n}:
+                    if top not in ("numpy", package.name) and top not in sys.stdlib_module_names:
+                        problems.append(f"{where(path, package)}:{node.lineno} ({name}) "
+                                        f"imports {top}: the {floor} floor is NumPy only")
+    return problems
+
+
 def sentences(docstring: str) -> list[str]:
     """The sentences of a docstring: split at ``.``, ``!`` or ``?`` before a capital, a
     backtick, a bracket or a quote (so ``e.g. x`` and ``nb.Dense`` do not split)."""
@@ -290,6 +323,14 @@ def test_no_reach_ins():
     found = reach_ins(PACKAGE)
     assert not found, ("code that reads or writes another object's private attribute (give "
                        "that object a public method or attribute for it):\n" + "\n".join(found))
+
+
+def test_the_kernels_floor_imports_nothing_above_it():
+    assert (PACKAGE / "kernels").is_dir()
+    found = reaching_up(PACKAGE)
+    assert not found, ("nnbook/kernels/ is the floor under the layers: it imports NumPy and "
+                       "nothing of nnbook outside itself (pass what a kernel needs as "
+                       "arguments, or keep the check in the layer):\n" + "\n".join(found))
 
 
 def test_every_module_opens_with_a_short_docstring():
@@ -449,3 +490,18 @@ def test_checker_finds_long_and_missing_docstrings(tmp_path):
         "three.py": '"""One line\n\nand a paragraph. ``x`` is two. (Three.)"""\n'})
     assert long_docstrings(package) == ["pkg/bare.py (pkg.bare): no docstring",
                                         "pkg/long.py (pkg.long): 4 sentences"]
+
+
+def test_checker_finds_a_floor_that_reaches_up(tmp_path):
+    package = write(tmp_path / "pkg", dict(CLEAN, **{
+        "kernels/__init__.py": "",
+        "kernels/fast.py": "import math\nimport numpy as np\nfrom .small import f\n",
+        "kernels/small.py": "def f():\n    from ..tools import np\n    import scipy\n",
+    }))
+    assert reaching_up(package) == [
+        "pkg/kernels/small.py:2 (pkg.kernels.small) imports pkg.tools, above the kernels "
+        "floor: from ..tools import np",
+        "pkg/kernels/small.py:3 (pkg.kernels.small) imports scipy: the kernels floor is "
+        "NumPy only"]
+    assert reaching_up(write(tmp_path / "clean", dict(CLEAN, **{
+        "kernels/__init__.py": "", "kernels/fast.py": "import numpy as np\n"}))) == []

@@ -1,7 +1,7 @@
 """The layers a model is made of: the ``Layer`` contract (base.py), ``Dense`` and ``Flatten``
 (dense.py), the activations, ``Dropout``, ``Embedding``/``PositionalEmbedding``,
 ``SiLU``/``SwiGLU``, ``Unembedding``, ``LoRA`` (lora.py) and ``add_lora``/``merge_lora``
-(adapters.py), with the kernels they share (products.py, aligned.py).
+(adapters.py); their speed code is ``nnbook.kernels``, a floor below.
 
 Four families have folders of their own, as Keras 3 lays them out: conv/ (``Conv2D``, the
 pools, chapters 07–08), normalization/ (``BatchNorm``, ``LayerNorm``, ``RMSNorm``),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels.elementwise import exp_neg
 from ..spellings import class_for
 from .base import Layer, runs_own_walk
 from ..registry import register_class
@@ -25,23 +26,14 @@ def _float(x):
 def sigmoid(z):
     """σ(z) = 1 / (1 + e^(−z)), a new array of z's dtype, for any z: for z < −709 (float64)
     or −88 (float32) e^(−z) overflows to inf and σ is 0, as it should be, so the
-    overflow warning is silenced. Every sigmoid of the package is this one. Four passes
-    over memory (−z, e^·, + 1, 1/·), all in the one new array.
+    overflow warning is silenced (``nnbook.kernels.elementwise.exp_neg``). Every sigmoid of
+    the package is this one. Four passes over memory (−z, e^·, + 1, 1/·), all in the one
+    new array.
 
     Shapes: z: any  →  σ(z): the same shape."""
-    s = _exp_neg(z)
+    s = exp_neg(z)
     s += 1.0
     return np.reciprocal(s, out=s)
-
-
-def _exp_neg(z):
-    """e^(−z) in a new array of z's float dtype (an array even for one number); where it
-    overflows to inf (z < −709 in float64, −88 in float32) the warning is silenced: σ and
-    SiLU's quotient are then 0 (or −0), as they should be."""
-    z = _float(z)
-    e = np.negative(z, out=np.empty_like(z))
-    with np.errstate(over="ignore"):
-        return np.exp(e, out=e)
 
 
 def softmax(z, axis: int = -1):
@@ -273,7 +265,7 @@ class SiLU(Activation):
     """
 
     def function(self, x):
-        return x / (1.0 + _exp_neg(x))
+        return x / (1.0 + exp_neg(x))
 
     def derivative(self, x):
         s = sigmoid(x)
@@ -282,7 +274,7 @@ class SiLU(Activation):
     def forward(self, x):
         x = np.asarray(x)
         self._x = x = x if x.dtype.kind == "f" else x.astype(np.float64)
-        d = _exp_neg(x)
+        d = exp_neg(x)
         d += 1.0                                 # the denominator 1 + e^(−x)
         if not self.training:                    # inference: y = x/d in d's own array
             self._d = None
@@ -298,7 +290,7 @@ class SiLU(Activation):
             return None
         d = self._d
         if d is None:                            # after an inference forward: d again
-            d = _exp_neg(self._x)
+            d = exp_neg(self._x)
             d += 1.0
         s, y = np.reciprocal(d), self._y         # σ(x)
         dx = 1.0 - s

@@ -12,21 +12,11 @@ from ..validate import float_dtype, make_rng, positive_int
 from ..init import get_initializer
 from ..registry import register_class
 from ..spellings import dense_message, refuse_spellings
-from .aligned import aligned_copy, aligned_like
+from ..kernels.aligned import aligned_params
+from ..kernels.products import dense_matmul, dense_matmul_t
 from .base import Layer, runs_own_walk
-from .products import exact_row_blocks, matmul_rows
 
 __all__ = ["Dense", "Flatten"]
-
-MANY = 128       # rows up to which one np.dot is best (the least Python per call)
-
-
-def _times(A, B, out=None):
-    """A @ B for a Dense layer on more than ``MANY`` rows: in blocks of rows that
-    OpenBLAS multiplies without packing, with the same values (else ``np.dot``); into
-    ``out`` when given."""
-    blocks = exact_row_blocks(A.shape[0], *B.shape)
-    return np.dot(A, B, out=out) if blocks == 1 else matmul_rows(A, B, blocks, out)
 
 
 @register_class
@@ -41,11 +31,10 @@ class Dense(Layer):
     The notes write one sample as a column, ``y = W_notes x + b`` with
     ``W_notes = W.T`` of shape (n_out, n_in); the row form here handles a
     whole batch with one matrix product. On a sequence (m, T, n_in) every
-    step is a row of that product: ``y[:, t] = x[:, t] @ W + b``. Passes over
-    memory besides the products: forward 1 (+ b, in place), backward 1 (Σ dy for
-    ∂E/∂b, reading only); ∂E/∂W is written into its kept array. On many rows
-    (m·n_in·n_out over 10⁶: a sampler's 1,000 samples, m·T positions) X W and
-    ∂E/∂Y Wᵀ run in blocks of rows (``products.py``): the same values, faster.
+    step is a row of that product: ``y[:, t] = x[:, t] @ W + b``. Backward:
+    ``∂E/∂W = Xᵀ ∂E/∂Y``, ``∂E/∂b = Σ_rows ∂E/∂Y``, ``∂E/∂X = ∂E/∂Y Wᵀ``. The
+    products are ``nnbook.kernels``' (``dense_matmul``: in blocks of rows on many
+    rows, the same values, faster).
 
     Args:
         n_in, n_out: input and output sizes (≥ 1).
@@ -79,10 +68,8 @@ class Dense(Layer):
             raise ValueError(
                 f"{self!r}: init returned shape {W.shape}, expected {(self.n_in, self.n_out)}."
             )
-        W = aligned_copy(W, dtype)           # on 64-byte boundaries, as W's gradient and
-        b = aligned_like(W[0], zeros=True)   # the optimizer's buffers: faster passes (aligned.py)
-        self.params = {"W": W, "b": b}
-        self.grads = {k: aligned_like(v, zeros=True) for k, v in self.params.items()}
+        # W and b = 0, and their zero gradients, on 64-byte boundaries (faster passes)
+        self.params, self.grads = aligned_params({"W": W, "b": np.zeros(self.n_out)}, dtype)
         self._x = self._rows = None
 
     def forward(self, x):
@@ -103,7 +90,7 @@ class Dense(Layer):
         for backward."""
         W = self.params["W"]
         self._x = x                                   # (m, n_in), kept for backward
-        z = np.dot(x, W, out=out) if len(x) <= MANY else _times(x, W, out)   # (m, n_out) = X W
+        z = dense_matmul(x, W, out)                   # (m, n_out) = X W
         z += self.params["b"]
         return z
 
@@ -123,15 +110,9 @@ class Dense(Layer):
         """∂E/∂W, ∂E/∂b into ``grads`` and ∂E/∂X (or None, or into ``out``) for a checked
         (m, n_out) ``dy`` of the layer's dtype, after ``_affine``."""
         x, W = self._x, self.params["W"]
-        if x.flags.c_contiguous and dy.flags.c_contiguous:
-            np.dot(x.T, dy, out=self.grads["W"])       # (n_in, n_out) = Xᵀ dY
-        else:                      # a strided view: np.dot may round otherwise than matmul
-            np.matmul(x.T, dy, out=self.grads["W"])
+        dense_matmul_t(x, dy, self.grads["W"])          # (n_in, n_out) = Xᵀ dY
         np.add.reduce(dy, axis=0, out=self.grads["b"])  # (n_out,): summed over the batch
-        if need_dx:
-            return (np.dot(dy, W.T, out=out) if len(dy) <= MANY
-                    else _times(dy, W.T, out))                       # dY Wᵀ
-        return None
+        return dense_matmul(dy, W.T, out) if need_dx else None      # (m, n_in) = dY Wᵀ
 
     def _forward_rows(self, x):
         """``forward`` on (m, …, n_in): the vectors along the last axis are the rows of one

@@ -1,7 +1,7 @@
 """Attention in tiles (chapter 24, FlashAttention's idea in NumPy): the softmax computed
 online, one block of keys at a time, with a running maximum and sum, so that only the
 output and one log-sum-exp per row are stored; the backward recomputes the weights of each
-tile from that log-sum-exp. Equal to chapter 17's attention to round-off.
+tile from that log-sum-exp. Equal to chapter 17's attention to round-off; the loops are ``nnbook.kernels.online_softmax``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from ..kernels.online_softmax import (attention_in_tiles, attention_in_tiles_backward,
+                                      logsumexp_in_tiles)
 from ..validate import positive_int
 
 __all__ = ["online_logsumexp", "tiled_attention", "tiled_attention_backward"]
@@ -28,17 +30,7 @@ def online_logsumexp(x, *, tile=32):
         x: (…, n)  →  (…)
     """
     tile = positive_int("online_logsumexp", "tile", tile)
-    x = np.asarray(x, dtype=float)
-    m = np.full(x.shape[:-1], -np.inf)
-    l = np.zeros(x.shape[:-1])
-    for c in range(0, x.shape[-1], tile):
-        block = x[..., c:c + tile]
-        m_new = np.maximum(m, block.max(axis=-1))
-        shift = np.where(m_new == -np.inf, 0.0, m_new)         # −∞ − (−∞) would be NaN
-        l = l * np.exp(m - shift) + np.exp(block - shift[..., None]).sum(axis=-1)
-        m = m_new
-    with np.errstate(divide="ignore"):                         # log 0 = −∞: nothing to add
-        return m + np.log(l)
+    return logsumexp_in_tiles(np.asarray(x, dtype=float), tile)
 
 
 def _check(owner, q, k, v):
@@ -55,16 +47,6 @@ def _check(owner, q, k, v):
                          f"(k[:, nb.kv_head_of(h, k_heads)]).")
     dtype = np.result_type(q, k, v, np.float32)
     return q.astype(dtype, copy=False), k.astype(dtype, copy=False), v.astype(dtype, copy=False)
-
-
-def _scores(qi, kj, r0, c0, causal):
-    """One tile of scores ``qi kjᵀ`` (q already scaled), −∞ where key > query."""
-    S = qi @ kj.swapaxes(-1, -2)                                  # (…, br, bc)
-    if causal and c0 + S.shape[-1] - 1 > r0:                      # the tile crosses the diagonal
-        rows = np.arange(r0, r0 + S.shape[-2])[:, None]
-        cols = np.arange(c0, c0 + S.shape[-1])[None, :]
-        S[..., cols > rows] = -np.inf
-    return S
 
 
 def tiled_attention(q, k, v, *, tile=32, causal=False, scale=None, return_lse=False):
@@ -100,25 +82,7 @@ def tiled_attention(q, k, v, *, tile=32, causal=False, scale=None, return_lse=Fa
                          f"query's weights would be 0/0. Give at least one key and value "
                          f"(T_k ≥ 1).")
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
-    Tq, Tk = q.shape[-2], k.shape[-2]
-    out = np.empty(q.shape[:-1] + (v.shape[-1],), dtype=q.dtype)
-    lse = np.empty(q.shape[:-1], dtype=q.dtype)
-    for r0 in range(0, Tq, tile):
-        qi = q[..., r0:r0 + tile, :] * scale                      # (…, br, d)
-        m = np.full(qi.shape[:-1], -np.inf, dtype=q.dtype)        # (…, br) running max
-        l = np.zeros(qi.shape[:-1], dtype=q.dtype)                # (…, br) running sum
-        acc = np.zeros(qi.shape[:-1] + (v.shape[-1],), dtype=q.dtype)
-        last = min(Tk, r0 + qi.shape[-2]) if causal else Tk       # keys any row may see
-        for c0 in range(0, last, tile):
-            S = _scores(qi, k[..., c0:c0 + tile, :], r0, c0, causal)
-            m_new = np.maximum(m, S.max(axis=-1))
-            P = np.exp(S - m_new[..., None])                      # (…, br, bc)
-            fade = np.exp(m - m_new)                              # 0 on the first tile
-            l = l * fade + P.sum(axis=-1)
-            acc = acc * fade[..., None] + P @ v[..., c0:c0 + tile, :]
-            m = m_new
-        out[..., r0:r0 + tile, :] = acc / l[..., None]
-        lse[..., r0:r0 + tile] = m + np.log(l)
+    out, lse = attention_in_tiles(q, k, v, tile, causal, scale)
     return (out, lse) if return_lse else out
 
 
@@ -151,22 +115,4 @@ def tiled_attention_backward(q, k, v, out, lse, d_out, *, tile=32, causal=False,
                              f"and v {v.shape}), got {np.shape(a)}. Pass the out and lse "
                              f"that tiled_attention(..., return_lse=True) returned.")
     out, lse, d_out = (np.asarray(a, dtype=q.dtype) for a in (out, lse, d_out))
-    Tq, Tk = q.shape[-2], k.shape[-2]
-    D = (d_out * out).sum(axis=-1)                                # (…, T_q)
-    dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
-    for r0 in range(0, Tq, tile):
-        rows = slice(r0, r0 + tile)
-        qi, dOi = q[..., rows, :] * scale, d_out[..., rows, :]
-        last = min(Tk, r0 + qi.shape[-2]) if causal else Tk
-        for c0 in range(0, last, tile):
-            cols = slice(c0, c0 + tile)
-            S = _scores(qi, k[..., cols, :], r0, c0, causal)
-            P = np.exp(S - lse[..., rows, None])                  # the softmax's weights
-            dv[..., cols, :] += P.swapaxes(-1, -2) @ dOi
-            dS = dOi @ v[..., cols, :].swapaxes(-1, -2)           # ∂E/∂P
-            dS -= D[..., rows, None]
-            dS *= P                                               # ∂E/∂S
-            dq[..., rows, :] += dS @ k[..., cols, :]
-            dk[..., cols, :] += dS.swapaxes(-1, -2) @ qi
-    dq *= scale
-    return dq, dk, dv
+    return attention_in_tiles_backward(q, k, v, out, lse, d_out, tile, causal, scale)

@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from ..layers.aligned import aligned_like
+from ..kernels.aligned import aligned_like
 from .hyperparams import positive
 
 __all__ = ["Optimizer"]

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ..layers.aligned import aligned_like
+from ..kernels.aligned import aligned_like
 from ..registry import register_class
 from .hyperparams import DefaultRate, fraction, positive, resolve_lr
 from .optimizer_base import Optimizer

@@ -1,6 +1,7 @@
 """Multi-head attention in tiles (chapter 24): ``MultiHeadAttention(tile=…)`` computes
-softmax(Q Kᵀ) V with ``nb.precision.tiled_attention`` and keeps only the output and one
-log-sum-exp per row for its backward, the same numbers as the plain layer to round-off.
+softmax(Q Kᵀ) V with the online softmax of ``nnbook.kernels.online_softmax`` and keeps
+only the output and one log-sum-exp per row for its backward, the same numbers as the
+plain layer to round-off.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+
+from ...kernels.online_softmax import attention_in_tiles, attention_in_tiles_backward
 
 __all__ = ["check_tile", "tiled_forward", "tiled_backward"]
 
@@ -36,19 +39,16 @@ def tiled_forward(q, k, v, g, tile, causal):
     """``(O, lse)`` of the heads: q (m, h, T, dh) already scaled by 1/√dh, k and v
     (m, kv, T, dh) with h = g·kv (query head i reads key/value head i // g).
     O: (m, h, T, dh); lse: (m, h, T)."""
-    from ...precision.tiles import tiled_attention          # precision imports layers
     k, v = _repeat(k, v, g)
-    return tiled_attention(q, k, v, tile=tile, causal=causal, scale=1.0, return_lse=True)
+    return attention_in_tiles(q, k, v, tile, causal, 1.0)
 
 
 def tiled_backward(q, k, v, O, lse, dO, g, tile, causal):
     """``(dq, dk, dv)`` from the output and log-sum-exp alone; dk and dv summed over the
     g query heads that read each key/value head. Shapes as ``tiled_forward``'s."""
-    from ...precision.tiles import tiled_attention_backward
     m, kv, T, dh = k.shape
     kr, vr = _repeat(k, v, g)
-    dq, dk, dv = tiled_attention_backward(q, kr, vr, O, lse, dO, tile=tile, causal=causal,
-                                          scale=1.0)
+    dq, dk, dv = attention_in_tiles_backward(q, kr, vr, O, lse, dO, tile, causal, 1.0)
     if g > 1:
         dk = dk.reshape(m, kv, g, T, dh).sum(axis=2)
         dv = dv.reshape(m, kv, g, T, dh).sum(axis=2)

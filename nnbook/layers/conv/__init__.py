@@ -1,7 +1,7 @@
 """Convolution layers (chapters 07–08): ``Conv2D`` (conv2d.py) and the pools
-(pooling.py), computed by a private engine (_conv_engine.py, its ∂E/∂x in _conv_dx.py,
-and matrix products by blocks of rows in ``nnbook.layers.products``). The readable reference
-convolutions of chapter 07 are ``nnbook.conv_impl``.
+(pooling.py), with the padding and size rules they share (rules.py); ``Conv2D`` runs on
+the engine in ``nnbook.kernels.conv``. The readable reference convolutions of chapter 07
+are ``nnbook.conv_impl``.
 """
 
 from .conv2d import Conv2D, output_size, same_padding

@@ -2,15 +2,17 @@
 how many positions a window takes. Chapter 07 introduces convolution, padding
 and stride; chapter 08 the layer and its backward pass. The readable ways of
 computing a convolution live in ``nnbook.conv_impl``; ``Conv2D`` runs on the
-fast path in ``nnbook.layers.conv._conv_engine`` (im2col and matrix products).
+convolution engine in ``nnbook.kernels.conv`` (im2col and matrix products).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import _conv_engine as engine
-from ..products import matmul_rows, matmul_t_rows
+from . import rules
+from ...kernels.conv import fill_cols, make_work
+from ...kernels.conv_dx import conv_dx
+from ...kernels.products import matmul_rows, matmul_t_rows
 from ...spellings import refuse_spellings
 from ...validate import float_dtype, make_rng, positive_int
 from ...conv_impl import output_size, same_padding
@@ -50,8 +52,8 @@ class Conv2D(Layer):
 
     The forward pass copies the windows into a matrix (im2col) and multiplies
     it by the filters, in blocks of rows that BLAS multiplies without packing
-    (``nnbook.layers.products``); the copy is kept for ``backward``, which reuses its
-    memory for the gradient of the copy (``nnbook.layers.conv._conv_dx.conv_dx``).
+    (``nnbook.kernels.products``); the copy is kept for ``backward``, which reuses its
+    memory for the gradient of the copy (``nnbook.kernels.conv_dx.conv_dx``).
     These work arrays are reused by the next batches of the same shape (the
     last two shapes). Passes over memory besides the products: forward 1 (the window
     copy; the bias rides in the product as a column of ones), backward 1 (the copy's
@@ -72,9 +74,9 @@ class Conv2D(Layer):
         self.c_in = positive_int("Conv2D", "c_in", c_in)
         self.c_out = positive_int("Conv2D", "c_out", c_out)
         self.kernel_size = positive_int("Conv2D", "kernel_size",
-                                        engine.square("Conv2D", "kernel_size", kernel_size))
-        self.stride = positive_int("Conv2D", "stride", engine.square("Conv2D", "stride", stride))
-        self.padding = engine.check_padding("Conv2D", padding)
+                                        rules.square("Conv2D", "kernel_size", kernel_size))
+        self.stride = positive_int("Conv2D", "stride", rules.square("Conv2D", "stride", stride))
+        self.padding = rules.check_padding("Conv2D", padding)
         dtype = float_dtype(repr(self), dtype)
         f = self.kernel_size
         shape = (f, f, self.c_in, self.c_out)
@@ -91,10 +93,10 @@ class Conv2D(Layer):
 
     # forward and backward ------------------------------------------------------
     def forward(self, x):
-        x = engine.check_batch(self, x, self.kernel_size, self.padding, self.c_in, window="kernel",
-                               fix=_FIX, dtype=self.params["W"].dtype)
+        x = rules.check_batch(self, x, self.kernel_size, self.padding, self.c_in, window="kernel",
+                              fix=_FIX, dtype=self.params["W"].dtype)
         work = self._work_for(x.shape)
-        engine.fill_cols(x, work, self.kernel_size, self.stride)       # X_col, ones in the last column
+        fill_cols(x, work, self.kernel_size, self.stride)       # X_col, ones in the last column
         # The last column of cols is all ones and the last row of Wb is b, so
         # one matrix product gives X_col @ W + b.
         Wb = work["Wb"]                                                # (f·f·c_in + 1, c_out)
@@ -112,21 +114,23 @@ class Conv2D(Layer):
         if dy.shape != work["y_shape"]:
             self._bad_dy(dy, work["y_shape"])
         if work["spent"]:                                              # a second backward after one forward
-            engine.fill_cols(x, work, self.kernel_size, self.stride)
+            fill_cols(x, work, self.kernel_size, self.stride)
         dY = dy.reshape(-1, self.c_out).astype(self.params["W"].dtype, copy=False)  # (m·h_o·w_o, c_out)
         dWb = matmul_t_rows(work["cols"], dY, work["blocks"])          # (f·f·c_in + 1, c_out)
         self.grads["W"][...] = dWb[:-1].reshape(self.grads["W"].shape)
         self.grads["b"][...] = dWb[-1]                                 # the ones column gives Σ dY
         if not need_dx:
             return None
-        return engine.conv_dx(dY, self.params["W"], x.shape, work, self.kernel_size, self.stride)
+        return conv_dx(dY, self.params["W"], x.shape, work, self.kernel_size, self.stride)
 
     def _work_for(self, x_shape):
         """Work arrays for inputs of this shape, made once and reused."""
         work = self._work.pop(x_shape, None)
         if work is None:
-            work = engine.make_work(x_shape, self.kernel_size, self.stride, self.padding, self.c_out,
-                                    self.params["W"].dtype)
+            f, s, p, (_, h, w, _) = self.kernel_size, self.stride, self.padding, x_shape
+            work = make_work(x_shape, f, s, rules.pads_of(h, w, f, s, p),
+                             (rules.out_size(h, f, s, p), rules.out_size(w, f, s, p)),
+                             self.c_out, self.params["W"].dtype)
             while len(self._work) >= _KEEP:
                 self._work.pop(next(iter(self._work)))                 # forget the oldest shape
         if work["memory"].nbytes <= _KEEP_BYTES:
@@ -143,9 +147,9 @@ class Conv2D(Layer):
                 f"like (h, w, {self.c_in}).")
         h, w, _ = shape
         f, s, p = self.kernel_size, self.stride, self.padding
-        engine.check_fits(self, f, p, h, w, shape, window="kernel", fix=_FIX)
-        return (None if h is None else engine.out_size(h, f, s, p),
-                None if w is None else engine.out_size(w, f, s, p), self.c_out)
+        rules.check_fits(self, f, p, h, w, shape, window="kernel", fix=_FIX)
+        return (None if h is None else rules.out_size(h, f, s, p),
+                None if w is None else rules.out_size(w, f, s, p), self.c_out)
 
     def get_config(self):
         return {"c_in": self.c_in, "c_out": self.c_out, "kernel_size": self.kernel_size,
@@ -154,4 +158,4 @@ class Conv2D(Layer):
     def __repr__(self):
         f = self.kernel_size
         return (f"Conv2D({self.c_in} → {self.c_out}, {f}×{f}, "
-                f"stride={self.stride}, padding={engine.padding_text(self.padding)})")
+                f"stride={self.stride}, padding={rules.padding_text(self.padding)})")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _conv_engine as engine
+from . import rules
 from ...spellings import refuse_spellings
 from ...validate import positive_int
 from ..base import Layer
@@ -29,10 +29,10 @@ class _Pool2D(Layer):
         super().__init__()
         name = type(self).__name__
         refuse_spellings(name, keras, unknown=True)              # Keras' names: nnbook's
-        self.pool_size = positive_int(name, "pool_size", engine.square(name, "pool_size", pool_size))
+        self.pool_size = positive_int(name, "pool_size", rules.square(name, "pool_size", pool_size))
         self.stride = (self.pool_size if stride is None else
-                       positive_int(name, "stride", engine.square(name, "stride", stride)))
-        self.padding = engine.check_padding(name, padding)
+                       positive_int(name, "stride", rules.square(name, "stride", stride)))
+        self.padding = rules.check_padding(name, padding)
         if isinstance(self.padding, int) and self.padding > self.pool_size // 2:
             raise ValueError(f"{name}: expected padding ≤ pool_size // 2 = {self.pool_size // 2}, got "
                              f"{self.padding} (a window must hold an image pixel). Use less padding "
@@ -48,8 +48,8 @@ class _Pool2D(Layer):
     def _padded(self, x):
         """x with the padding around it (x itself when there is none), its pads and output size."""
         f, s, (m, h, w, c) = self.pool_size, self.stride, x.shape
-        t, b, l, r = engine.pads_of(h, w, f, s, self.padding)
-        h_o, w_o = engine.out_size(h, f, s, self.padding), engine.out_size(w, f, s, self.padding)
+        t, b, l, r = rules.pads_of(h, w, f, s, self.padding)
+        h_o, w_o = rules.out_size(h, f, s, self.padding), rules.out_size(w, f, s, self.padding)
         if t + b + l + r:
             xp = np.full((m, h + t + b, w + l + r, c), self._fill, dtype=x.dtype)
             xp[:, t:t + h, l:l + w, :] = x
@@ -57,7 +57,7 @@ class _Pool2D(Layer):
         return x, (t, b, l, r), (h_o, w_o)
 
     def _check_input(self, x):
-        return engine.check_batch(self, x, self.pool_size, self.padding)
+        return rules.check_batch(self, x, self.pool_size, self.padding)
 
     def _check_dy(self, dy):
         if self._x is None:
@@ -76,16 +76,16 @@ class _Pool2D(Layer):
                              f"Pooling works on images; put it after a Conv2D layer.")
         h, w, c = shape
         f, s, p = self.pool_size, self.stride, self.padding
-        engine.check_fits(self, f, p, h, w, shape)
-        return (None if h is None else engine.out_size(h, f, s, p),
-                None if w is None else engine.out_size(w, f, s, p), c)
+        rules.check_fits(self, f, p, h, w, shape)
+        return (None if h is None else rules.out_size(h, f, s, p),
+                None if w is None else rules.out_size(w, f, s, p), c)
 
     def get_config(self):
         return {"pool_size": self.pool_size, "stride": self.stride, "padding": self.padding}
 
     def __repr__(self):
         f, p = self.pool_size, self.padding
-        more = "" if p == 0 else f", padding={engine.padding_text(p)}"
+        more = "" if p == 0 else f", padding={rules.padding_text(p)}"
         return f"{type(self).__name__}({f}×{f}, stride={self.stride}{more})"
 
 
@@ -203,7 +203,7 @@ class AvgPool2D(_Pool2D):
             return None
         x = self._x
         f, s, (m, h, w, c) = self.pool_size, self.stride, x.shape
-        t, b, l, r = engine.pads_of(h, w, f, s, self.padding)
+        t, b, l, r = rules.pads_of(h, w, f, s, self.padding)
         dxp = np.zeros((m, h + t + b, w + l + r, c), dtype=x.dtype)    # (m, h + t + b, w + l + r, c)
         share = dy * self._share                                       # (m, h_o, w_o, c)
         for dxt in self._taps(dxp, dy.shape[1], dy.shape[2]):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ...spellings import refuse_spellings
 from ...validate import float_dtype, positive_int
-from ..aligned import empty_aligned
+from ...kernels.aligned import empty_aligned
 from ..base import Layer
 from ...registry import register_class
 

@@ -1,7 +1,7 @@
 """Arrays that start on a 64-byte boundary (the layers' speed, not the course's subject):
-BatchNorm's work arrays and outputs (chapter 13), Dense's parameters and gradients, and the
-optimizers' buffers. Why, and what it was measured to save: benchmarks/README.md, "Where
-the speed comes from".
+BatchNorm's work arrays and outputs (chapter 13), Dense's parameters and gradients
+(``aligned_params``), and the optimizers' buffers. Why, and what it was measured to save:
+benchmarks/README.md, "Where the speed comes from".
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["ALIGN", "empty_aligned", "aligned_like", "aligned_copy"]
+__all__ = ["ALIGN", "empty_aligned", "aligned_like", "aligned_copy", "aligned_params"]
 
 ALIGN = 64          # bytes: one cache line, one AVX-512 vector
 
@@ -45,3 +45,11 @@ def aligned_copy(a, dtype=None) -> np.ndarray:
     out = empty_aligned(a.shape, a.dtype if dtype is None else dtype)
     out[...] = a
     return out
+
+
+def aligned_params(params, dtype):
+    """``(params, grads)``: a copy of each array of ``params`` as ``dtype`` on an
+    ``ALIGN``-byte boundary, and zero gradients like them (Dense's arrays: the optimizer's
+    buffers are aligned too, and the passes over all three are faster)."""
+    params = {k: aligned_copy(v, dtype) for k, v in params.items()}
+    return params, {k: aligned_like(v, zeros=True) for k, v in params.items()}

@@ -1,7 +1,7 @@
-"""Tests of nnbook/layers/conv/_conv_engine.py through the layers that run on it: padding
-"valid"/"same" (Keras' asymmetric rule) for Conv2D and both pools, checked by
-hand and against the readable conv_impl on an explicitly padded image; the
-shared size check; Keras spellings; empty batches; float32 throughout."""
+"""Tests of nnbook/kernels/conv.py (and the rules of nnbook/layers/conv/rules.py) through
+the layers that run on them: padding "valid"/"same" (Keras' asymmetric rule) for Conv2D
+and both pools, checked by hand and against the readable conv_impl on an explicitly
+padded image; the shared size check; Keras spellings; empty batches; float32 throughout."""
 
 import numpy as np
 import pytest
@@ -27,10 +27,10 @@ def test_the_formulas_live_in_one_public_module():
     layers and the top level re-export them), and so is the rule of the window copy."""
     from nnbook import conv_impl
     from nnbook.layers import conv
-    from nnbook.layers.conv import _conv_engine
+    from nnbook.kernels import conv as engine
     assert nb.same_padding is conv.same_padding is conv_impl.same_padding
     assert nb.output_size is conv.output_size is conv_impl.output_size
-    assert _conv_engine.copies_by_tap is conv_impl.copies_by_tap
+    assert engine.copies_by_tap is conv_impl.copies_by_tap
     assert "same_padding" in conv_impl.__all__ and "output_size" in conv_impl.__all__
 
 
@@ -66,7 +66,7 @@ def test_conv_same_matches_the_loops_on_an_explicitly_padded_image(h, w, c_in, f
 ])
 def test_stride_1_dx_on_the_shared_padding_grid_matches_the_loops(h, w, f, p):
     # stride 1 with c_in > 1 adds ∂E/∂x on a grid where one image's bottom padding
-    # is the next one's top padding (_conv_dx.dx_grid): several images, padding
+    # is the next one's top padding (kernels/conv_dx.py, dx_grid): several images, padding
     # smaller, equal to and larger than f − 1, and Keras' uneven "same"
     rng = np.random.default_rng(h * 1000 + w * 100 + f * 10 + (p if isinstance(p, int) else 9))
     layer = nb.Conv2D(3, 2, f, padding=p, rng=rng)
@@ -90,7 +90,7 @@ def test_stride_1_dx_on_the_shared_padding_grid_matches_the_loops(h, w, f, p):
 def test_same_size_dx_on_the_images_own_pixels_matches_the_loops(h, w, f, p, dtype, tol):
     # when y has x's size (stride 1, f − 1 zeros per axis) ∂E/∂x is summed on x's own
     # pixels, and the shares that would wrap into the next row or image are zeroed
-    # first (_conv_dx.same_plan): kernels wider than the image, even kernels with
+    # first (kernels/conv_dx.py, same_plan): kernels wider than the image, even kernels with
     # Keras' uneven zeros, one pixel, 1×1 kernels; a second backward gives the same
     rng = np.random.default_rng(h * 1000 + w * 100 + f * 10 + (p if isinstance(p, int) else 9))
     layer = nb.Conv2D(3, 2, f, padding=p, rng=rng, dtype=dtype)

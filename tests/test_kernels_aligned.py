@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import nnbook as nb
-from nnbook.layers.aligned import ALIGN, empty_aligned
+from nnbook.kernels.aligned import ALIGN, empty_aligned
 
 
 @pytest.mark.parametrize("shape", [(0,), (1,), (3, 5), (256, 128), (2, 3, 4, 5)])
@@ -32,7 +32,7 @@ def test_batchnorm_arrays_start_on_the_boundary():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_aligned_copy_and_like_keep_values_shape_and_dtype(dtype):
-    from nnbook.layers.aligned import aligned_copy, aligned_like
+    from nnbook.kernels.aligned import aligned_copy, aligned_like
     a = np.arange(15, dtype=np.float64).reshape(3, 5)[:, ::2]           # a strided view
     c = aligned_copy(a, dtype)
     assert c.dtype == dtype and c.shape == (3, 3) and c.ctypes.data % ALIGN == 0

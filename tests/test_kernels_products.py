@@ -1,4 +1,4 @@
-"""Tests of nnbook/layers/products.py: X_col's products split into blocks of rows
+"""Tests of nnbook/kernels/products.py: X_col's products split into blocks of rows
 that OpenBLAS multiplies without packing. The split rule by hand, the products
 against one whole product, and Conv2D with blocks (and a remainder) against the
 readable loops of conv_impl."""
@@ -8,7 +8,7 @@ import pytest
 
 import nnbook as nb
 from nnbook import conv_impl
-from nnbook.layers import products as _blocks
+from nnbook.kernels import products as _blocks
 
 
 @pytest.mark.parametrize("rows, k, n, want", [

@@ -1,11 +1,12 @@
 """Tall matrix products in blocks of rows that BLAS multiplies without packing (chapter
 08's convolutions, and every ``Dense`` on many rows): ``row_blocks`` chooses the blocks,
-``matmul_rows`` and ``matmul_t_rows`` multiply. Why, and what it was measured to save:
-benchmarks/README.md, "Where the speed comes from".
+``matmul_rows`` and ``matmul_t_rows`` multiply, ``dense_matmul`` and ``dense_matmul_t``
+are Dense's two products. Why, and what it was measured to save: benchmarks/README.md,
+"Where the speed comes from".
 """
 
 # Each output row is still one product of the same kernel, so a forward product's values do
-# not change (checked bit for bit in tests/test_layers_products.py), except in float32 on
+# not change (checked bit for bit in tests/test_kernels_products.py), except in float32 on
 # OpenBLAS's AVX2 (Haswell) kernels, where a whole product adds in another order than its
 # blocks and the last bit can differ; ∂E/∂W adds the blocks' sums, which changes only its
 # last bits.
@@ -16,6 +17,7 @@ import numpy as np
 
 SMALL = 10 ** 6          # OpenBLAS's limit for its small-matrix kernels: m·n·k ≤ 10⁶
 LEAST_ROWS = 128         # narrower blocks spend more on calls than they save
+MANY = 128               # rows up to which one np.dot is best (the least Python per call)
 
 
 def row_blocks(rows: int, k: int, n: int) -> int:
@@ -44,6 +46,7 @@ def exact_row_blocks(rows: int, k: int, n: int) -> int:
         return 1
     blocks = row_blocks(rows, k, n)
     return blocks if rows % blocks == 0 else 1
+
 
 def matmul_rows(A, B, blocks: int, out=None):
     """A @ B, as ``blocks`` products of ⌊rows/blocks⌋ rows (plus one for the rest), into
@@ -79,3 +82,27 @@ def matmul_t_rows(A, D, blocks: int):
     if main < rows:
         total += A[main:].T @ D[main:]
     return total
+
+
+def dense_matmul(A, B, out=None):
+    """A @ B for a Dense layer (X W forward, dY Wᵀ backward), into ``out`` when given: one
+    ``np.dot`` up to ``MANY`` rows, else in the ``exact_row_blocks`` that OpenBLAS
+    multiplies without packing, with the same values.
+
+    Shapes: A (m, k), B (k, n) → (m, n).
+    """
+    if len(A) <= MANY:
+        return np.dot(A, B, out=out)
+    blocks = exact_row_blocks(A.shape[0], *B.shape)
+    return np.dot(A, B, out=out) if blocks == 1 else matmul_rows(A, B, blocks, out)
+
+
+def dense_matmul_t(A, D, out):
+    """Aᵀ D into ``out`` (Dense's ∂E/∂W = Xᵀ dY): ``np.dot`` on C-ordered arrays, else
+    ``np.matmul`` (on a strided view np.dot may round otherwise than matmul).
+
+    Shapes: A (m, k), D (m, n) → out (k, n).
+    """
+    if A.flags.c_contiguous and D.flags.c_contiguous:
+        return np.dot(A.T, D, out=out)
+    return np.matmul(A.T, D, out=out)
