@@ -53,12 +53,23 @@ def test_08_pooled_edge_filters_beat_chance_and_are_mostly_horizontal(seed):
 
 # -- chapter 09: squares against raw coordinates; MSE against cross-entropy -------------
 
-@pytest.mark.claim(stated="every", text="ch09: squares learn the spirals (>= 0.9) and never "
-                                        "trail the raw coordinates")
+# Stated for every draw until the eighth fresh run (2026-11-26): on seed 501366600 the
+# squares reached 0.867 held out against the raw coordinates' 0.920. Re-run on 300 new
+# draws (the multiples of 100 from 9,100,100 to 9,130,000): the squares reached 0.9 on 298
+# (0.853 at the lowest) and were ahead of the raw coordinates or level on 295; both on
+# 294. Chapter 09 says the counts; its own 8 draws (range(8)) are checked in the notebook.
+@pytest.mark.claim(stated=(298, 300), text="ch09: the squares learn the spirals (>= 0.9 held "
+                                           "out; 298 of 300 new draws)")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
-def test_09_squares_learn_the_spirals_and_never_trail_the_raw_coordinates(seed):
+def test_09_squares_learn_the_spirals(seed):
+    assert ch09_softmax.features_run(seed)["with squares"] >= 0.9
+
+
+@pytest.mark.claim(stated=(295, 300), text="ch09: the squares never trail the raw "
+                                           "coordinates (295 of 300 new draws)")
+@pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
+def test_09_squares_do_not_trail_the_raw_coordinates(seed):
     r = ch09_softmax.features_run(seed)
-    assert r["with squares"] >= 0.9
     assert r["with squares"] >= r["raw"]
 
 
