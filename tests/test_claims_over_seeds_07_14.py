@@ -218,8 +218,13 @@ def test_13_ten_dense_layers_train_at_alpha_half_only_with_bn(seed):
     assert r["no BN, α 0.05: acc"] > 0.35
 
 
-@pytest.mark.claim(stated="every", text="ch13: the two-block CNN trains at α = 0.1 only with "
-                                        "batch norm")
+# Stated for every seed until the ninth fresh run: on seed 817688100 the network without BN
+# got 201 of 450 right (far behind BN's 441, as the chapter says) but its loss was 72 times
+# BN's, under the 100 asserted. On 40 new seeds (multiples of 100 from 9,500,100 to
+# 9,504,000) the claim held on all 40 (the loss ratio 285 at least, no-BN 385 right at
+# most, BN 436 at least); with the 40 seeds of the fifth to eighth runs, 80 of 81.
+@pytest.mark.claim(stated=(80, 81), text="ch13: the two-block CNN trains at α = 0.1 only "
+                                         "with batch norm (80 of 81 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_13_the_two_block_cnn_trains_at_alpha_01_only_with_bn(seed):
     r = ch13_batchnorm.cnn_run(seed)

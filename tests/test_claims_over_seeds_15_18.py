@@ -170,8 +170,14 @@ def test_chapter_18_transformer_losses(seed):
     assert run["closing marks: share of excess"] > 3 * run["closing marks: share of targets"]
 
 
-@pytest.mark.claim(stated="every", text="ch18: the grammar follows the transformer's samples "
-                                        "> 5x as far as the bigram's, and accepts no bigram sentence")
+# Stated for every seed until the ninth fresh run: on seed 1786161700 the grammar followed
+# the transformer's τ = 0.5 samples 4.98 times as far as the bigram's (0.183 against
+# 0.037). On 20 new models (multiples of 100 from 9,200,100 to 9,202,000) the claim held on
+# all 20 (7.7 times at least, no bigram sentence accepted); with the 40 seeds of the fifth
+# to eighth runs, 60 of 61.
+@pytest.mark.claim(stated=(60, 61), text="ch18: the grammar follows the transformer's samples "
+                                         "> 5x as far as the bigram's, and accepts no bigram "
+                                         "sentence (60 of 61 new models)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_18_samples_against_the_bigram(seed):
     floors, run = transformer(seed)

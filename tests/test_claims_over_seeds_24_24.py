@@ -71,6 +71,9 @@ def test_groups_of_16_beat_int4_per_channel(seed):
 # (0.029 at most); in the feed-forward matrices under 0.01 on 98 (0.0119 on 70354300, the
 # sixth run's contradiction, and 0.0105 on a new seed); the feed-forward matrices were the
 # most sensitive part on one new seed (0.0055 against the embedding's 0.0045): 99 of 100.
+# After the ninth fresh run (below), 40 more new seeds (multiples of 100 from 9,400,100 to
+# 9,404,000): under 0.05 on all 40; the feed-forward matrices under 0.01 on 37 (0.0123 at
+# most) and the most sensitive part on one. Pooled: 140 of 140, 135 of 140, 138 of 140.
 @pytest.mark.claim(stated="every", text="ch24: int4 in any one part costs less than 0.05 "
                    "bits/char")
 @pytest.mark.parametrize("seed", seeds(FIXED))
@@ -79,15 +82,15 @@ def test_int4_in_one_part_costs_less_than_0_05(seed):
     assert max(cost.values()) < 0.05
 
 
-@pytest.mark.claim(stated=(98, 100), text="ch24: int4 in the feed-forward matrices costs less "
-                   "than 0.01 bits/char (98 of 100 new seeds)")
+@pytest.mark.claim(stated=(135, 140), text="ch24: int4 in the feed-forward matrices costs less "
+                   "than 0.01 bits/char (135 of 140 new seeds)")
 @pytest.mark.parametrize("seed", seeds(FIXED))
 def test_int4_in_the_feed_forward_matrices_costs_less_than_0_01(seed):
     assert parts(seed)["feed-forward"] < 0.01
 
 
-@pytest.mark.claim(stated=(99, 100), text="ch24: the feed-forward matrices are not the part "
-                   "most sensitive to int4 (99 of 100 new seeds)")
+@pytest.mark.claim(stated=(138, 140), text="ch24: the feed-forward matrices are not the part "
+                   "most sensitive to int4 (138 of 140 new seeds)")
 @pytest.mark.parametrize("seed", seeds(FIXED))
 def test_the_feed_forward_matrices_are_rarely_the_most_sensitive_part(seed):
     # (they cost least on all 10 stored seeds, but not on every seed: on seed 7302 the
@@ -96,8 +99,13 @@ def test_the_feed_forward_matrices_are_rarely_the_most_sensitive_part(seed):
     assert cost["feed-forward"] < max(cost["embedding"], cost["attention"])
 
 
-@pytest.mark.claim(stated=(6, 10), text="ch24: the embedding is the part most sensitive to "
-                   "int4 (on 6 of 10 stored seeds)")
+# Stated as the 6 of 10 stored seeds until the ninth fresh run found it on 1 of 10 (the
+# attention most sensitive on the other nine): on the 40 new seeds above, the embedding was
+# the most sensitive part on 16 and the attention on 23 (the feed-forward matrices on one).
+# Chapter 24 says "the embedding or the attention, which of the two changing from seed to
+# seed", with these counts.
+@pytest.mark.claim(stated=(16, 40), text="ch24: the embedding is the part most sensitive to "
+                   "int4 (on 16 of 40 new seeds; 6 of 10 stored)")
 @pytest.mark.parametrize("seed", seeds(FIXED))
 def test_the_embedding_is_the_most_sensitive_part(seed):
     cost = parts(seed)

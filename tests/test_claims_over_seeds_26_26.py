@@ -130,8 +130,12 @@ def test_ddim_30_under_the_yardstick(seed):
     assert row["DDIM 30"] < Y, row
 
 
-@pytest.mark.claim(stated="every", text="ch26: exact, 10 steps: DDIM on the cosine schedule "
-                                        "ties Euler (within 2)")
+# Held on the 200 new seeds above; the ninth fresh run broke it once (seed 705367800).
+# On 100 more new seeds (multiples of 100 from 9,300,100 to 9,310,000) the gap ran from
+# -1.55 to 1.29, within 2 on all 100: 300 of 301 counting the fresh run's failure.
+@pytest.mark.claim(stated=(300, 301), text="ch26: exact, 10 steps: DDIM on the cosine "
+                                           "schedule ties Euler (within 2; 300 of 301 new "
+                                           "seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_cosine_ddim_ties_euler_at_10_steps(seed):
     row = exact_row(seed)
