@@ -296,7 +296,14 @@ def test_06_relu_he_gradients_stay_in_range(seed):
     assert spread < 30 and np.all((g > 1e-3) & (g < 1e3)), spread
 
 
-@pytest.mark.claim(stated="every", text="ch06: He's ReLU factor stays near 1, Xavier's below 0.75")
+# Stated for every seed until the tenth fresh run (2026-11-26): on seed 396625200 one of the
+# ten Xavier draws reached 0.757. The notebook's check puts the false-alarm rate of Xavier's
+# ten near 1 % (each draw passes 0.75 with probability about 9e-4 under a normal law). On
+# 1000 new seeds (multiples of 100 from 9,800,100 to 9,900,000) the check held on 992; with
+# the nine earlier fresh runs' 90 seeds (all held; the test is unchanged since before the
+# first) and the tenth's 9 of 10: 1091 of 1100. Chapter 06 says the count.
+@pytest.mark.claim(stated=(1091, 1100), text="ch06: He's ReLU factor stays near 1, Xavier's "
+                                             "below 0.75 (1091 of 1100 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_he_factor_stays_near_one_and_xavier_stays_below(seed):
     # He's factor is not asserted to straddle 1: it averages about 0.985 per layer (a

@@ -207,8 +207,13 @@ def test_21_whole_text_writer_loses_past_the_window(seed):
     assert w["past"] < w["inside"] - 0.3
 
 
-@pytest.mark.claim(stated="every", text="ch21: past the window the sliding window keeps > 25 "
-                                        "points more than the whole-text writer")
+# Held on the 48 until the tenth fresh run (2026-11-26): on seed 1091430600 the sliding
+# window kept 45.2 % past the window against the whole text's 21.5 %, 23.7 points. On 20 new
+# models (multiples of 100 from 9,600,100 to 9,602,000) it held on 17: 74 of 78 with the 48
+# and the tenth run's 9 of 10. The chapter says this only of its ten stored models.
+@pytest.mark.claim(stated=(74, 78), text="ch21: past the window the sliding window keeps > 25 "
+                                         "points more than the whole-text writer (74 of 78 "
+                                         "new models)")
 @pytest.mark.parametrize("seed", seeds(31))
 def test_21_sliding_window_keeps_more_than_the_whole_text(seed):
     w = window(seed)

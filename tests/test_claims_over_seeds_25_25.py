@@ -132,8 +132,19 @@ def test_beta_4_reconstructs_worse(seed):
 # to 0.41, below 0.25 on 94. (The stored seeds: 1.20 to 1.25 nats per nat and 10.9 to 12.2 %;
 # seed 25: 1.30 and 12.6 %.) These replace the earlier counts over 110 seeds, which measured
 # the error at z = μ(x), not the loss's term.
-@pytest.mark.claim(stated="every", text="ch25: the loss's reconstruction error (over z ~ q) "
-                                        "rises at each step of β, the first step less")
+# The tenth fresh run (2026-11-26, benchmarks/results.md) broke two of these claims stated for
+# every seed: on 396625200 and 1023320000 the first step was nearly flat (its rate 0.026 and
+# -0.024 nats per nat: from β = 0.25 to 4, 0.97 and 0.95 nats per nat, below 1; on the second
+# the error even fell from 0.25 to 1). 100 more new seeds (multiples of 100 from 9,700,100 to
+# 9,710,000) gave: from 0.25 to 4 between 1 and 1.5 on 99 (1.52 on 9709700), the error rising
+# at each step with the first step the smaller on 99 (it fell, by 0.003, on 9709900), each
+# step between its two β's on 98 (the first step's rate below 0.25 on the other two, as
+# before), a rise of 9 to 14 % on 97 (8.7 % once, 14.6 to 15.8 % three times). Pooled over
+# the 210 new seeds (the first 100, the tenth run's 10, these 100) the claims state their
+# counts, and chapter 25 says them; the "rec" counts in the text are the first 100's.
+@pytest.mark.claim(stated=(208, 210), text="ch25: the loss's reconstruction error (over z ~ "
+                                           "q) rises at each step of β, the first step less "
+                                           "(208 of 210 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_loss_error_rises_with_beta(seed):
     row = beta_row(seed)
@@ -142,25 +153,25 @@ def test_the_loss_error_rises_with_beta(seed):
     assert first < row["E_q rec β=4"] - row["E_q rec β=1"], row
 
 
-@pytest.mark.claim(stated=(98, 100), text="ch25: each step's nats of reconstruction per nat "
-                   "of KL lie between its two β's (98 of 100 new seeds)")
+@pytest.mark.claim(stated=(204, 210), text="ch25: each step's nats of reconstruction per nat "
+                   "of KL lie between its two β's (204 of 210 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_beta_trade_lies_between_the_betas(seed):
     row = beta_row(seed)
     assert secants_between_their_betas(row), row
 
 
-@pytest.mark.claim(stated="every", text="ch25: from β = 0.25 to 4, "
-                   "1 to 1.5 nats of reconstruction per nat of KL (on all 100 new seeds)")
+@pytest.mark.claim(stated=(207, 210), text="ch25: from β = 0.25 to 4, 1 to 1.5 nats of "
+                   "reconstruction per nat of KL (on 207 of 210 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_beta_trade_per_nat(seed):
     row = beta_row(seed)
     assert SECANT[0] < secant(row, 0.25, 4) < SECANT[1], row
 
 
-@pytest.mark.claim(stated=(97, 100), text="ch25: from β = 0.25 to 4, "
+@pytest.mark.claim(stated=(203, 210), text="ch25: from β = 0.25 to 4, "
                    "a rise of 9 to 14 % in the squared error over z ~ q "
-                   "(on 97 of the 100 new seeds)")
+                   "(on 203 of 210 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_beta_trade_in_squared_error(seed):
     row = beta_row(seed)
