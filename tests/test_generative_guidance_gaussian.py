@@ -41,6 +41,19 @@ def test_the_course_s_ve_numbers():
     assert round(v_sde, 4) == 0.0600                           # not COURSE.md's 0.064
 
 
+@pytest.mark.parametrize("w", [0.0, 0.5, 1.0, 3.0])
+def test_the_tilted_moments_are_those_of_the_tilted_density_on_a_grid(w):
+    # p(x | c)^w·p(x)^(1−w) normalised on a fine grid, by another route than the quadratic
+    # (catches a wrong mean or precision)
+    x = np.linspace(-12.0, 12.0, 240_001)
+    log_p = w * -(x - MU) ** 2 / (2 * A2) + (1 - w) * -x ** 2 / (2 * B2)
+    p = np.exp(log_p - log_p.max())
+    p /= p.sum()
+    mean = (p * x).sum()
+    np.testing.assert_allclose(G.tilted_moments(MU, A2, B2, w),
+                               (mean, (p * (x - mean) ** 2).sum()), rtol=1e-9, atol=1e-12)
+
+
 def test_the_ode_variance_is_the_course_s_formula_at_every_start_level():
     for S, w in ((0.5, 3.0), (10.0, 0.5), (400.0, 2.0)):
         _, v = G.ve_guided_ode_moments(MU, A2, B2, w, S)
