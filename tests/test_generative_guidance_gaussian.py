@@ -1,5 +1,5 @@
 """nb.generative's closed forms of what guidance samples, for a class N(μ, a²) inside
-p(x) = N(0, b²) in 1-D: the VE numbers of COURSE.md's chapter 27 (the ODE's and the tilted
+p(x) = N(0, b²) in 1-D: the VE numbers of the course plan's chapter 27 (the ODE's and the tilted
 target's; the SDE's is 0.0600, not the 0.064 quoted there), the ends w = 0 and w = 1, the
 quadrature against integrals done by hand; then the course's own samplers with the exact
 guided score on 200,000 samples, whose end moments match the closed forms within the
@@ -14,7 +14,7 @@ import pytest
 import nnbook as nb
 
 G = nb.generative
-MU, A2, B2 = 1.0, 0.25, 1.5               # COURSE.md's example: μ = 1, a² = 0.25, b² = 1.5
+MU, A2, B2 = 1.0, 0.25, 1.5               # the course plan's example: μ = 1, a² = 0.25, b² = 1.5
 N = 200_000
 Z = 4.5          # two-sided normal false alarm 6.8e-6 per comparison (the estimates are
                  # normal to well under that: n = 200,000 Gaussian samples)
@@ -27,7 +27,7 @@ def test_the_course_s_ve_numbers():
     _, v_ode = G.ve_guided_ode_moments(MU, A2, B2, 3.0, S)
     _, v_tilt = G.tilted_moments(MU, A2, B2, 3.0)
     _, v_sde = G.ve_guided_sde_moments(MU, A2, B2, 3.0, S)
-    # COURSE.md: "about 0.0069, 0.094 and 0.064"; the first is the ODE's a^(2w)·b^(2(1−w)),
+    # the course plan: "about 0.0069, 0.094 and 0.064"; the first is the ODE's a^(2w)·b^(2(1−w)),
     # the second the tilted 1/(w/a² + (1 − w)/b²)
     assert round(v_ode, 4) == 0.0069 and round(v_tilt, 3) == 0.094
     np.testing.assert_allclose(v_ode, A2 ** 3 / B2 ** 2, rtol=1e-7)
@@ -38,7 +38,7 @@ def test_the_course_s_ve_numbers():
     by_hand = A2 ** 6 / B2 ** 4 * sum(math.comb(4, j) * d ** j * A2 ** (-1 - j) / (1 + j)
                                       for j in range(5))
     np.testing.assert_allclose(v_sde, by_hand, rtol=1e-9)      # the quadrature, and the ODE
-    assert round(v_sde, 4) == 0.0600                           # not COURSE.md's 0.064
+    assert round(v_sde, 4) == 0.0600                           # not the plan's 0.064
 
 
 @pytest.mark.parametrize("w", [0.0, 0.5, 1.0, 3.0])

@@ -1,8 +1,9 @@
-"""Generative models of continuous data (Part V, chapters 25 and 26): the VAE's Gaussian
+"""Generative models of continuous data (Part V, chapters 25 to 27): the VAE's Gaussian
 pieces and model; noise schedules, the time
 embedding and the MLP denoiser, the training pairs of denoising score matching and flow
-matching, the samplers (DDPM, DDIM, Euler), and the exact score and velocity of a
-``nb.data.GaussianMixture`` that they are checked against.
+matching, the samplers (DDPM, DDIM, Euler), the exact score and velocity of a
+``nb.data.GaussianMixture`` that they are checked against, and classifier-free guidance
+with what it samples in closed form.
 
 - ``noise.py``: the noise schedules ``LinearSchedule`` and ``CosineSchedule``, with
   ``alpha_bar(t)``, and the papers' discrete ones (``DiscreteSchedule``, made by
