@@ -1,8 +1,9 @@
-"""Generative models of continuous data (Part V, chapters 25 and 26): the VAE's Gaussian
+"""Generative models of continuous data (Part V, chapters 25 to 27): the VAE's Gaussian
 pieces and model; noise schedules, the time
 embedding and the MLP denoiser, the training pairs of denoising score matching and flow
-matching, the samplers (DDPM, DDIM, Euler), and the exact score and velocity of a
-``nb.data.GaussianMixture`` that they are checked against.
+matching, the samplers (DDPM, DDIM, Euler), the exact score and velocity of a
+``nb.data.GaussianMixture`` that they are checked against, and classifier-free guidance
+with what it samples in closed form.
 
 - ``noise.py``: the noise schedules ``LinearSchedule`` and ``CosineSchedule``, with
   ``alpha_bar(t)``, and the papers' discrete ones (``DiscreteSchedule``, made by
@@ -17,7 +18,12 @@ matching, the samplers (DDPM, DDIM, Euler), and the exact score and velocity of 
   ``score_function_gradients`` (chapter 25);
 - ``vae.py``: ``VAE``, ``linear_log_prob``, ``linear_elbo``, ``linear_posterior``,
   ``quadrature_log_prob`` (chapter 25);
-- ``exact.py``: ``exact_score``, ``exact_noise``, ``flow_marginal``, ``exact_velocity``.
+- ``exact.py``: ``exact_score``, ``exact_noise``, ``flow_marginal``, ``exact_velocity``;
+- ``guidance.py``: ``guide``, ``guided``, ``class_mixture``, ``exact_class_score``,
+  ``exact_class_noise`` (chapter 27, classifier-free guidance);
+- ``guidance_gaussian.py``: ``tilted_moments``, ``guided_ode_moments``,
+  ``guided_sde_moments``, ``ve_guided_ode_moments``, ``ve_guided_sde_moments`` (chapter 27,
+  what guidance samples in closed form).
 """
 
 from .denoiser import as_function, denoiser, flow_batch, noise_batch, train_denoiser
@@ -25,6 +31,9 @@ from .gaussian import (Reparameterize, gaussian_kl, gaussian_kl_grad, gaussian_l
                        reparameterize, reparameterize_backward, reparameterized_gradients,
                        score_function_gradients)
 from .exact import exact_noise, exact_score, exact_velocity, flow_marginal
+from .guidance import class_mixture, exact_class_noise, exact_class_score, guide, guided
+from .guidance_gaussian import (guided_ode_moments, guided_sde_moments, tilted_moments,
+                                ve_guided_ode_moments, ve_guided_sde_moments)
 from .samplers import ddim_sample, ddpm_sample, ddpm_step, euler_sample
 from .noise import CosineSchedule, DiscreteSchedule, LinearSchedule, NoiseSchedule
 from .time_embedding import TimeEmbedding, with_time
@@ -38,4 +47,7 @@ __all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule", "DiscreteSchedul
            "reparameterize", "reparameterize_backward", "gaussian_kl", "gaussian_kl_grad",
            "gaussian_log_likelihood", "Reparameterize", "VAE", "linear_log_prob", "linear_elbo",
            "linear_posterior", "quadrature_log_prob", "reparameterized_gradients",
-           "score_function_gradients"]
+           "score_function_gradients",
+           "guide", "guided", "class_mixture", "exact_class_score", "exact_class_noise",
+           "tilted_moments", "guided_ode_moments", "guided_sde_moments",
+           "ve_guided_ode_moments", "ve_guided_sde_moments"]
