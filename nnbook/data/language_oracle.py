@@ -22,21 +22,21 @@ _MEMORY = 64 * 2**20                      # bytes of stored forward vectors per 
 _MAX_BOUND_T = 14                         # masked_diffusion_bound enumerates 2^T masks
 
 
-class _Edges:
-    """Transitions ``src → dst`` with probability ``p``, sorted by ``key`` (dst or src), and
-    where each run of equal keys starts, for ``np.add.reduceat``."""
-
-    def __init__(self, src, dst, p, char, by):
-        order = np.lexsort((src, dst) if by == "dst" else (dst, src))
-        self.src, self.dst, self.p, self.char = src[order], dst[order], p[order], char[order]
-        key = self.dst if by == "dst" else self.src
-        self.starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])     # (runs,)
-        self.keys = key[self.starts]                                        # (runs,)
+def _csr(key, other, p, char, S, V):
+    """Edges grouped by (symbol, key state): symbol c < V the edges that write character c,
+    symbol V all of them. Row r = symbol · S + state holds edges ptr[r]:ptr[r + 1]."""
+    sym = np.concatenate([char, np.full(len(char), V)])                 # (2E,)
+    key2, other2 = np.concatenate([key, key]), np.concatenate([other, other])
+    order = np.lexsort((other2, sym * S + key2))
+    ptr = np.zeros((V + 1) * S + 1, dtype=np.int64)
+    np.cumsum(np.bincount(sym * S + key2, minlength=(V + 1) * S), out=ptr[1:])
+    return ptr, other2[order], np.concatenate([p, p])[order], np.concatenate([char, char])[order]
 
 
 def _chain(language):
-    """The parser as a Markov chain over states before a character: its stationary
-    distribution and, for each character id (and id V: any character), its transitions."""
+    """The parser as a Markov chain over its states before a character: the stationary
+    distribution π (S,), its out-edges and in-edges by symbol, and per character c the
+    forward vector after c from π, the backward vector before c, and P(c) at a random place."""
     if language not in _CHAINS:
         prior = _prior(language)
         states = list(prior)
@@ -50,19 +50,42 @@ def _chain(language):
                 char.append(vocab[st[-1][0]])
         src, dst, char = np.array(src), np.array(dst), np.array(char)
         p = np.array(p, dtype=np.float64)
-        V = len(language.vocab)
-        forward = [_Edges(src[char == c], dst[char == c], p[char == c], char[char == c], "dst")
-                   for c in range(V)] + [_Edges(src, dst, p, char, "dst")]
-        backward = [_Edges(e.src, e.dst, e.p, e.char, "src") for e in forward]
-        by_char = _Edges(src, dst, p, char, "src")
-        order = np.argsort(char, kind="stable")                 # for the conditionals
-        by_char.src, by_char.dst = src[order], dst[order]
-        by_char.p, by_char.char = p[order], char[order]
-        by_char.starts = np.flatnonzero(np.r_[True, by_char.char[1:] != by_char.char[:-1]])
-        by_char.keys = by_char.char[by_char.starts]
+        S, V = len(states), len(language.vocab)
         pi = np.array([prior[st] for st in states], dtype=np.float64)
-        _CHAINS[language] = (pi, forward, backward, by_char)
+        starts, ends = [], []
+        for c in range(V):
+            e = char == c
+            a = np.bincount(dst[e], pi[src[e]] * p[e], minlength=S)     # π A[c]
+            b = np.bincount(src[e], p[e], minlength=S)                  # A[c] 1
+            starts.append((np.flatnonzero(a), a[a > 0] / a.sum(), a.sum()))
+            ends.append((np.flatnonzero(b), b[b > 0]))
+        marginal = np.bincount(char, pi[src] * p, minlength=V)
+        _CHAINS[language] = dict(S=S, V=V, pi=pi, out=_csr(src, dst, p, char, S, V),
+                                 into=_csr(dst, src, p, char, S, V), starts=starts,
+                                 ends=ends, marginal=marginal / marginal.sum())
     return _CHAINS[language]
+
+
+def _expand(keys, vals, sym, csr, S):
+    """Follow the edges of symbol ``sym`` (one per entry) from sparse vectors, entries
+    ``keys = window · S + state``: (window, neighbour state, value · p, character) per edge."""
+    ptr, other, p, char = csr
+    w, st = np.divmod(keys, S)
+    row = sym * S + st
+    lo, cnt = ptr[row], ptr[row + 1] - ptr[row]
+    rep = np.repeat(np.arange(len(keys)), cnt)
+    e = lo[rep] + np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    return w[rep], other[e], vals[rep] * p[e], char[e]
+
+
+def _combine(keys, vals, size):
+    """Sum the values of equal keys: sorted unique keys and their totals."""
+    if len(keys) > size // 16:                      # dense enough: count into an array
+        total = np.bincount(keys, vals, minlength=size)
+        found = np.flatnonzero(total)
+        return found, total[found]
+    found, inverse = np.unique(keys, return_inverse=True)
+    return found, np.bincount(inverse, vals, minlength=len(found))
 
 
 def _check(owner, language, ids, mask):
@@ -105,53 +128,89 @@ def _check(owner, language, ids, mask):
 
 def _forward_backward(language, ids, mask, owner, conditionals=True):
     """log P(visible) per window (m,) and, if asked, the masked positions' conditionals
-    (n_masked, V), in the order of ``np.nonzero(mask)``."""
-    pi, forward, backward, by_char = _chain(language)
+    (n_masked, V), in the order of ``np.nonzero(mask)``.
+
+    Vectors over the parser states are sparse, entries ``window · S + state``. Before a
+    window's first visible character α is π (stationary: π A = π) and after its last one
+    β is 1 (A 1 = 1); neither is stored, and the steps between are rescaled to sum to 1."""
+    ch = _chain(language)
+    S, V, pi = ch["S"], ch["V"], ch["pi"]
     m, T = ids.shape
-    S, V = len(pi), len(language.vocab)
     sym = np.where(mask, V, ids)                                        # (m, T): V = masked
-    logp = np.zeros(m)
-    out = np.zeros((int(mask.sum()), V))
+    seen = ~mask
+    first = np.where(seen.any(axis=1), seen.argmax(axis=1), T)         # (m,)
+    last = np.where(seen.any(axis=1), T - 1 - seen[:, ::-1].argmax(axis=1), -1)
+    scale = np.ones((m, T))
+    keys, vals = np.zeros(0, dtype=np.int64), np.zeros(0)
+    alphas = [None]                                 # alphas[t]: α after positions < t
+    for t in range(T):
+        if len(keys):
+            w, nxt, v, _ = _expand(keys, vals, sym[keys // S, t], ch["out"], S)
+            keys, vals = _combine(w * S + nxt, v, m * S)
+            total = np.bincount(keys // S, vals, minlength=m)
+            live = (first < t) & (t <= (T - 1 if conditionals else last))
+            if np.any(live & (total <= 0.0)):
+                k = int(np.flatnonzero(live & (total <= 0.0))[0])
+                _impossible(owner, language, ids[k], mask[k], k, t)
+            keep = live[keys // S]
+            keys, vals = keys[keep], vals[keep] / total[keys[keep] // S]
+            scale[live, t] = total[live]
+        begin = np.flatnonzero(first == t)
+        if len(begin):                              # α after x_t from π, for each window
+            parts = [ch["starts"][ids[k, t]] for k in begin]
+            keys = np.concatenate([keys] + [k * S + idx for k, (idx, _, _) in zip(begin, parts)])
+            vals = np.concatenate([vals] + [v for _, v, _ in parts])
+            scale[begin, t] = [total for _, _, total in parts]
+            order = np.argsort(keys, kind="stable")
+            keys, vals = keys[order], vals[order]
+        alphas.append((keys, vals))
+    logp = np.log(scale).sum(axis=1)
+    if not conditionals:
+        return logp, None
     rows = np.cumsum(mask.reshape(-1)).reshape(m, T) - 1                # where each goes in out
-    block = max(1, _MEMORY // (8 * S * (T + 1))) if conditionals else m
-    for b0 in range(0, m, block):
-        b = slice(b0, min(m, b0 + block))
-        n = b.stop - b.start
-        alpha = np.empty((T + 1, S, n))                                 # scaled, states × windows
-        alpha[0] = pi[:, None]
-        scale = np.empty((T, n))
-        for t in range(T):
-            alpha[t + 1] = 0.0
-            for s in np.unique(sym[b, t]):
-                cols = np.flatnonzero(sym[b, t] == s)
-                e = forward[s]
-                vals = alpha[t][e.src][:, cols] * e.p[:, None]          # (edges, windows)
-                alpha[t + 1][np.ix_(e.keys, cols)] = np.add.reduceat(vals, e.starts, axis=0)
-            scale[t] = alpha[t + 1].sum(axis=0)
-            if np.any(scale[t] <= 0.0):
-                k = int(np.flatnonzero(scale[t] <= 0.0)[0])
-                _impossible(owner, language, ids[b.start + k], mask[b.start + k], b.start + k, t)
-            alpha[t + 1] /= scale[t]
-        logp[b] = np.log(scale).sum(axis=0)
-        if not conditionals or not mask[b].any():
-            continue
-        beta = np.ones((S, n))
-        for t in range(T - 1, -1, -1):
-            cols = np.flatnonzero(mask[b, t])
-            if cols.size:                           # P(x_t = c | visible) ∝ α_t-1 A[c] β_t
-                vals = (alpha[t][by_char.src][:, cols] * by_char.p[:, None]
-                        * beta[by_char.dst][:, cols])                   # (edges, windows)
-                q = np.zeros((V, cols.size))
-                q[by_char.keys] = np.add.reduceat(vals, by_char.starts, axis=0)
-                out[rows[b.start + cols, t]] = (q / q.sum(axis=0)).T
-            new = np.zeros((S, n))
-            for s in np.unique(sym[b, t]):
-                cols = np.flatnonzero(sym[b, t] == s)
-                e = backward[s]
-                vals = beta[e.dst][:, cols] * e.p[:, None]
-                new[np.ix_(e.keys, cols)] = np.add.reduceat(vals, e.starts, axis=0)
-            beta = new / scale[t]
-    return logp, out
+    q = np.zeros((int(mask.sum()), V))
+    keys, vals = np.zeros(0, dtype=np.int64), np.zeros(0)               # β_t, windows t < last
+    for t in range(T - 1, -1, -1):
+        hidden = np.flatnonzero(mask[:, t])
+        if len(hidden):
+            _conditionals(ch, q, rows[:, t], hidden, t, first, last, alphas[t], keys, vals)
+        if len(keys):                               # β_t-1 = A[x_t] β_t / scale_t
+            w, prv, v, _ = _expand(keys, vals, sym[keys // S, t], ch["into"], S)
+            keys, vals = _combine(w * S + prv, v / scale[w, t], m * S)
+        end = np.flatnonzero(last == t)
+        if len(end):
+            parts = [ch["ends"][ids[k, t]] for k in end]
+            keys = np.concatenate([keys] + [k * S + idx for k, (idx, _) in zip(end, parts)])
+            vals = np.concatenate([vals] + [v / scale[k, t] for k, (_, v) in zip(end, parts)])
+            order = np.argsort(keys, kind="stable")
+            keys, vals = keys[order], vals[order]
+    return logp, q / q.sum(axis=1, keepdims=True)
+
+
+def _conditionals(ch, q, rows, hidden, t, first, last, alpha, bkeys, bvals):
+    """Fill q's rows for the windows ``hidden`` masked at t: Σ over the edges of character c
+    of α_t-1[src] · p · β_t[dst], from whichever side is stored."""
+    S, V = ch["S"], ch["V"]
+    blank = hidden[last[hidden] < 0]                          # nothing visible: P(c) itself
+    q[rows[blank]] = ch["marginal"]
+    early = hidden[(first[hidden] > t) & (last[hidden] >= 0)]  # α = π: go back from β
+    if len(early):
+        pick = np.isin(bkeys // S, early)
+        w, src, v, c = _expand(bkeys[pick], bvals[pick], np.full(pick.sum(), V), ch["into"], S)
+        q += np.bincount(rows[w] * V + c, v * ch["pi"][src], minlength=q.size).reshape(q.shape)
+    late = hidden[first[hidden] < t]                          # α stored: go on to β
+    if len(late):
+        akeys, avals = alpha
+        pick = np.isin(akeys // S, late)
+        w, dst, v, c = _expand(akeys[pick], avals[pick], np.full(pick.sum(), V), ch["out"], S)
+        beta = np.ones(len(w))                                  # 1 after the last visible
+        inside = np.flatnonzero(last[w] > t)
+        if len(inside):
+            want = w[inside] * S + dst[inside]
+            at = np.minimum(np.searchsorted(bkeys, want), len(bkeys) - 1)
+            hit = bkeys[at] == want
+            beta[inside] = np.where(hit, bvals[at], 0.0)
+        q += np.bincount(rows[w] * V + c, v * beta, minlength=q.size).reshape(q.shape)
 
 
 def _impossible(owner, language, row, mask_row, k, t):
