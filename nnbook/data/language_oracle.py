@@ -33,6 +33,14 @@ def _csr(key, other, p, char, S, V):
     return ptr, other2[order], np.concatenate([p, p])[order], np.concatenate([char, char])[order]
 
 
+def _runs(src, dst, p, key):
+    """All edges sorted by ``key`` (src or dst), with where each run of one key starts."""
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    return src[order], dst[order], p[order], starts, k[starts]
+
+
 def _chain(language):
     """The parser as a Markov chain over its states before a character: the stationary
     distribution π (S,), its out-edges and in-edges by symbol, and per character c the
@@ -60,9 +68,15 @@ def _chain(language):
             starts.append((np.flatnonzero(a), a[a > 0] / a.sum(), a.sum()))
             ends.append((np.flatnonzero(b), b[b > 0]))
         marginal = np.bincount(char, pi[src] * p, minlength=V)
+        first_char = np.zeros((V, S))                               # F_0[c] = π A[c]
+        np.add.at(first_char, (char, dst), pi[src] * p)
+        emit = np.zeros((S, V))                                     # A[c] 1, per state
+        np.add.at(emit, (src, char), p)
         _CHAINS[language] = dict(S=S, V=V, pi=pi, out=_csr(src, dst, p, char, S, V),
                                  into=_csr(dst, src, p, char, S, V), starts=starts,
-                                 ends=ends, marginal=marginal / marginal.sum())
+                                 ends=ends, marginal=marginal / marginal.sum(),
+                                 first_char=first_char, emit=emit,
+                                 by_dst=_runs(src, dst, p, dst), by_src=_runs(src, dst, p, src))
     return _CHAINS[language]
 
 
@@ -130,11 +144,12 @@ def _forward_backward(language, ids, mask, owner, conditionals=True):
     """log P(visible) per window (m,) and, if asked, the masked positions' conditionals
     (n_masked, V), in the order of ``np.nonzero(mask)``.
 
-    Vectors over the parser states are sparse, entries ``window · S + state``. Before a
-    window's first visible character α is π (stationary: π A = π) and after its last one
-    β is 1 (A 1 = 1); neither is stored, and the steps between are rescaled to sum to 1."""
+    Vectors over the parser states are sparse, entries ``window · S + state``, kept only
+    between a window's first and last visible characters. Before the first, α is π
+    (stationary: π A = π), and after the last β is 1 (A 1 = 1): the masked characters
+    there come from sweeps of dense (V, S) matrices instead (``_edges_of_window``)."""
     ch = _chain(language)
-    S, V, pi = ch["S"], ch["V"], ch["pi"]
+    S, V = ch["S"], ch["V"]
     m, T = ids.shape
     sym = np.where(mask, V, ids)                                        # (m, T): V = masked
     seen = ~mask
@@ -144,11 +159,11 @@ def _forward_backward(language, ids, mask, owner, conditionals=True):
     keys, vals = np.zeros(0, dtype=np.int64), np.zeros(0)
     alphas = [None]                                 # alphas[t]: α after positions < t
     for t in range(T):
-        if len(keys):
+        if len(keys):                               # α_t = α_t-1 A[x_t] / scale_t
             w, nxt, v, _ = _expand(keys, vals, sym[keys // S, t], ch["out"], S)
             keys, vals = _combine(w * S + nxt, v, m * S)
             total = np.bincount(keys // S, vals, minlength=m)
-            live = (first < t) & (t <= (T - 1 if conditionals else last))
+            live = (first < t) & (t <= last)
             if np.any(live & (total <= 0.0)):
                 k = int(np.flatnonzero(live & (total <= 0.0))[0])
                 _impossible(owner, language, ids[k], mask[k], k, t)
@@ -167,13 +182,15 @@ def _forward_backward(language, ids, mask, owner, conditionals=True):
     logp = np.log(scale).sum(axis=1)
     if not conditionals:
         return logp, None
-    rows = np.cumsum(mask.reshape(-1)).reshape(m, T) - 1                # where each goes in out
+    rows = np.cumsum(mask.reshape(-1)).reshape(m, T) - 1                # where each goes in q
     q = np.zeros((int(mask.sum()), V))
-    keys, vals = np.zeros(0, dtype=np.int64), np.zeros(0)               # β_t, windows t < last
+    q[rows[last < 0].reshape(-1)] = ch["marginal"]          # nothing visible: P(c) itself
+    keys, vals = np.zeros(0, dtype=np.int64), np.zeros(0)  # β_t, windows first ≤ t < last
+    lead = []                                               # β before the first visible
     for t in range(T - 1, -1, -1):
-        hidden = np.flatnonzero(mask[:, t])
+        hidden = np.flatnonzero(mask[:, t] & (first < t) & (t < last))
         if len(hidden):
-            _conditionals(ch, q, rows[:, t], hidden, t, first, last, alphas[t], keys, vals)
+            _between(ch, q, rows[:, t], hidden, alphas[t], keys, vals)
         if len(keys):                               # β_t-1 = A[x_t] β_t / scale_t
             w, prv, v, _ = _expand(keys, vals, sym[keys // S, t], ch["into"], S)
             keys, vals = _combine(w * S + prv, v / scale[w, t], m * S)
@@ -184,33 +201,59 @@ def _forward_backward(language, ids, mask, owner, conditionals=True):
             vals = np.concatenate([vals] + [v / scale[k, t] for k, (_, v) in zip(end, parts)])
             order = np.argsort(keys, kind="stable")
             keys, vals = keys[order], vals[order]
+        done = (first == t)[keys // S]
+        lead.append((keys[done], vals[done]))
+        keys, vals = keys[~done], vals[~done]
+    lead = tuple(np.concatenate(a) for a in zip(*lead)) if lead else (keys, vals)
+    trail = [_window_part(alphas[last[k] + 1], k, S) for k in range(m) if 0 <= last[k]]
+    trail = tuple(np.concatenate(a) for a in zip(*trail)) if trail else (keys, vals)
+    _sweep(ch, q, rows, first, lead, ch["first_char"].T, ch["by_dst"], -1)
+    _sweep(ch, q, rows, last, trail, ch["emit"], ch["by_src"], +1)
     return logp, q / q.sum(axis=1, keepdims=True)
 
 
-def _conditionals(ch, q, rows, hidden, t, first, last, alpha, bkeys, bvals):
-    """Fill q's rows for the windows ``hidden`` masked at t: Σ over the edges of character c
-    of α_t-1[src] · p · β_t[dst], from whichever side is stored."""
+def _window_part(vector, k, S):
+    keys, vals = vector
+    lo, hi = np.searchsorted(keys, [k * S, (k + 1) * S])
+    return keys[lo:hi], vals[lo:hi]
+
+
+def _sweep(ch, q, rows, edge, vectors, M, runs, step):
+    """The masked characters before the first visible one (step −1) or after the last
+    (step +1), j = 1, 2, … places away: q = Σ_s vector[s] M_j[s, c] with M_1 = F_0ᵀ
+    (F_0[c] = π A[c]; before) or the emission A[c] 1 (after), and M_j+1 = A_any M_j
+    (after) or A_anyᵀ M_j (before) over all the edges."""
+    S, T = ch["S"], rows.shape[1]
+    keys, vals = vectors
+    if not len(keys):
+        return
+    w, st = np.divmod(keys, S)
+    src, dst, p, starts, at = runs
+    for j in range(1, T):
+        pos = edge[w] + step * j
+        ok = (pos >= 0) & (pos < T) & (edge[w] >= 0) & (edge[w] < T)
+        if not ok.any():
+            break
+        contrib = M[st[ok]] * vals[ok, None]                            # (entries, V)
+        bounds = np.flatnonzero(np.r_[True, w[ok][1:] != w[ok][:-1]])
+        q[rows[w[ok][bounds], pos[ok][bounds]]] = np.add.reduceat(contrib, bounds, axis=0)
+        nxt = np.zeros_like(M)
+        gather = M[dst] if step > 0 else M[src]                         # (E, V)
+        nxt[at] = np.add.reduceat(gather * p[:, None], starts, axis=0)
+        M = nxt
+
+
+def _between(ch, q, rows, hidden, alpha, bkeys, bvals):
+    """Fill q's rows for the windows ``hidden`` masked at t between their first and last
+    visible characters: Σ over the edges of character c of α_t-1[src] · p · β_t[dst]."""
     S, V = ch["S"], ch["V"]
-    blank = hidden[last[hidden] < 0]                          # nothing visible: P(c) itself
-    q[rows[blank]] = ch["marginal"]
-    early = hidden[(first[hidden] > t) & (last[hidden] >= 0)]  # α = π: go back from β
-    if len(early):
-        pick = np.isin(bkeys // S, early)
-        w, src, v, c = _expand(bkeys[pick], bvals[pick], np.full(pick.sum(), V), ch["into"], S)
-        q += np.bincount(rows[w] * V + c, v * ch["pi"][src], minlength=q.size).reshape(q.shape)
-    late = hidden[first[hidden] < t]                          # α stored: go on to β
-    if len(late):
-        akeys, avals = alpha
-        pick = np.isin(akeys // S, late)
-        w, dst, v, c = _expand(akeys[pick], avals[pick], np.full(pick.sum(), V), ch["out"], S)
-        beta = np.ones(len(w))                                  # 1 after the last visible
-        inside = np.flatnonzero(last[w] > t)
-        if len(inside):
-            want = w[inside] * S + dst[inside]
-            at = np.minimum(np.searchsorted(bkeys, want), len(bkeys) - 1)
-            hit = bkeys[at] == want
-            beta[inside] = np.where(hit, bvals[at], 0.0)
-        q += np.bincount(rows[w] * V + c, v * beta, minlength=q.size).reshape(q.shape)
+    akeys, avals = alpha
+    pick = np.isin(akeys // S, hidden)
+    w, dst, v, c = _expand(akeys[pick], avals[pick], np.full(pick.sum(), V), ch["out"], S)
+    want = w * S + dst
+    at = np.minimum(np.searchsorted(bkeys, want), len(bkeys) - 1)
+    beta = np.where(bkeys[at] == want, bvals[at], 0.0)
+    q += np.bincount(rows[w] * V + c, v * beta, minlength=q.size).reshape(q.shape)
 
 
 def _impossible(owner, language, row, mask_row, k, t):

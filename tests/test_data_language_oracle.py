@@ -1,0 +1,189 @@
+"""Tests for nnbook/data/language_oracle.py (chapter 28's exact denoiser): the conditionals
+and log-probabilities against brute-force enumeration over every completion, computed with
+the grammar's own parser (``Language.step``) and not the oracle's arrays; agreement with
+``Language.window_bound``; a batch equal to its windows one at a time; the any-order
+identity (the masked-diffusion bound with the exact denoiser is −log P(window)); errors."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from nnbook import data
+from nnbook.data.window_bound import _prior
+
+LANG = data.Language()
+V = len(LANG.vocab)
+CORPUS = data.language_corpus(4000, rng=np.random.default_rng(28))
+
+
+def _brute_force(ids, mask):
+    """P(completion) for every completion of the masked positions, from the stationary
+    prior, by the dict parser: {completion tuple: probability}."""
+    out = {}
+
+    def walk(t, states, filled):
+        if t == len(ids):
+            out[tuple(filled)] = sum(states.values())
+            return
+        for c in (range(V) if mask[t] else [ids[t]]):
+            new = LANG.step(states, LANG.vocab[c])
+            if new:
+                walk(t + 1, new, filled + [c])
+
+    walk(0, dict(_prior(LANG)), [])
+    return out
+
+
+def _window(start, T):
+    return CORPUS.ids[start:start + T].copy()
+
+
+# windows and masks: masked at the start, the end, between, adjacent, all, one
+CASES = [(0, "110000"), (5, "000011"), (17, "010110"), (40, "001100"), (63, "111"),
+         (90, "100001"), (120, "011010"), (200, "000100"), (311, "1"), (77, "0110")]
+
+
+@pytest.mark.parametrize("start, pattern", CASES)
+def test_conditionals_equal_brute_force(start, pattern):
+    mask = np.array([ch == "1" for ch in pattern])
+    ids = _window(start, len(mask))
+    probs = _brute_force(ids, mask)
+    total = sum(probs.values())
+    got = data.masked_conditionals(LANG, ids, mask)
+    assert got.shape == (mask.sum(), V) and got.dtype == np.float64
+    for row, t in enumerate(np.flatnonzero(mask)):
+        want = np.zeros(V)
+        for filled, p in probs.items():
+            want[filled[t]] += p / total
+        # both are sums of products of the rules' probabilities in float64; terms ≤ 26^3,
+        # each off by a few ulp, so 1e-12 holds, and a wrong edge or weight is far off it
+        assert np.allclose(got[row], want, rtol=0, atol=1e-12), (start, pattern, t)
+    # log P(visible): the same sum over completions
+    assert data.window_log_prob(LANG, ids, mask) == pytest.approx(math.log(total),
+                                                                  rel=0, abs=1e-12)
+
+
+def test_log_prob_of_a_whole_window_is_the_parsers():
+    ids = _window(33, 30)
+    states, logp = dict(_prior(LANG)), 0.0
+    for c in ids:
+        new = LANG.step(states, LANG.vocab[c])
+        logp += math.log(sum(new.values()) / sum(states.values()))
+        states = new
+    assert data.window_log_prob(LANG, ids) == pytest.approx(logp, rel=0, abs=1e-12)
+    text = CORPUS.text[33:63]
+    assert data.window_log_prob(LANG, text) == data.window_log_prob(LANG, ids)
+
+
+def test_last_position_masked_is_window_bound():
+    # window k of window_bound(text, T) predicts text[kT + T] from text[kT:kT + T]; the
+    # oracle sees the same T characters, its last (T + 1-th) masked
+    T = 12
+    text = CORPUS.text[:T * 40 + 1]
+    bound = LANG.window_bound(text, T)                             # (40, T)
+    ids = np.stack([CORPUS.ids[k * T:k * T + T + 1] for k in range(40)])
+    mask = np.zeros(ids.shape, dtype=bool)
+    mask[:, -1] = True
+    q = data.masked_conditionals(LANG, ids, mask)                 # (40, V)
+    assert np.allclose(-np.log(q[np.arange(40), ids[:, -1]]), bound[:, -1], rtol=0, atol=1e-12)
+    # log P(window) = log P(first character at a random place) − the bound's losses
+    prior = _prior(LANG)
+    first = np.array([math.log(sum(LANG.step(prior, text[k * T]).values())) for k in range(40)])
+    assert np.allclose(data.window_log_prob(LANG, ids), first - bound.sum(axis=1),
+                       rtol=0, atol=1e-11)
+
+
+def test_a_batch_is_its_windows_one_at_a_time():
+    # windows that start and stop being visible at different places share flat arrays;
+    # a mix-up between windows would change some of them
+    rng = np.random.default_rng(5)
+    ids = np.stack([_window(s, 24) for s in rng.integers(0, 3000, size=12)])
+    mask = rng.random(ids.shape) < np.linspace(0.05, 0.95, 12)[:, None]
+    mask[0], mask[1] = True, False                                 # all masked, none masked
+    mask[2, :20] = True                                            # a long masked start
+    batch_q = data.masked_conditionals(LANG, ids, mask)
+    batch_lp = data.window_log_prob(LANG, ids, mask)
+    rows = np.cumsum(mask.reshape(-1)).reshape(mask.shape) - 1
+    for k in range(len(ids)):
+        alone = data.masked_conditionals(LANG, ids[k], mask[k])
+        assert np.allclose(batch_q[rows[k][mask[k]]], alone, rtol=0, atol=1e-14)
+        assert batch_lp[k] == pytest.approx(data.window_log_prob(LANG, ids[k], mask[k]),
+                                            rel=0, abs=1e-12)
+    assert np.allclose(batch_q.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    # all masked: each character's share of running text; none masked: no rows
+    assert batch_lp[0] == 0.0
+
+
+def _bound_by_hand(ids, weight):
+    """Σ_k Σ_{|M|=k} weight(k) Σ_{i∈M} −log P(x_i | x outside M), with the oracle (all
+    2^T − 1 masks in one batch)."""
+    T = len(ids)
+    masks = np.array([[i in M for i in range(T)] for k in range(1, T + 1)
+                      for M in itertools.combinations(range(T), k)])    # (2^T − 1, T)
+    rows = np.repeat(ids[None], len(masks), axis=0)
+    q = data.masked_conditionals(LANG, rows, masks)                     # (Σ|M|, V)
+    nll = -np.log(q[np.arange(len(q)), rows[masks]])
+    which = np.nonzero(masks)[0]                                        # each row's mask
+    k = masks.sum(axis=1)
+    return sum(weight(T, k[j]) * nll[which == j].sum() for j in range(len(masks)))
+
+
+def test_the_any_order_identity():
+    # the bound with weights 1/(k C(T, k)) (k uniform, then M, loss (T/k) Σ, times 1/T) is
+    # −log P(window) for the exact denoiser: over all 2^T − 1 masks of a 10-character window
+    ids = _window(150, 10)
+    exact = -data.window_log_prob(LANG, ids)
+    right = _bound_by_hand(ids, lambda T, k: 1 / (k * math.comb(T, k)))
+    assert right == pytest.approx(exact, rel=0, abs=1e-12)
+    assert data.masked_diffusion_bound(LANG, ids) == pytest.approx(exact, rel=0, abs=1e-12)
+    # the weight a loss gets wrong, 1/T in place of 1/k, misses by far more than round-off
+    wrong = _bound_by_hand(ids, lambda T, k: 1 / (T * math.comb(T, k)))
+    assert abs(wrong - exact) > 1.0
+
+
+def test_the_bound_helper_over_a_batch():
+    ids = np.stack([_window(s, 7) for s in (3, 400, 1234)])
+    assert np.allclose(data.masked_diffusion_bound(LANG, ids),
+                       -data.window_log_prob(LANG, ids), rtol=0, atol=1e-12)
+
+
+def test_an_impossible_window():
+    # running text may start mid-sentence ("… that the cat sees."), but never has ".."
+    ids = CORPUS.encode("the cat runs..")
+    mask = np.zeros(len(ids), dtype=bool)
+    mask[4:7] = True
+    with pytest.raises(ValueError, match=r"masked_conditionals: the grammar cannot produce "
+                                         r"window 0 \('the ___ runs..'.*"
+                                         r"visible character '\.' at position 13"):
+        data.masked_conditionals(LANG, ids, mask)
+    with pytest.raises(ValueError, match="window_log_prob: the grammar cannot produce "
+                                         "window 1"):
+        data.window_log_prob(LANG, np.stack([CORPUS.ids[:14], ids]))
+    mask[13] = True                                                # the second "." hidden
+    q = data.masked_conditionals(LANG, ids, mask)
+    assert q.shape == (4, V) and q[3, LANG.vocab.index(".")] == 0.0
+
+
+@pytest.mark.parametrize("ids, mask, match", [
+    (np.arange(5), np.zeros(4, dtype=bool), r"mask of the ids' shape \(5,\), got \(4,\)"),
+    (np.arange(5), np.zeros(5), "boolean array.*got dtype float64"),
+    (np.arange(5) + V - 2, np.zeros(5, dtype=bool), rf"id {V + 2} is outside \[0, {V}\)"),
+    (np.arange(5) - 1, np.zeros(5, dtype=bool), r"id -1 is outside"),
+    (np.arange(5.0), np.zeros(5, dtype=bool), "integers of shape"),
+    (np.zeros((2, 2, 2), dtype=int), np.zeros((2, 2, 2), dtype=bool), "integers of shape"),
+    (np.zeros(0, dtype=int), np.zeros(0, dtype=bool), "T ≥ 1"),
+    ("the cat#", np.zeros(8, dtype=bool), "character '#' at position 7 is not in"),
+])
+def test_errors(ids, mask, match):
+    with pytest.raises(ValueError, match="masked_conditionals: .*" + match + ".*(Pass|Give|Remove)"):
+        data.masked_conditionals(LANG, ids, mask)
+
+
+def test_other_errors():
+    with pytest.raises(ValueError, match="window_log_prob: expected language to be a "
+                                         "nb.data.Language, got str"):
+        data.window_log_prob("Language()", np.arange(4))
+    with pytest.raises(ValueError, match=r"T=15.*T ≤ 14"):
+        data.masked_diffusion_bound(LANG, _window(0, 15))
