@@ -164,12 +164,15 @@ def test_an_impossible_window():
     mask[13] = True                                                # the second "." hidden
     q = data.masked_conditionals(LANG, ids, mask)
     assert q.shape == (4, V) and q[3, LANG.vocab.index(".")] == 0.0
+    # what a masked position holds does not matter, a mask token's id V included
+    ids[mask] = V
+    assert np.array_equal(data.masked_conditionals(LANG, ids, mask), q)
 
 
 @pytest.mark.parametrize("ids, mask, match", [
     (np.arange(5), np.zeros(4, dtype=bool), r"mask of the ids' shape \(5,\), got \(4,\)"),
     (np.arange(5), np.zeros(5), "boolean array.*got dtype float64"),
-    (np.arange(5) + V - 2, np.zeros(5, dtype=bool), rf"id {V + 2} is outside \[0, {V}\)"),
+    (np.arange(5) + V - 2, np.zeros(5, dtype=bool), rf"visible id {V + 2} is outside \[0, {V}\)"),
     (np.arange(5) - 1, np.zeros(5, dtype=bool), r"id -1 is outside"),
     (np.arange(5.0), np.zeros(5, dtype=bool), "integers of shape"),
     (np.zeros((2, 2, 2), dtype=int), np.zeros((2, 2, 2), dtype=bool), "integers of shape"),

@@ -18,7 +18,6 @@ from .window_bound import _prior
 __all__ = ["masked_conditionals", "window_log_prob", "masked_diffusion_bound"]
 
 _CHAINS = weakref.WeakKeyDictionary()     # Language → its parser states as a chain of arrays
-_MEMORY = 64 * 2**20                      # bytes of stored forward vectors per block of windows
 _MAX_BOUND_T = 14                         # masked_diffusion_bound enumerates 2^T masks
 
 
@@ -121,23 +120,24 @@ def _check(owner, language, ids, mask):
         raise ValueError(f"{owner}: expected ids as integers of shape (T,) or (m, T) with T ≥ 1 "
                          f"(or one window as a string), got shape {a.shape} and dtype "
                          f"{a.dtype}. Pass corpus.ids[s:s + T] or corpus.encode(text).")
-    if a.min() < 0 or a.max() >= V:
-        raise ValueError(f"{owner}: id {int(a.min() if a.min() < 0 else a.max())} is outside "
-                         f"[0, {V}), the language's {V} characters. Pass ids of "
-                         f"language_corpus (or corpus.encode(text)), not another tokenizer's.")
     single = a.ndim == 1
     a = a.reshape(-1, a.shape[-1]).astype(np.int64)
-    if mask is None:
-        return a, np.zeros(a.shape, dtype=bool), single
-    mk = np.asarray(mask)
+    mk = np.zeros(a.shape, dtype=bool) if mask is None else np.asarray(mask)
     if mk.dtype != bool:
         raise ValueError(f"{owner}: expected mask as a boolean array (True: masked), got dtype "
                          f"{mk.dtype}. Pass mask=(array == 1) or mask.astype(bool).")
     want = a.shape[1:] if single else a.shape
-    if mk.shape != want:
+    if mask is not None and mk.shape != want:
         raise ValueError(f"{owner}: expected mask of the ids' shape {want}, got {mk.shape}. "
                          f"Give one True/False per character of every window.")
-    return a, mk.reshape(a.shape), single
+    mk = mk.reshape(a.shape)
+    shown = a[~mk]                                  # a masked position may hold any id
+    if shown.size and (shown.min() < 0 or shown.max() >= V):
+        bad = int(shown.min() if shown.min() < 0 else shown.max())
+        raise ValueError(f"{owner}: visible id {bad} is outside [0, {V}), the language's {V} "
+                         f"characters. Pass ids of language_corpus (or corpus.encode(text)), "
+                         f"not another tokenizer's, and mask the positions that hold a mask id.")
+    return a, mk, single
 
 
 def _forward_backward(language, ids, mask, owner, conditionals=True):
@@ -285,7 +285,8 @@ def masked_conditionals(language, ids, mask) -> np.ndarray:
 
     A window the grammar cannot produce (P(visible) = 0) is a ``ValueError`` that names the
     window, and the first visible character that cannot follow what is visible before it.
-    The masked characters' ids are ignored. Chapter 28.
+    The ids at masked positions are ignored (a mask token's id, such as V, is fine there).
+    Chapter 28.
     """
     owner = "masked_conditionals"
     a, mk, _ = _check(owner, language, ids, mask)
@@ -312,24 +313,27 @@ def window_log_prob(language, ids, mask=None):
 
 
 def masked_diffusion_bound(language, ids) -> np.ndarray:
-    """The masked-diffusion bound on −log P(window) (nats) with the exact denoiser, over all
-    2^T masks of each window: with k uniform on 1…T and then k masked positions M drawn
-    uniformly, the loss (T/k) Σ_{i∈M} −log P(x_i | x outside M); its expectation is::
+    """The masked-diffusion bound on −log P(window) (nats) with the exact denoiser, summed
+    over all 2^T − 1 masks of each window. Training draws k uniformly from 1…T, then a set M
+    of k masked positions uniformly, and takes the loss (T/k) Σ_{i∈M} −log P(x_i | x outside
+    M) (1/t per character at masking rate t = k/T); its expectation is::
 
-        Σ_k (1/T) · (1/C(T, k)) · Σ_{|M|=k} (T/k) Σ_{i∈M} −log P(x_i | x outside M)
+        Σ_k 1/T · 1/C(T, k) · Σ_{M: |M| = k} (T/k) · Σ_{i∈M} −log P(x_i | x outside M)
 
-    Why it equals −log P(x) for the exact denoiser: unmasking in a random order σ writes
-    −log P(x) = Σ_j −log P(x_σ(j) | x_σ(<j)) for every order; averaged over the orders,
-    step j's term has j − 1 characters visible, i.e. k = T − j + 1 masked, each of the k
-    equally likely to be the one unmasked and each set M of size k equally likely. So
-    −log P(x) = Σ_k (1/C(T, k)) Σ_{|M|=k} (1/k) Σ_{i∈M} −log P(x_i | x outside M): the
-    weight is 1/k (1/t for a masking rate t), not 1/T. For a trained model the same sum is
-    an upper bound.
+    With the exact denoiser it equals −log P(x): unmasking in a random order σ gives
+    −log P(x) = Σ_j −log P(x_σ(j) | x_σ(1…j−1)) for every order; averaged over the orders,
+    step j has k = T − j + 1 characters still masked, every set of k equally likely, and
+    each of the k equally likely to be the one revealed, hence::
+
+        −log P(x) = Σ_k 1/C(T, k) · Σ_{M: |M| = k} (1/k) · Σ_{i∈M} −log P(x_i | x outside M)
+
+    The weight is 1/k, not 1/T. For any other denoiser the same sum is an upper bound.
 
     Shapes:
-        ids: (T,) or (m, T) integer ids (or a string), T ≤ 14;  returns: a float, or (m,)
+        ids: (T,) or (m, T) integer ids (or one window as a string), T ≤ 14
+        returns: a float for one window (T,), else (m,) float64
 
-    Chapter 28 checks the identity, −window_log_prob, to 1e-12.
+    Chapter 28 checks it against −``window_log_prob`` to 1e-12.
     """
     owner = "masked_diffusion_bound"
     a, _, single = _check(owner, language, ids, None)
