@@ -79,16 +79,17 @@ def _chain(language):
     return _CHAINS[language]
 
 
-def _expand(keys, vals, sym, csr, S):
+def _expand(keys, vals, sym, csr, S, chars=False):
     """Follow the edges of symbol ``sym`` (one per entry) from sparse vectors, entries
-    ``keys = window · S + state``: (window, neighbour state, value · p, character) per edge."""
+    ``keys = window · S + state``: (window, neighbour state, value · p) per edge, and the
+    edge's character if ``chars``."""
     ptr, other, p, char = csr
     w, st = np.divmod(keys, S)
     row = sym * S + st
     lo, cnt = ptr[row], ptr[row + 1] - ptr[row]
-    rep = np.repeat(np.arange(len(keys)), cnt)
-    e = lo[rep] + np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    return w[rep], other[e], vals[rep] * p[e], char[e]
+    e = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
+    out = np.repeat(w, cnt), other[e], np.repeat(vals, cnt) * p[e]
+    return out + (char[e],) if chars else out
 
 
 def _combine(keys, vals, size):
@@ -160,7 +161,7 @@ def _forward_backward(language, ids, mask, owner, conditionals=True):
     alphas = [None]                                 # alphas[t]: α after positions < t
     for t in range(T):
         if len(keys):                               # α_t = α_t-1 A[x_t] / scale_t
-            w, nxt, v, _ = _expand(keys, vals, sym[keys // S, t], ch["out"], S)
+            w, nxt, v = _expand(keys, vals, sym[keys // S, t], ch["out"], S)
             keys, vals = _combine(w * S + nxt, v, m * S)
             total = np.bincount(keys // S, vals, minlength=m)
             live = (first < t) & (t <= last)
@@ -192,7 +193,7 @@ def _forward_backward(language, ids, mask, owner, conditionals=True):
         if len(hidden):
             _between(ch, q, rows[:, t], hidden, alphas[t], keys, vals)
         if len(keys):                               # β_t-1 = A[x_t] β_t / scale_t
-            w, prv, v, _ = _expand(keys, vals, sym[keys // S, t], ch["into"], S)
+            w, prv, v = _expand(keys, vals, sym[keys // S, t], ch["into"], S)
             keys, vals = _combine(w * S + prv, v / scale[w, t], m * S)
         end = np.flatnonzero(last == t)
         if len(end):
@@ -249,7 +250,7 @@ def _between(ch, q, rows, hidden, alpha, bkeys, bvals):
     S, V = ch["S"], ch["V"]
     akeys, avals = alpha
     pick = np.isin(akeys // S, hidden)
-    w, dst, v, c = _expand(akeys[pick], avals[pick], np.full(pick.sum(), V), ch["out"], S)
+    w, dst, v, c = _expand(akeys[pick], avals[pick], V, ch["out"], S, chars=True)
     want = w * S + dst
     at = np.minimum(np.searchsorted(bkeys, want), len(bkeys) - 1)
     beta = np.where(bkeys[at] == want, bvals[at], 0.0)
