@@ -141,82 +141,118 @@ def _check(owner, language, ids, mask):
     return a, mk, single
 
 
-def _forward_backward(language, ids, mask, owner, conditionals=True):
-    """log P(visible) per window (m,) and, if asked, the masked positions' conditionals
-    (n_masked, V), in the order of ``np.nonzero(mask)``.
+def _ends(mask):
+    """Each window's first and last visible positions (m,): T and −1 when none is visible."""
+    seen, T = ~mask, mask.shape[1]
+    any_seen = seen.any(axis=1)
+    return (np.where(any_seen, seen.argmax(axis=1), T),
+            np.where(any_seen, T - 1 - seen[:, ::-1].argmax(axis=1), -1))
 
-    Vectors over the parser states are sparse, entries ``window · S + state``, kept only
-    between a window's first and last visible characters. Before the first, α is π
-    (stationary: π A = π), and after the last β is 1 (A 1 = 1): the masked characters
-    there come from sweeps of dense (V, S) matrices instead (``_edges_of_window``)."""
+
+def _add(keys, vals, windows, parts, S):
+    """Sparse vectors with the vectors ``parts`` (states, values) of new ``windows`` added."""
+    keys = np.concatenate([keys] + [k * S + idx for k, (idx, _) in zip(windows, parts)])
+    vals = np.concatenate([vals] + [v for _, v in parts])
+    order = np.argsort(keys, kind="stable")
+    return keys[order], vals[order]
+
+
+def _normalised(keys, vals, S, m):
+    total = np.bincount(keys // S, vals, minlength=m)                  # (m,)
+    return vals / total[keys // S], total
+
+
+def _log_prob(language, ids, mask, owner):
+    """log P(visible) per window (m,): the forward pass, α rescaled to sum to 1 at each
+    step, from a window's first visible character (before it α is π: π A = π) to its last.
+    The first visible character that cannot follow the ones before is a ValueError."""
     ch = _chain(language)
     S, V = ch["S"], ch["V"]
     m, T = ids.shape
     sym = np.where(mask, V, ids)                                        # (m, T): V = masked
-    seen = ~mask
-    first = np.where(seen.any(axis=1), seen.argmax(axis=1), T)         # (m,)
-    last = np.where(seen.any(axis=1), T - 1 - seen[:, ::-1].argmax(axis=1), -1)
+    first, last = _ends(mask)
     scale = np.ones((m, T))
     keys, vals = np.zeros(0, dtype=np.int64), np.zeros(0)
-    alphas = [None]                                 # alphas[t]: α after positions < t
     for t in range(T):
         if len(keys):                               # α_t = α_t-1 A[x_t] / scale_t
             w, nxt, v = _expand(keys, vals, sym[keys // S, t], ch["out"], S)
             keys, vals = _combine(w * S + nxt, v, m * S)
-            total = np.bincount(keys // S, vals, minlength=m)
+            keep = (t <= last)[keys // S]
+            keys, vals = keys[keep], vals[keep]
+            vals, total = _normalised(keys, vals, S, m)
             live = (first < t) & (t <= last)
             if np.any(live & (total <= 0.0)):
                 k = int(np.flatnonzero(live & (total <= 0.0))[0])
                 _impossible(owner, language, ids[k], mask[k], k, t)
-            keep = live[keys // S]
-            keys, vals = keys[keep], vals[keep] / total[keys[keep] // S]
             scale[live, t] = total[live]
         begin = np.flatnonzero(first == t)
         if len(begin):                              # α after x_t from π, for each window
             parts = [ch["starts"][ids[k, t]] for k in begin]
-            keys = np.concatenate([keys] + [k * S + idx for k, (idx, _, _) in zip(begin, parts)])
-            vals = np.concatenate([vals] + [v for _, v, _ in parts])
+            keys, vals = _add(keys, vals, begin, [(i, v) for i, v, _ in parts], S)
             scale[begin, t] = [total for _, _, total in parts]
-            order = np.argsort(keys, kind="stable")
-            keys, vals = keys[order], vals[order]
-        alphas.append((keys, vals))
-    logp = np.log(scale).sum(axis=1)
-    if not conditionals:
-        return logp, None
+    return np.log(scale).sum(axis=1)
+
+
+def _conditionals(language, ids, mask, owner):
+    """P(x_t = c | visible) for the masked positions (n_masked, V), in the order of
+    ``np.nonzero(mask)``: β backward first, then α forward kept to the states where β is
+    not 0 (the only ones that can lead to what is visible later), each rescaled to sum to 1
+    per window. Masked characters before the first visible one (α = π) and after the last
+    (β = 1) come from sweeps of dense (S, V) matrices (``_sweep``)."""
+    ch = _chain(language)
+    S, V = ch["S"], ch["V"]
+    m, T = ids.shape
+    sym = np.where(mask, V, ids)                                        # (m, T): V = masked
+    first, last = _ends(mask)
     rows = np.cumsum(mask.reshape(-1)).reshape(m, T) - 1                # where each goes in q
     q = np.zeros((int(mask.sum()), V))
     q[rows[last < 0].reshape(-1)] = ch["marginal"]          # nothing visible: P(c) itself
-    keys, vals = np.zeros(0, dtype=np.int64), np.zeros(0)  # β_t, windows first ≤ t < last
-    lead = []                                               # β before the first visible
-    for t in range(T - 1, -1, -1):
-        hidden = np.flatnonzero(mask[:, t] & (first < t) & (t < last))
-        if len(hidden):
-            _between(ch, q, rows[:, t], hidden, alphas[t], keys, vals)
-        if len(keys):                               # β_t-1 = A[x_t] β_t / scale_t
+    keys, vals = np.zeros(0, dtype=np.int64), np.zeros(0)
+    betas, lead = [None] * T, []
+    for t in range(T - 1, -1, -1):                  # β_t, windows with first ≤ t < last
+        betas[t] = keys, vals
+        if len(keys):                               # β_t-1 ∝ A[x_t] β_t
             w, prv, v = _expand(keys, vals, sym[keys // S, t], ch["into"], S)
-            keys, vals = _combine(w * S + prv, v / scale[w, t], m * S)
+            keys, vals = _combine(w * S + prv, v, m * S)
         end = np.flatnonzero(last == t)
-        if len(end):
-            parts = [ch["ends"][ids[k, t]] for k in end]
-            keys = np.concatenate([keys] + [k * S + idx for k, (idx, _) in zip(end, parts)])
-            vals = np.concatenate([vals] + [v / scale[k, t] for k, (_, v) in zip(end, parts)])
-            order = np.argsort(keys, kind="stable")
-            keys, vals = keys[order], vals[order]
+        if len(end):                                # β_last-1 = A[x_last] 1
+            keys, vals = _add(keys, vals, end, [ch["ends"][ids[k, t]] for k in end], S)
+        vals, total = _normalised(keys, vals, S, m)
+        if np.any((first <= t) & (t <= last) & (total <= 0.0)):
+            _log_prob(language, ids, mask, owner)   # names the impossible character
         done = (first == t)[keys // S]
         lead.append((keys[done], vals[done]))
         keys, vals = keys[~done], vals[~done]
-    lead = tuple(np.concatenate(a) for a in zip(*lead)) if lead else (keys, vals)
-    trail = [_window_part(alphas[last[k] + 1], k, S) for k in range(m) if 0 <= last[k]]
-    trail = tuple(np.concatenate(a) for a in zip(*trail)) if trail else (keys, vals)
-    _sweep(ch, q, rows, first, lead, ch["first_char"].T, ch["by_dst"], -1)
-    _sweep(ch, q, rows, last, trail, ch["emit"], ch["by_src"], +1)
-    return logp, q / q.sum(axis=1, keepdims=True)
+    keys, vals = np.zeros(0, dtype=np.int64), np.zeros(0)
+    trail = []
+    for t in range(T):                              # α_t-1, windows with first < t ≤ last
+        hidden = np.flatnonzero(mask[:, t] & (first < t) & (t < last))
+        if len(hidden):
+            _between(ch, q, rows[:, t], hidden, (keys, vals), *betas[t])
+        if len(keys):                               # α_t ∝ α_t-1 A[x_t]
+            w, nxt, v = _expand(keys, vals, sym[keys // S, t], ch["out"], S)
+            keys, vals = _combine(w * S + nxt, v, m * S)
+        begin = np.flatnonzero(first == t)
+        if len(begin):
+            keys, vals = _add(keys, vals, begin, [ch["starts"][ids[k, t]][:2] for k in begin], S)
+        bkeys = betas[t][0]
+        at = np.minimum(np.searchsorted(bkeys, keys), max(len(bkeys) - 1, 0))
+        w = keys // S
+        keep = (last[w] == t) | ((bkeys[at] == keys) if len(bkeys) else False)
+        keys, vals = keys[keep], vals[keep]
+        vals, total = _normalised(keys, vals, S, m)
+        if np.any((first <= t) & (t <= last) & (total <= 0.0)):
+            _log_prob(language, ids, mask, owner)
+        done = (last == t)[keys // S]
+        trail.append((keys[done], vals[done]))
+        keys, vals = keys[~done], vals[~done]
+    _sweep(ch, q, rows, first, _joined(lead), ch["first_char"].T, ch["by_dst"], -1)
+    _sweep(ch, q, rows, last, _joined(trail), ch["emit"], ch["by_src"], +1)
+    return q / q.sum(axis=1, keepdims=True)
 
 
-def _window_part(vector, k, S):
-    keys, vals = vector
-    lo, hi = np.searchsorted(keys, [k * S, (k + 1) * S])
-    return keys[lo:hi], vals[lo:hi]
+def _joined(parts):
+    return tuple(np.concatenate(a) for a in zip(*parts))
 
 
 def _sweep(ch, q, rows, edge, vectors, M, runs, step):
@@ -291,7 +327,7 @@ def masked_conditionals(language, ids, mask) -> np.ndarray:
     """
     owner = "masked_conditionals"
     a, mk, _ = _check(owner, language, ids, mask)
-    return _forward_backward(language, a, mk, owner)[1]
+    return _conditionals(language, a, mk, owner)
 
 
 def window_log_prob(language, ids, mask=None):
@@ -309,7 +345,7 @@ def window_log_prob(language, ids, mask=None):
     """
     owner = "window_log_prob"
     a, mk, single = _check(owner, language, ids, mask)
-    logp = _forward_backward(language, a, mk, owner, conditionals=False)[0]
+    logp = _log_prob(language, a, mk, owner)
     return float(logp[0]) if single else logp
 
 
