@@ -65,6 +65,18 @@ def test_conditionals_equal_brute_force(start, pattern):
                                                                   rel=0, abs=1e-12)
 
 
+def test_hand_values():
+    # after ". " a sentence starts: "does"/"do" 1/8 + 1/8, "the" (3/8 + 3/8) · 0.6,
+    # "a" 3/8 · 0.4, "some" 3/8 · 0.4; and what follows "." is always a space
+    ids = np.array([LANG.vocab.index(c) for c in ". t"])
+    q = data.masked_conditionals(LANG, ids, np.array([False, False, True]))[0]
+    want = {"d": 0.25, "t": 0.45, "a": 0.15, "s": 0.15}
+    assert np.allclose(q, [want.get(c, 0.0) for c in LANG.vocab], rtol=0, atol=1e-15)
+    q = data.masked_conditionals(LANG, ids, np.array([False, True, True]))
+    assert q[0, LANG.vocab.index(" ")] == pytest.approx(1.0, abs=1e-15)
+    assert np.allclose(q[1], [want.get(c, 0.0) for c in LANG.vocab], rtol=0, atol=1e-15)
+
+
 def test_log_prob_of_a_whole_window_is_the_parsers():
     ids = _window(33, 30)
     states, logp = dict(_prior(LANG)), 0.0
@@ -114,6 +126,26 @@ def test_a_batch_is_its_windows_one_at_a_time():
     assert np.allclose(batch_q.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     # all masked: each character's share of running text; none masked: no rows
     assert batch_lp[0] == 0.0
+
+
+@pytest.mark.parametrize("rate", [0.3, 0.9])
+def test_long_windows_agree_with_the_log_probs(rate):
+    # P(x_i | visible) = P(visible and x_i) / P(visible): the right side from the forward
+    # pass alone, the left from β, the kept α and the sweeps, on 48 characters with long
+    # masked runs that brute force cannot reach
+    rng = np.random.default_rng(int(rate * 10))
+    ids = np.stack([_window(s, 48) for s in rng.integers(0, 3900, size=24)])
+    mask = rng.random(ids.shape) < rate
+    mask[:, 0] = mask[:, -1] = True                                # runs at both ends
+    q = data.masked_conditionals(LANG, ids, mask)
+    rows = np.cumsum(mask.reshape(-1)).reshape(mask.shape) - 1
+    pick = np.array([rng.choice(np.flatnonzero(row)) for row in mask])  # one masked each
+    shown = mask.copy()
+    shown[np.arange(24), pick] = False
+    got = np.log(q[rows[np.arange(24), pick], ids[np.arange(24), pick]])
+    want = data.window_log_prob(LANG, ids, shown) - data.window_log_prob(LANG, ids, mask)
+    # each side sums ≤ 48 rescaled steps in float64: round-off near 1e-14 (4e-14 seen)
+    assert np.allclose(got, want, rtol=0, atol=1e-12)
 
 
 def _bound_by_hand(ids, weight):
