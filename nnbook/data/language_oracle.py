@@ -7,103 +7,20 @@ of what is visible, under the stationary distribution ``Language.window_bound`` 
 from __future__ import annotations
 
 import math
-import weakref
 from itertools import combinations
 
 import numpy as np
 
+from ._parser_chain import chain, combine, expand
 from .language import Language
-from .window_bound import _prior
 
 __all__ = ["masked_conditionals", "window_log_prob", "masked_diffusion_bound"]
 
-_CHAINS = weakref.WeakKeyDictionary()     # Language → its parser states as a chain of arrays
 _MAX_BOUND_T = 14                         # masked_diffusion_bound enumerates 2^T masks
 
 
-def _csr(key, other, p, char, S, V):
-    """Edges grouped by (symbol, key state): symbol c < V the edges that write character c,
-    symbol V all of them. Row r = symbol · S + state holds edges ptr[r]:ptr[r + 1]."""
-    sym = np.concatenate([char, np.full(len(char), V)])                 # (2E,)
-    key2, other2 = np.concatenate([key, key]), np.concatenate([other, other])
-    order = np.lexsort((other2, sym * S + key2))
-    ptr = np.zeros((V + 1) * S + 1, dtype=np.int64)
-    np.cumsum(np.bincount(sym * S + key2, minlength=(V + 1) * S), out=ptr[1:])
-    return ptr, other2[order], np.concatenate([p, p])[order], np.concatenate([char, char])[order]
-
-
-def _runs(src, dst, p, key):
-    """All edges sorted by ``key`` (src or dst), with where each run of one key starts."""
-    order = np.argsort(key, kind="stable")
-    k = key[order]
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    return src[order], dst[order], p[order], starts, k[starts]
-
-
-def _chain(language):
-    """The parser as a Markov chain over its states before a character: the stationary
-    distribution π (S,), its out-edges and in-edges by symbol, and per character c the
-    forward vector after c from π, the backward vector before c, and P(c) at a random place."""
-    if language not in _CHAINS:
-        prior = _prior(language)
-        states = list(prior)
-        index = {st: i for i, st in enumerate(states)}
-        vocab = {c: i for i, c in enumerate(language.vocab)}
-        src, dst, p, char = [], [], [], []
-        for i, stack in enumerate(states):
-            for q, st in language.expansions(stack):
-                rest = st[:-1] + ((st[-1][1:],) if len(st[-1]) > 1 else ())
-                src.append(i), dst.append(index[rest]), p.append(q)
-                char.append(vocab[st[-1][0]])
-        src, dst, char = np.array(src), np.array(dst), np.array(char)
-        p = np.array(p, dtype=np.float64)
-        S, V = len(states), len(language.vocab)
-        pi = np.array([prior[st] for st in states], dtype=np.float64)
-        starts, ends = [], []
-        for c in range(V):
-            e = char == c
-            a = np.bincount(dst[e], pi[src[e]] * p[e], minlength=S)     # π A[c]
-            b = np.bincount(src[e], p[e], minlength=S)                  # A[c] 1
-            starts.append((np.flatnonzero(a), a[a > 0] / a.sum(), a.sum()))
-            ends.append((np.flatnonzero(b), b[b > 0]))
-        marginal = np.bincount(char, pi[src] * p, minlength=V)
-        first_char = np.zeros((V, S))                               # F_0[c] = π A[c]
-        np.add.at(first_char, (char, dst), pi[src] * p)
-        emit = np.zeros((S, V))                                     # A[c] 1, per state
-        np.add.at(emit, (src, char), p)
-        _CHAINS[language] = dict(S=S, V=V, pi=pi, out=_csr(src, dst, p, char, S, V),
-                                 into=_csr(dst, src, p, char, S, V), starts=starts,
-                                 ends=ends, marginal=marginal / marginal.sum(),
-                                 first_char=first_char, emit=emit,
-                                 by_dst=_runs(src, dst, p, dst), by_src=_runs(src, dst, p, src))
-    return _CHAINS[language]
-
-
-def _expand(keys, vals, sym, csr, S, chars=False):
-    """Follow the edges of symbol ``sym`` (one per entry) from sparse vectors, entries
-    ``keys = window · S + state``: (window, neighbour state, value · p) per edge, and the
-    edge's character if ``chars``."""
-    ptr, other, p, char = csr
-    w, st = np.divmod(keys, S)
-    row = sym * S + st
-    lo, cnt = ptr[row], ptr[row + 1] - ptr[row]
-    e = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
-    out = np.repeat(w, cnt), other[e], np.repeat(vals, cnt) * p[e]
-    return out + (char[e],) if chars else out
-
-
-def _combine(keys, vals, size):
-    """Sum the values of equal keys: sorted unique keys and their totals."""
-    if len(keys) > size // 16:                      # dense enough: count into an array
-        total = np.bincount(keys, vals, minlength=size)
-        found = np.flatnonzero(total)
-        return found, total[found]
-    found, inverse = np.unique(keys, return_inverse=True)
-    return found, np.bincount(inverse, vals, minlength=len(found))
-
-
 def _check(owner, language, ids, mask):
-    """ids (and mask) as (m, T) arrays, whether the input was one window, and the vocab size."""
+    """ids and mask as (m, T) arrays, and whether the input was one window (T,)."""
     if not isinstance(language, Language):
         raise ValueError(f"{owner}: expected language to be a nb.data.Language, got "
                          f"{type(language).__name__}. Pass language=nb.data.Language() (or the "
@@ -166,7 +83,7 @@ def _log_prob(language, ids, mask, owner):
     """log P(visible) per window (m,): the forward pass, α rescaled to sum to 1 at each
     step, from a window's first visible character (before it α is π: π A = π) to its last.
     The first visible character that cannot follow the ones before is a ValueError."""
-    ch = _chain(language)
+    ch = chain(language)
     S, V = ch["S"], ch["V"]
     m, T = ids.shape
     sym = np.where(mask, V, ids)                                        # (m, T): V = masked
@@ -175,8 +92,8 @@ def _log_prob(language, ids, mask, owner):
     keys, vals = np.zeros(0, dtype=np.int64), np.zeros(0)
     for t in range(T):
         if len(keys):                               # α_t = α_t-1 A[x_t] / scale_t
-            w, nxt, v = _expand(keys, vals, sym[keys // S, t], ch["out"], S)
-            keys, vals = _combine(w * S + nxt, v, m * S)
+            w, nxt, v = expand(keys, vals, sym[keys // S, t], ch["out"], S)
+            keys, vals = combine(w * S + nxt, v, m * S)
             keep = (t <= last)[keys // S]
             keys, vals = keys[keep], vals[keep]
             vals, total = _normalised(keys, vals, S, m)
@@ -199,7 +116,7 @@ def _conditionals(language, ids, mask, owner):
     not 0 (the only ones that can lead to what is visible later), each rescaled to sum to 1
     per window. Masked characters before the first visible one (α = π) and after the last
     (β = 1) come from sweeps of dense (S, V) matrices (``_sweep``)."""
-    ch = _chain(language)
+    ch = chain(language)
     S, V = ch["S"], ch["V"]
     m, T = ids.shape
     sym = np.where(mask, V, ids)                                        # (m, T): V = masked
@@ -212,8 +129,8 @@ def _conditionals(language, ids, mask, owner):
     for t in range(T - 1, -1, -1):                  # β_t, windows with first ≤ t < last
         betas[t] = keys, vals
         if len(keys):                               # β_t-1 ∝ A[x_t] β_t
-            w, prv, v = _expand(keys, vals, sym[keys // S, t], ch["into"], S)
-            keys, vals = _combine(w * S + prv, v, m * S)
+            w, prv, v = expand(keys, vals, sym[keys // S, t], ch["into"], S)
+            keys, vals = combine(w * S + prv, v, m * S)
         end = np.flatnonzero(last == t)
         if len(end):                                # β_last-1 = A[x_last] 1
             keys, vals = _add(keys, vals, end, [ch["ends"][ids[k, t]] for k in end], S)
@@ -230,8 +147,8 @@ def _conditionals(language, ids, mask, owner):
         if len(hidden):
             _between(ch, q, rows[:, t], hidden, (keys, vals), *betas[t])
         if len(keys):                               # α_t ∝ α_t-1 A[x_t]
-            w, nxt, v = _expand(keys, vals, sym[keys // S, t], ch["out"], S)
-            keys, vals = _combine(w * S + nxt, v, m * S)
+            w, nxt, v = expand(keys, vals, sym[keys // S, t], ch["out"], S)
+            keys, vals = combine(w * S + nxt, v, m * S)
         begin = np.flatnonzero(first == t)
         if len(begin):
             keys, vals = _add(keys, vals, begin, [ch["starts"][ids[k, t]][:2] for k in begin], S)
@@ -286,7 +203,7 @@ def _between(ch, q, rows, hidden, alpha, bkeys, bvals):
     S, V = ch["S"], ch["V"]
     akeys, avals = alpha
     pick = np.isin(akeys // S, hidden)
-    w, dst, v, c = _expand(akeys[pick], avals[pick], V, ch["out"], S, chars=True)
+    w, dst, v, c = expand(akeys[pick], avals[pick], V, ch["out"], S, chars=True)
     want = w * S + dst
     at = np.minimum(np.searchsorted(bkeys, want), len(bkeys) - 1)
     beta = np.where(bkeys[at] == want, bvals[at], 0.0)
