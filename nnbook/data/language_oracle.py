@@ -163,8 +163,8 @@ def _conditionals(language, ids, mask, owner):
         done = (last == t)[keys // S]
         trail.append((keys[done], vals[done]))
         keys, vals = keys[~done], vals[~done]
-    _sweep(ch, q, rows, first, _joined(lead), ch["first_char"].T, ch["by_dst"], -1)
-    _sweep(ch, q, rows, last, _joined(trail), ch["emit"], ch["by_src"], +1)
+    _sweep(ch, q, rows, first, _joined(lead), ch["first_char"].T, ch["by_dst"], ch["into"], -1)
+    _sweep(ch, q, rows, last, _joined(trail), ch["emit"], ch["by_src"], ch["out"], +1)
     return q / q.sum(axis=1, keepdims=True)
 
 
@@ -172,29 +172,35 @@ def _joined(parts):
     return tuple(np.concatenate(a) for a in zip(*parts))
 
 
-def _sweep(ch, q, rows, edge, vectors, M, runs, step):
+def _sweep(ch, q, rows, edge, vectors, M, runs, csr, step):
     """The masked characters before the first visible one (step −1) or after the last
-    (step +1), j = 1, 2, … places away: q = Σ_s vector[s] M_j[s, c] with M_1 = F_0ᵀ
-    (F_0[c] = π A[c]; before) or the emission A[c] 1 (after), and M_j+1 = A_any M_j
-    (after) or A_anyᵀ M_j (before) over all the edges."""
-    S, T = ch["S"], rows.shape[1]
+    (step +1), j = 1, 2, … places away: q = Σ_s v_j[s] M_j[s, c], where v_1 is β before
+    the first visible character or α after the last, M_1 = F_0ᵀ (F_0[c] = π A[c]) or the
+    emission A[c] 1. One step further either carries the vectors, v_j+1 = v_j A_any (after)
+    or A_any v_j (before), or, for many windows at once, the matrix, M_j+1 = A_any M_j
+    (after) or A_anyᵀ M_j (before)."""
+    S, V, T = ch["S"], ch["V"], rows.shape[1]
     keys, vals = vectors
-    if not len(keys):
-        return
-    w, st = np.divmod(keys, S)
+    dense = len(np.unique(keys // S)) >= V          # then one matrix serves every window
     src, dst, p, starts, at = runs
     for j in range(1, T):
+        w = keys // S
         pos = edge[w] + step * j
-        ok = (pos >= 0) & (pos < T) & (edge[w] >= 0) & (edge[w] < T)
-        if not ok.any():
+        ok = (pos >= 0) & (pos < T)                 # windows past the edge are done
+        keys, vals, w, pos = keys[ok], vals[ok], w[ok], pos[ok]
+        if not len(keys):
             break
-        contrib = M[st[ok]] * vals[ok, None]                            # (entries, V)
-        bounds = np.flatnonzero(np.r_[True, w[ok][1:] != w[ok][:-1]])
-        q[rows[w[ok][bounds], pos[ok][bounds]]] = np.add.reduceat(contrib, bounds, axis=0)
-        nxt = np.zeros_like(M)
-        gather = M[dst] if step > 0 else M[src]                         # (E, V)
-        nxt[at] = np.add.reduceat(gather * p[:, None], starts, axis=0)
-        M = nxt
+        contrib = M[keys % S] * vals[:, None]                           # (entries, V)
+        bounds = np.flatnonzero(np.r_[True, w[1:] != w[:-1]])
+        q[rows[w[bounds], pos[bounds]]] = np.add.reduceat(contrib, bounds, axis=0)
+        if dense:
+            nxt = np.zeros_like(M)
+            gather = M[dst] if step > 0 else M[src]                     # (E, V)
+            nxt[at] = np.add.reduceat(gather * p[:, None], starts, axis=0)
+            M = nxt
+        else:
+            w, other, v = expand(keys, vals, V, csr, S)
+            keys, vals = combine(w * S + other, v, len(edge) * S)
 
 
 def _between(ch, q, rows, hidden, alpha, bkeys, bvals):
