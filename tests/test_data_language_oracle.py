@@ -193,6 +193,13 @@ def test_an_impossible_window():
     with pytest.raises(ValueError, match="window_log_prob: the grammar cannot produce "
                                          "window 1"):
         data.window_log_prob(LANG, np.stack([CORPUS.ids[:14], ids]))
+    # "does" asks about one subject, so "cats" fails at its "s", whatever is masked
+    ids2 = CORPUS.encode("does the cats run?")
+    mask2 = np.zeros(len(ids2), dtype=bool)
+    mask2[[0, 15]] = True
+    with pytest.raises(ValueError, match=r"window 0 \('_oes the cats r_n\?'.*"
+                                         r"visible character 's' at position 12"):
+        data.masked_conditionals(LANG, ids2, mask2)
     mask[13] = True                                                # the second "." hidden
     q = data.masked_conditionals(LANG, ids, mask)
     assert q.shape == (4, V) and q[3, LANG.vocab.index(".")] == 0.0

@@ -114,8 +114,9 @@ def _conditionals(language, ids, mask, owner):
     """P(x_t = c | visible) for the masked positions (n_masked, V), in the order of
     ``np.nonzero(mask)``: β backward first, then α forward kept to the states where β is
     not 0 (the only ones that can lead to what is visible later), each rescaled to sum to 1
-    per window. Masked characters before the first visible one (α = π) and after the last
-    (β = 1) come from sweeps of dense (S, V) matrices (``_sweep``)."""
+    per window. P(visible) = π · β before the first visible character, and π > 0, so a
+    window the grammar cannot produce shows as a β of zeros. Masked characters before the
+    first visible one (α = π) and after the last (β = 1) come from ``_sweep``."""
     ch = chain(language)
     S, V = ch["S"], ch["V"]
     m, T = ids.shape
@@ -136,7 +137,7 @@ def _conditionals(language, ids, mask, owner):
             keys, vals = _add(keys, vals, end, [ch["ends"][ids[k, t]] for k in end], S)
         vals, total = _normalised(keys, vals, S, m)
         if np.any((first <= t) & (t <= last) & (total <= 0.0)):
-            _log_prob(language, ids, mask, owner)   # names the impossible character
+            _reject(language, ids, mask, owner)
         done = (first == t)[keys // S]
         lead.append((keys[done], vals[done]))
         keys, vals = keys[~done], vals[~done]
@@ -157,9 +158,7 @@ def _conditionals(language, ids, mask, owner):
         w = keys // S
         keep = (last[w] == t) | ((bkeys[at] == keys) if len(bkeys) else False)
         keys, vals = keys[keep], vals[keep]
-        vals, total = _normalised(keys, vals, S, m)
-        if np.any((first <= t) & (t <= last) & (total <= 0.0)):
-            _log_prob(language, ids, mask, owner)
+        vals = _normalised(keys, vals, S, m)[0]     # not 0: β found P(visible) > 0
         done = (last == t)[keys // S]
         trail.append((keys[done], vals[done]))
         keys, vals = keys[~done], vals[~done]
@@ -214,6 +213,14 @@ def _between(ch, q, rows, hidden, alpha, bkeys, bvals):
     at = np.minimum(np.searchsorted(bkeys, want), len(bkeys) - 1)
     beta = np.where(bkeys[at] == want, bvals[at], 0.0)
     q += np.bincount(rows[w] * V + c, v * beta, minlength=q.size).reshape(q.shape)
+
+
+def _reject(language, ids, mask, owner):
+    """Some window has P(visible) = 0: the forward pass names the first visible character
+    that cannot follow the ones before it."""
+    _log_prob(language, ids, mask, owner)
+    raise ValueError(f"{owner}: the grammar cannot produce one of the windows (P(visible) = 0). "
+                     f"Pass windows cut from the language's own text (language_corpus).")
 
 
 def _impossible(owner, language, row, mask_row, k, t):
