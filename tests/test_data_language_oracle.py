@@ -175,6 +175,27 @@ def test_the_any_order_identity():
     assert abs(wrong - exact) > 1.0
 
 
+@pytest.mark.parametrize("depth", [0, 1])
+def test_the_identity_holds_for_other_depths(depth):
+    # another grammar is another chain: its states, prior and edges built afresh
+    lang = data.Language(depth)
+    text = lang.sample(200, rng=np.random.default_rng(depth))
+    ids = np.array([lang.vocab.index(c) for c in text[50:58]])
+    assert data.masked_diffusion_bound(lang, ids) == pytest.approx(
+        -data.window_log_prob(lang, ids), rel=0, abs=1e-12)
+
+
+def test_a_long_window_does_not_underflow():
+    # P(2000 characters) ≈ e^-780 is below float64's smallest number: only the rescaled
+    # steps keep it; the parser's window_bound gives the same sum of conditional losses
+    # (2000 rounded terms of size ~1: round-off ~1e-13, far inside 1e-9; an underflow is -inf)
+    text = CORPUS.text[:2001]
+    bound = LANG.window_bound(text, 2000)[0]                        # (2000,)
+    first = math.log(sum(LANG.step(_prior(LANG), text[0]).values()))
+    got = data.window_log_prob(LANG, CORPUS.ids[:2001])
+    assert got < -700 and got == pytest.approx(first - bound.sum(), rel=0, abs=1e-9)
+
+
 def test_the_bound_helper_over_a_batch():
     ids = np.stack([_window(s, 7) for s in (3, 400, 1234)])
     assert np.allclose(data.masked_diffusion_bound(LANG, ids),
