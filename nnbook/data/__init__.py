@@ -11,7 +11,9 @@
   ``corpus.py``: its text as ids (``language_corpus``), ``char_windows``, ``token_windows``, ``bigram_probs``,
   ``random_windows`` (random token windows, Part IV)
   (chapters 17–18); ``window_bound.py``: the best loss a model reading only a window can reach
-  (``Language.window_bound``); ``sampling.py``: ``sample_text``, text from a trained model
+  (``Language.window_bound``); ``language_oracle.py``: the grammar's exact denoiser for
+  masked diffusion, ``masked_conditionals``, ``window_log_prob`` and
+  ``masked_diffusion_bound`` (chapter 28); ``sampling.py``: ``sample_text``, text from a trained model
   (chapter 18);
 - ``bpe.py``: ``BPETokenizer``, byte-pair encoding, with its fast loops in ``bpe_merges.py``;
   ``stem_language.py``: ``StemLanguage``, the language with a lexicon of stems and affixes
@@ -33,6 +35,7 @@ from .generated import blobs, logic_gate, spirals, xor
 from .idx import load_mnist, read_idx
 from .labels import one_hot
 from .language import Language
+from .language_oracle import masked_conditionals, masked_diffusion_bound, window_log_prob
 from .sequences import adding_problem, chance_level, recall_task, sine_wave
 from .mixture import MMD, GaussianMixture, mixture_mmd, mixture_mmd_null
 from .sampling import sample_text
@@ -47,4 +50,5 @@ __all__ = [
     "Language", "language_corpus", "char_windows", "token_windows", "random_windows", "bigram_probs",
     "sample_text", "BPETokenizer", "StemLanguage", "SubjectTask",
     "GaussianMixture", "mixture_mmd", "MMD", "mixture_mmd_null",
+    "masked_conditionals", "window_log_prob", "masked_diffusion_bound",
 ]
