@@ -157,13 +157,25 @@ def transformer(seed):
     return ch18_part3.floors_run(seed), ch18_part3.transformer_run(seed)
 
 
-@pytest.mark.claim(stated="every", text="ch18: the transformer's loss falls every epoch, beats "
-                                        "the bigram by 0.6, ends between the window bound and "
-                                        "grammar + 0.25; closing marks carry > 3x their share")
+# Split from the claim below, stated for every seed until the tenth fresh run (2026-11-26):
+# on seed 1091430600 the held-out loss rose at one epoch (the rest of the claim held there).
+# The test is unchanged since the first fresh run, so its pool is seeds 7001-7010 and the
+# nine earlier fresh runs' 90 (all held), the tenth's 9 of 10, and 20 new models drawn for
+# this count (multiples of 100 from 10,000,100 to 10,002,000; all 20, and the claim below
+# on all 20 too): 129 of 130. Chapter 18 says it of its five stored seeds only.
+@pytest.mark.claim(stated=(129, 130), text="ch18: the transformer's held-out loss falls at "
+                                           "every epoch (129 of 130 new models)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_chapter_18_transformer_losses_fall_every_epoch(seed):
+    assert transformer(seed)[1]["fell every epoch"] == 1
+
+
+@pytest.mark.claim(stated="every", text="ch18: the transformer beats the bigram by 0.6, ends "
+                                        "between the window bound and grammar + 0.25; closing "
+                                        "marks carry > 3x their share")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_18_transformer_losses(seed):
     floors, run = transformer(seed)
-    assert run["fell every epoch"] == 1
     assert run["held-out"] < floors["bigram"] - 0.6
     assert floors["window bound, t ≥ 16"] < run["t ≥ 16"] < floors["grammar, t ≥ 16"] + 0.25
     assert run["held-out"] > run["training windows, end"]

@@ -211,8 +211,12 @@ def test_euler_100_under_the_yardstick_with_more_samples(seed):
     assert row["Euler 100"] < Y, row
 
 
-@pytest.mark.claim(stated=(244, 250), text="ch26: with 8000 samples exact DDIM 100's z is "
-                                           "above 0 (244 of 250 new seeds)")
+# The tenth fresh run (2026-11-26) found it at or below 0 on 2 of its 10 (-0.08 and -0.38),
+# outside the interval of 244 of 250. On 100 more new seeds (multiples of 100 from 9,900,100
+# to 9,910,000, where the other 8000-sample claims held inside their counts, the every-seed
+# ones on all 100): above 0 on 96. Pooled, 348 of 360.
+@pytest.mark.claim(stated=(348, 360), text="ch26: with 8000 samples exact DDIM 100's z is "
+                                           "above 0 (348 of 360 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_ddim_100_above_0_with_more_samples(seed):
     row = bias_row(seed)
