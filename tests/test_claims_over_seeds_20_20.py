@@ -30,17 +30,30 @@ def ablation_row(seed):
 
 
 @pytest.mark.claim(stated="every", text="ch20: the ablation's every-seed orderings (no "
-                                        "positions, no norm, N(0, 1) start, chapter 18's "
-                                        "block worse; each above the window bound)")
+                                        "positions, N(0, 1) start, chapter 18's block worse; "
+                                        "each above the window bound)")
 @pytest.mark.parametrize("seed", seeds(27))
 def test_the_ablations_every_seed_orderings_hold(seed):
     row = ablation_row(seed)
     delta = {name: row[name] - row["modern block"] for name in COMPARED}
     assert delta["no positions"] > 0.1
-    assert all(delta[name] > 0 for name in ("no norm", "tied, N(0, 1) start",
-                                            "chapter 18's block"))
+    assert all(delta[name] > 0 for name in ("tied, N(0, 1) start", "chapter 18's block"))
     assert row["chapter 18's block"] > row["untied output"]
     assert all(row[name] > row["best with window"] for name in COMPARED)
+
+
+# Split from the claim above, stated for every seed until the twelfth fresh run (2026-11-26):
+# on seed 621518900 the model without norms was 0.004 bits/char better than the modern
+# block (the other orderings held there). The claim is unchanged since before the first
+# fresh run, so its pool is the eleven earlier runs' 110 seeds (all held), the twelfth's 9
+# of 10, and 20 new seeds drawn for this count (multiples of 100 from 10,200,100 to
+# 10,202,000; all 20, with the claim above and post-norm's): 139 of 140.
+@pytest.mark.claim(stated=(139, 140), text="ch20: no norm is worse than the modern block "
+                                           "(139 of 140 new seeds)")
+@pytest.mark.parametrize("seed", seeds(27))
+def test_no_norm_is_worse(seed):
+    row = ablation_row(seed)
+    assert row["no norm"] > row["modern block"]
 
 
 # post-norm beat pre-norm on all 7 stored seeds and on 96 of 100 new ones: the 30 of the
