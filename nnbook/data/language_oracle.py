@@ -300,7 +300,7 @@ def masked_diffusion_bound(language, ids) -> np.ndarray:
         ids: (T,) or (m, T) integer ids (or one window as a string), T ≤ 14
         returns: a float for one window (T,), else (m,) float64
 
-    Chapter 28 checks it against −``window_log_prob`` to 1e-12.
+    Chapter 28 checks it against minus ``window_log_prob`` to 1e-12.
     """
     owner = "masked_diffusion_bound"
     a, _, single = _check(owner, language, ids, None)

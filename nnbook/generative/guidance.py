@@ -66,7 +66,7 @@ def guide(uncond, cond, w):
 
 
 def guided(uncond, cond, w):
-    """The guided function f(x, t) = ``guide``(uncond(x, t), cond(x, t), w): give it to
+    """The guided function f(x, t) = ``guide(uncond(x, t), cond(x, t), w)``: give it to
     ``ddpm_sample``, ``ddim_sample`` (noise predictions, or scores with
     ``prediction="score"``) or ``euler_sample`` (velocities, also linear in the score).
 
