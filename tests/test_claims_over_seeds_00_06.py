@@ -357,7 +357,12 @@ def test_06_unclipped_run_overflows(seed):
 # The other half of the split claim stays an every-seed claim: on the first 100 of the 300 new
 # seeds above (multiples of 100 from 5,000,100 to 5,010,000) every clipped run ended below a
 # quarter of Var(y) (0.011 to 0.134 of it), as on the cold reading's 12 new seeds
-@pytest.mark.claim(stated="every", text="ch06: every clip converges, below a quarter of Var(y)")
+# Held on those 100 until the thirteenth fresh run (2026-11-27): on seed 66677700 the run
+# clipped by global norm ended at 0.273 of Var(y). On 200 new seeds (multiples of 100 from
+# 10,400,100 to 10,420,000) every clip ended below a quarter on 197: with the 100 and the
+# run's 9 of 10, 306 of 310.
+@pytest.mark.claim(stated=(306, 310), text="ch06: every clip converges, below a quarter of "
+                                           "Var(y) (306 of 310 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_clipping_converges(seed):
     row = _clipping(seed)

@@ -113,10 +113,15 @@ def attention(seed):
 EVEN_SHARE = np.mean([3 / (t + 1) for t in range(8, ch17_attention.T)])  # last three, evenly
 
 
-@pytest.mark.claim(stated="every", text="ch17: the bigram network matches the counts; "
+# Stated for every seed until the thirteenth fresh run (2026-11-27): on seed 2055483700 the
+# network's rows differed from the counts' by 0.114, past the 0.1 asserted. On 200 new seeds
+# (multiples of 100 from 10,300,100 to 10,320,000) the claim held on 200; with the 100 below
+# and the thirteenth run's 9 of 10: 309 of 310 (the other fresh runs' seeds not counted).
+@pytest.mark.claim(stated=(309, 310), text="ch17: the bigram network matches the counts; "
                                         "attention beats it by 0.3, is below it from the "
                                         "third pass on, and its most local head puts over "
-                                        "half its weight on the last three")
+                                        "half its weight on the last three (309 of 310 new "
+                                        "seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_17_bigram_and_attention_hold(seed):
     # 100 new seeds (the 30 of the three recorded fresh runs, 100100-101000 by 100 and 60
