@@ -40,7 +40,31 @@ BROWSER_HOWTO = ('apt-get install chromium (Debian/Ubuntu; or set NNBOOK_CHROMIU
                  'pip install -e ".[dev]", then: python -m pytest -m browser')
 
 
+# Seconds per test file (setup, call and teardown of every test in it, notebooks included),
+# summed on the controller, for the "slowest files" section below: where CI's time goes
+# (issue 52; with xdist the files run side by side, so the sum exceeds the wall time).
+FILE_SECONDS = {}
+SLOWEST_FILES = 15
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::", 1)[0]
+    FILE_SECONDS[path] = FILE_SECONDS.get(path, 0.0) + (getattr(report, "duration", 0.0) or 0.0)
+
+
 def pytest_terminal_summary(terminalreporter):
+    """The slowest test files, then the browser tests' skip reasons."""
+    if len(FILE_SECONDS) > 1:
+        slowest = sorted(FILE_SECONDS.items(), key=lambda kv: -kv[1])[:SLOWEST_FILES]
+        terminalreporter.section("slowest files")
+        terminalreporter.write_line(f"{sum(FILE_SECONDS.values()):.0f} s of tests over "
+                                    f"{len(FILE_SECONDS)} files; the {len(slowest)} slowest:")
+        for path, seconds in slowest:
+            terminalreporter.write_line(f"{seconds:8.1f} s  {path}")
+    browser_skips(terminalreporter)
+
+
+def browser_skips(terminalreporter):
     """Say at the end of the run why the browser tests (marker `browser`: JupyterLab and
     the book in headless Chromium) were skipped, and how to run them; pytest alone
     would only count them among the skipped, with the reason hidden unless -rs."""
