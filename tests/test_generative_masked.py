@@ -174,7 +174,8 @@ def test_errors_name_the_function_and_the_fix():
         G.mask_batch(ids, mask_id=0)
     with pytest.raises(ValueError, match=r"mask_batch: id 26 is outside \[0, 26\)"):
         G.mask_batch(np.where(ids == ids[0, 0], V, ids), mask_id=V)
-    with pytest.raises(ValueError, match=r"mask_batch: expected ids as integers of shape \(m, T\)"):
+    with pytest.raises(ValueError, match=r"mask_batch: expected ids as integers of shape "
+                                         r"\(m, T\)"):
         G.mask_batch(ids[0], mask_id=V)
     with pytest.raises(ValueError, match=r"mask_batch: expected k, the masked positions per "
                                          r"window, as an integer from 1 to T = 4, got 5"):

@@ -26,7 +26,9 @@ with what it samples in closed form.
   what guidance samples in closed form);
 - ``masked.py``: ``mask_batch``, ``masked_targets``, ``MaskedDiffusionLoss``,
   ``masked_diffusion_model``, ``masked_diffusion_step``, ``model_conditionals``,
-  ``masked_nll``, ``loss_at_rate`` (chapter 28, masked diffusion of text).
+  ``masked_nll``, ``loss_at_rate`` (chapter 28, masked diffusion of text);
+- ``unmasking.py``: ``unmask_sample``, ``gumbel_max``, ``gumbel_noise`` (chapter 28,
+  sampling by unmasking).
 """
 
 from .denoiser import as_function, denoiser, flow_batch, noise_batch, train_denoiser
@@ -37,6 +39,7 @@ from .exact import exact_noise, exact_score, exact_velocity, flow_marginal
 from .guidance import class_mixture, exact_class_noise, exact_class_score, guide, guided
 from .masked import (MaskedDiffusionLoss, loss_at_rate, mask_batch, masked_diffusion_model,
                      masked_diffusion_step, masked_nll, masked_targets, model_conditionals)
+from .unmasking import gumbel_max, gumbel_noise, unmask_sample
 from .guidance_gaussian import (guided_ode_moments, guided_sde_moments, tilted_moments,
                                 ve_guided_ode_moments, ve_guided_sde_moments)
 from .samplers import ddim_sample, ddpm_sample, ddpm_step, euler_sample
@@ -57,4 +60,5 @@ __all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule", "DiscreteSchedul
            "tilted_moments", "guided_ode_moments", "guided_sde_moments",
            "ve_guided_ode_moments", "ve_guided_sde_moments",
            "mask_batch", "masked_targets", "MaskedDiffusionLoss", "masked_diffusion_model",
-           "masked_diffusion_step", "model_conditionals", "masked_nll", "loss_at_rate"]
+           "masked_diffusion_step", "model_conditionals", "masked_nll", "loss_at_rate",
+           "unmask_sample", "gumbel_max", "gumbel_noise"]
