@@ -13,6 +13,7 @@ from scipy.stats import binom
 
 import nnbook as nb
 from nnbook import generative as G
+from nnbook.data.window_bound import _prior
 
 LANG = nb.data.Language()
 V = len(LANG.vocab)
@@ -43,12 +44,19 @@ def test_one_token_per_step_with_the_oracle_samples_the_language():
     """300 windows of 6, one token per step: every one is possible, and at each position the
     counts of every character lie within binomial bounds around the exact marginal (the
     oracle with everything masked; the same at every position, as the text is stationary),
-    a false alarm of at most 1e-4 for the 6 × 26 counts. A wrong row of the conditionals
+    a false alarm of at most 1e-4 for the 6 × 26 counts. The first 20 windows are also
+    read by the grammar's own parser (Language.step from the stationary prior of
+    window_bound), which shares no code with the oracle. A wrong row of the conditionals
     for a position (the wrong order of ids[mask]) makes impossible windows."""
     n, T = 300, 6
     ids = G.unmask_sample(oracle, T, T, n=n, rng=np.random.default_rng(28))
     assert ids.shape == (n, T) and ids.dtype == np.int64
     assert np.isfinite(nb.data.window_log_prob(LANG, ids)).all()     # raises if impossible
+    for row in ids[:20]:                    # and by the grammar's own parser, from the prior
+        states = dict(_prior(LANG))
+        for c in row:
+            states = LANG.step(states, LANG.vocab[c])
+            assert states, "".join(LANG.vocab[i] for i in row)
     marginal = oracle(np.zeros((1, T), np.int64), np.ones((1, T), bool))   # (T, V)
     np.testing.assert_allclose(marginal, marginal[:1].repeat(T, axis=0), atol=1e-12)
     for t in range(T):
