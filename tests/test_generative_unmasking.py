@@ -86,6 +86,28 @@ def test_all_tokens_in_one_step_show_the_factorisation_error():
     assert halves.shape == (50, 4) and halves.min() >= 0 and halves.max() < V
 
 
+def test_windows_the_oracle_refuses_can_be_finished():
+    """T = 4 in 2 steps of 2: the first step draws two positions each given nothing, and
+    some pairs cannot occur together, so the oracle refuses the second step (a ValueError
+    by default). With impossible="finish" those windows are finished at random and stay
+    impossible, while the others are drawn as the oracle says: some windows of each kind.
+    A denoiser that refuses every window alone is raising for another reason: raised."""
+    with pytest.raises(ValueError, match="masked_conditionals: the grammar cannot produce"):
+        G.unmask_sample(oracle, 4, 2, n=100, rng=np.random.default_rng(5))
+    ids = G.unmask_sample(oracle, 4, 2, n=100, rng=np.random.default_rng(5),
+                          impossible="finish")
+    ok = np.array([possible(row) for row in ids])
+    assert 0 < ok.sum() < 100, ok.sum()
+
+    def broken(ids, mask):
+        raise ValueError("not about one window")
+    with pytest.raises(ValueError, match="not about one window"):
+        G.unmask_sample(broken, 4, 2, n=3, impossible="finish")
+    with pytest.raises(ValueError, match=r"unmask_sample: expected impossible='raise' or "
+                                         r"'finish', got 'skip'"):
+        G.unmask_sample(oracle, 4, 2, impossible="skip")
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_gumbel_max_samples_the_softmax_at_moderate_gaps(dtype):
     """200,000 draws over logits 0, −2, −4, −7 (the last at probability 8e-4): every count

@@ -81,7 +81,44 @@ def _steps(owner, T, steps):
     return [len(part) for part in np.array_split(np.arange(T), int(steps))]
 
 
-def unmask_sample(conditionals, T, steps, *, n=1, rng=None, dtype=np.float64):
+def _refused(conditionals, ids, mask, rows):
+    """The windows among ``rows`` that ``conditionals`` refuses (a ValueError) when asked
+    about them alone, found by halving the batch."""
+    try:
+        conditionals(ids[rows], mask[rows])
+        return []
+    except ValueError:
+        if len(rows) == 1:
+            return list(rows)
+        half = len(rows) // 2
+        return (_refused(conditionals, ids, mask, rows[:half])
+                + _refused(conditionals, ids, mask, rows[half:]))
+
+
+def _step_rows(conditionals, ids, mask, impossible):
+    """The conditionals of every masked position, (n_masked, V): with impossible="finish"
+    the rows of a window the denoiser refuses are uniform (the window stays impossible).
+    When it refuses every window alone, the error is not about one window: it is raised."""
+    try:
+        return np.asarray(conditionals(ids, mask))
+    except ValueError:
+        if impossible == "raise" or len(ids) == 1:
+            raise
+        rows, half = np.arange(len(ids)), len(ids) // 2
+        dead = (_refused(conditionals, ids, mask, rows[:half])
+                + _refused(conditionals, ids, mask, rows[half:]))
+        if len(dead) == len(ids):
+            raise
+    live = np.setdiff1d(rows, dead)
+    q_live = np.asarray(conditionals(ids[live], mask[live]))
+    q = np.full((int(mask.sum()), q_live.shape[1]), 1.0 / q_live.shape[1])
+    row_of = np.cumsum(mask.reshape(-1)).reshape(mask.shape) - 1
+    q[row_of[live][mask[live]]] = q_live
+    return q
+
+
+def unmask_sample(conditionals, T, steps, *, n=1, rng=None, dtype=np.float64,
+                  impossible="raise"):
     """Sample n windows of T tokens by unmasking: all masked at first; the positions are
     unmasked in a random order, T/steps of them at each of ``steps`` steps (the first
     steps take one more when steps does not divide T), each drawn with ``gumbel_max``
@@ -93,7 +130,8 @@ def unmask_sample(conditionals, T, steps, *, n=1, rng=None, dtype=np.float64):
     which is not their joint distribution: the factorisation error, the only error left
     with the exact conditionals (steps = 1 draws every position from its marginal). With
     the oracle and 1 < steps < T, a step can make a window the grammar cannot produce;
-    the next step's ``masked_conditionals`` then refuses it (a ``ValueError``).
+    the next step's ``masked_conditionals`` then refuses it (a ``ValueError``, or with
+    ``impossible="finish"`` the window is finished at random and counted as rejected).
 
     Shapes: returns (n, T) int64 ids.
 
@@ -105,6 +143,10 @@ def unmask_sample(conditionals, T, steps, *, n=1, rng=None, dtype=np.float64):
         T: the window length;  steps: 1 … T;  n: the windows drawn together.
         rng: the ``np.random.Generator`` of the order and of the draws.
         dtype: the Gumbel noise's, float64 or float32 (``gumbel_max``).
+        impossible: "raise" (default): a ``ValueError`` of the denoiser stops the
+            sampler; "finish": a window the denoiser refuses alone (the oracle's P(visible)
+            = 0, found by halving the batch) is finished with uniform draws, and stays a
+            window the grammar rejects, so the share accepted can be counted at any steps.
 
     Chapter 28.
     """
@@ -112,6 +154,9 @@ def unmask_sample(conditionals, T, steps, *, n=1, rng=None, dtype=np.float64):
     T = positive_int(owner, "T", T)
     n = positive_int(owner, "n", n)
     sizes = _steps(owner, T, steps)
+    if impossible not in ("raise", "finish"):
+        raise ValueError(f"{owner}: expected impossible='raise' or 'finish', got "
+                         f"{impossible!r}.")
     dtype = float_dtype(owner, dtype)
     rng = make_rng(rng, owner)
     order = np.argsort(rng.random((n, T)), axis=1)                       # (n, T)
@@ -119,7 +164,7 @@ def unmask_sample(conditionals, T, steps, *, n=1, rng=None, dtype=np.float64):
     mask = np.ones((n, T), dtype=bool)
     done, rows = 0, np.arange(n)[:, None]
     for size in sizes:
-        q = np.asarray(conditionals(ids, mask))                          # (n_masked, V)
+        q = _step_rows(conditionals, ids, mask, impossible)              # (n_masked, V)
         if q.ndim != 2 or q.shape[0] != mask.sum():
             raise ValueError(f"{owner}: conditionals(ids, mask) returned shape {q.shape}; "
                              f"expected ({int(mask.sum())}, V), one row per masked position "
