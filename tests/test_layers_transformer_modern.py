@@ -1,5 +1,6 @@
 """Chapter 20's settings of TransformerBlock: the defaults are chapter 18's block (config,
-names, values), the variants' parameters, post-norm by its formula, errors, saving."""
+names, values), the variants' parameters, post-norm by its formula, errors, saving; chapter 28's
+bidirectional block (the modern block with causal=False)."""
 
 import numpy as np
 import pytest
@@ -136,3 +137,42 @@ def test_eps_and_rope_base_go_to_torch_and_back(norm):
     np.testing.assert_allclose(got, model.predict(x), rtol=0, atol=1e-10)
     back = nb.from_torch(torch_model)
     assert back.layers[0].eps == 3e-4 and back.layers[0].rope_base == 100.0
+
+
+# chapter 28: the bidirectional block is chapter 20's modern block with causal=False -------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_bidirectional_modern_block(dtype, tmp_path):
+    """Without the mask a change at the last position reaches every earlier output (a
+    causal mask left on would keep them equal), the hand-written backward matches finite
+    differences, and the setting survives saving."""
+    rng = np.random.default_rng(28)
+    make = lambda causal: nb.TransformerBlock.modern(  # noqa: E731
+        8, 4, causal=causal, rng=np.random.default_rng(5), dtype=dtype)
+    x = rng.standard_normal((2, 6, 8)).astype(dtype)
+    x2 = x.copy()
+    x2[:, -1] += 1.0
+    for causal in (True, False):
+        block = make(causal)
+        early = np.abs(block.forward(x2)[:, :-1] - block.forward(x)[:, :-1]).max(axis=-1)
+        assert (early == 0).all() if causal else (early > 1e-3).all(), early
+    block = make(False)
+    assert not block.causal and not block.attn.causal and block.forward(x).dtype == dtype
+    errors = nb.check_gradients(block, x.astype(np.float64), rng=np.random.default_rng(6))
+    assert max(errors.values()) < 1e-6, errors
+    model = nb.Sequential([block])
+    back = nb.load_model(model.save(tmp_path / "bidirectional"))
+    assert back.layers[0].get_config()["causal"] is False
+    np.testing.assert_array_equal(back.predict(x), model.predict(x))
+
+
+def test_a_bidirectional_block_refuses_a_cache_and_a_window():
+    """A KV cache keeps the earlier keys fixed and a sliding window looks at the past only:
+    neither means anything once every position reads the later ones."""
+    block = nb.TransformerBlock.modern(8, 4, causal=False, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"a KV cache needs causal attention \(causal=True\)"):
+        block.start_cache()
+    with pytest.raises(ValueError, match=r"TransformerBlock: window=3 is a sliding window over "
+                                         r"the past, which needs causal=True; got causal=False"):
+        nb.TransformerBlock.modern(8, 4, causal=False, window=3)
+    with pytest.raises(ValueError, match=r"window=2 is a sliding window over the past"):
+        block.attn.window = 2

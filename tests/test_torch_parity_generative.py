@@ -137,3 +137,34 @@ def test_vae_negative_elbo_and_its_gradient(dtype, hidden):
             close(dense.grads["W"], lin.weight.grad.T, dtype)
             close(dense.grads["b"], lin.bias.grad, dtype)
     close(vae.obs_grad, s.grad, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_masked_diffusion_model_and_its_loss(dtype):
+    """Chapter 28's bidirectional model and MaskedDiffusionLoss against the same loss written
+    in torch on to_torch's model: the loss, and every parameter gradient (in order)."""
+    V, T = 26, 7
+    rng = np.random.default_rng(28)
+    model = G.masked_diffusion_model(V, T, d_model=16, n_heads=4, dtype=dtype, rng=rng)
+    for p in model.params.values():
+        p += 0.1 * rng.standard_normal(p.shape).astype(dtype)
+    ids = rng.integers(0, V, (5, T))
+    x, mask, w = G.mask_batch(ids, mask_id=V, rng=rng)
+    y = G.masked_targets(ids, w, V).astype(dtype)
+    tm = nb.to_torch(model)
+    z = tm(torch.tensor(x))
+    theirs = -(torch.tensor(y) * torch.log_softmax(z, dim=-1)).sum() / (5 * T)
+    theirs.backward()
+    loss = G.MaskedDiffusionLoss()
+    out = model.forward(x, training=True)
+    close(np.asarray(loss(y, out), dtype=dtype), theirs, dtype)
+    model.backward(loss.grad(y, out))
+    names = {"W": "weight", "b": "bias", "gamma": "weight", "ln1.gamma": "norm1.weight",
+             "ln2.gamma": "norm2.weight", "W_1": "ffn.w1.weight", "W_3": "ffn.w3.weight",
+             "W_2": "ffn.w2.weight", **{f"attn.W_{n}": f"attn.{n}.weight" for n in "qkvo"}}
+    grads = {n: p.grad.numpy() for n, p in tm.named_parameters()}
+    ours = {f"{i}.{names[k]}": g for i, layer in enumerate(model.layers)
+            for k, g in layer.grads.items()}
+    assert sorted(ours) == sorted(grads)
+    for name, g in ours.items():
+        close(g, grads[name].T if g.ndim == 2 and name[0] != "0" else grads[name], dtype)

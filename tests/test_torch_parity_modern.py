@@ -165,7 +165,9 @@ def torch_grads_by_name(tm):
 BLOCKS = [dict(norm="rmsnorm", ffn="swiglu", rope=True, n_kv_heads=2, bias=False),
           dict(prenorm=False), dict(prenorm=False, norm="rmsnorm", ffn="swiglu", n_kv_heads=1),
           dict(bias=False, rope=True), dict(norm="none"),
-          dict(norm="none", prenorm=False, ffn="swiglu", rope=True, n_kv_heads=2)]
+          dict(norm="none", prenorm=False, ffn="swiglu", rope=True, n_kv_heads=2),
+          # chapter 28's bidirectional block: chapter 20's without the causal mask
+          dict(norm="rmsnorm", ffn="swiglu", rope=True, n_kv_heads=2, bias=False, causal=False)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

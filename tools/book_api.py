@@ -61,7 +61,8 @@ SECTIONS = [
       "inference"]),
     ("Generative models", "Diffusion and flow matching (chapter 26): noise schedules, the "
      "time embedding and the denoiser, the samplers, and the exact score and velocity of a "
-     "`nb.data.GaussianMixture` they are checked against.", ["generative"]),
+     "`nb.data.GaussianMixture` they are checked against; masked diffusion of text and "
+     "sampling by unmasking (chapter 28).", ["generative"]),
     ("Fewer bits, less memory", "Number formats and bfloat16 rounding emulated in NumPy, "
      "weights quantised to int8 and int4, attention computed in tiles (chapter 24).",
      ["precision"]),

@@ -180,8 +180,9 @@ def _sweep(ch, q, rows, edge, vectors, M, runs, csr, step):
     (after) or A_anyᵀ M_j (before)."""
     S, V, T = ch["S"], ch["V"], rows.shape[1]
     keys, vals = vectors
-    dense = len(np.unique(keys // S)) >= V          # then one matrix serves every window
-    src, dst, p, starts, at = runs
+    if len(np.unique(keys // S)) >= V:              # then one matrix serves every window
+        _sweep_dense(q, rows, edge, vectors, M, runs, step, S, V)
+        return
     for j in range(1, T):
         w = keys // S
         pos = edge[w] + step * j
@@ -192,14 +193,35 @@ def _sweep(ch, q, rows, edge, vectors, M, runs, csr, step):
         contrib = M[keys % S] * vals[:, None]                           # (entries, V)
         bounds = np.flatnonzero(np.r_[True, w[1:] != w[:-1]])
         q[rows[w[bounds], pos[bounds]]] = np.add.reduceat(contrib, bounds, axis=0)
-        if dense:
-            nxt = np.zeros_like(M)
-            gather = M[dst] if step > 0 else M[src]                     # (E, V)
-            nxt[at] = np.add.reduceat(gather * p[:, None], starts, axis=0)
-            M = nxt
-        else:
-            w, other, v = expand(keys, vals, V, csr, S)
-            keys, vals = combine(w * S + other, v, len(edge) * S)
+        w, other, v = expand(keys, vals, V, csr, S)
+        keys, vals = combine(w * S + other, v, len(edge) * S)
+
+
+def _sweep_dense(q, rows, edge, vectors, M, runs, step, S, V, chunk=256):
+    """``_sweep`` for many windows: their vectors as the rows of a dense matrix (in chunks
+    of ``chunk`` windows), q = v_1 M_j as one product per step, and M carried,
+    M_j+1 = A_any M_j (after) or A_anyᵀ M_j (before), one ``bincount`` per step."""
+    T = rows.shape[1]
+    keys, vals = vectors
+    src, dst, p, starts, at = runs
+    key = np.repeat(at, np.diff(np.r_[starts, len(p)]))                 # (E,) sorted
+    into = (key[:, None] * V + np.arange(V)).reshape(-1)                # (E·V,)
+    gather = dst if step > 0 else src
+    win, inv = np.unique(keys // S, return_inverse=True)
+    for lo in range(0, len(win), chunk):
+        part = (inv >= lo) & (inv < lo + chunk)
+        n = min(chunk, len(win) - lo)
+        v = np.bincount((inv[part] - lo) * S + keys[part] % S, vals[part],
+                        minlength=n * S).reshape(n, S)                  # (n, S)
+        w, Mj = win[lo:lo + n], M
+        for j in range(1, T):
+            pos = edge[w] + step * j
+            ok = (pos >= 0) & (pos < T)                 # windows past the edge are done
+            if not ok.any():
+                break
+            q[rows[w[ok], pos[ok]]] = v[ok] @ Mj                        # (n_ok, V)
+            Mj = np.bincount(into, (Mj[gather] * p[:, None]).reshape(-1),
+                             minlength=S * V).reshape(S, V)
 
 
 def _between(ch, q, rows, hidden, alpha, bkeys, bvals):

@@ -1,4 +1,4 @@
-"""Generative models of continuous data (Part V, chapters 25 to 27): the VAE's Gaussian
+"""Generative models (Part V, chapters 25 to 28): the VAE's Gaussian
 pieces and model; noise schedules, the time
 embedding and the MLP denoiser, the training pairs of denoising score matching and flow
 matching, the samplers (DDPM, DDIM, Euler), the exact score and velocity of a
@@ -23,7 +23,12 @@ with what it samples in closed form.
   ``exact_class_noise`` (chapter 27, classifier-free guidance);
 - ``guidance_gaussian.py``: ``tilted_moments``, ``guided_ode_moments``,
   ``guided_sde_moments``, ``ve_guided_ode_moments``, ``ve_guided_sde_moments`` (chapter 27,
-  what guidance samples in closed form).
+  what guidance samples in closed form);
+- ``masked.py``: ``mask_batch``, ``masked_targets``, ``MaskedDiffusionLoss``,
+  ``masked_diffusion_model``, ``masked_diffusion_step``, ``model_conditionals``,
+  ``masked_nll``, ``loss_at_rate`` (chapter 28, masked diffusion of text);
+- ``unmasking.py``: ``unmask_sample``, ``gumbel_max``, ``gumbel_noise`` (chapter 28,
+  sampling by unmasking).
 """
 
 from .denoiser import as_function, denoiser, flow_batch, noise_batch, train_denoiser
@@ -32,6 +37,9 @@ from .gaussian import (Reparameterize, gaussian_kl, gaussian_kl_grad, gaussian_l
                        score_function_gradients)
 from .exact import exact_noise, exact_score, exact_velocity, flow_marginal
 from .guidance import class_mixture, exact_class_noise, exact_class_score, guide, guided
+from .masked import (MaskedDiffusionLoss, loss_at_rate, mask_batch, masked_diffusion_model,
+                     masked_diffusion_step, masked_nll, masked_targets, model_conditionals)
+from .unmasking import gumbel_max, gumbel_noise, unmask_sample
 from .guidance_gaussian import (guided_ode_moments, guided_sde_moments, tilted_moments,
                                 ve_guided_ode_moments, ve_guided_sde_moments)
 from .samplers import ddim_sample, ddpm_sample, ddpm_step, euler_sample
@@ -50,4 +58,7 @@ __all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule", "DiscreteSchedul
            "score_function_gradients",
            "guide", "guided", "class_mixture", "exact_class_score", "exact_class_noise",
            "tilted_moments", "guided_ode_moments", "guided_sde_moments",
-           "ve_guided_ode_moments", "ve_guided_sde_moments"]
+           "ve_guided_ode_moments", "ve_guided_sde_moments",
+           "mask_batch", "masked_targets", "MaskedDiffusionLoss", "masked_diffusion_model",
+           "masked_diffusion_step", "model_conditionals", "masked_nll", "loss_at_rate",
+           "unmask_sample", "gumbel_max", "gumbel_noise"]
