@@ -178,13 +178,19 @@ def xor_starts(seed):
 _xor_starts = functools.lru_cache(maxsize=None)(xor_starts)
 
 
-@pytest.mark.claim(stated="every", text="ch05: two units stall from some starts, four never "
-                                        "fewer; α = 0.1 ends 10x higher")
+# Stated for every seed until the audit of session 39 (the tenth to thirteenth fresh runs,
+# two seeds of a timing run and 120 new seeds, multiples of 100 from 10,501,000 to
+# 10,512,900: 162 sets of ten starts): on seed 10510400 all ten two-unit starts found XOR,
+# so "two units stall from some starts" is a count: 161 of 162. On seed 10512200 two and
+# four units were right equally often (9 and 9): "four never fewer" holds there; the assert
+# asked for strictly more, which the text never said, and now asks what it says.
+@pytest.mark.claim(stated=(161, 162), text="ch05: two units stall from some starts, four never "
+                                           "fewer; α = 0.1 ends 10x higher (161 of 162 new sets)")
 @pytest.mark.parametrize("seed", seeds(*START_SETS))
 def test_05_two_units_stall_from_some_starts_more_units_less_often(seed):
     starts, right, loss = _xor_starts(seed)
     n = {name: sum(r) for name, r in right.items()}
-    assert 0 < n["2"] < len(starts) and n["2"] < n["4"]
+    assert 0 < n["2"] < len(starts) and n["2"] <= n["4"]
     assert 0 < n["4 slow"] < len(starts) and np.median(loss["4 slow"] / loss["4"]) > 10
     stalled = [s for s, ok in zip(starts, right["2"]) if not ok]
     assert any(not xor_right(train_xor(hidden=2, lr=1.0, epochs=3000, seed=s)[0])

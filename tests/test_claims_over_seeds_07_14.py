@@ -135,9 +135,14 @@ def test_10_bytes_learn_at_a_small_rate_but_less(seed):
     assert max(b[c] for c in rates) < max(s[c] for c in rates)
 
 
+# Stated for every seed until the audit of session 39: over 162 new seeds (the tenth to
+# thirteenth fresh runs, two of a timing run, and multiples of 100 from 10,501,000 to
+# 10,512,900) both networks cleared their floors on every one of each split, but the CNN was
+# 0.033 ahead on seed 10505400 (fixed split) and 0.036 on 10502700 (other splits), past the
+# 0.03: 161 of 162 on each split.
 @pytest.mark.parametrize("split", ["fixed", "other"])
-@pytest.mark.claim(stated="every", text="ch10: dense >= 0.95, CNN >= 0.96, within 0.03 of "
-                                        "each other")
+@pytest.mark.claim(stated=(161, 162), text="ch10: dense >= 0.95, CNN >= 0.96, within 0.03 of "
+                                           "each other (161 of 162 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_10_dense_and_cnn_clear_their_floors_and_stay_close(seed, split):
     r = ch10_digits.fixed_split(seed) if split == "fixed" else ch10_digits.other_splits(seed)
@@ -208,8 +213,13 @@ def test_12_more_data_beats_every_technique(seed):
 
 # -- chapter 13: batch normalisation ----------------------------------------------------
 
-@pytest.mark.claim(stated="every", text="ch13: ten dense layers train at α = 0.5 only with "
-                                        "batch norm")
+# Stated for every seed until the audit of session 39: over 162 new seeds (as for chapter
+# 10 above) it held on 158. On three (10501700, 10503100, 10510700) the network without BN
+# at the small rate reached 0.29 to 0.34 in four epochs, under the 0.35 asked; on one
+# (10508900) the network without BN at α = 0.5 stayed at chance by its loss (2.29) but got
+# 0.31 of the digits right, over the 0.3 asked.
+@pytest.mark.claim(stated=(158, 162), text="ch13: ten dense layers train at α = 0.5 only with "
+                                           "batch norm (158 of 162 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_13_ten_dense_layers_train_at_alpha_half_only_with_bn(seed):
     r = ch13_batchnorm.deep_dense_run(seed)

@@ -46,9 +46,13 @@ def run_cells(notebook, markers, replace=()):
     return namespace
 
 
-@pytest.mark.claim(stated="every", text="ch15: unclipped runs pass 1000 and end > 10x predicting "
-                                        "0, clipped ones converge; the RNN's wave and digit "
-                                        "checks")
+# Stated for every seed until the audit of session 39: over 162 new seeds (the tenth to
+# thirteenth fresh runs, two of a timing run, multiples of 100 from 10,501,000 to 10,512,900)
+# it held on 161; on seed 10505000 the unclipped run never exploded (its loss fell from 0.56
+# to 0.14, as a clipped run's does).
+@pytest.mark.claim(stated=(161, 162), text="ch15: unclipped runs pass 1000 and end > 10x "
+                                           "predicting 0, clipped ones converge; the RNN's wave "
+                                           "and digit checks (161 of 162 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_15_clipping_waves_and_digits_hold(seed, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")

@@ -48,8 +48,12 @@ def test_float32_bfloat16_and_int8_cost_less_than_a_hundredth(seed):
     assert max(abs(r[k] - r["float64"]) for k in ("float32", "bf16", "int8")) < 0.01
 
 
-@pytest.mark.claim(stated="every", text="ch24: int4 per channel costs more than 10 times "
-                   "int8's change, and every format stays above the grammar's own loss")
+# Stated for every seed until the audit of session 39: over 162 new seeds (the tenth to
+# thirteenth fresh runs, two of a timing run, multiples of 100 from 10,501,000 to 10,512,900)
+# it held on 161; on seed 10505700 int4 cost 0.0067 bits/char, 9.5 times int8's 0.0007.
+@pytest.mark.claim(stated=(161, 162), text="ch24: int4 per channel costs more than 10 times "
+                   "int8's change, and every format stays above the grammar's own loss (161 of "
+                   "162 new seeds)")
 @pytest.mark.parametrize("seed", seeds(FIXED))
 def test_int4_costs_clearly_more_than_int8(seed):
     r = formats(seed)

@@ -103,13 +103,24 @@ def test_euler_beats_diffusion_at_10_steps(seed):
 
 # "Under the yardstick" was part of this every-seed claim; it failed on 2 of the 200 new
 # seeds (Euler 30 at 5.0 and 6.2), so it is now a count of its own below. The paired
-# order held on all 200.
-@pytest.mark.claim(stated="every", text="ch26: exact, 30 steps, same start: Euler below DDIM "
-                                        "and DDPM")
+# order held on all 200, and on the 162 new seeds of session 39's audit (the tenth to
+# thirteenth fresh runs, two of a timing run, multiples of 100 from 10,501,000 to
+# 10,512,900) against DDIM; against DDPM (which draws fresh noise at every step, so is not
+# paired) it failed once there (seed 10501800: Euler 4.13, DDPM 3.33), so that half is a
+# count of its own: 361 of 362.
+@pytest.mark.claim(stated="every", text="ch26: exact, 30 steps, same start: Euler below DDIM")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_euler_below_ddim_at_30_steps_paired(seed):
     row = exact_row(seed)
-    assert row["Euler 30"] < min(row["DDIM 30"], row["DDPM 30"]), row
+    assert row["Euler 30"] < row["DDIM 30"], row
+
+
+@pytest.mark.claim(stated=(361, 362), text="ch26: exact, 30 steps: Euler below DDPM (361 of "
+                                           "362 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_euler_below_ddpm_at_30_steps(seed):
+    row = exact_row(seed)
+    assert row["Euler 30"] < row["DDPM 30"], row
 
 
 @pytest.mark.claim(stated=(198, 200), text="ch26: exact Euler 30: under the yardstick "
