@@ -16,7 +16,8 @@ every claim test runs on those instead, so the text stays honest:
 
 stated="every": the chapter says it holds on every seed (with their count); one failing
 fresh seed fails the fresh run. stated=(k, n): the chapter says "on k of n"; the fresh run
-fails when k/n is outside the 95 % interval of the fresh rate. The run itself (drawing the
+fails when k/n is outside the fresh rate's interval (simultaneous at 95 % over the run's
+stated rates). The run itself (drawing the
 seeds, two pytest processes, the plugin that records each claim per seed, the interval and the
 verdicts) is tests/fresh_seeds.py; CONTRIBUTING.md, "Claims over seeds", says how to use it.
 """

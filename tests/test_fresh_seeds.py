@@ -71,6 +71,22 @@ def test_a_stated_rate_is_judged_by_the_interval_of_the_fresh_rate():
     assert not fs.verdict("every", 0, 0)[0]            # a claim that never ran is unchecked
 
 
+def test_a_runs_intervals_are_simultaneous_over_its_stated_rates():
+    # one claim: 95 %; fifty: each at 99.9 %, so a run of fifty true rates raises a false
+    # alarm at most 5 % of the time (with 95 % each, about one time in two)
+    assert fs.claim_level(1) == pytest.approx(0.95)
+    assert fs.claim_level(50) == pytest.approx(0.999)
+    assert not fs.verdict((57, 70), 5, 10)[0]                      # 95 %: [0.19, 0.81]
+    assert fs.verdict((57, 70), 5, 10, fs.claim_level(50))[0]      # 99.9 %: wider
+    assert not fs.verdict((57, 70), 1, 10, fs.claim_level(50))[0]  # still refutes 1 of 10
+    rec = [{"claim": f"t::c{i}", "stated": [57, 70], "text": "c", "seed": s,
+            "outcome": "passed" if s < 5 else "failed"} for i in range(50) for s in range(10)]
+    rows = fs.summarise(rec)
+    assert all(row["ok"] for row in rows)
+    assert "50 rates, each at 99.90 %" in fs.report(rows)[-2]
+    assert not fs.summarise(rec[:10])[0]["ok"]                     # one claim alone: 95 %
+
+
 @pytest.mark.parametrize("stated", ["all", (11, 10), (3,), None, (0.7, 1)])
 def test_a_stated_rate_must_be_every_or_k_of_n(stated):
     with pytest.raises(ValueError, match=r"got stated=.*expected \"every\" or \(k, n\)"):
@@ -87,6 +103,7 @@ def test_a_seed_counts_as_failed_when_any_phase_failed_and_skips_fail_the_claim(
     assert (a["passed"], a["n"], a["failed"], a["ok"]) == (1, 2, [1], False)
     assert (b["stated"], b["passed"], b["n"], b["skipped"], b["ok"]) == ((1, 2), 1, 1, [2], False)
     assert fs.report([a, b])[-1] == "2 claims, 2 contradicted by the fresh seeds"
+    assert fs.report([a, b])[-2].startswith("stated rates judged by simultaneous 95 %")
 
 
 # -- the seeds ---------------------------------------------------------------------------------
