@@ -40,6 +40,9 @@ ASSERTED_BY_NOTEBOOK = {
     # `ours` has the seven columns; compared only on the NumPy that made the table, as here
     "22_rl": ("22_post_training.ipynb", 2202,
               "    assert all(abs(row[k] - v) < 1e-9 for k, v in ours.items())"),
+    # the notebook's digits run is ch27.digits_run(SEED), SEED = 27; `row` has every column
+    "27_digits_guidance": ("27_guidance.ipynb", 27,
+                           "    assert all(abs(first[k] - v) < 1e-9 for k, v in row.items())"),
     # the notebook calls the table's own function for seed 24 and compares every key
     "24_formats": ("24_fewer_bits.ipynb", 24, "assert all(abs(mine[k] - row[k]) < 1e-9 for k in row)"),
     "24_parts": ("24_fewer_bits.ipynb", 24,

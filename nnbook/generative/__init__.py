@@ -21,6 +21,9 @@ with what it samples in closed form.
 - ``exact.py``: ``exact_score``, ``exact_noise``, ``flow_marginal``, ``exact_velocity``;
 - ``guidance.py``: ``guide``, ``guided``, ``class_mixture``, ``exact_class_score``,
   ``exact_class_noise`` (chapter 27, classifier-free guidance);
+- ``conditional.py``: ``with_class``, ``conditional_denoiser``, ``conditional_noise_batch``,
+  ``train_conditional_denoiser``, ``class_function`` (chapter 27, the class-conditional
+  denoiser whose null class is the unconditional model);
 - ``guidance_gaussian.py``: ``tilted_moments``, ``guided_ode_moments``,
   ``guided_sde_moments``, ``ve_guided_ode_moments``, ``ve_guided_sde_moments`` (chapter 27,
   what guidance samples in closed form);
@@ -31,6 +34,8 @@ with what it samples in closed form.
   sampling by unmasking).
 """
 
+from .conditional import (class_function, conditional_denoiser, conditional_noise_batch,
+                          train_conditional_denoiser, with_class)
 from .denoiser import as_function, denoiser, flow_batch, noise_batch, train_denoiser
 from .gaussian import (Reparameterize, gaussian_kl, gaussian_kl_grad, gaussian_log_likelihood,
                        reparameterize, reparameterize_backward, reparameterized_gradients,
@@ -61,4 +66,6 @@ __all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule", "DiscreteSchedul
            "ve_guided_ode_moments", "ve_guided_sde_moments",
            "mask_batch", "masked_targets", "MaskedDiffusionLoss", "masked_diffusion_model",
            "masked_diffusion_step", "model_conditionals", "masked_nll", "loss_at_rate",
-           "unmask_sample", "gumbel_max", "gumbel_noise"]
+           "unmask_sample", "gumbel_max", "gumbel_noise",
+           "with_class", "conditional_denoiser", "conditional_noise_batch",
+           "train_conditional_denoiser", "class_function"]

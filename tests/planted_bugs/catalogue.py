@@ -401,4 +401,17 @@ BUGS = [
           "- (self.beta_max - self.beta_min) * t * t")],
         # notebook 26, the chain's check: −log ᾱ(t) equals ∫₀ᵗ β (trapezoid rule)
         ["26_diffusion.ipynb"], ["tests/test_generative_noise.py"]),
+    bug("guidance-uncond-gets-the-class", ["27"],
+        "Classifier-free guidance calls the conditional function for the unconditional pass "
+        "too, so every w returns the conditional model.",
+        "issue 53: the null-class pass is the one that is easy to lose (a learner mistake: "
+        "both passes fed the label)",
+        [("nnbook/generative/guidance.py",
+          "return lambda x, t: guide(uncond(x, t), cond(x, t), w)",
+          "return lambda x, t: guide(cond(x, t), cond(x, t), w)")],
+        # notebook 27: section 1's tilted score at t = 0, section 2's closed forms against
+        # the samplers, section 4's w = 0 is the null-class model bit for bit
+        ["27_guidance.ipynb"],
+        ["tests/test_generative_conditional.py", "tests/test_generative_guidance.py"],
+        conclusion=True),
 ]
