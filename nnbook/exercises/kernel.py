@@ -26,6 +26,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -36,6 +37,14 @@ from .sandbox import (LAUNCH, allowed_paths, become_subreaper, kill_left_behind,
 
 _PENDING = object()
 SANDBOXES: set[str] = set()       # "landlock" or "none", for each kernel started
+# The kernels that run now (their process ids), and a lock that keeps one kernel's start
+# apart from another's clean-up. Between fork and exec a starting kernel still shares the
+# report's memory, which become_subreaper made unreadable: without CAP_SYS_PTRACE (a
+# teacher's account, most containers) its environment cannot be read, so a clean-up that
+# looked for its own marker would take it for a left-behind process and kill it. So the
+# clean-up runs while no kernel is starting and keeps every live kernel.
+_LIVE: set[int] = set()
+_STARTING = threading.Lock()
 
 
 class KernelGone(Exception):
@@ -68,12 +77,14 @@ class Kernel:
         connection, info = write_connection_file(str(folder / "run" / "kernel.json"), ip="127.0.0.1",
                                               key=secrets.token_hex(16).encode())
         root = str(Path(nnbook.__file__).resolve().parent.parent)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", LAUNCH, str(memory * 2 ** 20), root, connection,
-             json.dumps({**allowed_paths(folder, root),
-                         "ports": [int(v) for k, v in info.items() if k.endswith("_port")]})],
-            cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+        with _STARTING:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-c", LAUNCH, str(memory * 2 ** 20), root, connection,
+                 json.dumps({**allowed_paths(folder, root),
+                             "ports": [int(v) for k, v in info.items() if k.endswith("_port")]})],
+                cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True)
+            _LIVE.add(self.proc.pid)
         self.client = None
         try:
             self.client = BlockingKernelClient()
@@ -234,7 +245,9 @@ class Kernel:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
-        kill_left_behind(marker=self.marker)
+        with _STARTING:             # no kernel is between fork and exec while we look
+            _LIVE.discard(self.proc.pid)
+            kill_left_behind(keep=set(_LIVE), marker=self.marker)
 
     def __enter__(self):
         return self
