@@ -27,3 +27,21 @@ def test_closing_one_kernel_leaves_an_unreadable_live_one_running(tmp_path, monk
         assert b.request("x = 1 + 1") is None
         assert kernel_module._LIVE >= {b.proc.pid} and a.proc.pid not in kernel_module._LIVE
     assert b.proc.pid not in kernel_module._LIVE
+
+
+def test_a_kernel_that_goes_idle_without_answering_ends_before_its_timeout(tmp_path):
+    """A cell that replaces builtins.bool breaks ipykernel: it still says it is idle but
+    never replies again. The report ends that notebook IDLE_GRACE seconds after, not at the
+    per-cell timeout (the hostile class once waited its full 180 s on it)."""
+    import time
+
+    import pytest
+
+    from nnbook.exercises.kernel import KernelGone
+    with Kernel(tmp_path, timeout=120, budget=600, memory=4096) as k:
+        assert k.request("x = 1") is None
+        k.request("import builtins\nbuiltins.bool = lambda *a, **k: True")
+        start = time.monotonic()
+        with pytest.raises(KernelGone, match="never answered"):
+            k.request("y = 2")
+        assert time.monotonic() - start < kernel_module.IDLE_GRACE + 30

@@ -84,9 +84,10 @@ ATTACKS = {
 
 
 # The per-cell timeout of the hostile class's report. The bool attack breaks its kernel, which
-# then never answers: its notebook always takes this long (idle). Every other notebook takes a
-# few seconds on a quiet machine; a CI run whose jobs share 2 cores once took one of them
-# (object) past 90 s, hence the margin.
+# then says it is idle but never answers: the report ends it kernel.IDLE_GRACE seconds later
+# (it used to wait this whole timeout). Every other notebook takes a few seconds on a quiet
+# machine; a CI run whose jobs share 2 cores once took one of them (object) past 90 s, hence
+# the margin.
 HOSTILE_TIMEOUT = 180
 
 

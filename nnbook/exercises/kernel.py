@@ -44,6 +44,10 @@ SANDBOXES: set[str] = set()       # "landlock" or "none", for each kernel starte
 # looked for its own marker would take it for a left-behind process and kill it. So the
 # clean-up runs while no kernel is starting and keeps every live kernel.
 _LIVE: set[int] = set()
+# A kernel sends a request's reply (shell) before it says it is idle again (iopub); one that
+# says idle and sends no reply within this many seconds never will (a cell broke it, e.g.
+# replaced builtins.bool): the notebook ends now, not after the --timeout per cell.
+IDLE_GRACE = 10.0
 _STARTING = threading.Lock()
 
 
@@ -135,12 +139,16 @@ class Kernel:
         kc = self.client
         msg_id = kc.execute(code, store_history=cell, allow_stdin=not cell, stop_on_error=False)
         until = min(time.monotonic() + self.timeout, self.deadline)
+        self._idle_at = None        # when the kernel said it finished msg_id (iopub)
         poller = zmq.Poller()
         channels = [kc.shell_channel, kc.iopub_channel] + ([] if cell else [kc.stdin_channel])
         for channel in channels:
             poller.register(channel.socket, zmq.POLLIN)
         while True:
             self._alive()
+            if self._idle_at is not None and time.monotonic() > self._idle_at + IDLE_GRACE:
+                raise KernelGone("its kernel finished the cell but never answered it: a cell "
+                                 "replaced what the kernel relies on (bool, its json or session)")
             if time.monotonic() > until:
                 raise KernelGone(f"timed out: a cell ran longer than {self.timeout:g} s (the "
                                  f"--timeout per cell); it may wait for input or loop forever, or "
@@ -163,9 +171,12 @@ class Kernel:
         if kc.iopub_channel.socket in ready:       # the cell's output: read, never kept
             for _ in range(1000):
                 try:
-                    kc.iopub_channel.get_msg(timeout=0)
+                    msg = kc.iopub_channel.get_msg(timeout=0)
                 except queue.Empty:
                     break
+                if (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
+                        and msg["parent_header"].get("msg_id") == msg_id and self._idle_at is None):
+                    self._idle_at = time.monotonic()
         if not cell and kc.stdin_channel.socket in ready:
             msg = kc.stdin_channel.get_msg(timeout=0)
             if msg["parent_header"].get("msg_id") == msg_id:
