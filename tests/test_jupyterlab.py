@@ -622,9 +622,11 @@ def stored_output_problems(state, stored):
 
 def take_screenshots(page, name):
     """Screenshots of the whole notebook: the viewport grows to the notebook's height
-    (up to SCREENSHOT_MAX_HEIGHT per image; a longer one is taken in slices)."""
+    (up to SCREENSHOT_MAX_HEIGHT per image; a longer one is taken in slices). JPEG at
+    quality 80: a slice of 1280 × 15000 px took about 1.6 s as PNG and 0.9 s as JPEG, about
+    40 s over the course's notebooks (issue 52), and reads the same."""
     stem = name.replace("/", "__").removesuffix(".ipynb")
-    for old in ARTIFACTS.glob(f"{stem}*.png"):
+    for old in [*ARTIFACTS.glob(f"{stem}*.png"), *ARTIFACTS.glob(f"{stem}*.jpg")]:
         old.unlink()
     heights = page.evaluate(CONTENT_HEIGHT_JS)
     chrome = VIEWPORT["height"] - heights["client"]  # menus, toolbars, status bar
@@ -639,8 +641,8 @@ def take_screenshots(page, name):
         page.evaluate(SCROLL_JS, top)
         page.wait_for_timeout(100)
         suffix = "" if total - 50 <= visible else f"_{part}"
-        path = ARTIFACTS / f"{stem}{suffix}.png"
-        page.screenshot(path=str(path))
+        path = ARTIFACTS / f"{stem}{suffix}.jpg"
+        page.screenshot(path=str(path), type="jpeg", quality=80)
         saved.append(path)
     page.set_viewport_size(VIEWPORT)
     return saved
