@@ -19,7 +19,9 @@ explorable goes, with its figure, into the module of its topic:
 - precision.py: attention's memory, plain against tiles, as T and the tile size change (24);
 - latent.py: the ELBO's gap as the KL to the true posterior, as q(z | x) moves (25);
 - diffusion.py: the exact score field of a noised mixture against the time t, and samples
-  flowing from noise to the data as a GIF (26).
+  flowing from noise to the data as a GIF (26);
+- guidance.py: the guidance weight w, guided samples with exact class scores against the
+  tilted density they are said to sample (27).
 
 The figure is a PNG in an ``ipywidgets.Image`` (no output messages while a cell runs), and
 the widget's text/plain repr depends only on the controls' values, so a stored notebook is
@@ -30,6 +32,7 @@ from .animation import frames_gif, frames_html, xor_animation
 from .attention import attention_of, attention_query, attention_query_figure
 from .conv import conv_window, conv_window_figure
 from .diffusion import flow_animation, score_field, score_field_figure
+from .guidance import guidance_numbers, guidance_weight, guidance_weight_figure
 from .gradient_descent import learning_rate, learning_rate_figure, lr_regime
 from .inference import decoding, decoding_figure, decoding_probs, decoding_sample
 from .latent import posterior_gap, posterior_gap_figure, posterior_gap_numbers
@@ -49,6 +52,7 @@ from .xor import train_xor, xor_boundary, xor_figure, xor_training
 __all__ = [
     "posterior_gap", "posterior_gap_figure", "posterior_gap_numbers",
     "score_field", "score_field_figure", "flow_animation",
+    "guidance_weight", "guidance_weight_figure", "guidance_numbers",
     "learning_rate", "learning_rate_figure", "lr_regime",
     "sigmoid_saturation", "sigmoid_figure",
     "xor_training", "xor_figure", "train_xor", "xor_boundary",
