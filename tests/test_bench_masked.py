@@ -155,3 +155,23 @@ def test_the_note_says_when_the_floor_is_behind_too():
     assert "so is the plain NumPy floor" not in bench_masked.note([{**row, "numpy_cpu_s": 5e-4}])
     assert "so is the plain NumPy floor" not in bench_masked.note([{**row, "nnbook_cpu_s": 5e-4}])
     assert bench_masked.note([{**row, "name": "something else"}]) == ""
+
+
+def test_run_all_puts_the_rows_and_the_note_in_part_four():
+    """Catches benchmarks/run_all.py losing chapter 28: part4 runs bench_masked and
+    part4_markdown prints its note under the table; breakdown has both rows' steps."""
+    import breakdown
+    import run_all
+    name = bench_masked.NAMES["unmask"]
+    row = {"name": f"{name} float32", "nnbook_1t_s": 3e-3, "torch_1t_s": 1e-3,
+           "ratio_vs_torch_1t": 3.0, "ratio_vs_torch_cpu": 3.0, "nnbook_cpu_s": 3e-3,
+           "torch_cpu_s": 1e-3, "numpy_cpu_s": 2e-3, "target": "≤ 1× torch",
+           "meets_target": False}
+    bpe = {"name": "BPE", "merges": 1, "nnbook_s": 1.0, "nnbook_cpu_s": 1.0, "naive_s": 2.0,
+           "naive_cpu_s": 2.0, "speedup_cpu": 2.0, "target_s": 5.0, "naive_estimated": False}
+    table = run_all.part4_markdown([row], bpe)
+    assert f"| {name} float32 | 3.000 ms | 1.000 ms | 3.00 | 3.00 | ≤ 1× torch | ✘ |" in table
+    assert "`bench_masked.numpy_step`" in table and "so is the plain NumPy floor" in table
+    assert "bench_masked.main(" in open(run_all.__file__).read()
+    assert {f"{bench_masked.NAMES[k]} {dt}" for k in bench_masked.KINDS
+            for dt in bench_masked.DTYPES} <= set(breakdown.builders())
