@@ -129,45 +129,59 @@ def nnbook_step(kind, size, dtype):
 
 
 def _weights(model):
-    """The model's arrays for the plain NumPy step: the embedding, per block (γ₁, W_qkv
-    with Q's columns scaled by 1/√d_head, W_o, γ₂, W_13 (W_1 and W_3 side by side), W_2),
-    the final γ, W and b."""
+    """The model's arrays for the plain NumPy step, each made once: the embedding; per block
+    W_qkv (W_q with 1/√d_head in its columns, W_k, W_v side by side), W_o, W_13 (−W_1 and
+    W_3 side by side) and −W_2, each norm's γ folded into the rows of the product after it
+    (γ ⊙ x̂ W = x̂ (diag(γ) W)) and SiLU's sign into W_1 and W_2 (``numpy_step`` says why);
+    the final W (γ folded in) and b."""
     import numpy as np
     emb, *blocks, norm, out = model.layers
     kept = []
     for b in blocks:
         p, dh = b.params, b.attn.d_head
-        kept.append((p["ln1.gamma"].copy(),
-                     np.concatenate((p["attn.W_q"] / math.sqrt(dh), p["attn.W_k"],
-                                     p["attn.W_v"]), axis=1),
-                     p["attn.W_o"].copy(), p["ln2.gamma"].copy(),
-                     np.concatenate((p["W_1"], p["W_3"]), axis=1), p["W_2"].copy()))
-    return (emb.params["W"].copy(), kept, norm.params["gamma"].copy(),
-            out.params["W"].copy(), out.params["b"].copy())
+        g1, g2 = p["ln1.gamma"][:, None], p["ln2.gamma"][:, None]
+        kept.append((g1 * np.concatenate((p["attn.W_q"] / math.sqrt(dh), p["attn.W_k"],
+                                          p["attn.W_v"]), axis=1),
+                     p["attn.W_o"].copy(),
+                     g2 * np.concatenate((-p["W_1"], p["W_3"]), axis=1), -p["W_2"]))
+    return (emb.params["W"].copy(), kept, norm.params["gamma"][:, None] * out.params["W"],
+            out.params["b"].copy())
 
 
 def numpy_step(kind, size, dtype):
     """The unmasking step in plain NumPy, the fewest passes we could write for the same
     computation: the same weights and products (Q, K and V in one product with 1/√d_head in
-    Q's columns, W_1 and W_3 in one), every array made once and written with ``out=``,
-    RMSNorm as one sum of squares per row (``einsum``) and one scaling pass, RoPE in place
-    on q and k together, the softmax of the scores unnormalised (the exponentials' row sums
-    divide the (T, d_head) outputs, not the (T, T) weights), SiLU in its passes in place,
-    the final norm and the output layer at the drawn positions only, no checks. ``None``
-    for ``train``. Checked against nnbook's step before it is timed."""
+    Q's columns, W_1 and W_3 in one), every array made once and written with ``out=``, no
+    checks, and:
+
+    - RMSNorm as one sum of squares per row (``einsum``) and one pass dividing by the root,
+      γ folded into the weights of the product after it (once, before timing);
+    - RoPE in place on q and k together (three passes over them);
+    - the scores laid out keys × queries, K Qᵀ of shape (m, kv, T, g·T): their max and the
+      sum of their exponentials are then reductions over the second-last axis, which NumPy
+      runs as element-wise passes over whole rows (the max over a last axis of 48 took
+      about 3× as long, the products' other layout costing less than that saves); the
+      softmax unnormalised until the (g·T, d_head) outputs are divided by the sums, not
+      the (g·T, T) weights;
+    - SiLU(h₁) ⊙ h₃ from −h₁ (−W_1 in the product): e^(−h₁) in place, + 1, −h₁ / ·,
+      · h₃, four passes, the sign undone by −W_2;
+    - the final norm and the output layer at the drawn positions only; the log-softmax in
+      float64 there, as ``model_conditionals``.
+
+    ``None`` for ``train``. Checked against nnbook's step (the same tokens) before it is
+    timed."""
     if kind != "unmask":
         return None
     import numpy as np
 
-    import nnbook as nb
     model, (ids, mask, pos, u) = model_and_data(kind, size, dtype)
-    E, blocks, g_out, W_out, b_out = _weights(model)
+    E, blocks, W_out, b_out = _weights(model)
     attn = model.layers[1].attn
     h, kv, dh, eps = attn.n_heads, attn.n_kv_heads, attn.d_head, model.layers[1].ln1.eps
     eps_out = model.layers[-2].eps
     n, T = ids.shape
     V, d, grp = len(b_out), E.shape[1], h // kv
-    kd, f = kv * dh, blocks[0][5].shape[0]
+    kd, f = kv * dh, blocks[0][3].shape[0]
     M = n * T
     cos, sin = (a.astype(dtype) for a in attn.rotation_tables(T, dtype))  # (T, h + kv, dh/2)
     mask_id = E.shape[0] - 1
@@ -178,8 +192,8 @@ def numpy_step(kind, size, dtype):
     half = np.empty((n, T, h + kv, dh // 2), dtype)
     tmp = np.empty((n, T, h + kv, dh // 2), dtype)
     Qg = np.empty((n, kv, grp * T, dh), dtype)                # the g query heads stacked
-    S = np.empty((n, kv, grp * T, T), dtype)
-    smax = np.empty((n, kv, grp * T, 1), dtype)
+    St = np.empty((n, kv, T, grp * T), dtype)                 # scores, keys × queries
+    smax = np.empty((n, kv, 1, grp * T), dtype)
     ssum = np.empty((n, kv, grp * T, 1), dtype)
     O = np.empty((n, kv, grp * T, dh), dtype)
     Ocat = np.empty((n, T, h, dh), dtype)
@@ -189,18 +203,17 @@ def numpy_step(kind, size, dtype):
     Xs, rs = np.empty((ns, d), dtype), np.empty((ns, 1), dtype)
     Z = np.empty((ns, V), dtype)
 
-    def rmsnorm(A, out, r, gamma, eps):         # out = γ ⊙ A / √(mean(A²) + ε)
+    def rmsnorm(A, out, r, eps):                # out = A / √(mean(A²) + ε), γ in the weights
         np.einsum("ij,ij->i", A, A, out=r[:, 0])
         np.multiply(r, 1.0 / A.shape[1], out=r)
         np.add(r, eps, out=r)
         np.sqrt(r, out=r)
         np.divide(A, r, out=out)
-        np.multiply(out, gamma, out=out)
 
     def step():
         np.take(E, np.where(mask, mask_id, ids).reshape(-1), axis=0, out=X)
-        for g1, Wqkv, Wo, g2, W13, W2 in blocks:
-            rmsnorm(X, N, r, g1, eps)
+        for Wqkv, Wo, W13, W2 in blocks:
+            rmsnorm(X, N, r, eps)
             np.matmul(N, Wqkv, out=QKV)
             x4 = QKV[:, :(h + kv) * dh].reshape(n, T, h + kv, dh)     # RoPE on q and k
             a, b = x4[..., 0::2], x4[..., 1::2]
@@ -214,29 +227,28 @@ def numpy_step(kind, size, dtype):
             Qg.reshape(n, kv, grp, T, dh)[...] = q
             k = QKV[:, d:d + kd].reshape(n, T, kv, dh).transpose(0, 2, 1, 3)
             v = QKV[:, d + kd:].reshape(n, T, kv, dh).transpose(0, 2, 1, 3)
-            np.matmul(Qg, k.swapaxes(-1, -2), out=S)
-            np.max(S, axis=-1, keepdims=True, out=smax)
-            np.subtract(S, smax, out=S)
-            np.exp(S, out=S)
-            np.sum(S, axis=-1, keepdims=True, out=ssum)
-            np.matmul(S, v, out=O)
+            np.matmul(k, Qg.swapaxes(-1, -2), out=St)                  # (n, kv, T, gT)
+            np.max(St, axis=-2, keepdims=True, out=smax)
+            np.subtract(St, smax, out=St)
+            np.exp(St, out=St)
+            np.sum(St, axis=-2, keepdims=True, out=ssum.reshape(n, kv, 1, grp * T))
+            np.matmul(St.swapaxes(-1, -2), v, out=O)                   # (n, kv, gT, dh)
             np.divide(O, ssum, out=O)
             Ocat.reshape(n, T, kv, grp, dh)[...] = O.reshape(n, kv, grp, T, dh).transpose(
                 0, 3, 1, 2, 4)
             np.matmul(Ocat.reshape(M, d), Wo, out=Y)
             np.add(X, Y, out=X)
-            rmsnorm(X, N, r, g2, eps)
-            np.matmul(N, W13, out=H)
-            h1, h3 = H[:, :f], H[:, f:]
-            np.negative(h1, out=D)                                     # SiLU(h₁) ⊙ h₃
-            np.exp(D, out=D)
+            rmsnorm(X, N, r, eps)
+            np.matmul(N, W13, out=H)                                   # [−h₁ | h₃]
+            h1n, h3 = H[:, :f], H[:, f:]
+            np.exp(h1n, out=D)                                         # e^(−h₁)
             np.add(D, 1.0, out=D)
-            np.divide(h1, D, out=D)
+            np.divide(h1n, D, out=D)                                   # −SiLU(h₁)
             np.multiply(D, h3, out=D)
-            np.matmul(D, W2, out=Y)
+            np.matmul(D, W2, out=Y)                                    # −W_2 undoes the sign
             np.add(X, Y, out=X)
         np.take(X, sel, axis=0, out=Xs)
-        rmsnorm(Xs, Xs, rs, g_out, eps_out)
+        rmsnorm(Xs, Xs, rs, eps_out)
         np.matmul(Xs, W_out, out=Z)
         np.add(Z, b_out, out=Z)
         z = Z.astype(np.float64)                                       # log softmax, float64
@@ -356,13 +368,17 @@ def note(rows) -> str:
     behind = ""
     if floor_behind:
         behind = (f" In {' and '.join(floor_behind)} nnbook's step is behind PyTorch's and so "
-                  "is the plain NumPy floor: NumPy's passes bound that row, not nnbook (PyTorch "
-                  "fuses the norms, RoPE, the softmax and SiLU into fewer passes).")
+                  "is the plain NumPy floor: NumPy's passes bound that row, not nnbook. "
+                  "PyTorch's step runs the scores, their softmax and the product with V in one "
+                  "kernel (the flash SDPA, in tiles), SiLU in one pass (`F.silu`) and RMSNorm "
+                  "in one fused kernel, where NumPy makes a pass per operation.")
     return ("\nThe chapter 28 unmasking step in plain NumPy (`bench_masked.numpy_step`: the "
-            "same weights and products, every array made once, the softmax of the scores "
-            "unnormalised until after the product with V, the final norm and output layer at "
-            "the drawn positions only, no checks; the fewest passes we could write), CPU time: "
-            + "; ".join(parts) + "." + behind + "\n")
+            "same weights and products, every array made once, each norm's γ folded into the "
+            "weights after it, the scores laid out keys × queries so their max and sum run "
+            "as element-wise passes, the softmax unnormalised until after the product with V, "
+            "the final norm and output layer at the drawn positions only, no checks; the "
+            "fewest passes we could write), CPU time: " + "; ".join(parts) + "." + behind
+            + "\n")
 
 
 if __name__ == "__main__":
