@@ -14,9 +14,9 @@ kernel, a oneDNN convolution or RNN layer): its rest is then what it does beside
 estimate. Where the step is timed here its profiler names those kernels (``fused_kernels``),
 and a row whose rest is behind against one is "fused": the split cannot say who is behind.
 A row that carries a plain NumPy step of its own computation with the fewest passes we
-could write (``numpy_cpu_s``: bench_diffusion's sampler) and whose rest is behind is
-"NumPy" when that floor is itself slower than PyTorch's step: NumPy's element-wise passes
-bound it, not nnbook's code.
+could write (``numpy_cpu_s``: bench_diffusion's sampler, bench_masked's unmasking step)
+and whose rest is behind is "NumPy" when that floor is itself slower than PyTorch's step:
+NumPy's element-wise passes bound it, not nnbook's code.
 
     python benchmarks/breakdown.py            # reads results.json's totals, prints the table
 """
@@ -182,6 +182,7 @@ def builders() -> dict:
     import bench_diffusion
     import bench_generate
     import bench_layers
+    import bench_masked
     import bench_mlp
     import bench_modern
     import bench_sequences
@@ -202,7 +203,7 @@ def builders() -> dict:
                 out[f"{layer} fwd+bwd {shape} {dt}"] = (
                     lambda a=a: bench_layers.nnbook_step(*a),
                     lambda a=a: bench_layers.torch_step(*a))
-        for mod in (bench_sequences, bench_modern, bench_diffusion):
+        for mod in (bench_sequences, bench_modern, bench_diffusion, bench_masked):
             for kind in mod.KINDS:
                 a = (kind, mod.SIZES[kind], dt)
                 out[f"{mod.NAMES[kind]} {dt}"] = (lambda a=a, mod=mod: mod.nnbook_step(*a),
@@ -284,7 +285,8 @@ def verdict(total, products, rest, fused=(), floor=None) -> str:
 
 def floor_ratio(row):
     """The row's plain NumPy step / PyTorch's, CPU time, where the row measured one
-    (``numpy_cpu_s``, bench_diffusion's sampler); else None."""
+    (``numpy_cpu_s``, bench_diffusion's sampler and bench_masked's unmasking step); else
+    None."""
     numpy_s, torch_s = row.get("numpy_cpu_s"), row.get("torch_cpu_s")
     return numpy_s / torch_s if numpy_s and torch_s else None
 

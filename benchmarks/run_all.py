@@ -48,6 +48,7 @@ import numpy as np  # noqa: E402
 import bench_conv  # noqa: E402
 import bench_diffusion  # noqa: E402
 import bench_generate  # noqa: E402
+import bench_masked  # noqa: E402
 import bench_modern  # noqa: E402
 import bench_layers  # noqa: E402
 import bench_mlp  # noqa: E402
@@ -118,14 +119,16 @@ def part4(with_torch=True):
     """Part IV's rows: the modern block and the small modern LM against PyTorch (bench_modern:
     one thread, each side in its own process, taking turns), generation with and without the
     KV cache (bench_generate, the same way), chapter 26's denoiser (bench_diffusion, the same
-    way) and BPE training (bench_bpe)."""
+    way), chapter 28's masked diffusion LM (bench_masked, the same way) and BPE training
+    (bench_bpe)."""
     rows = []
     for r in bench_modern.main(with_torch=with_torch):
         rows.append({**r, "name": r["name"].rsplit(", ", 1)[0], "nnbook_1t_s": r["nnbook_s"],
                      "torch_1t_s": r["torch_s"], "ratio_vs_torch_1t": r["ratio_vs_torch"],
                      "ratio_vs_torch": None, "torch_s": None})
     rows += one_thread_only(bench_generate.main(with_torch=with_torch))   # chapter 21
-    for r in bench_diffusion.main(with_torch=with_torch):                 # chapter 26
+    for r in (bench_diffusion.main(with_torch=with_torch)                 # chapter 26
+              + bench_masked.main(with_torch=with_torch)):                # chapter 28
         rows.append({**r, "name": r["name"].rsplit(", ", 1)[0], "nnbook_1t_s": r["nnbook_s"],
                      "torch_1t_s": r["torch_s"], "ratio_vs_torch_1t": r["ratio_vs_torch"],
                      "ratio_vs_torch": None, "torch_s": None})
@@ -137,8 +140,9 @@ def part4_markdown(rows, bpe) -> str:
              "",
              "One thread, each side in its own fresh process, three rounds taking turns, best "
              "call of each (`bench_modern.py`, `bench_generate.py`, chapter 26's denoiser "
-             "`bench_diffusion.py`); the CPU-time ratio (`time.process_time`) leaves "
-             "out the moments other programs held the core.", "",
+             "`bench_diffusion.py`, chapter 28's masked diffusion LM `bench_masked.py`); the "
+             "CPU-time ratio (`time.process_time`) leaves out the moments other programs held "
+             "the core.", "",
              "| case | nnbook | PyTorch | ratio | ratio, CPU time | target | met |",
              "|---|---:|---:|---:|---:|---|:---:|"]
     for r in rows:
@@ -151,6 +155,7 @@ def part4_markdown(rows, bpe) -> str:
                      f"{ratio} | {cpu_ratio} | {r['target']} | {met} |")
     lines.append(bench_generate.note(rows).rstrip("\n"))
     lines.append(bench_diffusion.note(rows).rstrip("\n"))
+    lines.append(bench_masked.note(rows).rstrip("\n"))
     est = "≈ " if bpe["naive_estimated"] else ""
     lines += ["", "| BPE training (`bench_bpe.py`) | nnbook | naive recount | naive / nnbook "
               "(CPU) | target | met |", "|---|---:|---:|---:|---|:---:|",
