@@ -852,6 +852,7 @@ from exercise_solutions_serving import RIGHT as _RIGHT_23, WRONG as _WRONG_23  #
 from exercise_solutions_diffusion import RIGHT as _RIGHT_26, WRONG as _WRONG_26  # noqa: E402
 from exercise_solutions_latent import RIGHT as _RIGHT_25, WRONG as _WRONG_25  # noqa: E402
 from exercise_solutions_guidance import RIGHT as _RIGHT_27, WRONG as _WRONG_27  # noqa: E402
+from exercise_solutions_masked import RIGHT as _RIGHT_28, WRONG as _WRONG_28  # noqa: E402
 
 RIGHT.update(_RIGHT_15)
 RIGHT.update(_RIGHT_17)
@@ -864,5 +865,6 @@ RIGHT.update(_RIGHT_23)
 RIGHT.update(_RIGHT_26)
 RIGHT.update(_RIGHT_25)
 RIGHT.update(_RIGHT_27)
+RIGHT.update(_RIGHT_28)
 WRONG += _WRONG_15 + _WRONG_17 + _WRONG_19 + _WRONG_20 + _WRONG_21 + _WRONG_22 + _WRONG_26
-WRONG += _WRONG_24 + _WRONG_25 + _WRONG_23 + _WRONG_27
+WRONG += _WRONG_24 + _WRONG_25 + _WRONG_23 + _WRONG_27 + _WRONG_28

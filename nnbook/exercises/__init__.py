@@ -11,8 +11,8 @@ Worked solutions live in the repository's ``tests/exercise_solutions*.py``, not 
 from . import _core
 from . import (  # noqa: F401  (importing registers them)
     attention, autodiff, backprop, basics, classification, convolution, deep, diffusion,
-    generalisation, guidance, inference, latent, modern, normalisation, optimizers, posttraining,
-    precision, sequences, serving, tokens,
+    generalisation, guidance, inference, latent, masked, modern, normalisation, optimizers,
+    posttraining, precision, sequences, serving, tokens,
 )
 from ._core import Exercise, Feedback
 

@@ -414,4 +414,18 @@ BUGS = [
         ["27_guidance.ipynb"],
         ["tests/test_generative_conditional.py", "tests/test_generative_guidance.py"],
         conclusion=True),
+    bug("masked-bound-wrong-weights", ["28"],
+        "mask_batch gives each masked character the weight 1 instead of T/k, so the "
+        "masked-diffusion loss is a plain masked cross-entropy, no longer a bound on "
+        "−log p(x).",
+        "the unweighted masked-token loss of BERT-style training, which the masked-diffusion "
+        "papers' 1/t (T/k) weight replaces (Sahoo et al. 2024; Shi et al. 2024); exercise "
+        "28.1's named mistake 'unweighted'",
+        [("nnbook/generative/masked.py",
+          "weights = np.where(mask, T / ks[:, None], 0.0)",
+          "weights = np.where(mask, 1.0, 0.0)")],
+        # notebook 28: section 2's any-order identity over every mask with mask_batch's
+        # weights (1e-12), and the Monte-Carlo mean of its draws with the oracle
+        ["28_diffusion_language_model.ipynb"], ["tests/test_generative_masked.py"],
+        conclusion=True),
 ]

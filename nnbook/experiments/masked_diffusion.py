@@ -1,0 +1,152 @@
+"""Chapter 28's experiments over seeds: a masked-diffusion model of the generated language
+trained on windows of 8 characters and judged against the grammar's exact denoiser (its
+bound, its loss at each masking rate, the share of its samples the grammar accepts), beside
+chapter 20's autoregressive block trained on the same windows, steps and batches.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..data import Language, language_corpus, masked_conditionals, window_log_prob
+from ..generative import (MaskedDiffusionLoss, loss_at_rate, mask_batch,
+                          masked_diffusion_model, masked_diffusion_step, masked_nll,
+                          model_conditionals, unmask_sample)
+from ..layers.activations import log_softmax
+from ..training import AdamW, CrossEntropy, Sequential
+from .ch20_modern import modern
+
+__all__ = ["T", "STEPS", "BATCH", "RATES", "SAMPLE_STEPS", "SEEDS", "oracle", "possible",
+           "data", "train_masked", "train_autoregressive", "bound_per_window", "rate_gaps",
+           "accepted_shares", "masked_run", "autoregressive_run", "masked_vs_autoregressive",
+           "TABLES"]
+
+LANGUAGE = Language()
+V = len(LANGUAGE.vocab)
+T, STEPS, BATCH, LR = 8, 1200, 32, 0.01     # windows of 8; chapter 20's width and lr
+N_HELD, N_SAMPLES, DRAWS = 256, 200, 4      # held-out windows, samples, masks per window
+RATES = (1, 2, 4, 6, 8)                     # k masked of T
+SAMPLE_STEPS = (1, 2, 4, 8)                 # unmasking steps: T / steps tokens at each
+SEEDS = (28, 29, 30, 31, 32)
+BITS = 1 / math.log(2)
+
+
+def oracle(ids, mask):
+    """The grammar's exact denoiser, ``nb.data.masked_conditionals`` of the language."""
+    return masked_conditionals(LANGUAGE, ids, mask)
+
+
+def possible(ids):
+    """Whether the grammar can write each window (m,) bool: P(window) > 0."""
+    out = np.zeros(len(ids), dtype=bool)
+    for i, row in enumerate(np.asarray(ids)):
+        try:
+            out[i] = math.isfinite(window_log_prob(LANGUAGE, row))
+        except ValueError:
+            pass
+    return out
+
+
+def data(seed):
+    """The text of one seed: training ids (40,000 characters), and ``N_HELD`` held-out
+    windows of T + 1 characters from another text (the masked model reads their last T)."""
+    rng = np.random.default_rng(seed)
+    train = language_corpus(40_000, rng=rng).ids
+    held = language_corpus(4_000, rng=rng).ids
+    starts = np.arange(N_HELD) * (T + 1)
+    return train, held[starts[:, None] + np.arange(T + 1)]
+
+
+def _batches(train, rng, length):
+    starts = rng.integers(0, len(train) - length, size=(STEPS, BATCH))
+    return train[starts[..., None] + np.arange(length)]              # (STEPS, BATCH, length)
+
+
+def train_masked(seed, train):
+    """The bidirectional block trained as masked diffusion: ``STEPS`` steps of ``BATCH``
+    random windows; returns the model and its loss at each step (nats per character)."""
+    rng = np.random.default_rng([seed, 1])
+    model = masked_diffusion_model(V, T, rng=rng)
+    model.compile(AdamW(lr=LR, weight_decay=0.01), MaskedDiffusionLoss())
+    losses = [masked_diffusion_step(model, b, rng=rng) for b in _batches(train, rng, T)]
+    return model, np.array(losses)
+
+
+def train_autoregressive(seed, train):
+    """Chapter 20's modern block (causal, tied), the same sizes, steps, batches of random
+    windows and optimizer, trained to predict each next character."""
+    rng = np.random.default_rng([seed, 2])
+    model = Sequential(modern(T)(rng))
+    model.compile(AdamW(lr=LR, weight_decay=0.01), CrossEntropy(from_logits=True))
+    for b in _batches(train, rng, T + 1):
+        model.train_step(b[:, :-1], b[:, 1:])
+    return model
+
+
+def bound_per_window(conditionals, ids, rng, draws=DRAWS):
+    """The masked-diffusion estimate of −log q(window) (nats, (m,)): the mean of
+    ``masked_nll`` over ``draws`` masks of ``mask_batch`` (weights T/k) per window."""
+    total = np.zeros(len(ids))
+    for _ in range(draws):
+        _, mask, weights = mask_batch(ids, mask_id=V, rng=rng)
+        total += masked_nll(conditionals, ids, mask, weights)
+    return total / draws
+
+
+def rate_gaps(denoiser, ids, seed):
+    """At each k of ``RATES``: the model's loss per masked character minus the oracle's on
+    the same masks (nats, (m,) each), paired by drawing both with one generator."""
+    return {k: loss_at_rate(denoiser, ids, k, rng=np.random.default_rng([seed, 4, k]))
+            - loss_at_rate(oracle, ids, k, rng=np.random.default_rng([seed, 4, k]))
+            for k in RATES}
+
+
+def accepted_shares(denoiser, seed, n=N_SAMPLES):
+    """The share of n windows sampled by unmasking that the grammar can write, at each
+    number of steps of ``SAMPLE_STEPS``."""
+    return {s: possible(unmask_sample(denoiser, T, s, n=n,
+                                      rng=np.random.default_rng([seed, 3, s]))).mean()
+            for s in SAMPLE_STEPS}
+
+
+def masked_run(seed):
+    """The masked model of one seed: (row, parts). The row: its bound and the exact
+    −log p(window) (bits per character, mean over the held-out windows), its loss minus the
+    oracle's at each rate (nats per masked character) and its samples' accepted share at
+    each number of steps. The parts: the model, its losses, the held-out windows and the
+    per-window values behind the row."""
+    train, held = data(seed)
+    model, losses = train_masked(seed, train)
+    ids = held[:, 1:]
+    denoiser = model_conditionals(model)
+    bound = bound_per_window(denoiser, ids, np.random.default_rng([seed, 5]))
+    exact = -window_log_prob(LANGUAGE, ids)
+    gaps = rate_gaps(denoiser, ids, seed)
+    shares = accepted_shares(denoiser, seed)
+    row = {"bound": bound.mean() / T * BITS, "exact": exact.mean() / T * BITS}
+    row.update({f"gap k={k}": g.mean() for k, g in gaps.items()})
+    row.update({f"accepted {s} steps": float(a) for s, a in shares.items()})
+    return row, {"model": model, "losses": losses, "held": held, "bound": bound,
+                 "exact": exact, "gaps": gaps}
+
+
+def autoregressive_run(seed):
+    """Chapter 20's block on the same data: its loss per character on the held-out windows'
+    last T characters, each given the ones before it in the window (bits), and the grammar's
+    exact value of the same (the floor of any model that reads only the window)."""
+    train, held = data(seed)
+    model = train_autoregressive(seed, train)
+    logp = log_softmax(model.predict(held[:, :-1]))                   # (m, T, V)
+    nll = -np.take_along_axis(logp, held[:, 1:, None], axis=-1)[..., 0].sum(axis=1)
+    floor = window_log_prob(LANGUAGE, held) - window_log_prob(LANGUAGE, held[:, :1])
+    return {"AR": nll.mean() / T * BITS, "AR floor": -floor.mean() / T * BITS}
+
+
+def masked_vs_autoregressive(seed):
+    """The stored table's row: ``masked_run``'s row and ``autoregressive_run``'s."""
+    return {**masked_run(seed)[0], **autoregressive_run(seed)}
+
+
+TABLES = {"28_masked_diffusion": (masked_vs_autoregressive, SEEDS)}
