@@ -98,6 +98,10 @@ GALLERY = {
                         lambda: nb.diagrams.attention_tiles(100, 7, causal=False)],
     "elbo_gap": [lambda: nb.diagrams.elbo_gap(-2.05, -2.3, 0.16),
                  lambda: nb.diagrams.elbo_gap(-110.0, -104.0, 9.5)],
+    "guidance_vectors": [lambda: nb.diagrams.guidance_vectors([-0.73, -0.40], [-0.83, 0.22], 3),
+                         lambda: nb.diagrams.guidance_vectors([1.0, 0.0], [0.0, 1.0], 0.5)],
+    "masked_window": [lambda: nb.diagrams.masked_window(
+        "ab c.ab c.ab", np.arange(12) % 3 == 1, np.full((4, 5), 0.2), list(" abc."))],
 }
 DRAWINGS = [(name, k, draw) for name, draws in GALLERY.items() for k, draw in enumerate(draws)]
 

@@ -18,7 +18,9 @@ the Axes it drew on (or a tuple of Axes) and never calls ``plt.show()``.
 - posttraining.py: masked fine-tuning targets, LoRA's matrices and one RL step (chapter 22);
 - serving.py: a ragged batch, the rolling cache and a draft-and-verify round (chapter 23);
 - precision.py: a number's bits in three formats and attention's tiles (chapter 24);
-- latent.py: the latent-variable model and log p(x) split into the ELBO and its gap (25).
+- latent.py: the latent-variable model and log p(x) split into the ELBO and its gap (25);
+- guidance.py: the unconditional, conditional and guided scores at one point (27);
+- masked.py: a masked window and each hidden position's conditional (28).
 
 The drawing helpers they share (canvas, units, boxes, arrows, colours) are in _draw.py;
 a new diagram goes into the module of its topic, or a new one, and is imported below.
@@ -28,8 +30,10 @@ from .attention import attention_matrix, causal_mask, heads, transformer_block
 from .conv import conv_window, im2col, output_size_formula, pooling
 from .gated import gru_cell, lstm_cell
 from .graph import computational_graph, forward_backward
+from .guidance import guidance_vectors
 from .inference import kv_cache, top_p_cut
 from .latent import elbo_gap, latent_model
+from .masked import masked_window
 from .modern import gqa_heads, modern_block, rope_pairs
 from .networks import network, neuron
 from .normalisation import batchnorm_statistics
@@ -57,4 +61,5 @@ __all__ = [
     "ragged_batch", "rolling_cache", "draft_and_verify",
     "bit_layouts", "attention_tiles",
     "latent_model", "elbo_gap",
+    "guidance_vectors", "masked_window",
 ]
