@@ -76,7 +76,7 @@ def guided_then_langevin(rng, w=3.0, *, n=500, n_ref=1500, draws=30, eta=1e-3, s
     ``CLASS`` at weight w, then ``steps`` Langevin steps with the guided score at noise level
     0; the MMD² of each to n_ref samples of the tilted grid density, beside the MMD² of
     ``draws`` sets of n true tilted samples to the same reference (their mean and standard
-    deviation). Returns the samples and the numbers."""
+    deviation). Returns the samples, the reference ``ref`` and the numbers."""
     mix, schedule = mixture(), LinearSchedule()
     points, probs = tilted_grid(w)
     ref = grid_sample(points, probs, n_ref, rng)
@@ -88,7 +88,7 @@ def guided_then_langevin(rng, w=3.0, *, n=500, n_ref=1500, draws=30, eta=1e-3, s
     score = guided(exact_class_score(mix, schedule, None),
                    exact_class_score(mix, schedule, CLASS), w)
     y = langevin(score, x, eta=eta, steps=steps, rng=rng)
-    return {"ddim": x, "langevin": y, "null mean": float(null.mean()),
+    return {"ddim": x, "langevin": y, "ref": ref, "null mean": float(null.mean()),
             "null sd": float(null.std(ddof=1)), "null max": float(null.max()),
             "MMD² DDIM": float(mmd2(x, ref, kyy)), "MMD² Langevin": float(mmd2(y, ref, kyy))}
 
@@ -131,8 +131,9 @@ def digits_samples(model, w, start, *, steps=40):
 
 def accuracy_and_spread(classifier, images):
     """The share of the samples (10, k, 64) that the classifier reads as the class they
-    were drawn for, and the mean over classes of the RMS distance of a class's samples to
-    their mean (the spread: 0 when a class's samples are all one image)."""
+    were drawn for, and the mean over classes of the mean (Euclidean, over the 64 pixels)
+    distance of a class's samples to their mean (the spread: 0 when a class's samples are
+    all one image)."""
     k = images.shape[1]
     predicted = classifier.predict(images.reshape(-1, 8, 8, 1)).argmax(axis=1)
     accuracy = float(np.mean(predicted == np.repeat(np.arange(10), k)))
