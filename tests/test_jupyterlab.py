@@ -793,6 +793,11 @@ EXPLORABLES = [
      "μ = 0.90, σ = 1.00: ELBO -2.034", "above"),
     # the mixture and the schedule are made in the cells above (a few seconds)
     ("26_diffusion.ipynb", "nb.explore.score_field(", "t", "0.5", "t = 0.50: ᾱ = 0.079", "above"),
+    # the mixture and the schedule are made in the cells above (about 10 s); at w = 6 the
+    # samples have climbed from the class's centre (0, 1.8), where the tilted density stays
+    ("27_guidance.ipynb", "nb.explore.guidance_weight(", "w", "6",
+     "w = 6.00: samples at (0.02, 2.20), spread 0.40; the tilted density at (0.00, 1.80)",
+     "above"),
 ]
 WIDGET_TIMEOUT = 300  # s for the widget to appear, and for its redraw after a change (see RUN_TIMEOUT)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import digits_split
+from ..data import GaussianMixture, digits_split
 from ..generative import (LinearSchedule, class_function, class_mixture, conditional_denoiser,
                           ddim_sample, exact_class_noise, exact_class_score, guided,
                           train_conditional_denoiser)
@@ -16,10 +16,10 @@ from ..layers import Dense, Flatten, ReLU, Softmax
 from ..training import Adam, Sequential
 from .ch26_diffusion import mixture
 
-__all__ = ["CLASS", "GRID", "tilted_grid", "grid_sample", "mmd2", "BANDWIDTH", "langevin",
-           "guided_then_langevin", "WEIGHTS", "digits_classifier", "digits_denoiser",
-           "digits_samples", "accuracy_and_spread", "digits_run", "digits_guidance", "SEEDS",
-           "TABLES"]
+__all__ = ["CLASS", "overlapping_pair", "GRID", "tilted_grid", "grid_sample", "mmd2",
+           "BANDWIDTH", "langevin", "guided_then_langevin", "WEIGHTS", "digits_classifier",
+           "digits_denoiser", "digits_samples", "accuracy_and_spread", "principal_spread",
+           "digits_run", "digits_guidance", "SEEDS", "TABLES"]
 
 CLASS = 1                                  # the mixture's top component, at (0, 1.8)
 GRID = np.linspace(-4.0, 4.0, 201)         # each axis of the grid the tilted density lives on
@@ -27,13 +27,20 @@ BANDWIDTH = 0.2                            # the kernel's h: about the class's n
 WEIGHTS = (0.0, 1.0, 2.0, 4.0)             # the digits' guidance weights
 
 
-def tilted_grid(w, component=CLASS):
-    """The tilted density p(x | c)^w·p(x)^(1−w) of chapter 26's mixture at noise level 0, on
-    the grid ``GRID`` × ``GRID``, as cell probabilities summing to 1. Returns (points
-    (201², 2), probabilities (201²,))."""
+def overlapping_pair():
+    """Two round components, N((∓0.3, 0), 0.4²·I) with weights ½ and ½, that overlap: the
+    tilted density of component 0 differs from p(x | 0) (total variation 0.24 at w = 3),
+    unlike that of chapter 26's isolated top component."""
+    return GaussianMixture([[-0.3, 0.0], [0.3, 0.0]], [0.16 * np.eye(2)] * 2, [0.5, 0.5])
+
+
+def tilted_grid(w, component=CLASS, mix=None):
+    """The tilted density p(x | c)^w·p(x)^(1−w) of ``mix`` (default chapter 26's mixture)
+    at noise level 0, on the grid ``GRID`` × ``GRID``, as cell probabilities summing to 1.
+    Returns (points (201², 2), probabilities (201²,))."""
     x1, x2 = np.meshgrid(GRID, GRID)
     points = np.column_stack([x1.ravel(), x2.ravel()])
-    mix = mixture()
+    mix = mixture() if mix is None else mix
     log = (w * class_mixture(mix, component).log_prob(points)
            + (1.0 - w) * mix.log_prob(points))
     p = np.exp(log - log.max())
@@ -71,26 +78,37 @@ def langevin(score, x, *, eta, steps, rng):
     return x
 
 
-def guided_then_langevin(rng, w=3.0, *, n=500, n_ref=1500, draws=30, eta=1e-3, steps=600):
-    """With the Generator ``rng``: n guided DDIM samples (100 steps, exact class noise) of the class
-    ``CLASS`` at weight w, then ``steps`` Langevin steps with the guided score at noise level
-    0; the MMD² of each to n_ref samples of the tilted grid density, beside the MMD² of
-    ``draws`` sets of n true tilted samples to the same reference (their mean and standard
-    deviation). Returns the samples and the numbers."""
-    mix, schedule = mixture(), LinearSchedule()
-    points, probs = tilted_grid(w)
+def guided_then_langevin(rng, w=3.0, *, mix=None, component=CLASS, wrong_w=None, n=500,
+                         n_ref=1500, draws=30, eta=1e-3, steps=600):
+    """With the Generator ``rng``: n guided DDIM samples (100 steps, exact class noise) of
+    class ``component`` of ``mix`` (default chapter 26's mixture and ``CLASS``) at weight w,
+    then ``steps`` Langevin steps with the guided score at noise level 0; the MMD² of each
+    to n_ref samples of the tilted grid density, beside the MMD² of ``draws`` sets of n true
+    tilted samples to the same reference (their mean and standard deviation). With
+    ``wrong_w``, also the same Langevin steps from the same DDIM samples with the score of
+    weight ``wrong_w`` ("MMD² Langevin, wrong w"). Returns the samples, the reference
+    ``ref`` and the numbers."""
+    mix, schedule = (mixture() if mix is None else mix), LinearSchedule()
+    points, probs = tilted_grid(w, component, mix)
     ref = grid_sample(points, probs, n_ref, rng)
     kyy = _kernel(ref, ref)
     null = np.array([mmd2(grid_sample(points, probs, n, rng), ref, kyy) for _ in range(draws)])
     noise = guided(exact_class_noise(mix, schedule, None),
-                   exact_class_noise(mix, schedule, CLASS), w)
+                   exact_class_noise(mix, schedule, component), w)
     x = ddim_sample(noise, rng.standard_normal((n, 2)), schedule, steps=100)
-    score = guided(exact_class_score(mix, schedule, None),
-                   exact_class_score(mix, schedule, CLASS), w)
-    y = langevin(score, x, eta=eta, steps=steps, rng=rng)
-    return {"ddim": x, "langevin": y, "null mean": float(null.mean()),
-            "null sd": float(null.std(ddof=1)), "null max": float(null.max()),
-            "MMD² DDIM": float(mmd2(x, ref, kyy)), "MMD² Langevin": float(mmd2(y, ref, kyy))}
+
+    def score(v):
+        return guided(exact_class_score(mix, schedule, None),
+                      exact_class_score(mix, schedule, component), v)
+
+    y = langevin(score(w), x, eta=eta, steps=steps, rng=rng)
+    out = {"ddim": x, "langevin": y, "ref": ref, "null mean": float(null.mean()),
+           "null sd": float(null.std(ddof=1)), "null max": float(null.max()),
+           "MMD² DDIM": float(mmd2(x, ref, kyy)), "MMD² Langevin": float(mmd2(y, ref, kyy))}
+    if wrong_w is not None:
+        z = langevin(score(wrong_w), x, eta=eta, steps=steps, rng=rng)
+        out["MMD² Langevin, wrong w"] = float(mmd2(z, ref, kyy))
+    return out
 
 
 def digits_classifier(rng):
@@ -131,14 +149,27 @@ def digits_samples(model, w, start, *, steps=40):
 
 def accuracy_and_spread(classifier, images):
     """The share of the samples (10, k, 64) that the classifier reads as the class they
-    were drawn for, and the mean over classes of the RMS distance of a class's samples to
-    their mean (the spread: 0 when a class's samples are all one image)."""
+    were drawn for, and the mean over classes of the mean (Euclidean, over the 64 pixels)
+    distance of a class's samples to their mean (the spread: 0 when a class's samples are
+    all one image)."""
     k = images.shape[1]
     predicted = classifier.predict(images.reshape(-1, 8, 8, 1)).argmax(axis=1)
     accuracy = float(np.mean(predicted == np.repeat(np.arange(10), k)))
     centred = images - images.mean(axis=1, keepdims=True)
     spread = float(np.sqrt((centred ** 2).sum(axis=-1)).mean())
     return accuracy, spread
+
+
+def principal_spread(images, k=10):
+    """The spread of ``accuracy_and_spread`` without the speckle: each class's samples
+    (10, m, 64), centred on their mean, projected onto the top ``k`` principal directions
+    of chapter 10's training digits (pixels in [0, 1]) before the mean distance is taken.
+    Speckle spreads over all 64 directions, the digits' own variety mostly over the top few.
+    """
+    X_train = digits_split(flat=True)[0]
+    _, _, vt = np.linalg.svd(X_train - X_train.mean(axis=0), full_matrices=False)
+    centred = images - images.mean(axis=1, keepdims=True)
+    return float(np.sqrt(((centred @ vt[:k].T) ** 2).sum(axis=-1)).mean())
 
 
 def digits_run(seed, weights=WEIGHTS, per_class=30):
