@@ -27,6 +27,12 @@ def test_masked_positions_get_their_top_characters_to_scale():
     assert shown.count("■") == 2 and "␣" in shown and "0.60" in shown and "0.40" in shown
 
 
+def test_characters_of_probability_0_are_left_out():
+    q = np.array([[0.0, 0.0, 1.0, 0.0, 0.0]])
+    ax = nb.diagrams.masked_window("abc", np.array([False, True, False]), q, VOCAB, top=3)
+    assert len(bars(ax, "truth")) == 1 and bars(ax, "bar") == [] and "0.00" not in texts(ax)
+
+
 def test_the_oracle_on_a_window_of_the_language():
     lang = nb.data.Language(max_depth=0)
     vocab = list(lang.vocab)
@@ -36,7 +42,8 @@ def test_the_oracle_on_a_window_of_the_language():
     mask[[1, 4, 5, 8]] = True
     q = nb.data.masked_conditionals(lang, ids, mask)
     ax = nb.diagrams.masked_window(window, mask, q, vocab, top=3)
-    assert len(bars(ax, "truth")) == 4 and len(bars(ax, "bar")) == 8
+    shown = [(q[i] > 0).sum() for i in range(4)]
+    assert len(bars(ax, "truth")) == 4 and len(bars(ax, "bar")) == sum(min(n, 3) for n in shown) - 4
 
 
 def test_bad_input():

@@ -26,7 +26,7 @@ def _shown(ch):
 def masked_window(window, mask, conditionals, vocab, *, top=3, ax=None):
     """One box per character of ``window``; a masked one shows ■ and, under it, the ``top``
     most likely characters of its row of ``conditionals`` as bars with their probabilities
-    (the true character in red). Rows are in the order of the masked positions, as
+    (the true character in red; characters of probability 0 are left out). Rows are in the order of the masked positions, as
     ``nb.data.masked_conditionals`` and ``nb.generative.model_conditionals`` return them.
 
     Shapes: window a string of T characters, mask (T,) bool, conditionals (n_masked, V)
@@ -63,7 +63,7 @@ def masked_window(window, mask, conditionals, vocab, *, top=3, ax=None):
              tag="masked" if mk[t] else "visible", rounding=0.05)
         if not mk[t]:
             continue
-        order = np.argsort(-q[row], kind="stable")[:top]
+        order = [v for v in np.argsort(-q[row], kind="stable") if q[row, v] > 0][:top]
         for j, v in enumerate(order):
             y = -0.6 - j * 0.55
             p = float(q[row, v])
