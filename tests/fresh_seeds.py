@@ -3,8 +3,9 @@
 `nox -s fresh_seeds` runs this file as a script (`python tests/fresh_seeds.py --seeds 10`).
 It draws the seeds and prints them first, then starts two pytest processes (the machine's
 two cores), each on half of the seeds with NNBOOK_FRESH_SEEDS set (tests/claims.py), over
-every test marked `claim` in tests/test_claims_over_seeds_*.py (those also marked `heavy`,
-half a minute a seed or more, only with --heavy). In each process
+every test marked `claim` in tests/test_claims_over_seeds_*.py (those also marked `heavy`
+only with --heavy: chapter 19's and 20's half-minute claims and Part V's trained models, left
+out to keep ten seeds within 15 minutes). In each process
 tests/conftest.py registers `Recorder` (below), which notes every claim test's outcome per
 seed and writes them to $NNBOOK_FRESH_RESULTS; the script merges the two files and prints
 one line per claim: the stated rate, the fresh rate k/N with the seeds that failed, and the
@@ -263,7 +264,8 @@ def main(argv=None):
     parser.add_argument("--save", help="write the seeds, records and verdicts to this JSON file")
     parser.add_argument("--heavy", action="store_true",
                         help="also the claims marked heavy (chapter 19's models, chapter 20's "
-                             "rematch: about 8 more minutes for 10 seeds)")
+                             "rematch, chapters 27-28's trained models: about 11 more "
+                             "minutes for 10 seeds)")
     args, pytest_args = parser.parse_known_args(argv)  # the rest goes to pytest (-k ...)
     if args.seed_list:
         seeds = [int(s) for s in args.seed_list.split(",") if s.strip()]

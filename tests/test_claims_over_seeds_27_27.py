@@ -5,7 +5,8 @@ The test that only re-reads the stored table checks that the text matches it.
 
 Costs with one BLAS thread, a seed: the guided DDIM samples, Langevin steps and simulated
 null of section 3, about 3 s; the digits run of section 4 (a classifier, a conditional
-denoiser, 300 samples at each of four weights), about 20 s.
+denoiser, 300 samples at each of four weights), about 20 s: its claims are marked
+heavy(ci=True), left out of a default fresh run (`-- --heavy` adds them), run in CI.
 """
 
 import functools
@@ -79,6 +80,7 @@ def test_langevin_tells_the_tilted_density_from_the_class_density(seed):
 
 
 # Measured on 20 new seeds, 100,100 to 100,119 (2026-11-27); held on all of them
+@pytest.mark.heavy(ci=True)
 @pytest.mark.claim(stated="every", text="ch27: digits, accuracy rises from w = 1 to 2 to 4 "
                                         "and the spread falls from w = 0 to 1 to 4")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -88,6 +90,7 @@ def test_guidance_trades_spread_for_accuracy(seed):
     assert r["spread w=4"] < r["spread w=1"] < r["spread w=0"], r
 
 
+@pytest.mark.heavy(ci=True)
 @pytest.mark.claim(stated="every", text="ch27: digits, w = 0 near chance (below 0.25), "
                                         "w = 4 above 0.8")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -99,6 +102,7 @@ def test_unguided_near_chance_and_w4_accurate(seed):
 # Measured on 10 new seeds, 10,550,100 to 10,551,000 by 100 (2026-11-27): held on all of
 # them; from w = 0 to 4 it went from 1.86-1.97 to 1.05-1.12, the 30 test digits of each
 # class giving 1.188 (the notebook's seed 27: 1.905 to 1.061)
+@pytest.mark.heavy(ci=True)
 @pytest.mark.claim(stated="every", text="ch27: digits, the spread inside the training "
                                         "digits' top 10 principal directions falls from "
                                         "w = 0 to 1 to 2 to 4, and at w = 4 is below the "
