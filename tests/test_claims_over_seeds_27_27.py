@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from claims import seeds
 
+from nnbook import generative as G
 from nnbook.data import digits_split
 from nnbook.experiments import ch27_guidance as ch27
 from nnbook.experiments import stored
@@ -31,6 +32,40 @@ def digits_parts(seed):
 
 def digits_row(seed):
     return digits_parts(seed)[0]
+
+
+def guided_ddim_2d(seed, ws=(1.0, 3.0, 6.0), n=500):
+    """Section 3's guided DDIM samples on chapter 26's mixture, exact class scores, the top
+    component, 100 steps, all weights from the same start (notebook 27's cell of the
+    three-panel figure, with its start drawn from `seed`)."""
+    mix, schedule = mixture(), LinearSchedule()
+    start = np.random.default_rng(seed).standard_normal((n, 2))
+    uncond = G.exact_class_noise(mix, schedule, None)
+    cond = G.exact_class_noise(mix, schedule, ch27.CLASS)
+    return {w: G.ddim_sample(G.guided(uncond, cond, w), start, schedule, steps=100)
+            for w in ws}
+
+
+# The cold reading's U3 (the narrowing was asserted on the notebook's start only). Measured
+# on 20 new seeds, 10,570,400 to 10,572,300 by 100, and 4027 (2026-11-27): held on all of
+# them. The mistakes caught: w ignored (every weight the same samples), guidance that
+# samples the tilted density (its mean stays put), a sampler that widens with w.
+@pytest.mark.claim(stated="every", text="ch27: guided DDIM on the mixture's top class, "
+                                        "exact scores: the samples' mean x2 climbs from "
+                                        "w = 1 to 3 to 6, past the tilted mean by over 10 "
+                                        "standard errors at w = 6, and their sd falls "
+                                        "along both axes")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_guided_samples_climb_past_the_tilted_mean_and_narrow(seed):
+    samples = guided_ddim_2d(seed)
+    points, probs = ch27.tilted_grid(6.0)
+    tilted_mean = probs @ points
+    means = [x[:, 1].mean() for x in samples.values()]
+    sds = np.array([x.std(0, ddof=1) for x in samples.values()])
+    se_6 = sds[-1, 1] / np.sqrt(len(samples[6.0]))
+    assert means[0] < means[1] < means[2], means
+    assert means[2] - tilted_mean[1] > 10 * se_6, (means, tilted_mean)
+    assert np.all(np.diff(sds, axis=0) < 0), sds
 
 
 # Measured on 20 new seeds, 100,000 to 100,019 (2026-11-27): the DDIM samples' z from 104
