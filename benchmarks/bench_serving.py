@@ -111,7 +111,7 @@ def speculative_rows(tiny=False, seconds=1.0):
     import numpy as np
 
     import nnbook as nb
-    from nnbook.experiments.ch21_decoding import train_model
+    from nnbook.experiments.decoding import train_model
     model, corpus, _ = train_model(21)
     draft = bigram_draft(corpus, len(corpus.vocab), np.random.default_rng(0))
     start, n = corpus.encode(". ")[None], 20 if tiny else 200

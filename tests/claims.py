@@ -12,7 +12,7 @@ every claim test runs on those instead, so the text stays honest:
     @pytest.mark.claim(stated="every", text="ch25: the bounds keep their order")
     @pytest.mark.parametrize("seed", seeds(4001))
     def test_the_bounds_keep_their_order(seed):
-        assert ordered(ch25_vae.mixture_vae(seed))
+        assert ordered(vae_bounds.mixture_vae(seed))
 
 stated="every": the chapter says it holds on every seed (with their count); one failing
 fresh seed fails the fresh run. stated=(k, n): the chapter says "on k of n"; the fresh run

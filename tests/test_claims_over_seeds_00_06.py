@@ -18,7 +18,7 @@ from claims import seeds
 
 import nnbook as nb
 from nnbook.diagnostics import activation_stats, gradient_norms
-from nnbook.experiments import ch04_batches, ch06_deep
+from nnbook.experiments import batch_sizes, deep_stacks
 from nnbook.explore import train_xor
 
 SEEDS = (9001, 9002)                         # no notebook uses these
@@ -130,7 +130,7 @@ def numerical_rank(H):
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_04_xavier_beats_small_random_beats_equal_beats_zeros(seed):
     r = np.random.default_rng(seed)
-    x, y = ch04_batches.sine_task(r)
+    x, y = batch_sizes.sine_task(r)
     grid = np.linspace(-3, 3, 200).reshape(-1, 1)
     starts = {"zeros": "zeros", "all 0.5": nb.init.constant(0.5),
               "small random": "small_random", "Xavier": "xavier_uniform"}
@@ -152,7 +152,7 @@ def test_04_xavier_beats_small_random_beats_equal_beats_zeros(seed):
                                         "batch; per update they agree")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_04_batch_sizes_rank_per_epoch_and_agree_per_update(seed):
-    row = ch04_batches.batch_sizes(seed)
+    row = batch_sizes.batch_sizes(seed)
     assert row["one sample"] < row["mini-batch"] < row["full batch"]
     assert abs(row["mini 7 / full 49"] - 1) < 0.1
 
@@ -331,7 +331,7 @@ def test_06_he_factor_stays_near_one_and_xavier_stays_below(seed):
     assert abs(factors["He"].mean() - 1) < 0.05 and factors["Xavier"].max() < 0.75
 
 
-_clipping = functools.lru_cache(maxsize=None)(ch06_deep.clipping)   # two claims read it
+_clipping = functools.lru_cache(maxsize=None)(deep_stacks.clipping)   # two claims read it
 
 
 # Split from one every-seed claim ("the unclipped run overflows, every clip converges"), which
@@ -345,9 +345,9 @@ _clipping = functools.lru_cache(maxsize=None)(ch06_deep.clipping)   # two claims
                                            "seeds)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_unclipped_run_overflows(seed):
-    X, y = ch06_deep.regression_task(np.random.default_rng(seed))
+    X, y = deep_stacks.regression_task(np.random.default_rng(seed))
     net_seed, fit_seed = np.random.default_rng(seed + 1).integers(2**31, size=2)
-    model = ch06_deep.steep_net(net_seed)
+    model = deep_stacks.steep_net(net_seed)
     model.compile(nb.SGD(0.01), "mse")
     order, losses = np.random.default_rng(fit_seed), []
     with np.errstate(over="ignore", invalid="ignore"), pytest.raises(FloatingPointError):
@@ -372,10 +372,10 @@ def test_06_unclipped_run_overflows(seed):
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_clipping_converges(seed):
     row = _clipping(seed)
-    assert all(row[name] < 0.25 for name in ch06_deep.CLIPS), row
+    assert all(row[name] < 0.25 for name in deep_stacks.CLIPS), row
 
 
-_residual = functools.lru_cache(maxsize=None)(ch06_deep.residual)   # three claims read it
+_residual = functools.lru_cache(maxsize=None)(deep_stacks.residual)   # three claims read it
 
 
 # Section 7's four 20-layer stacks on 210 new seeds: the fourth fresh run's ten, where the
@@ -410,7 +410,7 @@ def test_06_relu_he_learns(seed):
 
 def unclipped_first_steps(X, y, net_seed, fit_seed, steps=24):
     # chapter 06's first_steps({}): the loss of each batch before its step, until overflow
-    model = ch06_deep.steep_net(net_seed)
+    model = deep_stacks.steep_net(net_seed)
     model.compile(nb.SGD(0.01), "mse")
     order, losses = np.random.default_rng(fit_seed), []
     with np.errstate(over="ignore", invalid="ignore"):
@@ -432,7 +432,7 @@ def test_06_unclipped_blow_up_from_all_starts_but_at_most_one_of_ten(seed):
     starts = range(seed, seed + 10)
     # the notebook asserts nine of ten, not ten: about one start in a hundred does not
     # overflow within 24 steps (4 of 390 in the notebook, e.g. its seeds 102 and 395)
-    X, y = ch06_deep.regression_task(np.random.default_rng(starts[0]))
+    X, y = deep_stacks.regression_task(np.random.default_rng(starts[0]))
     blown = 0
     for s in starts:
         net_seed, fit_seed = np.random.default_rng(s).integers(2**31, size=2)

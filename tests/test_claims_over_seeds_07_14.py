@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 from claims import seeds
 
-from nnbook.experiments import (ch08_conv, ch09_softmax, ch10_digits, ch11_optimizers,
-                                ch12_generalisation, ch13_batchnorm)
+from nnbook.experiments import (batchnorm_effect, digits_baselines, learned_filters,
+                                optimizers_compared, regularisers, spiral_classifier)
 
 NEW_SEEDS = (4001, 4002)          # no notebook or stored table uses them
 POOL_START = 4001                 # a pool of ten for the pooled claims, range(s, s + 10)
@@ -31,8 +31,8 @@ POOL_START = 4001                 # a pool of ten for the pooled claims, range(s
 
 def _random_edge_rate(n=2000):
     kernels = np.random.default_rng(4000).standard_normal((n, 3, 3))
-    return np.mean([max(ch08_conv.edge_cosine(k, ch08_conv.EDGE_HORIZONTAL),
-                        ch08_conv.edge_cosine(k, ch08_conv.EDGE_VERTICAL)) > 0.65
+    return np.mean([max(learned_filters.edge_cosine(k, learned_filters.EDGE_HORIZONTAL),
+                        learned_filters.edge_cosine(k, learned_filters.EDGE_VERTICAL)) > 0.65
                     for k in kernels])
 
 
@@ -41,7 +41,7 @@ def _random_edge_rate(n=2000):
                                         "a shift hurts less than a turn")
 @pytest.mark.parametrize("seed", seeds(POOL_START))
 def test_08_pooled_edge_filters_beat_chance_and_are_mostly_horizontal(seed):
-    rows = [ch08_conv.cnn_run(s) for s in range(seed, seed + 10)]
+    rows = [learned_filters.cnn_run(s) for s in range(seed, seed + 10)]
     chance = _random_edge_rate()
     assert 0.1 < chance < 0.16
     assert sum(r["edge-like"] for r in rows) > chance * 8 * len(rows)
@@ -62,14 +62,14 @@ def test_08_pooled_edge_filters_beat_chance_and_are_mostly_horizontal(seed):
                                            "out; 298 of 300 new draws)")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_09_squares_learn_the_spirals(seed):
-    assert ch09_softmax.features_run(seed)["with squares"] >= 0.9
+    assert spiral_classifier.features_run(seed)["with squares"] >= 0.9
 
 
 @pytest.mark.claim(stated=(295, 300), text="ch09: the squares never trail the raw "
                                            "coordinates (295 of 300 new draws)")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_09_squares_do_not_trail_the_raw_coordinates(seed):
-    r = ch09_softmax.features_run(seed)
+    r = spiral_classifier.features_run(seed)
     assert r["with squares"] >= r["raw"]
 
 
@@ -78,7 +78,7 @@ def test_09_squares_do_not_trail_the_raw_coordinates(seed):
                                         "at the last epoch on most")
 @pytest.mark.parametrize("seed", seeds(POOL_START))
 def test_09_cross_entropy_ahead_over_the_last_10_epochs(seed):
-    rows = [ch09_softmax.loss_run(s) for s in range(seed, seed + 10)]
+    rows = [spiral_classifier.loss_run(s) for s in range(seed, seed + 10)]
     # ahead on each of the chapter's ten seeds, but on 299 of 300 new ones (behind by
     # 0.014 in the pool from 1880228100): the pool of ten allows one
     assert sum(r["CE last 10"] > r["MSE last 10"] for r in rows) >= 9
@@ -89,8 +89,8 @@ def test_09_cross_entropy_ahead_over_the_last_10_epochs(seed):
 # -- chapter 10: scaled against byte inputs; the dense network and the CNN --------------
 
 def scaling(seed):
-    """Section 3b's runs on scaled and on byte inputs (ch10_digits caches them per seed)."""
-    return ch10_digits.scaled_inputs(seed), ch10_digits.byte_inputs(seed)
+    """Section 3b's runs on scaled and on byte inputs (digits_baselines caches them per seed)."""
+    return digits_baselines.scaled_inputs(seed), digits_baselines.byte_inputs(seed)
 
 
 # Over 100 new seeds (the 30 of the three recorded fresh runs, 100100-101000 by 100 and 60
@@ -130,7 +130,7 @@ def test_10_bytes_learn_at_a_small_rate_but_less(seed):
     # on one of 100 new seeds α = 5e-4 reached 0.793 on bytes; the best byte rate stayed
     # below the scaled best by 0.010 or more on all 100 (chaotic: see above)
     s, b = scaling(seed)
-    rates = [f"α {lr:g}" for lr in ch10_digits.RATES]
+    rates = [f"α {lr:g}" for lr in digits_baselines.RATES]
     assert b["α 0.0005"] >= 0.8
     assert max(b[c] for c in rates) < max(s[c] for c in rates)
 
@@ -145,7 +145,8 @@ def test_10_bytes_learn_at_a_small_rate_but_less(seed):
                                            "each other (161 of 162 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_10_dense_and_cnn_clear_their_floors_and_stay_close(seed, split):
-    r = ch10_digits.fixed_split(seed) if split == "fixed" else ch10_digits.other_splits(seed)
+    runs = digits_baselines
+    r = runs.fixed_split(seed) if split == "fixed" else runs.other_splits(seed)
     assert r["dense"] >= 0.95 and r["CNN"] >= 0.96
     assert abs(r["CNN"] - r["dense"]) < 0.03
 
@@ -156,7 +157,8 @@ def test_10_dense_and_cnn_clear_their_floors_and_stay_close(seed, split):
                                         "SGD's epochs")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_11_momentum_and_adam_reach_the_target_in_half_the_epochs(seed):
-    reach, val = ch11_optimizers.epochs_to_target(seed), ch11_optimizers.final_validation(seed)
+    runs = optimizers_compared
+    reach, val = runs.epochs_to_target(seed), runs.final_validation(seed)
     assert max(reach["momentum"], reach["Adam"]) <= reach["SGD 0.03"] / 2
     assert abs(reach["SGD 0.3"] - reach["momentum"]) <= 2
     assert val["Adam"] < val["SGD 0.03"]
@@ -166,7 +168,7 @@ def test_11_momentum_and_adam_reach_the_target_in_half_the_epochs(seed):
                                         "training loss")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_11_the_constant_rate_fits_best(seed):
-    loss = ch11_optimizers.final_training_loss(seed)
+    loss = optimizers_compared.final_training_loss(seed)
     assert loss["constant"] < min(loss["step"], loss["cosine"])
 
 
@@ -175,7 +177,7 @@ def test_11_the_constant_rate_fits_best(seed):
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_11_schedules_settle(seed):
     # fresh seeds 1077331300 and 1804547500 (2026-11-25): cosine 0.71x, step 1.28x
-    spread = ch11_optimizers.validation_spread(seed)
+    spread = optimizers_compared.validation_spread(seed)
     assert max(spread["step"], spread["cosine"]) < 0.7 * spread["constant"]
 
 
@@ -185,10 +187,10 @@ def test_11_schedules_settle(seed):
                                         "chosen λ shrinks the weights; all above 0.8")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_12_conclusions_that_hold_on_every_draw(seed):
-    over, grid = ch12_generalisation.overfitting(seed), ch12_generalisation.l2_grid(seed)
-    norms = ch12_generalisation.weight_norms(seed)
-    stop = ch12_generalisation.early_stopping(seed)
-    test = ch12_generalisation.accuracy_on_test(seed)
+    over, grid = regularisers.overfitting(seed), regularisers.l2_grid(seed)
+    norms = regularisers.weight_norms(seed)
+    stop = regularisers.early_stopping(seed)
+    test = regularisers.accuracy_on_test(seed)
     assert over["training accuracy"] == 1.0                     # learned by heart
     bottom = ["λ 0", "λ 0.0001", "λ 0.001", "λ 0.01"]
     assert grid["λ 0.1"] > 2 * max(grid[c] for c in bottom)     # λ = 0.1 far too strong
@@ -206,7 +208,7 @@ def test_12_conclusions_that_hold_on_every_draw(seed):
                                            "applied to 150 (108 of 110 new draws)")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_12_more_data_beats_every_technique(seed):
-    test = ch12_generalisation.accuracy_on_test(seed)
+    test = regularisers.accuracy_on_test(seed)
     techniques = ["none", "L2", "dropout", "early stop", "shifts"]
     assert test["1077 digits"] > max(test[c] for c in techniques)
 
@@ -222,7 +224,7 @@ def test_12_more_data_beats_every_technique(seed):
                                            "batch norm (158 of 162 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_13_ten_dense_layers_train_at_alpha_half_only_with_bn(seed):
-    r = ch13_batchnorm.deep_dense_run(seed)
+    r = batchnorm_effect.deep_dense_run(seed)
     assert r["no BN, α 0.5: loss"] > 2.0 and r["no BN, α 0.5: acc"] < 0.3
     assert r["BN, α 0.5: loss"] < 0.8 and r["BN, α 0.5: acc"] > 0.6
     assert r["no BN, α 0.05: acc"] > 0.35
@@ -237,7 +239,7 @@ def test_13_ten_dense_layers_train_at_alpha_half_only_with_bn(seed):
                                          "with batch norm (80 of 81 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_13_the_two_block_cnn_trains_at_alpha_01_only_with_bn(seed):
-    r = ch13_batchnorm.cnn_run(seed)
+    r = batchnorm_effect.cnn_run(seed)
     assert r["BN: right"] >= 0.96 * 450
     assert r["no BN: right"] < min(0.9 * 450, r["BN: right"] - 36)
     assert r["no BN: loss"] > 100 * r["BN: loss"]

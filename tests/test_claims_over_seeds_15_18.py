@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from claims import seeds
 
-from nnbook.experiments import ch16_recall, ch17_attention, ch18_part3
+from nnbook.experiments import long_recall, bigram_vs_attention, sequence_models
 
 FIXED = (31, 32)  # used by no notebook and no stored table of chapters 15-18
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -84,7 +84,7 @@ def test_chapter_16_gradient_at_initialisation_holds(seed):
 
 @lru_cache(maxsize=None)
 def recall(seed):
-    return ch16_recall.recall_run(seed, epochs=5)
+    return long_recall.recall_run(seed, epochs=5)
 
 
 @pytest.mark.claim(stated=(9, 10), text="ch16: the plain RNN stays below 0.6 on the recall task "
@@ -111,10 +111,10 @@ def test_chapter_16_cuts_bring_a_learned_lstm_to_chance(seed):
 
 @lru_cache(maxsize=None)
 def attention(seed):
-    return ch17_attention.attention_run(seed)
+    return bigram_vs_attention.attention_run(seed)
 
 
-EVEN_SHARE = np.mean([3 / (t + 1) for t in range(8, ch17_attention.T)])  # last three, evenly
+EVEN_SHARE = np.mean([3 / (t + 1) for t in range(8, bigram_vs_attention.T)])  # last three, evenly
 
 
 # Stated for every seed until the thirteenth fresh run (2026-11-27): on seed 2055483700 the
@@ -166,7 +166,7 @@ def test_chapter_17_every_head_looks_at_the_last_three(seed):
 # 10,100,100 to 10,103,000). Per claim below: the first twenty, then the three tens and thirty.
 @lru_cache(maxsize=None)
 def transformer(seed):
-    return ch18_part3.floors_run(seed), ch18_part3.transformer_run(seed)
+    return sequence_models.floors_run(seed), sequence_models.transformer_run(seed)
 
 
 # Split from the claim below, stated for every seed until the tenth fresh run (2026-11-26):

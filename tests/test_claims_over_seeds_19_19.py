@@ -1,5 +1,5 @@
 """Chapter 19's conclusions over seeds (tests/claims.py), re-run with a seed the notebook and
-the stored tables (nnbook/experiments/ch19_tokens.py, seeds 19–23) do not use: the token
+the stored tables (nnbook/experiments/tokens_vs_characters.py, seeds 19–23) do not use: the token
 model beats the character model that read as many bytes, which beats the one trained for
 the same steps; reading as many bytes gives the characters most of the tokens' gain; every
 model stays above the grammar and the character model above its 32-character window bound.
@@ -21,7 +21,7 @@ from functools import lru_cache
 import pytest
 from claims import seeds
 
-from nnbook.experiments import ch19_tokens as ch19
+from nnbook.experiments import tokens_vs_characters as ch19
 
 
 @lru_cache(maxsize=None)

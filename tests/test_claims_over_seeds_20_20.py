@@ -1,5 +1,5 @@
 """Chapter 20's conclusions over seeds, re-run on a seed the notebook and the stored tables do
-not use (nnbook/experiments/ch20_modern.py), in the form of tests/claims.py: the orderings the
+not use (nnbook/experiments/modern_block.py), in the form of tests/claims.py: the orderings the
 chapter says hold on every seed must hold on a new one too, and post-norm's lead, which a fresh
 seed broke, is stated as the count the chapter gives. In CI the seed is 27 (27 and 28 were
 tried when the tied start changed); `nox -s fresh_seeds` draws new ones."""
@@ -9,7 +9,7 @@ from functools import lru_cache
 import pytest
 from claims import seeds
 
-from nnbook.experiments import ch20_modern as ch20
+from nnbook.experiments import modern_block as ch20
 
 
 # The seven models these claims compare (ch20.ablation trains only those: the other four

@@ -1,5 +1,5 @@
 """Chapters 21 and 22's conclusions over seeds, re-run on seeds the notebooks and the stored
-tables do not use (nnbook/experiments/ch21_decoding.py, ch22_posttraining.py), in the form of
+tables do not use (nnbook/experiments/decoding.py, sft_rl_dpo.py), in the form of
 tests/claims.py: each test asserts one conclusion on one seed and states how often the chapter
 says it holds ("every", or (k, n) where a re-run on new models found exceptions). In CI the
 seeds are fixed (31 for chapter 21; 226, 2252 and 2253 for chapter 22); `nox -s fresh_seeds`
@@ -12,8 +12,8 @@ import pytest
 from claims import seeds
 
 from nnbook.data.language import Language
-from nnbook.experiments import ch21_decoding as ch21
-from nnbook.experiments import ch22_posttraining as ch22
+from nnbook.experiments import decoding as ch21
+from nnbook.experiments import sft_rl_dpo as ch22
 
 H = Language(max_depth=0).entropy_per_char / np.log(2)   # bits/char
 

@@ -1,5 +1,5 @@
 """Chapter 23's conclusions over seeds (tests/claims.py), re-run with a seed the notebook
-and the stored table (nnbook/experiments/ch23_serving.py, seeds 21–30) do not use: past
+and the stored table (nnbook/experiments/sliding_window.py, seeds 21–30) do not use: past
 the training window, the sliding window keeps more sentences than the full context and
 fewer than inside the window, and chapter 21's re-reading from position 0 keeps more than
 the window. One seed trains chapter 21's model (10 s, and only once: chapter 21's claims
@@ -11,8 +11,8 @@ import functools
 import pytest
 from claims import seeds
 
-from nnbook.experiments import ch21_decoding as ch21
-from nnbook.experiments import ch23_serving as ch23
+from nnbook.experiments import decoding as ch21
+from nnbook.experiments import sliding_window as ch23
 
 
 @functools.lru_cache(maxsize=None)     # every seed kept: the two tests take the seeds in turn

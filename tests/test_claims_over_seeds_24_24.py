@@ -1,5 +1,5 @@
 """Chapter 24's conclusions over seeds (tests/claims.py), re-run with seeds the notebook and
-the stored tables (nnbook/experiments/ch24_precision.py: language models 24–33, digits
+the stored tables (nnbook/experiments/fewer_bits.py: language models 24–33, digits
 0–4) do not use. One seed trains the small language model once (about a second; shared by
 the format and part claims) and the digits MLP five times (float32, mixed and a bfloat16
 master at learning rate 0.02; float32 and a bfloat16 master at 0.1)."""
@@ -9,7 +9,7 @@ import functools
 import pytest
 from claims import seeds
 
-from nnbook.experiments import ch24_precision as ch24
+from nnbook.experiments import fewer_bits as ch24
 
 FIXED = 7301   # used by no notebook, table or other test
 

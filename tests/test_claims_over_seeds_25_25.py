@@ -12,12 +12,12 @@ import functools
 import pytest
 from claims import seeds
 
-from nnbook.experiments import ch25_vae
+from nnbook.experiments import vae_bounds
 from nnbook.experiments import seeds as stored
 
 FIXED = (4001,)                   # no notebook or stored table uses it
 ORDER = ("true NLL", "model NLL", "neg IWAE 100", "neg IWAE 10", "neg ELBO")
-BETAS = [f"{b:g}" for b in ch25_vae.BETAS]
+BETAS = [f"{b:g}" for b in vae_bounds.BETAS]
 SECANT = (1.0, 1.5)               # nats of reconstruction per nat of KL, β 0.25 → 4
 RISE = (0.09, 0.14)               # the squared error's relative rise over z ~ q, β 0.25 → 4
 MARGIN = 3                        # column ranges around the stored spread (the notebook's)
@@ -27,12 +27,12 @@ YARDSTICK = 5.0                   # chapter 26's: z ≥ 5 for true samples once 
 
 @functools.lru_cache(maxsize=None)
 def mixture_row(seed):
-    return ch25_vae.mixture_vae(seed)
+    return vae_bounds.mixture_vae(seed)
 
 
 @functools.lru_cache(maxsize=None)
 def beta_row(seed):
-    return ch25_vae.digits_beta(seed)
+    return vae_bounds.digits_beta(seed)
 
 
 def secant(row, a, b):
@@ -69,7 +69,7 @@ def the_loss_error_rises_each_step(row):
 
 
 def secants_between_their_betas(row):
-    b = ch25_vae.BETAS
+    b = vae_bounds.BETAS
     return all(lo < secant(row, lo, hi) < hi for lo, hi in zip(b, b[1:]))
 
 

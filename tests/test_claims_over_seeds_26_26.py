@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from claims import seeds
 
-from nnbook.experiments import ch26_diffusion as ch26
+from nnbook.experiments import diffusion_samplers as ch26
 from nnbook.experiments import seeds as stored
 
 FIXED = (4026,)                   # no notebook or stored table uses it

@@ -17,9 +17,9 @@ from claims import seeds
 
 from nnbook import generative as G
 from nnbook.data import digits_split
-from nnbook.experiments import ch27_guidance as ch27
+from nnbook.experiments import guided_sampling as ch27
 from nnbook.experiments import stored
-from nnbook.experiments.ch26_diffusion import mixture
+from nnbook.experiments.diffusion_samplers import mixture
 from nnbook.generative import LinearSchedule, exact_class_score, guided
 
 FIXED = (4027,)                   # no notebook or stored table uses it

@@ -32,7 +32,7 @@ PATHLIKE = re.compile(r"^[\w.$…<>*-]*(/[\w.$…<>*-]*)+$|^[\w.*<>-]+\.(py|md|t
 def _exists(path):
     """A path of the repository (or of nnbook/ when it starts with a subfolder's name); a
     ``*`` is a glob that must match, a ``<placeholder>`` stands for any name in its folder."""
-    pattern = re.sub(r"<[^>]+>|\bNN_name\b|NN_NN|\bchNN_topic\b", "*", path).rstrip("/")
+    pattern = re.sub(r"<[^>]+>|\bNN_name\b|NN_NN", "*", path).rstrip("/")
     for base in (ROOT, ROOT / "nnbook"):
         if any(base.glob(pattern)) if "*" in pattern else (base / pattern).exists():
             return True
@@ -71,7 +71,7 @@ def test_the_where_to_tables_folders_and_test_files_exist():
     """Each row's folders exist, and each test file pattern it names matches a file now."""
     for kind, (goes, tested) in _where_to().items():
         for path in re.findall(r"`([^` ]+/[^` ]*)`", goes):
-            folder = re.sub(r"<[^>]+>.*|\bNN_name.*|\bchNN_topic.*|[^/]*$", "", path)
+            folder = re.sub(r"<[^>]+>.*|\bNN_name.*|[^/]*$", "", path)
             assert (ROOT / folder).is_dir(), f"{kind}: `{path}`'s folder {folder} is missing"
         tests = re.findall(r"`(tests/[^`]+)`", tested)
         assert tests or kind.startswith("notebook"), f"{kind}: no test file named"
@@ -189,14 +189,16 @@ def test_every_layer_lives_where_the_guide_says():
     assert "integer_input" in TEXT and "88" in TEXT
 
 
-def test_modules_are_named_by_topic_except_the_experiments_the_guide_names():
-    """No module is named by a chapter or Part number, but for the experiments (issue 51,
-    item 3 renames them; then this test fails until the guide drops the exception)."""
+def test_modules_are_named_by_topic_as_the_guide_says():
+    """The guide's rule, "never by a Part or chapter number", with no exception left
+    (issue 51, item 3 renamed the experiments); tests/test_structure.py enforces it."""
+    assert re.search(r"A module is named by its topic, never by a Part or chapter number",
+                     TEXT)
+    assert re.search(r"`tests/test_structure\.py` fails on a module\s+of `nnbook/` named", TEXT)
+    assert "known exception" not in TEXT and "chNN_topic" not in TEXT
     numbered = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "nnbook").rglob("*.py")
                       if re.search(r"(^|_)(ch|part)\d", p.stem))
-    assert re.search(r"known exception is\s+the experiments' `nnbook/experiments/chNN_topic\.py`",
-                     TEXT)
-    assert numbered and all(p.startswith("nnbook/experiments/ch") for p in numbered), numbered
+    assert not numbered, numbered
 
 
 def _has_shapes(cls):

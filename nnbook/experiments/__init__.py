@@ -1,7 +1,7 @@
 """Results over seeds (from chapter 05 on): the tool (seeds.py: ``nb.over_seeds``,
-``nb.SeedTable``, ``nb.seeds.stored``), and one module per chapter topic's experiment
-(named by its topic, as ``masked_diffusion.py``; the older ones ``chNN_topic.py``) whose
-tables the repository stores in ``tables/``.
+``nb.SeedTable``, ``nb.seeds.stored``), and one module per chapter's experiment, named by
+what it studies (``batch_sizes.py``, ``sequence_models.py``, ``masked_diffusion.py``; its
+docstring says which chapter uses it), whose tables the repository stores in ``tables/``.
 
 A module whose seeds cost too much for its notebook declares ``TABLES = {"NN_name":
 (function, seeds)}``, where ``function(seed)`` returns a number or a dict of numbers; its

@@ -16,7 +16,7 @@ from ..generative import (MaskedDiffusionLoss, loss_at_rate, mask_batch,
                           model_conditionals, unmask_sample)
 from ..layers.activations import log_softmax
 from ..training import AdamW, CrossEntropy, Sequential
-from .ch20_modern import modern
+from .modern_block import modern
 
 __all__ = ["T", "STEPS", "BATCH", "RATES", "SAMPLE_STEPS", "SEEDS", "oracle", "possible",
            "data", "train_masked", "train_autoregressive", "bound_per_window", "rate_gaps",

@@ -329,12 +329,12 @@ BUGS = [
         "SFT's answer mask starts one position late: the first answer token is never trained "
         "(in the library's answer_arrays and in the notebook's copy of it).",
         "OpenRLHF #973 (the first answer token left out of the fine-tuning loss)",
-        [("nnbook/experiments/ch22_posttraining.py", "M[i, len(p) - 1: len(ids) - 1] = 1",
+        [("nnbook/experiments/sft_rl_dpo.py", "M[i, len(p) - 1: len(ids) - 1] = 1",
           "M[i, len(p): len(ids) - 1] = 1"),
          (NB + "22_post_training.ipynb", "M[i, len(p) - 1: len(ids) - 1] = 1",
           "M[i, len(p): len(ids) - 1] = 1")],
         # notebook 22, the SFT loss's check: the targets under the mask decode to each answer
-        ["22_post_training.ipynb"], ["tests/test_experiments_ch22_posttraining.py"]),
+        ["22_post_training.ipynb"], ["tests/test_experiments_sft_rl_dpo.py"]),
 
     # Part V — chapters 23–26 ------------------------------------------------------------
     bug("left-pad-pads-right", ["23"],

@@ -63,7 +63,7 @@ class BatchNorm(Layer):
     (M, n) product. float32 makes 6 and 7 passes, in the order float64 made them before
     (``_SAME_ORDER``): (x − μ)² and dy ⊙ (x − μ) written out, then summed with the vector
     of ones, and ∂E/∂x = γ/σ·dy − (x̂ ⊙ γ/σ·dγ/M + γ/σ·dβ/M) with a second work array.
-    Chapter 13's stored float32 CNN runs (``nnbook.experiments.ch13_batchnorm``) were
+    Chapter 13's stored float32 CNN runs (``nnbook.experiments.batchnorm_effect``) were
     computed in that order, and training turns a change in the last bit into another
     digit right or wrong (seed 1: 441 of 450 right instead of 440). Measured side by side
     on an Intel Xeon (AVX-512), one thread, forward + backward at (256, 512): float64

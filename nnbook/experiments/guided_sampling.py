@@ -14,7 +14,7 @@ from ..generative import (LinearSchedule, class_function, class_mixture, conditi
                           train_conditional_denoiser)
 from ..layers import Dense, Flatten, ReLU, Softmax
 from ..training import Adam, Sequential
-from .ch26_diffusion import mixture
+from .diffusion_samplers import mixture
 
 __all__ = ["CLASS", "overlapping_pair", "GRID", "tilted_grid", "grid_sample", "mmd2",
            "BANDWIDTH", "langevin", "guided_then_langevin", "WEIGHTS", "digits_classifier",
@@ -112,7 +112,7 @@ def guided_then_langevin(rng, w=3.0, *, mix=None, component=CLASS, wrong_w=None,
 
 
 def digits_classifier(rng):
-    """Chapter 10's dense network (``ch10_digits``: Adam(0.002), 30 epochs, batches of 16)
+    """Chapter 10's dense network (``digits_baselines``: Adam(0.002), 30 epochs, batches of 16)
     trained on chapter 10's fixed split; returns it and its test accuracy."""
     X_train, y_train, X_val, y_val, X_test, y_test = digits_split()
     net = Sequential([Flatten(), Dense(64, 128, init="he_normal", rng=rng), ReLU(),

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ..inference import generate
-from .ch21_decoding import N_LONG, T, trained, window_shares, write_sliding
+from .decoding import N_LONG, T, trained, window_shares, write_sliding
 
 __all__ = ["write_windowed", "window_acceptance", "TABLES"]
 

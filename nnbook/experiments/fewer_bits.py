@@ -16,7 +16,7 @@ from ..data import char_windows, digits_split, language_corpus
 from ..layers import Dense, Tanh
 from ..precision import RoundTo, mixed_precision_step, quantise, round_to
 from ..training import SGD, CrossEntropy, Sequential
-from .ch20_modern import BITS, loss_per_char, modern, train_model
+from .modern_block import BITS, loss_per_char, modern, train_model
 
 __all__ = ["T", "setup", "train_lm", "bits_per_char", "rounded", "PARTS", "formats_row",
            "parts_row", "train_digits", "mixed_row", "TABLES"]

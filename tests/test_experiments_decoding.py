@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 import nnbook as nb
-from nnbook.experiments import ch21_decoding as ch21
+from nnbook.experiments import decoding as ch21
 
 LANGUAGE = ch21.LANGUAGE
 RIGHT, WRONG = "the bird sings.", "the bird sing."

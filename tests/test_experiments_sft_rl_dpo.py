@@ -5,7 +5,7 @@ first answer token out of the loss (OpenRLHF #973); one that starts early trains
 import numpy as np
 
 import nnbook as nb
-from nnbook.experiments import ch22_posttraining as ch22
+from nnbook.experiments import sft_rl_dpo as ch22
 
 
 def test_the_answer_mask_keeps_exactly_the_answers_targets(monkeypatch):
