@@ -19,6 +19,8 @@ files, with ``ast``; nothing is imported).
 - (g) the floors under the others import nothing above them: ``nnbook/kernels/``
   (the speed code under the layers) imports no module of nnbook outside ``kernels/``,
   and its modules import only NumPy and the standard library;
+- (h) no module or folder is named by a chapter or a Part (``ch18_part3``, ``part3``,
+  ``chapter_12``): it is named by its topic, and its docstring says which chapter uses it;
 - (f) every module opens with a docstring of at most ``MAX_SENTENCES`` sentences that
   says what the module holds (sentences split at ``.``, ``!`` or ``?`` before a capital,
   a backtick or a bracket); how it is fast, and what that was measured at, goes to
@@ -270,6 +272,20 @@ def reaching_up(package: Path, floors=FLOORS) -> list[str]:
     return problems
 
 
+NUMBERED = re.compile(r"(^|_)(ch|chapter|part)_?\d", re.IGNORECASE)
+
+
+def numbered(package: Path) -> list[str]:
+    """One line per module or folder of ``package`` whose name holds a chapter or Part
+    number: ``ch18``, ``part3`` or ``chapter_12`` at its start or after an underscore."""
+    found = set()
+    for path in package.rglob("*.py"):
+        for part in path.relative_to(package.parent).with_suffix("").parts:
+            if NUMBERED.search(part):
+                found.add(f"{where(path, package)}: {part!r}")
+    return sorted(found)
+
+
 def sentences(docstring: str) -> list[str]:
     """The sentences of a docstring: split at ``.``, ``!`` or ``?`` before a capital, a
     backtick, a bracket or a quote (so ``e.g. x`` and ``nb.Dense`` do not split)."""
@@ -331,6 +347,13 @@ def test_the_kernels_floor_imports_nothing_above_it():
     assert not found, ("nnbook/kernels/ is the floor under the layers: it imports NumPy and "
                        "nothing of nnbook outside itself (pass what a kernel needs as "
                        "arguments, or keep the check in the layer):\n" + "\n".join(found))
+
+
+def test_no_module_is_named_by_a_chapter_or_part():
+    found = numbered(PACKAGE)
+    assert not found, ("modules named by a chapter or Part number (name each by what it "
+                       "holds or studies, and let its docstring say which chapter uses "
+                       "it; `git mv` keeps its history):\n" + "\n".join(found))
 
 
 def test_every_module_opens_with_a_short_docstring():
@@ -505,3 +528,16 @@ def test_checker_finds_a_floor_that_reaches_up(tmp_path):
         "NumPy only"]
     assert reaching_up(write(tmp_path / "clean", dict(CLEAN, **{
         "kernels/__init__.py": "", "kernels/fast.py": "import numpy as np\n"}))) == []
+
+
+def test_checker_finds_modules_named_by_a_chapter_or_part(tmp_path):
+    package = write(tmp_path / "pkg", dict(CLEAN, **{
+        "experiments/__init__.py": "", "experiments/ch18_part3.py": "",
+        "experiments/sequence_models.py": "", "experiments/chapter_12.py": "",
+        "part3/__init__.py": "", "part3/tokens.py": "", "charts.py": "", "chains2.py": "",
+        "depart2.py": "", "torch2nb.py": ""}))
+    assert numbered(package) == ["pkg/experiments/ch18_part3.py: 'ch18_part3'",
+                                 "pkg/experiments/chapter_12.py: 'chapter_12'",
+                                 "pkg/part3/__init__.py: 'part3'",
+                                 "pkg/part3/tokens.py: 'part3'"]
+    assert numbered(write(tmp_path / "clean", CLEAN)) == []
