@@ -2,7 +2,8 @@
 default_rng(0) spelled out (a change in NumPy's streams or in the grammar is caught), sentence
 probabilities worked by hand from the rules, the parser's −log P equal to the generator's sum,
 every sampled sentence accepted with balanced brackets, next-character probabilities that sum
-to 1, the exact entropy by hand (max_depth=0) and against a Monte Carlo mean, and every error."""
+to 1, the exact entropy by hand (max_depth=0) and against a Monte Carlo mean, the longest prefix
+the grammar follows (`followed`), and every error."""
 
 import hashlib
 import math
@@ -133,6 +134,32 @@ def test_samples_accepted_balanced_and_bounded(depth):
     assert deepest == depth                                 # reached, never passed
     if depth == 0:
         assert "that" not in text
+
+
+def _followed_one_by_one(sentence):
+    k = 0
+    while k < len(sentence):
+        try:
+            LANG.nll_chars(sentence[:k + 1])
+        except ValueError:
+            break
+        k += 1
+    return k
+
+
+@pytest.mark.parametrize("sentence", ["the cats (that a dog sees) run.",
+                                      "the cats (that a dog sees) runs.",
+                                      "the cat (that runs sleeps.", "xyz", "",
+                                      "does the cat (that the dogs (that run) see) sleeps?"])
+def test_followed_is_the_longest_prefix_the_grammar_parses(sentence):
+    expected = _followed_one_by_one(sentence)
+    assert LANG.followed(sentence) == expected
+    assert (expected == len(sentence)) == (LANG.accepts(sentence) or sentence == "")
+
+
+def test_followed_stops_at_the_first_mistake():
+    assert LANG.followed("the cats (that a dog sees) runs.") == len("the cats (that a dog sees) run")
+    assert LANG.followed("xyz") == 0
 
 
 def test_agreement_across_brackets():

@@ -284,6 +284,19 @@ class Language:
             return False
         return () in states
 
+    def followed(self, sentence: str) -> int:
+        """How many characters of ``sentence`` the grammar follows before its first mistake
+        (all of them if it is accepted): a bisection, since a rejected prefix stays rejected."""
+        lo, hi = 0, len(sentence)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            try:
+                self.nll_chars(sentence[:mid])
+                lo = mid
+            except ValueError:
+                hi = mid - 1
+        return lo
+
     @staticmethod
     def sentences(text: str) -> list:
         """The complete sentences of a text: the pieces ending in ".", "!" or "?", spaces

@@ -24,7 +24,7 @@ from ..layers import (GRU, LSTM, RNN, Dense, Embedding, LayerNorm, PositionalEmb
 from ..training import Adam, CrossEntropy, Sequential
 from .seeds import SeedTable, stored
 
-__all__ = ["data", "transformer", "recurrent", "train_model", "loss_per_char", "followed",
+__all__ = ["data", "transformer", "recurrent", "train_model", "loss_per_char",
            "judge_samples", "floors_run", "transformer_run", "rnn_run", "lstm_run",
            "gru_run", "part3_table", "SEEDS", "PROMPT", "CLAUSE", "AGREEMENT", "TABLES"]
 
@@ -99,25 +99,11 @@ def loss_per_char(model, x, y):
     return -np.take_along_axis(log_p, y[..., None], axis=-1)[..., 0]
 
 
-def followed(language, sentence):
-    """How many characters of ``sentence`` the grammar follows before its first mistake
-    (all of them if it is accepted): a bisection, since a rejected prefix stays rejected."""
-    lo, hi = 0, len(sentence)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        try:
-            language.nll_chars(sentence[:mid])
-            lo = mid
-        except ValueError:
-            hi = mid - 1
-    return lo
-
-
 def judge_samples(language, sentences):
     """``(accepted, n, depth)``: how many sentences the grammar accepts, of how many, and
     the share of their characters it follows before the first mistake."""
     accepted = sum(map(language.accepts, sentences))
-    depth = sum(followed(language, s) for s in sentences) / sum(map(len, sentences))
+    depth = sum(map(language.followed, sentences)) / sum(map(len, sentences))
     return accepted, len(sentences), depth
 
 

@@ -56,15 +56,7 @@ def decoding_sample(model, corpus, prompt, temperature=1.0, top_k=None, top_p=No
     language = corpus.language
     if language.accepts(sentence):
         return sentence, None
-    lo, hi = 0, len(sentence)             # the longest prefix the grammar can follow
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        try:
-            language.nll_chars(sentence[:mid])
-            lo = mid
-        except ValueError:
-            hi = mid - 1
-    return sentence, lo
+    return sentence, language.followed(sentence)   # the longest prefix it can follow
 
 
 def _verdict(sentence, where):
