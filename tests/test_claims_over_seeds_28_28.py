@@ -17,6 +17,7 @@ from claims import seeds
 
 from nnbook.experiments import masked_diffusion as md
 from nnbook.experiments import stored
+from nnbook.generative import model_conditionals
 
 FIXED = (4028,)                   # no notebook or stored table uses it
 
@@ -51,14 +52,24 @@ def test_the_model_is_above_the_exact_denoiser(seed):
         assert g.mean() > -4 * _se(g), (k, row)
 
 
+def _gap(row):
+    return lambda k: row[f"gap k={k}"]
+
+
+# The form below (smallest at k = 8, largest at k = 4 or 6) replaced "k = 8 < k = 1 <
+# max(k = 4, k = 6)" after the cold reading; measured on 14 new seeds, 10,560,000 to
+# 10,560,700 (the reading) and 10,570,100 to 10,570,600 in steps of 100 (2026-11-27): it
+# held on all 14
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated="every", text="ch28: the model's gap to the oracle is smallest "
-                                        "with everything hidden (k = 8), and largest at "
-                                        "k = 4 or 6, above k = 1")
+@pytest.mark.claim(stated="every", text="ch28: of the five masking rates measured, the "
+                                        "model's gap to the oracle is smallest with "
+                                        "everything hidden (k = 8) and largest at half or "
+                                        "three quarters hidden (k = 4 or 6)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_gap_is_largest_in_between(seed):
     r = masked(seed)[0]
-    assert r["gap k=8"] < r["gap k=1"] < max(r["gap k=4"], r["gap k=6"]), r
+    assert min(md.RATES, key=_gap(r)) == 8, r
+    assert max(md.RATES, key=_gap(r)) in (4, 6), r
 
 
 @pytest.mark.heavy(ci=True)
@@ -81,10 +92,35 @@ def test_the_autoregressive_model_is_closer_to_its_floor(seed):
     assert r["bound"] - r["exact"] > a["AR"] - a["AR floor"], (r, a)
 
 
+def _bits(values):
+    return values.mean() / md.T / math.log(2)    # bits per character
+
+
+# Measured on 6 new seeds, 10,570,100 to 10,570,600 in steps of 100 (2026-11-27): the
+# left-to-right excess was 0.515 to 0.729 bits per character, what the other orders add
+# 0.061 to 0.332, and the autoregressive model's excess 0.068 to 0.085 (6.6 to 10.6 times
+# less); both comparisons held on all 6
+@pytest.mark.heavy(ci=True)
+@pytest.mark.claim(stated="every", text="ch28: read left to right only, the masked model "
+                                        "stays further above the grammar's −log p(window) "
+                                        "than the other orders add to its bound, and more "
+                                        "than 4 times as far as chapter 20's autoregressive "
+                                        "model above its floor")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_most_of_the_gap_is_the_conditionals_not_the_orders(seed):
+    row, parts = masked(seed)
+    a = autoregressive(seed)
+    lr = md.left_to_right_nll(model_conditionals(parts["model"]), parts["held"][:, 1:])
+    lr_over, orders = _bits(lr - parts["exact"]), _bits(parts["bound"] - lr)
+    assert lr_over > orders, (lr_over, orders, row)
+    assert lr_over > 4 * (a["AR"] - a["AR floor"]), (lr_over, a)
+
+
 def test_the_text_matches_the_stored_table():
     table = stored("28_masked_diffusion")
     assert table.every(lambda r: r["bound"] > r["exact"])
-    assert table.every(lambda r: r["gap k=8"] < r["gap k=1"] < max(r["gap k=4"], r["gap k=6"]))
+    assert table.every(lambda r: min(md.RATES, key=_gap(r)) == 8)
+    assert table.every(lambda r: max(md.RATES, key=_gap(r)) in (4, 6))
     assert table.every(lambda r: r["accepted 8 steps"] > r["accepted 1 steps"])
     assert table.every(lambda r: r["accepted 8 steps"] < 0.5)
     assert table.every(lambda r: r["bound"] - r["exact"] > r["AR"] - r["AR floor"])

@@ -19,8 +19,8 @@ from ..training import AdamW, CrossEntropy, Sequential
 from .modern_block import modern
 
 __all__ = ["T", "STEPS", "BATCH", "RATES", "SAMPLE_STEPS", "SEEDS", "oracle", "possible",
-           "data", "train_masked", "train_autoregressive", "bound_per_window", "rate_gaps",
-           "accepted_shares", "masked_run", "autoregressive_run", "masked_vs_autoregressive",
+           "data", "train_masked", "train_autoregressive", "bound_per_window",
+           "left_to_right_nll", "rate_gaps", "accepted_shares", "masked_run", "autoregressive_run", "masked_vs_autoregressive",
            "TABLES"]
 
 LANGUAGE = Language()
@@ -93,6 +93,26 @@ def bound_per_window(conditionals, ids, rng, draws=DRAWS):
         _, mask, weights = mask_batch(ids, mask_id=V, rng=rng)
         total += masked_nll(conditionals, ids, mask, weights)
     return total / draws
+
+
+def left_to_right_nll(conditionals, ids):
+    """The denoiser read left to right only: Σ_t −log q(x_t | x_<t visible, x_≥t masked)
+    per window (nats, (m,)). This is −log q_σ(window) for one order σ, the identity, of
+    the orders whose average is the bound (``bound_per_window``): a proper autoregressive
+    model, so it separates the averaging over orders from the denoiser's conditionals.
+    With the exact denoiser it is −log p(window), the chain rule.
+
+    Shapes: ids (m, T) integer ids  →  (m,) float64. Chapter 28.
+    """
+    a = np.asarray(ids)
+    total = np.zeros(len(a))
+    for t in range(a.shape[1]):
+        mask = np.zeros(a.shape, dtype=bool)
+        mask[:, t:] = True                                   # x_<t visible, x_≥t hidden
+        weights = np.zeros(a.shape)
+        weights[:, t] = 1.0                                  # scored at t only
+        total += masked_nll(conditionals, a, mask, weights)
+    return total
 
 
 def rate_gaps(denoiser, ids, seed):
