@@ -29,6 +29,24 @@ def unplanned(monkeypatch):
     monkeypatch.setattr(step_plan.StepPlan, "after", classmethod(lambda *a, **k: None))
 
 
+def counting(monkeypatch, cls, name):
+    """Patch ``cls.<name>`` (forward or backward) at the class level with a wrapper that
+    counts its calls per layer: ``{id(layer): calls}``. A class-level patch keeps the
+    layers' fast pair (``runs_own_walk``), so the counts say which steps called the method."""
+    calls, method = {}, getattr(cls, name)
+
+    def counted(self, *args, **kwargs):
+        calls[id(self)] = calls.get(id(self), 0) + 1
+        return method(self, *args, **kwargs)
+
+    if name == "backward":
+        def counted(self, dy, need_dx=True):                    # noqa: F811 (need_dx: declared)
+            calls[id(self)] = calls.get(id(self), 0) + 1
+            return method(self, dy, need_dx)
+    monkeypatch.setattr(cls, name, counted)
+    return calls
+
+
 OPTIMIZERS = [lambda: nb.Adam(lr=0.01, weight_decay=1e-3, clipnorm=1.0),
               lambda: "sgd", lambda: nb.SGD(lr=0.1, momentum=0.9)]
 
@@ -177,10 +195,13 @@ def mlp_and_batch(out="softmax", dtype=np.float64):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_layers_walked_without_their_checks_give_the_checked_numbers(monkeypatch, out, dtype):
     fast, x, y = mlp_and_batch(out, dtype)
-    losses = [fast.train_step(x, y)["loss"] for _ in range(4)]
-    plan = next(iter(fast._plans.values()))
-    assert all(f is not None for _, f in plan.forward)           # every layer took its fast path
-    assert all(entry[3] is not None for entry in plan.backward)
+    counts = [counting(monkeypatch, cls, name) for cls in (nb.Dense, nb.Activation)
+              for name in ("forward", "backward")]
+    losses = [fast.train_step(x, y)["loss"]]
+    first = [dict(c) for c in counts]                            # the checked step's calls
+    losses += [fast.train_step(x, y)["loss"] for _ in range(3)]
+    assert counts == first and sum(map(len, first)) >= 11      # every layer took its fast pair
+    monkeypatch.undo()
     unplanned(monkeypatch)
     slow, _, _ = mlp_and_batch(out, dtype)
     assert [slow.train_step(x, y)["loss"] for _ in range(4)] == losses
@@ -198,15 +219,16 @@ class LoudDense(nb.Dense):
         return super().forward(x)
 
 
-def test_a_subclass_that_overrides_forward_is_walked_with_it():
+def test_a_subclass_that_overrides_forward_is_walked_with_it(monkeypatch):
     model, x, y = mlp_and_batch()
     model.layers[2] = LoudDense(7, 7, rng=np.random.default_rng(0))
     LoudDense.calls = 0
+    calls = counting(monkeypatch, nb.Activation, "forward")
     for _ in range(3):
         model.train_step(x, y)
     assert LoudDense.calls == 3                                  # planned steps call it too
-    plan = next(iter(model._plans.values()))
-    assert plan.forward[2][1] is None and plan.forward[3][1] is None   # and the layer after it
+    assert calls[id(model.layers[3])] == 3                       # and the layer after it
+    assert calls[id(model.layers[1])] == 1                       # the one before: fast
 
 
 def test_a_method_replaced_on_a_layer_after_planned_steps_is_called():
@@ -239,8 +261,10 @@ def test_a_loss_gradient_of_another_dtype_is_cast_as_the_layers_cast_it(monkeypa
         return [model.train_step(x, y)["loss"] for _ in range(3)], weights(model)
 
     fast, x, y = mlp_and_batch("tanh")
+    calls = counting(monkeypatch, nb.Activation, "backward")
     losses, ws = run(fast)
-    assert next(iter(fast._plans.values())).top_fast
+    assert calls[id(fast.layers[-1])] == 1                       # the top Tanh: fast, planned
+    monkeypatch.undo()
     unplanned(monkeypatch)
     slow, _, _ = mlp_and_batch("tanh")
     slow_losses, slow_ws = run(slow)
