@@ -172,30 +172,30 @@ class Sequential(ModelWeights):
         ``backward``), without the checks its checked step made."""
         if not (type(dy) is np.ndarray and dy.dtype == self._dtype):
             dy = np.asarray(dy, dtype=self.dtype)
-        layers, seen, first = self.layers, self._seen, self.layers[0] if self.layers else None
-        top = len(layers) - bool(fused)              # the layers below the loss, last first:
-        walk = layers[:top][::-1]
-        if plan is not None:                         # the plan's calls, no shapes to check
-            calls, shapes, made = plan.backward, repeat(None), plan.made
-        elif len(seen) != len(layers) or seen[0][:1] != dy.shape[:1]:
-            calls, shapes, made = repeat(None), repeat(None), None   # not that batch: the
-        else:                                                         # layers check dy
-            calls, shapes, made = repeat(None), seen[:top][::-1], None
-        for layer, call, shape in zip(walk, calls, shapes):
-            need = need_dx or layer is not first
+        layers, seen = self.layers, self._seen
+        walk = layers[:len(layers) - bool(fused)][::-1]    # below the loss, last first
+        if plan is not None:                         # the plan's calls; its step checked dx
+            calls, shapes, made = plan.backward, None, plan.made
+        else:                                        # each layer's own backward, checked
+            calls, made = repeat(None), None         # (not that batch: the layers check dy)
+            shapes = seen if len(seen) == len(layers) and seen[0][:1] == dy.shape[:1] else None
+        i = len(walk)
+        for layer, call in zip(walk, calls):
+            i -= 1                                   # the layer's index
+            need = need_dx or i > 0
             if call:
                 dy = call(dy, need)
             else:
                 dy = layer.backward(dy, need_dx=need) if layer.accepts_need_dx else layer.backward(dy)
-            if not need or layer.integer_input:      # integer ids have no gradient
-                return None
-            if shape is not None and not (type(dy) is np.ndarray and dy.shape == shape):
-                dy = checked_dx(layers.index(layer), layer, dy, shape)
+            if i == 0 and (not need or layer.integer_input):
+                return None                          # not asked for, or integer ids: none
+            if shapes is not None and not (type(dy) is np.ndarray and dy.shape == shapes[i]):
+                dy = checked_dx(i, layer, dy, shapes[i])
             if made is not None:
                 made.append(dy)
         return dy
 
-    def compute_gradients(self, xb, yb, loss=None, training: bool = True, *, plan=None):
+    def compute_gradients(self, xb, yb, loss=None, training: bool = True, plan=None):
         """Forward → loss → backward on one batch: fills every ``layer.grads``.
 
         Returns ``(loss value, model output)``; no gradients when the loss is not finite.
@@ -257,7 +257,7 @@ class Sequential(ModelWeights):
                and type(yb) is np.ndarray else None)
         plan = plans.get(key)
         if plan is not None and plan.holds(self, xb, yb):
-            value, out = self.compute_gradients(xb, yb, plan=plan)
+            value, out = self.compute_gradients(xb, yb, None, True, plan)   # the planned calls
             if plan.made is not None and value is not None and math.isfinite(value):
                 plan.keep(xb)                        # the first planned step: keep its arrays
         if value is None:                            # unplanned, or the plan's walk refused

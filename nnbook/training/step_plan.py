@@ -68,32 +68,36 @@ class StepPlan:
         plan.seen = shapes, dtype = model._seen, model._dtype
         plan.fused = model.loss.fuses(layers[-1])
         plan.joint = None if plan.fused else joint_value_gradient(model.loss)
-        n = len(layers)
-        pairs = [None] * n                               # each layer's fast pair, or None
-        for i, layer in enumerate(layers):               # fed by the batch or a fast layer
-            pairs[i] = layer.fast_path(shapes[i], dtype)
-            if pairs[i] is None:
-                break
-        plan.forward = [pair and pair[0] for pair in pairs]
-        below = pairs[:n - bool(plan.fused)][::-1]       # the layers below the loss, last first
-        plan.backward = [None] * len(below)
-        for i, pair in enumerate(below):                 # fed by the loss or a fast layer
-            if pair is None:
-                break
-            plan.backward[i] = pair[1]
+        plan.forward, plan.own, plan.trained, pairs, fed = [], [], [], [], True
+        for layer, shape in zip(layers, shapes):         # fed by the batch or a fast layer:
+            pair = layer.fast_path(shape, dtype) if fed else None      # its fast pair
+            fed = pair is not None
+            pairs.append(pair)
+            plan.forward.append(pair and pair[0])
+            if pair:
+                plan.own.append(vars(layer))             # holds: its methods not replaced
+            if layer.params:
+                plan.trained.append((layer, layer.trainable))
+        walk = layers[:len(layers) - bool(plan.fused)][::-1]    # as backward: last first
+        plan.backward, fed, fast_back = [], True, set()
+        for layer, pair in zip(walk, pairs[:len(walk)][::-1]):   # fed by the loss or a
+            fed = fed and pair is not None                       # fast layer: its fast call
+            plan.backward.append(pair[1] if fed else None)
+            if fed:
+                fast_back.add(id(layer))
         plan.keeping = any(map(_takes_out, plan.forward + plan.backward))
         plan.made = None                                 # the first planned step's arrays
-        plan.own = [vars(layer) for layer, pair in zip(layers, pairs) if pair]
-        plan.trained = [(layer, layer.trainable) for layer in layers if layer.params]
         plan.pair_tuple = tuple(model.gradient_pairs())
-        owners = {}                                      # which layer and key hold each pair
-        for layer in layers:
+        owners = {}
+        for layer in layers:                             # which layer and key hold each pair
             for k, p in layer.params.items():
                 owners.setdefault(id(p), (layer, k))
-        plan.slots = [(*owners[id(p)], p, g) for p, g in plan.pair_tuple]
-        fast_back = {id(layer) for layer, call in zip(layers[:len(below)][::-1], plan.backward)
-                     if call}                            # (below: last first, so reversed)
-        plan.rebound = [slot for slot in plan.slots if id(slot[0]) not in fast_back]
+        plan.slots, plan.rebound = [], []                # rebound: those of an own backward,
+        for p, g in plan.pair_tuple:                     # which may assign new grads arrays
+            layer, k = owners[id(p)]
+            plan.slots.append((layer, k, p, g))
+            if id(layer) not in fast_back:
+                plan.rebound.append((layer, k, p, g))
         return plan
 
     def holds(self, model, xb, yb) -> bool:
@@ -112,9 +116,12 @@ class StepPlan:
         for own in self.own:                             # a fast layer's method replaced since
             if "forward" in own or "backward" in own:
                 return False
-        for layer, k, p, g in self.slots:                # a weight or gradient replaced since
-            if layer.params.get(k) is not p or layer.grads.get(k) is not g:
-                return False                             # (another dtype, say): the checked
+        try:
+            for layer, k, p, g in self.slots:            # a weight or gradient replaced since
+                if layer.params[k] is not p or layer.grads[k] is not g:
+                    return False                         # (another dtype, say): the checked
+        except KeyError:                                 # or taken out
+            return False
         for layer in self.layers:                        # step casts, as it then must: the
             for p in layer.params.values():              # model's dtype, its first weight's
                 return p.dtype == self.seen[1]           # (Sequential.dtype, read inline)
