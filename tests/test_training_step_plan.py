@@ -403,3 +403,46 @@ def test_a_planned_step_after_the_weights_turned_float32_casts_as_the_checked_st
         assert planned.train_step(x, y) == checked.train_step(x, y)
     assert all(np.array_equal(a, b) and a.dtype == np.float32
                for a, b in zip(weights(planned), weights(checked)))
+
+
+def small_mlp():
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([nb.Dense(6, 16, rng=rng), nb.ReLU(), nb.Dense(16, 16, rng=rng),
+                           nb.Tanh(), nb.Dense(16, 3, rng=rng), nb.Softmax()])
+    model.compile(nb.Adam(lr=0.01), "crossentropy")
+    data = np.random.default_rng(1)
+    return model, data.standard_normal((96, 6)), data.integers(0, 3, 96)
+
+
+def test_fit_fast_false_walks_every_batch_with_the_layers_own_forward(monkeypatch):
+    """fit(..., fast=False) and model.fast = False keep every batch on Dense.forward (and
+    backward), patched here at the class level; the default calls Dense's fast pair from
+    a shape's second batch on. The weights come out bit for bit the same."""
+    forward = counting(monkeypatch, nb.Dense, "forward")
+    backward = counting(monkeypatch, nb.Dense, "backward")
+    batches = 3 * 3                                        # 3 epochs of 96 / 32
+    slow, x, y = small_mlp()
+    slow.fit(x, y, epochs=3, batch_size=32, verbose=0, rng=np.random.default_rng(2), fast=False)
+    assert slow.fast is True                               # fit's switch is for that fit
+    assert [forward[id(slow.layers[i])] for i in (0, 2, 4)] == [batches + 1] * 3   # + the
+    assert [backward[id(slow.layers[i])] for i in (0, 2, 4)] == [batches] * 3      # final check
+    forward.clear()
+    backward.clear()
+    fast, _, _ = small_mlp()
+    fast.fit(x, y, epochs=3, batch_size=32, verbose=0, rng=np.random.default_rng(2))
+    assert forward[id(fast.layers[0])] < batches and backward[id(fast.layers[0])] < batches
+    for a, b in zip(weights(slow), weights(fast)):
+        np.testing.assert_array_equal(a, b)
+    forward.clear()
+    switched, _, _ = small_mlp()
+    switched.fast = False
+    switched.fit(x, y, epochs=3, batch_size=32, verbose=0, rng=np.random.default_rng(2))
+    assert forward[id(switched.layers[0])] == batches + 1 and not switched._plans
+    for a, b in zip(weights(switched), weights(fast)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_refuses_a_fast_that_is_not_true_or_false():
+    model, x, y = small_mlp()
+    with pytest.raises(ValueError, match="fast must be True or False"):
+        model.fit(x, y, verbose=0, fast="no")

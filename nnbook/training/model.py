@@ -1,7 +1,9 @@
 """``Sequential``, trained Keras-style (chapter 00). The walk over the layers is written
-once, ``forward`` and ``backward``; ``train_step`` is forward → loss → backward →
-optimizer step, the notes' four steps; loop.py repeats it, loading.py reads a file back,
-weights.py gives the model's arrays (params, grads, get_weights, the optimizer's pairs).
+once, ``forward`` and ``backward``, for every step: ``train_step`` is forward → loss →
+backward → optimizer step, the notes' four steps, and a planned step (step_plan.py) walks
+the same loop, with the callables its plan chose; loop.py repeats it, loading.py reads a
+file back, weights.py gives the model's arrays (params, grads, get_weights, the
+optimizer's pairs).
 """
 
 from __future__ import annotations
@@ -227,8 +229,8 @@ class Sequential(ModelWeights):
             return value, out
         if d is None:
             d = loss.fused_gradient(yb, out) if fused else loss.gradient(yb, out)
-        if not (type(d) is np.ndarray and d.shape == out.shape) and not (fused and plan is None):
-            d = checked_loss_grad(loss, d, out.shape)
+        if not (type(d) is np.ndarray and d.shape == out.shape):
+            d = checked_loss_grad(loss, d, out.shape)    # an array of the output's shape
         self.backward(d, False, fused, plan)
         return value, out
 
@@ -274,7 +276,10 @@ class Sequential(ModelWeights):
         logs = {"loss": value}
         if not math.isfinite(value):
             return logs
-        pairs = None if plan is None else plan.pairs()
+        if plan is None:
+            pairs = None
+        else:                                        # (fast backwards write grads in place)
+            pairs = plan.pairs() if plan.rebound else plan.pair_tuple
         if pairs is None:                            # a layer replaced a gradient array
             pairs = self.gradient_pairs()
             if key is not None:
