@@ -46,8 +46,8 @@ class StepPlan:
     array belongs to one call, and no call writes into an array it reads."""
 
     __slots__ = ("layers", "optimizer", "loss", "dtypes", "out_key", "seen", "fused", "joint",
-                 "forward", "backward", "own", "trained", "slots", "rebound", "pair_tuple",
-                 "keeping", "made")
+                 "forward", "backward", "own", "trained", "rebound", "pair_tuple", "keeping",
+                 "made")
 
     @classmethod
     def after(cls, model, xb, yb, out):
@@ -76,8 +76,8 @@ class StepPlan:
             plan.forward.append(pair and pair[0])
             if pair:
                 plan.own.append(vars(layer))             # holds: its methods not replaced
-            if layer.params:
-                plan.trained.append((layer, layer.trainable))
+            if layer.params:                             # its trained arrays: below
+                plan.trained.append((layer, layer.trainable, []))
         walk = layers[:len(layers) - bool(plan.fused)][::-1]    # as backward: last first
         plan.backward, fed, fast_back = [], True, set()
         for layer, pair in zip(walk, pairs[:len(walk)][::-1]):   # fed by the loss or a
@@ -92,10 +92,13 @@ class StepPlan:
         for layer in layers:                             # which layer and key hold each pair
             for k, p in layer.params.items():
                 owners.setdefault(id(p), (layer, k))
-        plan.slots, plan.rebound = [], []                # rebound: those of an own backward,
-        for p, g in plan.pair_tuple:                     # which may assign new grads arrays
+        slots = {}
+        for layer, _, arrays in plan.trained:
+            slots[id(layer)] = arrays
+        plan.rebound = []                                # those of an own backward, which
+        for p, g in plan.pair_tuple:                     # may assign new grads arrays
             layer, k = owners[id(p)]
-            plan.slots.append((layer, k, p, g))
+            slots[id(layer)].append((k, p, g))
             if id(layer) not in fast_back:
                 plan.rebound.append((layer, k, p, g))
         return plan
@@ -110,16 +113,17 @@ class StepPlan:
                 or model.loss is not self.loss
                 or model.layers != self.layers):         # a list: the same layer objects
             return False
-        for layer, trainable in self.trained:            # one frozen since: planned again
-            if layer.trainable != trainable:
-                return False
         for own in self.own:                             # a fast layer's method replaced since
             if "forward" in own or "backward" in own:
                 return False
         try:
-            for layer, k, p, g in self.slots:            # a weight or gradient replaced since
-                if layer.params[k] is not p or layer.grads[k] is not g:
-                    return False                         # (another dtype, say): the checked
+            for layer, trainable, slots in self.trained:
+                if layer.trainable != trainable:         # frozen or unfrozen since
+                    return False
+                params, grads = layer.params, layer.grads
+                for k, p, g in slots:                    # a weight or gradient replaced since
+                    if params[k] is not p or grads[k] is not g:
+                        return False                     # (another dtype, say): the checked
         except KeyError:                                 # or taken out
             return False
         for layer in self.layers:                        # step casts, as it then must: the
