@@ -26,7 +26,7 @@ from .optimizers import Optimizer, get_optimizer
 from .protocol import (blame_declared_shape, blame_read_only, check_new_layer, checked_dx,
                        checked_loss_grad, checked_output, input_shape_of, loss_value,
                        shapes_after)
-from .step_plan import StepPlan
+from .step_plan import StepPlan, checked_steps
 from .summary import summary_table
 from .weights import ModelWeights
 
@@ -174,27 +174,21 @@ class Sequential(ModelWeights):
         ``backward``), without the checks its checked step made."""
         if not (type(dy) is np.ndarray and dy.dtype == self._dtype):
             dy = np.asarray(dy, dtype=self.dtype)
-        layers, seen = self.layers, self._seen
-        walk = layers[:len(layers) - bool(fused)][::-1]    # below the loss, last first
-        if plan is not None:                         # the plan's calls; its step checked dx
-            calls, shapes, made = plan.backward, None, plan.made
-        else:                                        # each layer's own backward, checked
-            calls, made = repeat(None), None         # (not that batch: the layers check dy)
-            shapes = seen if len(seen) == len(layers) and seen[0][:1] == dy.shape[:1] else None
-        i = len(walk)
-        for layer, call in zip(walk, calls):
-            i -= 1                                   # the layer's index
-            need = need_dx or i > 0
+        if plan is None:                             # each layer's own backward, checked
+            steps, made = checked_steps(self.layers, self._seen, dy, need_dx, fused), None
+        else:                                        # the plan's calls; its step checked dx
+            steps, made = plan.backward, plan.made
+        for layer, need, call, shape in steps:       # last layer first
             if call:
                 dy = call(dy, need)
             else:
                 dy = layer.backward(dy, need_dx=need) if layer.accepts_need_dx else layer.backward(dy)
-            if i == 0 and (not need or layer.integer_input):
-                return None                          # not asked for, or integer ids: none
-            if shapes is not None and not (type(dy) is np.ndarray and dy.shape == shapes[i]):
-                dy = checked_dx(i, layer, dy, shapes[i])
+            if shape is not None and not (type(dy) is np.ndarray and dy.shape == shape):
+                dy = checked_dx(self.layers.index(layer), layer, dy, shape)
             if made is not None:
                 made.append(dy)
+        if steps and (not need or layer.integer_input):    # the last step: the first layer
+            return None                              # ∂E/∂x not asked for, or integer ids
         return dy
 
     def compute_gradients(self, xb, yb, loss=None, training: bool = True, plan=None):

@@ -17,16 +17,17 @@ import numpy as np
 
 from .loss_base import joint_value_gradient
 
-__all__ = ["StepPlan", "first_non_finite"]
+__all__ = ["StepPlan", "checked_steps", "first_non_finite"]
 
 KEEP_FROM = 1 << 16      # bytes: a fast call's result this large is kept for the next step
 
 
 class StepPlan:
     """What one checked ``train_step`` chose for the steps after it on batches of the same
-    shapes: the callable the walk calls for each layer (``forward``, first layer first;
-    ``backward``, last layer first: the layer's fast call, or None for its own method), the loss's calls, and the (parameter, gradient) pairs
-    for the optimizer.
+    shapes: the callable the walk calls for each layer (``forward``, first layer first: the
+    layer's fast call, or None for its own ``forward``; ``backward``, last layer first, the
+    steps ``checked_steps`` makes for a checked walk, with the fast calls), the loss's
+    calls, and the (parameter, gradient) pairs for the optimizer.
 
     ``holds`` says whether a step may use it (a few identity and shape comparisons);
     ``Sequential.compute_gradients(..., plan=plan)`` walks with it; ``pairs`` gives the
@@ -78,14 +79,15 @@ class StepPlan:
                 plan.own.append(vars(layer))             # holds: its methods not replaced
             if layer.params:                             # its trained arrays: below
                 plan.trained.append((layer, layer.trainable, []))
-        walk = layers[:len(layers) - bool(plan.fused)][::-1]    # as backward: last first
-        plan.backward, fed, fast_back = [], True, set()
-        for layer, pair in zip(walk, pairs[:len(walk)][::-1]):   # fed by the loss or a
-            fed = fed and pair is not None                       # fast layer: its fast call
-            plan.backward.append(pair[1] if fed else None)
+        plan.backward, calls, fed, fast_back = [], [], True, set()    # as backward walks:
+        for i in range(len(layers) - 1 - bool(plan.fused), -1, -1):  # last layer first
+            fed = fed and pairs[i] is not None       # fed by the loss or a fast layer:
+            call = pairs[i][1] if fed else None      # its fast call (None: its own backward)
+            plan.backward.append((layers[i], i > 0, call, None))    # no ∂E/∂x shape to check
+            calls.append(call)
             if fed:
-                fast_back.add(id(layer))
-        plan.keeping = any(map(_takes_out, plan.forward + plan.backward))
+                fast_back.add(id(layers[i]))
+        plan.keeping = any(map(_takes_out, plan.forward + calls))
         plan.made = None                                 # the first planned step's arrays
         plan.pair_tuple = tuple(model.gradient_pairs())
         owners = {}
@@ -149,7 +151,8 @@ class StepPlan:
         for i, y in enumerate(made[:n]):
             self.forward[i] = bound(self.forward[i], y)
         for i, d in enumerate(made[n:]):                 # last layer first
-            self.backward[i] = bound(self.backward[i], d)
+            layer, need, call, shape = self.backward[i]
+            self.backward[i] = (layer, need, bound(call, d), shape)
 
     def pairs(self):
         """The planned (parameter, gradient) pairs, the same tuple every step (so the
@@ -162,6 +165,21 @@ class StepPlan:
             if layer.params.get(k) is not p or layer.grads.get(k) is not g:
                 return None
         return self.pair_tuple
+
+
+def checked_steps(layers, seen, dy, need_dx, fused):
+    """What a checked ``Sequential.backward`` walks, last layer first: for each layer below
+    the loss ``(layer, need_dx, None, shape)``: its own ``backward`` (None: no fast call),
+    asked for ∂E/∂x or not, and the shape that ∂E/∂x must have (its forward's input,
+    ``seen``; None where nothing comes out or ``dy`` is not of the batch walked forward,
+    so the layers check it). A plan's steps have the same form."""
+    same = len(seen) == len(layers) and seen and seen[0][:1] == dy.shape[:1]
+    steps = []
+    for i in range(len(layers) - 1 - bool(fused), -1, -1):
+        need = need_dx or i > 0
+        gives = need and not (i == 0 and layers[0].integer_input)   # integer ids: none
+        steps.append((layers[i], need, None, seen[i] if same and gives else None))
+    return steps
 
 
 def _takes_out(fast) -> bool:
