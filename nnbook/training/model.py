@@ -169,9 +169,11 @@ class Sequential(ModelWeights):
         This loop and ``forward``'s are the only walks over the layers that train;
         ``need_dx`` goes only to a backward that accepts it (``accepts_need_dx``). Each
         ∂E/∂x must have the shape of the input its forward saw; ``checked_dx`` runs only
-        when it has not, and names the layer. ``plan`` (as in ``forward``): the plan's
-        call for each layer (``plan.backward``, last layer first; None for its own
-        ``backward``), without the checks its checked step made."""
+        when it has not, and names the layer. The loop walks steps, last layer first:
+        ``(layer, need_dx, call, shape)``, the call None for the layer's own ``backward``
+        and ``shape`` what its ∂E/∂x must be (``checked_steps``). ``plan`` (as in
+        ``forward``): the plan's steps (``plan.backward``), with the layers' fast calls and
+        without the checks its checked step made."""
         if not (type(dy) is np.ndarray and dy.dtype == self._dtype):
             dy = np.asarray(dy, dtype=self.dtype)
         if plan is None:                             # each layer's own backward, checked
