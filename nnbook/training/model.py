@@ -172,8 +172,9 @@ class Sequential(ModelWeights):
         when it has not, and names the layer. The loop walks steps, last layer first:
         ``(layer, need_dx, call, shape)``, the call None for the layer's own ``backward``
         and ``shape`` what its ∂E/∂x must be (``checked_steps``). ``plan`` (as in
-        ``forward``): the plan's steps (``plan.backward``), with the layers' fast calls and
-        without the checks its checked step made."""
+        ``forward``): the plan's steps (``plan.backward``, made for ``compute_gradients``,
+        which asks no ∂E/∂x of the first layer), with the layers' fast calls and without
+        the checks its checked step made."""
         if not (type(dy) is np.ndarray and dy.dtype == self._dtype):
             dy = np.asarray(dy, dtype=self.dtype)
         if plan is None:                             # each layer's own backward, checked
