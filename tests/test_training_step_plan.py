@@ -29,6 +29,24 @@ def unplanned(monkeypatch):
     monkeypatch.setattr(step_plan.StepPlan, "after", classmethod(lambda *a, **k: None))
 
 
+def counting(monkeypatch, cls, name):
+    """Patch ``cls.<name>`` (forward or backward) at the class level with a wrapper that
+    counts its calls per layer: ``{id(layer): calls}``. A class-level patch keeps the
+    layers' fast pair (``runs_own_walk``), so the counts say which steps called the method."""
+    calls, method = {}, getattr(cls, name)
+
+    def counted(self, *args, **kwargs):
+        calls[id(self)] = calls.get(id(self), 0) + 1
+        return method(self, *args, **kwargs)
+
+    if name == "backward":
+        def counted(self, dy, need_dx=True):                    # noqa: F811 (need_dx: declared)
+            calls[id(self)] = calls.get(id(self), 0) + 1
+            return method(self, dy, need_dx)
+    monkeypatch.setattr(cls, name, counted)
+    return calls
+
+
 OPTIMIZERS = [lambda: nb.Adam(lr=0.01, weight_decay=1e-3, clipnorm=1.0),
               lambda: "sgd", lambda: nb.SGD(lr=0.1, momentum=0.9)]
 
@@ -177,10 +195,13 @@ def mlp_and_batch(out="softmax", dtype=np.float64):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_layers_walked_without_their_checks_give_the_checked_numbers(monkeypatch, out, dtype):
     fast, x, y = mlp_and_batch(out, dtype)
-    losses = [fast.train_step(x, y)["loss"] for _ in range(4)]
-    plan = next(iter(fast._plans.values()))
-    assert all(f is not None for _, f in plan.forward)           # every layer took its fast path
-    assert all(entry[3] is not None for entry in plan.backward)
+    counts = [counting(monkeypatch, cls, name) for cls in (nb.Dense, nb.Activation)
+              for name in ("forward", "backward")]
+    losses = [fast.train_step(x, y)["loss"]]
+    first = [dict(c) for c in counts]                            # the checked step's calls
+    losses += [fast.train_step(x, y)["loss"] for _ in range(3)]
+    assert counts == first and sum(map(len, first)) >= 11      # every layer took its fast pair
+    monkeypatch.undo()
     unplanned(monkeypatch)
     slow, _, _ = mlp_and_batch(out, dtype)
     assert [slow.train_step(x, y)["loss"] for _ in range(4)] == losses
@@ -198,15 +219,16 @@ class LoudDense(nb.Dense):
         return super().forward(x)
 
 
-def test_a_subclass_that_overrides_forward_is_walked_with_it():
+def test_a_subclass_that_overrides_forward_is_walked_with_it(monkeypatch):
     model, x, y = mlp_and_batch()
     model.layers[2] = LoudDense(7, 7, rng=np.random.default_rng(0))
     LoudDense.calls = 0
+    calls = counting(monkeypatch, nb.Activation, "forward")
     for _ in range(3):
         model.train_step(x, y)
     assert LoudDense.calls == 3                                  # planned steps call it too
-    plan = next(iter(model._plans.values()))
-    assert plan.forward[2][1] is None and plan.forward[3][1] is None   # and the layer after it
+    assert calls[id(model.layers[3])] == 3                       # and the layer after it
+    assert calls[id(model.layers[1])] == 1                       # the one before: fast
 
 
 def test_a_method_replaced_on_a_layer_after_planned_steps_is_called():
@@ -239,8 +261,10 @@ def test_a_loss_gradient_of_another_dtype_is_cast_as_the_layers_cast_it(monkeypa
         return [model.train_step(x, y)["loss"] for _ in range(3)], weights(model)
 
     fast, x, y = mlp_and_batch("tanh")
+    calls = counting(monkeypatch, nb.Activation, "backward")
     losses, ws = run(fast)
-    assert next(iter(fast._plans.values())).top_fast
+    assert calls[id(fast.layers[-1])] == 1                       # the top Tanh: fast, planned
+    monkeypatch.undo()
     unplanned(monkeypatch)
     slow, _, _ = mlp_and_batch("tanh")
     slow_losses, slow_ws = run(slow)
@@ -379,3 +403,46 @@ def test_a_planned_step_after_the_weights_turned_float32_casts_as_the_checked_st
         assert planned.train_step(x, y) == checked.train_step(x, y)
     assert all(np.array_equal(a, b) and a.dtype == np.float32
                for a, b in zip(weights(planned), weights(checked)))
+
+
+def small_mlp():
+    rng = np.random.default_rng(0)
+    model = nb.Sequential([nb.Dense(6, 16, rng=rng), nb.ReLU(), nb.Dense(16, 16, rng=rng),
+                           nb.Tanh(), nb.Dense(16, 3, rng=rng), nb.Softmax()])
+    model.compile(nb.Adam(lr=0.01), "crossentropy")
+    data = np.random.default_rng(1)
+    return model, data.standard_normal((96, 6)), data.integers(0, 3, 96)
+
+
+def test_fit_fast_false_walks_every_batch_with_the_layers_own_forward(monkeypatch):
+    """fit(..., fast=False) and model.fast = False keep every batch on Dense.forward (and
+    backward), patched here at the class level; the default calls Dense's fast pair from
+    a shape's second batch on. The weights come out bit for bit the same."""
+    forward = counting(monkeypatch, nb.Dense, "forward")
+    backward = counting(monkeypatch, nb.Dense, "backward")
+    batches = 3 * 3                                        # 3 epochs of 96 / 32
+    slow, x, y = small_mlp()
+    slow.fit(x, y, epochs=3, batch_size=32, verbose=0, rng=np.random.default_rng(2), fast=False)
+    assert slow.fast is True                               # fit's switch is for that fit
+    assert [forward[id(slow.layers[i])] for i in (0, 2, 4)] == [batches + 1] * 3   # + the
+    assert [backward[id(slow.layers[i])] for i in (0, 2, 4)] == [batches] * 3      # final check
+    forward.clear()
+    backward.clear()
+    fast, _, _ = small_mlp()
+    fast.fit(x, y, epochs=3, batch_size=32, verbose=0, rng=np.random.default_rng(2))
+    assert forward[id(fast.layers[0])] < batches and backward[id(fast.layers[0])] < batches
+    for a, b in zip(weights(slow), weights(fast)):
+        np.testing.assert_array_equal(a, b)
+    forward.clear()
+    switched, _, _ = small_mlp()
+    switched.fast = False
+    switched.fit(x, y, epochs=3, batch_size=32, verbose=0, rng=np.random.default_rng(2))
+    assert forward[id(switched.layers[0])] == batches + 1 and not switched._plans
+    for a, b in zip(weights(switched), weights(fast)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_refuses_a_fast_that_is_not_true_or_false():
+    model, x, y = small_mlp()
+    with pytest.raises(ValueError, match="fast must be True or False"):
+        model.fit(x, y, verbose=0, fast="no")

@@ -102,12 +102,16 @@ class Layer:
     def fast_path(self, input_shape: tuple, dtype) -> tuple | None:
         """``(forward, backward)`` that make this layer's NumPy calls without its per-call
         checks, or None (the default). A training step that repeats an earlier checked one
-        (same batch shapes, same layers: ``training/step_plan.py``) calls them for a batch of
-        ``input_shape`` (the whole batch's) and ``dtype`` whose ∂E/∂y came from a loss or a
-        layer it checked, so the checks could not fail; a layer whose forward or backward a
-        subclass or the instance replaced is walked with its own methods. A call that also
-        takes ``out=`` (Dense's, the built-in activations') writes its result there when the
-        step passes the array that call returned on an earlier step (from 64 kB up)."""
+        (same batch shapes, same layers: ``training/step_plan.py``) has ``Sequential``'s
+        walk call them instead of ``forward``/``backward``, for a batch of ``input_shape``
+        (the whole batch's) and ``dtype`` whose ∂E/∂y came from a loss or a layer it
+        checked, so the checks could not fail; a layer whose forward or backward a subclass
+        or the instance replaced is walked with its own methods, and so is every layer
+        under ``fit(..., fast=False)``. The backward writes the gradients into the arrays
+        already in ``grads`` (in place: the step hands the optimizer the arrays it found).
+        A call that also takes ``out=`` (Dense's, the built-in activations') writes its
+        result there when the step passes the array that call returned on an earlier step
+        (from 64 kB up)."""
         return None
 
     def output_shape(self, input_shape: tuple) -> tuple:

@@ -1,55 +1,60 @@
-"""The training step's fast path and its guilty-layer walk (chapter 10's ``train_step``):
-a checked step on a batch of new shapes leaves a ``StepPlan``, and the next steps on
-batches of the same shapes, through the same layers, loss and optimizer, run the plan,
-which walks the layers without the checks that step made. When the loss is not finite,
-``first_non_finite`` walks again to name the layer that first produced a NaN or inf.
+"""What a planned training step calls (chapter 10's ``train_step``): after a checked step
+on a batch of new shapes, ``StepPlan.after`` chooses, once, which callable
+``Sequential.forward`` and ``Sequential.backward`` call for each layer on the next steps
+with batches of the same shapes, through the same layers, loss and optimizer (a layer's
+declared fast pair, or its own method), and which arrays those calls write into (``out=``).
+The walk itself is model.py's, the same loop for checked and planned steps. When the loss
+is not finite, ``first_non_finite`` walks again to name the layer that first produced a
+NaN or inf.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import math
 
 import numpy as np
 
 from .loss_base import joint_value_gradient
 
-__all__ = ["StepPlan", "first_non_finite"]
+__all__ = ["StepPlan", "checked_steps", "first_non_finite"]
 
 KEEP_FROM = 1 << 16      # bytes: a fast call's result this large is kept for the next step
 
 
 class StepPlan:
-    """What one checked ``train_step`` found, for the steps after it on batches of the
-    same shapes: the layers, the backward walk's order, the (parameter, gradient) pairs.
+    """What one checked ``train_step`` chose for the steps after it on batches of the same
+    shapes: the callable the walk calls for each layer (``forward``, first layer first: the
+    layer's fast call, or None for its own ``forward``; ``backward``, last layer first, the
+    steps ``checked_steps`` makes for a checked walk, with the fast calls), the loss's
+    calls, and the (parameter, gradient) pairs for the optimizer.
 
     ``holds`` says whether a step may use it (a few identity and shape comparisons);
-    ``run`` makes the step's forward, loss and backward; ``pairs`` gives the pairs for
-    the optimizer, or None when a layer replaced a gradient array (then the model reads
-    them afresh). Build it with ``StepPlan.after(model, xb, yb, out)``, or None when the
-    step cannot be planned (inputs cast, targets converted).
+    ``Sequential.compute_gradients(..., plan=plan)`` walks with it; ``pairs`` gives the
+    pairs, or None when a layer replaced a gradient array (then the model reads them
+    afresh). Build it with ``StepPlan.after(model, xb, yb, out)``, or None when the step
+    cannot be planned (inputs cast, targets converted).
 
-    The plan skips each layer's output and ∂E/∂x shape checks and the targets' form, which
-    the checked step made. A layer that offers ``fast_path`` (Dense, the activations) is
-    called without its own per-call checks too, where its input comes from the batch or
+    A planned step skips each layer's output and ∂E/∂x shape checks and the targets' form,
+    which the checked step made. A layer that offers ``fast_path`` (Dense, the activations)
+    is called without its own per-call checks too, where its input comes from the batch or
     from another such layer and its ∂E/∂y from the loss or from another such layer: then
     the checks it skips were made by the checked step and could not fail. The arrays those
     fast calls return (a layer's output, its ∂E/∂x) are made again every step, of the same
     shapes; from ``KEEP_FROM`` bytes up the plan keeps the ones the first planned step made
-    and passes each back as ``out=`` to the call that made it (why: benchmarks/README.md).
-    The same operations make the same numbers; each kept array belongs to one call, and no
-    call writes into an array it reads."""
+    (``made``, filled by the walk) and passes each back as ``out=`` to the call that made it
+    (why: benchmarks/README.md). The same operations make the same numbers; each kept
+    array belongs to one call, and no call writes into an array it reads."""
 
-    __slots__ = ("layers", "optimizer", "loss", "dtypes", "out_key", "seen", "fused",
-                 "forward", "backward", "top_fast", "own", "trained", "slots", "pair_tuple",
-                 "joint", "keeping")
+    __slots__ = ("layers", "optimizer", "loss", "dtypes", "out_key", "seen", "fused", "joint",
+                 "forward", "backward", "own", "trained", "rebound", "pair_tuple", "keeping",
+                 "made")
 
     @classmethod
-    def after(cls, model, xb, yb, out, seen):
-        """The plan of the step that just ran checked on ``xb``, ``yb`` (output ``out``;
-        ``seen``: each layer's input shape and the walk's dtype, which the model keeps for
-        ``backward``), or None when the fast path would skip a conversion that step made."""
+    def after(cls, model, xb, yb, out):
+        """The plan of the step that just ran checked on ``xb``, ``yb`` (output ``out``; the
+        model keeps each layer's input shape and the walk's dtype for ``backward``), or None
+        when a planned step would skip a conversion that step made."""
         if not (type(xb) is np.ndarray and type(yb) is np.ndarray and type(out) is np.ndarray
                 and yb.shape == out.shape and yb.dtype == out.dtype):
             return None                                  # the targets are converted each step
@@ -61,34 +66,43 @@ class StepPlan:
         plan.optimizer, plan.loss = model.optimizer, model.loss
         plan.dtypes = (xb.dtype, yb.dtype)               # the shapes: the model's key
         plan.out_key = (out.shape, out.dtype)
-        plan.seen = seen
+        plan.seen = shapes, dtype = model._seen, model._dtype
         plan.fused = model.loss.fuses(layers[-1])
         plan.joint = None if plan.fused else joint_value_gradient(model.loss)
-        shapes, dtype = seen
-        fast = []                                        # (forward, backward) or None
-        for layer, shape in zip(layers, shapes):         # only after the batch or a fast layer
-            fast.append(layer.fast_path(shape, dtype) if all(fast) else None)
-        plan.forward = tuple((layer, f and f[0]) for layer, f in zip(layers, fast))
-        walk, top = [], len(layers) - 1 - bool(plan.fused)
-        for i in range(top, -1, -1):                     # ∂E/∂y from the loss or a fast layer
-            layer = layers[i]
-            f = fast[i] if all(fast_backward for *_, fast_backward in walk) else None
-            walk.append((layer, i > 0, layer.accepts_need_dx, f and f[1]))
-            if i == 0 or layer.integer_input:            # no ∂E/∂x below: the walk stops
-                break
-        plan.backward = tuple(walk)
-        plan.top_fast = bool(walk) and walk[0][3] is not None
-        plan.keeping = any(_takes_out(f) for _, f in plan.forward) or any(
-            _takes_out(f) for *_, f in plan.backward)        # the first planned step keeps
-        plan.own = tuple(vars(layer) for layer, f in zip(layers, fast) if f)
-        plan.trained = [(layer, layer.trainable) for layer in layers if layer.params]
-        pairs = model.gradient_pairs()
-        slots = []
-        for p, g in pairs:                               # which layer and key hold each pair
-            layer, k = next((lay, k) for lay in layers for k, q in lay.params.items() if q is p)
-            slots.append((layer, k, p, g))
-        plan.slots = tuple(slots)
-        plan.pair_tuple = tuple(pairs)
+        plan.forward, plan.own, plan.trained, pairs, fed = [], [], [], [], True
+        for layer, shape in zip(layers, shapes):         # fed by the batch or a fast layer:
+            pair = layer.fast_path(shape, dtype) if fed else None      # its fast pair
+            fed = pair is not None
+            pairs.append(pair)
+            plan.forward.append(pair and pair[0])
+            if pair:
+                plan.own.append(vars(layer))             # holds: its methods not replaced
+            if layer.params:                             # its trained arrays: below
+                plan.trained.append((layer, layer.trainable, []))
+        plan.backward, calls, fed, fast_back = [], [], True, set()    # as backward walks:
+        for i in range(len(layers) - 1 - bool(plan.fused), -1, -1):  # last layer first
+            fed = fed and pairs[i] is not None       # fed by the loss or a fast layer:
+            call = pairs[i][1] if fed else None      # its fast call (None: its own backward)
+            plan.backward.append((layers[i], i > 0, call, None))    # no ∂E/∂x shape to check
+            calls.append(call)
+            if fed:
+                fast_back.add(id(layers[i]))
+        plan.keeping = any(map(_takes_out, plan.forward + calls))
+        plan.made = None                                 # the first planned step's arrays
+        plan.pair_tuple = tuple(model.gradient_pairs())
+        owners = {}
+        for layer in layers:                             # which layer and key hold each pair
+            for k, p in layer.params.items():
+                owners.setdefault(id(p), (layer, k))
+        slots = {}
+        for layer, _, arrays in plan.trained:
+            slots[id(layer)] = arrays
+        plan.rebound = []                                # those of an own backward, which
+        for p, g in plan.pair_tuple:                     # may assign new grads arrays
+            layer, k = owners[id(p)]
+            slots[id(layer)].append((k, p, g))
+            if id(layer) not in fast_back:
+                plan.rebound.append((layer, k, p, g))
         return plan
 
     def holds(self, model, xb, yb) -> bool:
@@ -101,62 +115,32 @@ class StepPlan:
                 or model.loss is not self.loss
                 or model.layers != self.layers):         # a list: the same layer objects
             return False
-        for layer, trainable in self.trained:            # one frozen since: planned again
-            if layer.trainable != trainable:
-                return False
         for own in self.own:                             # a fast layer's method replaced since
             if "forward" in own or "backward" in own:
                 return False
-        for layer, k, p, g in self.slots:                # a weight or gradient replaced since
-            if layer.params.get(k) is not p or layer.grads.get(k) is not g:
-                return False                             # (another dtype, say): the checked
-        return model.dtype == self.seen[1]               # step casts, as it then must
+        try:
+            for layer, trainable, slots in self.trained:
+                if layer.trainable != trainable:         # frozen or unfrozen since
+                    return False
+                params, grads = layer.params, layer.grads
+                for k, p, g in slots:                    # a weight or gradient replaced since
+                    if params[k] is not p or grads[k] is not g:
+                        return False                     # (another dtype, say): the checked
+        except KeyError:                                 # or taken out
+            return False
+        for layer in self.layers:                        # step casts, as it then must: the
+            for p in layer.params.values():              # model's dtype, its first weight's
+                return p.dtype == self.seen[1]           # (Sequential.dtype, read inline)
+        return model.dtype == self.seen[1]
 
-
-    def run(self, model, xb, yb):
-        """Forward (training mode), loss, backward: ``(loss value, output)``; no gradients
-        when the loss is not finite, as ``compute_gradients``."""
-        x = xb
-        made = [] if self.keeping else None             # the first planned step's arrays
-        for layer, fast in self.forward:
-            layer.training = True
-            x = fast(x) if fast else layer.forward(x)
-            if made is not None:
-                made.append(x)
-        if not (type(x) is np.ndarray and (x.shape, x.dtype) == self.out_key):
-            return None, x                               # the caller walks again, checked
-        loss = self.loss
-        if self.joint:                                   # one call where the two share passes
-            value, d = self.joint(yb, x)
-            value = float(value)
-        else:
-            value = float(loss.value(yb, x))
-        if not math.isfinite(value):
-            return value, x
-        if not self.joint:
-            d = loss.fused_gradient(yb, x) if self.fused else loss.gradient(yb, x)
-        if not (type(d) is np.ndarray and d.shape == x.shape):
-            return None, x
-        if self.top_fast and d.dtype != x.dtype:         # as the layer's own backward casts it
-            d = d.astype(x.dtype)
-        for layer, need, accepts, fast in self.backward:
-            if fast:
-                d = fast(d, need)
-            else:
-                d = layer.backward(d, need_dx=need) if accepts else layer.backward(d)
-            if made is not None:
-                made.append(d)
-        if made is not None:
-            self._keep(made, xb)
-        return value, x
-
-    def _keep(self, made, xb):
+    def keep(self, xb):
         """After the first planned step: bind each fast call that takes ``out`` to the array
-        it returned (``made``, the forward's outputs then the backward's ∂E/∂x), where that
-        array is its own (no view), writeable, C-ordered, at least ``KEEP_FROM`` bytes, and
-        no other call's or the batch's."""
-        self.keeping = False
-        taken = {id(xb)}
+        it returned (``made``, which the walk filled: the forward's outputs, then the
+        backward's ∂E/∂x, last layer first), where that array is its own (no view),
+        writeable, C-ordered, at least ``KEEP_FROM`` bytes, and no other call's or the
+        batch's."""
+        made, self.made, self.keeping = self.made, None, False
+        n, taken = len(self.forward), {id(xb)}
 
         def bound(fast, y):
             if not (fast and _takes_out(fast) and _keepable(y)) or id(y) in taken:
@@ -164,22 +148,38 @@ class StepPlan:
             taken.add(id(y))
             return functools.partial(fast, out=y)
 
-        n = len(self.forward)
-        self.forward = tuple((layer, bound(fast, y))
-                             for (layer, fast), y in zip(self.forward, made[:n]))
-        self.backward = tuple((layer, need, accepts, bound(fast, d))
-                              for (layer, need, accepts, fast), d in zip(self.backward, made[n:]))
+        for i, y in enumerate(made[:n]):
+            self.forward[i] = bound(self.forward[i], y)
+        for i, d in enumerate(made[n:]):                 # last layer first
+            layer, need, call, shape = self.backward[i]
+            self.backward[i] = (layer, need, bound(call, d), shape)
 
     def pairs(self):
         """The planned (parameter, gradient) pairs, the same tuple every step (so the
         optimizer keeps its buffers looked up), or None when a layer has replaced a
         parameter or gradient array since the plan was made (a backward may assign new
-        gradient arrays; the contract allows it). A plain loop: for the six pairs of a
-        three-layer MLP it costs a quarter of what a chain of ``map`` calls did."""
-        for layer, k, p, g in self.slots:
+        gradient arrays; the contract allows it). Only the layers walked with their own
+        ``backward`` are looked at: a fast backward writes into the layer's ``grads`` arrays
+        in place (``Layer.fast_path``), which ``holds`` found in place before the step."""
+        for layer, k, p, g in self.rebound:             # a fast backward writes in place
             if layer.params.get(k) is not p or layer.grads.get(k) is not g:
                 return None
         return self.pair_tuple
+
+
+def checked_steps(layers, seen, dy, need_dx, fused):
+    """What a checked ``Sequential.backward`` walks, last layer first: for each layer below
+    the loss ``(layer, need_dx, None, shape)``: its own ``backward`` (None: no fast call),
+    asked for ∂E/∂x or not, and the shape that ∂E/∂x must have (its forward's input,
+    ``seen``; None where nothing comes out or ``dy`` is not of the batch walked forward,
+    so the layers check it). A plan's steps have the same form."""
+    same = len(seen) == len(layers) and seen and seen[0][:1] == dy.shape[:1]
+    steps = []
+    for i in range(len(layers) - 1 - bool(fused), -1, -1):
+        need = need_dx or i > 0
+        gives = need and not (i == 0 and layers[0].integer_input)   # integer ids: none
+        steps.append((layers[i], need, None, seen[i] if same and gives else None))
+    return steps
 
 
 def _takes_out(fast) -> bool:
