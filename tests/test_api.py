@@ -85,7 +85,7 @@ def test_fit_and_gradcheck_signatures():
     d = defaults(nb.Sequential.fit)
     assert d == {"epochs": 1, "batch_size": 32, "shuffle": True, "validation_data": None,
                  "verbose": 1, "rng": None, "validation_split": 0.0, "callbacks": None,
-                 "initial_epoch": 0}
+                 "initial_epoch": 0, "fast": True}   # fast: nnbook's, beyond API.md
     assert list(inspect.signature(nb.Sequential.fit).parameters)[:3] == ["self", "x", "y"]
     assert defaults(nb.numerical_gradient) == {"eps": 1e-6}
     k = kinds(nb.check_gradients)

@@ -266,7 +266,8 @@ class Sequential(ModelWeights):
             check_outputs(self.loss, "Sequential.fit", out)
             self._unchecked = False
         if plan is None and key is not None:
-            plan = StepPlan.after(self, xb, yb, out) if math.isfinite(value) else None
+            plan = (StepPlan.after(self, xb, yb, out, (self._seen, self._dtype))
+                    if math.isfinite(value) else None)
             if len(plans) > 3:                       # a fit's batch and its last one, say
                 plans.clear()
             plans[key] = plan

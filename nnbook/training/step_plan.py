@@ -32,7 +32,7 @@ class StepPlan:
     ``holds`` says whether a step may use it (a few identity and shape comparisons);
     ``Sequential.compute_gradients(..., plan=plan)`` walks with it; ``pairs`` gives the
     pairs, or None when a layer replaced a gradient array (then the model reads them
-    afresh). Build it with ``StepPlan.after(model, xb, yb, out)``, or None when the step
+    afresh). Build it with ``StepPlan.after(model, xb, yb, out, seen)``, or None when the step
     cannot be planned (inputs cast, targets converted).
 
     A planned step skips each layer's output and ∂E/∂x shape checks and the targets' form,
@@ -51,10 +51,11 @@ class StepPlan:
                  "made")
 
     @classmethod
-    def after(cls, model, xb, yb, out):
-        """The plan of the step that just ran checked on ``xb``, ``yb`` (output ``out``; the
-        model keeps each layer's input shape and the walk's dtype for ``backward``), or None
-        when a planned step would skip a conversion that step made."""
+    def after(cls, model, xb, yb, out, seen):
+        """The plan of the step that just ran checked on ``xb``, ``yb`` (output ``out``;
+        ``seen``: each layer's input shape and the walk's dtype, which the model keeps for
+        ``backward``), or None when a planned step would skip a conversion that step
+        made."""
         if not (type(xb) is np.ndarray and type(yb) is np.ndarray and type(out) is np.ndarray
                 and yb.shape == out.shape and yb.dtype == out.dtype):
             return None                                  # the targets are converted each step
@@ -66,7 +67,7 @@ class StepPlan:
         plan.optimizer, plan.loss = model.optimizer, model.loss
         plan.dtypes = (xb.dtype, yb.dtype)               # the shapes: the model's key
         plan.out_key = (out.shape, out.dtype)
-        plan.seen = shapes, dtype = model._seen, model._dtype
+        plan.seen = shapes, dtype = seen
         plan.fused = model.loss.fuses(layers[-1])
         plan.joint = None if plan.fused else joint_value_gradient(model.loss)
         plan.forward, plan.own, plan.trained, pairs, fed = [], [], [], [], True
