@@ -99,7 +99,9 @@ GALLERY = {
     "elbo_gap": [lambda: nb.diagrams.elbo_gap(-2.05, -2.3, 0.16),
                  lambda: nb.diagrams.elbo_gap(-110.0, -104.0, 9.5)],
     "guidance_vectors": [lambda: nb.diagrams.guidance_vectors([-0.73, -0.40], [-0.83, 0.22], 3),
-                         lambda: nb.diagrams.guidance_vectors([1.0, 0.0], [0.0, 1.0], 0.5)],
+                         lambda: nb.diagrams.guidance_vectors([1.0, 0.0], [0.0, 1.0], 0.5),
+                         lambda: nb.diagrams.guidance_vectors([-0.73, -0.40], [-0.83, 0.22], 3,
+                                                              t=0.3)],
     "masked_window": [lambda: nb.diagrams.masked_window(
         "ab c.ab c.ab", np.arange(12) % 3 == 1, np.full((4, 5), 0.2), list(" abc."))],
 }

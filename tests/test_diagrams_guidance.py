@@ -23,6 +23,13 @@ def test_the_guided_arrow_is_u_plus_w_times_c_minus_u(w):
     assert f"u + {w:g}·(c − u)" in texts(ax) and "c = ∇ log p(x | c)" in texts(ax)
 
 
+def test_with_t_the_labels_say_the_noise_level_and_name_the_class_score_v():
+    # catches labels that call the class's score c (the class's own name) or drop the t
+    ax = nb.diagrams.guidance_vectors([-0.7, -0.4], [-0.8, 0.2], 3.0, t=0.3)
+    assert {"u = ∇ log pₜ(x)", "v = ∇ log pₜ(x | c)", "u + 3·(v − u)"} <= set(texts(ax))
+    assert "t = 0.3" in ax.get_title() and not any(s.startswith("c =") for s in texts(ax))
+
+
 def test_w_0_draws_the_guided_arrow_on_u():
     u, c = np.array([1.0, 0.5]), np.array([0.2, 1.0])
     ax = nb.diagrams.guidance_vectors(u, c, 0)
@@ -36,3 +43,5 @@ def test_bad_input():
         nb.diagrams.guidance_vectors([1.0, 2.0], [np.nan, 1.0], 2.0)
     with pytest.raises(ValueError, match="guidance_vectors: expected w, the guidance weight"):
         nb.diagrams.guidance_vectors([1.0, 2.0], [0.0, 1.0], -1.0)
+    with pytest.raises(ValueError, match="guidance_vectors: expected t, the noise level"):
+        nb.diagrams.guidance_vectors([1.0, 2.0], [0.0, 1.0], 2.0, t=1.5)

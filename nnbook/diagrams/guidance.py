@@ -24,19 +24,27 @@ def _vector(owner, name, v):
     return a
 
 
-def guidance_vectors(uncond, cond, w, *, ax=None):
+def guidance_vectors(uncond, cond, w, *, t=None, ax=None):
     """Three arrows from one point: the unconditional score u = ∇ log p(x) (grey), the
     conditional score c = ∇ log p(x | c) (blue) and the guided score u + w·(c − u) (red),
     with the dotted line through u and c on which every guided score lies: w = 0 gives u,
     w = 1 gives c, w > 1 goes past c, away from u. The numbers come from the cell.
 
-    Shapes: uncond (2,), cond (2,), w a number ≥ 0. Chapter 27.
+    With ``t``, the noise level the scores were taken at, the labels say so and name the
+    class's score v (not c, which names the class): u = ∇ log pₜ(x), v = ∇ log pₜ(x | c),
+    u + w·(v − u), and the title gives t.
+
+    Shapes: uncond (2,), cond (2,), w a number ≥ 0, t None or a number. Chapter 27.
     """
     owner = "guidance_vectors"
     u, c = _vector(owner, "uncond", uncond), _vector(owner, "cond", cond)
     if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
         raise ValueError(f"{owner}: expected w, the guidance weight, to be a finite number "
                          f"≥ 0, got {w!r}.")
+    if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float))
+                          or not 0 <= t <= 1):
+        raise ValueError(f"{owner}: expected t, the noise level of the scores, to be a "
+                         f"number in [0, 1] or None, got {t!r}.")
     g = u + w * (c - u)
     pts = np.vstack([np.zeros(2), u, c, g])
     span = max(float(np.abs(pts).max()), 1e-12)
@@ -51,8 +59,9 @@ def guidance_vectors(uncond, cond, w, *, ax=None):
         ends = np.array([U - 0.5 * d, U + far * d])
         ax.plot(ends[:, 0], ends[:, 1], ls=":", color=EDGE, lw=1.0, zorder=1)
     origin = (0.0, 0.0)
-    for vec, color, label in ((U, EDGE, "u = ∇ log p(x)"), (C, SERIES[0], "c = ∇ log p(x | c)"),
-                              (G, BACK, f"u + {w:g}·(c − u)")):
+    labels = (("u = ∇ log p(x)", "c = ∇ log p(x | c)", f"u + {w:g}·(c − u)") if t is None
+              else ("u = ∇ log pₜ(x)", "v = ∇ log pₜ(x | c)", f"u + {w:g}·(v − u)"))
+    for vec, color, label in zip((U, C, G), (EDGE, SERIES[0], BACK), labels):
         n = np.linalg.norm(vec)
         if n > 1e-9:
             _arrow(ax, origin, tuple(vec), color=color, lw=1.8)
@@ -64,4 +73,6 @@ def guidance_vectors(uncond, cond, w, *, ax=None):
     mean = U + C + G
     back = -mean / np.linalg.norm(mean) if np.linalg.norm(mean) > 1e-9 else np.array([0, -1.0])
     ax.text(0.3 * back[0], 0.3 * back[1], "x", ha="center", va="center", fontsize=FONT)
+    if t is not None:
+        ax.set_title(f"the scores at noise level t = {t:g}", fontsize=FONT)
     return ax
