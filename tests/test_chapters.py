@@ -1,6 +1,7 @@
 """The table of chapters (tests/chapters.py) against the files: one row per notebook, each
 row's exercises, explorables, stored seed tables, modules, solutions and claims are those
-the repository holds; the list derived from it (the browser test's explorables) is derived; the lists still kept by hand (README.md's
+the repository holds; the lists derived from it (the browser test's explorables, the exercise
+solutions) are derived; the lists still kept by hand (README.md's
 chapter tables, the diagram gallery of tests/test_diagrams.py, nnbook/exercises' imports)
 agree with it; and the per-chapter markers (``pytest -m ch25``) select each chapter's
 notebook and its tests."""
@@ -142,6 +143,15 @@ def test_the_browser_test_moves_the_tables_sliders():
     assert test_jupyterlab.EXPLORABLES == chapters.browser_explorables()
     moved = [e[0] for e in test_jupyterlab.EXPLORABLES]
     assert moved == [c.notebook for c in CHAPTERS if any(e.slider for e in c.explorables)]
+
+
+def test_the_exercise_solutions_merge_every_topic_file():
+    import exercise_solutions
+
+    topic_files = sorted(p.stem for p in (ROOT / "tests").glob("exercise_solutions_*.py"))
+    assert sorted(set(chapters.solution_modules()) - {"exercise_solutions"}) == topic_files, (
+        "a tests/exercise_solutions_<topic>.py that no row of tests/chapters.py names")
+    assert sorted(exercise_solutions.RIGHT) == sorted(x for c in CHAPTERS for x in c.exercises)
 
 
 # --- the lists kept by hand, checked ---------------------------------------------------------
