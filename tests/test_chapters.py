@@ -1,7 +1,7 @@
 """The table of chapters (tests/chapters.py) against the files: one row per notebook, each
 row's exercises, explorables, stored seed tables, modules, solutions and claims are those
-the repository holds; the lists derived from it (the browser test's explorables, the exercise
-solutions) are derived; the lists still kept by hand (README.md's
+the repository holds; the lists derived from it (the browser test's explorables, the book's
+sections, the exercise solutions) are derived; the lists still kept by hand (README.md's
 chapter tables, the diagram gallery of tests/test_diagrams.py, nnbook/exercises' imports)
 agree with it; and the per-chapter markers (``pytest -m ch25``) select each chapter's
 notebook and its tests."""
@@ -143,6 +143,19 @@ def test_the_browser_test_moves_the_tables_sliders():
     assert test_jupyterlab.EXPLORABLES == chapters.browser_explorables()
     moved = [e[0] for e in test_jupyterlab.EXPLORABLES]
     assert moved == [c.notebook for c in CHAPTERS if any(e.slider for e in c.explorables)]
+
+
+def test_the_books_sections_are_the_parts():
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import build_book
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    toc = build_book.landing_page().split("<!-- book:end -->")[-1]
+    sections = re.findall(r":caption: (.+)\n\n((?:notebooks/\S+\n)+)", toc)
+    expected = [(f"Part {part}: {title}", "".join(f"notebooks/{c.stem}\n" for c in rows))
+                for part, title, rows in chapters.parts()]
+    assert sections[:len(expected)] == expected
 
 
 def test_the_exercise_solutions_merge_every_topic_file():
