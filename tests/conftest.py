@@ -96,7 +96,7 @@ def browser_skips(terminalreporter):
 # - the stored seed tables' first rows re-run (tests/test_experiments.py: a row is only
 #   compared on the NumPy release that made it, which is main's);
 # - checks that read only the repository's files (what CONTRIBUTING says, the notebooks'
-#   hygiene, the folder structure, file sizes, the CI scripts).
+#   hygiene, the folder structure, file sizes, the CI scripts, the table of chapters).
 # And, by name, the exercise report's end-to-end runs of many notebooks, each in a fresh
 # kernel (about 4 of the report's 5 CPU minutes; issue 52): over every committed notebook
 # (the notebooks themselves run under nbval on every stack), every solution's verdict over
@@ -105,7 +105,8 @@ def browser_skips(terminalreporter):
 # on every stack.
 STACK_INDEPENDENT_FILES = ("test_claims_over_seeds_*.py", "test_experiments.py",
                            "test_contributing.py", "test_notebooks_meta.py",
-                           "test_structure.py", "test_repo_size.py", "test_ci.py")
+                           "test_structure.py", "test_repo_size.py", "test_ci.py",
+                           "test_chapters.py")
 STACK_INDEPENDENT_TESTS = {
     "test_exercises_report.py": ("test_the_committed_notebooks_have_every_exercise_not_attempted",),
     "test_exercises_report_wire.py": (

@@ -840,31 +840,14 @@ WRONG += [
 ]
 
 
-# Part III (chapters 15–18): in their own files, merged here ----------------------------
-from exercise_solutions_attention import RIGHT as _RIGHT_17, WRONG as _WRONG_17  # noqa: E402
-from exercise_solutions_sequences import RIGHT as _RIGHT_15, WRONG as _WRONG_15  # noqa: E402
-from exercise_solutions_tokens import RIGHT as _RIGHT_19, WRONG as _WRONG_19  # noqa: E402
-from exercise_solutions_modern import RIGHT as _RIGHT_20, WRONG as _WRONG_20  # noqa: E402
-from exercise_solutions_inference import RIGHT as _RIGHT_21, WRONG as _WRONG_21  # noqa: E402
-from exercise_solutions_posttraining import RIGHT as _RIGHT_22, WRONG as _WRONG_22  # noqa: E402
-from exercise_solutions_precision import RIGHT as _RIGHT_24, WRONG as _WRONG_24  # noqa: E402
-from exercise_solutions_serving import RIGHT as _RIGHT_23, WRONG as _WRONG_23  # noqa: E402
-from exercise_solutions_diffusion import RIGHT as _RIGHT_26, WRONG as _WRONG_26  # noqa: E402
-from exercise_solutions_latent import RIGHT as _RIGHT_25, WRONG as _WRONG_25  # noqa: E402
-from exercise_solutions_guidance import RIGHT as _RIGHT_27, WRONG as _WRONG_27  # noqa: E402
-from exercise_solutions_masked import RIGHT as _RIGHT_28, WRONG as _WRONG_28  # noqa: E402
+# Chapters 15 on: one file per topic, exercise_solutions_<topic>.py, merged here in chapter
+# order; the table of chapters (tests/chapters.py) names each chapter's file.
+import importlib  # noqa: E402
 
-RIGHT.update(_RIGHT_15)
-RIGHT.update(_RIGHT_17)
-RIGHT.update(_RIGHT_19)
-RIGHT.update(_RIGHT_20)
-RIGHT.update(_RIGHT_21)
-RIGHT.update(_RIGHT_22)
-RIGHT.update(_RIGHT_24)
-RIGHT.update(_RIGHT_23)
-RIGHT.update(_RIGHT_26)
-RIGHT.update(_RIGHT_25)
-RIGHT.update(_RIGHT_27)
-RIGHT.update(_RIGHT_28)
-WRONG += _WRONG_15 + _WRONG_17 + _WRONG_19 + _WRONG_20 + _WRONG_21 + _WRONG_22 + _WRONG_26
-WRONG += _WRONG_24 + _WRONG_25 + _WRONG_23 + _WRONG_27 + _WRONG_28
+import chapters  # noqa: E402
+
+for _name in chapters.solution_modules():
+    if _name != "exercise_solutions":
+        _topic = importlib.import_module(_name)
+        RIGHT.update(_topic.RIGHT)
+        WRONG += _topic.WRONG

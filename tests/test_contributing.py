@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import chapters  # tests/chapters.py: the table of chapters
 import nnbook as nb
 from nnbook.torch_bridge import mappings
 
@@ -268,6 +269,7 @@ CROSS_CUTTING = {"test_api", "test_gradients", "test_custom_layers", "test_seque
                  "test_readme", "test_packaging", "test_repo_size", "test_ci", "test_book",
                  "test_jupyterlab", "test_jupyterlab_settings", "test_browser_skip_summary",
                  "test_benchmarks", "test_training_walk", "test_fresh_seeds",
+                 "test_chapters",   # the table of chapters (tests/chapters.py) against the files
                  "test_planted_bugs"}  # the planted bugs' catalogue (tools/planted_bugs.py)
 
 
@@ -383,7 +385,7 @@ def _chapters(text):
 def test_the_explorable_chapters_are_those_the_browser_test_moves():
     every, above = _quoted(r"moves one slider\s+of an explorable in chapters ([\d,\s]+and \d\d)"
                            r"\s+\(for ([\d,\s]+and \d\d)\s+after running the cells above")
-    explorables = _constant("tests/test_jupyterlab.py", "EXPLORABLES")
+    explorables = chapters.browser_explorables()     # test_jupyterlab.py's EXPLORABLES
     assert _chapters(every) == [e[0][:2] for e in explorables]
     assert _chapters(above) == [e[0][:2] for e in explorables if e[-1] == "above"]
 

@@ -61,6 +61,8 @@ from pathlib import Path
 
 import pytest
 
+import chapters  # tests/chapters.py: the table of chapters
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -765,40 +767,13 @@ def test_stored_outputs_render_in_jupyterlab(path, lab, lab_page):
 # --- the explorables: move a control, the output follows -------------------------------
 
 # (notebook, the call that shows the widget, the slider's label, the value typed into
-# its readout, a text the caption must then hold, what runs before the widget's cell).
-# Parts I and II: only the imports cell, the rest of the notebook is not needed to draw
-# the widget. Part III's explorables show a model trained in the chapter: every cell
-# above the widget runs first (JupyterLab's "Run All Above"; about 15 s for chapter 17).
-EXPLORABLES = [
-    ("06_deep_networks.ipynb", "nb.explore.init_depth(", "depth", "30", "in each of 30 layers", "imports"),
-    ("07_convolution_stride_padding.ipynb", "nb.explore.conv_window(", "n", "12", "the output is 6×6", "imports"),
-    ("09_softmax.ipynb", "nb.explore.softmax_temperature(", "T", "0.5", "T = 0.5: probabilities", "imports"),
-    ("11_optimizers.ipynb", "nb.explore.optimizer_paths(", "α", "0.12", "SGD diverges", "imports"),
-    # the sentence is "the cats (that a dog sees) run."; the query moves from ')' to 'a'
-    ("17_embeddings_and_attention.ipynb", "nb.explore.attention_query(", "query", "5",
-     "query 5 ('a'), layer 1: head 1 →", "above"),
-    ("19_tokens.ipynb", "nb.explore.bpe_merges(", "merges", "8", "8 merges: 64 bytes in 30 tokens",
-     "imports"),
-    # the model is trained in the cells above (about 10 s); top-k 1 is greedy's one character
-    ("21_inference.ipynb", "nb.explore.decoding(", "top-k", "1", "τ = 2, top-k 1, top-p off: writes",
-     "above"),
-    # the RL run's record is made by the cells above (about 25 s of CPU): step 0 is the start
-    ("22_post_training.ipynb", "nb.explore.rl_history(", "step", "0", "KL to the start 0.00 nats",
-     "above"),
-    # counts only: the imports draw it; log2 T = 12 is T = 4096
-    ("24_fewer_bits.ipynb", "nb.explore.tile_memory(", "log₂ T", "12", "T = 4096, tiles of 64",
-     "imports"),
-    # a closed-form model, its numbers (x = 1.25, w = 1, noise 0.75) made in the cell above
-    ("25_latent_variables.ipynb", "nb.explore.posterior_gap(", "μ", "0.9",
-     "μ = 0.90, σ = 1.00: ELBO -2.034", "above"),
-    # the mixture and the schedule are made in the cells above (a few seconds)
-    ("26_diffusion.ipynb", "nb.explore.score_field(", "t", "0.5", "t = 0.50: ᾱ = 0.079", "above"),
-    # the mixture and the schedule are made in the cells above (about 10 s); at w = 6 the
-    # samples have climbed from the class's centre (0, 1.8), where the tilted density stays
-    ("27_guidance.ipynb", "nb.explore.guidance_weight(", "w", "6",
-     "w = 6.00: samples at (0.02, 2.20), spread 0.40; the tilted density at (0.00, 1.80)",
-     "above"),
-]
+# its readout, a text the caption must then hold, what runs before the widget's cell), one
+# per chapter whose explorable has a Slider in the table of chapters (tests/chapters.py,
+# where each row's comments say what its setup costs). Parts I and II: only the imports
+# cell, the rest of the notebook is not needed to draw the widget. Part III's explorables
+# show a model trained in the chapter: every cell above the widget runs first (JupyterLab's
+# "Run All Above"; about 15 s for chapter 17).
+EXPLORABLES = chapters.browser_explorables()
 WIDGET_TIMEOUT = 300  # s for the widget to appear, and for its redraw after a change (see RUN_TIMEOUT)
 
 # The caption (HTML widget) and the figure (Image widget, a blob: URL) of an explorable.

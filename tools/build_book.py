@@ -4,7 +4,7 @@
     python tools/build_book.py --out DIR       # somewhere else
 
 The pages are the chapters with their stored outputs (never re-executed: nbval
-has checked them), the landing page is the README's introduction and chapter
+has checked them), in one section per Part as tests/chapters.py lists them, the landing page is the README's introduction and chapter
 table (between the `book:start` and `book:end` markers), and the API page is
 generated from nnbook's public names, grouped by role (tools/book_api.py lays it
 out; Sphinx's autodoc and napoleon render the signatures and docstrings, with
@@ -16,6 +16,7 @@ is served from the site itself; nothing is downloaded.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -33,17 +34,30 @@ OUT = ROOT / "build" / "book"
 START, END = "<!-- book:start -->", "<!-- book:end -->"
 
 
+def table_of_chapters():
+    """tests/chapters.py, the table of chapters: the book's sections are its Parts."""
+    if "chapters" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("chapters", ROOT / "tests" / "chapters.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["chapters"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["chapters"]
+
+
 def landing_page() -> str:
-    """The README's introduction and chapter table, plus the book's table of contents."""
+    """The README's introduction and chapter table, plus the book's table of contents: the
+    chapters by Part, as the table of chapters (tests/chapters.py) lists them, then the extras
+    and the API page."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     if START not in readme or END not in readme:
         raise SystemExit(f"README.md needs the markers {START} and {END} around the book's landing page")
     body = readme.split(START, 1)[1].split(END, 1)[0].strip()
-    chapters = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     extras = sorted(p.stem for p in (ROOT / "notebooks" / "extras").glob("*.ipynb"))
-    toc = ["", "```{toctree}", ":hidden:", ":caption: Chapters", ""]
-    toc += [f"notebooks/{name}" for name in chapters]
-    toc += ["```", "", "```{toctree}", ":hidden:", ":caption: More", ""]
+    toc = [""]
+    for part, title, chapters in table_of_chapters().parts():   # one section per Part
+        toc += ["```{toctree}", ":hidden:", f":caption: Part {part}: {title}", ""]
+        toc += [f"notebooks/{c.stem}" for c in chapters] + ["```", ""]
+    toc += ["```{toctree}", ":hidden:", ":caption: More", ""]
     toc += [f"notebooks/extras/{name}" for name in extras] + ["api", "```", ""]
     return "# nnbook: neural networks from scratch\n\n" + body + "\n" + "\n".join(toc)
 
