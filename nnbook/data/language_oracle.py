@@ -305,7 +305,8 @@ def masked_diffusion_bound(language, ids) -> np.ndarray:
     """The masked-diffusion bound on −log P(window) (nats) with the exact denoiser, summed
     over all 2^T − 1 masks of each window. Training draws k uniformly from 1…T, then a set M
     of k masked positions uniformly, and takes the loss (T/k) Σ_{i∈M} −log P(x_i | x outside
-    M) (1/t per character at masking rate t = k/T); its expectation is::
+    M), the weight T/k on each masked character of the window's sum (the discrete form of
+    1/t at masking rate t = k/T); its expectation is::
 
         Σ_k 1/T · 1/C(T, k) · Σ_{M: |M| = k} (T/k) · Σ_{i∈M} −log P(x_i | x outside M)
 
