@@ -1,7 +1,9 @@
 """Configuration for the unit tests (not for the notebooks)."""
 
 import fnmatch
+import json
 import os
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -45,6 +47,7 @@ BROWSER_HOWTO = ('apt-get install chromium (Debian/Ubuntu; or set NNBOOK_CHROMIU
 # (issue 52; with xdist the files run side by side, so the sum exceeds the wall time).
 FILE_SECONDS = {}
 SLOWEST_FILES = 15
+FILE_SECONDS_ENV = "NNBOOK_FILE_SECONDS"  # a path: every file's seconds written there as JSON
 
 
 def pytest_runtest_logreport(report):
@@ -61,6 +64,11 @@ def pytest_terminal_summary(terminalreporter):
                                     f"{len(FILE_SECONDS)} files; the {len(slowest)} slowest:")
         for path, seconds in slowest:
             terminalreporter.write_line(f"{seconds:8.1f} s  {path}")
+        if os.environ.get(FILE_SECONDS_ENV):  # CI keeps every file's seconds (.ci/run)
+            out = Path(os.environ[FILE_SECONDS_ENV])
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(dict(sorted(FILE_SECONDS.items(), key=lambda kv: -kv[1])),
+                                      indent=0) + "\n", encoding="utf-8")
     browser_skips(terminalreporter)
 
 
@@ -102,12 +110,17 @@ def browser_skips(terminalreporter):
 # (the notebooks themselves run under nbval on every stack), every solution's verdict over
 # the wire, the hostile class, the time budget and the class grid. The report's unit tests
 # (its table, exit status, dead kernels, the wire's values, answers read cell by cell) run
-# on every stack.
+# on every stack. And README's language-model example, trained as a learner would run it
+# (40 s a stack, the version jobs' slowest test after the notebooks): whether its words
+# come out in README's order is the example's text, not the stack's; the pieces it calls
+# (BPE, the modern block, generate, save and load, LoRA) have unit tests on every stack,
+# and README's other examples still run there.
 STACK_INDEPENDENT_FILES = ("test_claims_over_seeds_*.py", "test_experiments.py",
                            "test_contributing.py", "test_notebooks_meta.py",
                            "test_structure.py", "test_repo_size.py", "test_ci.py",
                            "test_chapters.py")
 STACK_INDEPENDENT_TESTS = {
+    "test_readme.py": ("test_readme_language_model_example_runs",),
     "test_exercises_report.py": ("test_the_committed_notebooks_have_every_exercise_not_attempted",),
     "test_exercises_report_wire.py": (
         "test_every_solution_and_wrong_answer_gets_the_same_verdict_over_the_wire",),
