@@ -11,7 +11,6 @@ when torch is not installed. CI's job_torch_bridge (.ci/run) installs the
 pinned torch==2.13.0 CPU build and runs them.
 """
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -21,15 +20,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent
 
 
-def _chapters():
-    """tests/chapters.py, the table of chapters, as the module ``chapters`` (the one the
-    tests import, from tests/ on their path): the notebooks need its markers too."""
-    if "chapters" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("chapters", ROOT / "tests" / "chapters.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["chapters"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["chapters"]
+# tests/chapters.py, the table of chapters, imported from tests/ as the tests import it
+# (pytest puts tests/ on the path for them too): the notebooks need its markers.
+sys.path.insert(0, str(ROOT / "tests"))
+import chapters  # noqa: E402
 # Narrow output rewrites applied by nbval to both the stored and the fresh
 # outputs (memory addresses only). See "How the tests work" in README.md.
 NBVAL_SANITIZE_FILE = ROOT / "tests" / "nbval_sanitize.cfg"
@@ -49,7 +43,7 @@ def pytest_configure(config):
     # One marker per chapter, chNN, from the table of chapters (tests/chapters.py):
     # `pytest -m ch25` runs chapter 25's notebook, library tests, exercises, explorables and
     # claims (registered here, as --strict-markers wants, not listed in pyproject.toml).
-    for chapter in _chapters().CHAPTERS:
+    for chapter in chapters.CHAPTERS:
         config.addinivalue_line("markers", f"{chapter.marker}: chapter {chapter.number}'s notebook "
                                 f"and tests ({chapter.notebook}; tests/chapters.py)")
     # nbval opens the sanitize file relative to the current directory, so give
@@ -66,7 +60,7 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    _chapters().chapter_markers(items)
+    chapters.chapter_markers(items)
     extras = [item for item in items if item.path.suffix == ".ipynb" and EXTRAS in item.path.parents]
     # find_spec, not `import torch`: importing torch here would add seconds to
     # every run, and a broken torch install should fail loudly, not skip.

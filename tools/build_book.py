@@ -16,7 +16,6 @@ is served from the site itself; nothing is downloaded.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -28,20 +27,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import book_api  # noqa: E402  (tools/book_api.py, beside this file)
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import chapters  # noqa: E402  (tests/chapters.py, the table of chapters: a section per Part)
+
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / "build" / "book-src"
 OUT = ROOT / "build" / "book"
 START, END = "<!-- book:start -->", "<!-- book:end -->"
-
-
-def table_of_chapters():
-    """tests/chapters.py, the table of chapters: the book's sections are its Parts."""
-    if "chapters" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("chapters", ROOT / "tests" / "chapters.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["chapters"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["chapters"]
 
 
 def landing_page() -> str:
@@ -54,9 +46,9 @@ def landing_page() -> str:
     body = readme.split(START, 1)[1].split(END, 1)[0].strip()
     extras = sorted(p.stem for p in (ROOT / "notebooks" / "extras").glob("*.ipynb"))
     toc = [""]
-    for part, title, chapters in table_of_chapters().parts():   # one section per Part
+    for part, title, members in chapters.parts():   # one section per Part
         toc += ["```{toctree}", ":hidden:", f":caption: Part {part}: {title}", ""]
-        toc += [f"notebooks/{c.stem}" for c in chapters] + ["```", ""]
+        toc += [f"notebooks/{c.stem}" for c in members] + ["```", ""]
     toc += ["```{toctree}", ":hidden:", ":caption: More", ""]
     toc += [f"notebooks/extras/{name}" for name in extras] + ["api", "```", ""]
     return "# nnbook: neural networks from scratch\n\n" + body + "\n" + "\n".join(toc)
