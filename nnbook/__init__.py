@@ -1,35 +1,16 @@
 """nnbook: neural networks from scratch in NumPy, the library of the course; ``import
-nnbook as nb`` gives layers, losses, optimizers, ``Sequential``, the gradient checker and the
-initialisers.
+nnbook as nb`` gives layers, losses, optimizers, ``Sequential``, the gradient checker and
+the initialisers. Each folder's own docstring lists what it holds:
 
-The folders show the roles:
-
-- ``nnbook/layers/``: what a model is made of (a new layer goes here);
-- ``nnbook/training/``: what trains it: the model, the loop, losses, optimizers,
-  schedules, callbacks, metrics, saving, the progress display;
-- ``nnbook/data/``: data sets, generated or shipped, and file readers;
-- ``nnbook/plot/``, ``nnbook/diagrams/``, ``nnbook/explore/``: plots of results,
-  schematic diagrams, explorables (and the XOR animation), one module per topic;
-- ``nnbook/exercises/``: the chapters' self-checking exercises;
-- ``nnbook/torch_bridge/``: ``to_torch`` and ``from_torch``;
-- ``nnbook/autodiff/``: chapter 14's scalar reverse-mode engine and forward mode;
-- ``nnbook/inference/``: turning logits into text: the decoding rules and ``generate``
-  (chapter 21);
-- ``nnbook/generative/``: VAEs, diffusion and flow matching (chapters 25–26);
-- ``nnbook/precision/``: fewer bits, less memory: number formats and bfloat16 rounding
-  (chapter 24);
-- ``nnbook/experiments/``: results over seeds (``over_seeds``, ``SeedTable``) and the
-  experiments whose seed tables the repository stores;
-- at this level: the gradient checker, the initialisers, diagnostics, the
-  teaching convolutions (``conv_impl``), the argument checks every folder shares
-  (``validate``), the registry of saved classes, and ``callbacks``, ``schedules``
-  and ``metrics``, the names learners import (``from nnbook.callbacks import
-  EarlyStopping``) for code that lives in ``nnbook/training/``.
-
-``nb.plot``, ``nb.diagrams``, ``nb.explore`` and ``nb.exercises`` load on first use
-(``__getattr__`` below: the first three import matplotlib, the last every chapter's
-checkers), so ``import nnbook`` stays fast.
-"""
+- ``layers/``: what a model is made of; ``kernels/``: the speed code under the layers;
+- ``training/``: the model, the loop, losses, optimizers, schedules, callbacks, metrics;
+- ``data/``: data sets; ``plot/``, ``diagrams/``, ``explore/``: plots, schematic
+  diagrams, explorables; ``exercises/``: the chapters' self-checking exercises;
+- ``autodiff/`` (chapter 14), ``inference/`` (21), ``precision/`` (24),
+  ``generative/`` (25–28), ``torch_bridge/``, ``experiments/`` (results over seeds);
+- at this level: the gradient checker, the initialisers, diagnostics, the teaching
+  convolutions (``conv_impl``), the shared argument checks (``validate``), the registry
+  of saved classes, and ``callbacks``, ``schedules``, ``metrics`` (names learners import)."""
 
 import importlib as _importlib
 
@@ -97,6 +78,8 @@ _LAZY = ("plot", "diagrams", "explore", "exercises")   # import matplotlib or ev
 
 
 def __getattr__(name):
+    """``nb.plot``, ``nb.diagrams``, ``nb.explore`` and ``nb.exercises`` on first use, so
+    ``import nnbook`` stays fast; any other missing name gets a message naming the fix."""
     if name in _LAZY:
         return _importlib.import_module(f"{__name__}.{name}")   # also sets nnbook.<name>
     from .spellings import missing_name_message

@@ -1,16 +1,12 @@
 """Three ways to compute a 2-D convolution and its gradients, from the clearest to the
-fastest: Python loops, NumPy sliding windows and im2col with matrix products (chapter 07
-derives them, chapter 08 the backward pass; the tests check ``Conv2D``'s engine against
-them), and the formulas ``output_size`` and ``same_padding`` (Keras' "same") that
-``Conv2D`` and the pools use.
+fastest: Python loops, NumPy sliding windows and im2col (chapter 07 derives them,
+chapter 08 the backward pass; the tests check ``Conv2D``'s engine against them), and
+``output_size`` and ``same_padding``, which ``Conv2D`` and the pools use.
 
-Every function works on NHWC batches and cross-correlates (no kernel flip), as
-deep-learning frameworks do, with the notes' symbols (``f`` the kernel size, ``p`` the
-padding, ``s`` the stride, ``n_o = ⌊(n + 2p − f)/s⌋ + 1``) and these shapes::
+Shapes (NHWC, cross-correlation as in the frameworks, ``f`` the kernel size)::
 
     x: (m, h, w, c_in)   W: (f, f, c_in, c_out)   b: (c_out,)
-    y, dy: (m, h_o, w_o, c_out)
-"""
+    y, dy: (m, h_o, w_o, c_out)"""
 
 from __future__ import annotations
 

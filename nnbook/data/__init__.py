@@ -1,32 +1,13 @@
-"""Data sets, all offline, one module per kind of data:
+"""Data sets, all offline, one module per kind of data, their public names re-exported here:
 
-- ``generated.py``: sets made up by a formula: logic gates, blobs, spirals (chapters 01, 05, 09);
-- ``digits.py``: scikit-learn's 8×8 digits, ``load_digits`` and the course's fixed
-  ``digits_split`` (chapters 10–13);
-- ``idx.py``: the IDX file reader and ``load_mnist`` for MNIST files you downloaded (chapter 10);
-- ``splits.py``: ``train_test_split``; ``labels.py``: ``one_hot`` and the labels' checks;
-- ``sequences.py``: the sine wave, the adding problem and the recall task, with their
-  chance levels (chapters 15–16);
-- ``language.py``: ``Language``, the generated language whose entropy is known;
-  ``corpus.py``: its text as ids (``language_corpus``), ``char_windows``, ``token_windows``, ``bigram_probs``,
-  ``random_windows`` (random token windows, Part IV)
-  (chapters 17–18); ``window_bound.py``: the best loss a model reading only a window can reach
-  (``Language.window_bound``); ``language_oracle.py``: the grammar's exact denoiser for
-  masked diffusion, ``masked_conditionals``, ``window_log_prob`` and
-  ``masked_diffusion_bound`` (chapter 28); ``sampling.py``: ``sample_text``, text from a trained model
-  (chapter 18);
-- ``bpe.py``: ``BPETokenizer``, byte-pair encoding, with its fast loops in ``bpe_merges.py``;
-  ``stem_language.py``: ``StemLanguage``, the language with a lexicon of stems and affixes
-  (chapter 19);
-- ``subject_task.py``: ``SubjectTask``, prompts naming a subject and answers the grammar
-  verifies exactly (chapter 22);
-- ``mixture.py``: ``GaussianMixture``, a density whose value, score and noised versions are
-  exact, and ``mixture_mmd``, a kernel distance from samples to it, with ``mixture_mmd_null``
-  simulating its value on true samples (Part V).
-
-A new data set gets a module of its own here (Part III's sequence data and generated
-language go beside ``generated.py``), and its public names are re-exported below.
-"""
+- generated.py: logic gates, blobs, spirals (chapters 01, 05, 09); digits.py: the 8×8
+  digits and ``digits_split`` (10–13); idx.py: ``load_mnist`` (10); splits.py, labels.py;
+- sequences.py: the sine wave, adding and recall tasks (15–16);
+- language.py: ``Language``, the generated language whose entropy is known; corpus.py: its
+  text as ids and windows; window_bound.py; sampling.py: ``sample_text`` (17–18);
+- bpe.py (with bpe_merges.py): ``BPETokenizer``; stem_language.py: ``StemLanguage`` (19);
+- subject_task.py: ``SubjectTask`` (22); mixture.py: ``GaussianMixture`` and its MMD
+  (Part V); language_oracle.py: the grammar's exact masked conditionals (28)."""
 
 from .bpe import BPETokenizer
 from .corpus import bigram_probs, char_windows, language_corpus, random_windows, token_windows

@@ -1,30 +1,12 @@
-"""Schematic diagrams drawn from the numbers of a cell (matplotlib), one module per
-topic of the course; learners write ``nb.diagrams.<name>``. Each function returns
-the Axes it drew on (or a tuple of Axes) and never calls ``plt.show()``.
+"""Schematic diagrams drawn from a cell's numbers (matplotlib), ``nb.diagrams.<name>``, one
+module per topic; each function returns the Axes it drew on and never calls ``plt.show()``.
+The shared drawing helpers are in _draw.py; a new diagram goes into its topic's module:
 
-- networks.py: one neuron and a dense network with its parameter counts (chapters 00, 01, 09);
-- graph.py: the computational graph of a forward and backward pass (chapters 02–03);
-- shapes.py: the shapes of a dense layer's products (chapter 03);
-- residual.py: a residual block beside a plain layer (chapter 06);
-- conv.py: the convolution window, pooling and im2col (chapters 07–08);
-- softmax.py: logits and softmax as bars (chapter 09);
-- optimizers.py, regularisation.py, normalisation.py: momentum, dropout and batch
-  normalisation (chapters 11, 12, 13);
-- recurrent.py, gated.py: the unrolled RNN and BPTT, the LSTM and GRU cells (chapters 15–16);
-- attention.py: attention weights, the causal mask, heads, the transformer block (17–18);
-- tokens.py: a word's merge tree and a text cut into its tokens (chapter 19);
-- modern.py: rotary pairs, grouped-query heads and the modern block (chapter 20);
-- inference.py: the KV cache filling step by step and the top-p cut (chapter 21);
-- posttraining.py: masked fine-tuning targets, LoRA's matrices and one RL step (chapter 22);
-- serving.py: a ragged batch, the rolling cache and a draft-and-verify round (chapter 23);
-- precision.py: a number's bits in three formats and attention's tiles (chapter 24);
-- latent.py: the latent-variable model and log p(x) split into the ELBO and its gap (25);
-- guidance.py: the unconditional, conditional and guided scores at one point (27);
-- masked.py: a masked window and each hidden position's conditional (28).
-
-The drawing helpers they share (canvas, units, boxes, arrows, colours) are in _draw.py;
-a new diagram goes into the module of its topic, or a new one, and is imported below.
-"""
+- networks.py (chapters 00, 01, 09); graph.py (02–03); shapes.py (03); residual.py (06);
+- conv.py (07–08); softmax.py (09); optimizers.py, regularisation.py, normalisation.py
+  (11, 12, 13); recurrent.py, gated.py (15–16); attention.py (17–18); tokens.py (19);
+- modern.py (20); inference.py (21); posttraining.py (22); serving.py (23);
+  precision.py (24); latent.py (25); guidance.py (27); masked.py (28)."""
 
 from .attention import attention_matrix, causal_mask, heads, transformer_block
 from .conv import conv_window, im2col, output_size_formula, pooling

@@ -1,32 +1,17 @@
-"""Explorables for JupyterLab (ipywidgets), ``nb.explore.<name>``: move a control, and the
-figure and a one-line caption follow. Each topic's module holds the explorable (which
-returns the widget) beside its static figure (``*_figure``, a matplotlib Figure that a
-notebook shows for readers without a kernel), on the machinery of _widgets.py; a new
-explorable goes, with its figure, into the module of its topic:
+"""Explorables for JupyterLab (ipywidgets), ``nb.explore.<name>``: move a control and the
+figure and its caption follow. Each topic's module holds its explorables, each beside a
+static ``*_figure`` for readers without a kernel, on _widgets.py's machinery; a new one
+goes, with its figure, into the module of its topic:
 
 - gradient_descent.py: the learning rate (chapter 00); sigmoid.py: saturation (01);
-- xor.py: training on XOR (05), and animation.py, the same training as an animation;
-- initialisation.py: weight scale × depth (06); conv.py: the window (07);
-- softmax.py: the temperature (09); optimizers.py: SGD, momentum, Nesterov (11);
-- regularisation.py: an L2-penalised polynomial (12);
-- recurrent.py: the gradient through time (15–16);
-- attention.py: where each head looks (17); sampling.py: the next character (18);
-- tokens.py: byte-pair encoding's merges step by step on a typed text (19);
-- modern.py: the rotary score of a query and a key against their offset t − s (20);
-- inference.py: temperature, top-k and top-p on a model's next token, with the grammar's
-  verdict on what it writes (21);
-- posttraining.py: an RL run's acceptance, answer length and KL against the step (22);
-- precision.py: attention's memory, plain against tiles, as T and the tile size change (24);
-- latent.py: the ELBO's gap as the KL to the true posterior, as q(z | x) moves (25);
-- diffusion.py: the exact score field of a noised mixture against the time t, and samples
-  flowing from noise to the data as a GIF (26);
-- guidance.py: the guidance weight w, guided samples with exact class scores against the
-  tilted density they are said to sample (27).
-
-The figure is a PNG in an ``ipywidgets.Image`` (no output messages while a cell runs), and
-the widget's text/plain repr depends only on the controls' values, so a stored notebook is
-deterministic under nbval at the defaults.
-"""
+- xor.py, animation.py: training on XOR (05); initialisation.py: scale × depth (06);
+- conv.py: the window (07); softmax.py: the temperature (09); optimizers.py (11);
+- regularisation.py: an L2-penalised polynomial (12); recurrent.py (15–16);
+- attention.py (17); sampling.py: the next character (18); tokens.py: BPE's merges (19);
+- modern.py: the rotary score (20); inference.py: decoding rules (21);
+- posttraining.py: an RL run (22); precision.py: attention's memory in tiles (24);
+- latent.py: the ELBO's gap (25); diffusion.py: score fields and flows (26);
+- guidance.py: the guidance weight (27)."""
 
 from .animation import frames_gif, frames_html, xor_animation
 from .attention import attention_of, attention_query, attention_query_figure

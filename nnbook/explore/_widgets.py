@@ -22,8 +22,10 @@ def _png(fig, dpi=DPI):
 
 
 def _explorable(controls, figure, caption):
-    """A VBox of the controls, a caption (HTML) and the figure (Image); every change
-    of a control redraws both. ``box.redraws`` counts the redraws (for tests)."""
+    """A VBox of the controls, a caption (HTML) and the figure (a PNG in an Image, so no
+    output messages while a cell runs); every change of a control redraws both. The box's
+    text/plain repr depends only on the controls' values, so a stored notebook passes nbval
+    at the defaults. ``box.redraws`` counts the redraws (for tests)."""
     import ipywidgets as w
 
     image = w.Image(format="png", layout=w.Layout(width="auto"))

@@ -1,38 +1,13 @@
-"""Generative models (Part V, chapters 25 to 28): the VAE's Gaussian
-pieces and model; noise schedules, the time
-embedding and the MLP denoiser, the training pairs of denoising score matching and flow
-matching, the samplers (DDPM, DDIM, Euler), the exact score and velocity of a
-``nb.data.GaussianMixture`` that they are checked against, and classifier-free guidance
-with what it samples in closed form.
+"""Generative models (Part V, chapters 25 to 28), each checked against an exact answer on a
+``nb.data.GaussianMixture`` or the grammar:
 
-- ``noise.py``: the noise schedules ``LinearSchedule`` and ``CosineSchedule``, with
-  ``alpha_bar(t)``, and the papers' discrete ones (``DiscreteSchedule``, made by
-  ``LinearSchedule.discrete()`` and ``CosineSchedule.discrete()``);
-- ``time_embedding.py``: ``TimeEmbedding``, the sinusoidal layer, and ``with_time``;
-- ``denoiser.py``: ``denoiser``, ``as_function``, ``noise_batch``, ``flow_batch``,
-  ``train_denoiser``;
-- ``samplers.py``: ``ddpm_sample`` (and one step of it, ``ddpm_step``), ``ddim_sample``,
-  ``euler_sample``;
-- ``gaussian.py``: ``reparameterize`` (and its backward), ``gaussian_kl`` (and its
-  gradient), ``gaussian_log_likelihood``, ``Reparameterize``, ``reparameterized_gradients``,
-  ``score_function_gradients`` (chapter 25);
-- ``vae.py``: ``VAE``, ``linear_log_prob``, ``linear_elbo``, ``linear_posterior``,
-  ``quadrature_log_prob`` (chapter 25);
-- ``exact.py``: ``exact_score``, ``exact_noise``, ``flow_marginal``, ``exact_velocity``;
-- ``guidance.py``: ``guide``, ``guided``, ``class_mixture``, ``exact_class_score``,
-  ``exact_class_noise`` (chapter 27, classifier-free guidance);
-- ``conditional.py``: ``with_class``, ``conditional_denoiser``, ``conditional_noise_batch``,
-  ``train_conditional_denoiser``, ``class_function`` (chapter 27, the class-conditional
-  denoiser whose null class is the unconditional model);
-- ``guidance_gaussian.py``: ``tilted_moments``, ``guided_ode_moments``,
-  ``guided_sde_moments``, ``ve_guided_ode_moments``, ``ve_guided_sde_moments`` (chapter 27,
-  what guidance samples in closed form);
-- ``masked.py``: ``mask_batch``, ``masked_targets``, ``MaskedDiffusionLoss``,
-  ``masked_diffusion_model``, ``masked_diffusion_step``, ``model_conditionals``,
-  ``masked_nll``, ``loss_at_rate`` (chapter 28, masked diffusion of text);
-- ``unmasking.py``: ``unmask_sample``, ``gumbel_max``, ``gumbel_noise`` (chapter 28,
-  sampling by unmasking).
-"""
+- noise.py: the noise schedules; time_embedding.py: ``TimeEmbedding``, ``with_time``;
+- denoiser.py: the MLP denoiser and its training pairs (score and flow matching);
+- samplers.py: DDPM, DDIM and Euler; exact.py: the exact score and velocity (26);
+- gaussian.py, vae.py: the reparameterisation, the Gaussian KL and the ``VAE`` (25);
+- guidance.py, conditional.py, guidance_gaussian.py: classifier-free guidance, the
+  class-conditional denoiser and what guidance samples in closed form (27);
+- masked.py, unmasking.py: masked diffusion of text and sampling by unmasking (28)."""
 
 from .conditional import (class_function, conditional_denoiser, conditional_noise_batch,
                           train_conditional_denoiser, with_class)

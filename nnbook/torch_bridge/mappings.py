@@ -1,15 +1,8 @@
 """Every layer kind the PyTorch bridge knows (extra notebook ``moving_on_to_pytorch``),
 gathered from the map_*.py modules, one per family of layers, into the two tables that
-``to_torch`` and ``from_torch`` look layers up in.
-
-To add a layer kind: write its two functions in its family's map_*.py module (a new one
-for a new family of layers, e.g. recurrent layers), one ``(layer, out)`` →
-PyTorch module(s) in its ``TO_TORCH`` (keyed by the nnbook class) and one
-``(m, inp)`` → nnbook layer in its ``FROM_TORCH`` (keyed by the class name in
-``torch.nn`` or in ``_modules.py``), list the module in ``MAPS`` and the pair in
-``SUPPORTED`` (``out`` and ``inp`` are _shared.py's ``ToTorch`` and ``FromTorch``; a
-class has one map, and two modules that claim it stop the import).
-"""
+``to_torch`` and ``from_torch`` look layers up in. A new layer kind gets its pair of
+functions in its family's ``TO_TORCH`` and ``FROM_TORCH``, its module in ``MAPS`` and
+the pair in ``SUPPORTED``; a class has one map, and two modules that claim it stop the import."""
 
 from __future__ import annotations
 
