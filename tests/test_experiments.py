@@ -21,9 +21,8 @@ NOTEBOOKS = STORED_DIR.parents[2] / "notebooks"
 # (notebook, the seed of the run, the assert's line as the notebook has it). Running the
 # notebook (nbval, on every stack) re-runs the row, so re-running it here again adds
 # nothing. The other tables are re-run here: the tables whose notebook asserts only some
-# columns, 17_attention (5 of 10), 20_ablation_parts (its models, not the two bounds),
-# 20_rematch_16 (the four Δ columns); and the tables with columns their notebook's run
-# does not compute (covering them would add training to the notebook):
+# columns, 17_attention (5 of 10); and the tables with columns their notebook's run does
+# not compute (covering them would add training to the notebook):
 # 19_characters_same_bytes (notebook 19 does not train the character model that reads as
 # many bytes), 20_ablation_swaps (notebook 20 does not train the "tied, N(0, 1) start"
 # model), 20_rematch_32 (nor the rematch on windows of 32), 22_dpo (notebook 22 runs no
@@ -39,6 +38,13 @@ ASSERTED_BY_NOTEBOOK = {
     "19_tokens_characters": ("19_tokens.ipynb", 19,
                              "assert all(abs(row[k] - runs[k][\"bpb\"]) < 1e-6 "
                              "for k in row if k != \"seed\")"),
+    # both checks iterate over the stored row's columns (SEED = 20)
+    "20_ablation_parts": ("20_the_modern_block.ipynb", 20,
+                          "assert all(abs(parts_row[name] - mine[name]) < 1e-6 "
+                          "for name in parts_row)"),
+    "20_rematch_16": ("20_the_modern_block.ipynb", 20,
+                      "assert all(abs(stored16[name] - row16[name]) < 1e-6 "
+                      "for name in stored16)"),
     # SETTINGS holds the tables' seven columns; SEED = 21 is their first seed
     **{f"21_{what}": ("21_inference.ipynb", 21,
                       "    assert all(abs(row[name] - ours[name]) < 1e-9 for name in SETTINGS)")
