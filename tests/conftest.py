@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 # No per-example deadline: CI machines are shared and slow, and a timing
 # failure says nothing about correctness. print_blob lets a failure be replayed
 # with @reproduce_failure. derandomize: every run draws the same examples (seeded
-# from each test's name), so a teacher's CI passes or fails the same way each time;
+# from each test's source), so a teacher's CI passes or fails the same way each time;
 # `python -m pytest --hypothesis-profile=explore` draws new ones, to look for bugs.
 settings.register_profile("nnbook", deadline=None, print_blob=True, derandomize=True)
 settings.register_profile("explore", deadline=None, print_blob=True)

@@ -66,6 +66,27 @@ def test_the_figure_draws_the_bound_and_the_rnn_beside_another_cell():
         nb.explore.gradient_through_time_figure(cell="CNN")
 
 
+def points_under_the_legend(ax):
+    """How many of the axes' plotted points (those inside the axes) the legend's box covers."""
+    ax.figure.canvas.draw()
+    legend, = [ax.get_legend()] if ax.get_legend() else ax.figure.legends
+
+    def inside(xy, box):
+        return (xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1)
+
+    xy = np.concatenate([line.get_transform().transform(line.get_xydata()) for line in ax.lines])
+    return int((inside(xy, legend.get_window_extent()) & inside(xy, ax.get_window_extent())).sum())
+
+
+@pytest.mark.parametrize("radius, T, cell, scale", [(0.5, 100, "RNN", 2.0), (1.0, 50, "RNN", 1.0),
+                                                    (1.1, 100, "LSTM", 2.0), (1.5, 50, "RNN", 1.0)])
+def test_the_legend_covers_no_curve(radius, T, cell, scale):
+    """CONTRIBUTING's rule, "legends never cover data", across the sliders (a legend in the
+    lower left sat on the curves at radius 1.5, and at 0.5 or 1.1 with large inputs)."""
+    fig = nb.explore.gradient_through_time_figure(radius=radius, T=T, cell=cell, input_scale=scale)
+    assert points_under_the_legend(fig.axes[0]) == 0
+
+
 def test_the_explorable_redraws_and_has_a_deterministic_repr():
     pytest.importorskip("ipywidgets")
     box = nb.explore.gradient_through_time(T=20)

@@ -302,7 +302,7 @@ def test_first_cell_is_a_markdown_title(nb):
     lines = source(first).strip().splitlines()
     assert first.get("cell_type") == "markdown" and lines and lines[0].startswith("# "), (
         "the first cell must be markdown starting with a '# Title' line "
-        "(then what the reader will be able to do; see STYLE.md)"
+        "(then what the reader will be able to do; see CONTRIBUTING.md, \"Add a chapter\")"
     )
 
 

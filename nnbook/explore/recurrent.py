@@ -92,7 +92,8 @@ def gradient_through_time_figure(radius=1.0, T=50, cell="RNN", *, n_in=4, n_hidd
     ax.set_ylabel("‖∂h_T/∂x_t‖ / ‖∂h_T/∂x_T‖", fontsize=FONT)
     ax.set_title(f"{cell}({n_in} → {n_hidden}), W_h = {radius:g} × orthogonal, inputs × {input_scale:g}: "
                  f"{curves[cell][0]:.1e} after {T - 1} steps", fontsize=FONT + 1)
-    ax.legend(fontsize=FONT - 1, loc="lower left", frameon=False)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3,
+               fontsize=FONT - 1, frameon=False)      # below the axes: no setting hides a curve
     plain_axes(ax)
     return fig
 
