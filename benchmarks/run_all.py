@@ -2,7 +2,8 @@
 write it as ``benchmarks/results.md`` with a bar chart ``benchmarks/results.png``.
 
     python benchmarks/run_all.py [-h] [--no-torch] [--no-write] [--chart-only]
-                                 [--against 98b401b] [--only part4|walk]
+                                 [--against 98b401b]
+                                 [--only part4|walk|tiles|breakdown]
 
 ``--help`` lists the flags; an unknown flag, a flag without its value or an ``--only`` it
 does not know stops the script with status 2 before it measures or writes anything.
@@ -13,7 +14,7 @@ core type whose kernels it chose, e.g. SkylakeX or Zen; PyTorch's CPU wheels use
 results.md keeps one section per CPU family and vector width (``section_name``: "AMD, AVX2",
 "AMD, AVX-512", "Intel, AVX-512"); a run replaces only its own section.
 ``--against REF`` adds bench_walk's side-by-side table with an older commit's nnbook.
-``--only part4`` (or ``walk``) measures that part alone and replaces only its own block of
+``--only part4`` (or ``walk``, ``tiles``, ``breakdown``: ``ONLY`` below) measures that part alone and replaces only its own block of
 this family's section (each block sits between ``<!-- part: NAME -->`` markers).
 
 Every ratio is measured twice: with one thread each side (BLAS and OpenMP
