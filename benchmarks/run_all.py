@@ -14,8 +14,9 @@ core type whose kernels it chose, e.g. SkylakeX or Zen; PyTorch's CPU wheels use
 results.md keeps one section per CPU family and vector width (``section_name``: "AMD, AVX2",
 "AMD, AVX-512", "Intel, AVX-512"); a run replaces only its own section.
 ``--against REF`` adds bench_walk's side-by-side table with an older commit's nnbook.
-``--only part4`` (or ``walk``, ``tiles``, ``breakdown``: ``ONLY`` below) measures that part alone and replaces only its own block of
-this family's section (each block sits between ``<!-- part: NAME -->`` markers).
+``--only part4`` (or ``walk``, ``tiles``, ``breakdown``: ``ONLY`` below) measures that
+part alone and replaces only its own block of this family's section (each block sits
+between ``<!-- part: NAME -->`` markers).
 
 Every ratio is measured twice: with one thread each side (BLAS and OpenMP
 variables set to 1 before NumPy or torch is imported, ``torch.set_num_threads(1)``),
