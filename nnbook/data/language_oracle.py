@@ -317,7 +317,11 @@ def masked_diffusion_bound(language, ids) -> np.ndarray:
 
         −log P(x) = Σ_k 1/C(T, k) · Σ_{M: |M| = k} (1/k) · Σ_{i∈M} −log P(x_i | x outside M)
 
-    The weight is 1/k, not 1/T. For any other denoiser the same sum is an upper bound.
+    The weight is 1/k, not 1/T. For any other denoiser q the same sum is, on each window,
+    an upper bound on −log q̄(x), q̄ the average over the orders σ of the autoregressive
+    models q_σ(x) = Π_j q(x_σ(j) | x_σ(1…j−1)) (Jensen), not on −log P(x): a denoiser that
+    puts its mass on one window gets that window a sum below −log P(x). Only its mean over
+    the grammar's windows is at least the grammar's E[−log P(x)] (Gibbs).
 
     Shapes:
         ids: (T,) or (m, T) integer ids (or one window as a string), T ≤ 14

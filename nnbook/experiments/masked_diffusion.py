@@ -75,8 +75,10 @@ def train_masked(seed, train):
 
 
 def train_autoregressive(seed, train):
-    """Chapter 20's modern block (causal, tied), the same sizes, steps, batches of random
-    windows and optimizer, trained to predict each next character."""
+    """Chapter 20's modern block (causal, its output tied to its embedding; the masked
+    model's is not), the same sizes, number of steps, batch size and optimizer, trained to
+    predict each next character on random windows of T + 1 of its own (not the masked
+    model's windows)."""
     rng = np.random.default_rng([seed, 2])
     model = Sequential(modern(T)(rng))
     model.compile(AdamW(lr=LR, weight_decay=0.01), CrossEntropy(from_logits=True))
