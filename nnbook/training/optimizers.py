@@ -13,7 +13,6 @@ import math
 
 import numpy as np
 
-from ..kernels.aligned import aligned_like
 from ..registry import register_class
 from .hyperparams import DefaultRate, fraction, positive, resolve_lr
 from .optimizer_base import Optimizer
@@ -48,8 +47,8 @@ class SGD(Optimizer):
                              "Pass e.g. SGD(lr=0.01, momentum=0.9, nesterov=True).")
         self.nesterov = bool(nesterov)
 
-    def _new_state(self, p):
-        return {"v": aligned_like(p, zeros=True)} if self.momentum else {}
+    def _buffer_names(self):
+        return ("v",) if self.momentum else ()
 
     def _update_all(self, triples):
         if self.momentum:
@@ -112,13 +111,8 @@ class RMSProp(Optimizer):
             raise ValueError(f"RMSProp: expected centered True or False, got {centered!r}.")
         self.centered = bool(centered)
 
-    def _new_state(self, p):
-        st = {"v": aligned_like(p, zeros=True)}
-        if self.momentum:
-            st["b"] = aligned_like(p, zeros=True)
-        if self.centered:
-            st["g_avg"] = aligned_like(p, zeros=True)
-        return st
+    def _buffer_names(self):
+        return ("v",) + ("b",) * bool(self.momentum) + ("g_avg",) * self.centered
 
     def _update(self, p, g, st):
         v = st["v"]
@@ -179,8 +173,10 @@ class Adam(Optimizer):
         self.beta2 = fraction("Adam", "beta2", beta2)
         self.eps = positive("Adam", "eps", eps)
 
-    def _new_state(self, p):
-        return {"m": aligned_like(p, zeros=True), "v": aligned_like(p, zeros=True), "t": 0}
+    _counters = {"t": 0}                          # the steps this parameter has taken
+
+    def _buffer_names(self):
+        return ("m", "v")
 
     def _update(self, p, g, st):
         m, v, tmp = st["m"], st["v"], st["tmp"]
