@@ -14,6 +14,7 @@ from ..validate import as_float_array, finite, make_rng, positive_int
 from ..layers.activations import Sigmoid, Softmax
 from ..layers.dense import Dense
 from ..layers.attention.kv_cache import live_cache
+from .protocol import shapes_after
 
 __all__ = ["prepare_x", "prepare_xy", "output_shape_for", "batch_targets", "check_outputs",
            "prepare_validation", "check_head", "as_array", "as_shape", "check_fit_arguments",
@@ -137,7 +138,7 @@ def output_shape_for(model, x):
     be measured. When a layer refuses the shape, the model runs forward on the first
     sample to raise that layer's own error (or else the refusal)."""
     try:
-        out = model.output_shapes(x.shape[1:])[-1]
+        out = shapes_after(model.layers, x.shape[1:])[-1]
     except ValueError as refused:
         probe = x[:1]
         try:
