@@ -87,7 +87,9 @@ class Activation(Layer):
                                   f"backward).")
 
     def forward(self, x):
-        return self._apply(_float(x))
+        if type(x) is not np.ndarray or x.dtype.kind != "f":
+            x = _float(x)                         # integers, booleans, lists: float64
+        return self._apply(x)
 
     def _apply(self, x):
         """y = f(x) for a float array ``x``; x and y are kept for backward."""

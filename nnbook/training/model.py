@@ -61,6 +61,7 @@ class Sequential(ModelWeights):
         self._seen: list[tuple] = []                 # each layer's input shape, last forward
         self._sample: tuple | None = None            # one sample's shape, last data run
         self._dtype: np.dtype | None = None          # the dtype of the last forward's floats
+        self._fused = False                          # the last checked step's loss fused
         if isinstance(layers, Layer):
             raise ValueError(
                 f"Sequential: expected a list of layers, got the single layer {layers!r}. "
@@ -83,7 +84,7 @@ class Sequential(ModelWeights):
 
     def recheck(self) -> None:
         """Run add's checks again if ``self.layers`` was changed directly (``layers.append``)."""
-        if self._added == [id(layer) for layer in self.layers]:
+        if self._added == list(map(id, self.layers)):
             return
         layers, self.layers, self._added = list(self.layers), [], []
         try:
@@ -211,7 +212,7 @@ class Sequential(ModelWeights):
             out = self.forward(xb, training=training)
             yb = batch_targets(self, "Sequential.compute_gradients", yb, out, loss)
             value, d = loss_value(loss, yb, out), None
-            fused = bool(self.layers) and loss.fuses(self.layers[-1])
+            self._fused = fused = bool(self.layers) and loss.fuses(self.layers[-1])
         else:
             loss, fused = plan.loss, plan.fused
             out = self.forward(xb, training, None, plan)
@@ -266,7 +267,7 @@ class Sequential(ModelWeights):
             check_outputs(self.loss, "Sequential.fit", out)
             self._unchecked = False
         if plan is None and key is not None:
-            plan = (StepPlan.after(self, xb, yb, out, (self._seen, self._dtype))
+            plan = (StepPlan.after(self, xb, yb, out, (self._seen, self._dtype, self._fused))
                     if math.isfinite(value) else None)
             if len(plans) > 3:                       # a fit's batch and its last one, say
                 plans.clear()

@@ -98,24 +98,25 @@ class Optimizer:
         """(parameter, gradient, its buffers) for each pair; the buffers of every new
         parameter are made together (``_new_states``). Kept for the next step when ``pairs``
         is a tuple (``train_step``'s)."""
-        state, triples, new = self._state, [], []
+        state, triples, new, made = self._state, [], [], []
         for p, g in pairs:
             st = state.get(id(p))
             if st is None or st["p"] is not p:
                 st = state[id(p)] = {"p": p}
-                new.append(st)
+                new.append(p)
+                made.append(st)
             triples.append((p, g, st))
         if new:
-            self._new_states(new)
+            self._new_states(new, made)
         self._ready = (pairs, triples, state) if isinstance(pairs, tuple) else None
         return triples
 
-    def _new_states(self, states) -> None:
-        """Fill each new ``{"p": p}`` with its buffers: the scratch ``tmp`` and the arrays
-        ``_buffer_names`` names, zeros of ``p``'s shape cut from one allocation for all of
-        them, and the counters ``_counters`` gives, at their start."""
+    def _new_states(self, params, states) -> None:
+        """Fill the ``{"p": p}`` of each of ``params`` with its buffers: the scratch ``tmp``
+        and the arrays ``_buffer_names`` names, zeros of ``p``'s shape cut from one
+        allocation for all of them, and the counters ``_counters`` gives, at their start."""
         names = ("tmp",) + self._buffer_names()
-        arrays = aligned_zeros([st["p"] for st in states], len(names))
+        arrays = aligned_zeros(params, len(names))
         for st, zeros in zip(states, arrays):
             st.update(zip(names, zeros))
             st.update(self._counters)
@@ -207,7 +208,7 @@ class Optimizer:
             found.setdefault(int(match[1]), {})[match[2]] = value
         new = {}
         states = [{"p": params[i]} for i in found]
-        self._new_states(states)
+        self._new_states([params[i] for i in found], states)
         for (i, values), st in zip(found.items(), states):
             p = params[i]
             if set(values) != set(st) - {"p", "tmp"}:

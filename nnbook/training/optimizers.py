@@ -178,23 +178,28 @@ class Adam(Optimizer):
     def _buffer_names(self):
         return ("m", "v")
 
+    def _update_all(self, triples):
+        """Adam's step on every (parameter, gradient, buffers) in one loop."""
+        b1, b2, eps, lr = self.beta1, self.beta2, self.eps, self.lr
+        for p, g, st in triples:
+            m, v, tmp = st["m"], st["v"], st["tmp"]
+            st["t"] = t = st["t"] + 1
+            m -= g                                # m ← β₁(m − g) + g = β₁m + (1−β₁)g
+            m *= b1
+            m += g
+            np.multiply(g, g, out=tmp)            # g² (g may be tmp itself: fine)
+            v -= tmp                              # v ← β₂(v − g²) + g²
+            v *= b2
+            v += tmp
+            np.sqrt(v, out=tmp)
+            tmp *= 1.0 / math.sqrt(1 - b2 ** t)   # √v̂
+            tmp += eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr / (1 - b1 ** t)             # lr · m̂ / (√v̂ + ε)
+            p -= tmp
+
     def _update(self, p, g, st):
-        m, v, tmp = st["m"], st["v"], st["tmp"]
-        st["t"] = t = st["t"] + 1
-        b1, b2 = self.beta1, self.beta2
-        m -= g                                    # m ← β₁(m − g) + g = β₁m + (1−β₁)g
-        m *= b1
-        m += g
-        np.multiply(g, g, out=tmp)                # g² (g may be tmp itself: fine)
-        v -= tmp                                  # v ← β₂(v − g²) + g²
-        v *= b2
-        v += tmp
-        np.sqrt(v, out=tmp)
-        tmp *= 1.0 / math.sqrt(1 - b2 ** t)       # √v̂
-        tmp += self.eps
-        np.divide(m, tmp, out=tmp)
-        tmp *= self.lr / (1 - b1 ** t)            # lr · m̂ / (√v̂ + ε)
-        p -= tmp
+        self._update_all(((p, g, st),))           # the step above, on one parameter
 
     def get_config(self):
         cfg = super().get_config()
@@ -228,7 +233,7 @@ class AdamW(Adam):
     def _update(self, p, g, st):
         if self.weight_decay:
             p *= 1.0 - self.lr * self.weight_decay   # w ← w − lr·λ·w
-        super()._update(p, g, st)
+        self._update_all(((p, g, st),))           # then Adam's step
 
     def get_config(self):
         cfg = super().get_config()
