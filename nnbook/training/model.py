@@ -61,7 +61,7 @@ class Sequential(ModelWeights):
         self._seen: list[tuple] = []                 # each layer's input shape, last forward
         self._sample: tuple | None = None            # one sample's shape, last data run
         self._dtype: np.dtype | None = None          # the dtype of the last forward's floats
-        self._fused = False                          # the last checked step's loss fused
+        self._fused = False                          # the last checked backward's fused
         if isinstance(layers, Layer):
             raise ValueError(
                 f"Sequential: expected a list of layers, got the single layer {layers!r}. "
@@ -180,6 +180,7 @@ class Sequential(ModelWeights):
             dy = np.asarray(dy, dtype=self.dtype)
         if plan is None:                             # each layer's own backward, checked
             steps, made = checked_steps(self.layers, self._seen, dy, need_dx, fused), None
+            self._fused = fused                      # for the plan train_step then makes
         else:                                        # the plan's calls; its step checked dx
             steps, made = plan.backward, plan.made
         for layer, need, call, shape in steps:       # last layer first
@@ -212,7 +213,7 @@ class Sequential(ModelWeights):
             out = self.forward(xb, training=training)
             yb = batch_targets(self, "Sequential.compute_gradients", yb, out, loss)
             value, d = loss_value(loss, yb, out), None
-            self._fused = fused = bool(self.layers) and loss.fuses(self.layers[-1])
+            fused = bool(self.layers) and loss.fuses(self.layers[-1])
         else:
             loss, fused = plan.loss, plan.fused
             out = self.forward(xb, training, None, plan)
