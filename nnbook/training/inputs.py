@@ -86,14 +86,15 @@ def check_token_ids(owner, model, x) -> None:
                      f"Drop it: x[..., 0] (or x.reshape({m}, {T})).")
 
 
-def model_input(model, x) -> np.ndarray:
-    """``x`` in the model's dtype, except integer ids for a first layer that declares
-    ``integer_input`` (an Embedding), which it gets unchanged."""
-    x = np.asarray(x)
-    if x.dtype == model.dtype or (x.dtype.kind in "iu" and model.layers
-                                  and model.layers[0].integer_input):
+def model_input(model, x, dtype=None) -> np.ndarray:
+    """``x`` in the model's dtype (``dtype``, when the caller has read it), except integer
+    ids for a first layer that declares ``integer_input`` (an Embedding), which it gets
+    unchanged."""
+    x, dtype = np.asarray(x), model.dtype if dtype is None else dtype
+    if x.dtype == dtype or (x.dtype.kind in "iu" and model.layers
+                            and model.layers[0].integer_input):
         return x
-    return x.astype(model.dtype)
+    return x.astype(dtype)
 
 def refuse_live_cache(model, owner) -> None:
     """``predict`` and ``evaluate`` read whole sequences from their start: while a KV

@@ -127,10 +127,10 @@ class Sequential(ModelWeights):
         and skips the checks that step made."""
         layers, checked = self.layers, plan is None
         if checked:
-            x = model_input(self, x)                 # the model's dtype, or token ids
+            self._dtype = dtype = self.dtype         # the model's, its floats' from here on
+            x = model_input(self, x, dtype)          # floats in it, or token ids
             m = len(x) if x.ndim else None           # a scalar passes unchecked
             self._seen = seen = []                   # each layer's input shape, for backward
-            self._dtype = dtype = x.dtype if x.dtype.kind == "f" else self.dtype
             calls = repeat(None)                     # None: the layer's own forward
         else:
             self._seen, self._dtype = seen, dtype = plan.seen   # as the checked step left them
