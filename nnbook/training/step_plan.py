@@ -70,13 +70,15 @@ class StepPlan:
         plan.seen, plan.fused = (shapes, dtype), fused
         plan.joint = None if plan.fused else joint_value_gradient(model.loss)
         plan.forward, plan.own, plan.trained, pairs, fed = [], [], [], [], True
-        for layer, shape in zip(layers, shapes):         # fed by the batch or a fast layer:
-            pair = layer.fast_path(shape, dtype) if fed else None      # its fast pair
+        for layer, shape in zip(layers, shapes):         # fed by the batch or a fast layer,
+            own = vars(layer)                            # its methods not replaced on the
+            pair = (layer.fast_path(shape, dtype)        # instance: its fast pair
+                    if fed and "forward" not in own and "backward" not in own else None)
             fed = pair is not None
             pairs.append(pair)
             plan.forward.append(pair and pair[0])
             if pair:
-                plan.own.append(vars(layer))             # holds: its methods not replaced
+                plan.own.append(own)                     # holds: still not replaced
             if layer.params:                             # its trained arrays: below
                 plan.trained.append((layer, layer.trainable, []))
         plan.backward, calls, fed, fast_back = [], [], True, set()    # as backward walks:
