@@ -70,8 +70,10 @@ def all_finite(*arrays: np.ndarray) -> bool:
     """Whether every entry of the float ``arrays`` is finite: the sum of their sums is (one
     pass over each, no copy), unless a sum overflowed, which the entry-by-entry test then
     settles."""
+    total = 0
     with np.errstate(over="ignore", invalid="ignore"):
-        total = sum(np.add.reduce(a, axis=None) for a in arrays)
+        for a in arrays:
+            total = total + np.add.reduce(a, axis=None)
     return bool(np.isfinite(total)) or all(bool(np.isfinite(a).all()) for a in arrays)
 
 

@@ -512,7 +512,6 @@ def test_the_training_walk_is_as_the_guide_says():
     assert re.search(r"So in `fit`, `Dense\.forward` runs once per batch shape, not once\s+per "
                      r"batch, while a learner's own layer runs its `forward` every step", TEXT)
     assert {"StepPlan", "first_non_finite"} <= set(vars(nb.training.step_plan))
-    assert callable(nb.layers.base.runs_own_walk)
 
     class Mine(nb.Layer):
         def __init__(self):

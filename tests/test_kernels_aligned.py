@@ -54,3 +54,17 @@ def test_dense_weights_gradients_and_optimizer_buffers_start_on_the_boundary(mak
                if isinstance(b, np.ndarray)]
     assert len(arrays) > 8
     assert all(a.ctypes.data % ALIGN == 0 for a in arrays)
+
+
+def test_aligned_zeros_cuts_every_buffer_from_one_allocation_on_the_boundary():
+    from nnbook.kernels.aligned import aligned_zeros
+    arrays = [np.ones((3, 5)), np.ones(7, np.float32), np.ones((0, 4)), np.ones((2, 2, 2))]
+    made = aligned_zeros(arrays, 3)
+    assert len(made) == 4 and all(len(zeros) == 3 for zeros in made)
+    for a, zeros in zip(arrays, made):
+        for z in zeros:
+            assert z.shape == a.shape and z.dtype == a.dtype and z.flags.c_contiguous
+            assert z.size == 0 or z.ctypes.data % ALIGN == 0
+            assert not z.any()
+            z[...] = 5                           # no two buffers share a byte
+    assert all(np.all(z == 5) for zeros in made for z in zeros)

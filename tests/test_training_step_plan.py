@@ -32,7 +32,7 @@ def unplanned(monkeypatch):
 def counting(monkeypatch, cls, name):
     """Patch ``cls.<name>`` (forward or backward) at the class level with a wrapper that
     counts its calls per layer: ``{id(layer): calls}``. A class-level patch keeps the
-    layers' fast pair (``runs_own_walk``), so the counts say which steps called the method."""
+    layers' fast pair (``Layer.fast_path``), so the counts say which steps called the method."""
     calls, method = {}, getattr(cls, name)
 
     def counted(self, *args, **kwargs):

@@ -64,6 +64,11 @@ def apply_temperature(logits, temperature: float):
     +inf beside finite logits takes all the mass (several +inf share it equally), at any
     temperature. A row of −inf only leaves no token possible, a ``ValueError``."""
     check_decoding("apply_temperature", temperature)
+    return _tempered(logits, temperature)
+
+
+def _tempered(logits, temperature):
+    """``apply_temperature`` for a checked ``temperature`` (``next_token_probs`` checked it)."""
     z = _floats("apply_temperature", "logits", logits)
     dead = np.isneginf(z).all(axis=-1)
     if dead.any():
@@ -126,7 +131,7 @@ def next_token_probs(logits, *, temperature=1.0, top_k=None, top_p=None):
     """The distribution decoding draws from: temperature first, then top-k, then top-p
     (the order of Hugging Face's ``generate``), renormalised after each cut."""
     check_decoding("next_token_probs", temperature, top_k, top_p)
-    p = apply_temperature(logits, temperature)
+    p = _tempered(logits, temperature)                  # apply_temperature, checked above
     if top_k is not None:
         p = top_k_filter(p, top_k)
     if top_p is not None and top_p < 1:

@@ -11,7 +11,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["ALIGN", "empty_aligned", "aligned_like", "aligned_copy", "aligned_params"]
+__all__ = ["ALIGN", "empty_aligned", "aligned_like", "aligned_copy", "aligned_params",
+           "aligned_zeros"]
 
 ALIGN = 64          # bytes: one cache line, one AVX-512 vector
 
@@ -44,6 +45,30 @@ def aligned_copy(a, dtype=None) -> np.ndarray:
     a = np.asarray(a)
     out = empty_aligned(a.shape, a.dtype if dtype is None else dtype)
     out[...] = a
+    return out
+
+
+def aligned_zeros(arrays, n: int) -> list:
+    """For each of ``arrays``, ``n`` arrays of zeros of its shape and dtype, each on an
+    ``ALIGN``-byte boundary, all cut from one allocation (an optimizer's buffers for every
+    parameter, made in one pass): ``[[z_1, …, z_n] for each array]``.
+
+    Shapes: each ``z_i`` of its array's shape, C-ordered.
+    """
+    spans, total = [], 0
+    for a in arrays:                                 # each array's bytes, rounded up to ALIGN
+        span = -(-a.size * a.dtype.itemsize // ALIGN) * ALIGN
+        spans.append(span)
+        total += span * n
+    raw = np.zeros(total + ALIGN, np.uint8)
+    start = -raw.ctypes.data % ALIGN
+    out = []
+    for a, span in zip(arrays, spans):
+        nbytes, zeros = a.size * a.dtype.itemsize, []
+        for _ in range(n):
+            zeros.append(raw[start:start + nbytes].view(a.dtype).reshape(a.shape))
+            start += span
+        out.append(zeros)
     return out
 
 

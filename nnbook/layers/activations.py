@@ -10,7 +10,7 @@ import numpy as np
 
 from ..kernels.elementwise import exp_neg
 from ..spellings import class_for
-from .base import Layer, runs_own_walk
+from .base import Layer
 from ..registry import register_class
 
 __all__ = ["Activation", "Sigmoid", "Tanh", "ReLU", "Softmax", "SiLU",
@@ -87,7 +87,9 @@ class Activation(Layer):
                                   f"backward).")
 
     def forward(self, x):
-        return self._apply(_float(x))
+        if type(x) is not np.ndarray or x.dtype.kind != "f":
+            x = _float(x)                         # integers, booleans, lists: float64
+        return self._apply(x)
 
     def _apply(self, x):
         """y = f(x) for a float array ``x``; x and y are kept for backward."""
@@ -106,8 +108,11 @@ class Activation(Layer):
         return dy * np.asarray(self.derivative(self._x), dtype=self._y.dtype)
 
     def fast_path(self, input_shape, dtype):
-        """``(forward, backward)`` without the per-call checks (base.py): f and dy ⊙ f'."""
-        if np.dtype(dtype).kind != "f" or not runs_own_walk(self, Activation):
+        """``(forward, backward)`` without the per-call checks (base.py): f and dy ⊙ f',
+        Activation's own (a subclass that rewrote ``forward`` or ``backward`` walks with them)."""
+        kind = type(self)
+        if (np.dtype(dtype).kind != "f" or kind.forward is not Activation.forward
+                or kind.backward is not Activation.backward):
             return None
         return self._apply, self._input_gradient
 

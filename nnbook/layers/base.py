@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-__all__ = ["Layer", "runs_own_walk", "takes_need_dx", "trained_keys"]
+__all__ = ["Layer", "takes_need_dx", "trained_keys"]
 
 
 class Layer:
@@ -105,9 +105,11 @@ class Layer:
         (same batch shapes, same layers: ``training/step_plan.py``) has ``Sequential``'s
         walk call them instead of ``forward``/``backward``, for a batch of ``input_shape``
         (the whole batch's) and ``dtype`` whose ∂E/∂y came from a loss or a layer it
-        checked, so the checks could not fail; a layer whose forward or backward a subclass
-        or the instance replaced is walked with its own methods, and so is every layer
-        under ``fit(..., fast=False)``. The backward writes the gradients into the arrays
+        checked, so the checks could not fail. A layer whose forward or backward the
+        instance replaced is walked with its own methods (the plan sees to that), and so is
+        one whose subclass rewrote them (``fast_path`` returns None then: Dense's and
+        Activation's compare their class's methods with their own), and every layer under
+        ``fit(..., fast=False)``. The backward writes the gradients into the arrays
         already in ``grads`` (in place: the step hands the optimizer the arrays it found).
         A call that also takes ``out=`` (Dense's, the built-in activations') writes its
         result there when the step passes the array that call returned on an earlier step
@@ -147,15 +149,6 @@ def _has_need_dx(backward) -> bool:
     except (TypeError, ValueError):
         return False
     return any(p.name == "need_dx" or p.kind == p.VAR_KEYWORD for p in params)
-
-
-def runs_own_walk(layer, cls) -> bool:
-    """Whether ``layer`` walks with ``cls``'s ``forward`` and ``backward``: no subclass
-    overrode them and the instance did not replace them (``layer.forward = …``), so the
-    calls ``cls.fast_path`` names are what a step would run."""
-    kind, own = type(layer), vars(layer)
-    return (kind.forward is cls.forward and kind.backward is cls.backward
-            and "forward" not in own and "backward" not in own)
 
 
 def takes_need_dx(layer) -> bool:

@@ -71,17 +71,18 @@ class Unembedding(Layer):
     def forward(self, x):
         x = np.asarray(x)
         W = self.embedding.params["W"]                          # (V, d), the live matrix
-        if x.ndim < 2 or x.shape[-1] != self.dim:
-            raise ValueError(f"{self!r}: expected input of shape (m, T, {self.dim}) (the "
+        V, d = W.shape
+        if x.ndim < 2 or x.shape[-1] != d:
+            raise ValueError(f"{self!r}: expected input of shape (m, T, {d}) (the "
                              f"embedding's dim), got {tuple(x.shape)}. Check the previous "
                              f"layer's output size.")
-        X = x.reshape(-1, self.dim)                             # (M, d)
+        X = x.reshape(-1, d)                                    # (M, d)
         if X.dtype != W.dtype:
             X = X.astype(W.dtype)
         if self.training:                                       # a new training pass: the
             self.embedding.set_tied_grad(self, None)            # last one's part is stale
         self._x = (X, x.shape)
-        return (X @ W.T).reshape(x.shape[:-1] + (self.vocab_size,))
+        return (X @ W.T).reshape(x.shape[:-1] + (V,))
 
     def backward(self, dy, need_dx: bool = True):
         if self._x is None:

@@ -81,10 +81,10 @@ class CallbackList:
         self.callbacks: list[Callback] = []
         for cb in callbacks or []:
             self.append(cb)
-        if model is not None:
-            self.set_model(model)
-        if params is not None:
-            self.set_params(params)
+        for cb in self.callbacks if model is not None else ():
+            cb.set_model(model)                       # all set_model first, then set_params
+        for cb in self.callbacks if params is not None else ():
+            cb.set_params(params)
 
     def append(self, callback) -> None:
         i = len(self.callbacks)

@@ -14,6 +14,7 @@ from ..validate import as_float_array, finite, make_rng, positive_int
 from ..layers.activations import Sigmoid, Softmax
 from ..layers.dense import Dense
 from ..layers.attention.kv_cache import live_cache
+from .protocol import shapes_after
 
 __all__ = ["prepare_x", "prepare_xy", "output_shape_for", "batch_targets", "check_outputs",
            "prepare_validation", "check_head", "as_array", "as_shape", "check_fit_arguments",
@@ -85,14 +86,15 @@ def check_token_ids(owner, model, x) -> None:
                      f"Drop it: x[..., 0] (or x.reshape({m}, {T})).")
 
 
-def model_input(model, x) -> np.ndarray:
-    """``x`` in the model's dtype, except integer ids for a first layer that declares
-    ``integer_input`` (an Embedding), which it gets unchanged."""
-    x = np.asarray(x)
-    if x.dtype == model.dtype or (x.dtype.kind in "iu" and model.layers
-                                  and model.layers[0].integer_input):
+def model_input(model, x, dtype=None) -> np.ndarray:
+    """``x`` in the model's dtype (``dtype``, when the caller has read it), except integer
+    ids for a first layer that declares ``integer_input`` (an Embedding), which it gets
+    unchanged."""
+    x, dtype = np.asarray(x), model.dtype if dtype is None else dtype
+    if x.dtype == dtype or (x.dtype.kind in "iu" and model.layers
+                            and model.layers[0].integer_input):
         return x
-    return x.astype(model.dtype)
+    return x.astype(dtype)
 
 def refuse_live_cache(model, owner) -> None:
     """``predict`` and ``evaluate`` read whole sequences from their start: while a KV
@@ -137,7 +139,7 @@ def output_shape_for(model, x):
     be measured. When a layer refuses the shape, the model runs forward on the first
     sample to raise that layer's own error (or else the refusal)."""
     try:
-        out = model.output_shapes(x.shape[1:])[-1]
+        out = shapes_after(model.layers, x.shape[1:])[-1]
     except ValueError as refused:
         probe = x[:1]
         try:

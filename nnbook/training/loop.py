@@ -65,14 +65,6 @@ def accuracy_of(yt, out, from_logits=False) -> float:
     return float(np.mean(hits if kept.all() else hits[kept]) if kept.any() else np.nan)
 
 
-def make_callbacks(model, callbacks, verbose, epochs, steps):
-    """The progress display first, then the user's callbacks, as one
-    ``CallbackList`` given the model and ``params = {epochs, steps, verbose}``."""
-    params = {"epochs": epochs, "steps": steps, "verbose": verbose}
-    progress = [ProgressLogger(verbose)] if verbose else []       # verbose=0 prints nothing
-    return CallbackList([*progress, *callbacks], model=model, params=params)
-
-
 def _overrides(callback, hook) -> bool:
     """Whether ``callback`` defines ``hook`` itself (the base Callback's hooks do nothing)."""
     return getattr(type(callback), hook) is not getattr(Callback, hook)
@@ -128,9 +120,11 @@ def lend_rng(layers, rng):
     """Layers that draw random numbers in training and have no generator of their own
     (``layer.rng is None``: a Dropout made without ``rng=`` or read by ``load_model``)
     get one drawn from fit's ``rng``; returns them, so that fit can take it back."""
-    lent = [layer for layer in layers if getattr(layer, "rng", False) is None]
-    for layer in lent:
-        layer.rng = np.random.default_rng(rng.integers(2**63))
+    lent = []
+    for layer in layers:
+        if getattr(layer, "rng", False) is None:
+            layer.rng = np.random.default_rng(rng.integers(2**63))
+            lent.append(layer)
     return lent
 
 
@@ -141,10 +135,13 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
     m = len(x)
     steps = -(-m // batch_size)
     hist = History({"verbose": verbose, "epochs": epochs, "steps": steps})
-    cbs = make_callbacks(model, callbacks, verbose, epochs, steps)
-    scheduled = any(cb.changes_learning_rate for cb in cbs.callbacks)
-    per_batch = any(_overrides(cb, "on_batch_begin") or _overrides(cb, "on_batch_end")
-                    for cb in cbs.callbacks)          # else skip the batch hooks and running means
+    progress = [ProgressLogger(verbose)] if verbose else []       # verbose=0 prints nothing
+    cbs = CallbackList([*progress, *callbacks], model=model,      # the progress display first
+                       params={"epochs": epochs, "steps": steps, "verbose": verbose})
+    scheduled = per_batch = False          # per_batch False: no batch hooks, no running means
+    for cb in cbs.callbacks:
+        scheduled = scheduled or cb.changes_learning_rate
+        per_batch = per_batch or _overrides(cb, "on_batch_begin") or _overrides(cb, "on_batch_end")
     model.stop_training = False
     lent = lend_rng(model.layers, rng)
     cbs.on_train_begin({})

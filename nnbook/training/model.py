@@ -61,6 +61,7 @@ class Sequential(ModelWeights):
         self._seen: list[tuple] = []                 # each layer's input shape, last forward
         self._sample: tuple | None = None            # one sample's shape, last data run
         self._dtype: np.dtype | None = None          # the dtype of the last forward's floats
+        self._fused = False                          # the last checked backward's fused
         if isinstance(layers, Layer):
             raise ValueError(
                 f"Sequential: expected a list of layers, got the single layer {layers!r}. "
@@ -83,7 +84,7 @@ class Sequential(ModelWeights):
 
     def recheck(self) -> None:
         """Run add's checks again if ``self.layers`` was changed directly (``layers.append``)."""
-        if self._added == [id(layer) for layer in self.layers]:
+        if self._added == list(map(id, self.layers)):
             return
         layers, self.layers, self._added = list(self.layers), [], []
         try:
@@ -126,10 +127,10 @@ class Sequential(ModelWeights):
         and skips the checks that step made."""
         layers, checked = self.layers, plan is None
         if checked:
-            x = model_input(self, x)                 # the model's dtype, or token ids
+            self._dtype = dtype = self.dtype         # the model's, its floats' from here on
+            x = model_input(self, x, dtype)          # floats in it, or token ids
             m = len(x) if x.ndim else None           # a scalar passes unchecked
             self._seen = seen = []                   # each layer's input shape, for backward
-            self._dtype = dtype = x.dtype if x.dtype.kind == "f" else self.dtype
             calls = repeat(None)                     # None: the layer's own forward
         else:
             self._seen, self._dtype = seen, dtype = plan.seen   # as the checked step left them
@@ -179,6 +180,7 @@ class Sequential(ModelWeights):
             dy = np.asarray(dy, dtype=self.dtype)
         if plan is None:                             # each layer's own backward, checked
             steps, made = checked_steps(self.layers, self._seen, dy, need_dx, fused), None
+            self._fused = fused                      # for the plan train_step then makes
         else:                                        # the plan's calls; its step checked dx
             steps, made = plan.backward, plan.made
         for layer, need, call, shape in steps:       # last layer first
@@ -266,7 +268,7 @@ class Sequential(ModelWeights):
             check_outputs(self.loss, "Sequential.fit", out)
             self._unchecked = False
         if plan is None and key is not None:
-            plan = (StepPlan.after(self, xb, yb, out, (self._seen, self._dtype))
+            plan = (StepPlan.after(self, xb, yb, out, (self._seen, self._dtype, self._fused))
                     if math.isfinite(value) else None)
             if len(plans) > 3:                       # a fit's batch and its last one, say
                 plans.clear()

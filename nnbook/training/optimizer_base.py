@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from ..kernels.aligned import aligned_like
+from ..kernels.aligned import aligned_like, aligned_zeros
 from .hyperparams import positive
 
 __all__ = ["Optimizer"]
@@ -95,16 +95,31 @@ class Optimizer:
             update(p, g, st)
 
     def _triples(self, pairs) -> list:
-        """(parameter, gradient, its buffers) for each pair, buffers made for a new
-        parameter; kept for the next step when ``pairs`` is a tuple (``train_step``'s)."""
-        state, triples = self._state, []
+        """(parameter, gradient, its buffers) for each pair; the buffers of every new
+        parameter are made together (``_new_states``). Kept for the next step when ``pairs``
+        is a tuple (``train_step``'s)."""
+        state, triples, new, made = self._state, [], [], []
         for p, g in pairs:
             st = state.get(id(p))
             if st is None or st["p"] is not p:
-                st = state[id(p)] = {"p": p, "tmp": aligned_like(p), **self._new_state(p)}
+                st = state[id(p)] = {"p": p}
+                new.append(p)
+                made.append(st)
             triples.append((p, g, st))
+        if new:
+            self._new_states(new, made)
         self._ready = (pairs, triples, state) if isinstance(pairs, tuple) else None
         return triples
+
+    def _new_states(self, params, states) -> None:
+        """Fill the ``{"p": p}`` of each of ``params`` with its buffers: the scratch ``tmp``
+        and the arrays ``_buffer_names`` names, zeros of ``p``'s shape cut from one
+        allocation for all of them, and the counters ``_counters`` gives, at their start."""
+        names = ("tmp",) + self._buffer_names()
+        arrays = aligned_zeros(params, len(names))
+        for st, zeros in zip(states, arrays):
+            st.update(zip(names, zeros))
+            st.update(self._counters)
 
     def reset(self) -> None:
         """Forget all buffers (momentum, moments) and the step count."""
@@ -144,8 +159,11 @@ class Optimizer:
             st[name] = aligned_like(p)
         return st[name]
 
-    def _new_state(self, p) -> dict:
-        return {}
+    _counters: dict = {}         # per-parameter counts and their start (Adam's step t: 0)
+
+    def _buffer_names(self) -> tuple:
+        """The arrays each parameter keeps besides ``tmp``, by name (Adam's m and v)."""
+        return ()
 
     def _update(self, p, g, st) -> None:
         raise NotImplementedError
@@ -189,9 +207,10 @@ class Optimizer:
                                  f"parameters; expected 'iterations' and 'param<i>.<buffer>'.")
             found.setdefault(int(match[1]), {})[match[2]] = value
         new = {}
-        for i, values in found.items():
+        states = [{"p": params[i]} for i in found]
+        self._new_states([params[i] for i in found], states)
+        for (i, values), st in zip(found.items(), states):
             p = params[i]
-            st = {"p": p, "tmp": aligned_like(p), **self._new_state(p)}
             if set(values) != set(st) - {"p", "tmp"}:
                 raise ValueError(f"{owner}.set_state: parameter {i} has buffers {sorted(values)}, "
                                  f"expected {sorted(set(st) - {'p', 'tmp'})}. Was the state "

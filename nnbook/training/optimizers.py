@@ -13,7 +13,6 @@ import math
 
 import numpy as np
 
-from ..kernels.aligned import aligned_like
 from ..registry import register_class
 from .hyperparams import DefaultRate, fraction, positive, resolve_lr
 from .optimizer_base import Optimizer
@@ -48,8 +47,8 @@ class SGD(Optimizer):
                              "Pass e.g. SGD(lr=0.01, momentum=0.9, nesterov=True).")
         self.nesterov = bool(nesterov)
 
-    def _new_state(self, p):
-        return {"v": aligned_like(p, zeros=True)} if self.momentum else {}
+    def _buffer_names(self):
+        return ("v",) if self.momentum else ()
 
     def _update_all(self, triples):
         if self.momentum:
@@ -112,13 +111,8 @@ class RMSProp(Optimizer):
             raise ValueError(f"RMSProp: expected centered True or False, got {centered!r}.")
         self.centered = bool(centered)
 
-    def _new_state(self, p):
-        st = {"v": aligned_like(p, zeros=True)}
-        if self.momentum:
-            st["b"] = aligned_like(p, zeros=True)
-        if self.centered:
-            st["g_avg"] = aligned_like(p, zeros=True)
-        return st
+    def _buffer_names(self):
+        return ("v",) + ("b",) * bool(self.momentum) + ("g_avg",) * self.centered
 
     def _update(self, p, g, st):
         v = st["v"]
@@ -179,26 +173,33 @@ class Adam(Optimizer):
         self.beta2 = fraction("Adam", "beta2", beta2)
         self.eps = positive("Adam", "eps", eps)
 
-    def _new_state(self, p):
-        return {"m": aligned_like(p, zeros=True), "v": aligned_like(p, zeros=True), "t": 0}
+    _counters = {"t": 0}                          # the steps this parameter has taken
+
+    def _buffer_names(self):
+        return ("m", "v")
+
+    def _update_all(self, triples):
+        """Adam's step on every (parameter, gradient, buffers) in one loop."""
+        b1, b2, eps, lr = self.beta1, self.beta2, self.eps, self.lr
+        for p, g, st in triples:
+            m, v, tmp = st["m"], st["v"], st["tmp"]
+            st["t"] = t = st["t"] + 1
+            m -= g                                # m ← β₁(m − g) + g = β₁m + (1−β₁)g
+            m *= b1
+            m += g
+            np.multiply(g, g, out=tmp)            # g² (g may be tmp itself: fine)
+            v -= tmp                              # v ← β₂(v − g²) + g²
+            v *= b2
+            v += tmp
+            np.sqrt(v, out=tmp)
+            tmp *= 1.0 / math.sqrt(1 - b2 ** t)   # √v̂
+            tmp += eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr / (1 - b1 ** t)             # lr · m̂ / (√v̂ + ε)
+            p -= tmp
 
     def _update(self, p, g, st):
-        m, v, tmp = st["m"], st["v"], st["tmp"]
-        st["t"] = t = st["t"] + 1
-        b1, b2 = self.beta1, self.beta2
-        m -= g                                    # m ← β₁(m − g) + g = β₁m + (1−β₁)g
-        m *= b1
-        m += g
-        np.multiply(g, g, out=tmp)                # g² (g may be tmp itself: fine)
-        v -= tmp                                  # v ← β₂(v − g²) + g²
-        v *= b2
-        v += tmp
-        np.sqrt(v, out=tmp)
-        tmp *= 1.0 / math.sqrt(1 - b2 ** t)       # √v̂
-        tmp += self.eps
-        np.divide(m, tmp, out=tmp)
-        tmp *= self.lr / (1 - b1 ** t)            # lr · m̂ / (√v̂ + ε)
-        p -= tmp
+        self._update_all(((p, g, st),))           # the step above, on one parameter
 
     def get_config(self):
         cfg = super().get_config()
@@ -232,7 +233,7 @@ class AdamW(Adam):
     def _update(self, p, g, st):
         if self.weight_decay:
             p *= 1.0 - self.lr * self.weight_decay   # w ← w − lr·λ·w
-        super()._update(p, g, st)
+        self._update_all(((p, g, st),))           # then Adam's step
 
     def get_config(self):
         cfg = super().get_config()

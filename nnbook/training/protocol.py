@@ -179,14 +179,6 @@ def checked_grad(i: int, layer, k: str, g, p):
         f"expected {p.shape} (the shape of params[{k!r}]). {fix}")
 
 
-def _declares_shape(layer) -> bool:
-    """nnbook's own layers and activations know their output shape; a learner's layer
-    that does not override ``output_shape`` may change the shape without saying so."""
-    cls = type(layer)
-    return (cls.output_shape is not Layer.output_shape or isinstance(layer, Activation)
-            or cls.__module__.startswith("nnbook."))
-
-
 def shape_after(layer, shape: tuple):
     """The shape of one output sample of ``layer`` for one input sample of ``shape``.
 
@@ -194,8 +186,11 @@ def shape_after(layer, shape: tuple):
     with ``layer.measuring`` True (its attributes and random generators are restored
     afterwards, the flag with them); ``None`` when that
     does not tell. Where the sample's size is not known yet, the layer is taken to keep
-    the shape."""
-    if _declares_shape(layer) or any(d is None for d in shape):
+    the shape. nnbook's own layers and activations know their output shape; a learner's
+    layer that does not override ``output_shape`` may change the shape without saying so."""
+    cls = type(layer)
+    if (cls.output_shape is not Layer.output_shape or isinstance(layer, Activation)
+            or cls.__module__.startswith("nnbook.") or None in shape):
         out = layer.output_shape(shape)
         if isinstance(out, (int, np.integer)):
             out = (out,)

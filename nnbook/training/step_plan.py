@@ -32,8 +32,8 @@ class StepPlan:
     ``holds`` says whether a step may use it (a few identity and shape comparisons);
     ``Sequential.compute_gradients(..., plan=plan)`` walks with it; ``pairs`` gives the
     pairs, or None when a layer replaced a gradient array (then the model reads them
-    afresh). Build it with ``StepPlan.after(model, xb, yb, out, seen)``, or None when the step
-    cannot be planned (inputs cast, targets converted).
+    afresh). Build it with ``StepPlan.after(model, xb, yb, out, walked)``, or None when the
+    step cannot be planned (inputs cast, targets converted).
 
     A planned step skips each layer's output and ∂E/∂x shape checks and the targets' form,
     which the checked step made. A layer that offers ``fast_path`` (Dense, the activations)
@@ -51,33 +51,34 @@ class StepPlan:
                  "made")
 
     @classmethod
-    def after(cls, model, xb, yb, out, seen):
+    def after(cls, model, xb, yb, out, walked):
         """The plan of the step that just ran checked on ``xb``, ``yb`` (output ``out``;
-        ``seen``: each layer's input shape and the walk's dtype, which the model keeps for
-        ``backward``), or None when a planned step would skip a conversion that step
-        made."""
+        ``walked``: each layer's input shape and the walk's dtype, which the model keeps
+        for ``backward``, and whether the loss's gradient fused with the last layer), or
+        None when a planned step would skip a conversion that step made."""
         if not (type(xb) is np.ndarray and type(yb) is np.ndarray and type(out) is np.ndarray
                 and yb.shape == out.shape and yb.dtype == out.dtype):
             return None                                  # the targets are converted each step
-        layers = model.layers
-        if not layers or not (xb.dtype == model.dtype or layers[0].integer_input):
+        layers, (shapes, dtype, fused) = model.layers, walked
+        if not layers or not (xb.dtype == dtype or layers[0].integer_input):
             return None                                  # the input is cast each step
         plan = cls()
         plan.layers = list(layers)                       # a copy: == compares identity first
         plan.optimizer, plan.loss = model.optimizer, model.loss
         plan.dtypes = (xb.dtype, yb.dtype)               # the shapes: the model's key
         plan.out_key = (out.shape, out.dtype)
-        plan.seen = shapes, dtype = seen
-        plan.fused = model.loss.fuses(layers[-1])
+        plan.seen, plan.fused = (shapes, dtype), fused
         plan.joint = None if plan.fused else joint_value_gradient(model.loss)
         plan.forward, plan.own, plan.trained, pairs, fed = [], [], [], [], True
-        for layer, shape in zip(layers, shapes):         # fed by the batch or a fast layer:
-            pair = layer.fast_path(shape, dtype) if fed else None      # its fast pair
+        for layer, shape in zip(layers, shapes):         # fed by the batch or a fast layer,
+            own = vars(layer)                            # its methods not replaced on the
+            pair = (layer.fast_path(shape, dtype)        # instance: its fast pair
+                    if fed and "forward" not in own and "backward" not in own else None)
             fed = pair is not None
             pairs.append(pair)
             plan.forward.append(pair and pair[0])
             if pair:
-                plan.own.append(vars(layer))             # holds: its methods not replaced
+                plan.own.append(own)                     # holds: still not replaced
             if layer.params:                             # its trained arrays: below
                 plan.trained.append((layer, layer.trainable, []))
         plan.backward, calls, fed, fast_back = [], [], True, set()    # as backward walks:
@@ -88,7 +89,7 @@ class StepPlan:
             calls.append(call)
             if fed:
                 fast_back.add(id(layers[i]))
-        plan.keeping = any(map(_takes_out, plan.forward + calls))
+        plan.keeping = any(plan.forward) or any(calls)   # keep() binds those that take out=
         plan.made = None                                 # the first planned step's arrays
         plan.pair_tuple = tuple(model.gradient_pairs())
         owners = {}

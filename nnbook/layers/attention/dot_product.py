@@ -114,7 +114,7 @@ def cached_attention(q, cache):
         → O (m, n_heads, t, d_head), A (m, n_heads, t, L) the attention weights.
     """
     m, h, t, dh = q.shape
-    k, v = cache.k, cache.v                                       # (m, kv, L, dh)
+    k, v = cache.keys_values()                                    # (m, kv, L, dh)
     kv, L = k.shape[1], k.shape[2]
     S = stack_groups(q, kv) @ k.swapaxes(-1, -2)                  # (m, kv, g·t, L)
     if t > 1:                                    # one new query sees every cached position

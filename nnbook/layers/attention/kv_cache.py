@@ -94,6 +94,11 @@ class KVCache(PositionCache):
     def v(self):
         return None if self._v is None else self._v[:, :, :self._filled]
 
+    def keys_values(self):
+        """``(k, v)`` at once: the filled slots' keys and values, (m, kv, filled, d_head)."""
+        n = self._filled
+        return self._k[:, :, :n], self._v[:, :, :n]
+
     @property
     def positions(self):
         """(filled,) the position of the text held in each filled slot."""

@@ -217,12 +217,14 @@ class MultiHeadAttention(Caching, Layer):
             if cache.pad is not None:                # each row counts from its first token
                 pos = np.arange(L, L + t, dtype=np.float64) - cache.pad[:, None]   # (m, t)
                 theta = pos[..., None] * rope_angles(1, dh, self.rope_base, start=1)[0]
-                cos, sin = (f(theta).astype(W.dtype)[:, :, None] for f in (np.cos, np.sin))
+                cos = np.cos(theta).astype(W.dtype)[:, :, None]
+                sin = np.sin(theta).astype(W.dtype)[:, :, None]
             elif cache.max_len is not None:          # the tables for max_len, sliced
-                cos, sin = (a[L:L + t] for a in self.rotation_tables(cache.max_len, W.dtype))
+                cos, sin = self.rotation_tables(cache.max_len, W.dtype)
+                cos, sin = cos[L:L + t], sin[L:L + t]
             else:
-                cos, sin = (a[:, None] for a in rope_tables(t, dh, self.rope_base, W.dtype,
-                                                            start=L))
+                cos, sin = rope_tables(t, dh, self.rope_base, W.dtype, start=L)
+                cos, sin = cos[:, None], sin[:, None]
             self._rotate(qkv, m, t, cos, sin)
         q, k_new, v_new = self._heads(qkv, m, t)
         if cache.pad is None and cache.window is None:

@@ -279,7 +279,7 @@ class TransformerBlock(Caching, Layer):
 
     def forward(self, x):
         x = np.asarray(x)
-        dtype = self.params["attn.W_q"].dtype
+        dtype = self.attn.params["W_q"].dtype
         if x.ndim != 3 or x.shape[2] != self.d_model or x.shape[1] == 0:
             fix = ("Check the previous layer's output size (the features are the last axis)."
                    if x.ndim != 2 else f"{LAST_STATE_ONLY} For one sequence, add a batch axis: "
@@ -308,7 +308,7 @@ class TransformerBlock(Caching, Layer):
         self._refuse_backward()
         if self._shape is None:
             self._before_forward()
-        dy = np.asarray(dy, dtype=self.params["attn.W_q"].dtype)
+        dy = np.asarray(dy, dtype=self.attn.params["W_q"].dtype)
         if dy.shape != self._shape:
             self._bad_dy(dy, self._shape)
         if not self.prenorm:
