@@ -11,6 +11,7 @@ when torch is not installed. CI's job_torch_bridge (.ci/run) installs the
 pinned torch==2.13.0 CPU build and runs them.
 """
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
