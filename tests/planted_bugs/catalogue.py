@@ -147,7 +147,7 @@ BUGS = [
     bug("adam-no-bias-correction", ["11"],
         "Adam leaves out m's bias correction 1/(1 − β₁ᵗ).",
         "exercise 11's named Adam mistakes (Kingma & Ba, Algorithm 1)",
-        [(OPT, "tmp *= self.lr / (1 - b1 ** t)", "tmp *= self.lr")],
+        [(OPT, "tmp *= lr / (1 - b1 ** t)", "tmp *= lr")],
         ["11_optimizers.ipynb"], ["tests/test_training_optimizers.py"]),
     bug("momentum-never-decays", ["11"],
         "SGD with momentum never multiplies the velocity by μ (μ = 1 in effect).",
@@ -267,8 +267,8 @@ BUGS = [
         "AdamW applies the decay after Adam's step, to the already-updated weights.",
         "Stanford CS336 assignment 1 (AdamW decaying the updated weights)",
         [(OPT, "        if self.weight_decay:\n            p *= 1.0 - self.lr * self.weight_decay   # w ← w − lr·λ·w\n"
-               "        super()._update(p, g, st)",
-               "        super()._update(p, g, st)\n        if self.weight_decay:\n"
+               "        self._update_all(((p, g, st),))",
+               "        self._update_all(((p, g, st),))\n        if self.weight_decay:\n"
                "            p *= 1.0 - self.lr * self.weight_decay")],
         ["20_the_modern_block.ipynb"], ["tests/test_training_optimizers_adamw.py"]),
     bug("temperature-multiplies", ["21"],
