@@ -310,7 +310,8 @@ def test_second_cell_sets_up_rng(nb):
     second = nb["cells"][1] if len(nb["cells"]) > 1 else {}
     assert second.get("cell_type") == "code" and "default_rng(" in source(second), (
         "the second cell must be the code cell with the imports and "
-        "rng = np.random.default_rng(<seed>), the notebook's only source of randomness"
+        "rng = np.random.default_rng(<seed>) (any other generator is made from a seed "
+        "written in its cell)"
     )
 
 
