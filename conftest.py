@@ -7,7 +7,7 @@ set in tests/conftest.py).
 
 notebooks/extras/ holds notebooks that need PyTorch, which is not a
 dependency of the course. They are skipped, with a reason in the report,
-when torch is not installed. CI's job_torch_bridge (.ci/run) installs the
+when torch is not installed. CI's torch job (.ci/run) installs the
 pinned torch==2.13.0 CPU build and runs them.
 """
 
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tests"))
 import chapters  # noqa: E402
 # Narrow output rewrites applied by nbval to both the stored and the fresh
-# outputs (memory addresses only). See "How the tests work" in README.md.
+# outputs (memory addresses only). See "How the tests work" in CONTRIBUTING.md.
 NBVAL_SANITIZE_FILE = ROOT / "tests" / "nbval_sanitize.cfg"
 EXTRAS = ROOT / "notebooks" / "extras"
 # The BLAS thread counts a parallel run sets to one in its workers (and so in their kernels).

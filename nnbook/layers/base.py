@@ -61,7 +61,8 @@ class Layer:
     above, and, in a ``fit`` without validation data, one on the last batch's first 8
     samples after the last step (``training`` False), which checks that the final weights
     give a finite loss. A shape error found before training runs forward on one sample to name the
-    layer. No other: ``fit`` reads shapes from ``output_shape``.
+    layer, and a loss that is not finite one on its batch (``first_non_finite``). No other:
+    ``fit`` reads shapes from ``output_shape``.
 
     ``trainable`` (default True): False freezes the layer (chapter 22): the optimizer
     skips its parameters, while ``backward`` still returns ∂E/∂x to earlier layers. Buffers
