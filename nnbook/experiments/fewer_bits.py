@@ -19,7 +19,8 @@ from ..training import SGD, CrossEntropy, Sequential
 from .modern_block import BITS, loss_per_char, modern, train_model
 
 __all__ = ["T", "setup", "train_lm", "bits_per_char", "rounded", "PARTS", "formats_row",
-           "parts_row", "train_digits", "mixed_row", "TABLES"]
+           "parts_row", "top_char_agreement", "train_digits", "no_gradient_share",
+           "mixed_row", "TABLES"]
 
 T, BATCH, STEPS, EPOCHS = 16, 32, 50, 3
 
@@ -95,6 +96,16 @@ def parts_row(seed, emb_std=None):
     return row
 
 
+def top_char_agreement(seed, bits=8, n_windows=100):
+    """The share of held-out positions (the first ``n_windows`` windows, 16 positions
+    each) where the seed's model with int``bits`` weights per output channel finds the
+    same most likely next character as in float64."""
+    model, data = train_lm(seed)
+    x = data["x_val"][:n_windows]                                # (n_windows, 16)
+    same = quantise(model, bits).predict(x).argmax(-1) == model.predict(x).argmax(-1)
+    return float(same.mean())
+
+
 def train_digits(seed, kind, epochs=10, batch=32, lr=0.02, return_unchanged=False):
     """A 64-64-10 tanh MLP on chapter 10's digits, float32, trained by SGD with ``kind``:
     "float32" (plain steps), "mixed" (bfloat16 weights, activations and gradients, float32
@@ -129,6 +140,17 @@ def train_digits(seed, kind, epochs=10, batch=32, lr=0.02, return_unchanged=Fals
     if return_unchanged:
         return np.array(curve), held_out, np.array(unchanged)
     return np.array(curve), held_out
+
+
+def no_gradient_share(rng, batch=32, n_batches=300):
+    """The share of ``train_digits``' weights and biases that a batch gives no gradient:
+    the first-layer weights of the pixels that are 0 in every image of the batch. The
+    mean over ``n_batches`` batches of ``batch`` training images drawn with ``rng``."""
+    pixels = digits_split(flat=True).x_train                     # (n, 64)
+    n_weights = 64 * 64 + 64 + 64 * 10 + 10                      # the MLP's parameters
+    batches = [pixels[rng.permutation(len(pixels))[:batch]] for _ in range(n_batches)]
+    zero = [64 * (b == 0).all(axis=0).sum() for b in batches]    # 64 weights per pixel
+    return float(np.mean(zero) / n_weights)
 
 
 def mixed_row(seed):
