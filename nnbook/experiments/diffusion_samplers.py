@@ -16,8 +16,8 @@ from ..generative import (CosineSchedule, LinearSchedule, as_function, ddim_samp
 from ..training.optimizers import Adam
 
 __all__ = ["mixture", "N_SAMPLES", "STEPS", "COSINE_STEPS", "YARDSTICK", "mmd_null",
-           "sampler_steps", "N_LARGE", "sampler_bias", "train_model", "learned_steps",
-           "TABLES"]
+           "sampler_steps", "N_LARGE", "sampler_bias", "train_model", "trained_functions",
+           "learned_steps", "paired_distance", "learned_paired", "TABLES"]
 
 N_SAMPLES = 1000                       # samples per score: the null spread shrinks as 1/n
 STEPS = (1000, 100, 30, 10)
@@ -106,12 +106,19 @@ def train_model(seed, objective="noise", steps=4000):
     return model, np.concatenate(losses)
 
 
-def learned_steps(seed, steps=(100, 10)):
+def trained_functions(seed):
+    """The trained denoiser and velocity network of ``seed`` (``train_model``), as the
+    functions of (x, t) that the samplers take."""
+    return (as_function(train_model(seed, "noise")[0]),
+            as_function(train_model(seed, "flow")[0]))
+
+
+def learned_steps(seed, steps=(100, 10), functions=None):
     """z of DDPM and DDIM with a trained denoiser and of Euler with a trained velocity
-    network (both ``train_model(seed)``), at each number of steps."""
+    network (both ``train_model(seed)``, or ``functions`` = ``trained_functions(seed)``
+    already computed), at each number of steps."""
     mix, schedule = mixture(), LinearSchedule()
-    noise = as_function(train_model(seed, "noise")[0])
-    velocity = as_function(train_model(seed, "flow")[0])
+    noise, velocity = functions or trained_functions(seed)
     rng = np.random.default_rng(seed + 1000)
     row = {}
     for n in steps:
@@ -120,6 +127,29 @@ def learned_steps(seed, steps=(100, 10)):
         row[f"DDIM {n}"] = mixture_mmd(ddim_sample(noise, x, schedule, steps=n), mix).z
         row[f"Euler {n}"] = mixture_mmd(euler_sample(velocity, x, steps=n), mix).z
     return row
+
+
+def paired_distance(a, b):
+    """The median over points of ‖a_i − b_i‖, for end points ``a`` and ``b`` (n, d) of two
+    deterministic samplers started from the same noise (row i from the same start)."""
+    return float(np.median(np.linalg.norm(np.asarray(a) - np.asarray(b), axis=1)))
+
+
+def learned_paired(seed, steps=100, functions=None):
+    """How far the trained samplers land from the exact ones started from the same noise
+    (``learned_steps``'s first draw): ``paired_distance`` of DDIM with the trained denoiser
+    against DDIM with the exact noise, and of Euler with the trained velocity against Euler
+    with the exact velocity. The draw's luck is shared, so what is left is the networks'
+    error along the paths."""
+    mix, schedule = mixture(), LinearSchedule()
+    noise, velocity = functions or trained_functions(seed)
+    x = np.random.default_rng(seed + 1000).standard_normal((N_SAMPLES, 2))
+    exact_ddim = ddim_sample(exact_noise(mix, schedule), x, schedule, steps=steps)
+    exact_euler = euler_sample(exact_velocity(mix), x, steps=steps)
+    return {f"DDIM {steps}": paired_distance(
+                ddim_sample(noise, x, schedule, steps=steps), exact_ddim),
+            f"Euler {steps}": paired_distance(euler_sample(velocity, x, steps=steps),
+                                              exact_euler)}
 
 
 TABLES = {"26_mmd_null": (mmd_null, range(5)),
