@@ -1,5 +1,5 @@
-"""Two measures behind chapter 24's claims over seeds (experiments/fewer_bits.py): the
-share of the digits MLP's weights that a batch gives no gradient, and the share of
+"""Two measures behind chapter 24's claims over seeds (nnbook/experiments/fewer_bits.py):
+the share of the digits MLP's weights that a batch gives no gradient, and the share of
 held-out positions where a quantised model keeps float64's most likely character."""
 
 import numpy as np
