@@ -1,7 +1,8 @@
 """Chapter 24's conclusions over seeds (tests/claims.py), re-run with seeds the notebook and
 the stored tables (nnbook/experiments/fewer_bits.py: language models 24–33, digits
 0–4) do not use. One seed trains the small language model once (about a second; shared by
-the format, part and int8 claims) and the digits MLP five times (float32, mixed and a
+the format, part and int8 claims; once more from an N(0, 1) embedding start) and the
+digits MLP five times (float32, mixed and a
 bfloat16 master at learning rate 0.02; float32 and a bfloat16 master at 0.1)."""
 
 import functools
@@ -33,14 +34,30 @@ def parts(seed):
 
 
 @functools.lru_cache(maxsize=None)
+def digit_run(seed, kind, lr):
+    """``(held-out loss, mean unchanged share, per-step sets)`` of one digits run; the
+    sets (float32 only: ``train_digits``' return_no_gradient) else None."""
+    if kind == "float32":
+        _, held_out, same, sets = ch24.train_digits(
+            seed, kind, lr=lr, return_unchanged=True, return_no_gradient=True)
+        return held_out, float(same.mean()), sets
+    _, held_out, same = ch24.train_digits(seed, kind, lr=lr, return_unchanged=True)
+    return held_out, float(same.mean()), None
+
+
 def digits(seed):
-    out = {}
-    for lr, kinds in ((0.02, ("float32", "mixed", "bfloat16 master")),
-                      (0.1, ("float32", "bfloat16 master"))):
-        for kind in kinds:
-            _, held_out, same = ch24.train_digits(seed, kind, lr=lr, return_unchanged=True)
-            out[kind, lr] = held_out, float(same.mean())
-    return out
+    return {(kind, lr): digit_run(seed, kind, lr)[:2]
+            for lr, kinds in ((0.02, ("float32", "mixed", "bfloat16 master")),
+                              (0.1, ("float32", "bfloat16 master")))
+            for kind in kinds}
+
+
+@functools.lru_cache(maxsize=None)
+def n01_cost(seed):
+    """The int4 cost of each part of the seed's model trained from an N(0, 1) embedding
+    start (the same text and batches)."""
+    row = ch24.parts_row(seed, emb_std=1.0)
+    return {p: row[p] - row["float64"] for p in ch24.PARTS}
 
 
 @pytest.mark.claim(stated="every", text="ch24: float32, bfloat16 and int8 weights cost less "
@@ -90,8 +107,12 @@ def test_int8_keeps_the_most_likely_character(seed):
     assert rows(seed)[2] > 0.95
 
 
-@pytest.mark.claim(stated=(8, 10), text="ch24: int4 in groups of 16 beats int4 per channel "
-                   "(on 8 of 10 stored seeds)")
+# Stated as the 8 of 10 stored seeds until the fresh run after session 43's reading (20
+# new seeds, multiples of 100 from 10,790,000 to 10,791,900): groups of 16 beat int4 per
+# channel on 15 (not on 10790400, 10790700, 10791300, 10791500, 10791600); pooled with the
+# stored seeds, 23 of 30. (The cold reading of session 43 found 1 of 2 on 10750000, 10750100.)
+@pytest.mark.claim(stated=(23, 30), text="ch24: int4 in groups of 16 beats int4 per channel "
+                   "(on 8 of 10 stored seeds and 15 of 20 new ones: 23 of 30)")
 @pytest.mark.parametrize("seed", seeds(FIXED))
 def test_groups_of_16_beat_int4_per_channel(seed):
     r = formats(seed)
@@ -171,15 +192,59 @@ def test_a_bfloat16_master_lags_less_at_larger_steps(seed):
     assert 0 < fast < (d["bfloat16 master", 0.02][0] - d["float32", 0.02][0]) / 5
 
 
-# Issue 55 (R-24-4): section 3's reading of a float32 master's unchanged weights (the
-# notebook asserts it on the mean of its 5 seeds). On the 20 new seeds above it held on
-# all 20: the two shares differed by 0.0031 at most (unchanged 0.155 … 0.158 of the
-# weights, no gradient 0.153 … 0.158).
+# Issue 55 (R-24-4): section 3's reading of a float32 master's unchanged weights. Until the
+# reading of session 43 (U4) this compared two shares (unchanged, no gradient) averaged over
+# different batches; it now compares the sets themselves, step by step: every no-gradient
+# weight (the first-layer weights of the pixels 0 in every image of the batch) is left
+# unchanged at every step, and over the run more than 99 % of the unchanged weights are
+# no-gradient weights. A master that froze other weights (or moved weights without a
+# gradient: weight decay, momentum) fails it. It held on all 20 new seeds of the fresh run
+# after session 43's reading (multiples of 100 from 10,790,000 to 10,791,900).
 @pytest.mark.claim(stated="every", text="ch24: the weights a float32 master leaves "
-                   "unchanged are those with no gradient: their shares are within 0.01 "
-                   "(on all 20 new seeds)")
+                   "unchanged are those with no gradient: every no-gradient weight at every "
+                   "step, and they make more than 99 % of the unchanged weights")
 @pytest.mark.parametrize("seed", seeds(FIXED))
 def test_a_float32_master_leaves_only_the_weights_without_gradient(seed):
-    d = digits(seed)
-    no_gradient = ch24.no_gradient_share(np.random.default_rng(seed))
-    assert abs(d["float32", 0.02][1] - no_gradient) < 0.01
+    sets = digit_run(seed, "float32", 0.02)[2]   # (steps, 2): the overlap's two shares
+    assert sets[:, 1].min() == 1.0
+    assert np.nanmean(sets[:, 0]) > 0.99
+
+
+# Session 43's reading (U1): chapter 24 says groups of 16 lower the weights' error in
+# every matrix even where they do not lower the loss (stored seed 28, shown in the
+# notebook). It held on all 20 new seeds of the fresh run after session 43's reading
+# (multiples of 100 from 10,790,000 to 10,791,900), 5 of which groups lost on.
+@pytest.mark.claim(stated="every", text="ch24: int4 in groups of 16 gives a smaller mean "
+                   "weight error than int4 per channel in every matrix")
+@pytest.mark.parametrize("seed", seeds(FIXED))
+def test_groups_of_16_lower_the_weight_error_in_every_matrix(seed):
+    n_lower, n = ch24.groups_lower_error(seed)
+    assert n_lower == n
+
+
+# Session 43's reading (O1): section 4's "from the N(0, 1) start the embedding dominates"
+# (asserted in the notebook on seed 24) and its reading, that which part is sensitive
+# depends on how the weights were trained: the same seed, text and batches from an N(0, 1)
+# start of the tied embedding (one more training of the language model per seed). On the
+# 20 new seeds of the fresh run below, the embedding was the most sensitive part and cost
+# more than from chapter 20's start on all 20; it cost more than twice the next part on 15
+# (not on 10790900, 10791200, 10791400, 10791500, 10791700: 0.0557 against the attention's
+# 0.0350, 0.0396 / 0.0256, 0.0761 / 0.0554 for the feed-forward matrices, 0.0356 / 0.0240,
+# 0.0790 / 0.0466). The fresh run after session 43's reading: multiples of 100 from
+# 10,790,000 to 10,791,900.
+@pytest.mark.claim(stated="every", text="ch24: from an N(0, 1) embedding start the embedding "
+                   "is the part most sensitive to int4, and costs more than from chapter 20's "
+                   "start (on all 20 new seeds)")
+@pytest.mark.parametrize("seed", seeds(FIXED))
+def test_from_an_n01_start_the_embedding_is_the_most_sensitive_part(seed):
+    n01 = n01_cost(seed)
+    assert n01["embedding"] == max(n01.values())
+    assert n01["embedding"] > parts(seed)["embedding"]
+
+
+@pytest.mark.claim(stated=(15, 20), text="ch24: from an N(0, 1) embedding start the "
+                   "embedding costs more than twice the next part (on 15 of 20 new seeds)")
+@pytest.mark.parametrize("seed", seeds(FIXED))
+def test_from_an_n01_start_the_embedding_costs_twice_the_next_part(seed):
+    n01 = n01_cost(seed)
+    assert n01["embedding"] > 2 * max(n01["attention"], n01["feed-forward"])

@@ -19,8 +19,8 @@ from ..training import SGD, CrossEntropy, Sequential
 from .modern_block import BITS, loss_per_char, modern, train_model
 
 __all__ = ["T", "setup", "train_lm", "bits_per_char", "rounded", "PARTS", "formats_row",
-           "parts_row", "top_char_agreement", "train_digits", "no_gradient_share",
-           "mixed_row", "TABLES"]
+           "parts_row", "groups_lower_error", "top_char_agreement", "train_digits",
+           "no_gradient_share", "mixed_row", "TABLES"]
 
 T, BATCH, STEPS, EPOCHS = 16, 32, 50, 3
 
@@ -96,6 +96,16 @@ def parts_row(seed, emb_std=None):
     return row
 
 
+def groups_lower_error(seed):
+    """``(k, n)``: int4 in groups of 16 gives a smaller mean |W − Ŵ| than int4 per output
+    channel in k of the n quantised matrices of the seed's model."""
+    model, _ = train_lm(seed)
+    q4, q16 = quantise(model, 4), quantise(model, 4, group_size=16)
+    lower = [np.abs(model.params[k] - q16.params[k]).mean()
+             < np.abs(model.params[k] - q4.params[k]).mean() for k in q4.codes]
+    return sum(lower), len(lower)
+
+
 def top_char_agreement(seed, bits=8, n_windows=100):
     """The share of held-out positions (the first ``n_windows`` windows, 16 positions
     each) where the seed's model with int``bits`` weights per output channel finds the
@@ -106,12 +116,18 @@ def top_char_agreement(seed, bits=8, n_windows=100):
     return float(same.mean())
 
 
-def train_digits(seed, kind, epochs=10, batch=32, lr=0.02, return_unchanged=False):
+def train_digits(seed, kind, epochs=10, batch=32, lr=0.02, return_unchanged=False,
+                 return_no_gradient=False):
     """A 64-64-10 tanh MLP on chapter 10's digits, float32, trained by SGD with ``kind``:
     "float32" (plain steps), "mixed" (bfloat16 weights, activations and gradients, float32
     master weights and sums) or "bfloat16 master" (the master weights rounded too).
     Returns ``(training loss per step, held-out loss)``, and with ``return_unchanged`` also
-    the share of the weights a step left exactly as they were, per step."""
+    the share of the weights a step left exactly as they were, per step. With
+    ``return_no_gradient`` (and ``return_unchanged``) also a (steps, 2) array comparing
+    those weights with the ones the batch gives no gradient (the first-layer weights of the
+    pixels that are 0 in every image of the batch), per step: the share of the unchanged
+    weights that have no gradient, and the share of the no-gradient weights left
+    unchanged."""
     d = digits_split(flat=True)
     x, y = d.x_train.astype(np.float32), d.y_train
     r = np.random.default_rng(seed)
@@ -123,7 +139,7 @@ def train_digits(seed, kind, epochs=10, batch=32, lr=0.02, return_unchanged=Fals
     model = Sequential(layers)
     model.compile(optimizer=SGD(lr=lr), loss=CrossEntropy(from_logits=True))
     master = "bfloat16" if kind == "bfloat16 master" else "float32"
-    curve, unchanged = [], []
+    curve, unchanged, sets = [], [], []
     for _ in range(epochs):
         order = r.permutation(len(x))
         for i in range(0, len(x) - batch + 1, batch):
@@ -134,9 +150,18 @@ def train_digits(seed, kind, epochs=10, batch=32, lr=0.02, return_unchanged=Fals
             else:
                 curve.append(mixed_precision_step(model, x[b], y[b], master=master)["loss"])
             if return_unchanged:
-                same = sum(int((p == q).sum()) for p, q in zip(model.params.values(), before))
+                kept = [p == q for p, q in zip(model.params.values(), before)]
+                same = sum(int(m.sum()) for m in kept)
                 unchanged.append(same / sum(q.size for q in before))
+            if return_unchanged and return_no_gradient:
+                dead = (x[b] == 0).all(axis=0)          # pixels 0 across the batch
+                both = int(kept[0][dead].sum())         # kept[0]: the first layer's W
+                n_dead = 64 * int(dead.sum())
+                sets.append((both / same if same else np.nan,
+                             both / n_dead if n_dead else np.nan))
     held_out = float(model.evaluate(d.x_val.astype(np.float32), d.y_val))
+    if return_unchanged and return_no_gradient:
+        return np.array(curve), held_out, np.array(unchanged), np.array(sets)
     if return_unchanged:
         return np.array(curve), held_out, np.array(unchanged)
     return np.array(curve), held_out
