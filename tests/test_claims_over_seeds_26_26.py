@@ -268,15 +268,24 @@ def test_trained_samplers_are_far_from_the_truth(seed):
     assert min(row["DDPM 100"], row["DDIM 100"]) > Y, row
 
 
-@pytest.mark.claim(stated=(10, 11), text="ch26: trained, 10 steps: Euler below DDPM and DDIM "
-                                          "(5 of 5 stored seeds, 5 of 6 fresh)")
+# The trained-Euler counts, pooled over every new seed measured (learned_steps): the fresh
+# runs' 6 (5 held); the 10 of the paired tests' comment below (9 held on each: seed
+# 10,730,100 broke both); session 43's reader's 2, 10,760,000 and 10,760,100 (2 held on
+# each: 27.8 < 58.2 and 43.3 < 73.6 at 10 steps, 24.6 < 37.0 and 37.3 < 57.8 at 100); and
+# 30 fresh seeds, the multiples of 100 from 10,800,000 to 10,802,900 (30 held at 10 steps,
+# 29 at 100: seed 10,801,000 broke it). At 10 steps 46 of 48; at 100 steps 40 of 42
+# (the fresh runs' 6 left out: their outcomes at 100 steps are not recorded here); on the
+# 5 stored seeds 5 and 4.
+@pytest.mark.claim(stated=(46, 48), text="ch26: trained, 10 steps: Euler below DDPM and DDIM "
+                                          "(5 of 5 stored seeds, 46 of 48 new)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_trained_euler_beats_diffusion_at_10_steps(seed):
     row = learned_row(seed)
     assert row["Euler 10"] < min(row["DDPM 10"], row["DDIM 10"]), row
 
 
-@pytest.mark.claim(stated=(4, 5), text="ch26: trained, 100 steps: Euler below DDIM")
+@pytest.mark.claim(stated=(40, 42), text="ch26: trained, 100 steps: Euler below DDIM (4 of 5 "
+                                          "stored seeds, 40 of 42 new)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_trained_euler_below_ddim_at_100_steps(seed):
     row = learned_row(seed)
@@ -316,6 +325,20 @@ def test_trained_ddim_lands_near_the_exact_ddim(seed):
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_trained_euler_lands_near_the_exact_euler(seed):
     assert paired_row(seed)["Euler 100"] < 0.14, paired_row(seed)
+
+
+# The trained samples' diagnosis (section 7's table and the summary): a haze where the
+# true log-density is below -5 (over 5 %; true samples put 1.3 % there, and over 50 of
+# 1000 with chance 2e-15), the central component thinned below 0.116 (its weight 0.15 less
+# 3 binomial standard errors) and every component wider than the truth across its thin
+# axis by over 20 %. The notebook's seed: 21 %, 0.081, 1.78 to 3.06.
+@pytest.mark.claim(stated="every", text="ch26: trained DDPM 100: a haze between the "
+                                        "components, thin axes too wide, the central "
+                                        "component thinned")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_trained_samples_show_the_haze(seed):
+    low, share, thin = ch26.learned_diagnosis(seed, functions=trained(seed))
+    assert low > 0.05 and share[3] < 0.116 and np.all(thin > 1.2), (low, share, thin)
 
 
 def test_the_text_matches_the_stored_tables():
