@@ -312,7 +312,17 @@ def test_trained_euler_100_is_far_from_the_truth(seed):
 # the reverse) put DDIM at 0.47 to 0.91 and Euler at 0.43 to 0.46; on seed 0 the same
 # networks stopped after 1000 of their 4000 steps land at 0.39 and 0.19, after 200 at 0.58
 # and 0.54. (On those 10 new seeds trained Euler was below DDPM and DDIM at 10 steps, and
-# below DDIM at 100 steps, on 9: seed 10,730,100 broke both.)
+# below DDIM at 100 steps, on 9: seed 10,730,100 broke both.) Session 43's cold reading
+# measured 2 more, 10,760,000 and 10,760,100: trained DDIM 0.132 and 0.123, Euler 0.057
+# and 0.092; fed 1 - t DDIM 0.47 and 0.92, Euler 0.43 and 0.45; stopped after 1000 steps
+# DDIM 0.347 and 0.336, Euler 0.145 and 0.225. So the quarter-trained networks land just
+# above the bounds (by 0.005 on one seed): the bounds do not reliably catch them, and the
+# notebook names only the 1 - t mistake. Then 30 fresh seeds, the multiples of 100 from
+# 10,800,000 to 10,802,900 (python tests/fresh_seeds.py --seed-base 10800000 --seeds 30
+# -k ...): under both bounds on all 30, DDIM 0.125 to 0.220, Euler 0.065 to 0.112; fed
+# 1 - t DDIM 0.38 to 1.27, Euler 0.40 to 0.50. Pooled, trained networks stayed under the
+# bounds on 42 of 42 new seeds: a false-alarm rate under 8.4 % at 95 % confidence
+# (Clopper-Pearson), the rate the notebook states.
 @pytest.mark.claim(stated="every", text="ch26: trained, 100 steps, same start as the exact "
                                         "DDIM: median distance under 0.3")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -331,7 +341,10 @@ def test_trained_euler_lands_near_the_exact_euler(seed):
 # true log-density is below -5 (over 5 %; true samples put 1.3 % there, and over 50 of
 # 1000 with chance 2e-15), the central component thinned below 0.116 (its weight 0.15 less
 # 3 binomial standard errors) and every component wider than the truth across its thin
-# axis by over 20 %. The notebook's seed: 21 %, 0.081, 1.78 to 3.06.
+# axis by over 20 %. The notebook's seed: 21 %, 0.081, 1.78 to 3.06. On 30 fresh seeds, the
+# multiples of 100 from 10,800,000 to 10,802,900: all three held on all 30 (haze 14.6 % to
+# 22.4 %, central share 0.053 to 0.103, thin-axis ratios 1.48 to 3.22). Session 43's
+# reader found the same on 10,760,000 and 10,760,100 from another starting noise.
 @pytest.mark.claim(stated="every", text="ch26: trained DDPM 100: a haze between the "
                                         "components, thin axes too wide, the central "
                                         "component thinned")
