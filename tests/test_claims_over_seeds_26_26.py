@@ -268,15 +268,24 @@ def test_trained_samplers_are_far_from_the_truth(seed):
     assert min(row["DDPM 100"], row["DDIM 100"]) > Y, row
 
 
-@pytest.mark.claim(stated=(10, 11), text="ch26: trained, 10 steps: Euler below DDPM and DDIM "
-                                          "(5 of 5 stored seeds, 5 of 6 fresh)")
+# The trained-Euler counts, pooled over every new seed measured (learned_steps): the fresh
+# runs' 6 (5 held); the 10 of the paired tests' comment below (9 held on each: seed
+# 10,730,100 broke both); session 43's reader's 2, 10,760,000 and 10,760,100 (2 held on
+# each: 27.8 < 58.2 and 43.3 < 73.6 at 10 steps, 24.6 < 37.0 and 37.3 < 57.8 at 100); and
+# 30 fresh seeds, the multiples of 100 from 10,800,000 to 10,802,900 (30 held at 10 steps,
+# 29 at 100: seed 10,801,000 broke it). At 10 steps 46 of 48; at 100 steps 40 of 42
+# (the fresh runs' 6 left out: their outcomes at 100 steps are not recorded here); on the
+# 5 stored seeds 5 and 4.
+@pytest.mark.claim(stated=(46, 48), text="ch26: trained, 10 steps: Euler below DDPM and DDIM "
+                                          "(5 of 5 stored seeds, 46 of 48 new)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_trained_euler_beats_diffusion_at_10_steps(seed):
     row = learned_row(seed)
     assert row["Euler 10"] < min(row["DDPM 10"], row["DDIM 10"]), row
 
 
-@pytest.mark.claim(stated=(4, 5), text="ch26: trained, 100 steps: Euler below DDIM")
+@pytest.mark.claim(stated=(40, 42), text="ch26: trained, 100 steps: Euler below DDIM (4 of 5 "
+                                          "stored seeds, 40 of 42 new)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_trained_euler_below_ddim_at_100_steps(seed):
     row = learned_row(seed)
@@ -303,7 +312,17 @@ def test_trained_euler_100_is_far_from_the_truth(seed):
 # the reverse) put DDIM at 0.47 to 0.91 and Euler at 0.43 to 0.46; on seed 0 the same
 # networks stopped after 1000 of their 4000 steps land at 0.39 and 0.19, after 200 at 0.58
 # and 0.54. (On those 10 new seeds trained Euler was below DDPM and DDIM at 10 steps, and
-# below DDIM at 100 steps, on 9: seed 10,730,100 broke both.)
+# below DDIM at 100 steps, on 9: seed 10,730,100 broke both.) Session 43's cold reading
+# measured 2 more, 10,760,000 and 10,760,100: trained DDIM 0.132 and 0.123, Euler 0.057
+# and 0.092; fed 1 - t DDIM 0.47 and 0.92, Euler 0.43 and 0.45; stopped after 1000 steps
+# DDIM 0.347 and 0.336, Euler 0.145 and 0.225. So the quarter-trained networks land just
+# above the bounds (by 0.005 on one seed): the bounds do not reliably catch them, and the
+# notebook names only the 1 - t mistake. Then 30 fresh seeds, the multiples of 100 from
+# 10,800,000 to 10,802,900 (python tests/fresh_seeds.py --seed-base 10800000 --seeds 30
+# -k ...): under both bounds on all 30, DDIM 0.125 to 0.220, Euler 0.065 to 0.112; fed
+# 1 - t DDIM 0.38 to 1.27, Euler 0.40 to 0.50. Pooled, trained networks stayed under the
+# bounds on 42 of 42 new seeds: a false-alarm rate under 8.4 % at 95 % confidence
+# (Clopper-Pearson), the rate the notebook states.
 @pytest.mark.claim(stated="every", text="ch26: trained, 100 steps, same start as the exact "
                                         "DDIM: median distance under 0.3")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -316,6 +335,23 @@ def test_trained_ddim_lands_near_the_exact_ddim(seed):
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_trained_euler_lands_near_the_exact_euler(seed):
     assert paired_row(seed)["Euler 100"] < 0.14, paired_row(seed)
+
+
+# The trained samples' diagnosis (section 7's table and the summary): a haze where the
+# true log-density is below -5 (over 5 %; true samples put 1.3 % there, and over 50 of
+# 1000 with chance 2e-15), the central component thinned below 0.116 (its weight 0.15 less
+# 3 binomial standard errors) and every component wider than the truth across its thin
+# axis by over 20 %. The notebook's seed: 21 %, 0.081, 1.78 to 3.06. On 30 fresh seeds, the
+# multiples of 100 from 10,800,000 to 10,802,900: all three held on all 30 (haze 14.6 % to
+# 22.4 %, central share 0.053 to 0.103, thin-axis ratios 1.48 to 3.22). Session 43's
+# reader found the same on 10,760,000 and 10,760,100 from another starting noise.
+@pytest.mark.claim(stated="every", text="ch26: trained DDPM 100: a haze between the "
+                                        "components, thin axes too wide, the central "
+                                        "component thinned")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_trained_samples_show_the_haze(seed):
+    low, share, thin = ch26.learned_diagnosis(seed, functions=trained(seed))
+    assert low > 0.05 and share[3] < 0.116 and np.all(thin > 1.2), (low, share, thin)
 
 
 def test_the_text_matches_the_stored_tables():

@@ -17,7 +17,8 @@ from ..training.optimizers import Adam
 
 __all__ = ["mixture", "N_SAMPLES", "STEPS", "COSINE_STEPS", "YARDSTICK", "mmd_null",
            "sampler_steps", "N_LARGE", "sampler_bias", "train_model", "trained_functions",
-           "learned_steps", "paired_distance", "learned_paired", "TABLES"]
+           "learned_steps", "paired_distance", "learned_paired", "diagnose",
+           "learned_diagnosis", "TABLES"]
 
 N_SAMPLES = 1000                       # samples per score: the null spread shrinks as 1/n
 STEPS = (1000, 100, 30, 10)
@@ -150,6 +151,31 @@ def learned_paired(seed, steps=100, functions=None):
                 ddim_sample(noise, x, schedule, steps=steps), exact_ddim),
             f"Euler {steps}": paired_distance(euler_sample(velocity, x, steps=steps),
                                               exact_euler)}
+
+
+def diagnose(x):
+    """Where samples ``x`` (n, 2) go wrong against the chapter's mixture: the share of them
+    where the true log-density is below −5 (the haze between the components), each
+    component's share (by largest responsibility; its weight for true samples), and each
+    component's standard deviation across its thin axis ÷ the truth's (1 for true
+    samples)."""
+    mix = mixture()
+    vals, vecs = np.linalg.eigh(mix.covs)                 # columns: thin axis first
+    comp = mix.responsibilities(x).argmax(1)
+    thin = [np.std((x[comp == j] - mix.means[j]) @ vecs[j][:, 0]) / np.sqrt(vals[j, 0])
+            for j in range(mix.k)]
+    return (float(np.mean(mix.log_prob(x) < -5)),
+            np.bincount(comp, minlength=mix.k) / len(x), np.array(thin))
+
+
+def learned_diagnosis(seed, functions=None):
+    """``diagnose`` of the trained denoiser's DDPM 100 samples: the very samples whose z is
+    ``learned_steps(seed)["DDPM 100"]`` (same start, same noise)."""
+    mix, schedule = mixture(), LinearSchedule()
+    noise, _ = functions or trained_functions(seed)
+    rng = np.random.default_rng(seed + 1000)
+    x = rng.standard_normal((N_SAMPLES, 2))
+    return diagnose(ddpm_sample(noise, x, schedule, steps=100, rng=rng))
 
 
 TABLES = {"26_mmd_null": (mmd_null, range(5)),
