@@ -14,11 +14,8 @@ import numbers
 
 import numpy as np
 
-from ..layers.activations import SiLU
-from ..layers.dense import Dense
-from ..training.model import Sequential
 from ..validate import finite, make_rng, positive_int
-from .denoiser import _data
+from .denoiser import _data, compiled, denoiser, fit_fresh
 from .noise import NoiseSchedule
 from .time_embedding import TimeEmbedding, with_time
 
@@ -70,9 +67,10 @@ def with_class(x, t, labels, n_classes):
 
 def conditional_denoiser(d, n_classes, *, hidden=64, depth=2, n_freq=8, max_freq=100.0,
                          dtype=np.float64, rng=None):
-    """Chapter 26's MLP denoiser with a class input: ``TimeEmbedding`` (x_t and the class's
-    one-hot pass through, t becomes sines and cosines), then ``depth`` × (``Dense``,
-    ``SiLU``), then ``Dense(hidden, d)``, the predicted noise.
+    """Chapter 26's MLP denoiser with a class input: ``denoiser(d, n_classes=n_classes, …)``
+    (x_t and the class's one-hot pass through the ``TimeEmbedding``, t becomes sines and
+    cosines; then ``depth`` × (``Dense``, ``SiLU``), then ``Dense(hidden, d)``, the
+    predicted noise).
 
     Shapes:
         input: (m, d + n_classes + 2), from ``with_class``  →  output: (m, d)
@@ -86,18 +84,9 @@ def conditional_denoiser(d, n_classes, *, hidden=64, depth=2, n_freq=8, max_freq
     ``train_conditional_denoiser``; ``save``, ``nb.load_model`` and ``nb.to_torch`` work as
     for any model.
     """
-    d = positive_int("conditional_denoiser", "d", d)
     n_classes = positive_int("conditional_denoiser", "n_classes", n_classes)
-    hidden = positive_int("conditional_denoiser", "hidden", hidden)
-    depth = positive_int("conditional_denoiser", "depth", depth)
-    rng = make_rng(rng, "conditional_denoiser")
-    emb = TimeEmbedding(d + n_classes + 1, n_freq, max_freq=max_freq)
-    layers, width = [emb], emb.d + 2 * emb.n_freq
-    for _ in range(depth):
-        layers += [Dense(width, hidden, dtype=dtype, rng=rng), SiLU()]
-        width = hidden
-    layers.append(Dense(width, d, dtype=dtype, rng=rng))
-    return Sequential(layers)
+    return denoiser(d, n_classes=n_classes, hidden=hidden, depth=depth, n_freq=n_freq,
+                    max_freq=max_freq, dtype=dtype, rng=rng)
 
 
 def _p_uncond(owner, p):
@@ -152,11 +141,13 @@ def _shape_of(owner, model):
 
 
 def train_conditional_denoiser(model, data, labels, *, schedule, steps=1000, batch_size=128,
-                               p_uncond=0.1, rng=None):
+                               p_uncond=0.1, rng=None, callbacks=None, verbose=0):
     """Train a compiled ``conditional_denoiser`` for ``steps`` steps; each draws
     ``batch_size`` rows of ``data`` with their ``labels`` and fresh noise
     (``conditional_noise_batch``, the class dropped at the rate ``p_uncond``), then runs
-    ``model.train_step``. Returns the losses, (steps,).
+    ``model.train_step``. Returns the losses, (steps,). As ``train_denoiser``, it is
+    ``fit``'s loop on fresh batches (``callbacks``, ``verbose`` and the divergence error as
+    in ``fit``).
 
     Shapes:
         data: (n, d); labels: (n,) ints in 0…n_classes − 1  →  losses (steps,)
@@ -172,22 +163,18 @@ def train_conditional_denoiser(model, data, labels, *, schedule, steps=1000, bat
     if not isinstance(schedule, NoiseSchedule):
         raise ValueError(f"{owner}: expected schedule to be a NoiseSchedule (e.g. "
                          f"schedule=nb.generative.LinearSchedule()), got {schedule!r}.")
-    if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
-        raise ValueError(f"{owner}: the model is not compiled. Call "
-                         f"model.compile(nb.Adam(lr=1e-3), 'mse') first.")
+    compiled(owner, model)
     finite(owner, "data", data)
     p_uncond = _p_uncond(owner, p_uncond)
-    steps = positive_int(owner, "steps", steps)
-    batch_size = positive_int(owner, "batch_size", batch_size)
-    rng = make_rng(rng, owner)
     data = data.astype(model.dtype) if getattr(model, "dtype", None) is not None else data
-    losses = np.empty(steps)
-    for step in range(steps):
+
+    def draw(rng):
         rows = rng.integers(0, len(data), batch_size)
-        inputs, targets = conditional_noise_batch(data[rows], ids[rows], n_classes, schedule,
-                                                  p_uncond=p_uncond, rng=rng)
-        losses[step] = model.train_step(inputs, targets)["loss"]
-    return losses
+        return conditional_noise_batch(data[rows], ids[rows], n_classes, schedule,
+                                       p_uncond=p_uncond, rng=rng)
+
+    return fit_fresh(owner, model, draw, steps=steps, batch_size=batch_size, rng=rng,
+                     callbacks=callbacks, verbose=verbose)
 
 
 def class_function(model, label):

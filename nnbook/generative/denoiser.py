@@ -1,7 +1,7 @@
-"""A small MLP denoiser for diffusion and flow matching (chapter 26): ``denoiser`` builds a
-``Sequential`` that reads ``with_time(x_t, t)``; ``noise_batch`` and ``flow_batch`` draw the
-training pairs of denoising score matching and of flow matching; ``train_denoiser`` is the
-loop that draws a fresh batch before each ``train_step``.
+"""A small MLP denoiser for diffusion and flow matching (chapter 26; with a class input,
+chapter 27): ``denoiser`` builds a ``Sequential`` that reads ``with_time(x_t, t)``;
+``noise_batch`` and ``flow_batch`` draw the training pairs of denoising score matching and
+of flow matching; ``train_denoiser`` runs ``fit``'s loop on a fresh batch for every step.
 """
 
 from __future__ import annotations
@@ -10,24 +10,33 @@ import numpy as np
 
 from ..layers.dense import Dense
 from ..layers.activations import SiLU
+from ..training.batches import FreshBatches
+from ..training.inputs import check_fit_arguments
+from ..training.loop import fit_loop
 from ..training.model import Sequential
 from ..validate import as_float_array, finite, make_rng, positive_int
 from .noise import NoiseSchedule
 from .time_embedding import TimeEmbedding, with_time
 
-__all__ = ["denoiser", "as_function", "noise_batch", "flow_batch", "train_denoiser"]
+__all__ = ["denoiser", "as_function", "noise_batch", "flow_batch", "train_denoiser", "fit_fresh",
+           "compiled"]
 
 
-def denoiser(d, *, hidden=64, depth=2, n_freq=8, max_freq=100.0, dtype=np.float64, rng=None):
+def denoiser(d, *, n_classes=None, hidden=64, depth=2, n_freq=8, max_freq=100.0,
+             dtype=np.float64, rng=None):
     """An MLP that maps ``with_time(x_t, t)`` to a d-vector (the noise ε, or a velocity):
     ``TimeEmbedding``, then ``depth`` × (``Dense(·, hidden)``, ``SiLU``), then
-    ``Dense(hidden, d)``.
+    ``Dense(hidden, d)``. With ``n_classes``, chapter 27's conditional denoiser: it reads
+    ``with_class(x_t, t, c, n_classes)``, the class's one-hot (n_classes + 1 columns, the
+    last the null class) passing through the time embedding beside x_t.
 
     Shapes:
-        input: (m, d + 1), x_t and the time t last  →  output: (m, d)
+        input: (m, d + 1), x_t and the time t last (with n_classes: (m, d + n_classes + 2))
+        →  output: (m, d)
 
     Args:
-        d: the data's dimension; hidden: the width (64); depth: hidden layers (2);
+        d: the data's dimension; n_classes: None, or the classes (ids 0…n_classes − 1, the
+        null class n_classes); hidden: the width (64); depth: hidden layers (2);
         n_freq, max_freq: the time embedding's (``TimeEmbedding``);
         dtype: float64 or float32; rng: draws the initial weights.
 
@@ -35,11 +44,12 @@ def denoiser(d, *, hidden=64, depth=2, n_freq=8, max_freq=100.0, dtype=np.float6
     ``nb.load_model`` and ``nb.to_torch`` work as for any model.
     """
     d = positive_int("denoiser", "d", d)
+    extra = 0 if n_classes is None else positive_int("denoiser", "n_classes", n_classes) + 1
     hidden = positive_int("denoiser", "hidden", hidden)
     depth = positive_int("denoiser", "depth", depth)
     rng = make_rng(rng, "denoiser")
-    emb = TimeEmbedding(d, n_freq, max_freq=max_freq)
-    layers, width = [emb], d + 2 * emb.n_freq
+    emb = TimeEmbedding(d + extra, n_freq, max_freq=max_freq)
+    layers, width = [emb], emb.d + 2 * emb.n_freq
     for _ in range(depth):
         layers += [Dense(width, hidden, dtype=dtype, rng=rng), SiLU()]
         width = hidden
@@ -100,42 +110,59 @@ def flow_batch(x1, *, rng=None):
 
 
 def train_denoiser(model, data, *, objective="noise", schedule=None, steps=1000,
-                   batch_size=128, rng=None):
+                   batch_size=128, rng=None, callbacks=None, verbose=0):
     """Train a compiled ``model`` for ``steps`` steps; each draws ``batch_size`` rows of
     ``data`` and fresh noise (``noise_batch`` with ``schedule``, or ``flow_batch`` for
     ``objective="flow"``), then runs ``model.train_step``. Returns the losses, (steps,).
 
-    The loop::
+    It is ``fit``'s loop (``fit_loop``) on a source of fresh batches, one epoch of ``steps``
+    steps: ``callbacks`` and ``verbose`` as in ``fit``, and a loss that becomes NaN or inf
+    stops it with ``FloatingPointError``, naming the layer that produced it. Each step::
 
-        for step in range(steps):
-            x = data[rng.integers(0, len(data), batch_size)]
-            inputs, targets = noise_batch(x, schedule, rng=rng)
-            losses[step] = model.train_step(inputs, targets)["loss"]
+        x = data[rng.integers(0, len(data), batch_size)]
+        inputs, targets = noise_batch(x, schedule, rng=rng)
+        loss = model.train_step(inputs, targets)["loss"]
     """
-    data = _data("train_denoiser", data)
+    owner = "train_denoiser"
+    data = _data(owner, data)
     if objective not in ("noise", "flow"):
         raise ValueError(f"train_denoiser: expected objective 'noise' (denoising score "
                          f"matching) or 'flow' (flow matching), got {objective!r}.")
     if objective == "noise" and not isinstance(schedule, NoiseSchedule):
         raise ValueError(f"train_denoiser: objective 'noise' needs a schedule (e.g. "
                          f"schedule=nb.generative.LinearSchedule()), got {schedule!r}.")
-    if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
-        raise ValueError("train_denoiser: the model is not compiled. Call "
-                         "model.compile(nb.Adam(lr=1e-3), 'mse') first.")
-    finite("train_denoiser", "data", data)
+    compiled(owner, model)
+    finite(owner, "data", data)
     first = (getattr(model, "layers", None) or [None])[0]
     if isinstance(first, TimeEmbedding) and data.shape[1] != first.d:
         raise ValueError(f"train_denoiser: expected data of shape (n, {first.d}), the d of the "
                          f"model's {first!r}, got {data.shape}. Build the model with "
                          f"nb.generative.denoiser({data.shape[1]}).")
-    steps = positive_int("train_denoiser", "steps", steps)
-    batch_size = positive_int("train_denoiser", "batch_size", batch_size)
-    rng = make_rng(rng, "train_denoiser")
     data = data.astype(model.dtype) if getattr(model, "dtype", None) is not None else data
-    losses = np.empty(steps)
-    for step in range(steps):
+
+    def draw(rng):
         x = data[rng.integers(0, len(data), batch_size)]
-        inputs, targets = (noise_batch(x, schedule, rng=rng) if objective == "noise"
-                           else flow_batch(x, rng=rng))
-        losses[step] = model.train_step(inputs, targets)["loss"]
-    return losses
+        return noise_batch(x, schedule, rng=rng) if objective == "noise" else flow_batch(x, rng=rng)
+
+    return fit_fresh(owner, model, draw, steps=steps, batch_size=batch_size, rng=rng,
+                     callbacks=callbacks, verbose=verbose)
+
+
+def compiled(owner, model):
+    """A ValueError unless ``model`` has an optimizer and a loss (``compile`` was called)."""
+    if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
+        raise ValueError(f"{owner}: the model is not compiled. Call "
+                         f"model.compile(nb.Adam(lr=1e-3), 'mse') first.")
+
+
+def fit_fresh(owner, model, draw, *, steps, batch_size, rng, callbacks, verbose):
+    """``fit``'s loop for ``steps`` steps, each on the batch ``draw(rng)`` makes just before
+    it (``FreshBatches``); returns the steps' losses, (steps,). ``batch_size`` is checked
+    here, the one ``draw`` uses."""
+    args = check_fit_arguments(model, epochs=1, batch_size=batch_size, rng=rng,
+                               verbose=verbose, callbacks=callbacks, initial_epoch=0,
+                               owner=owner)
+    del args["batch_size"]
+    batches = FreshBatches(model, draw, positive_int(owner, "steps", steps))
+    fit_loop(model, batches, val=None, owner=owner, **args)
+    return batches.losses

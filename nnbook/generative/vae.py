@@ -15,6 +15,9 @@ import numpy as np
 
 from ..layers.activations import Tanh
 from ..layers.dense import Dense
+from ..training.batches import OwnSteps
+from ..training.inputs import check_fit_arguments
+from ..training.loop import fit_loop
 from ..training.model import Sequential
 from ..registry import name_of
 from ..training.optimizers import Adam
@@ -177,25 +180,18 @@ class VAE:
             self.optimizer.step(self.gradient_pairs())
         return value
 
-    def fit(self, x, *, epochs=10, batch_size=64, optimizer=None, rng=None):
-        """Train on x; returns the mean loss of each epoch, (epochs,). ``optimizer``:
-        an nnbook optimizer (``nb.Adam(lr=1e-3)`` by default, kept in ``self.optimizer``
-        across calls). The loop::
-
-            for epoch in range(epochs):
-                order = rng.permutation(len(x))
-                for start in range(0, len(x), batch_size):
-                    self.train_step(x[order[start:start + batch_size]], rng=rng)
-
-        x with NaN or inf is a ``ValueError``; a loss that becomes NaN or inf stops the loop
-        with ``FloatingPointError`` (as ``Sequential.fit``), the weights those of the last
-        finite step.
-        """
+    def fit(self, x, *, epochs=10, batch_size=64, optimizer=None, rng=None, callbacks=None,
+            verbose=0):
+        """Train on x; returns the mean loss of each epoch, (epochs,). ``optimizer``: an
+        nnbook optimizer (``nb.Adam(lr=1e-3)`` by default, kept in ``self.optimizer``).
+        ``fit``'s loop (``fit_loop``, ``callbacks`` and ``verbose`` as in
+        ``Sequential.fit``) with this model's ``train_step``: each epoch, for
+        ``order = rng.permutation(len(x))``, ``self.train_step(x[order[s:s + batch_size]],
+        rng=rng)`` for s = 0, batch_size, …. x with NaN or inf is a ``ValueError``; a loss
+        that becomes NaN or inf is a ``FloatingPointError`` (the weights of the last finite
+        step), naming the first weights that are not finite."""
         x = _rows(self, "VAE.fit", x)
         finite("VAE.fit", "x", x)
-        epochs = positive_int("VAE.fit", "epochs", epochs)
-        batch_size = positive_int("VAE.fit", "batch_size", batch_size)
-        rng = make_rng(rng, "VAE.fit")
         if optimizer is not None:
             if not hasattr(optimizer, "step"):
                 raise ValueError(f"VAE.fit: expected an nnbook optimizer such as "
@@ -203,19 +199,17 @@ class VAE:
             self.optimizer = optimizer
         elif self.optimizer is None:
             self.optimizer = Adam(lr=1e-3)
-        history = np.empty(epochs)
-        for epoch in range(epochs):
-            order = rng.permutation(len(x))
-            losses = []
-            for i in range(0, len(x), batch_size):
-                losses.append(self.train_step(x[order[i:i + batch_size]], rng=rng))
-                if not math.isfinite(losses[-1]):
-                    raise FloatingPointError(
-                        f"VAE.fit: the loss became {losses[-1]} in epoch {epoch} (counting "
-                        f"from 0); training diverged. Try a smaller learning rate (now "
-                        f"{getattr(self.optimizer, 'lr', '?')}) or scaled inputs.")
-            history[epoch] = np.mean(losses)
-        return history
+        args = check_fit_arguments(self, epochs=positive_int("VAE.fit", "epochs", epochs),
+                                   batch_size=batch_size, rng=rng, verbose=verbose,
+                                   callbacks=callbacks, initial_epoch=0, owner="VAE.fit")
+        batches = OwnSteps(self, x, args.pop("batch_size"), args["rng"])
+        history = fit_loop(self, batches, val=None, owner="VAE.fit", **args)
+        return np.array(history.history["loss"])
+
+    def set_training(self, training: bool) -> None:
+        """Set ``training`` on every layer of the encoder and the decoder."""
+        self.encoder.set_training(training)
+        self.decoder.set_training(training)
 
     def trained_params(self):
         """The parameters ``train_step`` updates, in its order (the optimizer's state)."""

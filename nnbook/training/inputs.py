@@ -202,12 +202,12 @@ def check_head(model, owner, out_shape):
 
 
 def check_fit_arguments(model, *, epochs, batch_size, rng, verbose, callbacks,
-                        initial_epoch) -> dict:
+                        initial_epoch, owner="Sequential.fit") -> dict:
     """Every argument of ``fit`` but the data, checked once before any work: a compiled
     model, ``rng`` a Generator (an int seed is refused), no arrays where it expects epochs
     and batch_size (Keras' fit(x, y, x_val, y_val) habit), whole numbers, verbose 0/1/2,
-    callbacks a list. Returns them ready for the epoch loop (``rng`` made if None)."""
-    owner = "Sequential.fit"
+    callbacks a list. Returns them ready for the epoch loop (``rng`` made if None).
+    ``owner`` names the caller in the errors (the denoisers' trainers use it too)."""
     rng = make_rng(rng, owner)
     if model.optimizer is None or model.loss is None:
         what = "loss" if model.loss is None else "optimizer"

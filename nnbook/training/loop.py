@@ -15,9 +15,10 @@ from .protocol import loss_value
 from .callback_base import Callback, CallbackList
 from .loss_base import Loss
 from .progress import ProgressLogger
-from .step_plan import first_non_finite
+from .batches import Batches, FreshBatches, ShuffledEpochs
 
-__all__ = ["History", "accuracy_of", "metric_names", "fit_loop", "mean_logs", "BatchMeans"]
+__all__ = ["History", "accuracy_of", "metric_names", "fit_loop", "mean_logs", "BatchMeans",
+           "Batches", "ShuffledEpochs", "FreshBatches"]
 
 
 class History:
@@ -128,12 +129,14 @@ def lend_rng(layers, rng):
     return lent
 
 
-def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, callbacks,
-             initial_epoch=0):
-    """Run epochs ``initial_epoch … epochs − 1`` of ``model.train_step`` on checked arrays
-    and arguments (``inputs.check_fit_arguments``); returns a ``History``."""
-    m = len(x)
-    steps = -(-m // batch_size)
+def fit_loop(model, batches, *, epochs, val, verbose, rng, callbacks, initial_epoch=0,
+             owner="Sequential.fit"):
+    """Run epochs ``initial_epoch … epochs − 1`` of ``batches.step`` (``model.train_step``)
+    on each batch a source gives (batches.py: a data set's shuffled epochs, or fresh pairs
+    for every step), with checked arguments (``inputs.check_fit_arguments``); returns a
+    ``History``. Every model nnbook trains walks this loop: ``Sequential.fit``, ``VAE.fit``
+    and the denoisers' trainers. ``owner`` names the caller in its errors."""
+    steps = batches.steps
     hist = History({"verbose": verbose, "epochs": epochs, "steps": steps})
     progress = [ProgressLogger(verbose)] if verbose else []       # verbose=0 prints nothing
     cbs = CallbackList([*progress, *callbacks], model=model,      # the progress display first
@@ -143,43 +146,37 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
         scheduled = scheduled or cb.changes_learning_rate
         per_batch = per_batch or _overrides(cb, "on_batch_begin") or _overrides(cb, "on_batch_end")
     model.stop_training = False
-    lent = lend_rng(model.layers, rng)
+    lent = lend_rng(getattr(model, "layers", ()), rng)
     cbs.on_train_begin({})
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for epoch in range(initial_epoch, epochs):
                 cbs.on_epoch_begin(epoch, {})
-                if not shuffle:
-                    xs, ys = x, y
-                else:
-                    perm = rng.permutation(m)
-                    xs, ys = x[perm], y[perm]
-                    xs.flags.writeable = False    # as x: no layer may write into the data
-                means, train_step = BatchMeans(model.loss), model.train_step
-                for b, s in enumerate(range(0, m, batch_size)):
+                means = (batches.Means or BatchMeans)(model.loss)
+                train_step = batches.step or model.train_step
+                for b, (xb, yb) in enumerate(batches.epoch(rng)):
                     if per_batch:
                         cbs.on_batch_begin(b, {})
-                    xb, yb = xs[s:s + batch_size], ys[s:s + batch_size]
                     try:
                         logs = train_step(xb, yb)
                     except ValueError as exc:
-                        if len(xb) == 1 < m:
-                            _single_sample_batch(exc, m, batch_size)
+                        if len(xb) == 1 < steps and isinstance(batches, ShuffledEpochs):
+                            _single_sample_batch(exc, len(batches.x), batches.batch_size)
                         raise
                     if not math.isfinite(logs["loss"]):
-                        _diverged(model, logs["loss"], epoch, f"batch starting at sample {s}",
-                                  blame=first_non_finite(model, xb))
-                    means.add(logs, yb)
+                        _diverged(model, owner, logs["loss"], epoch, batches.where(b),
+                                  blame=batches.blame(model, xb))
+                    means.add(logs, xb if yb is None else yb)
                     if per_batch:
                         cbs.on_batch_end(b, means.means())               # running means
-                if not all_finite(*(p for layer in model.layers for p in layer.params.values())):
-                    _diverged(model, "finite, but the last step made a weight NaN or inf",
-                              epoch, "last batch", blame=first_non_finite(model, xb))
+                if not all_finite(*batches.weights(model)):
+                    _diverged(model, owner, "finite, but the last step made a weight NaN or "
+                              "inf", epoch, "last batch", blame=batches.blame(model, xb))
                 logs = means.means()
                 if val is not None:
                     for k, v in mean_logs(model, *val, 1024).items():
                         if k == "loss" and not math.isfinite(v):
-                            _diverged(model, v, epoch, "validation loss", what=f"val_{k}")
+                            _diverged(model, owner, v, epoch, "validation loss", what=f"val_{k}")
                         logs[f"val_{k}"] = v
                 logs["learning_rate"] = float(getattr(model.optimizer, "lr", float("nan")))
                 cbs.on_epoch_end(epoch, logs)
@@ -189,9 +186,9 @@ def fit_loop(model, x, y, *, epochs, batch_size, shuffle, val, verbose, rng, cal
                         hist.history.setdefault(k, []).append(v)
                 if model.stop_training:
                     break
-            if val is None and hist.epoch:      # no validation loss saw the final weights
-                _check_final_step(model, xb, yb, hist.epoch[-1])
-        cbs.on_train_end({})
+            if val is None and hist.epoch and batches.checks_final_step:
+                _check_final_step(model, owner, xb, yb, hist.epoch[-1])  # no validation loss
+        cbs.on_train_end({})                                           # saw the final weights
     finally:
         model.set_training(False)
         for layer in lent:
@@ -209,7 +206,7 @@ def _single_sample_batch(exc, m, batch_size):
     ) from None
 
 
-def _check_final_step(model, xb, yb, epoch, n=8):
+def _check_final_step(model, owner, xb, yb, epoch, n=8):
     """The last step's loss was finite, but the update after it may have diverged (a
     learning rate far too large multiplies the weights every step): the loss at the
     final weights must be finite too. Weights that became NaN or inf were caught by the
@@ -218,19 +215,19 @@ def _check_final_step(model, xb, yb, epoch, n=8):
     the loss times the batch size finite too: the batch's mean sums that many terms, and
     can overflow where a mean over a few does not."""
     out = model.forward(xb[:n], training=False)
-    value = loss_value(model.loss, batch_targets(model, "Sequential.fit", yb[:n], out), out)
+    value = loss_value(model.loss, batch_targets(model, owner, yb[:n], out), out)
     total = value * len(xb)
     if not math.isfinite(total):
-        _diverged(model, value if not math.isfinite(value) else total, epoch,
+        _diverged(model, owner, value if not math.isfinite(value) else total, epoch,
                   "at the weights after the last step")
 
 
-def _diverged(model, value, epoch, where, what="loss", blame=None):
-    """Stop fit: the loss (or the weights) stopped being finite. ``blame``: which layer
+def _diverged(model, owner, value, epoch, where, what="loss", blame=None):
+    """Stop ``owner`` (fit): the loss (or the weights) stopped being finite. ``blame``: which layer
     first produced the NaN or inf (step_plan.first_non_finite), kept as the error's
     ``blame`` and shown under its message as a note (Python 3.11 on)."""
     err = FloatingPointError(
-        f"Sequential.fit: the {what} became {value} in epoch {epoch} (counting from 0, as "
+        f"{owner}: the {what} became {value} in epoch {epoch} (counting from 0, as "
         f"History.epoch; {where}); training "
         f"diverged. Try a smaller learning rate (now {getattr(model.optimizer, 'lr', '?')}), "
         f"gradient clipping (clipnorm=1.0), or scaled inputs."

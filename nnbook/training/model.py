@@ -20,6 +20,7 @@ from ..spellings import refuse_spellings
 from ..validate import finite, positive_int
 from .inputs import (as_shape, batch_targets, check_fit_arguments, check_outputs,
                      fit_arrays, model_input, prepare_x, prepare_xy, refuse_live_cache)
+from .batches import ShuffledEpochs
 from .loop import History, accuracy_of, fit_loop, mean_logs, metric_names
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
@@ -344,7 +345,8 @@ class Sequential(ModelWeights):
         self._unchecked = True                       # the first step checks the outputs
         planned, self.fast = self.fast, bool(fast) and self.fast
         try:
-            return fit_loop(self, x, y, shuffle=shuffle, val=val, **args)
+            batches = ShuffledEpochs(x, y, args.pop("batch_size"), shuffle)
+            return fit_loop(self, batches, val=val, **args)
         finally:
             self.fast = planned
 
