@@ -12,6 +12,7 @@ import numpy as np
 
 from ..kernels.online_softmax import (attention_in_tiles, attention_in_tiles_backward,
                                       logsumexp_in_tiles)
+from ..layers.attention.dot_product import check_qkv
 from ..validate import positive_int
 
 __all__ = ["online_logsumexp", "tiled_attention", "tiled_attention_backward"]
@@ -34,17 +35,8 @@ def online_logsumexp(x, *, tile=32):
 
 
 def _check(owner, q, k, v):
-    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
-    if (min(q.ndim, k.ndim, v.ndim) < 2 or q.shape[-1] != k.shape[-1]
-            or k.shape[-2] != v.shape[-2]):
-        raise ValueError(f"{owner}: expected q (…, T_q, d), k (…, T_k, d) and v (…, T_k, "
-                         f"d_v), got {q.shape}, {k.shape} and {v.shape}. q and k need the "
-                         f"same d; k and v the same T_k.")
-    if not q.shape[:-2] == k.shape[:-2] == v.shape[:-2]:
-        raise ValueError(f"{owner}: expected q, k and v with the same leading axes (batch, "
-                         f"heads), got {q.shape[:-2]}, {k.shape[:-2]} and {v.shape[:-2]}. "
-                         f"For grouped-query attention, repeat k and v per query head first "
-                         f"(k[:, nb.kv_head_of(h, k_heads)]).")
+    """q, k and v checked (``check_qkv``, equal leading axes) and in one float dtype."""
+    q, k, v = check_qkv(owner, q, k, v, same_leading=True)
     dtype = np.result_type(q, k, v, np.float32)
     return q.astype(dtype, copy=False), k.astype(dtype, copy=False), v.astype(dtype, copy=False)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .gqa import stack_groups
 
-__all__ = ["attention", "cached_attention", "masked_step"]
+__all__ = ["attention", "check_qkv", "cached_attention", "masked_step"]
 
 
 def attention(q, k, v, *, mask=None, causal=False, scale=None, return_weights=False):
@@ -37,26 +37,7 @@ def attention(q, k, v, *, mask=None, causal=False, scale=None, return_weights=Fa
     attend nothing is a ``ValueError``, as are no keys (T_k = 0) and leading axes that do
     not broadcast. Chapter 17.
     """
-    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
-    if (min(q.ndim, k.ndim, v.ndim) < 2 or q.shape[-1] != k.shape[-1]
-            or k.shape[-2] != v.shape[-2]):
-        raise ValueError(f"attention: expected q (…, T_q, d), k (…, T_k, d) and v (…, T_k, "
-                         f"d_v), got {q.shape}, {k.shape} and {v.shape}. q and k need the same "
-                         f"d; k and v the same T_k.")
-    if k.shape[-2] == 0 and q.shape[-2]:
-        raise ValueError(f"attention: got no keys (k {k.shape}, v {v.shape}), so every "
-                         f"query's weights would be 0/0. Give at least one key and value "
-                         f"(T_k ≥ 1).")
-    if not q.shape[:-2] == k.shape[:-2] == v.shape[:-2]:         # batch, heads: broadcast?
-        try:
-            np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
-        except ValueError:
-            raise ValueError(
-                f"attention: the leading axes (batch, heads) of q {q.shape[:-2]}, k "
-                f"{k.shape[:-2]} and v {v.shape[:-2]} do not broadcast together. Give them "
-                f"the same batch size and heads (or 1 where one is shared); for "
-                f"grouped-query attention repeat k and v per query head: "
-                f"k[:, nb.kv_head_of(h, k_heads)].") from None
+    q, k, v = check_qkv("attention", q, k, v)
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
     if scale != 1.0:
@@ -84,6 +65,43 @@ def attention(q, k, v, *, mask=None, causal=False, scale=None, return_weights=Fa
     _softmax_rows(A, allowed)                                    # weights
     out = A @ v
     return (out, A) if return_weights else out
+
+
+def check_qkv(owner, q, k, v, *, same_leading=False):
+    """q, k and v as arrays that attention can take, or a ``ValueError`` from ``owner``
+    that names the shapes and the fix: q and k with the same d, k and v the same T_k, at
+    least one key, and leading axes (batch, heads) that broadcast together
+    (``same_leading=True``: that are equal, as the tiled kernels need). The one check of
+    ``attention``'s arguments (chapter 17), which ``nb.precision.tiled_attention`` shares.
+
+    Shapes: q: (…, T_q, d);  k: (…, T_k, d);  v: (…, T_k, d_v)."""
+    q, k, v = np.asarray(q), np.asarray(k), np.asarray(v)
+    if (min(q.ndim, k.ndim, v.ndim) < 2 or q.shape[-1] != k.shape[-1]
+            or k.shape[-2] != v.shape[-2]):
+        raise ValueError(f"{owner}: expected q (…, T_q, d), k (…, T_k, d) and v (…, T_k, "
+                         f"d_v), got {q.shape}, {k.shape} and {v.shape}. q and k need the same "
+                         f"d; k and v the same T_k.")
+    if k.shape[-2] == 0 and q.shape[-2]:
+        raise ValueError(f"{owner}: got no keys (k {k.shape}, v {v.shape}), so every "
+                         f"query's weights would be 0/0. Give at least one key and value "
+                         f"(T_k ≥ 1).")
+    if q.shape[:-2] == k.shape[:-2] == v.shape[:-2]:
+        return q, k, v
+    if same_leading:
+        raise ValueError(f"{owner}: expected q, k and v with the same leading axes (batch, "
+                         f"heads), got {q.shape[:-2]}, {k.shape[:-2]} and {v.shape[:-2]}. "
+                         f"For grouped-query attention, repeat k and v per query head first "
+                         f"(k[:, nb.kv_head_of(h, k_heads)]).")
+    try:                                                         # batch, heads: broadcast?
+        np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"{owner}: the leading axes (batch, heads) of q {q.shape[:-2]}, k "
+            f"{k.shape[:-2]} and v {v.shape[:-2]} do not broadcast together. Give them "
+            f"the same batch size and heads (or 1 where one is shared); for "
+            f"grouped-query attention repeat k and v per query head: "
+            f"k[:, nb.kv_head_of(h, k_heads)].") from None
+    return q, k, v
 
 
 def _softmax_rows(S, allowed=None):
