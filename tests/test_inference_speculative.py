@@ -107,7 +107,7 @@ def test_the_drafts_own_mistakes_name_the_draft():
     reads T0 + n_new − 2 positions: a table of exactly that many still works."""
     target = classic(max_len=30)
     with pytest.raises(ValueError, match=r"speculative_generate: the draft reads up to 11 "
-                                         r"positions .*max_len = 10.*draft with max_len ≥ 11"):
+                                         r"positions.*max_len = 10.*draft with max_len ≥ 11"):
         generate(target, [[1, 2, 3]], 10, draft=classic(seed=3, max_len=10))
     plain = generate(target, [[1, 2, 3]], 10, temperature=0)
     fast = generate(target, [[1, 2, 3]], 10, temperature=0, draft=classic(seed=3, max_len=11))

@@ -5,10 +5,11 @@ the bytes they fill. ``generate`` and ``speculative_generate`` share these.
 
 from __future__ import annotations
 
-from ..layers.embedding import Embedding
+from ..layers.embedding import Embedding, PositionalEmbedding
 from ..layers.attention.kv_cache import check_pad
 
-__all__ = ["can_cache", "start_cache", "clear_cache", "cache_nbytes", "cut_caches"]
+__all__ = ["can_cache", "start_cache", "clear_cache", "cache_nbytes", "cut_caches",
+           "check_positions"]
 
 
 def can_cache(model) -> bool:
@@ -75,3 +76,16 @@ def _layers_of(model):
 def _vocab(layers):
     """V from the model's ``Embedding`` (None without one)."""
     return next((l.vocab_size for l in layers if isinstance(l, Embedding)), None)
+
+
+def check_positions(owner, layers, need, reads, fix):
+    """A ``ValueError`` from ``owner`` before any token when the model of ``layers`` has a
+    learned position table (``PositionalEmbedding``) shorter than the ``need`` positions it
+    will read: ``reads`` says who reads them and why, ``fix`` what to do (with ``{max_len}``
+    and ``{need}`` filled in). The one check of ``generate`` and of
+    ``speculative_generate``'s draft (chapters 21 and 23)."""
+    for layer in layers:
+        if isinstance(layer, PositionalEmbedding) and need > layer.max_len:
+            raise ValueError(f"{owner}: {reads} {need} positions, past its position table "
+                             f"({layer!r} has max_len = {layer.max_len}). "
+                             + fix.format(max_len=layer.max_len, need=need))

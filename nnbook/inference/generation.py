@@ -15,12 +15,11 @@ import warnings
 import numpy as np
 
 from ..layers.activations import Softmax
-from ..layers.embedding import PositionalEmbedding
 from ..spellings import refuse_spellings
 from ..validate import positive_int
 from .batching import check_stop_token, generate_rows, ragged_rows, stops
-from .caches import (_layers_of, _vocab, cache_nbytes, can_cache, clear_cache,  # noqa: F401
-                     start_cache)
+from .caches import (_layers_of, _vocab, cache_nbytes, can_cache, check_positions,  # noqa: F401
+                     clear_cache, start_cache)
 from .speculative import speculative_generate
 from .sampling import check_decoding, sample_next
 
@@ -236,17 +235,13 @@ def _warn_past_training(model, T0, n_new, context):
 
 
 def _check_positions(layers, T0, n_new, context=None):
-    """The model reads T0 + n_new − 1 positions (at most ``context`` at a time); a
-    learned position table has max_len."""
+    """The model reads T0 + n_new − 1 positions (at most ``context`` at a time)."""
     need = T0 + max(n_new - 1, 0)
     need = need if context is None else min(need, context)
-    for layer in layers:
-        if isinstance(layer, PositionalEmbedding) and need > layer.max_len:
-            raise ValueError(
-                f"generate: a prompt of {T0} tokens and n_new={n_new} make the model read "
-                f"{need} positions, past its position table ({layer!r} has max_len = "
-                f"{layer.max_len}). Use a prompt and n_new with T0 + n_new − 1 ≤ "
-                f"{layer.max_len}, or train a model with a larger max_len.")
+    check_positions("generate", layers, need,
+                    f"a prompt of {T0} tokens and n_new={n_new} make the model read",
+                    "Use a prompt and n_new with T0 + n_new − 1 ≤ {max_len}, or train a model "
+                    "with a larger max_len.")
 
 
 def _last_logits(model, x, probabilities, step=0):

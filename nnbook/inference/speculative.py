@@ -11,10 +11,10 @@ import copy
 import numpy as np
 
 from ..layers.activations import Softmax
-from ..layers.embedding import PositionalEmbedding
 from ..validate import positive_int
 from .batching import left_pad
-from .caches import _layers_of, _vocab, can_cache, clear_cache, cut_caches, start_cache
+from .caches import (_layers_of, _vocab, can_cache, check_positions, clear_cache, cut_caches,
+                     start_cache)
 from .sampling import next_token_probs
 
 __all__ = ["accept_or_resample", "speculative_probs", "speculative_generate", "draw_from"]
@@ -129,16 +129,11 @@ def speculative_generate(model, draft, ids, n_new, *, n_draft=4, temperature=1.0
 
 def _check_draft_positions(dlayers, T0, n_new):
     """The draft reads at most T0 + n_new − 2 positions (its last proposal is the token
-    before the target's last); a learned position table shorter than that is refused here,
-    naming the draft, not halfway through the tokens."""
-    need = T0 + n_new - 2 if n_new >= 2 else 0
-    for layer in dlayers:
-        if isinstance(layer, PositionalEmbedding) and need > layer.max_len:
-            raise ValueError(
-                f"speculative_generate: the draft reads up to {need} positions (a prompt of "
-                f"{T0} tokens and n_new={n_new}), past its position table ({layer!r} has "
-                f"max_len = {layer.max_len}). Use a draft with max_len ≥ {need} (or RoPE), "
-                f"or a shorter prompt or n_new.")
+    before the target's last): refused here, naming the draft, not halfway through."""
+    check_positions("speculative_generate", dlayers, T0 + n_new - 2 if n_new >= 2 else 0,
+                    "the draft reads up to",
+                    f"(A prompt of {T0} tokens and n_new={n_new}.) Use a draft with max_len ≥ "
+                    "{need} (or RoPE), or a shorter prompt or n_new.")
 
 
 def _probs(model, feed, last, decoding):
