@@ -16,7 +16,7 @@ import importlib as _importlib
 
 from . import autodiff, callbacks, conv_impl, data, diagnostics, init, metrics, schedules
 from . import generative, inference, precision
-from .inference import generate
+from .inference import generate, sample_text
 from .data import labels
 from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer,
                      MaxPool2D, ReLU, Sigmoid, Softmax, Tanh, log_softmax, output_size,
@@ -59,7 +59,7 @@ __all__ = [
     "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
     "policy_gradient_loss", "sequence_kl",
     # writing text with a model (chapter 21)
-    "generate",
+    "generate", "sample_text",
     # results over seeds
     "over_seeds", "SeedTable",
     # gradient checking

@@ -231,7 +231,7 @@ CHAPTERS = [
             exercises=("17.1", "17.2", "17.3"), solutions="exercise_solutions_attention",
             claims="test_claims_over_seeds_15_18.py"),
     Chapter("18", "18_a_small_transformer.ipynb", "A small transformer", part="III",
-            modules=("data/sampling.py", "experiments/sequence_models.py", "explore/sampling.py",
+            modules=("inference/text.py", "experiments/sequence_models.py", "explore/sampling.py",
                      "layers/attention/block_arrays.py", "layers/attention/transformer.py",
                      "layers/normalization/layernorm.py"),
             explorables=(E("next_char", "sampling"), E("attention_query", "attention")),

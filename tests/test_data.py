@@ -226,7 +226,7 @@ def test_every_public_name_and_its_module():
              "recall_task": "sequences", "chance_level": "sequences", "Language": "language",
              "language_corpus": "corpus", "char_windows": "corpus", "bigram_probs": "corpus",
              "random_windows": "corpus", "token_windows": "corpus",
-             "sample_text": "sampling", "BPETokenizer": "bpe", "StemLanguage": "stem_language",
+             "BPETokenizer": "bpe", "StemLanguage": "stem_language",
              "SubjectTask": "subject_task", "GaussianMixture": "mixture",
              "mixture_mmd": "mixture", "MMD": "mixture", "mixture_mmd_null": "mixture",
              "masked_conditionals": "language_oracle", "window_log_prob": "language_oracle",

@@ -179,7 +179,7 @@ def test_readme_example_runs(tmp_path, monkeypatch, capsys):
 def test_readme_sequence_example_runs(tmp_path, monkeypatch, capsys):
     """The character model: Embedding, a recurrent layer, fit, sample_text, save and load."""
     code = example_code()[1]
-    for name in ("nb.Embedding(", "nb.LSTM(", "from_logits=True", "nb.data.sample_text(", ".save(",
+    for name in ("nb.Embedding(", "nb.LSTM(", "from_logits=True", "nb.sample_text(", ".save(",
                  "nb.load_model("):
         assert name in code, f"the sequence example no longer shows {name}"
     namespace, out = run_example(code, tmp_path, monkeypatch, capsys, "sequence")

@@ -400,8 +400,8 @@ def test_every_callback_is_still_reached_through_nb_callbacks():
 
     assert all(getattr(nb.callbacks, n) is getattr(callbacks, n) for n in callbacks.__all__)
     assert sorted(callbacks.__all__) == ["Callback", "CallbackList", "EarlyStopping",
-                                         "LearningRateScheduler", "ModelCheckpoint",
-                                         "SampleText"]
+                                         "LearningRateScheduler", "ModelCheckpoint"]
+    assert nb.callbacks.SampleText is nb.inference.text.SampleText   # beside sample_text
     assert (Callback, CallbackList) == (callback_base.Callback, callback_base.CallbackList)
     assert (EarlyStopping, ModelCheckpoint) == (monitoring.EarlyStopping,
                                                 monitoring.ModelCheckpoint)

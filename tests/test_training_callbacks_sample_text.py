@@ -1,4 +1,4 @@
-"""Tests for ``nb.callbacks.SampleText`` (nnbook/training/callbacks.py, chapters 17–18): it
+"""Tests for ``nb.callbacks.SampleText`` (nnbook/inference/text.py, chapters 17–18): it
 prints at the chosen epochs only, with the steps and the held-out loss, and watching does
 not change what is trained."""
 

@@ -4,7 +4,8 @@
   digits and ``digits_split`` (10–13); idx.py: ``load_mnist`` (10); splits.py, labels.py;
 - sequences.py: the sine wave, adding and recall tasks (15–16);
 - language.py: ``Language``, the generated language whose entropy is known; corpus.py: its
-  text as ids and windows; window_bound.py; sampling.py: ``sample_text`` (17–18);
+  text as ids and windows; window_bound.py (17–18; ``nb.sample_text`` writes with a model:
+  nnbook/inference/text.py);
 - bpe.py (with bpe_merges.py): ``BPETokenizer``; stem_language.py: ``StemLanguage`` (19);
 - subject_task.py: ``SubjectTask`` (22); mixture.py: ``GaussianMixture`` and its MMD
   (Part V); language_oracle.py: the grammar's exact masked conditionals (28)."""
@@ -19,7 +20,6 @@ from .language import Language
 from .language_oracle import masked_conditionals, masked_diffusion_bound, window_log_prob
 from .sequences import adding_problem, chance_level, recall_task, sine_wave
 from .mixture import MMD, GaussianMixture, mixture_mmd, mixture_mmd_null
-from .sampling import sample_text
 from .splits import train_test_split
 from .stem_language import StemLanguage
 from .subject_task import SubjectTask
@@ -29,7 +29,7 @@ __all__ = [
     "one_hot", "read_idx", "load_mnist",
     "sine_wave", "adding_problem", "recall_task", "chance_level",
     "Language", "language_corpus", "char_windows", "token_windows", "random_windows", "bigram_probs",
-    "sample_text", "BPETokenizer", "StemLanguage", "SubjectTask",
+    "BPETokenizer", "StemLanguage", "SubjectTask",
     "GaussianMixture", "mixture_mmd", "MMD", "mixture_mmd_null",
     "masked_conditionals", "window_log_prob", "masked_diffusion_bound",
 ]

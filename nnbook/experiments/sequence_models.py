@@ -17,7 +17,8 @@ import time
 import numpy as np
 
 from .. import callbacks, schedules
-from ..data import bigram_probs, char_windows, language_corpus, sample_text
+from ..data import bigram_probs, char_windows, language_corpus
+from ..inference.text import sample_text
 from ..explore.sampling import next_char_probs
 from ..layers import (GRU, LSTM, RNN, Dense, Embedding, LayerNorm, PositionalEmbedding,
                       TransformerBlock)

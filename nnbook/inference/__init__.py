@@ -2,7 +2,8 @@
 token (sampling.py: greedy, temperature, top-k, top-p), and ``generate`` (generation.py), which
 writes text with a model by reading its own output, with a KV cache where the model has one.
 Chapter 23 serves many prompts at once (batching.py) and decodes speculatively with a draft
-model (speculative.py).
+model (speculative.py). text.py: ``sample_text`` and ``SampleText``, a character model's
+writing (chapters 17–18).
 """
 
 from .sampling import (apply_temperature, check_decoding, next_token_probs, sample_next,
@@ -11,8 +12,9 @@ from .caches import cache_nbytes, can_cache, clear_cache, cut_caches, start_cach
 from .generation import generate
 from .batching import left_pad
 from .speculative import accept_or_resample, speculative_generate, speculative_probs
+from .text import sample_text
 
 __all__ = ["apply_temperature", "top_k_filter", "top_p_filter", "next_token_probs",
            "sample_next", "check_decoding", "generate", "can_cache", "start_cache", "clear_cache",
            "cache_nbytes", "cut_caches", "left_pad", "accept_or_resample", "speculative_probs",
-           "speculative_generate"]
+           "speculative_generate", "sample_text"]

@@ -2,7 +2,8 @@
 names and meanings; this module (``nb.callbacks``) holds ``LearningRateScheduler``, where
 Part II's schedules plug in, and exports ``Callback``, ``CallbackList`` (callback_base.py),
 ``EarlyStopping`` and ``ModelCheckpoint`` (monitoring.py) with it. Chapter 10 uses them;
-``SampleText`` shows a character model's writing while it trains (chapters 17–18).
+(``SampleText``, which shows a character model's writing while it trains, lives beside
+``sample_text`` in nnbook/inference/text.py: training never imports inference.)
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ import numbers
 
 import numpy as np
 
-from ..data.sampling import sample_text
 from .callback_base import Callback, CallbackList
 from .monitoring import EarlyStopping, ModelCheckpoint
 
 __all__ = ["Callback", "CallbackList", "EarlyStopping", "ModelCheckpoint",
-           "LearningRateScheduler", "SampleText"]
+           "LearningRateScheduler"]
 
 
 class LearningRateScheduler(Callback):
@@ -67,36 +67,6 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["learning_rate"] = float(self._optimizer().lr)
-
-
-class SampleText(Callback):
-    """After each epoch in ``epochs`` (counted from 1), print the steps so far, the held-out
-    loss (when ``fit`` has validation data) and ``n_chars`` characters the model writes
-    after ``prompt``, by ``nb.data.sample_text`` at ``temperature``. It draws from a
-    generator of its own, ``default_rng(seed)``, so watching does not change the training.
-    """
-
-    def __init__(self, corpus, epochs, *, prompt="the cat runs. ", n_chars=64,
-                 temperature=1.0, seed=0):
-        super().__init__()
-        try:
-            epochs = set(epochs)
-        except TypeError:
-            epochs = None
-        if not epochs or not all(isinstance(e, numbers.Integral) and e >= 1 for e in epochs):
-            raise ValueError(f"SampleText: expected epochs as a set of whole numbers ≥ 1 "
-                             f"(counted from 1), got {epochs!r}. Pass e.g. {{1, 2, 4, 8}}.")
-        self.corpus, self.epochs, self.prompt = corpus, epochs, prompt
-        self.n_chars, self.temperature, self.seed = n_chars, temperature, seed
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 not in self.epochs:
-            return
-        text = sample_text(self.model, self.corpus, self.n_chars, prompt=self.prompt,
-                           temperature=self.temperature, rng=np.random.default_rng(self.seed))
-        steps = (epoch + 1) * self.params.get("steps", 0)
-        held_out = f", held-out {logs['val_loss']:.2f}" if "val_loss" in (logs or {}) else ""
-        print(f"step {steps:4}{held_out}: {text[0][len(self.prompt):]}")
 
 
 def _takes_two(fn) -> bool:

@@ -1,7 +1,7 @@
-"""Text from a trained character model (chapter 18): ``sample_text`` feeds a model its own
-samples one character at a time, each drawn from softmax(logits / temperature) (or from the
-model's own probabilities when it ends in ``Softmax``), the temperature of chapter 09. It is
-chapter 21's ``nb.generate`` on a text: prompt and result are strings of ``corpus.vocab``.
+"""Text from a trained character model (chapter 18; chapter 17 watches one train):
+``sample_text`` feeds a model its own samples one character at a time, each drawn from
+softmax(logits / temperature), and the callback ``SampleText`` prints such a sample while the
+model trains. It is chapter 21's ``nb.generate`` on a text: prompt and result are strings.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ import numbers
 
 import numpy as np
 
-from ..inference.generation import generate
+from ..training.callback_base import Callback
 from ..validate import make_rng, positive_int
+from .generation import generate
 
-__all__ = ["sample_text"]
+__all__ = ["sample_text", "SampleText"]
 
 
 def sample_text(model, corpus, n_chars: int, *, prompt: str, temperature: float = 1.0,
@@ -82,3 +83,33 @@ def sample_text(model, corpus, n_chars: int, *, prompt: str, temperature: float 
                          f"{logits.shape[::2]}, expected ({n_samples}, {V}) logits over the "
                          f"corpus' vocabulary. End the model in Dense(·, {V}).")
     return [corpus.decode(row) for row in ids]
+
+
+class SampleText(Callback):
+    """After each epoch in ``epochs`` (counted from 1), print the steps so far, the held-out
+    loss (when ``fit`` has validation data) and ``n_chars`` characters the model writes
+    after ``prompt``, by ``nb.sample_text`` at ``temperature``. It draws from a
+    generator of its own, ``default_rng(seed)``, so watching does not change the training.
+    """
+
+    def __init__(self, corpus, epochs, *, prompt="the cat runs. ", n_chars=64,
+                 temperature=1.0, seed=0):
+        super().__init__()
+        try:
+            epochs = set(epochs)
+        except TypeError:
+            epochs = None
+        if not epochs or not all(isinstance(e, numbers.Integral) and e >= 1 for e in epochs):
+            raise ValueError(f"SampleText: expected epochs as a set of whole numbers ≥ 1 "
+                             f"(counted from 1), got {epochs!r}. Pass e.g. {{1, 2, 4, 8}}.")
+        self.corpus, self.epochs, self.prompt = corpus, epochs, prompt
+        self.n_chars, self.temperature, self.seed = n_chars, temperature, seed
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 not in self.epochs:
+            return
+        text = sample_text(self.model, self.corpus, self.n_chars, prompt=self.prompt,
+                           temperature=self.temperature, rng=np.random.default_rng(self.seed))
+        steps = (epoch + 1) * self.params.get("steps", 0)
+        held_out = f", held-out {logs['val_loss']:.2f}" if "val_loss" in (logs or {}) else ""
+        print(f"step {steps:4}{held_out}: {text[0][len(self.prompt):]}")
