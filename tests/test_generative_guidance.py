@@ -1,6 +1,7 @@
 """nb.generative's classifier-free guidance: ``guide`` is the unconditional prediction at
 w = 0 and the conditional one at w = 1 bit for bit (where the textbook form u + w·(c − u)
-is not), and the line through them elsewhere; ``guided`` gives the samplers exactly the
+is not), and the line through them elsewhere, accurate at large w (where the form
+(1 − w)·u + w·c cancels) and refused where it overflows; ``guided`` gives the samplers exactly the
 conditional (or unconditional) samples at those ends; a class of a mixture is p(x | c) by
 Bayes' rule, and its exact score and noise are chapter 26's for that class; errors."""
 
@@ -29,7 +30,7 @@ def predictions(dtype, n=4000, seed=0):
 def test_guide_is_exact_at_w_0_and_w_1(dtype):
     u, c = predictions(dtype)
     # the textbook form misses c by a rounding somewhere: so equality below is no accident
-    # (catches guide written as u + w·(c − u))
+    # (catches guide written as u + w·(c − u) with its ends not taken as they are)
     assert not np.array_equal(u + 1.0 * (c - u), c)
     for w in (1, 1.0, np.float32(1.0), np.float64(1.0)):
         out = G.guide(u, c, w)
@@ -37,6 +38,48 @@ def test_guide_is_exact_at_w_0_and_w_1(dtype):
     for w in (0, 0.0, np.float32(0.0)):
         out = G.guide(u, c, w)
         assert out.dtype == dtype and np.array_equal(out, u)
+
+
+def test_the_ends_keep_negative_zeros_and_give_a_new_array():
+    # −0.0 · 1 + 0 · c is +0.0: catches the ends computed as (1 − w)·u + w·c
+    u, c = np.array([-0.0, 1.0, -0.0]), np.array([2.0, -0.0, 0.0])
+    for w, want in ((0.0, u), (1.0, c)):
+        out = G.guide(u, c, w)
+        assert np.array_equal(np.signbit(out), np.signbit(want)) and np.array_equal(out, want)
+        assert out is not want and not np.shares_memory(out, want)   # the caller's stays
+
+
+@pytest.mark.parametrize("dtype, w", [(np.float32, 1e6), (np.float32, 3e4),
+                                      (np.float64, 1e17), (np.float64, 1e12)])
+def test_a_large_weight_where_the_predictions_agree_gives_them(dtype, w):
+    # u + w·(c − u) with c = u is u exactly; (1 − w)·u + w·c cancels (float32 at w = 1e6
+    # is off by percents, float64 at w = 1e17 gives zeros): catches the second form
+    u = np.random.default_rng(4).uniform(0.5, 2.0, (500, 2)).astype(dtype)
+    out = G.guide(u, u.copy(), w)
+    assert out.dtype == dtype and np.array_equal(out, u)
+
+
+def test_a_large_weight_keeps_the_difference_to_a_few_roundings():
+    # c within 1e-6 of u, w = 1e8: the exact u + w·(c − u) (in fractions, from the stored
+    # floats) is matched to 4 roundings of the result; (1 − w)·u + w·c is off by ~w·ε·|u|
+    from fractions import Fraction
+    rng = np.random.default_rng(5)
+    u = rng.uniform(0.5, 2.0, 200)
+    c = u + 1e-6 * rng.standard_normal(200)
+    w = 1e8
+    exact = np.array([float(Fraction(a) + Fraction(w) * (Fraction(b) - Fraction(a)))
+                      for a, b in zip(u, c)])
+    np.testing.assert_allclose(G.guide(u, c, w), exact, rtol=4 * np.finfo(float).eps, atol=0)
+
+
+@pytest.mark.parametrize("dtype, w", [(np.float64, 1e308), (np.float32, 1e38)])
+def test_a_weight_that_overflows_the_guided_prediction_is_refused(dtype, w):
+    # catches a guided prediction of inf handed to the sampler without a word
+    u, c = np.zeros(3, dtype), np.full(3, 10.0, dtype)
+    with pytest.raises(ValueError, match=r"guide: the guided prediction u \+ w·\(c − u\) "
+                                         r"overflows .* Use a smaller w"):
+        G.guide(u, c, w)
+    assert np.isfinite(G.guide(u, c, 1e3)).all()                  # a usual w is fine
 
 
 @pytest.mark.parametrize("w", [0.25, 3.0, 7.5])

@@ -209,3 +209,24 @@ def test_errors_name_the_function_and_the_fix():
                      np.ones((2, 4)))
     with pytest.raises(ValueError, match=r"loss_at_rate: expected k, the masked positions"):
         G.loss_at_rate(oracle, ids, 0)
+
+
+@pytest.mark.parametrize("bad, what", [(np.nan, "NaN"), (-1.0, "a negative probability"),
+                                       (0.0, "0 for every token")])
+def test_masked_nll_refuses_a_denoiser_row_that_is_no_distribution(bad, what):
+    # −log NaN is NaN: a diverged model gave a NaN loss without a word (catches the rows
+    # scored unchecked); the window and position named are those of the row
+    ids = windows(5, 3)
+    mask = np.zeros(ids.shape, dtype=bool)
+    mask[:, [1, 3]] = True
+    weights = np.where(mask, 0.5, 0.0)
+    assert np.isfinite(G.masked_nll(oracle, ids, mask, weights)).all()
+
+    def broken(i, m):
+        q = oracle(i, m)
+        q[3] = bad                                    # the 4th masked position: window 1, t = 3
+        return q
+    with pytest.raises(ValueError, match=rf"masked_nll: the denoiser conditionals\(ids, mask\) "
+                                         rf"\(.*broken\) returned {what} in the row of window "
+                                         rf"1, position 3"):
+        G.masked_nll(broken, ids, mask, weights)

@@ -180,3 +180,37 @@ def test_errors_name_the_function_and_the_fix():
         G.gumbel_noise(np.arange(3))
     with pytest.raises(ValueError, match=r"gumbel_max"):
         G.gumbel_max(np.zeros(3), dtype=np.int32)
+
+
+def test_gumbel_max_refuses_nan_and_rows_with_no_possible_token():
+    # NaN + g is NaN, and the arg-max of a row holding NaN is the NaN's index; a row of −∞
+    # everywhere has −∞ everywhere after the noise, and its arg-max is 0 (catches both
+    # drawn without a word: before, the NaN's index 2 came back every time)
+    z = np.zeros((2, 4))
+    z[1, 2] = np.nan
+    with pytest.raises(ValueError, match=r"gumbel_max: the logits of row \(1,\) hold NaN, so "
+                                         r"there is no distribution to draw from"):
+        G.gumbel_max(z, rng=np.random.default_rng(0))
+    z = np.zeros((2, 3, 4))
+    z[0, 2] = -np.inf
+    with pytest.raises(ValueError, match=r"gumbel_max: the logits of row \(0, 2\) hold −∞ "
+                                         r"for every token"):
+        G.gumbel_max(z, rng=np.random.default_rng(0))
+    z[0, 2, 3] = 0.0                                  # one possible token: it is drawn
+    assert G.gumbel_max(z, rng=np.random.default_rng(0))[0, 2] == 3
+    assert G.gumbel_max(np.arange(4), rng=np.random.default_rng(0)).shape == ()   # integers
+
+
+@pytest.mark.parametrize("bad, what", [(np.nan, "NaN"), (-0.5, "a negative probability"),
+                                       (0.0, "0 for every token")])
+def test_unmask_sample_refuses_a_denoiser_row_that_is_no_distribution(bad, what):
+    # a diverged model's NaN rows became windows of token 0; a row of zeros (logits all
+    # −∞) was drawn as token 0 too (catches either passed to the draw unchecked)
+    def broken(ids, mask):
+        q = oracle(ids, mask)
+        q[1] = bad if what != "a negative probability" else q[1] - 1.0
+        return q
+    with pytest.raises(ValueError, match=rf"unmask_sample: the denoiser conditionals\(ids, "
+                                         rf"mask\) \(.*broken\) returned {what} in the row of "
+                                         rf"window 0, position 1, so there is no distribution"):
+        G.unmask_sample(broken, 4, 4, n=3, rng=np.random.default_rng(1))

@@ -38,3 +38,26 @@ def test_the_tiled_layer_does_not_import_precision():
     tree = ast.parse(inspect.getsource(tiled))
     modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     assert "kernels.online_softmax" in modules and not any("precision" in m for m in modules)
+
+
+@pytest.mark.parametrize("tile", [0, -3, 2.5, True])
+def test_an_impossible_tile_is_refused_never_a_number(tile):
+    # a negative tile made range() empty: the log-sum-exp came back −∞ and attention gave
+    # np.empty's memory (catches the loops run with no tile checked); 0 was range()'s own
+    # error, which named no kernel
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 7))
+    q, k, v = (rng.standard_normal((1, 5, 4)) for _ in range(3))
+    out, lse = kernel.attention_in_tiles(q, k, v, 2, False, 0.5)
+    calls = {"logsumexp_in_tiles": lambda: kernel.logsumexp_in_tiles(x, tile),
+             "attention_in_tiles": lambda: kernel.attention_in_tiles(q, k, v, tile, False, 0.5),
+             "attention_in_tiles_backward": lambda: kernel.attention_in_tiles_backward(
+                 q, k, v, out, lse, np.ones_like(out), tile, False, 0.5)}
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match=rf"{name}: expected tile, the entries per block, "
+                                             rf"as an integer ≥ 1, got {tile!r}"):
+            call()
+    # the checked entry point refuses it first, with its own message
+    with pytest.raises(ValueError, match=r"online_logsumexp: expected tile"):
+        nb.precision.online_logsumexp(x, tile=-3)
+    assert np.isfinite(kernel.logsumexp_in_tiles(x, np.int64(3))).all()   # NumPy ints serve

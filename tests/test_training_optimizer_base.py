@@ -191,3 +191,106 @@ def test_a_deep_copy_of_a_compiled_model_keeps_its_optimizer_state(make):
     for a, b in zip(model.get_weights(), twin.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert twin.optimizer.iterations == model.optimizer.iterations
+
+
+# A learner's optimizer overrides _update, the extension point CONTRIBUTING names ---------
+BUILT_IN = [nb.SGD, nb.RMSProp, nb.Adam, nb.AdamW]
+SETTINGS = {"plain": {}, "clipnorm": {"clipnorm": 0.5}, "weight decay": {"weight_decay": 0.01},
+            "global clipnorm": {"global_clipnorm": 0.5}}
+
+
+def public_optimizers():
+    """Every Optimizer class nnbook exports (a new one is tested here without a word)."""
+    found = {v for v in vars(nb).values()
+             if isinstance(v, type) and issubclass(v, nb.Optimizer) and v is not nb.Optimizer}
+    assert set(BUILT_IN) <= found             # catches the list above gone stale
+    return sorted(found, key=lambda c: c.__name__)
+
+
+def counting(cls, *, step=True):
+    """A learner's subclass of ``cls`` that rewrites ``_update`` alone: it counts its calls
+    and takes ``cls``'s step (``step=True``) or none at all."""
+    class Counting(cls):
+        calls = 0
+
+        def _update(self, p, g, st):
+            type(self).calls += 1
+            if step:
+                super()._update(p, g, st)
+    return Counting
+
+
+def settings_of(cls):
+    out = dict(SETTINGS)
+    if cls is nb.AdamW:                       # its decay is on by default
+        out["plain"] = {"weight_decay": 0.0}
+    if cls is nb.SGD:
+        out["momentum"] = {"momentum": 0.9}
+    return out
+
+
+@pytest.mark.parametrize("cls", public_optimizers(), ids=lambda c: c.__name__)
+def test_an_override_of_update_is_used_with_and_without_clipping_or_decay(cls):
+    # before: Adam's and SGD's own loops (_update_all) ran when nothing was clipped or
+    # decayed, so the override ran only with clipnorm (catches the loop skipping it)
+    for name, kw in settings_of(cls).items():
+        sub = counting(cls)
+        assert steps(sub(lr=0.1, **kw), n=3).tolist() == steps(cls(lr=0.1, **kw), n=3).tolist()
+        assert sub.calls == 3, (name, sub.calls)           # one parameter, three steps
+        frozen = counting(cls, step=False)
+        w0 = steps(frozen(lr=0.1, **kw), n=0)
+        assert np.array_equal(steps(frozen(lr=0.1, **kw), n=3), w0), name   # no step taken
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("cls", public_optimizers(), ids=lambda c: c.__name__)
+def test_fit_steps_a_learners_optimizer_through_its_update(cls, fast):
+    # fit's planned steps (fast) and its checked ones both call optimizer.step: the override
+    # must be called for each of the model's 4 parameters at each of its 6 steps
+    for name, kw in settings_of(cls).items():
+        sub = counting(cls)
+        rng = np.random.default_rng(3)
+        x, y = rng.standard_normal((24, 3)), rng.standard_normal((24, 1))
+        model = nb.Sequential([nb.Dense(3, 4, rng=rng), nb.Tanh(), nb.Dense(4, 1, rng=rng)])
+        model.compile(sub(lr=0.05, **kw), "mse")
+        model.fit(x, y, epochs=2, batch_size=8, verbose=0, rng=rng, fast=fast)
+        assert sub.calls == 4 * 6, (name, sub.calls)
+
+
+def test_an_instance_that_replaces_update_is_stepped_through_it():
+    opt, seen = nb.Adam(lr=0.1), []
+    opt._update = lambda p, g, st: seen.append(p.shape)       # a learner's patch, no step
+    w0 = steps(opt, n=0)
+    assert np.array_equal(steps(opt, n=2), w0) and seen == [(3, 2)] * 2
+
+
+@pytest.mark.parametrize("cls, kw", [(nb.SGD, {}), (nb.Adam, {}), (nb.AdamW, {"weight_decay": 0.0})],
+                         ids=["SGD", "Adam", "AdamW"])
+def test_the_built_ins_keep_their_one_loop(cls, kw, monkeypatch):
+    # the fix must not send nnbook's own optimizers through a call per parameter (catches
+    # every optimizer stepped through _update): their _update is never called unclipped
+    calls = []
+    original = cls._update
+    monkeypatch.setattr(cls, "_update", lambda self, p, g, st: (calls.append(1),
+                                                                original(self, p, g, st)))
+    steps(cls(lr=0.1, **kw), n=3)
+    assert calls == []
+    steps(cls(lr=0.1, clipnorm=0.5, **kw), n=3)       # with clipping it is the step
+    assert len(calls) == 3
+
+
+def test_an_update_from_a_mixin_placed_before_adam_is_used():
+    # the override need not derive from Adam: what counts is the order a step looks up
+    # the methods in (catches the rule written with issubclass instead of the MRO)
+    class Record:
+        calls = 0
+
+        def _update(self, p, g, st):
+            Record.calls += 1
+            super()._update(p, g, st)
+
+    class Mine(Record, nb.Adam):
+        pass
+
+    assert steps(Mine(lr=0.1)).tolist() == steps(nb.Adam(lr=0.1)).tolist()
+    assert Record.calls == 3

@@ -34,11 +34,14 @@ def guide(uncond, cond, w):
 
         ε̂ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅))  =  (1 − w)·ε(x, ∅) + w·ε(x, c)
 
-    computed in the second form, which is exact at both ends in floating point: w = 0 gives
-    ``uncond`` and w = 1 gives ``cond`` bit for bit (the first form's u + (c − u) can be off
-    by a rounding). The same on scores: (1 − w)·∇log p_t(x) + w·∇log p_t(x | c) is the score
-    of p_t(x)^(1−w)·p_t(x | c)^w, the tilted density at noise level t (ε̂ = −σ(t)·score is
-    linear, so guiding noise predictions or scores is the same).
+    computed in the first form, u + w·(c − u), except at the ends: w = 0 returns ``uncond``
+    and w = 1 returns ``cond`` bit for bit (−0.0 included; u + (c − u) can be off by a
+    rounding there). The first form is the one that stays accurate for large w: where the
+    two predictions agree it gives u exactly, where the second's (1 − w)·u and w·c cancel
+    (in float32 at w = 1e6 by up to 11 %, in float64 at w = 1e17 to 0). A w so large that the
+    result overflows is refused. The same on scores: (1 − w)·∇log p_t(x) + w·∇log p_t(x | c)
+    is the score of p_t(x)^(1−w)·p_t(x | c)^w, the tilted density at noise level t
+    (ε̂ = −σ(t)·score is linear, so guiding noise predictions or scores is the same).
 
     Shapes:
         uncond, cond: the same shape, e.g. (n, d)  →  that shape, in their float dtype
@@ -61,8 +64,17 @@ def guide(uncond, cond, w):
                              f"would too. Check the function that made it (a diverged "
                              f"network, or a time it is not defined at).")
     dtype = np.result_type(uncond, cond)
-    # Python floats keep float32 arrays float32; 0·u = 0 and 1·c = c exactly
-    return ((1.0 - w) * uncond + w * cond).astype(dtype, copy=False)
+    if w == 0.0 or w == 1.0:                       # the ends as they are (−0.0 stays −0.0)
+        return (cond if w else uncond).astype(dtype, copy=True)
+    with np.errstate(over="ignore", invalid="ignore"):   # an overflow is refused below
+        out = cond - uncond                        # a Python float w keeps float32 float32
+        out *= w
+        out += uncond                              # u + w·(c − u): c = u gives u exactly
+    if not all_finite(out):
+        raise ValueError(f"guide: the guided prediction u + w·(c − u) overflows {dtype} at "
+                         f"w = {w:g}, so it would hold inf. Use a smaller w (guidance takes "
+                         f"w of a few units to tens), or pass the predictions in float64.")
+    return out
 
 
 def guided(uncond, cond, w):

@@ -19,6 +19,7 @@ from ..training.inputs import prepare_xy
 from ..training.loss_base import Loss
 from ..training.model import Sequential
 from ..validate import float_dtype, make_rng, positive_int
+from .unmasking import _denoiser_rows
 
 __all__ = ["mask_batch", "masked_targets", "MaskedDiffusionLoss", "masked_diffusion_model",
            "masked_diffusion_step", "model_conditionals", "masked_nll", "loss_at_rate"]
@@ -287,6 +288,7 @@ def masked_nll(conditionals, ids, mask, weights):
         raise ValueError(f"{owner}: conditionals(ids, mask) returned shape {q.shape}; expected "
                          f"({n}, V), one row per masked position in the order of ids[mask], "
                          f"with a column for every id.")
+    q = _denoiser_rows(owner, conditionals, q, mk)
     with np.errstate(divide="ignore"):
         nll = -np.log(q[np.arange(n), a[mk]])                            # (n_masked,)
     return np.bincount(np.nonzero(mk)[0], w[mk] * nll, minlength=len(a))

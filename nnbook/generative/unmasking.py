@@ -67,11 +67,43 @@ def gumbel_max(logits, *, rng=None, dtype=np.float64):
     if z.ndim < 1 or z.shape[-1] == 0 or z.dtype.kind not in "fiu":
         raise ValueError(f"gumbel_max: expected logits of shape (..., V) with V ≥ 1, numbers, "
                          f"got shape {z.shape} and dtype {z.dtype}.")
+    top = z.max(axis=-1)                                         # NaN where a row has one
+    if z.dtype.kind == "f" and not (top > -np.inf).all():        # the arg-max would be 0
+        row = np.unravel_index(int(np.argmin(top > -np.inf)), top.shape)
+        what = "NaN" if np.isnan(top[row]) else "−∞ for every token"
+        raise ValueError(f"gumbel_max: the logits of row {tuple(map(int, row))} hold {what}, "
+                         f"so there is no distribution to draw from (the arg-max would pick "
+                         f"index 0 or the NaN's). Check what made them: a diverged model, or "
+                         f"a mask that rules out every token.")
     dtype = float_dtype("gumbel_max", dtype)
     rng = make_rng(rng, "gumbel_max")
     g = gumbel_noise(rng.random(z.shape, dtype=dtype))
     g += z.astype(dtype, copy=False)
     return g.argmax(axis=-1)
+
+
+def _denoiser_rows(owner, conditionals, q, mask):
+    """The denoiser's rows ``q`` (n_masked, V), or a ValueError that names the denoiser
+    and the window and position of the first row that is no distribution: NaN or inf, a
+    negative entry, or no entry above 0 (its logits all −∞). One pass for the max, one
+    for the min."""
+    if q.size == 0:
+        return q
+    top = q.max(axis=1)                                          # NaN where a row has one
+    bad = ~np.isfinite(top) | (top <= 0)
+    if not bad.any() and q.min() >= 0:
+        return q
+    r = int(np.argmax(bad)) if bad.any() else int(np.argmax((q < 0).any(axis=1)))
+    row = q[r]
+    what = ("NaN" if np.isnan(row).any() else "inf" if np.isinf(row).any()
+            else "a negative probability" if (row < 0).any() else "0 for every token")
+    i, t = (int(k[r]) for k in np.nonzero(mask))
+    name = getattr(conditionals, "__qualname__", type(conditionals).__name__)
+    raise ValueError(f"{owner}: the denoiser conditionals(ids, mask) ({name}) returned {what} "
+                     f"in the row of window {i}, position {t}, so there is no distribution "
+                     f"to draw or score the token from. Its rows must be probabilities: a "
+                     f"model that gives NaN diverged in training (retrain it with a smaller "
+                     f"learning rate); call conditionals on that window to see the row.")
 
 
 def _steps(owner, T, steps):
@@ -170,6 +202,7 @@ def unmask_sample(conditionals, T, steps, *, n=1, rng=None, dtype=np.float64,
             raise ValueError(f"{owner}: conditionals(ids, mask) returned shape {q.shape}; "
                              f"expected ({int(mask.sum())}, V), one row per masked position "
                              f"in the order of ids[mask].")
+        q = _denoiser_rows(owner, conditionals, q, mask)
         row_of = np.cumsum(mask.reshape(-1)).reshape(n, T) - 1          # each one's row of q
         pos = order[:, done:done + size]                                 # (n, size)
         with np.errstate(divide="ignore"):

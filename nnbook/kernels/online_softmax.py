@@ -1,15 +1,28 @@
 """The online softmax in tiles (chapter 24's loops, FlashAttention's idea in NumPy): a
 log-sum-exp and attention computed one block of keys at a time, with a running maximum
-and sum, and attention's backward recomputed per tile from the log-sum-exp alone. No
-checks here: ``nnbook.precision.tiles`` checks and documents them for learners, and the
-tiled ``MultiHeadAttention`` calls them on arrays it made.
+and sum, and attention's backward recomputed per tile from the log-sum-exp alone. The
+checks are ``nnbook.precision.tiles``'s, for learners (the tiled ``MultiHeadAttention``
+calls these on arrays it made); here only a tile that is no integer ≥ 1 is refused.
 """
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 __all__ = ["logsumexp_in_tiles", "attention_in_tiles", "attention_in_tiles_backward"]
+
+
+def _starts(owner, n, tile):
+    """``range(0, n, tile)``, the tiles' first indices; a tile that is not an integer ≥ 1
+    is a ValueError (a negative one made no tile at all: a log-sum-exp of −∞, attention of
+    uninitialised memory)."""
+    if isinstance(tile, bool) or not isinstance(tile, numbers.Integral) or tile < 1:
+        raise ValueError(f"{owner}: expected tile, the entries per block, as an integer ≥ 1, "
+                         f"got {tile!r}. Pass e.g. tile=32 (nb.precision's functions check "
+                         f"their arguments for you).")
+    return range(0, n, tile)
 
 
 def logsumexp_in_tiles(x, tile):
@@ -20,7 +33,7 @@ def logsumexp_in_tiles(x, tile):
     """
     m = np.full(x.shape[:-1], -np.inf)
     l = np.zeros(x.shape[:-1])
-    for c in range(0, x.shape[-1], tile):
+    for c in _starts("logsumexp_in_tiles", x.shape[-1], tile):
         block = x[..., c:c + tile]
         m_new = np.maximum(m, block.max(axis=-1))
         shift = np.where(m_new == -np.inf, 0.0, m_new)         # −∞ − (−∞) would be NaN
@@ -49,7 +62,7 @@ def attention_in_tiles(q, k, v, tile, causal, scale):
     Tq, Tk = q.shape[-2], k.shape[-2]
     out = np.empty(q.shape[:-1] + (v.shape[-1],), dtype=q.dtype)
     lse = np.empty(q.shape[:-1], dtype=q.dtype)
-    for r0 in range(0, Tq, tile):
+    for r0 in _starts("attention_in_tiles", Tq, tile):
         qi = q[..., r0:r0 + tile, :] * scale                      # (…, br, d)
         m = np.full(qi.shape[:-1], -np.inf, dtype=q.dtype)        # (…, br) running max
         l = np.zeros(qi.shape[:-1], dtype=q.dtype)                # (…, br) running sum
@@ -77,7 +90,7 @@ def attention_in_tiles_backward(q, k, v, out, lse, d_out, tile, causal, scale):
     Tq, Tk = q.shape[-2], k.shape[-2]
     D = (d_out * out).sum(axis=-1)                                # (…, T_q)
     dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
-    for r0 in range(0, Tq, tile):
+    for r0 in _starts("attention_in_tiles_backward", Tq, tile):
         rows = slice(r0, r0 + tile)
         qi, dOi = q[..., rows, :] * scale, d_out[..., rows, :]
         last = min(Tk, r0 + qi.shape[-2]) if causal else Tk

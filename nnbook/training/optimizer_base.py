@@ -73,20 +73,21 @@ class Optimizer:
         else:
             triples = self._triples(pairs)
         self.iterations += 1
-        if (self.global_clipnorm is None and self.clipvalue is None and self.clipnorm is None
-                and not self.weight_decay):          # read every step: a callback may set them
-            self._update_all(triples)                # nothing to clip or decay
-            return
-        scale = 1.0
-        if self.global_clipnorm is not None:
-            total = math.sqrt(sum(float(np.vdot(g, g)) for _, g, _ in triples))
-            if total > self.global_clipnorm:
-                scale = self.global_clipnorm / total
-        clips = scale != 1.0 or self.clipvalue is not None or self.clipnorm is not None
-        decays, update = bool(self.weight_decay), self._update       # read once a step
-        if not (clips or decays):
-            self._update_all(triples)
-            return
+        scale, clips, decays = 1.0, False, False
+        if not (self.global_clipnorm is None and self.clipvalue is None
+                and self.clipnorm is None and not self.weight_decay):   # read every step:
+            if self.global_clipnorm is not None:                      # a callback may set them
+                total = math.sqrt(sum(float(np.vdot(g, g)) for _, g, _ in triples))
+                if total > self.global_clipnorm:
+                    scale = self.global_clipnorm / total
+            clips = scale != 1.0 or self.clipvalue is not None or self.clipnorm is not None
+            decays = bool(self.weight_decay)
+        own = self.__dict__
+        if not (clips or decays or self._loop_skips_update
+                or ("_update" in own and "_update_all" not in own)):
+            self._update_all(triples)                # nothing to clip or decay: one loop
+            return                                   # (unless it would skip an override)
+        update = self._update                        # read once a step
         for p, g, st in triples:
             if clips:
                 g = self._clip(g, st["tmp"], scale)
@@ -160,6 +161,18 @@ class Optimizer:
         return st[name]
 
     _counters: dict = {}         # per-parameter counts and their start (Adam's step t: 0)
+    _loop_skips_update = False   # set for each subclass by __init_subclass__
+
+    def __init_subclass__(cls, **kwargs):
+        """Whether the class's ``_update_all`` is older than its ``_update``: written by a
+        class that the one writing ``_update`` derives from (a learner's subclass of Adam
+        that rewrites ``_update`` alone). ``step`` then calls ``_update`` on every
+        parameter, as with clipping, instead of a loop that would skip the override."""
+        super().__init_subclass__(**kwargs)
+        mro = cls.__mro__
+        where = {name: next(i for i, c in enumerate(mro) if name in c.__dict__)
+                 for name in ("_update", "_update_all")}
+        cls._loop_skips_update = where["_update"] < where["_update_all"]
 
     def _buffer_names(self) -> tuple:
         """The arrays each parameter keeps besides ``tmp``, by name (Adam's m and v)."""
@@ -170,7 +183,8 @@ class Optimizer:
 
     def _update_all(self, triples) -> None:
         """``_update`` on every (parameter, gradient, buffers), when nothing is clipped or
-        decayed; an optimizer may write the loop itself, to save a call per parameter."""
+        decayed; an optimizer may write the loop itself, to save a call per parameter, in
+        the class that writes its ``_update`` (or below it: see ``__init_subclass__``)."""
         update = self._update
         for p, g, st in triples:
             update(p, g, st)

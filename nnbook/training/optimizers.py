@@ -230,6 +230,11 @@ class AdamW(Adam):
     def _decay(self, p, g, st):
         return g                                  # decoupled: nothing is added to g
 
+    def _update_all(self, triples):
+        """Adam's loop, written here beside ``_update`` so that ``step`` may use it: it is
+        reached only when there is no decay to apply."""
+        super()._update_all(triples)
+
     def _update(self, p, g, st):
         if self.weight_decay:
             p *= 1.0 - self.lr * self.weight_decay   # w ← w − lr·λ·w
