@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import numbers
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -150,7 +151,10 @@ class BPETokenizer:
                 for chunk in (split.findall(piece) if split else [piece]):
                     key = chunk.encode("utf-8")
                     chunks[key] = chunks.get(key, 0) + 1
-        merges = learn_merges(chunks, int(vocab_size) - smallest, tie=tie)
+        asked = int(vocab_size) - smallest
+        merges = learn_merges(chunks, asked, tie=tie)
+        if len(merges) < asked:
+            _warn_stopped_early(owner, len(merges), asked, int(vocab_size), len(chunks), pattern)
         return cls(merges, pattern=pattern, special_tokens=specials)
 
     @classmethod
@@ -394,3 +398,17 @@ def _compiled(owner, pattern):
                          f"group(s), so re.findall would return the groups, not the chunks. "
                          f"Write (?:...) instead of (...).")
     return compiled
+
+
+def _warn_stopped_early(owner, learned, asked, vocab_size, n_chunks, pattern):
+    """Say that training learned fewer merges than ``vocab_size`` asked for, and why: every
+    distinct chunk of the text became one token, so no pair is left to merge."""
+    cut = (f"the pattern cut the text into {n_chunks} distinct chunks, and no merge "
+           f"crosses from one chunk to the next" if pattern is not None else f"without a pattern the chunks are the text's {n_chunks} distinct "
+           f"piece(s) between special tokens")
+    warnings.warn(
+        f"{owner}: stopped after {learned} of the {asked} merges asked for, so vocab_size is "
+        f"{vocab_size - asked + learned}, not {vocab_size}: every chunk of the text is one token "
+        f"already and no pair is left to merge ({cut}). For more merges, train on more "
+        f"text (or ask for vocab_size={vocab_size - asked + learned} to silence this).",
+        UserWarning, stacklevel=3)
