@@ -239,6 +239,10 @@ def site(tmp_path_factory):
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--out", str(out)],
                           capture_output=True, text=True)
     assert done.returncode == 0, f"the book did not build:\n{done.stdout}\n{done.stderr}"
+    # a build of minutes says where it is: a line per stage, then Sphinx's line per page
+    for stage in ("book: staging", "book: writing the API page", "book: Sphinx:"):
+        assert stage in done.stdout, f"tools/build_book.py no longer prints {stage!r}"
+    assert "notebooks/28_diffusion_language_model" in done.stdout, "Sphinx prints no line per page"
     return out
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import numbers
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from .bpe_files import read_files, read_tiktoken
 from .bpe_merges import apply_merges, checked_merges as _checked_merges, learn_merges
+from .bpe_merges import warn_stopped_early
 from .bpe_specials import allowed_re, disallowed_re, refuse_disallowed
 from .bpe_specials import checked_specials as _checked_specials, once as _once
 from .bpe_specials import pieces as _pieces, pieces_re as _pieces_re, shifted as _shifted
@@ -154,7 +154,7 @@ class BPETokenizer:
         asked = int(vocab_size) - smallest
         merges = learn_merges(chunks, asked, tie=tie)
         if len(merges) < asked:
-            _warn_stopped_early(owner, len(merges), asked, int(vocab_size), len(chunks), pattern)
+            warn_stopped_early(owner, len(merges), asked, int(vocab_size), len(chunks), pattern)
         return cls(merges, pattern=pattern, special_tokens=specials)
 
     @classmethod
@@ -398,17 +398,3 @@ def _compiled(owner, pattern):
                          f"group(s), so re.findall would return the groups, not the chunks. "
                          f"Write (?:...) instead of (...).")
     return compiled
-
-
-def _warn_stopped_early(owner, learned, asked, vocab_size, n_chunks, pattern):
-    """Say that training learned fewer merges than ``vocab_size`` asked for, and why: every
-    distinct chunk of the text became one token, so no pair is left to merge."""
-    cut = (f"the pattern cut the text into {n_chunks} distinct chunks, and no merge "
-           f"crosses from one chunk to the next" if pattern is not None else f"without a pattern the chunks are the text's {n_chunks} distinct "
-           f"piece(s) between special tokens")
-    warnings.warn(
-        f"{owner}: stopped after {learned} of the {asked} merges asked for, so vocab_size is "
-        f"{vocab_size - asked + learned}, not {vocab_size}: every chunk of the text is one token "
-        f"already and no pair is left to merge ({cut}). For more merges, train on more "
-        f"text (or ask for vocab_size={vocab_size - asked + learned} to silence this).",
-        UserWarning, stacklevel=3)
