@@ -99,8 +99,9 @@ def main(argv=None) -> int:
     made = copy_missing(copies)
     where = os.path.relpath(copies)
     if made:
-        print(f"course: copied {len(made)} file(s) of notebooks/ into {where}/ (git ignores "
-              f"it): you work there; notebooks/ stays as committed", flush=True)
+        ignored = " (git ignores it)" if copies == COPIES else ""
+        print(f"course: copied {len(made)} file(s) of notebooks/ into {where}/{ignored}: you "
+              f"work there; notebooks/ stays as committed", flush=True)
     else:
         print(f"course: your copies are in {where}/ (a clean chapter: python tools/course.py "
               f"--reset 05)", flush=True)
