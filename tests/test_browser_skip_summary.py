@@ -5,8 +5,8 @@ start and one as each finishes), and gives every skipped test's reason at the en
 pyproject.toml's addopts), the browser tests' among them.
 
 Without Chromium (or Playwright), tests/test_jupyterlab.py and tests/test_book.py
-skip; pytest alone would only count them among the skipped. tests/conftest.py's
-pytest_terminal_summary names the reason and the command. Checked here on a tiny
+skip; -rs lists the reason, and tests/conftest.py's pytest_terminal_summary adds what to
+install and the command that runs them. Checked here on a tiny
 selection in a subprocess, with NNBOOK_CHROMIUM pointing at no browser.
 """
 
