@@ -14,6 +14,7 @@ pinned torch==2.13.0 CPU build and runs them.
 import importlib.util
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,29 @@ def pytest_collection_modifyitems(config, items):
                            "(pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu)")
     for item in extras:
         item.add_marker(skip)
+
+
+# Progress while the tests are collected. Under pytest-xdist (`-n auto`, README's test
+# command) each worker collects every test file and notebook before the first test runs
+# (imports, nbval reading the notebooks): about two minutes on two cores, in which pytest
+# alone shows nothing but "collecting: 0/2 workers". These lines say what is going on.
+COLLECTION = {}
+
+
+def _say(config, message):
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and config.get_verbosity() >= 0:
+        reporter.write_line(f"nnbook: {message}")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config, specs):
+    COLLECTION["start"] = time.monotonic()
+    _say(config, f"starting {len(specs)} workers; each collects every test file and notebook "
+                 f"before the first test runs (about two minutes on two cores)")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    seconds = time.monotonic() - COLLECTION.get("start", time.monotonic())
+    _say(node.config, f"worker {node.gateway.id} collected {len(ids)} tests in {seconds:.0f} s")

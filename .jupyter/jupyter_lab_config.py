@@ -1,6 +1,7 @@
-# The course's JupyterLab settings. README's first command opens the course with them:
+# The course's JupyterLab settings. README's first command (python tools/course.py) opens
+# the learner's copies of the notebooks with them:
 #
-#     jupyter lab notebooks/ --config=.jupyter/jupyter_lab_config.py
+#     jupyter lab my-notebooks/ --config=.jupyter/jupyter_lab_config.py
 #
 # They are defaults ("overrides" in JupyterLab's words): a learner who changes a
 # setting in JupyterLab still wins, and JupyterLab writes that change to the usual

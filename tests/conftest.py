@@ -74,8 +74,8 @@ def pytest_terminal_summary(terminalreporter):
 
 def browser_skips(terminalreporter):
     """Say at the end of the run why the browser tests (marker `browser`: JupyterLab and
-    the book in headless Chromium) were skipped, and how to run them; pytest alone
-    would only count them among the skipped, with the reason hidden unless -rs."""
+    the book in headless Chromium) were skipped, and how to run them; pytest's -rs (in
+    pyproject.toml's addopts) lists each skip's reason, but not what to install and run."""
     skipped = [r for r in terminalreporter.stats.get("skipped", [])
                if "browser" in getattr(r, "keywords", {}) and not hasattr(r, "wasxfail")]
     if not skipped:

@@ -8,6 +8,11 @@ other address aborted. On each page it checks that
 - the page loads without console errors or failed requests;
 - every formula is typeset: MathJax rendered each math element, shows no
   error (`mjx-merror`), and no raw `$…$` is left in the text;
+- every formula is whole: no stray `$` or raw TeX (`\\binom{T}{k}`) in the prose, and no
+  prose swallowed by a formula (what a `$$…$$` on its own line inside a paragraph does:
+  myst's dollarmath reads it as `$` + `$…$`, and the next `$` pairs up wrongly). The
+  notebooks' markdown is read with myst's own parser without a build too (not marked
+  `browser`): a blank line before and after a display equation fixes it;
 - every image decoded (naturalWidth > 0);
 - every internal link resolves to a file of the site (and its #anchor exists);
 - at 1280 px, no code cell scrolls sideways (the notebooks' code lines are at most
@@ -30,8 +35,11 @@ Chromium (see tests/test_jupyterlab.py); skipped without them, except under CI.
 """
 
 import functools
+import glob
+import html.parser
 import http.server
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -76,6 +84,149 @@ def missing():
     return out
 
 
+# --- formulas that are whole: no stray $, no raw TeX in the prose, no prose in a formula -------
+
+# Arguments that are prose inside a formula by design (\text{ left out}), and TeX's commands
+# (\in, \quad), which are not words.
+TEX_TEXT_ARGUMENT = re.compile(r"\\(?:text|textrm|textit|textbf|mathrm|operatorname|mbox)\s*\{[^{}]*\}")
+TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
+# four words in a row (two letters or more each) left in a formula once the above are gone:
+# a sentence that a stray $ pulled in ("Average over the T! orders …")
+PROSE = re.compile(r"(?<![\\\w])[A-Za-z]{2,}(?:[ ,;]+[A-Za-z]{2,}){3,}")
+
+
+def math_swallowed_prose(tex):
+    """Whether the formula `tex` holds prose: four words in a row outside \\text{…}, or markdown's
+    `**` (what a formula opened by a stray `$` runs into)."""
+    rest = TEX_COMMAND.sub(" ", TEX_TEXT_ARGUMENT.sub(" ", tex))
+    return "**" in rest or PROSE.search(rest) is not None
+
+
+def prose_problems(text):
+    """What is wrong with `text`, prose outside any formula and code: a stray `$` (half of a
+    `$$`, or a `$` whose partner went elsewhere) or a TeX command shown raw (`\\binom`)."""
+    out = []
+    if "$" in text:
+        out.append(f"stray $ in the text: {text.strip()[:80]!r}")
+    if re.search(r"\\[A-Za-z]{2,}", text):
+        out.append(f"raw TeX in the text: {text.strip()[:80]!r}")
+    return out
+
+
+def markdown_math_problems(source, parser):
+    """The problems of one markdown text as myst's parser (`parser`, with the book's
+    extensions) reads it: prose_problems of each run of text, and formulas that swallowed prose."""
+    out = []
+    for token in parser.parse(source):
+        for child in token.children or ():
+            if child.type == "text":
+                out += prose_problems(child.content)
+            elif child.type.startswith("math") and math_swallowed_prose(child.content):
+                out.append(f"prose in a formula: {child.content.strip()[:80]!r}")
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def myst_parser_of_the_book():
+    """myst's markdown parser with docs/conf.py's extensions (dollarmath, amsmath), as the
+    book reads the notebooks' markdown cells."""
+    pytest.importorskip("myst_parser", reason='myst-parser is not installed (pip install -e ".[docs]")')
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    conf = {"__file__": str(ROOT / "docs" / "conf.py")}
+    exec((ROOT / "docs" / "conf.py").read_text(encoding="utf-8"), conf)
+    config = MdParserConfig(enable_extensions=set(conf["myst_enable_extensions"]))
+    return create_md_parser(config, RendererHTML)
+
+
+def book_markdown():
+    """(where, markdown) for every markdown cell of the notebooks and the README's landing page."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    yield "README.md (book:start…book:end)", readme.split("<!-- book:start -->", 1)[-1].split(
+        "<!-- book:end -->", 1)[0]
+    for path in sorted(glob.glob(str(ROOT / "notebooks" / "**" / "*.ipynb"), recursive=True)):
+        cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+        for index, cell in enumerate(cells):
+            if cell["cell_type"] == "markdown":
+                source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+                yield f"{Path(path).relative_to(ROOT)} cell {index}", source
+
+
+def test_every_formula_in_the_notebooks_is_whole():
+    """A display equation `$$…$$` on its own line inside a paragraph (no blank line before it)
+    is not a display to myst: it reads `$` + `$…$`, and the `$`s after it pair up wrongly, so
+    whole sentences become one italic formula and `\\binom{T}{k}` shows raw (chapter 08's
+    section 5 and chapter 28's section 1 did). Put a blank line before and after it."""
+    parser = myst_parser_of_the_book()
+    found = [f"{where}: {problem}" for where, source in book_markdown()
+             for problem in markdown_math_problems(source, parser)]
+    assert not found, ("formulas that do not render whole in the book (a $$ display needs a blank "
+                       "line before and after it):\n" + "\n".join(found[:20]))
+
+
+def test_the_formula_check_catches_a_display_inside_a_paragraph():
+    """The check above can fail: a `$$` display run into its paragraph is caught, and the same
+    display with blank lines around it passes."""
+    parser = myst_parser_of_the_book()
+    broken = ("In every order:\n$$-\\log p(x) = \\sum_j q_j.$$\nAverage over the orders: any of the "
+              "$\\binom{T}{k}$ sets, so\n$$a = b.$$\nwhere $x$ is what is visible.\n")
+    problems = markdown_math_problems(broken, parser)
+    assert any("stray $" in p for p in problems), problems
+    assert any("raw TeX" in p and "binom" in p for p in problems), problems
+    assert any("prose in a formula" in p for p in problems), problems
+    fixed = broken.replace("\n$$", "\n\n$$").replace("$$\n", "$$\n\n")
+    assert markdown_math_problems(fixed, parser) == []
+    assert markdown_math_problems("costs $5 and \\(x\\)", parser)   # any $ in prose is flagged
+    assert not markdown_math_problems("$\\text{terms with a tap outside } 0..f-1 \\text{ left out}$",
+                                      parser)
+
+
+class HtmlMath(html.parser.HTMLParser):
+    """A built page's prose (outside code, formulas, scripts and cell outputs) and its
+    formulas' TeX as Sphinx wrote them (`<span class="math">\\(…\\)</span>`, before MathJax)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+    SKIP = {"pre", "code", "script", "style", "kbd", "samp"}
+    SKIP_CLASSES = {"output", "cell_output", "highlight"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.prose, self.math = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        classes = set((dict(attrs).get("class") or "").split())
+        kind = ("math" if "math" in classes else
+                "skip" if tag in self.SKIP or classes & self.SKIP_CLASSES else None)
+        self.stack.append((tag, kind))
+        if kind == "math" and not any(k for _, k in self.stack[:-1]):
+            self.math.append("")
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        kinds = [k for _, k in self.stack if k]
+        if not kinds:
+            self.prose.append(data)
+        elif kinds[0] == "math":
+            self.math[-1] += data
+
+
+def html_math_problems(page_html):
+    """prose_problems of a built page's prose and its formulas that swallowed prose."""
+    parsed = HtmlMath()
+    parsed.feed(page_html)
+    out = [p for text in parsed.prose for p in prose_problems(text)]
+    return out + [f"prose in a formula: {tex.strip()[:80]!r}" for tex in parsed.math
+                  if math_swallowed_prose(tex)]
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     absent = missing()
@@ -88,6 +239,10 @@ def site(tmp_path_factory):
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py"), "--out", str(out)],
                           capture_output=True, text=True)
     assert done.returncode == 0, f"the book did not build:\n{done.stdout}\n{done.stderr}"
+    # a build of minutes says where it is: a line per stage, then Sphinx's line per page
+    for stage in ("book: staging", "book: writing the API page", "book: Sphinx:"):
+        assert stage in done.stdout, f"tools/build_book.py no longer prints {stage!r}"
+    assert "notebooks/28_diffusion_language_model" in done.stdout, "Sphinx prints no line per page"
     return out
 
 
@@ -243,6 +398,9 @@ def test_page_in_browser(page, site, server, browser):
     assert not state["untypeset"], f"{page}: formulas MathJax did not typeset: {state['untypeset'][:5]}"
     assert not state["errors"], f"{page}: MathJax errors: {state['errors'][:5]}"
     assert not state["raw"], f"{page}: raw $…$ left in the text: {state['raw'][:5]}"
+    whole = html_math_problems((site / page).read_text(encoding="utf-8"))
+    assert not whole, f"{page}: formulas that are not whole (a $$ display needs a blank line " \
+                      f"before and after it): {whole[:5]}"
     broken = [i["src"] for i in state["images"] if not i["ok"]]
     assert not broken, f"{page}: images that did not load: {broken[:5]}"
     if page.startswith("notebooks/") and "extras" not in page:

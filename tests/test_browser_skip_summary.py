@@ -1,12 +1,17 @@
 """A run that skips the browser tests says why, and how to run them, in its summary.
 
+It also shows progress while the workers collect (the root conftest.py: a line when they
+start and one as each finishes), and gives every skipped test's reason at the end (-rs in
+pyproject.toml's addopts), the browser tests' among them.
+
 Without Chromium (or Playwright), tests/test_jupyterlab.py and tests/test_book.py
-skip; pytest alone would only count them among the skipped. tests/conftest.py's
-pytest_terminal_summary names the reason and the command. Checked here on a tiny
+skip; -rs lists the reason, and tests/conftest.py's pytest_terminal_summary adds what to
+install and the command that runs them. Checked here on a tiny
 selection in a subprocess, with NNBOOK_CHROMIUM pointing at no browser.
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +42,12 @@ def test_no_note_when_nothing_was_skipped():
     code, out = run_pytest("tests/test_book.py", "-m", "not browser", "-k", "config")
     assert code == 0, out
     assert "browser tests skipped" not in out, out
+
+
+def test_the_run_shows_collection_progress_and_every_skip_reason():
+    code, out = run_pytest("tests/test_book.py", "-n", "2", "-m", "browser", "-k", "every_chapter or remote")
+    assert code == 0, out
+    assert "nnbook: starting 2 workers; each collects every test file and notebook" in out, out
+    assert len(re.findall(r"nnbook: worker gw[01] collected \d+ tests in \d+ s", out)) == 2, out
+    reasons = [line for line in out.splitlines() if line.startswith("SKIPPED [")]
+    assert reasons and all("no Chromium" in line for line in reasons), out

@@ -271,7 +271,8 @@ CROSS_CUTTING = {"test_api", "test_gradients", "test_custom_layers", "test_seque
                  "test_benchmarks", "test_training_walk", "test_fresh_seeds",
                  "test_chapters",   # the table of chapters (tests/chapters.py) against the files
                  "test_planted_bugs",  # the planted bugs' catalogue (tools/planted_bugs.py)
-                 "test_walk_calls"}  # the calls from fit, a step and generate (issue 51)
+                 "test_walk_calls",  # the calls from fit, a step and generate (issue 51)
+                 "test_course"}  # README's first command: the learner's copies (tools/course.py)
 
 
 def _modules():

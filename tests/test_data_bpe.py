@@ -6,6 +6,7 @@ saving and loading as JSON, and every error message."""
 
 import json
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -14,6 +15,11 @@ from hypothesis import strategies as st
 
 from nnbook import data
 from nnbook.data.bpe_merges import apply_merges, learn_merges
+
+# These tests train on texts of a few words with room for more merges than they hold:
+# BPETokenizer.train's warning that it stopped early is expected here (and tested in
+# tests/test_data_bpe.py with pytest.warns, which sees it all the same).
+pytestmark = pytest.mark.filterwarnings("ignore:BPETokenizer.train. stopped after:UserWarning")
 
 BPE = data.BPETokenizer
 a, b, c, d, x, y = (ord(ch) for ch in "abcdxy")
@@ -100,10 +106,29 @@ def test_ties_across_chunks_go_to_the_chunk_that_comes_first_in_the_text():
 
 
 def test_no_pair_crosses_a_chunk_and_training_stops_when_no_pair_is_left():
-    assert BPE.train("", 300).merges == [] and BPE.train("", 300).encode("") == []
+    with pytest.warns(UserWarning, match="stopped after 0 of the 44 merges"):
+        assert BPE.train("", 300).merges == [] and BPE.train("", 300).encode("") == []
     assert BPE.train("abab", 258).merges == [(a, b), (256, 256)]
-    tok = BPE.train("abab", 300, pattern="ab")        # chunks ab, ab: never (b, a)
+    with pytest.warns(UserWarning, match="1 of the 44 merges asked for, so vocab_size is 257, "
+                                         "not 300: every chunk of the text is one token"):
+        tok = BPE.train("abab", 300, pattern="ab")    # chunks ab, ab: never (b, a)
     assert tok.merges == [(a, b)] and tok.vocab_size == 257
+
+
+def test_training_that_stops_early_says_why_and_one_that_does_not_is_silent():
+    """A tokenizer asked for more merges than its text holds used to stop without a word
+    (README's Part IV example got 1,162 of 1,536 tokens): it warns, with the reason and the
+    fix; asking for what it learned is silent."""
+    text = "the cat sat on the mat; the dog sat on the log. " * 20
+    with pytest.warns(UserWarning) as caught:
+        tok = BPE.train(text, 400, pattern=BPE.GPT2_PATTERN)
+    message = str(caught[0].message)
+    assert f"so vocab_size is {tok.vocab_size}, not 400" in message, message
+    assert "distinct chunks" in message and "train on more text" in message, message
+    assert caught[0].filename == __file__, "the warning points at the caller's line"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert BPE.train(text, tok.vocab_size, pattern=BPE.GPT2_PATTERN).merges == tok.merges
 
 
 def test_identical_chunks_counted_once_give_the_naive_merges():

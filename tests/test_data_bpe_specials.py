@@ -9,6 +9,11 @@ import pytest
 
 from nnbook.data import BPETokenizer as BPE
 
+# These tests train on texts of a few words with room for more merges than they hold:
+# BPETokenizer.train's warning that it stopped early is expected here (and tested in
+# tests/test_data_bpe.py with pytest.warns, which sees it all the same).
+pytestmark = pytest.mark.filterwarnings("ignore:BPETokenizer.train. stopped after:UserWarning")
+
 
 ENCODE_REFUSES = (r"BPETokenizer\.encode: the text holds the special token '<\|end\|>' \(at "
                   r"character 13\), which is not allowed\. Pass allowed_special=\[{}'<\|end\|>'"

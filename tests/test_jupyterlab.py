@@ -95,7 +95,7 @@ LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "scrollPastEnd": False},
 }
-COURSE_CONFIG = ROOT / ".jupyter" / "jupyter_lab_config.py"  # README: jupyter lab notebooks/ --config=...
+COURSE_CONFIG = ROOT / ".jupyter" / "jupyter_lab_config.py"  # as README's tools/course.py passes it
 
 
 def in_ci():

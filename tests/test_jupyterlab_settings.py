@@ -1,12 +1,13 @@
 """The course's own JupyterLab settings (.jupyter/), which README's first command uses.
 
 On a first start JupyterLab asks, in a pop-up over the page, whether to fetch
-Jupyter's news. The course turns that off for the learner: README's command
-passes ``--config=.jupyter/jupyter_lab_config.py``, which points JupyterLab's
-settings defaults (``overrides.json``) at ``.jupyter/lab/settings/``. These tests
-check the files and start ``jupyter lab`` with the README's own arguments (no
-browser needed) to see the defaults served. tests/test_jupyterlab.py starts its
-server with the same config, so the browser test runs with the learner's settings.
+Jupyter's news. The course turns that off for the learner: README's command runs
+tools/course.py, which starts JupyterLab on the learner's copies with
+``--config=.jupyter/jupyter_lab_config.py``; that points JupyterLab's settings
+defaults (``overrides.json``) at ``.jupyter/lab/settings/``. These tests check the
+files and run README's program (no browser needed) to see the defaults served.
+tests/test_jupyterlab.py starts its server with the same config, so the browser test
+runs with the learner's settings.
 """
 
 import importlib.util
@@ -32,19 +33,25 @@ NOTIFICATION = "@jupyterlab/apputils-extension:notification"
 START_TIMEOUT = 300  # s until the server answers: a limit for a loaded machine, polled
 
 
-def readme_lab_arguments():
-    """The arguments of `jupyter lab` in README's first command."""
+sys.path.insert(0, str(ROOT / "tools"))
+import course  # noqa: E402  (tools/course.py, README's first command)
+
+
+def readme_course_program():
+    """The program README's first command runs after the install: `python tools/course.py`."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     first = re.search(r"^```\w*\n(.*?)^```", readme, re.M | re.S).group(1)
-    command = first.split("jupyter lab", 1)
-    assert len(command) == 2, f"README's first command does not start JupyterLab: {first!r}"
-    return shlex.split(command[1].split("&&")[0])
+    last = shlex.split(first.split("&&")[-1])
+    assert last[:2] == ["python", "tools/course.py"], f"README's first command ends in {last}"
+    return ROOT / last[1], last[2:]
 
 
-def test_readme_opens_the_course_with_its_settings():
-    args = readme_lab_arguments()
-    assert "notebooks/" in args
-    assert "--config=.jupyter/jupyter_lab_config.py" in args, args
+def test_readme_opens_the_course_with_its_settings(tmp_path):
+    program, args = readme_course_program()
+    assert program.is_file() and args == []
+    command = course.lab_command(tmp_path)
+    assert command[1:4] == ["-m", "jupyterlab", str(tmp_path)]
+    assert f"--config={CONFIG}" in command, command
     assert CONFIG.is_file()
 
 
@@ -77,18 +84,19 @@ def free_port():
 
 @pytest.mark.skipif(importlib.util.find_spec("jupyterlab") is None, reason='JupyterLab is not installed (pip install -e ".[course]")')
 def test_readme_command_serves_the_settings(tmp_path):
-    """`jupyter lab <README's arguments>` from the repository: the settings API gives
-    fetchNews = "false" as the default (without the config it is "none")."""
-    (tmp_path / "notebooks").mkdir()
-    args = [str(tmp_path / "notebooks") if a == "notebooks/" else a for a in readme_lab_arguments()]
+    """README's program (tools/course.py) from the repository, on copies in a temporary
+    folder: the settings API gives fetchNews = "false" as the default (without the config it
+    is "none"), and the copies were made before JupyterLab started."""
+    program, args = readme_course_program()
+    copies = tmp_path / "my-notebooks"
     port = free_port()
     env = dict(os.environ)
     for name in ("config", "data", "runtime"):
         env[f"JUPYTER_{name.upper()}_DIR"] = str(tmp_path / f"jupyter-{name}")
     env.pop("JUPYTER_PATH", None)
     env.pop("JUPYTER_CONFIG_PATH", None)
-    command = [sys.executable, "-m", "jupyterlab", *args, "--no-browser", "--allow-root",
-               "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+    command = [sys.executable, str(program), *args, f"--into={copies}", "--no-browser",
+               "--allow-root", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
                "--IdentityProvider.token=", "--ServerApp.password="]
     log = tmp_path / "lab.log"
     with open(log, "wb") as out:
@@ -112,6 +120,7 @@ def test_readme_command_serves_the_settings(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    assert (copies / "00_big_picture.ipynb").is_file(), sorted(copies.iterdir())[:5]
     properties = settings["schema"]["properties"]
     assert properties["fetchNews"]["default"] == "false", properties["fetchNews"]
     assert properties["checkForUpdates"]["default"] is False

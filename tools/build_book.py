@@ -77,7 +77,13 @@ def html_anchors_to_targets(path: Path) -> None:
         path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
 
 
+def say(message: str) -> None:
+    """One line of progress per stage (the whole build takes minutes)."""
+    print(f"book: {message}", flush=True)
+
+
 def stage() -> None:
+    say(f"staging the notebooks and docs/ in {STAGE.relative_to(ROOT)}")
     if STAGE.exists():
         shutil.rmtree(STAGE)
     shutil.copytree(ROOT / "docs", STAGE, ignore=shutil.ignore_patterns("_build"))
@@ -90,6 +96,7 @@ def stage() -> None:
         (STAGE / image).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / image, STAGE / image)
     (STAGE / "index.md").write_text(landing, encoding="utf-8")
+    say("writing the API page from nnbook's public names")
     (STAGE / "api.md").write_text(api_page(), encoding="utf-8")
 
 
@@ -100,8 +107,12 @@ def main(argv=None) -> int:
     stage()
     if args.out.exists():
         shutil.rmtree(args.out)
-    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+    # Not -q: Sphinx prints a line per page as it reads the sources and as it writes them
+    # (about two minutes on two cores), so a long build shows where it is.
+    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "--no-color", "-b", "html",
            str(STAGE), str(args.out)]
+    pages = len(list(STAGE.rglob("*.ipynb"))) + 2
+    say(f"Sphinx: {pages} pages, read then written, a line each (warnings are errors)")
     # docs/conf.py finds tools/book_api.py (the API page's extension) and nnbook from here.
     done = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "NNBOOK_ROOT": str(ROOT)})
     if done.returncode == 0:

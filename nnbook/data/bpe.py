@@ -14,6 +14,7 @@ import numpy as np
 
 from .bpe_files import read_files, read_tiktoken
 from .bpe_merges import apply_merges, checked_merges as _checked_merges, learn_merges
+from .bpe_merges import warn_stopped_early
 from .bpe_specials import allowed_re, disallowed_re, refuse_disallowed
 from .bpe_specials import checked_specials as _checked_specials, once as _once
 from .bpe_specials import pieces as _pieces, pieces_re as _pieces_re, shifted as _shifted
@@ -150,7 +151,10 @@ class BPETokenizer:
                 for chunk in (split.findall(piece) if split else [piece]):
                     key = chunk.encode("utf-8")
                     chunks[key] = chunks.get(key, 0) + 1
-        merges = learn_merges(chunks, int(vocab_size) - smallest, tie=tie)
+        asked = int(vocab_size) - smallest
+        merges = learn_merges(chunks, asked, tie=tie)
+        if len(merges) < asked:
+            warn_stopped_early(owner, len(merges), asked, int(vocab_size), len(chunks), pattern)
         return cls(merges, pattern=pattern, special_tokens=specials)
 
     @classmethod

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import heapq
 import numbers
+import warnings
 from collections import defaultdict
 
 __all__ = ["learn_merges", "apply_merges", "checked_merges"]
@@ -175,3 +176,17 @@ def checked_merges(merges) -> list:
                              f"below {256 + r} (the bytes and the ids of earlier merges). "
                              f"Pass the .merges of a trained tokenizer.")
     return [(int(a), int(b)) for a, b in pairs]
+
+
+def warn_stopped_early(owner, learned, asked, vocab_size, n_chunks, pattern):
+    """Say that training learned fewer merges than ``vocab_size`` asked for, and why: every
+    distinct chunk of the text became one token, so no pair is left to merge."""
+    cut = (f"the pattern cut the text into {n_chunks} distinct chunks, and no merge "
+           f"crosses from one chunk to the next" if pattern is not None else f"without a pattern the chunks are the text's {n_chunks} distinct "
+           f"piece(s) between special tokens")
+    warnings.warn(
+        f"{owner}: stopped after {learned} of the {asked} merges asked for, so vocab_size is "
+        f"{vocab_size - asked + learned}, not {vocab_size}: every chunk of the text is one token "
+        f"already and no pair is left to merge ({cut}). For more merges, train on more "
+        f"text (or ask for vocab_size={vocab_size - asked + learned} to silence this).",
+        UserWarning, stacklevel=3)

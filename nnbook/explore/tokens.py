@@ -5,6 +5,8 @@ watch the sequence after k merges beside the pair counts that choose the next me
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
@@ -28,7 +30,9 @@ def bpe_state(text: str, step: int):
                          f"sentence.")
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
         raise ValueError(f"bpe_merges: expected step to be an integer ≥ 0, got {step!r}.")
-    tok = BPETokenizer.train(text, 256 + int(step))
+    with warnings.catch_warnings():     # past the last pair the slider shows no new merge:
+        warnings.simplefilter("ignore", UserWarning)   # train's 'stopped after' is no news
+        tok = BPETokenizer.train(text, 256 + int(step))
     ids = tok.encode(text)
     counts, first = {}, {}
     for k, pair in enumerate(zip(ids, ids[1:])):
