@@ -1,9 +1,9 @@
-"""The table of chapters (tests/chapters.py) against the files: one row per notebook, each
+"""The table of chapters (tools/chapters.py) against the files: one row per notebook, each
 row's exercises, explorables, stored seed tables, modules, solutions and claims are those
-the repository holds; the lists derived from it (the browser test's explorables, the book's
-sections, the exercise solutions) are derived; the lists still kept by hand (README.md's
-chapter tables, the diagram gallery of tests/test_diagrams.py, nnbook/exercises' imports)
-agree with it; and the per-chapter markers (``pytest -m ch25``) select each chapter's
+the repository holds; the lists derived from it (README.md's chapter tables, the browser
+test's explorables, the book's sections, the exercise solutions, the tables the notebooks
+assert) are derived; the diagram gallery (each diagrams module's test file's GALLERY)
+agrees with it; and the per-chapter markers (``pytest -m ch25``) select each chapter's
 notebook and its tests."""
 
 import ast
@@ -42,7 +42,7 @@ def _first_markdown(chapter):
 def test_one_row_per_notebook_in_order():
     on_disk = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     assert [c.notebook for c in CHAPTERS] == on_disk, (
-        "tests/chapters.py's CHAPTERS must have one row per notebook, in order")
+        "tools/chapters.py's CHAPTERS must have one row per notebook, in order")
     assert [c.number for c in CHAPTERS] == [c.notebook[:2] for c in CHAPTERS]
     assert [c.part for c in CHAPTERS] == sorted((c.part for c in CHAPTERS),
                                                 key=list(chapters.PARTS).index)
@@ -52,7 +52,7 @@ def test_one_row_per_notebook_in_order():
 def test_the_title_is_the_notebooks_heading(chapter):
     assert re.search(rf"^# {chapter.number} · {re.escape(chapter.title)}$",
                      _first_markdown(chapter), flags=re.M), (
-        f"{chapter.notebook} opens with another title than {chapter.title!r} (tests/chapters.py)")
+        f"{chapter.notebook} opens with another title than {chapter.title!r} (tools/chapters.py)")
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
@@ -100,12 +100,15 @@ def test_the_stored_tables_are_the_chapters(chapter):
     assert list(chapter.tables) == stored, (
         f"chapter {chapter.number}: the table says {chapter.tables}, "
         f"nnbook/experiments/tables/ holds {stored}")
+    asserted = [a.table for a in chapter.asserted]
+    assert set(asserted) <= set(chapter.tables) and len(set(asserted)) == len(asserted), (
+        f"chapter {chapter.number}: asserted {asserted} are not among its tables {chapter.tables}")
 
 
 def test_every_module_named_exists_and_belongs_to_one_chapter():
     named = [m for c in CHAPTERS for m in c.modules]
     missing = [m for m in named if not (ROOT / "nnbook" / m).is_file()]
-    assert not missing, f"tests/chapters.py names modules that are not in nnbook/: {missing}"
+    assert not missing, f"tools/chapters.py names modules that are not in nnbook/: {missing}"
     twice = sorted({m for m in named if named.count(m) > 1})
     assert not twice, f"modules introduced by two chapters: {twice}"
 
@@ -118,7 +121,7 @@ def test_the_modules_name_their_chapter(chapter):
         doc = ast.get_docstring(ast.parse((ROOT / "nnbook" / module).read_text(encoding="utf-8")))
         named = re.findall(r"[Cc]hapters? (\d\d)", doc or "")
         assert chapter.number in named, (
-            f"nnbook/{module} is listed under chapter {chapter.number} in tests/chapters.py; "
+            f"nnbook/{module} is listed under chapter {chapter.number} in tools/chapters.py; "
             f"its docstring names chapters {named}")
 
 
@@ -164,35 +167,48 @@ def test_the_exercise_solutions_merge_every_topic_file():
 
     topic_files = sorted(p.stem for p in (ROOT / "tests").glob("exercise_solutions_*.py"))
     assert sorted(set(chapters.solution_modules()) - {"exercise_solutions"}) == topic_files, (
-        "a tests/exercise_solutions_<topic>.py that no row of tests/chapters.py names")
+        "a tests/exercise_solutions_<topic>.py that no row of tools/chapters.py names")
     assert sorted(exercise_solutions.RIGHT) == sorted(x for c in CHAPTERS for x in c.exercises)
 
 
-# --- the lists kept by hand, checked ---------------------------------------------------------
-
-def _readme_chapters():
+def test_readmes_chapter_tables_are_generated_from_the_table():
+    """README.md between its chapters markers is ``readme_tables()``, character for character:
+    a row added, or its ``covers`` edited, without regenerating README fails here."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = re.search(r"\n## The chapters\n(.*?)\n### Exercises", text, flags=re.S).group(1)
-    rows = []
-    for part, title, body in re.findall(r"^### Part (\w+): (.+?)\n(.*?)(?=^### |\Z)", section,
-                                        flags=re.S | re.M):
-        for number, stem, link in re.findall(r"^\| (\d\d) \| \[`([\w]+)`\]\(notebooks/([\w.]+)\) \|",
-                                              body, flags=re.M):
-            assert link == f"{stem}.ipynb", f"README.md: chapter {number} links to {link}"
-            rows.append((part, title, number, f"{stem}.ipynb"))
-    return rows
+    section = re.search(r"\n## The chapters\n\n(.*?)\n### Exercises", text, flags=re.S)
+    assert section and chapters.README_START in section.group(1) and \
+        chapters.README_END in section.group(1), (
+        f"README.md's section \"## The chapters\" holds no {chapters.README_START} … "
+        f"{chapters.README_END}")
+    assert chapters.readme_with_tables(text) == text, (
+        f"README.md's chapter tables differ from tools/chapters.py: run {chapters.README_COMMAND}")
 
 
-def test_readmes_chapter_tables_are_the_tables():
-    expected = [(c.part, chapters.PARTS[c.part], c.number, c.notebook) for c in CHAPTERS]
-    assert _readme_chapters() == expected, (
-        "README.md's chapter tables (under \"## The chapters\", one per Part) must list the rows "
-        "of tests/chapters.py: Part, number and notebook")
+def test_readme_generation_writes_a_changed_row():
+    """The generator itself: a row's ``covers`` changed in a copy of the table comes out in
+    its README row, and only there."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = CHAPTERS[0]
+    changed = [first._replace(covers="something else entirely")] + CHAPTERS[1:]
+    saved = list(CHAPTERS)
+    CHAPTERS[:] = changed
+    try:
+        made = chapters.readme_with_tables(text)
+    finally:
+        CHAPTERS[:] = saved
+    old, new = [line for line in text.splitlines() if line.startswith(f"| {first.number} |")], \
+        [line for line in made.splitlines() if line.startswith(f"| {first.number} |")]
+    assert new == [f"| {first.number} | [`{first.stem}`](notebooks/{first.notebook}) | "
+                   "something else entirely |"] and new != old
+    assert sum(a != b for a, b in zip(text.splitlines(), made.splitlines())) == 1
 
+
+# --- the diagram gallery, with each diagram's test file, checked ----------------------------
 
 def test_the_diagram_gallery_draws_every_diagram_of_the_chapters():
-    """tests/test_diagrams.py's GALLERY (kept by hand: each drawing is a call with its own
-    arguments) draws every diagram of each chapter's diagrams modules."""
+    """The gallery (each tests/test_diagrams_<topic>.py's GALLERY, gathered by
+    tests/test_diagrams.py: each drawing is a call with its own arguments) draws every
+    diagram of each chapter's diagrams modules."""
     from test_diagrams import GALLERY, NOT_DRAWN
 
     for c in CHAPTERS:
@@ -200,10 +216,11 @@ def test_the_diagram_gallery_draws_every_diagram_of_the_chapters():
             names = getattr(nb.diagrams, Path(module).stem).__all__
             missing = sorted(set(names) - set(GALLERY) - NOT_DRAWN)
             assert not missing, (f"chapter {c.number}'s nnbook/{module} draws {missing}, "
-                                 "which tests/test_diagrams.py's GALLERY does not")
+                                 f"which tests/test_diagrams_{Path(module).stem}.py's GALLERY "
+                                 "does not")
     diagram_modules = {p.stem for p in (ROOT / "nnbook" / "diagrams").glob("[a-z]*.py")}
     listed = {Path(m).stem for c in CHAPTERS for m in c.modules if m.startswith("diagrams/")}
-    assert diagram_modules == listed, "a diagrams module that no chapter of tests/chapters.py lists"
+    assert diagram_modules == listed, "a diagrams module that no chapter of tools/chapters.py lists"
 
 
 # --- the markers --------------------------------------------------------------------------------

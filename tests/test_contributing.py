@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import chapters  # tests/chapters.py: the table of chapters
+import chapters  # tools/chapters.py: the table of chapters
 import nnbook as nb
 from nnbook.torch_bridge import mappings
 
@@ -269,7 +269,7 @@ CROSS_CUTTING = {"test_api", "test_gradients", "test_custom_layers", "test_seque
                  "test_readme", "test_packaging", "test_repo_size", "test_ci", "test_book",
                  "test_jupyterlab", "test_jupyterlab_settings", "test_browser_skip_summary",
                  "test_benchmarks", "test_training_walk", "test_fresh_seeds",
-                 "test_chapters",   # the table of chapters (tests/chapters.py) against the files
+                 "test_chapters",   # the table of chapters (tools/chapters.py) against the files
                  "test_planted_bugs",  # the planted bugs' catalogue (tools/planted_bugs.py)
                  "test_walk_calls"}  # the calls from fit, a step and generate (issue 51)
 
