@@ -65,7 +65,7 @@ def test_the_exercises_are_the_notebooks_and_the_registrys(chapter):
                      key=lambda k: int(k.split(".")[1]))
     assert list(chapter.exercises) == registered, (
         f"chapter {chapter.number}: the table says {chapter.exercises}, nb.exercises registers "
-        f"{registered} (a checker's module not imported by nnbook/exercises/__init__.py?)")
+        f"{registered} (its checkers' module has no line starting @exercise(?)")
     assert list(chapter.exercises) == checked, (
         f"chapter {chapter.number}: the table says {chapter.exercises}, the notebook checks {checked}")
 
