@@ -223,6 +223,81 @@ def test_the_diagram_gallery_draws_every_diagram_of_the_chapters():
     assert diagram_modules == listed, "a diagrams module that no chapter of tools/chapters.py lists"
 
 
+# --- the shared files a new chapter edits -------------------------------------------------------
+
+# CONTRIBUTING.md's "Add a chapter": besides its own files, a new chapter edits these and no
+# other shared file (README.md through `python tools/chapters.py --write-readme`, and its
+# overview for a chapter of Part IV or V; the export lines of the folders it adds names to).
+SHARED = ("tools/chapters.py", "README.md", "nnbook/**/__init__.py")
+_NAMED_CHAPTERS = re.compile(r"\b[Cc]hapters\s+(\d\d(?:(?:–|,\s+|,?\s+and\s+|\s+to\s+)\d\d)+)")
+
+
+def lists_of_chapters(path: Path) -> list:
+    """What in ``path`` reads as a list of chapters kept by hand: a sentence naming four
+    chapters or more ("chapters 06, 07, 09 and 11"), or, in Python, a tuple, list, set or
+    dict's keys holding three chapter numbers or more ("19", "20", "21"), notebooks' names or
+    stored tables' names."""
+    text = path.read_text(encoding="utf-8")
+    found = [m.group(0).replace("\n", " ") for m in _NAMED_CHAPTERS.finditer(text)
+             if len(re.findall(r"\d\d", m.group(1))) >= 4]
+    if path.suffix == ".py":
+        files = {c.notebook for c in CHAPTERS} | {t for c in CHAPTERS for t in c.tables}
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
+                items = node.keys if isinstance(node, ast.Dict) else node.elts
+                strings = [e.value for e in items
+                           if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+                named = [v for v in strings if re.fullmatch(r"\d\d", v) or v in files]
+                if len(named) >= 3:
+                    found.append(f"line {node.lineno}: {named}")
+    return found
+
+
+def _shared_files():
+    """The repository's files that belong to no chapter and that a chapter could be listed in:
+    the guide, the root conftest.py, noxfile.py, tools/ (but the table) and the test files no
+    chapter owns (its library tests, claims and solutions are its own files). A module's
+    docstring naming the chapters that use it is the module's own fact, not looked at."""
+    owned = set(chapters.test_files_by_chapter()) | {c.claims for c in CHAPTERS if c.claims}
+    tests = [p for p in sorted((ROOT / "tests").glob("*.py"))
+             if p.name not in owned and not p.name.startswith("exercise_solutions")
+             and p.name != Path(__file__).name]          # this file: the finder's own examples
+    tools = [p for p in sorted((ROOT / "tools").glob("*.py")) if p.name != "chapters.py"]
+    return [ROOT / "CONTRIBUTING.md", ROOT / "conftest.py", ROOT / "noxfile.py", *tools, *tests]
+
+
+def test_no_shared_file_lists_the_chapters_by_hand():
+    """A list of chapters kept by hand in a shared file is one more file each new chapter must
+    edit: derive it from the table (or name the rule, in prose) instead."""
+    found = {p.relative_to(ROOT).as_posix(): lists_of_chapters(p) for p in _shared_files()}
+    found = {name: lists for name, lists in found.items() if lists}
+    assert not found, (f"lists of chapters kept by hand: {found}; derive them from "
+                       "tools/chapters.py, or keep them with the chapter's own files")
+
+
+def test_the_list_finder_finds_the_lists_it_forbids(tmp_path):
+    guide, code = tmp_path / "GUIDE.md", tmp_path / "x.py"
+    guide.write_text("It moves a slider in chapters 06, 07, 09,\n11 and 17; chapters 10–13 "
+                     "and 15 share a split.", encoding="utf-8")
+    code.write_text('LATER = ("19", "20", "21")\nTWO = ["17", "18"]\n'
+                    'RUN = {"00_big_picture.ipynb", "05_xor.ipynb", "24_fewer_bits.ipynb"}\n'
+                    'SKIP = {"17_attention": 1, "18_transformer": 2, "27_digits_guidance": 3}\n',
+                    encoding="utf-8")
+    assert lists_of_chapters(guide) == ["chapters 06, 07, 09, 11 and 17"]
+    assert [f.split(":")[0] for f in lists_of_chapters(code)] == ["line 1", "line 3", "line 4"]
+
+
+def test_the_guide_names_the_shared_files_a_chapter_edits():
+    section = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8").split(
+        "## Add a chapter", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\d\. (.+?)(?=^\d\. |^$)", section, flags=re.M | re.S)
+    assert len(listed) == 3 <= 4, listed
+    assert "`tools/chapters.py`" in listed[0] and "`README.md`" in listed[1]
+    assert chapters.README_COMMAND in " ".join(listed[1].split())
+    assert "`__init__.py`" in listed[2]
+    assert len(SHARED) == len(listed)
+
+
 # --- the markers --------------------------------------------------------------------------------
 
 def test_every_chapter_has_its_marker(pytestconfig):

@@ -379,16 +379,16 @@ def _constant(path, name):
     raise AssertionError(f"{path} has no {name}")
 
 
-def _chapters(text):
-    return re.findall(r"\b\d\d\b", text)
-
-
-def test_the_explorable_chapters_are_those_the_browser_test_moves():
-    every, above = _quoted(r"moves one slider\s+of an explorable in chapters ([\d,\s]+and \d\d)"
-                           r"\s+\(for ([\d,\s]+and \d\d)\s+after running the cells above")
-    explorables = chapters.browser_explorables()     # test_jupyterlab.py's EXPLORABLES
-    assert _chapters(every) == [e[0][:2] for e in explorables]
-    assert _chapters(above) == [e[0][:2] for e in explorables if e[-1] == "above"]
+def test_the_sliders_the_browser_test_moves_are_the_tables():
+    """The guide names the rule, not the chapters: the browser test moves each row's
+    ``Slider`` (test_jupyterlab.py's EXPLORABLES is chapters.browser_explorables(), checked in
+    tests/test_chapters.py), running the cells above first for the setup the guide quotes."""
+    kind, = _quoted(r"moves the slider of each chapter whose row in\s+`tools/chapters\.py` gives "
+                    r"its explorable a `(\w+)`")
+    assert kind == chapters.Slider.__name__
+    above, = _quoted(r"after running the cells above it when\s+the slider's setup is `\"(\w+)\"`")
+    setups = {e[-1] for e in chapters.browser_explorables()}
+    assert above in setups and setups == {"imports", above}, setups
 
 
 def test_the_exercise_solution_files_hold_the_chapters_the_guide_says():
