@@ -5,8 +5,8 @@
 
 It lives in tools/, beside the scripts that read it (tools/build_book.py), because it is the
 repository's, not the course's: not in nnbook/ (the installed package, whose public names
-/work/shared/API.md promises: a contributor's table is no part of it), not in notebooks/ (the
-course only), and not in tests/ (the root conftest.py and the book builder read it too). The
+are an API promise: a contributor's table is no part of it), not in notebooks/ (the course
+only), and not in tests/ (the root conftest.py and the book builder read it too). The
 root conftest.py puts tools/ on the path, so the tests ``import chapters``.
 
 Adding a chapter means a row here plus the chapter's own files (its notebook, the modules it
