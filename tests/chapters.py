@@ -329,7 +329,7 @@ CHAPTERS = [
                          "w = 6.00: samples at (0.02, 2.20), spread 0.40; the tilted density at (0.00, 1.80)",
                          "above")),),
             tables=("27_digits_guidance",),
-            exercises=("27.1",), solutions="exercise_solutions_guidance",
+            exercises=("27.1", "27.2"), solutions="exercise_solutions_guidance",
             claims="test_claims_over_seeds_27_27.py"),
     Chapter("28", "28_diffusion_language_model.ipynb", "A diffusion language model against an exact oracle", part="V",
             modules=("data/language_oracle.py", "diagrams/masked.py", "exercises/masked.py",
