@@ -316,7 +316,7 @@ CHAPTERS = [
                     "feature slices, checked against `torch.nn.MultiheadAttention`; order and "
                     "position vectors; where a small trained model looks.")),
     Chapter("18", "18_a_small_transformer.ipynb", "A small transformer", part="III",
-            modules=("data/sampling.py", "experiments/sequence_models.py", "explore/sampling.py",
+            modules=("inference/text.py", "experiments/sequence_models.py", "explore/sampling.py",
                      "layers/attention/block_arrays.py", "layers/attention/transformer.py",
                      "layers/normalization/layernorm.py"),
             explorables=(E("next_char", "sampling"), E("attention_query", "attention")),
@@ -555,7 +555,7 @@ CHAPTERS = [
             # the notebook's digits run is ch27.digits_run(SEED), SEED = 27; `row` has every column
             asserted=(Asserted("27_digits_guidance", 27,
                                "    assert all(abs(first[k] - v) < 1e-9 for k, v in row.items())"),),
-            exercises=("27.1",), solutions="exercise_solutions_guidance",
+            exercises=("27.1", "27.2"), solutions="exercise_solutions_guidance",
             claims="test_claims_over_seeds_27_27.py",
             covers=("Guidance: classifier-free guidance derived from Bayes' rule on the scores, "
                     "the tilted density's score at noise level 0 only (checked against the noised "
