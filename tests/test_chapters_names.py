@@ -51,7 +51,6 @@ NOT_RUN_YET = {
     "17": {"nb.data.Language"},
     "18": {"nb.MultiHeadAttention"},
     "19": {"nb.SeedTable"},
-    "21": {"nb.inference.next_token_probs"},
     "23": {"nb.MultiHeadAttention", "nb.inference.cut_caches"},
     "24": {"nb.precision.RoundTo", "nb.precision.mixed_precision_step",
            "nb.precision.QuantisedModel", "nb.MultiHeadAttention", "nb.TransformerBlock"},
