@@ -270,6 +270,7 @@ CROSS_CUTTING = {"test_api", "test_gradients", "test_custom_layers", "test_seque
                  "test_jupyterlab", "test_jupyterlab_settings", "test_browser_skip_summary",
                  "test_benchmarks", "test_training_walk", "test_fresh_seeds",
                  "test_chapters",   # the table of chapters (tools/chapters.py) against the files
+                 "test_chapters_names",   # every name a chapter's row lists, run by its notebook
                  "test_planted_bugs",  # the planted bugs' catalogue (tools/planted_bugs.py)
                  "test_walk_calls",  # the calls from fit, a step and generate (issue 51)
                  "test_course"}  # README's first command: the learner's copies (tools/course.py)

@@ -91,7 +91,10 @@ class Chapter(NamedTuple):
     ``solutions``: the module of tests/ holding its exercises' worked solutions.
     ``claims``: the tests/test_claims_over_seeds_*.py file holding its claims (its tests
     named ``test_NN_…`` or ``test_chapter_NN_…`` when the file holds several chapters).
-    ``covers``: what it covers, the third column of README.md's chapter table."""
+    ``covers``: what it covers, the third column of README.md's chapter table.
+    ``names``: the public nnbook names it teaches or uses, as dotted paths from ``nb``: those
+    its notebook's first cell names in backticks; each must be used by one of its code cells
+    (tests/test_chapters_names.py, issue 66)."""
     number: str
     notebook: str
     title: str
@@ -104,6 +107,7 @@ class Chapter(NamedTuple):
     solutions: str = ""
     claims: str | None = None
     covers: str = ""
+    names: tuple = ()
 
     @property
     def stem(self) -> str:
@@ -128,7 +132,14 @@ CHAPTERS = [
             exercises=("00.1", "00.2", "00.3"), solutions="exercise_solutions",
             claims="test_claims_over_seeds_00_06.py",
             covers=("A network as one function; the train loop; gradient descent and learning "
-                    "rates; cost vs loss; counting parameters.")),
+                    "rates; cost vs loss; counting parameters."),
+            names=("nb.Sequential", "nb.Dense", "nb.Sigmoid", "nb.Softmax",
+                   "nb.Sequential.compile", "nb.Sequential.fit", "nb.Sequential.predict",
+                   "nb.Sequential.evaluate", "nb.History", "nb.SGD", "nb.MSE",
+                   "nb.BinaryCrossEntropy", "nb.Sequential.summary",
+                   "nb.Sequential.count_params", "nb.numerical_gradient", "nb.plot.loss_curve",
+                   "nb.diagrams.network", "nb.explore.learning_rate",
+                   "nb.explore.learning_rate_figure")),
     Chapter("01", "01_delta_rule.ipynb", "The delta rule", part="I",
             modules=("data/generated.py", "explore/sigmoid.py", "kernels/elementwise.py",
                      "layers/activations.py"),
@@ -138,14 +149,22 @@ CHAPTERS = [
             claims="test_claims_over_seeds_00_06.py",
             covers=("The delta rule for one neuron; why sigmoid saturates; logistic regression and "
                     "`∂L/∂z = ŷ − y`.")),
-    Chapter("02", "02_single_neuron_chain.ipynb", "A chain of single neurons", part="I",
+    ,
+            names=("nb.Sigmoid", "nb.Tanh", "nb.Tanh.function", "nb.Tanh.derivative",
+                   "nb.Tanh.backward", "nb.sigmoid", "nb.BinaryCrossEntropy", "nb.MSE.grad",
+                   "nb.data.logic_gate", "nb.plot.decision_boundary", "nb.diagrams.neuron",
+                   "nb.explore.sigmoid_saturation", "nb.explore.sigmoid_figure")Chapter("02", "02_single_neuron_chain.ipynb", "A chain of single neurons", part="I",
             modules=("diagrams/graph.py", "gradcheck.py"),
             explorables=(),
             tables=(),
             exercises=("02.1", "02.2", "02.3"), solutions="exercise_solutions",
             claims="test_claims_over_seeds_00_06.py",
             covers=("Backpropagation through a chain of single neurons; the chain rule; why "
-                    "backprop beats finite differences.")),
+                    "backprop beats finite differences."),
+            names=("nb.numerical_gradient", "nb.check_gradients", "nb.relative_error",
+                   "nb.sigmoid", "nb.Sigmoid", "nb.Dense", "nb.Tanh", "nb.Sequential", "nb.MSE",
+                   "nb.SGD", "nb.plot.loss_curve", "nb.diagrams.computational_graph",
+                   "nb.diagrams.forward_backward")),
     Chapter("03", "03_multi_neuron_backprop.ipynb", "Many neurons per layer: backpropagation", part="I",
             modules=("diagrams/shapes.py", "exercises/backprop.py", "layers/base.py",
                      "layers/dense.py", "training/protocol.py"),
@@ -154,7 +173,11 @@ CHAPTERS = [
             exercises=("03.1", "03.2", "03.3"), solutions="exercise_solutions",
             claims="test_claims_over_seeds_00_06.py",
             covers=("Many neurons per layer: the layer design with `forward`/`backward`, Dense, "
-                    "activations, MSE, gradient checks.")),
+                    "activations, MSE, gradient checks."),
+            names=("nb.diagrams.dense_shapes", "nb.Dense", "nb.Tanh", "nb.MSE",
+                   "nb.check_gradients", "nb.Layer", "nb.Sigmoid", "nb.ReLU",
+                   "nb.BinaryCrossEntropy", "nb.Sequential", "nb.SGD", "nb.numerical_gradient",
+                   "nb.relative_error", "nb.diagrams.computational_graph")),
     Chapter("04", "04_vectorised_batches.ipynb", "Vectorised batches", part="I",
             modules=("experiments/batch_sizes.py", "init.py"),
             explorables=(),
@@ -162,7 +185,10 @@ CHAPTERS = [
             exercises=("04.1", "04.2", "04.3"), solutions="exercise_solutions",
             claims="test_claims_over_seeds_00_06.py",
             covers=("Whole batches as matrices; loops vs vectorised code; initialisation and "
-                    "symmetry; mini-batches.")),
+                    "symmetry; mini-batches."),
+            names=("nb.Sequential.fit", "nb.init.zeros", "nb.init.constant",
+                   "nb.init.small_random", "nb.init.normal", "nb.init.xavier_uniform",
+                   "nb.init.he_normal", "nb.Dense", "nb.diagrams.network")),
     Chapter("05", "05_xor.ipynb", "XOR", part="I",
             modules=("data/labels.py", "experiments/seeds.py", "explore/animation.py",
                      "explore/xor.py", "plot/spread.py", "training/metrics.py"),
@@ -171,7 +197,11 @@ CHAPTERS = [
             exercises=("05.1", "05.2", "05.3"), solutions="exercise_solutions",
             claims="test_claims_over_seeds_00_06.py",
             covers=("XOR: what one neuron cannot learn and a small network can; the decision "
-                    "surface.")),
+                    "surface."),
+            names=("nb.Dense", "nb.over_seeds", "nb.data.xor", "nb.data.logic_gate",
+                   "nb.plot.decision_boundary", "nb.plot.loss_curve", "nb.explore.xor_training",
+                   "nb.explore.xor_figure", "nb.explore.xor_animation", "nb.SeedTable",
+                   "nb.plot.seeds")),
     Chapter("06", "06_deep_networks.ipynb", "Deep networks: vanishing and exploding gradients", part="I",
             modules=("diagnostics.py", "diagrams/residual.py", "exercises/deep.py",
                      "experiments/deep_stacks.py", "explore/initialisation.py"),
@@ -180,7 +210,12 @@ CHAPTERS = [
             exercises=("06.1", "06.2", "06.3"), solutions="exercise_solutions",
             claims="test_claims_over_seeds_00_06.py",
             covers=("Deep networks: vanishing and exploding gradients, initial scales, ReLU, "
-                    "gradient clipping.")),
+                    "gradient clipping."),
+            names=("nb.diagnostics.gradient_norms", "nb.plot.gradient_norms", "nb.SGD",
+                   "nb.diagnostics.activation_stats", "nb.plot.legend", "nb.init.normal",
+                   "nb.init.small_random", "nb.init.xavier_normal", "nb.init.he_normal",
+                   "nb.explore.init_depth", "nb.explore.init_depth_figure",
+                   "nb.diagrams.residual_block")),
     Chapter("07", "07_convolution_stride_padding.ipynb", "Convolution: filters, padding, stride", part="I",
             modules=("conv_impl.py", "diagrams/conv.py", "exercises/convolution.py",
                      "explore/conv.py", "layers/conv/conv2d.py", "layers/conv/rules.py",
@@ -190,7 +225,10 @@ CHAPTERS = [
             exercises=("07.1", "07.2", "07.3"), solutions="exercise_solutions",
             claims=None,
             covers=("Convolution: edge filters, padding, stride and the output-size formula, RGB "
-                    "channels, im2col.")),
+                    "channels, im2col."),
+            names=("nb.Conv2D", "nb.output_size", "nb.plot.IMAGE_CMAP",
+                   "nb.diagrams.conv_window", "nb.diagrams.im2col", "nb.explore.conv_window",
+                   "nb.explore.conv_window_figure")),
     Chapter("08", "08_conv_layers_and_pooling.ipynb", "Convolution layers and pooling", part="I",
             modules=("experiments/learned_filters.py", "kernels/conv.py", "kernels/conv_dx.py",
                      "layers/conv/pooling.py"),
@@ -199,7 +237,10 @@ CHAPTERS = [
             exercises=("08.1", "08.2", "08.3"), solutions="exercise_solutions",
             claims="test_claims_over_seeds_07_14.py",
             covers=("Convolution layers and pooling: biases, ReLU, max/average pooling, parameter "
-                    "counts, backward passes, a small CNN.")),
+                    "counts, backward passes, a small CNN."),
+            names=("nb.MaxPool2D", "nb.AvgPool2D", "nb.Conv2D.backward", "nb.data.load_digits",
+                   "nb.plot.filters", "nb.plot.feature_maps", "nb.plot.IMAGE_CMAP",
+                   "nb.plot.legend", "nb.diagrams.pooling", "nb.over_seeds", "nb.plot.seeds")),
     Chapter("09", "09_softmax.ipynb", "Softmax and multi-class outputs", part="I",
             modules=("diagrams/softmax.py", "exercises/classification.py",
                      "experiments/spiral_classifier.py", "explore/softmax.py",
@@ -209,7 +250,15 @@ CHAPTERS = [
             exercises=("09.1", "09.2", "09.3"), solutions="exercise_solutions",
             claims="test_claims_over_seeds_07_14.py",
             covers=("Softmax and multi-class outputs: overflow, cross-entropy, `∂L/∂z = ŷ − y`, a "
-                    "3-class network.")),
+                    "3-class network."),
+            names=("nb.sigmoid", "nb.softmax", "nb.Softmax", "nb.Softmax.jacobian",
+                   "nb.BinaryCrossEntropy", "nb.CrossEntropy", "nb.MSE",
+                   "nb.numerical_gradient", "nb.data.spirals", "nb.data.one_hot",
+                   "nb.metrics.accuracy", "nb.plot.decision_boundary", "nb.plot.loss_curve",
+                   "nb.diagrams.softmax_bars", "nb.diagrams.network",
+                   "nb.explore.softmax_temperature", "nb.explore.softmax_figure",
+                   "nb.Sequential.compute_gradients", "nb.Loss.fuses",
+                   "nb.CrossEntropy.fused_gradient", "nb.over_seeds", "nb.plot.seeds")),
     Chapter("10", "10_handwritten_digits.ipynb", "Handwritten digits", part="I",
             modules=("callbacks.py", "data/digits.py", "data/idx.py", "data/splits.py",
                      "experiments/digits_baselines.py", "metrics.py", "training/callback_base.py",
@@ -219,7 +268,13 @@ CHAPTERS = [
             exercises=("10.1", "10.2", "10.3"), solutions="exercise_solutions",
             claims="test_claims_over_seeds_07_14.py",
             covers=("Handwritten digits: a dense network and a CNN on 8×8 digits, confusion "
-                    "matrix, learned filters.")),
+                    "matrix, learned filters."),
+            names=("nb.metrics.confusion_matrix", "nb.plot.confusion_matrix",
+                   "nb.plot.image_grid", "nb.plot.IMAGE_CMAP", "nb.data.digits_split",
+                   "nb.data.load_mnist", "nb.plot.filters", "nb.plot.feature_maps",
+                   "nb.data.load_digits", "nb.data.train_test_split", "nb.metrics.accuracy",
+                   "nb.plot.loss_curve", "nb.diagrams.network", "nb.over_seeds",
+                   "nb.seeds.stored")),
     Chapter("11", "11_optimizers.ipynb", "Optimizers", part="II",
             modules=("diagrams/optimizers.py", "exercises/optimizers.py",
                      "experiments/optimizers_compared.py", "explore/optimizers.py", "schedules.py",
@@ -232,7 +287,11 @@ CHAPTERS = [
             covers=("Momentum, Nesterov, RMSProp and Adam derived and checked step for step "
                     "against the library; the rate (κ−1)/(κ+1) that the condition number sets; "
                     "paths on a quadratic and in Rosenbrock's valley; learning-rate schedules; why "
-                    "chapter 10 trained faster with Adam.")),
+                    "chapter 10 trained faster with Adam."),
+            names=("nb.SGD", "nb.RMSProp", "nb.Adam", "nb.schedules.step_decay",
+                   "nb.schedules.cosine_decay", "nb.callbacks.LearningRateScheduler",
+                   "nb.Adam.get_state", "nb.diagrams.momentum_vectors",
+                   "nb.explore.optimizer_paths", "nb.explore.optimizer_paths_figure")),
     Chapter("12", "12_generalisation.ipynb", "Generalisation", part="II",
             modules=("diagrams/regularisation.py", "exercises/generalisation.py",
                      "experiments/regularisers.py", "explore/regularisation.py",
@@ -244,7 +303,12 @@ CHAPTERS = [
             claims="test_claims_over_seeds_07_14.py",
             covers=("Overfitting on 150 digits; L2 weight decay, inverted dropout, early stopping "
                     "and one-pixel shifts, each derived and checked; a held-out table that says "
-                    "what one run of each does and does not show.")),
+                    "what one run of each does and does not show."),
+            names=("nb.SGD", "nb.Dropout", "nb.Dropout.training", "nb.callbacks.EarlyStopping",
+                   "nb.data.digits_split", "nb.Sequential.fit", "nb.check_gradients",
+                   "nb.plot.image_grid", "nb.seeds.stored", "nb.plot.seeds",
+                   "nb.diagrams.dropout_network", "nb.explore.l2_polynomial",
+                   "nb.explore.l2_polynomial_figure")),
     Chapter("13", "13_batch_normalisation.ipynb", "Batch normalisation", part="II",
             modules=("diagrams/normalisation.py", "exercises/normalisation.py",
                      "experiments/batchnorm_effect.py", "kernels/aligned.py",
@@ -256,7 +320,11 @@ CHAPTERS = [
             covers=("Batch normalisation: forward and compact backward checked by hand and by "
                     "finite differences; running statistics for inference; per-channel BN for conv "
                     "layers; a deeper network and a two-block digits CNN that train at a rate "
-                    "where the same networks without BN fail.")),
+                    "where the same networks without BN fail."),
+            names=("nb.BatchNorm", "nb.BatchNorm.buffers", "nb.BatchNorm.training",
+                   "nb.diagrams.batchnorm_statistics", "nb.check_gradients",
+                   "nb.numerical_gradient", "nb.relative_error", "nb.Conv2D", "nb.MaxPool2D",
+                   "nb.SGD", "nb.data.digits_split", "nb.seeds.stored")),
     Chapter("14", "14_automatic_differentiation.ipynb", "Automatic differentiation", part="II",
             modules=("autodiff/engine.py", "autodiff/forward.py", "autodiff/graph.py",
                      "autodiff/rules.py", "exercises/autodiff.py"),
@@ -266,7 +334,9 @@ CHAPTERS = [
             claims=None,
             covers=("Automatic differentiation: a scalar reverse-mode engine that reproduces "
                     "chapters 02 and 05's gradients exactly; forward vs reverse mode vs finite "
-                    "differences, passes counted; what `torch.autograd` records.")),
+                    "differences, passes counted; what `torch.autograd` records."),
+            names=("nb.autodiff.Value", "nb.autodiff.Value.backward", "nb.autodiff.Dual",
+                   "nb.autodiff.values", "nb.autodiff.gradients", "nb.autodiff.draw_graph")),
     Chapter("15", "15_recurrent_networks.ipynb", "Recurrent networks", part="III",
             modules=("data/sequences.py", "diagrams/recurrent.py", "exercises/sequences.py",
                      "explore/recurrent.py", "layers/recurrent/rnn.py",
@@ -280,7 +350,12 @@ CHAPTERS = [
                     "with shared weights; backpropagation through time checked by hand, by finite "
                     "differences, by chapter 14's engine and against `torch.nn.RNN`; the gradient "
                     "through time against the recurrent weights' largest singular value; clipping "
-                    "an exploding run; a sine wave one step ahead and digits read row by row.")),
+                    "an exploding run; a sine wave one step ahead and digits read row by row."),
+            names=("nb.RNN", "nb.Dense", "nb.data.sine_wave", "nb.diagrams.rnn_unrolled",
+                   "nb.diagrams.rnn_outputs", "nb.diagrams.bptt_paths",
+                   "nb.explore.gradient_through_time",
+                   "nb.explore.gradient_through_time_figure", "nb.explore.input_gradient_norms",
+                   "nb.check_gradients", "nb.over_seeds")),
     Chapter("16", "16_gated_cells.ipynb", "Gated cells: LSTM and GRU", part="III",
             modules=("diagrams/gated.py", "experiments/long_recall.py", "layers/recurrent/gru.py",
                      "layers/recurrent/lstm.py", "training/clipping.py"),
@@ -292,7 +367,12 @@ CHAPTERS = [
                     "what it does not; gradients across 50 steps measured against the plain RNN's; "
                     "the backward pass gate by gate, checked against `torch.nn.LSTM` and "
                     "`torch.nn.GRU`; the forget bias of 1; a symbol recalled after 99 distractors "
-                    "by the LSTM while the plain RNN stays at chance.")),
+                    "by the LSTM while the plain RNN stays at chance."),
+            names=("nb.LSTM", "nb.GRU", "nb.data.recall_task", "nb.data.chance_level",
+                   "nb.data.adding_problem", "nb.diagrams.lstm_cell", "nb.diagrams.gru_cell",
+                   "nb.seeds.stored", "nb.plot.seeds", "nb.RNN",
+                   "nb.explore.input_gradient_norms", "nb.explore.gradient_through_time",
+                   "nb.check_gradients")),
     Chapter("17", "17_embeddings_and_attention.ipynb", "Embeddings and attention", part="III",
             modules=("data/corpus.py", "data/language.py", "data/stem_language.py",
                      "data/window_bound.py", "diagrams/attention.py", "exercises/attention.py",
@@ -314,7 +394,14 @@ CHAPTERS = [
                     "to the counts' loss; scaled dot-product attention, why √d_k, the causal mask "
                     "and the backward through the softmax, checked by finite differences; heads as "
                     "feature slices, checked against `torch.nn.MultiheadAttention`; order and "
-                    "position vectors; where a small trained model looks.")),
+                    "position vectors; where a small trained model looks."),
+            names=("nb.Dense", "nb.Embedding", "nb.PositionalEmbedding",
+                   "nb.MultiHeadAttention", "nb.data.Language", "nb.data.language_corpus",
+                   "nb.data.char_windows", "nb.data.bigram_probs",
+                   "nb.data.Language.window_bound", "nb.CrossEntropy",
+                   "nb.callbacks.SampleText", "nb.diagrams.attention_matrix",
+                   "nb.diagrams.causal_mask", "nb.diagrams.heads", "nb.explore.attention_query",
+                   "nb.explore.attention_query_figure", "nb.seeds.stored", "nb.plot.seeds")),
     Chapter("18", "18_a_small_transformer.ipynb", "A small transformer", part="III",
             modules=("inference/text.py", "experiments/sequence_models.py", "explore/sampling.py",
                      "layers/attention/block_arrays.py", "layers/attention/transformer.py",
@@ -332,7 +419,15 @@ CHAPTERS = [
                     "notebook, judged against the language's exact entropy and by how many of its "
                     "sampled sentences the grammar accepts; sampling with temperature; the cost of "
                     "attention in T; Part III's table of bigram, RNN, LSTM, GRU and transformer on "
-                    "the same budget.")),
+                    "the same budget."),
+            names=("nb.LayerNorm", "nb.TransformerBlock", "nb.data.sample_text",
+                   "nb.diagrams.transformer_block", "nb.explore.next_char",
+                   "nb.explore.next_char_figure", "nb.explore.next_char_probs",
+                   "nb.seeds.stored", "nb.plot.seeds", "nb.Embedding", "nb.PositionalEmbedding",
+                   "nb.MultiHeadAttention", "nb.data.language_corpus", "nb.data.char_windows",
+                   "nb.data.bigram_probs", "nb.data.Language.window_bound",
+                   "nb.callbacks.SampleText", "nb.RNN", "nb.LSTM", "nb.GRU",
+                   "nb.schedules.cosine_decay", "nb.to_torch")),
     Chapter("19", "19_tokens.ipynb", "Tokens", part="IV",
             modules=("data/bpe.py", "data/bpe_files.py", "data/bpe_merges.py",
                      "data/bpe_specials.py", "diagrams/tokens.py", "exercises/tokens.py",
@@ -351,7 +446,17 @@ CHAPTERS = [
                     "`nb.data.BPETokenizer`; encoding by rank and the round trip on any text; what "
                     "BPE learns from a language of stems and affixes; pre-tokenisation and special "
                     "tokens; bits per byte against the exact entropy; the transformer on BPE "
-                    "tokens against characters on the same budget.")),
+                    "tokens against characters on the same budget."),
+            names=("nb.data.BPETokenizer", "nb.data.BPETokenizer.train",
+                   "nb.data.BPETokenizer.encode", "nb.data.BPETokenizer.decode",
+                   "nb.data.BPETokenizer.vocab_size", "nb.data.BPETokenizer.GPT2_PATTERN",
+                   "nb.data.BPETokenizer.GPT4_PATTERN", "nb.data.BPETokenizer.save",
+                   "nb.data.BPETokenizer.load", "nb.data.BPETokenizer.from_tiktoken",
+                   "nb.data.StemLanguage", "nb.diagrams.merge_tree",
+                   "nb.diagrams.token_boundaries", "nb.explore.bpe_merges",
+                   "nb.explore.bpe_merges_figure", "nb.data.char_windows",
+                   "nb.data.bigram_probs", "nb.TransformerBlock", "nb.LayerNorm", "nb.Adam",
+                   "nb.schedules.cosine_decay", "nb.SeedTable", "nb.plot.seeds")),
     Chapter("20", "20_the_modern_block.ipynb", "The modern block", part="IV",
             modules=("diagrams/modern.py", "exercises/modern.py", "experiments/modern_block.py",
                      "explore/modern.py", "layers/attention/gqa.py", "layers/attention/rope.py",
@@ -376,7 +481,14 @@ CHAPTERS = [
                     "embeddings and their summed gradient; AdamW against L2 in Adam's gradient and "
                     "`torch.optim.AdamW`; an ablation table in bits per character beside the "
                     "grammar and the window bound; a rematch with the LSTM on equal CPU time, "
-                    "judged on closing brackets and final marks.")),
+                    "judged on closing brackets and final marks."),
+            names=("nb.RMSNorm", "nb.SiLU", "nb.SwiGLU", "nb.MultiHeadAttention",
+                   "nb.TransformerBlock", "nb.TransformerBlock.modern", "nb.Unembedding",
+                   "nb.Embedding", "nb.PositionalEmbedding", "nb.AdamW",
+                   "nb.layers.rope_angles", "nb.layers.apply_rope", "nb.layers.kv_head_of",
+                   "nb.diagrams.modern_block", "nb.diagrams.rope_pairs",
+                   "nb.diagrams.gqa_heads", "nb.explore.rope_score",
+                   "nb.explore.rope_score_figure")),
     Chapter("21", "21_inference.ipynb", "Inference", part="IV",
             modules=("diagrams/inference.py", "exercises/grading.py", "exercises/inference.py",
                      "experiments/decoding.py", "explore/inference.py", "inference/caches.py",
@@ -406,7 +518,14 @@ CHAPTERS = [
                     "temperature, top-k and top-p checked on a distribution made by hand, then "
                     "judged by the grammar (accepted and distinct sentences, loss per character "
                     "against the entropy); greedy's repetition; the end of the context window, "
-                    "refused by a position table, worse past the training window with RoPE.")),
+                    "refused by a position table, worse past the training window with RoPE."),
+            names=("nb.generate", "nb.seeds.stored", "nb.inference.apply_temperature",
+                   "nb.inference.top_k_filter", "nb.inference.top_p_filter",
+                   "nb.inference.next_token_probs", "nb.inference.sample_next",
+                   "nb.inference.can_cache", "nb.inference.start_cache",
+                   "nb.inference.clear_cache", "nb.inference.cache_nbytes",
+                   "nb.diagrams.kv_cache", "nb.diagrams.top_p_cut", "nb.explore.decoding",
+                   "nb.explore.decoding_figure", "nb.RMSNorm", "nb.AdamW", "nb.data.Language")),
     Chapter("22", "22_post_training.ipynb", "Post-training", part="IV",
             modules=("data/subject_task.py", "diagrams/posttraining.py",
                      "exercises/posttraining.py", "experiments/sft_rl_dpo.py",
@@ -437,7 +556,8 @@ CHAPTERS = [
                     "its KL to the start and the habits it learns (less varied answers on every "
                     "seed, shorter on most) measured; DPO derived from Bradley–Terry, its gradient "
                     "checked, trained on pairs the grammar grades; the table base → SFT → RL / DPO "
-                    "of accepted answers against bits per character on held-out text.")),
+                    "of accepted answers against bits per character on held-out text."),
+            names=("nb.add_lora")),
     Chapter("23", "23_serving.ipynb", "Serving", part="IV",
             modules=("diagrams/serving.py", "exercises/serving.py", "experiments/sliding_window.py",
                      "inference/batching.py", "inference/speculative.py"),
@@ -458,7 +578,13 @@ CHAPTERS = [
                     "derived, its output distribution equal to the target's by enumeration to "
                     "1e-12 and by sampling within a stated bound, the acceptance rate Σ min(p, q) "
                     "predicting the tokens per target forward, greedy ids identical, target "
-                    "forwards and CPU time against k and the draft's quality.")),
+                    "forwards and CPU time against k and the draft's quality."),
+            names=("nb.generate", "nb.MultiHeadAttention", "nb.TransformerBlock",
+                   "nb.inference.start_cache", "nb.inference.left_pad",
+                   "nb.inference.cut_caches", "nb.inference.speculative_generate",
+                   "nb.inference.accept_or_resample", "nb.inference.speculative_probs",
+                   "nb.diagrams.ragged_batch", "nb.diagrams.rolling_cache",
+                   "nb.diagrams.draft_and_verify")),
     Chapter("24", "24_fewer_bits.ipynb", "Fewer bits, less memory", part="IV",
             modules=("diagrams/precision.py", "exercises/precision.py", "experiments/fewer_bits.py",
                      "explore/precision.py", "kernels/online_softmax.py",
@@ -487,7 +613,18 @@ CHAPTERS = [
                     "`tile=` on `MultiHeadAttention` and `TransformerBlock`), forward and backward "
                     "equal to chapter 17's to 1e-12 while storing only the output and the "
                     "log-sum-exp, its peak memory linear in T against quadratic; gradient "
-                    "accumulation, right only when weighted by the kept targets.")),
+                    "accumulation, right only when weighted by the kept targets."),
+            names=("nb.precision.to_bfloat16", "nb.precision.bfloat16_bits",
+                   "nb.precision.round_to", "nb.precision.FORMATS",
+                   "nb.precision.machine_epsilon", "nb.precision.unit_roundoff",
+                   "nb.precision.stall_point", "nb.precision.running_sum",
+                   "nb.precision.RoundTo", "nb.precision.mixed_precision_step",
+                   "nb.precision.accumulated_gradients", "nb.precision.quantise_weights",
+                   "nb.precision.dequantise", "nb.precision.quantise",
+                   "nb.precision.QuantisedModel", "nb.precision.load_quantised",
+                   "nb.precision.nbytes_as", "nb.precision.online_logsumexp",
+                   "nb.precision.tiled_attention", "nb.precision.tiled_attention_backward",
+                   "nb.MultiHeadAttention", "nb.TransformerBlock")),
     Chapter("25", "25_latent_variables.ipynb", "Latent variables and the VAE", part="V",
             modules=("data/mixture.py", "diagrams/latent.py", "exercises/latent.py",
                      "experiments/vae_bounds.py", "explore/latent.py", "generative/gaussian.py",
@@ -510,7 +647,16 @@ CHAPTERS = [
                     "density's negative log-likelihood as the floor, over seeds; a VAE on 8×8 "
                     "digits: reconstructions, samples, the 2-D latent space, the KL weight β "
                     "varied over seeds; an explorable of the ELBO's gap "
-                    "(`nb.explore.posterior_gap`).")),
+                    "(`nb.explore.posterior_gap`)."),
+            names=("nb.generative.VAE", "nb.generative.reparameterize",
+                   "nb.generative.reparameterize_backward", "nb.generative.gaussian_kl",
+                   "nb.generative.gaussian_kl_grad", "nb.generative.gaussian_log_likelihood",
+                   "nb.generative.Reparameterize", "nb.generative.reparameterized_gradients",
+                   "nb.generative.score_function_gradients", "nb.generative.linear_log_prob",
+                   "nb.generative.linear_elbo", "nb.generative.linear_posterior",
+                   "nb.generative.quadrature_log_prob", "nb.diagrams.latent_model",
+                   "nb.diagrams.elbo_gap", "nb.explore.posterior_gap",
+                   "nb.explore.posterior_gap_figure", "nb.explore.posterior_gap_numbers")),
     Chapter("26", "26_diffusion.ipynb", "Diffusion and flow matching", part="V",
             modules=("exercises/diffusion.py", "experiments/diffusion_samplers.py",
                      "explore/diffusion.py", "generative/denoiser.py", "generative/exact.py",
@@ -539,7 +685,19 @@ CHAPTERS = [
                     "steps over seeds, compared paired (same starting noise), with DDPM's small "
                     "bias at 100 steps shown with 8000 samples; flow matching's exact marginal "
                     "velocity, and Euler's steps against quality beside diffusion's (and DDIM on "
-                    "the cosine schedule).")),
+                    "the cosine schedule)."),
+            names=("nb.data.GaussianMixture", "nb.data.mixture_mmd", "nb.data.mixture_mmd_null",
+                   "nb.generative.LinearSchedule", "nb.generative.CosineSchedule",
+                   "nb.generative.TimeEmbedding", "nb.generative.with_time",
+                   "nb.generative.denoiser", "nb.generative.noise_batch",
+                   "nb.generative.flow_batch", "nb.generative.train_denoiser",
+                   "nb.generative.as_function", "nb.generative.ddpm_sample",
+                   "nb.generative.ddpm_step", "nb.generative.ddim_sample",
+                   "nb.generative.euler_sample", "nb.generative.exact_score",
+                   "nb.generative.exact_noise", "nb.generative.flow_marginal",
+                   "nb.generative.exact_velocity", "nb.plot.density", "nb.plot.vector_field",
+                   "nb.plot.snapshots", "nb.explore.score_field",
+                   "nb.explore.score_field_figure", "nb.explore.flow_animation")),
     Chapter("27", "27_guidance.ipynb", "Guidance: conditional diffusion, exactly first, then digits", part="V",
             modules=("diagrams/guidance.py", "exercises/guidance.py",
                      "experiments/guided_sampling.py", "explore/guidance.py",
@@ -569,7 +727,15 @@ CHAPTERS = [
                     "leaving the tilted density towards the class's edge and Langevin steps at "
                     "noise level 0 moving them onto it (a kernel MMD against its simulated null); "
                     "8×8 digits judged by chapter 10's classifier, accuracy against spread as w "
-                    "grows, over seeds.")),
+                    "grows, over seeds."),
+            names=("nb.generative.conditional_denoiser", "nb.generative.with_class",
+                   "nb.generative.conditional_noise_batch",
+                   "nb.generative.train_conditional_denoiser", "nb.generative.class_function",
+                   "nb.generative.guide", "nb.generative.guided", "nb.generative.class_mixture",
+                   "nb.generative.exact_class_score", "nb.generative.exact_class_noise",
+                   "nb.generative.tilted_moments", "nb.generative.guided_ode_moments",
+                   "nb.generative.guided_sde_moments", "nb.generative.ve_guided_ode_moments",
+                   "nb.generative.ve_guided_sde_moments")),
     Chapter("28", "28_diffusion_language_model.ipynb", "A diffusion language model against an exact oracle", part="V",
             modules=("data/language_oracle.py", "diagrams/masked.py", "exercises/masked.py",
                      "experiments/masked_diffusion.py", "generative/masked.py",
@@ -594,7 +760,15 @@ CHAPTERS = [
                     "(`nb.generative.unmask_sample`): exact with the oracle one token per step, "
                     "the factorisation error alone at more, the trained model judged by the "
                     "grammar; float32 Gumbel-max lowering the temperature on peaked logits, "
-                    "counted exactly.")),
+                    "counted exactly."),
+            names=("nb.generative.mask_batch", "nb.generative.masked_targets",
+                   "nb.generative.MaskedDiffusionLoss", "nb.generative.masked_diffusion_model",
+                   "nb.generative.masked_diffusion_step", "nb.generative.model_conditionals",
+                   "nb.generative.masked_nll", "nb.generative.loss_at_rate",
+                   "nb.generative.unmask_sample", "nb.generative.gumbel_max",
+                   "nb.generative.gumbel_noise", "nb.data.masked_conditionals",
+                   "nb.data.window_log_prob", "nb.data.masked_diffusion_bound",
+                   "nb.diagrams.masked_window")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 
