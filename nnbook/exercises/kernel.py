@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from . import wire
+from .processes import Group
 # become_subreaper, kill_left_behind and landlock_abi: for report.py and the tests
 from .sandbox import (LAUNCH, allowed_paths, become_subreaper, kill_left_behind,  # noqa: F401
                       landlock_abi)
@@ -80,15 +81,23 @@ class Kernel:
         from jupyter_client.connect import write_connection_file
         connection, info = write_connection_file(str(folder / "run" / "kernel.json"), ip="127.0.0.1",
                                               key=secrets.token_hex(16).encode())
-        root = str(Path(nnbook.__file__).resolve().parent.parent)
+        # nnbook is imported from a folder of the kernel's own that links to the package: the
+        # kernel may read the package's folder, not the folder above it (sandbox.py)
+        package = str(Path(nnbook.__file__).resolve().parent)
+        (folder / "lib").mkdir(exist_ok=True)
+        os.symlink(package, folder / "lib" / "nnbook")
+        root = str(folder / "lib")
         with _STARTING:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-c", LAUNCH, str(memory * 2 ** 20), root, connection,
-                 json.dumps({**allowed_paths(folder, root),
+                 json.dumps({**allowed_paths(folder, package),
                              "ports": [int(v) for k, v in info.items() if k.endswith("_port")]})],
                 cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, start_new_session=True)
             _LIVE.add(self.proc.pid)
+        self.memory = memory
+        self.group = Group(self.proc.pid, memory * 2 ** 20)
+        self.group.start()
         self.client = None
         try:
             self.client = BlockingKernelClient()
@@ -125,6 +134,9 @@ class Kernel:
                 break
 
     def _alive(self) -> None:
+        if self.group.over is not None:
+            raise KernelGone(f"ran out of memory: its processes together held "
+                             f"{self.group.over / 2 ** 20:.0f} MB, more than --memory {self.memory} MB")
         if self.proc.poll() is not None:
             raise KernelGone("its kernel died (the code crashed Python, called os._exit() or ran "
                              "out of memory: the limit is --memory)")
@@ -248,6 +260,7 @@ class Kernel:
                 self.client.stop_channels()
         except Exception:
             pass
+        self.group.kill()                  # every process below the keeper, then the keeper
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except OSError:

@@ -37,6 +37,7 @@ from pathlib import Path
 from .classview import STATUS_MARK, crowded, format_csv, format_table, format_text, inert, order
 from .grading import check_calls, needed_cells, uses_nnbook
 from .submissions import notebooks_in, read_notebook
+from .sandbox import inside_readable
 from .kernel import (SANDBOXES, AnswerUnreadable, Kernel, KernelGone, become_subreaper,
                      kill_left_behind)
 
@@ -167,13 +168,23 @@ def report(paths, timeout: float = 120, progress=None, budget: float = 900, memo
     per notebook, flushed at once, and a line for each PATH that holds no notebook; with
     ``jobs`` > 1 notebooks run side by side and each line comes when its notebook ends.
     """
+    import nnbook
+
+    package = str(Path(nnbook.__file__).resolve().parent)
     found, rows = [], []
     for arg in paths:
         source = Path(arg)
-        found.append((str(arg), source, notebooks_in(source) if source.exists() else None))
+        readable = inside_readable(source, package) if source.exists() else None
+        found.append((str(arg), source, readable,
+                      notebooks_in(source) if source.exists() and not readable else None))
     work = []
-    for arg, source, notebooks in found:
-        if notebooks is None:
+    for arg, source, readable, notebooks in found:
+        if readable:
+            rows.append(Row(arg, "-", "-", "error",
+                            f"refused: {source} is inside {readable}, which every student's kernel "
+                            f"may read (nnbook, Python or the system's folders): move the class out of it"))
+            _say(progress, f"report: {inert(rows[-1].message)}\n")
+        elif notebooks is None:
             rows.append(Row(arg, "-", "-", "error", f"no such file or folder: {source}"))
             _say(progress, f"report: {inert(rows[-1].message)}\n")
         elif not notebooks:
