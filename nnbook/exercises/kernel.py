@@ -116,7 +116,7 @@ class Kernel:
                      "_m = _t.ModuleType('_nnbook_report_agent')\n"
                      f"exec({wire_source()!r}, _m.__dict__)\n"
                      "_s.modules['_nnbook_report_agent'] = _m\n"
-                     "_m.AGENT = _m.Agent()\ndel _s, _t, _m", cell=False)
+                     "_m.AGENT = _m.Agent()\n_m.AGENT.watch_checks()\ndel _s, _t, _m", cell=False)
 
     def _ready(self) -> None:
         while True:
@@ -250,6 +250,16 @@ class Kernel:
             return self.codec.decode(reply.get("value"))
         except Exception as exc:   # a reply that is not the wire's data
             raise AnswerUnreadable(f"the kernel sent something that is not an answer ({type(exc).__name__})")
+
+    def check_counts(self) -> dict[str, int]:
+        """{exercise: calls of nb.exercises.check} since the last time asked, as the kernel
+        counted them (a cell can forge these; the report also reads the cell: repeated_checks)."""
+        reply = self.ask({"op": "checks"})
+        try:
+            counts = self.codec.decode(reply.get("value")) if reply.get("kind") == "value" else {}
+            return {str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {}
+        except Exception:
+            return {}
 
     def _function(self, ref, name, source):
         return RemoteFunction(self, ref, name, source)
