@@ -84,3 +84,27 @@ def test_a_class_folder_every_kernel_could_read_is_refused():
     rows = report_module.report([package / "exercises"])
     assert [(r.exercise, r.status) for r in rows] == [("-", "error")]
     assert rows[0].message.startswith("refused:") and "every student's kernel may read" in rows[0].message
+
+
+def test_no_event_loop_is_left_to_be_collected(tmp_path, monkeypatch):
+    """The crash seen once, "ValueError: Invalid file descriptor: -1" from selectors (issue 67,
+    item 8): jupyter_client's get_shell_msg and get_iopub_msg (and its heartbeat thread) run an
+    asyncio event loop per thread that nobody closes; when such a loop is collected after its
+    self-pipe socket, its __del__ closes it and selectors gets the socket's fd, -1 (nbclient and
+    others saw the same). The report's kernels now create no event loop at all, in any thread."""
+    import asyncio
+    import threading
+
+    made = []
+    real = asyncio.new_event_loop
+    monkeypatch.setattr(asyncio, "new_event_loop", lambda: made.append(1) or real())
+
+    def notebook():
+        with Kernel(tmp_path, timeout=120, budget=600, memory=4096) as k:
+            assert k.request("x = 1") is None
+            assert k.answer("x") == 1
+
+    worker = threading.Thread(target=notebook)        # as --jobs runs notebooks
+    worker.start()
+    worker.join()
+    assert made == []

@@ -102,7 +102,11 @@ class Kernel:
         try:
             self.client = BlockingKernelClient()
             self.client.load_connection_file(connection)
-            self.client.start_channels()
+            # no heartbeat or control channel (unused), and below only the channels' own
+            # blocking get_msg: jupyter_client's get_shell_msg & co. run an asyncio loop per
+            # thread that is never closed, and such a loop collected later printed "ValueError:
+            # Invalid file descriptor: -1" from selectors (issue 67, item 8)
+            self.client.start_channels(hb=False, control=False)
             self._ready()
             self._start_agent()
             self.sandbox = (folder / "run" / "sandbox").read_text()
@@ -123,13 +127,13 @@ class Kernel:
             self._alive()
             self.client.kernel_info()
             try:
-                self.client.get_shell_msg(timeout=1.0)
+                self.client.shell_channel.get_msg(timeout=1.0)
                 break
             except queue.Empty:
                 continue
         while True:                                    # drop the start-up chatter
             try:
-                self.client.get_iopub_msg(timeout=0)
+                self.client.iopub_channel.get_msg(timeout=0)
             except queue.Empty:
                 break
 
