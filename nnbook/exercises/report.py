@@ -21,10 +21,8 @@ code: README's "For teachers" says what it guarantees and how to run it in a con
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import secrets
 import os
 import shutil
 import stat
@@ -40,6 +38,7 @@ from .classview import STATUS_MARK, crowded, format_csv, format_table, format_te
 from .grading import check_calls, needed_cells, repeated_checks, uses_nnbook
 from .submissions import notebooks_in, read_notebook
 from .sandbox import inside_readable
+from .verdicts import HIDDEN_SALT, _verdict, hidden_cases  # noqa: F401  (tests use them)
 from .kernel import (SANDBOXES, AnswerUnreadable, Kernel, KernelGone, become_subreaper,
                      kill_left_behind)
 
@@ -54,8 +53,6 @@ EXIT_STATUS = """exit status:
      folder, a --timeout, --budget or --jobs below 1, a --memory below 256, or a usage
      error; nothing is run"""
 DEFAULTS = {"timeout": 120, "budget": 900, "memory": 4096, "jobs": min(4, os.cpu_count() or 1)}
-_CHECKING = threading.Lock()         # the checkers run one at a time (14.2 patches Value)
-HIDDEN_SALT = secrets.randbits(32)   # this run's hidden cases (hidden_cases); never sent to a kernel
 
 
 @dataclass
@@ -84,49 +81,6 @@ def exercise_cells(nb) -> tuple[list[int], list[int]]:
                 and re.match(r"##\s", cells[i].source.lstrip())), len(cells))
     setup = [i for i, c in enumerate(cells[:start]) if c.cell_type == "code"][:1]
     return setup, [i for i in range(start + 1, end) if cells[i].cell_type == "code"]
-
-
-def _verdict(ex_id: str, answer) -> tuple[str, str]:
-    """(status, message) from the report's own checker: on the notebook's own cases, and for an
-    answer that is a function, also on the report's hidden ones (``hidden_cases``)."""
-    from . import _verdict as verdict
-    from ._core import REGISTRY
-    if ex_id not in REGISTRY:
-        return "error", f"nb.exercises.check: no exercise {ex_id!r}"
-    with _CHECKING:
-        fb = verdict(REGISTRY[ex_id], answer)
-        if fb.correct and _has_function(answer):
-            with hidden_cases():
-                hidden = verdict(REGISTRY[ex_id], answer)
-            if not hidden.correct:
-                return ("wrong", "right on the notebook's own cases but not on the report's hidden ones "
-                                 f"(new random inputs): {hidden.message}")
-    return ("done" if fb.correct else "wrong" if fb.attempted else "not attempted"), fb.message
-
-
-def _has_function(answer) -> bool:
-    parts = answer if isinstance(answer, (tuple, list)) else (answer,)
-    return any(callable(part) for part in parts)
-
-
-@contextlib.contextmanager
-def hidden_cases(salt: int | None = None):
-    """The checkers' random inputs drawn anew: every ``np.random.default_rng(seed)`` with a
-    whole-number seed gets the seed ``[salt, seed]`` (``salt``: this run's ``HIDDEN_SALT``, which
-    no kernel ever sees). The checkers compute the expected results from the same inputs."""
-    import numpy as np
-    real, salt = np.random.default_rng, HIDDEN_SALT if salt is None else salt
-
-    def salted(seed=None, *args, **kwargs):
-        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-            return real([salt, int(seed)], *args, **kwargs)
-        return real(seed, *args, **kwargs)
-
-    np.random.default_rng = salted
-    try:
-        yield
-    finally:
-        np.random.default_rng = real
 
 
 def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: int = 4096,

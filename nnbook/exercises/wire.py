@@ -255,7 +255,9 @@ class Agent:
         @functools.wraps(real)
         def check(ex_id, answer):
             try:
-                key = exercises._normalise(ex_id)
+                chapter, _, number = str(ex_id).strip().partition(".")    # "5.3" is "05.3"
+                key = (f"{int(chapter):02d}.{int(number)}" if chapter.isdigit() and number.isdigit()
+                       else str(ex_id).strip())
                 agent.checks[key] = agent.checks.get(key, 0) + 1
             except BaseException:
                 pass
