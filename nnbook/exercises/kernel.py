@@ -7,13 +7,14 @@ it left behind.
 # How the kernel is confined. It runs in an empty temporary folder that holds only the
 # notebook's copy, with a fresh HOME (no IPython startup files, no Jupyter or matplotlib
 # config), Python in isolated mode (-I: no PYTHON* variables, no user site-packages, no
-# folder of the notebook on sys.path) with nnbook imported from where the report's own nnbook
-# comes from, a memory limit (RLIMIT_AS), its stdout and stderr sent to /dev/null, a session
-# (process group) of its own, and, where Linux offers Landlock, a sandbox: it reads only the
-# system's folders, Python, its packages and nnbook, writes only its own folder, opens no TCP
-# connection (ABI 4) and signals no process outside it (ABI 6): sandbox.py. close() kills
-# that group and every process the kernel left behind: the report makes itself a child
-# subreaper (Linux), so an orphan (a double fork, a setsid) comes back to it and is killed.
+# folder of the notebook on sys.path) with nnbook imported through a link, in that folder, to
+# the report's own nnbook package, a memory limit, its stdout and stderr sent to /dev/null, a
+# session (process group) of its own, and, where Linux offers Landlock, a sandbox: it reads
+# only the system's folders, Python and nnbook's own folder, writes only its own folder, opens
+# no TCP connection (ABI 4) and signals no process outside it (ABI 6): sandbox.py. Above the
+# kernel runs a keeper, a child subreaper, so that every process the notebook starts stays
+# below it; processes.py's Group watches that group's memory (--memory for all of it) and
+# close() kills it all. The report is a child subreaper too, for whatever escapes a keeper.
 # Requests are cells (the student's code, its output never read) and the agent's requests
 # (wire.py): read an answer, call the student's function.
 

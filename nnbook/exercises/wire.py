@@ -8,8 +8,8 @@ report runs in the kernel to answer its requests.
 # fields. A function crosses as a reference: calling it on the other side sends its
 # arguments back as data and waits for the result as data. Anything else arrives as an
 # Opaque stand-in that only knows its type's name and a short repr.
-# The report runs this file's source in the kernel (so it imports nothing of
-# nnbook.exercises), where serve answers the report's requests by printing nothing and
+# The report runs this file's source in the kernel (loading it imports nothing of
+# nnbook.exercises; watch_checks then counts the calls of the kernel's own check), where serve answers the report's requests by printing nothing and
 # sending each reply through input() (the Jupyter stdin channel), after a nonce the report
 # chose for that request. What the kernel sends can only ever be the student's values: the
 # checker, the expected answers and the verdict stay in the report.
