@@ -270,7 +270,8 @@ def main(argv=None) -> int:
     out.add_argument("--json", action="store_true", help="print the rows as JSON (for a gradebook)")
     out.add_argument("--csv", action="store_true", help="print the grid as CSV, one line per student")
     for name, unit in (("timeout", "seconds per cell"), ("budget", "seconds per notebook"),
-                       ("memory", "MB of memory per notebook, all its processes together"), ("jobs", "notebooks run side by side")):
+                       ("memory", "MB of memory per notebook, all its processes together"),
+                       ("jobs", "notebooks run side by side")):
         rep.add_argument(f"--{name}", type=int, default=DEFAULTS[name],
                          help=f"{unit} (default {DEFAULTS[name]})")
     args = parser.parse_args(argv)
