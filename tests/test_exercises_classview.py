@@ -22,15 +22,19 @@ def honest(source="honest"):
             Row(source, "05_xor.ipynb", "05.3", "not attempted", "stub")]
 
 
-def test_a_mistyped_exercise_id_gets_its_own_column_and_the_class_is_printed():
+def test_a_mistyped_exercise_id_is_its_students_error_and_the_class_is_printed():
     rows = honest() + [Row("typo", "05_xor.ipynb", ex, "error", f"nb.exercises.check: no exercise {ex!r}")
                        for ex in ("05,2", "05..2", "x")]
     text = format_text(rows)
     line = next(line for line in text.splitlines() if line.startswith("honest"))
-    assert line.split()[1:4] == ["✔", "✘", "○"]
-    assert text.splitlines()[0].split()[1:7] == ["05.1", "05.2", "05.3", "05,2", "05..2", "x"]
+    assert line.split()[1:] == ["✔", "✘", "○", "1/3"]       # another's typo changes nothing here
+    assert text.splitlines()[0].split()[1:] == ["05.1", "05.2", "05.3", "✔", "of"]
+    typo = next(line for line in text.splitlines() if line.startswith("typo"))
+    assert "checked 3 unknown exercise ids" in typo
+    assert sum("no exercise '05,2'" in line for line in text.splitlines()) == 1     # the feedback
     table = list(csv.reader(io.StringIO(format_csv(rows))))
-    assert table[1][:4] == ["honest", "done", "wrong", "not attempted"]
+    assert table[1][:5] == ["honest", "done", "wrong", "not attempted", "1"]
+    assert table[2][-1] == "05,2 05..2 x"
 
 
 def test_notebook_rows_sort_any_exercise_id(monkeypatch, tmp_path):

@@ -46,8 +46,21 @@ def order(ex_id: str):
     return (1, 0, 0, ex_id)
 
 
+def known(ex_id: str) -> bool:
+    """Whether ``ex_id`` names a registered exercise (a column of the grid); a check call on any
+    other id (a typo such as "05,2") is an ! row of its student, in the feedback, never a column
+    that would change every other student's count."""
+    from ._core import REGISTRY
+    return ex_id in REGISTRY
+
+
 def exercises_of(rows) -> list[str]:
-    return sorted({r.exercise for r in rows if r.exercise != "-"}, key=order)
+    return sorted({r.exercise for r in rows if r.exercise != "-" and known(r.exercise)}, key=order)
+
+
+def _unknown(rows, student, split) -> list[str]:
+    return [r.exercise for r in rows if student_of(r, split) == student and r.exercise != "-"
+            and not known(r.exercise)]
 
 
 def crowded(rows) -> list[str]:
@@ -110,6 +123,8 @@ def format_grid(rows) -> str:
         line = names[s].ljust(name_w) + "  " + "  ".join(marks) + f"  {done}/{len(exercises)}"
         if (n := _not_graded(rows, s, split)):
             line += f"  ({n} notebook{'s' if n > 1 else ''} not graded)"
+        if (odd := _unknown(rows, s, split)):
+            line += f"  (checked {len(odd)} unknown exercise id{'s' if len(odd) > 1 else ''})"
         lines.append(line)
     lines.append("")
     for status, mark in STATUS_MARK.items():
@@ -174,11 +189,13 @@ def format_csv(rows) -> str:
     def write(fields):
         writer.writerow([spreadsheet_safe(f) for f in fields])
 
-    write(["student", *exercises, "done", "notebooks not graded", "names nnbook", "checked repeatedly"])
+    write(["student", *exercises, "done", "notebooks not graded", "names nnbook", "checked repeatedly",
+           "unknown exercise ids"])
     for s in students:
         statuses = [cells[(s, e)].status if (s, e) in cells else "" for e in exercises]
         flagged = " ".join(e for e in exercises if (s, e) in cells and cells[(s, e)].uses_nnbook)
         repeated = " ".join(e for e in exercises if (s, e) in cells
                             and getattr(cells[(s, e)], "repeated_checks", 0))
-        write([s, *statuses, statuses.count("done"), _not_graded(rows, s, split), flagged, repeated])
+        write([s, *statuses, statuses.count("done"), _not_graded(rows, s, split), flagged, repeated,
+               " ".join(_unknown(rows, s, split))])
     return out.getvalue()
