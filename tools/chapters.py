@@ -569,7 +569,7 @@ CHAPTERS = [
                     "seed, shorter on most) measured; DPO derived from Bradley–Terry, its gradient "
                     "checked, trained on pairs the grammar grades; the table base → SFT → RL / DPO "
                     "of accepted answers against bits per character on held-out text."),
-            names=("nb.add_lora")),
+            names=("nb.add_lora",)),
     Chapter("23", "23_serving.ipynb", "Serving", part="IV",
             modules=("diagrams/serving.py", "exercises/serving.py", "experiments/sliding_window.py",
                      "inference/batching.py", "inference/speculative.py"),
