@@ -104,6 +104,8 @@ GALLERY = {
                                                               t=0.3)],
     "masked_window": [lambda: nb.diagrams.masked_window(
         "ab c.ab c.ab", np.arange(12) % 3 == 1, np.full((4, 5), 0.2), list(" abc."))],
+    "group_patterns": [lambda: nb.diagrams.group_patterns(4, 0.3),
+                       lambda: nb.diagrams.group_patterns(2, 0.05, "RLOO")],
 }
 DRAWINGS = [(name, k, draw) for name, draws in GALLERY.items() for k, draw in enumerate(draws)]
 

@@ -6,12 +6,13 @@ The shared drawing helpers are in _draw.py; a new diagram goes into its topic's 
 - conv.py (07–08); softmax.py (09); optimizers.py, regularisation.py, normalisation.py
   (11, 12, 13); recurrent.py, gated.py (15–16); attention.py (17–18); tokens.py (19);
 - modern.py (20); inference.py (21); posttraining.py (22); serving.py (23);
-  precision.py (24); latent.py (25); guidance.py (27); masked.py (28)."""
+  precision.py (24); latent.py (25); guidance.py (27); masked.py (28); grpo.py (29)."""
 
 from .attention import attention_matrix, causal_mask, heads, transformer_block
 from .conv import conv_window, im2col, output_size_formula, pooling
 from .gated import gru_cell, lstm_cell
 from .graph import computational_graph, forward_backward
+from .grpo import group_patterns
 from .guidance import guidance_vectors
 from .inference import kv_cache, top_p_cut
 from .latent import elbo_gap, latent_model
@@ -43,5 +44,5 @@ __all__ = [
     "ragged_batch", "rolling_cache", "draft_and_verify",
     "bit_layouts", "attention_tiles",
     "latent_model", "elbo_gap",
-    "guidance_vectors", "masked_window",
+    "guidance_vectors", "masked_window", "group_patterns",
 ]
