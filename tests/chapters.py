@@ -37,6 +37,7 @@ PARTS = {
     "III": "sequences and attention",
     "IV": "from a language model to a small LLM",
     "V": "generative models judged against the truth",
+    "VI": "reasoning, evaluation, beyond attention, scaling: each judged exactly",
 }
 
 
@@ -339,6 +340,16 @@ CHAPTERS = [
             tables=("28_masked_diffusion",),
             exercises=("28.1",), solutions="exercise_solutions_masked",
             claims="test_claims_over_seeds_28_28.py"),
+    Chapter("29", "29_reasoning_with_a_verifier.ipynb", "Reasoning with a verifiable reward: the expected update, exactly", part="VI",
+            modules=("data/accepted_answers.py", "diagrams/grpo.py", "exercises/grpo.py",
+                     "experiments/verifier_rl.py", "explore/grpo.py", "training/grpo.py",
+                     "training/pass_at_k.py"),
+            explorables=(
+                # closed forms only: the imports draw it; at G = 2, p = 0.3: 0.7² + 0.3² = 58 % of groups are all equal
+                E("group_update", "grpo", Slider("G", "2", "G = 2, p = 0.30: 58.0% of groups teach nothing", "imports")),),
+            tables=("29_verifier_rl",),
+            exercises=("29.1", "29.2"), solutions="exercise_solutions_grpo",
+            claims="test_claims_over_seeds_29_29.py"),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 

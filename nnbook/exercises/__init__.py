@@ -11,7 +11,7 @@ Worked solutions live in the repository's ``tests/exercise_solutions*.py``, not 
 from . import _core
 from . import (  # noqa: F401  (importing registers them)
     attention, autodiff, backprop, basics, classification, convolution, deep, diffusion,
-    generalisation, guidance, inference, latent, masked, modern, normalisation, optimizers,
+    generalisation, grpo, guidance, inference, latent, masked, modern, normalisation, optimizers,
     posttraining, precision, sequences, serving, tokens,
 )
 from ._core import Exercise, Feedback

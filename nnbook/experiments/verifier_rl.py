@@ -85,11 +85,14 @@ def judge_policy(model, r):
              if v == "accepted" and len(a) <= MAX_CHARS}
     every = [(TASK.prompt(s), a) for s in TASK.subjects for a in short[s]]
     X, Y, M = answer_arrays(*zip(*every))
-    logp = sequence_logprobs(model.predict(X), Y, M)
+    end = int(np.nonzero(M.any(axis=0))[0].max()) + 1        # causal: later columns unused
+    logp = sequence_logprobs(model.predict(X[:, :end], batch_size=128), Y[:, :end],
+                             M[:, :end])
     row = {f"pass@{k}": float(pass_at_k(N_SAMPLES, ok.sum(axis=1), k).mean()) for k in KS}
     row.update({"accepted": float(ok.mean()),
                 "not in the language": verdicts.count("not in the language") / len(verdicts),
                 "wrong subject": verdicts.count("wrong subject") / len(verdicts),
+                "no sentence": verdicts.count("no sentence") / len(verdicts),
                 "coverage": len(found) / len(every),
                 "exact mass": float(np.exp(logp).sum() / len(TASK.subjects))})
     return row
