@@ -68,6 +68,9 @@ ASSERTED_BY_NOTEBOOK = {
     # the notebook's run is md.masked_run(SEED), SEED = 28: `row` has the masked model's
     # columns; the two autoregressive columns are not in it, so the table is re-run here
     # the notebook calls the table's own function for seed 24 and compares every key
+    # `live` is vr.verifier_runs(2902), every column; compared only on the NumPy that made it
+    "29_verifier_rl": ("29_reasoning_with_a_verifier.ipynb", 2902,
+                       "    assert all(abs(first[k] - v) < 1e-9 for k, v in live.items())"),
     "24_formats": ("24_fewer_bits.ipynb", 24, "assert all(abs(mine[k] - row[k]) < 1e-9 for k in row)"),
     "24_parts": ("24_fewer_bits.ipynb", 24,
                  "assert all(abs(mine[k] - next(r for r in parts.rows() if r[\"seed\"] == 24)[k]) < 1e-9"),

@@ -16,10 +16,11 @@ from ..training.pass_at_k import pass_at_k
 from ..training.posttraining import policy_gradient_loss, sequence_logprobs
 from .sft_rl_dpo import TASK, XENT, answer_arrays, copy_of, sft_model, write
 
-__all__ = ["MAX_CHARS", "N_SAMPLES", "KS", "buggy_reward", "exact_reward", "grpo_train",
-           "judge_policy", "rl_policy", "verifier_runs", "TABLES"]
+__all__ = ["MAX_CHARS", "N_SAMPLES", "KS", "STEPS", "BUGGY_STEPS", "buggy_reward",
+           "exact_reward", "grpo_train", "judge_policy", "rl_policy", "verifier_runs", "TABLES"]
 
 MAX_CHARS, N_SAMPLES, KS, G = 20, 32, (1, 2, 4, 8, 16, 32), 8
+STEPS, BUGGY_STEPS = 40, 12           # the buggy reward reaches 1 within a few steps
 
 
 def exact_reward(prompt: str, answer: str) -> float:
@@ -58,11 +59,12 @@ def grpo_train(policy, reward, r, steps=40, lr=0.002, kind="std population"):
 
 @functools.lru_cache(maxsize=4)
 def rl_policy(seed: int, broken: bool = False):
-    """``(policy, rewards per step)``: the SFT model trained 40 steps from
-    ``default_rng(seed)`` against the exact reward (or ``buggy_reward``)."""
+    """``(policy, rewards per step)``: the SFT model trained ``STEPS`` steps from
+    ``default_rng(seed)`` against the exact reward (or ``BUGGY_STEPS`` against
+    ``buggy_reward``)."""
     policy = copy_of(sft_model())
     history = grpo_train(policy, buggy_reward if broken else exact_reward,
-                         np.random.default_rng(seed))
+                         np.random.default_rng(seed), steps=BUGGY_STEPS if broken else STEPS)
     return policy, history
 
 
