@@ -51,6 +51,7 @@ PARTS = {
     "III": "sequences and attention",
     "IV": "from a language model to a small LLM",
     "V": "generative models judged against the truth",
+    "VI": "reasoning, evaluation, beyond attention, scaling: each judged exactly",
 }
 
 
@@ -794,6 +795,32 @@ CHAPTERS = [
             not_run=("nb.generative.MaskedDiffusionLoss",
                      "nb.generative.masked_diffusion_model",
                      "nb.generative.masked_diffusion_step", "nb.generative.masked_targets")),
+    Chapter("29", "29_reasoning_with_a_verifier.ipynb", "Reasoning with a verifiable reward: the expected update, exactly", part="VI",
+            modules=("data/accepted_answers.py", "diagrams/grpo.py", "exercises/grpo.py",
+                     "experiments/verifier_rl.py", "explore/grpo.py", "training/grpo.py",
+                     "training/pass_at_k.py"),
+            explorables=(
+                # closed forms only: the imports draw it; at G = 2, p = 0.3: 0.7² + 0.3² = 58 % of groups are all equal
+                E("group_update", "grpo", Slider("G", "2", "G = 2, p = 0.30: 58.0% of groups teach nothing", "imports")),),
+            tables=("29_verifier_rl",),
+            # `live` is vr.verifier_runs(2902), every column; compared only on the NumPy that made it
+            asserted=(Asserted("29_verifier_rl", 2902,
+                               "    assert all(abs(first[k] - v) < 1e-9 for k, v in live.items())"),),
+            exercises=("29.1", "29.2"), solutions="exercise_solutions_grpo",
+            claims="test_claims_over_seeds_29_29.py",
+            covers=('Reasoning with a verifiable reward: the exact expected GRPO update on a softmax '
+                    'bandit by enumerating all 2^G reward patterns (`nb.training.expected_update`) under '
+                    'the group mean, the population and Bessel std, leave-one-out and a constant scale, '
+                    'each against its closed form (group mean = REINFORCE × (G − 1)/G, RLOO unbiased), '
+                    "the std version's weight per prompt against p; sampled updates within a stated "
+                    "bound; groups that teach nothing, p^G + (1 − p)^G, counted; PPO's clip in its four "
+                    'cases by finite differences; the unbiased pass@k against every subset; on chapter '
+                    "22's task, the exact set of short accepted answers (`nb.data.accepted_answers`): "
+                    'coverage and exact mass, base against RL, over seeds; a verifier with a realistic '
+                    'bug, trained against and exploited.'),
+            names=("nb.training.grpo_advantages", "nb.data.accepted_answers",
+                   "nb.diagrams.group_patterns", "nb.explore.group_update",
+                   "nb.explore.group_update_figure")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 

@@ -8,8 +8,10 @@
   nnbook/inference/text.py);
 - bpe.py (with bpe_merges.py): ``BPETokenizer``; stem_language.py: ``StemLanguage`` (19);
 - subject_task.py: ``SubjectTask`` (22); mixture.py: ``GaussianMixture`` and its MMD
-  (Part V); language_oracle.py: the grammar's exact masked conditionals (28)."""
+  (Part V); language_oracle.py: the grammar's exact masked conditionals (28);
+  accepted_answers.py: every answer the task accepts, up to a length (29)."""
 
+from .accepted_answers import accepted_answers
 from .bpe import BPETokenizer
 from .corpus import bigram_probs, char_windows, language_corpus, random_windows, token_windows
 from .digits import digits_split, load_digits
@@ -31,5 +33,5 @@ __all__ = [
     "Language", "language_corpus", "char_windows", "token_windows", "random_windows", "bigram_probs",
     "BPETokenizer", "StemLanguage", "SubjectTask",
     "GaussianMixture", "mixture_mmd", "MMD", "mixture_mmd_null",
-    "masked_conditionals", "window_log_prob", "masked_diffusion_bound",
+    "masked_conditionals", "window_log_prob", "masked_diffusion_bound", "accepted_answers",
 ]

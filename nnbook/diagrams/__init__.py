@@ -8,6 +8,7 @@ from .attention import attention_matrix, causal_mask, heads, transformer_block
 from .conv import conv_window, im2col, output_size_formula, pooling
 from .gated import gru_cell, lstm_cell
 from .graph import computational_graph, forward_backward
+from .grpo import group_patterns
 from .guidance import guidance_vectors
 from .inference import kv_cache, top_p_cut
 from .latent import elbo_gap, latent_model
@@ -39,5 +40,5 @@ __all__ = [
     "ragged_batch", "rolling_cache", "draft_and_verify",
     "bit_layouts", "attention_tiles",
     "latent_model", "elbo_gap",
-    "guidance_vectors", "masked_window",
+    "guidance_vectors", "masked_window", "group_patterns",
 ]

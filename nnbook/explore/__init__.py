@@ -9,6 +9,7 @@ from .animation import frames_gif, frames_html, xor_animation
 from .attention import attention_of, attention_query, attention_query_figure
 from .conv import conv_window, conv_window_figure
 from .diffusion import flow_animation, score_field, score_field_figure
+from .grpo import group_update, group_update_figure
 from .guidance import guidance_numbers, guidance_weight, guidance_weight_figure
 from .gradient_descent import learning_rate, learning_rate_figure, lr_regime
 from .inference import decoding, decoding_figure, decoding_probs, decoding_sample
@@ -27,6 +28,7 @@ from .tokens import bpe_merges, bpe_merges_figure, bpe_state
 from .xor import train_xor, xor_boundary, xor_figure, xor_training
 
 __all__ = [
+    "group_update", "group_update_figure",
     "posterior_gap", "posterior_gap_figure", "posterior_gap_numbers",
     "score_field", "score_field_figure", "flow_animation",
     "guidance_weight", "guidance_weight_figure", "guidance_numbers",

@@ -2,7 +2,9 @@
 step (model.py), the epoch loop and ``History`` (loop.py), the checks on x and y
 (inputs.py) and on what a layer's forward and backward return (protocol.py), the losses,
 the optimizers, learning-rate schedules, callbacks, metrics, saving and loading, and the
-progress display, ``clip_grad_norm`` (clipping.py); the losses of post-training (posttraining.py, chapter 22). The public names are also at the top level (``nb.Sequential``);
+progress display, ``clip_grad_norm`` (clipping.py); the losses of post-training (posttraining.py, chapter 22); GRPO's advantages, exact
+expected update and clip (grpo.py) and pass@k (pass_at_k.py), chapter 29, which stay here
+(``nb.training.ppo_clip``). The other public names are also at the top level (``nb.Sequential``);
 callbacks, schedules and metrics are ``nb.callbacks``, ``nb.schedules`` and ``nb.metrics``.
 """
 
@@ -14,9 +16,16 @@ from .model import History, Sequential
 from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp
 from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
                            sequence_logprobs, sequence_logprobs_backward)
+from .grpo import (ADVANTAGE_KINDS, expected_update, expected_weight, grpo_advantages,
+                   ppo_clip, reinforce_gradient, reward_patterns, sampled_updates,
+                   weight_closed_form, zero_variance_share)
+from .pass_at_k import pass_at_k
 
 __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEntropy",
            "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW",
            "callbacks", "metrics", "schedules",
            "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
-           "policy_gradient_loss", "sequence_kl", "clip_grad_norm"]
+           "policy_gradient_loss", "sequence_kl", "clip_grad_norm",
+           "ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_gradient",
+           "expected_update", "expected_weight", "weight_closed_form", "sampled_updates",
+           "zero_variance_share", "ppo_clip", "pass_at_k"]

@@ -475,4 +475,30 @@ BUGS = [
         # weights (1e-12), and the Monte-Carlo mean of its draws with the oracle
         ["28_diffusion_language_model.ipynb"], ["tests/test_generative_masked.py"],
         conclusion=True),
+    bug("grpo-std-wrong-ddof", ["29"],
+        "GRPO's Bessel std computed with ddof 0, the population's: every advantage of the "
+        "'std Bessel' kind √(G/(G − 1)) too large.",
+        "issue 69: two std conventions (population and Bessel) that change every advantage "
+        "by √(G/(G−1)), √(8/7) at G = 8, and libraries that disagree on which they use",
+        [("nnbook/training/grpo.py", 'ddof = 0 if kind == "std population" else 1',
+          "ddof = 0")],
+        # notebook 29, section 2: population / Bessel = √(G/(G − 1)) for one group
+        ["29_reasoning_with_a_verifier.ipynb"], ["tests/test_training_grpo.py"]),
+    bug("ppo-clip-advantage-sign", ["29"],
+        "PPO's clip picks its case by the wrong sign of the advantage: a negative advantage is "
+        "clipped at 1 + ε and a positive one at 1 − ε.",
+        "issue 69: a write-up of PPO's clip that gets the negative-advantage case wrong",
+        [("nnbook/training/grpo.py", "positive = A >= 0", "positive = A <= 0")],
+        # notebook 29, section 7: the library against min(ρA, clip(ρ)A) by hand
+        ["29_reasoning_with_a_verifier.ipynb"], ["tests/test_training_grpo.py"],
+        conclusion=True),
+    bug("pass-at-k-as-c-over-n", ["29"],
+        "pass@k computed as c/n for every k: right at k = 1 only.",
+        "issue 69; exercise 29.2's named mistake 'pass@1 only' (the share correct reported "
+        "as pass@k)",
+        [("nnbook/training/pass_at_k.py", "out = 1.0 - np.prod(factors, axis=1)",
+          "out = cs.reshape(-1) / n")],
+        # notebook 29, section 8: pass@k against every subset of 7 outcomes, k = 2 first
+        ["29_reasoning_with_a_verifier.ipynb"], ["tests/test_training_pass_at_k.py"],
+        conclusion=True),
 ]

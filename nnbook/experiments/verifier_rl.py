@@ -1,0 +1,116 @@
+"""Chapter 29's trained part: chapter 22's SFT model as the base, RL with GRPO's advantages
+against the exact verifier and against a verifier with a realistic bug, each judged by
+pass@k, coverage of the exact set of short accepted answers and the exact mass on it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ..data.accepted_answers import accepted_answers
+from ..training import AdamW
+from ..training.grpo import grpo_advantages
+from ..training.pass_at_k import pass_at_k
+from ..training.posttraining import policy_gradient_loss, sequence_logprobs
+from .sft_rl_dpo import TASK, XENT, answer_arrays, copy_of, sft_model, write
+
+__all__ = ["MAX_CHARS", "N_SAMPLES", "KS", "STEPS", "BUGGY_STEPS", "buggy_reward",
+           "exact_reward", "grpo_train", "judge_policy", "rl_policy", "verifier_runs", "TABLES"]
+
+MAX_CHARS, N_SAMPLES, KS, G = 20, 32, (1, 2, 4, 8, 16, 32), 8
+STEPS, BUGGY_STEPS = 40, 12           # the buggy reward reaches 1 within a few steps
+
+
+def exact_reward(prompt: str, answer: str) -> float:
+    """1 when the grammar accepts the answer and its subject is the prompt's, else 0."""
+    return float(TASK.verify(prompt, answer))
+
+
+def buggy_reward(prompt: str, answer: str) -> float:
+    """The same check written with a realistic bug: an answer the parser cannot read raises,
+    and the handler returns 1 (meant: "could not check" → 0), so every broken answer passes."""
+    subject = TASK.subject_of_prompt(prompt)
+    try:
+        _, states = TASK.language.parse(answer, (("S",),), "buggy_reward")
+    except ValueError:
+        return 1.0                                    # the bug: a failure to parse pays
+    return float(() in states and TASK.subject_of(answer) == subject)
+
+
+def grpo_train(policy, reward, r, steps=40, lr=0.002, kind="std population"):
+    """Chapter 22's RL loop with ``reward`` and ``grpo_advantages(kind)``: each step 8
+    subjects × G = 8 answers, one AdamW step. Returns the mean reward of each step."""
+    policy.compile(optimizer=AdamW(lr=lr, weight_decay=0.0), loss=XENT)
+    history = []
+    for _ in range(steps):
+        prompts = [TASK.prompt(s) for s in r.choice(TASK.subjects, 8) for _ in range(G)]
+        written = write(policy, prompts, r)
+        rewards = np.array([reward(p, TASK.answer_of(w)) for p, w in zip(prompts, written)])
+        advantages = grpo_advantages(rewards.reshape(-1, G), kind).reshape(-1)
+        X, Y, M = answer_arrays(prompts, written)
+        _, dZ = policy_gradient_loss(policy.forward(X, training=True), Y, M, advantages)
+        policy.backward(dZ, need_dx=False)
+        policy.optimizer.step(policy.gradient_pairs())
+        history.append(float(rewards.mean()))
+    return history
+
+
+@functools.lru_cache(maxsize=4)
+def rl_policy(seed: int, broken: bool = False):
+    """``(policy, rewards per step)``: the SFT model trained ``STEPS`` steps from
+    ``default_rng(seed)`` against the exact reward (or ``BUGGY_STEPS`` against
+    ``buggy_reward``)."""
+    policy = copy_of(sft_model())
+    history = grpo_train(policy, buggy_reward if broken else exact_reward,
+                         np.random.default_rng(seed), steps=BUGGY_STEPS if broken else STEPS)
+    return policy, history
+
+
+@functools.lru_cache(maxsize=1)
+def _short_answers():
+    return {s: accepted_answers(TASK, s, MAX_CHARS) for s in TASK.subjects}
+
+
+def judge_policy(model, r):
+    """N_SAMPLES answers to each subject's prompt from ``r``, judged exactly: pass@k for each
+    k of ``KS`` (mean over the 8 prompts), the accepted share, the verdicts' shares, coverage
+    (distinct accepted answers of ≤ MAX_CHARS characters found ÷ how many exist) and the
+    exact probability the model writes an accepted answer of ≤ MAX_CHARS characters."""
+    prompts = [TASK.prompt(s) for s in TASK.subjects for _ in range(N_SAMPLES)]
+    answers = [TASK.answer_of(w) for w in write(model, prompts, r)]
+    verdicts = [TASK.verdict(p, a) for p, a in zip(prompts, answers)]
+    ok = np.array([v == "accepted" for v in verdicts]).reshape(len(TASK.subjects), -1)
+    short = _short_answers()
+    found = {(p, a) for p, a, v in zip(prompts, answers, verdicts)
+             if v == "accepted" and len(a) <= MAX_CHARS}
+    every = [(TASK.prompt(s), a) for s in TASK.subjects for a in short[s]]
+    X, Y, M = answer_arrays(*zip(*every))
+    end = int(np.nonzero(M.any(axis=0))[0].max()) + 1        # causal: later columns unused
+    logp = sequence_logprobs(model.predict(X[:, :end], batch_size=128), Y[:, :end],
+                             M[:, :end])
+    row = {f"pass@{k}": float(pass_at_k(N_SAMPLES, ok.sum(axis=1), k).mean()) for k in KS}
+    row.update({"accepted": float(ok.mean()),
+                "not in the language": verdicts.count("not in the language") / len(verdicts),
+                "wrong subject": verdicts.count("wrong subject") / len(verdicts),
+                "no sentence": verdicts.count("no sentence") / len(verdicts),
+                "coverage": len(found) / len(every),
+                "exact mass": float(np.exp(logp).sum() / len(TASK.subjects))})
+    return row
+
+
+def verifier_runs(seed: int) -> dict:
+    """One seed of the chapter's comparison: the base (SFT) model and the RL models (exact
+    and buggy verifier, trained from ``seed``) judged on answers drawn with
+    ``default_rng(seed + 1)``; the buggy run's last reward beside its true acceptance."""
+    row = {}
+    for name, model in (("base", sft_model()), ("RL", rl_policy(seed)[0]),
+                        ("buggy RL", rl_policy(seed, True)[0])):
+        judged = judge_policy(model, np.random.default_rng(seed + 1))
+        row.update({f"{name} {key}": value for key, value in judged.items()})
+    row["buggy RL reward"] = float(np.mean(rl_policy(seed, True)[1][-5:]))
+    return row
+
+
+TABLES = {"29_verifier_rl": (verifier_runs, (2902, 2912, 2922, 2932, 2942))}

@@ -1,0 +1,237 @@
+"""Group-relative policy gradients judged exactly (chapter 29): the advantages of GRPO and
+its variants, the exact expected update of a softmax bandit by enumerating all 2^G reward
+patterns of a group, their closed forms, the share of groups that teach nothing, and PPO's
+clipped objective with its hand-written gradient.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..layers.activations import softmax
+from ..validate import make_rng, positive_int
+
+__all__ = ["ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_gradient",
+           "expected_update", "expected_weight", "weight_closed_form", "sampled_updates",
+           "zero_variance_share", "ppo_clip"]
+
+ADVANTAGE_KINDS = ("group mean", "std population", "std Bessel", "RLOO", "constant")
+
+
+def _kind(owner, kind):
+    if kind not in ADVANTAGE_KINDS:
+        raise ValueError(f"{owner}: expected kind to be one of {ADVANTAGE_KINDS}, got {kind!r}.")
+    return kind
+
+
+def _group_size(owner, G):
+    G = positive_int(owner, "the group size G", G)
+    if G < 2:
+        raise ValueError(f"{owner}: expected a group size G ≥ 2 (a group of one has no "
+                         f"baseline to compare with), got G={G}.")
+    return G
+
+
+def _probability(owner, name, p):
+    a = np.asarray(p, dtype=np.float64)
+    if not np.all(np.isfinite(a)) or np.any(a < 0) or np.any(a > 1):
+        raise ValueError(f"{owner}: expected {name} in [0, 1] (a probability), got {p!r}.")
+    return a
+
+
+def grpo_advantages(rewards, kind: str = "std population", *, scale: float = 1.0):
+    """The advantage of each answer in its group, by ``kind``:
+
+    - ``"group mean"``: A_i = r_i − mean(r);
+    - ``"std population"``: (r_i − mean) / std with ddof 0 (GRPO as usually written);
+    - ``"std Bessel"``: (r_i − mean) / std with ddof 1 (√(G/(G−1)) smaller);
+    - ``"RLOO"``: r_i − the mean of the other G − 1 rewards (leave one out);
+    - ``"constant"``: (r_i − mean) / ``scale`` (Dr GRPO: no division by the spread).
+
+    A group whose rewards are all equal gets 0 everywhere (it teaches nothing).
+
+    Shapes:
+        rewards (G,) or (n_groups, G), one group per row → the same shape; float32 rewards
+        give float32 advantages, anything else float64.
+    """
+    _kind("grpo_advantages", kind)
+    r = np.asarray(rewards)
+    dtype = np.float32 if r.dtype == np.float32 else np.float64
+    r = r.astype(dtype)
+    if r.ndim not in (1, 2) or r.shape[-1] < 2:
+        raise ValueError(f"grpo_advantages: expected rewards of shape (G,) or (n_groups, G) "
+                         f"with G ≥ 2, got shape {r.shape}. Put one group per row.")
+    if not np.all(np.isfinite(r)):
+        raise ValueError("grpo_advantages: the rewards hold a NaN or an infinity.")
+    if not (np.isscalar(scale) and 0 < scale < np.inf):
+        raise ValueError(f"grpo_advantages: expected a positive scale, got {scale!r}.")
+    G = r.shape[-1]
+    centred = r - r.mean(axis=-1, keepdims=True)
+    if kind == "group mean":
+        return centred
+    if kind == "constant":
+        return centred / dtype(scale)
+    if kind == "RLOO":
+        return centred * dtype(G / (G - 1))            # r_i − (Σr − r_i)/(G − 1)
+    ddof = 0 if kind == "std population" else 1
+    spread = r.std(axis=-1, keepdims=True, ddof=ddof)
+    return np.divide(centred, spread, out=np.zeros_like(centred), where=spread > 0)
+
+
+def reward_patterns(G: int) -> np.ndarray:
+    """Every reward pattern of a group of G answers, each 0 or 1: row j is j in binary.
+
+    Shapes: → (2^G, G) int64."""
+    G = _group_size("reward_patterns", G)
+    if G > 20:
+        raise ValueError(f"reward_patterns: 2^G rows for G={G} is too many to list; use "
+                         f"G ≤ 20 (or weight_closed_form, which sums over the count).")
+    j = np.arange(2 ** G)[:, None]
+    return (j >> np.arange(G)[None, :]) & 1
+
+
+def _bandit(owner, logits, success):
+    z = np.asarray(logits, dtype=np.float64)
+    s = _probability(owner, "success (each answer's probability of reward 1)", success)
+    if z.ndim != 1 or s.shape != z.shape or len(z) < 2:
+        raise ValueError(f"{owner}: expected logits (K,) and success (K,) of one shape with "
+                         f"K ≥ 2 answers, got {z.shape} and {s.shape}.")
+    return z, s, softmax(z[None])[0]
+
+
+def reinforce_gradient(logits, success) -> np.ndarray:
+    """∇_θ J of the bandit's expected reward J = Σ_a π_a s_a, π = softmax(θ):
+    π ⊙ (s − J), the update REINFORCE estimates without bias.
+
+    Shapes: logits (K,), success (K,) in [0, 1] → (K,)."""
+    _, s, pi = _bandit("reinforce_gradient", logits, success)
+    return pi * (s - pi @ s)
+
+
+def expected_update(logits, success, G: int, kind: str, *, scale: float = 1.0) -> np.ndarray:
+    """The exact expectation of GRPO's update on a softmax bandit, (1/G) Σ_i A_i ∇ log π(a_i)
+    over a group of G answers drawn from π, each rewarded 1 with probability s_a: the sum
+    over all 2^G reward patterns r of P(r) times the pattern's update, where an answer
+    rewarded 1 points on average along m₁ = E[∇ log π | r = 1] and one rewarded 0 along m₀.
+
+    Shapes: logits (K,), success (K,) in [0, 1] → (K,)."""
+    _kind("expected_update", kind)
+    G = _group_size("expected_update", G)
+    _, s, pi = _bandit("expected_update", logits, success)
+    p = float(pi @ s)
+    if p in (0.0, 1.0):
+        return np.zeros_like(pi)                     # every group has one reward: no update
+    m1 = pi * s / p - pi                             # E[e_a − π | r = 1]
+    m0 = pi * (1 - s) / (1 - p) - pi                 # E[e_a − π | r = 0]
+    R = reward_patterns(G)
+    k = R.sum(axis=1)
+    prob = p ** k * (1 - p) ** (G - k)               # (2^G,)
+    A = grpo_advantages(R.astype(np.float64), kind, scale=scale)
+    c1 = (A * R).sum(axis=1) / G
+    c0 = (A * (1 - R)).sum(axis=1) / G
+    return (prob @ c1) * m1 + (prob @ c0) * m0
+
+
+def expected_weight(p, G: int, kind: str, *, scale: float = 1.0) -> np.ndarray:
+    """How much a prompt of success probability p weighs in the expected update, against
+    REINFORCE's gradient: E[update] = w(p) ∇J, with w = E[(1/G) Σ_{r_i=1} A_i] / (p(1 − p)),
+    the expectation enumerated over the 2^G patterns. REINFORCE itself is w = 1.
+
+    Shapes: p scalar or (n,) in (0, 1) → the same shape."""
+    _kind("expected_weight", kind)
+    G = _group_size("expected_weight", G)
+    q = _probability("expected_weight", "p", p)
+    if np.any((q == 0) | (q == 1)):
+        raise ValueError(f"expected_weight: expected p strictly inside (0, 1), got {p!r}; at "
+                         f"p = 0 or 1 the gradient itself is 0.")
+    R = reward_patterns(G)
+    k = R.sum(axis=1)
+    A = grpo_advantages(R.astype(np.float64), kind, scale=scale)
+    c1 = (A * R).sum(axis=1) / G                              # (2^G,)
+    flat = q.reshape(-1, 1)
+    prob = flat ** k * (1 - flat) ** (G - k)                  # (n, 2^G)
+    w = prob @ c1 / (flat[:, 0] * (1 - flat[:, 0]))
+    return w.reshape(q.shape) if q.ndim else float(w[0])
+
+
+def weight_closed_form(p, G: int, kind: str, *, scale: float = 1.0) -> np.ndarray:
+    """``expected_weight`` in closed form: (G − 1)/G for the group mean, 1 for RLOO,
+    (G − 1)/(G·scale) for a constant scale, and for the std versions a sum over the number
+    of successes k: Σ_k C(G, k) p^k (1 − p)^(G−k) σ_k / (p(1 − p)), σ_k = √(q(1 − q)),
+    q = k/G (population), times √((G − 1)/G) for Bessel's std.
+
+    Shapes: p scalar or (n,) in (0, 1) → the same shape."""
+    _kind("weight_closed_form", kind)
+    G = _group_size("weight_closed_form", G)
+    q = _probability("weight_closed_form", "p", p)
+    if kind == "group mean":
+        return np.full_like(q, (G - 1) / G) if q.ndim else (G - 1) / G
+    if kind == "RLOO":
+        return np.ones_like(q) if q.ndim else 1.0
+    if kind == "constant":
+        return np.full_like(q, (G - 1) / (G * scale)) if q.ndim else (G - 1) / (G * scale)
+    k = np.arange(G + 1)
+    binom = np.array([math.comb(G, i) for i in k], dtype=np.float64)
+    sigma = np.sqrt(k / G * (1 - k / G))
+    if kind == "std Bessel":
+        sigma = sigma * np.sqrt((G - 1) / G)
+    flat = q.reshape(-1, 1)
+    w = (binom * flat ** k * (1 - flat) ** (G - k)) @ sigma / (flat[:, 0] * (1 - flat[:, 0]))
+    return w.reshape(q.shape) if q.ndim else float(w[0])
+
+
+def sampled_updates(logits, success, G: int, kind: str, n_groups: int, *, rng=None,
+                    scale: float = 1.0) -> np.ndarray:
+    """GRPO's update (1/G) Σ_i A_i (onehot(a_i) − π) for ``n_groups`` groups drawn from the
+    bandit, one row per group: their mean estimates ``expected_update``.
+
+    Shapes: logits (K,), success (K,) → (n_groups, K)."""
+    _kind("sampled_updates", kind)
+    G = _group_size("sampled_updates", G)
+    n = positive_int("sampled_updates", "n_groups", n_groups)
+    rng = make_rng(rng, "sampled_updates")
+    _, s, pi = _bandit("sampled_updates", logits, success)
+    answers = np.minimum(np.searchsorted(np.cumsum(pi), rng.random((n, G)), side="right"),
+                         len(pi) - 1)                                      # (n, G)
+    rewards = (rng.random((n, G)) < s[answers]).astype(np.float64)
+    A = grpo_advantages(rewards, kind, scale=scale)                         # (n, G)
+    counts = np.zeros((n, len(pi)))
+    np.add.at(counts, (np.repeat(np.arange(n), G), answers.ravel()), A.ravel())
+    return (counts - A.sum(axis=1, keepdims=True) * pi) / G
+
+
+def zero_variance_share(p, G: int):
+    """The probability that a group of G rewards (each 1 with probability p) are all equal,
+    p^G + (1 − p)^G: the share of groups whose advantages are all 0.
+
+    Shapes: p scalar or array in [0, 1] → the same shape."""
+    G = _group_size("zero_variance_share", G)
+    q = _probability("zero_variance_share", "p", p)
+    out = q ** G + (1 - q) ** G
+    return out if q.ndim else float(out)
+
+
+def ppo_clip(ratio, advantage, eps: float = 0.2):
+    """PPO's clipped objective, to be maximised, per sample: min(ρA, clip(ρ, 1 − ε, 1 + ε)A),
+    written by cases: for A ≥ 0 it is min(ρ, 1 + ε)A, for A < 0 max(ρ, 1 − ε)A. Returns
+    ``(objective, d_ratio)``; d_ratio is A where ρ is inside the case's bound and exactly 0
+    where the clip holds it (A > 0 with ρ > 1 + ε, A < 0 with ρ < 1 − ε). Multiply by ρ for
+    the derivative with respect to log π (ρ = π/π_old).
+
+    Shapes: ratio (n,), advantage (n,) → two (n,) arrays (float32 in, float32 out)."""
+    rho, A = np.asarray(ratio), np.asarray(advantage)
+    if rho.shape != A.shape or rho.ndim != 1 or rho.dtype.kind != "f":
+        raise ValueError(f"ppo_clip: expected ratio and advantage as float arrays of one shape "
+                         f"(n,), got {rho.shape} ({rho.dtype}) and {A.shape}.")
+    if np.any(rho <= 0) or not np.all(np.isfinite(rho)):
+        raise ValueError("ppo_clip: a ratio π/π_old must be positive and finite; got "
+                         f"values from {rho.min()} to {rho.max()}.")
+    if not (np.isscalar(eps) and 0 < eps < 1):
+        raise ValueError(f"ppo_clip: expected eps in (0, 1) (0.2 is usual), got {eps!r}.")
+    A = A.astype(rho.dtype)
+    positive = A >= 0
+    bound = np.where(positive, np.minimum(rho, 1 + eps), np.maximum(rho, 1 - eps))
+    inside = np.where(positive, rho < 1 + eps, rho > 1 - eps)
+    return (bound * A).astype(rho.dtype), np.where(inside, A, 0).astype(rho.dtype)

@@ -1,0 +1,51 @@
+"""Chapter 29's conclusions over seeds, re-run (the form of tests/claims.py): each test runs
+the chapter's experiment, ``verifier_rl.verifier_runs``, on a seed no notebook or stored
+table uses (in CI) or on the fresh seeds of `nox -s fresh_seeds`, and asserts what the
+chapter says of every seed.
+
+Cost with one BLAS thread: chapter 22's SFT model once (about 7 s), then a seed: two RL runs
+of 40 steps (exact and buggy verifier) and three judgements, about 17 s. Every claim here is
+marked heavy(ci=True): left out of a default fresh run (`-- --heavy` adds them), run in CI
+on the fixed seed.
+"""
+
+import functools
+
+import pytest
+from claims import seeds
+
+from nnbook.experiments import verifier_rl as vr
+
+FIXED = (4029,)                   # no notebook or stored table uses it
+
+
+# Measured on 6 new seeds (457437500, 1353685100, 1388953500, 1502512400, 1740228200,
+# 1843000900; 2026-11-27, `python tests/fresh_seeds.py --seeds 6 --heavy -k ch29`): both
+# claims below held on all 6, beside the 5 stored seeds and FIXED
+
+
+@functools.lru_cache(maxsize=None)
+def run(seed):
+    return vr.verifier_runs(seed)
+
+
+@pytest.mark.heavy(ci=True)
+@pytest.mark.claim(stated="every", text="ch29: RL against the exact verifier is above the "
+                                        "base at pass@1 and in exact mass on the short "
+                                        "accepted answers")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_rl_beats_the_base_at_pass_1_and_in_mass(seed):
+    r = run(seed)
+    assert r["RL pass@1"] > r["base pass@1"], r
+    assert r["RL exact mass"] > r["base exact mass"], r
+
+
+@pytest.mark.heavy(ci=True)
+@pytest.mark.claim(stated="every", text="ch29: against the buggy verifier the reward ends "
+                                        "above 0.95 while the exact acceptance falls below "
+                                        "the base's")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_the_buggy_verifier_is_exploited(seed):
+    r = run(seed)
+    assert r["buggy RL reward"] > 0.95, r
+    assert r["buggy RL accepted"] < r["base accepted"], r
