@@ -80,8 +80,8 @@ BUGS = [
         "fit draws one permutation in the first epoch and reuses it in every epoch after.",
         "issue 66 (a planted bug that passed every assert): the shuffle drawn once, outside "
         "the epoch loop, where chapter 04 says each epoch draws a new order",
-        [("nnbook/training/loop.py", "                    perm = rng.permutation(m)\n",
-          "                    perm = rng.permutation(m) if epoch == initial_epoch else perm\n")],
+        [("nnbook/training/batches.py", "            perm = rng.permutation(len(x))\n",
+          "            perm = self.__dict__.setdefault(\"perm\", rng.permutation(len(x)))\n")],
         # notebook 04, the last section's check: the orders fit draws in two epochs
         # (read from the rows reaching Dense.forward) differ
         ["04_vectorised_batches.ipynb"], ["tests/test_training_model.py"]),
