@@ -125,6 +125,8 @@ def test_langevin_moves_guided_samples_onto_the_tilted_density(seed):
 # 10,550,100 to 10,551,200 by 100, and 4027 (2026-11-27): all passed; z of the guided
 # corrector −2.2 to 2.4, of the class-score corrector 12.4 to 30.5 (of guided DDIM 24 to 50,
 # not asserted: it is the first mixture's claim).
+# A later cold reader's fresh seed 91,270,001 (2026-11-27): the class-score corrector's z
+# 10.5, still above the bound (so over 14 seeds, 10.5 to 30.5).
 @pytest.mark.claim(stated="every", text="ch27: on two overlapping components, Langevin "
                                         "with the guided score lands under the bound, "
                                         "with the class score (w = 1) above it")
