@@ -40,8 +40,7 @@ class _NoNorm:
     def forward(self, x):
         return x
 
-    def backward(self, dy):
-        return dy
+    backward = forward                           # ∂E/∂x = ∂E/∂y
 
 
 @register_class
@@ -56,10 +55,9 @@ class TransformerBlock(Caching, Layer):
             "attn.b_q", "attn.b_k", "attn.b_v", "attn.b_o": (d_model,)
             "W_1": (d_model, d_ff), "b_1": (d_ff,), "W_2": (d_ff, d_model), "b_2": (d_model,)
         chapter 20's variants: norm="rmsnorm" has no "ln*.beta" (norm="none": no "ln*.*");
-            ffn="swiglu" has "W_1",
-            "W_3" (d_model, d_ff) and "W_2" (d_ff, d_model), no b's; bias=False has no
-            "attn.b_*", "b_1", "b_2"; n_kv_heads=k makes "attn.W_k", "attn.W_v"
-            (d_model, k·d_model/n_heads)
+            ffn="swiglu" has "W_1", "W_3" (d_model, d_ff) and "W_2" (d_ff, d_model), no
+            b's; bias=False has no "attn.b_*", "b_1", "b_2"; n_kv_heads=k makes
+            "attn.W_k", "attn.W_v" (d_model, k·d_model/n_heads)
 
     The parts are ordinary layers, reachable as ``ln1``, ``attn`` (its last weights:
     ``attention_weights``), ``ln2``, and ``ff1`` and ``ff2`` (the two ``Dense``) or ``ffn``
@@ -261,8 +259,7 @@ class TransformerBlock(Caching, Layer):
 
     @property
     def tile(self):
-        """The attention's tile size (``attn.tile``, chapter 24; None: plain attention):
-        setting it here sets it there."""
+        """The attention's tile size (``attn.tile``, chapter 24; None: none): set here, set there."""
         return self.attn.tile
 
     @tile.setter
@@ -271,6 +268,18 @@ class TransformerBlock(Caching, Layer):
             self.attn.tile = value
         except ValueError as exc:
             raise ValueError(str(exc).replace(repr(self.attn), repr(self), 1)) from None
+
+    @property
+    def training(self) -> bool:
+        """Set on the block, set on its parts: SwiGLU's inference forward runs in ``predict``."""
+        return self.__dict__.get("_training", False)
+
+    @training.setter
+    def training(self, value) -> None:
+        self._training = value
+        for part in (self.__dict__.get(name) for name in _PARTS + ("relu",)):
+            if isinstance(part, Layer):
+                part.training = value
 
     @property
     def attention_weights(self):
