@@ -37,6 +37,7 @@ PARTS = {
     "III": "sequences and attention",
     "IV": "from a language model to a small LLM",
     "V": "generative models judged against the truth",
+    "VI": "reasoning, evaluation, beyond attention, scaling",
 }
 
 
@@ -339,6 +340,14 @@ CHAPTERS = [
             tables=("28_masked_diffusion",),
             exercises=("28.1",), solutions="exercise_solutions_masked",
             claims="test_claims_over_seeds_28_28.py"),
+    Chapter("31", "31_beyond_attention.ipynb",
+            "Beyond attention: linear attention and chapter 01's delta rule", part="VI",
+            modules=("experiments/state_memory.py", "kernels/linear_attention.py",
+                     "layers/attention/delta.py", "layers/attention/linear.py"),
+            explorables=(),
+            tables=("31_grammar",),
+            exercises=(), solutions="",
+            claims="test_claims_over_seeds_31_31.py"),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 

@@ -104,6 +104,9 @@ GALLERY = {
                                                               t=0.3)],
     "masked_window": [lambda: nb.diagrams.masked_window(
         "ab c.ab c.ab", np.arange(12) % 3 == 1, np.full((4, 5), 0.2), list(" abc."))],
+    "state_write": [lambda: nb.diagrams.state_write(np.eye(3) * 0.5, [1.0, 0, 0], [0, 1.0, 0])[0],
+                    lambda: nb.diagrams.state_write(np.zeros((8, 8)), np.ones(8) / 8 ** 0.5,
+                                                    np.arange(8.0), rule="hebbian")[0]],
 }
 DRAWINGS = [(name, k, draw) for name, draws in GALLERY.items() for k, draw in enumerate(draws)]
 

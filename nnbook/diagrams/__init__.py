@@ -6,7 +6,7 @@ The shared drawing helpers are in _draw.py; a new diagram goes into its topic's 
 - conv.py (07–08); softmax.py (09); optimizers.py, regularisation.py, normalisation.py
   (11, 12, 13); recurrent.py, gated.py (15–16); attention.py (17–18); tokens.py (19);
 - modern.py (20); inference.py (21); posttraining.py (22); serving.py (23);
-  precision.py (24); latent.py (25); guidance.py (27); masked.py (28)."""
+  precision.py (24); latent.py (25); guidance.py (27); masked.py (28); state.py (31)."""
 
 from .attention import attention_matrix, causal_mask, heads, transformer_block
 from .conv import conv_window, im2col, output_size_formula, pooling
@@ -28,6 +28,7 @@ from .residual import residual_block
 from .serving import draft_and_verify, ragged_batch, rolling_cache
 from .shapes import dense_shapes
 from .softmax import softmax_bars
+from .state import state_write
 from .tokens import merge_tree, token_boundaries
 
 __all__ = [
@@ -43,5 +44,5 @@ __all__ = [
     "ragged_batch", "rolling_cache", "draft_and_verify",
     "bit_layouts", "attention_tiles",
     "latent_model", "elbo_gap",
-    "guidance_vectors", "masked_window",
+    "guidance_vectors", "masked_window", "state_write",
 ]
