@@ -45,7 +45,7 @@ def state_write(S, k, v, beta=1.0, *, rule="delta", axes=None):
         ax.set_yticks([])
         if M.size <= 25:
             for (i, j), x in np.ndenumerate(M):
-                ax.text(j, i, f"{x:.2f}", ha="center", va="center", fontsize=FONT)
+                ax.text(j, i, f"{x:.2f}".replace("-0.00", "0.00"), ha="center", va="center", fontsize=FONT)
     err = [np.linalg.norm(M @ k - v) for M in (S, after)]
     axes[1].text(0.5, -0.28, f"‖S k − v‖: {err[0]:.2f} before, {err[1]:.2f} after",
                  transform=axes[1].transAxes, ha="center", va="top", fontsize=FONT)
