@@ -71,6 +71,9 @@ ASSERTED_BY_NOTEBOOK = {
     "24_formats": ("24_fewer_bits.ipynb", 24, "assert all(abs(mine[k] - row[k]) < 1e-9 for k in row)"),
     "24_parts": ("24_fewer_bits.ipynb", 24,
                  "assert all(abs(mine[k] - next(r for r in parts.rows() if r[\"seed\"] == 24)[k]) < 1e-9"),
+    # the notebook's run is state_memory.grammar_bits(31); `row` has every column
+    "31_grammar": ("31_beyond_attention.ipynb", 31,
+                   "assert all(abs(stored_row[c] - row[c]) < 1e-6 for c in row)"),
 }
 
 
