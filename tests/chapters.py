@@ -342,11 +342,12 @@ CHAPTERS = [
             claims="test_claims_over_seeds_28_28.py"),
     Chapter("31", "31_beyond_attention.ipynb",
             "Beyond attention: linear attention and chapter 01's delta rule", part="VI",
-            modules=("experiments/state_memory.py", "kernels/linear_attention.py",
-                     "layers/attention/delta.py", "layers/attention/linear.py"),
+            modules=("diagrams/state.py", "exercises/state.py", "experiments/state_memory.py",
+                     "kernels/linear_attention.py", "layers/attention/delta.py",
+                     "layers/attention/linear.py"),
             explorables=(),
             tables=("31_grammar",),
-            exercises=(), solutions="",
+            exercises=("31.1", "31.2"), solutions="exercise_solutions_state",
             claims="test_claims_over_seeds_31_31.py"),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}

@@ -12,7 +12,7 @@ from . import _core
 from . import (  # noqa: F401  (importing registers them)
     attention, autodiff, backprop, basics, classification, convolution, deep, diffusion,
     generalisation, guidance, inference, latent, masked, modern, normalisation, optimizers,
-    posttraining, precision, sequences, serving, tokens,
+    posttraining, precision, sequences, serving, state, tokens,
 )
 from ._core import Exercise, Feedback
 
