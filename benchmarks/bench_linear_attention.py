@@ -6,7 +6,7 @@ DeltaNet layer (its state) against a ``MultiHeadAttention`` with a KV cache of g
 
     python benchmarks/bench_linear_attention.py           # prints the table (one thread)
 
-Not part of ``run_all.py``'s full run yet.
+Run by hand, not by ``run_all.py``.
 """
 
 from __future__ import annotations
