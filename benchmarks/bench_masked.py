@@ -31,6 +31,7 @@ are limited to 1 thread before import, and ``torch.set_num_threads(1)``.
 Target: nnbook ≤ 1.0× PyTorch.
 
     python benchmarks/bench_masked.py [--rounds N] [--tiny] [--no-torch]
+    python benchmarks/bench_masked.py --paired    # nnbook / its NumPy floor, in one process
 """
 
 from __future__ import annotations
@@ -321,6 +322,21 @@ def child(side, threads="1", tiny=False, seconds=0.3):
     return times
 
 
+def floor_ratios(repeats=7, seconds=2.0, tiny=False):
+    """``{dtype: [nnbook / floor, …]}``: the unmasking step against its plain NumPy floor
+    (``numpy_step``) side by side in this process, ``repeats`` times each dtype, each a
+    median over pairs of calls taking turns (``bench_walk.paired_median``, CPU time, about
+    ``seconds`` of both), so a busy moment of a shared machine falls on both sides alike.
+    Run it with one BLAS thread (``--paired`` sets it before NumPy is imported)."""
+    from bench_walk import paired_median
+    size = (TINY if tiny else SIZES)["unmask"]
+    out = {}
+    for dtype in DTYPES:
+        ours, floor = nnbook_step("unmask", size, dtype), numpy_step("unmask", size, dtype)
+        out[dtype] = [paired_median(ours, floor, seconds) for _ in range(repeats)]
+    return out
+
+
 def main(with_torch=True, rounds=3, tiny=False, seconds=0.3):
     """Rows like bench_diffusion.main's: name, nnbook_s, torch_s, ratio_vs_torch, the
     CPU-time ones, target, meets_target, numpy_s and numpy_cpu_s (the unmasking step's
@@ -385,6 +401,15 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         print(json.dumps(child(sys.argv[2], sys.argv[3], tiny="--tiny" in sys.argv,
                                seconds=float(sys.argv[4]))))
+        sys.exit()
+    if "--paired" in sys.argv:                  # nnbook / floor, side by side, 1 thread
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = "1"
+        import statistics
+        for dtype, ratios in floor_ratios(tiny="--tiny" in sys.argv).items():
+            print(f"unmasking step {dtype}: nnbook / plain NumPy floor, median of "
+                  f"{len(ratios)} paired medians {statistics.median(ratios):.3f} (each: "
+                  f"{', '.join(f'{r:.3f}' for r in ratios)})")
         sys.exit()
     from bench_modern import print_table
     n = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3

@@ -175,3 +175,11 @@ def test_run_all_puts_the_rows_and_the_note_in_part_four():
     assert "bench_masked.main(" in open(run_all.__file__).read()
     assert {f"{bench_masked.NAMES[k]} {dt}" for k in bench_masked.KINDS
             for dt in bench_masked.DTYPES} <= set(breakdown.builders())
+
+
+def test_floor_ratios_run_side_by_side_tiny():
+    """``--paired``'s ratios: one list per dtype, as many as asked, each a positive ratio of
+    the two steps' times (a floor that computed something else would refuse to run)."""
+    got = bench_masked.floor_ratios(repeats=2, seconds=0.01, tiny=True)
+    assert sorted(got) == sorted(bench_masked.DTYPES)
+    assert all(len(r) == 2 and all(0 < x < 100 for x in r) for r in got.values())

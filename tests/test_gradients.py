@@ -397,6 +397,36 @@ ROWS += [
         lambda draw, rng, layer: rng.standard_normal((draw(BATCH), draw(SIZE),
                                                       layer.params["W"].shape[0]))),
 ]
+# rows: chapter 31's linear attention and DeltaNet, each form, and a block with each ------------
+def make_state_layer(cls, forms):
+    """d_head ≥ 2: DeltaNet's unit q and k of one feature are ±1 whatever x is (∂E/∂W_q = 0)."""
+    def make(draw, rng):
+        heads = draw(st.sampled_from([1, 2]))
+        return cls(heads * draw(st.integers(2, 3)), heads, form=draw(st.sampled_from(forms)),
+                   chunk=draw(st.integers(1, 3)), rng=rng)
+    return make
+
+
+def make_mixer_block(mixer):
+    def make(draw, rng):
+        heads = draw(st.sampled_from([1, 2]))
+        return randomised(nb.TransformerBlock.modern(4 * heads, heads, draw(st.integers(2, 5)),
+                                                     mixer=mixer, rng=rng), rng)
+    return make
+
+
+ROWS += [
+    Row("LinearAttention(form drawn)", nb.LinearAttention,
+        make_state_layer(nb.LinearAttention, ["recurrent", "masked", "chunked"]), sequences),
+    Row("DeltaNet(form drawn)", nb.DeltaNet,
+        make_state_layer(nb.DeltaNet, ["recurrent", "chunked"]), sequences),
+    Row("TransformerBlock(mixer='linear')", nb.TransformerBlock, make_mixer_block("linear"),
+        sequences),
+    Row("TransformerBlock(mixer='delta')", nb.TransformerBlock, make_mixer_block("delta"),
+        sequences),
+]
+
+
 # Parameters whose true gradient is exactly 0, which backward must give: the key bias adds
 # q_t·b_k to every score of row t, and the softmax ignores that (not so with RoPE, which
 # turns b_k differently at each position). Finite differences of a zero gradient are

@@ -77,3 +77,47 @@ def test_swiglu_saves_and_loads(tmp_path):
     x = rng.standard_normal((2, 4))
     np.testing.assert_array_equal(back.predict(x), model.predict(x))
     assert back.layers[0].get_config() == {"d_model": 4, "d_ff": 6}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_swiglu_inference_forward_is_the_training_forward_and_backward_still_works(dtype):
+    """Catches an inference forward (``training`` False: a and u written into σ(h₁)'s array,
+    only x kept) that computes other numbers than the training forward, and a backward
+    after it that reads stale or missing state: the same output bit for bit, and the same
+    ∂E/∂x and gradients as after a training forward."""
+    rng = np.random.default_rng(3)
+    layer = nb.SwiGLU(6, 16, rng=rng, dtype=dtype)
+    x = rng.standard_normal((2, 5, 6)).astype(dtype)
+    dy = rng.standard_normal((2, 5, 6)).astype(dtype)
+    got = {}
+    for training in (True, False):
+        layer.training = training
+        y = layer.forward(x)
+        dx = layer.backward(dy)
+        got[training] = (y, dx, {k: g.copy() for k, g in layer.grads.items()})
+    (y1, dx1, g1), (y0, dx0, g0) = got[True], got[False]
+    assert y0.dtype == dx0.dtype == dtype
+    np.testing.assert_array_equal(y0, y1)
+    np.testing.assert_array_equal(dx0, dx1)
+    for k in g1:
+        np.testing.assert_array_equal(g0[k], g1[k])
+    layer.forward(x[:1])                     # the last forward's state, not an earlier one
+    assert layer.backward(dy[:1]).shape == (1, 5, 6)
+
+
+def test_transformer_block_passes_training_on_to_its_parts():
+    """Catches a block that keeps its parts in one mode whatever the model runs: fit's
+    forwards would take SwiGLU's inference path (and its backward would compute the
+    forward again), predict's the training one."""
+    block = nb.TransformerBlock.modern(8, 2, rng=np.random.default_rng(0))
+    relu = nb.TransformerBlock(8, 2, 16, rng=np.random.default_rng(0))
+    for training in (True, False):
+        block.training = relu.training = training
+        assert block.training is relu.training is training
+        assert block.ffn.training is block.attn.training is block.ln1.training is training
+        assert relu.ff1.training is relu.relu.training is relu.ff2.training is training
+    model = nb.Sequential([nb.Embedding(5, 8, rng=np.random.default_rng(0)), block])
+    model.forward(np.zeros((1, 3), dtype=int), training=True)
+    assert block.ffn.training is True
+    model.predict(np.zeros((1, 3), dtype=int))
+    assert block.ffn.training is False

@@ -191,3 +191,51 @@ def test_from_torch_names_what_nnbook_lacks():
     attn.attn.dropout = 0.1
     with pytest.raises(ValueError, match=r"dropout=0"):
         nb.from_torch(torch.nn.Sequential(attn))
+
+
+# chapter 31: PyTorch has no linear attention or DeltaNet layer, so a reference written in
+# torch from the equations (a loop over positions), autograd's gradients against ours
+def torch_state_layer(layer, x, dy):
+    """The layer's forward in torch, from its params; returns (y, ∂E/∂x, {name: ∂E/∂W})."""
+    P = {k: torch.tensor(v, requires_grad=True) for k, v in layer.params.items()}
+    xt = torch.tensor(x, requires_grad=True)
+    m, T_, d = x.shape
+    h, dh = layer.n_heads, layer.d_head
+
+    def heads(z):
+        return z.reshape(m, T_, h, dh).transpose(1, 2)                # (m, h, T, dh)
+
+    q, k, v = (heads(xt @ P[f"W_{n}"]) for n in "qkv")
+    delta = isinstance(layer, nb.DeltaNet)
+    if delta:
+        q = q / torch.sqrt((q * q).sum(-1, keepdim=True) + 1e-12)
+        k = k / torch.sqrt((k * k).sum(-1, keepdim=True) + 1e-12)
+        beta = torch.sigmoid(xt @ P["W_beta"]).transpose(1, 2)       # (m, h, T)
+    S = torch.zeros(m, h, dh, dh, dtype=torch.float64)
+    outs = []
+    for t in range(T_):
+        kt, vt = k[:, :, t], v[:, :, t]
+        if delta:
+            err = vt - (S @ kt[..., None])[..., 0]
+            S = S + beta[:, :, t, None, None] * err[..., :, None] * kt[..., None, :]
+        else:
+            S = S + vt[..., :, None] * kt[..., None, :]
+        outs.append((S @ q[:, :, t, :, None])[..., 0])
+    y = torch.stack(outs, 2).transpose(1, 2).reshape(m, T_, d) @ P["W_o"]
+    y.backward(torch.tensor(dy))
+    return y, xt.grad, {k_: p.grad for k_, p in P.items()}
+
+
+@pytest.mark.parametrize("cls, form", [(nb.LinearAttention, "recurrent"),
+                                       (nb.LinearAttention, "masked"),
+                                       (nb.LinearAttention, "chunked"),
+                                       (nb.DeltaNet, "recurrent"), (nb.DeltaNet, "chunked")])
+def test_linear_attention_and_deltanet_match_a_torch_reference(cls, form):
+    layer = cls(D, HEADS, form=form, chunk=4, rng=np.random.default_rng(31))
+    x = np.random.default_rng(32).standard_normal((M, T, D))
+    dy = np.random.default_rng(33).standard_normal((M, T, D))
+    y, dx_t, grads_t = torch_state_layer(layer, x, dy)
+    close(layer.forward(x), y)
+    close(layer.backward(dy), dx_t)
+    for name, g in grads_t.items():
+        close(layer.grads[name], g)

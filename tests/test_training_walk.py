@@ -233,6 +233,10 @@ def float32_cases(rng):
         (nb.generative.Reparameterize(rng=rng), (4, 6)),
         # chapter 26
         (nb.generative.TimeEmbedding(3, 4), (4, 4)),
+        # chapter 31
+        (nb.LinearAttention(4, 2, dtype=f32, rng=rng), (2, 5, 4)),
+        (nb.DeltaNet(4, 2, form="chunked", chunk=2, dtype=f32, rng=rng), (2, 5, 4)),
+        (nb.TransformerBlock.modern(4, 2, mixer="delta", dtype=f32, rng=rng), (2, 5, 4)),
     ]
 
 

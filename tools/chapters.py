@@ -821,6 +821,32 @@ CHAPTERS = [
             names=("nb.training.grpo_advantages", "nb.data.accepted_answers",
                    "nb.diagrams.group_patterns", "nb.explore.group_update",
                    "nb.explore.group_update_figure")),
+    Chapter("31", "31_beyond_attention.ipynb",
+            "Beyond attention: linear attention and chapter 01's delta rule", part="VI",
+            modules=("diagrams/state.py", "exercises/state.py", "experiments/state_memory.py",
+                     "kernels/linear_attention.py", "layers/attention/delta.py",
+                     "layers/attention/linear.py"),
+            explorables=(),
+            tables=("31_grammar",),
+            # the notebook's run is state_memory.grammar_bits(31); `row` has every column
+            asserted=(Asserted("31_grammar", 31,
+                               "assert all(abs(stored_row[c] - row[c]) < 1e-6 for c in row)"),),
+            exercises=("31.1", "31.2"), solutions="exercise_solutions_state",
+            claims="test_claims_over_seeds_31_31.py",
+            covers=("Beyond attention: DeltaNet's state update as one step of chapter 01's delta rule on "
+                    '½‖S k − v‖² (exact), with β = 1 and a unit key writing v exactly where linear '
+                    "attention's Hebbian write does not; linear attention three ways (causal-masked "
+                    '(QKᵀ)V, a recurrence over a d × d state, chunks: `nb.LinearAttention`), equal to '
+                    "1e-12 with every backward checked; DeltaNet's chunked (WY/UT) form against its "
+                    'recurrence (`nb.DeltaNet`); exact recall capacity of a d × d state (d orthonormal '
+                    'pairs exactly, beyond that a projection whose mean loss 1 − d/N is checked) against '
+                    "the Hebbian and delta writes; chapter 20's model with each mixer "
+                    '(`TransformerBlock(mixer=)`) on the grammar against the window bound, over seeds; '
+                    'the memory a softmax, a DeltaNet and a hybrid model keep per token while writing, '
+                    'counted.'),
+            names=("nb.LinearAttention", "nb.DeltaNet", "nb.TransformerBlock",
+                   "nb.diagrams.state_write"),
+    ),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 

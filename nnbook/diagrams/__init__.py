@@ -25,6 +25,7 @@ from .residual import residual_block
 from .serving import draft_and_verify, ragged_batch, rolling_cache
 from .shapes import dense_shapes
 from .softmax import softmax_bars
+from .state import state_write
 from .tokens import merge_tree, token_boundaries
 
 __all__ = [
@@ -40,5 +41,5 @@ __all__ = [
     "ragged_batch", "rolling_cache", "draft_and_verify",
     "bit_layouts", "attention_tiles",
     "latent_model", "elbo_gap",
-    "guidance_vectors", "masked_window", "group_patterns",
+    "guidance_vectors", "masked_window", "group_patterns", "state_write",
 ]

@@ -7,7 +7,7 @@ Four families have folders of their own, as Keras 3 lays them out: conv/ (``Conv
 pools, chapters 07–08), normalization/ (``BatchNorm``, ``LayerNorm``, ``RMSNorm``),
 recurrent/ (``RNN``, ``LSTM``, ``GRU``, chapters 15–16) and attention/
 (``MultiHeadAttention``, RoPE, grouped-query heads, the KV cache, ``TransformerBlock``,
-chapters 17–21). Every layer is also at the top level, ``nb.Dense``.
+chapters 17–21; ``LinearAttention`` and ``DeltaNet``, chapter 31). Every layer is also at the top level, ``nb.Dense``.
 """
 
 from .activations import Activation, ReLU, Sigmoid, Softmax, Tanh, log_softmax, sigmoid, softmax
@@ -18,7 +18,8 @@ from .conv import AvgPool2D, Conv2D, MaxPool2D, output_size, same_padding
 from .normalization import BatchNorm, LayerNorm, RMSNorm
 from .recurrent import GRU, LSTM, RNN
 from .embedding import Embedding, PositionalEmbedding
-from .attention import MultiHeadAttention, TransformerBlock, apply_rope, kv_head_of, rope_angles
+from .attention import (DeltaNet, LinearAttention, MultiHeadAttention, TransformerBlock,
+                        apply_rope, kv_head_of, rope_angles)
 from .activations import SiLU
 from .swiglu import SwiGLU
 from .unembedding import Unembedding
@@ -31,4 +32,4 @@ __all__ = ["Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU",
            "RNN", "LSTM", "GRU",
            "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
            "RMSNorm", "SiLU", "SwiGLU", "Unembedding", "apply_rope", "rope_angles", "kv_head_of",
-           "LoRA", "add_lora", "merge_lora"]
+           "LoRA", "add_lora", "merge_lora", "LinearAttention", "DeltaNet"]

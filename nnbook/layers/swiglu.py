@@ -34,7 +34,12 @@ class SwiGLU(Layer):
     ``∂E/∂x = ∂E/∂h₁ W_1ᵀ + ∂E/∂h₃ W_3ᵀ``. W_1 and W_3 run as one (d, 2·d_ff) product
     (forward, ∂E/∂W and ∂E/∂x alike). Element-wise passes over the (M, d_ff) arrays:
     forward 6 (σ(h₁)'s four, a, u), backward 6 (SiLU' three, δ ⊙ h₃, · SiLU', δ ⊙ a),
-    each written into its place (``out=``, the halves of one ∂E/∂[h₁ | h₃] array).
+    each written into its place (``out=``, the halves of one ∂E/∂[h₁ | h₃] array). In
+    inference (``training`` False, as ``predict`` and a sampler run it) the forward makes
+    the same six passes with the same numbers but writes a and u into σ(h₁)'s array and
+    keeps only x, as ``SiLU``'s does; a backward after it first computes h₁, h₃, σ(h₁), a
+    and u again (a forward's work, the same numbers). ``TransformerBlock`` passes its
+    ``training`` on to its SwiGLU.
 
     Args:
         d_model: the features per position.
@@ -72,19 +77,37 @@ class SwiGLU(Layer):
         X = x.reshape(-1, d)                                    # (M, d)
         if X.dtype != p["W_1"].dtype:
             X = X.astype(p["W_1"].dtype)
-        W13 = np.concatenate((p["W_1"], p["W_3"]), axis=1)      # (d, 2f)
-        H = X @ W13                                             # (M, 2f): [h₁ | h₃]
-        h1, h3 = H[:, :f], H[:, f:]
-        s = sigmoid(h1)
+        if not self.training:                # inference: u in σ(h₁)'s array, X alone kept
+            self._cache = (X, x.shape)
+            W13, h1, h3, u = self._gate(X)
+            np.multiply(h1, u, out=u)                           # a = SiLU(h₁)
+            np.multiply(u, h3, out=u)                           # u = a ⊙ h₃
+            return (u @ p["W_2"]).reshape(x.shape)
+        W13, h1, h3, s = self._gate(X)
         a = h1 * s                                              # SiLU(h₁)
         u = a * h3                                              # (M, f)
         self._cache = (X, W13, h1, h3, s, a, u, x.shape)
         return (u @ p["W_2"]).reshape(x.shape)
 
+    def _gate(self, X):
+        """``(W13, h₁, h₃, σ(h₁))`` for the rows X (M, d): [h₁ | h₃] = X [W_1 | W_3], one
+        product, and σ(h₁) in a new array (both forwards start here)."""
+        p, f = self.params, self.d_ff
+        W13 = np.concatenate((p["W_1"], p["W_3"]), axis=1)      # (d, 2f)
+        H = X @ W13                                             # (M, 2f): [h₁ | h₃]
+        h1, h3 = H[:, :f], H[:, f:]
+        return W13, h1, h3, sigmoid(h1)
+
     def backward(self, dy, need_dx: bool = True):
         if self._cache is None:
             self._before_forward()
-        X, W13, h1, h3, s, a, u, shape = self._cache
+        if len(self._cache) == 2:            # after an inference forward: h, σ, a, u again
+            X, shape = self._cache
+            W13, h1, h3, s = self._gate(X)
+            a = h1 * s
+            u = a * h3
+        else:
+            X, W13, h1, h3, s, a, u, shape = self._cache
         p, f = self.params, self.d_ff
         dy = np.asarray(dy, dtype=W13.dtype)
         if dy.shape != shape:

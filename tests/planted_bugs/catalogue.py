@@ -501,4 +501,24 @@ BUGS = [
         # notebook 29, section 8: pass@k against every subset of 7 outcomes, k = 2 first
         ["29_reasoning_with_a_verifier.ipynb"], ["tests/test_training_pass_at_k.py"],
         conclusion=True),
+# Part VI — chapter 31 -------------------------------------------------------------
+    bug("delta-rule-no-correction", ["31"],
+        "DeltaNet writes β_t v_t k_tᵀ, the correction − S_{t−1} k_t dropped: linear "
+        "attention's Hebbian write with a β, no longer a step of the delta rule.",
+        "the delta rule without its error term (Hebbian learning, Widrow and Hoff's point); "
+        "DeltaNet (Yang et al. 2024) contrasts the two",
+        [("nnbook/layers/attention/delta.py",
+          "u = v[:, :, t] - (S @ k_t[..., None])[..., 0]",
+          "u = v[:, :, t] + 0 * (S @ k_t[..., None])[..., 0]")],
+        # notebook 31: section 2's layer state against the delta rule written by hand
+        ["31_beyond_attention.ipynb"], ["tests/test_layers_delta.py"], conclusion=True),
+    bug("chunk-state-misses-last-position", ["31"],
+        "DeltaNet's chunked (WY) form writes the state passed to the next chunk without "
+        "the chunk's last position: a chunk boundary off by one.",
+        "an off-by-one at a chunk boundary, the classic mistake of a blocked scan",
+        [("nnbook/kernels/linear_attention.py",
+          "        S = S + E.swapaxes(-1, -2) @ K\n",
+          "        S = S + E[..., :-1, :].swapaxes(-1, -2) @ K[..., :-1, :]\n")],
+        # notebook 31: section 4's chunked form against the recurrence
+        ["31_beyond_attention.ipynb"], ["tests/test_kernels_linear_attention.py"]),
 ]

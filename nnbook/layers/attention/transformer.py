@@ -1,8 +1,7 @@
 """The transformer block (chapter 18), pre-norm: self-attention and a two-layer ReLU network,
-each applied to a layer-normalised copy of the sequence and added back to it (the residual
-paths of chapter 06). Built from ``LayerNorm``, ``MultiHeadAttention`` and ``Dense``;
-chapter 20's modern block swaps in ``RMSNorm``, ``SwiGLU``, RoPE and grouped-query attention.
-"""
+each on a layer-normalised copy of the sequence and added back to it (chapter 06's residual
+paths); chapter 20's modern block swaps in ``RMSNorm``, ``SwiGLU``, RoPE and grouped-query
+attention, chapter 31's a linear-attention or DeltaNet mixer."""
 
 from __future__ import annotations
 
@@ -15,6 +14,8 @@ from ...spellings import refuse_spellings
 from ...validate import float_dtype, make_rng, positive_int
 from ..activations import ReLU
 from .multihead import MultiHeadAttention
+from .linear import LinearAttention
+from .delta import DeltaNet
 from ..base import Layer
 from ..dense import Dense
 from ._arguments import modern_config
@@ -28,20 +29,20 @@ from ..swiglu import SwiGLU
 
 __all__ = ["TransformerBlock"]
 
-_CHOICES = {"norm": ("layernorm", "rmsnorm", "none"), "ffn": ("relu", "swiglu")}
+_CHOICES = {"norm": ("layernorm", "rmsnorm", "none"), "ffn": ("relu", "swiglu"),
+            "mixer": ("softmax", "linear", "delta")}
+_MIXERS = {"linear": LinearAttention, "delta": DeltaNet}   # chapter 31's, in attn's place
 _PARTS = ("ln1", "attn", "ln2", "ff1", "ff2", "ffn")     # the sub-layers (a LoRA may replace one)
 
 
 class _NoNorm:
-    """norm="none": the identity in a norm's place (no parameters), so the block's walk
-    stays one code path."""
+    """norm="none": the identity in a norm's place (no parameters): one code path."""
     params, grads = {}, {}
 
     def forward(self, x):
         return x
 
-    def backward(self, dy):
-        return dy
+    backward = forward                           # ∂E/∂x = ∂E/∂y
 
 
 @register_class
@@ -56,10 +57,9 @@ class TransformerBlock(Caching, Layer):
             "attn.b_q", "attn.b_k", "attn.b_v", "attn.b_o": (d_model,)
             "W_1": (d_model, d_ff), "b_1": (d_ff,), "W_2": (d_ff, d_model), "b_2": (d_model,)
         chapter 20's variants: norm="rmsnorm" has no "ln*.beta" (norm="none": no "ln*.*");
-            ffn="swiglu" has "W_1",
-            "W_3" (d_model, d_ff) and "W_2" (d_ff, d_model), no b's; bias=False has no
-            "attn.b_*", "b_1", "b_2"; n_kv_heads=k makes "attn.W_k", "attn.W_v"
-            (d_model, k·d_model/n_heads)
+            ffn="swiglu" has "W_1", "W_3" (d_model, d_ff) and "W_2" (d_ff, d_model), no
+            b's; bias=False has no "attn.b_*", "b_1", "b_2"; n_kv_heads=k makes
+            "attn.W_k", "attn.W_v" (d_model, k·d_model/n_heads)
 
     The parts are ordinary layers, reachable as ``ln1``, ``attn`` (its last weights:
     ``attention_weights``), ``ln2``, and ``ff1`` and ``ff2`` (the two ``Dense``) or ``ffn``
@@ -79,24 +79,23 @@ class TransformerBlock(Caching, Layer):
         d_ff: the hidden size of the feed-forward network (often 4·d_model; with SwiGLU
             ≈ 8/3·d_model gives the same parameter count).
         causal: True (default) lets position t attend to positions ≤ t only.
-        norm: "layernorm" (default), "rmsnorm" (``RMSNorm``, chapter 20) or "none" (no
-            normalisation: ``ln1`` and ``ln2`` pass their input on unchanged).
+        norm: "layernorm" (default), "rmsnorm" (``RMSNorm``, chapter 20) or "none" (``ln1``
+            and ``ln2`` pass their input on unchanged).
         ffn: "relu" (default: Dense, ReLU, Dense) or "swiglu" (``SwiGLU``, chapter 20).
-        rope, n_kv_heads, rope_base: the attention's rotary positions, key/value heads and
-            RoPE's base (``block.rope_base`` is the attention's).
+        rope, n_kv_heads, rope_base: the attention's RoPE, key/value heads and RoPE's base.
         bias: False drops the biases of the attention and of the ReLU network (a norm
             keeps its β).
         window: None or W, the attention's sliding window (chapter 23).
-        tile: None or the attention's tile size (chapter 24: computed in tiles with an
-            online softmax, the same numbers without storing the T × T weights).
+        tile: None or the attention's tile size (chapter 24: the same numbers, in tiles).
         prenorm: True (default, GPT-2's) or False (post-norm, the 2017 paper's).
-        eps: the norms' ε (None: each norm's own, LayerNorm's 1e-5 as PyTorch, RMSNorm's
-            1e-6; other courses' blocks often use 1e-5 for both).
+        eps: the norms' ε (None: each norm's own, LayerNorm's 1e-5, RMSNorm's 1e-6).
         rng: the ``np.random.Generator`` that draws the weights (Xavier/Glorot uniform,
             biases 0, γ = 1, β = 0). ``None``: a fresh one.
         dtype: float64 (default) or float32.
         adapters: ``{part: {"rank": r, "alpha": α, "targets": [...]}}``, LoRA parts to put
             in (what ``get_config`` saves for them; ``nb.add_lora`` is the way to add them).
+        mixer: "softmax" (``MultiHeadAttention``), "linear" (``LinearAttention``) or "delta"
+            (``DeltaNet``), chapter 31; these two ignore rope, n_kv_heads, window and tile.
 
     LoRA (chapter 22): a part may be replaced by a ``LoRA`` of it, ``block.attn =
     nb.LoRA(block.attn, 4, targets=("W_q", "W_v"))`` or ``block.ff1 = nb.LoRA(block.ff1,
@@ -104,26 +103,25 @@ class TransformerBlock(Caching, Layer):
     other array of the block is frozen (``frozen_params``), so ``fit`` trains the adapters.
 
     KV cache (chapter 21, causal blocks): ``start_cache(max_len=None)`` starts the
-    attention's (``cache`` is ``attn.cache``); the norms and the feed-forward network act
-    on each position alone, so the block then reads only the new positions too.
+    attention's (``attn.cache``); the other parts act on each position alone.
 
     The defaults are chapter 18's block; ``TransformerBlock.modern(d_model, n_heads)`` is
-    chapter 20's (RMSNorm, SwiGLU, RoPE, grouped keys and values, no biases). ``to_torch`` gives ``nn.TransformerEncoderLayer(
-    d_model, n_heads, d_ff, dropout=0, batch_first=True, norm_first=True)`` (run with a
-    causal mask when ``causal``) for it, and the bridge's ``ModernBlock`` for any other
-    setting. Chapters 18 and 20.
+    chapter 20's (RMSNorm, SwiGLU, RoPE, grouped keys and values, no biases). ``to_torch``
+    gives ``nn.TransformerEncoderLayer(d_model, n_heads, d_ff, dropout=0, batch_first=True,
+    norm_first=True)`` (causal mask when ``causal``) for it, the bridge's ``ModernBlock``
+    for any other setting. Chapters 18 and 20.
     """
 
     def __init__(self, d_model=None, n_heads=None, d_ff=None, *, causal=True,
                  norm="layernorm", ffn="relu", rope=False, n_kv_heads=None, bias=True,
                  prenorm=True, eps=None, rope_base=10000.0, window=None, tile=None,
-                 rng=None, dtype=np.float64, adapters=None, **keras):
+                 rng=None, dtype=np.float64, adapters=None, mixer="softmax", **keras):
         super().__init__()
         refuse_spellings("TransformerBlock", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("TransformerBlock", "d_model", d_model)
         self.n_heads = positive_int("TransformerBlock", "n_heads", n_heads)
         self.d_ff = positive_int("TransformerBlock", "d_ff", d_ff)
-        for name, value in (("norm", norm), ("ffn", ffn)):
+        for name, value in (("norm", norm), ("ffn", ffn), ("mixer", mixer)):
             if not isinstance(value, str) or value.lower() not in _CHOICES[name]:
                 raise ValueError(f"TransformerBlock: expected {name}= one of "
                                  f"{list(_CHOICES[name])}, got {value!r}.")
@@ -131,17 +129,20 @@ class TransformerBlock(Caching, Layer):
             raise ValueError(f"TransformerBlock: expected prenorm=True (GPT-2's block) or "
                              f"False (the 2017 post-norm block), got {prenorm!r}.")
         self.norm, self.ffn_kind, self.prenorm = norm.lower(), ffn.lower(), bool(prenorm)
+        self.mixer = mixer.lower()
         dtype = float_dtype(repr(self), dtype)
         rng = make_rng(rng, repr(self))
         d = self.d_model
         try:
-            self.attn = MultiHeadAttention(d, self.n_heads, causal=causal, n_kv_heads=n_kv_heads,
-                                           rope=rope, rope_base=rope_base, bias=bias,
-                                           window=window, tile=tile, rng=rng, dtype=dtype)
+            self.attn = _MIXERS[self.mixer](d, self.n_heads, rng=rng, dtype=dtype) \
+                if self.mixer in _MIXERS else MultiHeadAttention(
+                d, self.n_heads, causal=causal, n_kv_heads=n_kv_heads, rope=rope,
+                rope_base=rope_base, bias=bias, window=window, tile=tile, rng=rng, dtype=dtype)
         except ValueError as exc:
             raise ValueError(str(exc).replace("MultiHeadAttention:", "TransformerBlock:", 1)) from None
-        self.causal, self.rope, self.bias = self.attn.causal, self.attn.rope, self.attn.bias
-        self.n_kv_heads = self.attn.n_kv_heads
+        self.causal, self.rope = self.attn.causal, getattr(self.attn, "rope", False)
+        self.bias = getattr(self.attn, "bias", bool(bias))        # mixers: the FFN's biases
+        self.n_kv_heads = getattr(self.attn, "n_kv_heads", self.n_heads)
         Norm = {"layernorm": LayerNorm, "rmsnorm": RMSNorm}.get(self.norm)
         if eps is not None and (isinstance(eps, bool) or not isinstance(eps, numbers.Real)
                                 or not eps > 0):
@@ -261,8 +262,7 @@ class TransformerBlock(Caching, Layer):
 
     @property
     def tile(self):
-        """The attention's tile size (``attn.tile``, chapter 24; None: plain attention):
-        setting it here sets it there."""
+        """The attention's tile size (``attn.tile``, chapter 24; None: none): set here, set there."""
         return self.attn.tile
 
     @tile.setter
@@ -271,6 +271,18 @@ class TransformerBlock(Caching, Layer):
             self.attn.tile = value
         except ValueError as exc:
             raise ValueError(str(exc).replace(repr(self.attn), repr(self), 1)) from None
+
+    @property
+    def training(self) -> bool:
+        """Set on the block, set on its parts: SwiGLU's inference forward runs in ``predict``."""
+        return self.__dict__.get("_training", False)
+
+    @training.setter
+    def training(self, value) -> None:
+        self._training = value
+        for part in (self.__dict__.get(name) for name in _PARTS + ("relu",)):
+            if isinstance(part, Layer):
+                part.training = value
 
     @property
     def attention_weights(self):
@@ -346,14 +358,12 @@ class TransformerBlock(Caching, Layer):
         self.attn.clear_cache()
 
     def _ffn_forward(self, z):
-        if self.ffn_kind == "swiglu":
-            return self.ffn.forward(z)
-        return self.ff2.forward(self.relu.forward(self.ff1.forward(z)))
+        return self.ffn.forward(z) if self.ffn_kind == "swiglu" else \
+            self.ff2.forward(self.relu.forward(self.ff1.forward(z)))
 
     def _ffn_backward(self, d):
-        if self.ffn_kind == "swiglu":
-            return self.ffn.backward(d)
-        return self.ff1.backward(self.relu.backward(self.ff2.backward(d)))
+        return self.ffn.backward(d) if self.ffn_kind == "swiglu" else \
+            self.ff1.backward(self.relu.backward(self.ff2.backward(d)))
 
     def output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -372,10 +382,9 @@ class TransformerBlock(Caching, Layer):
 
     def _modern(self):
         """The chapter-20 settings that differ from chapter 18's block."""
-        cfg = {k: v for k, v in (("norm", getattr(self, "norm", "layernorm")),
-                                 ("ffn", getattr(self, "ffn_kind", "relu")),
-                                 ("prenorm", getattr(self, "prenorm", True)))
-               if v != {"norm": "layernorm", "ffn": "relu", "prenorm": True}[k]}
+        defaults = {"norm": "layernorm", "ffn_kind": "relu", "prenorm": True, "mixer": "softmax"}
+        cfg = {k.replace("_kind", ""): getattr(self, k, v) for k, v in defaults.items()
+               if getattr(self, k, v) != v}
         eps = getattr(self, "eps", None)
         return {**cfg, **modern_config(self), **({} if eps is None else {"eps": eps})}
 

@@ -1,0 +1,89 @@
+"""Chapter 31's experiments over seeds: recall from a d × d state written by the Hebbian sum
+(linear attention) and by the delta rule (DeltaNet), against the best state's projection
+ceiling, over random keys; and chapter 20's two-block model on the grammar with each kind of
+mixer (softmax, linear attention, DeltaNet, a hybrid) on chapter 20's budget (a stored table).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..layers import Embedding, RMSNorm, TransformerBlock, Unembedding
+from .modern_block import BITS, D_MODEL, V, loss_per_char, setup, target_sets, train_model
+
+__all__ = ["delta_write", "write_all", "recall_shares", "KINDS", "grammar_bits", "TABLES"]
+
+NS = (2, 4, 6, 8, 10, 12, 16, 24, 32)
+#: the mixers of the model's two blocks, per kind
+KINDS = {"softmax": ("softmax", "softmax"), "linear": ("linear", "linear"),
+         "DeltaNet": ("delta", "delta"), "hybrid": ("delta", "softmax")}
+
+
+def delta_write(S, k, v, beta):
+    """One step of the delta rule on ½‖S k − v‖²: ``S + β (v − S k) kᵀ``."""
+    return S + beta * np.outer(v - S @ k, k)
+
+
+def write_all(keys, values, rule):
+    """The state after writing the columns of ``keys`` (d_k, N) and ``values`` (d_v, N) in
+    order: ``rule`` "hebbian" (``S + v kᵀ``) or "delta" (β = 1)."""
+    S = np.zeros((values.shape[0], keys.shape[0]))
+    for k, v in zip(keys.T, values.T):
+        S = S + np.outer(v, k) if rule == "hebbian" else delta_write(S, k, v, 1.0)
+    return S
+
+
+def recall_shares(seed, d=8, Ns=NS, draws=200, rng=None):
+    """The share of the values' energy lost, Σ‖S k_i − v_i‖² / Σ‖v_i‖², for N pairs of unit
+    keys in random directions and N(0, 1) values: ``{rule: (len(Ns), draws)}`` for
+    "best state" (``V K⁺``), "hebbian" and "delta", and "projection" (‖V(I − Π)‖²/‖V‖²).
+    ``rng``: the generator to draw from (None: ``default_rng(seed)``)."""
+    rng = np.random.default_rng(seed) if rng is None else rng
+    out = {n: np.zeros((len(Ns), draws)) for n in ("best state", "hebbian", "delta",
+                                                    "projection")}
+    for i, N in enumerate(Ns):
+        for j in range(draws):
+            keys = rng.normal(size=(d, N))
+            keys /= np.linalg.norm(keys, axis=0)
+            values = rng.normal(size=(d, N))
+            energy = np.sum(values ** 2)
+            pinv = np.linalg.pinv(keys)
+            out["best state"][i, j] = np.sum((values @ pinv @ keys - values) ** 2) / energy
+            out["projection"][i, j] = np.sum((values @ (np.eye(N) - pinv @ keys)) ** 2) / energy
+            for rule in ("hebbian", "delta"):
+                S = write_all(keys, values, rule)
+                out[rule][i, j] = np.sum((S @ keys - values) ** 2) / energy
+    return out
+
+
+def kind_layers(mixers):
+    """Chapter 20's two-block modern model (width 32, 4 heads, tied) with these mixers."""
+    def layers(r):
+        emb = Embedding(V, D_MODEL, rng=r)
+        blocks = [TransformerBlock.modern(D_MODEL, 4, mixer=m, rng=r) for m in mixers]
+        return [emb, *blocks, RMSNorm(D_MODEL), Unembedding(emb)]
+    return layers
+
+
+def grammar_bits(seed, models=None):
+    """Held-out bits per character of each kind of ``KINDS`` trained on chapter 20's budget
+    and data of ``seed`` (its ``setup``), on every target and on the closing brackets, beside
+    the best 16-character window model and the grammar. ``models``: a dict that receives
+    the trained models (the notebook's)."""
+    data = setup(seed)
+    sets = target_sets(data["val"], data["y_val"])
+    row = {}
+    for name, mixers in KINDS.items():
+        model = train_model(kind_layers(mixers), data, seed)
+        nll = loss_per_char(model, data["x_val"], data["y_val"])
+        row[name] = float(nll.mean() * BITS)
+        row[f"{name} )"] = float(nll[sets[")"]].mean() * BITS)
+        if models is not None:
+            models[name] = model
+    row["best with window"] = float(data["bound_w"].mean() * BITS)
+    row["best with window )"] = float(data["bound_w"][sets[")"]].mean() * BITS)
+    row["the grammar"] = float(data["exact_w"].mean() * BITS)
+    return row
+
+
+TABLES = {"31_grammar": (grammar_bits, (31, 32, 33, 34, 35))}

@@ -1,0 +1,95 @@
+"""nnbook/layers/attention/linear.py: LinearAttention by hand on two positions, its three
+forms equal (outputs and gradients), float32, the state cache (the same outputs, a constant
+size, rewind), save and load, the block with mixer="linear", and every error message."""
+
+import numpy as np
+import pytest
+
+import nnbook as nb
+
+
+def identity_layer(d=2, **kw):
+    layer = nb.LinearAttention(d, 1, rng=np.random.default_rng(0), **kw)
+    for p in layer.params.values():
+        p[...] = np.eye(d)
+    return layer
+
+
+def test_two_positions_by_hand():
+    x = np.array([[[1.0, 2.0], [3.0, -1.0]]])          # q = k = v = x
+    y = identity_layer().forward(x)
+    o0 = x[0, 0] * (x[0, 0] @ x[0, 0])                   # v_0 (k_0·q_0)
+    o1 = x[0, 0] * (x[0, 0] @ x[0, 1]) + x[0, 1] * (x[0, 1] @ x[0, 1])
+    assert np.allclose(y[0], [o0, o1], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 4, 20])
+def test_forms_agree_with_the_recurrence(chunk):
+    x = np.random.default_rng(1).standard_normal((2, 9, 6))
+    dy = np.random.default_rng(2).standard_normal((2, 9, 6))
+    runs = []
+    for form in ("recurrent", "masked", "chunked"):
+        layer = nb.LinearAttention(6, 2, form=form, chunk=chunk, rng=np.random.default_rng(3))
+        runs.append((layer.forward(x), layer.backward(dy), layer.grads["W_k"].copy()))
+    for run in runs[1:]:
+        for a, b in zip(run, runs[0]):
+            assert np.allclose(a, b, rtol=0, atol=1e-10)
+
+
+def test_float32_computes_in_float32():
+    layer = nb.LinearAttention(4, 2, dtype=np.float32, rng=np.random.default_rng(0))
+    x = np.random.default_rng(1).standard_normal((2, 3, 4))
+    y = layer.forward(x)
+    assert y.dtype == np.float32 and layer.backward(np.ones_like(y)).dtype == np.float32
+
+
+def test_the_state_cache_gives_the_same_outputs_at_a_constant_size():
+    layer = nb.LinearAttention(4, 2, rng=np.random.default_rng(0))
+    x = np.random.default_rng(1).standard_normal((3, 7, 4))
+    whole = layer.forward(x)
+    layer.start_cache()
+    steps, sizes = [], []
+    for t in range(7):
+        steps.append(layer.forward(x[:, t:t + 1]))
+        sizes.append(layer.cache.nbytes)
+    assert np.allclose(np.concatenate(steps, 1), whole, rtol=0, atol=1e-12)
+    assert set(sizes) == {3 * 2 * 2 * 2 * 8}              # m·h·d_head² floats, every step
+    S = layer.cache.S.copy()
+    layer.forward(x[:, :1])
+    layer.cache.rewind()
+    assert np.array_equal(layer.cache.S, S) and layer.cache.length == 7
+    with pytest.raises(ValueError, match="KV cache is on"):
+        layer.backward(np.ones((3, 1, 4)))
+    with pytest.raises(ValueError, match="left-padded rows"):
+        layer.start_cache(pad=[0, 1, 0])
+
+
+def test_save_load_and_a_block(tmp_path):
+    r = np.random.default_rng(0)
+    model = nb.Sequential([nb.LinearAttention(4, 2, form="chunked", chunk=2, rng=r),
+                           nb.TransformerBlock.modern(4, 2, mixer="linear", rng=r)])
+    x = r.standard_normal((2, 5, 4))
+    model.save(tmp_path / "m.npz")
+    back = nb.load_model(tmp_path / "m.npz")
+    assert np.array_equal(back.predict(x), model.predict(x))
+    assert back.layers[0].form == "chunked" and type(back.layers[1].attn) is nb.LinearAttention
+    assert "attn.W_q" in model.layers[1].params and "attn.b_q" not in model.layers[1].params
+
+
+def test_errors():
+    with pytest.raises(ValueError, match=r"d_model=5 is not divisible by n_heads=2"):
+        nb.LinearAttention(5, 2)
+    with pytest.raises(ValueError, match="expected form= one of"):
+        nb.LinearAttention(4, form="softmax")
+    with pytest.raises(ValueError, match="mixer"):
+        nb.TransformerBlock(4, 2, 8, mixer="mamba")
+    layer = nb.LinearAttention(4, 2)
+    with pytest.raises(ValueError, match=r"expected input of shape \(m, T, 4\), got \(3, 4\)"):
+        layer.forward(np.ones((3, 4)))
+    with pytest.raises(ValueError, match=r"no positions"):
+        layer.forward(np.ones((2, 0, 4)))
+    with pytest.raises(ValueError, match="before forward"):
+        layer.backward(np.ones((1, 2, 4)))
+    layer.forward(np.ones((1, 2, 4)))
+    with pytest.raises(ValueError, match=r"expected dy of shape \(1, 2, 4\)"):
+        layer.backward(np.ones((1, 3, 4)))
