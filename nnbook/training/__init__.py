@@ -2,7 +2,8 @@
 step (model.py), the epoch loop and ``History`` (loop.py), the checks on x and y
 (inputs.py) and on what a layer's forward and backward return (protocol.py), the losses,
 the optimizers, learning-rate schedules, callbacks, metrics, saving and loading, and the
-progress display, ``clip_grad_norm`` (clipping.py); the losses of post-training (posttraining.py, chapter 22). The public names are also at the top level (``nb.Sequential``);
+progress display, ``clip_grad_norm`` (clipping.py); the losses of post-training (posttraining.py, chapter 22); the scaling law's fit
+(scaling_law.py, chapter 32). The public names are also at the top level (``nb.Sequential``);
 callbacks, schedules and metrics are ``nb.callbacks``, ``nb.schedules`` and ``nb.metrics``.
 """
 
@@ -14,9 +15,11 @@ from .model import History, Sequential
 from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp
 from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
                            sequence_logprobs, sequence_logprobs_backward)
+from .scaling_law import ScalingFit, fit_scaling_law, scaling_law
 
 __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEntropy",
            "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW",
            "callbacks", "metrics", "schedules",
            "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
-           "policy_gradient_loss", "sequence_kl", "clip_grad_norm"]
+           "policy_gradient_loss", "sequence_kl", "clip_grad_norm", "ScalingFit",
+           "fit_scaling_law", "scaling_law"]
