@@ -117,20 +117,31 @@ def window_entropy(language, window: int) -> float:
     over a long text tends to it; it lies between ``entropy_per_char`` and the bigram's.
     The floor of a scaling law fitted to models with a context of ``window`` characters
     (chapter 32). The cost grows with the number of such strings: seconds for windows up
-    to 4 or so, about half a minute at 6 for the course's language."""
+    (the course's language at 6: a few seconds)."""
     window = positive_int("window_entropy", "window", window, minimum=0)
     prior, total = _prior(language), 0.0
     todo = [(prior, 1.0, 0)]
     while todo:
         states, p, depth = todo.pop()
-        nexts = []
-        for ch in language.vocab:
-            new = language.step(states, ch)
-            q = sum(new.values())
-            if q > 0.0:
-                nexts.append((new, q))
+        nexts = _step_all(language, states)            # {ch: unnormalised states}
+        weights = [sum(new.values()) for new in nexts.values()]
         if depth == window:
-            total += p * -math.fsum(q * math.log(q) for _, q in nexts)
+            total += p * -math.fsum(q * math.log(q) for q in weights if q > 0.0)
             continue
-        todo.extend((_normalised(new), p * q, depth + 1) for new, q in nexts)
+        todo.extend((_normalised(new), p * q, depth + 1)
+                    for new, q in zip(nexts.values(), weights) if q > 0.0)
     return float(total)
+
+
+def _step_all(language, states):
+    """``language.step(states, ch)`` for every character ch at once: {ch: new states}, in
+    one pass over the states' expansions instead of one per character."""
+    out = {}
+    for stack, w in states.items():
+        for p, st in language.expansions(stack):
+            if st:
+                ch = st[-1][0]
+                rest = st[:-1] + ((st[-1][1:],) if len(st[-1]) > 1 else ())
+                new = out.setdefault(ch, {})
+                new[rest] = new.get(rest, 0.0) + w * p
+    return out

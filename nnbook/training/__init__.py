@@ -15,11 +15,11 @@ from .model import History, Sequential
 from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp
 from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
                            sequence_logprobs, sequence_logprobs_backward)
-from .scaling_law import ScalingFit, fit_scaling_law, scaling_law
+from .scaling_law import ScalingFit, fit_power_law, fit_scaling_law, scaling_law
 
 __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEntropy",
            "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW",
            "callbacks", "metrics", "schedules",
            "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
            "policy_gradient_loss", "sequence_kl", "clip_grad_norm", "ScalingFit",
-           "fit_scaling_law", "scaling_law"]
+           "fit_scaling_law", "fit_power_law", "scaling_law"]
