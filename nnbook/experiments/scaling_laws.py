@@ -7,7 +7,8 @@ possible loss is the exact ``window_entropy(language, K)``, the floor a fitted l
 judged against. Each run trains for one pass over its ``D`` tokens (windows), batches of
 32, Adam, and is scored on held-out text (every window, stride 1).
 
-A seed draws the training and held-out texts and every model's initialisation and batch
+A seed draws the training and held-out texts (each from its own generator, so that a
+smaller budget trains on the start of the same text) and every model's initialisation and batch
 order; the notebook re-runs the grid's smallest budget and the filtering's smallest of its
 first seed.
 """
@@ -69,9 +70,8 @@ def _text(n, share, rng, **kw):
 
 def grid(seed, budgets=BUDGETS, widths=WIDTHS):
     """The scaling grid on the course's language (source 0): ``{"w{width}_D{D}": loss}``."""
-    rng = np.random.default_rng(seed)
-    train = _text(max(budgets) + K + 1, 1.0, rng)
-    val = _text(VAL_CHARS, 1.0, rng)
+    train = _text(max(budgets) + K + 1, 1.0, np.random.default_rng([seed, 1]))
+    val = _text(VAL_CHARS, 1.0, np.random.default_rng([seed, 0]))
     return {f"w{w}_D{D}": train_and_score(train, w, D, [val], seed)[0]
             for w in widths for D in budgets}
 
@@ -94,11 +94,11 @@ def filtering(seed, budgets=FILTER_BUDGETS):
     """Width ``MIX_WIDTH`` trained on source 1 alone, all of it or without its sentences
     above ``MAX_NLL`` nats per character, scored on unfiltered held-out source-1 text:
     ``{"D{D}_all": loss, "D{D}_filtered": loss}``."""
-    rng = np.random.default_rng(seed)
-    val = _text(VAL_CHARS, 0.0, rng)
+    val = _text(VAL_CHARS, 0.0, np.random.default_rng([seed, 0]))
     n = max(budgets) + K + 1
-    texts = {"all": _text(n, 0.0, rng),
-             "filtered": _text(n, 0.0, rng, max_nll_per_char=MAX_NLL)}
+    texts = {"all": _text(n, 0.0, np.random.default_rng([seed, 1])),
+             "filtered": _text(n, 0.0, np.random.default_rng([seed, 2]),
+                               max_nll_per_char=MAX_NLL)}
     return {f"D{D}_{name}": train_and_score(ids, MIX_WIDTH, D, [val], seed)[0]
             for D in budgets for name, ids in texts.items()}
 
