@@ -22,9 +22,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent
 
 
-# tests/chapters.py, the table of chapters, imported from tests/ as the tests import it
-# (pytest puts tests/ on the path for them too): the notebooks need its markers.
-sys.path.insert(0, str(ROOT / "tests"))
+# tools/chapters.py, the table of chapters: tools/ goes on the path here, for the notebooks'
+# markers and for the tests, which import it as `chapters` too.
+sys.path.insert(0, str(ROOT / "tools"))
 import chapters  # noqa: E402
 # Narrow output rewrites applied by nbval to both the stored and the fresh
 # outputs (memory addresses only). See "How the tests work" in CONTRIBUTING.md.
@@ -42,12 +42,12 @@ def runs_in_parallel(config):
 
 
 def pytest_configure(config):
-    # One marker per chapter, chNN, from the table of chapters (tests/chapters.py):
+    # One marker per chapter, chNN, from the table of chapters (tools/chapters.py):
     # `pytest -m ch25` runs chapter 25's notebook, library tests, exercises, explorables and
     # claims (registered here, as --strict-markers wants, not listed in pyproject.toml).
     for chapter in chapters.CHAPTERS:
         config.addinivalue_line("markers", f"{chapter.marker}: chapter {chapter.number}'s notebook "
-                                f"and tests ({chapter.notebook}; tests/chapters.py)")
+                                f"and tests ({chapter.notebook}; tools/chapters.py)")
     # nbval opens the sanitize file relative to the current directory, so give
     # it an absolute path; an explicit --nbval-sanitize-with still wins.
     if getattr(config.option, "nbval_sanitize_with", "absent") is None:

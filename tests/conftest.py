@@ -108,9 +108,9 @@ def browser_skips(terminalreporter):
 # And, by name, the exercise report's end-to-end runs of many notebooks, each in a fresh
 # kernel (about 4 of the report's 5 CPU minutes; issue 52): over every committed notebook
 # (the notebooks themselves run under nbval on every stack), every solution's verdict over
-# the wire, the hostile class, the time budget and the class grid. The report's unit tests
-# (its table, exit status, dead kernels, the wire's values, answers read cell by cell) run
-# on every stack. And README's language-model example, trained as a learner would run it
+# the wire, the hostile class, the time budget, the class grid and the class of 30 (issue
+# 67). The report's unit tests (its table, exit status, dead kernels, the wire's values,
+# answers read cell by cell) run on every stack. And README's language-model example, trained as a learner would run it
 # (40 s a stack, the version jobs' slowest test after the notebooks): whether its words
 # come out in README's order is the example's text, not the stack's; the pieces it calls
 # (BPE, the modern block, generate, save and load, LoRA) have unit tests on every stack,
@@ -128,6 +128,7 @@ STACK_INDEPENDENT_TESTS = {
                                          "test_no_classmate_file_home_or_process_is_touched",
                                          "test_a_notebook_has_a_time_budget_and_a_memory_limit",
                                          "test_the_class_grid_and_csv"),
+    "test_exercises_report_class.py": ("test_a_class_of_30_prints_every_honest_students_row",),
 }
 
 

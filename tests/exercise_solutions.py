@@ -841,9 +841,15 @@ WRONG += [
 
 
 # Chapters 15 on: one file per topic, exercise_solutions_<topic>.py, merged here in chapter
-# order; the table of chapters (tests/chapters.py) names each chapter's file.
+# order; the table of chapters (tools/chapters.py) names each chapter's file. Under pytest the
+# root conftest.py has put tools/ on the path; a kernel that imports this file (the exercise
+# report's tests) has only tests/ on it.
 import importlib  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
+if "chapters" not in sys.modules:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import chapters  # noqa: E402
 
 for _name in chapters.solution_modules():

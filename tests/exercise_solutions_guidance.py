@@ -18,3 +18,20 @@ WRONG += [
     ("27.1", lambda a2, b2, w: w / a2 + (1 - w) / b2, "its inverse"),
     ("27.1", lambda a2, b2, w: 1.0 / (w / a2 + w / b2), "1 − w"),
 ]
+
+
+# 27.2 · Where the guided ODE ends ------------------------------------------------------------
+def ode_end_variance(a2, b2, w, S):
+    # dV/ds = k(s)·V with k = w/(a2 + s) + (1 − w)/(b2 + s): V(0) = V(S)/G(S)², and
+    # G(S)² = exp ∫₀ˢ k = ((a2 + S)/a2)^w · ((b2 + S)/b2)^(1 − w); V(S) = b2 + S
+    return (b2 + S) / (((a2 + S) / a2) ** w * ((b2 + S) / b2) ** (1.0 - w))
+
+
+RIGHT["27.2"] = ode_end_variance
+WRONG += [
+    ("27.2", lambda a2, b2, w, S: b2 / (((a2 + S) / a2) ** w * ((b2 + S) / b2) ** (1 - w)),
+     "b² + S"),
+    ("27.2", lambda a2, b2, w, S: a2 ** w * b2 ** (1 - w), "limit"),
+    ("27.2", lambda a2, b2, w, S: (b2 + S) / (((a2 + S) / a2) ** w
+                                              * ((b2 + S) / b2) ** (1 - w)) ** 2, "G(S)⁴"),
+]

@@ -1,9 +1,9 @@
-"""The table of chapters (tests/chapters.py) against the files: one row per notebook, each
+"""The table of chapters (tools/chapters.py) against the files: one row per notebook, each
 row's exercises, explorables, stored seed tables, modules, solutions and claims are those
-the repository holds; the lists derived from it (the browser test's explorables, the book's
-sections, the exercise solutions) are derived; the lists still kept by hand (README.md's
-chapter tables, the diagram gallery of tests/test_diagrams.py, nnbook/exercises' imports)
-agree with it; and the per-chapter markers (``pytest -m ch25``) select each chapter's
+the repository holds; the lists derived from it (README.md's chapter tables, the browser
+test's explorables, the book's sections, the exercise solutions, the tables the notebooks
+assert) are derived; the diagram gallery (each diagrams module's test file's GALLERY)
+agrees with it; and the per-chapter markers (``pytest -m ch25``) select each chapter's
 notebook and its tests."""
 
 import ast
@@ -42,7 +42,7 @@ def _first_markdown(chapter):
 def test_one_row_per_notebook_in_order():
     on_disk = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     assert [c.notebook for c in CHAPTERS] == on_disk, (
-        "tests/chapters.py's CHAPTERS must have one row per notebook, in order")
+        "tools/chapters.py's CHAPTERS must have one row per notebook, in order")
     assert [c.number for c in CHAPTERS] == [c.notebook[:2] for c in CHAPTERS]
     assert [c.part for c in CHAPTERS] == sorted((c.part for c in CHAPTERS),
                                                 key=list(chapters.PARTS).index)
@@ -52,7 +52,7 @@ def test_one_row_per_notebook_in_order():
 def test_the_title_is_the_notebooks_heading(chapter):
     assert re.search(rf"^# {chapter.number} · {re.escape(chapter.title)}$",
                      _first_markdown(chapter), flags=re.M), (
-        f"{chapter.notebook} opens with another title than {chapter.title!r} (tests/chapters.py)")
+        f"{chapter.notebook} opens with another title than {chapter.title!r} (tools/chapters.py)")
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
@@ -65,7 +65,7 @@ def test_the_exercises_are_the_notebooks_and_the_registrys(chapter):
                      key=lambda k: int(k.split(".")[1]))
     assert list(chapter.exercises) == registered, (
         f"chapter {chapter.number}: the table says {chapter.exercises}, nb.exercises registers "
-        f"{registered} (a checker's module not imported by nnbook/exercises/__init__.py?)")
+        f"{registered} (its checkers' module has no line starting @exercise(?)")
     assert list(chapter.exercises) == checked, (
         f"chapter {chapter.number}: the table says {chapter.exercises}, the notebook checks {checked}")
 
@@ -100,12 +100,15 @@ def test_the_stored_tables_are_the_chapters(chapter):
     assert list(chapter.tables) == stored, (
         f"chapter {chapter.number}: the table says {chapter.tables}, "
         f"nnbook/experiments/tables/ holds {stored}")
+    asserted = [a.table for a in chapter.asserted]
+    assert set(asserted) <= set(chapter.tables) and len(set(asserted)) == len(asserted), (
+        f"chapter {chapter.number}: asserted {asserted} are not among its tables {chapter.tables}")
 
 
 def test_every_module_named_exists_and_belongs_to_one_chapter():
     named = [m for c in CHAPTERS for m in c.modules]
     missing = [m for m in named if not (ROOT / "nnbook" / m).is_file()]
-    assert not missing, f"tests/chapters.py names modules that are not in nnbook/: {missing}"
+    assert not missing, f"tools/chapters.py names modules that are not in nnbook/: {missing}"
     twice = sorted({m for m in named if named.count(m) > 1})
     assert not twice, f"modules introduced by two chapters: {twice}"
 
@@ -118,7 +121,7 @@ def test_the_modules_name_their_chapter(chapter):
         doc = ast.get_docstring(ast.parse((ROOT / "nnbook" / module).read_text(encoding="utf-8")))
         named = re.findall(r"[Cc]hapters? (\d\d)", doc or "")
         assert chapter.number in named, (
-            f"nnbook/{module} is listed under chapter {chapter.number} in tests/chapters.py; "
+            f"nnbook/{module} is listed under chapter {chapter.number} in tools/chapters.py; "
             f"its docstring names chapters {named}")
 
 
@@ -164,35 +167,48 @@ def test_the_exercise_solutions_merge_every_topic_file():
 
     topic_files = sorted(p.stem for p in (ROOT / "tests").glob("exercise_solutions_*.py"))
     assert sorted(set(chapters.solution_modules()) - {"exercise_solutions"}) == topic_files, (
-        "a tests/exercise_solutions_<topic>.py that no row of tests/chapters.py names")
+        "a tests/exercise_solutions_<topic>.py that no row of tools/chapters.py names")
     assert sorted(exercise_solutions.RIGHT) == sorted(x for c in CHAPTERS for x in c.exercises)
 
 
-# --- the lists kept by hand, checked ---------------------------------------------------------
-
-def _readme_chapters():
+def test_readmes_chapter_tables_are_generated_from_the_table():
+    """README.md between its chapters markers is ``readme_tables()``, character for character:
+    a row added, or its ``covers`` edited, without regenerating README fails here."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = re.search(r"\n## The chapters\n(.*?)\n### Exercises", text, flags=re.S).group(1)
-    rows = []
-    for part, title, body in re.findall(r"^### Part (\w+): (.+?)\n(.*?)(?=^### |\Z)", section,
-                                        flags=re.S | re.M):
-        for number, stem, link in re.findall(r"^\| (\d\d) \| \[`([\w]+)`\]\(notebooks/([\w.]+)\) \|",
-                                              body, flags=re.M):
-            assert link == f"{stem}.ipynb", f"README.md: chapter {number} links to {link}"
-            rows.append((part, title, number, f"{stem}.ipynb"))
-    return rows
+    section = re.search(r"\n## The chapters\n\n(.*?)\n### Exercises", text, flags=re.S)
+    assert section and chapters.README_START in section.group(1) and \
+        chapters.README_END in section.group(1), (
+        f"README.md's section \"## The chapters\" holds no {chapters.README_START} … "
+        f"{chapters.README_END}")
+    assert chapters.readme_with_tables(text) == text, (
+        f"README.md's chapter tables differ from tools/chapters.py: run {chapters.README_COMMAND}")
 
 
-def test_readmes_chapter_tables_are_the_tables():
-    expected = [(c.part, chapters.PARTS[c.part], c.number, c.notebook) for c in CHAPTERS]
-    assert _readme_chapters() == expected, (
-        "README.md's chapter tables (under \"## The chapters\", one per Part) must list the rows "
-        "of tests/chapters.py: Part, number and notebook")
+def test_readme_generation_writes_a_changed_row():
+    """The generator itself: a row's ``covers`` changed in a copy of the table comes out in
+    its README row, and only there."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = CHAPTERS[0]
+    changed = [first._replace(covers="something else entirely")] + CHAPTERS[1:]
+    saved = list(CHAPTERS)
+    CHAPTERS[:] = changed
+    try:
+        made = chapters.readme_with_tables(text)
+    finally:
+        CHAPTERS[:] = saved
+    old, new = [line for line in text.splitlines() if line.startswith(f"| {first.number} |")], \
+        [line for line in made.splitlines() if line.startswith(f"| {first.number} |")]
+    assert new == [f"| {first.number} | [`{first.stem}`](notebooks/{first.notebook}) | "
+                   "something else entirely |"] and new != old
+    assert sum(a != b for a, b in zip(text.splitlines(), made.splitlines())) == 1
 
+
+# --- the diagram gallery, with each diagram's test file, checked ----------------------------
 
 def test_the_diagram_gallery_draws_every_diagram_of_the_chapters():
-    """tests/test_diagrams.py's GALLERY (kept by hand: each drawing is a call with its own
-    arguments) draws every diagram of each chapter's diagrams modules."""
+    """The gallery (each tests/test_diagrams_<topic>.py's GALLERY, gathered by
+    tests/test_diagrams.py: each drawing is a call with its own arguments) draws every
+    diagram of each chapter's diagrams modules."""
     from test_diagrams import GALLERY, NOT_DRAWN
 
     for c in CHAPTERS:
@@ -200,10 +216,86 @@ def test_the_diagram_gallery_draws_every_diagram_of_the_chapters():
             names = getattr(nb.diagrams, Path(module).stem).__all__
             missing = sorted(set(names) - set(GALLERY) - NOT_DRAWN)
             assert not missing, (f"chapter {c.number}'s nnbook/{module} draws {missing}, "
-                                 "which tests/test_diagrams.py's GALLERY does not")
+                                 f"which tests/test_diagrams_{Path(module).stem}.py's GALLERY "
+                                 "does not")
     diagram_modules = {p.stem for p in (ROOT / "nnbook" / "diagrams").glob("[a-z]*.py")}
     listed = {Path(m).stem for c in CHAPTERS for m in c.modules if m.startswith("diagrams/")}
-    assert diagram_modules == listed, "a diagrams module that no chapter of tests/chapters.py lists"
+    assert diagram_modules == listed, "a diagrams module that no chapter of tools/chapters.py lists"
+
+
+# --- the shared files a new chapter edits -------------------------------------------------------
+
+# CONTRIBUTING.md's "Add a chapter": besides its own files, a new chapter edits these and no
+# other shared file (README.md through `python tools/chapters.py --write-readme`, and its
+# overview for a chapter of Part IV or V; the export lines of the folders it adds names to).
+SHARED = ("tools/chapters.py", "README.md", "nnbook/**/__init__.py")
+_NAMED_CHAPTERS = re.compile(r"\b[Cc]hapters\s+(\d\d(?:(?:–|,\s+|,?\s+and\s+|\s+to\s+)\d\d)+)")
+
+
+def lists_of_chapters(path: Path) -> list:
+    """What in ``path`` reads as a list of chapters kept by hand: a sentence naming four
+    chapters or more ("chapters 06, 07, 09 and 11"), or, in Python, a tuple, list, set or
+    dict's keys holding three chapter numbers or more ("19", "20", "21"), notebooks' names or
+    stored tables' names."""
+    text = path.read_text(encoding="utf-8")
+    found = [m.group(0).replace("\n", " ") for m in _NAMED_CHAPTERS.finditer(text)
+             if len(re.findall(r"\d\d", m.group(1))) >= 4]
+    if path.suffix == ".py":
+        files = {c.notebook for c in CHAPTERS} | {t for c in CHAPTERS for t in c.tables}
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
+                items = node.keys if isinstance(node, ast.Dict) else node.elts
+                strings = [e.value for e in items
+                           if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+                named = [v for v in strings if re.fullmatch(r"\d\d", v) or v in files]
+                if len(named) >= 3:
+                    found.append(f"line {node.lineno}: {named}")
+    return found
+
+
+def _shared_files():
+    """The repository's files that belong to no chapter and that a chapter could be listed in:
+    the guide, the root conftest.py, noxfile.py, tools/ (but the table) and the test files no
+    chapter owns (its library tests, claims and solutions are its own files). A module's
+    docstring naming the chapters that use it is the module's own fact, not looked at."""
+    owned = set(chapters.test_files_by_chapter()) | {c.claims for c in CHAPTERS if c.claims}
+    tests = [p for p in sorted((ROOT / "tests").glob("*.py"))
+             if p.name not in owned and not p.name.startswith("exercise_solutions")
+             and p.name != Path(__file__).name]          # this file: the finder's own examples
+    tools = [p for p in sorted((ROOT / "tools").glob("*.py")) if p.name != "chapters.py"]
+    return [ROOT / "CONTRIBUTING.md", ROOT / "conftest.py", ROOT / "noxfile.py", *tools, *tests]
+
+
+def test_no_shared_file_lists_the_chapters_by_hand():
+    """A list of chapters kept by hand in a shared file is one more file each new chapter must
+    edit: derive it from the table (or name the rule, in prose) instead."""
+    found = {p.relative_to(ROOT).as_posix(): lists_of_chapters(p) for p in _shared_files()}
+    found = {name: lists for name, lists in found.items() if lists}
+    assert not found, (f"lists of chapters kept by hand: {found}; derive them from "
+                       "tools/chapters.py, or keep them with the chapter's own files")
+
+
+def test_the_list_finder_finds_the_lists_it_forbids(tmp_path):
+    guide, code = tmp_path / "GUIDE.md", tmp_path / "x.py"
+    guide.write_text("It moves a slider in chapters 06, 07, 09,\n11 and 17; chapters 10–13 "
+                     "and 15 share a split.", encoding="utf-8")
+    code.write_text('LATER = ("19", "20", "21")\nTWO = ["17", "18"]\n'
+                    'RUN = {"00_big_picture.ipynb", "05_xor.ipynb", "24_fewer_bits.ipynb"}\n'
+                    'SKIP = {"17_attention": 1, "18_transformer": 2, "27_digits_guidance": 3}\n',
+                    encoding="utf-8")
+    assert lists_of_chapters(guide) == ["chapters 06, 07, 09, 11 and 17"]
+    assert [f.split(":")[0] for f in lists_of_chapters(code)] == ["line 1", "line 3", "line 4"]
+
+
+def test_the_guide_names_the_shared_files_a_chapter_edits():
+    section = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8").split(
+        "## Add a chapter", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\d\. (.+?)(?=^\d\. |^$)", section, flags=re.M | re.S)
+    assert len(listed) == 3 <= 4, listed
+    assert "`tools/chapters.py`" in listed[0] and "`README.md`" in listed[1]
+    assert chapters.README_COMMAND in " ".join(listed[1].split())
+    assert "`__init__.py`" in listed[2]
+    assert len(SHARED) == len(listed)
 
 
 # --- the markers --------------------------------------------------------------------------------

@@ -342,19 +342,33 @@ def test_trained_euler_lands_near_the_exact_euler(seed):
 
 # The trained samples' diagnosis (section 7's table and the summary): a haze where the
 # true log-density is below -5 (over 5 %; true samples put 1.3 % there, and over 50 of
-# 1000 with chance 2e-15), the central component thinned below 0.116 (its weight 0.15 less
-# 3 binomial standard errors) and every component wider than the truth across its thin
-# axis by over 20 %. The notebook's seed: 21 %, 0.081, 1.78 to 3.06. On 30 fresh seeds, the
-# multiples of 100 from 10,800,000 to 10,802,900: all three held on all 30 (haze 14.6 % to
-# 22.4 %, central share 0.053 to 0.103, thin-axis ratios 1.48 to 3.22). Session 43's
-# reader found the same on 10,760,000 and 10,760,100 from another starting noise.
+# 1000 with chance 2e-15) and every component wider than the truth across its thin axis
+# by over 20 %. The notebook's seed: 21 %, 1.78 to 3.06. On 60 fresh seeds, both held on
+# all 60: the multiples of 100 from 10,800,000 to 10,802,900 (haze 14.6 % to 22.4 %,
+# thin-axis ratios 1.48 to 3.22), a fresh-seeds run of 10 (2026-11-27, among them
+# 884,769,900: 16.9 %, 1.56 to 2.83) and 11,660,000 to 11,661,900 by 100 (15.7 % to
+# 22.8 %, from 1.45). Session 43's reader found the same on 10,760,000 and 10,760,100
+# from another starting noise.
 @pytest.mark.claim(stated="every", text="ch26: trained DDPM 100: a haze between the "
-                                        "components, thin axes too wide, the central "
-                                        "component thinned")
+                                        "components, thin axes too wide")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_trained_samples_show_the_haze(seed):
     low, share, thin = ch26.learned_diagnosis(seed, functions=trained(seed))
-    assert low > 0.05 and share[3] < 0.116 and np.all(thin > 1.2), (low, share, thin)
+    assert low > 0.05 and np.all(thin > 1.2), (low, share, thin)
+
+
+# The same samples' central component thinned below 0.116 (its weight 0.15 less 3
+# binomial standard errors; the notebook's seed: 0.081). Not on every seed: the
+# fresh-seeds run of 10 (2026-11-27) failed the once-"every" claim on seed 884,769,900,
+# where the central share was 0.123 (the haze and the thin axes held there). Counted on
+# 60 fresh seeds: 30 of 30 on 10,800,000 to 10,802,900 by 100 (0.053 to 0.103), 9 of 10
+# in that run, 20 of 20 on 11,660,000 to 11,661,900 by 100 (0.052 to 0.111): 59 of 60.
+@pytest.mark.claim(stated=(59, 60), text="ch26: trained DDPM 100: the central component "
+                                         "thinned (its share under 0.116)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_trained_samples_thin_the_central_component(seed):
+    share = ch26.learned_diagnosis(seed, functions=trained(seed))[1]
+    assert share[3] < 0.116, share
 
 
 def test_the_text_matches_the_stored_tables():

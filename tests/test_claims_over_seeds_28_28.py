@@ -37,7 +37,10 @@ def _se(values):
 
 
 # Measured on 20 new seeds, 10,530,100 to 10,532,000 in steps of 100 (2026-11-27,
-# NNBOOK_FRESH_SEEDS): each of the four claims below held on all 20
+# NNBOOK_FRESH_SEEDS): test_the_model_is_above_the_exact_denoiser, the then form of the
+# gap-order test (replaced since, see its note), the steps test (then 8 > 1 steps) and
+# test_the_autoregressive_model_is_closer_to_its_floor each held on all 20. A later cold
+# reading's 16 new seeds, 10,280,011 to 10,280,179, held every claim here on all 16.
 @pytest.mark.heavy(ci=True)
 @pytest.mark.claim(stated="every", text="ch28: the masked model's bound above the grammar's "
                                         "exact −log p(window) by more than 4 standard "
@@ -72,13 +75,17 @@ def test_the_gap_is_largest_in_between(seed):
     assert max(md.RATES, key=_gap(r)) in (4, 6), r
 
 
+# 8 steps against 4, not against 1: at 1 step every character is drawn from its own
+# marginal and no run accepts any window (0 on the 5 stored seeds and on the cold reading's
+# 32 runs), so "8 > 1" asserted only that one window of 200 was accepted. 8 > 4 held on the
+# reading's 16 seeds with both sampling seeds (32 of 32), and on the 5 stored.
 @pytest.mark.heavy(ci=True)
 @pytest.mark.claim(stated="every", text="ch28: the masked model's samples: more accepted at "
-                                        "8 steps than at 1, and under half at 8 steps")
+                                        "8 steps than at 4, and under half at 8 steps")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_more_steps_more_accepted_but_mostly_impossible(seed):
     r = masked(seed)[0]
-    assert r["accepted 8 steps"] > r["accepted 1 steps"], r
+    assert r["accepted 8 steps"] > r["accepted 4 steps"], r
     assert r["accepted 8 steps"] < 0.5, r
 
 
@@ -99,7 +106,11 @@ def _bits(values):
 # Measured on 6 new seeds, 10,570,100 to 10,570,600 in steps of 100 (2026-11-27): the
 # left-to-right excess was 0.515 to 0.729 bits per character, what the other orders add
 # 0.061 to 0.332, and the autoregressive model's excess 0.068 to 0.085 (6.6 to 10.6 times
-# less); both comparisons held on all 6
+# less); both comparisons held on all 6. A later cold reading's 16 new seeds (10,280,011
+# to 10,280,179): both held on 16 of 16; what the other orders add was 0.029 to 0.325
+# (within 2 standard errors of 0 on 5 of 16), so the notebook gives it as a range, not
+# as seed 28's 0.190; left to right over 4 times the AR excess by a thin margin (4.4 to
+# 9.1 times)
 @pytest.mark.heavy(ci=True)
 @pytest.mark.claim(stated="every", text="ch28: read left to right only, the masked model "
                                         "stays further above the grammar's −log p(window) "
@@ -121,6 +132,6 @@ def test_the_text_matches_the_stored_table():
     assert table.every(lambda r: r["bound"] > r["exact"])
     assert table.every(lambda r: min(md.RATES, key=_gap(r)) == 8)
     assert table.every(lambda r: max(md.RATES, key=_gap(r)) in (4, 6))
-    assert table.every(lambda r: r["accepted 8 steps"] > r["accepted 1 steps"])
+    assert table.every(lambda r: r["accepted 8 steps"] > r["accepted 4 steps"])
     assert table.every(lambda r: r["accepted 8 steps"] < 0.5)
     assert table.every(lambda r: r["bound"] - r["exact"] > r["AR"] - r["AR floor"])

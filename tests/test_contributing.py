@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import chapters  # tests/chapters.py: the table of chapters
+import chapters  # tools/chapters.py: the table of chapters
 import nnbook as nb
 from nnbook.torch_bridge import mappings
 
@@ -269,7 +269,8 @@ CROSS_CUTTING = {"test_api", "test_gradients", "test_custom_layers", "test_seque
                  "test_readme", "test_packaging", "test_repo_size", "test_ci", "test_book",
                  "test_jupyterlab", "test_jupyterlab_settings", "test_browser_skip_summary",
                  "test_benchmarks", "test_training_walk", "test_fresh_seeds",
-                 "test_chapters",   # the table of chapters (tests/chapters.py) against the files
+                 "test_chapters",   # the table of chapters (tools/chapters.py) against the files
+                 "test_chapters_names",   # every name a chapter's row lists, run by its notebook
                  "test_planted_bugs",  # the planted bugs' catalogue (tools/planted_bugs.py)
                  "test_walk_calls",  # the calls from fit, a step and generate (issue 51)
                  "test_course"}  # README's first command: the learner's copies (tools/course.py)
@@ -380,16 +381,16 @@ def _constant(path, name):
     raise AssertionError(f"{path} has no {name}")
 
 
-def _chapters(text):
-    return re.findall(r"\b\d\d\b", text)
-
-
-def test_the_explorable_chapters_are_those_the_browser_test_moves():
-    every, above = _quoted(r"moves one slider\s+of an explorable in chapters ([\d,\s]+and \d\d)"
-                           r"\s+\(for ([\d,\s]+and \d\d)\s+after running the cells above")
-    explorables = chapters.browser_explorables()     # test_jupyterlab.py's EXPLORABLES
-    assert _chapters(every) == [e[0][:2] for e in explorables]
-    assert _chapters(above) == [e[0][:2] for e in explorables if e[-1] == "above"]
+def test_the_sliders_the_browser_test_moves_are_the_tables():
+    """The guide names the rule, not the chapters: the browser test moves each row's
+    ``Slider`` (test_jupyterlab.py's EXPLORABLES is chapters.browser_explorables(), checked in
+    tests/test_chapters.py), running the cells above first for the setup the guide quotes."""
+    kind, = _quoted(r"moves the slider of each chapter whose row in\s+`tools/chapters\.py` gives "
+                    r"its explorable a `(\w+)`")
+    assert kind == chapters.Slider.__name__
+    above, = _quoted(r"after running the cells above it when\s+the slider's setup is `\"(\w+)\"`")
+    setups = {e[-1] for e in chapters.browser_explorables()}
+    assert above in setups and setups == {"imports", above}, setups
 
 
 def test_the_exercise_solution_files_hold_the_chapters_the_guide_says():

@@ -73,3 +73,15 @@ def test_transformer_block_counts_match_the_layer():
     assert len([p for p in ax.patches if isinstance(p, FancyBboxPatch)]) == 5
     with pytest.raises(ValueError, match="expected d_ff to be an integer ≥ 1, got 0"):
         nb.diagrams.transformer_block(16, 2, 0)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/attention.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+ATTENTION = np.array([[1.0, 0, 0], [0.25, 0.75, 0], [0.2, 0.3, 0.5]])
+GALLERY = {
+    "attention_matrix": [lambda: nb.diagrams.attention_matrix(ATTENTION, "ab ")],
+    "causal_mask": [lambda: nb.diagrams.causal_mask(6)],
+    "heads": [lambda: nb.diagrams.heads(16, 4)],
+    "transformer_block": [lambda: nb.diagrams.transformer_block(32, 4, 128)],
+}

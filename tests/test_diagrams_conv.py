@@ -89,3 +89,14 @@ def test_im2col_rows_are_the_windows():
     assert len([c for c in _cells(ax, PAD) if c.get_x() < 5]) == 5 * 5 - 9   # the image's border
     with pytest.raises(ValueError, match="im2col: highlight row 99"):
         nb.diagrams.im2col(3, 2, highlight=(99,))
+
+
+# --- the gallery: each diagram of nnbook/diagrams/conv.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "conv_window": [lambda: nb.diagrams.conv_window(6, 3), lambda: nb.diagrams.conv_window(44, 3, s=4),
+                    lambda: nb.diagrams.conv_window(5, 3, p=1, s=2)],
+    "pooling": [lambda: nb.diagrams.pooling(NOTES_POOL)],
+    "im2col": [lambda: nb.diagrams.im2col(4, 2)],
+}

@@ -31,3 +31,12 @@ def test_gru_cell_gates_sizes_and_the_reset_after_the_product():
     assert any("r ⊙ (hₜ₋₁ W_hn + b_hn)" in s for s in t)
     with pytest.raises(ValueError, match="gru_cell: expected n_hidden to be an integer ≥ 1, got 0"):
         nb.diagrams.gru_cell(8, 0)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/gated.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "lstm_cell": [lambda: nb.diagrams.lstm_cell(8, 16)],
+    "gru_cell": [lambda: nb.diagrams.gru_cell(3, 5)],
+}

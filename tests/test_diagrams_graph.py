@@ -95,3 +95,18 @@ def test_graph_labels_do_not_collide_and_stay_in_the_figure(make):
     assert clashes == []
     (label, box), = [(t, b) for t, b in boxes if t.startswith("y = ")]
     assert "J = " in label and page.x0 <= box.x0 and box.x1 <= page.x1
+
+
+# --- the gallery: each diagram of nnbook/diagrams/graph.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+def _dense_net():
+    rng = np.random.default_rng(1)
+    return nb.Sequential([nb.Dense(3, 4, rng=rng), nb.Tanh(), nb.Dense(4, 2, rng=rng), nb.Tanh()])
+
+
+GALLERY = {
+    "computational_graph": [lambda: nb.diagrams.computational_graph(_chain([0.5, 1.0, -0.8]), [1.5], [0.9]),
+                            lambda: nb.diagrams.computational_graph(_dense_net(), [0.5, -1.0, 2.0],
+                                                                    [1.0, 0.0])],
+}

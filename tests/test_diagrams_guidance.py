@@ -45,3 +45,14 @@ def test_bad_input():
         nb.diagrams.guidance_vectors([1.0, 2.0], [0.0, 1.0], -1.0)
     with pytest.raises(ValueError, match="guidance_vectors: expected t, the noise level"):
         nb.diagrams.guidance_vectors([1.0, 2.0], [0.0, 1.0], 2.0, t=1.5)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/guidance.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "guidance_vectors": [lambda: nb.diagrams.guidance_vectors([-0.73, -0.40], [-0.83, 0.22], 3),
+                         lambda: nb.diagrams.guidance_vectors([1.0, 0.0], [0.0, 1.0], 0.5),
+                         lambda: nb.diagrams.guidance_vectors([-0.73, -0.40], [-0.83, 0.22], 3,
+                                                              t=0.3)],
+}

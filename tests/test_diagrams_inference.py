@@ -59,3 +59,14 @@ def test_top_p_cut_refuses_bad_input():
         nb.diagrams.top_p_cut([0.5, 0.3, 0.2], 0.9, ["a", "b"])
     with pytest.raises(ValueError, match="at least 2 probabilities"):
         nb.diagrams.top_p_cut([1.0], 0.9)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/inference.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "kv_cache": [lambda: nb.diagrams.kv_cache(3, 5, n_layers=2, n_kv_heads=2, d_head=8),
+                 lambda: nb.diagrams.kv_cache(12, 20)],
+    "top_p_cut": [lambda: nb.diagrams.top_p_cut([0.05, 0.4, 0.25, 0.15, 0.1, 0.05], 0.8),
+                  lambda: nb.diagrams.top_p_cut(np.full(20, 0.05), 0.5, list("abcdefghijklmnopqrst"))],
+}

@@ -40,3 +40,13 @@ def test_elbo_gap_refuses_a_bound_above_log_p():
         nb.diagrams.elbo_gap(-3.0, -4.0, -0.5)
     with pytest.raises(ValueError, match="elbo_gap: expected log_p to be a finite number"):
         nb.diagrams.elbo_gap(float("nan"), -4.0, 0.5)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/latent.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "latent_model": [lambda: nb.diagrams.latent_model()],
+    "elbo_gap": [lambda: nb.diagrams.elbo_gap(-2.05, -2.3, 0.16),
+                 lambda: nb.diagrams.elbo_gap(-110.0, -104.0, 9.5)],
+}

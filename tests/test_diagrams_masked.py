@@ -58,3 +58,12 @@ def test_bad_input():
         nb.diagrams.masked_window("abc", np.array([False, True, False]), q * 3, VOCAB)
     with pytest.raises(ValueError, match="masked_window: expected top"):
         nb.diagrams.masked_window("abc", np.array([False, True, False]), q, VOCAB, top=0)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/masked.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "masked_window": [lambda: nb.diagrams.masked_window(
+        "ab c.ab c.ab", np.arange(12) % 3 == 1, np.full((4, 5), 0.2), list(" abc."))],
+}

@@ -59,3 +59,13 @@ def test_modern_block_beside_chapter_18s_from_the_sizes():
     assert len(boxes(ax, "changed")) == 4 and len(boxes(ax, "box")) == 4
     with pytest.raises(ValueError, match="n_kv_heads to divide n_heads"):
         nb.diagrams.modern_block(32, 4, 3, 85)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/modern.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "gqa_heads": [lambda: nb.diagrams.gqa_heads(4, 2), lambda: nb.diagrams.gqa_heads(8, 1)],
+    "modern_block": [lambda: nb.diagrams.modern_block(32, 4, 2, 85)],
+    "rope_pairs": [lambda: nb.diagrams.rope_pairs(8, 3), lambda: nb.diagrams.rope_pairs(16, 40)],
+}

@@ -66,3 +66,15 @@ def test_network_elides_wide_layers():
         nb.diagrams.network([3])
     with pytest.raises(ValueError, match="network: expected a list of sizes or a Sequential"):
         nb.diagrams.network(nb.Sequential([nb.Conv2D(1, 2, 3)]))
+
+
+# --- the gallery: each diagram of nnbook/diagrams/networks.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "neuron": [lambda: nb.diagrams.neuron([0.3, -0.7, 1.1], [1.0, 0.5, -0.25], b=0.0,
+                                          activation="identity"),
+               lambda: nb.diagrams.neuron(n_inputs=4)],
+    "network": [lambda: nb.diagrams.network([3, 4, 2]), lambda: nb.diagrams.network([5, 6, 3, 1]),
+                lambda: nb.diagrams.network([784, 32, 10], max_units=6)],
+}

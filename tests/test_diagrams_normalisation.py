@@ -41,3 +41,12 @@ def test_batchnorm_statistics_conv_are_per_channel_over_m_h_w():
         nb.diagrams.batchnorm_statistics(np.zeros((2, 3, 4)))
     with pytest.raises(ValueError, match="readable up to 12 × 6"):
         nb.diagrams.batchnorm_statistics(np.zeros((20, 3)))
+
+
+# --- the gallery: each diagram of nnbook/diagrams/normalisation.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "batchnorm_statistics": [lambda: nb.diagrams.batchnorm_statistics(np.arange(12.0).reshape(4, 3)),
+                             lambda: nb.diagrams.batchnorm_statistics(np.arange(48.0).reshape(2, 2, 4, 3))],
+}

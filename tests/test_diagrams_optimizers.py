@@ -46,3 +46,12 @@ def test_momentum_vectors_end_where_the_library_steps():
 def test_momentum_vectors_refuses_other_shapes():
     with pytest.raises(ValueError, match=r"momentum_vectors: expected A of shape \(2, 2\)"):
         nb.diagrams.momentum_vectors(np.eye(3), np.zeros(3), np.zeros(3), 0.1, 0.9)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/optimizers.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "momentum_vectors": [lambda: nb.diagrams.momentum_vectors(np.diag([1.0, 20.0]), np.array([-4.0, 3.0]),
+                                                              np.array([1.0, -0.5]), 0.02, 0.9)[0]],
+}

@@ -53,3 +53,15 @@ def test_rl_step_shows_each_answers_reward_and_advantage():
     assert len(boxes(ax, "policy")) == 1 and len(boxes(ax, "prompt")) == 1
     with pytest.raises(ValueError, match="one reward and one advantage per answer"):
         nb.diagrams.rl_step("(cats) ", answers, rewards[:3], adv)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/posttraining.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "sft_targets": [lambda: nb.diagrams.sft_targets("(cats) ", "the cats (that a dog sees) run.")],
+    "lora_matrices": [lambda: nb.diagrams.lora_matrices(32, 26, 4, alpha=8),
+                      lambda: nb.diagrams.lora_matrices(256, 8, 1)],
+    "rl_step": [lambda: nb.diagrams.rl_step("(cats) ", ["the cats run.", ""], [1.0, 0.0],
+                                            [1.0, -1.0])],
+}

@@ -48,3 +48,14 @@ def test_bad_input():
         nb.diagrams.attention_tiles(10, 0)
     with pytest.raises(ValueError, match="too many to draw"):
         nb.diagrams.attention_tiles(1000, 10)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/precision.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "bit_layouts": [lambda: nb.diagrams.bit_layouts(0.1),
+                    lambda: nb.diagrams.bit_layouts(-65504.0)],
+    "attention_tiles": [lambda: nb.diagrams.attention_tiles(256, 64),
+                        lambda: nb.diagrams.attention_tiles(100, 7, causal=False)],
+}

@@ -53,3 +53,13 @@ def test_bptt_red_arrows_are_the_two_roads_into_each_state(seq):
     assert len(back) == len(losses) + 3                      # one from each loss, one between neighbours
     assert texts(ax).count("W_hᵀ") == 3
     assert any("δhₜ = ∂Eₜ/∂hₜ + δzₜ₊₁ W_hᵀ" in s for s in texts(ax))
+
+
+# --- the gallery: each diagram of nnbook/diagrams/recurrent.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "rnn_unrolled": [lambda: nb.diagrams.rnn_unrolled(8, 32, T=8)],
+    "rnn_outputs": [lambda: nb.diagrams.rnn_outputs(8, 16, 1)[0]],
+    "bptt_paths": [lambda: nb.diagrams.bptt_paths(4), lambda: nb.diagrams.bptt_paths(9, return_sequences=False)],
+}

@@ -43,3 +43,12 @@ def test_dropout_network_checks_its_masks():
         nb.diagrams.dropout_network([3, 4, 4, 2], [np.ones((2, 4)), np.ones((2, 3))])
     with pytest.raises(ValueError, match="readable up to 10 units"):
         nb.diagrams.dropout_network([3, 40, 2], [np.ones((1, 40))])
+
+
+# --- the gallery: each diagram of nnbook/diagrams/regularisation.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "dropout_network": [lambda: nb.diagrams.dropout_network(
+        [3, 4, 2], [np.array([[2.0, 0, 2, 0], [0, 2, 2, 2]])])],
+}

@@ -21,3 +21,11 @@ def test_residual_block_is_drawn_from_its_width_beside_the_plain_layer():
     assert min(t.get_fontsize() for t in ax.texts) >= 9 and ax.figure.get_figwidth() <= 9.6
     with pytest.raises(ValueError, match="residual_block: expected width to be an integer"):
         nb.diagrams.residual_block(0)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/residual.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "residual_block": [lambda: nb.diagrams.residual_block(32, "tanh")],
+}

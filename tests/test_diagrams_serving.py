@@ -45,3 +45,14 @@ def test_bad_sizes():
     with pytest.raises(ValueError, match=r"0 ≤ n_kept ≤ n_draft ≤ 10, got n_kept=5, "
                                          r"n_draft=4"):
         nb.diagrams.draft_and_verify(5, 4)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/serving.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "ragged_batch": [lambda: nb.diagrams.ragged_batch([3, 1, 6, 4])],
+    "rolling_cache": [lambda: nb.diagrams.rolling_cache(8, 4)],
+    "draft_and_verify": [lambda: nb.diagrams.draft_and_verify(2, 4),
+                         lambda: nb.diagrams.draft_and_verify(4, 4)],
+}

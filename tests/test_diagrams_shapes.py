@@ -53,3 +53,11 @@ def test_gradients_have_the_shape_of_what_they_differentiate():
 def test_bad_sizes_are_refused():
     with pytest.raises(ValueError, match="dense_shapes: expected n_in to be an integer ≥ 1, got 0"):
         nb.diagrams.dense_shapes(5, 0, 4)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/shapes.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "dense_shapes": [lambda: nb.diagrams.dense_shapes(5, 3, 4), lambda: nb.diagrams.dense_shapes(64, 3, 200)],
+}

@@ -25,3 +25,11 @@ def test_softmax_bars_heights_and_labels():
     assert "/ 2" in b.get_title()
     with pytest.raises(ValueError, match="softmax_bars: expected temperature > 0"):
         nb.diagrams.softmax_bars(z, temperature=0)
+
+
+# --- the gallery: each diagram of nnbook/diagrams/softmax.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "softmax_bars": [lambda: nb.diagrams.softmax_bars([2.0, 1.0, 0.1])[0]],
+}

@@ -62,3 +62,15 @@ def test_token_boundaries_one_box_per_token(tokenizer):
     assert len(rows) > 1                                       # wrapped at 12 characters
     with pytest.raises(ValueError, match="token_boundaries: expected at least one token"):
         nb.diagrams.token_boundaries([])
+
+
+# --- the gallery: each diagram of nnbook/diagrams/tokens.py as the chapters draw it
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+TOKENS = "the cats sing. the catlings sing. a cat sings. " * 4
+GALLERY = {
+    "merge_tree": [lambda: nb.diagrams.merge_tree(nb.data.BPETokenizer.train(TOKENS, 280),
+                                                  "catlings")],
+    "token_boundaries": [lambda: nb.diagrams.token_boundaries(
+        (nb.data.BPETokenizer.train(TOKENS, 280), "the catlings sing."))],
+}

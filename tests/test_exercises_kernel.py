@@ -45,3 +45,66 @@ def test_a_kernel_that_goes_idle_without_answering_ends_before_its_timeout(tmp_p
         with pytest.raises(KernelGone, match="never answered"):
             k.request("y = 2")
         assert time.monotonic() - start < kernel_module.IDLE_GRACE + 30
+
+
+def test_a_kernel_reads_neither_the_course_checkout_nor_a_classmate(tmp_path):
+    """Landlock's read rule was the folder above the nnbook package: in README's layout that
+    holds tests/exercise_solutions*.py and students/, and a notebook copied the worked
+    solutions (issue 67, item 3). Now it is the package's own folder and Python's."""
+    from pathlib import Path
+
+    import pytest
+
+    from nnbook.exercises.kernel import landlock_abi
+    if landlock_abi() < 1:
+        pytest.skip("no Landlock on this system: kernels can read what the user can (README)")
+    root = Path(__file__).resolve().parents[1]
+    classmate = tmp_path / "bob" / "05_xor.ipynb"
+    classmate.parent.mkdir()
+    classmate.write_text("{}")
+    (tmp_path / "k").mkdir()
+    with Kernel(tmp_path / "k", timeout=120, budget=600, memory=4096) as k:
+        for target in (root / "tests" / "exercise_solutions.py", root / "README.md", classmate,
+                       classmate.parent):
+            call = "os.listdir" if target.is_dir() else "open"
+            err = k.request(f"import os\n{call}({str(target)!r})")
+            assert err is not None and err.startswith("PermissionError"), (target, err)
+        assert k.request("import nnbook, numpy\nx = nnbook.exercises.check('05.3', 2)") is None
+
+
+def test_a_class_folder_every_kernel_could_read_is_refused():
+    from pathlib import Path
+
+    import nnbook
+    from nnbook.exercises import report as report_module
+    from nnbook.exercises.sandbox import inside_readable
+    package = Path(nnbook.__file__).resolve().parent
+    assert inside_readable(package / "exercises", str(package)) == str(package)
+    assert inside_readable(package.parent / "notebooks", str(package)) is None
+    rows = report_module.report([package / "exercises"])
+    assert [(r.exercise, r.status) for r in rows] == [("-", "error")]
+    assert rows[0].message.startswith("refused:") and "every student's kernel may read" in rows[0].message
+
+
+def test_no_event_loop_is_left_to_be_collected(tmp_path, monkeypatch):
+    """The crash seen once, "ValueError: Invalid file descriptor: -1" from selectors (issue 67,
+    item 8): jupyter_client's get_shell_msg and get_iopub_msg (and its heartbeat thread) run an
+    asyncio event loop per thread that nobody closes; when such a loop is collected after its
+    self-pipe socket, its __del__ closes it and selectors gets the socket's fd, -1 (nbclient and
+    others saw the same). The report's kernels now create no event loop at all, in any thread."""
+    import asyncio
+    import threading
+
+    made = []
+    real = asyncio.new_event_loop
+    monkeypatch.setattr(asyncio, "new_event_loop", lambda: made.append(1) or real())
+
+    def notebook():
+        with Kernel(tmp_path, timeout=120, budget=600, memory=4096) as k:
+            assert k.request("x = 1") is None
+            assert k.answer("x") == 1
+
+    worker = threading.Thread(target=notebook)        # as --jobs runs notebooks
+    worker.start()
+    worker.join()
+    assert made == []

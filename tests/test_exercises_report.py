@@ -26,10 +26,10 @@ from nnbook.exercises._core import REGISTRY
 from nnbook.exercises.grading import check_calls
 from nnbook.exercises.report import exercise_cells
 
+import kernel_solutions
 from exercise_solutions import WRONG
 
 ROOT = Path(__file__).resolve().parents[1]
-TESTS = Path(__file__).resolve().parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CLASS_NOTEBOOKS = ["03_multi_neuron_backprop.ipynb", "09_softmax.ipynb"]
 
@@ -67,8 +67,7 @@ def fill(path, answer_for):
     for i in cells:
         ids = [ex for ex, _ in check_calls(nb.cells[i].source)]
         if ids:
-            nb.cells[i].source = (f"import sys; sys.path.insert(0, {str(TESTS)!r})\n"
-                                  f"print(nb.exercises.check({ids[0]!r}, {answer_for(ids[0])}))")
+            nb.cells[i].source = f"print(nb.exercises.check({ids[0]!r}, {answer_for(ids[0])}))"
     nbformat.write(nb, path)
 
 
@@ -94,11 +93,11 @@ def classroom(tmp_path_factory):
             (room / student).mkdir(exist_ok=True)
             shutil.copy(ROOT / "notebooks" / name, room / student / name)
     for name in CLASS_NOTEBOOKS:   # alice: every worked solution
-        fill(room / "alice" / name, lambda ex: f"__import__('exercise_solutions').RIGHT[{ex!r}]")
+        fill(room / "alice" / name, kernel_solutions.right)
     # bob: the first typical mistake of 03.1, the rest left as stubs
     mistake = next(i for i, (ex, answer, _) in enumerate(WRONG) if ex == "03.1")
     nb = room / "bob" / CLASS_NOTEBOOKS[0]
-    fill(nb, lambda ex: (f"__import__('exercise_solutions').WRONG[{mistake}][1]" if ex == "03.1" else "None"))
+    fill(nb, lambda ex: (kernel_solutions.wrong(mistake) if ex == "03.1" else "None"))
     # carol: a notebook that is not JSON, and a check cell that raises before checking
     (room / "carol" / CLASS_NOTEBOOKS[1]).write_text("{ not a notebook")
     fill(room / "carol" / CLASS_NOTEBOOKS[0], lambda ex: "undefined_name" if ex == "03.2" else "None")

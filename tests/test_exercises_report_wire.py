@@ -17,16 +17,16 @@ from nnbook import exercises
 from nnbook.exercises import wire
 from nnbook.exercises.kernel import AnswerUnreadable, Kernel
 
+import kernel_solutions
 from exercise_solutions import RIGHT, WRONG
 
-TESTS = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
 def kernel():
     with tempfile.TemporaryDirectory() as folder, \
             Kernel(Path(folder), timeout=600, budget=3000, memory=4096) as k:
-        assert k.request(f"import sys; sys.path.insert(0, {str(TESTS)!r})\n"
+        assert k.request(f"{kernel_solutions.LOAD}\n"
                          "import numpy as np, nnbook as nb\n"
                          "from exercise_solutions import RIGHT, WRONG") is None
         yield k

@@ -3,7 +3,8 @@ table's first seed is re-run and compared with its stored row, and every stored 
 belongs to a declared experiment (tools/seed_tables.py recomputes them).
 
 A table whose notebook asserts, under nbval, that its own run is the table's first row
-(every column) is not re-run here: nbval already re-ran it (ASSERTED_BY_NOTEBOOK)."""
+(every column) is not re-run here: nbval already re-ran it (ASSERTED_BY_NOTEBOOK, from
+each chapter's row of tools/chapters.py)."""
 
 import ast
 import json
@@ -11,6 +12,7 @@ import json
 import numpy as np
 import pytest
 
+import chapters  # tools/chapters.py: the table of chapters
 from nnbook.experiments import tables
 from nnbook.experiments.seeds import STORED_DIR, SeedTable, blas_kernels, over_seeds
 
@@ -18,60 +20,14 @@ TABLES = tables()
 NOTEBOOKS = STORED_DIR.parents[2] / "notebooks"
 
 # The tables whose first row a notebook asserts is its own run, in every column: table →
-# (notebook, the seed of the run, the assert's line as the notebook has it). Running the
-# notebook (nbval, on every stack) re-runs the row, so re-running it here again adds
-# nothing. The other tables are re-run here: the tables with columns their notebook's
-# run does not compute (covering them would add training to the notebook):
-# 19_characters_same_bytes (notebook 19 does not train the character model that reads as
-# many bytes), 20_ablation_swaps (notebook 20 does not train the "tied, N(0, 1) start"
-# model), 20_rematch_32 (nor the rematch on windows of 32), 22_dpo (notebook 22 runs no
-# second DPO round: 'round 2', 'round 2 bits') and 22_rl_raw (nor RL with advantages not
-# divided by the spread). If one of these lines changes, check again that the assert
+# (notebook, the seed of the run, the assert's line as the notebook has it), from each row's
+# ``asserted`` in the table of chapters (tools/chapters.py, whose comments say why each is
+# covered and why a chapter's other tables are re-run here). Running the notebook (nbval, on
+# every stack) re-runs the row, so re-running it here again adds nothing. The other tables
+# are re-run here: they have columns their notebook's run does not compute (covering them
+# would add training to the notebook). If an assert's line changes, check again that it
 # still covers every column of the row.
-ASSERTED_BY_NOTEBOOK = {
-    # `ours` has the ten columns of the notebook's run, SEED = 17
-    "17_attention": ("17_embeddings_and_attention.ipynb", 17,
-                     "    assert all(np.isclose(first[k], v, rtol=1e-6) "
-                     "for k, v in ours.items())"),
-    # `ours` has the eighteen columns of the notebook's run (stored_run: SEED = 18)
-    "18_transformer": ("18_a_small_transformer.ipynb", 18,
-                       "assert not stored_run or all(np.isclose(mine[k], v, rtol=1e-6) "
-                       "for k, v in ours.items())"),
-    # the check iterates over the row's columns, both in `runs` (SEED = 19)
-    "19_tokens_characters": ("19_tokens.ipynb", 19,
-                             "assert all(abs(row[k] - runs[k][\"bpb\"]) < 1e-6 "
-                             "for k in row if k != \"seed\")"),
-    # both checks iterate over the stored row's columns (SEED = 20)
-    "20_ablation_parts": ("20_the_modern_block.ipynb", 20,
-                          "assert all(abs(parts_row[name] - mine[name]) < 1e-6 "
-                          "for name in parts_row)"),
-    "20_rematch_16": ("20_the_modern_block.ipynb", 20,
-                      "assert all(abs(stored16[name] - row16[name]) < 1e-6 "
-                      "for name in stored16)"),
-    # SETTINGS holds the tables' seven columns; SEED = 21 is their first seed
-    **{f"21_{what}": ("21_inference.ipynb", 21,
-                      "    assert all(abs(row[name] - ours[name]) < 1e-9 for name in SETTINGS)")
-       for what in ("accepted", "bits", "distinct")},
-    "21_window": ("21_inference.ipynb", 21,
-                  "assert np.allclose([row[\"inside\"], row[\"past\"], row[\"past, sliding\"]],"),
-    # FINE_TUNED's keys are the four columns of both tables
-    "22_sft_accepted": ("22_post_training.ipynb", 221,
-                        "    assert abs(row_a[column] - table[name][0]) < 1e-12"),
-    "22_sft_bits": ("22_post_training.ipynb", 221,
-                    "    assert abs(row_b[column] - table[name][1]) < 1e-9"),
-    # `ours` has the seven columns; compared only on the NumPy that made the table, as here
-    "22_rl": ("22_post_training.ipynb", 2202,
-              "    assert all(abs(row[k] - v) < 1e-9 for k, v in ours.items())"),
-    # the notebook's digits run is ch27.digits_run(SEED), SEED = 27; `row` has every column
-    "27_digits_guidance": ("27_guidance.ipynb", 27,
-                           "    assert all(abs(first[k] - v) < 1e-9 for k, v in row.items())"),
-    # the notebook's run is md.masked_run(SEED), SEED = 28: `row` has the masked model's
-    # columns; the two autoregressive columns are not in it, so the table is re-run here
-    # the notebook calls the table's own function for seed 24 and compares every key
-    "24_formats": ("24_fewer_bits.ipynb", 24, "assert all(abs(mine[k] - row[k]) < 1e-9 for k in row)"),
-    "24_parts": ("24_fewer_bits.ipynb", 24,
-                 "assert all(abs(mine[k] - next(r for r in parts.rows() if r[\"seed\"] == 24)[k]) < 1e-9"),
-}
+ASSERTED_BY_NOTEBOOK = chapters.asserted_by_notebook()
 
 
 def code_lines(notebook):

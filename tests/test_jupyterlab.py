@@ -61,7 +61,7 @@ from pathlib import Path
 
 import pytest
 
-import chapters  # tests/chapters.py: the table of chapters
+import chapters  # tools/chapters.py: the table of chapters
 
 pytestmark = pytest.mark.browser
 
@@ -768,7 +768,7 @@ def test_stored_outputs_render_in_jupyterlab(path, lab, lab_page):
 
 # (notebook, the call that shows the widget, the slider's label, the value typed into
 # its readout, a text the caption must then hold, what runs before the widget's cell), one
-# per chapter whose explorable has a Slider in the table of chapters (tests/chapters.py,
+# per chapter whose explorable has a Slider in the table of chapters (tools/chapters.py,
 # where each row's comments say what its setup costs). Parts I and II: only the imports
 # cell, the rest of the notebook is not needed to draw the widget. Part III's explorables
 # show a model trained in the chapter: every cell above the widget runs first (JupyterLab's

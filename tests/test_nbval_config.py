@@ -82,7 +82,7 @@ def test_notebook_collection_on_a_scratch_project(tmp_path):
     """One real nbval run (one kernel, about 2 s) on a copy of our configuration (the root
     conftest.py reads the table of chapters for its chNN markers: copied too)."""
     for name in ("pyproject.toml", "conftest.py", "tests/nbval_sanitize.cfg",
-                 "tests/chapters.py"):
+                 "tools/chapters.py"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     nbdir = tmp_path / "notebooks"

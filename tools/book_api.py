@@ -54,11 +54,12 @@ SECTIONS = [
      ["Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "clip_grad_norm", "schedules"]),
     ("Post-training and inference", "The losses of fine-tuning by preference and by reward, "
      "each returning `(loss, d_logits)` for the model's `backward`, `generate`, which writes "
-     "with a model (with a KV cache where it can), and the decoding rules that turn logits "
-     "into the next token (chapters 21–22).",
+     "with a model (with a KV cache where it can), `sample_text`, the same on a character "
+     "model's text (chapter 18), and the decoding rules that turn logits into the next token "
+     "(chapters 21–22).",
      ["sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
       "policy_gradient_loss", "sequence_kl", "add_lora", "merge_lora", "generate",
-      "inference"]),
+      "sample_text", "inference"]),
     ("Generative models", "Diffusion and flow matching (chapter 26): noise schedules, the "
      "time embedding and the denoiser, the samplers, and the exact score and velocity of a "
      "`nb.data.GaussianMixture` they are checked against; masked diffusion of text and "

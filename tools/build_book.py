@@ -4,7 +4,7 @@
     python tools/build_book.py --out DIR       # somewhere else
 
 The pages are the chapters with their stored outputs (never re-executed: nbval
-has checked them), in one section per Part as tests/chapters.py lists them, the landing page is the README's introduction and chapter
+has checked them), in one section per Part as tools/chapters.py lists them, the landing page is the README's introduction and chapter
 table (between the `book:start` and `book:end` markers), and the API page is
 generated from nnbook's public names, grouped by role (tools/book_api.py lays it
 out; Sphinx's autodoc and napoleon render the signatures and docstrings, with
@@ -26,9 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import book_api  # noqa: E402  (tools/book_api.py, beside this file)
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import chapters  # noqa: E402  (tests/chapters.py, the table of chapters: a section per Part)
+import chapters  # noqa: E402  (tools/chapters.py, the table of chapters: a section per Part)
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / "build" / "book-src"
@@ -38,7 +36,7 @@ START, END = "<!-- book:start -->", "<!-- book:end -->"
 
 def landing_page() -> str:
     """The README's introduction and chapter table, plus the book's table of contents: the
-    chapters by Part, as the table of chapters (tests/chapters.py) lists them, then the extras
+    chapters by Part, as the table of chapters (tools/chapters.py) lists them, then the extras
     and the API page."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     if START not in readme or END not in readme:

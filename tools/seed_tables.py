@@ -7,7 +7,7 @@
 Each table's function and seeds are declared in an ``nnbook/experiments`` module
 (``TABLES``). Run with one BLAS thread (OPENBLAS_NUM_THREADS=1) as the notebooks run;
 tests/test_experiments.py re-runs the first seed of every table its notebook does not assert
-(ASSERTED_BY_NOTEBOOK) against the file.
+(each chapter's ``asserted`` in tools/chapters.py) against the file.
 """
 
 import argparse

@@ -1,12 +1,8 @@
 """Schematic diagrams drawn from a cell's numbers (matplotlib), ``nb.diagrams.<name>``, one
-module per topic; each function returns the Axes it drew on and never calls ``plt.show()``.
-The shared drawing helpers are in _draw.py; a new diagram goes into its topic's module:
-
-- networks.py (chapters 00, 01, 09); graph.py (02–03); shapes.py (03); residual.py (06);
-- conv.py (07–08); softmax.py (09); optimizers.py, regularisation.py, normalisation.py
-  (11, 12, 13); recurrent.py, gated.py (15–16); attention.py (17–18); tokens.py (19);
-- modern.py (20); inference.py (21); posttraining.py (22); serving.py (23);
-  precision.py (24); latent.py (25); guidance.py (27); masked.py (28)."""
+module per topic (networks.py, conv.py, attention.py, …), whose docstring names the chapters
+that draw it; each function returns the Axes it drew on and never calls ``plt.show()``.
+The shared drawing helpers are in _draw.py; a new diagram goes into its topic's module, and a
+new topic's module is imported here and its names listed in ``__all__``."""
 
 from .attention import attention_matrix, causal_mask, heads, transformer_block
 from .conv import conv_window, im2col, output_size_formula, pooling

@@ -52,9 +52,18 @@ def masked_window(window, mask, conditionals, vocab, *, top=3, ax=None):
         raise ValueError(f"{owner}: expected top, how many characters to show per masked "
                          f"position, to be an integer ≥ 1, got {top!r}.")
     top = min(top, len(vocab))
-    T, step = len(window), 2.6
-    depth = 1.3 + top * 0.55
-    ax = _canvas(ax, (-1.2, T * step), (-depth - 0.4, 1.0), scale=0.5)
+    T, step = len(window), 2.2
+    # as deep as the longest list of bars actually drawn (impossible characters are left
+    # out, so a row can show fewer than ``top``): no blank band under the bars
+    shown_rows = max([min(top, int(np.count_nonzero(r > 0))) for r in q], default=0)
+    depth = 0.6 + max(shown_rows - 1, 0) * 0.55 + 0.35 if shown_rows else 0.0
+    new = ax is None
+    ax = _canvas(ax, (-1.2, T * step), (-depth - 0.15, 0.85), scale=0.5)
+    if new:                        # no title here: the band _canvas keeps for one goes
+        fig = ax.figure
+        w_in, h_in = fig.get_size_inches()
+        fig.set_size_inches(w_in, round(h_in - 0.35, 2))
+        ax.set_position([0, 0, 1, 1])
     row = 0
     for t, ch in enumerate(window):
         x = t * step + 0.4

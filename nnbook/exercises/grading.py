@@ -12,7 +12,7 @@ import re
 import symtable
 import threading
 
-__all__ = ["needed_cells", "check_calls", "answers", "uses_nnbook"]
+__all__ = ["needed_cells", "check_calls", "repeated_checks", "answers", "uses_nnbook"]
 
 _NORMAL = re.compile(r"^(\d+)\.(\d+)$")
 # The report reads notebooks in threads (--jobs). CPython 3.11's parser keeps its AST
@@ -120,6 +120,28 @@ def check_calls(source: str) -> list[tuple[str, str]]:
             found.append((node.lineno, node.col_offset, _normalise(node.args[0].value),
                           ast.get_source_segment(text, node.args[1])))
     return [(ex, answer) for *_, ex, answer in sorted(found)]
+
+
+def repeated_checks(source: str) -> dict[str, int]:
+    """``{exercise: 2 or more}`` for each exercise the cell checks more than once as written:
+    two check calls, or one inside a loop or a comprehension (the report also counts the calls
+    the kernel made, which sees a call hidden in a function)."""
+    tree, text = _tree(source)
+    loops = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    found = {}
+
+    def visit(node, looped):
+        if (isinstance(node, ast.Call) and len(node.args) == 2
+                and getattr(node.func, "attr", getattr(node.func, "id", None)) == "check"
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            ex = _normalise(node.args[0].value)
+            found[ex] = found.get(ex, 0) + (2 if looped else 1)
+        for child in ast.iter_child_nodes(node):
+            visit(child, looped or isinstance(node, loops))
+
+    if tree is not None:
+        visit(tree, False)
+    return {ex: n for ex, n in found.items() if n > 1}
 
 
 def answers(sources: list[str]) -> dict[str, str]:

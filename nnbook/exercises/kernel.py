@@ -7,13 +7,14 @@ it left behind.
 # How the kernel is confined. It runs in an empty temporary folder that holds only the
 # notebook's copy, with a fresh HOME (no IPython startup files, no Jupyter or matplotlib
 # config), Python in isolated mode (-I: no PYTHON* variables, no user site-packages, no
-# folder of the notebook on sys.path) with nnbook imported from where the report's own nnbook
-# comes from, a memory limit (RLIMIT_AS), its stdout and stderr sent to /dev/null, a session
-# (process group) of its own, and, where Linux offers Landlock, a sandbox: it reads only the
-# system's folders, Python, its packages and nnbook, writes only its own folder, opens no TCP
-# connection (ABI 4) and signals no process outside it (ABI 6): sandbox.py. close() kills
-# that group and every process the kernel left behind: the report makes itself a child
-# subreaper (Linux), so an orphan (a double fork, a setsid) comes back to it and is killed.
+# folder of the notebook on sys.path) with nnbook imported through a link, in that folder, to
+# the report's own nnbook package, a memory limit, its stdout and stderr sent to /dev/null, a
+# session (process group) of its own, and, where Linux offers Landlock, a sandbox: it reads
+# only the system's folders, Python and nnbook's own folder, writes only its own folder, opens
+# no TCP connection (ABI 4) and signals no process outside it (ABI 6): sandbox.py. Above the
+# kernel runs a keeper, a child subreaper, so that every process the notebook starts stays
+# below it; processes.py's Group watches that group's memory (--memory for all of it) and
+# close() kills it all. The report is a child subreaper too, for whatever escapes a keeper.
 # Requests are cells (the student's code, its output never read) and the agent's requests
 # (wire.py): read an answer, call the student's function.
 
@@ -31,6 +32,7 @@ import time
 from pathlib import Path
 
 from . import wire
+from .processes import Group
 # become_subreaper, kill_left_behind and landlock_abi: for report.py and the tests
 from .sandbox import (LAUNCH, allowed_paths, become_subreaper, kill_left_behind,  # noqa: F401
                       landlock_abi)
@@ -80,20 +82,32 @@ class Kernel:
         from jupyter_client.connect import write_connection_file
         connection, info = write_connection_file(str(folder / "run" / "kernel.json"), ip="127.0.0.1",
                                               key=secrets.token_hex(16).encode())
-        root = str(Path(nnbook.__file__).resolve().parent.parent)
+        # nnbook is imported from a folder of the kernel's own that links to the package: the
+        # kernel may read the package's folder, not the folder above it (sandbox.py)
+        package = str(Path(nnbook.__file__).resolve().parent)
+        (folder / "lib").mkdir(exist_ok=True)
+        os.symlink(package, folder / "lib" / "nnbook")
+        root = str(folder / "lib")
         with _STARTING:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-c", LAUNCH, str(memory * 2 ** 20), root, connection,
-                 json.dumps({**allowed_paths(folder, root),
+                 json.dumps({**allowed_paths(folder, package),
                              "ports": [int(v) for k, v in info.items() if k.endswith("_port")]})],
                 cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, start_new_session=True)
             _LIVE.add(self.proc.pid)
+        self.memory = memory
+        self.group = Group(self.proc.pid, memory * 2 ** 20)
+        self.group.start()
         self.client = None
         try:
             self.client = BlockingKernelClient()
             self.client.load_connection_file(connection)
-            self.client.start_channels()
+            # no heartbeat or control channel (unused), and below only the channels' own
+            # blocking get_msg: jupyter_client's get_shell_msg & co. run an asyncio loop per
+            # thread that is never closed, and such a loop collected later printed "ValueError:
+            # Invalid file descriptor: -1" from selectors (issue 67, item 8)
+            self.client.start_channels(hb=False, control=False)
             self._ready()
             self._start_agent()
             self.sandbox = (folder / "run" / "sandbox").read_text()
@@ -107,24 +121,27 @@ class Kernel:
                      "_m = _t.ModuleType('_nnbook_report_agent')\n"
                      f"exec({wire_source()!r}, _m.__dict__)\n"
                      "_s.modules['_nnbook_report_agent'] = _m\n"
-                     "_m.AGENT = _m.Agent()\ndel _s, _t, _m", cell=False)
+                     "_m.AGENT = _m.Agent()\n_m.AGENT.watch_checks()\ndel _s, _t, _m", cell=False)
 
     def _ready(self) -> None:
         while True:
             self._alive()
             self.client.kernel_info()
             try:
-                self.client.get_shell_msg(timeout=1.0)
+                self.client.shell_channel.get_msg(timeout=1.0)
                 break
             except queue.Empty:
                 continue
         while True:                                    # drop the start-up chatter
             try:
-                self.client.get_iopub_msg(timeout=0)
+                self.client.iopub_channel.get_msg(timeout=0)
             except queue.Empty:
                 break
 
     def _alive(self) -> None:
+        if self.group.over is not None:
+            raise KernelGone(f"ran out of memory: its processes together held "
+                             f"{self.group.over / 2 ** 20:.0f} MB, more than --memory {self.memory} MB")
         if self.proc.poll() is not None:
             raise KernelGone("its kernel died (the code crashed Python, called os._exit() or ran "
                              "out of memory: the limit is --memory)")
@@ -239,6 +256,16 @@ class Kernel:
         except Exception as exc:   # a reply that is not the wire's data
             raise AnswerUnreadable(f"the kernel sent something that is not an answer ({type(exc).__name__})")
 
+    def check_counts(self) -> dict[str, int]:
+        """{exercise: calls of nb.exercises.check} since the last time asked, as the kernel
+        counted them (a cell can forge these; the report also reads the cell: repeated_checks)."""
+        reply = self.ask({"op": "checks"})
+        try:
+            counts = self.codec.decode(reply.get("value")) if reply.get("kind") == "value" else {}
+            return {str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {}
+        except Exception:
+            return {}
+
     def _function(self, ref, name, source):
         return RemoteFunction(self, ref, name, source)
 
@@ -248,6 +275,7 @@ class Kernel:
                 self.client.stop_channels()
         except Exception:
             pass
+        self.group.kill()                  # every process below the keeper, then the keeper
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except OSError:

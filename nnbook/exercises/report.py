@@ -34,8 +34,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .classview import STATUS_MARK, format_csv, format_table, format_text
-from .grading import check_calls, needed_cells, uses_nnbook
+from .classview import STATUS_MARK, crowded, format_csv, format_table, format_text, inert, order
+from .grading import check_calls, needed_cells, repeated_checks, uses_nnbook
+from .submissions import notebooks_in, read_notebook
+from .sandbox import inside_readable
+from .verdicts import HIDDEN_SALT, _verdict, hidden_cases  # noqa: F401  (tests use them)
 from .kernel import (SANDBOXES, AnswerUnreadable, Kernel, KernelGone, become_subreaper,
                      kill_left_behind)
 
@@ -50,7 +53,6 @@ EXIT_STATUS = """exit status:
      folder, a --timeout, --budget or --jobs below 1, a --memory below 256, or a usage
      error; nothing is run"""
 DEFAULTS = {"timeout": 120, "budget": 900, "memory": 4096, "jobs": min(4, os.cpu_count() or 1)}
-_CHECKING = threading.Lock()         # the checkers run one at a time (14.2 patches Value)
 
 
 @dataclass
@@ -64,14 +66,7 @@ class Row:
     status: str
     message: str
     uses_nnbook: str = ""
-
-
-def notebooks_in(path: Path) -> list[Path]:
-    """The notebook itself, or every course notebook below a folder (checkpoints left out)."""
-    if path.is_file():
-        return [path]
-    found = [p for p in sorted(path.rglob("*.ipynb")) if ".ipynb_checkpoints" not in p.parts]
-    return found
+    repeated_checks: int = 0     # times the cell called check on this exercise, when above 1
 
 
 def exercise_cells(nb) -> tuple[list[int], list[int]]:
@@ -88,17 +83,6 @@ def exercise_cells(nb) -> tuple[list[int], list[int]]:
     return setup, [i for i in range(start + 1, end) if cells[i].cell_type == "code"]
 
 
-def _verdict(ex_id: str, answer) -> tuple[str, str]:
-    """(status, message) from the report's own checker."""
-    from . import _verdict as verdict
-    from ._core import REGISTRY
-    if ex_id not in REGISTRY:
-        return "error", f"nb.exercises.check: no exercise {ex_id!r}"
-    with _CHECKING:
-        fb = verdict(REGISTRY[ex_id], answer)
-    return ("done" if fb.correct else "wrong" if fb.attempted else "not attempted"), fb.message
-
-
 def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: int = 4096,
                  text: str | None = None) -> tuple[list[dict], str | None]:
     """Grade the notebook at ``path`` (its ``text`` when it was read already).
@@ -113,12 +97,16 @@ def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: 
         text = path.read_text(encoding="utf-8") if text is None else text
         nb = nbformat.reads(text, as_version=4)
         setup, exercises = exercise_cells(nb)
-    except Exception as exc:  # not JSON, not a notebook
-        return [], f"cannot read the notebook ({type(exc).__name__}: {_one_line(exc)})"[:300]
+        sources = [c.source if c.cell_type == "code" else "" for c in nb.cells]
+        if not all(isinstance(source, str) for source in sources):
+            raise TypeError("a cell's source is not text")
+        keep = sorted({*setup, *needed_cells(sources, exercises[0], setup + exercises),
+                       *exercises}) if exercises else []
+    except Exception as exc:  # not JSON, not a notebook: its text is not quoted (it may be anything)
+        reason = "not JSON" if type(exc).__name__ == "NotJSONError" else type(exc).__name__
+        return [], f"cannot read the notebook ({reason})"
     if not exercises:
         return [], None
-    sources = [c.source if c.cell_type == "code" else "" for c in nb.cells]
-    keep = sorted({*setup, *needed_cells(sources, exercises[0], setup + exercises), *exercises})
     records, folder = [], Path(tempfile.mkdtemp(prefix="nnbook-report-"))
     try:
         (folder / "work").mkdir()
@@ -128,9 +116,13 @@ def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: 
                 err = kernel.request(sources[i])
                 if setup and i == setup[0] and err:
                     return records, f"its first code cell (the imports) raised {err}"
-                for ex_id, expr in check_calls(sources[i]) if i in exercises else ():
+                calls = check_calls(sources[i]) if i in exercises else []
+                counted = kernel.check_counts() if calls else {}
+                for ex_id, expr in calls:
                     uses = ", ".join(uses_nnbook(sources[i]))
                     records.append(_grade(kernel, ex_id, expr, err, uses))
+                    times = max(counted.get(ex_id, 0), repeated_checks(sources[i]).get(ex_id, 0))
+                    records[-1]["repeated"] = times if times > 1 else 0
                     if kernel.failure:
                         return records, kernel.failure
     except KernelGone as gone:
@@ -169,35 +161,49 @@ def report(paths, timeout: float = 120, progress=None, budget: float = 900, memo
     per notebook, flushed at once, and a line for each PATH that holds no notebook; with
     ``jobs`` > 1 notebooks run side by side and each line comes when its notebook ends.
     """
+    import nnbook
+
+    package = str(Path(nnbook.__file__).resolve().parent)
     found, rows = [], []
     for arg in paths:
         source = Path(arg)
-        found.append((str(arg), source, notebooks_in(source) if source.exists() else None))
+        readable = inside_readable(source, package) if source.exists() else None
+        found.append((str(arg), source, readable,
+                      notebooks_in(source) if source.exists() and not readable else None))
     work = []
-    for arg, source, notebooks in found:
-        if notebooks is None:
+    for arg, source, readable, notebooks in found:
+        if readable:
+            rows.append(Row(arg, "-", "-", "error",
+                            f"refused: {source} is inside {readable}, which every student's kernel "
+                            f"may read (nnbook, Python or the system's folders): move the class out of it"))
+            _say(progress, f"report: {inert(rows[-1].message)}\n")
+        elif notebooks is None:
             rows.append(Row(arg, "-", "-", "error", f"no such file or folder: {source}"))
-            _say(progress, f"report: {rows[-1].message}\n")
+            _say(progress, f"report: {inert(rows[-1].message)}\n")
         elif not notebooks:
             rows.append(Row(arg, "-", "-", "error",
                             f"no notebooks (*.ipynb) in the folder {source}: give a student's copy of "
                             f"the course (a folder of notebooks) or the notebooks themselves"))
-            _say(progress, f"report: {rows[-1].message}\n")
+            _say(progress, f"report: {inert(rows[-1].message)}\n")
         for path in notebooks or ():
-            work.append((arg, source, path, _read(path)))
+            work.append((arg, source, path, *read_notebook(path)))
     total, lock = len(work), threading.Lock()
 
     def one(k, item):
-        arg, source, path, text = item
+        arg, source, path, text, refused = item
         if jobs == 1:
-            _say(progress, f"[{k}/{total}] {path} … ")
+            _say(progress, f"[{k}/{total}] {inert(path)} … ")
         start = time.monotonic()
-        mine = _notebook_rows(arg, source, path, timeout, budget, memory, text)
+        try:
+            mine = _notebook_rows(arg, source, path, timeout, budget, memory, text, refused)
+        except Exception as exc:      # whatever one notebook holds, the others are graded
+            mine = [Row(arg, _relative(source, path), "-", "error",
+                        f"the report failed on this notebook ({type(exc).__name__}: {_one_line(exc)})"[:300])]
         counts = " ".join(f"{sum(r.status == s for r in mine)} {mark}" for s, mark in STATUS_MARK.items())
         failed = next((r.message for r in mine if r.exercise == "-"), None)
-        outcome = (f"! {failed}" if failed else counts) + f" ({time.monotonic() - start:.1f} s)\n"
+        outcome = (f"! {inert(failed)}" if failed else counts) + f" ({time.monotonic() - start:.1f} s)\n"
         with lock:
-            _say(progress, outcome if jobs == 1 else f"[{k}/{total}] {path} … {outcome}")
+            _say(progress, outcome if jobs == 1 else f"[{k}/{total}] {inert(path)} … {outcome}")
         return mine
 
     if jobs == 1:
@@ -210,37 +216,35 @@ def report(paths, timeout: float = 120, progress=None, budget: float = 900, memo
     return rows
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
 def _say(stream, text: str) -> None:
     if stream is not None:
         stream.write(text)
         stream.flush()                     # a long run shows each notebook as it starts
 
 
+def _relative(source: Path, path: Path) -> str:
+    return path.name if not source.is_dir() else path.relative_to(source).as_posix()
+
+
 def _notebook_rows(arg: str, source: Path, path: Path, timeout, budget=900, memory=4096,
-                   text=None) -> list[Row]:
+                   text=None, refused=None) -> list[Row]:
     from ._core import REGISTRY
 
-    rel = path.name if source.is_file() else path.relative_to(source).as_posix()
-    if text is None and _read(path) is None:
-        records, failure = [], "cannot read the notebook (not a UTF-8 text file)"
+    rel = _relative(source, path)
+    if text is None and refused is None:
+        text, refused = read_notebook(path)
+    if refused is not None:
+        records, failure = [], refused
     else:
         records, failure = run_notebook(path, timeout, budget, memory, text=text)
     latest = {r["exercise"]: r for r in records}
     chapter = path.name[:2] + "." if path.name[:2].isdigit() else None
-    ids = sorted({*latest, *(k for k in REGISTRY if chapter and k.startswith(chapter))},
-                 key=lambda k: tuple(int(p) for p in k.split(".")) if k.replace(".", "").isdigit() else (999,))
+    ids = sorted({*latest, *(k for k in REGISTRY if chapter and k.startswith(chapter))}, key=order)
     rows = [Row(arg, rel, "-", "error", failure)] if failure else []
     for ex_id in ids:
         if ex_id in latest:
             r = latest[ex_id]
-            rows.append(Row(arg, rel, ex_id, r["status"], r["message"], r["uses"]))
+            rows.append(Row(arg, rel, ex_id, r["status"], r["message"], r["uses"], r.get("repeated", 0)))
         elif not failure:
             rows.append(Row(arg, rel, ex_id, "not attempted", "its check cell is missing"))
     return rows
@@ -266,7 +270,8 @@ def main(argv=None) -> int:
     out.add_argument("--json", action="store_true", help="print the rows as JSON (for a gradebook)")
     out.add_argument("--csv", action="store_true", help="print the grid as CSV, one line per student")
     for name, unit in (("timeout", "seconds per cell"), ("budget", "seconds per notebook"),
-                       ("memory", "MB of memory per kernel"), ("jobs", "notebooks run side by side")):
+                       ("memory", "MB of memory per notebook, all its processes together"),
+                       ("jobs", "notebooks run side by side")):
         rep.add_argument(f"--{name}", type=int, default=DEFAULTS[name],
                          help=f"{unit} (default {DEFAULTS[name]})")
     args = parser.parse_args(argv)
@@ -289,12 +294,24 @@ def main(argv=None) -> int:
     if "none" in SANDBOXES:
         _say(sys.stderr, "report: Landlock is not available here, so the kernels could read and "
                          "write every file you can: see README on running the report in a container\n")
+    for source in crowded(rows):
+        _say(sys.stderr, f"report: {inert(source)} holds more than one notebook answering the same "
+                         f"exercise: one line per notebook in the grid; pass each student's folder\n")
     if args.json:
-        text = json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1)
+        text = json_text(rows)
     else:
         text = format_csv(rows).rstrip("\n") if args.csv else format_text(rows)
     _write(text + "\n", start)
     return 1 if any(r.status == "error" and r.exercise == "-" for r in rows) else 0
+
+
+def json_text(rows) -> str:
+    """The rows as JSON, every string exact; the control and formatting characters JSON may
+    leave raw (DEL, C1, U+2028, bidi overrides…) written as \\u escapes, so that printing the
+    JSON moves nothing on a terminal."""
+    text = json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1)
+    return re.sub("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]",
+                  lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def _stdout_start():

@@ -6,7 +6,8 @@ find and kill every process a notebook left behind.
 
 # What LAUNCH does: a memory limit (RLIMIT_AS), no core files, and, where Linux offers
 # Landlock, a sandbox that this process and all it starts keep: read only the system's
-# folders, Python, its packages and nnbook (allowed_paths), write only the kernel's own
+# folders, Python, its packages and nnbook's own folder (readable_tree: not the folder above
+# it, which in a course checkout holds tests/ and students/), write only the kernel's own
 # temporary folder, bind only the kernel's own TCP ports and connect to none (Landlock ABI
 # 4), and send no signal to a process outside (ABI 6). Then nnbook from the report's own
 # place, never the folder of the notebook, and the IPython kernel. become_subreaper makes
@@ -24,6 +25,58 @@ from pathlib import Path
 LAUNCH = """\
 import ctypes, json, os, resource, sys
 memory, root, connection, allowed = int(sys.argv[1]), sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+
+
+def keep(kernel):
+    # The keeper: every orphan below comes back here (a child subreaper); reap them until the
+    # kernel ends, then kill what is left below and end with the kernel's status.
+    import signal, time
+    status = 1
+    while True:
+        try:
+            pid, wait_status = os.wait()
+        except ChildProcessError:
+            break
+        if pid == kernel:
+            status = os.waitstatus_to_exitcode(wait_status)
+            break
+    for _ in range(50):
+        table = {}
+        for entry in os.listdir("/proc"):
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+                if fields[0] != "Z":
+                    table[int(entry)] = int(fields[1])
+            except (OSError, ValueError, IndexError):
+                continue
+        below, todo = set(), [os.getpid()]
+        while todo:
+            parent = todo.pop()
+            for p, pp in table.items():
+                if pp == parent and p not in below:
+                    below.add(p)
+                    todo.append(p)
+        for p in below:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        if not below:
+            break
+        time.sleep(0.02)
+    os._exit(status % 256)
+
+
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)      # PR_SET_CHILD_SUBREAPER
+child = os.fork()
+if child:
+    keep(child)
 if memory > 0:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -78,18 +131,36 @@ SYSTEM_READ = ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/pr
                "/dev", "/opt", "/nix", "/run/current-system"]
 
 
-def allowed_paths(folder: Path, root: str) -> dict:
-    """Where the kernel may read (the system, Python and its packages, nnbook) and write (its
-    own temporary folder; /dev/null and /dev/zero too)."""
+def readable_tree(package: str) -> list[str]:
+    """Where every kernel may read: the system's folders, the Python installation (its prefix,
+    standard library and site-packages) and the ``nnbook`` package's own folder; never the
+    folder that holds the package (a course checkout holds tests/ and often students/)."""
     import site
     import sysconfig
-    read = set(SYSTEM_READ) | {root, sys.prefix, sys.base_prefix, sys.exec_prefix,
+    read = set(SYSTEM_READ) | {package, sys.prefix, sys.base_prefix, sys.exec_prefix,
                                str(Path(sys.executable).resolve().parent.parent)}
     read |= {p for p in sysconfig.get_paths().values()}
     read |= {p for p in sys.path if p and Path(p).is_dir() and ("site-packages" in p or
                                                                "dist-packages" in p)}
     read |= set(site.getsitepackages()) if hasattr(site, "getsitepackages") else set()
-    return {"read": sorted(read | {str(folder)}), "write": [str(folder)]}
+    return sorted(read)
+
+
+def allowed_paths(folder: Path, package: str) -> dict:
+    """Where the kernel may read (``readable_tree`` and its own folder) and write (its own
+    temporary folder; /dev/null and /dev/zero too)."""
+    return {"read": sorted({*readable_tree(package), str(folder)}), "write": [str(folder)]}
+
+
+def inside_readable(path: Path, package: str) -> str | None:
+    """The folder of ``readable_tree`` that holds ``path`` (a class folder every kernel could
+    read), or None."""
+    where = Path(os.path.realpath(path))
+    for top in readable_tree(package):
+        top_path = Path(os.path.realpath(top))
+        if where == top_path or top_path in where.parents:
+            return top
+    return None
 
 
 def landlock_abi() -> int:

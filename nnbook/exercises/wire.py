@@ -8,8 +8,8 @@ report runs in the kernel to answer its requests.
 # fields. A function crosses as a reference: calling it on the other side sends its
 # arguments back as data and waits for the result as data. Anything else arrives as an
 # Opaque stand-in that only knows its type's name and a short repr.
-# The report runs this file's source in the kernel (so it imports nothing of
-# nnbook.exercises), where serve answers the report's requests by printing nothing and
+# The report runs this file's source in the kernel (loading it imports nothing of
+# nnbook.exercises; watch_checks then counts the calls of the kernel's own check), where serve answers the report's requests by printing nothing and
 # sending each reply through input() (the Jupyter stdin channel), after a nonce the report
 # chose for that request. What the kernel sends can only ever be the student's values: the
 # checker, the expected answers and the verdict stay in the report.
@@ -243,6 +243,27 @@ class Agent:
     def __init__(self):
         self.nonce = ""
         self.codec = Codec("K", self._callback)
+        self.checks = {}                     # exercise -> calls of nb.exercises.check since asked
+
+    def watch_checks(self) -> None:
+        """Count the calls of ``nb.exercises.check`` per exercise (the report flags a cell that
+        checks its exercise more than once: it may search for the answer with the checker)."""
+        import functools
+        import nnbook.exercises as exercises
+        real, agent = exercises.check, self
+
+        @functools.wraps(real)
+        def check(ex_id, answer):
+            try:
+                chapter, _, number = str(ex_id).strip().partition(".")    # "5.3" is "05.3"
+                key = (f"{int(chapter):02d}.{int(number)}" if chapter.isdigit() and number.isdigit()
+                       else str(ex_id).strip())
+                agent.checks[key] = agent.checks.get(key, 0) + 1
+            except BaseException:
+                pass
+            return real(ex_id, answer)
+
+        exercises.check = check
 
     def send(self, message: dict) -> str:
         return input(self.nonce + dumps(message))
@@ -269,6 +290,8 @@ class Agent:
         try:
             if request["op"] == "probe":
                 value = eval(request["expr"], user_ns)
+            elif request["op"] == "checks":
+                value, self.checks = {str(k): int(v) for k, v in self.checks.items()}, {}
             else:
                 fn, args = self.codec.mine[request["ref"]], self.codec.decode(request["args"])
                 value = fn(*args)

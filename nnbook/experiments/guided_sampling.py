@@ -172,14 +172,15 @@ def principal_spread(images, k=10):
     return float(np.sqrt(((centred @ vt[:k].T) ** 2).sum(axis=-1)).mean())
 
 
-def digits_run(seed, weights=WEIGHTS, per_class=30):
-    """From ``seed``: chapter 10's classifier, the digits' conditional denoiser, then
+def digits_run(seed, weights=WEIGHTS, per_class=30, *, p_uncond=0.2):
+    """From ``seed``: chapter 10's classifier, the digits' conditional denoiser (the class
+    dropped at the rate ``p_uncond``; 0 leaves the null class untrained), then
     ``per_class`` samples of each class at each weight, all from the same starting noise.
     Returns the row of ``digits_guidance`` and the parts: {"classifier", "test accuracy",
     "model", "losses", "start", "samples": {w: images (10, per_class, 64)}}."""
     rng = np.random.default_rng(seed)
     classifier, test_accuracy = digits_classifier(rng)
-    model, losses = digits_denoiser(rng)
+    model, losses = digits_denoiser(rng, p_uncond=p_uncond)
     start = rng.standard_normal((10, per_class, 64))
     row, samples = {}, {}
     for w in weights:

@@ -1,17 +1,9 @@
 """Explorables for JupyterLab (ipywidgets), ``nb.explore.<name>``: move a control and the
-figure and its caption follow. Each topic's module holds its explorables, each beside a
-static ``*_figure`` for readers without a kernel, on _widgets.py's machinery; a new one
-goes, with its figure, into the module of its topic:
-
-- gradient_descent.py: the learning rate (chapter 00); sigmoid.py: saturation (01);
-- xor.py, animation.py: training on XOR (05); initialisation.py: scale × depth (06);
-- conv.py: the window (07); softmax.py: the temperature (09); optimizers.py (11);
-- regularisation.py: an L2-penalised polynomial (12); recurrent.py (15–16);
-- attention.py (17); sampling.py: the next character (18); tokens.py: BPE's merges (19);
-- modern.py: the rotary score (20); inference.py: decoding rules (21);
-- posttraining.py: an RL run (22); precision.py: attention's memory in tiles (24);
-- latent.py: the ELBO's gap (25); diffusion.py: score fields and flows (26);
-- guidance.py: the guidance weight (27)."""
+figure and its caption follow. Each topic's module (conv.py, attention.py, …) holds its
+explorables, each beside a static ``*_figure`` for readers without a kernel, on _widgets.py's
+machinery, and its docstring names the chapters that call them; a new one goes, with its
+figure, into the module of its topic, and a new topic's module is imported here and its names
+listed in ``__all__``."""
 
 from .animation import frames_gif, frames_html, xor_animation
 from .attention import attention_of, attention_query, attention_query_figure

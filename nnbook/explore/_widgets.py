@@ -21,14 +21,19 @@ def _png(fig, dpi=DPI):
     return buf.getvalue()
 
 
-def _explorable(controls, figure, caption):
+def _explorable(controls, figure, caption, *, dpi=DPI, width=None):
     """A VBox of the controls, a caption (HTML) and the figure (a PNG in an Image, so no
     output messages while a cell runs); every change of a control redraws both. The box's
     text/plain repr depends only on the controls' values, so a stored notebook passes nbval
-    at the defaults. ``box.redraws`` counts the redraws (for tests)."""
+    at the defaults. ``box.redraws`` counts the redraws (for tests). ``dpi`` is the PNG's
+    resolution; ``width`` (CSS, e.g. "420px") fixes the image's shown width, its height
+    following the PNG's aspect, so that a PNG drawn at a high dpi is shown sharp and not
+    stretched to the box's width."""
     import ipywidgets as w
 
-    image = w.Image(format="png", layout=w.Layout(width="auto"))
+    image = w.Image(format="png", layout=w.Layout(width="auto") if width is None else
+                    w.Layout(width=width, height="auto", align_self="flex-start",
+                             object_fit="contain"))
     text = w.HTML()
     box = w.VBox([w.HBox(list(controls.values()), layout=w.Layout(flex_flow="row wrap")), text, image])
     box.redraws = 0
@@ -36,7 +41,7 @@ def _explorable(controls, figure, caption):
     def redraw(_change=None):
         params = {k: c.value for k, c in controls.items()}
         try:
-            image.value = _png(figure(**params))
+            image.value = _png(figure(**params), dpi=dpi)
             text.value = html.escape(caption(**params))
         except ValueError as exc:                     # e.g. a window larger than the input
             text.value = f"<span style='color:#c0392b'>{html.escape(str(exc))}</span>"

@@ -12,11 +12,12 @@ import numpy as np
 from ..generative.guidance import class_mixture, exact_class_noise, guided
 from ..generative.samplers import ddim_sample
 from ..plot.fields import density
-from ._widgets import _explorable, _float
+from ._widgets import DPI, _explorable, _float
 
 __all__ = ["guidance_numbers", "guidance_weight_figure", "guidance_weight"]
 
 LIM, RESOLUTION = 3.0, 121        # the square [−LIM, LIM]² and the grid's points per axis
+FIGSIZE = (4.2, 4.0)              # inches: the static figure's and the slider's
 
 
 def guidance_numbers(mixture, schedule, component, w, *, n=400, steps=60, seed=0):
@@ -61,7 +62,7 @@ def guidance_weight_figure(mixture, schedule, component, w=3.0, *, n=400, steps=
     """The tilted density at weight w (filled contours) under guided DDIM samples (dots):
     one figure, the static version of ``guidance_weight``."""
     r = guidance_numbers(mixture, schedule, component, w, n=n, steps=steps, seed=seed)
-    fig, ax = plt.subplots(figsize=(4.2, 4.0), dpi=80, layout="constrained")
+    fig, ax = plt.subplots(figsize=FIGSIZE, dpi=80, layout="constrained")
     density(r["log_tilted"], ax, samples=r["samples"], lim=LIM,
             title=f"tilted density and guided DDIM, w = {float(w):.2f}")
     return fig
@@ -86,5 +87,8 @@ def guidance_weight(mixture, schedule, component, w=3.0, *, n=400, steps=60, see
                 f"spread {r['tilted_spread']:.2f}")
 
     controls = {"w": _float(widgets, "w", w, 0.0, 8.0, 0.25)}
+    # drawn at twice the screen's resolution and shown at the figure's own width (4.2 in
+    # at 96 px an inch), so the square plot is neither stretched nor soft
     return _explorable(controls, lambda w: guidance_weight_figure(
-        mixture, schedule, component, w, n=n, steps=steps, seed=seed), caption)
+        mixture, schedule, component, w, n=n, steps=steps, seed=seed), caption,
+        dpi=2 * DPI, width=f"{round(FIGSIZE[0] * DPI)}px")

@@ -76,6 +76,15 @@ BUGS = [
         "learner mistake named by the chapter-04 exercises: the missing 1/m of the vectorised form",
         [("nnbook/training/losses.py", "        return (p - yt) / p.size", "        return (p - yt)")],
         ["04_vectorised_batches.ipynb"], ["tests/test_training_losses_fused.py"]),
+    bug("fit-shuffles-once", ["04"],
+        "fit draws one permutation in the first epoch and reuses it in every epoch after.",
+        "issue 66 (a planted bug that passed every assert): the shuffle drawn once, outside "
+        "the epoch loop, where chapter 04 says each epoch draws a new order",
+        [("nnbook/training/loop.py", "                    perm = rng.permutation(m)\n",
+          "                    perm = rng.permutation(m) if epoch == initial_epoch else perm\n")],
+        # notebook 04, the last section's check: the orders fit draws in two epochs
+        # (read from the rows reaching Dense.forward) differ
+        ["04_vectorised_batches.ipynb"], ["tests/test_training_model.py"]),
     bug("he-init-no-2", ["06"],
         "He initialisation draws with std √(1/n_in) (LeCun's) instead of √(2/n_in).",
         "exercise 05's 'the He initial scale' (the factor 2 for ReLU, He et al. 2015)",
@@ -245,6 +254,24 @@ BUGS = [
         [(NB + "19_tokens.ipynb", "len(tok600.vocab[i]) for i in range(tok600.vocab_size)",
           "len(tok600.decode([i]).encode('utf-8')) for i in range(tok600.vocab_size)")],
         ["19_tokens.ipynb"]),
+    bug("gpt4-pattern-digits-in-one-run", ["19"],
+        "GPT-4's split pattern keeps a run of digits whole (GPT-2's \\d+), not in groups of "
+        "at most three.",
+        "issue 66 (a planted bug no notebook ran): GPT-4's pattern written from GPT-2's, the "
+        "change it makes to numbers lost",
+        [("nnbook/data/bpe.py", r"|\d{1,3}", r"|\d+")],
+        # notebook 19, section 4's check of GPT4_PATTERN on a string cut by hand
+        ["19_tokens.ipynb"], ["tests/test_data_bpe_tiktoken.py"]),
+    bug("tiktoken-bytes-by-value", ["19"],
+        "A tiktoken rank file's single bytes get their values as ids, not the ranks the "
+        "file gives them.",
+        "cl100k_base ranks the printable bytes first, not by value: karpathy/minbpe's "
+        "GPT4Tokenizer keeps a byte_shuffle to undo it; issue 66 (no notebook read a rank file)",
+        [("nnbook/data/bpe_files.py", "ids = [ranks[bytes([b])] for b in range(256)]",
+          "ids = list(range(256))")],
+        # notebook 19, section 4's check: the rank file's tokenizer gives the ids of the
+        # tokenizer it was written from, each byte renamed to its rank
+        ["19_tokens.ipynb"], ["tests/test_data_bpe_tiktoken.py"]),
     bug("rope-exponent-sign", ["20"],
         "RoPE's frequencies are base^(+2i/d) instead of base^(−2i/d).",
         "labmlai/annotated_deep_learning_paper_implementations #313",
@@ -286,6 +313,17 @@ BUGS = [
         # notebook 21, the decoding rules' check on p made by hand: top-p = 0.7 keeps
         # a, b, c (0.40 + 0.25 < 0.7 ≤ 0.80); the bug drops c, which crosses 0.7
         ["21_inference.ipynb"], ["tests/test_inference_sampling.py"]),
+    bug("kv-chunk-masked-from-zero", ["21", "23"],
+        "A chunk of several new positions is masked against the KV cache as if it started "
+        "at position 0, so it cannot read the positions cached before it.",
+        "issue 66 (a planted bug chapter 21 passed and only chapter 23 caught): the causal "
+        "mask of chunked prefill without its offset L − t",
+        [("nnbook/layers/attention/dot_product.py",
+          "np.triu(np.full((t, L), -np.inf, S.dtype), L - t + 1)",
+          "np.triu(np.full((t, L), -np.inf, S.dtype), 1)")],
+        # notebook 21, section 3's check: the 12 positions read in chunks of 5, 4, 3 give
+        # the whole text's logits
+        ["21_inference.ipynb"], ["tests/test_layers_kv_cache.py"]),
     bug("speculative-residual-swapped", ["23"],
         "Speculative decoding resamples from max(0, q − p) instead of max(0, p − q).",
         "Leviathan et al. 2023 / Chen et al. 2023: the residual distribution; its sign",
@@ -350,6 +388,15 @@ BUGS = [
         [("nnbook/precision/quantise.py", "q = 2 ** (bits - 1) - 1", "q = 2 ** (bits - 1)")],
         # notebook 24, the quantiser's check: every weight within half its scale (+max
         # comes back as −128·scale), then each channel's top code ±127
+        ["24_fewer_bits.ipynb"], ["tests/test_precision_quantise.py"]),
+    bug("int4-nibbles-swapped", ["24"],
+        "Loading an int4 model reads each byte's two codes in the wrong order (high nibble "
+        "first), while saving packs the low nibble first.",
+        "issue 66 (a planted bug no notebook ran: only the int8 model was reloaded); packer "
+        "and unpacker of two 4-bit codes a byte disagreeing on the order",
+        [("nnbook/precision/quantise.py", "u[0::2], u[1::2] = packed & 0x0F, packed >> 4",
+          "u[0::2], u[1::2] = packed >> 4, packed & 0x0F")],
+        # notebook 24, section 4's check: the int4 models loaded back have the saved codes
         ["24_fewer_bits.ipynb"], ["tests/test_precision_quantise.py"]),
     bug("reparameterise-with-variance", ["25"],
         "The reparameterisation multiplies ε by σ² = e^(log σ²) instead of σ = e^(½ log σ²).",
