@@ -7,7 +7,8 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 _FILES = {p.name: p.read_text(encoding="utf-8")
-          for p in [*sorted(TESTS.glob("exercise_solutions*.py")), TESTS / "chapters.py"]}
+          for p in [*sorted(TESTS.glob("exercise_solutions*.py")),
+                    TESTS.parent / "tools" / "chapters.py"]}   # the table of chapters
 _CODE = ("import os, sys, tempfile\n"
          "_d = os.path.join(tempfile.gettempdir(), 'worked-solutions')\n"
          "os.makedirs(_d, exist_ok=True)\n"

@@ -12,7 +12,7 @@ Checked here, per chapter:
 - each name is used by a code cell of the notebook (comments do not count): a function or
   class called (``name(``), or passed or reached as an attribute (``.name``, or the string
   ``"name"`` an argument such as ``init="he_normal"`` selects it by); a constant read.
-  ``NOT_RUN_YET`` lists the gaps found when this test was written, each still to close; the
+  A row's ``not_run`` lists the gaps found when this test was written, each still to close; the
   list can only shrink (a gap that is closed must leave it).
 """
 
@@ -38,31 +38,6 @@ NAMESPACES = ("nb", "nb.data", "nb.inference", "nb.precision", "nb.generative", 
               "nb.init", "nb.plot", "nb.diagrams", "nb.explore", "nb.schedules", "nb.callbacks",
               "nb.seeds", "nb.diagnostics", "nb.metrics", "nb.exercises")
 
-# Names a chapter lists that none of its code cells used when this test was written (issue
-# 66). Each is a feature a wrong version of which passes that notebook: give it a check in
-# the chapter (then remove it here), or stop listing it in the chapter's first cell.
-NOT_RUN_YET = {
-    "00": {"nb.History"},
-    "03": {"nb.Layer"},
-    "05": {"nb.SeedTable"},
-    "10": {"nb.over_seeds"},
-    "15": {"nb.explore.input_gradient_norms"},
-    "16": {"nb.data.adding_problem"},
-    "17": {"nb.data.Language"},
-    "18": {"nb.MultiHeadAttention"},
-    "19": {"nb.SeedTable"},
-    "23": {"nb.MultiHeadAttention", "nb.inference.cut_caches"},
-    "24": {"nb.precision.RoundTo", "nb.precision.mixed_precision_step",
-           "nb.precision.QuantisedModel", "nb.MultiHeadAttention", "nb.TransformerBlock"},
-    "25": {"nb.generative.reparameterize_backward", "nb.generative.gaussian_kl_grad",
-           "nb.generative.Reparameterize"},
-    "26": {"nb.data.mixture_mmd_null", "nb.generative.TimeEmbedding",
-           "nb.generative.flow_batch", "nb.generative.train_denoiser"},
-    "27": {"nb.generative.conditional_denoiser", "nb.generative.train_conditional_denoiser",
-           "nb.generative.guide"},
-    "28": {"nb.generative.masked_targets", "nb.generative.MaskedDiffusionLoss",
-           "nb.generative.masked_diffusion_model", "nb.generative.masked_diffusion_step"},
-}
 
 
 def resolve(path):
@@ -182,11 +157,11 @@ def test_the_row_lists_what_the_first_cell_names(chapter):
 def test_every_name_a_chapter_teaches_is_run_by_its_notebook(chapter):
     source = code(chapter)
     unused = {n for n in chapter.names if not used(n, source)}
-    known = NOT_RUN_YET.get(chapter.number, set())
+    known = set(chapter.not_run)
     new = sorted(unused - known)
     assert not new, (
         f"{chapter.notebook} names {new} but no code cell uses them: a wrong version of each "
         f"would pass the notebook. Run each in a cell with a check that can fail")
     closed = sorted(known - unused)
     assert not closed, (f"{closed} are used by {chapter.notebook} now: remove them from "
-                        f"NOT_RUN_YET (tests/test_chapters_names.py)")
+                        f"the row's not_run (tools/chapters.py)")
