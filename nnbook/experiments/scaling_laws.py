@@ -1,17 +1,7 @@
-"""Chapter 32's runs over seeds: a grid of model sizes × token budgets for the scaling law,
-a two-source mixing grid for the mixing law, and filtering by exact per-sentence NLL.
-
-The model reads the ``K`` characters before each one (an embedding of each, concatenated,
-one hidden layer of ``width`` tanh units, a softmax over the shared vocabulary): its best
-possible loss is the exact ``window_entropy(language, K)``, the floor a fitted law's E is
-judged against. Each run trains for one pass over its ``D`` tokens (windows), batches of
-32, Adam, and is scored on held-out text (every window, stride 1).
-
-A seed draws the training and held-out texts (each from its own generator, so that a
-smaller budget trains on the start of the same text) and every model's initialisation and batch
-order; the notebook re-runs the grid's smallest budget and the filtering's smallest of its
-first seed.
-"""
+"""Chapter 32's runs over seeds: a grid of model sizes × token budgets for the scaling law
+(``grid``), a two-source mixing grid for the mixing law (``mixing``), and filtering by exact
+per-sentence NLL (``filtering``), each with a character model that reads the ``K``
+characters before each one (its floor is ``window_entropy(language, K)``)."""
 
 from __future__ import annotations
 
@@ -52,7 +42,13 @@ def _windows(ids):
 
 def train_and_score(ids, width, D, val_sets, seed):
     """Train the width-``width`` model on the first ``D`` windows of ``ids`` (one pass)
-    and return its mean held-out loss (nats per character) on each of ``val_sets``."""
+    and return its mean held-out loss (nats per character) on each of ``val_sets``.
+
+    The model: an embedding of each of the K characters, concatenated, one tanh layer of
+    ``width`` units, a softmax; batches of 32, Adam. A seed draws the texts (each from its
+    own generator, so a smaller budget trains on the start of the same text), the
+    initialisation and the batch order; the notebook re-runs the smallest budget of the
+    grid and of the filtering for its first seed."""
     x, y = _windows(ids)
     if len(x) < D:
         raise ValueError(f"train_and_score: {len(x)} windows, fewer than D = {D}.")

@@ -1,15 +1,8 @@
 """Scaling laws (chapter 32): ``fit_scaling_law`` fits L(N, D) = E + A/N^α + B/D^β to the
 losses of a grid of model sizes N and token budgets D, with each parameter's standard error
-and whether the fit converged; ``ScalingFit.compute_optimal`` turns the fit into the best
-split of a compute budget C ≈ 6·N·D between parameters and tokens.
-
-The fit is a small nonlinear least squares written out: a grid over (α, β) with E, A, B by
-linear least squares at each point (the loss is linear in them), then Levenberg–Marquardt
-steps on all five from the grid's best point. The standard errors are the usual
-s²·(JᵀJ)⁻¹ of the residuals' Jacobian J at the optimum, s² = RSS / (n − p).
-``fix_E=0.0`` fits the law with its floor held at that value: the planted bug of chapter 32,
-whose exponents then bend to pretend the loss falls to zero.
-"""
+and whether the fit converged (``fit_power_law``: the law in D alone); ``ScalingFit`` holds
+the fit, and its ``compute_optimal`` splits a compute budget C ≈ 6·N·D between parameters
+and tokens."""
 
 from __future__ import annotations
 
@@ -131,7 +124,10 @@ def fit_scaling_law(N, D, L, *, fix_E=None, alphas=None, betas=None, max_steps=2
         tol: the relative change of the squared error (and of the step) that ends the fit.
 
     Returns a ``ScalingFit``; its ``stderr`` comes from s²·(JᵀJ)⁻¹ at the optimum (a
-    singular JᵀJ gives ``inf``).
+    singular JᵀJ gives ``inf``), s² = RSS / (n − p). The fit is a grid over (α, β) with E, A,
+    B by linear least squares at each point (the loss is linear in them), then
+    Levenberg–Marquardt steps on all the free parameters from the grid's best point.
+    ``fix_E=0.0`` is the law without a floor, the planted mistake of chapter 32.
     """
     N, D, L = _check(N, D, L, _one_variable)
     free = [0, 1, 2, 3, 4] if fix_E is None else [1, 2, 3, 4]
