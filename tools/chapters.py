@@ -797,7 +797,8 @@ CHAPTERS = [
                      "nb.generative.masked_diffusion_step", "nb.generative.masked_targets")),
     Chapter("32", "32_scaling_laws.ipynb", "Scaling and data-mixing laws, with the floor known",
             part="VI",
-            modules=("data/two_sources.py", "experiments/scaling_laws.py",
+            modules=("data/two_sources.py", "exercises/scaling_laws.py",
+                     "experiments/scaling_laws.py", "plot/scaling.py",
                      "training/scaling_law.py"),
             explorables=(),
             tables=("32_filtering", "32_grid", "32_mixing"),
@@ -815,7 +816,7 @@ CHAPTERS = [
                     "predicted best share checked at a larger budget; filtering the harder "
                     "source by exact per-sentence NLL, over seeds."),
             names=("nb.fit_scaling_law", "nb.ScalingFit.compute_optimal",
-                   "nb.data.window_entropy", "nb.data.TwoSources")),
+                   "nb.data.window_entropy", "nb.data.TwoSources", "nb.plot.scaling_fit")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 
