@@ -33,6 +33,7 @@ from .registry import register_class
 from . import experiments
 from .experiments import SeedTable, over_seeds, seeds
 from .training import AdamW, clip_grad_norm
+from .training import ScalingFit, fit_power_law, fit_scaling_law, scaling_law
 from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
                        RMSProp, Sequential, load_model)
 from .training import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
@@ -53,7 +54,8 @@ __all__ = [
     "rope_angles", "apply_rope", "kv_head_of", "attention", "add_lora", "merge_lora",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
-    "AdamW", "clip_grad_norm",
+    "AdamW", "clip_grad_norm", "ScalingFit", "fit_scaling_law", "fit_power_law",
+    "scaling_law",
     # model
     "Sequential", "History", "load_model", "register_class",
     # post-training losses (chapter 22)

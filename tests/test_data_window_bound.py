@@ -82,3 +82,22 @@ def test_between_the_entropy_and_the_bigram():
 def test_errors(args, match):
     with pytest.raises(ValueError, match=match):
         LANG.window_bound(*args)
+
+
+def test_window_entropy_against_the_bound_and_by_hand():
+    # window_entropy(w) is the expectation of window_bound's column w − 1 (w characters
+    # read); the depth-0 language keeps it quick. Against a long text's mean, within 4 SE.
+    lang = data.Language(0)
+    text = lang.sample(8_000, rng=np.random.default_rng(0))
+    col = lang.window_bound(text, 3, stride=1)[:, 1]
+    exact = data.window_entropy(lang, 2)
+    assert abs(col.mean() - exact) < 4 * col.std() / math.sqrt(len(col))
+    # zero characters read: the entropy of the characters' frequencies, by counting
+    counts = np.array([text.count(c) for c in lang.vocab], dtype=float)
+    freq = counts / counts.sum()
+    assert data.window_entropy(lang, 0) == pytest.approx(-(freq * np.log(freq)).sum(), abs=0.02)
+    # more characters read never hurts, and the whole history is the floor
+    h = [data.window_entropy(lang, w) for w in (1, 2, 3)]
+    assert h[0] > h[1] > h[2] > lang.entropy_per_char
+    with pytest.raises(ValueError, match="window_entropy"):
+        data.window_entropy(lang, -1)

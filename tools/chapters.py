@@ -847,6 +847,28 @@ CHAPTERS = [
             names=("nb.LinearAttention", "nb.DeltaNet", "nb.TransformerBlock",
                    "nb.diagrams.state_write"),
     ),
+    Chapter("32", "32_scaling_laws.ipynb", "Scaling and data-mixing laws, with the floor known",
+            part="VI",
+            modules=("data/two_sources.py", "exercises/scaling_laws.py",
+                     "experiments/scaling_laws.py", "plot/scaling.py",
+                     "training/scaling_law.py"),
+            explorables=(),
+            tables=("32_filtering", "32_grid", "32_mixing"),
+            # all three are re-run by tests/test_experiments.py: the notebook re-runs only the
+            # smallest budget of 32_grid and of 32_filtering, and none of 32_mixing
+            exercises=("32.1",), solutions="exercise_solutions_scaling",
+            claims="test_claims_over_seeds_32_32.py",
+            covers=("Scaling and data-mixing laws, with the floor known: the exact floor of a "
+                    "model reading K characters (`nb.data.window_entropy`); a stored grid of "
+                    "sizes × token budgets over seeds, L(N, D) = E + A/N^α + B/D^β fitted by "
+                    "least squares with standard errors (`nb.fit_scaling_law`) and E judged "
+                    "against the floor in standard errors; the law with E fixed at 0; the "
+                    "compute-optimal split at C ≈ 6ND against the grid; two grammars mixed "
+                    "(`nb.data.TwoSources`), a mixing law fitted on small runs and its "
+                    "predicted best share checked at a larger budget; filtering the harder "
+                    "source by exact per-sentence NLL, over seeds."),
+            names=("nb.fit_scaling_law", "nb.ScalingFit.compute_optimal",
+                   "nb.data.window_entropy", "nb.data.TwoSources", "nb.plot.scaling_fit")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 

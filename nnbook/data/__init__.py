@@ -9,7 +9,9 @@
 - bpe.py (with bpe_merges.py): ``BPETokenizer``; stem_language.py: ``StemLanguage`` (19);
 - subject_task.py: ``SubjectTask`` (22); mixture.py: ``GaussianMixture`` and its MMD
   (Part V); language_oracle.py: the grammar's exact masked conditionals (28);
-  accepted_answers.py: every answer the task accepts, up to a length (29)."""
+  accepted_answers.py: every answer the task accepts, up to a length (29);
+- two_sources.py: ``TwoSources``, two grammars mixed at a share, each with its exact
+  entropy and per-sentence NLL (32)."""
 
 from .accepted_answers import accepted_answers
 from .bpe import BPETokenizer
@@ -25,6 +27,8 @@ from .mixture import MMD, GaussianMixture, mixture_mmd, mixture_mmd_null
 from .splits import train_test_split
 from .stem_language import StemLanguage
 from .subject_task import SubjectTask
+from .two_sources import MixedText, TwoSources
+from .window_bound import window_entropy
 
 __all__ = [
     "xor", "logic_gate", "blobs", "spirals", "load_digits", "digits_split", "train_test_split",
@@ -34,4 +38,5 @@ __all__ = [
     "BPETokenizer", "StemLanguage", "SubjectTask",
     "GaussianMixture", "mixture_mmd", "MMD", "mixture_mmd_null",
     "masked_conditionals", "window_log_prob", "masked_diffusion_bound", "accepted_answers",
+    "TwoSources", "MixedText", "window_entropy",
 ]

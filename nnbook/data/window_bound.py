@@ -13,7 +13,7 @@ import numpy as np
 
 from ..validate import positive_int
 
-__all__ = ["window_bound"]
+__all__ = ["window_bound", "window_entropy"]
 
 _PRIORS = weakref.WeakKeyDictionary()      # Language → {parser state: P(state) at a random place}
 
@@ -106,3 +106,42 @@ def window_bound(language, text: str, window: int, *, stride: int | None = None)
 def _normalised(states):
     total = sum(states.values())
     return {st: w / total for st, w in states.items()}
+
+
+def window_entropy(language, window: int) -> float:
+    """The expected loss (nats per character) of the best model that reads only the
+    ``window`` characters before each one, at a random place of an endless text: the
+    conditional entropy H(c_t | c_{t−window} … c_{t−1}), exactly, by walking every string
+    of ``window`` characters the language can write from the prior of its parser states
+    (its probability times the entropy of the next character). ``window_bound``'s mean
+    over a long text tends to it; it lies between ``entropy_per_char`` and the bigram's.
+    The floor of a scaling law fitted to models with a context of ``window`` characters
+    (chapter 32). The cost grows with the number of such strings: seconds for windows up
+    (the course's language at 6: a few seconds)."""
+    window = positive_int("window_entropy", "window", window, minimum=0)
+    prior, total = _prior(language), 0.0
+    todo = [(prior, 1.0, 0)]
+    while todo:
+        states, p, depth = todo.pop()
+        nexts = _step_all(language, states)            # {ch: unnormalised states}
+        weights = [sum(new.values()) for new in nexts.values()]
+        if depth == window:
+            total += p * -math.fsum(q * math.log(q) for q in weights if q > 0.0)
+            continue
+        todo.extend((_normalised(new), p * q, depth + 1)
+                    for new, q in zip(nexts.values(), weights) if q > 0.0)
+    return float(total)
+
+
+def _step_all(language, states):
+    """``language.step(states, ch)`` for every character ch at once: {ch: new states}, in
+    one pass over the states' expansions instead of one per character."""
+    out = {}
+    for stack, w in states.items():
+        for p, st in language.expansions(stack):
+            if st:
+                ch = st[-1][0]
+                rest = st[:-1] + ((st[-1][1:],) if len(st[-1]) > 1 else ())
+                new = out.setdefault(ch, {})
+                new[rest] = new.get(rest, 0.0) + w * p
+    return out

@@ -521,4 +521,17 @@ BUGS = [
           "        S = S + E[..., :-1, :].swapaxes(-1, -2) @ K[..., :-1, :]\n")],
         # notebook 31: section 4's chunked form against the recurrence
         ["31_beyond_attention.ipynb"], ["tests/test_kernels_linear_attention.py"]),
+    # Part VI — chapter 32 --------------------------------------------------------------
+    bug("scaling-fit-floor-at-zero", ["32"],
+        "The scaling-law fit drops its irreducible term: L = A/N^α + B/D^β with E held at 0, "
+        "as if enough parameters and data brought the loss to zero.",
+        "the two-term power law L(N) = (N_c/N)^α of early scaling-law fits, which has no "
+        "floor; Hoffmann et al. 2022 (Chinchilla) add E, the entropy of natural text",
+        [("nnbook/training/scaling_law.py",
+          "    N, D, L = _check(N, D, L, _one_variable)\n",
+          "    N, D, L = _check(N, D, L, _one_variable)\n    fix_E = 0.0\n")],
+        # notebook 32, section 3: the fitted E within 2 of its standard errors of the exact
+        # window floor (E = 0 with SE 0 is infinitely far)
+        ["32_scaling_laws.ipynb"], ["tests/test_training_scaling_law.py"],
+        conclusion=True),
 ]

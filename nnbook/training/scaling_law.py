@@ -1,0 +1,201 @@
+"""Scaling laws (chapter 32): ``fit_scaling_law`` fits L(N, D) = E + A/N^α + B/D^β to the
+losses of a grid of model sizes N and token budgets D, with each parameter's standard error
+and whether the fit converged (``fit_power_law``: the law in D alone); ``ScalingFit`` holds
+the fit, and its ``compute_optimal`` splits a compute budget C ≈ 6·N·D between parameters
+and tokens."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["ScalingFit", "fit_scaling_law", "scaling_law", "fit_power_law"]
+
+NAMES = ("E", "A", "alpha", "B", "beta")
+
+
+def scaling_law(N, D, E, A, alpha, B, beta):
+    """E + A/N^α + B/D^β, elementwise (NumPy broadcasting)."""
+    N, D = np.asarray(N, dtype=np.float64), np.asarray(D, dtype=np.float64)
+    return E + A * N ** -alpha + B * D ** -beta
+
+
+class ScalingFit(NamedTuple):
+    """The fitted law. ``stderr`` holds each parameter's standard error (0 for a fixed E);
+    ``converged`` says whether Levenberg–Marquardt stopped on a small gradient and step
+    (not on its step limit); ``rss`` is the sum of squared residuals over ``n`` points."""
+
+    E: float
+    A: float
+    alpha: float
+    B: float
+    beta: float
+    stderr: dict
+    converged: bool
+    rss: float
+    n: int
+
+    def predict(self, N, D):
+        """The fitted loss at sizes N and budgets D (broadcast)."""
+        return scaling_law(N, D, self.E, self.A, self.alpha, self.B, self.beta)
+
+    def compute_optimal(self, C):
+        """(N*, D*) minimising the fitted loss at compute C = 6·N·D (FLOPs, the usual
+        estimate for a forward and backward pass per token per parameter).
+
+        Setting the derivative of A/N^α + B/D^β along N·D = C/6 to zero gives
+        α·A/N^α = β·B/D^β, so N* = G·(C/6)^(β/(α+β)) with G = (αA/(βB))^(1/(α+β)) and
+        D* = C/(6·N*); D*/N* is the compute-optimal number of tokens per parameter."""
+        C = np.asarray(C, dtype=np.float64)
+        if np.any(~np.isfinite(C)) or np.any(C <= 0):
+            raise ValueError(f"ScalingFit.compute_optimal: expected a positive compute C "
+                             f"(FLOPs, about 6·N·D), got {C}.")
+        if min(self.A, self.B, self.alpha, self.beta) <= 0:
+            raise ValueError(f"ScalingFit.compute_optimal: the fit has A={self.A:.3g}, "
+                             f"alpha={self.alpha:.3g}, B={self.B:.3g}, beta={self.beta:.3g}; "
+                             f"the allocation needs all four positive. Fit on a grid where the "
+                             f"loss falls with both N and D.")
+        a, b = self.alpha, self.beta
+        G = (a * self.A / (b * self.B)) ** (1 / (a + b))
+        N = G * (C / 6) ** (b / (a + b))
+        return N, C / (6 * N)
+
+
+def _check(N, D, L, one_variable=False):
+    arrays = []
+    for name, x in (("N", N), ("D", D), ("L", L)):
+        a = np.asarray(x, dtype=np.float64).ravel()
+        if a.size == 0 or not np.all(np.isfinite(a)):
+            raise ValueError(f"fit_scaling_law: expected {name} as finite numbers, got "
+                             f"{np.asarray(x)!r}.")
+        arrays.append(a)
+    N, D, L = arrays
+    if not N.size == D.size == L.size:
+        raise ValueError(f"fit_scaling_law: expected N, D and L of one length (a grid point "
+                         f"each), got {N.size}, {D.size} and {L.size}.")
+    if np.any(N <= 0) or np.any(D <= 0):
+        raise ValueError("fit_scaling_law: expected positive model sizes N and token budgets "
+                         "D (counts), got a value ≤ 0.")
+    if one_variable:
+        if len(np.unique(D)) < 2:
+            raise ValueError(f"fit_power_law: expected at least 2 different D, got "
+                             f"{len(np.unique(D))}. Train at several budgets.")
+    elif len(np.unique(N)) < 2 or len(np.unique(D)) < 2:
+        raise ValueError(f"fit_scaling_law: expected at least 2 different N and 2 different "
+                         f"D to separate the two terms, got {len(np.unique(N))} and "
+                         f"{len(np.unique(D))}. Train a grid of sizes × budgets.")
+    return N, D, L
+
+
+def _linear(N, D, L, alpha, beta, fix_E):
+    """E, A, B by least squares at fixed exponents (E held at fix_E if given)."""
+    cols = ([N ** -alpha] if alpha else []) + [D ** -beta]
+    y = L if fix_E is None else L - fix_E
+    if fix_E is None:
+        cols = [np.ones_like(N)] + cols
+    X = np.stack(cols, axis=1)
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    r = y - X @ coef
+    E = coef[0] if fix_E is None else fix_E
+    A, B = (coef[-2] if alpha else 0.0), coef[-1]
+    return (E, A, B), float(r @ r)
+
+
+def _jacobian(N, D, p, free):
+    """∂L/∂(E, A, α, B, β) at p, the free columns only: (n, len(free))."""
+    E, A, a, B, b = p
+    na, db = N ** -a, D ** -b
+    J = np.stack([np.ones_like(N), na, -A * np.log(N) * na, db, -B * np.log(D) * db], axis=1)
+    return J[:, free]
+
+
+def fit_scaling_law(N, D, L, *, fix_E=None, alphas=None, betas=None, max_steps=200,
+                    tol=1e-10, _one_variable=False) -> ScalingFit:
+    """Fit L(N, D) = E + A/N^α + B/D^β by least squares.
+
+    Shapes: N, D, L: (n,) one grid point each (model size, tokens seen, loss); n ≥ 6 with at
+    least two sizes and two budgets (five parameters and one degree of freedom for s²).
+
+    Args:
+        fix_E: None fits E; a number holds it there (``fix_E=0.0``: the law without a floor).
+        alphas, betas: the starting grid of exponents (default 0.05…2.0, 40 values each).
+        max_steps: Levenberg–Marquardt's step limit; ``converged`` is False if it is hit.
+        tol: the relative change of the squared error (and of the step) that ends the fit.
+
+    Returns a ``ScalingFit``; its ``stderr`` comes from s²·(JᵀJ)⁻¹ at the optimum (a
+    singular JᵀJ gives ``inf``), s² = RSS / (n − p). The fit is a grid over (α, β) with E, A,
+    B by linear least squares at each point (the loss is linear in them), then
+    Levenberg–Marquardt steps on all the free parameters from the grid's best point.
+    ``fix_E=0.0`` is the law without a floor, the planted mistake of chapter 32.
+    """
+    N, D, L = _check(N, D, L, _one_variable)
+    free = [0, 1, 2, 3, 4] if fix_E is None else [1, 2, 3, 4]
+    if _one_variable:
+        free = [i for i in free if i not in (1, 2)]
+        alphas = [0.0]
+    if fix_E is not None and not np.isfinite(fix_E):
+        raise ValueError(f"fit_scaling_law: expected fix_E to be None or a finite number, "
+                         f"got {fix_E!r}.")
+    if N.size < len(free) + 1:
+        owner = "fit_power_law" if _one_variable else "fit_scaling_law"
+        raise ValueError(f"{owner}: expected at least {len(free) + 1} grid points "
+                         f"for {len(free)} parameters, got {N.size}.")
+    alphas = np.linspace(0.05, 2.0, 40) if alphas is None else np.asarray(alphas, float)
+    betas = np.linspace(0.05, 2.0, 40) if betas is None else np.asarray(betas, float)
+    best = None
+    for a in alphas:                                  # the grid: exponents fixed, rest linear
+        for b in betas:
+            (E, A, B), rss = _linear(N, D, L, a, b, fix_E)
+            if best is None or rss < best[0]:
+                best = (rss, np.array([E, A, a, B, b], dtype=np.float64))
+    rss, p = best
+    lam, converged = 1e-3, False
+    for _ in range(max_steps):                        # Levenberg–Marquardt on the free ones
+        r = L - scaling_law(N, D, *p)
+        J = _jacobian(N, D, p, free)
+        g = J.T @ r
+        H = J.T @ J
+        step = np.linalg.solve(H + lam * np.diag(np.diag(H) + 1e-12), g)
+        trial = p.copy()
+        trial[free] += step
+        if (trial[2] <= 0 and not _one_variable) or trial[4] <= 0:            # exponents stay positive
+            lam *= 10
+            continue
+        r_new = L - scaling_law(N, D, *trial)
+        rss_new = float(r_new @ r_new)
+        if rss_new <= rss:
+            small = (rss - rss_new <= tol * max(rss, 1e-300)
+                     and np.max(np.abs(step) / (np.abs(p[free]) + 1e-12)) < 1e-6)
+            p, rss, lam = trial, rss_new, max(lam / 10, 1e-12)
+            if small:
+                converged = True
+                break
+        else:
+            lam *= 10
+            if lam > 1e12:                            # no step lowers the error: a minimum
+                converged = True
+                break
+    J = _jacobian(N, D, p, free)
+    dof = N.size - len(free)
+    s2 = rss / dof
+    try:
+        cov = s2 * np.linalg.inv(J.T @ J)
+        se = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    except np.linalg.LinAlgError:
+        se = np.full(len(free), np.inf)
+    stderr = dict.fromkeys(NAMES, 0.0)
+    for k, i in enumerate(free):
+        stderr[NAMES[i]] = float(se[k])
+    return ScalingFit(*(float(x) for x in p), stderr=stderr, converged=bool(converged),
+                      rss=float(rss), n=int(N.size))
+
+
+def fit_power_law(D, L, *, fix_E=None, max_steps=200, tol=1e-10) -> ScalingFit:
+    """Fit L(D) = E + B/D^β, the law in one variable (a source's loss against the tokens
+    of it seen, chapter 32's mixing law): ``fit_scaling_law`` with the N term left out.
+    Returns a ``ScalingFit`` with A = 0 and α = 0 (their stderr 0); ``predict(N, D)``
+    ignores N. Shapes: D, L (n,), n ≥ 4 with at least two budgets."""
+    D = np.asarray(D, dtype=np.float64).ravel()
+    return fit_scaling_law(np.ones_like(D), D, L, fix_E=fix_E, max_steps=max_steps, tol=tol,
+                           _one_variable=True)
