@@ -230,7 +230,9 @@ def test_every_public_name_and_its_module():
              "SubjectTask": "subject_task", "GaussianMixture": "mixture",
              "mixture_mmd": "mixture", "MMD": "mixture", "mixture_mmd_null": "mixture",
              "masked_conditionals": "language_oracle", "window_log_prob": "language_oracle",
-             "masked_diffusion_bound": "language_oracle"}
+             "masked_diffusion_bound": "language_oracle", "accepted_answers": "accepted_answers",
+             "TwoSources": "two_sources", "MixedText": "two_sources",
+             "window_entropy": "window_bound"}
     assert sorted(data.__all__) == sorted(homes)
     for name, module in homes.items():
         assert getattr(data, name).__module__ == f"nnbook.data.{module}", name

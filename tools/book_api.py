@@ -67,6 +67,9 @@ SECTIONS = [
     ("Fewer bits, less memory", "Number formats and bfloat16 rounding emulated in NumPy, "
      "weights quantised to int8 and int4, attention computed in tiles (chapter 24).",
      ["precision"]),
+    ("Scaling laws", "L(N, D) = E + A/N^α + B/D^β fitted to a grid of runs, with each "
+     "parameter's standard error, and the compute-optimal split it implies (chapter 32).",
+     ["fit_scaling_law", "fit_power_law", "scaling_law", "ScalingFit"]),
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),
@@ -248,13 +251,17 @@ def _public(module):
 
 
 def walk(sections):
-    """(full name, object, owner module's full name or None) in page order, modules expanded."""
+    """(full name, object, owner module's full name or None) in page order, modules expanded
+    (a folder of FOLDERS_AT_TOP_LEVEL only by the names it does not share with ``nb``)."""
+    top = {id(obj) for _, _, entries in sections for _, obj in entries}
     for _, _, entries in sections:
         for full, obj in entries:
             yield full, obj, None
-            if inspect.ismodule(obj) and full.split(".")[-1] not in FOLDERS_AT_TOP_LEVEL:
+            if inspect.ismodule(obj):
+                shared = full.split(".")[-1] in FOLDERS_AT_TOP_LEVEL
                 for sub in _public(obj):
-                    yield f"{full}.{sub}", getattr(obj, sub), full
+                    if not (shared and id(getattr(obj, sub)) in top):
+                        yield f"{full}.{sub}", getattr(obj, sub), full
 
 
 def rst_block(lines) -> list[str]:
@@ -311,8 +318,13 @@ class Page:
         return ["```{py:data} " + full, option, "```", ""]
 
     def module(self, full, module, level):
-        if full.split(".")[-1] in FOLDERS_AT_TOP_LEVEL:
-            return []       # its names are this section's entries; the section text says so
+        if full.split(".")[-1] in FOLDERS_AT_TOP_LEVEL:   # its names are the sections' entries,
+            top = {id(o) for _, _, entries in self.sections for _, o in entries}   # but for
+            only = [n for n in _public(module) if id(getattr(module, n)) not in top]  # these
+            lines = [f"{'#' * level} `{full}`: the names only there", ""] if only else []
+            for sub in only:
+                lines += self.entry(f"{full}.{sub}", getattr(module, sub), level + 1)
+            return lines
         lines = [f"{'#' * level} `{full}`", ""]
         lines += rst_block([f".. automodule:: {full}"])
         for sub in _public(module):
