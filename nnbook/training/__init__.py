@@ -12,6 +12,9 @@ from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .loading import load_model
 from .model import History, Sequential
 from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp
+from .leaderboards import BradleyTerryFit, bradley_terry, bradley_terry_votes, elo_ratings
+from .test_time import (best_of_n_kl_bound, best_of_n_policy, best_of_n_success, kl_divergence,
+                        majority_vote_success)
 from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
                            sequence_logprobs, sequence_logprobs_backward)
 
@@ -19,4 +22,7 @@ __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEnt
            "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW",
            "callbacks", "metrics", "schedules",
            "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
-           "policy_gradient_loss", "sequence_kl", "clip_grad_norm"]
+           "policy_gradient_loss", "sequence_kl", "clip_grad_norm",
+           "best_of_n_success", "majority_vote_success", "best_of_n_policy", "kl_divergence",
+           "best_of_n_kl_bound", "BradleyTerryFit", "bradley_terry", "bradley_terry_votes",
+           "elo_ratings"]
