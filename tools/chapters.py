@@ -597,7 +597,8 @@ CHAPTERS = [
                     "grammar; float32 Gumbel-max lowering the temperature on peaked logits, "
                     "counted exactly.")),
     Chapter("30", "30_judges_and_test_time_compute.ipynb", "Judges, reward models, test-time compute and leaderboards", part="VI",
-            modules=("exercises/judges.py", "experiments/judges.py", "training/leaderboards.py", "training/test_time.py"),
+            modules=("diagrams/judges.py", "exercises/judges.py", "experiments/judges.py",
+                     "training/leaderboards.py", "training/test_time.py"),
             explorables=(),
             tables=("30_judges",),
             # the notebook's run is jd.judge_run(SEED), SEED = 30; `row` has every column

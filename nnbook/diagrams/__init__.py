@@ -10,6 +10,7 @@ from .gated import gru_cell, lstm_cell
 from .graph import computational_graph, forward_backward
 from .guidance import guidance_vectors
 from .inference import kv_cache, top_p_cut
+from .judges import judge_against_truth
 from .latent import elbo_gap, latent_model
 from .masked import masked_window
 from .modern import gqa_heads, modern_block, rope_pairs
@@ -39,5 +40,5 @@ __all__ = [
     "ragged_batch", "rolling_cache", "draft_and_verify",
     "bit_layouts", "attention_tiles",
     "latent_model", "elbo_gap",
-    "guidance_vectors", "masked_window",
+    "guidance_vectors", "masked_window", "judge_against_truth",
 ]
