@@ -598,8 +598,10 @@ CHAPTERS = [
                     "counted exactly.")),
     Chapter("30", "30_judges_and_test_time_compute.ipynb", "Judges, reward models, test-time compute and leaderboards", part="VI",
             modules=("diagrams/judges.py", "exercises/judges.py", "experiments/judges.py",
-                     "training/leaderboards.py", "training/test_time.py"),
-            explorables=(),
+                     "explore/test_time.py", "training/leaderboards.py",
+                     "training/test_time.py"),
+            explorables=(E("test_time_compute", "test_time",
+                           Slider("n", "41", "majority vote with 0.186", "imports")),),
             tables=("30_judges",),
             # the notebook's run is jd.judge_run(SEED), SEED = 30; `row` has every column
             asserted=(Asserted("30_judges", 30,
