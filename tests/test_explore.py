@@ -33,6 +33,7 @@ CASES = [
     (nb.explore.optimizer_paths, "α", 0.12, "SGD diverges"),
     (nb.explore.l2_polynomial, "log₁₀ λ", -3.0, "λ = 1e-03, degree 9"),
     (nb.explore.tile_memory, "log₂ T", 12, "T = 4096, tiles of 64"),
+    (nb.explore.test_time_compute, "n", 41, "majority vote with 0.186"),
 ]
 IDS = [c[0].__name__ for c in CASES]
 

@@ -11,6 +11,7 @@ from .graph import computational_graph, forward_backward
 from .grpo import group_patterns
 from .guidance import guidance_vectors
 from .inference import kv_cache, top_p_cut
+from .judges import judge_against_truth
 from .latent import elbo_gap, latent_model
 from .masked import masked_window
 from .modern import gqa_heads, modern_block, rope_pairs
@@ -41,5 +42,6 @@ __all__ = [
     "ragged_batch", "rolling_cache", "draft_and_verify",
     "bit_layouts", "attention_tiles",
     "latent_model", "elbo_gap",
-    "guidance_vectors", "masked_window", "group_patterns", "state_write",
+    "guidance_vectors", "masked_window", "group_patterns", "judge_against_truth",
+    "state_write",
 ]

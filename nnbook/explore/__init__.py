@@ -24,6 +24,7 @@ from .regularisation import l2_polynomial, l2_polynomial_figure, polynomial_data
 from .sampling import next_char, next_char_figure, next_char_probs
 from .sigmoid import sigmoid_figure, sigmoid_saturation
 from .softmax import softmax_figure, softmax_temperature
+from .test_time import test_time_compute, test_time_figure
 from .tokens import bpe_merges, bpe_merges_figure, bpe_state
 from .xor import train_xor, xor_boundary, xor_figure, xor_training
 
@@ -49,4 +50,5 @@ __all__ = [
     "decoding", "decoding_figure", "decoding_probs", "decoding_sample",
     "rl_history", "rl_history_figure",
     "tile_memory", "tile_memory_figure", "tile_memory_numbers",
+    "test_time_compute", "test_time_figure",
 ]

@@ -14,6 +14,9 @@ from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .loading import load_model
 from .model import History, Sequential
 from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp
+from .leaderboards import BradleyTerryFit, bradley_terry, bradley_terry_votes, elo_ratings
+from .test_time import (best_of_n_kl_bound, best_of_n_policy, best_of_n_success, kl_divergence,
+                        majority_vote_success)
 from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
                            sequence_logprobs, sequence_logprobs_backward)
 from .grpo import (ADVANTAGE_KINDS, expected_update, expected_weight, grpo_advantages,
@@ -30,4 +33,7 @@ __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEnt
            "ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_gradient",
            "expected_update", "expected_weight", "weight_closed_form", "sampled_updates",
            "zero_variance_share", "ppo_clip", "pass_at_k", "ScalingFit", "fit_scaling_law",
-           "fit_power_law", "scaling_law"]
+           "fit_power_law", "scaling_law",
+           "best_of_n_success", "majority_vote_success", "best_of_n_policy", "kl_divergence",
+           "best_of_n_kl_bound", "BradleyTerryFit", "bradley_terry", "bradley_terry_votes",
+           "elo_ratings"]

@@ -534,4 +534,16 @@ BUGS = [
         # window floor (E = 0 with SE 0 is infinitely far)
         ["32_scaling_laws.ipynb"], ["tests/test_training_scaling_law.py"],
         conclusion=True),
+    # Part VI — chapters 29–32 -----------------------------------------------------------
+    bug("judge-threshold-flipped", ["30"],
+        "The judge's threshold is applied the wrong way: an answer counts as accepted when "
+        "its probability is below 0.5, so the confusion matrix swaps the judge's verdicts.",
+        "a classifier's decision rule inverted (score < threshold), a learner's mistake when "
+        "a score is read as a distance; the brief of issue 69",
+        [("nnbook/experiments/judges.py",
+          "said = (judge_scores(judge, prompts, answers) > threshold).astype(int)",
+          "said = (judge_scores(judge, prompts, answers) < threshold).astype(int)")],
+        # notebook 30, section 4: `assert tpr > fpr + 0.2 and cm[0, 1] > 0` (the judge
+        # accepts the grammar's accepted answers more often than its rejected ones)
+        ["30_judges_and_test_time_compute.ipynb"], ["tests/test_experiments_judges.py"]),
 ]

@@ -1,0 +1,140 @@
+"""Leaderboards from pairwise votes (chapter 30): votes drawn from a Bradley–Terry model with
+known strengths, its maximum-likelihood fit by Newton's method (converged when the gradient's
+norm is small), and Elo's online ratings, whose values depend on the order of the votes.
+"""
+
+from __future__ import annotations
+
+from math import log
+
+import numpy as np
+
+from ..validate import make_rng, positive_int
+
+__all__ = ["BradleyTerryFit", "bradley_terry", "bradley_terry_votes", "elo_ratings",
+           "ELO_SCALE"]
+
+ELO_SCALE = 400 / log(10)   # Elo points per unit of log-strength: P(i beats j) = σ(θi − θj)
+
+
+class BradleyTerryFit:
+    """The result of ``bradley_terry``: ``strengths`` (the log-strengths θ, normalised to
+    mean 0), ``players`` (their names, in that order), ``converged`` (the log-likelihood's
+    gradient norm fell below ``tol``, and Newton's steps below √tol), ``grad_norm``, ``iterations`` and ``log_likelihood``."""
+
+    def __init__(self, players, strengths, converged, grad_norm, iterations, log_likelihood):
+        self.players, self.strengths = list(players), strengths
+        self.converged, self.grad_norm = converged, grad_norm
+        self.iterations, self.log_likelihood = iterations, log_likelihood
+
+    def __repr__(self):
+        return (f"BradleyTerryFit({len(self.players)} players, converged={self.converged}, "
+                f"gradient norm {self.grad_norm:.2e} after {self.iterations} iterations)")
+
+
+def _pairs(owner, votes):
+    try:
+        pairs = [(w, l) for w, l in votes]
+    except (TypeError, ValueError):
+        raise ValueError(f"{owner}: expected votes as (winner, loser) pairs, got "
+                         f"{type(votes).__name__}. Pass a list of 2-tuples.") from None
+    if not pairs:
+        raise ValueError(f"{owner}: expected at least one vote, got none.")
+    if any(w == l for w, l in pairs):
+        raise ValueError(f"{owner}: a vote pairs a player with itself "
+                         f"({next(w for w, l in pairs if w == l)!r}); drop it.")
+    return pairs
+
+
+def _players(owner, pairs, players):
+    seen = list(dict.fromkeys(p for pair in pairs for p in pair))
+    if players is None:
+        return seen
+    players = list(players)
+    missing = [p for p in players if p not in set(seen)]
+    if missing:
+        raise ValueError(f"{owner}: player {missing[0]!r} has no votes, so its strength is "
+                         f"not identified. Drop it from players or collect votes for it.")
+    extra = [p for p in seen if p not in set(players)]
+    if extra:
+        raise ValueError(f"{owner}: a vote names {extra[0]!r}, which is not among players.")
+    return players
+
+
+def bradley_terry(votes, players=None, *, tol: float = 1e-9, max_iter: int = 100):
+    """The maximum-likelihood Bradley–Terry strengths from (winner, loser) votes.
+
+    The model: P(i beats j) = σ(θi − θj). The log-likelihood Σ log σ(θw − θl) is concave
+    and unchanged by adding a constant to every θ, so the fit is stated with mean(θ) = 0.
+    Newton's method on the Hessian (a weighted graph Laplacian) with the all-ones direction
+    added, so it is invertible; ``converged`` is True once the gradient's norm is below
+    ``tol`` and Newton's last step below √tol. A player who wins (or loses) every vote has
+    no finite maximum: its θ runs off by about one per step while the gradient fades, so
+    the steps never shrink and the fit stops at ``max_iter`` with ``converged`` False. A player in ``players`` with no votes is
+    a ``ValueError`` naming it.
+
+    Shapes: votes a sequence of (winner, loser) pairs → ``BradleyTerryFit``."""
+    pairs = _pairs("bradley_terry", votes)
+    names = _players("bradley_terry", pairs, players)
+    index = {p: i for i, p in enumerate(names)}
+    w = np.array([index[a] for a, _ in pairs])
+    l = np.array([index[b] for _, b in pairs])
+    k = len(names)
+    theta = np.zeros(k)
+    grad_norm, step, it = np.inf, np.inf, 0
+    for it in range(max_iter + 1):
+        d = theta[w] - theta[l]
+        s = np.exp(-np.logaddexp(0.0, d))                           # σ(−d) = 1 − P(w wins)
+        grad = np.bincount(w, s, k) - np.bincount(l, s, k)
+        grad_norm = float(np.linalg.norm(grad))
+        if (grad_norm < tol and step < tol ** 0.5) or it == max_iter:
+            break
+        h = s * (1 - s)
+        lap = np.zeros((k, k))
+        np.add.at(lap, (w, w), h)
+        np.add.at(lap, (l, l), h)
+        np.add.at(lap, (w, l), -h)
+        np.add.at(lap, (l, w), -h)
+        delta = np.linalg.solve(lap + np.ones((k, k)) / k, grad)
+        step = float(np.abs(delta).max())
+        theta = theta + delta - delta.mean()
+    d = theta[w] - theta[l]
+    loglik = float(-np.logaddexp(0.0, -d).sum())
+    converged = bool(grad_norm < tol and step < tol ** 0.5)
+    return BradleyTerryFit(names, theta, converged, grad_norm, it, loglik)
+
+
+def bradley_terry_votes(strengths, n_votes, *, rng=None):
+    """``n_votes`` (winner, loser) pairs of player indices: each vote a pair of distinct
+    players drawn uniformly, the first winning with probability σ(θi − θj).
+
+    Shapes: strengths (K,) → a list of n_votes pairs of ints."""
+    theta = np.asarray(strengths, dtype=np.float64)
+    if theta.ndim != 1 or len(theta) < 2 or not np.all(np.isfinite(theta)):
+        raise ValueError(f"bradley_terry_votes: expected finite strengths (K,) with K ≥ 2, "
+                         f"got shape {theta.shape}.")
+    n_votes = positive_int("bradley_terry_votes", "n_votes", n_votes)
+    rng = make_rng(rng, "bradley_terry_votes")
+    i = rng.integers(0, len(theta), n_votes)
+    j = (i + rng.integers(1, len(theta), n_votes)) % len(theta)    # another player
+    first = rng.random(n_votes) < 1 / (1 + np.exp(theta[j] - theta[i]))
+    win, lose = np.where(first, i, j), np.where(first, j, i)
+    return [(int(a), int(b)) for a, b in zip(win, lose)]
+
+
+def elo_ratings(votes, players=None, *, k: float = 16.0, initial: float = 1500.0):
+    """Elo's ratings after the votes in the order given: each vote moves the winner up and
+    the loser down by k·(1 − E), E = 1/(1 + 10^((R_l − R_w)/400)) the winner's expected
+    score. Returns ``(players, ratings)`` with ratings an array in Elo points."""
+    pairs = _pairs("elo_ratings", votes)
+    names = _players("elo_ratings", pairs, players)
+    if isinstance(k, bool) or not np.isscalar(k) or not 0 < k < np.inf:
+        raise ValueError(f"elo_ratings: k must be a positive number, got {k!r}.")
+    index = {p: i for i, p in enumerate(names)}
+    rating = np.full(len(names), float(initial))
+    for a, b in pairs:
+        i, j = index[a], index[b]
+        expected = 1 / (1 + 10 ** ((rating[j] - rating[i]) / 400))
+        rating[i] += k * (1 - expected)
+        rating[j] -= k * (1 - expected)
+    return names, rating

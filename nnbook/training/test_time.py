@@ -1,0 +1,147 @@
+"""Test-time compute in closed form (chapter 30): best-of-n's success 1 − (1 − p)^n, majority
+vote's exact success (a multinomial tail, ties stated), the exact distribution best-of-n
+draws from an enumerable policy under a scorer, and its KL to that policy beside log n − (n − 1)/n.
+"""
+
+from __future__ import annotations
+
+from math import lgamma, log
+
+import numpy as np
+
+from ..validate import positive_int
+
+__all__ = ["best_of_n_success", "majority_vote_success", "best_of_n_policy", "kl_divergence",
+           "best_of_n_kl_bound"]
+
+TIES = ("lose", "share")
+MAX_VOTES = 2000
+
+
+def _probability(owner, p):
+    if isinstance(p, bool) or not np.isscalar(p) or not 0 <= p <= 1:
+        raise ValueError(f"{owner}: expected a success probability p in [0, 1], got {p!r}.")
+    return float(p)
+
+
+def _distribution(owner, probs):
+    q = np.asarray(probs, dtype=np.float64)
+    if q.ndim != 1 or not len(q) or not np.all(np.isfinite(q)) or q.min() < 0 \
+            or abs(q.sum() - 1) > 1e-9:
+        raise ValueError(f"{owner}: expected a probability vector (K,) (non-negative, summing "
+                         f"to 1), got shape {q.shape} summing to {q.sum() if q.size else 0}. "
+                         f"Divide counts by their total.")
+    return q
+
+
+def best_of_n_success(p, n):
+    """P(at least one of n independent answers is correct) = 1 − (1 − p)^n: best-of-n with an
+    exact verifier as the selector, for a prompt the model answers correctly with probability p."""
+    p = _probability("best_of_n_success", p)
+    n = positive_int("best_of_n_success", "n", n)
+    return 1.0 - (1.0 - p) ** n
+
+
+def _binom_pmf(r, pi, kmax):
+    """pmf of Binomial(r, pi) at k = 0 … min(r, kmax), as an array."""
+    k = np.arange(min(r, kmax) + 1)
+    if pi <= 0:
+        return (k == 0).astype(float)
+    if pi >= 1:
+        return (k == r).astype(float)
+    logc = np.array([lgamma(r + 1) - lgamma(j + 1) - lgamma(r - j + 1) for j in k])
+    return np.exp(logc + k * log(pi) + (r - k) * log(1 - pi))
+
+
+def majority_vote_success(probs, correct, n, *, ties="lose"):
+    """The exact probability that majority vote over n sampled answers returns the correct one.
+
+    The n answers are a multinomial draw from ``probs`` (K,), the answers' probabilities;
+    ``correct`` is the index of the correct answer. The vote returns the most frequent
+    answer. ``ties``: ``"lose"`` counts a tie for first place as a failure (a strict
+    plurality is needed); ``"share"`` breaks a tie uniformly at random, so a tie among t + 1
+    answers wins with probability 1/(t + 1). Computed exactly by splitting the multinomial
+    into binomials, one answer after another: no sampling; n ≤ 2000.
+
+    Shapes: probs (K,) → a float."""
+    q = _distribution("majority_vote_success", probs)
+    n = positive_int("majority_vote_success", "n", n)
+    if n > MAX_VOTES:
+        raise ValueError(f"majority_vote_success: n={n} is above {MAX_VOTES} (the exact sum "
+                         f"costs n³ steps); sample the vote instead.")
+    if isinstance(correct, bool) or not isinstance(correct, (int, np.integer)) \
+            or not 0 <= correct < len(q):
+        raise ValueError(f"majority_vote_success: expected correct as an index in [0, "
+                         f"{len(q)}), got {correct!r}.")
+    if ties not in TIES:
+        raise ValueError(f"majority_vote_success: ties must be one of {TIES}, got {ties!r}.")
+    others = np.delete(q, correct)
+    tail = np.cumsum(others[::-1])[::-1]                       # mass of the others left
+    total = 0.0
+    for c in range(1, n + 1):                                  # the correct answer's count
+        p_c = _binom_pmf(n, q[correct], n)[c]
+        if p_c == 0:
+            continue
+        # state[r, t]: probability that r draws remain for the answers not yet split and t
+        # of those already split tied with c (none above c)
+        state = np.zeros((n - c + 1, len(others) + 1))
+        state[n - c, 0] = 1.0
+        for j, q_j in enumerate(others):
+            pi = q_j / tail[j] if tail[j] > 0 else 0.0
+            new = np.zeros_like(state)
+            for r in np.nonzero(state.any(axis=1))[0]:
+                pmf = _binom_pmf(int(r), pi, c)                 # answer j's count k ≤ c
+                below = np.arange(min(len(pmf), c))              # k < c: no tie
+                new[r - below] += pmf[below, None] * state[r]
+                if len(pmf) > c:                                 # k = c: one more tie
+                    new[r - c, 1:] += pmf[c] * state[r, :-1]
+            state = new
+        t = np.arange(len(others) + 1)
+        weight = (t == 0).astype(float) if ties == "lose" else 1.0 / (t + 1)
+        total += p_c * float(state[0] @ weight)
+    return total
+
+
+def best_of_n_policy(probs, scores, n):
+    """The exact distribution of best-of-n: draw n answers from ``probs`` (K,) and return the
+    one the scorer rates highest. Sorted by score, with F the policy's cumulative mass, an
+    answer's group of equal scores is chosen with probability F(g)^n − F(g−)^n, and inside a
+    group each answer in proportion to its probability (ties go to any of the tied samples).
+
+    Shapes: probs (K,), scores (K,) → (K,)."""
+    q = _distribution("best_of_n_policy", probs)
+    s = np.asarray(scores, dtype=np.float64)
+    if s.shape != q.shape or not np.all(np.isfinite(s)):
+        raise ValueError(f"best_of_n_policy: expected finite scores of shape {q.shape} (one "
+                         f"per answer), got shape {s.shape}.")
+    n = positive_int("best_of_n_policy", "n", n)
+    levels = np.unique(s)                                        # ascending
+    mass = np.array([q[s == v].sum() for v in levels])
+    cdf = np.cumsum(mass)
+    below = np.concatenate([[0.0], cdf[:-1]])
+    chosen = np.clip(cdf, 0, 1) ** n - below ** n                # each score level
+    out = np.zeros_like(q)
+    for v, m, c in zip(levels, mass, chosen):
+        if m > 0:
+            out[s == v] = c * q[s == v] / m
+    return out
+
+
+def kl_divergence(p, q):
+    """KL(p ‖ q) = Σ p log(p / q) in nats, 0 log 0 = 0; infinite where p > 0 = q."""
+    p = _distribution("kl_divergence", p)
+    q = _distribution("kl_divergence", q)
+    if p.shape != q.shape:
+        raise ValueError(f"kl_divergence: expected two distributions of one shape, got "
+                         f"{p.shape} and {q.shape}.")
+    keep = p > 0
+    if np.any(q[keep] == 0):
+        return float("inf")
+    return float(np.sum(p[keep] * np.log(p[keep] / q[keep])))
+
+
+def best_of_n_kl_bound(n):
+    """log n − (n − 1)/n: the bound on KL(best-of-n ‖ policy), reached as the policy's largest
+    probability goes to 0 (all answers distinct, scores without ties)."""
+    n = positive_int("best_of_n_kl_bound", "n", n)
+    return log(n) - (n - 1) / n

@@ -1,0 +1,42 @@
+"""nnbook/experiments/judges.py: the writer's answers and their verdicts, the features (a bag
+of words and the subject), the judge's confusion against the grammar, and best-of-n's exact
+acceptance at n = 1 equal to the writer's."""
+
+import numpy as np
+import pytest
+
+from nnbook.experiments import judges as jd
+
+
+def test_the_writer_mixes_right_wrong_subject_and_broken_answers():
+    prompts, answers, verdicts = jd.answer_set(600, np.random.default_rng(0))
+    kinds = [jd.TASK.verdict(p, a) for p, a in zip(prompts, answers)]
+    share = {k: kinds.count(k) / len(kinds) for k in set(kinds)}
+    # a third right-subject sentences, a third another subject's (a broken one may still pass)
+    assert 0.28 < share["wrong subject"] < 0.40 and 0.30 < share["accepted"] < 0.45
+    assert share["not in the language"] > 0.2
+    assert np.array_equal(verdicts, [k == "accepted" for k in kinds])
+
+
+def test_features_count_words_and_name_the_subject():
+    X = jd.features(["(cats) ", "(dog) "], ["the cats (that the cats see) run.", "."])
+    index = {w: i for i, w in enumerate(jd.VOCAB)}
+    assert X.shape == (2, len(jd.VOCAB) + 8)
+    assert X[0, index["cats"]] == 2 and X[0, index["("]] == 1 and X[0, index["the"]] == 2
+    assert X[0, len(jd.VOCAB) + jd.TASK.subjects.index("cats")] == 1
+    assert X[1, len(jd.VOCAB) + jd.TASK.subjects.index("dog")] == 1 and X[1].sum() == 2
+
+
+def test_confusion_counts_every_answer_against_the_grammar():
+    judge = jd.train_judge(1, n=300, epochs=3)
+    prompts, answers, verdicts = jd.answer_set(200, np.random.default_rng(2))
+    cm = jd.judge_confusion(judge, prompts, answers, verdicts)
+    said = jd.judge_scores(judge, prompts, answers) > 0.5
+    assert cm.sum() == 200 and cm[1].sum() == verdicts.sum()
+    assert cm[1, 1] == np.sum(said & (verdicts == 1)) and cm[0, 1] == np.sum(said & (verdicts == 0))
+
+
+def test_best_of_one_is_the_writer():
+    judge = jd.train_judge(1, n=300, epochs=3)
+    exact = np.mean([jd.writer_policy(s)[2] @ jd.writer_policy(s)[3] for s in jd.TASK.subjects])
+    assert jd.best_of_n_acceptance(judge, ns=(1,))[0] == pytest.approx(exact, abs=1e-12)

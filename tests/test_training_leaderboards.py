@@ -1,0 +1,73 @@
+"""nnbook/training/leaderboards.py: Bradley–Terry's fit (hand values, the gradient at the
+optimum, recovery of known strengths, the unidentified cases), the votes, Elo, the errors."""
+
+import numpy as np
+import pytest
+
+from nnbook.training.leaderboards import (ELO_SCALE, bradley_terry, bradley_terry_votes,
+                                          elo_ratings)
+
+
+def test_two_players_fit_is_the_log_odds():
+    votes = [("a", "b")] * 3 + [("b", "a")]
+    fit = bradley_terry(votes)
+    assert fit.converged and fit.players == ["a", "b"]
+    assert fit.strengths[0] - fit.strengths[1] == pytest.approx(np.log(3), abs=1e-9)
+    assert fit.strengths.sum() == pytest.approx(0, abs=1e-12)   # the stated normalisation
+
+
+def test_fit_is_a_stationary_point_and_beats_nearby_strengths():
+    theta = np.array([-1.0, 0.0, 0.4, 0.6])
+    votes = bradley_terry_votes(theta, 600, rng=np.random.default_rng(3))
+    fit = bradley_terry(votes, players=range(4))
+    assert fit.converged and fit.grad_norm < 1e-9
+
+    def loglik(t):
+        return sum(-np.logaddexp(0, -(t[w] - t[l])) for w, l in votes)
+
+    assert loglik(fit.strengths) == pytest.approx(fit.log_likelihood)
+    r = np.random.default_rng(0)
+    for _ in range(5):
+        assert loglik(fit.strengths + 0.01 * r.normal(size=4)) < fit.log_likelihood
+
+
+def test_recovers_known_strengths():
+    theta = np.array([-1.0, -0.2, 0.3, 0.9])
+    votes = bradley_terry_votes(theta, 20000, rng=np.random.default_rng(1))
+    fit = bradley_terry(votes, players=range(4))
+    assert np.abs(fit.strengths - (theta - theta.mean())).max() < 0.08
+
+
+def test_a_player_who_wins_everything_does_not_converge():
+    fit = bradley_terry([("a", "b"), ("a", "c"), ("b", "c"), ("c", "b")], max_iter=30)
+    assert not fit.converged and fit.iterations == 30
+
+
+def test_errors_name_the_player():
+    with pytest.raises(ValueError, match="player 'd' has no votes"):
+        bradley_terry([("a", "b"), ("b", "c")], players=["a", "b", "c", "d"])
+    with pytest.raises(ValueError, match="'z', which is not among players"):
+        bradley_terry([("a", "z")], players=["a"])
+    with pytest.raises(ValueError, match="with itself"):
+        bradley_terry([("a", "a")])
+    with pytest.raises(ValueError, match="at least one vote"):
+        bradley_terry([])
+
+
+def test_votes_follow_the_model():
+    votes = bradley_terry_votes([0.0, 1.0], 20000, rng=np.random.default_rng(5))
+    share = np.mean([w == 1 for w, _ in votes])
+    assert abs(share - 1 / (1 + np.exp(-1))) < 0.015        # 4.5 standard errors
+    assert all(w != l for w, l in votes)
+
+
+def test_elo_by_hand_and_order_dependence():
+    names, r = elo_ratings([("a", "b")], k=16)
+    assert names == ["a", "b"] and r == pytest.approx([1508, 1492])
+    votes = [("a", "b"), ("a", "b"), ("b", "a")]
+    _, first = elo_ratings(votes)
+    _, second = elo_ratings(votes[::-1])
+    assert not np.allclose(first, second)
+    assert first.sum() == pytest.approx(3000) and ELO_SCALE == pytest.approx(173.72, abs=0.01)
+    with pytest.raises(ValueError, match="k must be a positive number"):
+        elo_ratings(votes, k=0)

@@ -1,0 +1,100 @@
+"""nnbook/training/test_time.py: best-of-n and majority vote in closed form against hand values
+and brute-force enumeration, best-of-n's exact distribution and its KL bound, the errors."""
+
+import itertools
+from math import log
+
+import numpy as np
+import pytest
+
+from nnbook.training.test_time import (best_of_n_kl_bound, best_of_n_policy,
+                                       best_of_n_success, kl_divergence,
+                                       majority_vote_success)
+
+
+def test_best_of_n_success_by_hand():
+    assert best_of_n_success(0.2, 1) == pytest.approx(0.2)
+    assert best_of_n_success(0.2, 3) == pytest.approx(1 - 0.8 ** 3)
+    assert best_of_n_success(0.0, 50) == 0.0 and best_of_n_success(1.0, 1) == 1.0
+    with pytest.raises(ValueError, match="success probability p in"):
+        best_of_n_success(1.5, 2)
+    with pytest.raises(ValueError, match="n"):
+        best_of_n_success(0.5, 0)
+
+
+def brute_force_vote(q, correct, n, ties):
+    """Every ordered sequence of n answers, its probability, the vote's outcome."""
+    total = 0.0
+    for seq in itertools.product(range(len(q)), repeat=n):
+        counts = np.bincount(seq, minlength=len(q))
+        top = np.flatnonzero(counts == counts.max())
+        if correct in top:
+            share = 1.0 if len(top) == 1 else (0.0 if ties == "lose" else 1 / len(top))
+            total += np.prod(q[list(seq)]) * share
+    return total
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 6])
+@pytest.mark.parametrize("ties", ["lose", "share"])
+def test_majority_vote_equals_enumeration(n, ties):
+    q = np.array([0.35, 0.4, 0.15, 0.1])
+    for correct in (0, 2):
+        assert majority_vote_success(q, correct, n, ties=ties) == pytest.approx(
+            brute_force_vote(q, correct, n, ties), abs=1e-12)
+
+
+def test_majority_vote_two_answers_is_a_binomial_tail():
+    # K = 2, n odd: the correct answer wins when it has more than n/2 of the votes
+    from math import comb
+    p, n = 0.6, 11
+    tail = sum(comb(n, c) * p ** c * (1 - p) ** (n - c) for c in range(6, 12))
+    assert majority_vote_success([p, 1 - p], 0, n) == pytest.approx(tail, abs=1e-12)
+    # a wrong mode: the vote's success falls towards 0 as n grows
+    q = [0.3, 0.4, 0.2, 0.1]
+    assert majority_vote_success(q, 0, 60) < majority_vote_success(q, 0, 5) < 0.3
+
+
+def test_majority_vote_errors():
+    with pytest.raises(ValueError, match="probability vector"):
+        majority_vote_success([0.5, 0.4], 0, 3)
+    with pytest.raises(ValueError, match="expected correct as an index"):
+        majority_vote_success([0.5, 0.5], 2, 3)
+    with pytest.raises(ValueError, match="ties must be one of"):
+        majority_vote_success([0.5, 0.5], 0, 3, ties="win")
+    with pytest.raises(ValueError, match="above 2000"):
+        majority_vote_success([0.5, 0.5], 0, 2001)
+
+
+def test_best_of_n_policy_against_enumeration_and_ties():
+    q = np.array([0.1, 0.3, 0.2, 0.4])
+    s = np.array([3.0, 1.0, 3.0, 0.0])         # answers 0 and 2 tie for the top score
+    for n in (1, 2, 3):
+        exact = np.zeros(4)
+        for seq in itertools.product(range(4), repeat=n):
+            best = max(s[list(seq)])
+            tied = [i for i in seq if s[i] == best]
+            for i in tied:                       # any tied sample, uniformly
+                exact[i] += np.prod(q[list(seq)]) / len(tied)
+        assert np.allclose(best_of_n_policy(q, s, n), exact, atol=1e-12)
+    assert np.allclose(best_of_n_policy(q, s, 1), q)
+    with pytest.raises(ValueError, match="finite scores of shape"):
+        best_of_n_policy(q, s[:3], 2)
+
+
+def test_kl_bound_is_an_upper_bound_tight_when_answers_are_many():
+    for n in (2, 4, 16):
+        bound = best_of_n_kl_bound(n)
+        assert bound == pytest.approx(log(n) - (n - 1) / n)
+        few = np.array([0.5, 0.3, 0.2])
+        assert kl_divergence(best_of_n_policy(few, np.arange(3), n), few) < bound - 0.01
+        many = np.full(4000, 1 / 4000)
+        gap = bound - kl_divergence(best_of_n_policy(many, np.arange(4000), n), many)
+        assert 0 <= gap < 1e-2
+
+
+def test_kl_divergence_by_hand_and_errors():
+    assert kl_divergence([0.5, 0.5], [0.25, 0.75]) == pytest.approx(
+        0.5 * log(2) + 0.5 * log(2 / 3))
+    assert kl_divergence([0.5, 0.5], [1.0, 0.0]) == float("inf")
+    with pytest.raises(ValueError, match="of one shape"):
+        kl_divergence([1.0], [0.5, 0.5])
