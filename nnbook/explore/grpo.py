@@ -65,7 +65,7 @@ def group_update_figure(G: int = 8, p: float = 0.3):
 
 def group_update(G: int = 8, p: float = 0.3):
     """Move the group size and the success rate: the caption reads the share of groups that
-    teach nothing and each advantage's weight; figure: ``group_update_figure``. Chapter 29."""
+    teach nothing and each advantage's weight. Figure: ``group_update_figure``. Chapter 29."""
     import ipywidgets as w
     G, p = _checked("group_update", G, p)
     controls = {"G": _int(w, "G", G, 2, 16), "p": _float(w, "p", p, 0.01, 0.99, 0.01)}
