@@ -280,9 +280,9 @@ class TransformerBlock(Caching, Layer):
     @training.setter
     def training(self, value) -> None:
         self._training = value
-        for part in (self.__dict__.get(name) for name in _PARTS + ("relu",)):
-            if isinstance(part, Layer):
-                part.training = value
+        for name in _PARTS + ("relu",):                 # a loop, not a generator: each
+            if isinstance(self.__dict__.get(name), Layer):  # cached token walks through it
+                self.__dict__[name].training = value
 
     @property
     def attention_weights(self):
