@@ -1,6 +1,7 @@
 """nnbook/experiments/judges.py: the writer's answers and their verdicts, the features (a bag
-of words and the subject), the judge's confusion against the grammar, and best-of-n's exact
-acceptance at n = 1 equal to the writer's."""
+of words and the subject), the judge's confusion against the grammar, best-of-n's exact
+acceptance at n = 1 equal to the writer's, the judge as a 0/1 reward and the RL table's row
+from its per-step shares (the RL run itself: the notebook and the claims over seeds)."""
 
 import numpy as np
 import pytest
@@ -40,3 +41,22 @@ def test_best_of_one_is_the_writer():
     judge = jd.train_judge(1, n=300, epochs=3)
     exact = np.mean([jd.writer_policy(s)[2] @ jd.writer_policy(s)[3] for s in jd.TASK.subjects])
     assert jd.best_of_n_acceptance(judge, ns=(1,))[0] == pytest.approx(exact, abs=1e-12)
+
+
+def test_rl_summary_averages_blocks_of_steps():
+    true = np.array([0.2, 0.2, 0.2, 0.2, 0.2, 0.4, 0.4, 0.4, 0.4, 0.4, 0.0, 0, 0, 0, 0.1])
+    proxy = np.linspace(0.3, 0.9, 15)
+    row = jd.rl_summary(proxy, true)
+    assert [row[f"true {k}"] for k in (5, 10, 15)] == pytest.approx([0.2, 0.4, 0.02])
+    assert row["proxy 5"] == pytest.approx(proxy[:5].mean())
+    assert row["true peak step"] == 10 and row["true fall"] == pytest.approx(0.38)
+    assert row["proxy rise"] == pytest.approx(proxy[10:].mean() - proxy[:5].mean())
+
+
+def test_the_judge_as_reward_pays_its_verdict():
+    judge = jd.train_judge(1, n=300, epochs=3)
+    prompts, answers, _ = jd.answer_set(50, np.random.default_rng(3))
+    reward = jd.judge_reward(judge)
+    paid = [reward(p, a) for p, a in zip(prompts, answers)]
+    assert paid == list(jd.judge_verdicts(judge, prompts, answers).astype(float))
+    assert 0 < sum(paid) < 50

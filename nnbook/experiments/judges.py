@@ -1,6 +1,7 @@
 """Chapter 30's learned judge: a small classifier that reads chapter 22's prompts and answers as
-bags of words, scored against the grammar's exact verdict (its confusion matrix), and used as
-best-of-n's selector on an enumerable writer, the true acceptance computed exactly for each n.
+bags of words, scored against the grammar's exact verdict (its confusion matrix), used as
+best-of-n's selector on an enumerable writer (the true acceptance exact for each n) and as
+chapter 29's GRPO reward, the grammar's acceptance watched along training.
 """
 
 from __future__ import annotations
@@ -17,14 +18,18 @@ from ..training import BinaryCrossEntropy, Sequential
 from ..training.metrics import confusion_matrix
 from ..training.optimizers import Adam
 from ..training.test_time import best_of_n_policy
+from .sft_rl_dpo import copy_of, sft_model
+from .verifier_rl import STEPS, exact_reward, grpo_train
 
 __all__ = ["TASK", "sentences", "VOCAB", "write_answer", "features", "answer_set", "train_judge",
-           "judge_scores", "judge_confusion", "writer_policy", "best_of_n_acceptance", "judge_run", "NS",
-           "TABLES"]
+           "judge_scores", "judge_verdicts", "judge_confusion", "writer_policy",
+           "best_of_n_acceptance", "judge_run", "NS", "BLOCK", "judge_reward", "judge_rl",
+           "rl_summary", "judge_rl_run", "TABLES"]
 
 TASK = SubjectTask()
 TOKEN = re.compile(r"[a-z]+|[().!?]")
 NS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+BLOCK = 5                                   # RL steps averaged into one point of its curves
 
 
 @functools.lru_cache(maxsize=1)
@@ -109,10 +114,17 @@ def judge_scores(judge, prompts, answers):
     return 1 / (1 + np.exp(-z))
 
 
+def judge_verdicts(judge, prompts, answers, threshold=0.5):
+    """What the judge says, (m,) ints: 1 ("accepted") where its probability is above
+    ``threshold``, else 0."""
+    said = (judge_scores(judge, prompts, answers) > threshold).astype(int)
+    return said
+
+
 def judge_confusion(judge, prompts, answers, verdicts, threshold=0.5):
     """The judge's confusion against the grammar: counts ``cm[truth, said]``, (2, 2), where
     the judge says "accepted" (1) when its probability is above ``threshold``."""
-    said = (judge_scores(judge, prompts, answers) > threshold).astype(int)
+    said = judge_verdicts(judge, prompts, answers, threshold)
     return confusion_matrix(np.asarray(verdicts, dtype=int), said, 2)
 
 
@@ -155,4 +167,48 @@ def judge_run(seed):
     return row
 
 
-TABLES = {"30_judges": (judge_run, tuple(range(30, 40)))}
+def judge_reward(judge, threshold=0.5):
+    """The judge as chapter 29's 0/1 reward: ``reward(prompt, answer)`` is 1.0 when the judge
+    says "accepted"."""
+    def reward(prompt, answer):
+        return float(judge_verdicts(judge, [prompt], [answer], threshold)[0])
+    return reward
+
+
+def judge_rl(judge, seed, steps=STEPS):
+    """Chapter 29's GRPO loop (``grpo_train``) from chapter 22's SFT model, rewarded by the
+    judge's verdict, its answers drawn from ``default_rng(seed + 60_000)``. Returns ``(policy,
+    proxy, true)``: the trained policy and, for each step's 64 answers, the share the judge
+    accepts (the reward) and the share the grammar accepts (watched, never trained on)."""
+    policy = copy_of(sft_model())
+    history = grpo_train(policy, judge_reward(judge), np.random.default_rng(seed + 60_000),
+                         steps=steps, watch=exact_reward)
+    proxy, true = np.array(history).T                       # (steps,) each
+    return policy, proxy, true
+
+
+def rl_summary(proxy, true):
+    """A row of the table from the per-step shares: their means over each ``BLOCK`` steps
+    (``"true 5"`` is steps 1–5), the step that ends the true acceptance's best block, its
+    fall from there to the last block, and the proxy's rise from the first block to the
+    last."""
+    ends = range(BLOCK, len(true) + 1, BLOCK)
+    t = np.array([true[k - BLOCK:k].mean() for k in ends])
+    p = np.array([proxy[k - BLOCK:k].mean() for k in ends])
+    row = {f"true {k}": float(v) for k, v in zip(ends, t)}
+    row.update({f"proxy {k}": float(v) for k, v in zip(ends, p)})
+    row["true peak step"] = int(ends[int(np.argmax(t))])
+    row["true fall"] = float(t.max() - t[-1])
+    row["proxy rise"] = float(p[-1] - p[0])
+    return row
+
+
+def judge_rl_run(seed):
+    """One seed: ``train_judge(seed)`` (the judge of ``judge_run(seed)``) as GRPO's reward
+    for ``STEPS`` steps, summarised by ``rl_summary``."""
+    _, proxy, true = judge_rl(train_judge(seed), seed)
+    return rl_summary(proxy, true)
+
+
+TABLES = {"30_judges": (judge_run, tuple(range(30, 40))),
+          "30_judge_rl": (judge_rl_run, tuple(range(30, 40)))}

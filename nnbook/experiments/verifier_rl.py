@@ -39,21 +39,28 @@ def buggy_reward(prompt: str, answer: str) -> float:
     return float(() in states and TASK.subject_of(answer) == subject)
 
 
-def grpo_train(policy, reward, r, steps=40, lr=0.002, kind="std population"):
+def grpo_train(policy, reward, r, steps=40, lr=0.002, kind="std population", watch=None):
     """Chapter 22's RL loop with ``reward`` and ``grpo_advantages(kind)``: each step 8
-    subjects × G = 8 answers, one AdamW step. Returns the mean reward of each step."""
+    subjects × G = 8 answers, one AdamW step. Returns the mean reward of each step, or with
+    ``watch`` (a second reward of the same answers, never trained on: chapter 30's exact
+    verifier beside a judge) the pair (mean reward, mean watch) of each step."""
     policy.compile(optimizer=AdamW(lr=lr, weight_decay=0.0), loss=XENT)
     history = []
     for _ in range(steps):
         prompts = [TASK.prompt(s) for s in r.choice(TASK.subjects, 8) for _ in range(G)]
         written = write(policy, prompts, r)
-        rewards = np.array([reward(p, TASK.answer_of(w)) for p, w in zip(prompts, written)])
+        answers = [TASK.answer_of(w) for w in written]
+        rewards = np.array([reward(p, a) for p, a in zip(prompts, answers)])
         advantages = grpo_advantages(rewards.reshape(-1, G), kind).reshape(-1)
         X, Y, M = answer_arrays(prompts, written)
         _, dZ = policy_gradient_loss(policy.forward(X, training=True), Y, M, advantages)
         policy.backward(dZ, need_dx=False)
         policy.optimizer.step(policy.gradient_pairs())
-        history.append(float(rewards.mean()))
+        if watch is None:
+            history.append(float(rewards.mean()))
+        else:
+            watched = np.mean([watch(p, a) for p, a in zip(prompts, answers)])
+            history.append((float(rewards.mean()), float(watched)))
     return history
 
 
