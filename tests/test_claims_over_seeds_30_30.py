@@ -1,7 +1,9 @@
 """Chapter 30's conclusions over seeds, re-run (the form of tests/claims.py): each test trains
 the chapter's judge on a seed no notebook or stored table uses (in CI) or on the fresh seeds of
-`nox -s fresh_seeds`, and asserts what the chapter says of every seed. About 1.5 s of CPU a seed
-with one BLAS thread (the judge, its confusion on 2000 answers, the exact best-of-n curve).
+`nox -s fresh_seeds`, and asserts what the chapter says of every seed (or of k of n). About
+1.5 s of CPU a seed with one BLAS thread for the judge, its confusion on 2000 answers and the
+exact best-of-n curve; the RL claims add chapter 22's SFT model once (about 5 s) and 40 GRPO
+steps against the judge (about 5 s a seed).
 """
 
 import functools
@@ -18,6 +20,11 @@ FIXED = (3050, 3051)              # no notebook or stored table uses them
 @functools.lru_cache(maxsize=None)
 def run(seed):
     return jd.judge_run(seed)
+
+
+@functools.lru_cache(maxsize=None)
+def rl_run(seed):
+    return jd.judge_rl_run(seed)
 
 
 @pytest.mark.claim(stated="every", text="ch30: the judge accepts the grammar's accepted "
@@ -40,3 +47,31 @@ def test_30_best_of_n_with_the_judge_rises_then_falls(seed):
     curve = np.array([row[f"n={n}"] for n in jd.NS])
     assert curve[jd.NS.index(8)] - curve[0] > 0.1, row
     assert row["peak n"] < 256 and row["drop after peak"] > 0.01, row
+
+
+# RL against the judge (section 6). Stored: 10 seeds, 30 … 39 (tables/30_judge_rl.json); the
+# (k, n) claims hold on FIXED, as tests/claims.py asks of a fixed seed.
+@pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
+                                        "acceptance by more than 0.1 from its first 5 steps "
+                                        "to its last 5, and it ends above the grammar's")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
+    row = rl_run(seed)
+    assert row["proxy rise"] > 0.1, row
+    assert row["proxy 40"] > row["true 40"], row
+
+
+@pytest.mark.claim(stated=(7, 10), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+                                        "steps) with true acceptance below 0.05")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
+    row = rl_run(seed)
+    assert row["true 40"] < 0.05, row
+
+
+@pytest.mark.claim(stated=(5, 10), text="ch30: GRPO rewarded by the judge has its highest true "
+                                        "acceptance in its first 5 steps")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_30_rl_against_the_judge_never_rises_first(seed):
+    row = rl_run(seed)
+    assert row["true peak step"] == jd.BLOCK, row
