@@ -827,11 +827,15 @@ CHAPTERS = [
                      "training/test_time.py"),
             explorables=(E("test_time_compute", "test_time",
                            Slider("n", "61", "majority vote with 0.152", "imports")),),
-            tables=("30_judges",),
-            # the notebook's run is jd.judge_run(SEED), SEED = 30; `row` has every column
+            tables=("30_judge_rl", "30_judges"),
+            # the notebook's runs are jd.judge_run(SEED) and jd.judge_rl(judge, SEED) with
+            # section 4's judge, jd.train_judge(SEED), SEED = 30; `row` and `row_rl` have
+            # every column; compared only on the NumPy that made them
             asserted=(Asserted("30_judges", 30,
-                               "    assert all(abs(first[k] - v) < 1e-9 for k, v in row.items())"),),
-            exercises=("30.1",), solutions="exercise_solutions_judges",
+                               "    assert all(abs(first[k] - v) < 1e-9 for k, v in row.items())"),
+                      Asserted("30_judge_rl", 30,
+                               "    assert all(abs(first_rl[k] - v) < 1e-9 for k, v in row_rl.items())")),
+            exercises=("30.1", "30.2"), solutions="exercise_solutions_judges",
             claims="test_claims_over_seeds_30_30.py",
             covers=("Judges, test-time compute and leaderboards, each against an exact answer: "
                     "best-of-n's success 1 − (1 − p)^n and majority vote's exact multinomial "
@@ -845,7 +849,10 @@ CHAPTERS = [
                     "moving with the order of the same votes; a small bag-of-words judge with "
                     "its exact confusion matrix against the grammar, and best-of-n with it as "
                     "selector rising then falling in true acceptance (over-optimisation), over "
-                    "10 stored seeds."),
+                    "10 stored seeds; the same judge as chapter 29's GRPO reward, the grammar "
+                    "watching: the judge's acceptance rises on every stored seed while the true "
+                    "acceptance ends below 0.05 on 7 of 10 (over-optimisation from the first "
+                    "steps); best-of-n with a judge's error rates in closed form (exercise)."),
             names=("nb.training.best_of_n_success", "nb.training.majority_vote_success",
                    "nb.training.best_of_n_policy", "nb.training.kl_divergence",
                    "nb.training.best_of_n_kl_bound", "nb.training.bradley_terry",
