@@ -50,7 +50,11 @@ def test_30_best_of_n_with_the_judge_rises_then_falls(seed):
 
 
 # RL against the judge (section 6). Stored: 10 seeds, 30 … 39 (tables/30_judge_rl.json); the
-# (k, n) claims hold on FIXED, as tests/claims.py asks of a fixed seed.
+# (k, n) claims hold on FIXED, as tests/claims.py asks of a fixed seed. Measured on 10 new seeds
+# (468845700, 487113900, 557169900, 926765800, 1029229200, 1390342200, 1803137900, 1827612300,
+# 1881561400, 2015487000; `python tests/fresh_seeds.py --seeds 10 -k
+# test_claims_over_seeds_30_30`): the every-seed claim held on all 10, true acceptance below
+# 0.05 at the end on 5 (the others ended at 0.12 to 0.83), highest in the first 5 steps on 6.
 @pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
                                         "to its last 5, and it ends above the grammar's")
