@@ -14,8 +14,8 @@ kernel, a oneDNN convolution or RNN layer): its rest is then what it does beside
 estimate. Where the step is timed here its profiler names those kernels (``fused_kernels``),
 and a row whose rest is behind against one is "fused": the split cannot say who is behind.
 A row that carries a plain NumPy step of its own computation with the fewest passes we
-could write (``numpy_cpu_s``: bench_diffusion's sampler, bench_masked's unmasking step)
-and whose rest is behind is "NumPy" when that floor is itself slower than PyTorch's step:
+could write (``numpy_cpu_s``: bench_diffusion's sampler, bench_masked's unmasking step,
+bench_grpo's GRPO step) and whose rest is behind is "NumPy" when that floor is itself slower than PyTorch's step:
 NumPy's element-wise passes bound it, not nnbook's code.
 
     python benchmarks/breakdown.py            # reads results.json's totals, prints the table
@@ -181,6 +181,7 @@ def builders() -> dict:
     import bench_conv
     import bench_diffusion
     import bench_generate
+    import bench_grpo
     import bench_layers
     import bench_masked
     import bench_mlp
@@ -208,6 +209,9 @@ def builders() -> dict:
                 a = (kind, mod.SIZES[kind], dt)
                 out[f"{mod.NAMES[kind]} {dt}"] = (lambda a=a, mod=mod: mod.nnbook_step(*a),
                                                  lambda a=a, mod=mod: mod.torch_step(*a))
+        out[f"{bench_grpo.NAME} {dt}"] = (
+            lambda dt=dt: bench_grpo.nnbook_step(bench_grpo.SIZE, dt),
+            lambda dt=dt: bench_grpo.torch_step(bench_grpo.SIZE, dt))
         g = bench_generate
         out[f"{g.NAME}, KV cache, {dt}"] = (lambda dt=dt: g.nnbook_generate(g.SIZE, dt),
                                             lambda dt=dt: g.torch_generate(g.SIZE, dt))
@@ -285,7 +289,8 @@ def verdict(total, products, rest, fused=(), floor=None) -> str:
 
 def floor_ratio(row):
     """The row's plain NumPy step / PyTorch's, CPU time, where the row measured one
-    (``numpy_cpu_s``, bench_diffusion's sampler and bench_masked's unmasking step); else
+    (``numpy_cpu_s``, bench_diffusion's sampler, bench_masked's unmasking step and
+    bench_grpo's GRPO step); else
     None."""
     numpy_s, torch_s = row.get("numpy_cpu_s"), row.get("torch_cpu_s")
     return numpy_s / torch_s if numpy_s and torch_s else None

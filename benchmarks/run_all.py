@@ -50,6 +50,7 @@ import numpy as np  # noqa: E402
 import bench_conv  # noqa: E402
 import bench_diffusion  # noqa: E402
 import bench_generate  # noqa: E402
+import bench_grpo  # noqa: E402
 import bench_masked  # noqa: E402
 import bench_modern  # noqa: E402
 import bench_layers  # noqa: E402
@@ -121,8 +122,8 @@ def part4(with_torch=True):
     """Part IV's rows: the modern block and the small modern LM against PyTorch (bench_modern:
     one thread, each side in its own process, taking turns), generation with and without the
     KV cache (bench_generate, the same way), chapter 26's denoiser (bench_diffusion, the same
-    way), chapter 28's masked diffusion LM (bench_masked, the same way) and BPE training
-    (bench_bpe)."""
+    way), chapter 28's masked diffusion LM (bench_masked, the same way), chapter 29's GRPO
+    step (bench_grpo, the same way) and BPE training (bench_bpe)."""
     rows = []
     for r in bench_modern.main(with_torch=with_torch):
         rows.append({**r, "name": r["name"].rsplit(", ", 1)[0], "nnbook_1t_s": r["nnbook_s"],
@@ -130,7 +131,8 @@ def part4(with_torch=True):
                      "ratio_vs_torch": None, "torch_s": None})
     rows += one_thread_only(bench_generate.main(with_torch=with_torch))   # chapter 21
     for r in (bench_diffusion.main(with_torch=with_torch)                 # chapter 26
-              + bench_masked.main(with_torch=with_torch)):                # chapter 28
+              + bench_masked.main(with_torch=with_torch)                  # chapter 28
+              + bench_grpo.main(with_torch=with_torch)):                  # chapter 29
         rows.append({**r, "name": r["name"].rsplit(", ", 1)[0], "nnbook_1t_s": r["nnbook_s"],
                      "torch_1t_s": r["torch_s"], "ratio_vs_torch_1t": r["ratio_vs_torch"],
                      "ratio_vs_torch": None, "torch_s": None})
@@ -142,7 +144,8 @@ def part4_markdown(rows, bpe) -> str:
              "",
              "One thread, each side in its own fresh process, three rounds taking turns, best "
              "call of each (`bench_modern.py`, `bench_generate.py`, chapter 26's denoiser "
-             "`bench_diffusion.py`, chapter 28's masked diffusion LM `bench_masked.py`); the "
+             "`bench_diffusion.py`, chapter 28's masked diffusion LM `bench_masked.py`, chapter "
+             "29's GRPO step `bench_grpo.py`); the "
              "CPU-time ratio (`time.process_time`) leaves out the moments other programs held "
              "the core.", "",
              "| case | nnbook | PyTorch | ratio | ratio, CPU time | target | met |",
@@ -158,6 +161,7 @@ def part4_markdown(rows, bpe) -> str:
     lines.append(bench_generate.note(rows).rstrip("\n"))
     lines.append(bench_diffusion.note(rows).rstrip("\n"))
     lines.append(bench_masked.note(rows).rstrip("\n"))
+    lines.append(bench_grpo.note(rows).rstrip("\n"))
     est = "≈ " if bpe["naive_estimated"] else ""
     lines += ["", "| BPE training (`bench_bpe.py`) | nnbook | naive recount | naive / nnbook "
               "(CPU) | target | met |", "|---|---:|---:|---:|---|:---:|",

@@ -42,6 +42,18 @@ def test_advantages_groups_dtype_and_equal_rewards():
     np.testing.assert_allclose(ratio, math.sqrt(7 / 8))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", ADVANTAGE_KINDS)
+def test_equal_real_valued_rewards_teach_nothing(kind, dtype):
+    """A group of equal rewards gets 0 everywhere, whatever their value: three rewards of
+    0.1 have a float64 mean 2⁻⁵⁶ above 0.1, and the std versions once divided that rounding
+    by its own spread, giving every answer −1 (a whole group pushed down for nothing)."""
+    for value, G in ((0.1, 3), (0.7, 3), (0.3, 8), (1 / 3, 5)):
+        r = np.full((2, G), value, dtype=dtype)
+        a = grpo_advantages(r, kind)
+        assert a.dtype == dtype and np.all(a == 0), (value, G, a)
+
+
 def test_reward_patterns():
     R = reward_patterns(3)
     assert R.shape == (8, 3) and len({tuple(r) for r in R}) == 8
@@ -131,3 +143,83 @@ def test_ppo_clip_four_cases_and_finite_differences():
 def test_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# --- float32 against float64 ----------------------------------------------------------------
+EPS32 = float(np.finfo(np.float32).eps)
+
+
+@pytest.mark.parametrize("kind", ADVANTAGE_KINDS)
+def test_float32_advantages_of_verifier_rewards_within_four_ulps(kind):
+    """Rewards of 0 and 1 (chapter 29's verifier): float32 advantages are float32 and within
+    4 ε₃₂ · max(1, max|A|) of float64's, every group of G = 2, 8 and 16 (measured: at most
+    1.4 ε₃₂). Catches a float32 path that rounds through float16, casts the mean or the std
+    to another dtype, or divides by the wrong spread."""
+    rng = np.random.default_rng(29)
+    for G in (2, 8, 16):
+        r = (rng.random((2000, G)) < rng.random((2000, 1))).astype(np.float64)
+        a64, a32 = grpo_advantages(r, kind), grpo_advantages(r.astype(np.float32), kind)
+        assert a32.dtype == np.float32 and a64.dtype == np.float64
+        tol = 4 * EPS32 * max(1.0, np.abs(a64).max())
+        assert np.abs(a32 - a64).max() <= tol, (G, np.abs(a32 - a64).max() / EPS32)
+
+
+@pytest.mark.parametrize("kind", ADVANTAGE_KINDS)
+def test_float32_advantages_of_close_rewards_within_their_conditioning(kind):
+    """Real-valued rewards that nearly agree (spread 1e-5 around 1) are ill-conditioned for
+    the std versions: r − mean loses about ε₃₂·max|r| to rounding, which dividing by the
+    spread std(r) magnifies. Stated tolerance, per group, against float64 on the same
+    float32 numbers: 4 ε₃₂ max|r| for the kinds that do not divide by the spread, and
+    4 ε₃₂ (1 + |A|) max|r| / std(r) for the std kinds (measured: at most 1.8 of that)."""
+    rng = np.random.default_rng(30)
+    for G in (2, 3, 8):
+        for spread in (1.0, 1e-3, 1e-5):
+            r32 = (1.0 + spread * rng.standard_normal((500, G))).astype(np.float32)
+            r = r32.astype(np.float64)                      # the same numbers, in float64
+            a64, a32 = grpo_advantages(r, kind), grpo_advantages(r32, kind)
+            big = np.abs(r).max(axis=1, keepdims=True)
+            if kind.startswith("std"):
+                s = r.std(axis=1, keepdims=True)             # 0: equal rewards, A = 0 both
+                tol = 4 * EPS32 * (1 + np.abs(a64)) * big / np.where(s > 0, s, np.inf)
+            else:
+                tol = 4 * EPS32 * big
+            assert np.all(np.abs(a32 - a64) <= tol), (G, spread)
+
+
+@pytest.mark.parametrize("kind", ADVANTAGE_KINDS)
+def test_float32_sampled_updates_draw_the_same_groups(kind):
+    """Float32 logits draw the same answers and rewards as float64 ones (the draws are made
+    in float64) and give a float32 update within 4 ε₃₂ · max|A| of float64's in every group
+    (|onehot − π| ≤ 1, and the 1/G sum of G terms each within that); their mean over 4,000
+    groups (summed in float64) agrees as well. Catches an update computed in float64 and returned as such, or
+    draws made from float32 probabilities (other answers, differences of order 1/G)."""
+    u64 = sampled_updates(LOGITS, SUCCESS, 8, kind, 4000, rng=np.random.default_rng(5))
+    u32 = sampled_updates(LOGITS.astype(np.float32), SUCCESS, 8, kind, 4000,
+                          rng=np.random.default_rng(5))
+    assert u32.dtype == np.float32 and u64.dtype == np.float64
+    A = np.abs(grpo_advantages(np.array([1.0] + [0.0] * 7), kind)).max()   # the largest |A|
+    assert np.abs(u32 - u64).max() <= 4 * EPS32 * A
+    np.testing.assert_allclose(u32.mean(axis=0, dtype=np.float64), u64.mean(axis=0),
+                               atol=4 * EPS32 * A)
+    # the exact expectation stays float64 (an exact sum) whatever the logits' dtype
+    assert expected_update(LOGITS.astype(np.float32), SUCCESS, 8, kind).dtype == np.float64
+
+
+@pytest.mark.parametrize("kind", ADVANTAGE_KINDS)
+def test_float32_policy_gradient_update_against_float64(kind):
+    """Chapter 29's RL step: GRPO's advantages of a group's 0/1 rewards into
+    ``policy_gradient_loss`` on float32 logits give a float32 ∂L/∂logits within
+    8 ε₃₂ · max|∂L/∂logits| of float64's (measured: at most 1.3 ε₃₂ of it): the log-softmax
+    and the softmax in float32 each lose a few ulps, nothing more."""
+    from nnbook.training.posttraining import policy_gradient_loss
+    rng = np.random.default_rng(31)
+    m, T, V, G = 64, 12, 26, 8
+    z = 2 * rng.standard_normal((m, T, V))
+    y, M = rng.integers(0, V, (m, T)), (rng.random((m, T)) < 0.7).astype(np.float64)
+    r = (rng.random((m // G, G)) < 0.4).astype(np.float64)
+    a64 = grpo_advantages(r, kind).ravel()
+    a32 = grpo_advantages(r.astype(np.float32), kind).ravel()
+    _, d64 = policy_gradient_loss(z, y, M, a64)
+    _, d32 = policy_gradient_loss(z.astype(np.float32), y, M.astype(np.float32), a32)
+    assert d32.dtype == np.float32
+    assert np.abs(d32 - d64).max() <= 8 * EPS32 * np.abs(d64).max()

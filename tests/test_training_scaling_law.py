@@ -1,13 +1,16 @@
 """Tests for nnbook/training/scaling_law.py (chapter 32): the fit recovers known E, A, α, B, β
 from noisy synthetic grids within its own standard errors (and the errors are honest over
 repeated noise draws), E fixed at 0 fits worse, the compute-optimal split against a brute
-search along N·D = C/6, the one-variable law, and errors."""
+search along N·D = C/6, the one-variable law, the mixing law of two sources (known parameters
+recovered, the grid's least squares, what a source's own tokens and the other's are worth),
+and errors."""
 
 import numpy as np
 import pytest
 
 import nnbook as nb
-from nnbook.training.scaling_law import fit_power_law, fit_scaling_law, scaling_law
+from nnbook.training.scaling_law import (fit_mixing_law, fit_power_law, fit_scaling_law,
+                                         mixing_law, scaling_law)
 
 TRUE = dict(E=0.5, A=6.0, alpha=0.45, B=25.0, beta=0.35)
 N, D = (a.ravel() for a in np.meshgrid([500, 1e3, 2e3, 4e3, 8e3], [4e3, 8e3, 16e3, 32e3, 64e3]))
@@ -79,3 +82,62 @@ def test_errors():
     with pytest.raises(ValueError, match="fit_power_law"):
         fit_power_law([1e3] * 5, [1.0] * 5)
     assert nb.fit_scaling_law is fit_scaling_law
+
+
+# the mixing law: chapter 32's two budgets × five shares
+MIX_D = np.repeat([4000.0, 8000.0], 5)
+MIX_W = np.tile([0.1, 0.3, 0.5, 0.7, 0.9], 2)
+MIX_TRUE = dict(E=0.6, B=12.0, tau=0.3, beta=0.4)          # τ and β on the default grid
+
+
+def test_mixing_law_recovers_known_parameters():
+    """Catches a law that counts the other source's tokens wrongly (τ on w instead of
+    1 − w), an exponent with the wrong sign, or a fit that keeps the grid's last point
+    instead of its best: noiseless data give back E, B, τ, β exactly."""
+    L = mixing_law(MIX_D, MIX_W, **MIX_TRUE)
+    fit = fit_mixing_law(MIX_D, MIX_W, L)
+    assert (fit.tau, fit.beta) == pytest.approx((0.3, 0.4))
+    assert (fit.E, fit.B) == pytest.approx((0.6, 12.0), rel=1e-8)
+    assert fit.rss < 1e-20 and fit.n == 10
+    assert fit.predict(32000.0, 0.5) == pytest.approx(
+        0.6 + 12.0 * (32000 * (0.5 + 0.3 * 0.5)) ** -0.4)
+    assert nb.fit_mixing_law is fit_mixing_law and nb.training.MixingFit is type(fit)
+
+
+def test_mixing_law_tokens_that_count():
+    """A source's own tokens count fully, the other's τ each: at τ = 0 only its share
+    counts, at τ = 1 the whole budget does (the share no longer matters)."""
+    base = dict(E=0.5, B=10.0, beta=0.5)
+    assert mixing_law(1000.0, 0.25, tau=0.0, **base) == pytest.approx(0.5 + 10 * 250 ** -0.5)
+    assert mixing_law(1000.0, 0.25, tau=1.0, **base) == pytest.approx(
+        mixing_law(1000.0, 0.9, tau=1.0, **base))
+
+
+def test_mixing_law_with_noise_keeps_the_grids_least_squares():
+    """The fit is the grid point of least squared error: no (τ, β) of the grid, with its own
+    E and B by least squares, fits better."""
+    L = mixing_law(MIX_D, MIX_W, **MIX_TRUE) + np.random.default_rng(3).normal(0, 0.01, 10)
+    taus, betas = np.linspace(0, 1, 11), np.linspace(0.1, 1.0, 10)
+    fit = fit_mixing_law(MIX_D, MIX_W, L, taus=taus, betas=betas)
+    assert fit.rss == pytest.approx(np.sum((L - fit.predict(MIX_D, MIX_W)) ** 2))
+    for tau in taus:
+        for beta in betas:
+            X = np.stack([np.ones(10), (MIX_D * (MIX_W + tau * (1 - MIX_W))) ** -beta], 1)
+            r = L - X @ np.linalg.lstsq(X, L, rcond=None)[0]
+            assert fit.rss <= r @ r + 1e-15
+
+
+def test_mixing_law_errors():
+    L = mixing_law(MIX_D, MIX_W, **MIX_TRUE)
+    with pytest.raises(ValueError, match="one length"):
+        fit_mixing_law(MIX_D, MIX_W[:-1], L)
+    with pytest.raises(ValueError, match=r"shares own in \[0, 1\]"):
+        fit_mixing_law(MIX_D, MIX_W + 1, L)
+    with pytest.raises(ValueError, match="2 or more budgets"):
+        fit_mixing_law(np.full(10, 4000.0), MIX_W, L)
+    with pytest.raises(ValueError, match="finite"):
+        fit_mixing_law(MIX_D, MIX_W, np.full(10, np.inf))
+    with pytest.raises(ValueError, match="some τ > 0"):
+        fit_mixing_law(MIX_D, np.zeros(10), L, taus=[0.0])
+    # a share of 0 is fine once τ > 0: the grid skips τ = 0 there
+    assert fit_mixing_law(MIX_D, np.where(MIX_W > 0.8, 0.0, MIX_W), L).tau > 0

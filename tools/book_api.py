@@ -68,8 +68,10 @@ SECTIONS = [
      "weights quantised to int8 and int4, attention computed in tiles (chapter 24).",
      ["precision"]),
     ("Scaling laws", "L(N, D) = E + A/N^α + B/D^β fitted to a grid of runs, with each "
-     "parameter's standard error, and the compute-optimal split it implies (chapter 32).",
-     ["fit_scaling_law", "fit_power_law", "scaling_law", "ScalingFit"]),
+     "parameter's standard error, and the compute-optimal split it implies; one source's "
+     "loss in a mix of two, the mixing law (chapter 32).",
+     ["fit_scaling_law", "fit_power_law", "scaling_law", "ScalingFit", "fit_mixing_law",
+      "mixing_law", "MixingFit"]),
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),

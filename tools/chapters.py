@@ -886,10 +886,14 @@ CHAPTERS = [
     ),
     Chapter("32", "32_scaling_laws.ipynb", "Scaling and data-mixing laws, with the floor known",
             part="VI",
-            modules=("data/two_sources.py", "exercises/scaling_laws.py",
-                     "experiments/scaling_laws.py", "plot/scaling.py",
+            modules=("data/two_sources.py", "diagrams/scaling.py", "exercises/scaling_laws.py",
+                     "experiments/scaling_laws.py", "explore/scaling.py", "plot/scaling.py",
                      "training/scaling_law.py"),
-            explorables=(),
+            explorables=(
+                # the fit's numbers only (every cell above makes the fit); at N = 10^3.45 and
+                # D = 10^6 the law predicts below the exact floor 0.514
+                E("scaling_budget", "scaling", Slider("log₁₀ D", "6",
+                  "D = 1,000,000: the fit predicts 0.510", "above")),),
             tables=("32_filtering", "32_grid", "32_mixing"),
             # all three are re-run by tests/test_experiments.py: the notebook re-runs only the
             # smallest budget of 32_grid and of 32_filtering, and none of 32_mixing
@@ -899,13 +903,18 @@ CHAPTERS = [
                     "model reading K characters (`nb.data.window_entropy`); a stored grid of "
                     "sizes × token budgets over seeds, L(N, D) = E + A/N^α + B/D^β fitted by "
                     "least squares with standard errors (`nb.fit_scaling_law`) and E judged "
-                    "against the floor in standard errors; the law with E fixed at 0; the "
-                    "compute-optimal split at C ≈ 6ND against the grid; two grammars mixed "
-                    "(`nb.data.TwoSources`), a mixing law fitted on small runs and its "
+                    "against the floor in standard errors, the law taken apart at each run "
+                    "above the floor (`nb.diagrams.scaling_terms`); the law with E fixed at 0; "
+                    "the compute-optimal split at C ≈ 6ND against the grid, and an explorable "
+                    "of the fitted law against N and D (`nb.explore.scaling_budget`); two "
+                    "grammars mixed (`nb.data.TwoSources`), a mixing law "
+                    "(`nb.fit_mixing_law`) fitted on small runs and its "
                     "predicted best share checked at a larger budget; filtering the harder "
                     "source by exact per-sentence NLL, over seeds."),
-            names=("nb.fit_scaling_law", "nb.ScalingFit.compute_optimal",
-                   "nb.data.window_entropy", "nb.data.TwoSources", "nb.plot.scaling_fit")),
+            names=("nb.fit_scaling_law", "nb.ScalingFit.compute_optimal", "nb.fit_mixing_law",
+                   "nb.data.window_entropy", "nb.data.TwoSources", "nb.plot.scaling_fit",
+                   "nb.diagrams.scaling_terms", "nb.explore.scaling_budget",
+                   "nb.explore.scaling_budget_figure")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 

@@ -23,6 +23,7 @@ from .precision import attention_tiles, bit_layouts
 from .recurrent import bptt_paths, rnn_outputs, rnn_unrolled
 from .regularisation import dropout_network
 from .residual import residual_block
+from .scaling import scaling_terms
 from .serving import draft_and_verify, ragged_batch, rolling_cache
 from .shapes import dense_shapes
 from .softmax import softmax_bars
@@ -43,5 +44,5 @@ __all__ = [
     "bit_layouts", "attention_tiles",
     "latent_model", "elbo_gap",
     "guidance_vectors", "masked_window", "group_patterns", "judge_against_truth",
-    "state_write",
+    "state_write", "scaling_terms",
 ]

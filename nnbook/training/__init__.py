@@ -4,7 +4,7 @@ step (model.py), the epoch loop and ``History`` (loop.py), the checks on x and y
 the optimizers, learning-rate schedules, callbacks, metrics, saving and loading, and the
 progress display, ``clip_grad_norm`` (clipping.py); the losses of post-training (posttraining.py, chapter 22); GRPO's advantages, exact
 expected update and clip (grpo.py) and pass@k (pass_at_k.py), chapter 29, which stay here
-(``nb.training.ppo_clip``); the scaling law's fit (scaling_law.py, chapter 32). The other public names are also at the top level (``nb.Sequential``);
+(``nb.training.ppo_clip``); the scaling and mixing laws' fits (scaling_law.py, chapter 32). The other public names are also at the top level (``nb.Sequential``);
 callbacks, schedules and metrics are ``nb.callbacks``, ``nb.schedules`` and ``nb.metrics``.
 """
 
@@ -23,7 +23,8 @@ from .grpo import (ADVANTAGE_KINDS, expected_update, expected_weight, grpo_advan
                    ppo_clip, reinforce_gradient, reward_patterns, sampled_updates,
                    weight_closed_form, zero_variance_share)
 from .pass_at_k import pass_at_k
-from .scaling_law import ScalingFit, fit_power_law, fit_scaling_law, scaling_law
+from .scaling_law import (MixingFit, ScalingFit, fit_mixing_law, fit_power_law, fit_scaling_law,
+                          mixing_law, scaling_law)
 
 __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEntropy",
            "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW",
@@ -33,7 +34,7 @@ __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEnt
            "ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_gradient",
            "expected_update", "expected_weight", "weight_closed_form", "sampled_updates",
            "zero_variance_share", "ppo_clip", "pass_at_k", "ScalingFit", "fit_scaling_law",
-           "fit_power_law", "scaling_law",
+           "fit_power_law", "scaling_law", "MixingFit", "fit_mixing_law", "mixing_law",
            "best_of_n_success", "majority_vote_success", "best_of_n_policy", "kl_divergence",
            "best_of_n_kl_bound", "BradleyTerryFit", "bradley_terry", "bradley_terry_votes",
            "elo_ratings"]

@@ -68,7 +68,10 @@ def grpo_advantages(rewards, kind: str = "std population", *, scale: float = 1.0
     if not (np.isscalar(scale) and 0 < scale < np.inf):
         raise ValueError(f"grpo_advantages: expected a positive scale, got {scale!r}.")
     G = r.shape[-1]
-    centred = r - r.mean(axis=-1, keepdims=True)
+    flat = np.all(r == r[..., :1], axis=-1, keepdims=True)    # all equal: no update
+    # (tested, not left to r − mean: three rewards of 0.1 have a mean 2⁻⁵⁶ above 0.1, and
+    # dividing that rounding by its own spread made every advantage −1)
+    centred = np.where(flat, dtype(0), r - r.mean(axis=-1, keepdims=True))
     if kind == "group mean":
         return centred
     if kind == "constant":
@@ -115,6 +118,7 @@ def expected_update(logits, success, G: int, kind: str, *, scale: float = 1.0) -
     over a group of G answers drawn from π, each rewarded 1 with probability s_a: the sum
     over all 2^G reward patterns r of P(r) times the pattern's update, where an answer
     rewarded 1 points on average along m₁ = E[∇ log π | r = 1] and one rewarded 0 along m₀.
+    An exact sum: computed in float64 whatever the logits' dtype.
 
     Shapes: logits (K,), success (K,) in [0, 1] → (K,)."""
     _kind("expected_update", kind)
@@ -185,21 +189,25 @@ def weight_closed_form(p, G: int, kind: str, *, scale: float = 1.0) -> np.ndarra
 def sampled_updates(logits, success, G: int, kind: str, n_groups: int, *, rng=None,
                     scale: float = 1.0) -> np.ndarray:
     """GRPO's update (1/G) Σ_i A_i (onehot(a_i) − π) for ``n_groups`` groups drawn from the
-    bandit, one row per group: their mean estimates ``expected_update``.
+    bandit, one row per group: their mean estimates ``expected_update``. The answers are
+    drawn from π in float64 whatever the dtype, so float32 logits draw the same answers
+    and rewards as float64 ones from the same ``rng``; the advantages and the update are
+    then computed in the logits' dtype (float32 in, float32 out; anything else float64).
 
     Shapes: logits (K,), success (K,) → (n_groups, K)."""
     _kind("sampled_updates", kind)
     G = _group_size("sampled_updates", G)
     n = positive_int("sampled_updates", "n_groups", n_groups)
     rng = make_rng(rng, "sampled_updates")
+    dtype = np.float32 if np.asarray(logits).dtype == np.float32 else np.float64
     _, s, pi = _bandit("sampled_updates", logits, success)
     answers = np.minimum(np.searchsorted(np.cumsum(pi), rng.random((n, G)), side="right"),
                          len(pi) - 1)                                      # (n, G)
-    rewards = (rng.random((n, G)) < s[answers]).astype(np.float64)
-    A = grpo_advantages(rewards, kind, scale=scale)                         # (n, G)
-    counts = np.zeros((n, len(pi)))
+    rewards = (rng.random((n, G)) < s[answers]).astype(dtype)
+    A = grpo_advantages(rewards, kind, scale=scale)                         # (n, G) dtype
+    counts = np.zeros((n, len(pi)), dtype=dtype)
     np.add.at(counts, (np.repeat(np.arange(n), G), answers.ravel()), A.ravel())
-    return (counts - A.sum(axis=1, keepdims=True) * pi) / G
+    return (counts - A.sum(axis=1, keepdims=True) * pi.astype(dtype)) / dtype(G)
 
 
 def zero_variance_share(p, G: int):

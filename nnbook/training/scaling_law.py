@@ -2,7 +2,7 @@
 losses of a grid of model sizes N and token budgets D, with each parameter's standard error
 and whether the fit converged (``fit_power_law``: the law in D alone); ``ScalingFit`` holds
 the fit, and its ``compute_optimal`` splits a compute budget C ≈ 6·N·D between parameters
-and tokens."""
+and tokens; ``fit_mixing_law`` fits one source's loss in a mix of two (``MixingFit``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["ScalingFit", "fit_scaling_law", "scaling_law", "fit_power_law"]
+__all__ = ["ScalingFit", "fit_scaling_law", "scaling_law", "fit_power_law", "MixingFit",
+           "mixing_law", "fit_mixing_law"]
 
 NAMES = ("E", "A", "alpha", "B", "beta")
 
@@ -199,3 +200,78 @@ def fit_power_law(D, L, *, fix_E=None, max_steps=200, tol=1e-10) -> ScalingFit:
     D = np.asarray(D, dtype=np.float64).ravel()
     return fit_scaling_law(np.ones_like(D), D, L, fix_E=fix_E, max_steps=max_steps, tol=tol,
                            _one_variable=True)
+
+
+def mixing_law(D, own, E, B, tau, beta):
+    """E + B·(D·(w + τ(1 − w)))^(−β), elementwise: one source's loss after D tokens of a mix
+    whose share of that source is w = ``own``, a token of the other source counting τ."""
+    D, own = np.asarray(D, dtype=np.float64), np.asarray(own, dtype=np.float64)
+    return E + B * (D * (own + tau * (1 - own))) ** -beta
+
+
+class MixingFit(NamedTuple):
+    """The fitted mixing law of one source: its floor E, scale B, transfer τ (what a token
+    of the other source is worth to this one, 0 to 1) and exponent β; ``rss`` is the sum of
+    squared residuals over ``n`` points."""
+
+    E: float
+    B: float
+    tau: float
+    beta: float
+    rss: float
+    n: int
+
+    def predict(self, D, own):
+        """The fitted loss after D tokens with this source's share ``own`` (broadcast)."""
+        return mixing_law(D, own, self.E, self.B, self.tau, self.beta)
+
+
+def fit_mixing_law(D, own, L, *, taus=None, betas=None) -> MixingFit:
+    """Fit L = E + B·(D·(w + τ(1 − w)))^(−β) to one source's losses (chapter 32's mixing
+    law): at fixed τ and β the law is linear in E and B, so a grid over (τ, β) takes E, B by
+    linear least squares at each point and keeps the point of least squared error.
+
+    Shapes: D, own, L: (n,) one run each (tokens read, the source's share w of them in
+    [0, 1], its held-out loss); n ≥ 3, with at least two different D.
+
+    Args:
+        taus: the grid of τ (default 0, 0.02, …, 1: 51 values).
+        betas: the grid of β (default 0.05 … 2.0, 40 values).
+    """
+    arrays = []
+    for name, x in (("D", D), ("own", own), ("L", L)):
+        a = np.asarray(x, dtype=np.float64).ravel()
+        if a.size == 0 or not np.all(np.isfinite(a)):
+            raise ValueError(f"fit_mixing_law: expected {name} as finite numbers, got "
+                             f"{np.asarray(x)!r}.")
+        arrays.append(a)
+    D, own, L = arrays
+    if not D.size == own.size == L.size:
+        raise ValueError(f"fit_mixing_law: expected D, own and L of one length (a run "
+                         f"each), got {D.size}, {own.size} and {L.size}.")
+    if np.any(D <= 0) or np.any(own < 0) or np.any(own > 1):
+        raise ValueError("fit_mixing_law: expected positive budgets D and shares own in "
+                         "[0, 1] (the source's share of the mix).")
+    if D.size < 3 or len(np.unique(D)) < 2:
+        raise ValueError(f"fit_mixing_law: expected at least 3 runs at 2 or more budgets "
+                         f"D for E, B and the exponent, got {D.size} runs at "
+                         f"{len(np.unique(D))} budget(s).")
+    taus = np.linspace(0, 1, 51) if taus is None else np.asarray(taus, float)
+    betas = np.linspace(0.05, 2, 40) if betas is None else np.asarray(betas, float)
+    best = None
+    for tau in taus:
+        for beta in betas:
+            with np.errstate(divide="ignore"):        # own = 0 at τ = 0: no tokens count
+                seen = (D * (own + tau * (1 - own))) ** -beta
+            if not np.all(np.isfinite(seen)):
+                continue
+            X = np.stack([np.ones_like(own), seen], 1)
+            coef = np.linalg.lstsq(X, L, rcond=None)[0]
+            rss = float(np.sum((L - X @ coef) ** 2))
+            if best is None or rss < best[0]:
+                best = (rss, coef[0], coef[1], tau, beta)
+    if best is None:
+        raise ValueError("fit_mixing_law: no (τ, β) of the grid gives every run a positive "
+                         "number of tokens that count; a run with own = 0 needs some τ > 0.")
+    rss, E, B, tau, beta = best
+    return MixingFit(float(E), float(B), float(tau), float(beta), rss, int(D.size))
