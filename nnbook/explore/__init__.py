@@ -22,6 +22,7 @@ from .precision import tile_memory, tile_memory_figure, tile_memory_numbers
 from .recurrent import gradient_through_time, gradient_through_time_figure, input_gradient_norms
 from .regularisation import l2_polynomial, l2_polynomial_figure, polynomial_data, ridge_fit
 from .sampling import next_char, next_char_figure, next_char_probs
+from .state import recall_capacity, recall_capacity_figure, recall_capacity_numbers
 from .sigmoid import sigmoid_figure, sigmoid_saturation
 from .softmax import softmax_figure, softmax_temperature
 from .test_time import test_time_compute, test_time_figure
@@ -51,4 +52,5 @@ __all__ = [
     "rl_history", "rl_history_figure",
     "tile_memory", "tile_memory_figure", "tile_memory_numbers",
     "test_time_compute", "test_time_figure",
+    "recall_capacity", "recall_capacity_figure", "recall_capacity_numbers",
 ]
