@@ -1,7 +1,7 @@
 """benchmarks/bench_linear_attention.py (chapter 31's layers against a torch reference, and a
 cached step against a KV cache): its tiny case runs, a row per layer and form and per
 context, the KV cache growing with the context while the state stays the same size; and
-run_all.py measures it as its part "linear"."""
+benchmarks/run_all.py measures it as its part "linear"."""
 
 import os
 import sys
@@ -25,9 +25,9 @@ def test_the_tiny_case_runs():
 
 
 def test_run_all_measures_it_as_its_own_part(monkeypatch, tmp_path):
-    """``run_all.py --only linear`` runs this benchmark and writes its table as the block
-    "linear" of this machine's section (here with a stand-in for the measurement, and
-    results.md and results.json written to a temporary folder)."""
+    """``benchmarks/run_all.py --only linear`` runs this benchmark and writes its table as
+    the block "linear" of this machine's section (here with a stand-in for the measurement,
+    and the results written to a temporary folder)."""
     import run_all
 
     rows = [{"name": "DeltaNet recurrent (2, 9, 8, 2)", "nnbook_s": 0.001, "torch_s": None},
