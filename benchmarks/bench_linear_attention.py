@@ -6,7 +6,8 @@ DeltaNet layer (its state) against a ``MultiHeadAttention`` with a KV cache of g
 
     python benchmarks/bench_linear_attention.py           # prints the table (one thread)
 
-Run by hand, not by ``run_all.py``.
+``run_all.py`` runs it too (its block "linear" of results.md; ``--only linear`` alone).
+Without PyTorch installed the reference's column is left empty.
 """
 
 from __future__ import annotations
@@ -62,8 +63,11 @@ def child(case, contexts, with_torch, seconds):
     import nnbook as nb
     torch = None
     if with_torch:
-        import torch
-        torch.set_num_threads(1)
+        try:
+            import torch
+            torch.set_num_threads(1)
+        except ImportError:                 # not installed: nnbook's column alone
+            torch = None
     m, T, d, h = case
     rng = np.random.default_rng(31)
     x, dy = rng.standard_normal((2, m, T, d))

@@ -3,7 +3,7 @@ write it as ``benchmarks/results.md`` with a bar chart ``benchmarks/results.png`
 
     python benchmarks/run_all.py [-h] [--no-torch] [--no-write] [--chart-only]
                                  [--against 98b401b]
-                                 [--only part4|walk|tiles|breakdown]
+                                 [--only part4|walk|tiles|linear|breakdown]
 
 ``--help`` lists the flags; an unknown flag, a flag without its value or an ``--only`` it
 does not know stops the script with status 2 before it measures or writes anything.
@@ -14,7 +14,7 @@ core type whose kernels it chose, e.g. SkylakeX or Zen; PyTorch's CPU wheels use
 results.md keeps one section per CPU family and vector width (``section_name``: "AMD, AVX2",
 "AMD, AVX-512", "Intel, AVX-512"); a run replaces only its own section.
 ``--against REF`` adds bench_walk's side-by-side table with an older commit's nnbook.
-``--only part4`` (or ``walk``, ``tiles``, ``breakdown``: ``ONLY`` below) measures that
+``--only part4`` (or ``walk``, ``tiles``, ``linear``, ``breakdown``: ``ONLY`` below) measures that
 part alone and replaces only its own block of this family's section (each block sits
 between ``<!-- part: NAME -->`` markers).
 
@@ -54,6 +54,7 @@ import bench_grpo  # noqa: E402
 import bench_masked  # noqa: E402
 import bench_modern  # noqa: E402
 import bench_layers  # noqa: E402
+import bench_linear_attention  # noqa: E402
 import bench_mlp  # noqa: E402
 import bench_walk  # noqa: E402
 import bench_sequences  # noqa: E402
@@ -298,6 +299,8 @@ ONLY = {"part4": "Part IV: the modern block and LM vs PyTorch, generation with a
                  "         without the KV cache, BPE training",
         "walk": "the training walk's overhead ratios (step vs NumPy, fit vs a loop)",
         "tiles": "chapter 24's attention in tiles vs plain attention and PyTorch's SDPA",
+        "linear": "chapter 31's linear attention and DeltaNet vs a PyTorch reference loop,\n"
+                  "         and one cached step of DeltaNet vs a KV cache",
         "breakdown": "each row's products timed alone (NumPy @ vs torch.matmul) and\n"
                      "         the rest, from results.json's totals: who is behind"}
 
@@ -402,6 +405,10 @@ def main(argv=None):
     print("measuring attention in tiles (chapter 24) ...", file=sys.stderr)
     tiles_md = bench_tiles.markdown(bench_tiles.main(with_torch=with_torch))
     print(tiles_md)
+    print("measuring linear attention and DeltaNet (chapter 31) ...", file=sys.stderr)
+    linear_rows = bench_linear_attention.main(with_torch=with_torch)
+    linear_md = bench_linear_attention.markdown(linear_rows)
+    print(linear_md)
     print("measuring the products of every row alone (the breakdown) ...", file=sys.stderr)
     split_md = breakdown_markdown(rows + p4_rows)
     print(split_md)
@@ -410,6 +417,7 @@ def main(argv=None):
         old = open(path).read() if os.path.exists(path) else INTRO
         body = (markdown(rows, header) + bench_sequences.note(rows) + "\n"
                 + part_block("part4", p4_md) + "\n\n" + part_block("tiles", tiles_md)
+                + "\n\n" + part_block("linear", linear_md)
                 + "\n\n" + part_block("breakdown", split_md) + "\n\n"
                 + part_block("walk", f"Where it ran: {machine()}.\n\n"
                              + walk_md.replace("\n## ", "\n### ").replace("## ", "### ", 1)))
@@ -417,7 +425,8 @@ def main(argv=None):
             f.write(family_section(old, section_name(), body))
         with open(saved, "w") as f:
             json.dump({"header": header, "rows": rows, "walk": walk, "part4": p4_rows,
-                       "bpe": bpe, "part4_with_rows": True}, f, indent=1)
+                       "bpe": bpe, "part4_with_rows": True, "linear": linear_rows}, f,
+                      indent=1)
         png = bar_chart(rows + p4_rows, os.path.join(HERE, "results.png"),
                         "nnbook vs PyTorch (CPU)")
         print(f"wrote benchmarks/results.md{' and benchmarks/results.png' if png else ''}")
@@ -439,6 +448,9 @@ def main_only(only, with_torch, load, no_write, saved, against=None):
     elif only == "tiles":
         rows = bench_tiles.main(with_torch=with_torch)
         md, update = bench_tiles.markdown(rows), {"tiles": rows}
+    elif only == "linear":
+        rows = bench_linear_attention.main(with_torch=with_torch)
+        md, update = bench_linear_attention.markdown(rows), {"linear": rows}
     elif only == "part4":
         rows, bpe = part4(with_torch)
         md, update = part4_markdown(rows, bpe), {"part4": rows, "bpe": bpe}

@@ -861,10 +861,15 @@ CHAPTERS = [
     Chapter("31", "31_beyond_attention.ipynb",
             "Beyond attention: linear attention and chapter 01's delta rule", part="VI",
             modules=("diagrams/state.py", "exercises/state.py", "experiments/state_memory.py",
-                     "kernels/linear_attention.py", "layers/attention/delta.py",
-                     "layers/attention/linear.py"),
-            explorables=(),
-            tables=("31_grammar",),
+                     "explore/state.py", "kernels/linear_attention.py",
+                     "layers/attention/delta.py", "layers/attention/linear.py"),
+            explorables=(
+                # closed forms and fixed draws: the imports draw it; at N = 16, d = 8 the
+                # best state loses 1 − 8/16
+                E("recall_capacity", "state",
+                  Slider("N", "16", "N = 16 pairs, state 8 × 8, share of the values lost: "
+                                    "best state 0.500", "imports")),),
+            tables=("31_grammar", "31_trained_recall"),
             # the notebook's run is state_memory.grammar_bits(31); `row` has every column
             asserted=(Asserted("31_grammar", 31,
                                "assert all(abs(stored_row[c] - row[c]) < 1e-6 for c in row)"),),
@@ -877,12 +882,18 @@ CHAPTERS = [
                     "1e-12 with every backward checked; DeltaNet's chunked (WY/UT) form against its "
                     'recurrence (`nb.DeltaNet`); exact recall capacity of a d × d state (d orthonormal '
                     'pairs exactly, beyond that a projection whose mean loss 1 − d/N is checked) against '
-                    "the Hebbian and delta writes; chapter 20's model with each mixer "
+                    "the Hebbian and delta writes (`nb.explore.recall_capacity`: the Hebbian sum "
+                    "and its best rescaling (N − 1)/(N + d − 1) in closed form); trained softmax "
+                    "attention, linear attention and DeltaNet of equal size on associative "
+                    "recall against that ceiling as N grows, over 5 stored seeds (softmax "
+                    "near-exact, linear attention on the rescaled Hebbian curve, DeltaNet "
+                    "between it and the ceiling); chapter 20's model with each mixer "
                     '(`TransformerBlock(mixer=)`) on the grammar against the window bound, over seeds; '
                     'the memory a softmax, a DeltaNet and a hybrid model keep per token while writing, '
                     'counted.'),
             names=("nb.LinearAttention", "nb.DeltaNet", "nb.TransformerBlock",
-                   "nb.diagrams.state_write"),
+                   "nb.diagrams.state_write", "nb.explore.recall_capacity",
+                   "nb.explore.recall_capacity_figure"),
     ),
     Chapter("32", "32_scaling_laws.ipynb", "Scaling and data-mixing laws, with the floor known",
             part="VI",

@@ -23,6 +23,7 @@ from .recurrent import gradient_through_time, gradient_through_time_figure, inpu
 from .regularisation import l2_polynomial, l2_polynomial_figure, polynomial_data, ridge_fit
 from .sampling import next_char, next_char_figure, next_char_probs
 from .scaling import scaling_budget, scaling_budget_figure
+from .state import recall_capacity, recall_capacity_figure, recall_capacity_numbers
 from .sigmoid import sigmoid_figure, sigmoid_saturation
 from .softmax import softmax_figure, softmax_temperature
 from .test_time import test_time_compute, test_time_figure
@@ -53,4 +54,5 @@ __all__ = [
     "tile_memory", "tile_memory_figure", "tile_memory_numbers",
     "test_time_compute", "test_time_figure",
     "scaling_budget", "scaling_budget_figure",
+    "recall_capacity", "recall_capacity_figure", "recall_capacity_numbers",
 ]
