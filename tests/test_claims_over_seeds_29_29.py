@@ -20,8 +20,12 @@ FIXED = (4029,)                   # no notebook or stored table uses it
 
 
 # Measured on 6 new seeds (457437500, 1353685100, 1388953500, 1502512400, 1740228200,
-# 1843000900; 2026-11-27, `python tests/fresh_seeds.py --seeds 6 --heavy -k ch29`): both
-# claims below held on all 6, beside the 5 stored seeds and FIXED
+# 1843000900; 2026-11-27, `python tests/fresh_seeds.py --seeds 6 --heavy -k ch29`): the
+# first two claims below held on all 6, beside the 5 stored seeds and FIXED. All four
+# held on 4 more (168671300, 584745900, 1193212400, 1491869800; 2026-11-28,
+# `python tests/fresh_seeds.py --seeds 4 --heavy --processes 1 -k 29_29`): the last two
+# (the mass on a few answers, the bug paying the SFT model) were added after chapter
+# 29's cold reading
 
 
 @functools.lru_cache(maxsize=None)
@@ -49,3 +53,22 @@ def test_the_buggy_verifier_is_exploited(seed):
     r = run(seed)
     assert r["buggy RL reward"] > 0.95, r
     assert r["buggy RL accepted"] < r["base accepted"], r
+
+
+@pytest.mark.heavy(ci=True)
+@pytest.mark.claim(stated="every", text="ch29: RL holds 90 % of a prompt's short accepted "
+                                        "mass on under a fifth as many answers as the base")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_rl_puts_the_mass_on_a_few_answers(seed):
+    r = run(seed)
+    assert r["RL answers for 90%"] < r["base answers for 90%"] / 5, r
+
+
+@pytest.mark.heavy(ci=True)
+@pytest.mark.claim(stated="every", text="ch29: the buggy verifier already pays most of the "
+                                        "SFT model's answers: above 0.7 at step 1")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_the_bug_pays_the_base_before_training(seed):
+    r = run(seed)
+    assert r["buggy RL reward at step 1"] > 0.7, r
+    assert 1 - r["base wrong subject"] > 0.7, r       # what the bug pays the base judged

@@ -124,21 +124,122 @@ def test_ppo_clip_four_cases_and_finite_differences():
     assert o32.dtype == np.float32 and d32.dtype == np.float32
 
 
+NAN3, INF3 = np.array([np.nan, 0.0, 1.0]), np.array([0.0, np.inf, 1.0])
+
+
+def test_float32_advantages_and_clip_against_float64():
+    """float32 in, float32 out, within 4 ε₃₂ of float64 on every 0/1 group of G = 8."""
+    R = reward_patterns(8).astype(np.float64)
+    eps32 = float(np.finfo(np.float32).eps)
+    for kind in ADVANTAGE_KINDS:
+        a64, a32 = grpo_advantages(R, kind), grpo_advantages(R.astype(np.float32), kind)
+        assert a32.dtype == np.float32
+        assert np.all(np.abs(a32 - a64) <= 4 * eps32 * np.maximum(1, np.abs(a64)))
+    rho = np.array([0.5, 0.9, 1.0, 1.1, 1.5])
+    A = np.array([1.3, -0.7, 2.0, -1.1, 0.4])
+    (o64, d64), (o32, d32) = ppo_clip(rho, A), ppo_clip(rho.astype(np.float32), A)
+    assert o32.dtype == d32.dtype == np.float32
+    assert np.all(np.abs(o32 - o64) <= 4 * eps32 * np.abs(o64))
+    assert np.all(np.abs(d32 - d64) <= 4 * eps32 * np.abs(d64))
+
+
+def test_constant_scale_closed_form_at_c_not_1():
+    g = reinforce_gradient(LOGITS, SUCCESS)
+    for G, c in ((3, 3.0), (8, 0.5), (8, 8.0)):
+        np.testing.assert_allclose(expected_update(LOGITS, SUCCESS, G, "constant", scale=c),
+                                   (G - 1) / (G * c) * g, atol=1e-14)
+        assert weight_closed_form(0.3, G, "constant", scale=c) == pytest.approx(
+            (G - 1) / (G * c), rel=1e-14)
+
+
+def test_std_weight_is_constant_at_G_2_and_3_only():
+    """At G = 2, 3 only groups with one success or one failure count, with one σ:
+    w = G σ₁ = √(G − 1) at every p; from G = 4 on, w(0.05) > w(0.5)."""
+    ps = np.linspace(0.01, 0.99, 99)
+    for G in (2, 3):
+        np.testing.assert_allclose(weight_closed_form(ps, G, "std population"),
+                                   math.sqrt(G - 1), rtol=1e-12)
+    for G in range(4, 17):
+        w = weight_closed_form(np.array([0.05, 0.5]), G, "std population")
+        assert w[0] > w[1] * 1.01, G
+
+
 @pytest.mark.parametrize("call, match", [
-    (lambda: grpo_advantages([1.0], "RLOO"), r"shape \(G,\) or \(n_groups, G\)"),
-    (lambda: grpo_advantages([1.0, 0.0], "std"), "expected kind to be one of"),
-    (lambda: grpo_advantages([1.0, 0.0], "constant", scale=0), "positive scale"),
-    (lambda: expected_update(LOGITS, SUCCESS, 1, "RLOO"), "G ≥ 2"),
-    (lambda: expected_update(LOGITS, SUCCESS[:3], 4, "RLOO"), "of one shape"),
-    (lambda: expected_update(LOGITS, SUCCESS + 1, 4, "RLOO"), r"in \[0, 1\]"),
-    (lambda: expected_weight(1.2, 4, "RLOO"), r"in \[0, 1\]"),
-    (lambda: expected_weight(0.0, 4, "RLOO"), r"strictly inside \(0, 1\)"),
-    (lambda: zero_variance_share(-0.1, 4), r"p in \[0, 1\]"),
-    (lambda: reward_patterns(21), "too many to list"),
-    (lambda: sampled_updates(LOGITS, SUCCESS, 4, "RLOO", 0), "n_groups"),
-    (lambda: ppo_clip(np.array([1.0]), np.array([1.0, 2.0])), "of one shape"),
-    (lambda: ppo_clip(np.array([-1.0]), np.array([1.0])), "must be positive"),
-    (lambda: ppo_clip(np.array([1.0]), np.array([1.0]), eps=1.5), r"eps in \(0, 1\)"),
+    # each message names the function, what it got, what it expected and the fix
+    (lambda: grpo_advantages([1.0], "RLOO"),
+     r"grpo_advantages: expected rewards of shape \(G,\) or \(n_groups, G\).* got shape "
+     r"\(1,\)\. Put one group per row"),
+    (lambda: grpo_advantages([1.0, 0.0], "std"),
+     r"grpo_advantages: expected kind to be one of .* got 'std'\. Pass one of these names"),
+    (lambda: grpo_advantages([1.0, 0.0], "constant", scale=0),
+     r"grpo_advantages: expected a positive finite scale .* got 0\. Dr GRPO uses 1, or G"),
+    (lambda: grpo_advantages([1.0, 0.0], "constant", scale=True), "got True"),
+    (lambda: grpo_advantages(NAN3), r"grpo_advantages: expected finite rewards, got nan at "
+                                    r"index 0\. Check the reward function"),
+    (lambda: grpo_advantages(INF3), "got inf at index 1"),
+    (lambda: grpo_advantages(np.array(["a", "b"])),
+     r"grpo_advantages: expected the rewards as real numbers, got an array of dtype <U1 "
+     r"\(first entry 'a'\)\. Give each answer its reward as a number"),
+    (lambda: grpo_advantages([[1.0, 0.0], [1.0]]), "got a ragged list"),
+    (lambda: grpo_advantages(None), "real numbers, got None"),
+    (lambda: grpo_advantages(np.array([1 + 1j, 0])), "dtype complex128"),
+    (lambda: expected_update(LOGITS, SUCCESS, 1, "RLOO"),
+     r"expected_update: expected the group size G as an integer ≥ 2 .* got 1\. Draw "
+     r"several answers"),
+    (lambda: expected_update(LOGITS, SUCCESS, 0, "RLOO"), "integer ≥ 2 .* got 0"),
+    (lambda: expected_update(LOGITS, SUCCESS, 2.5, "RLOO"), "integer ≥ 2 .* got 2.5"),
+    (lambda: expected_update(LOGITS, SUCCESS, 25, "RLOO"),
+     r"expected_update: lists all 2\^G .* expects G ≤ 20; got G=25\. .*weight_closed_form"),
+    (lambda: expected_update(LOGITS, SUCCESS, 4, "constant", scale=-1),
+     r"expected_update: expected a positive finite scale .* got -1"),
+    (lambda: expected_update(LOGITS, SUCCESS[:3], 4, "RLOO"),
+     r"expected_update: .*of one shape .* got \(4,\) and \(3,\)\. Give one logit"),
+    (lambda: expected_update(LOGITS, SUCCESS + 1, 4, "RLOO"),
+     r"expected_update: expected success .* in \[0, 1\] .* got 2\.0 at index 0\. s_a is"),
+    (lambda: expected_update(np.array([np.nan, 0, 1, 2]), SUCCESS, 4, "RLOO"),
+     r"expected_update: expected finite logits, got nan at index 0\. .*large finite logit"),
+    (lambda: expected_update(np.array(["a", "b", "c", "d"]), SUCCESS, 4, "RLOO"),
+     r"expected_update: expected the logits as real numbers"),
+    (lambda: reinforce_gradient(np.array([0.0, -np.inf, 1, 2]), SUCCESS),
+     r"reinforce_gradient: expected finite logits, got -inf at index 1"),
+    (lambda: reinforce_gradient(LOGITS, [1.0, np.nan, 0, 0]),
+     r"reinforce_gradient: expected success .* got nan at index 1"),
+    (lambda: expected_weight(1.2, 4, "RLOO"),
+     r"expected_weight: expected p in \[0, 1\] .* got 1\.2\. p is a prompt's success"),
+    (lambda: expected_weight(0.0, 4, "RLOO"),
+     r"expected_weight: expected p strictly inside \(0, 1\), got 0\.0.*Leave out"),
+    (lambda: expected_weight(0.3, 21, "RLOO"), r"expected_weight: .*G ≤ 20; got G=21"),
+    (lambda: weight_closed_form(0.0, 8, "std population"),
+     r"weight_closed_form: expected p strictly inside \(0, 1\), got 0\.0"),
+    (lambda: weight_closed_form(np.array([0.2, 1.0]), 8, "std Bessel"),
+     r"weight_closed_form: .* got 1\.0 at index 1"),
+    (lambda: weight_closed_form(0.3, 8, "constant", scale=0.0),
+     r"weight_closed_form: expected a positive finite scale .* got 0\.0"),
+    (lambda: weight_closed_form(0.3, 1, "RLOO"), r"weight_closed_form: .* ≥ 2"),
+    (lambda: zero_variance_share(-0.1, 4),
+     r"zero_variance_share: expected p in \[0, 1\] .* got -0\.1\. p is"),
+    (lambda: zero_variance_share(0.5, True), r"zero_variance_share: .* got True"),
+    (lambda: reward_patterns(21),
+     r"reward_patterns: lists all 2\^G .* got G=21\. For a larger G use weight_closed_form"),
+    (lambda: reward_patterns(1), r"reward_patterns: .* got 1\. Draw several answers"),
+    (lambda: sampled_updates(LOGITS, SUCCESS, 4, "RLOO", 0),
+     r"sampled_updates: expected n_groups as an integer ≥ 1, got 0\. It is how many"),
+    (lambda: sampled_updates(LOGITS, SUCCESS, 4, "constant", 10, scale=np.nan),
+     r"sampled_updates: expected a positive finite scale"),
+    (lambda: sampled_updates(np.array([np.inf, 0, 1, 2]), SUCCESS, 4, "RLOO", 10),
+     r"sampled_updates: expected finite logits"),
+    (lambda: ppo_clip(np.array([1.0]), np.array([1.0, 2.0])),
+     r"ppo_clip: expected ratio and advantage .* of one shape \(n,\), got \(1,\) "
+     r"\(float64\) and \(2,\) \(float64\)\. Pass one ratio"),
+    (lambda: ppo_clip(np.array([1, 2]), np.array([1.0, 2.0])), r"got \(2,\) \(int64\)"),
+    (lambda: ppo_clip(np.array([-1.0]), np.array([1.0])),
+     r"ppo_clip: expected each ratio π/π_old positive and finite, got -1\.0 at index 0\. "
+     r"Compute it as np\.exp"),
+    (lambda: ppo_clip(np.array([1.0, np.nan]), np.array([1.0, 1.0])), "got nan at index 1"),
+    (lambda: ppo_clip(np.array([1.0, 1.0]), np.array([np.nan, 1.0])),
+     r"ppo_clip: expected finite advantages, got nan at index 0\. Check the rewards"),
+    (lambda: ppo_clip(np.array([1.0]), np.array([1.0]), eps=1.5),
+     r"ppo_clip: expected eps in \(0, 1\), got 1\.5\. 0\.2 is usual"),
 ])
 def test_errors(call, match):
     with pytest.raises(ValueError, match=match):

@@ -41,10 +41,14 @@ def accepted_answers(task: SubjectTask, subject: str, max_chars: int) -> tuple:
     if not isinstance(task, SubjectTask):
         raise ValueError(f"accepted_answers: expected a SubjectTask, got "
                          f"{type(task).__name__}. Make one with nb.data.SubjectTask().")
-    task.prompt(subject)                                      # checks the subject
+    if not isinstance(subject, str) or subject not in task.subjects:
+        raise ValueError(f"accepted_answers: expected a subject among {task.subjects}, got "
+                         f"{subject!r}. Pass the noun form alone, e.g. 'cats' (the prompt is "
+                         f"task.prompt('cats')).")
     if isinstance(max_chars, bool) or not isinstance(max_chars, int) or \
             not 2 <= max_chars <= 28:
-        raise ValueError(f"accepted_answers: expected max_chars an integer from 2 to 28 (the "
-                         f"count grows about fourfold every 4 characters), got {max_chars!r}.")
+        raise ValueError(f"accepted_answers: expected max_chars an integer from 2 to 28, got "
+                         f"{max_chars!r}. The count grows about fourfold every 4 characters "
+                         f"(784 answers at 20): pick a length in that range, e.g. 20.")
     return tuple(s for s in _sentences(task.language, max_chars)
                  if task.subject_of(s) == subject)

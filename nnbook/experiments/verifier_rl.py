@@ -17,7 +17,8 @@ from ..training.posttraining import policy_gradient_loss, sequence_logprobs
 from .sft_rl_dpo import TASK, XENT, answer_arrays, copy_of, sft_model, write
 
 __all__ = ["MAX_CHARS", "N_SAMPLES", "KS", "STEPS", "BUGGY_STEPS", "buggy_reward",
-           "exact_reward", "grpo_train", "judge_policy", "rl_policy", "verifier_runs", "TABLES"]
+           "exact_reward", "grpo_train", "accepted_mass", "answers_holding", "judge_policy",
+           "rl_policy", "verifier_runs", "TABLES"]
 
 MAX_CHARS, N_SAMPLES, KS, G = 20, 32, (1, 2, 4, 8, 16, 32), 8
 STEPS, BUGGY_STEPS = 40, 12           # the buggy reward reaches 1 within a few steps
@@ -66,13 +67,17 @@ def grpo_train(policy, reward, r, steps=40, lr=0.002, kind="std population", wat
 
 @functools.lru_cache(maxsize=4)
 def rl_policy(seed: int, broken: bool = False):
-    """``(policy, rewards per step)``: the SFT model trained ``STEPS`` steps from
+    """``(policy, rewards, accepted)``: the SFT model trained ``STEPS`` steps from
     ``default_rng(seed)`` against the exact reward (or ``BUGGY_STEPS`` against
-    ``buggy_reward``)."""
+    ``buggy_reward``); per step, the mean reward it was trained on and the exact verifier's
+    acceptance of the same answers (the same numbers for the exact reward)."""
     policy = copy_of(sft_model())
-    history = grpo_train(policy, buggy_reward if broken else exact_reward,
-                         np.random.default_rng(seed), steps=BUGGY_STEPS if broken else STEPS)
-    return policy, history
+    r = np.random.default_rng(seed)
+    if not broken:
+        history = grpo_train(policy, exact_reward, r, steps=STEPS)
+        return policy, history, list(history)
+    history = grpo_train(policy, buggy_reward, r, steps=BUGGY_STEPS, watch=exact_reward)
+    return policy, [b for b, _ in history], [a for _, a in history]
 
 
 @functools.lru_cache(maxsize=1)
@@ -80,11 +85,32 @@ def _short_answers():
     return {s: accepted_answers(TASK, s, MAX_CHARS) for s in TASK.subjects}
 
 
+def accepted_mass(model):
+    """{subject: the probability ``model`` writes each accepted answer of ≤ MAX_CHARS
+    characters after the subject's prompt}, in ``accepted_answers``' order, from the model's
+    own log-probabilities (teacher forcing, one pass over all of them)."""
+    short = _short_answers()
+    every = [(TASK.prompt(s), a) for s in TASK.subjects for a in short[s]]
+    X, Y, M = answer_arrays(*zip(*every))
+    end = int(np.nonzero(M.any(axis=0))[0].max()) + 1        # causal: later columns unused
+    logp = sequence_logprobs(model.predict(X[:, :end], batch_size=128), Y[:, :end],
+                             M[:, :end])
+    bounds = np.cumsum([0] + [len(short[s]) for s in TASK.subjects])
+    return {s: np.exp(logp[a:b]) for s, a, b in zip(TASK.subjects, bounds, bounds[1:])}
+
+
+def answers_holding(probs, share):
+    """How many answers, the most probable first, hold ``share`` of the mass in ``probs``."""
+    total = np.cumsum(np.sort(probs)[::-1])
+    return int(np.sum(total < share * total[-1])) + 1
+
+
 def judge_policy(model, r):
     """N_SAMPLES answers to each subject's prompt from ``r``, judged exactly: pass@k for each
     k of ``KS`` (mean over the 8 prompts), the accepted share, the verdicts' shares, coverage
-    (distinct accepted answers of ≤ MAX_CHARS characters found ÷ how many exist) and the
-    exact probability the model writes an accepted answer of ≤ MAX_CHARS characters."""
+    (distinct accepted answers of ≤ MAX_CHARS characters found ÷ how many exist), the
+    exact probability the model writes an accepted answer of ≤ MAX_CHARS characters, and
+    how many answers hold 50 % and 90 % of that mass (mean over the prompts)."""
     prompts = [TASK.prompt(s) for s in TASK.subjects for _ in range(N_SAMPLES)]
     answers = [TASK.answer_of(w) for w in write(model, prompts, r)]
     verdicts = [TASK.verdict(p, a) for p, a in zip(prompts, answers)]
@@ -92,31 +118,33 @@ def judge_policy(model, r):
     short = _short_answers()
     found = {(p, a) for p, a, v in zip(prompts, answers, verdicts)
              if v == "accepted" and len(a) <= MAX_CHARS}
-    every = [(TASK.prompt(s), a) for s in TASK.subjects for a in short[s]]
-    X, Y, M = answer_arrays(*zip(*every))
-    end = int(np.nonzero(M.any(axis=0))[0].max()) + 1        # causal: later columns unused
-    logp = sequence_logprobs(model.predict(X[:, :end], batch_size=128), Y[:, :end],
-                             M[:, :end])
+    mass = accepted_mass(model)
     row = {f"pass@{k}": float(pass_at_k(N_SAMPLES, ok.sum(axis=1), k).mean()) for k in KS}
     row.update({"accepted": float(ok.mean()),
                 "not in the language": verdicts.count("not in the language") / len(verdicts),
                 "wrong subject": verdicts.count("wrong subject") / len(verdicts),
                 "no sentence": verdicts.count("no sentence") / len(verdicts),
-                "coverage": len(found) / len(every),
-                "exact mass": float(np.exp(logp).sum() / len(TASK.subjects))})
+                "coverage": len(found) / sum(map(len, short.values())),
+                "exact mass": float(sum(q.sum() for q in mass.values()) / len(mass))})
+    for share in (0.5, 0.9):
+        row[f"answers for {share:.0%}"] = float(np.mean([answers_holding(q, share)
+                                                         for q in mass.values()]))
     return row
 
 
 def verifier_runs(seed: int) -> dict:
     """One seed of the chapter's comparison: the base (SFT) model and the RL models (exact
     and buggy verifier, trained from ``seed``) judged on answers drawn with
-    ``default_rng(seed + 1)``; the buggy run's last reward beside its true acceptance."""
+    ``default_rng(seed + 1)``; the buggy run's reward at its first step (answers the SFT
+    model wrote) and over its last five, beside its true acceptance."""
     row = {}
     for name, model in (("base", sft_model()), ("RL", rl_policy(seed)[0]),
                         ("buggy RL", rl_policy(seed, True)[0])):
         judged = judge_policy(model, np.random.default_rng(seed + 1))
         row.update({f"{name} {key}": value for key, value in judged.items()})
-    row["buggy RL reward"] = float(np.mean(rl_policy(seed, True)[1][-5:]))
+    rewards = rl_policy(seed, True)[1]
+    row["buggy RL reward at step 1"] = rewards[0]
+    row["buggy RL reward"] = float(np.mean(rewards[-5:]))
     return row
 
 

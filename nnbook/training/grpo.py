@@ -7,11 +7,12 @@ clipped objective with its hand-written gradient.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
 from ..layers.activations import softmax
-from ..validate import make_rng, positive_int
+from ..validate import make_rng
 
 __all__ = ["ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_gradient",
            "expected_update", "expected_weight", "weight_closed_form", "sampled_updates",
@@ -20,25 +21,80 @@ __all__ = ["ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_g
 ADVANTAGE_KINDS = ("group mean", "std population", "std Bessel", "RLOO", "constant")
 
 
-def _kind(owner, kind):
-    if kind not in ADVANTAGE_KINDS:
-        raise ValueError(f"{owner}: expected kind to be one of {ADVANTAGE_KINDS}, got {kind!r}.")
+def _kind(owner, kind, scale=1.0):
+    """Check ``kind`` (one of ADVANTAGE_KINDS) and the constant kind's ``scale``."""
+    if not isinstance(kind, str) or kind not in ADVANTAGE_KINDS:
+        raise ValueError(f"{owner}: expected kind to be one of {ADVANTAGE_KINDS}, got {kind!r}. "
+                         f"Pass one of these names as written (GRPO's is 'std population').")
+    if isinstance(scale, bool) or not (np.isscalar(scale) and np.isreal(scale)
+                                       and 0 < scale < np.inf):
+        raise ValueError(f"{owner}: expected a positive finite scale (the constant kind "
+                         f"divides r − mean by it), got {scale!r}. Dr GRPO uses 1, or G.")
     return kind
 
 
-def _group_size(owner, G):
-    G = positive_int(owner, "the group size G", G)
-    if G < 2:
-        raise ValueError(f"{owner}: expected a group size G ≥ 2 (a group of one has no "
-                         f"baseline to compare with), got G={G}.")
-    return G
+def _group_size(owner, G, most=None):
+    """Check a group size: an integer ≥ 2, and ≤ ``most`` where the 2^G patterns are listed."""
+    if isinstance(G, bool) or not isinstance(G, numbers.Integral) or G < 2:
+        raise ValueError(f"{owner}: expected the group size G as an integer ≥ 2 (a group of "
+                         f"one has no baseline to compare with), got {G!r}. Draw several "
+                         f"answers per prompt: G = 8 is usual.")
+    if most is not None and G > most:
+        raise ValueError(f"{owner}: lists all 2^G reward patterns, so it expects G ≤ {most}; "
+                         f"got G={G}. For a larger G use weight_closed_form(p, G, kind), the "
+                         f"same weight as a sum over the number of successes "
+                         f"(E[update] = w(p) · reinforce_gradient(logits, success)).")
+    return int(G)
 
 
-def _probability(owner, name, p):
-    a = np.asarray(p, dtype=np.float64)
-    if not np.all(np.isfinite(a)) or np.any(a < 0) or np.any(a > 1):
-        raise ValueError(f"{owner}: expected {name} in [0, 1] (a probability), got {p!r}.")
+def _groups(owner, n):
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{owner}: expected n_groups as an integer ≥ 1, got {n!r}. It is how "
+                         f"many groups to draw: a few thousand make a good mean.")
+    return int(n)
+
+
+def _numbers(owner, name, x, fix):
+    """``x`` as a float64 array, or a ValueError naming ``owner`` (text, None, ragged lists
+    and complex numbers are not numbers here)."""
+    try:
+        a = np.asarray(x)
+    except ValueError:                                         # a ragged list
+        a = None
+    if a is None or a.dtype.kind not in "biuf":
+        got = ("a ragged list (rows of different lengths)" if a is None else repr(x)
+               if a.ndim == 0 or a.size == 0 else
+               f"an array of dtype {a.dtype} (first entry {a.flat[0].item()!r})")
+        raise ValueError(f"{owner}: expected {name} as real numbers, got {got}. {fix}")
+    return a.astype(np.float64)
+
+
+def _first_bad(a, bad):
+    """The first entry of ``a`` where ``bad`` holds, as text (its index too for an array)."""
+    if a.ndim == 0:
+        return repr(float(a))
+    i = tuple(int(j) for j in np.argwhere(bad)[0])
+    return f"{float(a[i])!r} at index {i if len(i) > 1 else i[0]}"
+
+
+def _probability(owner, name, p, fix="Pass a probability between 0 and 1."):
+    a = _numbers(owner, name, p, fix)
+    bad = ~np.isfinite(a) | (a < 0) | (a > 1)
+    if np.any(bad):
+        raise ValueError(f"{owner}: expected {name} in [0, 1] (a probability), got "
+                         f"{_first_bad(a, bad)}. {fix}")
     return a
+
+
+def _inside(owner, p):
+    """A prompt's success rate p, strictly inside (0, 1) (the weight divides by p(1 − p))."""
+    q = _probability(owner, "p", p, "p is a prompt's success rate, e.g. 0.3.")
+    if np.any((q == 0) | (q == 1)):
+        raise ValueError(f"{owner}: expected p strictly inside (0, 1), got "
+                         f"{_first_bad(q, (q == 0) | (q == 1))}; at p = 0 or 1 the gradient "
+                         f"itself is 0 and the weight is 0/0. Leave out prompts the policy "
+                         f"always or never solves.")
+    return q
 
 
 def grpo_advantages(rewards, kind: str = "std population", *, scale: float = 1.0):
@@ -56,17 +112,18 @@ def grpo_advantages(rewards, kind: str = "std population", *, scale: float = 1.0
         rewards (G,) or (n_groups, G), one group per row → the same shape; float32 rewards
         give float32 advantages, anything else float64.
     """
-    _kind("grpo_advantages", kind)
-    r = np.asarray(rewards)
-    dtype = np.float32 if r.dtype == np.float32 else np.float64
+    _kind("grpo_advantages", kind, scale)
+    fix = "Give each answer its reward as a number (a verdict True/False counts as 1/0)."
+    r = _numbers("grpo_advantages", "the rewards", rewards, fix)
+    dtype = np.float32 if np.asarray(rewards).dtype == np.float32 else np.float64
     r = r.astype(dtype)
     if r.ndim not in (1, 2) or r.shape[-1] < 2:
         raise ValueError(f"grpo_advantages: expected rewards of shape (G,) or (n_groups, G) "
                          f"with G ≥ 2, got shape {r.shape}. Put one group per row.")
     if not np.all(np.isfinite(r)):
-        raise ValueError("grpo_advantages: the rewards hold a NaN or an infinity.")
-    if not (np.isscalar(scale) and 0 < scale < np.inf):
-        raise ValueError(f"grpo_advantages: expected a positive scale, got {scale!r}.")
+        raise ValueError(f"grpo_advantages: expected finite rewards, got "
+                         f"{_first_bad(r, ~np.isfinite(r))}. Check the reward function: it "
+                         f"must return a number for every answer (0 when it cannot check).")
     G = r.shape[-1]
     flat = np.all(r == r[..., :1], axis=-1, keepdims=True)    # all equal: no update
     # (tested, not left to r − mean: three rewards of 0.1 have a mean 2⁻⁵⁶ above 0.1, and
@@ -87,20 +144,23 @@ def reward_patterns(G: int) -> np.ndarray:
     """Every reward pattern of a group of G answers, each 0 or 1: row j is j in binary.
 
     Shapes: → (2^G, G) int64."""
-    G = _group_size("reward_patterns", G)
-    if G > 20:
-        raise ValueError(f"reward_patterns: 2^G rows for G={G} is too many to list; use "
-                         f"G ≤ 20 (or weight_closed_form, which sums over the count).")
+    G = _group_size("reward_patterns", G, most=20)
     j = np.arange(2 ** G)[:, None]
     return (j >> np.arange(G)[None, :]) & 1
 
 
 def _bandit(owner, logits, success):
-    z = np.asarray(logits, dtype=np.float64)
-    s = _probability(owner, "success (each answer's probability of reward 1)", success)
+    z = _numbers(owner, "the logits", logits, "Pass the policy's K logits θ as floats.")
+    s = _probability(owner, "success (each answer's probability of reward 1)", success,
+                     "s_a is the chance the verifier rewards answer a: 1 if right, 0 if wrong.")
     if z.ndim != 1 or s.shape != z.shape or len(z) < 2:
         raise ValueError(f"{owner}: expected logits (K,) and success (K,) of one shape with "
-                         f"K ≥ 2 answers, got {z.shape} and {s.shape}.")
+                         f"K ≥ 2 answers, got {z.shape} and {s.shape}. Give one logit and one "
+                         f"success probability per answer.")
+    if not np.all(np.isfinite(z)):
+        raise ValueError(f"{owner}: expected finite logits, got "
+                         f"{_first_bad(z, ~np.isfinite(z))}. A logit of ±inf or NaN makes π "
+                         f"NaN; give a large finite logit (e.g. 30) for a near-certain answer.")
     return z, s, softmax(z[None])[0]
 
 
@@ -121,8 +181,8 @@ def expected_update(logits, success, G: int, kind: str, *, scale: float = 1.0) -
     An exact sum: computed in float64 whatever the logits' dtype.
 
     Shapes: logits (K,), success (K,) in [0, 1] → (K,)."""
-    _kind("expected_update", kind)
-    G = _group_size("expected_update", G)
+    _kind("expected_update", kind, scale)
+    G = _group_size("expected_update", G, most=20)
     _, s, pi = _bandit("expected_update", logits, success)
     p = float(pi @ s)
     if p in (0.0, 1.0):
@@ -144,12 +204,9 @@ def expected_weight(p, G: int, kind: str, *, scale: float = 1.0) -> np.ndarray:
     the expectation enumerated over the 2^G patterns. REINFORCE itself is w = 1.
 
     Shapes: p scalar or (n,) in (0, 1) → the same shape."""
-    _kind("expected_weight", kind)
-    G = _group_size("expected_weight", G)
-    q = _probability("expected_weight", "p", p)
-    if np.any((q == 0) | (q == 1)):
-        raise ValueError(f"expected_weight: expected p strictly inside (0, 1), got {p!r}; at "
-                         f"p = 0 or 1 the gradient itself is 0.")
+    _kind("expected_weight", kind, scale)
+    G = _group_size("expected_weight", G, most=20)
+    q = _inside("expected_weight", p)
     R = reward_patterns(G)
     k = R.sum(axis=1)
     A = grpo_advantages(R.astype(np.float64), kind, scale=scale)
@@ -167,9 +224,9 @@ def weight_closed_form(p, G: int, kind: str, *, scale: float = 1.0) -> np.ndarra
     q = k/G (population), times √((G − 1)/G) for Bessel's std.
 
     Shapes: p scalar or (n,) in (0, 1) → the same shape."""
-    _kind("weight_closed_form", kind)
+    _kind("weight_closed_form", kind, scale)
     G = _group_size("weight_closed_form", G)
-    q = _probability("weight_closed_form", "p", p)
+    q = _inside("weight_closed_form", p)
     if kind == "group mean":
         return np.full_like(q, (G - 1) / G) if q.ndim else (G - 1) / G
     if kind == "RLOO":
@@ -195,9 +252,9 @@ def sampled_updates(logits, success, G: int, kind: str, n_groups: int, *, rng=No
     then computed in the logits' dtype (float32 in, float32 out; anything else float64).
 
     Shapes: logits (K,), success (K,) → (n_groups, K)."""
-    _kind("sampled_updates", kind)
+    _kind("sampled_updates", kind, scale)
     G = _group_size("sampled_updates", G)
-    n = positive_int("sampled_updates", "n_groups", n_groups)
+    n = _groups("sampled_updates", n_groups)
     rng = make_rng(rng, "sampled_updates")
     dtype = np.float32 if np.asarray(logits).dtype == np.float32 else np.float64
     _, s, pi = _bandit("sampled_updates", logits, success)
@@ -216,7 +273,7 @@ def zero_variance_share(p, G: int):
 
     Shapes: p scalar or array in [0, 1] → the same shape."""
     G = _group_size("zero_variance_share", G)
-    q = _probability("zero_variance_share", "p", p)
+    q = _probability("zero_variance_share", "p", p, "p is a prompt's success rate, e.g. 0.3.")
     out = q ** G + (1 - q) ** G
     return out if q.ndim else float(out)
 
@@ -230,14 +287,21 @@ def ppo_clip(ratio, advantage, eps: float = 0.2):
 
     Shapes: ratio (n,), advantage (n,) → two (n,) arrays (float32 in, float32 out)."""
     rho, A = np.asarray(ratio), np.asarray(advantage)
-    if rho.shape != A.shape or rho.ndim != 1 or rho.dtype.kind != "f":
+    if rho.shape != A.shape or rho.ndim != 1 or rho.dtype.kind != "f" or \
+            A.dtype.kind not in "biuf":
         raise ValueError(f"ppo_clip: expected ratio and advantage as float arrays of one shape "
-                         f"(n,), got {rho.shape} ({rho.dtype}) and {A.shape}.")
+                         f"(n,), got {rho.shape} ({rho.dtype}) and {A.shape} ({A.dtype}). "
+                         f"Pass one ratio π/π_old (a float) and one advantage per answer.")
     if np.any(rho <= 0) or not np.all(np.isfinite(rho)):
-        raise ValueError("ppo_clip: a ratio π/π_old must be positive and finite; got "
-                         f"values from {rho.min()} to {rho.max()}.")
-    if not (np.isscalar(eps) and 0 < eps < 1):
-        raise ValueError(f"ppo_clip: expected eps in (0, 1) (0.2 is usual), got {eps!r}.")
+        raise ValueError(f"ppo_clip: expected each ratio π/π_old positive and finite, got "
+                         f"{_first_bad(rho, ~(rho > 0) | ~np.isfinite(rho))}. Compute it as "
+                         f"np.exp(logp - logp_old) from finite log-probabilities.")
+    if not np.all(np.isfinite(A)):
+        raise ValueError(f"ppo_clip: expected finite advantages, got "
+                         f"{_first_bad(A, ~np.isfinite(A))}. Check the rewards that made them "
+                         f"(grpo_advantages rejects a NaN reward).")
+    if isinstance(eps, bool) or not (np.isscalar(eps) and np.isreal(eps) and 0 < eps < 1):
+        raise ValueError(f"ppo_clip: expected eps in (0, 1), got {eps!r}. 0.2 is usual.")
     A = A.astype(rho.dtype)
     positive = A >= 0
     bound = np.where(positive, np.minimum(rho, 1 + eps), np.maximum(rho, 1 - eps))

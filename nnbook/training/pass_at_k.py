@@ -18,14 +18,20 @@ def pass_at_k(n: int, c, k: int):
     Shapes: c an int or an int array (one count per prompt) → a float or an array of its shape.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"pass_at_k: expected n (answers per prompt) an integer ≥ 1, got {n!r}.")
+        raise ValueError(f"pass_at_k: expected n (answers per prompt) an integer ≥ 1, got {n!r}. "
+                         f"Pass how many answers were drawn for each prompt, as an int.")
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
         raise ValueError(f"pass_at_k: expected k an integer with 1 ≤ k ≤ n = {n}, got {k!r}. "
                          f"Draw at least k answers per prompt.")
-    cs = np.asarray(c)
+    try:
+        cs = np.asarray(c)
+    except ValueError:                                            # a ragged list
+        cs = np.asarray([0.5])
     if cs.dtype.kind not in "iu" or np.any(cs < 0) or np.any(cs > n):
+        shown = repr(c) if cs.size <= 8 else f"an array of dtype {cs.dtype}, shape {cs.shape}"
         raise ValueError(f"pass_at_k: expected c (correct answers) integers in [0, n = {n}], "
-                         f"got {c!r}.")
+                         f"got {shown}. Count the correct answers among the n of each prompt, "
+                         f"as ints (e.g. ok.sum(axis=1) of a boolean (prompts, n) array).")
     i = np.arange(1, n + 1, dtype=np.float64)                     # (n,)
     factors = np.where(i[None, :] > n - cs.reshape(-1, 1), 1.0 - k / i[None, :], 1.0)
     out = 1.0 - np.prod(factors, axis=1)
