@@ -123,9 +123,10 @@ def window_entropy(language, window: int, *, max_strings: int | None = 100_000) 
     6,300 strings, a second; ``StemLanguage`` at 6: about 40,000 strings, 20 seconds
     (``nb.data.two_sources.WINDOW_ENTROPY_6`` stores both). Past ``max_strings`` strings
     the walk stops with a ValueError; pass a larger ``max_strings`` (or None) to wait."""
-    from .language import Language                     # language.py imports this module
     owner = "window_entropy"
-    if not isinstance(language, Language):
+    # a grammar is what walks: its expansions and steps (language.py imports this module,
+    # so the class itself is not imported here)
+    if not all(callable(getattr(language, name, None)) for name in ("expansions", "step")):
         raise ValueError(f"{owner}: expected language to be a nb.data.Language (or "
                          f"StemLanguage), got {type(language).__name__}. Pass the grammar "
                          f"object, e.g. nb.data.Language(), not its text.")
