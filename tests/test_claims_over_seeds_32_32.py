@@ -56,20 +56,29 @@ def test_32_the_floorless_law(seed):
     assert zero.predict(N[-1] * 100, sl.BUDGETS[-1] * 100) < floor()
 
 
-# Measured on 4 new seeds, 3201 to 3204: filtered minus all at 64,000 tokens +0.004 to
-# +0.055; on the 5 stored seeds +0.016 to +0.030
+# Measured (filtered minus all at 64,000 tokens): on 4 new seeds, 3201 to 3204, +0.004 to
+# +0.055; on the 5 stored seeds +0.016 to +0.030; on 8 fresh seeds of the cold reading
+# (20260417, 31415927 and six above 10,000,000) +0.001, −0.003, +0.002, −0.004, +0.010,
+# +0.011, +0.023, +0.009: filtering hurt on 6 of 8 and helped twice, by 0.004 at most. The
+# chapter says it never clearly helps: on every seed it lowers the loss by less than 0.02
+# (a tenth of what the largest budget gains over the smallest, and about the seeds' spread)
 @pytest.mark.heavy(ci=True)
 @pytest.mark.claim(stated="every", text="ch32: at the largest budget, training on the "
-                                        "filtered source gives a higher held-out loss")
+                                        "filtered source never lowers the held-out loss by "
+                                        "0.02 nats or more")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
-def test_32_filtering_hurts_at_the_largest_budget(seed):
+def test_32_filtering_never_clearly_helps_at_the_largest_budget(seed):
     d = sl.FILTER_BUDGETS[-1]
     r = sl.filtering(seed, budgets=(d,))
-    assert r[f"D{d}_filtered"] > r[f"D{d}_all"], r
+    assert r[f"D{d}_filtered"] > r[f"D{d}_all"] - 0.02, r
 
 
 def test_32_the_stored_tables_say_what_the_text_says():
-    # reads the stored tables only: the text matches them (not a check of the claims)
+    # reads the stored tables only: the text matches them (a read-back, not a check of the
+    # claims): at every budget filtering's mean gain over the 5 stored seeds is under two
+    # of its standard errors, and it helps on at most one seed
     filt = nb.seeds.stored("32_filtering")
-    d = sl.FILTER_BUDGETS[-1]
-    assert filt.count(lambda r: r[f"D{d}_filtered"] < r[f"D{d}_all"]) == 0
+    for d in sl.FILTER_BUDGETS:
+        diff = filt[f"D{d}_filtered"] - filt[f"D{d}_all"]
+        assert -diff.mean() < 2 * diff.std(ddof=1) / np.sqrt(len(diff)), (d, diff)
+        assert np.sum(diff < 0) <= 1, (d, diff)

@@ -58,6 +58,50 @@ def test_filter_drops_only_hard_sentences_of_source_1():
     assert (per_char[m.from_source == 0] > t).any()      # source 0 is never filtered
 
 
+def test_filter_keeps_the_share_of_source_0():
+    """Catches a filter that flips the source again after a drop: source 1 would lose every
+    sentence it drops to source 0, and share 0.5 with a harsh filter became nearly all
+    source 0. A dropped sentence is redrawn from source 1, so the share per sentence holds."""
+    m = SRC.sample(20_000, 0.5, rng=np.random.default_rng(11), max_nll_per_char=0.5)
+    n = len(m.from_source)
+    assert m.dropped > n                               # the filter is harsh here
+    assert abs(np.mean(m.from_source == 0) - 0.5) < 3 * math.sqrt(0.25 / n)
+
+
+def test_window_entropy_6_brackets():
+    # the stored floors of a 6-character reader: source 0's recomputed (a second), source
+    # 1's between its entropy per character and its 4-character floor (seconds)
+    assert data.two_sources.WINDOW_ENTROPY_6[0] == data.window_entropy(SRC.sources[0], 6)
+    assert SRC.entropy_per_char[1] < data.two_sources.WINDOW_ENTROPY_6[1] < \
+        data.window_entropy(SRC.sources[1], 4) - 0.02
+
+
+@pytest.mark.heavy
+def test_window_entropy_6_of_source_1_recomputed():
+    # about 20 s: run with NNBOOK_HEAVY=1
+    assert data.two_sources.WINDOW_ENTROPY_6[1] == pytest.approx(
+        data.window_entropy(SRC.sources[1], 6), abs=1e-12)
+
+
+@pytest.mark.parametrize("args, kwargs, match", [
+    ((100, 1.5), {}, r"TwoSources.sample: expected share.*in \[0, 1\], got 1.5"),
+    ((100, True), {}, "expected share.* got True"),
+    ((100, "0.5"), {}, "expected share.* got '0.5'"),
+    ((100, 0.5), dict(max_nll_per_char="0.5"), "expected max_nll_per_char.* got '0.5'"),
+    ((100, 0.5), dict(max_nll_per_char=float("nan")), "max_nll_per_char"),
+    ((0, 0.5), {}, "n_chars"),
+])
+def test_sample_bad_input(args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        SRC.sample(*args, rng=np.random.default_rng(0), **kwargs)
+
+
+def test_numpy_scalars_are_numbers():
+    m = SRC.sample(np.int64(200), np.float32(0.5), rng=np.random.default_rng(0),
+                   max_nll_per_char=np.float64(0.9))
+    assert len(m) >= 200
+
+
 def test_errors():
     with pytest.raises(ValueError, match="share"):
         SRC.sample(100, 1.5, rng=np.random.default_rng(0))
@@ -65,6 +109,8 @@ def test_errors():
         SRC.sample(100, 0.5, rng=np.random.default_rng(0), max_nll_per_char=-1.0)
     with pytest.raises(ValueError, match="source 0 or 1"):
         SRC.sentence_nll_per_char("the cat runs.", 2)
+    with pytest.raises(ValueError, match="source 0 or 1 .* got True"):
+        SRC.sentence_nll_per_char("the cat runs.", True)
     with pytest.raises(ValueError, match="Language"):
         data.TwoSources("cats", None)
     with pytest.raises(ValueError, match="neither"):

@@ -101,3 +101,18 @@ def test_window_entropy_against_the_bound_and_by_hand():
     assert h[0] > h[1] > h[2] > lang.entropy_per_char
     with pytest.raises(ValueError, match="window_entropy"):
         data.window_entropy(lang, -1)
+
+
+@pytest.mark.parametrize("language", [None, "the cat runs.", 3])
+def test_window_entropy_wants_a_grammar(language):
+    with pytest.raises(ValueError, match="window_entropy: expected language to be a "
+                                         "nb.data.Language .* got"):
+        data.window_entropy(language, 3)
+
+
+def test_window_entropy_stops_past_its_cost_limit():
+    # the walk counts its strings and stops with the way out named, instead of running on
+    with pytest.raises(ValueError, match="window=6 needs more than max_strings=1,000 .*"
+                                         "max_strings=None"):
+        data.window_entropy(LANG, 6, max_strings=1000)
+    assert data.window_entropy(LANG, 2, max_strings=None) == data.window_entropy(LANG, 2)

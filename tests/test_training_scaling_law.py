@@ -84,6 +84,39 @@ def test_errors():
     assert nb.fit_scaling_law is fit_scaling_law
 
 
+@pytest.mark.parametrize("change, match", [
+    (dict(N=["a"] * 25), "fit_scaling_law: expected N as numbers, got"),
+    (dict(L=None), "fit_scaling_law: expected L as numbers"),
+    (dict(L="0.5"), "not text"),
+    (dict(L=_grid(0) - 5), r"fit_scaling_law: expected losses L ≥ 0 .* got -"),
+    (dict(fix_E="0"), "fit_scaling_law: expected fix_E to be None .* got '0'"),
+    (dict(fix_E=True), "fix_E"),
+    (dict(alphas=[]), "fit_scaling_law: expected alphas as a non-empty grid of values > 0"),
+    (dict(betas=[-0.5, 0.5]), "expected betas as a non-empty grid"),
+    (dict(max_steps=0), r"fit_scaling_law: expected max_steps.* integer ≥ 1, got 0"),
+    (dict(max_steps=-3), "max_steps"),
+    (dict(max_steps=2.5), "max_steps"),
+])
+def test_bad_input_names_the_function_and_the_fix(change, match):
+    """Each bad argument is a ValueError naming fit_scaling_law, what it got and what it
+    expected (not a bare NumPy TypeError, nor silence)."""
+    args = dict(N=N, D=D, L=_grid(0))
+    kwargs = {k: v for k, v in change.items() if k not in args}
+    args.update({k: v for k, v in change.items() if k in args})
+    with pytest.raises(ValueError, match=match):
+        fit_scaling_law(args["N"], args["D"], args["L"], **kwargs)
+
+
+def test_compute_optimal_bad_input():
+    fit = fit_scaling_law(N, D, scaling_law(N, D, **TRUE))
+    for C in ("1e9", None, [1e9, -1.0], np.nan):
+        with pytest.raises(ValueError, match="ScalingFit.compute_optimal: expected"):
+            fit.compute_optimal(C)
+    broken = fit._replace(alpha=np.nan)
+    with pytest.raises(ValueError, match=r"compute_optimal: the fit has .*alpha=nan"):
+        broken.compute_optimal(1e9)
+
+
 # the mixing law: chapter 32's two budgets × five shares
 MIX_D = np.repeat([4000.0, 8000.0], 5)
 MIX_W = np.tile([0.1, 0.3, 0.5, 0.7, 0.9], 2)
@@ -139,5 +172,43 @@ def test_mixing_law_errors():
         fit_mixing_law(MIX_D, MIX_W, np.full(10, np.inf))
     with pytest.raises(ValueError, match="some τ > 0"):
         fit_mixing_law(MIX_D, np.zeros(10), L, taus=[0.0])
-    # a share of 0 is fine once τ > 0: the grid skips τ = 0 there
-    assert fit_mixing_law(MIX_D, np.where(MIX_W > 0.8, 0.0, MIX_W), L).tau > 0
+    # a share of 0 is fine once τ > 0: the grid skips τ = 0 there (these losses are not
+    # the law's, so its best β is the grid's edge, and it says so)
+    with pytest.warns(UserWarning, match="grid's edge"):
+        assert fit_mixing_law(MIX_D, np.where(MIX_W > 0.8, 0.0, MIX_W), L).tau > 0
+    # the grids and the values: what it got, what it expects
+    with pytest.raises(ValueError, match=r"fit_mixing_law: expected taus .*in \[0, 1\]"):
+        fit_mixing_law(MIX_D, MIX_W, L, taus=[-5, 3])
+    with pytest.raises(ValueError, match="fit_mixing_law: expected betas .* > 0"):
+        fit_mixing_law(MIX_D, MIX_W, L, betas=[-1.0])
+    with pytest.raises(ValueError, match="expected betas"):
+        fit_mixing_law(MIX_D, MIX_W, L, betas=[])
+    with pytest.raises(ValueError, match=r"own from 10 to 90\. Pass shares as fractions"):
+        fit_mixing_law(MIX_D, MIX_W * 100, L)
+    with pytest.raises(ValueError, match="got D from -8000"):
+        fit_mixing_law(-MIX_D, MIX_W, L)
+    with pytest.raises(ValueError, match="fit_mixing_law: expected L as numbers"):
+        fit_mixing_law(MIX_D, MIX_W, "1.0")
+    with pytest.raises(ValueError, match="fit_mixing_law: expected losses L ≥ 0"):
+        fit_mixing_law(MIX_D, MIX_W, L - 5)
+    with pytest.raises(ValueError, match="fit_mixing_law: expected fix_E"):
+        fit_mixing_law(MIX_D, MIX_W, L, fix_E="0.6")
+
+
+def test_mixing_law_flags_a_fit_on_the_grids_edge():
+    """Catches a fit that reports a floor from the grid's last β as if it were fitted: a
+    source whose loss falls like a logarithm (β → 0) sends a free E below the grid's reach;
+    the fit says so (on_edge, a warning), while E held at the true floor is a minimum."""
+    L = 0.6 + 3.0 * np.log(1e6 / (MIX_D * (MIX_W + 0.2 * (1 - MIX_W)))) / 10
+    with pytest.warns(UserWarning, match="grid's edge"):
+        free = fit_mixing_law(MIX_D, MIX_W, L)
+    assert free.on_edge and free.beta == 0.05 and not free.fixed_E
+    truth = mixing_law(MIX_D, MIX_W, **MIX_TRUE)
+    held = fit_mixing_law(MIX_D, MIX_W, truth, fix_E=0.6)
+    assert not held.on_edge and held.fixed_E and held.E == 0.6
+    assert (held.B, held.tau, held.beta) == pytest.approx((12.0, 0.3, 0.4))
+    # a wrong floor held fixed fits worse than the true one
+    assert fit_mixing_law(MIX_D, MIX_W, truth, fix_E=0.3).rss > held.rss + 1e-6
+    # τ at 0 or 1 is a bound of τ itself, not the grid's edge
+    at_one = fit_mixing_law(MIX_D, MIX_W, mixing_law(MIX_D, MIX_W, 0.6, 12.0, 1.0, 0.4))
+    assert at_one.tau == 1.0 and not at_one.on_edge

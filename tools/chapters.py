@@ -907,21 +907,26 @@ CHAPTERS = [
                   "D = 1,000,000: the fit predicts 0.510", "above")),),
             tables=("32_filtering", "32_grid", "32_mixing"),
             # all three are re-run by tests/test_experiments.py: the notebook re-runs only the
-            # smallest budget of 32_grid and of 32_filtering, and none of 32_mixing
+            # smallest budget of 32_grid and of 32_filtering, and one share at the smallest
+            # budget of 32_mixing
             exercises=("32.1",), solutions="exercise_solutions_scaling",
             claims="test_claims_over_seeds_32_32.py",
             covers=("Scaling and data-mixing laws, with the floor known: the exact floor of a "
                     "model reading K characters (`nb.data.window_entropy`); a stored grid of "
                     "sizes × token budgets over seeds, L(N, D) = E + A/N^α + B/D^β fitted by "
                     "least squares with standard errors (`nb.fit_scaling_law`) and E judged "
-                    "against the floor in standard errors, the law taken apart at each run "
+                    "against the floor in standard errors (standard errors that measure the "
+                    "law's misfit, wide enough to hold the entropy per character too), the "
+                    "law taken apart at each run "
                     "above the floor (`nb.diagrams.scaling_terms`); the law with E fixed at 0; "
                     "the compute-optimal split at C ≈ 6ND against the grid, and an explorable "
                     "of the fitted law against N and D (`nb.explore.scaling_budget`); two "
                     "grammars mixed (`nb.data.TwoSources`), a mixing law "
-                    "(`nb.fit_mixing_law`) fitted on small runs and its "
-                    "predicted best share checked at a larger budget; filtering the harder "
-                    "source by exact per-sentence NLL, over seeds."),
+                    "(`nb.fit_mixing_law`) fitted on small runs, its free floors undetermined "
+                    "(β on the grid's edge) and held at the known window floors, its "
+                    "predicted best share and loss checked at a larger budget; filtering the "
+                    "harder source by exact per-sentence NLL, over seeds (it never clearly "
+                    "helps on this grid)."),
             names=("nb.fit_scaling_law", "nb.ScalingFit.compute_optimal", "nb.fit_mixing_law",
                    "nb.data.window_entropy", "nb.data.TwoSources", "nb.plot.scaling_fit",
                    "nb.diagrams.scaling_terms", "nb.explore.scaling_budget",

@@ -7,6 +7,7 @@ a mixing law can be judged per source and the hardest sentences filtered by thei
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,12 @@ from ..validate import make_rng, positive_int
 from .language import Language
 from .stem_language import StemLanguage
 
-__all__ = ["TwoSources", "MixedText"]
+__all__ = ["TwoSources", "MixedText", "WINDOW_ENTROPY_6"]
+
+# window_entropy(source, 6) of the default sources, Language() and StemLanguage(): the floors of
+# chapter 32's models, which read 6 characters. Stored because StemLanguage's takes about 20
+# seconds; tests/test_data_two_sources.py recomputes both (StemLanguage's under NNBOOK_HEAVY=1).
+WINDOW_ENTROPY_6 = (0.5138333850134287, 0.6803498136049911)
 
 
 @dataclass(repr=False)
@@ -50,10 +56,13 @@ class TwoSources:
     from source 0 with probability ``share`` and from source 1 otherwise.
 
     ``entropy_per_char`` holds each source's exact entropy per character (nats), the floor
-    of a model's loss on a text of that source alone; ``sentence_nll_per_char(s, k)`` is a
-    sentence's exact −log P under source k divided by its characters and the joining space,
-    the per-sentence difficulty that ``sample(..., max_nll_per_char=t)`` filters by: source
-    1's sentences above t are dropped (redrawn), source 0's kept.
+    of a model's loss on a text of that source alone when it reads the whole history (a
+    model that reads K characters has the higher floor ``window_entropy(source, K)``;
+    ``WINDOW_ENTROPY_6`` stores it for the default sources at K = 6);
+    ``sentence_nll_per_char(s, k)`` is a sentence's exact −log P under source k divided by
+    its characters and the joining space, the per-sentence difficulty that
+    ``sample(..., max_nll_per_char=t)`` filters by: source 1's sentences above t are dropped
+    (another source-1 sentence drawn instead), source 0's kept.
 
     Args:
         first, second: two ``Language`` objects (``StemLanguage`` is one); default the
@@ -88,38 +97,51 @@ class TwoSources:
     def sentence_nll_per_char(self, sentence: str, source: int) -> float:
         """−log P(sentence) under source ``source``, per character (the joining space
         counted, as in ``entropy_per_char``); a ValueError if that grammar rejects it."""
-        if source not in (0, 1):
-            raise ValueError(f"TwoSources.sentence_nll_per_char: expected source 0 or 1, got "
-                             f"{source!r}.")
+        if isinstance(source, bool) or source not in (0, 1):
+            raise ValueError(f"TwoSources.sentence_nll_per_char: expected source 0 or 1 (an "
+                             f"int), got {source!r}.")
         return self.sources[source].nll(sentence) / (len(sentence) + 1)
 
     def sample(self, n_chars: int, share: float, *, rng=None,
                max_nll_per_char: float | None = None) -> MixedText:
         """Whole sentences until the text has ``n_chars`` characters or more, each from
         source 0 with probability ``share``; with ``max_nll_per_char`` set, a source-1
-        sentence whose exact NLL per character exceeds it is dropped and another drawn.
+        sentence whose exact NLL per character exceeds it is dropped and another source-1
+        sentence drawn in its place, so ``share`` stays the probability of source 0 per
+        sentence kept.
 
         Shapes: n_chars ≥ 1;  share in [0, 1]."""
         owner = "TwoSources.sample"
         n_chars = positive_int(owner, "n_chars", n_chars)
-        if not (isinstance(share, (int, float)) and 0.0 <= share <= 1.0):
-            raise ValueError(f"{owner}: expected share, the probability of source 0, in "
-                             f"[0, 1], got {share!r}.")
-        if max_nll_per_char is not None and not (max_nll_per_char > 0):
-            raise ValueError(f"{owner}: expected max_nll_per_char > 0 (nats) or None, got "
-                             f"{max_nll_per_char!r}.")
+        if isinstance(share, bool) or not isinstance(share, numbers.Real) or \
+                not 0.0 <= share <= 1.0:
+            raise ValueError(f"{owner}: expected share, the probability of source 0, as a "
+                             f"number in [0, 1], got {share!r}. Pass e.g. share=0.5.")
+        share = float(share)
+        if max_nll_per_char is not None and (
+                isinstance(max_nll_per_char, bool)
+                or not isinstance(max_nll_per_char, numbers.Real)
+                or not max_nll_per_char > 0):
+            raise ValueError(f"{owner}: expected max_nll_per_char as a number > 0 (nats per "
+                             f"character) or None (no filter), got {max_nll_per_char!r}.")
         rng = make_rng(rng, owner)
         parts, which, nlls, size, dropped = [], [], [], -1, 0
+        redraw = False                   # a source-1 sentence was dropped: draw source 1 again
         while size < n_chars:
-            k = 0 if rng.random() < share else 1
+            # one uniform per sentence drawn, kept or dropped (as the stored tables were made);
+            # after a drop it is not used, so the share of source 0 stays `share` with a filter
+            u = rng.random()
+            k = 1 if redraw else (0 if u < share else 1)
             sentence, nll = self.sources[k].sample_sentence(rng=rng)
             if k == 1 and max_nll_per_char is not None and \
                     nll / (len(sentence) + 1) > max_nll_per_char:
                 dropped += 1
+                redraw = True
                 if dropped > 100 * (len(parts) + 10):
                     raise ValueError(f"{owner}: max_nll_per_char={max_nll_per_char} drops "
                                      f"almost every sentence of source 1; raise it.")
                 continue
+            redraw = False
             parts.append(sentence)
             which.append(k)
             nlls.append(nll)

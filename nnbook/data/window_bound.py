@@ -108,7 +108,7 @@ def _normalised(states):
     return {st: w / total for st, w in states.items()}
 
 
-def window_entropy(language, window: int) -> float:
+def window_entropy(language, window: int, *, max_strings: int | None = 100_000) -> float:
     """The expected loss (nats per character) of the best model that reads only the
     ``window`` characters before each one, at a random place of an endless text: the
     conditional entropy H(c_t | c_{t−window} … c_{t−1}), exactly, by walking every string
@@ -116,13 +116,33 @@ def window_entropy(language, window: int) -> float:
     (its probability times the entropy of the next character). ``window_bound``'s mean
     over a long text tends to it; it lies between ``entropy_per_char`` and the bigram's.
     The floor of a scaling law fitted to models with a context of ``window`` characters
-    (chapter 32). The cost grows with the number of such strings: seconds for windows up
-    (the course's language at 6: a few seconds)."""
-    window = positive_int("window_entropy", "window", window, minimum=0)
-    prior, total = _prior(language), 0.0
+    (chapter 32).
+
+    Cost: one step of the parser per string of up to ``window`` characters, and the number
+    of strings grows about geometrically with ``window``. The course's language at 6: about
+    6,300 strings, a second; ``StemLanguage`` at 6: about 40,000 strings, 20 seconds
+    (``nb.data.two_sources.WINDOW_ENTROPY_6`` stores both). Past ``max_strings`` strings
+    the walk stops with a ValueError; pass a larger ``max_strings`` (or None) to wait."""
+    owner = "window_entropy"
+    # a grammar is what walks: its expansions and steps (language.py imports this module,
+    # so the class itself is not imported here)
+    if not all(callable(getattr(language, name, None)) for name in ("expansions", "step")):
+        raise ValueError(f"{owner}: expected language to be a nb.data.Language (or "
+                         f"StemLanguage), got {type(language).__name__}. Pass the grammar "
+                         f"object, e.g. nb.data.Language(), not its text.")
+    window = positive_int(owner, "window", window, minimum=0)
+    if max_strings is not None:
+        max_strings = positive_int(owner, "max_strings", max_strings)
+    prior, total, walked = _prior(language), 0.0, 0
     todo = [(prior, 1.0, 0)]
     while todo:
         states, p, depth = todo.pop()
+        walked += 1
+        if max_strings is not None and walked > max_strings:
+            raise ValueError(f"{owner}: window={window} needs more than max_strings="
+                             f"{max_strings:,} strings of the grammar (the cost grows about "
+                             f"geometrically with the window). Pass a smaller window, or "
+                             f"max_strings=None to wait for it.")
         nexts = _step_all(language, states)            # {ch: unnormalised states}
         weights = [sum(new.values()) for new in nexts.values()]
         if depth == window:

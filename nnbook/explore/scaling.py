@@ -68,11 +68,14 @@ def scaling_budget_figure(fit, floor, log10_N: float = 3.5, log10_D: float = 4.5
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.4), layout="constrained")
     d = np.geomspace(10 ** (log10_D - 2), 10 ** (log10_D + 2), 200)
     left.plot(d, fit.predict(N, d), color=LINE, lw=1.8, label="fitted L(N, D)")
-    left.axhline(fit.E + size, color=SIZE, ls=":", lw=1.2, label=r"E + $A/N^{\alpha}$")
+    # drawn above the floor (zorder) and with both values in the legend: the two can lie
+    # within a hundredth of a nat of each other
+    left.axhline(fit.E + size, color=SIZE, ls=":", lw=2.0, zorder=3,
+                 label=rf"E + $A/N^{{\alpha}}$ = {fit.E + size:.3f}")
     se = fit.stderr.get("E", 0.0) if isinstance(fit.stderr, dict) else 0.0
     left.axhspan(fit.E - 2 * se, fit.E + 2 * se, color=FITTED, alpha=0.12, lw=0)
     left.axhline(fit.E, color=FITTED, lw=1.0, label="fitted E ± 2 SE")
-    left.axhline(floor, color="k", ls="--", lw=1.2, label="exact floor")
+    left.axhline(floor, color="k", ls="--", lw=1.2, zorder=2, label=f"exact floor {floor:.3f}")
     left.plot([D], [fit.E + size + data], "o", color=PATH, ms=6)
     left.set_xscale("log")
     left.set_ylim(min(fit.E - 2 * se, floor) - 0.05, max(fit.E + size + data, floor) + 0.35)
@@ -81,14 +84,18 @@ def scaling_budget_figure(fit, floor, log10_N: float = 3.5, log10_D: float = 4.5
     left.set_title(f"N = {N:,.0f}: the law as the budget grows", fontsize=FONT)
     left.legend(fontsize=FONT - 1, loc="upper right", frameon=False)
     n = np.geomspace(min(N, n_opt) / 30, max(N, n_opt) * 30, 200)
-    right.plot(n, fit.predict(n, C / (6 * n)), color=LINE, lw=1.8)
+    curve = fit.predict(n, C / (6 * n))
+    right.plot(n, curve, color=LINE, lw=1.8)
     right.axhline(floor, color="k", ls="--", lw=1.2)
     right.plot([N], [fit.predict(N, D)], "o", color=PATH, ms=6, label="this split")
     right.plot([n_opt], [fit.predict(n_opt, d_opt)], "*", color="k", ms=10,
                label=f"N* = {n_opt:,.0f}")
     right.set_xscale("log")
-    top = min(fit.predict(n, C / (6 * n)).max(), max(fit.predict(N, D), floor) + 1.0)
-    right.set_ylim(min(fit.predict(n_opt, d_opt), floor) - 0.05, top)
+    # the curve, both points and the floor inside the frame, with room above for the
+    # legend: far past the grid the curve is nearly flat and the floor lies above it
+    low = min(curve.min(), floor) - 0.05
+    high = max(min(curve.max(), max(fit.predict(N, D), floor) + 1.0), floor, fit.predict(N, D))
+    right.set_ylim(low, high + max(0.3 * (high - low), 0.1))
     right.set_xlabel("parameters N (D = C / 6N)", fontsize=FONT)
     right.set_title(f"the same compute C = {C:.2g}, split between N and D", fontsize=FONT)
     right.legend(fontsize=FONT - 1, loc="upper center", frameon=False)

@@ -6,6 +6,8 @@ and tokens; ``fit_mixing_law`` fits one source's loss in a mix of two (``MixingF
 
 from __future__ import annotations
 
+import numbers
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -48,11 +50,13 @@ class ScalingFit(NamedTuple):
         Setting the derivative of A/N^α + B/D^β along N·D = C/6 to zero gives
         α·A/N^α = β·B/D^β, so N* = G·(C/6)^(β/(α+β)) with G = (αA/(βB))^(1/(α+β)) and
         D* = C/(6·N*); D*/N* is the compute-optimal number of tokens per parameter."""
-        C = np.asarray(C, dtype=np.float64)
+        owner = "ScalingFit.compute_optimal"
+        C = _numbers(owner, "C", C)
         if np.any(~np.isfinite(C)) or np.any(C <= 0):
-            raise ValueError(f"ScalingFit.compute_optimal: expected a positive compute C "
-                             f"(FLOPs, about 6·N·D), got {C}.")
-        if min(self.A, self.B, self.alpha, self.beta) <= 0:
+            raise ValueError(f"{owner}: expected a positive compute C (FLOPs, about 6·N·D), "
+                             f"got {C}. Pass e.g. C = 6 * N * D of a run.")
+        if not all(np.isfinite([self.A, self.B, self.alpha, self.beta])) or \
+                min(self.A, self.B, self.alpha, self.beta) <= 0:
             raise ValueError(f"ScalingFit.compute_optimal: the fit has A={self.A:.3g}, "
                              f"alpha={self.alpha:.3g}, B={self.B:.3g}, beta={self.beta:.3g}; "
                              f"the allocation needs all four positive. Fit on a grid where the "
@@ -63,21 +67,42 @@ class ScalingFit(NamedTuple):
         return N, C / (6 * N)
 
 
+def _numbers(owner, name, x):
+    """``x`` as a float64 array, or a ValueError naming ``owner`` (strings, None, objects)."""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise ValueError(f"{owner}: expected {name} as numbers, got {x!r}. Pass numbers "
+                         f"(a float, a list or a NumPy array), not text.")
+    try:
+        a = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{owner}: expected {name} as numbers, got {x!r}. Pass numbers "
+                         f"(a list or a NumPy array of floats).") from None
+    if a.dtype == object or np.asarray(x).dtype.kind in "USb":
+        raise ValueError(f"{owner}: expected {name} as numbers, got {np.asarray(x)!r}.")
+    return a
+
+
 def _check(N, D, L, one_variable=False):
+    owner = "fit_power_law" if one_variable else "fit_scaling_law"
     arrays = []
     for name, x in (("N", N), ("D", D), ("L", L)):
-        a = np.asarray(x, dtype=np.float64).ravel()
+        a = _numbers(owner, name, x).ravel()
         if a.size == 0 or not np.all(np.isfinite(a)):
-            raise ValueError(f"fit_scaling_law: expected {name} as finite numbers, got "
-                             f"{np.asarray(x)!r}.")
+            raise ValueError(f"{owner}: expected {name} as finite numbers, got "
+                             f"{np.asarray(x)!r}. Drop the runs that diverged (nan or inf).")
         arrays.append(a)
     N, D, L = arrays
     if not N.size == D.size == L.size:
         raise ValueError(f"fit_scaling_law: expected N, D and L of one length (a grid point "
                          f"each), got {N.size}, {D.size} and {L.size}.")
     if np.any(N <= 0) or np.any(D <= 0):
-        raise ValueError("fit_scaling_law: expected positive model sizes N and token budgets "
-                         "D (counts), got a value ≤ 0.")
+        raise ValueError(f"{owner}: expected positive model sizes N and token budgets D "
+                         f"(counts), got N from {N.min():g} and D from {D.min():g}. Pass "
+                         f"parameter counts and tokens read, not their logarithms.")
+    if np.any(L < 0):
+        raise ValueError(f"{owner}: expected losses L ≥ 0 (a cross-entropy in nats), got "
+                         f"{L.min():g}. Pass the held-out loss itself, not a log-loss "
+                         f"difference or a log-likelihood.")
     if one_variable:
         if len(np.unique(D)) < 2:
             raise ValueError(f"fit_power_law: expected at least 2 different D, got "
@@ -87,6 +112,17 @@ def _check(N, D, L, one_variable=False):
                          f"D to separate the two terms, got {len(np.unique(N))} and "
                          f"{len(np.unique(D))}. Train a grid of sizes × budgets.")
     return N, D, L
+
+
+def _exponents(owner, name, grid, low=0.0, high=np.inf, closed=False):
+    """A starting grid of exponents (or of τ) as a non-empty float array inside its range."""
+    a = _numbers(owner, name, grid).ravel()
+    inside = (a >= low) & (a <= high) if closed else (a > low) & (a <= high)
+    if a.size == 0 or not np.all(np.isfinite(a)) or not np.all(inside):
+        want = f"in [{low:g}, {high:g}]" if closed else f"> {low:g}"
+        raise ValueError(f"{owner}: expected {name} as a non-empty grid of values {want}, "
+                         f"got {np.asarray(grid)!r}. Leave it None for the default grid.")
+    return a
 
 
 def _linear(N, D, L, alpha, beta, fix_E):
@@ -131,19 +167,28 @@ def fit_scaling_law(N, D, L, *, fix_E=None, alphas=None, betas=None, max_steps=2
     ``fix_E=0.0`` is the law without a floor, the planted mistake of chapter 32.
     """
     N, D, L = _check(N, D, L, _one_variable)
+    owner = "fit_power_law" if _one_variable else "fit_scaling_law"
     free = [0, 1, 2, 3, 4] if fix_E is None else [1, 2, 3, 4]
     if _one_variable:
         free = [i for i in free if i not in (1, 2)]
-        alphas = [0.0]
-    if fix_E is not None and not np.isfinite(fix_E):
-        raise ValueError(f"fit_scaling_law: expected fix_E to be None or a finite number, "
-                         f"got {fix_E!r}.")
+    if fix_E is not None and (isinstance(fix_E, bool) or not isinstance(fix_E, numbers.Real)
+                              or not np.isfinite(fix_E)):
+        raise ValueError(f"{owner}: expected fix_E to be None (fit E) or a finite number "
+                         f"(hold E there), got {fix_E!r}.")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) or \
+            max_steps < 1:
+        raise ValueError(f"{owner}: expected max_steps, Levenberg–Marquardt's step limit, "
+                         f"as an integer ≥ 1, got {max_steps!r}.")
     if N.size < len(free) + 1:
-        owner = "fit_power_law" if _one_variable else "fit_scaling_law"
         raise ValueError(f"{owner}: expected at least {len(free) + 1} grid points "
                          f"for {len(free)} parameters, got {N.size}.")
-    alphas = np.linspace(0.05, 2.0, 40) if alphas is None else np.asarray(alphas, float)
-    betas = np.linspace(0.05, 2.0, 40) if betas is None else np.asarray(betas, float)
+    if _one_variable:
+        alphas = np.array([0.0])                      # no N term
+    elif alphas is None:
+        alphas = np.linspace(0.05, 2.0, 40)
+    else:
+        alphas = _exponents(owner, "alphas", alphas)
+    betas = np.linspace(0.05, 2.0, 40) if betas is None else _exponents(owner, "betas", betas)
     best = None
     for a in alphas:                                  # the grid: exponents fixed, rest linear
         for b in betas:
@@ -212,7 +257,11 @@ def mixing_law(D, own, E, B, tau, beta):
 class MixingFit(NamedTuple):
     """The fitted mixing law of one source: its floor E, scale B, transfer τ (what a token
     of the other source is worth to this one, 0 to 1) and exponent β; ``rss`` is the sum of
-    squared residuals over ``n`` points."""
+    squared residuals over ``n`` points. ``on_edge`` is True when β (or τ, away from its
+    natural bounds 0 and 1) is the first or last value of its grid: the least squares lie
+    at or past the grid's end, so the fit is not a minimum and its E is not determined
+    (widen the grid, or hold E at a known floor with ``fix_E``). ``fixed_E`` says whether E
+    was held."""
 
     E: float
     B: float
@@ -220,13 +269,15 @@ class MixingFit(NamedTuple):
     beta: float
     rss: float
     n: int
+    on_edge: bool = False
+    fixed_E: bool = False
 
     def predict(self, D, own):
         """The fitted loss after D tokens with this source's share ``own`` (broadcast)."""
         return mixing_law(D, own, self.E, self.B, self.tau, self.beta)
 
 
-def fit_mixing_law(D, own, L, *, taus=None, betas=None) -> MixingFit:
+def fit_mixing_law(D, own, L, *, taus=None, betas=None, fix_E=None) -> MixingFit:
     """Fit L = E + B·(D·(w + τ(1 − w)))^(−β) to one source's losses (chapter 32's mixing
     law): at fixed τ and β the law is linear in E and B, so a grid over (τ, β) takes E, B by
     linear least squares at each point and keeps the point of least squared error.
@@ -235,29 +286,47 @@ def fit_mixing_law(D, own, L, *, taus=None, betas=None) -> MixingFit:
     [0, 1], its held-out loss); n ≥ 3, with at least two different D.
 
     Args:
-        taus: the grid of τ (default 0, 0.02, …, 1: 51 values).
-        betas: the grid of β (default 0.05 … 2.0, 40 values).
+        taus: the grid of τ, values in [0, 1] (default 0, 0.02, …, 1: 51 values).
+        betas: the grid of β, values > 0 (default 0.05 … 2.0, 40 values).
+        fix_E: None fits E; a number holds it there (a known floor, such as
+            ``window_entropy(source, K)``), and only B is fitted at each grid point.
+
+    The result's ``on_edge`` flags a best point on the grid's edge (β at its first or last
+    value, or τ at an end of its grid other than 0 or 1); a warning says so too. With few
+    budgets a free E often runs there: β → 0 turns the power law into a logarithm with E
+    → −∞, which no cross-entropy can be.
     """
+    owner = "fit_mixing_law"
     arrays = []
     for name, x in (("D", D), ("own", own), ("L", L)):
-        a = np.asarray(x, dtype=np.float64).ravel()
+        a = _numbers(owner, name, x).ravel()
         if a.size == 0 or not np.all(np.isfinite(a)):
-            raise ValueError(f"fit_mixing_law: expected {name} as finite numbers, got "
+            raise ValueError(f"{owner}: expected {name} as finite numbers, got "
                              f"{np.asarray(x)!r}.")
         arrays.append(a)
     D, own, L = arrays
     if not D.size == own.size == L.size:
-        raise ValueError(f"fit_mixing_law: expected D, own and L of one length (a run "
+        raise ValueError(f"{owner}: expected D, own and L of one length (a run "
                          f"each), got {D.size}, {own.size} and {L.size}.")
     if np.any(D <= 0) or np.any(own < 0) or np.any(own > 1):
-        raise ValueError("fit_mixing_law: expected positive budgets D and shares own in "
-                         "[0, 1] (the source's share of the mix).")
+        raise ValueError(f"{owner}: expected positive budgets D and shares own in "
+                         f"[0, 1] (the source's share of the mix), got D from {D.min():g} "
+                         f"and own from {own.min():g} to {own.max():g}. Pass shares as "
+                         f"fractions (0.3, not 30).")
+    if np.any(L < 0):
+        raise ValueError(f"{owner}: expected losses L ≥ 0 (a cross-entropy in nats), got "
+                         f"{L.min():g}.")
     if D.size < 3 or len(np.unique(D)) < 2:
-        raise ValueError(f"fit_mixing_law: expected at least 3 runs at 2 or more budgets "
+        raise ValueError(f"{owner}: expected at least 3 runs at 2 or more budgets "
                          f"D for E, B and the exponent, got {D.size} runs at "
                          f"{len(np.unique(D))} budget(s).")
-    taus = np.linspace(0, 1, 51) if taus is None else np.asarray(taus, float)
-    betas = np.linspace(0.05, 2, 40) if betas is None else np.asarray(betas, float)
+    if fix_E is not None and (isinstance(fix_E, bool) or not isinstance(fix_E, numbers.Real)
+                              or not np.isfinite(fix_E)):
+        raise ValueError(f"{owner}: expected fix_E to be None (fit E) or a finite number "
+                         f"(hold E there, e.g. a known floor), got {fix_E!r}.")
+    taus = np.linspace(0, 1, 51) if taus is None else _exponents(owner, "taus", taus, 0.0,
+                                                                 1.0, closed=True)
+    betas = np.linspace(0.05, 2, 40) if betas is None else _exponents(owner, "betas", betas)
     best = None
     for tau in taus:
         for beta in betas:
@@ -265,13 +334,25 @@ def fit_mixing_law(D, own, L, *, taus=None, betas=None) -> MixingFit:
                 seen = (D * (own + tau * (1 - own))) ** -beta
             if not np.all(np.isfinite(seen)):
                 continue
-            X = np.stack([np.ones_like(own), seen], 1)
-            coef = np.linalg.lstsq(X, L, rcond=None)[0]
-            rss = float(np.sum((L - X @ coef) ** 2))
+            if fix_E is None:
+                X = np.stack([np.ones_like(own), seen], 1)
+                coef = np.linalg.lstsq(X, L, rcond=None)[0]
+            else:
+                coef = np.array([fix_E, seen @ (L - fix_E) / (seen @ seen)])
+            rss = float(np.sum((L - coef[0] - coef[1] * seen) ** 2))
             if best is None or rss < best[0]:
                 best = (rss, coef[0], coef[1], tau, beta)
     if best is None:
-        raise ValueError("fit_mixing_law: no (τ, β) of the grid gives every run a positive "
-                         "number of tokens that count; a run with own = 0 needs some τ > 0.")
+        raise ValueError(f"{owner}: no (τ, β) of the grid gives every run a positive "
+                         f"number of tokens that count; a run with own = 0 needs some τ > 0.")
     rss, E, B, tau, beta = best
-    return MixingFit(float(E), float(B), float(tau), float(beta), rss, int(D.size))
+    edge = (len(betas) > 1 and beta in (betas.min(), betas.max())) or (
+        len(taus) > 1 and tau in (taus.min(), taus.max()) and tau not in (0.0, 1.0))
+    if edge:
+        warnings.warn(f"{owner}: the best point is on the grid's edge (tau={tau:.3g} in "
+                      f"[{taus.min():.3g}, {taus.max():.3g}], beta={beta:.3g} in "
+                      f"[{betas.min():.3g}, {betas.max():.3g}]), so E={E:.3g} is not "
+                      f"determined; widen the grid or hold E at a known floor (fix_E).",
+                      stacklevel=2)
+    return MixingFit(float(E), float(B), float(tau), float(beta), rss, int(D.size),
+                     bool(edge), fix_E is not None)
