@@ -68,6 +68,17 @@ def test_trained_linear_attention_lands_on_the_rescaled_hebbian_sum(seed):
     assert np.all((gap > -0.04) & (gap < 0.1)), gap
 
 
+# Stated on the 5 stored seeds (+0.012 to +0.071) and fresh seeds 10,000,003 and 10,000,019
+# (+0.049, +0.046): at N = 16 the gap is systematic, not one seed's
+@pytest.mark.claim(stated="every", text="ch31: at N = 16 trained linear attention sits above "
+                                        "the best rescaled Hebbian sum (500 steps leave it "
+                                        "short of the best scale)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_trained_linear_attention_sits_above_the_sum_at_16_pairs(seed):
+    share, _, rescaled = trained(seed)
+    assert share["linear"][-1] > rescaled[-1], (share["linear"], rescaled)
+
+
 @functools.lru_cache(maxsize=None)
 def grammar(seed):
     return state_memory.grammar_bits(seed)
@@ -86,9 +97,14 @@ def test_the_mixers_rank_on_the_grammar(seed):
     assert r["DeltaNet"] < r["hybrid"] < r["softmax"], r
 
 
-@pytest.mark.claim(stated="every", text="ch31: every mixer's model stays more than 0.1 "
-                                        "bits/char above the 16-character window bound")
+# 0.1 bits/char was stated first; fresh seed 10,000,003 gave 0.086 (DeltaNet), so the
+# claim is 0.05 (the stored seeds: 0.101 at the least)
+@pytest.mark.claim(stated="every", text="ch31: every mixer's model stays more than 0.05 "
+                                        "bits/char above the 16-character window bound, and "
+                                        "more than 0.5 at the closing brackets (no model has "
+                                        "learned bracket matching on this budget)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_every_mixer_stays_above_the_window_bound(seed):
     r = grammar(seed)
-    assert all(r[n] - r["best with window"] > 0.1 for n in state_memory.KINDS), r
+    assert all(r[n] - r["best with window"] > 0.05 for n in state_memory.KINDS), r
+    assert all(r[f"{n} )"] - r["best with window )"] > 0.5 for n in state_memory.KINDS), r

@@ -62,3 +62,24 @@ def test_errors():
         nb.DeltaNet(4, form="chunked", chunk=0)
     with pytest.raises(ValueError, match=r"DeltaNet\(4, 1 heads\): expected input of shape"):
         nb.DeltaNet(4).forward(np.ones((2, 3, 5)))
+    with pytest.raises(ValueError, match=r"DeltaNet: expected chunk"):
+        nb.DeltaNet(4, form="chunked", chunk=2.5)
+
+
+def test_the_kernel_gets_checked_arrays(monkeypatch):
+    """The kernel checks nothing (a kernel takes checked arrays): the layer hands it β in
+    (0, 1), one per sample, head and position, and a whole chunk ≥ 1, even from extreme
+    inputs."""
+    from nnbook.layers.attention import delta
+    seen, kernel = [], delta.chunked_delta
+
+    def spy(q, k, v, beta, chunk, S0=None):
+        seen.append((q.shape, beta, chunk))
+        return kernel(q, k, v, beta, chunk, S0)
+
+    monkeypatch.setattr(delta, "chunked_delta", spy)
+    layer = nb.DeltaNet(4, 2, form="chunked", chunk=3, rng=np.random.default_rng(0))
+    layer.forward(50.0 * np.random.default_rng(1).standard_normal((2, 7, 4)))
+    (shape, beta, chunk), = seen
+    assert beta.shape == shape[:3] == (2, 2, 7) and chunk == 3
+    assert np.all((beta >= 0) & (beta <= 1)) and np.isfinite(beta).all()

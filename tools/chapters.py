@@ -862,7 +862,8 @@ CHAPTERS = [
             "Beyond attention: linear attention and chapter 01's delta rule", part="VI",
             modules=("diagrams/state.py", "exercises/state.py", "experiments/state_memory.py",
                      "explore/state.py", "kernels/linear_attention.py",
-                     "layers/attention/delta.py", "layers/attention/linear.py"),
+                     "layers/attention/delta.py", "layers/attention/linear.py",
+                     "layers/attention/mixers.py"),
             explorables=(
                 # closed forms and fixed draws: the imports draw it; at N = 16, d = 8 the
                 # best state loses 1 − 8/16
@@ -888,9 +889,10 @@ CHAPTERS = [
                     "recall against that ceiling as N grows, over 5 stored seeds (softmax "
                     "near-exact, linear attention on the rescaled Hebbian curve, DeltaNet "
                     "between it and the ceiling); chapter 20's model with each mixer "
-                    '(`TransformerBlock(mixer=)`) on the grammar against the window bound, over seeds; '
-                    'the memory a softmax, a DeltaNet and a hybrid model keep per token while writing, '
-                    'counted.'),
+                    '(`TransformerBlock(mixer=)`) on the grammar against the window bound, over seeds '
+                    '(DeltaNet, the hybrid, softmax, linear, on one budget; no model learns bracket '
+                    'matching there); the memory a softmax, a DeltaNet and a hybrid model keep per '
+                    'token while writing, counted.'),
             names=("nb.LinearAttention", "nb.DeltaNet", "nb.TransformerBlock",
                    "nb.diagrams.state_write", "nb.explore.recall_capacity",
                    "nb.explore.recall_capacity_figure"),

@@ -1,6 +1,6 @@
 """The state of linear attention as a memory being written (chapter 31): the matrix S before
 a token, what the token writes (the delta rule's β (v − S k) kᵀ, or linear attention's
-Hebbian v kᵀ) and S after, on one colour scale, with what S reads back for the key.
+Hebbian v kᵀ) and S after, on one colour scale, with how far S reads back v for the key.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ __all__ = ["state_write"]
 
 def state_write(S, k, v, beta=1.0, *, rule="delta", axes=None):
     """Three maps: S before, the write, S after (``RdBu_r`` centred on 0, one scale), each
-    entry's value written on it when S is small; below, the key k and the value v, and
-    what S reads for k before and after.
+    entry's value written on it when S is small; under the write, how far S reads for k
+    from v before and after it (‖S k − v‖). k and v are not drawn: the write shows k as
+    its columns' pattern and v − S k as its rows'.
 
     Shapes:
         S: (d_v, d_k);  k: (d_k,);  v: (d_v,)
@@ -47,6 +48,6 @@ def state_write(S, k, v, beta=1.0, *, rule="delta", axes=None):
             for (i, j), x in np.ndenumerate(M):
                 ax.text(j, i, f"{x:.2f}".replace("-0.00", "0.00"), ha="center", va="center", fontsize=FONT)
     err = [np.linalg.norm(M @ k - v) for M in (S, after)]
-    axes[1].text(0.5, -0.28, f"‖S k − v‖: {err[0]:.2f} before, {err[1]:.2f} after",
-                 transform=axes[1].transAxes, ha="center", va="top", fontsize=FONT)
+    axes[1].set_xlabel(f"key feature\n‖S k − v‖: {err[0]:.2f} before, {err[1]:.2f} after",
+                       fontsize=FONT)                  # under the write, no blank band
     return axes

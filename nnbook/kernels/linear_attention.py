@@ -1,7 +1,8 @@
 """Linear attention and the delta rule in the forms a layer calls instead of its recurrence
 (chapter 31): causal (Q Kᵀ ⊙ M) V at once, in chunks of C positions, and DeltaNet's chunked
 (WY/UT) form, each the same numbers as the recurrence to round-off. No checks here:
-``LinearAttention`` and ``DeltaNet`` check the arrays they pass.
+``LinearAttention`` and ``DeltaNet`` check what they pass (chunk ≥ 1; β = sigmoid(·) in
+(0, 1), one per position).
 """
 
 from __future__ import annotations

@@ -13,9 +13,7 @@ from ...registry import register_class
 from ...spellings import refuse_spellings
 from ...validate import float_dtype, make_rng, positive_int
 from ..activations import ReLU
-from .multihead import MultiHeadAttention
-from .linear import LinearAttention
-from .delta import DeltaNet
+from .mixers import MIXERS, make_attention
 from ..base import Layer
 from ..dense import Dense
 from ._arguments import modern_config
@@ -31,7 +29,6 @@ __all__ = ["TransformerBlock"]
 
 _CHOICES = {"norm": ("layernorm", "rmsnorm", "none"), "ffn": ("relu", "swiglu"),
             "mixer": ("softmax", "linear", "delta")}
-_MIXERS = {"linear": LinearAttention, "delta": DeltaNet}   # chapter 31's, in attn's place
 _PARTS = ("ln1", "attn", "ln2", "ff1", "ff2", "ffn")     # the sub-layers (a LoRA may replace one)
 
 
@@ -95,7 +92,8 @@ class TransformerBlock(Caching, Layer):
         adapters: ``{part: {"rank": r, "alpha": α, "targets": [...]}}``, LoRA parts to put
             in (what ``get_config`` saves for them; ``nb.add_lora`` is the way to add them).
         mixer: "softmax" (``MultiHeadAttention``), "linear" (``LinearAttention``) or "delta"
-            (``DeltaNet``), chapter 31; these two ignore rope, n_kv_heads, window and tile.
+            (``DeltaNet``), chapter 31; these two refuse rope, n_kv_heads, window, tile and
+            causal=False (``modern`` then sets no RoPE and no shared K/V heads).
 
     LoRA (chapter 22): a part may be replaced by a ``LoRA`` of it, ``block.attn =
     nb.LoRA(block.attn, 4, targets=("W_q", "W_v"))`` or ``block.ff1 = nb.LoRA(block.ff1,
@@ -133,13 +131,9 @@ class TransformerBlock(Caching, Layer):
         dtype = float_dtype(repr(self), dtype)
         rng = make_rng(rng, repr(self))
         d = self.d_model
-        try:
-            self.attn = _MIXERS[self.mixer](d, self.n_heads, rng=rng, dtype=dtype) \
-                if self.mixer in _MIXERS else MultiHeadAttention(
-                d, self.n_heads, causal=causal, n_kv_heads=n_kv_heads, rope=rope,
-                rope_base=rope_base, bias=bias, window=window, tile=tile, rng=rng, dtype=dtype)
-        except ValueError as exc:
-            raise ValueError(str(exc).replace("MultiHeadAttention:", "TransformerBlock:", 1)) from None
+        self.attn = make_attention(self.mixer, d, self.n_heads, causal=causal, rope=rope,
+                                   n_kv_heads=n_kv_heads, window=window, tile=tile, rng=rng,
+                                   dtype=dtype, rope_base=rope_base, bias=bias)
         self.causal, self.rope = self.attn.causal, getattr(self.attn, "rope", False)
         self.bias = getattr(self.attn, "bias", bool(bias))        # mixers: the FFN's biases
         self.n_kv_heads = getattr(self.attn, "n_kv_heads", self.n_heads)
@@ -184,9 +178,12 @@ class TransformerBlock(Caching, Layer):
         """
         d_ff = max(1, 8 * d_model // 3) if d_ff is None and isinstance(d_model, int) \
             else d_ff
+        kv_asked = n_kv_heads
         if n_kv_heads is None and isinstance(n_heads, int):
             n_kv_heads = n_heads // 2 if n_heads % 2 == 0 else n_heads
         settings = {"norm": "rmsnorm", "ffn": "swiglu", "rope": True, "bias": False}
+        if str(kwargs.get("mixer", "softmax")).lower() in MIXERS:   # a state: no RoPE, K/V
+            settings["rope"], n_kv_heads = False, kv_asked        # heads but those asked for
         return cls(d_model, n_heads, d_ff, n_kv_heads=n_kv_heads, **{**settings, **kwargs})
 
     def _names(self) -> dict:
