@@ -15,6 +15,7 @@ from claims import seeds
 from nnbook.experiments import judges as jd
 
 FIXED = (3050, 3051)              # no notebook or stored table uses them
+FALLS = (3050, 3053)              # the same, two on which best-of-n falls (a (k, n) claim)
 
 
 @functools.lru_cache(maxsize=None)
@@ -38,14 +39,25 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
     assert tpr > fpr + 0.2 and row["false accept"] > 0, row
 
 
+# Each seed draws its judge and its writer's 400 draws (jd.writer_seed). Stored: 10 seeds,
+# 30 … 39 (tables/30_judges.json): the rise on all 10, the fall on 6. Measured on 10 new seeds
+# (187049500, 192450800, 919380900, 966498100, 981729200, 1292391300, 1397733200, 1533878800,
+# 1577136700, 1611392100; `python tests/fresh_seeds.py --seeds 10 -k test_30_best_of_n`): the
+# rise on all 10, the fall on 6 (not on 187049500, 919380900, 1397733200, 1611392100).
 @pytest.mark.claim(stated="every", text="ch30: best-of-n with the judge as selector rises by "
-                                        "more than 0.1 from n = 1 to n = 8, peaks before "
-                                        "n = 256 and falls by more than 0.01 after its peak")
+                                        "more than 0.1 from n = 1 to n = 8")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
-def test_30_best_of_n_with_the_judge_rises_then_falls(seed):
+def test_30_best_of_n_with_the_judge_rises(seed):
     row = run(seed)
-    curve = np.array([row[f"n={n}"] for n in jd.NS])
-    assert curve[jd.NS.index(8)] - curve[0] > 0.1, row
+    assert row["n=8"] - row["n=1"] > 0.1, row
+
+
+@pytest.mark.claim(stated=(6, 10), text="ch30: best-of-n with the judge as selector peaks "
+                                        "before n = 256 and falls by more than 0.01 after "
+                                        "its peak")
+@pytest.mark.parametrize("seed", seeds(*FALLS))
+def test_30_best_of_n_with_the_judge_then_falls(seed):
+    row = run(seed)
     assert row["peak n"] < 256 and row["drop after peak"] > 0.01, row
 
 
@@ -55,6 +67,9 @@ def test_30_best_of_n_with_the_judge_rises_then_falls(seed):
 # 1881561400, 2015487000; `python tests/fresh_seeds.py --seeds 10 -k
 # test_claims_over_seeds_30_30`): the every-seed claim held on all 10, true acceptance below
 # 0.05 at the end on 5 (the others ended at 0.12 to 0.83), highest in the first 5 steps on 6.
+# A cold reading (readings/ch30) ran two more (judges from 10000019 and 10000223, GRPO's draws
+# from 10000931 and 10004447): the collapse on neither, the true acceptance highest in the last
+# 5 steps on both. Pooled: the collapse on 12 of 22 seeds, "about half" in the text.
 @pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
                                         "to its last 5, and it ends above the grammar's")
@@ -65,7 +80,7 @@ def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     assert row["proxy 40"] > row["true 40"], row
 
 
-@pytest.mark.claim(stated=(7, 10), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+@pytest.mark.claim(stated=(12, 22), text="ch30: GRPO rewarded by the judge ends (its last 5 "
                                         "steps) with true acceptance below 0.05")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
@@ -73,7 +88,7 @@ def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
     assert row["true 40"] < 0.05, row
 
 
-@pytest.mark.claim(stated=(5, 10), text="ch30: GRPO rewarded by the judge has its highest true "
+@pytest.mark.claim(stated=(11, 22), text="ch30: GRPO rewarded by the judge has its highest true "
                                         "acceptance in its first 5 steps")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_never_rises_first(seed):

@@ -39,8 +39,17 @@ def test_confusion_counts_every_answer_against_the_grammar():
 
 def test_best_of_one_is_the_writer():
     judge = jd.train_judge(1, n=300, epochs=3)
-    exact = np.mean([jd.writer_policy(s)[2] @ jd.writer_policy(s)[3] for s in jd.TASK.subjects])
-    assert jd.best_of_n_acceptance(judge, ns=(1,))[0] == pytest.approx(exact, abs=1e-12)
+    exact = np.mean([jd.writer_policy(s, 5)[2] @ jd.writer_policy(s, 5)[3]
+                     for s in jd.TASK.subjects])
+    assert jd.best_of_n_acceptance(judge, 5, ns=(1,))[0] == pytest.approx(exact, abs=1e-12)
+
+
+def test_the_writer_sample_is_drawn_from_the_seed():
+    # the stored seeds vary the writer's policy too, not only the judge
+    first, second = jd.writer_policy("cats", 1), jd.writer_policy("cats", 2)
+    assert first[1] != second[1] and first[2].sum() == pytest.approx(1)
+    assert jd.writer_policy("cats", 1)[1] == first[1]              # the seed decides it
+    assert jd.writer_seed(30) not in (30, 30 + 50_000, 30 + 60_000)
 
 
 def test_rl_summary_averages_blocks_of_steps():

@@ -71,3 +71,59 @@ def test_elo_by_hand_and_order_dependence():
     assert first.sum() == pytest.approx(3000) and ELO_SCALE == pytest.approx(173.72, abs=0.01)
     with pytest.raises(ValueError, match="k must be a positive number"):
         elo_ratings(votes, k=0)
+
+
+def test_the_gradient_by_finite_differences():
+    # the fit's stationarity against an independent gradient: central differences of the
+    # log-likelihood at the fit (a sign or index slip in the Newton gradient fails it)
+    votes = bradley_terry_votes([-0.5, 0.1, 0.4], 300, rng=np.random.default_rng(7))
+    fit = bradley_terry(votes, players=range(3))
+    w, l = np.array(votes).T
+
+    def loglik(t):
+        return -np.logaddexp(0, -(t[w] - t[l])).sum()
+
+    h = 1e-5
+    fd = [(loglik(fit.strengths + h * e) - loglik(fit.strengths - h * e)) / (2 * h)
+          for e in np.eye(3)]
+    assert np.abs(fd).max() < 1e-5
+    shifted = fit.strengths + np.array([0.05, 0, 0])
+    fd = [(loglik(shifted + h * e) - loglik(shifted - h * e)) / (2 * h) for e in np.eye(3)]
+    assert abs(fd[0]) > 1e-2                  # away from the optimum it is not 0
+
+
+def test_bad_inputs_are_named():
+    with pytest.raises(ValueError, match="2 groups that never met"):
+        bradley_terry([(0, 1), (1, 0), (2, 3), (3, 2)])
+    with pytest.raises(ValueError, match="tol must be a positive number"):
+        bradley_terry([(0, 1), (1, 0)], tol=-1)
+    with pytest.raises(ValueError, match="tol must be a positive number"):
+        bradley_terry([(0, 1), (1, 0)], tol=float("nan"))
+    for bad in (0, -3, 2.5):
+        with pytest.raises(ValueError, match="max_iter to be an integer"):
+            bradley_terry([(0, 1), (1, 0)], max_iter=bad)
+    with pytest.raises(ValueError, match="a vote is the string 'ab'"):
+        bradley_terry(["ab", "ba"])
+    with pytest.raises(ValueError, match="hashable"):
+        bradley_terry([([0], 1), (1, [0])])
+    with pytest.raises(ValueError, match="not equal to itself"):
+        bradley_terry([(float("nan"), 1), (1, float("nan"))])
+    with pytest.raises(ValueError, match="initial must be a finite rating"):
+        elo_ratings([(0, 1)], initial=float("nan"))
+    with pytest.raises(ValueError, match="initial must be a finite rating"):
+        elo_ratings([(0, 1)], initial="x")
+    with pytest.raises(ValueError, match="non-finite entry nan"):
+        bradley_terry_votes([0.0, np.nan], 10)
+
+
+def test_votes_with_huge_gaps_do_not_overflow():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")           # no overflow RuntimeWarning
+        votes = bradley_terry_votes([0.0, 1000.0], 50, rng=np.random.default_rng(0))
+    assert all(w == 1 for w, _ in votes)
+
+
+def test_elo_scale_gives_ten_to_one_odds_for_400_points():
+    p = 1 / (1 + np.exp(-400 / ELO_SCALE))      # Bradley–Terry at a gap of 400 Elo points
+    assert p / (1 - p) == pytest.approx(10)

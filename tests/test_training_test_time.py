@@ -55,14 +55,14 @@ def test_majority_vote_two_answers_is_a_binomial_tail():
 
 
 def test_majority_vote_errors():
-    with pytest.raises(ValueError, match="probability vector"):
+    with pytest.raises(ValueError, match="summing to 1"):
         majority_vote_success([0.5, 0.4], 0, 3)
     with pytest.raises(ValueError, match="expected correct as an index"):
         majority_vote_success([0.5, 0.5], 2, 3)
     with pytest.raises(ValueError, match="ties must be one of"):
         majority_vote_success([0.5, 0.5], 0, 3, ties="win")
-    with pytest.raises(ValueError, match="above 2000"):
-        majority_vote_success([0.5, 0.5], 0, 2001)
+    with pytest.raises(ValueError, match="above 300"):        # the cost grows like n³
+        majority_vote_success([0.5, 0.5], 0, 301)
 
 
 def test_best_of_n_policy_against_enumeration_and_ties():
@@ -98,3 +98,59 @@ def test_kl_divergence_by_hand_and_errors():
     assert kl_divergence([0.5, 0.5], [1.0, 0.0]) == float("inf")
     with pytest.raises(ValueError, match="of one shape"):
         kl_divergence([1.0], [0.5, 0.5])
+
+
+def test_share_rule_splits_every_draw_among_the_answers():
+    # ties="share": the answers' chances of being returned sum to 1 (a wrong weight, such as
+    # 1/t for a tie of t + 1, breaks it), and a close second can gain from the vote
+    q = np.array([0.3, 0.31, 0.13, 0.13, 0.13])
+    for n in (2, 5, 8):
+        total = sum(majority_vote_success(q, j, n, ties="share") for j in range(5))
+        assert total == pytest.approx(1, abs=1e-12)
+    assert majority_vote_success(q, 0, 41) > majority_vote_success(q, 0, 1) + 0.1
+
+
+def test_best_of_n_policy_never_negative():
+    # the cumulative mass rounds past 1 before the top level: 1 − (1 + 2e-16)^n < 0 unclipped
+    pi = np.array([0.1619684504108165, 3.0651690881789944e-05, 0.8379953495738304,
+                   1.1275424073378593e-12, 5.5483233438900186e-06, 2.3849306320826136e-23])
+    out = best_of_n_policy(pi, np.arange(6), 2)
+    assert out.min() >= 0 and out.sum() == pytest.approx(1, abs=1e-12)
+    assert np.isfinite(kl_divergence(out, pi))
+    r = np.random.default_rng(0)
+    for _ in range(300):
+        pi = r.dirichlet(np.full(int(r.integers(2, 30)), 0.1))
+        for n in (2, 7, 64):
+            out = best_of_n_policy(pi, r.permutation(len(pi)), n)
+            assert out.min() >= 0
+            assert 0 <= kl_divergence(out, pi) <= best_of_n_kl_bound(n) + 1e-12
+
+
+def test_float32_distributions_normalised_in_float32_are_accepted():
+    x = np.random.default_rng(1).random(50).astype(np.float32)
+    x /= x.sum()                                    # sums to 1 within float32's rounding
+    assert abs(float(x.sum(dtype=np.float64)) - 1) > 1e-9
+    uniform = np.full(50, 0.02)
+    assert kl_divergence(x, uniform) == pytest.approx(
+        kl_divergence(x.astype(np.float64) / x.astype(np.float64).sum(), uniform), abs=1e-6)
+    assert best_of_n_policy(x, np.arange(50), 3).sum() == pytest.approx(1)
+    assert 0 < majority_vote_success(x, 0, 3) < 1
+    with pytest.raises(ValueError, match=r"summing to 1 \(within"):
+        kl_divergence(np.array([0.5, 0.6], dtype=np.float32), [0.5, 0.5])
+
+
+def test_bad_inputs_are_named():
+    with pytest.raises(ValueError, match="non-negative probabilities, got an entry -0.2"):
+        majority_vote_success([1.2, -0.2], 0, 3)
+    with pytest.raises(ValueError, match="finite numbers as the probabilities"):
+        kl_divergence([np.nan, 0.5], [0.5, 0.5])
+    with pytest.raises(ValueError, match="finite numbers as the scores, got an entry nan"):
+        best_of_n_policy([0.5, 0.5], [1.0, np.nan], 2)
+    with pytest.raises(ValueError, match="the probabilities as numbers, got 'ab'"):
+        majority_vote_success("ab", 0, 3)
+    with pytest.raises(ValueError, match="the scores as numbers"):
+        best_of_n_policy([0.5, 0.5], "ab", 2)
+    with pytest.raises(ValueError, match="success probability p in"):
+        best_of_n_success("0.3", 3)
+    with pytest.raises(ValueError, match=r"shape \(K,\)"):
+        majority_vote_success([[0.5, 0.5]], 0, 3)

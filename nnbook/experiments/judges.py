@@ -22,7 +22,7 @@ from .sft_rl_dpo import copy_of, sft_model
 from .verifier_rl import STEPS, exact_reward, grpo_train
 
 __all__ = ["TASK", "sentences", "VOCAB", "write_answer", "features", "answer_set", "train_judge",
-           "judge_scores", "judge_verdicts", "judge_confusion", "writer_policy",
+           "judge_scores", "judge_verdicts", "judge_confusion", "writer_policy", "writer_seed",
            "best_of_n_acceptance", "judge_run", "NS", "BLOCK", "judge_reward", "judge_rl",
            "rl_summary", "judge_rl_run", "TABLES"]
 
@@ -128,11 +128,12 @@ def judge_confusion(judge, prompts, answers, verdicts, threshold=0.5):
     return confusion_matrix(np.asarray(verdicts, dtype=int), said, 2)
 
 
-@functools.lru_cache(maxsize=8)
-def writer_policy(subject, n=400, seed=3001):
-    """The writer made enumerable for one prompt: its distinct answers among n draws and
-    their frequencies (the policy best-of-n samples from), with their exact verdicts."""
-    r = np.random.default_rng(seed + TASK.subjects.index(subject))
+@functools.lru_cache(maxsize=64)
+def writer_policy(subject, seed, n=400):
+    """The writer made enumerable for one prompt: its distinct answers among n draws from
+    ``default_rng([seed, subject's index])`` and their frequencies (the policy best-of-n
+    samples from), with their exact verdicts."""
+    r = np.random.default_rng([seed, TASK.subjects.index(subject)])
     counts = Counter(write_answer(subject, r) for _ in range(n))
     answers = sorted(counts)
     probs = np.array([counts[a] for a in answers], dtype=float) / n
@@ -141,12 +142,17 @@ def writer_policy(subject, n=400, seed=3001):
     return prompt, tuple(answers), probs, verdicts
 
 
-def best_of_n_acceptance(judge, ns=NS, threshold=None):
+def writer_seed(seed):
+    """The seed of run ``seed``'s writer sample (``writer_policy``): seed + 70_000."""
+    return seed + 70_000
+
+
+def best_of_n_acceptance(judge, seed, ns=NS):
     """The exact true acceptance of best-of-n with the judge as selector, for each n in ns,
-    averaged over the eight prompts (each with its ``writer_policy``)."""
+    averaged over the eight prompts (each with its ``writer_policy(subject, seed)``)."""
     out = np.zeros(len(ns))
     for subject in TASK.subjects:
-        prompt, answers, probs, verdicts = writer_policy(subject)
+        prompt, answers, probs, verdicts = writer_policy(subject, seed)
         scores = judge_scores(judge, [prompt] * len(answers), answers)
         for k, n in enumerate(ns):
             out[k] += best_of_n_policy(probs, scores, n) @ verdicts / len(TASK.subjects)
@@ -154,11 +160,13 @@ def best_of_n_acceptance(judge, ns=NS, threshold=None):
 
 
 def judge_run(seed):
-    """One judge: its confusion counts on 2000 fresh graded answers (threshold 0.5), and the
-    exact best-of-n acceptance for each n in ``NS``; the peak's n and the drop after it."""
+    """One seed: its judge (``train_judge(seed)``), the judge's confusion counts on 2000 fresh
+    graded answers (threshold 0.5), and the exact best-of-n acceptance for each n in ``NS``
+    on the seed's own writer sample (``writer_seed(seed)``); the peak's n and the drop after
+    it. The seed draws both the judge and the writer's policy."""
     judge = train_judge(seed)
     cm = judge_confusion(judge, *answer_set(2000, np.random.default_rng(seed + 50_000)))
-    curve = best_of_n_acceptance(judge)
+    curve = best_of_n_acceptance(judge, writer_seed(seed))
     row = {"true accept": int(cm[1, 1]), "false accept": int(cm[0, 1]),
            "false reject": int(cm[1, 0]), "true reject": int(cm[0, 0])}
     row.update({f"n={n}": float(v) for n, v in zip(NS, curve)})

@@ -5,6 +5,7 @@ norm is small), and Elo's online ratings, whose values depend on the order of th
 
 from __future__ import annotations
 
+import numbers
 from math import log
 
 import numpy as np
@@ -40,10 +41,50 @@ def _pairs(owner, votes):
                          f"{type(votes).__name__}. Pass a list of 2-tuples.") from None
     if not pairs:
         raise ValueError(f"{owner}: expected at least one vote, got none.")
+    if any(p != p for pair in pairs for p in pair):
+        raise ValueError(f"{owner}: a player's name is not equal to itself (NaN?), got "
+                         f"{next(v for v in pairs if v[0] != v[0] or v[1] != v[1])!r}. Name "
+                         f"players by str or int.")
+    strings = [v for v in ([votes] if isinstance(votes, str) else votes) if isinstance(v, str)]
+    if strings:
+        raise ValueError(f"{owner}: a vote is the string {strings[0]!r}, which would be read "
+                         f"as its characters. Pass (winner, loser) tuples.")
+    try:
+        {p for pair in pairs for p in pair}
+    except TypeError:
+        raise ValueError(f"{owner}: players must be hashable names (str, int, …), got a vote "
+                         f"{next(v for v in pairs if not _hashable(v))!r}.") from None
     if any(w == l for w, l in pairs):
         raise ValueError(f"{owner}: a vote pairs a player with itself "
                          f"({next(w for w, l in pairs if w == l)!r}); drop it.")
     return pairs
+
+
+def _hashable(pair):
+    try:
+        hash(pair)
+        return True
+    except TypeError:
+        return False
+
+
+def _groups(w, l, k):
+    """The connected components of the comparison graph (who has met whom) over players
+    0 … k − 1, w and l the winners' and losers' indices: a list of index lists."""
+    parent = list(range(k))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in zip(w, l):
+        parent[root(a)] = root(b)
+    groups = {}
+    for i in range(k):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
 
 
 def _players(owner, pairs, players):
@@ -70,16 +111,27 @@ def bradley_terry(votes, players=None, *, tol: float = 1e-9, max_iter: int = 100
     added, so it is invertible; ``converged`` is True once the gradient's norm is below
     ``tol`` and Newton's last step below √tol. A player who wins (or loses) every vote has
     no finite maximum: its θ runs off by about one per step while the gradient fades, so
-    the steps never shrink and the fit stops at ``max_iter`` with ``converged`` False. A player in ``players`` with no votes is
-    a ``ValueError`` naming it.
+    the steps never shrink and the fit stops at ``max_iter`` with ``converged`` False. A
+    player in ``players`` with no votes is a ``ValueError`` naming it, and so are votes
+    whose players fall into groups that never met (no vote links them).
 
     Shapes: votes a sequence of (winner, loser) pairs → ``BradleyTerryFit``."""
     pairs = _pairs("bradley_terry", votes)
     names = _players("bradley_terry", pairs, players)
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 < tol < np.inf:
+        raise ValueError(f"bradley_terry: tol must be a positive number, got {tol!r}.")
+    max_iter = positive_int("bradley_terry", "max_iter", max_iter)
     index = {p: i for i, p in enumerate(names)}
     w = np.array([index[a] for a, _ in pairs])
     l = np.array([index[b] for _, b in pairs])
     k = len(names)
+    groups = _groups(w, l, k)
+    if len(groups) > 1:
+        a, b = ([names[i] for i in g[:3]] for g in groups[:2])
+        raise ValueError(f"bradley_terry: the votes split the players into {len(groups)} "
+                         f"groups that never met (e.g. {a!r} and {b!r}), so strengths across "
+                         f"groups are not identified. Collect votes between the groups or "
+                         f"fit each group alone.")
     theta = np.zeros(k)
     grad_norm, step, it = np.inf, np.inf, 0
     for it in range(max_iter + 1):
@@ -90,6 +142,8 @@ def bradley_terry(votes, players=None, *, tol: float = 1e-9, max_iter: int = 100
         if (grad_norm < tol and step < tol ** 0.5) or it == max_iter:
             break
         h = s * (1 - s)
+        if not h.any():            # every vote decided for good: θ ran off, nothing to solve
+            break
         lap = np.zeros((k, k))
         np.add.at(lap, (w, w), h)
         np.add.at(lap, (l, l), h)
@@ -111,13 +165,15 @@ def bradley_terry_votes(strengths, n_votes, *, rng=None):
     Shapes: strengths (K,) → a list of n_votes pairs of ints."""
     theta = np.asarray(strengths, dtype=np.float64)
     if theta.ndim != 1 or len(theta) < 2 or not np.all(np.isfinite(theta)):
+        bad = ("" if theta.ndim != 1 or len(theta) < 2 else
+               f" with a non-finite entry {theta[~np.isfinite(theta)][0]}")
         raise ValueError(f"bradley_terry_votes: expected finite strengths (K,) with K ≥ 2, "
-                         f"got shape {theta.shape}.")
+                         f"got shape {theta.shape}{bad}.")
     n_votes = positive_int("bradley_terry_votes", "n_votes", n_votes)
     rng = make_rng(rng, "bradley_terry_votes")
     i = rng.integers(0, len(theta), n_votes)
     j = (i + rng.integers(1, len(theta), n_votes)) % len(theta)    # another player
-    first = rng.random(n_votes) < 1 / (1 + np.exp(theta[j] - theta[i]))
+    first = rng.random(n_votes) < np.exp(-np.logaddexp(0.0, theta[j] - theta[i]))  # σ, stable
     win, lose = np.where(first, i, j), np.where(first, j, i)
     return [(int(a), int(b)) for a, b in zip(win, lose)]
 
@@ -130,6 +186,10 @@ def elo_ratings(votes, players=None, *, k: float = 16.0, initial: float = 1500.0
     names = _players("elo_ratings", pairs, players)
     if isinstance(k, bool) or not np.isscalar(k) or not 0 < k < np.inf:
         raise ValueError(f"elo_ratings: k must be a positive number, got {k!r}.")
+    if isinstance(initial, bool) or not isinstance(initial, numbers.Real) \
+            or not np.isfinite(initial):
+        raise ValueError(f"elo_ratings: initial must be a finite rating such as 1500.0, got "
+                         f"{initial!r}.")
     index = {p: i for i, p in enumerate(names)}
     rating = np.full(len(names), float(initial))
     for a, b in pairs:

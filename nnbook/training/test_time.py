@@ -5,6 +5,7 @@ draws from an enumerable policy under a scorer, and its KL to that policy beside
 
 from __future__ import annotations
 
+import numbers
 from math import lgamma, log
 
 import numpy as np
@@ -15,22 +16,52 @@ __all__ = ["best_of_n_success", "majority_vote_success", "best_of_n_policy", "kl
            "best_of_n_kl_bound"]
 
 TIES = ("lose", "share")
-MAX_VOTES = 2000
+MAX_VOTES = 300     # the exact vote costs about n³ steps: some seconds at n = 300
 
 
 def _probability(owner, p):
-    if isinstance(p, bool) or not np.isscalar(p) or not 0 <= p <= 1:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
         raise ValueError(f"{owner}: expected a success probability p in [0, 1], got {p!r}.")
     return float(p)
 
 
+def _numbers(owner, what, x):
+    """x as a 1-D array of floats of its own precision (float32 stays float32), or raise."""
+    try:
+        a = np.asarray(x)
+        if a.dtype.kind not in "fiu":
+            raise TypeError
+    except (TypeError, ValueError):
+        raise ValueError(f"{owner}: expected {what} as numbers, got {x!r:.60}.") from None
+    a = a if a.dtype.kind == "f" else a.astype(np.float64)
+    if a.ndim != 1 or not len(a):
+        raise ValueError(f"{owner}: expected {what} of shape (K,) with K ≥ 1, got shape "
+                         f"{a.shape}.")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{owner}: expected finite numbers as {what}, got an entry "
+                         f"{float(a[~np.isfinite(a)][0])}.")
+    return a
+
+
+def _sum_tolerance(q):
+    """How far from 1 a probability vector's sum may be: 1e-9, or the rounding of its own
+    precision (4·K·eps: a float32 vector divided by its float32 sum is off by ~1e-7)."""
+    return max(1e-9, 4 * len(q) * float(np.finfo(q.dtype).eps))
+
+
 def _distribution(owner, probs):
-    q = np.asarray(probs, dtype=np.float64)
-    if q.ndim != 1 or not len(q) or not np.all(np.isfinite(q)) or q.min() < 0 \
-            or abs(q.sum() - 1) > 1e-9:
-        raise ValueError(f"{owner}: expected a probability vector (K,) (non-negative, summing "
-                         f"to 1), got shape {q.shape} summing to {q.sum() if q.size else 0}. "
+    q = _numbers(owner, "the probabilities", probs)
+    if q.min() < 0:
+        raise ValueError(f"{owner}: expected non-negative probabilities, got an entry "
+                         f"{float(q.min())!r}. Check for a subtraction that went below 0.")
+    tol = _sum_tolerance(q)
+    if abs(float(q.sum(dtype=np.float64)) - 1) > tol:
+        raise ValueError(f"{owner}: expected probabilities summing to 1 (within {tol:.1e} "
+                         f"for {q.dtype}), got a sum of {float(q.sum(dtype=np.float64))!r}. "
                          f"Divide counts by their total.")
+    if q.dtype != np.float64:                 # computed in float64 from here on
+        q = q.astype(np.float64)
+        q /= q.sum()
     return q
 
 
@@ -61,14 +92,16 @@ def majority_vote_success(probs, correct, n, *, ties="lose"):
     answer. ``ties``: ``"lose"`` counts a tie for first place as a failure (a strict
     plurality is needed); ``"share"`` breaks a tie uniformly at random, so a tie among t + 1
     answers wins with probability 1/(t + 1). Computed exactly by splitting the multinomial
-    into binomials, one answer after another: no sampling; n ≤ 2000.
+    into binomials, one answer after another: no sampling. The cost grows like n³ (about a
+    second at n = 240), so n ≤ 300; sample the vote beyond that.
 
     Shapes: probs (K,) → a float."""
     q = _distribution("majority_vote_success", probs)
     n = positive_int("majority_vote_success", "n", n)
     if n > MAX_VOTES:
         raise ValueError(f"majority_vote_success: n={n} is above {MAX_VOTES} (the exact sum "
-                         f"costs n³ steps); sample the vote instead.")
+                         f"costs about n³ steps, seconds at n = {MAX_VOTES}); sample the vote "
+                         f"instead.")
     if isinstance(correct, bool) or not isinstance(correct, (int, np.integer)) \
             or not 0 <= correct < len(q):
         raise ValueError(f"majority_vote_success: expected correct as an index in [0, "
@@ -110,16 +143,16 @@ def best_of_n_policy(probs, scores, n):
 
     Shapes: probs (K,), scores (K,) → (K,)."""
     q = _distribution("best_of_n_policy", probs)
-    s = np.asarray(scores, dtype=np.float64)
-    if s.shape != q.shape or not np.all(np.isfinite(s)):
+    s = _numbers("best_of_n_policy", "the scores", scores).astype(np.float64)
+    if s.shape != q.shape:
         raise ValueError(f"best_of_n_policy: expected finite scores of shape {q.shape} (one "
                          f"per answer), got shape {s.shape}.")
     n = positive_int("best_of_n_policy", "n", n)
     levels = np.unique(s)                                        # ascending
     mass = np.array([q[s == v].sum() for v in levels])
-    cdf = np.cumsum(mass)
+    cdf = np.clip(np.cumsum(mass), 0, 1)            # rounding can take it past 1 early
     below = np.concatenate([[0.0], cdf[:-1]])
-    chosen = np.clip(cdf, 0, 1) ** n - below ** n                # each score level
+    chosen = np.maximum(cdf ** n - below ** n, 0)                # each score level, ≥ 0
     out = np.zeros_like(q)
     for v, m, c in zip(levels, mass, chosen):
         if m > 0:
