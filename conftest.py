@@ -52,6 +52,12 @@ def pytest_configure(config):
     # it an absolute path; an explicit --nbval-sanitize-with still wins.
     if getattr(config.option, "nbval_sanitize_with", "absent") is None:
         config.option.nbval_sanitize_with = str(NBVAL_SANITIZE_FILE)
+    # nbval waits 60 s for a notebook's kernel to answer; on a loaded CI machine (two
+    # workers, and .ci/run's other jobs beside them) a kernel once took longer, and the
+    # whole notebook failed at setup. Wait up to 5 minutes; a value you pass still wins
+    # (given on the command line it arrives as a string, the default as the int 60).
+    if getattr(config.option, "nbval_kernel_startup_timeout", None) == 60:
+        config.option.nbval_kernel_startup_timeout = 300
     # One worker per core already fills the cores: a second BLAS thread in each worker (and
     # in each notebook kernel, which inherits the worker's environment) would only wait for
     # a core, and Part IV's small products then take several times as long. The workers
