@@ -379,7 +379,7 @@ def test_pooling_signature_values_and_ties():
 
 def test_keras_training_api_signatures():
     assert defaults(nb.Sequential.compile) == {"optimizer": "sgd", "loss": "mse", "metrics": None,
-                                               "run_eagerly": False}      # Keras' switch
+                                               "run_eagerly": False}   # Keras', beyond API.md
     assert defaults(nb.Sequential.predict) == {"batch_size": 1024, "verbose": 0}
     assert defaults(nb.Sequential.evaluate) == {"batch_size": 1024, "verbose": 0}
     assert defaults(nb.load_model) == {"custom_objects": None}

@@ -454,10 +454,12 @@ def test_run_eagerly_walks_every_batch_with_the_layers_own_forward(monkeypatch):
 
 def test_the_old_fast_switch_is_refused_with_the_new_one():
     model, x, y = small_mlp()
-    for call in (lambda: model.fit(x, y, verbose=0, fast=False),
-                 lambda: setattr(model, "fast", False), lambda: model.fast,
-                 lambda: model.fit(x, y, verbose=0, run_eagerly=True)):
-        with pytest.raises(ValueError, match=r"model\.compile\(\.\.\., run_eagerly=True\)"):
+    for call, error in ((lambda: model.fit(x, y, verbose=0, fast=False), ValueError),
+                        (lambda: model.fit(x, y, verbose=0, run_eagerly=True), ValueError),
+                        (lambda: setattr(model, "fast", False), AttributeError),
+                        (lambda: model.fast, AttributeError)):
+        with pytest.raises(error, match=r"model\.compile\(\.\.\., run_eagerly=True\)"):
             call()
+    assert not hasattr(model, "fast")
     with pytest.raises(ValueError, match="run_eagerly must be True or False"):
         model.compile("sgd", "mse", run_eagerly="yes")

@@ -110,7 +110,7 @@ class Layer:
         (same batch shapes, same layers: ``training/step_plan.py``) has ``Sequential``'s
         walk call them instead of ``forward``/``backward``, for a batch of ``input_shape``
         (the whole batch's) and ``dtype`` whose ∂E/∂y came from a loss or a layer it
-        checked, so the checks could not fail; the backward is called ``(dy, need_dx)``.
+        checked, so the checks could not fail; the backward is called ``(dy, need_dx=…)``.
         A layer whose forward or backward the instance replaced is walked with its own
         methods (the plan sees to that), and so is one whose subclass rewrote them
         (``fast_path`` returns None then: Dense's and Activation's compare their class's

@@ -163,7 +163,7 @@ class Sequential(ModelWeights):
         Each ∂E/∂x must have the shape of the input the last forward gave that layer;
         ``checked_dx`` runs only when it has not, and names the layer (a ``dy`` of another
         batch than the forward's is left to the layers' own checks). ``calls`` (as in
-        ``forward``): one callable per layer, ``call(dy, need_dx)``, instead of its
+        ``forward``): one callable per layer, ``call(dy, need_dx=…)``, instead of its
         ``backward``, without the checks."""
         layers, seen = self.layers, self._seen
         if not (type(dy) is np.ndarray and dy.dtype == self._dtype):
@@ -174,7 +174,7 @@ class Sequential(ModelWeights):
         for i in range(top, -1, -1):                 # last layer first
             layer, need = layers[i], need_dx or i > 0
             if calls is not None:
-                dy = calls[i](dy, need)
+                dy = calls[i](dy, need_dx=need)
             elif layer.accepts_need_dx:
                 dy = layer.backward(dy, need_dx=need)
             else:
@@ -285,8 +285,8 @@ class Sequential(ModelWeights):
         self.optimizer, self.loss, self.metrics = get_optimizer(optimizer), get_loss(loss), metrics
         self.run_eagerly = bool(run_eagerly)
 
-    fast = property(lambda self: _fast_is_gone("Sequential.fast is gone"),
-                    lambda self, value: _fast_is_gone("Sequential.fast is gone"),
+    fast = property(lambda self: _fast_is_gone("Sequential.fast is gone", AttributeError),
+                    lambda self, value: _fast_is_gone("Sequential.fast is gone", AttributeError),
                     doc="nnbook's switch before Keras' run_eagerly: refused, with the fix.")
 
     def fit(self, x, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
@@ -367,9 +367,9 @@ class Sequential(ModelWeights):
         return saving.save_model(self, path)
 
 
-def _fast_is_gone(said):
+def _fast_is_gone(said, error=ValueError):
     """``fit(fast=False)`` and ``model.fast`` were nnbook's switch before Keras' own."""
-    raise ValueError(
+    raise error(
         f"{said}: model.compile(..., run_eagerly=True) (Keras' switch; or "
         f"model.run_eagerly = True) runs every training step on the layers' own "
         f"forward/backward, checked, as fit(..., fast=False) did.")

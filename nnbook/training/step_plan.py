@@ -158,8 +158,8 @@ class StepPlan:
 
 
 def _own_backward(layer):
-    """``layer.backward`` as the walk calls a planned one, ``call(dy, need_dx)``."""
-    backward = layer.backward
+    """``layer.backward`` as the walk calls a planned one, ``call(dy, need_dx=…)``."""
     if layer.accepts_need_dx:
-        return lambda dy, need_dx: backward(dy, need_dx=need_dx)
+        return layer.backward
+    backward = layer.backward
     return lambda dy, need_dx: backward(dy)
