@@ -124,28 +124,29 @@ class Sequential(ModelWeights):
         ``calls``: one callable per layer, called instead of its ``forward`` (a planned
         training step's, step_plan.py, on a batch of the shapes a checked step walked);
         the batch is then taken as it is, and the outputs are not checked again."""
-        layers, check = self.layers, calls is None
-        if check:
+        layers, check, seen = self.layers, calls is None, []
+        if check:                                    # the layers' own forward, checked:
             self._dtype = dtype = self.dtype         # the model's, its floats' from here on
             x = model_input(self, x, dtype)          # floats in it, or token ids
             m = len(x) if x.ndim else None           # a scalar passes unchecked
-        self._seen = seen = []                       # each layer's input shape, for backward
+            self._seen = seen                        # each layer's input shape, for backward
         for i, layer in enumerate(layers):
             if training is not None:
                 layer.training = training
-            seen.append(x.shape)
             try:
-                x = layer.forward(x) if check else calls[i](x)
+                y = layer.forward(x) if check else calls[i](x)
             except ValueError as exc:
                 rewind_caches(layers[:i])            # a refused cached step changes nothing
                 blame_read_only(i, layer, exc)
-                blame_declared_shape(layers, i, seen, exc)
+                blame_declared_shape(layers, i, seen + [x.shape], exc)
                 raise
-            if check and not (type(x) is np.ndarray and x.dtype == dtype and x.ndim
-                              and len(x) == m):      # the contract, else the layer is named
-                x = x if m is None else checked_output(i, layer, x, m, dtype)
+            if check:                                # the contract: an array of the model's
+                seen.append(x.shape)                 # dtype, one row per sample (else named)
+                if not (type(y) is np.ndarray and y.dtype == dtype and y.ndim and len(y) == m):
+                    y = y if m is None else checked_output(i, layer, y, m, dtype)
             if outputs is not None:
-                outputs.append(x)
+                outputs.append(y)
+            x = y
         return x
 
     __call__ = forward
