@@ -14,6 +14,8 @@ from types import MappingProxyType
 
 import numpy as np
 
+from ..kernels.aligned import empty_aligned
+
 __all__ = ["Layer", "takes_need_dx", "trained_keys", "with_work_arrays", "KEEP_FROM"]
 
 KEEP_FROM = 1 << 16      # bytes: a fast call's result this large gets an array of its own
@@ -172,14 +174,15 @@ def trained_keys(layer) -> list[str]:
 
 def with_work_arrays(pair, shapes, dtype) -> tuple:
     """A fast pair whose calls that take ``out=`` write their results (of ``shapes``: the
-    output's, then ∂E/∂x's) into arrays of their own, made here, when those are at least
-    ``KEEP_FROM`` bytes: a training step's planned calls then use the same arrays step
-    after step instead of asking the allocator for new ones (why: benchmarks/README.md).
-    The same operations give the same numbers; each array belongs to one call."""
+    output's, then ∂E/∂x's) into arrays of their own, made here on a 64-byte boundary
+    (``kernels.aligned``), when those are at least ``KEEP_FROM`` bytes: a training step's
+    planned calls then use the same arrays step after step instead of asking the
+    allocator for new ones (why: benchmarks/README.md). The same operations give the
+    same numbers; each array belongs to one call."""
     bound = []
     for call, shape in zip(pair, shapes):
         if (math.prod(shape) * np.dtype(dtype).itemsize >= KEEP_FROM
                 and "out" in inspect.signature(call).parameters):
-            call = functools.partial(call, out=np.empty(shape, dtype))
+            call = functools.partial(call, out=empty_aligned(shape, dtype))
         bound.append(call)
     return tuple(bound)
