@@ -52,7 +52,7 @@ import numpy as np  # noqa: E402
 
 import timing  # noqa: E402
 
-KEEP_FROM = 1 << 16   # bytes: as nnbook/training/step_plan.py's (a test keeps them equal)
+KEEP_FROM = 1 << 16   # bytes: as nnbook/layers/base.py's (a test keeps them equal)
 
 LR = 0.01
 # (name, layer sizes, batch size); the first seven are bench_mlp's CASES
@@ -149,7 +149,7 @@ def numpy_mlp_step(sizes, batch, dtype=np.float64, seed=1):
 
 def _kept(array, held):
     """The array a bare layer writes into next step: its first result, where nnbook's
-    planned step keeps one (step_plan.KEEP_FROM bytes up), else None (a fresh one)."""
+    planned step keeps one (layers/base.py's KEEP_FROM bytes up), else None (a fresh one)."""
     return array if held is None and array is not None and array.nbytes >= KEEP_FROM else held
 
 
@@ -202,7 +202,7 @@ def bare_walk_step(sizes, batch, dtype=np.float64, seed=1):
     """nnbook's training step, NumPy call for NumPy call, as the barest layer walk: one
     object per layer with ``forward`` and ``backward`` (each result in an array of its own
     from 64 kB up, kept from step to step, else a fresh one, as nnbook's planned step
-    makes them: step_plan.py), softmax, cross-entropy on one-hot rows and ``ŷ − y`` as nnbook computes them,
+    makes them: layers/base.py's with_work_arrays), softmax, cross-entropy on one-hot rows and ``ŷ − y`` as nnbook computes them,
     and SGD's ``lr·g`` into a scratch array then ``p −= …``, over (parameter, gradient)
     pairs. No check, no dispatch, no dict: what any walk over layer objects costs.
     Measured beside nnbook and ``numpy_mlp_step``, it splits nnbook's overhead in two:

@@ -55,7 +55,8 @@ def as_float_array(owner: str, what: str, x) -> np.ndarray:
     try:
         arr = np.asarray(x)
     except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"{owner}: could not turn {what} into an array ({exc}).") from None
+        raise ValueError(f"{owner}: could not turn {what} into an array ({exc}). Every item "
+                         f"must have the same shape (a ragged list cannot be an array).") from None
     if arr.dtype.kind not in "fiub":
         fix = (f" (e.g. {arr.flat[0].item()!r}). For class names as targets, turn them into "
                f"indices 0…k−1 first: names, y = np.unique(y, return_inverse=True)."

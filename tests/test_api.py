@@ -85,7 +85,7 @@ def test_fit_and_gradcheck_signatures():
     d = defaults(nb.Sequential.fit)
     assert d == {"epochs": 1, "batch_size": 32, "shuffle": True, "validation_data": None,
                  "verbose": 1, "rng": None, "validation_split": 0.0, "callbacks": None,
-                 "initial_epoch": 0, "fast": True}   # fast: nnbook's, beyond API.md
+                 "initial_epoch": 0}
     assert list(inspect.signature(nb.Sequential.fit).parameters)[:3] == ["self", "x", "y"]
     assert defaults(nb.numerical_gradient) == {"eps": 1e-6}
     k = kinds(nb.check_gradients)
@@ -378,7 +378,8 @@ def test_pooling_signature_values_and_ties():
 
 
 def test_keras_training_api_signatures():
-    assert defaults(nb.Sequential.compile) == {"optimizer": "sgd", "loss": "mse", "metrics": None}
+    assert defaults(nb.Sequential.compile) == {"optimizer": "sgd", "loss": "mse", "metrics": None,
+                                               "run_eagerly": False}   # Keras', beyond API.md
     assert defaults(nb.Sequential.predict) == {"batch_size": 1024, "verbose": 0}
     assert defaults(nb.Sequential.evaluate) == {"batch_size": 1024, "verbose": 0}
     assert defaults(nb.load_model) == {"custom_objects": None}

@@ -138,8 +138,8 @@ def test_the_walk_tables_steps_are_nnbooks_step(sizes, batch):
         step = make(sizes, batch)
         np.testing.assert_allclose(ours, [float(step()) for _ in range(4)], rtol=1e-12,
                                    err_msg=make.__name__)
-    from nnbook.training import step_plan                   # the bare walk keeps nnbook's arrays
-    assert bench_walk.KEEP_FROM == step_plan.KEEP_FROM
+    from nnbook.layers import base                          # the bare walk keeps nnbook's arrays
+    assert bench_walk.KEEP_FROM == base.KEEP_FROM
     fresh = bench_walk.nnbook_mlp(nb, sizes).params           # the same starting weights
     for i, W in enumerate(bench_walk.glorot(sizes, np.float64)):
         np.testing.assert_array_equal(fresh[f"{2 * i}.W"], W)

@@ -242,18 +242,18 @@ def test_an_override_of_update_is_used_with_and_without_clipping_or_decay(cls):
         assert np.array_equal(steps(frozen(lr=0.1, **kw), n=3), w0), name   # no step taken
 
 
-@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("eager", [False, True])
 @pytest.mark.parametrize("cls", public_optimizers(), ids=lambda c: c.__name__)
-def test_fit_steps_a_learners_optimizer_through_its_update(cls, fast):
-    # fit's planned steps (fast) and its checked ones both call optimizer.step: the override
-    # must be called for each of the model's 4 parameters at each of its 6 steps
+def test_fit_steps_a_learners_optimizer_through_its_update(cls, eager):
+    # fit's planned steps and its checked ones (run_eagerly) both call optimizer.step: the
+    # override must be called for each of the model's 4 parameters at each of its 6 steps
     for name, kw in settings_of(cls).items():
         sub = counting(cls)
         rng = np.random.default_rng(3)
         x, y = rng.standard_normal((24, 3)), rng.standard_normal((24, 1))
         model = nb.Sequential([nb.Dense(3, 4, rng=rng), nb.Tanh(), nb.Dense(4, 1, rng=rng)])
-        model.compile(sub(lr=0.05, **kw), "mse")
-        model.fit(x, y, epochs=2, batch_size=8, verbose=0, rng=rng, fast=fast)
+        model.compile(sub(lr=0.05, **kw), "mse", run_eagerly=eager)
+        model.fit(x, y, epochs=2, batch_size=8, verbose=0, rng=rng)
         assert sub.calls == 4 * 6, (name, sub.calls)
 
 

@@ -1,12 +1,15 @@
 """train_step's fast path (nnbook/training/step_plan.py): the planned steps give the same
 numbers as checked ones, notice every change that would make the plan wrong, and a
-non-finite loss names the layer that first produced the NaN or inf."""
+non-finite loss names the layer that first produced the NaN or inf
+(nnbook/training/protocol.py's first_non_finite); compile(..., run_eagerly=True) keeps
+every step on the layers' own methods."""
 
 import numpy as np
 import pytest
 
 import nnbook as nb
-from nnbook.training import step_plan
+from nnbook.layers import base
+from nnbook.training import protocol, step_plan
 
 
 def model_and_batch(seed=0, optimizer=None):
@@ -156,10 +159,10 @@ def test_weights_made_non_finite_by_a_step_are_blamed_on_their_layer():
     model.compile("sgd", "mse")
     model.train_step(x, x[:, :1])
     model.layers[1].params["b"][0] = np.inf
-    assert step_plan.first_non_finite(model, x).startswith(
+    assert protocol.first_non_finite(model, x).startswith(
         "layer 1 (Dense(2 → 1)) holds non-finite weights (b)")
     model.layers[1].params["b"][0] = 0.0
-    assert step_plan.first_non_finite(model, x).startswith("every layer's output is finite")
+    assert protocol.first_non_finite(model, x).startswith("every layer's output is finite")
 
 
 def test_the_guilty_layer_walk_changes_no_buffer_and_no_generator():
@@ -173,7 +176,7 @@ def test_the_guilty_layer_walk_changes_no_buffer_and_no_generator():
     state = drop.rng.bit_generator.state
     x = x.copy()
     x[0, 0] = np.inf
-    assert step_plan.first_non_finite(model, x).startswith("layer 0 (Dense(6 → 8)) first")
+    assert protocol.first_non_finite(model, x).startswith("layer 0 (Dense(6 → 8)) first")
     for k, v in before.items():
         np.testing.assert_array_equal(norm.buffers[k], v)
     assert drop.rng.bit_generator.state == state
@@ -341,9 +344,9 @@ def test_the_plan_calls_the_joint_loss_only_where_it_equals_value_and_gradient(m
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("head", ["softmax", "sigmoid", "tanh"])
 def test_arrays_kept_between_planned_steps_give_the_same_numbers(monkeypatch, dtype, head):
-    """From KEEP_FROM bytes up, the plan writes a step's outputs and ∂E/∂x into the arrays
-    its first planned step made: the same numbers as fresh arrays, step after step, and the
-    same array objects (no allocation) from the second planned step on."""
+    """From KEEP_FROM bytes up, the fast pairs write a step's outputs and ∂E/∂x into arrays
+    of their own (nnbook/layers/base.py's with_work_arrays): the same numbers as fresh arrays, step
+    after step, and the same array objects (no allocation) from the first planned step on."""
     def train(steps=5):
         rng = np.random.default_rng(0)
         act = {"softmax": nb.ReLU, "sigmoid": nb.Sigmoid, "tanh": nb.Tanh}[head]
@@ -365,9 +368,9 @@ def test_arrays_kept_between_planned_steps_give_the_same_numbers(monkeypatch, dt
         return losses, [p.copy() for p, _ in model.gradient_pairs()], seen
 
     kept_losses, kept_weights, seen = train()
-    assert seen[2] == seen[3] == seen[4]                 # the same arrays, written in place
-    assert step_plan.KEEP_FROM <= 256 * 96 * np.dtype(dtype).itemsize
-    monkeypatch.setattr(step_plan, "KEEP_FROM", 1 << 60)  # nothing kept: fresh arrays
+    assert seen[1] == seen[2] == seen[3] == seen[4]      # the same arrays, written in place
+    assert base.KEEP_FROM <= 256 * 96 * np.dtype(dtype).itemsize
+    monkeypatch.setattr(base, "KEEP_FROM", 1 << 60)      # nothing kept: fresh arrays
     fresh_losses, fresh_weights, _ = train()
     assert kept_losses == fresh_losses
     assert all(np.array_equal(a, b) for a, b in zip(kept_weights, fresh_weights))
@@ -414,35 +417,49 @@ def small_mlp():
     return model, data.standard_normal((96, 6)), data.integers(0, 3, 96)
 
 
-def test_fit_fast_false_walks_every_batch_with_the_layers_own_forward(monkeypatch):
-    """fit(..., fast=False) and model.fast = False keep every batch on Dense.forward (and
-    backward), patched here at the class level; the default calls Dense's fast pair from
-    a shape's second batch on. The weights come out bit for bit the same."""
+def test_run_eagerly_walks_every_batch_with_the_layers_own_forward(monkeypatch):
+    """compile(..., run_eagerly=True) (Keras' switch) and model.run_eagerly = True keep
+    every batch on Dense.forward (and backward), patched here at the class level, and never
+    make a plan; the default calls Dense's fast pair from a shape's second batch on. The
+    weights come out bit for bit the same."""
     forward = counting(monkeypatch, nb.Dense, "forward")
     backward = counting(monkeypatch, nb.Dense, "backward")
+    after = []
+    make = step_plan.StepPlan.after
+    monkeypatch.setattr(step_plan.StepPlan, "after",
+                        classmethod(lambda cls, *a: after.append(1) or make(*a)))
     batches = 3 * 3                                        # 3 epochs of 96 / 32
-    slow, x, y = small_mlp()
-    slow.fit(x, y, epochs=3, batch_size=32, verbose=0, rng=np.random.default_rng(2), fast=False)
-    assert slow.fast is True                               # fit's switch is for that fit
-    assert [forward[id(slow.layers[i])] for i in (0, 2, 4)] == [batches + 1] * 3   # + the
-    assert [backward[id(slow.layers[i])] for i in (0, 2, 4)] == [batches] * 3      # final check
+    eager, x, y = small_mlp()
+    eager.compile(nb.Adam(lr=0.01), "crossentropy", run_eagerly=True)
+    eager.fit(x, y, epochs=3, batch_size=32, verbose=0, rng=np.random.default_rng(2))
+    assert eager.run_eagerly is True and not after and not eager._plans
+    assert [forward[id(eager.layers[i])] for i in (0, 2, 4)] == [batches + 1] * 3   # + the
+    assert [backward[id(eager.layers[i])] for i in (0, 2, 4)] == [batches] * 3      # final check
     forward.clear()
     backward.clear()
-    fast, _, _ = small_mlp()
-    fast.fit(x, y, epochs=3, batch_size=32, verbose=0, rng=np.random.default_rng(2))
-    assert forward[id(fast.layers[0])] < batches and backward[id(fast.layers[0])] < batches
-    for a, b in zip(weights(slow), weights(fast)):
+    planned, _, _ = small_mlp()
+    planned.fit(x, y, epochs=3, batch_size=32, verbose=0, rng=np.random.default_rng(2))
+    assert after and planned.run_eagerly is False
+    assert forward[id(planned.layers[0])] < batches and backward[id(planned.layers[0])] < batches
+    for a, b in zip(weights(eager), weights(planned)):
         np.testing.assert_array_equal(a, b)
     forward.clear()
     switched, _, _ = small_mlp()
-    switched.fast = False
+    switched.run_eagerly = True
     switched.fit(x, y, epochs=3, batch_size=32, verbose=0, rng=np.random.default_rng(2))
     assert forward[id(switched.layers[0])] == batches + 1 and not switched._plans
-    for a, b in zip(weights(switched), weights(fast)):
+    for a, b in zip(weights(switched), weights(planned)):
         np.testing.assert_array_equal(a, b)
 
 
-def test_fit_refuses_a_fast_that_is_not_true_or_false():
+def test_the_old_fast_switch_is_refused_with_the_new_one():
     model, x, y = small_mlp()
-    with pytest.raises(ValueError, match="fast must be True or False"):
-        model.fit(x, y, verbose=0, fast="no")
+    for call, error in ((lambda: model.fit(x, y, verbose=0, fast=False), ValueError),
+                        (lambda: model.fit(x, y, verbose=0, run_eagerly=True), ValueError),
+                        (lambda: setattr(model, "fast", False), AttributeError),
+                        (lambda: model.fast, AttributeError)):
+        with pytest.raises(error, match=r"model\.compile\(\.\.\., run_eagerly=True\)"):
+            call()
+    assert not hasattr(model, "fast")
+    with pytest.raises(ValueError, match="run_eagerly must be True or False"):
+        model.compile("sgd", "mse", run_eagerly="yes")

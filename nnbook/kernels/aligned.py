@@ -1,7 +1,7 @@
 """Arrays that start on a 64-byte boundary (the layers' speed, not the course's subject):
 BatchNorm's work arrays and outputs (chapter 13), Dense's parameters and gradients
-(``aligned_params``), and the optimizers' buffers. Why, and what it was measured to save:
-benchmarks/README.md, "Where the speed comes from".
+(``aligned_params``), the fast pairs' work arrays and the optimizers' buffers. Why, and
+what it was measured to save: benchmarks/README.md, "Where the speed comes from".
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..kernels.elementwise import exp_neg
 from ..spellings import class_for
-from .base import Layer
+from .base import Layer, with_work_arrays
 from ..registry import register_class
 
 __all__ = ["Activation", "Sigmoid", "Tanh", "ReLU", "Softmax", "SiLU",
@@ -62,8 +62,10 @@ class Activation(Layer):
     Shapes: x: any  →  y: the same shape.
 
     Subclasses define ``function(x)`` and ``derivative(x)`` (the notes' f and f');
-    that is enough to train. The built-in ones override ``backward`` with a
-    faster form that reuses ``y``.
+    that is enough to train: ``forward`` calls ``function`` and ``backward`` calls
+    ``derivative``. The fast pair (``fast_path``, for a training step's planned calls)
+    makes the same NumPy calls without the checks: ``_apply`` and ``_input_gradient``,
+    which the built-in activations write out (with ``out=``) to save calls and passes.
     """
 
     positionwise = True    # each position alone: a model of such layers can cache (base.py)
@@ -87,34 +89,43 @@ class Activation(Layer):
                                   f"backward).")
 
     def forward(self, x):
+        """y = f(x); x and y are kept for backward."""
         if type(x) is not np.ndarray or x.dtype.kind != "f":
             x = _float(x)                         # integers, booleans, lists: float64
-        return self._apply(x)
-
-    def _apply(self, x):
-        """y = f(x) for a float array ``x``; x and y are kept for backward."""
         self._x = x
         self._y = np.asarray(self.function(x))
         return self._y
 
     def backward(self, dy, need_dx: bool = True):
         """∂E/∂x = dy ⊙ f'(x), with the x of the last forward."""
-        return self._input_gradient(self._check(dy), need_dx)
+        dy = self._check(dy)
+        if not need_dx:
+            return None
+        return dy * np.asarray(self.derivative(self._x), dtype=self._y.dtype)
+
+    def _apply(self, x):
+        """``forward`` for a float array ``x``, without its check (the fast pair)."""
+        self._x = x
+        self._y = np.asarray(self.function(x))
+        return self._y
 
     def _input_gradient(self, dy, need_dx=True):
-        """∂E/∂x for a checked ``dy`` (the last output's dtype and shape), or None."""
+        """``backward`` for a checked ``dy`` (the fast pair)."""
         if not need_dx:
             return None
         return dy * np.asarray(self.derivative(self._x), dtype=self._y.dtype)
 
     def fast_path(self, input_shape, dtype):
-        """``(forward, backward)`` without the per-call checks (base.py): f and dy ⊙ f',
-        Activation's own (a subclass that rewrote ``forward`` or ``backward`` walks with them)."""
-        kind = type(self)
-        if (np.dtype(dtype).kind != "f" or kind.forward is not Activation.forward
-                or kind.backward is not Activation.backward):
+        """``(forward, backward)`` without the per-call checks (base.py): ``_apply`` and
+        ``_input_gradient``, writing into arrays of their own from 64 kB up where they take
+        ``out=`` (``with_work_arrays``). None where they might not compute what ``forward``
+        and ``backward`` do: for a class below the one that wrote a copy, that rewrote the
+        method it copies (``forward``, ``backward``, or the ``function``/``derivative`` a
+        built-in's copy writes out; Activation's own call them)."""
+        if np.dtype(dtype).kind != "f" or not _copies_hold(type(self)):
             return None
-        return self._apply, self._input_gradient
+        shape = tuple(input_shape)
+        return with_work_arrays((self._apply, self._input_gradient), (shape, shape), dtype)
 
     def _check(self, dy):
         """``dy`` as an array of the last output's dtype and shape, or a ValueError."""
@@ -126,6 +137,24 @@ class Activation(Layer):
         if dy.shape != y.shape:
             self._bad_dy(dy, y.shape)
         return dy
+
+
+_COPIES = {"_apply": ("forward", "function"), "_input_gradient": ("backward", "derivative")}
+
+
+def _copies_hold(kind) -> bool:
+    """Whether ``kind``'s fast pair computes what its ``forward`` and ``backward`` do: no
+    class below the one that wrote a copy (``_apply``, ``_input_gradient``) rewrote the
+    method it copies (``forward``, ``backward``, and the ``function``/``derivative`` a
+    built-in's copy writes out; Activation's own copies call them)."""
+    below = set()                                 # the names written below the class at hand
+    for k in kind.__mro__:
+        for copy, copied in _COPIES.items():
+            if (copy in vars(k) and copy not in below
+                    and below.intersection(copied[:1] if k is Activation else copied)):
+                return False
+        below.update(vars(k))
+    return True
 
 
 def _no_arguments(name, args, kwargs):
@@ -151,7 +180,15 @@ class Sigmoid(Activation):
         s = sigmoid(x)
         return s * (1.0 - s)
 
-    def _input_gradient(self, dy, need_dx=True, out=None):
+    def backward(self, dy, need_dx: bool = True):
+        """∂E/∂x = dy ⊙ σ'(x), with σ'(x) = σ(x)(1 − σ(x)) read from the kept y = σ(x)."""
+        dy = self._check(dy)
+        if not need_dx:
+            return None
+        y = self._y
+        return dy * y * (1.0 - y)
+
+    def _input_gradient(self, dy, need_dx=True, out=None):    # the fast pair's: backward
         if not need_dx:
             return None
         y = self._y
@@ -171,8 +208,8 @@ class Tanh(Activation):
         t = np.tanh(x)
         return 1.0 - t * t
 
-    def _input_gradient(self, dy, need_dx=True, out=None):
-        if not need_dx:
+    def _input_gradient(self, dy, need_dx=True, out=None):    # the fast pair's:
+        if not need_dx:                           # dy ⊙ f'(x), f' written out
             return None
         y = self._y
         dx = np.multiply(y, y, out=out)
@@ -189,7 +226,7 @@ class ReLU(Activation):
     def function(self, x):
         return np.maximum(x, 0.0)                 # 0.0, not 0: no int-to-float resolution
 
-    def _apply(self, x, out=None):                # Activation's, without calling function
+    def _apply(self, x, out=None):                # the fast pair's: function, into out
         self._x = x
         self._y = y = np.maximum(x, 0.0, out=out)
         return y
@@ -198,10 +235,10 @@ class ReLU(Activation):
         x = _float(x)
         return (x > 0).astype(x.dtype)
 
-    def _input_gradient(self, dy, need_dx=True, out=None):
+    def _input_gradient(self, dy, need_dx=True, out=None):    # the fast pair's
         if not need_dx:
             return None
-        return np.multiply(dy, self._y > 0.0, out=out)
+        return np.multiply(dy, self._y > 0.0, out=out)     # dy ⊙ f'(x), the same numbers
 
 
 @register_class
@@ -221,7 +258,7 @@ class Softmax(Activation):
             raise ValueError("Softmax(): expected an array with a class axis, got a scalar.")
         return softmax(x, axis=-1)
 
-    def _apply(self, x, out=None):                # Activation's, with one call fewer
+    def _apply(self, x, out=None):                # the fast pair's: softmax, into out
         if x.ndim < 1:
             raise ValueError("Softmax(): expected an array with a class axis, got a scalar.")
         self._x = x
@@ -242,7 +279,17 @@ class Softmax(Activation):
         y = softmax(np.asarray(x, dtype=float).reshape(-1))
         return np.diag(y) - np.outer(y, y)
 
-    def _input_gradient(self, dy, need_dx=True):
+    def backward(self, dy, need_dx: bool = True):
+        """∂E/∂x = y ⊙ (dy − Σ_j dy_j y_j): the Jacobian y_i (δ_ij − y_j) applied to dy."""
+        dy = self._check(dy)
+        if not need_dx:
+            return None
+        y = self._y
+        dx = dy * y                               # dy ⊙ y
+        dx -= y * dx.sum(axis=-1, keepdims=True)  # − y Σ_j dy_j y_j
+        return dx
+
+    def _input_gradient(self, dy, need_dx=True):    # the fast pair's: backward, unchecked
         if not need_dx:
             return None
         y = self._y

@@ -6,13 +6,19 @@ and ``backward`` turns ∂E/∂y into parameter gradients and returns ∂E/∂x.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 
 import numpy as np
 
-__all__ = ["Layer", "takes_need_dx", "trained_keys"]
+from ..kernels.aligned import empty_aligned
+
+__all__ = ["Layer", "takes_need_dx", "trained_keys", "with_work_arrays", "KEEP_FROM"]
+
+KEEP_FROM = 1 << 16      # bytes: a fast call's result this large gets an array of its own
 
 
 class Layer:
@@ -106,15 +112,15 @@ class Layer:
         (same batch shapes, same layers: ``training/step_plan.py``) has ``Sequential``'s
         walk call them instead of ``forward``/``backward``, for a batch of ``input_shape``
         (the whole batch's) and ``dtype`` whose ∂E/∂y came from a loss or a layer it
-        checked, so the checks could not fail. A layer whose forward or backward the
-        instance replaced is walked with its own methods (the plan sees to that), and so is
-        one whose subclass rewrote them (``fast_path`` returns None then: Dense's and
-        Activation's compare their class's methods with their own), and every layer under
-        ``fit(..., fast=False)``. The backward writes the gradients into the arrays
-        already in ``grads`` (in place: the step hands the optimizer the arrays it found).
-        A call that also takes ``out=`` (Dense's, the built-in activations') writes its
-        result there when the step passes the array that call returned on an earlier step
-        (from 64 kB up)."""
+        checked, so the checks could not fail; the backward is called ``(dy, need_dx=…)``.
+        A layer whose forward or backward the instance replaced is walked with its own
+        methods (the plan sees to that), and so is one whose subclass rewrote them
+        (``fast_path`` returns None then: Dense's and Activation's compare their class's
+        methods with their own), and every layer after ``compile(..., run_eagerly=True)``.
+        The backward writes the gradients into the arrays already in ``grads`` (in place:
+        the step hands the optimizer the arrays it found). The pair is made for one batch
+        shape, so it may keep arrays of its own to write its results into, step after step
+        (``with_work_arrays``: Dense's and the built-in activations' do, from 64 kB up)."""
         return None
 
     def output_shape(self, input_shape: tuple) -> tuple:
@@ -164,3 +170,19 @@ def trained_keys(layer) -> list[str]:
         return []
     frozen = getattr(layer, "frozen_params", ())
     return [k for k in layer.params if k not in frozen]
+
+
+def with_work_arrays(pair, shapes, dtype) -> tuple:
+    """A fast pair whose calls that take ``out=`` write their results (of ``shapes``: the
+    output's, then ∂E/∂x's) into arrays of their own, made here on a 64-byte boundary
+    (``kernels.aligned``), when those are at least ``KEEP_FROM`` bytes: a training step's
+    planned calls then use the same arrays step after step instead of asking the
+    allocator for new ones (why: benchmarks/README.md). The same operations give the
+    same numbers; each array belongs to one call."""
+    bound = []
+    for call, shape in zip(pair, shapes):
+        if (math.prod(shape) * np.dtype(dtype).itemsize >= KEEP_FROM
+                and "out" in inspect.signature(call).parameters):
+            call = functools.partial(call, out=empty_aligned(shape, dtype))
+        bound.append(call)
+    return tuple(bound)

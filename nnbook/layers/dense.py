@@ -14,7 +14,7 @@ from ..registry import register_class
 from ..spellings import dense_message, refuse_spellings
 from ..kernels.aligned import aligned_params
 from ..kernels.products import dense_matmul, dense_matmul_t
-from .base import Layer
+from .base import Layer, with_work_arrays
 
 __all__ = ["Dense", "Flatten"]
 
@@ -82,15 +82,8 @@ class Dense(Layer):
             self._bad_input(x)
         if x.dtype != W.dtype:                        # float32 layer, float64 data: as Keras
             x = x.astype(W.dtype)
-        return self._affine(x)
-
-    def _affine(self, x, out=None):
-        """``Z = X W + b`` for a checked (m, n_in) batch of the layer's dtype, into ``out``
-        when given (a training step's array from its last step: step_plan.py); X is kept
-        for backward."""
-        W = self.params["W"]
         self._x = x                                   # (m, n_in), kept for backward
-        z = dense_matmul(x, W, out)                   # (m, n_out) = X W
+        z = dense_matmul(x, W)                        # (m, n_out) = X W
         z += self.params["b"]
         return z
 
@@ -104,15 +97,25 @@ class Dense(Layer):
             return self._backward_rows(dy, need_dx)
         if dy.shape != (x.shape[0], self.n_out):
             self._bad_dy(dy, (x.shape[0], self.n_out))
-        return self._gradients(dy, need_dx)
-
-    def _gradients(self, dy, need_dx=True, out=None):
-        """∂E/∂W, ∂E/∂b into ``grads`` and ∂E/∂X (or None, or into ``out``) for a checked
-        (m, n_out) ``dy`` of the layer's dtype, after ``_affine``."""
-        x, W = self._x, self.params["W"]
         dense_matmul_t(x, dy, self.grads["W"])          # (n_in, n_out) = Xᵀ dY
         np.add.reduce(dy, axis=0, out=self.grads["b"])  # (n_out,): summed over the batch
-        return dense_matmul(dy, W.T, out) if need_dx else None      # (m, n_in) = dY Wᵀ
+        return dense_matmul(dy, W.T) if need_dx else None           # (m, n_in) = dY Wᵀ
+
+    def _affine(self, x, out=None):
+        """``forward`` without its checks, for a checked (m, n_in) batch of the layer's dtype
+        (the fast pair), into ``out`` when given."""
+        self._x = x
+        z = dense_matmul(x, self.params["W"], out)
+        z += self.params["b"]
+        return z
+
+    def _gradients(self, dy, need_dx=True, out=None):
+        """``backward`` without its checks, for a checked (m, n_out) ``dy`` of the layer's
+        dtype after ``_affine`` (the fast pair), ∂E/∂X into ``out`` when given."""
+        x, W = self._x, self.params["W"]
+        dense_matmul_t(x, dy, self.grads["W"])
+        np.add.reduce(dy, axis=0, out=self.grads["b"])
+        return dense_matmul(dy, W.T, out) if need_dx else None
 
     def _forward_rows(self, x):
         """``forward`` on (m, …, n_in): the vectors along the last axis are the rows of one
@@ -137,12 +140,14 @@ class Dense(Layer):
     def fast_path(self, input_shape, dtype):
         """``(forward, backward)`` without the per-call checks (base.py), for a batch of
         ``input_shape`` (m, n_in) of this layer's dtype: the products and the bias alone,
-        Dense's own (a subclass that rewrote ``forward`` or ``backward`` walks with them)."""
+        each writing into an array of its own from 64 kB up (``with_work_arrays``). Dense's
+        own (a subclass that rewrote ``forward`` or ``backward`` walks with them)."""
         kind = type(self)
         if (len(input_shape) != 2 or dtype != self.params["W"].dtype
                 or kind.forward is not Dense.forward or kind.backward is not Dense.backward):
             return None
-        return self._affine, self._gradients
+        shapes = ((input_shape[0], self.n_out), tuple(input_shape))
+        return with_work_arrays((self._affine, self._gradients), shapes, dtype)
 
     def output_shape(self, input_shape):
         got = tuple(input_shape)

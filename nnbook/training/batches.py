@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .step_plan import first_non_finite
+from .protocol import first_non_finite
 
 __all__ = ["Batches", "ShuffledEpochs", "OwnSteps", "FreshBatches", "MeanOfBatches"]
 

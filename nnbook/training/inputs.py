@@ -51,11 +51,12 @@ def prepare_x(model, x, owner):
     if not model.layers:
         raise ValueError(f"Sequential.{owner}: the model has no layers. Build it with "
                          f"Sequential([Dense(...), ...]) or model.add(layer) first.")
-    x = as_array(f"Sequential.{owner}", "x", x)
-    check_token_ids(f"Sequential.{owner}", model, x)
-    if not (x.dtype.kind in "iu" and model.layers[0].integer_input):
-        x = as_float_array(f"Sequential.{owner}", "x", x)
     first = model.layers[0]
+    if first.integer_input:                      # token ids (an Embedding) stay integers
+        x = as_array(f"Sequential.{owner}", "x", x)
+        check_token_ids(f"Sequential.{owner}", model, x)
+    if not (first.integer_input and x.dtype.kind in "iu"):
+        x = as_float_array(f"Sequential.{owner}", "x", x)
     if isinstance(first, Dense) and first.n_in == 1 and x.ndim <= 1:
         x = x.reshape(-1, 1)                     # a list of numbers = one input each
     elif x.ndim == 0:

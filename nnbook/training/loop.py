@@ -224,7 +224,7 @@ def _check_final_step(model, owner, xb, yb, epoch, n=8):
 
 def _diverged(model, owner, value, epoch, where, what="loss", blame=None):
     """Stop ``owner`` (fit): the loss (or the weights) stopped being finite. ``blame``: which layer
-    first produced the NaN or inf (step_plan.first_non_finite), kept as the error's
+    first produced the NaN or inf (protocol.first_non_finite), kept as the error's
     ``blame`` and shown under its message as a note (Python 3.11 on)."""
     err = FloatingPointError(
         f"{owner}: the {what} became {value} in epoch {epoch} (counting from 0, as "

@@ -1,15 +1,14 @@
 """``Sequential``, trained Keras-style (chapter 00). The walk over the layers is written
-once, ``forward`` and ``backward``, for every step: ``train_step`` is forward → loss →
-backward → optimizer step, the notes' four steps, and a planned step (step_plan.py) walks
-the same loop, with the callables its plan chose; loop.py repeats it, loading.py reads a
-file back, weights.py gives the model's arrays (params, grads, get_weights, the
+once, ``forward`` and ``backward``, each a loop over the layers' own methods: ``train_step``
+is forward → loss → backward → optimizer step, the notes' four steps (a planned step,
+step_plan.py, hands the same loops the callables it chose); loop.py repeats it, loading.py
+reads a file back, weights.py gives the model's arrays (params, grads, get_weights, the
 optimizer's pairs).
 """
 
 from __future__ import annotations
 
 import math
-from itertools import repeat
 
 import numpy as np
 
@@ -27,7 +26,7 @@ from .optimizers import Optimizer, get_optimizer
 from .protocol import (blame_declared_shape, blame_read_only, check_new_layer, checked_dx,
                        checked_loss_grad, checked_output, input_shape_of, loss_value,
                        shapes_after)
-from .step_plan import StepPlan, checked_steps
+from .step_plan import StepPlan
 from .summary import summary_table
 from .weights import ModelWeights
 
@@ -44,8 +43,9 @@ class Sequential(ModelWeights):
             before any data is seen (else from a first ``Dense``, or the data seen).
 
     ``stop_training`` (set by a callback) ends ``fit`` after the current epoch.
-    ``fast`` (default True): ``train_step`` plans the steps that repeat a checked one
-    (``train_step``); False keeps every step on the layers' own ``forward``/``backward``.
+    ``run_eagerly`` (Keras' name, set by ``compile``; default False): True runs every
+    training step on the layers' own ``forward``/``backward``, checked; False lets
+    ``train_step`` plan the steps that repeat a checked one (``train_step``).
     """
 
     def __init__(self, layers=None, input_shape=None):
@@ -56,13 +56,12 @@ class Sequential(ModelWeights):
         self.metrics: list[str] = []
         self.stop_training, self._unchecked = False, False   # _unchecked: fit's first step
         self.trained_length: int | None = None      # the longest token windows fit saw
-        self.fast = True             # False: every train_step on the layers' own forward/backward
+        self.run_eagerly = False     # True: every train_step on the layers' own methods
         self._plans = {}             # train_step's plans by batch shapes (step_plan.py)
         self._added: list[int] = []                  # ids of the layers add() has checked
         self._seen: list[tuple] = []                 # each layer's input shape, last forward
         self._sample: tuple | None = None            # one sample's shape, last data run
         self._dtype: np.dtype | None = None          # the dtype of the last forward's floats
-        self._fused = False                          # the last checked backward's fused
         if isinstance(layers, Layer):
             raise ValueError(
                 f"Sequential: expected a list of layers, got the single layer {layers!r}. "
@@ -110,7 +109,7 @@ class Sequential(ModelWeights):
 
     # the walk ----------------------------------------------------------------
     def forward(self, x, training: bool | None = None, outputs: list | None = None,
-                plan=None):
+                calls: list | None = None):
         """The output for the batch ``x`` (cast to the model's dtype): each layer's
         ``forward`` on the output of the one before, first to last.
 
@@ -122,116 +121,89 @@ class Sequential(ModelWeights):
         the model's dtype with one row per sample. The check that passes costs a few
         comparisons; ``checked_output`` runs only when one fails, and names the layer.
 
-        ``plan``: ``train_step``'s, for a batch of the shapes a checked step walked
-        (step_plan.py). The same loop then calls the callable the plan chose for each
-        layer (``plan.forward``: the layer's fast call, or None for its own ``forward``)
-        and skips the checks that step made."""
-        layers, checked = self.layers, plan is None
-        if checked:
+        ``calls``: one callable per layer, called instead of its ``forward`` (a planned
+        training step's, step_plan.py, on a batch of the shapes a checked step walked);
+        the batch is then taken as it is, and the outputs are not checked again."""
+        layers, check, seen = self.layers, calls is None, []
+        if check:                                    # the layers' own forward, checked:
             self._dtype = dtype = self.dtype         # the model's, its floats' from here on
             x = model_input(self, x, dtype)          # floats in it, or token ids
             m = len(x) if x.ndim else None           # a scalar passes unchecked
-            self._seen = seen = []                   # each layer's input shape, for backward
-            calls = repeat(None)                     # None: the layer's own forward
-        else:
-            self._seen, self._dtype = seen, dtype = plan.seen   # as the checked step left them
-            calls = plan.forward
-            if plan.keeping:                         # the first planned step keeps its arrays
-                outputs = plan.made = []
-        for layer, call in zip(layers, calls):
+            self._seen = seen                        # each layer's input shape, for backward
+        for i, layer in enumerate(layers):
             if training is not None:
                 layer.training = training
-            if checked:
-                seen.append(x.shape)
             try:
-                x = call(x) if call else layer.forward(x)
+                y = layer.forward(x) if check else calls[i](x)
             except ValueError as exc:
-                i = layers.index(layer)
                 rewind_caches(layers[:i])            # a refused cached step changes nothing
                 blame_read_only(i, layer, exc)
-                blame_declared_shape(layers, i, seen, exc)
+                blame_declared_shape(layers, i, seen + [x.shape], exc)
                 raise
-            if checked and not (type(x) is np.ndarray and x.dtype == dtype and x.ndim
-                                and len(x) == m):
-                x = x if m is None else checked_output(layers.index(layer), layer, x, m, dtype)
+            if check:                                # the contract: an array of the model's
+                seen.append(x.shape)                 # dtype, one row per sample (else named)
+                if not (type(y) is np.ndarray and y.dtype == dtype and y.ndim and len(y) == m):
+                    y = y if m is None else checked_output(i, layer, y, m, dtype)
             if outputs is not None:
-                outputs.append(x)
+                outputs.append(y)
+            x = y
         return x
 
     __call__ = forward
 
-    def backward(self, dy, need_dx: bool = True, fused: bool = False, plan=None):
+    def backward(self, dy, need_dx: bool = True, fused: bool = False,
+                 calls: list | None = None):
         """Backpropagate ∂E/∂output through the layers, last first: each layer's
         ``backward`` takes ∂E/∂ its output and returns ∂E/∂ its input. Returns ∂E/∂input.
 
-        ``need_dx=False``: the first layer may skip ∂E/∂x (it returns ``None`` then).
+        ``need_dx=False``: the first layer may skip ∂E/∂x (it returns ``None`` then); it
+        goes only to a backward that accepts it (``accepts_need_dx``).
         ``fused=True``: ``dy`` is already ∂E/∂ of the last layer's input (a loss that
         fuses its gradient with the final activation), so the walk starts one lower.
 
-        This loop and ``forward``'s are the only walks over the layers that train;
-        ``need_dx`` goes only to a backward that accepts it (``accepts_need_dx``). Each
-        ∂E/∂x must have the shape of the input its forward saw; ``checked_dx`` runs only
-        when it has not, and names the layer. The loop walks steps, last layer first:
-        ``(layer, need_dx, call, shape)``, the call None for the layer's own ``backward``
-        and ``shape`` what its ∂E/∂x must be (``checked_steps``). ``plan`` (as in
-        ``forward``): the plan's steps (``plan.backward``, made for ``compute_gradients``,
-        which asks no ∂E/∂x of the first layer), with the layers' fast calls and without
-        the checks its checked step made."""
+        Each ∂E/∂x must have the shape of the input the last forward gave that layer;
+        ``checked_dx`` runs only when it has not, and names the layer (a ``dy`` of another
+        batch than the forward's is left to the layers' own checks). ``calls`` (as in
+        ``forward``): one callable per layer, ``call(dy, need_dx=…)``, instead of its
+        ``backward``, without the checks."""
+        layers, seen = self.layers, self._seen
         if not (type(dy) is np.ndarray and dy.dtype == self._dtype):
             dy = np.asarray(dy, dtype=self.dtype)
-        if plan is None:                             # each layer's own backward, checked
-            steps, made = checked_steps(self.layers, self._seen, dy, need_dx, fused), None
-            self._fused = fused                      # for the plan train_step then makes
-        else:                                        # the plan's calls; its step checked dx
-            steps, made = plan.backward, plan.made
-        for layer, need, call, shape in steps:       # last layer first
-            if call:
-                dy = call(dy, need)
+        check = (calls is None and len(seen) == len(layers) > 0
+                 and seen[0][:1] == dy.shape[:1])     # of the batch walked forward
+        top = len(layers) - 1 - bool(fused)
+        for i in range(top, -1, -1):                 # last layer first
+            layer, need = layers[i], need_dx or i > 0
+            if calls is not None:
+                dy = calls[i](dy, need_dx=need)
+            elif layer.accepts_need_dx:
+                dy = layer.backward(dy, need_dx=need)
             else:
-                dy = layer.backward(dy, need_dx=need) if layer.accepts_need_dx else layer.backward(dy)
-            if shape is not None and not (type(dy) is np.ndarray and dy.shape == shape):
-                dy = checked_dx(self.layers.index(layer), layer, dy, shape)
-            if made is not None:
-                made.append(dy)
-        if steps and (not need or layer.integer_input):    # the last step: the first layer
+                dy = layer.backward(dy)
+            if check and need and not (type(dy) is np.ndarray and dy.shape == seen[i]):
+                dy = checked_dx(i, layer, dy, seen[i])     # the contract, else it is named
+        if top >= 0 and (not need_dx or layers[0].integer_input):
             return None                              # ∂E/∂x not asked for, or integer ids
         return dy
 
-    def compute_gradients(self, xb, yb, loss=None, training: bool = True, plan=None):
+    def compute_gradients(self, xb, yb, loss=None, training: bool = True):
         """Forward → loss → backward on one batch: fills every ``layer.grads``.
 
         Returns ``(loss value, model output)``; no gradients when the loss is not finite.
         ``yb`` takes the targets ``fit`` takes (integer labels (m,), ids (m, T), one-hot
         or values), one per sample of ``xb``, never broadcast. When
-        ``loss.fuses(last layer)``, ``fused_gradient`` replaces that layer's backward.
-
-        ``plan``: ``train_step``'s (``forward``); the targets are then the checked step's
-        form, and the loss's value and gradient the calls the plan chose. The value is
-        None when the output is not of the planned shape and dtype (``train_step`` then
-        walks again, checked)."""
-        if plan is None:
-            loss = self.loss if loss is None else loss
-            out = self.forward(xb, training=training)
-            yb = batch_targets(self, "Sequential.compute_gradients", yb, out, loss)
-            value, d = loss_value(loss, yb, out), None
-            fused = bool(self.layers) and loss.fuses(self.layers[-1])
-        else:
-            loss, fused = plan.loss, plan.fused
-            out = self.forward(xb, training, None, plan)
-            if not (type(out) is np.ndarray and (out.shape, out.dtype) == plan.out_key):
-                return None, out
-            if plan.joint:                           # one call where the two share passes
-                value, d = plan.joint(yb, out)
-                value = float(value)
-            else:
-                value, d = float(loss.value(yb, out)), None
+        ``loss.fuses(last layer)``, ``fused_gradient`` replaces that layer's backward."""
+        loss = self.loss if loss is None else loss
+        out = self.forward(xb, training=training)
+        yb = batch_targets(self, "Sequential.compute_gradients", yb, out, loss)
+        value = loss_value(loss, yb, out)
         if not math.isfinite(value):
             return value, out
-        if d is None:
-            d = loss.fused_gradient(yb, out) if fused else loss.gradient(yb, out)
+        fused = bool(self.layers) and loss.fuses(self.layers[-1])
+        d = loss.fused_gradient(yb, out) if fused else loss.gradient(yb, out)
         if not (type(d) is np.ndarray and d.shape == out.shape):
             d = checked_loss_grad(loss, d, out.shape)    # an array of the output's shape
-        self.backward(d, False, fused, plan)
+        self.backward(d, need_dx=False, fused=fused)
         return value, out
 
     def train_step(self, xb, yb) -> dict[str, float]:
@@ -239,14 +211,14 @@ class Sequential(ModelWeights):
         ``compute_gradients`` (forward → loss → backward), then ``optimizer.step`` on every
         (parameter, gradient).
 
-        Returns ``{"loss": …}`` plus the compiled metrics. The first step on batches of
-        new shapes checks every layer's output and ∂E/∂x, and leaves a plan
-        (step_plan.py): the next steps on batches of the same shapes, through the same
-        layers, loss and optimizer, walk the same loop with the plan, which skips those
-        checks and calls Dense's and the activations' declared fast pair
-        (``Layer.fast_path``) instead of their ``forward``/``backward``. With
-        ``model.fast = False`` (or ``fit(..., fast=False)``) every step is a checked one
-        and calls the layers' own ``forward``/``backward``: the same numbers.
+        Returns ``{"loss": …}`` plus the compiled metrics. After
+        ``compile(..., run_eagerly=True)`` (Keras' switch) every step is that one: the
+        layers' own ``forward``/``backward``, every output and ∂E/∂x checked. Otherwise
+        that checked step, on batches of new shapes, leaves a plan (step_plan.py): the
+        next steps on batches of the same shapes, through the same layers, loss and
+        optimizer, walk the same ``forward`` and ``backward`` with the callables it chose
+        (Dense's and the activations' declared fast pair, ``Layer.fast_path``), without
+        the checks the first step made. The numbers are the same either way.
 
         Every step checks one number: the loss. It is a sum over every output, so a NaN or
         inf anywhere in the output makes it non-finite; then no gradient is taken, no
@@ -254,26 +226,24 @@ class Sequential(ModelWeights):
         it does not see: a gradient that is not finite while the loss is. The update then
         makes a weight NaN or inf, the next step's loss shows it and ``fit`` blames that
         layer's weights; after an epoch's last step ``fit`` checks the weights."""
-        value, plans = None, self._plans
-        key = ((xb.shape, yb.shape) if self.fast and type(xb) is np.ndarray
-               and type(yb) is np.ndarray else None)
+        plans, value = self._plans, None
+        key = (None if self.run_eagerly or type(xb) is not np.ndarray
+               or type(yb) is not np.ndarray else (xb.shape, yb.shape))
         plan = plans.get(key)
         if plan is not None and plan.holds(self, xb, yb):
-            value, out = self.compute_gradients(xb, yb, None, True, plan)   # the planned calls
-            if plan.made is not None and value is not None and math.isfinite(value):
-                plan.keep(xb)                        # the first planned step: keep its arrays
-        if value is None:                            # unplanned, or the plan's walk refused
+            value, out = plan.compute_gradients(self, xb, yb)      # the planned calls
+        if value is None:                            # the layers' own methods, checked
             value, out = self.compute_gradients(xb, yb)
             plan = None
+            if key is not None:                      # the plan for the next such batches
+                plan = (StepPlan.after(self, xb, yb, out, self._seen, self._dtype)
+                        if math.isfinite(value) else None)
+                if len(plans) > 3:                   # a fit's batch and its last one, say
+                    plans.clear()
+                plans[key] = plan
         if self._unchecked:                          # fit's first step: are they predictions?
             check_outputs(self.loss, "Sequential.fit", out)
             self._unchecked = False
-        if plan is None and key is not None:
-            plan = (StepPlan.after(self, xb, yb, out, (self._seen, self._dtype, self._fused))
-                    if math.isfinite(value) else None)
-            if len(plans) > 3:                       # a fit's batch and its last one, say
-                plans.clear()
-            plans[key] = plan
         logs = {"loss": value}
         if not math.isfinite(value):
             return logs
@@ -281,9 +251,9 @@ class Sequential(ModelWeights):
             pairs = None
         else:                                        # (fast backwards write grads in place)
             pairs = plan.pairs() if plan.rebound else plan.pair_tuple
-        if pairs is None:                            # a layer replaced a gradient array
+        if pairs is None:                            # unplanned, or a gradient array replaced
             pairs = self.gradient_pairs()
-            if key is not None:
+            if plan is not None:
                 plans[key] = None
         self.optimizer.step(pairs)
         if self.metrics:
@@ -302,15 +272,27 @@ class Sequential(ModelWeights):
         return logs
 
     # Keras' training API --------------------------------------------------------
-    def compile(self, optimizer="sgd", loss="mse", metrics=None) -> None:
+    def compile(self, optimizer="sgd", loss="mse", metrics=None, run_eagerly=False) -> None:
         """Choose the optimizer, the loss (objects or Keras-style names) and the metrics
-        of ``fit``/``evaluate`` (only ``"accuracy"``: ``accuracy_of`` in loop.py)."""
+        of ``fit``/``evaluate`` (only ``"accuracy"``: ``accuracy_of`` in loop.py).
+        ``run_eagerly=True`` (Keras' switch and meaning): every training step runs the
+        layers' own ``forward``/``backward``, checked, e.g. to step through them or print
+        in them; the default plans the steps that repeat a checked one (``train_step``).
+        The numbers are the same either way."""
         metrics = metric_names(metrics)
+        if not isinstance(run_eagerly, (bool, np.bool_)):
+            raise ValueError(f"Sequential.compile: run_eagerly must be True or False, got "
+                             f"{run_eagerly!r}.")
         self.optimizer, self.loss, self.metrics = get_optimizer(optimizer), get_loss(loss), metrics
+        self.run_eagerly = bool(run_eagerly)
+
+    fast = property(lambda self: _fast_is_gone("Sequential.fast is gone", AttributeError),
+                    lambda self, value: _fast_is_gone("Sequential.fast is gone", AttributeError),
+                    doc="nnbook's switch before Keras' run_eagerly: refused, with the fix.")
 
     def fit(self, x, y, epochs=1, batch_size=32, shuffle=True, validation_data=None,
             verbose=1, rng=None, validation_split=0.0, callbacks=None,
-            initial_epoch=0, fast=True, **keras) -> History:
+            initial_epoch=0, **keras) -> History:
         """Train with mini-batch gradient descent (``train_step`` on each shuffled batch of
         each epoch); returns a ``History``. Keras' arguments and meanings: ``rng`` (a
         ``np.random.Generator``) shuffles, and also draws for a layer that has no
@@ -318,22 +300,18 @@ class Sequential(ModelWeights):
         trains identically; ``validation_split`` holds out the LAST fraction of the
         samples; ``initial_epoch=k`` resumes at epoch k (epochs k … epochs − 1 run);
         ``verbose`` 1: progress, 2: a line per epoch, 0: nothing. Details: loop.py.
-
-        ``fast`` (nnbook's, not Keras'): from the second batch of a shape on, ``fit`` calls
-        Dense's and the activations' declared fast pair (``Layer.fast_path``: their NumPy
-        calls without the per-call checks the first batch made) instead of their
-        ``forward``/``backward``; ``fast=False`` (or ``model.fast = False``) keeps every
-        batch on the layers' own ``forward``/``backward``, e.g. to step through them or
-        print in them. The numbers are the same either way."""
+        Every batch on the layers' own ``forward``/``backward``: ``compile(...,
+        run_eagerly=True)``."""
         if keras:                                    # Keras' other arguments, or a typo
+            if "fast" in keras:
+                _fast_is_gone("Sequential.fit: fast= is gone")
+            if "run_eagerly" in keras:
+                _fast_is_gone("Sequential.fit: run_eagerly is compile's argument, as in Keras")
             refuse_spellings("Sequential.fit", keras, "Sequential.fit")
             raise ValueError(
                 f"Sequential.fit: got an unexpected argument {next(iter(keras))}=. fit takes "
                 f"x, y, epochs, batch_size, shuffle, validation_data, verbose, rng, "
-                f"validation_split, callbacks, initial_epoch and fast; see "
-                f"help(nb.Sequential.fit).")
-        if not isinstance(fast, (bool, np.bool_)):
-            raise ValueError(f"Sequential.fit: fast must be True or False, got {fast!r}.")
+                f"validation_split, callbacks and initial_epoch; see help(nb.Sequential.fit).")
         args = check_fit_arguments(self, epochs=epochs, batch_size=batch_size, rng=rng,
                                    verbose=verbose, callbacks=callbacks,
                                    initial_epoch=initial_epoch)
@@ -343,12 +321,8 @@ class Sequential(ModelWeights):
         if x.ndim == 2 and x.dtype.kind in "iu":     # token windows (m, T): generate warns
             self.trained_length = max(self.trained_length or 0, x.shape[1])   # past T
         self._unchecked = True                       # the first step checks the outputs
-        planned, self.fast = self.fast, bool(fast) and self.fast
-        try:
-            batches = ShuffledEpochs(x, y, args.pop("batch_size"), shuffle)
-            return fit_loop(self, batches, val=val, **args)
-        finally:
-            self.fast = planned
+        batches = ShuffledEpochs(x, y, args.pop("batch_size"), shuffle)
+        return fit_loop(self, batches, val=val, **args)
 
     def predict(self, x, batch_size: int = 1024, verbose=0) -> np.ndarray:
         """The model's output for array-like ``x`` (a batch; for a model whose first
@@ -392,3 +366,11 @@ class Sequential(ModelWeights):
         """Write the architecture, weights, buffers and optimizer state to one ``.npz`` file
         (no pickle), atomically; returns the path (``.npz`` added). ``nb.load_model`` reads it."""
         return saving.save_model(self, path)
+
+
+def _fast_is_gone(said, error=ValueError):
+    """``fit(fast=False)`` and ``model.fast`` were nnbook's switch before Keras' own."""
+    raise error(
+        f"{said}: model.compile(..., run_eagerly=True) (Keras' switch; or "
+        f"model.run_eagerly = True) runs every training step on the layers' own "
+        f"forward/backward, checked, as fit(..., fast=False) did.")

@@ -4,7 +4,8 @@ shape and leaves one gradient per parameter, of the parameter's shape. A layer
 that breaks it is named in the error, with the fix (chapter 03's contract).
 
 ``Sequential``'s walk (model.py) makes the cheap check itself, a few comparisons per
-layer; the functions here run when that check fails, and say what is wrong.
+layer; the functions here run when that check fails, and say what is wrong, as
+``first_non_finite`` does when a training step's loss is not finite.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from ..layers.dense import Dense
 
 __all__ = ["check_new_layer", "check_params", "checked_output",
            "checked_dx", "checked_grad", "checked_loss_grad", "loss_value", "shape_after",
-           "shapes_after", "input_shape_of",
-           "blame_declared_shape", "blame_read_only"]
+           "shapes_after", "measured_shape", "input_shape_of",
+           "blame_declared_shape", "blame_read_only", "first_non_finite"]
 
 
 def _name(i, layer) -> str:
@@ -144,8 +145,8 @@ def checked_output(i: int, layer, y, m: int, dtype):
 
 def checked_dx(i: int, layer, dx, shape: tuple):
     """``layer.backward``'s result as ∂E/∂x of ``shape`` (the shape of its forward input),
-    or a ValueError."""
-    if isinstance(dx, np.ndarray) and dx.shape == shape:
+    or a ValueError. A first layer that takes integer ids has no ∂E/∂x to give."""
+    if (isinstance(dx, np.ndarray) and dx.shape == shape) or (i == 0 and layer.integer_input):
         return dx
     arr = _as_array(dx, shape)
     if arr is not None:
@@ -179,25 +180,46 @@ def checked_grad(i: int, layer, k: str, g, p):
         f"expected {p.shape} (the shape of params[{k!r}]). {fix}")
 
 
-def shape_after(layer, shape: tuple):
-    """The shape of one output sample of ``layer`` for one input sample of ``shape``.
+def shapes_after(layers, shape) -> list:
+    """The shape of one sample after each of ``layers`` for one input sample of ``shape``
+    (``None`` from where it is not known): what each layer's ``output_shape`` says.
 
-    For a learner's layer without ``output_shape``, runs ``forward`` on one zero sample
-    with ``layer.measuring`` True (its attributes and random generators are restored
-    afterwards, the flag with them); ``None`` when that
-    does not tell. Where the sample's size is not known yet, the layer is taken to keep
-    the shape. nnbook's own layers and activations know their output shape; a learner's
-    layer that does not override ``output_shape`` may change the shape without saying so."""
-    cls = type(layer)
-    if (cls.output_shape is not Layer.output_shape or isinstance(layer, Activation)
-            or cls.__module__.startswith("nnbook.") or None in shape):
-        out = layer.output_shape(shape)
-        if isinstance(out, (int, np.integer)):
-            out = (out,)
-        if not isinstance(out, (tuple, list)):
-            raise ValueError(f"{type(layer).__name__}.output_shape returned {out!r}; expected "
-                             f"the shape of one output sample as a tuple, such as (2,).")
-        return tuple(out)
+    nnbook's own layers and activations know their output shape, and where the sample's
+    size is not known yet a layer is taken to keep it. A learner's layer that does not
+    override ``output_shape`` may change the shape without saying so: it is measured
+    (``measured_shape``)."""
+    shapes = []
+    for layer in layers:
+        cls = type(layer)
+        if shape is None:
+            pass
+        elif (cls.output_shape is Layer.output_shape and not isinstance(layer, Activation)
+              and not cls.__module__.startswith("nnbook.") and None not in shape):
+            shape = measured_shape(layer, shape)     # a learner's layer that says nothing
+        else:
+            out = layer.output_shape(shape)
+            if isinstance(out, (int, np.integer)):
+                out = (out,)
+            if not isinstance(out, (tuple, list)):
+                raise ValueError(f"{type(layer).__name__}.output_shape returned {out!r}; "
+                                 f"expected the shape of one output sample as a tuple, such "
+                                 f"as (2,).")
+            shape = tuple(out)
+        shapes.append(shape)
+    return shapes
+
+
+def shape_after(layer, shape: tuple):
+    """The shape of one output sample of ``layer`` for one input sample of ``shape``
+    (``shapes_after`` for one layer)."""
+    return shapes_after([layer], shape)[0]
+
+
+def measured_shape(layer, shape: tuple):
+    """The shape of one output sample of a learner's layer without ``output_shape``, from
+    ``forward`` on one zero sample with ``layer.measuring`` True (its attributes and random
+    generators are restored afterwards, the flag with them); ``None`` when that does not
+    tell."""
     dtypes = [np.dtype(np.int64)] if getattr(layer, "integer_input", False) else [
         p.dtype for p in layer.params.values() if isinstance(p, np.ndarray)]   # ids, or floats
     kept = dict(vars(layer))
@@ -217,16 +239,6 @@ def shape_after(layer, shape: tuple):
     if isinstance(y, np.ndarray) and y.ndim and y.shape[0] == 1:
         return tuple(int(d) for d in y.shape[1:])
     return None
-
-
-def shapes_after(layers, shape) -> list:
-    """The shape of one sample after each of ``layers`` for one input sample of ``shape``
-    (``None`` from where it is not known)."""
-    shapes = []
-    for layer in layers:
-        shape = None if shape is None else shape_after(layer, shape)
-        shapes.append(shape)
-    return shapes
 
 
 def input_shape_of(first) -> tuple | None:
@@ -288,3 +300,37 @@ def checked_loss_grad(loss, d, shape):
     raise ValueError(
         f"Sequential: {type(loss).__name__}'s gradient returned {_describe(d)}; expected "
         f"∂L/∂y_pred of shape {shape}, the shape of the predictions (one entry per output).")
+
+
+def first_non_finite(model, xb) -> str:
+    """Which layer first produced a NaN or inf, said in words: the first layer whose
+    weights are not finite (the update before made them so: their gradient was not
+    finite), else the first whose output on ``xb`` is not (a forward in the layers'
+    current mode, run only after a step's loss came out non-finite; the layers' buffers
+    and random generators are put back as they were), else the loss."""
+    for i, layer in enumerate(model.layers):
+        bad = [k for k, p in layer.params.items() if not np.isfinite(p).all()]
+        if bad:
+            return (f"layer {i} ({layer!r}) holds non-finite weights ({', '.join(bad)}): the "
+                    f"update before made them so, from a non-finite gradient")
+    outputs, layers = [], model.layers
+    kept = [(layer.buffers, k, b, b.copy()) for layer in layers
+            for k, b in layer.buffers.items()]
+    rngs = [(r, r.bit_generator.state) for r in (getattr(layer, "rng", None) for layer in layers)
+            if isinstance(r, np.random.Generator)]
+    with np.errstate(all="ignore"):
+        try:
+            model.forward(xb, outputs=outputs)
+        except (ValueError, FloatingPointError):
+            pass
+        finally:                                         # the walk changes nothing
+            for buffers, k, b, copy in kept:
+                b[...] = copy
+                buffers[k] = b
+            for r, state in rngs:
+                r.bit_generator.state = state
+    for i, (layer, y) in enumerate(zip(model.layers, outputs)):
+        y = np.asarray(y)
+        if y.dtype.kind in "fc" and not np.isfinite(y).all():
+            return f"layer {i} ({layer!r}) first produced a non-finite value in its output"
+    return "every layer's output is finite: the loss itself overflowed"
