@@ -59,7 +59,7 @@ class Sequential(ModelWeights):
         self.run_eagerly = False     # True: every train_step on the layers' own methods
         self._plans = {}             # train_step's plans by batch shapes (step_plan.py)
         self._added: list[int] = []                  # ids of the layers add() has checked
-        self._seen: list[tuple] = []                 # each layer's input shape, last forward
+        self._seen: list[tuple] = []                 # each layer's input shape, last checked walk
         self._sample: tuple | None = None            # one sample's shape, last data run
         self._dtype: np.dtype | None = None          # the dtype of the last forward's floats
         if isinstance(layers, Layer):
