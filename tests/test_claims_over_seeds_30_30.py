@@ -43,7 +43,9 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
 # 30 … 39 (tables/30_judges.json): the rise on all 10, the fall on 6. Measured on 10 new seeds
 # (187049500, 192450800, 919380900, 966498100, 981729200, 1292391300, 1397733200, 1533878800,
 # 1577136700, 1611392100; `python tests/fresh_seeds.py --seeds 10 -k test_30_best_of_n`): the
-# rise on all 10, the fall on 6 (not on 187049500, 919380900, 1397733200, 1611392100).
+# rise on all 10, the fall on 6 (not on 187049500, 919380900, 1397733200, 1611392100). A
+# second cold reading (readings/ch30-reading2) ran 10300017 and 10411113: the rise and the
+# fall on both (peaks at n = 16 and 8, drops 0.051 and 0.017).
 @pytest.mark.claim(stated="every", text="ch30: best-of-n with the judge as selector rises by "
                                         "more than 0.1 from n = 1 to n = 8")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -69,18 +71,24 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # 0.05 at the end on 5 (the others ended at 0.12 to 0.83), highest in the first 5 steps on 6.
 # A cold reading (readings/ch30) ran two more (judges from 10000019 and 10000223, GRPO's draws
 # from 10000931 and 10004447): the collapse on neither, the true acceptance highest in the last
-# 5 steps on both. Pooled: the collapse on 12 of 22 seeds, "about half" in the text.
+# 5 steps on both. A second cold reading (readings/ch30-reading2) ran 10300017 and 10411113
+# (the proxy above the truth in every block on both): the collapse on both (true acceptance
+# 0.009 and 0.006 at the end), highest in the first 5 steps on 10300017 only (10411113 at
+# step 25). Pooled: the collapse on 14 of 24 seeds, "about half" in the text; highest first on
+# 12 of 24.
 @pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
-                                        "to its last 5, and it ends above the grammar's")
+                                        "to its last 5, and it stays above the grammar's in "
+                                        "every 5-step block")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     row = rl_run(seed)
     assert row["proxy rise"] > 0.1, row
-    assert row["proxy 40"] > row["true 40"], row
+    blocks = [k for k in row if k.startswith("true ") and k[5:].isdigit()]
+    assert len(blocks) == 8 and all(row[f"proxy {k[5:]}"] > row[k] for k in blocks), row
 
 
-@pytest.mark.claim(stated=(12, 22), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+@pytest.mark.claim(stated=(14, 24), text="ch30: GRPO rewarded by the judge ends (its last 5 "
                                         "steps) with true acceptance below 0.05")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
@@ -88,7 +96,7 @@ def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
     assert row["true 40"] < 0.05, row
 
 
-@pytest.mark.claim(stated=(11, 22), text="ch30: GRPO rewarded by the judge has its highest true "
+@pytest.mark.claim(stated=(12, 24), text="ch30: GRPO rewarded by the judge has its highest true "
                                         "acceptance in its first 5 steps")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_never_rises_first(seed):
