@@ -68,8 +68,9 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # (468845700, 487113900, 557169900, 926765800, 1029229200, 1390342200, 1803137900, 1827612300,
 # 1881561400, 2015487000; `python tests/fresh_seeds.py --seeds 10 -k
 # test_claims_over_seeds_30_30`): the every-seed claim held on all 10 (as it then read: the
-# proxy ended above the truth; every block is checked since the second reading), true acceptance below
-# 0.05 at the end on 5 (the others ended at 0.12 to 0.83), highest in the first 5 steps on 6.
+# proxy ended above the truth; every block is checked since the second reading), true
+# acceptance below 0.05 at the end on 5 (the others ended at 0.12 to 0.83), highest in the
+# first 5 steps on 6.
 # A cold reading (readings/ch30) ran two more (judges from 10000019 and 10000223, GRPO's draws
 # from 10000931 and 10004447): the collapse on neither, the true acceptance highest in the last
 # 5 steps on both. A second cold reading (readings/ch30-reading2) ran 10300017 and 10411113
