@@ -25,7 +25,11 @@ FIXED = (4029,)                   # no notebook or stored table uses it
 # held on 4 more (168671300, 584745900, 1193212400, 1491869800; 2026-11-28,
 # `python tests/fresh_seeds.py --seeds 4 --heavy --processes 1 -k 29_29`): the last two
 # (the mass on a few answers, the bug paying the SFT model) were added after chapter
-# 29's cold reading
+# 29's cold reading. Every claim below, in its present form (the buggy run accepting
+# exactly nothing, the bug paying 1 − the wrong-subject share, and the two claims added
+# after the second reading: not below at any k, accepted answers against coverage), held
+# on 8 more (48213577, 73920461, 61538207, 35087119, 52749163, 19486027, 87301459,
+# 40628813; 2026-11-28, NNBOOK_FRESH_SEEDS=... NNBOOK_HEAVY=1 pytest -n 0 this file)
 
 
 @functools.lru_cache(maxsize=None)
@@ -46,13 +50,13 @@ def test_rl_beats_the_base_at_pass_1_and_in_mass(seed):
 
 @pytest.mark.heavy(ci=True)
 @pytest.mark.claim(stated="every", text="ch29: against the buggy verifier the reward ends "
-                                        "above 0.95 while the exact acceptance falls below "
-                                        "the base's")
+                                        "above 0.95 while the exact verifier accepts none "
+                                        "of the answers (the base: some)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_buggy_verifier_is_exploited(seed):
     r = run(seed)
     assert r["buggy RL reward"] > 0.95, r
-    assert r["buggy RL accepted"] < r["base accepted"], r
+    assert r["buggy RL accepted"] == 0 < r["base accepted"], r
 
 
 @pytest.mark.heavy(ci=True)
@@ -72,3 +76,25 @@ def test_the_bug_pays_the_base_before_training(seed):
     r = run(seed)
     assert r["buggy RL reward at step 1"] > 0.7, r
     assert 1 - r["base wrong subject"] > 0.7, r       # what the bug pays the base judged
+    for m in ("base", "RL", "buggy RL"):               # the bug pays 1 − wrong subject
+        assert abs(r[f"{m} buggy reward"] - (1 - r[f"{m} wrong subject"])) < 1e-12, r
+
+
+@pytest.mark.heavy(ci=True)
+@pytest.mark.claim(stated="every", text="ch29: RL against the exact verifier is not below "
+                                        "the base at pass@k for any k up to 32")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_rl_is_not_below_the_base_at_any_k(seed):
+    r = run(seed)
+    assert all(r[f"RL pass@{k}"] >= r[f"base pass@{k}"] for k in vr.KS), r
+
+
+@pytest.mark.heavy(ci=True)
+@pytest.mark.claim(stated="every", text="ch29: RL writes over three times as many accepted "
+                                        "answers as the base, but its coverage stays under "
+                                        "twice the base's")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_rl_finds_few_more_distinct_answers(seed):
+    r = run(seed)
+    assert r["RL accepted"] > 3 * r["base accepted"], r
+    assert r["RL coverage"] < 2 * r["base coverage"], r

@@ -107,7 +107,8 @@ def answers_holding(probs, share):
 
 def judge_policy(model, r):
     """N_SAMPLES answers to each subject's prompt from ``r``, judged exactly: pass@k for each
-    k of ``KS`` (mean over the 8 prompts), the accepted share, the verdicts' shares, coverage
+    k of ``KS`` (mean over the 8 prompts), the accepted share, the verdicts' shares, the
+    mean ``buggy_reward`` of the same answers (what the bug would pay them), coverage
     (distinct accepted answers of ≤ MAX_CHARS characters found ÷ how many exist), the
     exact probability the model writes an accepted answer of ≤ MAX_CHARS characters, and
     how many answers hold 50 % and 90 % of that mass (mean over the prompts)."""
@@ -124,6 +125,8 @@ def judge_policy(model, r):
                 "not in the language": verdicts.count("not in the language") / len(verdicts),
                 "wrong subject": verdicts.count("wrong subject") / len(verdicts),
                 "no sentence": verdicts.count("no sentence") / len(verdicts),
+                "buggy reward": float(np.mean([buggy_reward(p, a)
+                                               for p, a in zip(prompts, answers)])),
                 "coverage": len(found) / sum(map(len, short.values())),
                 "exact mass": float(sum(q.sum() for q in mass.values()) / len(mass))})
     for share in (0.5, 0.9):
