@@ -4,8 +4,8 @@ chapter 20's model with each mixer on the grammar, on a seed no notebook or stor
 uses (in CI) or on the fresh seeds of `nox -s fresh_seeds`.
 
 Cost with one BLAS thread, a seed: the recall table (9 sizes × 200 draws) about 2 s; the
-trained layers on recall (5 sizes × 3 layers) about 12 s; the four models on the grammar
-about 12 s.
+trained layers on recall (5 sizes × 3 layers) about 12 s, and linear attention at N = 12 once
+more, about 1 s; the four models on the grammar about 12 s.
 """
 
 import functools
@@ -18,7 +18,14 @@ from nnbook.experiments import state_memory
 
 FIXED = (4031,)                   # no notebook or stored table uses it
 # Fresh seeds when written (2026-11-27, NNBOOK_FRESH_SEEDS): the recall claim held on
-# 100,100 to 100,500 (5 of 5), the two grammar claims on 100,100 and 100,200 (2 of 2)
+# 100,100 to 100,500 (5 of 5), the two grammar claims on 100,100 and 100,200 (2 of 2).
+# Second reading (2026-11-28): every claim below on 20,261,128, 31,313,131, 17,291,729 and
+# 58,008,055, the grammar's also on 40,404,041, 73,737,373, 11,235,813 and 27,182,818.
+
+
+@functools.lru_cache(maxsize=None)
+def recall(seed):
+    return state_memory.recall_shares(seed)
 
 
 @pytest.mark.claim(stated="every", text="ch31: with random unit keys the delta rule (β = 1) "
@@ -27,10 +34,22 @@ FIXED = (4031,)                   # no notebook or stored table uses it
                                         "best state's projection on any draw")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_delta_rule_recalls_better_than_the_hebbian_sum(seed):
-    lost = state_memory.recall_shares(seed)
+    lost = recall(seed)
     assert np.all(lost["delta"].mean(axis=1) < lost["hebbian"].mean(axis=1))
     for rule in ("hebbian", "delta"):
         assert np.all(lost[rule] >= lost["best state"] - 1e-12)
+
+
+@pytest.mark.claim(stated="every", text="ch31: one pass of the delta rule (β = 1) loses less "
+                                        "than the best rescaled Hebbian sum (N − 1)/(N + d − 1) "
+                                        "at N = 2, and more than 0.05 more from N = d on "
+                                        "(means of 200 draws)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_the_delta_rule_at_full_strength_loses_to_the_rescaled_sum_past_d(seed):
+    Ns = np.array(state_memory.NS)
+    delta, rescaled = recall(seed)["delta"].mean(axis=1), (Ns - 1) / (Ns + 8 - 1)
+    assert Ns[0] == 2 and delta[0] < rescaled[0], delta - rescaled
+    assert np.all(delta[Ns >= 8] > rescaled[Ns >= 8] + 0.05), delta - rescaled
 
 
 @functools.lru_cache(maxsize=None)
@@ -68,8 +87,9 @@ def test_trained_linear_attention_lands_on_the_rescaled_hebbian_sum(seed):
     assert np.all((gap > -0.04) & (gap < 0.1)), gap
 
 
-# Stated on the 5 stored seeds (+0.012 to +0.071) and fresh seeds 10,000,003 and 10,000,019
-# (+0.049, +0.046): at N = 16 the gap is systematic, not one seed's
+# Stated on the 5 stored seeds (+0.012 to +0.071); fresh seeds 10,000,003 and 10,000,019
+# (+0.049, +0.046) and the four of the second reading agree: at N = 16 the gap is
+# systematic, not one seed's
 @pytest.mark.claim(stated="every", text="ch31: at N = 16 trained linear attention sits above "
                                         "the best rescaled Hebbian sum (500 steps leave it "
                                         "short of the best scale)")
@@ -79,22 +99,38 @@ def test_trained_linear_attention_sits_above_the_sum_at_16_pairs(seed):
     assert share["linear"][-1] > rescaled[-1], (share["linear"], rescaled)
 
 
+# Stated for the run of seed 31 (up to 19 %); 0.09–0.19 on the 5 stored seeds when written.
+# An untrained (Xavier) block is about 100 % off
+@pytest.mark.claim(stated="every", text="ch31: trained linear attention's scores are a scaled "
+                                        "identity on the keys: the key–key block of W_k W_qᵀ "
+                                        "is c·I within 25 % of its norm (N = 12), |c| > 0.5")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_trained_linear_attention_scores_keys_by_a_scaled_identity(seed):
+    P = state_memory.train_recall("linear", 12, seed)[0].params
+    kk = (P["W_k"] @ P["W_q"].T)[:8, :8]          # a pair's key features against the query's
+    c = np.trace(kk) / 8
+    off = np.linalg.norm(kk - c * np.eye(8)) / np.linalg.norm(kk)
+    assert off < 0.25 and abs(c) > 0.5, (off, c)
+
+
 @functools.lru_cache(maxsize=None)
 def grammar(seed):
     return state_memory.grammar_bits(seed)
 
 
 # Stated on the 5 stored seeds (31 to 35) of 31_grammar; the fixed seed 4031 checked when
-# the test was written
+# the test was written. The order of DeltaNet and the hybrid is not claimed: DeltaNet is
+# lower on the 5 stored seeds, but fresh seed 58,008,055 reversed them (0.920 against
+# 0.917 bits/char; 7 of 8 fresh seeds kept it), so the chapter calls it within the spread
 @pytest.mark.claim(stated="every", text="ch31: in chapter 20's model on the grammar, linear "
                                         "attention trails softmax attention by more than "
-                                        "0.1 bits/char and DeltaNet beats it; the hybrid lies "
-                                        "between DeltaNet and softmax")
+                                        "0.1 bits/char, and DeltaNet and the hybrid both "
+                                        "beat it")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_mixers_rank_on_the_grammar(seed):
     r = grammar(seed)
     assert r["linear"] - r["softmax"] > 0.1, r
-    assert r["DeltaNet"] < r["hybrid"] < r["softmax"], r
+    assert r["DeltaNet"] < r["softmax"] and r["hybrid"] < r["softmax"], r
 
 
 # 0.1 bits/char was stated first; fresh seed 10,000,003 gave 0.086 (DeltaNet), so the
@@ -108,3 +144,14 @@ def test_every_mixer_stays_above_the_window_bound(seed):
     r = grammar(seed)
     assert all(r[n] - r["best with window"] > 0.05 for n in state_memory.KINDS), r
     assert all(r[f"{n} )"] - r["best with window )"] > 0.5 for n in state_memory.KINDS), r
+
+
+@pytest.mark.claim(stated="every", text="ch31: in the grammar's held-out text fewer than a "
+                                        "quarter of the closing brackets have their opening "
+                                        "bracket inside the 16-character window, and none "
+                                        "opens fewer than 9 characters back")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_few_closing_brackets_see_their_opening_one_from_their_window(seed):
+    distance, inside = state_memory.closing_brackets(seed)
+    assert len(distance) > 10 and inside.mean() < 0.25 and distance.min() > 8, \
+        (len(distance), inside.sum(), distance.min())

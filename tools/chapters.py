@@ -891,12 +891,12 @@ CHAPTERS = [
                     'pairs exactly, beyond that a projection whose mean loss 1 − d/N is checked) against '
                     "the Hebbian and delta writes (`nb.explore.recall_capacity`: the Hebbian sum "
                     "and its best rescaling (N − 1)/(N + d − 1) in closed form); trained softmax "
-                    "attention, linear attention and DeltaNet of equal size on associative "
+                    "attention, linear attention and DeltaNet of about equal size on associative "
                     "recall against that ceiling as N grows, over 5 stored seeds (softmax "
-                    "near-exact, linear attention on the rescaled Hebbian curve, DeltaNet "
+                    "near-exact, linear attention on the rescaled Hebbian curve up to N = 12, DeltaNet "
                     "between it and the ceiling); chapter 20's model with each mixer "
                     '(`TransformerBlock(mixer=)`) on the grammar against the window bound, over seeds '
-                    '(DeltaNet, the hybrid, softmax, linear, on one budget; no model learns bracket '
+                    '(DeltaNet and the hybrid below softmax, linear last, on one budget; no model learns bracket '
                     'matching there); the memory a softmax, a DeltaNet and a hybrid model keep per '
                     'token while writing, counted.'),
             names=("nb.LinearAttention", "nb.DeltaNet", "nb.TransformerBlock",

@@ -14,6 +14,7 @@ from ..training import MSE, Adam
 from .modern_block import BITS, D_MODEL, V, loss_per_char, setup, target_sets, train_model
 
 __all__ = ["delta_write", "write_all", "recall_shares", "KINDS", "grammar_bits",
+           "closing_brackets",
            "recall_batch", "recall_layer", "train_recall", "trained_recall", "LAYERS",
            "RECALL_NS", "TABLES"]
 
@@ -88,6 +89,24 @@ def grammar_bits(seed, models=None):
     row["best with window )"] = float(data["bound_w"][sets[")"]].mean() * BITS)
     row["the grammar"] = float(data["exact_w"].mean() * BITS)
     return row
+
+
+def closing_brackets(seed, T=16):
+    """Each closing bracket among the held-out targets of ``grammar_bits(seed)``: how many
+    characters back its opening bracket is, and whether that lies inside the target's window
+    of T characters (where a model that reads the window can see it). Two arrays over them."""
+    data = setup(seed, T)
+    text, y = data["val"].text, data["y_val"]
+    opener, stack = np.full(len(text), -1), []
+    for i, ch in enumerate(text):
+        if ch == "(":
+            stack.append(i)
+        elif ch == ")":
+            opener[i] = stack.pop() if stack else -1
+    starts = np.arange(len(y))[:, None] * T                        # each window's first index
+    index = starts + np.arange(T) + 1                               # text index of each target
+    close = target_sets(data["val"], y)[")"]
+    return (index - opener[index])[close], (opener[index] >= starts)[close]
 
 
 # -- trained layers on associative recall -------------------------------------------------

@@ -81,7 +81,7 @@ class LinearAttention(Caching, Layer):
     """
 
     causal = True
-    attention_weights = window = tile = None     # no T × T weights, no window, no tiles
+    attention_weights = None                     # no T × T weights
     cache_class = StateCache
     _kinds = ("q", "k", "v", "o")
 
@@ -204,6 +204,39 @@ class LinearAttention(Caching, Layer):
             gr[f"W_{n}"][...] = X.T @ dZ
             dX = dX + dZ @ p[f"W_{n}"].T
         return dX
+
+    @property
+    def window(self):
+        """None: a state has no sliding window (setting one is refused, not ignored)."""
+        return None
+
+    @window.setter
+    def window(self, value):
+        self._refuse_softmax_option("window", value, "sliding window")
+
+    @property
+    def tile(self):
+        """None: a state has no tiles of scores."""
+        return None
+
+    @tile.setter
+    def tile(self, value):
+        self._refuse_softmax_option("tile", value, "tiles of scores")
+
+    @property
+    def rope_base(self):
+        """None: a state has no RoPE, so no base for it."""
+        return None
+
+    @rope_base.setter
+    def rope_base(self, value):
+        self._refuse_softmax_option("rope_base", value, "RoPE")
+
+    def _refuse_softmax_option(self, name, value, what):
+        if value is not None:
+            raise ValueError(f"{self!r}: a state has no {what}; got {name}={value!r}. Leave "
+                             f"{name} None, or use softmax attention (MultiHeadAttention, "
+                             f"TransformerBlock(mixer='softmax')).")
 
     def start_cache(self, max_len=None, pad=None) -> None:
         """Keep the state while a model generates (``pad`` is refused: a state has no

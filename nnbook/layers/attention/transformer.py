@@ -79,7 +79,8 @@ class TransformerBlock(Caching, Layer):
         norm: "layernorm" (default), "rmsnorm" (``RMSNorm``, chapter 20) or "none" (``ln1``
             and ``ln2`` pass their input on unchanged).
         ffn: "relu" (default: Dense, ReLU, Dense) or "swiglu" (``SwiGLU``, chapter 20).
-        rope, n_kv_heads, rope_base: the attention's RoPE, key/value heads and RoPE's base.
+        rope, n_kv_heads, rope_base: the attention's RoPE, key/value heads and RoPE's base
+            (None: 10000.0).
         bias: False drops the biases of the attention and of the ReLU network (a norm
             keeps its β).
         window: None or W, the attention's sliding window (chapter 23).
@@ -92,8 +93,8 @@ class TransformerBlock(Caching, Layer):
         adapters: ``{part: {"rank": r, "alpha": α, "targets": [...]}}``, LoRA parts to put
             in (what ``get_config`` saves for them; ``nb.add_lora`` is the way to add them).
         mixer: "softmax" (``MultiHeadAttention``), "linear" (``LinearAttention``) or "delta"
-            (``DeltaNet``), chapter 31; these two refuse rope, n_kv_heads, window, tile and
-            causal=False (``modern`` then sets no RoPE and no shared K/V heads).
+            (``DeltaNet``), chapter 31; these two refuse rope, rope_base, n_kv_heads, window,
+            tile and causal=False (``modern`` then sets no RoPE and no shared K/V heads).
 
     LoRA (chapter 22): a part may be replaced by a ``LoRA`` of it, ``block.attn =
     nb.LoRA(block.attn, 4, targets=("W_q", "W_v"))`` or ``block.ff1 = nb.LoRA(block.ff1,
@@ -112,7 +113,7 @@ class TransformerBlock(Caching, Layer):
 
     def __init__(self, d_model=None, n_heads=None, d_ff=None, *, causal=True,
                  norm="layernorm", ffn="relu", rope=False, n_kv_heads=None, bias=True,
-                 prenorm=True, eps=None, rope_base=10000.0, window=None, tile=None,
+                 prenorm=True, eps=None, rope_base=None, window=None, tile=None,
                  rng=None, dtype=np.float64, adapters=None, mixer="softmax", **keras):
         super().__init__()
         refuse_spellings("TransformerBlock", keras, unknown=True)   # Keras' names: nnbook's
@@ -237,12 +238,19 @@ class TransformerBlock(Caching, Layer):
 
     @property
     def rope_base(self) -> float:
-        """The attention's RoPE base (``attn.rope_base``): setting it here sets it there."""
+        """The attention's RoPE base (None for a linear or DeltaNet mixer): set here, set there."""
         return self.attn.rope_base
 
     @rope_base.setter
     def rope_base(self, value) -> None:
-        self.attn.rope_base = value
+        self._set_on_attn("rope_base", value)
+
+    def _set_on_attn(self, name, value) -> None:
+        """``attn.<name> = value``; its error, if any, names the block."""
+        try:
+            setattr(self.attn, name, value)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace(repr(self.attn), repr(self), 1)) from None
 
     @property
     def window(self):
@@ -252,10 +260,7 @@ class TransformerBlock(Caching, Layer):
 
     @window.setter
     def window(self, value) -> None:
-        try:
-            self.attn.window = value
-        except ValueError as exc:
-            raise ValueError(str(exc).replace(repr(self.attn), repr(self), 1)) from None
+        self._set_on_attn("window", value)
 
     @property
     def tile(self):
@@ -264,10 +269,7 @@ class TransformerBlock(Caching, Layer):
 
     @tile.setter
     def tile(self, value) -> None:
-        try:
-            self.attn.tile = value
-        except ValueError as exc:
-            raise ValueError(str(exc).replace(repr(self.attn), repr(self), 1)) from None
+        self._set_on_attn("tile", value)
 
     @property
     def training(self) -> bool:
