@@ -45,7 +45,10 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
 # 1577136700, 1611392100; `python tests/fresh_seeds.py --seeds 10 -k test_30_best_of_n`): the
 # rise on all 10, the fall on 6 (not on 187049500, 919380900, 1397733200, 1611392100). A
 # second cold reading (readings/ch30-reading2) ran 10300017 and 10411113: the rise and the
-# fall on both (peaks at n = 16 and 8, drops 0.051 and 0.017).
+# fall on both (peaks at n = 16 and 8, drops 0.051 and 0.017). A third (readings/ch30-reading3)
+# ran 13572469, 24681357, 17320508 and 22360679: the rise on all 4 (0.200 to 0.230), the fall
+# on 2 (24681357 and 22360679: peaks at n = 8, drops 0.039 and 0.140). Fresh seeds so far:
+# the rise on 16 of 16, the fall on 10 of 16.
 @pytest.mark.claim(stated="every", text="ch30: best-of-n with the judge as selector rises by "
                                         "more than 0.1 from n = 1 to n = 8")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -76,8 +79,13 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # 5 steps on both. A second cold reading (readings/ch30-reading2) ran 10300017 and 10411113
 # (the proxy above the truth in every block on both): the collapse on both (true acceptance
 # 0.009 and 0.006 at the end), highest in the first 5 steps on 10300017 only (10411113 at
-# step 25). Pooled: the collapse on 14 of 24 seeds, "about half" in the text; highest first on
-# 12 of 24.
+# step 25). A third cold reading (readings/ch30-reading3) ran 13572469, 24681357, 17320508 and
+# 22360679 (the proxy above the truth in every block on all 4): the collapse on 13572469 and
+# 24681357 (true acceptance 0.000 at the end on both), highest in the first 5 steps on the same
+# two (17320508 ended at 0.200, highest at step 40; 22360679 at 0.166, highest at step 10).
+# Pooled: the collapse on 16 of 28 seeds, "about half" in the text; highest first on 14 of 28;
+# the proxy's rise and its end above the truth on all 18 fresh seeds (every block checked on
+# the last 6).
 @pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
                                         "to its last 5, and it stays above the grammar's in "
@@ -90,7 +98,7 @@ def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     assert len(blocks) == 8 and all(row[f"proxy {k[5:]}"] > row[k] for k in blocks), row
 
 
-@pytest.mark.claim(stated=(14, 24), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+@pytest.mark.claim(stated=(16, 28), text="ch30: GRPO rewarded by the judge ends (its last 5 "
                                         "steps) with true acceptance below 0.05")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
@@ -98,7 +106,7 @@ def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
     assert row["true 40"] < 0.05, row
 
 
-@pytest.mark.claim(stated=(12, 24), text="ch30: GRPO rewarded by the judge has its highest true "
+@pytest.mark.claim(stated=(14, 28), text="ch30: GRPO rewarded by the judge has its highest true "
                                         "acceptance in its first 5 steps")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_never_rises_first(seed):
