@@ -4,8 +4,9 @@ chapter 20's model with each mixer on the grammar, on a seed no notebook or stor
 uses (in CI) or on the fresh seeds of `nox -s fresh_seeds`.
 
 Cost with one BLAS thread, a seed: the recall table (9 sizes × 200 draws) about 2 s; the
-trained layers on recall (5 sizes × 3 layers) about 12 s, and linear attention at N = 12 once
-more, about 1 s; the four models on the grammar about 12 s.
+trained layers on recall (5 sizes × 3 layers) about 12 s, linear attention at N = 12 and
+softmax attention at N = 12 once more, about 1 s each, linear attention at N = 16 for 2,000
+steps about 2.5 s; the four models on the grammar about 12 s.
 """
 
 import functools
@@ -21,6 +22,10 @@ FIXED = (4031,)                   # no notebook or stored table uses it
 # 100,100 to 100,500 (5 of 5), the two grammar claims on 100,100 and 100,200 (2 of 2).
 # Second reading (2026-11-28): every claim below on 20,261,128, 31,313,131, 17,291,729 and
 # 58,008,055, the grammar's also on 40,404,041, 73,737,373, 11,235,813 and 27,182,818.
+# Third reading (2026-11-28): on 61,803,398, 14,142,135 and 16,180,339 every claim held but
+# "linear attention within −0.04 … +0.1 of the rescaled sum at every N": 14,142,135 gave
+# +0.192 at N = 16 (N ≤ 12 fine). That band is now claimed for N ≤ 12 only; at N = 16 the
+# claims are "above the sum" (500 steps) and "on the sum after 2,000 steps".
 
 
 @functools.lru_cache(maxsize=None)
@@ -67,36 +72,68 @@ def trained(seed):
 @pytest.mark.claim(stated="every", text="ch31: trained on recall of N = 2 … 16 pairs (d = 8), "
                                         "softmax attention loses under 0.02 of the values at "
                                         "every N; linear attention and DeltaNet lose more than "
-                                        "the best d × d state, and DeltaNet less than linear "
-                                        "attention, at every N")
+                                        "the best d × d state, and softmax < DeltaNet < "
+                                        "linear attention, at every N")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_trained_layers_keep_their_order_against_the_ceiling(seed):
     share, ceiling, _ = trained(seed)
     assert np.all(share["softmax"] < 0.02), share
     assert np.all(share["linear"] > ceiling) and np.all(share["DeltaNet"] > ceiling), share
+    assert np.all(share["softmax"] < share["DeltaNet"]), share
     assert np.all(share["DeltaNet"] < share["linear"]), share
 
 
+# N ≤ 12 only: at N = 16 fresh seeds 14,142,135 and 10,000,021 gave +0.19 and +0.34 (10 other
+# fresh seeds +0.007 … +0.080), so 500 steps there do not always finish training
 @pytest.mark.claim(stated="every", text="ch31: trained linear attention lands on the best "
                                         "rescaled Hebbian sum (N − 1)/(N + d − 1): from 0.04 "
-                                        "below it (the test's noise) to 0.1 above, at every N")
+                                        "below it (the test's noise) to 0.05 above, at every "
+                                        "N ≤ 12")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_trained_linear_attention_lands_on_the_rescaled_hebbian_sum(seed):
     share, _, rescaled = trained(seed)
-    gap = share["linear"] - rescaled
-    assert np.all((gap > -0.04) & (gap < 0.1)), gap
+    gap = (share["linear"] - rescaled)[:-1]                  # N = 2, 4, 8, 12
+    assert np.all((gap > -0.04) & (gap < 0.05)), gap
 
 
 # Stated on the 5 stored seeds (+0.012 to +0.071); fresh seeds 10,000,003 and 10,000,019
 # (+0.049, +0.046) and the four of the second reading agree: at N = 16 the gap is
 # systematic, not one seed's
 @pytest.mark.claim(stated="every", text="ch31: at N = 16 trained linear attention sits above "
-                                        "the best rescaled Hebbian sum (500 steps leave it "
-                                        "short of the best scale)")
+                                        "the best rescaled Hebbian sum (500 steps do not "
+                                        "finish training there)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_trained_linear_attention_sits_above_the_sum_at_16_pairs(seed):
     share, _, rescaled = trained(seed)
     assert share["linear"][-1] > rescaled[-1], (share["linear"], rescaled)
+
+
+# When written: −0.011, 0.000, +0.011, +0.003, +0.017 on seeds 31, 61,803,398, 14,142,135,
+# 10,000,021 and 10,000,039 (their 500-step gaps: +0.023, +0.022, +0.192, +0.344, +0.080)
+@pytest.mark.claim(stated="every", text="ch31: at N = 16, trained four times longer (2,000 "
+                                        "steps), linear attention lands on the best rescaled "
+                                        "Hebbian sum within 0.04: 500 steps had not finished")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_trained_linear_attention_reaches_the_sum_at_16_pairs_when_trained_longer(seed):
+    share = state_memory.train_recall("linear", 16, seed, steps=2000)[1]     # about 2.5 s
+    assert abs(share - 15 / 23) < 0.04, share - 15 / 23
+
+
+# Stated for seed 31 at N = 12 (0.50 on the match, 0.47 on the query when written); seeds
+# 61,803,398 at N = 4, 12, 16 and 31 at N = 4, 16 gave 0.49–0.56 and 0.41–0.47
+@pytest.mark.claim(stated="every", text="ch31: trained softmax attention puts its weight at "
+                                        "the query on the matching pair and on the query token "
+                                        "itself, under 0.1 on the other pairs (N = 12)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_trained_softmax_attention_reads_the_matching_pair(seed):
+    layer = state_memory.train_recall("softmax", 12, seed)[0]                 # about 1 s
+    x = state_memory.recall_batch(np.random.default_rng(seed + 1), 500, 12)[0]
+    layer.forward(x)
+    w = layer.attention_weights[:, 0, -1]                                   # (500, 13)
+    match = np.argmax(np.einsum("mnd,md->mn", x[:, :12, :8], x[:, -1, :8]), axis=1)
+    on_match, on_query = w[np.arange(500), match].mean(), w[:, -1].mean()
+    assert on_match > 0.3 and on_query > 0.2 and 1 - on_match - on_query < 0.1, \
+        (on_match, on_query)
 
 
 # Stated for the run of seed 31 (up to 19 %); 0.09–0.19 on the 5 stored seeds when written.
