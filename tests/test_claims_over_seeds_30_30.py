@@ -47,8 +47,11 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
 # second cold reading (readings/ch30-reading2) ran 10300017 and 10411113: the rise and the
 # fall on both (peaks at n = 16 and 8, drops 0.051 and 0.017). A third (readings/ch30-reading3)
 # ran 13572469, 24681357, 17320508 and 22360679: the rise on all 4 (0.200 to 0.230), the fall
-# on 2 (24681357 and 22360679: peaks at n = 8, drops 0.039 and 0.140). Fresh seeds so far:
-# the rise on 16 of 16, the fall on 10 of 16.
+# on 2 (24681357 and 22360679: peaks at n = 8, drops 0.039 and 0.140). A fourth
+# (readings/ch30-reading4) ran 31622776 and 57721566, and 27182818, 16180339 and 14142135
+# (seeds the chapter never used; chapter 31's readings had): the rise on all 5 (0.204 to
+# 0.228), the fall on 1 (31622776: peak at n = 64, drop 0.026; the other four highest at
+# n = 256). Fresh seeds so far: the rise on 21 of 21, the fall on 11 of 21.
 @pytest.mark.claim(stated="every", text="ch30: best-of-n with the judge as selector rises by "
                                         "more than 0.1 from n = 1 to n = 8")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -83,9 +86,12 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # 22360679 (the proxy above the truth in every block on all 4): the collapse on 13572469 and
 # 24681357 (true acceptance 0.000 at the end on both), highest in the first 5 steps on the same
 # two (17320508 ended at 0.200, highest at step 40; 22360679 at 0.166, highest at step 10).
-# Pooled: the collapse on 16 of 28 seeds, "about half" in the text; highest first on 14 of 28;
-# the proxy's rise and its end above the truth on all 18 fresh seeds (every block checked on
-# the last 6).
+# A fourth (readings/ch30-reading4) ran 31622776, 57721566, 27182818, 16180339 and 14142135
+# (the proxy above the truth in every block on all 5): the collapse on all 5 (true acceptance
+# 0.000, 0.016, 0.000, 0.041, 0.000 at the end), highest in the first 5 steps on all 5.
+# Pooled: the collapse on 21 of 33 seeds (14 of 23 fresh), "about two in three" in the text;
+# highest first on 19 of 33; the proxy's rise and its end above the truth on all 23 fresh
+# seeds (every block checked on the last 11).
 @pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
                                         "to its last 5, and it stays above the grammar's in "
@@ -98,7 +104,7 @@ def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     assert len(blocks) == 8 and all(row[f"proxy {k[5:]}"] > row[k] for k in blocks), row
 
 
-@pytest.mark.claim(stated=(16, 28), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+@pytest.mark.claim(stated=(21, 33), text="ch30: GRPO rewarded by the judge ends (its last 5 "
                                         "steps) with true acceptance below 0.05")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
@@ -106,7 +112,7 @@ def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
     assert row["true 40"] < 0.05, row
 
 
-@pytest.mark.claim(stated=(14, 28), text="ch30: GRPO rewarded by the judge has its highest true "
+@pytest.mark.claim(stated=(19, 33), text="ch30: GRPO rewarded by the judge has its highest true "
                                         "acceptance in its first 5 steps")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_never_rises_first(seed):
