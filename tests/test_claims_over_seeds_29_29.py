@@ -40,11 +40,12 @@ FIXED = (4029,)                   # no notebook or stored table uses it
 # policy's answers had 1 of 256 accepted by the exact verifier (reward 0.750 at step 1,
 # 1.000 at the end), so "the exact verifier accepts none" failed there: the claim is now
 # "under 0.02" (none on the fixed seed and on 16 of those 17 fresh seeds). The buggy
-# policy's no-sentence share (not asserted) on the 11 fresh seeds recorded: 77310583, 23817461, 58204937, 91462083: 0.367, 0.469, 0.281,
-# 0.207, most answers outside the language; 31577219, 62904417, 45018862 (third reading):
-# 0.941, 0.844, 0.727; 33718265, 44092751, 66351809, 80275143: 0.973, 0.836, 0.520, 0.625
-# (44092751 and 66351809 from vr.rl_policy(seed, True) and vr.judge_policy alone, as
-# verifier_runs calls them; none accepted on either).
+# policy's no-sentence share (not asserted) on the 11 fresh seeds recorded: 77310583,
+# 23817461, 58204937, 91462083: 0.367, 0.469, 0.281, 0.207, most answers outside the
+# language; 31577219, 62904417, 45018862 (third reading): 0.941, 0.844, 0.727; 33718265,
+# 44092751, 66351809, 80275143: 0.973, 0.836, 0.520, 0.625 (44092751 and 66351809 from
+# vr.rl_policy(seed, True) and vr.judge_policy alone, as verifier_runs calls them; none
+# accepted on either).
 
 
 @functools.lru_cache(maxsize=None)
