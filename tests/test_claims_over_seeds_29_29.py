@@ -5,8 +5,8 @@ chapter says of every seed.
 
 Cost with one BLAS thread: chapter 22's SFT model once (about 7 s), then a seed: two RL runs
 (40 steps against the exact verifier, 12 against the buggy one) and three judgements, about
-17 s. Every claim here is marked heavy(ci=True): left out of a default fresh run (`-- --heavy`
-adds them), run in CI on the fixed seed.
+17 s. Every claim here is marked heavy(ci=True): left out of a default fresh run
+(`-- --heavy` adds them), run in CI on the fixed seed.
 """
 
 import functools
