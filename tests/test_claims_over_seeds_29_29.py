@@ -4,9 +4,9 @@ table uses (in CI) or on the fresh seeds of `nox -s fresh_seeds`, and asserts wh
 chapter says of every seed.
 
 Cost with one BLAS thread: chapter 22's SFT model once (about 7 s), then a seed: two RL runs
-of 40 steps (exact and buggy verifier) and three judgements, about 17 s. Every claim here is
-marked heavy(ci=True): left out of a default fresh run (`-- --heavy` adds them), run in CI
-on the fixed seed.
+(40 steps against the exact verifier, 12 against the buggy one) and three judgements, about
+17 s. Every claim here is marked heavy(ci=True): left out of a default fresh run
+(`-- --heavy` adds them), run in CI on the fixed seed.
 """
 
 import functools
@@ -35,6 +35,17 @@ FIXED = (4029,)                   # no notebook or stored table uses it
 # 2026-11-28, the same command). On 77310583 the buggy policy wrote no sentence in only
 # 0.367 of its answers (below the stored 0.473 to 0.949) and ended 0.633 outside the
 # language: the text quotes that share for the stored seeds only.
+# Fourth cold reading (2026-11-28, the same command): every claim held on 23817461,
+# 58204937, 91462083 and 33718265. On 80275143 every other claim held, but the buggy
+# policy's answers had 1 of 256 accepted by the exact verifier (reward 0.750 at step 1,
+# 1.000 at the end), so "the exact verifier accepts none" failed there: the claim is now
+# "under 0.02" (none on the fixed seed and on 16 of those 17 fresh seeds). The buggy
+# policy's no-sentence share (not asserted) on the 11 fresh seeds recorded: 77310583,
+# 23817461, 58204937, 91462083: 0.367, 0.469, 0.281, 0.207, most answers outside the
+# language; 31577219, 62904417, 45018862 (third reading): 0.941, 0.844, 0.727; 33718265,
+# 44092751, 66351809, 80275143: 0.973, 0.836, 0.520, 0.625 (44092751 and 66351809 from
+# vr.rl_policy(seed, True) and vr.judge_policy alone, as verifier_runs calls them; none
+# accepted on either).
 
 
 @functools.lru_cache(maxsize=None)
@@ -56,13 +67,13 @@ def test_rl_beats_the_base_at_pass_1_and_in_mass(seed):
 
 @pytest.mark.heavy(ci=True)
 @pytest.mark.claim(stated="every", text="ch29: against the buggy verifier the reward ends "
-                                        "above 0.95 while the exact verifier accepts none "
-                                        "of the answers (the base: some)")
+                                        "above 0.95 while the exact verifier accepts under "
+                                        "0.02 of the answers (the base: more)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_buggy_verifier_is_exploited(seed):
     r = run(seed)
     assert r["buggy RL reward"] > 0.95, r
-    assert r["buggy RL accepted"] == 0 < r["base accepted"], r
+    assert r["buggy RL accepted"] < 0.02 < r["base accepted"], r   # 0 on most seeds
 
 
 @pytest.mark.heavy(ci=True)
