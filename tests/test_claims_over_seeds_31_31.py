@@ -26,6 +26,11 @@ FIXED = (4031,)                   # no notebook or stored table uses it
 # "linear attention within −0.04 … +0.1 of the rescaled sum at every N": 14,142,135 gave
 # +0.192 at N = 16 (N ≤ 12 fine). That band is now claimed for N ≤ 12 only; at N = 16 the
 # claims are "above the sum" (500 steps) and "on the sum after 2,000 steps".
+# Fourth reading (2026-11-28): on 47,110,815 and 29,384,756 every claim held but "above the
+# sum at N = 16 after 500 steps": 47,110,815 gave −0.0005 (on the sum, N ≤ 12 fine). That
+# claim is now "on the sum or above it, never more than 0.04 below"; and the delta rule's
+# crossing of the rescaled sum between N = 4 and 6, read off one line in the chapter, is
+# claimed here on 2,000 draws.
 
 
 @functools.lru_cache(maxsize=None)
@@ -55,6 +60,20 @@ def test_the_delta_rule_at_full_strength_loses_to_the_rescaled_sum_past_d(seed):
     delta, rescaled = recall(seed)["delta"].mean(axis=1), (Ns - 1) / (Ns + 8 - 1)
     assert Ns[0] == 2 and delta[0] < rescaled[0], delta - rescaled
     assert np.all(delta[Ns >= 8] > rescaled[Ns >= 8] + 0.05), delta - rescaled
+
+
+# The chapter reads N = 4 (below) and N = 6 (above) off its 200 draws a size; on 2,000
+# draws the standard error is 0.0035 against gaps of −0.019 … −0.023 and +0.032 … +0.034
+# (seeds 4031, 47,110,815, 29,384,756 when written), so a chance failure is negligible
+@pytest.mark.claim(stated="every", text="ch31: one pass of the delta rule (β = 1) loses less "
+                                        "than the best rescaled Hebbian sum at N = 4 and more "
+                                        "at N = 6 (means of 2,000 draws): the two cross "
+                                        "between them")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_the_delta_rule_crosses_the_rescaled_sum_between_4_and_6_pairs(seed):
+    delta = state_memory.recall_shares(seed, Ns=(4, 6), draws=2000)["delta"].mean(axis=1)
+    rescaled = np.array([3 / 11, 5 / 13])                     # (N − 1)/(N + d − 1), d = 8
+    assert delta[0] < rescaled[0] and delta[1] > rescaled[1], delta - rescaled
 
 
 @functools.lru_cache(maxsize=None)
@@ -96,16 +115,16 @@ def test_trained_linear_attention_lands_on_the_rescaled_hebbian_sum(seed):
     assert np.all((gap > -0.04) & (gap < 0.05)), gap
 
 
-# Stated on the 5 stored seeds (+0.012 to +0.071); fresh seeds 10,000,003 and 10,000,019
-# (+0.049, +0.046) and the four of the second reading agree: at N = 16 the gap is
-# systematic, not one seed's
-@pytest.mark.claim(stated="every", text="ch31: at N = 16 trained linear attention sits above "
-                                        "the best rescaled Hebbian sum (500 steps do not "
-                                        "finish training there)")
+# Above the sum on the 5 stored seeds (+0.012 to +0.071) and on fresh seeds 10,000,003 and
+# 10,000,019 (+0.049, +0.046) and the four of the second reading; but fresh seed 47,110,815
+# landed on it (−0.0005), so the claim is "on it or above", with the N ≤ 12 test's noise
+@pytest.mark.claim(stated="every", text="ch31: at N = 16, after 500 steps, trained linear "
+                                        "attention lands on the best rescaled Hebbian sum or "
+                                        "above it (never more than 0.04 below it)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
-def test_trained_linear_attention_sits_above_the_sum_at_16_pairs(seed):
+def test_trained_linear_attention_is_not_below_the_sum_at_16_pairs(seed):
     share, _, rescaled = trained(seed)
-    assert share["linear"][-1] > rescaled[-1], (share["linear"], rescaled)
+    assert share["linear"][-1] > rescaled[-1] - 0.04, (share["linear"], rescaled)
 
 
 # When written: −0.011, 0.000, +0.011, +0.003, +0.017 on seeds 31, 61,803,398, 14,142,135,
