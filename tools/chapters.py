@@ -879,9 +879,11 @@ CHAPTERS = [
                   Slider("N", "16", "N = 16 pairs, state 8 × 8, share of the values lost: "
                                     "best state 0.500", "imports")),),
             tables=("31_grammar", "31_trained_recall"),
-            # the notebook's run is state_memory.grammar_bits(31); `row` has every column
+            # the notebook's run is state_memory.grammar_bits(31); `row` has every column. It
+            # asserts the row on the NumPy and BLAS that made the table, the only stack where
+            # tests/test_experiments.py would re-run it too
             asserted=(Asserted("31_grammar", 31,
-                               "assert all(abs(stored_row[c] - row[c]) < 1e-6 for c in row)"),),
+                               "    assert all(abs(stored_row[c] - row[c]) < 1e-6 for c in row)"),),
             exercises=("31.1", "31.2"), solutions="exercise_solutions_state",
             claims="test_claims_over_seeds_31_31.py",
             covers=("Beyond attention: DeltaNet's state update as one step of chapter 01's delta rule on "
