@@ -139,3 +139,15 @@ def test_a_kernel_that_dies_as_it_starts_is_started_once_more(tmp_path, monkeypa
     with pytest.raises(KernelGone, match="its kernel died"):
         Kernel(tmp_path / "always", timeout=120, budget=600, memory=4096)
     assert starts.read_text().count("x") == kernel_module.STARTS
+
+
+def test_the_start_is_bounded_by_the_budget_not_the_per_cell_timeout(tmp_path):
+    """Loading the report's agent is part of the start, not one of the notebook's cells: a
+    per-cell --timeout shorter than the start does not end a notebook before its first cell
+    (CI's oldest job, starved beside main, once took over 120 s for it)."""
+    import pytest
+
+    from nnbook.exercises.kernel import KernelGone
+    with Kernel(tmp_path, timeout=0.001, budget=600, memory=4096) as k:
+        with pytest.raises(KernelGone, match="timed out"):
+            k.request("import time; time.sleep(1)")

@@ -132,11 +132,15 @@ class Kernel:
         SANDBOXES.add(self.sandbox)
 
     def _start_agent(self) -> None:
+        # part of the start, not a cell: bounded by the notebook's budget only, not the
+        # per-cell --timeout (CI's oldest job, starved at nice 10 beside main, once needed
+        # more than 120 s for it; no code of the notebook has run yet)
         self.request("import sys as _s, types as _t\n"
                      "_m = _t.ModuleType('_nnbook_report_agent')\n"
                      f"exec({wire_source()!r}, _m.__dict__)\n"
                      "_s.modules['_nnbook_report_agent'] = _m\n"
-                     "_m.AGENT = _m.Agent()\n_m.AGENT.watch_checks()\ndel _s, _t, _m", cell=False)
+                     "_m.AGENT = _m.Agent()\n_m.AGENT.watch_checks()\ndel _s, _t, _m", cell=False,
+                     per_cell=False)
 
     def _ready(self) -> None:
         while True:
@@ -164,13 +168,14 @@ class Kernel:
             raise KernelGone("ran out of time: the notebook took longer than its budget "
                              "(--budget seconds per notebook)")
 
-    def request(self, code: str, cell: bool = True, on_prompt=None):
+    def request(self, code: str, cell: bool = True, on_prompt=None, per_cell: bool = True):
         """Run ``code``; returns None, or "Name: message" when it raised. ``on_prompt`` answers
-        the agent's messages (input requests); a cell may not read input."""
+        the agent's messages (input requests); a cell may not read input. Within the per-cell
+        timeout and the notebook's budget (the budget only with ``per_cell=False``)."""
         import zmq
         kc = self.client
         msg_id = kc.execute(code, store_history=cell, allow_stdin=not cell, stop_on_error=False)
-        until = min(time.monotonic() + self.timeout, self.deadline)
+        until = min(time.monotonic() + self.timeout, self.deadline) if per_cell else self.deadline
         self._idle_at = None        # when the kernel said it finished msg_id (iopub)
         poller = zmq.Poller()
         channels = [kc.shell_channel, kc.iopub_channel] + ([] if cell else [kc.stdin_channel])
