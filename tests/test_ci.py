@@ -156,7 +156,7 @@ def test_version_jobs_run_beside_main_and_their_failure_fails_ci(tmp_path):
     run = fake_ci(tmp_path, {
         "main": "sleep 2; echo main-done",
         "torch": "echo torch-done",
-        "oldest": 'sleep 2; echo "oldest threads=$OPENBLAS_NUM_THREADS"',
+        "oldest": 'sleep 2; echo "oldest threads=$OPENBLAS_NUM_THREADS pytest=${PYTEST_ARGS[*]}"',
         "newest": 'sleep 2; die "newest broke"'})
     env = {k: v for k, v in os.environ.items() if k not in ("NNBOOK_CI_JOBS", "NNBOOK_CI_SERIAL")}
     started = time.monotonic()
@@ -165,7 +165,9 @@ def test_version_jobs_run_beside_main_and_their_failure_fails_ci(tmp_path):
     took = time.monotonic() - started
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
-    assert out.index("main-done") < out.index("torch-done") < out.index("oldest threads=1")
+    # one pytest worker each: with -n auto, their four workers took main's pytest (README's
+    # test command) from about 75 % of the CPU to 60 %
+    assert out.index("main-done") < out.index("torch-done") < out.index("oldest threads=1 pytest=-n 1")
     summary = out.split("######## summary", 1)[1]
     assert re.search(r"main +passed", summary) and re.search(r"oldest +passed", summary)
     assert re.search(r"newest +FAILED .*newest broke", summary)
@@ -174,14 +176,15 @@ def test_version_jobs_run_beside_main_and_their_failure_fails_ci(tmp_path):
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_serial_ci_runs_every_job_in_front_in_order(tmp_path):
-    run = fake_ci(tmp_path, {name: f"echo {name}-ran" for name in ("main", "torch", "oldest",
-                                                                      "newest")})
+    run = fake_ci(tmp_path, {name: f'echo "{name}-ran ${{PYTEST_ARGS[*]}}"' for name in
+                             ("main", "torch", "oldest", "newest")})
     env = {k: v for k, v in os.environ.items() if k != "NNBOOK_CI_JOBS"}
     result = subprocess.run(["bash", str(run)], capture_output=True, text=True, timeout=60,
                             env={**env, "NNBOOK_CI_SERIAL": "1"}, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     order = re.findall(r"(\w+)-ran", result.stdout)
     assert order == ["main", "torch", "oldest", "newest"]
+    assert re.findall(r"-ran (.*)", result.stdout) == [""] * 4  # alone, -n auto
     assert "beside" not in result.stdout
 
 
