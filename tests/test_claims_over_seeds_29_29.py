@@ -46,6 +46,13 @@ FIXED = (4029,)                   # no notebook or stored table uses it
 # 44092751, 66351809, 80275143: 0.973, 0.836, 0.520, 0.625 (44092751 and 66351809 from
 # vr.rl_policy(seed, True) and vr.judge_policy alone, as verifier_runs calls them; none
 # accepted on either).
+# Fifth cold reading (2026-11-28, the same command): every claim held on 30208490, 81649954
+# and 67676244; the buggy policy accepted none on all three, its no-sentence share 0.934,
+# 0.551, 0.707 (14 fresh seeds recorded, 4 below the stored 0.473). On 67676244 RL's
+# coverage was 1.80 times the base's (0.057 against 0.032; stored 0.69 to 1.30, the other
+# two 0.74 and 0.84) and its mass more spread: 1.875 answers for half of it, 4.375 for 90 %
+# (stored 1.000 to 1.375 and 1.625 to 3.000), still under a fifth of the base's 28: the
+# text quotes those ranges for the stored seeds only and claims the bounds.
 
 
 @functools.lru_cache(maxsize=None)
