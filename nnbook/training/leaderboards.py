@@ -110,8 +110,10 @@ def bradley_terry(votes, players=None, *, tol: float = 1e-9, max_iter: int = 100
     Newton's method on the Hessian (a weighted graph Laplacian) with the all-ones direction
     added, so it is invertible; ``converged`` is True once the gradient's norm is below
     ``tol`` and Newton's last step below √tol. A player who wins (or loses) every vote has
-    no finite maximum: its θ runs off by about one per step while the gradient fades, so
-    the steps never shrink and the fit stops at ``max_iter`` with ``converged`` False. A
+    no finite maximum: its gap to the others grows by about one per Newton step until σ of
+    the gap is below float64's resolution (a gap near 40); from there the gradient is
+    round-off, θ stops moving, but Newton's step stays near one, so the fit stops at
+    ``max_iter`` with ``converged`` False. A
     player in ``players`` with no votes is a ``ValueError`` naming it, and so are votes
     whose players fall into groups that never met (no vote links them).
 
