@@ -26,8 +26,11 @@ def scaling_law(N, D, E, A, alpha, B, beta):
 
 class ScalingFit(NamedTuple):
     """The fitted law. ``stderr`` holds each parameter's standard error (0 for a fixed E);
-    ``converged`` says whether Levenberg–Marquardt stopped on a small gradient and step
-    (not on its step limit); ``rss`` is the sum of squared residuals over ``n`` points."""
+    ``converged`` says whether Levenberg–Marquardt stopped before its step limit: on an
+    accepted step that lowered the squared error by at most ``tol`` of it while moving
+    every free parameter by under 1e-6 of its size, or when no step lowered the error at
+    all (its damping past 1e12); ``rss`` is the sum of squared residuals over ``n``
+    points."""
 
     E: float
     A: float
@@ -158,7 +161,8 @@ def fit_scaling_law(N, D, L, *, fix_E=None, alphas=None, betas=None, max_steps=2
         fix_E: None fits E; a number holds it there (``fix_E=0.0``: the law without a floor).
         alphas, betas: the starting grid of exponents (default 0.05…2.0, 40 values each).
         max_steps: Levenberg–Marquardt's step limit; ``converged`` is False if it is hit.
-        tol: the relative change of the squared error (and of the step) that ends the fit.
+        tol: the relative drop of the squared error that ends the fit, with a step under
+            1e-6 of each free parameter.
 
     Returns a ``ScalingFit``; its ``stderr`` comes from s²·(JᵀJ)⁻¹ at the optimum (a
     singular JᵀJ gives ``inf``), s² = RSS / (n − p). The fit is a grid over (α, β) with E, A,
