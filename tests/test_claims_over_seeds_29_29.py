@@ -53,6 +53,14 @@ FIXED = (4029,)                   # no notebook or stored table uses it
 # two 0.74 and 0.84) and its mass more spread: 1.875 answers for half of it, 4.375 for 90 %
 # (stored 1.000 to 1.375 and 1.625 to 3.000), still under a fifth of the base's 28: the
 # text quotes those ranges for the stored seeds only and claims the bounds.
+# Sixth cold reading (2026-11-28, the same command): every claim held on 60307979, 79250559
+# and 87698908 (and, judged again on unrelated sampling seeds 74262505, 24937186, 96424955,
+# every comparison came out the same way); the buggy policy accepted none on all three, its
+# no-sentence share 0.965, 0.816, 0.699 (17 fresh seeds recorded, 4 below the stored 0.473).
+# On 87698908 RL's coverage was 1.81 times the base's (0.048 against 0.027) and its mass
+# more spread: 1.750 answers for half of it, 3.875 for 90 %, the second fresh seed outside
+# the stored ranges (the other two: coverage 1.17 and 0.72 times the base's, half the mass
+# on 1.000 answers on both, 90 % on 2.125 and 2.000).
 
 
 @functools.lru_cache(maxsize=None)
