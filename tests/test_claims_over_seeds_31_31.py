@@ -31,6 +31,14 @@ FIXED = (4031,)                   # no notebook or stored table uses it
 # claim is now "on the sum or above it, never more than 0.04 below"; and the delta rule's
 # crossing of the rescaled sum between N = 4 and 6, read off one line in the chapter, is
 # claimed here on 2,000 draws.
+# Fifth reading (2026-11-28): every recall claim held on fresh seeds 74,636,316 and
+# 16,377,069. The grammar's claims ran on those and 14 more (19,585,319, 38,220,643,
+# 3,429,121, 146,488, 86,693,440, 44,088,810, 86,483,387, 29,849,592, 9,636,159, 95,693,176,
+# 50,011,999, 39,137,943, 19,171,562, 15,767,438): "DeltaNet and the hybrid both beat softmax
+# attention" failed on two, "more than 0.5 bits/char above the window bound at the closing
+# brackets" on one, and "fewer than a quarter of the closing brackets see their opening one
+# from their window" on one (below). The first is now two counts (15 of 16 each), the
+# second 0.25, the third a third.
 
 
 @functools.lru_cache(maxsize=None)
@@ -174,40 +182,71 @@ def grammar(seed):
     return state_memory.grammar_bits(seed)
 
 
-# Stated on the 5 stored seeds (31 to 35) of 31_grammar; the fixed seed 4031 checked when
-# the test was written. The order of DeltaNet and the hybrid is not claimed: DeltaNet is
-# lower on the 5 stored seeds, but fresh seed 58,008,055 reversed them (0.920 against
-# 0.917 bits/char; 7 of 8 fresh seeds kept it), so the chapter calls it within the spread
+# Stated on the 5 stored seeds (31 to 35) of 31_grammar; the fixed seed 4031 and the 16
+# fresh seeds of the fifth reading (linear − softmax from +0.140 to +0.254; linear attention
+# at least 0.14 above every other kind on each)
 @pytest.mark.claim(stated="every", text="ch31: in chapter 20's model on the grammar, linear "
                                         "attention trails softmax attention by more than "
-                                        "0.1 bits/char, and DeltaNet and the hybrid both "
-                                        "beat it")
+                                        "0.1 bits/char, and trails every other kind")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
-def test_the_mixers_rank_on_the_grammar(seed):
+def test_linear_attention_trails_every_mixer_on_the_grammar(seed):
     r = grammar(seed)
     assert r["linear"] - r["softmax"] > 0.1, r
-    assert r["DeltaNet"] < r["softmax"] and r["hybrid"] < r["softmax"], r
+    assert r["linear"] > max(r["DeltaNet"], r["hybrid"]), r
+
+
+# "Both beat softmax attention" held on the 5 stored seeds and on the 4031 and the fresh seeds
+# of the first four readings, then failed on two of the fifth reading's 16: softmax 0.9220
+# against DeltaNet 0.9237 on 16,377,069, and 0.9468 against the hybrid's 0.9494 on
+# 39,137,943 (each beat it on the other 15). So each is stated as 15 of 16. The order of
+# DeltaNet and the hybrid is not claimed: DeltaNet is lower on the 5 stored seeds, but fresh
+# seed 58,008,055 reversed them (0.920 against 0.917 bits/char; 7 of 8 fresh seeds kept it),
+# and 4 of the fifth reading's 16 did, so the chapter calls it within the spread
+@pytest.mark.claim(stated=(15, 16), text="ch31: in chapter 20's model on the grammar, "
+                                         "DeltaNet blocks beat softmax attention (15 of 16 "
+                                         "seeds nobody chose)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_deltanet_beats_softmax_attention_on_the_grammar(seed):
+    r = grammar(seed)
+    assert r["DeltaNet"] < r["softmax"], r
+
+
+@pytest.mark.claim(stated=(15, 16), text="ch31: in chapter 20's model on the grammar, the "
+                                         "hybrid (DeltaNet, then softmax) beats softmax "
+                                         "attention (15 of 16 seeds nobody chose)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_the_hybrid_beats_softmax_attention_on_the_grammar(seed):
+    r = grammar(seed)
+    assert r["hybrid"] < r["softmax"], r
 
 
 # 0.1 bits/char was stated first; fresh seed 10,000,003 gave 0.086 (DeltaNet), so the
-# claim is 0.05 (the stored seeds: 0.101 at the least)
+# claim is 0.05 (the stored seeds: 0.101 at the least; the fifth reading's 16: 0.095). At the
+# closing brackets 0.5 was stated first (the stored seeds: 0.869 at the least); fresh seed
+# 39,137,943 gave 0.439 (DeltaNet; the other 15 of the fifth reading: 0.559 to 1.291), so
+# the claim there is 0.25
 @pytest.mark.claim(stated="every", text="ch31: every mixer's model stays more than 0.05 "
                                         "bits/char above the 16-character window bound, and "
-                                        "more than 0.5 at the closing brackets (no model has "
+                                        "more than 0.25 at the closing brackets (no model has "
                                         "learned bracket matching on this budget)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_every_mixer_stays_above_the_window_bound(seed):
     r = grammar(seed)
     assert all(r[n] - r["best with window"] > 0.05 for n in state_memory.KINDS), r
-    assert all(r[f"{n} )"] - r["best with window )"] > 0.5 for n in state_memory.KINDS), r
+    assert all(r[f"{n} )"] - r["best with window )"] > 0.25 for n in state_memory.KINDS), r
 
 
+# A quarter was stated first (seed 31: 3 of 55); fresh seed 19,585,319 gave 10 of 36. On the
+# fifth reading's 16 seeds and 24 more drawn for it: 2 to 11 a seed, 229 of 1,850 pooled
+# (12.4 %), 27.8 % at the most; at 12.4 %, a seed with 36 closing brackets (the fewest seen)
+# reaches a third about once in a thousand (binomial), so the claim is a third. (The shortest
+# bracket, "(that run)", closes 9 characters after it opens: the grammar's rule, not chance)
 @pytest.mark.claim(stated="every", text="ch31: in the grammar's held-out text fewer than a "
-                                        "quarter of the closing brackets have their opening "
+                                        "third of the closing brackets have their opening "
                                         "bracket inside the 16-character window, and none "
                                         "opens fewer than 9 characters back")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_few_closing_brackets_see_their_opening_one_from_their_window(seed):
     distance, inside = state_memory.closing_brackets(seed)
-    assert len(distance) > 10 and inside.mean() < 0.25 and distance.min() > 8, \
+    assert len(distance) > 10 and inside.mean() < 1 / 3 and distance.min() > 8, \
         (len(distance), inside.sum(), distance.min())
