@@ -152,6 +152,11 @@ def test_errors():
     with pytest.raises(ValueError, match=r"expected dy of shape \(1, 2, 4\)"):
         layer.backward(np.zeros((1, 3, 4)))
     assert repr(nb.MultiHeadAttention(4, 2, causal=True)) == "MultiHeadAttention(4, 2 heads, causal)"
+    # one head is "1 head" in every attention layer's repr (and so in their error messages)
+    assert repr(nb.MultiHeadAttention(4, 1)) == "MultiHeadAttention(4, 1 head)"
+    assert repr(nb.LinearAttention(4, 1)) == "LinearAttention(4, 1 head)"
+    assert repr(nb.DeltaNet(4, 2)) == "DeltaNet(4, 2 heads)"
+    assert repr(nb.TransformerBlock(4, 1, 8)).startswith("TransformerBlock(4, 1 head, d_ff=8")
     assert nb.MultiHeadAttention(4, 2).get_config() == {"d_model": 4, "n_heads": 2, "causal": False}
 
 

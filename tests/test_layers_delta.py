@@ -60,7 +60,7 @@ def test_errors():
         nb.DeltaNet(4, form="masked")
     with pytest.raises(ValueError, match=r"DeltaNet: expected chunk"):
         nb.DeltaNet(4, form="chunked", chunk=0)
-    with pytest.raises(ValueError, match=r"DeltaNet\(4, 1 heads\): expected input of shape"):
+    with pytest.raises(ValueError, match=r"DeltaNet\(4, 1 head\): expected input of shape"):
         nb.DeltaNet(4).forward(np.ones((2, 3, 5)))
     with pytest.raises(ValueError, match=r"DeltaNet: expected chunk"):
         nb.DeltaNet(4, form="chunked", chunk=2.5)

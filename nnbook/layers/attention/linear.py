@@ -260,7 +260,8 @@ class LinearAttention(Caching, Layer):
 
     def __repr__(self):
         form = "" if self.form == "recurrent" else f", form={self.form!r}"
-        return f"{type(self).__name__}({self.d_model}, {self.n_heads} heads{form})"
+        heads = f"{self.n_heads} head" + "s" * (self.n_heads != 1)
+        return f"{type(self).__name__}({self.d_model}, {heads}{form})"
 
     def _bad_input(self, x):
         got, d = tuple(x.shape), self.d_model

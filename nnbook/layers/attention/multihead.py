@@ -377,7 +377,8 @@ class MultiHeadAttention(Caching, Layer):
     def __repr__(self):
         causal = ", causal" if self.causal else ""
         extra = "".join(f", {k}={v!r}" for k, v in modern_config(self).items())
-        return f"MultiHeadAttention({self.d_model}, {self.n_heads} heads{causal}{extra})"
+        heads = f"{self.n_heads} head" + "s" * (self.n_heads != 1)
+        return f"MultiHeadAttention({self.d_model}, {heads}{causal}{extra})"
 
     def _bad_input(self, x):
         got = tuple(x.shape)

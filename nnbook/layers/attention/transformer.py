@@ -395,5 +395,6 @@ class TransformerBlock(Caching, Layer):
             names = [t for part, c in lora.items() for t in c.get("targets") or [
                 f"W_{part[-1]}"]]
             extra += f", LoRA rank {max(c['rank'] for c in lora.values())} on {', '.join(names)}"
-        return (f"TransformerBlock({self.d_model}, {self.n_heads} heads, d_ff={self.d_ff}"
+        heads = f"{self.n_heads} head" + "s" * (self.n_heads != 1)
+        return (f"TransformerBlock({self.d_model}, {heads}, d_ff={self.d_ff}"
                 f"{causal}{extra})")
