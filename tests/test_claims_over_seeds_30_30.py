@@ -56,7 +56,10 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
 # n = 256). A fifth (readings/ch30-reading5) ran 61942720, 93714188 and 35152832: the rise
 # on all 3 (0.200, 0.226, 0.209), the fall on 2 (61942720 and 35152832: peaks at n = 8, drops
 # 0.078 and 0.129; 93714188 highest at n = 256 after a dip, 0.583 at n = 16, 0.568 at 64).
-# Fresh seeds so far: the rise on 24 of 24, the fall on 13 of 24.
+# A sixth (readings/ch30-reading6) ran 63451468, 28699704 and 40859614: the rise on all 3
+# (0.208, 0.219, 0.220), the fall on 2 (63451468 and 40859614: peaks at n = 8, drops 0.223 and
+# 0.042; 28699704 highest at n = 256).
+# Fresh seeds so far: the rise on 27 of 27, the fall on 15 of 27.
 @pytest.mark.claim(stated="every", text="ch30: best-of-n with the judge as selector rises by "
                                         "more than 0.1 from n = 1 to n = 8")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -97,9 +100,13 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # A fifth (readings/ch30-reading5) ran 61942720, 93714188 and 35152832 (the proxy above the
 # truth in every block on all 3): the collapse on all 3 (true acceptance 0.009, 0.000, 0.022
 # at the end), highest in the first 5 steps on all 3.
-# Pooled: the collapse on 24 of 36 seeds (17 of 26 fresh), "two in three" in the text;
-# highest first on 22 of 36; the proxy's rise and its end above the truth on all 26 fresh
-# seeds (every block checked on the last 14).
+# A sixth (readings/ch30-reading6) ran 63451468, 28699704 and 40859614 (the proxy above the
+# truth in every block on all 3): the collapse on 28699704 only (true acceptance 0.000 at the
+# end, highest in the first 5 steps); 63451468 ended at 0.403 (highest at step 30, 0.563) and
+# 40859614 at 0.166 (highest at step 20).
+# Pooled: the collapse on 25 of 39 seeds (18 of 29 fresh), "about two in three" in the text;
+# highest first on 23 of 39; the proxy's rise and its end above the truth on all 29 fresh
+# seeds (every block checked on the last 17).
 @pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
                                         "to its last 5, and it stays above the grammar's in "
@@ -112,7 +119,7 @@ def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     assert len(blocks) == 8 and all(row[f"proxy {k[5:]}"] > row[k] for k in blocks), row
 
 
-@pytest.mark.claim(stated=(24, 36), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+@pytest.mark.claim(stated=(25, 39), text="ch30: GRPO rewarded by the judge ends (its last 5 "
                                         "steps) with true acceptance below 0.05")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
@@ -120,7 +127,7 @@ def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
     assert row["true 40"] < 0.05, row
 
 
-@pytest.mark.claim(stated=(22, 36), text="ch30: GRPO rewarded by the judge has its highest true "
+@pytest.mark.claim(stated=(23, 39), text="ch30: GRPO rewarded by the judge has its highest true "
                                         "acceptance in its first 5 steps")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_never_rises_first(seed):
@@ -133,7 +140,8 @@ def test_30_rl_against_the_judge_never_rises_first(seed):
 # (readings/ch30-reading5) drew 32 more: every model's spread over orders 17 points or more,
 # its Fisher standard error 8.6 to 10.1; the last 1000 votes alone end at most 0.9 to 2.8
 # points from the full run (above the notebook's former bound of 2 on 7 of 32), the last 300
-# at least 17.
+# at least 17. The sixth (readings/ch30-reading6) ran 63451468, 28699704 and 40859614:
+# smallest spread 25.9, the last 1000 at most 1.19, 2.23 and 1.52, the last 300 at least 20.1.
 THETA = np.array([-1.2, -0.6, -0.1, 0.3, 0.6, 1.0])
 THETA = THETA - THETA.mean()                     # the notebook's normalisation
 ORDERS, VOTES = 20, 4000

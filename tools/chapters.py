@@ -853,12 +853,12 @@ CHAPTERS = [
                     "standard error); a small bag-of-words judge with its exact confusion "
                     "matrix against the grammar, and best-of-n with it as selector over 10 "
                     "stored seeds, each drawing its judge and its writer: the true acceptance "
-                    "rises for a few draws on all 10 (and on 24 fresh seeds) and falls after a "
-                    "peak on 6 of 10 (13 of 24 fresh; over-optimisation); the same judge as "
+                    "rises for a few draws on all 10 (and on 27 fresh seeds) and falls after a "
+                    "peak on 6 of 10 (15 of 27 fresh; over-optimisation); the same judge as "
                     "chapter 29's GRPO reward, the grammar watching: the judge's acceptance "
-                    "rises on all 10 stored seeds (and on 26 fresh ones) while the true "
-                    "acceptance ends below 0.05 on 7 of 10 stored seeds, 24 of 36 with fresh "
-                    "ones (two in three), and "
+                    "rises on all 10 stored seeds (and on 29 fresh ones) while the true "
+                    "acceptance ends below 0.05 on 7 of 10 stored seeds, 25 of 39 with fresh "
+                    "ones (about two in three), and "
                     "is highest in the first 5 steps on 5 of 10; best-of-n with a judge's "
                     "error rates in closed form (exercise)."),
             names=("nb.training.best_of_n_success", "nb.training.majority_vote_success",
