@@ -40,6 +40,30 @@ def test_stderr_of_E_is_honest_over_noise_draws():
     assert inside >= 32
 
 
+def test_stderr_is_inf_for_what_the_grid_does_not_determine():
+    # two sizes leave E, A and α free along a curve (E + A/N^α takes only two values): their
+    # standard errors are inf, not the clipped rounding noise of a singular (JᵀJ)⁻¹ (that
+    # gave 0, "known exactly"); B and β are still determined, and their errors equal those
+    # of the law written with what the points do fix: a constant, a step between the two
+    # sizes, B and β (the same s²)
+    n2, d2 = (a.ravel() for a in np.meshgrid([500.0, 5e3], [2e3, 2e4, 2e5], indexing="ij"))
+    rng = np.random.default_rng(5)
+    y = 0.6 + 30 * n2 ** -0.5 + 200 * d2 ** -0.55 + rng.normal(0, 0.003, n2.size)
+    fit = fit_scaling_law(n2, d2, y.astype(np.float32), max_steps=2000)
+    assert all(fit.stderr[k] == np.inf for k in ("E", "A", "alpha")), fit.stderr
+    B, b = fit.B, fit.beta
+    J = np.stack([np.ones_like(n2), (n2 == 500).astype(float), d2 ** -b,
+                  -B * np.log(d2) * d2 ** -b], axis=1)
+    se = np.sqrt(np.diag(fit.rss / (n2.size - 5) * np.linalg.inv(J.T @ J)))
+    assert np.allclose([fit.stderr["B"], fit.stderr["beta"]], se[2:], rtol=1e-4)
+    # three sizes determine all five: finite errors
+    n3, d3 = (a.ravel() for a in np.meshgrid([500.0, 1500, 5e3], [2e3, 6e3, 2e4],
+                                               indexing="ij"))
+    y3 = 0.6 + 30 * n3 ** -0.5 + 200 * d3 ** -0.55 + rng.normal(0, 0.003, n3.size)
+    assert all(np.isfinite(v) and v > 0
+               for v in fit_scaling_law(n3, d3, y3, max_steps=2000).stderr.values())
+
+
 def test_fixed_E_is_the_planted_mistake():
     L = _grid(1)
     free, zero = fit_scaling_law(N, D, L), fit_scaling_law(N, D, L, fix_E=0.0)

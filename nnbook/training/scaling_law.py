@@ -150,6 +150,29 @@ def _jacobian(N, D, p, free):
     return J[:, free]
 
 
+def _stderr(J, s2, rcond=1e-7):
+    """The square roots of diag(s²·(JᵀJ)⁻¹); inf for a parameter the points do not
+    determine. Rank is judged on J with unit columns (A and α differ in scale by orders of
+    magnitude): a singular value under ``rcond`` of the largest is a direction of the
+    parameters the residuals do not see (two sizes cannot separate E, A and α), and every
+    parameter with a part in it gets inf, where (JᵀJ)⁻¹ would give rounding noise (its
+    diagonal even negative)."""
+    norms = np.linalg.norm(J, axis=0)
+    if np.any(norms == 0) or not np.all(np.isfinite(J)):
+        return np.full(J.shape[1], np.inf)
+    _, sv, Vt = np.linalg.svd(J / norms, full_matrices=False)
+    seen = sv > rcond * sv[0]
+    if np.all(seen):
+        try:
+            var = np.diag(s2 * np.linalg.inv(J.T @ J))
+        except np.linalg.LinAlgError:
+            return np.full(J.shape[1], np.inf)
+        return np.where(var >= 0, np.sqrt(np.abs(var)), np.inf)
+    var = np.sum((Vt[seen] / sv[seen, None]) ** 2, axis=0) * s2 / norms ** 2
+    undetermined = np.any(np.abs(Vt[~seen]) > 1e-6, axis=0)
+    return np.where(undetermined, np.inf, np.sqrt(var))
+
+
 def fit_scaling_law(N, D, L, *, fix_E=None, alphas=None, betas=None, max_steps=200,
                     tol=1e-10, _one_variable=False) -> ScalingFit:
     """Fit L(N, D) = E + A/N^α + B/D^β by least squares.
@@ -164,8 +187,9 @@ def fit_scaling_law(N, D, L, *, fix_E=None, alphas=None, betas=None, max_steps=2
         tol: the relative drop of the squared error that ends the fit, with a step under
             1e-6 of each free parameter.
 
-    Returns a ``ScalingFit``; its ``stderr`` comes from s²·(JᵀJ)⁻¹ at the optimum (a
-    singular JᵀJ gives ``inf``), s² = RSS / (n − p). The fit is a grid over (α, β) with E, A,
+    Returns a ``ScalingFit``; its ``stderr`` comes from s²·(JᵀJ)⁻¹ at the optimum, s² =
+    RSS / (n − p); a parameter the points do not determine gets ``inf`` (two sizes leave
+    E, A and α free along a curve: J has a null direction). The fit is a grid over (α, β) with E, A,
     B by linear least squares at each point (the loss is linear in them), then
     Levenberg–Marquardt steps on all the free parameters from the grid's best point.
     ``fix_E=0.0`` is the law without a floor, the planted mistake of chapter 32.
@@ -229,11 +253,7 @@ def fit_scaling_law(N, D, L, *, fix_E=None, alphas=None, betas=None, max_steps=2
     J = _jacobian(N, D, p, free)
     dof = N.size - len(free)
     s2 = rss / dof
-    try:
-        cov = s2 * np.linalg.inv(J.T @ J)
-        se = np.sqrt(np.maximum(np.diag(cov), 0.0))
-    except np.linalg.LinAlgError:
-        se = np.full(len(free), np.inf)
+    se = _stderr(J, s2)
     stderr = dict.fromkeys(NAMES, 0.0)
     for k, i in enumerate(free):
         stderr[NAMES[i]] = float(se[k])
