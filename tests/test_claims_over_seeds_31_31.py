@@ -39,6 +39,10 @@ FIXED = (4031,)                   # no notebook or stored table uses it
 # brackets" on one, and "fewer than a quarter of the closing brackets see their opening one
 # from their window" on one (below). The first is now two counts (15 of 16 each), the
 # second 0.25, the third a third.
+# Sixth reading (2026-11-28): every claim held on fresh seeds 90,388,225 and 27,184,499, the
+# grammar's also on 73,037,644 and 75,202,932: DeltaNet and the hybrid beat softmax attention
+# on all four (so 19 of 20 each); linear − softmax +0.108 at the least (75,202,932), the
+# closest yet to the 0.1 claimed; the hybrid below DeltaNet on 90,388,225 (by 0.0004).
 
 
 @functools.lru_cache(maxsize=None)
@@ -184,7 +188,7 @@ def grammar(seed):
 
 # Stated on the 5 stored seeds (31 to 35) of 31_grammar; the fixed seed 4031 and the 16
 # fresh seeds of the fifth reading (linear − softmax from +0.140 to +0.254; linear attention
-# at least 0.14 above every other kind on each)
+# at least 0.14 above every other kind on each) and the 4 of the sixth (+0.108 to +0.170)
 @pytest.mark.claim(stated="every", text="ch31: in chapter 20's model on the grammar, linear "
                                         "attention trails softmax attention by more than "
                                         "0.1 bits/char, and trails every other kind")
@@ -198,12 +202,14 @@ def test_linear_attention_trails_every_mixer_on_the_grammar(seed):
 # "Both beat softmax attention" held on the 5 stored seeds and on the 4031 and the fresh seeds
 # of the first four readings, then failed on two of the fifth reading's 16: softmax 0.9220
 # against DeltaNet 0.9237 on 16,377,069, and 0.9468 against the hybrid's 0.9494 on
-# 39,137,943 (each beat it on the other 15). So each is stated as 15 of 16. The order of
-# DeltaNet and the hybrid is not claimed: DeltaNet is lower on the 5 stored seeds, but fresh
-# seed 58,008,055 reversed them (0.920 against 0.917 bits/char; 7 of 8 fresh seeds kept it),
-# and 4 of the fifth reading's 16 did, so the chapter calls it within the spread
-@pytest.mark.claim(stated=(15, 16), text="ch31: in chapter 20's model on the grammar, "
-                                         "DeltaNet blocks beat softmax attention (15 of 16 "
+# 39,137,943 (each beat it on the other 15). So each is stated as 15 of 16; both held on the
+# sixth reading's 4 (DeltaNet by 0.037–0.095, the hybrid by 0.037–0.084), so 19 of 20. The
+# order of DeltaNet and the hybrid is not claimed: DeltaNet is lower on the 5 stored seeds,
+# but fresh seed 58,008,055 reversed them (0.920 against 0.917 bits/char; 7 of 8 fresh seeds
+# kept it), and 4 of the fifth reading's 16 did, and 1 of the sixth's 4, so the chapter calls
+# it within the spread
+@pytest.mark.claim(stated=(19, 20), text="ch31: in chapter 20's model on the grammar, "
+                                         "DeltaNet blocks beat softmax attention (19 of 20 "
                                          "seeds nobody chose)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_deltanet_beats_softmax_attention_on_the_grammar(seed):
@@ -211,9 +217,9 @@ def test_deltanet_beats_softmax_attention_on_the_grammar(seed):
     assert r["DeltaNet"] < r["softmax"], r
 
 
-@pytest.mark.claim(stated=(15, 16), text="ch31: in chapter 20's model on the grammar, the "
+@pytest.mark.claim(stated=(19, 20), text="ch31: in chapter 20's model on the grammar, the "
                                          "hybrid (DeltaNet, then softmax) beats softmax "
-                                         "attention (15 of 16 seeds nobody chose)")
+                                         "attention (19 of 20 seeds nobody chose)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_hybrid_beats_softmax_attention_on_the_grammar(seed):
     r = grammar(seed)
@@ -221,7 +227,8 @@ def test_the_hybrid_beats_softmax_attention_on_the_grammar(seed):
 
 
 # 0.1 bits/char was stated first; fresh seed 10,000,003 gave 0.086 (DeltaNet), so the
-# claim is 0.05 (the stored seeds: 0.101 at the least; the fifth reading's 16: 0.095). At the
+# claim is 0.05 (the stored seeds: 0.101 at the least; the fifth reading's 16: 0.095; the
+# sixth's 4: 0.090, and 0.652 at the closing brackets). At the
 # closing brackets 0.5 was stated first (the stored seeds: 0.869 at the least); fresh seed
 # 39,137,943 gave 0.439 (DeltaNet; the other 15 of the fifth reading: 0.559 to 1.291), so
 # the claim there is 0.25
