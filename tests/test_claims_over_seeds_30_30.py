@@ -59,7 +59,10 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
 # A sixth (readings/ch30-reading6) ran 63451468, 28699704 and 40859614: the rise on all 3
 # (0.208, 0.219, 0.220), the fall on 2 (63451468 and 40859614: peaks at n = 8, drops 0.223 and
 # 0.042; 28699704 highest at n = 256).
-# Fresh seeds so far: the rise on 27 of 27, the fall on 15 of 27.
+# A seventh (readings/ch30-reading7) ran 18236598, 74490261 and 74330339: the rise on all 3
+# (0.169, 0.170, 0.197), the fall on 2 (18236598 and 74490261: peaks at n = 8, drops 0.217
+# and 0.154; 74330339 peaks at n = 16 and drops 0.0099, not more than 0.01).
+# Fresh seeds so far: the rise on 30 of 30, the fall on 17 of 30.
 @pytest.mark.claim(stated="every", text="ch30: best-of-n with the judge as selector rises by "
                                         "more than 0.1 from n = 1 to n = 8")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -104,9 +107,13 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # truth in every block on all 3): the collapse on 28699704 only (true acceptance 0.000 at the
 # end, highest in the first 5 steps); 63451468 ended at 0.403 (highest at step 30, 0.563) and
 # 40859614 at 0.166 (highest at step 20).
-# Pooled: the collapse on 25 of 39 seeds (18 of 29 fresh), "about two in three" in the text;
-# highest first on 23 of 39; the proxy's rise and its end above the truth on all 29 fresh
-# seeds (every block checked on the last 17).
+# A seventh (readings/ch30-reading7) ran 18236598, 74490261 and 74330339 (the proxy above the
+# truth in every block on all 3): the collapse on 18236598 and 74490261 (true acceptance 0.000
+# and 0.009 at the end, highest in the first 5 steps on both); 74330339 ended at 0.759, its
+# highest block the last.
+# Pooled: the collapse on 27 of 42 seeds (20 of 32 fresh), "about two in three" in the text;
+# highest first on 25 of 42; the proxy's rise and its end above the truth on all 32 fresh
+# seeds (every block checked on the last 20).
 @pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
                                         "to its last 5, and it stays above the grammar's in "
@@ -119,7 +126,7 @@ def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     assert len(blocks) == 8 and all(row[f"proxy {k[5:]}"] > row[k] for k in blocks), row
 
 
-@pytest.mark.claim(stated=(25, 39), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+@pytest.mark.claim(stated=(27, 42), text="ch30: GRPO rewarded by the judge ends (its last 5 "
                                         "steps) with true acceptance below 0.05")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
@@ -127,7 +134,7 @@ def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
     assert row["true 40"] < 0.05, row
 
 
-@pytest.mark.claim(stated=(23, 39), text="ch30: GRPO rewarded by the judge has its highest true "
+@pytest.mark.claim(stated=(25, 42), text="ch30: GRPO rewarded by the judge has its highest true "
                                         "acceptance in its first 5 steps")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_never_rises_first(seed):
@@ -142,6 +149,9 @@ def test_30_rl_against_the_judge_never_rises_first(seed):
 # points from the full run (above the notebook's former bound of 2 on 7 of 32), the last 300
 # at least 17. The sixth (readings/ch30-reading6) ran 63451468, 28699704 and 40859614:
 # smallest spread 25.9, the last 1000 at most 1.19, 2.23 and 1.52, the last 300 at least 20.1.
+# The seventh (readings/ch30-reading7) ran 18236598, 74490261 and 74330339: smallest spread
+# 25.8, the last 1000 at most 1.74, 1.26 and 2.24, the last 300 at least 27.2, 15.2 and 26.0
+# (15.2 above the largest standard error, 10.1, as the claim asks).
 THETA = np.array([-1.2, -0.6, -0.1, 0.3, 0.6, 1.0])
 THETA = THETA - THETA.mean()                     # the notebook's normalisation
 ORDERS, VOTES = 20, 4000
