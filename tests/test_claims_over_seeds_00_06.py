@@ -240,9 +240,35 @@ def deep_stack(init, r, depth=30, width=64, activation=nb.Sigmoid):
 
 # The too-small and too-large factors (chapter 06's "about 50" and "about 1.2 to 1.3") were
 # added after a cold reading: on 300 new seeds, multiples of 100 above 5,000,000, the whole
-# test passed on all 300.
+# test passed on all 300. The fresh-seeds run of 2026-11-28 (session 47) contradicted it on
+# one of its ten seeds, 1992213800: too-small 51.0 as usual, too-large 0.982 (the gradient
+# grew a little towards the input), every other part held. The too-large factor is now a
+# claim of its own, stated as its count: between 1 and 1.5 on 309 of 310 new seeds.
+def too_large_and_too_small_factors(seed):
+    """Section 3's sigmoid factor per layer with too-large (N(0, 1)) and too-small weights,
+    on the draw the test below makes after its Xavier and He networks."""
+    r = np.random.default_rng(seed)
+    x, y = r.standard_normal((128, 64)), r.standard_normal((128, 1))
+    for init in (nb.init.xavier_normal, nb.init.he_normal):
+        deep_stack(init, r)                     # the same draws as the test below
+    net = deep_stack(nb.init.normal(1.0), r)
+    g = gradient_norms(net, x, y, loss="mse")
+    too_large = (g[29] / g[0]) ** (1 / 29)
+    g = gradient_norms(deep_stack(nb.init.small_random, r), x, y, loss="mse")
+    return (g[29] / g[0]) ** (1 / 29), too_large
+
+
+@pytest.mark.claim(stated=(309, 310), text="ch06: the sigmoid's factor per layer with "
+                                           "too-large weights lies between 1 and 1.5 (309 of "
+                                           "310 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*SEEDS))
+def test_06_too_large_factor_between_1_and_1_5(seed):
+    _, too_large = too_large_and_too_small_factors(seed)
+    assert 1.0 < too_large < 1.5, too_large
+
+
 @pytest.mark.claim(stated="every", text="ch06: the chain spans 10 decades; sigmoid factors "
-                                        "2.5 < He < Xavier < 5, too small 30-70, too large 1-1.5")
+                                        "2.5 < He < Xavier < 5, too small 30-70")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_chain_span_and_the_sigmoid_factors(seed):
     w = np.random.default_rng(seed).uniform(0.5, 2.5, size=20)
@@ -262,12 +288,11 @@ def test_06_chain_span_and_the_sigmoid_factors(seed):
     net.forward(x, outputs=outs)
     slope = nb.Sigmoid().derivative
     assert min(np.mean(slope(z) < 0.05 * 0.25) for z in outs[0:60:2]) > 0.15
-    # the factor with too-large weights (the network just drawn) and with too-small ones
-    g = gradient_norms(net, x, y, loss="mse")
-    too_large = (g[29] / g[0]) ** (1 / 29)
+    # the factor with too-small weights (the too-large one, the network just drawn, is the
+    # claim above)
     g = gradient_norms(deep_stack(nb.init.small_random, r), x, y, loss="mse")
     too_small = (g[29] / g[0]) ** (1 / 29)
-    assert 30 < too_small < 70 and 1.0 < too_large < 1.5, (too_small, too_large)
+    assert 30 < too_small < 70, too_small
 
 
 # Section 3's 30-layer networks drawn afresh: the notebook asserts these two spreads on its

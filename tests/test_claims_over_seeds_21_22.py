@@ -291,11 +291,14 @@ def post_training(seed):
 # lies two standard deviations below the mean, a threshold one seed in forty or so would
 # miss; the claim is that RL moved far from its reference, and 2 nats is four below. The
 # third fresh run's two failures are the length and 10-point claims below, each stated
-# as its count.
+# as its count. The fresh-seeds run of 2026-11-28 (session 47) contradicted it on one of
+# its ten seeds, 2022277200, only in the second round: 87 of 256 accepted against the first
+# round's 88 (every other part held there, re-run, and on its other nine seeds). So the
+# second round is a claim of its own, stated as its count: it raised the share on 69 of 70
+# new seeds; the rest held on all 70.
 @pytest.mark.claim(stated="every", text="ch22: RL above DPO above SFT in accepted share and "
                                         "bits; RL less varied, fewer clauses, KL > 2; DPO "
-                                        "fits its own pairs better than new ones, and a "
-                                        "second round raises it")
+                                        "fits its own pairs better than new ones")
 @pytest.mark.parametrize("seed", seeds(2252))
 def test_22_rl_and_dpo(seed):
     # RL on the seed, DPO on the next one (CI: 2252 and 2253)
@@ -303,9 +306,17 @@ def test_22_rl_and_dpo(seed):
     assert rl["accepted"] > sft_share + 0.3 and rl["KL"] > 2
     assert rl["distinct"] < 0.6 * sft["distinct"] and rl["clauses"] < sft["clauses"]
     assert dpo["train pairs"] > dpo["new pairs"]
-    assert dpo["round 2"] > dpo["accepted"]
     assert sft_share < dpo["accepted"] < rl["accepted"]
     assert sft_bits < dpo["bits"] < rl["bits"] and dpo["distinct"] > rl["distinct"]
+
+
+@pytest.mark.claim(stated=(69, 70), text="ch22: a second round of DPO (online, on its own "
+                                         "pairs) raises the accepted share (69 of 70 new "
+                                         "seeds)")
+@pytest.mark.parametrize("seed", seeds(2252))
+def test_22_dpo_second_round_raises_the_share(seed):
+    *_, dpo = post_training(seed)
+    assert dpo["round 2"] > dpo["accepted"]
 
 
 # The fifth fresh run's one contradiction here: on one draw of pairs DPO reached 18.8 %
