@@ -62,7 +62,10 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
 # A seventh (readings/ch30-reading7) ran 18236598, 74490261 and 74330339: the rise on all 3
 # (0.169, 0.170, 0.197), the fall on 2 (18236598 and 74490261: peaks at n = 8, drops 0.217
 # and 0.154; 74330339 peaks at n = 16 and drops 0.0099, not more than 0.01).
-# Fresh seeds so far: the rise on 30 of 30, the fall on 17 of 30.
+# An eighth (readings/ch30-reading8) ran 6710196, 98833938 and 56239320: the rise on all 3
+# (0.219, 0.189, 0.206), the fall on all 3 (peaks at n = 16, 8 and 8, drops 0.106, 0.123 and
+# 0.076).
+# Fresh seeds so far: the rise on 33 of 33, the fall on 20 of 33.
 @pytest.mark.claim(stated="every", text="ch30: best-of-n with the judge as selector rises by "
                                         "more than 0.1 from n = 1 to n = 8")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -111,9 +114,13 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # truth in every block on all 3): the collapse on 18236598 and 74490261 (true acceptance 0.000
 # and 0.009 at the end, highest in the first 5 steps on both); 74330339 ended at 0.759, its
 # highest block the last.
-# Pooled: the collapse on 27 of 42 seeds (20 of 32 fresh), "about two in three" in the text;
-# highest first on 25 of 42; the proxy's rise and its end above the truth on all 32 fresh
-# seeds (every block checked on the last 20).
+# An eighth (readings/ch30-reading8) ran 6710196, 98833938 and 56239320 (the proxy above the
+# truth in every block on all 3): the collapse on 6710196 and 56239320 (true acceptance 0.003
+# and 0.006 at the end, highest in the first 5 steps on both); 98833938 ended at 0.188, its
+# highest block the last (0.178 in the first).
+# Pooled: the collapse on 29 of 45 seeds (22 of 35 fresh), "about two in three" in the text;
+# highest first on 27 of 45; the proxy's rise and its end above the truth on all 35 fresh
+# seeds (every block checked on the last 23).
 @pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
                                         "to its last 5, and it stays above the grammar's in "
@@ -126,7 +133,7 @@ def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     assert len(blocks) == 8 and all(row[f"proxy {k[5:]}"] > row[k] for k in blocks), row
 
 
-@pytest.mark.claim(stated=(27, 42), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+@pytest.mark.claim(stated=(29, 45), text="ch30: GRPO rewarded by the judge ends (its last 5 "
                                         "steps) with true acceptance below 0.05")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
@@ -134,7 +141,7 @@ def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
     assert row["true 40"] < 0.05, row
 
 
-@pytest.mark.claim(stated=(25, 42), text="ch30: GRPO rewarded by the judge has its highest true "
+@pytest.mark.claim(stated=(27, 45), text="ch30: GRPO rewarded by the judge has its highest true "
                                         "acceptance in its first 5 steps")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_never_rises_first(seed):
@@ -152,6 +159,9 @@ def test_30_rl_against_the_judge_never_rises_first(seed):
 # The seventh (readings/ch30-reading7) ran 18236598, 74490261 and 74330339: smallest spread
 # 25.8, the last 1000 at most 1.74, 1.26 and 2.24, the last 300 at least 27.2, 15.2 and 26.0
 # (15.2 above the largest standard error, 10.1, as the claim asks).
+# The eighth (readings/ch30-reading8) ran 6710196, 98833938 and 56239320: smallest spread
+# 21.8, 28.4 and 22.9, the last 1000 at most 1.46, 1.90 and 1.55, the last 300 at least 24.0,
+# 23.9 and 27.1.
 THETA = np.array([-1.2, -0.6, -0.1, 0.3, 0.6, 1.0])
 THETA = THETA - THETA.mean()                     # the notebook's normalisation
 ORDERS, VOTES = 20, 4000
