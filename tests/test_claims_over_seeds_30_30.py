@@ -30,15 +30,21 @@ def rl_run(seed):
     return jd.judge_rl_run(seed)
 
 
+# The margin was 0.2 until a ninth cold reading (readings/ch30-reading9): its seed 96338284
+# trained a judge accepting 41.5% of the accepted answers and 23.9% of the rejected ones, a
+# gap of 0.176. Sixteen more fresh seeds drawn for it (29732833, 62976579, 50718710, 39125077,
+# 17857845, 37177422, 96568206, 54070206, 9221289, 49587975, 5498602, 28738916, 86024385,
+# 17908204, 35218337, 83879671) gave gaps 0.243 to 0.380; its other two seeds 0.282 and 0.310;
+# the 10 stored 0.276 to 0.338. Above 0.2 on 18 of those 19 fresh seeds, above 0.1 on all.
 @pytest.mark.claim(stated="every", text="ch30: the judge accepts the grammar's accepted "
-                                        "answers more often than its rejected ones by 0.2, "
+                                        "answers more often than its rejected ones by 0.1, "
                                         "and has false accepts")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
     row = run(seed)
     tpr = row["true accept"] / (row["true accept"] + row["false reject"])
     fpr = row["false accept"] / (row["false accept"] + row["true reject"])
-    assert tpr > fpr + 0.2 and row["false accept"] > 0, row
+    assert tpr > fpr + 0.1 and row["false accept"] > 0, row
 
 
 # Each seed draws its judge and its writer's 400 draws (jd.writer_seed). Stored: 10 seeds,
@@ -65,7 +71,10 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
 # An eighth (readings/ch30-reading8) ran 6710196, 98833938 and 56239320: the rise on all 3
 # (0.219, 0.189, 0.206), the fall on all 3 (peaks at n = 16, 8 and 8, drops 0.106, 0.123 and
 # 0.076).
-# Fresh seeds so far: the rise on 33 of 33, the fall on 20 of 33.
+# A ninth (readings/ch30-reading9) ran 96338284, 77378119 and 31340169: the rise on all 3
+# (0.169, 0.239, 0.232), the fall on all 3 (peaks at n = 8, 32 and 8, drops 0.057, 0.0146 and
+# 0.148).
+# Fresh seeds so far: the rise on 36 of 36, the fall on 23 of 36.
 @pytest.mark.claim(stated="every", text="ch30: best-of-n with the judge as selector rises by "
                                         "more than 0.1 from n = 1 to n = 8")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -118,9 +127,13 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # truth in every block on all 3): the collapse on 6710196 and 56239320 (true acceptance 0.003
 # and 0.006 at the end, highest in the first 5 steps on both); 98833938 ended at 0.188, its
 # highest block the last (0.178 in the first).
-# Pooled: the collapse on 29 of 45 seeds (22 of 35 fresh), "about two in three" in the text;
-# highest first on 27 of 45; the proxy's rise and its end above the truth on all 35 fresh
-# seeds (every block checked on the last 23).
+# A ninth (readings/ch30-reading9) ran 96338284, 77378119 and 31340169 (the proxy above the
+# truth in every block on all 3): the collapse on 96338284 and 77378119 (true acceptance 0.000
+# at the end on both, highest in the first 5 steps on both); 31340169 ended at 0.150, its
+# highest block at step 35 (0.119 in the first).
+# Pooled: the collapse on 31 of 48 seeds (24 of 38 fresh), "about two in three" in the text;
+# highest first on 29 of 48; the proxy's rise and its end above the truth on all 38 fresh
+# seeds (every block checked on the last 26).
 @pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
                                         "to its last 5, and it stays above the grammar's in "
@@ -133,7 +146,7 @@ def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     assert len(blocks) == 8 and all(row[f"proxy {k[5:]}"] > row[k] for k in blocks), row
 
 
-@pytest.mark.claim(stated=(29, 45), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+@pytest.mark.claim(stated=(31, 48), text="ch30: GRPO rewarded by the judge ends (its last 5 "
                                         "steps) with true acceptance below 0.05")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
@@ -141,7 +154,7 @@ def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
     assert row["true 40"] < 0.05, row
 
 
-@pytest.mark.claim(stated=(27, 45), text="ch30: GRPO rewarded by the judge has its highest true "
+@pytest.mark.claim(stated=(29, 48), text="ch30: GRPO rewarded by the judge has its highest true "
                                         "acceptance in its first 5 steps")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_never_rises_first(seed):
@@ -162,6 +175,9 @@ def test_30_rl_against_the_judge_never_rises_first(seed):
 # The eighth (readings/ch30-reading8) ran 6710196, 98833938 and 56239320: smallest spread
 # 21.8, 28.4 and 22.9, the last 1000 at most 1.46, 1.90 and 1.55, the last 300 at least 24.0,
 # 23.9 and 27.1.
+# The ninth (readings/ch30-reading9) ran 96338284, 77378119 and 31340169: smallest spread
+# 22.7, 26.3 and 26.2, the last 1000 at most 1.25, 1.60 and 1.87, the last 300 at least 23.2,
+# 25.1 and 22.9.
 THETA = np.array([-1.2, -0.6, -0.1, 0.3, 0.6, 1.0])
 THETA = THETA - THETA.mean()                     # the notebook's normalisation
 ORDERS, VOTES = 20, 4000
