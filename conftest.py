@@ -58,6 +58,14 @@ def pytest_configure(config):
     # (given on the command line it arrives as a string, the default as the int 60).
     if getattr(config.option, "nbval_kernel_startup_timeout", None) == 60:
         config.option.nbval_kernel_startup_timeout = 300
+    # A kernel that dies while it starts made nbval's start wait for ever (a zmq send to a
+    # kernel that never bound its ports): tests/nbval_kernel.py's start replaces it, with a
+    # send timeout and the start tried again.
+    if importlib.util.find_spec("nbval") is not None:
+        import nbval.kernel
+        sys.path.insert(0, str(ROOT / "tests"))
+        import nbval_kernel
+        nbval.kernel.start_new_kernel = nbval_kernel.start_new_kernel
     # One worker per core already fills the cores: a second BLAS thread in each worker (and
     # in each notebook kernel, which inherits the worker's environment) would only wait for
     # a core, and Part IV's small products then take several times as long. The workers

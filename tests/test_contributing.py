@@ -273,7 +273,8 @@ CROSS_CUTTING = {"test_api", "test_gradients", "test_custom_layers", "test_seque
                  "test_chapters_names",   # every name a chapter's row lists, run by its notebook
                  "test_planted_bugs",  # the planted bugs' catalogue (tools/planted_bugs.py)
                  "test_walk_calls",  # the calls from fit, a step and generate (issue 51)
-                 "test_course"}  # README's first command: the learner's copies (tools/course.py)
+                 "test_course",  # README's first command: the learner's copies (tools/course.py)
+                 "test_nbval_kernel"}  # the notebooks' kernel start (tests/nbval_kernel.py)
 
 
 def _modules():

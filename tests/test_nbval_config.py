@@ -80,9 +80,10 @@ def test_notebooks_folder_holds_only_the_course():
 
 def test_notebook_collection_on_a_scratch_project(tmp_path):
     """One real nbval run (one kernel, about 2 s) on a copy of our configuration (the root
-    conftest.py reads the table of chapters for its chNN markers: copied too)."""
+    conftest.py reads the table of chapters for its chNN markers, and puts the kernel start
+    of tests/nbval_kernel.py in place of nbval's: both copied too)."""
     for name in ("pyproject.toml", "conftest.py", "tests/nbval_sanitize.cfg",
-                 "tools/chapters.py"):
+                 "tests/nbval_kernel.py", "tools/chapters.py"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     nbdir = tmp_path / "notebooks"
