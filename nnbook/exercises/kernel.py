@@ -50,6 +50,12 @@ _LIVE: set[int] = set()
 # says idle and sends no reply within this many seconds never will (a cell broke it, e.g.
 # replaced builtins.bool): the notebook ends now, not after the --timeout per cell.
 IDLE_GRACE = 10.0
+# ipykernel 7 (before its shell replies went through the socket's stream) can leave a request
+# unread in its shell socket, idle, until another message arrives (ipython/ipykernel#1554): CI's
+# oldest stack (7.3.0) once waited on the report agent's load so. A request the kernel has not
+# started (no "busy" for it on iopub) after this many seconds is followed by a kernel_info
+# request, whose arrival makes the kernel read both; its reply is dropped like any other.
+NUDGE = 5.0
 _STARTING = threading.Lock()
 STARTS = 2   # how many times a kernel that dies before the notebook's first cell is started
 
@@ -177,6 +183,8 @@ class Kernel:
         msg_id = kc.execute(code, store_history=cell, allow_stdin=not cell, stop_on_error=False)
         until = min(time.monotonic() + self.timeout, self.deadline) if per_cell else self.deadline
         self._idle_at = None        # when the kernel said it finished msg_id (iopub)
+        self._busy = False          # whether the kernel said it started msg_id (iopub)
+        nudged = time.monotonic()
         poller = zmq.Poller()
         channels = [kc.shell_channel, kc.iopub_channel] + ([] if cell else [kc.stdin_channel])
         for channel in channels:
@@ -190,6 +198,9 @@ class Kernel:
                 raise KernelGone(f"timed out: a cell ran longer than {self.timeout:g} s (the "
                                  f"--timeout per cell); it may wait for input or loop forever, or "
                                  f"raise --timeout if it is only slow")
+            if not self._busy and time.monotonic() > nudged + NUDGE:
+                kc.kernel_info()    # see NUDGE
+                nudged = time.monotonic()
             ready = dict(poller.poll(200))
             try:
                 reply = self._read(ready, msg_id, cell, on_prompt)
@@ -211,9 +222,11 @@ class Kernel:
                     msg = kc.iopub_channel.get_msg(timeout=0)
                 except queue.Empty:
                     break
-                if (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
-                        and msg["parent_header"].get("msg_id") == msg_id and self._idle_at is None):
-                    self._idle_at = time.monotonic()
+                if msg["msg_type"] == "status" and msg["parent_header"].get("msg_id") == msg_id:
+                    state = msg["content"].get("execution_state")
+                    self._busy = self._busy or state == "busy"
+                    if state == "idle" and self._idle_at is None:
+                        self._idle_at = time.monotonic()
         if not cell and kc.stdin_channel.socket in ready:
             msg = kc.stdin_channel.get_msg(timeout=0)
             if msg["parent_header"].get("msg_id") == msg_id:
