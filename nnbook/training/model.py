@@ -128,8 +128,8 @@ class Sequential(ModelWeights):
         layers, check, seen = self.layers, calls is None, []
         if check:                                    # the layers' own forward, checked:
             self._dtype = dtype = self.dtype         # the model's, its floats' from here on
-            if not (type(x) is np.ndarray and x.dtype == dtype):
-                x = model_input(self, x, dtype)      # floats in it, or token ids
+            if not (type(x) is np.ndarray and x.dtype == dtype):    # not the model's yet:
+                x = model_input(self, x, dtype)      # floats in its dtype, or token ids
             m = len(x) if x.ndim else None           # a scalar passes unchecked
             self._seen = seen                        # each layer's input shape, for backward
         for i, layer in enumerate(layers):
