@@ -74,7 +74,10 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
 # A ninth (readings/ch30-reading9) ran 96338284, 77378119 and 31340169: the rise on all 3
 # (0.169, 0.239, 0.232), the fall on all 3 (peaks at n = 8, 32 and 8, drops 0.057, 0.0146 and
 # 0.148).
-# Fresh seeds so far: the rise on 36 of 36, the fall on 23 of 36.
+# A tenth (readings/ch30-reading10) ran 26478797, 71425756 and 54143696: the rise on all 3
+# (0.183, 0.204, 0.177), the fall on all 3 (peaks at n = 8, 16 and 8, drops 0.033, 0.019 and
+# 0.030).
+# Fresh seeds so far: the rise on 39 of 39, the fall on 26 of 39.
 @pytest.mark.claim(stated="every", text="ch30: best-of-n with the judge as selector rises by "
                                         "more than 0.1 from n = 1 to n = 8")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -131,9 +134,13 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # truth in every block on all 3): the collapse on 96338284 and 77378119 (true acceptance 0.000
 # at the end on both, highest in the first 5 steps on both); 31340169 ended at 0.150, its
 # highest block at step 35 (0.119 in the first).
-# Pooled: the collapse on 31 of 48 seeds (24 of 38 fresh), "about two in three" in the text;
-# highest first on 29 of 48; the proxy's rise and its end above the truth on all 38 fresh
-# seeds (every block checked on the last 26).
+# A tenth (readings/ch30-reading10) ran 26478797, 71425756 and 54143696 (the proxy above the
+# truth in every block on all 3; its rise 0.553, 0.447 and 0.366): the collapse on all 3 (true
+# acceptance 0.000, 0.009 and 0.006 at the end, from 0.097, 0.113 and 0.153 in the first 5
+# steps), highest in the first 5 steps on all 3.
+# Pooled: the collapse on 34 of 51 seeds (27 of 41 fresh), "about two in three" in the text;
+# highest first on 32 of 51; the proxy's rise and its end above the truth on all 41 fresh
+# seeds (every block checked on the last 29).
 @pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
                                         "to its last 5, and it stays above the grammar's in "
@@ -146,7 +153,7 @@ def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     assert len(blocks) == 8 and all(row[f"proxy {k[5:]}"] > row[k] for k in blocks), row
 
 
-@pytest.mark.claim(stated=(31, 48), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+@pytest.mark.claim(stated=(34, 51), text="ch30: GRPO rewarded by the judge ends (its last 5 "
                                         "steps) with true acceptance below 0.05")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
@@ -154,7 +161,7 @@ def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
     assert row["true 40"] < 0.05, row
 
 
-@pytest.mark.claim(stated=(29, 48), text="ch30: GRPO rewarded by the judge has its highest true "
+@pytest.mark.claim(stated=(32, 51), text="ch30: GRPO rewarded by the judge has its highest true "
                                         "acceptance in its first 5 steps")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_never_rises_first(seed):
@@ -178,6 +185,9 @@ def test_30_rl_against_the_judge_never_rises_first(seed):
 # The ninth (readings/ch30-reading9) ran 96338284, 77378119 and 31340169: smallest spread
 # 22.7, 26.3 and 26.2, the last 1000 at most 1.25, 1.60 and 1.87, the last 300 at least 23.2,
 # 25.1 and 22.9.
+# The tenth (readings/ch30-reading10) ran 26478797, 71425756 and 54143696: smallest spread
+# 27.0, 30.5 and 24.3, the last 1000 at most 2.14, 1.62 and 1.52, the last 300 at least 18.7,
+# 22.8 and 21.6.
 THETA = np.array([-1.2, -0.6, -0.1, 0.3, 0.6, 1.0])
 THETA = THETA - THETA.mean()                     # the notebook's normalisation
 ORDERS, VOTES = 20, 4000

@@ -16,9 +16,9 @@ from ..layers.dense import Dense
 from ..layers.attention.kv_cache import live_cache
 from .protocol import shapes_after
 
-__all__ = ["prepare_x", "prepare_xy", "output_shape_for", "batch_targets", "check_outputs",
+__all__ = ["prepare_x", "prepare_xy", "output_shape_for", "batch_targets",
            "prepare_validation", "check_head", "as_array", "as_shape", "check_fit_arguments",
-           "checked_weights", "fit_arrays", "split_validation", "model_input", "check_token_ids",
+           "checked_weights", "split_validation", "model_input", "check_token_ids",
            "refuse_live_cache"]
 
 
@@ -46,8 +46,9 @@ def as_shape(owner, shape):
     return shape
 
 
-def prepare_x(model, x, owner):
-    """``x`` as a checked array of the model's dtype (a batch)."""
+def prepare_x(model, x, owner, dtype=None):
+    """``x`` as a checked array of the model's dtype (a batch; ``dtype``, when the caller
+    has read it)."""
     if not model.layers:
         raise ValueError(f"Sequential.{owner}: the model has no layers. Build it with "
                          f"Sequential([Dense(...), ...]) or model.add(layer) first.")
@@ -63,7 +64,7 @@ def prepare_x(model, x, owner):
         raise ValueError(f"Sequential.{owner}: got the scalar {x.item()!r}, but the model "
                          f"takes batches such as {('m',) + tuple(model.sample_shape() or ('…',))}."
                          f" Pass an array with one row per sample.")
-    x = model_input(model, x).view()   # a view: the user's own array stays writeable
+    x = model_input(model, x, dtype).view()   # a view: the user's own array stays writeable
     x.flags.writeable = False          # a layer that writes into its input cannot touch the data
     return x
 
@@ -114,7 +115,8 @@ def prepare_xy(model, x, y, owner):
     if model.loss is None:
         raise ValueError(f"Sequential.{owner}: the model has no loss yet. Call "
                          f"model.compile(optimizer='sgd', loss='mse') (or another loss) first.")
-    x = prepare_x(model, x, owner)
+    dtype = model.dtype                          # read once: it loops over the layers
+    x = prepare_x(model, x, owner, dtype)
     finite(f"Sequential.{owner}", "x", x)
     if len(x) == 0:
         raise ValueError(f"Sequential.{owner}: got no samples (x has shape {x.shape}).")
@@ -130,7 +132,7 @@ def prepare_xy(model, x, y, owner):
     if out_shape is None:                       # a learner's layer that could not be measured:
         return x, y                             # each step converts its batch's targets
     check_head(model, owner, out_shape)
-    y = model.loss.targets(f"Sequential.{owner}", y, out_shape, model.dtype)
+    y = model.loss.targets(f"Sequential.{owner}", y, out_shape, dtype)
     return x, y
 
 
@@ -153,13 +155,6 @@ def output_shape_for(model, x):
             raise ValueError(msg) from None
         raise refused from None
     return None if out is None or None in out else tuple(out)
-
-
-def check_outputs(loss, owner, out) -> None:
-    """Raise if finite outputs ``out`` are not what ``loss`` reads (probabilities for a
-    cross-entropy without logits)."""
-    if np.isfinite(out).all():
-        loss.check_predictions(owner, out)
 
 
 def batch_targets(model, owner, y, out, loss=None) -> np.ndarray:
@@ -229,19 +224,6 @@ def check_fit_arguments(model, *, epochs, batch_size, rng, verbose, callbacks,
             "batch_size": positive_int(owner, "batch_size", batch_size),
             "initial_epoch": positive_int(owner, "initial_epoch", initial_epoch, minimum=0),
             "rng": rng, "verbose": verbose, "callbacks": list(callbacks or [])}
-
-
-def fit_arrays(model, x, y, validation_data, validation_split):
-    """``fit``'s ``(x, y, val)``: checked training arrays and the validation pair (or
-    None): ``validation_data`` if given, else the LAST ``validation_split`` fraction of
-    the samples, before any shuffling, as Keras does."""
-    x, y = prepare_xy(model, x, y, "fit")
-    if validation_data is not None:
-        return x, y, prepare_validation(model, validation_data)
-    if validation_split:
-        (x, y), val = split_validation("Sequential.fit", x, y, validation_split)
-        return x, y, val
-    return x, y, None
 
 
 def split_validation(owner, x, y, validation_split):

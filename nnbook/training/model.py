@@ -17,8 +17,9 @@ from ..layers.base import Layer
 from ..layers.attention.kv_cache import rewind_caches
 from ..spellings import refuse_spellings
 from ..validate import finite, positive_int
-from .inputs import (as_shape, batch_targets, check_fit_arguments, check_outputs,
-                     fit_arrays, model_input, prepare_x, prepare_xy, refuse_live_cache)
+from .inputs import (as_shape, batch_targets, check_fit_arguments, model_input,
+                     prepare_validation, prepare_x, prepare_xy, refuse_live_cache,
+                     split_validation)
 from .batches import ShuffledEpochs
 from .loop import History, accuracy_of, fit_loop, mean_logs, metric_names
 from .losses import Loss, get_loss
@@ -127,7 +128,8 @@ class Sequential(ModelWeights):
         layers, check, seen = self.layers, calls is None, []
         if check:                                    # the layers' own forward, checked:
             self._dtype = dtype = self.dtype         # the model's, its floats' from here on
-            x = model_input(self, x, dtype)          # floats in it, or token ids
+            if not (type(x) is np.ndarray and x.dtype == dtype):    # not the model's yet:
+                x = model_input(self, x, dtype)      # floats in its dtype, or token ids
             m = len(x) if x.ndim else None           # a scalar passes unchecked
             self._seen = seen                        # each layer's input shape, for backward
         for i, layer in enumerate(layers):
@@ -242,7 +244,8 @@ class Sequential(ModelWeights):
                     plans.clear()
                 plans[key] = plan
         if self._unchecked:                          # fit's first step: are they predictions?
-            check_outputs(self.loss, "Sequential.fit", out)
+            if np.isfinite(out).all():               # (not finite: the loss says so)
+                self.loss.check_predictions("Sequential.fit", out)
             self._unchecked = False
         logs = {"loss": value}
         if not math.isfinite(value):
@@ -265,7 +268,8 @@ class Sequential(ModelWeights):
         """The loss (and metrics) on one batch in inference mode, no gradients (Keras')."""
         out = self.forward(xb, training=False)
         yb = batch_targets(self, "Sequential.test_step", yb, out)
-        check_outputs(self.loss, "Sequential.evaluate", out)
+        if np.isfinite(out).all():                   # (not finite: the loss says so)
+            self.loss.check_predictions("Sequential.evaluate", out)
         logs = {"loss": loss_value(self.loss, yb, out)}
         if self.metrics:
             logs["accuracy"] = accuracy_of(yb, out, getattr(self.loss, "from_logits", False))
@@ -316,7 +320,12 @@ class Sequential(ModelWeights):
                                    verbose=verbose, callbacks=callbacks,
                                    initial_epoch=initial_epoch)
         self.recheck()
-        x, y, val = fit_arrays(self, x, y, validation_data, validation_split)
+        x, y = prepare_xy(self, x, y, "fit")
+        val = None                       # validation: the pair given, else the LAST
+        if validation_data is not None:  # fraction of the samples, before any shuffling
+            val = prepare_validation(self, validation_data)               # (as Keras)
+        elif validation_split:
+            (x, y), val = split_validation("Sequential.fit", x, y, validation_split)
         self._sample = x.shape[1:]
         if x.ndim == 2 and x.dtype.kind in "iu":     # token windows (m, T): generate warns
             self.trained_length = max(self.trained_length or 0, x.shape[1])   # past T

@@ -184,20 +184,17 @@ def shapes_after(layers, shape) -> list:
     """The shape of one sample after each of ``layers`` for one input sample of ``shape``
     (``None`` from where it is not known): what each layer's ``output_shape`` says.
 
-    nnbook's own layers and activations know their output shape, and where the sample's
-    size is not known yet a layer is taken to keep it. A learner's layer that does not
-    override ``output_shape`` may change the shape without saying so: it is measured
-    (``measured_shape``)."""
+    A layer that does not override ``output_shape`` keeps the shape (``Layer.output_shape``,
+    not called): an activation, one of nnbook's own, or any layer where the sample's size is
+    not known yet. A learner's layer that does not override it may change the shape without
+    saying so: it is measured (``measured_shape``)."""
     shapes = []
     for layer in layers:
         cls = type(layer)
         if shape is None:
             pass
-        elif (cls.output_shape is Layer.output_shape and not isinstance(layer, Activation)
-              and not cls.__module__.startswith("nnbook.") and None not in shape):
-            shape = measured_shape(layer, shape)     # a learner's layer that says nothing
-        else:
-            out = layer.output_shape(shape)
+        elif cls.output_shape is not Layer.output_shape:
+            out = layer.output_shape(shape)          # what the layer says
             if isinstance(out, (int, np.integer)):
                 out = (out,)
             if not isinstance(out, (tuple, list)):
@@ -205,6 +202,11 @@ def shapes_after(layers, shape) -> list:
                                  f"expected the shape of one output sample as a tuple, such "
                                  f"as (2,).")
             shape = tuple(out)
+        elif (isinstance(layer, Activation) or cls.__module__.startswith("nnbook.")
+              or None in shape):
+            shape = tuple(shape)                     # it keeps the shape
+        else:
+            shape = measured_shape(layer, shape)     # a learner's layer that says nothing
         shapes.append(shape)
     return shapes
 
