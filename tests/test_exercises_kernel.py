@@ -113,7 +113,8 @@ def test_no_event_loop_is_left_to_be_collected(tmp_path, monkeypatch):
 def test_a_kernel_that_dies_as_it_starts_is_started_once_more(tmp_path, monkeypatch):
     """No cell of the notebook has run when a kernel dies while it starts, so the report
     starts it again (STARTS times in all) instead of giving the notebook a "!" (a grader's
-    CI, 2026-11-28: one kernel in 34 died 1.2 s after its start). Dying on every start still
+    CI, 2026-11-28: one kernel in 34 died 1.2 s after its start; in a later one, the start
+    after the launcher's own death here died too, so STARTS is 3). Dying on every start still
     ends the notebook, with the reason."""
     import pytest
 
@@ -131,7 +132,7 @@ def test_a_kernel_that_dies_as_it_starts_is_started_once_more(tmp_path, monkeypa
     monkeypatch.setattr(kernel_module, "LAUNCH", dying_launcher(1))
     with Kernel(tmp_path / "once", timeout=120, budget=600, memory=4096) as k:
         assert k.request("x = 1 + 1") is None
-    assert starts.read_text().count("x") == 2
+    assert 2 <= starts.read_text().count("x") <= kernel_module.STARTS  # 2 unless one more died
 
     (tmp_path / "always").mkdir()
     starts.write_text("")

@@ -508,7 +508,9 @@ CHAPTERS = [
                      "inference/generation.py", "inference/sampling.py",
                      "layers/attention/kv_cache.py"),
             explorables=(
-                # the model is trained in the cells above (about 10 s); top-k 1 is greedy's one character
+                # the model is trained in the cells above (about 10 s); top-k 1 is greedy's one
+                # character. Chapter 21 is a Run All chapter of the browser test: its slider is
+                # moved after the whole chapter ran there, so the setup is not run a second time
                 E("decoding", "inference", Slider("top-k", "1", "τ = 2, top-k 1, top-p off: writes", "above")),),
             tables=("21_accepted", "21_bits", "21_distinct", "21_window"),
             # SETTINGS holds the tables' seven columns; SEED = 21 is their first seed
