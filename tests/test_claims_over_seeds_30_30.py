@@ -80,7 +80,10 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
 # An eleventh (readings/ch30-reading11) ran 1544535, 41418417 and 15871157: the rise on all 3
 # (0.204, 0.190, 0.233), the fall on 2 (1544535 and 15871157: peaks at n = 8 and 32, drops
 # 0.146 and 0.070; 41418417 highest at n = 256, 0.607, after 0.548 at n = 8 and 0.547 at 16).
-# Fresh seeds so far: the rise on 42 of 42, the fall on 28 of 42.
+# A twelfth (readings/ch30-reading12) ran 9839734, 40653975 and 51298989: the rise on all 3
+# (0.178, 0.223, 0.175), the fall on all 3 (peaks at n = 8 on all 3, drops 0.069, 0.060 and
+# 0.099).
+# Fresh seeds so far: the rise on 45 of 45, the fall on 31 of 45.
 @pytest.mark.claim(stated="every", text="ch30: best-of-n with the judge as selector rises by "
                                         "more than 0.1 from n = 1 to n = 8")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -145,9 +148,13 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # the truth in every block on all 3; its rise 0.656, 0.528 and 0.613): the collapse on all 3
 # (true acceptance 0.000 at the end on all 3, from 0.125, 0.097 and 0.062 in the first 5
 # steps), highest in the first 5 steps on 1544535 and 15871157 (41418417 at step 20, 0.125).
-# Pooled: the collapse on 37 of 54 seeds (30 of 44 fresh), "about two in three" in the text;
-# highest first on 34 of 54; the proxy's rise and its end above the truth on all 44 fresh
-# seeds (every block checked on the last 32).
+# A twelfth (readings/ch30-reading12) ran 9839734, 40653975 and 51298989 (the proxy above the
+# truth in every block on all 3; its rise 0.578, 0.722 and 0.606): the collapse on all 3 (true
+# acceptance 0.003, 0.000 and 0.000 at the end, from 0.113, 0.119 and 0.097 in the first 5
+# steps), highest in the first 5 steps on all 3.
+# Pooled: the collapse on 40 of 57 seeds (33 of 47 fresh), "about two in three" in the text;
+# highest first on 37 of 57; the proxy's rise and its end above the truth on all 47 fresh
+# seeds (every block checked on the last 35).
 @pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
                                         "to its last 5, and it stays above the grammar's in "
@@ -160,7 +167,7 @@ def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     assert len(blocks) == 8 and all(row[f"proxy {k[5:]}"] > row[k] for k in blocks), row
 
 
-@pytest.mark.claim(stated=(37, 54), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+@pytest.mark.claim(stated=(40, 57), text="ch30: GRPO rewarded by the judge ends (its last 5 "
                                         "steps) with true acceptance below 0.05")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
@@ -168,7 +175,7 @@ def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
     assert row["true 40"] < 0.05, row
 
 
-@pytest.mark.claim(stated=(34, 54), text="ch30: GRPO rewarded by the judge has its highest true "
+@pytest.mark.claim(stated=(37, 57), text="ch30: GRPO rewarded by the judge has its highest true "
                                         "acceptance in its first 5 steps")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_never_rises_first(seed):
@@ -198,6 +205,9 @@ def test_30_rl_against_the_judge_never_rises_first(seed):
 # The eleventh (readings/ch30-reading11) ran 1544535, 41418417 and 15871157: smallest spread
 # 27.3, 28.4 and 23.5, the last 1000 at most 1.05, 1.94 and 1.74, the last 300 at least 22.7,
 # 21.1 and 21.7.
+# The twelfth (readings/ch30-reading12) ran 9839734, 40653975 and 51298989: smallest spread
+# 30.0, 27.8 and 24.1, the last 1000 at most 1.78, 1.36 and 1.64, the last 300 at least 18.8,
+# 22.4 and 22.5.
 THETA = np.array([-1.2, -0.6, -0.1, 0.3, 0.6, 1.0])
 THETA = THETA - THETA.mean()                     # the notebook's normalisation
 ORDERS, VOTES = 20, 4000
