@@ -154,7 +154,7 @@ def test_version_jobs_run_beside_main_and_their_failure_fails_ci(tmp_path):
     the end), with one BLAS thread; their output comes after main's, and a failing one
     still fails the whole run, named in the summary."""
     run = fake_ci(tmp_path, {
-        "main": "sleep 2; echo main-done",
+        "main": 'sleep 2; echo "main-done workers=${MAIN_PYTEST_WORKERS:-}"',
         "torch": "echo torch-done",
         "oldest": 'sleep 2; echo "oldest threads=$OPENBLAS_NUM_THREADS pytest=${PYTEST_ARGS[*]}"',
         "newest": 'sleep 2; die "newest broke"'})
@@ -168,6 +168,9 @@ def test_version_jobs_run_beside_main_and_their_failure_fails_ci(tmp_path):
     # one pytest worker each: with -n auto, their four workers took main's pytest (README's
     # test command) from about 75 % of the CPU to 60 %
     assert out.index("main-done") < out.index("torch-done") < out.index("oldest threads=1 pytest=-n 1")
+    # and main's pytest one worker more than the cores: 3 against their 2 on 2 cores, about
+    # 82 % of the CPU instead of 75 % (README's test command took 27 min with 2)
+    assert f"main-done workers={len(os.sched_getaffinity(0)) + 1}" in out, out
     summary = out.split("######## summary", 1)[1]
     assert re.search(r"main +passed", summary) and re.search(r"oldest +passed", summary)
     assert re.search(r"newest +FAILED .*newest broke", summary)
@@ -176,8 +179,8 @@ def test_version_jobs_run_beside_main_and_their_failure_fails_ci(tmp_path):
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_serial_ci_runs_every_job_in_front_in_order(tmp_path):
-    run = fake_ci(tmp_path, {name: f'echo "{name}-ran ${{PYTEST_ARGS[*]}}"' for name in
-                             ("main", "torch", "oldest", "newest")})
+    run = fake_ci(tmp_path, {name: f'echo "{name}-ran ${{PYTEST_ARGS[*]}}${{MAIN_PYTEST_WORKERS:+ workers}}"'
+                             for name in ("main", "torch", "oldest", "newest")})
     env = {k: v for k, v in os.environ.items() if k != "NNBOOK_CI_JOBS"}
     result = subprocess.run(["bash", str(run)], capture_output=True, text=True, timeout=60,
                             env={**env, "NNBOOK_CI_SERIAL": "1"}, cwd=tmp_path)
@@ -185,7 +188,17 @@ def test_serial_ci_runs_every_job_in_front_in_order(tmp_path):
     order = re.findall(r"(\w+)-ran", result.stdout)
     assert order == ["main", "torch", "oldest", "newest"]
     assert re.findall(r"-ran (.*)", result.stdout) == [""] * 4  # alone, -n auto
+    assert "workers" not in result.stdout                           # main's: the cores
     assert "beside" not in result.stdout
+
+
+def test_main_hands_its_worker_count_to_readmes_test_command():
+    """job_main runs README's command with PYTEST_XDIST_AUTO_NUM_WORKERS set from
+    MAIN_PYTEST_WORKERS (only when set: alone, `-n auto` counts the cores)."""
+    script = CI_RUN.read_text(encoding="utf-8")
+    body = script.split("job_main() {", 1)[1].split("\n}\n", 1)[0]
+    assert "${MAIN_PYTEST_WORKERS:+PYTEST_XDIST_AUTO_NUM_WORKERS=$MAIN_PYTEST_WORKERS}" in body
+    assert 'bash -c "$command"' in body.split("PYTEST_XDIST_AUTO_NUM_WORKERS=", 1)[1]
 
 
 def load_tests_conftest():

@@ -106,7 +106,10 @@ def test_ci_main_job_runs_them_as_written():
     of the repository where README's .venv is made."""
     script = CI_RUN.read_text(encoding="utf-8")
     main, course = shell_function(script, "job_main"), shell_function(script, "job_course")
-    assert re.search(r'command=\$\(readme_command 2\)\n(.*\n)*?\s*readme_env bash -c "\$command"', main), main
+    # (beside the version jobs, pytest's worker count is the one thing set: .ci/run's main())
+    assert re.search(r'command=\$\(readme_command 2\)\n(.*\n)*?\s*readme_env (env \$\{MAIN_PYTEST_WORKERS:\+'
+                     r'PYTEST_XDIST_AUTO_NUM_WORKERS=\$MAIN_PYTEST_WORKERS\} \\\n\s*)?bash -c "\$command"',
+                     main), main
     assert "job_course" in main, "the main job must run README's course command too"
     assert re.search(r'command=\$\(readme_command 1\)\n(.*\n)*?.*setsid bash -c "\$command"', course), course
     code = [line.split("#", 1)[0] for line in (main + course).splitlines()]
