@@ -83,7 +83,10 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
 # A twelfth (readings/ch30-reading12) ran 9839734, 40653975 and 51298989: the rise on all 3
 # (0.178, 0.223, 0.175), the fall on all 3 (peaks at n = 8 on all 3, drops 0.069, 0.060 and
 # 0.099).
-# Fresh seeds so far: the rise on 45 of 45, the fall on 31 of 45.
+# A thirteenth (readings/ch30-reading13) ran 13168712, 78310054 and 59037031: the rise on all
+# 3 (0.171, 0.201, 0.212), the fall on 2 (13168712 and 78310054: peaks at n = 8 and 128, drops
+# 0.037 and 0.022; 59037031 highest at n = 256, 0.707).
+# Fresh seeds so far: the rise on 48 of 48, the fall on 33 of 48.
 @pytest.mark.claim(stated="every", text="ch30: best-of-n with the judge as selector rises by "
                                         "more than 0.1 from n = 1 to n = 8")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -152,9 +155,14 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # truth in every block on all 3; its rise 0.578, 0.722 and 0.606): the collapse on all 3 (true
 # acceptance 0.003, 0.000 and 0.000 at the end, from 0.113, 0.119 and 0.097 in the first 5
 # steps), highest in the first 5 steps on all 3.
-# Pooled: the collapse on 40 of 57 seeds (33 of 47 fresh), "about two in three" in the text;
-# highest first on 37 of 57; the proxy's rise and its end above the truth on all 47 fresh
-# seeds (every block checked on the last 35).
+# A thirteenth (readings/ch30-reading13) ran 13168712, 78310054 and 59037031 (the proxy above
+# the truth in every block on all 3; its rise 0.547, 0.547 and 0.603): the collapse on
+# 59037031 only (true acceptance 0.000 at the end, from 0.081, highest in the first 5 steps);
+# 78310054 ended at 0.053, just above 0.05 (highest at step 10, 0.166), and 13168712 at 0.750,
+# its highest block the last.
+# Pooled: the collapse on 41 of 60 seeds (34 of 50 fresh), "about two in three" in the text;
+# highest first on 38 of 60; the proxy's rise and its end above the truth on all 50 fresh
+# seeds (every block checked on the last 38).
 @pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
                                         "to its last 5, and it stays above the grammar's in "
@@ -167,7 +175,7 @@ def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     assert len(blocks) == 8 and all(row[f"proxy {k[5:]}"] > row[k] for k in blocks), row
 
 
-@pytest.mark.claim(stated=(40, 57), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+@pytest.mark.claim(stated=(41, 60), text="ch30: GRPO rewarded by the judge ends (its last 5 "
                                         "steps) with true acceptance below 0.05")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
@@ -175,7 +183,7 @@ def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
     assert row["true 40"] < 0.05, row
 
 
-@pytest.mark.claim(stated=(37, 57), text="ch30: GRPO rewarded by the judge has its highest true "
+@pytest.mark.claim(stated=(38, 60), text="ch30: GRPO rewarded by the judge has its highest true "
                                         "acceptance in its first 5 steps")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_never_rises_first(seed):
@@ -208,6 +216,9 @@ def test_30_rl_against_the_judge_never_rises_first(seed):
 # The twelfth (readings/ch30-reading12) ran 9839734, 40653975 and 51298989: smallest spread
 # 30.0, 27.8 and 24.1, the last 1000 at most 1.78, 1.36 and 1.64, the last 300 at least 18.8,
 # 22.4 and 22.5.
+# The thirteenth (readings/ch30-reading13) ran 13168712, 78310054 and 59037031: smallest
+# spread 27.4, 29.7 and 28.1, the last 1000 at most 2.39, 1.94 and 1.48, the last 300 at least
+# 24.5, 23.3 and 30.4.
 THETA = np.array([-1.2, -0.6, -0.1, 0.3, 0.6, 1.0])
 THETA = THETA - THETA.mean()                     # the notebook's normalisation
 ORDERS, VOTES = 20, 4000
