@@ -43,6 +43,9 @@ FIXED = (4031,)                   # no notebook or stored table uses it
 # grammar's also on 73,037,644 and 75,202,932: DeltaNet and the hybrid beat softmax attention
 # on all four (so 19 of 20 each); linear − softmax +0.108 at the least (75,202,932), the
 # closest yet to the 0.1 claimed; the hybrid below DeltaNet on 90,388,225 (by 0.0004).
+# Fresh-seeds runs 19 and 20 (2026-11-28, benchmarks/results.md, ten seeds each): every claim
+# held but, on run 20's 1416916900, the key–key block's "within 25 %" (0.251: below, now a
+# count) and, on its 92,317,200, the hybrid's counted win over softmax attention.
 
 
 @functools.lru_cache(maxsize=None)
@@ -167,18 +170,44 @@ def test_trained_softmax_attention_reads_the_matching_pair(seed):
         (on_match, on_query)
 
 
-# Stated for the run of seed 31 (up to 19 %); 0.09–0.19 on the 5 stored seeds when written.
-# An untrained (Xavier) block is about 100 % off
-@pytest.mark.claim(stated="every", text="ch31: trained linear attention's scores are a scaled "
-                                        "identity on the keys: the key–key block of W_k W_qᵀ "
-                                        "is c·I within 25 % of its norm (N = 12), |c| > 0.5")
-@pytest.mark.parametrize("seed", seeds(*FIXED))
-def test_trained_linear_attention_scores_keys_by_a_scaled_identity(seed):
-    P = state_memory.train_recall("linear", 12, seed)[0].params
+@functools.lru_cache(maxsize=None)
+def key_key_block(seed):
+    """Trained linear attention's (N = 12) key–key block of W_k W_qᵀ against c·I: how far
+    off it is (a share of its norm) and c, its mean diagonal."""
+    P = state_memory.train_recall("linear", 12, seed)[0].params               # about 1 s
     kk = (P["W_k"] @ P["W_q"].T)[:8, :8]          # a pair's key features against the query's
     c = np.trace(kk) / 8
-    off = np.linalg.norm(kk - c * np.eye(8)) / np.linalg.norm(kk)
-    assert off < 0.25 and abs(c) > 0.5, (off, c)
+    return np.linalg.norm(kk - c * np.eye(8)) / np.linalg.norm(kk), c
+
+
+# Stated for the run of seed 31 (up to 19 %); 0.09–0.19 on the 5 stored seeds when written.
+# An untrained (Xavier) block is about 100 % off. Fresh-seeds run 20 (2026-11-28,
+# benchmarks/results.md) contradicted "within 25 %" on one of its ten seeds, 1416916900:
+# 0.251 off (c = −0.95, and its recall on the rescaled sum as on other seeds, +0.016 at
+# N = 12). Re-run with today's code on 36 seeds nobody chose (the first reading's recall
+# seeds 10,000,003 and 10,000,019; the second's 20,261,128, 31,313,131, 17,291,729,
+# 58,008,055; the third's 61,803,398, 14,142,135, 16,180,339, 10,000,021; the fourth's
+# 47,110,815, 29,384,756; the fifth's 74,636,316, 16,377,069; the sixth's 90,388,225,
+# 27,184,499; fresh-seeds runs 19 and 20, ten each), the other 35 gave 0.073–0.190. So
+# "within 25 %" is a claim of its own, stated as its count, 35 of 36; |c| > 0.5 held on all
+# 36 (0.95–1.18) and stays a claim for every seed.
+@pytest.mark.claim(stated=(35, 36), text="ch31: trained linear attention's scores are a "
+                                         "scaled identity on the keys: the key–key block of "
+                                         "W_k W_qᵀ is c·I within 25 % of its norm (N = 12; "
+                                         "35 of 36 seeds nobody chose)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_trained_linear_attention_scores_keys_by_a_scaled_identity(seed):
+    off, c = key_key_block(seed)
+    assert off < 0.25, (off, c)
+
+
+@pytest.mark.claim(stated="every", text="ch31: trained linear attention scales the keys' "
+                                        "dot product: the key–key block of W_k W_qᵀ has a "
+                                        "mean diagonal c with |c| > 0.5 (N = 12)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_trained_linear_attention_scales_the_keys_dot_product(seed):
+    off, c = key_key_block(seed)
+    assert abs(c) > 0.5, (off, c)
 
 
 @functools.lru_cache(maxsize=None)
