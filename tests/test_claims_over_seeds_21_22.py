@@ -143,15 +143,31 @@ def test_21_top_p_distinct_share_near_tau_1(seed):
 # all 98: τ = 0.5 below τ = 0.8 (by 0.003 or more); on the 97 whose greedy text held an
 # accepted sentence, greedy below the entropy (by 0.015 or more) and below τ = 0.5 (by
 # 0.0015 or more). On the 98th greedy's one text held no accepted sentence: its cost is
-# undefined (nan), and the claim is about accepted ones.
-@pytest.mark.claim(stated="every", text="ch21: bits rise from greedy to τ = 0.8; greedy's "
-                                        "accepted sentences, if any, below the entropy")
+# undefined (nan), and the claim is about accepted ones. The fresh-seeds run of 2026-11-28
+# (session 48) contradicted the greedy part on one of its ten seeds, 452144500: greedy's one
+# text held four accepted sentences (the birds sing, then the big dog(s) sing(s) three
+# times, the adjective a rarer form), 0.5637 bits against the entropy's 0.5497 and
+# τ = 0.5's 0.5379; τ = 0.5 was below τ = 0.8 there (0.5511), as on the run's other nine
+# seeds, where greedy held too. So the greedy part is a claim of its own, stated as its
+# count: 107 of 108 new models (the test passes on a model whose greedy text held no
+# accepted sentence: 106 of the 107 whose greedy text held one); τ = 0.5 below τ = 0.8
+# held on all 108.
+@pytest.mark.claim(stated=(107, 108), text="ch21: greedy's accepted sentences, if any, cost "
+                                           "fewer bits than the entropy and than τ = 0.5's "
+                                           "(107 of 108 new models)")
 @pytest.mark.parametrize("seed", seeds(31))
-def test_21_bits_rise_to_tau_0_8(seed):
+def test_21_bits_of_greedy_below_the_entropy(seed):
     _, _, b = decoding(seed)
     if not np.isnan(b["greedy"]):
-        assert b["greedy"] < min(H, b["τ=0.5"])
-    assert b["τ=0.5"] < b["τ=0.8"]
+        assert b["greedy"] < min(H, b["τ=0.5"]), (b["greedy"], H, b["τ=0.5"])
+
+
+@pytest.mark.claim(stated="every", text="ch21: τ = 0.5's accepted sentences cost fewer bits "
+                                        "than τ = 0.8's")
+@pytest.mark.parametrize("seed", seeds(31))
+def test_21_bits_rise_from_tau_0_5_to_0_8(seed):
+    _, _, b = decoding(seed)
+    assert b["τ=0.5"] < b["τ=0.8"], (b["τ=0.5"], b["τ=0.8"])
 
 
 # Held on all 98 new models, by 0.0001 bits on one of them (mean 0.021, sd 0.008): the
