@@ -152,3 +152,17 @@ def test_the_start_is_bounded_by_the_budget_not_the_per_cell_timeout(tmp_path):
     with Kernel(tmp_path, timeout=0.001, budget=600, memory=4096) as k:
         with pytest.raises(KernelGone, match="timed out"):
             k.request("import time; time.sleep(1)")
+
+
+def test_a_request_not_started_is_nudged_on_a_connection_of_its_own(tmp_path, monkeypatch):
+    """ipykernel 7 can leave a request unread until a NEW connection to its shell socket
+    wakes it (ipython/ipykernel#1554): CI's oldest stack sat 7 minutes on the report agent's
+    load while a kernel_info went every 5 s on the same connection. The nudge (NUDGE = 0 here,
+    so every request gets one) opens a client of its own, and the request still gets its
+    answer, the nudge's reply dropped."""
+    monkeypatch.setattr(kernel_module, "NUDGE", 0.0)
+    with Kernel(tmp_path, timeout=120, budget=600, memory=4096) as k:
+        assert k.request("x = 1 + 1") is None
+        assert k.request("raise ValueError('no')") == "ValueError: no"
+        assert k._nudgers, "no nudge was sent"
+        assert all(n.shell_channel.socket is not k.client.shell_channel.socket for n in k._nudgers)

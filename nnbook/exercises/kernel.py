@@ -50,11 +50,12 @@ _LIVE: set[int] = set()
 # says idle and sends no reply within this many seconds never will (a cell broke it, e.g.
 # replaced builtins.bool): the notebook ends now, not after the --timeout per cell.
 IDLE_GRACE = 10.0
-# ipykernel 7 (before its shell replies went through the socket's stream) can leave a request
-# unread in its shell socket, idle, until another message arrives (ipython/ipykernel#1554): CI's
-# oldest stack (7.3.0) once waited on the report agent's load so. A request the kernel has not
-# started (no "busy" for it on iopub) after this many seconds is followed by a kernel_info
-# request, whose arrival makes the kernel read both; its reply is dropped like any other.
+# ipykernel 7 can leave a request unread in its shell socket, idle, until a new connection to
+# that socket wakes it (ipython/ipykernel#1554): CI's oldest stack (7.3.0) waited on the report
+# agent's load so, twice. More requests on the same connection did not wake it (a kernel_info
+# every 5 s for 7 minutes, 2026-11-28). A request the kernel has not started (no "busy" for it
+# on iopub) after this many seconds is followed by a kernel_info request on a connection of its
+# own (`_nudge`), as a new client's would be; its reply is dropped with that connection.
 NUDGE = 5.0
 _STARTING = threading.Lock()
 # How many times a kernel that dies before the notebook's first cell is started. 3: a
@@ -77,6 +78,7 @@ class Kernel:
         self.marker = "nnbook-report-" + secrets.token_hex(8)
         self.codec = wire.Codec("R", self._function)
         self.failure: str | None = None
+        self._nudgers: list = []    # the connections _nudge opened
         home, work = folder / "home", folder / "work"
         for d in (home, work, folder / "tmp", folder / "run"):
             d.mkdir(exist_ok=True)
@@ -202,7 +204,7 @@ class Kernel:
                                  f"--timeout per cell); it may wait for input or loop forever, or "
                                  f"raise --timeout if it is only slow")
             if not self._busy and time.monotonic() > nudged + NUDGE:
-                kc.kernel_info()    # see NUDGE
+                self._nudge()       # see NUDGE
                 nudged = time.monotonic()
             ready = dict(poller.poll(200))
             try:
@@ -305,7 +307,22 @@ class Kernel:
     def _function(self, ref, name, source):
         return RemoteFunction(self, ref, name, source)
 
+    def _nudge(self) -> None:
+        """A kernel_info request on a new connection to the kernel's shell socket (NUDGE); the
+        connection stays open until close(), so that the request is surely sent."""
+        from jupyter_client import BlockingKernelClient
+        other = BlockingKernelClient()
+        other.load_connection_info(self.client.get_connection_info())
+        other.start_channels(iopub=False, stdin=False, hb=False, control=False)
+        self._nudgers.append(other)
+        other.kernel_info()
+
     def close(self) -> None:
+        for other in getattr(self, "_nudgers", ()):
+            try:
+                other.stop_channels()
+            except Exception:
+                pass
         try:
             if self.client is not None:
                 self.client.stop_channels()
