@@ -73,6 +73,8 @@ def nnbook_step(kind, size, dtype):
     model, x, y = model_and_data(kind, size, dtype)
     if kind == "block":
         layer = model.layers[0]
+        layer.training = True      # as fit sets it and as PyTorch's side runs (tm.train()):
+        # in inference a block's SwiGLU keeps only x, and a backward then recomputes its gate
 
         def step():
             layer.forward(x)
