@@ -41,7 +41,9 @@ def softmax(z, axis: int = -1):
     large inputs such as [1000, 1001] do not overflow (chapter 09).
 
     Shapes: z: any  →  the same shape, summing to 1 along ``axis``."""
-    z = _float(z)
+    z = np.asarray(z)
+    if z.dtype.kind != "f":                       # integers and booleans: float64
+        z = z.astype(np.float64)
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
     return e
@@ -232,8 +234,8 @@ class ReLU(Activation):
         return y
 
     def derivative(self, x):
-        x = _float(x)
-        return (x > 0).astype(x.dtype)
+        x = np.asarray(x)                         # 1 where x > 0, else 0, as floats
+        return (x > 0).astype(x.dtype if x.dtype.kind == "f" else np.float64)
 
     def _input_gradient(self, dy, need_dx=True, out=None):    # the fast pair's
         if not need_dx:

@@ -25,13 +25,6 @@ def positions(yp) -> int:
     return yp.size // yp.shape[-1]
 
 
-def _sums_to_one(rows) -> bool:
-    """Whether every row (last axis) sums to 1 within np.allclose's default tolerance for
-    atol=1e-3 (1e-3 + 1e-5), NaN counted as not: a sum and a max, without allclose's many
-    temporary arrays and calls."""
-    return bool(np.abs(rows.sum(axis=-1) - 1.0).max() <= 1e-3 + 1e-5)
-
-
 @register_class
 class CrossEntropy(Loss):
     """Mean over samples of −Σ_k y_k log ŷ_k.
@@ -157,8 +150,9 @@ class CrossEntropy(Loss):
     def check_targets(self, owner, yt):
         if yt.size == 0:
             return
-        if yt.min() < 0 or not _sums_to_one(yt):
-            bad = (yt < 0).any(axis=-1) | ~np.isclose(yt.sum(axis=-1), 1.0, atol=1e-3)
+        sums = yt.sum(axis=-1)           # each 1 within allclose's atol=1e-3 (NaN is not)
+        if yt.min() < 0 or not np.abs(sums - 1.0).max() <= 1e-3 + 1e-5:
+            bad = (yt < 0).any(axis=-1) | ~np.isclose(sums, 1.0, atol=1e-3)
             at = np.unravel_index(int(np.argmax(bad)), bad.shape)
             row = f"row {at[0]}" if len(at) == 1 else f"position {tuple(int(i) for i in at)}"
             raise ValueError(
@@ -172,8 +166,8 @@ class CrossEntropy(Loss):
             return
         if yp.min() < 0 or yp.max() > 1:
             not_probabilities(owner, self, yp, "some lie outside [0, 1]", "Softmax()")
-        if not _sums_to_one(yp):
-            sums = yp.sum(axis=-1)
+        sums = yp.sum(axis=-1)           # each 1 within allclose's atol=1e-3 (NaN is not)
+        if not np.abs(sums - 1.0).max() <= 1e-3 + 1e-5:
             bad = sums[~np.isclose(sums, 1.0, atol=1e-3)][0]
             raise ValueError(
                 f"{owner}: {self!r} expects each row of y_pred to be a distribution, but a "
@@ -223,5 +217,7 @@ class CrossEntropy(Loss):
         """∂L/∂z for p = softmax(z) over the last axis: (p − y)/n, n the positions the loss
         averages over: m rows (chapter 09), the m·T of a sequence's (m, T, V), or the kept
         ones with ``ignore_index`` (ignored positions get zero)."""
-        n, kept = self.counted(yt, p)
-        return (p - yt) / n if kept is None else (p - yt) * kept / n
+        if self.ignore_index is not None:             # only the kept positions count
+            n, kept = self.counted(yt, p)
+            return (p - yt) * kept / n
+        return (p - yt) / (p.size // p.shape[-1])     # n = m rows (or m·T positions)

@@ -64,7 +64,10 @@ def prepare_x(model, x, owner, dtype=None):
         raise ValueError(f"Sequential.{owner}: got the scalar {x.item()!r}, but the model "
                          f"takes batches such as {('m',) + tuple(model.sample_shape() or ('…',))}."
                          f" Pass an array with one row per sample.")
-    x = model_input(model, x, dtype).view()   # a view: the user's own array stays writeable
+    dtype = model.dtype if dtype is None else dtype
+    if x.dtype.kind == "f" and x.dtype != dtype:  # floats in the model's dtype (ids stay ints)
+        x = x.astype(dtype)
+    x = x.view()                       # a view: the user's own array stays writeable
     x.flags.writeable = False          # a layer that writes into its input cannot touch the data
     return x
 

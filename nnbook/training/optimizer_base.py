@@ -96,8 +96,10 @@ class Optimizer:
             update(p, g, st)
 
     def _triples(self, pairs) -> list:
-        """(parameter, gradient, its buffers) for each pair; the buffers of every new
-        parameter are made together (``_new_states``). Kept for the next step when ``pairs``
+        """(parameter, gradient, its buffers) for each pair. A parameter's first step makes
+        its buffers, those of every new parameter together: the scratch ``tmp`` and the
+        arrays ``_buffer_names`` names, zeros of its shape cut from one allocation, and the
+        counters ``_counters`` gives, at their start. Kept for the next step when ``pairs``
         is a tuple (``train_step``'s)."""
         state, triples, new, made = self._state, [], [], []
         for p, g in pairs:
@@ -107,20 +109,13 @@ class Optimizer:
                 new.append(p)
                 made.append(st)
             triples.append((p, g, st))
-        if new:
-            self._new_states(new, made)
+        if new:                                      # the new parameters' buffers
+            names = ("tmp",) + self._buffer_names
+            for st, zeros in zip(made, aligned_zeros(new, len(names))):
+                st.update(zip(names, zeros))
+                st.update(self._counters)
         self._ready = (pairs, triples, state) if isinstance(pairs, tuple) else None
         return triples
-
-    def _new_states(self, params, states) -> None:
-        """Fill the ``{"p": p}`` of each of ``params`` with its buffers: the scratch ``tmp``
-        and the arrays ``_buffer_names`` names, zeros of ``p``'s shape cut from one
-        allocation for all of them, and the counters ``_counters`` gives, at their start."""
-        names = ("tmp",) + self._buffer_names()
-        arrays = aligned_zeros(params, len(names))
-        for st, zeros in zip(states, arrays):
-            st.update(zip(names, zeros))
-            st.update(self._counters)
 
     def reset(self) -> None:
         """Forget all buffers (momentum, moments) and the step count."""
@@ -160,6 +155,7 @@ class Optimizer:
             st[name] = aligned_like(p)
         return st[name]
 
+    _buffer_names: tuple = ()    # the arrays each parameter keeps besides tmp (Adam's m, v)
     _counters: dict = {}         # per-parameter counts and their start (Adam's step t: 0)
     _loop_skips_update = False   # set for each subclass by __init_subclass__
 
@@ -173,10 +169,6 @@ class Optimizer:
         where = {name: next(i for i, c in enumerate(mro) if name in c.__dict__)
                  for name in ("_update", "_update_all")}
         cls._loop_skips_update = where["_update"] < where["_update_all"]
-
-    def _buffer_names(self) -> tuple:
-        """The arrays each parameter keeps besides ``tmp``, by name (Adam's m and v)."""
-        return ()
 
     def _update(self, p, g, st) -> None:
         raise NotImplementedError
@@ -220,26 +212,26 @@ class Optimizer:
                 raise ValueError(f"{owner}.set_state: unexpected key {key!r} for {len(params)} "
                                  f"parameters; expected 'iterations' and 'param<i>.<buffer>'.")
             found.setdefault(int(match[1]), {})[match[2]] = value
-        new = {}
-        states = [{"p": params[i]} for i in found]
-        self._new_states([params[i] for i in found], states)
-        for (i, values), st in zip(found.items(), states):
+        expected = set(self._buffer_names) | set(self._counters)
+        for i, values in found.items():              # every entry checked before any is used
             p = params[i]
-            if set(values) != set(st) - {"p", "tmp"}:
+            if set(values) != expected:
                 raise ValueError(f"{owner}.set_state: parameter {i} has buffers {sorted(values)}, "
-                                 f"expected {sorted(set(st) - {'p', 'tmp'})}. Was the state "
+                                 f"expected {sorted(expected)}. Was the state "
                                  f"saved by an optimizer with another configuration?")
+            for name in self._buffer_names:
+                shape = np.shape(values[name])
+                if shape != p.shape:
+                    raise ValueError(f"{owner}.set_state: buffer param{i}.{name} has shape "
+                                     f"{shape}, expected {p.shape} (the parameter's).")
+        self._state = {}                             # then made as on a first step, and filled
+        made = self._triples([(params[i], None) for i in found])
+        for values, (_, _, st) in zip(found.values(), made):
             for name, value in values.items():
-                if isinstance(st[name], np.ndarray):
-                    value = np.asarray(value)
-                    if value.shape != p.shape:
-                        raise ValueError(f"{owner}.set_state: buffer param{i}.{name} has shape "
-                                         f"{value.shape}, expected {p.shape} (the parameter's).")
-                    st[name][...] = value
-                else:
+                if name in self._counters:
                     st[name] = int(value)
-            new[id(p)] = st
-        self._state, self._ready = new, None
+                else:
+                    st[name][...] = value
         self.iterations = int(state["iterations"])
 
     def get_config(self) -> dict:

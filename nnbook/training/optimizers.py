@@ -47,7 +47,8 @@ class SGD(Optimizer):
                              "Pass e.g. SGD(lr=0.01, momentum=0.9, nesterov=True).")
         self.nesterov = bool(nesterov)
 
-    def _buffer_names(self):
+    @property
+    def _buffer_names(self):                      # the velocity, with momentum
         return ("v",) if self.momentum else ()
 
     def _update_all(self, triples):
@@ -111,7 +112,8 @@ class RMSProp(Optimizer):
             raise ValueError(f"RMSProp: expected centered True or False, got {centered!r}.")
         self.centered = bool(centered)
 
-    def _buffer_names(self):
+    @property
+    def _buffer_names(self):                      # v; b with momentum; ḡ when centered
         return ("v",) + ("b",) * bool(self.momentum) + ("g_avg",) * self.centered
 
     def _update(self, p, g, st):
@@ -173,10 +175,8 @@ class Adam(Optimizer):
         self.beta2 = fraction("Adam", "beta2", beta2)
         self.eps = positive("Adam", "eps", eps)
 
+    _buffer_names = ("m", "v")                    # the moments
     _counters = {"t": 0}                          # the steps this parameter has taken
-
-    def _buffer_names(self):
-        return ("m", "v")
 
     def _update_all(self, triples):
         """Adam's step on every (parameter, gradient, buffers) in one loop."""
