@@ -75,16 +75,29 @@ def test_09_squares_do_not_trail_the_raw_coordinates(seed):
 
 
 @pytest.mark.claim(stated="every", text="ch09: over ten seeds, cross-entropy ahead over the "
-                                        "last 10 epochs on at least 9, lower in mean, ahead "
-                                        "at the last epoch on most")
+                                        "last 10 epochs on at least 9, ahead at the last "
+                                        "epoch on most")
 @pytest.mark.parametrize("seed", seeds(POOL_START))
 def test_09_cross_entropy_ahead_over_the_last_10_epochs(seed):
     rows = [spiral_classifier.loss_run(s) for s in range(seed, seed + 10)]
     # ahead on each of the chapter's ten seeds, but on 299 of 300 new ones (behind by
     # 0.014 in the pool from 1880228100): the pool of ten allows one
     assert sum(r["CE last 10"] > r["MSE last 10"] for r in rows) >= 9
-    assert np.mean([r["CE xent 10"] for r in rows]) < np.mean([r["MSE xent 10"] for r in rows])
     assert sum(r["CE last"] > r["MSE last"] for r in rows) > len(rows) / 2
+
+
+# Stated with the claim above for every pool until the twenty-first fresh run (2026-11-28):
+# in the pool from 549118700 cross-entropy's predictions had the mean cross-entropy 0.8164
+# over the last 10 epochs against mean squared error's 0.8145 (its runs swing: 0.59 to
+# 1.11 there). Re-run on 200 new pools of ten (from 2,100,000,000 by 10): lower on all 200,
+# by 0.047 at the least. So 209 of 210 pools nobody chose; chapter 09 says so.
+@pytest.mark.claim(stated=(209, 210), text="ch09: over ten seeds, cross-entropy's predictions "
+                                           "have the lower mean cross-entropy over the last "
+                                           "10 epochs (209 of 210 pools nobody chose)")
+@pytest.mark.parametrize("seed", seeds(POOL_START))
+def test_09_cross_entropy_has_the_lower_mean_cross_entropy(seed):
+    rows = [spiral_classifier.loss_run(s) for s in range(seed, seed + 10)]
+    assert np.mean([r["CE xent 10"] for r in rows]) < np.mean([r["MSE xent 10"] for r in rows])
 
 
 # -- chapter 10: scaled against byte inputs; the dense network and the CNN --------------
