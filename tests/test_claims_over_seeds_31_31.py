@@ -45,7 +45,10 @@ FIXED = (4031,)                   # no notebook or stored table uses it
 # closest yet to the 0.1 claimed; the hybrid below DeltaNet on 90,388,225 (by 0.0004).
 # Fresh-seeds runs 19 and 20 (2026-11-28, benchmarks/results.md, ten seeds each): every claim
 # held but, on run 20's 1416916900, the key–key block's "within 25 %" (0.251: below, now a
-# count) and, on its 92,317,200, the hybrid's counted win over softmax attention.
+# count) and, on its 92,317,200, the hybrid's counted win over softmax attention. Run 21
+# (2026-11-28): every claim held but the hybrid's win again, on 798,546,200. Pooled with the
+# readings' 20, over the 50 seeds nobody chose (run 19 ran the two as one claim, which held on
+# all ten): DeltaNet beat softmax attention on 49, the hybrid on 47.
 
 
 @functools.lru_cache(maxsize=None)
@@ -237,8 +240,8 @@ def test_linear_attention_trails_every_mixer_on_the_grammar(seed):
 # but fresh seed 58,008,055 reversed them (0.920 against 0.917 bits/char; 7 of 8 fresh seeds
 # kept it), and 4 of the fifth reading's 16 did, and 1 of the sixth's 4, so the chapter calls
 # it within the spread
-@pytest.mark.claim(stated=(19, 20), text="ch31: in chapter 20's model on the grammar, "
-                                         "DeltaNet blocks beat softmax attention (19 of 20 "
+@pytest.mark.claim(stated=(49, 50), text="ch31: in chapter 20's model on the grammar, "
+                                         "DeltaNet blocks beat softmax attention (49 of 50 "
                                          "seeds nobody chose)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_deltanet_beats_softmax_attention_on_the_grammar(seed):
@@ -246,9 +249,9 @@ def test_deltanet_beats_softmax_attention_on_the_grammar(seed):
     assert r["DeltaNet"] < r["softmax"], r
 
 
-@pytest.mark.claim(stated=(19, 20), text="ch31: in chapter 20's model on the grammar, the "
+@pytest.mark.claim(stated=(47, 50), text="ch31: in chapter 20's model on the grammar, the "
                                          "hybrid (DeltaNet, then softmax) beats softmax "
-                                         "attention (19 of 20 seeds nobody chose)")
+                                         "attention (47 of 50 seeds nobody chose)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_hybrid_beats_softmax_attention_on_the_grammar(seed):
     r = grammar(seed)
