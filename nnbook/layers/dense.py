@@ -32,9 +32,11 @@ class Dense(Layer):
     ``W_notes = W.T`` of shape (n_out, n_in); the row form here handles a
     whole batch with one matrix product. On a sequence (m, T, n_in) every
     step is a row of that product: ``y[:, t] = x[:, t] @ W + b``. Backward:
-    ``∂E/∂W = Xᵀ ∂E/∂Y``, ``∂E/∂b = Σ_rows ∂E/∂Y``, ``∂E/∂X = ∂E/∂Y Wᵀ``. The
-    products are ``nnbook.kernels``' (``dense_matmul``: in blocks of rows on many
-    rows, the same values, faster).
+    ``∂E/∂W = Xᵀ ∂E/∂Y``, ``∂E/∂b = Σ_rows ∂E/∂Y``, ``∂E/∂X = ∂E/∂Y Wᵀ``.
+    ``forward`` and ``backward`` on a batch are those lines as written; the fast pair
+    that a planned step calls (``_affine``, ``_gradients``) and the sequences' rows run
+    the same products through ``nnbook.kernels``' ``dense_matmul`` (in blocks of rows on
+    many rows: the same values, faster; tests/test_kernels_products.py).
 
     Args:
         n_in, n_out: input and output sizes (≥ 1).
@@ -83,7 +85,7 @@ class Dense(Layer):
         if x.dtype != W.dtype:                        # float32 layer, float64 data: as Keras
             x = x.astype(W.dtype)
         self._x = x                                   # (m, n_in), kept for backward
-        z = dense_matmul(x, W)                        # (m, n_out) = X W
+        z = x @ W                                     # (m, n_out) = X W
         z += self.params["b"]
         return z
 
@@ -97,9 +99,9 @@ class Dense(Layer):
             return self._backward_rows(dy, need_dx)
         if dy.shape != (x.shape[0], self.n_out):
             self._bad_dy(dy, (x.shape[0], self.n_out))
-        dense_matmul_t(x, dy, self.grads["W"])          # (n_in, n_out) = Xᵀ dY
+        np.matmul(x.T, dy, out=self.grads["W"])       # (n_in, n_out) = Xᵀ dY
         np.add.reduce(dy, axis=0, out=self.grads["b"])  # (n_out,): summed over the batch
-        return dense_matmul(dy, W.T) if need_dx else None           # (m, n_in) = dY Wᵀ
+        return dy @ W.T if need_dx else None          # (m, n_in) = dY Wᵀ
 
     def _affine(self, x, out=None):
         """``forward`` without its checks, for a checked (m, n_in) batch of the layer's dtype
@@ -122,7 +124,10 @@ class Dense(Layer):
         (M, n_in) matrix, M = m·…, so one product serves every step (as Keras' Dense)."""
         if x.shape[-1] != self.n_in:
             self._bad_input(x)
-        z = self.forward(x.reshape(-1, self.n_in))    # (M, n_out); keeps the (M, n_in) rows
+        X = x.reshape(-1, self.n_in)                  # (M, n_in)
+        if X.dtype != self.params["W"].dtype:
+            X = X.astype(self.params["W"].dtype)
+        z = self._affine(X)                           # (M, n_out); keeps the (M, n_in) rows
         self._rows = (x.shape, self._x)
         return z.reshape(x.shape[:-1] + (self.n_out,))             # (m, …, n_out)
 
@@ -134,7 +139,7 @@ class Dense(Layer):
         dy = np.asarray(dy, dtype=self.params["W"].dtype)
         if dy.shape != shape[:-1] + (self.n_out,):
             self._bad_dy(dy, shape[:-1] + (self.n_out,))
-        dx = self.backward(dy.reshape(-1, self.n_out), need_dx)     # (M, n_in) or None
+        dx = self._gradients(dy.reshape(-1, self.n_out), need_dx)   # (M, n_in) or None
         return None if dx is None else dx.reshape(shape)           # (m, …, n_in)
 
     def fast_path(self, input_shape, dtype):

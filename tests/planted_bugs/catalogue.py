@@ -57,8 +57,8 @@ BUGS = [
     bug("dense-dx-w-not-transposed", ["03"],
         "Dense's input gradient uses dy @ W instead of dy @ Wᵀ.",
         "exercise 03.1: 'W is not transposed: dx = dy @ W.T' (the notes' column form carried over)",
-        [("nnbook/layers/dense.py", "return dense_matmul(dy, W.T) if need_dx else None",
-          "return dense_matmul(dy, W.T.T) if need_dx else None")],
+        [("nnbook/layers/dense.py", "return dy @ W.T if need_dx else None",
+          "return dy @ W.T.T if need_dx else None")],
         ["03_multi_neuron_backprop.ipynb"], ["tests/test_layers_dense.py"]),
     bug("dense-db-averaged", ["03", "04"],
         "Dense's bias gradient is averaged over the batch instead of summed (1/m applied twice).",
@@ -105,8 +105,9 @@ BUGS = [
         "ReLU's derivative tests its output y = max(0, x) with ≥ 0, always true, so every "
         "gradient passes.",
         "learner mistake: ReLU's derivative tested on the output with ≥ (0 at x ≤ 0 is lost)",
-        [(ACT, "        return (x > 0).astype(x.dtype)",
-               "        return (self.function(x) >= 0).astype(x.dtype)")],
+        [(ACT, "        return (x > 0).astype(x.dtype if x.dtype.kind == \"f\" else np.float64)",
+               "        return (self.function(x) >= 0).astype(x.dtype if x.dtype.kind == \"f\" "
+               "else np.float64)")],
         ["06_deep_networks.ipynb"], ["tests/test_layers_activations.py"]),
 
     # Part II — chapters 07–10 -----------------------------------------------------------
@@ -137,8 +138,8 @@ BUGS = [
     bug("ce-fused-no-1-over-m", ["09"],
         "The fused softmax + cross-entropy gradient ŷ − y is not divided by m.",
         "issue 54: 'the fused cross-entropy gradient only by chapter 09'; the missing 1/m",
-        [("nnbook/training/crossentropy.py", "return (p - yt) / n if kept is None else",
-          "return (p - yt) if kept is None else")],
+        [("nnbook/training/crossentropy.py", "return (p - yt) / (p.size // p.shape[-1])",
+          "return (p - yt)")],
         ["09_softmax.ipynb"], ["tests/test_training_losses_fused.py"]),
     bug("accuracy-argmax-axis", ["10"],
         "nb.metrics.accuracy takes each column's argmax (over the samples) instead of each row's.",
