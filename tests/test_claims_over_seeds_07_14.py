@@ -59,15 +59,17 @@ def test_08_pooled_edge_filters_beat_chance_and_are_mostly_horizontal(seed):
 # draws (the multiples of 100 from 9,100,100 to 9,130,000): the squares reached 0.9 on 298
 # (0.853 at the lowest) and were ahead of the raw coordinates or level on 295; both on
 # 294. Chapter 09 says the counts; its own 8 draws (range(8)) are checked in the notebook.
-@pytest.mark.claim(stated=(298, 300), text="ch09: the squares learn the spirals (>= 0.9 held "
-                                           "out; 298 of 300 new draws)")
+# The forty-ninth reading's four fresh draws (75517675, 15665367, 20625790, 20254473) held
+# both (squares 0.933 to 1.0, raw 0.880 to 0.920): 302 and 299 of 304.
+@pytest.mark.claim(stated=(302, 304), text="ch09: the squares learn the spirals (>= 0.9 held "
+                                           "out; 302 of 304 new draws)")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_09_squares_learn_the_spirals(seed):
     assert spiral_classifier.features_run(seed)["with squares"] >= 0.9
 
 
-@pytest.mark.claim(stated=(295, 300), text="ch09: the squares never trail the raw "
-                                           "coordinates (295 of 300 new draws)")
+@pytest.mark.claim(stated=(299, 304), text="ch09: the squares never trail the raw "
+                                           "coordinates (299 of 304 new draws)")
 @pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
 def test_09_squares_do_not_trail_the_raw_coordinates(seed):
     r = spiral_classifier.features_run(seed)
@@ -80,8 +82,9 @@ def test_09_squares_do_not_trail_the_raw_coordinates(seed):
 @pytest.mark.parametrize("seed", seeds(POOL_START))
 def test_09_cross_entropy_ahead_over_the_last_10_epochs(seed):
     rows = [spiral_classifier.loss_run(s) for s in range(seed, seed + 10)]
-    # ahead on each of the chapter's ten seeds, but on 299 of 300 new ones (behind by
-    # 0.014 in the pool from 1880228100): the pool of ten allows one
+    # ahead on each of the chapter's ten seeds, but on 339 of 340 new ones (behind by
+    # 0.014 in the pool from 1880228100): the pool of ten allows one. Its rate per seed is
+    # the next test's
     assert sum(r["CE last 10"] > r["MSE last 10"] for r in rows) >= 9
     assert sum(r["CE last"] > r["MSE last"] for r in rows) > len(rows) / 2
 
@@ -90,14 +93,43 @@ def test_09_cross_entropy_ahead_over_the_last_10_epochs(seed):
 # in the pool from 549118700 cross-entropy's predictions had the mean cross-entropy 0.8164
 # over the last 10 epochs against mean squared error's 0.8145 (its runs swing: 0.59 to
 # 1.11 there). Re-run on 200 new pools of ten (from 2,100,000,000 by 10): lower on all 200,
-# by 0.047 at the least. So 209 of 210 pools nobody chose; chapter 09 says so.
-@pytest.mark.claim(stated=(209, 210), text="ch09: over ten seeds, cross-entropy's predictions "
+# by 0.047 at the least. So 209 of 210 pools nobody chose; the forty-ninth reading's four
+# pools (from 75517675, 15665367, 20625790, 20254473) held it too, 0.551 to 0.691 against
+# 0.807 to 0.821: 213 of 214. Chapter 09 says so.
+@pytest.mark.claim(stated=(213, 214), text="ch09: over ten seeds, cross-entropy's predictions "
                                            "have the lower mean cross-entropy over the last "
-                                           "10 epochs (209 of 210 pools nobody chose)")
+                                           "10 epochs (213 of 214 pools nobody chose)")
 @pytest.mark.parametrize("seed", seeds(POOL_START))
 def test_09_cross_entropy_has_the_lower_mean_cross_entropy(seed):
     rows = [spiral_classifier.loss_run(s) for s in range(seed, seed + 10)]
     assert np.mean([r["CE xent 10"] for r in rows]) < np.mean([r["MSE xent 10"] for r in rows])
+
+
+# Per seed, the count chapter 09 quotes ("ahead on 339 of 340 new seeds"): 299 of 300
+# before, then the forty-ninth reading's 40 seeds (its four pools above), ahead on all 40
+# by 0.053 at the least. The pooled test above allows one seed behind in ten; this one
+# lets a fresh run judge the rate itself.
+@pytest.mark.claim(stated=(339, 340), text="ch09: cross-entropy ahead in accuracy over the "
+                                           "last 10 epochs (339 of 340 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
+def test_09_cross_entropy_ahead_over_the_last_10_epochs_per_seed(seed):
+    r = spiral_classifier.loss_run(seed)
+    assert r["CE last 10"] > r["MSE last 10"]
+
+
+# Section 8's reading of the swings: mean squared error's accuracy swings less than
+# cross-entropy's over the last 10 epochs at α = 0.5 (0.058 to 0.196 against 0.182 to 0.502
+# on the forty-ninth reading's 40 seeds), and at α = 0.1 cross-entropy's swing is below its
+# own at 0.5 (0.040 to 0.164): both on 40 of 40; on the chapter's ten seeds too (asserted
+# there for the first).
+@pytest.mark.claim(stated=(40, 40), text="ch09: MSE's accuracy swings less than cross-"
+                                         "entropy's, and α = 0.1 calms cross-entropy's "
+                                         "(40 of 40 new seeds)")
+@pytest.mark.parametrize("seed", seeds(*NEW_SEEDS))
+def test_09_mse_steadier_and_a_smaller_rate_calms_cross_entropy(seed):
+    r, slow = spiral_classifier.loss_run(seed), spiral_classifier.loss_run(seed, lr=0.1)
+    assert r["MSE swing"] < r["CE swing"]
+    assert slow["CE swing"] < r["CE swing"]
 
 
 # -- chapter 10: scaled against byte inputs; the dense network and the CNN --------------

@@ -56,7 +56,7 @@ def loss_run(seed, epochs=80, lr=0.5):
     same batches, plain SGD(0.5) for 80 epochs, once with MSE and once with cross-entropy.
     Returns each loss's training accuracy at the last epoch and averaged over the last 10
     epochs, the cross-entropy of its predictions averaged over the last 10 epochs, and
-    the cross-entropy run's accuracy swing (max − min) over its last 10 epochs."""
+    its accuracy swing (max − min) over its last 10 epochs."""
     rng = np.random.default_rng(seed)
     X_tr, _, y_tr, _ = spirals_split(rng)
     F, Y = squared_features(X_tr), one_hot(y_tr, 3)
@@ -75,6 +75,5 @@ def loss_run(seed, epochs=80, lr=0.5):
         result[f"{name} last"] = acc[-1]
         result[f"{name} last 10"] = np.mean(acc[-10:])
         result[f"{name} xent 10"] = np.mean(xent[-10:])
-        if name == "CE":
-            result["CE swing"] = np.max(acc[-10:]) - np.min(acc[-10:])
+        result[f"{name} swing"] = np.max(acc[-10:]) - np.min(acc[-10:])
     return result
