@@ -155,5 +155,7 @@ def test_softmax_backward_applies_the_jacobian_per_sample():
 def test_softmax_has_no_elementwise_derivative():
     with pytest.raises(ValueError, match=r"Softmax\(\): softmax is not elementwise.*jacobian"):
         nb.Softmax().derivative(np.zeros(3))
-    with pytest.raises(ValueError, match=r"Softmax\(\): expected an array with a class axis, got a scalar"):
+    with pytest.raises(ValueError, match=r"Softmax\(\)/softmax\(\): expected an array with a class axis, got a scalar"):
         nb.Softmax().forward(1.0)
+    with pytest.raises(ValueError, match=r"softmax\(\): expected an array with a class axis"):
+        nb.softmax(2.0)

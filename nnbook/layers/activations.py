@@ -42,6 +42,9 @@ def softmax(z, axis: int = -1):
 
     Shapes: z: any  →  the same shape, summing to 1 along ``axis``."""
     z = np.asarray(z)
+    if z.ndim < 1:
+        raise ValueError("Softmax()/softmax(): expected an array with a class axis, got a "
+                         "scalar; pass the scores as an array of shape (k,) or (m, k).")
     if z.dtype.kind != "f":                       # integers and booleans: float64
         z = z.astype(np.float64)
     e = np.exp(z - z.max(axis=axis, keepdims=True))
@@ -255,10 +258,7 @@ class Softmax(Activation):
     Chapter 09.
     """
 
-    def function(self, x):
-        if np.asarray(x).ndim < 1:
-            raise ValueError("Softmax(): expected an array with a class axis, got a scalar.")
-        return softmax(x, axis=-1)
+    function = staticmethod(softmax)              # f is chapter 09's softmax, over the last axis
 
     def _apply(self, x, out=None):                # the fast pair's: softmax, into out
         if x.ndim < 1:
