@@ -384,6 +384,30 @@ def test_set_state_errors():
         nb.Adam().set_state([w], state)
 
 
+def test_a_refused_state_leaves_the_optimizer_as_it_was():
+    """set_state reads every value before it touches the state: a bad buffer or count is a
+    ValueError naming its key, and the next step is the step it would have been."""
+    rng = np.random.default_rng(5)
+    w, g = rng.standard_normal(3), rng.standard_normal(3)
+    opt = nb.Adam(lr=0.1)
+    for _ in range(2):
+        opt.step([(w, g)])
+    good = opt.get_state([w])
+    twin_w, twin = w.copy(), nb.Adam(lr=0.1)
+    twin.set_state([twin_w], good)
+    for key, bad, msg in (("param0.m", np.array(["a", "b", "c"]), r"param0\.m is .*not numbers"),
+                          ("param0.t", np.array([1, 2]), r"param0\.t has shape \(2,\)"),
+                          ("iterations", "many", r"iterations is 'many'")):
+        with pytest.raises(ValueError, match=r"Adam\.set_state: " + msg):
+            opt.set_state([w], {**good, key: bad})
+        assert opt.iterations == 2 and opt.get_state([w]).keys() == good.keys()
+    opt.step([(w, g)])
+    twin.step([(twin_w, g)])
+    np.testing.assert_array_equal(w, twin_w)
+    for k, v in twin.get_state([twin_w]).items():
+        np.testing.assert_array_equal(v, opt.get_state([w])[k])
+
+
 def test_other_spellings_name_nnbooks():
     # learning_rate= is accepted (tests/test_training_optimizer_base.py); Keras' other names are not
     with pytest.raises(ValueError, match=r"Adam: got beta_1=0\.8 \(Keras' spelling\); nnbook writes beta1=0\.8\."):

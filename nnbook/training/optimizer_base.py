@@ -224,15 +224,19 @@ class Optimizer:
                 if shape != p.shape:
                     raise ValueError(f"{owner}.set_state: buffer param{i}.{name} has shape "
                                      f"{shape}, expected {p.shape} (the parameter's).")
-        self._state = {}                             # then made as on a first step, and filled
+                values[name] = _number(owner, f"param{i}.{name}", values[name], p.dtype)
+            for name in self._counters:
+                values[name] = _count(owner, f"param{i}.{name}", values[name])
+        iterations = _count(owner, "iterations", state["iterations"])
+        self._state = {}                  # every value read: made as on a first step, filled
         made = self._triples([(params[i], None) for i in found])
         for values, (_, _, st) in zip(found.values(), made):
             for name, value in values.items():
                 if name in self._counters:
-                    st[name] = int(value)
+                    st[name] = value
                 else:
                     st[name][...] = value
-        self.iterations = int(state["iterations"])
+        self.iterations = iterations
 
     def get_config(self) -> dict:
         cfg = {"lr": self.lr}
@@ -279,3 +283,22 @@ class Optimizer:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+def _number(owner, key, value, dtype):
+    """``value`` as an array of ``dtype`` for ``set_state``, or a ValueError naming the key
+    (read before the optimizer's state is touched: a refused state leaves it as it was)."""
+    try:
+        return np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError):
+        raise ValueError(f"{owner}.set_state: {key} is {value!r}, not numbers of "
+                         f"{np.dtype(dtype)}; pass what get_state(params) returned.") from None
+
+
+def _count(owner, key, value) -> int:
+    """A step count for ``set_state`` (one integer), or a ValueError naming the key."""
+    count = _number(owner, key, value, np.int64)
+    if count.ndim != 0:
+        raise ValueError(f"{owner}.set_state: {key} has shape {count.shape}, expected one "
+                         f"integer (a step count); pass what get_state(params) returned.")
+    return int(count)
