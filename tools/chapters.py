@@ -880,7 +880,7 @@ CHAPTERS = [
                 E("recall_capacity", "state",
                   Slider("N", "16", "N = 16 pairs, state 8 × 8, share of the values lost: "
                                     "best state 0.500", "imports")),),
-            tables=("31_grammar", "31_trained_recall"),
+            tables=("31_grammar", "31_long_brackets", "31_trained_recall"),
             # the notebook's run is state_memory.grammar_bits(31); `row` has every column. It
             # asserts the row on the NumPy and BLAS that made the table, the only stack where
             # tests/test_experiments.py would re-run it too
@@ -903,7 +903,8 @@ CHAPTERS = [
                     "between it and the ceiling); chapter 20's model with each mixer "
                     '(`TransformerBlock(mixer=)`) on the grammar against the window bound, over seeds '
                     '(DeltaNet and the hybrid below softmax, linear last, on one budget; no model learns bracket '
-                    'matching there); the memory a softmax, a DeltaNet and a hybrid model keep per '
+                    'matching there, nor with 64-character windows, where softmax is above DeltaNet '
+                    'and the hybrid at closing brackets near and far, over 5 stored seeds); the memory a softmax, a DeltaNet and a hybrid model keep per '
                     'token while writing, counted.'),
             names=("nb.LinearAttention", "nb.DeltaNet", "nb.TransformerBlock",
                    "nb.diagrams.state_write", "nb.explore.recall_capacity",

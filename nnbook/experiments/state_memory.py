@@ -1,7 +1,8 @@
 """Chapter 31's experiments over seeds: recall from a d × d state written by the Hebbian sum
 (linear attention), by the delta rule (DeltaNet) and by trained layers (softmax attention,
-linear attention, DeltaNet) against the best state's projection ceiling; and chapter 20's
-model on the grammar with each kind of mixer (softmax, linear, DeltaNet, a hybrid).
+linear attention, DeltaNet) against the best state's projection ceiling; chapter 20's
+model on the grammar with each kind of mixer (softmax, linear, DeltaNet, a hybrid); and three
+of those on windows of 64 characters, scored at the closing brackets near and far.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from ..training import MSE, Adam
 from .modern_block import BITS, D_MODEL, V, loss_per_char, setup, target_sets, train_model
 
 __all__ = ["delta_write", "write_all", "recall_shares", "KINDS", "grammar_bits",
-           "closing_brackets",
+           "closing_brackets", "long_brackets", "long_brackets_all", "BRACKET_SETS",
            "recall_batch", "recall_layer", "train_recall", "trained_recall", "LAYERS",
            "RECALL_NS", "TABLES"]
 
@@ -91,11 +92,12 @@ def grammar_bits(seed, models=None):
     return row
 
 
-def closing_brackets(seed, T=16):
+def closing_brackets(seed, T=16, data=None):
     """Each closing bracket among the held-out targets of ``grammar_bits(seed)``: how many
     characters back its opening bracket is, and whether that lies inside the target's window
-    of T characters (where a model that reads the window can see it). Two arrays over them."""
-    data = setup(seed, T)
+    of T characters (where a model that reads the window can see it). Two arrays over them,
+    in the order of ``target_sets(...)[")"]``. ``data``: ``setup(seed, T)`` if made already."""
+    data = setup(seed, T) if data is None else data
     text, y = data["val"].text, data["y_val"]
     opener, stack = np.full(len(text), -1), []
     for i, ch in enumerate(text):
@@ -107,6 +109,40 @@ def closing_brackets(seed, T=16):
     index = starts + np.arange(T) + 1                               # text index of each target
     close = target_sets(data["val"], y)[")"]
     return (index - opener[index])[close], (opener[index] >= starts)[close]
+
+
+#: the closing brackets of ``long_brackets``, by how far back their opening bracket is; the
+#: grammar's shortest bracket closes 9 characters after it opens
+BRACKET_SETS = {"near": (9, 16), "far": (17, None)}
+
+
+def long_brackets(seed, T=64, kinds=("softmax", "DeltaNet")):
+    """Held-out bits per character at the closing brackets, split by how far back the opening
+    bracket is (``BRACKET_SETS``: 9 to 16 characters, or more than 16 but inside the window),
+    of chapter 20's model with the mixers of each of ``kinds``, trained on windows of ``T``
+    characters (chapter 20's 50 batches of 32 windows and 4 epochs, so each step reads T/16
+    times the text of ``grammar_bits``), beside the best window model and the grammar on the
+    same targets; with each set's count and every target's bits per character."""
+    data = setup(seed, T)
+    distance, inside = closing_brackets(seed, T, data)
+    close = target_sets(data["val"], data["y_val"])[")"]
+    masks = {name: inside & (distance >= lo) & (True if hi is None else distance <= hi)
+             for name, (lo, hi) in BRACKET_SETS.items()}
+    row = {f"n {name}": float(m.sum()) for name, m in masks.items()}
+    nlls = {name: loss_per_char(train_model(kind_layers(KINDS[name]), data, seed),
+                                data["x_val"], data["y_val"]) for name in kinds}
+    nlls["best with window"], nlls["the grammar"] = data["bound_w"], data["exact_w"]
+    for name, nll in nlls.items():
+        row[name] = float(nll.mean() * BITS)
+        for set_name, m in masks.items():
+            row[f"{name} ) {set_name}"] = float(nll[close][m].mean() * BITS)
+    return row
+
+
+def long_brackets_all(seed):
+    """``long_brackets`` with the three kinds that read the grammar best: softmax attention,
+    DeltaNet and the hybrid (about 22 s a seed with one BLAS thread)."""
+    return long_brackets(seed, kinds=("softmax", "DeltaNet", "hybrid"))
 
 
 # -- trained layers on associative recall -------------------------------------------------
@@ -162,4 +198,5 @@ def trained_recall(seed, Ns=RECALL_NS, kinds=tuple(LAYERS)):
 
 
 TABLES = {"31_grammar": (grammar_bits, (31, 32, 33, 34, 35)),
-          "31_trained_recall": (trained_recall, (31, 32, 33, 34, 35))}
+          "31_trained_recall": (trained_recall, (31, 32, 33, 34, 35)),
+          "31_long_brackets": (long_brackets_all, (31, 32, 33, 34, 35))}
