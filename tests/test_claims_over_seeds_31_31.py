@@ -318,18 +318,33 @@ def test_no_mixer_matches_brackets_its_64_character_window_holds(seed):
             assert r[f"{n} ) {s}"] - r[f"best with window ) {s}"] > 0.5, (n, s, r)
 
 
-# Same seeds as above: DeltaNet − softmax from −0.25 to −2.33 bits/char at the two sets on
-# the stored seeds (−0.47 to −1.58 on the three new ones), the hybrid's from −0.09 to −1.65
-# (−0.31 to −1.30)
+# DeltaNet − softmax from −0.25 to −2.33 bits/char at the two sets on the stored seeds, the
+# hybrid's from −0.09 to −1.65. Stated first at both sets on every seed (3 of 3 new ones:
+# 4031, 20,261,128, 61,803,398); ten fresh seeds (2026-11-28, secrets.randbelow) kept the far
+# brackets on all ten and the near ones on eight: on 277,139,624 DeltaNet 3.213 and the hybrid
+# 3.697 against softmax's 2.969 (11 near brackets), on 2,066,036,879 the hybrid 3.188 against
+# 2.842 (17). So the far brackets are claimed on every seed (13 of 13), the near ones as 11 of
+# 13
 @pytest.mark.heavy(ci=True)
 @pytest.mark.claim(stated="every", text="ch31: with 64-character windows, on chapter 20's "
                                         "budget in steps, DeltaNet and the hybrid are both "
-                                        "below softmax attention at the near (9–16 back) and "
-                                        "the far (17+ back) closing brackets: no cost of the "
-                                        "fixed-size state shows there")
+                                        "below softmax attention at the far closing brackets "
+                                        "(opening one 17+ back, inside the window): no cost "
+                                        "of the fixed-size state shows there")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
-def test_softmax_attention_does_not_beat_a_state_at_brackets_in_64_character_windows(seed):
+def test_softmax_attention_does_not_beat_a_state_at_far_brackets_in_64_character_windows(seed):
     r = long_brackets(seed)
-    for s in ("near", "far"):
-        for n in ("DeltaNet", "hybrid"):
-            assert r[f"{n} ) {s}"] < r[f"softmax ) {s}"], (n, s, r)
+    for n in ("DeltaNet", "hybrid"):
+        assert r[f"{n} ) far"] < r["softmax ) far"], (n, r)
+
+
+@pytest.mark.heavy(ci=True)
+@pytest.mark.claim(stated=(11, 13), text="ch31: with 64-character windows, DeltaNet and the "
+                                         "hybrid are both below softmax attention at the near "
+                                         "closing brackets (opening one 9–16 back), 11 of 13 "
+                                         "seeds nobody chose")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_softmax_attention_is_usually_above_a_state_at_near_brackets_in_64_character_windows(seed):
+    r = long_brackets(seed)
+    for n in ("DeltaNet", "hybrid"):
+        assert r[f"{n} ) near"] < r["softmax ) near"], (n, r)
