@@ -189,8 +189,8 @@ def fresh_seeds(session):
     (10; `-- --seeds 20` for more, `-- --seed-list 123400,567800` or `--seed-base B` to
     reproduce a run); the seeds are printed first. Prints each claim's stated rate beside its
     fresh rate and fails when a claim stated for every seed fails on one, or a stated k of n
-    lies outside the fresh rate's Clopper-Pearson interval (simultaneous at 95 % over the
-    run's stated rates: each at 1 - 0.05/m, Bonferroni). Random by design: not part
+    is inconsistent with the fresh count by a two-sided Fisher exact test (simultaneous at
+    95 % over the run's stated rates: each at p <= 0.05/m, Bonferroni). Random by design: not part
     of CI's pass/fail (see "Claims over seeds" in CONTRIBUTING.md)."""
     prepare(session)
     install_dev(session)

@@ -11,14 +11,20 @@ seed and writes them to $NNBOOK_FRESH_RESULTS; the script merges the two files a
 one line per claim: the stated rate, the fresh rate k/N with the seeds that failed, and the
 verdict.
 
-A claim stated for "every" seed fails the run when any fresh seed fails it. A claim stated
-as (k, n) ("on 7 of 10") fails it when k/n lies outside the fresh rate's Clopper-Pearson
-interval, and the intervals of a run are simultaneous at 95 %: with m claims stated as rates,
-each interval is taken at 1 - 0.05/m (Bonferroni), so that when every stated rate is the true
-one the whole run raises a false alarm at most 5 % of the time. (With a 95 % interval per
-claim, the course's seventy-odd stated rates made a 10-seed run fail about one time in two
-with every rate exactly right; the fourteenth run, benchmarks/results.md, was such a one.) The run fails too when a test errors outside the claims, or a claim test is
-skipped on a seed (a claim that ran on no seed was not checked).
+A claim stated for "every" seed fails the run when any fresh seed fails it: "every" is kept
+for what the mathematics guarantees whatever the seed (the claim's docstring says why, in a
+line that starts "Every seed: "; tests/test_claims_rule.py checks it). A claim stated as
+(k, n) ("on 29 of 31 seeds") is itself a count over a pool of seeds, at least 30 of them fresh
+ones: the run fails it when the fresh count is inconsistent with it, by a two-sided Fisher
+exact test of the 2 x 2 table (the pool's k passed of n against the fresh run's passed of N:
+"were they drawn at the same rate?"). The tests of a run are simultaneous at 95 %: with m
+claims stated as rates, each is judged at the level 0.05/m (Bonferroni), so that when every
+stated pool and the fresh seeds share their true rate, the whole run raises a false alarm at
+most 5 % of the time. (Judged instead as a known rate inside the fresh rate's interval, a
+claim stated as 40 of 40 was contradicted by one fresh seed failing: "every" in disguise.
+Fisher's test counts the pool's own chance: 40 of 40 and 9 of 10 fresh give p = 0.2.) The
+run fails too when a test errors outside the claims, or a claim test is skipped on a seed (a
+claim that ran on no seed was not checked).
 
 The fresh seeds are drawn from [FIRST_FRESH, 2**31): every seed the course uses is below
 FIRST_FRESH (tests/test_fresh_seeds.py checks the repository for larger ones), and the drawn
@@ -47,7 +53,7 @@ SPACING = 100                           # fresh seeds lie this far apart at leas
 ROOT = Path(__file__).resolve().parents[1]
 
 
-# -- the interval and the verdict ----------------------------------------------------------
+# -- the interval, the test and the verdict ------------------------------------------------
 def binomial_cdf(k, n, p):
     """P(X <= k) for X ~ Binomial(n, p)."""
     if k < 0:
@@ -83,6 +89,26 @@ def clopper_pearson(k, n, level=0.95):
     return lower, upper
 
 
+def fisher_exact(k, n, passed, N):
+    """The two-sided p-value of Fisher's exact test on the 2 x 2 table of a pool's k passed of
+    n seeds against a fresh run's `passed` of N: given the margins (K = k + passed passed of
+    n + N seeds), the fresh seeds' count is hypergeometric when both were drawn at one rate,
+    and p sums the probabilities of every count no more probable than the one observed. The
+    probabilities share the denominator C(n + N, N), so they are compared as exact integers."""
+    for name, a, b in (("k, n", k, n), ("passed, N", passed, N)):
+        if not (isinstance(a, int) and isinstance(b, int) and 0 <= a <= b and b > 0):
+            raise ValueError(f"fisher_exact: got {name}={a!r}, {b!r}; expected integers "
+                             "0 <= passed <= seeds, seeds > 0 (a count of seeds)")
+    total, hits = n + N, k + passed
+
+    def ways(x):      # tables with x of the `hits` among the N fresh seeds, in C(total, N)
+        return math.comb(hits, x) * math.comb(total - hits, N - x)
+
+    seen = ways(passed)
+    low, high = max(0, N - (total - hits)), min(N, hits)
+    return sum(w for w in map(ways, range(low, high + 1)) if w <= seen) / math.comb(total, N)
+
+
 def check_stated(stated, where="claim"):
     """`stated` as the marker gives it: "every" or (k, n) with 0 <= k <= n, n > 0."""
     if stated == "every":
@@ -95,29 +121,33 @@ def check_stated(stated, where="claim"):
                      "0 <= k <= n (the chapter's 'on k of n'), e.g. stated=(7, 10)")
 
 
-FAMILY_LEVEL = 0.95  # the simultaneous level of a run's intervals over its stated rates
+FAMILY_LEVEL = 0.95  # the simultaneous level of a run's tests over its stated rates
 
 
 def claim_level(m):
-    """The level of each stated rate's interval when a run judges m of them: 1 - 0.05/m
-    (Bonferroni), so the run's intervals hold all at once with probability >= 95 %."""
+    """The level of each stated rate's test when a run judges m of them: 1 - 0.05/m
+    (Bonferroni; a rate is contradicted when Fisher's p <= 0.05/m), so the run's verdicts on
+    true rates hold all at once with probability >= 95 %."""
     return 1 - (1 - FAMILY_LEVEL) / max(m, 1)
 
 
 def verdict(stated, passed, n, level=0.95):
     """(ok, why) for a claim stated as "every" or (k, n) that passed on `passed` of `n`
-    fresh seeds; a stated rate is judged by the fresh rate's interval at `level`."""
+    fresh seeds. "every": ok when every fresh seed passed. (k, n): ok unless Fisher's exact
+    test (fisher_exact) rejects at 1 - level that the pool's k of n and the fresh count were
+    drawn at one rate; `why` gives p and, for the reader, the fresh rate's 95 % interval."""
     stated = check_stated(stated)
     if n == 0:
         return False, "ran on no fresh seed"
     if stated == "every":
         return passed == n, ("holds on every fresh seed" if passed == n
                              else f"stated for every seed, fails on {n - passed}")
-    lower, upper = clopper_pearson(passed, n, level)
-    rate = stated[0] / stated[1]
-    inside = lower <= rate <= upper
-    return inside, (f"{stated[0]}/{stated[1]} inside [{lower:.2f}, {upper:.2f}]" if inside
-                    else f"{stated[0]}/{stated[1]} outside [{lower:.2f}, {upper:.2f}]")
+    p = fisher_exact(stated[0], stated[1], passed, n)
+    alpha = 1 - level
+    lower, upper = clopper_pearson(passed, n)
+    ok = p > alpha
+    return ok, (f"{stated[0]}/{stated[1]} against fresh [{lower:.2f}, {upper:.2f}]: Fisher "
+                f"p = {p:.2g} {'>' if ok else '<='} {alpha:.2g}")
 
 
 def summarise(records):
@@ -157,8 +187,8 @@ def report(rows):
                      f"{row['passed']}/{row['n']}{failed}  ({row['why']})  {row['text']}")
     bad = sum(not row["ok"] for row in rows)
     m = sum(row["stated"] != "every" for row in rows)
-    lines.append(f"stated rates judged by simultaneous 95 % intervals: {m} rates, each at "
-                 f"{100 * claim_level(m):.2f} % (Bonferroni)")
+    lines.append(f"stated rates judged by Fisher's exact test, simultaneous at 95 %: {m} "
+                 f"rates, each at p <= {1 - claim_level(m):.2g} (Bonferroni)")
     lines.append(f"{len(rows)} claims, {bad} contradicted by the fresh seeds")
     return lines
 

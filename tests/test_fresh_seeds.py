@@ -1,5 +1,6 @@
-"""The fresh-seeds run (tests/fresh_seeds.py, `nox -s fresh_seeds`): its interval, its
-verdicts, its seeds, and the plugin's exit status, on small made-up claims."""
+"""The fresh-seeds run (tests/fresh_seeds.py, `nox -s fresh_seeds`): its Fisher test, the
+interval it prints, its verdicts, its seeds, and the plugin's exit status, on small made-up
+claims."""
 
 import math
 import os
@@ -55,6 +56,55 @@ def test_the_interval_names_bad_counts(k, n):
         fs.clopper_pearson(k, n)
 
 
+# -- Fisher's exact test ----------------------------------------------------------------------
+def test_fisher_on_the_tea_tasting_table():
+    # Fisher's lady tasting tea: 3 of 4 right against 1 of 4, margins 4 and 4 of 8; the
+    # counts of the 5 tables, C(4, x) C(4, 4 - x), are 1, 16, 36, 16, 1 of C(8, 4) = 70, and
+    # the two-sided p sums those no likelier than 16: 34/70 (the one-sided 17/70 is the
+    # mistake of a test that sums one tail)
+    assert fs.fisher_exact(3, 4, 1, 4) == pytest.approx(34 / 70, abs=1e-12)
+    assert fs.fisher_exact(1, 4, 3, 4) == pytest.approx(34 / 70, abs=1e-12)
+
+
+def test_fisher_on_small_tables_by_hand():
+    # 3 of 3 against 0 of 3: C(3, x) C(3, 3 - x) = 1, 9, 9, 1 of 20; p = 2/20
+    assert fs.fisher_exact(3, 3, 0, 3) == pytest.approx(0.1, abs=1e-12)
+    # 3 of 3 against 1 of 3: C(4, x) C(2, 3 - x) = 4, 12, 4 for x = 1, 2, 3; p = 8/20
+    assert fs.fisher_exact(3, 3, 1, 3) == pytest.approx(0.4, abs=1e-12)
+    # 10 of 10 against 0 of 10: C(10, x)^2, the two ends 1 each, of C(20, 10) = 184756
+    assert fs.fisher_exact(10, 10, 0, 10) == pytest.approx(2 / 184756, rel=1e-12)
+    # 40 of 40 against 9 of 10: C(49, 9) or C(49, 10) of C(50, 10); p = 10/50
+    assert fs.fisher_exact(40, 40, 9, 10) == pytest.approx(0.2, abs=1e-12)
+    # one table only (every seed passed in both): p = 1; equal rates: the likeliest table
+    assert fs.fisher_exact(10, 10, 10, 10) == 1.0
+    assert fs.fisher_exact(5, 10, 5, 10) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_fisher_is_symmetric_in_its_two_samples():
+    # swapping the pool and the fresh run leaves the table's p: a mixed-up margin breaks it
+    for k, n, x, N in [(57, 70, 5, 10), (2, 9, 4, 5), (30, 31, 7, 10)]:
+        assert fs.fisher_exact(k, n, x, N) == pytest.approx(fs.fisher_exact(x, N, k, n),
+                                                            rel=1e-12)
+
+
+def test_fisher_holds_its_level_when_both_share_one_rate():
+    # exact size over every pair of counts, 31 pooled seeds and 10 fresh, on a grid of true
+    # rates: rejecting at p <= 0.05 happens at most 5 % of the time (the test is exact)
+    for q in [0.1 * i for i in range(1, 10)] + [0.97]:
+        pk = [math.comb(31, k) * q**k * (1 - q) ** (31 - k) for k in range(32)]
+        px = [math.comb(10, x) * q**x * (1 - q) ** (10 - x) for x in range(11)]
+        size = sum(pk[k] * px[x] for k in range(32) for x in range(11)
+                   if fs.fisher_exact(k, 31, x, 10) <= 0.05)
+        assert size <= 0.05
+
+
+@pytest.mark.parametrize("k, n, x, N", [(3, 2, 1, 1), (1, 1, -1, 2), (0, 0, 1, 1),
+                                        (1.0, 3, 1, 1)])
+def test_fisher_names_bad_counts(k, n, x, N):
+    with pytest.raises(ValueError, match=r"fisher_exact: got .*expected integers"):
+        fs.fisher_exact(k, n, x, N)
+
+
 # -- the verdicts ----------------------------------------------------------------------------
 def test_every_seed_means_every_fresh_seed():
     assert fs.verdict("every", 10, 10)[0]
@@ -62,29 +112,34 @@ def test_every_seed_means_every_fresh_seed():
     assert not ok and "fails on 1" in why
 
 
-def test_a_stated_rate_is_judged_by_the_interval_of_the_fresh_rate():
-    # 3/10 fresh: [0.067, 0.652], so "7 of 10" is contradicted and "5 of 10" is not
-    assert not fs.verdict((7, 10), 3, 10)[0]
-    assert fs.verdict((5, 10), 3, 10)[0]
-    assert fs.verdict((7, 10), 10, 10)[0]              # 10/10 fresh: [0.69, 1] holds 0.7
-    assert not fs.verdict((6, 10), 10, 10)[0]          # ... but not 0.6
+def test_a_stated_rate_is_judged_against_the_fresh_count_by_fisher():
+    # the stated k of n is a count over a pool, not a known rate: 40 of 40 against 9 of 10
+    # fresh (p = 0.2) stands, where the old verdict (1.0 outside 9/10's interval [0.56, 1.0])
+    # made one failing fresh seed refute it, "every" in disguise
+    ok, why = fs.verdict((40, 40), 9, 10)
+    assert ok and "p = 0.2 > 0.05" in why, why
+    assert fs.verdict((3, 3), 0, 3)[0]                 # p = 0.1: three seeds each say little
+    assert not fs.verdict((10, 10), 0, 10)[0]          # p = 1.1e-5
+    ok, why = fs.verdict((57, 70), 5, 10)              # p = 0.041
+    assert not ok and "p = 0.041 <= 0.05" in why, why
+    assert "[0.19, 0.81]" in why                       # the fresh 5/10's 95 % interval
     assert not fs.verdict("every", 0, 0)[0]            # a claim that never ran is unchecked
 
 
-def test_a_runs_intervals_are_simultaneous_over_its_stated_rates():
-    # one claim: 95 %; fifty: each at 99.9 %, so a run of fifty true rates raises a false
-    # alarm at most 5 % of the time (with 95 % each, about one time in two)
+def test_a_runs_tests_are_simultaneous_over_its_stated_rates():
+    # one claim: 0.05; fifty: each at 0.001, so a run of fifty true rates raises a false
+    # alarm at most 5 % of the time (at 0.05 each, far more often)
     assert fs.claim_level(1) == pytest.approx(0.95)
     assert fs.claim_level(50) == pytest.approx(0.999)
-    assert not fs.verdict((57, 70), 5, 10)[0]                      # 95 %: [0.19, 0.81]
-    assert fs.verdict((57, 70), 5, 10, fs.claim_level(50))[0]      # 99.9 %: wider
-    assert not fs.verdict((57, 70), 1, 10, fs.claim_level(50))[0]  # still refutes 1 of 10
+    assert not fs.verdict((57, 70), 5, 10)[0]                      # p = 0.041 <= 0.05
+    assert fs.verdict((57, 70), 5, 10, fs.claim_level(50))[0]      # > 0.001
+    assert not fs.verdict((57, 70), 2, 10, fs.claim_level(50))[0]  # p = 0.00022: refuted
     rec = [{"claim": f"t::c{i}", "stated": [57, 70], "text": "c", "seed": s,
             "outcome": "passed" if s < 5 else "failed"} for i in range(50) for s in range(10)]
     rows = fs.summarise(rec)
     assert all(row["ok"] for row in rows)
-    assert "50 rates, each at 99.90 %" in fs.report(rows)[-2]
-    assert not fs.summarise(rec[:10])[0]["ok"]                     # one claim alone: 95 %
+    assert "50 rates, each at p <= 0.001 (Bonferroni)" in fs.report(rows)[-2]
+    assert not fs.summarise(rec[:10])[0]["ok"]                     # one claim alone: 0.05
 
 
 @pytest.mark.parametrize("stated", ["all", (11, 10), (3,), None, (0.7, 1)])
@@ -103,7 +158,7 @@ def test_a_seed_counts_as_failed_when_any_phase_failed_and_skips_fail_the_claim(
     assert (a["passed"], a["n"], a["failed"], a["ok"]) == (1, 2, [1], False)
     assert (b["stated"], b["passed"], b["n"], b["skipped"], b["ok"]) == ((1, 2), 1, 1, [2], False)
     assert fs.report([a, b])[-1] == "2 claims, 2 contradicted by the fresh seeds"
-    assert fs.report([a, b])[-2].startswith("stated rates judged by simultaneous 95 %")
+    assert fs.report([a, b])[-2].startswith("stated rates judged by Fisher's exact test")
 
 
 # -- the seeds ---------------------------------------------------------------------------------
