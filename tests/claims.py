@@ -12,12 +12,15 @@ every claim test runs on those instead, so the text stays honest:
     @pytest.mark.claim(stated="every", text="ch25: the bounds keep their order")
     @pytest.mark.parametrize("seed", seeds(4001))
     def test_the_bounds_keep_their_order(seed):
+        '''Every seed: the ELBO is a lower bound of log p by Jensen's inequality.'''
         assert ordered(vae_bounds.mixture_vae(seed))
 
-stated="every": the chapter says it holds on every seed (with their count); one failing
-fresh seed fails the fresh run. stated=(k, n): the chapter says "on k of n"; the fresh run
-fails when k/n is outside the fresh rate's interval (simultaneous at 95 % over the run's
-stated rates). The run itself (drawing the
+stated="every": what the mathematics guarantees whatever the seed, the reason in a docstring
+line that starts "Every seed: " (tests/test_claims_rule.py checks it); one failing fresh seed
+fails the fresh run. stated=(k, n): the chapter says "on k of n", a count over a pool of seeds
+that includes at least 30 fresh ones (every claim about trained models or sampled runs); the
+fresh run fails it when its count is inconsistent with k of n by Fisher's exact test
+(simultaneous at 95 % over the run's stated rates). The run itself (drawing the
 seeds, two pytest processes, the plugin that records each claim per seed, the interval and the
 verdicts) is tests/fresh_seeds.py; CONTRIBUTING.md, "Claims over seeds", says how to use it.
 """
