@@ -21,6 +21,15 @@ from nnbook.diagnostics import activation_stats, gradient_norms
 from nnbook.experiments import batch_sizes, deep_stacks
 from nnbook.explore import train_xor
 
+# Issue 76 (session 51): every claim here about trained models or sampled runs is a rate over
+# a pool that includes the 30 fresh seeds of 2026-11-29 (`python tests/fresh_seeds.py --heavy
+# --seeds 30`, commit 79766ba: 219900, 105392300, 121249900, 418744000, 531243100, 573014800,
+# 584997000, 741051000, 842783200, 929566100, 959874300, 972831000, 1124537100, 1146760900,
+# 1173063400, 1233287500, 1265746600, 1345326700, 1384345200, 1385633600, 1448770000,
+# 1467375200, 1519791000, 1523877300, 1678136900, 1909874200, 2017658700, 2041625600,
+# 2130162700, 2141360800): a claim stated "every" until then is now k of (30 + its CI fixed
+# seeds), a stated (k, n) is (k + the fresh passes, n + 30).
+
 SEEDS = (9001, 9002)                         # no notebook uses these
 START_SETS = (9000, 9100)                    # the first of ten starts, range(s, s + 10)
 
@@ -33,8 +42,8 @@ def fit_by_hand(w, b, steps, x=np.array([1.0, 2.0, 3.0, 4.0, 6.0])):
     return w, b
 
 
-@pytest.mark.claim(stated="every", text="ch00: 10 epochs reach 5 ± 0.1 exactly from starts "
-                                        "inside the window; 1500 from any")
+@pytest.mark.claim(stated=(32, 32), text="ch00: 10 epochs reach 5 ± 0.1 exactly from starts "
+                                         "inside the window; 1500 from any; 32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_00_ten_epochs_suffice_only_inside_the_window_and_1500_from_every_start(seed):
     def after_10(w0):
@@ -54,8 +63,8 @@ def test_00_ten_epochs_suffice_only_inside_the_window_and_1500_from_every_start(
 
 
 # -- chapter 01: cross-entropy against the squared error on AND ----------------------------
-@pytest.mark.claim(stated="every", text="ch01: cross-entropy ends more than 5x closer than "
-                                        "the squared error on AND")
+@pytest.mark.claim(stated=(32, 32), text="ch01: cross-entropy ends more than 5x closer than "
+                                         "the squared error on AND; 32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_01_cross_entropy_ends_more_than_5x_closer_on_and(seed):
     X, Y = nb.data.logic_gate("and")
@@ -86,8 +95,8 @@ def chain_grads(x, y, w):
     return grads, 0.5 * (y - q[-1]) ** 2
 
 
-@pytest.mark.claim(stated="every", text="ch02: the chain descends every step; twenty layers "
-                                        "lose more than 11 decades")
+@pytest.mark.claim(stated=(32, 32), text="ch02: the chain descends every step; twenty layers "
+                                         "lose more than 11 decades; 32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_02_chain_descends_every_step_and_depth_loses_11_decades(seed):
     w, J = np.random.default_rng(seed).uniform(-2, 2, size=3), []
@@ -101,8 +110,8 @@ def test_02_chain_descends_every_step_and_depth_loses_11_decades(seed):
 
 
 # -- chapter 03: the notes' wrong formulas miss by far more than finite differences' error
-@pytest.mark.claim(stated="every", text="ch03: the notes' errata formulas differ from the "
-                                        "right ones")
+@pytest.mark.claim(stated=(32, 32), text="ch03: the notes' errata formulas differ from the "
+                                         "right ones; 32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_03_errata_formulas_miss_by_more_than_1e_5(seed):
     r = np.random.default_rng(seed)
@@ -125,8 +134,8 @@ def numerical_rank(H):
     return int(np.sum(s > 1e-2 * s[0]))
 
 
-@pytest.mark.claim(stated="every", text="ch04: Xavier < small random < all 0.5 < zeros in "
-                                        "final loss")
+@pytest.mark.claim(stated=(32, 32), text="ch04: Xavier < small random < all 0.5 < zeros in "
+                                         "final loss; 32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_04_xavier_beats_small_random_beats_equal_beats_zeros(seed):
     r = np.random.default_rng(seed)
@@ -148,8 +157,8 @@ def test_04_xavier_beats_small_random_beats_equal_beats_zeros(seed):
     assert rank["Xavier start"] >= 2 and rank["small end"] >= 2
 
 
-@pytest.mark.claim(stated="every", text="ch04: per epoch one sample < mini-batch < full "
-                                        "batch; per update they agree")
+@pytest.mark.claim(stated=(32, 32), text="ch04: per epoch one sample < mini-batch < full "
+                                         "batch; per update they agree; 32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_04_batch_sizes_rank_per_epoch_and_agree_per_update(seed):
     row = batch_sizes.batch_sizes(seed)
@@ -184,8 +193,8 @@ _xor_starts = functools.lru_cache(maxsize=None)(xor_starts)
 # so "two units stall from some starts" is a count: 161 of 162. On seed 10512200 two and
 # four units were right equally often (9 and 9): "four never fewer" holds there; the assert
 # asked for strictly more, which the text never said, and now asks what it says.
-@pytest.mark.claim(stated=(161, 162), text="ch05: two units stall from some starts, four never "
-                                           "fewer; α = 0.1 ends 10x higher (161 of 162 new sets)")
+@pytest.mark.claim(stated=(191, 192), text="ch05: two units stall from some starts, four never "
+                                           "fewer; α = 0.1 ends 10x higher (191 of 192 new sets)")
 @pytest.mark.parametrize("seed", seeds(*START_SETS))
 def test_05_two_units_stall_from_some_starts_more_units_less_often(seed):
     starts, right, loss = _xor_starts(seed)
@@ -202,8 +211,8 @@ def test_05_two_units_stall_from_some_starts_more_units_less_often(seed):
         assert by_seed[kept][0] == (by_seed[a][0] or by_seed[b][0])
 
 
-@pytest.mark.claim(stated=(9, 10), text="ch05: on ten starts, three units are right more often "
-                                        "than two (9 of 10 new sets)")
+@pytest.mark.claim(stated=(39, 40), text="ch05: on ten starts, three units are right more often "
+                                         "than two (39 of 40 new sets)")
 @pytest.mark.parametrize("seed", seeds(*START_SETS))
 def test_05_three_units_right_more_often_than_two(seed):
     # the chapter's twenty starts: 11 against 18; fresh set 601841300 (2026-11-25): 7 and 7
@@ -215,8 +224,8 @@ def test_05_three_units_right_more_often_than_two(seed):
 # which it stalls (1345660100: the loss fell only 2.4 times, an output 0.65 off). On 200 new
 # starts (multiples of 100 above 9,200,000) it solved XOR from 194. Pooled: 253 of 260, which
 # chapter 05 says in words ("three hidden units stall now and then").
-@pytest.mark.claim(stated=(253, 260), text="ch05: the notes' 3-tanh network solves XOR (253 of "
-                                           "260 new starts)")
+@pytest.mark.claim(stated=(281, 290), text="ch05: the notes' 3-tanh network solves XOR (281 of "
+                                           "290 new starts)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_05_the_notes_network_solves_xor(seed):
     X, y = nb.data.xor()
@@ -258,17 +267,17 @@ def too_large_and_too_small_factors(seed):
     return (g[29] / g[0]) ** (1 / 29), too_large
 
 
-@pytest.mark.claim(stated=(309, 310), text="ch06: the sigmoid's factor per layer with "
-                                           "too-large weights lies between 1 and 1.5 (309 of "
-                                           "310 new seeds)")
+@pytest.mark.claim(stated=(339, 340), text="ch06: the sigmoid's factor per layer with "
+                                           "too-large weights lies between 1 and 1.5 (339 of "
+                                           "340 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_too_large_factor_between_1_and_1_5(seed):
     _, too_large = too_large_and_too_small_factors(seed)
     assert 1.0 < too_large < 1.5, too_large
 
 
-@pytest.mark.claim(stated="every", text="ch06: the chain spans 10 decades; sigmoid factors "
-                                        "2.5 < He < Xavier < 5, too small 30-70")
+@pytest.mark.claim(stated=(32, 32), text="ch06: the chain spans 10 decades; sigmoid factors "
+                                         "2.5 < He < Xavier < 5, too small 30-70; 32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_chain_span_and_the_sigmoid_factors(seed):
     w = np.random.default_rng(seed).uniform(0.5, 2.5, size=20)
@@ -299,8 +308,8 @@ def test_06_chain_span_and_the_sigmoid_factors(seed):
 # one draw (section 3's checks, and section 7's for ReLU + He). On 300 new seeds, multiples of
 # 100 above 5,000,000, tanh + Xavier's spread (the largest over the smallest gradient norm of
 # the 30 hidden layers) was 1.3 to 6.9 and every norm inside 1e-3 to 1e3: the every-seed claim.
-@pytest.mark.claim(stated="every", text="ch06: tanh + Xavier keeps the 30 layers' gradient norms "
-                                        "within a factor of 30, in 1e-3 to 1e3")
+@pytest.mark.claim(stated=(32, 32), text="ch06: tanh + Xavier keeps the 30 layers' gradient norms "
+                                         "within a factor of 30, in 1e-3 to 1e3; 32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_tanh_xavier_gradients_stay_in_range(seed):
     r = np.random.default_rng(seed)
@@ -316,8 +325,8 @@ def test_06_tanh_xavier_gradients_stay_in_range(seed):
 # The sixth fresh run found three of its ten past 30 (30.6, 30.7 and 62.1); 300 more seeds
 # drawn uniformly from 100,000 to 2**31 gave 299 below 30 (the largest 30.6). Pooled: 604 of
 # 610. The tail is long and its edge sits near 30, so the claim is this count, not "every".
-@pytest.mark.claim(stated=(604, 610), text="ch06: ReLU + He keeps the 30 layers' gradient "
-                                           "norms within a factor of 30 (604 of 610 new seeds)")
+@pytest.mark.claim(stated=(634, 640), text="ch06: ReLU + He keeps the 30 layers' gradient "
+                                           "norms within a factor of 30 (634 of 640 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_relu_he_gradients_stay_in_range(seed):
     r = np.random.default_rng(seed)
@@ -333,8 +342,8 @@ def test_06_relu_he_gradients_stay_in_range(seed):
 # 1000 new seeds (multiples of 100 from 9,800,100 to 9,900,000) the check held on 992; with
 # the nine earlier fresh runs' 90 seeds (all held; the test is unchanged since before the
 # first) and the tenth's 9 of 10: 1091 of 1100. Chapter 06 says the count.
-@pytest.mark.claim(stated=(1091, 1100), text="ch06: He's ReLU factor stays near 1, Xavier's "
-                                             "below 0.75 (1091 of 1100 new seeds)")
+@pytest.mark.claim(stated=(1121, 1130), text="ch06: He's ReLU factor stays near 1, Xavier's "
+                                             "below 0.75 (1121 of 1130 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_he_factor_stays_near_one_and_xavier_stays_below(seed):
     # He's factor is not asserted to straddle 1: it averages about 0.985 per layer (a
@@ -366,7 +375,7 @@ _clipping = functools.lru_cache(maxsize=None)(deep_stacks.clipping)   # two clai
 # about 230 decades in 64 steps without overflowing, on another clipping()'s run grew past
 # 1e127 and stayed finite for its 60 epochs. So the overflow is a count (chapter 06 says
 # "from nearly every start, not from all").
-@pytest.mark.claim(stated=(298, 300), text="ch06: the unclipped run overflows (298 of 300 new "
+@pytest.mark.claim(stated=(328, 330), text="ch06: the unclipped run overflows (328 of 330 new "
                                            "seeds)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_unclipped_run_overflows(seed):
@@ -392,8 +401,8 @@ def test_06_unclipped_run_overflows(seed):
 # clipped by global norm ended at 0.273 of Var(y). On 200 new seeds (multiples of 100 from
 # 10,400,100 to 10,420,000) every clip ended below a quarter on 197: with the 100 and the
 # run's 9 of 10, 306 of 310.
-@pytest.mark.claim(stated=(306, 310), text="ch06: every clip converges, below a quarter of "
-                                           "Var(y) (306 of 310 new seeds)")
+@pytest.mark.claim(stated=(336, 340), text="ch06: every clip converges, below a quarter of "
+                                           "Var(y) (336 of 340 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_clipping_converges(seed):
     row = _clipping(seed)
@@ -411,23 +420,23 @@ _residual = functools.lru_cache(maxsize=None)(deep_stacks.residual)   # three cl
 # 8, its loss past 1e176 on 4): its sums grew, as the chapter warns they can. ReLU + He
 # learned on 209 (0.044 to 0.31) and overflowed on one, a seed where the residual stack
 # learned.
-@pytest.mark.claim(stated="every", text="ch06: the plain sigmoid + Xavier and small-tanh stacks "
-                                        "stay at the mean's loss")
+@pytest.mark.claim(stated=(32, 32), text="ch06: the plain sigmoid + Xavier and small-tanh stacks "
+                                         "stay at the mean's loss; 32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_plain_stacks_stay_at_the_mean(seed):
     row = _residual(seed)
     assert row["sigmoid + Xavier"] > 0.9 and row["tanh plain"] > 0.9, row
 
 
-@pytest.mark.claim(stated=(198, 210), text="ch06: the residual tanh stack learns, below half "
-                                           "of Var(y) (198 of 210 new seeds)")
+@pytest.mark.claim(stated=(227, 240), text="ch06: the residual tanh stack learns, below half "
+                                           "of Var(y) (227 of 240 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_residual_stack_learns(seed):
     assert _residual(seed)["tanh residual"] < 0.5
 
 
-@pytest.mark.claim(stated=(209, 210), text="ch06: ReLU + He learns, below half of Var(y) "
-                                           "(209 of 210 new seeds)")
+@pytest.mark.claim(stated=(239, 240), text="ch06: ReLU + He learns, below half of Var(y) "
+                                           "(239 of 240 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_relu_he_learns(seed):
     assert _residual(seed)["ReLU + He"] < 0.5
@@ -451,7 +460,8 @@ def unclipped_first_steps(X, y, net_seed, fit_seed, steps=24):
     return np.array(losses)
 
 
-@pytest.mark.claim(stated="every", text="ch06: unclipped runs blow up from at least 9 of 10 starts")
+@pytest.mark.claim(stated=(32, 32), text="ch06: unclipped runs blow up from at least 9 of 10 "
+                                         "starts; 32 of 32 sets")
 @pytest.mark.parametrize("seed", seeds(*START_SETS))
 def test_06_unclipped_blow_up_from_all_starts_but_at_most_one_of_ten(seed):
     starts = range(seed, seed + 10)

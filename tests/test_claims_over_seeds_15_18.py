@@ -25,6 +25,16 @@ from claims import seeds
 
 from nnbook.experiments import long_recall, bigram_vs_attention, sequence_models
 
+# Issue 76 (session 51): every claim here about trained models or sampled runs is a rate over
+# a pool that includes the 30 fresh seeds of 2026-11-29 (`python tests/fresh_seeds.py --heavy
+# --seeds 30`, commit 79766ba: 219900, 105392300, 121249900, 418744000, 531243100, 573014800,
+# 584997000, 741051000, 842783200, 929566100, 959874300, 972831000, 1124537100, 1146760900,
+# 1173063400, 1233287500, 1265746600, 1345326700, 1384345200, 1385633600, 1448770000,
+# 1467375200, 1519791000, 1523877300, 1678136900, 1909874200, 2017658700, 2041625600,
+# 2130162700, 2141360800): a claim stated "every" until then is now k of (30 + its CI fixed
+# seeds), a stated (k, n) is (k + the fresh passes, n + 30).
+# Chapter 18's claims are not yet counted: the run had not reached them (issue 76).
+
 FIXED = (31, 32)  # used by no notebook and no stored table of chapters 15-18
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 CHANCE = 0.25  # recall of one of 4 symbols
@@ -52,9 +62,9 @@ def run_cells(notebook, markers, replace=()):
 # thirteenth fresh runs, two of a timing run, multiples of 100 from 10,501,000 to 10,512,900)
 # it held on 161; on seed 10505000 the unclipped run never exploded (its loss fell from 0.56
 # to 0.14, as a clipped run's does).
-@pytest.mark.claim(stated=(161, 162), text="ch15: unclipped runs pass 1000 and end > 10x "
+@pytest.mark.claim(stated=(191, 192), text="ch15: unclipped runs pass 1000 and end > 10x "
                                            "predicting 0, clipped ones converge; the RNN's wave "
-                                           "and digit checks (161 of 162 new seeds)")
+                                           "and digit checks (191 of 192 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_15_clipping_waves_and_digits_hold(seed, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
@@ -71,8 +81,8 @@ def test_chapter_15_clipping_waves_and_digits_hold(seed, monkeypatch):
         assert ns[table].seeds == (seed,)
 
 
-@pytest.mark.claim(stated="every", text="ch16: at initialisation the LSTM's gradient over 50 "
-                                        "steps is > 1000 times the RNN's")
+@pytest.mark.claim(stated=(32, 32), text="ch16: at initialisation the LSTM's gradient over 50 "
+                                         "steps is > 1000 times the RNN's; 32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_16_gradient_at_initialisation_holds(seed):
     ns = run_cells("16_gated_cells.ipynb", ["def fresh_ratios"],
@@ -89,8 +99,8 @@ def recall(seed):
     return long_recall.recall_run(seed, epochs=5)
 
 
-@pytest.mark.claim(stated=(9, 10), text="ch16: the plain RNN stays below 0.6 on the recall task "
-                                        "within 5 epochs (9 of 10 new seeds)")
+@pytest.mark.claim(stated=(39, 40), text="ch16: the plain RNN stays below 0.6 on the recall task "
+                                         "within 5 epochs (39 of 40 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_16_rnn_stays_below_0_6(seed):
     # the stored twenty seeds: at most 0.524; fresh seed 640438300 (2026-11-25): 1.0 after
@@ -99,7 +109,8 @@ def test_chapter_16_rnn_stays_below_0_6(seed):
     assert max(run[f"RNN, epoch {e}"] for e in range(1, 6)) < 0.6
 
 
-@pytest.mark.claim(stated="every", text="ch16: a learned LSTM's cuts bring it back to chance")
+@pytest.mark.claim(stated=(32, 32), text="ch16: a learned LSTM's cuts bring it back to "
+                                         "chance; 32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_16_cuts_bring_a_learned_lstm_to_chance(seed):
     # when the LSTM learned the task, cutting either route of its memory brings it back
@@ -123,11 +134,11 @@ EVEN_SHARE = np.mean([3 / (t + 1) for t in range(8, bigram_vs_attention.T)])  # 
 # network's rows differed from the counts' by 0.114, past the 0.1 asserted. On 200 new seeds
 # (multiples of 100 from 10,300,100 to 10,320,000) the claim held on 200; with the 100 below
 # and the thirteenth run's 9 of 10: 309 of 310 (the other fresh runs' seeds not counted).
-@pytest.mark.claim(stated=(309, 310), text="ch17: the bigram network matches the counts; "
-                                        "attention beats it by 0.3, is below it from the "
-                                        "third pass on, and its most local head puts over "
-                                        "half its weight on the last three (309 of 310 new "
-                                        "seeds)")
+@pytest.mark.claim(stated=(339, 340), text="ch17: the bigram network matches the counts; "
+                                           "attention beats it by 0.3, is below it from the "
+                                           "third pass on, and its most local head puts over "
+                                           "half its weight on the last three (339 of 340 new "
+                                           "seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_17_bigram_and_attention_hold(seed):
     # 100 new seeds (the 30 of the three recorded fresh runs, 100100-101000 by 100 and 60
@@ -142,17 +153,17 @@ def test_chapter_17_bigram_and_attention_hold(seed):
     assert run["last three, most"] > 0.5
 
 
-@pytest.mark.claim(stated=(98, 100), text="ch17: the attention model's held-out loss falls at "
-                                          "every pass (98 of 100 new seeds)")
+@pytest.mark.claim(stated=(127, 130), text="ch17: the attention model's held-out loss falls at "
+                                           "every pass (127 of 130 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_17_attention_falls_at_every_pass(seed):
     # all ten stored seeds; on 2 of 100 new ones the last pass rose (by 0.001 and 0.006)
     assert attention(seed)["fell every pass"] == 1
 
 
-@pytest.mark.claim(stated=(96, 100), text="ch17: even the least local head puts over twice an "
-                                          "even spread's share on the last three (96 of 100 "
-                                          "new seeds)")
+@pytest.mark.claim(stated=(124, 130), text="ch17: even the least local head puts over twice an "
+                                           "even spread's share on the last three (124 of 130 "
+                                           "new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_17_every_head_looks_at_the_last_three(seed):
     # all ten stored seeds (0.46 at least); fresh seed 131503900 (2026-11-26): 0.23, one
