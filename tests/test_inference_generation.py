@@ -394,3 +394,18 @@ def test_the_cache_gives_the_uncached_ids_for_every_mixer(mixers):
     rng = np.random.default_rng
     assert np.array_equal(generate(model, ids, 12, rng=rng(5)),
                           generate(model, ids, 12, rng=rng(5), use_cache=False))
+
+
+@pytest.mark.parametrize("mixers", MIXER_KINDS, ids="+".join)
+def test_ragged_prompts_on_every_mixer_give_each_prompts_own_text(mixers):
+    """Issue 82: ragged prompts on a DeltaNet model stopped with an error about a ``pad=``
+    nobody passed. A state cannot hide left padding, so such a model writes each prompt
+    on its own (as a model without a cache does); softmax blocks still run one batch."""
+    model, prompts = mixed(mixers), [[1, 2], [3, 4, 5], [6]]
+    ragged = generate(model, prompts, 6, temperature=0)
+    alone = [generate(model, [p], 6, temperature=0)[0] for p in prompts]
+    assert all(np.array_equal(a, b) for a, b in zip(ragged, alone))
+    stopped = generate(model, prompts, 6, temperature=0, stop_token=int(alone[0][2]))
+    assert np.array_equal(stopped[0], alone[0][:3])                # its first new token
+    assert nb.inference.caches.can_pad(model) == ("linear" not in mixers
+                                                   and "delta" not in mixers)

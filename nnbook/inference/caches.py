@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..layers.embedding import Embedding, PositionalEmbedding
 from ..layers.attention.kv_cache import check_pad
 
-__all__ = ["can_cache", "start_cache", "clear_cache", "cache_nbytes", "cut_caches",
+__all__ = ["can_cache", "can_pad", "start_cache", "clear_cache", "cache_nbytes", "cut_caches",
            "check_positions"]
 
 
@@ -18,6 +18,14 @@ def can_cache(model) -> bool:
     return all(getattr(layer, "positionwise", False) or (
         callable(getattr(layer, "start_cache", None)) and getattr(layer, "cacheable", True))
         for layer in _layers_of(model))
+
+
+def can_pad(model) -> bool:
+    """Whether ``start_cache(model, pad=…)`` can hide the left padding of a ragged batch:
+    no layer (nor a block's ``attn``) has a cache that cannot (``masks_padding`` False: a
+    state, of linear attention or DeltaNet, has no positions to hide)."""
+    return all(getattr(getattr(layer, "attn", layer), "masks_padding", True)
+               for layer in _layers_of(model))
 
 
 def start_cache(model, max_len=None, pad=None, *, cuts=False) -> None:

@@ -189,6 +189,7 @@ class Caching:
 
     cache = None
     cache_class = KVCache
+    masks_padding = True     # start_cache(pad=…) hides left padding (a state cannot)
 
     @property
     def cacheable(self) -> bool:

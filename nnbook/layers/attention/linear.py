@@ -133,6 +133,7 @@ class LinearAttention(Caching, Layer):
     causal = True
     attention_weights = None                     # no T × T weights
     cache_class = StateCache
+    masks_padding = False                        # a state has no positions to hide
     _kinds = ("q", "k", "v", "o")
 
     def __init__(self, d_model=None, n_heads=1, *, form="recurrent", chunk=16, rng=None,
@@ -292,9 +293,10 @@ class LinearAttention(Caching, Layer):
         """Keep the state while a model generates (``pad`` is refused: a state has no
         positions to mask)."""
         if pad is not None:
-            raise ValueError(f"{self!r}: left-padded rows (pad=…) need attention's mask; a "
-                             f"state cache has no positions to hide. Generate rows of equal "
-                             f"length, or one row at a time.")
+            raise ValueError(f"{self!r}: left-padded rows (start_cache(pad=…)) need "
+                             f"attention's mask; a state cache has no positions to hide. Start "
+                             f"it without pad= on rows of equal length (generate runs prompts "
+                             f"of different lengths one at a time on such a model).")
         super().start_cache(max_len)
 
     def output_shape(self, input_shape):
