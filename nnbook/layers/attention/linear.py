@@ -127,7 +127,8 @@ class LinearAttention(Caching, Layer):
 
     Causal by construction. ``start_cache()`` keeps the state (``StateCache``): each forward
     then reads the next positions only and continues the recurrence. PyTorch has no such
-    layer; the bridge's tests compare it with a reference written in torch. Chapter 31.
+    layer: ``to_torch`` gives the bridge's own (so does a ``TransformerBlock`` with this
+    mixer), and its tests compare both with a reference written in torch. Chapter 31.
     """
 
     causal = True
