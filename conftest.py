@@ -90,8 +90,9 @@ def pytest_collection_modifyitems(config, items):
 
 # Progress while the tests are collected. Under pytest-xdist (`-n auto`, README's test
 # command) each worker collects every test file and notebook before the first test runs
-# (imports, nbval reading the notebooks): about two minutes on two cores, in which pytest
-# alone shows nothing but "collecting: 0/2 workers". These lines say what is going on.
+# (imports, nbval reading the notebooks), in which pytest alone shows nothing but
+# "collecting: 0/2 workers". These lines say what is going on, and how long it took (11 s
+# on the 2-core machine, 2026-11-29; no promise up front, since it depends on the machine).
 COLLECTION = {}
 
 
@@ -105,7 +106,7 @@ def _say(config, message):
 def pytest_xdist_setupnodes(config, specs):
     COLLECTION["start"] = time.monotonic()
     _say(config, f"starting {len(specs)} workers; each collects every test file and notebook "
-                 f"before the first test runs (about two minutes on two cores)")
+                 f"before the first test runs; each says when it has")
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -33,6 +33,11 @@ TORCH_PIN = "torch==2.13.0"  # the CPU wheel, found through pip's find-links
 # seeds, the stored tables' re-runs, the repository-file checks, the exercise report over
 # every notebook), which README's test command runs once, in main.
 VERSION_TESTS = "not browser and not stack_independent"
+# Each version job forces an OpenBLAS kernel family other than the machine's default, so a
+# stored output that depends on the last bits of a product fails in CI on any machine
+# (issue 76): oldest an AVX2 one, newest an SSE one that every x86-64 CPU runs. Main keeps
+# the machine's own (AVX-512 on the CI machine, AVX2 on an EPYC without it).
+FORCED_KERNELS = {"oldest": "Haswell", "newest": "Nehalem"}
 VERSIONS_OF = ["numpy", "matplotlib", "scikit-learn", "pytest", "nbval", "ipykernel",
                "jupyterlab", "playwright", "torch"]
 
@@ -111,6 +116,36 @@ def report_versions(session):
         Path(os.environ["NNBOOK_VERSIONS_FILE"]).write_text(line + "\n", encoding="utf-8")
 
 
+def cpu_flags():
+    """The x86 CPU's flags (from /proc/cpuinfo), or an empty set elsewhere."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    line = next((l for l in text.splitlines() if l.startswith("flags")), "")
+    return set(line.partition(":")[2].split())
+
+
+def force_kernel(session, family):
+    """Set OPENBLAS_CORETYPE=family for the session's tests, when this CPU runs it (Haswell
+    needs AVX2 and FMA; an x86-64 CPU runs Nehalem), then check with threadpoolctl that
+    NumPy's OpenBLAS took it: a run that silently kept the default kernels would not be
+    the check it claims. Elsewhere (ARM, no OpenBLAS) it says so and keeps the default."""
+    flags = cpu_flags()
+    needs = {"Haswell": {"avx2", "fma"}, "Nehalem": {"sse4_2"}}.get(family, set())
+    if not flags or not needs <= flags:
+        print(f"OpenBLAS kernel: not forced ({family} needs {sorted(needs)}, which this "
+              "CPU does not report); the machine's default runs")
+        return
+    session.env["OPENBLAS_CORETYPE"] = family
+    check = ("from nnbook.experiments.seeds import blas_kernels; k = blas_kernels(); "
+             "print('OpenBLAS kernel:', k); "
+             f"assert k.lower() == 'openblas {family.lower()}', "
+             f"'OPENBLAS_CORETYPE={family} was set but NumPy runs ' + k")
+    if session.run("python", "-c", check, silent=True) is not None:
+        print(f"OpenBLAS kernel: {family} (forced with OPENBLAS_CORETYPE; threadpoolctl agrees)")
+
+
 def pytest(session, *args):
     """python -m pytest ARGS, then what follows `--` on nox's command line
     (`nox -s browser -- -k 05_xor` runs one notebook)."""
@@ -132,21 +167,24 @@ def torch(session):
 @nox.session(python=find_python(OLDEST_PYTHON, "PYTHON_OLDEST"))
 def oldest(session):
     """Python 3.10 with the oldest supported stack (.ci/constraints-oldest.txt: the
-    lower bounds of pyproject.toml); every test but the browser's and those that do not
-    depend on the stack (they ran in main)."""
+    lower bounds of pyproject.toml), on OpenBLAS's AVX2 kernels (FORCED_KERNELS); every
+    test but the browser's and those that do not depend on the stack (they ran in main)."""
     prepare(session)
     install_dev(session, "-c", ".ci/constraints-oldest.txt")
     report_versions(session)
+    force_kernel(session, FORCED_KERNELS["oldest"])
     pytest(session, "-m", VERSION_TESTS)
 
 
 @nox.session(python=find_python(NEWEST_PYTHON, "PYTHON_NEWEST"))
 def newest(session):
-    """Python 3.13 with the newest releases; every test but the browser's and those that
-    do not depend on the stack (they ran in main)."""
+    """Python 3.13 with the newest releases, on OpenBLAS's SSE kernels (FORCED_KERNELS);
+    every test but the browser's and those that do not depend on the stack (they ran in
+    main)."""
     prepare(session)
     install_dev(session, "--upgrade")  # a fresh venv gets the newest releases
     report_versions(session)
+    force_kernel(session, FORCED_KERNELS["newest"])
     pytest(session, "-m", VERSION_TESTS)
 
 

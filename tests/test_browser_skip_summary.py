@@ -51,3 +51,23 @@ def test_the_run_shows_collection_progress_and_every_skip_reason():
     assert len(re.findall(r"nnbook: worker gw[01] collected \d+ tests in \d+ s", out)) == 2, out
     reasons = [line for line in out.splitlines() if line.startswith("SKIPPED [")]
     assert reasons and all("no Chromium" in line for line in reasons), out
+
+
+def test_the_summary_lists_failed_tests_too(tmp_path):
+    """README's run ends with the failed tests, not only the skipped ones' reasons: -r in
+    addopts replaces pytest's default "fE", so -rs alone dropped the failures from the
+    summary (a newcomer saw "6 failed" and had to scroll up to find which)."""
+    (tmp_path / "test_two.py").write_text(
+        "import pytest\n\n"
+        "def test_this_one_fails():\n    assert 1 == 2\n\n"
+        "@pytest.mark.skip(reason='a reason of its own')\n"
+        "def test_this_one_skips():\n    pass\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                           "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(tmp_path),
+                           "-n", "0", str(tmp_path / "test_two.py")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    out = done.stdout + done.stderr
+    summary = out.split("short test summary info", 1)
+    assert len(summary) == 2, out
+    assert "FAILED test_two.py::test_this_one_fails" in summary[1], summary[1]
+    assert "a reason of its own" in summary[1], summary[1]

@@ -1,5 +1,6 @@
 """nnbook/inference/caches.py (chapters 21 and 23): a whole model's caches started (with the
-rows' padding), cut back to a length, counted in bytes, cleared; and the messages."""
+rows' padding), cut back to a length (a state cache to its state there), counted in bytes,
+cleared; and the messages."""
 
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ import pytest
 import nnbook as nb
 from nnbook.inference import cache_nbytes, can_cache, clear_cache, cut_caches, start_cache
 
-from test_inference_generation import classic, modern
+from test_inference_generation import classic, mixed, modern
 
 
 def test_cut_caches_forgets_the_last_positions():
@@ -21,6 +22,27 @@ def test_cut_caches_forgets_the_last_positions():
     clear_cache(model)
     assert lengths == {3}
     assert np.allclose(again, model.forward(ids, training=False)[:, 3:], atol=1e-12)
+
+
+def test_cut_caches_restores_a_state_started_for_cuts():
+    """Issue 82: a state cache (DeltaNet, linear attention) goes back to its state after the
+    kept positions when started with ``cuts=True``, and refuses a cut it cannot make."""
+    model = mixed(("delta", "linear", "softmax"))
+    ids = np.array([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]])
+    start_cache(model, cuts=True)
+    model.forward(ids, training=False)
+    cut_caches(model, 2)
+    again = model.forward(ids[:, 2:], training=False)
+    clear_cache(model)
+    assert np.allclose(again, model.forward(ids, training=False)[:, 2:], rtol=0, atol=1e-12)
+    start_cache(model)
+    model.forward(ids[:, :3], training=False)
+    model.forward(ids[:, 3:], training=False)
+    cut_caches(model, 3)                                  # the step before: still known
+    with pytest.raises(ValueError, match=r"StateCache: cannot go back to the state after 1 "
+                                         r"positions.*start_cache\(model, cuts=True\)"):
+        cut_caches(model, 1)
+    clear_cache(model)
 
 
 def test_cut_caches_on_learned_positions():

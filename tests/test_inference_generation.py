@@ -30,6 +30,19 @@ def classic(seed=0, V=11, d=8, max_len=12, dtype=np.float64):
                           nb.LayerNorm(d, dtype=dtype), nb.Dense(d, V, rng=rng, dtype=dtype)])
 
 
+#: every mixer a TransformerBlock takes, each in both blocks, and two hybrids (chapter 31)
+MIXERS = ("softmax", *nb.layers.attention.mixers.MIXERS)
+MIXER_KINDS = [(m, m) for m in MIXERS] + [("delta", "softmax"), ("softmax", "linear")]
+
+
+def mixed(mixers, seed=0, V=13, d=16):
+    """A chapter-31 model: chapter 20's blocks with these ``mixers``, tied Unembedding."""
+    rng = np.random.default_rng(seed)
+    emb = nb.Embedding(V, d, rng=rng)
+    return nb.Sequential([emb] + [nb.TransformerBlock.modern(d, 4, mixer=m, rng=rng)
+                                  for m in mixers] + [nb.RMSNorm(d), nb.Unembedding(emb)])
+
+
 def prompt(m=3, T0=4, V=11, seed=1):
     return np.random.default_rng(seed).integers(0, V, (m, T0))
 
@@ -364,3 +377,35 @@ def test_generating_past_the_training_windows_warns_with_the_fix(tmp_path):
         nb.generate(model, prompt, 5, rng=rng)
     model.save(tmp_path / "m.npz")
     assert nb.load_model(tmp_path / "m.npz").trained_length == 6
+
+
+def test_the_mixer_kinds_cover_every_mixer_a_block_takes():
+    with pytest.raises(ValueError, match=r"mixer= one of \[(.*)\]") as info:
+        nb.TransformerBlock(8, 2, 16, mixer="none of them")
+    taken = {s.strip(" '") for s in str(info.value).split("[")[1].split("]")[0].split(",")}
+    assert taken == set(MIXERS) == {m for kind in MIXER_KINDS for m in kind}
+
+
+@pytest.mark.parametrize("mixers", MIXER_KINDS, ids="+".join)
+def test_the_cache_gives_the_uncached_ids_for_every_mixer(mixers):
+    model, ids = mixed(mixers), prompt(m=2, T0=3, V=13)
+    plain = generate(model, ids, 12, temperature=0, use_cache=False)
+    assert np.array_equal(generate(model, ids, 12, temperature=0), plain)
+    rng = np.random.default_rng
+    assert np.array_equal(generate(model, ids, 12, rng=rng(5)),
+                          generate(model, ids, 12, rng=rng(5), use_cache=False))
+
+
+@pytest.mark.parametrize("mixers", MIXER_KINDS, ids="+".join)
+def test_ragged_prompts_on_every_mixer_give_each_prompts_own_text(mixers):
+    """Issue 82: ragged prompts on a DeltaNet model stopped with an error about a ``pad=``
+    nobody passed. A state cannot hide left padding, so such a model writes each prompt
+    on its own (as a model without a cache does); softmax blocks still run one batch."""
+    model, prompts = mixed(mixers), [[1, 2], [3, 4, 5], [6]]
+    ragged = generate(model, prompts, 6, temperature=0)
+    alone = [generate(model, [p], 6, temperature=0)[0] for p in prompts]
+    assert all(np.array_equal(a, b) for a, b in zip(ragged, alone))
+    stopped = generate(model, prompts, 6, temperature=0, stop_token=int(alone[0][2]))
+    assert np.array_equal(stopped[0], alone[0][:3])                # its first new token
+    assert nb.inference.caches.can_pad(model) == ("linear" not in mixers
+                                                   and "delta" not in mixers)

@@ -10,7 +10,7 @@ import nnbook as nb
 from nnbook.inference import (accept_or_resample, generate, next_token_probs,
                               speculative_generate, speculative_probs)
 
-from test_inference_generation import classic, modern
+from test_inference_generation import MIXER_KINDS, classic, mixed, modern
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -39,6 +39,26 @@ def test_greedy_speculative_ids_equal_greedy(n_draft):
     plain = generate(target, ids, 25, temperature=0)
     fast = generate(target, ids, 25, temperature=0, draft=draft, n_draft=n_draft)
     assert np.array_equal(plain, fast)
+
+
+@pytest.mark.parametrize("n_draft", [1, 4])
+@pytest.mark.parametrize("mixers", MIXER_KINDS, ids="+".join)
+def test_greedy_speculative_ids_equal_uncached_for_every_mixer(mixers, n_draft):
+    """Issue 82: a state cache (linear attention, DeltaNet) cut back after refused drafts
+    kept their writes in its state, and the text changed. The draft (the target, its
+    weights moved by 0.003) is kept and refused, so the caches of both are cut back to
+    positions inside their last forwards, the draft's over several of them."""
+    target, draft = mixed(mixers), mixed(mixers)
+    rng = np.random.default_rng(1)
+    for layer in draft.layers:
+        for p in layer.params.values():
+            p += 0.003 * rng.standard_normal(p.shape)
+    ids = np.array([[1, 2, 3], [4, 5, 6]])
+    plain = generate(target, ids, 16, temperature=0, use_cache=False)
+    fast, stats = speculative_generate(target, draft, ids, 16, n_draft=n_draft,
+                                       temperature=0)
+    assert np.array_equal(plain, fast)
+    assert 0 < stats["accepted"] < stats["proposed"]          # drafts kept and refused
 
 
 def test_a_perfect_draft_is_always_kept():

@@ -3,12 +3,21 @@ that OpenBLAS multiplies without packing. The split rule by hand, the products
 against one whole product, and Conv2D with blocks (and a remainder) against the
 readable loops of conv_impl."""
 
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import nnbook as nb
 from nnbook import conv_impl
+from nnbook.experiments.seeds import blas_kernels
 from nnbook.kernels import products as _blocks
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("rows, k, n, want", [
@@ -78,23 +87,44 @@ def test_exact_row_blocks_by_hand(rows, k, n, want):
     assert _blocks.exact_row_blocks(rows, k, n) == want
 
 
-def float32_blocks_differ_here(blocks):
-    """Whether this machine's BLAS adds a whole float32 (1000 × 64) @ (64 × 64) product in
-    another order than its row blocks, tried on numbers of their own: OpenBLAS's AVX2
-    kernels do (reported as Haswell by NumPy 2's OpenBLAS, under another name by NumPy
-    1.26's), its AVX-512 ones do not."""
-    rng = np.random.default_rng(1)
-    A = rng.standard_normal((1000, 64)).astype(np.float32)
-    B = rng.standard_normal((64, 64)).astype(np.float32)
-    return not np.array_equal(np.dot(A, B), _blocks.matmul_rows(A, B, blocks))
+# OpenBLAS kernel families (as threadpoolctl names them) whose float32 products add a whole
+# (1000 × 64) @ (64 × 64) product in another order than its row blocks: the AVX2 ones
+# (Zen runs Haswell's). Measured 2026-11-29 on an AMD EPYC with OPENBLAS_CORETYPE set:
+# Haswell and Zen differ in the last bit on 3 of 4 shapes; Sandybridge, Nehalem and
+# Katmai (Core2, Prescott) are equal on all, as the AVX-512 ones (SkylakeX) were in 2026-11.
+# float64 is equal on every family tried.
+FLOAT32_BLOCKS_DIFFER = {"haswell", "zen"}
+
+
+def kernel_in_use():
+    """The OpenBLAS kernel family NumPy runs here, lower-cased ("haswell"), as threadpoolctl
+    reports it: the kernel decides the order of a product's sums, the CPU only which
+    kernels can run (OPENBLAS_CORETYPE picks another on the same CPU)."""
+    kind, _, arch = blas_kernels().partition(" ")
+    return arch.lower() if kind == "openblas" else "unknown"
+
+
+def test_kernel_in_use_follows_openblas_coretype():
+    """What the skip below reads is the kernel that runs, not the CPU's flags: under
+    OPENBLAS_CORETYPE=Nehalem (which every x86-64 CPU runs) it says nehalem."""
+    if platform.machine() not in ("x86_64", "AMD64"):
+        pytest.skip("OPENBLAS_CORETYPE's names are x86-64 kernel families")
+    code = ("import sys; sys.path.insert(0, 'tests'); "
+            "from test_kernels_products import kernel_in_use; print(kernel_in_use())")
+    env = {**os.environ, "OPENBLAS_CORETYPE": "Nehalem"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "nehalem", out.stdout + out.stderr
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_dense_on_many_rows_gives_the_whole_products_values_bit_for_bit(dtype):
-    """Dense's forward and ∂E/∂x run in blocks on 1,000 rows; their values are the
-    single product's exactly, so a model's numbers do not depend on the blocks. Not in
-    float32 on OpenBLAS's AVX2 kernels (an AMD EPYC without AVX-512, 2026-11-26): there
-    the whole product adds in another order than its blocks, and the last bit differs."""
+def test_dense_fast_pair_gives_the_taught_products_values_bit_for_bit(dtype):
+    """Dense's forward and backward are the products as the notes write them (X W, Xᵀ dY,
+    dY Wᵀ); its fast pair (`_affine`, `_gradients`, which a planned step calls) runs them in
+    row blocks on 1,000 rows. Their values are the taught products' exactly, so a model
+    fitted planned and eagerly has the same weights: on every kernel family but float32
+    on the AVX2 ones (FLOAT32_BLOCKS_DIFFER), where the whole product adds in another
+    order than its blocks and the last bit differs (checked to 1e-5 there)."""
     rng = np.random.default_rng(0)
     layer = nb.Dense(64, 64, dtype=dtype, rng=rng)
     layer.params["b"][...] = rng.standard_normal(64)
@@ -103,12 +133,17 @@ def test_dense_on_many_rows_gives_the_whole_products_values_bit_for_bit(dtype):
     x = rng.standard_normal((1000, 64)).astype(dtype)
     dy = rng.standard_normal((1000, 64)).astype(dtype)
     W, b = layer.params["W"], layer.params["b"]
-    forward, backward = layer.forward(x), layer.backward(dy)
-    # Dense computes exactly the blocks' products, on every machine
-    assert np.array_equal(forward, _blocks.matmul_rows(x, W, blocks) + b)
-    assert np.array_equal(backward, _blocks.matmul_rows(dy, W.T, blocks))
-    if dtype == np.float32 and float32_blocks_differ_here(blocks):
-        np.testing.assert_allclose(forward, np.dot(x, W) + b, rtol=1e-5, atol=1e-5)
+    taught_y, taught_dx = layer.forward(x), layer.backward(dy)
+    taught_dW = layer.grads["W"].copy()
+    fast_y = layer._affine(x).copy()
+    fast_dx = layer._gradients(dy).copy()
+    # the fast pair computes exactly the blocks' products, on every machine
+    assert np.array_equal(fast_y, _blocks.matmul_rows(x, W, blocks) + b)
+    assert np.array_equal(fast_dx, _blocks.matmul_rows(dy, W.T, blocks))
+    assert np.array_equal(layer.grads["W"], taught_dW)            # Xᵀ dY: one product each
+    if dtype == np.float32 and kernel_in_use() in FLOAT32_BLOCKS_DIFFER | {"unknown"}:
+        np.testing.assert_allclose(fast_y, taught_y, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(fast_dx, taught_dx, rtol=1e-5, atol=1e-5)
         return
-    assert np.array_equal(forward, np.dot(x, W) + b)
-    assert np.array_equal(backward, np.dot(dy, W.T))
+    assert np.array_equal(fast_y, taught_y)
+    assert np.array_equal(fast_dx, taught_dx)

@@ -1,6 +1,7 @@
 """nnbook/layers/attention/linear.py: LinearAttention by hand on two positions, its three
 forms equal (outputs and gradients), float32, the state cache (the same outputs, a constant
-size, rewind), save and load, the block with mixer="linear", and every error message."""
+size, rewind, cut back to a kept state), save and load, the block with mixer="linear", and
+every error message."""
 
 import numpy as np
 import pytest
@@ -62,6 +63,61 @@ def test_the_state_cache_gives_the_same_outputs_at_a_constant_size():
         layer.backward(np.ones((3, 1, 4)))
     with pytest.raises(ValueError, match="left-padded rows"):
         layer.start_cache(pad=[0, 1, 0])
+
+
+@pytest.mark.parametrize("cls", [nb.LinearAttention, nb.DeltaNet])
+def test_a_cut_goes_back_to_the_state_after_the_kept_positions(cls):
+    """Issue 82: ``cut`` set the length back but kept the refused positions' writes in S.
+    After ``allow_cuts()`` the cache goes back to the state after any position since its
+    last cut (also inside the last step, and over several steps), forgets the states
+    before a cut, and continues as if the cut positions had never been read."""
+    layer = cls(4, 2, rng=np.random.default_rng(0))
+    x = np.random.default_rng(1).standard_normal((2, 9, 4))
+    whole = layer.forward(x)
+    states = []                                            # the state after each position
+    layer.start_cache()
+    for t in range(9):
+        layer.forward(x[:, t:t + 1])
+        states.append(layer.cache.S.copy())
+    layer.start_cache()
+    layer.cache.allow_cuts()
+    for a, b in ((0, 4), (4, 7), (7, 8)):
+        layer.forward(x[:, a:b])
+    layer.cache.cut(5)                                     # back over two steps
+    assert layer.cache.length == 5 and np.allclose(layer.cache.S, states[4], atol=1e-12)
+    assert layer.cache.nbytes == layer.cache.S.nbytes      # the states before it: gone
+    assert np.allclose(layer.forward(x[:, 5:9]), whole[:, 5:9], rtol=0, atol=1e-12)
+    layer.cache.cut(7)                                     # inside the last step
+    assert np.allclose(layer.cache.S, states[6], atol=1e-12)
+    layer.forward(x[:, 7:8])
+    layer.cache.rewind()
+    assert layer.cache.length == 7 and np.allclose(layer.cache.S, states[6], atol=1e-12)
+    with pytest.raises(ValueError, match=r"StateCache: cannot go back to the state after 6 "
+                                         r"positions.*since its last cut, after 7 … 7 positions.*cuts=True"):
+        layer.cache.cut(6)                                 # before the last cut
+    layer.cache.cut(0)
+    assert layer.cache.S is None
+    assert np.allclose(layer.forward(x[:, :3]), whole[:, :3], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls", [nb.LinearAttention, nb.DeltaNet])
+def test_a_cache_without_allow_cuts_goes_back_one_step_at_most(cls):
+    layer = cls(4, 2, rng=np.random.default_rng(0))
+    x = np.random.default_rng(1).standard_normal((2, 6, 4))
+    layer.start_cache()
+    layer.forward(x[:, :2])
+    S = layer.cache.S.copy()
+    layer.forward(x[:, 2:5])
+    layer.cache.cut(2)                                     # the state before the last step
+    assert layer.cache.length == 2 and np.array_equal(layer.cache.S, S)
+    layer.forward(x[:, 2:5])
+    with pytest.raises(ValueError, match=r"StateCache: cannot go back to the state after 3 "
+                                         r"positions: it holds 5 positions' writes in one "
+                                         r"state and keeps only the state before the last "
+                                         r"step, after 2 positions.*start_cache\(model, "
+                                         r"cuts=True\)"):
+        layer.cache.cut(3)
+    assert layer.cache.length == 5                         # refused: nothing changed
 
 
 def test_save_load_and_a_block(tmp_path):

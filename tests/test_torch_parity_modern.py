@@ -1,6 +1,7 @@
 """Chapter 20's layers against PyTorch on equal weights, in float64 and float32: RMSNorm ↔
 torch.nn.RMSNorm, SiLU ↔ F.silu, SwiGLU and RoPE ↔ references written here, grouped-query
-attention ↔ F.scaled_dot_product_attention(..., enable_gqa=True), the modern block and a
+attention ↔ F.scaled_dot_product_attention(..., enable_gqa=True), the modern block (also
+with chapter 31's mixers: every mixer a block takes goes to torch with equal outputs) and a
 tied model ↔ to_torch's modules, AdamW ↔ torch.optim.AdamW step for step: the forward, ∂E/∂x
 and every parameter gradient. Then a course model continues training in PyTorch. Skipped
 without torch (CI's torch job runs it)."""
@@ -167,7 +168,11 @@ BLOCKS = [dict(norm="rmsnorm", ffn="swiglu", rope=True, n_kv_heads=2, bias=False
           dict(bias=False, rope=True), dict(norm="none"),
           dict(norm="none", prenorm=False, ffn="swiglu", rope=True, n_kv_heads=2),
           # chapter 28's bidirectional block: chapter 20's without the causal mask
-          dict(norm="rmsnorm", ffn="swiglu", rope=True, n_kv_heads=2, bias=False, causal=False)]
+          dict(norm="rmsnorm", ffn="swiglu", rope=True, n_kv_heads=2, bias=False, causal=False),
+          # chapter 31's mixers (issue 82: to_torch built softmax attention for them)
+          dict(mixer="linear"), dict(mixer="delta"),
+          dict(mixer="delta", norm="rmsnorm", ffn="swiglu", bias=False),
+          dict(mixer="linear", norm="rmsnorm", ffn="swiglu", prenorm=False)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -185,7 +190,7 @@ def test_the_modern_block_against_torch(dtype, settings):
         names.update({"W_1": "ffn.0.weight", "b_1": "ffn.0.bias", "W_2": "ffn.2.weight",
                       "b_2": "ffn.2.bias"})
     names.update({f"attn.{w}_{n}": f"attn.{n}.{'weight' if w == 'W' else 'bias'}"
-                  for n in "qkvo" for w in "Wb"})
+                  for n in ("q", "k", "v", "o", "beta") for w in "Wb"})
     for k, grad in block.grads.items():
         theirs = g[f"0.{names[k]}"]
         close(grad, theirs.T if k.split(".")[-1].startswith("W") else theirs, dtype,
@@ -263,13 +268,19 @@ def test_every_new_layer_goes_to_torch_and_back(dtype):
               nb.TransformerBlock(8, 2, 12, rng=rng, dtype=dtype),      # chapter 18's: EncoderBlock
               nb.TransformerBlock(8, 2, 12, norm="none", ffn="swiglu", rng=rng, dtype=dtype),
               nb.RMSNorm(8, dtype=dtype), nb.SwiGLU(8, 5, rng=rng, dtype=dtype), nb.SiLU(),
+              nb.LinearAttention(8, 2, form="chunked", chunk=3, rng=rng, dtype=dtype),
+              nb.DeltaNet(8, 2, rng=rng, dtype=dtype),
+              nb.TransformerBlock(8, 2, 12, mixer="linear", rng=rng, dtype=dtype),
+              nb.TransformerBlock.modern(8, 2, mixer="delta", rng=rng, dtype=dtype),
               nb.Unembedding(emb)]
     model = nb.Sequential([randomised(layer, i, 0.1) for i, layer in enumerate(layers)])
     ids = rng.integers(0, 11, (2, 6))
     tm = nb.to_torch(model)
     kinds = [type(m).__name__ for m in tm]
     assert kinds == ["Embedding", "ModernAttention", "ModernAttention", "ModernBlock",
-                     "EncoderBlock", "ModernBlock", "RMSNorm", "SwiGLU", "SiLU", "Unembedding"]
+                     "EncoderBlock", "ModernBlock", "RMSNorm", "SwiGLU", "SiLU",
+                     "LinearAttention", "DeltaNet", "ModernBlock", "ModernBlock", "Unembedding"]
+    assert [type(tm[i].attn).__name__ for i in (11, 12)] == ["LinearAttention", "DeltaNet"]
     with torch.no_grad():
         close(model.predict(ids), tm(torch.tensor(ids)), dtype)
     back = nb.from_torch(tm)
@@ -305,3 +316,24 @@ def test_a_block_with_its_own_rope_base_goes_to_torch_and_back():
     back = nb.from_torch(tm)
     assert back.layers[0].rope_base == 500.0
     np.testing.assert_allclose(back.predict(x), model.predict(x), atol=1e-12)
+
+
+@pytest.mark.parametrize("mixer", ["softmax", *nb.layers.attention.mixers.MIXERS])
+@pytest.mark.parametrize("modern", [False, True], ids=["chapter18", "chapter20"])
+def test_to_torch_gives_equal_outputs_for_every_mixer(mixer, modern):
+    """Issue 82: a block with mixer="linear" or "delta" went to PyTorch as softmax attention
+    (outputs 0.2 apart). Every mixer a block takes, in chapter 18's and 20's block, in a
+    language model: equal logits in PyTorch, and back."""
+    rng = np.random.default_rng(12)
+    emb = nb.Embedding(11, 8, rng=rng)
+    block = (nb.TransformerBlock.modern(8, 2, mixer=mixer, rng=rng) if modern else
+             nb.TransformerBlock(8, 2, 12, mixer=mixer, rng=rng))
+    model = nb.Sequential([emb, randomised(block, 13, 0.2), nb.RMSNorm(8),
+                           nb.Unembedding(emb)])
+    ids = rng.integers(0, 11, (3, 9))
+    tm = nb.to_torch(model)
+    with torch.no_grad():
+        close(model.predict(ids), tm(torch.tensor(ids)), np.float64)
+    back = nb.from_torch(tm)
+    assert back.layers[1].get_config() == block.get_config()
+    np.testing.assert_array_equal(back.predict(ids), model.predict(ids))

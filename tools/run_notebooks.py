@@ -123,6 +123,25 @@ def portable_tracebacks(nb, root=ROOT):
                 output["traceback"] = [portable_text(line, root) for line in output.get("traceback", [])]
 
 
+def coalesce_streams(nb):
+    """Join each cell's consecutive stdout (or stderr) outputs into one, as a quiet
+    kernel sends them: on a busy machine the kernel flushes between prints, and every
+    flush became an output of its own, so a re-run's diff showed outputs split that had
+    not changed. nbval joins a stream's chunks before comparing, so nothing it checks
+    changes."""
+    for cell in nb.cells:
+        merged = []
+        for output in cell.get("outputs", ()):
+            last = merged[-1] if merged else None
+            if (output.get("output_type") == "stream" and last is not None
+                    and last.get("output_type") == "stream" and last.get("name") == output.get("name")):
+                last["text"] = last["text"] + output["text"]
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+
+
 def strip_volatile_metadata(nb):
     for cell in nb.cells:
         for key in VOLATILE_CELL_METADATA:
@@ -154,6 +173,7 @@ def run(path, timeout, root=ROOT):
         print(f"FAILED {path}: a cell raised (the file is unchanged)\n{exc}", file=sys.stderr)
         return False
     strip_volatile_metadata(nb)
+    coalesce_streams(nb)
     portable_tracebacks(nb, root)
     nbformat.write(nb, path)
     unraised = unraised_tagged_cells(nb)

@@ -59,7 +59,8 @@ def generate_rows(run, rows, n_new, stop_token, cached, return_logits):
     ``run(ids, pad, stop)`` generates the padded batch and returns ``(out, logits,
     n_made)``: out (m, T0 + n_new), logits (m, n_new, V), n_made (m,) how many new tokens
     each row kept (up to and including its stop token). ``cached=False`` (a model without
-    a cache) runs each prompt as its own batch instead.
+    a cache, or whose cache cannot hide padding: ``can_pad``) runs each prompt as its own
+    batch instead.
     """
     if not cached and len({len(r) for r in rows}) > 1:
         parts = [generate_rows(run, [r], n_new, stop_token, True, True) for r in rows]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..layers.embedding import Embedding, PositionalEmbedding
 from ..layers.attention.kv_cache import check_pad
 
-__all__ = ["can_cache", "start_cache", "clear_cache", "cache_nbytes", "cut_caches",
+__all__ = ["can_cache", "can_pad", "start_cache", "clear_cache", "cache_nbytes", "cut_caches",
            "check_positions"]
 
 
@@ -20,11 +20,22 @@ def can_cache(model) -> bool:
         for layer in _layers_of(model))
 
 
-def start_cache(model, max_len=None, pad=None) -> None:
+def can_pad(model) -> bool:
+    """Whether ``start_cache(model, pad=…)`` can hide the left padding of a ragged batch:
+    no layer (nor a block's ``attn``) has a cache that cannot (``masks_padding`` False: a
+    state, of linear attention or DeltaNet, has no positions to hide)."""
+    return all(getattr(getattr(layer, "attn", layer), "masks_padding", True)
+               for layer in _layers_of(model))
+
+
+def start_cache(model, max_len=None, pad=None, *, cuts=False) -> None:
     """``start_cache(max_len)`` on every layer that has one (the KV cache of each attention,
     the position count of a PositionalEmbedding); ``max_len``: the most positions the
     model will read (None: no limit); ``pad``: (m,) the left padding of each row of a
-    ragged batch (chapter 23). Refused when ``can_cache(model)`` is False."""
+    ragged batch (chapter 23); ``cuts``: the caches will be cut back (``cut_caches``,
+    speculative decoding), so each is asked to ``allow_cuts()``: a state cache (linear
+    attention, DeltaNet) then keeps the state after each position until the next cut.
+    Refused when ``can_cache(model)`` is False."""
     if not can_cache(model):
         bad = [repr(l) for l in model.layers if not getattr(l, "positionwise", False)
                and not (callable(getattr(l, "start_cache", None)) and getattr(l, "cacheable", True))]
@@ -36,6 +47,8 @@ def start_cache(model, max_len=None, pad=None) -> None:
     for layer in model.layers:
         if callable(getattr(layer, "start_cache", None)):
             layer.start_cache(max_len) if pad is None else layer.start_cache(max_len, pad=pad)
+        if cuts and callable(getattr(getattr(layer, "cache", None), "allow_cuts", None)):
+            layer.cache.allow_cuts()
 
 
 def clear_cache(model) -> None:

@@ -18,8 +18,8 @@ from ..layers.activations import Softmax
 from ..spellings import refuse_spellings
 from ..validate import positive_int
 from .batching import check_stop_token, generate_rows, ragged_rows, stops
-from .caches import (_layers_of, _vocab, cache_nbytes, can_cache, check_positions,  # noqa: F401
-                     clear_cache, start_cache)
+from .caches import (_layers_of, _vocab, cache_nbytes, can_cache, can_pad,  # noqa: F401
+                     check_positions, clear_cache, start_cache)
 from .speculative import speculative_generate
 from .sampling import check_decoding, sample_next
 
@@ -53,8 +53,9 @@ def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
         ids: the prompts, one per row (a list of lists works). Prompts of different
             lengths (chapter 23) run as one batch, padded on the left: the padded keys are
             masked and each row's positions count from its own first token, so each row's
-            logits equal that prompt's alone (to round-off). A model without a KV cache
-            runs them one prompt at a time.
+            logits equal that prompt's alone (to round-off). A model without a KV cache,
+            or with a state that cannot hide padding (linear attention, DeltaNet: chapter
+            31), runs them one prompt at a time.
         n_new: how many tokens to add (≥ 0).
         temperature, top_k, top_p: the decoding rules (``next_token_probs``).
         use_cache: run with a KV cache when ``can_cache(model)``: the model reads the prompt
@@ -124,7 +125,7 @@ def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
         out, logits, _ = run(ids, None)
         return (out, logits) if return_logits else out
     return generate_rows(run, rows if rows is not None else list(ids), n_new, stop_token,
-                         cached, return_logits)
+                         cached and can_pad(model), return_logits)   # a state: one by one
 
 
 def _run(model, layers, ids, n_new, pad, cached, context, draw, decoding, stop_token):

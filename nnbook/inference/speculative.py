@@ -76,7 +76,8 @@ def speculative_generate(model, draft, ids, n_new, *, n_draft=4, temperature=1.0
     draft), the target reads them in one forward (its cache then holds them) and gives
     p for each of the k + 1 next positions; ``accept_or_resample`` keeps a prefix of the
     drafts and writes one token of its own, so a round adds 1 … k + 1 tokens. The caches
-    of both models then forget the refused drafts (``cut``).
+    of both models then forget the refused drafts (``cut``; a state cache, of linear
+    attention or DeltaNet, goes back to its state after the last token kept).
 
     Shapes: ids (m, T0) → (m, T0 + n_new) int64 (each row on its own, one after another,
     from the same ``rng``); a list of prompts, or ``stop_token``, gives a list of 1-D arrays.
@@ -153,8 +154,8 @@ def _probs(model, feed, last, decoding):
 def _one(model, draft, prompt, n_new, k, rng, decoding, stop_token, stats):
     """One prompt, speculatively: the prompt and its new tokens (1-D)."""
     out, total = list(prompt), len(prompt) + n_new
-    start_cache(model, max_len=total)
-    start_cache(draft, max_len=total)
+    start_cache(model, max_len=total, cuts=True)       # a state cache keeps its states
+    start_cache(draft, max_len=total, cuts=True)       # for the cuts
     read_t = read_d = 0                            # positions each model has cached
     try:
         while len(out) < total and not (stop_token in out[len(prompt):]):

@@ -11,12 +11,14 @@ import torch
 import torch.nn.functional as F
 
 from ..conv_impl import same_padding
-from ._modules_modern import ModernAttention, ModernBlock, SwiGLU, Unembedding  # noqa: F401
+from ._modules_modern import (DeltaNet, LinearAttention, ModernAttention,  # noqa: F401
+                              ModernBlock, SwiGLU, Unembedding)
 from ._modules_generative import TimeEmbedding  # noqa: F401
 
 __all__ = ["NHWCToNCHW", "NCHWToNHWC", "SamePad2d", "SamePool2d", "LastStep", "AllSteps",
            "SelfAttention", "EncoderBlock", "AddPositions",
            "SwiGLU", "ModernAttention", "ModernBlock", "Unembedding",   # chapter 20's
+           "LinearAttention", "DeltaNet",                              # chapter 31's
            "TimeEmbedding"]                                           # chapter 26's
 
 

@@ -1,14 +1,16 @@
 """The PyTorch modules ``to_torch`` gives chapter 20's layers, where ``torch.nn`` has no
 single module for them: ``SwiGLU``, ``ModernAttention`` (grouped-query attention through
 ``F.scaled_dot_product_attention(enable_gqa=True)``, RoPE on interleaved pairs, optional
-biases), ``ModernBlock`` and the tied ``Unembedding``. _modules.py re-exports them; only
-the bridge imports this module, when it is first used.
+biases), ``ModernBlock`` (with chapter 31's ``LinearAttention`` or ``DeltaNet``, written from
+their equations, in the attention's place) and the tied ``Unembedding``. _modules.py
+re-exports them; only the bridge imports this module, when it is first used.
 """
 
 import torch
 import torch.nn.functional as F
 
-__all__ = ["SwiGLU", "ModernAttention", "ModernBlock", "Unembedding", "rope"]
+__all__ = ["SwiGLU", "ModernAttention", "LinearAttention", "DeltaNet", "ModernBlock",
+           "Unembedding", "rope"]
 
 nn = torch.nn
 
@@ -79,24 +81,84 @@ class ModernAttention(nn.Module):
                 f"rope={self.rope}, rope_base={self.rope_base}, window={self.window}")
 
 
+class LinearAttention(nn.Module):
+    """(m, T, d) → (m, T, d): nnbook's ``LinearAttention`` (chapter 31), per head
+    ``o_t = S_t q_t`` with ``S_t = S_{t−1} + v_t k_tᵀ``, computed as ``(Q Kᵀ ⊙ M) V`` (M the
+    causal mask), then ``o``. Projections ``q``, ``k``, ``v``, ``o``: ``nn.Linear(bias=False)``,
+    weight = W_*ᵀ. ``form`` and ``chunk`` are the nnbook layer's, kept for ``from_torch``
+    (its forms compute the same numbers)."""
+
+    mixer, causal = "linear", True
+
+    def __init__(self, d_model, n_heads=1, dtype=None, form="recurrent", chunk=16):
+        super().__init__()
+        self.n_heads, self.d_head = n_heads, d_model // n_heads
+        self.form, self.chunk = form, chunk
+        for n in "qkvo":
+            setattr(self, n, nn.Linear(d_model, d_model, bias=False, dtype=dtype))
+
+    def heads(self, z):
+        """(m, T, d) → (m, n_heads, T, d_head)."""
+        return z.view(*z.shape[:2], self.n_heads, self.d_head).transpose(1, 2)
+
+    def mix(self, x):
+        q, k, v = (self.heads(getattr(self, n)(x)) for n in "qkv")
+        return (q @ k.transpose(-1, -2)).tril() @ v                 # o_t = Σ_{s≤t} v_s k_s·q_t
+
+    def forward(self, x):
+        return self.o(self.mix(x).transpose(1, 2).reshape(x.shape))
+
+    def extra_repr(self):
+        return f"n_heads={self.n_heads}, form={self.form!r}, chunk={self.chunk}"
+
+
+class DeltaNet(LinearAttention):
+    """nnbook's ``DeltaNet`` (chapter 31): ``S_t = S_{t−1} + β_t (v_t − S_{t−1} k_t) k_tᵀ``,
+    ``o_t = S_t q_t`` per head, q and k divided by ``√(Σ z² + 1e-12)`` per head and
+    ``β_t = sigmoid(beta(x_t))``, a loop over positions. Adds ``beta``:
+    ``nn.Linear(d_model, n_heads, bias=False)``, weight = W_βᵀ."""
+
+    mixer = "delta"
+
+    def __init__(self, d_model, n_heads=1, dtype=None, form="recurrent", chunk=16):
+        super().__init__(d_model, n_heads, dtype=dtype, form=form, chunk=chunk)
+        self.beta = nn.Linear(d_model, n_heads, bias=False, dtype=dtype)
+
+    def mix(self, x):
+        q, k, v = (self.heads(getattr(self, n)(x)) for n in "qkv")
+        q, k = (z / torch.sqrt((z * z).sum(-1, keepdim=True) + 1e-12) for z in (q, k))
+        beta = torch.sigmoid(self.beta(x)).transpose(1, 2)          # (m, h, T)
+        S = x.new_zeros(*q.shape[:2], self.d_head, self.d_head)
+        outs = []
+        for t in range(x.shape[1]):
+            k_t = k[:, :, t]
+            u = v[:, :, t] - (S @ k_t[..., None])[..., 0]          # v_t − S_{t−1} k_t
+            S = S + beta[:, :, t, None, None] * u[..., :, None] * k_t[..., None, :]
+            outs.append((S @ q[:, :, t, :, None])[..., 0])
+        return torch.stack(outs, 2)
+
+
 class ModernBlock(nn.Module):
     """nnbook's TransformerBlock with any of chapter 20's settings: ``norm1``, ``norm2``
-    (``nn.LayerNorm``, ``nn.RMSNorm``, or ``nn.Identity`` for norm="none"), ``attn`` (``ModernAttention``) and ``ffn``
-    (``SwiGLU``, or ``nn.Sequential(Linear, ReLU, Linear)``); pre-norm
-    ``x + attn(norm1(x))`` or post-norm ``norm1(x + attn(x))``."""
+    (``nn.LayerNorm``, ``nn.RMSNorm``, or ``nn.Identity`` for norm="none"), ``attn``
+    (``ModernAttention``; with ``mixer`` "linear" or "delta", chapter 31's
+    ``LinearAttention`` or ``DeltaNet``) and ``ffn`` (``SwiGLU``, or
+    ``nn.Sequential(Linear, ReLU, Linear)``); pre-norm ``x + attn(norm1(x))`` or post-norm
+    ``norm1(x + attn(x))``."""
 
     def __init__(self, d_model, n_heads, d_ff, causal=True, norm="layernorm", ffn="relu",
                  rope=False, n_kv_heads=None, bias=True, prenorm=True, eps=None, dtype=None,
-                 rope_base=10000.0, window=None):
+                 rope_base=10000.0, window=None, mixer="softmax"):
         super().__init__()
-        self.prenorm = prenorm
+        self.prenorm, self.bias = prenorm, bias
         for name in ("norm1", "norm2"):
             setattr(self, name, nn.Identity() if norm == "none" else
                     nn.LayerNorm(d_model, eps=eps or 1e-5, dtype=dtype) if norm == "layernorm"
                     else nn.RMSNorm(d_model, eps=eps or 1e-6, dtype=dtype))
         self.attn = ModernAttention(d_model, n_heads, n_kv_heads, causal=causal, rope=rope,
                                     rope_base=rope_base, bias=bias, dtype=dtype,
-                                    window=window)
+                                    window=window) if mixer == "softmax" else \
+            {"linear": LinearAttention, "delta": DeltaNet}[mixer](d_model, n_heads, dtype=dtype)
         self.ffn = (SwiGLU(d_model, d_ff, dtype=dtype) if ffn == "swiglu" else nn.Sequential(
             nn.Linear(d_model, d_ff, bias=bias, dtype=dtype), nn.ReLU(),
             nn.Linear(d_ff, d_model, bias=bias, dtype=dtype)))

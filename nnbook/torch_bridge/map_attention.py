@@ -1,14 +1,17 @@
-"""How the bridge maps the attention family both ways (chapters 17–18, and chapter 20's
-settings): Embedding, PositionalEmbedding, LayerNorm, MultiHeadAttention and TransformerBlock.
-Each attention or block goes to PyTorch's own modules when it has chapter 18's settings and
-to ``ModernAttention``/``ModernBlock`` (_modules_modern.py) otherwise; ``mappings.py`` lists
-these functions.
+"""How the bridge maps the attention family both ways (chapters 17–18, chapter 20's settings
+and chapter 31's mixers): Embedding, PositionalEmbedding, LayerNorm, MultiHeadAttention,
+LinearAttention, DeltaNet and TransformerBlock. Each attention or block goes to PyTorch's own
+modules when it has chapter 18's settings and to ``ModernAttention``/``ModernBlock``
+(_modules_modern.py, with its ``LinearAttention`` or ``DeltaNet``) otherwise; ``mappings.py``
+lists these functions.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..layers.attention.delta import DeltaNet
+from ..layers.attention.linear import LinearAttention
 from ..layers.attention.multihead import MultiHeadAttention
 from ..layers.embedding import Embedding, PositionalEmbedding
 from ..layers.normalization.layernorm import LayerNorm
@@ -71,7 +74,8 @@ def block_to_torch(layer, out):
     """``EncoderBlock`` (an ``nn.TransformerEncoderLayer(norm_first=True, batch_first=True,
     dropout=0)`` run with the causal mask) for chapter 18's settings, ``ModernBlock`` for
     any of chapter 20's."""
-    if (_is_modern(layer) or layer.norm != "layernorm" or layer.ffn_kind != "relu"
+    if (_is_modern(layer) or layer.mixer != "softmax" or layer.norm != "layernorm"
+            or layer.ffn_kind != "relu"
             or not layer.prenorm or getattr(layer, "eps", None) not in (None, 1e-5)):
         return modern_block_to_torch(layer, out)
     m = out.build(lambda: out.tl.EncoderBlock(layer.d_model, layer.n_heads, layer.d_ff,
@@ -92,10 +96,22 @@ def _is_modern(layer):
 
 
 def copy_modern_attention(out, m, p):
-    for n in "qkvo":
-        out.copy(getattr(m, n).weight, p[f"W_{n}"].T)
+    """The W's (and b's) of an attention or a state mixer into the ``nn.Linear`` of the
+    same name: ``q.weight = W_qᵀ`` … (DeltaNet's ``beta.weight = W_betaᵀ``)."""
+    for n in ("q", "k", "v", "o", "beta"):
+        if f"W_{n}" in p:
+            out.copy(getattr(m, n).weight, p[f"W_{n}"].T)
         if f"b_{n}" in p:
             out.copy(getattr(m, n).bias, p[f"b_{n}"])
+
+
+def state_to_torch(layer, out):
+    """chapter 31's ``LinearAttention`` and ``DeltaNet``: the bridge's modules of the same
+    names (PyTorch has none), written from their equations."""
+    m = out.build(lambda: getattr(out.tl, type(layer).__name__)(
+        layer.d_model, layer.n_heads, dtype=out.dtype, form=layer.form, chunk=layer.chunk))
+    copy_modern_attention(out, m, layer.params)
+    return m
 
 
 def modern_attention_to_torch(layer, out):
@@ -111,7 +127,7 @@ def modern_block_to_torch(layer, out):
         layer.d_model, layer.n_heads, layer.d_ff, causal=layer.causal, norm=layer.norm,
         ffn=layer.ffn_kind, rope=layer.rope, n_kv_heads=layer.n_kv_heads, bias=layer.bias,
         prenorm=layer.prenorm, eps=getattr(layer.ln1, "eps", None), dtype=out.dtype,
-        rope_base=layer.rope_base, window=layer.window))
+        rope_base=layer.rope_base, window=layer.window, mixer=layer.mixer))
     p = layer.params
     for i in "12" if layer.norm != "none" else "":
         out.copy(getattr(m, f"norm{i}").weight, p[f"ln{i}.gamma"])
@@ -130,6 +146,7 @@ def modern_block_to_torch(layer, out):
 
 TO_TORCH = {Embedding: embedding_to_torch, PositionalEmbedding: positions_to_torch,
             LayerNorm: layernorm_to_torch, MultiHeadAttention: attention_to_torch,
+            LinearAttention: state_to_torch, DeltaNet: state_to_torch,
             TransformerBlock: block_to_torch}
 
 
@@ -208,10 +225,19 @@ def block_from_torch(m, inp):
 
 
 def _read_modern_attention(m, p):
-    for n in "qkvo":
-        p[f"W_{n}"][...] = to_numpy(getattr(m, n).weight).T
+    for n in ("q", "k", "v", "o", "beta"):
+        if f"W_{n}" in p:
+            p[f"W_{n}"][...] = to_numpy(getattr(m, n).weight).T
         if f"b_{n}" in p:
             p[f"b_{n}"][...] = to_numpy(getattr(m, n).bias)
+
+
+def state_from_torch(m, inp):
+    cls = {"linear": LinearAttention, "delta": DeltaNet}[m.mixer]
+    layer = cls(m.q.in_features, m.n_heads, form=m.form, chunk=m.chunk, dtype=inp.dtype,
+                rng=np.random.default_rng(0))
+    _read_modern_attention(m, layer.params)
+    return layer
 
 
 def modern_attention_from_torch(m, inp):
@@ -228,13 +254,17 @@ _EPS = {"LayerNorm": 1e-5, "RMSNorm": 1e-6}      # nnbook's norms' own ε
 
 def modern_block_from_torch(m, inp):
     a, swiglu = m.attn, not isinstance(m.ffn, inp.nn.Sequential)
+    mixer = getattr(a, "mixer", "softmax")
+    attn = (dict(rope=a.rope, n_kv_heads=a.n_kv_heads, bias=a.q.bias is not None,
+                 rope_base=a.rope_base, window=getattr(a, "window", None))
+            if mixer == "softmax" else     # a state mixer: the FFN's biases, the rest its own
+            dict(mixer=mixer, bias=getattr(m, "bias", True) if swiglu else
+                 m.ffn[0].bias is not None))
     layer = TransformerBlock(
         a.q.in_features, a.n_heads, m.ffn.w1.out_features if swiglu else m.ffn[0].out_features,
         causal=a.causal, norm="layernorm" if isinstance(m.norm1, inp.nn.LayerNorm) else
         "none" if isinstance(m.norm1, inp.nn.Identity) else "rmsnorm",
-        ffn="swiglu" if swiglu else "relu", rope=a.rope, n_kv_heads=a.n_kv_heads,
-        bias=a.q.bias is not None, prenorm=m.prenorm, rope_base=a.rope_base,
-        window=getattr(a, "window", None),
+        ffn="swiglu" if swiglu else "relu", prenorm=m.prenorm, **attn,
         eps=None if getattr(m.norm1, "eps", None) in (None, _EPS.get(type(m.norm1).__name__))
         else m.norm1.eps, dtype=inp.dtype, rng=np.random.default_rng(0))
     p = layer.params
@@ -254,9 +284,10 @@ def modern_block_from_torch(m, inp):
 
 
 # keys: class names in torch.nn, or in torch_bridge._modules (SelfAttention, EncoderBlock,
-# AddPositions) and _modules_modern (ModernAttention, ModernBlock); a bare TransformerEncoderLayer in a Sequential runs without a mask
+# AddPositions) and _modules_modern (ModernAttention, LinearAttention, DeltaNet, ModernBlock); a bare TransformerEncoderLayer in a Sequential runs without a mask
 FROM_TORCH = {"Embedding": embedding_from_torch, "AddPositions": positions_from_torch,
               "LayerNorm": layernorm_from_torch, "SelfAttention": attention_from_torch,
               "EncoderBlock": block_from_torch, "TransformerEncoderLayer": block_from_torch,
               "ModernAttention": modern_attention_from_torch,
+              "LinearAttention": state_from_torch, "DeltaNet": state_from_torch,
               "ModernBlock": modern_block_from_torch}

@@ -40,5 +40,6 @@ SUPPORTED = ("Dense ↔ Linear, Conv2D ↔ Conv2d, MaxPool2D ↔ MaxPool2d, AvgP
              ", Embedding, LayerNorm, MultiHeadAttention ↔ SelfAttention (MultiheadAttention), "
              "TransformerBlock ↔ EncoderBlock (TransformerEncoderLayer), PositionalEmbedding ↔ "
              "AddPositions, RMSNorm, SiLU, SwiGLU, MultiHeadAttention(n_kv_heads, rope, bias) ↔ "
-             "ModernAttention, TransformerBlock(norm, ffn, …) ↔ ModernBlock, Unembedding (tied), "
+             "ModernAttention, TransformerBlock(norm, ffn, mixer, …) ↔ ModernBlock, LinearAttention, "
+             "DeltaNet (chapter 31's, written in torch), Unembedding (tied), "
              "TimeEmbedding (chapter 26)")

@@ -98,6 +98,11 @@ def to_torch(model):
          - ModernBlock: norm1, norm2, attn, ffn (SwiGLU or Linear, ReLU, Linear)
          - norms as above, attn as ModernAttention, ffn as SwiGLU or ``ffn.0/2.weight =
            W_1ᵀ/W_2ᵀ``
+       * - LinearAttention, DeltaNet (d, h), and TransformerBlock(mixer="linear" or
+           "delta")
+         - LinearAttention, DeltaNet (the bridge's, from their equations: PyTorch has
+           none); a ModernBlock with one as its attn
+         - ``q.weight = W_qᵀ`` (k, v, o alike), DeltaNet's ``beta.weight = W_betaᵀ``
        * - Unembedding(emb)
          - Unembedding(torch emb)
          - ``weight`` is the Embedding's own Parameter (tied)

@@ -36,6 +36,10 @@ class PositionCache:
         drafts the target refused)."""
         self.length = self._before = min(self.length, int(length))
 
+    def allow_cuts(self):
+        """Get ready to be ``cut`` back to any position written from now on: a count and
+        a KV cache always are (``StateCache`` keeps its states for it)."""
+
     def check_room(self, owner, t):
         """Refuse ``t`` more positions past ``max_len`` (``owner``: the layer, or its name)."""
         if self.max_len is not None and self.length + t > self.max_len:
@@ -185,6 +189,7 @@ class Caching:
 
     cache = None
     cache_class = KVCache
+    masks_padding = True     # start_cache(pad=…) hides left padding (a state cannot)
 
     @property
     def cacheable(self) -> bool:

@@ -26,24 +26,74 @@ class StateCache(PositionCache):
     """What a linear-attention layer keeps while a model generates: its state S alone,
     (m, n_heads, d_head, d_head), the same size at every length (a KV cache grows by
     2·n_heads·d_head numbers per position and sample). ``rewind`` restores the state
-    before the last step."""
+    before the last step.
+
+    ``cut(length)`` (speculative decoding's refused drafts) must give back the state after
+    ``length`` positions, which the state alone has written over: after ``allow_cuts()``
+    the cache also keeps the state after each position written since its last cut, and a
+    cut goes back to any of them (and forgets them: the positions before a cut are kept for
+    good). Without it, only the state before the last step (or the empty one, a cut to 0)
+    can be gone back to, and a cut further back is refused."""
 
     def __init__(self, max_len=None):
         super().__init__(max_len)
         self.S = self._S_before = None
+        self._kept = None        # after allow_cuts(): the state after each position since
+        self._S_cut = None       # the last cut, and the state at that cut
+        self._cut_at = 0
 
     @property
     def nbytes(self):
-        return 0 if self.S is None else self.S.nbytes
+        kept = sum(s.nbytes for s in self._kept or ())
+        return kept + (0 if self.S is None else self.S.nbytes)
 
-    def write(self, S, owner, t):
-        """Count ``t`` positions more and keep ``S``, the state after them."""
+    def allow_cuts(self):
+        """Keep the state after each position from now on, so that ``cut`` can go back to
+        any of them (``start_cache(model, cuts=True)`` calls it)."""
+        self._kept, self._S_cut, self._cut_at = [], self.S, self.length
+
+    def write(self, S, owner, t, after=None):
+        """Count ``t`` positions more and keep ``S``, the state after them; ``after``
+        (t, m, n_heads, d_head, d_head): the state after each of them, kept after
+        ``allow_cuts()``."""
         self.advance(owner, t)
         self._S_before, self.S = self.S, S
+        if self._kept is not None:
+            self._kept.extend(after)
 
     def rewind(self):
         super().rewind()
         self.S = self._S_before
+        if self._kept is not None:
+            del self._kept[self.length - self._cut_at:]
+
+    def cut(self, length):
+        length = min(self.length, int(length))
+        if length < self.length:
+            self.S = self._state_after(length)
+        super().cut(length)
+        self._S_before = self.S
+        if self._kept is not None:
+            self._kept, self._S_cut, self._cut_at = [], self.S, length
+
+    def _state_after(self, length):
+        """The state after ``length`` positions (< ``self.length``), or the error."""
+        if length == 0:
+            return None                                   # nothing written yet
+        if self._kept is not None and length >= self._cut_at:
+            return self._S_cut if length == self._cut_at else \
+                self._kept[length - self._cut_at - 1].copy()
+        if self._kept is None and length == self._before:
+            return self._S_before
+        kept = (f"the states since its last cut, after {self._cut_at} … {self.length} "
+                f"positions (allow_cuts() forgets those before a cut)"
+                if self._kept is not None else
+                f"only the state before the last step, after {self._before} positions")
+        raise ValueError(f"StateCache: cannot go back to the state after {length} positions: "
+                         f"it holds {self.length} positions' writes in one state and keeps "
+                         f"{kept}. Start the caches with start_cache(model, cuts=True) before "
+                         f"the positions you may cut (speculative decoding does), or start "
+                         f"again and read the first {length} positions.")
 
 
 @register_class
@@ -77,12 +127,14 @@ class LinearAttention(Caching, Layer):
 
     Causal by construction. ``start_cache()`` keeps the state (``StateCache``): each forward
     then reads the next positions only and continues the recurrence. PyTorch has no such
-    layer; the bridge's tests compare it with a reference written in torch. Chapter 31.
+    layer: ``to_torch`` gives the bridge's own (so does a ``TransformerBlock`` with this
+    mixer), and its tests compare both with a reference written in torch. Chapter 31.
     """
 
     causal = True
     attention_weights = None                     # no T × T weights
     cache_class = StateCache
+    masks_padding = False                        # a state has no positions to hide
     _kinds = ("q", "k", "v", "o")
 
     def __init__(self, d_model=None, n_heads=1, *, form="recurrent", chunk=16, rng=None,
@@ -122,8 +174,8 @@ class LinearAttention(Caching, Layer):
         inputs = self._inputs(X, m, T)                            # q, k, v (…) per head
         if self.cache is not None:                                # the next positions only
             self._saved = None
-            O, S = self._recurrence(*inputs, S0=self.cache.S)[:2]
-            self.cache.write(S, self, T)
+            O, S, states = self._recurrence(*inputs, S0=self.cache.S)[:3]
+            self.cache.write(S, self, T, after=states[-T:])   # S_1 … S_T (DeltaNet's: S_0 first)
         else:
             O, saved = self._mix(*inputs)
         O = O.transpose(0, 2, 1, 3).reshape(-1, d)                # (mT, d): heads side by side
@@ -242,9 +294,10 @@ class LinearAttention(Caching, Layer):
         """Keep the state while a model generates (``pad`` is refused: a state has no
         positions to mask)."""
         if pad is not None:
-            raise ValueError(f"{self!r}: left-padded rows (pad=…) need attention's mask; a "
-                             f"state cache has no positions to hide. Generate rows of equal "
-                             f"length, or one row at a time.")
+            raise ValueError(f"{self!r}: left-padded rows (start_cache(pad=…)) need "
+                             f"attention's mask; a state cache has no positions to hide. Start "
+                             f"it without pad= on rows of equal length (generate runs prompts "
+                             f"of different lengths one at a time on such a model).")
         super().start_cache(max_len)
 
     def output_shape(self, input_shape):
