@@ -46,9 +46,12 @@ def _random_edge_rate(n=2000):
                     for k in kernels])
 
 
-@pytest.mark.claim(stated=(31, 31), text="ch08: pooled over ten seeds, more edge-like filters "
+# Issue 76: stated for every pool until a 10-seed fresh run found one where it failed
+# (1026811099's pool). Its pool now: FIXED's, the 30 of 2026-11-29 (all held) and that run's
+# 10 (9 held): 40 of 41.
+@pytest.mark.claim(stated=(40, 41), text="ch08: pooled over ten seeds, more edge-like filters "
                                          "than chance, more horizontal than vertical; test "
-                                         ">= 0.9, a shift hurts less than a turn; 31 of 31 "
+                                         ">= 0.9, a shift hurts less than a turn; 40 of 41 "
                                          "pools")
 @pytest.mark.parametrize("seed", seeds(POOL_START))
 def test_08_pooled_edge_filters_beat_chance_and_are_mostly_horizontal(seed):
