@@ -419,9 +419,10 @@ _residual = functools.lru_cache(maxsize=None)(deep_stacks.residual)   # three cl
 # residual stack learned on 198 (0.056 to 0.31 on the 200) and blew up on 12 (overflowed on
 # 8, its loss past 1e176 on 4): its sums grew, as the chapter warns they can. ReLU + He
 # learned on 209 (0.044 to 0.31) and overflowed on one, a seed where the residual stack
-# learned.
-@pytest.mark.claim(stated=(32, 32), text="ch06: the plain sigmoid + Xavier and small-tanh stacks "
-                                         "stay at the mean's loss; 32 of 32 seeds")
+# learned. Issue 76: +30 fresh seeds (the pool above), all held: 240 of 240 new seeds.
+@pytest.mark.claim(stated=(240, 240), text="ch06: the plain sigmoid + Xavier and small-tanh "
+                                           "stacks stay at the mean's loss (240 of 240 new "
+                                           "seeds)")
 @pytest.mark.parametrize("seed", seeds(*SEEDS))
 def test_06_plain_stacks_stay_at_the_mean(seed):
     row = _residual(seed)
