@@ -33,7 +33,6 @@ from nnbook.experiments import long_recall, bigram_vs_attention, sequence_models
 # 1467375200, 1519791000, 1523877300, 1678136900, 1909874200, 2017658700, 2041625600,
 # 2130162700, 2141360800): a claim stated "every" until then is now k of (30 + its CI fixed
 # seeds), a stated (k, n) is (k + the fresh passes, n + 30).
-# Chapter 18's claims are not yet counted: the run had not reached them (issue 76).
 
 FIXED = (31, 32)  # used by no notebook and no stored table of chapters 15-18
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -189,16 +188,17 @@ def transformer(seed):
 # this count (multiples of 100 from 10,000,100 to 10,002,000; all 20, and the claim below
 # on all 20 too): 129 of 130; the eleventh run's ten and the thirty above all held it (and
 # the claim below): 169 of 170. Chapter 18 says it of its five stored seeds only.
-@pytest.mark.claim(stated=(169, 170), text="ch18: the transformer's held-out loss falls at "
-                                           "every epoch (169 of 170 new models)")
+@pytest.mark.claim(stated=(199, 200), text="ch18: the transformer's held-out loss falls at "
+                                           "every epoch (199 of 200 new models)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_18_transformer_losses_fall_every_epoch(seed):
     assert transformer(seed)[1]["fell every epoch"] == 1
 
 
-@pytest.mark.claim(stated="every", text="ch18: the transformer beats the bigram by 0.6, ends "
-                                        "between the window bound and grammar + 0.25; closing "
-                                        "marks carry > 3x their share")
+@pytest.mark.claim(stated=(200, 200), text="ch18: the transformer beats the bigram by 0.6, ends "
+                                           "between the window bound and grammar + 0.25; closing "
+                                           "marks carry > 3x their share (200 of 200 new models: "
+                                           "the 170 above and the pool's 30)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_18_transformer_losses(seed):
     floors, run = transformer(seed)
@@ -214,9 +214,9 @@ def test_chapter_18_transformer_losses(seed):
 # all 20 (7.7 times at least, no bigram sentence accepted); with the 40 seeds of the fifth
 # to eighth runs, 60 of 61. The tenth and eleventh runs and the thirty above: all 50, so
 # 110 of 111.
-@pytest.mark.claim(stated=(110, 111), text="ch18: the grammar follows the transformer's samples "
+@pytest.mark.claim(stated=(140, 141), text="ch18: the grammar follows the transformer's samples "
                                            "> 5x as far as the bigram's, and accepts no bigram "
-                                           "sentence (110 of 111 new models)")
+                                           "sentence (140 of 141 new models)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_18_samples_against_the_bigram(seed):
     floors, run = transformer(seed)
@@ -229,8 +229,8 @@ def test_chapter_18_samples_against_the_bigram(seed):
 # "1 + 9 + 10 + 22", a stray term: the groups are the tenth run, the eleventh and the
 # thirty, as below; re-run 2026-11-27: the tenth run's seeds 9 of 10, the thirty 22 of
 # 30, and the eleventh's 10 follows from "accepted least" holding on all ten)
-@pytest.mark.claim(stated=(57, 70), text="ch18: some sentences accepted at τ = 0.5 and τ = 1 "
-                                         "(57 of 70 new models)")
+@pytest.mark.claim(stated=(79, 100), text="ch18: some sentences accepted at τ = 0.5 and τ = 1 "
+                                          "(79 of 100 new models)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_18_some_accepted_at_tau_up_to_1(seed):
     _, run = transformer(seed)
@@ -238,8 +238,8 @@ def test_chapter_18_some_accepted_at_tau_up_to_1(seed):
 
 
 # 19 of 20; 9 + 10 + 29 of the other 50: 67 of 70
-@pytest.mark.claim(stated=(67, 70), text="ch18: τ = 1.5 is followed less far than τ = 1 "
-                                         "(67 of 70 new models)")
+@pytest.mark.claim(stated=(95, 100), text="ch18: τ = 1.5 is followed less far than τ = 1 "
+                                          "(95 of 100 new models)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_18_tau_1_5_followed_less_far(seed):
     _, run = transformer(seed)
@@ -247,7 +247,8 @@ def test_chapter_18_tau_1_5_followed_less_far(seed):
 
 
 # 13 of 20; 8 + 10 + 20 of the other 50: 51 of 70
-@pytest.mark.claim(stated=(51, 70), text="ch18: τ = 1.5 is accepted least (51 of 70 new models)")
+@pytest.mark.claim(stated=(72, 100), text="ch18: τ = 1.5 is accepted least (72 of 100 new "
+                                          "models)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_18_tau_1_5_accepted_least(seed):
     _, run = transformer(seed)
@@ -256,8 +257,8 @@ def test_chapter_18_tau_1_5_accepted_least(seed):
 
 
 # 19 of 20; all 50 others: 69 of 70
-@pytest.mark.claim(stated=(69, 70), text="ch18: after the clause, the forbidden share at τ = 1 "
-                                         "is below one half (69 of 70 new models)")
+@pytest.mark.claim(stated=(98, 100), text="ch18: after the clause, the forbidden share at τ = 1 "
+                                          "is below one half (98 of 100 new models)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_18_forbidden_share_below_half(seed):
     _, run = transformer(seed)
@@ -265,8 +266,8 @@ def test_chapter_18_forbidden_share_below_half(seed):
 
 
 # 15 of 20; 8 + 9 + 25 of the other 50: 57 of 70
-@pytest.mark.claim(stated=(57, 70), text="ch18: a lower temperature moves probability onto the "
-                                         "allowed characters (57 of 70 new models)")
+@pytest.mark.claim(stated=(79, 100), text="ch18: a lower temperature moves probability onto the "
+                                          "allowed characters (79 of 100 new models)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_18_forbidden_share_ordered_by_temperature(seed):
     _, run = transformer(seed)
@@ -275,8 +276,8 @@ def test_chapter_18_forbidden_share_ordered_by_temperature(seed):
 
 
 # 17 of 20; 7 + 10 + 28 of the other 50: 62 of 70
-@pytest.mark.claim(stated=(62, 70), text="ch18: P(s) after the clause is below one half "
-                                         "(62 of 70 new models)")
+@pytest.mark.claim(stated=(88, 100), text="ch18: P(s) after the clause is below one half "
+                                          "(88 of 100 new models)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_chapter_18_p_s_after_the_clause_below_half(seed):
     _, run = transformer(seed)
@@ -288,9 +289,13 @@ def test_chapter_18_p_s_after_the_clause_below_half(seed):
 # all ten of a heavy fresh run on 2026-11-27 (multiples of 100 from 10,740,000 to
 # 10,740,900; 3.5 min of CPU per process for five seeds) and on the fixed seed 31.
 @pytest.mark.heavy
-@pytest.mark.claim(stated="every", text="ch18: on one budget the LSTM and the GRU each "
-                                        "beat the plain RNN on t ≥ 16, and the "
-                                        "transformer is last of the four")
+# Issue 76: stated for every seed until a 10-seed fresh run found one where it failed
+# (1026811799). Its pool now: those 16 (7001-7005, the ten, FIXED[0]), the 30 of 2026-11-29
+# (all held) and that run's 10 (9 held): 55 of 56 new seeds, 50 of them nobody chose.
+@pytest.mark.claim(stated=(55, 56), text="ch18: on one budget the LSTM and the GRU each "
+                                         "beat the plain RNN on t ≥ 16, and the "
+                                         "transformer is last of the four (55 of 56 new "
+                                         "seeds)")
 @pytest.mark.parametrize("seed", seeds(FIXED[0]))
 def test_chapter_18_part3_gated_cells_beat_the_rnn_and_the_transformer_is_last(seed):
     # the mistake caught: a gate or a recurrent backward gone wrong, which leaves the
