@@ -509,7 +509,7 @@ BUGS = [
         "DeltaNet writes β_t v_t k_tᵀ, the correction − S_{t−1} k_t dropped: linear "
         "attention's Hebbian write with a β, no longer a step of the delta rule.",
         "the delta rule without its error term (Hebbian learning, Widrow and Hoff's point); "
-        "DeltaNet (Yang et al. 2024) contrasts the two",
+        "DeltaNet (Schlag et al. 2021; Yang et al. 2024) contrasts the two",
         [("nnbook/layers/attention/delta.py",
           "u = v[:, :, t] - (S @ k_t[..., None])[..., 0]",
           "u = v[:, :, t] + 0 * (S @ k_t[..., None])[..., 0]")],

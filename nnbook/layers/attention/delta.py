@@ -34,9 +34,10 @@ class DeltaNet(LinearAttention):
     """DeltaNet: ``S_t = S_{t−1} + β_t (v_t − S_{t−1} k_t) k_tᵀ``, ``o_t = S_t q_t`` per head,
     then ``y = concat_h(o) W_o``.
 
-    As DeltaNet (Yang et al., 2024) writes it: ``q_t`` and ``k_t`` are ``x W_q`` and ``x W_k``
-    divided by their length per head (unit keys: β_t ≤ 1 then never overshoots), and each
-    head has its own writing strength ``β_t = sigmoid(x_t W_β)`` per token. With ``S`` as the
+    DeltaNet is the delta-rule layer of Schlag, Irie and Schmidhuber (2021); as Yang et al.
+    (2024) write it: ``q_t`` and ``k_t`` are ``x W_q`` and ``x W_k`` divided by their length
+    per head (unit keys: β_t ≤ 1 then never overshoots), and each head has its own writing
+    strength ``β_t = sigmoid(x_t W_β)`` per token. With ``S`` as the
     weights, ``k_t`` the input and ``v_t`` the target, the update is chapter 01's delta rule
     with learning rate β_t: ``S_t − S_{t−1} = −β_t ∇_S ½‖S k_t − v_t‖²``. Without the
     correction ``− S_{t−1} k_t`` it would be linear attention's Hebbian write. (Left out
