@@ -5,6 +5,8 @@ preferences) and the policy-gradient loss with group-normalised advantages (GRPO
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..layers.activations import log_softmax
@@ -94,19 +96,79 @@ def group_advantages(rewards, group_size: int, *, normalise: bool = True, eps: f
     Groups are consecutive: rows [0, g) answer the first prompt, [g, 2g) the next, …
     A group whose rewards are all equal gets advantage 0 (nothing to learn from it). The
     mean includes the sample's own reward: r_i − mean = ((g−1)/g)(r_i − mean of the others),
-    so (without ``normalise``) the expected gradient is (g−1)/g times the true one."""
-    r = np.asarray(rewards, dtype=np.float64)
+    so (without ``normalise``) the expected gradient is (g−1)/g times the true one.
+
+    Shapes: rewards (N,) finite numbers, group_size g ≥ 2 dividing N → (N,)."""
+    owner = "group_advantages"
+    r = _reward_numbers(owner, rewards)
     if isinstance(group_size, bool) or not isinstance(group_size, (int, np.integer)) or \
             group_size < 1 or r.ndim != 1 or len(r) % group_size:
-        raise ValueError(f"group_advantages: expected rewards (N,) in groups of group_size "
-                         f"consecutive rows (an integer ≥ 1 dividing N), got rewards of shape "
+        raise ValueError(f"{owner}: expected rewards (N,) in groups of group_size "
+                         f"consecutive rows (an integer ≥ 2 dividing N), got rewards of shape "
                          f"{r.shape} and group_size={group_size!r}.")
-    groups = r.reshape(-1, group_size)
-    adv = groups - groups.mean(axis=1, keepdims=True)
+    if group_size == 1:
+        raise ValueError(f"{owner}: expected group_size ≥ 2, got 1: a group of one answer is "
+                         f"its own baseline, so every advantage would be 0 and nothing would "
+                         f"be learnt. Draw several answers per prompt (G = 8 is usual).")
+    if not isinstance(normalise, (bool, np.bool_)):
+        raise ValueError(f"{owner}: expected normalise=True or False, got {normalise!r}.")
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 <= eps < np.inf:
+        raise ValueError(f"{owner}: expected eps a finite number ≥ 0 (added to each group's "
+                         f"standard deviation), got {eps!r}. The default 1e-6 is usual.")
+    bad = ~np.isfinite(r)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"{owner}: expected finite rewards, got {float(r[i])} at position {i} "
+                         f"(group {i // group_size}). Check the reward function: it must "
+                         f"return a number for every answer (0 when it cannot check).")
+    groups = r.reshape(-1, group_size)                            # (N / g, g)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        adv = groups - groups.mean(axis=1, keepdims=True)
+        if normalise:
+            std = groups.std(axis=1, keepdims=True)
+            spread = std + eps
+            adv = np.divide(adv, spread, out=np.zeros_like(adv), where=spread > 0)
+    # all equal: 0, not r − mean's rounding (three rewards of 0.1 have a mean 2⁻⁵⁶ above)
+    flat = np.all(groups == groups[:, :1], axis=1)
+    adv[flat] = 0.0
+    # rewards near float64's ends (1e200: the squares overflow; 1e-200: they underflow to 0)
+    odd = ~flat & ~np.all(np.isfinite(adv), axis=1)
     if normalise:
-        spread = groups.std(axis=1, keepdims=True) + eps
-        adv = np.divide(adv, spread, out=np.zeros_like(adv), where=spread > 0)
+        odd |= ~flat & ((std[:, 0] == 0) | ~np.isfinite(std[:, 0]))
+    if odd.any():
+        adv[odd] = _rescaled(owner, groups[odd], normalise, eps)
     return adv.reshape(-1)
+
+
+def _rescaled(owner, groups, normalise, eps):
+    """The advantages of groups whose rewards' squares leave float64's range, computed on
+    the rewards divided by each group's largest |r| (the same quantities, scaled back)."""
+    c = np.abs(groups).max(axis=1, keepdims=True)                 # > 0: not all equal
+    g = groups / c
+    adv = g - g.mean(axis=1, keepdims=True)
+    with np.errstate(over="ignore", under="ignore"):
+        if normalise:
+            return adv / (g.std(axis=1, keepdims=True) + eps / c)
+        adv = adv * c
+    if not np.all(np.isfinite(adv)):
+        raise ValueError(f"{owner}: the rewards' differences from their group mean overflow "
+                         f"float64 (rewards up to {float(c.max()):.3g}). Rescale the rewards "
+                         f"(divide them by a constant), or pass normalise=True.")
+    return adv
+
+
+def _reward_numbers(owner, rewards):
+    """``rewards`` as a float64 array, or a ValueError naming ``owner`` (text, None, ragged)."""
+    try:
+        a = np.asarray(rewards)
+    except ValueError:                                            # a ragged list
+        a = None
+    if a is None or a.dtype.kind not in "biuf":
+        got = "a ragged list" if a is None else f"{rewards!r:.80}"
+        raise ValueError(f"{owner}: expected rewards as real numbers (one per answer), got "
+                         f"{got}. Give each answer its reward as a number (a verdict "
+                         f"True/False counts as 1/0).")
+    return a.astype(np.float64)
 
 
 def policy_gradient_loss(logits, targets, mask, advantages):
