@@ -9,7 +9,8 @@ import pytest
 
 import nnbook as nb
 from nnbook.training.posttraining import (dpo_loss, group_advantages, policy_gradient_loss,
-                                          sequence_logprobs, sequence_logprobs_backward)
+                                          sequence_kl, sequence_logprobs,
+                                          sequence_logprobs_backward)
 
 
 def batch(rng, m=4, T=5, V=6):
@@ -222,3 +223,30 @@ def test_sequence_kl_by_hand():
     with pytest.raises(ValueError, match=r"sequence_kl: expected logits and ref_logits of one "
                                          r"shape \(m, T, V\).*same batch"):
         nb.sequence_kl(z, r[:, :2], np.ones((1, 3)))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda z, t, m: sequence_logprobs_backward(z, t, m, ["a", "b"]),
+     r"sequence_logprobs_backward: expected d_logp as real numbers, got \['a', 'b'\]"),
+    (lambda z, t, m: dpo_loss(z, t, m, ["a", "b"]),
+     r"dpo_loss: expected ref_logprobs as real numbers, got \['a', 'b'\]"),
+    (lambda z, t, m: policy_gradient_loss(z, t, m, ["a", "b"]),
+     r"policy_gradient_loss: expected advantages as real numbers, got \['a', 'b'\]"),
+    (lambda z, t, m: policy_gradient_loss(z, t, m, [np.nan, 1.0]),
+     r"policy_gradient_loss: expected finite advantages, got nan at index 0\. Use "
+     r"group_advantages"),
+    (lambda z, t, m: dpo_loss(z, t, m, [0.0, np.inf]),
+     r"dpo_loss: expected finite ref_logprobs, got inf at index 1"),
+    (lambda z, t, m: sequence_logprobs(z, t, np.array([["a"] * 3] * 2)),
+     r"sequence_logprobs: expected a mask of shape \(2, 3\), numbers .* dtype <U1"),
+    (lambda z, t, m: sequence_kl(z, z, np.array([["a"] * 3] * 2)),
+     r"sequence_kl: expected logits and ref_logits of one shape .* \(2, 3\) \(<U1\)"),
+])
+def test_text_and_nan_are_named(call, message):
+    """Text raised NumPy's "could not convert string to float"; a NaN advantage or
+    reference log-probability made the loss NaN; a mask of text in sequence_kl raised
+    UFuncTypeError."""
+    z = np.zeros((2, 3, 4))
+    t = np.zeros((2, 3), dtype=int)
+    with pytest.raises(ValueError, match=message):
+        call(z, t, np.ones((2, 3)))

@@ -30,10 +30,30 @@ def _checked(owner, logits, targets, mask):
         raise ValueError(f"{owner}: targets must lie in [0, {z.shape[2]}) (the vocabulary), "
                          f"got values from {t.min()} to {t.max()}.")
     if w.shape != t.shape or w.dtype.kind not in "biuf":
-        raise ValueError(f"{owner}: expected a mask of shape {t.shape} (1 at the answer's "
-                         f"positions, 0 elsewhere), got shape {w.shape}. Build it from the "
+        raise ValueError(f"{owner}: expected a mask of shape {t.shape}, numbers (1 at the "
+                         f"answer's positions, 0 elsewhere), got shape {w.shape} and dtype "
+                         f"{w.dtype}. Build it from the "
                          f"prompt lengths, e.g. np.arange(T) >= prompt_length - 1.")
     return z, t, w.astype(z.dtype)
+
+
+def _finite_floats(owner, name, x, dtype, fix):
+    """``x`` as an array of ``dtype`` with finite entries, or a ValueError naming ``owner``
+    (text, None, ragged lists, NaN or inf)."""
+    try:
+        a = np.asarray(x)
+    except ValueError:                                            # a ragged list
+        a = None
+    if a is None or a.dtype.kind not in "biuf":
+        got = "a ragged list" if a is None else f"{x!r:.80}"
+        raise ValueError(f"{owner}: expected {name} as real numbers, got {got}. {fix}")
+    a = a.astype(dtype)
+    bad = ~np.isfinite(a)
+    if bad.any():
+        i = tuple(int(j) for j in np.argwhere(bad)[0])
+        raise ValueError(f"{owner}: expected finite {name}, got {float(a[i])} at index "
+                         f"{i[0] if len(i) == 1 else i}. {fix}")
+    return a
 
 
 def sequence_logprobs(logits, targets, mask) -> np.ndarray:
@@ -50,7 +70,8 @@ def sequence_logprobs(logits, targets, mask) -> np.ndarray:
 def sequence_logprobs_backward(logits, targets, mask, d_logp) -> np.ndarray:
     """∂E/∂logits (m, T, V) given ∂E/∂logp (m,): d_logp[i] · mask[i, t] · (onehot − softmax)."""
     z, t, w = _checked("sequence_logprobs_backward", logits, targets, mask)
-    d = np.asarray(d_logp, dtype=z.dtype)
+    d = _finite_floats("sequence_logprobs_backward", "d_logp", d_logp, z.dtype,
+                       "Pass ∂E/∂logp, one number per row.")
     if d.shape != z.shape[:1]:
         raise ValueError(f"sequence_logprobs_backward: expected d_logp of shape "
                          f"{z.shape[:1]} (one per row), got {d.shape}.")
@@ -73,7 +94,8 @@ def dpo_loss(logits, targets, mask, ref_logprobs, *, beta: float = 0.1):
     if len(z) % 2 or not len(z):
         raise ValueError(f"dpo_loss: expected an even number of rows (preferred answers, then "
                          f"rejected ones), got {len(z)}. Stack them with np.concatenate.")
-    ref = np.asarray(ref_logprobs, dtype=z.dtype)
+    ref = _finite_floats("dpo_loss", "ref_logprobs", ref_logprobs, z.dtype,
+                         "Pass the reference model's sequence_logprobs on the same rows.")
     if ref.shape != z.shape[:1]:
         raise ValueError(f"dpo_loss: expected ref_logprobs of shape {z.shape[:1]} (the "
                          f"reference model's sequence_logprobs on the same rows), got "
@@ -178,7 +200,8 @@ def policy_gradient_loss(logits, targets, mask, advantages):
     −∇ E[reward] when A_i is the reward minus a baseline that does not depend on y_i.
     Returns ``(loss, d_logits)``."""
     z, t, w = _checked("policy_gradient_loss", logits, targets, mask)
-    a = np.asarray(advantages, dtype=z.dtype)
+    a = _finite_floats("policy_gradient_loss", "advantages", advantages, z.dtype,
+                       "Use group_advantages(rewards, g), which refuses a NaN reward.")
     if a.shape != z.shape[:1]:
         raise ValueError(f"policy_gradient_loss: expected advantages of shape {z.shape[:1]} "
                          f"(one per row), got {a.shape}. Use group_advantages(rewards, g).")
@@ -192,9 +215,11 @@ def sequence_kl(logits, ref_logits, mask) -> np.ndarray:
     post-training moved the model from where it started (reported, not trained on)."""
     z = np.asarray(logits)
     r, w = np.asarray(ref_logits), np.asarray(mask)
-    if z.ndim != 3 or r.shape != z.shape or w.shape != z.shape[:2]:
+    if z.ndim != 3 or r.shape != z.shape or w.shape != z.shape[:2] or \
+            z.dtype.kind != "f" or r.dtype.kind != "f" or w.dtype.kind not in "biuf":
         raise ValueError(f"sequence_kl: expected logits and ref_logits of one shape (m, T, V) "
-                         f"and a mask (m, T), got {z.shape}, {r.shape} and {w.shape}. Run both "
+                         f"(floats) and a mask (m, T) of numbers, got {z.shape} ({z.dtype}), "
+                         f"{r.shape} ({r.dtype}) and {w.shape} ({w.dtype}). Run both "
                          f"models on the same batch.")
     lp, lq = log_softmax(z), log_softmax(r)
     return (w * (np.exp(lp) * (lp - lq)).sum(axis=-1)).sum(axis=1)
