@@ -185,3 +185,10 @@ def test_a_player_named_twice_and_elo_options():
     with pytest.raises(ValueError, match=r"elo_ratings: the ratings overflowed float64 with "
                                          r"k=1e\+308"):
         elo_ratings([(0, 1), (1, 0), (0, 1)], k=1e308)
+
+
+def test_votes_from_text_strengths_are_named():
+    """Text raised NumPy's "could not convert string to float"."""
+    with pytest.raises(ValueError, match=r"bradley_terry_votes: expected strengths as numbers "
+                                         r"\(K,\), got \['a', 'b'\]"):
+        bradley_terry_votes(["a", "b"], 3)

@@ -292,3 +292,14 @@ def test_power_law_messages_name_it_and_only_what_was_passed():
                       (mixing_law, ([1.0], ["a"], 1, 1, 1, 1))):
         with pytest.raises(ValueError, match=rf"^{law.__name__}: expected (N|own) as numbers"):
             law(*args)
+
+
+def test_mixing_law_refuses_flat_losses_and_a_floor_above_them():
+    """Flat losses gave B of rounding size on the grid's edge; fix_E above every loss gave
+    a negative B."""
+    with pytest.raises(ValueError, match=r"fit_mixing_law: the losses are all equal \(1, to "
+                                         r"rounding\): they do not fall with D or the share"):
+        fit_mixing_law([1e3, 2e3, 4e3], [0.5, 0.5, 0.5], [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"fit_mixing_law: fix_E=5 is at or above every loss "
+                                         r"\(the largest is 1\)"):
+        fit_mixing_law([1e3, 2e3, 4e3], [0.5, 0.5, 0.5], [1.0, 0.9, 0.8], fix_E=5)

@@ -204,7 +204,11 @@ def bradley_terry_votes(strengths, n_votes, *, rng=None):
     players drawn uniformly, the first winning with probability σ(θi − θj).
 
     Shapes: strengths (K,) → a list of n_votes pairs of ints."""
-    theta = np.asarray(strengths, dtype=np.float64)
+    try:
+        theta = np.asarray(strengths, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"bradley_terry_votes: expected strengths as numbers (K,), got "
+                         f"{strengths!r:.60}. Pass each player's log-strength θ.") from None
     if theta.ndim != 1 or len(theta) < 2 or not np.all(np.isfinite(theta)):
         bad = ("" if theta.ndim != 1 or len(theta) < 2 else
                f" with a non-finite entry {theta[~np.isfinite(theta)][0]}")

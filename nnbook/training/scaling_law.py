@@ -72,17 +72,13 @@ class ScalingFit(NamedTuple):
 
 def _numbers(owner, name, x):
     """``x`` as a float64 array, or a ValueError naming ``owner`` (strings, None, objects)."""
-    if isinstance(x, (str, bytes)) or x is None:
-        raise ValueError(f"{owner}: expected {name} as numbers, got {x!r}. Pass numbers "
-                         f"(a float, a list or a NumPy array), not text.")
     try:
-        a = np.asarray(x, dtype=np.float64)
+        if isinstance(x, (str, bytes)) or x is None or np.asarray(x).dtype.kind in "USbO":
+            raise TypeError
+        return np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{owner}: expected {name} as numbers, got {x!r}. Pass numbers "
-                         f"(a list or a NumPy array of floats).") from None
-    if a.dtype == object or np.asarray(x).dtype.kind in "USb":
-        raise ValueError(f"{owner}: expected {name} as numbers, got {np.asarray(x)!r}.")
-    return a
+        raise ValueError(f"{owner}: expected {name} as numbers, got {x!r:.80}. Pass numbers "
+                         f"(a float, a list or a NumPy array), not text.") from None
 
 
 def _check(N, D, L, one_variable=False):
@@ -117,12 +113,20 @@ def _check(N, D, L, one_variable=False):
         raise ValueError(f"fit_scaling_law: expected at least 2 different N and 2 different "
                          f"D to separate the two terms, got {len(np.unique(N))} and "
                          f"{len(np.unique(D))}. Train a grid of sizes × budgets.")
+    return N, D, L
+
+
+def _falling(owner, L, fix_E, what):
+    """Refuse losses all equal (to rounding) or a held floor ``fix_E`` above all of them."""
     if np.ptp(L) <= 8 * np.finfo(np.float64).eps * np.abs(L).max():
         raise ValueError(f"{owner}: the losses are all equal ({L[0]:g}, to rounding): they do "
-                         f"not fall with {'D' if one_variable else 'N or D'}, so the law's "
-                         f"terms and exponents are not determined (nor is a compute-optimal "
-                         f"split). Check that L holds each run's own held-out loss.")
-    return N, D, L
+                         f"not fall with {what}, so the law's terms and exponents are not "
+                         f"determined. Check that L holds each run's own held-out loss.")
+    if fix_E is not None and fix_E >= L.max():
+        raise ValueError(f"{owner}: fix_E={fix_E!r} is at or above every loss (the largest is "
+                         f"{L.max():g}); E is the floor the loss falls to, below the losses. "
+                         f"Hold E at a known floor (e.g. a window entropy), or leave "
+                         f"fix_E=None to fit it.")
 
 
 def _exponents(owner, name, grid, low=0.0, high=np.inf, closed=False):
@@ -211,11 +215,7 @@ def fit_scaling_law(N, D, L, *, fix_E=None, alphas=None, betas=None, max_steps=2
                               or not np.isfinite(fix_E)):
         raise ValueError(f"{owner}: expected fix_E to be None (fit E) or a finite number "
                          f"(hold E there), got {fix_E!r}.")
-    if fix_E is not None and fix_E >= L.max():
-        raise ValueError(f"{owner}: fix_E={fix_E!r} is at or above every loss (the largest is "
-                         f"{L.max():g}); E is the floor the loss falls to, below the losses, "
-                         f"as the terms A/N^α and B/D^β are positive. Hold E at a known floor "
-                         f"(e.g. a window entropy), or leave fix_E=None to fit it.")
+    _falling(owner, L, fix_E, "D" if _one_variable else "N or D")
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 < tol < np.inf:
         raise ValueError(f"{owner}: expected tol, the relative drop of the squared error that "
                          f"ends the fit, as a finite number > 0, got {tol!r}. The default "
@@ -365,6 +365,7 @@ def fit_mixing_law(D, own, L, *, taus=None, betas=None, fix_E=None) -> MixingFit
                               or not np.isfinite(fix_E)):
         raise ValueError(f"{owner}: expected fix_E to be None (fit E) or a finite number "
                          f"(hold E there, e.g. a known floor), got {fix_E!r}.")
+    _falling(owner, L, fix_E, "D or the share")
     taus = np.linspace(0, 1, 51) if taus is None else _exponents(owner, "taus", taus, 0.0,
                                                                  1.0, closed=True)
     betas = np.linspace(0.05, 2, 40) if betas is None else _exponents(owner, "betas", betas)
