@@ -43,7 +43,8 @@ def buggy_reward(prompt: str, answer: str) -> float:
 
 def grpo_train(policy, reward, r, steps=40, lr=0.002, kind="std population", watch=None):
     """Chapter 22's RL loop with ``reward`` and ``grpo_advantages(kind)``: each step 8
-    subjects × G = 8 answers, one AdamW step. Returns the mean reward of each step, or with
+    subjects drawn with replacement (a step may repeat one) × G = 8 answers each, one AdamW
+    step. Returns the mean reward of each step, or with
     ``watch`` (a second reward of the same answers, never trained on: chapter 30's exact
     verifier beside a judge) the pair (mean reward, mean watch) of each step."""
     policy.compile(optimizer=AdamW(lr=lr, weight_decay=0.0), loss=XENT)

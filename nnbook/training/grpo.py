@@ -103,8 +103,9 @@ def grpo_advantages(rewards, kind: str = "std population", *, scale: float = 1.0
     """The advantage of each answer in its group, by ``kind``:
 
     - ``"group mean"``: A_i = r_i − mean(r);
-    - ``"std population"``: (r_i − mean) / std with ddof 0 (GRPO as usually written);
-    - ``"std Bessel"``: (r_i − mean) / std with ddof 1 (√(G/(G−1)) smaller);
+    - ``"std population"``: (r_i − mean) / std with ddof 0 (NumPy's default ``np.std``);
+    - ``"std Bessel"``: (r_i − mean) / std with ddof 1, √(G/(G−1)) smaller (PyTorch's
+      default ``std``, which TRL's ``GRPOTrainer`` calls; the GRPO papers do not say which);
     - ``"RLOO"``: r_i − the mean of the other G − 1 rewards (leave one out);
     - ``"constant"``: (r_i − mean) / ``scale`` (Dr GRPO: no division by the spread).
 
