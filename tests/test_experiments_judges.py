@@ -37,6 +37,30 @@ def test_confusion_counts_every_answer_against_the_grammar():
     assert cm[1, 1] == np.sum(said & (verdicts == 1)) and cm[0, 1] == np.sum(said & (verdicts == 0))
 
 
+def test_answers_with_one_bag_of_words_get_one_score_bit_for_bit():
+    # a judge whose output moves with the row's place in the batch, as a BLAS kernel's last
+    # bit can: judge_scores must still give one bag one score (scoring each bag once)
+    class ByPlace:
+        def predict(self, X):
+            return (X @ np.arange(X.shape[1]) / 100 + 1e-9 * np.arange(len(X)))[:, None]
+
+    prompts = ["(cats) "] * 5
+    answers = ["the cats run.", "some cats sing.", "run the cats.", "the cats run .",
+               "the cats frun run."]                  # "frun" is no word: dropped
+    s = jd.judge_scores(ByPlace(), prompts, answers)
+    assert s[0] == s[2] == s[3] == s[4] and s[1] != s[0]
+    # and a trained judge on a writer's policy: equal feature rows, equal scores
+    judge = jd.train_judge(1, n=300, epochs=3)
+    prompt, answers, _, _ = jd.writer_policy("frog", 5)
+    X = jd.features([prompt] * len(answers), answers)
+    scores = jd.judge_scores(judge, [prompt] * len(answers), answers)
+    _, bag = np.unique(X, axis=0, return_inverse=True)
+    bag = bag.reshape(-1)
+    assert len(np.unique(bag)) < len(answers)         # some answers share a bag
+    assert all(np.ptp(scores[bag == b]) == 0 for b in np.unique(bag))
+    assert len(np.unique(scores)) == len(np.unique(bag))
+
+
 def test_best_of_one_is_the_writer():
     judge = jd.train_judge(1, n=300, epochs=3)
     exact = np.mean([jd.writer_policy(s, 5)[2] @ jd.writer_policy(s, 5)[3]

@@ -64,3 +64,32 @@ def test_backwards_match_finite_differences(backward):
     for a, g in zip((q, k, v), grads):
         num = nb.numerical_gradient(lambda _: (masked_linear(q, k, v) * dO).sum(), a)
         assert nb.relative_error(g, num) < 1e-7
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("where", ["q", "k", "v", "all"])
+@pytest.mark.parametrize("form", ["masked", "chunked 3", "chunked 1", "delta 3", "delta 7"])
+def test_a_non_finite_input_reaches_no_earlier_position(form, where, bad):
+    """A NaN at position s spread to every earlier output of the masked and chunked forms
+    (0 · NaN in (Q Kᵀ ⊙ M) V, and the chunk's triangular solves), where the recurrence keeps
+    it at s and after: the positions before s are those of the inputs cut at s."""
+    s = 4
+    q, k, v = Q.copy(), K.copy(), V.copy()
+    for name, a in (("q", q), ("k", k), ("v", v)):
+        if where in (name, "all"):
+            a[1, 2, s, 1] = bad
+
+    def run(q, k, v):
+        if form == "masked":
+            return masked_linear(q, k, v)
+        n = int(form.split()[1])
+        return (chunked_linear(q, k, v, n) if form.startswith("chunked")
+                else chunked_delta(q, k, v, BETA[..., :q.shape[-2]], n))[0]
+
+    with np.errstate(invalid="ignore", over="ignore"):
+        out, cut = run(q, k, v), run(q[..., :s, :], k[..., :s, :], v[..., :s, :])
+        ref = loop(q, k, v, None if not form.startswith("delta") else BETA)[0]
+    assert np.isfinite(out[..., :s, :]).all()
+    np.testing.assert_allclose(out[..., :s, :], cut, rtol=0, atol=1e-12)
+    assert np.array_equal(np.isfinite(out), np.isfinite(ref))        # the recurrence's pattern
+    np.testing.assert_allclose(out[np.isfinite(ref)], ref[np.isfinite(ref)], atol=1e-10)

@@ -149,3 +149,20 @@ def test_errors():
     layer.forward(np.ones((1, 2, 4)))
     with pytest.raises(ValueError, match=r"expected dy of shape \(1, 2, 4\)"):
         layer.backward(np.ones((1, 3, 4)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda r: nb.LinearAttention(8, 2, form="masked", rng=r),
+    lambda r: nb.LinearAttention(8, 2, form="chunked", chunk=4, rng=r),
+    lambda r: nb.DeltaNet(8, 2, form="chunked", chunk=4, rng=r),
+    lambda r: nb.LinearAttention(8, 2, rng=r), lambda r: nb.DeltaNet(8, 2, rng=r)])
+def test_a_nan_input_stays_causal_in_every_form(make):
+    """A NaN at position 7 made every output NaN in the masked and chunked forms; the
+    recurrence keeps the earlier positions, and now so does every form."""
+    x = np.random.default_rng(0).normal(size=(2, 20, 8))
+    x[0, 7, 2] = np.nan
+    with np.errstate(invalid="ignore"):
+        y = make(np.random.default_rng(1)).forward(x)
+    cut = make(np.random.default_rng(1)).forward(x[:, :7])
+    assert np.isfinite(y[1]).all() and np.isnan(y[0, 7:]).all()
+    np.testing.assert_allclose(y[0, :7], cut[0], rtol=0, atol=1e-12)

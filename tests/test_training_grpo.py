@@ -324,3 +324,31 @@ def test_float32_policy_gradient_update_against_float64(kind):
     _, d32 = policy_gradient_loss(z.astype(np.float32), y, M.astype(np.float32), a32)
     assert d32.dtype == np.float32
     assert np.abs(d32 - d64).max() <= 8 * EPS32 * np.abs(d64).max()
+
+
+@pytest.mark.parametrize("kind", ["std population", "std Bessel"])
+def test_weight_closed_form_for_groups_of_thousands(kind, monkeypatch):
+    """G = 2000 raised OverflowError (C(2000, k) is no float64); past G = 1000 the pmf is
+    taken through log-gammas, which agree with the exact binomials where both exist."""
+    import nnbook.training.grpo as grpo
+    ps = np.array([0.01, 0.3, 0.5, 0.97])
+    exact = weight_closed_form(ps, 1000, kind)
+    monkeypatch.setattr(grpo, "MAX_EXACT_COMB", 10)
+    np.testing.assert_allclose(weight_closed_form(ps, 1000, kind), exact, rtol=1e-9)
+    monkeypatch.undo()
+    big = weight_closed_form(ps, 2000, kind)
+    assert np.all(np.isfinite(big))
+    # the weight tends to 1/√(p(1 − p)) as G grows (σ_k → √(p(1 − p)))
+    np.testing.assert_allclose(big, 1 / np.sqrt(ps * (1 - ps)), rtol=0.05)
+    assert weight_closed_form(0.3, 2000, kind) == pytest.approx(big[1], rel=1e-14)
+    with pytest.raises(ValueError, match=r"weight_closed_form: .* expects G ≤ 1,000,000; got "
+                                         r"G=10,000,000\. .*1/√\(p\(1 − p\)\)"):
+        weight_closed_form(0.3, 10 ** 7, kind)
+
+
+def test_sampled_updates_names_ragged_logits():
+    """A ragged list of logits raised NumPy's "inhomogeneous shape" before the checks."""
+    with pytest.raises(ValueError, match=r"sampled_updates: expected the logits as real "
+                                         r"numbers, got a ragged list"):
+        sampled_updates([[1.0, 2.0], [1.0]], [1.0, 0.0], 4, "RLOO", 3,
+                        rng=np.random.default_rng(0))

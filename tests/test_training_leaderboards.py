@@ -127,3 +127,68 @@ def test_votes_with_huge_gaps_do_not_overflow():
 def test_elo_scale_gives_ten_to_one_odds_for_400_points():
     p = 1 / (1 + np.exp(-400 / ELO_SCALE))      # Bradley–Terry at a gap of 400 Elo points
     assert p / (1 - p) == pytest.approx(10)
+
+
+@pytest.mark.parametrize("votes", [
+    [(0, 1), (0, 1), (1, 2), (0, 2)],                     # 0 never loses
+    [("a", "b")],
+    [("a", "b"), ("b", "c")],                             # a chain
+    [(i, i + 1) for i in range(10)],
+    [(0, 1), (0, 1), (1, 2), (0, 2), (1, 0)],             # 2 never wins
+    [(0, 1), (1, 0), (0, 2), (1, 2), (2, 3), (3, 2)],     # {0, 1} never lose to {2, 3}
+])
+def test_runaway_fits_report_not_converged(votes):
+    """These raised NumPy's LinAlgError from the Newton step (the last one reported
+    converged=True with a gradient of exactly 0): the MLE does not exist."""
+    fit = bradley_terry(votes)
+    assert not fit.converged and np.all(np.isfinite(fit.strengths))
+    assert fit.strengths[0] > fit.strengths[-1]           # the order is still the votes'
+
+
+def test_random_votes_converge_exactly_when_the_mle_exists():
+    """Ford's condition: a finite maximum iff the graph of who beat whom is strongly
+    connected; checked here by brute force on small random vote sets."""
+    r = np.random.default_rng(0)
+    for _ in range(200):
+        K = int(r.integers(2, 5))
+        votes = [tuple(int(p) for p in r.choice(K, 2, replace=False))
+                 for _ in range(int(r.integers(1, 9)))]
+        try:
+            fit = bradley_terry(votes)
+        except ValueError as e:
+            assert "never met" in str(e)
+            continue
+        n = len(fit.players)
+        beat = np.eye(n, dtype=bool)
+        for w, l in votes:
+            beat[fit.players.index(l), fit.players.index(w)] = True
+        for _ in range(n):
+            beat = beat | (beat.astype(int) @ beat.astype(int) > 0)
+        assert fit.converged == bool(beat.all()), votes
+        assert np.all(np.isfinite(fit.strengths))
+
+
+def test_a_player_named_twice_and_elo_options():
+    """A duplicate player was reported as "groups that never met"; k="16" raised
+    TypeError from a comparison; a huge k overflowed to nan ratings."""
+    with pytest.raises(ValueError, match=r"bradley_terry: player 'a' appears 2 times in "
+                                         r"players; name each player once"):
+        bradley_terry([("a", "b"), ("b", "a")], players=["a", "b", "a"])
+    with pytest.raises(ValueError, match=r"elo_ratings: player 0 appears 2 times"):
+        elo_ratings([(0, 1)], players=[0, 1, 0])
+    with pytest.raises(ValueError, match=r"bradley_terry: expected players as a list of "
+                                         r"hashable names"):
+        bradley_terry([("a", "b")], players=[["a"], ["b"]])
+    for k in ("16", None, np.array([16.0]), 0, float("nan")):
+        with pytest.raises(ValueError, match=r"elo_ratings: k must be a positive number"):
+            elo_ratings([(0, 1)], k=k)
+    with pytest.raises(ValueError, match=r"elo_ratings: the ratings overflowed float64 with "
+                                         r"k=1e\+308"):
+        elo_ratings([(0, 1), (1, 0), (0, 1)], k=1e308)
+
+
+def test_votes_from_text_strengths_are_named():
+    """Text raised NumPy's "could not convert string to float"."""
+    with pytest.raises(ValueError, match=r"bradley_terry_votes: expected strengths as numbers "
+                                         r"\(K,\), got \['a', 'b'\]"):
+        bradley_terry_votes(["a", "b"], 3)

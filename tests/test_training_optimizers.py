@@ -481,3 +481,39 @@ def test_weight_decay_is_the_gradient_of_half_lambda_w_squared():
     np.testing.assert_allclose(nb.numerical_gradient(penalised, w.copy()), A @ w + lam * w, rtol=1e-8)
     decayed = one_step(nb.SGD(lr=lr, weight_decay=lam), w, A @ w)
     np.testing.assert_allclose(decayed, w - lr * (A @ w + lam * w), rtol=1e-15)
+
+
+@pytest.mark.parametrize("key, bad, msg", [
+    ("param0.m", np.array([0.1, np.nan, 0.0]), r"param0\.m holds nan at index \(1,\), expected "
+                                               r"finite numbers; the next step would make"),
+    ("param0.v", np.array([0.1, 0.2, np.inf]), r"param0\.v holds inf at index \(2,\)"),
+    ("param0.v", np.array([0.1, -0.2, 0.3]), r"param0\.v holds -0\.2 at index \(1,\), expected "
+                                             r"finite numbers ≥ 0 \(a mean of squared"),
+    ("param0.t", np.array(2.7), r"param0\.t is array\(2\.7\), expected one integer ≥ 0"),
+    ("param0.t", -3, r"param0\.t is -3, expected one integer ≥ 0 \(a step count\)"),
+    ("iterations", 2.5, r"iterations is 2\.5, expected one integer ≥ 0"),
+    ("iterations", np.array(-1), r"iterations is array\(-1\)"),
+    ("iterations", True, r"iterations is True"),
+])
+def test_set_state_refuses_what_would_break_the_next_step(key, bad, msg):
+    """NaN/inf buffers and a negative Adam v were installed (the next step made the weights
+    NaN), a step count of 2.7 became 2 and −3 was accepted."""
+    w = np.zeros(3)
+    opt = nb.Adam(lr=0.1)
+    opt.step([(w, np.ones(3))])
+    good = opt.get_state([w])
+    with pytest.raises(ValueError, match=r"Adam\.set_state: " + msg):
+        nb.Adam(lr=0.1).set_state([w], {**good, key: bad})
+    fresh = nb.Adam(lr=0.1)
+    fresh.set_state([w], {**good, "iterations": 1.0, "param0.t": np.int32(1)})   # integral
+    assert fresh.iterations == 1
+
+
+def test_set_state_refuses_a_negative_rmsprop_v():
+    w = np.zeros(2)
+    opt = nb.RMSProp(centered=True)
+    opt.step([(w, np.ones(2))])
+    state = opt.get_state([w])
+    with pytest.raises(ValueError, match=r"RMSProp\.set_state: param0\.v holds -1\.0"):
+        nb.RMSProp(centered=True).set_state([w], {**state, "param0.v": -np.ones(2)})
+    nb.RMSProp(centered=True).set_state([w], {**state, "param0.g_avg": -np.ones(2)})  # may be < 0

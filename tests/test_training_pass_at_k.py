@@ -62,3 +62,48 @@ FIX_C = "Count the correct answers among the n of each prompt"
 def test_errors(args, match):
     with pytest.raises(ValueError, match=match):
         pass_at_k(*args)
+
+
+def _exact(n, c, k):
+    """1 − C(n − c, k)/C(n, k) in exact fractions, then rounded once."""
+    from fractions import Fraction
+    return float(1 - Fraction(math.comb(n - c, k), math.comb(n, k)))
+
+
+@pytest.mark.parametrize("n, c, k", [(6000, 5999, 1500), (3000, 2999, 1500), (6000, 3000, 2999),
+                                     (6000, 4500, 1501), (6000, 10, 1500), (4000, 1, 1),
+                                     (5000, 2500, 2500), (5000, 2501, 2500), (2000, 7, 1993)])
+def test_exact_at_n_in_the_thousands(n, c, k):
+    """The factors i < k of Π(1 − k/i) overflowed before its zero factor at i = k (nan
+    and a warning for pass_at_k(6000, 5999, 1500), which is exactly 1)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                   # no overflow on the way
+        got = pass_at_k(n, c, k)
+        row = pass_at_k(n, np.array([c, 0, n]), k)
+    assert got == pytest.approx(_exact(n, c, k), rel=1e-12, abs=1e-300)
+    assert list(row) == [got, 0.0, 1.0]
+    if n - c < k:
+        assert got == 1.0
+
+
+def test_every_c_against_fractions_at_n_2000():
+    n, cs = 2000, np.arange(0, 2001, 37)
+    for k in (1, 40, 999, 1000, 1999, 2000):
+        got = pass_at_k(n, cs, k)
+        assert np.all(np.isfinite(got))
+        assert got == pytest.approx([_exact(n, int(c), k) for c in cs], rel=1e-11, abs=1e-300)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint16])
+def test_small_integer_counts(dtype):
+    """int8/uint8 counts: n − c overflowed the count's dtype (OverflowError)."""
+    cs = np.array([0, 5, 100], dtype=dtype)
+    assert list(pass_at_k(300, cs, 10)) == list(pass_at_k(300, cs.astype(np.int64), 10))
+    assert pass_at_k(300, dtype(100), 10) == pass_at_k(300, 100, 10)
+
+
+def test_large_n_is_bounded_and_exact():
+    # c above the chunk: the k-factor form, memory bounded
+    assert pass_at_k(10 ** 12, 3 * 10 ** 6, 5) == pytest.approx(1 - (1 - 3e-6) ** 5, rel=1e-9)
+    assert pass_at_k(10 ** 8, 5 * 10 ** 7, 1) == 0.5

@@ -9,7 +9,8 @@ import pytest
 
 import nnbook as nb
 from nnbook.training.posttraining import (dpo_loss, group_advantages, policy_gradient_loss,
-                                          sequence_logprobs, sequence_logprobs_backward)
+                                          sequence_kl, sequence_logprobs,
+                                          sequence_logprobs_backward)
 
 
 def batch(rng, m=4, T=5, V=6):
@@ -76,6 +77,62 @@ def test_group_advantages_by_hand():
     assert np.allclose(group_advantages(r, 3, eps=0.0)[:3], np.array([2, -1, -1]) / 3 / std,
                        atol=1e-14)
     assert np.array_equal(group_advantages(r, 3)[3:], [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("eps", [0.0, 1e-6])
+@pytest.mark.parametrize("normalise", [True, False])
+def test_group_advantages_of_equal_rewards_are_exactly_0(eps, normalise):
+    """Three rewards of 0.1 have a mean 2⁻⁵⁶ above 0.1: at eps = 0 that rounding divided
+    by its own spread made every advantage −1."""
+    out = group_advantages([0.1, 0.1, 0.1, 0.3, 0.3, 0.3, 1.0, 0.0, 1.0], 3,
+                           eps=eps, normalise=normalise)
+    assert np.array_equal(out[:6], np.zeros(6))
+    assert out[6] > 0 and out[7] < 0
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200, 1e300])
+def test_group_advantages_at_float64s_ends(scale):
+    """Rewards of 1e200: their squares overflowed and every advantage came out 0; 1e-200
+    at eps = 0: they underflowed, the same."""
+    r = np.array([1.0, 0.0, 1.0, -1.0, 0.5, 0.5, 2.0, 0.0])
+    at_one = group_advantages(r, 4, eps=0.0)
+    assert group_advantages(r * scale, 4, eps=0.0) == pytest.approx(at_one, rel=1e-12)
+    assert group_advantages(r * scale, 4, normalise=False) == pytest.approx(
+        group_advantages(r, 4, normalise=False) * scale, rel=1e-12)
+
+
+@pytest.mark.parametrize("normalise", [True, False])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_group_advantages_refuse_a_non_finite_reward(bad, normalise):
+    """A NaN reward gave its whole group advantage 0 (normalise) or reached the loss."""
+    with pytest.raises(ValueError, match=r"group_advantages: expected finite rewards, got "
+                                         r"-?(nan|inf) at position 5 \(group 2\)\. Check the "
+                                         r"reward function"):
+        group_advantages(np.array([1.0, 0.0, 0.0, 1.0, 1.0, bad]), 2, normalise=normalise)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"eps": -1e-3}, r"expected eps a finite number ≥ 0 .*got -0\.001\. The default 1e-6"),
+    ({"eps": float("nan")}, r"expected eps a finite number ≥ 0 .*got nan"),
+    ({"eps": float("inf")}, r"expected eps .*got inf"),
+    ({"eps": "1e-6"}, r"expected eps .*got '1e-6'"),
+    ({"normalise": "no"}, r"expected normalise=True or False, got 'no'"),
+])
+def test_group_advantages_refuse_bad_options(kwargs, message):
+    """A negative or NaN eps made every advantage 0."""
+    with pytest.raises(ValueError, match="group_advantages: " + message):
+        group_advantages([1.0, 0.0, 0.0, 1.0], 2, **kwargs)
+
+
+def test_group_advantages_refuse_groups_of_one_and_text():
+    with pytest.raises(ValueError, match=r"group_advantages: expected group_size ≥ 2, got 1: "
+                                         r"a group of one .* Draw several answers"):
+        group_advantages([1.0, 0.0], 1)
+    with pytest.raises(ValueError, match=r"group_advantages: expected rewards as real numbers "
+                                         r"\(one per answer\), got \['a', 'b'\]"):
+        group_advantages(["a", "b"], 2)
+    with pytest.raises(ValueError, match=r"got a ragged list"):
+        group_advantages([[1.0], [1.0, 0.0]], 2)
 
 
 def test_policy_gradient_loss_by_hand_and_finite_differences():
@@ -166,3 +223,30 @@ def test_sequence_kl_by_hand():
     with pytest.raises(ValueError, match=r"sequence_kl: expected logits and ref_logits of one "
                                          r"shape \(m, T, V\).*same batch"):
         nb.sequence_kl(z, r[:, :2], np.ones((1, 3)))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda z, t, m: sequence_logprobs_backward(z, t, m, ["a", "b"]),
+     r"sequence_logprobs_backward: expected d_logp as real numbers, got \['a', 'b'\]"),
+    (lambda z, t, m: dpo_loss(z, t, m, ["a", "b"]),
+     r"dpo_loss: expected ref_logprobs as real numbers, got \['a', 'b'\]"),
+    (lambda z, t, m: policy_gradient_loss(z, t, m, ["a", "b"]),
+     r"policy_gradient_loss: expected advantages as real numbers, got \['a', 'b'\]"),
+    (lambda z, t, m: policy_gradient_loss(z, t, m, [np.nan, 1.0]),
+     r"policy_gradient_loss: expected finite advantages, got nan at index 0\. Use "
+     r"group_advantages"),
+    (lambda z, t, m: dpo_loss(z, t, m, [0.0, np.inf]),
+     r"dpo_loss: expected finite ref_logprobs, got inf at index 1"),
+    (lambda z, t, m: sequence_logprobs(z, t, np.array([["a"] * 3] * 2)),
+     r"sequence_logprobs: expected a mask of shape \(2, 3\), numbers .* dtype <U1"),
+    (lambda z, t, m: sequence_kl(z, z, np.array([["a"] * 3] * 2)),
+     r"sequence_kl: expected logits and ref_logits of one shape .* \(2, 3\) \(<U1\)"),
+])
+def test_text_and_nan_are_named(call, message):
+    """Text raised NumPy's "could not convert string to float"; a NaN advantage or
+    reference log-probability made the loss NaN; a mask of text in sequence_kl raised
+    UFuncTypeError."""
+    z = np.zeros((2, 3, 4))
+    t = np.zeros((2, 3), dtype=int)
+    with pytest.raises(ValueError, match=message):
+        call(z, t, np.ones((2, 3)))

@@ -236,3 +236,70 @@ def test_mixing_law_flags_a_fit_on_the_grids_edge():
     # τ at 0 or 1 is a bound of τ itself, not the grid's edge
     at_one = fit_mixing_law(MIX_D, MIX_W, mixing_law(MIX_D, MIX_W, 0.6, 12.0, 1.0, 0.4))
     assert at_one.tau == 1.0 and not at_one.on_edge
+
+
+GRID3 = [a.ravel() for a in np.meshgrid([1e3, 2e3, 4e3], [1e5, 2e5, 4e5])]
+
+
+@pytest.mark.parametrize("fit", [fit_scaling_law, lambda n, d, L: fit_power_law(d, L)])
+def test_flat_losses_are_refused(fit):
+    """Flat losses gave A and B of rounding size and a compute-optimal split of them."""
+    n, d = GRID3
+    with pytest.raises(ValueError, match=r"fit_(scaling|power)_law: the losses are all equal "
+                                         r"\(2, to rounding\): they do not fall .* Check that "
+                                         r"L holds"):
+        fit(n, d, np.full(9, 2.0))
+    with pytest.raises(ValueError, match=r"the losses are all equal"):
+        fit(n, d, np.full(9, 2.0) + np.arange(9) * 1e-17)
+
+
+def test_fix_E_above_the_losses():
+    """fix_E above every loss reported converged (A < 0 with α pinned at 0); a floor among
+    the losses pins α at 0 too: not a minimum, so not converged."""
+    n, d = GRID3
+    L = 1.0 + 50 / n ** 0.5 + 300 / d ** 0.4                 # from 3.51 to 5.58
+    with pytest.raises(ValueError, match=r"fit_scaling_law: fix_E=10\.0 is at or above every "
+                                         r"loss \(the largest is 5\.58114\); E is the floor"):
+        fit_scaling_law(n, d, L, fix_E=10.0)
+    pinned = fit_scaling_law(n, d, L, fix_E=5.0)
+    assert pinned.alpha < 1e-9 and not pinned.converged
+    assert fit_scaling_law(n, d, L, fix_E=1.0).converged      # the true floor
+
+
+@pytest.mark.parametrize("tol", [-1.0, float("nan"), 0.0, float("inf"), "1e-10", None, True])
+def test_tol_is_checked(tol):
+    """tol="1e-10" raised TypeError deep inside; a negative or NaN tol made an exact fit
+    report not converged."""
+    with pytest.raises(ValueError, match=r"fit_scaling_law: expected tol, the relative drop "
+                                         r"of the squared error .* finite number > 0"):
+        fit_scaling_law(N, D, scaling_law(N, D, **TRUE), tol=tol)
+    with pytest.raises(ValueError, match=r"fit_power_law: expected tol"):
+        fit_power_law(D, scaling_law(N, D, **TRUE), tol=tol)
+
+
+def test_power_law_messages_name_it_and_only_what_was_passed():
+    """fit_power_law's errors named fit_scaling_law and an N the caller never passed, and
+    text in D raised NumPy's "could not convert string to float"."""
+    with pytest.raises(ValueError, match=r"^fit_power_law: expected D and L of one length "
+                                         r"\(a grid point each\), got 3, 4\.$"):
+        fit_power_law([1e3, 2e3, 4e3], [1.0, 0.9, 0.8, 0.7])
+    with pytest.raises(ValueError, match=r"^fit_power_law: expected positive token budgets D "
+                                         r"\(counts\), got D from -1\. Pass counts"):
+        fit_power_law([-1.0, 2e3, 4e3, 8e3], [1.0, 0.9, 0.8, 0.7])
+    with pytest.raises(ValueError, match=r"^fit_power_law: expected D as numbers, got \['a'"):
+        fit_power_law(["a", "b", "c", "d"], [1.0, 0.9, 0.8, 0.7])
+    for law, args in ((scaling_law, (["a"], [1.0], 1, 1, 1, 1, 1)),
+                      (mixing_law, ([1.0], ["a"], 1, 1, 1, 1))):
+        with pytest.raises(ValueError, match=rf"^{law.__name__}: expected (N|own) as numbers"):
+            law(*args)
+
+
+def test_mixing_law_refuses_flat_losses_and_a_floor_above_them():
+    """Flat losses gave B of rounding size on the grid's edge; fix_E above every loss gave
+    a negative B."""
+    with pytest.raises(ValueError, match=r"fit_mixing_law: the losses are all equal \(1, to "
+                                         r"rounding\): they do not fall with D or the share"):
+        fit_mixing_law([1e3, 2e3, 4e3], [0.5, 0.5, 0.5], [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"fit_mixing_law: fix_E=5 is at or above every loss "
+                                         r"\(the largest is 1\)"):
+        fit_mixing_law([1e3, 2e3, 4e3], [0.5, 0.5, 0.5], [1.0, 0.9, 0.8], fix_E=5)

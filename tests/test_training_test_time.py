@@ -154,3 +154,19 @@ def test_bad_inputs_are_named():
         best_of_n_success("0.3", 3)
     with pytest.raises(ValueError, match=r"shape \(K,\)"):
         majority_vote_success([[0.5, 0.5]], 0, 3)
+
+
+def test_majority_vote_bounds_its_work():
+    """np.full(30, 1/30) at n = 300 took 33 s where the docstring said seconds: refused at
+    once, with the n it allows; answers of probability 0 do not count against it."""
+    import time
+    start = time.process_time()
+    with pytest.raises(ValueError, match=r"majority_vote_success: 30 answers of probability "
+                                         r"> 0 at n=300 would take about \d+\.\d s .* with 30 "
+                                         r"answers is n ≤ 125\. Sample the vote instead"):
+        majority_vote_success(np.full(30, 1 / 30), 0, 300)
+    assert time.process_time() - start < 0.5
+    q = np.zeros(40)
+    q[:3] = [0.5, 0.3, 0.2]
+    assert majority_vote_success(q, 1, 30) == majority_vote_success(q[:3], 1, 30)
+    assert majority_vote_success(q, 5, 3) == 0.0          # never drawn, never voted for

@@ -109,9 +109,14 @@ def train_judge(seed, n=1500, epochs=30, hidden=16):
 
 
 def judge_scores(judge, prompts, answers):
-    """The judge's probability that each answer is accepted, (m,)."""
-    z = judge.predict(features(prompts, answers))[:, 0]
-    return 1 / (1 + np.exp(-z))
+    """The judge's probability that each answer is accepted, (m,). Each distinct row of
+    ``features`` (a bag of words and a subject) is scored once, so answers with one bag get
+    one score bit for bit: scored as rows of one product, they can differ in the last bit
+    under some BLAS kernels (where a row sits in the batch changes the order of its sums),
+    and ``best_of_n_policy`` ties only equal scores."""
+    bags, back = np.unique(features(prompts, answers), axis=0, return_inverse=True)
+    z = judge.predict(bags)[:, 0]
+    return (1 / (1 + np.exp(-z)))[back.reshape(-1)]
 
 
 def judge_verdicts(judge, prompts, answers, threshold=0.5):

@@ -7,11 +7,14 @@ of those on windows of 64 characters, scored at the closing brackets near and fa
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..layers import (DeltaNet, Embedding, LinearAttention, MultiHeadAttention, RMSNorm,
                       TransformerBlock, Unembedding)
 from ..training import MSE, Adam
+from ..validate import make_rng
 from .modern_block import BITS, D_MODEL, V, loss_per_char, setup, target_sets, train_model
 
 __all__ = ["delta_write", "write_all", "recall_shares", "KINDS", "grammar_bits",
@@ -26,17 +29,79 @@ KINDS = {"softmax": ("softmax", "softmax"), "linear": ("linear", "linear"),
 
 
 def delta_write(S, k, v, beta):
-    """One step of the delta rule on ½‖S k − v‖²: ``S + β (v − S k) kᵀ``."""
+    """One step of the delta rule on ½‖S k − v‖²: ``S + β (v − S k) kᵀ``.
+
+    Shapes: S (d_v, d_k), k (d_k,), v (d_v,), β a number → (d_v, d_k)."""
+    S = _finite("delta_write", "S", S, 2)
+    k, v = _finite("delta_write", "k", k, 1), _finite("delta_write", "v", v, 1)
+    if S.shape != (len(v), len(k)):
+        raise ValueError(f"delta_write: expected S of shape (d_v, d_k) = ({len(v)}, {len(k)}) "
+                         f"for v {v.shape} and k {k.shape}, got {S.shape}. The state maps a "
+                         f"key to a value: S @ k is a value.")
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not np.isfinite(beta):
+        raise ValueError(f"delta_write: expected beta, the step size, as a finite number, got "
+                         f"{beta!r}. β = 1 with a unit key writes v exactly.")
+    return _delta_step(S, k, v, beta)
+
+
+def _delta_step(S, k, v, beta):
     return S + beta * np.outer(v - S @ k, k)
+
+
+RULES = ("hebbian", "delta")
 
 
 def write_all(keys, values, rule):
     """The state after writing the columns of ``keys`` (d_k, N) and ``values`` (d_v, N) in
-    order: ``rule`` "hebbian" (``S + v kᵀ``) or "delta" (β = 1)."""
+    order: ``rule`` "hebbian" (``S + v kᵀ``) or "delta" (β = 1).
+
+    Shapes: keys (d_k, N), values (d_v, N) → S (d_v, d_k)."""
+    if not isinstance(rule, str) or rule not in RULES:
+        hint = (f" Rule names are lower case: rule={rule.lower()!r}." if isinstance(rule, str)
+                and rule.lower() in RULES else "")
+        raise ValueError(f"write_all: expected rule one of {RULES}, got {rule!r}.{hint}")
+    keys = _finite("write_all", "keys", keys, 2)
+    values = _finite("write_all", "values", values, 2)
+    if keys.shape[1] != values.shape[1]:
+        raise ValueError(f"write_all: expected as many keys as values (columns: one pair "
+                         f"each), got keys {keys.shape} and values {values.shape}. Pair each "
+                         f"key with its value.")
     S = np.zeros((values.shape[0], keys.shape[0]))
     for k, v in zip(keys.T, values.T):
-        S = S + np.outer(v, k) if rule == "hebbian" else delta_write(S, k, v, 1.0)
+        S = S + np.outer(v, k) if rule == "hebbian" else _delta_step(S, k, v, 1.0)
     return S
+
+
+def _finite(owner, name, x, ndim):
+    """``x`` as a float64 array of ``ndim`` axes with finite entries, or a ValueError."""
+    try:
+        a = np.asarray(x)
+    except ValueError:                                            # a ragged list
+        a = np.asarray(None)
+    if a.dtype.kind not in "biuf" or a.ndim != ndim:
+        shape = "(d_k, N) or (d_v, N), one column per pair" if ndim == 2 else "(d,)"
+        got = f"shape {a.shape}" if a.dtype.kind in "biuf" else f"{x!r:.60}"
+        raise ValueError(f"{owner}: expected {name} as an array of numbers of shape {shape}, "
+                         f"got {got}.")
+    a = a.astype(np.float64)
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{owner}: expected finite {name}, got "
+                         f"{float(a[~np.isfinite(a)][0])} at index "
+                         f"{tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])}.")
+    return a
+
+
+def _count(owner, name, value, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{owner}: expected {name} an integer ≥ {minimum}, got {value!r}.")
+    return int(value)
+
+
+def _kind(owner, kind):
+    if not isinstance(kind, str) or kind not in LAYERS:
+        raise ValueError(f"{owner}: expected kind one of {tuple(LAYERS)} (a layer of "
+                         f"LAYERS), got {kind!r}.")
+    return kind
 
 
 def recall_shares(seed, d=8, Ns=NS, draws=200, rng=None):
@@ -44,7 +109,9 @@ def recall_shares(seed, d=8, Ns=NS, draws=200, rng=None):
     keys in random directions and N(0, 1) values: ``{rule: (len(Ns), draws)}`` for
     "best state" (``V K⁺``), "hebbian" and "delta", and "projection" (‖V(I − Π)‖²/‖V‖²).
     ``rng``: the generator to draw from (None: ``default_rng(seed)``)."""
-    rng = np.random.default_rng(seed) if rng is None else rng
+    d, draws = _count("recall_shares", "d", d), _count("recall_shares", "draws", draws)
+    Ns = [_count("recall_shares", "each N of Ns", N) for N in np.atleast_1d(Ns).tolist()]
+    rng = np.random.default_rng(seed) if rng is None else make_rng(rng, "recall_shares")
     out = {n: np.zeros((len(Ns), draws)) for n in ("best state", "hebbian", "delta",
                                                     "projection")}
     for i, N in enumerate(Ns):
@@ -157,6 +224,8 @@ def recall_batch(rng, m, N, d=8):
     """``m`` sequences of N pair tokens ``[k_i; v_i; +1]`` then a query token ``[k_j; 0; −1]``
     (unit keys in random directions, N(0, 1) values, j drawn uniformly), and the targets
     v_j. Shapes: x (m, N + 1, 2d + 1), targets (m, d)."""
+    rng = make_rng(rng, "recall_batch")
+    m, N, d = (_count("recall_batch", n, v) for n, v in (("m", m), ("N (pairs)", N), ("d", d)))
     keys = rng.normal(size=(m, N, d))
     keys /= np.linalg.norm(keys, axis=-1, keepdims=True)
     values = rng.normal(size=(m, N, d))
@@ -169,7 +238,8 @@ def recall_batch(rng, m, N, d=8):
 
 def recall_layer(kind, rng, d=8):
     """A fresh layer of ``LAYERS[kind]`` of width 2d + 1."""
-    return LAYERS[kind](2 * d + 1, rng)
+    _kind("recall_layer", kind)
+    return LAYERS[kind](2 * _count("recall_layer", "d", d) + 1, make_rng(rng, "recall_layer"))
 
 
 def train_recall(kind, N, seed, d=8, steps=500, batch=64, lr=0.01, fresh=2000):
@@ -177,7 +247,11 @@ def train_recall(kind, N, seed, d=8, steps=500, batch=64, lr=0.01, fresh=2000):
     first d features at the query read as v̂_j, the mean squared error, Adam. Returns the
     layer and the share of the values lost on ``fresh`` new sequences, Σ‖v̂ − v‖² / Σ‖v‖²
     (0: perfect recall; 1: what answering 0 loses). One generator per (seed, N, kind)."""
-    rng = np.random.default_rng((seed, N, list(LAYERS).index(kind)))
+    _kind("train_recall", kind)
+    N, d, steps, batch, fresh = (_count("train_recall", n, v) for n, v in (
+        ("N", N), ("d", d), ("steps", steps), ("batch", batch), ("fresh", fresh)))
+    rng = np.random.default_rng((_count("train_recall", "seed", seed, 0), N,
+                                 list(LAYERS).index(kind)))
     layer, loss, optimizer = recall_layer(kind, rng, d), MSE(), Adam(lr)
     pairs = tuple((layer.params[k], layer.grads[k]) for k in layer.params)
     for _ in range(steps):
@@ -194,6 +268,7 @@ def train_recall(kind, N, seed, d=8, steps=500, batch=64, lr=0.01, fresh=2000):
 
 def trained_recall(seed, Ns=RECALL_NS, kinds=tuple(LAYERS)):
     """The share of the values each trained kind loses at each N: ``{"linear, N = 12": …}``."""
+    kinds = [_kind("trained_recall", k) for k in ([kinds] if isinstance(kinds, str) else kinds)]
     return {f"{kind}, N = {N}": train_recall(kind, N, seed)[1] for N in Ns for kind in kinds}
 
 

@@ -6,6 +6,7 @@ pass@k, coverage of the exact set of short accepted answers and the exact mass o
 from __future__ import annotations
 
 import functools
+import numbers
 
 import numpy as np
 
@@ -42,7 +43,8 @@ def buggy_reward(prompt: str, answer: str) -> float:
 
 def grpo_train(policy, reward, r, steps=40, lr=0.002, kind="std population", watch=None):
     """Chapter 22's RL loop with ``reward`` and ``grpo_advantages(kind)``: each step 8
-    subjects × G = 8 answers, one AdamW step. Returns the mean reward of each step, or with
+    subjects drawn with replacement (a step may repeat one) × G = 8 answers each, one AdamW
+    step. Returns the mean reward of each step, or with
     ``watch`` (a second reward of the same answers, never trained on: chapter 30's exact
     verifier beside a judge) the pair (mean reward, mean watch) of each step."""
     policy.compile(optimizer=AdamW(lr=lr, weight_decay=0.0), loss=XENT)
@@ -100,8 +102,22 @@ def accepted_mass(model):
 
 
 def answers_holding(probs, share):
-    """How many answers, the most probable first, hold ``share`` of the mass in ``probs``."""
-    total = np.cumsum(np.sort(probs)[::-1])
+    """How many answers, the most probable first, hold ``share`` of the mass in ``probs``.
+
+    Shapes: probs (K,) probabilities ≥ 0, not all 0; share in (0, 1] → an int in [1, K]."""
+    try:
+        p = np.asarray(probs, dtype=np.float64)
+    except (TypeError, ValueError):
+        p = np.asarray([np.nan])
+    if p.ndim != 1 or not len(p) or not np.all(np.isfinite(p)) or p.min() < 0 or \
+            not p.sum() > 0:
+        raise ValueError(f"answers_holding: expected probs (K,) with K ≥ 1, finite and ≥ 0, "
+                         f"not all 0, got {probs!r:.80}. Pass the answers' probabilities "
+                         f"(e.g. a value of accepted_mass(model)).")
+    if isinstance(share, bool) or not isinstance(share, numbers.Real) or not 0 < share <= 1:
+        raise ValueError(f"answers_holding: expected share in (0, 1] (a fraction of the mass), "
+                         f"got {share!r}. Pass 0.5 for half, not 50.")
+    total = np.cumsum(np.sort(p)[::-1])
     return int(np.sum(total < share * total[-1])) + 1
 
 

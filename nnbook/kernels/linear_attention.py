@@ -20,7 +20,19 @@ def masked_linear(q, k, v):
     Shapes: q, k (…, T, d_k), v (…, T, d_v) → O (…, T, d_v).
     """
     A = np.tril(q @ k.swapaxes(-1, -2))                       # (…, T, T)
-    return A @ v
+    O = A @ v
+    if not np.isfinite(O).all():     # 0 · NaN is NaN: a later v's NaN must not reach back
+        O = _row_by_row(A, v)
+    return O
+
+
+def _row_by_row(A, v):
+    """``A @ v`` for a lower-triangular A, each row t from the positions ≤ t only, so a NaN
+    or inf at position s reaches the outputs from s on, as in the recurrence."""
+    O = np.empty(A.shape[:-1] + (v.shape[-1],), np.result_type(A, v))
+    for t in range(A.shape[-2]):
+        O[..., t, :] = (A[..., t, None, :t + 1] @ v[..., :t + 1, :])[..., 0, :]
+    return O
 
 
 def masked_linear_backward(q, k, v, dO):
@@ -101,9 +113,27 @@ def chunked_delta(q, k, v, beta, chunk, S0=None):
         b = beta[..., c:c + chunk, None]                          # (…, C, 1)
         C = K.shape[-2]
         L = np.eye(C, dtype=q.dtype) + b * np.tril(K @ K.swapaxes(-1, -2), -1)
-        W = np.linalg.solve(L, b * K)                             # (…, C, d_k) = T K
-        U = np.linalg.solve(L, b * V)                             # (…, C, d_v) = T V
-        E = U - W @ S.swapaxes(-1, -2)                            # the written errors
-        O[..., c:c + chunk, :] = Q @ S.swapaxes(-1, -2) + masked_linear(Q, K, E)
-        S = S + E.swapaxes(-1, -2) @ K
+        try:
+            W = np.linalg.solve(L, b * K)                         # (…, C, d_k) = T K
+            U = np.linalg.solve(L, b * V)                         # (…, C, d_v) = T V
+            E = U - W @ S.swapaxes(-1, -2)                        # the written errors
+            O_c = Q @ S.swapaxes(-1, -2) + masked_linear(Q, K, E)
+        except np.linalg.LinAlgError:                             # an inf in L
+            O_c = np.full(Q.shape[:-1] + (V.shape[-1],), np.nan, q.dtype)
+        if np.isfinite(O_c).all():
+            S = S + E.swapaxes(-1, -2) @ K
+        else:            # the solves mix a NaN into every row: the chunk by the recurrence
+            O_c, S = _delta_steps(Q, K, V, beta[..., c:c + chunk], S)
+        O[..., c:c + chunk, :] = O_c
+    return O, S
+
+
+def _delta_steps(q, k, v, beta, S):
+    """The delta rule one position at a time from state S: (O, the state after)."""
+    O = np.empty(q.shape[:-1] + (v.shape[-1],), q.dtype)
+    for t in range(q.shape[-2]):
+        k_t = k[..., t, :]
+        u = v[..., t, :] - (S @ k_t[..., None])[..., 0]              # v_t − S k_t
+        S = S + beta[..., t, None, None] * u[..., :, None] * k_t[..., None, :]
+        O[..., t, :] = (S @ q[..., t, :, None])[..., 0]              # o_t = S_t q_t
     return O, S

@@ -19,6 +19,8 @@ __all__ = ["ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_g
            "zero_variance_share", "ppo_clip"]
 
 ADVANTAGE_KINDS = ("group mean", "std population", "std Bessel", "RLOO", "constant")
+MAX_EXACT_COMB = 1000    # weight_closed_form's C(G, k) as floats up to here (1e299 at most)
+MAX_GROUP = 10 ** 6      # and its sum over G + 1 counts at most this long
 
 
 def _kind(owner, kind, scale=1.0):
@@ -101,8 +103,9 @@ def grpo_advantages(rewards, kind: str = "std population", *, scale: float = 1.0
     """The advantage of each answer in its group, by ``kind``:
 
     - ``"group mean"``: A_i = r_i − mean(r);
-    - ``"std population"``: (r_i − mean) / std with ddof 0 (GRPO as usually written);
-    - ``"std Bessel"``: (r_i − mean) / std with ddof 1 (√(G/(G−1)) smaller);
+    - ``"std population"``: (r_i − mean) / std with ddof 0 (NumPy's default ``np.std``);
+    - ``"std Bessel"``: (r_i − mean) / std with ddof 1, √(G/(G−1)) smaller (PyTorch's
+      default ``std``, which TRL's ``GRPOTrainer`` calls; the GRPO papers do not say which);
     - ``"RLOO"``: r_i − the mean of the other G − 1 rewards (leave one out);
     - ``"constant"``: (r_i − mean) / ``scale`` (Dr GRPO: no division by the spread).
 
@@ -226,6 +229,10 @@ def weight_closed_form(p, G: int, kind: str, *, scale: float = 1.0) -> np.ndarra
     Shapes: p scalar or (n,) in (0, 1) → the same shape."""
     _kind("weight_closed_form", kind, scale)
     G = _group_size("weight_closed_form", G)
+    if G > MAX_GROUP:
+        raise ValueError(f"weight_closed_form: sums over G + 1 counts of successes, so it "
+                         f"expects G ≤ {MAX_GROUP:,}; got G={G:,}. So large a group's std "
+                         f"weight is 1/√(p(1 − p)) to within about 1/G.")
     q = _inside("weight_closed_form", p)
     if kind == "group mean":
         return np.full_like(q, (G - 1) / G) if q.ndim else (G - 1) / G
@@ -234,12 +241,18 @@ def weight_closed_form(p, G: int, kind: str, *, scale: float = 1.0) -> np.ndarra
     if kind == "constant":
         return np.full_like(q, (G - 1) / (G * scale)) if q.ndim else (G - 1) / (G * scale)
     k = np.arange(G + 1)
-    binom = np.array([math.comb(G, i) for i in k], dtype=np.float64)
     sigma = np.sqrt(k / G * (1 - k / G))
     if kind == "std Bessel":
         sigma = sigma * np.sqrt((G - 1) / G)
     flat = q.reshape(-1, 1)
-    w = (binom * flat ** k * (1 - flat) ** (G - k)) @ sigma / (flat[:, 0] * (1 - flat[:, 0]))
+    if G <= MAX_EXACT_COMB:
+        binom = np.array([math.comb(G, i) for i in k], dtype=np.float64)
+        pmf = binom * flat ** k * (1 - flat) ** (G - k)
+    else:       # C(G, k) overflows float64 from G ≈ 1030: the pmf through log-gammas
+        logc = np.array([math.lgamma(G + 1) - math.lgamma(i + 1) - math.lgamma(G - i + 1)
+                         for i in k])
+        pmf = np.exp(logc + k * np.log(flat) + (G - k) * np.log1p(-flat))
+    w = pmf @ sigma / (flat[:, 0] * (1 - flat[:, 0]))
     return w.reshape(q.shape) if q.ndim else float(w[0])
 
 
@@ -256,8 +269,8 @@ def sampled_updates(logits, success, G: int, kind: str, n_groups: int, *, rng=No
     G = _group_size("sampled_updates", G)
     n = _groups("sampled_updates", n_groups)
     rng = make_rng(rng, "sampled_updates")
-    dtype = np.float32 if np.asarray(logits).dtype == np.float32 else np.float64
     _, s, pi = _bandit("sampled_updates", logits, success)
+    dtype = np.float32 if np.asarray(logits).dtype == np.float32 else np.float64
     answers = np.minimum(np.searchsorted(np.cumsum(pi), rng.random((n, G)), side="right"),
                          len(pi) - 1)                                      # (n, G)
     rewards = (rng.random((n, G)) < s[answers]).astype(dtype)

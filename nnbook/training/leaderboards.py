@@ -6,6 +6,7 @@ norm is small), and Elo's online ratings, whose values depend on the order of th
 from __future__ import annotations
 
 import numbers
+from collections import Counter
 from math import log
 
 import numpy as np
@@ -21,7 +22,8 @@ ELO_SCALE = 400 / log(10)   # Elo points per unit of log-strength: P(i beats j) 
 class BradleyTerryFit:
     """The result of ``bradley_terry``: ``strengths`` (the log-strengths θ, normalised to
     mean 0), ``players`` (their names, in that order), ``converged`` (the log-likelihood's
-    gradient norm fell below ``tol``, and Newton's steps below √tol), ``grad_norm``, ``iterations`` and ``log_likelihood``."""
+    gradient norm fell below ``tol``, Newton's steps below √tol, and the votes have a
+    finite maximum), ``grad_norm``, ``iterations`` and ``log_likelihood``."""
 
     def __init__(self, players, strengths, converged, grad_norm, iterations, log_likelihood):
         self.players, self.strengths = list(players), strengths
@@ -87,11 +89,38 @@ def _groups(w, l, k):
     return list(groups.values())
 
 
+def _beaten_both_ways(w, l, k):
+    """Whether the graph of "l lost to w" reaches every player from player 0 and back
+    (strongly connected): the condition for finite maximum-likelihood strengths."""
+    def reaches_all(src, dst):
+        nxt = [[] for _ in range(k)]
+        for a, b in zip(src, dst):
+            nxt[a].append(b)
+        seen, todo = {0}, [0]
+        while todo:
+            for j in nxt[todo.pop()]:
+                if j not in seen:
+                    seen.add(j)
+                    todo.append(j)
+        return len(seen) == k
+
+    return reaches_all(l, w) and reaches_all(w, l)
+
+
 def _players(owner, pairs, players):
     seen = list(dict.fromkeys(p for pair in pairs for p in pair))
     if players is None:
         return seen
-    players = list(players)
+    try:
+        players = list(players)
+        repeated = [p for p, n in Counter(players).items() if n > 1]
+    except TypeError:
+        raise ValueError(f"{owner}: expected players as a list of hashable names (str, int, "
+                         f"…), got {players!r:.80}.") from None
+    if repeated:
+        raise ValueError(f"{owner}: player {repeated[0]!r} appears "
+                         f"{players.count(repeated[0])} times in players; name each player "
+                         f"once.")
     missing = [p for p in players if p not in set(seen)]
     if missing:
         raise ValueError(f"{owner}: player {missing[0]!r} has no votes, so its strength is "
@@ -109,12 +138,15 @@ def bradley_terry(votes, players=None, *, tol: float = 1e-9, max_iter: int = 100
     and unchanged by adding a constant to every θ, so the fit is stated with mean(θ) = 0.
     Newton's method on the Hessian (a weighted graph Laplacian) with the all-ones direction
     added, so it is invertible; ``converged`` is True once the gradient's norm is below
-    ``tol`` and Newton's last step below √tol. A player who wins (or loses) every vote has
-    no finite maximum: its gap to the others grows by about one per Newton step until σ of
-    the gap is below float64's resolution (a gap near 40); from there the gradient is
-    round-off, θ stops moving, but Newton's step stays near one, so the fit stops at
-    ``max_iter`` with ``converged`` False. A
-    player in ``players`` with no votes is a ``ValueError`` naming it, and so are votes
+    ``tol`` and Newton's last step below √tol, and the votes have a finite maximum (every
+    group of players both beats and loses to the rest). A player who wins (or loses)
+    every vote has no finite maximum: its gap to the others grows by about one per Newton
+    step until σ of the gap is below float64's resolution (a gap near 40); from there the
+    gradient is round-off, θ stops moving, but Newton's step stays near one, so the fit
+    stops at ``max_iter`` (or earlier, when the Newton system is singular in float64) with
+    ``converged`` False: the MLE does not exist, and a prior (a pseudo-vote each way
+    between the players) gives a finite fit. A player in ``players`` with no votes, or
+    named twice, is a ``ValueError`` naming it, and so are votes
     whose players fall into groups that never met (no vote links them).
 
     Shapes: votes a sequence of (winner, loser) pairs → ``BradleyTerryFit``."""
@@ -151,12 +183,19 @@ def bradley_terry(votes, players=None, *, tol: float = 1e-9, max_iter: int = 100
         np.add.at(lap, (l, l), h)
         np.add.at(lap, (w, l), -h)
         np.add.at(lap, (l, w), -h)
-        delta = np.linalg.solve(lap + np.ones((k, k)) / k, grad)
+        try:
+            delta = np.linalg.solve(lap + np.ones((k, k)) / k, grad)
+        except np.linalg.LinAlgError:  # h below float64's resolution beside 1/k: θ ran off
+            break
+        if not np.all(np.isfinite(delta)):
+            break
         step = float(np.abs(delta).max())
         theta = theta + delta - delta.mean()
     d = theta[w] - theta[l]
     loglik = float(-np.logaddexp(0.0, -d).sum())
-    converged = bool(grad_norm < tol and step < tol ** 0.5)
+    # no finite maximum unless every group of players also loses to the others (Ford 1957):
+    # then some gap only grows, whatever round-off makes of the last steps
+    converged = bool(grad_norm < tol and step < tol ** 0.5) and _beaten_both_ways(w, l, k)
     return BradleyTerryFit(names, theta, converged, grad_norm, it, loglik)
 
 
@@ -165,7 +204,11 @@ def bradley_terry_votes(strengths, n_votes, *, rng=None):
     players drawn uniformly, the first winning with probability σ(θi − θj).
 
     Shapes: strengths (K,) → a list of n_votes pairs of ints."""
-    theta = np.asarray(strengths, dtype=np.float64)
+    try:
+        theta = np.asarray(strengths, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"bradley_terry_votes: expected strengths as numbers (K,), got "
+                         f"{strengths!r:.60}. Pass each player's log-strength θ.") from None
     if theta.ndim != 1 or len(theta) < 2 or not np.all(np.isfinite(theta)):
         bad = ("" if theta.ndim != 1 or len(theta) < 2 else
                f" with a non-finite entry {theta[~np.isfinite(theta)][0]}")
@@ -186,7 +229,7 @@ def elo_ratings(votes, players=None, *, k: float = 16.0, initial: float = 1500.0
     score. Returns ``(players, ratings)`` with ratings an array in Elo points."""
     pairs = _pairs("elo_ratings", votes)
     names = _players("elo_ratings", pairs, players)
-    if isinstance(k, bool) or not np.isscalar(k) or not 0 < k < np.inf:
+    if isinstance(k, bool) or not isinstance(k, numbers.Real) or not 0 < k < np.inf:
         raise ValueError(f"elo_ratings: k must be a positive number, got {k!r}.")
     if isinstance(initial, bool) or not isinstance(initial, numbers.Real) \
             or not np.isfinite(initial):
@@ -194,9 +237,17 @@ def elo_ratings(votes, players=None, *, k: float = 16.0, initial: float = 1500.0
                          f"{initial!r}.")
     index = {p: i for i, p in enumerate(names)}
     rating = np.full(len(names), float(initial))
-    for a, b in pairs:
-        i, j = index[a], index[b]
-        expected = 1 / (1 + 10 ** ((rating[j] - rating[i]) / 400))
-        rating[i] += k * (1 - expected)
-        rating[j] -= k * (1 - expected)
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            for a, b in pairs:
+                i, j = index[a], index[b]
+                expected = 1 / (1 + 10 ** ((rating[j] - rating[i]) / 400))
+                rating[i] += k * (1 - expected)
+                rating[j] -= k * (1 - expected)
+    except FloatingPointError:
+        rating[:] = np.nan
+    if not np.all(np.isfinite(rating)):
+        raise ValueError(f"elo_ratings: the ratings overflowed float64 with k={k!r}; Elo "
+                         f"moves a rating by at most k per vote, so pass a k of Elo points "
+                         f"such as 16 or 32.")
     return names, rating

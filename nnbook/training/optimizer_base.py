@@ -157,6 +157,7 @@ class Optimizer:
 
     _buffer_names: tuple = ()    # the arrays each parameter keeps besides tmp (Adam's m, v)
     _counters: dict = {}         # per-parameter counts and their start (Adam's step t: 0)
+    _nonnegative: tuple = ()     # buffers that are ≥ 0 (means of g²: Adam's and RMSProp's v)
     _loop_skips_update = False   # set for each subclass by __init_subclass__
 
     def __init_subclass__(cls, **kwargs):
@@ -224,7 +225,8 @@ class Optimizer:
                 if shape != p.shape:
                     raise ValueError(f"{owner}.set_state: buffer param{i}.{name} has shape "
                                      f"{shape}, expected {p.shape} (the parameter's).")
-                values[name] = _number(owner, f"param{i}.{name}", values[name], p.dtype)
+                values[name] = _number(owner, f"param{i}.{name}", values[name], p.dtype,
+                                       name in self._nonnegative)
             for name in self._counters:
                 values[name] = _count(owner, f"param{i}.{name}", values[name])
         iterations = _count(owner, "iterations", state["iterations"])
@@ -285,20 +287,34 @@ class Optimizer:
         return f"{type(self).__name__}({args})"
 
 
-def _number(owner, key, value, dtype):
+def _number(owner, key, value, dtype, nonnegative=False):
     """``value`` as an array of ``dtype`` for ``set_state``, or a ValueError naming the key
-    (read before the optimizer's state is touched: a refused state leaves it as it was)."""
+    (read before the optimizer's state is touched: a refused state leaves it as it was):
+    finite numbers, and ≥ 0 where ``nonnegative`` (a mean of squares; √ of a negative one
+    would make the next step's weights NaN)."""
     try:
-        return np.asarray(value, dtype=dtype)
+        a = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError):
         raise ValueError(f"{owner}.set_state: {key} is {value!r}, not numbers of "
                          f"{np.dtype(dtype)}; pass what get_state(params) returned.") from None
+    bad = ~np.isfinite(a) | ((a < 0) if nonnegative else False)
+    if np.any(bad):
+        i = tuple(int(j) for j in np.argwhere(bad)[0])
+        want = "finite numbers ≥ 0 (a mean of squared gradients)" if nonnegative else \
+            "finite numbers"
+        raise ValueError(f"{owner}.set_state: {key} holds {float(a[i])} at index {i}, expected "
+                         f"{want}; the next step would make the weights NaN. Pass what "
+                         f"get_state(params) returned from a run whose loss was finite.")
+    return a
 
 
 def _count(owner, key, value) -> int:
-    """A step count for ``set_state`` (one integer), or a ValueError naming the key."""
-    count = _number(owner, key, value, np.int64)
-    if count.ndim != 0:
-        raise ValueError(f"{owner}.set_state: {key} has shape {count.shape}, expected one "
-                         f"integer (a step count); pass what get_state(params) returned.")
-    return int(count)
+    """A step count for ``set_state`` (one integer ≥ 0), or a ValueError naming the key."""
+    a = np.asarray(value) if not isinstance(value, (str, bytes)) else None
+    ok = (a is not None and a.ndim == 0 and a.dtype.kind in "iuf"
+          and np.isfinite(a) and float(a) == int(a) and a >= 0)
+    if not ok:
+        shown = f"has shape {a.shape}" if a is not None and a.ndim else f"is {value!r}"
+        raise ValueError(f"{owner}.set_state: {key} {shown}, expected one integer ≥ 0 (a "
+                         f"step count); pass what get_state(params) returned.")
+    return int(a)

@@ -112,6 +112,8 @@ class RMSProp(Optimizer):
             raise ValueError(f"RMSProp: expected centered True or False, got {centered!r}.")
         self.centered = bool(centered)
 
+    _nonnegative = ("v",)
+
     @property
     def _buffer_names(self):                      # v; b with momentum; ḡ when centered
         return ("v",) + ("b",) * bool(self.momentum) + ("g_avg",) * self.centered
@@ -176,6 +178,7 @@ class Adam(Optimizer):
         self.eps = positive("Adam", "eps", eps)
 
     _buffer_names = ("m", "v")                    # the moments
+    _nonnegative = ("v",)
     _counters = {"t": 0}                          # the steps this parameter has taken
 
     def _update_all(self, triples):

@@ -11,7 +11,8 @@ __all__ = ["pass_at_k"]
 
 def pass_at_k(n: int, c, k: int):
     """pass@k = 1 − C(n − c, k) / C(n, k) (Chen et al. 2021), computed as the product
-    1 − Π_{i=n−c+1}^{n} (1 − k/i), which never forms the large binomials. It is the mean,
+    1 − Π_{i=n−c+1}^{n} (1 − k/i), which never forms the large binomials, and exactly 1
+    when n − c < k (every k answers then hold a correct one). It is the mean,
     over every k-subset of the n answers, of "the subset holds a correct one", so it is
     unbiased for 1 − (1 − p)^k; c/n is not (that is pass@1 only).
 
@@ -32,7 +33,28 @@ def pass_at_k(n: int, c, k: int):
         raise ValueError(f"pass_at_k: expected c (correct answers) integers in [0, n = {n}], "
                          f"got {shown}. Count the correct answers among the n of each prompt, "
                          f"as ints (e.g. ok.sum(axis=1) of a boolean (prompts, n) array).")
-    i = np.arange(1, n + 1, dtype=np.float64)                     # (n,)
-    factors = np.where(i[None, :] > n - cs.reshape(-1, 1), 1.0 - k / i[None, :], 1.0)
-    out = 1.0 - np.prod(factors, axis=1)
+    cs = cs.astype(np.int64)                                      # int8 counts: no overflow
+    values, where = np.unique(cs.reshape(-1), return_inverse=True)
+    # n − c < k: every k-subset holds a correct answer, exactly 1 (the product below would
+    # reach its zero factor i = k only after the factors i < k had overflowed)
+    out = np.array([1.0 if n - int(c) < k else 1.0 - _none_correct(n, int(c), k)
+                    for c in values])[where]
     return out.reshape(cs.shape) if cs.ndim else float(out[0])
+
+
+CHUNK = 1 << 20     # factors multiplied at once: memory stays bounded for any n
+
+
+def _none_correct(n, c, k):
+    """C(n − c, k) / C(n, k) for n − c ≥ k: Π_{i=n−c+1}^{n} (1 − k/i), c factors in (0, 1),
+    none of which overflows (an underflow to 0 is the answer to rounding). The same
+    ratio is Π_{i=n−k+1}^{n} (1 − c/i): that form when c is above CHUNK and k is smaller."""
+    if c > CHUNK and k < c:
+        c, k = k, c
+    product = 1.0
+    for a in range(0, c, CHUNK):                   # one chunk unless c > CHUNK
+        i = np.arange(n - min(a + CHUNK, c) + 1, n - a + 1, dtype=np.float64)
+        product *= float(np.prod(1.0 - k / i))
+        if product == 0.0:
+            break
+    return product

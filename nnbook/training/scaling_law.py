@@ -20,7 +20,7 @@ NAMES = ("E", "A", "alpha", "B", "beta")
 
 def scaling_law(N, D, E, A, alpha, B, beta):
     """E + A/N^α + B/D^β, elementwise (NumPy broadcasting)."""
-    N, D = np.asarray(N, dtype=np.float64), np.asarray(D, dtype=np.float64)
+    N, D = _numbers("scaling_law", "N", N), _numbers("scaling_law", "D", D)
     return E + A * N ** -alpha + B * D ** -beta
 
 
@@ -29,8 +29,8 @@ class ScalingFit(NamedTuple):
     ``converged`` says whether Levenberg–Marquardt stopped before its step limit: on an
     accepted step that lowered the squared error by at most ``tol`` of it while moving
     every free parameter by under 1e-6 of its size, or when no step lowered the error at
-    all (its damping past 1e12); ``rss`` is the sum of squared residuals over ``n``
-    points."""
+    all (its damping past 1e12), with no exponent pinned at 0; ``rss`` is the sum of
+    squared residuals over ``n`` points."""
 
     E: float
     A: float
@@ -72,17 +72,13 @@ class ScalingFit(NamedTuple):
 
 def _numbers(owner, name, x):
     """``x`` as a float64 array, or a ValueError naming ``owner`` (strings, None, objects)."""
-    if isinstance(x, (str, bytes)) or x is None:
-        raise ValueError(f"{owner}: expected {name} as numbers, got {x!r}. Pass numbers "
-                         f"(a float, a list or a NumPy array), not text.")
     try:
-        a = np.asarray(x, dtype=np.float64)
+        if isinstance(x, (str, bytes)) or x is None or np.asarray(x).dtype.kind in "USbO":
+            raise TypeError
+        return np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{owner}: expected {name} as numbers, got {x!r}. Pass numbers "
-                         f"(a list or a NumPy array of floats).") from None
-    if a.dtype == object or np.asarray(x).dtype.kind in "USb":
-        raise ValueError(f"{owner}: expected {name} as numbers, got {np.asarray(x)!r}.")
-    return a
+        raise ValueError(f"{owner}: expected {name} as numbers, got {x!r:.80}. Pass numbers "
+                         f"(a float, a list or a NumPy array), not text.") from None
 
 
 def _check(N, D, L, one_variable=False):
@@ -95,13 +91,16 @@ def _check(N, D, L, one_variable=False):
                              f"{np.asarray(x)!r}. Drop the runs that diverged (nan or inf).")
         arrays.append(a)
     N, D, L = arrays
+    names, sizes = ("D and L", (D.size, L.size)) if one_variable else ("N, D and L", (
+        N.size, D.size, L.size))                     # fit_power_law's N is its own
     if not N.size == D.size == L.size:
-        raise ValueError(f"fit_scaling_law: expected N, D and L of one length (a grid point "
-                         f"each), got {N.size}, {D.size} and {L.size}.")
+        raise ValueError(f"{owner}: expected {names} of one length (a grid point each), got "
+                         f"{', '.join(map(str, sizes))}.")
     if np.any(N <= 0) or np.any(D <= 0):
-        raise ValueError(f"{owner}: expected positive model sizes N and token budgets D "
-                         f"(counts), got N from {N.min():g} and D from {D.min():g}. Pass "
-                         f"parameter counts and tokens read, not their logarithms.")
+        what = ("token budgets D" if one_variable else "model sizes N and token budgets D")
+        raise ValueError(f"{owner}: expected positive {what} (counts), got "
+                         f"{'' if one_variable else f'N from {N.min():g} and '}D from "
+                         f"{D.min():g}. Pass counts, not their logarithms.")
     if np.any(L < 0):
         raise ValueError(f"{owner}: expected losses L ≥ 0 (a cross-entropy in nats), got "
                          f"{L.min():g}. Pass the held-out loss itself, not a log-loss "
@@ -115,6 +114,19 @@ def _check(N, D, L, one_variable=False):
                          f"D to separate the two terms, got {len(np.unique(N))} and "
                          f"{len(np.unique(D))}. Train a grid of sizes × budgets.")
     return N, D, L
+
+
+def _falling(owner, L, fix_E, what):
+    """Refuse losses all equal (to rounding) or a held floor ``fix_E`` above all of them."""
+    if np.ptp(L) <= 8 * np.finfo(np.float64).eps * np.abs(L).max():
+        raise ValueError(f"{owner}: the losses are all equal ({L[0]:g}, to rounding): they do "
+                         f"not fall with {what}, so the law's terms and exponents are not "
+                         f"determined. Check that L holds each run's own held-out loss.")
+    if fix_E is not None and fix_E >= L.max():
+        raise ValueError(f"{owner}: fix_E={fix_E!r} is at or above every loss (the largest is "
+                         f"{L.max():g}); E is the floor the loss falls to, below the losses. "
+                         f"Hold E at a known floor (e.g. a window entropy), or leave "
+                         f"fix_E=None to fit it.")
 
 
 def _exponents(owner, name, grid, low=0.0, high=np.inf, closed=False):
@@ -203,6 +215,11 @@ def fit_scaling_law(N, D, L, *, fix_E=None, alphas=None, betas=None, max_steps=2
                               or not np.isfinite(fix_E)):
         raise ValueError(f"{owner}: expected fix_E to be None (fit E) or a finite number "
                          f"(hold E there), got {fix_E!r}.")
+    _falling(owner, L, fix_E, "D" if _one_variable else "N or D")
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 < tol < np.inf:
+        raise ValueError(f"{owner}: expected tol, the relative drop of the squared error that "
+                         f"ends the fit, as a finite number > 0, got {tol!r}. The default "
+                         f"1e-10 is usual.")
     if isinstance(max_steps, bool) or not isinstance(max_steps, numbers.Integral) or \
             max_steps < 1:
         raise ValueError(f"{owner}: expected max_steps, Levenberg–Marquardt's step limit, "
@@ -250,10 +267,10 @@ def fit_scaling_law(N, D, L, *, fix_E=None, alphas=None, betas=None, max_steps=2
             if lam > 1e12:                            # no step lowers the error: a minimum
                 converged = True
                 break
+    # an exponent pinned at its bound 0 (A/N^α then a constant) is the law's edge, not a minimum
+    converged = converged and all(p[i] > 1e-9 for i in (2, 4) if i in free)
     J = _jacobian(N, D, p, free)
-    dof = N.size - len(free)
-    s2 = rss / dof
-    se = _stderr(J, s2)
+    se = _stderr(J, rss / (N.size - len(free)))
     stderr = dict.fromkeys(NAMES, 0.0)
     for k, i in enumerate(free):
         stderr[NAMES[i]] = float(se[k])
@@ -266,7 +283,7 @@ def fit_power_law(D, L, *, fix_E=None, max_steps=200, tol=1e-10) -> ScalingFit:
     of it seen, chapter 32's mixing law): ``fit_scaling_law`` with the N term left out.
     Returns a ``ScalingFit`` with A = 0 and α = 0 (their stderr 0); ``predict(N, D)``
     ignores N. Shapes: D, L (n,), n ≥ 4 with at least two budgets."""
-    D = np.asarray(D, dtype=np.float64).ravel()
+    D = _numbers("fit_power_law", "D", D).ravel()
     return fit_scaling_law(np.ones_like(D), D, L, fix_E=fix_E, max_steps=max_steps, tol=tol,
                            _one_variable=True)
 
@@ -274,7 +291,7 @@ def fit_power_law(D, L, *, fix_E=None, max_steps=200, tol=1e-10) -> ScalingFit:
 def mixing_law(D, own, E, B, tau, beta):
     """E + B·(D·(w + τ(1 − w)))^(−β), elementwise: one source's loss after D tokens of a mix
     whose share of that source is w = ``own``, a token of the other source counting τ."""
-    D, own = np.asarray(D, dtype=np.float64), np.asarray(own, dtype=np.float64)
+    D, own = _numbers("mixing_law", "D", D), _numbers("mixing_law", "own", own)
     return E + B * (D * (own + tau * (1 - own))) ** -beta
 
 
@@ -348,6 +365,7 @@ def fit_mixing_law(D, own, L, *, taus=None, betas=None, fix_E=None) -> MixingFit
                               or not np.isfinite(fix_E)):
         raise ValueError(f"{owner}: expected fix_E to be None (fit E) or a finite number "
                          f"(hold E there, e.g. a known floor), got {fix_E!r}.")
+    _falling(owner, L, fix_E, "D or the share")
     taus = np.linspace(0, 1, 51) if taus is None else _exponents(owner, "taus", taus, 0.0,
                                                                  1.0, closed=True)
     betas = np.linspace(0.05, 2, 40) if betas is None else _exponents(owner, "betas", betas)

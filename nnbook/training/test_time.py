@@ -84,6 +84,31 @@ def _binom_pmf(r, pi, kmax):
     return np.exp(logc + k * log(pi) + (r - k) * log(1 - pi))
 
 
+def _binom_table(n, pi, log_factorial):
+    """``_binom_pmf(r, pi, n)`` for every r = 0 … n, as the rows of an (n + 1, n + 1) array
+    (0 where k > r): the same operations on the same numbers, so the same floats."""
+    r, k = np.arange(n + 1)[:, None], np.arange(n + 1)[None, :]
+    below = k <= r
+    if pi <= 0:
+        return ((k == 0) & below).astype(float)
+    if pi >= 1:
+        return ((k == r) & below).astype(float)
+    rk = np.where(below, r - k, 0)
+    logc = log_factorial[r] - log_factorial[k] - log_factorial[rk]
+    return np.where(below, np.exp(logc + k * log(pi) + (r - k) * log(1 - pi)), 0.0)
+
+
+def _vote_cost(K, n):
+    """The work of ``majority_vote_success`` for K answers and n votes, in units of about
+    3 ns: (K − 1)·n³/6 products (each count of the correct answer splits the other
+    answers' draws one answer at a time) on rows of K + 1 ties, with ~24 units of call
+    overhead each."""
+    return (K - 1) * (K + 24) * n ** 3 / 6
+
+
+MAX_COST = _vote_cost(5, 300)    # about 2 s; chapter 30 asks for at most _vote_cost(5, 61)
+
+
 def majority_vote_success(probs, correct, n, *, ties="lose"):
     """The exact probability that majority vote over n sampled answers returns the correct one.
 
@@ -92,8 +117,9 @@ def majority_vote_success(probs, correct, n, *, ties="lose"):
     answer. ``ties``: ``"lose"`` counts a tie for first place as a failure (a strict
     plurality is needed); ``"share"`` breaks a tie uniformly at random, so a tie among t + 1
     answers wins with probability 1/(t + 1). Computed exactly by splitting the multinomial
-    into binomials, one answer after another: no sampling. The cost grows like n³ (about a
-    second at n = 240), so n ≤ 300; sample the vote beyond that.
+    into binomials, one answer after another: no sampling. The cost grows like
+    (K − 1)(K + 24)·n³, so n ≤ 300 and at most the cost of K = 5 answers at n = 300
+    (about 2 s; K = 30 answers allow n ≤ 125); sample the vote beyond that.
 
     Shapes: probs (K,) → a float."""
     q = _distribution("majority_vote_success", probs)
@@ -109,25 +135,35 @@ def majority_vote_success(probs, correct, n, *, ties="lose"):
     if ties not in TIES:
         raise ValueError(f"majority_vote_success: ties must be one of {TIES}, got {ties!r}.")
     others = np.delete(q, correct)
+    others = others[others > 0]              # never drawn: the vote is the same without them
+    K = len(others) + 1
+    if _vote_cost(K, n) > MAX_COST:
+        most = int((MAX_COST / _vote_cost(K, 1)) ** (1 / 3))
+        raise ValueError(f"majority_vote_success: {K} answers of probability > 0 at n={n} "
+                         f"would take about {_vote_cost(K, n) / MAX_COST * 2:.1f} s (the exact "
+                         f"sum grows like (K − 1)(K + 24)·n³); it allows about 2 s, which "
+                         f"with {K} answers is n ≤ {most}. Sample the vote instead.")
     tail = np.cumsum(others[::-1])[::-1]                       # mass of the others left
+    log_factorial = np.array([lgamma(i + 1) for i in range(n + 1)])
+    splits = [_binom_table(n, q_j / tail[j] if tail[j] > 0 else 0.0, log_factorial)
+              for j, q_j in enumerate(others)]                  # answer j's count given r
+    p_correct = _binom_pmf(n, q[correct], n)
     total = 0.0
     for c in range(1, n + 1):                                  # the correct answer's count
-        p_c = _binom_pmf(n, q[correct], n)[c]
+        p_c = p_correct[c]
         if p_c == 0:
             continue
         # state[r, t]: probability that r draws remain for the answers not yet split and t
         # of those already split tied with c (none above c)
         state = np.zeros((n - c + 1, len(others) + 1))
         state[n - c, 0] = 1.0
-        for j, q_j in enumerate(others):
-            pi = q_j / tail[j] if tail[j] > 0 else 0.0
+        for table in splits:
+            pmf = table[:n - c + 1]                             # (r, k): answer j's count k
             new = np.zeros_like(state)
-            for r in np.nonzero(state.any(axis=1))[0]:
-                pmf = _binom_pmf(int(r), pi, c)                 # answer j's count k ≤ c
-                below = np.arange(min(len(pmf), c))              # k < c: no tie
-                new[r - below] += pmf[below, None] * state[r]
-                if len(pmf) > c:                                 # k = c: one more tie
-                    new[r - c, 1:] += pmf[c] * state[r, :-1]
+            for k in range(min(c, n - c + 1)):                  # k < c: no tie
+                new[:n - c + 1 - k] += pmf[k:, k, None] * state[k:]
+            if n - c >= c:                                      # k = c: one more tie
+                new[:n - 2 * c + 1, 1:] += pmf[c:, c, None] * state[c:, :-1]
             state = new
         t = np.arange(len(others) + 1)
         weight = (t == 0).astype(float) if ties == "lose" else 1.0 / (t + 1)
