@@ -36,7 +36,7 @@ from pathlib import Path
 
 from .classview import STATUS_MARK, crowded, format_csv, format_table, format_text, inert, order
 from .grading import check_calls, needed_cells, repeated_checks, uses_nnbook
-from .submissions import notebooks_in, read_notebook
+from .submissions import Unlisted, read_notebook, submission
 from .sandbox import inside_readable
 from .verdicts import HIDDEN_SALT, _verdict, hidden_cases  # noqa: F401  (tests use them)
 from .kernel import (SANDBOXES, AnswerUnreadable, Kernel, KernelGone, become_subreaper,
@@ -50,8 +50,8 @@ EXIT_STATUS = """exit status:
   1  some notebook could not be graded (it could not be read or run, its kernel died, it
      ran out of time, or a folder held no notebook); its row in the table says why
   2  bad arguments: a PATH that does not exist or is not a notebook (*.ipynb) or a
-     folder, a --timeout, --budget or --jobs below 1, a --memory below 256, or a usage
-     error; nothing is run"""
+     folder (a PATH that is a symbolic link is a ! row), a --timeout, --budget or --jobs
+     below 1, a --memory below 256, or a usage error; nothing is run"""
 DEFAULTS = {"timeout": 120, "budget": 900, "memory": 4096, "jobs": min(4, os.cpu_count() or 1)}
 
 
@@ -95,7 +95,7 @@ def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: 
 
     try:
         text = path.read_text(encoding="utf-8") if text is None else text
-        nb = nbformat.reads(text, as_version=4)
+        nb = nbformat.reads(text, as_version=4, cls=_StrictJSON)
         setup, exercises = exercise_cells(nb)
         sources = [c.source if c.cell_type == "code" else "" for c in nb.cells]
         if not all(isinstance(source, str) for source in sources):
@@ -103,7 +103,7 @@ def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: 
         keep = sorted({*setup, *needed_cells(sources, exercises[0], setup + exercises),
                        *exercises}) if exercises else []
     except Exception as exc:  # not JSON, not a notebook: its text is not quoted (it may be anything)
-        reason = "not JSON" if type(exc).__name__ == "NotJSONError" else type(exc).__name__
+        reason = "not JSON" if isinstance(exc, NotJSON) else type(exc).__name__
         return [], f"cannot read the notebook ({reason})"
     if not exercises:
         return [], None
@@ -134,6 +134,20 @@ def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: 
     return records, None
 
 
+class NotJSON(Exception):
+    """A notebook's text is not JSON."""
+
+
+class _StrictJSON(json.JSONDecoder):
+    # nbformat's own error for text that is not JSON holds the repr of the whole text (for a
+    # 63 MB notebook of NUL bytes, 250 MB more in the report): raise before it makes it
+    def decode(self, s, *args, **kwargs):
+        try:
+            return super().decode(s, *args, **kwargs)
+        except ValueError:
+            raise NotJSON() from None
+
+
 def _grade(kernel: Kernel, ex_id: str, expr: str, err: str | None, uses: str) -> dict:
     record = {"exercise": ex_id, "uses": uses}
     if err:
@@ -156,46 +170,42 @@ def report(paths, timeout: float = 120, progress=None, budget: float = 900, memo
            jobs: int = 1) -> list[Row]:
     """The rows for every exercise of every notebook found under ``paths``.
 
-    Every notebook is read before any is run (so that a notebook cannot change another's
-    grade by rewriting it). ``progress`` (a text stream such as ``sys.stderr``) gets one line
-    per notebook, flushed at once, and a line for each PATH that holds no notebook; with
+    Every PATH is listed before any notebook runs, and each notebook is read when its turn
+    comes (submissions.py). ``progress`` (a text stream such as ``sys.stderr``) gets one line
+    per notebook, flushed at once, and a line for each PATH that gives no notebook; with
     ``jobs`` > 1 notebooks run side by side and each line comes when its notebook ends.
     """
     import nnbook
 
     package = str(Path(nnbook.__file__).resolve().parent)
-    found, rows = [], []
+    rows, work = [], []
     for arg in paths:
-        source = Path(arg)
-        readable = inside_readable(source, package) if source.exists() else None
-        found.append((str(arg), source, readable,
-                      notebooks_in(source) if source.exists() and not readable else None))
-    work = []
-    for arg, source, readable, notebooks in found:
-        if readable:
-            rows.append(Row(arg, "-", "-", "error",
-                            f"refused: {source} is inside {readable}, which every student's kernel "
-                            f"may read (nnbook, Python or the system's folders): move the class out of it"))
-            _say(progress, f"report: {inert(rows[-1].message)}\n")
-        elif notebooks is None:
-            rows.append(Row(arg, "-", "-", "error", f"no such file or folder: {source}"))
-            _say(progress, f"report: {inert(rows[-1].message)}\n")
-        elif not notebooks:
-            rows.append(Row(arg, "-", "-", "error",
-                            f"no notebooks (*.ipynb) in the folder {source}: give a student's copy of "
-                            f"the course (a folder of notebooks) or the notebooks themselves"))
-            _say(progress, f"report: {inert(rows[-1].message)}\n")
-        for path in notebooks or ():
-            work.append((arg, source, path, *read_notebook(path)))
+        source, found = Path(arg), []
+        try:
+            problem = _unlisted(source, package)
+            if problem is None:
+                found = submission(source)
+                problem = None if found else (
+                    f"no notebooks (*.ipynb) in the folder {source}: give a student's copy of "
+                    f"the course (a folder of notebooks) or the notebooks themselves")
+        except Unlisted as why:
+            problem = str(why)
+        except Exception as exc:      # whatever one folder holds, the others are graded
+            problem = f"cannot list the folder ({type(exc).__name__}: {_one_line(exc)})"[:300]
+        if problem:
+            rows.append(Row(str(arg), "-", "-", "error", problem))
+            _say(progress, f"report: {inert(problem)}\n")
+        work += [(str(arg), source, notebook) for notebook in found]
     total, lock = len(work), threading.Lock()
 
     def one(k, item):
-        arg, source, path, text, refused = item
+        arg, source, notebook = item
+        path = notebook.path
         if jobs == 1:
             _say(progress, f"[{k}/{total}] {inert(path)} … ")
         start = time.monotonic()
         try:
-            mine = _notebook_rows(arg, source, path, timeout, budget, memory, text, refused)
+            mine = _notebook_rows(arg, source, path, timeout, budget, memory, None, notebook.refused)
         except Exception as exc:      # whatever one notebook holds, the others are graded
             mine = [Row(arg, _relative(source, path), "-", "error",
                         f"the report failed on this notebook ({type(exc).__name__}: {_one_line(exc)})"[:300])]
@@ -214,6 +224,18 @@ def report(paths, timeout: float = 120, progress=None, budget: float = 900, memo
     for mine in results:
         rows += mine
     return rows
+
+
+def _unlisted(source: Path, package: str) -> str | None:
+    """Why the PATH ``source`` is not listed at all (a link is left to ``submission``)."""
+    if source.is_symlink():
+        return None
+    if not source.exists():
+        return f"no such file or folder: {source}"
+    if (readable := inside_readable(source, package)):
+        return (f"refused: {source} is inside {readable}, which every student's kernel may read "
+                f"(nnbook, Python or the system's folders): move the class out of it")
+    return None
 
 
 def _say(stream, text: str) -> None:
@@ -280,6 +302,8 @@ def main(argv=None) -> int:
             rep.error(f"--{name} must be at least {least}, got {getattr(args, name)}")
     for arg in args.paths:
         path = Path(arg)
+        if path.is_symlink():
+            continue                  # its ! row says so (a student's folder may be a link)
         if not path.exists():
             rep.error(f"no such file or folder: {arg}")
         if path.is_file() and path.suffix != ".ipynb":
