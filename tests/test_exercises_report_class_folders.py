@@ -1,9 +1,11 @@
 """The report against a class folder a student shaped (issue 78): one student's folder that
-cannot be listed, a student folder that is itself a link, and notebooks that fill the
-report's memory. Each once cost the whole class its grades or graded one student's work as
-another's. None of these notebooks has an Exercises section, so no kernel starts: the tests
-are quick."""
+cannot be listed, a student folder that is itself a link, a folder name that is not UTF-8,
+and notebooks that fill the report's memory. Each once cost the whole class its grades or
+graded one student's work as another's. None of these notebooks has an Exercises section, so
+no kernel starts: the tests are quick."""
 
+import csv
+import io
 import json
 import os
 import resource
@@ -136,6 +138,45 @@ def test_a_path_that_is_a_link_is_refused_and_names_the_link(tmp_path):
         mine = rows[arg]
         assert [(r["exercise"], r["status"]) for r in mine] == [("-", "error")], (arg, mine)
         assert "symbolic link" in mine[0]["message"] and arg.rstrip("/") in mine[0]["message"]
+
+
+def test_a_name_that_is_not_utf8_leaves_the_json_and_csv_readable(tmp_path):
+    """Attack 4: a folder named b"mal\\xffory" (a zip from another system) wrote a raw 0xFF
+    byte into --csv and --json, and json.load and every UTF-8 CSV import failed for the
+    whole class. The byte is written \\xff, as the text grid writes it."""
+    odd = os.fsencode(tmp_path) + b"/mal\xffory"
+    os.mkdir(odd)
+    plain_notebook(os.fsdecode(odd + b"/05_xor.ipynb"))
+    plain_notebook(os.fsdecode(odd + b"/06_\xfe.ipynb"))
+    plain_notebook(tmp_path / "ok" / "05_xor.ipynb")
+    for form in ("--json", "--csv", None):
+        done = run(odd, os.fsencode(tmp_path / "ok"), *([form] if form else []))
+        assert done.returncode == 0, done.stderr
+        text = done.stdout.decode("utf-8")                  # strict: no byte that is not UTF-8
+        done.stderr.decode("utf-8")
+        if form == "--json":
+            rows = json.loads(text)
+            names = {r["source"] for r in rows}
+            assert os.fsdecode(tmp_path) + "/mal\\xffory" in names, names
+            assert {r["notebook"] for r in rows} == {"05_xor.ipynb", "06_\\xfe.ipynb"}
+        elif form == "--csv":
+            table = list(csv.reader(io.StringIO(text)))
+            assert table[1][0] == os.fsdecode(tmp_path) + "/mal\\xffory", table
+        else:
+            assert "mal\\xffory" in text
+
+
+def test_every_machine_readable_output_escapes_what_is_not_text():
+    """A name, id or message with a lone surrogate (what Python makes of a byte that is not
+    UTF-8, or what a notebook's JSON can hold as \\udcff) is written escaped in every output."""
+    from nnbook.exercises.classview import format_csv, format_text
+    rows = [report_module.Row("al\udcffice", "05_x\udcfe.ipynb", "05.\ud800", "error", "m\udcffsg")]
+    for text in (report_module.json_text(rows), format_csv(rows), format_text(rows)):
+        text.encode("utf-8")                                # strict: raises on a surrogate
+    row = json.loads(report_module.json_text(rows))[0]
+    assert (row["source"], row["notebook"], row["message"]) == ("al\\xffice", "05_x\\xfe.ipynb",
+                                                                 "m\\xffsg")
+    assert "al\\xffice" in format_csv(rows) and "al\\xffice" in format_text(rows)
 
 
 def _grown(limit_mb):

@@ -34,7 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .classview import STATUS_MARK, crowded, format_csv, format_table, format_text, inert, order
+from .classview import (STATUS_MARK, crowded, format_csv, format_table, format_text, inert, order,
+                        text_of)
 from .grading import check_calls, needed_cells, repeated_checks, uses_nnbook
 from .submissions import Unlisted, read_notebook, submission
 from .sandbox import inside_readable
@@ -330,10 +331,12 @@ def main(argv=None) -> int:
 
 
 def json_text(rows) -> str:
-    """The rows as JSON, every string exact; the control and formatting characters JSON may
-    leave raw (DEL, C1, U+2028, bidi overrides…) written as \\u escapes, so that printing the
-    JSON moves nothing on a terminal."""
-    text = json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1)
+    """The rows as JSON, every string exact but a byte of a name that is not UTF-8 (written
+    \\xff, as ``text_of`` does: raw, it broke every JSON reader); the control and formatting
+    characters JSON may leave raw (DEL, C1, U+2028, bidi overrides…) written as \\u escapes, so
+    that printing the JSON moves nothing on a terminal."""
+    text = json.dumps([{k: text_of(v) if isinstance(v, str) else v for k, v in asdict(r).items()}
+                       for r in rows], ensure_ascii=False, indent=1)
     return re.sub("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]",
                   lambda m: f"\\u{ord(m[0]):04x}", text)
 
@@ -357,7 +360,7 @@ def _write(text: str, start) -> None:
         fd = sys.stdout.fileno()
         os.ftruncate(fd, start)
         os.lseek(fd, start, os.SEEK_SET)
-    sys.stdout.write(text)
+    sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
     sys.stdout.flush()
 
 
