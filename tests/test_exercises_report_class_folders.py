@@ -1,8 +1,8 @@
 """The report against a class folder a student shaped (issue 78): one student's folder that
 cannot be listed, a student folder that is itself a link, a folder name that is not UTF-8,
-and notebooks that fill the report's memory. Each once cost the whole class its grades or
-graded one student's work as another's. None of these notebooks has an Exercises section, so
-no kernel starts: the tests are quick."""
+notebooks that fill the report's memory, and a hard link to a classmate's notebook. Each once
+cost the whole class its grades or graded one student's work as another's. None of these
+notebooks has an Exercises section, so no kernel starts: the tests are quick."""
 
 import csv
 import io
@@ -215,3 +215,26 @@ def test_notebooks_are_read_one_at_a_time_and_a_students_total_is_capped(tmp_pat
     peak_kb = int(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                                  cwd=ROOT, timeout=300, check=True).stdout)
     assert peak_kb < 400 * 1024, f"the report held {peak_kb / 1024:.0f} MB at its peak"
+
+
+def test_a_hard_link_to_a_classmates_notebook_is_warned_on_the_grid(tmp_path):
+    """Attack 8: alice's 05_xor.ipynb, a hard link to bob's, was graded as her own without a
+    word. Two notebooks that are one file (one device and inode) are named on the grid, on
+    stderr, in the JSON and in the CSV."""
+    plain_notebook(tmp_path / "bob" / "05_xor.ipynb", "bob's work")
+    (tmp_path / "alice").mkdir()
+    os.link(tmp_path / "bob" / "05_xor.ipynb", tmp_path / "alice" / "05_xor.ipynb")
+    plain_notebook(tmp_path / "cal" / "05_xor.ipynb", "cal's own")
+    students = [str(tmp_path / s) for s in ("alice", "bob", "cal")]
+    text = run(*students)
+    assert text.returncode == 0, text.stderr
+    out, err = text.stdout.decode(), text.stderr.decode()
+    alice, bob = f"{tmp_path}/alice/05_xor.ipynb", f"{tmp_path}/bob/05_xor.ipynb"
+    warning = next(line for line in out.splitlines() if "one file" in line)
+    assert alice in warning and bob in warning and "cal" not in warning
+    assert "one file" in err
+    rows = json.loads(run(*students, "--json").stdout)
+    same = {r["source"]: r["same_file_as"] for r in rows}
+    assert same == {students[0]: bob, students[1]: alice, students[2]: ""}
+    table = list(csv.reader(io.StringIO(run(*students, "--csv").stdout.decode())))
+    assert table[0][-1] == "same file as" and table[1][-1] == bob and table[3][-1] == ""

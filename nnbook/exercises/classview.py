@@ -150,7 +150,20 @@ def format_grid(rows) -> str:
     for source in split:
         lines.append(f"! {inert(source)} holds more than one notebook answering the same exercise: "
                      f"one line per notebook; pass each student's folder to give each student one line")
+    lines += [f"! {inert(warning)}" for warning in same_files(rows)]
     return "\n".join(lines)
+
+
+def same_files(rows) -> list[str]:
+    """A warning for each file given more than once under different names (a hard link to a
+    classmate's notebook is graded as the student's own: read who made it)."""
+    groups = {}
+    for r in rows:
+        if getattr(r, "same_file_as", ""):
+            own = r.source if r.notebook == r.source.rsplit("/", 1)[-1] else f"{r.source}/{r.notebook}"
+            groups.setdefault(" and ".join(sorted({own, *r.same_file_as.split(", ")})), None)
+    return [f"{names} are one file (hard links): each is graded as its student's own; "
+            f"ask who made it" for names in groups]
 
 
 def format_table(rows, only_notes: bool = False) -> str:
@@ -200,12 +213,14 @@ def format_csv(rows) -> str:
         writer.writerow([spreadsheet_safe(text_of(f) if isinstance(f, str) else f) for f in fields])
 
     write(["student", *exercises, "done", "notebooks not graded", "names nnbook", "checked repeatedly",
-           "unknown exercise ids"])
+           "unknown exercise ids", "same file as"])
     for s in students:
         statuses = [cells[(s, e)].status if (s, e) in cells else "" for e in exercises]
         flagged = " ".join(e for e in exercises if (s, e) in cells and cells[(s, e)].uses_nnbook)
         repeated = " ".join(e for e in exercises if (s, e) in cells
                             and getattr(cells[(s, e)], "repeated_checks", 0))
+        same = dict.fromkeys(r.same_file_as for r in rows if student_of(r, split) == s
+                             and getattr(r, "same_file_as", ""))
         write([s, *statuses, statuses.count("done"), _not_graded(rows, s, split), flagged, repeated,
-               " ".join(_unknown(rows, s, split))])
+               " ".join(_unknown(rows, s, split)), "; ".join(same)])
     return out.getvalue()

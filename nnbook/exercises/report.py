@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .classview import (STATUS_MARK, crowded, format_csv, format_table, format_text, inert, order,
-                        text_of)
+                        same_files, text_of)
 from .grading import check_calls, needed_cells, repeated_checks, uses_nnbook
 from .submissions import Unlisted, read_notebook, submission
 from .sandbox import inside_readable
@@ -68,6 +68,7 @@ class Row:
     message: str
     uses_nnbook: str = ""
     repeated_checks: int = 0     # times the cell called check on this exercise, when above 1
+    same_file_as: str = ""       # the other notebooks given that are this one's file (hard links)
 
 
 def exercise_cells(nb) -> tuple[list[int], list[int]]:
@@ -197,6 +198,9 @@ def report(paths, timeout: float = 120, progress=None, budget: float = 900, memo
             rows.append(Row(str(arg), "-", "-", "error", problem))
             _say(progress, f"report: {inert(problem)}\n")
         work += [(str(arg), source, notebook) for notebook in found]
+    names = {}                                      # a file's (device, inode): its paths given
+    for _, _, notebook in work:
+        names.setdefault(notebook.file_id, []).append(str(notebook.path))
     total, lock = len(work), threading.Lock()
 
     def one(k, item):
@@ -210,6 +214,9 @@ def report(paths, timeout: float = 120, progress=None, budget: float = 900, memo
         except Exception as exc:      # whatever one notebook holds, the others are graded
             mine = [Row(arg, _relative(source, path), "-", "error",
                         f"the report failed on this notebook ({type(exc).__name__}: {_one_line(exc)})"[:300])]
+        others = ", ".join(n for n in names[notebook.file_id] if n != str(path))
+        for r in mine:
+            r.same_file_as = others
         counts = " ".join(f"{sum(r.status == s for r in mine)} {mark}" for s, mark in STATUS_MARK.items())
         failed = next((r.message for r in mine if r.exercise == "-"), None)
         outcome = (f"! {inert(failed)}" if failed else counts) + f" ({time.monotonic() - start:.1f} s)\n"
@@ -319,6 +326,8 @@ def main(argv=None) -> int:
     if "none" in SANDBOXES:
         _say(sys.stderr, "report: Landlock is not available here, so the kernels could read and "
                          "write every file you can: see README on running the report in a container\n")
+    for warning in same_files(rows):
+        _say(sys.stderr, f"report: {warning}\n")
     for source in crowded(rows):
         _say(sys.stderr, f"report: {inert(source)} holds more than one notebook answering the same "
                          f"exercise: one line per notebook in the grid; pass each student's folder\n")
