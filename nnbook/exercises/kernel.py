@@ -9,12 +9,12 @@ it left behind.
 # config), Python in isolated mode (-I: no PYTHON* variables, no user site-packages, no
 # folder of the notebook on sys.path) with nnbook imported through a link, in that folder, to
 # the report's own nnbook package, a memory limit, its stdout and stderr sent to /dev/null, a
-# session (process group) of its own, and, where Linux offers Landlock, a sandbox: it reads
-# only the system's folders, Python and nnbook's own folder, writes only its own folder, opens
-# no TCP connection (ABI 4) and signals no process outside it (ABI 6): sandbox.py. Above the
-# kernel runs a keeper, a child subreaper, so that every process the notebook starts stays
-# below it; processes.py's Group watches that group's memory (--memory for all of it) and
-# close() kills it all. The report is a child subreaper too, for whatever escapes a keeper.
+# session (process group) of its own, no capabilities, no UNIX socket but a pair (seccomp),
+# and, where Linux offers Landlock, a sandbox: it reads only the system's folders, Python and
+# nnbook's own folder, writes only its own folder, opens no TCP connection (ABI 4) and signals
+# no process outside it (ABI 6): sandbox.py. Above the kernel runs a keeper, a child
+# subreaper, so that every process the notebook starts stays below it; processes.py's Group
+# watches that group's memory (--memory for all of it) and close() kills it all. The report is a child subreaper too, for whatever escapes a keeper.
 # Requests are cells (the student's code, its output never read) and the agent's requests
 # (wire.py): read an answer, call the student's function.
 
@@ -38,7 +38,7 @@ from .sandbox import (LAUNCH, allowed_paths, become_subreaper, kill_left_behind,
                       landlock_abi)
 
 _PENDING = object()
-SANDBOXES: set[str] = set()       # "landlock" or "none", for each kernel started
+SANDBOXES: set[str] = set()       # "landlock" or "none", "seccomp" or "no-seccomp", of each kernel
 # The kernels that run now (their process ids), and a lock that keeps one kernel's start
 # apart from another's clean-up. Between fork and exec a starting kernel still shares the
 # report's memory, which become_subreaper made unreadable: without CAP_SYS_PTRACE (a
@@ -140,7 +140,7 @@ class Kernel:
         self._ready()
         self._start_agent()
         self.sandbox = (folder / "run" / "sandbox").read_text()
-        SANDBOXES.add(self.sandbox)
+        SANDBOXES.update(self.sandbox.split())
 
     def _start_agent(self) -> None:
         # part of the start, not a cell: bounded by the notebook's budget only, not the

@@ -326,6 +326,9 @@ def main(argv=None) -> int:
     if "none" in SANDBOXES:
         _say(sys.stderr, "report: Landlock is not available here, so the kernels could read and "
                          "write every file you can: see README on running the report in a container\n")
+    if "no-seccomp" in SANDBOXES:
+        _say(sys.stderr, "report: seccomp is not available here, so the kernels could connect to "
+                         "UNIX sockets (an ssh-agent, docker.sock): see README\n")
     for warning in same_files(rows):
         _say(sys.stderr, f"report: {warning}\n")
     for source in crowded(rows):
