@@ -1,8 +1,9 @@
 """nnbook/exercises/sandbox.py: what a student's kernel cannot reach (issue 78): the
-report's environment and memory through /proc, and a UNIX socket of the teacher's. Each of
-these once worked from a notebook's cell: a kernel read the teacher's AWS_SECRET_ACCESS_KEY
-out of /proc/<report>/environ (as root, where Landlock lets CAP_SYS_PTRACE through), and sent
-data to a listener in the system's temporary folder."""
+report's environment and memory through /proc, a UNIX socket of the teacher's, and the disk
+beyond ``--disk``. Each of these once worked from a notebook's cell: a kernel read the
+teacher's AWS_SECRET_ACCESS_KEY out of /proc/<report>/environ (as root, where Landlock lets
+CAP_SYS_PTRACE through), sent data to a listener in the system's temporary folder, and wrote
+1.6 GB into its folder in 6 s."""
 
 import json
 import os
@@ -160,3 +161,35 @@ def test_a_kernel_cannot_reach_a_unix_socket_of_the_teachers(tmp_path):
     with pytest.raises(socket.timeout):
         dgram.recv(100)
     assert "uring-PermissionError" in err, err
+
+
+DISK_BIG = """\
+import os, tempfile
+with open(os.path.join(tempfile.gettempdir(), 'one.bin'), 'wb') as f:
+    for _ in range(100):
+        f.write(b'x' * 2 ** 20)
+"""
+DISK_MANY = """\
+import os, tempfile, time
+for k in range(8):
+    with open(os.path.join(tempfile.gettempdir(), f'part{k}.bin'), 'wb') as f:
+        for _ in range(40):
+            f.write(b'x' * 2 ** 20)
+time.sleep(5)
+"""
+
+
+def test_a_notebook_writes_no_more_than_its_disk_limit(tmp_path):
+    """Attack 7: one cell wrote 1.6 GB into its folder (under the teacher's TMPDIR, maybe a
+    tmpfs, so RAM) in 6 s, and --memory does not count it. Now one file stops at --disk MB
+    (RLIMIT_FSIZE: the write fails) and the folder together is measured four times a second:
+    a notebook past --disk is ended, with a ! row that says so."""
+    notebook(tmp_path / "big" / "03_big.ipynb", DISK_BIG + CHECK)
+    notebook(tmp_path / "many" / "03_many.ipynb", DISK_MANY + CHECK)
+    done, rows = report(tmp_path / "big", tmp_path / "many", "--disk", "64")
+    assert rows is not None, done.stderr
+    big = next(r for r in rows if r["source"] == str(tmp_path / "big") and r["exercise"] == "03.1")
+    assert "File too large" in big["message"], big
+    many = next(r for r in rows if r["source"] == str(tmp_path / "many") and r["exercise"] == "-")
+    assert "--disk 64 MB" in many["message"], many
+    assert done.returncode == 1

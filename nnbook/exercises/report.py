@@ -52,8 +52,9 @@ EXIT_STATUS = """exit status:
      ran out of time, or a folder held no notebook); its row in the table says why
   2  bad arguments: a PATH that does not exist or is not a notebook (*.ipynb) or a
      folder (a PATH that is a symbolic link is a ! row), a --timeout, --budget or --jobs
-     below 1, a --memory below 256, or a usage error; nothing is run"""
-DEFAULTS = {"timeout": 120, "budget": 900, "memory": 4096, "jobs": min(4, os.cpu_count() or 1)}
+     below 1, a --memory below 256, a --disk below 16, or a usage error; nothing is run"""
+DEFAULTS = {"timeout": 120, "budget": 900, "memory": 4096, "disk": 1024,
+            "jobs": min(4, os.cpu_count() or 1)}
 
 
 @dataclass
@@ -86,7 +87,7 @@ def exercise_cells(nb) -> tuple[list[int], list[int]]:
 
 
 def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: int = 4096,
-                 text: str | None = None) -> tuple[list[dict], str | None]:
+                 text: str | None = None, disk: int = 1024) -> tuple[list[dict], str | None]:
     """Grade the notebook at ``path`` (its ``text`` when it was read already).
 
     Returns one record per check call, in the order the cells run (exercise, status,
@@ -113,7 +114,7 @@ def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: 
     try:
         (folder / "work").mkdir()
         (folder / "work" / path.name).write_text(text, encoding="utf-8")
-        with Kernel(folder, timeout, budget, memory) as kernel:
+        with Kernel(folder, timeout, budget, memory, disk) as kernel:
             for i in keep:
                 err = kernel.request(sources[i])
                 if setup and i == setup[0] and err:
@@ -169,7 +170,7 @@ def _one_line(exc) -> str:
 
 
 def report(paths, timeout: float = 120, progress=None, budget: float = 900, memory: int = 4096,
-           jobs: int = 1) -> list[Row]:
+           jobs: int = 1, disk: int = 1024) -> list[Row]:
     """The rows for every exercise of every notebook found under ``paths``.
 
     Every PATH is listed before any notebook runs, and each notebook is read when its turn
@@ -210,7 +211,8 @@ def report(paths, timeout: float = 120, progress=None, budget: float = 900, memo
             _say(progress, f"[{k}/{total}] {inert(path)} … ")
         start = time.monotonic()
         try:
-            mine = _notebook_rows(arg, source, path, timeout, budget, memory, None, notebook.refused)
+            mine = _notebook_rows(arg, source, path, timeout, budget, memory, None, notebook.refused,
+                                  disk)
         except Exception as exc:      # whatever one notebook holds, the others are graded
             mine = [Row(arg, _relative(source, path), "-", "error",
                         f"the report failed on this notebook ({type(exc).__name__}: {_one_line(exc)})"[:300])]
@@ -257,7 +259,7 @@ def _relative(source: Path, path: Path) -> str:
 
 
 def _notebook_rows(arg: str, source: Path, path: Path, timeout, budget=900, memory=4096,
-                   text=None, refused=None) -> list[Row]:
+                   text=None, refused=None, disk=1024) -> list[Row]:
     from ._core import REGISTRY
 
     rel = _relative(source, path)
@@ -266,7 +268,7 @@ def _notebook_rows(arg: str, source: Path, path: Path, timeout, budget=900, memo
     if refused is not None:
         records, failure = [], refused
     else:
-        records, failure = run_notebook(path, timeout, budget, memory, text=text)
+        records, failure = run_notebook(path, timeout, budget, memory, text=text, disk=disk)
     latest = {r["exercise"]: r for r in records}
     chapter = path.name[:2] + "." if path.name[:2].isdigit() else None
     ids = sorted({*latest, *(k for k in REGISTRY if chapter and k.startswith(chapter))}, key=order)
@@ -301,11 +303,12 @@ def main(argv=None) -> int:
     out.add_argument("--csv", action="store_true", help="print the grid as CSV, one line per student")
     for name, unit in (("timeout", "seconds per cell"), ("budget", "seconds per notebook"),
                        ("memory", "MB of memory per notebook, all its processes together"),
+                       ("disk", "MB a notebook may write (its folder and open files together)"),
                        ("jobs", "notebooks run side by side")):
         rep.add_argument(f"--{name}", type=int, default=DEFAULTS[name],
                          help=f"{unit} (default {DEFAULTS[name]})")
     args = parser.parse_args(argv)
-    for name, least in (("timeout", 1), ("budget", 1), ("jobs", 1), ("memory", 256)):
+    for name, least in (("timeout", 1), ("budget", 1), ("jobs", 1), ("memory", 256), ("disk", 16)):
         if getattr(args, name) < least:
             rep.error(f"--{name} must be at least {least}, got {getattr(args, name)}")
     for arg in args.paths:
@@ -320,7 +323,7 @@ def main(argv=None) -> int:
     become_subreaper()
     try:
         rows = report(args.paths, args.timeout, progress=sys.stderr, budget=args.budget,
-                      memory=args.memory, jobs=args.jobs)
+                      memory=args.memory, jobs=args.jobs, disk=args.disk)
     finally:
         kill_left_behind()            # whatever a kernel left behind, before anything is written
     if "none" in SANDBOXES:

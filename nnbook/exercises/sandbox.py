@@ -1,11 +1,12 @@
 """The report's sandbox for a student's kernel (kernel.py), and the clean-up after it:
-``LAUNCH`` starts the kernel under a memory limit, without capabilities, with a
+``LAUNCH`` starts the kernel under memory and file-size limits, without capabilities, with a
 seccomp filter and, where Linux offers Landlock, a sandbox (``landlock``, ``allowed_paths``);
 ``become_subreaper`` and ``kill_left_behind`` find and kill every process a notebook left.
 """
 
-# What LAUNCH does: a memory limit (RLIMIT_AS), no core files, and, where Linux offers
-# Landlock, a sandbox that this process and all it starts keep: read only the system's folders, Python, its packages and nnbook's own folder
+# What LAUNCH does: a memory limit (RLIMIT_AS), no file larger than --disk (RLIMIT_FSIZE), no
+# core files, and, where Linux offers Landlock, a sandbox that this process and all it starts
+# keep: read only the system's folders, Python, its packages and nnbook's own folder
 # (readable_tree: not the folder above it, which in a course checkout holds tests/ and
 # students/), write only the kernel's own temporary folder, bind only the kernel's own TCP
 # ports and connect to none (Landlock ABI 4), and send no signal to a process outside (ABI
@@ -27,6 +28,7 @@ from pathlib import Path
 LAUNCH = """\
 import ctypes, json, os, resource, sys
 memory, root, connection, allowed = int(sys.argv[1]), sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+disk = int(sys.argv[5])
 
 
 def keep(kernel):
@@ -81,6 +83,8 @@ if child:
     keep(child)
 if memory > 0:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+if disk > 0:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))     # no file larger (EFBIG)
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
