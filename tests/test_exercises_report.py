@@ -188,7 +188,7 @@ def test_progress_is_flushed_before_each_notebook_runs(tmp_path, monkeypatch):
         exercises_notebook(tmp_path / name, "pass")
     stream, seen = Recording(), []
 
-    def fake_run(path, timeout, budget, memory, text=None):
+    def fake_run(path, timeout, budget, memory, text=None, disk=1024):
         seen.append(stream.flushed)
         return [], "kernel gone" if path.name == "02_b.ipynb" else None
 

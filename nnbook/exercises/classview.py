@@ -4,9 +4,10 @@ count per student, and the grid as CSV for a gradebook.
 
 Everything a student controls (a folder's name, an exercise id a cell passed, an error
 message) is shown inert: in the text output its control characters are escaped (``inert``:
-a newline cannot forge a grid line, an escape sequence cannot reach the terminal), and in
-the CSV a field that a spreadsheet would take for a formula is quoted (``spreadsheet_safe``).
-The JSON (report.py) keeps every string exact.
+a newline cannot forge a grid line, an escape sequence cannot reach the terminal), in the
+CSV a field that a spreadsheet would take for a formula is quoted (``spreadsheet_safe``),
+and in every output a byte of a name that is not UTF-8 is written ``\\xff`` (``text_of``).
+The JSON (report.py) keeps every other string exact.
 """
 
 from __future__ import annotations
@@ -20,12 +21,21 @@ STATUS_MARK = {"done": "✔", "wrong": "✘", "not attempted": "○", "error": "
 FLAG = "*"          # beside a mark: the exercise's cell names nnbook (see uses_nnbook)
 REPEATED = "?"      # beside a mark: the cell called check on its exercise more than once
 _NORMAL = re.compile(r"\d+\.\d+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_of(text: str) -> str:
+    """``text`` with no lone surrogate, which no UTF-8 output can hold: a byte that is not
+    UTF-8 (a name from another system, which Python reads as U+DC80–U+DCFF) as ``\\xff``,
+    any other as ``\\ud800``. Raw, one such name broke the class's --json and --csv."""
+    return _SURROGATE.sub(lambda m: f"\\x{ord(m[0]) - 0xDC00:02x}" if "\udc80" <= m[0] <= "\udcff"
+                          else f"\\u{ord(m[0]):04x}", text)
 
 
 def inert(text) -> str:
     """``text`` with every control or formatting character (newline, ESC, a bidi override…)
     written as its Python escape, so that printing it moves nothing on a terminal."""
-    text = str(text)
+    text = text_of(str(text))
     return "".join(ch.encode("unicode_escape").decode("ascii") if ch != "\\" and
                    unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") else ch for ch in text)
 
@@ -140,7 +150,20 @@ def format_grid(rows) -> str:
     for source in split:
         lines.append(f"! {inert(source)} holds more than one notebook answering the same exercise: "
                      f"one line per notebook; pass each student's folder to give each student one line")
+    lines += [f"! {inert(warning)}" for warning in same_files(rows)]
     return "\n".join(lines)
+
+
+def same_files(rows) -> list[str]:
+    """A warning for each file given more than once under different names (a hard link to a
+    classmate's notebook is graded as the student's own: read who made it)."""
+    groups = {}
+    for r in rows:
+        if getattr(r, "same_file_as", ""):
+            own = r.source if r.notebook == r.source.rsplit("/", 1)[-1] else f"{r.source}/{r.notebook}"
+            groups.setdefault(" and ".join(sorted({own, *r.same_file_as.split(", ")})), None)
+    return [f"{names} are one file (hard links): each is graded as its student's own; "
+            f"ask who made it" for names in groups]
 
 
 def format_table(rows, only_notes: bool = False) -> str:
@@ -187,15 +210,17 @@ def format_csv(rows) -> str:
     writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
 
     def write(fields):
-        writer.writerow([spreadsheet_safe(f) for f in fields])
+        writer.writerow([spreadsheet_safe(text_of(f) if isinstance(f, str) else f) for f in fields])
 
     write(["student", *exercises, "done", "notebooks not graded", "names nnbook", "checked repeatedly",
-           "unknown exercise ids"])
+           "unknown exercise ids", "same file as"])
     for s in students:
         statuses = [cells[(s, e)].status if (s, e) in cells else "" for e in exercises]
         flagged = " ".join(e for e in exercises if (s, e) in cells and cells[(s, e)].uses_nnbook)
         repeated = " ".join(e for e in exercises if (s, e) in cells
                             and getattr(cells[(s, e)], "repeated_checks", 0))
+        same = dict.fromkeys(r.same_file_as for r in rows if student_of(r, split) == s
+                             and getattr(r, "same_file_as", ""))
         write([s, *statuses, statuses.count("done"), _not_graded(rows, s, split), flagged, repeated,
-               " ".join(_unknown(rows, s, split))])
+               " ".join(_unknown(rows, s, split)), "; ".join(same)])
     return out.getvalue()

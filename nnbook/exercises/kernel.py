@@ -9,12 +9,13 @@ it left behind.
 # config), Python in isolated mode (-I: no PYTHON* variables, no user site-packages, no
 # folder of the notebook on sys.path) with nnbook imported through a link, in that folder, to
 # the report's own nnbook package, a memory limit, its stdout and stderr sent to /dev/null, a
-# session (process group) of its own, and, where Linux offers Landlock, a sandbox: it reads
-# only the system's folders, Python and nnbook's own folder, writes only its own folder, opens
-# no TCP connection (ABI 4) and signals no process outside it (ABI 6): sandbox.py. Above the
-# kernel runs a keeper, a child subreaper, so that every process the notebook starts stays
-# below it; processes.py's Group watches that group's memory (--memory for all of it) and
-# close() kills it all. The report is a child subreaper too, for whatever escapes a keeper.
+# session (process group) of its own, no capabilities, no UNIX socket but a pair (seccomp),
+# and, where Linux offers Landlock, a sandbox: it reads only the system's folders, Python and
+# nnbook's own folder, writes only its own folder, opens no TCP connection (ABI 4) and signals
+# no process outside it (ABI 6): sandbox.py. Above the kernel runs a keeper, a child
+# subreaper, so that every process the notebook starts stays below it; processes.py's Group
+# watches that group's memory (--memory for all of it) and disk (--disk) and close() kills it
+# all. The report is a child subreaper too, for whatever escapes a keeper.
 # Requests are cells (the student's code, its output never read) and the agent's requests
 # (wire.py): read an answer, call the student's function.
 
@@ -32,13 +33,13 @@ import time
 from pathlib import Path
 
 from . import wire
-from .processes import Group
+from .processes import DISK_SLACK, Group, disk_of
 # become_subreaper, kill_left_behind and landlock_abi: for report.py and the tests
 from .sandbox import (LAUNCH, allowed_paths, become_subreaper, kill_left_behind,  # noqa: F401
                       landlock_abi)
 
 _PENDING = object()
-SANDBOXES: set[str] = set()       # "landlock" or "none", for each kernel started
+SANDBOXES: set[str] = set()       # "landlock" or "none", "seccomp" or "no-seccomp", of each kernel
 # The kernels that run now (their process ids), and a lock that keeps one kernel's start
 # apart from another's clean-up. Between fork and exec a starting kernel still shares the
 # report's memory, which become_subreaper made unreadable: without CAP_SYS_PTRACE (a
@@ -71,7 +72,7 @@ class KernelGone(Exception):
 class Kernel:
     """A running kernel for one notebook; ``with Kernel(...) as k`` closes it."""
 
-    def __init__(self, folder: Path, timeout: float, budget: float, memory: int):
+    def __init__(self, folder: Path, timeout: float, budget: float, memory: int, disk: int = 1024):
         import nnbook
         self.folder, self.timeout = folder, timeout
         self.deadline = time.monotonic() + budget
@@ -95,7 +96,10 @@ class Kernel:
         package = str(Path(nnbook.__file__).resolve().parent)
         (folder / "lib").mkdir(exist_ok=True)
         os.symlink(package, folder / "lib" / "nnbook")
-        self.memory = memory
+        self.memory, self.disk = memory, disk
+        # --disk counts what the kernel writes: the notebook's copy and the folder as it is now
+        # are allowed beside it, and DISK_SLACK for the kernel's own files (IPython, matplotlib)
+        self.disk_limit = (disk * 2 ** 20 + disk_of(folder) + DISK_SLACK) if disk > 0 else 0
         # A kernel that dies while it starts, before the notebook's first cell, is started
         # again (up to STARTS times in all): no code of the notebook has run, so the death is
         # not the notebook's (a grader's CI saw one kernel in 34 die 1.2 s after its start).
@@ -104,7 +108,7 @@ class Kernel:
                 self._start(folder, work, env, package, attempt)
                 break
             except KernelGone:
-                died = self.group.over is None and self.proc.poll() is not None
+                died = self.group.over is self.group.over_disk is None and self.proc.poll() is not None
                 self.close()
                 if not died or attempt == STARTS:
                     raise
@@ -124,11 +128,12 @@ class Kernel:
                 [sys.executable, "-I", "-c", LAUNCH, str(self.memory * 2 ** 20), str(folder / "lib"),
                  connection,
                  json.dumps({**allowed_paths(folder, package),
-                             "ports": [int(v) for k, v in info.items() if k.endswith("_port")]})],
+                             "ports": [int(v) for k, v in info.items() if k.endswith("_port")]}),
+                 str(self.disk * 2 ** 20)],
                 cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, start_new_session=True)
             _LIVE.add(self.proc.pid)
-        self.group = Group(self.proc.pid, self.memory * 2 ** 20)
+        self.group = Group(self.proc.pid, self.memory * 2 ** 20, folder, self.disk_limit)
         self.group.start()
         self.client = BlockingKernelClient()
         self.client.load_connection_file(connection)
@@ -140,7 +145,7 @@ class Kernel:
         self._ready()
         self._start_agent()
         self.sandbox = (folder / "run" / "sandbox").read_text()
-        SANDBOXES.add(self.sandbox)
+        SANDBOXES.update(self.sandbox.split())
 
     def _start_agent(self) -> None:
         # part of the start, not a cell: bounded by the notebook's budget only, not the
@@ -172,6 +177,8 @@ class Kernel:
         if self.group.over is not None:
             raise KernelGone(f"ran out of memory: its processes together held "
                              f"{self.group.over / 2 ** 20:.0f} MB, more than --memory {self.memory} MB")
+        if self.group.over_disk is not None:
+            raise KernelGone(f"wrote more than --disk {self.disk} MB: {self.group.over_disk}")
         if self.proc.poll() is not None:
             raise KernelGone("its kernel died (the code crashed Python, called os._exit() or ran "
                              "out of memory: the limit is --memory)")

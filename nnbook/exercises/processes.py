@@ -1,7 +1,7 @@
 """A notebook's processes as one group, for the report (kernel.py): ``Group`` watches every
 process a notebook's kernel started, however it left (a double fork, a new session, an empty
-environment), adds up their memory against ``--memory`` and kills them all when the notebook
-ends.
+environment), adds up their memory against ``--memory`` and the disk its folder takes against
+``--disk`` (``disk_of``), and kills them all when the notebook ends.
 """
 
 # How the group is kept together. The kernel is started by a small keeper process (sandbox.py's
@@ -12,17 +12,25 @@ ends.
 # proportional set size, so that pages a fork shares are counted once) and kills the whole group
 # when it is over the limit. Each process seen is remembered with its start time, so that one
 # which escaped the tree (only possible if something killed the keeper) is still killed at the
-# end, and a process id that was reused is not.
+# end, and a process id that was reused is not. The disk is measured at the same looks: the
+# files below the kernel's folder (the only one it may write, under Landlock) and the files
+# its processes hold open that no folder shows (deleted, or made in memory with memfd_create),
+# each file once; a folder that cannot be measured (nested past what a path may hold, made
+# unreadable) counts as over the limit.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import stat
 import threading
 import time
 from pathlib import Path
 
 PERIOD = 0.25              # seconds between two looks at the group
+DISK_SLACK = 8 * 2 ** 20   # bytes beside --disk for the kernel's own files (IPython, matplotlib)
+MAX_FILES = 100_000        # files and folders a kernel's folder may hold
 
 
 def parents() -> dict[int, int]:
@@ -78,15 +86,60 @@ def memory_of(pid: int) -> int:
         return 0
 
 
+def disk_of(folder: Path, pids=()) -> int:
+    """Bytes of disk the files below ``folder`` take, and the files that processes ``pids``
+    hold open that no folder shows, each file once; OSError when that cannot be told."""
+    seen, total, todo, count = set(), 0, [str(folder)], 0
+
+    def add(info) -> None:
+        nonlocal total
+        if (info.st_dev, info.st_ino) not in seen:
+            seen.add((info.st_dev, info.st_ino))
+            total += max(info.st_blocks * 512, info.st_size if stat.S_ISREG(info.st_mode) else 0)
+
+    while todo:                                # no recursion: a folder may be nested deep
+        try:
+            entries = os.scandir(todo.pop())
+        except FileNotFoundError:              # removed while we looked
+            continue
+        with entries:
+            for entry in entries:
+                count += 1
+                if count > MAX_FILES:
+                    raise OSError(errno.EMFILE, f"more than {MAX_FILES:,} files")
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                if stat.S_ISDIR(info.st_mode):
+                    todo.append(entry.path)
+                add(info)
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except (FileNotFoundError, ProcessLookupError):
+            continue                           # it ended
+        for fd in fds:
+            try:
+                info = os.stat(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode) and info.st_nlink == 0:
+                add(info)
+    return total
+
+
 class Group:
     """The processes below ``root`` (the kernel's keeper): ``start()`` watches them, ``over``
-    is the memory they held (bytes) when together they passed ``limit`` (then they are killed),
-    and ``kill()`` ends them all."""
+    is the memory they held (bytes) when together they passed ``limit``, ``over_disk`` why
+    ``folder`` and their open files passed ``disk`` bytes (then they are killed), and
+    ``kill()`` ends them all."""
 
-    def __init__(self, root: int, limit: int):
-        self.root, self.limit = root, limit
+    def __init__(self, root: int, limit: int, folder: Path | None = None, disk: int = 0):
+        self.root, self.limit, self.folder, self.disk = root, limit, folder, disk
         self.seen: dict[int, int] = {}         # pid -> start time, of every process seen below
         self.over: int | None = None
+        self.over_disk: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True, name=f"group-{root}")
 
@@ -103,6 +156,15 @@ class Group:
             held = sum(memory_of(pid) for pid in now)
             if held > self.limit:
                 self.over = held
+                self._kill(now)
+        if self.disk > 0 and self.folder is not None and self.over_disk is None:
+            try:
+                used = disk_of(self.folder, now)
+                if used > self.disk:
+                    self.over_disk = f"its folder and open files took {used / 2 ** 20:.0f} MB"
+            except OSError as exc:
+                self.over_disk = f"its folder could not be measured ({exc.strerror or exc})"
+            if self.over_disk is not None:
                 self._kill(now)
         return now
 

@@ -34,9 +34,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .classview import STATUS_MARK, crowded, format_csv, format_table, format_text, inert, order
+from .classview import (STATUS_MARK, crowded, format_csv, format_table, format_text, inert, order,
+                        same_files, text_of)
 from .grading import check_calls, needed_cells, repeated_checks, uses_nnbook
-from .submissions import notebooks_in, read_notebook
+from .submissions import Unlisted, read_notebook, submission
 from .sandbox import inside_readable
 from .verdicts import HIDDEN_SALT, _verdict, hidden_cases  # noqa: F401  (tests use them)
 from .kernel import (SANDBOXES, AnswerUnreadable, Kernel, KernelGone, become_subreaper,
@@ -50,9 +51,10 @@ EXIT_STATUS = """exit status:
   1  some notebook could not be graded (it could not be read or run, its kernel died, it
      ran out of time, or a folder held no notebook); its row in the table says why
   2  bad arguments: a PATH that does not exist or is not a notebook (*.ipynb) or a
-     folder, a --timeout, --budget or --jobs below 1, a --memory below 256, or a usage
-     error; nothing is run"""
-DEFAULTS = {"timeout": 120, "budget": 900, "memory": 4096, "jobs": min(4, os.cpu_count() or 1)}
+     folder (a PATH that is a symbolic link is a ! row), a --timeout, --budget or --jobs
+     below 1, a --memory below 256, a --disk below 16, or a usage error; nothing is run"""
+DEFAULTS = {"timeout": 120, "budget": 900, "memory": 4096, "disk": 1024,
+            "jobs": min(4, os.cpu_count() or 1)}
 
 
 @dataclass
@@ -67,6 +69,7 @@ class Row:
     message: str
     uses_nnbook: str = ""
     repeated_checks: int = 0     # times the cell called check on this exercise, when above 1
+    same_file_as: str = ""       # the other notebooks given that are this one's file (hard links)
 
 
 def exercise_cells(nb) -> tuple[list[int], list[int]]:
@@ -84,7 +87,7 @@ def exercise_cells(nb) -> tuple[list[int], list[int]]:
 
 
 def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: int = 4096,
-                 text: str | None = None) -> tuple[list[dict], str | None]:
+                 text: str | None = None, disk: int = 1024) -> tuple[list[dict], str | None]:
     """Grade the notebook at ``path`` (its ``text`` when it was read already).
 
     Returns one record per check call, in the order the cells run (exercise, status,
@@ -95,7 +98,7 @@ def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: 
 
     try:
         text = path.read_text(encoding="utf-8") if text is None else text
-        nb = nbformat.reads(text, as_version=4)
+        nb = nbformat.reads(text, as_version=4, cls=_StrictJSON)
         setup, exercises = exercise_cells(nb)
         sources = [c.source if c.cell_type == "code" else "" for c in nb.cells]
         if not all(isinstance(source, str) for source in sources):
@@ -103,7 +106,7 @@ def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: 
         keep = sorted({*setup, *needed_cells(sources, exercises[0], setup + exercises),
                        *exercises}) if exercises else []
     except Exception as exc:  # not JSON, not a notebook: its text is not quoted (it may be anything)
-        reason = "not JSON" if type(exc).__name__ == "NotJSONError" else type(exc).__name__
+        reason = "not JSON" if isinstance(exc, NotJSON) else type(exc).__name__
         return [], f"cannot read the notebook ({reason})"
     if not exercises:
         return [], None
@@ -111,7 +114,7 @@ def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: 
     try:
         (folder / "work").mkdir()
         (folder / "work" / path.name).write_text(text, encoding="utf-8")
-        with Kernel(folder, timeout, budget, memory) as kernel:
+        with Kernel(folder, timeout, budget, memory, disk) as kernel:
             for i in keep:
                 err = kernel.request(sources[i])
                 if setup and i == setup[0] and err:
@@ -134,6 +137,20 @@ def run_notebook(path: Path, timeout: float = 120, budget: float = 900, memory: 
     return records, None
 
 
+class NotJSON(Exception):
+    """A notebook's text is not JSON."""
+
+
+class _StrictJSON(json.JSONDecoder):
+    # nbformat's own error for text that is not JSON holds the repr of the whole text (for a
+    # 63 MB notebook of NUL bytes, 250 MB more in the report): raise before it makes it
+    def decode(self, s, *args, **kwargs):
+        try:
+            return super().decode(s, *args, **kwargs)
+        except ValueError:
+            raise NotJSON() from None
+
+
 def _grade(kernel: Kernel, ex_id: str, expr: str, err: str | None, uses: str) -> dict:
     record = {"exercise": ex_id, "uses": uses}
     if err:
@@ -153,52 +170,55 @@ def _one_line(exc) -> str:
 
 
 def report(paths, timeout: float = 120, progress=None, budget: float = 900, memory: int = 4096,
-           jobs: int = 1) -> list[Row]:
+           jobs: int = 1, disk: int = 1024) -> list[Row]:
     """The rows for every exercise of every notebook found under ``paths``.
 
-    Every notebook is read before any is run (so that a notebook cannot change another's
-    grade by rewriting it). ``progress`` (a text stream such as ``sys.stderr``) gets one line
-    per notebook, flushed at once, and a line for each PATH that holds no notebook; with
+    Every PATH is listed before any notebook runs, and each notebook is read when its turn
+    comes (submissions.py). ``progress`` (a text stream such as ``sys.stderr``) gets one line
+    per notebook, flushed at once, and a line for each PATH that gives no notebook; with
     ``jobs`` > 1 notebooks run side by side and each line comes when its notebook ends.
     """
     import nnbook
 
     package = str(Path(nnbook.__file__).resolve().parent)
-    found, rows = [], []
+    rows, work = [], []
     for arg in paths:
-        source = Path(arg)
-        readable = inside_readable(source, package) if source.exists() else None
-        found.append((str(arg), source, readable,
-                      notebooks_in(source) if source.exists() and not readable else None))
-    work = []
-    for arg, source, readable, notebooks in found:
-        if readable:
-            rows.append(Row(arg, "-", "-", "error",
-                            f"refused: {source} is inside {readable}, which every student's kernel "
-                            f"may read (nnbook, Python or the system's folders): move the class out of it"))
-            _say(progress, f"report: {inert(rows[-1].message)}\n")
-        elif notebooks is None:
-            rows.append(Row(arg, "-", "-", "error", f"no such file or folder: {source}"))
-            _say(progress, f"report: {inert(rows[-1].message)}\n")
-        elif not notebooks:
-            rows.append(Row(arg, "-", "-", "error",
-                            f"no notebooks (*.ipynb) in the folder {source}: give a student's copy of "
-                            f"the course (a folder of notebooks) or the notebooks themselves"))
-            _say(progress, f"report: {inert(rows[-1].message)}\n")
-        for path in notebooks or ():
-            work.append((arg, source, path, *read_notebook(path)))
+        source, found = Path(arg), []
+        try:
+            problem = _unlisted(source, package)
+            if problem is None:
+                found = submission(source)
+                problem = None if found else (
+                    f"no notebooks (*.ipynb) in the folder {source}: give a student's copy of "
+                    f"the course (a folder of notebooks) or the notebooks themselves")
+        except Unlisted as why:
+            problem = str(why)
+        except Exception as exc:      # whatever one folder holds, the others are graded
+            problem = f"cannot list the folder ({type(exc).__name__}: {_one_line(exc)})"[:300]
+        if problem:
+            rows.append(Row(str(arg), "-", "-", "error", problem))
+            _say(progress, f"report: {inert(problem)}\n")
+        work += [(str(arg), source, notebook) for notebook in found]
+    names = {}                                      # a file's (device, inode): its paths given
+    for _, _, notebook in work:
+        names.setdefault(notebook.file_id, []).append(str(notebook.path))
     total, lock = len(work), threading.Lock()
 
     def one(k, item):
-        arg, source, path, text, refused = item
+        arg, source, notebook = item
+        path = notebook.path
         if jobs == 1:
             _say(progress, f"[{k}/{total}] {inert(path)} … ")
         start = time.monotonic()
         try:
-            mine = _notebook_rows(arg, source, path, timeout, budget, memory, text, refused)
+            mine = _notebook_rows(arg, source, path, timeout, budget, memory, None, notebook.refused,
+                                  disk)
         except Exception as exc:      # whatever one notebook holds, the others are graded
             mine = [Row(arg, _relative(source, path), "-", "error",
                         f"the report failed on this notebook ({type(exc).__name__}: {_one_line(exc)})"[:300])]
+        others = ", ".join(n for n in names[notebook.file_id] if n != str(path))
+        for r in mine:
+            r.same_file_as = others
         counts = " ".join(f"{sum(r.status == s for r in mine)} {mark}" for s, mark in STATUS_MARK.items())
         failed = next((r.message for r in mine if r.exercise == "-"), None)
         outcome = (f"! {inert(failed)}" if failed else counts) + f" ({time.monotonic() - start:.1f} s)\n"
@@ -216,6 +236,18 @@ def report(paths, timeout: float = 120, progress=None, budget: float = 900, memo
     return rows
 
 
+def _unlisted(source: Path, package: str) -> str | None:
+    """Why the PATH ``source`` is not listed at all (a link is left to ``submission``)."""
+    if source.is_symlink():
+        return None
+    if not source.exists():
+        return f"no such file or folder: {source}"
+    if (readable := inside_readable(source, package)):
+        return (f"refused: {source} is inside {readable}, which every student's kernel may read "
+                f"(nnbook, Python or the system's folders): move the class out of it")
+    return None
+
+
 def _say(stream, text: str) -> None:
     if stream is not None:
         stream.write(text)
@@ -227,7 +259,7 @@ def _relative(source: Path, path: Path) -> str:
 
 
 def _notebook_rows(arg: str, source: Path, path: Path, timeout, budget=900, memory=4096,
-                   text=None, refused=None) -> list[Row]:
+                   text=None, refused=None, disk=1024) -> list[Row]:
     from ._core import REGISTRY
 
     rel = _relative(source, path)
@@ -236,7 +268,7 @@ def _notebook_rows(arg: str, source: Path, path: Path, timeout, budget=900, memo
     if refused is not None:
         records, failure = [], refused
     else:
-        records, failure = run_notebook(path, timeout, budget, memory, text=text)
+        records, failure = run_notebook(path, timeout, budget, memory, text=text, disk=disk)
     latest = {r["exercise"]: r for r in records}
     chapter = path.name[:2] + "." if path.name[:2].isdigit() else None
     ids = sorted({*latest, *(k for k in REGISTRY if chapter and k.startswith(chapter))}, key=order)
@@ -271,15 +303,18 @@ def main(argv=None) -> int:
     out.add_argument("--csv", action="store_true", help="print the grid as CSV, one line per student")
     for name, unit in (("timeout", "seconds per cell"), ("budget", "seconds per notebook"),
                        ("memory", "MB of memory per notebook, all its processes together"),
+                       ("disk", "MB a notebook may write (its folder and open files together)"),
                        ("jobs", "notebooks run side by side")):
         rep.add_argument(f"--{name}", type=int, default=DEFAULTS[name],
                          help=f"{unit} (default {DEFAULTS[name]})")
     args = parser.parse_args(argv)
-    for name, least in (("timeout", 1), ("budget", 1), ("jobs", 1), ("memory", 256)):
+    for name, least in (("timeout", 1), ("budget", 1), ("jobs", 1), ("memory", 256), ("disk", 16)):
         if getattr(args, name) < least:
             rep.error(f"--{name} must be at least {least}, got {getattr(args, name)}")
     for arg in args.paths:
         path = Path(arg)
+        if path.is_symlink():
+            continue                  # its ! row says so (a student's folder may be a link)
         if not path.exists():
             rep.error(f"no such file or folder: {arg}")
         if path.is_file() and path.suffix != ".ipynb":
@@ -288,12 +323,17 @@ def main(argv=None) -> int:
     become_subreaper()
     try:
         rows = report(args.paths, args.timeout, progress=sys.stderr, budget=args.budget,
-                      memory=args.memory, jobs=args.jobs)
+                      memory=args.memory, jobs=args.jobs, disk=args.disk)
     finally:
         kill_left_behind()            # whatever a kernel left behind, before anything is written
     if "none" in SANDBOXES:
         _say(sys.stderr, "report: Landlock is not available here, so the kernels could read and "
                          "write every file you can: see README on running the report in a container\n")
+    if "no-seccomp" in SANDBOXES:
+        _say(sys.stderr, "report: seccomp is not available here, so the kernels could connect to "
+                         "UNIX sockets (an ssh-agent, docker.sock): see README\n")
+    for warning in same_files(rows):
+        _say(sys.stderr, f"report: {warning}\n")
     for source in crowded(rows):
         _say(sys.stderr, f"report: {inert(source)} holds more than one notebook answering the same "
                          f"exercise: one line per notebook in the grid; pass each student's folder\n")
@@ -306,10 +346,12 @@ def main(argv=None) -> int:
 
 
 def json_text(rows) -> str:
-    """The rows as JSON, every string exact; the control and formatting characters JSON may
-    leave raw (DEL, C1, U+2028, bidi overrides…) written as \\u escapes, so that printing the
-    JSON moves nothing on a terminal."""
-    text = json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1)
+    """The rows as JSON, every string exact but a byte of a name that is not UTF-8 (written
+    \\xff, as ``text_of`` does: raw, it broke every JSON reader); the control and formatting
+    characters JSON may leave raw (DEL, C1, U+2028, bidi overrides…) written as \\u escapes, so
+    that printing the JSON moves nothing on a terminal."""
+    text = json.dumps([{k: text_of(v) if isinstance(v, str) else v for k, v in asdict(r).items()}
+                       for r in rows], ensure_ascii=False, indent=1)
     return re.sub("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]",
                   lambda m: f"\\u{ord(m[0]):04x}", text)
 
@@ -333,7 +375,7 @@ def _write(text: str, start) -> None:
         fd = sys.stdout.fileno()
         os.ftruncate(fd, start)
         os.lseek(fd, start, os.SEEK_SET)
-    sys.stdout.write(text)
+    sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
     sys.stdout.flush()
 
 

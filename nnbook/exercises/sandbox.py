@@ -1,18 +1,21 @@
 """The report's sandbox for a student's kernel (kernel.py), and the clean-up after it:
-``LAUNCH`` starts the kernel under a memory limit and, where Linux offers Landlock, a
-sandbox (``landlock``, ``allowed_paths``); ``become_subreaper`` and ``kill_left_behind``
-find and kill every process a notebook left behind.
+``LAUNCH`` starts the kernel under memory and file-size limits, without capabilities, with a
+seccomp filter and, where Linux offers Landlock, a sandbox (``landlock``, ``allowed_paths``);
+``become_subreaper`` and ``kill_left_behind`` find and kill every process a notebook left.
 """
 
-# What LAUNCH does: a memory limit (RLIMIT_AS), no core files, and, where Linux offers
-# Landlock, a sandbox that this process and all it starts keep: read only the system's
-# folders, Python, its packages and nnbook's own folder (readable_tree: not the folder above
-# it, which in a course checkout holds tests/ and students/), write only the kernel's own
-# temporary folder, bind only the kernel's own TCP ports and connect to none (Landlock ABI
-# 4), and send no signal to a process outside (ABI 6). Then nnbook from the report's own
-# place, never the folder of the notebook, and the IPython kernel. become_subreaper makes
-# orphans (a double fork, a setsid) come back to the report, so that kill_left_behind finds
-# and kills them.
+# What LAUNCH does: a memory limit (RLIMIT_AS), no file larger than --disk (RLIMIT_FSIZE), no
+# core files, and, where Linux offers Landlock, a sandbox that this process and all it starts
+# keep: read only the system's folders, Python, its packages and nnbook's own folder
+# (readable_tree: not the folder above it, which in a course checkout holds tests/ and
+# students/), write only the kernel's own temporary folder, bind only the kernel's own TCP
+# ports and connect to none (Landlock ABI 4), and send no signal to a process outside (ABI
+# 6). Landlock does not govern a UNIX socket's path, so a seccomp filter (x86-64, ARM64)
+# refuses every UNIX socket but a connected pair, and io_uring. Then every capability is
+# dropped (as root, CAP_SYS_PTRACE read the report's /proc/<pid>/environ past Landlock and
+# PR_SET_DUMPABLE), and nnbook is imported from the report's own place, never the folder of
+# the notebook, and the IPython kernel started. become_subreaper makes orphans (a double
+# fork, a setsid) come back to the report, so that kill_left_behind finds and kills them.
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from pathlib import Path
 LAUNCH = """\
 import ctypes, json, os, resource, sys
 memory, root, connection, allowed = int(sys.argv[1]), sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+disk = int(sys.argv[5])
 
 
 def keep(kernel):
@@ -79,6 +83,8 @@ if child:
     keep(child)
 if memory > 0:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+if disk > 0:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))     # no file larger (EFBIG)
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
@@ -116,9 +122,55 @@ def landlock(read, write, ports):
     return libc.syscall(446, ruleset, 0) == 0
 
 
+def seccomp():
+    # A seccomp filter: no UNIX socket but a connected pair (socket(AF_UNIX) and a datagram
+    # socketpair fail with EACCES: Landlock does not govern connect() or sendto() to a
+    # socket's path, such as an ssh-agent's or docker.sock), no io_uring (it opens and
+    # connects sockets past this filter), no other ABI (i386, x32); True when applied.
+    arch, (socket_nr, pair_nr) = {"x86_64": (0xC000003E, (41, 53)),
+                                  "aarch64": (0xC00000B7, (198, 199))}.get(os.uname().machine,
+                                                                           (0, (0, 0)))
+    if not arch:
+        return False
+    deny, allow = 0x00050000 | 13, 0x7FFF0000          # SECCOMP_RET_ERRNO | EACCES, _ALLOW
+    load, eq, ge, band, ret = 0x20, 0x15, 0x35, 0x54, 0x06
+    program = [(load, 0, 0, 4), (eq, 1, 0, arch), (ret, 0, 0, deny),            # 0-2 the ABI
+               (load, 0, 0, 0), (ge, 12, 0, 0x40000000),                         # 3-4 nr; x32
+               (eq, 3, 0, socket_nr), (eq, 4, 0, pair_nr), (eq, 9, 0, 425),      # 5-7
+               (ret, 0, 0, allow),                                               # 8
+               (load, 0, 0, 16), (eq, 6, 7, 1),                # 9-10 socket: AF_UNIX denied
+               (load, 0, 0, 16), (eq, 0, 5, 1), (load, 0, 0, 24), (band, 0, 0, 0xF),
+               (eq, 2, 0, 1), (eq, 1, 0, 5),              # 11-16 socketpair: stream, seqpacket
+               (ret, 0, 0, deny), (ret, 0, 0, allow)]                            # 17-18
+    filters = (ctypes.c_uint64 * len(program))(*(code | jt << 16 | jf << 24 | k << 32
+                                                  for code, jt, jf, k in program))
+    fprog = (ctypes.c_uint64 * 2)(len(program), ctypes.addressof(filters))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(38, 1, 0, 0, 0)                          # no new privileges
+    return libc.prctl(22, 2, fprog, 0, 0) == 0          # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+
+
+def drop_capabilities():
+    # Root's capabilities, all of them: CAP_SYS_PTRACE let a kernel read the report's
+    # /proc/<pid>/environ past PR_SET_DUMPABLE and Landlock, CAP_SYS_RESOURCE raise its
+    # limits. A user has none to drop (the bounding set stays, and no new privileges).
+    libc = ctypes.CDLL(None, use_errno=True)
+    try:
+        last = int(open("/proc/sys/kernel/cap_last_cap").read())
+    except (OSError, ValueError):
+        last = 63
+    for cap in range(last + 1):
+        libc.prctl(24, cap, 0, 0, 0)                    # PR_CAPBSET_DROP
+    libc.prctl(47, 4, 0, 0, 0)                          # PR_CAP_AMBIENT_CLEAR_ALL
+    header, data = (ctypes.c_uint32 * 2)(0x20080522, 0), (ctypes.c_uint32 * 6)()
+    libc.capset(header, data)
+
+
 sandboxed = landlock(allowed["read"], allowed["write"], allowed["ports"])
+filtered = seccomp()
+drop_capabilities()
 with open(os.path.join(os.path.dirname(connection), "sandbox"), "w") as f:
-    f.write("landlock" if sandboxed else "none")
+    f.write(("landlock" if sandboxed else "none") + (" seccomp" if filtered else " no-seccomp"))
 sys.path[:] = [p for p in sys.path if p not in ("", ".")]
 if root not in sys.path:
     sys.path.insert(0, root)
