@@ -184,6 +184,36 @@ def test_readmes_chapter_tables_are_generated_from_the_table():
         f"README.md's chapter tables differ from tools/chapters.py: run {chapters.README_COMMAND}")
 
 
+def test_every_generated_text_is_current():
+    """README.md's tables and overview and CONTRIBUTING.md's lists of chapters are what
+    ``--write-readme`` writes from the rows: ``--check-readme`` passes."""
+    for path, generate in chapters.GENERATED:
+        text = path.read_text(encoding="utf-8")
+        assert generate(text) == text, (f"{path.name}'s generated text differs from "
+                                        f"tools/chapters.py: run {chapters.README_COMMAND}")
+    assert chapters.main(["--check-readme"]) == 0
+
+
+def test_the_overview_and_the_guide_follow_the_rows():
+    """A row's ``overview`` phrase comes out in README's overview, with its number; a claims
+    file's ``heavy(ci=True)`` puts its chapter in CONTRIBUTING's list."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    last = CHAPTERS[-1]
+    saved = list(CHAPTERS)
+    CHAPTERS[:] = saved[:-1] + [last._replace(overview="something else entirely")]
+    try:
+        made = chapters.readme_with_tables(text)
+    finally:
+        CHAPTERS[:] = saved
+    overview = made.split(chapters.OVERVIEW_START)[1].split(chapters.OVERVIEW_END)[0]
+    assert f"something else entirely (chapter {last.number})" in " ".join(overview.split())
+    assert made.split(chapters.OVERVIEW_END)[1] == text.split(chapters.OVERVIEW_END)[1]
+    assert {"27", "28"} <= set(chapters.heavy_ci_chapters()) and \
+        "19" not in chapters.heavy_ci_chapters()           # chapter 19's are heavy, not ci=True
+    assert chapters.contributing_heavy_ci() == "chapters " + chapters._and(
+        chapters.heavy_ci_chapters())
+
+
 def test_readme_generation_writes_a_changed_row():
     """The generator itself: a row's ``covers`` changed in a copy of the table comes out in
     its README row, and only there."""
@@ -238,6 +268,7 @@ def lists_of_chapters(path: Path) -> list:
     dict's keys holding three chapter numbers or more ("19", "20", "21"), notebooks' names or
     stored tables' names."""
     text = path.read_text(encoding="utf-8")
+    text = re.sub(r"<!-- ([\w-]+):start -->.*?<!-- \1:end -->", "", text, flags=re.S)  # generated
     found = [m.group(0).replace("\n", " ") for m in _NAMED_CHAPTERS.finditer(text)
              if len(re.findall(r"\d\d", m.group(1))) >= 4]
     if path.suffix == ".py":
