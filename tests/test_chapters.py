@@ -233,6 +233,38 @@ def test_readme_generation_writes_a_changed_row():
     assert sum(a != b for a, b in zip(text.splitlines(), made.splitlines())) == 1
 
 
+# --- the exports: each row's names are exported where it says, and every export is a row's ---
+
+def test_each_rows_exports_are_the_init_lines():
+    """Each name of a row's ``exports`` (``nb.fit_scaling_law``, ``nb.data.TwoSources``) is in
+    the ``__all__`` of the namespace it names (nnbook/__init__.py, nnbook/data/__init__.py, …)
+    and is that namespace's attribute; every name those namespaces (``EXPORTED_BY``) export is
+    one row's, once, or one of ``CORE_EXPORTS`` (nnbook's folders and modules). A new chapter's
+    public names are its row's; a name in an ``__init__`` that no row claims, or a row's name
+    missing from its ``__init__``, fails here."""
+    declared = [(e, c.number) for c in CHAPTERS for e in c.exports]
+    declared += [(e, "core") for e in chapters.CORE_EXPORTS]
+    owner = {}
+    for name, who in declared:
+        assert name not in owner, f"{name} is exported by {owner[name]} and by {who}"
+        owner[name] = who
+    exported = set()
+    for space in chapters.EXPORTED_BY:
+        module = importlib.import_module(space.replace("nb", "nnbook", 1))
+        exported |= {f"{space}.{n}" for n in module.__all__}
+    for name, who in declared:
+        space, attr = name.rsplit(".", 1)
+        assert space in chapters.EXPORTED_BY, (
+            f"{who}: {name} is not in one of {chapters.EXPORTED_BY} (tools/chapters.py)")
+        module = importlib.import_module(space.replace("nb", "nnbook", 1))
+        assert attr in module.__all__ and hasattr(module, attr), (
+            f"chapter {who}'s row exports {name}: add {attr} to "
+            f"{module.__name__.replace('.', '/')}/__init__.py (its import and __all__)")
+    unclaimed = sorted(exported - set(owner))
+    assert not unclaimed, (f"exported by no row of tools/chapters.py: {unclaimed}; add each "
+                           "to the exports of the chapter that introduces it")
+
+
 # --- the diagram gallery, with each diagram's test file, checked ----------------------------
 
 def test_the_diagram_gallery_draws_every_diagram_of_the_chapters():

@@ -120,6 +120,10 @@ class Chapter(NamedTuple):
     ``covers``: what it covers, the third column of README.md's chapter table.
     ``overview``: its phrase in README's overview, "tokens" → "tokens (chapter 19)" (a row
     of Part ``NAMED_FROM`` or later has one; earlier Parts are one sentence each).
+    ``exports``: the public names it adds to nnbook, as dotted paths from ``nb`` to where
+    they are exported: ``nb.fit_scaling_law`` (in ``nnbook.__all__``), ``nb.data.TwoSources``
+    (in ``nnbook.data.__all__``), for each namespace of ``EXPORTED_BY``; each of those
+    namespaces' names is one row's or one of ``CORE_EXPORTS`` (tests/test_chapters.py).
     ``names``: the public nnbook names it teaches or uses, as dotted paths from ``nb``: those
     its notebook's first cell names in backticks; each must be used by one of its code cells
     (tests/test_chapters_names.py, issue 66). ``not_run``: those of its names no code cell
@@ -138,6 +142,7 @@ class Chapter(NamedTuple):
     claims: str | None = None
     covers: str = ""
     overview: str = ""
+    exports: tuple = ()
     names: tuple = ()
     not_run: tuple = ()
 
@@ -165,6 +170,10 @@ CHAPTERS = [
             claims="test_claims_over_seeds_00_06.py",
             covers=("A network as one function; the train loop; gradient descent and learning "
                     "rates; cost vs loss; counting parameters."),
+            exports=("nb.Loss", "nb.MSE", "nb.BinaryCrossEntropy", "nb.Optimizer", "nb.SGD",
+                     "nb.Sequential", "nb.History", "nb.load_model", "nb.register_class",
+                     "nb.plot.loss_curve", "nb.diagrams.network", "nb.explore.learning_rate",
+                     "nb.explore.learning_rate_figure", "nb.explore.lr_regime"),
             names=("nb.Sequential", "nb.Dense", "nb.Sigmoid", "nb.Softmax",
                    "nb.Sequential.compile", "nb.Sequential.fit", "nb.Sequential.predict",
                    "nb.Sequential.evaluate", "nb.History", "nb.SGD", "nb.MSE",
@@ -182,6 +191,10 @@ CHAPTERS = [
             claims="test_claims_over_seeds_00_06.py",
             covers=("The delta rule for one neuron; why sigmoid saturates; logistic regression and "
                     "`∂L/∂z = ŷ − y`."),
+            exports=("nb.Activation", "nb.Sigmoid", "nb.Tanh", "nb.Softmax", "nb.sigmoid",
+                     "nb.log_softmax", "nb.data.logic_gate", "nb.data.blobs",
+                     "nb.explore.sigmoid_saturation", "nb.explore.sigmoid_figure",
+                     "nb.plot.decision_boundary", "nb.diagrams.neuron"),
             names=("nb.Sigmoid", "nb.Tanh", "nb.Tanh.function", "nb.Tanh.derivative",
                    "nb.Tanh.backward", "nb.sigmoid", "nb.BinaryCrossEntropy", "nb.MSE.grad",
                    "nb.data.logic_gate", "nb.plot.decision_boundary", "nb.diagrams.neuron",
@@ -194,6 +207,8 @@ CHAPTERS = [
             claims="test_claims_over_seeds_00_06.py",
             covers=("Backpropagation through a chain of single neurons; the chain rule; why "
                     "backprop beats finite differences."),
+            exports=("nb.numerical_gradient", "nb.check_gradients", "nb.relative_error",
+                     "nb.diagrams.computational_graph", "nb.diagrams.forward_backward"),
             names=("nb.numerical_gradient", "nb.check_gradients", "nb.relative_error",
                    "nb.sigmoid", "nb.Sigmoid", "nb.Dense", "nb.Tanh", "nb.Sequential", "nb.MSE",
                    "nb.SGD", "nb.plot.loss_curve", "nb.diagrams.computational_graph",
@@ -207,6 +222,8 @@ CHAPTERS = [
             claims="test_claims_over_seeds_00_06.py",
             covers=("Many neurons per layer: the layer design with `forward`/`backward`, Dense, "
                     "activations, MSE, gradient checks."),
+            exports=("nb.Layer", "nb.Dense", "nb.Flatten", "nb.diagrams.dense_shapes",
+                     "nb.ReLU"),
             names=("nb.diagrams.dense_shapes", "nb.Dense", "nb.Tanh", "nb.MSE",
                    "nb.check_gradients", "nb.Layer", "nb.Sigmoid", "nb.ReLU",
                    "nb.BinaryCrossEntropy", "nb.Sequential", "nb.SGD", "nb.numerical_gradient",
@@ -232,6 +249,10 @@ CHAPTERS = [
             claims="test_claims_over_seeds_00_06.py",
             covers=("XOR: what one neuron cannot learn and a small network can; the decision "
                     "surface."),
+            exports=("nb.data.xor", "nb.over_seeds", "nb.SeedTable", "nb.plot.seeds",
+                     "nb.explore.xor_training", "nb.explore.xor_figure", "nb.explore.train_xor",
+                     "nb.explore.xor_boundary", "nb.explore.xor_animation",
+                     "nb.explore.frames_html", "nb.explore.frames_gif"),
             names=("nb.Dense", "nb.over_seeds", "nb.data.xor", "nb.data.logic_gate",
                    "nb.plot.decision_boundary", "nb.plot.loss_curve", "nb.explore.xor_training",
                    "nb.explore.xor_figure", "nb.explore.xor_animation", "nb.SeedTable",
@@ -246,6 +267,8 @@ CHAPTERS = [
             claims="test_claims_over_seeds_00_06.py",
             covers=("Deep networks: vanishing and exploding gradients, initial scales, ReLU, "
                     "gradient clipping."),
+            exports=("nb.plot.gradient_norms", "nb.plot.legend", "nb.diagrams.residual_block",
+                     "nb.explore.init_depth", "nb.explore.init_depth_figure"),
             names=("nb.diagnostics.gradient_norms", "nb.plot.gradient_norms", "nb.SGD",
                    "nb.diagnostics.activation_stats", "nb.plot.legend", "nb.init.normal",
                    "nb.init.small_random", "nb.init.xavier_normal", "nb.init.he_normal",
@@ -261,6 +284,10 @@ CHAPTERS = [
             claims=None,
             covers=("Convolution: edge filters, padding, stride and the output-size formula, RGB "
                     "channels, im2col."),
+            exports=("nb.Conv2D", "nb.output_size", "nb.same_padding",
+                     "nb.diagrams.conv_window", "nb.diagrams.im2col",
+                     "nb.diagrams.output_size_formula", "nb.explore.conv_window",
+                     "nb.explore.conv_window_figure", "nb.plot.IMAGE_CMAP"),
             names=("nb.Conv2D", "nb.output_size", "nb.plot.IMAGE_CMAP",
                    "nb.diagrams.conv_window", "nb.diagrams.im2col", "nb.explore.conv_window",
                    "nb.explore.conv_window_figure")),
@@ -273,6 +300,8 @@ CHAPTERS = [
             claims="test_claims_over_seeds_07_14.py",
             covers=("Convolution layers and pooling: biases, ReLU, max/average pooling, parameter "
                     "counts, backward passes, a small CNN."),
+            exports=("nb.plot.filters", "nb.plot.feature_maps", "nb.diagrams.pooling",
+                     "nb.MaxPool2D", "nb.AvgPool2D"),
             names=("nb.MaxPool2D", "nb.AvgPool2D", "nb.Conv2D.backward", "nb.data.load_digits",
                    "nb.plot.filters", "nb.plot.feature_maps", "nb.plot.IMAGE_CMAP",
                    "nb.plot.legend", "nb.diagrams.pooling", "nb.over_seeds", "nb.plot.seeds")),
@@ -286,6 +315,9 @@ CHAPTERS = [
             claims="test_claims_over_seeds_07_14.py",
             covers=("Softmax and multi-class outputs: overflow, cross-entropy, `∂L/∂z = ŷ − y`, a "
                     "3-class network."),
+            exports=("nb.softmax", "nb.data.spirals", "nb.CrossEntropy",
+                     "nb.diagrams.softmax_bars", "nb.explore.softmax_temperature",
+                     "nb.explore.softmax_figure", "nb.data.one_hot"),
             names=("nb.sigmoid", "nb.softmax", "nb.Softmax", "nb.Softmax.jacobian",
                    "nb.BinaryCrossEntropy", "nb.CrossEntropy", "nb.MSE",
                    "nb.numerical_gradient", "nb.data.spirals", "nb.data.one_hot",
@@ -304,6 +336,9 @@ CHAPTERS = [
             claims="test_claims_over_seeds_07_14.py",
             covers=("Handwritten digits: a dense network and a CNN on 8×8 digits, confusion "
                     "matrix, learned filters."),
+            exports=("nb.plot.image_grid", "nb.plot.confusion_matrix", "nb.data.load_digits",
+                     "nb.data.digits_split", "nb.data.train_test_split", "nb.data.read_idx",
+                     "nb.data.load_mnist"),
             names=("nb.metrics.confusion_matrix", "nb.plot.confusion_matrix",
                    "nb.plot.image_grid", "nb.plot.IMAGE_CMAP", "nb.data.digits_split",
                    "nb.data.load_mnist", "nb.plot.filters", "nb.plot.feature_maps",
@@ -324,6 +359,9 @@ CHAPTERS = [
                     "against the library; the rate (κ−1)/(κ+1) that the condition number sets; "
                     "paths on a quadratic and in Rosenbrock's valley; learning-rate schedules; why "
                     "chapter 10 trained faster with Adam."),
+            exports=("nb.RMSProp", "nb.Adam", "nb.diagrams.momentum_vectors",
+                     "nb.explore.optimizer_paths", "nb.explore.optimizer_paths_figure",
+                     "nb.explore.quadratic_paths"),
             names=("nb.SGD", "nb.RMSProp", "nb.Adam", "nb.schedules.step_decay",
                    "nb.schedules.cosine_decay", "nb.callbacks.LearningRateScheduler",
                    "nb.Adam.get_state", "nb.diagrams.momentum_vectors",
@@ -340,6 +378,9 @@ CHAPTERS = [
             covers=("Overfitting on 150 digits; L2 weight decay, inverted dropout, early stopping "
                     "and one-pixel shifts, each derived and checked; a held-out table that says "
                     "what one run of each does and does not show."),
+            exports=("nb.Dropout", "nb.diagrams.dropout_network", "nb.explore.l2_polynomial",
+                     "nb.explore.l2_polynomial_figure", "nb.explore.polynomial_data",
+                     "nb.explore.ridge_fit"),
             names=("nb.SGD", "nb.Dropout", "nb.Dropout.training", "nb.callbacks.EarlyStopping",
                    "nb.data.digits_split", "nb.Sequential.fit", "nb.check_gradients",
                    "nb.plot.image_grid", "nb.seeds.stored", "nb.plot.seeds",
@@ -357,6 +398,7 @@ CHAPTERS = [
                     "finite differences; running statistics for inference; per-channel BN for conv "
                     "layers; a deeper network and a two-block digits CNN that train at a rate "
                     "where the same networks without BN fail."),
+            exports=("nb.BatchNorm", "nb.diagrams.batchnorm_statistics"),
             names=("nb.BatchNorm", "nb.BatchNorm.buffers", "nb.BatchNorm.training",
                    "nb.diagrams.batchnorm_statistics", "nb.check_gradients",
                    "nb.numerical_gradient", "nb.relative_error", "nb.Conv2D", "nb.MaxPool2D",
@@ -387,6 +429,11 @@ CHAPTERS = [
                     "differences, by chapter 14's engine and against `torch.nn.RNN`; the gradient "
                     "through time against the recurrent weights' largest singular value; clipping "
                     "an exploding run; a sine wave one step ahead and digits read row by row."),
+            exports=("nb.RNN", "nb.data.sine_wave", "nb.diagrams.rnn_unrolled",
+                     "nb.diagrams.rnn_outputs", "nb.diagrams.bptt_paths",
+                     "nb.explore.gradient_through_time",
+                     "nb.explore.gradient_through_time_figure",
+                     "nb.explore.input_gradient_norms"),
             names=("nb.RNN", "nb.Dense", "nb.data.sine_wave", "nb.diagrams.rnn_unrolled",
                    "nb.diagrams.rnn_outputs", "nb.diagrams.bptt_paths",
                    "nb.explore.gradient_through_time",
@@ -405,6 +452,9 @@ CHAPTERS = [
                     "the backward pass gate by gate, checked against `torch.nn.LSTM` and "
                     "`torch.nn.GRU`; the forget bias of 1; a symbol recalled after 99 distractors "
                     "by the LSTM while the plain RNN stays at chance."),
+            exports=("nb.data.adding_problem", "nb.data.recall_task", "nb.data.chance_level",
+                     "nb.LSTM", "nb.GRU", "nb.clip_grad_norm", "nb.diagrams.lstm_cell",
+                     "nb.diagrams.gru_cell"),
             names=("nb.LSTM", "nb.GRU", "nb.data.recall_task", "nb.data.chance_level",
                    "nb.data.adding_problem", "nb.diagrams.lstm_cell", "nb.diagrams.gru_cell",
                    "nb.seeds.stored", "nb.plot.seeds", "nb.RNN",
@@ -433,6 +483,13 @@ CHAPTERS = [
                     "and the backward through the softmax, checked by finite differences; heads as "
                     "feature slices, checked against `torch.nn.MultiheadAttention`; order and "
                     "position vectors; where a small trained model looks."),
+            exports=("nb.Embedding", "nb.PositionalEmbedding", "nb.MultiHeadAttention",
+                     "nb.attention", "nb.data.Language", "nb.data.language_corpus",
+                     "nb.data.char_windows", "nb.data.token_windows", "nb.data.random_windows",
+                     "nb.data.bigram_probs", "nb.diagrams.attention_matrix",
+                     "nb.diagrams.causal_mask", "nb.diagrams.heads",
+                     "nb.explore.attention_query", "nb.explore.attention_query_figure",
+                     "nb.explore.attention_of"),
             names=("nb.Dense", "nb.Embedding", "nb.PositionalEmbedding",
                    "nb.MultiHeadAttention", "nb.data.Language", "nb.data.language_corpus",
                    "nb.data.char_windows", "nb.data.bigram_probs",
@@ -459,6 +516,10 @@ CHAPTERS = [
                     "sampled sentences the grammar accepts; sampling with temperature; the cost of "
                     "attention in T; Part III's table of bigram, RNN, LSTM, GRU and transformer on "
                     "the same budget."),
+            exports=("nb.diagrams.transformer_block", "nb.LayerNorm", "nb.TransformerBlock",
+                     "nb.sample_text", "nb.to_torch", "nb.explore.next_char",
+                     "nb.explore.next_char_figure", "nb.explore.next_char_probs",
+                     "nb.from_torch"),
             names=("nb.LayerNorm", "nb.TransformerBlock", "nb.sample_text",
                    "nb.diagrams.transformer_block", "nb.explore.next_char",
                    "nb.explore.next_char_figure", "nb.explore.next_char_probs",
@@ -488,6 +549,9 @@ CHAPTERS = [
                     "BPE learns from a language of stems and affixes; pre-tokenisation and special "
                     "tokens; bits per byte against the exact entropy; the transformer on BPE "
                     "tokens against characters on the same budget."),
+            exports=("nb.data.StemLanguage", "nb.data.BPETokenizer", "nb.diagrams.merge_tree",
+                     "nb.diagrams.token_boundaries", "nb.explore.bpe_merges",
+                     "nb.explore.bpe_merges_figure", "nb.explore.bpe_state"),
             names=("nb.data.BPETokenizer", "nb.data.BPETokenizer.train",
                    "nb.data.BPETokenizer.encode", "nb.data.BPETokenizer.decode",
                    "nb.data.BPETokenizer.vocab_size", "nb.data.BPETokenizer.GPT2_PATTERN",
@@ -525,6 +589,11 @@ CHAPTERS = [
                     "`torch.optim.AdamW`; an ablation table in bits per character beside the "
                     "grammar and the window bound; a rematch with the LSTM on equal CPU time, "
                     "judged on closing brackets and final marks."),
+            exports=("nb.SiLU", "nb.RMSNorm", "nb.SwiGLU", "nb.Unembedding", "nb.rope_angles",
+                     "nb.apply_rope", "nb.kv_head_of", "nb.diagrams.gqa_heads",
+                     "nb.diagrams.modern_block", "nb.diagrams.rope_pairs",
+                     "nb.explore.rope_score", "nb.explore.rope_score_figure",
+                     "nb.explore.rope_scores", "nb.AdamW"),
             names=("nb.RMSNorm", "nb.SiLU", "nb.SwiGLU", "nb.MultiHeadAttention",
                    "nb.TransformerBlock", "nb.TransformerBlock.modern", "nb.Unembedding",
                    "nb.Embedding", "nb.PositionalEmbedding", "nb.AdamW",
@@ -565,6 +634,9 @@ CHAPTERS = [
                     "judged by the grammar (accepted and distinct sentences, loss per character "
                     "against the entropy); greedy's repetition; the end of the context window, "
                     "refused by a position table, worse past the training window with RoPE."),
+            exports=("nb.generate", "nb.diagrams.kv_cache", "nb.diagrams.top_p_cut",
+                     "nb.explore.decoding", "nb.explore.decoding_figure",
+                     "nb.explore.decoding_probs", "nb.explore.decoding_sample"),
             names=("nb.generate", "nb.seeds.stored", "nb.inference.apply_temperature",
                    "nb.inference.top_k_filter", "nb.inference.top_p_filter",
                    "nb.inference.next_token_probs", "nb.inference.sample_next",
@@ -604,6 +676,12 @@ CHAPTERS = [
                     "seed, shorter on most) measured; DPO derived from Bradley–Terry, its gradient "
                     "checked, trained on pairs the grammar grades; the table base → SFT → RL / DPO "
                     "of accepted answers against bits per character on held-out text."),
+            exports=("nb.LoRA", "nb.add_lora", "nb.merge_lora", "nb.sequence_logprobs",
+                     "nb.sequence_logprobs_backward", "nb.dpo_loss", "nb.group_advantages",
+                     "nb.policy_gradient_loss", "nb.sequence_kl", "nb.data.SubjectTask",
+                     "nb.diagrams.sft_targets", "nb.diagrams.lora_matrices",
+                     "nb.diagrams.rl_step", "nb.explore.rl_history",
+                     "nb.explore.rl_history_figure"),
             names=("nb.add_lora",)),
     Chapter("23", "23_serving.ipynb", "Serving", part="IV",
             modules=("diagrams/serving.py", "exercises/serving.py", "experiments/sliding_window.py",
@@ -628,6 +706,8 @@ CHAPTERS = [
                     "1e-12 and by sampling within a stated bound, the acceptance rate Σ min(p, q) "
                     "predicting the tokens per target forward, greedy ids identical, target "
                     "forwards and CPU time against k and the draft's quality."),
+            exports=("nb.diagrams.ragged_batch", "nb.diagrams.rolling_cache",
+                     "nb.diagrams.draft_and_verify"),
             names=("nb.generate", "nb.MultiHeadAttention", "nb.TransformerBlock",
                    "nb.inference.start_cache", "nb.inference.left_pad",
                    "nb.inference.cut_caches", "nb.inference.speculative_generate",
@@ -665,6 +745,9 @@ CHAPTERS = [
                     "equal to chapter 17's to 1e-12 while storing only the output and the "
                     "log-sum-exp, its peak memory linear in T against quadratic; gradient "
                     "accumulation, right only when weighted by the kept targets."),
+            exports=("nb.diagrams.bit_layouts", "nb.diagrams.attention_tiles",
+                     "nb.explore.tile_memory", "nb.explore.tile_memory_figure",
+                     "nb.explore.tile_memory_numbers"),
             names=("nb.precision.to_bfloat16", "nb.precision.bfloat16_bits",
                    "nb.precision.round_to", "nb.precision.FORMATS",
                    "nb.precision.machine_epsilon", "nb.precision.unit_roundoff",
@@ -703,6 +786,9 @@ CHAPTERS = [
                     "digits: reconstructions, samples, the 2-D latent space, the KL weight β "
                     "varied over seeds; an explorable of the ELBO's gap "
                     "(`nb.explore.posterior_gap`)."),
+            exports=("nb.data.MMD", "nb.diagrams.latent_model", "nb.diagrams.elbo_gap",
+                     "nb.explore.posterior_gap", "nb.explore.posterior_gap_figure",
+                     "nb.explore.posterior_gap_numbers"),
             names=("nb.generative.VAE", "nb.generative.reparameterize",
                    "nb.generative.reparameterize_backward", "nb.generative.gaussian_kl",
                    "nb.generative.gaussian_kl_grad", "nb.generative.gaussian_log_likelihood",
@@ -744,6 +830,10 @@ CHAPTERS = [
                     "bias at 100 steps shown with 8000 samples; flow matching's exact marginal "
                     "velocity, and Euler's steps against quality beside diffusion's (and DDIM on "
                     "the cosine schedule)."),
+            exports=("nb.data.GaussianMixture", "nb.data.mixture_mmd",
+                     "nb.data.mixture_mmd_null", "nb.plot.density", "nb.plot.vector_field",
+                     "nb.plot.snapshots", "nb.explore.score_field",
+                     "nb.explore.score_field_figure", "nb.explore.flow_animation"),
             names=("nb.data.GaussianMixture", "nb.data.mixture_mmd", "nb.data.mixture_mmd_null",
                    "nb.generative.LinearSchedule", "nb.generative.CosineSchedule",
                    "nb.generative.TimeEmbedding", "nb.generative.with_time",
@@ -789,6 +879,8 @@ CHAPTERS = [
                     "noise level 0 moving them onto it (a kernel MMD against its simulated null); "
                     "8×8 digits judged by chapter 10's classifier, accuracy against spread as w "
                     "grows, over seeds."),
+            exports=("nb.diagrams.guidance_vectors", "nb.explore.guidance_weight",
+                     "nb.explore.guidance_weight_figure", "nb.explore.guidance_numbers"),
             names=("nb.generative.conditional_denoiser", "nb.generative.with_class",
                    "nb.generative.conditional_noise_batch",
                    "nb.generative.train_conditional_denoiser", "nb.generative.class_function",
@@ -825,6 +917,8 @@ CHAPTERS = [
                     "the factorisation error alone at more, the trained model judged by the "
                     "grammar; float32 Gumbel-max lowering the temperature on peaked logits, "
                     "counted exactly."),
+            exports=("nb.data.masked_conditionals", "nb.data.window_log_prob",
+                     "nb.data.masked_diffusion_bound", "nb.diagrams.masked_window"),
             names=("nb.generative.mask_batch", "nb.generative.masked_targets",
                    "nb.generative.MaskedDiffusionLoss", "nb.generative.masked_diffusion_model",
                    "nb.generative.masked_diffusion_step", "nb.generative.model_conditionals",
@@ -860,6 +954,8 @@ CHAPTERS = [
                     "22's task, the exact set of short accepted answers (`nb.data.accepted_answers`): "
                     'coverage and exact mass, base against RL, over seeds; a verifier with a realistic '
                     'bug, trained against and exploited.'),
+            exports=("nb.data.accepted_answers", "nb.diagrams.group_patterns",
+                     "nb.explore.group_update", "nb.explore.group_update_figure"),
             names=("nb.training.grpo_advantages", "nb.data.accepted_answers",
                    "nb.diagrams.group_patterns", "nb.explore.group_update",
                    "nb.explore.group_update_figure")),
@@ -904,6 +1000,8 @@ CHAPTERS = [
                     "ones (about two in three), and "
                     "is highest in the first 5 steps on 5 of 10; best-of-n with a judge's "
                     "error rates in closed form (exercise)."),
+            exports=("nb.diagrams.judge_against_truth", "nb.explore.test_time_compute",
+                     "nb.explore.test_time_figure"),
             names=("nb.training.best_of_n_success", "nb.training.majority_vote_success",
                    "nb.training.best_of_n_policy", "nb.training.kl_divergence",
                    "nb.training.best_of_n_kl_bound", "nb.training.bradley_terry",
@@ -950,6 +1048,9 @@ CHAPTERS = [
                     'matching there, nor with 64-character windows, where softmax is above DeltaNet '
                     'and the hybrid at closing brackets near and far, over 5 stored seeds); the memory a softmax, a DeltaNet and a hybrid model keep per '
                     'token while writing, counted.'),
+            exports=("nb.LinearAttention", "nb.DeltaNet", "nb.diagrams.state_write",
+                     "nb.explore.recall_capacity", "nb.explore.recall_capacity_figure",
+                     "nb.explore.recall_capacity_numbers"),
             names=("nb.LinearAttention", "nb.DeltaNet", "nb.TransformerBlock",
                    "nb.diagrams.state_write", "nb.explore.recall_capacity",
                    "nb.explore.recall_capacity_figure"),
@@ -987,6 +1088,11 @@ CHAPTERS = [
                     "predicted best share and loss checked at a larger budget; filtering the "
                     "harder source by exact per-sentence NLL, over seeds (it never clearly "
                     "helps on this grid)."),
+            exports=("nb.data.window_entropy", "nb.ScalingFit", "nb.fit_scaling_law",
+                     "nb.fit_power_law", "nb.scaling_law", "nb.MixingFit", "nb.fit_mixing_law",
+                     "nb.mixing_law", "nb.data.TwoSources", "nb.data.MixedText",
+                     "nb.plot.scaling_fit", "nb.diagrams.scaling_terms",
+                     "nb.explore.scaling_budget", "nb.explore.scaling_budget_figure"),
             names=("nb.fit_scaling_law", "nb.ScalingFit.compute_optimal", "nb.fit_mixing_law",
                    "nb.data.window_entropy", "nb.data.TwoSources", "nb.plot.scaling_fit",
                    "nb.diagrams.scaling_terms", "nb.explore.scaling_budget",
@@ -994,6 +1100,14 @@ CHAPTERS = [
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 
+# The public names of no chapter: nnbook's folders and the modules a learner uses by name
+# (``nb.data``, ``nb.init``). Every other name of ``EXPORTED_BY`` is one row's ``exports``.
+CORE_EXPORTS = ("nb.layers", "nb.training", "nb.data", "nb.exercises", "nb.torch_bridge",
+                "nb.plot", "nb.diagrams", "nb.explore", "nb.inference", "nb.generative",
+                "nb.precision", "nb.init", "nb.labels", "nb.metrics", "nb.diagnostics",
+                "nb.conv_impl", "nb.callbacks", "nb.schedules", "nb.autodiff", "nb.experiments",
+                "nb.seeds")
+EXPORTED_BY = ("nb", "nb.data", "nb.plot", "nb.diagrams", "nb.explore")
 
 
 # --- derived lists ---------------------------------------------------------------------------
