@@ -288,8 +288,9 @@ def test_the_diagram_gallery_draws_every_diagram_of_the_chapters():
 # --- the shared files a new chapter edits -------------------------------------------------------
 
 # CONTRIBUTING.md's "Add a chapter": besides its own files, a new chapter edits these and no
-# other shared file (README.md through `python tools/chapters.py --write-readme`, and its
-# overview for a chapter of Part IV or V; the export lines of the folders it adds names to).
+# other shared file by hand: its row; what `python tools/chapters.py --write-readme` writes
+# (README.md, CONTRIBUTING.md's list, nb.diagrams' and nb.explore's exports); the export
+# lines of the folders it adds names to, checked against the row's exports.
 SHARED = ("tools/chapters.py", "README.md", "nnbook/**/__init__.py")
 _NAMED_CHAPTERS = re.compile(r"\b[Cc]hapters\s+(\d\d(?:(?:–|,\s+|,?\s+and\s+|\s+to\s+)\d\d)+)")
 
@@ -355,9 +356,11 @@ def test_the_guide_names_the_shared_files_a_chapter_edits():
         "## Add a chapter", 1)[1].split("\n## ", 1)[0]
     listed = re.findall(r"^\d\. (.+?)(?=^\d\. |^$)", section, flags=re.M | re.S)
     assert len(listed) == 3 <= 4, listed
-    assert "`tools/chapters.py`" in listed[0] and "`README.md`" in listed[1]
-    assert chapters.README_COMMAND in " ".join(listed[1].split())
-    assert "`__init__.py`" in listed[2]
+    assert "`tools/chapters.py`" in listed[0] and "`exports`" in listed[0]
+    assert "`README.md`" in listed[1] and chapters.README_COMMAND in " ".join(listed[1].split())
+    for folder in chapters.GENERATED_INITS:
+        assert f"`nnbook/{folder}/__init__.py`" in listed[1], folder
+    assert "`__init__.py`" in listed[2] and "`nnbook/__init__.py`" in listed[2]
     assert len(SHARED) == len(listed)
 
 
