@@ -184,6 +184,36 @@ def test_readmes_chapter_tables_are_generated_from_the_table():
         f"README.md's chapter tables differ from tools/chapters.py: run {chapters.README_COMMAND}")
 
 
+def test_every_generated_text_is_current():
+    """README.md's tables and overview and CONTRIBUTING.md's lists of chapters are what
+    ``--write-readme`` writes from the rows: ``--check-readme`` passes."""
+    for path, generate in chapters.GENERATED:
+        text = path.read_text(encoding="utf-8")
+        assert generate(text) == text, (f"{path.name}'s generated text differs from "
+                                        f"tools/chapters.py: run {chapters.README_COMMAND}")
+    assert chapters.main(["--check-readme"]) == 0
+
+
+def test_the_overview_and_the_guide_follow_the_rows():
+    """A row's ``overview`` phrase comes out in README's overview, with its number; a claims
+    file's ``heavy(ci=True)`` puts its chapter in CONTRIBUTING's list."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    last = CHAPTERS[-1]
+    saved = list(CHAPTERS)
+    CHAPTERS[:] = saved[:-1] + [last._replace(overview="something else entirely")]
+    try:
+        made = chapters.readme_with_tables(text)
+    finally:
+        CHAPTERS[:] = saved
+    overview = made.split(chapters.OVERVIEW_START)[1].split(chapters.OVERVIEW_END)[0]
+    assert f"something else entirely (chapter {last.number})" in " ".join(overview.split())
+    assert made.split(chapters.OVERVIEW_END)[1] == text.split(chapters.OVERVIEW_END)[1]
+    assert {"27", "28"} <= set(chapters.heavy_ci_chapters()) and \
+        "19" not in chapters.heavy_ci_chapters()           # chapter 19's are heavy, not ci=True
+    assert chapters.contributing_heavy_ci() == "chapters " + chapters._and(
+        chapters.heavy_ci_chapters())
+
+
 def test_readme_generation_writes_a_changed_row():
     """The generator itself: a row's ``covers`` changed in a copy of the table comes out in
     its README row, and only there."""
@@ -201,6 +231,38 @@ def test_readme_generation_writes_a_changed_row():
     assert new == [f"| {first.number} | [`{first.stem}`](notebooks/{first.notebook}) | "
                    "something else entirely |"] and new != old
     assert sum(a != b for a, b in zip(text.splitlines(), made.splitlines())) == 1
+
+
+# --- the exports: each row's names are exported where it says, and every export is a row's ---
+
+def test_each_rows_exports_are_the_init_lines():
+    """Each name of a row's ``exports`` (``nb.fit_scaling_law``, ``nb.data.TwoSources``) is in
+    the ``__all__`` of the namespace it names (nnbook/__init__.py, nnbook/data/__init__.py, …)
+    and is that namespace's attribute; every name those namespaces (``EXPORTED_BY``) export is
+    one row's, once, or one of ``CORE_EXPORTS`` (nnbook's folders and modules). A new chapter's
+    public names are its row's; a name in an ``__init__`` that no row claims, or a row's name
+    missing from its ``__init__``, fails here."""
+    declared = [(e, c.number) for c in CHAPTERS for e in c.exports]
+    declared += [(e, "core") for e in chapters.CORE_EXPORTS]
+    owner = {}
+    for name, who in declared:
+        assert name not in owner, f"{name} is exported by {owner[name]} and by {who}"
+        owner[name] = who
+    exported = set()
+    for space in chapters.EXPORTED_BY:
+        module = importlib.import_module(space.replace("nb", "nnbook", 1))
+        exported |= {f"{space}.{n}" for n in module.__all__}
+    for name, who in declared:
+        space, attr = name.rsplit(".", 1)
+        assert space in chapters.EXPORTED_BY, (
+            f"{who}: {name} is not in one of {chapters.EXPORTED_BY} (tools/chapters.py)")
+        module = importlib.import_module(space.replace("nb", "nnbook", 1))
+        assert attr in module.__all__ and hasattr(module, attr), (
+            f"chapter {who}'s row exports {name}: add {attr} to "
+            f"{module.__name__.replace('.', '/')}/__init__.py (its import and __all__)")
+    unclaimed = sorted(exported - set(owner))
+    assert not unclaimed, (f"exported by no row of tools/chapters.py: {unclaimed}; add each "
+                           "to the exports of the chapter that introduces it")
 
 
 # --- the diagram gallery, with each diagram's test file, checked ----------------------------
@@ -226,8 +288,9 @@ def test_the_diagram_gallery_draws_every_diagram_of_the_chapters():
 # --- the shared files a new chapter edits -------------------------------------------------------
 
 # CONTRIBUTING.md's "Add a chapter": besides its own files, a new chapter edits these and no
-# other shared file (README.md through `python tools/chapters.py --write-readme`, and its
-# overview for a chapter of Part IV or V; the export lines of the folders it adds names to).
+# other shared file by hand: its row; what `python tools/chapters.py --write-readme` writes
+# (README.md, CONTRIBUTING.md's list, nb.diagrams' and nb.explore's exports); the export
+# lines of the folders it adds names to, checked against the row's exports.
 SHARED = ("tools/chapters.py", "README.md", "nnbook/**/__init__.py")
 _NAMED_CHAPTERS = re.compile(r"\b[Cc]hapters\s+(\d\d(?:(?:–|,\s+|,?\s+and\s+|\s+to\s+)\d\d)+)")
 
@@ -238,6 +301,7 @@ def lists_of_chapters(path: Path) -> list:
     dict's keys holding three chapter numbers or more ("19", "20", "21"), notebooks' names or
     stored tables' names."""
     text = path.read_text(encoding="utf-8")
+    text = re.sub(r"<!-- ([\w-]+):start -->.*?<!-- \1:end -->", "", text, flags=re.S)  # generated
     found = [m.group(0).replace("\n", " ") for m in _NAMED_CHAPTERS.finditer(text)
              if len(re.findall(r"\d\d", m.group(1))) >= 4]
     if path.suffix == ".py":
@@ -292,9 +356,11 @@ def test_the_guide_names_the_shared_files_a_chapter_edits():
         "## Add a chapter", 1)[1].split("\n## ", 1)[0]
     listed = re.findall(r"^\d\. (.+?)(?=^\d\. |^$)", section, flags=re.M | re.S)
     assert len(listed) == 3 <= 4, listed
-    assert "`tools/chapters.py`" in listed[0] and "`README.md`" in listed[1]
-    assert chapters.README_COMMAND in " ".join(listed[1].split())
-    assert "`__init__.py`" in listed[2]
+    assert "`tools/chapters.py`" in listed[0] and "`exports`" in listed[0]
+    assert "`README.md`" in listed[1] and chapters.README_COMMAND in " ".join(listed[1].split())
+    for folder in chapters.GENERATED_INITS:
+        assert f"`nnbook/{folder}/__init__.py`" in listed[1], folder
+    assert "`__init__.py`" in listed[2] and "`nnbook/__init__.py`" in listed[2]
     assert len(SHARED) == len(listed)
 
 
