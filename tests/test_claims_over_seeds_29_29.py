@@ -63,6 +63,15 @@ FIXED = (4029,)                   # no notebook or stored table uses it
 # on 1.000 answers on both, 90 % on 2.125 and 2.000).
 
 
+# The SFT model, trained again from other seeds (verifier_runs never draws it: every claim
+# here is "on this SFT model", as chapter 29 says). Cold readings' runs of the 90 % bound
+# (RL's answers for 90 % of the short accepted mass under a fifth of the base's): the
+# readings before session 51 held it on 4 of 5 re-trained bases (it failed on SFT seed
+# 1526624481: 5.875 against 4.925); reading 51 on 1 of 2 (failed on SFT seed 1268741160 with
+# RL seed 2073121478: 4.625 against 4.600; held on SFT seed 2073121478); reading 51's second on
+# 2 of 2 (SFT seeds 599362862 and 699916967: 2.000 < 5.200, 2.125 < 5.050): 7 of 9.
+
+
 @functools.lru_cache(maxsize=None)
 def run(seed):
     return vr.verifier_runs(seed)
@@ -112,9 +121,14 @@ def test_the_bug_pays_the_base_before_training(seed):
         assert abs(r[f"{m} buggy reward"] - (1 - r[f"{m} wrong subject"])) < 1e-12, r
 
 
+# Not below at any k, counted (issue 76): it held on the 23 fresh seeds the notes above record
+# for its present form, and on 8 of the 10 of issue 76's fresh-seeds run (base 1026810899,
+# every 100th): on 1026810899 and 1026811299 RL fell below the base at some k, the effect Yue
+# et al. (2025) report at large k. With FIXED: 32 of 34 (31 of 33 fresh).
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated="every", text="ch29: RL against the exact verifier is not below "
-                                        "the base at pass@k for any k up to 32")
+@pytest.mark.claim(stated=(32, 34), text="ch29: RL against the exact verifier is not below "
+                                         "the base at pass@k for any k up to 32 (32 of 34 "
+                                         "seeds, 31 of 33 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_is_not_below_the_base_at_any_k(seed):
     r = run(seed)

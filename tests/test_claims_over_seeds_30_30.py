@@ -25,6 +25,13 @@ def run(seed):
     return jd.judge_run(seed)
 
 
+# RL against the judge from an SFT model trained again from other seeds (judge_rl_run never
+# draws it; chapter 30 says every run starts from one SFT model). Cold reading 51's first
+# reader (judge, GRPO, SFT seeds among 686146528, 875569568, 1268741160, 2073121478) and its
+# second (599362862, 699916967), two runs each: the judge's acceptance rose on all four, the
+# true acceptance collapsed on three.
+
+
 @functools.lru_cache(maxsize=None)
 def rl_run(seed):
     return jd.judge_rl_run(seed)
