@@ -218,7 +218,7 @@ def test_notebooks_are_read_one_at_a_time_and_a_students_total_is_capped(tmp_pat
 
 
 def test_a_hard_link_to_a_classmates_notebook_is_warned_on_the_grid(tmp_path):
-    """Attack 8: alice's 05_xor.ipynb, a hard link to bob's, was graded as her own without a
+    """Attack 8: alice's notebook, a hard link to bob's, was graded as her own without a
     word. Two notebooks that are one file (one device and inode) are named on the grid, on
     stderr, in the JSON and in the CSV."""
     plain_notebook(tmp_path / "bob" / "05_xor.ipynb", "bob's work")

@@ -499,8 +499,9 @@ BUGS = [
         "pass@k computed as c/n for every k: right at k = 1 only.",
         "issue 69; exercise 29.2's named mistake 'pass@1 only' (the share correct reported "
         "as pass@k)",
-        [("nnbook/training/pass_at_k.py", "out = 1.0 - np.prod(factors, axis=1)",
-          "out = cs.reshape(-1) / n")],
+        [("nnbook/training/pass_at_k.py",
+          "out = np.array([1.0 if n - int(c) < k else 1.0 - _none_correct(n, int(c), k)",
+          "out = np.array([int(c) / n if n - int(c) < k else int(c) / n")],
         # notebook 29, section 8: pass@k against every subset of 7 outcomes, k = 2 first
         ["29_reasoning_with_a_verifier.ipynb"], ["tests/test_training_pass_at_k.py"],
         conclusion=True),
