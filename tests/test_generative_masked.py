@@ -157,7 +157,9 @@ def test_the_model_as_a_denoiser_and_the_loss_at_a_rate():
     want = nb.softmax(model.predict(np.where(mask, V, ids))[mask])
     np.testing.assert_allclose(q, want, rtol=1e-12)
     np.testing.assert_array_equal(denoise(np.where(mask, V, ids), mask), q)   # ids ignored
-    np.testing.assert_array_equal(denoise(ids[0], mask[0]), q[:mask[0].sum()])
+    # one window alone gives the batch's first rows up to rounding (OpenBLAS's SSE kernels add
+    # a product's terms in another order for another number of rows)
+    np.testing.assert_allclose(denoise(ids[0], mask[0]), q[:mask[0].sum()], rtol=1e-12)
     # at k = T nothing is visible: the oracle's loss is −log of the characters' marginal
     marginal = oracle(ids[:1], np.ones((1, 6), bool))[0]
     got = G.loss_at_rate(oracle, ids, 6, rng=np.random.default_rng(13))
