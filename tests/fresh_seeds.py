@@ -285,6 +285,17 @@ def claims_selected(heavy):
     return "claim" if heavy else "claim and not heavy"
 
 
+def claim_files(pytest_args):
+    """(the claim files to run, the other pytest arguments): the files of
+    tests/test_claims_over_seeds_*.py named among ``pytest_args`` (as a path, or a path with
+    ``::test``), else all of them."""
+    every = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("tests/test_claims_over_seeds_*.py"))
+    named = [a for a in pytest_args if a.split("::")[0] in every]
+    if not named:
+        return every, list(pytest_args)
+    return named, [a for a in pytest_args if a not in named]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10, help="how many fresh seeds (10)")
@@ -310,7 +321,7 @@ def main(argv=None):
           "claims: every claim test but the heavy ones (--heavy adds them)")
     print(f"reproduce: nox -s fresh_seeds -- --seed-list {','.join(map(str, seeds))}",
           flush=True)
-    files = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("tests/test_claims_over_seeds_*.py"))
+    files, pytest_args = claim_files(pytest_args)
     parts = [seeds[i::args.processes] for i in range(args.processes)]
     parts = [p for p in parts if p]
     start, runs = time.perf_counter(), []

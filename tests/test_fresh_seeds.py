@@ -283,3 +283,13 @@ def test_heavy_claims_are_skipped_outside_nnbook_heavy():
     assert run.returncode == 0, run.stdout[-2000:]
     assert re.search(r"\b5 skipped\b", run.stdout) and "passed" not in run.stdout, run.stdout
     assert "nox -s fresh_seeds -- --heavy" in run.stdout
+
+
+def test_claim_files_named_narrow_the_run_and_the_rest_goes_to_pytest():
+    # (a file named after the options ran every claim file before: session 52)
+    every, rest = fs.claim_files(["-k", "ch19"])
+    assert len(every) > 10 and rest == ["-k", "ch19"]
+    one = "tests/test_claims_over_seeds_19_19.py"
+    assert fs.claim_files([one, "-x"]) == ([one], ["-x"])
+    assert fs.claim_files([one + "::test_a"]) == ([one + "::test_a"], [])
+
