@@ -104,7 +104,11 @@ def browser_skips(terminalreporter):
 # - the stored seed tables' first rows re-run (tests/test_experiments.py: a row is only
 #   compared on the NumPy release that made it, which is main's);
 # - checks that read only the repository's files (what CONTRIBUTING says, the notebooks'
-#   hygiene, the folder structure, file sizes, the CI scripts, the table of chapters).
+#   hygiene, the folder structure, file sizes, the CI scripts, the table of chapters);
+# - the test tooling's own checks, which run pytest in a subprocess on a tiny selection
+#   (tests/fresh_seeds.py's verdicts and statistics, the summary of a run that skips the
+#   browser tests): they test our pytest plugins, and pytest, pytest-xdist and nbval are the
+#   same releases in every job (about 60 s of CPU a version job, session 52).
 # And, by name, the exercise report's end-to-end runs of many notebooks, each in a fresh
 # kernel (about 4 of the report's 5 CPU minutes; issue 52): over every committed notebook
 # (the notebooks themselves run under nbval on every stack), every solution's verdict over
@@ -118,7 +122,8 @@ def browser_skips(terminalreporter):
 STACK_INDEPENDENT_FILES = ("test_claims_over_seeds_*.py", "test_experiments.py",
                            "test_contributing.py", "test_notebooks_meta.py",
                            "test_structure.py", "test_repo_size.py", "test_ci.py",
-                           "test_chapters.py")
+                           "test_chapters.py", "test_fresh_seeds.py",
+                           "test_browser_skip_summary.py")
 STACK_INDEPENDENT_TESTS = {
     "test_readme.py": ("test_readme_language_model_example_runs",),
     "test_exercises_report.py": ("test_the_committed_notebooks_have_every_exercise_not_attempted",),
