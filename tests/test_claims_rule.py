@@ -63,14 +63,6 @@ def unreasoned_every(source, name="<claims>"):
 # shrink: the test below fails on a claim not listed here, and on a listed one that is no
 # longer an unreasoned "every" (remove it from the list when you restate it).
 PENDING = frozenset("""
-test_claims_over_seeds_19_19.py::test_the_ranking_and_what_reading_explains
-test_claims_over_seeds_19_19.py::test_the_characters_stay_above_their_window_bound
-test_claims_over_seeds_20_20.py::test_the_ablations_every_seed_orderings_hold
-test_claims_over_seeds_20_20.py::test_the_lstm_wins_the_rematch
-test_claims_over_seeds_21_22.py::test_21_model_near_the_grammar
-test_claims_over_seeds_21_22.py::test_21_distinct_shares
-test_claims_over_seeds_21_22.py::test_21_bits_rise_from_tau_0_5_to_0_8
-test_claims_over_seeds_21_22.py::test_22_fine_tuning_fewer_weights
 test_claims_over_seeds_21_22.py::test_22_rl_and_dpo
 test_claims_over_seeds_21_22.py::test_22_rl_not_divided_collapses_variety
 test_claims_over_seeds_23_23.py::test_the_window_sits_between_the_full_context_and_the_inside
