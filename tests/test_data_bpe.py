@@ -2,7 +2,7 @@
 worked by hand on tiny texts (the tie rule included), the same merges as a naive trainer
 that recounts every pair every round (written here) on random texts, decode(encode(s)) == s
 on random unicode with emoji, no token across a chunk boundary, special tokens never merged,
-saving and loading as JSON, and every error message."""
+saving and loading as JSON (bpe_files.py), and every error message."""
 
 import json
 import re

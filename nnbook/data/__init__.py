@@ -6,7 +6,8 @@
 - language.py: ``Language``, the generated language whose entropy is known; corpus.py: its
   text as ids and windows; window_bound.py (17–18; ``nb.sample_text`` writes with a model:
   nnbook/inference/text.py);
-- bpe.py (with bpe_merges.py): ``BPETokenizer``; stem_language.py: ``StemLanguage`` (19);
+- bpe.py (with bpe_merges.py, bpe_specials.py and bpe_files.py: saving, loading, other
+  tokenizers' files): ``BPETokenizer``; stem_language.py: ``StemLanguage`` (19);
 - subject_task.py: ``SubjectTask`` (22); mixture.py: ``GaussianMixture`` and its MMD
   (Part V); language_oracle.py: the grammar's exact masked conditionals (28);
   accepted_answers.py: every answer the task accepts, up to a length (29);

@@ -1,18 +1,17 @@
 """``BPETokenizer``: byte-level byte-pair encoding, trained on a text, then encoding text to
-ids and decoding ids to text, saved as JSON (chapter 19). The fast loops live in
-bpe_merges.py, the special tokens' rules in bpe_specials.py; this module holds the rest.
+ids and decoding ids to text (chapter 19). The fast loops live in bpe_merges.py, the special
+tokens' rules in bpe_specials.py, its files (``save``, ``load``, ``from_files``,
+``from_tiktoken``, GPT-2's and GPT-4's patterns) in bpe_files.py; this module holds the rest.
 """
 
 from __future__ import annotations
 
-import json
 import numbers
 import re
-from pathlib import Path
 
 import numpy as np
 
-from .bpe_files import read_files, read_tiktoken
+from .bpe_files import _TokenizerFiles
 from .bpe_merges import apply_merges, checked_merges as _checked_merges, learn_merges
 from .bpe_merges import warn_stopped_early
 from .bpe_specials import allowed_re, disallowed_re, refuse_disallowed
@@ -21,10 +20,7 @@ from .bpe_specials import pieces as _pieces, pieces_re as _pieces_re, shifted as
 
 __all__ = ["BPETokenizer"]
 
-_FORMAT = "nnbook.BPETokenizer"
-
-
-class BPETokenizer:
+class BPETokenizer(_TokenizerFiles):
     """Byte-level byte-pair encoding (BPE): ids 0–255 are the bytes of UTF-8, and each merge
     of two ids into one adds the next id (256, 257, …).
 
@@ -76,19 +72,6 @@ class BPETokenizer:
 
     Chapter 19 (tokens).
     """
-
-    #: GPT-2's pre-tokenisation written for ``re`` (letters, digits, other marks, each with
-    #: one leading space; runs of spaces): it covers every character, so nothing is lost.
-    GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
-
-    #: GPT-4's pre-tokenisation (tiktoken's ``cl100k_base``) written for ``re``: contractions
-    #: in any case; letters with one leading mark that is not a letter, digit or newline;
-    #: digits in groups of at most three; other marks with one leading space and the
-    #: newlines after them; newlines with the spaces before them; runs of spaces. As in
-    #: ``GPT2_PATTERN``, ``\p{L}`` is ``[^\W\d_]`` and ``\p{N}`` is ``\d`` (the same chunks on
-    #: text without unusual number characters such as ``½``); it covers every character.
-    GPT4_PATTERN = (r"""'(?i:[sdmt]|ll|ve|re)|(?:[^\r\n\w]|_)?[^\W\d_]+|\d{1,3}"""
-                    r"""| ?(?:[^\s\w]|_)+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+""")
 
     def __init__(self, merges=(), *, pattern=None, special_tokens=()):
         self.merges = _checked_merges(merges)
@@ -156,56 +139,6 @@ class BPETokenizer:
         if len(merges) < asked:
             warn_stopped_early(owner, len(merges), asked, int(vocab_size), len(chunks), pattern)
         return cls(merges, pattern=pattern, special_tokens=specials)
-
-    @classmethod
-    def from_files(cls, vocab_json, merges_txt, *, pattern=GPT2_PATTERN, special_tokens=()):
-        """A byte-level tokenizer saved as ``vocab.json`` + ``merges.txt`` (GPT-2's form, and
-        Hugging Face ``tokenizers``'): tokens spelled in GPT-2's printable-byte alphabet
-        (``bpe_files.byte_alphabet``: the space is ``Ġ``), each with the id the vocabulary
-        gives it, so ``encode`` returns the files' ids (GPT-2's ``" the"`` is 262).
-
-        ``merges.txt`` holds one merge a line, ``"Ġ t"``, in rank order (a first line
-        ``#version…`` is skipped); every token of ``vocab.json`` must be a byte, a merge's
-        result or one of ``special_tokens``. ``pattern`` is GPT-2's pre-tokenisation
-        (``GPT2_PATTERN``: Python's ``re`` has no ``\\p{L}``, so letters are ``\\w`` less
-        digits and ``_``; the same chunks on text without unusual number characters). A
-        malformed file is a ``ValueError`` naming the file and the line."""
-        owner = "BPETokenizer.from_files"
-        specials = _checked_specials(owner, special_tokens)
-        merges, ids, special_ids = read_files(owner, vocab_json, merges_txt, specials)
-        tok = cls(merges, pattern=pattern)
-        tok.renumber(ids, special_ids)
-        return tok
-
-    @classmethod
-    def from_tiktoken(cls, rank_file, *, pattern=GPT4_PATTERN, special_tokens=None):
-        """A tokenizer read from a tiktoken rank file (``cl100k_base.tiktoken``'s form: one
-        token a line, its bytes in base64, a space, its rank), offline: ``encode`` returns
-        the file's ranks as ids, as tiktoken does, and ``decode`` takes them back.
-
-        The 256 single bytes must be in the file. A longer token's merge is recovered by
-        byte-pair merging its own bytes with the lower-ranked tokens alone (the lowest rank
-        first, tiktoken's rule), which must leave exactly two parts. ``special_tokens`` maps
-        each special token to its id (``{"<|endoftext|>": 100257}`` for ``cl100k_base``),
-        since the rank file does not hold them; ``pattern`` defaults to ``GPT4_PATTERN``
-        (``cl100k_base``'s; pass ``GPT2_PATTERN`` for ``gpt2``'s file). A malformed file is a
-        ``ValueError`` naming the line."""
-        owner = "BPETokenizer.from_tiktoken"
-        merges, ids, special_ids = read_tiktoken(owner, rank_file, special_tokens)
-        tok = cls(merges, pattern=pattern)
-        tok.renumber(ids, special_ids)
-        return tok
-
-    def renumber(self, ids, special_ids):
-        """Give the token of id i the number ``ids[i]`` and each special token (a dict
-        name → id) its own: another numbering of the same vocabulary (``from_files`` reads
-        GPT-2's, and a saved tokenizer keeps it)."""
-        self._ids = list(ids)
-        self.vocab = {ids[i]: spelled for i, spelled in self.vocab.items() if i < len(ids)}
-        self.special_tokens = dict(special_ids)
-        self.vocab.update({i: tok.encode("utf-8") for tok, i in special_ids.items()})
-        self._special_re = _pieces_re(list(special_ids))
-        self._cache = {}
 
     # ------------------------------------------------------------------ encoding
     def encode(self, text, *, allowed_special=(), disallowed_special="all") -> list:
@@ -342,35 +275,6 @@ class BPETokenizer:
                                  f"Were the ids made by another tokenizer (or a model with a "
                                  f"larger vocabulary)?")
         return [int(i) for i in ids]
-
-    # ------------------------------------------------------------------ saving
-    def save(self, path) -> None:
-        """Write the tokenizer as JSON (merges, pattern, special tokens): no pickle."""
-        state = {"format": _FORMAT, "version": 1, "pattern": self.pattern,
-                 "special_tokens": list(self.special_tokens),
-                 "merges": [list(pair) for pair in self.merges]}
-        if self._ids is not None:                     # from_files: the files' numbering
-            state.update(ids=self._ids, special_ids=list(self.special_tokens.values()))
-        Path(path).write_text(json.dumps(state, ensure_ascii=False) + "\n", encoding="utf-8")
-
-    @classmethod
-    def load(cls, path) -> "BPETokenizer":
-        """Read a tokenizer written by ``save``."""
-        try:
-            state = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"BPETokenizer.load: cannot read {str(path)!r} as JSON "
-                             f"({type(exc).__name__}: {exc}). Pass a file written by "
-                             f"tokenizer.save(path).") from None
-        if not isinstance(state, dict) or state.get("format") != _FORMAT:
-            raise ValueError(f"BPETokenizer.load: {str(path)!r} is not a saved BPETokenizer "
-                             f"(no \"format\": {_FORMAT!r}). Pass a file written by "
-                             f"tokenizer.save(path).")
-        tok = cls([tuple(p) if isinstance(p, list) else p for p in state.get("merges", [])],
-                  pattern=state.get("pattern"), special_tokens=state.get("special_tokens", []))
-        if state.get("ids") is not None:
-            tok.renumber(state["ids"], dict(zip(tok.special_tokens, state["special_ids"])))
-        return tok
 
 
 # ---------------------------------------------------------------------- checks and helpers

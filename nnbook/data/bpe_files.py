@@ -1,8 +1,10 @@
-"""Reading a byte-level BPE tokenizer saved in the common ``vocab.json`` + ``merges.txt``
-form (GPT-2's, and Hugging Face ``tokenizers``' byte-level BPE): tokens are spelled in
-GPT-2's printable-byte alphabet, and every byte and merge has the id the files give it.
-``BPETokenizer.from_files`` (bpe.py, chapter 19) is built on ``read_files``, and
-``BPETokenizer.from_tiktoken`` on ``read_tiktoken`` (tiktoken's rank files).
+"""A ``BPETokenizer``'s files (bpe.py, chapter 19): its own JSON (``save``, ``load``) and
+other tokenizers', read offline with their ids kept: the common ``vocab.json`` +
+``merges.txt`` form (GPT-2's, and Hugging Face ``tokenizers``' byte-level BPE: tokens
+spelled in GPT-2's printable-byte alphabet) through ``read_files``, tiktoken's rank files
+through ``read_tiktoken``. ``BPETokenizer`` inherits ``from_files``, ``from_tiktoken``,
+``save``, ``load`` and those tokenizers' patterns (``GPT2_PATTERN``, ``GPT4_PATTERN``) from
+``_TokenizerFiles`` here.
 """
 
 from __future__ import annotations
@@ -13,7 +15,112 @@ import json
 import numbers
 from pathlib import Path
 
+from .bpe_specials import checked_specials as _checked_specials
+from .bpe_specials import pieces_re as _pieces_re
+
 __all__ = ["byte_alphabet", "read_files", "read_tiktoken"]
+
+_FORMAT = "nnbook.BPETokenizer"
+
+
+class _TokenizerFiles:
+    """What ``BPETokenizer`` (bpe.py) inherits for files: GPT-2's and GPT-4's
+    pre-tokenisation patterns, ``from_files`` and ``from_tiktoken`` (other tokenizers'
+    files, their numbering kept through ``renumber``), and ``save`` and ``load`` (its own
+    JSON). Chapter 19."""
+
+    #: GPT-2's pre-tokenisation written for ``re`` (letters, digits, other marks, each with
+    #: one leading space; runs of spaces): it covers every character, so nothing is lost.
+    GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
+
+    #: GPT-4's pre-tokenisation (tiktoken's ``cl100k_base``) written for ``re``: contractions
+    #: in any case; letters with one leading mark that is not a letter, digit or newline;
+    #: digits in groups of at most three; other marks with one leading space and the
+    #: newlines after them; newlines with the spaces before them; runs of spaces. As in
+    #: ``GPT2_PATTERN``, ``\p{L}`` is ``[^\W\d_]`` and ``\p{N}`` is ``\d`` (the same chunks on
+    #: text without unusual number characters such as ``½``); it covers every character.
+    GPT4_PATTERN = (r"""'(?i:[sdmt]|ll|ve|re)|(?:[^\r\n\w]|_)?[^\W\d_]+|\d{1,3}"""
+                    r"""| ?(?:[^\s\w]|_)+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+""")
+
+    # ------------------------------------------------------------------ other tokenizers
+    @classmethod
+    def from_files(cls, vocab_json, merges_txt, *, pattern=GPT2_PATTERN, special_tokens=()):
+        """A byte-level tokenizer saved as ``vocab.json`` + ``merges.txt`` (GPT-2's form, and
+        Hugging Face ``tokenizers``'): tokens spelled in GPT-2's printable-byte alphabet
+        (``bpe_files.byte_alphabet``: the space is ``Ġ``), each with the id the vocabulary
+        gives it, so ``encode`` returns the files' ids (GPT-2's ``" the"`` is 262).
+
+        ``merges.txt`` holds one merge a line, ``"Ġ t"``, in rank order (a first line
+        ``#version…`` is skipped); every token of ``vocab.json`` must be a byte, a merge's
+        result or one of ``special_tokens``. ``pattern`` is GPT-2's pre-tokenisation
+        (``GPT2_PATTERN``: Python's ``re`` has no ``\\p{L}``, so letters are ``\\w`` less
+        digits and ``_``; the same chunks on text without unusual number characters). A
+        malformed file is a ``ValueError`` naming the file and the line."""
+        owner = "BPETokenizer.from_files"
+        specials = _checked_specials(owner, special_tokens)
+        merges, ids, special_ids = read_files(owner, vocab_json, merges_txt, specials)
+        tok = cls(merges, pattern=pattern)
+        tok.renumber(ids, special_ids)
+        return tok
+
+    @classmethod
+    def from_tiktoken(cls, rank_file, *, pattern=GPT4_PATTERN, special_tokens=None):
+        """A tokenizer read from a tiktoken rank file (``cl100k_base.tiktoken``'s form: one
+        token a line, its bytes in base64, a space, its rank), offline: ``encode`` returns
+        the file's ranks as ids, as tiktoken does, and ``decode`` takes them back.
+
+        The 256 single bytes must be in the file. A longer token's merge is recovered by
+        byte-pair merging its own bytes with the lower-ranked tokens alone (the lowest rank
+        first, tiktoken's rule), which must leave exactly two parts. ``special_tokens`` maps
+        each special token to its id (``{"<|endoftext|>": 100257}`` for ``cl100k_base``),
+        since the rank file does not hold them; ``pattern`` defaults to ``GPT4_PATTERN``
+        (``cl100k_base``'s; pass ``GPT2_PATTERN`` for ``gpt2``'s file). A malformed file is a
+        ``ValueError`` naming the line."""
+        owner = "BPETokenizer.from_tiktoken"
+        merges, ids, special_ids = read_tiktoken(owner, rank_file, special_tokens)
+        tok = cls(merges, pattern=pattern)
+        tok.renumber(ids, special_ids)
+        return tok
+
+    def renumber(self, ids, special_ids):
+        """Give the token of id i the number ``ids[i]`` and each special token (a dict
+        name → id) its own: another numbering of the same vocabulary (``from_files`` reads
+        GPT-2's, and a saved tokenizer keeps it)."""
+        self._ids = list(ids)
+        self.vocab = {ids[i]: spelled for i, spelled in self.vocab.items() if i < len(ids)}
+        self.special_tokens = dict(special_ids)
+        self.vocab.update({i: tok.encode("utf-8") for tok, i in special_ids.items()})
+        self._special_re = _pieces_re(list(special_ids))
+        self._cache = {}
+
+    # ------------------------------------------------------------------ saving
+    def save(self, path) -> None:
+        """Write the tokenizer as JSON (merges, pattern, special tokens): no pickle."""
+        state = {"format": _FORMAT, "version": 1, "pattern": self.pattern,
+                 "special_tokens": list(self.special_tokens),
+                 "merges": [list(pair) for pair in self.merges]}
+        if self._ids is not None:                     # from_files: the files' numbering
+            state.update(ids=self._ids, special_ids=list(self.special_tokens.values()))
+        Path(path).write_text(json.dumps(state, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path) -> "BPETokenizer":
+        """Read a tokenizer written by ``save``."""
+        try:
+            state = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"BPETokenizer.load: cannot read {str(path)!r} as JSON "
+                             f"({type(exc).__name__}: {exc}). Pass a file written by "
+                             f"tokenizer.save(path).") from None
+        if not isinstance(state, dict) or state.get("format") != _FORMAT:
+            raise ValueError(f"BPETokenizer.load: {str(path)!r} is not a saved BPETokenizer "
+                             f"(no \"format\": {_FORMAT!r}). Pass a file written by "
+                             f"tokenizer.save(path).")
+        tok = cls([tuple(p) if isinstance(p, list) else p for p in state.get("merges", [])],
+                  pattern=state.get("pattern"), special_tokens=state.get("special_tokens", []))
+        if state.get("ids") is not None:
+            tok.renumber(state["ids"], dict(zip(tok.special_tokens, state["special_ids"])))
+        return tok
 
 
 def byte_alphabet() -> dict:

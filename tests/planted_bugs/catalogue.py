@@ -262,7 +262,7 @@ BUGS = [
         "at most three.",
         "issue 66 (a planted bug no notebook ran): GPT-4's pattern written from GPT-2's, the "
         "change it makes to numbers lost",
-        [("nnbook/data/bpe.py", r"|\d{1,3}", r"|\d+")],
+        [("nnbook/data/bpe_files.py", r"|\d{1,3}", r"|\d+")],
         # notebook 19, section 4's check of GPT4_PATTERN on a string cut by hand
         ["19_tokens.ipynb"], ["tests/test_data_bpe_tiktoken.py"]),
     bug("tiktoken-bytes-by-value", ["19"],
