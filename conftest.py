@@ -13,6 +13,7 @@ pinned torch==2.13.0 CPU build and runs them.
 
 import importlib.util
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -113,3 +114,58 @@ def pytest_xdist_setupnodes(config, specs):
 def pytest_xdist_node_collection_finished(node, ids):
     seconds = time.monotonic() - COLLECTION.get("start", time.monotonic())
     _say(node.config, f"worker {node.gateway.id} collected {len(ids)} tests in {seconds:.0f} s")
+
+
+# Each test's CPU seconds, for tests/conftest.py's "slowest files" (here, not there: a
+# conftest's item hooks see only the items under its folder, and the notebooks are not under
+# tests/).
+_CPU_MARK = [0.0]
+
+
+def cpu_seconds():
+    """User + system seconds of this process, of its children that ended and were waited for,
+    and of those still running (a notebook's kernel lives until its last cell), read from
+    Linux's /proc (elsewhere only the first two)."""
+    me, done = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + done.ru_utime + done.ru_stime + _running_children_cpu("self")
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _running_children_cpu(pid):
+    """CPU seconds of the running children of ``pid`` and of all their descendants."""
+    total = 0.0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                children = f.read().split()
+        except OSError:
+            continue
+        for child in children:
+            try:
+                with open(f"/proc/{child}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:   # it ended in between
+                continue
+            # utime, stime, and its own waited-for children's cutime, cstime (fields 14-17)
+            total += sum(int(x) for x in fields[11:15]) / _TICKS + _running_children_cpu(child)
+    return total
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _CPU_MARK[0] = cpu_seconds()
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    now = cpu_seconds()
+    outcome.get_result().user_properties.append(("cpu_seconds", now - _CPU_MARK[0]))
+    _CPU_MARK[0] = now

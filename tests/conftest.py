@@ -45,14 +45,22 @@ BROWSER_HOWTO = ('apt-get install chromium (Debian/Ubuntu; or set NNBOOK_CHROMIU
 # Seconds per test file (setup, call and teardown of every test in it, notebooks included),
 # summed on the controller, for the "slowest files" section below: where CI's time goes
 # (issue 52; with xdist the files run side by side, so the sum exceeds the wall time).
+# Beside them, each file's CPU seconds (measured by the root conftest.py, whose hooks see
+# the notebooks' items too): the process's and its waited-for children's (a
+# notebook's kernel, a report's kernels, Chromium at the end of the browser tests) user +
+# system time over each phase, measured in the process that runs the test and sent to the
+# controller in the report. On a CI machine whose cores are all busy the wall seconds say how
+# long a file waited; the CPU seconds say what it costs (session 52: all jobs' CPU, not the
+# wall time, sets CI's time on 2 cores).
 FILE_SECONDS = {}
+FILE_CPU = {}
 SLOWEST_FILES = 15
 FILE_SECONDS_ENV = "NNBOOK_FILE_SECONDS"  # a path: every file's seconds written there as JSON
-
-
 def pytest_runtest_logreport(report):
     path = report.nodeid.split("::", 1)[0]
     FILE_SECONDS[path] = FILE_SECONDS.get(path, 0.0) + (getattr(report, "duration", 0.0) or 0.0)
+    cpu = sum(v for k, v in getattr(report, "user_properties", ()) if k == "cpu_seconds")
+    FILE_CPU[path] = FILE_CPU.get(path, 0.0) + cpu
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -61,13 +69,18 @@ def pytest_terminal_summary(terminalreporter):
         slowest = sorted(FILE_SECONDS.items(), key=lambda kv: -kv[1])[:SLOWEST_FILES]
         terminalreporter.section("slowest files")
         terminalreporter.write_line(f"{sum(FILE_SECONDS.values()):.0f} s of tests over "
-                                    f"{len(FILE_SECONDS)} files; the {len(slowest)} slowest:")
+                                    f"{len(FILE_SECONDS)} files ({sum(FILE_CPU.values()):.0f} s "
+                                    f"of CPU); the {len(slowest)} slowest:")
         for path, seconds in slowest:
-            terminalreporter.write_line(f"{seconds:8.1f} s  {path}")
+            terminalreporter.write_line(f"{seconds:8.1f} s  (CPU {FILE_CPU.get(path, 0.0):6.1f} s)"
+                                        f"  {path}")
         if os.environ.get(FILE_SECONDS_ENV):  # CI keeps every file's seconds (.ci/run)
             out = Path(os.environ[FILE_SECONDS_ENV])
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(dict(sorted(FILE_SECONDS.items(), key=lambda kv: -kv[1])),
+                                      indent=0) + "\n", encoding="utf-8")
+            cpu = out.with_name(out.name.replace("seconds", "cpu-seconds"))
+            cpu.write_text(json.dumps(dict(sorted(FILE_CPU.items(), key=lambda kv: -kv[1])),
                                       indent=0) + "\n", encoding="utf-8")
     browser_skips(terminalreporter)
 
