@@ -16,7 +16,8 @@ from ..data import char_windows, digits_split, language_corpus
 from ..layers import Dense, Tanh
 from ..precision import RoundTo, mixed_precision_step, quantise, round_to
 from ..training import SGD, CrossEntropy, Sequential
-from .modern_block import BITS, loss_per_char, modern, train_model
+from .language_models import train_model
+from .modern_block import BITS, loss_per_char, modern
 
 __all__ = ["T", "setup", "train_lm", "bits_per_char", "rounded", "PARTS", "formats_row",
            "parts_row", "groups_lower_error", "top_char_agreement", "train_digits",
@@ -50,7 +51,7 @@ def train_lm(seed, emb_std=None):
 @functools.lru_cache(maxsize=2)
 def _trained(seed, emb_std):
     data = setup(seed)
-    return train_model(modern(T, emb_std=emb_std), data, seed, epochs=EPOCHS), data
+    return train_model(modern(T, emb_std=emb_std), data, seed, EPOCHS, batch_size=BATCH)[0], data
 
 
 def bits_per_char(model, data):

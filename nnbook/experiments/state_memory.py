@@ -15,7 +15,8 @@ from ..layers import (DeltaNet, Embedding, LinearAttention, MultiHeadAttention, 
                       TransformerBlock, Unembedding)
 from ..training import MSE, Adam
 from ..validate import make_rng
-from .modern_block import BITS, D_MODEL, V, loss_per_char, setup, target_sets, train_model
+from .language_models import train_model
+from .modern_block import BATCH, BITS, D_MODEL, EPOCHS, V, loss_per_char, setup, target_sets
 
 __all__ = ["delta_write", "write_all", "recall_shares", "KINDS", "grammar_bits",
            "closing_brackets", "long_brackets", "long_brackets_all", "BRACKET_SETS",
@@ -147,7 +148,7 @@ def grammar_bits(seed, models=None):
     sets = target_sets(data["val"], data["y_val"])
     row = {}
     for name, mixers in KINDS.items():
-        model = train_model(kind_layers(mixers), data, seed)
+        model = train_model(kind_layers(mixers), data, seed, EPOCHS, batch_size=BATCH)[0]
         nll = loss_per_char(model, data["x_val"], data["y_val"])
         row[name] = float(nll.mean() * BITS)
         row[f"{name} )"] = float(nll[sets[")"]].mean() * BITS)
@@ -196,8 +197,9 @@ def long_brackets(seed, T=64, kinds=("softmax", "DeltaNet")):
     masks = {name: inside & (distance >= lo) & (True if hi is None else distance <= hi)
              for name, (lo, hi) in BRACKET_SETS.items()}
     row = {f"n {name}": float(m.sum()) for name, m in masks.items()}
-    nlls = {name: loss_per_char(train_model(kind_layers(KINDS[name]), data, seed),
-                                data["x_val"], data["y_val"]) for name in kinds}
+    nlls = {name: loss_per_char(train_model(kind_layers(KINDS[name]), data, seed, EPOCHS,
+                                            batch_size=BATCH)[0], data["x_val"], data["y_val"])
+            for name in kinds}
     nlls["best with window"], nlls["the grammar"] = data["bound_w"], data["exact_w"]
     for name, nll in nlls.items():
         row[name] = float(nll.mean() * BITS)
