@@ -119,7 +119,7 @@ def top_char_agreement(seed, bits=8, n_windows=100):
 
 
 def train_digits(seed, kind, epochs=10, batch=32, lr=0.02, return_unchanged=False,
-                 return_no_gradient=False):
+                 return_no_gradient=False, callbacks=None, verbose=0):
     """A 64-64-10 tanh MLP on chapter 10's digits, float32, trained by SGD through ``fit``'s
     loop (``fit_fresh``; batches of ``batch`` in a new order each epoch) with ``kind``:
     "float32" (plain steps), "mixed" (bfloat16 weights, activations and gradients, float32
@@ -130,7 +130,8 @@ def train_digits(seed, kind, epochs=10, batch=32, lr=0.02, return_unchanged=Fals
     those weights with the ones the batch gives no gradient (the first-layer weights of the
     pixels that are 0 in every image of the batch), per step: the share of the unchanged
     weights that have no gradient, and the share of the no-gradient weights left
-    unchanged."""
+    unchanged. ``callbacks``, ``verbose`` and the error when the loss diverges are
+    ``fit``'s."""
     d = digits_split(flat=True)
     x, y = d.x_train.astype(np.float32), d.y_train
     r = np.random.default_rng(seed)
@@ -171,7 +172,8 @@ def train_digits(seed, kind, epochs=10, batch=32, lr=0.02, return_unchanged=Fals
 
     batches = in_order(r)
     curve = fit_fresh(model, lambda r: next(batches), len(x) // batch, epochs=epochs,
-                      step=step, batch_size=batch, rng=r, owner="train_digits")
+                      step=step, batch_size=batch, rng=r, callbacks=callbacks,
+                      verbose=verbose, owner="train_digits")
     held_out = float(model.evaluate(d.x_val.astype(np.float32), d.y_val))
     if return_unchanged and return_no_gradient:
         return curve, held_out, np.array(unchanged), np.array(sets)

@@ -65,11 +65,11 @@ def _batches(train, rng, length):
     return train[starts[..., None] + np.arange(length)]              # (STEPS, BATCH, length)
 
 
-def train_masked(seed, train):
+def train_masked(seed, train, callbacks=None, verbose=0):
     """The bidirectional block trained as masked diffusion, through ``fit``'s loop
     (``fit_fresh``): ``STEPS`` steps of ``BATCH`` random windows, each masked just before
     its step as ``masked_diffusion_step`` masks it; returns the model and its loss at each
-    step (nats per character)."""
+    step (nats per character). ``callbacks`` and ``verbose`` are ``fit``'s."""
     rng = np.random.default_rng([seed, 1])
     model = masked_diffusion_model(V, T, rng=rng)
     model.compile(AdamW(lr=LR, weight_decay=0.01), MaskedDiffusionLoss())
@@ -80,14 +80,16 @@ def train_masked(seed, train):
         x, _, weights = mask_batch(ids, mask_id=V, rng=r)
         return x, masked_targets(ids, weights, V)
 
-    return model, fit_fresh(model, draw, STEPS, batch_size=BATCH, rng=rng, owner="train_masked")
+    return model, fit_fresh(model, draw, STEPS, batch_size=BATCH, rng=rng, callbacks=callbacks,
+                            verbose=verbose, owner="train_masked")
 
 
-def train_autoregressive(seed, train):
+def train_autoregressive(seed, train, callbacks=None, verbose=0):
     """Chapter 20's modern block (causal, its output tied to its embedding; the masked
     model's is not), the same sizes, number of steps, batch size and optimizer, trained to
     predict each next character on random windows of T + 1 of its own (not the masked
-    model's windows), through ``fit``'s loop (``fit_fresh``)."""
+    model's windows), through ``fit``'s loop (``fit_fresh``; ``callbacks`` and ``verbose``
+    are ``fit``'s)."""
     rng = np.random.default_rng([seed, 2])
     model = Sequential(modern(T)(rng))
     model.compile(AdamW(lr=LR, weight_decay=0.01), CrossEntropy(from_logits=True))
@@ -97,7 +99,8 @@ def train_autoregressive(seed, train):
         b = next(windows)
         return b[:, :-1], b[:, 1:]
 
-    fit_fresh(model, draw, STEPS, batch_size=BATCH, rng=rng, owner="train_autoregressive")
+    fit_fresh(model, draw, STEPS, batch_size=BATCH, rng=rng, callbacks=callbacks,
+              verbose=verbose, owner="train_autoregressive")
     return model
 
 

@@ -271,12 +271,14 @@ class LastPositionMSE(MSE):
         return {"d": self.d}
 
 
-def train_recall(kind, N, seed, d=8, steps=500, batch=64, lr=0.01, fresh=2000):
+def train_recall(kind, N, seed, d=8, steps=500, batch=64, lr=0.01, fresh=2000, callbacks=None,
+                 verbose=0):
     """Train one layer of ``kind`` on recall of N pairs, in a ``Sequential`` through ``fit``'s
     loop (``fit_fresh``): each step a new batch, the output's first d features at the query
     read as v̂_j, the mean squared error (``LastPositionMSE``), Adam. Returns the layer and
     the share of the values lost on ``fresh`` new sequences, Σ‖v̂ − v‖² / Σ‖v‖² (0: perfect
-    recall; 1: what answering 0 loses). One generator per (seed, N, kind)."""
+    recall; 1: what answering 0 loses). One generator per (seed, N, kind). ``callbacks``,
+    ``verbose`` and the error when the loss diverges are ``fit``'s."""
     _kind("train_recall", kind)
     N, d, steps, batch, fresh = (_count("train_recall", n, v) for n, v in (
         ("N", N), ("d", d), ("steps", steps), ("batch", batch), ("fresh", fresh)))
@@ -286,7 +288,7 @@ def train_recall(kind, N, seed, d=8, steps=500, batch=64, lr=0.01, fresh=2000):
     model = Sequential([layer])
     model.compile(Adam(lr), LastPositionMSE(d))
     fit_fresh(model, lambda r: recall_batch(r, batch, N, d), steps, batch_size=batch, rng=rng,
-              owner="train_recall")
+              callbacks=callbacks, verbose=verbose, owner="train_recall")
     x, v = recall_batch(rng, fresh, N, d)
     read = layer.forward(x)[:, -1, :d]
     return layer, float(np.sum((read - v) ** 2) / np.sum(v ** 2))
