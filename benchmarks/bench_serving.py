@@ -5,7 +5,7 @@
   nnbook's ``nb.generate`` against PyTorch with a KV cache written here on the weights
   ``nb.to_torch`` exports (bench_generate's, for a batch), in tokens per second; target:
   nnbook's time ≤ 1.0× PyTorch's;
-- speculative decoding on chapter 20's recipe as chapter 21 trains it (``train_model(21)``):
+- speculative decoding on chapter 20's recipe as chapter 21 trains it (``train_lm(21)``):
   200 tokens after ". " at temperature 1, plain cached generation against
   ``speculative_generate`` with a bigram draft (counts of the training text) for k = 2 and
   4; the value is the speed-up (plain / speculative) and the target forwards per token.
@@ -111,8 +111,8 @@ def speculative_rows(tiny=False, seconds=1.0):
     import numpy as np
 
     import nnbook as nb
-    from nnbook.experiments.decoding import train_model
-    model, corpus, _ = train_model(21)
+    from nnbook.experiments.decoding import train_lm
+    model, corpus, _ = train_lm(21)
     draft = bigram_draft(corpus, len(corpus.vocab), np.random.default_rng(0))
     start, n = corpus.encode(". ")[None], 20 if tiny else 200
     plain = best_time(lambda: nb.generate(model, start, n, rng=np.random.default_rng(1)),

@@ -1,9 +1,11 @@
 """nnbook/experiments/state_memory.py (chapter 31): the recall functions' writes by hand and
-their errors (a misspelt rule, mismatched pairs, N = 0, an unknown kind)."""
+their errors (a misspelt rule, mismatched pairs, N = 0, an unknown kind), and the recall
+layer's loss and training through fit's loop."""
 
 import numpy as np
 import pytest
 
+import nnbook as nb
 from nnbook.experiments import state_memory as sm
 
 
@@ -65,3 +67,26 @@ def test_write_all_refuses_mismatched_pairs_and_bad_arrays():
 def test_recall_functions_name_their_bad_arguments(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_the_recall_loss_reads_the_query_and_the_layer_trains_through_fit():
+    """issue 77: train_recall's layer trains in a Sequential with LastPositionMSE, so fit's
+    loop drives it (callbacks); the loss's gradient is the MSE's at the query's reading and
+    0 everywhere else, as the hand loop it replaced wrote it."""
+    rng = np.random.default_rng(0)
+    out, v = rng.normal(size=(5, 3, 9)), rng.normal(size=(5, 4))
+    loss = sm.LastPositionMSE(4)
+    d = loss.gradient(v, out)
+    assert d.shape == out.shape and not d[:, :-1].any() and not d[:, -1, 4:].any()
+    np.testing.assert_array_equal(d[:, -1, :4], sm.MSE().grad(v, out[:, -1, :4]))
+    assert loss.value(v, out) == sm.MSE()(v, out[:, -1, :4])
+    with pytest.raises(ValueError, match=r"expected the values to recall, of shape \(m, 4\)"):
+        loss.targets("train_recall", np.zeros((5, 3)), out.shape[1:], np.float64)
+    steps = []
+
+    class Count(nb.callbacks.Callback):
+        def on_batch_end(self, batch, logs=None):
+            steps.append(batch)
+
+    layer, lost = sm.train_recall("linear", 4, 0, steps=6, fresh=50, callbacks=[Count()])
+    assert steps == list(range(6)) and 0 < lost and isinstance(layer, sm.LinearAttention)

@@ -13,8 +13,8 @@ G = nb.generative
 
 
 def net(dtype=np.float64, seed=0, n_classes=3):
-    return G.conditional_denoiser(2, n_classes, hidden=16, n_freq=4,
-                                  dtype=dtype, rng=np.random.default_rng(seed))
+    return G.denoiser(2, n_classes=n_classes, hidden=16, n_freq=4, dtype=dtype,
+                      rng=np.random.default_rng(seed))
 
 
 def test_layers_shapes_and_the_one_hot():
@@ -98,10 +98,10 @@ def test_training_approaches_the_exact_class_noise():
     s = G.LinearSchedule()
     labels = rng.integers(0, 2, 3000)
     data = mix.means[labels] + np.sqrt(0.1) * rng.standard_normal((3000, 2))
-    m = G.conditional_denoiser(2, 2, hidden=32, rng=rng)
+    m = G.denoiser(2, n_classes=2, hidden=32, rng=rng)
     m.compile(nb.Adam(lr=3e-3), "mse")
-    losses = G.train_conditional_denoiser(m, data, labels, schedule=s, steps=1500,
-                                          p_uncond=0.2, rng=rng)
+    losses = G.train_denoiser(m, data, labels=labels, schedule=s, steps=1500, p_uncond=0.2,
+                              rng=rng)
     assert losses.shape == (1500,) and losses[-300:].mean() < 0.8 * losses[:50].mean()
     x = rng.standard_normal((200, 2))
     for c in (None, 0, 1):
@@ -157,22 +157,28 @@ def test_errors():
             G.conditional_noise_batch(x, labels, 3, s, p_uncond=p)
     with pytest.raises(ValueError, match="conditional_noise_batch: expected schedule"):
         G.conditional_noise_batch(x, labels, 3, None)
-    with pytest.raises(ValueError, match="train_conditional_denoiser: the model is not "
-                                         "compiled"):
-        G.train_conditional_denoiser(m, x, labels, schedule=s)
+    with pytest.raises(ValueError, match="train_denoiser: the model is not compiled"):
+        G.train_denoiser(m, x, labels=labels, schedule=s)
     m.compile(nb.Adam(), "mse")
-    with pytest.raises(ValueError, match=r"train_conditional_denoiser: expected data of shape "
-                                         r"\(n, 2\).*got \(10, 3\)"):
-        G.train_conditional_denoiser(m, np.zeros((10, 3)), labels, schedule=s)
-    with pytest.raises(ValueError, match=r"train_conditional_denoiser: .*got floats"):
-        G.train_conditional_denoiser(m, x, labels.astype(float), schedule=s)
-    with pytest.raises(ValueError, match=r"train_conditional_denoiser: expected p_uncond"):
-        G.train_conditional_denoiser(m, x, labels, schedule=s, p_uncond=1)
-    with pytest.raises(ValueError, match=r"train_conditional_denoiser: expected a model from"):
-        G.train_conditional_denoiser(G.denoiser(2), x, labels, schedule=s)
+    with pytest.raises(ValueError, match=r"train_denoiser: expected data of shape \(n, 2\), "
+                                         r"the d of the model, got \(10, 3\)\. Build the "
+                                         r"model with nb.generative.denoiser\(3, n_classes=3\)"):
+        G.train_denoiser(m, np.zeros((10, 3)), labels=labels, schedule=s)
+    with pytest.raises(ValueError, match=r"train_denoiser: .*got floats"):
+        G.train_denoiser(m, x, labels=labels.astype(float), schedule=s)
+    with pytest.raises(ValueError, match=r"train_denoiser: expected p_uncond"):
+        G.train_denoiser(m, x, labels=labels, schedule=s, p_uncond=1)
+    with pytest.raises(ValueError, match=r"train_denoiser: expected objective 'noise'.*without "
+                                         r"labels, 'flow'"):
+        G.train_denoiser(m, x, labels=labels, objective="flow")
+    with pytest.raises(ValueError, match=r"train_denoiser: expected a model from "
+                                         r"nb.generative.denoiser\(d, n_classes=n_classes\)"):
+        plain = G.denoiser(2)
+        plain.compile(nb.Adam(), "mse")
+        G.train_denoiser(plain, x, labels=labels, schedule=s)
     with pytest.raises(ValueError, match=r"class_function: expected label.*got 4"):
         G.class_function(m, 4)
     with pytest.raises(ValueError, match=r"class_function: expected label.*got 1.0"):
         G.class_function(m, 1.0)
-    with pytest.raises(ValueError, match=r"conditional_denoiser: expected n_classes"):
-        G.conditional_denoiser(2, 0)
+    with pytest.raises(ValueError, match=r"denoiser: expected n_classes"):
+        G.denoiser(2, n_classes=0)

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 import nnbook as nb
-from nnbook.training.batches import FreshBatches, MeanOfBatches, OwnSteps, ShuffledEpochs
+from nnbook.training.batches import (FreshBatches, MeanOfBatches, OwnSteps, ShuffledEpochs,
+                                     objective_step)
+from nnbook.training.loop import fit_fresh
 
 G = nb.generative
 
@@ -95,3 +97,49 @@ def test_vae_fit_walks_the_same_loop_with_its_own_step():
     assert source.weights(vae)[0] is vae.gradient_pairs()[0][0]
     vae.encoder.layers[0].params["W"][0, 0] = np.nan
     assert "parameter 0 of gradient_pairs()" in source.blame(vae, x[:8])
+
+
+def test_objective_step_is_the_hand_loop_and_fit_fresh_gives_it_fit():
+    """issue 77: the experiments' loops on a loss that is not a Loss object (chapter 22's
+    policy gradient and DPO) run objective_step through fit_fresh: the same weights as the
+    hand loop they replaced, then fit's callbacks, epochs, resuming and divergence error."""
+    def objective(out, target, weight):               # not a Loss: ½ Σ w (out − target)²
+        d = weight * (out - target)
+        return 0.5 * float(np.vdot(d, out - target)), d
+
+    def draw(rng):
+        x = rng.normal(size=(8, 2))
+        return x, (x @ np.array([[1.0], [-2.0]]), rng.uniform(size=(8, 1)))
+
+    def model():
+        net = nb.Sequential([nb.Dense(2, 4, rng=np.random.default_rng(0)), nb.Tanh(),
+                             nb.Dense(4, 1, rng=np.random.default_rng(1))])
+        net.compile(nb.Adam(lr=0.01), "mse")
+        return net
+
+    by_hand, rng = model(), np.random.default_rng(2)
+    for _ in range(2 * 5):
+        xb, (target, weight) = draw(rng)
+        out = by_hand.forward(xb, training=True)
+        _, d_out = objective(out, target, weight)
+        by_hand.backward(d_out, need_dx=False)
+        by_hand.optimizer.step(by_hand.gradient_pairs())
+    looped, seen = model(), []
+
+    class Count(nb.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((epoch, logs["loss"]))
+
+    losses = fit_fresh(looped, draw, 5, epochs=2, step=objective_step(looped, objective),
+                       rng=np.random.default_rng(2), callbacks=[Count()])
+    assert losses.shape == (10,) and [e for e, _ in seen] == [0, 1]
+    assert seen[1][1] == np.mean(losses[5:])          # an epoch's loss: its steps' mean
+    for a, b in zip(by_hand.get_weights(), looped.get_weights()):
+        np.testing.assert_array_equal(a, b)            # the same numbers as the hand loop
+    assert len(fit_fresh(looped, draw, 5, epochs=3, initial_epoch=2,
+                         step=objective_step(looped, objective),
+                         rng=np.random.default_rng(3))) == 5          # resumes at epoch 2
+    looped.compile(nb.SGD(lr=1e30), "mse")
+    with pytest.raises(FloatingPointError, match=r"my_loop: the loss became"):
+        fit_fresh(looped, draw, 50, step=objective_step(looped, objective),
+                  rng=np.random.default_rng(4), owner="my_loop")

@@ -869,7 +869,7 @@ CHAPTERS = [
             covers=("Guidance: classifier-free guidance derived from Bayes' rule on the scores, "
                     "the tilted density's score at noise level 0 only (checked against the noised "
                     "tilted density on a grid); one class-conditional denoiser with a null class "
-                    "as both models (`nb.generative.conditional_denoiser`), w = 0 and w = 1 the "
+                    "as both models (`nb.generative.denoiser(d, n_classes=)`), w = 0 and w = 1 the "
                     "two models bit for bit; what guided DDIM and DDPM draw for a Gaussian class, "
                     "in closed form for the course's VP process (via the VE one), checked against "
                     "the samplers within the sample size's error and the computed discretisation, "
@@ -881,16 +881,14 @@ CHAPTERS = [
                     "grows, over seeds."),
             exports=("nb.diagrams.guidance_vectors", "nb.explore.guidance_weight",
                      "nb.explore.guidance_weight_figure", "nb.explore.guidance_numbers"),
-            names=("nb.generative.conditional_denoiser", "nb.generative.with_class",
-                   "nb.generative.conditional_noise_batch",
-                   "nb.generative.train_conditional_denoiser", "nb.generative.class_function",
+            names=("nb.generative.with_class", "nb.generative.conditional_noise_batch",
+                   "nb.generative.class_function",
                    "nb.generative.guide", "nb.generative.guided", "nb.generative.class_mixture",
                    "nb.generative.exact_class_score", "nb.generative.exact_class_noise",
                    "nb.generative.tilted_moments", "nb.generative.guided_ode_moments",
                    "nb.generative.guided_sde_moments", "nb.generative.ve_guided_ode_moments",
                    "nb.generative.ve_guided_sde_moments"),
-            not_run=("nb.generative.conditional_denoiser", "nb.generative.guide",
-                     "nb.generative.train_conditional_denoiser")),
+            not_run=("nb.generative.guide",)),
     Chapter("28", "28_diffusion_language_model.ipynb", "A diffusion language model against an exact oracle", part="V",
             modules=("data/language_oracle.py", "diagrams/masked.py", "exercises/masked.py",
                      "experiments/masked_diffusion.py", "generative/masked.py",

@@ -16,7 +16,7 @@ from ..generative import (CosineSchedule, LinearSchedule, as_function, ddim_samp
 from ..training.optimizers import Adam
 
 __all__ = ["mixture", "N_SAMPLES", "STEPS", "COSINE_STEPS", "YARDSTICK", "mmd_null",
-           "sampler_steps", "N_LARGE", "sampler_bias", "train_model", "trained_functions",
+           "sampler_steps", "N_LARGE", "sampler_bias", "train_network", "trained_functions",
            "learned_steps", "paired_distance", "learned_paired", "diagnose",
            "learned_diagnosis", "TABLES"]
 
@@ -89,7 +89,7 @@ def sampler_bias(seed, n=N_LARGE):
             "Euler 100": mixture_mmd(euler_sample(velocity, x, steps=100), mix).z}
 
 
-def train_model(seed, objective="noise", steps=4000):
+def train_network(seed, objective="noise", steps=4000):
     """The chapter's denoiser (or velocity network), trained from ``seed`` on 5000 samples:
     Adam at 2·10⁻³ for the first half of the steps, then 5·10⁻⁴, batches of 256."""
     rng = np.random.default_rng(seed)
@@ -108,15 +108,15 @@ def train_model(seed, objective="noise", steps=4000):
 
 
 def trained_functions(seed):
-    """The trained denoiser and velocity network of ``seed`` (``train_model``), as the
+    """The trained denoiser and velocity network of ``seed`` (``train_network``), as the
     functions of (x, t) that the samplers take."""
-    return (as_function(train_model(seed, "noise")[0]),
-            as_function(train_model(seed, "flow")[0]))
+    return (as_function(train_network(seed, "noise")[0]),
+            as_function(train_network(seed, "flow")[0]))
 
 
 def learned_steps(seed, steps=(100, 10), functions=None):
     """z of DDPM and DDIM with a trained denoiser and of Euler with a trained velocity
-    network (both ``train_model(seed)``, or ``functions`` = ``trained_functions(seed)``
+    network (both ``train_network(seed)``, or ``functions`` = ``trained_functions(seed)``
     already computed), at each number of steps."""
     mix, schedule = mixture(), LinearSchedule()
     noise, velocity = functions or trained_functions(seed)

@@ -16,7 +16,9 @@ from ..data import char_windows, digits_split, language_corpus
 from ..layers import Dense, Tanh
 from ..precision import RoundTo, mixed_precision_step, quantise, round_to
 from ..training import SGD, CrossEntropy, Sequential
-from .modern_block import BITS, loss_per_char, modern, train_model
+from ..training.loop import fit_fresh
+from .language_models import train_model
+from .modern_block import BITS, loss_per_char, modern
 
 __all__ = ["T", "setup", "train_lm", "bits_per_char", "rounded", "PARTS", "formats_row",
            "parts_row", "groups_lower_error", "top_char_agreement", "train_digits",
@@ -50,7 +52,7 @@ def train_lm(seed, emb_std=None):
 @functools.lru_cache(maxsize=2)
 def _trained(seed, emb_std):
     data = setup(seed)
-    return train_model(modern(T, emb_std=emb_std), data, seed, epochs=EPOCHS), data
+    return train_model(modern(T, emb_std=emb_std), data, seed, EPOCHS, batch_size=BATCH)[0], data
 
 
 def bits_per_char(model, data):
@@ -117,8 +119,9 @@ def top_char_agreement(seed, bits=8, n_windows=100):
 
 
 def train_digits(seed, kind, epochs=10, batch=32, lr=0.02, return_unchanged=False,
-                 return_no_gradient=False):
-    """A 64-64-10 tanh MLP on chapter 10's digits, float32, trained by SGD with ``kind``:
+                 return_no_gradient=False, callbacks=None, verbose=0):
+    """A 64-64-10 tanh MLP on chapter 10's digits, float32, trained by SGD through ``fit``'s
+    loop (``fit_fresh``; batches of ``batch`` in a new order each epoch) with ``kind``:
     "float32" (plain steps), "mixed" (bfloat16 weights, activations and gradients, float32
     master weights and sums) or "bfloat16 master" (the master weights rounded too).
     Returns ``(training loss per step, held-out loss)``, and with ``return_unchanged`` also
@@ -127,7 +130,8 @@ def train_digits(seed, kind, epochs=10, batch=32, lr=0.02, return_unchanged=Fals
     those weights with the ones the batch gives no gradient (the first-layer weights of the
     pixels that are 0 in every image of the batch), per step: the share of the unchanged
     weights that have no gradient, and the share of the no-gradient weights left
-    unchanged."""
+    unchanged. ``callbacks``, ``verbose`` and the error when the loss diverges are
+    ``fit``'s."""
     d = digits_split(flat=True)
     x, y = d.x_train.astype(np.float32), d.y_train
     r = np.random.default_rng(seed)
@@ -139,32 +143,43 @@ def train_digits(seed, kind, epochs=10, batch=32, lr=0.02, return_unchanged=Fals
     model = Sequential(layers)
     model.compile(optimizer=SGD(lr=lr), loss=CrossEntropy(from_logits=True))
     master = "bfloat16" if kind == "bfloat16 master" else "float32"
-    curve, unchanged, sets = [], [], []
-    for _ in range(epochs):
-        order = r.permutation(len(x))
-        for i in range(0, len(x) - batch + 1, batch):
-            b = order[i:i + batch]
-            before = [p.copy() for p in model.params.values()] if return_unchanged else None
-            if kind == "float32":
-                curve.append(model.train_step(x[b], y[b])["loss"])
-            else:
-                curve.append(mixed_precision_step(model, x[b], y[b], master=master)["loss"])
-            if return_unchanged:
-                kept = [p == q for p, q in zip(model.params.values(), before)]
-                same = sum(int(m.sum()) for m in kept)
-                unchanged.append(same / sum(q.size for q in before))
-            if return_unchanged and return_no_gradient:
-                dead = (x[b] == 0).all(axis=0)          # pixels 0 across the batch
-                both = int(kept[0][dead].sum())         # kept[0]: the first layer's W
-                n_dead = 64 * int(dead.sum())
-                sets.append((both / same if same else np.nan,
-                             both / n_dead if n_dead else np.nan))
+    unchanged, sets = [], []
+
+    def in_order(r):                        # each epoch, the images in a new order
+        while True:
+            order = r.permutation(len(x))
+            for i in range(0, len(x) - batch + 1, batch):   # a last batch of fewer left out
+                b = order[i:i + batch]
+                yield x[b], y[b]
+
+    def step(xb, yb):
+        before = [p.copy() for p in model.params.values()] if return_unchanged else None
+        if kind == "float32":
+            logs = model.train_step(xb, yb)
+        else:
+            logs = mixed_precision_step(model, xb, yb, master=master)
+        if return_unchanged:
+            kept = [p == q for p, q in zip(model.params.values(), before)]
+            same = sum(int(m.sum()) for m in kept)
+            unchanged.append(same / sum(q.size for q in before))
+        if return_unchanged and return_no_gradient:
+            dead = (xb == 0).all(axis=0)            # pixels 0 across the batch
+            both = int(kept[0][dead].sum())         # kept[0]: the first layer's W
+            n_dead = 64 * int(dead.sum())
+            sets.append((both / same if same else np.nan,
+                         both / n_dead if n_dead else np.nan))
+        return logs
+
+    batches = in_order(r)
+    curve = fit_fresh(model, lambda r: next(batches), len(x) // batch, epochs=epochs,
+                      step=step, batch_size=batch, rng=r, callbacks=callbacks,
+                      verbose=verbose, owner="train_digits")
     held_out = float(model.evaluate(d.x_val.astype(np.float32), d.y_val))
     if return_unchanged and return_no_gradient:
-        return np.array(curve), held_out, np.array(unchanged), np.array(sets)
+        return curve, held_out, np.array(unchanged), np.array(sets)
     if return_unchanged:
-        return np.array(curve), held_out, np.array(unchanged)
-    return np.array(curve), held_out
+        return curve, held_out, np.array(unchanged)
+    return curve, held_out
 
 
 def no_gradient_share(rng, batch=32, n_batches=300):

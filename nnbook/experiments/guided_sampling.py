@@ -9,9 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import GaussianMixture, digits_split
-from ..generative import (LinearSchedule, class_function, class_mixture, conditional_denoiser,
-                          ddim_sample, exact_class_noise, exact_class_score, guided,
-                          train_conditional_denoiser)
+from ..generative import (LinearSchedule, class_function, class_mixture, ddim_sample, denoiser,
+                          exact_class_noise, exact_class_score, guided, train_denoiser)
 from ..layers import Dense, Flatten, ReLU, Softmax
 from ..training import Adam, Sequential
 from .diffusion_samplers import mixture
@@ -124,15 +123,15 @@ def digits_classifier(rng):
 
 
 def digits_denoiser(rng, *, steps=3000, hidden=192, p_uncond=0.2):
-    """A ``conditional_denoiser`` of the 1077 training digits (pixels mapped to [−1, 1]):
-    width ``hidden``, two hidden layers, Adam(0.002), batches of 128, the class dropped at
-    the rate ``p_uncond``. Returns the model and its losses."""
+    """A class-conditional ``denoiser(64, n_classes=10)`` of the 1077 training digits (pixels
+    mapped to [−1, 1]): width ``hidden``, two hidden layers, Adam(0.002), batches of 128, the
+    class dropped at the rate ``p_uncond``. Returns the model and its losses."""
     X_train, y_train = digits_split(flat=True)[:2]
-    model = conditional_denoiser(64, 10, hidden=hidden, depth=2, rng=rng)
+    model = denoiser(64, n_classes=10, hidden=hidden, depth=2, rng=rng)
     model.compile(Adam(lr=2e-3), "mse")
-    losses = train_conditional_denoiser(model, 2.0 * X_train - 1.0, y_train,
-                                        schedule=LinearSchedule(), steps=steps,
-                                        batch_size=128, p_uncond=p_uncond, rng=rng)
+    losses = train_denoiser(model, 2.0 * X_train - 1.0, labels=y_train,
+                            schedule=LinearSchedule(), steps=steps, batch_size=128,
+                            p_uncond=p_uncond, rng=rng)
     return model, losses
 
 

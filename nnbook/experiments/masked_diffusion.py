@@ -12,10 +12,11 @@ import numpy as np
 
 from ..data import Language, language_corpus, masked_conditionals, window_log_prob
 from ..generative import (MaskedDiffusionLoss, loss_at_rate, mask_batch,
-                          masked_diffusion_model, masked_diffusion_step, masked_nll,
+                          masked_diffusion_model, masked_nll, masked_targets,
                           model_conditionals, unmask_sample)
 from ..layers.activations import log_softmax
 from ..training import AdamW, CrossEntropy, Sequential
+from ..training.loop import fit_fresh
 from .modern_block import modern
 
 __all__ = ["T", "STEPS", "BATCH", "RATES", "SAMPLE_STEPS", "SEEDS", "oracle", "possible",
@@ -64,26 +65,42 @@ def _batches(train, rng, length):
     return train[starts[..., None] + np.arange(length)]              # (STEPS, BATCH, length)
 
 
-def train_masked(seed, train):
-    """The bidirectional block trained as masked diffusion: ``STEPS`` steps of ``BATCH``
-    random windows; returns the model and its loss at each step (nats per character)."""
+def train_masked(seed, train, callbacks=None, verbose=0):
+    """The bidirectional block trained as masked diffusion, through ``fit``'s loop
+    (``fit_fresh``): ``STEPS`` steps of ``BATCH`` random windows, each masked just before
+    its step as ``masked_diffusion_step`` masks it; returns the model and its loss at each
+    step (nats per character). ``callbacks`` and ``verbose`` are ``fit``'s."""
     rng = np.random.default_rng([seed, 1])
     model = masked_diffusion_model(V, T, rng=rng)
     model.compile(AdamW(lr=LR, weight_decay=0.01), MaskedDiffusionLoss())
-    losses = [masked_diffusion_step(model, b, rng=rng) for b in _batches(train, rng, T)]
-    return model, np.array(losses)
+    windows = iter(_batches(train, rng, T))
+
+    def draw(r):
+        ids = next(windows)
+        x, _, weights = mask_batch(ids, mask_id=V, rng=r)
+        return x, masked_targets(ids, weights, V)
+
+    return model, fit_fresh(model, draw, STEPS, batch_size=BATCH, rng=rng, callbacks=callbacks,
+                            verbose=verbose, owner="train_masked")
 
 
-def train_autoregressive(seed, train):
+def train_autoregressive(seed, train, callbacks=None, verbose=0):
     """Chapter 20's modern block (causal, its output tied to its embedding; the masked
     model's is not), the same sizes, number of steps, batch size and optimizer, trained to
     predict each next character on random windows of T + 1 of its own (not the masked
-    model's windows)."""
+    model's windows), through ``fit``'s loop (``fit_fresh``; ``callbacks`` and ``verbose``
+    are ``fit``'s)."""
     rng = np.random.default_rng([seed, 2])
     model = Sequential(modern(T)(rng))
     model.compile(AdamW(lr=LR, weight_decay=0.01), CrossEntropy(from_logits=True))
-    for b in _batches(train, rng, T + 1):
-        model.train_step(b[:, :-1], b[:, 1:])
+    windows = iter(_batches(train, rng, T + 1))
+
+    def draw(r):
+        b = next(windows)
+        return b[:, :-1], b[:, 1:]
+
+    fit_fresh(model, draw, STEPS, batch_size=BATCH, rng=rng, callbacks=callbacks,
+              verbose=verbose, owner="train_autoregressive")
     return model
 
 

@@ -16,14 +16,13 @@ import re
 
 import numpy as np
 
-from .. import callbacks, schedules
 from ..data import char_windows, language_corpus
 from ..layers import (LSTM, Dense, Embedding, LayerNorm, PositionalEmbedding, RMSNorm,
                       TransformerBlock, Unembedding)
 from ..layers.activations import softmax
-from ..training import AdamW, CrossEntropy, Sequential
+from .language_models import train_model
 
-__all__ = ["setup", "modern", "lstm", "train_model", "loss_per_char", "target_sets",
+__all__ = ["setup", "modern", "lstm", "loss_per_char", "target_sets",
            "ablation", "ablation_parts", "ablation_swaps", "rematch", "rematch_32", "stored_ablation",
            "VARIANTS", "VERB_STEMS", "TABLES"]
 
@@ -80,18 +79,6 @@ def lstm(r):
             Dense(64, V, rng=r)]
 
 
-def train_model(layers, data, seed, epochs=EPOCHS):
-    """The same windows, batches, optimizer and schedule for every model."""
-    r = np.random.default_rng(seed)
-    model = Sequential(layers(r))
-    model.compile(optimizer=AdamW(lr=0.01, weight_decay=0.01),
-                  loss=CrossEntropy(from_logits=True))
-    schedule = callbacks.LearningRateScheduler(schedules.cosine_decay(0.01, epochs))
-    model.fit(data["x"], data["y"], epochs=epochs, batch_size=BATCH, verbose=0, rng=r,
-              callbacks=[schedule])
-    return model
-
-
 def loss_per_char(model, x_val, y_val):
     """−log P of each held-out target, nats, (m, T)."""
     p = softmax(model.predict(x_val))
@@ -140,9 +127,9 @@ def _nll(seed, name, T=16):
     halves share the data and the rematch's transformer is the ablation's untied model."""
     data = _data(seed, T)
     if name == "LSTM":
-        model = train_model(lstm, data, seed, epochs=2 * EPOCHS)
+        model = train_model(lstm, data, seed, 2 * EPOCHS, batch_size=BATCH)[0]
     else:
-        model = train_model(modern(T, **VARIANTS[name]), data, seed)
+        model = train_model(modern(T, **VARIANTS[name]), data, seed, EPOCHS, batch_size=BATCH)[0]
     nll = loss_per_char(model, data["x_val"], data["y_val"])
     nll.setflags(write=False)
     return nll

@@ -12,20 +12,19 @@ notebook does with its ``SEED``: the notebook's run is the first seed of each ta
 from __future__ import annotations
 
 import functools
-import time
 
 import numpy as np
 
-from .. import callbacks, schedules
 from ..data import bigram_probs, char_windows, language_corpus
 from ..inference.text import sample_text
 from ..explore.sampling import next_char_probs
 from ..layers import (GRU, LSTM, RNN, Dense, Embedding, LayerNorm, PositionalEmbedding,
                       TransformerBlock)
-from ..training import Adam, CrossEntropy, Sequential
+from ..training import Adam
+from .language_models import train_model
 from .seeds import SeedTable, stored
 
-__all__ = ["data", "transformer", "recurrent", "train_model", "loss_per_char",
+__all__ = ["data", "transformer", "recurrent", "loss_per_char",
            "judge_samples", "floors_run", "transformer_run", "rnn_run", "lstm_run",
            "gru_run", "part3_table", "SEEDS", "PROMPT", "CLAUSE", "AGREEMENT", "TABLES"]
 
@@ -78,18 +77,12 @@ def recurrent(cell):
                       Dense(64, V, rng=r)]
 
 
-def train_model(layers, seed, *watch):
-    """``(model, history, seconds)``: a model of ``layers(r)`` trained on the seed's windows
-    with the chapter's budget (Adam, a learning rate falling from 0.01 along a half
+def _train(layers, seed):
+    """``(model, history)``: a model of ``layers(r)`` trained on the seed's windows with the
+    chapter's budget (``train_model``: Adam, a learning rate falling from 0.01 along a half
     cosine, 8 epochs of 40 steps of 64 windows), the held-out loss after each epoch."""
-    d, r = data(seed), np.random.default_rng(seed)
-    model = Sequential(layers(r))
-    model.compile(optimizer=Adam(lr=0.01), loss=CrossEntropy(from_logits=True))
-    schedule = callbacks.LearningRateScheduler(schedules.cosine_decay(0.01, EPOCHS))
-    start = time.perf_counter()
-    history = model.fit(d["x"], d["y"], epochs=EPOCHS, batch_size=BATCH, verbose=0, rng=r,
-                        validation_data=(d["x_val"], d["y_val"]), callbacks=[schedule, *watch])
-    return model, history, time.perf_counter() - start
+    return train_model(layers, data(seed), seed, EPOCHS, batch_size=BATCH,
+                       optimizer=Adam(lr=0.01), validation=True)
 
 
 def loss_per_char(model, x, y):
@@ -145,7 +138,7 @@ def transformer_run(seed):
     marks, its samples judged by the grammar at τ = 0.5, 1, 1.5, the probability it puts
     on characters the grammar forbids after ``CLAUSE``, and its P('s') after
     ``AGREEMENT``."""
-    model, history, _ = train_model(transformer, seed)
+    model, history = _train(transformer, seed)
     d = data(seed)
     row = _network_row(model, history, seed)
     row["training loss, last epoch"] = history.history["loss"][-1]
@@ -172,17 +165,17 @@ def transformer_run(seed):
 
 def rnn_run(seed):
     """The plain RNN of the table on one seed."""
-    return _network_row(*train_model(recurrent(RNN), seed)[:2], seed)
+    return _network_row(*_train(recurrent(RNN), seed), seed)
 
 
 def lstm_run(seed):
     """The LSTM of the table on one seed."""
-    return _network_row(*train_model(recurrent(LSTM), seed)[:2], seed)
+    return _network_row(*_train(recurrent(LSTM), seed), seed)
 
 
 def gru_run(seed):
     """The GRU of the table on one seed."""
-    return _network_row(*train_model(recurrent(GRU), seed)[:2], seed)
+    return _network_row(*_train(recurrent(GRU), seed), seed)
 
 
 TABLES = {"18_floors": (floors_run, SEEDS), "18_transformer": (transformer_run, SEEDS),

@@ -20,6 +20,7 @@ from ..layers.adapters import add_lora
 from ..layers.activations import log_softmax
 from ..schedules import cosine_decay
 from ..training import AdamW, CrossEntropy, Sequential
+from ..training.loop import fit_fresh, objective_step
 from ..training.posttraining import (dpo_loss, group_advantages, policy_gradient_loss,
                                      sequence_kl, sequence_logprobs)
 
@@ -136,29 +137,36 @@ def sft_model():
     return fine_tune(copy_of(base_model()[0]), 0.005, 221)
 
 
-def rl_train(policy, reference, r, steps=40, lr=0.002, normalise=True, kl_every_step=False):
-    """Section 5's loop: each step 8 subjects × G answers, the grammar's rewards, one AdamW
-    step on the policy-gradient loss. Returns the history (accepted, length, kl); the KL to
-    the reference is measured at the last step only (one item; a reference forward per step
-    is a tenth of a seed's time) unless ``kl_every_step``. It draws nothing, so the run is
-    the same either way."""
+def rl_train(policy, reference, r, steps=40, lr=0.002, normalise=True, kl_every_step=False,
+             callbacks=None, verbose=0):
+    """Section 5's loop, through ``fit``'s (``fit_fresh``): each step 8 subjects × G answers
+    drawn from ``r``, the grammar's rewards, one AdamW step on the policy-gradient loss
+    (``objective_step``). Returns the history (accepted, length, kl); the KL to the reference
+    is measured at the last step only (one item; a reference forward per step is a tenth of
+    a seed's time) unless ``kl_every_step``. It draws nothing, so the run is the same either
+    way. ``callbacks``, ``verbose`` and the error when the loss diverges are ``fit``'s."""
     policy.compile(optimizer=AdamW(lr=lr, weight_decay=0.0), loss=XENT)
     history = {"accepted": [], "length": [], "kl": []}
-    for _ in range(steps):
+
+    def draw(r):                   # the step's answers and their rewards, before its update
         prompts = [TASK.prompt(s) for s in r.choice(TASK.subjects, 8) for _ in range(G)]
         written = write(policy, prompts, r)
         rewards = np.array([TASK.verify(p, TASK.answer_of(w))
                             for p, w in zip(prompts, written)], dtype=float)
         advantages = group_advantages(rewards, G, normalise=normalise)
         X, Y, M = answer_arrays(prompts, written)
-        Z = policy.forward(X, training=True)
-        _, dZ = policy_gradient_loss(Z, Y, M, advantages)
-        policy.backward(dZ, need_dx=False)
-        policy.optimizer.step(policy.gradient_pairs())
         history["accepted"].append(rewards.mean())
         history["length"].append(np.mean([len(w) for w in written]))
-        if kl_every_step or len(history["accepted"]) == steps:
-            history["kl"].append(sequence_kl(Z, reference.predict(X), M).mean())
+        kl = kl_every_step or len(history["accepted"]) == steps
+        return X, (Y, M, advantages, reference.predict(X) if kl else None)
+
+    def objective(Z, Y, M, advantages, reference_Z):
+        if reference_Z is not None:
+            history["kl"].append(sequence_kl(Z, reference_Z, M).mean())
+        return policy_gradient_loss(Z, Y, M, advantages)
+
+    fit_fresh(policy, draw, steps, step=objective_step(policy, objective), rng=r,
+              callbacks=callbacks, verbose=verbose, owner="rl_train")
     return history
 
 
@@ -195,23 +203,29 @@ def pair_arrays(pairs):
     return tuple(np.concatenate([c, r]) for c, r in zip(chosen, rejected))
 
 
-def dpo_train(model, reference, pairs, r, epochs=2, lr=0.0005, beta=1.0):
-    """Section 6's loop: batches of 8 pairs, ``dpo_loss`` against the reference, AdamW.
-    Returns the losses of every step."""
+def dpo_train(model, reference, pairs, r, epochs=2, lr=0.0005, beta=1.0, callbacks=None,
+              verbose=0):
+    """Section 6's loop, through ``fit``'s (``fit_fresh``): each epoch the pairs in a new
+    order from ``r``, batches of 8 pairs (a last batch of fewer is left out), ``dpo_loss``
+    against the reference, AdamW (``objective_step``). Returns the losses of every step."""
     X_p, Y_p, M_p = pair_arrays(pairs)
     ref_logp = sequence_logprobs(reference.predict(X_p), Y_p, M_p)
     model.compile(optimizer=AdamW(lr=lr, weight_decay=0.0), loss=XENT)
-    n, losses = len(pairs), []
-    for _ in range(epochs):
-        order = r.permutation(n)
-        for j in range(0, n - 7, 8):
-            rows = np.concatenate([order[j:j + 8], order[j:j + 8] + n])
-            Z = model.forward(X_p[rows], training=True)
-            loss, dZ = dpo_loss(Z, Y_p[rows], M_p[rows], ref_logp[rows], beta=beta)
-            model.backward(dZ, need_dx=False)
-            model.optimizer.step(model.gradient_pairs())
-            losses.append(loss)
-    return losses
+    n = len(pairs)
+    if n < 8:
+        return []
+
+    def in_order(r):                               # each epoch, the pairs in a new order
+        while True:
+            order = r.permutation(n)
+            for j in range(0, n - 7, 8):           # the chosen rows over the rejected
+                rows = np.concatenate([order[j:j + 8], order[j:j + 8] + n])
+                yield X_p[rows], (Y_p[rows], M_p[rows], ref_logp[rows])
+
+    batches = in_order(r)
+    step = objective_step(model, functools.partial(dpo_loss, beta=beta))
+    return list(fit_fresh(model, lambda r: next(batches), n // 8, epochs=epochs, step=step,
+                          rng=r, callbacks=callbacks, verbose=verbose, owner="dpo_train"))
 
 
 def pair_accuracy(model, reference, pairs):

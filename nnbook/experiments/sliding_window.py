@@ -37,7 +37,7 @@ def window_acceptance(seed, model=None, corpus=None):
     re-reading the last T/2 characters (chapter 21's ``write_sliding``); the same draws
     (``default_rng(100·seed + 2)``) for the three, so "inside" and "past, full" are chapter
     21's "inside" and "past", and "past, re-read" its "past, sliding". ``model, corpus``: a
-    model trained with ``train_model(seed)`` already (the notebook's)."""
+    model trained with ``decoding.train_lm(seed)`` already (the notebook's)."""
     if model is None:
         model, corpus, _ = trained(seed)   # chapter 21's model, shared with its tables
     start = np.tile(corpus.encode(". "), (64, 1))

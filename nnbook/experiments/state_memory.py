@@ -13,14 +13,16 @@ import numpy as np
 
 from ..layers import (DeltaNet, Embedding, LinearAttention, MultiHeadAttention, RMSNorm,
                       TransformerBlock, Unembedding)
-from ..training import MSE, Adam
+from ..training import MSE, Adam, Sequential
+from ..training.loop import fit_fresh
 from ..validate import make_rng
-from .modern_block import BITS, D_MODEL, V, loss_per_char, setup, target_sets, train_model
+from .language_models import train_model
+from .modern_block import BATCH, BITS, D_MODEL, EPOCHS, V, loss_per_char, setup, target_sets
 
 __all__ = ["delta_write", "write_all", "recall_shares", "KINDS", "grammar_bits",
            "closing_brackets", "long_brackets", "long_brackets_all", "BRACKET_SETS",
-           "recall_batch", "recall_layer", "train_recall", "trained_recall", "LAYERS",
-           "RECALL_NS", "TABLES"]
+           "recall_batch", "recall_layer", "LastPositionMSE", "train_recall", "trained_recall",
+           "LAYERS", "RECALL_NS", "TABLES"]
 
 NS = (2, 4, 6, 8, 10, 12, 16, 24, 32)
 #: the mixers of the model's two blocks, per kind
@@ -147,7 +149,7 @@ def grammar_bits(seed, models=None):
     sets = target_sets(data["val"], data["y_val"])
     row = {}
     for name, mixers in KINDS.items():
-        model = train_model(kind_layers(mixers), data, seed)
+        model = train_model(kind_layers(mixers), data, seed, EPOCHS, batch_size=BATCH)[0]
         nll = loss_per_char(model, data["x_val"], data["y_val"])
         row[name] = float(nll.mean() * BITS)
         row[f"{name} )"] = float(nll[sets[")"]].mean() * BITS)
@@ -196,8 +198,9 @@ def long_brackets(seed, T=64, kinds=("softmax", "DeltaNet")):
     masks = {name: inside & (distance >= lo) & (True if hi is None else distance <= hi)
              for name, (lo, hi) in BRACKET_SETS.items()}
     row = {f"n {name}": float(m.sum()) for name, m in masks.items()}
-    nlls = {name: loss_per_char(train_model(kind_layers(KINDS[name]), data, seed),
-                                data["x_val"], data["y_val"]) for name in kinds}
+    nlls = {name: loss_per_char(train_model(kind_layers(KINDS[name]), data, seed, EPOCHS,
+                                            batch_size=BATCH)[0], data["x_val"], data["y_val"])
+            for name in kinds}
     nlls["best with window"], nlls["the grammar"] = data["bound_w"], data["exact_w"]
     for name, nll in nlls.items():
         row[name] = float(nll.mean() * BITS)
@@ -242,25 +245,50 @@ def recall_layer(kind, rng, d=8):
     return LAYERS[kind](2 * _count("recall_layer", "d", d) + 1, make_rng(rng, "recall_layer"))
 
 
-def train_recall(kind, N, seed, d=8, steps=500, batch=64, lr=0.01, fresh=2000):
-    """Train one layer of ``kind`` on recall of N pairs: each step a new batch, the output's
-    first d features at the query read as v̂_j, the mean squared error, Adam. Returns the
-    layer and the share of the values lost on ``fresh`` new sequences, Σ‖v̂ − v‖² / Σ‖v‖²
-    (0: perfect recall; 1: what answering 0 loses). One generator per (seed, N, kind)."""
+class LastPositionMSE(MSE):
+    """The mean squared error of the query's reading, the first ``d`` features of the output
+    at the last position, against the value to recall: the loss of a recall layer trained in
+    a ``Sequential``. Shapes: output (m, N + 1, 2d + 1), targets (m, d)."""
+
+    def __init__(self, d):
+        self.d = d
+
+    def targets(self, owner, y, out_shape, dtype):
+        if y.shape[1:] != (self.d,):
+            raise ValueError(f"{owner}: expected the values to recall, of shape (m, {self.d}), "
+                             f"got {y.shape}.")
+        return y.astype(dtype, copy=False)
+
+    def value(self, yt, yp):
+        return super().value(yt, yp[:, -1, :self.d])
+
+    def gradient(self, yt, yp):
+        dy = np.zeros_like(yp)
+        dy[:, -1, :self.d] = super().gradient(yt, yp[:, -1, :self.d])   # the reading only
+        return dy
+
+    def get_config(self):
+        return {"d": self.d}
+
+
+def train_recall(kind, N, seed, d=8, steps=500, batch=64, lr=0.01, fresh=2000, callbacks=None,
+                 verbose=0):
+    """Train one layer of ``kind`` on recall of N pairs, in a ``Sequential`` through ``fit``'s
+    loop (``fit_fresh``): each step a new batch, the output's first d features at the query
+    read as v̂_j, the mean squared error (``LastPositionMSE``), Adam. Returns the layer and
+    the share of the values lost on ``fresh`` new sequences, Σ‖v̂ − v‖² / Σ‖v‖² (0: perfect
+    recall; 1: what answering 0 loses). One generator per (seed, N, kind). ``callbacks``,
+    ``verbose`` and the error when the loss diverges are ``fit``'s."""
     _kind("train_recall", kind)
     N, d, steps, batch, fresh = (_count("train_recall", n, v) for n, v in (
         ("N", N), ("d", d), ("steps", steps), ("batch", batch), ("fresh", fresh)))
     rng = np.random.default_rng((_count("train_recall", "seed", seed, 0), N,
                                  list(LAYERS).index(kind)))
-    layer, loss, optimizer = recall_layer(kind, rng, d), MSE(), Adam(lr)
-    pairs = tuple((layer.params[k], layer.grads[k]) for k in layer.params)
-    for _ in range(steps):
-        x, v = recall_batch(rng, batch, N, d)
-        y = layer.forward(x)                               # (m, N + 1, 2d + 1)
-        dy = np.zeros_like(y)
-        dy[:, -1, :d] = loss.grad(v, y[:, -1, :d])         # the query's reading only
-        layer.backward(dy)
-        optimizer.step(pairs)
+    layer = recall_layer(kind, rng, d)
+    model = Sequential([layer])
+    model.compile(Adam(lr), LastPositionMSE(d))
+    fit_fresh(model, lambda r: recall_batch(r, batch, N, d), steps, batch_size=batch, rng=rng,
+              callbacks=callbacks, verbose=verbose, owner="train_recall")
     x, v = recall_batch(rng, fresh, N, d)
     read = layer.forward(x)[:, -1, :d]
     return layer, float(np.sum((read - v) ** 2) / np.sum(v ** 2))

@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from ..data.accepted_answers import accepted_answers
+from ..training.loop import fit_fresh, objective_step
 from ..training import AdamW
 from ..training.grpo import grpo_advantages
 from ..training.pass_at_k import pass_at_k
@@ -41,29 +42,34 @@ def buggy_reward(prompt: str, answer: str) -> float:
     return float(() in states and TASK.subject_of(answer) == subject)
 
 
-def grpo_train(policy, reward, r, steps=40, lr=0.002, kind="std population", watch=None):
-    """Chapter 22's RL loop with ``reward`` and ``grpo_advantages(kind)``: each step 8
-    subjects drawn with replacement (a step may repeat one) × G = 8 answers each, one AdamW
-    step. Returns the mean reward of each step, or with
-    ``watch`` (a second reward of the same answers, never trained on: chapter 30's exact
-    verifier beside a judge) the pair (mean reward, mean watch) of each step."""
+def grpo_train(policy, reward, r, steps=40, lr=0.002, kind="std population", watch=None,
+               callbacks=None, verbose=0):
+    """Chapter 22's RL loop with ``reward`` and ``grpo_advantages(kind)``, through ``fit``'s
+    (``fit_fresh``): each step 8 subjects drawn with replacement (a step may repeat one) ×
+    G = 8 answers each, one AdamW step on the policy-gradient loss (``objective_step``).
+    Returns the mean reward of each step, or with ``watch`` (a second reward of the same
+    answers, never trained on: chapter 30's exact verifier beside a judge) the pair (mean
+    reward, mean watch) of each step. ``callbacks``, ``verbose`` and the error when the loss
+    diverges are ``fit``'s."""
     policy.compile(optimizer=AdamW(lr=lr, weight_decay=0.0), loss=XENT)
     history = []
-    for _ in range(steps):
+
+    def draw(r):                   # the step's answers and their rewards, before its update
         prompts = [TASK.prompt(s) for s in r.choice(TASK.subjects, 8) for _ in range(G)]
         written = write(policy, prompts, r)
         answers = [TASK.answer_of(w) for w in written]
         rewards = np.array([reward(p, a) for p, a in zip(prompts, answers)])
         advantages = grpo_advantages(rewards.reshape(-1, G), kind).reshape(-1)
         X, Y, M = answer_arrays(prompts, written)
-        _, dZ = policy_gradient_loss(policy.forward(X, training=True), Y, M, advantages)
-        policy.backward(dZ, need_dx=False)
-        policy.optimizer.step(policy.gradient_pairs())
         if watch is None:
             history.append(float(rewards.mean()))
         else:
             watched = np.mean([watch(p, a) for p, a in zip(prompts, answers)])
             history.append((float(rewards.mean()), float(watched)))
+        return X, (Y, M, advantages)
+
+    fit_fresh(policy, draw, steps, step=objective_step(policy, policy_gradient_loss), rng=r,
+              callbacks=callbacks, verbose=verbose, owner="grpo_train")
     return history
 
 

@@ -2,16 +2,17 @@
 ``nb.data.GaussianMixture`` or the grammar:
 
 - noise.py: the noise schedules; time_embedding.py: ``TimeEmbedding``, ``with_time``;
-- denoiser.py: the MLP denoiser and its training pairs (score and flow matching);
+- denoiser.py: the MLP denoiser (with a class input too), its training pairs (score and flow
+  matching, with a class) and its trainer;
 - samplers.py: DDPM, DDIM and Euler; exact.py: the exact score and velocity (26);
 - gaussian.py, vae.py: the reparameterisation, the Gaussian KL and the ``VAE`` (25);
 - guidance.py, conditional.py, guidance_gaussian.py: classifier-free guidance, the
-  class-conditional denoiser and what guidance samples in closed form (27);
+  class-conditional denoiser's input and what guidance samples in closed form (27);
 - masked.py, unmasking.py: masked diffusion of text and sampling by unmasking (28)."""
 
-from .conditional import (class_function, conditional_denoiser, conditional_noise_batch,
-                          train_conditional_denoiser, with_class)
-from .denoiser import as_function, denoiser, flow_batch, noise_batch, train_denoiser
+from .conditional import class_function, with_class
+from .denoiser import (as_function, conditional_noise_batch, denoiser, flow_batch, noise_batch,
+                       train_denoiser)
 from .gaussian import (Reparameterize, gaussian_kl, gaussian_kl_grad, gaussian_log_likelihood,
                        reparameterize, reparameterize_backward, reparameterized_gradients,
                        score_function_gradients)
@@ -42,5 +43,4 @@ __all__ = ["NoiseSchedule", "LinearSchedule", "CosineSchedule", "DiscreteSchedul
            "mask_batch", "masked_targets", "MaskedDiffusionLoss", "masked_diffusion_model",
            "masked_diffusion_step", "model_conditionals", "masked_nll", "loss_at_rate",
            "unmask_sample", "gumbel_max", "gumbel_noise",
-           "with_class", "conditional_denoiser", "conditional_noise_batch",
-           "train_conditional_denoiser", "class_function"]
+           "with_class", "conditional_noise_batch", "class_function"]

@@ -1,6 +1,6 @@
 """Where the one training loop (loop.py's ``fit_loop``) takes its batches from: the shuffled
-epochs of a data set (``Sequential.fit``, chapter 00; ``VAE.fit``, chapter 25) or fresh pairs
-drawn before every step (chapter 26's ``train_denoiser``, chapter 27's conditional one).
+epochs of a data set (``Sequential.fit``, chapter 00; ``VAE.fit``, chapter 25) or batches
+drawn before every step (chapter 26's ``train_denoiser``, the experiments' RL and DPO loops).
 A source also says how one step runs on a batch and what the loop checks after it.
 """
 
@@ -10,7 +10,8 @@ import numpy as np
 
 from .protocol import first_non_finite
 
-__all__ = ["Batches", "ShuffledEpochs", "OwnSteps", "FreshBatches", "MeanOfBatches"]
+__all__ = ["Batches", "ShuffledEpochs", "OwnSteps", "FreshBatches", "MeanOfBatches",
+           "objective_step"]
 
 
 class Batches:
@@ -123,24 +124,56 @@ class OwnSteps(ShuffledEpochs):
 
 
 class FreshBatches(Batches):
-    """``steps`` batches, each drawn by ``draw(rng)`` → ``(xb, yb)`` just before its step
-    (fresh noise for every step, chapter 26); ``losses`` holds each step's loss, in order,
-    after the loop (the curve the chapters plot)."""
+    """``steps`` batches an epoch, each drawn by ``draw(rng)`` → ``(xb, yb)`` just before its
+    step (fresh noise for every step, chapter 26); ``losses`` holds each step's loss, in
+    order, after the loop (the curve the chapters plot).
 
-    def __init__(self, model, draw, steps):
-        self.model, self.draw, self.steps, self.at = model, draw, steps, 0
-        self.losses = np.empty(steps)
+    ``step``: None (``model.train_step``), or a training step of its own,
+    ``step(xb, yb)`` → ``{"loss": …}``: ``objective_step``'s, for a loss that is not a
+    ``Loss`` (chapter 22's policy gradient and DPO), or one in mixed precision (chapter 24).
+    An epoch's loss is then the plain mean of its steps' (``MeanOfBatches``), and the loop
+    does not check the compiled loss at the final weights."""
+
+    def __init__(self, model, draw, steps, step=None):
+        self.model, self.draw, self.steps, self.own_step = model, draw, steps, step
+        self.losses = []
+        if step is not None:
+            self.Means, self.checks_final_step = MeanOfBatches, False
 
     def epoch(self, rng):
         """The ``steps`` batches, each drawn when the loop asks for it."""
-        for i in range(self.steps):
-            self.at = i
+        for _ in range(self.steps):
             yield self.draw(rng)
 
     def step(self, xb, yb):
-        logs = self.model.train_step(xb, yb)
-        self.losses[self.at] = logs["loss"]
+        logs = (self.own_step or self.model.train_step)(xb, yb)
+        self.losses.append(logs["loss"])
         return logs
 
     def where(self, b):
         return f"step {b}"
+
+
+def objective_step(model, objective):
+    """The training step on a loss that is not a ``Loss`` object, for ``FreshBatches(step=)``:
+    ``objective(out, *targets)`` → ``(loss, ∂loss/∂out)`` of the model's output ``out``
+    (chapter 22's ``policy_gradient_loss`` and ``dpo_loss``; ``yb`` is then the tuple of
+    its other arguments). Each step::
+
+        out = model.forward(xb, training=True)
+        loss, d_out = objective(out, *targets)
+        model.backward(d_out, need_dx=False)
+        model.optimizer.step(model.gradient_pairs())
+
+    and returns ``{"loss": loss}``; a loss that is not finite leaves the weights as they
+    were (as ``train_step``), and the loop stops with its error."""
+
+    def step(xb, targets):
+        out = model.forward(xb, training=True)
+        loss, d_out = objective(out, *targets)
+        if np.isfinite(loss):
+            model.backward(d_out, need_dx=False)
+            model.optimizer.step(model.gradient_pairs())
+        return {"loss": loss}
+
+    return step

@@ -9,16 +9,16 @@ import math
 
 import numpy as np
 
-from ..validate import all_finite
-from .inputs import batch_targets
+from ..validate import all_finite, positive_int
+from .inputs import batch_targets, check_fit_arguments
 from .protocol import loss_value
 from .callback_base import Callback, CallbackList
 from .loss_base import Loss
 from .progress import ProgressLogger
-from .batches import Batches, FreshBatches, ShuffledEpochs
+from .batches import Batches, FreshBatches, ShuffledEpochs, objective_step
 
-__all__ = ["History", "accuracy_of", "metric_names", "fit_loop", "mean_logs", "BatchMeans",
-           "Batches", "ShuffledEpochs", "FreshBatches"]
+__all__ = ["History", "accuracy_of", "metric_names", "fit_loop", "fit_fresh", "mean_logs",
+           "BatchMeans", "Batches", "ShuffledEpochs", "FreshBatches", "objective_step"]
 
 
 class History:
@@ -134,8 +134,9 @@ def fit_loop(model, batches, *, epochs, val, verbose, rng, callbacks, initial_ep
     """Run epochs ``initial_epoch … epochs − 1`` of ``batches.step`` (``model.train_step``)
     on each batch a source gives (batches.py: a data set's shuffled epochs, or fresh pairs
     for every step), with checked arguments (``inputs.check_fit_arguments``); returns a
-    ``History``. Every model nnbook trains walks this loop: ``Sequential.fit``, ``VAE.fit``
-    and the denoisers' trainers. ``owner`` names the caller in its errors."""
+    ``History``. Every model nnbook trains walks this loop: ``Sequential.fit``, ``VAE.fit``,
+    and through ``fit_fresh`` the denoisers' trainer and the experiments' own loops (RL, DPO,
+    mixed precision). ``owner`` names the caller in its errors."""
     steps = batches.steps
     hist = History({"verbose": verbose, "epochs": epochs, "steps": steps})
     progress = [ProgressLogger(verbose)] if verbose else []       # verbose=0 prints nothing
@@ -194,6 +195,23 @@ def fit_loop(model, batches, *, epochs, val, verbose, rng, callbacks, initial_ep
         for layer in lent:
             layer.rng = None
     return hist
+
+
+def fit_fresh(model, draw, steps, *, epochs=1, initial_epoch=0, step=None, batch_size=1,
+              rng=None, callbacks=None, verbose=0, owner="fit_fresh"):
+    """``fit``'s loop (``fit_loop``) on batches made as it runs: ``epochs`` epochs of ``steps``
+    steps, each on the batch ``draw(rng)`` gives just before it (``FreshBatches``), run by
+    ``model.train_step`` or by ``step`` (``FreshBatches``' own step, e.g. ``objective_step``).
+    Returns the steps' losses, in order. ``callbacks``, ``verbose``, ``initial_epoch``
+    (resuming) and the error when the loss stops being finite are ``fit``'s; ``batch_size``,
+    the one ``draw`` uses, is checked here."""
+    args = check_fit_arguments(model, epochs=epochs, batch_size=batch_size, rng=rng,
+                               verbose=verbose, callbacks=callbacks,
+                               initial_epoch=initial_epoch, owner=owner)
+    del args["batch_size"]
+    batches = FreshBatches(model, draw, positive_int(owner, "steps", steps), step)
+    fit_loop(model, batches, val=None, owner=owner, **args)
+    return np.array(batches.losses, dtype=float)
 
 
 def _single_sample_batch(exc, m, batch_size):
