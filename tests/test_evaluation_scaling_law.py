@@ -1,4 +1,4 @@
-"""Tests for nnbook/training/scaling_law.py (chapter 32): the fit recovers known E, A, α, B, β
+"""Tests for nnbook/evaluation/scaling_law.py (chapter 32): the fit recovers known E, A, α, B, β
 from noisy synthetic grids within its own standard errors (and the errors are honest over
 repeated noise draws), E fixed at 0 fits worse, the compute-optimal split against a brute
 search along N·D = C/6, the one-variable law, the mixing law of two sources (known parameters
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import nnbook as nb
-from nnbook.training.scaling_law import (fit_mixing_law, fit_power_law, fit_scaling_law,
-                                         mixing_law, scaling_law)
+from nnbook.evaluation.scaling_law import (fit_mixing_law, fit_power_law, fit_scaling_law,
+                                           mixing_law, scaling_law)
 
 TRUE = dict(E=0.5, A=6.0, alpha=0.45, B=25.0, beta=0.35)
 N, D = (a.ravel() for a in np.meshgrid([500, 1e3, 2e3, 4e3, 8e3], [4e3, 8e3, 16e3, 32e3, 64e3]))
@@ -158,7 +158,7 @@ def test_mixing_law_recovers_known_parameters():
     assert fit.rss < 1e-20 and fit.n == 10
     assert fit.predict(32000.0, 0.5) == pytest.approx(
         0.6 + 12.0 * (32000 * (0.5 + 0.3 * 0.5)) ** -0.4)
-    assert nb.fit_mixing_law is fit_mixing_law and nb.training.MixingFit is type(fit)
+    assert nb.fit_mixing_law is fit_mixing_law and nb.evaluation.MixingFit is type(fit)
 
 
 def test_mixing_law_tokens_that_count():
