@@ -13,7 +13,8 @@ from nnbook import evaluation
 
 def test_every_public_name_is_its_modules_object():
     modules = {info.name for info in pkgutil.iter_modules(evaluation.__path__)}
-    assert modules == {"grpo", "pass_at_k", "best_of_n", "leaderboards", "scaling_law"}
+    assert modules == {"grpo", "pass_at_k", "best_of_n", "leaderboards", "scaling_law",
+                       "mixing_law"}
     homes = {m: importlib.import_module(f"nnbook.evaluation.{m}") for m in modules}
     every = [(n, m) for m in modules for n in homes[m].__all__]
     assert sorted(n for n, _ in every) == sorted(evaluation.__all__)

@@ -1056,9 +1056,9 @@ CHAPTERS = [
     ),
     Chapter("32", "32_scaling_laws.ipynb", "Scaling and data-mixing laws, with the floor known",
             part="VI",
-            modules=("data/two_sources.py", "diagrams/scaling.py", "evaluation/scaling_law.py",
-                     "exercises/scaling_laws.py", "experiments/scaling_laws.py",
-                     "explore/scaling.py", "plot/scaling.py"),
+            modules=("data/two_sources.py", "diagrams/scaling.py", "evaluation/mixing_law.py",
+                     "evaluation/scaling_law.py", "exercises/scaling_laws.py",
+                     "experiments/scaling_laws.py", "explore/scaling.py", "plot/scaling.py"),
             explorables=(
                 # the fit's numbers only (every cell above makes the fit); at N = 10^3.45 and
                 # D = 10^6 the law predicts below the exact floor 0.514

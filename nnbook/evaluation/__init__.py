@@ -8,8 +8,9 @@ leaderboard or a scaling law, each against an exact answer; nothing here trains 
 - best_of_n.py: test-time compute in closed form: best-of-n's and majority vote's success,
   best-of-n's exact distribution and its KL to the policy (30);
 - leaderboards.py: Bradley–Terry's votes and fit, and Elo's ratings (30);
-- scaling_law.py: the scaling law L(N, D) and the data-mixing law fitted with their
-  standard errors, and the compute-optimal split (32; also ``nb.fit_scaling_law``).
+- scaling_law.py: the scaling law L(N, D) fitted with its standard errors, and the
+  compute-optimal split; mixing_law.py: the data-mixing law of two sources and its fit (32;
+  both also at the top level, ``nb.fit_scaling_law``).
 
 They stood in ``nnbook/training/`` before, and ``nb.training.ppo_clip`` still finds them."""
 
@@ -21,8 +22,8 @@ from .best_of_n import (best_of_n_kl_bound, best_of_n_policy, best_of_n_success,
                         majority_vote_success)
 from .leaderboards import (ELO_SCALE, BradleyTerryFit, bradley_terry, bradley_terry_votes,
                            elo_ratings)
-from .scaling_law import (MixingFit, ScalingFit, fit_mixing_law, fit_power_law, fit_scaling_law,
-                          mixing_law, scaling_law)
+from .scaling_law import ScalingFit, fit_power_law, fit_scaling_law, scaling_law
+from .mixing_law import MixingFit, fit_mixing_law, mixing_law
 
 __all__ = ["ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_gradient",
            "expected_update", "expected_weight", "weight_closed_form", "sampled_updates",
