@@ -117,7 +117,7 @@ def judged(corpus, prompts, written, G, reward):
     import numpy as np
 
     from nnbook.experiments.sft_rl_dpo import TASK
-    from nnbook.training.grpo import grpo_advantages
+    from nnbook.evaluation.grpo import grpo_advantages
     rewards = np.array([reward(p, TASK.answer_of(w)) for p, w in zip(prompts, written)],
                        dtype=np.float64)
     advantages = grpo_advantages(rewards.reshape(-1, G), "std population").reshape(-1)

@@ -7,7 +7,8 @@ the initialisers. Each folder's own docstring lists what it holds:
 - ``data/``: data sets; ``plot/``, ``diagrams/``, ``explore/``: plots, schematic
   diagrams, explorables; ``exercises/``: the chapters' self-checking exercises;
 - ``autodiff/`` (chapter 14), ``inference/`` (21), ``precision/`` (24),
-  ``generative/`` (25–28), ``torch_bridge/``, ``experiments/`` (results over seeds);
+  ``generative/`` (25–28), ``evaluation/`` (Part VI's statistics, 29–32),
+  ``torch_bridge/``, ``experiments/`` (results over seeds);
 - at this level: the gradient checker, the initialisers, diagnostics, the teaching
   convolutions (``conv_impl``), the shared argument checks (``validate``), the registry
   of saved classes, and ``callbacks``, ``schedules``, ``metrics`` (names learners import)."""
@@ -15,7 +16,7 @@ the initialisers. Each folder's own docstring lists what it holds:
 import importlib as _importlib
 
 from . import autodiff, callbacks, conv_impl, data, diagnostics, init, metrics, schedules
-from . import generative, inference, precision
+from . import evaluation, generative, inference, precision
 from .inference import generate, sample_text
 from .data import labels
 from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer,
@@ -33,8 +34,8 @@ from .registry import register_class
 from . import experiments
 from .experiments import SeedTable, over_seeds, seeds
 from .training import AdamW, clip_grad_norm
-from .training import (MixingFit, ScalingFit, fit_mixing_law, fit_power_law, fit_scaling_law,
-                       mixing_law, scaling_law)
+from .evaluation import (MixingFit, ScalingFit, fit_mixing_law, fit_power_law,
+                         fit_scaling_law, mixing_law, scaling_law)
 from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
                        RMSProp, Sequential, load_model)
 from .training import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
@@ -72,7 +73,7 @@ __all__ = [
     "to_torch", "from_torch",
     # the folders
     "layers", "training", "data", "exercises", "torch_bridge", "plot", "diagrams", "explore",
-    "inference", "generative", "precision",
+    "inference", "generative", "precision", "evaluation",
     # the modules a learner uses by name
     "init", "labels", "metrics", "diagnostics", "conv_impl", "callbacks", "schedules",
     "autodiff", "experiments", "seeds",

@@ -13,8 +13,8 @@ import pytest
 from claims import seeds
 
 from nnbook.experiments import judges as jd
-from nnbook.training import bradley_terry_votes, elo_ratings
-from nnbook.training.leaderboards import ELO_SCALE
+from nnbook.evaluation import bradley_terry_votes, elo_ratings
+from nnbook.evaluation.leaderboards import ELO_SCALE
 
 FIXED = (3050, 3051)              # no notebook or stored table uses them
 FALLS = (3050, 3053)              # the same, two on which best-of-n falls (a (k, n) claim)

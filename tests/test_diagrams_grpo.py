@@ -8,7 +8,7 @@ import pytest
 from figure_helpers import boxes, close_figures, texts  # noqa: F401
 
 import nnbook as nb
-from nnbook.training.grpo import expected_weight
+from nnbook.evaluation.grpo import expected_weight
 
 
 def bars(ax, label):

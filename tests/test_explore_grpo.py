@@ -39,7 +39,7 @@ def test_caption_and_widget():
     assert "G = 2, p = 0.50: 50.0% of groups" in caption.value and box.redraws == 2
     # at G = 2 the population std of one success and one failure is 1/2: weight 2·(1/2)/1
     assert f"std {0.5 * 2 * 0.5 / 0.25 / 2:.3f}" in caption.value
-    assert math.isclose(nb.training.expected_weight(0.5, 2, "std population"), 1.0)
+    assert math.isclose(nb.evaluation.expected_weight(0.5, 2, "std population"), 1.0)
 
 
 @pytest.mark.parametrize("args, match", [((1, 0.3), "from 2 to 16"), ((4, 0.0),

@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 
 import nnbook as nb  # noqa: E402
 from figure_helpers import close_figures  # noqa: E402,F401  (the fixture applies here)
-from nnbook.training import best_of_n_success, majority_vote_success  # noqa: E402
+from nnbook.evaluation import best_of_n_success, majority_vote_success  # noqa: E402
 
 
 def test_test_time_figure_draws_the_exact_curves():

@@ -67,11 +67,14 @@ SECTIONS = [
     ("Fewer bits, less memory", "Number formats and bfloat16 rounding emulated in NumPy, "
      "weights quantised to int8 and int4, attention computed in tiles (chapter 24).",
      ["precision"]),
-    ("Scaling laws", "L(N, D) = E + A/N^α + B/D^β fitted to a grid of runs, with each "
-     "parameter's standard error, and the compute-optimal split it implies; one source's "
-     "loss in a mix of two, the mixing law (chapter 32).",
+    ("Scaling laws and Part VI's statistics", "L(N, D) = E + A/N^α + B/D^β fitted to a grid "
+     "of runs, with each parameter's standard error, and the compute-optimal split it "
+     "implies; one source's loss in a mix of two, the mixing law (chapter 32). The folder "
+     "`nb.evaluation` holds them beside the rest of Part VI's exact answers: GRPO's expected "
+     "update and PPO's clip, pass@k (chapter 29), best-of-n, majority vote and leaderboards "
+     "(chapter 30).",
      ["fit_scaling_law", "fit_power_law", "scaling_law", "ScalingFit", "fit_mixing_law",
-      "mixing_law", "MixingFit"]),
+      "mixing_law", "MixingFit", "evaluation"]),
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),

@@ -929,9 +929,9 @@ CHAPTERS = [
                      "nb.generative.masked_diffusion_model",
                      "nb.generative.masked_diffusion_step", "nb.generative.masked_targets")),
     Chapter("29", "29_reasoning_with_a_verifier.ipynb", "Reasoning with a verifiable reward: the expected update, exactly", part="VI",
-            modules=("data/accepted_answers.py", "diagrams/grpo.py", "exercises/grpo.py",
-                     "experiments/verifier_rl.py", "explore/grpo.py", "training/grpo.py",
-                     "training/pass_at_k.py"),
+            modules=("data/accepted_answers.py", "diagrams/grpo.py", "evaluation/grpo.py",
+                     "evaluation/pass_at_k.py", "exercises/grpo.py",
+                     "experiments/verifier_rl.py", "explore/grpo.py"),
             explorables=(
                 # closed forms only: the imports draw it; at G = 2, p = 0.3: 0.7² + 0.3² = 58 % of groups are all equal
                 E("group_update", "grpo", Slider("G", "2", "G = 2, p = 0.30: 58.0% of groups teach nothing", "imports")),),
@@ -943,7 +943,8 @@ CHAPTERS = [
             claims="test_claims_over_seeds_29_29.py",
             overview="RL against a verifiable reward, its expected update enumerated",
             covers=('Reasoning with a verifiable reward: the exact expected GRPO update on a softmax '
-                    'bandit by enumerating all 2^G reward patterns (`nb.training.expected_update`) under '
+                    'bandit by enumerating all 2^G reward patterns '
+                    '(`nb.evaluation.expected_update`) under '
                     'the group mean, the population and Bessel std, leave-one-out and a constant scale, '
                     'each against its closed form (group mean = REINFORCE × (G − 1)/G, RLOO unbiased), '
                     "the std version's weight per prompt against p; sampled updates within a stated "
@@ -954,13 +955,13 @@ CHAPTERS = [
                     'bug, trained against and exploited.'),
             exports=("nb.data.accepted_answers", "nb.diagrams.group_patterns",
                      "nb.explore.group_update", "nb.explore.group_update_figure"),
-            names=("nb.training.grpo_advantages", "nb.data.accepted_answers",
+            names=("nb.evaluation.grpo_advantages", "nb.data.accepted_answers",
                    "nb.diagrams.group_patterns", "nb.explore.group_update",
                    "nb.explore.group_update_figure")),
     Chapter("30", "30_judges_and_test_time_compute.ipynb", "Judges, reward models, test-time compute and leaderboards", part="VI",
-            modules=("diagrams/judges.py", "exercises/judges.py", "experiments/judges.py",
-                     "explore/test_time.py", "training/leaderboards.py",
-                     "training/test_time.py"),
+            modules=("diagrams/judges.py", "evaluation/best_of_n.py",
+                     "evaluation/leaderboards.py", "exercises/judges.py",
+                     "experiments/judges.py", "explore/test_time.py"),
             explorables=(E("test_time_compute", "test_time",
                            Slider("n", "61", "majority vote with 0.152", "imports")),),
             tables=("30_judge_rl", "30_judges"),
@@ -976,14 +977,14 @@ CHAPTERS = [
             overview="judges, test-time compute and leaderboards",
             covers=("Judges, test-time compute and leaderboards, each against an exact answer: "
                     "best-of-n's success 1 − (1 − p)^n and majority vote's exact multinomial "
-                    "tail (`nb.training.majority_vote_success`, ties stated) checked against "
+                    "tail (`nb.evaluation.majority_vote_success`, ties stated) checked against "
                     "sampled runs with a computed false-alarm rate (both tie rules), a prompt "
                     "where the vote fails because a wrong answer is the mode and one where it "
                     "helps a close second; best-of-n's exact distribution under a scorer "
-                    "(`nb.training.best_of_n_policy`) and its KL to the policy below "
+                    "(`nb.evaluation.best_of_n_policy`) and its KL to the policy below "
                     "log n − (n − 1)/n, tight as the answers become many, lower with ties, on "
                     "uniform and non-uniform policies; a Bradley–Terry fit by Newton's method "
-                    "(`nb.training.bradley_terry`, converged from the gradient norm, checked "
+                    "(`nb.evaluation.bradley_terry`, converged from the gradient norm, checked "
                     "by finite differences) whose error shrinks like 1/√votes with the "
                     "constant the Fisher information predicts, beside Elo's ratings moving "
                     "with the order of the same votes (standard deviation against the fit's "
@@ -1000,10 +1001,10 @@ CHAPTERS = [
                     "error rates in closed form (exercise)."),
             exports=("nb.diagrams.judge_against_truth", "nb.explore.test_time_compute",
                      "nb.explore.test_time_figure"),
-            names=("nb.training.best_of_n_success", "nb.training.majority_vote_success",
-                   "nb.training.best_of_n_policy", "nb.training.kl_divergence",
-                   "nb.training.best_of_n_kl_bound", "nb.training.bradley_terry",
-                   "nb.training.bradley_terry_votes", "nb.training.elo_ratings",
+            names=("nb.evaluation.best_of_n_success", "nb.evaluation.majority_vote_success",
+                   "nb.evaluation.best_of_n_policy", "nb.evaluation.kl_divergence",
+                   "nb.evaluation.best_of_n_kl_bound", "nb.evaluation.bradley_terry",
+                   "nb.evaluation.bradley_terry_votes", "nb.evaluation.elo_ratings",
                    "nb.diagrams.judge_against_truth")),
     Chapter("31", "31_beyond_attention.ipynb",
             "Beyond attention: linear attention and chapter 01's delta rule", part="VI",
@@ -1055,9 +1056,9 @@ CHAPTERS = [
     ),
     Chapter("32", "32_scaling_laws.ipynb", "Scaling and data-mixing laws, with the floor known",
             part="VI",
-            modules=("data/two_sources.py", "diagrams/scaling.py", "exercises/scaling_laws.py",
-                     "experiments/scaling_laws.py", "explore/scaling.py", "plot/scaling.py",
-                     "training/scaling_law.py"),
+            modules=("data/two_sources.py", "diagrams/scaling.py", "evaluation/mixing_law.py",
+                     "evaluation/scaling_law.py", "exercises/scaling_laws.py",
+                     "experiments/scaling_laws.py", "explore/scaling.py", "plot/scaling.py"),
             explorables=(
                 # the fit's numbers only (every cell above makes the fit); at N = 10^3.45 and
                 # D = 10^6 the law predicts below the exact floor 0.514
@@ -1102,9 +1103,9 @@ BY_NUMBER = {c.number: c for c in CHAPTERS}
 # (``nb.data``, ``nb.init``). Every other name of ``EXPORTED_BY`` is one row's ``exports``.
 CORE_EXPORTS = ("nb.layers", "nb.training", "nb.data", "nb.exercises", "nb.torch_bridge",
                 "nb.plot", "nb.diagrams", "nb.explore", "nb.inference", "nb.generative",
-                "nb.precision", "nb.init", "nb.labels", "nb.metrics", "nb.diagnostics",
-                "nb.conv_impl", "nb.callbacks", "nb.schedules", "nb.autodiff", "nb.experiments",
-                "nb.seeds")
+                "nb.precision", "nb.evaluation", "nb.init", "nb.labels", "nb.metrics",
+                "nb.diagnostics", "nb.conv_impl", "nb.callbacks", "nb.schedules", "nb.autodiff",
+                "nb.experiments", "nb.seeds")
 EXPORTED_BY = ("nb", "nb.data", "nb.plot", "nb.diagrams", "nb.explore")
 
 

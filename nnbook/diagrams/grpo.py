@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from ..plot.style import FONT
-from ..training.grpo import grpo_advantages, reward_patterns
+from ..evaluation.grpo import grpo_advantages, reward_patterns
 from ._draw import BACK, SERIES, _box, _canvas
 
 __all__ = ["group_patterns"]

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from . import wire
 from .processes import DISK_SLACK, Group, disk_of
+from .remote import AnswerUnreadable, KernelGone, RemoteFunction  # noqa: F401  (report's)
 # become_subreaper, kill_left_behind and landlock_abi: for report.py and the tests
 from .sandbox import (LAUNCH, allowed_paths, become_subreaper, kill_left_behind,  # noqa: F401
                       landlock_abi)
@@ -63,10 +64,6 @@ _STARTING = threading.Lock()
 # grader's CI saw a start die 1.2 s in (one kernel in 34, session 45), and later the start
 # after a death die again (tests/test_exercises_kernel.py, session 47); never here.
 STARTS = 3
-
-
-class KernelGone(Exception):
-    """The kernel stopped answering: it died, or a request ran out of time."""
 
 
 class Kernel:
@@ -353,45 +350,6 @@ class Kernel:
 
     def __exit__(self, *exc):
         self.close()
-
-
-class AnswerUnreadable(Exception):
-    """The answer's expression raised in the kernel, or its value could not be sent."""
-
-
-class RemoteFunction:
-    """The student's function, as the checker sees it: a call sends the arguments to the
-    kernel as data and brings the result back as data."""
-
-    def __init__(self, kernel: Kernel, ref: str, name: str, source: str | None):
-        self._kernel, self._ref, self.__name__ = kernel, ref, name
-        self.__nnbook_source__ = source
-
-    def __call__(self, *args):
-        k = self._kernel
-        try:
-            reply = k.ask({"op": "call", "ref": self._ref, "args": k.codec.encode(args)})
-        except KernelGone as gone:
-            k.failure = str(gone)
-            raise
-        if reply.get("kind") == "raised":
-            raise _exception(reply.get("type"), reply.get("message", ""))
-        try:
-            return k.codec.decode(reply.get("value"))
-        except Exception:
-            raise _exception("ReportError", "the kernel sent something that is not a result") from None
-
-    def __repr__(self):
-        return f"<function {self.__name__}>"
-
-
-def _exception(name, message) -> BaseException:
-    """The student's exception, rebuilt by name (a builtin one as itself)."""
-    import builtins
-    cls = getattr(builtins, str(name), None)
-    if not (isinstance(cls, type) and issubclass(cls, BaseException)) or cls is KeyboardInterrupt:
-        cls = type(str(name)[:60] or "Exception", (Exception,), {})
-    return cls(message)
 
 
 def wire_source() -> str:

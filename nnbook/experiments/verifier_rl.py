@@ -13,8 +13,8 @@ import numpy as np
 from ..data.accepted_answers import accepted_answers
 from ..training.loop import fit_fresh, objective_step
 from ..training import AdamW
-from ..training.grpo import grpo_advantages
-from ..training.pass_at_k import pass_at_k
+from ..evaluation.grpo import grpo_advantages
+from ..evaluation.pass_at_k import pass_at_k
 from ..training.posttraining import policy_gradient_loss, sequence_logprobs
 from .sft_rl_dpo import TASK, XENT, answer_arrays, copy_of, sft_model, write
 

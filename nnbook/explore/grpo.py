@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..plot.style import FONT
-from ..training.grpo import expected_weight, zero_variance_share
+from ..evaluation.grpo import expected_weight, zero_variance_share
 from ._widgets import PATH, _explorable, _float, _int
 
 __all__ = ["group_update", "group_update_figure"]

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..plot.style import FONT, plain_axes
-from ..training.test_time import best_of_n_success, majority_vote_success
+from ..evaluation.best_of_n import best_of_n_success, majority_vote_success
 from ._widgets import LINE, _explorable, _int
 
 __all__ = ["test_time_compute", "test_time_figure"]

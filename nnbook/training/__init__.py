@@ -2,10 +2,11 @@
 step (model.py), the epoch loop and ``History`` (loop.py), the checks on x and y
 (inputs.py) and on what a layer's forward and backward return (protocol.py), the losses,
 the optimizers, learning-rate schedules, callbacks, metrics, saving and loading, and the
-progress display, ``clip_grad_norm`` (clipping.py); the losses of post-training (posttraining.py, chapter 22); GRPO's advantages, exact
-expected update and clip (grpo.py) and pass@k (pass_at_k.py), chapter 29, which stay here
-(``nb.training.ppo_clip``); the scaling and mixing laws' fits (scaling_law.py, chapter 32). The other public names are also at the top level (``nb.Sequential``);
-callbacks, schedules and metrics are ``nb.callbacks``, ``nb.schedules`` and ``nb.metrics``.
+progress display, ``clip_grad_norm`` (clipping.py); the losses of post-training
+(posttraining.py, chapter 22). The other public names are also at the top level
+(``nb.Sequential``); callbacks, schedules and metrics are ``nb.callbacks``,
+``nb.schedules`` and ``nb.metrics``; Part VI's statistics are in ``nnbook/evaluation/``
+(``nb.training.ppo_clip`` still finds them there).
 """
 
 from . import callbacks, metrics, schedules
@@ -14,27 +15,30 @@ from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .loading import load_model
 from .model import History, Sequential
 from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp
-from .leaderboards import BradleyTerryFit, bradley_terry, bradley_terry_votes, elo_ratings
-from .test_time import (best_of_n_kl_bound, best_of_n_policy, best_of_n_success, kl_divergence,
-                        majority_vote_success)
 from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
                            sequence_logprobs, sequence_logprobs_backward)
-from .grpo import (ADVANTAGE_KINDS, expected_update, expected_weight, grpo_advantages,
-                   ppo_clip, reinforce_gradient, reward_patterns, sampled_updates,
-                   weight_closed_form, zero_variance_share)
-from .pass_at_k import pass_at_k
-from .scaling_law import (MixingFit, ScalingFit, fit_mixing_law, fit_power_law, fit_scaling_law,
-                          mixing_law, scaling_law)
 
 __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEntropy",
            "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW",
            "callbacks", "metrics", "schedules",
            "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
-           "policy_gradient_loss", "sequence_kl", "clip_grad_norm",
-           "ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_gradient",
-           "expected_update", "expected_weight", "weight_closed_form", "sampled_updates",
-           "zero_variance_share", "ppo_clip", "pass_at_k", "ScalingFit", "fit_scaling_law",
-           "fit_power_law", "scaling_law", "MixingFit", "fit_mixing_law", "mixing_law",
-           "best_of_n_success", "majority_vote_success", "best_of_n_policy", "kl_divergence",
-           "best_of_n_kl_bound", "BradleyTerryFit", "bradley_terry", "bradley_terry_votes",
-           "elo_ratings"]
+           "policy_gradient_loss", "sequence_kl", "clip_grad_norm"]
+
+# The names of Part VI's statistics, which stood here until they moved to nnbook/evaluation/
+_MOVED = (
+    "ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_gradient",
+    "expected_update", "expected_weight", "weight_closed_form", "sampled_updates",
+    "zero_variance_share", "ppo_clip", "pass_at_k", "ScalingFit", "fit_scaling_law",
+    "fit_power_law", "scaling_law", "MixingFit", "fit_mixing_law", "mixing_law",
+    "best_of_n_success", "majority_vote_success", "best_of_n_policy", "kl_divergence",
+    "best_of_n_kl_bound", "BradleyTerryFit", "bradley_terry", "bradley_terry_votes",
+    "elo_ratings")
+
+
+def __getattr__(name):
+    """``nb.training.ppo_clip`` and ``from nnbook.training import pass_at_k`` as before the
+    move: each name of ``_MOVED`` is ``nnbook.evaluation``'s own object."""
+    if name in _MOVED:
+        from .. import evaluation
+        return getattr(evaluation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -483,27 +483,27 @@ BUGS = [
         "'std Bessel' kind √(G/(G − 1)) too large.",
         "issue 69: two std conventions (population and Bessel) that change every advantage "
         "by √(G/(G−1)), √(8/7) at G = 8, and libraries that disagree on which they use",
-        [("nnbook/training/grpo.py", 'ddof = 0 if kind == "std population" else 1',
+        [("nnbook/evaluation/grpo.py", 'ddof = 0 if kind == "std population" else 1',
           "ddof = 0")],
         # notebook 29, section 2: population / Bessel = √(G/(G − 1)) for one group
-        ["29_reasoning_with_a_verifier.ipynb"], ["tests/test_training_grpo.py"]),
+        ["29_reasoning_with_a_verifier.ipynb"], ["tests/test_evaluation_grpo.py"]),
     bug("ppo-clip-advantage-sign", ["29"],
         "PPO's clip picks its case by the wrong sign of the advantage: a negative advantage is "
         "clipped at 1 + ε and a positive one at 1 − ε.",
         "issue 69: a write-up of PPO's clip that gets the negative-advantage case wrong",
-        [("nnbook/training/grpo.py", "positive = A >= 0", "positive = A <= 0")],
+        [("nnbook/evaluation/grpo.py", "positive = A >= 0", "positive = A <= 0")],
         # notebook 29, section 7: the library against min(ρA, clip(ρ)A) by hand
-        ["29_reasoning_with_a_verifier.ipynb"], ["tests/test_training_grpo.py"],
+        ["29_reasoning_with_a_verifier.ipynb"], ["tests/test_evaluation_grpo.py"],
         conclusion=True),
     bug("pass-at-k-as-c-over-n", ["29"],
         "pass@k computed as c/n for every k: right at k = 1 only.",
         "issue 69; exercise 29.2's named mistake 'pass@1 only' (the share correct reported "
         "as pass@k)",
-        [("nnbook/training/pass_at_k.py",
+        [("nnbook/evaluation/pass_at_k.py",
           "out = np.array([1.0 if n - int(c) < k else 1.0 - _none_correct(n, int(c), k)",
           "out = np.array([int(c) / n if n - int(c) < k else int(c) / n")],
         # notebook 29, section 8: pass@k against every subset of 7 outcomes, k = 2 first
-        ["29_reasoning_with_a_verifier.ipynb"], ["tests/test_training_pass_at_k.py"],
+        ["29_reasoning_with_a_verifier.ipynb"], ["tests/test_evaluation_pass_at_k.py"],
         conclusion=True),
 # Part VI — chapter 31 -------------------------------------------------------------
     bug("delta-rule-no-correction", ["31"],
@@ -531,12 +531,12 @@ BUGS = [
         "as if enough parameters and data brought the loss to zero.",
         "the two-term power law L(N) = (N_c/N)^α of early scaling-law fits, which has no "
         "floor; Hoffmann et al. 2022 (Chinchilla) add E, the entropy of natural text",
-        [("nnbook/training/scaling_law.py",
+        [("nnbook/evaluation/scaling_law.py",
           "    N, D, L = _check(N, D, L, _one_variable)\n",
           "    N, D, L = _check(N, D, L, _one_variable)\n    fix_E = 0.0\n")],
         # notebook 32, section 3: the fitted E within 2 of its standard errors of the exact
         # window floor (E = 0 with SE 0 is infinitely far)
-        ["32_scaling_laws.ipynb"], ["tests/test_training_scaling_law.py"],
+        ["32_scaling_laws.ipynb"], ["tests/test_evaluation_scaling_law.py"],
         conclusion=True),
     # Part VI — chapters 29–32 -----------------------------------------------------------
     bug("judge-threshold-flipped", ["30"],

@@ -1,6 +1,8 @@
 """The checks of the arguments that chapter 20 adds to ``MultiHeadAttention`` and
-``TransformerBlock`` (n_kv_heads, rope, rope_base, bias), and chapter 23's sliding
-``window``; ``modern_config``, the settings that differ from chapter 17's defaults.
+``TransformerBlock`` (n_kv_heads, rope, rope_base, bias; the block's norm, ffn, prenorm and
+eps, and chapter 31's mixer), and chapter 23's sliding ``window``; ``modern_config``, the
+settings that differ from chapter 17's defaults; and ``sample_shape``, the check of a
+sample's shape (T, d_model) that both layers make.
 """
 
 from __future__ import annotations
@@ -10,9 +12,14 @@ import numbers
 import numpy as np
 
 from ...validate import positive_int
+from ..recurrent.rnn import LAST_STATE_ONLY
 from .gqa import _not_dividing
 
-__all__ = ["check_modern", "check_rope_base", "check_window", "modern_config"]
+__all__ = ["check_modern", "check_rope_base", "check_window", "modern_config", "sample_shape",
+           "check_block", "check_eps"]
+
+BLOCK_CHOICES = {"norm": ("layernorm", "rmsnorm", "none"), "ffn": ("relu", "swiglu"),
+                 "mixer": ("softmax", "linear", "delta")}
 
 
 def _flag(owner, name, value):
@@ -75,3 +82,37 @@ def modern_config(layer):
     if not getattr(layer, "rope", False):
         cfg.pop("rope_base", None)
     return cfg
+
+
+def sample_shape(layer, input_shape, fix):
+    """``input_shape`` as a tuple when it is one sample of a sequence layer, (T, d_model)
+    (T may be None), else a ValueError naming ``layer`` with ``fix`` (and, for a single
+    vector, the advice for a recurrent layer before it)."""
+    shape = tuple(input_shape)
+    if len(shape) != 2 or shape[1] not in (layer.d_model, None):
+        last = f" {LAST_STATE_ONLY}" if len(shape) == 1 else ""
+        raise ValueError(f"{layer!r}: expected samples of shape (T, {layer.d_model}), got "
+                         f"{shape}. {fix}{last}")
+    return shape
+
+
+def check_block(norm, ffn, mixer, prenorm):
+    """``TransformerBlock``'s ``(norm, ffn, mixer, prenorm)`` checked: each of the first
+    three one of ``BLOCK_CHOICES`` (lower-cased), prenorm a bool."""
+    for name, value in (("norm", norm), ("ffn", ffn), ("mixer", mixer)):
+        if not isinstance(value, str) or value.lower() not in BLOCK_CHOICES[name]:
+            raise ValueError(f"TransformerBlock: expected {name}= one of "
+                             f"{list(BLOCK_CHOICES[name])}, got {value!r}.")
+    if not isinstance(prenorm, (bool, np.bool_)):
+        raise ValueError(f"TransformerBlock: expected prenorm=True (GPT-2's block) or "
+                         f"False (the 2017 post-norm block), got {prenorm!r}.")
+    return norm.lower(), ffn.lower(), mixer.lower(), bool(prenorm)
+
+
+def check_eps(eps):
+    """``TransformerBlock``'s ``eps`` for its norms: None (each norm's own) or a float > 0."""
+    if eps is not None and (isinstance(eps, bool) or not isinstance(eps, numbers.Real)
+                            or not eps > 0):
+        raise ValueError(f"TransformerBlock: expected eps > 0 for its norms (None: the "
+                         f"norm's own, 1e-5 for LayerNorm, 1e-6 for RMSNorm), got {eps!r}.")
+    return None if eps is None else float(eps)

@@ -17,7 +17,7 @@ from ...registry import register_class
 from ...spellings import refuse_spellings
 from ...validate import float_dtype, make_rng, positive_int
 from ..base import Layer
-from ._arguments import check_modern, check_rope_base, check_window, modern_config
+from ._arguments import check_modern, check_rope_base, check_window, modern_config, sample_shape
 from .dot_product import attention, cached_attention, masked_step
 from .gqa import stack_groups
 from .kv_cache import Caching
@@ -362,13 +362,8 @@ class MultiHeadAttention(Caching, Layer):
         return self._masks[(T, g)]
 
     def output_shape(self, input_shape):
-        shape = tuple(input_shape)
-        if len(shape) != 2 or shape[1] not in (self.d_model, None):
-            last = f" {LAST_STATE_ONLY}" if len(shape) == 1 else ""
-            raise ValueError(f"{self!r}: expected samples of shape (T, {self.d_model}), got "
-                             f"{shape}. Attention reads sequences of d_model = {self.d_model} "
-                             f"features; check the previous layer's output size.{last}")
-        return shape
+        return sample_shape(self, input_shape, f"Attention reads sequences of d_model = "
+                            f"{self.d_model} features; check the previous layer's output size.")
 
     def get_config(self):
         cfg = {"d_model": self.d_model, "n_heads": self.n_heads, "causal": self.causal}

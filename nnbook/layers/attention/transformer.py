@@ -5,8 +5,6 @@ attention, chapter 31's a linear-attention or DeltaNet mixer."""
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ...registry import register_class
@@ -16,7 +14,7 @@ from ..activations import ReLU
 from .mixers import MIXERS, make_attention
 from ..base import Layer
 from ..dense import Dense
-from ._arguments import modern_config
+from ._arguments import check_block, check_eps, modern_config, sample_shape
 from .block_arrays import PartArrays
 from .kv_cache import Caching
 from ..normalization.layernorm import LayerNorm
@@ -27,8 +25,6 @@ from ..swiglu import SwiGLU
 
 __all__ = ["TransformerBlock"]
 
-_CHOICES = {"norm": ("layernorm", "rmsnorm", "none"), "ffn": ("relu", "swiglu"),
-            "mixer": ("softmax", "linear", "delta")}
 _PARTS = ("ln1", "attn", "ln2", "ff1", "ff2", "ffn")     # the sub-layers (a LoRA may replace one)
 
 
@@ -120,15 +116,8 @@ class TransformerBlock(Caching, Layer):
         self.d_model = positive_int("TransformerBlock", "d_model", d_model)
         self.n_heads = positive_int("TransformerBlock", "n_heads", n_heads)
         self.d_ff = positive_int("TransformerBlock", "d_ff", d_ff)
-        for name, value in (("norm", norm), ("ffn", ffn), ("mixer", mixer)):
-            if not isinstance(value, str) or value.lower() not in _CHOICES[name]:
-                raise ValueError(f"TransformerBlock: expected {name}= one of "
-                                 f"{list(_CHOICES[name])}, got {value!r}.")
-        if not isinstance(prenorm, (bool, np.bool_)):
-            raise ValueError(f"TransformerBlock: expected prenorm=True (GPT-2's block) or "
-                             f"False (the 2017 post-norm block), got {prenorm!r}.")
-        self.norm, self.ffn_kind, self.prenorm = norm.lower(), ffn.lower(), bool(prenorm)
-        self.mixer = mixer.lower()
+        self.norm, self.ffn_kind, self.mixer, self.prenorm = check_block(norm, ffn, mixer,
+                                                                         prenorm)
         dtype = float_dtype(repr(self), dtype)
         rng = make_rng(rng, repr(self))
         d = self.d_model
@@ -139,11 +128,7 @@ class TransformerBlock(Caching, Layer):
         self.bias = getattr(self.attn, "bias", bool(bias))        # mixers: the FFN's biases
         self.n_kv_heads = getattr(self.attn, "n_kv_heads", self.n_heads)
         Norm = {"layernorm": LayerNorm, "rmsnorm": RMSNorm}.get(self.norm)
-        if eps is not None and (isinstance(eps, bool) or not isinstance(eps, numbers.Real)
-                                or not eps > 0):
-            raise ValueError(f"TransformerBlock: expected eps > 0 for its norms (None: the "
-                             f"norm's own, 1e-5 for LayerNorm, 1e-6 for RMSNorm), got {eps!r}.")
-        self.eps = None if eps is None else float(eps)
+        self.eps = check_eps(eps)
         kw = {} if eps is None else {"eps": self.eps}
         self.ln1, self.ln2 = (Norm(d, dtype=dtype, **kw), Norm(d, dtype=dtype, **kw)) if Norm \
             else (_NoNorm(), _NoNorm())
@@ -365,13 +350,8 @@ class TransformerBlock(Caching, Layer):
             self.ff1.backward(self.relu.backward(self.ff2.backward(d)))
 
     def output_shape(self, input_shape):
-        shape = tuple(input_shape)
-        if len(shape) != 2 or shape[1] not in (self.d_model, None):
-            last = f" {LAST_STATE_ONLY}" if len(shape) == 1 else ""
-            raise ValueError(f"{self!r}: expected samples of shape (T, {self.d_model}), got "
-                             f"{shape}. Check the previous layer's output size (an Embedding "
-                             f"of dim {self.d_model}, or a block of the same d_model).{last}")
-        return shape
+        return sample_shape(self, input_shape, f"Check the previous layer's output size (an "
+                            f"Embedding of dim {self.d_model}, or a block of the same d_model).")
 
     def get_config(self):
         adapters = self._adapters()

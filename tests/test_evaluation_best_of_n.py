@@ -1,4 +1,4 @@
-"""nnbook/training/test_time.py: best-of-n and majority vote in closed form against hand values
+"""nnbook/evaluation/best_of_n.py: best-of-n and majority vote in closed form against hand values
 and brute-force enumeration, best-of-n's exact distribution and its KL bound, the errors."""
 
 import itertools
@@ -7,9 +7,9 @@ from math import log
 import numpy as np
 import pytest
 
-from nnbook.training.test_time import (best_of_n_kl_bound, best_of_n_policy,
-                                       best_of_n_success, kl_divergence,
-                                       majority_vote_success)
+from nnbook.evaluation.best_of_n import (best_of_n_kl_bound, best_of_n_policy,
+                                         best_of_n_success, kl_divergence,
+                                         majority_vote_success)
 
 
 def test_best_of_n_success_by_hand():

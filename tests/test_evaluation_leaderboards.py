@@ -1,11 +1,11 @@
-"""nnbook/training/leaderboards.py: Bradley–Terry's fit (hand values, the gradient at the
+"""nnbook/evaluation/leaderboards.py: Bradley–Terry's fit (hand values, the gradient at the
 optimum, recovery of known strengths, the unidentified cases), the votes, Elo, the errors."""
 
 import numpy as np
 import pytest
 
-from nnbook.training.leaderboards import (ELO_SCALE, bradley_terry, bradley_terry_votes,
-                                          elo_ratings)
+from nnbook.evaluation.leaderboards import (ELO_SCALE, bradley_terry, bradley_terry_votes,
+                                            elo_ratings)
 
 
 def test_two_players_fit_is_the_log_odds():

@@ -1,4 +1,4 @@
-"""nnbook/training/grpo.py: GRPO's advantages by hand, the exact expected update against
+"""nnbook/evaluation/grpo.py: GRPO's advantages by hand, the exact expected update against
 REINFORCE's gradient and its closed forms, sampled groups against the enumeration, the
 share of zero-variance groups, PPO's clip by cases against finite differences, errors."""
 
@@ -9,10 +9,10 @@ import pytest
 
 from nnbook.gradcheck import numerical_gradient
 from nnbook.layers.activations import softmax
-from nnbook.training.grpo import (ADVANTAGE_KINDS, expected_update, expected_weight,
-                                  grpo_advantages, ppo_clip, reinforce_gradient,
-                                  reward_patterns, sampled_updates, weight_closed_form,
-                                  zero_variance_share)
+from nnbook.evaluation.grpo import (ADVANTAGE_KINDS, expected_update, expected_weight,
+                                    grpo_advantages, ppo_clip, reinforce_gradient,
+                                    reward_patterns, sampled_updates, weight_closed_form,
+                                    zero_variance_share)
 
 LOGITS = np.array([0.3, -0.2, 1.0, 0.1])
 SUCCESS = np.array([1.0, 0.0, 0.3, 1.0])
@@ -330,7 +330,7 @@ def test_float32_policy_gradient_update_against_float64(kind):
 def test_weight_closed_form_for_groups_of_thousands(kind, monkeypatch):
     """G = 2000 raised OverflowError (C(2000, k) is no float64); past G = 1000 the pmf is
     taken through log-gammas, which agree with the exact binomials where both exist."""
-    import nnbook.training.grpo as grpo
+    import nnbook.evaluation.grpo as grpo
     ps = np.array([0.01, 0.3, 0.5, 0.97])
     exact = weight_closed_form(ps, 1000, kind)
     monkeypatch.setattr(grpo, "MAX_EXACT_COMB", 10)

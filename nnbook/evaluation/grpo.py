@@ -79,6 +79,13 @@ def _first_bad(a, bad):
     return f"{float(a[i])!r} at index {i if len(i) > 1 else i[0]}"
 
 
+def _finite(owner, what, a, fix):
+    """Refuse ``a`` unless every entry is finite, naming the first that is not."""
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{owner}: expected finite {what}, got "
+                         f"{_first_bad(a, ~np.isfinite(a))}. {fix}")
+
+
 def _probability(owner, name, p, fix="Pass a probability between 0 and 1."):
     a = _numbers(owner, name, p, fix)
     bad = ~np.isfinite(a) | (a < 0) | (a > 1)
@@ -123,10 +130,8 @@ def grpo_advantages(rewards, kind: str = "std population", *, scale: float = 1.0
     if r.ndim not in (1, 2) or r.shape[-1] < 2:
         raise ValueError(f"grpo_advantages: expected rewards of shape (G,) or (n_groups, G) "
                          f"with G ≥ 2, got shape {r.shape}. Put one group per row.")
-    if not np.all(np.isfinite(r)):
-        raise ValueError(f"grpo_advantages: expected finite rewards, got "
-                         f"{_first_bad(r, ~np.isfinite(r))}. Check the reward function: it "
-                         f"must return a number for every answer (0 when it cannot check).")
+    _finite("grpo_advantages", "rewards", r, "Check the reward function: it must return a "
+            "number for every answer (0 when it cannot check).")
     G = r.shape[-1]
     flat = np.all(r == r[..., :1], axis=-1, keepdims=True)    # all equal: no update
     # (tested, not left to r − mean: three rewards of 0.1 have a mean 2⁻⁵⁶ above 0.1, and
@@ -160,10 +165,8 @@ def _bandit(owner, logits, success):
         raise ValueError(f"{owner}: expected logits (K,) and success (K,) of one shape with "
                          f"K ≥ 2 answers, got {z.shape} and {s.shape}. Give one logit and one "
                          f"success probability per answer.")
-    if not np.all(np.isfinite(z)):
-        raise ValueError(f"{owner}: expected finite logits, got "
-                         f"{_first_bad(z, ~np.isfinite(z))}. A logit of ±inf or NaN makes π "
-                         f"NaN; give a large finite logit (e.g. 30) for a near-certain answer.")
+    _finite(owner, "logits", z, "A logit of ±inf or NaN makes π NaN; give a large finite "
+            "logit (e.g. 30) for a near-certain answer.")
     return z, s, softmax(z[None])[0]
 
 
@@ -309,10 +312,8 @@ def ppo_clip(ratio, advantage, eps: float = 0.2):
         raise ValueError(f"ppo_clip: expected each ratio π/π_old positive and finite, got "
                          f"{_first_bad(rho, ~(rho > 0) | ~np.isfinite(rho))}. Compute it as "
                          f"np.exp(logp - logp_old) from finite log-probabilities.")
-    if not np.all(np.isfinite(A)):
-        raise ValueError(f"ppo_clip: expected finite advantages, got "
-                         f"{_first_bad(A, ~np.isfinite(A))}. Check the rewards that made them "
-                         f"(grpo_advantages rejects a NaN reward).")
+    _finite("ppo_clip", "advantages", A, "Check the rewards that made them "
+            "(grpo_advantages rejects a NaN reward).")
     if isinstance(eps, bool) or not (np.isscalar(eps) and np.isreal(eps) and 0 < eps < 1):
         raise ValueError(f"ppo_clip: expected eps in (0, 1), got {eps!r}. 0.2 is usual.")
     A = A.astype(rho.dtype)

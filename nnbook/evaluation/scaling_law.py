@@ -2,18 +2,16 @@
 losses of a grid of model sizes N and token budgets D, with each parameter's standard error
 and whether the fit converged (``fit_power_law``: the law in D alone); ``ScalingFit`` holds
 the fit, and its ``compute_optimal`` splits a compute budget C ≈ 6·N·D between parameters
-and tokens; ``fit_mixing_law`` fits one source's loss in a mix of two (``MixingFit``)."""
+and tokens; the checks of the runs, which mixing_law.py shares."""
 
 from __future__ import annotations
 
 import numbers
-import warnings
 from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["ScalingFit", "fit_scaling_law", "scaling_law", "fit_power_law", "MixingFit",
-           "mixing_law", "fit_mixing_law"]
+__all__ = ["ScalingFit", "fit_scaling_law", "scaling_law", "fit_power_law"]
 
 NAMES = ("E", "A", "alpha", "B", "beta")
 
@@ -81,16 +79,28 @@ def _numbers(owner, name, x):
                          f"(a float, a list or a NumPy array), not text.") from None
 
 
-def _check(N, D, L, one_variable=False):
-    owner = "fit_power_law" if one_variable else "fit_scaling_law"
-    arrays = []
-    for name, x in (("N", N), ("D", D), ("L", L)):
+def _finite(owner, **arrays):
+    """Each array given (``D=D``), flat float64 and finite, or a ValueError naming it."""
+    out = []
+    for name, x in arrays.items():
         a = _numbers(owner, name, x).ravel()
         if a.size == 0 or not np.all(np.isfinite(a)):
             raise ValueError(f"{owner}: expected {name} as finite numbers, got "
                              f"{np.asarray(x)!r}. Drop the runs that diverged (nan or inf).")
-        arrays.append(a)
-    N, D, L = arrays
+        out.append(a)
+    return out
+
+
+def _nonnegative(owner, L):
+    if np.any(L < 0):
+        raise ValueError(f"{owner}: expected losses L ≥ 0 (a cross-entropy in nats), got "
+                         f"{L.min():g}. Pass the held-out loss itself, not a log-loss "
+                         f"difference or a log-likelihood.")
+
+
+def _check(N, D, L, one_variable=False):
+    owner = "fit_power_law" if one_variable else "fit_scaling_law"
+    N, D, L = _finite(owner, N=N, D=D, L=L)
     names, sizes = ("D and L", (D.size, L.size)) if one_variable else ("N, D and L", (
         N.size, D.size, L.size))                     # fit_power_law's N is its own
     if not N.size == D.size == L.size:
@@ -101,10 +111,7 @@ def _check(N, D, L, one_variable=False):
         raise ValueError(f"{owner}: expected positive {what} (counts), got "
                          f"{'' if one_variable else f'N from {N.min():g} and '}D from "
                          f"{D.min():g}. Pass counts, not their logarithms.")
-    if np.any(L < 0):
-        raise ValueError(f"{owner}: expected losses L ≥ 0 (a cross-entropy in nats), got "
-                         f"{L.min():g}. Pass the held-out loss itself, not a log-loss "
-                         f"difference or a log-likelihood.")
+    _nonnegative(owner, L)
     if one_variable:
         if len(np.unique(D)) < 2:
             raise ValueError(f"fit_power_law: expected at least 2 different D, got "
@@ -117,7 +124,12 @@ def _check(N, D, L, one_variable=False):
 
 
 def _falling(owner, L, fix_E, what):
-    """Refuse losses all equal (to rounding) or a held floor ``fix_E`` above all of them."""
+    """Refuse a ``fix_E`` neither None nor finite, losses all equal (to rounding) or a held
+    floor ``fix_E`` above all of them."""
+    if fix_E is not None and (isinstance(fix_E, bool) or not isinstance(fix_E, numbers.Real)
+                              or not np.isfinite(fix_E)):
+        raise ValueError(f"{owner}: expected fix_E to be None (fit E) or a finite number "
+                         f"(hold E there, e.g. a known floor), got {fix_E!r}.")
     if np.ptp(L) <= 8 * np.finfo(np.float64).eps * np.abs(L).max():
         raise ValueError(f"{owner}: the losses are all equal ({L[0]:g}, to rounding): they do "
                          f"not fall with {what}, so the law's terms and exponents are not "
@@ -211,10 +223,6 @@ def fit_scaling_law(N, D, L, *, fix_E=None, alphas=None, betas=None, max_steps=2
     free = [0, 1, 2, 3, 4] if fix_E is None else [1, 2, 3, 4]
     if _one_variable:
         free = [i for i in free if i not in (1, 2)]
-    if fix_E is not None and (isinstance(fix_E, bool) or not isinstance(fix_E, numbers.Real)
-                              or not np.isfinite(fix_E)):
-        raise ValueError(f"{owner}: expected fix_E to be None (fit E) or a finite number "
-                         f"(hold E there), got {fix_E!r}.")
     _falling(owner, L, fix_E, "D" if _one_variable else "N or D")
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 < tol < np.inf:
         raise ValueError(f"{owner}: expected tol, the relative drop of the squared error that "
@@ -286,115 +294,3 @@ def fit_power_law(D, L, *, fix_E=None, max_steps=200, tol=1e-10) -> ScalingFit:
     D = _numbers("fit_power_law", "D", D).ravel()
     return fit_scaling_law(np.ones_like(D), D, L, fix_E=fix_E, max_steps=max_steps, tol=tol,
                            _one_variable=True)
-
-
-def mixing_law(D, own, E, B, tau, beta):
-    """E + B·(D·(w + τ(1 − w)))^(−β), elementwise: one source's loss after D tokens of a mix
-    whose share of that source is w = ``own``, a token of the other source counting τ."""
-    D, own = _numbers("mixing_law", "D", D), _numbers("mixing_law", "own", own)
-    return E + B * (D * (own + tau * (1 - own))) ** -beta
-
-
-class MixingFit(NamedTuple):
-    """The fitted mixing law of one source: its floor E, scale B, transfer τ (what a token
-    of the other source is worth to this one, 0 to 1) and exponent β; ``rss`` is the sum of
-    squared residuals over ``n`` points. ``on_edge`` is True when β (or τ, away from its
-    natural bounds 0 and 1) is the first or last value of its grid: the least squares lie
-    at or past the grid's end, so the fit is not a minimum and its E is not determined
-    (widen the grid, or hold E at a known floor with ``fix_E``). ``fixed_E`` says whether E
-    was held."""
-
-    E: float
-    B: float
-    tau: float
-    beta: float
-    rss: float
-    n: int
-    on_edge: bool = False
-    fixed_E: bool = False
-
-    def predict(self, D, own):
-        """The fitted loss after D tokens with this source's share ``own`` (broadcast)."""
-        return mixing_law(D, own, self.E, self.B, self.tau, self.beta)
-
-
-def fit_mixing_law(D, own, L, *, taus=None, betas=None, fix_E=None) -> MixingFit:
-    """Fit L = E + B·(D·(w + τ(1 − w)))^(−β) to one source's losses (chapter 32's mixing
-    law): at fixed τ and β the law is linear in E and B, so a grid over (τ, β) takes E, B by
-    linear least squares at each point and keeps the point of least squared error.
-
-    Shapes: D, own, L: (n,) one run each (tokens read, the source's share w of them in
-    [0, 1], its held-out loss); n ≥ 3, with at least two different D.
-
-    Args:
-        taus: the grid of τ, values in [0, 1] (default 0, 0.02, …, 1: 51 values).
-        betas: the grid of β, values > 0 (default 0.05 … 2.0, 40 values).
-        fix_E: None fits E; a number holds it there (a known floor, such as
-            ``window_entropy(source, K)``), and only B is fitted at each grid point.
-
-    The result's ``on_edge`` flags a best point on the grid's edge (β at its first or last
-    value, or τ at an end of its grid other than 0 or 1); a warning says so too. With few
-    budgets a free E often runs there: β → 0 turns the power law into a logarithm with E
-    → −∞, which no cross-entropy can be.
-    """
-    owner = "fit_mixing_law"
-    arrays = []
-    for name, x in (("D", D), ("own", own), ("L", L)):
-        a = _numbers(owner, name, x).ravel()
-        if a.size == 0 or not np.all(np.isfinite(a)):
-            raise ValueError(f"{owner}: expected {name} as finite numbers, got "
-                             f"{np.asarray(x)!r}.")
-        arrays.append(a)
-    D, own, L = arrays
-    if not D.size == own.size == L.size:
-        raise ValueError(f"{owner}: expected D, own and L of one length (a run "
-                         f"each), got {D.size}, {own.size} and {L.size}.")
-    if np.any(D <= 0) or np.any(own < 0) or np.any(own > 1):
-        raise ValueError(f"{owner}: expected positive budgets D and shares own in "
-                         f"[0, 1] (the source's share of the mix), got D from {D.min():g} "
-                         f"and own from {own.min():g} to {own.max():g}. Pass shares as "
-                         f"fractions (0.3, not 30).")
-    if np.any(L < 0):
-        raise ValueError(f"{owner}: expected losses L ≥ 0 (a cross-entropy in nats), got "
-                         f"{L.min():g}.")
-    if D.size < 3 or len(np.unique(D)) < 2:
-        raise ValueError(f"{owner}: expected at least 3 runs at 2 or more budgets "
-                         f"D for E, B and the exponent, got {D.size} runs at "
-                         f"{len(np.unique(D))} budget(s).")
-    if fix_E is not None and (isinstance(fix_E, bool) or not isinstance(fix_E, numbers.Real)
-                              or not np.isfinite(fix_E)):
-        raise ValueError(f"{owner}: expected fix_E to be None (fit E) or a finite number "
-                         f"(hold E there, e.g. a known floor), got {fix_E!r}.")
-    _falling(owner, L, fix_E, "D or the share")
-    taus = np.linspace(0, 1, 51) if taus is None else _exponents(owner, "taus", taus, 0.0,
-                                                                 1.0, closed=True)
-    betas = np.linspace(0.05, 2, 40) if betas is None else _exponents(owner, "betas", betas)
-    best = None
-    for tau in taus:
-        for beta in betas:
-            with np.errstate(divide="ignore"):        # own = 0 at τ = 0: no tokens count
-                seen = (D * (own + tau * (1 - own))) ** -beta
-            if not np.all(np.isfinite(seen)):
-                continue
-            if fix_E is None:
-                X = np.stack([np.ones_like(own), seen], 1)
-                coef = np.linalg.lstsq(X, L, rcond=None)[0]
-            else:
-                coef = np.array([fix_E, seen @ (L - fix_E) / (seen @ seen)])
-            rss = float(np.sum((L - coef[0] - coef[1] * seen) ** 2))
-            if best is None or rss < best[0]:
-                best = (rss, coef[0], coef[1], tau, beta)
-    if best is None:
-        raise ValueError(f"{owner}: no (τ, β) of the grid gives every run a positive "
-                         f"number of tokens that count; a run with own = 0 needs some τ > 0.")
-    rss, E, B, tau, beta = best
-    edge = (len(betas) > 1 and beta in (betas.min(), betas.max())) or (
-        len(taus) > 1 and tau in (taus.min(), taus.max()) and tau not in (0.0, 1.0))
-    if edge:
-        warnings.warn(f"{owner}: the best point is on the grid's edge (tau={tau:.3g} in "
-                      f"[{taus.min():.3g}, {taus.max():.3g}], beta={beta:.3g} in "
-                      f"[{betas.min():.3g}, {betas.max():.3g}]), so E={E:.3g} is not "
-                      f"determined; widen the grid or hold E at a known floor (fix_E).",
-                      stacklevel=2)
-    return MixingFit(float(E), float(B), float(tau), float(beta), rss, int(D.size),
-                     bool(edge), fix_E is not None)

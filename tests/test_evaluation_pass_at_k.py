@@ -1,4 +1,4 @@
-"""nnbook/training/pass_at_k.py: the unbiased estimator against every k-subset, by hand,
+"""nnbook/evaluation/pass_at_k.py: the unbiased estimator against every k-subset, by hand,
 and its errors."""
 
 import itertools
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from nnbook.training.pass_at_k import pass_at_k
+from nnbook.evaluation.pass_at_k import pass_at_k
 
 
 @pytest.mark.parametrize("n, c, k", [(5, 2, 1), (5, 2, 3), (6, 0, 2), (6, 6, 2), (7, 3, 4)])
