@@ -15,6 +15,15 @@ from claims import seeds
 from nnbook.experiments import vae_bounds
 from nnbook.experiments import seeds as stored
 
+# Issue 76 (session 53): the claims here are rates over pools that include the 30 fresh seeds
+# of 2026-11-29 (listed in tests/test_claims_over_seeds_21_22.py; run by `tests/fresh_seeds.py
+# --heavy` at 7a805b3): a claim stated "every" until then is k of (30 + its CI fixed seed) or,
+# where earlier fresh runs were counted, of those runs' seeds + 30; a stated (k, n) is
+# (k + the fresh passes, n + 30).
+# Seed 842783200 broke the four claims on β's trade and the stored spread (its first step's
+# rate 1.04 nats per nat, above that step's upper β; 1.505 from β = 0.25 to 4; the squared
+# error rose 16.8 %); a set of prior draws landed below the model on 24 of the 30.
+
 FIXED = (4001,)                   # no notebook or stored table uses it
 ORDER = ("true NLL", "model NLL", "neg IWAE 100", "neg IWAE 10", "neg ELBO")
 BETAS = [f"{b:g}" for b in vae_bounds.BETAS]
@@ -80,15 +89,17 @@ def secants_between_their_betas(row):
 # do not span it); the samples' MMD z was 42.2 to 54.9 (another reader's new seed gave
 # 65.7, so the stored 42 to 59 does not span it either), the decoder means' z 18.3 to 34.2,
 # below the stored seeds' 26 on 4 of the 10; a naive set landed below the model on 9 of 10.
-@pytest.mark.claim(stated="every", text="ch25: floor < model < −IWAE 100 < −IWAE 10 < −ELBO")
+@pytest.mark.claim(stated=(31, 31), text="ch25: floor < model < −IWAE 100 < −IWAE 10 "
+                                          "< −ELBO; 31 of 31 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_bounds_keep_their_order(seed):
     row = mixture_row(seed)
     assert ordered(row), row
 
 
-@pytest.mark.claim(stated="every",
-                   text="ch25: IWAE 100 within 0.1 nat of the model; model gap over 0.3 nats")
+@pytest.mark.claim(stated=(31, 31),
+                   text="ch25: IWAE 100 within 0.1 nat of the model; model gap over 0.3 nats; "
+                        "31 of 31 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_iwae_closes_the_inference_gap_not_the_model_gap(seed):
     row = mixture_row(seed)
@@ -96,22 +107,24 @@ def test_iwae_closes_the_inference_gap_not_the_model_gap(seed):
     assert row["model NLL"] - row["true NLL"] > 0.3, row
 
 
-@pytest.mark.claim(stated="every", text="ch25: the mixture VAE's samples are far from the "
-                                        "truth (MMD z above chapter 26's yardstick 5)")
+@pytest.mark.claim(stated=(31, 31), text="ch25: the mixture VAE's samples are far from the "
+                                         "truth (MMD z above chapter 26's yardstick 5); "
+                                         "31 of 31 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_vae_samples_are_far_from_the_truth(seed):
     assert mixture_row(seed)["MMD z"] > YARDSTICK
 
 
-@pytest.mark.claim(stated="every", text="ch25: a larger β gives a smaller KL")
+@pytest.mark.claim(stated=(31, 31), text="ch25: a larger β gives a smaller KL; 31 of 31 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_a_larger_beta_gives_a_smaller_kl(seed):
     row = beta_row(seed)
     assert kl_falls(row), row
 
 
-@pytest.mark.claim(stated="every",
-                   text="ch25: β = 4 reconstructs worse than β = 0.25 and β = 1")
+@pytest.mark.claim(stated=(31, 31),
+                   text="ch25: β = 4 reconstructs worse than β = 0.25 and β = 1; "
+                        "31 of 31 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_beta_4_reconstructs_worse(seed):
     row = beta_row(seed)
@@ -142,9 +155,9 @@ def test_beta_4_reconstructs_worse(seed):
 # before), a rise of 9 to 14 % on 97 (8.7 % once, 14.6 to 15.8 % three times). Pooled over
 # the 210 new seeds (the first 100, the tenth run's 10, these 100) the claims state their
 # counts, and chapter 25 says them; the "rec" counts in the text are the first 100's.
-@pytest.mark.claim(stated=(208, 210), text="ch25: the loss's reconstruction error (over z ~ "
+@pytest.mark.claim(stated=(238, 240), text="ch25: the loss's reconstruction error (over z ~ "
                                            "q) rises at each step of β, the first step less "
-                                           "(208 of 210 new seeds)")
+                                           "(238 of 240 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_loss_error_rises_with_beta(seed):
     row = beta_row(seed)
@@ -153,25 +166,25 @@ def test_the_loss_error_rises_with_beta(seed):
     assert first < row["E_q rec β=4"] - row["E_q rec β=1"], row
 
 
-@pytest.mark.claim(stated=(204, 210), text="ch25: each step's nats of reconstruction per nat "
-                   "of KL lie between its two β's (204 of 210 new seeds)")
+@pytest.mark.claim(stated=(233, 240), text="ch25: each step's nats of reconstruction per nat "
+                   "of KL lie between its two β's (233 of 240 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_beta_trade_lies_between_the_betas(seed):
     row = beta_row(seed)
     assert secants_between_their_betas(row), row
 
 
-@pytest.mark.claim(stated=(207, 210), text="ch25: from β = 0.25 to 4, 1 to 1.5 nats of "
-                   "reconstruction per nat of KL (on 207 of 210 new seeds)")
+@pytest.mark.claim(stated=(236, 240), text="ch25: from β = 0.25 to 4, 1 to 1.5 nats of "
+                   "reconstruction per nat of KL (on 236 of 240 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_beta_trade_per_nat(seed):
     row = beta_row(seed)
     assert SECANT[0] < secant(row, 0.25, 4) < SECANT[1], row
 
 
-@pytest.mark.claim(stated=(203, 210), text="ch25: from β = 0.25 to 4, "
+@pytest.mark.claim(stated=(232, 240), text="ch25: from β = 0.25 to 4, "
                    "a rise of 9 to 14 % in the squared error over z ~ q "
-                   "(on 203 of 210 new seeds)")
+                   "(on 232 of 240 new seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_beta_trade_in_squared_error(seed):
     row = beta_row(seed)
@@ -182,8 +195,9 @@ def test_the_beta_trade_in_squared_error(seed):
 # column ranges (cell after the β table): on the same 100 new seeds every column lay within
 # it on 98 (the check's false-alarm rate); within one column range on only 67. The
 # farthest was 3.62 ranges outside (E_q rec β=4).
-@pytest.mark.claim(stated=(98, 100), text="ch25: a new seed's KLs and errors lie within the "
-                   "stored spread, give or take 3 column ranges (the notebook's check)")
+@pytest.mark.claim(stated=(127, 130), text="ch25: a new seed's KLs and errors lie within the "
+                   "stored spread, give or take 3 column ranges (the notebook's check; "
+                   "127 of 130 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_a_new_seed_lies_within_the_margin(seed):
     row, table = beta_row(seed), stored.stored("25_digits_beta")
@@ -192,9 +206,10 @@ def test_a_new_seed_lies_within_the_margin(seed):
         assert table.contains(value, key, margin=MARGIN * spread), (key, value)
 
 
-@pytest.mark.claim(stated=(NAIVE_BELOW, 5),
+@pytest.mark.claim(stated=(NAIVE_BELOW + 24, 5 + 30),
                    text="ch25: one of 20 sets of 100 prior draws lands below the model's "
-                        f"−log p(x) on {NAIVE_BELOW} of the 5 stored seeds")
+                        f"−log p(x) on {NAIVE_BELOW} of the 5 stored seeds and on 24 of 30 "
+                        "fresh ones")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_a_set_of_prior_draws_can_land_below_the_model(seed):
     assert mixture_row(seed)["naive min − model"] < 0
