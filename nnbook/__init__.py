@@ -4,6 +4,7 @@ the initialisers. Each folder's own docstring lists what it holds:
 
 - ``layers/``: what a model is made of; ``kernels/``: the speed code under the layers;
 - ``training/``: the model, the loop, losses, optimizers, schedules, callbacks, metrics;
+  ``saving/``: the model file that ``model.save`` writes and ``nb.load_model`` reads;
 - ``data/``: data sets; ``plot/``, ``diagrams/``, ``explore/``: plots, schematic
   diagrams, explorables; ``exercises/``: the chapters' self-checking exercises;
 - ``autodiff/`` (chapter 14), ``inference/`` (21), ``precision/`` (24),

@@ -256,8 +256,8 @@ ELSEWHERE = {
                                "optimizers' and callbacks' error messages",
     "training/loop.py": "the epoch loop, in test_training_walk.py and test_training_callbacks_fit.py",
     "training/summary.py": "Sequential.summary, in test_training_model.py",
-    "training/loading.py": "load_model, with save, in test_training_saving.py",
-    "training/layer_refs.py": "tied layers in a saved file, in test_layers_unembedding.py",
+    "training/loading.py": "load_model, with save, in test_saving_model_file.py",
+    "saving/layer_refs.py": "tied layers in a saved file, in test_layers_unembedding.py",
     "training/protocol.py": "the layer contract's checks, in test_custom_layers.py and "
                             "test_probes_custom*.py",
 }

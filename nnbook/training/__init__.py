@@ -1,12 +1,12 @@
 """What trains a model (chapters 00, 04, 10, 11): ``Sequential`` with its public training
 step (model.py), the epoch loop and ``History`` (loop.py), the checks on x and y
 (inputs.py) and on what a layer's forward and backward return (protocol.py), the losses,
-the optimizers, learning-rate schedules, callbacks, metrics, saving and loading, and the
-progress display, ``clip_grad_norm`` (clipping.py); the losses of post-training
-(posttraining.py, chapter 22). The other public names are also at the top level
-(``nb.Sequential``); callbacks, schedules and metrics are ``nb.callbacks``,
-``nb.schedules`` and ``nb.metrics``; Part VI's statistics are in ``nnbook/evaluation/``
-(``nb.training.ppo_clip`` still finds them there).
+the optimizers, learning-rate schedules, callbacks, metrics, ``load_model`` (loading.py;
+the file format is in ``nnbook/saving/``), and the progress display, ``clip_grad_norm``
+(clipping.py); the losses of post-training (posttraining.py, chapter 22). The other public
+names are also at the top level (``nb.Sequential``); callbacks, schedules and metrics are
+``nb.callbacks``, ``nb.schedules`` and ``nb.metrics``; Part VI's statistics are in
+``nnbook/evaluation/`` (``nb.training.ppo_clip`` still finds them there).
 """
 
 from . import callbacks, metrics, schedules
