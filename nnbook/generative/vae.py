@@ -15,12 +15,12 @@ import numpy as np
 
 from ..layers.activations import Tanh
 from ..layers.dense import Dense
+from ..optimizers import Adam, Optimizer
 from ..training.batches import OwnSteps
 from ..training.inputs import check_fit_arguments
 from ..training.loop import fit_loop
 from ..training.model import Sequential
 from ..registry import name_of
-from ..training.optimizers import Adam, Optimizer
 from ..saving import optimizer_from_config
 from ..validate import as_float_array, finite, float_dtype, make_rng, positive_int
 from .gaussian import (LOG_2PI, gaussian_kl, gaussian_kl_grad, gaussian_log_likelihood,

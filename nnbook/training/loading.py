@@ -5,10 +5,10 @@ file format is nnbook/saving/model_file.py), ready to predict or to continue tra
 
 from __future__ import annotations
 
+from ..optimizers import Optimizer
 from ..saving import read_model
 from .losses import Loss
 from .model import Sequential
-from .optimizers import Optimizer
 
 __all__ = ["load_model"]
 

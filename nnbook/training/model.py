@@ -14,6 +14,7 @@ import numpy as np
 
 from ..layers.base import Layer
 from ..layers.attention.kv_cache import rewind_caches
+from ..optimizers import Optimizer, get_optimizer
 from ..saving import save_model
 from ..spellings import refuse_spellings
 from ..validate import finite, positive_int
@@ -23,7 +24,6 @@ from .inputs import (as_shape, batch_targets, check_fit_arguments, model_input,
 from .batches import ShuffledEpochs
 from .loop import History, accuracy_of, fit_loop, mean_logs, metric_names
 from .losses import Loss, get_loss
-from .optimizers import Optimizer, get_optimizer
 from .protocol import (blame_declared_shape, blame_read_only, check_new_layer, checked_dx,
                        checked_loss_grad, checked_output, input_shape_of, loss_value,
                        shapes_after)
