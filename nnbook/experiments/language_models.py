@@ -1,6 +1,7 @@
 """How the experiments train a character language model over seeds (chapters 18, 20, 21, 24
-and 31): ``train_model``, one ``Sequential`` of a seed's layers fit on its windows with a
-cosine-decaying rate, so that every table's models are trained alike.
+and 31): ``window_data``, a seed's text cut into windows with the grammar's exact losses
+beside them, and ``train_model``, one ``Sequential`` of a seed's layers fit on its windows
+with a cosine-decaying rate, so that every table's models are trained alike.
 """
 
 from __future__ import annotations
@@ -9,9 +10,28 @@ import numpy as np
 
 from ..callbacks import LearningRateScheduler
 from ..schedules import cosine_decay
+from ..data import char_windows, language_corpus
 from ..training import AdamW, CrossEntropy, Sequential
 
-__all__ = ["train_model"]
+__all__ = ["window_data", "train_model"]
+
+
+def window_data(seed, n_train, val_chars, T):
+    """One seed's text as windows of ``T`` characters: the corpora ``train`` (``n_train``
+    windows' worth) and ``val`` (``val_chars`` characters), drawn in that order from
+    ``default_rng(seed)``; the training windows ``x, y`` (n_train, T), the held-out ``x_val,
+    y_val``, and for each held-out target the grammar's loss ``exact_w`` and the best loss
+    of any model that reads only the window, ``bound_w`` (nats, (len(x_val), T))."""
+    rng = np.random.default_rng(seed)
+    train = language_corpus(n_train * T, rng=rng)
+    val = language_corpus(val_chars, rng=rng)
+    x, y = char_windows(train.ids, T)
+    x_val, y_val = char_windows(val.ids, T)
+    exact = val.language.nll_chars(val.text)
+    return {"train": train, "val": val, "x": x[:n_train], "y": y[:n_train],
+            "x_val": x_val, "y_val": y_val,
+            "exact_w": exact[np.arange(len(x_val))[:, None] * T + np.arange(T) + 1],
+            "bound_w": val.language.window_bound(val.text, T)}
 
 
 def train_model(layers, data, seed, epochs, *, batch_size=32, optimizer=None, lr=0.01,

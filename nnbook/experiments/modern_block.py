@@ -16,11 +16,10 @@ import re
 
 import numpy as np
 
-from ..data import char_windows, language_corpus
 from ..layers import (LSTM, Dense, Embedding, LayerNorm, PositionalEmbedding, RMSNorm,
                       TransformerBlock, Unembedding)
 from ..layers.activations import softmax
-from .language_models import train_model
+from .language_models import train_model, window_data
 
 __all__ = ["setup", "modern", "lstm", "loss_per_char", "target_sets",
            "ablation", "ablation_parts", "ablation_swaps", "rematch", "rematch_32", "stored_ablation",
@@ -38,16 +37,7 @@ def setup(seed, T=16):
     """The data of one seed: training windows of ``T`` characters (50 batches of 32), the
     held-out windows, and on the held-out targets the grammar's loss and the best loss of
     any model that reads only the window (nats, (m, T))."""
-    rng = np.random.default_rng(seed)
-    train = language_corpus(STEPS_PER_EPOCH * BATCH * T, rng=rng)
-    val = language_corpus(6_000, rng=rng)
-    x, y = char_windows(train.ids, T)
-    x_val, y_val = char_windows(val.ids, T)
-    exact = val.language.nll_chars(val.text)
-    return {"T": T, "x": x[: STEPS_PER_EPOCH * BATCH], "y": y[: STEPS_PER_EPOCH * BATCH],
-            "x_val": x_val, "y_val": y_val, "val": val,
-            "exact_w": exact[np.arange(len(x_val))[:, None] * T + np.arange(T) + 1],
-            "bound_w": val.language.window_bound(val.text, T)}
+    return {"T": T, **window_data(seed, STEPS_PER_EPOCH * BATCH, 6_000, T)}
 
 
 def modern(T, norm="rmsnorm", prenorm=True, pos="rope", ffn="swiglu", kv=2, tied=True,

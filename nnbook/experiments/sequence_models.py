@@ -15,13 +15,13 @@ import functools
 
 import numpy as np
 
-from ..data import bigram_probs, char_windows, language_corpus
+from ..data import bigram_probs
 from ..inference.text import sample_text
 from ..explore.sampling import next_char_probs
 from ..layers import (GRU, LSTM, RNN, Dense, Embedding, LayerNorm, PositionalEmbedding,
                       TransformerBlock)
 from ..training import Adam
-from .language_models import train_model
+from .language_models import train_model, window_data
 from .seeds import SeedTable, stored
 
 __all__ = ["data", "transformer", "recurrent", "loss_per_char",
@@ -42,19 +42,7 @@ def data(seed):
     training windows ``x, y`` (2,560 of 32, 40 batches of 64), the held-out ``x_val,
     y_val``, and for each held-out target the grammar's loss ``exact_w`` and the best a
     window-only model can do, ``bound_w``. Shapes: windows (m, 32); losses (250, 32)."""
-    rng = np.random.default_rng(seed)
-    train = language_corpus(STEPS_PER_EPOCH * BATCH * T, rng=rng)
-    val = language_corpus(8_000, rng=rng)
-    x, y = char_windows(train.ids, T)
-    x_val, y_val = char_windows(val.ids, T)
-    exact = val.language.nll_chars(val.text)
-    return {
-        "train": train, "val": val,
-        "x": x[: STEPS_PER_EPOCH * BATCH], "y": y[: STEPS_PER_EPOCH * BATCH],
-        "x_val": x_val, "y_val": y_val,
-        "exact_w": exact[np.arange(len(x_val))[:, None] * T + np.arange(T) + 1],
-        "bound_w": val.language.window_bound(val.text, T),
-    }
+    return window_data(seed, STEPS_PER_EPOCH * BATCH, 8_000, T)
 
 
 def transformer(r):
