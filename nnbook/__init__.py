@@ -33,9 +33,9 @@ from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
 from . import experiments
 from .experiments import SeedTable, over_seeds, seeds
-from .training import AdamW, clip_grad_norm
+from .training import AdamW, Muon, clip_grad_norm
 from .evaluation import (MixingFit, ScalingFit, fit_mixing_law, fit_power_law,
-                         fit_scaling_law, mixing_law, scaling_law)
+                         fit_scaling_law, mixing_law, newton_schulz, scaling_law)
 from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
                        RMSProp, Sequential, load_model)
 from .training import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
@@ -56,7 +56,7 @@ __all__ = [
     "rope_angles", "apply_rope", "kv_head_of", "attention", "add_lora", "merge_lora",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
-    "AdamW", "clip_grad_norm", "ScalingFit", "fit_scaling_law", "fit_power_law",
+    "AdamW", "Muon", "newton_schulz", "clip_grad_norm", "ScalingFit", "fit_scaling_law", "fit_power_law",
     "scaling_law", "MixingFit", "fit_mixing_law", "mixing_law",
     # model
     "Sequential", "History", "load_model", "register_class",

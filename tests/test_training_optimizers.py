@@ -109,7 +109,7 @@ def test_adam_keeps_separate_moments_per_parameter():
                                  nb.Adam(clipnorm=0.1, clipvalue=0.1),
                                  nb.SGD(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1),
                                  nb.RMSProp(), nb.RMSProp(momentum=0.9, clipvalue=0.1, weight_decay=0.1),
-                                 nb.Adam(weight_decay=0.1, clipnorm=0.1)])
+                                 nb.Adam(weight_decay=0.1, clipnorm=0.1), nb.Muon(weight_decay=0.1)])
 def test_updates_in_place_and_leaves_grads_alone(opt):
     rng = np.random.default_rng(0)
     w = rng.standard_normal((3, 2))
@@ -145,7 +145,7 @@ def test_reset_forgets_momentum():
 
 
 # validation ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("cls", [nb.SGD, nb.RMSProp, nb.Adam])
+@pytest.mark.parametrize("cls", [nb.SGD, nb.RMSProp, nb.Adam, nb.Muon])
 @pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf"), True, "0.1"])
 def test_bad_learning_rate(cls, lr):
     with pytest.raises(ValueError, match=rf"{cls.__name__}: expected a learning rate lr > 0, got"):
@@ -186,6 +186,7 @@ def test_get_optimizer_and_repr():
     opt = nb.SGD(lr=0.5)
     assert get_optimizer(opt) is opt
     assert isinstance(get_optimizer("rmsprop"), nb.RMSProp)
+    assert isinstance(get_optimizer("muon"), nb.Muon)
     with pytest.raises(ValueError, match=r"unknown optimizer 'adagrad'"):
         get_optimizer("adagrad")
     assert repr(nb.SGD(lr=0.1, momentum=0.9)) == "SGD(lr=0.1, momentum=0.9)"
@@ -327,7 +328,8 @@ def test_weight_decay_one_sgd_step_by_hand_and_after_clipping():
 # get_state / set_state: a fresh optimizer continues exactly ------------------------------------
 CONFIGS = [nb.SGD(lr=0.1), nb.SGD(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
            nb.RMSProp(lr=0.01, momentum=0.5, clipnorm=1.0), nb.RMSProp(weight_decay=0.1),
-           nb.Adam(lr=0.01, beta1=0.8, weight_decay=0.001, global_clipnorm=2.0)]
+           nb.Adam(lr=0.01, beta1=0.8, weight_decay=0.001, global_clipnorm=2.0),
+           nb.Muon(lr=0.01, weight_decay=0.1, fallback=nb.Adam(beta1=0.8))]
 
 
 @pytest.mark.parametrize("opt", CONFIGS, ids=repr)

@@ -15,11 +15,12 @@ from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .loading import load_model
 from .model import History, Sequential
 from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp
+from .muon import Muon
 from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
                            sequence_logprobs, sequence_logprobs_backward)
 
 __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEntropy",
-           "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW",
+           "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "Muon",
            "callbacks", "metrics", "schedules",
            "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
            "policy_gradient_loss", "sequence_kl", "clip_grad_norm"]

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ..registry import register_class
+from ..registry import lookup, register_class
 from .hyperparams import DefaultRate, fraction, positive, resolve_lr
 from .optimizer_base import Optimizer
 
@@ -249,20 +249,21 @@ class AdamW(Adam):
         return cfg
 
 
-_BY_NAME = {"sgd": SGD, "rmsprop": RMSProp, "adam": Adam, "adamw": AdamW}
+_BY_NAME = {"sgd": "SGD", "rmsprop": "RMSProp", "adam": "Adam", "adamw": "AdamW",
+            "muon": "Muon"}                # muon.py registers Muon
 
 
 def get_optimizer(optimizer) -> Optimizer:
-    """An ``Optimizer`` from an instance or the names ``"sgd"``, ``"rmsprop"``, ``"adam"``
-    (default settings)."""
+    """An ``Optimizer`` from an instance or the names ``"sgd"``, ``"rmsprop"``, ``"adam"``,
+    ``"adamw"``, ``"muon"`` (default settings)."""
     if isinstance(optimizer, Optimizer):
         return optimizer
     if isinstance(optimizer, str) and optimizer.lower() in _BY_NAME:
-        return _BY_NAME[optimizer.lower()]()
+        return lookup(_BY_NAME[optimizer.lower()])()
     if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
         raise ValueError(f"unknown optimizer: got the class {optimizer.__name__}, expected an "
                          f"instance. Did you mean {optimizer.__name__}()?")
     raise ValueError(
         f"unknown optimizer {optimizer!r}. Use an Optimizer object (SGD(lr=...), RMSProp(...), "
-        f"Adam(...), AdamW(...)) or one of {sorted(_BY_NAME)}."
+        f"Adam(...), AdamW(...), Muon(...)) or one of {sorted(_BY_NAME)}."
     )
