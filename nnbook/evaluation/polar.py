@@ -19,8 +19,9 @@ CUBIC = (1.5, -0.5, 0.0)              # X ← 1.5X − 0.5XXᵀX: converges to U
 # Muon's shape scale s(fan_in, fan_out) of an orthogonalised update of W, read as nnbook's
 # (fan_in, fan_out) (x @ W; torch's (out, in) weight is Wᵀ). "original": Keller Jordan's and
 # torch.optim.Muon's default √max(1, fan_out/fan_in) (torch: max(1, A/B)**0.5 on (A, B) =
-# (out, in)): an update's RMS→RMS operator norm √(fan_in/fan_out)·s is then 1 where fan_out ≥
-# fan_in, and s never goes below 1; "match_rms_adamw": Moonlight's 0.2·√max(fan_in, fan_out), an RMS about AdamW's update's.
+# (out, in)): the update's RMS→RMS operator norm √(fan_in/fan_out)·s is then 1 where
+# fan_out ≥ fan_in, and s never goes below 1; "match_rms_adamw": Moonlight's
+# 0.2·√max(fan_in, fan_out), an update whose RMS is about AdamW's.
 SHAPE_SCALES = {"original": lambda n_in, n_out: math.sqrt(max(1.0, n_out / n_in)),
                 "match_rms_adamw": lambda n_in, n_out: 0.2 * math.sqrt(max(n_in, n_out))}
 

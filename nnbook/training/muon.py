@@ -19,15 +19,15 @@ __all__ = ["Muon"]
 @register_class
 class Muon(Optimizer):
     """Muon (Keller Jordan, 2024), as ``torch.optim.Muon``, on each 2-D parameter W:
-    ``m ← μm + (1−μ)g``, u = (1−μ)g + μm (``nesterov=True``) or m, and
-    ``W ← W(1 − lr·λ) − lr·s·newton_schulz(u, ns_steps, ns_coefficients, eps)`` (λ decoupled,
-    as AdamW's), s = ``SHAPE_SCALES[shape_scale](fan_in, fan_out)`` (evaluation/polar.py):
-    by default √max(1, fan_out/fan_in), Keller Jordan's and PyTorch's, at which lr = 0.02
-    was tuned. Every other parameter (biases, gains; with ``hidden_only=True`` also the
-    first and last matrices ``step`` is given: an embedding table, the output layer's W)
-    goes to ``fallback`` (an optimizer, a name, or what ``get_config`` writes; ``AdamW()``
-    by default) at the rate ``lr × fallback_lr_ratio`` (Keras' ``adam_lr_ratio``: a schedule
-    moves both). A non-finite gradient is a ValueError naming it; no weight then changes.
+    m ← μm + (1−μ)g, u = (1−μ)g + μm (``nesterov``) or m, W ← W(1 − lr·λ) − lr·s·NS(u), NS
+    = ``newton_schulz(u, ns_steps, ns_coefficients, eps)``, λ decoupled as AdamW's, s =
+    ``SHAPE_SCALES[shape_scale](fan_in, fan_out)`` (evaluation/polar.py): by default
+    √max(1, fan_out/fan_in), Keller Jordan's and PyTorch's, at which lr = 0.02 was tuned.
+    The other parameters (biases, gains; with ``hidden_only`` also the first and last
+    matrices ``step`` gets: an embedding table, the output W) go to ``fallback`` (an
+    optimizer, a name, or what ``get_config`` writes; ``AdamW()`` by default) at the rate
+    lr × ``fallback_lr_ratio`` (Keras' ``adam_lr_ratio``: a schedule moves both). A
+    non-finite gradient is a ValueError naming it, and no weight changes.
     """
 
     def __init__(self, lr=DefaultRate(0.02), momentum=0.95, *, nesterov=True, ns_steps=5,
@@ -60,8 +60,8 @@ class Muon(Optimizer):
         split = self._split
         if split is None or split[0] is not pairs:
             every = tuple(pairs)
-            mats = [i for i, (p, _) in enumerate(every) if np.ndim(p) == 2]
-            mats = mats[1:-1] if self.hidden_only else mats
+            mats = [i for i, (p, _) in enumerate(every) if np.ndim(p) == 2][
+                slice(1, -1) if self.hidden_only else slice(None)]
             rest = tuple(pair for i, pair in enumerate(every) if i not in mats)
             split = (pairs, every, tuple(every[i] for i in mats), rest)
             self._split = split if isinstance(pairs, tuple) else None
@@ -82,10 +82,7 @@ class Muon(Optimizer):
         np.multiply(g, 1.0 - mu, out=u)
         m *= mu
         m += u                                        # m ← μm + (1−μ)g
-        if self.nesterov:
-            u += mu * m                               # u = (1−μ)g + μm
-        else:
-            u[...] = m
+        u = u + mu * m if self.nesterov else m        # u = (1−μ)g + μm, or m
         o = newton_schulz(u, self.ns_steps, self.ns_coefficients, self.eps)
         if self.weight_decay:
             p *= 1.0 - self.lr * self.weight_decay    # W ← W(1 − lr·λ)
@@ -104,15 +101,10 @@ class Muon(Optimizer):
     def set_state(self, params, state) -> None:
         """A matrix with ``m`` alone is Muon's, the rest the fallback's; a refusal changes none."""
         index = {k: int(m[1]) for k in state if (m := re.fullmatch(r"param(\d+)\.\w+", k))}
-        names = {i: {k for k in index if index[k] == i} for i in index.values()}
-        mine, theirs = {}, {}
-        for key, value in state.items():
-            i = index.get(key)
-            ours = i is None or (i < len(params) and np.ndim(params[i]) == 2
-                                 and names[i] == {f"param{i}.m"})
-            (mine if ours else theirs)[key] = value
-        if "iterations" in mine:
-            theirs["iterations"] = mine["iterations"]
+        own = {i for i in index.values() if i < len(params) and np.ndim(params[i]) == 2
+               and [k for k in index if index[k] == i] == [f"param{i}.m"]}
+        mine = {k: v for k, v in state.items() if k not in index or index[k] in own}
+        theirs = {k: v for k, v in state.items() if k not in mine or k == "iterations"}
         before = (self._state, self.iterations)
         super().set_state(params, mine)
         try:
@@ -122,21 +114,18 @@ class Muon(Optimizer):
             raise
 
     def get_config(self) -> dict:
-        cfg = super().get_config()
-        cfg.update(momentum=self.momentum, nesterov=self.nesterov, ns_steps=self.ns_steps,
-                   ns_coefficients=list(self.ns_coefficients), eps=self.eps,
-                   shape_scale=self.shape_scale, hidden_only=self.hidden_only,
-                   fallback_lr_ratio=self.fallback_lr_ratio)
+        names = ("momentum", "nesterov", "ns_steps", "eps", "shape_scale", "hidden_only",
+                 "fallback_lr_ratio")
         fallback = {k: v for k, v in self.fallback.get_config().items() if k != "lr"}
-        cfg["fallback"] = {"class": name_of(type(self.fallback)), "config": fallback}
-        return cfg
+        return {**super().get_config(), **{k: getattr(self, k) for k in names},
+                "ns_coefficients": list(self.ns_coefficients),
+                "fallback": {"class": name_of(type(self.fallback)), "config": fallback}}
 
 
 def _fallback(fallback) -> Optimizer:
-    if isinstance(fallback, dict) and set(fallback) == {"class", "config"}:
-        cls = lookup(fallback["class"])
-        if isinstance(cls, type) and issubclass(cls, Optimizer):
-            fallback = cls.from_config(fallback["config"])
+    cls = lookup(str(fallback.get("class"))) if isinstance(fallback, dict) else None
+    if isinstance(cls, type) and issubclass(cls, Optimizer):
+        fallback = cls.from_config(fallback.get("config", {}))
     elif isinstance(fallback, str):
         fallback = get_optimizer(fallback)
     if isinstance(fallback, Optimizer) and not isinstance(fallback, Muon):

@@ -249,8 +249,7 @@ class AdamW(Adam):
         return cfg
 
 
-_BY_NAME = {"sgd": "SGD", "rmsprop": "RMSProp", "adam": "Adam", "adamw": "AdamW",
-            "muon": "Muon"}                # muon.py registers Muon
+_BY_NAME = {"sgd": "SGD", "rmsprop": "RMSProp", "adam": "Adam", "adamw": "AdamW", "muon": "Muon"}
 
 
 def get_optimizer(optimizer) -> Optimizer:
