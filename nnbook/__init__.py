@@ -3,7 +3,9 @@ nnbook as nb`` gives layers, losses, optimizers, ``Sequential``, the gradient ch
 the initialisers. Each folder's own docstring lists what it holds:
 
 - ``layers/``: what a model is made of; ``kernels/``: the speed code under the layers;
-- ``training/``: the model, the loop, losses, optimizers, schedules, callbacks, metrics;
+- ``training/``: the model, the loop, losses, schedules, callbacks, metrics; ``optimizers/``:
+  the optimizers and ``clip_grad_norm``; ``saving/``: the model file that ``model.save``
+  writes and ``nb.load_model`` reads;
 - ``data/``: data sets; ``plot/``, ``diagrams/``, ``explore/``: plots, schematic
   diagrams, explorables; ``exercises/``: the chapters' self-checking exercises;
 - ``autodiff/`` (chapter 14), ``inference/`` (21), ``precision/`` (24),
@@ -33,11 +35,11 @@ from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
 from . import experiments
 from .experiments import SeedTable, over_seeds, seeds
-from .training import AdamW, Muon, clip_grad_norm
+from .optimizers import SGD, Adam, AdamW, Muon, Optimizer, RMSProp, clip_grad_norm, newton_schulz
 from .evaluation import (MixingFit, ScalingFit, fit_mixing_law, fit_power_law,
-                         fit_scaling_law, mixing_law, newton_schulz, scaling_law)
-from .training import (MSE, SGD, Adam, BinaryCrossEntropy, CrossEntropy, History, Loss, Optimizer,
-                       RMSProp, Sequential, load_model)
+                         fit_scaling_law, mixing_law, scaling_law)
+from .training import (MSE, BinaryCrossEntropy, CrossEntropy, History, Loss, Sequential,
+                       load_model)
 from .training import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
                        sequence_logprobs, sequence_logprobs_backward)
 from .torch_bridge import from_torch, to_torch  # imports torch only when called
@@ -56,8 +58,8 @@ __all__ = [
     "rope_angles", "apply_rope", "kv_head_of", "attention", "add_lora", "merge_lora",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
-    "AdamW", "Muon", "newton_schulz", "clip_grad_norm", "ScalingFit", "fit_scaling_law", "fit_power_law",
-    "scaling_law", "MixingFit", "fit_mixing_law", "mixing_law",
+    "AdamW", "Muon", "newton_schulz", "clip_grad_norm", "ScalingFit", "fit_scaling_law",
+    "fit_power_law", "scaling_law", "MixingFit", "fit_mixing_law", "mixing_law",
     # model
     "Sequential", "History", "load_model", "register_class",
     # post-training losses (chapter 22)

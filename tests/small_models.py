@@ -1,5 +1,5 @@
 """Small models, data and a learner-style layer shared by the tests (test_training_model.py,
-test_training_saving.py, the probe files)."""
+test_saving_model_file.py, the probe files)."""
 
 import numpy as np
 

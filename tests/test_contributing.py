@@ -252,12 +252,15 @@ ELSEWHERE = {
     "training/loss_base.py": "the Loss interface, in test_training_losses.py",
     "training/crossentropy.py": "CrossEntropy, in test_training_losses.py and "
                                 "test_sequence_training.py",
-    "training/hyperparams.py": "checks of learning rates and fractions, tested through the "
-                               "optimizers' and callbacks' error messages",
+    "optimizers/hyperparams.py": "checks of learning rates and fractions, tested through the "
+                                 "optimizers' and callbacks' error messages",
+    "optimizers/sgd.py": "SGD, with RMSProp and Adam, in the package's test_optimizers.py",
+    "optimizers/rmsprop.py": "RMSProp, with SGD and Adam, in the package's test_optimizers.py",
+    "optimizers/adam.py": "Adam, with SGD and RMSProp, in the package's test_optimizers.py",
     "training/loop.py": "the epoch loop, in test_training_walk.py and test_training_callbacks_fit.py",
     "training/summary.py": "Sequential.summary, in test_training_model.py",
-    "training/loading.py": "load_model, with save, in test_training_saving.py",
-    "training/layer_refs.py": "tied layers in a saved file, in test_layers_unembedding.py",
+    "training/loading.py": "load_model, with save, in test_saving_model_file.py",
+    "saving/layer_refs.py": "tied layers in a saved file, in test_layers_unembedding.py",
     "training/protocol.py": "the layer contract's checks, in test_custom_layers.py and "
                             "test_probes_custom*.py",
 }

@@ -16,6 +16,10 @@ files, with ``ast``; nothing is imported).
 - (e) no reach-ins: no code reads or writes another object's private attribute,
   ``obj._name`` where ``obj`` is not ``self``, ``cls`` or ``super()`` (dunders
   aside); what another object needs from it is a public method or attribute;
+- (i) no two folders import each other: the modules of one folder (or one module directly
+  in ``nnbook/``) may import another folder's, or that folder theirs, not both, so that
+  each folder can be read, and moved, with what it stands on (``training/`` imports
+  ``optimizers/`` and ``saving/``, which import nothing of it; issue 77);
 - (g) the floors under the others import nothing above them: ``nnbook/kernels/``
   (the speed code under the layers) imports no module of nnbook outside ``kernels/``,
   and its modules import only NumPy and the standard library;
@@ -93,7 +97,7 @@ def is_private(name: str) -> bool:
 
 class Import:
     """One imported thing: ``written`` is the absolute dotted path as written
-    (``nnbook.layers.conv._blocks``, or ``nnbook.training.optimizers._positive`` for a name),
+    (``nnbook.layers.conv._blocks``, or ``nnbook.optimizers.sgd._positive`` for a name),
     ``target`` the existing module it imports, ``name`` the imported name when it is
     not a module (else ``None``)."""
 
@@ -275,6 +279,25 @@ def reaching_up(package: Path, floors=FLOORS) -> list[str]:
 NUMBERED = re.compile(r"(^|_)(ch|chapter|part)_?\d", re.IGNORECASE)
 
 
+def mutual_folders(package: Path) -> list[str]:
+    """One message per pair of folders (or modules directly in the package) that import
+    each other, with one import each way; the package's own ``__init__`` is no folder."""
+    found, top = imports(package), package.name
+
+    def folder(dotted):
+        parts = dotted.split(".")
+        return ".".join(parts[:2]) if len(parts) > 1 else None
+
+    edges = {}
+    for name, found_here in found.items():
+        for imp in found_here:
+            a, b = folder(name), folder(imp.target)
+            if a and b and a != b:
+                edges.setdefault((a, b), f"{name}:{imp.line} {imp.source}")
+    return [f"{a} <-> {b}: {edges[a, b]}; {edges[b, a]}"
+            for a, b in sorted(edges) if a < b and (b, a) in edges and a.startswith(top)]
+
+
 def numbered(package: Path) -> list[str]:
     """One line per module or folder of ``package`` whose name holds a chapter or Part
     number: ``ch18``, ``part3`` or ``chapter_12`` at its start or after an underscore."""
@@ -347,6 +370,13 @@ def test_the_kernels_floor_imports_nothing_above_it():
     assert not found, ("nnbook/kernels/ is the floor under the layers: it imports NumPy and "
                        "nothing of nnbook outside itself (pass what a kernel needs as "
                        "arguments, or keep the check in the layer):\n" + "\n".join(found))
+
+
+def test_no_two_folders_import_each_other():
+    found = mutual_folders(PACKAGE)
+    assert not found, ("folders that import each other (one of them should not need the "
+                       "other: pass what it needs as an argument, or move the shared part "
+                       "below both):\n" + "\n".join(found))
 
 
 def test_no_module_is_named_by_a_chapter_or_part():
@@ -528,6 +558,17 @@ def test_checker_finds_a_floor_that_reaches_up(tmp_path):
         "NumPy only"]
     assert reaching_up(write(tmp_path / "clean", dict(CLEAN, **{
         "kernels/__init__.py": "", "kernels/fast.py": "import numpy as np\n"}))) == []
+
+
+def test_checker_finds_folders_that_import_each_other(tmp_path):
+    package = write(tmp_path / "pkg", dict(CLEAN, **{
+        "a/__init__.py": "", "a/one.py": "from ..b.two import f\n", "a/four.py": "",
+        "b/__init__.py": "", "b/two.py": "def f():\n    pass\n",
+        "b/three.py": "def g():\n    from ..a import four\n"}))
+    assert cycles(package) == []                   # no module cycle, but a folder cycle
+    assert mutual_folders(package) == [
+        "pkg.a <-> pkg.b: pkg.a.one:1 from ..b.two import f; pkg.b.three:2 from ..a import four"]
+    assert mutual_folders(write(tmp_path / "clean", CLEAN)) == []
 
 
 def test_checker_finds_modules_named_by_a_chapter_or_part(tmp_path):

@@ -1,5 +1,5 @@
 """Tests of nnbook/training/model.py: Sequential (building, forward/backward, compile,
-fit, evaluate, summary). Saving and loading: tests/test_training_saving.py."""
+fit, evaluate, summary). Saving and loading: tests/test_saving_model_file.py."""
 
 import re
 

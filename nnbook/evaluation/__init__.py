@@ -1,6 +1,5 @@
-"""Part VI's statistics (chapters 29, 30 and 32) and chapter 34's polar factor: what judges an
-update, a policy, a leaderboard or a scaling law, each against an exact answer; nothing here
-trains a model.
+"""Part VI's statistics (chapters 29, 30 and 32): what judges an update, a policy, a
+leaderboard or a scaling law, each against an exact answer; nothing here trains a model.
 
 - grpo.py: GRPO's advantages and their variants, the exact expected update of a softmax
   bandit over all 2^G reward patterns, its closed forms, the share of groups that teach
@@ -11,9 +10,7 @@ trains a model.
 - leaderboards.py: Bradley–Terry's votes and fit, and Elo's ratings (30);
 - scaling_law.py: the scaling law L(N, D) fitted with its standard errors, and the
   compute-optimal split; mixing_law.py: the data-mixing law of two sources and its fit (32;
-  both also at the top level, ``nb.fit_scaling_law``);
-- polar.py: the polar factor UVᵀ, Muon's Newton–Schulz iteration (``nb.newton_schulz``) and
-  the exact band of its singular values (34).
+  both also at the top level, ``nb.fit_scaling_law``).
 
 They stood in ``nnbook/training/`` before, and ``nb.training.ppo_clip`` still finds them."""
 
@@ -27,8 +24,6 @@ from .leaderboards import (ELO_SCALE, BradleyTerryFit, bradley_terry, bradley_te
                            elo_ratings)
 from .scaling_law import ScalingFit, fit_power_law, fit_scaling_law, scaling_law
 from .mixing_law import MixingFit, fit_mixing_law, mixing_law
-from .polar import (CUBIC, QUINTIC, SHAPE_SCALES, newton_schulz, newton_schulz_band,
-                    polar_factor)
 
 __all__ = ["ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_gradient",
            "expected_update", "expected_weight", "weight_closed_form", "sampled_updates",
@@ -37,6 +32,4 @@ __all__ = ["ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_g
            "best_of_n_kl_bound", "BradleyTerryFit", "bradley_terry", "bradley_terry_votes",
            "elo_ratings", "ELO_SCALE",
            "ScalingFit", "fit_scaling_law", "fit_power_law", "scaling_law", "MixingFit",
-           "fit_mixing_law", "mixing_law",
-           "polar_factor", "newton_schulz", "newton_schulz_band", "QUINTIC", "CUBIC",
-           "SHAPE_SCALES"]
+           "fit_mixing_law", "mixing_law"]

@@ -9,8 +9,8 @@ import numpy as np
 
 from ..layers.activations import Tanh
 from ..layers.dense import Dense
+from ..optimizers import SGD
 from ..training.model import Sequential
-from ..training.optimizers import SGD
 
 __all__ = ["sine_task", "batch_sizes", "TABLES"]
 

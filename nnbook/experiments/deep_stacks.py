@@ -12,8 +12,8 @@ from .. import init as _init
 from ..layers.activations import ReLU, Sigmoid, Tanh
 from ..layers.base import Layer
 from ..layers.dense import Dense
+from ..optimizers import SGD
 from ..training.model import Sequential
-from ..training.optimizers import SGD
 
 __all__ = ["regression_task", "steep_net", "clipping", "residual", "CLIPS", "KINDS", "TABLES"]
 

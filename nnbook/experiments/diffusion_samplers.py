@@ -13,7 +13,7 @@ from ..data.mixture import GaussianMixture, mixture_mmd, mixture_mmd_null
 from ..generative import (CosineSchedule, LinearSchedule, as_function, ddim_sample,
                           ddpm_sample, denoiser, euler_sample, exact_noise, exact_velocity,
                           train_denoiser)
-from ..training.optimizers import Adam
+from ..optimizers import Adam
 
 __all__ = ["mixture", "N_SAMPLES", "STEPS", "COSINE_STEPS", "YARDSTICK", "mmd_null",
            "sampler_steps", "N_LARGE", "sampler_bias", "train_network", "trained_functions",

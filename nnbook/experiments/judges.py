@@ -16,7 +16,7 @@ from ..data.subject_task import SubjectTask
 from ..layers import Dense, ReLU
 from ..training import BinaryCrossEntropy, Sequential
 from ..training.metrics import confusion_matrix
-from ..training.optimizers import Adam
+from ..optimizers import Adam
 from ..evaluation.best_of_n import best_of_n_policy
 from .sft_rl_dpo import copy_of, sft_model
 from .verifier_rl import STEPS, exact_reward, grpo_train

@@ -12,7 +12,7 @@ from ..data.digits import load_digits
 from ..data.mixture import mixture_mmd
 from ..generative.gaussian import gaussian_kl, gaussian_log_likelihood, reparameterize
 from ..generative import VAE, quadrature_log_prob
-from ..training.optimizers import Adam
+from ..optimizers import Adam
 from .diffusion_samplers import mixture
 
 __all__ = ["train_mixture_vae", "mixture_vae", "BETAS", "train_digits_vae", "digits_beta",

@@ -8,8 +8,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..optimizers import SGD
 from ..plot.style import FONT, plain_axes
-from ..training.optimizers import SGD
 from ._widgets import _explorable, _float, _int
 
 __all__ = ["optimizer_paths", "optimizer_paths_figure", "quadratic_paths"]

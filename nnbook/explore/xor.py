@@ -12,10 +12,10 @@ import numpy as np
 from .. import data
 from ..layers.activations import Sigmoid, Tanh, sigmoid
 from ..layers.dense import Dense
+from ..optimizers import SGD
 from ..plot.curves import decision_boundary
 from ..plot.style import FONT, plain_axes
 from ..training.model import Sequential
-from ..training.optimizers import SGD
 from ._widgets import LINE, _explorable, _float, _int
 
 __all__ = ["xor_training", "xor_figure", "train_xor", "xor_boundary"]

@@ -15,13 +15,13 @@ import numpy as np
 
 from ..layers.activations import Tanh
 from ..layers.dense import Dense
+from ..optimizers import Adam, Optimizer
 from ..training.batches import OwnSteps
 from ..training.inputs import check_fit_arguments
 from ..training.loop import fit_loop
 from ..training.model import Sequential
 from ..registry import name_of
-from ..training.optimizers import Adam
-from ..training.saving import optimizer_from_config
+from ..saving import optimizer_from_config
 from ..validate import as_float_array, finite, float_dtype, make_rng, positive_int
 from .gaussian import (LOG_2PI, gaussian_kl, gaussian_kl_grad, gaussian_log_likelihood,
                        reparameterize, reparameterize_backward)
@@ -283,7 +283,7 @@ class VAE:
                     net = getattr(model, part)
                     net.set_weights([f[f"{part}_{i}"] for i in range(len(net.get_weights()))])
                 if spec is not None:                  # files before it kept no optimizer
-                    opt = optimizer_from_config(spec["class"], spec["config"])
+                    opt = optimizer_from_config(spec["class"], spec["config"], base=Optimizer)
                     opt.set_state(model.trained_params(), {k[len(_OPT):]: np.array(f[k])
                                                      for k in f.files if k.startswith(_OPT)})
                     model.optimizer = opt

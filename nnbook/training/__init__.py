@@ -1,21 +1,20 @@
 """What trains a model (chapters 00, 04, 10, 11): ``Sequential`` with its public training
 step (model.py), the epoch loop and ``History`` (loop.py), the checks on x and y
 (inputs.py) and on what a layer's forward and backward return (protocol.py), the losses,
-the optimizers, learning-rate schedules, callbacks, metrics, saving and loading, and the
-progress display, ``clip_grad_norm`` (clipping.py); the losses of post-training
+learning-rate schedules, callbacks, metrics, ``load_model`` (loading.py; the file format is
+in ``nnbook/saving/``), and the progress display; the losses of post-training
 (posttraining.py, chapter 22). The other public names are also at the top level
-(``nb.Sequential``); callbacks, schedules and metrics are ``nb.callbacks``,
-``nb.schedules`` and ``nb.metrics``; Part VI's statistics are in ``nnbook/evaluation/``
-(``nb.training.ppo_clip`` still finds them there).
+(``nb.Sequential``); callbacks, schedules and metrics are ``nb.callbacks``, ``nb.schedules``
+and ``nb.metrics``; the optimizers and ``clip_grad_norm`` are in ``nnbook/optimizers/`` and
+Part VI's statistics in ``nnbook/evaluation/``, both still reached from here
+(``nb.training.Adam``, ``nb.training.ppo_clip``).
 """
 
+from ..optimizers import SGD, Adam, AdamW, Muon, Optimizer, RMSProp, clip_grad_norm
 from . import callbacks, metrics, schedules
-from .clipping import clip_grad_norm
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .loading import load_model
 from .model import History, Sequential
-from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp
-from .muon import Muon
 from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
                            sequence_logprobs, sequence_logprobs_backward)
 

@@ -1,10 +1,13 @@
 """``load_model``: a ``Sequential`` rebuilt from the file ``Sequential.save`` wrote (the
-file format is saving.py), ready to predict or to continue training (chapter 00).
+file format is nnbook/saving/model_file.py), ready to predict or to continue training
+(chapter 00).
 """
 
 from __future__ import annotations
 
-from . import saving
+from ..optimizers import Optimizer
+from ..saving import read_model
+from .losses import Loss
 from .model import Sequential
 
 __all__ = ["load_model"]
@@ -21,7 +24,7 @@ def load_model(path, custom_objects=None) -> Sequential:
             the class carries ``@nb.register_class``.
     Never unpickles. A damaged or foreign file raises ``ValueError``.
     """
-    spec = saving.read_model(path, custom_objects)
+    spec = read_model(path, custom_objects, loss_base=Loss, optimizer_base=Optimizer)
     model = Sequential(spec["layers"], input_shape=spec["input_shape"])
     model.loss, model.optimizer = spec["loss"], spec["optimizer"]
     model.metrics = spec["metrics"]

@@ -2,8 +2,8 @@
 once, ``forward`` and ``backward``, each a loop over the layers' own methods: ``train_step``
 is forward → loss → backward → optimizer step, the notes' four steps (a planned step,
 step_plan.py, hands the same loops the callables it chose); loop.py repeats it, loading.py
-reads a file back, weights.py gives the model's arrays (params, grads, get_weights, the
-optimizer's pairs).
+reads a file back (its format: nnbook/saving/), weights.py gives the model's arrays (params,
+grads, get_weights, the optimizer's pairs).
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import math
 
 import numpy as np
 
-from . import saving
 from ..layers.base import Layer
 from ..layers.attention.kv_cache import rewind_caches
+from ..optimizers import Optimizer, get_optimizer
+from ..saving import save_model
 from ..spellings import refuse_spellings
 from ..validate import finite, positive_int
 from .inputs import (as_shape, batch_targets, check_fit_arguments, model_input,
@@ -23,7 +24,6 @@ from .inputs import (as_shape, batch_targets, check_fit_arguments, model_input,
 from .batches import ShuffledEpochs
 from .loop import History, accuracy_of, fit_loop, mean_logs, metric_names
 from .losses import Loss, get_loss
-from .optimizers import Optimizer, get_optimizer
 from .protocol import (blame_declared_shape, blame_read_only, check_new_layer, checked_dx,
                        checked_loss_grad, checked_output, input_shape_of, loss_value,
                        shapes_after)
@@ -374,7 +374,7 @@ class Sequential(ModelWeights):
     def save(self, path) -> str:
         """Write the architecture, weights, buffers and optimizer state to one ``.npz`` file
         (no pickle), atomically; returns the path (``.npz`` added). ``nb.load_model`` reads it."""
-        return saving.save_model(self, path)
+        return save_model(self, path)
 
 
 def _fast_is_gone(said, error=ValueError):

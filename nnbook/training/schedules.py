@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from .hyperparams import positive
+from ..optimizers.hyperparams import positive
 
 __all__ = ["step_decay", "exponential_decay", "cosine_decay"]
 

@@ -25,7 +25,7 @@ def bug(id, chapters, bug, source, patch, notebooks=(), tests=(), conclusion=Fal
             "tests": list(tests), "conclusion": conclusion, "caught_by": caught_by}
 
 
-OPT = "nnbook/training/optimizers.py"
+OPT = "nnbook/optimizers/"   # sgd.py, adam.py, adamw.py
 ACT = "nnbook/layers/activations.py"
 
 BUGS = [
@@ -33,9 +33,9 @@ BUGS = [
     bug("sgd-ascends", ["00"],
         "Plain SGD adds lr·g instead of subtracting it: gradient ascent.",
         "learner mistake: w ← w + α ∂E/∂w (the sign of the update; chapter 00's rule)",
-        [(OPT, "            np.multiply(g, lr, out=tmp)\n            p -= tmp",
+        [(OPT + "sgd.py", "            np.multiply(g, lr, out=tmp)\n            p -= tmp",
                "            np.multiply(g, lr, out=tmp)\n            p += tmp")],
-        ["00_big_picture.ipynb"], ["tests/test_training_optimizers.py"], conclusion=True),
+        ["00_big_picture.ipynb"], ["tests/test_optimizers.py"], conclusion=True),
     bug("sigmoid-derivative-of-z", ["01"],
         "σ'(z) written σ(z)(1 − z), with z where σ(z) belongs.",
         "exercise 03.2's named mistake for tanh ('1 − y² needs y = tanh(x), not x'), here for σ",
@@ -93,14 +93,14 @@ BUGS = [
     bug("clipnorm-inverted", ["06"],
         "The optimizer's clipnorm scales a gradient by ‖g‖/c instead of c/‖g‖.",
         "learner mistake: the clipping ratio upside down (chapter 06's gradient clipping)",
-        [("nnbook/training/optimizer_base.py", "np.multiply(g, self.clipnorm / norm, out=tmp)",
+        [("nnbook/optimizers/base.py", "np.multiply(g, self.clipnorm / norm, out=tmp)",
           "np.multiply(g, norm / self.clipnorm, out=tmp)")],
-        ["06_deep_networks.ipynb"], ["tests/test_training_optimizer_base.py"]),
+        ["06_deep_networks.ipynb"], ["tests/test_optimizers_base.py"]),
     bug("clip-grad-norm-inverted", ["06"],
         "nb.clip_grad_norm scales by ‖g‖/c instead of c/‖g‖ (the library's PyTorch-style helper).",
         "learner mistake: the clipping ratio upside down",
-        [("nnbook/training/clipping.py", "scale = max_norm / total", "scale = total / max_norm")],
-        [], ["tests/test_training_clipping.py"]),
+        [("nnbook/optimizers/clipping.py", "scale = max_norm / total", "scale = total / max_norm")],
+        [], ["tests/test_optimizers_clipping.py"]),
     bug("relu-backward-passes-all", ["06", "08"],
         "ReLU's derivative tests its output y = max(0, x) with ≥ 0, always true, so every "
         "gradient passes.",
@@ -159,13 +159,13 @@ BUGS = [
     bug("adam-no-bias-correction", ["11"],
         "Adam leaves out m's bias correction 1/(1 − β₁ᵗ).",
         "exercise 11's named Adam mistakes (Kingma & Ba, Algorithm 1)",
-        [(OPT, "tmp *= lr / (1 - b1 ** t)", "tmp *= lr")],
-        ["11_optimizers.ipynb"], ["tests/test_training_optimizers.py"]),
+        [(OPT + "adam.py", "tmp *= lr / (1 - b1 ** t)", "tmp *= lr")],
+        ["11_optimizers.ipynb"], ["tests/test_optimizers.py"]),
     bug("momentum-never-decays", ["11"],
         "SGD with momentum never multiplies the velocity by μ (μ = 1 in effect).",
         "learner mistake: v ← v − lr·g, the μ forgotten",
-        [(OPT, "        v *= self.momentum\n        v -= tmp", "        v -= tmp")],
-        ["11_optimizers.ipynb"], ["tests/test_training_optimizers.py"]),
+        [(OPT + "sgd.py", "        v *= self.momentum\n        v -= tmp", "        v -= tmp")],
+        ["11_optimizers.ipynb"], ["tests/test_optimizers.py"]),
     bug("dropout-no-rescale", ["12"],
         "Inverted dropout keeps entries without scaling them by 1/(1 − p).",
         "exercise 12's named mistake: inverted dropout without 1/(1 − p)",
@@ -296,11 +296,11 @@ BUGS = [
     bug("adamw-decays-updated-weights", ["20"],
         "AdamW applies the decay after Adam's step, to the already-updated weights.",
         "Stanford CS336 assignment 1 (AdamW decaying the updated weights)",
-        [(OPT, "        if self.weight_decay:\n            p *= 1.0 - self.lr * self.weight_decay   # w ← w − lr·λ·w\n"
+        [(OPT + "adamw.py", "        if self.weight_decay:\n            p *= 1.0 - self.lr * self.weight_decay   # w ← w − lr·λ·w\n"
                "        self._update_all(((p, g, st),))",
                "        self._update_all(((p, g, st),))\n        if self.weight_decay:\n"
                "            p *= 1.0 - self.lr * self.weight_decay")],
-        ["20_the_modern_block.ipynb"], ["tests/test_training_optimizers_adamw.py"]),
+        ["20_the_modern_block.ipynb"], ["tests/test_optimizers_adamw.py"]),
     bug("temperature-multiplies", ["21"],
         "Temperature multiplies the logits instead of dividing them: T < 1 flattens.",
         "learner mistake: softmax(z·T) for softmax(z/T)",

@@ -49,7 +49,7 @@ def test_config_and_name():
                                 "weight_decay": 0.01}
     zero = nb.AdamW.from_config(nb.AdamW(weight_decay=0).get_config())
     assert zero.weight_decay == 0.0
-    assert isinstance(nb.training.optimizers.get_optimizer("adamw"), nb.AdamW)
+    assert isinstance(nb.optimizers.get_optimizer("adamw"), nb.AdamW)
     assert nb.AdamW(learning_rate=0.05).lr == 0.05
 
 

@@ -1,7 +1,8 @@
 """The model file: one ``.npz`` holding the architecture (as JSON text), the
 weights, the layer buffers and the optimizer state, written atomically and read
-without pickle. ``Sequential.save`` and ``nb.load_model`` (in model.py) use it;
-chapter 00 introduces them.
+without pickle. ``Sequential.save`` (training/model.py) and ``nb.load_model``
+(training/loading.py, which passes the loss and optimizer base classes) use it; chapter 00
+introduces them.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ import zipfile
 import numpy as np
 
 from ..layers.base import Layer
+from ..registry import lookup, name_of
 from .file_checks import array_shapes, check_finite, check_sizes
 from .layer_refs import layer_from_file, layer_to_file
-from .losses import Loss
-from .optimizers import Optimizer
-from ..registry import lookup, name_of
 
 __all__ = ["save_model", "read_model"]
 
@@ -173,10 +172,11 @@ def _lookup(name, base, custom_objects):
         f"{{{name!r}: {name}}}), or put @nb.register_class above its definition.{keys}")
 
 
-def read_model(path, custom_objects=None) -> dict:
+def read_model(path, custom_objects=None, *, loss_base: type, optimizer_base: type) -> dict:
     """The parts of a saved model: ``layers`` (weights and buffers filled in),
     ``input_shape``, ``loss``, ``optimizer``, ``metrics`` and ``optimizer_state``
-    (a dict for ``optimizer.set_state``, or None)."""
+    (a dict for ``optimizer.set_state``, or None). The file's loss and optimizer classes
+    must subclass ``loss_base`` and ``optimizer_base`` (``nb.Loss``, ``nb.Optimizer``)."""
     path = os.fspath(path)
     if not os.path.exists(path) and os.path.exists(path + ".npz"):
         path += ".npz"
@@ -254,10 +254,10 @@ def read_model(path, custom_objects=None) -> dict:
                    "metrics": list(arch.get("metrics", [])),
                    "trained_length": arch.get("trained_length")}
             if "loss" in arch:
-                out["loss"] = _build_loss(arch["loss"], custom_objects)
+                out["loss"] = _build_loss(arch["loss"], custom_objects, loss_base)
             if "optimizer" in arch:
                 opt = out["optimizer"] = _build_optimizer(
-                    _lookup(arch["optimizer"]["class"], Optimizer, custom_objects),
+                    _lookup(arch["optimizer"]["class"], optimizer_base, custom_objects),
                     arch["optimizer"]["config"])
                 state = {k[len(OPT):]: np.array(data[k]) for k in data.files if k.startswith(OPT)}
                 if state and hasattr(opt, "set_state"):
@@ -273,10 +273,10 @@ def read_model(path, custom_objects=None) -> dict:
     return out
 
 
-def _build_loss(spec: dict, custom_objects):
-    """The loss from its class and ``get_config()`` (files written before losses had one
-    keep ``from_logits`` and ``ignore_index`` beside the class)."""
-    cls = _lookup(spec["class"], Loss, custom_objects)
+def _build_loss(spec: dict, custom_objects, base: type):
+    """The loss from its class (a subclass of ``base``) and ``get_config()`` (files written
+    before losses had one keep ``from_logits`` and ``ignore_index`` beside the class)."""
+    cls = _lookup(spec["class"], base, custom_objects)
     config = spec.get("config")
     if config is None:
         config = {k: spec[k] for k in ("ignore_index",) if k in spec}
@@ -307,11 +307,12 @@ def _build_optimizer(cls, config: dict):
                        f"from its saved settings {config}: {exc}") from None
 
 
-def optimizer_from_config(class_name, config: dict, custom_objects=None):
+def optimizer_from_config(class_name, config: dict, custom_objects=None, *, base: type):
     """The optimizer a file names, rebuilt from its saved settings: the class looked up as
-    ``load_model`` looks it up (``custom_objects`` first, then nnbook's registry), then built
-    from ``config``. For other models' files (the VAE's) that keep an optimizer too."""
-    return _build_optimizer(_lookup(class_name, Optimizer, custom_objects), config)
+    ``load_model`` looks it up (``custom_objects`` first, then nnbook's registry; a subclass
+    of ``base``, ``nb.Optimizer``), then built from ``config``. For other models' files (the
+    VAE's) that keep an optimizer too."""
+    return _build_optimizer(_lookup(class_name, base, custom_objects), config)
 
 
 def _learners(cls) -> bool:

@@ -2,7 +2,7 @@
 names another layer of the model (``Unembedding``'s ``embedding``) is saved with that
 layer's index, ``{"__layer__": j}``, and ``load_model`` hands it the rebuilt layer j; the
 layer inside a LoRA at j (a tied Embedding given adapters) is ``{"__layer__": j,
-"__wrapped__": true}``. saving.py calls these two functions.
+"__wrapped__": true}``. model_file.py calls these two functions.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Tests of nnbook/training/file_checks.py: the arrays' shapes read from their headers
+"""Tests of nnbook/saving/file_checks.py: the arrays' shapes read from their headers
 without loading them, the sizes of a configuration bounded by the numbers the file holds
 (never refusing a real nnbook layer), and the names of non-finite weights. The whole
-load_model path is in tests/test_training_saving.py."""
+load_model path is in tests/test_saving_model_file.py."""
 
 import itertools
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import nnbook as nb
-from nnbook.training.file_checks import array_shapes, check_finite, check_sizes
+from nnbook.saving.file_checks import array_shapes, check_finite, check_sizes
 
 
 def test_shapes_come_from_the_headers(tmp_path):

@@ -1,5 +1,5 @@
 """``Muon`` (chapter 34): momentum, each matrix's update orthogonalised by Newton–Schulz
-(evaluation/polar.py) and scaled by its shape, the other parameters stepped by a fallback."""
+(polar.py) and scaled by its shape, the other parameters stepped by a fallback."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import re
 
 import numpy as np
 
-from ..evaluation.polar import QUINTIC, SHAPE_SCALES, newton_schulz
-from ..registry import lookup, name_of, register_class
+from ..registry import lookup, name_of, register_class, registered
+from .adamw import AdamW
+from .base import Optimizer
 from .hyperparams import DefaultRate, fraction, positive, resolve_lr
-from .optimizer_base import Optimizer
-from .optimizers import AdamW, get_optimizer
+from .polar import QUINTIC, SHAPE_SCALES, newton_schulz
 
 __all__ = ["Muon"]
 
@@ -21,7 +21,7 @@ class Muon(Optimizer):
     """Muon (Keller Jordan, 2024), as ``torch.optim.Muon``, on each 2-D parameter W:
     m ← μm + (1−μ)g, u = (1−μ)g + μm (``nesterov``) or m, W ← W(1 − lr·λ) − lr·s·NS(u), NS
     = ``newton_schulz(u, ns_steps, ns_coefficients, eps)``, λ decoupled as AdamW's, s =
-    ``SHAPE_SCALES[shape_scale](fan_in, fan_out)`` (evaluation/polar.py): by default
+    ``SHAPE_SCALES[shape_scale](fan_in, fan_out)`` (polar.py): by default
     √max(1, fan_out/fan_in), Keller Jordan's and PyTorch's, at which lr = 0.02 was tuned.
     The other parameters (biases, gains; with ``hidden_only`` also the first and last
     matrices ``step`` gets: an embedding table, the output W) go to ``fallback`` (an
@@ -122,14 +122,18 @@ class Muon(Optimizer):
                 "fallback": {"class": name_of(type(self.fallback)), "config": fallback}}
 
 
-def _fallback(fallback) -> Optimizer:
+def _fallback(given) -> Optimizer:
+    """An optimizer, ``get_config``'s {"class", "config"}, or a registered class's name in any
+    case (``get_optimizer``'s names, "adam", are its classes' lowercased; it is the package's
+    ``__init__``, which imports this module, so the registry answers here)."""
+    fallback = given
+    if isinstance(given, str):
+        fallback = {"class": next((k for k in registered() if k.lower() == given.lower()), given)}
     cls = lookup(str(fallback.get("class"))) if isinstance(fallback, dict) else None
     if isinstance(cls, type) and issubclass(cls, Optimizer):
         fallback = cls.from_config(fallback.get("config", {}))
-    elif isinstance(fallback, str):
-        fallback = get_optimizer(fallback)
     if isinstance(fallback, Optimizer) and not isinstance(fallback, Muon):
         return fallback
     raise ValueError(f"Muon: expected fallback an optimizer for the parameters that are not "
-                     f"matrices, got {fallback!r}. Pass e.g. fallback=nb.AdamW() (the default) "
+                     f"matrices, got {given!r}. Pass e.g. fallback=nb.AdamW() (the default) "
                      f"or fallback='adam'.")

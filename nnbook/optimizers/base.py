@@ -1,6 +1,7 @@
 """The base class of the optimizers (chapters 00, 06, 11, 12): gradient clipping, weight
 decay, per-parameter buffers, the state ``save`` writes, and ``from_config``, which
-``load_model`` uses to rebuild an optimizer. ``SGD``, ``RMSProp`` and ``Adam`` are in optimizers.py.
+``load_model`` uses to rebuild an optimizer. Each optimizer subclasses it in a module of
+its own: sgd.py, rmsprop.py, adam.py, adamw.py.
 """
 
 from __future__ import annotations

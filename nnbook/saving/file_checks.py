@@ -1,7 +1,7 @@
 """What ``load_model`` checks in a model file before it trusts it (chapter 00's saving):
 the sizes a layer's configuration asks for against the arrays the file holds for that
 layer, read from the arrays' headers before anything is built, and the weights finite.
-saving.py calls these.
+model_file.py calls these.
 """
 
 from __future__ import annotations

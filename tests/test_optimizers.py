@@ -1,6 +1,9 @@
-"""Tests of nnbook/training/optimizers.py: SGD, momentum, Nesterov, RMSProp, Adam and weight
-decay step by step against hand-written loops (and against torch.optim where torch
-is installed), clipping, in-place updates, get_state/set_state, validation."""
+"""Tests of nnbook/optimizers/ as a whole: SGD (sgd.py), momentum, Nesterov, RMSProp
+(rmsprop.py), Adam (adam.py) and weight decay step by step against hand-written loops (and
+against torch.optim where torch is installed), clipping, in-place updates,
+get_state/set_state, validation, ``get_optimizer``, and the package's names, which
+``nb`` and ``nb.training`` show too (issue 77 moved it out of training/). Muon (muon.py)
+joins the shared checks here; its own tests are test_optimizers_muon.py."""
 
 import math
 
@@ -8,7 +11,8 @@ import numpy as np
 import pytest
 
 import nnbook as nb
-from nnbook.training.optimizers import get_optimizer
+from nnbook import optimizers
+from nnbook.optimizers import get_optimizer
 
 
 def one_step(opt, w, g):
@@ -411,7 +415,7 @@ def test_a_refused_state_leaves_the_optimizer_as_it_was():
 
 
 def test_other_spellings_name_nnbooks():
-    # learning_rate= is accepted (tests/test_training_optimizer_base.py); Keras' other names are not
+    # learning_rate= is accepted (tests/test_optimizers_base.py); Keras' other names are not
     with pytest.raises(ValueError, match=r"Adam: got beta_1=0\.8 \(Keras' spelling\); nnbook writes beta1=0\.8\."):
         nb.Adam(beta_1=0.8)
     with pytest.raises(ValueError, match=r"RMSProp: got alpha=0\.99 \(PyTorch's spelling\); nnbook writes rho=0\.99\."):
@@ -519,3 +523,29 @@ def test_set_state_refuses_a_negative_rmsprop_v():
     with pytest.raises(ValueError, match=r"RMSProp\.set_state: param0\.v holds -1\.0"):
         nb.RMSProp(centered=True).set_state([w], {**state, "param0.v": -np.ones(2)})
     nb.RMSProp(centered=True).set_state([w], {**state, "param0.g_avg": -np.ones(2)})  # may be < 0
+
+
+# the package: its names, where nb and nb.training show them -------------------------------------
+def test_every_public_name_is_the_packages_and_shown_where_it_was():
+    import pkgutil
+
+    from nnbook.registry import lookup
+
+    modules = {info.name for info in pkgutil.iter_modules(optimizers.__path__)}
+    assert modules == {"base", "sgd", "rmsprop", "adam", "adamw", "muon", "polar", "clipping",
+                       "hyperparams"}
+    polar = ["polar_factor", "newton_schulz", "newton_schulz_band", "QUINTIC", "CUBIC",
+             "SHAPE_SCALES"]                        # Muon's step (chapter 34)
+    assert sorted(optimizers.__all__) == sorted(["Optimizer", "SGD", "RMSProp", "Adam", "AdamW",
+                                                 "Muon", "get_optimizer", "clip_grad_norm",
+                                                 *polar])
+    for name in optimizers.__all__:
+        if name != "get_optimizer" and name not in polar:   # compile's helper; Muon's math
+            assert getattr(nb, name) is getattr(nb.training, name) is getattr(optimizers, name)
+            assert name in nb.__all__ and name in nb.training.__all__, name
+    for name in polar:                              # only newton_schulz at the top level
+        assert getattr(optimizers.polar, name) is getattr(optimizers, name)
+        assert (name in nb.__all__) == (name == "newton_schulz") and name not in nb.training.__all__
+    assert nb.newton_schulz is optimizers.newton_schulz
+    for name in ("SGD", "RMSProp", "Adam", "AdamW", "Muon"):   # a model file names them so
+        assert lookup(name) is getattr(optimizers, name)

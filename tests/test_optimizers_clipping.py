@@ -1,4 +1,4 @@
-"""``nb.clip_grad_norm`` (nnbook/training/clipping.py): the joint norm by hand, arrays scaled
+"""``nb.clip_grad_norm`` (nnbook/optimizers/clipping.py): the joint norm by hand, arrays scaled
 in place only above the bound, the same step as an optimizer's ``global_clipnorm``, PyTorch's
 ``clip_grad_norm_`` when installed, and every message."""
 

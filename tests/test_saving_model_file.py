@@ -1,4 +1,4 @@
-"""Tests of nnbook/training/saving.py: Sequential.save and load_model (round trips,
+"""Tests of nnbook/saving/model_file.py: Sequential.save and load_model (round trips,
 damaged files, no unpickling, atomic writes)."""
 
 import os
@@ -343,7 +343,7 @@ def test_a_truncated_file_is_refused_and_left_closed(tmp_path, keep):
 
 
 def test_a_learners_loss_is_saved_with_its_own_config(tmp_path, monkeypatch):
-    """saving.py asks the loss for ``get_config`` instead of reading attributes by name:
+    """model_file.py asks the loss for ``get_config`` instead of reading attributes by name:
     a learner's loss with arguments of its own comes back with them."""
     from nnbook import registry
     monkeypatch.setattr(registry, "_CLASSES", registry.registered())      # undone after

@@ -1,4 +1,4 @@
-"""Tests of nnbook/training/muon.py: Muon's step against a transcription of Keller Jordan's
+"""Tests of nnbook/optimizers/muon.py: Muon's step against a transcription of Keller Jordan's
 reference (torch layout, Wᵀ), the shape scale, the fallback for what is not a matrix, training
 with ``fit``, get_state/set_state and save/load, config, and its errors. Each test names in a
 comment the mistake it catches."""
@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 import nnbook as nb
-from nnbook.evaluation import QUINTIC
-from nnbook.training.optimizers import get_optimizer
+from nnbook.optimizers import QUINTIC, get_optimizer
 
 
 def reference_step(W_torch, G_torch, buf, lr, beta=0.95, nesterov=True, wd=0.0, steps=5):
@@ -178,6 +177,15 @@ def test_config_round_trip_and_repr():
     assert isinstance(get_optimizer("Muon"), nb.Muon)
 
 
+@pytest.mark.parametrize("name", ["sgd", "rmsprop", "adam", "AdamW", "ADAM"])
+def test_a_fallback_by_name_is_get_optimizers(name):
+    # Mistake caught: muon.py resolves a name through the registry (get_optimizer is the
+    # package's __init__, which imports muon.py), so it could drift from compile's names.
+    fallback = nb.Muon(fallback=name).fallback
+    assert type(fallback) is type(get_optimizer(name))
+    assert fallback.get_config() == {**get_optimizer(name).get_config(), "lr": fallback.lr}
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"lr": -0.1}, r"Muon: expected a learning rate lr > 0, got -0.1\. .*Muon\(lr=0\.02"),
     ({"momentum": 1.0}, r"Muon: expected 0 ≤ momentum < 1, got 1\.0\. .*momentum=0\.95"),
@@ -189,6 +197,7 @@ def test_config_round_trip_and_repr():
     ({"shape_scale": "moonlight"}, r"expected shape_scale one of \('original', "),
     ({"fallback": "muon"}, r"Muon: expected fallback an optimizer"),
     ({"fallback": {"class": "Nope", "config": {}}}, r"Muon: expected fallback"),
+    ({"fallback": "dense"}, r"Muon: expected fallback an optimizer .*got 'dense'"),
     ({"fallback_lr_ratio": 0}, r"expected fallback_lr_ratio > 0"),
 ])
 def test_bad_settings_name_the_argument_and_the_fix(kwargs, message):

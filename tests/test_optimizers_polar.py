@@ -1,4 +1,4 @@
-"""Tests of nnbook/evaluation/polar.py: the polar factor against the SVD and as the steepest
+"""Tests of nnbook/optimizers/polar.py: the polar factor against the SVD and as the steepest
 step under the spectral norm, the cubic Newton–Schulz converging to UVᵀ, the quintic's
 singular values inside the exact band, the wide/tall orientation, dtypes and errors. Each
 test names in a comment the mistake it catches."""
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nnbook as nb
-from nnbook.evaluation import CUBIC, QUINTIC, newton_schulz_band, polar_factor
+from nnbook.optimizers import CUBIC, QUINTIC, newton_schulz_band, polar_factor
 
 newton_schulz = nb.newton_schulz
 
