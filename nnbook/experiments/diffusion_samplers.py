@@ -53,6 +53,14 @@ def mmd_null(seed, draws=400):
             f"share ≥ {YARDSTICK:g}": float(np.mean(z >= YARDSTICK))}
 
 
+def _three_samplers(mix, schedule, noise, velocity, x, n, rng):
+    """z of DDPM (drawing its noise from ``rng``), DDIM and Euler in ``n`` steps, each from
+    the starting noise ``x``: ``{"DDPM n": z, "DDIM n": z, "Euler n": z}``."""
+    return {f"DDPM {n}": mixture_mmd(ddpm_sample(noise, x, schedule, steps=n, rng=rng), mix).z,
+            f"DDIM {n}": mixture_mmd(ddim_sample(noise, x, schedule, steps=n), mix).z,
+            f"Euler {n}": mixture_mmd(euler_sample(velocity, x, steps=n), mix).z}
+
+
 def sampler_steps(seed, steps=STEPS):
     """z = MMD / null spread of DDPM and DDIM with the exact score and of Euler with the
     exact velocity, at each number of steps, all three from the same draw of starting noise
@@ -64,9 +72,7 @@ def sampler_steps(seed, steps=STEPS):
     row = {}
     for n in steps:
         x = rng.standard_normal((N_SAMPLES, 2))
-        row[f"DDPM {n}"] = mixture_mmd(ddpm_sample(noise, x, schedule, steps=n, rng=rng), mix).z
-        row[f"DDIM {n}"] = mixture_mmd(ddim_sample(noise, x, schedule, steps=n), mix).z
-        row[f"Euler {n}"] = mixture_mmd(euler_sample(velocity, x, steps=n), mix).z
+        row.update(_three_samplers(mix, schedule, noise, velocity, x, n, rng))
         if n in COSINE_STEPS:
             row[f"DDIM-cos {n}"] = mixture_mmd(
                 ddim_sample(exact_noise(mix, cosine), x, cosine, steps=n), mix).z
@@ -124,9 +130,7 @@ def learned_steps(seed, steps=(100, 10), functions=None):
     row = {}
     for n in steps:
         x = rng.standard_normal((N_SAMPLES, 2))
-        row[f"DDPM {n}"] = mixture_mmd(ddpm_sample(noise, x, schedule, steps=n, rng=rng), mix).z
-        row[f"DDIM {n}"] = mixture_mmd(ddim_sample(noise, x, schedule, steps=n), mix).z
-        row[f"Euler {n}"] = mixture_mmd(euler_sample(velocity, x, steps=n), mix).z
+        row.update(_three_samplers(mix, schedule, noise, velocity, x, n, rng))
     return row
 
 

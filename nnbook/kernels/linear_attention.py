@@ -56,9 +56,7 @@ def chunked_linear(q, k, v, chunk, S0=None):
         → O (…, T, d_v), S (…, d_v, d_k) the state after the last position.
     """
     T = q.shape[-2]
-    S = np.zeros(q.shape[:-2] + (v.shape[-1], q.shape[-1]), q.dtype) if S0 is None \
-        else S0.copy()
-    O = np.empty(q.shape[:-1] + (v.shape[-1],), q.dtype)
+    S, O = _state_and_outputs(q, v, S0)
     for c in range(0, T, chunk):
         Q, K, V = q[..., c:c + chunk, :], k[..., c:c + chunk, :], v[..., c:c + chunk, :]
         O[..., c:c + chunk, :] = Q @ S.swapaxes(-1, -2) + masked_linear(Q, K, V)
@@ -105,9 +103,7 @@ def chunked_delta(q, k, v, beta, chunk, S0=None):
         → O (…, T, d_v), S (…, d_v, d_k) the state after the last position.
     """
     T = q.shape[-2]
-    S = np.zeros(q.shape[:-2] + (v.shape[-1], q.shape[-1]), q.dtype) if S0 is None \
-        else S0.copy()
-    O = np.empty(q.shape[:-1] + (v.shape[-1],), q.dtype)
+    S, O = _state_and_outputs(q, v, S0)
     for c in range(0, T, chunk):
         Q, K, V = q[..., c:c + chunk, :], k[..., c:c + chunk, :], v[..., c:c + chunk, :]
         b = beta[..., c:c + chunk, None]                          # (…, C, 1)
@@ -137,3 +133,11 @@ def _delta_steps(q, k, v, beta, S):
         S = S + beta[..., t, None, None] * u[..., :, None] * k_t[..., None, :]
         O[..., t, :] = (S @ q[..., t, :, None])[..., 0]              # o_t = S_t q_t
     return O, S
+
+
+def _state_and_outputs(q, v, S0):
+    """The state a chunked pass starts from (a copy of S0, or zeros (…, d_v, d_k)) and the
+    empty outputs (…, T, d_v) it fills."""
+    S = np.zeros(q.shape[:-2] + (v.shape[-1], q.shape[-1]), q.dtype) if S0 is None \
+        else S0.copy()
+    return S, np.empty(q.shape[:-1] + (v.shape[-1],), q.dtype)

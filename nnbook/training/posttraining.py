@@ -40,14 +40,7 @@ def _checked(owner, logits, targets, mask):
 def _finite_floats(owner, name, x, dtype, fix):
     """``x`` as an array of ``dtype`` with finite entries, or a ValueError naming ``owner``
     (text, None, ragged lists, NaN or inf)."""
-    try:
-        a = np.asarray(x)
-    except ValueError:                                            # a ragged list
-        a = None
-    if a is None or a.dtype.kind not in "biuf":
-        got = "a ragged list" if a is None else f"{x!r:.80}"
-        raise ValueError(f"{owner}: expected {name} as real numbers, got {got}. {fix}")
-    a = a.astype(dtype)
+    a = _real_numbers(owner, x, f"{name} as real numbers", fix).astype(dtype)
     bad = ~np.isfinite(a)
     if bad.any():
         i = tuple(int(j) for j in np.argwhere(bad)[0])
@@ -181,16 +174,22 @@ def _rescaled(owner, groups, normalise, eps):
 
 def _reward_numbers(owner, rewards):
     """``rewards`` as a float64 array, or a ValueError naming ``owner`` (text, None, ragged)."""
+    return _real_numbers(owner, rewards, "rewards as real numbers (one per answer)",
+                         "Give each answer its reward as a number (a verdict True/False "
+                         "counts as 1/0).").astype(np.float64)
+
+
+def _real_numbers(owner, x, expected, fix):
+    """``x`` as an array of booleans, integers or floats, or a ValueError naming ``owner``
+    that says what was ``expected`` and the ``fix`` (text, None, a ragged list)."""
     try:
-        a = np.asarray(rewards)
+        a = np.asarray(x)
     except ValueError:                                            # a ragged list
         a = None
     if a is None or a.dtype.kind not in "biuf":
-        got = "a ragged list" if a is None else f"{rewards!r:.80}"
-        raise ValueError(f"{owner}: expected rewards as real numbers (one per answer), got "
-                         f"{got}. Give each answer its reward as a number (a verdict "
-                         f"True/False counts as 1/0).")
-    return a.astype(np.float64)
+        got = "a ragged list" if a is None else f"{x!r:.80}"
+        raise ValueError(f"{owner}: expected {expected}, got {got}. {fix}")
+    return a
 
 
 def policy_gradient_loss(logits, targets, mask, advantages):
