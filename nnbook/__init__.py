@@ -35,7 +35,7 @@ from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
 from . import experiments
 from .experiments import SeedTable, over_seeds, seeds
-from .optimizers import SGD, Adam, AdamW, Optimizer, RMSProp, clip_grad_norm
+from .optimizers import SGD, Adam, AdamW, Muon, Optimizer, RMSProp, clip_grad_norm, newton_schulz
 from .evaluation import (MixingFit, ScalingFit, fit_mixing_law, fit_power_law,
                          fit_scaling_law, mixing_law, scaling_law)
 from .training import (MSE, BinaryCrossEntropy, CrossEntropy, History, Loss, Sequential,
@@ -58,8 +58,8 @@ __all__ = [
     "rope_angles", "apply_rope", "kv_head_of", "attention", "add_lora", "merge_lora",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
-    "AdamW", "clip_grad_norm", "ScalingFit", "fit_scaling_law", "fit_power_law",
-    "scaling_law", "MixingFit", "fit_mixing_law", "mixing_law",
+    "AdamW", "Muon", "newton_schulz", "clip_grad_norm", "ScalingFit", "fit_scaling_law",
+    "fit_power_law", "scaling_law", "MixingFit", "fit_mixing_law", "mixing_law",
     # model
     "Sequential", "History", "load_model", "register_class",
     # post-training losses (chapter 22)

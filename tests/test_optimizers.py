@@ -2,7 +2,8 @@
 (rmsprop.py), Adam (adam.py) and weight decay step by step against hand-written loops (and
 against torch.optim where torch is installed), clipping, in-place updates,
 get_state/set_state, validation, ``get_optimizer``, and the package's names, which
-``nb`` and ``nb.training`` show too (issue 77 moved it out of training/)."""
+``nb`` and ``nb.training`` show too (issue 77 moved it out of training/). Muon (muon.py)
+joins the shared checks here; its own tests are test_optimizers_muon.py."""
 
 import math
 
@@ -112,7 +113,7 @@ def test_adam_keeps_separate_moments_per_parameter():
                                  nb.Adam(clipnorm=0.1, clipvalue=0.1),
                                  nb.SGD(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1),
                                  nb.RMSProp(), nb.RMSProp(momentum=0.9, clipvalue=0.1, weight_decay=0.1),
-                                 nb.Adam(weight_decay=0.1, clipnorm=0.1)])
+                                 nb.Adam(weight_decay=0.1, clipnorm=0.1), nb.Muon(weight_decay=0.1)])
 def test_updates_in_place_and_leaves_grads_alone(opt):
     rng = np.random.default_rng(0)
     w = rng.standard_normal((3, 2))
@@ -148,7 +149,7 @@ def test_reset_forgets_momentum():
 
 
 # validation ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("cls", [nb.SGD, nb.RMSProp, nb.Adam])
+@pytest.mark.parametrize("cls", [nb.SGD, nb.RMSProp, nb.Adam, nb.Muon])
 @pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf"), True, "0.1"])
 def test_bad_learning_rate(cls, lr):
     with pytest.raises(ValueError, match=rf"{cls.__name__}: expected a learning rate lr > 0, got"):
@@ -189,6 +190,7 @@ def test_get_optimizer_and_repr():
     opt = nb.SGD(lr=0.5)
     assert get_optimizer(opt) is opt
     assert isinstance(get_optimizer("rmsprop"), nb.RMSProp)
+    assert isinstance(get_optimizer("muon"), nb.Muon)
     with pytest.raises(ValueError, match=r"unknown optimizer 'adagrad'"):
         get_optimizer("adagrad")
     assert repr(nb.SGD(lr=0.1, momentum=0.9)) == "SGD(lr=0.1, momentum=0.9)"
@@ -330,7 +332,8 @@ def test_weight_decay_one_sgd_step_by_hand_and_after_clipping():
 # get_state / set_state: a fresh optimizer continues exactly ------------------------------------
 CONFIGS = [nb.SGD(lr=0.1), nb.SGD(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
            nb.RMSProp(lr=0.01, momentum=0.5, clipnorm=1.0), nb.RMSProp(weight_decay=0.1),
-           nb.Adam(lr=0.01, beta1=0.8, weight_decay=0.001, global_clipnorm=2.0)]
+           nb.Adam(lr=0.01, beta1=0.8, weight_decay=0.001, global_clipnorm=2.0),
+           nb.Muon(lr=0.01, weight_decay=0.1, fallback=nb.Adam(beta1=0.8))]
 
 
 @pytest.mark.parametrize("opt", CONFIGS, ids=repr)
@@ -529,12 +532,20 @@ def test_every_public_name_is_the_packages_and_shown_where_it_was():
     from nnbook.registry import lookup
 
     modules = {info.name for info in pkgutil.iter_modules(optimizers.__path__)}
-    assert modules == {"base", "sgd", "rmsprop", "adam", "adamw", "clipping", "hyperparams"}
+    assert modules == {"base", "sgd", "rmsprop", "adam", "adamw", "muon", "polar", "clipping",
+                       "hyperparams"}
+    polar = ["polar_factor", "newton_schulz", "newton_schulz_band", "QUINTIC", "CUBIC",
+             "SHAPE_SCALES"]                        # Muon's step (chapter 34)
     assert sorted(optimizers.__all__) == sorted(["Optimizer", "SGD", "RMSProp", "Adam", "AdamW",
-                                                 "get_optimizer", "clip_grad_norm"])
+                                                 "Muon", "get_optimizer", "clip_grad_norm",
+                                                 *polar])
     for name in optimizers.__all__:
-        if name != "get_optimizer":                 # compile's helper, never exported above
+        if name != "get_optimizer" and name not in polar:   # compile's helper; Muon's math
             assert getattr(nb, name) is getattr(nb.training, name) is getattr(optimizers, name)
             assert name in nb.__all__ and name in nb.training.__all__, name
-    for name in ("SGD", "RMSProp", "Adam", "AdamW"):   # a model file names them by class name
+    for name in polar:                              # only newton_schulz at the top level
+        assert getattr(optimizers.polar, name) is getattr(optimizers, name)
+        assert (name in nb.__all__) == (name == "newton_schulz") and name not in nb.training.__all__
+    assert nb.newton_schulz is optimizers.newton_schulz
+    for name in ("SGD", "RMSProp", "Adam", "AdamW", "Muon"):   # a model file names them so
         assert lookup(name) is getattr(optimizers, name)

@@ -1106,7 +1106,8 @@ CORE_EXPORTS = ("nb.layers", "nb.training", "nb.data", "nb.exercises", "nb.torch
                 "nb.plot", "nb.diagrams", "nb.explore", "nb.inference", "nb.generative",
                 "nb.precision", "nb.evaluation", "nb.init", "nb.labels", "nb.metrics",
                 "nb.diagnostics", "nb.conv_impl", "nb.callbacks", "nb.schedules", "nb.autodiff",
-                "nb.experiments", "nb.seeds")
+                "nb.experiments", "nb.seeds",
+                "nb.Muon", "nb.newton_schulz")   # chapter 34's (issue 79) until its row exists
 EXPORTED_BY = ("nb", "nb.data", "nb.plot", "nb.diagrams", "nb.explore")
 
 

@@ -10,7 +10,7 @@ Part VI's statistics in ``nnbook/evaluation/``, both still reached from here
 (``nb.training.Adam``, ``nb.training.ppo_clip``).
 """
 
-from ..optimizers import SGD, Adam, AdamW, Optimizer, RMSProp, clip_grad_norm
+from ..optimizers import SGD, Adam, AdamW, Muon, Optimizer, RMSProp, clip_grad_norm
 from . import callbacks, metrics, schedules
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .loading import load_model
@@ -19,7 +19,7 @@ from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, seq
                            sequence_logprobs, sequence_logprobs_backward)
 
 __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEntropy",
-           "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW",
+           "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "Muon",
            "callbacks", "metrics", "schedules",
            "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
            "policy_gradient_loss", "sequence_kl", "clip_grad_norm"]
