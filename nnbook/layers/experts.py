@@ -18,7 +18,7 @@ from ..validate import float_dtype, make_rng, positive_int
 from .activations import softmax
 from .attention.block_arrays import PartArrays
 from .base import Layer
-from .swiglu import SwiGLU
+from .swiglu import SwiGLU, features_last
 
 __all__ = ["MixtureOfExperts"]
 
@@ -130,24 +130,11 @@ class MixtureOfExperts(Layer):
                              f"For example moe={{'n_experts': 4, 'k': 2}}.")
         return cls(d_model, d_ff, rng=rng, dtype=dtype, **moe)
 
-    @property
-    def training(self) -> bool:
-        """Set here, set on the experts (``SwiGLU``'s inference forward in ``predict``)."""
-        return self.__dict__.get("_training", False)
-
-    @training.setter
-    def training(self, value) -> None:
-        self._training = value
-        for expert in self.experts + ([self.shared] if self.shared else []):
-            expert.training = value
-
     def forward(self, x):
-        x = np.asarray(x)
+        x = features_last(self, x)
         d, E, k = self.d_model, self.n_experts, self.k
-        if x.ndim < 2 or x.shape[-1] != d:
-            raise ValueError(f"{self!r}: expected input of shape (m, {d}) or (m, …, {d}) "
-                             f"(features on the last axis), got {tuple(x.shape)}. Check the "
-                             f"previous layer's output size.")
+        for expert in self.experts + ([self.shared] if self.shared else []):
+            expert.training = self.training     # SwiGLU's inference forward in predict
         W = self.router.params["W"]
         X = x.reshape(-1, d)                                    # (N, d)
         if X.dtype != W.dtype:
@@ -233,13 +220,7 @@ class MixtureOfExperts(Layer):
         dX += dS @ W.T
         return dX.reshape(shape)
 
-    def output_shape(self, input_shape):
-        shape = tuple(input_shape)
-        if not shape or shape[-1] not in (self.d_model, None):
-            raise ValueError(f"{self!r}: expected samples of shape (…, {self.d_model}) (the "
-                             f"features last), got {shape}. Check the previous layer's output "
-                             f"size.")
-        return shape
+    output_shape = SwiGLU.output_shape                   # (…, d_model), checked alike
 
     def get_config(self):
         return {"d_model": self.d_model, "d_ff": self.d_ff, **self.settings()}
