@@ -274,6 +274,22 @@ def test_in_a_block_and_a_model_saved_and_loaded(tmp_path):
     np.testing.assert_array_equal(loaded.predict(ids), model.predict(ids))
 
 
+def test_a_model_of_experts_generates_alike_with_and_without_the_kv_cache():
+    """Inference routes each position alone (no capacity there), so one cached token at a
+    time gives what whole windows give. Catches a capacity applied in inference (a
+    window's tokens would then compete for slots that a cached token has to itself)."""
+    rng = np.random.default_rng(11)
+    block = nb.TransformerBlock.modern(8, 2, 12, ffn="moe", rng=rng,
+                                       moe={"n_experts": 3, "k": 2, "capacity_factor": 0.5})
+    block.buffers["expert_bias"][...] = [0.05, -0.1, 0.0]
+    model = nb.Sequential([nb.Embedding(11, 8, rng=rng), nb.PositionalEmbedding(32, 8, rng=rng),
+                           block, nb.Dense(8, 11, rng=rng)])
+    ids = rng.integers(0, 11, (2, 4))
+    cached = nb.generate(model, ids, 12, use_cache=True, rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(
+        cached, nb.generate(model, ids, 12, use_cache=False, rng=np.random.default_rng(1)))
+
+
 def test_alone_in_a_sequential_saved_and_loaded(tmp_path):
     layer = moe(4, 6, 3, 2, capacity_factor=2.0, aux_weight=0.01, balance_rate=0.1)
     layer.buffers["expert_bias"][...] = [0.3, -0.2, 0.0]
