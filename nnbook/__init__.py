@@ -30,6 +30,7 @@ from .layers import (Embedding, LayerNorm, MultiHeadAttention, PositionalEmbeddi
 from .layers import RMSNorm, SiLU, SwiGLU, Unembedding, apply_rope, kv_head_of, rope_angles
 from .layers import LoRA, add_lora, merge_lora
 from .layers import DeltaNet, LinearAttention
+from .layers import MixtureOfExperts
 from .layers.attention import attention
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .registry import register_class
@@ -53,6 +54,7 @@ __all__ = [
     "RNN", "LSTM", "GRU",
     "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
     "RMSNorm", "SiLU", "SwiGLU", "Unembedding", "LoRA", "LinearAttention", "DeltaNet",
+    "MixtureOfExperts",
     # functions
     "sigmoid", "softmax", "log_softmax", "output_size", "same_padding",
     "rope_angles", "apply_rope", "kv_head_of", "attention", "add_lora", "merge_lora",

@@ -427,6 +427,55 @@ ROWS += [
 ]
 
 
+# rows: chapter 33's mixture of experts, alone and as a block's feed-forward network -------------
+def make_experts(draw, rng):
+    """E 1–4 experts, k drawn up to E, a shared expert or not; aux_weight 0, since
+    ``check_gradients``' E is Σ y ⊙ dy alone (tests/test_layers_experts.py checks E + λ·aux)."""
+    E = draw(st.integers(1, 4))
+    return nb.MixtureOfExperts(draw(SIZE), draw(st.integers(2, 4)), E, draw(st.integers(1, E)),
+                               shared_expert=draw(st.booleans()), rng=rng)
+
+
+def away_from_ties(moe):
+    """After a forward: every token's k-th chosen probability at least 1e-3 above the next
+    one's. Top-k is piecewise constant, and a step of finite differences that crossed a tie
+    would measure the jump, not the gradient."""
+    E, k = moe.n_experts, moe.k
+    p = np.sort(moe.probs.reshape(-1, E), axis=1)
+    assume(k == E or (p[:, E - k] - p[:, E - k - 1]).min() > 1e-3)
+
+
+def routed_input(draw, rng, layer):
+    x = rng.standard_normal((draw(BATCH), draw(SIZE), layer.d_model))
+    layer.forward(x)
+    away_from_ties(layer)
+    return x
+
+
+def make_moe_block(draw, rng):
+    E = draw(st.integers(2, 3))
+    block = randomised(nb.TransformerBlock.modern(4, 2, draw(st.integers(2, 4)), ffn="moe",
+                                                  moe={"n_experts": E, "k": draw(st.integers(1, E))},
+                                                  rng=rng), rng)
+    block.params["attn.W_q"] *= 0.5
+    block.params["attn.W_k"] *= 0.5
+    return block
+
+
+def moe_block_input(draw, rng, layer):
+    """block_input's, and every token's top-k choice at least 1e-3 from a tie."""
+    x = block_input(draw, rng, layer)
+    layer.forward(x)
+    away_from_ties(layer.ffn)
+    return x
+
+
+ROWS += [
+    Row("MixtureOfExperts(E, k, shared drawn)", nb.MixtureOfExperts, make_experts, routed_input),
+    Row("TransformerBlock(ffn='moe')", nb.TransformerBlock, make_moe_block, moe_block_input),
+]
+
+
 # Parameters whose true gradient is exactly 0, which backward must give: the key bias adds
 # q_t·b_k to every score of row t, and the softmax ignores that (not so with RoPE, which
 # turns b_k differently at each position). Finite differences of a zero gradient are

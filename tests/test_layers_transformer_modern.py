@@ -55,7 +55,7 @@ def test_post_norm_by_its_formula():
     ({"norm": "batchnorm"}, "TransformerBlock: expected norm= one of ['layernorm', 'rmsnorm', "
                             "'none'], "
                             "got 'batchnorm'."),
-    ({"ffn": "gelu"}, "TransformerBlock: expected ffn= one of ['relu', 'swiglu'], got 'gelu'."),
+    ({"ffn": "gelu"}, "TransformerBlock: expected ffn= one of ['relu', 'swiglu', 'moe'], got 'gelu'."),
     ({"prenorm": "yes"}, "TransformerBlock: expected prenorm=True (GPT-2's block) or False (the "
                          "2017 post-norm block), got 'yes'."),
     ({"n_kv_heads": 3}, "TransformerBlock: n_kv_heads=3 does not divide n_heads=2"),

@@ -2,8 +2,9 @@
 torch.nn.RMSNorm, SiLU ↔ F.silu, SwiGLU and RoPE ↔ references written here, grouped-query
 attention ↔ F.scaled_dot_product_attention(..., enable_gqa=True), the modern block (also
 with chapter 31's mixers: every mixer a block takes goes to torch with equal outputs) and a
-tied model ↔ to_torch's modules, AdamW ↔ torch.optim.AdamW step for step: the forward, ∂E/∂x
-and every parameter gradient. Then a course model continues training in PyTorch. Skipped
+tied model ↔ to_torch's modules, AdamW ↔ torch.optim.AdamW step for step, chapter 33's
+mixture of experts ↔ a loop over experts written here: the forward, ∂E/∂x and every
+parameter gradient. Then a course model continues training in PyTorch. Skipped
 without torch (CI's torch job runs it)."""
 
 import numpy as np
@@ -337,3 +338,58 @@ def test_to_torch_gives_equal_outputs_for_every_mixer(mixer, modern):
     back = nb.from_torch(tm)
     assert back.layers[1].get_config() == block.get_config()
     np.testing.assert_array_equal(back.predict(ids), model.predict(ids))
+
+
+# chapter 33: a mixture of experts against a loop over experts in torch ---------------------------
+def experts_in_torch(x, p, layer, bias):
+    """``(y, aux)``: torch's topk of p + bias (no ties in random data), the chosen
+    probabilities renormalised, a loop over the experts (each SwiGLU on its tokens), the
+    shared expert added; Switch's E·Σ f P with f (the choices' shares) a constant."""
+    E, k, d = layer.n_experts, layer.k, layer.d_model
+    X = x.reshape(-1, d)
+    P = torch.softmax(X @ p["router.W"], dim=1)
+    chosen = torch.topk(P + torch.tensor(bias), k, dim=1).indices
+    w = torch.gather(P, 1, chosen)
+    w = w / w.sum(dim=1, keepdim=True)
+    y = torch.zeros_like(X)
+    for e in range(E):
+        t, j = torch.nonzero(chosen == e, as_tuple=True)
+        W = {n: p[f"expert{e}.{n}"] for n in ("W_1", "W_3", "W_2")}
+        y = y.index_add(0, t, w[t, j, None] * ((F.silu(X[t] @ W["W_1"]) * (X[t] @ W["W_3"]))
+                                              @ W["W_2"]))
+    if layer.shared_expert:
+        y = y + (F.silu(X @ p["shared.W_1"]) * (X @ p["shared.W_3"])) @ p["shared.W_2"]
+    f = torch.bincount(chosen.reshape(-1), minlength=E).to(X.dtype) / (k * len(X))
+    return y.reshape(x.shape), E * (f * P.mean(dim=0)).sum()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_mixture_of_experts_against_a_torch_loop(dtype):
+    """E = 4, k = 2, a shared expert, a selection bias that changes some choices and
+    λ = 0.1: the output, aux_loss, and ∂(Σ y ⊙ dy + λ·aux)/∂x and /∂ every parameter."""
+    layer = randomised(nb.MixtureOfExperts(6, 8, 4, 2, shared_expert=True, aux_weight=0.1,
+                                           rng=np.random.default_rng(12), dtype=dtype), 13)
+    bias = np.array([0.0, 0.1, -0.05, 0.02], dtype=dtype)
+    layer.buffers["expert_bias"][...] = bias
+    x = data(dtype, (3, 5, 6), 7)
+    y = layer.forward(x)
+    dy = data(dtype, y.shape, 8)
+    xt = torch.tensor(x, requires_grad=True)
+    pt = {k: torch.tensor(v, requires_grad=True) for k, v in layer.params.items()}
+    yt, aux = experts_in_torch(xt, pt, layer, bias)
+    close(y, yt, dtype)
+    assert abs(layer.aux_loss - aux.item()) < 10 * TOL[dtype]
+    ((yt * torch.tensor(dy)).sum() + 0.1 * aux).backward()
+    close(layer.backward(dy), xt.grad, dtype)
+    for k in layer.params:
+        close(layer.grads[k], pt[k].grad, dtype)
+    assert (layer.chosen.reshape(-1, 2)[:, 0] != layer.probs.reshape(-1, 4).argmax(1)).any()
+
+
+def test_a_block_of_experts_does_not_go_to_torch():
+    """PyTorch has no mixture-of-experts module: refused by name, not a KeyError."""
+    block = nb.TransformerBlock.modern(8, 2, ffn="moe", moe={"n_experts": 2},
+                                       rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"to_torch: layer 0 TransformerBlock\(.*\) has a "
+                                         r"mixture of experts \(ffn='moe', chapter 33\)"):
+        nb.to_torch(nb.Sequential([block]))

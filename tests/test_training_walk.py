@@ -237,6 +237,11 @@ def float32_cases(rng):
         (nb.LinearAttention(4, 2, dtype=f32, rng=rng), (2, 5, 4)),
         (nb.DeltaNet(4, 2, form="chunked", chunk=2, dtype=f32, rng=rng), (2, 5, 4)),
         (nb.TransformerBlock.modern(4, 2, mixer="delta", dtype=f32, rng=rng), (2, 5, 4)),
+        # chapter 33: every option on (capacity, shared expert, both balances)
+        (nb.MixtureOfExperts(4, 6, 3, 2, shared_expert=True, capacity_factor=1.0,
+                             aux_weight=0.01, balance_rate=0.01, dtype=f32, rng=rng), (2, 5, 4)),
+        (nb.TransformerBlock.modern(4, 2, ffn="moe", moe={"n_experts": 3, "k": 2}, dtype=f32,
+                                    rng=rng), (2, 5, 4)),
     ]
 
 

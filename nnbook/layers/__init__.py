@@ -1,6 +1,6 @@
 """The layers a model is made of: the ``Layer`` contract (base.py), ``Dense`` and ``Flatten``
 (dense.py), the activations, ``Dropout``, ``Embedding``/``PositionalEmbedding``,
-``SiLU``/``SwiGLU``, ``Unembedding``, ``LoRA`` (lora.py) and ``add_lora``/``merge_lora``
+``SiLU``/``SwiGLU``, ``MixtureOfExperts`` (experts.py, chapter 33), ``Unembedding``, ``LoRA`` (lora.py) and ``add_lora``/``merge_lora``
 (adapters.py); their speed code is ``nnbook.kernels``, a floor below.
 
 Four families have folders of their own, as Keras 3 lays them out: conv/ (``Conv2D``, the
@@ -22,6 +22,7 @@ from .attention import (DeltaNet, LinearAttention, MultiHeadAttention, Transform
                         apply_rope, kv_head_of, rope_angles)
 from .activations import SiLU
 from .swiglu import SwiGLU
+from .experts import MixtureOfExperts
 from .unembedding import Unembedding
 from .lora import LoRA
 from .adapters import add_lora, merge_lora
@@ -32,4 +33,4 @@ __all__ = ["Layer", "Dense", "Flatten", "Activation", "Sigmoid", "Tanh", "ReLU",
            "RNN", "LSTM", "GRU",
            "Embedding", "PositionalEmbedding", "LayerNorm", "MultiHeadAttention", "TransformerBlock",
            "RMSNorm", "SiLU", "SwiGLU", "Unembedding", "apply_rope", "rope_angles", "kv_head_of",
-           "LoRA", "add_lora", "merge_lora", "LinearAttention", "DeltaNet"]
+           "LoRA", "add_lora", "merge_lora", "LinearAttention", "DeltaNet", "MixtureOfExperts"]

@@ -91,7 +91,7 @@ def _places(layer, wanted):
             names = [t for t in FEEDFORWARD if t in wanted]
             if names:
                 yield "ffn", layer.ffn, names, lambda t: t
-        else:
+        elif layer.ffn_kind == "relu":             # a mixture of experts: none
             for n in ("1", "2"):
                 if f"W_{n}" in wanted:
                     yield f"ff{n}", getattr(layer, f"ff{n}"), [f"W_{n}"], lambda t: t

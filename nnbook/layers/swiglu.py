@@ -68,12 +68,8 @@ class SwiGLU(Layer):
         self._cache = None
 
     def forward(self, x):
-        x = np.asarray(x)
+        x = features_last(self, x)
         p, d, f = self.params, self.d_model, self.d_ff
-        if x.ndim < 2 or x.shape[-1] != d:
-            raise ValueError(f"{self!r}: expected input of shape (m, {d}) or (m, …, {d}) "
-                             f"(features on the last axis), got {tuple(x.shape)}. Check the "
-                             f"previous layer's output size.")
         X = x.reshape(-1, d)                                    # (M, d)
         if X.dtype != p["W_1"].dtype:
             X = X.astype(p["W_1"].dtype)
@@ -141,3 +137,14 @@ class SwiGLU(Layer):
 
     def __repr__(self):
         return f"SwiGLU({self.d_model}, d_ff={self.d_ff})"
+
+
+def features_last(layer, x):
+    """``x`` as an array of shape (m, …, layer.d_model), or the ValueError that names
+    ``layer`` (the check of ``SwiGLU`` and ``MixtureOfExperts``)."""
+    x, d = np.asarray(x), layer.d_model
+    if x.ndim < 2 or x.shape[-1] != d:
+        raise ValueError(f"{layer!r}: expected input of shape (m, {d}) or (m, …, {d}) "
+                         f"(features on the last axis), got {tuple(x.shape)}. Check the "
+                         f"previous layer's output size.")
+    return x

@@ -123,6 +123,10 @@ def modern_attention_to_torch(layer, out):
 
 
 def modern_block_to_torch(layer, out):
+    if layer.ffn_kind == "moe":
+        out.fail("has a mixture of experts (ffn='moe', chapter 33) as its feed-forward "
+                 "network, which PyTorch has no module for; compare it with a loop over "
+                 "SwiGLU experts on equal weights instead.")
     m = out.build(lambda: out.tl.ModernBlock(
         layer.d_model, layer.n_heads, layer.d_ff, causal=layer.causal, norm=layer.norm,
         ffn=layer.ffn_kind, rope=layer.rope, n_kv_heads=layer.n_kv_heads, bias=layer.bias,

@@ -18,7 +18,7 @@ from .gqa import _not_dividing
 __all__ = ["check_modern", "check_rope_base", "check_window", "modern_config", "sample_shape",
            "check_block", "check_eps"]
 
-BLOCK_CHOICES = {"norm": ("layernorm", "rmsnorm", "none"), "ffn": ("relu", "swiglu"),
+BLOCK_CHOICES = {"norm": ("layernorm", "rmsnorm", "none"), "ffn": ("relu", "swiglu", "moe"),
                  "mixer": ("softmax", "linear", "delta")}
 
 
@@ -96,13 +96,17 @@ def sample_shape(layer, input_shape, fix):
     return shape
 
 
-def check_block(norm, ffn, mixer, prenorm):
+def check_block(norm, ffn, mixer, prenorm, moe=None):
     """``TransformerBlock``'s ``(norm, ffn, mixer, prenorm)`` checked: each of the first
-    three one of ``BLOCK_CHOICES`` (lower-cased), prenorm a bool."""
+    three one of ``BLOCK_CHOICES`` (lower-cased), prenorm a bool; ``moe`` (the experts'
+    settings, chapter 33) only with ffn="moe"."""
     for name, value in (("norm", norm), ("ffn", ffn), ("mixer", mixer)):
         if not isinstance(value, str) or value.lower() not in BLOCK_CHOICES[name]:
             raise ValueError(f"TransformerBlock: expected {name}= one of "
                              f"{list(BLOCK_CHOICES[name])}, got {value!r}.")
+    if moe is not None and ffn.lower() != "moe":
+        raise ValueError(f"TransformerBlock: moe={moe!r} sets a mixture of experts, but "
+                         f"ffn={ffn!r}. Pass ffn=\"moe\" with it, or leave moe=None.")
     if not isinstance(prenorm, (bool, np.bool_)):
         raise ValueError(f"TransformerBlock: expected prenorm=True (GPT-2's block) or "
                          f"False (the 2017 post-norm block), got {prenorm!r}.")

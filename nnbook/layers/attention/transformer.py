@@ -22,6 +22,7 @@ from ..lora import LoRA
 from ..recurrent.rnn import LAST_STATE_ONLY
 from ..normalization.rmsnorm import RMSNorm
 from ..swiglu import SwiGLU
+from ..experts import MixtureOfExperts
 
 __all__ = ["TransformerBlock"]
 
@@ -74,7 +75,8 @@ class TransformerBlock(Caching, Layer):
         causal: True (default) lets position t attend to positions ≤ t only.
         norm: "layernorm" (default), "rmsnorm" (``RMSNorm``, chapter 20) or "none" (``ln1``
             and ``ln2`` pass their input on unchanged).
-        ffn: "relu" (default: Dense, ReLU, Dense) or "swiglu" (``SwiGLU``, chapter 20).
+        ffn: "relu" (default: Dense, ReLU, Dense), "swiglu" (``SwiGLU``, chapter 20) or "moe"
+            (``MixtureOfExperts`` as ``ffn``, chapter 33; ``moe=``: a dict of its settings).
         rope, n_kv_heads, rope_base: the attention's RoPE, key/value heads and RoPE's base
             (None: 10000.0).
         bias: False drops the biases of the attention and of the ReLU network (a norm
@@ -110,14 +112,15 @@ class TransformerBlock(Caching, Layer):
     def __init__(self, d_model=None, n_heads=None, d_ff=None, *, causal=True,
                  norm="layernorm", ffn="relu", rope=False, n_kv_heads=None, bias=True,
                  prenorm=True, eps=None, rope_base=None, window=None, tile=None,
-                 rng=None, dtype=np.float64, adapters=None, mixer="softmax", **keras):
+                 rng=None, dtype=np.float64, adapters=None, mixer="softmax", moe=None,
+                 **keras):
         super().__init__()
         refuse_spellings("TransformerBlock", keras, unknown=True)   # Keras' names: nnbook's
         self.d_model = positive_int("TransformerBlock", "d_model", d_model)
         self.n_heads = positive_int("TransformerBlock", "n_heads", n_heads)
         self.d_ff = positive_int("TransformerBlock", "d_ff", d_ff)
         self.norm, self.ffn_kind, self.mixer, self.prenorm = check_block(norm, ffn, mixer,
-                                                                         prenorm)
+                                                                         prenorm, moe)
         dtype = float_dtype(repr(self), dtype)
         rng = make_rng(rng, repr(self))
         d = self.d_model
@@ -136,8 +139,11 @@ class TransformerBlock(Caching, Layer):
             self.ff1 = Dense(d, self.d_ff, rng=rng, dtype=dtype)
             self.relu = ReLU()
             self.ff2 = Dense(self.d_ff, d, rng=rng, dtype=dtype)
-        else:
+        elif self.ffn_kind == "swiglu":
             self.ffn = SwiGLU(d, self.d_ff, rng=rng, dtype=dtype)
+        else:                                    # its bias is the block's buffer (saved)
+            self.ffn = MixtureOfExperts.in_block(d, self.d_ff, moe, rng=rng, dtype=dtype)
+            self.buffers = self.ffn.buffers
         self._shape = None
         self.params = PartArrays(self, "params", self._names)   # views: the parts own the arrays
         self.grads = PartArrays(self, "grads", self._names)
@@ -342,11 +348,11 @@ class TransformerBlock(Caching, Layer):
         self.attn.clear_cache()
 
     def _ffn_forward(self, z):
-        return self.ffn.forward(z) if self.ffn_kind == "swiglu" else \
+        return self.ffn.forward(z) if self.ffn_kind != "relu" else \
             self.ff2.forward(self.relu.forward(self.ff1.forward(z)))
 
     def _ffn_backward(self, d):
-        return self.ffn.backward(d) if self.ffn_kind == "swiglu" else \
+        return self.ffn.backward(d) if self.ffn_kind != "relu" else \
             self.ff1.backward(self.relu.backward(self.ff2.backward(d)))
 
     def output_shape(self, input_shape):
@@ -357,6 +363,7 @@ class TransformerBlock(Caching, Layer):
         adapters = self._adapters()
         return {"d_model": self.d_model, "n_heads": self.n_heads, "d_ff": self.d_ff,
                 "causal": self.causal, **self._modern(),
+                **({"moe": self.ffn.settings()} if self.ffn_kind == "moe" else {}),
                 **({"adapters": adapters} if adapters else {})}
 
     def _modern(self):
