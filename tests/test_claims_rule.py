@@ -57,11 +57,11 @@ def unreasoned_every(source, name="<claims>"):
 
 # Not yet restated (issue 76 part 2; chapters 19-22 restated in session 52, 23-26 and 28 in 53):
 # the claims of chapters 27 and 29-32 still stated "every" without a reason. The pool of 30
-# fresh seeds that restated chapters 00-18 (benchmarks/results.md, "Claims on fresh seeds") ran out of
-# time before chapter 19's heavy claims; benchmarks/claims-classification.md says which of
-# these are empirical (all of them, as classified) and how each is to be restated. This list
-# may only shrink: the test below fails on a claim not listed here, and on a listed one that
-# is no longer an unreasoned "every" (remove it from the list when you restate it).
+# fresh seeds that restated chapters 00-18 (benchmarks/results.md, "Claims on fresh seeds")
+# ran out of time before chapter 19's heavy claims; benchmarks/claims-classification.md says
+# which of these are empirical (all of them, as classified) and how each is to be restated.
+# This list may only shrink: the test below fails on a claim not listed here, and on a listed
+# one that is no longer an unreasoned "every" (remove it from the list when you restate it).
 PENDING = frozenset("""
 test_claims_over_seeds_27_27.py::test_guided_samples_climb_past_the_tilted_mean_and_narrow
 test_claims_over_seeds_27_27.py::test_guided_samples_below_w1_spread_off_the_class
