@@ -61,6 +61,17 @@ FIXED = (4029,)                   # no notebook or stored table uses it
 # more spread: 1.750 answers for half of it, 3.875 for 90 %, the second fresh seed outside
 # the stored ranges (the other two: coverage 1.17 and 0.72 times the base's, half the mass
 # on 1.000 answers on both, 90 % on 2.125 and 2.000).
+# Reading 76 (third, 2026-11-29, `python tests/fresh_seeds.py --seed-list
+# 1863273044,692672661 --processes 1 --heavy`): every claim held on 1863273044 and 692672661,
+# including not below the base at any k (RL first, base second: pass@1 0.898 vs 0.133 and
+# 0.840 vs 0.160; exact mass 0.899 and 0.840 vs 0.116; accepted answers 6.8 and 5.2 times the
+# base's; coverage 0.62 and 1.11 times the base's, the first below the stored 0.69 to 1.30;
+# answers for 90 % 1.25 and 3.0 against the base's fifth 5.6; for half, 1.0 and 1.5; buggy
+# reward 0.81 and 0.84 at step 1, 1.00 at the end; the buggy policy accepted none on both,
+# its no-sentence share 0.984 and 0.750: 19 fresh seeds recorded, 4 below the stored 0.473).
+# Counts with these two: over half the mass 17 of 17, accepted against coverage 25 of 25,
+# the 90 % bound 29 of 29, the buggy verifier's claims 25 of 25 (none accepted on 24),
+# pass@1 35 of 35, not below at any k 33 of 35 fresh.
 
 
 # The SFT model, trained again from other seeds (verifier_runs never draws it: every claim
@@ -69,7 +80,10 @@ FIXED = (4029,)                   # no notebook or stored table uses it
 # readings before session 51 held it on 4 of 5 re-trained bases (it failed on SFT seed
 # 1526624481: 5.875 against 4.925); reading 51 on 1 of 2 (failed on SFT seed 1268741160 with
 # RL seed 2073121478: 4.625 against 4.600; held on SFT seed 2073121478); reading 51's second on
-# 2 of 2 (SFT seeds 599362862 and 699916967: 2.000 < 5.200, 2.125 < 5.050): 7 of 9.
+# 2 of 2 (SFT seeds 599362862 and 699916967: 2.000 < 5.200, 2.125 < 5.050); reading 76's
+# third on 2 of 2 (SFT seed 1863273044 with RL seed 692672661: 2.500 < 5.300, pass@1 0.887,
+# exact mass 0.897, the buggy verifier 0 accepted and 0.97 no sentence; SFT seed 692672661
+# with RL seed 1863273044: 2.875 < 5.175, 0.809, 0.782, 0 accepted, 0.93): 9 of 11.
 
 
 @functools.lru_cache(maxsize=None)
@@ -124,11 +138,12 @@ def test_the_bug_pays_the_base_before_training(seed):
 # Not below at any k, counted (issue 76): it held on the 23 fresh seeds the notes above record
 # for its present form, and on 8 of the 10 of issue 76's fresh-seeds run (base 1026810899,
 # every 100th): on 1026810899 and 1026811299 RL fell below the base at some k, the effect Yue
-# et al. (2025) report at large k. With FIXED: 32 of 34 (31 of 33 fresh).
+# et al. (2025) report at large k; and on both of reading 76's third (1863273044, 692672661).
+# With FIXED: 34 of 36 (33 of 35 fresh).
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(32, 34), text="ch29: RL against the exact verifier is not below "
-                                         "the base at pass@k for any k up to 32 (32 of 34 "
-                                         "seeds, 31 of 33 fresh)")
+@pytest.mark.claim(stated=(34, 36), text="ch29: RL against the exact verifier is not below "
+                                         "the base at pass@k for any k up to 32 (34 of 36 "
+                                         "seeds, 33 of 35 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_is_not_below_the_base_at_any_k(seed):
     r = run(seed)

@@ -29,7 +29,11 @@ def run(seed):
 # draws it; chapter 30 says every run starts from one SFT model). Cold reading 51's first
 # reader (judge, GRPO, SFT seeds among 686146528, 875569568, 1268741160, 2073121478) and its
 # second (599362862, 699916967), two runs each: the judge's acceptance rose on all four, the
-# true acceptance collapsed on three.
+# true acceptance collapsed on three. Reading 76's third (readings/reading76-ch29-32), SFT and
+# judge/GRPO seeds 1863273044 and 692672661 crossed: SFT 1863273044, the proxy rose 0.559 and
+# the truth went from 0.109 to 0.013 (best in the first block); SFT 692672661, the proxy rose
+# 0.272 and the truth went from 0.159 to exactly 0.050 (16 of 320, best in the first block),
+# so the strict "below 0.05" failed by one answer. All six: the rise on 6, the collapse on 4.
 
 
 @functools.lru_cache(maxsize=None)
@@ -43,6 +47,7 @@ def rl_run(seed):
 # 17857845, 37177422, 96568206, 54070206, 9221289, 49587975, 5498602, 28738916, 86024385,
 # 17908204, 35218337, 83879671) gave gaps 0.243 to 0.380; its other two seeds 0.282 and 0.310;
 # the 10 stored 0.276 to 0.338. Above 0.2 on 18 of those 19 fresh seeds, above 0.1 on all.
+# Reading 76's third (readings/reading76-ch29-32): 1863273044 and 692672661 gave 0.323 and 0.266.
 @pytest.mark.claim(stated="every", text="ch30: the judge accepts the grammar's accepted "
                                         "answers more often than its rejected ones by 0.1, "
                                         "and has false accepts")
@@ -93,7 +98,12 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
 # A thirteenth (readings/ch30-reading13) ran 13168712, 78310054 and 59037031: the rise on all
 # 3 (0.171, 0.201, 0.212), the fall on 2 (13168712 and 78310054: peaks at n = 8 and 128, drops
 # 0.037 and 0.022; 59037031 highest at n = 256, 0.707).
-# Fresh seeds so far: the rise on 48 of 48, the fall on 33 of 48.
+# Reading 76's third (readings/reading76-ch29-32; `python tests/fresh_seeds.py --seed-list
+# 1863273044,692672661 --processes 1 --heavy`) ran 1863273044 and 692672661: the rise on both
+# (0.207, 0.199), the fall on both (peaks at n = 8 and 32, drops 0.213 and 0.069).
+# Fresh seeds so far: the rise on 50 of 50, the fall on 35 of 50. The fall is stated as the
+# pool the chapter cites (until reading 76 it was stated as the stored 6 of 10 alone): stored
+# 6 of 10 + fresh 33 of 48 + reading 76's 2 of 2 = 41 of 60.
 @pytest.mark.claim(stated="every", text="ch30: best-of-n with the judge as selector rises by "
                                         "more than 0.1 from n = 1 to n = 8")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
@@ -102,7 +112,7 @@ def test_30_best_of_n_with_the_judge_rises(seed):
     assert row["n=8"] - row["n=1"] > 0.1, row
 
 
-@pytest.mark.claim(stated=(6, 10), text="ch30: best-of-n with the judge as selector peaks "
+@pytest.mark.claim(stated=(41, 60), text="ch30: best-of-n with the judge as selector peaks "
                                         "before n = 256 and falls by more than 0.01 after "
                                         "its peak")
 @pytest.mark.parametrize("seed", seeds(*FALLS))
@@ -167,9 +177,14 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # 59037031 only (true acceptance 0.000 at the end, from 0.081, highest in the first 5 steps);
 # 78310054 ended at 0.053, just above 0.05 (highest at step 10, 0.166), and 13168712 at 0.750,
 # its highest block the last.
-# Pooled: the collapse on 41 of 60 seeds (34 of 50 fresh), "about two in three" in the text;
-# highest first on 38 of 60; the proxy's rise and its end above the truth on all 50 fresh
-# seeds (every block checked on the last 38).
+# Reading 76's third (readings/reading76-ch29-32) ran 1863273044 and 692672661 (the proxy above
+# the truth in every block on both; its rise 0.472 and 0.656, its smallest lead over the truth
+# in a block 0.203 and 0.147): the collapse on both (true acceptance 0.103 in the first 5 steps
+# and 0.000 at the end on both), highest in the first 5 steps on 1863273044 (692672661 at step
+# 15).
+# Pooled: the collapse on 43 of 62 seeds (36 of 52 fresh), "about two in three" in the text;
+# highest first on 39 of 62; the proxy's rise and its end above the truth on all 52 fresh
+# seeds (every block checked on the last 40).
 @pytest.mark.claim(stated="every", text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
                                         "to its last 5, and it stays above the grammar's in "
@@ -182,7 +197,7 @@ def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     assert len(blocks) == 8 and all(row[f"proxy {k[5:]}"] > row[k] for k in blocks), row
 
 
-@pytest.mark.claim(stated=(41, 60), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+@pytest.mark.claim(stated=(43, 62), text="ch30: GRPO rewarded by the judge ends (its last 5 "
                                         "steps) with true acceptance below 0.05")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
@@ -190,7 +205,7 @@ def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
     assert row["true 40"] < 0.05, row
 
 
-@pytest.mark.claim(stated=(38, 60), text="ch30: GRPO rewarded by the judge has its highest true "
+@pytest.mark.claim(stated=(39, 62), text="ch30: GRPO rewarded by the judge has its highest true "
                                         "acceptance in its first 5 steps")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_never_rises_first(seed):
@@ -226,6 +241,8 @@ def test_30_rl_against_the_judge_never_rises_first(seed):
 # The thirteenth (readings/ch30-reading13) ran 13168712, 78310054 and 59037031: smallest
 # spread 27.4, 29.7 and 28.1, the last 1000 at most 2.39, 1.94 and 1.48, the last 300 at least
 # 24.5, 23.3 and 30.4.
+# Reading 76's third (readings/reading76-ch29-32) ran 1863273044 and 692672661: both Elo claims
+# held (values not recorded).
 THETA = np.array([-1.2, -0.6, -0.1, 0.3, 0.6, 1.0])
 THETA = THETA - THETA.mean()                     # the notebook's normalisation
 ORDERS, VOTES = 20, 4000
