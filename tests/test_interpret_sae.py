@@ -59,6 +59,16 @@ def test_topk_keeps_exactly_k_active():
     assert losses[-1] < before
 
 
+def test_a_saved_sae_loads_with_the_same_code(tmp_path):
+    import nnbook as nb
+    sae = sparse_autoencoder(4, 8, kind="topk", k=2, l1=0.01, rng=np.random.default_rng(0))
+    sae.save(tmp_path / "sae.npz")
+    back = nb.load_model(tmp_path / "sae.npz")
+    x = np.random.default_rng(1).normal(size=(5, 4))
+    assert np.array_equal(back.predict(x), sae.predict(x))
+    assert (back.layers[1].kind, back.layers[1].k, back.layers[1].l1) == ("topk", 2, 0.01)
+
+
 def test_dead_and_dense_features_are_counted_exactly():
     codes = np.zeros((10, 5))
     codes[:, 0] = 1.0                      # dense: active on every row

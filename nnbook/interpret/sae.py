@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..layers import Dense, Layer
+from ..registry import register_class
 from ..training import Sequential
 from ..training.callback_base import Callback
 from ..validate import positive_int
@@ -19,6 +20,7 @@ __all__ = ["SparseCode", "UnitNormDecoder", "sparse_autoencoder", "FeatureActivi
            "feature_activity"]
 
 
+@register_class
 class SparseCode(Layer):
     """The SAE's code f from the encoder's pre-activations z: ``"relu"``, f = max(z, 0), or
     ``"topk"``, the k largest z of each row kept (then ReLU, as Gao et al. 2024), the rest 0.
