@@ -1108,7 +1108,8 @@ CORE_EXPORTS = ("nb.layers", "nb.training", "nb.data", "nb.exercises", "nb.torch
                 "nb.diagnostics", "nb.conv_impl", "nb.callbacks", "nb.schedules", "nb.autodiff",
                 "nb.experiments", "nb.seeds",
                 "nb.MixtureOfExperts",   # chapter 33's (issue 79) until its row exists
-                "nb.Muon", "nb.newton_schulz")   # chapter 34's (issue 79) until its row exists
+                "nb.Muon", "nb.newton_schulz",   # chapter 34's (issue 79) until its row exists
+                "nb.interpret")   # chapter 36's (issue 80) until its row exists
 EXPORTED_BY = ("nb", "nb.data", "nb.plot", "nb.diagrams", "nb.explore")
 
 

@@ -5,7 +5,7 @@
 - sequences.py: the sine wave, adding and recall tasks (15–16);
 - language.py: ``Language``, the generated language whose entropy is known; corpus.py: its
   text as ids and windows; window_bound.py (17–18; ``nb.sample_text`` writes with a model:
-  nnbook/inference/text.py);
+  nnbook/inference/text.py); parser_states.py: the parser's state per character (36);
 - bpe.py (with bpe_merges.py, bpe_specials.py and bpe_files.py: saving, loading, other
   tokenizers' files): ``BPETokenizer``; stem_language.py: ``StemLanguage`` (19);
 - subject_task.py: ``SubjectTask`` (22); mixture.py: ``GaussianMixture`` and its MMD

@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from ..validate import make_rng, positive_int
+from .parser_states import state_labels as _state_labels
 from .window_bound import window_bound as _window_bound
 
 __all__ = ["Language"]
@@ -273,6 +274,11 @@ class Language:
     def window_bound(self, text: str, window: int, *, stride=None) -> np.ndarray:
         """(m, window): the best window-only loss of each ``char_windows`` target."""
         return _window_bound(self, text, window, stride=stride)
+
+    def state_labels(self, text: str) -> dict:
+        """The parser's exact state after each character (parser_states.py): ``{"depth",
+        "inside", "question", "verb_number"}``, each (n,) ints, the probes' labels (chapter 36)."""
+        return _state_labels(self, text)
 
     def accepts(self, sentence: str) -> bool:
         """Whether ``sentence`` (one sentence, no space around it) is in the language."""
