@@ -1108,7 +1108,11 @@ CORE_EXPORTS = ("nb.layers", "nb.training", "nb.data", "nb.exercises", "nb.torch
                 "nb.diagnostics", "nb.conv_impl", "nb.callbacks", "nb.schedules", "nb.autodiff",
                 "nb.experiments", "nb.seeds",
                 "nb.MixtureOfExperts",   # chapter 33's (issue 79) until its row exists
-                "nb.Muon", "nb.newton_schulz")   # chapter 34's (issue 79) until its row exists
+                "nb.Muon", "nb.newton_schulz",   # chapter 34's (issue 79) until its row exists
+                # chapter 35's (issue 80) until its row exists
+                "nb.SoftDistillation", "nb.OnPolicyDistillation", "nb.soft_distillation_loss",
+                "nb.on_policy_distillation_loss", "nb.on_policy_batch",
+                "nb.distillation_distances")
 EXPORTED_BY = ("nb", "nb.data", "nb.plot", "nb.diagrams", "nb.explore")
 
 
