@@ -44,8 +44,9 @@ from .training import (MSE, BinaryCrossEntropy, CrossEntropy, History, Loss, Seq
                        load_model)
 from .training import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
                        sequence_logprobs, sequence_logprobs_backward)
-from .training import (OnPolicyDistillation, SoftDistillation, on_policy_batch,
-                       on_policy_distillation_loss, soft_distillation_loss)
+from .training import (OnPolicyDistillation, SoftDistillation, on_policy_distillation_loss,
+                       soft_distillation_loss)
+from .inference import on_policy_batch
 from .torch_bridge import from_torch, to_torch  # imports torch only when called
 
 __version__ = "0.1.0"

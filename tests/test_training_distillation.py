@@ -1,17 +1,15 @@
 """The distillation losses of chapter 35 (nnbook/training/distillation.py): soft (τ² · KL at a
 temperature) and on-policy (reverse KL on the student's samples), their values by hand and
 against a direct formula, every gradient against finite differences, the mask, training
-with ``fit`` and with chapter 29's loop (``fit_fresh`` + ``objective_step``), save/load,
-and every message. Each assert names the mistake it catches."""
+with ``fit``, save/load and every message (chapter 29's loop:
+tests/test_inference_distillation.py). Each assert names the mistake it catches."""
 
 import numpy as np
 import pytest
 
 import nnbook as nb
 from nnbook.training.distillation import (OnPolicyDistillation, SoftDistillation,
-                                          on_policy_batch, on_policy_distillation_loss,
-                                          soft_distillation_loss)
-from nnbook.training.loop import fit_fresh, objective_step
+                                          on_policy_distillation_loss, soft_distillation_loss)
 
 
 def logits(seed, shape=(3, 4, 5)):
@@ -122,22 +120,6 @@ def test_fit_brings_a_student_toward_a_fixed_teacher_and_saves(tmp_path):
     assert loaded.evaluate(x, y, verbose=0) == pytest.approx(after, rel=1e-12)
 
 
-def test_on_policy_distillation_runs_in_chapter_29s_loop():
-    teacher, student = tiny_lm(0), tiny_lm(1)
-    prompts = np.random.default_rng(4).integers(0, 6, (16, 2))
-    x, (t, mask) = on_policy_batch(student, teacher, prompts, 4, rng=np.random.default_rng(5))
-    # the mask off by one (the prompt's last position predicts the first written token)
-    assert x.shape == (16, 5) and t.shape == (16, 5, 6)
-    assert np.array_equal(mask[0], [0, 1, 1, 1, 1])
-    assert np.allclose(t, teacher.predict(x))      # the teacher's logits, not the student's
-    student.compile(optimizer=nb.Adam(lr=0.05), loss=OnPolicyDistillation())
-    losses = fit_fresh(student, lambda r: on_policy_batch(student, teacher, prompts, 4, rng=r),
-                       40, step=objective_step(student, on_policy_distillation_loss),
-                       rng=np.random.default_rng(6))
-    # steps that did not move the student toward the teacher do not shrink the KL 3×
-    assert losses[-5:].mean() < losses[:5].mean() / 3
-
-
 def test_different_vocabularies_are_a_value_error_naming_the_loss_and_the_fix():
     zs, zt = logits(0, (2, 3, 5)), logits(1, (2, 3, 7))
     for f in (soft_distillation_loss, on_policy_distillation_loss):
@@ -154,10 +136,6 @@ def test_different_vocabularies_are_a_value_error_naming_the_loss_and_the_fix():
     with pytest.raises(ValueError, match=r"have shape \(2, 3, 5\) but the teacher's \(2, 4, 5\)"
                                          r".*Run the teacher on the student's inputs"):
         soft_distillation_loss(zs, logits(1, (2, 4, 5)))
-    with pytest.raises(ValueError, match=r"on_policy_batch: the student's logits have 6 .*"
-                                         r"teacher's have 7"):
-        on_policy_batch(tiny_lm(1), tiny_lm(0, V=7), np.zeros((2, 1), int), 2,
-                        rng=np.random.default_rng(0))
 
 
 @pytest.mark.parametrize("tau", [0, -1.0, float("nan"), float("inf"), True, "2"])

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..training.posttraining import _finite_floats
+from ..validate import as_float_array, finite
 
 __all__ = ["DistillationDistances", "distillation_distances"]
 
@@ -25,7 +25,8 @@ class DistillationDistances(NamedTuple):
 
 def _rows(what, x):
     fix = "Pass one distribution over the vocabulary per position (rows summing to 1)."
-    a = _finite_floats("distillation_distances", what, x, np.float64, fix)
+    a = as_float_array("distillation_distances", what, x).astype(np.float64, copy=False)
+    finite("distillation_distances", what, a)
     if a.ndim != 2 or not a.size:
         raise ValueError(f"distillation_distances: expected {what} of shape (n, V) (a "
                          f"distribution per position), got {a.shape}. {fix}")

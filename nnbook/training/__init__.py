@@ -15,7 +15,7 @@ from . import callbacks, metrics, schedules
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .loading import load_model
 from .model import History, Sequential
-from .distillation import (OnPolicyDistillation, SoftDistillation, on_policy_batch,
+from .distillation import (OnPolicyDistillation, SoftDistillation,
                            on_policy_distillation_loss, soft_distillation_loss)
 from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
                            sequence_logprobs, sequence_logprobs_backward)
@@ -25,8 +25,7 @@ __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEnt
            "callbacks", "metrics", "schedules",
            "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
            "policy_gradient_loss", "sequence_kl", "clip_grad_norm", "SoftDistillation",
-           "OnPolicyDistillation", "soft_distillation_loss", "on_policy_distillation_loss",
-           "on_policy_batch"]
+           "OnPolicyDistillation", "soft_distillation_loss", "on_policy_distillation_loss"]
 
 # The names of Part VI's statistics, which stood here until they moved to nnbook/evaluation/
 _MOVED = (

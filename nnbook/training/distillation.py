@@ -1,19 +1,10 @@
-"""The losses of distillation (chapter 35): a student trained on a teacher's distribution.
-
-- soft (Hinton et al. 2015): the student's logits against the teacher's logits on the same
-  inputs, both at a temperature τ: τ² · KL(p_t^τ ‖ p_s^τ), ``SoftDistillation`` for ``fit``
-  and ``soft_distillation_loss`` for a hand-written loop;
-- hard: SFT on the teacher's samples, i.e. ``CrossEntropy`` on ids the teacher wrote
-  (``ids = generate(teacher, prompts, n_new, rng=rng)``, then ``fit(ids[:, :-1],
-  ids[:, 1:])``): no loss of its own;
-- on-policy (Agarwal et al. 2024, Gu et al. 2024): the student's own samples scored by the
-  teacher, per-position reverse KL(p_s ‖ p_t) over the whole vocabulary,
-  ``OnPolicyDistillation`` / ``on_policy_distillation_loss``; ``on_policy_batch`` draws the
-  samples and the teacher's logits, in the shape chapter 29's loop (``fit_fresh`` with
-  ``objective_step``) takes.
-
-Every number is in nats, a mean over the positions counted (the mask's, else all of m·T).
-The function forms return ``(loss, ∂loss/∂logits)``, as chapter 22's losses do.
+"""The losses of distillation (chapter 35), a student trained on a teacher's distribution:
+soft (Hinton et al. 2015: τ² · KL(p_t^τ ‖ p_s^τ) at a temperature τ, ``SoftDistillation``
+for ``fit``, ``soft_distillation_loss`` for a loop of one's own) and on-policy (the reverse
+KL(p_s ‖ p_t) on the student's own samples: ``OnPolicyDistillation``,
+``on_policy_distillation_loss``; ``nnbook/inference/distillation.py`` draws its batches).
+Hard distillation is ``CrossEntropy`` on the teacher's samples (``ids = generate(teacher,
+prompts, n_new)``, then ``fit(ids[:, :-1], ids[:, 1:])``), with no loss of its own.
 """
 
 from __future__ import annotations
@@ -28,7 +19,7 @@ from .loss_base import Loss
 from .posttraining import _finite_floats, _real_numbers
 
 __all__ = ["SoftDistillation", "OnPolicyDistillation", "soft_distillation_loss",
-           "on_policy_distillation_loss", "on_policy_batch"]
+           "on_policy_distillation_loss", "same_vocabulary"]
 
 _FIX = "Check the model that made them (a diverged run, or an overflow in float16)."
 
@@ -43,7 +34,7 @@ def _temperature(owner, temperature):
     return float(temperature)
 
 
-def _same_vocabulary(owner, student_shape, teacher_shape):
+def same_vocabulary(owner, student_shape, teacher_shape):
     """Raise unless the teacher's logits are the student's shape: one vocabulary (the last
     axis), one batch of positions (the others)."""
     if len(student_shape) < 2 or len(teacher_shape) < 2:
@@ -66,7 +57,7 @@ def _checked(owner, logits, teacher_logits, mask=None):
     the positions (None: every position counts once)."""
     s = _real_numbers(owner, logits, "the student's logits as real numbers", _FIX)
     t = _real_numbers(owner, teacher_logits, "the teacher's logits as real numbers", _FIX)
-    _same_vocabulary(owner, s.shape, t.shape)
+    same_vocabulary(owner, s.shape, t.shape)
     dtype = s.dtype if s.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     s = _finite_floats(owner, "student logits", s, dtype, _FIX)
     t = _finite_floats(owner, "teacher logits", t, dtype, _FIX)
@@ -159,7 +150,7 @@ class _Distillation(Loss):
     def targets(self, owner, y, out_shape, dtype):
         """The teacher's logits, checked against the student's output ``out_shape``."""
         t = _real_numbers(owner, y, "the teacher's logits as real numbers", _FIX)
-        _same_vocabulary(f"{owner} ({self!r})", (len(t),) + tuple(out_shape), t.shape)
+        same_vocabulary(f"{owner} ({self!r})", (len(t),) + tuple(out_shape), t.shape)
         return _finite_floats(owner, "teacher logits", t, dtype, _FIX)
 
     def value(self, yt, yp):
@@ -207,24 +198,3 @@ class OnPolicyDistillation(_Distillation):
     def _both(self, yt, yp):
         return _reverse(yp, yt, None)
 
-
-def on_policy_batch(student, teacher, prompts, n_new, *, rng, temperature=1.0):
-    """One batch of on-policy distillation: the student writes ``n_new`` tokens after each
-    prompt (``generate``), the teacher reads the result. Returns ``(x, (teacher_logits,
-    mask))``, what ``fit_fresh``'s ``draw`` returns for ``objective_step(student,
-    on_policy_distillation_loss)``::
-
-        fit_fresh(student, lambda r: on_policy_batch(student, teacher, prompts, 8, rng=r),
-                  steps, step=objective_step(student, on_policy_distillation_loss), rng=rng)
-
-    Shapes: prompts (m, T0) ids → x (m, T0 + n_new − 1), teacher_logits (m, T0 + n_new − 1,
-    V), mask (m, T0 + n_new − 1): 1 at the positions that predict a written token (from
-    T0 − 1 on), 0 on the prompt's."""
-    from ..inference import generate                 # inference imports training
-    ids, zs = generate(student, prompts, n_new, rng=rng, temperature=temperature,
-                       return_logits=True)
-    x = ids[:, :-1]
-    t = teacher.predict(x)
-    _same_vocabulary("on_policy_batch", (len(t), zs.shape[-1]), (len(t), t.shape[-1]))
-    mask = (np.arange(x.shape[1]) >= ids.shape[1] - n_new - 1).astype(t.dtype)
-    return x, (t, np.broadcast_to(mask, x.shape).copy())
