@@ -72,8 +72,8 @@ def _checked(owner, logits, teacher_logits, mask=None):
 
 
 def _count(s, w):
-    """How many positions the mean is over: all of them, or the mask's sum (at least a
-    tiny positive number, so that a batch of padding only gives 0 and a zero gradient)."""
+    """How many positions the mean is over: all of them, or the mask's sum (1 when it is 0,
+    so that a batch of padding only gives a loss of 0 and a zero gradient, not NaN)."""
     if w is None:
         return s.size // s.shape[-1]
     total = float(w.sum())
