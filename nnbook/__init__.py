@@ -39,10 +39,14 @@ from .experiments import SeedTable, over_seeds, seeds
 from .optimizers import SGD, Adam, AdamW, Muon, Optimizer, RMSProp, clip_grad_norm, newton_schulz
 from .evaluation import (MixingFit, ScalingFit, fit_mixing_law, fit_power_law,
                          fit_scaling_law, mixing_law, scaling_law)
+from .evaluation import distillation_distances
 from .training import (MSE, BinaryCrossEntropy, CrossEntropy, History, Loss, Sequential,
                        load_model)
 from .training import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
                        sequence_logprobs, sequence_logprobs_backward)
+from .training import (OnPolicyDistillation, SoftDistillation, on_policy_distillation_loss,
+                       soft_distillation_loss)
+from .inference import on_policy_batch
 from .torch_bridge import from_torch, to_torch  # imports torch only when called
 
 __version__ = "0.1.0"
@@ -67,6 +71,9 @@ __all__ = [
     # post-training losses (chapter 22)
     "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
     "policy_gradient_loss", "sequence_kl",
+    # distillation (chapter 35)
+    "SoftDistillation", "OnPolicyDistillation", "soft_distillation_loss",
+    "on_policy_distillation_loss", "on_policy_batch", "distillation_distances",
     # writing text with a model (chapter 21)
     "generate", "sample_text",
     # results over seeds

@@ -1109,6 +1109,10 @@ CORE_EXPORTS = ("nb.layers", "nb.training", "nb.data", "nb.exercises", "nb.torch
                 "nb.experiments", "nb.seeds",
                 "nb.MixtureOfExperts",   # chapter 33's (issue 79) until its row exists
                 "nb.Muon", "nb.newton_schulz",   # chapter 34's (issue 79) until its row exists
+                # chapter 35's (issue 80) until its row exists
+                "nb.SoftDistillation", "nb.OnPolicyDistillation", "nb.soft_distillation_loss",
+                "nb.on_policy_distillation_loss", "nb.on_policy_batch",
+                "nb.distillation_distances",
                 "nb.interpret")   # chapter 36's (issue 80) until its row exists
 EXPORTED_BY = ("nb", "nb.data", "nb.plot", "nb.diagrams", "nb.explore")
 

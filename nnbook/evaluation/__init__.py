@@ -1,4 +1,4 @@
-"""Part VI's statistics (chapters 29, 30 and 32): what judges an update, a policy, a
+"""Part VI's statistics (chapters 29, 30 and 32) and chapter 35's: what judges an update, a policy, a
 leaderboard or a scaling law, each against an exact answer; nothing here trains a model.
 
 - grpo.py: GRPO's advantages and their variants, the exact expected update of a softmax
@@ -10,7 +10,9 @@ leaderboard or a scaling law, each against an exact answer; nothing here trains 
 - leaderboards.py: Bradley–Terry's votes and fit, and Elo's ratings (30);
 - scaling_law.py: the scaling law L(N, D) fitted with its standard errors, and the
   compute-optimal split; mixing_law.py: the data-mixing law of two sources and its fit (32;
-  both also at the top level, ``nb.fit_scaling_law``).
+  both also at the top level, ``nb.fit_scaling_law``);
+- distillation.py: a teacher's and its student's distances to the exact conditionals and
+  to each other, in bits (35).
 
 They stood in ``nnbook/training/`` before, and ``nb.training.ppo_clip`` still finds them."""
 
@@ -24,6 +26,7 @@ from .leaderboards import (ELO_SCALE, BradleyTerryFit, bradley_terry, bradley_te
                            elo_ratings)
 from .scaling_law import ScalingFit, fit_power_law, fit_scaling_law, scaling_law
 from .mixing_law import MixingFit, fit_mixing_law, mixing_law
+from .distillation import DistillationDistances, distillation_distances
 
 __all__ = ["ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_gradient",
            "expected_update", "expected_weight", "weight_closed_form", "sampled_updates",
@@ -32,4 +35,4 @@ __all__ = ["ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_g
            "best_of_n_kl_bound", "BradleyTerryFit", "bradley_terry", "bradley_terry_votes",
            "elo_ratings", "ELO_SCALE",
            "ScalingFit", "fit_scaling_law", "fit_power_law", "scaling_law", "MixingFit",
-           "fit_mixing_law", "mixing_law"]
+           "fit_mixing_law", "mixing_law", "DistillationDistances", "distillation_distances"]

@@ -3,7 +3,7 @@ step (model.py), the epoch loop and ``History`` (loop.py), the checks on x and y
 (inputs.py) and on what a layer's forward and backward return (protocol.py), the losses,
 learning-rate schedules, callbacks, metrics, ``load_model`` (loading.py; the file format is
 in ``nnbook/saving/``), and the progress display; the losses of post-training
-(posttraining.py, chapter 22). The other public names are also at the top level
+(posttraining.py, chapter 22) and of distillation (distillation.py, chapter 35). The other public names are also at the top level
 (``nb.Sequential``); callbacks, schedules and metrics are ``nb.callbacks``, ``nb.schedules``
 and ``nb.metrics``; the optimizers and ``clip_grad_norm`` are in ``nnbook/optimizers/`` and
 Part VI's statistics in ``nnbook/evaluation/``, both still reached from here
@@ -15,6 +15,8 @@ from . import callbacks, metrics, schedules
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy, Loss
 from .loading import load_model
 from .model import History, Sequential
+from .distillation import (OnPolicyDistillation, SoftDistillation,
+                           on_policy_distillation_loss, soft_distillation_loss)
 from .posttraining import (dpo_loss, group_advantages, policy_gradient_loss, sequence_kl,
                            sequence_logprobs, sequence_logprobs_backward)
 
@@ -22,7 +24,8 @@ __all__ = ["Sequential", "History", "load_model", "Loss", "MSE", "BinaryCrossEnt
            "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "Muon",
            "callbacks", "metrics", "schedules",
            "sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
-           "policy_gradient_loss", "sequence_kl", "clip_grad_norm"]
+           "policy_gradient_loss", "sequence_kl", "clip_grad_norm", "SoftDistillation",
+           "OnPolicyDistillation", "soft_distillation_loss", "on_policy_distillation_loss"]
 
 # The names of Part VI's statistics, which stood here until they moved to nnbook/evaluation/
 _MOVED = (
