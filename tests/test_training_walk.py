@@ -242,6 +242,9 @@ def float32_cases(rng):
                              aux_weight=0.01, balance_rate=0.01, dtype=f32, rng=rng), (2, 5, 4)),
         (nb.TransformerBlock.modern(4, 2, ffn="moe", moe={"n_experts": 3, "k": 2}, dtype=f32,
                                     rng=rng), (2, 5, 4)),
+        # chapter 36: the sparse autoencoder's code, with its L1 in the backward
+        (nb.interpret.SparseCode(l1=0.1), (4, 6)),
+        (nb.interpret.SparseCode("topk", k=2, l1=0.1), (2, 5, 6)),
     ]
 
 

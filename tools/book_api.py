@@ -47,8 +47,10 @@ SECTIONS = [
      "`nb.training.Sequential` is `nb.Sequential`).",
      ["training", "Sequential", "History", "load_model", "register_class", "callbacks", "metrics"]),
     ("Losses", "A loss is called as `loss(y_true, y_pred)` and `loss.grad(y_true, y_pred)`; "
-     "`compile` also takes their names (`\"mse\"`, `\"binary_crossentropy\"`, `\"crossentropy\"`).",
-     ["Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy"]),
+     "`compile` also takes their names (`\"mse\"`, `\"binary_crossentropy\"`, `\"crossentropy\"`). "
+     "The two distillation losses take a teacher's logits as targets (chapter 35).",
+     ["Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "SoftDistillation",
+      "OnPolicyDistillation"]),
     ("Optimizers and learning-rate schedules", "`compile(optimizer=...)` takes one of these, or "
      "`\"sgd\"` / `\"adam\"`; a schedule plugs into `nb.callbacks.LearningRateScheduler`.",
      ["Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "Muon", "newton_schulz", "clip_grad_norm",
@@ -57,9 +59,11 @@ SECTIONS = [
      "each returning `(loss, d_logits)` for the model's `backward`, `generate`, which writes "
      "with a model (with a KV cache where it can), `sample_text`, the same on a character "
      "model's text (chapter 18), and the decoding rules that turn logits into the next token "
-     "(chapters 21–22).",
+     "(chapters 21–22); distillation's losses as functions and the on-policy batch a "
+     "student writes and its teacher scores (chapter 35).",
      ["sequence_logprobs", "sequence_logprobs_backward", "dpo_loss", "group_advantages",
-      "policy_gradient_loss", "sequence_kl", "add_lora", "merge_lora", "generate",
+      "policy_gradient_loss", "sequence_kl", "soft_distillation_loss",
+      "on_policy_distillation_loss", "on_policy_batch", "add_lora", "merge_lora", "generate",
       "sample_text", "inference"]),
     ("Generative models", "Diffusion and flow matching (chapter 26): noise schedules, the "
      "time embedding and the denoiser, the samplers, and the exact score and velocity of a "
@@ -73,9 +77,10 @@ SECTIONS = [
      "implies; one source's loss in a mix of two, the mixing law (chapter 32). The folder "
      "`nb.evaluation` holds them beside the rest of Part VI's exact answers: GRPO's expected "
      "update and PPO's clip, pass@k (chapter 29), best-of-n, majority vote and leaderboards "
-     "(chapter 30).",
+     "(chapter 30), and a distilled student's distances to the truth and to its teacher "
+     "(chapter 35).",
      ["fit_scaling_law", "fit_power_law", "scaling_law", "ScalingFit", "fit_mixing_law",
-      "mixing_law", "MixingFit", "evaluation"]),
+      "mixing_law", "MixingFit", "distillation_distances", "evaluation"]),
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),
@@ -83,8 +88,9 @@ SECTIONS = [
      "so that a comparison shows its spread (`nb.plot.seeds` draws them); stored tables of "
      "slow experiments load with `nb.seeds.stored`.",
      ["over_seeds", "SeedTable", "seeds", "experiments"]),
-    ("Checking gradients and looking inside a model", "",
-     ["numerical_gradient", "check_gradients", "relative_error", "diagnostics"]),
+    ("Checking gradients and looking inside a model", "The folder `nb.interpret` reads and "
+     "overwrites a layer's output, fits probes and sparse autoencoders (chapter 36).",
+     ["numerical_gradient", "check_gradients", "relative_error", "diagnostics", "interpret"]),
     ("Automatic differentiation", "", ["autodiff"]),
     ("Convolution by hand", "", ["conv_impl"]),
     ("Figures", "Plots of results, schematic diagrams, and explorables with their static figures "

@@ -82,7 +82,7 @@ def patched(model, x, layer, positions, values):
         returns: the model's output, (m, T, V) for chapter 20's model
 
     A layer index that is not the model's, positions past the sequence, or values of
-    another shape are ``ValueError``s naming what was expected.
+    another shape: a ``ValueError`` naming what was expected.
     """
     layer = _layer_index("patched", model, layer)
     outputs = _walk(model, x)

@@ -25,7 +25,7 @@ class SparseCode(Layer):
     """The SAE's code f from the encoder's pre-activations z: ``"relu"``, f = max(z, 0), or
     ``"topk"``, the k largest z of each row kept (then ReLU, as Gao et al. 2024), the rest 0.
 
-    ``l1`` λ ≥ 0 puts λ · (mean over rows of Σ_i |f_i|) into the gradient: ``backward``
+    ``l1`` λ ≥ 0 puts ``λ · mean over rows of Σ_i |f_i|`` into the gradient: ``backward``
     returns ∂(E + λ·L1)/∂z, E being what ``dy`` is the gradient of; ``fit``'s reported loss
     stays E (as MixtureOfExperts' ``aux_weight``). Rows are the samples, or the samples
     times positions for a sequence. ``l1_penalty`` holds λ·L1 of the last forward.
@@ -44,8 +44,9 @@ class SparseCode(Layer):
                              f"≥ 1) with 'topk' only. Pass SparseCode('topk', k=8).")
         self.kind, self.k = kind, None if k is None else positive_int("SparseCode", "k", k)
         if not (isinstance(l1, (int, float)) and l1 >= 0):
-            raise ValueError(f"SparseCode: got l1={l1!r}, expected a weight ≥ 0 (0: no penalty).")
-        self.l1, self.l1_penalty, self._mask = float(l1), None, None
+            raise ValueError(f"SparseCode: got l1={l1!r}, expected a weight ≥ 0 "
+                             f"(0: no penalty).")
+        self.l1, self.l1_penalty, self._mask, self._dtype = float(l1), None, None, None
 
     def forward(self, z):
         z = np.asarray(z, dtype=np.float64) if np.asarray(z).dtype.kind != "f" else z
@@ -58,7 +59,7 @@ class SparseCode(Layer):
             chosen = np.zeros(z.shape, dtype=bool)
             np.put_along_axis(chosen, top, True, axis=-1)
             keep &= chosen
-        self._mask = keep
+        self._mask, self._dtype = keep, z.dtype         # ∂E/∂z keeps z's dtype (float32 stays)
         f = np.where(keep, z, 0.0).astype(z.dtype)
         rows = max(1, f.size // max(1, f.shape[-1]))
         self.l1_penalty = self.l1 * float(np.abs(f).sum()) / rows
@@ -68,7 +69,7 @@ class SparseCode(Layer):
         if not need_dx:
             return None
         rows = max(1, dy.size // max(1, dy.shape[-1]))
-        return np.where(self._mask, dy + self.l1 / rows, 0.0).astype(dy.dtype)
+        return np.where(self._mask, dy + self.l1 / rows, 0.0).astype(self._dtype)
 
     def output_shape(self, input_shape):
         return tuple(input_shape)
