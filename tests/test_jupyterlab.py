@@ -449,6 +449,35 @@ def wait_for(page, predicate, timeout, what):
     raise TimeoutError(f"{what}: not done within {timeout} s (last state: {summary(state)})")
 
 
+# JupyterLab 4.6 asks an ipykernel 7 kernel for a subshell while it connects to it. A check
+# that shuts the kernel down (REST) before that reply came makes JupyterLab reject the
+# request's future, an uncaught error that lands in whichever notebook the page shows next
+# (CI, session 53: "Canceled future for create_subshell_request message before replies were
+# done" on 03, whose own kernel was fine). It is the check's own shutdown, not the notebook:
+# kernels are shut down once idle (settle_then_shut_down), and this one message is left out.
+SHUTDOWN_NOISE = ("Canceled future for create_subshell_request",)
+
+
+def page_errors(errors):
+    """The page's uncaught errors, less the one a kernel shut down mid-connect leaves."""
+    return [e for e in errors if not any(noise in e for noise in SHUTDOWN_NOISE)]
+
+
+def settle_then_shut_down(page, lab, kernel_id, timeout=30):
+    """Shut a kernel down once JupyterLab sees it idle (its connect handshake done), so
+    that no request of the page is in flight; after timeout s, shut it down anyway."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = page.evaluate(STATE_JS)
+        except Exception:  # the page is gone: nothing of it can be in flight
+            break
+        if not state or not state["kernel"] or state["kernel"]["status"] == "idle":
+            break
+        time.sleep(0.25)
+    lab.shutdown_kernel(kernel_id)
+
+
 def summary(state):
     if not state:
         return "no notebook panel"
@@ -664,8 +693,8 @@ def test_run_all_in_jupyterlab(path, lab, browser):
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(HTTP_TIMEOUT * 1000)     # clicks, typing… (Playwright's default: 30 s)
     page = context.new_page()
-    page_errors = []
-    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    errors_seen = []
+    page.on("pageerror", lambda exc: errors_seen.append(str(exc)))
     kernel_id = None
     try:
         page.goto(f"{lab.url}/lab/tree/{name}?reset", wait_until="domcontentloaded", timeout=OPEN_TIMEOUT * 1000)
@@ -698,7 +727,8 @@ def test_run_all_in_jupyterlab(path, lab, browser):
             _, call, label, value, expected, _ = RUN_ALL_EXPLORABLES[name]
             panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
             move_slider(page, panel, explorable_index(stored, name, call), name, label, value, expected)
-        assert not page_errors, f"{name}: uncaught errors in JupyterLab's page: {page_errors}"
+        assert not page_errors(errors_seen), (
+            f"{name}: uncaught errors in JupyterLab's page: {errors_seen}")
     except Exception:
         try:
             take_screenshots(page, name + "-FAILED")
@@ -759,7 +789,8 @@ def test_stored_outputs_render_in_jupyterlab(path, lab, lab_page):
         if problems:
             pytest.fail(f"{name} in JupyterLab (stored outputs; screenshot {screenshots[0]}):\n  "
                         + "\n  ".join(problems), pytrace=False)
-        assert not page.errors, f"{name}: uncaught errors in JupyterLab's page: {page.errors}"
+        assert not page_errors(page.errors), (
+            f"{name}: uncaught errors in JupyterLab's page: {page.errors}")
     except Exception:
         try:
             take_screenshots(page, name + "-FAILED")
@@ -768,7 +799,7 @@ def test_stored_outputs_render_in_jupyterlab(path, lab, lab_page):
         raise
     finally:
         if kernel_id is not None:
-            lab.shutdown_kernel(kernel_id)
+            settle_then_shut_down(page, lab, kernel_id)
         # close it unsaved (nothing was changed), so that the next one is the current panel
         page.evaluate("() => { const w = window.jupyterapp.shell.currentWidget; if (w) w.dispose(); }")
 
@@ -914,7 +945,8 @@ def test_explorable_reacts_in_jupyterlab(name, call, label, value, expected, set
         errors = [o for o in state["cells"][index]["outputs"] if o["type"] == "error"]
         assert not errors, f"{name}: {describe(index, stored['cells'][index])} raised {errors[0]}"
         move_slider(page, panel, index, name, label, value, expected)
-        assert not page.errors, f"{name}: uncaught errors in JupyterLab's page: {page.errors}"
+        assert not page_errors(page.errors), (
+            f"{name}: uncaught errors in JupyterLab's page: {page.errors}")
     except Exception:
         try:
             page.screenshot(path=str(ARTIFACTS / f"explorable_{stem}-FAILED.png"))
