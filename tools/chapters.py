@@ -1101,7 +1101,8 @@ CHAPTERS = [
                    "nb.diagrams.scaling_terms", "nb.explore.scaling_budget",
                    "nb.explore.scaling_budget_figure")),
     Chapter("33", "33_mixture_of_experts.ipynb", "Mixture of experts", part="VII",
-            modules=("exercises/experts.py", "experiments/experts.py", "layers/experts.py"),
+            modules=("diagrams/experts.py", "exercises/experts.py", "experiments/experts.py",
+                     "layers/experts.py"),
             tables=("33_moe",),
             exercises=("33.1",), solutions="exercise_solutions_experts",
             claims="test_claims_over_seeds_33_33.py",
@@ -1121,9 +1122,9 @@ CHAPTERS = [
                     "chapter 20's budget the MoE was above the dense models of equal active "
                     "and of equal total parameters on 5 of 5 stored seeds (a rate, not a law: "
                     "not on one fresh seed of three; multiplications and memory counted)."),
-            exports=("nb.MixtureOfExperts",),
+            exports=("nb.MixtureOfExperts", "nb.diagrams.moe_routing"),
             names=("nb.MixtureOfExperts", "nb.TransformerBlock", "nb.SwiGLU",
-                   "nb.numerical_gradient", "nb.relative_error")),
+                   "nb.numerical_gradient", "nb.relative_error", "nb.diagrams.moe_routing")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 
