@@ -1102,7 +1102,12 @@ CHAPTERS = [
                    "nb.explore.scaling_budget_figure")),
     Chapter("33", "33_mixture_of_experts.ipynb", "Mixture of experts", part="VII",
             modules=("diagrams/experts.py", "exercises/experts.py", "experiments/experts.py",
-                     "layers/experts.py"),
+                     "explore/experts.py", "layers/experts.py"),
+            explorables=(
+                # exact for uniform routing (the 500 draws of the load are fixed): at E = 16,
+                # k = 2, N = 64 a capacity factor of 1.25 drops 4.5 % of the choices
+                E("moe_capacity", "experts",
+                  Slider("E", "16", "(C = 10) 4.5 % of the choices are dropped", "imports")),),
             tables=("33_moe",),
             exercises=("33.1",), solutions="exercise_solutions_experts",
             claims="test_claims_over_seeds_33_33.py",
@@ -1122,9 +1127,12 @@ CHAPTERS = [
                     "chapter 20's budget the MoE was above the dense models of equal active "
                     "and of equal total parameters on 5 of 5 stored seeds (a rate, not a law: "
                     "not on one fresh seed of three; multiplications and memory counted)."),
-            exports=("nb.MixtureOfExperts", "nb.diagrams.moe_routing"),
+            exports=("nb.MixtureOfExperts", "nb.diagrams.moe_routing", "nb.explore.moe_capacity",
+                     "nb.explore.moe_capacity_figure", "nb.explore.moe_capacity_numbers"),
             names=("nb.MixtureOfExperts", "nb.TransformerBlock", "nb.SwiGLU",
-                   "nb.numerical_gradient", "nb.relative_error", "nb.diagrams.moe_routing")),
+                   "nb.numerical_gradient", "nb.relative_error", "nb.diagrams.moe_routing",
+                   "nb.explore.moe_capacity", "nb.explore.moe_capacity_figure",
+                   "nb.explore.moe_capacity_numbers")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 
