@@ -83,3 +83,18 @@ def test_a_layer_it_cannot_count_is_refused():
     with pytest.raises(ValueError, match="mixer='linear'.*expected mixer='softmax'"):
         nb.arena.forward_multiplications(
             [nb.Embedding(26, 8), nb.TransformerBlock(8, 2, 16, mixer="linear")], (1, 16))
+
+
+def test_the_meter_cannot_be_reset_or_swapped():
+    """Catches a meter whose count a recipe can write back to 0, or a model whose meter a
+    recipe can replace by one of a larger budget."""
+    model, meter = _model(10)
+    with pytest.raises(AttributeError):
+        meter.spent = 0
+    with pytest.raises(AttributeError):
+        meter.budget = 10**15
+    with pytest.raises(AttributeError):
+        model.meter = nb.arena.Meter(10**15)
+    arena = nb.arena.Arena(10, np.random.default_rng(0))
+    with pytest.raises(AttributeError):
+        arena.meter = nb.arena.Meter(10**15)

@@ -92,20 +92,24 @@ class Meter:
     that would pass it."""
 
     def __init__(self, budget: int):
-        self.budget, self.spent, self.overspent = int(budget), 0, False
+        self._budget, self._spent, self._overspent = int(budget), 0, False
+
+    budget = property(lambda self: self._budget, doc="the multiplications allowed (read-only)")
+    spent = property(lambda self: self._spent, doc="the multiplications spent (read-only)")
+    overspent = property(lambda self: self._overspent, doc="True once a call was refused")
 
     @property
     def left(self) -> int:
         return self.budget - self.spent
 
     def spend(self, n: int, what: str) -> None:
-        if self.overspent or self.spent + n > self.budget:
-            self.overspent = True
+        if self._overspent or self._spent + n > self._budget:
+            self._overspent = True
             raise BudgetExceeded(
                 f"arena: the recipe overspent its budget: {what} needs {n:,} multiplications "
                 f"with {self.spent:,} of {self.budget:,} spent ({self.left:,} left). "
                 f"Train for fewer steps or a smaller model (arena.step_cost tells a step's).")
-        self.spent += n
+        self._spent += n
 
 
 def fingerprint(layers) -> str:
@@ -127,19 +131,19 @@ class CountedModel(Sequential):
     def __init__(self, layers, meter: Meter, input_shape):
         super().__init__(layers)
         forward_multiplications(self.layers, (1,) + tuple(input_shape[1:]))   # refuse the
-        self.meter = meter                                 # layers it cannot count, now
+        self._meter = meter                                # layers it cannot count, now
         self._last_forward, self._print = 0, fingerprint(self.layers)
 
     def forward(self, x, training=None, outputs=None, calls=None):
         n = forward_multiplications(self.layers, np.shape(x))
-        self.meter.spend(n, f"a forward on a batch of shape {np.shape(x)}")
+        self._meter.spend(n, f"a forward on a batch of shape {np.shape(x)}")
         self._last_forward = n
         return super().forward(x, training, outputs, calls)
 
     __call__ = forward
 
     def backward(self, dy, need_dx=True, fused=False, calls=None):
-        self.meter.spend(BACKWARD_FACTOR * self._last_forward, "a backward")
+        self._meter.spend(BACKWARD_FACTOR * self._last_forward, "a backward")
         return super().backward(dy, need_dx, fused, calls)
 
     def train_step(self, xb, yb):
@@ -147,6 +151,8 @@ class CountedModel(Sequential):
         logs = super().train_step(xb, yb)
         self._print = fingerprint(self.layers)
         return logs
+
+    meter = property(lambda self: self._meter, doc="the ``Meter`` it spends on (read-only)")
 
     def check_untouched(self) -> None:
         """Raise ``ValueError`` when the weights changed outside ``train_step``."""

@@ -47,10 +47,11 @@ class Arena:
     window = WINDOW
 
     def __init__(self, budget, rng):
-        self.meter, self.rng = Meter(budget), rng
+        self._meter, self.rng = Meter(budget), rng
         self.vocab_size = VOCAB_SIZE
         self.models = []
 
+    meter = property(lambda self: self._meter, doc="its ``Meter`` (read-only)")
     budget = property(lambda self: self.meter.budget)
     spent = property(lambda self: self.meter.spent)
     left = property(lambda self: self.meter.left)
