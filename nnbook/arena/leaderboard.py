@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from pathlib import Path
 
 from ..evaluation import paired_test
@@ -33,6 +32,7 @@ def row_digest(row: dict) -> str:
 
 def _commit():
     """The commit of nnbook's checkout (``-dirty`` with uncommitted changes), or "unknown"."""
+    import subprocess                            # here: import nnbook stays fast
     here = Path(__file__).resolve().parent
     try:
         head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=here, text=True,
