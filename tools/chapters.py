@@ -1151,7 +1151,8 @@ CORE_EXPORTS = ("nb.layers", "nb.training", "nb.data", "nb.exercises", "nb.torch
                 "nb.SoftDistillation", "nb.OnPolicyDistillation", "nb.soft_distillation_loss",
                 "nb.on_policy_distillation_loss", "nb.on_policy_batch",
                 "nb.distillation_distances",
-                "nb.interpret")   # chapter 36's (issue 80) until its row exists
+                "nb.interpret",   # chapter 36's (issue 80) until its row exists
+                "nb.arena")   # chapter 37's (issue 81) until its row exists
 EXPORTED_BY = ("nb", "nb.data", "nb.plot", "nb.diagrams", "nb.explore")
 
 
