@@ -14,7 +14,7 @@ MoE above the dense model of equal total parameters on 7 of 8 (not on 3303: 0.12
 0.127); both balancings' load max/mean below the unbalanced MoE's on 8 of 8; I(expert;
 character class) above 10 times its plug-in bias on 8 of 8 (0.082 to 0.312 bits); I(expert;
 depth) below 0.01 bits on 8 of 8 (at most 0.005). The pool is short of the 30 fresh seeds
-a stated rate needs (STYLE.md): `nox -s fresh_seeds -- --heavy` is still to run.
+a stated rate needs (tests/fresh_seeds.py): `nox -s fresh_seeds -- --heavy` is still to run.
 """
 
 import functools
