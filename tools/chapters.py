@@ -76,6 +76,9 @@ PARTS = {
     "VI": Part("reasoning, evaluation, beyond attention, scaling: each judged exactly",
                "judges reasoning and evaluation exactly, goes beyond attention and fits "
                "scaling laws"),
+    "VII": Part("inside today's models: experts, the update, the student, what a network "
+                "knows, and a research arena; each judged exactly",
+                "looks inside today's models"),
 }
 NAMED_FROM = "IV"    # README's overview names each chapter of this Part and the later ones
 
@@ -1097,6 +1100,25 @@ CHAPTERS = [
                    "nb.data.window_entropy", "nb.data.TwoSources", "nb.plot.scaling_fit",
                    "nb.diagrams.scaling_terms", "nb.explore.scaling_budget",
                    "nb.explore.scaling_budget_figure")),
+    Chapter("34", "34_muon.ipynb", "Muon: the update as a matrix", part="VII",
+            modules=("exercises/muon.py", "experiments/muon.py", "optimizers/muon.py",
+                     "optimizers/polar.py"),
+            exercises=("34.1",), solutions="exercise_solutions_muon",
+            overview="Muon's orthogonalised update",
+            covers=("The update as a matrix: the steepest step under the spectral norm is "
+                    "the gradient's polar factor UVᵀ (`nb.polar_factor`), checked against "
+                    "the SVD and random competitors (⟨G, O⟩ = ‖G‖_*); the cubic "
+                    "Newton–Schulz iteration converging to it to 1e-12 in float64, its steps "
+                    "counted from the smallest singular value (`nb.newton_schulz`); Muon's "
+                    "quintic (3.4445, −4.7750, 2.0315) sending the singular values into a "
+                    "band computed exactly from its scalar polynomial "
+                    "(`nb.newton_schulz_band`), checked in float32 and float64; Muon's step "
+                    "by hand against `nb.Muon` (momentum, Newton–Schulz, the shape scale; "
+                    "AdamW on the gains and biases); Muon against AdamW on chapter 20's "
+                    "model, each at its best rate from a small grid, in bits above the "
+                    "window bound over seeds, and the singular values of their updates."),
+            exports=("nb.Muon", "nb.newton_schulz", "nb.newton_schulz_band", "nb.polar_factor"),
+            names=("nb.polar_factor", "nb.newton_schulz", "nb.newton_schulz_band", "nb.Muon")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 
@@ -1108,7 +1130,6 @@ CORE_EXPORTS = ("nb.layers", "nb.training", "nb.data", "nb.exercises", "nb.torch
                 "nb.diagnostics", "nb.conv_impl", "nb.callbacks", "nb.schedules", "nb.autodiff",
                 "nb.experiments", "nb.seeds",
                 "nb.MixtureOfExperts",   # chapter 33's (issue 79) until its row exists
-                "nb.Muon", "nb.newton_schulz",   # chapter 34's (issue 79) until its row exists
                 # chapter 35's (issue 80) until its row exists
                 "nb.SoftDistillation", "nb.OnPolicyDistillation", "nb.soft_distillation_loss",
                 "nb.on_policy_distillation_loss", "nb.on_policy_batch",
