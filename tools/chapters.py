@@ -1102,7 +1102,8 @@ CHAPTERS = [
                    "nb.explore.scaling_budget_figure")),
     Chapter("34", "34_muon.ipynb", "Muon: the update as a matrix", part="VII",
             modules=("diagrams/polar.py", "exercises/muon.py", "experiments/muon.py",
-                     "optimizers/muon.py", "optimizers/polar.py"),
+                     "explore/polar.py", "optimizers/muon.py", "optimizers/polar.py"),
+            explorables=(E("newton_schulz_steps", "polar"),),
             exercises=("34.1",), solutions="exercise_solutions_muon",
             claims="test_claims_over_seeds_34_34.py",
             overview="Muon's orthogonalised update",
@@ -1120,12 +1121,16 @@ CHAPTERS = [
                     "window bound over seeds (Muon lower on 3 of 3 of the notebook's seeds "
                     "and on 30 of 30 fresh ones), and the singular values of their updates "
                     "(Muon's flat, AdamW's few large); a matrix's singular values before and "
-                    "after Newton–Schulz drawn (`nb.diagrams.newton_schulz_spectrum`); the "
+                    "after Newton–Schulz drawn (`nb.diagrams.newton_schulz_spectrum`), and an "
+                    "explorable of the steps against the band "
+                    "(`nb.explore.newton_schulz_steps`); the "
                     "shape scale read as an RMS gain (exercise)."),
             exports=("nb.Muon", "nb.newton_schulz", "nb.newton_schulz_band", "nb.polar_factor",
-                     "nb.diagrams.newton_schulz_spectrum"),
+                     "nb.diagrams.newton_schulz_spectrum", "nb.explore.newton_schulz_steps",
+                     "nb.explore.newton_schulz_steps_figure"),
             names=("nb.polar_factor", "nb.newton_schulz", "nb.newton_schulz_band", "nb.Muon",
-                   "nb.diagrams.newton_schulz_spectrum")),
+                   "nb.diagrams.newton_schulz_spectrum", "nb.explore.newton_schulz_steps",
+                   "nb.explore.newton_schulz_steps_figure")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 
