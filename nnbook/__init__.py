@@ -10,6 +10,7 @@ the initialisers. Each folder's own docstring lists what it holds:
   diagrams, explorables; ``exercises/``: the chapters' self-checking exercises;
 - ``autodiff/`` (chapter 14), ``inference/`` (21), ``precision/`` (24),
   ``generative/`` (25–28), ``evaluation/`` (Part VI's statistics, 29–32), ``interpret/`` (36),
+  ``arena/`` (37),
   ``torch_bridge/``, ``experiments/`` (results over seeds);
 - at this level: the gradient checker, the initialisers, diagnostics, the teaching
   convolutions (``conv_impl``), the shared argument checks (``validate``), the registry
@@ -18,7 +19,7 @@ the initialisers. Each folder's own docstring lists what it holds:
 import importlib as _importlib
 
 from . import autodiff, callbacks, conv_impl, data, diagnostics, init, metrics, schedules
-from . import evaluation, generative, inference, interpret, precision
+from . import arena, evaluation, generative, inference, interpret, precision
 from .inference import generate, sample_text
 from .data import labels
 from .layers import (Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer,
@@ -86,7 +87,7 @@ __all__ = [
     "to_torch", "from_torch",
     # the folders
     "layers", "training", "data", "exercises", "torch_bridge", "plot", "diagrams", "explore",
-    "inference", "generative", "precision", "evaluation", "interpret",
+    "inference", "generative", "precision", "evaluation", "interpret", "arena",
     # the modules a learner uses by name
     "init", "labels", "metrics", "diagnostics", "conv_impl", "callbacks", "schedules",
     "autodiff", "experiments", "seeds",

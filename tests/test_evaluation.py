@@ -14,7 +14,7 @@ from nnbook import evaluation
 def test_every_public_name_is_its_modules_object():
     modules = {info.name for info in pkgutil.iter_modules(evaluation.__path__)}
     assert modules == {"grpo", "pass_at_k", "best_of_n", "leaderboards", "scaling_law",
-                       "mixing_law", "distillation"}
+                       "mixing_law", "distillation", "paired"}
     homes = {m: importlib.import_module(f"nnbook.evaluation.{m}") for m in modules}
     every = [(n, m) for m in modules for n in homes[m].__all__]
     assert sorted(n for n, _ in every) == sorted(evaluation.__all__)
@@ -28,7 +28,8 @@ def test_the_old_names_in_training_are_the_same_objects():
     assert ppo_clip is evaluation.ppo_clip and pass_at_k is evaluation.pass_at_k
     assert nb.training.ppo_clip is nb.evaluation.ppo_clip
     # the names added to evaluation/ after the move never stood in training/
-    after = {"ELO_SCALE", "distillation_distances", "DistillationDistances"}
+    after = {"ELO_SCALE", "distillation_distances", "DistillationDistances", "PairedTest",
+             "paired_test"}
     assert set(_MOVED) == set(evaluation.__all__) - after
     for name in _MOVED:
         assert getattr(nb.training, name) is getattr(evaluation, name), name

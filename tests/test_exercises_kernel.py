@@ -166,3 +166,17 @@ def test_a_request_not_started_is_nudged_on_a_connection_of_its_own(tmp_path, mo
         assert k.request("raise ValueError('no')") == "ValueError: no"
         assert k._nudgers, "no nudge was sent"
         assert all(n.shell_channel.socket is not k.client.shell_channel.socket for n in k._nudgers)
+
+
+def test_a_start_that_fails_before_the_kernel_runs_raises_its_own_error(tmp_path, monkeypatch):
+    """Popen itself failing (no interpreter, no fork left) is the error the report names:
+    the clean-up of a start that never made a process group once raised AttributeError
+    ('Kernel' object has no attribute 'group') over it."""
+    import pytest
+
+    def no_fork(*args, **kwargs):
+        raise BlockingIOError(11, "Resource temporarily unavailable (fork)")
+
+    monkeypatch.setattr(kernel_module.subprocess, "Popen", no_fork)
+    with pytest.raises(BlockingIOError, match="fork"):
+        Kernel(tmp_path, timeout=120, budget=600, memory=4096)

@@ -54,3 +54,16 @@ def test_the_readme_states_the_catalogues_size_and_last_score():
     assert int(said.group(2)) <= int(said.group(1))
     record = (ROOT / "tests" / "planted_bugs" / "README.md").read_text(encoding="utf-8")
     assert f"planted bugs caught: {said.group(2)}/{said.group(1)}" in record
+
+
+def test_a_selection_that_times_out_reports_its_output_as_text(monkeypatch, tmp_path):
+    """subprocess.TimeoutExpired keeps the output read so far as bytes even with text=True:
+    the runner once printed a timed-out entry's first failure as b'...'."""
+    import subprocess
+
+    def too_slow(command, **kwargs):
+        raise subprocess.TimeoutExpired(command, runner.LIMIT, output=b"F tests/x.py:3: \xce\xb8\n")
+
+    monkeypatch.setattr(runner.subprocess, "run", too_slow)
+    code, output, _ = runner.run_selection(tmp_path, ["tests/x.py"])
+    assert code == -1 and "b'" not in output and "θ" in output

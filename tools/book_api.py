@@ -81,6 +81,11 @@ SECTIONS = [
      "(chapter 35).",
      ["fit_scaling_law", "fit_power_law", "scaling_law", "ScalingFit", "fit_mixing_law",
       "mixing_law", "MixingFit", "distillation_distances", "evaluation"]),
+    ("A research arena", "The folder `nb.arena` runs a training recipe on a budget counted in "
+     "multiplications and scores it in bits per character above the exact window bound, over "
+     "seeds, with a leaderboard file that keeps only scores it measured (chapter 37; `python -m "
+     "nnbook.arena run|submit|show`). Two recipes' scores are compared by "
+     "`nb.evaluation.paired_test`.", ["arena"]),
     ("Initialisers", "The `init=` of `Dense` and `Conv2D`.", ["init"]),
     ("Data", "Data sets, generated or shipped with scikit-learn, and the helpers that prepare them.",
      ["data", "labels"]),

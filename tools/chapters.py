@@ -77,8 +77,8 @@ PARTS = {
                "judges reasoning and evaluation exactly, goes beyond attention and fits "
                "scaling laws"),
     "VII": Part("inside today's models: experts, the update, the student, what a network "
-                "knows, and a research arena; each judged exactly",
-                "looks inside today's models"),
+                "knows; each judged exactly",
+                "looks inside today's models, each judged against the grammar's truth"),
 }
 NAMED_FROM = "IV"    # README's overview names each chapter of this Part and the later ones
 
@@ -1100,6 +1100,42 @@ CHAPTERS = [
                    "nb.data.window_entropy", "nb.data.TwoSources", "nb.plot.scaling_fit",
                    "nb.diagrams.scaling_terms", "nb.explore.scaling_budget",
                    "nb.explore.scaling_budget_figure")),
+    Chapter("33", "33_mixture_of_experts.ipynb", "Mixture of experts", part="VII",
+            modules=("diagrams/experts.py", "exercises/experts.py", "experiments/experts.py",
+                     "explore/experts.py", "layers/experts.py"),
+            explorables=(
+                # exact for uniform routing (the 500 draws of the load are fixed): at E = 16,
+                # k = 2, N = 64 a capacity factor of 1.25 drops 4.5 % of the choices
+                E("moe_capacity", "experts",
+                  Slider("E", "16", "(C = 10) 4.5 % of the choices are dropped", "imports")),),
+            tables=("33_moe",),
+            exercises=("33.1",), solutions="exercise_solutions_experts",
+            claims="test_claims_over_seeds_33_33.py",
+            overview=("a mixture of experts in chapter 20's block, balanced two ways and "
+                      "set against dense models of equal active and equal total parameters"),
+            covers=("Mixture of experts: chapter 20's SwiGLU replaced by E experts and a top-k "
+                    "router with weights renormalised over the chosen (`nb.MixtureOfExperts`, "
+                    '`TransformerBlock(ffn="moe")`), checked exactly: E = 1, k = 1 the dense '
+                    "SwiGLU bit for bit, zero gradient for an expert no token chose, the "
+                    "router's gradient against finite differences with the ties a step crosses "
+                    "counted; Switch's balancing loss E·Σ f P (1 at uniform routing, its "
+                    "gradient through P only, f and P swapped caught), a capacity factor's "
+                    "dropped tokens Σ max(0, load − C) (`nb.diagrams.moe_routing`), and the "
+                    "exact share a capacity drops under uniform routing, each load "
+                    "Binomial(N, k/E) (`nb.explore.moe_capacity`); on the grammar over 5 "
+                    "stored seeds, "
+                    "Switch's loss and DeepSeek-V3's selection bias both bring the load's "
+                    "max/mean near 1, the router's choice tells 0.1 to 0.3 bits about the "
+                    "character read and nothing measurable about the bracket depth, and at "
+                    "chapter 20's budget the MoE was above the dense models of equal active "
+                    "and of equal total parameters on 5 of 5 stored seeds (a rate, not a law: "
+                    "not on one fresh seed of three; multiplications and memory counted)."),
+            exports=("nb.MixtureOfExperts", "nb.diagrams.moe_routing", "nb.explore.moe_capacity",
+                     "nb.explore.moe_capacity_figure", "nb.explore.moe_capacity_numbers"),
+            names=("nb.MixtureOfExperts", "nb.TransformerBlock", "nb.SwiGLU",
+                   "nb.numerical_gradient", "nb.relative_error", "nb.diagrams.moe_routing",
+                   "nb.explore.moe_capacity", "nb.explore.moe_capacity_figure",
+                   "nb.explore.moe_capacity_numbers")),
     Chapter("34", "34_muon.ipynb", "Muon: the update as a matrix", part="VII",
             modules=("diagrams/polar.py", "exercises/muon.py", "experiments/muon.py",
                      "explore/polar.py", "optimizers/muon.py", "optimizers/polar.py"),
@@ -1141,12 +1177,12 @@ CORE_EXPORTS = ("nb.layers", "nb.training", "nb.data", "nb.exercises", "nb.torch
                 "nb.precision", "nb.evaluation", "nb.init", "nb.labels", "nb.metrics",
                 "nb.diagnostics", "nb.conv_impl", "nb.callbacks", "nb.schedules", "nb.autodiff",
                 "nb.experiments", "nb.seeds",
-                "nb.MixtureOfExperts",   # chapter 33's (issue 79) until its row exists
                 # chapter 35's (issue 80) until its row exists
                 "nb.SoftDistillation", "nb.OnPolicyDistillation", "nb.soft_distillation_loss",
                 "nb.on_policy_distillation_loss", "nb.on_policy_batch",
                 "nb.distillation_distances",
-                "nb.interpret")   # chapter 36's (issue 80) until its row exists
+                "nb.interpret",   # chapter 36's (issue 80) until its row exists
+                "nb.arena")   # chapter 37's (issue 81) until its row exists
 EXPORTED_BY = ("nb", "nb.data", "nb.plot", "nb.diagrams", "nb.explore")
 
 

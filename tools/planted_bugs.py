@@ -141,7 +141,11 @@ def run_selection(root, selection):
                               capture_output=True, text=True, timeout=LIMIT)
         code, output = done.returncode, done.stdout + done.stderr
     except subprocess.TimeoutExpired as stopped:
-        code, output = -1, f"timed out after {LIMIT} s\n{stopped.stdout or ''}"
+        # TimeoutExpired keeps what was read as bytes even under text=True
+        partial = stopped.stdout or b""
+        if isinstance(partial, bytes):
+            partial = partial.decode("utf-8", "replace")
+        code, output = -1, f"timed out after {LIMIT} s\n{partial}"
     return code, output, time.monotonic() - start
 
 

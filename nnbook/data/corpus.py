@@ -14,7 +14,7 @@ import numpy as np
 from ..validate import make_rng, positive_int
 from .language import Language
 
-__all__ = ["Corpus", "language_corpus", "char_windows", "random_windows", "bigram_probs"]
+__all__ = ["Corpus", "language_corpus", "char_windows", "token_windows", "random_windows", "bigram_probs"]
 
 
 @dataclass(repr=False)

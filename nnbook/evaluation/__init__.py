@@ -1,5 +1,6 @@
-"""Part VI's statistics (chapters 29, 30 and 32) and chapter 35's: what judges an update, a policy, a
-leaderboard or a scaling law, each against an exact answer; nothing here trains a model.
+"""Part VI's statistics (chapters 29, 30 and 32) and chapters 35's and 37's: what judges an
+update, a policy, a leaderboard, a scaling law or a change of recipe, each against an exact
+answer; nothing here trains a model.
 
 - grpo.py: GRPO's advantages and their variants, the exact expected update of a softmax
   bandit over all 2^G reward patterns, its closed forms, the share of groups that teach
@@ -12,7 +13,8 @@ leaderboard or a scaling law, each against an exact answer; nothing here trains 
   compute-optimal split; mixing_law.py: the data-mixing law of two sources and its fit (32;
   both also at the top level, ``nb.fit_scaling_law``);
 - distillation.py: a teacher's and its student's distances to the exact conditionals and
-  to each other, in bits (35).
+  to each other, in bits (35);
+- paired.py: the exact sign-flip test of two recipes scored on the same seeds (37).
 
 They stood in ``nnbook/training/`` before, and ``nb.training.ppo_clip`` still finds them."""
 
@@ -27,6 +29,7 @@ from .leaderboards import (ELO_SCALE, BradleyTerryFit, bradley_terry, bradley_te
 from .scaling_law import ScalingFit, fit_power_law, fit_scaling_law, scaling_law
 from .mixing_law import MixingFit, fit_mixing_law, mixing_law
 from .distillation import DistillationDistances, distillation_distances
+from .paired import PairedTest, paired_test
 
 __all__ = ["ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_gradient",
            "expected_update", "expected_weight", "weight_closed_form", "sampled_updates",
@@ -35,4 +38,5 @@ __all__ = ["ADVANTAGE_KINDS", "grpo_advantages", "reward_patterns", "reinforce_g
            "best_of_n_kl_bound", "BradleyTerryFit", "bradley_terry", "bradley_terry_votes",
            "elo_ratings", "ELO_SCALE",
            "ScalingFit", "fit_scaling_law", "fit_power_law", "scaling_law", "MixingFit",
-           "fit_mixing_law", "mixing_law", "DistillationDistances", "distillation_distances"]
+           "fit_mixing_law", "mixing_law", "DistillationDistances", "distillation_distances",
+           "PairedTest", "paired_test"]

@@ -322,27 +322,34 @@ class Kernel:
         other.kernel_info()
 
     def close(self) -> None:
+        """Stop what was started, and only that: a start that failed before the keeper ran
+        (Popen raised) or before its group existed leaves nothing more to stop, and its own
+        error is the one the caller sees (not an AttributeError of this clean-up)."""
         for other in getattr(self, "_nudgers", ()):
             try:
                 other.stop_channels()
             except Exception:
                 pass
         try:
-            if self.client is not None:
+            if getattr(self, "client", None) is not None:
                 self.client.stop_channels()
         except Exception:
             pass
-        self.group.kill()                  # every process below the keeper, then the keeper
+        if getattr(self, "group", None) is not None:
+            self.group.kill()              # every process below the keeper, then the keeper
+        proc = getattr(self, "proc", None)
+        if proc is None:
+            return
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)
         except OSError:
             pass
         try:
-            self.proc.wait(timeout=10)
+            proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
         with _STARTING:             # no kernel is between fork and exec while we look
-            _LIVE.discard(self.proc.pid)
+            _LIVE.discard(proc.pid)
             kill_left_behind(keep=set(_LIVE), marker=self.marker)
 
     def __enter__(self):

@@ -10,6 +10,7 @@ from .animation import frames_gif, frames_html, xor_animation
 from .attention import attention_of, attention_query, attention_query_figure
 from .conv import conv_window, conv_window_figure
 from .diffusion import flow_animation, score_field, score_field_figure
+from .experts import moe_capacity, moe_capacity_figure, moe_capacity_numbers
 from .gradient_descent import learning_rate, learning_rate_figure, lr_regime
 from .grpo import group_update, group_update_figure
 from .guidance import guidance_numbers, guidance_weight, guidance_weight_figure
@@ -37,6 +38,7 @@ __all__ = [
     "attention_query", "attention_query_figure", "attention_of",
     "conv_window", "conv_window_figure",
     "score_field_figure", "score_field", "flow_animation",
+    "moe_capacity", "moe_capacity_figure", "moe_capacity_numbers",
     "learning_rate", "learning_rate_figure", "lr_regime",
     "group_update", "group_update_figure",
     "guidance_numbers", "guidance_weight_figure", "guidance_weight",

@@ -1,0 +1,33 @@
+"""Chapter 37's research arena (``nb.arena``): a recipe trained on a budget counted in
+multiplications, scored in bits per character above the exact window bound on text drawn
+fresh after training, over at least three seeds, and a leaderboard that keeps only scores the
+harness measured.
+
+- budget.py: ``forward_multiplications`` (a model's count, forward; a training step costs
+  three forwards) and ``CountedModel``, the ``Sequential`` that spends them on a ``Meter``;
+- text.py: ``training_rng`` (a seed's training stream) and ``evaluation_text`` (its
+  evaluation stream, with the exact window bound of every target);
+- harness.py: ``run`` (a recipe over seeds, its time limit ``SECONDS``), ``Arena`` (what a
+  recipe gets), ``score_model``, ``load_recipe``, ``RecipeError``;
+- leaderboard.py: ``submit``, ``read_board``, ``show``, ``verify`` (scores stored to
+  ``DIGITS`` decimals, a change accepted past ``ALPHA`` by ``nb.evaluation.paired_test``);
+- baseline.py: the baseline recipe, chapter 20's model; __main__.py: ``python -m
+  nnbook.arena run|submit|show|verify``.
+
+A recipe is a function ``recipe(arena)`` (or a file that defines one) that builds its model
+with ``arena.model(layers)``, trains it through ``fit`` on ``arena.windows(n)`` and returns
+it. What the arena does not stop: a recipe is Python, so it could read files or the
+harness's own code; a row records the recipe's hash, and the file is there to read."""
+
+from .budget import (BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter,
+                     forward_multiplications, layer_multiplications)
+from .harness import (SECONDS, Arena, ArenaResult, RecipeError, SeedScore, load_recipe, run,
+                      score_model)
+from .leaderboard import ALPHA, DIGITS, read_board, row_digest, show, submit, verify
+from .text import EVAL_CHARS, VOCAB_SIZE, WINDOW, evaluation_text, training_rng
+
+__all__ = ["run", "Arena", "ArenaResult", "SeedScore", "RecipeError", "score_model",
+           "load_recipe", "SECONDS", "forward_multiplications", "layer_multiplications",
+           "CountedModel", "Meter", "BudgetExceeded", "BACKWARD_FACTOR", "submit",
+           "read_board", "show", "verify", "row_digest", "DIGITS", "ALPHA", "WINDOW",
+           "EVAL_CHARS", "VOCAB_SIZE", "evaluation_text", "training_rng"]

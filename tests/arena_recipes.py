@@ -1,0 +1,103 @@
+"""Small recipes for the arena's tests (chapter 37): a honest one of a few seconds, and the
+cheats and mistakes the harness must refuse."""
+
+import numpy as np
+
+import nnbook as nb
+
+D, STEPS, BATCH = 16, 6, 16
+
+
+def tiny_layers(arena):
+    """One modern block of width 16, chapter 20's kind."""
+    emb = nb.Embedding(arena.vocab_size, D, rng=arena.rng)
+    return [emb, nb.TransformerBlock.modern(D, 2, rng=arena.rng), nb.RMSNorm(D),
+            nb.Unembedding(emb)]
+
+
+def tiny_model(arena, lr=0.01):
+    model = arena.model(tiny_layers(arena))
+    model.compile(optimizer=nb.AdamW(lr=lr), loss=nb.CrossEntropy(from_logits=True))
+    return model
+
+
+def budget_for(steps=STEPS):
+    """What ``honest`` needs: its steps and fit's check forward on 8 windows."""
+    layers = tiny_layers(type("A", (), {"vocab_size": 26, "rng": np.random.default_rng(0)}))
+    f = nb.arena.forward_multiplications(layers, (1, 16))
+    return 3 * f * BATCH * steps + f * 8
+
+
+def honest(arena):
+    model = tiny_model(arena)
+    x, y = arena.windows(BATCH * STEPS)
+    model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0, rng=arena.rng)
+    return model
+
+
+def overspends(arena):
+    model = tiny_model(arena)
+    x, y = arena.windows(BATCH * STEPS)
+    model.fit(x, y, epochs=3, batch_size=BATCH, verbose=0, rng=arena.rng)
+    return model
+
+
+def overspends_quietly(arena):
+    """Catches the refusal and returns the model trained so far."""
+    model = tiny_model(arena)
+    x, y = arena.windows(BATCH * STEPS)
+    try:
+        model.fit(x, y, epochs=3, batch_size=BATCH, verbose=0, rng=arena.rng)
+    except Exception:
+        pass
+    return model
+
+
+def never_returns(arena):
+    """Loops, swallows the first stop (``except Exception`` would not even see it), and loops
+    again: the harness stops it again. (One that swallows every stop in a loop of its own
+    cannot be stopped in the harness's process: run untrusted recipes in a process of their
+    own.)"""
+    try:
+        while True:
+            sum(range(1000))
+    except BaseException:
+        pass
+    while True:
+        sum(range(1000))
+
+
+def returns_nan(arena):
+    layers = tiny_layers(arena)
+    layers[0].params["W"][0, 0] = np.nan
+    return arena.model(layers)
+
+
+def reads_the_evaluation_text(arena):
+    nb.arena.evaluation_text(0)
+    return honest(arena)
+
+
+def trains_uncounted(arena):
+    """Trains the model's layers in a second, uncounted model and returns the counted one."""
+    model = tiny_model(arena)
+    other = nb.Sequential(model.layers)
+    other.compile(optimizer=nb.AdamW(lr=0.01), loss=nb.CrossEntropy(from_logits=True))
+    x, y = arena.windows(BATCH * STEPS)
+    other.fit(x, y, epochs=5, batch_size=BATCH, verbose=0, rng=arena.rng)
+    return model
+
+
+def returns_its_own_model(arena):
+    model = nb.Sequential(tiny_layers(arena))
+    model.compile(optimizer=nb.AdamW(lr=0.01), loss=nb.CrossEntropy(from_logits=True))
+    x, y = arena.windows(BATCH * STEPS)
+    model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0, rng=arena.rng)
+    return model
+
+
+def uniform(arena):
+    """Untrained, with every weight 0: the uniform distribution over the 26 characters."""
+    emb, out = nb.Embedding(26, 4, rng=arena.rng), nb.Dense(4, 26, rng=arena.rng)
+    out.params["W"][:] = 0
+    return arena.model([emb, out])

@@ -1,0 +1,50 @@
+"""``python -m nnbook.arena`` (nnbook/arena/__main__.py, chapter 37) end to end in a temporary
+folder: README's three lines, run, submit and show, and a bad recipe's error."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import arena_recipes as recipes
+from nnbook.arena.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    shutil.copy(recipes.__file__, tmp_path / "arena_recipes.py")
+    for name in ("honest", "overspends"):
+        (tmp_path / f"{name}.py").write_text(
+            "import sys, pathlib\nsys.path.insert(0, str(pathlib.Path(__file__).parent))\n"
+            f"from arena_recipes import {name} as recipe\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_run_submit_show(folder, capsys):
+    budget = str(recipes.budget_for())
+    assert main(["run", "honest.py", "--budget", budget, "--seeds", "0,1,2"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("bits/char above the window bound") == 4       # 3 seeds, then the mean
+    score = out.strip().splitlines()[-1].split(": ")[1].split()[0]
+    assert main(["submit", "honest.py", "--budget", budget, "--seeds", "0,1,2"]) == 0
+    assert f"row 1 appended to arena_leaderboard.jsonl: {score}" in capsys.readouterr().out
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    shown = subprocess.run([sys.executable, "-m", "nnbook.arena", "show"], cwd=folder, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert shown.returncode == 0, shown.stderr
+    assert score in shown.stdout and "honest.py" in shown.stdout
+
+
+def test_a_bad_recipe_gets_an_error_and_no_row(folder, capsys):
+    budget = str(recipes.budget_for())
+    assert main(["submit", "overspends.py", "--budget", budget, "--seeds", "0,1,2"]) == 2
+    assert "error: arena: the recipe overspent its budget" in capsys.readouterr().err
+    assert not (folder / "arena_leaderboard.jsonl").exists()
+    assert main(["run", "honest.py", "--budget", "1e9", "--seeds", "0,1"]) == 2
+    assert "at least 3 different seeds" in capsys.readouterr().err

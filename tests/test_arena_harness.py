@@ -1,0 +1,78 @@
+"""The arena's harness (nnbook/arena/harness.py, chapter 37): the same recipe and seeds give the
+same score, never below 0; the score is bits above the window bound; every rule a recipe can
+break gets its error and no score."""
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nnbook as nb
+import arena_recipes as recipes
+
+SEEDS = (0, 1, 2)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_same_recipe_and_seeds_give_the_same_score():
+    """Catches a run that draws from anything but its seeds (a shared or global generator)
+    and a score below the bound (a wrong bound, or the training text scored)."""
+    budget = recipes.budget_for()
+    a = nb.arena.run(recipes.honest, budget, SEEDS)
+    b = nb.arena.run(recipes.honest, budget, SEEDS)
+    assert a.scores == b.scores and a.score == b.score          # bit for bit
+    assert all(s.score > 0 for s in a.per_seed)
+    assert all(s.spent == budget for s in a.per_seed)           # the whole budget, counted
+    assert len(set(a.scores)) == 3                              # each seed its own text
+    assert a.recipe_hash == b.recipe_hash and a.seeds == SEEDS
+
+
+def test_the_score_is_bits_above_the_window_bound():
+    """Planted bug "the score above the entropy per character": the uniform model scores
+    log₂ 26 minus the mean window bound, not minus the grammar's entropy."""
+    r = nb.arena.run(recipes.uniform, 1, SEEDS)
+    for s in r.per_seed:
+        ev = nb.arena.evaluation_text(s.seed)
+        assert s.bits == pytest.approx(math.log2(26), abs=1e-12)
+        assert s.score == pytest.approx(math.log2(26) - ev["bound"].mean(), abs=1e-12)
+        assert s.spent == 0
+
+
+@pytest.mark.parametrize("recipe, match", [
+    (recipes.overspends, "overspent its budget"),
+    (recipes.overspends_quietly, "overspent its budget"),
+    (recipes.returns_nan, r"score on seed 0 is nan"),
+    (recipes.reads_the_evaluation_text, "asked for the evaluation text"),
+    (recipes.trains_uncounted, "changed outside its counted train_step"),
+    (recipes.returns_its_own_model, "returned Sequential on seed 0; expected the model "
+                                    r"arena.model\(layers\) made"),
+])
+def test_a_recipe_that_breaks_a_rule_gets_a_clear_error(recipe, match):
+    with pytest.raises(ValueError, match=match):
+        nb.arena.run(recipe, recipes.budget_for(), SEEDS)
+
+
+def test_a_recipe_that_never_returns_is_stopped():
+    """In a process of its own, so that a harness that fails to stop it fails this test (in
+    60 s) instead of hanging the run; the recipe swallows the first stop and loops again."""
+    code = ("import nnbook as nb, arena_recipes as r\n"
+            "try:\n"
+            "    nb.arena.run(r.never_returns, r.budget_for(), (0, 1, 2), seconds=0.5)\n"
+            "except nb.arena.RecipeError as exc:\n"
+            "    print(exc)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert "did not return within 0.5 s on seed 0" in done.stdout, done.stderr
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match=r"at least 3 different seeds .* got \(0, 1\)"):
+        nb.arena.run(recipes.honest, 10**9, (0, 1))
+    with pytest.raises(ValueError, match="a whole number of multiplications ≥ 1, got 'lots'"):
+        nb.arena.run(recipes.honest, "lots", SEEDS)
+    with pytest.raises(ValueError, match="neither a function nor a file"):
+        nb.arena.run("no_such_recipe.py", 10**9, SEEDS)
