@@ -38,6 +38,7 @@ from .registry import register_class
 from . import experiments
 from .experiments import SeedTable, over_seeds, seeds
 from .optimizers import SGD, Adam, AdamW, Muon, Optimizer, RMSProp, clip_grad_norm, newton_schulz
+from .optimizers import newton_schulz_band, polar_factor
 from .evaluation import (MixingFit, ScalingFit, fit_mixing_law, fit_power_law,
                          fit_scaling_law, mixing_law, scaling_law)
 from .evaluation import distillation_distances
@@ -65,7 +66,8 @@ __all__ = [
     "rope_angles", "apply_rope", "kv_head_of", "attention", "add_lora", "merge_lora",
     # losses and optimizers
     "Loss", "MSE", "BinaryCrossEntropy", "CrossEntropy", "Optimizer", "SGD", "RMSProp", "Adam",
-    "AdamW", "Muon", "newton_schulz", "clip_grad_norm", "ScalingFit", "fit_scaling_law",
+    "AdamW", "Muon", "newton_schulz", "newton_schulz_band", "polar_factor",
+    "clip_grad_norm", "ScalingFit", "fit_scaling_law",
     "fit_power_law", "scaling_law", "MixingFit", "fit_mixing_law", "mixing_law",
     # model
     "Sequential", "History", "load_model", "register_class",

@@ -20,6 +20,7 @@ from .modern import gqa_heads, modern_block, rope_pairs
 from .networks import network, neuron
 from .normalisation import batchnorm_statistics
 from .optimizers import momentum_vectors
+from .polar import newton_schulz_spectrum
 from .posttraining import lora_matrices, rl_step, sft_targets
 from .precision import attention_tiles, bit_layouts
 from .recurrent import bptt_paths, rnn_outputs, rnn_unrolled
@@ -48,6 +49,7 @@ __all__ = [
     "neuron", "network",
     "batchnorm_statistics",
     "momentum_vectors",
+    "newton_schulz_spectrum",
     "sft_targets", "lora_matrices", "rl_step",
     "bit_layouts", "attention_tiles",
     "rnn_unrolled", "rnn_outputs", "bptt_paths",

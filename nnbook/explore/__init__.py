@@ -19,6 +19,7 @@ from .initialisation import init_depth, init_depth_figure
 from .latent import posterior_gap, posterior_gap_figure, posterior_gap_numbers
 from .modern import rope_score, rope_score_figure, rope_scores
 from .optimizers import optimizer_paths, optimizer_paths_figure, quadratic_paths
+from .polar import newton_schulz_steps, newton_schulz_steps_figure
 from .posttraining import rl_history, rl_history_figure
 from .precision import tile_memory, tile_memory_figure, tile_memory_numbers
 from .recurrent import gradient_through_time, gradient_through_time_figure, input_gradient_norms
@@ -46,6 +47,7 @@ __all__ = [
     "posterior_gap_numbers", "posterior_gap_figure", "posterior_gap",
     "rope_score", "rope_score_figure", "rope_scores",
     "optimizer_paths", "optimizer_paths_figure", "quadratic_paths",
+    "newton_schulz_steps", "newton_schulz_steps_figure",
     "rl_history", "rl_history_figure",
     "tile_memory", "tile_memory_figure", "tile_memory_numbers",
     "gradient_through_time", "gradient_through_time_figure", "input_gradient_norms",
