@@ -543,9 +543,11 @@ def test_every_public_name_is_the_packages_and_shown_where_it_was():
         if name != "get_optimizer" and name not in polar:   # compile's helper; Muon's math
             assert getattr(nb, name) is getattr(nb.training, name) is getattr(optimizers, name)
             assert name in nb.__all__ and name in nb.training.__all__, name
-    for name in polar:                              # only newton_schulz at the top level
+    taught = {"newton_schulz", "newton_schulz_band", "polar_factor"}   # chapter 34's row
+    for name in polar:                              # the functions chapter 34 teaches at the top
         assert getattr(optimizers.polar, name) is getattr(optimizers, name)
-        assert (name in nb.__all__) == (name == "newton_schulz") and name not in nb.training.__all__
-    assert nb.newton_schulz is optimizers.newton_schulz
+        assert (name in nb.__all__) == (name in taught) and name not in nb.training.__all__
+    for name in taught:
+        assert getattr(nb, name) is getattr(optimizers, name)
     for name in ("SGD", "RMSProp", "Adam", "AdamW", "Muon"):   # a model file names them so
         assert lookup(name) is getattr(optimizers, name)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ..optimizers.polar import QUINTIC, _coefficients, _matrix, _steps, newton_schulz
-from ..optimizers.polar import newton_schulz_band
+from ..optimizers.polar import (QUINTIC, checked_coefficients, checked_matrix, checked_steps,
+                                newton_schulz, newton_schulz_band)
 from ..plot.style import FONT
 from ._draw import SERIES, _canvas
 
@@ -31,9 +31,9 @@ def newton_schulz_spectrum(G, steps=5, coefficients=QUINTIC, *, ax=None):
     Shapes: G: (n, k), at most 64 singular values. Returns the Axes. Chapter 34.
     """
     owner = "newton_schulz_spectrum"
-    G = _matrix(owner, G).astype(np.float64)
-    coefficients = _coefficients(owner, coefficients)
-    steps = _steps(owner, steps)
+    G = checked_matrix(owner, G).astype(np.float64)
+    coefficients = checked_coefficients(owner, coefficients)
+    steps = checked_steps(owner, steps)
     if not np.isfinite(G).all() or not np.linalg.norm(G) > 0:
         raise ValueError(f"{owner}: expected a non-zero matrix of finite numbers.")
     U, s, Vt = np.linalg.svd(G, full_matrices=False)

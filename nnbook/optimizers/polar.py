@@ -26,7 +26,9 @@ SHAPE_SCALES = {"original": lambda n_in, n_out: math.sqrt(max(1.0, n_out / n_in)
                 "match_rms_adamw": lambda n_in, n_out: 0.2 * math.sqrt(max(n_in, n_out))}
 
 
-def _matrix(owner, G):
+# The argument checks, public (not in __all__) so that chapter 34's diagram of the same
+# iteration (nnbook/diagrams/polar.py) refuses bad input with the same messages.
+def checked_matrix(owner, G):
     """``G`` as a 2-D float array (float32 kept, integers as float64), or a ValueError."""
     G = np.asarray(G)
     if G.ndim != 2 or G.size == 0 or G.dtype.kind not in "iuf":
@@ -36,7 +38,7 @@ def _matrix(owner, G):
     return G.astype(np.result_type(G.dtype, np.float32), copy=False)
 
 
-def _coefficients(owner, coefficients):
+def checked_coefficients(owner, coefficients):
     ok = isinstance(coefficients, (tuple, list)) and len(coefficients) == 3 and all(
         isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
         and math.isfinite(x) for x in coefficients)
@@ -47,7 +49,7 @@ def _coefficients(owner, coefficients):
     return tuple(float(x) for x in coefficients)
 
 
-def _steps(owner, steps):
+def checked_steps(owner, steps):
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"{owner}: expected steps an integer ≥ 1, got {steps!r}. Pass e.g. "
                          f"steps=5 (Muon's count).")
@@ -63,7 +65,7 @@ def polar_factor(G) -> np.ndarray:
     Shapes:
         G: (n, k); returns (n, k)
     """
-    G = _matrix("polar_factor", G)
+    G = checked_matrix("polar_factor", G)
     U, _, Vt = np.linalg.svd(G, full_matrices=False)
     return U @ Vt
 
@@ -83,9 +85,9 @@ def newton_schulz(G, steps=5, coefficients=QUINTIC, eps=1e-7) -> np.ndarray:
         G: (n, k); returns (n, k)
     """
     owner = "newton_schulz"
-    X = _matrix(owner, G)
-    a, b, c = _coefficients(owner, coefficients)
-    steps = _steps(owner, steps)
+    X = checked_matrix(owner, G)
+    a, b, c = checked_coefficients(owner, coefficients)
+    steps = checked_steps(owner, steps)
     if not (isinstance(eps, (int, float, np.floating)) and math.isfinite(eps) and eps > 0):
         raise ValueError(f"{owner}: expected eps > 0, got {eps!r}. Pass e.g. eps=1e-7.")
     tall = X.shape[0] > X.shape[1]
@@ -139,8 +141,8 @@ def newton_schulz_band(steps=5, coefficients=QUINTIC, *, smallest) -> tuple:
     0.01 the band is about (0.68, 1.13): not 1, and no value below 0.68 or above 1.21.
     """
     owner = "newton_schulz_band"
-    a, b, c = _coefficients(owner, coefficients)
-    steps = _steps(owner, steps)
+    a, b, c = checked_coefficients(owner, coefficients)
+    steps = checked_steps(owner, steps)
     if not (isinstance(smallest, (int, float, np.floating)) and 0 < smallest <= 1):
         raise ValueError(f"{owner}: expected 0 < smallest ≤ 1 (the smallest singular value "
                          f"over the Frobenius norm), got {smallest!r}. Pass e.g. "
