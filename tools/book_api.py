@@ -53,8 +53,8 @@ SECTIONS = [
       "OnPolicyDistillation"]),
     ("Optimizers and learning-rate schedules", "`compile(optimizer=...)` takes one of these, or "
      "`\"sgd\"` / `\"adam\"`; a schedule plugs into `nb.callbacks.LearningRateScheduler`.",
-     ["Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "Muon", "newton_schulz", "clip_grad_norm",
-      "schedules"]),
+     ["Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "Muon", "newton_schulz",
+      "newton_schulz_band", "polar_factor", "clip_grad_norm", "schedules"]),
     ("Post-training and inference", "The losses of fine-tuning by preference and by reward, "
      "each returning `(loss, d_logits)` for the model's `backward`, `generate`, which writes "
      "with a model (with a KV cache where it can), `sample_text`, the same on a character "

@@ -550,4 +550,46 @@ BUGS = [
         # notebook 30, section 4: `assert tpr > fpr + 0.2 and cm[0, 1] > 0` (the judge
         # accepts the grammar's accepted answers more often than its rejected ones)
         ["30_judges_and_test_time_compute.ipynb"], ["tests/test_experiments_judges.py"]),
+    # Part VII — chapters 33 and 34 ------------------------------------------------------
+    bug("moe-weights-not-renormalised", ["33"],
+        "The top-k router weights each chosen expert by its raw softmax probability, not "
+        "renormalised over the chosen: with k < E the weights sum to less than 1.",
+        "top-k gating with and without renormalisation (Shazeer et al. 2017 keep the raw "
+        "gates; Mixtral and DeepSeek renormalise): a port that mixes the two conventions; "
+        "the brief of issue 79",
+        [("nnbook/layers/experts.py",
+          "        w = p_chosen / Z                                        # (N, k), rows sum to 1",
+          "        w = p_chosen                                            # (N, k), rows sum to 1")],
+        # notebook 33, section 1: the layer equals moe_by_hand's renormalised sum to 1e-12
+        ["33_mixture_of_experts.ipynb"], ["tests/test_layers_experts.py"]),
+    bug("moe-balance-f-and-p-swapped", ["33"],
+        "Switch's balancing loss E·Σ f_e P_e sends its gradient through f (the share of "
+        "choices, piecewise constant) in place of P (the mean router probability).",
+        "Switch Transformer (Fedus et al. 2021): only P is differentiable, f counts the "
+        "argmax; a learner's swap of the two factors; the brief of issue 79",
+        [("nnbook/layers/experts.py",
+          "            dP += self.aux_weight * self.n_experts * f / len(X)",
+          "            dP += self.aux_weight * self.n_experts * P.mean(axis=0) / len(X)")],
+        # notebook 33, section 3: the loss's gradient against finite differences
+        ["33_mixture_of_experts.ipynb"], ["tests/test_layers_experts.py"]),
+    bug("newton-schulz-not-normalised", ["34"],
+        "Newton–Schulz starts from G itself instead of G/‖G‖_F: singular values above the "
+        "polynomial's basin blow up.",
+        "Muon's iteration needs every singular value in (0, 1] (Keller Jordan's reference "
+        "divides by the norm first); the brief of issue 79",
+        [("nnbook/optimizers/polar.py", "    X = X / max(norm, eps)\n", "    X = X + 0 * norm\n")],
+        # notebook 34, section 2: the library against the by-hand iteration, and the cubic's
+        # convergence to U Vᵀ to 1e-12
+        ["34_muon.ipynb"], ["tests/test_optimizers_polar.py"], conclusion=True),
+    bug("muon-shape-scale-inverted", ["34"],
+        "Muon's shape scale is √max(1, fan_in/fan_out) instead of √max(1, fan_out/fan_in): "
+        "with W stored (fan_in, fan_out), the transpose of PyTorch's (out, in), the ratio is "
+        "read the wrong way round.",
+        "PyTorch and Keras store a dense weight transposed against each other; a port of "
+        "Muon's max(1, rows/cols) without the transpose; the brief of issue 79",
+        [("nnbook/optimizers/polar.py",
+          "math.sqrt(max(1.0, n_out / n_in))", "math.sqrt(max(1.0, n_in / n_out))")],
+        # notebook 34, section 4: nb.Muon against the step by hand, and the first step's
+        # RMS→RMS gain against ‖NS₅(g)‖₂ · √(85/32)
+        ["34_muon.ipynb"], ["tests/test_optimizers_muon.py"]),
 ]
