@@ -476,6 +476,24 @@ ROWS += [
 ]
 
 
+# row: chapter 36's SAE code (ReLU or top-k) ---------------------------------------------------
+def make_sparse_code(draw, rng):
+    """l1 = 0, since ``check_gradients``' E is Σ y ⊙ dy alone (tests/test_interpret_sae.py
+    checks the L1 term)."""
+    kind = draw(st.sampled_from(["relu", "topk"]))
+    return nb.interpret.SparseCode(kind, k=draw(st.integers(1, 3)) if kind == "topk" else None)
+
+
+def sparse_input(draw, rng, layer):
+    """Values 0.05 apart and at least 0.0125 from 0: no step of finite differences crosses
+    ReLU's kink or a top-k tie."""
+    return distinct(rng, (draw(BATCH), draw(st.integers(3, 5)))) + 0.0125
+
+
+ROWS.append(Row("SparseCode(kind drawn)", nb.interpret.SparseCode, make_sparse_code,
+                sparse_input))
+
+
 # Parameters whose true gradient is exactly 0, which backward must give: the key bias adds
 # q_t·b_k to every score of row t, and the softmax ignores that (not so with RoPE, which
 # turns b_k differently at each position). Finite differences of a zero gradient are

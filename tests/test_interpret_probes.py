@@ -66,3 +66,20 @@ def test_misuse_is_named():
         fit_probe(x, np.zeros(10, int), tokens=np.zeros(3, int))
     with pytest.raises(ValueError, match=r"fit_probe: got held_out=1.5"):
         fit_probe(x, np.zeros(10, int), held_out=1.5)
+
+
+def test_the_default_fit_matches_a_plain_logistic_regression():
+    """fit_probe's defaults (60 epochs of Adam at 0.01) reach the held-out accuracy of
+    scikit-learn's LogisticRegression (L-BFGS to convergence) on the same standardised
+    split, to 0.02, on three overlapping classes in 16 dimensions."""
+    linear = pytest.importorskip("sklearn.linear_model")
+    rng = np.random.default_rng(8)
+    y = rng.integers(0, 3, 1200)
+    x = rng.standard_normal((1200, 16)) + 0.6 * np.eye(16)[y * 2] + 0.3 * np.eye(16)[y]
+    fit = fit_probe(x, y, rng=np.random.default_rng(0))
+    test = fit.held_out_index
+    train = np.setdiff1d(np.arange(len(y)), test)
+    z = (x - x[train].mean(0)) / x[train].std(0)
+    plain = linear.LogisticRegression(max_iter=5000).fit(z[train], y[train])
+    assert abs(fit.held_out_accuracy - plain.score(z[test], y[test])) < 0.02
+    assert fit.held_out_correct.mean() == fit.held_out_accuracy

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+import nnbook as nb
+
 from nnbook.interpret import (SparseCode, UnitNormDecoder, feature_activity, residuals,
                               sparse_autoencoder)
 
@@ -90,3 +92,20 @@ def test_misuse_is_named():
         feature_activity(np.ones(4))
     with pytest.raises(ValueError, match="UnitNormDecoder: got"):
         UnitNormDecoder(SparseCode())
+
+
+def test_feature_auc_counts_ties_a_half():
+    """Against the pairs counted by hand: wins 1, ties a half; a dead feature 0.5; a
+    feature equal to the label 1; its negation 0."""
+    rng = np.random.default_rng(3)
+    y = (rng.random(50) < 0.3).astype(int)
+    y[:2] = (0, 1)
+    f = np.column_stack([np.maximum(rng.standard_normal(50) + y, 0), np.zeros(50), y, -y])
+    pos, neg = f[y == 1, 0], f[y == 0, 0]
+    by_hand = ((pos[:, None] > neg).sum() + 0.5 * (pos[:, None] == neg).sum()) / (
+        len(pos) * len(neg))
+    auc = nb.interpret.feature_auc(f, y)
+    assert abs(auc[0] - by_hand) < 1e-12
+    assert auc[1] == 0.5 and auc[2] == 1.0 and auc[3] == 0.0
+    with pytest.raises(ValueError, match="both present"):
+        nb.interpret.feature_auc(f, np.zeros(50, dtype=int))

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..validate import make_rng, positive_int
 from .parser_states import state_labels as _state_labels
+from .parser_states import window_states as _window_states
 from .window_bound import window_bound as _window_bound
 
 __all__ = ["Language"]
@@ -279,6 +280,12 @@ class Language:
         """The parser's exact state after each character (parser_states.py): ``{"depth",
         "inside", "question", "verb_number"}``, each (n,) ints, the probes' labels (chapter 36)."""
         return _state_labels(self, text)
+
+    def window_states(self, text: str, window: int, *, stride=None) -> dict:
+        """The labels' exact distribution given only each ``char_windows`` window
+        (parser_states.py): ``{"depth", "inside", "question"}`` (m, window, K) and ``"bound"``
+        (m, window), ``window_bound``'s losses; a probe's ceiling (chapter 36)."""
+        return _window_states(self, text, window, stride=stride)
 
     def accepts(self, sentence: str) -> bool:
         """Whether ``sentence`` (one sentence, no space around it) is in the language."""

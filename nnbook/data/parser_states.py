@@ -1,13 +1,20 @@
 """The grammar's exact state behind each prefix of a text (chapter 36's probe labels): the
 brackets open, whether the sentence is a question, and the number the main verb still has to
-agree with, read from the parser's states (``Language.step``) character by character.
+agree with, read from the parser's states (``Language.step``) character by character; and
+``window_states``, the same labels' exact distribution given only a model's window (the best
+accuracy any probe of the model can reach).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["state_labels", "STATE_LABELS"]
+from ..validate import positive_int
+from .window_bound import _normalised, _prior
+
+__all__ = ["state_labels", "window_states", "STATE_LABELS", "WINDOW_LABELS"]
 
 STATE_LABELS = ("depth", "inside", "question", "verb_number")
 
@@ -48,7 +55,9 @@ def state_labels(language, text: str) -> dict:
     out = {name: np.empty(n, dtype=np.int64) for name in STATE_LABELS}
     states, depth, question = {(("MORE",), ("S",)): 1.0}, 0, -1
     for t, ch in enumerate(text):
-        states = {st: w for st, w in language.step(states, ch).items() if w > 0}
+        new = language.step(states, ch)
+        total = sum(new.values())          # normalised: a long text's weights would underflow
+        states = {st: w / total for st, w in new.items() if w > 0}
         depth += (ch == "(") - (ch == ")")
         if ch == " " and all(st == (("MORE",), ("S",)) for st in states):
             question = -1                                       # between two sentences
@@ -56,4 +65,79 @@ def state_labels(language, text: str) -> dict:
             question = int(any("?" in st for st in states))     # "d" opens "do"/"does"
         out["depth"][t], out["inside"][t] = depth, depth > 0
         out["question"][t], out["verb_number"][t] = question, _verb_number(states)
+    return out
+
+
+#: the labels ``window_states`` gives a distribution of, and their classes' count
+WINDOW_LABELS = ("depth", "inside", "question")
+_START, _DONE = (("MORE",), ("S",)), (("MORE",),)
+_SEEN = {}                              # (stack, read "?") → its labels, the same for any grammar
+
+
+def _stack_labels(stack, ch):
+    """(depth, question) of one parser state, read after the character ``ch``: the ")"s
+    still to read, less one if the "(" of a pending "(that" is not yet read; the question
+    as ``state_labels`` gives it (−1 at the start of a sentence, 1 while its "?" is still to
+    come or was just read)."""
+    depth = stack.count(")") - any(isinstance(item, str) and item.lstrip(" ").startswith("(")
+                                   for item in stack)
+    if stack == _START:
+        return depth, -1
+    return depth, int("?" in stack or (stack == _DONE and ch == "?"))
+
+
+def _posteriors(states, ch, K):
+    """The labels' distribution over ``states`` ({stack: probability}): depth (K,), inside
+    (2,), question (3,: −1, 0, 1)."""
+    depth, question = np.zeros(K), np.zeros(3)
+    for stack, w in states.items():
+        if (stack, ch == "?") not in _SEEN:
+            _SEEN[stack, ch == "?"] = _stack_labels(stack, ch)
+        d, q = _SEEN[stack, ch == "?"]
+        depth[d] += w
+        question[q + 1] += w
+    return depth, np.array([depth[0], depth[1:].sum()]), question
+
+
+def window_states(language, text: str, window: int, *, stride: int | None = None) -> dict:
+    """The exact distribution of the parser-state labels given only a window, for the
+    windows ``char_windows`` cuts from ``text`` (window k starts at s = k · stride): entry
+    [k, t] is P(label of the prefix ``text[:s + t + 1]`` | ``text[s:s + t + 1]``), from the
+    parser run forward from the distribution of its states at a random place of an endless
+    text, as ``window_bound`` (whose losses come back beside them, ``"bound"``).
+
+    A model that reads only the window computes its residuals from those characters, so no
+    probe of it can beat, in expectation, the best guess from this distribution: ``max``
+    over the last axis, averaged over the rows, is the probe's ceiling.
+
+    Shapes: text of n characters → {"depth": (m, window, max_depth + 1), "inside": (m,
+    window, 2), "question": (m, window, 3) (columns for −1, 0, 1), "bound": (m, window)
+    nats}, m = (n − window − 1) // stride + 1, as ``window_bound``."""
+    owner = "Language.window_states"
+    window = positive_int(owner, "window", window)
+    stride = window if stride is None else positive_int(owner, "stride", stride)
+    if not isinstance(text, str) or len(text) < window + 1:
+        got = f"{len(text)} characters" if isinstance(text, str) else type(text).__name__
+        raise ValueError(f"{owner}: expected a string of at least window + 1 = {window + 1} "
+                         f"characters, got {got}. Pass a longer text or a smaller window.")
+    language.parse(text, owner=owner)                  # a ValueError if the grammar rejects it
+    prior, memo, K = _prior(language), {}, language.max_depth + 1
+    starts = range(0, len(text) - window, stride)
+    out = {"depth": np.empty((len(starts), window, K)),
+           "inside": np.empty((len(starts), window, 2)),
+           "question": np.empty((len(starts), window, 3)),
+           "bound": np.empty((len(starts), window))}
+    for k, s in enumerate(starts):
+        piece, states = text[s:s + window + 1], prior
+        for t in range(window + 1):
+            key = piece[:t + 1]
+            if key not in memo:
+                new = language.step(states, piece[t])
+                loss, new = max(0.0, -math.log(sum(new.values()))), _normalised(new)
+                memo[key] = (new, loss, None if t == window else _posteriors(new, piece[t], K))
+            states, loss, labels = memo[key]
+            if t > 0:
+                out["bound"][k, t - 1] = loss
+            if t < window:
+                out["depth"][k, t], out["inside"][k, t], out["question"][k, t] = labels
     return out

@@ -6,7 +6,8 @@ linear probes with a control task, and a sparse autoencoder trained with ``fit``
 - probes.py: ``fit_probe`` (a softmax regression scored on a held-out split, with Hewitt &
   Liang's control task and the selectivity) and ``control_labels``;
 - sae.py: ``sparse_autoencoder``, its ``SparseCode`` (ReLU or top-k, with the L1 penalty),
-  ``UnitNormDecoder`` and ``feature_activity`` (dead and dense features).
+  ``UnitNormDecoder``, ``feature_activity`` (dead and dense features) and
+  ``feature_auc`` (a feature against a binary label).
 
 The parser's exact state behind each prefix, the probes' labels, is
 ``nb.data.Language.state_labels``."""
@@ -14,7 +15,8 @@ The parser's exact state behind each prefix, the probes' labels, is
 from .patching import patched, residuals
 from .probes import ProbeFit, control_labels, fit_probe
 from .sae import (FeatureActivity, SparseCode, UnitNormDecoder, feature_activity,
-                  sparse_autoencoder)
+                  feature_auc, sparse_autoencoder)
 
 __all__ = ["residuals", "patched", "ProbeFit", "fit_probe", "control_labels", "SparseCode",
-           "UnitNormDecoder", "sparse_autoencoder", "FeatureActivity", "feature_activity"]
+           "UnitNormDecoder", "sparse_autoencoder", "FeatureActivity", "feature_activity",
+           "feature_auc"]

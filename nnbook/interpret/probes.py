@@ -30,6 +30,8 @@ class ProbeFit:
     control_accuracy: float | None
     selectivity: float | None
     model: Sequential
+    held_out_index: np.ndarray
+    held_out_correct: np.ndarray
 
 
 def _check(features, labels, tokens):
@@ -114,7 +116,8 @@ def fit_probe(features, labels, *, tokens=None, held_out=0.25, epochs=60, lr=0.0
     common = np.bincount(y[train], minlength=K).argmax()
     fit = dict(train_accuracy=_accuracy(model, x[train], y[train]),
                held_out_accuracy=_accuracy(model, x[test], y[test]),
-               chance=float(np.mean(y[test] == common)), model=model,
+               chance=float(np.mean(y[test] == common)), model=model, held_out_index=test,
+               held_out_correct=np.argmax(model.predict(x[test]), axis=1) == y[test],
                control_train_accuracy=None, control_accuracy=None, selectivity=None)
     if control is not None:
         twin = _train(x[train], control[train], K, epochs, lr, rng)

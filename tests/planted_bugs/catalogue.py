@@ -592,4 +592,26 @@ BUGS = [
         # notebook 34, section 4: nb.Muon against the step by hand, and the first step's
         # RMS→RMS gain against ‖NS₅(g)‖₂ · √(85/32)
         ["34_muon.ipynb"], ["tests/test_optimizers_muon.py"]),
+    # Part VII — chapter 36 ------------------------------------------------------------------
+    bug("sae-decoder-not-renormalised", ["36"],
+        "The SAE's decoder rows are put at unit norm before training but not after each "
+        "step: the L1 penalty is then dodged by shrinking the code and growing the decoder.",
+        "Bricken et al. 2023 and Gao et al. 2024 renormalise the dictionary after every "
+        "step; a port that normalises at the start only; the brief of issue 80",
+        [("nnbook/interpret/sae.py",
+          "    def on_batch_end(self, batch, logs=None):\n        self.normalise()",
+          "    def on_batch_end(self, batch, logs=None):\n        pass")],
+        # notebook 36, section 5: every decoder row's norm is 1 to 1e-9 after training
+        ["36_what_a_network_knows.ipynb"], ["tests/test_interpret_sae.py"]),
+    bug("patch-at-wrong-position", ["36"],
+        "patched writes the values one position early (positions counted from 1), so the "
+        "patch lands before the position asked for.",
+        "an off-by-one between a token's index and its position in the sequence, the "
+        "classic slip of hand-written activation patching; the brief of issue 80",
+        [("nnbook/interpret/patching.py",
+          "    h[np.arange(m)[:, None], p] = v.reshape",
+          "    h[np.arange(m)[:, None], p - 1] = v.reshape")],
+        # notebook 36, section 3: a patch at 9 leaves positions 0…8 unchanged, bit for bit
+        # (and section 6's four patches known in advance)
+        ["36_what_a_network_knows.ipynb"], ["tests/test_interpret_patching.py"]),
 ]
