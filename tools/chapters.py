@@ -1199,7 +1199,7 @@ CHAPTERS = [
                     "of 5 and 'inside a bracket' on 0 of 5, and block 1's last position carried "
                     "over half the counterfactual on 5 of 5. Steering is not built yet."),
             exports=("nb.interpret",),
-            names=("nb.interpret", "nb.interpret.residuals", "nb.interpret.patched",
+            names=("nb.interpret.residuals", "nb.interpret.patched",
                    "nb.interpret.fit_probe", "nb.interpret.control_labels",
                    "nb.interpret.sparse_autoencoder", "nb.interpret.SparseCode",
                    "nb.interpret.UnitNormDecoder", "nb.interpret.feature_activity",
