@@ -13,6 +13,7 @@ from .graph import computational_graph, forward_backward
 from .grpo import group_patterns
 from .guidance import guidance_vectors
 from .inference import kv_cache, top_p_cut
+from .interpret import activation_patch
 from .judges import judge_against_truth
 from .latent import elbo_gap, latent_model
 from .masked import masked_window
@@ -42,6 +43,7 @@ __all__ = [
     "group_patterns",
     "guidance_vectors",
     "kv_cache", "top_p_cut",
+    "activation_patch",
     "judge_against_truth",
     "latent_model", "elbo_gap",
     "masked_window",
