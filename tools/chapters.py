@@ -1169,8 +1169,9 @@ CHAPTERS = [
                    "nb.explore.newton_schulz_steps_figure")),
     Chapter("36", "36_what_a_network_knows.ipynb", "What the network knows", part="VII",
             modules=("data/parser_states.py", "diagrams/interpret.py", "exercises/probing.py",
-                     "experiments/probing.py", "interpret/patching.py", "interpret/probes.py",
-                     "interpret/sae.py"),
+                     "experiments/probing.py", "explore/interpret.py", "interpret/patching.py",
+                     "interpret/probes.py", "interpret/sae.py"),
+            explorables=(E("sae_feature", "interpret"),),
             tables=("36_knowledge",),
             # `live` holds each section's columns of the notebook's run, SEED = 36
             asserted=(Asserted("36_knowledge", 36,
@@ -1196,18 +1197,21 @@ CHAPTERS = [
                     "and spliced back in, in bits above the window bound; patching window j's "
                     "residual into window i against the grammar's exact conditional of window "
                     "j (KL) per layer, four patches known bit for bit, what a patch can change drawn "
-                    "(`nb.diagrams.activation_patch`); over 5 stored seeds the "
+                    "(`nb.diagrams.activation_patch`), an SAE feature along the text "
+                    "(`nb.explore.sae_feature`); over 5 stored seeds the "
                     "control beat the probes on 5 of 5, the SAE found 'between sentences' on 5 "
                     "of 5 and 'inside a bracket' on 0 of 5, and block 1's last position carried "
                     "over half the counterfactual on 5 of 5. Steering is not built yet."),
-            exports=("nb.interpret", "nb.diagrams.activation_patch"),
+            exports=("nb.interpret", "nb.diagrams.activation_patch", "nb.explore.sae_feature",
+                     "nb.explore.sae_feature_figure"),
             names=("nb.interpret.residuals", "nb.interpret.patched",
                    "nb.interpret.fit_probe", "nb.interpret.control_labels",
                    "nb.interpret.sparse_autoencoder", "nb.interpret.SparseCode",
                    "nb.interpret.UnitNormDecoder", "nb.interpret.feature_activity",
                    "nb.interpret.feature_auc", "nb.data.Language",
                    "nb.data.Language.state_labels", "nb.data.Language.window_states",
-                   "nb.diagrams.activation_patch")),
+                   "nb.diagrams.activation_patch", "nb.explore.sae_feature",
+                   "nb.explore.sae_feature_figure")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 

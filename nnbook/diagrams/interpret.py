@@ -50,7 +50,7 @@ def activation_patch(n_layers=3, T=8, layer=1, position=5, *, ax=None):
     layer = _int_in(owner, "layer", layer, 0, n_layers - 1)
     position = _int_in(owner, "position", position, 0, T - 1)
     left = GAP + CELL
-    ax = _canvas(ax, (-1.6, left + T * CELL + 0.4), (-1.2, (n_layers + 1) * CELL + 1.3),
+    ax = _canvas(ax, (-1.6, left + T * CELL + 0.4), (-1.5, (n_layers + 1) * CELL + 1.3),
                  scale=0.55)
     changed = changed_cells(n_layers, T, layer, position)
     top = {t for (l, t) in changed if l == n_layers - 1}
@@ -74,8 +74,7 @@ def activation_patch(n_layers=3, T=8, layer=1, position=5, *, ax=None):
     ax.text(-0.2, (n_layers + 0.45) * CELL, "outputs", ha="right", va="center",
             fontsize=FONT - 1)
     ax.text(0.45 * CELL, -0.25, f"{position}", ha="center", va="top", fontsize=FONT - 1)
-    ax.text(0.45 * CELL, (n_layers + 0.2) * CELL, "window j", ha="center", va="bottom",
-            fontsize=FONT - 1)
+    ax.text(0.45 * CELL, -0.75, "window j", ha="center", va="top", fontsize=FONT - 1)
     ax.text(left + T * CELL / 2, (n_layers + 1) * CELL + 0.1, "window i, patched",
             ha="center", va="bottom", fontsize=FONT - 1)
     _arrow(ax, (0.95 * CELL, (layer + 0.45) * CELL),

@@ -16,6 +16,7 @@ from .grpo import group_update, group_update_figure
 from .guidance import guidance_numbers, guidance_weight, guidance_weight_figure
 from .inference import decoding, decoding_figure, decoding_probs, decoding_sample
 from .initialisation import init_depth, init_depth_figure
+from .interpret import sae_feature, sae_feature_figure
 from .latent import posterior_gap, posterior_gap_figure, posterior_gap_numbers
 from .modern import rope_score, rope_score_figure, rope_scores
 from .optimizers import optimizer_paths, optimizer_paths_figure, quadratic_paths
@@ -44,6 +45,7 @@ __all__ = [
     "guidance_numbers", "guidance_weight_figure", "guidance_weight",
     "decoding", "decoding_figure", "decoding_probs", "decoding_sample",
     "init_depth", "init_depth_figure",
+    "sae_feature", "sae_feature_figure",
     "posterior_gap_numbers", "posterior_gap_figure", "posterior_gap",
     "rope_score", "rope_score_figure", "rope_scores",
     "optimizer_paths", "optimizer_paths_figure", "quadratic_paths",
