@@ -12,7 +12,13 @@ import nnbook as nb  # noqa: E402
 from figure_helpers import close_figures, texts  # noqa: E402,F401  (the fixture applies here)
 from nnbook.diagrams.interpret import CELL, GAP, changed_cells  # noqa: E402
 
-GALLERY = {"activation_patch": lambda: nb.diagrams.activation_patch()}
+# (tests/test_diagrams.py gathers every module's GALLERY and checks each drawing's
+# text size, width and whole pixels)
+GALLERY = {
+    "activation_patch": [
+        lambda: nb.diagrams.activation_patch(),
+        lambda: nb.diagrams.activation_patch(3, 16, 1, 9)],
+}
 
 
 def cells(ax, label):

@@ -67,8 +67,8 @@ def sae_feature_figure(codes, text, feature=0, variable=None):
 
 
 def sae_feature(codes, text, variable=None, feature=0):
-    """Move the feature: its activations along ``text`` (``sae_feature_figure``), the
-    caption its share of active characters and its AUC for ``variable``. Chapter 36."""
+    """Move the feature: its activations along ``text``, the caption its share of active
+    characters and its AUC for ``variable``. Figure: ``sae_feature_figure``. Chapter 36."""
     import ipywidgets as w
     f, v, feature = _checked("sae_feature", codes, text, variable, feature)
     controls = {"feature": _int(w, "feature", feature, 0, f.shape[1] - 1)}
