@@ -56,18 +56,13 @@ def unreasoned_every(source, name="<claims>"):
 
 
 # Not yet restated (issue 76 part 2; chapters 19-22 restated in session 52, 23-26 and 28 in 53,
-# 27 in 54): the claims of chapters 29-32 still stated "every" without a reason. The pool of 30
+# 27 in 54, 29 in 55): the claims of chapters 30-32 still stated "every" without a reason. The pool of 30
 # fresh seeds that restated chapters 00-18 (benchmarks/results.md, "Claims on fresh seeds")
 # ran out of time before chapter 19's heavy claims; benchmarks/claims-classification.md says
 # which of these are empirical (all of them, as classified) and how each is to be restated.
 # This list may only shrink: the test below fails on a claim not listed here, and on a listed
 # one that is no longer an unreasoned "every" (remove it from the list when you restate it).
 PENDING = frozenset("""
-test_claims_over_seeds_29_29.py::test_rl_beats_the_base_at_pass_1_and_in_mass
-test_claims_over_seeds_29_29.py::test_the_buggy_verifier_is_exploited
-test_claims_over_seeds_29_29.py::test_rl_puts_the_mass_on_a_few_answers
-test_claims_over_seeds_29_29.py::test_the_bug_pays_the_base_before_training
-test_claims_over_seeds_29_29.py::test_rl_finds_few_more_distinct_answers
 test_claims_over_seeds_30_30.py::test_30_the_judge_is_better_than_chance_and_not_exact
 test_claims_over_seeds_30_30.py::test_30_best_of_n_with_the_judge_rises
 test_claims_over_seeds_30_30.py::test_30_rl_raises_the_judges_acceptance_above_the_truth
