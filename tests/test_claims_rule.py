@@ -56,18 +56,13 @@ def unreasoned_every(source, name="<claims>"):
 
 
 # Not yet restated (issue 76 part 2; chapters 19-22 restated in session 52, 23-26 and 28 in 53,
-# 27 in 54, 29 in 55): the claims of chapters 30-32 still stated "every" without a reason. The pool of 30
+# 27 in 54, 29 and 30 in 55): the claims of chapters 31-32 still stated "every" without a reason. The pool of 30
 # fresh seeds that restated chapters 00-18 (benchmarks/results.md, "Claims on fresh seeds")
 # ran out of time before chapter 19's heavy claims; benchmarks/claims-classification.md says
 # which of these are empirical (all of them, as classified) and how each is to be restated.
 # This list may only shrink: the test below fails on a claim not listed here, and on a listed
 # one that is no longer an unreasoned "every" (remove it from the list when you restate it).
 PENDING = frozenset("""
-test_claims_over_seeds_30_30.py::test_30_the_judge_is_better_than_chance_and_not_exact
-test_claims_over_seeds_30_30.py::test_30_best_of_n_with_the_judge_rises
-test_claims_over_seeds_30_30.py::test_30_rl_raises_the_judges_acceptance_above_the_truth
-test_claims_over_seeds_30_30.py::test_30_elo_moves_with_the_order_more_than_bt_with_the_noise
-test_claims_over_seeds_30_30.py::test_30_elo_is_decided_by_its_last_votes
 test_claims_over_seeds_31_31.py::test_the_delta_rule_recalls_better_than_the_hebbian_sum
 test_claims_over_seeds_31_31.py::test_the_delta_rule_at_full_strength_loses_to_the_rescaled_sum_past_d
 test_claims_over_seeds_31_31.py::test_the_delta_rule_crosses_the_rescaled_sum_between_4_and_6_pairs
