@@ -212,9 +212,9 @@ class Language:
             self._closures[stack] = found
         return self._closures[stack]
 
-    def moves(self, stack):
+    def _moves_for(self, stack):
         """``expansions(stack)`` grouped by the character each one reads next, in their
-        order, each with the stack left after reading it: ``{ch: ((p, rest), …)}``."""
+        order, each with the stack left after reading it: ``{ch: [(p, rest), …]}``."""
         found = self._moves.get(stack)
         if found is None:
             found = {}
@@ -228,13 +228,13 @@ class Language:
     def step(self, states, ch):
         """The parser's states after reading ``ch`` from ``states`` ({stack: weight}),
         unnormalised: their total is P(ch | the text so far) times the old total. Each
-        stack's expansions are read through ``moves``, kept by the character they read, so
-        only those that read ``ch`` are visited (the same sums, in the same order)."""
+        stack's expansions are read through ``_moves_for``, kept by the character they
+        read, so only those that read ``ch`` are visited (the same sums, in the same order)."""
         new, known = {}, self._moves
         for stack, w in states.items():
             found = known.get(stack)
             if found is None:
-                found = self.moves(stack)
+                found = self._moves_for(stack)
             for p, rest in found.get(ch, ()):
                 new[rest] = new.get(rest, 0.0) + w * p
         return new
