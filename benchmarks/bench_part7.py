@@ -53,6 +53,8 @@ def moe_case(size, dtype, seed=33):
     layer = nb.MixtureOfExperts(size["d_model"], size["d_ff"], size["n_experts"], size["k"],
                                 rng=rng, dtype=dtype)
     layer.router.params["W"] *= 4          # a router whose choices are not all near ties
+    layer.training = True                  # as in a training step (a layer starts in
+    # inference, where each SwiGLU keeps only x and its backward computes h, σ, a, u again)
     x = rng.standard_normal(size["tokens"] + (size["d_model"],)).astype(dtype)
     dy = rng.standard_normal(x.shape).astype(dtype)
     return layer, x, dy

@@ -24,6 +24,7 @@ def test_the_moe_floor_computes_nnbooks_numbers(dtype):
     """A floor that skipped the renormalisation, chose by another order or left the
     router's gradient out would differ from the layer here."""
     layer, x, dy = bench.moe_case(bench.TINY_MOE, dtype)
+    assert layer.training                    # a training step's forward, as the floor's
     y = layer.forward(x)
     dx = layer.backward(dy)
     W_router, experts = bench.moe_arrays(layer)
