@@ -1139,7 +1139,14 @@ CHAPTERS = [
     Chapter("34", "34_muon.ipynb", "Muon: the update as a matrix", part="VII",
             modules=("diagrams/polar.py", "exercises/muon.py", "experiments/muon.py",
                      "explore/polar.py", "optimizers/muon.py", "optimizers/polar.py"),
-            explorables=(E("newton_schulz_steps", "polar"),),
+            explorables=(
+                # exact (the band is computed, not sampled): two quintic steps from σ_min =
+                # 0.01 leave the band [0.118, 1.202], where five reach [0.682, 1.134]; the
+                # widget's σ_min is the notebook's x_min, so the cells above it run first
+                # (polar factor and Newton–Schulz only, before section 5's training)
+                E("newton_schulz_steps", "polar",
+                  Slider("steps", "2", "2 steps from σ_min = 0.01: the quintic puts every "
+                         "singular value in [0.118, 1.202]", "above")),),
             exercises=("34.1",), solutions="exercise_solutions_muon",
             claims="test_claims_over_seeds_34_34.py",
             overview="Muon's orthogonalised update",
