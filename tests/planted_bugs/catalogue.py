@@ -592,4 +592,30 @@ BUGS = [
         # notebook 34, section 4: nb.Muon against the step by hand, and the first step's
         # RMS→RMS gain against ‖NS₅(g)‖₂ · √(85/32)
         ["34_muon.ipynb"], ["tests/test_optimizers_muon.py"]),
+    # Part VII — chapter 35 -------------------------------------------------------------
+    bug("soft-distillation-tau-not-squared", ["35"],
+        "The soft distillation loss keeps τ² in its value but not in its gradient's scale: "
+        "the gradient is (p_s − p_t)/(τ n) instead of τ (p_s − p_t)/n, so it shrinks as 1/τ² "
+        "and a soft loss mixed with a hard one fades out as the temperature grows.",
+        "Hinton et al. (2015) multiply the soft targets' gradient by τ²; a port that divides "
+        "the logits by τ and differentiates by hand forgets it (the 1/τ of the chain rule "
+        "left alone); the brief of issue 80 and exercise 35.1",
+        [("nnbook/training/distillation.py",
+          "    g *= tau / n                                               # τ² · (1/τ) from z_s/τ",
+          "    g *= 1 / (tau * n)                                         # τ² · (1/τ) from z_s/τ")],
+        # notebook 35, section 1: the gradient against the closed form τ (p_s − p_t)/n and
+        # against central differences of the loss's value
+        ["35_distillation.ipynb"], ["tests/test_training_distillation.py"]),
+    bug("distillation-kl-arguments-swapped", ["35"],
+        "The student's distance to the truth is computed as KL(s ‖ p) in place of KL(p ‖ s): "
+        "the arguments of the KL swapped, infinite wherever the student gives mass to a "
+        "character the grammar forbids.",
+        "KL's argument order (scipy.stats.entropy(pk, qk) against torch.nn.functional.kl_div"
+        "(input=log q, target=p)) is a classic source of swapped KLs; the brief of issue 80",
+        [("nnbook/evaluation/distillation.py",
+          "float(_kl_bits(p, s).mean())", "float(_kl_bits(s, p).mean())")],
+        # notebook 35, section 2: the stored row's KL(p ‖ s) columns, then the identity
+        # KL(p ‖ s) − KL(p ‖ t) = E_p[log t − log s] on the stored positions
+        ["35_distillation.ipynb"], ["tests/test_evaluation_distillation.py"], conclusion=True),
+
 ]
