@@ -4,7 +4,8 @@ fresh after training, over at least three seeds, and a leaderboard that keeps on
 harness measured.
 
 - budget.py: ``forward_multiplications`` (a model's count, forward; a training step costs
-  three forwards) and ``CountedModel``, the ``Sequential`` that spends them on a ``Meter``;
+  three forwards), ``optimizer_multiplications`` (an update's: Muon's Newton–Schulz) and
+  ``CountedModel``, the ``Sequential`` that spends them on a ``Meter``;
 - text.py: ``training_rng`` (a seed's training stream) and ``evaluation_text`` (its
   evaluation stream, with the exact window bound of every target);
 - harness.py: ``run`` (a recipe over seeds, its time limit ``SECONDS``), ``Arena`` (what a
@@ -20,7 +21,8 @@ it. What the arena does not stop: a recipe is Python, so it could read files or 
 harness's own code; a row records the recipe's hash, and the file is there to read."""
 
 from .budget import (BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter,
-                     forward_multiplications, layer_multiplications)
+                     forward_multiplications, layer_multiplications,
+                     optimizer_multiplications)
 from .harness import (SECONDS, Arena, ArenaResult, RecipeError, SeedScore, load_recipe, run,
                       score_model)
 from .leaderboard import ALPHA, DIGITS, read_board, row_digest, show, submit, verify
@@ -28,6 +30,7 @@ from .text import EVAL_CHARS, VOCAB_SIZE, WINDOW, evaluation_text, training_rng
 
 __all__ = ["run", "Arena", "ArenaResult", "SeedScore", "RecipeError", "score_model",
            "load_recipe", "SECONDS", "forward_multiplications", "layer_multiplications",
+           "optimizer_multiplications",
            "CountedModel", "Meter", "BudgetExceeded", "BACKWARD_FACTOR", "submit",
            "read_board", "show", "verify", "row_digest", "DIGITS", "ALPHA", "WINDOW",
            "EVAL_CHARS", "VOCAB_SIZE", "evaluation_text", "training_rng"]
