@@ -27,9 +27,9 @@ def recipe(arena):
 
 
 def _twice(arena):
-    model = baseline(arena)                          # the whole budget, then more steps
-    x, y = arena.windows(64)
-    model.fit(x, y, epochs=1, batch_size=32, verbose=0, rng=arena.rng)
+    model = baseline(arena)                          # the whole budget, then as much again
+    x, y = arena.windows(320)
+    model.fit(x, y, epochs=3, batch_size=32, verbose=0, rng=arena.rng)
     return model
 
 

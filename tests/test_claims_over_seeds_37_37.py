@@ -7,7 +7,12 @@ Cost with one BLAS thread, a seed: about 8 s (four recipes), shared by the claim
 more for Muon with its update uncounted; every claim is marked heavy (run with
 NNBOOK_HEAVY=1).
 
-Measured (2026-11-29), on the 10 stored seeds 370 to 379 and the fresh seeds MEASURED.
+Measured (2026-11-29), on the 10 stored seeds 370 to 379 and the fresh seeds 3791 to 3796
+(16 in all): the hybrid below the baseline on 15 of 16 (not on 378: 0.278 against 0.263);
+Muon, its update paid, above the baseline on 16 of 16; Muon with Newton–Schulz uncounted
+below the baseline on 16 of 16 (0.250 to 0.310); every recipe's score above 0 on 16 of 16
+(the lowest 0.235, the hybrid on 377). The pool is short of the 30 fresh seeds a stated
+rate needs (tests/fresh_seeds.py): `nox -s fresh_seeds -- --heavy` is still to run.
 """
 
 import functools
@@ -36,7 +41,7 @@ def muon_unpriced(seed, monkeypatch):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(9, 10), text="ch37: at 4e9 multiplications the hybrid with a "
+@pytest.mark.claim(stated=(15, 16), text="ch37: at 4e9 multiplications the hybrid with a "
                    "delta-rule block scores below the baseline")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_37_the_hybrid_is_below_the_baseline(seed):
@@ -45,7 +50,7 @@ def test_37_the_hybrid_is_below_the_baseline(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(10, 10), text="ch37: at 4e9 multiplications Muon, its "
+@pytest.mark.claim(stated=(16, 16), text="ch37: at 4e9 multiplications Muon, its "
                    "Newton–Schulz paid from the budget, scores above the baseline")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_37_muon_with_its_update_paid_is_above_the_baseline(seed):
@@ -54,7 +59,7 @@ def test_37_muon_with_its_update_paid_is_above_the_baseline(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(3, 3), text="ch37: Muon with Newton–Schulz left uncounted "
+@pytest.mark.claim(stated=(16, 16), text="ch37: Muon with Newton–Schulz left uncounted "
                    "scores below the baseline")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_37_muon_unpriced_is_below_the_baseline(seed, monkeypatch):
@@ -62,7 +67,7 @@ def test_37_muon_unpriced_is_below_the_baseline(seed, monkeypatch):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(10, 10), text="ch37: every recipe's score is above the window "
+@pytest.mark.claim(stated=(16, 16), text="ch37: every recipe's score is above the window "
                    "bound")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_37_every_score_is_above_the_window_bound(seed):

@@ -18,10 +18,10 @@ harness measured.
 
 A recipe is a function ``recipe(arena)`` (or a file that defines one) that builds its model
 with ``arena.model(layers)``, trains it through ``fit`` on ``arena.windows(n)`` and returns
-it. The budget counts the model's products (forward, backward) and the optimizer's
-(Muon's Newton–Schulz); elementwise work (norms, activations, Adam's update) is not counted
-in any of them. What the arena does not stop: a recipe is Python, so it could read files or the
-harness's own code; a row records the recipe's hash, and the file is there to read."""
+it; the budget counts the model's products (forward, backward) and the optimizer's (Muon's
+Newton–Schulz), elementwise work (norms, activations, Adam's update) in none of them, and a
+recipe is Python, so it could read files or the harness's own code: a row records the
+recipe's hash, and the file is there to read."""
 
 from .budget import (BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter,
                      forward_multiplications, layer_multiplications,

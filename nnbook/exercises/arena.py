@@ -36,8 +36,11 @@ def beat_the_baseline(fn):
     try:
         theirs = run(recipe, BUDGET, SEEDS, seconds=SECONDS)
     except RecipeError as exc:
-        if returned and all(is_stub(m) for m in returned):
-            raise NotAttempted() from None
+        if returned and is_stub(returned[-1]):           # the stub, or a return left out
+            if len(returned) == 1:
+                raise NotAttempted() from None
+            raise Mistake("recipe returned None for some inputs (a seed after the first): "
+                          "is a `return` missing?") from None
         raise Mistake(f"the arena refused the recipe: {exc}") from None
     except Exception as exc:                     # the learner's code raised
         raise Mistake(raised_message("recipe", exc)) from None
