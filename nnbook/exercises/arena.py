@@ -5,6 +5,8 @@ budget, judged by the arena's own rule (its harness on five seeds, the paired te
 
 from __future__ import annotations
 
+import functools
+
 from ..arena import ALPHA, RecipeError, run
 from ..arena.baseline import recipe as baseline
 from ..evaluation import paired_test
@@ -15,6 +17,12 @@ from ._core import Mistake, NotAttempted, exercise, is_stub, raised_message
 BUDGET = 1_200_000_000
 SEEDS = (3701, 3702, 3703, 3704, 3705)
 SECONDS = 120
+
+
+@functools.lru_cache(maxsize=1)
+def _baseline():
+    """The baseline's run on the checker's budget and seeds (the same every time: kept)."""
+    return run(baseline, BUDGET, SEEDS)
 
 
 # 37.1 ----------------------------------------------------------------------------------------
@@ -44,7 +52,7 @@ def beat_the_baseline(fn):
         raise Mistake(f"the arena refused the recipe: {exc}") from None
     except Exception as exc:                     # the learner's code raised
         raise Mistake(raised_message("recipe", exc)) from None
-    base = run(baseline, BUDGET, SEEDS)
+    base = _baseline()
     test = paired_test(base.scores, theirs.scores, alpha=ALPHA)
     better = sum(d > 0 for d in test.differences)
     scores = f"{theirs.score:.3f} bits above the bound against the baseline's {base.score:.3f}"
