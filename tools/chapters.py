@@ -1207,6 +1207,37 @@ CHAPTERS = [
                    "nb.OnPolicyDistillation", "nb.on_policy_batch",
                    "nb.diagrams.distillation_triangle", "nb.numerical_gradient",
                    "nb.relative_error")),
+    Chapter("37", "37_a_research_arena.ipynb", "A research arena on a fixed budget, judged "
+            "against the floor", part="VII",
+            modules=("arena/__init__.py", "arena/__main__.py", "arena/baseline.py",
+                     "arena/budget.py", "arena/harness.py", "arena/leaderboard.py",
+                     "arena/text.py", "evaluation/paired.py", "exercises/arena.py",
+                     "experiments/arena_ideas.py"),
+            tables=("37_arena",),
+            exercises=("37.1",), solutions="exercise_solutions_arena",
+            claims="test_claims_over_seeds_37_37.py",
+            overview=("a research arena where a recipe trains on a budget counted in "
+                      "multiplications and is kept only past a paired test over seeds"),
+            covers=("A research arena (`nb.arena`, `python -m nnbook.arena run|submit|show`): "
+                    "a recipe trains on a budget counted in multiplications (forward, the "
+                    "backward's two more, attention's T × T products, the recurrent mixers' "
+                    "state products, the experts a token uses and the router, Muon's "
+                    "Newton–Schulz), chapter 20's model checked against a hand count of "
+                    "405,504 a window; scored in bits per character above the exact window "
+                    "bound on evaluation text drawn after training from a stream the recipe "
+                    "never sees (the uniform guess checked at log₂ 26 − the bound), the same "
+                    "seed giving the stored score again; a change kept only past the exact "
+                    "paired sign-flip test at p ≤ 0.05 (`nb.evaluation.paired_test`); on 10 "
+                    "stored seeds at 4·10⁹ multiplications a hybrid with a delta-rule block "
+                    "kept (lower on 9 of 10), Muon with its update paid and four experts "
+                    "discarded; the score's noise (0.02 bits from the text alone, 0.04 from "
+                    "a seed) and the seeds a significant change needs; the exercise: beat "
+                    "the baseline within the budget."),
+            exports=("nb.arena",),
+            names=("nb.arena.forward_multiplications", "nb.arena.optimizer_multiplications",
+                   "nb.arena.CountedModel", "nb.arena.Meter", "nb.arena.evaluation_text",
+                   "nb.arena.score_model", "nb.arena.run_seed", "nb.arena.read_board",
+                   "nb.evaluation.paired_test", "nb.Muon")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 
@@ -1217,8 +1248,7 @@ CORE_EXPORTS = ("nb.layers", "nb.training", "nb.data", "nb.exercises", "nb.torch
                 "nb.precision", "nb.evaluation", "nb.init", "nb.labels", "nb.metrics",
                 "nb.diagnostics", "nb.conv_impl", "nb.callbacks", "nb.schedules", "nb.autodiff",
                 "nb.experiments", "nb.seeds",
-                "nb.interpret",   # chapter 36's (issue 80) until its row exists
-                "nb.arena")   # chapter 37's (issue 81) until its row exists
+                "nb.interpret")   # chapter 36's (issue 80) until its row exists
 EXPORTED_BY = ("nb", "nb.data", "nb.plot", "nb.diagrams", "nb.explore")
 
 

@@ -618,4 +618,34 @@ BUGS = [
         # KL(p ‖ s) − KL(p ‖ t) = E_p[log t − log s] on the stored positions
         ["35_distillation.ipynb"], ["tests/test_evaluation_distillation.py"], conclusion=True),
 
+    # Part VII — chapter 37 ----------------------------------------------------------------
+    bug("arena-budget-forward-only", ["37"],
+        "The arena's budget charges a training step only its forward pass: the backward's "
+        "two products per forward product go uncounted, and a recipe trains three times as "
+        "long as its budget says.",
+        "FLOP counts that count the forward only (6N per token for training against 2N "
+        "for inference, Kaplan et al. 2020, is the correction); the brief of issue 81",
+        [("nnbook/arena/budget.py", "BACKWARD_FACTOR = 2\n", "BACKWARD_FACTOR = 0\n")],
+        # notebook 37, section 1: one step on 8 windows spends 3 × the hand count
+        ["37_a_research_arena.ipynb"], ["tests/test_arena_budget.py"], conclusion=True),
+    bug("arena-score-against-the-entropy", ["37"],
+        "The arena scores a model against the grammar's entropy per character (its loss "
+        "given the whole past) instead of the window bound: no 16-character model can reach "
+        "0, and the score mixes what the model failed to learn with what its window cannot "
+        "see.",
+        "a floor that is not the model class's (autoresearch scores raw validation bits per "
+        "byte, with no floor at all); the brief of issue 81",
+        [("nnbook/arena/harness.py", 'bound = float(ev["bound"].mean())',
+          'bound = float(ev["entropy"].mean())')],
+        # notebook 37, section 2: the uniform guess scores log₂ 26 − the parser's window bound
+        ["37_a_research_arena.ipynb"], ["tests/test_arena_harness.py"], conclusion=True),
+    bug("arena-evaluation-text-reused", ["37"],
+        "The arena draws the same evaluation text for every seed: a recipe can tune to (or "
+        "memorise) the one text every score is measured on.",
+        "a fixed validation split reused across many submissions (leaderboard overfitting, "
+        "Dwork et al. 2015); the brief of issue 81",
+        [("nnbook/arena/text.py", "np.random.SeedSequence([_EVAL, seed])",
+          "np.random.SeedSequence([_EVAL, 0])")],
+        # notebook 37, section 2: the evaluation texts of two seeds differ
+        ["37_a_research_arena.ipynb"], ["tests/test_arena_text.py"]),
 ]
