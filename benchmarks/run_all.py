@@ -3,7 +3,7 @@ write it as ``benchmarks/results.md`` with a bar chart ``benchmarks/results.png`
 
     python benchmarks/run_all.py [-h] [--no-torch] [--no-write] [--chart-only]
                                  [--against 98b401b]
-                                 [--only part4|walk|tiles|linear|breakdown]
+                                 [--only part4|walk|tiles|linear|part7|breakdown]
 
 ``--help`` lists the flags; an unknown flag, a flag without its value or an ``--only`` it
 does not know stops the script with status 2 before it measures or writes anything.
@@ -14,7 +14,7 @@ core type whose kernels it chose, e.g. SkylakeX or Zen; PyTorch's CPU wheels use
 results.md keeps one section per CPU family and vector width (``section_name``: "AMD, AVX2",
 "AMD, AVX-512", "Intel, AVX-512"); a run replaces only its own section.
 ``--against REF`` adds bench_walk's side-by-side table with an older commit's nnbook.
-``--only part4`` (or ``walk``, ``tiles``, ``linear``, ``breakdown``: ``ONLY`` below) measures that
+``--only part4`` (or ``walk``, ``tiles``, ``linear``, ``part7``, ``breakdown``: ``ONLY`` below) measures that
 part alone and replaces only its own block of this family's section (each block sits
 between ``<!-- part: NAME -->`` markers).
 
@@ -56,6 +56,7 @@ import bench_modern  # noqa: E402
 import bench_layers  # noqa: E402
 import bench_linear_attention  # noqa: E402
 import bench_mlp  # noqa: E402
+import bench_part7  # noqa: E402
 import bench_walk  # noqa: E402
 import bench_sequences  # noqa: E402
 import bench_tiles  # noqa: E402
@@ -301,6 +302,8 @@ ONLY = {"part4": "Part IV: the modern block and LM vs PyTorch, generation with a
         "tiles": "chapter 24's attention in tiles vs plain attention and PyTorch's SDPA",
         "linear": "chapter 31's linear attention and DeltaNet vs a PyTorch reference loop,\n"
                   "         and one cached step of DeltaNet vs a KV cache",
+        "part7": "chapter 33's mixture of experts vs a PyTorch loop over experts and its\n"
+                 "         NumPy floor, chapter 34's Muon step vs torch.optim.Muon and its floor",
         "breakdown": "each row's products timed alone (NumPy @ vs torch.matmul) and\n"
                      "         the rest, from results.json's totals: who is behind"}
 
@@ -409,6 +412,10 @@ def main(argv=None):
     linear_rows = bench_linear_attention.main(with_torch=with_torch)
     linear_md = bench_linear_attention.markdown(linear_rows)
     print(linear_md)
+    print("measuring the mixture of experts and Muon (chapters 33, 34) ...", file=sys.stderr)
+    part7_rows = bench_part7.main(with_torch=with_torch)
+    part7_md = bench_part7.markdown(part7_rows)
+    print(part7_md)
     print("measuring the products of every row alone (the breakdown) ...", file=sys.stderr)
     split_md = breakdown_markdown(rows + p4_rows)
     print(split_md)
@@ -418,6 +425,7 @@ def main(argv=None):
         body = (markdown(rows, header) + bench_sequences.note(rows) + "\n"
                 + part_block("part4", p4_md) + "\n\n" + part_block("tiles", tiles_md)
                 + "\n\n" + part_block("linear", linear_md)
+                + "\n\n" + part_block("part7", part7_md)
                 + "\n\n" + part_block("breakdown", split_md) + "\n\n"
                 + part_block("walk", f"Where it ran: {machine()}.\n\n"
                              + walk_md.replace("\n## ", "\n### ").replace("## ", "### ", 1)))
@@ -425,7 +433,8 @@ def main(argv=None):
             f.write(family_section(old, section_name(), body))
         with open(saved, "w") as f:
             json.dump({"header": header, "rows": rows, "walk": walk, "part4": p4_rows,
-                       "bpe": bpe, "part4_with_rows": True, "linear": linear_rows}, f,
+                       "bpe": bpe, "part4_with_rows": True, "linear": linear_rows,
+                       "part7": part7_rows}, f,
                       indent=1)
         png = bar_chart(rows + p4_rows, os.path.join(HERE, "results.png"),
                         "nnbook vs PyTorch (CPU)")
@@ -451,6 +460,9 @@ def main_only(only, with_torch, load, no_write, saved, against=None):
     elif only == "linear":
         rows = bench_linear_attention.main(with_torch=with_torch)
         md, update = bench_linear_attention.markdown(rows), {"linear": rows}
+    elif only == "part7":
+        rows = bench_part7.main(with_torch=with_torch)
+        md, update = bench_part7.markdown(rows), {"part7": rows}
     elif only == "part4":
         rows, bpe = part4(with_torch)
         md, update = part4_markdown(rows, bpe), {"part4": rows, "bpe": bpe}

@@ -80,9 +80,10 @@ def test_a_layer_it_cannot_count_is_refused():
 
     with pytest.raises(ValueError, match="got a layer Mine .* does not count"):
         nb.arena.forward_multiplications([nb.Embedding(26, 8), Mine()], (1, 16))
-    with pytest.raises(ValueError, match="mixer='linear'.*expected mixer='softmax'"):
-        nb.arena.forward_multiplications(
-            [nb.Embedding(26, 8), nb.TransformerBlock(8, 2, 16, mixer="linear")], (1, 16))
+    block = nb.TransformerBlock(8, 2, 16, mixer="linear")
+    block.attn.form = "masked"
+    with pytest.raises(ValueError, match="form='masked'.*Use form='recurrent'"):
+        nb.arena.forward_multiplications([nb.Embedding(26, 8), block], (1, 16))
 
 
 def test_the_meter_cannot_be_reset_or_swapped():
@@ -98,3 +99,69 @@ def test_the_meter_cannot_be_reset_or_swapped():
     arena = nb.arena.Arena(10, np.random.default_rng(0))
     with pytest.raises(AttributeError):
         arena.meter = nb.arena.Meter(10**15)
+
+
+T, D, H, D_FF, V = 16, 32, 4, 85, 26                # chapter 20's sizes
+D_HEAD = D // H
+
+
+def _one_block(**kw):
+    rng = np.random.default_rng(0)
+    emb = nb.Embedding(V, D, rng=rng)
+    return [emb, nb.TransformerBlock.modern(D, H, rng=rng, **kw), nb.RMSNorm(D),
+            nb.Unembedding(emb)]
+
+
+def test_a_mixture_of_experts_counts_the_router_and_the_active_experts_only():
+    """Catches an MoE counted as its total parameters (all E experts per token), one whose
+    router is forgotten, or a shared expert left out."""
+    attention = (T * D * D + 2 * T * D * 2 * D_HEAD + T * D * D   # Q, K and V (2 heads), O
+                 + 2 * H * T * T * D_HEAD)
+    expert = 3 * D * D_FF                             # W_1, W_3, W_2 of one expert
+    for E, k, shared in ((4, 1, False), (8, 2, False), (4, 1, True)):
+        moe = {"n_experts": E, "k": k, "shared_expert": shared}
+        hand = attention + T * (D * E + k * expert + (expert if shared else 0)) + T * D * V
+        layers = _one_block(ffn="moe", moe=moe)
+        assert nb.arena.forward_multiplications(layers, (1, T)) == hand, (E, k, shared)
+        assert nb.arena.forward_multiplications(layers, (5, T)) == 5 * hand
+    alone = nb.MixtureOfExperts(D, D_FF, 4, k=2, rng=np.random.default_rng(0))
+    assert nb.arena.layer_multiplications(alone, (3, T, D)) == (3 * T * (D * 4 + 2 * expert),
+                                                                (3, T, D))
+
+
+def test_the_recurrent_mixers_against_a_hand_count():
+    """Linear attention: per position and head the write v kᵀ and the read S q, d_head² each;
+    the delta rule one more (S k) and W_β (d × h). Catches T² counted for a state (softmax's
+    count), a product forgotten, or W_β left out."""
+    swiglu = 3 * T * D * D_FF
+    state = H * T * D_HEAD ** 2                       # one product with the state, per head
+    linear = 4 * T * D * D + 2 * state                # W_q, W_k, W_v, W_o (no shared heads)
+    delta = 4 * T * D * D + T * D * H + 3 * state
+    for mixer, hand in (("linear", linear), ("delta", delta)):
+        layers = _one_block(mixer=mixer)
+        assert nb.arena.forward_multiplications(layers, (1, T)) == hand + swiglu + T * D * V
+    alone = nb.DeltaNet(D, H, rng=np.random.default_rng(0))
+    assert nb.arena.layer_multiplications(alone, (2, T, D)) == (2 * delta, (2, T, D))
+
+
+def test_muons_newton_schulz_is_paid_for():
+    """Muon's update spends, per matrix n × k (n ≤ k), ns_steps · (2n²k + n³); AdamW's
+    nothing. Catches an update left out of the budget, or a tall matrix counted untransposed
+    (n³ of the larger side)."""
+    W = [np.zeros((32, 85)), np.zeros((85, 32)), np.zeros(32), np.zeros((26, 32))]
+    per = 5 * (2 * 32 * 32 * 85 + 32 ** 3)
+    hand = 2 * per + 5 * (2 * 26 * 26 * 32 + 26 ** 3)
+    assert nb.arena.optimizer_multiplications(nb.Muon(), W) == hand
+    assert nb.arena.optimizer_multiplications(nb.Muon(hidden_only=True), W) == per
+    assert nb.arena.optimizer_multiplications(nb.AdamW(), W) == 0
+    layers = modern_layers(np.random.default_rng(0))
+    meter = nb.arena.Meter(10**12)
+    model = nb.arena.CountedModel(layers, meter, (1, 16))
+    model.compile(optimizer=nb.Muon(), loss=nb.CrossEntropy(from_logits=True))
+    x, y = _batch()
+    model.train_step(x, y)
+    f = nb.arena.forward_multiplications(layers, (8, 16))
+    ns = nb.arena.optimizer_multiplications(model.optimizer,
+                                            [p for p, _ in model.gradient_pairs()])
+    assert ns > f // 2                                # at 8 windows, not a rounding error
+    assert meter.spent == 3 * f + ns

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import nnbook as nb
@@ -76,3 +77,27 @@ def test_bad_input_is_named():
         nb.arena.run(recipes.honest, "lots", SEEDS)
     with pytest.raises(ValueError, match="neither a function nor a file"):
         nb.arena.run("no_such_recipe.py", 10**9, SEEDS)
+
+
+def test_one_seed_is_the_seed_of_a_run():
+    """Catches ``run_seed`` drawing another stream or budget than ``run`` (a seed table's row
+    would then not be the leaderboard's score), and a seed it should refuse."""
+    r = nb.arena.run(recipes.honest, recipes.budget_for(), SEEDS)
+    assert nb.arena.run_seed(recipes.honest, recipes.budget_for(), 1) == r.per_seed[1]
+    with pytest.raises(ValueError, match="expected a seed that is an int ≥ 0"):
+        nb.arena.run_seed(recipes.honest, recipes.budget_for(), -1)
+
+
+def test_a_step_cost_includes_muons_update():
+    """Catches ``arena.step_cost`` that leaves the update out: a recipe sizing its epochs by
+    it would overspend with Muon."""
+    arena = nb.arena.Arena(10**12, np.random.default_rng(0))
+    model = arena.model(recipes.tiny_layers(arena))
+    forward_backward = arena.step_cost(model, 16)           # not compiled: no update yet
+    model.compile(optimizer=nb.Muon(), loss=nb.CrossEntropy(from_logits=True))
+    update = nb.arena.optimizer_multiplications(model.optimizer,
+                                                [p for p, _ in model.gradient_pairs()])
+    assert update > 0 and arena.step_cost(model, 16) == forward_backward + update
+    x, y = arena.windows(16)
+    model.train_step(x, y)
+    assert arena.spent == forward_backward + update

@@ -254,7 +254,7 @@ def test_run_all_help_names_every_flag_and_measures_nothing(tmp_path):
     for word in FLAGS + ("part4", "walk", "REF", "results.md", "results.png"):
         assert word in res.stdout, f"--help does not name {word}"
     assert set(run_all.flags().accepted) <= {
-        "-h/--help", "--no-torch", "--no-write", "--chart-only", "--only {part4,walk,tiles,linear,breakdown}",
+        "-h/--help", "--no-torch", "--no-write", "--chart-only", "--only {part4,walk,tiles,linear,part7,breakdown}",
         "--against REF", "--steady-malloc"}, "a new flag: add it to FLAGS above"
     assert os.listdir(tmp_path) == ["run_all.py"] and results_mtimes() == before
 
@@ -273,7 +273,7 @@ def test_run_all_stops_on_a_bad_flag_before_measuring(flags, named, capsys):
         run_all.main(flags)
     assert stop.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and named in err and "--only {part4,walk,tiles,linear,breakdown}" in err
+    assert err.count("\n") == 1 and named in err and "--only {part4,walk,tiles,linear,part7,breakdown}" in err
     assert all(flag in err for flag in FLAGS[1:])
 
 

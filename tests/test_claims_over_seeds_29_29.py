@@ -1,7 +1,7 @@
 """Chapter 29's conclusions over seeds, re-run (the form of tests/claims.py): each test runs
 the chapter's experiment, ``verifier_rl.verifier_runs``, on a seed no notebook or stored
 table uses (in CI) or on the fresh seeds of `nox -s fresh_seeds`, and asserts what the
-chapter says of every seed.
+chapter says of a seed.
 
 Cost with one BLAS thread: chapter 22's SFT model once (about 7 s), then a seed: two RL runs
 (40 steps against the exact verifier, 12 against the buggy one) and three judgements, about
@@ -15,6 +15,14 @@ import pytest
 from claims import seeds
 
 from nnbook.experiments import verifier_rl as vr
+
+# Issue 76 (session 55): the claims here are counts over pools that include the 30 fresh seeds
+# of 2026-11-29 (listed in tests/test_claims_over_seeds_21_22.py; run by `tests/fresh_seeds.py
+# --heavy` at 3ed7635): a claim stated "every" until then is 31 of 31 (the 30 and its CI fixed
+# seed). Every claim held on all 30 but one: on 219900 RL wrote 8.2 times the base's accepted
+# answers (0.934 against 0.113) but its coverage was 2.73 times the base's (0.0523 against
+# 0.0191), so "coverage under twice the base's" is 30 of 31. The earlier fresh runs each
+# comment records come on top.
 
 FIXED = (4029,)                   # no notebook or stored table uses it
 
@@ -92,9 +100,10 @@ def run(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated="every", text="ch29: RL against the exact verifier is above the "
+@pytest.mark.claim(stated=(31, 31), text="ch29: RL against the exact verifier is above the "
                                         "base at pass@1 and in exact mass on the short "
-                                        "accepted answers, with over half its mass there")
+                                        "accepted answers, with over half its mass there; "
+                                        "31 of 31 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_beats_the_base_at_pass_1_and_in_mass(seed):
     r = run(seed)
@@ -104,9 +113,9 @@ def test_rl_beats_the_base_at_pass_1_and_in_mass(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated="every", text="ch29: against the buggy verifier the reward ends "
+@pytest.mark.claim(stated=(31, 31), text="ch29: against the buggy verifier the reward ends "
                                         "above 0.95 while the exact verifier accepts under "
-                                        "0.02 of the answers (the base: more)")
+                                        "0.02 of the answers (the base: more); 31 of 31 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_buggy_verifier_is_exploited(seed):
     r = run(seed)
@@ -115,8 +124,9 @@ def test_the_buggy_verifier_is_exploited(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated="every", text="ch29: RL holds 90 % of a prompt's short accepted "
-                                        "mass on under a fifth as many answers as the base")
+@pytest.mark.claim(stated=(31, 31), text="ch29: RL holds 90 % of a prompt's short accepted "
+                                        "mass on under a fifth as many answers as the base; "
+                                        "31 of 31 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_puts_the_mass_on_a_few_answers(seed):
     r = run(seed)
@@ -124,8 +134,8 @@ def test_rl_puts_the_mass_on_a_few_answers(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated="every", text="ch29: the buggy verifier already pays most of the "
-                                        "SFT model's answers: above 0.7 at step 1")
+@pytest.mark.claim(stated=(31, 31), text="ch29: the buggy verifier already pays most of the "
+                                        "SFT model's answers: above 0.7 at step 1; 31 of 31 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_bug_pays_the_base_before_training(seed):
     r = run(seed)
@@ -139,11 +149,12 @@ def test_the_bug_pays_the_base_before_training(seed):
 # for its present form, and on 8 of the 10 of issue 76's fresh-seeds run (base 1026810899,
 # every 100th): on 1026810899 and 1026811299 RL fell below the base at some k, the effect Yue
 # et al. (2025) report at large k; and on both of reading 76's third (1863273044, 692672661).
-# With FIXED: 34 of 36 (33 of 35 fresh).
+# With FIXED: 34 of 36 (33 of 35 fresh); with issue 76's 30 of 2026-11-29, all of which it
+# held on: 64 of 66 (63 of 65 fresh).
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(34, 36), text="ch29: RL against the exact verifier is not below "
-                                         "the base at pass@k for any k up to 32 (34 of 36 "
-                                         "seeds, 33 of 35 fresh)")
+@pytest.mark.claim(stated=(64, 66), text="ch29: RL against the exact verifier is not below "
+                                         "the base at pass@k for any k up to 32 (64 of 66 "
+                                         "seeds, 63 of 65 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_is_not_below_the_base_at_any_k(seed):
     r = run(seed)
@@ -151,9 +162,9 @@ def test_rl_is_not_below_the_base_at_any_k(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated="every", text="ch29: RL writes over three times as many accepted "
+@pytest.mark.claim(stated=(30, 31), text="ch29: RL writes over three times as many accepted "
                                         "answers as the base, but its coverage stays under "
-                                        "twice the base's")
+                                        "twice the base's; 30 of 31 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_finds_few_more_distinct_answers(seed):
     r = run(seed)

@@ -13,8 +13,20 @@ of equal active parameters on 7 of 8 (not on 3303: 0.129 against 0.155); the bia
 MoE above the dense model of equal total parameters on 7 of 8 (not on 3303: 0.122 against
 0.127); both balancings' load max/mean below the unbalanced MoE's on 8 of 8; I(expert;
 character class) above 10 times its plug-in bias on 8 of 8 (0.082 to 0.312 bits); I(expert;
-depth) below 0.01 bits on 8 of 8 (at most 0.005). The pool is short of the 30 fresh seeds
-a stated rate needs (tests/fresh_seeds.py): `nox -s fresh_seeds -- --heavy` is still to run.
+depth) at most 0.005 bits on these 8, so under a tenth of I(expert; class) on 8 of 8.
+
+A cold reading (reading-33-34, 2026-11-29) ran two more fresh seeds, 855786687 and
+762676017 (dense 85, dense 340 / MoE none, aux, bias in bits above the window bound):
+855786687: 0.152, 0.123 / 0.172, 0.151, 0.166; load max/mean 1.448, 1.048, 1.099;
+I(class) 0.184 (10 x bias 0.029), I(depth) 0.0018 (bias 0.0014).
+762676017: 0.146, 0.147 / 0.175, 0.186, 0.181; load max/mean 1.255, 1.018, 1.038;
+I(class) 0.271 (10 x bias 0.029), I(depth) 0.0107 (bias 0.0014, 7.4 times it; none of 400
+shuffles or circular shifts of the labels reached it). So the depth claim is a size, not
+independence: the old bound `I(expert; depth) < 0.01` fails on 762676017, while depth's
+information stays under a tenth of the class's (0.0107 against 0.271). With them the counts
+over the 10 seeds measured are those stated below. The pool is still short of the 30 fresh
+seeds a stated rate needs (tests/fresh_seeds.py): `nox -s fresh_seeds -- --heavy` is still
+to run.
 """
 
 import functools
@@ -33,7 +45,7 @@ def row(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(7, 8), text="ch33: the dense model of equal total parameters "
+@pytest.mark.claim(stated=(8, 10), text="ch33: the dense model of equal total parameters "
                    "is below the one of equal active parameters")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_33_the_wider_dense_model_is_better(seed):
@@ -42,8 +54,8 @@ def test_33_the_wider_dense_model_is_better(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(7, 8), text="ch33: at chapter 20's budget the unbalanced MoE is "
-                   "above the dense model of equal active parameters")
+@pytest.mark.claim(stated=(9, 10), text="ch33: at chapter 20's budget the unbalanced MoE "
+                   "is above the dense model of equal active parameters")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_33_the_moe_is_above_the_dense_model_of_equal_active_parameters(seed):
     r = row(seed)
@@ -51,8 +63,8 @@ def test_33_the_moe_is_above_the_dense_model_of_equal_active_parameters(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(7, 8), text="ch33: at chapter 20's budget the bias-balanced MoE "
-                   "is above the dense model of equal total parameters")
+@pytest.mark.claim(stated=(9, 10), text="ch33: at chapter 20's budget the bias-balanced "
+                   "MoE is above the dense model of equal total parameters")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_33_the_moe_is_above_the_dense_model_of_equal_total_parameters(seed):
     r = row(seed)
@@ -60,7 +72,7 @@ def test_33_the_moe_is_above_the_dense_model_of_equal_total_parameters(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(8, 8), text="ch33: Switch's loss and the selection bias each "
+@pytest.mark.claim(stated=(10, 10), text="ch33: Switch's loss and the selection bias each "
                    "bring the load's max/mean below the unbalanced MoE's")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_33_both_balancings_balance(seed):
@@ -70,11 +82,11 @@ def test_33_both_balancings_balance(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(8, 8), text="ch33: the router's choice tells about the character "
-                   "read (above 10 times the plug-in bias) and not about the depth (below "
-                   "0.01 bits)")
+@pytest.mark.claim(stated=(10, 10), text="ch33: the router's choice tells about the "
+                   "character read (above 10 times the plug-in bias), and far less about "
+                   "the depth (under a tenth of the character class's information)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
-def test_33_the_router_sorts_by_character_not_by_depth(seed):
+def test_33_the_router_sorts_mostly_by_character_slightly_by_depth(seed):
     r = row(seed)
     assert r["I(expert; class)"] > 10 * r["bias class"]
-    assert r["I(expert; depth)"] < 0.01
+    assert r["I(expert; depth)"] < r["I(expert; class)"] / 10

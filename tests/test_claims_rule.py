@@ -55,45 +55,6 @@ def unreasoned_every(source, name="<claims>"):
     return bad
 
 
-# Not yet restated (issue 76 part 2; chapters 19-22 restated in session 52, 23-26 and 28 in 53,
-# 27 in 54): the claims of chapters 29-32 still stated "every" without a reason. The pool of 30
-# fresh seeds that restated chapters 00-18 (benchmarks/results.md, "Claims on fresh seeds")
-# ran out of time before chapter 19's heavy claims; benchmarks/claims-classification.md says
-# which of these are empirical (all of them, as classified) and how each is to be restated.
-# This list may only shrink: the test below fails on a claim not listed here, and on a listed
-# one that is no longer an unreasoned "every" (remove it from the list when you restate it).
-PENDING = frozenset("""
-test_claims_over_seeds_29_29.py::test_rl_beats_the_base_at_pass_1_and_in_mass
-test_claims_over_seeds_29_29.py::test_the_buggy_verifier_is_exploited
-test_claims_over_seeds_29_29.py::test_rl_puts_the_mass_on_a_few_answers
-test_claims_over_seeds_29_29.py::test_the_bug_pays_the_base_before_training
-test_claims_over_seeds_29_29.py::test_rl_finds_few_more_distinct_answers
-test_claims_over_seeds_30_30.py::test_30_the_judge_is_better_than_chance_and_not_exact
-test_claims_over_seeds_30_30.py::test_30_best_of_n_with_the_judge_rises
-test_claims_over_seeds_30_30.py::test_30_rl_raises_the_judges_acceptance_above_the_truth
-test_claims_over_seeds_30_30.py::test_30_elo_moves_with_the_order_more_than_bt_with_the_noise
-test_claims_over_seeds_30_30.py::test_30_elo_is_decided_by_its_last_votes
-test_claims_over_seeds_31_31.py::test_the_delta_rule_recalls_better_than_the_hebbian_sum
-test_claims_over_seeds_31_31.py::test_the_delta_rule_at_full_strength_loses_to_the_rescaled_sum_past_d
-test_claims_over_seeds_31_31.py::test_the_delta_rule_crosses_the_rescaled_sum_between_4_and_6_pairs
-test_claims_over_seeds_31_31.py::test_trained_layers_keep_their_order_against_the_ceiling
-test_claims_over_seeds_31_31.py::test_trained_linear_attention_lands_on_the_rescaled_hebbian_sum
-test_claims_over_seeds_31_31.py::test_trained_linear_attention_is_not_below_the_sum_at_16_pairs
-test_claims_over_seeds_31_31.py::test_trained_linear_attention_reaches_the_sum_at_16_pairs_when_trained_longer
-test_claims_over_seeds_31_31.py::test_trained_softmax_attention_reads_the_matching_pair
-test_claims_over_seeds_31_31.py::test_trained_linear_attention_scales_the_keys_dot_product
-test_claims_over_seeds_31_31.py::test_linear_attention_trails_every_mixer_on_the_grammar
-test_claims_over_seeds_31_31.py::test_every_mixer_stays_above_the_window_bound
-test_claims_over_seeds_31_31.py::test_few_closing_brackets_see_their_opening_one_from_their_window
-test_claims_over_seeds_31_31.py::test_no_mixer_matches_brackets_its_64_character_window_holds
-test_claims_over_seeds_31_31.py::test_softmax_attention_does_not_beat_a_state_at_far_brackets_in_64_character_windows
-test_claims_over_seeds_32_32.py::test_32_fitted_E_within_its_uncertainty_of_the_floor
-test_claims_over_seeds_32_32.py::test_32_the_floorless_law
-test_claims_over_seeds_32_32.py::test_32_the_widest_model_is_worse_at_the_largest_budget
-test_claims_over_seeds_32_32.py::test_32_the_mixing_law_needs_its_floors_and_then_errs_high
-""".split())
-
-
 FILES = sorted(ROOT.glob("tests/test_claims_over_seeds_*.py"))
 
 
@@ -107,23 +68,14 @@ def test_the_rule_reads_every_claims_file():
 
 
 def test_every_claim_stated_every_says_why_the_mathematics_guarantees_it():
-    found = [c for path in FILES
-             for c in unreasoned_every(path.read_text("utf-8"), path.name)]
-    bad = [c for c in found if c.split(" (")[0] not in PENDING]
+    # every claim of chapters 00-32 restated over the 30-fresh-seed pool (issue 76, part 2,
+    # sessions 51-56); the mistake caught: a new claim about trained models stated "every"
+    bad = [c for path in FILES for c in unreasoned_every(path.read_text("utf-8"), path.name)]
     assert not bad, (f"{len(bad)} claims stated \"every\" without a docstring line "
                      f"'{REASON}<why the mathematics guarantees it whatever the seed>': "
                      "state a claim about trained models or sampled runs as a rate over "
                      "a pool of seeds, stated=(k, n) (CONTRIBUTING.md, \"Claims over "
                      "seeds\"):\n" + "\n".join(bad))
-
-
-def test_the_pending_list_only_shrinks():
-    # the mistake caught: a claim restated (or removed) but left in PENDING, which would let
-    # a later claim of the same name back in as "every" without a reason
-    found = {c.split(" (")[0] for path in FILES
-             for c in unreasoned_every(path.read_text("utf-8"), path.name)}
-    stale = sorted(PENDING - found)
-    assert not stale, ("restated or gone, so remove them from PENDING: " + ", ".join(stale))
 
 
 MADE_UP = '''

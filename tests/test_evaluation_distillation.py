@@ -54,3 +54,14 @@ def test_messages():
         distillation_distances(rows(0), rows(1), np.where(np.eye(7, 5, 1), np.nan, rows(2)))
     with pytest.raises(ValueError, match=r"expected p of shape \(n, V\)"):
         distillation_distances(np.ones(3) / 3, np.ones(3) / 3, np.ones(3) / 3)
+
+
+def test_zeros_shared_by_both_distributions_give_no_warning():
+    # an exact conditional with impossible characters, compared with itself (or a teacher
+    # that is exact): 0 · log 0 is 0, without a RuntimeWarning from 0 · inf
+    p = np.array([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]])
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d = distillation_distances(p, p, np.full((2, 3), 1 / 3))
+    assert d.truth_teacher == 0.0

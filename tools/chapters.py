@@ -1139,7 +1139,14 @@ CHAPTERS = [
     Chapter("34", "34_muon.ipynb", "Muon: the update as a matrix", part="VII",
             modules=("diagrams/polar.py", "exercises/muon.py", "experiments/muon.py",
                      "explore/polar.py", "optimizers/muon.py", "optimizers/polar.py"),
-            explorables=(E("newton_schulz_steps", "polar"),),
+            explorables=(
+                # exact (the band is computed, not sampled): two quintic steps from σ_min =
+                # 0.01 leave the band [0.118, 1.202], where five reach [0.682, 1.134]; the
+                # widget's σ_min is the notebook's x_min, so the cells above it run first
+                # (polar factor and Newton–Schulz only, before section 5's training)
+                E("newton_schulz_steps", "polar",
+                  Slider("steps", "2", "2 steps from σ_min = 0.01: the quintic puts every "
+                         "singular value in [0.118, 1.202]", "above")),),
             exercises=("34.1",), solutions="exercise_solutions_muon",
             claims="test_claims_over_seeds_34_34.py",
             overview="Muon's orthogonalised update",
@@ -1167,6 +1174,39 @@ CHAPTERS = [
             names=("nb.polar_factor", "nb.newton_schulz", "nb.newton_schulz_band", "nb.Muon",
                    "nb.diagrams.newton_schulz_spectrum", "nb.explore.newton_schulz_steps",
                    "nb.explore.newton_schulz_steps_figure")),
+    Chapter("35", "35_distillation.ipynb", "Distillation: a student judged against the truth",
+            part="VII",
+            modules=("diagrams/distillation.py", "evaluation/distillation.py",
+                     "exercises/distillation.py", "experiments/distillation.py",
+                     "inference/distillation.py", "training/distillation.py"),
+            tables=("35_distillation",),
+            exercises=("35.1",), solutions="exercise_solutions_distillation",
+            claims="test_claims_over_seeds_35_35.py",
+            overview=("a small student distilled from chapter 20's model four ways and judged "
+                      "against the grammar's exact conditional, not against its teacher"),
+            covers=("Distillation judged against the truth: the soft loss τ²·KL(p_t^τ ‖ p_s^τ) "
+                    "(`nb.soft_distillation_loss`, `nb.SoftDistillation`) with its gradient "
+                    "τ(p_s − p_t)/n checked against the closed form and finite differences and "
+                    "the τ² keeping its size as τ grows; the on-policy reverse KL on the "
+                    "student's own samples (`nb.on_policy_distillation_loss`, "
+                    "`nb.OnPolicyDistillation`, `nb.on_policy_batch`); a teacher (chapter 20's "
+                    "model) and a half-width student against the grammar's exact conditional: "
+                    "KL(p ‖ t), KL(p ‖ s), KL(t ‖ s) and their identity "
+                    "(`nb.distillation_distances`, `nb.diagrams.distillation_triangle`), the "
+                    "student's distance to the truth the one quoted; hard, soft and on-policy "
+                    "against the data alone at equal size and tokens over 5 stored and 30 "
+                    "fresh seeds (soft below the data alone on 21 of 35, hard above it on 27 "
+                    "of 35, on-policy on 35 of 35); the teacher's confident errors located "
+                    "exactly and inherited by the soft student on 26 of 35 seeds."),
+            exports=("nb.SoftDistillation", "nb.OnPolicyDistillation",
+                     "nb.soft_distillation_loss", "nb.on_policy_distillation_loss",
+                     "nb.on_policy_batch", "nb.distillation_distances",
+                     "nb.diagrams.distillation_triangle"),
+            names=("nb.soft_distillation_loss", "nb.on_policy_distillation_loss",
+                   "nb.distillation_distances", "nb.SoftDistillation",
+                   "nb.OnPolicyDistillation", "nb.on_policy_batch",
+                   "nb.diagrams.distillation_triangle", "nb.numerical_gradient",
+                   "nb.relative_error")),
     Chapter("36", "36_what_a_network_knows.ipynb", "What the network knows", part="VII",
             modules=("data/parser_states.py", "diagrams/interpret.py", "exercises/probing.py",
                      "experiments/probing.py", "explore/interpret.py", "interpret/patching.py",
@@ -1212,6 +1252,37 @@ CHAPTERS = [
                    "nb.data.Language.state_labels", "nb.data.Language.window_states",
                    "nb.diagrams.activation_patch", "nb.explore.sae_feature",
                    "nb.explore.sae_feature_figure")),
+    Chapter("37", "37_a_research_arena.ipynb", "A research arena on a fixed budget, judged "
+            "against the floor", part="VII",
+            modules=("arena/__init__.py", "arena/__main__.py", "arena/baseline.py",
+                     "arena/budget.py", "arena/harness.py", "arena/leaderboard.py",
+                     "arena/text.py", "evaluation/paired.py", "exercises/arena.py",
+                     "experiments/arena_ideas.py"),
+            tables=("37_arena",),
+            exercises=("37.1",), solutions="exercise_solutions_arena",
+            claims="test_claims_over_seeds_37_37.py",
+            overview=("a research arena where a recipe trains on a budget counted in "
+                      "multiplications and is kept only past a paired test over seeds"),
+            covers=("A research arena (`nb.arena`, `python -m nnbook.arena run|submit|show`): "
+                    "a recipe trains on a budget counted in multiplications (forward, the "
+                    "backward's two more, attention's T × T products, the recurrent mixers' "
+                    "state products, the experts a token uses and the router, Muon's "
+                    "Newton–Schulz), chapter 20's model checked against a hand count of "
+                    "405,504 a window; scored in bits per character above the exact window "
+                    "bound on evaluation text drawn after training from a stream the recipe "
+                    "never sees (the uniform guess checked at log₂ 26 − the bound), the same "
+                    "seed giving the stored score again; a change kept only past the exact "
+                    "paired sign-flip test at p ≤ 0.05 (`nb.evaluation.paired_test`); on 10 "
+                    "stored seeds at 4·10⁹ multiplications a hybrid with a delta-rule block "
+                    "kept (lower on 9 of 10), Muon with its update paid and four experts "
+                    "discarded; the score's noise (0.02 bits from the text alone, 0.04 from "
+                    "a seed) and the seeds a significant change needs; the exercise: beat "
+                    "the baseline within the budget."),
+            exports=("nb.arena",),
+            names=("nb.arena.forward_multiplications", "nb.arena.optimizer_multiplications",
+                   "nb.arena.CountedModel", "nb.arena.Meter", "nb.arena.evaluation_text",
+                   "nb.arena.score_model", "nb.arena.run_seed", "nb.arena.read_board",
+                   "nb.evaluation.paired_test", "nb.Muon")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 
@@ -1221,12 +1292,7 @@ CORE_EXPORTS = ("nb.layers", "nb.training", "nb.data", "nb.exercises", "nb.torch
                 "nb.plot", "nb.diagrams", "nb.explore", "nb.inference", "nb.generative",
                 "nb.precision", "nb.evaluation", "nb.init", "nb.labels", "nb.metrics",
                 "nb.diagnostics", "nb.conv_impl", "nb.callbacks", "nb.schedules", "nb.autodiff",
-                "nb.experiments", "nb.seeds",
-                # chapter 35's (issue 80) until its row exists
-                "nb.SoftDistillation", "nb.OnPolicyDistillation", "nb.soft_distillation_loss",
-                "nb.on_policy_distillation_loss", "nb.on_policy_batch",
-                "nb.distillation_distances",
-                "nb.arena")   # chapter 37's (issue 81) until its row exists
+                "nb.experiments", "nb.seeds")
 EXPORTED_BY = ("nb", "nb.data", "nb.plot", "nb.diagrams", "nb.explore")
 
 

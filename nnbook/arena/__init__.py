@@ -4,11 +4,13 @@ fresh after training, over at least three seeds, and a leaderboard that keeps on
 harness measured.
 
 - budget.py: ``forward_multiplications`` (a model's count, forward; a training step costs
-  three forwards) and ``CountedModel``, the ``Sequential`` that spends them on a ``Meter``;
+  three forwards), ``optimizer_multiplications`` (an update's: Muon's Newton–Schulz) and
+  ``CountedModel``, the ``Sequential`` that spends them on a ``Meter``;
 - text.py: ``training_rng`` (a seed's training stream) and ``evaluation_text`` (its
   evaluation stream, with the exact window bound of every target);
-- harness.py: ``run`` (a recipe over seeds, its time limit ``SECONDS``), ``Arena`` (what a
-  recipe gets), ``score_model``, ``load_recipe``, ``RecipeError``;
+- harness.py: ``run`` (a recipe over seeds, its time limit ``SECONDS``), ``run_seed``
+  (one seed), ``Arena`` (what a recipe gets), ``score_model``, ``load_recipe``,
+  ``RecipeError``;
 - leaderboard.py: ``submit``, ``read_board``, ``show``, ``verify`` (scores stored to
   ``DIGITS`` decimals, a change accepted past ``ALPHA`` by ``nb.evaluation.paired_test``);
 - baseline.py: the baseline recipe, chapter 20's model; __main__.py: ``python -m
@@ -16,18 +18,23 @@ harness measured.
 
 A recipe is a function ``recipe(arena)`` (or a file that defines one) that builds its model
 with ``arena.model(layers)``, trains it through ``fit`` on ``arena.windows(n)`` and returns
-it. What the arena does not stop: a recipe is Python, so it could read files or the
-harness's own code; a row records the recipe's hash, and the file is there to read."""
+it; the budget counts the model's products (forward, backward) and the optimizer's (Muon's
+Newton–Schulz), elementwise work (norms, activations, Adam's update) in none of them, and a
+recipe is Python, so it could read files or the harness's own code: a row records the
+recipe's hash, and the file is there to read."""
 
 from .budget import (BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter,
-                     forward_multiplications, layer_multiplications)
+                     forward_multiplications, layer_multiplications,
+                     optimizer_multiplications)
 from .harness import (SECONDS, Arena, ArenaResult, RecipeError, SeedScore, load_recipe, run,
+                      run_seed,
                       score_model)
 from .leaderboard import ALPHA, DIGITS, read_board, row_digest, show, submit, verify
 from .text import EVAL_CHARS, VOCAB_SIZE, WINDOW, evaluation_text, training_rng
 
-__all__ = ["run", "Arena", "ArenaResult", "SeedScore", "RecipeError", "score_model",
+__all__ = ["run", "run_seed", "Arena", "ArenaResult", "SeedScore", "RecipeError", "score_model",
            "load_recipe", "SECONDS", "forward_multiplications", "layer_multiplications",
+           "optimizer_multiplications",
            "CountedModel", "Meter", "BudgetExceeded", "BACKWARD_FACTOR", "submit",
            "read_board", "show", "verify", "row_digest", "DIGITS", "ALPHA", "WINDOW",
            "EVAL_CHARS", "VOCAB_SIZE", "evaluation_text", "training_rng"]

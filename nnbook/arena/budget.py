@@ -11,10 +11,16 @@ import numpy as np
 
 from ..layers import (Activation, Dense, Dropout, Embedding, LayerNorm, PositionalEmbedding,
                       RMSNorm, TransformerBlock, Unembedding)
+from ..layers.attention.delta import DeltaNet
+from ..layers.attention.linear import LinearAttention
+from ..layers.attention.multihead import MultiHeadAttention
+from ..layers.experts import MixtureOfExperts
+from ..layers.swiglu import SwiGLU
+from ..optimizers.muon import Muon
 from ..training import Sequential
 
-__all__ = ["forward_multiplications", "layer_multiplications", "CountedModel", "Meter",
-           "BudgetExceeded", "BACKWARD_FACTOR"]
+__all__ = ["forward_multiplications", "layer_multiplications", "optimizer_multiplications",
+           "CountedModel", "Meter", "BudgetExceeded", "BACKWARD_FACTOR"]
 
 #: a product Y = X W costs as many multiplications again for ∂E/∂X = ∂E/∂Y Wᵀ and for
 #: ∂E/∂W = Xᵀ ∂E/∂Y: a training step (forward and backward) costs 3 forwards
@@ -39,8 +45,13 @@ def layer_multiplications(layer, input_shape) -> tuple[int, tuple]:
     Counted: every matrix product (a multiply-add is one multiplication): Dense,
     ``Unembedding`` and the blocks' projections cost rows × the weight's size; softmax
     attention costs 2·m·h·T²·d_head more (the scores QKᵀ and the weighted values, every
-    pair as NumPy computes them before the causal mask). Not counted: elementwise work
-    (norms, activations, softmax, RoPE), O(m·T·d), and lookups (embeddings)."""
+    pair as NumPy computes them before the causal mask); chapter 31's recurrent mixers
+    (``LinearAttention``, ``DeltaNet``, their taught recurrence) cost per position and head
+    d_head² for each product with the d_head × d_head state: 2 (write v kᵀ, read S q), the
+    delta rule 3 (S k first); chapter 33's ``MixtureOfExperts`` costs per token the router
+    (d·E) and the k experts it is sent to (3·d·d_ff each, a dropped one too), plus the
+    shared expert: the E − k others are not run. Not counted: elementwise work (norms,
+    activations, softmax, RoPE, β·u), O(m·T·d), and lookups (embeddings)."""
     shape = tuple(input_shape)
     if isinstance(layer, (Embedding, PositionalEmbedding)):
         out = shape + (layer.params["W"].shape[1],) if isinstance(layer, Embedding) else shape
@@ -55,24 +66,85 @@ def layer_multiplications(layer, input_shape) -> tuple[int, tuple]:
         return _rows(shape) * n_in * n_out, shape[:-1] + (n_out,)
     if isinstance(layer, TransformerBlock):
         return _block(layer, shape), shape
+    if isinstance(layer, (MultiHeadAttention, LinearAttention)):
+        return _mixer(layer, shape, "a layer"), shape
+    if isinstance(layer, (SwiGLU, MixtureOfExperts)):
+        return _rows(shape) * _per_token_ffn(layer), shape
     raise ValueError(f"arena budget: got a layer {type(layer).__name__} whose multiplications "
                      f"the arena does not count; expected Embedding, PositionalEmbedding, "
-                     f"TransformerBlock (softmax attention, ReLU or SwiGLU), a norm, an "
-                     f"activation, Dropout, Dense or Unembedding. Build the model from those "
-                     f"(a layer of your own would be trained uncounted).")
+                     f"TransformerBlock (a softmax, linear or delta mixer; a ReLU, SwiGLU "
+                     f"or MoE network), MultiHeadAttention, LinearAttention, DeltaNet, "
+                     f"SwiGLU, MixtureOfExperts, a norm, an activation, Dropout, Dense or "
+                     f"Unembedding. Build the model from those (a layer of your own would be "
+                     f"trained uncounted).")
+
+
+def _weights(part):
+    """The entries of a part's 2-D weights: a row's multiplications through them."""
+    return sum(w.size for w in part.params.values() if np.ndim(w) == 2)
+
+
+def _mixer(attn, shape, where):
+    """The attention place of a block (or the layer alone) on (m, T, d)."""
+    m, T, _ = shape
+    h = attn.n_heads
+    if isinstance(attn, LinearAttention):
+        if attn.form != "recurrent":
+            raise ValueError(f"arena budget: got {where} with a {type(attn).__name__} of "
+                             f"form={attn.form!r}; the arena counts the recurrence (its "
+                             f"products differ in the other forms). Use form='recurrent' "
+                             f"(TransformerBlock's).")
+        per_state = 3 if isinstance(attn, DeltaNet) else 2     # S k, v kᵀ (β u kᵀ), S q
+        return m * T * (_weights(attn) + per_state * h * attn.d_head ** 2)
+    if isinstance(attn, MultiHeadAttention):
+        return m * T * _weights(attn) + 2 * m * h * T * T * attn.d_head
+    raise ValueError(f"arena budget: got {where} whose attention is a "
+                     f"{type(attn).__name__}, which the arena does not count; expected "
+                     f"softmax attention, LinearAttention or DeltaNet. Use one of those.")
+
+
+def _per_token_ffn(ffn):
+    """One token's multiplications through a SwiGLU or a mixture of experts."""
+    if isinstance(ffn, SwiGLU):
+        return _weights(ffn)
+    one = 3 * ffn.d_model * ffn.d_ff                             # an expert: W_1, W_3, W_2
+    return ffn.d_model * ffn.n_experts + ffn.k * one + (one if ffn.shared else 0)
 
 
 def _block(block, shape):
-    """Chapter 20's block: every 2-D weight once per row, plus the attention's two T × T
-    products per head."""
-    if block.mixer != "softmax" or block.ffn_kind not in ("relu", "swiglu"):
-        raise ValueError(f"arena budget: got a TransformerBlock with mixer={block.mixer!r}, "
-                         f"ffn={block.ffn_kind!r}; expected mixer='softmax' and ffn 'relu' or "
-                         f"'swiglu' (the kinds whose products the arena counts). Use those.")
+    """A block: its mixer (``_mixer``) and its feed-forward network, per token."""
     m, T, d = shape
-    weights = sum(w.size for w in block.params.values() if w.ndim == 2)
-    d_head = d // block.n_heads
-    return m * T * weights + 2 * m * block.n_heads * T * T * d_head
+    if block.ffn_kind == "relu":
+        ffn = _weights(block.ff1) + _weights(block.ff2)
+    elif isinstance(getattr(block, "ffn", None), (SwiGLU, MixtureOfExperts)):
+        ffn = _per_token_ffn(block.ffn)
+    else:
+        raise ValueError(f"arena budget: got a TransformerBlock whose ffn is a "
+                         f"{type(block.ffn).__name__}; expected 'relu', 'swiglu' or 'moe' "
+                         f"(the kinds whose products the arena counts). Use those.")
+    return _mixer(block.attn, shape, "a TransformerBlock") + m * T * ffn
+
+
+def optimizer_multiplications(optimizer, params) -> int:
+    """Multiplications of one ``optimizer.step`` on ``params`` (the model's, in order).
+
+    Counted: Muon's Newton–Schulz on each matrix it orthogonalises, n × k with n ≤ k (a
+    tall one is transposed), per iteration A = XXᵀ (n²k), A² (n³, the quintic only) and
+    B X (n²k): ``ns_steps`` · (2n²k + n³). It does not grow with the batch, so at small
+    batches it is a large share of a step. Not counted: elementwise updates (SGD's, Adam's,
+    AdamW's, Muon's momentum and its fallback's), O(parameters), as the layers' elementwise
+    work is not."""
+    if not isinstance(optimizer, Muon):
+        return 0
+    mats = [p for p in params if np.ndim(p) == 2]
+    if optimizer.hidden_only:
+        mats = mats[1:-1]
+    quintic = optimizer.ns_coefficients[2] != 0
+    total = 0
+    for p in mats:
+        n, k = sorted(np.shape(p))
+        total += optimizer.ns_steps * (2 * n * n * k + (n ** 3 if quintic else 0))
+    return total
 
 
 def forward_multiplications(layers, input_shape) -> int:
@@ -123,8 +195,9 @@ def fingerprint(layers) -> str:
 
 
 class CountedModel(Sequential):
-    """A ``Sequential`` whose every ``forward`` spends its multiplications on ``meter`` and
-    every ``backward`` ``BACKWARD_FACTOR`` times the forward it follows. Its weights may change
+    """A ``Sequential`` whose every ``forward`` spends its multiplications on ``meter``,
+    every ``backward`` ``BACKWARD_FACTOR`` times the forward it follows and every
+    ``train_step`` its optimizer's (``optimizer_multiplications``: Muon's Newton–Schulz). Its weights may change
     only in ``train_step`` (``fit`` calls it): ``check_untouched`` fails when they changed
     elsewhere (weights copied in, or the layers trained in another, uncounted model)."""
 
@@ -148,6 +221,10 @@ class CountedModel(Sequential):
 
     def train_step(self, xb, yb):
         self.check_untouched()
+        n = optimizer_multiplications(getattr(self, "optimizer", None),
+                                      [p for p, _ in self.gradient_pairs()])
+        if n:
+            self._meter.spend(n, f"{type(self.optimizer).__name__}'s update")
         logs = super().train_step(xb, yb)
         self._print = fingerprint(self.layers)
         return logs

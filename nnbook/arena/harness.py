@@ -18,11 +18,12 @@ import numpy as np
 
 from ..layers import log_softmax
 from ..training import Sequential
-from .budget import BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter, forward_multiplications
+from .budget import (BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter,
+                     forward_multiplications, optimizer_multiplications)
 from .text import VOCAB_SIZE, WINDOW, evaluation_text, recipe_running, training_rng, training_text
 
-__all__ = ["Arena", "RecipeError", "SeedScore", "ArenaResult", "run", "load_recipe",
-           "score_model", "SECONDS"]
+__all__ = ["Arena", "RecipeError", "SeedScore", "ArenaResult", "run", "run_seed",
+           "load_recipe", "score_model", "SECONDS"]
 
 #: the time limit of one seed's training, seconds (a recipe that never returns is stopped)
 SECONDS = 600
@@ -73,9 +74,13 @@ class Arena:
         return model
 
     def step_cost(self, model, batch_size):
-        """Multiplications of one training step (forward and backward) on ``batch_size``
-        windows: ``(1 + BACKWARD_FACTOR)`` forwards."""
-        return (1 + BACKWARD_FACTOR) * forward_multiplications(model, (batch_size, WINDOW))
+        """Multiplications of one training step on ``batch_size`` windows: forward and
+        backward, ``(1 + BACKWARD_FACTOR)`` forwards, and once compiled the optimizer's
+        update (``optimizer_multiplications``: Muon's Newton–Schulz, 0 for AdamW's)."""
+        update = optimizer_multiplications(getattr(model, "optimizer", None),
+                                           [p for p, _ in model.gradient_pairs()])
+        return (1 + BACKWARD_FACTOR) * forward_multiplications(model, (batch_size, WINDOW)) \
+            + update
 
 
 class SeedScore(NamedTuple):
@@ -207,21 +212,7 @@ def run(recipe, budget, seeds=(0, 1, 2), *, seconds=SECONDS, progress=None) -> A
     seeds = _seeds(seeds)
     per_seed = []
     for seed in seeds:
-        arena = Arena(budget, training_rng(seed))
-        model = _train(fn, arena, name, seed, seconds)
-        if arena.meter.overspent:
-            raise RecipeError(f"arena: the recipe {name} went on after it overspent its "
-                              f"budget of {budget:,} on seed {seed}; expected it to stop "
-                              f"within it. Train for fewer steps.")
-        if not isinstance(model, CountedModel) or not any(model is m for m in arena.models):
-            raise RecipeError(f"arena: the recipe {name} returned {type(model).__name__} on "
-                              f"seed {seed}; expected the model arena.model(layers) made, "
-                              f"trained. Return that model.")
-        try:
-            model.check_untouched()
-        except ValueError as exc:
-            raise RecipeError(f"{exc} (recipe {name}, seed {seed})") from None
-        s = score_model(model, seed, arena.meter.spent)
+        s = _run_seed(fn, name, budget, seed, seconds)
         per_seed.append(s)
         if progress is not None:
             progress(f"seed {seed}: {s.score:.4f} bits/char above the window bound "
@@ -229,6 +220,40 @@ def run(recipe, budget, seeds=(0, 1, 2), *, seconds=SECONDS, progress=None) -> A
                      f"multiplications")
     mean = float(np.mean([s.score for s in per_seed]))
     return ArenaResult(name, digest, budget, tuple(per_seed), mean)
+
+
+def run_seed(recipe, budget, seed, *, seconds=SECONDS) -> SeedScore:
+    """One seed of ``run``: the recipe trained on ``seed``'s training stream within
+    ``budget`` and scored on its evaluation text, the ``SeedScore`` ``run`` would give for
+    that seed (a seed table's row; a comparison still needs at least three)."""
+    fn, name, _ = load_recipe(recipe)
+    seed = _one_seed(seed)
+    return _run_seed(fn, name, _budget(budget), seed, seconds)
+
+
+def _run_seed(fn, name, budget, seed, seconds):
+    arena = Arena(budget, training_rng(seed))
+    model = _train(fn, arena, name, seed, seconds)
+    if arena.meter.overspent:
+        raise RecipeError(f"arena: the recipe {name} went on after it overspent its "
+                          f"budget of {budget:,} on seed {seed}; expected it to stop "
+                          f"within it. Train for fewer steps.")
+    if not isinstance(model, CountedModel) or not any(model is m for m in arena.models):
+        raise RecipeError(f"arena: the recipe {name} returned {type(model).__name__} on "
+                          f"seed {seed}; expected the model arena.model(layers) made, "
+                          f"trained. Return that model.")
+    try:
+        model.check_untouched()
+    except ValueError as exc:
+        raise RecipeError(f"{exc} (recipe {name}, seed {seed})") from None
+    return score_model(model, seed, arena.meter.spent)
+
+
+def _one_seed(seed):
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"arena: expected a seed that is an int ≥ 0, got {seed!r}. "
+                         f"Pass e.g. seed=0.")
+    return int(seed)
 
 
 def _budget(budget):

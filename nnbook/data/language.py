@@ -79,7 +79,7 @@ class Language:
             raise ValueError(f"Language: expected max_depth from 0 to {MAX_DEPTH_LIMIT}, got "
                              f"{max_depth}. Deeper nesting makes sentences hundreds of characters "
                              f"long; 2 is the course's language.")
-        self._rules, self._closures, self._expected = {}, {}, {}
+        self._rules, self._closures, self._expected, self._moves = {}, {}, {}, {}
         chars, todo, seen = {" "}, [("S",)], {("S",)}
         while todo:                                   # every symbol reachable from S
             for _, rhs in self.rules(todo.pop()):
@@ -213,15 +213,31 @@ class Language:
             self._closures[stack] = found
         return self._closures[stack]
 
+    def _moves_for(self, stack):
+        """``expansions(stack)`` grouped by the character each one reads next, in their
+        order, each with the stack left after reading it: ``{ch: [(p, rest), …]}``."""
+        found = self._moves.get(stack)
+        if found is None:
+            found = {}
+            for p, st in self.expansions(stack):
+                if st:
+                    rest = st[:-1] + ((st[-1][1:],) if len(st[-1]) > 1 else ())
+                    found.setdefault(st[-1][0], []).append((p, rest))
+            self._moves[stack] = found
+        return found
+
     def step(self, states, ch):
         """The parser's states after reading ``ch`` from ``states`` ({stack: weight}),
-        unnormalised: their total is P(ch | the text so far) times the old total."""
-        new = {}
+        unnormalised: their total is P(ch | the text so far) times the old total. Each
+        stack's expansions are read through ``_moves_for``, kept by the character they
+        read, so only those that read ``ch`` are visited (the same sums, in the same order)."""
+        new, known = {}, self._moves
         for stack, w in states.items():
-            for p, st in self.expansions(stack):
-                if st and st[-1][0] == ch:
-                    rest = st[:-1] + ((st[-1][1:],) if len(st[-1]) > 1 else ())
-                    new[rest] = new.get(rest, 0.0) + w * p
+            found = known.get(stack)
+            if found is None:
+                found = self._moves_for(stack)
+            for p, rest in found.get(ch, ()):
+                new[rest] = new.get(rest, 0.0) + w * p
         return new
 
     def parse(self, text, start=(("MORE",), ("S",)), owner="Language.parse"):

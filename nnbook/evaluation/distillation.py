@@ -42,7 +42,7 @@ def _rows(what, x):
 def _kl_bits(p, q):
     """Σ_v p log₂(p/q) per row, 0 log 0 = 0, inf where p > 0 = q."""
     keep = p > 0
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):    # 0 · log 0 where p = q = 0
         terms = np.where(keep, p * (np.log2(np.where(keep, p, 1.0)) - np.log2(q)), 0.0)
     return terms.sum(axis=1)
 

@@ -592,6 +592,32 @@ BUGS = [
         # notebook 34, section 4: nb.Muon against the step by hand, and the first step's
         # RMS→RMS gain against ‖NS₅(g)‖₂ · √(85/32)
         ["34_muon.ipynb"], ["tests/test_optimizers_muon.py"]),
+    # Part VII — chapter 35 -------------------------------------------------------------
+    bug("soft-distillation-tau-not-squared", ["35"],
+        "The soft distillation loss keeps τ² in its value but not in its gradient's scale: "
+        "the gradient is (p_s − p_t)/(τ n) instead of τ (p_s − p_t)/n, so it shrinks as 1/τ² "
+        "and a soft loss mixed with a hard one fades out as the temperature grows.",
+        "Hinton et al. (2015) multiply the soft targets' gradient by τ²; a port that divides "
+        "the logits by τ and differentiates by hand forgets it (the 1/τ of the chain rule "
+        "left alone); the brief of issue 80 and exercise 35.1",
+        [("nnbook/training/distillation.py",
+          "    g *= tau / n                                               # τ² · (1/τ) from z_s/τ",
+          "    g *= 1 / (tau * n)                                         # τ² · (1/τ) from z_s/τ")],
+        # notebook 35, section 1: the gradient against the closed form τ (p_s − p_t)/n and
+        # against central differences of the loss's value
+        ["35_distillation.ipynb"], ["tests/test_training_distillation.py"]),
+    bug("distillation-kl-arguments-swapped", ["35"],
+        "The student's distance to the truth is computed as KL(s ‖ p) in place of KL(p ‖ s): "
+        "the arguments of the KL swapped, infinite wherever the student gives mass to a "
+        "character the grammar forbids.",
+        "KL's argument order (scipy.stats.entropy(pk, qk) against torch.nn.functional.kl_div"
+        "(input=log q, target=p)) is a classic source of swapped KLs; the brief of issue 80",
+        [("nnbook/evaluation/distillation.py",
+          "float(_kl_bits(p, s).mean())", "float(_kl_bits(s, p).mean())")],
+        # notebook 35, section 2: the stored row's KL(p ‖ s) columns, then the identity
+        # KL(p ‖ s) − KL(p ‖ t) = E_p[log t − log s] on the stored positions
+        ["35_distillation.ipynb"], ["tests/test_evaluation_distillation.py"], conclusion=True),
+
     # Part VII — chapter 36 ------------------------------------------------------------------
     bug("sae-decoder-not-renormalised", ["36"],
         "The SAE's decoder rows are put at unit norm before training but not after each "
@@ -614,4 +640,35 @@ BUGS = [
         # notebook 36, section 3: a patch at 9 leaves positions 0…8 unchanged, bit for bit
         # (and section 6's four patches known in advance)
         ["36_what_a_network_knows.ipynb"], ["tests/test_interpret_patching.py"]),
+
+    # Part VII — chapter 37 ----------------------------------------------------------------
+    bug("arena-budget-forward-only", ["37"],
+        "The arena's budget charges a training step only its forward pass: the backward's "
+        "two products per forward product go uncounted, and a recipe trains three times as "
+        "long as its budget says.",
+        "FLOP counts that count the forward only (6N per token for training against 2N "
+        "for inference, Kaplan et al. 2020, is the correction); the brief of issue 81",
+        [("nnbook/arena/budget.py", "BACKWARD_FACTOR = 2\n", "BACKWARD_FACTOR = 0\n")],
+        # notebook 37, section 1: one step on 8 windows spends 3 × the hand count
+        ["37_a_research_arena.ipynb"], ["tests/test_arena_budget.py"], conclusion=True),
+    bug("arena-score-against-the-entropy", ["37"],
+        "The arena scores a model against the grammar's entropy per character (its loss "
+        "given the whole past) instead of the window bound: no 16-character model can reach "
+        "0, and the score mixes what the model failed to learn with what its window cannot "
+        "see.",
+        "a floor that is not the model class's (autoresearch scores raw validation bits per "
+        "byte, with no floor at all); the brief of issue 81",
+        [("nnbook/arena/harness.py", 'bound = float(ev["bound"].mean())',
+          'bound = float(ev["entropy"].mean())')],
+        # notebook 37, section 2: the uniform guess scores log₂ 26 − the parser's window bound
+        ["37_a_research_arena.ipynb"], ["tests/test_arena_harness.py"], conclusion=True),
+    bug("arena-evaluation-text-reused", ["37"],
+        "The arena draws the same evaluation text for every seed: a recipe can tune to (or "
+        "memorise) the one text every score is measured on.",
+        "a fixed validation split reused across many submissions (leaderboard overfitting, "
+        "Dwork et al. 2015); the brief of issue 81",
+        [("nnbook/arena/text.py", "np.random.SeedSequence([_EVAL, seed])",
+          "np.random.SeedSequence([_EVAL, 0])")],
+        # notebook 37, section 2: the evaluation texts of two seeds differ
+        ["37_a_research_arena.ipynb"], ["tests/test_arena_text.py"]),
 ]
