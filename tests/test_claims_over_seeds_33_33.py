@@ -24,9 +24,20 @@ I(class) 0.271 (10 x bias 0.029), I(depth) 0.0107 (bias 0.0014, 7.4 times it; no
 shuffles or circular shifts of the labels reached it). So the depth claim is a size, not
 independence: the old bound `I(expert; depth) < 0.01` fails on 762676017, while depth's
 information stays under a tenth of the class's (0.0107 against 0.271). With them the counts
-over the 10 seeds measured are those stated below. The pool is still short of the 30 fresh
-seeds a stated rate needs (tests/fresh_seeds.py): `nox -s fresh_seeds -- --heavy` is still
-to run.
+over the 10 seeds measured were 8, 9, 9, 10 and 10 of 10.
+
+The 30-fresh-seed pool (2026-11-29, `tests/fresh_seeds.py --heavy` with the pool's seeds
+219900 to 2141360800, 65 minutes on 2 cores; then each seed's row recorded with
+``moe_row``, which gave the same outcomes): the dense model of d_ff 340 below the one of
+d_ff 85 on 20 of 30 (the rows 0.107 to 0.180 and 0.107 to 0.170 bits above the window
+bound); the unbalanced MoE above the dense model of equal active parameters on 22 of 30; the
+bias-balanced MoE above the dense model of equal total parameters on 26 of 30 (the MoE
+below both dense models on 121249900, 929566100 and 2141360800); both balancings below the
+unbalanced load on 28 of 30 (not on 105392300, 2130162700); I(expert; class) 0.102 to 0.389
+bits, above 10 times its bias on 30 of 30, and I(expert; depth) 0.0008 to 0.0195 bits, at
+most 0.085 of the class's (1173063400: 0.0195 against 0.230, bias 0.0014; the old bound
+`< 0.01` failed there, the size holds), so under a tenth of it on 30 of 30. Pooled with the
+10 above, the rates stated below: 28, 31, 35, 38 and 40 of 40.
 """
 
 import functools
@@ -45,8 +56,8 @@ def row(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(8, 10), text="ch33: the dense model of equal total parameters "
-                   "is below the one of equal active parameters")
+@pytest.mark.claim(stated=(28, 40), text="ch33: the dense model of equal total parameters "
+                   "is below the one of equal active parameters (28 of 40 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_33_the_wider_dense_model_is_better(seed):
     r = row(seed)
@@ -54,8 +65,8 @@ def test_33_the_wider_dense_model_is_better(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(9, 10), text="ch33: at chapter 20's budget the unbalanced MoE "
-                   "is above the dense model of equal active parameters")
+@pytest.mark.claim(stated=(31, 40), text="ch33: at chapter 20's budget the unbalanced MoE "
+                   "is above the dense model of equal active parameters (31 of 40 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_33_the_moe_is_above_the_dense_model_of_equal_active_parameters(seed):
     r = row(seed)
@@ -63,8 +74,8 @@ def test_33_the_moe_is_above_the_dense_model_of_equal_active_parameters(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(9, 10), text="ch33: at chapter 20's budget the bias-balanced "
-                   "MoE is above the dense model of equal total parameters")
+@pytest.mark.claim(stated=(35, 40), text="ch33: at chapter 20's budget the bias-balanced "
+                   "MoE is above the dense model of equal total parameters (35 of 40 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_33_the_moe_is_above_the_dense_model_of_equal_total_parameters(seed):
     r = row(seed)
@@ -72,8 +83,8 @@ def test_33_the_moe_is_above_the_dense_model_of_equal_total_parameters(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(10, 10), text="ch33: Switch's loss and the selection bias each "
-                   "bring the load's max/mean below the unbalanced MoE's")
+@pytest.mark.claim(stated=(38, 40), text="ch33: Switch's loss and the selection bias each "
+                   "bring the load's max/mean below the unbalanced MoE's (38 of 40 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_33_both_balancings_balance(seed):
     r = row(seed)
@@ -82,9 +93,10 @@ def test_33_both_balancings_balance(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(10, 10), text="ch33: the router's choice tells about the "
+@pytest.mark.claim(stated=(40, 40), text="ch33: the router's choice tells about the "
                    "character read (above 10 times the plug-in bias), and far less about "
-                   "the depth (under a tenth of the character class's information)")
+                   "the depth (under a tenth of the character class's information; 40 of 40 "
+                   "seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_33_the_router_sorts_mostly_by_character_slightly_by_depth(seed):
     r = row(seed)

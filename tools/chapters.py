@@ -1126,10 +1126,11 @@ CHAPTERS = [
                     "stored seeds, "
                     "Switch's loss and DeepSeek-V3's selection bias both bring the load's "
                     "max/mean near 1, the router's choice tells 0.1 to 0.3 bits about the "
-                    "character read and nothing measurable about the bracket depth, and at "
-                    "chapter 20's budget the MoE was above the dense models of equal active "
-                    "and of equal total parameters on 5 of 5 stored seeds (a rate, not a law: "
-                    "not on one fresh seed of three; multiplications and memory counted)."),
+                    "character read and under a tenth of that about the bracket depth (40 of "
+                    "40 seeds), and at chapter 20's budget the MoE was above the dense models "
+                    "of equal active and of equal total parameters on 5 of 5 stored seeds (a "
+                    "rate, not a law: on 31 and 35 of 40 seeds; multiplications and memory "
+                    "counted)."),
             exports=("nb.MixtureOfExperts", "nb.diagrams.moe_routing", "nb.explore.moe_capacity",
                      "nb.explore.moe_capacity_figure", "nb.explore.moe_capacity_numbers"),
             names=("nb.MixtureOfExperts", "nb.TransformerBlock", "nb.SwiGLU",
