@@ -37,38 +37,42 @@ def verdict(ex_id, answer):
     return fb.correct, fb.attempted, fb.message
 
 
-# Exercise 37.1's answer is a recipe that trains through the Arena the checker hands it, and
-# an Arena cannot cross the wire (its methods return live models): the report does not grade
-# it and says so (nnbook/exercises/arena.py, NOT_OVER_THE_WIRE), for right and wrong recipes.
-NOT_OVER_THE_WIRE = {"37.1"}
-
-
 def test_every_solution_and_wrong_answer_gets_the_same_verdict_over_the_wire(kernel):
     differ = []
-    for ex_id in sorted(set(RIGHT) - NOT_OVER_THE_WIRE):
+    for ex_id in sorted(RIGHT):
         remote = verdict(ex_id, kernel.answer(f"RIGHT[{ex_id!r}]"))
         if remote != verdict(ex_id, RIGHT[ex_id]) or not remote[0]:
             differ.append((ex_id, "right", remote))
     for k, (ex_id, answer, _) in enumerate(WRONG):
-        if ex_id in NOT_OVER_THE_WIRE:
-            continue
         remote = verdict(ex_id, kernel.answer(f"WRONG[{k}][1]"))
         if remote != verdict(ex_id, answer):
             differ.append((ex_id, k, remote, verdict(ex_id, answer)))
     assert differ == []
 
 
-def test_a_recipe_read_from_the_kernel_is_not_graded_by_the_report(kernel):
-    """37.1 over the wire: the report says it does not grade a recipe, for the right one and
-    every wrong one, instead of a verdict from an Arena that did not cross (the mistake
-    caught: a right recipe marked wrong for "'Arena' object has no attribute 'model'")."""
-    from nnbook.exercises.arena import NOT_OVER_THE_WIRE as SAID
-    answers = [("right", "RIGHT['37.1']")] + [(k, f"WRONG[{k}][1]") for k, (ex_id, _, _)
-                                              in enumerate(WRONG) if ex_id == "37.1"]
-    assert len(answers) > 1
-    for name, expr in answers:
-        assert verdict("37.1", kernel.answer(expr)) == (False, True, SAID), name
-    assert verdict("37.1", RIGHT["37.1"])[0]           # in the notebook it is graded
+def test_a_recipe_read_from_the_kernel_is_graded_in_a_process_of_the_reports_own(kernel):
+    """37.1 over the wire: the Arena a recipe trains through cannot cross to the kernel, so
+    the report runs the recipe's source with the imports it used in a process of its own
+    (nnbook/exercises/arena.py, _in_a_process). The test above holds it to the notebook's
+    verdicts; this one to its parts. The mistakes caught: a right recipe marked wrong for
+    "'Arena' object has no attribute 'model'" (the Arena sent to the kernel), or for a
+    NameError (the kernel's imports not rebuilt), and a stub graded as a wrong recipe."""
+    fn = kernel.answer("RIGHT['37.1']")
+    assert ("nb", "nnbook", "") in fn.__nnbook_imports__
+    assert ("modern_layers", "nnbook.arena.baseline", "modern_layers") in fn.__nnbook_imports__
+    right = verdict("37.1", fn)
+    assert right[0] and right[2].startswith("right:"), right
+    assert kernel.request("def stub(arena):\n    ...  # your code here\n") is None
+    assert verdict("37.1", kernel.answer("stub"))[:2] == (False, False)       # not attempted
+    assert kernel.request("LR = 0.02\ndef uses_a_number(arena):\n    nb.AdamW(lr=LR)\n") is None
+    said = verdict("37.1", kernel.answer("uses_a_number"))
+    assert not said[0] and "NameError" in said[2] and "define it inside recipe" in said[2]
+    # it runs in a sandboxed kernel of the report's (kernel.py's marker in its environment),
+    # not in the report's own process (the mistake caught: the student's code unsandboxed)
+    assert kernel.request("def where(arena):\n    import os\n    raise RuntimeError(os.environ"
+                          ".get('NNBOOK_REPORT_KERNEL', 'the report'))\n") is None
+    said = verdict("37.1", kernel.answer("where"))
+    assert "nnbook-report-" in said[2] and kernel.marker not in said[2], said
 
 
 def test_values_cross_as_data(kernel):

@@ -6,6 +6,9 @@ budget, judged by the arena's own rule (its harness on five seeds, the paired te
 from __future__ import annotations
 
 import functools
+import tempfile
+import textwrap
+from pathlib import Path
 
 from ..arena import ALPHA, RecipeError, run
 from ..arena.baseline import recipe as baseline
@@ -19,16 +22,17 @@ SEEDS = (3701, 3702, 3703, 3704, 3705)
 SECONDS = 120
 
 
-#: what the report says of 37.1: the recipe it reads from a student's kernel is a stand-in
-#: that runs there (nnbook/exercises/remote.py), and a recipe builds and trains its models
-#: through the Arena it is handed, which cannot cross to the kernel as data (its methods
-#: return live models). So the report does not grade 37.1 (a stub is still "not attempted":
-#: it returns before it touches the arena); the notebook's check cell and
-#: ``python -m nnbook.arena run`` do.
-NOT_OVER_THE_WIRE = ("not graded by the report: a recipe trains through the arena it is "
-                     "handed, which cannot cross from the report to your kernel. Run the "
-                     "notebook's check cell, or `python -m nnbook.arena run` on a file that "
-                     "defines recipe(arena).")
+#: the report's stand-in for a recipe in a student's kernel cannot train there (the Arena it
+#: is handed cannot cross to the kernel as data: its methods return live models), so the
+#: report runs the recipe's source in a fresh kernel of its own, under the same sandbox as
+#: the student's (``_in_a_process``), after importing the modules and importable objects the recipe
+#: uses from the kernel's globals (``__nnbook_imports__``), and grades that run as the
+#: notebook's check does. Longer than this and the report says the recipe did not finish.
+PROCESS_SECONDS = SECONDS * len(SEEDS) + 120
+ALONE = ("the report runs your recipe's source in a process of its own, with the modules and "
+         "importable functions it uses from your notebook (like nb, np, modern_layers); "
+         "a name bound to anything else (a number, a function of your notebook) is not "
+         "there: define it inside recipe")
 
 
 @functools.lru_cache(maxsize=1)
@@ -46,7 +50,14 @@ def beat_the_baseline(fn):
         raise NotAttempted()
     if not callable(fn):
         raise Mistake(f"expected a function recipe(arena), got {type(fn).__name__}.")
-    remote = getattr(fn, "__nnbook_source__", None) is not None or hasattr(fn, "_kernel")
+    if getattr(fn, "__nnbook_source__", None) is not None or hasattr(fn, "_kernel"):
+        return _in_a_process(fn)
+    return _grade(fn)
+
+
+def _grade(fn, alone=False):
+    """37.1's verdict on a recipe that runs in this process (``alone``: its source, run by
+    ``_in_a_process``, so that a NameError says why)."""
     returned = []
 
     def recipe(arena):
@@ -62,13 +73,10 @@ def beat_the_baseline(fn):
                 raise NotAttempted() from None
             raise Mistake("recipe returned None for some inputs (a seed after the first): "
                           "is a `return` missing?") from None
-        if remote:                               # the report's stand-in: see NOT_OVER_THE_WIRE
-            raise Mistake(NOT_OVER_THE_WIRE) from None
         raise Mistake(f"the arena refused the recipe: {exc}") from None
     except Exception as exc:                     # the learner's code raised
-        if remote:
-            raise Mistake(NOT_OVER_THE_WIRE) from None
-        raise Mistake(raised_message("recipe", exc)) from None
+        hint = f" ({ALONE})" if alone and isinstance(exc, NameError) else ""
+        raise Mistake(raised_message("recipe", exc) + hint) from None
     base = _baseline()
     test = paired_test(base.scores, theirs.scores, alpha=ALPHA)
     better = sum(d > 0 for d in test.differences)
@@ -80,3 +88,80 @@ def beat_the_baseline(fn):
                       f"baseline trains 7 steps an epoch.")
     return (f"right: {scores}, lower on {better} of {len(SEEDS)} seeds (p = "
             f"{test.p_value:.3f} ≤ {ALPHA}), within {BUDGET:,} multiplications.")
+
+
+def recipe_file(source: str, imports=(), name="recipe") -> str:
+    """A Python file that rebuilds a recipe from its source: the imports it used (rows
+    ``(name, module, qualname)``, qualname "" for a module), then the source, then
+    ``recipe = <its name>``."""
+    lines = []
+    for alias, module, qualname in imports:
+        for part in (alias, *module.split("."), *qualname.split(".")):
+            if part and not part.isidentifier():
+                raise ValueError(f"exercise 37.1: an import row ({alias!r}, {module!r}, "
+                                 f"{qualname!r}) is not made of Python names; expected "
+                                 f"what the wire sends. It cannot be rebuilt.")
+        if not qualname:
+            lines.append(f"import {module} as {alias}")
+        elif "." not in qualname:
+            lines.append(f"from {module} import {qualname} as {alias}")
+    if not name.isidentifier():
+        name = "recipe"
+    return "\n".join(lines + ["", textwrap.dedent(source), "", f"recipe = {name}", ""])
+
+
+def _in_a_process(fn):
+    """37.1's verdict on a recipe of a student's kernel: its source, with the imports it
+    used, written into a fresh kernel under the report's sandbox (kernel.py: its memory,
+    disk and file-system limits) that runs ``verdict_of_file`` on it; the verdict comes
+    back as data."""
+    from .kernel import Kernel
+    from .remote import AnswerUnreadable, KernelGone
+    source = getattr(fn, "__nnbook_source__", None)
+    if not isinstance(source, str):
+        raise Mistake("the report could not read your recipe's source (is it defined in a "
+                      "cell of the notebook?); run the notebook's check cell instead.")
+    text = recipe_file(source, getattr(fn, "__nnbook_imports__", ()),
+                       getattr(fn, "__name__", "recipe"))
+    theirs = getattr(fn, "_kernel", None)
+    memory, disk = getattr(theirs, "memory", 4096), getattr(theirs, "disk", 1024)
+    try:
+        with tempfile.TemporaryDirectory() as folder, \
+                Kernel(Path(folder), timeout=PROCESS_SECONDS, budget=PROCESS_SECONDS + 60,
+                       memory=memory, disk=disk) as k:
+            (Path(folder) / "work" / FILE).write_text(text, encoding="utf-8")
+            verdict = k.answer(f"__import__('nnbook.exercises.arena', fromlist=['arena'])"
+                               f".verdict_of_file({FILE!r})")
+    except (KernelGone, AnswerUnreadable) as exc:
+        raise Mistake(f"the recipe's kernel ended without a verdict ({exc}); train for "
+                      f"fewer steps, within {PROCESS_SECONDS} s on {len(SEEDS)} seeds.") from None
+    try:
+        kind, message = str(verdict["verdict"]), str(verdict["message"])
+    except (KeyError, TypeError):
+        raise Mistake("the recipe's kernel sent no verdict.") from None
+    if kind == "not attempted":
+        raise NotAttempted()
+    if kind == "right":
+        return message
+    raise Mistake(message)
+
+
+FILE = "recipe_from_the_kernel.py"
+
+
+def verdict_of_file(path) -> dict:
+    """37.1's verdict on the recipe the file ``path`` defines (as ``recipe``), as data:
+    ``{"verdict": "right" | "mistake" | "not attempted", "message": ...}``. The report runs
+    it in a fresh kernel of its own (``_in_a_process``)."""
+    import runpy
+    try:
+        fn = runpy.run_path(str(path), run_name="recipe_from_the_kernel")["recipe"]
+        verdict = ("right", _grade(fn, alone=True))
+    except NotAttempted:
+        verdict = ("not attempted", "")
+    except Mistake as exc:
+        verdict = ("mistake", str(exc))
+    except Exception as exc:                    # the file itself raised (an import, a name)
+        hint = f" ({ALONE})" if isinstance(exc, (NameError, ImportError)) else ""
+        verdict = ("mistake", raised_message("recipe", exc) + hint)
+    return {"verdict": verdict[0], "message": verdict[1]}

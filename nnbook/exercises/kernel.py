@@ -308,8 +308,8 @@ class Kernel:
         except Exception:
             return {}
 
-    def _function(self, ref, name, source):
-        return RemoteFunction(self, ref, name, source)
+    def _function(self, ref, name, source, imports=()):
+        return RemoteFunction(self, ref, name, source, imports)
 
     def _nudge(self) -> None:
         """A kernel_info request on a new connection to the kernel's shell socket (NUDGE); the

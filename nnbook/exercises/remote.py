@@ -21,9 +21,14 @@ class RemoteFunction:
     """The student's function, as the checker sees it: a call sends the arguments to the
     kernel as data and brings the result back as data."""
 
-    def __init__(self, kernel, ref: str, name: str, source: str | None):   # kernel.Kernel
+    def __init__(self, kernel, ref: str, name: str, source: str | None,   # kernel.Kernel
+                 imports: tuple = ()):
         self._kernel, self._ref, self.__name__ = kernel, ref, name
         self.__nnbook_source__ = source
+        # the globals the function uses that are modules or importable objects, as
+        # (name, module, qualname): with its source, enough to run it in a process of the
+        # report's own (exercise 37.1, whose argument cannot cross to the kernel)
+        self.__nnbook_imports__ = tuple(imports)
 
     def __call__(self, *args):
         k = self._kernel

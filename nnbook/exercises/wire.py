@@ -56,7 +56,7 @@ def _float(x):
 
 class Codec:
     """One side's encoder and decoder. ``side`` prefixes the references it hands out;
-    ``make_function(ref, name, source)`` builds the stand-in for a function of the peer."""
+    ``make_function(ref, name, source, imports)`` builds the stand-in for a function of the peer."""
 
     def __init__(self, side: str, make_function):
         self.side, self.make_function, self.count = side, make_function, 0
@@ -107,7 +107,7 @@ class Codec:
             except BaseException:
                 source = None
             return {"t": "fn", "ref": self._ref(obj), "name": str(getattr(obj, "__name__", kind)),
-                    "source": source}
+                    "source": source, "imports": _imports(obj)}
         return self._scalar(obj)
 
     def _number(self, x):
@@ -193,7 +193,8 @@ class Codec:
         if tag == "value":
             return self._decode_value(data, nodes)
         if tag == "fn":
-            fn = self.make_function(data["ref"], str(data.get("name")), data.get("source"))
+            fn = self.make_function(data["ref"], str(data.get("name")), data.get("source"),
+                                    _imports_read(data.get("imports")))
             self.peer[id(fn)] = (fn, data["ref"])
             return fn
         return opaque(data.get("type", "object"), data.get("repr", ""))
@@ -237,6 +238,37 @@ def raised(exc: BaseException) -> dict:
 
 
 # the kernel's side ------------------------------------------------------------------------
+def _imports(fn) -> list:
+    """How to rebuild the globals a function uses that are modules or importable objects:
+    ``[name, module, qualname]`` (qualname "" for a module itself). A process of the report's
+    own can then run the function's source with them (exercise 37.1); names bound to anything
+    else (a number, an array, a function of the notebook) are left out."""
+    g, code = getattr(fn, "__globals__", None), getattr(fn, "__code__", None)
+    if not isinstance(g, dict) or code is None:
+        return []
+    out = []
+    for name in sorted(set(code.co_names)):
+        if name not in g:
+            continue
+        value = g[name]
+        if type(value).__name__ == "module":
+            out.append([name, str(value.__name__), ""])
+            continue
+        module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+        if isinstance(module, str) and isinstance(qualname, str) and module != "__main__" \
+                and "<" not in qualname:
+            out.append([name, module, qualname])
+    return out
+
+
+def _imports_read(data) -> tuple:
+    """The peer's ``_imports`` list, kept only where it is three strings a row."""
+    if not isinstance(data, list):
+        return ()
+    return tuple(tuple(row) for row in data
+                 if isinstance(row, list) and len(row) == 3 and all(isinstance(x, str) for x in row))
+
+
 class Agent:
     """Runs in the student's kernel: answers the report's requests with data."""
 
@@ -268,7 +300,7 @@ class Agent:
     def send(self, message: dict) -> str:
         return input(self.nonce + dumps(message))
 
-    def _callback(self, ref, name, source):
+    def _callback(self, ref, name, source, imports=()):
         agent = self
 
         def from_the_report(*args):
