@@ -11,8 +11,15 @@ Measured (2026-11-29), on the 10 stored seeds 370 to 379 and the fresh seeds 379
 (16 in all): the hybrid below the baseline on 15 of 16 (not on 378: 0.278 against 0.263);
 Muon, its update paid, above the baseline on 16 of 16; Muon with Newton–Schulz uncounted
 below the baseline on 16 of 16 (0.250 to 0.310); every recipe's score above 0 on 16 of 16
-(the lowest 0.235, the hybrid on 377). The pool is short of the 30 fresh seeds a stated
-rate needs (tests/fresh_seeds.py): `nox -s fresh_seeds -- --heavy` is still to run.
+(the lowest 0.235, the hybrid on 377).
+
+The 30-fresh-seed pool (2026-11-29, `tests/fresh_seeds.py --heavy` with the pool's seeds
+219900 to 2141360800, 4.8 minutes on one core): the hybrid below the baseline on 29 of 30
+(not on 929566100); Muon, its update paid, above the baseline on 28 of 30 (not on
+1909874200, 2130162700); Muon with Newton–Schulz uncounted below the baseline on 30 of 30;
+every recipe's score above 0 on 30 of 30 (a rate, not a law: the bound is exact, but a
+score is a mean over a finite evaluation text, so a model could dip below it by chance).
+Pooled with the 16 above, the rates stated below: 44, 44, 46 and 46 of 46.
 """
 
 import functools
@@ -41,8 +48,8 @@ def muon_unpriced(seed, monkeypatch):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(15, 16), text="ch37: at 4e9 multiplications the hybrid with a "
-                   "delta-rule block scores below the baseline")
+@pytest.mark.claim(stated=(44, 46), text="ch37: at 4e9 multiplications the hybrid with a "
+                   "delta-rule block scores below the baseline (44 of 46 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_37_the_hybrid_is_below_the_baseline(seed):
     r = row(seed)
@@ -50,8 +57,9 @@ def test_37_the_hybrid_is_below_the_baseline(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(16, 16), text="ch37: at 4e9 multiplications Muon, its "
-                   "Newton–Schulz paid from the budget, scores above the baseline")
+@pytest.mark.claim(stated=(44, 46), text="ch37: at 4e9 multiplications Muon, its "
+                   "Newton–Schulz paid from the budget, scores above the baseline (44 of 46 "
+                   "seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_37_muon_with_its_update_paid_is_above_the_baseline(seed):
     r = row(seed)
@@ -59,16 +67,16 @@ def test_37_muon_with_its_update_paid_is_above_the_baseline(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(16, 16), text="ch37: Muon with Newton–Schulz left uncounted "
-                   "scores below the baseline")
+@pytest.mark.claim(stated=(46, 46), text="ch37: Muon with Newton–Schulz left uncounted "
+                   "scores below the baseline (46 of 46 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_37_muon_unpriced_is_below_the_baseline(seed, monkeypatch):
     assert muon_unpriced(seed, monkeypatch) < row(seed)["baseline"]
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(16, 16), text="ch37: every recipe's score is above the window "
-                   "bound")
+@pytest.mark.claim(stated=(46, 46), text="ch37: every recipe's score is above the window "
+                   "bound (46 of 46 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_37_every_score_is_above_the_window_bound(seed):
     r = row(seed)
