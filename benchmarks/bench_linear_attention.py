@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 
 CASE = (8, 128, 64, 4)                      # m, T, d_model, heads
 TINY = (2, 9, 8, 2)
@@ -110,15 +108,10 @@ def child(case, contexts, with_torch, seconds):
 
 def main(with_torch=True, tiny=False):
     """Run ``child`` in a fresh process with one thread; returns its rows."""
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.update({v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
-    args = [sys.executable, os.path.abspath(__file__), "--child"]
-    args += [] if with_torch else ["--no-torch"]
-    args += ["--tiny"] if tiny else []
-    res = subprocess.run(args, capture_output=True, text=True, env=env, timeout=1200)
-    if res.returncode != 0:
-        raise RuntimeError(res.stderr)
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    sys.path.insert(0, HERE)
+    from timing import one_thread_child
+    flags = ([] if with_torch else ["--no-torch"]) + (["--tiny"] if tiny else [])
+    return one_thread_child(__file__, *flags)
 
 
 def fmt(t):

@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 
 MOE = {"tokens": (16, 64), "d_model": 64, "d_ff": 128, "n_experts": 8, "k": 2}
 TINY_MOE = {"tokens": (2, 5), "d_model": 8, "d_ff": 12, "n_experts": 4, "k": 2}
@@ -278,15 +276,10 @@ def child(moe_size, muon_shapes, with_torch, seconds, rounds):
 
 def main(with_torch=True, tiny=False):
     """Run ``child`` in a fresh process with one thread; returns its rows."""
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.update({v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
-    args = [sys.executable, os.path.abspath(__file__), "--child"]
-    args += [] if with_torch else ["--no-torch"]
-    args += ["--tiny"] if tiny else []
-    res = subprocess.run(args, capture_output=True, text=True, env=env, timeout=1200)
-    if res.returncode != 0:
-        raise RuntimeError(res.stderr)
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    sys.path.insert(0, HERE)
+    from timing import one_thread_child
+    flags = ([] if with_torch else ["--no-torch"]) + (["--tiny"] if tiny else [])
+    return one_thread_child(__file__, *flags)
 
 
 def fmt(t):

@@ -105,6 +105,20 @@ def run_child(script, side, threads="1", args=(), timeout=600):
     return json.loads(res.stdout)
 
 
+def one_thread_child(script, *flags, timeout=1200):
+    """The last line ``python script --child *flags`` prints, read as JSON, from a fresh
+    process that imports nnbook from this checkout with one thread in every BLAS/OpenMP
+    library (bench_linear_attention and bench_part7, which time both sides in one child);
+    RuntimeError with the child's stderr when it fails."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.update({var: "1" for var in THREAD_VARS})
+    res = subprocess.run([sys.executable, os.path.abspath(script), "--child", *flags],
+                         capture_output=True, text=True, env=env, timeout=timeout)
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
 def best_of_children(script, sides, rounds=3, modes=("1",), args=(), timeout=600) -> dict:
     """Each side's fastest time of every measurement, each run in its own fresh process.
 
