@@ -30,6 +30,8 @@ SEEDS = (36, 37, 38, 39, 40)
 BITS = 1 / math.log(2)
 #: the labels probed, and the grammar variables an SAE feature is matched to
 PROBED = ("depth", "inside", "question")
+# the column of label 0 in ``Language.window_states``: the question's column 0 is −1
+FIRST_COLUMN = {"question": 1}
 VARIABLES = ("inside", "question", "verb_number", "between sentences")
 
 
@@ -53,17 +55,19 @@ def setup(seed, val_chars=2_400):
     return data
 
 
-def probe(h, labels, posterior, tokens, rng):
+def probe(h, labels, posterior, tokens, rng, first=0):
     """A probe of the label from the features ``h`` (n, d), the rows whose label is known
     (≥ 0), with its control task, scored on its held-out rows beside the ceiling there:
     the mean over those rows of the best guess's probability given the window only
-    (``posterior`` (n, K), renormalised over the known labels), and the standard error of
-    the probe's accuracy minus the ceiling, the rows taken in clusters of one window."""
+    (``posterior`` (n, K), renormalised over the known labels, its column ``first`` for
+    label 0: 1 for the question, whose column 0 is −1), and the standard error of the
+    probe's accuracy minus the ceiling, the rows taken in clusters of one window."""
     keep = labels >= 0
-    shift = posterior.shape[1] - (labels.max() + 1)        # question: column 0 is −1
     fit = fit_probe(h[keep], labels[keep], tokens=tokens[keep], rng=rng)
     rows = fit.held_out_index
-    p = posterior[keep][rows][:, shift:]
+    # every known label's column, whichever values this text happens to reach (a text that
+    # never reaches depth 2 still has the grammar's column for it)
+    p = posterior[keep][rows][:, first:]
     best = p.max(axis=1) / p.sum(axis=1)
     gap = fit.held_out_correct - best
     cluster = np.flatnonzero(keep)[rows] // T              # the window each row came from
@@ -83,7 +87,8 @@ def probe_rows(data, seed):
         post = data["window"][name].reshape(len(y), -1)
         for layer in (0, 1, 2):
             h = hs[layer].reshape(len(y), -1)
-            out[name, layer] = probe(h, y, post, tokens, np.random.default_rng([seed, layer]))
+            out[name, layer] = probe(h, y, post, tokens, np.random.default_rng([seed, layer]),
+                                     first=FIRST_COLUMN.get(name, 0))
     return out
 
 
