@@ -104,22 +104,22 @@ def walked_mass(model):
     of Π_t π(a_t | prompt, a_<t)}, each factor read at the last position of its own prefix
     (one row per distinct prefix, every prefix of every answer), not by teacher forcing
     the whole answers as ``verifier_rl.accepted_mass`` does."""
-    val = base_model()[1]
+    code = {c: i for i, c in enumerate(TASK.language.vocab)}  # the corpus's ids
     short = vr._short_answers()
     keys = sorted({(s, a[:t]) for s in TASK.subjects for a in short[s]
                    for t in range(len(a))})
     index = {k: i for i, k in enumerate(keys)}
-    X = np.full((len(keys), T), val.encode(" ")[0])
+    X = np.full((len(keys), T), code[" "])
     last = np.empty(len(keys), int)
     for i, (s, prefix) in enumerate(keys):
-        ids = val.encode(TASK.prompt(s) + prefix)
+        ids = [code[c] for c in TASK.prompt(s) + prefix]
         X[i, :len(ids)], last[i] = ids, len(ids) - 1
     end = int(last.max()) + 1
     logits = model.predict(X[:, :end], batch_size=256)[np.arange(len(keys)), last]
     p = softmax(logits.astype(np.float64))
     out = {}
     for s in TASK.subjects:
-        ids = [val.encode(a) for a in short[s]]
+        ids = [[code[c] for c in a] for a in short[s]]
         out[s] = np.array([np.prod([p[index[(s, a[:t])], c[t]] for t in range(len(a))])
                            for a, c in zip(short[s], ids)])
     return out
