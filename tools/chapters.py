@@ -1199,7 +1199,11 @@ CHAPTERS = [
                     "against the data alone at equal size and tokens over 5 stored and 30 "
                     "fresh seeds (soft below the data alone on 21 of 35, hard above it on 27 "
                     "of 35, on-policy on 35 of 35); the teacher's confident errors located "
-                    "exactly and inherited by the soft student on 26 of 35 seeds."),
+                    "exactly and inherited by the soft student on 26 of 35 seeds; chapter "
+                    "29's RL policy's accepted answers as SFT data for a half-width model "
+                    "against RL on it directly at equal steps and answers written, the exact "
+                    "accepted mass computed two ways: more mass on 6 of 6 stored and fresh "
+                    "seeds, coverage a little higher but below the teacher's on 6 of 6."),
             exports=("nb.SoftDistillation", "nb.OnPolicyDistillation",
                      "nb.soft_distillation_loss", "nb.on_policy_distillation_loss",
                      "nb.on_policy_batch", "nb.distillation_distances",
