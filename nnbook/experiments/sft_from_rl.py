@@ -1,16 +1,8 @@
-"""Chapter 35's part 4, reasoning in small: chapter 29's RL policy (the teacher, trained
-against the exact verifier) writes answers, the verifier keeps the accepted ones, and a
-smaller model is fine-tuned on them (rejection-sampled SFT, DeepSeek-R1's recipe for its
-small models); against it, the same smaller model trained by chapter 29's RL loop
-directly, at equal steps and equal answers written (40 steps of 64). Each is judged as
-chapter 29 judges: pass@k, coverage of the exact list of short accepted answers, and the
-exact probability mass on it, here also computed a second way (a walk over the prefixes).
-
-A seed trains the teacher (``verifier_rl.rl_policy(seed)``: chapter 29's table's RL model
-for its seeds), draws the teacher's answers, the student's RL run and the answers every
-model is judged on. The smaller model is one: chapter 22's base and SFT recipe at half the
-width, the same on every seed.
-"""
+"""Chapter 35's part 4, reasoning in small: chapter 29's RL policy writes answers, the exact
+verifier keeps the accepted ones, and a model of half its width is fine-tuned on them
+(rejection-sampled SFT), against RL run on that model directly at equal steps and answers
+written; each judged as chapter 29 judges (pass@k, coverage, the exact accepted mass, here
+also computed a second way by a walk over the answers' prefixes)."""
 
 from __future__ import annotations
 
@@ -19,6 +11,7 @@ import functools
 import numpy as np
 
 from ..callbacks import LearningRateScheduler
+from ..data.accepted_answers import accepted_answers
 from ..data.corpus import char_windows, language_corpus
 from ..layers import Dense, Embedding, RMSNorm, TransformerBlock
 from ..layers.activations import softmax
@@ -105,7 +98,7 @@ def walked_mass(model):
     (one row per distinct prefix, every prefix of every answer), not by teacher forcing
     the whole answers as ``verifier_rl.accepted_mass`` does."""
     code = {c: i for i, c in enumerate(TASK.language.vocab)}  # the corpus's ids
-    short = vr._short_answers()
+    short = _short_answers()
     keys = sorted({(s, a[:t]) for s in TASK.subjects for a in short[s]
                    for t in range(len(a))})
     index = {k: i for i, k in enumerate(keys)}
@@ -125,9 +118,15 @@ def walked_mass(model):
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _short_answers():
+    return {s: accepted_answers(TASK, s, vr.MAX_CHARS) for s in TASK.subjects}
+
+
 def sft_rl_row(seed):
-    """One seed: the teacher (chapter 29's RL policy of ``seed``), the smaller model's
-    start, the start fine-tuned on the teacher's accepted answers (``default_rng(seed +
+    """One seed: the teacher (chapter 29's RL policy of ``seed``: for chapter 29's table's
+    seeds, its RL model), the smaller model's start (one model, the same on every seed),
+    the start fine-tuned on the teacher's accepted answers (``default_rng(seed +
     3)``), and the start trained by RL directly (``default_rng(seed + 2)``), each judged by
     ``verifier_rl.judge_policy`` on answers drawn with ``default_rng(seed + 1)``; the SFT
     data's size, how many of them the verifier rejects when asked again (0), how many are
