@@ -1202,8 +1202,9 @@ CHAPTERS = [
                     "exactly and inherited by the soft student on 26 of 35 seeds; chapter "
                     "29's RL policy's accepted answers as SFT data for a half-width model "
                     "against RL on it directly at equal steps and answers written, the exact "
-                    "accepted mass computed two ways: more mass on 6 of 6 stored and fresh "
-                    "seeds, coverage a little higher but below the teacher's on 6 of 6."),
+                    "accepted mass computed two ways: more mass on 11 of 11 stored and "
+                    "fresh seeds, coverage a little higher on 10 of 11 but below the "
+                    "teacher's on 11 of 11."),
             exports=("nb.SoftDistillation", "nb.OnPolicyDistillation",
                      "nb.soft_distillation_loss", "nb.on_policy_distillation_loss",
                      "nb.on_policy_batch", "nb.distillation_distances",
