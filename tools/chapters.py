@@ -1179,8 +1179,9 @@ CHAPTERS = [
             part="VII",
             modules=("diagrams/distillation.py", "evaluation/distillation.py",
                      "exercises/distillation.py", "experiments/distillation.py",
-                     "inference/distillation.py", "training/distillation.py"),
-            tables=("35_distillation",),
+                     "experiments/sft_from_rl.py", "inference/distillation.py",
+                     "training/distillation.py"),
+            tables=("35_distillation", "35_sft_from_rl"),
             exercises=("35.1",), solutions="exercise_solutions_distillation",
             claims="test_claims_over_seeds_35_35.py",
             overview=("a small student distilled from chapter 20's model four ways and judged "
@@ -1198,7 +1199,12 @@ CHAPTERS = [
                     "against the data alone at equal size and tokens over 5 stored and 30 "
                     "fresh seeds (soft below the data alone on 21 of 35, hard above it on 27 "
                     "of 35, on-policy on 35 of 35); the teacher's confident errors located "
-                    "exactly and inherited by the soft student on 26 of 35 seeds."),
+                    "exactly and inherited by the soft student on 26 of 35 seeds; chapter "
+                    "29's RL policy's accepted answers as SFT data for a half-width model "
+                    "against RL on it directly at equal steps and answers written, the exact "
+                    "accepted mass computed two ways: more mass on 11 of 11 stored and "
+                    "fresh seeds, coverage a little higher on 10 of 11 but below the "
+                    "teacher's on 11 of 11."),
             exports=("nb.SoftDistillation", "nb.OnPolicyDistillation",
                      "nb.soft_distillation_loss", "nb.on_policy_distillation_loss",
                      "nb.on_policy_batch", "nb.distillation_distances",
@@ -1207,7 +1213,7 @@ CHAPTERS = [
                    "nb.distillation_distances", "nb.SoftDistillation",
                    "nb.OnPolicyDistillation", "nb.on_policy_batch",
                    "nb.diagrams.distillation_triangle", "nb.numerical_gradient",
-                   "nb.relative_error")),
+                   "nb.relative_error", "nb.sequence_logprobs", "nb.data.accepted_answers")),
     Chapter("36", "36_what_a_network_knows.ipynb", "What the network knows", part="VII",
             modules=("data/parser_states.py", "diagrams/interpret.py", "exercises/probing.py",
                      "experiments/probing.py", "explore/interpret.py", "interpret/patching.py",

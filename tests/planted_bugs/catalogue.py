@@ -617,6 +617,18 @@ BUGS = [
         # notebook 35, section 2: the stored row's KL(p ‖ s) columns, then the identity
         # KL(p ‖ s) − KL(p ‖ t) = E_p[log t − log s] on the stored positions
         ["35_distillation.ipynb"], ["tests/test_evaluation_distillation.py"], conclusion=True),
+    bug("walked-mass-skips-first-character", ["35"],
+        "The exact accepted mass walked over prefixes starts each answer's product at its "
+        "second character: the first character's probability, read at the prompt's last "
+        "position, is left out, so every answer looks likelier than it is.",
+        "an off-by-one between a sequence's positions and the tokens they predict (the "
+        "prompt's last position predicts the answer's first token), the slip of hand-"
+        "written sequence log-probabilities; the brief of chapter 35's part 4",
+        [("nnbook/experiments/sft_from_rl.py",
+          "c[t]] for t in range(len(a))])", "c[t]] for t in range(1, len(a))])")],
+        # notebook 35, section 5: the walked mass against teacher forcing on the small
+        # model, relative gap below 1e-9
+        ["35_distillation.ipynb"], ["tests/test_experiments_sft_from_rl.py"]),
 
     # Part VII — chapter 36 ------------------------------------------------------------------
     bug("sae-decoder-not-renormalised", ["36"],
