@@ -24,18 +24,19 @@ PROMPT = "the small dog sees a cat. "         # a statement, then the next sente
 
 
 def direction(data, seed, layer=LAYER, label="question"):
-    """The probe's unit direction for ``label`` (1 against 0) in ``layer``'s residual over
-    the held-out windows, the residual's mean norm there (the scale of α), and the probe's
-    held-out accuracy with its chance: ``(u (d,), scale, accuracy, chance)``."""
+    """The probe of ``label`` (1 against 0) on ``layer``'s residual over the held-out
+    windows and its unit direction: ``{"u"}`` (d,), ``"scale"`` (the residual's mean norm
+    there, the unit of α), ``"probe"`` (the ``ProbeFit``) and the training rows' ``"mean"``
+    and ``"std"`` (d,) the probe standardised its features with."""
     h = residuals(data["model"], data["x_val"], layer)
     flat = h.reshape(-1, h.shape[-1])
     y = data["labels"][label].reshape(-1)
     keep = y >= 0
     fit = fit_probe(flat[keep], y[keep], rng=np.random.default_rng([seed, layer]))
-    train = np.setdiff1d(np.arange(keep.sum()), fit.held_out_index)
-    u = probe_direction(fit.model, flat[keep][train].std(axis=0))
-    scale = float(np.linalg.norm(flat, axis=1).mean())
-    return u, scale, fit.held_out_accuracy, fit.chance
+    train = flat[keep][np.setdiff1d(np.arange(keep.sum()), fit.held_out_index)]
+    std = train.std(axis=0)
+    return {"u": probe_direction(fit.model, std), "probe": fit, "mean": train.mean(axis=0),
+            "std": std, "scale": float(np.linalg.norm(flat, axis=1).mean())}
 
 
 def judge(language, texts):
@@ -58,11 +59,13 @@ def steer_row(data, seed, layer=LAYER, alphas=ALPHAS, n_texts=N_TEXTS, n_chars=N
     ``PROMPT`` with α × scale × the direction added to ``layer``'s output at every position
     (the same draws for every α), judged by ``judge``. Keys "probe 0.5 question", …"""
     model, corpus = data["model"], data["val"]
-    u, scale, accuracy, chance = direction(data, seed, layer)
+    found = direction(data, seed, layer)
+    u, scale = found["u"], found["scale"]
     rng = np.random.default_rng([seed, 7])
     control = rng.standard_normal(len(u))
     control /= np.linalg.norm(control)
-    row = {"probe accuracy": accuracy, "probe chance": chance, "scale": scale}
+    row = {"probe accuracy": found["probe"].held_out_accuracy,
+           "probe chance": found["probe"].chance, "scale": scale}
     start = np.tile(corpus.encode(PROMPT), (n_texts, 1))
     for name, vec in (("probe", u), ("random", control)):
         for alpha in alphas:
