@@ -7,7 +7,9 @@ linear probes with a control task, and a sparse autoencoder trained with ``fit``
   Liang's control task and the selectivity) and ``control_labels``;
 - sae.py: ``sparse_autoencoder``, its ``SparseCode`` (ReLU or top-k, with the L1 penalty),
   ``UnitNormDecoder``, ``feature_activity`` (dead and dense features) and
-  ``feature_auc`` (a feature against a binary label).
+  ``feature_auc`` (a feature against a binary label);
+- steering.py: ``steered`` (the output with a vector added to one layer's output at every
+  position), ``probe_direction`` and ``steered_sample`` (text from the steered model).
 
 The parser's exact state behind each prefix, the probes' labels, is
 ``nb.data.Language.state_labels``."""
@@ -16,7 +18,8 @@ from .patching import patched, residuals
 from .probes import ProbeFit, control_labels, fit_probe
 from .sae import (FeatureActivity, SparseCode, UnitNormDecoder, feature_activity,
                   feature_auc, sparse_autoencoder)
+from .steering import probe_direction, steered, steered_sample
 
 __all__ = ["residuals", "patched", "ProbeFit", "fit_probe", "control_labels", "SparseCode",
            "UnitNormDecoder", "sparse_autoencoder", "FeatureActivity", "feature_activity",
-           "feature_auc"]
+           "feature_auc", "steered", "probe_direction", "steered_sample"]

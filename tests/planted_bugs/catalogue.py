@@ -652,6 +652,15 @@ BUGS = [
         # notebook 36, section 3: a patch at 9 leaves positions 0…8 unchanged, bit for bit
         # (and section 6's four patches known in advance)
         ["36_what_a_network_knows.ipynb"], ["tests/test_interpret_patching.py"]),
+    bug("steering-sign-flipped", ["36"],
+        "steered subtracts the steering vector from the layer's output instead of adding "
+        "it, so every α steers the other way.",
+        "a sign slip between 'add the direction' and 'ablate it' (h − (h·u)u), common in "
+        "hand-written activation addition; the brief of issue 80",
+        [("nnbook/interpret/steering.py", "        return out + d", "        return out - d")],
+        # notebook 36, section 8: steering by d is patching every position of block 1
+        # with h + d, bit for bit
+        ["36_what_a_network_knows.ipynb"], ["tests/test_interpret_steering.py"]),
 
     # Part VII — chapter 37 ----------------------------------------------------------------
     bug("arena-budget-forward-only", ["37"],

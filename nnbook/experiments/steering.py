@@ -1,0 +1,89 @@
+"""Chapter 36's steering experiment: a linear probe's direction for the sentence type
+(question or statement) in one layer's residual stream of chapter 20's model, added with
+weight α at every position while the model writes, against a random direction of the same
+length; the samples judged by the grammar (how far it follows each, and whether the part
+it follows is a question, read off the parser's exact state).
+
+The notebook's own run is the first seed of ``TABLES["36_steering"]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..interpret import fit_probe, probe_direction, residuals, steered_sample
+from .probing import SEEDS, setup
+
+__all__ = ["LAYER", "ALPHAS", "PROMPT", "direction", "judge", "steer_row", "steering_row",
+           "TABLES"]
+
+LAYER = 1                                  # block 1's output, the SAE's layer
+ALPHAS = (-0.5, 0.0, 0.5)                  # times the residual's mean norm
+N_TEXTS, N_CHARS = 80, 40
+PROMPT = "the small dog sees a cat. "         # a statement, then the next sentence's start
+
+
+def direction(data, seed, layer=LAYER, label="question"):
+    """The probe of ``label`` (1 against 0) on ``layer``'s residual over the held-out
+    windows and its unit direction: ``{"u"}`` (d,), ``"scale"`` (the residual's mean norm
+    there, the unit of α), ``"probe"`` (the ``ProbeFit``) and the training rows' ``"mean"``
+    and ``"std"`` (d,) the probe standardised its features with."""
+    h = residuals(data["model"], data["x_val"], layer)
+    flat = h.reshape(-1, h.shape[-1])
+    y = data["labels"][label].reshape(-1)
+    keep = y >= 0
+    fit = fit_probe(flat[keep], y[keep], rng=np.random.default_rng([seed, layer]))
+    train = flat[keep][np.setdiff1d(np.arange(keep.sum()), fit.held_out_index)]
+    std = train.std(axis=0)
+    return {"u": probe_direction(fit.model, std), "probe": fit, "mean": train.mean(axis=0),
+            "std": std, "scale": float(np.linalg.norm(flat, axis=1).mean())}
+
+
+def judge(language, texts):
+    """The grammar's verdict on sampled texts (each starts a new sentence): ``followed``,
+    the mean share of each text's characters the grammar follows before its first mistake;
+    ``question``, the share of texts whose followed part the parser puts in a question
+    (its exact state after some character is "question", from a "do"/"does" on)."""
+    followed, question = [], []
+    for text in texts:
+        n = language.followed(text)
+        followed.append(n / len(text))
+        q = language.state_labels(text[:n])["question"] if n else np.zeros(0)
+        question.append(bool(np.any(q == 1)))
+    return {"followed": float(np.mean(followed)), "question": float(np.mean(question))}
+
+
+def steer_row(data, seed, layer=LAYER, alphas=ALPHAS, n_texts=N_TEXTS, n_chars=N_CHARS):
+    """For the probe's direction and a random unit direction (drawn from ``seed``), each α
+    of ``alphas``: ``n_texts`` texts of ``n_chars`` characters written by the model after
+    ``PROMPT`` with α × scale × the direction added to ``layer``'s output at every position
+    (the same draws for every α), judged by ``judge``. Keys "probe 0.5 question", …"""
+    model, corpus = data["model"], data["val"]
+    found = direction(data, seed, layer)
+    u, scale = found["u"], found["scale"]
+    rng = np.random.default_rng([seed, 7])
+    control = rng.standard_normal(len(u))
+    control /= np.linalg.norm(control)
+    row = {"probe accuracy": found["probe"].held_out_accuracy,
+           "probe chance": found["probe"].chance, "scale": scale}
+    start = np.tile(corpus.encode(PROMPT), (n_texts, 1))
+    for name, vec in (("probe", u), ("random", control)):
+        for alpha in alphas:
+            if alpha == 0 and name == "random":          # no direction: the same texts
+                row.update({f"random 0.0 {k}": row[f"probe 0.0 {k}"] for k in judged})
+                continue
+            ids = steered_sample(model, start, n_chars, layer, alpha * scale * vec,
+                                 context=16, rng=np.random.default_rng([seed, 8]))
+            judged = judge(corpus.language,
+                           [corpus.decode(r[start.shape[1]:]) for r in ids])
+            row.update({f"{name} {alpha} {k}": v for k, v in judged.items()})
+    return row
+
+
+def steering_row(seed):
+    """One seed's row: chapter 20's model trained as chapter 36's ``setup``, then
+    ``steer_row``."""
+    return steer_row(setup(seed), seed)
+
+
+TABLES = {"36_steering": (steering_row, SEEDS)}
