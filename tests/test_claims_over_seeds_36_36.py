@@ -99,9 +99,14 @@ def steer(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(8, 8), text="ch36: steering block 1 by ±0.5 of the residual's "
+# The 30-fresh-seed pool (2026-11-29, 7.4 minutes on one core): steering broke the text on
+# 29 of 30 (not on 1523877300); α = −0.5 wrote more questions than +0.5 on 20 of 30 (not on
+# 121249900, 573014800, 929566100, 1124537100, 1233287500, 1265746600, 1909874200,
+# 2017658700, 2130162700, 2141360800). Pooled with the 8 measured with the chapter: 37 and
+# 26 of 38
+@pytest.mark.claim(stated=(37, 38), text="ch36: steering block 1 by ±0.5 of the residual's "
                    "norm, along the probe's or a random direction, lowers the share of "
-                   "characters the grammar follows")
+                   "characters the grammar follows (37 of 38 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_steering_breaks_the_text(seed):
     r = steer(seed)
@@ -111,8 +116,8 @@ def test_36_steering_breaks_the_text(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(6, 8), text="ch36: along the question probe's direction, α = −0.5 "
-                   "writes more texts that enter a question than α = +0.5")
+@pytest.mark.claim(stated=(26, 38), text="ch36: along the question probe's direction, α = −0.5 "
+                   "writes more texts that enter a question than α = +0.5 (26 of 38 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_probes_direction_lowers_the_question_share(seed):
     r = steer(seed)
