@@ -11,6 +11,8 @@ harness measured.
 - harness.py: ``run`` (a recipe over seeds, its time limit ``SECONDS``), ``run_seed``
   (one seed), ``Arena`` (what a recipe gets), ``score_model``, ``load_recipe``,
   ``RecipeError``;
+- guard.py: what the harness checks after a recipe (``SCORE_FLOOR``, the library's own
+  layer types, nothing it relies on replaced);
 - leaderboard.py: ``submit``, ``read_board``, ``show``, ``verify`` (scores stored to
   ``DIGITS`` decimals, a change accepted past ``ALPHA`` by ``nb.evaluation.paired_test``);
 - baseline.py: the baseline recipe, chapter 20's model; __main__.py: ``python -m
@@ -26,6 +28,7 @@ recipe's hash, and the file is there to read."""
 from .budget import (BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter,
                      forward_multiplications, layer_multiplications,
                      optimizer_multiplications)
+from .guard import SCORE_FLOOR
 from .harness import (SECONDS, Arena, ArenaResult, RecipeError, SeedScore, load_recipe, run,
                       run_seed,
                       score_model)
@@ -33,7 +36,7 @@ from .leaderboard import ALPHA, DIGITS, read_board, row_digest, show, submit, ve
 from .text import EVAL_CHARS, VOCAB_SIZE, WINDOW, evaluation_text, training_rng
 
 __all__ = ["run", "run_seed", "Arena", "ArenaResult", "SeedScore", "RecipeError", "score_model",
-           "load_recipe", "SECONDS", "forward_multiplications", "layer_multiplications",
+           "load_recipe", "SECONDS", "SCORE_FLOOR", "forward_multiplications", "layer_multiplications",
            "optimizer_multiplications",
            "CountedModel", "Meter", "BudgetExceeded", "BACKWARD_FACTOR", "submit",
            "read_board", "show", "verify", "row_digest", "DIGITS", "ALPHA", "WINDOW",
