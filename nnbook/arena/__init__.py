@@ -1,7 +1,7 @@
 """Chapter 37's research arena (``nb.arena``): a recipe trained on a budget counted in
-multiplications, scored in bits per character above the exact window bound on text drawn
-fresh after training, over at least three seeds, and a leaderboard that keeps only scores the
-harness measured.
+multiplications, scored in bits per character above the exact window bound on each seed's
+evaluation text (another stream than training's, read after training), over at least three
+seeds, and a leaderboard whose rows ``verify`` measures again.
 
 - budget.py: ``forward_multiplications`` (a model's count, forward; a training step costs
   three forwards), ``optimizer_multiplications`` (an update's: Muon's Newton–Schulz) and
@@ -22,8 +22,9 @@ A recipe is a function ``recipe(arena)`` (or a file that defines one) that build
 with ``arena.model(layers)``, trains it through ``fit`` on ``arena.windows(n)`` and returns
 it; the budget counts the model's products (forward, backward) and the optimizer's (Muon's
 Newton–Schulz), elementwise work (norms, activations, Adam's update) in none of them, and a
-recipe is Python, so it could read files or the harness's own code: a row records the
-recipe's hash, and the file is there to read."""
+recipe is Python that runs in the harness's process: guard.py refuses the casual cheat, not
+a determined one, so a row records the recipe's hash, and the file is there to read and to
+``verify``."""
 
 from .budget import (BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter,
                      forward_multiplications, layer_multiplications,

@@ -1,6 +1,6 @@
-"""The arena's text (chapter 37): the generator a recipe trains from, and the evaluation text
-drawn fresh for each seed after training from a generator the recipe is never given, with the
-exact window bound of every target beside it."""
+"""The arena's text (chapter 37): the generator a recipe trains from, and each seed's
+evaluation text from another stream of the same seed (a fixed function of the seed, refused
+to a running recipe, not a secret), with the exact window bound of every target beside it."""
 
 from __future__ import annotations
 
