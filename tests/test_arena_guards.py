@@ -159,6 +159,22 @@ def test_a_score_below_the_floor_is_refused():
     assert nb.arena.SCORE_FLOOR == -0.05
 
 
+def test_another_seeds_model_is_refused():
+    """Cheat B's bluntest form: the model trained on the previous seed, kept in a global and
+    listed as this seed's (``arena.models`` is a public list)."""
+    kept = []
+
+    def returns_the_last_one(arena):
+        if kept:
+            arena.models.append(kept[-1])
+            return kept[-1]
+        kept.append(recipes.honest(arena))
+        return kept[-1]
+    with pytest.raises(nb.arena.RecipeError, match="returned CountedModel on seed 1; expected "
+                                                   r"the model arena.model\(layers\) made"):
+        nb.arena.run(returns_the_last_one, recipes.budget_for(), SEEDS)
+
+
 def test_an_honest_recipe_passes_every_guard():
     """The guards refuse nothing honest: the tiny recipe's score, spent and seeds as before."""
     r = nb.arena.run(recipes.honest, recipes.budget_for(), SEEDS)

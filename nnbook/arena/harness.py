@@ -252,7 +252,8 @@ def _run_seed(fn, name, budget, seed, seconds):
         raise RecipeError(f"arena: the recipe {name} went on after it overspent its "
                           f"budget of {budget:,} on seed {seed}; expected it to stop "
                           f"within it. Train for fewer steps.")
-    if not isinstance(model, CountedModel) or not any(model is m for m in arena.models):
+    if not isinstance(model, CountedModel) or not any(model is m for m in arena.models) \
+            or model.meter is not arena.meter:               # not another seed's, re-listed
         raise RecipeError(f"arena: the recipe {name} returned {type(model).__name__} on "
                           f"seed {seed}; expected the model arena.model(layers) made, "
                           f"trained. Return that model.")
