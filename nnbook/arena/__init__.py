@@ -1,7 +1,7 @@
 """Chapter 37's research arena (``nb.arena``): a recipe trained on a budget counted in
-multiplications, scored in bits per character above the exact window bound on text drawn
-fresh after training, over at least three seeds, and a leaderboard that keeps only scores the
-harness measured.
+multiplications, scored in bits per character above the exact window bound on each seed's
+evaluation text (another stream than training's, read after training), over at least three
+seeds, and a leaderboard whose rows ``verify`` measures again.
 
 - budget.py: ``forward_multiplications`` (a model's count, forward; a training step costs
   three forwards), ``optimizer_multiplications`` (an update's: Muon's Newton–Schulz) and
@@ -11,6 +11,8 @@ harness measured.
 - harness.py: ``run`` (a recipe over seeds, its time limit ``SECONDS``), ``run_seed``
   (one seed), ``Arena`` (what a recipe gets), ``score_model``, ``load_recipe``,
   ``RecipeError``;
+- guard.py: what the harness checks after a recipe (``SCORE_FLOOR``, the library's own
+  layer types, nothing it relies on replaced);
 - leaderboard.py: ``submit``, ``read_board``, ``show``, ``verify`` (scores stored to
   ``DIGITS`` decimals, a change accepted past ``ALPHA`` by ``nb.evaluation.paired_test``);
 - baseline.py: the baseline recipe, chapter 20's model; __main__.py: ``python -m
@@ -20,12 +22,14 @@ A recipe is a function ``recipe(arena)`` (or a file that defines one) that build
 with ``arena.model(layers)``, trains it through ``fit`` on ``arena.windows(n)`` and returns
 it; the budget counts the model's products (forward, backward) and the optimizer's (Muon's
 Newton–Schulz), elementwise work (norms, activations, Adam's update) in none of them, and a
-recipe is Python, so it could read files or the harness's own code: a row records the
-recipe's hash, and the file is there to read."""
+recipe is Python that runs in the harness's process: guard.py refuses the casual cheat, not
+a determined one, so a row records the recipe's hash, and the file is there to read and to
+``verify``."""
 
 from .budget import (BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter,
                      forward_multiplications, layer_multiplications,
                      optimizer_multiplications)
+from .guard import SCORE_FLOOR
 from .harness import (SECONDS, Arena, ArenaResult, RecipeError, SeedScore, load_recipe, run,
                       run_seed,
                       score_model)
@@ -33,7 +37,7 @@ from .leaderboard import ALPHA, DIGITS, read_board, row_digest, show, submit, ve
 from .text import EVAL_CHARS, VOCAB_SIZE, WINDOW, evaluation_text, training_rng
 
 __all__ = ["run", "run_seed", "Arena", "ArenaResult", "SeedScore", "RecipeError", "score_model",
-           "load_recipe", "SECONDS", "forward_multiplications", "layer_multiplications",
+           "load_recipe", "SECONDS", "SCORE_FLOOR", "forward_multiplications", "layer_multiplications",
            "optimizer_multiplications",
            "CountedModel", "Meter", "BudgetExceeded", "BACKWARD_FACTOR", "submit",
            "read_board", "show", "verify", "row_digest", "DIGITS", "ALPHA", "WINDOW",

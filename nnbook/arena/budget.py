@@ -165,6 +165,7 @@ class Meter:
 
     def __init__(self, budget: int):
         self._budget, self._spent, self._overspent = int(budget), 0, False
+        self.watcher = None       # the harness's guard (arena/guard.py), told of every spend
 
     budget = property(lambda self: self._budget, doc="the multiplications allowed (read-only)")
     spent = property(lambda self: self._spent, doc="the multiplications spent (read-only)")
@@ -181,6 +182,8 @@ class Meter:
                 f"arena: the recipe overspent its budget: {what} needs {n:,} multiplications "
                 f"with {self.spent:,} of {self.budget:,} spent ({self.left:,} left). "
                 f"Train for fewer steps or a smaller model (arena.step_cost tells a step's).")
+        if self.watcher is not None:
+            self.watcher(n)
         self._spent += n
 
 

@@ -10,6 +10,7 @@ import inspect
 import math
 import runpy
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import NamedTuple
@@ -20,6 +21,7 @@ from ..layers import log_softmax
 from ..training import Sequential
 from .budget import (BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter,
                      forward_multiplications, optimizer_multiplications)
+from .guard import SCORE_FLOOR, Watch, check_layer_types
 from .text import VOCAB_SIZE, WINDOW, evaluation_text, recipe_running, training_rng, training_text
 
 __all__ = ["Arena", "RecipeError", "SeedScore", "ArenaResult", "run", "run_seed",
@@ -68,7 +70,9 @@ class Arena:
         return ids[:-1].reshape(int(n), WINDOW), ids[1:].reshape(int(n), WINDOW)
 
     def model(self, layers):
-        """A ``Sequential`` of ``layers`` whose every forward and backward is counted."""
+        """A ``Sequential`` of ``layers`` whose every forward and backward is counted (the
+        library's own layer types only: a subclass is refused, its forward would not be)."""
+        check_layer_types(layers, "arena.model")
         model = CountedModel(layers, self.meter, (1, WINDOW))
         self.models.append(model)
         return model
@@ -152,9 +156,11 @@ def load_recipe(recipe):
     package = Path(__file__).resolve().parents[1]           # nnbook/
     if package in path.resolve().parents:                  # a recipe of the package's own
         rel = path.resolve().relative_to(package.parent).with_suffix("")
-        fn = getattr(importlib.import_module(".".join(rel.parts)), "recipe", None)
+        with recipe_running():
+            fn = getattr(importlib.import_module(".".join(rel.parts)), "recipe", None)
     else:
-        fn = runpy.run_path(str(path)).get("recipe")
+        with recipe_running():                         # its import is the recipe's too
+            fn = runpy.run_path(str(path)).get("recipe")
     if not callable(fn):
         raise ValueError(f"arena: {path} defines no function named recipe; expected "
                          f"def recipe(arena): ... that returns arena.model(...), trained. "
@@ -167,7 +173,8 @@ def _sha(data):
 
 
 def _train(fn, arena, name, seed, seconds):
-    """``fn(arena)`` within ``seconds`` (SIGALRM, in the main thread only)."""
+    """``fn(arena)`` within ``seconds`` (SIGALRM, in the main thread only), watched
+    (``guard.Watch``): a recipe that replaced what the harness relies on is refused."""
     fired = []
 
     def alarm(signum, frame):
@@ -179,13 +186,20 @@ def _train(fn, arena, name, seed, seconds):
     if timed:
         old = signal.signal(signal.SIGALRM, alarm)
         signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)    # again, until it stops
+    watch = Watch(sys.modules[__name__], arena.meter, name, seed, alarm if timed else None)
     try:
         with recipe_running():
+            watch.start()
             model = fn(arena)
+            watch.check()
     except _Timeout:
         model = None
     except BudgetExceeded as exc:
         raise RecipeError(f"{exc} (recipe {name}, seed {seed})") from None
+    except ValueError as exc:
+        if watch.seen or str(exc).startswith(f"arena: the recipe {name} tampered"):
+            raise RecipeError(str(exc)) from None
+        raise
     finally:
         if timed:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -238,15 +252,29 @@ def _run_seed(fn, name, budget, seed, seconds):
         raise RecipeError(f"arena: the recipe {name} went on after it overspent its "
                           f"budget of {budget:,} on seed {seed}; expected it to stop "
                           f"within it. Train for fewer steps.")
-    if not isinstance(model, CountedModel) or not any(model is m for m in arena.models):
+    if not isinstance(model, CountedModel) or not any(model is m for m in arena.models) \
+            or model.meter is not arena.meter:               # not another seed's, re-listed
         raise RecipeError(f"arena: the recipe {name} returned {type(model).__name__} on "
                           f"seed {seed}; expected the model arena.model(layers) made, "
                           f"trained. Return that model.")
     try:
+        check_layer_types(model.layers, f"the recipe {name}'s model")
         model.check_untouched()
     except ValueError as exc:
         raise RecipeError(f"{exc} (recipe {name}, seed {seed})") from None
-    return score_model(model, seed, arena.meter.spent)
+    s = score_model(model, seed, arena.meter.spent)
+    if s.score != s.bits - s.bound or s.spent != arena.meter.spent:
+        raise RecipeError(f"arena: the scorer returned the score {s.score} on seed {seed} "
+                          f"where its bits minus the bound are {s.bits - s.bound}; expected "
+                          f"the harness's own score_model. The recipe {name} replaced it: "
+                          f"remove that.")
+    if s.score < SCORE_FLOOR:
+        raise RecipeError(f"arena: the recipe {name} scored {s.score:.4f} bits per character "
+                          f"on seed {seed}, below {SCORE_FLOOR} (several times the "
+                          f"evaluation text's noise below the window bound), which no model "
+                          f"that never saw the evaluation text reaches; expected a score "
+                          f"≥ {SCORE_FLOOR}. Train only on arena.windows.")
+    return s
 
 
 def _one_seed(seed):

@@ -1,6 +1,6 @@
-"""The arena's text (chapter 37): the generator a recipe trains from, and the evaluation text
-drawn fresh for each seed after training from a generator the recipe is never given, with the
-exact window bound of every target beside it."""
+"""The arena's text (chapter 37): the generator a recipe trains from, and each seed's
+evaluation text from another stream of the same seed (a fixed function of the seed, refused
+to a running recipe, not a secret), with the exact window bound of every target beside it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import numpy as np
 
 from ..data import Language, char_windows, language_corpus
 
-__all__ = ["WINDOW", "EVAL_CHARS", "VOCAB_SIZE", "training_rng", "evaluation_text", "recipe_running"]
+__all__ = ["WINDOW", "EVAL_CHARS", "VOCAB_SIZE", "training_rng", "evaluation_text", "recipe_running",
+           "a_recipe_runs"]
 
 #: the windows every model reads, and the bound is exact for (chapter 20's T)
 WINDOW = 16
@@ -42,12 +43,17 @@ def training_rng(seed) -> np.random.Generator:
 
 @contextlib.contextmanager
 def recipe_running():
-    """While a recipe runs, ``evaluation_text`` refuses to answer."""
+    """While a recipe runs (or its file is imported), ``evaluation_text`` refuses to answer."""
     _RUNNING.append(True)
     try:
         yield
     finally:
         _RUNNING.pop()
+
+
+def a_recipe_runs() -> bool:
+    """True while a recipe runs (inside ``recipe_running``)."""
+    return bool(_RUNNING)
 
 
 def evaluation_text(seed) -> dict:
@@ -56,15 +62,21 @@ def evaluation_text(seed) -> dict:
     windows of ``WINDOW``. Returns ``{"text", "x", "y"}`` ((m, WINDOW) ids, targets one later)
     and ``"bound"``, the exact window bound of each target and ``"entropy"``, the grammar's
     loss given the whole past (bits, (m, WINDOW)). Refused while a recipe runs."""
+    return _evaluation(_check_seed(seed, "arena.evaluation_text"))
+
+
+def _evaluation(seed):
+    """``evaluation_text`` without the seed's check; refused as well while a recipe runs
+    (its file's import included)."""
     if _RUNNING:
         raise ValueError("arena: a recipe asked for the evaluation text; expected it to train "
                          "only on what arena.windows gives it. The evaluation text is drawn "
                          "after training: remove the call.")
-    return _evaluation(_check_seed(seed, "arena.evaluation_text"))
+    return _drawn(seed)
 
 
 @functools.lru_cache(maxsize=16)
-def _evaluation(seed):
+def _drawn(seed):
     rng = np.random.default_rng(np.random.SeedSequence([_EVAL, seed]).generate_state(8))
     corpus = language_corpus(EVAL_CHARS, rng=rng, language=_LANGUAGE)
     x, y = char_windows(corpus.ids, WINDOW)

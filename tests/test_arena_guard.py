@@ -1,0 +1,182 @@
+"""The arena's guards (nnbook/arena/guard.py, chapter 37): the cheats of the chapter's cold
+reading (session 56), each run in a small form and refused with a message that names what
+was seen. A recipe runs in the harness's own process, so these stop the casual cheat only;
+each test restores what its cheat replaced, so that a guard that fails leaves no trace."""
+
+import signal
+
+import numpy as np
+import pytest
+
+import nnbook as nb
+import nnbook.arena.budget as budget_module
+import nnbook.arena.harness as harness
+import nnbook.arena.text as text_module
+import arena_recipes as recipes
+from nnbook.arena.baseline import modern_layers
+
+SEEDS = (0, 1, 2)
+
+
+class Oracle(nb.Dense):
+    """Cheat E: counted as a 1 × 1 ``Dense``, its forward is whatever it likes."""
+
+    def forward(self, x, *args, **kwargs):
+        return np.zeros(np.shape(x) + (26,))
+
+
+def test_a_subclass_of_a_counted_layer_is_refused():
+    """Cheat E (the oracle layer): catches a type check by ``isinstance``."""
+    def oracle(arena):
+        return arena.model([nb.Embedding(26, 1, rng=arena.rng), Oracle(1, 1, rng=arena.rng)])
+    with pytest.raises(ValueError, match="gave the layer Oracle, a subclass of Dense defined "
+                                         "outside nnbook; expected the library's own"):
+        nb.arena.run(oracle, recipes.budget_for(), SEEDS)
+
+
+def test_a_subclass_inside_a_block_is_refused():
+    """The same one level down: a block's feed-forward network swapped for a subclass."""
+    def nested(arena):
+        layers = recipes.tiny_layers(arena)
+        ffn = layers[1].ffn
+        ffn.__class__ = type("Faster", (type(ffn),), {})
+        return arena.model(layers)
+    with pytest.raises(ValueError, match="gave the layer Faster, a subclass of SwiGLU"):
+        nb.arena.run(nested, recipes.budget_for(), SEEDS)
+
+
+def test_a_patched_scorer_is_refused():
+    """Cheat F: ``harness.score_model`` replaced by one that lowers the score."""
+    real = harness.score_model
+
+    def patches_the_scorer(arena):
+        model = recipes.honest(arena)                     # after its last counted step
+        harness.score_model = lambda model, seed, spent=0: real(model, seed, spent)._replace(
+            score=0.0001)
+        return model
+    try:
+        with pytest.raises(nb.arena.RecipeError,
+                           match="tampered with the harness on seed 0: harness.score_model "
+                                 "changed; expected"):
+            nb.arena.run(patches_the_scorer, recipes.budget_for(), SEEDS)
+    finally:
+        harness.score_model = real
+
+
+def test_a_free_backward_is_refused_even_if_restored():
+    """Cheat C2: ``BACKWARD_FACTOR`` set to 0 while training, put back before returning."""
+    def free_backward(arena):
+        budget_module.BACKWARD_FACTOR = 0
+        try:
+            return recipes.honest(arena)
+        finally:
+            budget_module.BACKWARD_FACTOR = 2
+    try:
+        with pytest.raises(nb.arena.RecipeError,
+                           match="budget.BACKWARD_FACTOR changed while it trained"):
+            nb.arena.run(free_backward, recipes.budget_for(), SEEDS)
+    finally:
+        budget_module.BACKWARD_FACTOR = 2
+
+
+def test_a_meter_given_more_budget_is_refused_even_if_restored():
+    """Cheat C: the meter's budget tripled while training, then put back and its spent
+    trimmed, so that the record says the budget was spent exactly."""
+    def bigger_budget(arena):
+        meter = arena.meter
+        meter._budget *= 3
+        model = recipes.overspends(arena)                 # 3 epochs: 3 × the budget
+        meter._budget //= 3
+        meter._spent = min(meter._spent, meter._budget)
+        return model
+    with pytest.raises(nb.arena.RecipeError, match="the meter's budget changed while it "
+                                                   "trained"):
+        nb.arena.run(bigger_budget, recipes.budget_for(), SEEDS)
+
+
+def test_a_meter_set_back_is_refused():
+    """The meter's spent set back to 0 between two fits: the harness keeps its own tally."""
+    def set_back(arena):
+        model = recipes.tiny_model(arena)
+        x, y = arena.windows(recipes.BATCH * recipes.STEPS)
+        model.fit(x, y, epochs=1, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+        arena.meter._spent = 0
+        model.fit(x, y, epochs=1, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+        return model
+    with pytest.raises(nb.arena.RecipeError, match=r"the meter's spent \(0 where the harness "
+                                                   r"counted [\d,]+\) changed while it trained"):
+        nb.arena.run(set_back, recipes.budget_for(), SEEDS)
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="SIGALRM: POSIX only")
+def test_a_time_limit_switched_off_is_refused():
+    """Cheat H: the harness's timer stopped, so a recipe that never returns is not stopped."""
+    def no_timer(arena):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        return recipes.honest(arena)
+    with pytest.raises(nb.arena.RecipeError, match="the time limit's timer changed while it "
+                                                   "trained"):
+        nb.arena.run(no_timer, recipes.budget_for(), SEEDS, seconds=60)
+
+
+def test_the_private_evaluation_cache_is_refused_while_a_recipe_runs():
+    """Cheat D's first step: ``text._evaluation``, not only ``evaluation_text``, refuses."""
+    def reads_the_cache(arena):
+        text_module._evaluation(0)
+        return recipes.honest(arena)
+    with pytest.raises(ValueError, match="asked for the evaluation text"):
+        nb.arena.run(reads_the_cache, recipes.budget_for(), SEEDS)
+    text_module._evaluation(0)                             # after it, the harness can
+
+
+def test_the_evaluation_text_is_refused_at_a_recipes_import(tmp_path):
+    """Cheat I: a recipe file that reads the evaluation text when it is imported."""
+    path = tmp_path / "at_import.py"
+    path.write_text("import nnbook as nb\n"
+                    "EV = nb.arena.evaluation_text(0)\n"
+                    "def recipe(arena):\n"
+                    "    raise AssertionError('never reached')\n")
+    with pytest.raises(ValueError, match="asked for the evaluation text"):
+        nb.arena.run(str(path), recipes.budget_for(), SEEDS)
+
+
+def test_a_score_below_the_floor_is_refused():
+    """Cheat D: the baseline trained on the evaluation text itself (drawn through the cache's
+    inner function, which the lock does not reach) scores far below the window bound; the
+    harness refuses any score below ``SCORE_FLOOR``. Seed 0 at 4·10⁹ (measured: −0.196)."""
+    def memorises(arena):
+        ev = text_module._drawn(0)
+        model = arena.model(modern_layers(arena.rng))
+        model.compile(optimizer=nb.AdamW(lr=0.01, weight_decay=0.01),
+                      loss=nb.CrossEntropy(from_logits=True))
+        epochs = (arena.left - 2 * arena.step_cost(model, 8)) // (4 * arena.step_cost(model, 32))
+        model.fit(ev["x"], ev["y"], epochs=int(epochs), batch_size=32, verbose=0,
+                  rng=arena.rng)
+        return model
+    with pytest.raises(nb.arena.RecipeError, match=r"scored -0\.\d+ bits per character on "
+                                                   r"seed 0, below -0.05"):
+        nb.arena.run_seed(memorises, 4 * 10**9, 0)
+    assert nb.arena.SCORE_FLOOR == -0.05
+
+
+def test_another_seeds_model_is_refused():
+    """Cheat B's bluntest form: the model trained on the previous seed, kept in a global and
+    listed as this seed's (``arena.models`` is a public list)."""
+    kept = []
+
+    def returns_the_last_one(arena):
+        if kept:
+            arena.models.append(kept[-1])
+            return kept[-1]
+        kept.append(recipes.honest(arena))
+        return kept[-1]
+    with pytest.raises(nb.arena.RecipeError, match="returned CountedModel on seed 1; expected "
+                                                   r"the model arena.model\(layers\) made"):
+        nb.arena.run(returns_the_last_one, recipes.budget_for(), SEEDS)
+
+
+def test_an_honest_recipe_passes_every_guard():
+    """The guards refuse nothing honest: the tiny recipe's score, spent and seeds as before."""
+    r = nb.arena.run(recipes.honest, recipes.budget_for(), SEEDS)
+    assert all(s.spent == recipes.budget_for() for s in r.per_seed)
+    assert all(nb.arena.SCORE_FLOOR < s.score for s in r.per_seed)
