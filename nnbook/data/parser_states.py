@@ -11,8 +11,7 @@ import math
 
 import numpy as np
 
-from ..validate import positive_int
-from .window_bound import _normalised, _prior
+from .window_bound import _normalised, _prior, _window_starts
 
 __all__ = ["state_labels", "window_states", "STATE_LABELS", "WINDOW_LABELS"]
 
@@ -113,16 +112,8 @@ def window_states(language, text: str, window: int, *, stride: int | None = None
     Shapes: text of n characters → {"depth": (m, window, max_depth + 1), "inside": (m,
     window, 2), "question": (m, window, 3) (columns for −1, 0, 1), "bound": (m, window)
     nats}, m = (n − window − 1) // stride + 1, as ``window_bound``."""
-    owner = "Language.window_states"
-    window = positive_int(owner, "window", window)
-    stride = window if stride is None else positive_int(owner, "stride", stride)
-    if not isinstance(text, str) or len(text) < window + 1:
-        got = f"{len(text)} characters" if isinstance(text, str) else type(text).__name__
-        raise ValueError(f"{owner}: expected a string of at least window + 1 = {window + 1} "
-                         f"characters, got {got}. Pass a longer text or a smaller window.")
-    language.parse(text, owner=owner)                  # a ValueError if the grammar rejects it
+    window, starts = _window_starts("Language.window_states", language, text, window, stride)
     prior, memo, K = _prior(language), {}, language.max_depth + 1
-    starts = range(0, len(text) - window, stride)
     out = {"depth": np.empty((len(starts), window, K)),
            "inside": np.empty((len(starts), window, 2)),
            "question": np.empty((len(starts), window, 3)),

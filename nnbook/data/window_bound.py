@@ -70,16 +70,8 @@ def window_bound(language, text: str, window: int, *, stride: int | None = None)
     Shapes: text of n characters → (m, window) float64, m = (n − window − 1) // stride + 1,
     laid out as ``char_windows``' targets.
     """
-    owner = "Language.window_bound"
-    window = positive_int(owner, "window", window)
-    stride = window if stride is None else positive_int(owner, "stride", stride)
-    if not isinstance(text, str) or len(text) < window + 1:
-        got = f"{len(text)} characters" if isinstance(text, str) else type(text).__name__
-        raise ValueError(f"{owner}: expected a string of at least window + 1 = {window + 1} "
-                         f"characters, got {got}. Pass a longer text or a smaller window.")
-    language.parse(text, owner=owner)                  # a ValueError if the grammar rejects it
+    window, starts = _window_starts("Language.window_bound", language, text, window, stride)
     prior, memo = _prior(language), {}
-    starts = range(0, len(text) - window, stride)
     out = np.empty((len(starts), window))
     for k, s in enumerate(starts):
         piece = text[s:s + window + 1]
@@ -101,6 +93,19 @@ def window_bound(language, text: str, window: int, *, stride: int | None = None)
             states = memo[key][0]
         out[k] = [memo[piece[:t + 2]][1] for t in range(window)]
     return out
+
+
+def _window_starts(owner, language, text, window, stride):
+    """The checked window and the starts s = k · stride of the windows ``char_windows`` cuts
+    from ``text``; a ValueError naming ``owner`` for a bad window, stride or text."""
+    window = positive_int(owner, "window", window)
+    stride = window if stride is None else positive_int(owner, "stride", stride)
+    if not isinstance(text, str) or len(text) < window + 1:
+        got = f"{len(text)} characters" if isinstance(text, str) else type(text).__name__
+        raise ValueError(f"{owner}: expected a string of at least window + 1 = {window + 1} "
+                         f"characters, got {got}. Pass a longer text or a smaller window.")
+    language.parse(text, owner=owner)                  # a ValueError if the grammar rejects it
+    return window, range(0, len(text) - window, stride)
 
 
 def _normalised(states):
