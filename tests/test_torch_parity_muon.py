@@ -16,29 +16,27 @@ equal:
 
 Skipped without torch or without ``torch.optim.Muon`` (CI's torch job runs it)."""
 
+import os
+import sys
+
 import numpy as np
 import pytest
 
 import nnbook as nb
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "benchmarks"))
 
 torch = pytest.importorskip("torch")
 if not hasattr(torch.optim, "Muon"):
     pytest.skip("this PyTorch has no torch.optim.Muon (2.9 and later)", allow_module_level=True)
 from torch.optim import _muon  # noqa: E402
 
+# torch's Newton–Schulz without its cast to bfloat16, the one the benchmark times too
+from bench_part7 import torch_ns_in_dtype as ns_in_dtype  # noqa: E402
+
 TOL = {np.float64: 1e-10, np.float32: 1e-4}
 SHAPES = [(6, 6), (5, 9), (9, 4)]            # nnbook's (fan_in, fan_out): square, wide, tall
-
-
-def ns_in_dtype(G, ns_coefficients, ns_steps, eps):
-    """``torch.optim._muon._zeropower_via_newtonschulz`` without its cast to bfloat16."""
-    a, b, c = ns_coefficients
-    X = G.T if G.size(0) > G.size(1) else G.clone()
-    X = X / X.norm().clamp(min=eps)
-    for _ in range(ns_steps):
-        A = X @ X.T
-        X = torch.addmm(X, torch.addmm(A, A, A, beta=b, alpha=c), X, beta=a)
-    return X.T if G.size(0) > G.size(1) else X
 
 
 def both(dtype, seed, **settings):
