@@ -356,6 +356,15 @@ def test_forward_errors():
         layer.forward(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"backward\(\) was called before forward\(\)"):
         moe(4, 6, 2).backward(np.ones((1, 4)))
+    # a bias that picks an expert whose probability underflowed: weights 0/0, not NaN
+    layer = moe(4, 6, 2)
+    layer.router.params["W"][:] = 0.0
+    layer.router.params["W"][0, 0] = 2000.0            # P = (1, 0) exactly for x = e_0
+    layer.buffers["expert_bias"][:] = [0.0, 2.0]
+    with pytest.raises(ValueError, match=r"for 1 of 1 tokens the selection bias chose only "
+                                         r"experts whose router probabilities underflow to 0.*"
+                                         r"got expert_bias from 0 to 2"):
+        layer.forward(np.array([[[1.0, 0.0, 0.0, 0.0]]]))
 
 
 def test_block_errors():

@@ -150,6 +150,13 @@ class MixtureOfExperts(Layer):
         chosen = top_k(P + bias, k)                             # (N, k) expert ids
         p_chosen = np.take_along_axis(P, chosen, axis=1)        # (N, k)
         Z = p_chosen.sum(axis=1, keepdims=True)                 # (N, 1)
+        if not (Z > 0).all():
+            raise ValueError(f"{self!r}: for {int((Z <= 0).sum())} of {N} tokens the selection "
+                             f"bias chose only experts whose router probabilities underflow to "
+                             f"0, so their weights p / Σp would be 0/0; got expert_bias from "
+                             f"{bias.min():.3g} to {bias.max():.3g}, expected a bias small "
+                             f"beside the probabilities it shifts. Reset "
+                             f"buffers['expert_bias'] to 0 or lower balance_rate.")
         w = p_chosen / Z                                        # (N, k), rows sum to 1
         load = np.bincount(chosen.ravel(), minlength=E)         # (E,) choices per expert
         capacity = None
