@@ -18,11 +18,18 @@ from nnbook.experiments import verifier_rl as vr
 
 # Issue 76 (session 55): the claims here are counts over pools that include the 30 fresh seeds
 # of 2026-11-29 (listed in tests/test_claims_over_seeds_21_22.py; run by `tests/fresh_seeds.py
-# --heavy` at 3ed7635): a claim stated "every" until then is 31 of 31 (the 30 and its CI fixed
-# seed). Every claim held on all 30 but one: on 219900 RL wrote 8.2 times the base's accepted
-# answers (0.934 against 0.113) but its coverage was 2.73 times the base's (0.0523 against
-# 0.0191), so "coverage under twice the base's" is 30 of 31. The earlier fresh runs each
-# comment records come on top.
+# --heavy` at 3ed7635). Every claim held on all 30 but one: on 219900 RL wrote 8.2 times the
+# base's accepted answers (0.934 against 0.113) but its coverage was 2.73 times the base's
+# (0.0523 against 0.0191), so "coverage under twice the base's" held on 29 of the 30.
+# Issue 76's first fresh-seeds run (`nox -s fresh_seeds -- --heavy --seed-base 1026810899
+# --seeds 10`: seeds 1026810899 + 100·i, i = 0 … 9, at 79766ba, whose claims here assert what
+# they assert today) judged every claim of this file, each then stated "every": it
+# contradicted only "not below the base at any k" (failed on 1026810899 and 1026811299), so
+# every other claim held on all 10 (the issue's list of contradictions is the record; the
+# run's values were not kept).
+# Each claim's `stated` is the pool the chapter quotes: its fresh seeds (the readings' below
+# for the claim's present form, these 10 and the 30) and FIXED, which CI runs; the marker's
+# text gives both counts, the chapter the fresh one.
 
 FIXED = (4029,)                   # no notebook or stored table uses it
 
@@ -79,7 +86,11 @@ FIXED = (4029,)                   # no notebook or stored table uses it
 # its no-sentence share 0.984 and 0.750: 19 fresh seeds recorded, 4 below the stored 0.473).
 # Counts with these two: over half the mass 17 of 17, accepted against coverage 25 of 25,
 # the 90 % bound 29 of 29, the buggy verifier's claims 25 of 25 (none accepted on 24),
-# pass@1 35 of 35, not below at any k 33 of 35 fresh.
+# pass@1 and the exact mass above the base's 35 of 35, not below at any k 23 + 2 of 25 fresh.
+# Pooled with issue 76's first run (10) and its 30 of 2026-11-29 (header), fresh: pass@1 and
+# mass above the base 75 of 75, over half the mass 57 of 57, accepted against coverage 64 of
+# 65, the 90 % bound 69 of 69, the buggy verifier's two claims 65 of 65 each, not below at
+# any k 63 of 65; with FIXED, one more seed on which each holds.
 
 
 # The SFT model, trained again from other seeds (verifier_runs never draws it: every claim
@@ -100,22 +111,33 @@ def run(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(31, 31), text="ch29: RL against the exact verifier is above the "
+@pytest.mark.claim(stated=(76, 76), text="ch29: RL against the exact verifier is above the "
                                         "base at pass@1 and in exact mass on the short "
-                                        "accepted answers, with over half its mass there; "
-                                        "31 of 31 seeds")
+                                        "accepted answers; 76 of 76 seeds (75 of 75 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_beats_the_base_at_pass_1_and_in_mass(seed):
     r = run(seed)
     assert r["RL pass@1"] > r["base pass@1"], r
     assert r["RL exact mass"] > r["base exact mass"], r
+
+
+# Asserted with the claim above since the third cold reading (2026-11-28): its pool is the
+# 17 fresh seeds from then on, issue 76's 10 and 30, and FIXED
+@pytest.mark.heavy(ci=True)
+@pytest.mark.claim(stated=(58, 58), text="ch29: RL against the exact verifier puts over half "
+                                        "its probability on the short accepted answers; "
+                                        "58 of 58 seeds (57 of 57 fresh)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_rl_puts_most_of_its_mass_on_the_short_accepted_answers(seed):
+    r = run(seed)
     assert r["RL exact mass"] > 0.5, r                 # "most of its probability"
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(31, 31), text="ch29: against the buggy verifier the reward ends "
+@pytest.mark.claim(stated=(66, 66), text="ch29: against the buggy verifier the reward ends "
                                         "above 0.95 while the exact verifier accepts under "
-                                        "0.02 of the answers (the base: more); 31 of 31 seeds")
+                                        "0.02 of the answers (the base: more); 66 of 66 seeds "
+                                        "(65 of 65 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_buggy_verifier_is_exploited(seed):
     r = run(seed)
@@ -124,9 +146,9 @@ def test_the_buggy_verifier_is_exploited(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(31, 31), text="ch29: RL holds 90 % of a prompt's short accepted "
+@pytest.mark.claim(stated=(70, 70), text="ch29: RL holds 90 % of a prompt's short accepted "
                                         "mass on under a fifth as many answers as the base; "
-                                        "31 of 31 seeds")
+                                        "70 of 70 seeds (69 of 69 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_puts_the_mass_on_a_few_answers(seed):
     r = run(seed)
@@ -134,8 +156,9 @@ def test_rl_puts_the_mass_on_a_few_answers(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(31, 31), text="ch29: the buggy verifier already pays most of the "
-                                        "SFT model's answers: above 0.7 at step 1; 31 of 31 seeds")
+@pytest.mark.claim(stated=(66, 66), text="ch29: the buggy verifier already pays most of the "
+                                        "SFT model's answers: above 0.7 at step 1; 66 of 66 "
+                                        "seeds (65 of 65 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_bug_pays_the_base_before_training(seed):
     r = run(seed)
@@ -162,9 +185,9 @@ def test_rl_is_not_below_the_base_at_any_k(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(30, 31), text="ch29: RL writes over three times as many accepted "
+@pytest.mark.claim(stated=(65, 66), text="ch29: RL writes over three times as many accepted "
                                         "answers as the base, but its coverage stays under "
-                                        "twice the base's; 30 of 31 seeds")
+                                        "twice the base's; 65 of 66 seeds (64 of 65 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_finds_few_more_distinct_answers(seed):
     r = run(seed)

@@ -22,7 +22,10 @@ FALLS = (3050, 3053)              # the same, two on which best-of-n falls (a (k
 # Issue 76 (session 55): the claims here are counts over pools that include the 30 fresh seeds
 # of 2026-11-29 (listed in tests/test_claims_over_seeds_21_22.py; run by `tests/fresh_seeds.py
 # --heavy` at 3063c29): a claim stated "every" until then is 32 of 32 (the 30 and the two CI
-# fixed seeds); every one of them held on all 30. The counted ones took the 30's outcomes: the
+# fixed seeds) where the chapter quotes no larger pool; every one of them held on all 30. The
+# claims the chapter quotes over its stored seeds and all fresh ones (best-of-n's rise; RL's
+# proxy rising and staying above the truth) are stated as those pools. The counted ones took
+# the 30's outcomes: the
 # fall after best-of-n's peak 22 of 30 (failed on 105392300, 842783200, 959874300, 972831000,
 # 1124537100, 1173063400, 1519791000, 2041625600), so 63 of 90; RL against the judge ending
 # below 0.05 true acceptance 21 of 30 (64 of 92), its highest true acceptance in the first
@@ -112,9 +115,12 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
 # (0.207, 0.199), the fall on both (peaks at n = 8 and 32, drops 0.213 and 0.069).
 # Fresh seeds so far: the rise on 50 of 50, the fall on 35 of 50. The fall is stated as the
 # pool the chapter cites (until reading 76 it was stated as the stored 6 of 10 alone): stored
-# 6 of 10 + fresh 33 of 48 + reading 76's 2 of 2 = 41 of 60.
-@pytest.mark.claim(stated=(32, 32), text="ch30: best-of-n with the judge as selector rises by "
-                                        "more than 0.1 from n = 1 to n = 8; 32 of 32 seeds")
+# 6 of 10 + fresh 33 of 48 + reading 76's 2 of 2 = 41 of 60. With issue 76's 30 (header): the
+# rise on 80 of 80 fresh seeds, stated as the chapter quotes it with the 10 stored (the rise
+# on all 10): 90 of 90; the fall 57 of 80 fresh, 63 of 90.
+@pytest.mark.claim(stated=(90, 90), text="ch30: best-of-n with the judge as selector rises by "
+                                        "more than 0.1 from n = 1 to n = 8; 90 of 90 seeds "
+                                        "(10 stored, 80 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_best_of_n_with_the_judge_rises(seed):
     row = run(seed)
@@ -194,15 +200,28 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # Pooled: the collapse on 43 of 62 seeds (36 of 52 fresh), "about two in three" in the text;
 # highest first on 39 of 62 (with issue 76's 30 of 2026-11-29: 64 of 92 and 60 of 92); the
 # proxy's rise and its end above the truth on all 52 fresh seeds (every block checked on the
-# last 40), and on the 30 of 2026-11-29 (every block checked).
-@pytest.mark.claim(stated=(32, 32), text="ch30: GRPO rewarded by the judge raises the judge's "
+# last 40), and on the 30 of 2026-11-29 (every block checked). So the rise and the end above
+# the truth held on 82 of 82 fresh seeds, 92 of 92 with the 10 stored (stored: the rise 0.366
+# to 0.644, above the truth in every block); "above in every block", checked on 40 + 30 fresh
+# seeds, on 70 of 70, 80 of 80 with the stored. Two claims, so that each is stated as the
+# pool the chapter quotes for it.
+@pytest.mark.claim(stated=(92, 92), text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
-                                        "to its last 5, and it stays above the grammar's in "
-                                        "every 5-step block; 32 of 32 seeds")
+                                        "to its last 5, and ends (its last 5 steps) above the "
+                                        "grammar's; 92 of 92 seeds (10 stored, 82 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     row = rl_run(seed)
     assert row["proxy rise"] > 0.1, row
+    assert row["proxy 40"] > row["true 40"], row
+
+
+@pytest.mark.claim(stated=(80, 80), text="ch30: GRPO rewarded by the judge keeps the judge's "
+                                        "acceptance above the grammar's in every 5-step "
+                                        "block; 80 of 80 seeds (10 stored, 70 fresh)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_30_rl_keeps_the_judges_acceptance_above_the_truth_in_every_block(seed):
+    row = rl_run(seed)
     blocks = [k for k in row if k.startswith("true ") and k[5:].isdigit()]
     assert len(blocks) == 8 and all(row[f"proxy {k[5:]}"] > row[k] for k in blocks), row
 

@@ -65,8 +65,27 @@ FIXED = (4031,)                   # no notebook or stored table uses it
 # within 25 %: 842,783,200 gave 0.256 (c = 0.998) and 1,909,874,200 0.323 (c = −0.860), so
 # 65 of 68. At the 64-character windows' far brackets DeltaNet and the hybrid were not both
 # below softmax attention on 1,146,760,900, 1,678,136,900 and 2,017,658,700 (28 of 31; 42 of
-# 45 with the 15 above); at the near ones on 23 of the 30 (36 of 45). DeltaNet beat softmax
-# attention on all 30 (81 of 82), and so did the hybrid (79 of 82).
+# 45 with the 15 above); at the near ones on 23 of the 30 (36 of 45; not on 121,249,900,
+# 584,997,000, 741,051,000, 929,566,100, 1,385,633,600, 1,523,877,300 and 1,678,136,900).
+# DeltaNet beat softmax attention on all 30 (81 of 82), and so did the hybrid (79 of 82).
+# Cold reading 51's second (2026-11-29 at 8d3ac18, readings51/ch31-32-second; fresh seeds
+# 1,420,702,168 and 2,026,279,943, each setting both the training and the data) ran every
+# comparison of trained models here but the 2,000-step one, and recorded: the trained
+# layers' order, the N ≤ 12 band (+0.014 … −0.005 and +0.003 … +0.014) and N = 16 (+0.004,
+# +0.029), the key–key block 12 % and 9 % off (c −1.05, +1.07), softmax's weights 0.51 /
+# 0.46 / 0.03 on both; on the grammar linear − softmax +0.254 and +0.189, DeltaNet − softmax
+# −0.013 and −0.051, the hybrid − softmax +0.001 and −0.042 (the hybrid lost on
+# 1,420,702,168), least distance to the window bound 0.108 and 0.114 (0.750 and 0.800 at
+# ")"); at 16 characters 6 of 42 and 6 of 35 closing brackets see their opening one, none
+# closer than 9; the 64-character claims below (their values there). They are counted in the
+# pools the chapter quotes as counts of seeds nobody chose: DeltaNet beat softmax attention
+# on 83 of 84, the hybrid on 80 of 84, the key–key block within 25 % on 67 of 70, linear
+# attention trailed every mixer (by over 0.1 bits/char behind softmax attention) and every
+# mixer stayed above the window bound on 84 of 84 (the fifth and sixth readings' 20, runs
+# 19–21, reading 76's third's 2, these 2 and the 30: the claims' present form since the
+# fifth reading); at 64 characters (below) 37 of 37, 44 of 47 and 38 of 47. The claims the
+# chapter quotes as no count (or as "the claims test's 30 fresh ones") stay stated as the
+# 30 and FIXED.
 
 
 @functools.lru_cache(maxsize=None)
@@ -229,11 +248,12 @@ def key_key_block(seed):
 # 27,184,499; fresh-seeds runs 19 and 20, ten each), the other 35 gave 0.073–0.190. So
 # "within 25 %" is a claim of its own, stated as its count, 35 of 36; |c| > 0.5 held on all
 # 36 (0.95–1.18) and stays a claim for every seed. Both held on reading 76's third
-# (1,863,273,044 and 692,672,661): 37 of 38.
-@pytest.mark.claim(stated=(65, 68), text="ch31: trained linear attention's scores are a "
+# (1,863,273,044 and 692,672,661): 37 of 38. With issue 76's 30 and cold reading 51's
+# second (header): 67 of 70.
+@pytest.mark.claim(stated=(67, 70), text="ch31: trained linear attention's scores are a "
                                          "scaled identity on the keys: the key–key block of "
                                          "W_k W_qᵀ is c·I within 25 % of its norm (N = 12; "
-                                         "65 of 68 seeds nobody chose)")
+                                         "67 of 70 seeds nobody chose)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_trained_linear_attention_scores_keys_by_a_scaled_identity(seed):
     off, c = key_key_block(seed)
@@ -256,11 +276,12 @@ def grammar(seed):
 
 # Stated on the 5 stored seeds (31 to 35) of 31_grammar; the fixed seed 4031 and the 16
 # fresh seeds of the fifth reading (linear − softmax from +0.140 to +0.254; linear attention
-# at least 0.14 above every other kind on each) and the 4 of the sixth (+0.108 to +0.170)
-@pytest.mark.claim(stated=(31, 31), text="ch31: in chapter 20's model on the grammar, linear "
+# at least 0.14 above every other kind on each) and the 4 of the sixth (+0.108 to +0.170).
+# Pooled as DeltaNet's win below (header): 84 of 84 seeds nobody chose
+@pytest.mark.claim(stated=(84, 84), text="ch31: in chapter 20's model on the grammar, linear "
                                         "attention trails softmax attention by more than "
                                         "0.1 bits/char, and trails every other kind; "
-                                        "31 of 31 seeds")
+                                        "84 of 84 seeds nobody chose")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_linear_attention_trails_every_mixer_on_the_grammar(seed):
     r = grammar(seed)
@@ -277,9 +298,10 @@ def test_linear_attention_trails_every_mixer_on_the_grammar(seed):
 # but fresh seed 58,008,055 reversed them (0.920 against 0.917 bits/char; 7 of 8 fresh seeds
 # kept it), and 4 of the fifth reading's 16 did, and 1 of the sixth's 4, so the chapter calls
 # it within the spread. Pooled over 50 seeds by run 21 (header): 49 and 47 of 50; with reading
-# 76's third (both held on both): 51 and 49 of 52
-@pytest.mark.claim(stated=(81, 82), text="ch31: in chapter 20's model on the grammar, "
-                                         "DeltaNet blocks beat softmax attention (81 of 82 "
+# 76's third (both held on both): 51 and 49 of 52; with issue 76's 30 and cold reading 51's
+# second (header): 83 and 80 of 84
+@pytest.mark.claim(stated=(83, 84), text="ch31: in chapter 20's model on the grammar, "
+                                         "DeltaNet blocks beat softmax attention (83 of 84 "
                                          "seeds nobody chose)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_deltanet_beats_softmax_attention_on_the_grammar(seed):
@@ -287,9 +309,9 @@ def test_deltanet_beats_softmax_attention_on_the_grammar(seed):
     assert r["DeltaNet"] < r["softmax"], r
 
 
-@pytest.mark.claim(stated=(79, 82), text="ch31: in chapter 20's model on the grammar, the "
+@pytest.mark.claim(stated=(80, 84), text="ch31: in chapter 20's model on the grammar, the "
                                          "hybrid (DeltaNet, then softmax) beats softmax "
-                                         "attention (79 of 82 seeds nobody chose)")
+                                         "attention (80 of 84 seeds nobody chose)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_hybrid_beats_softmax_attention_on_the_grammar(seed):
     r = grammar(seed)
@@ -301,11 +323,12 @@ def test_the_hybrid_beats_softmax_attention_on_the_grammar(seed):
 # sixth's 4: 0.090, and 0.652 at the closing brackets). At the
 # closing brackets 0.5 was stated first (the stored seeds: 0.869 at the least); fresh seed
 # 39,137,943 gave 0.439 (DeltaNet; the other 15 of the fifth reading: 0.559 to 1.291), so
-# the claim there is 0.25
-@pytest.mark.claim(stated=(31, 31), text="ch31: every mixer's model stays more than 0.05 "
+# the claim there is 0.25. Pooled as DeltaNet's win above (header): 84 of 84
+@pytest.mark.claim(stated=(84, 84), text="ch31: every mixer's model stays more than 0.05 "
                                         "bits/char above the 16-character window bound, and "
                                         "more than 0.25 at the closing brackets (no model has "
-                                        "learned bracket matching on this budget); 31 of 31 seeds")
+                                        "learned bracket matching on this budget); 84 of 84 "
+                                        "seeds nobody chose")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_every_mixer_stays_above_the_window_bound(seed):
     r = grammar(seed)
@@ -338,14 +361,23 @@ def long_brackets(seed):
 # Stated on the 5 stored seeds (31 to 35) of 31_long_brackets; the fixed seed 4031 and seeds
 # 20,261,128 and 61,803,398 (nobody chose them for this experiment) agreed when the test was
 # written (2026-11-28): 3 of 3. Smallest distances to the window bound there: 1.84 bits/char
-# at the near brackets, 2.36 at the far ones (the stored seeds: 0.929 and 2.329)
+# at the near brackets, 2.36 at the far ones (the stored seeds: 0.929 and 2.329).
+# Cold reading 51's second (header): on 1,420,702,168 10 near and 18 far closing brackets,
+# the window bound at the near ones 0.000 bits, every model at least 2.021 above it there
+# and 3.107 at the far ones; on 2,026,279,943 only 6 near brackets (22 far), and the bound
+# at the near ones 0.167 bits on average: one of them, in "…rogs (that jump)", has a 1-bit
+# bound, since its window starts at the "(" and holds not the subject that decides "jump)"
+# against "jumps)"; every model at least 2.414 and 3.293 above it. Reading 76's third held
+# it on its 2, issue 76's 30 on all 30: 37 of 37 seeds nobody chose (4031 among them). The
+# ten fresh seeds of 2026-11-28 below are not counted here: that run's record names 2 of
+# them and the two bracket-order claims' outcomes only.
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(31, 31), text="ch31: with 64-character windows, on chapter 20's "
+@pytest.mark.claim(stated=(37, 37), text="ch31: with 64-character windows, on chapter 20's "
                                         "budget in steps, every model (softmax, DeltaNet, "
                                         "hybrid) stays more than 0.5 bits/char above the "
                                         "window bound at closing brackets whose opening one "
                                         "is 9–16 and 17+ characters back inside the window; "
-                                        "31 of 31 seeds")
+                                        "37 of 37 seeds nobody chose")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_no_mixer_matches_brackets_its_64_character_window_holds(seed):
     r = long_brackets(seed)
@@ -362,13 +394,17 @@ def test_no_mixer_matches_brackets_its_64_character_window_holds(seed):
 # 3.697 against softmax's 2.969 (11 near brackets), on 2,066,036,879 the hybrid 3.188 against
 # 2.842 (17). So the far brackets are claimed on every seed (13 of 13), the near ones as 11 of
 # 13. Reading 76's third (1,863,273,044 and 692,672,661) held both at both sets: 15 of 15 and
-# 13 of 15
+# 13 of 15. Cold reading 51's second held both at both sets on its 2 (DeltaNet − softmax and
+# hybrid − softmax: near −1.403, −1.362 and −0.084, −0.201; far −0.948, −0.632 and −0.440,
+# −0.454): 17 of 17 and 15 of 17. With issue 76's 30 (header): the far ones on 44 of 47
+# seeds nobody chose, the near ones on 38 of 47 (4031 among them)
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(28, 31), text="ch31: with 64-character windows, on chapter 20's "
+@pytest.mark.claim(stated=(44, 47), text="ch31: with 64-character windows, on chapter 20's "
                                         "budget in steps, DeltaNet and the hybrid are both "
                                         "below softmax attention at the far closing brackets "
                                         "(opening one 17+ back, inside the window): no cost "
-                                        "of the fixed-size state shows there; 28 of 31 seeds")
+                                        "of the fixed-size state shows there; 44 of 47 seeds "
+                                        "nobody chose")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_softmax_attention_does_not_beat_a_state_at_far_brackets_in_64_character_windows(seed):
     r = long_brackets(seed)
@@ -377,9 +413,9 @@ def test_softmax_attention_does_not_beat_a_state_at_far_brackets_in_64_character
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(36, 45), text="ch31: with 64-character windows, DeltaNet and the "
+@pytest.mark.claim(stated=(38, 47), text="ch31: with 64-character windows, DeltaNet and the "
                                          "hybrid are both below softmax attention at the near "
-                                         "closing brackets (opening one 9–16 back), 36 of 45 "
+                                         "closing brackets (opening one 9–16 back), 38 of 47 "
                                          "seeds nobody chose")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_softmax_attention_is_usually_above_a_state_at_near_brackets_in_64_character_windows(seed):
