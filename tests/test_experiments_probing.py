@@ -51,3 +51,14 @@ def test_the_windows_best_guess_is_right_as_often_as_its_posterior_says():
     g = pr.window_guess({"labels": {"question": yq}, "window": {"question": wrong}},
                         "question")
     assert g["accuracy"] < g["ceiling"] - 3 * g["noise"]
+
+
+def test_the_ceilings_gain_skips_a_layer_whose_ceiling_is_at_chance():
+    row = {f"depth {k} {key}": v for k, vals in enumerate([(0.85, 0.80, 0.90),
+                                                          (0.90, 0.90, 0.90),
+                                                          (0.82, 0.80, 0.84)])
+           for key, v in zip(("accuracy", "chance", "ceiling"), vals)}
+    # layer 0 reaches half its gain, layer 2 0.5 too; layer 1 (ceiling = chance) is skipped
+    assert abs(pr.ceiling_gain(row, "depth") - 0.5) < 1e-12
+    row["depth 2 accuracy"] = 0.83
+    assert abs(pr.ceiling_gain(row, "depth") - 0.75) < 1e-12

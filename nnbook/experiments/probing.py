@@ -23,8 +23,8 @@ from .language_models import train_model
 from .modern_block import BATCH, EPOCHS, STEPS_PER_EPOCH, modern
 
 __all__ = ["setup", "probe", "probe_rows", "train_sae", "sae_row", "next_char",
-           "patch_pairs", "patch_row", "question_certain", "window_guess", "knowledge_row",
-           "PROBED", "VARIABLES", "TABLES"]
+           "patch_pairs", "patch_row", "question_certain", "window_guess", "ceiling_gain",
+           "knowledge_row", "PROBED", "VARIABLES", "TABLES"]
 
 T, SAE_LAYER, N_FEATURES = 16, 1, 128
 SEEDS = (36, 37, 38, 39, 40)
@@ -233,6 +233,17 @@ def question_certain(data, certain=0.99):
     q = data["labels"]["question"].reshape(-1)
     p = data["window"]["question"].reshape(len(q), -1)
     return float((p[q == 1, 2] > certain).mean())
+
+
+def ceiling_gain(row, name):
+    """The best layer's share of the ceiling's gain over chance in a ``knowledge_row``,
+    (probe − chance) / (ceiling − chance), over the layers whose ceiling is above their
+    chance (a text with few brackets can put chance at the ceiling: nothing to gain there);
+    nan when no layer's is. Below 0 when the probe is under its chance."""
+    shares = [(row[f"{name} {k} accuracy"] - row[f"{name} {k} chance"])
+              / (row[f"{name} {k} ceiling"] - row[f"{name} {k} chance"]) for k in (0, 1, 2)
+              if row[f"{name} {k} ceiling"] > row[f"{name} {k} chance"]]
+    return max(shares) if shares else math.nan
 
 
 def knowledge_row(seed):
