@@ -29,3 +29,36 @@ def test_the_questions_column_of_minus_one_is_left_out():
     r = pr.probe(h, labels, posterior, rng.integers(0, 26, n), np.random.default_rng(3),
                  first=pr.FIRST_COLUMN["question"])
     assert abs(r["ceiling"] - 0.6) < 1e-12
+
+
+def test_the_windows_best_guess_is_right_as_often_as_its_posterior_says():
+    # labels drawn from the posterior itself: the best guess's hit rate is the ceiling up to
+    # sampling noise; the question's −1 column taken for label 0 (the mistake caught) is
+    # right far less often than its ceiling says
+    rng = np.random.default_rng(4)
+    m, T = 200, pr.T
+    post = rng.dirichlet([1.0, 1.0, 1.0], size=(m, T))
+    y = (rng.random((m, T, 1)) > post.cumsum(-1)).sum(-1)
+    g = pr.window_guess({"labels": {"depth": y}, "window": {"depth": post}}, "depth")
+    assert abs(g["accuracy"] - g["ceiling"]) < 3 * g["noise"]
+    q = np.concatenate([np.full((m, T, 1), 0.0), post[..., :2] / post[..., :2].sum(-1,
+                        keepdims=True)], axis=-1)
+    yq = (rng.random((m, T)) > q[..., 1]).astype(np.int64)
+    data = {"labels": {"question": yq}, "window": {"question": q}}
+    g = pr.window_guess(data, "question")
+    assert abs(g["accuracy"] - g["ceiling"]) < 3 * g["noise"]
+    wrong = np.concatenate([q[..., 1:], q[..., :1]], axis=-1)   # columns read one late
+    g = pr.window_guess({"labels": {"question": yq}, "window": {"question": wrong}},
+                        "question")
+    assert g["accuracy"] < g["ceiling"] - 3 * g["noise"]
+
+
+def test_the_ceilings_gain_skips_a_layer_whose_ceiling_is_at_chance():
+    row = {f"depth {k} {key}": v for k, vals in enumerate([(0.85, 0.80, 0.90),
+                                                          (0.90, 0.90, 0.90),
+                                                          (0.82, 0.80, 0.84)])
+           for key, v in zip(("accuracy", "chance", "ceiling"), vals)}
+    # layer 0 reaches half its gain, layer 2 0.5 too; layer 1 (ceiling = chance) is skipped
+    assert abs(pr.ceiling_gain(row, "depth") - 0.5) < 1e-12
+    row["depth 2 accuracy"] = 0.83
+    assert abs(pr.ceiling_gain(row, "depth") - 0.75) < 1e-12

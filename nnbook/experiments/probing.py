@@ -23,7 +23,8 @@ from .language_models import train_model
 from .modern_block import BATCH, EPOCHS, STEPS_PER_EPOCH, modern
 
 __all__ = ["setup", "probe", "probe_rows", "train_sae", "sae_row", "next_char",
-           "patch_pairs", "patch_row", "knowledge_row", "PROBED", "VARIABLES", "TABLES"]
+           "patch_pairs", "patch_row", "question_certain", "window_guess", "ceiling_gain",
+           "knowledge_row", "PROBED", "VARIABLES", "TABLES"]
 
 T, SAE_LAYER, N_FEATURES = 16, 1, 128
 SEEDS = (36, 37, 38, 39, 40)
@@ -77,6 +78,23 @@ def probe(h, labels, posterior, tokens, rng, first=0):
             "noise": float(np.sqrt((sums ** 2).sum()) / len(gap))}
 
 
+def window_guess(data, name):
+    """The window's own best guess of label ``name``, argmax P(y | window), at every
+    held-out position whose label is known: how often it is right ("accuracy"), how often
+    the posterior says it should be (the ceiling, the mean of max P(y | window)) and the
+    standard error of their difference ("noise", the rows in clusters of one window).
+    From the grammar alone: no model, no training."""
+    y = data["labels"][name].reshape(-1)
+    keep = y >= 0
+    p = data["window"][name].reshape(len(y), -1)[keep][:, FIRST_COLUMN.get(name, 0):]
+    right = p.argmax(axis=1) == y[keep]
+    best = p.max(axis=1) / p.sum(axis=1)
+    gap = right - best
+    sums = np.bincount(np.flatnonzero(keep) // T, weights=gap - gap.mean())
+    return {"accuracy": float(right.mean()), "ceiling": float(best.mean()),
+            "noise": float(np.sqrt((sums ** 2).sum()) / len(gap))}
+
+
 def probe_rows(data, seed):
     """``{(label, layer): probe(...)}`` for every label of ``PROBED`` and layers 0 (the
     embedding), 1 and 2 (the blocks' outputs), each probe's generator from ``seed``."""
@@ -121,9 +139,12 @@ def _nll(logits, y):
 def sae_row(data, sae, layer=SAE_LAYER, match=0.9):
     """The SAE on the held-out windows: its relative reconstruction error, dead and dense
     features, the best feature's AUC for each grammar variable, the share of live features
-    whose AUC passes ``match`` for some variable, and bits per character above the window
-    bound of the model as it is, with the SAE's reconstruction spliced in at ``layer``, and
-    with that layer's output replaced by its mean (what the layer carries, for scale)."""
+    whose AUC passes ``match`` for some variable ("matched share") and for some character
+    read ("character share"); what the best "between sentences" feature fires on (the
+    share of positions where it is active, and of those the share between sentences and
+    the share on a space); and bits per character above the window bound of the model as
+    it is, with the SAE's reconstruction spliced in at ``layer``, and with that layer's
+    output (the residual stream, the character's embedding included) replaced by its mean."""
     model, x, y = data["model"], data["x_val"], data["y_val"]
     h = residuals(model, x, layer)
     flat = h.reshape(-1, h.shape[-1])
@@ -139,6 +160,16 @@ def sae_row(data, sae, layer=SAE_LAYER, match=0.9):
         row[f"AUC {name}"] = float(auc.max())
         matched |= auc >= match
     row["matched share"] = float(matched[live].mean())
+    between = grammar_variables(data["labels"])["between sentences"]
+    fires = codes[:, int(np.argmax(feature_auc(codes, between)))] > 0
+    space = data["val"].language.vocab.index(" ")
+    row.update({"between active": float(fires.mean()),
+                "between precision": float(between[fires].mean()),
+                "between on spaces": float((x.reshape(-1)[fires] == space).mean())})
+    by_char = np.zeros(codes.shape[1], dtype=bool)
+    for c in np.unique(x):
+        by_char |= feature_auc(codes, (x.reshape(-1) == c).astype(np.int64)) >= match
+    row["character share"] = float(by_char[live].mean())
     bound = data["window"]["bound"]
     row["model"] = float((_nll(model.predict(x), y) - bound).mean() * BITS)
     every = np.arange(T)
@@ -196,13 +227,33 @@ def patch_row(data, seed):
     return row
 
 
+def question_certain(data, certain=0.99):
+    """The share of held-out positions inside a question (label 1) whose window alone makes
+    the question near certain, P(question | window) > ``certain``: from the grammar only."""
+    q = data["labels"]["question"].reshape(-1)
+    p = data["window"]["question"].reshape(len(q), -1)
+    return float((p[q == 1, 2] > certain).mean())
+
+
+def ceiling_gain(row, name):
+    """The best layer's share of the ceiling's gain over chance in a ``knowledge_row``,
+    (probe − chance) / (ceiling − chance), over the layers whose ceiling is above their
+    chance (a text with few brackets can put chance at the ceiling: nothing to gain there);
+    nan when no layer's is. Below 0 when the probe is under its chance."""
+    shares = [(row[f"{name} {k} accuracy"] - row[f"{name} {k} chance"])
+              / (row[f"{name} {k} ceiling"] - row[f"{name} {k} chance"]) for k in (0, 1, 2)
+              if row[f"{name} {k} ceiling"] > row[f"{name} {k} chance"]]
+    return max(shares) if shares else math.nan
+
+
 def knowledge_row(seed):
-    """One seed's row: probes (held-out accuracy, control, ceiling per label and layer),
-    the SAE's row and the patching row."""
+    """One seed's row: probes (held-out accuracy, control, ceiling and chance per label and
+    layer), the share of question positions the window makes certain, the SAE's row and the
+    patching row."""
     data = setup(seed)
-    row = {}
+    row = {"question certain": question_certain(data)}
     for (name, layer), r in probe_rows(data, seed).items():
-        for key in ("accuracy", "control", "ceiling"):
+        for key in ("accuracy", "control", "ceiling", "chance"):
             row[f"{name} {layer} {key}"] = r[key]
     row.update({f"SAE {k}": v for k, v in sae_row(data, train_sae(data, seed)).items()})
     row.update({f"patch {k}": v for k, v in patch_row(data, seed).items()})

@@ -58,8 +58,10 @@ def _check(features, labels, tokens):
 def control_labels(tokens, labels, *, rng=None):
     """Hewitt & Liang's control task: each token id gets one random label, drawn from the
     labels' own distribution (their marginals over the examples), and every example of that
-    token carries it. A probe that reaches the control's accuracy has learnt which token sits
-    at a position, not the property asked for.
+    token carries it. The control's label shares match the labels' in expectation only: one
+    draw per type, each type weighted by its frequency, can be far off (a frequent token
+    drawn the rare label). A probe that reaches the control's accuracy has learnt which
+    token sits at a position, not the property asked for.
 
     Shapes: tokens (n,) ints, labels (n,) ints → (n,) ints."""
     tokens, labels = np.asarray(tokens), np.asarray(labels)
