@@ -30,13 +30,14 @@ from .budget import (BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter,
                      forward_multiplications, layer_multiplications,
                      optimizer_multiplications)
 from .guard import SCORE_FLOOR
-from .harness import (SECONDS, Arena, ArenaResult, RecipeError, SeedScore, load_recipe, run,
-                      run_seed,
-                      score_model)
+from .harness import (CPU_FACTOR, CPU_FREE, SECONDS, Arena, ArenaResult, RecipeError,
+                      SeedScore, load_recipe, run, run_seed, score_model, step_seconds,
+                      train_seed)
 from .leaderboard import ALPHA, DIGITS, read_board, row_digest, show, submit, verify
-from .text import EVAL_CHARS, VOCAB_SIZE, WINDOW, evaluation_text, training_rng
+from .text import EVAL_CHARS, VOCAB_SIZE, WINDOW, evaluation_text, fresh_entropy, training_rng
 
-__all__ = ["run", "run_seed", "Arena", "ArenaResult", "SeedScore", "RecipeError", "score_model",
+__all__ = ["run", "run_seed", "train_seed", "step_seconds", "CPU_FACTOR", "CPU_FREE",
+           "fresh_entropy", "Arena", "ArenaResult", "SeedScore", "RecipeError", "score_model",
            "load_recipe", "SECONDS", "SCORE_FLOOR", "forward_multiplications", "layer_multiplications",
            "optimizer_multiplications",
            "CountedModel", "Meter", "BudgetExceeded", "BACKWARD_FACTOR", "submit",
