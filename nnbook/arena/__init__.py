@@ -33,7 +33,8 @@ from .guard import SCORE_FLOOR
 from .harness import (CPU_FACTOR, CPU_FREE, SECONDS, Arena, ArenaResult, RecipeError,
                       SeedScore, load_recipe, run, run_seed, score_model, step_seconds,
                       train_seed)
-from .leaderboard import ALPHA, DIGITS, read_board, row_digest, show, submit, verify
+from .leaderboard import (ALPHA, DIGITS, VERIFY_TOLERANCE, key_file, read_board, row_digest,
+                          show, submit, verify)
 from .text import EVAL_CHARS, VOCAB_SIZE, WINDOW, evaluation_text, fresh_entropy, training_rng
 
 __all__ = ["run", "run_seed", "train_seed", "step_seconds", "CPU_FACTOR", "CPU_FREE",
@@ -41,5 +42,5 @@ __all__ = ["run", "run_seed", "train_seed", "step_seconds", "CPU_FACTOR", "CPU_F
            "load_recipe", "SECONDS", "SCORE_FLOOR", "forward_multiplications", "layer_multiplications",
            "optimizer_multiplications",
            "CountedModel", "Meter", "BudgetExceeded", "BACKWARD_FACTOR", "submit",
-           "read_board", "show", "verify", "row_digest", "DIGITS", "ALPHA", "WINDOW",
+           "read_board", "show", "verify", "row_digest", "key_file", "VERIFY_TOLERANCE", "DIGITS", "ALPHA", "WINDOW",
            "EVAL_CHARS", "VOCAB_SIZE", "evaluation_text", "training_rng"]

@@ -215,6 +215,10 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
             model = load_model(path)
             check_layer_types(model.layers, f"the recipe {name}'s model")
         except (ValueError, OSError) as exc:
+            if "NaN" in str(exc) or "inf" in str(exc):
+                raise RecipeError(f"arena: the model's weights on seed {seed} are not finite "
+                                  f"({exc}); expected a finite model. Lower the learning "
+                                  f"rate.") from None
             raise RecipeError(f"arena: the model the recipe {name} returned on seed {seed} "
                               f"cannot be rebuilt from the library's layers ({exc}); "
                               f"expected nnbook's own layer types. Use those.") from None
