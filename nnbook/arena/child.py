@@ -13,7 +13,9 @@ import importlib
 import inspect
 import json
 import math
+import os
 import runpy
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -173,6 +175,10 @@ def main(conn, recipe, budget, seed, path):
     ``path`` and say ``{"spent": …}``, or ``{"error": …}`` when a rule was broken."""
     _say(conn, cpu=time.process_time())           # before the recipe can touch anything
     try:
+        work = Path(path).parent / "work"          # a new, empty folder for every seed: a
+        work.mkdir()                               # cache in a relative path or a tempfile
+        os.chdir(work)                             # is gone at the next seed
+        tempfile.tempdir = str(work)
         if isinstance(recipe, tuple):
             recipe = getattr(importlib.import_module(recipe[0]), recipe[1])
         fn, name, _ = load_recipe(recipe)
