@@ -65,7 +65,7 @@ def test_the_score_is_bits_above_the_window_bound():
     (recipes.trains_uncounted, "changed outside its counted train_step"),
     (recipes.returns_its_own_model, "returned Sequential on seed 0; expected the model "
                                     r"arena.model\(layers\) made"),
-    (recipes.raises, r"raised RuntimeError on seed 0: oops \(at arena_recipes.py:\d+\)"),
+    (recipes.raises, r"raised RuntimeError: oops \(on seed 0, at arena_recipes.py:\d+\)"),
     (recipes.exits, r"process ended on seed 0 \(exit code 3\) without a model"),
 ])
 def test_a_recipe_that_breaks_a_rule_gets_a_clear_error(recipe, match):

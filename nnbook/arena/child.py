@@ -143,8 +143,8 @@ def _train(fn, arena, name, seed):
         if str(exc).startswith("arena"):
             raise RecipeError(f"{exc} (recipe {name}, seed {seed})") from None
         where = traceback.extract_tb(exc.__traceback__)[-1]
-        raise RecipeError(f"arena: the recipe {name} raised {type(exc).__name__} on seed "
-                          f"{seed}: {exc} (at {Path(where.filename).name}:{where.lineno}); "
+        raise RecipeError(f"arena: the recipe {name} raised {type(exc).__name__}: {exc} "
+                          f"(on seed {seed}, at {Path(where.filename).name}:{where.lineno}); "
                           f"expected it to train and return its model. Fix the recipe "
                           f"(run it with nb.arena.Arena(budget, rng) in a notebook to "
                           f"debug).") from None
