@@ -26,18 +26,8 @@ entropy, recorded), over at least three seeds, and a leaderboard of signed rows 
 A recipe is a function ``recipe(arena)`` (or a file that defines one) that builds its model
 with ``arena.model(layers)``, trains it through ``fit`` on ``arena.windows(n)`` and returns
 it; the budget counts the model's products (forward, backward) and the optimizer's (Muon's
-Newton–Schulz), elementwise work (norms, activations, Adam's update) in none of them.
-
-What the process boundary settles: the recipe cannot see, compute or replace the
-evaluation text or the scorer, and nothing it keeps in memory (or in a relative file, or a
-tempfile) reaches the next seed. What it does not: work outside the meter (a second
-model, NumPy at import) is bounded by the CPU time of the recipe's process, at most
-``CPU_FACTOR`` times what the returned model's counted steps take on this machine plus
-``CPU_FREE`` seconds; that is a bound, not a count (a second model cheaper than the slack
-passes, an honest recipe of very small batches may be refused; on Windows there is no
-bound). A cache at an absolute path, a process the recipe starts and does not wait for, and
-anyone who can read the board's key are not stopped: a row is as trustworthy as ``verify``
-and a look at the recipe file whose hash it records."""
+Newton–Schulz), elementwise work (norms, activations, Adam's update) in none of them;
+what the process boundary settles and what it does not is in ``harness.train_seed``."""
 
 from .budget import (BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter,
                      forward_multiplications, layer_multiplications,

@@ -149,9 +149,10 @@ def _train(fn, arena, name, seed):
                           f"(run it with nb.arena.Arena(budget, rng) in a notebook to "
                           f"debug).") from None
     if arena.meter.overspent:
-        raise RecipeError(f"arena: the recipe {name} went on after it overspent its "
-                          f"budget of {arena.budget:,} on seed {seed}; expected it to stop "
-                          f"within it. Train for fewer steps.")
+        raise RecipeError(f"arena: the recipe {name} overspent its budget of "
+                          f"{arena.budget:,} on seed {seed}: it asked for a step past it, "
+                          f"caught the refusal and returned; expected it to stay within the "
+                          f"budget. Train for fewer steps.")
     if not isinstance(model, CountedModel) or not any(model is m for m in arena.models) \
             or model.meter is not arena.meter:
         raise RecipeError(f"arena: the recipe {name} returned {type(model).__name__} on "

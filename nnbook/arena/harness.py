@@ -173,7 +173,18 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     ``budget`` in a process of its own, the model it returned rebuilt here from its file
     (the library's layer types only, read without unpickling), the multiplications its
     meter counted and the CPU seconds its training took (``nan`` where the platform does
-    not tell). The process is killed after ``seconds``; ``RecipeError`` for a broken rule."""
+    not tell). The process is killed after ``seconds``; ``RecipeError`` for a broken rule.
+
+    What the process boundary settles: the recipe cannot see, compute or replace the
+    evaluation text or the scorer (both live here, and the text is drawn after the process
+    ended), and nothing it keeps in memory, in a relative file or a tempfile (each seed
+    works in a new, empty folder) reaches the next seed. What it does not: work outside the
+    meter (a second model, NumPy at import) is bounded by the process's CPU time, at most
+    ``CPU_FACTOR`` times what the returned model's counted steps take here plus
+    ``CPU_FREE`` seconds: a bound, not a count (a second model cheaper than the slack
+    passes; an honest recipe of very small batches may be refused; on Windows there is no
+    bound). A cache at an absolute path and a process the recipe starts and does not wait
+    for are not stopped."""
     name = recipe_identity(recipe)[0]
     what, method = _transport(recipe)
     seed, budget = _one_seed(seed), _budget(budget)

@@ -39,8 +39,8 @@ BATCH, EPOCHS = 32, 4
 def train_on_budget(arena, layers, optimizer, lr):
     """The baseline's schedule for any layers and optimizer: ``EPOCHS`` passes over as many
     fresh windows as the budget pays for at this model's step cost (its update included),
-    fit's check forward on 8 windows after each epoch paid for, the rate decayed by a cosine
-    from ``lr``."""
+    fit's check forward on 8 windows (run once, at the end) reserved once an epoch, the
+    rate decayed by a cosine from ``lr``."""
     model = arena.model(layers)
     model.compile(optimizer=optimizer, loss=CrossEntropy(from_logits=True))
     per_epoch = arena.left // EPOCHS - arena.step_cost(model, 8)

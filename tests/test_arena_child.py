@@ -1,4 +1,5 @@
-"""Hand-made cheating recipes against the arena (chapter 37), the three a cold reading found
+"""The recipe's process (nnbook/arena/child.py, chapter 37), held to hand-made cheating
+recipes, the three a cold reading found
 working past the guards of guard.py, each as a recipe file run through ``nb.arena.run`` as
 the command line runs one (a spawned process a seed): A, work the meter does not see (a
 second, uncounted model trained before the counted one, or at import), refused by the CPU
