@@ -27,7 +27,7 @@ from .budget import BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter, \
 from .guard import Watch, check_layer_types
 from .text import WINDOW, VOCAB_SIZE, recipe_running, training_rng, training_text
 
-__all__ = ["Arena", "RecipeError", "recipe_identity", "load_recipe", "main"]
+__all__ = ["Arena", "RecipeError", "recipe_identity", "load_recipe", "one_thread", "THREADS", "main"]
 
 
 class RecipeError(ValueError):
@@ -166,6 +166,22 @@ def _train(fn, arena, name, seed):
     return model
 
 
+_LIMITS = []                                      # threadpoolctl's limit, kept for the process
+THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_thread():
+    """Limit BLAS to one thread where it can be done (threadpoolctl, if installed; a spawned
+    process is started with the variables of ``THREADS`` at 1): True when BLAS runs on one
+    thread, so that the process's CPU time is its work, not other threads' spinning."""
+    try:
+        from threadpoolctl import threadpool_limits
+        _LIMITS.append(threadpool_limits(limits=1))
+        return True
+    except Exception:                             # noqa: BLE001  (not installed, or no BLAS)
+        return all(os.environ.get(k) == "1" for k in THREADS[:1])
+
+
 def _say(conn, **message):
     conn.send_bytes(json.dumps(message).encode())
 
@@ -174,7 +190,7 @@ def main(conn, recipe, budget, seed, path):
     """The recipe's process: say the CPU time its start took, train ``recipe`` (a file, a
     ``(module, name)`` pair, or a function) on ``seed`` within ``budget``, write the model to
     ``path`` and say ``{"spent": …}``, or ``{"error": …}`` when a rule was broken."""
-    _say(conn, cpu=time.process_time())           # before the recipe can touch anything
+    _say(conn, cpu=time.process_time(), one_thread=one_thread())   # before the recipe runs
     try:
         work = Path(path).parent / "work"          # a new, empty folder for every seed: a
         work.mkdir()                               # cache in a relative path or a tempfile

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
+import os
 import sys
 import tempfile
 import time
@@ -139,12 +140,18 @@ def _start(proc, method):
     if method != "spawn":
         proc.start()
         return
-    main = sys.modules["__main__"]
+    main, env = sys.modules["__main__"], {k: os.environ.get(k) for k in child.THREADS}
     sys.modules["__main__"] = types.ModuleType("__main__")
+    os.environ.update({k: "1" for k in child.THREADS})     # one BLAS thread, from its start
     try:
         proc.start()
     finally:
         sys.modules["__main__"] = main
+        for k, v in env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _children_cpu():
@@ -216,7 +223,7 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
         if "error" in done:
             raise RecipeError(str(done["error"]))
         cpu = _children_cpu() - before - float(start.get("cpu", 0.0)) \
-            if resource is not None else math.nan
+            if resource is not None and start.get("one_thread") is True else math.nan
         spent = done.get("spent")
         if not isinstance(spent, int) or not 0 <= spent <= budget:
             raise RecipeError(f"arena: the recipe {name}'s process says it spent {spent!r} of "
@@ -246,11 +253,23 @@ def step_seconds(path, batch_size=32, repeats=8):
     x, y = (rng.integers(0, VOCAB_SIZE, (batch_size, WINDOW)) for _ in range(2))
     model.train_step(x, y)                                        # the first one warms up
     times = []
-    for _ in range(repeats):
-        t = time.process_time()
-        model.train_step(x, y)
-        times.append(time.process_time() - t)
+    with _one_blas_thread():
+        for _ in range(repeats):
+            t = time.process_time()
+            model.train_step(x, y)
+            times.append(time.process_time() - t)
     return min(times) / (3 * forward_multiplications(model.layers, (batch_size, WINDOW)))
+
+
+def _one_blas_thread():
+    """threadpoolctl's one-thread limit if it is installed (else BLAS as it is: timed on
+    more threads, a step costs more CPU, and the bound is looser, never tighter)."""
+    try:
+        from threadpoolctl import threadpool_limits
+        return threadpool_limits(limits=1)
+    except ImportError:
+        import contextlib
+        return contextlib.nullcontext()
 
 
 def _check_cpu(name, seed, path, spent, cpu):
