@@ -205,10 +205,15 @@ def main(conn, recipe, budget, seed, path):
         model.save(path)
         _say(conn, spent=int(spent) if math.isfinite(spent) else -1)
     except BaseException as exc:                   # noqa: BLE001  (told to the harness)
+        what = type(exc).__name__ + (f": {exc}" if str(exc) else "")
         text = str(exc) if isinstance(exc, ValueError) and str(exc).startswith("arena") \
-            else f"arena: the recipe raised {type(exc).__name__} on seed {seed}: {exc}"
+            else f"arena: the recipe raised {what} (on seed {seed}); expected it to return " \
+                 f"its model. Return instead."
         try:
-            _say(conn, error=text)
+            if isinstance(exc, KeyboardInterrupt):
+                _say(conn, interrupted=True)
+            else:
+                _say(conn, error=text)
         except (OSError, ValueError):
             pass
     finally:

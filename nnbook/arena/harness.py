@@ -221,6 +221,8 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
             raise RecipeError(f"arena: the recipe {name}'s process ended on seed {seed} "
                               f"(exit code {proc.exitcode}) without a model or an error; "
                               f"expected it to return its model. Remove the exit.")
+        if done.get("interrupted") is True:             # Ctrl-C in the recipe: stop here
+            raise KeyboardInterrupt
         if "error" in done:
             raise RecipeError(str(done["error"]))
         cpu = _children_cpu() - before - float(start.get("cpu", 0.0)) \
