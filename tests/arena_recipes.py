@@ -67,6 +67,16 @@ def never_returns(arena):
         sum(range(1000))
 
 
+def raises(arena):
+    raise RuntimeError("oops")
+
+
+def exits(arena):
+    """Ends its own process: no model, no error message."""
+    import os
+    os._exit(3)
+
+
 def returns_nan(arena):
     layers = tiny_layers(arena)
     layers[0].params["W"][0, 0] = np.nan

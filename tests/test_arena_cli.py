@@ -23,6 +23,7 @@ def folder(tmp_path, monkeypatch):
             "import sys, pathlib\nsys.path.insert(0, str(pathlib.Path(__file__).parent))\n"
             f"from arena_recipes import {name} as recipe\n")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NNBOOK_ARENA_KEY", str(tmp_path / "arena.key"))   # not the user's
     return tmp_path
 
 
@@ -31,19 +32,22 @@ def test_run_submit_show(folder, capsys):
     assert main(["run", "honest.py", "--budget", budget, "--seeds", "0,1,2"]) == 0
     out = capsys.readouterr().out
     assert out.count("bits/char above the window bound") == 4       # 3 seeds, then the mean
-    score = out.strip().splitlines()[-1].split(": ")[1].split()[0]
-    assert main(["submit", "honest.py", "--budget", budget, "--seeds", "0,1,2"]) == 0
-    assert f"row 1 appended to arena_leaderboard.jsonl: {score}" in capsys.readouterr().out
+    assert main(["submit", "honest.py", "--budget", budget, "--seeds", "0,1,2,3,4"]) == 0
+    out = capsys.readouterr().out
+    assert "row 1 appended to arena_leaderboard.jsonl: " in out
+    score = out.split("arena_leaderboard.jsonl: ")[1].split(",")[0]
+    assert (folder / "arena.key").stat().st_mode & 0o077 == 0       # the owner's only
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     shown = subprocess.run([sys.executable, "-m", "nnbook.arena", "show"], cwd=folder, env=env,
                            capture_output=True, text=True, timeout=300)
     assert shown.returncode == 0, shown.stderr
     assert score in shown.stdout and "honest.py" in shown.stdout
+    assert "UNSIGNED" not in shown.stdout
 
 
 def test_a_bad_recipe_gets_an_error_and_no_row(folder, capsys):
     budget = str(recipes.budget_for())
-    assert main(["submit", "overspends.py", "--budget", budget, "--seeds", "0,1,2"]) == 2
+    assert main(["submit", "overspends.py", "--budget", budget, "--seeds", "0,1,2,3,4"]) == 2
     assert "error: arena: the recipe overspent its budget" in capsys.readouterr().err
     assert not (folder / "arena_leaderboard.jsonl").exists()
     assert main(["run", "honest.py", "--budget", "1e9", "--seeds", "0,1"]) == 2

@@ -1,9 +1,8 @@
 """The arena's guards (nnbook/arena/guard.py, chapter 37): the cheats of the chapter's cold
 reading (session 56), each run in a small form and refused with a message that names what
-was seen. A recipe runs in the harness's own process, so these stop the casual cheat only;
-each test restores what its cheat replaced, so that a guard that fails leaves no trace."""
-
-import signal
+was seen, or (the cheats that process isolation defeats) shown to gain nothing. A recipe
+runs in a process of its own (child.py); a cheat run as a function here is forked, so its
+patches stay in that process."""
 
 import numpy as np
 import pytest
@@ -45,22 +44,17 @@ def test_a_subclass_inside_a_block_is_refused():
         nb.arena.run(nested, recipes.budget_for(), SEEDS)
 
 
-def test_a_patched_scorer_is_refused():
-    """Cheat F: ``harness.score_model`` replaced by one that lowers the score."""
-    real = harness.score_model
-
+def test_a_patched_scorer_changes_nothing():
+    """Cheat F: ``harness.score_model`` replaced inside the recipe's process, where nothing
+    scores; the harness's own process scores the model, as it would the honest recipe's."""
     def patches_the_scorer(arena):
-        model = recipes.honest(arena)                     # after its last counted step
-        harness.score_model = lambda model, seed, spent=0: real(model, seed, spent)._replace(
-            score=0.0001)
+        model = recipes.honest(arena)
+        harness.score_model = lambda model, seed, spent=0, entropy=None: \
+            harness.SeedScore(seed, 0.0001, 0.0, 0.0, spent, entropy)
         return model
-    try:
-        with pytest.raises(nb.arena.RecipeError,
-                           match="tampered with the harness on seed 0: harness.score_model "
-                                 "changed; expected"):
-            nb.arena.run(patches_the_scorer, recipes.budget_for(), SEEDS)
-    finally:
-        harness.score_model = real
+    cheat = nb.arena.run(patches_the_scorer, recipes.budget_for(), SEEDS, evaluation="seed")
+    honest = nb.arena.run(recipes.honest, recipes.budget_for(), SEEDS, evaluation="seed")
+    assert cheat.scores == honest.scores and min(cheat.scores) > 1
 
 
 def test_a_free_backward_is_refused_even_if_restored():
@@ -108,17 +102,6 @@ def test_a_meter_set_back_is_refused():
         nb.arena.run(set_back, recipes.budget_for(), SEEDS)
 
 
-@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="SIGALRM: POSIX only")
-def test_a_time_limit_switched_off_is_refused():
-    """Cheat H: the harness's timer stopped, so a recipe that never returns is not stopped."""
-    def no_timer(arena):
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        return recipes.honest(arena)
-    with pytest.raises(nb.arena.RecipeError, match="the time limit's timer changed while it "
-                                                   "trained"):
-        nb.arena.run(no_timer, recipes.budget_for(), SEEDS, seconds=60)
-
-
 def test_the_private_evaluation_cache_is_refused_while_a_recipe_runs():
     """Cheat D's first step: ``text._evaluation``, not only ``evaluation_text``, refuses."""
     def reads_the_cache(arena):
@@ -155,13 +138,14 @@ def test_a_score_below_the_floor_is_refused():
         return model
     with pytest.raises(nb.arena.RecipeError, match=r"scored -0\.\d+ bits per character on "
                                                    r"seed 0, below -0.05"):
-        nb.arena.run_seed(memorises, 4 * 10**9, 0)
+        nb.arena.run_seed(memorises, 4 * 10**9, 0, evaluation="seed")
     assert nb.arena.SCORE_FLOOR == -0.05
 
 
-def test_another_seeds_model_is_refused():
+def test_another_seeds_model_is_not_there():
     """Cheat B's bluntest form: the model trained on the previous seed, kept in a global and
-    listed as this seed's (``arena.models`` is a public list)."""
+    listed as this seed's. Each seed runs in a process of its own, so the global is empty
+    every time: each seed trains from scratch and scores as the honest recipe does."""
     kept = []
 
     def returns_the_last_one(arena):
@@ -170,9 +154,9 @@ def test_another_seeds_model_is_refused():
             return kept[-1]
         kept.append(recipes.honest(arena))
         return kept[-1]
-    with pytest.raises(nb.arena.RecipeError, match="returned CountedModel on seed 1; expected "
-                                                   r"the model arena.model\(layers\) made"):
-        nb.arena.run(returns_the_last_one, recipes.budget_for(), SEEDS)
+    cheat = nb.arena.run(returns_the_last_one, recipes.budget_for(), SEEDS, evaluation="seed")
+    honest = nb.arena.run(recipes.honest, recipes.budget_for(), SEEDS, evaluation="seed")
+    assert cheat.scores == honest.scores and not kept
 
 
 def test_an_honest_recipe_passes_every_guard():

@@ -22,8 +22,8 @@ def test_the_same_recipe_and_seeds_give_the_same_score():
     """Catches a run that draws from anything but its seeds (a shared or global generator)
     and a score below the bound (a wrong bound, or the training text scored)."""
     budget = recipes.budget_for()
-    a = nb.arena.run(recipes.honest, budget, SEEDS)
-    b = nb.arena.run(recipes.honest, budget, SEEDS)
+    a = nb.arena.run(recipes.honest, budget, SEEDS, evaluation="seed")
+    b = nb.arena.run(recipes.honest, budget, SEEDS, evaluation="seed")
     assert a.scores == b.scores and a.score == b.score          # bit for bit
     assert all(s.score > 0 for s in a.per_seed)
     assert all(s.spent == budget for s in a.per_seed)           # the whole budget, counted
@@ -31,12 +31,27 @@ def test_the_same_recipe_and_seeds_give_the_same_score():
     assert a.recipe_hash == b.recipe_hash and a.seeds == SEEDS
 
 
+def test_a_fresh_evaluation_is_replayed_from_its_entropy():
+    """Evaluation text from fresh entropy: each run draws its own (no seed tells it), and
+    the entropies a run records give its scores again, bit for bit. Catches a draw from the
+    seed alone (two fresh runs would agree) and a replay that draws anew."""
+    budget = recipes.budget_for()
+    a = nb.arena.run(recipes.honest, budget, SEEDS)
+    b = nb.arena.run(recipes.honest, budget, SEEDS, evaluation=a.entropies)
+    assert b.scores == a.scores and b.entropies == a.entropies
+    assert len(set(a.entropies)) == 3 and all(isinstance(e, int) for e in a.entropies)
+    seeded = nb.arena.run(recipes.honest, budget, SEEDS, evaluation="seed")
+    assert seeded.scores != a.scores and seeded.entropies == (None,) * 3
+    with pytest.raises(ValueError, match="one recorded entropy"):
+        nb.arena.run(recipes.honest, budget, SEEDS, evaluation=(1, 2))
+
+
 def test_the_score_is_bits_above_the_window_bound():
     """Planted bug "the score above the entropy per character": the uniform model scores
     log₂ 26 minus the mean window bound, not minus the grammar's entropy."""
     r = nb.arena.run(recipes.uniform, 1, SEEDS)
     for s in r.per_seed:
-        ev = nb.arena.evaluation_text(s.seed)
+        ev = nb.arena.evaluation_text(s.seed, s.entropy)
         assert s.bits == pytest.approx(math.log2(26), abs=1e-12)
         assert s.score == pytest.approx(math.log2(26) - ev["bound"].mean(), abs=1e-12)
         assert s.spent == 0
@@ -45,11 +60,13 @@ def test_the_score_is_bits_above_the_window_bound():
 @pytest.mark.parametrize("recipe, match", [
     (recipes.overspends, "overspent its budget"),
     (recipes.overspends_quietly, "overspent its budget"),
-    (recipes.returns_nan, r"score on seed 0 is nan"),
+    (recipes.returns_nan, r"weights on seed 0 are not finite"),
     (recipes.reads_the_evaluation_text, "asked for the evaluation text"),
     (recipes.trains_uncounted, "changed outside its counted train_step"),
     (recipes.returns_its_own_model, "returned Sequential on seed 0; expected the model "
                                     r"arena.model\(layers\) made"),
+    (recipes.raises, r"raised RuntimeError: oops \(on seed 0, at arena_recipes.py:\d+\)"),
+    (recipes.exits, r"process ended on seed 0 \(exit code 3\) without a model"),
 ])
 def test_a_recipe_that_breaks_a_rule_gets_a_clear_error(recipe, match):
     with pytest.raises(ValueError, match=match):
@@ -58,7 +75,8 @@ def test_a_recipe_that_breaks_a_rule_gets_a_clear_error(recipe, match):
 
 def test_a_recipe_that_never_returns_is_stopped():
     """In a process of its own, so that a harness that fails to stop it fails this test (in
-    60 s) instead of hanging the run; the recipe swallows the first stop and loops again."""
+    60 s) instead of hanging the run; the recipe swallows every exception and loops again:
+    the harness kills its process."""
     code = ("import nnbook as nb, arena_recipes as r\n"
             "try:\n"
             "    nb.arena.run(r.never_returns, r.budget_for(), (0, 1, 2), seconds=0.5)\n"
@@ -83,7 +101,9 @@ def test_one_seed_is_the_seed_of_a_run():
     """Catches ``run_seed`` drawing another stream or budget than ``run`` (a seed table's row
     would then not be the leaderboard's score), and a seed it should refuse."""
     r = nb.arena.run(recipes.honest, recipes.budget_for(), SEEDS)
-    assert nb.arena.run_seed(recipes.honest, recipes.budget_for(), 1) == r.per_seed[1]
+    again = nb.arena.run_seed(recipes.honest, recipes.budget_for(), 1,
+                              evaluation=r.per_seed[1].entropy)
+    assert again == r.per_seed[1]
     with pytest.raises(ValueError, match="expected a seed that is an int ≥ 0"):
         nb.arena.run_seed(recipes.honest, recipes.budget_for(), -1)
 

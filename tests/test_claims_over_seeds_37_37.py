@@ -29,7 +29,7 @@ from claims import seeds
 
 import nnbook as nb
 import nnbook.arena.budget as budget
-import nnbook.arena.harness as harness
+import nnbook.arena.child as child
 from nnbook.experiments import arena_ideas as ai
 
 FIXED = (3791,)                   # no notebook or stored table uses it
@@ -43,8 +43,12 @@ def row(seed):
 def muon_unpriced(seed, monkeypatch):
     """Muon's score with Newton–Schulz counted as 0 (so with the baseline's steps)."""
     monkeypatch.setattr(budget, "optimizer_multiplications", lambda optimizer, params: 0)
-    monkeypatch.setattr(harness, "optimizer_multiplications", lambda optimizer, params: 0)
-    return nb.arena.run_seed(ai.muon, ai.BUDGET, seed).score
+    monkeypatch.setattr(child, "optimizer_multiplications", lambda optimizer, params: 0)
+
+    def unpriced(arena):        # a function of this test: its process is forked from this
+        return ai.muon(arena)   # one, so the patches above go with it (a spawned one would
+    return nb.arena.run_seed(unpriced, ai.BUDGET, seed,       # import the module afresh)
+                             evaluation="seed").score
 
 
 @pytest.mark.heavy

@@ -37,4 +37,4 @@ def test_each_idea_trains_within_the_budget(name):
 def test_the_baseline_of_the_table_is_the_arenas():
     assert ai.RECIPES["baseline"] is baseline
     row = ai.idea_row(3790, names=("baseline",), budget=SMALL)
-    assert row["baseline"] == nb.arena.run_seed(baseline, SMALL, 3790).score
+    assert row["baseline"] == nb.arena.run_seed(baseline, SMALL, 3790, evaluation="seed").score

@@ -1278,7 +1278,7 @@ CHAPTERS = [
     Chapter("37", "37_a_research_arena.ipynb", "A research arena on a fixed budget, judged "
             "against the floor", part="VII",
             modules=("arena/__init__.py", "arena/__main__.py", "arena/baseline.py",
-                     "arena/budget.py", "arena/guard.py", "arena/harness.py",
+                     "arena/budget.py", "arena/child.py", "arena/guard.py", "arena/harness.py",
                      "arena/leaderboard.py", "arena/text.py", "evaluation/paired.py", "exercises/arena.py",
                      "experiments/arena_ideas.py"),
             tables=("37_arena",),
@@ -1292,22 +1292,25 @@ CHAPTERS = [
                     "state products, the experts a token uses and the router, Muon's "
                     "Newton–Schulz), chapter 20's model checked against a hand count of "
                     "405,504 a window; scored in bits per character above the exact window "
-                    "bound on each seed's evaluation text, another stream than training's, "
-                    "refused to a running recipe (the uniform guess checked at log₂ 26 − the "
-                    "bound), the same seed giving the stored score again; a change kept only "
+                    "bound on each seed's evaluation text (the uniform guess checked at "
+                    "log₂ 26 − the bound), the same seed and text giving the stored score "
+                    "again; a change kept only "
                     "past the exact "
                     "paired sign-flip test at p ≤ 0.05 (`nb.evaluation.paired_test`); on 10 "
                     "stored seeds at 4·10⁹ multiplications a hybrid with a delta-rule block "
                     "kept (lower on 9 of 10), Muon with its update paid and four experts "
                     "discarded; the score's noise (0.02 bits from the text alone, 0.04 from "
-                    "a seed) and the seeds a significant change needs; a forged row with a "
-                    "valid digest read by the board and refused by `verify`, and what the "
-                    "harness's guards stop and what they do not; the exercise: beat the "
+                    "a seed) and the seeds a significant change needs; each seed's recipe in "
+                    "a process of its own, scored on text drawn from fresh entropy after "
+                    "training, its unseen work bounded by CPU time; a forged row shown "
+                    "unsigned by the board and refused by `verify`, a refused overspend, and "
+                    "what the harness stops and what it does not; the exercise: beat the "
                     "baseline within the budget."),
             exports=("nb.arena",),
             names=("nb.arena.forward_multiplications", "nb.arena.optimizer_multiplications",
                    "nb.arena.CountedModel", "nb.arena.Meter", "nb.arena.evaluation_text",
-                   "nb.arena.score_model", "nb.arena.run_seed", "nb.arena.read_board",
+                   "nb.arena.score_model", "nb.arena.run_seed", "nb.arena.train_seed",
+                   "nb.arena.show",
                    "nb.evaluation.paired_test", "nb.Muon")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}

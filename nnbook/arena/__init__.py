@@ -1,44 +1,49 @@
 """Chapter 37's research arena (``nb.arena``): a recipe trained on a budget counted in
-multiplications, scored in bits per character above the exact window bound on each seed's
-evaluation text (another stream than training's, read after training), over at least three
-seeds, and a leaderboard whose rows ``verify`` measures again.
+multiplications, each seed in a process of its own, scored in bits per character above the
+exact window bound on evaluation text the harness draws after training (from fresh
+entropy, recorded), over at least three seeds, and a leaderboard of signed rows that
+``verify`` measures again.
 
 - budget.py: ``forward_multiplications`` (a model's count, forward; a training step costs
   three forwards), ``optimizer_multiplications`` (an update's: Muon's Newton–Schulz) and
   ``CountedModel``, the ``Sequential`` that spends them on a ``Meter``;
-- text.py: ``training_rng`` (a seed's training stream) and ``evaluation_text`` (its
-  evaluation stream, with the exact window bound of every target);
-- harness.py: ``run`` (a recipe over seeds, its time limit ``SECONDS``), ``run_seed``
-  (one seed), ``Arena`` (what a recipe gets), ``score_model``, ``load_recipe``,
+- text.py: ``training_rng`` (a seed's training stream), ``evaluation_text`` (its
+  evaluation stream and an entropy, with the exact window bound of every target) and
+  ``fresh_entropy``;
+- child.py: the recipe's process: ``Arena`` (what a recipe gets), ``load_recipe``,
   ``RecipeError``;
-- guard.py: what the harness checks after a recipe (``SCORE_FLOOR``, the library's own
-  layer types, nothing it relies on replaced);
-- leaderboard.py: ``submit``, ``read_board``, ``show``, ``verify`` (scores stored to
-  ``DIGITS`` decimals, a change accepted past ``ALPHA`` by ``nb.evaluation.paired_test``);
+- harness.py: ``run`` (a recipe over seeds), ``run_seed`` (one seed), ``train_seed`` (one
+  seed's process: the model back, its time limit ``SECONDS``, its CPU bound
+  ``CPU_FACTOR``, ``CPU_FREE``, ``step_seconds``), ``score_model``;
+- guard.py: the checks inside the recipe's process (the library's own layer types,
+  nothing the counting relies on replaced) and ``SCORE_FLOOR``;
+- leaderboard.py: ``submit``, ``read_board``, ``show``, ``verify``, ``row_digest``,
+  ``key_file`` (scores stored to ``DIGITS`` decimals, a change accepted past ``ALPHA`` by
+  ``nb.evaluation.paired_test``, ``VERIFY_TOLERANCE``);
 - baseline.py: the baseline recipe, chapter 20's model; __main__.py: ``python -m
   nnbook.arena run|submit|show|verify``.
 
 A recipe is a function ``recipe(arena)`` (or a file that defines one) that builds its model
 with ``arena.model(layers)``, trains it through ``fit`` on ``arena.windows(n)`` and returns
 it; the budget counts the model's products (forward, backward) and the optimizer's (Muon's
-Newton–Schulz), elementwise work (norms, activations, Adam's update) in none of them, and a
-recipe is Python that runs in the harness's process: guard.py refuses the casual cheat, not
-a determined one, so a row records the recipe's hash, and the file is there to read and to
-``verify``."""
+Newton–Schulz), elementwise work (norms, activations, Adam's update) in none of them;
+what the process boundary settles and what it does not is in ``harness.train_seed``."""
 
 from .budget import (BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter,
                      forward_multiplications, layer_multiplications,
                      optimizer_multiplications)
 from .guard import SCORE_FLOOR
-from .harness import (SECONDS, Arena, ArenaResult, RecipeError, SeedScore, load_recipe, run,
-                      run_seed,
-                      score_model)
-from .leaderboard import ALPHA, DIGITS, read_board, row_digest, show, submit, verify
-from .text import EVAL_CHARS, VOCAB_SIZE, WINDOW, evaluation_text, training_rng
+from .harness import (CPU_FACTOR, CPU_FREE, SECONDS, Arena, ArenaResult, RecipeError,
+                      SeedScore, load_recipe, run, run_seed, score_model, step_seconds,
+                      train_seed)
+from .leaderboard import (ALPHA, DIGITS, VERIFY_TOLERANCE, key_file, read_board, row_digest,
+                          show, submit, verify)
+from .text import EVAL_CHARS, VOCAB_SIZE, WINDOW, evaluation_text, fresh_entropy, training_rng
 
-__all__ = ["run", "run_seed", "Arena", "ArenaResult", "SeedScore", "RecipeError", "score_model",
+__all__ = ["run", "run_seed", "train_seed", "step_seconds", "CPU_FACTOR", "CPU_FREE",
+           "fresh_entropy", "Arena", "ArenaResult", "SeedScore", "RecipeError", "score_model",
            "load_recipe", "SECONDS", "SCORE_FLOOR", "forward_multiplications", "layer_multiplications",
            "optimizer_multiplications",
            "CountedModel", "Meter", "BudgetExceeded", "BACKWARD_FACTOR", "submit",
-           "read_board", "show", "verify", "row_digest", "DIGITS", "ALPHA", "WINDOW",
+           "read_board", "show", "verify", "row_digest", "key_file", "VERIFY_TOLERANCE", "DIGITS", "ALPHA", "WINDOW",
            "EVAL_CHARS", "VOCAB_SIZE", "evaluation_text", "training_rng"]

@@ -8,11 +8,11 @@ import argparse
 import sys
 
 from .harness import SECONDS, RecipeError, run
-from .leaderboard import ALPHA, DIGITS, read_board, show, submit, verify
+from .leaderboard import ALPHA, DIGITS, VERIFY_TOLERANCE, show, submit, verify
 
 BOARD = "arena_leaderboard.jsonl"
 SEEDS = "0,1,2,3,4"
-BUDGET = "2e9"
+BUDGET = "4e9"
 
 
 def _seeds(text):
@@ -28,7 +28,7 @@ def _budget(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of multiplications, got {text!r}; "
-                                         f"e.g. --budget 2e9") from None
+                                         f"e.g. --budget 4e9") from None
     return int(value) if value.is_integer() else value
 
 
@@ -72,7 +72,6 @@ def main(argv=None):
             print(f"{result.name} ({result.recipe_hash}): {result.score:.{DIGITS}f} bits/char "
                   f"above the window bound, mean of {len(seeds)} seeds, budget {budget:,}")
         elif args.command == "submit":
-            read_board(args.board)
             row = submit(args.recipe, budget, seeds, args.board, seconds=args.seconds,
                          progress=say)
             a = row["against"]
@@ -83,7 +82,8 @@ def main(argv=None):
                   f"{verdict}")
         else:
             row = verify(args.board, args.row, args.recipe, seconds=args.seconds, progress=say)
-            print(f"row {row['row']} measured again: {row['scores']}, the same")
+            print(f"row {row['row']} measured again: {row['scores']}, the same on its "
+                  f"recorded texts, and within {VERIFY_TOLERANCE} on fresh ones")
     except (RecipeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -26,7 +26,8 @@ def recipe(arena, batch_size=32, lr=0.01, epochs=4):
     model = arena.model(modern_layers(arena.rng, vocab_size=arena.vocab_size))
     model.compile(optimizer=AdamW(lr=lr, weight_decay=0.01),
                   loss=CrossEntropy(from_logits=True))
-    # after each epoch fit checks the weights with a forward on 8 windows: paid for too
+    # fit checks the weights with a forward on 8 windows (once, after the last epoch):
+    # reserved once an epoch, so a few steps' worth of the budget is left unspent
     per_epoch = arena.left // epochs - arena.step_cost(model, 8)
     steps = per_epoch // arena.step_cost(model, batch_size)            # steps an epoch
     if steps < 1:

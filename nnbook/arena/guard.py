@@ -1,12 +1,12 @@
-"""The arena's guards (chapter 37): cheap checks that a recipe, which runs as Python in the
-harness's own process, left the harness as it found it. They catch the casual cheat (a
-subclass counted as its base, a patched scorer, factor, meter or timer, a score below what
-a model that never saw the evaluation text can reach); they do not make the process safe: a
-row is as trustworthy as ``verify`` and a look at its recipe file."""
+"""The arena's guards (chapter 37): cheap checks, in the recipe's own process (child.py),
+that a recipe left the counting as it found it: a subclass counted as its base, a patched
+factor, count or meter. The recipe's process is the recipe's, so these stop the casual
+cheat there; what they miss cannot reach the harness's process, which scores the model
+on text it draws afterwards, and refuses a score below ``SCORE_FLOOR`` and a CPU time past
+what the counted multiplications take (harness.py)."""
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 
@@ -55,14 +55,11 @@ def check_layer_types(layers, name="the recipe"):
             stack.extend(v for v in vars(obj).values() if isinstance(v, (Layer, list, tuple)))
 
 
-def _state(meter, handler, harness):
-    """Everything the harness relies on that a recipe could replace, by name."""
-    out = {f"harness.{k}": getattr(harness, k) for k in (
-        "score_model", "evaluation_text", "BACKWARD_FACTOR", "forward_multiplications",
-        "optimizer_multiplications")}
-    out.update({f"budget.{k}": getattr(_budget, k) for k in (
+def _state(meter):
+    """Everything the counting relies on that a recipe could replace, by name."""
+    out = {f"budget.{k}": getattr(_budget, k) for k in (
         "BACKWARD_FACTOR", "forward_multiplications", "layer_multiplications",
-        "optimizer_multiplications", "fingerprint", "_FREE")})
+        "optimizer_multiplications", "fingerprint", "_FREE")}
     out.update({f"budget.Meter.{k}": vars(_budget.Meter)[k] for k in (
         "spend", "__init__", "budget", "spent")})
     out.update({f"budget.CountedModel.{k}": vars(_budget.CountedModel)[k] for k in (
@@ -73,9 +70,6 @@ def _state(meter, handler, harness):
     out["the meter's budget"] = meter.budget
     out["the meter's watcher"] = meter.watcher
     out["a recipe running (the evaluation text's lock)"] = _text.a_recipe_runs()
-    if handler is not None:
-        out["the SIGALRM handler (the time limit)"] = signal.getsignal(signal.SIGALRM)
-        out["the time limit's timer"] = signal.getitimer(signal.ITIMER_REAL)[1] > 0
     return out
 
 
@@ -85,18 +79,17 @@ class Watch:
     multiplications); ``check`` compares once more after the recipe returned and raises
     ``ValueError`` naming the first thing that changed."""
 
-    def __init__(self, harness, meter, name, seed, handler=None):
-        self.harness, self.meter, self.name, self.seed = harness, meter, name, seed
-        self.handler = handler
+    def __init__(self, meter, name, seed):
+        self.meter, self.name, self.seed = meter, name, seed
         self.tally, self.seen, self.before = 0, [], None
 
     def start(self):
         self.meter.watcher = self
-        self.before = _state(self.meter, self.handler, self.harness)
+        self.before = _state(self.meter)
         return self
 
     def _changed(self):
-        now = _state(self.meter, self.handler, self.harness)
+        now = _state(self.meter)
         return [k for k, v in self.before.items() if not (now[k] is v or now[k] == v)]
 
     def __call__(self, n):                      # Meter.spend, before it adds n
@@ -123,6 +116,6 @@ class Watch:
 
     def _message(self, what):
         return (f"arena: the recipe {self.name} tampered with the harness on seed "
-                f"{self.seed}: {what}; expected it to leave the harness, its meter, budget "
-                f"module, scorer and time limit as it found them. Remove the assignment: "
+                f"{self.seed}: {what}; expected it to leave the harness, its meter and "
+                f"budget module as it found them. Remove the assignment: "
                 f"train only through arena.model(...).fit.")

@@ -1,101 +1,63 @@
-"""The arena's harness (chapter 37): ``run`` trains a recipe once per seed on the budget it
-counts, stops it at a time limit, and scores the model it returns in bits per character above
-the exact window bound on evaluation text drawn after training."""
+"""The arena's harness (chapter 37): ``run`` trains a recipe once per seed, each seed in a
+process of its own (child.py) on the budget it counts, stops it at a time limit, bounds the
+CPU time it used by what its counted multiplications take on this machine, and scores the
+model it sends back in bits per character above the exact window bound, on evaluation text
+the harness draws from fresh entropy after that process has ended."""
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import inspect
+import json
 import math
-import runpy
-import signal
+import multiprocessing
+import os
 import sys
-import threading
+import tempfile
+import time
+import types
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from ..layers import log_softmax
-from ..training import Sequential
-from .budget import (BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter,
-                     forward_multiplications, optimizer_multiplications)
-from .guard import SCORE_FLOOR, Watch, check_layer_types
-from .text import VOCAB_SIZE, WINDOW, evaluation_text, recipe_running, training_rng, training_text
+from ..optimizers import AdamW
+from ..training import CrossEntropy, Sequential, load_model
+from . import child
+from .budget import forward_multiplications
+from .child import Arena, RecipeError, load_recipe, recipe_identity
+from .guard import SCORE_FLOOR, check_layer_types
+from .text import VOCAB_SIZE, WINDOW, evaluation_text, fresh_entropy
+
+try:                                            # POSIX: the CPU time of a finished child
+    import resource
+except ImportError:                              # pragma: no cover  (Windows: no CPU bound)
+    resource = None
 
 __all__ = ["Arena", "RecipeError", "SeedScore", "ArenaResult", "run", "run_seed",
-           "load_recipe", "score_model", "SECONDS"]
+           "train_seed", "step_seconds", "load_recipe", "score_model", "SECONDS", "CPU_FACTOR",
+           "CPU_FREE"]
 
-#: the time limit of one seed's training, seconds (a recipe that never returns is stopped)
+#: the time limit of one seed's training, seconds (the recipe's process is then killed)
 SECONDS = 600
-
-
-class RecipeError(ValueError):
-    """A recipe broke a rule of the arena: no score, no row."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-
-
-class _Timeout(BaseException):                  # not an Exception: ``except Exception`` in a
-    """The time limit, raised inside the recipe."""     # recipe does not swallow it
-
-
-class Arena:
-    """What a recipe is given: ``rng`` (its only randomness), ``windows(n)`` (n fresh training
-    windows), ``model(layers)`` (the counted model to train and return), ``step_cost`` and the
-    meter (``budget``, ``spent``, ``left``). ``window`` = 16 characters, ``vocab_size`` = 26."""
-
-    window = WINDOW
-
-    def __init__(self, budget, rng):
-        self._meter, self.rng = Meter(budget), rng
-        self.vocab_size = VOCAB_SIZE
-        self.models = []
-
-    meter = property(lambda self: self._meter, doc="its ``Meter`` (read-only)")
-    budget = property(lambda self: self.meter.budget)
-    spent = property(lambda self: self.meter.spent)
-    left = property(lambda self: self.meter.left)
-
-    def windows(self, n):
-        """``(x, y)``: ``n`` windows of 16 ids of fresh training text and their targets one
-        character later ((n, 16) each), drawn from ``rng``."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"Arena.windows: expected a number of windows n ≥ 1, got {n!r}. "
-                             f"Pass e.g. arena.windows(1600).")
-        corpus = training_text(self.rng, int(n) * WINDOW + 1)
-        ids = corpus.ids[:int(n) * WINDOW + 1]
-        return ids[:-1].reshape(int(n), WINDOW), ids[1:].reshape(int(n), WINDOW)
-
-    def model(self, layers):
-        """A ``Sequential`` of ``layers`` whose every forward and backward is counted (the
-        library's own layer types only: a subclass is refused, its forward would not be)."""
-        check_layer_types(layers, "arena.model")
-        model = CountedModel(layers, self.meter, (1, WINDOW))
-        self.models.append(model)
-        return model
-
-    def step_cost(self, model, batch_size):
-        """Multiplications of one training step on ``batch_size`` windows: forward and
-        backward, ``(1 + BACKWARD_FACTOR)`` forwards, and once compiled the optimizer's
-        update (``optimizer_multiplications``: Muon's Newton–Schulz, 0 for AdamW's)."""
-        update = optimizer_multiplications(getattr(model, "optimizer", None),
-                                           [p for p, _ in model.gradient_pairs()])
-        return (1 + BACKWARD_FACTOR) * forward_multiplications(model, (batch_size, WINDOW)) \
-            + update
+#: a recipe may use this many times the CPU time its counted multiplications take on this
+#: machine (timed by the harness on the returned model's own steps, batches of 32) ...
+CPU_FACTOR = 3.0
+#: ... plus this many seconds (its file's import, its training text, Python's overhead)
+CPU_FREE = 1.5
+_START = 120                                     # seconds a process may take to start
 
 
 class SeedScore(NamedTuple):
     """One seed's ``score`` (``bits`` − ``bound``: bits per character above the exact window
-    bound), the model's ``bits`` per character, the ``bound``'s mean and the multiplications
-    ``spent``."""
+    bound), the model's ``bits`` per character, the ``bound``'s mean, the multiplications
+    ``spent`` and the ``entropy`` its evaluation text was drawn from (None: the seed's own
+    fixed text)."""
     seed: int
     score: float
     bits: float
     bound: float
     spent: int
+    entropy: int | None = None
 
 
 class ArenaResult(NamedTuple):
@@ -115,15 +77,23 @@ class ArenaResult(NamedTuple):
     def scores(self):
         return tuple(s.score for s in self.per_seed)
 
+    @property
+    def entropies(self):
+        """Each seed's evaluation draw (None: the seed's own text): ``evaluation=`` replays
+        them."""
+        return tuple(s.entropy for s in self.per_seed)
 
-def score_model(model, seed, spent=0) -> SeedScore:
-    """Score the layers of ``model`` on ``seed``'s evaluation text: the mean over every target
-    of −log₂ P(target | window), minus the mean exact window bound (``spent``: the
-    multiplications to record beside it). Its expectation over the text is a KL divergence,
-    ≥ 0 and 0 only for the best window predictor itself; a finite text can put a model
-    within its noise (about 0.02 bits a seed) of the bound a little below 0, no trained
-    model of the arena's budgets comes near."""
-    ev = evaluation_text(seed)
+
+def score_model(model, seed, spent=0, entropy=None) -> SeedScore:
+    """Score the layers of ``model`` on ``seed``'s evaluation text (of ``entropy``, or the
+    seed's own without one): the mean over every target of −log₂ P(target | window), minus
+    the mean exact window bound (``spent``: the multiplications to record beside it). Its
+    expectation over the text is about a KL divergence (exactly for windows at a stationary
+    place; each text's first window starts a sentence), ≥ 0 and 0 only for the best window
+    predictor itself; a finite text can put a model within its noise (about 0.02 bits a
+    seed) of the bound a little below 0, no trained model of the arena's budgets comes
+    near."""
+    ev = evaluation_text(seed, entropy)
     logits = Sequential(list(model.layers)).predict(ev["x"])            # (m, 16, 26)
     if logits.shape != ev["x"].shape + (VOCAB_SIZE,):
         raise RecipeError(f"arena: the model's output has shape {logits.shape}; expected "
@@ -136,97 +106,243 @@ def score_model(model, seed, spent=0) -> SeedScore:
         raise RecipeError(f"arena: the model's score on seed {seed} is {bits} (its "
                           f"predictions are not finite); expected a finite score. Lower the "
                           f"learning rate, or check the recipe's layers for NaN weights.")
-    return SeedScore(int(seed), bits - bound, bits, bound, int(spent))
+    return SeedScore(int(seed), bits - bound, bits, bound, int(spent), entropy)
 
 
-def load_recipe(recipe):
-    """``(function, name, hash)`` of a recipe: a function ``recipe(arena) -> model``, or the
-    path of a Python file that defines one named ``recipe``."""
-    if callable(recipe):
+def _transport(recipe):
+    """``(what the child gets, start method)``: a file or an importable function by name
+    ("spawn": a new interpreter), a function that lives only here ("fork": a copy of this
+    process, which has not run the recipe; POSIX only)."""
+    if not callable(recipe):
+        return str(Path(recipe).resolve()), "spawn"
+    module, name = getattr(recipe, "__module__", None), None
+    if module and module != "__main__":
+        import importlib
         try:
-            source = inspect.getsource(recipe).encode()
-        except (OSError, TypeError):
-            source = repr(recipe).encode()
-        return recipe, getattr(recipe, "__name__", repr(recipe)), _sha(source)
-    path = Path(recipe)
-    if not path.is_file():
-        raise ValueError(f"arena: got the recipe {recipe!r}, which is neither a function nor "
-                         f"a file; expected a Python file that defines recipe(arena). Check "
-                         f"the path.")
-    package = Path(__file__).resolve().parents[1]           # nnbook/
-    if package in path.resolve().parents:                  # a recipe of the package's own
-        rel = path.resolve().relative_to(package.parent).with_suffix("")
-        with recipe_running():
-            fn = getattr(importlib.import_module(".".join(rel.parts)), "recipe", None)
-    else:
-        with recipe_running():                         # its import is the recipe's too
-            fn = runpy.run_path(str(path)).get("recipe")
-    if not callable(fn):
-        raise ValueError(f"arena: {path} defines no function named recipe; expected "
-                         f"def recipe(arena): ... that returns arena.model(...), trained. "
-                         f"Add one.")
-    return fn, path.name, _sha(path.read_bytes())
+            found = vars(importlib.import_module(module))
+            name = next((k for k, v in found.items() if v is recipe), None)
+        except ImportError:
+            name = None
+    if name is not None:
+        return (module, name), "spawn"
+    if "fork" not in multiprocessing.get_all_start_methods():
+        raise ValueError(f"arena: the recipe {recipe_identity(recipe)[0]} is a function this "
+                         f"process alone knows, and this platform cannot fork; expected a "
+                         f"recipe file or a function of an importable module. Save it to a "
+                         f"file and pass its path.")
+    return recipe, "fork"
 
 
-def _sha(data):
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
-def _train(fn, arena, name, seed, seconds):
-    """``fn(arena)`` within ``seconds`` (SIGALRM, in the main thread only), watched
-    (``guard.Watch``): a recipe that replaced what the harness relies on is refused."""
-    fired = []
-
-    def alarm(signum, frame):
-        fired.append(True)
-        raise _Timeout()
-
-    timed = seconds is not None and threading.current_thread() is threading.main_thread() \
-        and hasattr(signal, "setitimer")
-    if timed:
-        old = signal.signal(signal.SIGALRM, alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)    # again, until it stops
-    watch = Watch(sys.modules[__name__], arena.meter, name, seed, alarm if timed else None)
+def _start(proc, method):
+    """Start ``proc``; a spawned interpreter is not given this process's main script to run
+    again (multiprocessing re-runs it by default: a script calling ``run`` at its top level
+    would start itself over)."""
+    if method != "spawn":
+        proc.start()
+        return
+    main, env = sys.modules["__main__"], {k: os.environ.get(k) for k in child.THREADS}
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    os.environ.update({k: "1" for k in child.THREADS})     # one BLAS thread, from its start
     try:
-        with recipe_running():
-            watch.start()
-            model = fn(arena)
-            watch.check()
-    except _Timeout:
-        model = None
-    except BudgetExceeded as exc:
-        raise RecipeError(f"{exc} (recipe {name}, seed {seed})") from None
-    except ValueError as exc:
-        if watch.seen or str(exc).startswith(f"arena: the recipe {name} tampered"):
-            raise RecipeError(str(exc)) from None
-        raise
+        proc.start()
     finally:
-        if timed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old)
-    if fired:
-        raise RecipeError(f"arena: the recipe {name} did not return within {seconds} s on "
-                          f"seed {seed}; expected it to train and return. Train for fewer "
-                          f"steps, or check it for a loop that never ends.")
-    return model
+        sys.modules["__main__"] = main
+        for k, v in env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
-def run(recipe, budget, seeds=(0, 1, 2), *, seconds=SECONDS, progress=None) -> ArenaResult:
+def _children_cpu():
+    if resource is None:
+        return 0.0
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _receive(conn, until, proc):
+    """The child's next message, or None when it ended or ``until`` passed."""
+    while time.monotonic() < until:
+        if conn.poll(min(1.0, max(0.0, until - time.monotonic()))):
+            try:
+                message = json.loads(conn.recv_bytes(1 << 16).decode())
+            except (EOFError, OSError, ValueError, UnicodeDecodeError):
+                return None
+            return message if isinstance(message, dict) else None
+        if not proc.is_alive() and not conn.poll(0):
+            return None
+    return None
+
+
+def train_seed(recipe, budget, seed, *, seconds=SECONDS):
+    """``(model, spent, cpu)``: ``recipe`` trained on ``seed``'s training stream within
+    ``budget`` in a process of its own, the model it returned rebuilt here from its file
+    (the library's layer types only, read without unpickling), the multiplications its
+    meter counted and the CPU seconds its training took (``nan`` where the platform does
+    not tell). The process is killed after ``seconds``; ``RecipeError`` for a broken rule.
+
+    What the process boundary settles: the recipe cannot see, compute or replace the
+    evaluation text or the scorer (both live here, and the text is drawn after the process
+    ended), and nothing it keeps in memory, in a relative file or a tempfile (each seed
+    works in a new, empty folder) reaches the next seed. What it does not: work outside the
+    meter (a second model, NumPy at import) is bounded by the process's CPU time, at most
+    ``CPU_FACTOR`` times what the returned model's counted steps take here plus
+    ``CPU_FREE`` seconds: a bound, not a count (a second model cheaper than the slack
+    passes; an honest recipe of batches of 2 windows or 1 may be refused: measured, the
+    baseline's schedule at batches of 4 used 3.2 s of 4.4 allowed; on Windows there is no
+    bound). A cache at an absolute path and a process the recipe starts and does not wait
+    for are not stopped."""
+    name = recipe_identity(recipe)[0]
+    what, method = _transport(recipe)
+    seed, budget = _one_seed(seed), _budget(budget)
+    ctx = multiprocessing.get_context(method)
+    with tempfile.TemporaryDirectory(prefix="nnbook-arena-") as folder:
+        path = str(Path(folder) / "model.npz")
+        here, there = ctx.Pipe(duplex=False)
+        before = _children_cpu()
+        proc = ctx.Process(target=child.main, args=(there, what, budget, seed, path),
+                           name=f"arena seed {seed}")
+        _start(proc, method)
+        there.close()
+        try:
+            start = _receive(here, time.monotonic() + _START, proc)
+            done = None if start is None else _receive(here, time.monotonic() + seconds, proc)
+        finally:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+            here.close()
+        if start is None or done is None:
+            if proc.exitcode is not None and proc.exitcode < 0 and start is not None:
+                raise RecipeError(f"arena: the recipe {name} did not return within {seconds} s "
+                                  f"on seed {seed}; expected it to train and return. Train "
+                                  f"for fewer steps, or check it for a loop that never ends.")
+            raise RecipeError(f"arena: the recipe {name}'s process ended on seed {seed} "
+                              f"(exit code {proc.exitcode}) without a model or an error; "
+                              f"expected it to return its model. Remove the exit.")
+        if done.get("interrupted") is True:             # Ctrl-C in the recipe: stop here
+            raise KeyboardInterrupt
+        if "error" in done:
+            raise RecipeError(str(done["error"]))
+        cpu = _children_cpu() - before - float(start.get("cpu", 0.0)) \
+            if resource is not None and start.get("one_thread") is True else math.nan
+        spent = done.get("spent")
+        if not isinstance(spent, int) or not 0 <= spent <= budget:
+            raise RecipeError(f"arena: the recipe {name}'s process says it spent {spent!r} of "
+                              f"{budget:,} on seed {seed}; expected a count within the "
+                              f"budget. Do not touch the meter.")
+        try:
+            model = load_model(path)
+            check_layer_types(model.layers, f"the recipe {name}'s model")
+        except (ValueError, OSError) as exc:
+            if "NaN" in str(exc) or "inf" in str(exc):
+                raise RecipeError(f"arena: the model's weights on seed {seed} are not finite "
+                                  f"({exc}); expected a finite model. Lower the learning "
+                                  f"rate.") from None
+            raise RecipeError(f"arena: the model the recipe {name} returned on seed {seed} "
+                              f"cannot be rebuilt from the library's layers ({exc}); "
+                              f"expected nnbook's own layer types. Use those.") from None
+        _check_cpu(name, seed, path, spent, cpu)
+    return model, spent, cpu
+
+
+def step_seconds(path, batch_size=32, repeats=8):
+    """CPU seconds per counted multiplication of the model saved at ``path``: its fastest of
+    ``repeats`` training steps (AdamW) on ``batch_size`` windows, here."""
+    model = load_model(path)
+    model.compile(optimizer=AdamW(lr=1e-3), loss=CrossEntropy(from_logits=True))
+    rng = np.random.default_rng(0)
+    x, y = (rng.integers(0, VOCAB_SIZE, (batch_size, WINDOW)) for _ in range(2))
+    model.train_step(x, y)                                        # the first one warms up
+    times = []
+    with _one_blas_thread():
+        for _ in range(repeats):
+            t = time.process_time()
+            model.train_step(x, y)
+            times.append(time.process_time() - t)
+    return min(times) / (3 * forward_multiplications(model.layers, (batch_size, WINDOW)))
+
+
+def _one_blas_thread():
+    """threadpoolctl's one-thread limit if it is installed (else BLAS as it is: timed on
+    more threads, a step costs more CPU, and the bound is looser, never tighter)."""
+    try:
+        from threadpoolctl import threadpool_limits
+        return threadpool_limits(limits=1)
+    except ImportError:
+        import contextlib
+        return contextlib.nullcontext()
+
+
+def _check_cpu(name, seed, path, spent, cpu):
+    """Refuse a recipe whose CPU time is far past what its counted steps take here."""
+    if not math.isfinite(cpu) or cpu <= CPU_FREE:
+        return
+    allowed = CPU_FREE + CPU_FACTOR * step_seconds(path) * spent
+    if cpu > allowed:
+        raise RecipeError(f"arena: the recipe {name} used {cpu:.1f} s of CPU on seed {seed}, "
+                          f"more than the {allowed:.1f} s its {spent:,} counted "
+                          f"multiplications allow here ({CPU_FACTOR:g} × what its model's "
+                          f"steps take on this machine, + {CPU_FREE:g} s): work the meter did "
+                          f"not count (a second model trained, weights computed by hand). "
+                          f"Train only the model arena.model made, through fit.")
+
+
+def _score(model, name, seed, spent, evaluation):
+    """The parent's score of a returned model, on a text drawn now (``evaluation``)."""
+    entropy = fresh_entropy() if evaluation == "fresh" else evaluation
+    s = score_model(model, seed, spent, entropy)
+    if s.score < SCORE_FLOOR:
+        raise RecipeError(f"arena: the recipe {name} scored {s.score:.4f} bits per character "
+                          f"on seed {seed}, below {SCORE_FLOOR} (several times the "
+                          f"evaluation text's noise below the window bound), which no model "
+                          f"that never saw the evaluation text reaches; expected a score "
+                          f"≥ {SCORE_FLOOR}. Train only on arena.windows.")
+    return s
+
+
+def _evaluations(evaluation, n):
+    """One evaluation per seed: "fresh", None (the seed's own text) or a recorded int."""
+    if evaluation == "fresh":
+        return ["fresh"] * n
+    if evaluation == "seed":
+        return [None] * n
+    try:
+        draws = list(evaluation)
+    except TypeError:
+        draws = None
+    if draws is None or len(draws) != n or not all(
+            d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool)
+                          and d >= 0) for d in draws):
+        raise ValueError(f"arena: expected evaluation='fresh', 'seed' or one recorded "
+                         f"entropy (an int ≥ 0) per seed, got {evaluation!r} for {n} seeds. "
+                         f"Pass a row's entropies.")
+    return [None if d is None else int(d) for d in draws]
+
+
+def run(recipe, budget, seeds=(0, 1, 2), *, seconds=SECONDS, progress=None,
+        evaluation="fresh") -> ArenaResult:
     """Run ``recipe`` once per seed on ``budget`` multiplications and score what it returns.
 
-    Each seed's recipe gets a new ``Arena`` (its generator from the seed's training stream);
-    the harness counts every forward and backward of the model ``arena.model`` made, refuses
-    the step past the budget, stops the recipe after ``seconds``, then draws the seed's
-    evaluation text and scores the model (``score_model``). ``progress``: a function given
-    one line per seed (``print`` shows them). Same recipe and seeds: the same scores, bit
-    for bit, on one machine and BLAS.
+    Each seed's recipe runs in a process of its own (``train_seed``) with a new ``Arena``
+    (its generator from the seed's training stream), which counts every forward, backward
+    and Muon update and refuses the step past the budget; the process is killed after
+    ``seconds`` and its CPU time bounded (``CPU_FACTOR``). Only then does this process draw
+    the seed's evaluation text and score the model (``score_model``). ``evaluation``:
+    "fresh" (a draw from the operating system's entropy after training: nobody can know
+    the text in advance, and a seed's score moves with it by the text's noise, about 0.02
+    bits), "seed" (each seed's own fixed text: reproducible and public, the chapter's
+    stored table) or the entropies a run recorded (``ArenaResult.entropies``: the same
+    text again). ``progress``: a function given one line per seed. The same recipe, seeds
+    and evaluation texts give the same scores on any machine (to about 1e-13).
     """
-    fn, name, digest = load_recipe(recipe)
-    budget = _budget(budget)
-    seeds = _seeds(seeds)
+    name, digest = recipe_identity(recipe)
+    budget, seeds = _budget(budget), _seeds(seeds)
     per_seed = []
-    for seed in seeds:
-        s = _run_seed(fn, name, budget, seed, seconds)
+    for seed, draw in zip(seeds, _evaluations(evaluation, len(seeds))):
+        model, spent, _ = train_seed(recipe, budget, seed, seconds=seconds)
+        s = _score(model, name, seed, spent, draw)
         per_seed.append(s)
         if progress is not None:
             progress(f"seed {seed}: {s.score:.4f} bits/char above the window bound "
@@ -236,45 +352,15 @@ def run(recipe, budget, seeds=(0, 1, 2), *, seconds=SECONDS, progress=None) -> A
     return ArenaResult(name, digest, budget, tuple(per_seed), mean)
 
 
-def run_seed(recipe, budget, seed, *, seconds=SECONDS) -> SeedScore:
+def run_seed(recipe, budget, seed, *, seconds=SECONDS, evaluation="fresh") -> SeedScore:
     """One seed of ``run``: the recipe trained on ``seed``'s training stream within
-    ``budget`` and scored on its evaluation text, the ``SeedScore`` ``run`` would give for
-    that seed (a seed table's row; a comparison still needs at least three)."""
-    fn, name, _ = load_recipe(recipe)
-    seed = _one_seed(seed)
-    return _run_seed(fn, name, _budget(budget), seed, seconds)
+    ``budget`` (in a process of its own) and scored on an evaluation text (``evaluation``:
+    "fresh", "seed" or a recorded entropy), the ``SeedScore`` ``run`` would give for that
+    seed and text (a seed table's row, with "seed"; a comparison still needs ≥ 3 seeds)."""
+    draw = _evaluations([evaluation] if not isinstance(evaluation, str) else evaluation, 1)[0]
+    model, spent, _ = train_seed(recipe, budget, seed, seconds=seconds)
+    return _score(model, recipe_identity(recipe)[0], _one_seed(seed), spent, draw)
 
-
-def _run_seed(fn, name, budget, seed, seconds):
-    arena = Arena(budget, training_rng(seed))
-    model = _train(fn, arena, name, seed, seconds)
-    if arena.meter.overspent:
-        raise RecipeError(f"arena: the recipe {name} went on after it overspent its "
-                          f"budget of {budget:,} on seed {seed}; expected it to stop "
-                          f"within it. Train for fewer steps.")
-    if not isinstance(model, CountedModel) or not any(model is m for m in arena.models) \
-            or model.meter is not arena.meter:               # not another seed's, re-listed
-        raise RecipeError(f"arena: the recipe {name} returned {type(model).__name__} on "
-                          f"seed {seed}; expected the model arena.model(layers) made, "
-                          f"trained. Return that model.")
-    try:
-        check_layer_types(model.layers, f"the recipe {name}'s model")
-        model.check_untouched()
-    except ValueError as exc:
-        raise RecipeError(f"{exc} (recipe {name}, seed {seed})") from None
-    s = score_model(model, seed, arena.meter.spent)
-    if s.score != s.bits - s.bound or s.spent != arena.meter.spent:
-        raise RecipeError(f"arena: the scorer returned the score {s.score} on seed {seed} "
-                          f"where its bits minus the bound are {s.bits - s.bound}; expected "
-                          f"the harness's own score_model. The recipe {name} replaced it: "
-                          f"remove that.")
-    if s.score < SCORE_FLOOR:
-        raise RecipeError(f"arena: the recipe {name} scored {s.score:.4f} bits per character "
-                          f"on seed {seed}, below {SCORE_FLOOR} (several times the "
-                          f"evaluation text's noise below the window bound), which no model "
-                          f"that never saw the evaluation text reaches; expected a score "
-                          f"≥ {SCORE_FLOOR}. Train only on arena.windows.")
-    return s
 
 
 def _one_seed(seed):

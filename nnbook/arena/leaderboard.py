@@ -1,18 +1,25 @@
-"""The arena's leaderboard file (chapter 37): one JSON row a line, written only by ``submit``,
-which runs the recipe itself; each row carries a digest of its record that ``read_board``
-checks, the paired test against the best row before it, and ``verify`` measures a row again."""
+"""The arena's leaderboard file (chapter 37): one JSON row a line, appended by ``submit``,
+which runs the recipe itself on fresh evaluation text and signs the row with a key kept
+outside the board (``key_file``: an HMAC, so the public code cannot forge it); ``show``
+marks a row whose signature does not check ("unsigned": written by hand or elsewhere, a
+claim only ``verify`` can test) and ``submit`` compares only with signed rows. Anyone who
+can read the key (the account that keeps the board, and so a recipe it runs) can sign."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
+import secrets
 from pathlib import Path
 
 from ..evaluation import paired_test
 from .harness import SECONDS, load_recipe, run
 from .text import EVAL_CHARS, WINDOW
 
-__all__ = ["DIGITS", "ALPHA", "submit", "read_board", "show", "verify", "row_digest"]
+__all__ = ["DIGITS", "ALPHA", "submit", "read_board", "show", "verify", "row_digest",
+           "key_file", "VERIFY_TOLERANCE"]
 
 #: decimals a score is stored with: another BLAS kernel moves a score by about 1e-13 (the
 #: baseline's five seeds at 2e9 under OpenBLAS's Haswell and Nehalem kernels: 5e-14 at most),
@@ -20,14 +27,40 @@ __all__ = ["DIGITS", "ALPHA", "submit", "read_board", "show", "verify", "row_dig
 DIGITS = 4
 #: the significance a change must pass to be accepted (``nb.evaluation.paired_test``)
 ALPHA = 0.05
-_DOMAIN = b"nnbook.arena leaderboard row, v1\n"
+#: ``verify``'s second run, on fresh text, must give a mean within this of the row's (bits:
+#: six times the mean's text noise on five seeds, 0.019·√2/√5 ≈ 0.012, rounded up)
+VERIFY_TOLERANCE = 0.07
+_DOMAIN = b"nnbook.arena leaderboard row, v2\n"
 
 
-def row_digest(row: dict) -> str:
-    """The digest of a row's record (every field but ``digest``)."""
-    record = {k: v for k, v in row.items() if k != "digest"}
+def key_file() -> Path:
+    """Where the board's signing key is kept: ``$NNBOOK_ARENA_KEY`` if set, else
+    ``~/.config/nnbook/arena.key`` (made, 32 random bytes readable by its owner only, by the
+    first ``submit``); never in the board or the repository."""
+    return Path(os.environ.get("NNBOOK_ARENA_KEY") or
+                Path.home() / ".config" / "nnbook" / "arena.key")
+
+
+def _key(key, make=False):
+    if key is not None:
+        return key if isinstance(key, bytes) else Path(key).read_bytes()
+    path = key_file()
+    if not path.exists():
+        if not make:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def row_digest(row: dict, key: bytes) -> str:
+    """The signature of a row's record (every field but ``digest`` and ``signed``): an
+    HMAC-SHA256 with ``key``, which only its keeper can compute."""
+    record = {k: v for k, v in row.items() if k not in ("digest", "signed")}
     text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(_DOMAIN + text.encode()).hexdigest()[:24]
+    return hmac.new(key, _DOMAIN + text.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _commit():
@@ -44,10 +77,12 @@ def _commit():
     return head + ("-dirty" if dirty.strip() else "")
 
 
-def read_board(path) -> list:
-    """The rows of the leaderboard file ``path`` (none when it does not exist); a row whose
-    digest does not match its record was not written by ``submit``: ``ValueError``."""
-    path = Path(path)
+def read_board(path, key=None) -> list:
+    """The rows of the leaderboard file ``path`` (none when it does not exist), each with
+    ``"signed"``: True when its signature checks with ``key`` (bytes or a file; default
+    ``key_file()``'s), i.e. ``submit`` wrote it with this key and nobody changed it since.
+    A line that is not a JSON record: ``ValueError``."""
+    path, key = Path(path), _key(key)
     if not path.exists():
         return []
     rows = []
@@ -58,50 +93,62 @@ def read_board(path) -> list:
             row = json.loads(line)
         except json.JSONDecodeError:
             row = None
-        if not isinstance(row, dict) or row.get("digest") != row_digest(row):
-            raise ValueError(f"arena leaderboard {path}: line {i} was not written by the "
-                             f"harness (its digest does not match its record: a score the "
-                             f"harness did not measure, or a line edited by hand); expected "
-                             f"only rows from submit. Remove the line, and submit the recipe.")
+        if not isinstance(row, dict) or not isinstance(row.get("scores"), list):
+            raise ValueError(f"arena leaderboard {path}: line {i} is not a row (a JSON record "
+                             f"with scores); expected only rows from submit. Remove the line.")
+        row["signed"] = key is not None and hmac.compare_digest(
+            str(row.get("digest", "")), row_digest(row, key))
         rows.append(row)
     return rows
 
 
 def _best(rows, budget, seeds):
-    same = [r for r in rows if r["budget"] == budget and r["seeds"] == list(seeds)]
+    same = [r for r in rows if r["signed"] and r["budget"] == budget
+            and r["seeds"] == list(seeds)]
     return min(same, key=lambda r: r["score"]) if same else None
 
 
-def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None) -> dict:
+def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None, key=None) -> dict:
     """Run ``recipe`` (``nb.arena.run``) and append its row to the leaderboard ``path``:
     commit, recipe name and hash, seeds, budget, the scores measured (rounded to ``DIGITS``),
     the multiplications spent, and the paired test of its scores against the best row of
-    the same budget and seeds before it (``accepted``: better past ``ALPHA``). A recipe
-    that breaks a rule raises ``RecipeError`` and writes nothing."""
-    rows = read_board(path)                     # a forged file is refused before the run
+    the same budget and seeds before it (``accepted``: better past ``ALPHA``), among the
+    rows signed with ``key`` (an unsigned row is a claim, not a measurement here), each
+    seed's evaluation ``entropies`` (fresh), and its signature. Each side of the paired test
+    is scored on its own fresh texts, so the text's noise is in both. A recipe that breaks a
+    rule raises ``RecipeError`` and writes nothing."""
+    if not 5 <= len(tuple(seeds)) <= 20:
+        raise ValueError(f"arena submit: got {len(tuple(seeds))} seeds; expected 5 to 20 (the "
+                         f"paired test cannot accept a change on fewer than 5, and counts its "
+                         f"2ⁿ patterns up to 20). Pass e.g. seeds=(0, 1, 2, 3, 4).")
+    key = _key(key, make=True)
+    rows = read_board(path, key)                # an unreadable file is refused before the run
     result = run(recipe, budget, seeds, seconds=seconds, progress=progress)
     row = {"row": len(rows) + 1, "commit": _commit(), "recipe": result.name,
            "recipe_hash": result.recipe_hash, "budget": result.budget,
            "seeds": list(result.seeds), "window": WINDOW, "eval_chars": EVAL_CHARS,
            "scores": [round(s, DIGITS) for s in result.scores],
            "score": round(result.score, DIGITS),
-           "spent": [s.spent for s in result.per_seed], "against": None}
+           "spent": [s.spent for s in result.per_seed], "against": None,
+           "entropies": [str(e) for e in result.entropies]}
     best = _best(rows, row["budget"], row["seeds"])
     if best is not None:
         test = paired_test(best["scores"], row["scores"], alpha=ALPHA)   # both as stored
         row["against"] = {"row": best["row"], "mean_gain": round(test.mean, DIGITS),
                           "p_value": test.p_value, "alpha": ALPHA, "accepted": test.accepted}
-    row["digest"] = row_digest(row)
+    row["digest"] = row_digest(row, key)
     with Path(path).open("a") as f:
         f.write(json.dumps(row, sort_keys=True, ensure_ascii=True) + "\n")
-    return row
+    return {**row, "signed": True}
 
 
-def verify(path, number, recipe, *, seconds=SECONDS, progress=None) -> dict:
+def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) -> dict:
     """Measure row ``number`` of ``path`` again from ``recipe`` (its file, whose hash must be
-    the row's): returns the row when every seed's score comes out the same to ``DIGITS``
-    decimals, and raises ``ValueError`` otherwise."""
-    rows = {r["row"]: r for r in read_board(path)}
+    the row's), twice: on the row's recorded evaluation texts (every seed's score must come
+    out the same to ``DIGITS`` decimals) and on fresh ones (the mean within
+    ``VERIFY_TOLERANCE`` of the row's: a recipe tuned to the recorded texts, which are
+    public once the row is, is not). Returns the row, or raises ``ValueError``."""
+    rows = {r["row"]: r for r in read_board(path, key)}
     if number not in rows:
         raise ValueError(f"arena verify: got row {number!r}; expected one of {sorted(rows)}. "
                          f"Run show to see the rows.")
@@ -110,23 +157,39 @@ def verify(path, number, recipe, *, seconds=SECONDS, progress=None) -> dict:
         raise ValueError(f"arena verify: the recipe {recipe} has another hash than row "
                          f"{number}'s {row['recipe_hash']}; expected the file it ran. Check out "
                          f"the recipe at commit {row['commit']}.")
-    result = run(recipe, row["budget"], row["seeds"], seconds=seconds, progress=progress)
+    try:
+        draws = [int(e) for e in row["entropies"]]
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"arena verify: row {number} records no evaluation entropies; "
+                         f"expected one per seed (rows of submit). Submit the recipe "
+                         f"again.") from None
+    result = run(recipe, row["budget"], row["seeds"], seconds=seconds, progress=progress,
+                 evaluation=draws)
     again = [round(s, DIGITS) for s in result.scores]
     if again != row["scores"]:
         raise ValueError(f"arena verify: row {number} says {row['scores']}, the harness "
                          f"measures {again}; expected the same. The row's scores were not "
                          f"measured by this harness on this recipe: remove it.")
+    fresh = run(recipe, row["budget"], row["seeds"], seconds=seconds, progress=progress)
+    if abs(fresh.score - row["score"]) > VERIFY_TOLERANCE:
+        raise ValueError(f"arena verify: row {number}'s recipe scores {fresh.score:.4f} on "
+                         f"fresh evaluation text where the row says {row['score']:.4f} on "
+                         f"its recorded texts; expected them within {VERIFY_TOLERANCE}. The "
+                         f"recipe was tuned to the recorded texts: remove the row.")
     return row
 
 
-def show(path) -> str:
-    """The leaderboard as a text table, best score first within each budget."""
-    rows = read_board(path)
+def show(path, key=None) -> str:
+    """The leaderboard as a text table, best score first within each budget; a row whose
+    signature does not check with ``key`` (default ``key_file()``'s) is marked "unsigned":
+    it was not written by this board's ``submit``, and only ``verify`` can test it."""
+    rows = read_board(path, key)
     if not rows:
         return f"{path}: no rows yet (python -m nnbook.arena submit RECIPE adds one)"
     head = (f"{'row':>3}  {'score':>7}  {'budget':>10}  {'seeds':<12} {'recipe':<18} "
             f"{'hash':<16}  {'commit':<18} vs best")
     lines = [head, "-" * len(head)]
+    unsigned = sum(not r["signed"] for r in rows)
     for r in sorted(rows, key=lambda r: (r["budget"], r["score"], r["row"])):
         a = r["against"]
         vs = "first" if a is None else (f"row {a['row']}: gain {a['mean_gain']:+.4f}, "
@@ -135,5 +198,8 @@ def show(path) -> str:
         seeds = ",".join(map(str, r["seeds"]))
         lines.append(f"{r['row']:>3}  {r['score']:>7.4f}  {r['budget']:>10.3g}  {seeds:<12} "
                      f"{r['recipe'][:18]:<18} {r['recipe_hash']:<16}  {r['commit'][:18]:<18} "
-                     f"{vs}")
+                     f"{vs}" + ("" if r["signed"] else "  UNSIGNED: a claim, not measured here"))
+    if unsigned:
+        lines.append(f"{unsigned} row(s) unsigned: written by hand or with another key; "
+                     f"submit ignores them, verify --row N re-runs one.")
     return "\n".join(lines)

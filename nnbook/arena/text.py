@@ -1,19 +1,21 @@
 """The arena's text (chapter 37): the generator a recipe trains from, and each seed's
-evaluation text from another stream of the same seed (a fixed function of the seed, refused
-to a running recipe, not a secret), with the exact window bound of every target beside it."""
+evaluation text from another stream of the same seed, and of an entropy the harness draws
+after training (without one, a fixed function of the seed: the stored table's), with the
+exact window bound of every target beside it."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import math
+import secrets
 
 import numpy as np
 
 from ..data import Language, char_windows, language_corpus
 
-__all__ = ["WINDOW", "EVAL_CHARS", "VOCAB_SIZE", "training_rng", "evaluation_text", "recipe_running",
-           "a_recipe_runs"]
+__all__ = ["WINDOW", "EVAL_CHARS", "VOCAB_SIZE", "training_rng", "evaluation_text",
+           "fresh_entropy", "recipe_running", "a_recipe_runs"]
 
 #: the windows every model reads, and the bound is exact for (chapter 20's T)
 WINDOW = 16
@@ -56,28 +58,44 @@ def a_recipe_runs() -> bool:
     return bool(_RUNNING)
 
 
-def evaluation_text(seed) -> dict:
+def fresh_entropy() -> int:
+    """128 bits from the operating system: the draw of an evaluation text nobody, the
+    recipe included, can know before the harness makes it (``evaluation_text``'s
+    ``entropy``; a row records it, so that ``verify`` can draw the same text again)."""
+    return secrets.randbits(128)
+
+
+def evaluation_text(seed, entropy=None) -> dict:
     """The evaluation text of ``seed``: ``EVAL_CHARS`` characters of the generated language
-    from the seed's evaluation stream (another stream than ``training_rng``'s), cut into
+    from the seed's evaluation stream (another stream than ``training_rng``'s), and with an
+    ``entropy`` (an int ≥ 0: ``fresh_entropy``'s, drawn after training) from that draw too,
+    so that the seed alone does not tell it; without one, the seed's own fixed text (the
+    chapter's stored table: reproducible by anyone, so public). Cut into
     windows of ``WINDOW``. Returns ``{"text", "x", "y"}`` ((m, WINDOW) ids, targets one later)
     and ``"bound"``, the exact window bound of each target and ``"entropy"``, the grammar's
     loss given the whole past (bits, (m, WINDOW)). Refused while a recipe runs."""
-    return _evaluation(_check_seed(seed, "arena.evaluation_text"))
+    if entropy is not None and (isinstance(entropy, bool) or not isinstance(
+            entropy, (int, np.integer)) or entropy < 0):
+        raise ValueError(f"arena.evaluation_text: expected an entropy that is an int ≥ 0 "
+                         f"(or None), got {entropy!r}. Pass a row's recorded entropy.")
+    return _evaluation(_check_seed(seed, "arena.evaluation_text"),
+                       None if entropy is None else int(entropy))
 
 
-def _evaluation(seed):
+def _evaluation(seed, entropy=None):
     """``evaluation_text`` without the seed's check; refused as well while a recipe runs
     (its file's import included)."""
     if _RUNNING:
         raise ValueError("arena: a recipe asked for the evaluation text; expected it to train "
                          "only on what arena.windows gives it. The evaluation text is drawn "
                          "after training: remove the call.")
-    return _drawn(seed)
+    return _drawn(seed, entropy)
 
 
 @functools.lru_cache(maxsize=16)
-def _drawn(seed):
-    rng = np.random.default_rng(np.random.SeedSequence([_EVAL, seed]).generate_state(8))
+def _drawn(seed, entropy=None):
+    words = [_EVAL, seed] if entropy is None else [_EVAL, seed, entropy]
+    rng = np.random.default_rng(np.random.SeedSequence(words).generate_state(8))
     corpus = language_corpus(EVAL_CHARS, rng=rng, language=_LANGUAGE)
     x, y = char_windows(corpus.ids, WINDOW)
     bits = 1 / math.log(2)

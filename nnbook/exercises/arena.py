@@ -38,7 +38,7 @@ ALONE = ("the report runs your recipe's source in a process of its own, with the
 @functools.lru_cache(maxsize=1)
 def _baseline():
     """The baseline's run on the checker's budget and seeds (the same every time: kept)."""
-    return run(baseline, BUDGET, SEEDS)
+    return run(baseline, BUDGET, SEEDS, evaluation="seed")
 
 
 # 37.1 ----------------------------------------------------------------------------------------
@@ -58,22 +58,16 @@ def beat_the_baseline(fn):
 def _grade(fn, alone=False):
     """37.1's verdict on a recipe that runs in this process (``alone``: its source, run by
     ``_in_a_process``, so that a NameError says why)."""
-    returned = []
-
-    def recipe(arena):
-        model = fn(arena)
-        returned.append(model)
-        return model
-
     try:
-        theirs = run(recipe, BUDGET, SEEDS, seconds=SECONDS)
-    except RecipeError as exc:
-        if returned and is_stub(returned[-1]):           # the stub, or a return left out
-            if len(returned) == 1:
+        theirs = run(fn, BUDGET, SEEDS, seconds=SECONDS, evaluation="seed")
+    except RecipeError as exc:                   # each seed runs in a process of its own
+        if "returned NoneType on seed" in str(exc):     # the stub, or a return left out
+            if f"on seed {SEEDS[0]};" in str(exc):
                 raise NotAttempted() from None
             raise Mistake("recipe returned None for some inputs (a seed after the first): "
                           "is a `return` missing?") from None
-        raise Mistake(f"the arena refused the recipe: {exc}") from None
+        hint = f" ({ALONE})" if alone and "raised NameError" in str(exc) else ""
+        raise Mistake(f"the arena refused the recipe: {exc}{hint}") from None
     except Exception as exc:                     # the learner's code raised
         hint = f" ({ALONE})" if alone and isinstance(exc, NameError) else ""
         raise Mistake(raised_message("recipe", exc) + hint) from None

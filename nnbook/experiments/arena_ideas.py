@@ -7,7 +7,9 @@ on as many windows as its own step cost pays for, so a dearer step trains on few
 
 A seed is the arena's: it draws the recipe's training text, initialisation and batch order,
 and the evaluation text the score is measured on; ``idea_row(seed)`` is one seed of every
-recipe, ``TABLES["37_arena"]`` their stored table (the notebook re-runs its first row).
+recipe, scored on the seed's own fixed evaluation text (``evaluation="seed"``: the table
+is reproducible by anyone), ``TABLES["37_arena"]`` their stored table (the notebook
+re-runs its first row).
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ BATCH, EPOCHS = 32, 4
 def train_on_budget(arena, layers, optimizer, lr):
     """The baseline's schedule for any layers and optimizer: ``EPOCHS`` passes over as many
     fresh windows as the budget pays for at this model's step cost (its update included),
-    fit's check forward on 8 windows after each epoch paid for, the rate decayed by a cosine
-    from ``lr``."""
+    fit's check forward on 8 windows (run once, at the end) reserved once an epoch, the
+    rate decayed by a cosine from ``lr``."""
     model = arena.model(layers)
     model.compile(optimizer=optimizer, loss=CrossEntropy(from_logits=True))
     per_epoch = arena.left // EPOCHS - arena.step_cost(model, 8)
@@ -123,7 +125,7 @@ def idea_row(seed, names=tuple(RECIPES), budget=BUDGET):
     the multiplications it spent (``"<name> spent"``)."""
     row = {}
     for name in names:
-        s = run_seed(RECIPES[name], budget, seed)
+        s = run_seed(RECIPES[name], budget, seed, evaluation="seed")
         row[name], row[f"{name} spent"] = s.score, float(s.spent)
     return row
 

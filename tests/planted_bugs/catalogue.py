@@ -688,8 +688,9 @@ BUGS = [
         "memorise) the one text every score is measured on.",
         "a fixed validation split reused across many submissions (leaderboard overfitting, "
         "Dwork et al. 2015); the brief of issue 81",
-        [("nnbook/arena/text.py", "np.random.SeedSequence([_EVAL, seed])",
-          "np.random.SeedSequence([_EVAL, 0])")],
+        [("nnbook/arena/text.py",
+          "words = [_EVAL, seed] if entropy is None else [_EVAL, seed, entropy]",
+          "words = [_EVAL, 0]")],
         # notebook 37, section 2: the evaluation texts of two seeds differ
         ["37_a_research_arena.ipynb"], ["tests/test_arena_text.py"]),
 ]

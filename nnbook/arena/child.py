@@ -1,0 +1,220 @@
+"""The arena's child process (chapter 37): what runs a recipe. ``harness.train_seed`` starts
+one process per seed (``multiprocessing``'s "spawn" for a recipe file or a function it can
+import, "fork" for a function that lives only in the caller's memory), and the recipe runs
+there under ``main``: its ``Arena``, the counted model, the guards of guard.py, and the
+trained model written to a file the harness reads without unpickling. Nothing the recipe
+leaves in memory reaches the next seed, and the harness's evaluation text does not exist
+yet when the recipe runs: the harness draws it after this process has ended."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import json
+import math
+import os
+import runpy
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+from .budget import BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter, \
+    forward_multiplications, optimizer_multiplications
+from .guard import Watch, check_layer_types
+from .text import WINDOW, VOCAB_SIZE, recipe_running, training_rng, training_text
+
+__all__ = ["Arena", "RecipeError", "recipe_identity", "load_recipe", "one_thread", "THREADS", "main"]
+
+
+class RecipeError(ValueError):
+    """A recipe broke a rule of the arena: no score, no row."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+
+
+class Arena:
+    """What a recipe is given: ``rng`` (its only randomness), ``windows(n)`` (n fresh training
+    windows), ``model(layers)`` (the counted model to train and return), ``step_cost`` and the
+    meter (``budget``, ``spent``, ``left``). ``window`` = 16 characters, ``vocab_size`` = 26."""
+
+    window = WINDOW
+
+    def __init__(self, budget, rng):
+        self._meter, self.rng = Meter(budget), rng
+        self.vocab_size = VOCAB_SIZE
+        self.models = []
+
+    meter = property(lambda self: self._meter, doc="its ``Meter`` (read-only)")
+    budget = property(lambda self: self.meter.budget)
+    spent = property(lambda self: self.meter.spent)
+    left = property(lambda self: self.meter.left)
+
+    def windows(self, n):
+        """``(x, y)``: ``n`` windows of 16 ids of fresh training text and their targets one
+        character later ((n, 16) each), drawn from ``rng``."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"Arena.windows: expected a number of windows n ≥ 1, got {n!r}. "
+                             f"Pass e.g. arena.windows(1600).")
+        corpus = training_text(self.rng, int(n) * WINDOW + 1)
+        ids = corpus.ids[:int(n) * WINDOW + 1]
+        return ids[:-1].reshape(int(n), WINDOW), ids[1:].reshape(int(n), WINDOW)
+
+    def model(self, layers):
+        """A ``Sequential`` of ``layers`` whose every forward and backward is counted (the
+        library's own layer types only: a subclass is refused, its forward would not be)."""
+        check_layer_types(layers, "arena.model")
+        model = CountedModel(layers, self.meter, (1, WINDOW))
+        self.models.append(model)
+        return model
+
+    def step_cost(self, model, batch_size):
+        """Multiplications of one training step on ``batch_size`` windows: forward and
+        backward, ``(1 + BACKWARD_FACTOR)`` forwards, and once compiled the optimizer's
+        update (``optimizer_multiplications``: Muon's Newton–Schulz, 0 for AdamW's)."""
+        update = optimizer_multiplications(getattr(model, "optimizer", None),
+                                           [p for p, _ in model.gradient_pairs()])
+        return (1 + BACKWARD_FACTOR) * forward_multiplications(model, (batch_size, WINDOW)) \
+            + update
+
+
+def _sha(data):
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def recipe_identity(recipe):
+    """``(name, hash)`` of a recipe without running it: a function's source, or a file's
+    bytes (the path of a Python file that defines ``recipe``)."""
+    if callable(recipe):
+        try:
+            source = inspect.getsource(recipe).encode()
+        except (OSError, TypeError):
+            source = repr(recipe).encode()
+        return getattr(recipe, "__name__", repr(recipe)), _sha(source)
+    path = Path(recipe)
+    if not path.is_file():
+        raise ValueError(f"arena: got the recipe {recipe!r}, which is neither a function nor "
+                         f"a file; expected a Python file that defines recipe(arena). Check "
+                         f"the path.")
+    return path.name, _sha(path.read_bytes())
+
+
+def load_recipe(recipe):
+    """``(function, name, hash)`` of a recipe: a function ``recipe(arena) -> model``, or the
+    path of a Python file that defines one named ``recipe`` (run here, as the recipe's own
+    code: the harness calls this only in the recipe's process)."""
+    name, digest = recipe_identity(recipe)
+    if callable(recipe):
+        return recipe, name, digest
+    path = Path(recipe)
+    package = Path(__file__).resolve().parents[1]           # nnbook/
+    with recipe_running():                                  # its import is the recipe's too
+        if package in path.resolve().parents:              # a recipe of the package's own
+            rel = path.resolve().relative_to(package.parent).with_suffix("")
+            fn = getattr(importlib.import_module(".".join(rel.parts)), "recipe", None)
+        else:
+            fn = runpy.run_path(str(path)).get("recipe")
+    if not callable(fn):
+        raise ValueError(f"arena: {path} defines no function named recipe; expected "
+                         f"def recipe(arena): ... that returns arena.model(...), trained. "
+                         f"Add one.")
+    return fn, name, digest
+
+
+def _train(fn, arena, name, seed):
+    """``fn(arena)``, watched (``guard.Watch``); the recipe's model after every check."""
+    watch = Watch(arena.meter, name, seed)
+    try:
+        with recipe_running():
+            watch.start()
+            model = fn(arena)
+            watch.check()
+    except BudgetExceeded as exc:
+        raise RecipeError(f"{exc} (recipe {name}, seed {seed})") from None
+    except RecipeError:
+        raise
+    except Exception as exc:                                 # noqa: BLE001  (the recipe's)
+        if watch.seen or str(exc).startswith(f"arena: the recipe {name} tampered"):
+            raise RecipeError(str(exc)) from None
+        if str(exc).startswith("arena"):
+            raise RecipeError(f"{exc} (recipe {name}, seed {seed})") from None
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        raise RecipeError(f"arena: the recipe {name} raised {type(exc).__name__}: {exc} "
+                          f"(on seed {seed}, at {Path(where.filename).name}:{where.lineno}); "
+                          f"expected it to train and return its model. Fix the recipe "
+                          f"(run it with nb.arena.Arena(budget, rng) in a notebook to "
+                          f"debug).") from None
+    if arena.meter.overspent:
+        raise RecipeError(f"arena: the recipe {name} overspent its budget of "
+                          f"{arena.budget:,} on seed {seed}: it asked for a step past it, "
+                          f"caught the refusal and returned; expected it to stay within the "
+                          f"budget. Train for fewer steps.")
+    if not isinstance(model, CountedModel) or not any(model is m for m in arena.models) \
+            or model.meter is not arena.meter:
+        raise RecipeError(f"arena: the recipe {name} returned {type(model).__name__} on "
+                          f"seed {seed}; expected the model arena.model(layers) made, "
+                          f"trained. Return that model.")
+    try:
+        check_layer_types(model.layers, f"the recipe {name}'s model")
+        model.check_untouched()
+    except ValueError as exc:
+        raise RecipeError(f"{exc} (recipe {name}, seed {seed})") from None
+    return model
+
+
+_LIMITS = []                                      # threadpoolctl's limit, kept for the process
+THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_thread():
+    """Limit BLAS to one thread where it can be done (threadpoolctl, if installed; a spawned
+    process is started with the variables of ``THREADS`` at 1): True when BLAS runs on one
+    thread, so that the process's CPU time is its work, not other threads' spinning."""
+    try:
+        from threadpoolctl import threadpool_limits
+        _LIMITS.append(threadpool_limits(limits=1))
+        return True
+    except Exception:                             # noqa: BLE001  (not installed, or no BLAS)
+        return all(os.environ.get(k) == "1" for k in THREADS[:1])
+
+
+def _say(conn, **message):
+    conn.send_bytes(json.dumps(message).encode())
+
+
+def main(conn, recipe, budget, seed, path):
+    """The recipe's process: say the CPU time its start took, train ``recipe`` (a file, a
+    ``(module, name)`` pair, or a function) on ``seed`` within ``budget``, write the model to
+    ``path`` and say ``{"spent": …}``, or ``{"error": …}`` when a rule was broken."""
+    _say(conn, cpu=time.process_time(), one_thread=one_thread())   # before the recipe runs
+    try:
+        work = Path(path).parent / "work"          # a new, empty folder for every seed: a
+        work.mkdir()                               # cache in a relative path or a tempfile
+        os.chdir(work)                             # is gone at the next seed
+        tempfile.tempdir = str(work)
+        if isinstance(recipe, tuple):
+            recipe = getattr(importlib.import_module(recipe[0]), recipe[1])
+        fn, name, _ = load_recipe(recipe)
+        arena = Arena(budget, training_rng(seed))
+        model = _train(fn, arena, name, seed)
+        spent = arena.meter.spent
+        model.save(path)
+        _say(conn, spent=int(spent) if math.isfinite(spent) else -1)
+    except BaseException as exc:                   # noqa: BLE001  (told to the harness)
+        what = type(exc).__name__ + (f": {exc}" if str(exc) else "")
+        text = str(exc) if isinstance(exc, ValueError) and str(exc).startswith("arena") \
+            else f"arena: the recipe raised {what} (on seed {seed}); expected it to return " \
+                 f"its model. Return instead."
+        try:
+            if isinstance(exc, KeyboardInterrupt):
+                _say(conn, interrupted=True)
+            else:
+                _say(conn, error=text)
+        except (OSError, ValueError):
+            pass
+    finally:
+        conn.close()

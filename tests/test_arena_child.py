@@ -1,0 +1,111 @@
+"""The recipe's process (nnbook/arena/child.py, chapter 37), held to hand-made cheating
+recipes, the three a cold reading found
+working past the guards of guard.py, each as a recipe file run through ``nb.arena.run`` as
+the command line runs one (a spawned process a seed): A, work the meter does not see (a
+second, uncounted model trained before the counted one, or at import), refused by the CPU
+bound; B, weights carried from one seed to the next (a module global, a class attribute,
+a file in the working folder), which find nothing at the next seed; C, a forged row, in
+tests/test_arena_leaderboard.py. What is still open (a cache at an absolute path, a second
+model small enough to hide in ``CPU_FACTOR``) is in nnbook/arena/__init__.py."""
+
+import textwrap
+
+import pytest
+
+import nnbook as nb
+import arena_recipes as recipes
+
+SEEDS = (0, 1, 2)
+HEAD = """\
+import sys
+sys.path.insert(0, {tests!r})
+import numpy as np
+import nnbook as nb
+import arena_recipes as r
+"""
+
+
+def _file(tmp_path, name, body):
+    path = tmp_path / f"{name}.py"
+    path.write_text(HEAD.format(tests=str(recipes.__file__).rsplit("/", 1)[0])
+                    + textwrap.dedent(body))
+    return path
+
+
+def _honest():
+    return nb.arena.run(recipes.honest, recipes.budget_for(), SEEDS, evaluation="seed")
+
+
+def test_a_second_uncounted_model_is_refused_by_the_cpu_bound(tmp_path):
+    """Cheat A: the layers trained first in a plain Sequential (about 3 s of CPU, no meter),
+    then wrapped by arena.model and trained within the budget. Measured: about 4 s of CPU
+    where the counted steps allow about 1.6 s."""
+    path = _file(tmp_path, "second_model", """
+        def recipe(arena):
+            layers = r.tiny_layers(arena)
+            free = nb.Sequential(layers)
+            free.compile(optimizer=nb.AdamW(lr=0.01), loss=nb.CrossEntropy(from_logits=True))
+            x, y = arena.windows(r.BATCH * 200)
+            free.fit(x, y, epochs=4, batch_size=r.BATCH, verbose=0, rng=arena.rng)
+            model = arena.model(layers)
+            model.compile(optimizer=nb.AdamW(lr=0.01), loss=nb.CrossEntropy(from_logits=True))
+            x, y = arena.windows(r.BATCH * r.STEPS)
+            model.fit(x, y, epochs=1, batch_size=r.BATCH, verbose=0, rng=arena.rng)
+            return model
+        """)
+    with pytest.raises(nb.arena.RecipeError, match=r"used [\d.]+ s of CPU on seed 0, more "
+                                                   r"than the [\d.]+ s its [\d,]+ counted"):
+        nb.arena.run(str(path), recipes.budget_for(), SEEDS)
+
+
+def test_work_at_import_is_counted_as_the_recipes_too(tmp_path):
+    """Cheat A at import: NumPy work when the file is imported (in the recipe's process,
+    after the harness took its start time), then an honest recipe."""
+    path = _file(tmp_path, "at_import", """
+        a = np.random.default_rng(0).standard_normal((400, 400))
+        for _ in range(900):                    # about 5 s of CPU
+            a = np.tanh(a @ a / 20)
+        recipe = r.honest
+        """)
+    with pytest.raises(nb.arena.RecipeError, match="s of CPU on seed 0, more than"):
+        nb.arena.run(str(path), recipes.budget_for(), SEEDS)
+
+
+@pytest.mark.parametrize("where", ["global", "class", "file"])
+def test_weights_kept_for_the_next_seed_are_not_there(tmp_path, where):
+    """Cheat B: every seed's trained weights kept (a module global, a class attribute, a file
+    in the working folder) and copied into the next seed's layers before arena.model wraps
+    them. Each seed runs in a new process in a new, empty folder: the cheat finds nothing
+    and scores exactly as the honest recipe does (it would be lower, seed by seed, if it
+    found the weights)."""
+    path = _file(tmp_path, f"keeps_{where}", """
+        import os
+
+        class Box:
+            kept = None
+
+        KEPT = []
+
+        def recipe(arena):
+            layers = r.tiny_layers(arena)
+            old = {"global": KEPT[-1] if KEPT else None, "class": Box.kept,
+                   "file": dict(np.load("kept.npz")) if os.path.exists("kept.npz")
+                   else None}[WHERE]
+            if old is not None:
+                for i, layer in enumerate(layers):
+                    for k in layer.params:
+                        layer.params[k][...] = old[f"{i}.{k}"]
+            model = arena.model(layers)
+            model.compile(optimizer=nb.AdamW(lr=0.01), loss=nb.CrossEntropy(from_logits=True))
+            x, y = arena.windows(r.BATCH * r.STEPS)
+            model.fit(x, y, epochs=1, batch_size=r.BATCH, verbose=0, rng=arena.rng)
+            now = {f"{i}.{k}": w.copy() for i, l in enumerate(model.layers)
+                   for k, w in l.params.items()}
+            KEPT.append(now)
+            Box.kept = now
+            np.savez("kept.npz", **now)
+            return model
+        """.replace("WHERE", repr(where)))
+    cheat = nb.arena.run(str(path), recipes.budget_for(), SEEDS, evaluation="seed")
+    assert cheat.scores == _honest().scores
+    assert not (tmp_path / "kept.npz").exists()
