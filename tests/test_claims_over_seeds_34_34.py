@@ -35,11 +35,18 @@ def comparison(seed):
 # step's update of W_1 had all 32 singular values at least half its largest under Muon on
 # 30 of 30, and 3 to 7 under AdamW. The notebook's own seeds (34, 35, 36, at the rates
 # seed 34 picked) agree: 3 of 3 on both.
+# A second cold reading (reading2-33-34, 2026-11-30) ran two more fresh seeds (AdamW at
+# 0.003 / 0.01 / 0.03, Muon at 0.01 / 0.02 / 0.04, bits above the window bound):
+# 1586988506: 0.358 / 0.147 / 0.200, 0.139 / 0.077 / 0.080; 1253305800: 0.300 / 0.150 /
+# 0.173, 0.159 / 0.104 / 0.090 (Muon's best at the grid's top). Singular values at least
+# half the largest: AdamW 6 and 6, Muon 32 and 32 (its smallest σ_i/σ_1 0.5745 and
+# 0.5707). Pooled, 32 seeds: Muon below AdamW on 32 of 32, flatter on 32 of 32; the best
+# rate the grid's top for Muon on 15 of 32 and for AdamW on 7.
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(30, 30), text="ch34: Muon (on the matrices, AdamW on the "
+@pytest.mark.claim(stated=(32, 32), text="ch34: Muon (on the matrices, AdamW on the "
                                          "rest) at its best rate of the grid ends below "
                                          "AdamW at its best, in bits above the window "
-                                         "bound (30 of 30 fresh seeds)")
+                                         "bound (32 of 32 fresh seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_34_muon_at_its_best_rate_beats_adamw_at_its_best(seed):
     c = comparison(seed)
@@ -47,9 +54,9 @@ def test_34_muon_at_its_best_rate_beats_adamw_at_its_best(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(30, 30), text="ch34: one step's update of the first block's "
+@pytest.mark.claim(stated=(32, 32), text="ch34: one step's update of the first block's "
                                          "W_1 has more singular values at least half its "
-                                         "largest under Muon than under AdamW (30 of 30 "
+                                         "largest under Muon than under AdamW (32 of 32 "
                                          "fresh seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_34_muons_update_is_flatter_than_adamws(seed):
