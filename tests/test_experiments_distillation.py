@@ -42,3 +42,28 @@ def test_an_unknown_kind_of_student_is_named():
     with pytest.raises(ValueError, match=r"train_student: kind must be one of"):
         ex.train_student("dark", {"x": np.zeros((2, 16), int), "y": np.zeros((2, 16), int)},
                          None, 0)
+
+
+def test_dropped_counts_the_characters_the_truth_allows_and_the_model_all_but_drops():
+    p = np.array([[0.5, 0.45, 0.05, 0.0], [0.9, 0.04, 0.06, 0.0]])
+    s = np.array([[0.995, 0.002, 0.003, 0.0], [0.5, 0.0, 0.005, 0.495]])
+    # row 0: the second character (0.45 against 0.002) is dropped, the third is not
+    # possible by the rule (0.05 is not above 0.05); row 1: the third (0.06 against 0.005)
+    assert ex.dropped(p, s) == 1.0
+    assert ex.dropped(p, s, possible=0.5) == 0.0 and ex.dropped(s, p) == 0.5
+
+
+def test_the_on_policy_start_is_where_the_on_policy_student_starts_its_reverse_kl(
+        monkeypatch):
+    """With the reverse-KL phase stubbed out, train_student("on-policy") returns the weights
+    it would start that phase from: on_policy_start's, to the last bit (a start drawn
+    from another generator, or trained for all 4 epochs, differs)."""
+    monkeypatch.setattr(ex, "fit_fresh", lambda model, *a, **k: None)
+    rng = np.random.default_rng(1)
+    data = {"x": rng.integers(0, 26, (64, 16))}
+    data["y"] = np.roll(data["x"], -1, axis=1)
+    a = ex.on_policy_start(data, 7)
+    b = ex.train_student("on-policy", data, None, 7)
+    assert all(np.array_equal(u, v) for u, v in zip(a.get_weights(), b.get_weights()))
+    c = ex.train_student("data", data, None, 7)
+    assert not all(np.array_equal(u, v) for u, v in zip(a.get_weights(), c.get_weights()))

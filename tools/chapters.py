@@ -1197,14 +1197,16 @@ CHAPTERS = [
                     "(`nb.distillation_distances`, `nb.diagrams.distillation_triangle`), the "
                     "student's distance to the truth the one quoted; hard, soft and on-policy "
                     "against the data alone at equal size and tokens over 5 stored and 30 "
-                    "fresh seeds (soft below the data alone on 21 of 35, hard above it on 27 "
-                    "of 35, on-policy on 35 of 35); the teacher's confident errors located "
-                    "exactly and inherited by the soft student on 26 of 35 seeds; chapter "
+                    "fresh seeds (soft below the data alone on 21 of 35, a rate not told "
+                    "from one half; hard above it on 27 of 35; on-policy on 35 of 35, though "
+                    "its reverse-KL steps lowered its own start's bits on 23 of 35); the "
+                    "teacher's confident errors located exactly, the soft student leaning "
+                    "slightly further into them in the mean on 26 of 35 seeds; chapter "
                     "29's RL policy's accepted answers as SFT data for a half-width model "
                     "against RL on it directly at equal steps and answers written, the exact "
-                    "accepted mass computed two ways: more mass on 11 of 11 stored and "
-                    "fresh seeds, coverage a little higher on 10 of 11 but below the "
-                    "teacher's on 11 of 11."),
+                    "accepted mass computed two ways: more mass on 31 of 33 stored and "
+                    "fresh seeds, coverage a little higher and below the teacher's on 28 of "
+                    "33, below the teacher's on 33 of 33."),
             exports=("nb.SoftDistillation", "nb.OnPolicyDistillation",
                      "nb.soft_distillation_loss", "nb.on_policy_distillation_loss",
                      "nb.on_policy_batch", "nb.distillation_distances",

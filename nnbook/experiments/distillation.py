@@ -1,5 +1,6 @@
 """Chapter 35's distillation on the grammar, over seeds: a teacher (chapter 20's two-block
-model trained twice as long) and a student of one narrower block trained four ways on
+model trained one and a half times as long) and a student of the same two blocks at half
+the width, trained four ways on
 equal tokens: on the data alone, on the teacher's samples (hard), on the teacher's
 distribution at a temperature (soft) and on its own samples scored by the teacher
 (on-policy, the reverse KL); each judged against the grammar's exact conditional.
@@ -29,8 +30,8 @@ from .language_models import window_data
 from .modern_block import modern
 
 __all__ = ["setup", "seed_data", "student_layers", "train_teacher", "train_student",
-           "exact_next", "probs", "confident_errors", "own_reverse_kl", "distil_row",
-           "STUDENTS", "TAU", "TABLES", "SEEDS"]
+           "on_policy_start", "exact_next", "probs", "confident_errors", "own_reverse_kl",
+           "dropped", "distil_row", "STUDENTS", "TAU", "TABLES", "SEEDS"]
 
 V, T, BATCH, STEPS_PER_EPOCH, EPOCHS, TEACHER_EPOCHS = 26, 16, 32, 50, 4, 6
 D_STUDENT, LR, TAU, VAL_CHARS = 16, 0.01, 2.0, 2_400
@@ -63,8 +64,8 @@ def _fit(model, loss, x, y, r, epochs=EPOCHS):
 
 
 def train_teacher(data, seed):
-    """Chapter 20's model (``modern(16)``) on the data for 8 epochs (400 steps), twice
-    chapter 20's budget."""
+    """Chapter 20's model (``modern(16)``: width 32, 4 heads, 2 key/value heads) on the data
+    for 6 epochs (300 steps), one and a half times chapter 20's budget."""
     r = np.random.default_rng(seed)
     model = Sequential(modern(T)(r))
     return _fit(model, CrossEntropy(from_logits=True), data["x"], data["y"], r,
@@ -86,6 +87,7 @@ def train_student(kind, data, teacher, seed):
         return _fit(model, SoftDistillation(temperature=TAU), x, teacher.predict(x), r)
     if kind == "on-policy":      # half the steps on the data, then it writes 16 after one
         _fit(model, CrossEntropy(from_logits=True), x, y, r, EPOCHS // 2)
+        # at half the learning rate, with its own cosine decay from there
         model.compile(optimizer=AdamW(lr=LR / 2, weight_decay=0.01),
                       loss=OnPolicyDistillation())
         fit_fresh(model, lambda rr: on_policy_batch(
@@ -95,6 +97,15 @@ def train_student(kind, data, teacher, seed):
             callbacks=[LearningRateScheduler(cosine_decay(LR / 2, EPOCHS // 2))])
         return model
     raise ValueError(f"train_student: kind must be one of {STUDENTS}, got {kind!r}.")
+
+
+def on_policy_start(data, seed):
+    """The on-policy student as its data half leaves it (100 steps on the data from the
+    seed's initialisation, the cosine over those 2 epochs): the same weights
+    ``train_student("on-policy", ...)`` starts its reverse-KL steps from."""
+    r = np.random.default_rng(seed + 1)
+    model = Sequential(student_layers(r))
+    return _fit(model, CrossEntropy(from_logits=True), data["x"], data["y"], r, EPOCHS // 2)
 
 
 def exact_next(language, x):
@@ -128,6 +139,13 @@ def own_reverse_kl(student, teacher, prompts, seed):
     return on_policy_distillation_loss(student.predict(x), zt, mask)[0] * BITS
 
 
+def dropped(p, s, possible=0.05, dropped_below=0.01):
+    """Characters per position that the grammar's exact conditional ``p`` finds possible
+    (above ``possible``) and the model ``s`` all but drops (below ``dropped_below``): what
+    a mode-seeking loss may leave out and the held-out cross-entropy charges for."""
+    return float(((p > possible) & (s < dropped_below)).sum(axis=1).mean())
+
+
 def probs(model, x):
     """The model's next-character probabilities at every position of ``x``, (m · T, V)."""
     return softmax(model.predict(x).astype(np.float64)).reshape(-1, V)
@@ -147,8 +165,10 @@ def distil_row(seed, names=STUDENTS, models=None):
     conditional p) and its KL(s ‖ t) on its own samples (``own_reverse_kl``); at the
     positions where the teacher is confidently wrong (``confident_errors``), how many there
     are, each student's mean probability of the teacher's character there and, beside the
-    data-only student, at how many it gives more. ``models``: a dict the trained models
-    are put in (the teacher as "teacher")."""
+    data-only student, at how many it gives more; each student's ``dropped`` count. With
+    the on-policy student, the same numbers for its start (``on_policy_start``, columns
+    "... on-policy start"). ``models``: a dict the trained models are put in (the teacher
+    as "teacher")."""
     data, p = seed_data(seed)
     bound = data["bound_w"].mean() * BITS
     teacher = train_teacher(data, seed)
@@ -160,19 +180,29 @@ def distil_row(seed, names=STUDENTS, models=None):
     mistake = {}
     for name in names:
         student = train_student(name, data, teacher, seed)
+        s = _judge(row, name, student, teacher, data, p, bound, seed)
         if models is not None:
             models[name] = student
-        s = probs(student, data["x_val"])
-        row[name] = _above(s, data, bound)
-        row[f"KL(p|s) {name}"] = _kl(p, s)
         row[f"KL(t|s) {name}"] = _kl(t, s)
-        row[f"KL(s|t) own {name}"] = own_reverse_kl(student, teacher,
-                                                    data["x_val"][:, :1], seed)
         mistake[name] = s[where, chars]
         row[f"mistake {name}"] = float(mistake[name].mean())
     for name in names[1:] if names[0] == "data" else ():
         row[f"inherited {name}"] = int((mistake[name] > mistake["data"]).sum())
+    if "on-policy" in names:
+        start = on_policy_start(data, seed)
+        _judge(row, "on-policy start", start, teacher, data, p, bound, seed)
     return row
+
+
+def _judge(row, name, student, teacher, data, p, bound, seed):
+    """Put ``student``'s bits above the bound, KL(p ‖ s), reverse KL on its own samples and
+    ``dropped`` count in ``row`` under ``name``; return its probabilities."""
+    s = probs(student, data["x_val"])
+    row[name] = _above(s, data, bound)
+    row[f"KL(p|s) {name}"] = _kl(p, s)
+    row[f"KL(s|t) own {name}"] = own_reverse_kl(student, teacher, data["x_val"][:, :1], seed)
+    row[f"dropped {name}"] = dropped(p, s)
+    return s
 
 
 def _kl(p, q):
