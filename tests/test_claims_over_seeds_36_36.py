@@ -34,6 +34,15 @@ or more below its ceiling on only 14 of 30 (not on 219900, 418744000, 584997000,
 on 219900, 959874300); block 1's last position over half the KL gap on 26 of 30 (not on
 121249900, 418744000, 584997000, 2041625600). Pooled with the 8 above, the first four rates
 stated below: 38, 20, 36 and 34 of 38. The two steering claims' pool is in their comment.
+
+The second cold reading (2026-11-30) ran two seeds outside these pools, 1519873306 and
+1064492281, through ``knowledge_row`` and ``steering_row`` (not added to the stated counts).
+Every claim held on both except three. The SAE's three statements failed on 1064492281
+(the best "between sentences" AUC 0.894). Block 1's last position did not beat its context
+on 1519873306 (1.66 against 1.32 bits). Along the probe's direction α = −0.5 wrote *fewer*
+questions than +0.5 on both (0.013 against 0.125, 0.075 against 0.163). The probe's
+direction moved the question share further than the random one on both (unclaimed: 5 of
+10 with the 8 above), and the text now says only that the pool is too small for a rate.
 """
 
 import functools
