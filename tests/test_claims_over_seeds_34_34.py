@@ -42,11 +42,19 @@ def comparison(seed):
 # half the largest: AdamW 6 and 6, Muon 32 and 32 (its smallest σ_i/σ_1 0.5745 and
 # 0.5707). Pooled, 32 seeds: Muon below AdamW on 32 of 32, flatter on 32 of 32; the best
 # rate the grid's top for Muon on 15 of 32 and for AdamW on 7.
+# A third cold reading (read3334, 2026-11-30), two more fresh seeds (same layout):
+# 1833140519: 0.341 / 0.145 / 0.213, 0.176 / 0.092 / 0.106; 1277034652: 0.392 / 0.143 /
+# 0.247, 0.185 / 0.093 / 0.098 (both: AdamW's best 0.01, Muon's 0.02). At least half the
+# largest: AdamW 5 and 5, Muon 32 and 32 (smallest σ_i/σ_1 0.5714 and 0.5770). Pooled, 34
+# seeds: Muon below AdamW on 34 of 34, flatter on 34 of 34; the grid's top best for Muon on
+# 15 of 34 and for AdamW on 7. The rates past the top, re-run on seeds 34 and 35 (bits
+# above the window bound): AdamW 0.06 gave 0.537 and 0.467 (0.03: 0.176, 0.131), Muon 0.08
+# gave 0.113 and 0.108 (0.04: 0.085, 0.080).
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(32, 32), text="ch34: Muon (on the matrices, AdamW on the "
+@pytest.mark.claim(stated=(34, 34), text="ch34: Muon (on the matrices, AdamW on the "
                                          "rest) at its best rate of the grid ends below "
                                          "AdamW at its best, in bits above the window "
-                                         "bound (32 of 32 fresh seeds)")
+                                         "bound (34 of 34 fresh seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_34_muon_at_its_best_rate_beats_adamw_at_its_best(seed):
     c = comparison(seed)
@@ -54,9 +62,9 @@ def test_34_muon_at_its_best_rate_beats_adamw_at_its_best(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(32, 32), text="ch34: one step's update of the first block's "
+@pytest.mark.claim(stated=(34, 34), text="ch34: one step's update of the first block's "
                                          "W_1 has more singular values at least half its "
-                                         "largest under Muon than under AdamW (32 of 32 "
+                                         "largest under Muon than under AdamW (34 of 34 "
                                          "fresh seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_34_muons_update_is_flatter_than_adamws(seed):
