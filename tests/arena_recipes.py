@@ -78,9 +78,10 @@ def exits(arena):
 
 
 def returns_nan(arena):
-    layers = tiny_layers(arena)
-    layers[0].params["W"][0, 0] = np.nan
-    return arena.model(layers)
+    """A model whose output weights start (and stay) NaN: a library initialiser of NaNs."""
+    emb = nb.Embedding(26, 4, rng=arena.rng)
+    out = nb.Dense(4, 26, init=nb.init.constant(np.nan), rng=arena.rng)
+    return arena.model([emb, out])
 
 
 def reads_the_evaluation_text(arena):
@@ -107,7 +108,37 @@ def returns_its_own_model(arena):
 
 
 def uniform(arena):
-    """Untrained, with every weight 0: the uniform distribution over the 26 characters."""
-    emb, out = nb.Embedding(26, 4, rng=arena.rng), nb.Dense(4, 26, rng=arena.rng)
-    out.params["W"][:] = 0
+    """Untrained, with every weight of the output 0 (the library's ``zeros`` initialiser):
+    the uniform distribution over the 26 characters."""
+    emb = nb.Embedding(26, 4, rng=arena.rng)
+    return arena.model([emb, nb.Dense(4, 26, init="zeros", rng=arena.rng)])
+
+
+def pretrained(arena):
+    """Cheat M (memorise): weights trained elsewhere, on any budget, put into the layers
+    before arena.model (here a stand-in: the built weights scaled)."""
+    layers = tiny_layers(arena)
+    for layer in layers:
+        for w in layer.params.values():
+            w *= 0.5
+    model = arena.model(layers)
+    x, y = arena.windows(BATCH * STEPS)
+    model.compile(optimizer=nb.AdamW(lr=0.01), loss=nb.CrossEntropy(from_logits=True))
+    model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0, rng=arena.rng)
+    return model
+
+
+def initialiser_of_its_own(arena):
+    """Cheat M through the constructor: an initialiser that returns any weights it likes."""
+    emb = nb.Embedding(26, 4, rng=arena.rng)
+    out = nb.Dense(4, 26, init=lambda shape, fan_in, fan_out, rng, dtype: np.ones(shape),
+                   rng=arena.rng)
     return arena.model([emb, out])
+
+
+def draws_before_building(arena):
+    """Honest, but draws its windows before building its layers: refused, with the fix."""
+    x, y = arena.windows(BATCH * STEPS)
+    model = tiny_model(arena)
+    model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0, rng=arena.rng)
+    return model

@@ -164,3 +164,45 @@ def test_an_honest_recipe_passes_every_guard():
     r = nb.arena.run(recipes.honest, recipes.budget_for(), SEEDS)
     assert all(s.spent == recipes.budget_for() for s in r.per_seed)
     assert all(nb.arena.SCORE_FLOOR < s.score for s in r.per_seed)
+
+
+# -- the starting weights: the layers' own initialisation, drawn from arena.rng -------------
+def arena(seed=1):
+    return nb.arena.Arena(10**12, np.random.default_rng(seed))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_layers_built_first_from_arena_rng_are_accepted(dtype):
+    """Chapter 20's model (a tied unembedding: a link to an earlier layer), in either
+    precision; then a second model built next is checked against the draws after the first."""
+    a = arena()
+    a.model([layer for layer in modern_layers(a.rng)])
+    a.model([nb.Embedding(26, 4, rng=a.rng, dtype=dtype),
+             nb.Dense(4, 26, init=nb.init.normal(0.02), rng=a.rng, dtype=dtype)])
+
+
+def test_weights_changed_before_arena_model_are_refused():
+    """Cheat M (a model trained elsewhere, loaded in before the counting starts): the smallest
+    change, one gain of the final norm by 1e-12, is found."""
+    a = arena()
+    layers = modern_layers(a.rng)
+    layers[3].params["gamma"][5] += 1e-12
+    with pytest.raises(ValueError, match=r"layer 3 \(RMSNorm\) starts with weights 'gamma'"):
+        a.model(layers)
+
+
+def test_layers_drawn_from_another_generator_are_refused():
+    a = arena()
+    with pytest.raises(ValueError, match="drawn from arena.rng as the recipe was given it"):
+        a.model(modern_layers(np.random.default_rng(2)))
+
+
+@pytest.mark.parametrize("init", [
+    lambda shape, fan_in, fan_out, rng, dtype=np.float64: np.zeros(shape),
+    nb.init.constant(np.ones((4, 26))),        # a library closure holding an array
+], ids=["a function of the recipe's", "constant of an array"])
+def test_an_initialiser_that_is_not_the_librarys_is_refused(init):
+    a = arena()
+    emb = nb.Embedding(26, 4, rng=a.rng)
+    with pytest.raises(ValueError, match="not one of nnbook.init's"):
+        a.model([emb, nb.Dense(4, 26, init=init, rng=a.rng)])

@@ -67,6 +67,11 @@ def test_the_score_is_bits_above_the_window_bound():
                                     r"arena.model\(layers\) made"),
     (recipes.raises, r"raised RuntimeError: oops \(on seed 0, at arena_recipes.py:\d+\)"),
     (recipes.exits, r"process ended on seed 0 \(exit code 3\) without a model"),
+    (recipes.pretrained, r"layer 0 \(Embedding\) starts with weights 'W' that its own "
+                         "initialisation"),
+    (recipes.initialiser_of_its_own, "starts from the initialiser '<lambda>', which is not "
+                                     "one of nnbook.init's"),
+    (recipes.draws_before_building, r"Build the layers first"),
 ])
 def test_a_recipe_that_breaks_a_rule_gets_a_clear_error(recipe, match):
     with pytest.raises(ValueError, match=match):

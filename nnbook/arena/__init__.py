@@ -15,8 +15,9 @@ entropy, recorded), over at least three seeds, and a leaderboard of signed rows 
 - harness.py: ``run`` (a recipe over seeds), ``run_seed`` (one seed), ``train_seed`` (one
   seed's process: the model back, its time limit ``SECONDS``, its CPU bound
   ``CPU_FACTOR``, ``CPU_FREE``, ``step_seconds``), ``score_model``;
-- guard.py: the checks inside the recipe's process (the library's own layer types,
-  nothing the counting relies on replaced) and ``SCORE_FLOOR``;
+- guard.py: the checks inside the recipe's process (the library's own layer types, the
+  starting weights those layers' own initialisation draws, nothing the counting relies on
+  replaced) and ``SCORE_FLOOR``;
 - leaderboard.py: ``submit``, ``read_board``, ``show``, ``verify``, ``row_digest``,
   ``key_file`` (scores stored to ``DIGITS`` decimals, a change accepted past ``ALPHA`` by
   ``nb.evaluation.paired_test``, ``VERIFY_TOLERANCE``);

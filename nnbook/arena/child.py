@@ -8,6 +8,7 @@ yet when the recipe runs: the harness draws it after this process has ended."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib
 import inspect
@@ -24,7 +25,7 @@ import numpy as np
 
 from .budget import BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter, \
     forward_multiplications, optimizer_multiplications
-from .guard import Watch, check_layer_types
+from .guard import Watch, check_initialised, check_layer_types
 from .text import WINDOW, VOCAB_SIZE, recipe_running, training_rng, training_text
 
 __all__ = ["Arena", "RecipeError", "recipe_identity", "load_recipe", "one_thread", "THREADS", "main"]
@@ -46,6 +47,7 @@ class Arena:
 
     def __init__(self, budget, rng):
         self._meter, self.rng = Meter(budget), rng
+        self._start = copy.deepcopy(rng)       # the draws the layers' initialisation makes
         self.vocab_size = VOCAB_SIZE
         self.models = []
 
@@ -66,8 +68,13 @@ class Arena:
 
     def model(self, layers):
         """A ``Sequential`` of ``layers`` whose every forward and backward is counted (the
-        library's own layer types only: a subclass is refused, its forward would not be)."""
+        library's own layer types only: a subclass is refused, its forward would not be).
+        The layers must hold the weights their own initialisation draws from ``rng`` as the
+        recipe was given it (build them before drawing windows, with the library's
+        initialisers): weights set or loaded before would be trained on no counted
+        multiplications (``guard.check_initialised``)."""
         check_layer_types(layers, "arena.model")
+        check_initialised(layers, self._start)
         model = CountedModel(layers, self.meter, (1, WINDOW))
         self.models.append(model)
         return model

@@ -1,20 +1,26 @@
 """The arena's guards (chapter 37): cheap checks, in the recipe's own process (child.py),
 that a recipe left the counting as it found it: a subclass counted as its base, a patched
-factor, count or meter. The recipe's process is the recipe's, so these stop the casual
+factor, count or meter, a model that starts from weights its layers' own initialisation
+does not draw (trained elsewhere and loaded in). The recipe's process is the recipe's, so these stop the casual
 cheat there; what they miss cannot reach the harness's process, which scores the model
 on text it draws afterwards, and refuses a score below ``SCORE_FLOOR`` and a CPU time past
 what the counted multiplications take (harness.py)."""
 
 from __future__ import annotations
 
+import inspect
+import numbers
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from ..layers.base import Layer
+from ..saving.layer_refs import layer_from_file, layer_to_file
 from . import budget as _budget
 from . import text as _text
 
-__all__ = ["SCORE_FLOOR", "Watch", "check_layer_types"]
+__all__ = ["SCORE_FLOOR", "Watch", "check_layer_types", "check_initialised"]
 
 #: the lowest score a model that never saw the evaluation text can plausibly get, bits per
 #: character: minus several times the text's noise per seed (about 0.02, chapter 37 § 5)
@@ -55,6 +61,73 @@ def check_layer_types(layers, name="the recipe"):
             stack.extend(v for v in vars(obj).values() if isinstance(v, (Layer, list, tuple)))
 
 
+def _library_init(init, where):
+    """``init`` when it is one of nnbook.init's initialisers (a closure of one holding only
+    numbers: ``normal(0.02)``), else ``ValueError``: a function of the recipe's could return
+    any weights it likes, trained ones included."""
+    cells = [c.cell_contents for c in (getattr(init, "__closure__", None) or ())]
+    if getattr(init, "__module__", None) == "nnbook.init" and all(
+            isinstance(v, numbers.Real) for v in cells):
+        return init
+    raise ValueError(
+        f"arena: {where} starts from the initialiser {getattr(init, '__name__', init)!r}, "
+        f"which is not one of nnbook.init's; expected the library's own (by name, e.g. "
+        f"init=\"he\", or nb.init.normal(0.02)): a function of the recipe's could hand the "
+        f"model weights trained elsewhere. Use a library initialiser.")
+
+
+def _rebuilt(layers, rng, name):
+    """``layers`` built again from their configs (``get_config``, as ``load_model`` builds
+    them; a link to an earlier layer kept), every one drawing from ``rng``: the weights the
+    layers' own initialisation gives."""
+    out = []
+    for i, layer in enumerate(layers):
+        where = f"{name}'s layer {i} ({type(layer).__name__})"
+        try:
+            cfg = {k: layer_from_file(layer_to_file(i, layer, k, v, layers), out)
+                   for k, v in layer.get_config().items()}
+            accepts = inspect.signature(type(layer).__init__).parameters
+            made = {"rng": rng} if "rng" in accepts else {}
+            arrays = [*layer.params.values(), *getattr(layer, "buffers", {}).values()]
+            if "dtype" in accepts and "dtype" not in cfg and arrays:
+                made["dtype"] = arrays[0].dtype
+            if "init" in accepts and "init" not in cfg and hasattr(layer, "init"):
+                made["init"] = _library_init(layer.init, where)
+            out.append(type(layer)(**{**made, **cfg}))
+        except (TypeError, ValueError) as exc:
+            if str(exc).startswith("arena:"):
+                raise
+            raise ValueError(
+                f"arena: could not build {where} again from its config to check its starting "
+                f"weights ({exc}); expected a layer that load_model can rebuild. Use the "
+                f"library's layers with their constructor's arguments.") from None
+    return out
+
+
+def check_initialised(layers, rng, name="arena.model"):
+    """Raise ``ValueError`` unless every weight of ``layers`` is what the layers' own
+    initialisation draws from ``rng`` (a copy of the arena's generator as the recipe was
+    given it; it advances, so a second model is checked against the draws after the first).
+    Weights set, loaded or trained before ``arena.model`` would count no multiplications:
+    a model trained elsewhere, on any budget, scored as if trained on this one."""
+    for i, (layer, fresh) in enumerate(zip(layers, _rebuilt(layers, rng, name))):
+        arrays = {**layer.params, **getattr(layer, "buffers", {})}
+        expected = {**fresh.params, **getattr(fresh, "buffers", {})}
+        for k in arrays.keys() | expected.keys():
+            a, e = arrays.get(k), expected.get(k)
+            if a is None or e is None or a.shape != e.shape or not np.array_equal(
+                    a, e, equal_nan=True):
+                raise ValueError(
+                    f"arena: {name}'s layer {i} ({type(layer).__name__}) starts with weights "
+                    f"{k!r} that its own initialisation, drawn from arena.rng as the recipe "
+                    f"was given it, does not give; expected the layers built from arena.rng "
+                    f"before anything else draws from it, and their weights left as built "
+                    f"(weights set, loaded or trained before arena.model would be trained "
+                    f"on no counted multiplications). Build the layers first "
+                    f"(arena.model(my_layers(arena.rng))), then draw windows, and change "
+                    f"the weights only through fit.")
+
+
 def _state(meter):
     """Everything the counting relies on that a recipe could replace, by name."""
     out = {f"budget.{k}": getattr(_budget, k) for k in (
@@ -67,6 +140,11 @@ def _state(meter):
     out.update({f"text.{k}": getattr(_text, k) for k in (
         "evaluation_text", "_evaluation", "_RUNNING", "_EVAL", "_TRAIN", "recipe_running",
         "a_recipe_runs")})
+    child = sys.modules.get("nnbook.arena.child")         # loaded when a recipe runs
+    out["guard.check_initialised"] = check_initialised
+    if child is not None:
+        out["child.Arena.model"] = vars(child.Arena)["model"]
+        out["child.check_initialised"] = child.check_initialised
     out["the meter's budget"] = meter.budget
     out["the meter's watcher"] = meter.watcher
     out["a recipe running (the evaluation text's lock)"] = _text.a_recipe_runs()

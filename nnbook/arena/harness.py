@@ -191,8 +191,11 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     ``CPU_FREE`` seconds: a bound, not a count (a second model cheaper than the slack
     passes; an honest recipe of batches of 2 windows or 1 may be refused: measured, the
     baseline's schedule at batches of 4 used 3.2 s of 4.4 allowed; on Windows there is no
-    bound). A cache at an absolute path and a process the recipe starts and does not wait
-    for are not stopped."""
+    bound). A cache at an absolute path survives, but weights brought from it (or from
+    anywhere) are refused: the model must start from what its layers' own initialisation
+    draws from the seed's generator (``guard.check_initialised``), a check the recipe can
+    evade only by replacing it in its own process and restoring it before its first
+    counted step. A process the recipe starts and does not wait for is not stopped."""
     name = recipe_identity(recipe)[0]
     what, method = _transport(recipe)
     seed, budget = _one_seed(seed), _budget(budget)
