@@ -91,6 +91,14 @@ FIXED = (4029,)                   # no notebook or stored table uses it
 # mass above the base 75 of 75, over half the mass 57 of 57, accepted against coverage 64 of
 # 65, the 90 % bound 69 of 69, the buggy verifier's two claims 65 of 65 each, not below at
 # any k 63 of 65; with FIXED, one more seed on which each holds.
+# The fifth cold reading of 2026-11-30 (reader read2932, /work/reading5-29-32.md): RL and the
+# buggy RL trained from 1711203345 (vr.rl_policy), every model judged on answers drawn from
+# 906614771 (vr.judge_policy), the steps of verifier_runs with the two seeds split. Every
+# claim held: pass@1 0.898 vs 0.145, exact mass 0.904 vs 0.116, RL not below the base at any
+# k, accepted answers 6.2 times the base's, coverage 1.04 times (0.0332 vs 0.0319), answers
+# for 90 % 2.125 against the base's 28, for half 1.125; buggy reward 0.891 at step 1, 1.000
+# at the end, none accepted, no sentence 0.9375. Not yet counted in the pools above (the
+# chapter's counts are those pools).
 
 
 # The SFT model, trained again from other seeds (verifier_runs never draws it: every claim

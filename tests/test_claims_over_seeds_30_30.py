@@ -30,6 +30,16 @@ FALLS = (3050, 3053)              # the same, two on which best-of-n falls (a (k
 # 1124537100, 1173063400, 1519791000, 2041625600), so 63 of 90; RL against the judge ending
 # below 0.05 true acceptance 21 of 30 (64 of 92), its highest true acceptance in the first
 # block 21 of 30 (60 of 92). The earlier fresh runs each comment records come on top.
+# The fifth cold reading of 2026-11-30 (reader read2932, /work/reading5-29-32.md): the judge
+# trained from 1711203345, its confusion on 2000 answers, its writer sample and GRPO's draws
+# from 906614771 (judge_run's and judge_rl_run's steps with the two seeds split). The judge
+# accepted 53.4 % and 23.8 % (gap 0.296, 314 false accepts); best-of-n rose 0.231 from n = 1
+# to 8, peaked at n = 16 and fell by 0.131; RL: the proxy rose 0.447 (0.225 to 0.672), above
+# the truth in every block; the truth ended at 0.184 (no collapse), its best block at step
+# 35. Elo on votes from 1711203345 and from 906614771: smallest spread 26.6 and 27.4, the
+# last 1000 at most 1.69 and 1.66, the last 300 at least 17.6 and 23.4. Every claim held;
+# the counted ones took these outcomes (fall: yes; collapse and first block: no). Not yet
+# counted in the pools below (the chapter's counts are those pools).
 
 
 @functools.lru_cache(maxsize=None)
