@@ -91,6 +91,15 @@ FIXED = (4029,)                   # no notebook or stored table uses it
 # mass above the base 75 of 75, over half the mass 57 of 57, accepted against coverage 64 of
 # 65, the 90 % bound 69 of 69, the buggy verifier's two claims 65 of 65 each, not below at
 # any k 63 of 65; with FIXED, one more seed on which each holds.
+# The fifth cold reading of 2026-11-30 (reader read2932, /work/reading5-29-32.md): RL and the
+# buggy RL trained from 1711203345 (vr.rl_policy), every model judged on answers drawn from
+# 906614771 (vr.judge_policy), the steps of verifier_runs with the two seeds split. Every
+# claim held: pass@1 0.898 vs 0.145, exact mass 0.904 vs 0.116, RL not below the base at any
+# k, accepted answers 6.2 times the base's, coverage 1.04 times (0.0332 vs 0.0319), answers
+# for 90 % 2.125 against the base's 28, for half 1.125; buggy reward 0.891 at step 1, 1.000
+# at the end, none accepted, no sentence 0.9375 (20 fresh seeds recorded, 4 below the stored
+# 0.473; 26 buggy runs whose accepted answers are recorded, none on 25). Counted in every pool
+# below and in the chapter: each claim's count is one more of one more.
 
 
 # The SFT model, trained again from other seeds (verifier_runs never draws it: every claim
@@ -111,9 +120,9 @@ def run(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(76, 76), text="ch29: RL against the exact verifier is above the "
+@pytest.mark.claim(stated=(77, 77), text="ch29: RL against the exact verifier is above the "
                                         "base at pass@1 and in exact mass on the short "
-                                        "accepted answers; 76 of 76 seeds (75 of 75 fresh)")
+                                        "accepted answers; 77 of 77 seeds (76 of 76 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_beats_the_base_at_pass_1_and_in_mass(seed):
     r = run(seed)
@@ -124,9 +133,9 @@ def test_rl_beats_the_base_at_pass_1_and_in_mass(seed):
 # Asserted with the claim above since the third cold reading (2026-11-28): its pool is the
 # 17 fresh seeds from then on, issue 76's 10 and 30, and FIXED
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(58, 58), text="ch29: RL against the exact verifier puts over half "
+@pytest.mark.claim(stated=(59, 59), text="ch29: RL against the exact verifier puts over half "
                                         "its probability on the short accepted answers; "
-                                        "58 of 58 seeds (57 of 57 fresh)")
+                                        "59 of 59 seeds (58 of 58 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_puts_most_of_its_mass_on_the_short_accepted_answers(seed):
     r = run(seed)
@@ -134,10 +143,10 @@ def test_rl_puts_most_of_its_mass_on_the_short_accepted_answers(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(66, 66), text="ch29: against the buggy verifier the reward ends "
+@pytest.mark.claim(stated=(67, 67), text="ch29: against the buggy verifier the reward ends "
                                         "above 0.95 while the exact verifier accepts under "
-                                        "0.02 of the answers (the base: more); 66 of 66 seeds "
-                                        "(65 of 65 fresh)")
+                                        "0.02 of the answers (the base: more); 67 of 67 seeds "
+                                        "(66 of 66 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_buggy_verifier_is_exploited(seed):
     r = run(seed)
@@ -146,9 +155,9 @@ def test_the_buggy_verifier_is_exploited(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(70, 70), text="ch29: RL holds 90 % of a prompt's short accepted "
+@pytest.mark.claim(stated=(71, 71), text="ch29: RL holds 90 % of a prompt's short accepted "
                                         "mass on under a fifth as many answers as the base; "
-                                        "70 of 70 seeds (69 of 69 fresh)")
+                                        "71 of 71 seeds (70 of 70 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_puts_the_mass_on_a_few_answers(seed):
     r = run(seed)
@@ -156,9 +165,9 @@ def test_rl_puts_the_mass_on_a_few_answers(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(66, 66), text="ch29: the buggy verifier already pays most of the "
-                                        "SFT model's answers: above 0.7 at step 1; 66 of 66 "
-                                        "seeds (65 of 65 fresh)")
+@pytest.mark.claim(stated=(67, 67), text="ch29: the buggy verifier already pays most of the "
+                                        "SFT model's answers: above 0.7 at step 1; 67 of 67 "
+                                        "seeds (66 of 66 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_the_bug_pays_the_base_before_training(seed):
     r = run(seed)
@@ -175,9 +184,9 @@ def test_the_bug_pays_the_base_before_training(seed):
 # With FIXED: 34 of 36 (33 of 35 fresh); with issue 76's 30 of 2026-11-29, all of which it
 # held on: 64 of 66 (63 of 65 fresh).
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(64, 66), text="ch29: RL against the exact verifier is not below "
-                                         "the base at pass@k for any k up to 32 (64 of 66 "
-                                         "seeds, 63 of 65 fresh)")
+@pytest.mark.claim(stated=(65, 67), text="ch29: RL against the exact verifier is not below "
+                                         "the base at pass@k for any k up to 32 (65 of 67 "
+                                         "seeds, 64 of 66 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_is_not_below_the_base_at_any_k(seed):
     r = run(seed)
@@ -185,9 +194,9 @@ def test_rl_is_not_below_the_base_at_any_k(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(65, 66), text="ch29: RL writes over three times as many accepted "
+@pytest.mark.claim(stated=(66, 67), text="ch29: RL writes over three times as many accepted "
                                         "answers as the base, but its coverage stays under "
-                                        "twice the base's; 65 of 66 seeds (64 of 65 fresh)")
+                                        "twice the base's; 66 of 67 seeds (65 of 66 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_rl_finds_few_more_distinct_answers(seed):
     r = run(seed)

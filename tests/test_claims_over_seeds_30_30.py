@@ -30,6 +30,19 @@ FALLS = (3050, 3053)              # the same, two on which best-of-n falls (a (k
 # 1124537100, 1173063400, 1519791000, 2041625600), so 63 of 90; RL against the judge ending
 # below 0.05 true acceptance 21 of 30 (64 of 92), its highest true acceptance in the first
 # block 21 of 30 (60 of 92). The earlier fresh runs each comment records come on top.
+# The fifth cold reading of 2026-11-30 (reader read2932, /work/reading5-29-32.md): the judge
+# trained from 1711203345, its confusion on 2000 answers, its writer sample and GRPO's draws
+# from 906614771 (judge_run's and judge_rl_run's steps with the two seeds split). The judge
+# accepted 53.4 % and 23.8 % (gap 0.296, 314 false accepts); best-of-n rose 0.231 from n = 1
+# to 8, peaked at n = 16 and fell by 0.131; RL: the proxy rose 0.447 (0.225 to 0.672), above
+# the truth in every block; the truth ended at 0.184 (no collapse), its best block at step
+# 35. Elo on votes from 1711203345 and from 906614771: smallest spread 26.6 and 27.4, the
+# last 1000 at most 1.69 and 1.66, the last 300 at least 17.6 and 23.4. Every claim held;
+# the counted ones took these outcomes (fall: yes; collapse and first block: no). Counted in
+# every pool below and in the chapter: the judge 33 of 33; best-of-n's rise 91 of 91 (81
+# fresh), its fall 64 of 91 (58 of 81 fresh); RL's rise and end above the truth 93 of 93 (83
+# fresh), above in every block 81 of 81 (71 fresh), the collapse 64 of 93 (57 of 83 fresh),
+# the first block best 60 of 93; the two Elo claims 34 of 34 (two vote seeds).
 
 
 @functools.lru_cache(maxsize=None)
@@ -60,9 +73,9 @@ def rl_run(seed):
 # 17908204, 35218337, 83879671) gave gaps 0.243 to 0.380; its other two seeds 0.282 and 0.310;
 # the 10 stored 0.276 to 0.338. Above 0.2 on 18 of those 19 fresh seeds, above 0.1 on all.
 # Reading 76's third (readings/reading76-ch29-32): 1863273044 and 692672661 gave 0.323 and 0.266.
-@pytest.mark.claim(stated=(32, 32), text="ch30: the judge accepts the grammar's accepted "
+@pytest.mark.claim(stated=(33, 33), text="ch30: the judge accepts the grammar's accepted "
                                         "answers more often than its rejected ones by 0.1, "
-                                        "and has false accepts; 32 of 32 seeds")
+                                        "and has false accepts; 33 of 33 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
     row = run(seed)
@@ -118,18 +131,18 @@ def test_30_the_judge_is_better_than_chance_and_not_exact(seed):
 # 6 of 10 + fresh 33 of 48 + reading 76's 2 of 2 = 41 of 60. With issue 76's 30 (header): the
 # rise on 80 of 80 fresh seeds, stated as the chapter quotes it with the 10 stored (the rise
 # on all 10): 90 of 90; the fall 57 of 80 fresh, 63 of 90.
-@pytest.mark.claim(stated=(90, 90), text="ch30: best-of-n with the judge as selector rises by "
-                                        "more than 0.1 from n = 1 to n = 8; 90 of 90 seeds "
-                                        "(10 stored, 80 fresh)")
+@pytest.mark.claim(stated=(91, 91), text="ch30: best-of-n with the judge as selector rises by "
+                                        "more than 0.1 from n = 1 to n = 8; 91 of 91 seeds "
+                                        "(10 stored, 81 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_best_of_n_with_the_judge_rises(seed):
     row = run(seed)
     assert row["n=8"] - row["n=1"] > 0.1, row
 
 
-@pytest.mark.claim(stated=(63, 90), text="ch30: best-of-n with the judge as selector peaks "
+@pytest.mark.claim(stated=(64, 91), text="ch30: best-of-n with the judge as selector peaks "
                                         "before n = 256 and falls by more than 0.01 after "
-                                        "its peak; 63 of 90 seeds")
+                                        "its peak; 64 of 91 seeds")
 @pytest.mark.parametrize("seed", seeds(*FALLS))
 def test_30_best_of_n_with_the_judge_then_falls(seed):
     row = run(seed)
@@ -205,10 +218,10 @@ def test_30_best_of_n_with_the_judge_then_falls(seed):
 # to 0.644, above the truth in every block); "above in every block", checked on 40 + 30 fresh
 # seeds, on 70 of 70, 80 of 80 with the stored. Two claims, so that each is stated as the
 # pool the chapter quotes for it.
-@pytest.mark.claim(stated=(92, 92), text="ch30: GRPO rewarded by the judge raises the judge's "
+@pytest.mark.claim(stated=(93, 93), text="ch30: GRPO rewarded by the judge raises the judge's "
                                         "acceptance by more than 0.1 from its first 5 steps "
                                         "to its last 5, and ends (its last 5 steps) above the "
-                                        "grammar's; 92 of 92 seeds (10 stored, 82 fresh)")
+                                        "grammar's; 93 of 93 seeds (10 stored, 83 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     row = rl_run(seed)
@@ -216,9 +229,9 @@ def test_30_rl_raises_the_judges_acceptance_above_the_truth(seed):
     assert row["proxy 40"] > row["true 40"], row
 
 
-@pytest.mark.claim(stated=(80, 80), text="ch30: GRPO rewarded by the judge keeps the judge's "
+@pytest.mark.claim(stated=(81, 81), text="ch30: GRPO rewarded by the judge keeps the judge's "
                                         "acceptance above the grammar's in every 5-step "
-                                        "block; 80 of 80 seeds (10 stored, 70 fresh)")
+                                        "block; 81 of 81 seeds (10 stored, 71 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_keeps_the_judges_acceptance_above_the_truth_in_every_block(seed):
     row = rl_run(seed)
@@ -226,16 +239,16 @@ def test_30_rl_keeps_the_judges_acceptance_above_the_truth_in_every_block(seed):
     assert len(blocks) == 8 and all(row[f"proxy {k[5:]}"] > row[k] for k in blocks), row
 
 
-@pytest.mark.claim(stated=(64, 92), text="ch30: GRPO rewarded by the judge ends (its last 5 "
-                                        "steps) with true acceptance below 0.05; 64 of 92 seeds")
+@pytest.mark.claim(stated=(64, 93), text="ch30: GRPO rewarded by the judge ends (its last 5 "
+                                        "steps) with true acceptance below 0.05; 64 of 93 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_loses_the_true_acceptance(seed):
     row = rl_run(seed)
     assert row["true 40"] < 0.05, row
 
 
-@pytest.mark.claim(stated=(60, 92), text="ch30: GRPO rewarded by the judge has its highest true "
-                                        "acceptance in its first 5 steps; 60 of 92 seeds")
+@pytest.mark.claim(stated=(60, 93), text="ch30: GRPO rewarded by the judge has its highest true "
+                                        "acceptance in its first 5 steps; 60 of 93 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_rl_against_the_judge_never_rises_first(seed):
     row = rl_run(seed)
@@ -303,19 +316,19 @@ def elo_orders(seed):
     return np.std(ratings, axis=0, ddof=1), max(last[1000]), min(last[300]), se
 
 
-@pytest.mark.claim(stated=(32, 32), text="ch30: Elo's standard deviation over 20 orders of the "
+@pytest.mark.claim(stated=(34, 34), text="ch30: Elo's standard deviation over 20 orders of the "
                                         "same 4000 votes exceeds every model's Bradley–Terry "
-                                        "standard error; 32 of 32 seeds")
+                                        "standard error; 34 of 34 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_elo_moves_with_the_order_more_than_bt_with_the_noise(seed):
     sd, _, _, se = elo_orders(seed)
     assert np.all(sd > se), (sd, se)
 
 
-@pytest.mark.claim(stated=(32, 32), text="ch30: the last 1000 votes replayed alone from 1500 end "
+@pytest.mark.claim(stated=(34, 34), text="ch30: the last 1000 votes replayed alone from 1500 end "
                                         "within half the smallest Bradley–Terry standard "
                                         "error of Elo's full run; the last 300 farther than "
-                                        "the largest; 32 of 32 seeds")
+                                        "the largest; 34 of 34 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_30_elo_is_decided_by_its_last_votes(seed):
     _, gap_1000, gap_300, se = elo_orders(seed)

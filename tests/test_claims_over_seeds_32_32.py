@@ -79,10 +79,20 @@ def fits(seed):
 # 16882457 +0.035, +0.026; 66497845, 22294318 +0.037, +0.038; 69695300, 97683349 +0.030,
 # +0.019; 93347108, 18057891 +0.022, +0.029; 1863273044, 692672661 +0.011, −0.008 (14 fresh
 # seeds, −0.008 to +0.038, 11 of them above +0.017; the chapter: 11 of 14)
+# The fifth cold reading of 2026-11-30 (reader read2932, /work/reading5-29-32.md), one fresh
+# seed pair: texts from 906614771, every model's initialisation and batches from 1711203345
+# (sl.grid's and sl.filtering's steps with the two seeds split by hand), and for the mixing
+# law the set of five pairs (1711203345 + i, 906614771 + i). Grid fit E 0.472 ± 0.102, −0.41
+# SE from the floor, +0.82 SE from the entropy per character; with E = 0 RSS 1.17 times
+# larger, β 0.92 → 0.28 (α 2.40 → 2.32), 0.125 at 100× N and D; the law at the largest run
+# +0.004 from the floor (15 fresh seeds, 11 of them above +0.017: the chapter's 11 of 15);
+# width 128 above width 32 at 64,000 tokens by 0.085; width 16 best on section 4's line (0.010
+# below width 32; N* 2,490); filtered minus all at 64,000 tokens +0.011. Counted in every pool
+# below: each (31, 31) claim is 32 of 32.
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(31, 31), text="ch32: a seed's grid fit puts E within 2 standard "
+@pytest.mark.claim(stated=(32, 32), text="ch32: a seed's grid fit puts E within 2 standard "
                                         "errors of the exact floor for K = 6 characters; "
-                                        "31 of 31 seeds")
+                                        "32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_32_fitted_E_within_its_uncertainty_of_the_floor(seed):
     fit, _ = fits(seed)
@@ -108,11 +118,12 @@ def test_32_fitted_E_within_its_uncertainty_of_the_floor(seed):
 # 2141360800): held on 28 of 30; the entropy per character lay outside 2 SE on 584997000
 # (E 0.540, SE 0.0617, 2.45 SE; the first seed recorded whose SE is under 0.062) and on
 # 1909874200 (E 0.528, SE 0.0686, 2.02 SE), with the entropy per character 0.3893 and the
-# window floor 0.5138 nats. Pooled: 56 of 59 fresh seeds
+# window floor 0.5138 nats. Pooled: 56 of 59 fresh seeds; with the fifth reading of
+# 2026-11-30 (+0.82 SE, above): 57 of 60
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(56, 59), text="ch32: a seed's grid fit puts the entropy per "
-                                         "character within 2 standard errors of E too (56 "
-                                         "of 59 fresh seeds)")
+@pytest.mark.claim(stated=(57, 60), text="ch32: a seed's grid fit puts the entropy per "
+                                         "character within 2 standard errors of E too (57 "
+                                         "of 60 fresh seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_32_the_fit_cannot_tell_the_two_floors_apart(seed):
     fit, _ = fits(seed)
@@ -121,9 +132,9 @@ def test_32_the_fit_cannot_tell_the_two_floors_apart(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(31, 31), text="ch32: fixing E at 0 fits worse, halves the "
+@pytest.mark.claim(stated=(32, 32), text="ch32: fixing E at 0 fits worse, halves the "
                                         "smaller exponent or more and predicts a loss "
-                                        "below the floor at 100× N and D; 31 of 31 seeds")
+                                        "below the floor at 100× N and D; 32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_32_the_floorless_law(seed):
     fit, zero = fits(seed)
@@ -140,9 +151,9 @@ def test_32_the_floorless_law(seed):
 # 0.118) on 2 of 2; on the eighth's 2 (93347108 by 0.069, 18057891 by 0.091) on 2 of 2; on
 # reading 76's third's 2 (1863273044 by 0.070, 692672661 by 0.109) on 2 of 2
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(31, 31), text="ch32: at the largest budget the widest model "
+@pytest.mark.claim(stated=(32, 32), text="ch32: at the largest budget the widest model "
                                         "(width 128) scores a higher loss than width 32; "
-                                        "31 of 31 seeds")
+                                        "32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_32_the_widest_model_is_worse_at_the_largest_budget(seed):
     L = grid(seed)
@@ -181,11 +192,12 @@ def best_width_on_the_line(L):
 # as the stored 4 of 5 alone, and the chapter said "18 of 25" where the record added up to
 # 18 of 23): stored 4 of 5 + fresh 19 of 25 = 23 of 30. The 30-fresh-seed pool (2026-11-29):
 # width 16 best on 27 of 30, not on 842783200, 1467375200 and 2141360800 (which width won
-# there was not recorded). Pooled: 50 of 60 (4 of 5 stored, 46 of 55 fresh)
+# there was not recorded). Pooled: 50 of 60 (4 of 5 stored, 46 of 55 fresh); with the
+# fifth reading of 2026-11-30 (width 16, above): 51 of 61 (47 of 56 fresh)
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(50, 60), text="ch32: at section 4's compute the grid's best width "
-                                         "on the line is width 16 (50 of 60 seeds: 4 of 5 "
-                                         "stored, 46 of 55 fresh)")
+@pytest.mark.claim(stated=(51, 61), text="ch32: at section 4's compute the grid's best width "
+                                         "on the line is width 16 (51 of 61 seeds: 4 of 5 "
+                                         "stored, 47 of 56 fresh)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_32_width_16_is_best_at_the_compute_of_section_4(seed):
     assert best_width_on_the_line(grid(seed)) == 16
@@ -216,11 +228,11 @@ def test_32_width_16_is_best_at_the_compute_of_section_4(seed):
 # count: 34 of 35 with the eighth reading's, 36 of 37 with reading 76's third's (0.018 and
 # 0.015, close to the line). The 30-fresh-seed pool (2026-11-29): filtering lowered the
 # loss by 0.02 or more on 3 of 30, by 0.026, 0.029 and 0.025 on 219900, 121249900 and
-# 2141360800. Pooled: 63 of 67
+# 2141360800. Pooled: 63 of 67; with the fifth reading of 2026-11-30 (+0.011): 64 of 68
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(63, 67), text="ch32: at the largest budget, training on the "
+@pytest.mark.claim(stated=(64, 68), text="ch32: at the largest budget, training on the "
                                          "filtered source lowers the held-out loss by less "
-                                         "than 0.02 nats (63 of 67 fresh seeds)")
+                                         "than 0.02 nats (64 of 68 fresh seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_32_filtering_never_clearly_helps_at_the_largest_budget(seed):
     assert filtered_minus_all(seed) > -0.02
@@ -247,10 +259,11 @@ def filtered_minus_all(seed):
 # and lowered it on 8: by 0.026, 0.029 and 0.025 on 219900, 121249900 and 2141360800, and on
 # 741051000, 842783200, 1146760900, 1448770000 and 1467375200 by 0.019, 0.016, 0.015, 0.004
 # and 0.010 (the raises' sizes were not recorded). Pooled: 50 of 67, still about three in
-# four; of the 17 lowerings 6 are under 0.01 and 10 are 0.015 to 0.029 (one 0.0098)
+# four; of the 17 lowerings 6 are under 0.01 and 10 are 0.015 to 0.029 (one 0.0098). With
+# the fifth reading of 2026-11-30 (raised, +0.011): 51 of 68
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(50, 67), text="ch32: at the largest budget, training on the "
-                                         "filtered source raises the held-out loss (50 of 67 "
+@pytest.mark.claim(stated=(51, 68), text="ch32: at the largest budget, training on the "
+                                         "filtered source raises the held-out loss (51 of 68 "
                                          "fresh seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_32_filtering_raises_the_loss_at_the_largest_budget(seed):
@@ -338,14 +351,19 @@ def mixing_runs(k, get, shares=np.array(sl.SHARES)):
 # failed on 1 set of the 56, the statement as a whole on 2. Stated as the chapter counts it,
 # 54 sets of 56 (the 26 above, the CI seed's set from 3201 among them, and these 30; a cold
 # reading found the marker's earlier 29 of 31 counted the CI seed's set twice and left out
-# the 25 others)
+# the 25 others). The fifth cold reading of 2026-11-30 (reader read2932) ran one set more,
+# the pairs (1711203345 + i, 906614771 + i), i = 0 … 4 (training seed, text seed): both free
+# E below 0 (−1.47, −1.57) but neither free fit on the grid's edge, so the statement failed
+# there on its first assert; the rest held (held-floor fits off the edge, their best goal
+# 0.048 above the runs' best mean, 0.937 at share 0.3; predicted share 0.30, best share per
+# seed 0.3, 0.3, 0.3, 0.3, 0.5; the free law's best goal 0.065 below every run): 54 of 57
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(54, 56), text="ch32: on five seeds' mean, the mixing law with free "
+@pytest.mark.claim(stated=(54, 57), text="ch32: on five seeds' mean, the mixing law with free "
                                         "E is not determined (source 1 on the grid's edge, both "
                                         "E below 0) and promises a loss more than 0.05 below "
                                         "every run; with E held at the window floors its best "
                                         "goal lies above the runs' best mean, by under 0.1; "
-                                        "54 of 56 sets of seeds")
+                                        "54 of 57 sets of seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_32_the_mixing_law_needs_its_floors_and_then_errs_high(seed):
     rows = [sl.mixing(seed + i) for i in range(5)]       # five seeds from this one
