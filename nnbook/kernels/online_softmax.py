@@ -3,6 +3,9 @@ log-sum-exp and attention computed one block of keys at a time, with a running m
 and sum, and attention's backward recomputed per tile from the log-sum-exp alone. The
 checks are ``nnbook.precision.tiles``'s, for learners (the tiled ``MultiHeadAttention``
 calls these on arrays it made); here only a tile that is no integer ≥ 1 is refused.
+``masked_product`` is the weights × values product every masked softmax attention takes
+(the tiles, ``nb.attention``, the KV cache's steps): a masked key adds nothing to a row,
+not even a NaN.
 """
 
 from __future__ import annotations
@@ -11,7 +14,33 @@ import numbers
 
 import numpy as np
 
-__all__ = ["logsumexp_in_tiles", "attention_in_tiles", "attention_in_tiles_backward"]
+__all__ = ["logsumexp_in_tiles", "attention_in_tiles", "attention_in_tiles_backward",
+           "masked_product"]
+
+
+def masked_product(weights, v, allowed):
+    """``weights @ v``, each query's weighted sum of the values, in which a key the query
+    may not read (``allowed`` False) contributes nothing at all.
+
+    A masked key's weight is exactly 0 (its score was −∞), and 0 · v_s = 0 for a finite
+    value. But 0 · NaN and 0 · ∞ are NaN: in a plain ``weights @ v`` a NaN or inf in the
+    value at position s would reach every query that may not read s (under a causal mask,
+    every earlier position), and the output at t would depend on a later position. So:
+    finite v (the usual case, one cheap check) is ``weights @ v``, the same bits; otherwise
+    the non-finite entries count as 0 in the rows that may not read them, while a row that
+    reads one gets the plain product's NaN or inf.
+
+    Shapes: weights (…, T_q, T_k), 0 where not allowed; v (…, T_k, d_v); allowed booleans
+        broadcastable to weights, True where a query may read a key (None: everywhere)
+        → (…, T_q, d_v).
+    """
+    if allowed is None or np.isfinite(v).all():
+        return weights @ v
+    bad = ~np.isfinite(v)                                         # (…, T_k, d_v)
+    finite_v = np.where(bad, v.dtype.type(0), v)
+    bad_key = bad.any(axis=-1)[..., None, :]                      # (…, 1, T_k)
+    reads_bad = (allowed & bad_key).any(axis=-1, keepdims=True)   # (…, T_q, 1)
+    return np.where(reads_bad, weights @ v, weights @ finite_v)
 
 
 def _starts(owner, n, tile):
@@ -44,13 +73,16 @@ def logsumexp_in_tiles(x, tile):
 
 
 def _scores(qi, kj, r0, c0, causal):
-    """One tile of scores ``qi kjᵀ`` (q already scaled), −∞ where key > query."""
+    """One tile of scores ``qi kjᵀ`` (q already scaled), −∞ where key > query, and the
+    tile's (br, bc) booleans, True where key ≤ query (None when no key of it is hidden)."""
     S = qi @ kj.swapaxes(-1, -2)                                  # (…, br, bc)
+    allowed = None
     if causal and c0 + S.shape[-1] - 1 > r0:                      # the tile crosses the diagonal
         rows = np.arange(r0, r0 + S.shape[-2])[:, None]
         cols = np.arange(c0, c0 + S.shape[-1])[None, :]
-        S[..., cols > rows] = -np.inf
-    return S
+        allowed = cols <= rows
+        S[..., ~allowed] = -np.inf
+    return S, allowed
 
 
 def attention_in_tiles(q, k, v, tile, causal, scale):
@@ -69,12 +101,13 @@ def attention_in_tiles(q, k, v, tile, causal, scale):
         acc = np.zeros(qi.shape[:-1] + (v.shape[-1],), dtype=q.dtype)
         last = min(Tk, r0 + qi.shape[-2]) if causal else Tk       # keys any row may see
         for c0 in range(0, last, tile):
-            S = _scores(qi, k[..., c0:c0 + tile, :], r0, c0, causal)
+            S, allowed = _scores(qi, k[..., c0:c0 + tile, :], r0, c0, causal)
             m_new = np.maximum(m, S.max(axis=-1))
             P = np.exp(S - m_new[..., None])                      # (…, br, bc)
             fade = np.exp(m - m_new)                              # 0 on the first tile
             l = l * fade + P.sum(axis=-1)
-            acc = acc * fade[..., None] + P @ v[..., c0:c0 + tile, :]
+            vj = v[..., c0:c0 + tile, :]
+            acc = acc * fade[..., None] + masked_product(P, vj, allowed)   # 0 · NaN: none
             m = m_new
         out[..., r0:r0 + tile, :] = acc / l[..., None]
         lse[..., r0:r0 + tile] = m + np.log(l)
@@ -96,7 +129,7 @@ def attention_in_tiles_backward(q, k, v, out, lse, d_out, tile, causal, scale):
         last = min(Tk, r0 + qi.shape[-2]) if causal else Tk
         for c0 in range(0, last, tile):
             cols = slice(c0, c0 + tile)
-            S = _scores(qi, k[..., cols, :], r0, c0, causal)
+            S, _ = _scores(qi, k[..., cols, :], r0, c0, causal)
             P = np.exp(S - lse[..., rows, None])                  # the softmax's weights
             dv[..., cols, :] += P.swapaxes(-1, -2) @ dOi
             dS = dOi @ v[..., cols, :].swapaxes(-1, -2)           # ∂E/∂P

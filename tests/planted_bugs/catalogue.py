@@ -322,8 +322,8 @@ BUGS = [
         "issue 66 (a planted bug chapter 21 passed and only chapter 23 caught): the causal "
         "mask of chunked prefill without its offset L − t",
         [("nnbook/layers/attention/dot_product.py",
-          "np.triu(np.full((t, L), -np.inf, S.dtype), L - t + 1)",
-          "np.triu(np.full((t, L), -np.inf, S.dtype), 1)")],
+          "np.tri(t, L, L - t, dtype=bool)",
+          "np.tri(t, L, 0, dtype=bool)")],
         # notebook 21, section 3's check: the 12 positions read in chunks of 5, 4, 3 give
         # the whole text's logits
         ["21_inference.ipynb"], ["tests/test_layers_kv_cache.py"]),

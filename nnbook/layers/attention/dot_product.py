@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ...kernels.online_softmax import masked_product
 from ...kernels.rows import row_max
 from .gqa import stack_groups
 
@@ -25,7 +26,8 @@ def attention(q, k, v, *, mask=None, causal=False, scale=None, return_weights=Fa
 
     Args:
         mask: booleans, True where query i may attend key j (None: everywhere). A score
-            that is not allowed is −∞ before the softmax, so its weight is exactly 0.
+            that is not allowed is −∞ before the softmax, so its weight is exactly 0, and
+            its value adds nothing, not even a NaN (``masked_product``).
         causal: True lets query i attend keys j ≤ i only (as PyTorch's ``is_causal``;
             with ``mask``, both must allow).
         scale: what q is multiplied by (None: 1/√d). ``MultiHeadAttention`` calls this
@@ -64,7 +66,7 @@ def attention(q, k, v, *, mask=None, causal=False, scale=None, return_weights=Fa
                              "attend at least one key.")
         np.copyto(A, -np.inf, where=~allowed)                    # weight exactly 0
     _softmax_rows(A, allowed)                                    # weights
-    out = A @ v
+    out = masked_product(A, v, allowed)                          # A @ v; 0 · NaN left out
     return (out, A) if return_weights else out
 
 
@@ -127,7 +129,8 @@ def _softmax_rows(S, allowed=None):
 def cached_attention(q, cache):
     """Causal attention of t new queries against every key and value in ``cache``, whose
     last t positions are the new ones: query i (position L − t + i) reads positions
-    ≤ L − t + i. Query head h reads key/value head ``h // (n_heads // k)`` (gqa.py).
+    ≤ L − t + i. Query head h reads key/value head ``h // (n_heads // k)`` (gqa.py). A
+    later position's key or value, even NaN or inf, changes no earlier query's output.
 
     Shapes: q (m, n_heads, t, d_head), already scaled by 1/√d_head (and rotated)
         → O (m, n_heads, t, d_head), A (m, n_heads, t, L) the attention weights.
@@ -136,10 +139,13 @@ def cached_attention(q, cache):
     k, v = cache.keys_values()                                    # (m, kv, L, dh)
     kv, L = k.shape[1], k.shape[2]
     S = stack_groups(q, kv) @ k.swapaxes(-1, -2)                  # (m, kv, g·t, L)
-    if t > 1:                                    # one new query sees every cached position
-        S.reshape(m, h, t, L)[...] += np.triu(np.full((t, L), -np.inf, S.dtype), L - t + 1)
+    allowed = None                               # one new query sees every cached position
+    if t > 1:                                    # −∞ written, not added: NaN + (−∞) is NaN
+        allowed = np.tri(t, L, L - t, dtype=bool)                 # (t, L): key ≤ L − t + i
+        np.copyto(S.reshape(m, h, t, L), -np.inf, where=~allowed)
+        allowed = np.tile(allowed, (h // kv, 1))                  # (g·t, L), as S's rows
     _softmax_rows(S)
-    return (S @ v).reshape(m, h, t, dh), S.reshape(m, h, t, L)
+    return masked_product(S, v, allowed).reshape(m, h, t, dh), S.reshape(m, h, t, L)
 
 
 def masked_step(q, k_new, v_new, cache, owner="masked_step"):
@@ -148,6 +154,7 @@ def masked_step(q, k_new, v_new, cache, owner="masked_step"):
     sliding window of W, and when s ≥ pad of its row (a padded key is never read; a
     padding query reads itself, so no row is empty). The keys are the cache's kept ones
     and the t new ones; the new ones are then stored (a rolling cache keeps the last W).
+    A key or value a query may not read, even NaN or inf, changes nothing of its output.
 
     Shapes: q (m, n_heads, t, d_head) scaled and rotated, k_new, v_new (m, kv, t, d_head)
         → O (m, n_heads, t, d_head), A (m, n_heads, t, n) over the n keys read.
@@ -174,4 +181,5 @@ def masked_step(q, k_new, v_new, cache, owner="masked_step"):
     S = stack_groups(q, kv) @ k.swapaxes(-1, -2)                          # (m, kv, g·t, n)
     np.copyto(S.reshape(m, kv, h // kv, t, n), -np.inf, where=~allowed[:, None, None])
     _softmax_rows(S)
-    return (S @ v).reshape(m, h, t, dh), S.reshape(m, h, t, n)
+    allowed = np.tile(allowed, (1, h // kv, 1))[:, None]                 # as S: (·, 1, g·t, n)
+    return masked_product(S, v, allowed).reshape(m, h, t, dh), S.reshape(m, h, t, n)
