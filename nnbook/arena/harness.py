@@ -37,6 +37,10 @@ __all__ = ["Arena", "RecipeError", "SeedScore", "ArenaResult", "run", "run_seed"
            "train_seed", "step_seconds", "load_recipe", "score_model", "SECONDS", "CPU_FACTOR",
            "CPU_FREE"]
 
+#: the environment variable that names the board's signing key (leaderboard.key_file); a
+#: recipe's spawned process starts without it
+KEY_VARIABLE = "NNBOOK_ARENA_KEY"
+
 #: the time limit of one seed's training, seconds (the recipe's process is then killed)
 SECONDS = 600
 #: a recipe may use this many times the CPU time its counted multiplications take on this
@@ -140,10 +144,12 @@ def _start(proc, method):
     if method != "spawn":
         proc.start()
         return
-    main, env = sys.modules["__main__"], {k: os.environ.get(k) for k in child.THREADS}
+    kept = (*child.THREADS, KEY_VARIABLE)
+    main, env = sys.modules["__main__"], {k: os.environ.get(k) for k in kept}
     sys.modules["__main__"] = types.ModuleType("__main__")
     os.environ.update({k: "1" for k in child.THREADS})     # one BLAS thread, from its start
-    try:
+    os.environ.pop(KEY_VARIABLE, None)     # the board's key (leaderboard.key_file) is not
+    try:                                   # in the recipe's environment
         proc.start()
     finally:
         sys.modules["__main__"] = main

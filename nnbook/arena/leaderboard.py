@@ -15,7 +15,7 @@ import secrets
 from pathlib import Path
 
 from ..evaluation import paired_test
-from .harness import SECONDS, load_recipe, run
+from .harness import KEY_VARIABLE, SECONDS, load_recipe, run
 from .text import EVAL_CHARS, WINDOW
 
 __all__ = ["DIGITS", "ALPHA", "submit", "read_board", "show", "verify", "row_digest",
@@ -37,7 +37,7 @@ def key_file() -> Path:
     """Where the board's signing key is kept: ``$NNBOOK_ARENA_KEY`` if set, else
     ``~/.config/nnbook/arena.key`` (made, 32 random bytes readable by its owner only, by the
     first ``submit``); never in the board or the repository."""
-    return Path(os.environ.get("NNBOOK_ARENA_KEY") or
+    return Path(os.environ.get(KEY_VARIABLE) or
                 Path.home() / ".config" / "nnbook" / "arena.key")
 
 
