@@ -23,7 +23,7 @@ from . import text as _text
 __all__ = ["SCORE_FLOOR", "Watch", "check_layer_types", "check_initialised"]
 
 #: the lowest score a model that never saw the evaluation text can plausibly get, bits per
-#: character: minus several times the text's noise per seed (about 0.02, chapter 37 § 5)
+#: character: minus about 2.5 times the text's noise per seed (about 0.02, chapter 37 § 5)
 SCORE_FLOOR = -0.05
 _PACKAGE = Path(__file__).resolve().parents[1]           # nnbook/
 

@@ -28,7 +28,8 @@ DIGITS = 4
 #: the significance a change must pass to be accepted (``nb.evaluation.paired_test``)
 ALPHA = 0.05
 #: ``verify``'s second run, on fresh text, must give a mean within this of the row's (bits:
-#: six times the mean's text noise on five seeds, 0.019·√2/√5 ≈ 0.012, rounded up)
+#: about six times the text's noise in the difference of two five-seed means,
+#: 0.019·√2/√5 ≈ 0.012)
 VERIFY_TOLERANCE = 0.07
 _DOMAIN = b"nnbook.arena leaderboard row, v2\n"
 
