@@ -52,3 +52,16 @@ def test_a_bad_recipe_gets_an_error_and_no_row(folder, capsys):
     assert not (folder / "arena_leaderboard.jsonl").exists()
     assert main(["run", "honest.py", "--budget", "1e9", "--seeds", "0,1"]) == 2
     assert "at least 3 different seeds" in capsys.readouterr().err
+
+
+def test_a_recipe_given_by_its_modules_name_runs_from_any_folder(folder, capsys):
+    """README's lines name the baseline by its module, so that they work outside the
+    repository: the same file as its path, the same hash."""
+    from nnbook.arena.child import recipe_identity
+    path = ROOT / "nnbook" / "arena" / "baseline.py"
+    assert recipe_identity("nnbook.arena.baseline") == recipe_identity(str(path))
+    assert main(["run", "nnbook.arena.baseline", "--budget", "1e6", "--seeds", "0,1,2"]) == 2
+    assert "baseline recipe: a budget of 1,000,000 multiplications pays for no epoch" in \
+        capsys.readouterr().err                       # it ran: the baseline's own refusal
+    assert main(["run", "nnbook.arena.no_such_recipe", "--budget", "1e6"]) == 2
+    assert "neither a function, a file nor a module" in capsys.readouterr().err

@@ -42,7 +42,8 @@ def parser():
                        ("submit", "run a recipe file and append its row to the leaderboard"),
                        ("verify", "run a row's recipe file again and compare its scores")):
         s = sub.add_parser(name, help=what)
-        s.add_argument("recipe", help="a Python file that defines recipe(arena)")
+        s.add_argument("recipe", help="a Python file that defines recipe(arena), by its path "
+                                       "or its module's name (nnbook.arena.baseline)")
         s.add_argument("--budget", type=_budget, default=BUDGET,
                        help=f"multiplications per seed, forward and backward (default {BUDGET})")
         s.add_argument("--seeds", type=_seeds, default=SEEDS,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
+import importlib.util
 import inspect
 import json
 import math
@@ -28,7 +29,8 @@ from .budget import BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter, \
 from .guard import Watch, check_initialised, check_layer_types
 from .text import WINDOW, VOCAB_SIZE, recipe_running, training_rng, training_text
 
-__all__ = ["Arena", "RecipeError", "recipe_identity", "load_recipe", "one_thread", "THREADS", "main"]
+__all__ = ["Arena", "RecipeError", "recipe_identity", "recipe_path", "load_recipe",
+           "one_thread", "THREADS", "main"]
 
 
 class RecipeError(ValueError):
@@ -93,20 +95,35 @@ def _sha(data):
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+def recipe_path(recipe) -> Path:
+    """The file of a recipe given by its path, or by a module's dotted name
+    (``nnbook.arena.baseline``: found from any folder)."""
+    path = Path(recipe)
+    if path.is_file() or not all(part.isidentifier() for part in str(recipe).split(".")):
+        return path
+    try:
+        spec = importlib.util.find_spec(str(recipe))
+    except (ImportError, ValueError):
+        return path
+    origin = getattr(spec, "origin", None) or ""
+    return Path(origin) if origin.endswith(".py") else path
+
+
 def recipe_identity(recipe):
     """``(name, hash)`` of a recipe without running it: a function's source, or a file's
-    bytes (the path of a Python file that defines ``recipe``)."""
+    bytes (a Python file that defines ``recipe``, by its path or its module's name)."""
     if callable(recipe):
         try:
             source = inspect.getsource(recipe).encode()
         except (OSError, TypeError):
             source = repr(recipe).encode()
         return getattr(recipe, "__name__", repr(recipe)), _sha(source)
-    path = Path(recipe)
+    path = recipe_path(recipe)
     if not path.is_file():
-        raise ValueError(f"arena: got the recipe {recipe!r}, which is neither a function nor "
-                         f"a file; expected a Python file that defines recipe(arena). Check "
-                         f"the path.")
+        raise ValueError(f"arena: got the recipe {recipe!r}, which is neither a function, a "
+                         f"file nor a module; expected a Python file that defines "
+                         f"recipe(arena), by its path or its module's dotted name. Check "
+                         f"the path (relative to the folder you are in).")
     return path.name, _sha(path.read_bytes())
 
 
@@ -117,7 +134,7 @@ def load_recipe(recipe):
     name, digest = recipe_identity(recipe)
     if callable(recipe):
         return recipe, name, digest
-    path = Path(recipe)
+    path = recipe_path(recipe)
     package = Path(__file__).resolve().parents[1]           # nnbook/
     with recipe_running():                                  # its import is the recipe's too
         if package in path.resolve().parents:              # a recipe of the package's own

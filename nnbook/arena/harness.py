@@ -118,7 +118,7 @@ def _transport(recipe):
     ("spawn": a new interpreter), a function that lives only here ("fork": a copy of this
     process, which has not run the recipe; POSIX only)."""
     if not callable(recipe):
-        return str(Path(recipe).resolve()), "spawn"
+        return str(child.recipe_path(recipe).resolve()), "spawn"
     module, name = getattr(recipe, "__module__", None), None
     if module and module != "__main__":
         import importlib
