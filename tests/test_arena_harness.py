@@ -98,7 +98,7 @@ def test_bad_input_is_named():
         nb.arena.run(recipes.honest, 10**9, (0, 1))
     with pytest.raises(ValueError, match="a whole number of multiplications ≥ 1, got 'lots'"):
         nb.arena.run(recipes.honest, "lots", SEEDS)
-    with pytest.raises(ValueError, match="neither a function nor a file"):
+    with pytest.raises(ValueError, match="neither a function, a file nor a module"):
         nb.arena.run("no_such_recipe.py", 10**9, SEEDS)
 
 

@@ -37,8 +37,7 @@ __all__ = ["Arena", "RecipeError", "SeedScore", "ArenaResult", "run", "run_seed"
            "train_seed", "step_seconds", "load_recipe", "score_model", "SECONDS", "CPU_FACTOR",
            "CPU_FREE"]
 
-#: the environment variable that names the board's signing key (leaderboard.key_file); a
-#: recipe's spawned process starts without it
+#: names the board's key file (leaderboard.key_file); a spawned recipe starts without it
 KEY_VARIABLE = "NNBOOK_ARENA_KEY"
 
 #: the time limit of one seed's training, seconds (the recipe's process is then killed)

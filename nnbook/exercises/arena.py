@@ -10,7 +10,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from ..arena import ALPHA, RecipeError, fresh_entropy, run, score_model, train_seed
+from ..arena import ALPHA, RecipeError, run
 from ..arena.baseline import recipe as baseline
 from ..evaluation import paired_test
 from ._core import Mistake, NotAttempted, exercise, is_stub, raised_message
@@ -37,9 +37,8 @@ ALONE = ("the report runs your recipe's source in a process of its own, with the
 
 @functools.lru_cache(maxsize=1)
 def _baseline():
-    """The baseline trained on the checker's budget and seeds, ``(model, spent)`` a seed
-    (the same every time: kept, and scored again on each check's fresh texts)."""
-    return tuple(train_seed(baseline, BUDGET, s)[:2] for s in SEEDS)
+    """The baseline's run on the checker's budget and seeds (the same every time: kept)."""
+    return run(baseline, BUDGET, SEEDS, evaluation="seed")
 
 
 # 37.1 ----------------------------------------------------------------------------------------
@@ -59,12 +58,8 @@ def beat_the_baseline(fn):
 def _grade(fn, alone=False):
     """37.1's verdict on a recipe that runs in this process (``alone``: its source, run by
     ``_in_a_process``, so that a NameError says why)."""
-    # each check scores on texts drawn now, from fresh entropy, the baseline on the same
-    # ones: a seed's own text is public (evaluation="seed"), and a recipe could rebuild it
-    # and train on it; a fresh text exists only after the recipe's process has ended
-    entropies = [fresh_entropy() for _ in SEEDS]
     try:
-        theirs = run(fn, BUDGET, SEEDS, seconds=SECONDS, evaluation=entropies)
+        theirs = run(fn, BUDGET, SEEDS, seconds=SECONDS, evaluation="seed")
     except RecipeError as exc:                   # each seed runs in a process of its own
         if "returned NoneType on seed" in str(exc):     # the stub, or a return left out
             if f"on seed {SEEDS[0]};" in str(exc):
@@ -76,12 +71,10 @@ def _grade(fn, alone=False):
     except Exception as exc:                     # the learner's code raised
         hint = f" ({ALONE})" if alone and isinstance(exc, NameError) else ""
         raise Mistake(raised_message("recipe", exc) + hint) from None
-    base = [score_model(model, seed, spent, entropy).score
-            for (model, spent), seed, entropy in zip(_baseline(), SEEDS, entropies)]
-    test = paired_test(base, theirs.scores, alpha=ALPHA)
+    base = _baseline()
+    test = paired_test(base.scores, theirs.scores, alpha=ALPHA)
     better = sum(d > 0 for d in test.differences)
-    scores = (f"{theirs.score:.3f} bits above the bound against the baseline's "
-              f"{sum(base) / len(base):.3f}")
+    scores = f"{theirs.score:.3f} bits above the bound against the baseline's {base.score:.3f}"
     if not test.accepted:
         raise Mistake(f"{scores}: lower on {better} of {len(SEEDS)} seeds, p = "
                       f"{test.p_value:.3f} > {ALPHA}; not past the significance. Look at "
