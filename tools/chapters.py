@@ -1312,7 +1312,7 @@ CHAPTERS = [
             names=("nb.arena.forward_multiplications", "nb.arena.optimizer_multiplications",
                    "nb.arena.CountedModel", "nb.arena.Meter", "nb.arena.evaluation_text",
                    "nb.arena.score_model", "nb.arena.run_seed", "nb.arena.train_seed",
-                   "nb.arena.show",
+                   "nb.arena.show", "nb.arena.verify",
                    "nb.evaluation.paired_test", "nb.Muon")),
 ]
 BY_NUMBER = {c.number: c for c in CHAPTERS}
