@@ -28,7 +28,8 @@ Then it checks, from the notebook model and the page:
   markdown cell or output scrolls sideways, no image reaches past its cell.
 
 A screenshot of each notebook lands in `$NNBOOK_ARTIFACTS/screenshots/`
-(default `ci-artifacts/screenshots/`, git-ignored). The notebooks on disk
+(default `ci-artifacts/screenshots/`, git-ignored): its first screen, and the whole notebook
+(in slices) when a check of it failed or NNBOOK_SCREENSHOTS=full. The notebooks on disk
 are never touched: the server works on copies (for Run All, saved outputs stripped so old
 images cannot pass for new ones) and nothing is ever saved.
 
@@ -69,6 +70,8 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 ARTIFACTS = Path(os.environ.get("NNBOOK_ARTIFACTS") or ROOT / "ci-artifacts") / "screenshots"
+# Whole-notebook screenshots of the notebooks that pass too (see take_screenshots).
+FULL_SCREENSHOTS = os.environ.get("NNBOOK_SCREENSHOTS", "").strip().lower() == "full"
 
 # Every limit below is how long to wait for something to happen (polled, so a quiet machine
 # never waits it out); it only turns a hang into a failure. They are several times what a
@@ -656,14 +659,23 @@ def stored_output_problems(state, stored):
     return problems + run_problems(state, stored)
 
 
-def take_screenshots(page, name):
+def take_screenshots(page, name, whole=True):
     """Screenshots of the whole notebook: the viewport grows to the notebook's height
     (up to SCREENSHOT_MAX_HEIGHT per image; a longer one is taken in slices). JPEG at
     quality 80: a slice of 1280 × 15000 px took about 1.6 s as PNG and 0.9 s as JPEG, about
-    40 s over the course's notebooks (issue 52), and reads the same."""
+    40 s over the course's notebooks (issue 52), and reads the same. With whole=False only
+    the first screen (1280 × 1000 px): the checks read the page, not the pictures, and the
+    whole notebooks were 71 slices (178 MB) at about 2 s each on a loaded machine (load 8
+    to 10, session 59), so a notebook that passes gets its whole length only with
+    NNBOOK_SCREENSHOTS=full."""
     stem = name.replace("/", "__").removesuffix(".ipynb")
     for old in [*ARTIFACTS.glob(f"{stem}*.png"), *ARTIFACTS.glob(f"{stem}*.jpg")]:
         old.unlink()
+    if not whole:
+        page.evaluate(CONTENT_HEIGHT_JS)  # the file browser closed, as in the whole ones
+        path = ARTIFACTS / f"{stem}.jpg"
+        page.screenshot(path=str(path), type="jpeg", quality=80)
+        return [path]
     heights = page.evaluate(CONTENT_HEIGHT_JS)
     chrome = VIEWPORT["height"] - heights["client"]  # menus, toolbars, status bar
     total = heights["scroll"]
@@ -719,7 +731,7 @@ def test_run_all_in_jupyterlab(path, lab, browser):
         toasts = page.evaluate("() => Array.from(document.querySelectorAll('.Toastify__toast')).map(t => t.innerText)")
         problems += [f"a pop-up covers the notebook (the course's .jupyter/ settings turn news off): {t!r}"
                      for t in toasts if "news" in t.lower()]
-        screenshots = take_screenshots(page, name)
+        screenshots = take_screenshots(page, name, whole=bool(problems) or FULL_SCREENSHOTS)
         if problems:
             pytest.fail(f"{name} in JupyterLab (Run All; screenshot {screenshots[0]}):\n  "
                         + "\n  ".join(problems), pytrace=False)
@@ -785,7 +797,7 @@ def test_stored_outputs_render_in_jupyterlab(path, lab, lab_page):
         problems += untypeset_problems(wait_for_typesetting(page, stored), stored)
         problems += math_problems(page.evaluate(MATH_ERRORS_JS), stored)
         problems += width_problems(page.evaluate(WIDE_JS), stored)
-        screenshots = take_screenshots(page, name)
+        screenshots = take_screenshots(page, name, whole=bool(problems) or FULL_SCREENSHOTS)
         if problems:
             pytest.fail(f"{name} in JupyterLab (stored outputs; screenshot {screenshots[0]}):\n  "
                         + "\n  ".join(problems), pytrace=False)
