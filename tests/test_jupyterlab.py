@@ -457,7 +457,8 @@ def wait_for(page, predicate, timeout, what):
 # request's future, an uncaught error that lands in whichever notebook the page shows next
 # (CI, session 53: "Canceled future for create_subshell_request message before replies were
 # done" on 03, whose own kernel was fine). It is the check's own shutdown, not the notebook:
-# kernels are shut down once idle (settle_then_shut_down), and this one message is left out.
+# kernels are shut down once idle (the stored-output checks share one kernel, stopped with
+# the server), and this one message is left out.
 SHUTDOWN_NOISE = ("Canceled future for create_subshell_request",)
 
 
@@ -466,9 +467,9 @@ def page_errors(errors):
     return [e for e in errors if not any(noise in e for noise in SHUTDOWN_NOISE)]
 
 
-def settle_then_shut_down(page, lab, kernel_id, timeout=30):
-    """Shut a kernel down once JupyterLab sees it idle (its connect handshake done), so
-    that no request of the page is in flight; after timeout s, shut it down anyway."""
+def settle(page, timeout=30):
+    """Wait until JupyterLab sees the current notebook's kernel idle (its connect handshake
+    done), so that no request of the page is in flight; after timeout s, go on anyway."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -478,7 +479,6 @@ def settle_then_shut_down(page, lab, kernel_id, timeout=30):
         if not state or not state["kernel"] or state["kernel"]["status"] == "idle":
             break
         time.sleep(0.25)
-    lab.shutdown_kernel(kernel_id)
 
 
 def summary(state):
@@ -767,6 +767,10 @@ def lab_page(lab, browser):
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand("
                            "'docmanager:open')", timeout=OPEN_TIMEOUT * 1000)
     page.evaluate("() => window.jupyterapp.restored.then(() => true)")  # the layout is back
+    # One kernel for every notebook opened with its stored outputs (none of their cells
+    # runs): each connects to it as to a kernel of its own, and none starts one (a Python
+    # process a notebook, and the wait to shut it down once idle).
+    page.shared_kernel = lab.request("POST", "/api/kernels")["id"]
     try:
         yield page
     finally:
@@ -781,15 +785,13 @@ def test_stored_outputs_render_in_jupyterlab(path, lab, lab_page):
     stored = json.loads(path.read_text(encoding="utf-8"))
     page = lab_page
     page.errors.clear()
-    kernel_id = None
     try:
-        page.evaluate("""async (path) => {
-            const widget = await window.jupyterapp.commands.execute('docmanager:open', {path});
+        page.evaluate("""async ([path, id]) => {
+            const widget = await window.jupyterapp.commands.execute('docmanager:open', {path, kernel: {id}});
             window.jupyterapp.shell.activateById(widget.id);
-        }""", name)
+        }""", [name, page.shared_kernel])
         state = wait_for(page, lambda s: s["path"] == name and s["ready"], OPEN_TIMEOUT,
                          f"{name}: open")
-        kernel_id = state["kernel"]["id"] if state["kernel"] else None
         assert len(state["cells"]) == len(stored["cells"]), (
             f"{name}: JupyterLab shows {len(state['cells'])} cells, the file has {len(stored['cells'])}")
         problems = stored_output_problems(state, stored)
@@ -810,8 +812,7 @@ def test_stored_outputs_render_in_jupyterlab(path, lab, lab_page):
             pass
         raise
     finally:
-        if kernel_id is not None:
-            settle_then_shut_down(page, lab, kernel_id)
+        settle(page)  # the shared kernel stays (the server stops it)
         # close it unsaved (nothing was changed), so that the next one is the current panel
         page.evaluate("() => { const w = window.jupyterapp.shell.currentWidget; if (w) w.dispose(); }")
 
