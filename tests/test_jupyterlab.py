@@ -699,17 +699,20 @@ def take_screenshots(page, name, whole=True):
 # --- the test --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", RUN_ALL_NOTEBOOKS, ids=RUN_ALL)
-def test_run_all_in_jupyterlab(path, lab, browser):
+def test_run_all_in_jupyterlab(path, lab, lab_page):
+    """Run All in the JupyterLab page the other checks use (lab_page: JupyterLab is loaded
+    once, not once more for each Run All notebook), with a kernel of the notebook's own."""
     name = path.relative_to(NOTEBOOK_DIR).as_posix()
     stored = json.loads(path.read_text(encoding="utf-8"))
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(HTTP_TIMEOUT * 1000)     # clicks, typing… (Playwright's default: 30 s)
-    page = context.new_page()
-    errors_seen = []
-    page.on("pageerror", lambda exc: errors_seen.append(str(exc)))
+    page = lab_page
+    page.errors.clear()
+    errors_seen = page.errors
     kernel_id = None
     try:
-        page.goto(f"{lab.url}/lab/tree/{name}?reset", wait_until="domcontentloaded", timeout=OPEN_TIMEOUT * 1000)
+        page.evaluate("""async (path) => {
+            const widget = await window.jupyterapp.commands.execute('docmanager:open', {path});
+            window.jupyterapp.shell.activateById(widget.id);
+        }""", name)
         state = wait_for(
             page,
             lambda s: s["path"] == name and s["ready"] and s["kernel"] and s["kernel"]["status"] == "idle",
@@ -748,16 +751,17 @@ def test_run_all_in_jupyterlab(path, lab, browser):
             pass
         raise
     finally:
+        # close it unsaved (the run changed it), so that the next one is the current panel;
+        # then stop its kernel (closing a notebook leaves it running)
+        page.evaluate("() => { const w = window.jupyterapp.shell.currentWidget; if (w) w.dispose(); }")
         if kernel_id is not None:
             lab.shutdown_kernel(kernel_id)
-        # Closing the page does not run beforeunload handlers: no "save?" dialog.
-        context.close()
 
 
 @pytest.fixture(scope="module")
 def lab_page(lab, browser):
-    """One JupyterLab page for the notebooks opened with their stored outputs (loading
-    JupyterLab once, not once per notebook); its uncaught errors go to page.errors."""
+    """One JupyterLab page for every check (loading JupyterLab once, not once per notebook);
+    its uncaught errors go to page.errors, and there must be none while it loads."""
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(HTTP_TIMEOUT * 1000)
     page = context.new_page()
@@ -772,6 +776,7 @@ def lab_page(lab, browser):
     # process a notebook, and the wait to shut it down once idle).
     page.shared_kernel = lab.request("POST", "/api/kernels")["id"]
     try:
+        assert not page_errors(page.errors), f"uncaught errors while JupyterLab loaded: {page.errors}"
         yield page
     finally:
         context.close()
