@@ -28,7 +28,8 @@ Then it checks, from the notebook model and the page:
   markdown cell or output scrolls sideways, no image reaches past its cell.
 
 A screenshot of each notebook lands in `$NNBOOK_ARTIFACTS/screenshots/`
-(default `ci-artifacts/screenshots/`, git-ignored). The notebooks on disk
+(default `ci-artifacts/screenshots/`, git-ignored): its first screen, and the whole notebook
+(in slices) when a check of it failed or NNBOOK_SCREENSHOTS=full. The notebooks on disk
 are never touched: the server works on copies (for Run All, saved outputs stripped so old
 images cannot pass for new ones) and nothing is ever saved.
 
@@ -69,6 +70,8 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 ARTIFACTS = Path(os.environ.get("NNBOOK_ARTIFACTS") or ROOT / "ci-artifacts") / "screenshots"
+# Whole-notebook screenshots of the notebooks that pass too (see take_screenshots).
+FULL_SCREENSHOTS = os.environ.get("NNBOOK_SCREENSHOTS", "").strip().lower() == "full"
 
 # Every limit below is how long to wait for something to happen (polled, so a quiet machine
 # never waits it out); it only turns a hang into a failure. They are several times what a
@@ -454,7 +457,8 @@ def wait_for(page, predicate, timeout, what):
 # request's future, an uncaught error that lands in whichever notebook the page shows next
 # (CI, session 53: "Canceled future for create_subshell_request message before replies were
 # done" on 03, whose own kernel was fine). It is the check's own shutdown, not the notebook:
-# kernels are shut down once idle (settle_then_shut_down), and this one message is left out.
+# kernels are shut down once idle (the stored-output checks share one kernel, stopped with
+# the server), and this one message is left out.
 SHUTDOWN_NOISE = ("Canceled future for create_subshell_request",)
 
 
@@ -463,9 +467,9 @@ def page_errors(errors):
     return [e for e in errors if not any(noise in e for noise in SHUTDOWN_NOISE)]
 
 
-def settle_then_shut_down(page, lab, kernel_id, timeout=30):
-    """Shut a kernel down once JupyterLab sees it idle (its connect handshake done), so
-    that no request of the page is in flight; after timeout s, shut it down anyway."""
+def settle(page, timeout=30):
+    """Wait until JupyterLab sees the current notebook's kernel idle (its connect handshake
+    done), so that no request of the page is in flight; after timeout s, go on anyway."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -475,7 +479,6 @@ def settle_then_shut_down(page, lab, kernel_id, timeout=30):
         if not state or not state["kernel"] or state["kernel"]["status"] == "idle":
             break
         time.sleep(0.25)
-    lab.shutdown_kernel(kernel_id)
 
 
 def summary(state):
@@ -656,14 +659,23 @@ def stored_output_problems(state, stored):
     return problems + run_problems(state, stored)
 
 
-def take_screenshots(page, name):
+def take_screenshots(page, name, whole=True):
     """Screenshots of the whole notebook: the viewport grows to the notebook's height
     (up to SCREENSHOT_MAX_HEIGHT per image; a longer one is taken in slices). JPEG at
     quality 80: a slice of 1280 × 15000 px took about 1.6 s as PNG and 0.9 s as JPEG, about
-    40 s over the course's notebooks (issue 52), and reads the same."""
+    40 s over the course's notebooks (issue 52), and reads the same. With whole=False only
+    the first screen (1280 × 1000 px): the checks read the page, not the pictures, and the
+    whole notebooks were 71 slices (178 MB) at about 2 s each on a loaded machine (load 8
+    to 10, session 59), so a notebook that passes gets its whole length only with
+    NNBOOK_SCREENSHOTS=full."""
     stem = name.replace("/", "__").removesuffix(".ipynb")
     for old in [*ARTIFACTS.glob(f"{stem}*.png"), *ARTIFACTS.glob(f"{stem}*.jpg")]:
         old.unlink()
+    if not whole:
+        page.evaluate(CONTENT_HEIGHT_JS)  # the file browser closed, as in the whole ones
+        path = ARTIFACTS / f"{stem}.jpg"
+        page.screenshot(path=str(path), type="jpeg", quality=80)
+        return [path]
     heights = page.evaluate(CONTENT_HEIGHT_JS)
     chrome = VIEWPORT["height"] - heights["client"]  # menus, toolbars, status bar
     total = heights["scroll"]
@@ -687,17 +699,20 @@ def take_screenshots(page, name):
 # --- the test --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", RUN_ALL_NOTEBOOKS, ids=RUN_ALL)
-def test_run_all_in_jupyterlab(path, lab, browser):
+def test_run_all_in_jupyterlab(path, lab, lab_page):
+    """Run All in the JupyterLab page the other checks use (lab_page: JupyterLab is loaded
+    once, not once more for each Run All notebook), with a kernel of the notebook's own."""
     name = path.relative_to(NOTEBOOK_DIR).as_posix()
     stored = json.loads(path.read_text(encoding="utf-8"))
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(HTTP_TIMEOUT * 1000)     # clicks, typing… (Playwright's default: 30 s)
-    page = context.new_page()
-    errors_seen = []
-    page.on("pageerror", lambda exc: errors_seen.append(str(exc)))
+    page = lab_page
+    page.errors.clear()
+    errors_seen = page.errors
     kernel_id = None
     try:
-        page.goto(f"{lab.url}/lab/tree/{name}?reset", wait_until="domcontentloaded", timeout=OPEN_TIMEOUT * 1000)
+        page.evaluate("""async (path) => {
+            const widget = await window.jupyterapp.commands.execute('docmanager:open', {path});
+            window.jupyterapp.shell.activateById(widget.id);
+        }""", name)
         state = wait_for(
             page,
             lambda s: s["path"] == name and s["ready"] and s["kernel"] and s["kernel"]["status"] == "idle",
@@ -719,7 +734,7 @@ def test_run_all_in_jupyterlab(path, lab, browser):
         toasts = page.evaluate("() => Array.from(document.querySelectorAll('.Toastify__toast')).map(t => t.innerText)")
         problems += [f"a pop-up covers the notebook (the course's .jupyter/ settings turn news off): {t!r}"
                      for t in toasts if "news" in t.lower()]
-        screenshots = take_screenshots(page, name)
+        screenshots = take_screenshots(page, name, whole=bool(problems) or FULL_SCREENSHOTS)
         if problems:
             pytest.fail(f"{name} in JupyterLab (Run All; screenshot {screenshots[0]}):\n  "
                         + "\n  ".join(problems), pytrace=False)
@@ -736,16 +751,17 @@ def test_run_all_in_jupyterlab(path, lab, browser):
             pass
         raise
     finally:
+        # close it unsaved (the run changed it), so that the next one is the current panel;
+        # then stop its kernel (closing a notebook leaves it running)
+        page.evaluate("() => { const w = window.jupyterapp.shell.currentWidget; if (w) w.dispose(); }")
         if kernel_id is not None:
             lab.shutdown_kernel(kernel_id)
-        # Closing the page does not run beforeunload handlers: no "save?" dialog.
-        context.close()
 
 
 @pytest.fixture(scope="module")
 def lab_page(lab, browser):
-    """One JupyterLab page for the notebooks opened with their stored outputs (loading
-    JupyterLab once, not once per notebook); its uncaught errors go to page.errors."""
+    """One JupyterLab page for every check (loading JupyterLab once, not once per notebook);
+    its uncaught errors go to page.errors, and there must be none while it loads."""
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(HTTP_TIMEOUT * 1000)
     page = context.new_page()
@@ -755,7 +771,12 @@ def lab_page(lab, browser):
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand("
                            "'docmanager:open')", timeout=OPEN_TIMEOUT * 1000)
     page.evaluate("() => window.jupyterapp.restored.then(() => true)")  # the layout is back
+    # One kernel for every notebook opened with its stored outputs (none of their cells
+    # runs): each connects to it as to a kernel of its own, and none starts one (a Python
+    # process a notebook, and the wait to shut it down once idle).
+    page.shared_kernel = lab.request("POST", "/api/kernels")["id"]
     try:
+        assert not page_errors(page.errors), f"uncaught errors while JupyterLab loaded: {page.errors}"
         yield page
     finally:
         context.close()
@@ -769,15 +790,13 @@ def test_stored_outputs_render_in_jupyterlab(path, lab, lab_page):
     stored = json.loads(path.read_text(encoding="utf-8"))
     page = lab_page
     page.errors.clear()
-    kernel_id = None
     try:
-        page.evaluate("""async (path) => {
-            const widget = await window.jupyterapp.commands.execute('docmanager:open', {path});
+        page.evaluate("""async ([path, id]) => {
+            const widget = await window.jupyterapp.commands.execute('docmanager:open', {path, kernel: {id}});
             window.jupyterapp.shell.activateById(widget.id);
-        }""", name)
+        }""", [name, page.shared_kernel])
         state = wait_for(page, lambda s: s["path"] == name and s["ready"], OPEN_TIMEOUT,
                          f"{name}: open")
-        kernel_id = state["kernel"]["id"] if state["kernel"] else None
         assert len(state["cells"]) == len(stored["cells"]), (
             f"{name}: JupyterLab shows {len(state['cells'])} cells, the file has {len(stored['cells'])}")
         problems = stored_output_problems(state, stored)
@@ -785,7 +804,7 @@ def test_stored_outputs_render_in_jupyterlab(path, lab, lab_page):
         problems += untypeset_problems(wait_for_typesetting(page, stored), stored)
         problems += math_problems(page.evaluate(MATH_ERRORS_JS), stored)
         problems += width_problems(page.evaluate(WIDE_JS), stored)
-        screenshots = take_screenshots(page, name)
+        screenshots = take_screenshots(page, name, whole=bool(problems) or FULL_SCREENSHOTS)
         if problems:
             pytest.fail(f"{name} in JupyterLab (stored outputs; screenshot {screenshots[0]}):\n  "
                         + "\n  ".join(problems), pytrace=False)
@@ -798,8 +817,7 @@ def test_stored_outputs_render_in_jupyterlab(path, lab, lab_page):
             pass
         raise
     finally:
-        if kernel_id is not None:
-            settle_then_shut_down(page, lab, kernel_id)
+        settle(page)  # the shared kernel stays (the server stops it)
         # close it unsaved (nothing was changed), so that the next one is the current panel
         page.evaluate("() => { const w = window.jupyterapp.shell.currentWidget; if (w) w.dispose(); }")
 
