@@ -44,7 +44,8 @@ def honest_seeded():
     """``honest`` run by ``nb.arena.run`` on ``SEEDS`` and each seed's own text (spawned, as
     the module's function): the scores a cheat's are compared with. Once a process: a seed's
     run costs its new interpreter's import (about 0.7 s of CPU) and its text's window bound
-    (about 0.8 s), and six test files compared with a run of their own."""
+    (about 0.8 s), and the tests of the harness, the guards and the child each made their
+    own."""
     return nb.arena.run(honest, budget_for(), SEEDS, evaluation="seed")
 
 

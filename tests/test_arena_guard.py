@@ -162,7 +162,7 @@ def test_another_seeds_model_is_not_there():
 
 def test_an_honest_recipe_passes_every_guard():
     """The guards refuse nothing honest: the tiny recipe's score, spent and seeds as before."""
-    r = recipes.honest_fresh()                  # the run tests/test_arena_harness.py checks too
+    r = recipes.honest_seeded()                 # the run the cheats' scores are compared with
     assert all(s.spent == recipes.budget_for() for s in r.per_seed)
     assert all(nb.arena.SCORE_FLOOR < s.score for s in r.per_seed)
 
