@@ -1,11 +1,15 @@
 """Small recipes for the arena's tests (chapter 37): a honest one of a few seconds, and the
-cheats and mistakes the harness must refuse."""
+cheats and mistakes the harness must refuse; ``honest_seeded`` and ``honest_fresh``, the
+honest recipe's run, made once a pytest process for every test that compares with it."""
+
+import functools
 
 import numpy as np
 
 import nnbook as nb
 
 D, STEPS, BATCH = 16, 6, 16
+SEEDS = (0, 1, 2)
 
 
 def tiny_layers(arena):
@@ -33,6 +37,33 @@ def honest(arena):
     x, y = arena.windows(BATCH * STEPS)
     model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0, rng=arena.rng)
     return model
+
+
+@functools.cache
+def honest_seeded():
+    """``honest`` run by ``nb.arena.run`` on ``SEEDS`` and each seed's own text (spawned, as
+    the module's function): the scores a cheat's are compared with. Once a process: a seed's
+    run costs its new interpreter's import (about 0.7 s of CPU) and its text's window bound
+    (about 0.8 s), and the tests of the harness, the guards and the child each made their
+    own."""
+    return nb.arena.run(honest, budget_for(), SEEDS, evaluation="seed")
+
+
+@functools.cache
+def honest_fresh():
+    """``honest``'s run on ``SEEDS`` and fresh evaluation texts, once a process (as above)."""
+    return nb.arena.run(honest, budget_for(), SEEDS)
+
+
+def forked(recipe):
+    """``recipe`` as a function no module holds, so that the harness runs it in a fork of
+    this process (about 0.05 s of CPU a seed) instead of a new interpreter (about 0.7 s):
+    for the tests of what the harness does with a recipe's result, not of how it starts it
+    (those run the module's functions and files, spawned)."""
+    @functools.wraps(recipe)
+    def run_here(arena):
+        return recipe(arena)
+    return run_here
 
 
 def overspends(arena):

@@ -16,7 +16,7 @@ import pytest
 import nnbook as nb
 import arena_recipes as recipes
 
-SEEDS = (0, 1, 2)
+SEEDS = recipes.SEEDS                           # (0, 1, 2): the seeds of honest_seeded
 HEAD = """\
 import sys
 sys.path.insert(0, {tests!r})
@@ -31,10 +31,6 @@ def _file(tmp_path, name, body):
     path.write_text(HEAD.format(tests=str(recipes.__file__).rsplit("/", 1)[0])
                     + textwrap.dedent(body))
     return path
-
-
-def _honest():
-    return nb.arena.run(recipes.honest, recipes.budget_for(), SEEDS, evaluation="seed")
 
 
 def test_a_second_uncounted_model_is_refused_by_the_cpu_bound(tmp_path):
@@ -62,10 +58,14 @@ def test_a_second_uncounted_model_is_refused_by_the_cpu_bound(tmp_path):
 
 def test_work_at_import_is_counted_as_the_recipes_too(tmp_path):
     """Cheat A at import: NumPy work when the file is imported (in the recipe's process,
-    after the harness took its start time), then an honest recipe."""
+    after the harness took its start time), then an honest recipe. The work is counted in
+    CPU seconds, not products (3 s on any machine, a fast one too), past the CPU_FREE +
+    CPU_FACTOR × (honest's steps: a few hundredths of a second) the bound allows."""
     path = _file(tmp_path, "at_import", """
+        import time
         a = np.random.default_rng(0).standard_normal((400, 400))
-        for _ in range(900):                    # about 5 s of CPU
+        start = time.process_time()
+        while time.process_time() - start < 3.0:
             a = np.tanh(a @ a / 20)
         recipe = r.honest
         """)
@@ -73,14 +73,14 @@ def test_work_at_import_is_counted_as_the_recipes_too(tmp_path):
         nb.arena.run(str(path), recipes.budget_for(), SEEDS)
 
 
-@pytest.mark.parametrize("where", ["global", "class", "file"])
-def test_weights_kept_for_the_next_seed_are_not_there(tmp_path, where):
-    """Cheat B: every seed's trained weights kept (a module global, a class attribute, a file
-    in the working folder) and copied into the next seed's layers before arena.model wraps
-    them. Each seed runs in a new process in a new, empty folder: the cheat finds nothing
-    and scores exactly as the honest recipe does (it would be lower, seed by seed, if it
-    found the weights)."""
-    path = _file(tmp_path, f"keeps_{where}", """
+def test_weights_kept_for_the_next_seed_are_not_there(tmp_path):
+    """Cheat B: every seed's trained weights kept in three places (a module global, a class
+    attribute, a file in the working folder), and the first of them found copied into the
+    next seed's layers before arena.model wraps them. Each seed runs in a new process in a
+    new, empty folder: the cheat finds nothing and scores exactly as the honest recipe does
+    (had one place kept them, the next seed would start from them: refused, or lower). One
+    recipe for the three places: a run of three spawned seeds each (about 2 s of CPU)."""
+    path = _file(tmp_path, "keeps", """
         import os
 
         class Box:
@@ -90,9 +90,10 @@ def test_weights_kept_for_the_next_seed_are_not_there(tmp_path, where):
 
         def recipe(arena):
             layers = r.tiny_layers(arena)
-            old = {"global": KEPT[-1] if KEPT else None, "class": Box.kept,
-                   "file": dict(np.load("kept.npz")) if os.path.exists("kept.npz")
-                   else None}[WHERE]
+            kept = {"global": KEPT[-1] if KEPT else None, "class": Box.kept,
+                    "file": dict(np.load("kept.npz")) if os.path.exists("kept.npz")
+                    else None}
+            old = next((w for w in kept.values() if w is not None), None)
             if old is not None:
                 for i, layer in enumerate(layers):
                     for k in layer.params:
@@ -107,7 +108,7 @@ def test_weights_kept_for_the_next_seed_are_not_there(tmp_path, where):
             Box.kept = now
             np.savez("kept.npz", **now)
             return model
-        """.replace("WHERE", repr(where)))
+        """)
     cheat = nb.arena.run(str(path), recipes.budget_for(), SEEDS, evaluation="seed")
-    assert cheat.scores == _honest().scores
+    assert cheat.scores == recipes.honest_seeded().scores
     assert not (tmp_path / "kept.npz").exists()

@@ -17,7 +17,7 @@ import nnbook.arena.text as text_module
 import arena_recipes as recipes
 from nnbook.arena.baseline import modern_layers
 
-SEEDS = (0, 1, 2)
+SEEDS = recipes.SEEDS                           # (0, 1, 2): the seeds of honest_seeded
 
 
 class Oracle(nb.Dense):
@@ -56,8 +56,7 @@ def test_a_patched_scorer_changes_nothing():
             harness.SeedScore(seed, 0.0001, 0.0, 0.0, spent, entropy)
         return model
     cheat = nb.arena.run(patches_the_scorer, recipes.budget_for(), SEEDS, evaluation="seed")
-    honest = nb.arena.run(recipes.honest, recipes.budget_for(), SEEDS, evaluation="seed")
-    assert cheat.scores == honest.scores and min(cheat.scores) > 1
+    assert cheat.scores == recipes.honest_seeded().scores and min(cheat.scores) > 1
 
 
 def test_a_free_backward_is_refused_even_if_restored():
@@ -158,13 +157,12 @@ def test_another_seeds_model_is_not_there():
         kept.append(recipes.honest(arena))
         return kept[-1]
     cheat = nb.arena.run(returns_the_last_one, recipes.budget_for(), SEEDS, evaluation="seed")
-    honest = nb.arena.run(recipes.honest, recipes.budget_for(), SEEDS, evaluation="seed")
-    assert cheat.scores == honest.scores and not kept
+    assert cheat.scores == recipes.honest_seeded().scores and not kept
 
 
 def test_an_honest_recipe_passes_every_guard():
     """The guards refuse nothing honest: the tiny recipe's score, spent and seeds as before."""
-    r = nb.arena.run(recipes.honest, recipes.budget_for(), SEEDS)
+    r = recipes.honest_seeded()                 # the run the cheats' scores are compared with
     assert all(s.spent == recipes.budget_for() for s in r.per_seed)
     assert all(nb.arena.SCORE_FLOOR < s.score for s in r.per_seed)
 
@@ -223,5 +221,5 @@ def test_a_spawned_recipe_is_not_told_where_the_boards_key_is(tmp_path, monkeypa
                     f"    assert {harness.KEY_VARIABLE!r} not in os.environ, 'key visible'\n"
                     "    return r.honest(arena)\n")
     monkeypatch.syspath_prepend(str(Path(recipes.__file__).parent))
-    nb.arena.run(str(path), recipes.budget_for(), SEEDS)
+    nb.arena.run(str(path), recipes.budget_for(), SEEDS, evaluation="seed")   # texts cached
     assert os.environ[harness.KEY_VARIABLE] == str(tmp_path / "secret.key")

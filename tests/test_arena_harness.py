@@ -14,7 +14,7 @@ import pytest
 import nnbook as nb
 import arena_recipes as recipes
 
-SEEDS = (0, 1, 2)
+SEEDS = recipes.SEEDS                           # (0, 1, 2): the seeds of honest_seeded
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,7 +22,7 @@ def test_the_same_recipe_and_seeds_give_the_same_score():
     """Catches a run that draws from anything but its seeds (a shared or global generator)
     and a score below the bound (a wrong bound, or the training text scored)."""
     budget = recipes.budget_for()
-    a = nb.arena.run(recipes.honest, budget, SEEDS, evaluation="seed")
+    a = recipes.honest_seeded()                   # the run the other files compare with
     b = nb.arena.run(recipes.honest, budget, SEEDS, evaluation="seed")
     assert a.scores == b.scores and a.score == b.score          # bit for bit
     assert all(s.score > 0 for s in a.per_seed)
@@ -36,11 +36,11 @@ def test_a_fresh_evaluation_is_replayed_from_its_entropy():
     the entropies a run records give its scores again, bit for bit. Catches a draw from the
     seed alone (two fresh runs would agree) and a replay that draws anew."""
     budget = recipes.budget_for()
-    a = nb.arena.run(recipes.honest, budget, SEEDS)
+    a = recipes.honest_fresh()
     b = nb.arena.run(recipes.honest, budget, SEEDS, evaluation=a.entropies)
     assert b.scores == a.scores and b.entropies == a.entropies
     assert len(set(a.entropies)) == 3 and all(isinstance(e, int) for e in a.entropies)
-    seeded = nb.arena.run(recipes.honest, budget, SEEDS, evaluation="seed")
+    seeded = recipes.honest_seeded()
     assert seeded.scores != a.scores and seeded.entropies == (None,) * 3
     with pytest.raises(ValueError, match="one recorded entropy"):
         nb.arena.run(recipes.honest, budget, SEEDS, evaluation=(1, 2))
@@ -48,8 +48,10 @@ def test_a_fresh_evaluation_is_replayed_from_its_entropy():
 
 def test_the_score_is_bits_above_the_window_bound():
     """Planted bug "the score above the entropy per character": the uniform model scores
-    log₂ 26 minus the mean window bound, not minus the grammar's entropy."""
-    r = nb.arena.run(recipes.uniform, 1, SEEDS)
+    log₂ 26 minus the mean window bound, not minus the grammar's entropy. (Forked, and on
+    the seeds' own texts, whose bounds honest_seeded computed: the score is the parent's,
+    however the recipe's process started, on whichever text.)"""
+    r = nb.arena.run(recipes.forked(recipes.uniform), 1, SEEDS, evaluation="seed")
     for s in r.per_seed:
         ev = nb.arena.evaluation_text(s.seed, s.entropy)
         assert s.bits == pytest.approx(math.log2(26), abs=1e-12)
@@ -74,8 +76,12 @@ def test_the_score_is_bits_above_the_window_bound():
     (recipes.draws_before_building, r"Build the layers first"),
 ])
 def test_a_recipe_that_breaks_a_rule_gets_a_clear_error(recipe, match):
+    """Each in a fork of this process (``recipes.forked``): the rule is checked in the
+    recipe's process or in the harness's, after it, the same however the process started
+    (a spawned recipe's error comes back through the same pipe: the recipe file that reads
+    the evaluation text in tests/test_arena_guard.py, overspends.py in test_arena_cli.py)."""
     with pytest.raises(ValueError, match=match):
-        nb.arena.run(recipe, recipes.budget_for(), SEEDS)
+        nb.arena.run(recipes.forked(recipe), recipes.budget_for(), SEEDS)
 
 
 def test_a_recipe_that_never_returns_is_stopped():
@@ -105,7 +111,7 @@ def test_bad_input_is_named():
 def test_one_seed_is_the_seed_of_a_run():
     """Catches ``run_seed`` drawing another stream or budget than ``run`` (a seed table's row
     would then not be the leaderboard's score), and a seed it should refuse."""
-    r = nb.arena.run(recipes.honest, recipes.budget_for(), SEEDS)
+    r = recipes.honest_fresh()
     again = nb.arena.run_seed(recipes.honest, recipes.budget_for(), 1,
                               evaluation=r.per_seed[1].entropy)
     assert again == r.per_seed[1]

@@ -3,6 +3,8 @@ which measures the recipe on fresh text; a row written by hand shown as unsigned
 out of the comparison; the paired test against the best; verify measures a row again, on
 its recorded texts and on fresh ones."""
 
+import functools
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 
 import nnbook as nb
 import nnbook.arena.harness as harness
+from nnbook.arena.child import recipe_identity
 import arena_recipes as recipes
 
 SEEDS = (0, 1, 2, 3, 4)
@@ -27,46 +30,85 @@ def _recipe_file(tmp_path):
     return path
 
 
-def test_submit_measures_and_compares_with_the_best(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def first(tmp_path_factory):
+    """Row 1 of a board, submitted once for this file's tests (each works on a copy of the
+    board): the honest recipe's file on the five seeds, its evaluation draws fixed at 3700
+    to 3704. A submit is five spawned processes and five texts' window bounds (about 8 s of
+    CPU); each test submitted its own first row."""
+    folder = tmp_path_factory.mktemp("first")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(harness, "fresh_entropy", functools.partial(next, iter(range(3700, 3705))))
+        recipe, board = _recipe_file(folder), folder / "board.jsonl"
+        row = nb.arena.submit(recipe, recipes.budget_for(), SEEDS, board, key=KEY)
+    return {"recipe": recipe, "board": board, "row": row}
+
+
+def _board(first, tmp_path):
+    """A copy of ``first``'s board (row 1) in ``tmp_path``."""
+    return Path(shutil.copy(first["board"], tmp_path / "board.jsonl"))
+
+
+def _later_draws(monkeypatch):
+    """Every later run's evaluation draws: 3705 to 3709, seed by seed, again and again
+    (another text than row 1's on every seed; the same five texts each time, so that their
+    window bounds, about 0.8 s of CPU each, are computed once: ``text._drawn``'s cache)."""
+    monkeypatch.setattr(harness, "fresh_entropy",
+                        functools.partial(next, itertools.cycle(range(3705, 3710))))
+
+
+def test_submit_measures_and_compares_with_the_best(first, tmp_path, monkeypatch):
     """Catches a row whose score is not the run's, a missing paired test, and a change
     accepted that changed nothing. The evaluation draws are fixed here (different for every
     seed and submit, the same every time the test runs): on truly fresh texts the same
-    recipe submitted twice is lower on all five seeds, and accepted, one time in 32."""
-    draws = iter(range(3700, 3800))
-    monkeypatch.setattr(harness, "fresh_entropy", lambda: next(draws))
-    board, recipe = tmp_path / "board.jsonl", _recipe_file(tmp_path)
+    recipe submitted twice is lower on all five seeds, and accepted, one time in 32. The
+    run that measures row 1 again on its texts is verify's own (recorded here)."""
+    runs = []
+
+    def run(*args, **kwargs):
+        result = nb.arena.run(*args, **kwargs)
+        runs.append((args, kwargs, result))
+        return result
+    monkeypatch.setattr(nb.arena.leaderboard, "run", run)
+    _later_draws(monkeypatch)
+    board, recipe, row1 = _board(first, tmp_path), first["recipe"], first["row"]
     budget = recipes.budget_for()
-    first = nb.arena.submit(recipe, budget, SEEDS, board, key=KEY)
-    measured = nb.arena.run(recipe, budget, SEEDS,
-                            evaluation=[int(e) for e in first["entropies"]])
-    assert first["scores"] == [round(s, 4) for s in measured.scores]
-    assert first["score"] == round(measured.score, 4) and first["against"] is None
-    assert first["recipe_hash"] == measured.recipe_hash and first["seeds"] == list(SEEDS)
-    assert first["budget"] == budget and first["spent"] == [budget] * 5
-    assert first["commit"] and first["signed"]
-    assert first["entropies"] == [str(e) for e in range(3700, 3705)]       # the fixed draws
     second = nb.arena.submit(recipe, budget, SEEDS, board, key=KEY)
     assert second["against"]["row"] == 1 and not second["against"]["accepted"]
-    assert second["entropies"] != first["entropies"]              # fresh texts each time
+    assert second["entropies"] != row1["entropies"]               # fresh texts each time
     assert [r["row"] for r in nb.arena.read_board(board, KEY)] == [1, 2]
     table = nb.arena.show(board, KEY)
-    assert f"{first['score']:.4f}" in table and "not accepted" in table
+    assert f"{row1['score']:.4f}" in table and "not accepted" in table
     assert "UNSIGNED" not in table
     assert nb.arena.verify(board, 1, recipe, key=KEY)["row"] == 1
+    replays = [(args, result) for args, kwargs, result in runs
+               if kwargs.get("evaluation") == [int(e) for e in row1["entropies"]]]
+    assert len(replays) == 1                                  # verify's, on row 1's texts
+    (again_recipe, again_budget, again_seeds), measured = replays[0]
+    assert (again_recipe, again_budget, tuple(again_seeds)) == (recipe, budget, SEEDS)
+    assert row1["scores"] == [round(s, 4) for s in measured.scores]
+    assert row1["score"] == round(measured.score, 4) and row1["against"] is None
+    assert row1["recipe_hash"] == measured.recipe_hash and row1["seeds"] == list(SEEDS)
+    assert row1["budget"] == budget and row1["spent"] == [budget] * 5
+    assert row1["commit"] and row1["signed"]
+    assert row1["entropies"] == [str(e) for e in range(3700, 3705)]       # the fixed draws
     with pytest.raises(ValueError, match="expected 5 to 20"):
         nb.arena.submit(recipe, budget, (0, 1, 2), board, key=KEY)
 
 
-def test_a_forged_row_is_unsigned_and_not_the_best(tmp_path):
+def test_a_forged_row_is_unsigned_and_not_the_best(first, tmp_path, monkeypatch):
     """Cheat C: a row written by hand, with the digest anyone can compute without the key
     (the unkeyed one of before) or with another key: show marks it unsigned, submit compares
     with the signed rows only, and verify, which measures again, refuses it. Catches a
-    board that takes a row's word for its score."""
-    board, recipe = tmp_path / "board.jsonl", _recipe_file(tmp_path)
+    board that takes a row's word for its score. The forged row claims the honest recipe's
+    function, which runs in a fork of this process (``recipes.forked``: what the board does
+    with a run does not depend on how its processes start; test_submit's run spawned)."""
+    _later_draws(monkeypatch)
+    board, honest = _board(first, tmp_path), recipes.forked(recipes.honest)
     budget = recipes.budget_for()
-    row = nb.arena.submit(recipe, budget, SEEDS, board, key=KEY)
-    forged = {k: v for k, v in row.items() if k != "signed"}
-    forged.update(row=2, score=0.0001, scores=[0.0001] * 5)
+    forged = {k: v for k, v in first["row"].items() if k != "signed"}
+    name, digest = recipe_identity(honest)
+    forged.update(row=2, score=0.0001, scores=[0.0001] * 5, recipe=name, recipe_hash=digest)
     forged["digest"] = nb.arena.row_digest(forged, b"the forger's own key")
     with board.open("a") as f:
         f.write(json.dumps(forged) + "\n")
@@ -74,10 +116,10 @@ def test_a_forged_row_is_unsigned_and_not_the_best(tmp_path):
     assert [r["signed"] for r in rows] == [True, False]
     table = nb.arena.show(board, KEY)
     assert "UNSIGNED: a claim" in table.splitlines()[2]           # the forged row, first
-    third = nb.arena.submit(recipe, budget, SEEDS, board, key=KEY)
+    third = nb.arena.submit(honest, budget, SEEDS, board, key=KEY)
     assert third["against"]["row"] == 1                          # not the forged row 2
     with pytest.raises(ValueError, match="row 2 says .*0.0001.*the harness measures"):
-        nb.arena.verify(board, 2, recipe, key=KEY)
+        nb.arena.verify(board, 2, honest, key=KEY)
     board.write_text("not a row\n")
     with pytest.raises(ValueError, match="line 1 is not a row"):
         nb.arena.read_board(board, KEY)
@@ -86,13 +128,14 @@ def test_a_forged_row_is_unsigned_and_not_the_best(tmp_path):
 def test_a_row_tuned_to_its_recorded_texts_fails_verify(tmp_path, monkeypatch):
     """A forged row whose scores are the replay of its recorded texts but not what the
     recipe gets on fresh ones: verify's second, fresh run refuses it. (Stands in for a
-    recipe trained on the texts a published row names.)"""
-    board, recipe = tmp_path / "board.jsonl", _recipe_file(tmp_path)
-    budget = recipes.budget_for()
-    row = nb.arena.submit(recipe, budget, SEEDS, board, key=KEY)
+    recipe trained on the texts a published row names: no row passes the tolerance here.
+    The recipe in a fork of this process, as above.)"""
+    _later_draws(monkeypatch)
+    board, honest = tmp_path / "board.jsonl", recipes.forked(recipes.honest)
+    row = nb.arena.submit(honest, recipes.budget_for(), SEEDS, board, key=KEY)
     monkeypatch.setattr(nb.arena.leaderboard, "VERIFY_TOLERANCE", -1.0)   # nothing passes
     with pytest.raises(ValueError, match="on fresh evaluation text where the row says"):
-        nb.arena.verify(board, row["row"], recipe, key=KEY)
+        nb.arena.verify(board, row["row"], honest, key=KEY)
 
 
 def test_a_bad_recipe_writes_no_row(tmp_path):
