@@ -33,8 +33,8 @@ ASSERTED_BY_NOTEBOOK = chapters.asserted_by_notebook()
 
 # Tables whose notebook re-runs some of the first row's models and asserts that every column
 # they compute is the stored row's (to 1e-6 on the NumPy and kernels that made the table,
-# which are main's): table → (notebook, the call whose columns it asserts, the assert's line,
-# the names the notebook runs, the names re-run here, the columns only the notebook checks).
+# which are main's): table → (notebook, the call whose columns it asserts, the assert's line
+# in that call's cell, the names re-run here, the columns only the notebook checks).
 # Here the row's other models are trained (the function's ``names``: each model is trained
 # on its own, so its columns do not depend on which others run), and the columns left to the
 # notebook are those listed: every column of the row is still compared with a re-run, once.
@@ -55,6 +55,7 @@ PARTLY_ASSERTED = {
                         ("soft", "KL(p|s) soft", "KL(s|t) own soft", "dropped soft",
                          "KL(t|s) soft", "mistake soft", "inherited soft")),
 }
+
 
 def code_lines(notebook):
     cells = json.loads((NOTEBOOKS / notebook).read_text(encoding="utf-8"))["cells"]
