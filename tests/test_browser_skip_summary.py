@@ -27,8 +27,12 @@ def run_pytest(*args, chromium="/nonexistent/chromium"):
     return done.returncode, done.stdout + done.stderr
 
 
-def test_skipped_browser_tests_are_explained():
-    code, out = run_pytest("tests/test_book.py", "-m", "browser", "-k", "every_chapter or remote")
+def test_skipped_browser_tests_are_explained_and_the_run_shows_its_progress():
+    """One run with two workers (as README's run on two cores): the summary says why the
+    browser tests were skipped and how to run them, the workers' collection progress shows,
+    and every skip's reason is listed (one subprocess for these checks: each pytest run
+    here costs seconds of CPU in its collection, and more with workers)."""
+    code, out = run_pytest("tests/test_book.py", "-n", "2", "-m", "browser", "-k", "every_chapter or remote")
     assert code == 0, out
     assert "2 skipped" in out, out
     summary = out.split("browser tests skipped", 1)
@@ -36,21 +40,18 @@ def test_skipped_browser_tests_are_explained():
     assert "2 browser test(s) did not run" in summary[1]
     assert "no Chromium" in summary[1], summary[1]
     assert "python -m pytest -m browser" in summary[1] and "apt-get install chromium" in summary[1]
-
-
-def test_no_note_when_nothing_was_skipped():
-    code, out = run_pytest("tests/test_book.py", "-m", "not browser", "-k", "config")
-    assert code == 0, out
-    assert "browser tests skipped" not in out, out
-
-
-def test_the_run_shows_collection_progress_and_every_skip_reason():
-    code, out = run_pytest("tests/test_book.py", "-n", "2", "-m", "browser", "-k", "every_chapter or remote")
-    assert code == 0, out
     assert "nnbook: starting 2 workers; each collects every test file and notebook" in out, out
     assert len(re.findall(r"nnbook: worker gw[01] collected \d+ tests in \d+ s", out)) == 2, out
     reasons = [line for line in out.splitlines() if line.startswith("SKIPPED [")]
     assert reasons and all("no Chromium" in line for line in reasons), out
+
+
+def test_no_note_when_nothing_was_skipped():
+    """No browser test skipped, no note (the note is written by the controller, which is
+    this process under -n 0 and the same hook under workers)."""
+    code, out = run_pytest("tests/test_book.py", "-n", "0", "-m", "not browser", "-k", "config")
+    assert code == 0, out
+    assert "browser tests skipped" not in out, out
 
 
 def test_the_summary_lists_failed_tests_too(tmp_path):
