@@ -70,8 +70,12 @@ def find_python(version, variable):
 def prepare(session):
     """Nothing of the host's Python setup leaks in; matplotlib's font cache and IPython's
     folder go inside the venv (a shared font cache names fonts of deleted venvs, and its
-    warning on stderr fails nbval). In a --no-venv run the caller's settings stay."""
-    for name in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PIP_USER", "MPLBACKEND"):
+    warning on stderr fails nbval). PYTHONDONTWRITEBYTECODE goes too: install_dev's
+    --no-compile counts on Python writing each module's bytecode on its first import (with
+    it, every kernel compiled everything it imported again: see .ci/run). In a --no-venv run
+    the caller's settings stay."""
+    for name in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PIP_USER", "MPLBACKEND",
+                 "PYTHONDONTWRITEBYTECODE"):
         session.env[name] = None  # MPLBACKEND=Agg would drop the notebooks' figures
     session.env["PYTHONNOUSERSITE"] = "1"
     if session.venv_backend != "none":
@@ -85,7 +89,7 @@ def install_dev(session, *pip_args):
 
     --no-compile: pip would byte-compile every module of every package (JupyterLab's,
     Sphinx's, SciPy's…), and a test run imports a fraction of them, which Python compiles on
-    first import anyway. Into a fresh Python 3.13 venv on the 2-core machine: 61 s (51 s of
+    first import anyway (and writes: prepare() drops PYTHONDONTWRITEBYTECODE). Into a fresh Python 3.13 venv on the 2-core machine: 61 s (51 s of
     CPU) with compiling, 34 s (24 s) without (issue 52)."""
     if session.venv_backend != "none":  # --no-venv: the caller's env already has .[dev]
         session.run_install("python", "-m", "pip", "install", "--progress-bar", "off",

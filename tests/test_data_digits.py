@@ -71,12 +71,48 @@ def test_load_digits_without_sklearn(monkeypatch):
             raise ImportError("No module named 'sklearn'")
         return real_import(name, *args, **kwargs)
 
+    real_find_spec = importlib.util.find_spec
+
+    def no_sklearn_spec(name, *args, **kwargs):   # load_digits looks for sklearn's file first
+        return None if name.split(".")[0] == "sklearn" else real_find_spec(name, *args, **kwargs)
+
     monkeypatch.setattr(data.digits, "_DIGITS", None)
     monkeypatch.setattr(builtins, "__import__", no_sklearn)
+    monkeypatch.setattr(importlib.util, "find_spec", no_sklearn_spec)
     with pytest.raises(ImportError, match=r"pip install scikit-learn"):
         data.load_digits()
     with pytest.raises(ImportError, match=r"pip install scikit-learn"):
         data.digits_split()
+
+
+def test_load_digits_reads_sklearns_file_as_sklearn_does(monkeypatch):
+    """The file read with NumPy (no scikit-learn import) gives scikit-learn's own digits,
+    bit for bit, and so does the fallback through scikit-learn when the file is not found."""
+    from sklearn.datasets import load_digits as sk_load_digits
+
+    bunch = sk_load_digits()
+    read = data.digits._read_sklearns_file()
+    assert read is not None, "scikit-learn's digits.csv.gz was not found where it ships"
+    np.testing.assert_array_equal(read[0], bunch.images)
+    np.testing.assert_array_equal(read[1], bunch.target)
+    monkeypatch.setattr(data.digits, "_DIGITS", None)
+    images, labels = data.load_digits()
+    monkeypatch.setattr(data.digits, "_DIGITS", None)
+    monkeypatch.setattr(data.digits, "_read_sklearns_file", lambda: None)
+    images2, labels2 = data.load_digits()
+    assert images.tobytes() == images2.tobytes() and labels.tobytes() == labels2.tobytes()
+    assert images.dtype == images2.dtype and labels.dtype == labels2.dtype
+
+
+def test_load_digits_does_not_import_sklearn():
+    """Importing scikit-learn costs a kernel over a second of CPU: load_digits reads its file."""
+    import subprocess
+    import sys
+
+    code = ("import sys, nnbook.data as d; d.load_digits(); d.digits_split(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
 
 
 # --------------------------------------------------------------------------

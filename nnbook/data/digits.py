@@ -5,6 +5,9 @@ training, validation and test parts, the same in chapters 10 to 13.
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -29,6 +32,27 @@ def _check_flat(owner: str, flat) -> bool:
     return bool(flat)
 
 
+def _read_sklearns_file():
+    """(images (1797, 8, 8), labels (1797,)) read with NumPy from the file scikit-learn ships
+    (``sklearn/datasets/data/digits.csv.gz``: 64 pixels and the label a row), as its
+    ``load_digits`` reads it, without importing scikit-learn, which costs a kernel over a
+    second of CPU (chapters 08 to 15 and 27 load the digits in every run); None when
+    scikit-learn is not installed or its file is not there or not that shape (the caller
+    then asks scikit-learn itself)."""
+    spec = importlib.util.find_spec("sklearn")          # finds the package, imports nothing
+    if spec is None or not spec.origin:
+        return None
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"
+    try:
+        with gzip.open(path, mode="rt", encoding="utf-8") as f:
+            table = np.loadtxt(f, delimiter=",")
+    except (OSError, ValueError):
+        return None
+    if table.shape != (1797, 65):
+        return None
+    return table[:, :-1].reshape(-1, 8, 8), table[:, -1].astype(np.int64)
+
+
 def load_digits(*, flat: bool = False):
     """scikit-learn's handwritten digits: 1797 gray 8×8 images of 0–9, shipped
     with scikit-learn (no download). Pixels are scaled from 0..16 to [0, 1].
@@ -41,6 +65,8 @@ def load_digits(*, flat: bool = False):
     """
     global _DIGITS
     flat = _check_flat("load_digits", flat)
+    if _DIGITS is None and (read := _read_sklearns_file()) is not None:
+        _DIGITS = (read[0][..., None] / 16.0, read[1])
     if _DIGITS is None:
         try:
             from sklearn.datasets import load_digits as sk_load_digits
