@@ -59,9 +59,13 @@ def test_memory_is_limited_for_the_notebooks_processes_together(tmp_path):
 
 
 def test_descendants_and_memory():
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    # the child says when Python runs: read at once after exec, it held a few hundred kB
+    # (a race that a quicker ``parents`` exposed)
+    child = subprocess.Popen([sys.executable, "-c", "import time; print('up', flush=True); "
+                              "time.sleep(30)"], stdout=subprocess.PIPE)
     try:
         import os
+        assert child.stdout.readline() == b"up\n"
         table = parents()
         assert child.pid in descendants(os.getpid(), table)
         assert os.getpid() not in descendants(os.getpid(), table)
@@ -69,3 +73,4 @@ def test_descendants_and_memory():
     finally:
         child.kill()
         child.wait()
+        child.stdout.close()

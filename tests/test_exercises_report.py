@@ -24,7 +24,8 @@ import pytest
 from nnbook.exercises import report as report_module
 from nnbook.exercises._core import REGISTRY
 from nnbook.exercises.grading import check_calls
-from nnbook.exercises.report import exercise_cells
+from nnbook.exercises.classview import format_text
+from nnbook.exercises.report import Row, exercise_cells
 
 import kernel_solutions
 from exercise_solutions import WRONG
@@ -104,9 +105,24 @@ def classroom(tmp_path_factory):
     return room, WRONG[mistake][2]
 
 
-def test_a_class_of_copies(classroom):
+@pytest.fixture(scope="module")
+def class_rows(classroom):
+    """The rows of one report run (--json) over the three copies: the tests below read it,
+    the text tables too (format_text, the function the command line prints with; the
+    printed grid itself is tested in test_exercises_report_attacks.py and _class.py), so
+    that the class's five kernels start once, not eight times in three runs."""
+    room, _ = classroom
+    return json.loads(run_report(room / "alice", room / "bob", room / "carol", "--json", status=1))
+
+
+def table_of(rows, student):
+    """The report's text for ``student``'s rows alone, as ``report STUDENT`` prints it."""
+    return format_text([Row(**r) for r in rows if Path(r["source"]).name == student])
+
+
+def test_a_class_of_copies(classroom, class_rows):
     room, hint = classroom
-    rows = json.loads(run_report(room / "alice", room / "bob", room / "carol", "--json", status=1))
+    rows = class_rows
     by = {}
     for r in rows:
         by.setdefault(Path(r["source"]).name, []).append(r)
@@ -123,17 +139,17 @@ def test_a_class_of_copies(classroom):
     assert raised["status"] == "error" and "NameError" in raised["message"]
 
 
-def test_the_table(classroom):
+def test_the_table(classroom, class_rows):
     room, hint = classroom
-    text = run_report(room / "bob")
+    text = table_of(class_rows, "bob")
     line = next(line for line in text.splitlines() if " 03.1 " in line and "03_" in line)
     assert "✘" in line and hint in line
     assert f"{room / 'bob'}: 0 done ✔, 1 wrong ✘, 5 not attempted ○, 0 errors ! (of 6)" in text
 
 
-def test_a_notebook_that_cannot_be_read_counts_as_an_error(classroom):
+def test_a_notebook_that_cannot_be_read_counts_as_an_error(classroom, class_rows):
     room, _ = classroom
-    text = run_report(room / "carol", status=1)
+    text = table_of(class_rows, "carol")
     # the broken 09 and the 03.2 cell that raised; 03.1 and 03.3 are stubs
     assert f"{room / 'carol'}: 0 done ✔, 0 wrong ✘, 2 not attempted ○, 2 errors ! (of 4)" in text
 
