@@ -79,7 +79,8 @@ def test_a_recipe_that_breaks_a_rule_gets_a_clear_error(recipe, match):
     """Each in a fork of this process (``recipes.forked``): the rule is checked in the
     recipe's process or in the harness's, after it, the same however the process started
     (a spawned recipe's error comes back through the same pipe: the recipe file that reads
-    the evaluation text in tests/test_arena_guard.py, overspends.py in test_arena_cli.py)."""
+    the evaluation text in tests/test_arena_guard.py, the overspending one that
+    test_arena_cli.py writes)."""
     with pytest.raises(ValueError, match=match):
         nb.arena.run(recipes.forked(recipe), recipes.budget_for(), SEEDS)
 

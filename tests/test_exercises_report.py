@@ -109,8 +109,9 @@ def classroom(tmp_path_factory):
 def class_rows(classroom):
     """The rows of one report run (--json) over the three copies: the tests below read it,
     the text tables too (format_text, the function the command line prints with; the
-    printed grid itself is tested in test_exercises_report_attacks.py and _class.py), so
-    that the class's five kernels start once, not eight times in three runs."""
+    printed grid itself is tested in test_exercises_report_attacks.py and
+    test_exercises_report_class.py), so that the class's five kernels start once, not
+    eight times in three runs."""
     room, _ = classroom
     return json.loads(run_report(room / "alice", room / "bob", room / "carol", "--json", status=1))
 
