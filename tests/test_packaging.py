@@ -158,13 +158,13 @@ def test_pytest_options(pyproject):
 
 
 def test_the_early_plugin_kept_jsonschemas_iri_grammars_out(pyproject):
-    """addopts loads nnbook._pytest_early before nbval: this process never imported
+    """addopts loads nnbook.exercises._pytest_early before nbval: this process never imported
     rfc3987_syntax (2 s of CPU per pytest process when it does; None marks it absent)."""
     addopts = pyproject["tool"]["pytest"]["ini_options"]["addopts"]
     pairs = list(zip(addopts, addopts[1:]))
-    assert ("-p", "nnbook._pytest_early") in pairs, addopts
+    assert ("-p", "nnbook.exercises._pytest_early") in pairs, addopts
     assert sys.modules.get("rfc3987_syntax", None) is None, (
-        "rfc3987_syntax was imported: -p nnbook._pytest_early must stay in addopts")
+        "rfc3987_syntax was imported: -p nnbook.exercises._pytest_early must stay in addopts")
 
 
 # --- import cost (its time is measured in benchmarks/, not here) --------------

@@ -1,4 +1,5 @@
-"""A pytest plugin that runs before any other (pyproject.toml's addopts: ``-p nnbook._pytest_early``).
+"""A pytest plugin that runs before any other (pyproject.toml's addopts:
+``-p nnbook.exercises._pytest_early``).
 
 nbval imports nbformat, which imports jsonschema, which imports rfc3987_syntax when it is
 installed (JupyterLab's dependencies install it) for its "iri" format checks. That import
@@ -6,8 +7,8 @@ compiles 39 Lark grammars: 2.7 s of CPU in every pytest process (the controller,
 worker, and every pytest a test starts), for a format no notebook's schema uses (nbformat
 validates without a format checker). Marked absent before nbval loads, jsonschema leaves out
 those two format checks and nothing else changes (``python -m nnbook.exercises`` does the
-same). Plugins named with ``-p`` load before the installed ones, so this runs first; it is
-not a learner's API.
+same; this module lives beside it). Plugins named with ``-p`` load before the installed
+ones, so this runs first. It is not a learner's API.
 """
 
 import sys
