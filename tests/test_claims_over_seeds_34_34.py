@@ -50,11 +50,19 @@ def comparison(seed):
 # 15 of 34 and for AdamW on 7. The rates past the top, re-run on seeds 34 and 35 (bits
 # above the window bound): AdamW 0.06 gave 0.537 and 0.467 (0.03: 0.176, 0.131), Muon 0.08
 # gave 0.113 and 0.108 (0.04: 0.085, 0.080).
+# A fourth cold reading (read3334b, 2026-11-30), two more fresh seeds (same layout):
+# 1975645455: 0.335 / 0.140 / 0.166, 0.175 / 0.085 / 0.086; 1350994673: 0.318 / 0.151 /
+# 0.163, 0.149 / 0.082 / 0.086 (both: AdamW's best 0.01, Muon's 0.02). At least half the
+# largest: AdamW 5 and 4, Muon 32 and 32 (smallest σ_i/σ_1 0.5721 and 0.6013). Pooled, 36
+# seeds: Muon below AdamW on 36 of 36, flatter on 36 of 36; the grid's top best for Muon on
+# 15 of 36 and for AdamW on 7. AdamW's weight decay (chapter 34, section 5): AdamW at 0.01
+# with weight_decay=0 on the same two seeds gave 0.138 and 0.149 (with 0.01: 0.140 and
+# 0.151), under 0.003 bits apart where Muon's gaps were 0.054 and 0.069.
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(34, 34), text="ch34: Muon (on the matrices, AdamW on the "
+@pytest.mark.claim(stated=(36, 36), text="ch34: Muon (on the matrices, AdamW on the "
                                          "rest) at its best rate of the grid ends below "
                                          "AdamW at its best, in bits above the window "
-                                         "bound (34 of 34 fresh seeds)")
+                                         "bound (36 of 36 fresh seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_34_muon_at_its_best_rate_beats_adamw_at_its_best(seed):
     c = comparison(seed)
@@ -62,9 +70,9 @@ def test_34_muon_at_its_best_rate_beats_adamw_at_its_best(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(34, 34), text="ch34: one step's update of the first block's "
+@pytest.mark.claim(stated=(36, 36), text="ch34: one step's update of the first block's "
                                          "W_1 has more singular values at least half its "
-                                         "largest under Muon than under AdamW (34 of 34 "
+                                         "largest under Muon than under AdamW (36 of 36 "
                                          "fresh seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_34_muons_update_is_flatter_than_adamws(seed):
