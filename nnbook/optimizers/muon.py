@@ -11,7 +11,7 @@ from ..registry import lookup, name_of, register_class, registered
 from .adamw import AdamW
 from .base import Optimizer
 from .hyperparams import DefaultRate, fraction, positive, resolve_lr
-from .polar import QUINTIC, SHAPE_SCALES, newton_schulz
+from .polar import QUINTIC, SHAPE_SCALES, _newton_schulz, checked_matrix, newton_schulz
 
 __all__ = ["Muon"]
 
@@ -83,11 +83,20 @@ class Muon(Optimizer):
         m *= mu
         m += u                                        # m ← μm + (1−μ)g
         u = u + mu * m if self.nesterov else m        # u = (1−μ)g + μm, or m
-        o = newton_schulz(u, self.ns_steps, self.ns_coefficients, self.eps)
+        o = self._orthogonalise(u)
         if self.weight_decay:
             p *= 1.0 - self.lr * self.weight_decay    # W ← W(1 − lr·λ)
         o *= self.lr * SHAPE_SCALES[self.shape_scale](*p.shape)
         p -= o
+
+    def _orthogonalise(self, u):
+        """``newton_schulz(u, self.ns_steps, self.ns_coefficients, self.eps)`` without
+        checking the settings again in every step (``__init__`` checked them): the same
+        call below the checks, with the same values."""
+        X = u if u.size and u.dtype in (np.float64, np.float32) else checked_matrix(
+            "newton_schulz", u)
+        a, b, c = self.ns_coefficients
+        return _newton_schulz("newton_schulz", u, X, self.ns_steps, a, b, c, self.eps)
 
     def reset(self) -> None:
         super().reset()

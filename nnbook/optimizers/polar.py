@@ -90,6 +90,12 @@ def newton_schulz(G, steps=5, coefficients=QUINTIC, eps=1e-7) -> np.ndarray:
     steps = checked_steps(owner, steps)
     if not (isinstance(eps, (int, float, np.floating)) and math.isfinite(eps) and eps > 0):
         raise ValueError(f"{owner}: expected eps > 0, got {eps!r}. Pass e.g. eps=1e-7.")
+    return _newton_schulz(owner, G, X, steps, a, b, c, eps)
+
+
+def _newton_schulz(owner, G, X, steps, a, b, c, eps) -> np.ndarray:
+    """``newton_schulz`` on its checked arguments (Muon, whose settings were checked once,
+    calls it directly): X, G's float array; a, b, c Python floats; steps ≥ 1; eps > 0."""
     tall = X.shape[0] > X.shape[1]
     if tall:
         X = X.T
@@ -104,10 +110,25 @@ def newton_schulz(G, steps=5, coefficients=QUINTIC, eps=1e-7) -> np.ndarray:
         X = X / np.abs(X).max()                   # finite, but ‖X‖² overflowed: rescale first
         norm = float(np.linalg.norm(X))
     X = X / max(norm, eps)
+    # Each step is X ← aX + (bA + cA²)X, A = XXᵀ, with the scalings and sums done in place
+    # on the products (fewer temporaries; IEEE products and sums commute, so the bits are
+    # those of the formula). The products see the same operands in the same memory layout
+    # as the formula's (X @ X.T on a transposed X still goes to syrk), so BLAS computes them
+    # the same way.
     for _ in range(steps):
         A = X @ X.T                               # (n, n) with n ≤ k
-        B = b * A + c * (A @ A) if c else b * A
-        X = a * X + B @ X
+        if c:
+            B = A @ A
+            B *= c
+            A *= b
+            B += A                                # bA + cA²
+        else:
+            B = A
+            B *= b
+        Y = B @ X
+        X *= a                                    # X is this function's own array
+        Y += X                                    # aX + BX, C-ordered as the formula's sum
+        X = Y
     return X.T if tall else X
 
 
