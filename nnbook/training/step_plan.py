@@ -111,7 +111,9 @@ class StepPlan:
             for layer, trainable, slots in self.trained:
                 if layer.trainable != trainable:         # frozen or unfrozen since
                     return False
-                params, grads = _read_once(layer.params), _read_once(layer.grads)
+                params, grads = layer.params, layer.grads
+                if isinstance(params, PartArrays):       # a block's: read once (_read_once)
+                    params, grads = _read_once(params), _read_once(grads)
                 for k, p, g in slots:                    # a weight or gradient replaced since
                     if params[k] is not p or grads[k] is not g:
                         return False                     # (another dtype, say): the checked
@@ -155,7 +157,9 @@ class StepPlan:
         in place (``Layer.fast_path``), which ``holds`` found in place before the step."""
         try:
             for layer, slots in self.rebound:           # a fast backward writes in place
-                params, grads = _read_once(layer.params), _read_once(layer.grads)
+                params, grads = layer.params, layer.grads
+                if isinstance(params, PartArrays):
+                    params, grads = _read_once(params), _read_once(grads)
                 for k, p, g in slots:
                     if params.get(k) is not p or grads.get(k) is not g:
                         return None
@@ -165,10 +169,10 @@ class StepPlan:
 
 
 def _read_once(arrays):
-    """A layer's ``params`` or ``grads`` to look several keys up in: the dict itself, or,
-    for a block's ``PartArrays`` (which works out its names from its parts on every
-    lookup, about 4 µs), a dict of its arrays read in one pass. Only for speed: ``holds``
-    and ``pairs`` look up every trained array of every layer on every step."""
+    """A block's ``params`` or ``grads`` (a ``PartArrays``, which works out its names from
+    its parts on every lookup, about 4 µs) as a dict of its arrays, read in one pass: only
+    for speed, as ``holds`` and ``pairs`` look up every trained array on every step. Any
+    other mapping is given back as it is."""
     return dict(arrays.pairs()) if isinstance(arrays, PartArrays) else arrays
 
 
