@@ -33,8 +33,8 @@ class SwiGLU(Layer):
     ``∂E/∂W_1 = xᵀ ∂E/∂h₁``, ``∂E/∂W_3 = xᵀ ∂E/∂h₃`` and
     ``∂E/∂x = ∂E/∂h₁ W_1ᵀ + ∂E/∂h₃ W_3ᵀ``. W_1 and W_3 run as one (d, 2·d_ff) product
     (forward, ∂E/∂W and ∂E/∂x alike). Element-wise passes over the (M, d_ff) arrays:
-    forward 6 (σ(h₁)'s four, a, u), backward 6 (SiLU' three, δ ⊙ h₃, · SiLU', δ ⊙ a),
-    each written into its place (``out=``, the halves of one ∂E/∂[h₁ | h₃] array). In
+    forward 6 (σ(h₁)'s four, a, u), backward 6 (SiLU' three, δ ⊙ h₃ in δ's array, · SiLU',
+    δ ⊙ a), each written into its place (``out=``, the halves of one ∂E/∂[h₁ | h₃] array). In
     inference (``training`` False, as ``predict`` and a sampler run it) the forward makes
     the same six passes with the same numbers but writes a and u into σ(h₁)'s array and
     keeps only x, as ``SiLU``'s does; a backward after it first computes h₁, h₃, σ(h₁), a
@@ -116,8 +116,8 @@ class SwiGLU(Layer):
         silu_grad = 1.0 - s                                     # SiLU'(h₁) = s + a (1 − s)
         silu_grad *= a
         silu_grad += s
-        np.multiply(delta, h3, out=dH[:, :f])
-        dH[:, :f] *= silu_grad                                  # ∂E/∂h₁ = δ ⊙ h₃ ⊙ SiLU'(h₁)
+        delta *= h3                                             # δ ⊙ h₃, in δ's array
+        np.multiply(delta, silu_grad, out=dH[:, :f])            # ∂E/∂h₁ = δ ⊙ h₃ ⊙ SiLU'(h₁)
         dW = X.T @ dH                                           # (d, 2f)
         self.grads["W_1"][...], self.grads["W_3"][...] = dW[:, :f], dW[:, f:]
         if not need_dx:

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..layers.attention.block_arrays import PartArrays
 from .loss_base import joint_value_gradient
 from .protocol import checked_loss_grad
 
@@ -83,12 +84,13 @@ class StepPlan:
             if layer.params:                             # its trained arrays: below
                 slots[id(layer)] = []
                 plan.trained.append((layer, layer.trainable, slots[id(layer)]))
-        plan.rebound = []                                # those of an own backward, which
+        rebound = {}                                     # those of an own backward, which
         for p, g in plan.pair_tuple:                     # may assign new grads arrays
             layer, k = owners[id(p)]
             slots[id(layer)].append((k, p, g))
             if id(layer) not in fast_back:
-                plan.rebound.append((layer, k, p, g))
+                rebound.setdefault(id(layer), (layer, []))[1].append((k, p, g))
+        plan.rebound = list(rebound.values())            # [(layer, [(k, p, g), …]), …]
         return plan
 
     def holds(self, model, xb, yb) -> bool:
@@ -110,6 +112,8 @@ class StepPlan:
                 if layer.trainable != trainable:         # frozen or unfrozen since
                     return False
                 params, grads = layer.params, layer.grads
+                if isinstance(params, PartArrays):       # a block's: read once (_read_once)
+                    params, grads = _read_once(params), _read_once(grads)
                 for k, p, g in slots:                    # a weight or gradient replaced since
                     if params[k] is not p or grads[k] is not g:
                         return False                     # (another dtype, say): the checked
@@ -151,10 +155,25 @@ class StepPlan:
         gradient arrays; the contract allows it). Only the layers walked with their own
         ``backward`` are looked at: a fast backward writes into the layer's ``grads`` arrays
         in place (``Layer.fast_path``), which ``holds`` found in place before the step."""
-        for layer, k, p, g in self.rebound:             # a fast backward writes in place
-            if layer.params.get(k) is not p or layer.grads.get(k) is not g:
-                return None
+        try:
+            for layer, slots in self.rebound:           # a fast backward writes in place
+                params, grads = layer.params, layer.grads
+                if isinstance(params, PartArrays):
+                    params, grads = _read_once(params), _read_once(grads)
+                for k, p, g in slots:
+                    if params.get(k) is not p or grads.get(k) is not g:
+                        return None
+        except KeyError:                                 # a part's array taken out
+            return None
         return self.pair_tuple
+
+
+def _read_once(arrays):
+    """A block's ``params`` or ``grads`` (a ``PartArrays``, which works out its names from
+    its parts on every lookup, about 4 µs) as a dict of its arrays, read in one pass: only
+    for speed, as ``holds`` and ``pairs`` look up every trained array on every step. Any
+    other mapping is given back as it is."""
+    return dict(arrays.pairs()) if isinstance(arrays, PartArrays) else arrays
 
 
 def _own_backward(layer):

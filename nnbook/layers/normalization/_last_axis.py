@@ -61,7 +61,8 @@ class _LastAxisNorm(Layer):
         if self.centred:
             X = X - X.mean(axis=1, keepdims=True)               # (M, n): x − μ
         ms = np.einsum("ij,ij->i", X, X)[:, None] / n           # (M, 1): σ², or ⟨x²⟩
-        r = 1.0 / np.sqrt(ms + self.eps)                        # (M, 1)
+        ms += self.eps
+        r = np.divide(1.0, np.sqrt(ms, out=ms), out=ms)         # (M, 1): 1/√(ms + ε), in ms
         if self.centred:
             X *= r                                              # x̂, in x − μ's array
             xhat = X
