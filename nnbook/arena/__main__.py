@@ -44,10 +44,13 @@ def parser():
         s = sub.add_parser(name, help=what)
         s.add_argument("recipe", help="a Python file that defines recipe(arena), by its path "
                                        "or its module's name (nnbook.arena.baseline)")
+        unused = "not used: verify runs the row's" if name == "verify" else None
         s.add_argument("--budget", type=_budget, default=BUDGET,
-                       help=f"multiplications per seed, forward and backward (default {BUDGET})")
+                       help=unused or f"multiplications per seed: forward, backward and "
+                                      f"Muon's update (default {BUDGET})")
         s.add_argument("--seeds", type=_seeds, default=SEEDS,
-                       help=f"at least 3, comma-separated (default {SEEDS})")
+                       help=unused or f"{'5 to 20' if name == 'submit' else 'at least 3'}, "
+                                      f"comma-separated (default {SEEDS})")
         s.add_argument("--seconds", type=float, default=SECONDS,
                        help=f"time limit of one seed's training (default {SECONDS})")
         if name != "run":

@@ -1,6 +1,7 @@
 """The arena's budget (chapter 37): the multiplications of a model's forward pass counted from
 its layers' weights, and ``CountedModel``, a ``Sequential`` that adds every forward and
-backward it runs to a meter and refuses the step that would overspend."""
+backward it runs to a meter and refuses the forward or backward that would overspend
+(before it runs: a step's forward can be paid and its backward refused)."""
 
 from __future__ import annotations
 

@@ -335,8 +335,8 @@ def run(recipe, budget, seeds=(0, 1, 2), *, seconds=SECONDS, progress=None,
 
     Each seed's recipe runs in a process of its own (``train_seed``) with a new ``Arena``
     (its generator from the seed's training stream), which counts every forward, backward
-    and Muon update and refuses the step past the budget; the process is killed after
-    ``seconds`` and its CPU time bounded (``CPU_FACTOR``). Only then does this process draw
+    and Muon update and refuses the one that would pass the budget; the process is killed
+    after ``seconds`` and its CPU time bounded (``CPU_FACTOR``). Only then does this process draw
     the seed's evaluation text and score the model (``score_model``). ``evaluation``:
     "fresh" (a draw from the operating system's entropy after training: nobody can know
     the text in advance, and a seed's score moves with it by the text's noise, about 0.02
