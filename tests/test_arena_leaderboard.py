@@ -125,6 +125,43 @@ def test_a_forged_row_is_unsigned_and_not_the_best(first, tmp_path, monkeypatch)
         nb.arena.read_board(board, KEY)
 
 
+# A recipe file whose top level, run in the verifier's process, would make every score 0.0001:
+# harmless in the recipe's own processes (the scores are computed in the harness's).
+SCORER_SWAP = """import sys, pathlib
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import nnbook.arena.harness as _harness
+from arena_recipes import honest as recipe
+
+_real = _harness._score
+_harness._score = lambda *args: _real(*args)._replace(score=0.0001)
+"""
+
+
+def test_verify_hashes_a_recipe_file_without_running_it(first, tmp_path):
+    """Cheat D (the third cold reading of chapter 37): a hand-written row claiming 0.0001,
+    with the hash of a recipe file whose top level replaces the harness's scorer. Verify must
+    take the file's hash from its bytes: when it imported the file to hash it
+    (``load_recipe``), the swap ran in the verifier's own process and verify confirmed the
+    forged row. Its runs spawn the recipe's processes, where the swap does nothing."""
+    board = _board(first, tmp_path)
+    shutil.copy(RECIPES, tmp_path / "arena_recipes.py")
+    cheat = tmp_path / "swap.py"
+    cheat.write_text(SCORER_SWAP)
+    forged = {k: v for k, v in first["row"].items() if k != "signed"}
+    forged.update(row=2, score=0.0001, scores=[0.0001] * 5, recipe=cheat.name,
+                  recipe_hash=recipe_identity(str(cheat))[1])
+    forged["digest"] = "written by hand"
+    with board.open("a") as f:
+        f.write(json.dumps(forged) + "\n")
+    real = harness._score
+    try:
+        with pytest.raises(ValueError, match="row 2 says .*0.0001.*the harness measures"):
+            nb.arena.verify(board, 2, str(cheat), key=KEY)
+        assert harness._score is real, "verify ran the recipe file's top level in its process"
+    finally:
+        harness._score = real
+
+
 def test_a_row_tuned_to_its_recorded_texts_fails_verify(tmp_path, monkeypatch):
     """A forged row whose scores are the replay of its recorded texts but not what the
     recipe gets on fresh ones: verify's second, fresh run refuses it. (Stands in for a

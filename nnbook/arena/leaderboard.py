@@ -15,7 +15,8 @@ import secrets
 from pathlib import Path
 
 from ..evaluation import paired_test
-from .harness import KEY_VARIABLE, SECONDS, load_recipe, run
+from .child import recipe_identity
+from .harness import KEY_VARIABLE, SECONDS, run
 from .text import EVAL_CHARS, WINDOW
 
 __all__ = ["DIGITS", "ALPHA", "submit", "read_board", "show", "verify", "row_digest",
@@ -154,7 +155,9 @@ def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) ->
         raise ValueError(f"arena verify: got row {number!r}; expected one of {sorted(rows)}. "
                          f"Run show to see the rows.")
     row = rows[number]
-    if load_recipe(recipe)[2] != row["recipe_hash"]:
+    # The hash without running the recipe: importing its file here would run its top level
+    # in the verifier's process, where it could replace the scorer (tests/test_arena_leaderboard.py).
+    if recipe_identity(recipe)[1] != row["recipe_hash"]:
         raise ValueError(f"arena verify: the recipe {recipe} has another hash than row "
                          f"{number}'s {row['recipe_hash']}; expected the file it ran. Check out "
                          f"the recipe at commit {row['commit']}.")
