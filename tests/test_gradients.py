@@ -6,7 +6,9 @@ One table, one test: a new layer or loss is one new row. A row is
 is the nnbook class the row builds (the test checks that it does), ``name`` the test
 id. Hypothesis draws the sizes (batch 1–4, sizes 1–5), ``rng`` the values, everything
 float64. A loss is checked as a layer whose output is the scalar ``loss(y_true, x)``.
-The oracle is ``nb.numerical_gradient`` (through ``nb.check_gradients``).
+The oracle is ``nb.numerical_gradient``, at sampled coordinates of each array (every index
+of every axis, at least 8 in all: ``sampled_gradient_errors``), judged as
+``nb.check_gradients`` judges; the whole models below go through ``nb.check_gradients``.
 
 Every nnbook layer class that has parameters must have a row (the last test finds
 them through the registry and fails naming the missing ones): a new layer with
@@ -27,6 +29,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import nnbook as nb
+from nnbook.gradcheck import _error, _round_off
 from nnbook.registry import registered
 
 BATCH = st.integers(1, 4)
@@ -362,8 +365,14 @@ def make_lora_attention(draw, rng):
     """LoRA on some of a modern attention's matrices (RoPE on: ∂E/∂b_k is not 0)."""
     mha = make_modern_attention(draw, rng, rope=True)
     targets = draw(st.sampled_from([None, ("W_q", "W_v"), ("W_k", "W_o")]))
-    return randomised(nb.LoRA(mha, draw(st.integers(1, 3)), targets=targets,
+    lora = randomised(nb.LoRA(mha, draw(st.integers(1, 3)), targets=targets,
                               alpha=draw(st.sampled_from([None, 3.0])), rng=rng), rng)
+    # W_q, W_k moved twice (the attention's, then the LoRA's): halved, as the blocks' are, for
+    # scores of order 1. A saturated softmax leaves ∂E/∂b_k and ∂E/∂W_k near round-off (an
+    # example with d_model 2, T 2 failed at 1.7e-6, with every coordinate checked).
+    lora.params["W_q"] *= 0.5
+    lora.params["W_k"] *= 0.5
+    return lora
 
 
 def make_lora_block(draw, rng):
@@ -588,6 +597,75 @@ def built(row, layer):
     return layer
 
 
+# Finite differences at sampled coordinates: each costs two forwards, and the attention blocks
+# have hundreds (all of them took 3/4 of this file's CPU). Every index of every axis is sampled
+# at least once (a wrong term confined to a row or a column of W, a head's or a gate's slice,
+# one time step or one sample is met), and at least COORDINATES in all; an array that small is
+# checked whole. The values are nb.check_gradients' at those coordinates, bit for bit (the same
+# nb.numerical_gradient, one coordinate moved at a time), judged by its criterion; the dy it
+# would draw from rng is drawn first, so the examples are the ones checked in full before.
+# A planted wrong term is caught as before: see test_a_wrong_term_in_one_slice_is_caught.
+COORDINATES = 8
+
+
+def sampled_coordinates(shape, rng, at_least=COORDINATES):
+    """Flat indices into an array of ``shape``: coordinate j takes index j mod n_a of a
+    random order of each axis a, for j < the longest axis (so every index of every axis
+    appears), then random others up to ``at_least`` (every index of a smaller array)."""
+    size = int(np.prod(shape, dtype=int))
+    if size <= at_least:
+        return np.arange(size)
+    longest = max(shape)
+    cover = np.ravel_multi_index([np.resize(rng.permutation(n), longest) for n in shape], shape)
+    chosen = list(dict.fromkeys(cover.tolist()))
+    for i in rng.permutation(size).tolist():
+        if len(chosen) >= at_least:
+            break
+        if i not in chosen:
+            chosen.append(i)
+    return np.sort(np.array(chosen))
+
+
+def sampled_gradient_errors(layer, x, rng, eps=1e-6):
+    """``nb.check_gradients(layer, x, rng=rng)``'s errors (same keys, same dy, same
+    criterion: ``nnbook.gradcheck._error`` over its round-off floor), each from the
+    coordinates ``sampled_coordinates`` picks (the same rng, after dy)."""
+    ids = layer.integer_input
+    x = np.array(x) if ids else np.array(x, dtype=np.float64)
+    seen = x.view()
+    seen.flags.writeable = False               # a forward that writes into its input fails
+    out = layer.forward(seen)
+    dy = rng.standard_normal(out.shape)
+
+    def energy(_):
+        return float(np.sum(layer.forward(seen) * dy))
+
+    layer.forward(seen)
+    dx = layer.backward(dy)
+    arrays = {} if ids else {"x": (x, np.array(dx))}
+    for k, p in layer.params.items():
+        assert np.shape(layer.grads[k]) == p.shape, k
+        arrays[k] = (p, np.array(layer.grads[k], dtype=np.float64))
+    floor = _round_off(out, dy, energy(None), eps)
+    errors = {}
+    for k, (a, analytic) in arrays.items():
+        assert analytic.shape == a.shape, k
+        flat = a.reshape(-1)
+        assert np.shares_memory(flat, a), k
+        idx = sampled_coordinates(a.shape, rng)
+        kept = flat[idx].copy()
+
+        def at(v):
+            flat[idx] = v                      # numerical_gradient moves one entry of v at a time
+            return energy(None)
+        try:
+            numeric = nb.numerical_gradient(at, kept.copy(), eps)
+        finally:
+            flat[idx] = kept
+        errors[k] = _error(analytic.reshape(-1)[idx], numeric, floor)
+    return errors
+
+
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(data=st.data(), seed=st.integers(0, 2 ** 32 - 1))
@@ -595,7 +673,7 @@ def test_gradient_matches_finite_differences(row, data, seed):
     rng = np.random.default_rng(seed)
     layer = built(row, row.make_layer(data.draw, rng))
     x = row.make_input(data.draw, rng, layer)
-    errors = nb.check_gradients(layer, x, rng=rng)
+    errors = sampled_gradient_errors(layer, x, rng)
     assert set(errors) == (set() if layer.integer_input else {"x"}) | set(layer.params)
     for k in ZERO_GRADIENT.get(row.checks, []):
         if k not in layer.params or getattr(layer, "rope", False):
@@ -603,6 +681,37 @@ def test_gradient_matches_finite_differences(row, data, seed):
         assert not layer.grads[k].any(), k
         del errors[k]
     assert max(errors.values()) < TOL, errors
+
+
+class _WrongSlice(nb.Dense):
+    """A Dense whose backward gets one slice wrong: ``wrong`` names the array and the slice
+    (a column or a row of ∂E/∂W, one entry of ∂E/∂b, one sample of ∂E/∂x), doubled."""
+
+    def __init__(self, wrong, rng):
+        super().__init__(5, 4, rng=rng)
+        self.wrong = wrong
+
+    def backward(self, dy, need_dx=True):
+        dx = super().backward(dy)
+        key, where = self.wrong
+        if key == "x":
+            dx[where] *= 2
+        else:
+            self.grads[key][where] *= 2
+        return dx
+
+
+@pytest.mark.parametrize("wrong", [("W", (slice(None), -1)), ("W", 0), ("b", 2), ("x", -1)],
+                         ids=["a column of W", "a row of W", "one entry of b", "one sample of x"])
+def test_a_wrong_term_in_one_slice_is_caught(wrong):
+    """The sampled coordinates meet every index of every axis: a wrong term confined to one
+    row, column or sample is caught on every draw, not by luck; the other arrays pass."""
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        layer = _WrongSlice(wrong, rng)
+        errors = sampled_gradient_errors(layer, rng.standard_normal((3, 5)), rng)
+        assert errors[wrong[0]] > 1e-3, (seed, errors)
+        assert max(e for k, e in errors.items() if k != wrong[0]) < TOL, (seed, errors)
 
 
 # whole models ------------------------------------------------------------------------------------
