@@ -7,6 +7,7 @@ steps against the judge (about 5 s a seed); the Elo claims (section 3) about 1 s
 """
 
 import functools
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -46,8 +47,20 @@ FALLS = (3050, 3053)              # the same, two on which best-of-n falls (a (k
 
 
 @functools.lru_cache(maxsize=None)
+def judge(seed):
+    """``jd.train_judge(seed)`` at its defaults, trained once per seed (about 0.5 s): the
+    judge of ``judge_run(seed)`` is the reward of ``judge_rl_run(seed)``. Keyed by the seed
+    itself, so a fresh seed never reads a fixed seed's judge; neither run trains it further."""
+    return _TRAIN_JUDGE(seed)
+
+
+_TRAIN_JUDGE = jd.train_judge
+
+
+@functools.lru_cache(maxsize=None)
 def run(seed):
-    return jd.judge_run(seed)
+    with mock.patch.object(jd, "train_judge", judge):       # it calls train_judge(seed)
+        return jd.judge_run(seed)
 
 
 # RL against the judge from an SFT model trained again from other seeds (judge_rl_run never
@@ -63,7 +76,8 @@ def run(seed):
 
 @functools.lru_cache(maxsize=None)
 def rl_run(seed):
-    return jd.judge_rl_run(seed)
+    with mock.patch.object(jd, "train_judge", judge):       # the judge of run(seed)
+        return jd.judge_rl_run(seed)
 
 
 # The margin was 0.2 until a ninth cold reading (readings/ch30-reading9): its seed 96338284

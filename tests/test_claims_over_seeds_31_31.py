@@ -5,13 +5,15 @@ windows), on a seed no notebook or stored table uses (in CI) or on the fresh see
 `nox -s fresh_seeds`.
 
 Cost with one BLAS thread, a seed: the recall table (9 sizes × 200 draws) about 2 s; the
-trained layers on recall (5 sizes × 3 layers) about 12 s, linear attention at N = 12 and
-softmax attention at N = 12 once more, about 1 s each, linear attention at N = 16 for 2,000
-steps about 2.5 s; the four models on the grammar about 12 s; three models on windows of 64
-characters (softmax, DeltaNet, hybrid) about 23 s.
+trained layers on recall (5 sizes × 3 layers) about 12 s (the claims that read linear and
+softmax attention at N = 12 reuse those layers), linear attention at N = 16 for 2,000 steps
+about 2.5 s; the four models on the grammar about 12 s (the closing brackets' claim reuses
+their data); three models on windows of 64 characters (softmax, DeltaNet, hybrid) about
+23 s.
 """
 
 import functools
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -159,10 +161,25 @@ def test_the_delta_rule_crosses_the_rescaled_sum_between_4_and_6_pairs(seed):
 
 
 @functools.lru_cache(maxsize=None)
+def train_recall(kind, N, seed):
+    """``state_memory.train_recall(kind, N, seed)``, (the layer, its share lost), trained once
+    per process for each (kind, N, seed): ``trained`` below trains every kind at N = 12 among
+    the others, and two claims read its linear and softmax attention at N = 12 again. Keyed by
+    the seed itself, so a fresh seed never reads a fixed seed's layer."""
+    return _TRAIN_RECALL(kind, N, seed)
+
+
+_TRAIN_RECALL = state_memory.train_recall
+
+
+@functools.lru_cache(maxsize=None)
 def trained(seed):
     """Each trained layer's share of the values lost, (len(RECALL_NS),) per kind, with the
-    ceiling 1 − d/N and the best rescaled Hebbian sum (N − 1)/(N + d − 1), d = 8."""
-    row = state_memory.trained_recall(seed)
+    ceiling 1 − d/N and the best rescaled Hebbian sum (N − 1)/(N + d − 1), d = 8. The table's
+    own function, its layers trained through ``train_recall`` above (kept for the claims
+    that read a layer)."""
+    with mock.patch.object(state_memory, "train_recall", train_recall):
+        row = state_memory.trained_recall(seed)
     Ns = np.array(state_memory.RECALL_NS)
     share = {k: np.array([row[f"{k}, N = {N}"] for N in Ns]) for k in state_memory.LAYERS}
     return share, np.maximum(0, 1 - 8 / Ns), (Ns - 1) / (Ns + 8 - 1)
@@ -231,7 +248,7 @@ def test_trained_linear_attention_reaches_the_sum_at_16_pairs_when_trained_longe
                                         "32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_trained_softmax_attention_reads_the_matching_pair(seed):
-    layer = state_memory.train_recall("softmax", 12, seed)[0]                 # about 1 s
+    layer = train_recall("softmax", 12, seed)[0]              # trained by `trained` too
     x = state_memory.recall_batch(np.random.default_rng(seed + 1), 500, 12)[0]
     layer.forward(x)
     w = layer.attention_weights[:, 0, -1]                                   # (500, 13)
@@ -245,7 +262,7 @@ def test_trained_softmax_attention_reads_the_matching_pair(seed):
 def key_key_block(seed):
     """Trained linear attention's (N = 12) key–key block of W_k W_qᵀ against c·I: how far
     off it is (a share of its norm) and c, its mean diagonal."""
-    P = state_memory.train_recall("linear", 12, seed)[0].params               # about 1 s
+    P = train_recall("linear", 12, seed)[0].params            # trained by `trained` too
     kk = (P["W_k"] @ P["W_q"].T)[:8, :8]          # a pair's key features against the query's
     c = np.trace(kk) / 8
     return np.linalg.norm(kk - c * np.eye(8)) / np.linalg.norm(kk), c
@@ -284,8 +301,20 @@ def test_trained_linear_attention_scales_the_keys_dot_product(seed):
 
 
 @functools.lru_cache(maxsize=None)
+def grammar_data(seed):
+    """The grammar's data of ``seed`` (chapter 20's ``setup(seed)``, 16-character windows,
+    about 1.6 s), made once per process: ``grammar_bits`` trains on it and
+    ``closing_brackets`` reads it (neither writes to it). Keyed by the seed itself."""
+    return _SETUP(seed)
+
+
+_SETUP = state_memory.setup
+
+
+@functools.lru_cache(maxsize=None)
 def grammar(seed):
-    return state_memory.grammar_bits(seed)
+    with mock.patch.object(state_memory, "setup", grammar_data):    # it calls setup(seed)
+        return state_memory.grammar_bits(seed)
 
 
 # Stated on the 5 stored seeds (31 to 35) of 31_grammar; the fixed seed 4031 and the 16
@@ -361,7 +390,7 @@ def test_every_mixer_stays_above_the_window_bound(seed):
                                         "opens fewer than 9 characters back; 32 of 32 seeds")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_few_closing_brackets_see_their_opening_one_from_their_window(seed):
-    distance, inside = state_memory.closing_brackets(seed)
+    distance, inside = state_memory.closing_brackets(seed, data=grammar_data(seed))
     assert len(distance) > 10 and inside.mean() < 1 / 3 and distance.min() > 8, \
         (len(distance), inside.sum(), distance.min())
 

@@ -5,7 +5,9 @@ belongs to a declared experiment (tools/seed_tables.py recomputes them).
 A table whose notebook asserts, under nbval, that its own run is the table's first row
 (every column) is not re-run here: nbval already re-ran it (ASSERTED_BY_NOTEBOOK, from
 each chapter's row of tools/chapters.py). A table whose notebook asserts some of the row's
-models (PARTLY_ASSERTED) has only its other models re-run here."""
+models (PARTLY_ASSERTED) has only its other models re-run here. A column that is another
+table's column, the same model on the same seed (SAME_RUN: the stored values are equal on
+every seed), where that other table's notebook asserts its run, is left to that notebook."""
 
 import ast
 import json
@@ -14,7 +16,7 @@ import numpy as np
 import pytest
 
 import chapters  # tools/chapters.py: the table of chapters
-from nnbook.experiments import tables
+from nnbook.experiments import modern_block, tables
 from nnbook.experiments.seeds import STORED_DIR, SeedTable, blas_kernels, over_seeds
 
 TABLES = tables()
@@ -54,6 +56,20 @@ PARTLY_ASSERTED = {
                         ("data", "hard", "on-policy"),
                         ("soft", "KL(p|s) soft", "KL(s|t) own soft", "dropped soft",
                          "KL(t|s) soft", "mistake soft", "inherited soft")),
+}
+
+
+# Columns that are another table's column, computed by the same code from the same model on
+# the same seed: table → ({column: (the other table, its column)}, a function (seed, names)
+# whose result holds the table's other columns). The other table is one a notebook asserts
+# in every column (ASSERTED_BY_NOTEBOOK), so nbval re-runs the model; the stored values are
+# equal on every seed (checked below), so the column is compared with that re-run there, and
+# only the row's other columns are re-run here. 20_ablation_swaps' "untied output" is the
+# model `modern_block.rematch` calls the transformer (both `_nll(seed, "untied output")`):
+# one of its five models, about 3 s of CPU.
+SAME_RUN = {
+    "20_ablation_swaps": ({"untied output": ("20_rematch_16", "transformer")},
+                          lambda seed, names: modern_block.ablation(seed, names=names)),
 }
 
 
@@ -116,6 +132,24 @@ def test_the_notebook_asserts_the_columns_not_re_run(name):
         f"{notebook}: SEED = {notebook_seed(cells)}, not {name}'s first seed")
 
 
+@pytest.mark.parametrize("name", sorted(SAME_RUN))
+def test_a_column_left_to_another_tables_notebook_is_that_tables_column(name):
+    """SAME_RUN is right: the other table is asserted by its notebook, and both tables store
+    the same seeds and, on every seed, the same value (exactly: one model's number)."""
+    stored = SeedTable.load(STORED_DIR / f"{name}.json")
+    for column, (other, other_column) in SAME_RUN[name][0].items():
+        assert other in ASSERTED_BY_NOTEBOOK, (
+            f"{other} is not asserted by its notebook: re-run {name}'s {column!r} here")
+        theirs = SeedTable.load(STORED_DIR / f"{other}.json")
+        assert theirs.seeds == stored.seeds, f"{name} and {other} store other seeds"
+        assert [r[column] for r in stored.rows()] == [r[other_column] for r in theirs.rows()], (
+            f"{name}'s {column!r} is no longer {other}'s {other_column!r}: re-run it here")
+
+
+def columns(row, names):
+    return {c: row[c] for c in names}
+
+
 @pytest.mark.parametrize("name", sorted(TABLES))
 def test_first_stored_seed_is_reproduced(name):
     function, seeds = TABLES[name]
@@ -141,6 +175,12 @@ def test_first_stored_seed_is_reproduced(name):
             f"{name}: columns neither re-run here nor left to the notebook: "
             f"{sorted(set(stored.columns) - set(again.columns) - set(left))}")
         assert not set(again.columns) & set(left)
+        expected = [stored.values[0][stored.columns.index(c)] for c in again.columns]
+    elif name in SAME_RUN:
+        same, part = SAME_RUN[name]
+        names = tuple(c for c in stored.columns if c not in same)
+        again = over_seeds(lambda seed: columns(part(seed, names), names), seeds[:1])
+        assert set(again.columns) | set(same) == set(stored.columns)
         expected = [stored.values[0][stored.columns.index(c)] for c in again.columns]
     else:
         again = over_seeds(function, seeds[:1])
