@@ -67,7 +67,11 @@ The third cold reading (2026-11-30) ran two more seeds outside the pools, 133809
 text quotes the readings' four seeds beside the pool). Every ``distil_row`` claim held on
 both (soft − data −0.071 and −0.138 bits) except one: the on-policy phase lowered the bits
 on 1338096765 only (start 0.777, end 0.720; 1422957390: 0.779 to 0.820), so 1 of the
-readings' 4 seeds, 24 of 39 with the pool (one-sided binomial p = 0.10)."""
+readings' 4 seeds, 24 of 39 with the pool (one-sided binomial p = 0.10). Part 4 on the
+same two seeds: the distilled student above RL in exact mass on both (0.465 against 0.286,
+0.493 against 0.105), below its teacher, pass@32 1, SFT data all accepted again; its
+coverage above RL's and below the teacher's on 1422957390 only (1338096765: 0.013 against
+RL's 0.031, the teacher's 0.024)."""
 
 import functools
 
