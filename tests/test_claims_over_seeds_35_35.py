@@ -60,7 +60,18 @@ every claim held on both except two. The on-policy phase lowered the bits on nei
 (start 0.838 and 0.641, end 0.889 and 0.740; the text no longer calls that "usually"). The
 on-policy student leaned to the teacher's mistakes on 1064492281 only (1519873306: 0.448
 against the data-only student's 0.474). Part 4 held on both (exact mass 0.579 and 0.460
-against RL's 0.094 and 0.227)."""
+against RL's 0.094 and 0.227).
+
+The third cold reading (2026-11-30) ran two more seeds outside the pools, 1338096765 and
+1422957390, through ``distil_row`` and ``sft_rl_row`` (not added to the stated counts; the
+text quotes the readings' four seeds beside the pool). Every ``distil_row`` claim held on
+both (soft − data −0.071 and −0.138 bits) except one: the on-policy phase lowered the bits
+on 1338096765 only (start 0.777, end 0.720; 1422957390: 0.779 to 0.820), so 1 of the
+readings' 4 seeds, 24 of 39 with the pool (one-sided binomial p = 0.10). Part 4 on the
+same two seeds: the distilled student above RL in exact mass on both (0.465 against 0.286,
+0.493 against 0.105), below its teacher, pass@32 1, SFT data all accepted again; its
+coverage above RL's and below the teacher's on 1422957390 only (1338096765: 0.013 against
+RL's 0.031, the teacher's 0.024)."""
 
 import functools
 

@@ -43,6 +43,21 @@ on 1519873306 (1.66 against 1.32 bits). Along the probe's direction α = −0.5 
 questions than +0.5 on both (0.013 against 0.125, 0.075 against 0.163). The probe's
 direction moved the question share further than the random one on both (unclaimed: 5 of
 10 with the 8 above), and the text now says only that the pool is too small for a rate.
+
+The third cold reading (2026-11-30) ran two more seeds outside the pools, 1338096765 and
+1422957390, through ``knowledge_row`` and ``steering_row`` (not added to the stated counts;
+the text quotes the readings' four seeds beside the pools). The control beat every probe,
+block 1's last position closed over half the KL gap and beat its context (1.64 against
+1.93, 1.70 against 2.14 bits), the depth probe reached under half the ceiling's gain (0.34,
+0.13), the window made the question near certain at under half of its positions (0.24,
+0.25), the best "between sentences" feature fired under half between sentences (0.12,
+0.32; on a space 0.93, 0.72) and steering broke the text, on both. The depth probe was
+not 0.05 below its ceiling on either (0.878 against 0.901, 0.870 against 0.893). The SAE's
+three statements failed on 1338096765 (the best "between sentences" AUC 0.889; the
+readings' four seeds: 2 of 4). α = −0.5 wrote more questions than +0.5 on 1422957390 only
+(0.300 against 0.038; 1338096765: 0.100 against 0.125; the readings' four: 1 of 4). The
+probe's direction moved the question share further than the random one on neither (5 of
+12 with the 10 above).
 """
 
 import functools
