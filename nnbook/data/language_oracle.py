@@ -180,8 +180,10 @@ def _sweep(ch, q, rows, edge, vectors, M, runs, csr, step):
     (after) or A_anyᵀ M_j (before)."""
     S, V, T = ch["S"], ch["V"], rows.shape[1]
     keys, vals = vectors
-    if len(np.unique(keys // S)) >= V:              # then one matrix serves every window
-        _sweep_dense(q, rows, edge, vectors, _carried(ch, M, runs, step, T), step, S)
+    w = np.unique(keys // S)
+    if len(w) >= V:                                 # then one matrix serves every window
+        far = T - 1 - edge[w].min() if step > 0 else edge[w].max()     # the last j needed
+        _sweep_dense(q, rows, edge, vectors, _carried(ch, M, runs, step, far), step, S)
         return
     for j in range(1, T):
         w = keys // S
@@ -218,21 +220,21 @@ def _sweep_dense(q, rows, edge, vectors, Ms, step, S, chunk=256):
             q[rows[w[ok], pos[ok]]] = v[ok] @ Ms[j - 1]                 # (n_ok, V)
 
 
-def _carried(ch, M, runs, step, T, keep=8):
-    """M_1 … M_T-1 of ``_sweep``: M_j+1 = A_any M_j (after, step +1) or A_anyᵀ M_j (before,
+def _carried(ch, M, runs, step, n, keep=8):
+    """M_1 … M_n of ``_sweep``: M_j+1 = A_any M_j (after, step +1) or A_anyᵀ M_j (before,
     step −1), one ``bincount`` each. They depend on the grammar alone, not on the windows,
     and making one costs more than the products that use it, so the first ``keep`` are kept
     in the chain (``ch``) once made (each is an (S, V) matrix: 2.8 MB for the course's
     language); longer windows make the rest again at each call."""
     kept = ch.setdefault(("carried", step), [M])
     found = list(kept)
-    if len(found) < T - 1:
+    if len(found) < n:
         V = M.shape[1]
         src, dst, p, starts, at = runs
         key = np.repeat(at, np.diff(np.r_[starts, len(p)]))             # (E,) sorted
         into = (key[:, None] * V + np.arange(V)).reshape(-1)            # (E·V,)
         gather = dst if step > 0 else src
-        while len(found) < T - 1:
+        while len(found) < n:
             Mj = found[-1]
             found.append(np.bincount(into, (Mj[gather] * p[:, None]).reshape(-1),
                                      minlength=len(M) * V).reshape(len(M), V))
