@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 
 import numpy as np
 
@@ -80,6 +81,8 @@ class Language:
                              f"{max_depth}. Deeper nesting makes sentences hundreds of characters "
                              f"long; 2 is the course's language.")
         self._rules, self._closures, self._expected, self._moves = {}, {}, {}, {}
+        self._ids, self._stacks, self._id_moves = {}, [], []     # _step_ids' numbering
+        self._choices = {}                                       # _make_choices'
         chars, todo, seen = {" "}, [("S",)], {("S",)}
         while todo:                                   # every symbol reachable from S
             for _, rhs in self.rules(todo.pop()):
@@ -172,17 +175,27 @@ class Language:
             if isinstance(item, str):
                 words.append(item)
                 continue
-            alternatives = self.rules(item)
+            # the first alternative whose running total of p passes one uniform draw
+            # (_choices keeps those totals per symbol, so bisect finds it at once)
+            totals, costs, reversed_rhs = self._choices.get(item) or self._make_choices(item)
             k = 0
-            if len(alternatives) > 1:                       # one uniform draw per choice
-                u, total = rng.random(), 0.0
-                for k, (p, _) in enumerate(alternatives):
-                    total += p
-                    if u < total:
-                        break
-                nll -= math.log(alternatives[k][0])
-            stack.extend(reversed(alternatives[k][1]))
+            if len(totals) > 1:                             # one uniform draw per choice
+                k = min(bisect_right(totals, rng.random()), len(totals) - 1)
+                nll -= costs[k]                             # log p of the alternative
+            stack.extend(reversed_rhs[k])
         return "".join(words), nll
+
+    def _make_choices(self, symbol):
+        """``rules(symbol)`` as ``sample_sentence`` reads it: the running totals of p, added
+        in the rules' order (the floats a loop adding them gets), log p, each rhs reversed."""
+        totals, total = [], 0.0
+        for p, _ in self.rules(symbol):
+            total += p
+            totals.append(total)
+        found = (totals, [math.log(p) for p, _ in self.rules(symbol)],
+                 [tuple(reversed(rhs)) for _, rhs in self.rules(symbol)])
+        self._choices[symbol] = found
+        return found
 
     def sample(self, n_chars: int, *, rng=None) -> str:
         """Whole sentences joined by single spaces, stopping at the first sentence that brings
@@ -240,6 +253,45 @@ class Language:
                 new[rest] = new.get(rest, 0.0) + w * p
         return new
 
+    # ``step`` keys its dicts by stacks, tuples of tuples, and Python hashes a tuple by
+    # walking it on every lookup: most of ``parse``'s time. The private helpers below number
+    # each stack once (``_stacks[i]`` is stack i) and keep its moves by character as
+    # ``[(p, i_rest), …]``, so ``parse`` and window_bound.py step through dicts of ints:
+    # the same products, summed in the same order, so the same bits as ``step``.
+    def _number(self, stack):
+        """The number of ``stack`` in ``_stacks``, given on first sight."""
+        i = self._ids.get(stack)
+        if i is None:
+            i = self._ids[stack] = len(self._stacks)
+            self._stacks.append(stack)
+            self._id_moves.append(None)
+        return i
+
+    def _moves_of(self, i):
+        """``_moves_for`` of stack number i, with the stacks left as numbers."""
+        found = self._id_moves[i]
+        if found is None:
+            found = {ch: [(p, self._number(rest)) for p, rest in moves]
+                     for ch, moves in self._moves_for(self._stacks[i]).items()}
+            self._id_moves[i] = found
+        return found
+
+    def _step_ids(self, states, ch):
+        """``step`` on numbered stacks ({i: weight}): the same sums in the same order."""
+        new, known = {}, self._id_moves
+        for i, w in states.items():
+            found = known[i]
+            if found is None:
+                found = self._moves_of(i)
+            for p, r in found.get(ch, ()):
+                new[r] = new.get(r, 0.0) + w * p
+        return new
+
+    def _as_stacks(self, states):
+        """Numbered states ({i: weight}) as ``step``'s ({stack: weight})."""
+        stacks = self._stacks
+        return {stacks[i]: w for i, w in states.items()}
+
     def parse(self, text, start=(("MORE",), ("S",)), owner="Language.parse"):
         """−log P(c_t | c_<t) for each character of ``text`` read from the parser state
         ``start`` (the default: a text of sentences), and the parser's final states; a
@@ -250,17 +302,18 @@ class Language:
         if not text:
             raise ValueError(f"{owner}: got an empty text; expected whole sentences such as "
                              f"'the cat runs.'.")
-        states, out = {start: 1.0}, np.empty(len(text))
+        # self.step(states, ch) on numbered stacks (_step_ids, above): the same numbers, faster
+        states, out = {self._number(start): 1.0}, np.empty(len(text))
         for t, ch in enumerate(text):
-            new = self.step(states, ch)
+            new = self._step_ids(states, ch)
             total = sum(new.values())
             if total == 0.0:
                 raise ValueError(f"{owner}: the grammar rejects {_short(text)} at character {t}: "
                                  f"after {_short(text[:t], tail=True)} it expects "
-                                 f"{self._expected_next(states)}, got {ch!r}.")
+                                 f"{self._expected_next(self._as_stacks(states))}, got {ch!r}.")
             out[t] = -math.log(total)
             states = {st: w / total for st, w in new.items()}
-        return out, states
+        return out, self._as_stacks(states)
 
     def _expected_next(self, states):
         firsts = sorted({st[-1][0] if st else "" for s in states for _, st in self.expansions(s)})

@@ -180,8 +180,10 @@ def _sweep(ch, q, rows, edge, vectors, M, runs, csr, step):
     (after) or A_anyᵀ M_j (before)."""
     S, V, T = ch["S"], ch["V"], rows.shape[1]
     keys, vals = vectors
-    if len(np.unique(keys // S)) >= V:              # then one matrix serves every window
-        _sweep_dense(q, rows, edge, vectors, M, runs, step, S, V)
+    w = np.unique(keys // S)
+    if len(w) >= V:                                 # then one matrix serves every window
+        far = T - 1 - edge[w].min() if step > 0 else edge[w].max()     # the last j needed
+        _sweep_dense(q, rows, edge, vectors, _carried(ch, M, runs, step, far), step, S)
         return
     for j in range(1, T):
         w = keys // S
@@ -197,31 +199,47 @@ def _sweep(ch, q, rows, edge, vectors, M, runs, csr, step):
         keys, vals = combine(w * S + other, v, len(edge) * S)
 
 
-def _sweep_dense(q, rows, edge, vectors, M, runs, step, S, V, chunk=256):
+def _sweep_dense(q, rows, edge, vectors, Ms, step, S, chunk=256):
     """``_sweep`` for many windows: their vectors as the rows of a dense matrix (in chunks
-    of ``chunk`` windows), q = v_1 M_j as one product per step, and M carried,
-    M_j+1 = A_any M_j (after) or A_anyᵀ M_j (before), one ``bincount`` per step."""
+    of ``chunk`` windows), q = v_1 M_j as one product per step, ``Ms[j - 1]`` = M_j
+    (``_carried``)."""
     T = rows.shape[1]
     keys, vals = vectors
-    src, dst, p, starts, at = runs
-    key = np.repeat(at, np.diff(np.r_[starts, len(p)]))                 # (E,) sorted
-    into = (key[:, None] * V + np.arange(V)).reshape(-1)                # (E·V,)
-    gather = dst if step > 0 else src
     win, inv = np.unique(keys // S, return_inverse=True)
     for lo in range(0, len(win), chunk):
         part = (inv >= lo) & (inv < lo + chunk)
         n = min(chunk, len(win) - lo)
         v = np.bincount((inv[part] - lo) * S + keys[part] % S, vals[part],
                         minlength=n * S).reshape(n, S)                  # (n, S)
-        w, Mj = win[lo:lo + n], M
+        w = win[lo:lo + n]
         for j in range(1, T):
             pos = edge[w] + step * j
             ok = (pos >= 0) & (pos < T)                 # windows past the edge are done
             if not ok.any():
                 break
-            q[rows[w[ok], pos[ok]]] = v[ok] @ Mj                        # (n_ok, V)
-            Mj = np.bincount(into, (Mj[gather] * p[:, None]).reshape(-1),
-                             minlength=S * V).reshape(S, V)
+            q[rows[w[ok], pos[ok]]] = v[ok] @ Ms[j - 1]                 # (n_ok, V)
+
+
+def _carried(ch, M, runs, step, n, keep=8):
+    """M_1 … M_n of ``_sweep``: M_j+1 = A_any M_j (after, step +1) or A_anyᵀ M_j (before,
+    step −1), one ``bincount`` each. They depend on the grammar alone, not on the windows,
+    and making one costs more than the products that use it, so the first ``keep`` are kept
+    in the chain (``ch``) once made (each is an (S, V) matrix: 2.8 MB for the course's
+    language); longer windows make the rest again at each call."""
+    kept = ch.setdefault(("carried", step), [M])
+    found = list(kept)
+    if len(found) < n:
+        V = M.shape[1]
+        src, dst, p, starts, at = runs
+        key = np.repeat(at, np.diff(np.r_[starts, len(p)]))             # (E,) sorted
+        into = (key[:, None] * V + np.arange(V)).reshape(-1)            # (E·V,)
+        gather = dst if step > 0 else src
+        while len(found) < n:
+            Mj = found[-1]
+            found.append(np.bincount(into, (Mj[gather] * p[:, None]).reshape(-1),
+                                     minlength=len(M) * V).reshape(len(M), V))
+        kept[len(kept):keep] = found[len(kept):keep]
+    return found
 
 
 def _between(ch, q, rows, hidden, alpha, bkeys, bvals):

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .window_bound import _normalised, _prior, _window_starts
+from .window_bound import _normalised, _steps, _window_starts
 
 __all__ = ["state_labels", "window_states", "STATE_LABELS", "WINDOW_LABELS"]
 
@@ -70,7 +70,6 @@ def state_labels(language, text: str) -> dict:
 #: the labels ``window_states`` gives a distribution of, and their classes' count
 WINDOW_LABELS = ("depth", "inside", "question")
 _START, _DONE = (("MORE",), ("S",)), (("MORE",),)
-_SEEN = {}                              # (stack, read "?") → its labels, the same for any grammar
 
 
 def _stack_labels(stack, ch):
@@ -85,14 +84,16 @@ def _stack_labels(stack, ch):
     return depth, int("?" in stack or (stack == _DONE and ch == "?"))
 
 
-def _posteriors(states, ch, K):
-    """The labels' distribution over ``states`` ({stack: probability}): depth (K,), inside
-    (2,), question (3,: −1, 0, 1)."""
+def _posteriors(states, ch, K, steps):
+    """The labels' distribution over ``states`` ({stack number: probability}, as
+    ``steps``, window_bound's ``_Steps``, numbers them): depth (K,), inside (2,), question
+    (3,: −1, 0, 1). Each stack's labels are kept by its number in ``steps.labels``."""
     depth, question = np.zeros(K), np.zeros(3)
-    for stack, w in states.items():
-        if (stack, ch == "?") not in _SEEN:
-            _SEEN[stack, ch == "?"] = _stack_labels(stack, ch)
-        d, q = _SEEN[stack, ch == "?"]
+    seen, stacks = steps.labels, steps.language._stacks
+    for i, w in states.items():
+        if (i, ch == "?") not in seen:
+            seen[i, ch == "?"] = _stack_labels(stacks[i], ch)
+        d, q = seen[i, ch == "?"]
         depth[d] += w
         question[q + 1] += w
     return depth, np.array([depth[0], depth[1:].sum()]), question
@@ -113,19 +114,21 @@ def window_states(language, text: str, window: int, *, stride: int | None = None
     window, 2), "question": (m, window, 3) (columns for −1, 0, 1), "bound": (m, window)
     nats}, m = (n − window − 1) // stride + 1, as ``window_bound``."""
     window, starts = _window_starts("Language.window_states", language, text, window, stride)
-    prior, memo, K = _prior(language), {}, language.max_depth + 1
+    # language.step on numbered stacks (window_bound's _Steps): the same numbers, faster
+    steps, memo, K = _steps(language), {}, language.max_depth + 1
     out = {"depth": np.empty((len(starts), window, K)),
            "inside": np.empty((len(starts), window, 2)),
            "question": np.empty((len(starts), window, 3)),
            "bound": np.empty((len(starts), window))}
     for k, s in enumerate(starts):
-        piece, states = text[s:s + window + 1], prior
+        piece, states = text[s:s + window + 1], steps.prior
         for t in range(window + 1):
             key = piece[:t + 1]
             if key not in memo:
-                new = language.step(states, piece[t])
+                new = steps.step(states, piece[t])
                 loss, new = max(0.0, -math.log(sum(new.values()))), _normalised(new)
-                memo[key] = (new, loss, None if t == window else _posteriors(new, piece[t], K))
+                memo[key] = (new, loss,
+                             None if t == window else _posteriors(new, piece[t], K, steps))
             states, loss, labels = memo[key]
             if t > 0:
                 out["bound"][k, t - 1] = loss

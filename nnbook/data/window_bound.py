@@ -71,7 +71,9 @@ def window_bound(language, text: str, window: int, *, stride: int | None = None)
     laid out as ``char_windows``' targets.
     """
     window, starts = _window_starts("Language.window_bound", language, text, window, stride)
-    prior, memo = _prior(language), {}
+    # language.step on numbered stacks (_Steps, below): the same numbers, faster
+    steps, memo = _steps(language), {}
+    prior, step = steps.prior, steps.step
     out = np.empty((len(starts), window))
     for k, s in enumerate(starts):
         piece = text[s:s + window + 1]
@@ -81,18 +83,75 @@ def window_bound(language, text: str, window: int, *, stride: int | None = None)
                 states = memo[piece[:t0]][0]
                 break
         if states is None:
-            new = language.step(prior, piece[0])
+            new = step(prior, piece[0])
             states, t0 = _normalised(new), 1
             memo[piece[:1]] = (states, None)
         for t in range(t0, window + 1):
             key = piece[:t + 1]
             if key not in memo:
-                new = language.step(states, piece[t])
+                new = step(states, piece[t])
                 loss = max(0.0, -math.log(sum(new.values())))   # not −0 or −1e-16
                 memo[key] = (_normalised(new), loss)
             states = memo[key][0]
         out[k] = [memo[piece[:t + 2]][1] for t in range(window)]
     return out
+
+
+_STEPS = weakref.WeakKeyDictionary()       # Language → its _Steps
+
+
+def _steps(language):
+    if language not in _STEPS:
+        _STEPS[language] = _Steps(language)
+    return _STEPS[language]
+
+
+class _Steps:
+    """``language.step`` for the walks from the prior, on the stacks as numbers
+    (``Language._step_ids``): {number: weight} in, the same out. The walk from the prior
+    starts from 13,708 states (the course's language) and reads hundreds for some steps
+    after it; there the Python loop over states is most of ``window_bound``'s time, so
+    from ``_DENSE`` states on a step runs as array operations over every state's moves,
+    laid out once per grammar: the same products w · p, each state's sum added up in the
+    same order (``np.bincount`` adds its weights one by one, in order) and the new states
+    listed in the order of their first move, as ``step`` inserts them, so the same bits."""
+
+    _DENSE = 64
+
+    def __init__(self, language):
+        self.language, self.labels = language, {}      # labels: parser_states.py's
+        self.prior = {language._number(st): w for st, w in _prior(language).items()}
+        i = 0
+        while i < len(language._stacks):               # every numbered stack's moves
+            language._moves_of(i)
+            i += 1
+        self.n = n = len(language._stacks)
+        count = {ch: np.zeros(n + 1, dtype=np.int64) for ch in language.vocab}
+        rest = {ch: [] for ch in language.vocab}
+        prob = {ch: [] for ch in language.vocab}
+        for i, found in enumerate(language._id_moves):  # numbers in order: rows by number
+            for ch, moves in found.items():
+                count[ch][i + 1] = len(moves)
+                for p, r in moves:
+                    rest[ch].append(r)
+                    prob[ch].append(p)
+        self.moves = {ch: (np.cumsum(count[ch]), np.array(rest[ch], dtype=np.int64),
+                           np.array(prob[ch], dtype=np.float64)) for ch in language.vocab}
+
+    def step(self, states, ch):
+        if len(states) < self._DENSE or ch not in self.moves:
+            return self.language._step_ids(states, ch)
+        ptr, rest, p = self.moves[ch]
+        ids = np.fromiter(states.keys(), dtype=np.int64, count=len(states))
+        w = np.fromiter(states.values(), dtype=np.float64, count=len(states))
+        lo = ptr[ids]
+        cnt = ptr[ids + 1] - lo
+        e = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(int(cnt.sum()))
+        keys = rest[e]                                 # every move read, in step's order
+        total = np.bincount(keys, np.repeat(w, cnt) * p[e], minlength=self.n)
+        found, first = np.unique(keys, return_index=True)
+        order = found[np.argsort(first)]               # by first move, as step inserts
+        return dict(zip(order.tolist(), total[order].tolist()))
 
 
 def _window_starts(owner, language, text, window, stride):
