@@ -12,6 +12,7 @@ from bisect import bisect_right
 import numpy as np
 
 from ..validate import make_rng, positive_int
+from ._numbered_stacks import NumberedStacks
 from .parser_states import state_labels as _state_labels
 from .parser_states import window_states as _window_states
 from .window_bound import window_bound as _window_bound
@@ -81,7 +82,8 @@ class Language:
                              f"{max_depth}. Deeper nesting makes sentences hundreds of characters "
                              f"long; 2 is the course's language.")
         self._rules, self._closures, self._expected, self._moves = {}, {}, {}, {}
-        self._ids, self._stacks, self._id_moves = {}, [], []     # _step_ids' numbering
+        # step on stacks given numbers, for parse and window_bound.py (_numbered_stacks.py)
+        self.numbered = NumberedStacks(self._moves_for)
         self._choices = {}                                       # _make_choices'
         chars, todo, seen = {" "}, [("S",)], {("S",)}
         while todo:                                   # every symbol reachable from S
@@ -253,45 +255,6 @@ class Language:
                 new[rest] = new.get(rest, 0.0) + w * p
         return new
 
-    # ``step`` keys its dicts by stacks, tuples of tuples, and Python hashes a tuple by
-    # walking it on every lookup: most of ``parse``'s time. The private helpers below number
-    # each stack once (``_stacks[i]`` is stack i) and keep its moves by character as
-    # ``[(p, i_rest), …]``, so ``parse`` and window_bound.py step through dicts of ints:
-    # the same products, summed in the same order, so the same bits as ``step``.
-    def _number(self, stack):
-        """The number of ``stack`` in ``_stacks``, given on first sight."""
-        i = self._ids.get(stack)
-        if i is None:
-            i = self._ids[stack] = len(self._stacks)
-            self._stacks.append(stack)
-            self._id_moves.append(None)
-        return i
-
-    def _moves_of(self, i):
-        """``_moves_for`` of stack number i, with the stacks left as numbers."""
-        found = self._id_moves[i]
-        if found is None:
-            found = {ch: [(p, self._number(rest)) for p, rest in moves]
-                     for ch, moves in self._moves_for(self._stacks[i]).items()}
-            self._id_moves[i] = found
-        return found
-
-    def _step_ids(self, states, ch):
-        """``step`` on numbered stacks ({i: weight}): the same sums in the same order."""
-        new, known = {}, self._id_moves
-        for i, w in states.items():
-            found = known[i]
-            if found is None:
-                found = self._moves_of(i)
-            for p, r in found.get(ch, ()):
-                new[r] = new.get(r, 0.0) + w * p
-        return new
-
-    def _as_stacks(self, states):
-        """Numbered states ({i: weight}) as ``step``'s ({stack: weight})."""
-        stacks = self._stacks
-        return {stacks[i]: w for i, w in states.items()}
-
     def parse(self, text, start=(("MORE",), ("S",)), owner="Language.parse"):
         """−log P(c_t | c_<t) for each character of ``text`` read from the parser state
         ``start`` (the default: a text of sentences), and the parser's final states; a
@@ -302,18 +265,19 @@ class Language:
         if not text:
             raise ValueError(f"{owner}: got an empty text; expected whole sentences such as "
                              f"'the cat runs.'.")
-        # self.step(states, ch) on numbered stacks (_step_ids, above): the same numbers, faster
-        states, out = {self._number(start): 1.0}, np.empty(len(text))
+        # self.step(states, ch) on numbered stacks (self.numbered): the same numbers, faster
+        numbered = self.numbered
+        states, out = {numbered.number(start): 1.0}, np.empty(len(text))
         for t, ch in enumerate(text):
-            new = self._step_ids(states, ch)
+            new = numbered.step(states, ch)
             total = sum(new.values())
             if total == 0.0:
                 raise ValueError(f"{owner}: the grammar rejects {_short(text)} at character {t}: "
                                  f"after {_short(text[:t], tail=True)} it expects "
-                                 f"{self._expected_next(self._as_stacks(states))}, got {ch!r}.")
+                                 f"{self._expected_next(numbered.as_stacks(states))}, got {ch!r}.")
             out[t] = -math.log(total)
             states = {st: w / total for st, w in new.items()}
-        return out, self._as_stacks(states)
+        return out, numbered.as_stacks(states)
 
     def _expected_next(self, states):
         firsts = sorted({st[-1][0] if st else "" for s in states for _, st in self.expansions(s)})

@@ -89,7 +89,7 @@ def _posteriors(states, ch, K, steps):
     ``steps``, window_bound's ``_Steps``, numbers them): depth (K,), inside (2,), question
     (3,: −1, 0, 1). Each stack's labels are kept by its number in ``steps.labels``."""
     depth, question = np.zeros(K), np.zeros(3)
-    seen, stacks = steps.labels, steps.language._stacks
+    seen, stacks = steps.labels, steps.numbered.stacks
     for i, w in states.items():
         if (i, ch == "?") not in seen:
             seen[i, ch == "?"] = _stack_labels(stacks[i], ch)

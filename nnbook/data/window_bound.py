@@ -108,7 +108,7 @@ def _steps(language):
 
 class _Steps:
     """``language.step`` for the walks from the prior, on the stacks as numbers
-    (``Language._step_ids``): {number: weight} in, the same out. The walk from the prior
+    (``Language.numbered``): {number: weight} in, the same out. The walk from the prior
     starts from 13,708 states (the course's language) and reads hundreds for some steps
     after it; there the Python loop over states is most of ``window_bound``'s time, so
     from ``_DENSE`` states on a step runs as array operations over every state's moves,
@@ -120,16 +120,17 @@ class _Steps:
 
     def __init__(self, language):
         self.language, self.labels = language, {}      # labels: parser_states.py's
-        self.prior = {language._number(st): w for st, w in _prior(language).items()}
+        numbered = self.numbered = language.numbered
+        self.prior = {numbered.number(st): w for st, w in _prior(language).items()}
         i = 0
-        while i < len(language._stacks):               # every numbered stack's moves
-            language._moves_of(i)
+        while i < len(numbered.stacks):                # every numbered stack's moves
+            numbered.moves_of(i)
             i += 1
-        self.n = n = len(language._stacks)
+        self.n = n = len(numbered.stacks)
         count = {ch: np.zeros(n + 1, dtype=np.int64) for ch in language.vocab}
         rest = {ch: [] for ch in language.vocab}
         prob = {ch: [] for ch in language.vocab}
-        for i, found in enumerate(language._id_moves):  # numbers in order: rows by number
+        for i, found in enumerate(numbered.moves):     # numbers in order: rows by number
             for ch, moves in found.items():
                 count[ch][i + 1] = len(moves)
                 for p, r in moves:
@@ -140,7 +141,7 @@ class _Steps:
 
     def step(self, states, ch):
         if len(states) < self._DENSE or ch not in self.moves:
-            return self.language._step_ids(states, ch)
+            return self.numbered.step(states, ch)
         ptr, rest, p = self.moves[ch]
         ids = np.fromiter(states.keys(), dtype=np.int64, count=len(states))
         w = np.fromiter(states.values(), dtype=np.float64, count=len(states))
