@@ -1,11 +1,12 @@
-"""``Language.step`` on parser stacks given numbers (``Language.numbered``).
-
-``step`` keys its dicts by stacks, tuples of tuples, and Python hashes a tuple by walking it
-on every lookup: most of ``Language.parse``'s time. ``NumberedStacks`` numbers each stack
-once (``stacks[i]`` is stack i) and keeps its moves by character as ``[(p, i_rest), …]``, so
-``parse`` and window_bound.py step through dicts of ints: the same products, summed in the
-same order, so the same bits as ``step``. Not a learner's API: the chapters read ``step``.
+"""``Language.step`` on parser stacks given numbers (``Language.numbered``), for ``parse``
+and window_bound.py: the same products summed in the same order, so the same bits, without
+hashing a tuple of tuples at every lookup. Not a learner's API: the chapters read ``step``.
 """
+
+# ``step`` keys its dicts by stacks, tuples of tuples, and Python hashes a tuple by walking
+# it on every lookup: that was most of ``Language.parse``'s time. Here each stack gets a
+# number once (``stacks[i]`` is stack i) and its moves by character are kept as
+# ``[(p, i_rest), …]``.
 
 __all__ = ["NumberedStacks"]
 

@@ -61,8 +61,7 @@ class _LastAxisNorm(Layer):
         if self.centred:
             X = X - X.mean(axis=1, keepdims=True)               # (M, n): x − μ
         ms = np.einsum("ij,ij->i", X, X)[:, None] / n           # (M, 1): σ², or ⟨x²⟩
-        ms += self.eps
-        r = np.divide(1.0, np.sqrt(ms, out=ms), out=ms)         # (M, 1): 1/√(ms + ε), in ms
+        r = 1.0 / np.sqrt(ms + self.eps)                        # (M, 1)
         if self.centred:
             X *= r                                              # x̂, in x − μ's array
             xhat = X
