@@ -58,11 +58,23 @@ def comparison(seed):
 # 15 of 36 and for AdamW on 7. AdamW's weight decay (chapter 34, section 5): AdamW at 0.01
 # with weight_decay=0 on the same two seeds gave 0.138 and 0.149 (with 0.01: 0.140 and
 # 0.151), under 0.003 bits apart where Muon's gaps were 0.054 and 0.069.
+# A fifth cold reading (read3334c, 2026-11-30), two more fresh seeds (same layout):
+# 2130273051: 0.319 / 0.154 / 0.161, 0.148 / 0.090 / 0.094; 1591272214: 0.386 / 0.159 /
+# 0.232, 0.166 / 0.091 / 0.092 (both: AdamW's best 0.01, Muon's 0.02). At least half the
+# largest: AdamW 5 and 6, Muon 32 and 32 (smallest σ_i/σ_1 0.5769 and 0.5807). Pooled, 38
+# seeds: Muon below AdamW on 38 of 38, flatter on 38 of 38; the grid's top best for Muon on
+# 15 of 38 and for AdamW on 7. The same reading split the training seed from the data seed
+# both ways (not in the pool, whose seed draws both): training 2130273051 on 1591272214's
+# text, 0.313 / 0.119 / 0.248, 0.157 / 0.089 / 0.092; training 1591272214 on 2130273051's
+# text, 0.386 / 0.149 / 0.130, 0.169 / 0.094 / 0.091 (both bests at the grid's top). Muon
+# below AdamW and flatter on both (AdamW 6 and 4 at least half the largest, Muon 32 and
+# 32, its smallest σ_i/σ_1 0.6023 and 0.5683: the lowest measured, still above the band's
+# 0.565).
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(36, 36), text="ch34: Muon (on the matrices, AdamW on the "
+@pytest.mark.claim(stated=(38, 38), text="ch34: Muon (on the matrices, AdamW on the "
                                          "rest) at its best rate of the grid ends below "
                                          "AdamW at its best, in bits above the window "
-                                         "bound (36 of 36 fresh seeds)")
+                                         "bound (38 of 38 fresh seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_34_muon_at_its_best_rate_beats_adamw_at_its_best(seed):
     c = comparison(seed)
@@ -70,9 +82,9 @@ def test_34_muon_at_its_best_rate_beats_adamw_at_its_best(seed):
 
 
 @pytest.mark.heavy(ci=True)
-@pytest.mark.claim(stated=(36, 36), text="ch34: one step's update of the first block's "
+@pytest.mark.claim(stated=(38, 38), text="ch34: one step's update of the first block's "
                                          "W_1 has more singular values at least half its "
-                                         "largest under Muon than under AdamW (36 of 36 "
+                                         "largest under Muon than under AdamW (38 of 38 "
                                          "fresh seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_34_muons_update_is_flatter_than_adamws(seed):

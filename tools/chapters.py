@@ -1126,10 +1126,10 @@ CHAPTERS = [
                     "stored seeds, "
                     "Switch's loss and DeepSeek-V3's selection bias both bring the load's "
                     "max/mean near 1, the router's choice tells 0.08 to 0.49 bits about the "
-                    "character read and under a tenth of that about the bracket depth (46 of "
-                    "46 seeds), and at chapter 20's budget the MoE was above the dense models "
+                    "character read and under a tenth of that about the bracket depth (48 of "
+                    "48 seeds), and at chapter 20's budget the MoE was above the dense models "
                     "of equal active and of equal total parameters on 5 of 5 stored seeds (a "
-                    "rate, not a law: on 36 and 39 of 46 seeds; multiplications and memory "
+                    "rate, not a law: on 38 and 41 of 48 seeds; multiplications and memory "
                     "counted)."),
             exports=("nb.MixtureOfExperts", "nb.diagrams.moe_routing", "nb.explore.moe_capacity",
                      "nb.explore.moe_capacity_figure", "nb.explore.moe_capacity_numbers"),
@@ -1163,7 +1163,7 @@ CHAPTERS = [
                     "AdamW on the gains and biases); Muon against AdamW on chapter 20's "
                     "model, each at its best rate from a small grid, in bits above the "
                     "window bound over seeds (Muon lower on 3 of 3 of the notebook's seeds "
-                    "and on 36 of 36 fresh ones), and the singular values of their updates "
+                    "and on 38 of 38 fresh ones), and the singular values of their updates "
                     "(Muon's flat, AdamW's few large); a matrix's singular values before and "
                     "after Newton–Schulz drawn (`nb.diagrams.newton_schulz_spectrum`), and an "
                     "explorable of the steps against the band "
