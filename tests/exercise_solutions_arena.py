@@ -1,6 +1,8 @@
 """Worked solutions (RIGHT) and typical wrong answers with their hints (WRONG) of the
 exercise of chapter 37; exercise_solutions.py merges them into its own."""
 
+import types
+
 import nnbook as nb
 from nnbook.arena.baseline import modern_layers
 from nnbook.arena.baseline import recipe as baseline
@@ -38,9 +40,21 @@ def _peeks(arena):
     return baseline(arena)
 
 
+def as_a_learners(fn):
+    """A copy of ``fn`` (the same code, globals and name) that no module holds by name. The
+    arena runs each seed of a recipe in a process of its own: for a function an importable
+    module holds (this file's, the baseline), a new interpreter that imports that module
+    (about 1 s of CPU a seed: this file pulls in the other solutions' files); for one it
+    cannot import, a fork of this process. A learner's recipe is always the latter (defined
+    in the notebook, or in the file the report runs), so the wrong answers are handed over as
+    one; the worked solution (RIGHT) stays importable, so that path is graded too."""
+    return types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
+                              fn.__closure__)
+
+
 RIGHT["37.1"] = recipe
 WRONG += [
-    ("37.1", baseline, "not past the significance"),
-    ("37.1", _twice, "overspent its budget"),
-    ("37.1", _peeks, "asked for the evaluation text"),
+    ("37.1", as_a_learners(baseline), "not past the significance"),
+    ("37.1", as_a_learners(_twice), "overspent its budget"),
+    ("37.1", as_a_learners(_peeks), "asked for the evaluation text"),
 ]

@@ -14,6 +14,7 @@ from nnbook import exercises
 from nnbook.autodiff import Value
 
 from exercise_solutions import RIGHT
+from exercise_solutions_arena import as_a_learners
 
 IDS = sorted(exercises._core.REGISTRY)
 FUNCTION_IDS = [i for i in IDS if exercises._core.REGISTRY[i].answer.startswith("function")]
@@ -61,7 +62,10 @@ def _vandalise(value):
         value.data = 0.0
 
 
-@pytest.mark.parametrize("ex_id", FUNCTION_IDS)
+#: 37.1's only input is the Arena, which _vandalise leaves as it is (no list, array or
+#: Value): its case only trained the worked solution and the baseline again (about 10 s of
+#: CPU), which test_exercises.py's test_the_worked_solution_is_accepted[37.1] already does.
+@pytest.mark.parametrize("ex_id", [i for i in FUNCTION_IDS if i != "37.1"])
 def test_a_right_answer_may_wreck_its_inputs_after_use(ex_id):
     solution = RIGHT[ex_id]
 
@@ -116,6 +120,8 @@ def custom(*args):
 @pytest.mark.parametrize("answer, name", [(exits, "SystemExit: bye"), (exits_zero, "SystemExit"),
                                           (generator_exit, "GeneratorExit: closed"), (custom, "Custom: odd")])
 def test_a_base_exception_from_the_learner_is_feedback(ex_id, answer, name):
+    if ex_id == "37.1":     # forked, as a learner's recipe is, not a new interpreter (1 s)
+        answer = as_a_learners(answer)
     feedback = exercises.check(ex_id, answer)
     assert not feedback.correct and feedback.attempted, str(feedback)
     assert f"raised {name}" in feedback.message, str(feedback)

@@ -6,9 +6,12 @@ budget, judged by the arena's own rule (its harness on five seeds, the paired te
 from __future__ import annotations
 
 import functools
+import math
 import tempfile
 import textwrap
 from pathlib import Path
+
+import numpy as np
 
 from ..arena import ALPHA, RecipeError, run
 from ..arena.baseline import recipe as baseline
@@ -58,6 +61,12 @@ def beat_the_baseline(fn):
 def _grade(fn, alone=False):
     """37.1's verdict on a recipe that runs in this process (``alone``: its source, run by
     ``_in_a_process``, so that a NameError says why)."""
+    return _compare(_scores_of(fn, alone))
+
+
+def _scores_of(fn, alone=False):
+    """The recipe's score on each seed, or the verdict (``Mistake``, ``NotAttempted``) that
+    its run already settles."""
     try:
         theirs = run(fn, BUDGET, SEEDS, seconds=SECONDS, evaluation="seed")
     except RecipeError as exc:                   # each seed runs in a process of its own
@@ -71,10 +80,17 @@ def _grade(fn, alone=False):
     except Exception as exc:                     # the learner's code raised
         hint = f" ({ALONE})" if alone and isinstance(exc, NameError) else ""
         raise Mistake(raised_message("recipe", exc) + hint) from None
+    return theirs.scores
+
+
+def _compare(theirs):
+    """37.1's verdict on a recipe that scored ``theirs`` (one score per seed) against the
+    baseline's run (``_baseline``: trained the first time it is needed in this process)."""
     base = _baseline()
-    test = paired_test(base.scores, theirs.scores, alpha=ALPHA)
+    test = paired_test(base.scores, theirs, alpha=ALPHA)
     better = sum(d > 0 for d in test.differences)
-    scores = f"{theirs.score:.3f} bits above the bound against the baseline's {base.score:.3f}"
+    mean = float(np.mean(list(theirs)))          # as run() computes ArenaResult.score
+    scores = f"{mean:.3f} bits above the bound against the baseline's {base.score:.3f}"
     if not test.accepted:
         raise Mistake(f"{scores}: lower on {better} of {len(SEEDS)} seeds, p = "
                       f"{test.p_value:.3f} > {ALPHA}; not past the significance. Look at "
@@ -108,7 +124,10 @@ def _in_a_process(fn):
     """37.1's verdict on a recipe of a student's kernel: its source, with the imports it
     used, written into a fresh kernel under the report's sandbox (kernel.py: its memory,
     disk and file-system limits) that runs ``verdict_of_file`` on it; the verdict comes
-    back as data."""
+    back as data. A recipe that ran on every seed sends its scores, and this process
+    compares them with the baseline: trained here once for every recipe it grades
+    (``_baseline``, kept), not once more in each recipe's kernel (five seeds, about 7 s of
+    CPU each time)."""
     from .kernel import Kernel
     from .remote import AnswerUnreadable, KernelGone
     source = getattr(fn, "__nnbook_source__", None)
@@ -133,10 +152,14 @@ def _in_a_process(fn):
         kind, message = str(verdict["verdict"]), str(verdict["message"])
     except (KeyError, TypeError):
         raise Mistake("the recipe's kernel sent no verdict.") from None
+    if kind == "scores":
+        scores = verdict.get("scores")
+        if not (isinstance(scores, (list, tuple)) and len(scores) == len(SEEDS) and all(
+                isinstance(x, float) and math.isfinite(x) for x in scores)):
+            raise Mistake("the recipe's kernel sent no verdict.")
+        return _compare(tuple(scores))
     if kind == "not attempted":
         raise NotAttempted()
-    if kind == "right":
-        return message
     raise Mistake(message)
 
 
@@ -144,13 +167,15 @@ FILE = "recipe_from_the_kernel.py"
 
 
 def verdict_of_file(path) -> dict:
-    """37.1's verdict on the recipe the file ``path`` defines (as ``recipe``), as data:
-    ``{"verdict": "right" | "mistake" | "not attempted", "message": ...}``. The report runs
-    it in a fresh kernel of its own (``_in_a_process``)."""
+    """What the recipe the file ``path`` defines (as ``recipe``) settles of 37.1's verdict, as
+    data: ``{"verdict": "mistake" | "not attempted", "message": ...}``, or, when it ran on
+    every seed, ``{"verdict": "scores", "message": "", "scores": [one per seed]}`` for the
+    caller to compare with the baseline (``_compare``). The report runs it in a fresh kernel
+    of its own (``_in_a_process``)."""
     import runpy
     try:
         fn = runpy.run_path(str(path), run_name="recipe_from_the_kernel")["recipe"]
-        verdict = ("right", _grade(fn, alone=True))
+        return {"verdict": "scores", "message": "", "scores": list(_scores_of(fn, alone=True))}
     except NotAttempted:
         verdict = ("not attempted", "")
     except Mistake as exc:
