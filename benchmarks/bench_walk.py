@@ -260,22 +260,23 @@ def nnbook_steps(nb, sizes, batch, dtype=np.float64):
             "loop": loop}
 
 
-def ratios(rounds=5, rows=MLP_ROWS, paired_seconds=1.5):
+def ratios(rounds=5, rows=MLP_ROWS, paired_seconds=1.5, turn_scale=1.0):
     """Rows of the two overhead ratios, measured in this process (nnbook imported here):
     each side's best turn (``timing.alternate``), and the median over pairs of calls
     (``paired_median``, about ``paired_seconds`` of both; 0 leaves it out), which a lucky
-    single call cannot move."""
+    single call cannot move. ``turn_scale`` multiplies each turn's seconds (a test that
+    checks only the table's form passes a small one; every turn still times 3 calls)."""
     import nnbook as nb
     out = []
     for name, sizes, batch in rows:
         steps = nnbook_steps(nb, sizes, batch)
         bare = bare_walk_step(sizes, batch)
-        seconds = 0.05 if batch * sizes[1] < 5000 else 0.15
+        seconds = (0.05 if batch * sizes[1] < 5000 else 0.15) * turn_scale
         t = timing.alternate({"nnbook": steps["step"], "bare": bare,
                               "numpy": numpy_mlp_step(sizes, batch)},
                              rounds=rounds, seconds=seconds, clock=CLOCK)
         f = timing.alternate({"fit": steps["fit"], "loop": steps["loop"]}, rounds=rounds,
-                             seconds=0.4, clock=CLOCK)         # an epoch is 5–60 ms
+                             seconds=0.4 * turn_scale, clock=CLOCK)   # an epoch is 5–60 ms
         row = {"name": name, "batch": batch, "step_s": t["nnbook"], "numpy_s": t["numpy"],
                "step_ratio": t["nnbook"] / t["numpy"], "bare_s": t["bare"],
                "bare_ratio": t["bare"] / t["numpy"], "fit_s": f["fit"],
