@@ -103,7 +103,9 @@ def gaussian_noise(m, v, schedule):
     form (20 times faster than the mixture's; equal to it, the next test checks)."""
     def f(x, t):
         ab = schedule.alpha_bar(t)
-        return schedule.sigma(t) * (x - math.sqrt(ab) * m) / (ab * v + 1 - ab)
+        out = x - math.sqrt(ab) * m               # two passes over x, not three: DDPM calls
+        out *= schedule.sigma(t) / (ab * v + 1 - ab)    # this 2,000 times on 200,000 rows
+        return out
     return f
 
 
