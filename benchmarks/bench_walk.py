@@ -260,29 +260,33 @@ def nnbook_steps(nb, sizes, batch, dtype=np.float64):
             "loop": loop}
 
 
-def ratios(rounds=5, rows=MLP_ROWS, paired_seconds=1.5):
+def ratios(rounds=5, rows=MLP_ROWS, paired_seconds=1.5, quick=False):
     """Rows of the two overhead ratios, measured in this process (nnbook imported here):
     each side's best turn (``timing.alternate``), and the median over pairs of calls
     (``paired_median``, about ``paired_seconds`` of both; 0 leaves it out), which a lucky
-    single call cannot move."""
+    single call cannot move. ``quick``: each turn times 3 calls and each median 5 pairs, not
+    0.05 to 0.4 s of calls and 30 pairs or more (for a test of the table's form only)."""
     import nnbook as nb
     out = []
     for name, sizes, batch in rows:
         steps = nnbook_steps(nb, sizes, batch)
         bare = bare_walk_step(sizes, batch)
-        seconds = 0.05 if batch * sizes[1] < 5000 else 0.15
+        turn = 0.0 if quick else 1.0
+        seconds = (0.05 if batch * sizes[1] < 5000 else 0.15) * turn
         t = timing.alternate({"nnbook": steps["step"], "bare": bare,
                               "numpy": numpy_mlp_step(sizes, batch)},
                              rounds=rounds, seconds=seconds, clock=CLOCK)
         f = timing.alternate({"fit": steps["fit"], "loop": steps["loop"]}, rounds=rounds,
-                             seconds=0.4, clock=CLOCK)         # an epoch is 5–60 ms
+                             seconds=0.4 * turn, clock=CLOCK)   # an epoch is 5–60 ms
         row = {"name": name, "batch": batch, "step_s": t["nnbook"], "numpy_s": t["numpy"],
                "step_ratio": t["nnbook"] / t["numpy"], "bare_s": t["bare"],
                "bare_ratio": t["bare"] / t["numpy"], "fit_s": f["fit"],
                "loop_s": f["loop"], "fit_ratio": f["fit"] / f["loop"]}
         if paired_seconds:
-            row["step_median"] = paired_median(steps["step"], bare, paired_seconds)
-            row["fit_median"] = paired_median(steps["fit"], steps["loop"], paired_seconds)
+            least = 5 if quick else 30
+            row["step_median"] = paired_median(steps["step"], bare, paired_seconds, least=least)
+            row["fit_median"] = paired_median(steps["fit"], steps["loop"], paired_seconds,
+                                              least=least)
         out.append(row)
     return out
 
@@ -292,14 +296,15 @@ def step_target(batch) -> float:
     return 1.10 if batch >= 32 else 1.25
 
 
-def paired_median(a, b, seconds=2.0, clock=CLOCK) -> float:
+def paired_median(a, b, seconds=2.0, clock=CLOCK, least=30) -> float:
     """The median over pairs of calls of ``time(a) / time(b)``: ``a`` and ``b`` called in
-    turn, each first in every other pair, for about ``seconds`` of both (at least 30 pairs)."""
+    turn, each first in every other pair, for about ``seconds`` of both (at least ``least``
+    pairs)."""
     for _ in range(3):
         a(), b()
     t0 = clock()
     a(), b()
-    pairs = max(30, int(seconds / max(clock() - t0, 1e-9)))
+    pairs = max(least, int(seconds / max(clock() - t0, 1e-9)))
     ratios = []
     for i in range(pairs):
         first, second = (a, b) if i % 2 == 0 else (b, a)

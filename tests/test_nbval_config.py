@@ -109,8 +109,11 @@ def test_notebook_collection_on_a_scratch_project(tmp_path):
 
     result = subprocess.run(
         # generous limits (a hang still fails): under load this run was measured at 33 s
-        # (5 s quiet), and nbval gives a kernel 60 s to start by default
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q",
+        # (5 s quiet), and nbval gives a kernel 60 s to start by default. One xdist worker:
+        # a parallel run as addopts' -n auto makes one (the BLAS cell reads what its kernel
+        # inherits from the worker), without a pytest start per core for two notebooks
+        # (CI's main job starts 3)
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q", "-n", "1",
          "--nbval-kernel-startup-timeout=600", "notebooks"],
         cwd=tmp_path, capture_output=True, text=True, timeout=1200,
         env={k: v for k, v in os.environ.items() if k not in BLAS_THREADS},

@@ -13,6 +13,7 @@ a compared output (a warning on stderr, an error message) would differ on the
 next machine anyway, and the last test names it.
 """
 
+import copy
 import importlib.util
 import json
 import re
@@ -165,31 +166,51 @@ def environment_home():
     return None
 
 
-@pytest.mark.skipif(importlib.util.find_spec("nbconvert") is None, reason="nbconvert not installed")
-@pytest.mark.parametrize("where", ["repository", "venv inside the repository"])
-def test_run_notebooks_stores_portable_tracebacks(tool, tmp_path, where):
-    """A real kernel's traceback through nnbook and NumPy, as run_notebooks stores it.
-
-    README puts the venv at ``.venv`` inside the repository; the second case runs
-    with the folder around this test's own venv as the repository, so that NumPy's
-    files lie inside it, as they do there. They must still read ``…/site-packages/``."""
-    root = ROOT
-    if where != "repository":
-        root = environment_home()
-        if root is None:
-            pytest.skip("this Python's libraries are not in a virtual environment")
-        import numpy
-        assert tool.portable_path(numpy.__file__, root).startswith("…/site-packages/numpy/")
+@pytest.fixture(scope="module")
+def raised(tool, tmp_path_factory):
+    """run_notebooks.run on a notebook whose cells raise through nnbook and NumPy, in a real
+    kernel, once for both cases below (the kernel is most of their CPU): the notebook it
+    stored (the repository as root), and the same notebook as the kernel left it, before
+    run rewrote its tracebacks (run's ``portable_tracebacks`` call, copied on the way)."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell("import numpy as np\nimport nnbook as nb"),
         nbformat.v4.new_code_cell("nb.output_size(5, 7)", metadata={"tags": ["raises-exception"]}),
         nbformat.v4.new_code_cell("np.linalg.inv(np.zeros((2, 2)))", metadata={"tags": ["raises-exception"]}),
     ]
-    path = tmp_path / "raises.ipynb"
+    path = tmp_path_factory.mktemp("raises") / "raises.ipynb"
     nbformat.write(nb, path)
-    assert tool.run(path, timeout=60, root=root)
-    done = nbformat.read(path, as_version=4)
+    rewrite, executed = tool.portable_tracebacks, []
+
+    def keep_a_copy(nb, root):
+        executed.append(copy.deepcopy(nb))
+        rewrite(nb, root)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tool, "portable_tracebacks", keep_a_copy)
+        assert tool.run(path, timeout=60, root=ROOT)
+    assert len(executed) == 1
+    return nbformat.read(path, as_version=4), executed[0]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nbconvert") is None, reason="nbconvert not installed")
+@pytest.mark.parametrize("where", ["repository", "venv inside the repository"])
+def test_run_notebooks_stores_portable_tracebacks(tool, raised, where):
+    """A real kernel's traceback through nnbook and NumPy, as run_notebooks stores it.
+
+    README puts the venv at ``.venv`` inside the repository; the second case rewrites the
+    kernel's tracebacks as run does with the folder around this test's own venv as the
+    repository, so that NumPy's files lie inside it, as they do there. They must still read
+    ``…/site-packages/``."""
+    root = ROOT
+    done, executed = raised
+    if where != "repository":
+        root = environment_home()
+        if root is None:
+            pytest.skip("this Python's libraries are not in a virtual environment")
+        import numpy
+        assert tool.portable_path(numpy.__file__, root).startswith("…/site-packages/numpy/")
+        done = copy.deepcopy(executed)
+        tool.portable_tracebacks(done, root)
     assert machine_paths(done) == []
     nnbook_error, numpy_error = (ANSI.sub("", "\n".join(c.outputs[0].traceback)) for c in done.cells[1:])
     assert "File …/site-packages/numpy/linalg/" in numpy_error, numpy_error
