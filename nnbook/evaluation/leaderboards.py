@@ -74,6 +74,7 @@ def _groups(w, l, k):
     """The connected components of the comparison graph (who has met whom) over players
     0 … k − 1, w and l the winners' and losers' indices: a list of index lists."""
     parent = list(range(k))
+    w, l = np.asarray(w).tolist(), np.asarray(l).tolist()   # ints: lists index them faster
 
     def root(i):
         while parent[i] != i:
@@ -94,7 +95,7 @@ def _beaten_both_ways(w, l, k):
     (strongly connected): the condition for finite maximum-likelihood strengths."""
     def reaches_all(src, dst):
         nxt = [[] for _ in range(k)]
-        for a, b in zip(src, dst):
+        for a, b in zip(src.tolist(), dst.tolist()):     # ints: faster than NumPy's in lists
             nxt[a].append(b)
         seen, todo = {0}, [0]
         while todo:
