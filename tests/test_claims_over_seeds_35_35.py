@@ -71,7 +71,21 @@ readings' 4 seeds, 24 of 39 with the pool (one-sided binomial p = 0.10). Part 4 
 same two seeds: the distilled student above RL in exact mass on both (0.465 against 0.286,
 0.493 against 0.105), below its teacher, pass@32 1, SFT data all accepted again; its
 coverage above RL's and below the teacher's on 1422957390 only (1338096765: 0.013 against
-RL's 0.031, the teacher's 0.024)."""
+RL's 0.031, the teacher's 0.024).
+
+The fourth cold reading (2026-11-30) ran 1875144900 and 1120078340 through ``distil_row``,
+and the two crossed (the data of one with the training seed of the other, by replacing
+``seed_data``), not ``sft_rl_row`` (no time). Held on all four runs: the teacher below every
+student, the on-policy student above the data-only one and dropping more characters, the
+soft student lowest on its own samples, the on-policy phase lowering its own reverse KL,
+KL(t ‖ s) below KL(p ‖ s) for every student, the soft student leaning to the teacher's
+mistakes. Soft below data-only on 1120078340 only (soft − data +0.012 and −0.012 bits;
+crossed −0.039 with 1120078340's data, +0.024 with 1875144900's). Hard above data-only on
+1875144900 only (1120078340: 0.358 against 0.368; crossed: below whenever the data were
+1120078340's). The on-policy phase lowered the bits on 1875144900 (0.688 to 0.634) and both
+crossed runs, not on 1120078340 (0.811 to 0.860): the readings' six seeds 2 of 6, 25 of 41
+with the pool. The on-policy student leaned to the teacher's mistakes on 1120078340 and both
+crossed runs, not on 1875144900 (0.455 against 0.470)."""
 
 import functools
 

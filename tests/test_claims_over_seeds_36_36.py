@@ -58,6 +58,22 @@ readings' four seeds: 2 of 4). α = −0.5 wrote more questions than +0.5 on 142
 (0.300 against 0.038; 1338096765: 0.100 against 0.125; the readings' four: 1 of 4). The
 probe's direction moved the question share further than the random one on neither (5 of
 12 with the 10 above).
+
+The fourth cold reading (2026-11-30) ran 1875144900 and 1120078340 through
+``knowledge_row`` and ``steer_row`` (and 1120078340's data with 1875144900's training seed,
+by replacing ``train_model``), not added to the stated counts. On the two seeds the control
+beat every probe, the depth probe reached under half the ceiling's gain (0.25, 0.10), the
+question was near certain at under half its positions (0.20, 0.33), block 1's last position
+closed over half the KL gap (1.74 against a midpoint of 2.01; 1.82 against 1.92) and
+steering broke the text. Block 1's last position beat its context on neither (1.74 against
+1.71, 1.82 against 1.05; the readings' six: 2 of 6). The SAE's statements failed on
+1120078340 (the best "between sentences" AUC 0.890; the readings' six: 3 of 6, 39 of 44).
+α = −0.5 wrote more questions than +0.5 on 1120078340 only (0.188 against 0.063;
+1875144900: 0.113 against 0.125; readings 2 of 6). The probe's direction moved the share
+further than the random one on 1120078340 only (6 of 14). The crossed run (1120078340's
+data, 1875144900's training) held the SAE's statements (AUC 0.998) but not the patching
+ones: block 1's last position closed under half the gap (2.46 against a midpoint of 2.15)
+and lost to the context (1.13).
 """
 
 import functools
