@@ -692,6 +692,10 @@ CHAPTERS = [
                      "inference/batching.py", "inference/speculative.py"),
             explorables=(),
             tables=("23_window",),
+            # `ours` is window_acceptance(21, model, train), every column, with the model
+            # train_lm(21) (the table's function trains the same, decoding.trained(21))
+            asserted=(Asserted("23_window", 21,
+                               "    assert all(abs(first[k] - v) < 1e-9 for k, v in ours.items())"),),
             exercises=("23.1", "23.2", "23.3"), solutions="exercise_solutions_serving",
             claims="test_claims_over_seeds_23_23.py",
             overview=("serving many prompts at once with sliding "
