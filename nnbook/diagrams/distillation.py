@@ -31,7 +31,7 @@ def distillation_triangle(p, teacher, student, *, ax=None):
         _, ax = plt.subplots(figsize=(5.5, 4.2), layout="constrained")
     sides = (("p", "t", d.truth_teacher, "the teacher's excess"),
              ("p", "s", d.truth_student, "the student's excess:\nthe number to quote"),
-             ("t", "s", d.teacher_student, "what soft distillation\npulls down (τ = 1)"))
+             ("t", "s", d.teacher_student, "what soft distillation\npulls down\n(measured at τ = 1)"))
     for a, b, value, what in sides:
         (x0, y0), (x1, y1) = _CORNERS[a], _CORNERS[b]
         ax.annotate("", xy=(x0 + 0.88 * (x1 - x0), y0 + 0.88 * (y1 - y0)),
