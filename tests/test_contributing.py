@@ -278,7 +278,8 @@ CROSS_CUTTING = {"test_api", "test_gradients", "test_custom_layers", "test_seque
                  "test_planted_bugs",  # the planted bugs' catalogue (tools/planted_bugs.py)
                  "test_walk_calls",  # the calls from fit, a step and generate (issue 51)
                  "test_course",  # README's first command: the learner's copies (tools/course.py)
-                 "test_nbval_kernel"}  # the notebooks' kernel start (tests/nbval_kernel.py)
+                 "test_nbval_kernel",  # the notebooks' kernel start (tests/nbval_kernel.py)
+                 "test_cell_deps"}  # the browser test's explorable setup (tests/cell_deps.py)
 
 
 def _modules():
@@ -396,7 +397,8 @@ def test_the_sliders_the_browser_test_moves_are_the_tables():
     kind, = _quoted(r"moves the slider of each chapter whose row in\s+`tools/chapters\.py` gives "
                     r"its explorable a `(\w+)`")
     assert kind == chapters.Slider.__name__
-    above, = _quoted(r"after running the cells above it when\s+the slider's setup is `\"(\w+)\"`")
+    above, = _quoted(r"after running the cells above it that\s+it depends on when the slider's "
+                     r"setup is `\"(\w+)\"`")
     setups = {e[-1] for e in chapters.browser_explorables()}
     assert above in setups and setups == {"imports", above}, setups
 

@@ -11,7 +11,8 @@ one in headless Chromium driven by Playwright:
   "Run All" command from copies without outputs (`test_run_all_in_jupyterlab`); chapter
   21's explorable slider is moved there, on the page where the whole chapter ran;
 - the other explorables' sliders are moved (below), in copies without outputs (`run-NAME`),
-  so that no stored output or execution count can pass for one of this run.
+  so that no stored output or execution count can pass for one of this run; each widget
+  must first show the caption the notebook stores.
 
 Then it checks, from the notebook model and the page:
 
@@ -45,6 +46,7 @@ Without them the test is skipped with that advice, except under CI (CI=true),
 where a missing prerequisite is a failure.
 """
 
+import html
 import http.cookiejar
 import importlib.util
 import json
@@ -63,6 +65,7 @@ from pathlib import Path
 
 import pytest
 
+import cell_deps  # tests/cell_deps.py: the cells above an explorable that it depends on
 import chapters  # tools/chapters.py: the table of chapters
 
 pytestmark = pytest.mark.browser
@@ -181,13 +184,17 @@ def describe(index, cell):
     return f"cell {index + 1} ({first[0][:50]!r})" if first else f"cell {index + 1}"
 
 
-def stripped_copy(path, dest):
-    """Copy a notebook without outputs or execution counts."""
+def stripped_copy(path, dest, text=True):
+    """Copy a notebook without outputs or execution counts; with text=False, its markdown
+    cells empty too (they stay, so that every cell keeps its index)."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     for cell in nb["cells"]:
         if cell.get("cell_type") == "code":
             cell["outputs"] = []
             cell["execution_count"] = None
+        elif not text:
+            cell["source"] = ""
+            cell.pop("attachments", None)
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -325,9 +332,11 @@ def lab(prerequisites, request):
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, dest)  # opened with its stored outputs
         # The explorables run cells: a copy without outputs, so that no stored execution
-        # count or output can pass for one of this run.
+        # count or output can pass for one of this run; and without the chapter's text,
+        # which the stored-output check has just drawn and typeset (in the copy, JupyterLab
+        # drew and MathJax typeset it all a second time, for nothing this check reads).
         for name in sorted({e[0] for e in SEPARATE_EXPLORABLES}):
-            stripped_copy(NOTEBOOK_DIR / name, workdir / "notebooks" / f"{RUN_PREFIX}{name}")
+            stripped_copy(NOTEBOOK_DIR / name, workdir / "notebooks" / f"{RUN_PREFIX}{name}", text=False)
         # Files the notebooks open next to them (the moving-on notebook's ddp_step.py).
         for path in sorted(NOTEBOOK_DIR.rglob("*.py")):
             dest = workdir / "notebooks" / path.relative_to(NOTEBOOK_DIR)
@@ -741,7 +750,8 @@ def test_run_all_in_jupyterlab(path, lab, lab_page):
         if name in RUN_ALL_EXPLORABLES:  # its slider, where the whole chapter ran
             _, call, label, value, expected, _ = RUN_ALL_EXPLORABLES[name]
             panel = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
-            move_slider(page, panel, explorable_index(stored, name, call), name, label, value, expected)
+            move_slider(page, panel, explorable_index(stored, name, call), name, label, value, expected,
+                        stored)
         assert not page_errors(errors_seen), (
             f"{name}: uncaught errors in JupyterLab's page: {errors_seen}")
     except Exception:
@@ -829,8 +839,10 @@ def test_stored_outputs_render_in_jupyterlab(path, lab, lab_page):
 # per chapter whose explorable has a Slider in the table of chapters (tools/chapters.py,
 # where each row's comments say what its setup costs). Parts I and II: only the imports
 # cell, the rest of the notebook is not needed to draw the widget. Part III's explorables
-# show a model trained in the chapter: every cell above the widget runs first (JupyterLab's
-# "Run All Above"; about 15 s for chapter 17).
+# show a model trained in the chapter: the cells above the widget that it depends on run
+# first (run_needed_above; the whole chapter above it, Run All Above, took 386 s of wall time
+# for chapter 22 in a loaded CI run, its checks and tables included), and the widget
+# must then show the caption the notebook stores (move_slider).
 EXPLORABLES = chapters.browser_explorables()
 # a Run All chapter's explorable is moved on the Run All page (test_run_all_in_jupyterlab)
 RUN_ALL_EXPLORABLES = {e[0]: e for e in EXPLORABLES if NOTEBOOK_DIR / e[0] in RUN_ALL_NOTEBOOKS}
@@ -850,6 +862,25 @@ WIDGET_OUTPUT_JS = """
 """
 
 
+def stored_caption(stored, index):
+    """The caption (the HTML widget's text) the explorable in cell `index` showed when the
+    notebook was saved, read from the widget state nbclient stores in its metadata; None
+    when the notebook stores none."""
+    state = (stored.get("metadata", {}).get("widgets", {})
+             .get("application/vnd.jupyter.widget-state+json", {}).get("state", {}))
+    queue = [o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+             for o in stored["cells"][index].get("outputs", [])
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    while queue:
+        model = state.get(queue.pop(0))
+        if model is None:
+            continue
+        if model["model_name"] == "HTMLModel":
+            return html.unescape(re.sub(r"<[^>]*>", "", model["state"].get("value", "")))
+        queue += [child.removeprefix("IPY_MODEL_") for child in model["state"].get("children", [])]
+    return None
+
+
 def run_cell(page, index, stored, name):
     """Make cell `index` the active one and run it; wait until it has an execution count."""
     page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", index)
@@ -862,19 +893,31 @@ def run_cell(page, index, stored, name):
     )
 
 
-def run_all_above(page, index, stored, name):
-    """Run every cell above `index` (JupyterLab's Run All Above); wait until all ran."""
-    page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", index)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-above')")
-    above = [i for i, c in enumerate(stored["cells"][:index]) if c["cell_type"] == "code" and source(c).strip()]
-    part = {"cells": stored["cells"][:index]}
+def run_needed_above(page, index, stored, name):
+    """Run, in order, the cells above `index` that the explorable's cell depends on
+    (tests/cell_deps.py: the ones whose effects can reach it; the chapter's other cells,
+    its checks, tables and figures, do not run); wait until all ran. JupyterLab runs the
+    selected cells, as a learner's shift-click and Shift+Enter do."""
+    needed = cell_deps.cells_needed(stored["cells"], index)
+    page.evaluate("""(needed) => {
+        const notebook = window.jupyterapp.shell.currentWidget.content;
+        notebook.deselectAll();
+        notebook.activeCellIndex = needed[0];
+        for (const i of needed) notebook.select(notebook.widgets[i]);
+    }""", needed)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-cell')")
+    part = {"cells": [c if i in needed else {**c, "source": ""} for i, c in enumerate(stored["cells"][:index])]}
     state = wait_for(
         page,
-        lambda s: (all(s["cells"][i]["count"] is not None for i in above) or untagged_error(s, part))
+        lambda s: (all(s["cells"][i]["count"] is not None for i in needed) or untagged_error(s, part))
         and not any(c["running"] for c in s["cells"]) and s["kernel"]["status"] == "idle",
-        RUN_TIMEOUT, f"{name}: Run All Above {describe(index, stored['cells'][index])}",
+        RUN_TIMEOUT, f"{name}: the {len(needed)} cells above {describe(index, stored['cells'][index])} it needs",
     )
     problems = run_problems(state, part)
+    ran = [describe(i, stored["cells"][i]) for i in range(index)
+           if i not in needed and state["cells"][i]["count"] is not None]
+    if ran:  # the selection ran more than it should: the setup is not what it claims
+        problems.append("ran though not selected: " + ", ".join(ran))
     assert not problems, f"{name}: the cells above the explorable:\n  " + "\n  ".join(problems)
     return state
 
@@ -902,13 +945,20 @@ def explorable_index(stored, name, call):
     return index
 
 
-def move_slider(page, panel, index, name, label, value, expected):
-    """The explorable in cell `index` (already run) shows a caption and a figure; type
-    `value` into the readout of its slider `label`: the caption (now holding `expected`)
-    and the figure change. A screenshot of the cell goes to the artifacts."""
+def move_slider(page, panel, index, name, label, value, expected, stored):
+    """The explorable in cell `index` (already run) shows a caption and a figure, the
+    caption the one the notebook stores (the whole chapter ran when it was saved: so the
+    state the cells run before it gave the widget is the chapter's); type `value` into
+    the readout of its slider `label`: the caption (now holding `expected`) and the figure
+    change. A screenshot of the cell goes to the artifacts."""
     before = widget_output(page, index)
     assert before["caption"] and before["src"] and before["loaded"], (
         f"{name}: the explorable drew no caption or figure in JupyterLab: {before}")
+    saved = stored_caption(stored, index)
+    assert saved is not None, f"{name}: the notebook stores no widget state for its explorable"
+    assert " ".join(before["caption"].split()) == " ".join(saved.split()), (
+        f"{name}: the explorable's first caption reads {before['caption']!r}; the notebook "
+        f"stores {saved!r} (the cells run before it did not give it the chapter's state)")
 
     cell = page.locator(f"[id='{panel}'] .jp-Notebook .jp-Cell").nth(index)
     slider = cell.locator(".widget-slider").filter(
@@ -956,13 +1006,13 @@ def test_explorable_reacts_in_jupyterlab(name, call, label, value, expected, set
         )
         kernel_id = state["kernel"]["id"]
         if setup == "above":
-            run_all_above(page, index, stored, name)         # the chapter up to the widget
+            run_needed_above(page, index, stored, name)      # what the widget depends on
         else:
             run_cell(page, 1, stored, name)                  # the imports
         state = run_cell(page, index, stored, name)          # the widget
         errors = [o for o in state["cells"][index]["outputs"] if o["type"] == "error"]
         assert not errors, f"{name}: {describe(index, stored['cells'][index])} raised {errors[0]}"
-        move_slider(page, panel, index, name, label, value, expected)
+        move_slider(page, panel, index, name, label, value, expected, stored)
         assert not page_errors(page.errors), (
             f"{name}: uncaught errors in JupyterLab's page: {page.errors}")
     except Exception:

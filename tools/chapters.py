@@ -87,7 +87,8 @@ class Slider(NamedTuple):
     """What tests/test_jupyterlab.py does with an explorable in JupyterLab: type ``value``
     into the readout of the slider labelled ``label``; the caption must then hold
     ``expected``. ``setup`` is what runs before the widget's cell: "imports" (the imports
-    cell only) or "above" (every cell above it: the chapter trains what the widget shows)."""
+    cell only) or "above" (the cells above it that it depends on, tests/cell_deps.py: the
+    chapter trains what the widget shows)."""
     label: str
     value: str
     expected: str
