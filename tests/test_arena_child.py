@@ -113,3 +113,20 @@ def test_weights_kept_for_the_next_seed_are_not_there(tmp_path):
     cheat = nb.arena.run(str(path), recipes.budget_for(), SEEDS, evaluation="seed")
     assert cheat.scores == recipes.honest_seeded().scores
     assert not (tmp_path / "kept.npz").exists()
+
+
+def test_a_recipe_named_by_a_dotted_name_runs_nothing_in_the_harness(tmp_path, monkeypatch):
+    """``pkg.recipe``: finding the file must not import ``pkg`` here (its ``__init__`` would
+    run in the harness's process, where it could replace the scorer; a cold reading signed
+    a row of 0.001 that way), and the hash is the file's."""
+    from nnbook.arena.child import recipe_identity, recipe_path
+    pkg = tmp_path / "arena_forger_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("raise SystemExit('the package ran in the harness')\n")
+    (pkg / "recipe.py").write_text("from nnbook.arena.baseline import recipe\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert recipe_path("arena_forger_pkg.recipe") == pkg / "recipe.py"
+    assert recipe_identity("arena_forger_pkg.recipe")[0] == "recipe.py"
+    assert "arena_forger_pkg" not in __import__("sys").modules
+    # the package's own recipes are still found by name
+    assert recipe_path("nnbook.arena.baseline").name == "baseline.py"

@@ -11,12 +11,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
+import importlib.machinery
 import importlib.util
 import inspect
 import json
 import math
 import os
 import runpy
+import sys
 import tempfile
 import time
 import traceback
@@ -101,8 +103,21 @@ def recipe_path(recipe) -> Path:
     path = Path(recipe)
     if path.is_file() or not all(part.isidentifier() for part in str(recipe).split(".")):
         return path
+    parts = str(recipe).split(".")
     try:
-        spec = importlib.util.find_spec(str(recipe))
+        if all(".".join(parts[:i]) in sys.modules for i in range(1, len(parts))):
+            spec = importlib.util.find_spec(str(recipe))   # its packages ran already
+        else:
+            # find_spec would import the packages above the module, running their
+            # __init__ here, in the harness's process (where it could replace the scorer);
+            # the path finder looks for the files and runs nothing
+            spec, where = None, None
+            for part in parts:
+                spec = importlib.machinery.PathFinder.find_spec(part, where)
+                where = getattr(spec, "submodule_search_locations", None)
+                if spec is None or (part is not parts[-1] and where is None):
+                    spec = None
+                    break
     except (ImportError, ValueError):
         return path
     origin = getattr(spec, "origin", None) or ""

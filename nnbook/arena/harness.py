@@ -196,11 +196,12 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     ``CPU_FREE`` seconds: a bound, not a count (a second model cheaper than the slack
     passes; an honest recipe of batches of 2 windows or 1 may be refused: measured, the
     baseline's schedule at batches of 4 used 3.2 s of 4.4 allowed; on Windows there is no
-    bound). A cache at an absolute path survives, but weights brought from it (or from
-    anywhere) are refused: the model must start from what its layers' own initialisation
-    draws from the seed's generator (``guard.check_initialised``), a check the recipe can
-    evade only by replacing it in its own process and restoring it before its first
-    counted step. A process the recipe starts and does not wait for is not stopped."""
+    bound). A cache at an absolute path survives; the model must start from what its
+    layers' own initialisation draws from the seed's generator (``guard.check_initialised``,
+    evaded by replacing it in the recipe's process until its first counted step), but a
+    counted step runs the recipe's optimizer (its own class, a method replaced) or patched
+    library code, which can write weights from the cache in. A process the recipe starts
+    and does not wait for is not stopped."""
     name = recipe_identity(recipe)[0]
     what, method = _transport(recipe)
     seed, budget = _one_seed(seed), _budget(budget)
@@ -368,7 +369,6 @@ def run_seed(recipe, budget, seed, *, seconds=SECONDS, evaluation="fresh") -> Se
     draw = _evaluations([evaluation] if not isinstance(evaluation, str) else evaluation, 1)[0]
     model, spent, _ = train_seed(recipe, budget, seed, seconds=seconds)
     return _score(model, recipe_identity(recipe)[0], _one_seed(seed), spent, draw)
-
 
 
 def _one_seed(seed):
