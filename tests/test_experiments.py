@@ -37,33 +37,13 @@ ASSERTED_BY_NOTEBOOK = chapters.asserted_by_notebook()
 # they compute is the stored row's (to 1e-6 on the NumPy and kernels that made the table,
 # which are main's; 37_arena's on every stack, its budget counted, not timed): table →
 # (notebook, the call whose columns it asserts, the assert's line in that call's cell, the
-# names re-run here, the columns only the notebook checks).
+# names re-run here, the columns only the notebook checks), from each row's ``partly`` in
+# the table of chapters (tools/chapters.py).
 # Here the row's other models are trained (the function's ``names``: each model is trained
 # on its own, so its columns do not depend on which others run), and the columns left to the
 # notebook are those listed: every column of the row is still compared with a re-run, once.
 # A new column fails the test until it is listed or re-run here.
-PARTLY_ASSERTED = {
-    "33_moe": ("33_mixture_of_experts.ipynb",
-               'row = ex.moe_row(SEED, names=("MoE, bias",), models=trained)',
-               "    assert all(abs(stored_row[c] - row[c]) < 1e-6 for c in row)",
-               ("dense 85", "dense 340", "MoE, none", "MoE, aux"),
-               ("MoE, bias load max/mean", "I(expert; question)", "bias question",
-                "I(expert; depth)", "bias depth", "I(expert; class)", "bias class", "H(expert)",
-                "MoE, bias")),
-    # the data-only student is trained again here: the "inherited" columns compare with it
-    "35_distillation": ("35_distillation.ipynb",
-                        'row = ex.distil_row(SEED, names=("data", "soft"), models=models)',
-                        "assert all(abs(stored_row[c] - row[c]) <= tolerance[c] for c in row), \\",
-                        ("data", "hard", "on-policy"),
-                        ("soft", "KL(p|s) soft", "KL(s|t) own soft", "dropped soft",
-                         "KL(t|s) soft", "mistake soft", "inherited soft")),
-    # the baseline and the hybrid, scores and multiplications spent (about half the row)
-    "37_arena": ("37_a_research_arena.ipynb",
-                 'live = ai.idea_row(SEED, names=("baseline", "hybrid"))',
-                 "assert all(abs(live[c] - table[c][0]) < 1e-6 for c in live)",
-                 ("Muon", "experts"),
-                 ("baseline", "baseline spent", "hybrid", "hybrid spent")),
-}
+PARTLY_ASSERTED = chapters.partly_asserted_by_notebook()
 
 
 # Columns that are another table's column, computed by the same code from the same model on

@@ -28,7 +28,8 @@ chapters by hand; what used to is derived from this table or checked against it
 - the exercise solutions merged in tests/exercise_solutions.py (each row's ``solutions``),
   derived;
 - the stored tables whose notebook asserts their first row (tests/test_experiments.py does
-  not re-run them: each row's ``asserted``), derived;
+  not re-run them: each row's ``asserted``), or part of it (it re-runs only the rest: each
+  row's ``partly``), derived;
 - the notebooks' exercises, explorables and stored seed tables, the exercise registry, the
   claims test files, the modules' and their test files' existence, and the diagram gallery
   (each tests/test_diagrams_<topic>.py's GALLERY) against the modules named here, checked;
@@ -113,11 +114,24 @@ class Asserted(NamedTuple):
     line: str
 
 
+class PartlyAsserted(NamedTuple):
+    """A stored table whose notebook re-runs some of its first row's models: ``call`` is the
+    line that runs them, ``line`` the assert (in that cell) comparing every column the run
+    computes with the stored row, ``rerun`` the models tests/test_experiments.py trains again
+    (the row's others) and ``left`` the columns only the notebook checks."""
+    table: str
+    call: str
+    line: str
+    rerun: tuple
+    left: tuple
+
+
 class Chapter(NamedTuple):
     """One chapter. ``modules``: the nnbook modules it introduces (paths under nnbook/, the
     chapter their docstring names first); their test files are the chapter's library tests.
     ``tables``: its stored seed tables (nnbook/experiments/tables/NAME.json); ``asserted``:
-    those whose first row the notebook asserts (``Asserted``), which no test re-runs again.
+    those whose first row the notebook asserts (``Asserted``), which no test re-runs again;
+    ``partly``: those whose first row it asserts in part (``PartlyAsserted``).
     ``solutions``: the module of tests/ holding its exercises' worked solutions.
     ``claims``: the tests/test_claims_over_seeds_*.py file holding its claims (its tests
     named ``test_NN_…`` or ``test_chapter_NN_…`` when the file holds several chapters).
@@ -141,6 +155,7 @@ class Chapter(NamedTuple):
     explorables: tuple = ()
     tables: tuple = ()
     asserted: tuple = ()
+    partly: tuple = ()
     exercises: tuple = ()
     solutions: str = ""
     claims: str | None = None
@@ -1114,6 +1129,13 @@ CHAPTERS = [
                 E("moe_capacity", "experts",
                   Slider("E", "16", "(C = 10) 4.5 % of the choices are dropped", "imports")),),
             tables=("33_moe",),
+            partly=(PartlyAsserted(
+                "33_moe", 'row = ex.moe_row(SEED, names=("MoE, bias",), models=trained)',
+                "    assert all(abs(stored_row[c] - row[c]) < 1e-6 for c in row)",
+                ("dense 85", "dense 340", "MoE, none", "MoE, aux"),
+                ("MoE, bias load max/mean", "I(expert; question)", "bias question",
+                 "I(expert; depth)", "bias depth", "I(expert; class)", "bias class",
+                 "H(expert)", "MoE, bias")),),
             exercises=("33.1",), solutions="exercise_solutions_experts",
             claims="test_claims_over_seeds_33_33.py",
             overview=("a mixture of experts in chapter 20's block, balanced two ways and "
@@ -1187,6 +1209,15 @@ CHAPTERS = [
                      "experiments/sft_from_rl.py", "inference/distillation.py",
                      "training/distillation.py"),
             tables=("35_distillation", "35_sft_from_rl"),
+            # the data-only student is trained again there: the "inherited" columns compare
+            # with it
+            partly=(PartlyAsserted(
+                "35_distillation",
+                'row = ex.distil_row(SEED, names=("data", "soft"), models=models)',
+                "assert all(abs(stored_row[c] - row[c]) <= tolerance[c] for c in row), \\",
+                ("data", "hard", "on-policy"),
+                ("soft", "KL(p|s) soft", "KL(s|t) own soft", "dropped soft", "KL(t|s) soft",
+                 "mistake soft", "inherited soft")),),
             exercises=("35.1",), solutions="exercise_solutions_distillation",
             claims="test_claims_over_seeds_35_35.py",
             overview=("a small student distilled from chapter 20's model four ways and judged "
@@ -1289,6 +1320,11 @@ CHAPTERS = [
                      "arena/leaderboard.py", "arena/text.py", "evaluation/paired.py", "exercises/arena.py",
                      "experiments/arena_ideas.py"),
             tables=("37_arena",),
+            # the baseline and the hybrid, scores and multiplications spent (half the row)
+            partly=(PartlyAsserted(
+                "37_arena", 'live = ai.idea_row(SEED, names=("baseline", "hybrid"))',
+                "assert all(abs(live[c] - table[c][0]) < 1e-6 for c in live)",
+                ("Muon", "experts"), ("baseline", "baseline spent", "hybrid", "hybrid spent")),),
             exercises=("37.1",), solutions="exercise_solutions_arena",
             claims="test_claims_over_seeds_37_37.py",
             overview=("a research arena where a recipe trains on a budget counted in "
@@ -1350,6 +1386,13 @@ def parts():
 def solution_modules():
     """The modules of tests/ holding the worked solutions, each once, in chapter order."""
     return list(dict.fromkeys(c.solutions for c in CHAPTERS))
+
+
+def partly_asserted_by_notebook():
+    """tests/test_experiments.py's PARTLY_ASSERTED: {table: (notebook, call, line, rerun,
+    left)} for each row's ``partly``."""
+    return {p.table: (c.notebook, p.call, p.line, p.rerun, p.left)
+            for c in CHAPTERS for p in c.partly}
 
 
 def asserted_by_notebook():
