@@ -130,3 +130,17 @@ def test_a_recipe_named_by_a_dotted_name_runs_nothing_in_the_harness(tmp_path, m
     assert "arena_forger_pkg" not in __import__("sys").modules
     # the package's own recipes are still found by name
     assert recipe_path("nnbook.arena.baseline").name == "baseline.py"
+
+
+def test_a_dotted_name_through_a_plain_module_names_no_file(tmp_path, monkeypatch):
+    """``q.q`` where ``q.py`` is a module, not a package: there is no module ``q.q``, so no
+    file is hashed for it. Catches telling the last part by identity (CPython keeps one
+    copy of each one-character str, so both parts of ``q.q`` are the same object and the
+    first looked like the last: ``q.py`` was returned)."""
+    from pathlib import Path
+
+    from nnbook.arena.child import recipe_path
+    (tmp_path / "q.py").write_text("from nnbook.arena.baseline import recipe\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert recipe_path("q") == tmp_path / "q.py"
+    assert recipe_path("q.q") == Path("q.q")

@@ -112,10 +112,11 @@ def recipe_path(recipe) -> Path:
             # __init__ here, in the harness's process (where it could replace the scorer);
             # the path finder looks for the files and runs nothing
             spec, where = None, None
-            for part in parts:
+            for i, part in enumerate(parts):
                 spec = importlib.machinery.PathFinder.find_spec(part, where)
                 where = getattr(spec, "submodule_search_locations", None)
-                if spec is None or (part is not parts[-1] and where is None):
+                last = i == len(parts) - 1          # by place: "a.a" holds one str twice
+                if spec is None or (not last and where is None):
                     spec = None
                     break
     except (ImportError, ValueError):
