@@ -133,10 +133,10 @@ def test_a_recipe_named_by_a_dotted_name_runs_nothing_in_the_harness(tmp_path, m
 
 
 def test_a_dotted_name_through_a_plain_module_names_no_file(tmp_path, monkeypatch):
-    """``q.q`` where ``q.py`` is a module, not a package: there is no module ``q.q``, so no
-    file is hashed for it. Catches telling the last part by identity (CPython keeps one
+    """``q.q`` where ``q`` is a plain module, not a package: there is no module ``q.q``, so
+    no file is hashed for it. Catches telling the last part by identity (CPython keeps one
     copy of each one-character str, so both parts of ``q.q`` are the same object and the
-    first looked like the last: ``q.py`` was returned)."""
+    first looked like the last: the file of ``q`` was returned)."""
     from pathlib import Path
 
     from nnbook.arena.child import recipe_path
