@@ -1,8 +1,9 @@
-"""Chapter 36's steering experiment: a linear probe's direction for the sentence type
-(question or statement) in one layer's residual stream of chapter 20's model, added with
-weight α at every position while the model writes, against a random direction of the same
-length; the samples judged by the grammar (how far it follows each, and whether the part
-it follows is a question, read off the parser's exact state).
+"""Chapter 36's steering experiment: a linear probe's direction in one layer's residual
+stream of chapter 20's model, added with weight α at every position while the model writes,
+against a random direction of the same length; the samples judged by the grammar (how far
+it follows each, and, on the part it follows, read off the parser's exact state: whether it
+enters a question, whether it opens a bracket). Two probes are steered along: the sentence
+type's (question or statement) and the bracket's (``inside``: depth 1 or more, against 0).
 
 The notebook's own run is the first seed of ``TABLES["36_steering"]``.
 """
@@ -43,40 +44,63 @@ def judge(language, texts):
     """The grammar's verdict on sampled texts (each starts a new sentence): ``followed``,
     the mean share of each text's characters the grammar follows before its first mistake;
     ``question``, the share of texts whose followed part the parser puts in a question
-    (its exact state after some character is "question", from a "do"/"does" on)."""
-    followed, question = [], []
+    (its exact state after some character is "question", from a "do"/"does" on);
+    ``bracket``, the share whose followed part opens a bracket (the parser's depth 1 or
+    more after some character)."""
+    followed, question, bracket = [], [], []
     for text in texts:
         n = language.followed(text)
         followed.append(n / len(text))
-        q = language.state_labels(text[:n])["question"] if n else np.zeros(0)
-        question.append(bool(np.any(q == 1)))
-    return {"followed": float(np.mean(followed)), "question": float(np.mean(question))}
+        labels = language.state_labels(text[:n]) if n else {}
+        question.append(bool(np.any(labels.get("question", np.zeros(0)) == 1)))
+        bracket.append(bool(np.any(labels.get("depth", np.zeros(0)) >= 1)))
+    return {"followed": float(np.mean(followed)), "question": float(np.mean(question)),
+            "bracket": float(np.mean(bracket))}
 
 
 def steer_row(data, seed, layer=LAYER, alphas=ALPHAS, n_texts=N_TEXTS, n_chars=N_CHARS):
-    """For the probe's direction and a random unit direction (drawn from ``seed``), each α
-    of ``alphas``: ``n_texts`` texts of ``n_chars`` characters written by the model after
+    """For the question probe's direction ("probe"), the inside probe's ("inside") and a
+    random unit direction drawn from ``seed`` ("random", the control of both), each α of
+    ``alphas``: ``n_texts`` texts of ``n_chars`` characters written by the model after
     ``PROMPT`` with α × scale × the direction added to ``layer``'s output at every position
-    (the same draws for every α), judged by ``judge``. Keys "probe 0.5 question", …"""
+    (the same draws for every α and direction, so α = 0 is one set of texts), judged by
+    ``judge``. Keys "probe 0.5 question", "inside -0.5 bracket", …; the question probe's
+    columns first, as the table stored them before the inside probe's were added."""
     model, corpus = data["model"], data["val"]
-    found = direction(data, seed, layer)
-    u, scale = found["u"], found["scale"]
+    found = {label: direction(data, seed, layer, label) for label in ("question", "inside")}
+    scale = found["question"]["scale"]                     # the same residual for both
     rng = np.random.default_rng([seed, 7])
-    control = rng.standard_normal(len(u))
+    control = rng.standard_normal(len(found["question"]["u"]))
     control /= np.linalg.norm(control)
-    row = {"probe accuracy": found["probe"].held_out_accuracy,
-           "probe chance": found["probe"].chance, "scale": scale}
     start = np.tile(corpus.encode(PROMPT), (n_texts, 1))
-    for name, vec in (("probe", u), ("random", control)):
-        for alpha in alphas:
-            if alpha == 0 and name == "random":          # no direction: the same texts
-                row.update({f"random 0.0 {k}": row[f"probe 0.0 {k}"] for k in judged})
-                continue
+    judged = {}
+
+    def verdict(vec, alpha):
+        if alpha == 0:                                     # no direction: the same texts
+            vec = np.zeros_like(control)
+        key = (alpha, vec.tobytes())
+        if key not in judged:
             ids = steered_sample(model, start, n_chars, layer, alpha * scale * vec,
                                  context=16, rng=np.random.default_rng([seed, 8]))
-            judged = judge(corpus.language,
-                           [corpus.decode(r[start.shape[1]:]) for r in ids])
-            row.update({f"{name} {alpha} {k}": v for k, v in judged.items()})
+            judged[key] = judge(corpus.language,
+                                [corpus.decode(r[start.shape[1]:]) for r in ids])
+        return judged[key]
+
+    row = {"probe accuracy": found["question"]["probe"].held_out_accuracy,
+           "probe chance": found["question"]["probe"].chance, "scale": scale}
+    named = (("probe", found["question"]["u"]), ("random", control))
+    for name, vec in named:
+        for alpha in alphas:
+            v = verdict(vec, alpha)
+            row.update({f"{name} {alpha} {k}": v[k] for k in ("followed", "question")})
+    row.update({"inside probe accuracy": found["inside"]["probe"].held_out_accuracy,
+                "inside probe chance": found["inside"]["probe"].chance})
+    for alpha in alphas:
+        row.update({f"inside {alpha} {k}": v
+                    for k, v in verdict(found["inside"]["u"], alpha).items()})
+    for name, vec in named:
+        row.update({f"{name} {alpha} bracket": verdict(vec, alpha)["bracket"]
+                    for alpha in alphas})
     return row
 
 
