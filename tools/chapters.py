@@ -1325,7 +1325,7 @@ CHAPTERS = [
             "against the floor", part="VII",
             modules=("arena/__init__.py", "arena/__main__.py", "arena/baseline.py",
                      "arena/budget.py", "arena/child.py", "arena/guard.py", "arena/harness.py",
-                     "arena/leaderboard.py", "arena/text.py", "evaluation/paired.py", "exercises/arena.py",
+                     "arena/leaderboard.py", "arena/library.py", "arena/text.py", "evaluation/paired.py", "exercises/arena.py",
                      "experiments/arena_ideas.py"),
             tables=("37_arena",),
             # the baseline and the hybrid, scores and multiplications spent (half the row)

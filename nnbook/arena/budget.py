@@ -224,7 +224,9 @@ class CountedModel(Sequential):
         return super().backward(dy, need_dx, fused, calls)
 
     def train_step(self, xb, yb):
+        from .library import check_step            # (library imports this module)
         self.check_untouched()
+        check_step(self)                           # the optimizer, loss, layers: the library's
         n = optimizer_multiplications(getattr(self, "optimizer", None),
                                       [p for p, _ in self.gradient_pairs()])
         if n:

@@ -29,6 +29,7 @@ import numpy as np
 from .budget import BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter, \
     forward_multiplications, optimizer_multiplications
 from .guard import Watch, check_initialised, check_layer_types
+from .library import check_whole, snapshot_library
 from .text import WINDOW, VOCAB_SIZE, recipe_running, training_rng, training_text
 
 __all__ = ["Arena", "RecipeError", "recipe_identity", "recipe_path", "load_recipe",
@@ -173,6 +174,8 @@ def _train(fn, arena, name, seed):
             watch.start()
             model = fn(arena)
             watch.check()
+            for made in arena.models:            # no replaced code or object of the
+                check_whole(made)                # recipe's left in them or the library
     except BudgetExceeded as exc:
         raise RecipeError(f"{exc} (recipe {name}, seed {seed})") from None
     except RecipeError:
@@ -236,6 +239,7 @@ def main(conn, recipe, budget, seed, path):
         work.mkdir()                               # cache in a relative path or a tempfile
         os.chdir(work)                             # is gone at the next seed
         tempfile.tempdir = str(work)
+        snapshot_library()                         # before any of the recipe's code runs
         if isinstance(recipe, tuple):
             recipe = getattr(importlib.import_module(recipe[0]), recipe[1])
         fn, name, _ = load_recipe(recipe)

@@ -19,8 +19,10 @@ from ..layers.base import Layer
 from ..saving.layer_refs import layer_from_file, layer_to_file
 from . import budget as _budget
 from . import text as _text
+from .library import check_step, check_whole, snapshot_library
 
-__all__ = ["SCORE_FLOOR", "Watch", "check_layer_types", "check_initialised"]
+__all__ = ["SCORE_FLOOR", "Watch", "check_layer_types", "check_initialised", "check_step",
+           "check_whole", "snapshot_library"]
 
 #: the lowest score a model that never saw the evaluation text can plausibly get, bits per
 #: character: minus about 2.5 times the text's noise per seed (about 0.02, chapter 37 § 5)
@@ -127,7 +129,6 @@ def check_initialised(layers, rng, name="arena.model"):
                     f"(arena.model(my_layers(arena.rng))), then draw windows, and change "
                     f"the weights only through fit.")
 
-
 def _state(meter):
     """Everything the counting relies on that a recipe could replace, by name."""
     out = {f"budget.{k}": getattr(_budget, k) for k in (
@@ -197,3 +198,4 @@ class Watch:
                 f"{self.seed}: {what}; expected it to leave the harness, its meter and "
                 f"budget module as it found them. Remove the assignment: "
                 f"train only through arena.model(...).fit.")
+

@@ -198,10 +198,10 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     baseline's schedule at batches of 4 used 3.2 s of 4.4 allowed; on Windows there is no
     bound). A cache at an absolute path survives; the model must start from what its
     layers' own initialisation draws from the seed's generator (``guard.check_initialised``,
-    evaded by replacing it in the recipe's process until its first counted step), but a
-    counted step runs the recipe's optimizer (its own class, a method replaced) or patched
-    library code, which can write weights from the cache in. A process the recipe starts
-    and does not wait for is not stopped."""
+    evaded by replacing it in the recipe's process until its first counted step), and a
+    counted step must run a library optimizer's own update (``library.check_step``), but a
+    library function outside the update replaced between two steps and restored, or the
+    guards' records changed, pass. A process the recipe starts is not stopped."""
     name = recipe_identity(recipe)[0]
     what, method = _transport(recipe)
     seed, budget = _one_seed(seed), _budget(budget)

@@ -1,0 +1,260 @@
+"""The arena's check of the code a counted step runs (chapter 37): a recipe's step must apply
+the library's own update. ``snapshot_library`` records, before the recipe's code runs, every
+function, class and module nnbook's modules hold by name (and NumPy's, math's), and every
+method and function's code; ``check_step``, at every counted step, refuses an optimizer of
+a class that is not nnbook's own, an object of the recipe's or a method set on an object
+in the optimizer or the loss, and a recorded name of the update's code (the optimizers',
+the step's, NumPy's, math's) that holds another object now; at a model's first step and
+after the recipe returned (``check_whole``) it compares every recorded name and all the
+model reaches (layers, step plans). An optimizer of the recipe's own, or the library's with
+its update replaced, could write in weights trained elsewhere with nothing counted."""
+
+from __future__ import annotations
+
+import operator
+import sys
+import types
+import weakref
+from pathlib import Path
+
+import numpy as np
+
+from ..optimizers.base import Optimizer
+from . import budget as _budget
+
+__all__ = ["snapshot_library", "check_step", "check_whole"]
+
+_PACKAGE = Path(__file__).resolve().parents[1]           # nnbook/
+
+#: modules a counted step calls besides nnbook's own, recorded with them
+_OUTSIDE = ("numpy", "numpy.linalg", "numpy.dtypes", "numpy.random", "math")
+#: what the optimizer's update and the counted step run: compared at every counted step
+_STEP = ("numpy", "math", "nnbook.optimizers", "nnbook.arena.budget", "nnbook.arena.library",
+         "nnbook.training.model.Sequential", "nnbook.training.step_plan",
+         "nnbook.training.crossentropy", "nnbook.training.loss_base", "nnbook.training.losses")
+#: the harness's own modules, which no step runs (a recipe that replaces them in its
+#: process changes nothing: the harness scores in its own)
+_SCORING = ("nnbook.arena.harness", "nnbook.arena.leaderboard", "nnbook.arena.__main__")
+_RECORDED, _OWN_TYPES, _FILES = set(), set(), {}
+_PLAIN = {type(None), bool, int, float, complex, str, bytes, slice, range}
+_CONTAINERS = {dict, list, tuple, set, frozenset, weakref.WeakKeyDictionary,
+               weakref.WeakValueDictionary, types.SimpleNamespace}
+_ATTRS = ("__code__", "__defaults__", "__kwdefaults__")
+_GONE, _CHECKED = object(), {}           # _CHECKED: the models wholly checked once
+
+
+def _tier():
+    """Recorded names: {id(owner): (its namespace, keys, objects, full names)}, the
+    functions and their ``_ATTRS`` (a list of functions, of values, each), checkers."""
+    return {}, tuple(([], []) for _ in _ATTRS), []
+
+
+_WHOLE, _STEPPED = _tier(), _tier()
+
+
+def _record(owner, key, value, where):
+    for tier in (_WHOLE, _STEPPED) if where.startswith(_STEP) else (_WHOLE,):
+        spaces, codes, _ = tier
+        keys, values, names = spaces.setdefault(id(owner), (vars(owner), [], [], []))[1:]
+        keys.append(key)
+        values.append(value)
+        names.append(where)
+        if isinstance(value, types.FunctionType):        # (defaults given to a function
+            for i, attr in enumerate(_ATTRS):              # that has none change nothing)
+                if i == 0 or getattr(value, attr) is not None:
+                    codes[i][0].append(value)
+                    codes[i][1].append(getattr(value, attr))
+
+
+def snapshot_library():
+    """Record every function, class and module that nnbook's modules (and NumPy's, math)
+    hold by name, every method of nnbook's classes and every function's code; a module
+    is recorded once (a later call adds the modules imported since). ``check_step``
+    compares them. The recipe's process calls it before the recipe's file runs (and the
+    package's import did, before anything else could)."""
+    _WHOLE[2].clear()
+    _STEPPED[2].clear()
+    for name, module in list(sys.modules.items()):
+        if module is None or name in _RECORDED or name in _SCORING or not (
+                name == "nnbook" or name.startswith("nnbook.") or name in _OUTSIDE):
+            continue
+        _RECORDED.add(name)
+        for key, value in list(vars(module).items()):
+            if not (callable(value) or isinstance(value, types.ModuleType)):
+                continue
+            _record(module, key, value, f"{name}.{key}")
+            if isinstance(value, type) and value.__module__.split(".")[0] in (
+                    "nnbook", "numpy") and id(value) not in _OWN_TYPES:
+                _OWN_TYPES.add(id(value))
+                where = f"{value.__module__}.{value.__qualname__}"
+                for k, v in list(vars(value).items()):
+                    if callable(v) or isinstance(v, (classmethod, staticmethod, property)):
+                        _record(value, k, v, f"{where}.{k}")
+
+
+def _library_changed(tier=_WHOLE):
+    """The first recorded name of ``tier`` that holds another object (or code) now, or
+    None (``_STEPPED``: the optimizers, the step's own code, NumPy's and math's names)."""
+    spaces, codes, getters = tier
+    if len(getters) != len(spaces):                   # (made again after a snapshot)
+        getters[:] = [(sp, operator.itemgetter(*keys), tuple(values), keys, where)
+                      for sp, keys, values, where in spaces.values()]
+    for space, get, values, keys, where in getters:
+        try:
+            now = get(space)
+        except KeyError:
+            now = ()
+        now = now if len(keys) > 1 else (now,)
+        if len(now) != len(values) or not all(map(operator.is_, now, values)):
+            return next(w for k, v, w in zip(keys, values, where) if space.get(k, _GONE) is not v)
+    for attr, (fns, held) in zip(_ATTRS, codes):
+        if not all(map(operator.is_, map(operator.attrgetter(attr), fns), held)):
+            fn = next(f for f, c in zip(fns, held) if getattr(f, attr) is not c)
+            return f"{fn.__module__}.{fn.__qualname__}'s {attr}"
+    return None
+
+
+def _library_file(code):
+    known = _FILES.get(code.co_filename)
+    if known is None:
+        known = _FILES[code.co_filename] = _PACKAGE in Path(code.co_filename).resolve().parents
+    return known
+
+
+def _items(obj, t):
+    """(key, value) of a container's items, a library object's attributes."""
+    if t is dict or t is weakref.WeakKeyDictionary or t is weakref.WeakValueDictionary:
+        return [p for k, v in list(obj.items()) for p in ((("key", k), k), (k, v))]
+    if t is list or t is tuple or t is set or t is frozenset:
+        return enumerate(obj)
+    out = list(getattr(obj, "__dict__", {}).items())
+    for c in t.__mro__:
+        out += [(k, getattr(obj, k)) for k in getattr(c, "__slots__", ()) if hasattr(obj, k)]
+    return out
+
+
+def _foreign(root, where):
+    """``(path, what)`` of the first object reachable from ``root`` (attributes, items,
+    closures, bound methods) that is neither plain data (numbers, strings, containers,
+    NumPy arrays of numbers) nor the library's (an instance of a class recorded by
+    ``snapshot_library``, a function of nnbook's files), or an attribute of a library
+    object that hides its class's method; None when there is none."""
+    stack, seen = [(root, where)], set()
+    while stack:
+        obj, path = stack.pop()
+        t = type(obj)
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        kids = None
+        if t is types.FunctionType:
+            if not _library_file(obj.__code__):
+                return path, f"the function {obj.__qualname__} of {obj.__code__.co_filename}"
+            kids = []
+            for cell in obj.__closure__ or ():
+                try:
+                    kids.append(("closure", cell.cell_contents))
+                except ValueError:                           # an empty cell
+                    pass
+        elif t is types.MethodType:
+            kids = [("__func__", obj.__func__), ("__self__", obj.__self__)]
+        elif t is types.BuiltinFunctionType:
+            owner = obj.__self__
+            if not (owner is None or isinstance(owner, types.ModuleType)
+                    and owner.__name__.split(".")[0] in ("numpy", "math", "builtins")):
+                kids = [("__self__", owner)]
+        elif t is types.ModuleType or t is weakref.ref or t is _budget.Meter or isinstance(
+                obj, (np.generic, np.dtype)) and id(t) in _OWN_TYPES:
+            continue                                # (the meter: Watch watches it)
+        elif isinstance(obj, type):
+            if id(obj) not in _OWN_TYPES and obj.__module__ != "builtins":
+                return path, f"the class {obj.__qualname__} of {obj.__module__}"
+            continue
+        elif t in _CONTAINERS or id(t) in _OWN_TYPES:
+            kids = _items(obj, t)
+            if t not in _CONTAINERS and _over_method(obj, t, kids, path) is not None:
+                return _over_method(obj, t, kids, path)
+        else:
+            return path, f"a {t.__qualname__} of {t.__module__}"
+        for k, v in kids or ():
+            tv = type(v)
+            if tv is np.ndarray:
+                if v.dtype.hasobject:
+                    return (path, k), "an array of Python objects"
+            elif tv not in _PLAIN:
+                stack.append((v, (path, k)))
+    return None
+
+
+def _spelled(path):
+    out = []
+    while isinstance(path, tuple):
+        path, step = path
+        out.append(f"[{step!r}]" if isinstance(step, int) else
+                   f" (a key {step[1]!r})" if isinstance(step, tuple) else f".{step}")
+    return "".join([str(path), *reversed(out)])
+
+
+def check_step(model):
+    """Raise ``ValueError`` unless a counted step of ``model`` runs the library's own
+    update: its optimizer of one of nnbook's optimizer classes (that exact type, not a
+    subclass defined elsewhere; Muon's fallback too), holding plain data and library
+    objects only (no method set on it, no object of the recipe's), and the optimizers'
+    code, the step's (``Sequential``, ``CountedModel``) and NumPy's and math's names as
+    the process started with them (``snapshot_library``). At a model's first step (and
+    in ``check_whole`` after the recipe returned) everything is compared: every
+    recorded name of nnbook, and all that the model reaches (loss, layers, step plans).
+    A step that ran other code could write in weights trained elsewhere, uncounted."""
+    opt = getattr(model, "optimizer", None)
+    for part in (opt, getattr(opt, "fallback", None)):
+        if part is not None and (id(type(part)) not in _OWN_TYPES
+                                 or not isinstance(part, Optimizer)):
+            base = next((c.__name__ for c in type(part).__mro__ if id(c) in _OWN_TYPES),
+                        "Optimizer")
+            raise ValueError(
+                f"arena: arena.model's optimizer is of the class {type(part).__qualname__} "
+                f"(of {type(part).__module__}), not one of nnbook's optimizers; expected "
+                f"nnbook's own (SGD, Adam, AdamW, RMSProp, Muon, exactly those types): a "
+                f"counted step runs the optimizer's step, which could write any weights in. "
+                f"Compile with {base} itself, or add the optimizer to nnbook/optimizers/.")
+    if id(model) not in _CHECKED or _CHECKED[id(model)] is not model:
+        check_whole(model)
+        _CHECKED[id(model)] = model
+        return
+    changed, found = _library_changed(_STEPPED), None
+    if changed is None:
+        found = _foreign(opt, "arena.model.optimizer") \
+            or _foreign(getattr(model, "loss", None), "arena.model.loss") \
+            or _over_method(model, type(model), vars(model).items(), "arena.model")
+    _refuse(changed, found)
+
+
+def _over_method(obj, t, items, path):
+    """``(path, what)`` of an attribute set on ``obj`` over its class's method, or None."""
+    for k, v in items:
+        if callable(getattr(t, k, None)) and v is not getattr(t, k):
+            return (path, k), f"{v!r}, set on the object over its class's {k}"
+    return None
+
+
+def check_whole(model):
+    """``check_step``'s full comparison: every recorded name of nnbook (and NumPy's, math's)
+    and everything ``model`` reaches."""
+    changed = _library_changed(_WHOLE)
+    _refuse(changed, None if changed else _foreign(model, "arena.model"))
+
+
+def _refuse(changed, found):
+    if found is not None:
+        changed = f"{_spelled(found[0])} is {found[1]}"
+    if changed is not None:
+        raise ValueError(
+            f"arena: a counted step would run code that is not the library's: {changed} "
+            f"(a replaced method, a function or an object of the recipe's); expected "
+            f"arena.model's optimizer, loss, layers and nnbook's functions as the library "
+            f"made them, since a step could write in weights trained elsewhere. Compile "
+            f"with the library's optimizer and loss, set only their numbers "
+            f"(model.optimizer.lr = ...), and replace no method.")
+
+
+snapshot_library()                     # what the package holds as it is imported
