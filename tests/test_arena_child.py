@@ -144,3 +144,24 @@ def test_a_dotted_name_through_a_plain_module_names_no_file(tmp_path, monkeypatc
     monkeypatch.syspath_prepend(str(tmp_path))
     assert recipe_path("q") == tmp_path / "q.py"
     assert recipe_path("q.q") == Path("q.q")
+
+
+def test_a_recipes_hash_covers_the_learners_modules_it_imports(tmp_path, monkeypatch):
+    """A recipe file's hash covers the modules of the learner's it imports (beside it or on
+    sys.path, at any depth), read without running them; a change in one changes the hash,
+    which verify compares. Modules of nnbook, Python and installed packages are not
+    included, and a file that imports none of the learner's keeps the hash of its bytes."""
+    from nnbook.arena.child import _sha, recipe_identity
+    (tmp_path / "helper.py").write_text("import numpy as np\nimport deeper\nW = 1\n")
+    (tmp_path / "deeper.py").write_text("X = 2\n")
+    recipe = tmp_path / "uses_helper.py"
+    recipe.write_text("import json\nimport nnbook as nb\nfrom helper import W\n\n"
+                      "def recipe(arena):\n    return None\n")
+    before = recipe_identity(str(recipe))
+    assert before[1] != _sha(recipe.read_bytes())
+    (tmp_path / "deeper.py").write_text("X = 3\n")              # two imports down
+    assert recipe_identity(str(recipe))[1] != before[1]
+    alone = tmp_path / "alone.py"
+    alone.write_text("import json\nimport numpy as np\nimport nnbook as nb\nfrom "
+                     "nnbook.arena.baseline import recipe\n")
+    assert recipe_identity(str(alone))[1] == _sha(alone.read_bytes())

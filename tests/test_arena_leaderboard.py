@@ -175,6 +175,21 @@ def test_a_row_tuned_to_its_recorded_texts_fails_verify(tmp_path, monkeypatch):
         nb.arena.verify(board, row["row"], honest, key=KEY)
 
 
+def test_verify_says_when_the_rows_commit_is_not_this_checkouts(tmp_path, monkeypatch):
+    """A row measured at another commit of nnbook is measured again with this checkout's
+    library (its scores must come out the same), and verify says so."""
+    _later_draws(monkeypatch)
+    board, honest = tmp_path / "board.jsonl", recipes.forked(recipes.honest)
+    with monkeypatch.context() as mp:
+        mp.setattr(nb.arena.leaderboard, "_commit", lambda: "0123456789ab")
+        row = nb.arena.submit(honest, recipes.budget_for(), SEEDS, board, key=KEY)
+    said = []
+    nb.arena.verify(board, row["row"], honest, key=KEY, progress=said.append)
+    assert said[0].startswith(f"row {row['row']} was measured at nnbook's commit "
+                              f"0123456789ab; this checkout is ")
+    assert said[0] != nb.arena.leaderboard._commit()
+
+
 def test_a_bad_recipe_writes_no_row(tmp_path):
     board = tmp_path / "board.jsonl"
     with pytest.raises(nb.arena.RecipeError, match="overspent"):

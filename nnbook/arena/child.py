@@ -8,6 +8,7 @@ yet when the recipe runs: the harness draws it after this process has ended."""
 
 from __future__ import annotations
 
+import ast
 import copy
 import hashlib
 import importlib
@@ -104,31 +105,80 @@ def recipe_path(recipe) -> Path:
     path = Path(recipe)
     if path.is_file() or not all(part.isidentifier() for part in str(recipe).split(".")):
         return path
-    parts = str(recipe).split(".")
-    try:
-        if all(".".join(parts[:i]) in sys.modules for i in range(1, len(parts))):
+    if all(".".join(str(recipe).split(".")[:i]) in sys.modules
+           for i in range(1, len(str(recipe).split(".")))):
+        try:
             spec = importlib.util.find_spec(str(recipe))   # its packages ran already
-        else:
-            # find_spec would import the packages above the module, running their
-            # __init__ here, in the harness's process (where it could replace the scorer);
-            # the path finder looks for the files and runs nothing
-            spec, where = None, None
-            for i, part in enumerate(parts):
-                spec = importlib.machinery.PathFinder.find_spec(part, where)
-                where = getattr(spec, "submodule_search_locations", None)
-                last = i == len(parts) - 1          # by place: "a.a" holds one str twice
-                if spec is None or (not last and where is None):
-                    spec = None
-                    break
-    except (ImportError, ValueError):
-        return path
-    origin = getattr(spec, "origin", None) or ""
-    return Path(origin) if origin.endswith(".py") else path
+        except (ImportError, ValueError):
+            return path
+        origin = getattr(spec, "origin", None) or ""
+        return Path(origin) if origin.endswith(".py") else path
+    # find_spec would import the packages above the module, running their __init__ here,
+    # in the harness's process (where it could replace the scorer); the path finder looks
+    # for the files and runs nothing
+    found = _module_files(str(recipe), sys.path)
+    return found[-1] if found else path
+
+
+def _module_files(name, where):
+    """The files of module ``name`` and of the packages above it (their ``__init__.py``),
+    found on the folders ``where`` by the path finder, which runs nothing; [] when it is
+    not there (or is not a Python file)."""
+    files, search, parts = [], list(where), name.split(".")
+    try:
+        for i, part in enumerate(parts):
+            spec = importlib.machinery.PathFinder.find_spec(part, search)
+            origin = getattr(spec, "origin", None) or ""
+            last = i == len(parts) - 1              # by place: "a.a" holds one str twice
+            search = getattr(spec, "submodule_search_locations", None)
+            if spec is None or (not last and search is None) or (
+                    last and not origin.endswith(".py")):
+                return []
+            if origin.endswith(".py"):               # (a namespace package has no file)
+                files.append(Path(origin))
+    except (ImportError, ValueError, OSError):
+        return []
+    return files
+
+
+def _learners_files(path):
+    """The files of the modules the recipe file ``path`` imports by name, at any depth,
+    that are the learner's (found beside it or on ``sys.path``, outside Python's own folders,
+    its installed packages and nnbook), without running them: its hash covers them."""
+    import site
+    folders = [sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(),
+               site.getusersitepackages()]
+    outside = {Path(p).resolve() for p in folders}
+    outside.add(Path(__file__).resolve().parents[1])           # nnbook/
+    found, todo = {}, [path]
+    while todo:
+        try:
+            tree = ast.parse(todo.pop().read_bytes())
+        except (SyntaxError, ValueError, OSError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            for name in names:
+                for file in _module_files(name, [str(path.parent), *sys.path]):
+                    file = file.resolve()
+                    if file not in found and file != path.resolve() and not any(
+                            o in file.parents for o in outside):
+                        found[file] = None
+                        todo.append(file)
+    return sorted(found, key=lambda f: (f.name, str(f)))
 
 
 def recipe_identity(recipe):
     """``(name, hash)`` of a recipe without running it: a function's source, or a file's
-    bytes (a Python file that defines ``recipe``, by its path or its module's name)."""
+    bytes (a Python file that defines ``recipe``, by its path or its module's name) with
+    those of the learner's modules it imports (beside it or on ``sys.path``, not Python's,
+    an installed package's or nnbook's; found by reading the import statements, at any
+    depth: a module imported another way, ``importlib.import_module(name)``, is not)."""
     if callable(recipe):
         try:
             source = inspect.getsource(recipe).encode()
@@ -141,7 +191,10 @@ def recipe_identity(recipe):
                          f"file nor a module; expected a Python file that defines "
                          f"recipe(arena), by its path or its module's dotted name. Check "
                          f"the path (relative to the folder you are in).")
-    return path.name, _sha(path.read_bytes())
+    data = path.read_bytes()
+    for file in _learners_files(path):            # none: the file's bytes alone, as before
+        data += b"\0" + file.name.encode() + b"\0" + file.read_bytes()
+    return path.name, _sha(data)
 
 
 def load_recipe(recipe):

@@ -149,7 +149,11 @@ def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) ->
     the row's), twice: on the row's recorded evaluation texts (every seed's score must come
     out the same to ``DIGITS`` decimals) and on fresh ones (the mean within
     ``VERIFY_TOLERANCE`` of the row's: a recipe tuned to the recorded texts, which are
-    public once the row is, is not). Returns the row, or raises ``ValueError``."""
+    public once the row is, is not). The recipe's hash covers the learner's modules it
+    imports (``recipe_identity``). The row's ``commit`` need not be this checkout's: the
+    row is measured with the library as it is here, and passes only if that gives its
+    scores (``progress`` is told when the commits differ). Returns the row, or raises
+    ``ValueError``."""
     rows = {r["row"]: r for r in read_board(path, key)}
     if number not in rows:
         raise ValueError(f"arena verify: got row {number!r}; expected one of {sorted(rows)}. "
@@ -161,6 +165,10 @@ def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) ->
         raise ValueError(f"arena verify: the recipe {recipe} has another hash than row "
                          f"{number}'s {row['recipe_hash']}; expected the file it ran. Check out "
                          f"the recipe at commit {row['commit']}.")
+    here = _commit()
+    if progress is not None and row.get("commit") != here:
+        progress(f"row {number} was measured at nnbook's commit {row.get('commit')}; this "
+                 f"checkout is {here}: measured again with this library")
     try:
         draws = [int(e) for e in row["entropies"]]
     except (KeyError, TypeError, ValueError):
