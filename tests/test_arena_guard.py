@@ -336,3 +336,15 @@ def test_a_spawned_recipe_is_not_told_where_the_boards_key_is(tmp_path, monkeypa
     monkeypatch.syspath_prepend(str(Path(recipes.__file__).parent))
     nb.arena.run(str(path), recipes.budget_for(), SEEDS, evaluation="seed")   # texts cached
     assert os.environ[harness.KEY_VARIABLE] == str(tmp_path / "secret.key")
+
+
+def test_the_callers_own_patch_before_the_run_is_the_reference(monkeypatch):
+    """A recipe function of the caller's runs in a fork of the caller's process, which is the
+    harness's own: what the caller changed before ``run`` (the claims test's Newton–Schulz
+    counted as 0) is the library the recipe must leave as it is, not a replacement."""
+    monkeypatch.setattr(budget_module, "optimizer_multiplications", lambda opt, params: 0)
+    monkeypatch.setattr(nb.arena.child, "optimizer_multiplications", lambda opt, params: 0)
+    muon = nb.arena.run_seed(lambda arena: _compiled(arena, nb.Muon(lr=0.02)),
+                             recipes.budget_for(), 0, evaluation="seed")
+    assert muon.spent == recipes.budget_for()           # the honest recipe's count: NS free
+    assert nb.arena.SCORE_FLOOR < muon.score

@@ -12,6 +12,7 @@ its update replaced, could write in weights trained elsewhere with nothing count
 from __future__ import annotations
 
 import operator
+import os
 import sys
 import types
 import weakref
@@ -40,7 +41,7 @@ _PLAIN = {type(None), bool, int, float, complex, str, bytes, slice, range}
 _CONTAINERS = {dict, list, tuple, set, frozenset, weakref.WeakKeyDictionary,
                weakref.WeakValueDictionary, types.SimpleNamespace}
 _ATTRS = ("__code__", "__defaults__", "__kwdefaults__")
-_GONE, _CHECKED = object(), {}           # _CHECKED: the models wholly checked once
+_GONE, _CHECKED, _PID = object(), {}, [None]   # the models wholly checked; who recorded
 
 
 def _tier():
@@ -71,7 +72,18 @@ def snapshot_library():
     hold by name, every method of nnbook's classes and every function's code; a module
     is recorded once (a later call adds the modules imported since). ``check_step``
     compares them. The recipe's process calls it before the recipe's file runs (and the
-    package's import did, before anything else could)."""
+    package's import did, before anything else could); a process forked from the one that
+    recorded (a recipe function of the caller's) records afresh: the caller's library, as
+    it is when the recipe's process starts, is the one the recipe must leave as it is."""
+    if _PID[0] != os.getpid():
+        _RECORDED.clear()
+        _OWN_TYPES.clear()
+        for spaces, codes, _ in (_WHOLE, _STEPPED):
+            spaces.clear()
+            for held in codes:
+                held[0].clear()
+                held[1].clear()
+        _PID[0] = os.getpid()
     _WHOLE[2].clear()
     _STEPPED[2].clear()
     for name, module in list(sys.modules.items()):
