@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 
 from ..optimizers.base import Optimizer
-from . import budget as _budget
 
 __all__ = ["snapshot_library", "check_step", "check_whole"]
 
@@ -175,9 +174,10 @@ def _foreign(root, where):
             if not (owner is None or isinstance(owner, types.ModuleType)
                     and owner.__name__.split(".")[0] in ("numpy", "math", "builtins")):
                 kids = [("__self__", owner)]
-        elif t is types.ModuleType or t is weakref.ref or t is _budget.Meter or isinstance(
-                obj, (np.generic, np.dtype)) and id(t) in _OWN_TYPES:
-            continue                                # (the meter: Watch watches it)
+        elif t is types.ModuleType or t is weakref.ref or id(t) in _OWN_TYPES and (
+                isinstance(obj, (np.generic, np.dtype)) or t.__qualname__ == "Meter"
+                and t.__module__ == "nnbook.arena.budget"):
+            continue                                # (the meter: guard.Watch watches it)
         elif isinstance(obj, type):
             if id(obj) not in _OWN_TYPES and obj.__module__ != "builtins":
                 return path, f"the class {obj.__qualname__} of {obj.__module__}"

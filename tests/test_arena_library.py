@@ -1,0 +1,139 @@
+"""The check of the code a counted step runs (nnbook/arena/library.py, chapter 37): the
+fourth cold reading's cheats, an optimizer that writes weights trained elsewhere into the
+model during counted steps (a subclass of the library's; the library's AdamW with a method
+set on it), and their neighbours (a method replaced on the class and restored, a NumPy
+function replaced between steps, an object of the recipe's as a number), each refused with
+a message that names it; what a recipe may do (Muon, a schedule of its own) accepted. The
+recipes are functions of this file, forked: their patches stay in their process."""
+
+import numpy as np
+import pytest
+
+import nnbook as nb
+import nnbook.arena.budget as budget_module
+import arena_recipes as recipes
+
+
+# -- a counted step runs the library's own update (the fourth reading's optimizer cheats) ---
+def _write_in(pairs):
+    """What the cheats' update does instead of the optimizer's: the fourth reading copied in
+    the weights of a baseline trained elsewhere on 4·10⁹ (0.29–0.33 at a budget of 10⁸);
+    any write of the step's own is the same door."""
+    for p, _ in pairs:
+        p[...] = 0.5
+
+
+class WritesIn(nb.AdamW):
+    """Cheat O1: an optimizer of the recipe's own class, a subclass of the library's."""
+
+    def step(self, pairs):
+        _write_in(pairs)
+
+
+def _compiled(arena, optimizer, epochs=1, callbacks=()):
+    model = arena.model(recipes.tiny_layers(arena))
+    model.compile(optimizer=optimizer, loss=nb.CrossEntropy(from_logits=True))
+    x, y = arena.windows(recipes.BATCH * recipes.STEPS // epochs)
+    model.fit(x, y, epochs=epochs, batch_size=recipes.BATCH, verbose=0, rng=arena.rng,
+              callbacks=list(callbacks))
+    return model
+
+
+def _refused(recipe, match):
+    with pytest.raises(nb.arena.RecipeError, match=match):
+        nb.arena.run_seed(recipe, recipes.budget_for(), 0, evaluation="seed")
+
+
+def test_an_optimizer_of_the_recipes_own_class_is_refused():
+    """Cheat O1, and the reading's form of it: recompiled with the library's AdamW before
+    returning (so that the saved model names a library class)."""
+    def own_class(arena):
+        model = _compiled(arena, WritesIn(lr=0.01))
+        model.compile(optimizer=nb.AdamW(lr=0.01), loss=nb.CrossEntropy(from_logits=True))
+        return model
+    _refused(own_class, r"arena.model's optimizer is of the class WritesIn \(of "
+                        r"test_arena_library\), not one of nnbook's optimizers.*Compile with "
+                        r"AdamW itself")
+
+
+@pytest.mark.parametrize("method", ["step", "_update_all", "_update"])
+def test_a_library_optimizer_with_a_method_set_on_it_is_refused(method):
+    """Cheat O2: the library's AdamW with one method of the recipe's on the instance (the
+    reading's: ``_update_all``)."""
+    def set_on_it(arena):
+        opt = nb.AdamW(lr=0.01)
+        setattr(opt, method, (lambda pairs: _write_in(pairs)) if method == "step"
+                else lambda *triple: _write_in(triple[-1] if len(triple) == 1 else [triple]))
+        return _compiled(arena, opt)
+    _refused(set_on_it, rf"arena.model.optimizer.{method} is <function .*set on the object "
+                        rf"over its class's {method}")
+
+
+def test_a_library_optimizers_method_replaced_on_its_class_is_refused_even_if_restored():
+    """Cheat O3: ``AdamW._update_all`` replaced on the class while it trains, put back
+    before returning."""
+    def on_the_class(arena):
+        kept = nb.AdamW._update_all
+        nb.AdamW._update_all = lambda self, triples: _write_in(triples)
+        try:
+            return _compiled(arena, nb.AdamW(lr=0.01))
+        finally:
+            nb.AdamW._update_all = kept
+    _refused(on_the_class, r"not the library's: nnbook.optimizers.adamw.AdamW._update_all")
+
+
+class Replaces(nb.callbacks.Callback):
+    """After the first epoch (past the model's first, whole check), NumPy's ``sqrt`` that
+    Adam's update calls is replaced; put back when training ends."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        Replaces.kept = np.sqrt
+        np.sqrt = lambda v, out=None: _write_in([(out, None)]) or out
+
+    def on_train_end(self, logs=None):
+        np.sqrt = Replaces.kept
+
+
+def test_a_function_the_update_calls_replaced_between_steps_is_refused():
+    """Cheat O4: a NumPy function the update calls, replaced by a callback of the recipe's
+    after the first epoch (each counted step compares the names the update runs)."""
+    _refused(lambda arena: _compiled(arena, nb.AdamW(lr=0.01), 2, [Replaces()]),
+             r"not the library's: numpy.sqrt")
+
+
+class Rate(float):
+    """A learning rate whose product writes in: an object of the recipe's, not a number."""
+
+    def __rmul__(self, other):
+        return float(self) * other
+
+
+def test_an_object_of_the_recipes_in_the_optimizer_is_refused():
+    """Cheat O5: the library's AdamW holding an object of the recipe's as a number."""
+    def sets_the_rate(arena):
+        opt = nb.AdamW(lr=0.01)
+        opt.lr = Rate(0.01)
+        return _compiled(arena, opt)
+    _refused(sets_the_rate, r"arena.model.optimizer.lr is a Rate of test_arena_library")
+
+
+def test_a_library_optimizer_with_the_recipes_schedule_is_accepted():
+    """What a recipe may do: Muon (chapter 34's) or AdamW, a schedule of its own (a lambda:
+    the rate it sets is a number), and callbacks of its own."""
+    def honest_muon(arena):
+        return _compiled(arena, nb.Muon(lr=0.02), 2, [
+            nb.callbacks.LearningRateScheduler(lambda epoch: 0.02 / (1 + epoch))])
+    s = nb.arena.run_seed(honest_muon, 2 * recipes.budget_for(), 0, evaluation="seed")
+    assert nb.arena.SCORE_FLOOR < s.score and s.spent <= 2 * recipes.budget_for()
+
+
+def test_the_callers_own_patch_before_the_run_is_the_reference(monkeypatch):
+    """A recipe function of the caller's runs in a fork of the caller's process, which is the
+    harness's own: what the caller changed before ``run`` (the claims test's Newton–Schulz
+    counted as 0) is the library the recipe must leave as it is, not a replacement."""
+    monkeypatch.setattr(budget_module, "optimizer_multiplications", lambda opt, params: 0)
+    monkeypatch.setattr(nb.arena.child, "optimizer_multiplications", lambda opt, params: 0)
+    muon = nb.arena.run_seed(lambda arena: _compiled(arena, nb.Muon(lr=0.02)),
+                             recipes.budget_for(), 0, evaluation="seed")
+    assert muon.spent == recipes.budget_for()           # the honest recipe's count: NS free
+    assert nb.arena.SCORE_FLOOR < muon.score
