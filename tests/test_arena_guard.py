@@ -160,6 +160,22 @@ def test_another_seeds_model_is_not_there():
     assert cheat.scores == recipes.honest_seeded().scores and not kept
 
 
+def test_weights_written_in_after_training_are_refused_with_the_record_set_again():
+    """Weights written into the trained model outside any step, and the model's own record
+    of its fingerprint set again (``model._print`` held it: the recipe could compute it with
+    ``budget.fingerprint``): the record is the budget module's, not the model's."""
+    def resets_the_record(arena):
+        model = recipes.honest(arena)
+        for layer in model.layers:
+            for w in layer.params.values():
+                w[...] = 0.01
+        model._print = budget_module.fingerprint(model.layers)
+        return model
+    with pytest.raises(nb.arena.RecipeError, match="weights changed outside its counted "
+                                                   "train_step"):
+        nb.arena.run_seed(resets_the_record, recipes.budget_for(), 0, evaluation="seed")
+
+
 def test_an_honest_recipe_passes_every_guard():
     """The guards refuse nothing honest: the tiny recipe's score, spent and seeds as before."""
     r = recipes.honest_seeded()                 # the run the cheats' scores are compared with

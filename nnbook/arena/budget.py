@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import weakref
 
 import numpy as np
 
@@ -198,6 +199,11 @@ def fingerprint(layers) -> str:
     return h.hexdigest()
 
 
+#: each CountedModel's fingerprint after its last counted step, by id (kept here, not on the
+#: model: a recipe that wrote weights in and set the model's own record again would pass)
+_PRINTS = {}
+
+
 class CountedModel(Sequential):
     """A ``Sequential`` whose every ``forward`` spends its multiplications on ``meter``,
     every ``backward`` ``BACKWARD_FACTOR`` times the forward it follows and every
@@ -209,7 +215,8 @@ class CountedModel(Sequential):
         super().__init__(layers)
         forward_multiplications(self.layers, (1,) + tuple(input_shape[1:]))   # refuse the
         self._meter = meter                                # layers it cannot count, now
-        self._last_forward, self._print = 0, fingerprint(self.layers)
+        self._last_forward = 0
+        _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers))
 
     def forward(self, x, training=None, outputs=None, calls=None):
         n = forward_multiplications(self.layers, np.shape(x))
@@ -232,14 +239,17 @@ class CountedModel(Sequential):
         if n:
             self._meter.spend(n, f"{type(self.optimizer).__name__}'s update")
         logs = super().train_step(xb, yb)
-        self._print = fingerprint(self.layers)
+        _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers))
         return logs
 
     meter = property(lambda self: self._meter, doc="the ``Meter`` it spends on (read-only)")
 
     def check_untouched(self) -> None:
         """Raise ``ValueError`` when the weights changed outside ``train_step``."""
-        if fingerprint(self.layers) != self._print:
+        held = _PRINTS.get(id(self))
+        if held is None or held[0]() is not self:          # (a copy: from its weights now)
+            held = _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers))
+        if fingerprint(self.layers) != held[1]:
             raise ValueError("arena: the model's weights changed outside its counted "
                              "train_step (copied in, or trained in another model); expected "
                              "every change to come from model.fit or model.train_step. Train "

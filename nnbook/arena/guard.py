@@ -133,7 +133,7 @@ def _state(meter):
     """Everything the counting relies on that a recipe could replace, by name."""
     out = {f"budget.{k}": getattr(_budget, k) for k in (
         "BACKWARD_FACTOR", "forward_multiplications", "layer_multiplications",
-        "optimizer_multiplications", "fingerprint", "_FREE")}
+        "optimizer_multiplications", "fingerprint", "_FREE", "_PRINTS")}
     out.update({f"budget.Meter.{k}": vars(_budget.Meter)[k] for k in (
         "spend", "__init__", "budget", "spent")})
     out.update({f"budget.CountedModel.{k}": vars(_budget.CountedModel)[k] for k in (
