@@ -85,7 +85,29 @@ crossed −0.039 with 1120078340's data, +0.024 with 1875144900's). Hard above d
 1120078340's). The on-policy phase lowered the bits on 1875144900 (0.688 to 0.634) and both
 crossed runs, not on 1120078340 (0.811 to 0.860): the readings' six seeds 2 of 6, 25 of 41
 with the pool. The on-policy student leaned to the teacher's mistakes on 1120078340 and both
-crossed runs, not on 1875144900 (0.455 against 0.470)."""
+crossed runs, not on 1875144900 (0.455 against 0.470).
+
+The fifth cold reading (2026-11-30) ran 1637166922 and 1136648627 (drawn from /dev/urandom)
+through ``distil_row`` and ``sft_rl_row`` (not added to the stated counts). Held on both:
+the teacher below every student, the on-policy student above the data-only one and
+dropping more characters (0.167 and 0.257 against 0.004 and 0.025), the soft student
+lowest on its own samples, the on-policy phase lowering its own reverse KL (1.834 to 1.225,
+1.921 to 0.721), KL(t ‖ s) below KL(p ‖ s) for every student; part 4's exact mass above
+RL's (0.592 against 0.176, 0.490 against 0.203) and below the teacher's, pass@32 1, the SFT
+data all accepted again, the two masses within 3e-16. Soft below data-only on 1637166922
+only (−0.181 bits; 1136648627 +0.083: both outside the pool's −0.138 to +0.068; the
+data-only student's 0.526 bits on 1637166922 is above the pool's 0.457 too). Hard above
+data-only on 1136648627 only (1637166922: 0.392 against 0.526; the readings' eight: 6 of
+8). The soft student leaned to the teacher's mistakes on 1637166922 only (0.560 against
+0.422; 1136648627: 0.385 against 0.422), the on-policy student on neither (0.385, 0.385;
+the readings' eight: 4 of 8). The on-policy phase lowered the bits on neither (0.782 to
+0.955, 0.728 to 0.841): the readings' eight seeds 2 of 8, 25 of 43 with the pool (one-sided
+binomial p = 0.18; the pool's 23 of 35 against the readings' 2 of 8, Fisher's exact test
+p = 0.052), which the text now quotes. Part 4's distilled coverage was above RL's and below
+the teacher's on 1136648627 (0.036 between 0.017 and 0.040) but above the teacher's on
+1637166922 (23 answers of 784 against 22, 0.029 against 0.028): the first failure of the
+"below its teacher" claim, stated 33 of 33 (the readings' six seeds of part 4: 5 of 6), which
+the text now quotes beside the pool."""
 
 import functools
 

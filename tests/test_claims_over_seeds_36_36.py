@@ -76,6 +76,24 @@ further than the random one on 1120078340 only (6 of 14). The crossed run (11200
 data, 1875144900's training) held the SAE's statements (AUC 0.998) but not the patching
 ones: block 1's last position closed under half the gap (2.46 against a midpoint of 2.15)
 and lost to the context (1.13).
+
+The fifth cold reading (2026-11-30) ran 1637166922 and 1136648627 (drawn from /dev/urandom)
+through ``knowledge_row`` and ``steering_row`` (not added to the stated counts). On both
+the control beat every probe, the depth probe reached under half the ceiling's gain (0.12,
+0.16), the question was near certain at under half its positions (0.20, 0.32), the SAE's
+three statements held (the best "between sentences" AUC 0.965, 0.920; the readings' eight:
+5 of 8, 41 of 46), the best "between sentences" feature fired under half between sentences
+(0.20, 0.11; on a space 0.71, 0.75), and steering broke the text along all three
+directions. The depth probe was 0.05 below its ceiling on 1637166922 only (0.829 against
+0.897; 1136648627: 0.859 against 0.906). Block 1's last position closed over half the KL
+gap and beat its context on 1136648627 only (1.32 against a midpoint of 2.13 and a context
+of 2.37); on 1637166922 it missed the midpoint by 0.01 (2.21 against 2.20) and lost to the
+context (1.18): the readings' eight beat the context on 3 of 8 (33 of 46). α = −0.5 wrote
+more questions than +0.5 on 1136648627 only (0.213 against 0.125; 1637166922: 0.050 against
+0.263; the readings' eight: 3 of 8, 29 of 46). The probe's direction moved the question
+share further than the random one on 1637166922 only (7 of 16). The inside probe's three
+claims held on both (brackets at α = −0.5, 0, +0.5 along the inside direction: 0, 2, 0 and
+3, 3, 2 of 80 texts); its probe sat at its chance on 1637166922 (0.804 both).
 """
 
 import functools
@@ -230,8 +248,9 @@ def test_36_the_probes_direction_lowers_the_question_share(seed):
 # only 10 (40, 418744000, 584997000, 741051000, 1146760900, 1384345200, 1385633600,
 # 1519791000, 1523877300, 2141360800; as many as the random direction: 10), and the same
 # number on 11; the inside direction moved the bracket share further than the random one on
-# 15 (36, 219900, 531243100, 584997000, 972831000, 1146760900, 1173063400, 1345326700,
-# 1384345200, 1385633600, 1448770000, 1519791000, 1523877300, 1909874200, 2141360800).
+# 15 compared as floats (14 in texts: see below; 36, 219900, 531243100, 584997000, 972831000,
+# 1146760900, 1173063400, 1345326700, 1384345200, 1385633600, 1448770000, 1519791000,
+# 1523877300, 1909874200, 2141360800).
 # Not claimed: the inside probe above its chance (34 of 38, by 0.027 at most; not on
 # 418744000, 573014800, 959874300, 1384345200). At α = 0, 0 to 12 of the 80 texts open a
 # bracket (0.061 in the mean over the 38 seeds); at α = ±0.5 along the inside direction
@@ -261,12 +280,30 @@ def test_36_the_inside_probes_direction_opens_no_more_brackets(seed):
     assert r["inside 0.5 bracket"] <= r["inside -0.5 bracket"]
 
 
+# The fifth cold reading (2026-11-30) re-ran ``steering_row`` on the 38 seeds (the stored
+# five equal to the table bit for bit; every count above reproduced) and found the claim
+# below compared two differences of shares, k/80 − j/80, as floats: equal moves in texts
+# came out unequal in the last bit (on 1146760900 the inside direction moved from 3 to 4
+# texts, the random one from 0 to 1, and 0.05 − 0.0375 = 0.012500000000000004 > 0.0125
+# made it "further"). Compared in texts, the inside direction moved the share further on
+# 14 of 38 (the list above without 1146760900), as far on 11 (39, 40, 3602, 3603,
+# 929566100, 1124537100, 1146760900, 1467375200, 1678136900, 2041625600, 2130162700; on
+# 3603, 1467375200, 1678136900 and 2130162700 neither moved at all), less far on 13: no
+# further on 24 of 38, the count the claim now states.
+
+
+def texts(r, key):
+    """A share of the 80 texts as the number of texts (the share is k / 80 exactly)."""
+    return round(r[key] * st.N_TEXTS)
+
+
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(23, 38), text="ch36: the inside probe's direction moves the share "
+@pytest.mark.claim(stated=(24, 38), text="ch36: the inside probe's direction moves the number "
                    "of texts that open a bracket (α = −0.5 to +0.5) no further than a random "
-                   "direction of the same length (23 of 38 seeds)")
+                   "direction of the same length (24 of 38 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_inside_probes_direction_moves_brackets_no_more_than_a_random_one(seed):
-    moved = {name: abs(steer(seed)[f"{name} 0.5 bracket"] - steer(seed)[f"{name} -0.5 bracket"])
+    r = steer(seed)
+    moved = {name: abs(texts(r, f"{name} 0.5 bracket") - texts(r, f"{name} -0.5 bracket"))
              for name in ("inside", "random")}
     assert moved["inside"] <= moved["random"]
