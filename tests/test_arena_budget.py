@@ -165,3 +165,53 @@ def test_muons_newton_schulz_is_paid_for():
                                             [p for p, _ in model.gradient_pairs()])
     assert ns > f // 2                                # at 8 windows, not a rounding error
     assert meter.spent == 3 * f + ns
+
+
+def test_optimizer_buffers_written_between_counted_steps_are_refused():
+    """An optimizer of the library's own class, no method touched, whose buffers are plain
+    arrays: with SGD's velocity set to 2·(target − w), momentum 0.5 and lr ≈ 0, the next
+    counted step writes the target weights in (weights trained elsewhere, nothing counted
+    for them). Fails when the buffers are not fingerprinted with the weights."""
+    meter = nb.arena.Meter(10**12)
+    model = nb.arena.CountedModel(modern_layers(np.random.default_rng(1)), meter, (1, 16))
+    opt = nb.SGD(lr=1e-3, momentum=0.5)
+    model.compile(optimizer=opt, loss=nb.CrossEntropy(from_logits=True))
+    x, y = _batch()
+    model.train_step(x, y)
+    opt.lr = 1e-4                                     # its numbers may change (a schedule)
+    model.train_step(x, y)
+    for st in opt._state.values():
+        st["v"][...] = 2.0 * (0.5 - st["p"])
+    with pytest.raises(ValueError, match="optimizer's buffers"):
+        model.train_step(x, y)
+
+
+def test_a_new_optimizer_starts_empty_and_is_accepted():
+    """Recompiling with a new optimizer (no buffers yet) is honest and passes; one whose
+    buffers were filled before its first counted step is refused."""
+    model, _ = _model(10**12)
+    x, y = _batch()
+    model.train_step(x, y)
+    model.compile(optimizer=nb.SGD(lr=1e-3, momentum=0.9), loss=nb.CrossEntropy(from_logits=True))
+    model.train_step(x, y)
+    model.train_step(x, y)
+    other, _ = _model(10**12)
+    other.train_step(x, y)
+    filled = nb.SGD(lr=1e-3, momentum=0.9)
+    filled._state = {k: dict(st, v=np.ones_like(st["tmp"])) for k, st in
+                     model.optimizer._state.items()}
+    model.compile(optimizer=filled, loss=nb.CrossEntropy(from_logits=True))
+    with pytest.raises(ValueError, match="optimizer's buffers"):
+        model.train_step(x, y)
+
+
+def test_a_copy_of_a_counted_model_is_not_taken_from_its_weights_now():
+    """A deep copy (its meter shared) has no record of its own: taking its fingerprint from
+    its weights at its first step accepted weights written into the copy."""
+    import copy
+    model, meter = _model(10**12)
+    twin = copy.deepcopy(model, {id(meter): meter})
+    twin.layers[1].params["attn.W_q"][...] = 0.5
+    x, y = _batch()
+    with pytest.raises(ValueError, match="not made by arena.model"):
+        twin.train_step(x, y)

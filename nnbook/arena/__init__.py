@@ -18,7 +18,8 @@ entropy, recorded), over at least three seeds, and a leaderboard of signed rows 
 - guard.py: the checks inside the recipe's process (the library's own layer types, the
   starting weights those layers' own initialisation draws, nothing the counting relies on
   replaced) and ``SCORE_FLOOR``; library.py: every counted step's code the library's
-  (``check_step``: an optimizer of nnbook's own classes, no method or function replaced);
+  (``check_step``: an optimizer of nnbook's own classes, no method or function replaced;
+  budget.py's ``check_untouched``: its buffers as the last counted step left them);
 - leaderboard.py: ``submit``, ``read_board``, ``show``, ``verify``, ``row_digest``,
   ``key_file`` (scores stored to ``DIGITS`` decimals, a change accepted past ``ALPHA`` by
   ``nb.evaluation.paired_test``, ``VERIFY_TOLERANCE``);

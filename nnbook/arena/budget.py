@@ -199,8 +199,26 @@ def fingerprint(layers) -> str:
     return h.hexdigest()
 
 
-#: each CountedModel's fingerprint after its last counted step, by id (kept here, not on the
-#: model: a recipe that wrote weights in and set the model's own record again would pass)
+def optimizer_print(optimizer) -> str:
+    """A digest of the buffers an optimizer (and Muon's fallback) keeps per parameter (moments,
+    velocities, step counters, scratch), "" when it keeps none yet: a step reads them, so
+    buffers written by hand between counted steps would let the step write any weights in."""
+    h, kept = hashlib.blake2b(digest_size=16), False
+    for part in (optimizer, getattr(optimizer, "fallback", None)):
+        for st in list((getattr(part, "_state", None) or {}).values()):
+            kept = True
+            for k, v in st.items():
+                if k == "p":
+                    continue
+                h.update(str(k).encode())
+                h.update(np.ascontiguousarray(v).tobytes() if isinstance(v, np.ndarray)
+                         else repr(v).encode())
+    return h.hexdigest() if kept else ""
+
+
+#: each CountedModel's fingerprint after its last counted step, and its optimizer's, by id
+#: (kept here, not on the model: a recipe that wrote weights in and set the model's own
+#: record again would pass)
 _PRINTS = {}
 
 
@@ -209,14 +227,16 @@ class CountedModel(Sequential):
     every ``backward`` ``BACKWARD_FACTOR`` times the forward it follows and every
     ``train_step`` its optimizer's (``optimizer_multiplications``: Muon's Newton–Schulz). Its weights may change
     only in ``train_step`` (``fit`` calls it): ``check_untouched`` fails when they changed
-    elsewhere (weights copied in, or the layers trained in another, uncounted model)."""
+    elsewhere (weights copied in, or the layers trained in another, uncounted model), when
+    its optimizer's buffers changed outside it (a step reads them: written by hand, they
+    would write any weights in), and for a copy of the model, which has no record."""
 
     def __init__(self, layers, meter: Meter, input_shape):
         super().__init__(layers)
         forward_multiplications(self.layers, (1,) + tuple(input_shape[1:]))   # refuse the
         self._meter = meter                                # layers it cannot count, now
         self._last_forward = 0
-        _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers))
+        _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers), "")
 
     def forward(self, x, training=None, outputs=None, calls=None):
         n = forward_multiplications(self.layers, np.shape(x))
@@ -239,16 +259,30 @@ class CountedModel(Sequential):
         if n:
             self._meter.spend(n, f"{type(self.optimizer).__name__}'s update")
         logs = super().train_step(xb, yb)
-        _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers))
+        _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers),
+                             optimizer_print(getattr(self, "optimizer", None)))
         return logs
 
     meter = property(lambda self: self._meter, doc="the ``Meter`` it spends on (read-only)")
 
     def check_untouched(self) -> None:
-        """Raise ``ValueError`` when the weights changed outside ``train_step``."""
+        """Raise ``ValueError`` when the weights, or the optimizer's buffers, changed outside
+        ``train_step``, or for a model ``__init__`` did not make (a copy)."""
         held = _PRINTS.get(id(self))
-        if held is None or held[0]() is not self:          # (a copy: from its weights now)
-            held = _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers))
+        if held is None or held[0]() is not self:
+            raise ValueError("arena: this CountedModel was not made by arena.model (a copy of "
+                             "one, or one rebuilt); expected the model arena.model made, "
+                             "whose weights the arena followed from their initialisation "
+                             "(a copy's could have been written in). Train the model "
+                             "arena.model made, through fit.")
+        now = optimizer_print(getattr(self, "optimizer", None))
+        if now and now != held[2]:
+            raise ValueError("arena: the optimizer's buffers (its moments, velocities or "
+                             "step counts) changed outside the model's counted train_step; "
+                             "expected them as the last counted step left them (or none: "
+                             "a new optimizer), since a step reads them and could write any "
+                             "weights in. Set only the optimizer's numbers (lr), not its "
+                             "buffers.")
         if fingerprint(self.layers) != held[1]:
             raise ValueError("arena: the model's weights changed outside its counted "
                              "train_step (copied in, or trained in another model); expected "

@@ -199,7 +199,8 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     bound). A cache at an absolute path survives; the model must start from what its
     layers' own initialisation draws from the seed's generator (``guard.check_initialised``,
     evaded by replacing it in the recipe's process until its first counted step), and a
-    counted step must run a library optimizer's own update (``library.check_step``), but a
+    counted step must run a library optimizer's own update (``library.check_step``) on the
+    buffers its last counted step left (``CountedModel.check_untouched``), but a
     library function outside the update replaced between two steps and restored, or the
     guards' records changed, pass. A process the recipe starts is not stopped."""
     name = recipe_identity(recipe)[0]
