@@ -30,6 +30,14 @@ the baseline on 6 of the 10 stored seeds (not on 371, 373, 374, 376), on 5 of 37
 1843854300, 1846162300, 1881980600, 1941949400, 1986991000, 2027088700, 2044647700; not on
 920188300, 1082860100, 1156572000, 1317327800, 1843854300, 1986991000), higher by 0.043
 bits in the mean of the 30: 35 of 46 in all.
+
+The cold readings' seeds, outside the pools (idea_row, each on its own fixed text): the
+fourth reading's 1291013660 and 1450921106 and the fifth's 1308737307 (baseline 0.348, Muon
+0.453, experts 0.420, hybrid 0.248) and 1063934508 (0.309, 0.405, 0.392, 0.296): all five
+claims hold on all four (the fifth's with this file, NNBOOK_FRESH_SEEDS, 10 passed). With
+training and evaluation split (training seed one, text of the other's entropy) the fourth
+reading found the hybrid above the baseline once (0.345 against 0.331); the fifth's two
+split runs kept every order (hybrid 0.252 and 0.272 against 0.327 and 0.333).
 """
 
 import functools

@@ -201,7 +201,8 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     evaded by replacing it in the recipe's process until its first counted step), and a
     counted step must run a library optimizer's own update (``library.check_step``) on the
     buffers its last counted step left (``CountedModel.check_untouched``), but a
-    library function outside the update replaced between two steps and restored, or the
+    library function outside the update replaced between two steps and restored, the
+    step's check itself replaced after the first step and restored before returning, or the
     guards' records changed, pass. A process the recipe starts is not stopped."""
     name = recipe_identity(recipe)[0]
     what, method = _transport(recipe)
