@@ -196,14 +196,12 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     ``CPU_FREE`` seconds: a bound, not a count (a second model cheaper than the slack
     passes; an honest recipe of batches of 2 windows or 1 may be refused: measured, the
     baseline's schedule at batches of 4 used 3.2 s of 4.4 allowed; on Windows there is no
-    bound). A cache at an absolute path survives; the model must start from what its
-    layers' own initialisation draws from the seed's generator (``guard.check_initialised``,
-    evaded by replacing it in the recipe's process until its first counted step), and a
-    counted step must run a library optimizer's own update (``library.check_step``) on the
-    buffers its last counted step left (``CountedModel.check_untouched``), but a
-    library function outside the update replaced between two steps and restored, the
-    step's check itself replaced after the first step and restored before returning, or the
-    guards' records changed, pass. A process the recipe starts is not stopped."""
+    bound). A cache at an absolute path survives. The model must start as its layers' own
+    initialisation draws from the seed's generator (``guard.check_initialised``), and each
+    counted step run a library optimizer's own update on the buffers its last step left
+    (``library.check_step``, ``check_untouched``); a check, or a library function outside
+    the update, replaced in the recipe's process and put back before it is looked at, or
+    the guards' records changed, pass. A process the recipe starts runs on."""
     name = recipe_identity(recipe)[0]
     what, method = _transport(recipe)
     seed, budget = _one_seed(seed), _budget(budget)
