@@ -137,3 +137,25 @@ def test_the_callers_own_patch_before_the_run_is_the_reference(monkeypatch):
                              recipes.budget_for(), 0, evaluation="seed")
     assert muon.spent == recipes.budget_for()           # the honest recipe's count: NS free
     assert nb.arena.SCORE_FLOOR < muon.score
+
+
+def test_a_call_of_the_recipes_put_into_the_step_plan_is_refused():
+    """The fifth reading's step-plan door: after the first counted step (checked whole), a
+    function of the recipe's put into the planned forward calls, which a planned step makes
+    without looking again, wrote weights in inside every counted step and was put back
+    before returning (0.32 at 10⁸, no error). Each counted step now walks the plans' calls."""
+    def in_the_plan(arena):
+        model = _compiled(arena, nb.AdamW(lr=0.01), epochs=2)
+        plan = next(p for p in model._plans.values() if p is not None)
+        real, pairs = plan.forward[0], model.gradient_pairs()
+
+        def first(*args, **kwargs):
+            _write_in(pairs)
+            return real(*args, **kwargs)
+        plan.forward[0] = first
+        x, y = arena.windows(recipes.BATCH)
+        model.fit(x, y, epochs=1, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+        plan.forward[0] = real
+        return model
+    _refused(in_the_plan, r"arena.model._plans\[.*\]\[0\]\[0\] is the function "
+                          r"test_a_call_of_the_recipes_put_into_the_step_plan_is_refused")

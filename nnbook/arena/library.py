@@ -3,7 +3,8 @@ the library's own update. ``snapshot_library`` records, before the recipe's code
 function, class and module nnbook's modules hold by name (and NumPy's, math's), and every
 method and function's code; ``check_step``, at every counted step, refuses an optimizer of
 a class that is not nnbook's own, an object of the recipe's or a method set on an object
-in the optimizer or the loss, and a recorded name of the update's code (the optimizers',
+in the optimizer, the loss or the step plan's calls (and the layers they reach), and a
+recorded name of the update's code (the optimizers',
 the step's, NumPy's, math's) that holds another object now; at a model's first step and
 after the recipe returned (``check_whole``) it compares every recorded name and all the
 model reaches (layers, step plans). An optimizer of the recipe's own, or the library's with
@@ -237,8 +238,23 @@ def check_step(model):
     if changed is None:
         found = _foreign(opt, "arena.model.optimizer") \
             or _foreign(getattr(model, "loss", None), "arena.model.loss") \
-            or _over_method(model, type(model), vars(model).items(), "arena.model")
+            or _over_method(model, type(model), vars(model).items(), "arena.model") \
+            or _plans_foreign(model)
     _refuse(changed, found)
+
+
+def _plans_foreign(model):
+    """``(path, what)`` of a call in ``model``'s step plans (the forward, backward and loss
+    calls a planned ``train_step`` makes) that is not the library's, None when all are: a
+    call of the recipe's put there after the first step would run inside every counted
+    step (a cold reading wrote weights trained elsewhere in that way)."""
+    for key, plan in list((getattr(model, "_plans", None) or {}).items()):
+        if plan is not None:
+            found = _foreign([plan.forward, plan.backward, plan.joint],
+                             f"arena.model._plans[{key!r}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _over_method(obj, t, items, path):
