@@ -94,6 +94,22 @@ more questions than +0.5 on 1136648627 only (0.213 against 0.125; 1637166922: 0.
 share further than the random one on 1637166922 only (7 of 16). The inside probe's three
 claims held on both (brackets at α = −0.5, 0, +0.5 along the inside direction: 0, 2, 0 and
 3, 3, 2 of 80 texts); its probe sat at its chance on 1637166922 (0.804 both).
+
+The sixth cold reading (2026-11-30) ran 1875561994 and 1354034450 (drawn from /dev/urandom)
+through ``knowledge_row`` and ``steering_row`` (both re-run for issue 80, the same
+verdicts). Every claim of ``knowledge_row`` held on both (the readings' ten: the SAE's three
+statements on 7, 43 of 48 with the pool; block 1's last position beating its context on 5,
+35 of 48, on 1875561994 by 0.01 bits, 2.051 against 2.057). Three steering claims failed on
+one or both: α = −0.5 along the question probe wrote fewer questions than +0.5 on both (12
+against 18 texts, 2 against 9); the inside direction opened more brackets at +0.5 than at
+−0.5 on 1354034450 (3 against 0) and moved the bracket share further than the random one on
+1875561994 (4 texts against 0). It found the inside direction moving the question share
+(below). The two question-share claims below are counted over 48 seeds, the 38 above and the
+cold readings' ten (1519873306, 1064492281, 1338096765, 1422957390, 1875144900, 1120078340,
+1637166922, 1136648627, 1875561994, 1354034450; ``steering_row`` re-run on all 48 on
+2026-11-30, the 38 bit for bit as recorded, 5.7 minutes on one core): the readings' seeds,
+drawn after the pool, went against the question probe's count, and leaving them out would
+overstate it. The residual's mean norm s over the 48: 17.1 to 24.1.
 """
 
 import functools
@@ -227,9 +243,17 @@ def test_36_steering_breaks_the_text(seed):
             < r[f"{name} 0.0 followed"]
 
 
+# The cold readings' ten seeds (2026-11-30): α = −0.5 wrote more questions than +0.5 on
+# 3 (1422957390, 1120078340, 1136648627; in texts, 24 against 3, 15 against 5, 17 against
+# 10), fewer on the other 7. 26 of 38 and 3 of 10: 29 of 48, a count a fair coin reaches
+# (29 or more) with p = 0.097, so the chapter states no lean (Fisher's test of 26/38
+# against 3/10: p = 0.036). Stated over the 48.
+
+
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(26, 38), text="ch36: along the question probe's direction, α = −0.5 "
-                   "writes more texts that enter a question than α = +0.5 (26 of 38 seeds)")
+@pytest.mark.claim(stated=(29, 48), text="ch36: along the question probe's direction, α = −0.5 "
+                   "writes more texts that enter a question than α = +0.5 on 29 of 48 seeds, "
+                   "a count a fair coin reaches one time in ten")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_probes_direction_lowers_the_question_share(seed):
     r = steer(seed)
@@ -307,3 +331,24 @@ def test_36_the_inside_probes_direction_moves_brackets_no_more_than_a_random_one
     moved = {name: abs(texts(r, f"{name} 0.5 bracket") - texts(r, f"{name} -0.5 bracket"))
              for name in ("inside", "random")}
     assert moved["inside"] <= moved["random"]
+
+
+# The inside probe's direction and the question share (sixth cold reading, 2026-11-30):
+# along it α = −0.5 (away from "inside") wrote more texts that enter a question than
+# α = +0.5 on 31 of the 38 seeds above (not on 39, 3603, 584997000, 842783200, 1124537100,
+# 1523877300, 2130162700; the same number on 842783200) and on 8 of the cold readings' ten
+# (not on 1064492281, 10 texts both, nor 1136648627, 6 against 11): 39 of 48, a count a
+# fair coin reaches with p = 7.6e-6. The 38 seeds' mean question share at α = −0.5, 0,
+# +0.5: 0.242, 0.168, 0.096 along it; 0.186, 0.168, 0.129 along the question probe's
+# direction (26 of 38); 0.158, 0.168, 0.186 along the random one (17 of 38). It moved the
+# share further (in texts) than the question probe's direction on 21 of 38, as far on 2.
+# The CI seed 3602 passes (26 against 20 texts).
+
+
+@pytest.mark.heavy
+@pytest.mark.claim(stated=(39, 48), text="ch36: along the inside probe's direction, α = −0.5 "
+                   "writes more texts that enter a question than α = +0.5 (39 of 48 seeds)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_36_the_inside_probes_direction_lowers_the_question_share(seed):
+    r = steer(seed)
+    assert r["inside -0.5 question"] > r["inside 0.5 question"]
