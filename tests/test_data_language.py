@@ -174,6 +174,21 @@ def test_agreement_across_brackets():
     assert not LANG.accepts("a cats run.") and not LANG.accepts("some cat runs.")
 
 
+def test_accepts_keeps_its_answers():
+    # the answers are kept by sentence: asked again, the same; a fresh Language (nothing
+    # kept) agrees; what is not a string is still refused, and not kept
+    lang = data.Language()
+    sentences = ["the cats (that a dog sees) run.", "the cats (that a dog sees) runs.", ""]
+    first = [lang.accepts(s) for s in sentences]
+    assert first == [True, False, False]
+    assert [lang.accepts(s) for s in sentences] == first
+    assert [data.Language().accepts(s) for s in sentences] == first
+    assert set(lang._accepted) == set(sentences)
+    with pytest.raises(ValueError, match="expected a string, got int"):
+        lang.accepts(3)
+    assert len(lang._accepted) == 3
+
+
 def test_sentences_and_accepted_share():
     text = "the cat runs. the cat run. do the dogs sleep?  a bird (that"
     assert LANG.sentences(text) == ["the cat runs.", "the cat run.", "do the dogs sleep?"]

@@ -232,6 +232,29 @@ def test_an_impossible_window():
     assert np.array_equal(data.masked_conditionals(LANG, ids, mask), q)
 
 
+def test_the_error_lists_every_window_refused_alone():
+    # random windows, some of them masked, half of them with one visible character changed
+    # (so that some are impossible): the error's windows are those refused one at a time
+    rng = np.random.default_rng(281)
+    starts = rng.integers(0, len(CORPUS.ids) - 9, size=40)
+    ids = np.stack([_window(s, 9) for s in starts])
+    ids[::2, 4] = rng.integers(0, V, size=20)
+    mask = rng.random(ids.shape) < 0.3
+    mask[:, 4] = False
+
+    def refused(row, mk):
+        try:
+            data.masked_conditionals(LANG, row, mk)
+            return False
+        except ValueError:
+            return True
+    alone = [i for i in range(len(ids)) if refused(ids[i], mask[i])]
+    assert 0 < len(alone) < len(ids)
+    with pytest.raises(ValueError, match="masked_conditionals: the grammar cannot produce") as e:
+        data.masked_conditionals(LANG, ids, mask)
+    assert list(e.value.windows) == alone
+
+
 @pytest.mark.parametrize("ids, mask, match", [
     (np.arange(5), np.zeros(4, dtype=bool), r"mask of the ids' shape \(5,\), got \(4,\)"),
     (np.arange(5), np.zeros(5), "boolean array.*got dtype float64"),

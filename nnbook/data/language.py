@@ -25,6 +25,7 @@ TRANSITIVE = ("see", "like", "chase", "hear")       # singular: + "s" ("chases")
 ADJECTIVES = ("big", "small", "red")
 MAX_DEPTH_LIMIT = 5
 _END = ".!?"
+_KEEP_ACCEPTED = 100_000                             # sentences whose accepts() is kept
 
 
 def _rhs(*items):
@@ -85,6 +86,7 @@ class Language:
         # step on stacks given numbers, for parse and window_bound.py (_numbered_stacks.py)
         self.numbered = NumberedStacks(self._moves_for)
         self._choices = {}                                       # _make_choices'
+        self._accepted = {}                                      # accepts', by sentence
         chars, todo, seen = {" "}, [("S",)], {("S",)}
         while todo:                                   # every symbol reachable from S
             for _, rhs in self.rules(todo.pop()):
@@ -321,14 +323,23 @@ class Language:
         return _window_states(self, text, window, stride=stride)
 
     def accepts(self, sentence: str) -> bool:
-        """Whether ``sentence`` (one sentence, no space around it) is in the language."""
+        """Whether ``sentence`` (one sentence, no space around it) is in the language. The
+        answers are kept by sentence (a model's samples and RL's answers repeat many: chapters
+        22, 29, 30), up to ``_KEEP_ACCEPTED`` of them."""
+        known = self._accepted.get(sentence) if isinstance(sentence, str) else None
+        if known is not None:
+            return known
         try:
             _, states = self.parse(sentence, (("S",),), "Language.accepts")
+            accepted = () in states
         except ValueError:
             if not isinstance(sentence, str):
                 raise
-            return False
-        return () in states
+            accepted = False
+        if len(self._accepted) >= _KEEP_ACCEPTED:
+            self._accepted.clear()
+        self._accepted[sentence] = accepted
+        return accepted
 
     def followed(self, sentence: str) -> int:
         """How many characters of ``sentence`` the grammar follows before its first mistake

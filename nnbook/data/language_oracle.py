@@ -127,6 +127,7 @@ def _conditionals(language, ids, mask, owner):
     q[rows[last < 0].reshape(-1)] = ch["marginal"]          # nothing visible: P(c) itself
     keys, vals = np.zeros(0, dtype=np.int64), np.zeros(0)
     betas, lead = [None] * T, []
+    dead = np.zeros(m, dtype=bool)                  # windows whose β became 0: P = 0
     for t in range(T - 1, -1, -1):                  # β_t, windows with first ≤ t < last
         betas[t] = keys, vals
         if len(keys):                               # β_t-1 ∝ A[x_t] β_t
@@ -136,11 +137,12 @@ def _conditionals(language, ids, mask, owner):
         if len(end):                                # β_last-1 = A[x_last] 1
             keys, vals = _add(keys, vals, end, [ch["ends"][ids[k, t]] for k in end], S)
         vals, total = _normalised(keys, vals, S, m)
-        if np.any((first <= t) & (t <= last) & (total <= 0.0)):
-            _reject(language, ids, mask, owner)
+        dead |= (first <= t) & (t <= last) & (total <= 0.0)     # (a dead window has no keys)
         done = (first == t)[keys // S]
         lead.append((keys[done], vals[done]))
         keys, vals = keys[~done], vals[~done]
+    if dead.any():
+        _reject(language, ids, mask, owner, np.flatnonzero(dead))
     keys, vals = np.zeros(0, dtype=np.int64), np.zeros(0)
     trail = []
     for t in range(T):                              # α_t-1, windows with first < t ≤ last
@@ -255,12 +257,21 @@ def _between(ch, q, rows, hidden, alpha, bkeys, bvals):
     q += np.bincount(rows[w] * V + c, v * beta, minlength=q.size).reshape(q.shape)
 
 
-def _reject(language, ids, mask, owner):
-    """Some window has P(visible) = 0: the forward pass names the first visible character
-    that cannot follow the ones before it."""
-    _log_prob(language, ids, mask, owner)
-    raise ValueError(f"{owner}: the grammar cannot produce one of the windows (P(visible) = 0). "
-                     f"Pass windows cut from the language's own text (language_corpus).")
+def _reject(language, ids, mask, owner, dead):
+    """The windows ``dead`` (their indices) have P(visible) = 0: the forward pass names the
+    first visible character that cannot follow the ones before it, and the error lists every
+    such window in its attribute ``windows`` (each is one that masked_conditionals refuses
+    alone: a window's numbers do not depend on the others of its batch), so that
+    ``unmask_sample`` need not search for them."""
+    try:
+        _log_prob(language, ids, mask, owner)
+        message = (f"{owner}: the grammar cannot produce one of the windows (P(visible) = 0). "
+                   f"Pass windows cut from the language's own text (language_corpus).")
+    except ValueError as found:
+        message = str(found)
+    error = ValueError(message)
+    error.windows = dead
+    raise error from None
 
 
 def _impossible(owner, language, row, mask_row, k, t):

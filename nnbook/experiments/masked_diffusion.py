@@ -40,9 +40,21 @@ def oracle(ids, mask):
 
 
 def possible(ids):
-    """Whether the grammar can write each window (m,) bool: P(window) > 0."""
+    """Whether the grammar can write each window (m,) bool: P(window) > 0. All windows at
+    once: the ones the oracle refuses with nothing masked (its error lists them), else one
+    window at a time (ids of another shape, or outside the vocabulary)."""
+    ids = np.asarray(ids)
+    if ids.ndim == 2 and len(ids) and ids.shape[1]:
+        out = np.ones(len(ids), dtype=bool)
+        try:
+            masked_conditionals(LANGUAGE, ids, np.zeros(ids.shape, dtype=bool))
+            return out
+        except ValueError as error:
+            if getattr(error, "windows", None) is not None:
+                out[error.windows] = False
+                return out
     out = np.zeros(len(ids), dtype=bool)
-    for i, row in enumerate(np.asarray(ids)):
+    for i, row in enumerate(ids):
         try:
             out[i] = math.isfinite(window_log_prob(LANGUAGE, row))
         except ValueError:

@@ -131,15 +131,19 @@ def _refused(conditionals, ids, mask, rows):
 def _step_rows(conditionals, ids, mask, impossible):
     """The conditionals of every masked position, (n_masked, V): with impossible="finish"
     the rows of a window the denoiser refuses are uniform (the window stays impossible).
-    When it refuses every window alone, the error is not about one window: it is raised."""
+    When it refuses every window alone, the error is not about one window: it is raised.
+    A denoiser whose error lists the windows it refuses alone, as indices in an attribute
+    ``windows`` (``masked_conditionals`` does), spares the search."""
     try:
         return np.asarray(conditionals(ids, mask))
-    except ValueError:
+    except ValueError as error:
         if impossible == "raise" or len(ids) == 1:
             raise
         rows, half = np.arange(len(ids)), len(ids) // 2
-        dead = (_refused(conditionals, ids, mask, rows[:half])
-                + _refused(conditionals, ids, mask, rows[half:]))
+        dead = getattr(error, "windows", None)
+        if dead is None:
+            dead = (_refused(conditionals, ids, mask, rows[:half])
+                    + _refused(conditionals, ids, mask, rows[half:]))
         if len(dead) == len(ids):
             raise
     live = np.setdiff1d(rows, dead)
