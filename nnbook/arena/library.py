@@ -46,7 +46,7 @@ _PLAIN = {type(None), bool, int, float, complex, str, bytes, slice, range}
 _CONTAINERS = {dict, list, tuple, set, frozenset, weakref.WeakKeyDictionary,
                weakref.WeakValueDictionary, types.SimpleNamespace}
 _ATTRS = ("__code__", "__defaults__", "__kwdefaults__")
-_IMMUTABLE = 1 << 8                            # Py_TPFLAGS_IMMUTABLETYPE
+_IMMUTABLE = 1 << 8                            # Py_TPFLAGS_IMMUTABLETYPE (Python 3.10+)
 _GONE, _CHECKED, _PID = object(), {}, [None]   # the models wholly checked; who recorded
 
 
@@ -103,9 +103,9 @@ def snapshot_library():
             if isinstance(value, type) and value.__module__.split(".")[0] in (
                     "nnbook", "numpy") and id(value) not in _OWN_TYPES:
                 _OWN_TYPES.add(id(value))
+                if value.__flags__ & _IMMUTABLE:    # (NumPy's C types: no assignment
+                    continue                        # can change them)
                 where = f"{value.__module__}.{value.__qualname__}"
-                if value.__flags__ & _IMMUTABLE:       # (NumPy's C types: none can change)
-                    continue
                 ours = value.__module__.split(".")[0] == "nnbook"   # (all its attributes)
                 _KEYS.append([vars(value), list(vars(value)), len(vars(value)), where, True,
                               id(value)])
@@ -124,8 +124,9 @@ def _fast():
     for attr, (fns, values) in zip(_ATTRS, codes):
         once = {id(f): (f, id(v)) for f, v in zip(fns, values)}.values()
         held.append((operator.attrgetter(attr), [f for f, _ in once], [i for _, i in once]))
+    named = {i: set(space[1]) for i, space in spaces.items()}
     rest = [(k[0], key) for k in _KEYS for key in k[1]       # the keys no name compares
-            if key not in set(spaces.get(k[5], (None, ()))[1])]
+            if key not in named.get(k[5], ())]
     made[:] = [gets, ids, held, [k[0] for k in _KEYS], [k[2] for k in _KEYS],
                [sp for sp, _ in rest], [key for _, key in rest]]
     return made
@@ -151,7 +152,8 @@ def _new_key():
         space, keys, size, where, is_class, _ = held
         if len(space) == size:
             continue
-        new = [k for k in space if k not in set(keys)]
+        known = set(keys)
+        new = [k for k in space if k not in known]
         for k in new:
             v = space[k]
             if not is_class and k in _BUILTINS:
