@@ -196,7 +196,8 @@ def test_a_layer_method_replaced_on_its_class_between_steps_is_refused():
     def unpatch():
         cls.forward = real
     _refused(lambda arena: _after_two_epochs(arena, patch, unpatch),
-             r"not the library's: nnbook.layers.attention.multihead.MultiHeadAttention.forward", steps=recipes.STEPS + 2)
+             r"not the library's: nnbook.layers.attention.multihead.MultiHeadAttention"
+             r".forward", steps=recipes.STEPS + 2)
 
 
 def test_a_method_added_to_a_class_over_its_bases_is_refused():
@@ -238,3 +239,37 @@ def test_a_builtin_replaced_between_steps_is_refused():
         builtins.len = real
     _refused(lambda arena: _after_two_epochs(arena, patch, unpatch),
              r"not the library's: builtins.len", steps=recipes.STEPS + 2)
+
+
+def test_a_function_in_a_table_the_update_reads_replaced_is_refused():
+    """Names are not the only door: Muon's update looks its shape scale up in a dict of
+    functions (``SHAPE_SCALES``) at every step; one replaced there, in place, by a
+    function that writes in and put back is refused like a replaced name."""
+    from nnbook.optimizers import polar
+    real = polar.SHAPE_SCALES["original"]
+
+    def patch(model):
+        pairs = model.gradient_pairs()
+
+        def scale(n_in, n_out):
+            _write_in(pairs)
+            return real(n_in, n_out)
+        polar.SHAPE_SCALES["original"] = scale
+
+    def unpatch():
+        polar.SHAPE_SCALES["original"] = real
+
+    def muon(arena):
+        model = arena.model(recipes.tiny_layers(arena))
+        model.compile(optimizer=nb.Muon(lr=0.02), loss=nb.CrossEntropy(from_logits=True))
+        x, y = arena.windows(recipes.BATCH)
+        model.fit(x, y, epochs=2, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+        patch(model)
+        try:
+            model.fit(x, y, epochs=1, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+        finally:
+            unpatch()
+        return model
+    with pytest.raises(nb.arena.RecipeError, match=r"not the library's: "
+                       r"nnbook.optimizers.polar.SHAPE_SCALES\['original'\]"):
+        nb.arena.run_seed(muon, 4 * recipes.budget_for(), 0, evaluation="seed")

@@ -38,8 +38,8 @@ _OUTSIDE = ("numpy", "numpy.linalg", "numpy.dtypes", "numpy.random", "math", "bu
 _SCORING = ("nnbook.arena.harness", "nnbook.arena.leaderboard", "nnbook.arena.__main__")
 _RECORDED, _OWN_TYPES, _FILES = set(), set(), {}
 #: each recorded module's and (mutable) class's namespace: [namespace, its keys, their
-#: number, name, a class?, its owner's id]; a step refuses a new key that hides a builtin
-#: (a module's) or runs code (a class's)
+#: number, name, a class (or a dict of functions)?, its owner's id]; a step refuses a new
+#: key that hides a builtin (a module's) or runs code (a class's, a dict's)
 _KEYS = []
 _BUILTINS = frozenset(vars(builtins))
 _PLAIN = {type(None), bool, int, float, complex, str, bytes, slice, range}
@@ -57,7 +57,8 @@ _WHOLE = {}, tuple(([], []) for _ in _ATTRS), []
 
 def _record(owner, key, value, where):
     spaces, codes, made = _WHOLE
-    keys, values, names = spaces.setdefault(id(owner), (vars(owner), [], [], []))[1:]
+    space = owner if type(owner) is dict else vars(owner)
+    keys, values, names = spaces.setdefault(id(owner), (space, [], [], []))[1:]
     keys.append(key)
     values.append(value)
     names.append(where)
@@ -73,10 +74,11 @@ def snapshot_library():
     """Record every function, class and module that nnbook's modules (and NumPy's, math,
     the builtins) hold by name, every attribute of nnbook's classes, every function's code
     and each namespace's keys; a module is recorded once (a later call adds the modules
-    imported since). ``check_step`` compares them at every counted step. The recipe's process calls it before the recipe's file runs (and the
-    package's import did, before anything else could); a process forked from the one that
-    recorded (a recipe function of the caller's) records afresh: the caller's library, as
-    it is when the recipe's process starts, is the one the recipe must leave as it is."""
+    imported since). ``check_step`` compares them at every counted step. The recipe's
+    process calls it before the recipe's file runs (and the package's import did, before
+    anything else could); a process forked from the one that recorded (a recipe function
+    of the caller's) records afresh: the caller's library, as it is when the recipe's
+    process starts, is the one the recipe must leave as it is."""
     if _PID[0] != os.getpid():
         _RECORDED.clear()
         _OWN_TYPES.clear()
@@ -96,6 +98,13 @@ def snapshot_library():
             _KEYS.append([vars(module), list(vars(module)), len(vars(module)), name, False,
                           id(module)])
         for key, value in list(vars(module).items()):
+            if type(value) is dict and name.startswith("nnbook") and key[:2] != "__" and value \
+                    and id(value) not in _WHOLE[0] \
+                    and all(type(v) is types.FunctionType for v in value.values()):
+                _KEYS.append([value, list(value), len(value), f"{name}.{key}", True,
+                              id(value)])           # a table of functions (Muon's scales)
+                for k, v in list(value.items()):    # that a step looks up, in place
+                    _record(value, k, v, f"{name}.{key}[{k!r}]")
             if not (callable(value) or isinstance(value, types.ModuleType)) or (
                     name == "builtins" and getattr(value, "__module__", "") != name):
                 continue
@@ -329,8 +338,8 @@ def _over_method(obj, t, items, path):
 
 
 def check_whole(model):
-    """``check_step``'s full comparison: every recorded name of nnbook (and NumPy's, math's)
-    and everything ``model`` reaches."""
+    """``check_step``'s full comparison: every recorded name of nnbook (and NumPy's, math's,
+    the builtins) and everything ``model`` reaches."""
     changed = _library_changed()
     _refuse(changed, None if changed else _foreign(model, "arena.model"))
 
