@@ -2,11 +2,13 @@
 cold reading's three cheats, each of which wrote weights trained elsewhere into the model
 while the main thread was inside the library's ``Sequential.train_step`` (after the step's
 checks, before its fingerprint) and scored 0.31 at 10⁸ with no error: a second Python
-thread, a profile (or trace) hook, a garbage collector callback. Each is now refused with a
-message that names it; what was there before the recipe started (a coverage tool's hook) is
-the reference, not a cheat. The recipes are functions of this file, forked."""
+thread, a profile (or trace) hook, a garbage collector callback; and their neighbour, a
+signal handler a timer fires. Each is now refused with a message that names it; what was
+there before the recipe started (a coverage tool's hook) is the reference, not a cheat.
+The recipes are functions of this file, forked."""
 
 import gc
+import signal
 import sys
 import threading
 
@@ -140,3 +142,29 @@ def test_what_the_process_started_with_is_the_reference(monkeypatch):
     finally:
         if hook in gc.callbacks:
             gc.callbacks.remove(hook)
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timers (Windows)")
+def test_a_signal_handler_that_writes_in_when_a_timer_fires_is_refused():
+    """A handler Python runs between two bytecodes of whatever the main thread runs: a
+    profiling timer's, writing in once it fires inside the step."""
+    def beside(arena):
+        model = recipes.tiny_model(arena)
+        pairs, done = model.gradient_pairs(), []
+
+        def handler(signum, frame):
+            if not done and inside_the_step(frame):
+                _write_in(pairs)
+                done.append(1)
+        kept = signal.signal(signal.SIGPROF, handler)
+        signal.setitimer(signal.ITIMER_PROF, 0.001, 0.001)
+        try:
+            x, y = arena.windows(recipes.BATCH * recipes.STEPS)
+            model.fit(x, y, epochs=1, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, kept)
+        return model
+    _refused(beside, r"at a counted step signal.getsignal\(SIGPROF\) is <function .*handler "
+                     r"at .*\(it was .*\); expected only the trace and profile hooks and "
+                     r"signal handlers")

@@ -1,20 +1,22 @@
 """The arena's check of what could run beside a counted step rather than in it (chapter 37):
-trace and profile functions, garbage collector callbacks and Python threads. ``record`` notes
-them as the recipe's process starts, before the recipe's code runs; ``check``, before and
-after every counted step, refuses one the recipe added."""
+trace and profile functions, signal handlers, garbage collector callbacks and Python threads.
+``record`` notes them as the recipe's process starts, before the recipe's code runs;
+``check``, before and after every counted step, refuses one the recipe added."""
 
 # Why: such code runs inside the step without being called by it (a thread while the main
 # thread is in Sequential.train_step, a profile function at its return, a gc callback when
-# it allocates); a cold reading wrote weights trained elsewhere in each way, and the step's
+# it allocates, a signal handler when a timer fires); a cold reading wrote weights trained elsewhere in each way, and the step's
 # fingerprint then took them for the step's own. A coverage tool or a debugger may have
 # installed a hook before the recipe started: what was there is accepted, a change is not.
 
 from __future__ import annotations
 
+import _signal
 import _thread
 import gc
 import operator
 import os
+import signal
 import sys
 import threading
 
@@ -24,14 +26,31 @@ _HELD = {}                         # this process's id -> what it started with (
 
 
 def _hooks():
-    """``(name, hook)`` of every trace and profile hook and monitoring tool, in order."""
-    out = [("sys.gettrace()", sys.gettrace()), ("sys.getprofile()", sys.getprofile()),
-           ("threading.gettrace()", threading.gettrace()),
-           ("threading.getprofile()", threading.getprofile())]
-    monitoring = getattr(sys, "monitoring", None)             # Python 3.12 and later
-    if monitoring is not None:
-        out += [(f"sys.monitoring.get_tool({i})", monitoring.get_tool(i)) for i in range(6)]
+    """Every trace and profile hook, monitoring tool and signal handler, in ``_names()``'s
+    order."""
+    out = [sys.gettrace(), sys.getprofile(), threading.gettrace(), threading.getprofile()]
+    if _MONITORING is not None:                               # Python 3.12 and later
+        out += map(_MONITORING.get_tool, range(6))
+    out += map(_signal.getsignal, _SIGNALS)              # (signal's own wraps it slowly)
     return out
+
+
+def _names():
+    return ["sys.gettrace()", "sys.getprofile()", "threading.gettrace()",
+            "threading.getprofile()",
+            *(f"sys.monitoring.get_tool({i})" for i in range(6 if _MONITORING else 0)),
+            *(f"signal.getsignal({signal.Signals(n).name if n in _NAMED else n})"
+              for n in _SIGNALS)]
+
+
+def _shown(hook):
+    """A hook as ``repr`` shows it, a signal's default or ignore by its name."""
+    return signal.Handlers(hook).name if type(hook) is int else repr(hook)
+
+
+_MONITORING = getattr(sys, "monitoring", None)
+_SIGNALS = sorted(signal.valid_signals())
+_NAMED = {s.value for s in signal.Signals}
 
 
 def _count():
@@ -51,20 +70,21 @@ def record():
 
 
 def check():
-    """Raise ``ValueError`` when a trace or profile hook, a gc callback or a Python thread is
-    there that the recipe's process did not start with; nothing outside a recipe's process
-    (no ``record`` in it)."""
+    """Raise ``ValueError`` when a trace or profile hook, a signal handler, a gc callback or a
+    Python thread is there that the recipe's process did not start with; nothing outside a
+    recipe's process (no ``record`` in it)."""
     held = _HELD.get(os.getpid())
     if held is None:
         return
     hooks, callbacks, kept, idents, count = held
     found = None
-    for (name, now), (_, then) in zip(_hooks(), hooks):
-        if now is not then:
-            found = (f"{name} is {now!r} (it was {then!r})", "trace and profile hooks",
-                     "Remove the hook before training (sys.setprofile(None), "
-                     "sys.settrace(None), threading's the same)")
-            break
+    now = _hooks()
+    if not all(map(operator.is_, now, hooks)):
+        name, now, then = next(t for t in zip(_names(), now, hooks) if t[1] is not t[2])
+        found = (f"{name} is {_shown(now)} (it was {_shown(then)})",
+                 "trace and profile hooks and signal handlers",
+                 "Remove the hook before training (sys.setprofile(None), sys.settrace(None), "
+                 "threading's the same; signal.signal(n, old))")
     if found is None and (len(callbacks) != len(kept) or gc.callbacks is not callbacks
                           or not all(map(operator.is_, callbacks, kept))):
         found = (f"gc.callbacks holds {list(gc.callbacks)!r} (it held {kept!r})",
