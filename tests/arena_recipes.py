@@ -57,7 +57,7 @@ def honest_fresh():
 
 def inside_the_step(frame):
     """True when ``frame`` or one it was called from is the library's
-    ``Sequential.train_step`` (training/model.py), where the cheats wrote."""
+    ``Sequential.train_step`` (nnbook/training/model.py), where the cheats wrote."""
     while frame is not None:
         code = frame.f_code
         if code.co_name == "train_step" and code.co_filename.endswith(
