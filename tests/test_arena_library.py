@@ -273,3 +273,32 @@ def test_a_function_in_a_table_the_update_reads_replaced_is_refused():
     with pytest.raises(nb.arena.RecipeError, match=r"not the library's: "
                        r"nnbook.optimizers.polar.SHAPE_SCALES\['original'\]"):
         nb.arena.run_seed(muon, 4 * recipes.budget_for(), 0, evaluation="seed")
+
+
+@pytest.mark.parametrize("how", ["plans emptied", "run eagerly"])
+def test_a_method_set_on_a_layer_for_an_unplanned_step_is_refused(how):
+    """A step with no plan (the plans emptied, or compiled to run eagerly) runs the layers'
+    own methods: one set on a layer object for a single step (and removed after it) wrote
+    in with no error, since only the plans led the per-step walk to the layers."""
+    def on_the_layer(arena):
+        model = arena.model(recipes.tiny_layers(arena))
+        model.compile(optimizer=nb.AdamW(lr=0.01), loss=nb.CrossEntropy(from_logits=True),
+                      run_eagerly=how == "run eagerly")
+        x, y = arena.windows(recipes.BATCH)
+        model.fit(x, y, epochs=2, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+        pairs, attn = model.gradient_pairs(), model.layers[1].attn
+        real = attn.forward
+
+        def forward(*args, **kwargs):
+            _write_in(pairs)
+            return real(*args, **kwargs)
+        getattr(model, "_plans").clear()
+        attn.forward = forward
+        try:
+            model.train_step(x, y)
+        finally:
+            del attn.forward
+        return model
+    _refused(on_the_layer, r"arena.model.layers\[1\].*forward is <function .*forward.*set "
+                           r"on the object over its class's forward",
+             steps=recipes.STEPS + 2)

@@ -319,14 +319,17 @@ def _plans_foreign(model):
     """``(path, what)`` of a call in ``model``'s step plans (the forward, backward and loss
     calls a planned ``train_step`` makes) that is not the library's, None when all are: a
     call of the recipe's put there after the first step would run inside every counted
-    step (a cold reading wrote weights trained elsewhere in that way)."""
+    step (a cold reading wrote weights trained elsewhere in that way). With no plan (run
+    eagerly, or the plans emptied) the step runs the layers' own methods: they are walked."""
+    walked = False
     for key, plan in list((getattr(model, "_plans", None) or {}).items()):
         if plan is not None:
+            walked = True
             found = _foreign([plan.forward, plan.backward, plan.joint],
                              f"arena.model._plans[{key!r}]")
             if found is not None:
                 return found
-    return None
+    return None if walked else _foreign(list(model.layers), "arena.model.layers")
 
 
 def _over_method(obj, t, items, path):
