@@ -128,28 +128,30 @@ def _fast():
     """The recorded names, codes and keys as flat lists, for ``_library_same``."""
     spaces, codes, made = _WHOLE
     gets = [(sp, operator.itemgetter(*keys, keys[0])) for sp, keys, _, _ in spaces.values()]
-    ids = [i for _, _, values, _ in spaces.values() for i in (*map(id, values), id(values[0]))]
-    held = []                                   # (a getter, functions, ids), each once
+    held = [v for _, _, values, _ in spaces.values() for v in (*values, values[0])]
+    kept = []                                   # (a getter, functions, their values), once
     for attr, (fns, values) in zip(_ATTRS, codes):
-        once = {id(f): (f, id(v)) for f, v in zip(fns, values)}.values()
-        held.append((operator.attrgetter(attr), [f for f, _ in once], [i for _, i in once]))
+        once = {id(f): (f, v) for f, v in zip(fns, values)}.values()
+        kept.append((operator.attrgetter(attr), [f for f, _ in once], [v for _, v in once]))
     named = {i: set(space[1]) for i, space in spaces.items()}
     rest = [(k[0], key) for k in _KEYS for key in k[1]       # the keys no name compares
             if key not in named.get(k[5], ())]
-    made[:] = [gets, ids, held, [k[0] for k in _KEYS], [k[2] for k in _KEYS],
+    made[:] = [gets, held, kept, [k[0] for k in _KEYS], [k[2] for k in _KEYS],
                [sp for sp, _ in rest], [key for _, key in rest]]
     return made
 
 
 def _library_same():
     """True when every recorded name holds its object, every function its code, and every
-    recorded namespace its keys alone (C loops over flat lists: about 0.3 ms)."""
-    gets, ids, held, spaces, sizes, owners, keys = _WHOLE[2] or _fast()
+    recorded namespace its keys alone (C loops over flat lists, ``is`` each: not ``id``,
+    which costs an audit event, nor ``==``, which an object of the recipe's could answer)."""
+    gets, held, kept, spaces, sizes, owners, keys = _WHOLE[2] or _fast()
     try:
-        now = list(map(id, itertools.chain.from_iterable(get(sp) for sp, get in gets)))
+        same = all(map(operator.is_, itertools.chain.from_iterable(
+            get(sp) for sp, get in gets), held))
     except KeyError:
         return False
-    return now == ids and all(list(map(id, map(get, fns))) == was for get, fns, was in held) \
+    return same and all(all(map(operator.is_, map(get, fns), was)) for get, fns, was in kept) \
         and list(map(len, spaces)) == sizes and all(map(operator.contains, owners, keys))
 
 
