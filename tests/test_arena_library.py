@@ -6,6 +6,8 @@ function replaced between steps, an object of the recipe's as a number), each re
 a message that names it; what a recipe may do (Muon, a schedule of its own) accepted. The
 recipes are functions of this file, forked: their patches stay in their process."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -39,9 +41,9 @@ def _compiled(arena, optimizer, epochs=1, callbacks=()):
     return model
 
 
-def _refused(recipe, match):
+def _refused(recipe, match, steps=recipes.STEPS):
     with pytest.raises(nb.arena.RecipeError, match=match):
-        nb.arena.run_seed(recipe, recipes.budget_for(), 0, evaluation="seed")
+        nb.arena.run_seed(recipe, recipes.budget_for(steps), 0, evaluation="seed")
 
 
 def test_an_optimizer_of_the_recipes_own_class_is_refused():
@@ -159,3 +161,144 @@ def test_a_call_of_the_recipes_put_into_the_step_plan_is_refused():
         return model
     _refused(in_the_plan, r"arena.model._plans\[.*\]\[0\]\[0\] is the function "
                           r"test_a_call_of_the_recipes_put_into_the_step_plan_is_refused")
+
+
+def _after_two_epochs(arena, patch, unpatch):
+    """Two checked epochs, ``patch()``, one more epoch on batches of the same shape (planned
+    steps), ``unpatch()``: what a check at the first step and at the end alone missed."""
+    model = _compiled(arena, nb.AdamW(lr=0.01), epochs=2)
+    patch(model)
+    try:
+        x, y = arena.windows(recipes.BATCH)
+        model.fit(x, y, epochs=1, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+    finally:
+        unpatch()
+    return model
+
+
+def test_a_layer_method_replaced_on_its_class_between_steps_is_refused():
+    """The sixth reading's: after two epochs, the attention's ``forward`` replaced on its
+    class by one that writes in (a planned ``TransformerBlock.forward`` looks it up as it
+    runs), one more epoch, then put back (0.33 at 10⁸, no error). Every counted step now
+    compares every class of nnbook."""
+    cls = nb.MultiHeadAttention
+    real = cls.__dict__["forward"]
+
+    def patch(model):
+        pairs = model.gradient_pairs()
+
+        def forward(self, *args, **kwargs):
+            if recipes.inside_the_step(sys._getframe()):
+                _write_in(pairs)
+            return real(self, *args, **kwargs)
+        cls.forward = forward
+
+    def unpatch():
+        cls.forward = real
+    _refused(lambda arena: _after_two_epochs(arena, patch, unpatch),
+             r"not the library's: nnbook.layers.attention.multihead.MultiHeadAttention"
+             r".forward", steps=recipes.STEPS + 2)
+
+
+def test_a_method_added_to_a_class_over_its_bases_is_refused():
+    """The same through a name the class did not hold: ``RMSNorm`` inherits ``forward``;
+    one set on ``RMSNorm`` itself hides it (and deleted afterwards, leaves no trace)."""
+    def patch(model):
+        pairs, inherited = model.gradient_pairs(), nb.RMSNorm.forward
+
+        def forward(self, *args, **kwargs):
+            if recipes.inside_the_step(sys._getframe()):
+                _write_in(pairs)
+            return inherited(self, *args, **kwargs)
+        nb.RMSNorm.forward = forward
+
+    def unpatch():
+        del nb.RMSNorm.forward
+    _refused(lambda arena: _after_two_epochs(arena, patch, unpatch),
+             r"nnbook.layers.normalization.rmsnorm.RMSNorm.forward, a new attribute "
+             r"<function .*forward.*> over its bases' forward", steps=recipes.STEPS + 2)
+
+
+def test_a_builtin_replaced_between_steps_is_refused():
+    """Python's builtins run in every step (``len``, ``isinstance``): one replaced by a
+    function that writes in when the step calls it, and put back, is a replaced name like
+    NumPy's."""
+    import builtins
+    real = builtins.len
+
+    def patch(model):
+        pairs = model.gradient_pairs()
+
+        def len(obj):                                      # noqa: A001 (the cheat's point)
+            if recipes.inside_the_step(sys._getframe(1)):
+                _write_in(pairs)
+            return real(obj)
+        builtins.len = len
+
+    def unpatch():
+        builtins.len = real
+    _refused(lambda arena: _after_two_epochs(arena, patch, unpatch),
+             r"not the library's: builtins.len", steps=recipes.STEPS + 2)
+
+
+def test_a_function_in_a_table_the_update_reads_replaced_is_refused():
+    """Names are not the only door: Muon's update looks its shape scale up in a dict of
+    functions (``SHAPE_SCALES``) at every step; one replaced there, in place, by a
+    function that writes in and put back is refused like a replaced name."""
+    from nnbook.optimizers import polar
+    real = polar.SHAPE_SCALES["original"]
+
+    def patch(model):
+        pairs = model.gradient_pairs()
+
+        def scale(n_in, n_out):
+            _write_in(pairs)
+            return real(n_in, n_out)
+        polar.SHAPE_SCALES["original"] = scale
+
+    def unpatch():
+        polar.SHAPE_SCALES["original"] = real
+
+    def muon(arena):
+        model = arena.model(recipes.tiny_layers(arena))
+        model.compile(optimizer=nb.Muon(lr=0.02), loss=nb.CrossEntropy(from_logits=True))
+        x, y = arena.windows(recipes.BATCH)
+        model.fit(x, y, epochs=2, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+        patch(model)
+        try:
+            model.fit(x, y, epochs=1, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+        finally:
+            unpatch()
+        return model
+    with pytest.raises(nb.arena.RecipeError, match=r"not the library's: "
+                       r"nnbook.optimizers.polar.SHAPE_SCALES\['original'\]"):
+        nb.arena.run_seed(muon, 4 * recipes.budget_for(), 0, evaluation="seed")
+
+
+@pytest.mark.parametrize("how", ["plans emptied", "run eagerly"])
+def test_a_method_set_on_a_layer_for_an_unplanned_step_is_refused(how):
+    """A step with no plan (the plans emptied, or compiled to run eagerly) runs the layers'
+    own methods: one set on a layer object for a single step (and removed after it) wrote
+    in with no error, since only the plans led the per-step walk to the layers."""
+    def on_the_layer(arena):
+        model = arena.model(recipes.tiny_layers(arena))
+        model.compile(optimizer=nb.AdamW(lr=0.01), loss=nb.CrossEntropy(from_logits=True),
+                      run_eagerly=how == "run eagerly")
+        x, y = arena.windows(recipes.BATCH)
+        model.fit(x, y, epochs=2, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+        pairs, attn = model.gradient_pairs(), model.layers[1].attn
+        real = attn.forward
+
+        def forward(*args, **kwargs):
+            _write_in(pairs)
+            return real(*args, **kwargs)
+        getattr(model, "_plans").clear()
+        attn.forward = forward
+        try:
+            model.train_step(x, y)
+        finally:
+            del attn.forward
+        return model
+    _refused(on_the_layer, r"arena.model.layers\[1\].*forward is <function .*forward.*set "
+                           r"on the object over its class's forward",
+             steps=recipes.STEPS + 2)

@@ -20,6 +20,7 @@ from ..layers.experts import MixtureOfExperts
 from ..layers.swiglu import SwiGLU
 from ..optimizers.muon import Muon
 from ..training import Sequential
+from .beside import check as check_beside
 
 __all__ = ["forward_multiplications", "layer_multiplications", "optimizer_multiplications",
            "CountedModel", "Meter", "BudgetExceeded", "BACKWARD_FACTOR"]
@@ -229,7 +230,9 @@ class CountedModel(Sequential):
     only in ``train_step`` (``fit`` calls it): ``check_untouched`` fails when they changed
     elsewhere (weights copied in, or the layers trained in another, uncounted model), when
     its optimizer's buffers changed outside it (a step reads them: written by hand, they
-    would write any weights in), and for a copy of the model, which has no record."""
+    would write any weights in), and for a copy of the model, which has no record. Code
+    beside the step (a thread, a trace or profile hook, a gc callback) is refused before
+    and after it (``beside.check``); a signal handler or a finalizer is not seen."""
 
     def __init__(self, layers, meter: Meter, input_shape):
         super().__init__(layers)
@@ -261,6 +264,7 @@ class CountedModel(Sequential):
         logs = super().train_step(xb, yb)
         _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers),
                              optimizer_print(getattr(self, "optimizer", None)))
+        check_beside()                             # a hook or thread the step started
         return logs
 
     meter = property(lambda self: self._meter, doc="the ``Meter`` it spends on (read-only)")

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import beside
 from .budget import BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter, \
     forward_multiplications, optimizer_multiplications
 from .guard import Watch, check_initialised, check_layer_types
@@ -293,6 +294,7 @@ def main(conn, recipe, budget, seed, path):
         os.chdir(work)                             # is gone at the next seed
         tempfile.tempdir = str(work)
         snapshot_library()                         # before any of the recipe's code runs
+        beside.record()                            # its hooks, gc callbacks, threads
         if isinstance(recipe, tuple):
             recipe = getattr(importlib.import_module(recipe[0]), recipe[1])
         fn, name, _ = load_recipe(recipe)

@@ -198,10 +198,10 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     baseline's schedule at batches of 4 used 3.2 s of 4.4 allowed; on Windows there is no
     bound). A cache at an absolute path survives. The model must start as its layers' own
     initialisation draws from the seed's generator (``guard.check_initialised``), and each
-    counted step run a library optimizer's update and the step plan's own calls on the
-    buffers its last step left (``library.check_step``, ``check_untouched``); a check, or a
-    library function outside the update, replaced in the recipe's process and put back
-    before it is looked at, or the guards' records changed, pass. Processes it starts run on."""
+    counted step run the library's code on the buffers its last step left, no hook, gc
+    callback or thread beside it (``library.check_step``, ``check_untouched``); a check
+    replaced in the recipe's process and put back before it is looked at, a signal handler
+    or a finalizer in the step, or the guards' records changed, pass. Its processes run on."""
     name = recipe_identity(recipe)[0]
     what, method = _transport(recipe)
     seed, budget = _one_seed(seed), _budget(budget)

@@ -1,17 +1,20 @@
 """The arena's check of the code a counted step runs (chapter 37): a recipe's step must apply
 the library's own update. ``snapshot_library`` records, before the recipe's code runs, every
-function, class and module nnbook's modules hold by name (and NumPy's, math's), and every
-method and function's code; ``check_step``, at every counted step, refuses an optimizer of
-a class that is not nnbook's own, an object of the recipe's or a method set on an object
-in the optimizer, the loss or the step plan's calls (and the layers they reach), and a
-recorded name of the update's code (the optimizers',
-the step's, NumPy's, math's) that holds another object now; at a model's first step and
-after the recipe returned (``check_whole``) it compares every recorded name and all the
-model reaches (layers, step plans). An optimizer of the recipe's own, or the library's with
-its update replaced, could write in weights trained elsewhere with nothing counted."""
+function, class and module nnbook's modules hold by name (and NumPy's, math's, Python's
+builtins), every attribute of nnbook's classes and every function's code; ``check_step``,
+at every counted step, compares them all (a name that holds another object, a class or
+module given a new name that hides a method or a builtin), refuses an optimizer of a class
+that is not nnbook's own, an object of the recipe's or a method set on an object in the
+optimizer, the loss or the step plan's calls (and the layers they reach), and a hook,
+gc callback or thread beside the step (beside.py); at a model's first step and after the
+recipe returned (``check_whole``) it walks all the model reaches (layers, step plans). An
+optimizer of the recipe's own, or a library method replaced, could write in weights
+trained elsewhere with nothing counted."""
 
 from __future__ import annotations
 
+import builtins
+import itertools
 import operator
 import os
 import sys
@@ -22,108 +25,177 @@ from pathlib import Path
 import numpy as np
 
 from ..optimizers.base import Optimizer
+from . import beside
 
 __all__ = ["snapshot_library", "check_step", "check_whole"]
 
 _PACKAGE = Path(__file__).resolve().parents[1]           # nnbook/
 
 #: modules a counted step calls besides nnbook's own, recorded with them
-_OUTSIDE = ("numpy", "numpy.linalg", "numpy.dtypes", "numpy.random", "math")
-#: what the optimizer's update and the counted step run: compared at every counted step
-_STEP = ("numpy", "math", "nnbook.optimizers", "nnbook.arena.budget", "nnbook.arena.library",
-         "nnbook.training.model.Sequential", "nnbook.training.step_plan",
-         "nnbook.training.crossentropy", "nnbook.training.loss_base", "nnbook.training.losses")
+_OUTSIDE = ("numpy", "numpy.linalg", "numpy.dtypes", "numpy.random", "math", "builtins")
 #: the harness's own modules, which no step runs (a recipe that replaces them in its
 #: process changes nothing: the harness scores in its own)
 _SCORING = ("nnbook.arena.harness", "nnbook.arena.leaderboard", "nnbook.arena.__main__")
 _RECORDED, _OWN_TYPES, _FILES = set(), set(), {}
+#: each recorded module's and (mutable) class's namespace: [namespace, its keys, their
+#: number, name, a class (or a dict of functions)?, its owner's id]; a step refuses a new
+#: key that hides a builtin (a module's) or runs code (a class's, a dict's)
+_KEYS = []
+_BUILTINS = frozenset(vars(builtins))
 _PLAIN = {type(None), bool, int, float, complex, str, bytes, slice, range}
 _CONTAINERS = {dict, list, tuple, set, frozenset, weakref.WeakKeyDictionary,
                weakref.WeakValueDictionary, types.SimpleNamespace}
 _ATTRS = ("__code__", "__defaults__", "__kwdefaults__")
+_IMMUTABLE = 1 << 8                            # Py_TPFLAGS_IMMUTABLETYPE (Python 3.10+)
 _GONE, _CHECKED, _PID = object(), {}, [None]   # the models wholly checked; who recorded
 
 
-def _tier():
-    """Recorded names: {id(owner): (its namespace, keys, objects, full names)}, the
-    functions and their ``_ATTRS`` (a list of functions, of values, each), checkers."""
-    return {}, tuple(([], []) for _ in _ATTRS), []
-
-
-_WHOLE, _STEPPED = _tier(), _tier()
+#: recorded names: {id(owner): (its namespace, keys, objects, full names)}, the functions
+#: and their ``_ATTRS`` (a list of functions, of values, each), the fast comparison's lists
+_WHOLE = {}, tuple(([], []) for _ in _ATTRS), []
 
 
 def _record(owner, key, value, where):
-    for tier in (_WHOLE, _STEPPED) if where.startswith(_STEP) else (_WHOLE,):
-        spaces, codes, _ = tier
-        keys, values, names = spaces.setdefault(id(owner), (vars(owner), [], [], []))[1:]
-        keys.append(key)
-        values.append(value)
-        names.append(where)
-        if isinstance(value, types.FunctionType):        # (defaults given to a function
-            for i, attr in enumerate(_ATTRS):              # that has none change nothing)
-                if i == 0 or getattr(value, attr) is not None:
-                    codes[i][0].append(value)
-                    codes[i][1].append(getattr(value, attr))
+    spaces, codes, made = _WHOLE
+    space = owner if type(owner) is dict else vars(owner)
+    keys, values, names = spaces.setdefault(id(owner), (space, [], [], []))[1:]
+    keys.append(key)
+    values.append(value)
+    names.append(where)
+    made.clear()
+    if isinstance(value, types.FunctionType):            # (defaults given to a function
+        for i, attr in enumerate(_ATTRS):                  # that has none change nothing)
+            if i == 0 or getattr(value, attr) is not None:
+                codes[i][0].append(value)
+                codes[i][1].append(getattr(value, attr))
 
 
 def snapshot_library():
-    """Record every function, class and module that nnbook's modules (and NumPy's, math)
-    hold by name, every method of nnbook's classes and every function's code; a module
-    is recorded once (a later call adds the modules imported since). ``check_step``
-    compares them. The recipe's process calls it before the recipe's file runs (and the
-    package's import did, before anything else could); a process forked from the one that
-    recorded (a recipe function of the caller's) records afresh: the caller's library, as
-    it is when the recipe's process starts, is the one the recipe must leave as it is."""
+    """Record every function, class and module that nnbook's modules (and NumPy's, math,
+    the builtins) hold by name, every attribute of nnbook's classes, every function's code
+    and each namespace's keys; a module is recorded once (a later call adds the modules
+    imported since). ``check_step`` compares them at every counted step. The recipe's
+    process calls it before the recipe's file runs (and the package's import did, before
+    anything else could); a process forked from the one that recorded (a recipe function
+    of the caller's) records afresh: the caller's library, as it is when the recipe's
+    process starts, is the one the recipe must leave as it is."""
     if _PID[0] != os.getpid():
         _RECORDED.clear()
         _OWN_TYPES.clear()
-        for spaces, codes, _ in (_WHOLE, _STEPPED):
-            spaces.clear()
-            for held in codes:
-                held[0].clear()
-                held[1].clear()
+        _KEYS.clear()
+        _WHOLE[0].clear()
+        for held in _WHOLE[1]:
+            held[0].clear()
+            held[1].clear()
         _PID[0] = os.getpid()
     _WHOLE[2].clear()
-    _STEPPED[2].clear()
     for name, module in list(sys.modules.items()):
         if module is None or name in _RECORDED or name in _SCORING or not (
                 name == "nnbook" or name.startswith("nnbook.") or name in _OUTSIDE):
             continue
         _RECORDED.add(name)
+        if name != "builtins":                     # (a notebook adds names to it)
+            _KEYS.append([vars(module), list(vars(module)), len(vars(module)), name, False,
+                          id(module)])
         for key, value in list(vars(module).items()):
-            if not (callable(value) or isinstance(value, types.ModuleType)):
+            if type(value) is dict and name.startswith("nnbook") and key[:2] != "__" and value \
+                    and id(value) not in _WHOLE[0] \
+                    and all(type(v) is types.FunctionType for v in value.values()):
+                _KEYS.append([value, list(value), len(value), f"{name}.{key}", True,
+                              id(value)])           # a table of functions (Muon's scales)
+                for k, v in list(value.items()):    # that a step looks up, in place
+                    _record(value, k, v, f"{name}.{key}[{k!r}]")
+            if not (callable(value) or isinstance(value, types.ModuleType)) or (
+                    name == "builtins" and getattr(value, "__module__", "") != name):
                 continue
             _record(module, key, value, f"{name}.{key}")
             if isinstance(value, type) and value.__module__.split(".")[0] in (
                     "nnbook", "numpy") and id(value) not in _OWN_TYPES:
                 _OWN_TYPES.add(id(value))
+                if value.__flags__ & _IMMUTABLE:    # (NumPy's C types: no assignment
+                    continue                        # can change them)
                 where = f"{value.__module__}.{value.__qualname__}"
+                ours = value.__module__.split(".")[0] == "nnbook"   # (all its attributes)
+                _KEYS.append([vars(value), list(vars(value)), len(vars(value)), where, True,
+                              id(value)])
                 for k, v in list(vars(value).items()):
-                    if callable(v) or isinstance(v, (classmethod, staticmethod, property)):
+                    if ours or callable(v) or isinstance(v, (classmethod, staticmethod,
+                                                             property)):
                         _record(value, k, v, f"{where}.{k}")
 
 
-def _library_changed(tier=_WHOLE):
-    """The first recorded name of ``tier`` that holds another object (or code) now, or
-    None (``_STEPPED``: the optimizers, the step's own code, NumPy's and math's names)."""
-    spaces, codes, getters = tier
-    if len(getters) != len(spaces):                   # (made again after a snapshot)
-        getters[:] = [(sp, operator.itemgetter(*keys), tuple(values), keys, where)
-                      for sp, keys, values, where in spaces.values()]
-    for space, get, values, keys, where in getters:
-        try:
-            now = get(space)
-        except KeyError:
-            now = ()
-        now = now if len(keys) > 1 else (now,)
-        if len(now) != len(values) or not all(map(operator.is_, now, values)):
-            return next(w for k, v, w in zip(keys, values, where) if space.get(k, _GONE) is not v)
+def _fast():
+    """The recorded names, codes and keys as flat lists, for ``_library_same``."""
+    spaces, codes, made = _WHOLE
+    gets = [(sp, operator.itemgetter(*keys, keys[0])) for sp, keys, _, _ in spaces.values()]
+    held = [v for _, _, values, _ in spaces.values() for v in (*values, values[0])]
+    kept = []                                   # (a getter, functions, their values), once
+    for attr, (fns, values) in zip(_ATTRS, codes):
+        once = {id(f): (f, v) for f, v in zip(fns, values)}.values()
+        kept.append((operator.attrgetter(attr), [f for f, _ in once], [v for _, v in once]))
+    named = {i: set(space[1]) for i, space in spaces.items()}
+    rest = [(k[0], key) for k in _KEYS for key in k[1]       # the keys no name compares
+            if key not in named.get(k[5], ())]
+    made[:] = [gets, held, kept, [k[0] for k in _KEYS], [k[2] for k in _KEYS],
+               [sp for sp, _ in rest], [key for _, key in rest]]
+    return made
+
+
+def _library_same():
+    """True when every recorded name holds its object, every function its code, and every
+    recorded namespace its keys alone (C loops over flat lists, ``is`` each: not ``id``,
+    which costs an audit event, nor ``==``, which an object of the recipe's could answer)."""
+    gets, held, kept, spaces, sizes, owners, keys = _WHOLE[2] or _fast()
+    try:
+        same = all(map(operator.is_, itertools.chain.from_iterable(
+            get(sp) for sp, get in gets), held))
+    except KeyError:
+        return False
+    return same and all(all(map(operator.is_, map(get, fns), was)) for get, fns, was in kept) \
+        and list(map(len, spaces)) == sizes and all(map(operator.contains, owners, keys))
+
+
+def _new_key():
+    """The first new key of a recorded namespace that hides a builtin (a module's) or runs
+    code (a class's: a method over its base's), or None; a module's other new names (a
+    submodule imported later) are added to what it holds."""
+    for held in _KEYS:
+        space, keys, size, where, is_class, _ = held
+        if len(space) == size:
+            continue
+        known = set(keys)
+        new = [k for k in space if k not in known]
+        for k in new:
+            v = space[k]
+            if not is_class and k in _BUILTINS:
+                return f"{where}.{k}, a new name that hides Python's builtin {k}"
+            if is_class and (callable(v) or hasattr(type(v), "__get__")):
+                return f"{where}.{k}, a new attribute {v!r} over its bases' {k}"
+        if not is_class:
+            held[1], held[2] = list(space), len(space)
+            _WHOLE[2].clear()
+    return None
+
+
+def _library_changed():
+    """The first recorded name that holds another object (or code) now, or a new name
+    that hides a builtin or a method (``_new_key``), or None."""
+    if _library_same():
+        return None
+    spaces, codes, _ = _WHOLE
+    for space, keys, values, where in spaces.values():
+        for k, v, w in zip(keys, values, where):
+            if space.get(k, _GONE) is not v:
+                return w
     for attr, (fns, held) in zip(_ATTRS, codes):
         if not all(map(operator.is_, map(operator.attrgetter(attr), fns), held)):
             fn = next(f for f, c in zip(fns, held) if getattr(f, attr) is not c)
             return f"{fn.__module__}.{fn.__qualname__}'s {attr}"
-    return None
+    for space, keys, _, where, _, _ in _KEYS:
+        gone = next((k for k in keys if k not in space), None)
+        if gone is not None:
+            return f"{where}.{gone} (deleted)"
+    return _new_key()
 
 
 def _library_file(code):
@@ -212,12 +284,14 @@ def check_step(model):
     """Raise ``ValueError`` unless a counted step of ``model`` runs the library's own
     update: its optimizer of one of nnbook's optimizer classes (that exact type, not a
     subclass defined elsewhere; Muon's fallback too), holding plain data and library
-    objects only (no method set on it, no object of the recipe's), and the optimizers'
-    code, the step's (``Sequential``, ``CountedModel``) and NumPy's and math's names as
-    the process started with them (``snapshot_library``). At a model's first step (and
-    in ``check_whole`` after the recipe returned) everything is compared: every
-    recorded name of nnbook, and all that the model reaches (loss, layers, step plans).
-    A step that ran other code could write in weights trained elsewhere, uncounted."""
+    objects only (no method set on it, no object of the recipe's), every recorded name
+    of nnbook, NumPy, math and the builtins, and every attribute of nnbook's classes, as
+    the process started with them (``snapshot_library``), the step plan's calls the
+    library's, and no hook, gc callback or thread beside the step (``beside.check``). At a
+    model's first step (and in ``check_whole`` after the recipe returned) all that the
+    model reaches is walked too (loss, layers, step plans). A step that ran other code
+    could write in weights trained elsewhere, uncounted."""
+    beside.check()
     opt = getattr(model, "optimizer", None)
     for part in (opt, getattr(opt, "fallback", None)):
         if part is not None and (id(type(part)) not in _OWN_TYPES
@@ -234,7 +308,7 @@ def check_step(model):
         check_whole(model)
         _CHECKED[id(model)] = model
         return
-    changed, found = _library_changed(_STEPPED), None
+    changed, found = _library_changed(), None
     if changed is None:
         found = _foreign(opt, "arena.model.optimizer") \
             or _foreign(getattr(model, "loss", None), "arena.model.loss") \
@@ -247,14 +321,17 @@ def _plans_foreign(model):
     """``(path, what)`` of a call in ``model``'s step plans (the forward, backward and loss
     calls a planned ``train_step`` makes) that is not the library's, None when all are: a
     call of the recipe's put there after the first step would run inside every counted
-    step (a cold reading wrote weights trained elsewhere in that way)."""
+    step (a cold reading wrote weights trained elsewhere in that way). With no plan (run
+    eagerly, or the plans emptied) the step runs the layers' own methods: they are walked."""
+    walked = False
     for key, plan in list((getattr(model, "_plans", None) or {}).items()):
         if plan is not None:
+            walked = True
             found = _foreign([plan.forward, plan.backward, plan.joint],
                              f"arena.model._plans[{key!r}]")
             if found is not None:
                 return found
-    return None
+    return None if walked else _foreign(list(model.layers), "arena.model.layers")
 
 
 def _over_method(obj, t, items, path):
@@ -266,9 +343,9 @@ def _over_method(obj, t, items, path):
 
 
 def check_whole(model):
-    """``check_step``'s full comparison: every recorded name of nnbook (and NumPy's, math's)
-    and everything ``model`` reaches."""
-    changed = _library_changed(_WHOLE)
+    """``check_step``'s full comparison: every recorded name of nnbook (and NumPy's, math's,
+    the builtins) and everything ``model`` reaches."""
+    changed = _library_changed()
     _refuse(changed, None if changed else _foreign(model, "arena.model"))
 
 
