@@ -165,3 +165,23 @@ def test_a_recipes_hash_covers_the_learners_modules_it_imports(tmp_path, monkeyp
     alone.write_text("import json\nimport numpy as np\nimport nnbook as nb\nfrom "
                      "nnbook.arena.baseline import recipe\n")
     assert recipe_identity(str(alone))[1] == _sha(alone.read_bytes())
+
+
+def test_the_checks_of_counted_steps_go_to_the_meter_not_to_the_recipes_cpu(tmp_path):
+    """The arena's checks of every counted step (the library's names, the fingerprints, what
+    runs beside) are the arena's work, not the recipe's: at batches of 4 windows they cost
+    more than the steps (the baseline's schedule at 2e9: 3.5 s of CPU, refused by the bound
+    of 2.8; 1.2 s with the checks left out). Each step adds its checks' CPU time to
+    ``Meter.checking`` and ``train_seed`` subtracts it: here a recipe that adds 1,000 s to
+    that record (trusted as the meter's count is: the recipe's process is the recipe's) gets
+    a CPU time 1,000 s lower. Fails when a step's checks are not recorded, or not taken off."""
+    path = _file(tmp_path, "checked", """
+        def recipe(arena):
+            model = r.honest(arena)
+            assert arena.meter.checking > 0, "counted steps recorded no checks"
+            arena.meter.checked(1000.0)
+            return model
+        """)
+    _, _, cpu = nb.arena.train_seed(str(path), recipes.budget_for(), 0)
+    if cpu == cpu:                                  # (nan where the platform has no bound)
+        assert -1000.0 < cpu < -990.0, cpu

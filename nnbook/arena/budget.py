@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 import weakref
 
 import numpy as np
@@ -168,6 +169,7 @@ class Meter:
 
     def __init__(self, budget: int):
         self._budget, self._spent, self._overspent = int(budget), 0, False
+        self._checking = 0.0      # CPU seconds the counted steps' checks took (not the recipe's)
         self.watcher = None       # the harness's guard (arena/guard.py), told of every spend
 
     budget = property(lambda self: self._budget, doc="the multiplications allowed (read-only)")
@@ -177,6 +179,15 @@ class Meter:
     @property
     def left(self) -> int:
         return self.budget - self.spent
+
+    checking = property(lambda self: self._checking,
+                        doc="CPU seconds the arena's checks of counted steps took (read-only)")
+
+    def checked(self, seconds: float) -> None:
+        """Add ``seconds`` of CPU spent checking a counted step: the harness leaves them out
+        of the recipe's CPU time (they are the arena's work, and at batches of 4 windows
+        they cost about as much as the step itself)."""
+        self._checking += seconds
 
     def spend(self, n: int, what: str) -> None:
         if self._overspent or self._spent + n > self._budget:
@@ -226,13 +237,15 @@ _PRINTS = {}
 class CountedModel(Sequential):
     """A ``Sequential`` whose every ``forward`` spends its multiplications on ``meter``,
     every ``backward`` ``BACKWARD_FACTOR`` times the forward it follows and every
-    ``train_step`` its optimizer's (``optimizer_multiplications``: Muon's Newton–Schulz). Its weights may change
-    only in ``train_step`` (``fit`` calls it): ``check_untouched`` fails when they changed
+    ``train_step`` its optimizer's (``optimizer_multiplications``: Muon's Newton–Schulz).
+    Its weights may change only in ``train_step`` (``fit`` calls it): ``check_untouched``
+    fails when they changed
     elsewhere (weights copied in, or the layers trained in another, uncounted model), when
     its optimizer's buffers changed outside it (a step reads them: written by hand, they
     would write any weights in), and for a copy of the model, which has no record. Code
-    beside the step (a thread, a trace or profile hook, a gc callback) is refused before
-    and after it (``beside.check``); a signal handler or a finalizer is not seen."""
+    beside the step (a thread, a trace or profile hook, a signal handler, a gc callback) is
+    refused before and after it (``beside.check``); a finalizer is not seen. The checks'
+    CPU time goes to the meter (``Meter.checked``), not to the recipe's."""
 
     def __init__(self, layers, meter: Meter, input_shape):
         super().__init__(layers)
@@ -255,16 +268,20 @@ class CountedModel(Sequential):
 
     def train_step(self, xb, yb):
         from .library import check_step            # (library imports this module)
+        start = time.process_time()
         self.check_untouched()
         check_step(self)                           # the optimizer, loss, layers: the library's
         n = optimizer_multiplications(getattr(self, "optimizer", None),
                                       [p for p, _ in self.gradient_pairs()])
         if n:
             self._meter.spend(n, f"{type(self.optimizer).__name__}'s update")
+        checking = time.process_time() - start
         logs = super().train_step(xb, yb)
+        start = time.process_time()
         _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers),
                              optimizer_print(getattr(self, "optimizer", None)))
         check_beside()                             # a hook or thread the step started
+        self._meter.checked(checking + time.process_time() - start)
         return logs
 
     meter = property(lambda self: self._meter, doc="the ``Meter`` it spends on (read-only)")

@@ -286,7 +286,8 @@ def _say(conn, **message):
 def main(conn, recipe, budget, seed, path):
     """The recipe's process: say the CPU time its start took, train ``recipe`` (a file, a
     ``(module, name)`` pair, or a function) on ``seed`` within ``budget``, write the model to
-    ``path`` and say ``{"spent": …}``, or ``{"error": …}`` when a rule was broken."""
+    ``path`` and say ``{"spent": …, "checking": …}`` (``checking``: the CPU seconds of the
+    arena's checks of its steps), or ``{"error": …}`` when a rule was broken."""
     _say(conn, cpu=time.process_time(), one_thread=one_thread())   # before the recipe runs
     try:
         work = Path(path).parent / "work"          # a new, empty folder for every seed: a
@@ -302,7 +303,8 @@ def main(conn, recipe, budget, seed, path):
         model = _train(fn, arena, name, seed)
         spent = arena.meter.spent
         model.save(path)
-        _say(conn, spent=int(spent) if math.isfinite(spent) else -1)
+        _say(conn, spent=int(spent) if math.isfinite(spent) else -1,
+             checking=float(arena.meter.checking))   # left out of the recipe's CPU time
     except BaseException as exc:                   # noqa: BLE001  (told to the harness)
         what = type(exc).__name__ + (f": {exc}" if str(exc) else "")
         text = str(exc) if isinstance(exc, ValueError) and str(exc).startswith("arena") \

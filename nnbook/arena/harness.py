@@ -33,9 +33,8 @@ try:                                            # POSIX: the CPU time of a finis
 except ImportError:                              # pragma: no cover  (Windows: no CPU bound)
     resource = None
 
-__all__ = ["Arena", "RecipeError", "SeedScore", "ArenaResult", "run", "run_seed",
-           "train_seed", "step_seconds", "load_recipe", "score_model", "SECONDS", "CPU_FACTOR",
-           "CPU_FREE"]
+__all__ = ["Arena", "RecipeError", "SeedScore", "ArenaResult", "run", "run_seed", "train_seed",
+           "step_seconds", "load_recipe", "score_model", "SECONDS", "CPU_FACTOR", "CPU_FREE"]
 
 #: names the board's key file (leaderboard.key_file); a spawned recipe starts without it
 KEY_VARIABLE = "NNBOOK_ARENA_KEY"
@@ -191,17 +190,17 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     evaluation text or the scorer (both live here, and the text is drawn after the process
     ended), and nothing it keeps in memory, in a relative file or a tempfile (each seed
     works in a new, empty folder) reaches the next seed. What it does not: work outside the
-    meter (a second model, NumPy at import) is bounded by the process's CPU time, at most
-    ``CPU_FACTOR`` times what the returned model's counted steps take here plus
-    ``CPU_FREE`` seconds: a bound, not a count (a second model cheaper than the slack
-    passes; an honest recipe of batches of 2 windows or 1 may be refused: measured, the
-    baseline's schedule at batches of 4 used 3.2 s of 4.4 allowed; on Windows there is no
-    bound). A cache at an absolute path survives. The model must start as its layers' own
-    initialisation draws from the seed's generator (``guard.check_initialised``), and each
-    counted step run the library's code on the buffers its last step left, no hook, gc
-    callback or thread beside it (``library.check_step``, ``check_untouched``); a check
-    replaced in the recipe's process and put back before it is looked at, a signal handler
-    or a finalizer in the step, or the guards' records changed, pass. Its processes run on."""
+    meter (a second model, NumPy at import) is bounded by the process's CPU time less its
+    counted steps' checks (``Meter.checking``): at most ``CPU_FACTOR`` times what the
+    returned model's counted steps take here plus ``CPU_FREE`` seconds, a bound, not a count
+    (a second model cheaper than the slack passes; measured, the baseline's schedule at
+    batches of 4 windows used 1.2 s of 2.7 allowed, of 2 2.1 of 2.8, of 1 3.5 of 2.8:
+    refused; none on Windows). A cache at an absolute path survives. The model must start as
+    its layers' own initialisation draws from the seed's generator (``guard``), each counted
+    step run the library's code on the buffers its last step left with no hook, gc callback,
+    signal handler or thread beside it (``library.check_step``); a check replaced in the
+    process and put back before it is looked at, a finalizer in the step, or the guards'
+    records changed (``Meter.checking`` among them), pass. Processes run on."""
     name = recipe_identity(recipe)[0]
     what, method = _transport(recipe)
     seed, budget = _one_seed(seed), _budget(budget)
@@ -235,6 +234,7 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
         if "error" in done:
             raise RecipeError(str(done["error"]))
         cpu = _children_cpu() - before - float(start.get("cpu", 0.0)) \
+            - max(0.0, float(done.get("checking", 0.0))) \
             if resource is not None and start.get("one_thread") is True else math.nan
         spent = done.get("spent")
         if not isinstance(spent, int) or not 0 <= spent <= budget:
