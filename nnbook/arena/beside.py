@@ -69,10 +69,11 @@ def record():
                           {t.ident for t in threading.enumerate()}, _count())
 
 
-def check():
+def check(when="at a counted step"):
     """Raise ``ValueError`` when a trace or profile hook, a signal handler, a gc callback or a
     Python thread is there that the recipe's process did not start with; nothing outside a
-    recipe's process (no ``record`` in it)."""
+    recipe's process (no ``record`` in it). The child also checks when the recipe returned:
+    one left running would write in during the checks and the save that follow."""
     held = _HELD.get(os.getpid())
     if held is None:
         return
@@ -99,7 +100,7 @@ def check():
                      "Join every thread before training, and train in the main thread only")
     if found is not None:
         raise ValueError(
-            f"arena: at a counted step {found[0]}; expected only the {found[1]} the "
+            f"arena: {when} {found[0]}; expected only the {found[1]} the "
             f"recipe's process started with: code there runs beside the step, not in it, and "
             f"could write in weights trained elsewhere that the step would then count as its "
             f"own. {found[2]}.")

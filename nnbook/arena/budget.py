@@ -234,6 +234,18 @@ def optimizer_print(optimizer) -> str:
 _PRINTS = {}
 
 
+def _plain(batch, name):
+    """``batch`` as a plain ``np.ndarray`` of numbers: an object of the recipe's (an
+    ``__array__`` method, an ndarray subclass, an array of objects) would run its code
+    inside the step, after its checks (a cold reading wrote weights trained elsewhere in so)."""
+    batch = np.asarray(batch)
+    if batch.dtype.kind not in "biuf":
+        raise ValueError(f"arena: a counted train_step got {name} of dtype {batch.dtype}; "
+                         f"expected numbers (token ids or floats), since an object's methods "
+                         f"would run inside the step. Pass arena.windows' arrays.")
+    return batch
+
+
 class CountedModel(Sequential):
     """A ``Sequential`` whose every ``forward`` spends its multiplications on ``meter``,
     every ``backward`` ``BACKWARD_FACTOR`` times the forward it follows and every
@@ -269,6 +281,7 @@ class CountedModel(Sequential):
     def train_step(self, xb, yb):
         from .library import check_step            # (library imports this module)
         start = time.process_time()
+        xb, yb = _plain(xb, "x"), _plain(yb, "y")   # before the checks: its code runs here
         self.check_untouched()
         check_step(self)                           # the optimizer, loss, layers: the library's
         n = optimizer_multiplications(getattr(self, "optimizer", None),

@@ -227,7 +227,8 @@ def _train(fn, arena, name, seed):
         with recipe_running():
             watch.start()
             model = fn(arena)
-            watch.check()
+            beside.check("when the recipe returned")   # a hook, callback, thread left
+            watch.check()                        # would write in during the checks, the save
             for made in arena.models:            # no replaced code or object of the
                 check_whole(made)                # recipe's left in them or the library
     except BudgetExceeded as exc:

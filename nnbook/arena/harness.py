@@ -152,10 +152,7 @@ def _start(proc, method):
     finally:
         sys.modules["__main__"] = main
         for k, v in env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
 
 
 def _children_cpu():
@@ -191,16 +188,16 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     ended), and nothing it keeps in memory, in a relative file or a tempfile (each seed
     works in a new, empty folder) reaches the next seed. What it does not: work outside the
     meter (a second model, NumPy at import) is bounded by the process's CPU time less its
-    counted steps' checks (``Meter.checking``): at most ``CPU_FACTOR`` times what the
-    returned model's counted steps take here plus ``CPU_FREE`` seconds, a bound, not a count
-    (a second model cheaper than the slack passes; measured, the baseline's schedule at
-    batches of 4 windows used 1.2 s of 2.7 allowed, of 2 2.1 of 2.8, of 1 3.5 of 2.8:
-    refused; none on Windows). A cache at an absolute path survives. The model must start as
-    its layers' own initialisation draws from the seed's generator (``guard``), each counted
-    step run the library's code on the buffers its last step left with no hook, gc callback,
-    signal handler or thread beside it (``library.check_step``); a check replaced in the
-    process and put back before it is looked at, a finalizer in the step, or the guards'
-    records changed (``Meter.checking`` among them), pass. Processes run on."""
+    steps' checks (``Meter.checking``, as the process reports it, at most twice the steps'):
+    at most ``CPU_FACTOR`` times what the returned model's counted steps take here plus
+    ``CPU_FREE`` s, a bound, not a count (a second model cheaper than the slack passes; the
+    baseline's schedule at batches of 4 windows used 1.1-1.9 s of 2.7-3.2, of 2 2.7 of 2.8,
+    of 1 window it is refused; no bound on Windows). A cache at an absolute path survives.
+    The model must start as its layers' own initialisation draws from the seed's generator
+    (``guard``), each counted step run the library's code on the buffers its last step left
+    with no hook, gc callback, signal handler or thread beside it (``check_step``); a check
+    replaced in the process and put back before it is looked at, a finalizer in the step,
+    or the guards' records changed (``Meter.checking`` too), pass. Processes run on."""
     name = recipe_identity(recipe)[0]
     what, method = _transport(recipe)
     seed, budget = _one_seed(seed), _budget(budget)
@@ -234,7 +231,6 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
         if "error" in done:
             raise RecipeError(str(done["error"]))
         cpu = _children_cpu() - before - float(start.get("cpu", 0.0)) \
-            - max(0.0, float(done.get("checking", 0.0))) \
             if resource is not None and start.get("one_thread") is True else math.nan
         spent = done.get("spent")
         if not isinstance(spent, int) or not 0 <= spent <= budget:
@@ -252,7 +248,7 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
             raise RecipeError(f"arena: the model the recipe {name} returned on seed {seed} "
                               f"cannot be rebuilt from the library's layers ({exc}); "
                               f"expected nnbook's own layer types. Use those.") from None
-        _check_cpu(name, seed, path, spent, cpu)
+        cpu = _check_cpu(name, seed, path, spent, cpu, done.get("checking"))
     return model, spent, cpu
 
 
@@ -284,18 +280,20 @@ def _one_blas_thread():
         return contextlib.nullcontext()
 
 
-def _check_cpu(name, seed, path, spent, cpu):
-    """Refuse a recipe whose CPU time is far past what its counted steps take here."""
+def _check_cpu(name, seed, path, spent, cpu, checking):
+    """The CPU time less the steps' checks (at most twice the steps'), refused past the bound."""
     if not math.isfinite(cpu) or cpu <= CPU_FREE:
-        return
-    allowed = CPU_FREE + CPU_FACTOR * step_seconds(path) * spent
-    if cpu > allowed:
-        raise RecipeError(f"arena: the recipe {name} used {cpu:.1f} s of CPU on seed {seed}, "
-                          f"more than the {allowed:.1f} s its {spent:,} counted "
-                          f"multiplications allow here ({CPU_FACTOR:g} × what its model's "
-                          f"steps take on this machine, + {CPU_FREE:g} s): work the meter did "
-                          f"not count (a second model trained, weights computed by hand). "
-                          f"Train only the model arena.model made, through fit.")
+        return cpu
+    steps = CPU_FACTOR * step_seconds(path) * spent
+    cpu -= min(2 * steps, checking if isinstance(checking, float) and checking > 0 else 0.0)
+    if cpu > (allowed := CPU_FREE + steps):
+        raise RecipeError(f"arena: the recipe {name} used {cpu:.1f} s of CPU on seed {seed}, more "
+                          f"than the {allowed:.1f} s its {spent:,} counted multiplications "
+                          f"allow here ({CPU_FACTOR:g} × what its model's steps take on this "
+                          f"machine, + {CPU_FREE:g} s): work the meter did not count (a second "
+                          f"model trained, weights computed by hand). Train only the model "
+                          f"arena.model made, through fit.")
+    return cpu
 
 
 def _score(model, name, seed, spent, evaluation):
