@@ -10,6 +10,7 @@ install and the command that runs them. Checked here on a tiny
 selection in a subprocess, with NNBOOK_CHROMIUM pointing at no browser.
 """
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -72,3 +73,29 @@ def test_the_summary_lists_failed_tests_too(tmp_path):
     assert len(summary) == 2, out
     assert "FAILED test_two.py::test_this_one_fails" in summary[1], summary[1]
     assert "a reason of its own" in summary[1], summary[1]
+
+
+def test_the_asserts_are_rewritten_once_for_every_worker(tmp_path, pytestconfig, monkeypatch):
+    """The root conftest.py writes pytest's cache of each named test file's rewritten asserts
+    before the workers start, so that they read it instead of each rewriting every file (in
+    a fresh clone, three workers each rewrote all of them). The mistakes caught: a cache file
+    pytest does not read (another name: every worker rewrites again, silently), plain
+    bytecode without the rewritten asserts (failures without their values), and a second
+    pass that writes again."""
+    from _pytest.assertion import rewrite
+    spec = importlib.util.spec_from_file_location("root_conftest", ROOT / "conftest.py")
+    root = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    (tmp_path / "test_one.py").write_text("def test_it():\n    x = 1\n    assert x == 2\n")
+    (tmp_path / "helper.py").write_text("X = 1\n")          # not a test file: left alone
+    monkeypatch.setattr(pytestconfig, "args", [str(tmp_path)])
+    assert root.rewrite_test_files_once(pytestconfig) == 1
+    pyc = rewrite.get_cache_dir(tmp_path / "test_one.py") / ("test_one" + rewrite.PYC_TAIL)
+    state = pytestconfig.stash[rewrite.assertstate_key]
+    code = rewrite._read_pyc(tmp_path / "test_one.py", pyc, state.trace)   # what pytest reads
+    assert code is not None, sorted(p.name for p in pyc.parent.iterdir())
+    names = {n for c in code.co_consts if hasattr(c, "co_varnames") for n in c.co_varnames}
+    assert any(n.startswith("@py_assert") for n in names), names      # the asserts rewritten
+    assert not list(pyc.parent.glob("helper*"))
+    assert root.rewrite_test_files_once(pytestconfig) == 0
