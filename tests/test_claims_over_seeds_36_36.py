@@ -130,10 +130,13 @@ window made the question near certain at 0.27 and 0.40 of the question positions
 The eighth cold reading (2026-12-01) ran 1405382053 and 2091269775 through
 ``knowledge_row`` and ``steering_row`` (its rows and scripts were in /tmp/read36h). Every
 claim of ``knowledge_row`` held on both except the depth probe 0.05 below its ceiling
-(0.886 against 0.901, 0.887 against 0.908); those claims stay stated over 38. It re-ran
-``steering_row`` on the readings' twelve (every count quoted for them reproduced) and found
-the inside probe's two bracket claims still pooled over 38: they then counted the twelve as
-the other steering claims did (35 and 32 of 50). On 2091269775, whose unsteered followed
+(0.886 against 0.901, 0.887 against 0.908); those claims stay stated over 38, and the
+readings' tallies beside them become: the SAE's three statements on 11 of 14 (47 of 52 with
+the 38), block 1's last position beating its context on 10 of 14 (0.53 against 2.75, 0.35
+against 3.48 bits; 40 of 52). It re-ran ``steering_row`` on the readings' twelve (every
+count quoted for them reproduced) and found the inside probe's two bracket claims still
+pooled over 38: they then counted the twelve as the other steering claims did (35 and 32
+of 50). On 2091269775, whose unsteered followed
 share is typical (0.237), steering along the question probe's and the inside probe's
 directions lengthened the followed part at +0.5, so the explanation "where the model
 follows little" was dropped (below). α = −0.5 wrote more questions than +0.5 along the
