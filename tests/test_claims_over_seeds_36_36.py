@@ -35,7 +35,8 @@ on 219900, 959874300); block 1's last position over half the KL gap on 26 of 30 
 121249900, 418744000, 584997000, 2041625600). Pooled with the 8 above, the first four rates
 stated below: 38, 20, 36 and 34 of 38. The two question-steering claims' pool is in their
 comment; the inside probe's three steering claims (issue 80) were measured on the same 38
-seeds, in theirs (all steering claims now count the cold readings' twelve too: 50 seeds).
+seeds, in theirs (all steering claims now count the cold readings' fourteen too: 52
+seeds).
 
 The second cold reading (2026-11-30) ran two seeds outside these pools, 1519873306 and
 1064492281, through ``knowledge_row`` and ``steering_row`` (not added to the stated counts).
@@ -127,17 +128,22 @@ readings' seeds are now stated over 50 seeds, the 38 and the readings' twelve. T
 window made the question near certain at 0.27 and 0.40 of the question positions.
 
 The eighth cold reading (2026-12-01) ran 1405382053 and 2091269775 through
-``knowledge_row`` and ``steering_row`` (not added to the stated counts; its rows and
-scripts were in /tmp/read36h). Every claim of ``knowledge_row`` held on both except the
-depth probe 0.05 below its ceiling (0.886 against 0.901, 0.887 against 0.908). It re-ran
-``steering_row`` on the readings' twelve (every count quoted for them reproduced) and found
-the inside probe's two bracket claims still pooled over 38: they now count the twelve as
-the other steering claims do (35 and 32 of 50, in their comments). On 2091269775, whose
-unsteered followed share is typical (0.237), steering along the question probe's and the
-inside probe's directions lengthened the followed part at +0.5, so the explanation "where
-the model follows little" was dropped (below). α = −0.5 wrote more questions than +0.5
-along the question probe's direction on both (21 against 15 texts, 25 against 10): with
-them the count would be 32 of 52, p = 0.063.
+``knowledge_row`` and ``steering_row`` (its rows and scripts were in /tmp/read36h). Every
+claim of ``knowledge_row`` held on both except the depth probe 0.05 below its ceiling
+(0.886 against 0.901, 0.887 against 0.908); those claims stay stated over 38, and the
+readings' tallies beside them become: the SAE's three statements on 11 of 14 (47 of 52 with
+the 38), block 1's last position beating its context on 10 of 14 (0.53 against 2.75, 0.35
+against 3.48 bits; 40 of 52). It re-ran ``steering_row`` on the readings' twelve (every
+count quoted for them reproduced) and found the inside probe's two bracket claims still
+pooled over 38: they then counted the twelve as the other steering claims did (35 and 32
+of 50). On 2091269775, whose unsteered followed
+share is typical (0.237), steering along the question probe's and the inside probe's
+directions lengthened the followed part at +0.5, so the explanation "where the model
+follows little" was dropped (below). α = −0.5 wrote more questions than +0.5 along the
+question probe's direction on both (21 against 15 texts, 25 against 10). Its two seeds,
+first recorded as not counted in, are now counted into every steering claim as the earlier
+readings' are: 52 seeds, the 38 and the readings' fourteen (each claim's comment gives
+how the two came out; 32 of 52 for the question probe's direction, p = 0.063).
 """
 
 import functools
@@ -266,18 +272,20 @@ def steer(seed):
 # reading's two did not (911355904: the probe's direction at +0.5 0.160 against 0.153
 # unsteered; 1567119636: 0.171 against 0.105, and the random direction at +0.5 0.108).
 # Counted as the question-share claims are (the readings' seeds join the pool): 47 of 50.
-# Those two seeds have the lowest and the fourth-lowest unsteered followed share of the
-# 50 (0.105, 0.153; the others 0.146 to 0.394), but 1523877300's is typical (0.241; at
-# α = −0.5 0.248 along the probe's direction, 0.264 along the random one; ``steering_row``
-# re-run 2026-12-01), and the eighth cold reading's 2091269775 (not counted in) failed at
-# a typical 0.237 (the probe's direction at +0.5 0.239, 6 characters of 3,200 more;
-# 1405382053 held): a low unsteered share makes an exception likelier, it does not
-# explain them all. Over the 50, the smaller of the two directions' margins (followed at
-# α = 0 minus the larger at ±0.5) rises with the unsteered share, r = 0.63 (0.68 over the
-# 38 and those two).
-@pytest.mark.claim(stated=(47, 50), text="ch36: steering block 1 by ±0.5 of the residual's "
+# The eighth cold reading's two, counted in the same way: it held on 1405382053, not on
+# 2091269775 (the probe's direction at +0.5 0.239 against 0.237 unsteered, 6 characters
+# of 3,200 more): 48 of 52. The seventh reading's two seeds have the lowest and the
+# fourth-lowest unsteered followed share of the 52 (0.105, 0.153; the others 0.146 to
+# 0.394), but 1523877300's is typical (0.241; at α = −0.5 0.248 along the probe's
+# direction, 0.264 along the random one; ``steering_row`` re-run 2026-12-01), and so is
+# 2091269775's (0.237): a low unsteered share makes an exception likelier, it does not
+# explain them all. Over the 50 before the eighth reading's two, the smaller of the two
+# directions' margins (followed at α = 0 minus the larger at ±0.5) rises with the
+# unsteered share, r = 0.63 (0.68 over the 38 and the seventh reading's two; not
+# recomputed over the 52).
+@pytest.mark.claim(stated=(48, 52), text="ch36: steering block 1 by ±0.5 of the residual's "
                    "norm, along the probe's or a random direction, lowers the share of "
-                   "characters the grammar follows (47 of 50 seeds)")
+                   "characters the grammar follows (48 of 52 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_steering_breaks_the_text(seed):
     r = steer(seed)
@@ -291,13 +299,15 @@ def test_36_steering_breaks_the_text(seed):
 # 10), fewer on the other 7. 26 of 38 and 3 of 10: 29 of 48, a count a fair coin reaches
 # (29 or more) with p = 0.097, so the chapter states no lean (Fisher's test of 26/38
 # against 3/10: p = 0.036). The seventh reading's two: more on 911355904 (4 against 2
-# texts), fewer on 1567119636 (1 against 9): 30 of 50, p = 0.101. Stated over the 50.
+# texts), fewer on 1567119636 (1 against 9): 30 of 50, p = 0.101. The eighth reading's
+# two: more on both (1405382053: 21 against 15 texts; 2091269775: 25 against 10): 32 of
+# 52, p = 0.063 (about one time in sixteen). Stated over the 52.
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(30, 50), text="ch36: along the question probe's direction, α = −0.5 "
-                   "writes more texts that enter a question than α = +0.5 on 30 of 50 seeds, "
-                   "a count a fair coin reaches one time in ten")
+@pytest.mark.claim(stated=(32, 52), text="ch36: along the question probe's direction, α = −0.5 "
+                   "writes more texts that enter a question than α = +0.5 on 32 of 52 seeds, "
+                   "a count a fair coin reaches about one time in sixteen")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_probes_direction_lowers_the_question_share(seed):
     r = steer(seed)
@@ -332,11 +342,11 @@ def test_36_the_probes_direction_lowers_the_question_share(seed):
 # The cold readings' seeds, counted into the pool as above: the inside direction broke the
 # text on 10 of their 12 (not on 1064492281: 0.305 at α = −0.5 against 0.302 unsteered, in
 # ``steering_row`` re-run on 2026-11-30; nor on 1567119636: 0.154 at −0.5 against 0.105):
-# 48 of 50. The eighth cold reading's two (not counted in): it held on 1405382053, not on
-# 2091269775 (0.242 at +0.5 against 0.237 unsteered, a typical share).
-@pytest.mark.claim(stated=(48, 50), text="ch36: steering block 1 by ±0.5 of the residual's "
+# 48 of 50. The eighth cold reading's two, counted in: it held on 1405382053, not on
+# 2091269775 (0.242 at +0.5 against 0.237 unsteered, a typical share): 49 of 52.
+@pytest.mark.claim(stated=(49, 52), text="ch36: steering block 1 by ±0.5 of the residual's "
                    "norm along the inside probe's direction lowers the share of characters "
-                   "the grammar follows (48 of 50 seeds)")
+                   "the grammar follows (49 of 52 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_steering_along_the_inside_probe_breaks_the_text(seed):
     r = steer(seed)
@@ -348,12 +358,13 @@ def test_36_steering_along_the_inside_probe_breaks_the_text(seed):
 # 2026-12-01): α = +0.5 wrote no more bracket-opening texts than −0.5 on 7 (more on
 # 1064492281, 1338096765, 1875144900, 1354034450, 911355904; the same number on 1519873306,
 # 1422957390, 1637166922): 35 of 50, counted as the other steering claims are (+0.5 more
-# on 15 of 50, the random direction's +0.5 more on 11). The eighth reading's two (not
-# counted in): more on both (3 texts at +0.5 against 2 at −0.5 on 1405382053, 4 against 0
-# on 2091269775).
-@pytest.mark.claim(stated=(35, 50), text="ch36: along the inside probe's direction, α = +0.5 "
+# on 15 of 50, the random direction's +0.5 more on 11). The eighth reading's two, counted
+# in: more on both (3 texts at +0.5 against 2 at −0.5 on 1405382053, 4 against 0 on
+# 2091269775; the random direction's 1 against 0, 1 against 4): 35 of 52 (+0.5 more on
+# 17 of 52, the random direction's on 12; the same number at both signs on 14).
+@pytest.mark.claim(stated=(35, 52), text="ch36: along the inside probe's direction, α = +0.5 "
                    "(towards 'inside a bracket') writes no more texts that open a bracket "
-                   "than α = −0.5 (35 of 50 seeds)")
+                   "than α = −0.5 (35 of 52 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_inside_probes_direction_opens_no_more_brackets(seed):
     r = steer(seed)
@@ -372,8 +383,9 @@ def test_36_the_inside_probes_direction_opens_no_more_brackets(seed):
 # further on 24 of 38. On the cold readings' twelve (re-run by the eighth reading) no
 # further on 8 (further on 1338096765, 1875561994, 911355904, 1567119636; as far on
 # 1064492281, 1875144900, 1637166922, 1136648627, 1354034450): 32 of 50 (further on 18,
-# as far on 16), the count the claim now states. The eighth reading's two (not counted
-# in): no further on 1405382053 (1 text both), further on 2091269775 (4 against 3).
+# as far on 16). The eighth reading's two, counted in: no further on 1405382053 (as far,
+# 1 text both), further on 2091269775 (4 against 3): 33 of 52 (further on 19, as far on
+# 17), the count the claim now states.
 
 
 def texts(r, key):
@@ -382,9 +394,9 @@ def texts(r, key):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(32, 50), text="ch36: the inside probe's direction moves the number "
+@pytest.mark.claim(stated=(33, 52), text="ch36: the inside probe's direction moves the number "
                    "of texts that open a bracket (α = −0.5 to +0.5) no further than a random "
-                   "direction of the same length (32 of 50 seeds)")
+                   "direction of the same length (33 of 52 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_inside_probes_direction_moves_brackets_no_more_than_a_random_one(seed):
     r = steer(seed)
@@ -399,7 +411,9 @@ def test_36_the_inside_probes_direction_moves_brackets_no_more_than_a_random_one
 # 1523877300, 2130162700; the same number on 842783200) and on 8 of the cold readings' ten
 # (not on 1064492281, 10 texts both, nor 1136648627, 6 against 11): 39 of 48, a count a
 # fair coin reaches with p = 7.6e-6; with the seventh reading's two (1567119636: 7 against
-# 4 texts; 911355904: 3 both), 40 of 50, p = 1.2e-5. The 38 seeds' mean question share at
+# 4 texts; 911355904: 3 both), 40 of 50, p = 1.2e-5; with the eighth reading's two (more
+# on both: 1405382053, 22 against 14 texts; 2091269775, 20 against 13), 42 of 52,
+# p = 4.5e-6. The 38 seeds' mean question share at
 # α = −0.5, 0, +0.5: 0.242, 0.168, 0.096 along it; 0.186, 0.168, 0.129 along the question
 # probe's direction (26 of 38); 0.158, 0.168, 0.186 along the random one (17 of 38).
 # It moved the share further (in texts) than the question probe's direction on 21 of 38,
@@ -407,8 +421,8 @@ def test_36_the_inside_probes_direction_moves_brackets_no_more_than_a_random_one
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(40, 50), text="ch36: along the inside probe's direction, α = −0.5 "
-                   "writes more texts that enter a question than α = +0.5 (40 of 50 seeds)")
+@pytest.mark.claim(stated=(42, 52), text="ch36: along the inside probe's direction, α = −0.5 "
+                   "writes more texts that enter a question than α = +0.5 (42 of 52 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_inside_probes_direction_lowers_the_question_share(seed):
     r = steer(seed)

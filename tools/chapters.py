@@ -1306,9 +1306,9 @@ CHAPTERS = [
                     "moved the question share further than the random one on 2 of 5 stored "
                     "seeds, and both broke the text (less followed by the grammar) on 5 of 5; "
                     "the inside-a-bracket probe's direction, judged by the texts that open a "
-                    "bracket, wrote more of them at α = +0.5 than at −0.5 on 1 of 5 (15 of "
-                    "50) and moved that share further than the random one on 1 of 5 (18 of "
-                    "50, counted in texts)."),
+                    "bracket, wrote more of them at α = +0.5 than at −0.5 on 1 of 5 (17 of "
+                    "52) and moved that share further than the random one on 1 of 5 (19 of "
+                    "52, counted in texts)."),
             exports=("nb.interpret", "nb.diagrams.activation_patch", "nb.explore.sae_feature",
                      "nb.explore.sae_feature_figure"),
             names=("nb.interpret.residuals", "nb.interpret.patched",
