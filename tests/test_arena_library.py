@@ -159,7 +159,7 @@ def test_a_call_of_the_recipes_put_into_the_step_plan_is_refused():
         model.fit(x, y, epochs=1, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
         plan.forward[0] = real
         return model
-    _refused(in_the_plan, r"arena.model._plans\[.*\]\[0\]\[0\] is the function "
+    _refused(in_the_plan, r"arena.model._plans\[.*\].forward\[0\] is the function "
                           r"test_a_call_of_the_recipes_put_into_the_step_plan_is_refused")
 
 
@@ -302,3 +302,139 @@ def test_a_method_set_on_a_layer_for_an_unplanned_step_is_refused(how):
     _refused(on_the_layer, r"arena.model.layers\[1\].*forward is <function .*forward.*set "
                            r"on the object over its class's forward",
              steps=recipes.STEPS + 2)
+
+
+# -- what the model holds, at every step (the seventh reading's last door) ----------------
+class WritingList(list):
+    """A list of the recipe's as ``model.layers``: a counted step iterates the layers (its
+    fingerprint, its count, its forward), and ``__iter__`` is the recipe's code."""
+
+    def __iter__(self):
+        if recipes.inside_the_step(sys._getframe(1)):
+            _write_in(self.pairs)
+        return super().__iter__()
+
+
+class WritingDict(dict):
+    """A dict of the recipe's as ``model._plans``: ``Sequential.train_step`` looks its plan
+    up with ``get``, the recipe's code."""
+
+    def get(self, *args):
+        _write_in(self.pairs)
+        return super().get(*args)
+
+
+class WritingTuple(tuple):
+    """A tuple of the recipe's as a step plan's (parameter, gradient) pairs, which the
+    optimizer iterates."""
+
+    def __iter__(self):
+        _write_in(self)
+        return super().__iter__()
+
+
+def _swap(model, where):
+    """Put a container of the recipe's where the step reads ``where``; a function that
+    puts the library's back."""
+    pairs = model.gradient_pairs()
+    if where == "a step plan's pairs":
+        plan = next(p for p in model._plans.values() if p is not None)
+        plain = plan.pair_tuple
+        plan.pair_tuple = WritingTuple(plain)
+        return lambda: setattr(plan, "pair_tuple", plain)
+    name = {"the layers": "layers", "the step plans": "_plans"}[where]
+    plain = getattr(model, name)
+    setattr(model, name, (WritingList if name == "layers" else WritingDict)(plain))
+    getattr(model, name).pairs = pairs
+    return lambda: setattr(model, name, plain)
+
+
+@pytest.mark.parametrize("where", ["the layers", "the step plans", "a step plan's pairs"])
+def test_a_container_of_the_recipes_put_in_the_model_after_the_first_step_is_refused(where):
+    """The seventh reading's door: after the first counted step (the model then walked
+    whole), ``model.layers`` replaced by a list of the recipe's class whose ``__iter__``, or
+    ``model._plans`` by a dict whose ``get``, wrote weights trained elsewhere in inside the
+    next counted step, and the plain one put back before returning (0.32 at 10⁸, no error:
+    the model was walked whole only at its first step and after the return). Every counted
+    step now walks all the model holds, every container of exactly its type; a plan's
+    other parts too (its pairs, which the optimizer iterates)."""
+    def swapped(arena):
+        model = _compiled(arena, nb.AdamW(lr=0.01), epochs=2)
+        put_back = _swap(model, where)
+        try:
+            x, y = arena.windows(recipes.BATCH)
+            model.fit(x, y, epochs=1, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+        finally:
+            put_back()
+        return model
+    path = {"the layers": r"arena.model.layers is a WritingList",
+            "the step plans": r"arena.model._plans is a WritingDict",
+            "a step plan's pairs": r"arena.model._plans\[.*\].pair_tuple is a WritingTuple"}
+    _refused(swapped, path[where] + " of test_arena_library", steps=recipes.STEPS + 2)
+
+
+@pytest.mark.parametrize("what", ["spend", "watcher"])
+def test_the_meters_method_or_watcher_replaced_after_the_first_step_is_refused(what):
+    """The meter the model spends on inside every forward and backward was not walked (its
+    watch compares what it counts): a ``spend`` set on the meter object, or a watcher of
+    the recipe's, that wrote in and put the library's back at its first call, passed."""
+    def on_the_meter(arena):
+        model = _compiled(arena, nb.AdamW(lr=0.01))
+        pairs, meter = model.gradient_pairs(), arena.meter
+        watch, spend = meter.watcher, type(meter).spend
+
+        class Watcher:
+            def __call__(self, n):
+                _write_in(pairs)
+                meter.watcher = watch
+                return watch(n)
+
+        def own_spend(n, said):
+            _write_in(pairs)
+            del meter.spend
+            return spend(meter, n, said)
+        if what == "spend":
+            meter.spend = own_spend
+        else:
+            meter.watcher = Watcher()
+        x, y = arena.windows(recipes.BATCH)
+        model.train_step(x, y)
+        return model
+    found = {"spend": r"arena.model._meter.spend is <function .*own_spend.*set on the "
+                      r"object over its class's spend",
+             "watcher": r"arena.model._meter.watcher is a .*Watcher of test_arena_library"}
+    _refused(on_the_meter, found[what], steps=recipes.STEPS + 1)
+
+
+class ClaimsToBeList(type):
+    """A metaclass whose classes answer == and hash() as ``list`` does: a set of the
+    containers' types (``list in {...}``) took a list of the recipe's for a list."""
+
+    def __eq__(cls, other):
+        return other is list or cls is other
+
+    def __hash__(cls):
+        return hash(list)
+
+
+class PassingList(list, metaclass=ClaimsToBeList):
+    def __iter__(self):
+        if recipes.inside_the_step(sys._getframe(1)):
+            _write_in(self.pairs)
+        return super().__iter__()
+
+
+def test_a_list_whose_class_claims_to_be_list_is_refused():
+    """The walk of the whole model took a container's type by ``in`` a set of types, which
+    asks the type's metaclass: one that answers as ``list`` passed even the first step's
+    walk and the one after the return. Types are now compared by identity."""
+    def claims(arena):
+        model = arena.model(recipes.tiny_layers(arena))
+        model.compile(optimizer=nb.AdamW(lr=0.01), loss=nb.CrossEntropy(from_logits=True))
+        model.layers = PassingList(model.layers)
+        model.layers.pairs = model.gradient_pairs()
+        x, y = arena.windows(recipes.BATCH * recipes.STEPS)
+        model.fit(x, y, epochs=1, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+        model.layers = list(model.layers)
+        return model
+    _refused(claims, r"arena.model.layers is a PassingList of test_arena_library")

@@ -282,8 +282,8 @@ class CountedModel(Sequential):
         from .library import check_step            # (library imports this module)
         start = time.process_time()
         xb, yb = _plain(xb, "x"), _plain(yb, "y")   # before the checks: its code runs here
-        self.check_untouched()
-        check_step(self)                           # the optimizer, loss, layers: the library's
+        check_step(self)        # the library's code and types only, before anything (the
+        self.check_untouched()  # fingerprint too) iterates what the model holds
         n = optimizer_multiplications(getattr(self, "optimizer", None),
                                       [p for p, _ in self.gradient_pairs()])
         if n:

@@ -5,11 +5,11 @@ builtins), every attribute of nnbook's classes and every function's code; ``chec
 at every counted step, compares them all (a name that holds another object, a class or
 module given a new name that hides a method or a builtin), refuses an optimizer of a class
 that is not nnbook's own, an object of the recipe's or a method set on an object in the
-optimizer, the loss or the step plan's calls (and the layers they reach), and a hook,
-gc callback or thread beside the step (beside.py); at a model's first step and after the
-recipe returned (``check_whole``) it walks all the model reaches (layers, step plans). An
-optimizer of the recipe's own, or a library method replaced, could write in weights
-trained elsewhere with nothing counted."""
+optimizer, the loss, the layers, the step plans, the meter or anything else the model
+holds (``check_whole``: every type exactly the library's or plain data's, at every step,
+since a list or dict of the recipe's runs its methods as the step reads it), and a hook,
+gc callback or thread beside the step (beside.py). An optimizer of the recipe's own, or a
+library method replaced, could write in weights trained elsewhere with nothing counted."""
 
 from __future__ import annotations
 
@@ -42,12 +42,14 @@ _RECORDED, _OWN_TYPES, _FILES = set(), set(), {}
 #: key that hides a builtin (a module's) or runs code (a class's, a dict's)
 _KEYS = []
 _BUILTINS = frozenset(vars(builtins))
-_PLAIN = {type(None), bool, int, float, complex, str, bytes, slice, range}
-_CONTAINERS = {dict, list, tuple, set, frozenset, weakref.WeakKeyDictionary,
-               weakref.WeakValueDictionary, types.SimpleNamespace}
+#: plain data's and the containers' types, by id: a class of the recipe's whose metaclass
+#: answers == and hash() as ``list``'s would be taken for it by a set of the types
+_PLAIN = frozenset(map(id, (type(None), bool, int, float, complex, str, bytes, slice, range)))
+_CONTAINERS = frozenset(map(id, (dict, list, tuple, set, frozenset, weakref.WeakKeyDictionary,
+                                 weakref.WeakValueDictionary, types.SimpleNamespace)))
 _ATTRS = ("__code__", "__defaults__", "__kwdefaults__")
 _IMMUTABLE = 1 << 8                            # Py_TPFLAGS_IMMUTABLETYPE (Python 3.10+)
-_GONE, _CHECKED, _PID = object(), {}, [None]   # the models wholly checked; who recorded
+_GONE, _KEY, _PID = object(), object(), [None]  # (a path's dict key; who recorded)
 
 
 #: recorded names: {id(owner): (its namespace, keys, objects, full names)}, the functions
@@ -208,7 +210,7 @@ def _library_file(code):
 def _items(obj, t):
     """(key, value) of a container's items, a library object's attributes."""
     if t is dict or t is weakref.WeakKeyDictionary or t is weakref.WeakValueDictionary:
-        return [p for k, v in list(obj.items()) for p in ((("key", k), k), (k, v))]
+        return [p for k, v in list(obj.items()) for p in (((_KEY, k), k), (k, v))]
     if t is list or t is tuple or t is set or t is frozenset:
         return enumerate(obj)
     out = list(getattr(obj, "__dict__", {}).items())
@@ -247,17 +249,30 @@ def _foreign(root, where):
             if not (owner is None or isinstance(owner, types.ModuleType)
                     and owner.__name__.split(".")[0] in ("numpy", "math", "builtins")):
                 kids = [("__self__", owner)]
-        elif t is types.ModuleType or t is weakref.ref or id(t) in _OWN_TYPES and (
-                isinstance(obj, (np.generic, np.dtype)) or t.__qualname__ == "Meter"
-                and t.__module__ == "nnbook.arena.budget"):
-            continue                                # (the meter: guard.Watch watches it)
+        elif t is types.ModuleType or t is weakref.ref or id(t) in _OWN_TYPES and \
+                isinstance(obj, (np.generic, np.dtype)):
+            continue
+        elif id(t) in _OWN_TYPES and t.__qualname__ in ("Meter", "Watch") \
+                and t.__module__ in ("nnbook.arena.budget", "nnbook.arena.guard"):
+            # the meter and its watch: no method set on them, what they hold of exact
+            # types; the watch's records (containers) are not walked (it compares them)
+            kids = list(vars(obj).items())
+            if _over_method(obj, t, kids, path) is not None:
+                return _over_method(obj, t, kids, path)
+            kids = [(k, v) for k, v in kids if id(type(v)) not in _CONTAINERS]
         elif isinstance(obj, type):
             if id(obj) not in _OWN_TYPES and obj.__module__ != "builtins":
                 return path, f"the class {obj.__qualname__} of {obj.__module__}"
             continue
-        elif t in _CONTAINERS or id(t) in _OWN_TYPES:
+        elif id(t) in _CONTAINERS or id(t) in _OWN_TYPES:
+            own = getattr(obj, "__dict__", None) if id(t) not in _CONTAINERS else None
+            if own is not None:                     # (walked once: a step plan holds the
+                if type(own) is not dict:           # layers' own, walked with them)
+                    return (path, "__dict__"), f"a {type(own).__qualname__} " \
+                                               f"of {type(own).__module__}"
+                seen.add(id(own))
             kids = _items(obj, t)
-            if t not in _CONTAINERS and _over_method(obj, t, kids, path) is not None:
+            if id(t) not in _CONTAINERS and _over_method(obj, t, kids, path) is not None:
                 return _over_method(obj, t, kids, path)
         else:
             return path, f"a {t.__qualname__} of {t.__module__}"
@@ -266,31 +281,41 @@ def _foreign(root, where):
             if tv is np.ndarray:
                 if v.dtype.hasobject:
                     return (path, k), "an array of Python objects"
-            elif tv not in _PLAIN:
+            elif id(tv) not in _PLAIN and not (tv is tuple and _arrays(v)):
                 stack.append((v, (path, k)))
     return None
+
+
+def _arrays(pair):
+    """True for a tuple of plain data and arrays of numbers (a step plan's (parameter,
+    gradient) pairs, many): looked at here rather than walked, for speed."""
+    for v in pair:
+        if not (type(v) is np.ndarray and not v.dtype.hasobject or id(type(v)) in _PLAIN):
+            return False
+    return True
 
 
 def _spelled(path):
     out = []
     while isinstance(path, tuple):
         path, step = path
-        out.append(f"[{step!r}]" if isinstance(step, int) else
-                   f" (a key {step[1]!r})" if isinstance(step, tuple) else f".{step}")
+        key = type(step) is tuple and len(step) == 2 and step[0] is _KEY
+        out.append(f" (a key {step[1]!r})" if key else f".{step}" if isinstance(step, str)
+                   else f"[{step!r}]")
     return "".join([str(path), *reversed(out)])
 
 
 def check_step(model):
     """Raise ``ValueError`` unless a counted step of ``model`` runs the library's own
     update: its optimizer of one of nnbook's optimizer classes (that exact type, not a
-    subclass defined elsewhere; Muon's fallback too), holding plain data and library
-    objects only (no method set on it, no object of the recipe's), every recorded name
-    of nnbook, NumPy, math and the builtins, and every attribute of nnbook's classes, as
-    the process started with them (``snapshot_library``), the step plan's calls the
-    library's, and no hook, gc callback or thread beside the step (``beside.check``). At a
-    model's first step (and in ``check_whole`` after the recipe returned) all that the
-    model reaches is walked too (loss, layers, step plans). A step that ran other code
-    could write in weights trained elsewhere, uncounted."""
+    subclass defined elsewhere; Muon's fallback too), every recorded name of nnbook, NumPy,
+    math and the builtins, and every attribute of nnbook's classes, as the process started
+    with them (``snapshot_library``), everything the model holds (its optimizer, loss,
+    layers, step plans and meter, and the lists and dicts that hold them: ``check_whole``)
+    plain data or the library's, of exactly their types, with no method set on an object,
+    and no hook, gc callback or thread beside the step (``beside.check``). A step that ran
+    other code (a list of the recipe's class as ``model.layers``, whose ``__iter__`` the
+    step calls) could write in weights trained elsewhere, uncounted."""
     beside.check()
     opt = getattr(model, "optimizer", None)
     for part in (opt, getattr(opt, "fallback", None)):
@@ -304,34 +329,7 @@ def check_step(model):
                 f"nnbook's own (SGD, Adam, AdamW, RMSProp, Muon, exactly those types): a "
                 f"counted step runs the optimizer's step, which could write any weights in. "
                 f"Compile with {base} itself, or add the optimizer to nnbook/optimizers/.")
-    if id(model) not in _CHECKED or _CHECKED[id(model)] is not model:
-        check_whole(model)
-        _CHECKED[id(model)] = model
-        return
-    changed, found = _library_changed(), None
-    if changed is None:
-        found = _foreign(opt, "arena.model.optimizer") \
-            or _foreign(getattr(model, "loss", None), "arena.model.loss") \
-            or _over_method(model, type(model), vars(model).items(), "arena.model") \
-            or _plans_foreign(model)
-    _refuse(changed, found)
-
-
-def _plans_foreign(model):
-    """``(path, what)`` of a call in ``model``'s step plans (the forward, backward and loss
-    calls a planned ``train_step`` makes) that is not the library's, None when all are: a
-    call of the recipe's put there after the first step would run inside every counted
-    step (a cold reading wrote weights trained elsewhere in that way). With no plan (run
-    eagerly, or the plans emptied) the step runs the layers' own methods: they are walked."""
-    walked = False
-    for key, plan in list((getattr(model, "_plans", None) or {}).items()):
-        if plan is not None:
-            walked = True
-            found = _foreign([plan.forward, plan.backward, plan.joint],
-                             f"arena.model._plans[{key!r}]")
-            if found is not None:
-                return found
-    return None if walked else _foreign(list(model.layers), "arena.model.layers")
+    check_whole(model)
 
 
 def _over_method(obj, t, items, path):
@@ -343,8 +341,9 @@ def _over_method(obj, t, items, path):
 
 
 def check_whole(model):
-    """``check_step``'s full comparison: every recorded name of nnbook (and NumPy's, math's,
-    the builtins) and everything ``model`` reaches."""
+    """``check_step``'s comparison, at every counted step and after the recipe returned:
+    every recorded name of nnbook (and NumPy's, math's, the builtins) and everything
+    ``model`` reaches (``_foreign``)."""
     changed = _library_changed()
     _refuse(changed, None if changed else _foreign(model, "arena.model"))
 
@@ -359,7 +358,8 @@ def _refuse(changed, found):
             f"arena.model's optimizer, loss, layers and nnbook's functions as the library "
             f"made them, since a step could write in weights trained elsewhere. Compile "
             f"with the library's optimizer and loss, set only their numbers "
-            f"(model.optimizer.lr = ...), and replace no method.")
+            f"(model.optimizer.lr = ...), replace no method, and put no object of a class "
+            f"of yours (a list or dict subclass too) in the model.")
 
 
 snapshot_library()                     # what the package holds as it is imported
