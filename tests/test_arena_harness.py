@@ -133,3 +133,27 @@ def test_a_step_cost_includes_muons_update():
     x, y = arena.windows(16)
     model.train_step(x, y)
     assert arena.spent == forward_backward + update
+
+
+def test_a_spawned_recipe_gets_one_blas_thread_and_no_key_and_this_environment_is_put_back(
+        monkeypatch):
+    """_start sets one BLAS thread and removes the board's key for the spawned process only:
+    afterwards each variable is as it was, set or not. The mistakes caught: the key left out
+    of this process's environment (the board could no longer sign), a thread count left at
+    1 here, or a variable that was unset left set."""
+    from nnbook.arena import child, harness
+    monkeypatch.setenv(harness.KEY_VARIABLE, "the board's key")
+    monkeypatch.setenv(child.THREADS[0], "4")
+    for name in child.THREADS[1:]:
+        monkeypatch.delenv(name, raising=False)
+    seen = {}
+
+    class Process:
+        def start(self):
+            seen.update({k: os.environ.get(k) for k in (harness.KEY_VARIABLE, *child.THREADS)})
+
+    harness._start(Process(), "spawn")
+    assert seen == {harness.KEY_VARIABLE: None, **{k: "1" for k in child.THREADS}}
+    assert os.environ[harness.KEY_VARIABLE] == "the board's key"
+    assert os.environ[child.THREADS[0]] == "4"
+    assert not any(name in os.environ for name in child.THREADS[1:])

@@ -151,8 +151,9 @@ def _start(proc, method):
         proc.start()
     finally:
         sys.modules["__main__"] = main
-        for k, v in env.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        os.environ.update({k: v for k, v in env.items() if v is not None})  # as they were
+        for k in [k for k, v in env.items() if v is None]:
+            os.environ.pop(k, None)
 
 
 def _children_cpu():
