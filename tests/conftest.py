@@ -147,6 +147,14 @@ STACK_INDEPENDENT_TESTS = {
                                          "test_a_notebook_has_a_time_budget_and_a_memory_limit",
                                          "test_the_class_grid_and_csv"),
     "test_exercises_report_class.py": ("test_a_class_of_30_prints_every_honest_students_row",),
+    # 37.1's worked solution and its slowest typical mistake train the recipe on five seeds
+    # through the arena, each in a process of its own (12 s and 4 s of CPU a stack on the
+    # 2-core machine, 2026-12-01): the checker's verdicts are the arena's scores and a
+    # paired test; the arena's harness, budget, checks and scores have their own tests on
+    # every stack (test_arena_*.py), and 37.1's other mistakes and broken answers still run
+    # there. Named with the parameters' id: only these cases.
+    "test_exercises.py": ("test_the_worked_solution_is_accepted[37.1]",
+                          "test_a_typical_mistake_gets_its_hint[37.1-not past the significance]"),
 }
 
 
@@ -159,8 +167,8 @@ def is_stack_independent(item):
         return True
     if any(fnmatch.fnmatch(name, pattern) for pattern in STACK_INDEPENDENT_FILES):
         return True
-    return item.originalname in STACK_INDEPENDENT_TESTS.get(name, ()) if hasattr(
-        item, "originalname") else False
+    named = STACK_INDEPENDENT_TESTS.get(name, ())
+    return getattr(item, "originalname", None) in named or getattr(item, "name", None) in named
 
 
 # Claims marked `heavy` are left out of a default fresh run, to keep its ten seeds within 15

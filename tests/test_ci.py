@@ -236,7 +236,14 @@ def test_stack_independent_marker_names_files_and_tests_that_exist():
     for name, functions in STACK_INDEPENDENT_TESTS.items():
         text = (tests / name).read_text(encoding="utf-8")
         for function in functions:
+            function, _, case = function.partition("[")
             assert re.search(rf"^def {function}\(", text, re.M), f"{name} has no {function}"
+            if case:                       # one case of a parametrized test: it is collected
+                listed = subprocess.run(
+                    [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0",
+                     "--collect-only", "-q", f"tests/{name}::{function}"],
+                    cwd=ROOT, capture_output=True, text=True, timeout=300).stdout
+                assert f"::{function}[{case}\n" in listed, f"{name} has no {function}[{case}"
 
 
 def test_stack_independent_marker_is_set_by_file(pytestconfig):
@@ -245,8 +252,9 @@ def test_stack_independent_marker_is_set_by_file(pytestconfig):
     is_stack_independent = load_tests_conftest().is_stack_independent
 
     class Item:
-        def __init__(self, path, name, claim=False):
+        def __init__(self, path, name, claim=False, case=""):
             self.path, self.originalname, self.claim = Path(path), name, claim
+            self.name = f"{name}[{case}]" if case else name
 
         def get_closest_marker(self, marker):
             return object() if marker == "claim" and self.claim else None
@@ -261,6 +269,10 @@ def test_stack_independent_marker_is_set_by_file(pytestconfig):
                                          "test_each_answer_is_read_after_its_own_cell"))
     assert not is_stack_independent(Item("tests/test_layers_dense.py", "test_forward"))
     assert is_stack_independent(Item("tests/test_layers_dense.py", "test_forward", claim=True))
+    # one case of a parametrized test, named with its id, and not the test's other cases
+    worked = "test_the_worked_solution_is_accepted"
+    assert is_stack_independent(Item("tests/test_exercises.py", worked, case="37.1"))
+    assert not is_stack_independent(Item("tests/test_exercises.py", worked, case="03.1"))
     assert not is_stack_independent(Item("notebooks/05_xor.ipynb", "Cell 3"))
 
 
