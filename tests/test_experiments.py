@@ -1,6 +1,8 @@
 """The stored seed tables (nnbook/experiments/tables/) still come out of today's code: each
 table's first seed is re-run and compared with its stored row, and every stored file
-belongs to a declared experiment (tools/seed_tables.py recomputes them).
+belongs to a declared experiment (tools/seed_tables.py recomputes them). The stored models
+(nnbook/experiments/models/, which tables and notebooks start from) are trained again and
+compared with the stored ones (tools/seed_tables.py --models stores them).
 
 A table whose notebook asserts, under nbval, that its own run is the table's first row
 (every column) is not re-run here: nbval already re-ran it (ASSERTED_BY_NOTEBOOK, from
@@ -16,10 +18,12 @@ import numpy as np
 import pytest
 
 import chapters  # tools/chapters.py: the table of chapters
-from nnbook.experiments import modern_block, tables
-from nnbook.experiments.seeds import STORED_DIR, SeedTable, blas_kernels, over_seeds
+from nnbook.experiments import models, modern_block, tables
+from nnbook.experiments.seeds import (MODELS_DIR, STORED_DIR, SeedTable, blas_kernels,
+                                      over_seeds, stored_model)
 
 TABLES = tables()
+MODELS = models()
 NOTEBOOKS = STORED_DIR.parents[2] / "notebooks"
 
 # The tables whose first row a notebook asserts is its own run, in every column: table →
@@ -178,3 +182,40 @@ def test_first_stored_seed_is_reproduced(name):
         expected = stored.values[0]
     np.testing.assert_allclose(again.values[0], expected, rtol=1e-7, atol=1e-9,
                                err_msg=f"{name}: re-run with tools/seed_tables.py {name}")
+
+
+# The stored models are today's code's: each is trained again (chapter 22's two: about 8 s of
+# CPU together, the SFT model's test reusing the base that the base's test trained) and
+# compared with the stored file. Training amplifies round-off, so on BLAS kernels other than
+# the ones that stored them the weights come out a little apart: with OpenBLAS's Sandybridge
+# and Nehalem kernels (the files were made with Haswell's, NumPy 2.4) at most 1.1e-12 apart
+# and the held-out loss 1.2e-14 apart (NumPy 1.26 and 2.5 gave the same bits). The tolerances
+# leave four orders of magnitude over that and are far below what a change of the recipe
+# moves: the SFT's lr 0.005 -> 0.00501 moves a weight by 3.6e-3 and the loss by 7.8e-4.
+MODEL_WEIGHTS_ATOL = 1e-8         # the largest |difference| of any weight
+MODEL_LOSS_ATOL = 1e-9            # the held-out loss (bits per character for chapter 22's)
+
+
+def test_every_stored_model_is_declared_and_shipped():
+    stored = sorted(p.name for p in MODELS_DIR.iterdir() if not p.name.startswith("."))
+    assert stored == sorted(f"{name}.npz" for name in MODELS), (
+        f"nnbook/experiments/models/ holds {stored}; the modules declare {sorted(MODELS)} "
+        f"(STORED_MODELS): store them with tools/seed_tables.py --models")
+    pyproject = (STORED_DIR.parents[2] / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"models/*.npz"' in pyproject, "pyproject.toml's package-data leaves the models out"
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_a_stored_model_is_todays_training(name):
+    train, loss = MODELS[name]
+    stored, again = stored_model(name), train()
+    weights, trained = stored.get_weights(), again.get_weights()
+    assert [w.shape for w in weights] == [w.shape for w in trained], (
+        f"{name}: the stored model's weights have other shapes: store it again with "
+        f"tools/seed_tables.py --models")
+    gap = max(float(np.abs(w - t).max()) for w, t in zip(weights, trained))
+    lost = loss(again) - loss(stored)
+    assert gap <= MODEL_WEIGHTS_ATOL and abs(lost) <= MODEL_LOSS_ATOL, (
+        f"{name}: trained again, a weight moved by {gap:.3g} and the held-out loss by "
+        f"{lost:.3g}: store it with tools/seed_tables.py --models, then recompute the "
+        f"tables and notebooks that start from it")

@@ -7,15 +7,18 @@ for an experiment too slow for a notebook (``nb.over_seeds``, ``nb.SeedTable``,
 
 from __future__ import annotations
 
+import copy
 import json
 import numbers
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["SeedTable", "over_seeds", "stored", "STORED_DIR"]
+__all__ = ["SeedTable", "over_seeds", "stored", "STORED_DIR", "stored_model", "store_model",
+           "MODELS_DIR"]
 
 STORED_DIR = Path(__file__).resolve().parent / "tables"   # NN_name.json, one per table
+MODELS_DIR = Path(__file__).resolve().parent / "models"   # NN_name.npz, one per fixed model
 
 
 def blas_kernels():
@@ -260,3 +263,29 @@ def stored(name):
         raise ValueError(f"seeds.stored: no stored table {name!r}; stored tables: {have}. "
                          f"Compute it with `python tools/seed_tables.py {name}`.")
     return SeedTable.load(path)
+
+
+def stored_model(name):
+    """A fixed trained model the repository stores (``nnbook/experiments/models/<name>.npz``,
+    ``Sequential.save``'s file: the float64 weights exactly, so it predicts bit for bit as
+    the model that was trained), for a model many notebooks and tests start from: trained
+    once by ``python tools/seed_tables.py --models``, from the function an
+    ``nnbook.experiments`` module declares in its ``STORED_MODELS``, and loaded here (a new
+    object each call)."""
+    path = MODELS_DIR / f"{name}.npz"
+    if not path.is_file():
+        have = sorted(p.stem for p in MODELS_DIR.glob("*.npz")) if MODELS_DIR.is_dir() else []
+        raise ValueError(f"seeds.stored_model: no stored model {name!r}; stored models: "
+                         f"{have}. Train it with `python tools/seed_tables.py --models`.")
+    from ..training.loading import load_model        # nnbook.training imports this package
+    return load_model(path)
+
+
+def store_model(model, name):
+    """Write ``model`` as the stored model ``name``: its architecture, weights, loss and
+    ``trained_length``, without its optimizer's state (what the callers of a fixed model
+    use; a fine-tune compiles its own copy). Returns the path."""
+    lean = copy.copy(model)                   # the same layers, the optimizer left out
+    lean.optimizer = None
+    MODELS_DIR.mkdir(exist_ok=True)
+    return lean.save(MODELS_DIR / f"{name}.npz")

@@ -50,9 +50,9 @@ def small_copy(model):
 @functools.lru_cache(maxsize=1)
 def small_sft_model():
     """The smaller model's start, chapter 22's recipe: the same running text, batch order
-    and 4 epochs as ``base_model`` (weights from ``default_rng(20)``), then the same SFT
-    pairs and settings as ``sft_model`` (lr 0.005, batch order 221)."""
-    rng = np.random.default_rng(2200)                      # base_model's text, again
+    and 4 epochs as ``train_base`` (weights from ``default_rng(20)``), then the same SFT
+    pairs and settings as ``train_sft`` (lr 0.005, batch order 221)."""
+    rng = np.random.default_rng(2200)                      # train_base's text, again
     train = language_corpus(60 * BATCH * T, rng=rng)
     x, y = char_windows(train.ids, T)
     model = small_lm(np.random.default_rng(20))

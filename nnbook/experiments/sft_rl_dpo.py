@@ -2,6 +2,10 @@
 notebook's, and each table varies one draw: the SFT batch order (every weight, the
 blocks alone, LoRA on the output layer or inside the blocks), the RL run (with and
 without dividing by the group's spread), the DPO pairs. Its notebook runs each first seed.
+The base and SFT models every table starts from (chapters 29 and 30 too) are trained once,
+stored in ``models/`` (``STORED_MODELS``: ``python tools/seed_tables.py --models``) and
+loaded by ``base_model`` and ``sft_model``; tests/test_experiments.py trains them again and
+compares.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ from ..training import AdamW, CrossEntropy, Sequential
 from ..training.loop import fit_fresh, objective_step
 from ..training.posttraining import (dpo_loss, group_advantages, policy_gradient_loss,
                                      sequence_kl, sequence_logprobs)
+from .seeds import stored_model
 
 __all__ = ["TASK", "EVAL", "base_model", "sft_pairs", "write", "judge", "answer_arrays",
            "fine_tune", "sft_model", "rl_train", "habits", "draw_pairs", "pair_arrays",
            "dpo_train", "pair_accuracy", "sft_accepted", "sft_bits", "rl_runs",
-           "rl_raw_runs", "dpo_runs", "TABLES"]
+           "rl_raw_runs", "dpo_runs", "TABLES", "train_base", "train_sft", "STORED_MODELS"]
 
 TASK = SubjectTask()
 V, T, D_MODEL, BATCH, N_NEW, G, IGNORE = 26, 48, 32, 16, 40, 8, -100
@@ -52,20 +57,37 @@ def copy_of(model):
 
 
 @functools.lru_cache(maxsize=1)
-def base_model():
-    """``(base, val, (x_val, y_val))``: the text from ``default_rng(2200)``, the weights and
-    batch order from ``default_rng(20)``, 4 epochs (the notebook's section 2)."""
+def _texts():
+    """The running text from ``default_rng(2200)``: the training text, then the held-out."""
     rng = np.random.default_rng(2200)
     train = language_corpus(60 * BATCH * T, rng=rng)
-    val = language_corpus(6_000, rng=rng)
-    x, y = char_windows(train.ids, T)
+    return train, language_corpus(6_000, rng=rng)
+
+
+@functools.lru_cache(maxsize=1)
+def train_base():
+    """The base model trained from today's code (about 5 s of CPU): the training text of
+    ``_texts``, the weights and batch order from ``default_rng(20)``, 4 epochs (the
+    notebook's section 2). ``base_model`` loads the stored one instead; this trains it for
+    ``python tools/seed_tables.py --models`` and the test that compares the two. One object
+    per process: copy it (``copy_of``) before training it further."""
+    x, y = char_windows(_texts()[0].ids, T)
     base = modern_lm(np.random.default_rng(20))
     base.compile(optimizer=AdamW(lr=0.01, weight_decay=0.01),
                  loss=CrossEntropy(from_logits=True))
     schedule = LearningRateScheduler(cosine_decay(0.01, 4))
     base.fit(x, y, epochs=4, batch_size=BATCH, verbose=0, rng=np.random.default_rng(20),
              callbacks=[schedule])
-    return base, val, char_windows(val.ids, T)
+    return base
+
+
+@functools.lru_cache(maxsize=1)
+def base_model():
+    """``(base, val, (x_val, y_val))``: the base model ``train_base`` trains, stored in
+    ``models/22_base.npz`` and loaded (bit for bit the trained weights), and the held-out
+    text from ``default_rng(2200)`` with its windows. The same objects every call."""
+    val = _texts()[1]
+    return stored_model("22_base"), val, char_windows(val.ids, T)
 
 
 def bits_per_char(model):
@@ -131,10 +153,18 @@ def fine_tune(model, lr, seed, epochs=4):
     return model
 
 
+def train_sft():
+    """The notebook's SFT model trained from today's code (about 3 s of CPU, after
+    ``train_base``): every weight of the base, lr 0.005, batch order seed 221."""
+    return fine_tune(copy_of(train_base()), 0.005, 221)
+
+
 @functools.lru_cache(maxsize=1)
 def sft_model():
-    """The notebook's SFT model: every weight, lr 0.005, batch order seed 221."""
-    return fine_tune(copy_of(base_model()[0]), 0.005, 221)
+    """The notebook's SFT model (``train_sft``), stored in ``models/22_sft.npz`` and loaded
+    (bit for bit the trained weights). The same object every call: copy it (``copy_of``)
+    before training it further."""
+    return stored_model("22_sft")
 
 
 def rl_train(policy, reference, r, steps=40, lr=0.002, normalise=True, kl_every_step=False,
@@ -324,3 +354,6 @@ TABLES = {"22_sft_accepted": (sft_accepted, SFT_SEEDS), "22_sft_bits": (sft_bits
           "22_rl": (rl_runs, (2202, 2212, 2222, 2232, 2242)),
           "22_rl_raw": (rl_raw_runs, (2202, 2212, 2222, 2232, 2242)),
           "22_dpo": (dpo_runs, (2203, 2213, 2223, 2233, 2243))}
+# The two models every table above and chapters 29 and 30 start from, stored (models/): how
+# each is trained, and the loss on held-out data the test of the stored file compares
+STORED_MODELS = {"22_base": (train_base, bits_per_char), "22_sft": (train_sft, bits_per_char)}
