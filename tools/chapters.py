@@ -1304,7 +1304,7 @@ CHAPTERS = [
                     "each text and whether the parser's state enters a question, against a "
                     "random direction: with the probe at its chance, the probe's direction "
                     "moved the question share further than the random one on 2 of 5 stored "
-                    "seeds, and both broke the text (less followed by the grammar) on 5 of 5; "
+                    "seeds (16 of 52), and both broke the text (less followed by the grammar) on 5 of 5; "
                     "the inside-a-bracket probe's direction, judged by the texts that open a "
                     "bracket, wrote more of them at α = +0.5 than at −0.5 on 1 of 5 (17 of "
                     "52) and moved that share further than the random one on 1 of 5 (19 of "
