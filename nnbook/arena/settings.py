@@ -18,14 +18,14 @@ import numpy as np
 __all__ = ["settings", "buffers_print", "check_causal", "check_settings"]
 
 _SCALARS = (bool, int, float, complex, str, type(None))
-#: attributes a forward or a step writes (a MoE's routing results, the rate a schedule sets,
-#: the optimizer's step counts): not settings
 _SKIP = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.ModuleType,
          type)
-_WRITTEN = frozenset({"dropped", "capacity", "aux_loss", "probs", "chosen", "load", "lr", "t", "iterations",
-                      "training", "_training", "attention_weights", "_ids", "_own", "_x",
-                      "_shape", "_saved", "_ready", "_cache", "_state", "_split", "params",
-                      "grads", "buffers"})
+#: attributes a forward or a step writes (a MoE's routing results, the rate a schedule sets,
+#: the optimizer's step counts, caches a forward fills, the digested arrays): not settings
+_WRITTEN = frozenset({"dropped", "capacity", "aux_loss", "probs", "chosen", "load", "lr", "t",
+                      "iterations", "training", "_training", "attention_weights", "_ids",
+                      "_own", "_x", "_shape", "_saved", "_ready", "_cache", "_named", "_state",
+                      "_split", "params", "grads", "buffers"})
 
 
 def _walk(obj, path, out, seen):
