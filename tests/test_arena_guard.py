@@ -133,7 +133,8 @@ def test_a_score_below_the_floor_is_refused():
     (causal=False) reads its targets and lands here, though it trained on arena.windows."""
     def memorises(arena):
         ev = text_module._drawn(0)
-        model = arena.model(modern_layers(arena.rng))
+        nb.arena.budget.serve(arena.meter, ev["x"], ev["y"])   # (the record of arena.windows
+        model = arena.model(modern_layers(arena.rng))           # rewritten: open, cell 24)
         model.compile(optimizer=nb.AdamW(lr=0.01, weight_decay=0.01),
                       loss=nb.CrossEntropy(from_logits=True))
         epochs = (arena.left - 2 * arena.step_cost(model, 8)) // (4 * arena.step_cost(model, 32))

@@ -229,6 +229,27 @@ def optimizer_print(optimizer) -> str:
     return h.hexdigest() if kept else ""
 
 
+#: the windows (x and y rows, as int64 bytes) ``Arena.windows`` served, by its meter: a counted
+#: step of a model on that meter trains on those only (relabelled targets are refused)
+_SERVED = weakref.WeakKeyDictionary()
+
+
+def serve(meter, x, y):
+    """Record windows handed out for models on ``meter`` (``Arena.windows`` calls it)."""
+    rows = np.ascontiguousarray(np.concatenate([x, y], axis=1), dtype=np.int64)
+    _SERVED.setdefault(meter, set()).update(map(bytes, rows))
+
+
+def _unserved(meter, x, y):
+    """True when a row of (x, y) is not one ``serve`` recorded for ``meter`` (when any was)."""
+    served = _SERVED.get(meter)
+    if served is None:
+        return False
+    ids = y if y.shape == x.shape else y.argmax(axis=-1)
+    rows = np.ascontiguousarray(np.concatenate([x, ids], axis=1), dtype=np.int64)
+    return not all(map(served.__contains__, map(bytes, rows)))
+
+
 #: each CountedModel's fingerprint after its last counted step, and its optimizer's, by id
 #: (kept here, not on the model: a recipe that wrote weights in and set the model's own
 #: record again would pass)
@@ -301,6 +322,13 @@ class CountedModel(Sequential):
                              f"or their one-hot rows (fit's), since probability rows would "
                              f"carry a teacher's work in uncounted (the grammar's own parser, "
                              f"a second model). Train on arena.windows' targets.")
+        if _unserved(self._meter, xb, yb):
+            raise ValueError("arena: a counted train_step got a window (x and its targets y) "
+                             "that arena.windows did not hand out; expected its windows "
+                             "with their own targets (rows shuffled or subsampled), since "
+                             "relabelled targets (the grammar's likeliest next character, a "
+                             "second model's) would carry uncounted work in. Train on "
+                             "arena.windows' (x, y) as drawn.")
         check_step(self)        # the library's code and types only, before anything (the
         self.check_untouched()  # fingerprint too) iterates what the model holds
         n = optimizer_multiplications(getattr(self, "optimizer", None),

@@ -134,7 +134,8 @@ def _state(meter):
     """Everything the counting relies on that a recipe could replace, by name."""
     out = {f"budget.{k}": getattr(_budget, k) for k in (
         "BACKWARD_FACTOR", "forward_multiplications", "layer_multiplications",
-        "optimizer_multiplications", "fingerprint", "_FREE", "_PRINTS")}
+        "optimizer_multiplications", "fingerprint", "_FREE", "_PRINTS", "_SERVED",
+        "serve", "_unserved")}
     out.update({f"settings.{k}": getattr(_settings, k) for k in ("_WRITTEN", "_SKIP", "_SCALARS")})
     out.update({f"budget.Meter.{k}": vars(_budget.Meter)[k] for k in (
         "spend", "__init__", "budget", "spent")})
