@@ -215,3 +215,27 @@ def test_a_copy_of_a_counted_model_is_not_taken_from_its_weights_now():
     x, y = _batch()
     with pytest.raises(ValueError, match="not made by arena.model"):
         twin.train_step(x, y)
+
+
+def _counted(layers, optimizer=None):
+    model = nb.arena.CountedModel(layers, nb.arena.Meter(10**12), (1, 16))
+    model.compile(optimizer=optimizer or nb.AdamW(lr=0.01),
+                  loss=nb.CrossEntropy(from_logits=True))
+    return model
+
+
+def test_probability_rows_as_targets_are_refused():
+    """The grammar's parser is importable in the recipe's process and gives the best
+    predictor's probabilities for any window: as a counted step's targets they taught a cold
+    reading's model the grammar with nothing counted (0.27 against the baseline's 0.35).
+    Catches probability rows, or float targets of the ids' shape, taken by train_step."""
+    model = _counted(modern_layers(np.random.default_rng(1)))
+    x, y = _batch()
+    rows, one_hot = np.full(y.shape + (26,), 1 / 26), np.eye(26)[y]
+    two = one_hot.copy()
+    two[0, 0, (y[0, 0] + 1) % 26] = 1.0
+    for targets in (rows, 2 * one_hot - 0.5 * two, two, y.astype(float), y[:, :8]):
+        with pytest.raises(ValueError, match=r"expected integer ids, one a position"):
+            model.train_step(x, targets)
+    model.train_step(x, y.astype(np.int32))                   # ids of any integer type
+    model.train_step(x, one_hot)                              # and fit's one-hot rows

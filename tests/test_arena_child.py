@@ -12,6 +12,7 @@ in ``CPU_FACTOR``) is in nnbook/arena/__init__.py."""
 import functools
 import textwrap
 
+import numpy as np
 import pytest
 
 import nnbook as nb
@@ -264,3 +265,27 @@ def test_a_hook_left_running_when_the_recipe_returns_is_refused(tmp_path, left):
         """)
     with pytest.raises(nb.arena.RecipeError, match="when the recipe returned"):
         nb.arena.train_seed(str(path), recipes.budget_for(), 0)
+
+
+def test_windows_with_targets_arena_windows_did_not_draw_are_refused():
+    """Relabelling: a recipe's own targets for its windows (the grammar parser's likeliest
+    next character, a second model's), or windows from elsewhere (the evaluation text), would
+    train the model on uncounted work. Catches a counted step of an arena's model that takes
+    a window, or a target row, that ``arena.windows`` did not hand out, also before any was
+    drawn; its windows shuffled and subsampled by fit, as ids or one-hot rows, pass."""
+    arena = nb.arena.Arena(10**12, np.random.default_rng(0))
+    model = arena.model(recipes.tiny_layers(arena))
+    model.compile(optimizer=nb.AdamW(lr=0.01), loss=nb.CrossEntropy(from_logits=True))
+    fresh = np.random.default_rng(1).integers(0, 26, (4, 16))
+    with pytest.raises(ValueError, match=r"did not hand out"):
+        model.train_step(fresh, fresh)                        # before any window was drawn
+    x, y = arena.windows(24)
+    relabelled = y.copy()
+    relabelled[3, 5] = (y[3, 5] + 1) % 26
+    for xb, yb in ((x[:8], relabelled[:8]), (x[:8], np.roll(y[:8], 1, axis=0)),
+                   (fresh, y[:4]), (x[:8], np.eye(26)[relabelled[:8]])):
+        with pytest.raises(ValueError, match=r"did not hand out"):
+            model.train_step(xb, yb)
+    model.train_step(x[5:13], y[5:13])
+    model.train_step(x[[7, 2]], np.eye(26)[y[[7, 2]]])
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, rng=arena.rng)

@@ -22,6 +22,7 @@ from ..layers.swiglu import SwiGLU
 from ..optimizers.muon import Muon
 from ..training import Sequential
 from .beside import check as check_beside
+from .settings import buffers_print, check_causal, check_settings, settings
 
 __all__ = ["forward_multiplications", "layer_multiplications", "optimizer_multiplications",
            "CountedModel", "Meter", "BudgetExceeded", "BACKWARD_FACTOR"]
@@ -228,6 +229,27 @@ def optimizer_print(optimizer) -> str:
     return h.hexdigest() if kept else ""
 
 
+#: the windows (x and y rows, as int64 bytes) ``Arena.windows`` served, by its meter: a counted
+#: step of a model on that meter trains on those only (relabelled targets are refused)
+_SERVED = weakref.WeakKeyDictionary()
+
+
+def serve(meter, x, y):
+    """Record windows handed out for models on ``meter`` (``Arena.windows`` calls it)."""
+    rows = np.ascontiguousarray(np.concatenate([x, y], axis=1), dtype=np.int64)
+    _SERVED.setdefault(meter, set()).update(map(bytes, rows))
+
+
+def _unserved(meter, x, y):
+    """True when a row of (x, y) is not one ``serve`` recorded for ``meter`` (when any was)."""
+    served = _SERVED.get(meter)
+    if served is None:
+        return False
+    ids = y if y.shape == x.shape else y.argmax(axis=-1)
+    rows = np.ascontiguousarray(np.concatenate([x, ids], axis=1), dtype=np.int64)
+    return not all(map(served.__contains__, map(bytes, rows)))
+
+
 #: each CountedModel's fingerprint after its last counted step, and its optimizer's, by id
 #: (kept here, not on the model: a recipe that wrote weights in and set the model's own
 #: record again would pass)
@@ -244,6 +266,15 @@ def _plain(batch, name):
                          f"expected numbers (token ids or floats), since an object's methods "
                          f"would run inside the step. Pass arena.windows' arrays.")
     return batch
+
+
+def _ids(x, y):
+    """True for targets that are ids: integers of ``x``'s shape, or the one-hot rows ``fit``
+    makes of them (every entry 0 or 1, one 1 a row)."""
+    if y.shape == x.shape:
+        return y.dtype.kind in "iu"
+    return y.shape[:-1] == x.shape and bool(((y == 0) | (y == 1)).all()) \
+        and bool((y.sum(axis=-1) == 1).all())
 
 
 class CountedModel(Sequential):
@@ -264,7 +295,9 @@ class CountedModel(Sequential):
         forward_multiplications(self.layers, (1,) + tuple(input_shape[1:]))   # refuse the
         self._meter = meter                                # layers it cannot count, now
         self._last_forward = 0
-        _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers), "")
+        check_causal(made := settings(self.layers))  # (and every step: check_untouched)
+        _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers), "", made,
+                             buffers_print(self.layers), None)
 
     def forward(self, x, training=None, outputs=None, calls=None):
         n = forward_multiplications(self.layers, np.shape(x))
@@ -282,6 +315,20 @@ class CountedModel(Sequential):
         from .library import check_step            # (library imports this module)
         start = time.process_time()
         xb, yb = _plain(xb, "x"), _plain(yb, "y")   # before the checks: its code runs here
+        if not _ids(xb, yb):
+            raise ValueError(f"arena: a counted train_step got targets y of dtype {yb.dtype} "
+                             f"and shape {yb.shape} that are not ids; expected integer ids, "
+                             f"one a position (shape {xb.shape}, as arena.windows gives them), "
+                             f"or their one-hot rows (fit's), since probability rows would "
+                             f"carry a teacher's work in uncounted (the grammar's own parser, "
+                             f"a second model). Train on arena.windows' targets.")
+        if _unserved(self._meter, xb, yb):
+            raise ValueError("arena: a counted train_step got a window (x and its targets y) "
+                             "that arena.windows did not hand out; expected its windows "
+                             "with their own targets (rows shuffled or subsampled), since "
+                             "relabelled targets (the grammar's likeliest next character, a "
+                             "second model's) would carry uncounted work in. Train on "
+                             "arena.windows' (x, y) as drawn.")
         check_step(self)        # the library's code and types only, before anything (the
         self.check_untouched()  # fingerprint too) iterates what the model holds
         n = optimizer_multiplications(getattr(self, "optimizer", None),
@@ -291,8 +338,10 @@ class CountedModel(Sequential):
         checking = time.process_time() - start
         logs = super().train_step(xb, yb)
         start = time.process_time()
+        held = _PRINTS[id(self)]
         _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers),
-                             optimizer_print(getattr(self, "optimizer", None)))
+                             optimizer_print(getattr(self, "optimizer", None)), held[3],
+                             buffers_print(self.layers), held[5])
         check_beside()                             # a hook or thread the step started
         self._meter.checked(checking + time.process_time() - start)
         return logs
@@ -317,6 +366,20 @@ class CountedModel(Sequential):
                              "a new optimizer), since a step reads them and could write any "
                              "weights in. Set only the optimizer's numbers (lr), not its "
                              "buffers.")
+        now = settings(self.layers)
+        if now != held[3]:
+            check_causal(now)
+            check_settings(held[3], now, "now")
+        opt = getattr(self, "optimizer", None)           # its settings, from its first step
+        if opt is not None and (held[5] is None or held[5][0] is not opt):
+            _PRINTS[id(self)] = held = (*held[:5], (opt, settings((), opt)))
+        elif opt is not None:
+            check_settings(held[5][1], settings((), opt), "now")
+        if buffers_print(self.layers) != held[4]:
+            raise ValueError("arena: the layers' buffers (an experts layer's routing bias) "
+                             "changed outside the model's counted train_step; expected them "
+                             "as the last counted step left them, since the forward and the "
+                             "scorer read them. Change them only through fit.")
         if fingerprint(self.layers) != held[1]:
             raise ValueError("arena: the model's weights changed outside its counted "
                              "train_step (copied in, or trained in another model); expected "

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import beside
 from .budget import BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter, \
-    forward_multiplications, optimizer_multiplications
+    forward_multiplications, optimizer_multiplications, serve
 from .guard import Watch, check_initialised, check_layer_types
 from .library import check_whole, snapshot_library
 from .text import WINDOW, VOCAB_SIZE, recipe_running, training_rng, training_text
@@ -54,6 +54,7 @@ class Arena:
 
     def __init__(self, budget, rng):
         self._meter, self.rng = Meter(budget), rng
+        serve(self._meter, *np.zeros((2, 0, WINDOW), dtype=np.int64))   # none served yet
         self._start = copy.deepcopy(rng)       # the draws the layers' initialisation makes
         self.vocab_size = VOCAB_SIZE
         self.models = []
@@ -71,7 +72,9 @@ class Arena:
                              f"Pass e.g. arena.windows(1600).")
         corpus = training_text(self.rng, int(n) * WINDOW + 1)
         ids = corpus.ids[:int(n) * WINDOW + 1]
-        return ids[:-1].reshape(int(n), WINDOW), ids[1:].reshape(int(n), WINDOW)
+        x, y = ids[:-1].reshape(int(n), WINDOW), ids[1:].reshape(int(n), WINDOW)
+        serve(self.meter, x, y)                  # a counted step takes these windows only
+        return x, y
 
     def model(self, layers):
         """A ``Sequential`` of ``layers`` whose every forward and backward is counted (the

@@ -18,6 +18,7 @@ import numpy as np
 from ..layers.base import Layer
 from ..saving.layer_refs import layer_from_file, layer_to_file
 from . import budget as _budget
+from . import settings as _settings
 from . import text as _text
 from .library import check_step, check_whole, snapshot_library
 
@@ -133,7 +134,9 @@ def _state(meter):
     """Everything the counting relies on that a recipe could replace, by name."""
     out = {f"budget.{k}": getattr(_budget, k) for k in (
         "BACKWARD_FACTOR", "forward_multiplications", "layer_multiplications",
-        "optimizer_multiplications", "fingerprint", "_FREE", "_PRINTS")}
+        "optimizer_multiplications", "fingerprint", "_FREE", "_PRINTS", "_SERVED",
+        "serve", "_unserved")}
+    out.update({f"settings.{k}": getattr(_settings, k) for k in ("_WRITTEN", "_SKIP", "_SCALARS")})
     out.update({f"budget.Meter.{k}": vars(_budget.Meter)[k] for k in (
         "spend", "__init__", "budget", "spent")})
     out.update({f"budget.CountedModel.{k}": vars(_budget.CountedModel)[k] for k in (

@@ -189,7 +189,7 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     ended), and nothing it keeps in memory, in a relative file or a tempfile (each seed
     works in a new, empty folder) reaches the next seed. What it does not: work outside the
     meter (a second model, NumPy at import) is bounded by the process's CPU time less its
-    steps' checks (``Meter.checking``, as the process reports it, at most twice the steps'):
+    checks (``Meter.checking``, as the process reports it, at most twice the allowance):
     at most ``CPU_FACTOR`` times what the returned model's counted steps take here plus
     ``CPU_FREE`` s, a bound, not a count (a second model cheaper than the slack passes; the
     baseline's schedule at batches of 4 windows used 1.1-1.9 s of 2.7-3.2, of 2 2.7 of 2.8,
@@ -282,7 +282,7 @@ def _one_blas_thread():
 
 
 def _check_cpu(name, seed, path, spent, cpu, checking):
-    """The CPU time less the steps' checks (at most twice the steps'), refused past the bound."""
+    """The CPU time less the checks (at most twice the steps' allowance), refused past it."""
     if not math.isfinite(cpu) or cpu <= CPU_FREE:
         return cpu
     steps = CPU_FACTOR * step_seconds(path) * spent
@@ -303,10 +303,10 @@ def _score(model, name, seed, spent, evaluation):
     s = score_model(model, seed, spent, entropy)
     if s.score < SCORE_FLOOR:
         raise RecipeError(f"arena: the recipe {name} scored {s.score:.4f} bits per character "
-                          f"on seed {seed}, below {SCORE_FLOOR} (several times the "
-                          f"evaluation text's noise below the window bound), which no model "
-                          f"that never saw the evaluation text reaches; expected a score "
-                          f"≥ {SCORE_FLOOR}. Train only on arena.windows.")
+                          f"on seed {seed}, below {SCORE_FLOOR} (several times the text's "
+                          f"noise below the window bound), which no causal model that never "
+                          f"saw the evaluation text reaches; expected a score ≥ {SCORE_FLOOR}. "
+                          f"Build attention with causal=True; train only on arena.windows.")
     return s
 
 
