@@ -147,6 +147,15 @@ def fake_ci(tmp_path, jobs):
     return tmp_path / ".ci" / "run"
 
 
+def fake_env(tmp_path, **extra):
+    """The environment for a fake_ci run: this one's, without a job choice, and with its
+    artifacts in tmp_path. Inside CI's main job NNBOOK_ARTIFACTS names the real run's
+    folder, and a fake run that inherited it truncated the real CPU timeline (session 64:
+    the summary's cores line then covered only the run's last minutes)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NNBOOK_CI_JOBS", "NNBOOK_CI_SERIAL")}
+    return {**env, "NNBOOK_ARTIFACTS": str(tmp_path / "ci-artifacts"), **extra}
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_version_jobs_run_beside_main_and_their_failure_fails_ci(tmp_path):
     """oldest and newest run in the background while main and torch run (they overlap main
@@ -158,10 +167,9 @@ def test_version_jobs_run_beside_main_and_their_failure_fails_ci(tmp_path):
         "torch": "echo torch-done",
         "oldest": 'sleep 2; echo "oldest threads=$OPENBLAS_NUM_THREADS pytest=${PYTEST_ARGS[*]}"',
         "newest": 'sleep 2; die "newest broke"'})
-    env = {k: v for k, v in os.environ.items() if k not in ("NNBOOK_CI_JOBS", "NNBOOK_CI_SERIAL")}
     started = time.monotonic()
     result = subprocess.run(["bash", str(run)], capture_output=True, text=True, timeout=60,
-                            env=env, cwd=tmp_path)
+                            env=fake_env(tmp_path), cwd=tmp_path)
     took = time.monotonic() - started
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
@@ -177,13 +185,31 @@ def test_version_jobs_run_beside_main_and_their_failure_fails_ci(tmp_path):
     assert took < 2 + 1.5, f"the version jobs did not run beside main and each other ({took:.1f} s)"
 
 
+@pytest.mark.skipif(shutil.which("bash") is None or not os.path.exists("/proc/stat"),
+                    reason="needs bash and /proc/stat")
+def test_a_fake_run_keeps_its_cpu_timeline_out_of_the_real_runs(tmp_path, monkeypatch):
+    """Run inside CI's main job (NNBOOK_ARTIFACTS set to the real run's folder), a fake run
+    writes its timeline under its own folder and leaves the real one as it was."""
+    real = tmp_path / "real-artifacts"
+    real.mkdir()
+    (real / "cpu-timeline.tsv").write_text("0\tcpu 1 2 3 4 5 6 7 8\n")
+    monkeypatch.setenv("NNBOOK_ARTIFACTS", str(real))
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    run = fake_ci(fake, {name: "true" for name in ("main", "torch", "oldest", "newest")})
+    result = subprocess.run(["bash", str(run)], capture_output=True, text=True, timeout=60,
+                            env=fake_env(fake, NNBOOK_CI_SERIAL="1"), cwd=fake)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (real / "cpu-timeline.tsv").read_text() == "0\tcpu 1 2 3 4 5 6 7 8\n"
+    assert (fake / "ci-artifacts" / "cpu-timeline.tsv").exists()
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_serial_ci_runs_every_job_in_front_in_order(tmp_path):
     run = fake_ci(tmp_path, {name: f'echo "{name}-ran ${{PYTEST_ARGS[*]}}${{MAIN_PYTEST_WORKERS:+ workers}}"'
                              for name in ("main", "torch", "oldest", "newest")})
-    env = {k: v for k, v in os.environ.items() if k != "NNBOOK_CI_JOBS"}
     result = subprocess.run(["bash", str(run)], capture_output=True, text=True, timeout=60,
-                            env={**env, "NNBOOK_CI_SERIAL": "1"}, cwd=tmp_path)
+                            env=fake_env(tmp_path, NNBOOK_CI_SERIAL="1"), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     order = re.findall(r"(\w+)-ran", result.stdout)
     assert order == ["main", "torch", "oldest", "newest"]
