@@ -96,6 +96,26 @@ def test_submit_measures_and_compares_with_the_best(first, tmp_path, monkeypatch
         nb.arena.submit(recipe, budget, (0, 1, 2), board, key=KEY)
 
 
+def test_a_row_is_numbered_after_the_rows_another_submit_wrote_meanwhile(first, tmp_path,
+                                                                       monkeypatch):
+    """Two submits to one board side by side: the second to finish numbers its row after
+    the first's and compares with it. Numbered from the board as read before its run, both
+    wrote row 1 (the ninth cold reading of chapter 37), and verify reached only the last.
+    The run is a stand-in that, while it "trains", has the other submit's row appended."""
+    board = tmp_path / "board.jsonl"
+    other = first["board"].read_text()
+
+    def run(recipe, budget, seeds, **kwargs):
+        board.write_text(other)                  # the other submit finished meanwhile
+        per_seed = tuple(harness.SeedScore(s, 9.0, 10.0, 1.0, budget, 3700 + s)
+                         for s in seeds)
+        return harness.ArenaResult("stand-in", "0" * 16, budget, per_seed, 9.0)
+    monkeypatch.setattr(nb.arena.leaderboard, "run", run)
+    row = nb.arena.submit(first["recipe"], recipes.budget_for(), SEEDS, board, key=KEY)
+    assert row["row"] == 2 and row["against"]["row"] == 1
+    assert [r["row"] for r in nb.arena.read_board(board, KEY)] == [1, 2]
+
+
 def test_a_forged_row_is_unsigned_and_not_the_best(first, tmp_path, monkeypatch):
     """Cheat C: a row written by hand, with the digest anyone can compute without the key
     (the unkeyed one of before) or with another key: show marks it unsigned, submit compares

@@ -7,6 +7,7 @@ can read the key (the account that keeps the board, and so a recipe it runs) can
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -124,9 +125,19 @@ def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None, key=N
                          f"paired test cannot accept a change on fewer than 5, and counts its "
                          f"2ⁿ patterns up to 20). Pass e.g. seeds=(0, 1, 2, 3, 4).")
     key = _key(key, make=True)
-    rows = read_board(path, key)                # an unreadable file is refused before the run
+    read_board(path, key)                       # an unreadable file is refused before the run
     result = run(recipe, budget, seeds, seconds=seconds, progress=progress)
-    row = {"row": len(rows) + 1, "commit": _commit(), "recipe": result.name,
+    with _locked(path):
+        # numbered and compared with the board as it is now, under a lock: read before the
+        # run, two submits side by side both wrote row 1 (the ninth cold reading of 37)
+        rows = read_board(path, key)
+        return _append(path, rows, result, key)
+
+
+def _append(path, rows, result, key) -> dict:
+    """Append ``result``'s signed row to the board ``path``, whose rows are ``rows``."""
+    number = max((r["row"] for r in rows if isinstance(r.get("row"), int)), default=0) + 1
+    row = {"row": number, "commit": _commit(), "recipe": result.name,
            "recipe_hash": result.recipe_hash, "budget": result.budget,
            "seeds": list(result.seeds), "window": WINDOW, "eval_chars": EVAL_CHARS,
            "scores": [round(s, DIGITS) for s in result.scores],
@@ -142,6 +153,24 @@ def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None, key=N
     with Path(path).open("a") as f:
         f.write(json.dumps(row, sort_keys=True, ensure_ascii=True) + "\n")
     return {**row, "signed": True}
+
+
+@contextlib.contextmanager
+def _locked(path):
+    """An exclusive lock on the board ``path`` (made if missing) while the block runs: a
+    second submit to the same board waits for it. Where ``fcntl`` is missing (Windows), no
+    lock."""
+    with Path(path).open("a") as f:
+        try:
+            import fcntl
+        except ImportError:                      # pragma: no cover (not on POSIX)
+            yield
+            return
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) -> dict:
