@@ -289,3 +289,31 @@ def test_windows_with_targets_arena_windows_did_not_draw_are_refused():
     model.train_step(x[5:13], y[5:13])
     model.train_step(x[[7, 2]], np.eye(26)[y[[7, 2]]])
     model.fit(x, y, epochs=1, batch_size=8, verbose=0, rng=arena.rng)
+
+
+def test_a_recipe_that_writes_the_harness_answer_itself_gets_a_score_an_open_door(tmp_path):
+    """An open door, stated in chapter 37 (cell 24's "Open still", its takeaways) and in
+    README: the recipe's process writes the model file the harness loads and tells the
+    harness what it spent, and a recipe can do both itself (the ninth cold reading's, 13
+    lines: the pipe and the path are locals one frame up) and exit. No counted step runs,
+    so no check does; the harness scores the weights it finds, here a model of library
+    layers that no counted step trained, on the budget the recipe claims. This test holds
+    the text to the code: a fix that closes the door makes it fail, and the chapter's list
+    must then lose the sentence."""
+    path = _file(tmp_path, "writes_the_answer", """
+        import json, os
+        def recipe(arena):
+            frame = sys._getframe()
+            while not (frame.f_code.co_name == "main" and "conn" in frame.f_locals):
+                frame = frame.f_back
+            conn, target = frame.f_locals["conn"], frame.f_locals["path"]
+            elsewhere = type("A", (), {"vocab_size": arena.vocab_size,
+                                       "rng": np.random.default_rng(99)})
+            nb.Sequential(r.tiny_layers(elsewhere)).save(target)
+            conn.send_bytes(json.dumps({"spent": arena.budget, "checking": 0.0}).encode())
+            os._exit(0)
+        """)
+    budget = recipes.budget_for()
+    result = nb.arena.run(str(path), budget, SEEDS)
+    assert [s.spent for s in result.per_seed] == [budget] * len(SEEDS)
+    assert np.isfinite(result.score) and result.score > 0
