@@ -198,7 +198,12 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     (``guard``), each counted step run the library's code on the buffers its last step left
     with no hook, gc callback, signal handler or thread beside it (``check_step``); a check
     replaced in the process and put back before it is looked at, a finalizer in the step,
-    or the guards' records changed (``Meter.checking`` too), pass. Processes run on."""
+    or the guards' records changed (``Meter.checking`` too), pass. Processes run on. And
+    the two things read here come from that process: the model file at ``path`` and the
+    message that says what it spent; a recipe that writes both itself (the pipe and the
+    path are ``child.main``'s locals, a frame up) and exits skips every check, and the
+    weights it wrote are scored (tests/test_arena_child.py plants one): in-process
+    counting trusts the process, and only reading the recipe catches it."""
     name = recipe_identity(recipe)[0]
     what, method = _transport(recipe)
     seed, budget = _one_seed(seed), _budget(budget)
