@@ -191,19 +191,15 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     meter (a second model, NumPy at import) is bounded by the process's CPU time less its
     checks (``Meter.checking``, as the process reports it, at most twice the allowance):
     at most ``CPU_FACTOR`` times what the returned model's counted steps take here plus
-    ``CPU_FREE`` s, a bound, not a count (a second model cheaper than the slack passes; the
-    baseline's schedule at batches of 4 windows used 1.1-1.9 s of 2.7-3.2, of 2 2.7 of 2.8,
-    of 1 window it is refused; no bound on Windows). A cache at an absolute path survives.
+    ``CPU_FREE`` s, a bound, not a count (a second model cheaper than the slack passes; no
+    bound on Windows). A cache at an absolute path survives.
     The model must start as its layers' own initialisation draws from the seed's generator
     (``guard``), each counted step run the library's code on the buffers its last step left
     with no hook, gc callback, signal handler or thread beside it (``check_step``); a check
     replaced in the process and put back before it is looked at, a finalizer in the step,
-    or the guards' records changed (``Meter.checking`` too), pass. Processes run on. And
-    the two things read here come from that process: the model file at ``path`` and the
-    message that says what it spent; a recipe that writes both itself (the pipe and the
-    path are ``child.main``'s locals, a frame up) and exits skips every check, and the
-    weights it wrote are scored (tests/test_arena_child.py plants one): in-process
-    counting trusts the process, and only reading the recipe catches it."""
+    or the guards' records changed, pass. Processes run on. The model file and the count
+    read here come from that process: a recipe that writes both itself and exits skips
+    every check (tests/test_arena_child.py plants one); only reading it catches that."""
     name = recipe_identity(recipe)[0]
     what, method = _transport(recipe)
     seed, budget = _one_seed(seed), _budget(budget)
