@@ -28,8 +28,8 @@ OLDEST_PYTHON = "3.10"  # = requires-python in pyproject.toml (tests/test_ci.py 
 NEWEST_PYTHON = "3.13"  # the newest Python that README.md promises
 MAIN_PYTHON = "3.11"  # the only offline PyTorch wheel here is cp311
 TORCH_PIN = "torch==2.13.0"  # the CPU wheel, found through pip's find-links
-# What the version jobs run: the unit tests and every notebook under nbval, but not the
-# browser tests nor the tests marked stack_independent (tests/conftest.py: the claims over
+# What the version jobs run: every notebook under nbval and the library's unit tests
+# (VERSION_UNIT_TESTS, below), but not the browser tests nor the tests marked stack_independent (tests/conftest.py: the claims over
 # seeds, the stored tables' re-runs, the repository-file checks, the exercise report over
 # every notebook), which README's test command runs once, in main.
 VERSION_TESTS = "not browser and not stack_independent"
@@ -41,6 +41,20 @@ VERSION_TESTS = "not browser and not stack_independent"
 # BLAS-bound notebooks, about 100 s of newest's notebooks in all, session 62). Main keeps
 # the machine's own (AVX-512 on the CI machine, AVX2 on an EPYC without it).
 FORCED_KERNELS = {"oldest": "Haswell", "newest": "Sandybridge"}
+# The version jobs run every notebook but only the unit tests of the library a learner imports
+# (these files). What else they would add is the tooling's tests on another Python (the
+# exercise report's kernels and processes, the arena's processes, the explorables' redraws,
+# the tools' own tests: about 250 s of CPU a job on the 2-core machine, 2026-12-01), which
+# main runs on its Python and releases (newest's are main's: pip takes the newest in both);
+# tests/test_namespaces.py imports every module of nnbook on each stack, its tooling's too.
+VERSION_UNIT_TESTS = ["test_api.py", "test_namespaces.py", "test_init.py", "test_validate.py",
+                      "test_layers_*.py", "test_optimizers*.py", "test_training_*.py",
+                      "test_saving*.py", "test_kernels_*.py", "test_precision_*.py",
+                      "test_gradcheck.py", "test_autodiff.py", "test_custom_layers.py",
+                      "test_sequence_training.py", "test_evaluation*.py", "test_inference_*.py",
+                      "test_interpret_*.py", "test_plot*.py", "test_data*.py",
+                      "test_generative_*.py", "test_diagrams*.py", "test_walk_calls.py",
+                      "test_registry.py", "test_diagnostics.py", "test_probes_*.py"]
 VERSIONS_OF = ["numpy", "matplotlib", "scikit-learn", "pytest", "nbval", "ipykernel",
                "jupyterlab", "playwright", "torch"]
 
@@ -176,24 +190,31 @@ def torch(session):
 def oldest(session):
     """Python 3.10 with the oldest supported stack (.ci/constraints-oldest.txt: the
     lower bounds of pyproject.toml), on OpenBLAS's AVX2 kernels (FORCED_KERNELS); every
-    test but the browser's and those that do not depend on the stack (they ran in main)."""
+    notebook and the library's unit tests (VERSION_UNIT_TESTS), but not the browser's nor
+    those that do not depend on the stack (they ran in main)."""
     prepare(session)
     install_dev(session, "-c", ".ci/constraints-oldest.txt")
     report_versions(session)
     force_kernel(session, FORCED_KERNELS["oldest"])
-    pytest(session, "-m", VERSION_TESTS)
+    pytest(session, "-m", VERSION_TESTS, "notebooks", *version_unit_tests())
 
 
 @nox.session(python=find_python(NEWEST_PYTHON, "PYTHON_NEWEST"))
 def newest(session):
     """Python 3.13 with the newest releases, on OpenBLAS kernels without FMA (FORCED_KERNELS);
-    every test but the browser's and those that do not depend on the stack (they ran in
-    main)."""
+    every notebook and the library's unit tests (VERSION_UNIT_TESTS), but not the browser's
+    nor those that do not depend on the stack (they ran in main)."""
     prepare(session)
     install_dev(session, "--upgrade")  # a fresh venv gets the newest releases
     report_versions(session)
     force_kernel(session, FORCED_KERNELS["newest"])
-    pytest(session, "-m", VERSION_TESTS)
+    pytest(session, "-m", VERSION_TESTS, "notebooks", *version_unit_tests())
+
+
+def version_unit_tests():
+    """The test files VERSION_UNIT_TESTS names, as paths from the repository's folder."""
+    found = {p for pattern in VERSION_UNIT_TESTS for p in (ROOT / "tests").glob(pattern)}
+    return sorted(str(p.relative_to(ROOT)) for p in found)
 
 
 @nox.session(python=find_python(MAIN_PYTHON, "PYTHON"))

@@ -237,13 +237,35 @@ def load_tests_conftest():
 
 
 def test_version_jobs_leave_out_what_does_not_depend_on_the_stack():
-    """oldest and newest run the unit tests and the notebooks, but neither the browser tests
-    nor those marked stack_independent, which README's test command (main) runs."""
+    """oldest and newest run the notebooks and the library's unit tests, but neither the
+    browser tests nor those marked stack_independent, which README's test command (main)
+    runs."""
     text = NOXFILE.read_text(encoding="utf-8")
     assert re.search(r'^VERSION_TESTS = "not browser and not stack_independent"$', text, re.M)
-    for session in ("oldest", "newest"):
-        body = re.search(rf"^def {session}\(session\):\n((?:    .*\n|\n)*)", text, re.M).group(1)
-        assert 'pytest(session, "-m", VERSION_TESTS)' in body, session
+    bodies = {session: re.search(rf"^def {session}\(session\):\n((?:    .*\n|\n)*)", text,
+                                 re.M).group(1) for session in ("oldest", "newest")}
+    for body in bodies.values():
+        assert 'pytest(session, "-m", VERSION_TESTS, "notebooks", *version_unit_tests())' in body
+
+
+def test_the_version_jobs_run_the_librarys_unit_tests_and_no_others():
+    """The version jobs' unit tests are the library's: every pattern VERSION_UNIT_TESTS
+    holds names a file (a renamed file would drop out silently), the layers', optimizers',
+    training's and the every-module import's are among them, and the exercise report's,
+    the arena's and the tools' are not (main runs those)."""
+    import ast
+    import fnmatch
+    tree = ast.parse(NOXFILE.read_text(encoding="utf-8"))
+    patterns, = [ast.literal_eval(node.value) for node in tree.body
+                 if isinstance(node, ast.Assign)
+                 and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["VERSION_UNIT_TESTS"]]
+    chosen = {p.name for pattern in patterns for p in (ROOT / "tests").glob(pattern)}
+    for pattern in patterns:
+        assert any(fnmatch.fnmatch(name, pattern) for name in chosen), pattern
+    assert {"test_layers_dense.py", "test_optimizers.py", "test_training_model.py",
+            "test_saving.py", "test_data_language.py", "test_namespaces.py"} <= chosen
+    assert not {n for n in chosen if n.startswith(("test_exercises", "test_arena", "test_ci",
+                                                   "test_readme", "test_bench"))}
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert readme.split("```")[3].rstrip().endswith("&& python -m pytest"), (
         "README's test command must run every test, the stack-independent ones included")

@@ -15,6 +15,7 @@ inside the function that uses it.
 """
 
 import importlib
+import importlib.util
 import types
 from pathlib import Path
 
@@ -85,3 +86,25 @@ def test_leaks_finds_an_imported_helper():
     fake.validate = types.ModuleType("nnbook.validate")        # another folder's module
     fake._private = 1
     assert [entry.split(" ")[0] for entry in leaks(fake)] == ["import_module", "np", "validate"]
+
+
+def test_every_module_of_the_package_imports():
+    """Every module of nnbook imports on this stack (its tooling too: the exercise report,
+    the arena's command line, the experiments), PyTorch's bridge where torch is installed.
+    The version jobs run the library's unit tests only (noxfile.py, VERSION_UNIT_TESTS):
+    this is what they still check of the rest, a syntax or a standard-library name newer
+    than their Python. Catches a module that fails at import."""
+    import pkgutil
+    failed = {}
+    for info in pkgutil.walk_packages(nnbook.__path__, "nnbook."):
+        if info.name.startswith("nnbook.torch_bridge") and importlib.util.find_spec("torch") is None:
+            continue
+        try:
+            if info.name.endswith("__main__"):    # runs its command when imported: compiled
+                spec = importlib.util.find_spec(info.name)
+                compile(Path(spec.origin).read_text(encoding="utf-8"), spec.origin, "exec")
+                continue
+            importlib.import_module(info.name)
+        except Exception as exc:                  # noqa: BLE001  (reported below)
+            failed[info.name] = f"{type(exc).__name__}: {exc}"
+    assert not failed, failed
