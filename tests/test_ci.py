@@ -153,7 +153,8 @@ def fake_env(tmp_path, **extra):
     folder, and a fake run that inherited it truncated the real CPU timeline (session 64:
     the summary's cores line then covered only the run's last minutes)."""
     env = {k: v for k, v in os.environ.items() if k not in ("NNBOOK_CI_JOBS", "NNBOOK_CI_SERIAL")}
-    return {**env, "NNBOOK_ARTIFACTS": str(tmp_path / "ci-artifacts"), **extra}
+    return {**env, "NNBOOK_ARTIFACTS": str(tmp_path / "ci-artifacts"),
+            "NNBOOK_CI_HOST_SPEED": "0", **extra}    # its 2 s of CPU: only where it is tested
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -209,10 +210,14 @@ def test_serial_ci_runs_every_job_in_front_in_order(tmp_path):
     run = fake_ci(tmp_path, {name: f'echo "{name}-ran ${{PYTEST_ARGS[*]}}${{MAIN_PYTEST_WORKERS:+ workers}}"'
                              for name in ("main", "torch", "oldest", "newest")})
     result = subprocess.run(["bash", str(run)], capture_output=True, text=True, timeout=60,
-                            env=fake_env(tmp_path, NNBOOK_CI_SERIAL="1"), cwd=tmp_path)
+                            env=fake_env(tmp_path, NNBOOK_CI_SERIAL="1",
+                                         NNBOOK_CI_HOST_SPEED="1"), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     order = re.findall(r"(\w+)-ran", result.stdout)
     assert order == ["main", "torch", "oldest", "newest"]
+    # the host's speed against the reference machine's, in the summary
+    assert re.search(r"^host speed: a fixed Python workload took \d+\.\d\d s of CPU .* "
+                     r"\d+\.\d\d times as fast$", result.stdout, re.M), result.stdout
     assert re.findall(r"-ran (.*)", result.stdout) == [""] * 4  # alone, -n auto
     assert "workers" not in result.stdout                           # main's: the cores
     assert "beside" not in result.stdout
