@@ -6,6 +6,7 @@ its recorded texts and on fresh ones."""
 import functools
 import itertools
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -216,3 +217,47 @@ def test_a_bad_recipe_writes_no_row(tmp_path):
         nb.arena.submit(recipes.overspends, recipes.budget_for(), SEEDS, board, key=KEY)
     assert not board.exists()
     assert "no rows yet" in nb.arena.show(board, KEY)
+
+
+def test_the_first_key_is_made_whole_and_a_key_of_another_length_is_refused(tmp_path,
+                                                                          monkeypatch):
+    """Two first submits at once: the key is written under another name and linked, so the
+    one that links second uses the first one's key (it found an empty file, or crashed on
+    FileExistsError); a key file that is not 32 bytes is refused, not used to sign."""
+    from nnbook.arena import leaderboard
+    path = tmp_path / "keys" / "arena.key"
+    monkeypatch.setenv("NNBOOK_ARENA_KEY", str(path))
+    theirs = bytes(range(32))
+    real_link = os.link
+
+    def link_after_the_other(src, dst):          # the other submit linked its key first
+        Path(dst).write_bytes(theirs)
+        real_link(src, dst)
+    monkeypatch.setattr(leaderboard.os, "link", link_after_the_other)
+    assert leaderboard._key(None, make=True) == theirs
+    assert [p.name for p in path.parent.iterdir()] == ["arena.key"]   # no part left
+    monkeypatch.setattr(leaderboard.os, "link", real_link)
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match="holds 0 bytes; expected the 32"):
+        leaderboard._key(None, make=True)
+
+
+def test_a_line_without_the_fields_show_reads_is_refused(tmp_path):
+    board = tmp_path / "board.jsonl"
+    board.write_text(json.dumps({"scores": [1.0], "score": 1.0, "row": 1, "seeds": [0]}) + "\n")
+    with pytest.raises(ValueError, match="line 1 is not a row"):
+        nb.arena.show(board, KEY)
+
+
+def test_a_module_git_does_not_track_inside_the_package_marks_the_commit_dirty():
+    """A module of yours put inside nnbook/ is the library's to a recipe's hash, so the
+    row's commit must say the checkout is not the commit (it said the commit, clean)."""
+    from nnbook.arena import leaderboard
+    if leaderboard._commit() in ("unknown",) or leaderboard._commit().endswith("-dirty"):
+        pytest.skip("not a clean git checkout")
+    probe = Path(leaderboard.__file__).parent / "_untracked_probe_of_a_test.py"
+    try:
+        probe.write_text("# a test's file, removed at its end\n")
+        assert leaderboard._commit().endswith("-dirty")
+    finally:
+        probe.unlink()

@@ -13,6 +13,7 @@ import hmac
 import json
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from ..evaluation import paired_test
@@ -52,10 +53,24 @@ def _key(key, make=False):
         if not make:
             return None
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(secrets.token_bytes(32))
-    return path.read_bytes()
+        # written whole under another name, then linked: two first submits at once both
+        # made it, one with an empty key or a FileExistsError (the tenth cold reading of 37)
+        fd, part = tempfile.mkstemp(dir=path.parent, prefix=".arena-key-")
+        try:
+            with os.fdopen(fd, "wb") as f:               # mkstemp's mode: its owner only
+                f.write(secrets.token_bytes(32))
+            try:
+                os.link(part, path)
+            except FileExistsError:                      # the other one's: use it
+                pass
+        finally:
+            os.unlink(part)
+    key = path.read_bytes()
+    if len(key) != 32:
+        raise ValueError(f"arena: the key file {path} holds {len(key)} bytes; expected the 32 "
+                         f"random bytes submit makes. Remove it (its rows then show UNSIGNED) "
+                         f"or restore it.")
+    return key
 
 
 def row_digest(row: dict, key: bytes) -> str:
@@ -75,9 +90,17 @@ def _commit():
                               capture_output=True, timeout=10, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
                                cwd=here, text=True, capture_output=True, timeout=10).stdout
+        # and a file inside the package git does not track (a module of yours there is the
+        # library's as far as a recipe's hash goes)
+        dirty += subprocess.run(["git", "status", "--porcelain", "--untracked-files=all",
+                                 "--", "."], cwd=here.parent, text=True,
+                                capture_output=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return head + ("-dirty" if dirty.strip() else "")
+
+
+_ROW_FIELDS = {"row": int, "budget": int, "score": (int, float), "seeds": list}  # show's
 
 
 def read_board(path, key=None) -> list:
@@ -96,9 +119,11 @@ def read_board(path, key=None) -> list:
             row = json.loads(line)
         except json.JSONDecodeError:
             row = None
-        if not isinstance(row, dict) or not isinstance(row.get("scores"), list):
+        if not isinstance(row, dict) or not isinstance(row.get("scores"), list) or not all(
+                isinstance(row.get(k), t) for k, t in _ROW_FIELDS.items()):
             raise ValueError(f"arena leaderboard {path}: line {i} is not a row (a JSON record "
-                             f"with scores); expected only rows from submit. Remove the line.")
+                             f"with {', '.join(_ROW_FIELDS)} and scores); expected only rows "
+                             f"from submit. Remove the line.")
         row["signed"] = key is not None and hmac.compare_digest(
             str(row.get("digest", "")), row_digest(row, key))
         rows.append(row)
