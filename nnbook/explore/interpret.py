@@ -56,7 +56,7 @@ def sae_feature_figure(codes, text, feature=0, variable=None):
     fig, ax = plt.subplots(figsize=(max(5.0, 0.16 * n + 1.2), 2.6), layout="constrained")
     if v is not None:
         for t in np.flatnonzero(v == 1):
-            ax.axvspan(t - 0.5, t + 0.5, color=PATH, alpha=0.12, lw=0, label="variable = 1")
+            ax.axvspan(t - 0.5, t + 0.5, color=PATH, alpha=0.3, lw=0, label="variable = 1")
     ax.bar(np.arange(n), f[:, feature], color=LINE, width=0.8, label="activation")
     ax.set_xticks(np.arange(n), list(text.replace(" ", "␣")), fontsize=FONT - 3)
     ax.set_xlim(-0.6, n - 0.4)
