@@ -111,7 +111,7 @@ def pytest_xdist_setupnodes(config, specs):
             _say(config, f"rewrote the asserts of {rewritten} test files once, for every worker")
     COLLECTION["start"] = time.monotonic()
     _say(config, f"starting {len(specs)} workers; each collects every test file and notebook "
-                 f"before the first test runs; each says when it has")
+                 f"it was given before the first test runs; each says when it has")
 
 
 def rewrite_test_files_once(config):

@@ -28,25 +28,28 @@ OLDEST_PYTHON = "3.10"  # = requires-python in pyproject.toml (tests/test_ci.py 
 NEWEST_PYTHON = "3.13"  # the newest Python that README.md promises
 MAIN_PYTHON = "3.11"  # the only offline PyTorch wheel here is cp311
 TORCH_PIN = "torch==2.13.0"  # the CPU wheel, found through pip's find-links
-# What the version jobs run: every notebook under nbval and the library's unit tests
-# (VERSION_UNIT_TESTS, below), but not the browser tests nor the tests marked stack_independent (tests/conftest.py: the claims over
-# seeds, the stored tables' re-runs, the repository-file checks, the exercise report over
-# every notebook), which README's test command runs once, in main.
+# What the version jobs run: half the notebooks each under nbval (version_notebooks) and the
+# library's unit tests (VERSION_UNIT_TESTS), but not the browser tests nor the tests marked
+# stack_independent (tests/conftest.py: the claims over seeds, the stored tables' re-runs,
+# the repository-file checks, the exercise report over every notebook), which README's test
+# command runs once, in main.
 VERSION_TESTS = "not browser and not stack_independent"
 # Each version job forces an OpenBLAS kernel family other than the machine's default, so a
 # stored output that depends on the last bits of a product fails in CI on any machine
-# (issue 76): oldest an AVX2 one with fused multiply-adds, newest one without them, whose
-# products round each multiply and each add as SSE's do (Sandybridge: AVX, which every
-# x86-64 CPU since 2011 runs; Nehalem's SSE kernels took a quarter more CPU on the
-# BLAS-bound notebooks, about 100 s of newest's notebooks in all, session 62). Main keeps
-# the machine's own (AVX-512 on the CI machine, AVX2 on an EPYC without it).
-FORCED_KERNELS = {"oldest": "Haswell", "newest": "Sandybridge"}
-# The version jobs run every notebook but only the unit tests of the library a learner imports
-# (these files). What else they would add is the tooling's tests on another Python (the
-# exercise report's kernels and processes, the arena's processes, the explorables' redraws,
-# the tools' own tests: about 250 s of CPU a job on the 2-core machine, 2026-12-01), which
-# main runs on its Python and releases (newest's are main's: pip takes the newest in both);
-# tests/test_namespaces.py imports every module of nnbook on each stack, its tooling's too.
+# (issue 76): Sandybridge, AVX without fused multiply-adds, whose products round each
+# multiply and each add as SSE's do (every x86-64 CPU since 2011 runs it, and none of the
+# last decade defaults to it). Both jobs force it because each notebook runs in main and in
+# one version job only: a notebook of either half meets a second kernel. Main keeps the
+# machine's own (AVX-512 on the CI machine, AVX2 on an EPYC without it). Nehalem's SSE
+# kernels took a quarter more CPU on the BLAS-bound notebooks (session 62).
+FORCED_KERNELS = {"oldest": "Sandybridge", "newest": "Sandybridge"}
+# The version jobs run only the unit tests of the library a learner imports (these files).
+# What else they would add is the tooling's tests on another Python and stack (the exercise
+# report's kernels and processes, the arena's processes, the explorables' redraws, the
+# tools' own tests), which main runs on Python 3.11 and its own releases (main's venv takes
+# the newest release of each dependency when it is made, newest's is upgraded on every
+# run, so their releases can differ: the summary prints both); tests/test_namespaces.py
+# imports every module of nnbook on each stack, its tooling's too.
 VERSION_UNIT_TESTS = ["test_api.py", "test_namespaces.py", "test_init.py", "test_validate.py",
                       "test_layers_*.py", "test_optimizers*.py", "test_training_*.py",
                       "test_saving*.py", "test_kernels_*.py", "test_precision_*.py",
@@ -189,26 +192,42 @@ def torch(session):
 @nox.session(python=find_python(OLDEST_PYTHON, "PYTHON_OLDEST"))
 def oldest(session):
     """Python 3.10 with the oldest supported stack (.ci/constraints-oldest.txt: the
-    lower bounds of pyproject.toml), on OpenBLAS's AVX2 kernels (FORCED_KERNELS); every
-    notebook and the library's unit tests (VERSION_UNIT_TESTS), but not the browser's nor
-    those that do not depend on the stack (they ran in main)."""
+    lower bounds of pyproject.toml), on OpenBLAS's AVX kernels without FMA (FORCED_KERNELS);
+    the even-numbered chapters (version_notebooks) and the library's unit tests
+    (VERSION_UNIT_TESTS), but not the browser's nor those that do not depend on the stack
+    (they ran in main)."""
     prepare(session)
     install_dev(session, "-c", ".ci/constraints-oldest.txt")
     report_versions(session)
     force_kernel(session, FORCED_KERNELS["oldest"])
-    pytest(session, "-m", VERSION_TESTS, "notebooks", *version_unit_tests())
+    pytest(session, "-m", VERSION_TESTS, *version_notebooks("oldest"), *version_unit_tests())
 
 
 @nox.session(python=find_python(NEWEST_PYTHON, "PYTHON_NEWEST"))
 def newest(session):
     """Python 3.13 with the newest releases, on OpenBLAS kernels without FMA (FORCED_KERNELS);
-    every notebook and the library's unit tests (VERSION_UNIT_TESTS), but not the browser's
-    nor those that do not depend on the stack (they ran in main)."""
+    the odd-numbered chapters (version_notebooks) and the library's unit tests
+    (VERSION_UNIT_TESTS), but not the browser's nor those that do not depend on the stack
+    (they ran in main)."""
     prepare(session)
     install_dev(session, "--upgrade")  # a fresh venv gets the newest releases
     report_versions(session)
     force_kernel(session, FORCED_KERNELS["newest"])
-    pytest(session, "-m", VERSION_TESTS, "notebooks", *version_unit_tests())
+    pytest(session, "-m", VERSION_TESTS, *version_notebooks("newest"), *version_unit_tests())
+
+
+def version_notebooks(job):
+    """The chapter notebooks a version job runs: oldest the even-numbered chapters, newest
+    the odd (about 580 and 450 s of CPU on the 2-core machine, 2026-12-01), so each notebook
+    runs twice in CI, in main and on one other stack and kernel, not three times: running
+    every notebook in both took about 1,000 s of CPU more, a sixth of CI's. With
+    NNBOOK_EVERY_NOTEBOOK=1 (`NNBOOK_EVERY_NOTEBOOK=1 nox -s oldest`) a job runs them all.
+    notebooks/extras needs PyTorch, which only the torch job installs."""
+    chapters = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if os.environ.get("NNBOOK_EVERY_NOTEBOOK") != "1":
+        parity = {"oldest": 0, "newest": 1}[job]
+        chapters = [p for p in chapters if int(p.name[:2]) % 2 == parity]
+    return [str(p.relative_to(ROOT)) for p in chapters]
 
 
 def version_unit_tests():

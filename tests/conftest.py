@@ -124,14 +124,14 @@ def browser_skips(terminalreporter):
 #   same releases in every job (about 60 s of CPU a version job, session 52).
 # And, by name, the exercise report's end-to-end runs of many notebooks, each in a fresh
 # kernel (about 4 of the report's 5 CPU minutes; issue 52): over every committed notebook
-# (the notebooks themselves run under nbval on every stack), every solution's verdict over
+# (the notebooks themselves run under nbval in main and on one other stack), every solution's verdict over
 # the wire, the hostile class, the time budget, the class grid and the class of 30 (issue
 # 67). The report's unit tests (its table, exit status, dead kernels, the wire's values,
-# answers read cell by cell) run on every stack. And README's language-model example, trained as a learner would run it
-# (40 s a stack, the version jobs' slowest test after the notebooks): whether its words
-# come out in README's order is the example's text, not the stack's; the pieces it calls
-# (BPE, the modern block, generate, save and load, LoRA) have unit tests on every stack,
-# and README's other examples still run there.
+# answers read cell by cell) are tooling's, which the version jobs leave out anyway
+# (noxfile.py's VERSION_UNIT_TESTS). And README's language-model example, trained as a
+# learner would run it (40 s a stack): whether its words come out in README's order is the
+# example's text, not the stack's; the pieces it calls (BPE, the modern block, generate,
+# save and load, LoRA) have unit tests on every stack.
 STACK_INDEPENDENT_FILES = ("test_claims_over_seeds_*.py", "test_experiments.py",
                            "test_contributing.py", "test_notebooks_meta.py",
                            "test_structure.py", "test_repo_size.py", "test_ci.py",
@@ -162,7 +162,7 @@ def is_stack_independent(item):
     """Whether `item` (a collected test) runs once, in main only."""
     name = item.path.name
     if item.path.suffix != ".py":
-        return False  # the notebooks under nbval run on every stack
+        return False  # a notebook runs in main and in one version job (noxfile.py)
     if item.get_closest_marker("claim") is not None:
         return True
     if any(fnmatch.fnmatch(name, pattern) for pattern in STACK_INDEPENDENT_FILES):

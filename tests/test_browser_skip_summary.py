@@ -41,7 +41,7 @@ def test_skipped_browser_tests_are_explained_and_the_run_shows_its_progress():
     assert "2 browser test(s) did not run" in summary[1]
     assert "no Chromium" in summary[1], summary[1]
     assert "python -m pytest -m browser" in summary[1] and "apt-get install chromium" in summary[1]
-    assert "nnbook: starting 2 workers; each collects every test file and notebook" in out, out
+    assert "nnbook: starting 2 workers; each collects every test file and notebook it was given" in out, out
     assert len(re.findall(r"nnbook: worker gw[01] collected \d+ tests in \d+ s", out)) == 2, out
     reasons = [line for line in out.splitlines() if line.startswith("SKIPPED [")]
     assert reasons and all("no Chromium" in line for line in reasons), out

@@ -39,7 +39,7 @@ ASSERTED_BY_NOTEBOOK = chapters.asserted_by_notebook()
 
 # Tables whose notebook re-runs some of the first row's models and asserts that every column
 # they compute is the stored row's (to 1e-6 on the NumPy and kernels that made the table,
-# which are main's; 37_arena's on every stack, its budget counted, not timed): table →
+# which are main's; 37_arena's on any stack, its budget counted, not timed): table →
 # (notebook, the call whose columns it asserts, the assert's line in that call's cell, the
 # names re-run here, the columns only the notebook checks), from each row's ``partly`` in
 # the table of chapters (tools/chapters.py).

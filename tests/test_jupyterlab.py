@@ -1,6 +1,6 @@
 """The course as a learner sees it: every notebook in JupyterLab in a real browser.
 
-nbval (the `notebooks/` tests) runs the cells in a kernel, on every stack CI tests, and
+nbval (the `notebooks/` tests) runs the cells in a kernel, in main and on one other stack, and
 compares their outputs with the stored ones; it does not show them the way a learner sees
 them. This test starts `jupyter lab` on a temporary copy of the notebooks and opens each
 one in headless Chromium driven by Playwright:

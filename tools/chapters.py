@@ -107,7 +107,7 @@ class E(NamedTuple):
 class Asserted(NamedTuple):
     """A stored table whose first row the chapter's notebook asserts is its own run, in every
     column: ``seed`` is that run's seed and ``line`` the assert's line as the notebook has it.
-    nbval re-runs the notebook on every stack, so tests/test_experiments.py does not re-run
+    nbval re-runs the notebook in main (and on one other stack), so tests/test_experiments.py does not re-run
     the table's first seed again (and checks that the notebook still holds the line)."""
     table: str
     seed: int

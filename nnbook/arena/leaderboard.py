@@ -161,7 +161,7 @@ def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None, key=N
 
 def _append(path, rows, result, key) -> dict:
     """Append ``result``'s signed row to the board ``path``, whose rows are ``rows``."""
-    number = max((r["row"] for r in rows if isinstance(r.get("row"), int)), default=0) + 1
+    number = max((r["row"] for r in rows), default=0) + 1  # read_board: each an int
     row = {"row": number, "commit": _commit(), "recipe": result.name,
            "recipe_hash": result.recipe_hash, "budget": result.budget,
            "seeds": list(result.seeds), "window": WINDOW, "eval_chars": EVAL_CHARS,
