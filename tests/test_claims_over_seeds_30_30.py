@@ -17,7 +17,7 @@ from nnbook.experiments import judges as jd
 from nnbook.evaluation import bradley_terry_votes, elo_ratings
 from nnbook.evaluation.leaderboards import ELO_SCALE
 
-FIXED = (3050, 3051)              # no notebook or stored table uses them
+FIXED = (3050,)                   # no notebook or stored table uses it (3051 too until 2026-12-01)
 FALLS = (3050, 3053)              # the same, two on which best-of-n falls (a (k, n) claim)
 
 # Issue 76 (session 55): the claims here are counts over pools that include the 30 fresh seeds
