@@ -150,9 +150,9 @@ STACK_INDEPENDENT_TESTS = {
     # 37.1's worked solution and its slowest typical mistake train the recipe on five seeds
     # through the arena, each in a process of its own (12 s and 4 s of CPU a stack on the
     # 2-core machine, 2026-12-01): the checker's verdicts are the arena's scores and a
-    # paired test; the arena's harness, budget, checks and scores have their own tests on
-    # every stack (test_arena_*.py), and 37.1's other mistakes and broken answers still run
-    # there. Named with the parameters' id: only these cases.
+    # paired test. Named with the parameters' id: only these cases. (The version jobs leave
+    # test_exercises*.py and test_arena_*.py out anyway, noxfile.py's VERSION_UNIT_TESTS;
+    # these names keep the marker true for any other selection.)
     "test_exercises.py": ("test_the_worked_solution_is_accepted[37.1]",
                           "test_a_typical_mistake_gets_its_hint[37.1-not past the significance]"),
 }
