@@ -77,3 +77,39 @@ def test_a_recipe_given_by_its_modules_name_runs_from_any_folder(folder, capsys)
         capsys.readouterr().err                       # it ran: the baseline's own refusal
     assert main(["run", "nnbook.arena.no_such_recipe", "--budget", "1e6"]) == 2
     assert "neither a function, a file nor a module" in capsys.readouterr().err
+
+
+IMPORTS_AFTER = """
+import sys
+import arena_recipes as recipes
+import nnbook as nb
+from nnbook.arena import harness, leaderboard as lb
+
+tops = lambda: {name.partition(".")[0] for name in sys.modules}
+before, start = [], harness._start
+def first_start(proc, method):          # the modules imported before any recipe could run
+    before.append(before[0] if before else tops())
+    return start(proc, method)
+harness._start = first_start
+harness.CPU_FREE, harness.CPU_FACTOR = -1.0, 1e9         # the CPU bound timed every seed
+result = nb.arena.run("honest.py", recipes.budget_for(), (0, 1, 2), evaluation="seed")
+key = b"k" * 32
+for rows in ([], lb.read_board("board.jsonl", key)):     # submit's and verify's rest
+    with lb._locked("board.jsonl"):
+        lb._append("board.jsonl", rows, result, key)
+lb.show("board.jsonl", key), lb._commit()
+print(sorted(tops() - before[0]))
+"""
+
+
+def test_the_harness_imports_no_module_after_a_recipe_ran(folder):
+    """Catches a module the harness's process imports after a recipe's process started:
+    Python looks for it first in the current folder (under python -m), where the recipe
+    can write a file of that name, which would then run in the scorer's process (the
+    eleventh cold reading of 37: a threadpoolctl.py there, imported to time the CPU bound,
+    moved a score by 0.1 bits and was accepted)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(folder)]))
+    out = subprocess.run([sys.executable, "-c", IMPORTS_AFTER], cwd=folder, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", out.stdout

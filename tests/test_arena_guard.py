@@ -104,6 +104,50 @@ def test_a_meter_set_back_is_refused():
         nb.arena.run(set_back, recipes.budget_for(), SEEDS)
 
 
+def test_a_meter_replaced_by_another_is_refused():
+    """The eleventh cold reading of 37: the arena's meter swapped for one of three times the
+    budget, the model made and trained on it (twice the budget), then a fresh meter put on
+    the arena and the model claiming half the budget spent: accepted at 2x (and 6x)."""
+    def swapped(arena):
+        real = arena.meter
+        arena._meter = nb.arena.Meter(3 * real.budget)
+        model = recipes.overspends(arena)                 # 3 epochs: 3 × the budget
+        arena._meter = model._meter = claim = nb.arena.Meter(real.budget)
+        claim._spent = real.budget // 2
+        return model
+    with pytest.raises(nb.arena.RecipeError, match="replaced the arena's meter on seed 0"):
+        nb.arena.run(swapped, recipes.budget_for(), SEEDS)
+
+
+def test_a_models_meter_replaced_while_it_trains_is_refused():
+    """The model made on the arena's meter, trained on another and its meter put back: the
+    steps check the meter the model was made with."""
+    def swapped_back(arena):
+        model = recipes.tiny_model(arena)
+        real, model._meter = model._meter, nb.arena.Meter(3 * arena.budget)
+        x, y = arena.windows(recipes.BATCH * recipes.STEPS)
+        model.fit(x, y, epochs=3, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+        model._meter = real
+        return model
+    with pytest.raises(nb.arena.RecipeError, match="meter was replaced"):
+        nb.arena.run(swapped_back, recipes.budget_for(), SEEDS)
+
+
+def test_a_counted_model_arena_model_did_not_make_is_refused():
+    """Weights from anywhere (another generator here; a file of trained ones would do as
+    well) in a CountedModel built directly and put on arena.models: no initialisation
+    check ran, and it was accepted with nothing spent."""
+    def built_directly(arena):
+        layers = recipes.tiny_layers(type("A", (), {"vocab_size": 26,
+                                                    "rng": np.random.default_rng(5)}))
+        model = nb.arena.CountedModel(layers, arena.meter, (1, 16))
+        arena.models.append(model)
+        return model
+    with pytest.raises(nb.arena.RecipeError, match=r"returned CountedModel on seed 0; "
+                                                   r"expected the model arena.model\(layers\)"):
+        nb.arena.run(built_directly, recipes.budget_for(), SEEDS)
+
+
 def test_the_private_evaluation_cache_is_refused_while_a_recipe_runs():
     """Cheat D's first step: ``text._evaluation``, not only ``evaluation_text``, refuses."""
     def reads_the_cache(arena):

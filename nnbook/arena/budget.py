@@ -297,7 +297,7 @@ class CountedModel(Sequential):
         self._last_forward = 0
         check_causal(made := settings(self.layers))  # (and every step: check_untouched)
         _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers), "", made,
-                             buffers_print(self.layers), None)
+                             buffers_print(self.layers), None, meter)
 
     def forward(self, x, training=None, outputs=None, calls=None):
         n = forward_multiplications(self.layers, np.shape(x))
@@ -341,7 +341,7 @@ class CountedModel(Sequential):
         held = _PRINTS[id(self)]
         _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers),
                              optimizer_print(getattr(self, "optimizer", None)), held[3],
-                             buffers_print(self.layers), held[5])
+                             buffers_print(self.layers), held[5], held[6])
         check_beside()                             # a hook or thread the step started
         self._meter.checked(checking + time.process_time() - start)
         return logs
@@ -358,6 +358,11 @@ class CountedModel(Sequential):
                              "whose weights the arena followed from their initialisation "
                              "(a copy's could have been written in). Train the model "
                              "arena.model made, through fit.")
+        if self._meter is not held[6]:
+            raise ValueError("arena: this CountedModel's meter was replaced (its _meter is not "
+                             "the one it was made with); expected it to count on its own "
+                             "meter, since steps counted on another run past the budget. "
+                             "Remove the assignment to _meter.")
         now = optimizer_print(getattr(self, "optimizer", None))
         if now and now != held[2]:
             raise ValueError("arena: the optimizer's buffers (its moments, velocities or "
@@ -372,7 +377,7 @@ class CountedModel(Sequential):
             check_settings(held[3], now, "now")
         opt = getattr(self, "optimizer", None)           # its settings, from its first step
         if opt is not None and (held[5] is None or held[5][0] is not opt):
-            _PRINTS[id(self)] = held = (*held[:5], (opt, settings((), opt)))
+            _PRINTS[id(self)] = held = (*held[:5], (opt, settings((), opt)), held[6])
         elif opt is not None:
             check_settings(held[5][1], settings((), opt), "now")
         if buffers_print(self.layers) != held[4]:

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import traceback
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,12 @@ from .text import WINDOW, VOCAB_SIZE, recipe_running, training_rng, training_tex
 
 __all__ = ["Arena", "RecipeError", "recipe_identity", "recipe_path", "load_recipe",
            "one_thread", "THREADS", "main"]
+
+
+#: every model ``Arena.model`` made, with the meter it was made on: the recipe's model must be
+#: one of them, on the harness's meter (``arena.models`` is the recipe's list: a model built
+#: as ``CountedModel`` directly, from weights it never drew, and appended there, passed)
+_MADE = weakref.WeakKeyDictionary()
 
 
 class RecipeError(ValueError):
@@ -87,6 +94,7 @@ class Arena:
         check_initialised(layers, self._start)
         model = CountedModel(layers, self.meter, (1, WINDOW))
         self.models.append(model)
+        _MADE[model] = self.meter
         return model
 
     def step_cost(self, model, batch_size):
@@ -223,9 +231,11 @@ def load_recipe(recipe):
     return fn, name, digest
 
 
-def _train(fn, arena, name, seed):
-    """``fn(arena)``, watched (``guard.Watch``); the recipe's model after every check."""
-    watch = Watch(arena.meter, name, seed)
+def _train(fn, arena, meter, name, seed):
+    """``fn(arena)``, watched (``guard.Watch``) on ``meter``, the arena's meter as the harness
+    made it (held here: ``arena.meter`` and a model's are the recipe's to replace); the
+    recipe's model after every check."""
+    watch = Watch(meter, name, seed)
     try:
         with recipe_running():
             watch.start()
@@ -249,13 +259,18 @@ def _train(fn, arena, name, seed):
                           f"expected it to train and return its model. Fix the recipe "
                           f"(run it with nb.arena.Arena(budget, rng) in a notebook to "
                           f"debug).") from None
-    if arena.meter.overspent:
+    if arena.meter is not meter or any(m.meter is not meter for m in arena.models):
+        raise RecipeError(f"arena: the recipe {name} replaced the arena's meter on seed "
+                          f"{seed} (its own, or a model's): a model counted on another "
+                          f"meter trains past the budget; expected every model on the meter "
+                          f"the arena was made with. Remove the assignment to _meter.")
+    if meter.overspent:
         raise RecipeError(f"arena: the recipe {name} overspent its budget of "
-                          f"{arena.budget:,} on seed {seed}: it asked for a step past it, "
+                          f"{meter.budget:,} on seed {seed}: it asked for a step past it, "
                           f"caught the refusal and returned; expected it to stay within the "
                           f"budget. Train for fewer steps.")
-    if not isinstance(model, CountedModel) or not any(model is m for m in arena.models) \
-            or model.meter is not arena.meter:
+    if not isinstance(model, CountedModel) or _MADE.get(model) is not meter \
+            or model.meter is not meter:
         raise RecipeError(f"arena: the recipe {name} returned {type(model).__name__} on "
                           f"seed {seed}; expected the model arena.model(layers) made, "
                           f"trained. Return that model.")
@@ -304,11 +319,12 @@ def main(conn, recipe, budget, seed, path):
             recipe = getattr(importlib.import_module(recipe[0]), recipe[1])
         fn, name, _ = load_recipe(recipe)
         arena = Arena(budget, training_rng(seed))
-        model = _train(fn, arena, name, seed)
-        spent = arena.meter.spent
+        meter = arena.meter                        # the harness's, whatever the recipe sets
+        model = _train(fn, arena, meter, name, seed)
+        spent = meter.spent                        # = the watch's own tally (Watch.check)
         model.save(path)
         _say(conn, spent=int(spent) if math.isfinite(spent) else -1,
-             checking=float(arena.meter.checking))   # left out of the recipe's CPU time
+             checking=float(meter.checking))       # left out of the recipe's CPU time
     except BaseException as exc:                   # noqa: BLE001  (told to the harness)
         what = type(exc).__name__ + (f": {exc}" if str(exc) else "")
         text = str(exc) if isinstance(exc, ValueError) and str(exc).startswith("arena") \

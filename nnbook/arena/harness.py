@@ -6,9 +6,12 @@ the harness draws from fresh entropy after that process has ended."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import math
 import multiprocessing
+import multiprocessing.resource_tracker  # noqa: F401  (spawn's; imported now, see below)
 import os
 import sys
 import tempfile
@@ -32,6 +35,10 @@ try:                                            # POSIX: the CPU time of a finis
     import resource
 except ImportError:                              # pragma: no cover  (Windows: no CPU bound)
     resource = None
+try:     # imported before any recipe runs, as everything here: imported later, a file of its
+    from threadpoolctl import threadpool_limits  # name a recipe wrote in the current folder
+except ImportError:  # (first on sys.path under python -m) would run here (tests/test_arena_cli)
+    threadpool_limits = None                     # pragma: no cover  (BLAS threads as they are)
 
 __all__ = ["Arena", "RecipeError", "SeedScore", "ArenaResult", "run", "run_seed", "train_seed",
            "step_seconds", "load_recipe", "score_model", "SECONDS", "CPU_FACTOR", "CPU_FREE"]
@@ -119,7 +126,6 @@ def _transport(recipe):
         return str(child.recipe_path(recipe).resolve()), "spawn"
     module, name = getattr(recipe, "__module__", None), None
     if module and module != "__main__":
-        import importlib
         try:
             found = vars(importlib.import_module(module))
             name = next((k for k, v in found.items() if v is recipe), None)
@@ -272,14 +278,8 @@ def step_seconds(path, batch_size=32, repeats=8):
 
 
 def _one_blas_thread():
-    """threadpoolctl's one-thread limit if it is installed (else BLAS as it is: timed on
-    more threads, a step costs more CPU, and the bound is looser, never tighter)."""
-    try:
-        from threadpoolctl import threadpool_limits
-        return threadpool_limits(limits=1)
-    except ImportError:
-        import contextlib
-        return contextlib.nullcontext()
+    """threadpoolctl's one-thread limit if installed (else BLAS as it is: a looser bound)."""
+    return threadpool_limits(limits=1) if threadpool_limits else contextlib.nullcontext()
 
 
 def _check_cpu(name, seed, path, spent, cpu, checking):

@@ -13,8 +13,14 @@ import hmac
 import json
 import os
 import secrets
+import subprocess
 import tempfile
 from pathlib import Path
+
+try:                                 # imported before any recipe runs (harness.py says why)
+    import fcntl
+except ImportError:                  # pragma: no cover  (Windows: no lock)
+    fcntl = None
 
 from ..evaluation import paired_test
 from .child import recipe_identity
@@ -83,7 +89,6 @@ def row_digest(row: dict, key: bytes) -> str:
 
 def _commit():
     """The commit of nnbook's checkout (``-dirty`` with uncommitted changes), or "unknown"."""
-    import subprocess                            # here: import nnbook stays fast
     here = Path(__file__).resolve().parent
     try:
         head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=here, text=True,
@@ -186,9 +191,7 @@ def _locked(path):
     second submit to the same board waits for it. Where ``fcntl`` is missing (Windows), no
     lock."""
     with Path(path).open("a") as f:
-        try:
-            import fcntl
-        except ImportError:                      # pragma: no cover (not on POSIX)
+        if fcntl is None:                        # pragma: no cover (not on POSIX)
             yield
             return
         fcntl.flock(f, fcntl.LOCK_EX)
