@@ -117,6 +117,76 @@ def test_a_row_is_numbered_after_the_rows_another_submit_wrote_meanwhile(first, 
     assert [r["row"] for r in nb.arena.read_board(board, KEY)] == [1, 2]
 
 
+def _stand_in(scores_by_seed, name="stand-in", digest="0" * 16):
+    """A run that trains nothing: the scores ``scores_by_seed`` gives, seed by seed, in the
+    order it is asked for them (and the seeds it was asked for, in ``asked``)."""
+    asked = []
+
+    def run(recipe, budget, seeds, **kwargs):
+        asked.append(tuple(seeds))
+        per_seed = tuple(harness.SeedScore(s, scores_by_seed[s], 9.0, 1.0, budget, 3700 + s)
+                         for s in seeds)
+        return harness.ArenaResult(name, digest, budget, per_seed,
+                                   sum(scores_by_seed[s] for s in seeds) / len(seeds))
+    return run, asked
+
+
+def test_the_same_seeds_in_another_order_are_the_same_seeds(first, tmp_path, monkeypatch):
+    """The eleventh cold reading of 37: seeds 4,3,2,1,0 made a new "first" row (compared
+    by their order); the row lists them in order, and the paired test pairs scores by seed
+    (by place, a row 0.01 better on every seed is a mix of gains and losses)."""
+    row1 = first["row"]
+    better = {seed: score - 0.01 for seed, score in zip(row1["seeds"], row1["scores"])}
+    run, asked = _stand_in(better)
+    monkeypatch.setattr(nb.arena.leaderboard, "run", run)
+    board = _board(first, tmp_path)
+    row = nb.arena.submit(first["recipe"], recipes.budget_for(), SEEDS[::-1], board, key=KEY)
+    assert asked == [SEEDS] and row["seeds"] == list(SEEDS)
+    assert row["against"]["row"] == 1 and row["against"]["mean_gain"] == 0.01
+    assert row["against"]["p_value"] == 1 / 32 and row["against"]["accepted"]
+    hand = dict(row, row=3, seeds=row["seeds"][::-1], scores=row["scores"][::-1])
+    rows = [*nb.arena.read_board(board, KEY), {**hand, "signed": True}]
+    assert nb.arena.leaderboard._best(rows, row["budget"], SEEDS)["row"] == 2   # either order
+    assert nb.arena.leaderboard._against(rows[0], hand)["p_value"] == 1 / 32
+
+
+def test_a_row_on_seeds_of_its_own_is_not_ranked_above_the_others(first, tmp_path,
+                                                                  monkeypatch):
+    """A recipe submitted on seeds it picked (5 to 9, where it happens to score 0.5) is the
+    first row of its own group, listed under it, not at the top of row 1's."""
+    run, _ = _stand_in({s: 0.5 for s in range(5, 10)}, "picked")
+    monkeypatch.setattr(nb.arena.leaderboard, "run", run)
+    board = _board(first, tmp_path)
+    nb.arena.submit(first["recipe"], recipes.budget_for(), range(5, 10), board, key=KEY)
+    lines = nb.arena.show(board, KEY).splitlines()
+    groups = [i for i, line in enumerate(lines) if line.startswith("budget ")]
+    assert len(groups) == 2 and lines[groups[0]].endswith("seeds 0,1,2,3,4:")
+    assert lines[groups[0] + 1].lstrip().startswith("1 ") and "picked" in lines[groups[1] + 1]
+    assert lines[-1].startswith("Rows are ranked and compared within one budget")
+
+
+def test_verify_refuses_an_edited_mean_or_verdict(first, tmp_path, monkeypatch):
+    """The eleventh cold reading of 37: verify compared a row's seed scores, not its mean or
+    its verdict; an unsigned row with the mean lowered passed. The run is a stand-in giving
+    the row's own scores (what the harness measures on its texts is tested above)."""
+    row1 = first["row"]
+    run, _ = _stand_in(dict(zip(row1["seeds"], row1["scores"])), "honest.py",
+                       row1["recipe_hash"])
+    monkeypatch.setattr(nb.arena.leaderboard, "run", run)
+    board = _board(first, tmp_path)
+    second = nb.arena.submit(first["recipe"], recipes.budget_for(), SEEDS, board, key=KEY)
+    lines = board.read_text().splitlines()
+    for edit, match in [({"score": round(row1["score"] - 0.1, 4)}, "says its mean is"),
+                        ({"against": None}, "verdict says first of its budget and seeds"),
+                        ({"against": {**second["against"], "accepted": True}},
+                         "verdict says row 1: gain .* accepted; its scores and the rows")]:
+        board.write_text("\n".join([lines[0], json.dumps({**json.loads(lines[1]), **edit})]))
+        with pytest.raises(ValueError, match=match):
+            nb.arena.verify(board, 2, first["recipe"], key=KEY)
+    board.write_text("\n".join(lines))
+    assert nb.arena.verify(board, 2, first["recipe"], key=KEY)["row"] == 2
+
+
 def test_a_forged_row_is_unsigned_and_not_the_best(first, tmp_path, monkeypatch):
     """Cheat C: a row written by hand, with the digest anyone can compute without the key
     (the unkeyed one of before) or with another key: show marks it unsigned, submit compares
@@ -130,13 +200,15 @@ def test_a_forged_row_is_unsigned_and_not_the_best(first, tmp_path, monkeypatch)
     forged = {k: v for k, v in first["row"].items() if k != "signed"}
     name, digest = recipe_identity(honest)
     forged.update(row=2, score=0.0001, scores=[0.0001] * 5, recipe=name, recipe_hash=digest)
+    forged["against"] = nb.arena.leaderboard._against(first["row"], forged)   # as submit's
     forged["digest"] = nb.arena.row_digest(forged, b"the forger's own key")
     with board.open("a") as f:
         f.write(json.dumps(forged) + "\n")
     rows = nb.arena.read_board(board, KEY)
     assert [r["signed"] for r in rows] == [True, False]
     table = nb.arena.show(board, KEY)
-    assert "UNSIGNED: a claim" in table.splitlines()[2]           # the forged row, first
+    assert "UNSIGNED: a claim" in table.splitlines()[3]    # the forged row, first (after
+    #                                                           the header, ----, its group)
     third = nb.arena.submit(honest, budget, SEEDS, board, key=KEY)
     assert third["against"]["row"] == 1                          # not the forged row 2
     with pytest.raises(ValueError, match="row 2 says .*0.0001.*the harness measures"):
@@ -171,6 +243,7 @@ def test_verify_hashes_a_recipe_file_without_running_it(first, tmp_path):
     forged = {k: v for k, v in first["row"].items() if k != "signed"}
     forged.update(row=2, score=0.0001, scores=[0.0001] * 5, recipe=cheat.name,
                   recipe_hash=recipe_identity(str(cheat))[1])
+    forged["against"] = nb.arena.leaderboard._against(first["row"], forged)
     forged["digest"] = "written by hand"
     with board.open("a") as f:
         f.write(json.dumps(forged) + "\n")
@@ -242,11 +315,24 @@ def test_the_first_key_is_made_whole_and_a_key_of_another_length_is_refused(tmp_
         leaderboard._key(None, make=True)
 
 
-def test_a_line_without_the_fields_show_reads_is_refused(tmp_path):
+@pytest.mark.parametrize("edit", [
+    {"against": None, "recipe": None, "recipe_hash": None, "commit": None},   # only 4 fields
+    {"against": "missing"}, {"recipe": 5}, {"seeds": [0, 0]}, {"scores": [1.0, 2.0]},
+    {"score": "1.0"}, {"against": {"row": 1}}])
+def test_a_line_without_the_fields_show_reads_is_refused(tmp_path, edit):
+    """A line missing ``against``, or with a number for ``recipe``, was a KeyError or a
+    TypeError in show (the eleventh cold reading of 37)."""
+    row = {"scores": [1.0], "score": 1.0, "row": 1, "seeds": [0], "budget": 10,
+           "recipe": "r.py", "recipe_hash": "0" * 16, "commit": "c", "against": None}
+    row = {k: v for k, v in {**row, **edit}.items() if v is not None and v != "missing"}
     board = tmp_path / "board.jsonl"
-    board.write_text(json.dumps({"scores": [1.0], "score": 1.0, "row": 1, "seeds": [0]}) + "\n")
+    board.write_text(json.dumps(row) + "\n")
     with pytest.raises(ValueError, match="line 1 is not a row"):
         nb.arena.show(board, KEY)
+    board.write_text(json.dumps({**row, **{k: v for k, v in {
+        "against": None, "recipe": "r.py", "recipe_hash": "0" * 16, "commit": "c",
+        "seeds": [0], "scores": [1.0], "score": 1.0}.items()}}) + "\n")
+    assert "r.py" in nb.arena.show(board, KEY)                 # the row made whole: shown
 
 
 def test_a_module_git_does_not_track_inside_the_package_marks_the_commit_dirty():

@@ -42,7 +42,7 @@ __all__ = ["Arena", "RecipeError", "recipe_identity", "recipe_path", "load_recip
 #: every model ``Arena.model`` made, with the meter it was made on: the recipe's model must be
 #: one of them, on the harness's meter (``arena.models`` is the recipe's list: a model built
 #: as ``CountedModel`` directly, from weights it never drew, and appended there, passed)
-_MADE = weakref.WeakKeyDictionary()
+MADE = weakref.WeakKeyDictionary()
 
 
 class RecipeError(ValueError):
@@ -94,7 +94,7 @@ class Arena:
         check_initialised(layers, self._start)
         model = CountedModel(layers, self.meter, (1, WINDOW))
         self.models.append(model)
-        _MADE[model] = self.meter
+        MADE[model] = self.meter
         return model
 
     def step_cost(self, model, batch_size):
@@ -269,7 +269,7 @@ def _train(fn, arena, meter, name, seed):
                           f"{meter.budget:,} on seed {seed}: it asked for a step past it, "
                           f"caught the refusal and returned; expected it to stay within the "
                           f"budget. Train for fewer steps.")
-    if not isinstance(model, CountedModel) or _MADE.get(model) is not meter \
+    if not isinstance(model, CountedModel) or MADE.get(model) is not meter \
             or model.meter is not meter:
         raise RecipeError(f"arena: the recipe {name} returned {type(model).__name__} on "
                           f"seed {seed}; expected the model arena.model(layers) made, "

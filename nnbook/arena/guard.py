@@ -149,7 +149,7 @@ def _state(meter):
     if child is not None:
         out["child.Arena.model"] = vars(child.Arena)["model"]
         out["child.check_initialised"] = child.check_initialised
-        out["child._MADE"] = child._MADE
+        out["child.MADE"] = child.MADE
     out["the meter's budget"] = meter.budget
     out["the meter's watcher"] = meter.watcher
     out["a recipe running (the evaluation text's lock)"] = _text.a_recipe_runs()

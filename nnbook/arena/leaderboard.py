@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import math
 import os
 import secrets
 import subprocess
@@ -105,7 +106,44 @@ def _commit():
     return head + ("-dirty" if dirty.strip() else "")
 
 
-_ROW_FIELDS = {"row": int, "budget": int, "score": (int, float), "seeds": list}  # show's
+_FIELDS = "row, budget, seeds (different ints), scores (one a seed), score, recipe, " \
+          "recipe_hash, commit and against"
+
+
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _whole(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_row(row):
+    """True for a record with every field ``show``, ``submit``'s comparison and ``verify``
+    read, each of its type (a line without ``against``, or with a number for ``recipe``,
+    was a KeyError or a TypeError in show: the eleventh cold reading of 37)."""
+    if not isinstance(row, dict) or "against" not in row:
+        return False
+    seeds, scores, a = row.get("seeds"), row.get("scores"), row["against"]
+    return (_whole(row.get("row")) and _whole(row.get("budget")) and _number(row.get("score"))
+            and isinstance(seeds, list) and len(seeds) > 0 and all(map(_whole, seeds))
+            and len(set(seeds)) == len(seeds) and isinstance(scores, list)
+            and len(scores) == len(seeds) and all(map(_number, scores))
+            and all(isinstance(row.get(k), str) for k in ("recipe", "recipe_hash", "commit"))
+            and (a is None or (isinstance(a, dict) and _whole(a.get("row"))
+                               and _number(a.get("mean_gain")) and _number(a.get("p_value"))
+                               and isinstance(a.get("accepted"), bool))))
+
+
+def _same_seeds(row, seeds):
+    """True when ``row`` was measured on the seeds ``seeds`` (in any order)."""
+    return sorted(row["seeds"]) == sorted(seeds)
+
+
+def _on(row, seeds):
+    """``row``'s scores in the order of ``seeds`` (the paired test pairs them by seed)."""
+    by_seed = dict(zip(row["seeds"], row["scores"]))
+    return [by_seed[s] for s in seeds]
 
 
 def read_board(path, key=None) -> list:
@@ -124,11 +162,10 @@ def read_board(path, key=None) -> list:
             row = json.loads(line)
         except json.JSONDecodeError:
             row = None
-        if not isinstance(row, dict) or not isinstance(row.get("scores"), list) or not all(
-                isinstance(row.get(k), t) for k, t in _ROW_FIELDS.items()):
+        if not _is_row(row):
             raise ValueError(f"arena leaderboard {path}: line {i} is not a row (a JSON record "
-                             f"with {', '.join(_ROW_FIELDS)} and scores); expected only rows "
-                             f"from submit. Remove the line.")
+                             f"with {_FIELDS}); expected only rows from submit. Remove the "
+                             f"line.")
         row["signed"] = key is not None and hmac.compare_digest(
             str(row.get("digest", "")), row_digest(row, key))
         rows.append(row)
@@ -136,9 +173,10 @@ def read_board(path, key=None) -> list:
 
 
 def _best(rows, budget, seeds):
-    same = [r for r in rows if r["signed"] and r["budget"] == budget
-            and r["seeds"] == list(seeds)]
-    return min(same, key=lambda r: r["score"]) if same else None
+    """The best signed row of ``budget`` on the seeds ``seeds`` (in any order: 4,3,2,1,0 made
+    a new first row, the eleventh cold reading of 37), None if there is none."""
+    same = [r for r in rows if r["signed"] and r["budget"] == budget and _same_seeds(r, seeds)]
+    return min(same, key=lambda r: (r["score"], r["row"])) if same else None
 
 
 def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None, key=None) -> dict:
@@ -154,6 +192,10 @@ def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None, key=N
         raise ValueError(f"arena submit: got {len(tuple(seeds))} seeds; expected 5 to 20 (the "
                          f"paired test cannot accept a change on fewer than 5, and counts its "
                          f"2ⁿ patterns up to 20). Pass e.g. seeds=(0, 1, 2, 3, 4).")
+    try:                                        # a set: its row lists them in order
+        seeds = tuple(sorted(seeds))
+    except TypeError:                           # (run names what is wrong with them)
+        seeds = tuple(seeds)
     key = _key(key, make=True)
     read_board(path, key)                       # an unreadable file is refused before the run
     result = run(recipe, budget, seeds, seconds=seconds, progress=progress)
@@ -176,13 +218,18 @@ def _append(path, rows, result, key) -> dict:
            "entropies": [str(e) for e in result.entropies]}
     best = _best(rows, row["budget"], row["seeds"])
     if best is not None:
-        test = paired_test(best["scores"], row["scores"], alpha=ALPHA)   # both as stored
-        row["against"] = {"row": best["row"], "mean_gain": round(test.mean, DIGITS),
-                          "p_value": test.p_value, "alpha": ALPHA, "accepted": test.accepted}
+        row["against"] = _against(best, row)
     row["digest"] = row_digest(row, key)
     with Path(path).open("a") as f:
         f.write(json.dumps(row, sort_keys=True, ensure_ascii=True) + "\n")
     return {**row, "signed": True}
+
+
+def _against(best, row):
+    """The paired test of ``row``'s scores against ``best``'s, both as stored, seed by seed."""
+    test = paired_test(_on(best, row["seeds"]), row["scores"], alpha=ALPHA)
+    return {"row": best["row"], "mean_gain": round(test.mean, DIGITS),
+            "p_value": test.p_value, "alpha": ALPHA, "accepted": test.accepted}
 
 
 @contextlib.contextmanager
@@ -216,6 +263,7 @@ def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) ->
         raise ValueError(f"arena verify: got row {number!r}; expected one of {sorted(rows)}. "
                          f"Run show to see the rows.")
     row = rows[number]
+    _check_against(rows, row)
     # The hash without running the recipe: importing its file here would run its top level
     # in the verifier's process, where it could replace the scorer (tests/test_arena_leaderboard.py).
     if recipe_identity(recipe)[1] != row["recipe_hash"]:
@@ -239,6 +287,10 @@ def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) ->
         raise ValueError(f"arena verify: row {number} says {row['scores']}, the harness "
                          f"measures {again}; expected the same. The row's scores were not "
                          f"measured by this harness on this recipe: remove it.")
+    if round(result.score, DIGITS) != row["score"]:
+        raise ValueError(f"arena verify: row {number} says its mean is {row['score']}, the "
+                         f"harness measures {result.score:.{DIGITS}f} from the same scores; "
+                         f"expected the same. The row was edited after submit: remove it.")
     fresh = run(recipe, row["budget"], row["seeds"], seconds=seconds, progress=progress)
     if abs(fresh.score - row["score"]) > VERIFY_TOLERANCE:
         raise ValueError(f"arena verify: row {number}'s recipe scores {fresh.score:.4f} on "
@@ -248,8 +300,34 @@ def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) ->
     return row
 
 
+def _verdict(a):
+    return "first of its budget and seeds" if a is None else (
+        f"row {a['row']}: gain {a['mean_gain']:+.4f}, p = {a['p_value']:.4f} "
+        f"{'accepted' if a['accepted'] else 'not accepted'}")
+
+
+def _check_against(rows, row):
+    """``ValueError`` unless ``row``'s verdict (``against``) is the paired test of its stored
+    scores against the best signed row before it of its budget and seeds (signed with this
+    key), or where there is none, against the earlier row it names, or "first" (an edited
+    verdict passed verify: the eleventh cold reading of 37)."""
+    earlier = [r for r in rows.values() if r["row"] < row["row"]
+               and r["budget"] == row["budget"] and _same_seeds(r, row["seeds"])]
+    a, base = row["against"], _best(earlier, row["budget"], row["seeds"])
+    if base is None and a is not None:
+        base = next((r for r in earlier if r["row"] == a["row"]), None)
+    keys = ("row", "mean_gain", "p_value", "alpha", "accepted")
+    expected = None if base is None else _against(base, row)
+    if (a and {k: a.get(k) for k in keys}) != (expected and {k: expected[k] for k in keys}):
+        raise ValueError(f"arena verify: row {row['row']}'s verdict says "
+                         f"{_verdict(a)}; its scores and the rows before it give "
+                         f"{_verdict(expected)}; expected the same. The row was edited "
+                         f"after submit: remove it.")
+
+
 def show(path, key=None) -> str:
-    """The leaderboard as a text table, best score first within each budget; a row whose
+    """The leaderboard as a text table, one group for each budget and set of seeds (rows
+    are compared only within one), best score first in each; a row whose
     signature does not check with ``key`` (default ``key_file()``'s) is marked "unsigned":
     it was not written by this board's ``submit``, and only ``verify`` can test it."""
     rows = read_board(path, key)
@@ -258,16 +336,18 @@ def show(path, key=None) -> str:
     head = (f"{'row':>3}  {'score':>7}  {'budget':>10}  {'seeds':<12} {'recipe':<18} "
             f"{'hash':<16}  {'commit':<18} vs best")
     lines = [head, "-" * len(head)]
-    unsigned = sum(not r["signed"] for r in rows)
-    for r in sorted(rows, key=lambda r: (r["budget"], r["score"], r["row"])):
-        a = r["against"]
-        vs = "first" if a is None else (f"row {a['row']}: gain {a['mean_gain']:+.4f}, "
-                                         f"p = {a['p_value']:.4f} "
-                                         f"{'accepted' if a['accepted'] else 'not accepted'}")
-        seeds = ",".join(map(str, r["seeds"]))
+    unsigned, group = sum(not r["signed"] for r in rows), None
+    for r in sorted(rows, key=lambda r: (r["budget"], sorted(r["seeds"]), r["score"], r["row"])):
+        a, seeds = r["against"], ",".join(map(str, sorted(r["seeds"])))
+        if group != (r["budget"], seeds):          # ranked within a budget and its seeds only:
+            group = (r["budget"], seeds)           # a recipe's own pick of seeds is not a rank
+            lines.append(f"budget {r['budget']:.3g}, seeds {seeds}:")
+        vs = "first" if a is None else _verdict(a)
         lines.append(f"{r['row']:>3}  {r['score']:>7.4f}  {r['budget']:>10.3g}  {seeds:<12} "
                      f"{r['recipe'][:18]:<18} {r['recipe_hash']:<16}  {r['commit'][:18]:<18} "
                      f"{vs}" + ("" if r["signed"] else "  UNSIGNED: a claim, not measured here"))
+    if len({(r["budget"], tuple(sorted(r["seeds"]))) for r in rows}) > 1:
+        lines.append("Rows are ranked and compared within one budget and one set of seeds.")
     if unsigned:
         lines.append(f"{unsigned} row(s) unsigned: written by hand or with another key; "
                      f"submit ignores them, verify --row N re-runs one.")
