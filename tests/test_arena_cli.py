@@ -106,8 +106,8 @@ def test_the_harness_imports_no_module_after_a_recipe_ran(folder):
     """Catches a module the harness's process imports after a recipe's process started:
     Python looks for it first in the current folder (under python -m), where the recipe
     can write a file of that name, which would then run in the scorer's process (the
-    eleventh cold reading of 37: a threadpoolctl.py there, imported to time the CPU bound,
-    moved a score by 0.1 bits and was accepted)."""
+    eleventh cold reading of 37: a file named after threadpoolctl there, imported to time
+    the CPU bound, moved a score by 0.1 bits and was accepted)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(folder)]))
     out = subprocess.run([sys.executable, "-c", IMPORTS_AFTER], cwd=folder, env=env,
                          capture_output=True, text=True, timeout=300)
