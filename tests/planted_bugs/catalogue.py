@@ -652,6 +652,18 @@ BUGS = [
         # notebook 36, section 3: a patch at 9 leaves positions 0…8 unchanged, bit for bit
         # (and section 6's four patches known in advance)
         ["36_what_a_network_knows.ipynb"], ["tests/test_interpret_patching.py"]),
+    bug("patch-kl-swapped", ["36"],
+        "The patching KL is computed as KL(model ‖ exact) instead of KL(exact ‖ model): where "
+        "the grammar gives a character probability 0 the model's mass there counts without "
+        "bound, and every patch's KL is infinite.",
+        "KL's arguments in the wrong order, the commonest slip with a divergence that is not "
+        "symmetric; the brief of issue 80 (the thirteenth cold reading of 36 found it passed "
+        "the notebook off main's kernels, where agrees took its margin from the infinite "
+        "value)",
+        [("nnbook/experiments/probing.py", "def _kl(p, q):\n", "def _kl(q, p):\n")],
+        # notebook 36, section 6: the patch row agrees with the stored one (finite, and to
+        # 1e-6 on main's kernels or inside the seeds' spread on others)
+        ["36_what_a_network_knows.ipynb"], ["tests/test_experiments_probing.py"]),
     bug("steering-sign-flipped", ["36"],
         "steered subtracts the steering vector from the layer's output instead of adding "
         "it, so every α steers the other way.",
