@@ -94,9 +94,9 @@ harness._start = first_start
 harness.CPU_FREE, harness.CPU_FACTOR = -1.0, 1e9         # the CPU bound timed every seed
 result = nb.arena.run("honest.py", recipes.budget_for(), (0, 1, 2), evaluation="seed")
 key = b"k" * 32
-for rows in ([], lb.read_board("board.jsonl", key)):     # submit's and verify's rest
+for _ in range(2):                                       # submit's and verify's rest
     with lb._locked("board.jsonl"):
-        lb._append("board.jsonl", rows, result, key)
+        lb._append("board.jsonl", lb.read_board("board.jsonl", key), result, key)
 lb.show("board.jsonl", key), lb._commit()
 print(sorted(tops() - before[0]))
 """

@@ -165,6 +165,35 @@ def test_a_row_on_seeds_of_its_own_is_not_ranked_above_the_others(first, tmp_pat
     assert lines[-1].startswith("Rows are ranked and compared within one budget")
 
 
+def test_a_recipe_that_rewrites_the_board_while_it_runs_gets_no_row(first, tmp_path,
+                                                                   monkeypatch):
+    """The twelfth cold reading of 37: a worse recipe emptied the board file while it
+    trained (it needs no key: signatures are per row) and became row 1, "first"."""
+    board = _board(first, tmp_path)
+    run, _ = _stand_in({s: 9.0 for s in SEEDS})
+
+    def emptying(*args, **kwargs):
+        board.write_text("")
+        return run(*args, **kwargs)
+    monkeypatch.setattr(nb.arena.leaderboard, "run", emptying)
+    with pytest.raises(nb.arena.RecipeError, match="lost or changed rows while the recipe"):
+        nb.arena.submit(first["recipe"], recipes.budget_for(), SEEDS, board, key=KEY)
+    assert board.read_text() == ""                            # nothing appended
+
+
+def test_a_budget_one_below_the_boards_is_its_own_group_shown_whole_and_after(first, tmp_path,
+                                                                            monkeypatch):
+    """A budget one multiplication below the board's printed as the same rounded number
+    and its group came first, its worse row "first" (the twelfth cold reading of 37)."""
+    monkeypatch.setattr(nb.arena.leaderboard, "run", _stand_in({s: 9.0 for s in SEEDS})[0])
+    board, budget = _board(first, tmp_path), recipes.budget_for()
+    nb.arena.submit(first["recipe"], budget - 1, SEEDS, board, key=KEY)
+    lines = nb.arena.show(board, KEY).splitlines()
+    groups = [line for line in lines if line.startswith("budget ")]
+    assert groups == [f"budget {budget:,}, seeds 0,1,2,3,4:",
+                      f"budget {budget - 1:,}, seeds 0,1,2,3,4:"]       # the board's first
+
+
 def test_verify_refuses_an_edited_mean_or_verdict(first, tmp_path, monkeypatch):
     """The eleventh cold reading of 37: verify compared a row's seed scores, not its mean or
     its verdict; an unsigned row with the mean lowered passed. The run is a stand-in giving
@@ -244,7 +273,7 @@ def test_verify_hashes_a_recipe_file_without_running_it(first, tmp_path):
     forged.update(row=2, score=0.0001, scores=[0.0001] * 5, recipe=cheat.name,
                   recipe_hash=recipe_identity(str(cheat))[1])
     forged["against"] = nb.arena.leaderboard._against(first["row"], forged)
-    forged["digest"] = "written by hand"
+    forged["digest"] = "0" * 32                                  # written by hand
     with board.open("a") as f:
         f.write(json.dumps(forged) + "\n")
     real = harness._score
@@ -315,24 +344,45 @@ def test_the_first_key_is_made_whole_and_a_key_of_another_length_is_refused(tmp_
         leaderboard._key(None, make=True)
 
 
+WHOLE = {"scores": [1.0], "score": 1.0, "row": 1, "seeds": [0], "budget": 10, "spent": [10],
+         "recipe": "r.py", "recipe_hash": "0" * 16, "commit": "c", "against": None}
+
+
 @pytest.mark.parametrize("edit", [
     {"against": None, "recipe": None, "recipe_hash": None, "commit": None},   # only 4 fields
     {"against": "missing"}, {"recipe": 5}, {"seeds": [0, 0]}, {"scores": [1.0, 2.0]},
-    {"score": "1.0"}, {"against": {"row": 1}}])
+    {"score": "1.0"}, {"against": {"row": 1}}, {"spent": None}, {"spent": [1.5]},
+    {"recipe_hash": "\r  0  0.0100  first\n"}, {"recipe": "r.py\x1b[2K"},
+    {"digest": "é" * 32}, {"score": "BIG"}, {"against": "DEEP"}])
 def test_a_line_without_the_fields_show_reads_is_refused(tmp_path, edit):
     """A line missing ``against``, or with a number for ``recipe``, was a KeyError or a
-    TypeError in show (the eleventh cold reading of 37)."""
-    row = {"scores": [1.0], "score": 1.0, "row": 1, "seeds": [0], "budget": 10,
-           "recipe": "r.py", "recipe_hash": "0" * 16, "commit": "c", "against": None}
-    row = {k: v for k, v in {**row, **edit}.items() if v is not None and v != "missing"}
+    TypeError in show (the eleventh cold reading of 37); a hash holding a carriage return
+    printed a made-up row with its UNSIGNED mark pushed to another line, a digest with a
+    non-ASCII character was a TypeError, a 5,000-digit number or a deep nest a traceback
+    (the twelfth)."""
+    row = {k: v for k, v in {**WHOLE, **edit}.items() if v is not None and v != "missing"}
     board = tmp_path / "board.jsonl"
-    board.write_text(json.dumps(row) + "\n")
+    line = json.dumps(row).replace('"BIG"', "1" * 5000).replace('"DEEP"', "[" * 9999 + "]" * 9999)
+    board.write_text(line + "\n")
     with pytest.raises(ValueError, match="line 1 is not a row"):
         nb.arena.show(board, KEY)
-    board.write_text(json.dumps({**row, **{k: v for k, v in {
-        "against": None, "recipe": "r.py", "recipe_hash": "0" * 16, "commit": "c",
-        "seeds": [0], "scores": [1.0], "score": 1.0}.items()}}) + "\n")
+    board.write_text(json.dumps(WHOLE) + "\n")
     assert "r.py" in nb.arena.show(board, KEY)                 # the row made whole: shown
+
+
+def test_a_board_that_is_not_a_board_file_or_numbers_a_row_twice_is_refused(tmp_path):
+    """Two lines numbered 1: verify --row 1 reached the last, an unsigned one appended after
+    the signed row (the twelfth cold reading of 37); a folder or a binary file as the board
+    were tracebacks."""
+    board = tmp_path / "board.jsonl"
+    board.write_text(json.dumps(WHOLE) + "\n" + json.dumps({**WHOLE, "score": 0.5}) + "\n")
+    with pytest.raises(ValueError, match="lines 1 and 2 are both row 1"):
+        nb.arena.show(board, KEY)
+    board.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ValueError, match="cannot be read as a board"):
+        nb.arena.show(board, KEY)
+    with pytest.raises(ValueError, match="cannot be read as a board"):
+        nb.arena.show(tmp_path, KEY)
 
 
 def test_a_module_git_does_not_track_inside_the_package_marks_the_commit_dirty():

@@ -13,6 +13,7 @@ import hmac
 import json
 import math
 import os
+import re
 import secrets
 import subprocess
 import tempfile
@@ -24,7 +25,7 @@ except ImportError:                  # pragma: no cover  (Windows: no lock)
     fcntl = None
 
 from ..evaluation import paired_test
-from .child import recipe_identity
+from .child import RecipeError, recipe_identity
 from .harness import KEY_VARIABLE, SECONDS, run
 from .text import EVAL_CHARS, WINDOW
 
@@ -106,8 +107,9 @@ def _commit():
     return head + ("-dirty" if dirty.strip() else "")
 
 
-_FIELDS = "row, budget, seeds (different ints), scores (one a seed), score, recipe, " \
-          "recipe_hash, commit and against"
+_FIELDS = "row, budget, seeds (different ints), scores and spent (one a seed), score, " \
+          "recipe (printable), recipe_hash and digest (hex), commit and against"
+_HEX = re.compile(r"[0-9a-f]+")
 
 
 def _number(v):
@@ -129,7 +131,12 @@ def _is_row(row):
             and isinstance(seeds, list) and len(seeds) > 0 and all(map(_whole, seeds))
             and len(set(seeds)) == len(seeds) and isinstance(scores, list)
             and len(scores) == len(seeds) and all(map(_number, scores))
-            and all(isinstance(row.get(k), str) for k in ("recipe", "recipe_hash", "commit"))
+            and isinstance(row.get("spent"), list) and len(row["spent"]) == len(seeds)
+            and all(map(_whole, row["spent"]))
+            and all(isinstance(row.get(k), str) and row[k].isprintable()
+                    for k in ("recipe", "commit"))
+            and all(isinstance(row.get(k, "0"), str) and _HEX.fullmatch(row.get(k, "0"))
+                    for k in ("recipe_hash", "digest"))
             and (a is None or (isinstance(a, dict) and _whole(a.get("row"))
                                and _number(a.get("mean_gain")) and _number(a.get("p_value"))
                                and isinstance(a.get("accepted"), bool))))
@@ -154,20 +161,31 @@ def read_board(path, key=None) -> list:
     path, key = Path(path), _key(key)
     if not path.exists():
         return []
-    rows = []
-    for i, line in enumerate(path.read_text().splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"arena leaderboard {path} cannot be read as a board ({exc}); "
+                         f"expected a text file of rows from submit. Pass a board "
+                         f"file.") from None
+    rows, lines = [], {}
+    for i, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):       # (a 5,000-digit int, a deep nest too)
             row = None
         if not _is_row(row):
             raise ValueError(f"arena leaderboard {path}: line {i} is not a row (a JSON record "
                              f"with {_FIELDS}); expected only rows from submit. Remove the "
                              f"line.")
+        if row["row"] in lines:                    # verify --row N would reach one of them
+            raise ValueError(f"arena leaderboard {path}: lines {lines[row['row']]} and {i} "
+                             f"are both row {row['row']}; expected each number once (submit "
+                             f"numbers its rows). Remove the line that submit did not write.")
+        lines[row["row"]] = i
         row["signed"] = key is not None and hmac.compare_digest(
-            str(row.get("digest", "")), row_digest(row, key))
+            row.get("digest", "").encode(), row_digest(row, key).encode())
         rows.append(row)
     return rows
 
@@ -191,18 +209,25 @@ def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None, key=N
     if not 5 <= len(tuple(seeds)) <= 20:
         raise ValueError(f"arena submit: got {len(tuple(seeds))} seeds; expected 5 to 20 (the "
                          f"paired test cannot accept a change on fewer than 5, and counts its "
-                         f"2ⁿ patterns up to 20). Pass e.g. seeds=(0, 1, 2, 3, 4).")
+                         f"2ⁿ patterns up to 20). Pass e.g. seeds=(0, 1, 2, 3, 4), or --seeds "
+                         f"0,1,2,3,4 on the command line.")
     try:                                        # a set: its row lists them in order
         seeds = tuple(sorted(seeds))
     except TypeError:                           # (run names what is wrong with them)
         seeds = tuple(seeds)
     key = _key(key, make=True)
-    read_board(path, key)                       # an unreadable file is refused before the run
+    before = read_board(path, key)              # an unreadable file is refused before the run
     result = run(recipe, budget, seeds, seconds=seconds, progress=progress)
     with _locked(path):
         # numbered and compared with the board as it is now, under a lock: read before the
         # run, two submits side by side both wrote row 1 (the ninth cold reading of 37)
         rows = read_board(path, key)
+        if rows[:len(before)] != before:        # rows may only have been added meanwhile
+            raise RecipeError(f"arena submit: the board {path} lost or changed rows while "
+                              f"the recipe ran (it had {len(before)}, now {len(rows)} "
+                              f"begin as they did); expected only rows appended by other "
+                              f"submits. A recipe that rewrites the board gets no row: "
+                              f"restore the board from its copy and look at the recipe.")
         return _append(path, rows, result, key)
 
 
@@ -287,6 +312,10 @@ def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) ->
         raise ValueError(f"arena verify: row {number} says {row['scores']}, the harness "
                          f"measures {again}; expected the same. The row's scores were not "
                          f"measured by this harness on this recipe: remove it.")
+    if [s.spent for s in result.per_seed] != row["spent"]:
+        raise ValueError(f"arena verify: row {number} says it spent {row['spent']}, the "
+                         f"harness counts {[s.spent for s in result.per_seed]}; expected the "
+                         f"same. The row was edited after submit: remove it.")
     if round(result.score, DIGITS) != row["score"]:
         raise ValueError(f"arena verify: row {number} says its mean is {row['score']}, the "
                          f"harness measures {result.score:.{DIGITS}f} from the same scores; "
@@ -337,11 +366,17 @@ def show(path, key=None) -> str:
             f"{'hash':<16}  {'commit':<18} vs best")
     lines = [head, "-" * len(head)]
     unsigned, group = sum(not r["signed"] for r in rows), None
-    for r in sorted(rows, key=lambda r: (r["budget"], sorted(r["seeds"]), r["score"], r["row"])):
+    opened = {}                          # each group's first row: the groups in that order
+    for r in rows:                       # (a new group is not printed above the board's own)
+        k = (r["budget"], tuple(sorted(r["seeds"])))
+        opened[k] = min(opened.get(k, r["row"]), r["row"])
+    for r in sorted(rows, key=lambda r: (opened[r["budget"], tuple(sorted(r["seeds"]))],
+                                         r["score"], r["row"])):
         a, seeds = r["against"], ",".join(map(str, sorted(r["seeds"])))
         if group != (r["budget"], seeds):          # ranked within a budget and its seeds only:
             group = (r["budget"], seeds)           # a recipe's own pick of seeds is not a rank
-            lines.append(f"budget {r['budget']:.3g}, seeds {seeds}:")
+            lines.append(f"budget {r['budget']:,}, seeds {seeds}:")   # whole: 199,999,999
+            # printed as 2e+08 made a group that looked like 200,000,000's
         vs = "first" if a is None else _verdict(a)
         lines.append(f"{r['row']:>3}  {r['score']:>7.4f}  {r['budget']:>10.3g}  {seeds:<12} "
                      f"{r['recipe'][:18]:<18} {r['recipe_hash']:<16}  {r['commit'][:18]:<18} "
