@@ -113,3 +113,29 @@ def test_the_harness_imports_no_module_after_a_recipe_ran(folder):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_a_module_file_a_recipe_leaves_where_the_harness_runs_is_refused(folder, capsys,
+                                                                          monkeypatch):
+    """The twelfth cold reading of 37: a recipe wrote a threadpoolctl module into the folder
+    the harness ran in (first on sys.path under python -m); the next submit there imported
+    it in place of the installed one, its scores halved, accepted, and verify passed it.
+    Now the run that left it is refused, and so is the next command started there."""
+    (folder / "plants.py").write_text(
+        "import sys, pathlib\nsys.path.insert(0, str(pathlib.Path(__file__).parent))\n"
+        "from arena_recipes import honest\n"
+        f"HERE = pathlib.Path({str(folder)!r})\n"
+        "def recipe(arena):\n"
+        "    (HERE / 'threadpoolctl.py').write_text('threadpool_limits = None\\n')\n"
+        "    return honest(arena)\n")
+    budget = str(recipes.budget_for())
+    monkeypatch.syspath_prepend(str(folder))     # as python -m puts the folder it runs in
+    assert main(["run", "plants.py", "--budget", budget, "--seeds", "0,1,2"]) == 2
+    err = capsys.readouterr().err
+    assert "after the recipe plants.py ran on seed 0" in err and "threadpoolctl.py" in err
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    shown = subprocess.run([sys.executable, "-m", "nnbook.arena", "show"], cwd=folder, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert shown.returncode == 2 and "at the start of this command" in shown.stderr
+    (folder / "threadpoolctl.py").unlink()
+    assert main(["run", "honest.py", "--budget", budget, "--seeds", "0,1,2"]) == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .guard import refuse_shadowing
 from .harness import SECONDS, RecipeError, run
 from .leaderboard import ALPHA, DIGITS, VERIFY_TOLERANCE, show, submit, verify
 
@@ -66,6 +67,10 @@ def main(argv=None):
     args = parser().parse_args(argv)
     say = lambda line: print(line, flush=True)      # noqa: E731  (progress, one line a seed)
     try:
+        # a module file of a recipe's left in this folder (or another of yours on sys.path)
+        # has run by now, at this command's imports; refuse to go on with it there (only
+        # `python -P` on 3.11+, or a folder no recipe wrote, keeps it from running at all)
+        refuse_shadowing("at the start of this command")
         if args.command == "show":
             print(show(args.board))
             return 0

@@ -8,8 +8,10 @@ what the counted multiplications take (harness.py)."""
 
 from __future__ import annotations
 
+import importlib.machinery
 import inspect
 import numbers
+import site
 import sys
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from . import text as _text
 from .library import check_step, check_whole, snapshot_library
 
 __all__ = ["SCORE_FLOOR", "Watch", "check_layer_types", "check_initialised", "check_step",
-           "check_whole", "snapshot_library"]
+           "check_whole", "snapshot_library", "shadowing_files", "refuse_shadowing"]
 
 #: the lowest score a model that never saw the evaluation text can plausibly get, bits per
 #: character: minus about 2.5 times the text's noise per seed (about 0.02, chapter 37 § 5)
@@ -203,3 +205,39 @@ class Watch:
                 f"budget module as it found them. Remove the assignment: "
                 f"train only through arena.model(...).fit.")
 
+
+def shadowing_files():
+    """The files in your own folders on ``sys.path`` (the current one under ``python -m`` and
+    in a notebook, a script's) named as a module this process imported that Python also
+    finds installed (NumPy, threadpoolctl, json, ...). A recipe runs as you and can write one
+    there; the next import of that name, in a later seed's process or the next command,
+    would run it in place of the module (the twelfth cold reading of 37: a threadpoolctl.py
+    left in the board's folder halved the next submit's scores, and verify passed it)."""
+    installed = [Path(p).resolve() for p in {sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                             *site.getsitepackages(),
+                                             site.getusersitepackages()}]
+    entries = [Path(e or ".").resolve() for e in sys.path if isinstance(e, str)]
+    yours = [e for e in entries if not any(e == p or p in e.parents for p in installed)]
+    theirs = [str(e) for e in entries if e not in yours]
+    found = []
+    for name in sorted({m.partition(".")[0] for m in list(sys.modules)}):
+        if name.startswith("__") or not name.isidentifier():
+            continue
+        here = [spec.origin for spec in (importlib.machinery.PathFinder.find_spec(
+            name, [str(f)]) for f in yours) if spec is not None and spec.has_location]
+        if here and (name in sys.stdlib_module_names or name in sys.builtin_module_names
+                     or importlib.machinery.PathFinder.find_spec(name, theirs) is not None):
+            found.append(here[0])
+    return found
+
+
+def refuse_shadowing(when):
+    """``ValueError`` naming the first of ``shadowing_files()``, found ``when``."""
+    planted = shadowing_files()
+    if planted:
+        raise ValueError(
+            f"arena: {when}, {planted[0]} is in a folder Python searches before the "
+            f"installed modules, under the name of one the arena uses: a recipe (it runs as "
+            f"you) can leave such a file, and the next import of that name would run it in "
+            f"place of the module; expected none. Remove it (and look at the recipe that "
+            f"wrote it), and run the arena from a folder of its own.")

@@ -28,17 +28,17 @@ from ..training import CrossEntropy, Sequential, load_model
 from . import child
 from .budget import forward_multiplications
 from .child import Arena, RecipeError, load_recipe, recipe_identity
-from .guard import SCORE_FLOOR, check_layer_types
+from .guard import SCORE_FLOOR, check_layer_types, refuse_shadowing
 from .text import VOCAB_SIZE, WINDOW, evaluation_text, fresh_entropy
 
 try:                                            # POSIX: the CPU time of a finished child
     import resource
 except ImportError:                              # pragma: no cover  (Windows: no CPU bound)
     resource = None
-try:     # imported before any recipe runs, as everything here: imported later, a file of its
-    from threadpoolctl import threadpool_limits  # name a recipe wrote in the current folder
-except ImportError:  # (first on sys.path under python -m) would run here (tests/test_arena_cli)
-    threadpool_limits = None                     # pragma: no cover  (BLAS threads as they are)
+try:     # imported before any recipe runs, as everything here (tests/test_arena_cli.py)
+    from threadpoolctl import threadpool_limits
+except ImportError:                              # pragma: no cover  (BLAS threads as they are)
+    threadpool_limits = None
 
 __all__ = ["Arena", "RecipeError", "SeedScore", "ArenaResult", "run", "run_seed", "train_seed",
            "step_seconds", "load_recipe", "score_model", "SECONDS", "CPU_FACTOR", "CPU_FREE"]
@@ -88,8 +88,7 @@ class ArenaResult(NamedTuple):
 
     @property
     def entropies(self):
-        """Each seed's evaluation draw (None: the seed's own text): ``evaluation=`` replays
-        them."""
+        """Each seed's evaluation draw (None: its own text); ``evaluation=`` replays them."""
         return tuple(s.entropy for s in self.per_seed)
 
 
@@ -209,6 +208,7 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     name = recipe_identity(recipe)[0]
     what, method = _transport(recipe)
     seed, budget = _one_seed(seed), _budget(budget)
+    refuse_shadowing(f"before the recipe {name} ran on seed {seed}")   # (guard.py: why)
     ctx = multiprocessing.get_context(method)
     with tempfile.TemporaryDirectory(prefix="nnbook-arena-") as folder:
         path = str(Path(folder) / "model.npz")
@@ -226,6 +226,7 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
                 proc.kill()
             proc.join()
             here.close()
+        refuse_shadowing(f"after the recipe {name} ran on seed {seed}")
         if start is None or done is None:
             if proc.exitcode is not None and proc.exitcode < 0 and start is not None:
                 raise RecipeError(f"arena: the recipe {name} did not return within {seconds} s "
@@ -269,17 +270,13 @@ def step_seconds(path, batch_size=32, repeats=8):
     x, y = (rng.integers(0, VOCAB_SIZE, (batch_size, WINDOW)) for _ in range(2))
     model.train_step(x, y)                                        # the first one warms up
     times = []
-    with _one_blas_thread():
+    # one BLAS thread if threadpoolctl is installed (else as it is: a looser bound)
+    with threadpool_limits(limits=1) if threadpool_limits else contextlib.nullcontext():
         for _ in range(repeats):
             t = time.process_time()
             model.train_step(x, y)
             times.append(time.process_time() - t)
     return min(times) / (3 * forward_multiplications(model.layers, (batch_size, WINDOW)))
-
-
-def _one_blas_thread():
-    """threadpoolctl's one-thread limit if installed (else BLAS as it is: a looser bound)."""
-    return threadpool_limits(limits=1) if threadpool_limits else contextlib.nullcontext()
 
 
 def _check_cpu(name, seed, path, spent, cpu, checking):
