@@ -65,3 +65,14 @@ def test_misuse_is_named(model_and_x):
         patched(model, x, 1, [3, 4], h[:, 3])
     with pytest.raises(ValueError, match=r"patched: got positions of shape \(2, 1\)"):
         patched(model, x, 1, [[1], [2]], h[:2, 1:2])
+
+
+def test_a_builder_given_for_the_model_is_named(model_and_x):
+    """The thirteenth cold reading of 36: modern(16), the builder, passed for the model was an
+    AttributeError from inside the walk."""
+    _, x = model_and_x
+    for call in (lambda m: residuals(m, x), lambda m: residuals(m, x, 1),
+                 lambda m: patched(m, x, 1, 3, np.zeros((len(x), 12))),
+                 lambda m: nb.interpret.steered(m, x, 1, np.zeros(12))):
+        with pytest.raises(ValueError, match="not a model with layers"):
+            call(modern(12))

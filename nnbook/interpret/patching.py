@@ -10,8 +10,19 @@ import numpy as np
 __all__ = ["residuals", "patched"]
 
 
+def _model(owner, model):
+    """``ValueError`` unless ``model`` holds layers and runs them (a ``Sequential``)."""
+    if not isinstance(getattr(model, "layers", None), (list, tuple)) \
+            or not callable(getattr(model, "forward", None)):
+        what = getattr(model, "__name__", None) or type(model).__name__
+        raise ValueError(f"{owner}: got {what!r}, which is not a model with layers; expected "
+                         f"a Sequential of layers, not a function that builds them. Build "
+                         f"it first: nb.Sequential(modern(16)(rng)) for chapter 20's model.")
+    return model
+
+
 def _layer_index(owner, model, layer):
-    n = len(model.layers)
+    n = len(_model(owner, model).layers)
     if isinstance(layer, (bool, np.bool_)) or not isinstance(layer, (int, np.integer)) \
             or not 0 <= layer < n:
         raise ValueError(f"{owner}: got layer={layer!r}, expected a layer index from 0 to "
@@ -24,7 +35,7 @@ def _walk(model, x):
     """Every layer's output for ``x``, in inference mode (as ``predict``): the model's own
     ``forward``, which calls each layer's ``forward`` in order."""
     outputs = []
-    model.forward(x, training=False, outputs=outputs)
+    _model("residuals", model).forward(x, training=False, outputs=outputs)
     return outputs
 
 
