@@ -157,6 +157,19 @@ that variable's own probe" (42 against 32 of the same 52) unsupported by a paire
 best "between sentences" feature's firings on a space (over half on 5 of 5; 4 of 5 is
 the share on other spaces). The text no longer names the readings: their fourteen seeds
 are "from independent re-runs" or "drawn later" there, and their history stays here.
+
+The thirteenth and fourteenth cold readings (2026-12-02; seeds 392954119, 1034640890 and
+737859285, 4001823286; rows and scripts in /tmp/read36m and /tmp/read36b) found each
+seed's patching verdict rests on one draw of 60 pairs: on 392954119 the chapter's draw
+missed the half gap that all its pairs and 19 of 20 other draws cleared; on 737859285 all
+1,114 pairs missed it by 0.001 bits and 10 of 20 draws cleared it; seed 36's verdicts held
+on all its pairs and on 39 of 40 draws. On the chapter's draw the four went 1 of 4 on each
+patching claim (4001823286 met both), and the text now pools them with the 14 earlier
+readings' seeds: the half gap 48 of 56, beating the context 41 of 56; the SAE's "between
+sentences" AUC above 0.9 on 2 of the 4 (0.893 on 392954119, 0.885 on 737859285): 13 of the
+18 drawn later, 49 of 56. The probe claims held on all four; the steering counts (counts,
+not claims of every seed) moved by a seed here and there, as the two reports detail; they
+are not pooled in.
 """
 
 import functools

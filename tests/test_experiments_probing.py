@@ -62,3 +62,18 @@ def test_the_ceilings_gain_skips_a_layer_whose_ceiling_is_at_chance():
     assert abs(pr.ceiling_gain(row, "depth") - 0.5) < 1e-12
     row["depth 2 accuracy"] = 0.83
     assert abs(pr.ceiling_gain(row, "depth") - 0.75) < 1e-12
+
+
+def test_the_patching_kl_is_the_exact_conditionals_against_the_models():
+    """``_kl(p, q)`` is KL(p ‖ q), p the grammar's exact conditional (with zeros: characters
+    the grammar forbids) and q the model's (none): the mistake caught, the arguments
+    swapped, gives inf on every such row (the thirteenth and fourteenth cold readings of 36:
+    only the notebook's stored row caught it)."""
+    rng = np.random.default_rng(36)
+    p = rng.dirichlet(np.ones(26), size=5)
+    p[:, :6] = 0                                       # forbidden next characters
+    p /= p.sum(axis=1, keepdims=True)
+    q = rng.dirichlet(np.ones(26), size=5)
+    by_row = [float(np.sum(a[a > 0] * np.log(a[a > 0] / b[a > 0]))) for a, b in zip(p, q)]
+    assert abs(pr._kl(p, q) - np.mean(by_row)) < 1e-12          # nats, mean over rows
+    assert pr._kl(p, p) == 0 and np.isfinite(pr._kl(p, q))
