@@ -11,6 +11,7 @@ in ``CPU_FACTOR``) is in nnbook/arena/__init__.py."""
 
 import functools
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -317,3 +318,32 @@ def test_a_recipe_that_writes_the_harness_answer_itself_gets_a_score_an_open_doo
     result = nb.arena.run(str(path), budget, SEEDS)
     assert [s.spent for s in result.per_seed] == [budget] * len(SEEDS)
     assert np.isfinite(result.score) and result.score > 0
+
+
+def test_a_module_beside_the_recipe_runs_from_its_source_not_a_planted_pyc(tmp_path):
+    """The thirteenth cold reading of 37: a module the recipe imports ran from a .pyc in its
+    __pycache__ whose header matched the source's time and size (Python checks only those),
+    while the row's hash covers the source; a reader of the source saw other code. The
+    recipe's process now compiles the learner's modules afresh (``sys.pycache_prefix`` in
+    its own folder), and the recipe's folder is on its path as a script's is."""
+    import importlib.util
+    import marshal
+    helper = tmp_path / "helper.py"
+    helper.write_text("LR = 1\n")
+    stat = helper.stat()
+    code = compile("LR = 2\n", str(helper), "exec")          # the planted twin, same size
+    cached = tmp_path / "__pycache__" / Path(importlib.util.cache_from_source(str(helper))).name
+    cached.parent.mkdir()
+    cached.write_bytes(importlib.util.MAGIC_NUMBER + (0).to_bytes(4, "little")
+                       + int(stat.st_mtime).to_bytes(4, "little")
+                       + (stat.st_size & 0xFFFFFFFF).to_bytes(4, "little") + marshal.dumps(code))
+    recipe = _file(tmp_path, "uses_helper", """
+        sys.path.insert(0, __file__.rsplit("/", 1)[0])       # (run as a script, it is)
+        from helper import LR
+        def recipe(arena):
+            if LR != 1:
+                raise RuntimeError("the cached bytecode ran, not the source")
+            return r.honest(arena)
+        """)
+    s = nb.arena.run_seed(str(recipe), recipes.budget_for(), 0, evaluation="seed")
+    assert s.spent == recipes.budget_for()

@@ -139,3 +139,21 @@ def test_a_module_file_a_recipe_leaves_where_the_harness_runs_is_refused(folder,
     assert shown.returncode == 2 and "at the start of this command" in shown.stderr
     (folder / "threadpoolctl.py").unlink()
     assert main(["run", "honest.py", "--budget", budget, "--seeds", "0,1,2"]) == 0
+
+
+def test_the_console_script_does_not_run_a_module_left_in_the_folder(folder):
+    """``nnbook-arena`` (pyproject.toml's script) puts its own folder first on Python's path,
+    not the one it runs in, so a module a recipe left there (the thirteenth cold reading of
+    37: one that deletes itself when imported, which no check of the folder sees) is not
+    imported; ``python -m nnbook.arena`` imports it before any of nnbook's code can look."""
+    script = Path(sys.executable).with_name("nnbook-arena")
+    if not script.exists():
+        pytest.skip("nnbook-arena is not installed here: pip install -e . makes it")
+    (folder / "threadpoolctl.py").write_text("raise SystemExit('the planted module ran')\n")
+    out = subprocess.run([str(script), "show"], cwd=folder, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0 and "no rows yet" in out.stdout, out.stderr
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-m", "nnbook.arena", "show"], cwd=folder, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0 and "the planted module ran" in out.stderr

@@ -315,6 +315,11 @@ def main(conn, recipe, budget, seed, path):
         tempfile.tempdir = str(work)
         snapshot_library()                         # before any of the recipe's code runs
         beside.record()                            # its hooks, gc callbacks, threads
+        # the learner's modules compiled afresh from the source the row's hash covers (a
+        # .pyc beside them with the source's time and size ran instead: a cold reading's)
+        sys.pycache_prefix = str(work / "bytecode")
+        if isinstance(recipe, str):                # its own folder, as a script's: the
+            sys.path.insert(0, str(Path(recipe).parent))   # modules beside it (the hash's)
         if isinstance(recipe, tuple):
             recipe = getattr(importlib.import_module(recipe[0]), recipe[1])
         fn, name, _ = load_recipe(recipe)

@@ -127,16 +127,19 @@ def _is_row(row):
     if not isinstance(row, dict) or "against" not in row:
         return False
     seeds, scores, a = row.get("seeds"), row.get("scores"), row["against"]
-    return (_whole(row.get("row")) and _whole(row.get("budget")) and _number(row.get("score"))
+    return (_whole(row.get("row")) and row["row"] >= 1 and _whole(row.get("budget"))
+            and row["budget"] >= 1 and _number(row.get("score"))
             and isinstance(seeds, list) and len(seeds) > 0 and all(map(_whole, seeds))
+            and min(seeds) >= 0
             and len(set(seeds)) == len(seeds) and isinstance(scores, list)
             and len(scores) == len(seeds) and all(map(_number, scores))
             and isinstance(row.get("spent"), list) and len(row["spent"]) == len(seeds)
             and all(map(_whole, row["spent"]))
             and all(isinstance(row.get(k), str) and row[k].isprintable()
                     for k in ("recipe", "commit"))
-            and all(isinstance(row.get(k, "0"), str) and _HEX.fullmatch(row.get(k, "0"))
-                    for k in ("recipe_hash", "digest"))
+            and all(isinstance(row.get(k, "0" * n), str) and len(row.get(k, "0" * n)) == n
+                    and _HEX.fullmatch(row.get(k, "0" * n))
+                    for k, n in (("recipe_hash", 16), ("digest", 32)))
             and (a is None or (isinstance(a, dict) and _whole(a.get("row"))
                                and _number(a.get("mean_gain")) and _number(a.get("p_value"))
                                and isinstance(a.get("accepted"), bool))))
@@ -227,7 +230,8 @@ def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None, key=N
                               f"the recipe ran (it had {len(before)}, now {len(rows)} "
                               f"begin as they did); expected only rows appended by other "
                               f"submits. A recipe that rewrites the board gets no row: "
-                              f"restore the board from its copy and look at the recipe.")
+                              f"restore the board from a copy of yours (submit keeps "
+                              f"none) and look at the recipe.")
         return _append(path, rows, result, key)
 
 
