@@ -310,8 +310,10 @@ def test_a_recipe_that_writes_the_harness_answer_itself_gets_a_score_an_open_doo
             conn, target = frame.f_locals["conn"], frame.f_locals["path"]
             elsewhere = type("A", (), {"vocab_size": arena.vocab_size,
                                        "rng": np.random.default_rng(99)})
-            nb.Sequential(r.tiny_layers(elsewhere)).save(target)
-            conn.send_bytes(json.dumps({"spent": arena.budget, "checking": 0.0}).encode())
+            model = nb.Sequential(r.tiny_layers(elsewhere))
+            model.save(target)
+            conn.send_bytes(json.dumps({"spent": arena.budget, "checking": 0.0, "weights":
+                                        nb.arena.budget.fingerprint(model.layers)}).encode())
             os._exit(0)
         """)
     budget = recipes.budget_for()
@@ -347,3 +349,20 @@ def test_a_module_beside_the_recipe_runs_from_its_source_not_a_planted_pyc(tmp_p
         """)
     s = nb.arena.run_seed(str(recipe), recipes.budget_for(), 0, evaluation="seed")
     assert s.spent == recipes.budget_for()
+
+
+def test_a_compiled_module_of_the_learners_without_its_source_is_refused(tmp_path):
+    """The fourteenth cold reading of 37: a compiled helper module with no source beside
+    it, imported by the recipe, ran while the row's hash covered the recipe file alone."""
+    import py_compile
+    source = tmp_path / "helper.py"
+    source.write_text("LR = 0.003\n")
+    py_compile.compile(str(source), cfile=str(tmp_path / "helper.pyc"))
+    source.unlink()
+    recipe = _file(tmp_path, "uses_compiled", """
+        from helper import LR
+        recipe = r.honest
+        """)
+    with pytest.raises(ValueError, match=r"imports helper, a compiled file of yours "
+                                         r"\(helper.pyc\)"):
+        nb.arena.child.recipe_identity(str(recipe))

@@ -87,9 +87,9 @@ from nnbook.arena import harness, leaderboard as lb
 
 tops = lambda: {name.partition(".")[0] for name in sys.modules}
 before, start = [], harness._start
-def first_start(proc, method):          # the modules imported before any recipe could run
+def first_start(proc, method, *folder):  # the modules imported before any recipe could run
     before.append(before[0] if before else tops())
-    return start(proc, method)
+    return start(proc, method, *folder)
 harness._start = first_start
 harness.CPU_FREE, harness.CPU_FACTOR = -1.0, 1e9         # the CPU bound timed every seed
 result = nb.arena.run("honest.py", recipes.budget_for(), (0, 1, 2), evaluation="seed")

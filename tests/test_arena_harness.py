@@ -157,3 +157,20 @@ def test_a_spawned_recipe_gets_one_blas_thread_and_no_key_and_this_environment_i
     assert os.environ[harness.KEY_VARIABLE] == "the board's key"
     assert os.environ[child.THREADS[0]] == "4"
     assert not any(name in os.environ for name in child.THREADS[1:])
+
+
+def test_a_model_file_rewritten_after_the_process_ended_is_refused(monkeypatch):
+    """The fourteenth cold reading of 37: a process a recipe left running rewrote the model
+    file of later seeds (of any recipe: the library's own baseline got a row of 0.905 at
+    2·10⁸, and verify passed it). The process now says its weights' digest, and the file
+    must hold them. Here the rewrite comes between the process's end and the load."""
+    real = nb.arena.harness.load_model
+
+    def rewritten(path):
+        other = recipes.tiny_layers(type("A", (), {"vocab_size": 26,
+                                                   "rng": np.random.default_rng(7)}))
+        nb.Sequential(other).save(path)
+        return real(path)
+    monkeypatch.setattr(nb.arena.harness, "load_model", rewritten)
+    with pytest.raises(nb.arena.RecipeError, match="holds other weights than the recipe"):
+        nb.arena.train_seed(recipes.honest, recipes.budget_for(), 0)

@@ -354,7 +354,8 @@ WHOLE = {"scores": [1.0], "score": 1.0, "row": 1, "seeds": [0], "budget": 10, "s
     {"score": "1.0"}, {"against": {"row": 1}}, {"spent": None}, {"spent": [1.5]},
     {"recipe_hash": "\r  0  0.0100  first\n"}, {"recipe": "r.py\x1b[2K"},
     {"digest": "é" * 32}, {"score": "BIG"}, {"against": "DEEP"}, {"row": 0},
-    {"budget": -5}, {"seeds": [-1]}, {"recipe_hash": "0" * 300}, {"digest": "0" * 31}])
+    {"budget": -5}, {"seeds": [-1]}, {"recipe_hash": "0" * 300}, {"digest": "0" * 31},
+    {"spent": [-1]}, {"score": -3.0}, {"scores": [-3.0]}])
 def test_a_line_without_the_fields_show_reads_is_refused(tmp_path, edit):
     """A line missing ``against``, or with a number for ``recipe``, was a KeyError or a
     TypeError in show (the eleventh cold reading of 37); a hash holding a carriage return

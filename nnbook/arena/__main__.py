@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .guard import refuse_shadowing
 from .harness import SECONDS, RecipeError, run
@@ -34,7 +35,9 @@ def _budget(text):
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="python -m nnbook.arena",
+    name = Path(sys.argv[0]).name                      # nnbook-arena, or python -m's
+    p = argparse.ArgumentParser(prog=name if name.startswith("nnbook-arena")
+                                else "python -m nnbook.arena",
                                 description="Chapter 37's arena: a recipe trained on a budget "
                                             "of multiplications, scored in bits per character "
                                             "above the exact window bound.")

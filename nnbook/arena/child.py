@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from . import beside
-from .budget import BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter, \
+from .budget import BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter, fingerprint, \
     forward_multiplications, optimizer_multiplications, serve
 from .guard import Watch, check_initialised, check_layer_types
 from .library import check_whole, snapshot_library
@@ -153,6 +153,19 @@ def _module_files(name, where):
     return files
 
 
+def _compiled_file(name, where):
+    """The file Python would load module ``name``'s first part from when it is not source
+    (a .pyc with no .py beside it, an extension), else None; nothing is run."""
+    try:
+        spec = importlib.machinery.PathFinder.find_spec(name.split(".")[0], list(where))
+    except (ImportError, ValueError):
+        return None
+    origin = getattr(spec, "origin", None) or ""
+    if not getattr(spec, "has_location", False) or not origin or origin.endswith(".py"):
+        return None
+    return Path(origin).resolve()
+
+
 def _learners_files(path):
     """The files of the modules the recipe file ``path`` imports by name, at any depth,
     that are the learner's (found beside it or on ``sys.path``, outside Python's own folders,
@@ -176,6 +189,12 @@ def _learners_files(path):
             else:
                 continue
             for name in names:
+                compiled = _compiled_file(name, [str(path.parent), *sys.path])
+                if compiled is not None and not any(o in compiled.parents for o in outside):
+                    raise ValueError(f"arena: the recipe {path.name} imports {name}, a "
+                                     f"compiled file of yours ({compiled.name}) whose source "
+                                     f"its hash cannot cover; expected Python source (.py). "
+                                     f"Delete the compiled file and keep the .py.")
                 for file in _module_files(name, [str(path.parent), *sys.path]):
                     file = file.resolve()
                     if file not in found and file != path.resolve() and not any(
@@ -320,7 +339,8 @@ def main(conn, recipe, budget, seed, path):
         sys.pycache_prefix = str(work / "bytecode")
         if isinstance(recipe, str):                # its own folder, as a script's: the
             sys.path.insert(0, str(Path(recipe).parent))   # modules beside it (the hash's)
-        if isinstance(recipe, tuple):
+        if isinstance(recipe, tuple):              # (module, name, its folder)
+            sys.path[:0] = [recipe[2]] if recipe[2] else []
             recipe = getattr(importlib.import_module(recipe[0]), recipe[1])
         fn, name, _ = load_recipe(recipe)
         arena = Arena(budget, training_rng(seed))
@@ -329,7 +349,8 @@ def main(conn, recipe, budget, seed, path):
         spent = meter.spent                        # = the watch's own tally (Watch.check)
         model.save(path)
         _say(conn, spent=int(spent) if math.isfinite(spent) else -1,
-             checking=float(meter.checking))       # left out of the recipe's CPU time
+             checking=float(meter.checking),       # left out of the recipe's CPU time
+             weights=fingerprint(model.layers))    # what the harness must find in the file
     except BaseException as exc:                   # noqa: BLE001  (told to the harness)
         what = type(exc).__name__ + (f": {exc}" if str(exc) else "")
         text = str(exc) if isinstance(exc, ValueError) and str(exc).startswith("arena") \

@@ -7,16 +7,11 @@ the harness draws from fresh entropy after that process has ended."""
 from __future__ import annotations
 
 import contextlib
-import importlib
-import json
 import math
 import multiprocessing
 import multiprocessing.resource_tracker  # noqa: F401  (spawn's; imported now, see below)
-import os
-import sys
 import tempfile
 import time
-import types
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,15 +21,14 @@ from ..layers import log_softmax
 from ..optimizers import AdamW
 from ..training import CrossEntropy, Sequential, load_model
 from . import child
-from .budget import forward_multiplications
+from .budget import fingerprint, forward_multiplications
 from .child import Arena, RecipeError, load_recipe, recipe_identity
 from .guard import SCORE_FLOOR, check_layer_types, refuse_shadowing
+from .spawning import KEY_VARIABLE, resource
+from .spawning import children_cpu as _children_cpu, receive as _receive, start as _start
+from .spawning import transport as _transport
 from .text import VOCAB_SIZE, WINDOW, evaluation_text, fresh_entropy
 
-try:                                            # POSIX: the CPU time of a finished child
-    import resource
-except ImportError:                              # pragma: no cover  (Windows: no CPU bound)
-    resource = None
 try:     # imported before any recipe runs, as everything here (tests/test_arena_cli.py)
     from threadpoolctl import threadpool_limits
 except ImportError:                              # pragma: no cover  (BLAS threads as they are)
@@ -42,9 +36,6 @@ except ImportError:                              # pragma: no cover  (BLAS threa
 
 __all__ = ["Arena", "RecipeError", "SeedScore", "ArenaResult", "run", "run_seed", "train_seed",
            "step_seconds", "load_recipe", "score_model", "SECONDS", "CPU_FACTOR", "CPU_FREE"]
-
-#: names the board's key file (leaderboard.key_file); a spawned recipe starts without it
-KEY_VARIABLE = "NNBOOK_ARENA_KEY"
 
 #: the time limit of one seed's training, seconds (the recipe's process is then killed)
 SECONDS = 600
@@ -117,71 +108,6 @@ def score_model(model, seed, spent=0, entropy=None) -> SeedScore:
     return SeedScore(int(seed), bits - bound, bits, bound, int(spent), entropy)
 
 
-def _transport(recipe):
-    """``(what the child gets, start method)``: a file or an importable function by name
-    ("spawn": a new interpreter), a function that lives only here ("fork": a copy of this
-    process, which has not run the recipe; POSIX only)."""
-    if not callable(recipe):
-        return str(child.recipe_path(recipe).resolve()), "spawn"
-    module, name = getattr(recipe, "__module__", None), None
-    if module and module != "__main__":
-        try:
-            found = vars(importlib.import_module(module))
-            name = next((k for k, v in found.items() if v is recipe), None)
-        except ImportError:
-            name = None
-    if name is not None:
-        return (module, name), "spawn"
-    if "fork" not in multiprocessing.get_all_start_methods():
-        raise ValueError(f"arena: the recipe {recipe_identity(recipe)[0]} is a function this "
-                         f"process alone knows, and this platform cannot fork; expected a "
-                         f"recipe file or a function of an importable module. Save it to a "
-                         f"file and pass its path.")
-    return recipe, "fork"
-
-
-def _start(proc, method):
-    """Start ``proc``; a spawned interpreter is not given this process's main script to run
-    again (multiprocessing re-runs it by default: a script calling ``run`` at its top level
-    would start itself over)."""
-    if method != "spawn":
-        proc.start()
-        return
-    kept = (*child.THREADS, KEY_VARIABLE)
-    main, env = sys.modules["__main__"], {k: os.environ.get(k) for k in kept}
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    os.environ.update({k: "1" for k in child.THREADS})     # one BLAS thread, from its start
-    os.environ.pop(KEY_VARIABLE, None)     # the board's key (leaderboard.key_file) is not
-    try:                                   # in the recipe's environment
-        proc.start()
-    finally:
-        sys.modules["__main__"] = main
-        os.environ.update({k: v for k, v in env.items() if v is not None})  # as they were
-        for k in [k for k, v in env.items() if v is None]:
-            os.environ.pop(k, None)
-
-
-def _children_cpu():
-    if resource is None:
-        return 0.0
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
-def _receive(conn, until, proc):
-    """The child's next message, or None when it ended or ``until`` passed."""
-    while time.monotonic() < until:
-        if conn.poll(min(1.0, max(0.0, until - time.monotonic()))):
-            try:
-                message = json.loads(conn.recv_bytes(1 << 16).decode())
-            except (EOFError, OSError, ValueError, UnicodeDecodeError):
-                return None
-            return message if isinstance(message, dict) else None
-        if not proc.is_alive() and not conn.poll(0):
-            return None
-    return None
-
-
 def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     """``(model, spent, cpu)``: ``recipe`` trained on ``seed``'s training stream within
     ``budget`` in a process of its own, the model it returned rebuilt here from its file
@@ -216,7 +142,7 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
         before = _children_cpu()
         proc = ctx.Process(target=child.main, args=(there, what, budget, seed, path),
                            name=f"arena seed {seed}")
-        _start(proc, method)
+        _start(proc, method, folder)
         there.close()
         try:
             start = _receive(here, time.monotonic() + _START, proc)
@@ -257,6 +183,11 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
             raise RecipeError(f"arena: the model the recipe {name} returned on seed {seed} "
                               f"cannot be rebuilt from the library's layers ({exc}); "
                               f"expected nnbook's own layer types. Use those.") from None
+        if fingerprint(model.layers) != done.get("weights"):   # a process left running
+            raise RecipeError(f"arena: the model file of seed {seed} holds other weights than "
+                              f"the recipe {name}'s process trained; expected its own (a "
+                              f"process a recipe left running rewrote it). Stop it, and look "
+                              f"at the recipes run before.")
         cpu = _check_cpu(name, seed, path, spent, cpu, done.get("checking"))
     return model, spent, cpu
 

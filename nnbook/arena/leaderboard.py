@@ -26,6 +26,7 @@ except ImportError:                  # pragma: no cover  (Windows: no lock)
 
 from ..evaluation import paired_test
 from .child import RecipeError, recipe_identity
+from .guard import SCORE_FLOOR
 from .harness import KEY_VARIABLE, SECONDS, run
 from .text import EVAL_CHARS, WINDOW
 
@@ -134,7 +135,8 @@ def _is_row(row):
             and len(set(seeds)) == len(seeds) and isinstance(scores, list)
             and len(scores) == len(seeds) and all(map(_number, scores))
             and isinstance(row.get("spent"), list) and len(row["spent"]) == len(seeds)
-            and all(map(_whole, row["spent"]))
+            and all(map(_whole, row["spent"])) and min(row["spent"]) >= 0
+            and min(row["scores"]) >= SCORE_FLOOR and row["score"] >= SCORE_FLOOR
             and all(isinstance(row.get(k), str) and row[k].isprintable()
                     for k in ("recipe", "commit"))
             and all(isinstance(row.get(k, "0" * n), str) and len(row.get(k, "0" * n)) == n
