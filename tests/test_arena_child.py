@@ -313,7 +313,7 @@ def test_a_recipe_that_writes_the_harness_answer_itself_gets_a_score_an_open_doo
             model = nb.Sequential(r.tiny_layers(elsewhere))
             model.save(target)
             conn.send_bytes(json.dumps({"spent": arena.budget, "checking": 0.0, "weights":
-                                        nb.arena.budget.fingerprint(model.layers)}).encode())
+                                        nb.arena.child.model_print(model.layers)}).encode())
             os._exit(0)
         """)
     budget = recipes.budget_for()

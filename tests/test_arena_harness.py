@@ -166,11 +166,17 @@ def test_a_model_file_rewritten_after_the_process_ended_is_refused(monkeypatch):
     must hold them. Here the rewrite comes between the process's end and the load."""
     real = nb.arena.harness.load_model
 
-    def rewritten(path):
+    def other_weights(path):
         other = recipes.tiny_layers(type("A", (), {"vocab_size": 26,
                                                    "rng": np.random.default_rng(7)}))
         nb.Sequential(other).save(path)
-        return real(path)
-    monkeypatch.setattr(nb.arena.harness, "load_model", rewritten)
-    with pytest.raises(nb.arena.RecipeError, match="holds other weights than the recipe"):
-        nb.arena.train_seed(recipes.honest, recipes.budget_for(), 0)
+
+    def other_eps(path):               # the same weights, a norm's eps changed (the fifteenth
+        model = real(path)             # reading: the digest was of the weights alone)
+        model.layers[-2].eps = 0.5
+        model.save(path)
+    for rewrite in (other_weights, other_eps):
+        monkeypatch.setattr(nb.arena.harness, "load_model",
+                            lambda path, rewrite=rewrite: (rewrite(path), real(path))[1])
+        with pytest.raises(nb.arena.RecipeError, match="holds another model than the recipe"):
+            nb.arena.train_seed(recipes.honest, recipes.budget_for(), 0)

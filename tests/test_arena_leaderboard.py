@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -205,7 +206,8 @@ def test_verify_refuses_an_edited_mean_or_verdict(first, tmp_path, monkeypatch):
     board = _board(first, tmp_path)
     second = nb.arena.submit(first["recipe"], recipes.budget_for(), SEEDS, board, key=KEY)
     lines = board.read_text().splitlines()
-    for edit, match in [({"score": round(row1["score"] - 0.1, 4)}, "says its mean is"),
+    for edit, match in [({"score": round(row1["score"] - 0.1, 4)},    # not its scores' mean
+                         "line 2 is not a row"),
                         ({"against": None}, "verdict says first of its budget and seeds"),
                         ({"against": {**second["against"], "accepted": True}},
                          "verdict says row 1: gain .* accepted; its scores and the rows")]:
@@ -355,7 +357,7 @@ WHOLE = {"scores": [1.0], "score": 1.0, "row": 1, "seeds": [0], "budget": 10, "s
     {"recipe_hash": "\r  0  0.0100  first\n"}, {"recipe": "r.py\x1b[2K"},
     {"digest": "é" * 32}, {"score": "BIG"}, {"against": "DEEP"}, {"row": 0},
     {"budget": -5}, {"seeds": [-1]}, {"recipe_hash": "0" * 300}, {"digest": "0" * 31},
-    {"spent": [-1]}, {"score": -3.0}, {"scores": [-3.0]}])
+    {"spent": [-1]}, {"score": -3.0}, {"scores": [-3.0]}, {"spent": [11]}, {"score": 1.1}])
 def test_a_line_without_the_fields_show_reads_is_refused(tmp_path, edit):
     """A line missing ``against``, or with a number for ``recipe``, was a KeyError or a
     TypeError in show (the eleventh cold reading of 37); a hash holding a carriage return
@@ -377,7 +379,8 @@ def test_a_board_that_is_not_a_board_file_or_numbers_a_row_twice_is_refused(tmp_
     the signed row (the twelfth cold reading of 37); a folder or a binary file as the board
     were tracebacks."""
     board = tmp_path / "board.jsonl"
-    board.write_text(json.dumps(WHOLE) + "\n" + json.dumps({**WHOLE, "score": 0.5}) + "\n")
+    twice = {**WHOLE, "score": 0.5, "scores": [0.5]}
+    board.write_text(json.dumps(WHOLE) + "\n" + json.dumps(twice) + "\n")
     with pytest.raises(ValueError, match="lines 1 and 2 are both row 1"):
         nb.arena.show(board, KEY)
     board.write_bytes(b"\xff\xfe\x00")
@@ -399,3 +402,29 @@ def test_a_module_git_does_not_track_inside_the_package_marks_the_commit_dirty()
         assert leaderboard._commit().endswith("-dirty")
     finally:
         probe.unlink()
+
+
+def test_a_forked_recipe_finds_no_key_in_the_process_it_was_copied_from(tmp_path,
+                                                                         monkeypatch):
+    """The fifteenth cold reading of 37: a recipe function of a script is forked from the
+    process running submit, which held the key's bytes in its frame and the key's path in
+    its environment; walking up its frames, the recipe copied the key and signed a forged
+    row. submit now reads the key only after the run, and the recipe's process drops the
+    variable. (A key passed as bytes to submit is the caller's to keep: not here.)"""
+    _later_draws(monkeypatch)
+    key_path = tmp_path / "arena.key"
+    monkeypatch.setenv("NNBOOK_ARENA_KEY", str(key_path))
+    seen = tmp_path / "seen.json"
+
+    def looks(arena):
+        found, frame = [], sys._getframe()
+        while frame is not None:
+            found += [v.hex() for v in frame.f_locals.values()
+                      if isinstance(v, bytes) and len(v) == 32]
+            frame = frame.f_back
+        seen.write_text(json.dumps({"found": found,
+                                    "env": os.environ.get("NNBOOK_ARENA_KEY")}))
+        return recipes.honest(arena)
+    nb.arena.submit(looks, recipes.budget_for(), SEEDS, tmp_path / "board.jsonl")
+    got = json.loads(seen.read_text())                       # the last seed's process
+    assert key_path.read_bytes().hex() not in got["found"] and got["env"] is None

@@ -1,10 +1,7 @@
-"""The arena's child process (chapter 37): what runs a recipe. ``harness.train_seed`` starts
-one process per seed (``multiprocessing``'s "spawn" for a recipe file or a function it can
-import, "fork" for a function that lives only in the caller's memory), and the recipe runs
-there under ``main``: its ``Arena``, the counted model, the guards of guard.py, and the
-trained model written to a file the harness reads without unpickling. Nothing the recipe
-leaves in memory reaches the next seed, and the harness's evaluation text does not exist
-yet when the recipe runs: the harness draws it after this process has ended."""
+"""The arena's child process (chapter 37): a recipe runs here under ``main``, one process a
+seed (spawning.py starts it), with its ``Arena``, the counted model and the guards of
+guard.py, and writes the model to a file the harness reads without unpickling, after this
+process ended: only then does the harness draw the evaluation text."""
 
 from __future__ import annotations
 
@@ -32,24 +29,25 @@ from . import beside
 from .budget import BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter, fingerprint, \
     forward_multiplications, optimizer_multiplications, serve
 from .guard import Watch, check_initialised, check_layer_types
+from .settings import buffers_print, settings
 from .library import check_whole, snapshot_library
 from .text import WINDOW, VOCAB_SIZE, recipe_running, training_rng, training_text
+from ..training import load_model
+
+#: names the board's key file (leaderboard.key_file); a recipe's process runs without it
+KEY_VARIABLE = "NNBOOK_ARENA_KEY"
 
 __all__ = ["Arena", "RecipeError", "recipe_identity", "recipe_path", "load_recipe",
            "one_thread", "THREADS", "main"]
 
 
-#: every model ``Arena.model`` made, with the meter it was made on: the recipe's model must be
-#: one of them, on the harness's meter (``arena.models`` is the recipe's list: a model built
-#: as ``CountedModel`` directly, from weights it never drew, and appended there, passed)
+#: every model ``Arena.model`` made, with its meter: the recipe's model must be one, on the
+#: harness's meter (a CountedModel built directly and put on ``arena.models`` had passed)
 MADE = weakref.WeakKeyDictionary()
 
 
 class RecipeError(ValueError):
     """A recipe broke a rule of the arena: no score, no row."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
 
 
 class Arena:
@@ -154,16 +152,23 @@ def _module_files(name, where):
 
 
 def _compiled_file(name, where):
-    """The file Python would load module ``name``'s first part from when it is not source
-    (a .pyc with no .py beside it, an extension), else None; nothing is run."""
+    """The first file Python would load of module ``name`` and the packages above it that is
+    not source (a .pyc with no .py beside it, an extension), else None; nothing is run."""
+    search = list(where)
     try:
-        spec = importlib.machinery.PathFinder.find_spec(name.split(".")[0], list(where))
-    except (ImportError, ValueError):
+        for part in name.split("."):
+            spec = importlib.machinery.PathFinder.find_spec(part, search)
+            if spec is None:
+                return None
+            origin = getattr(spec, "origin", None) or ""
+            if getattr(spec, "has_location", False) and origin and not origin.endswith(".py"):
+                return Path(origin).resolve()
+            search = spec.submodule_search_locations
+            if search is None:
+                return None
+    except (ImportError, ValueError, OSError):
         return None
-    origin = getattr(spec, "origin", None) or ""
-    if not getattr(spec, "has_location", False) or not origin or origin.endswith(".py"):
-        return None
-    return Path(origin).resolve()
+    return None
 
 
 def _learners_files(path):
@@ -175,17 +180,26 @@ def _learners_files(path):
                site.getusersitepackages()]
     outside = {Path(p).resolve() for p in folders}
     outside.add(Path(__file__).resolve().parents[1])           # nnbook/
-    found, todo = {}, [path]
+    found, todo = {}, [(path, None)]           # (file, its module's name; None: the script)
     while todo:
+        here, module = todo.pop()
         try:
-            tree = ast.parse(todo.pop().read_bytes())
+            tree = ast.parse(here.read_bytes())
         except (SyntaxError, ValueError, OSError):
             continue
+        package = module if here.name == "__init__.py" else (module or "").rpartition(".")[0]
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.ImportFrom) and (node.module or node.level):
+                base = node.module
+                if node.level:                  # from . import helper, in a module of yours
+                    try:
+                        base = importlib.util.resolve_name("." * node.level + (base or ""),
+                                                           package)
+                    except (ImportError, ValueError):
+                        continue                # (a script's: it fails when run)
+                names = [base, *(f"{base}.{a.name}" for a in node.names)]
             else:
                 continue
             for name in names:
@@ -195,12 +209,16 @@ def _learners_files(path):
                                      f"compiled file of yours ({compiled.name}) whose source "
                                      f"its hash cannot cover; expected Python source (.py). "
                                      f"Delete the compiled file and keep the .py.")
+                parts, at = name.split("."), 0
                 for file in _module_files(name, [str(path.parent), *sys.path]):
+                    part = file.parent.name if file.name == "__init__.py" else file.stem
+                    while at < len(parts) - 1 and parts[at] != part:
+                        at += 1                 # (a namespace package above has no file)
                     file = file.resolve()
                     if file not in found and file != path.resolve() and not any(
                             o in file.parents for o in outside):
                         found[file] = None
-                        todo.append(file)
+                        todo.append((file, ".".join(parts[:at + 1])))
     return sorted(found, key=lambda f: (f.name, str(f)))
 
 
@@ -317,6 +335,16 @@ def one_thread():
         return all(os.environ.get(k) == "1" for k in THREADS[:1])
 
 
+def model_print(layers) -> str:
+    """A digest of a model as its file holds it: its weights, buffers and every setting of
+    its layers (a norm's eps, attention's causal flag), what the harness will score."""
+    held = tuple((where, v) for where, v in settings(layers) if "._drawn" not in where)
+    h = hashlib.sha256()                       # (an Embedding's _drawn holds an id: this
+    for part in (fingerprint(layers), buffers_print(layers), repr(held)):   # process's)
+        h.update(part.encode())
+    return h.hexdigest()[:32]
+
+
 def _say(conn, **message):
     conn.send_bytes(json.dumps(message).encode())
 
@@ -327,6 +355,7 @@ def main(conn, recipe, budget, seed, path):
     ``path`` and say ``{"spent": …, "checking": …}`` (``checking``: the CPU seconds of the
     arena's checks of its steps), or ``{"error": …}`` when a rule was broken."""
     _say(conn, cpu=time.process_time(), one_thread=one_thread())   # before the recipe runs
+    os.environ.pop(KEY_VARIABLE, None)             # (a forked one inherited it)
     try:
         work = Path(path).parent / "work"          # a new, empty folder for every seed: a
         work.mkdir()                               # cache in a relative path or a tempfile
@@ -348,9 +377,13 @@ def main(conn, recipe, budget, seed, path):
         model = _train(fn, arena, meter, name, seed)
         spent = meter.spent                        # = the watch's own tally (Watch.check)
         model.save(path)
+        try:                                       # what the harness must load (its own
+            printed = model_print(load_model(path).layers)   # error for a file it refuses)
+        except (ValueError, OSError):
+            printed = None
         _say(conn, spent=int(spent) if math.isfinite(spent) else -1,
              checking=float(meter.checking),       # left out of the recipe's CPU time
-             weights=fingerprint(model.layers))    # what the harness must find in the file
+             weights=printed)
     except BaseException as exc:                   # noqa: BLE001  (told to the harness)
         what = type(exc).__name__ + (f": {exc}" if str(exc) else "")
         text = str(exc) if isinstance(exc, ValueError) and str(exc).startswith("arena") \

@@ -21,8 +21,8 @@ from ..layers import log_softmax
 from ..optimizers import AdamW
 from ..training import CrossEntropy, Sequential, load_model
 from . import child
-from .budget import fingerprint, forward_multiplications
-from .child import Arena, RecipeError, load_recipe, recipe_identity
+from .budget import forward_multiplications
+from .child import Arena, RecipeError, load_recipe, model_print, recipe_identity
 from .guard import SCORE_FLOOR, check_layer_types, refuse_shadowing
 from .spawning import KEY_VARIABLE, resource
 from .spawning import children_cpu as _children_cpu, receive as _receive, start as _start
@@ -183,8 +183,8 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
             raise RecipeError(f"arena: the model the recipe {name} returned on seed {seed} "
                               f"cannot be rebuilt from the library's layers ({exc}); "
                               f"expected nnbook's own layer types. Use those.") from None
-        if fingerprint(model.layers) != done.get("weights"):   # a process left running
-            raise RecipeError(f"arena: the model file of seed {seed} holds other weights than "
+        if model_print(model.layers) != done.get("weights"):   # a process left running
+            raise RecipeError(f"arena: the model file of seed {seed} holds another model than "
                               f"the recipe {name}'s process trained; expected its own (a "
                               f"process a recipe left running rewrote it). Stop it, and look "
                               f"at the recipes run before.")

@@ -136,6 +136,8 @@ def _is_row(row):
             and len(scores) == len(seeds) and all(map(_number, scores))
             and isinstance(row.get("spent"), list) and len(row["spent"]) == len(seeds)
             and all(map(_whole, row["spent"])) and min(row["spent"]) >= 0
+            and max(row["spent"]) <= row["budget"]
+            and abs(sum(row["scores"]) / len(row["scores"]) - row["score"]) <= 1.5e-4
             and min(row["scores"]) >= SCORE_FLOOR and row["score"] >= SCORE_FLOOR
             and all(isinstance(row.get(k), str) and row[k].isprintable()
                     for k in ("recipe", "commit"))
@@ -220,9 +222,10 @@ def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None, key=N
         seeds = tuple(sorted(seeds))
     except TypeError:                           # (run names what is wrong with them)
         seeds = tuple(seeds)
-    key = _key(key, make=True)
-    before = read_board(path, key)              # an unreadable file is refused before the run
-    result = run(recipe, budget, seeds, seconds=seconds, progress=progress)
+    _key(key, make=True)                        # made now if missing, but its bytes held
+    before = read_board(path, key)              # only after the run (a recipe forked from
+    result = run(recipe, budget, seeds, seconds=seconds, progress=progress)   # this process
+    key = _key(key)                             # had copied them: the fifteenth reading)
     with _locked(path):
         # numbered and compared with the board as it is now, under a lock: read before the
         # run, two submits side by side both wrote row 1 (the ninth cold reading of 37)

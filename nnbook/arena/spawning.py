@@ -15,7 +15,7 @@ import types
 from pathlib import Path
 
 from . import child
-from .child import recipe_identity
+from .child import KEY_VARIABLE, recipe_identity
 
 try:                                            # POSIX: the CPU time of a finished child
     import resource
@@ -23,10 +23,6 @@ except ImportError:                              # pragma: no cover  (Windows: n
     resource = None
 
 __all__ = ["transport", "start", "children_cpu", "receive", "KEY_VARIABLE"]
-
-#: names the board's key file (leaderboard.key_file); a spawned recipe starts without it
-KEY_VARIABLE = "NNBOOK_ARENA_KEY"
-
 
 def transport(recipe):
     """``(what the child gets, start method)``: a file or an importable function by name
