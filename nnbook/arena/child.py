@@ -49,6 +49,9 @@ MADE = weakref.WeakKeyDictionary()
 class RecipeError(ValueError):
     """A recipe broke a rule of the arena: no score, no row."""
 
+    def __init__(self, message: str):       # (the book's API page reads this signature)
+        super().__init__(message)
+
 
 class Arena:
     """What a recipe is given: ``rng`` (its only randomness), ``windows(n)`` (n fresh training
@@ -269,9 +272,8 @@ def load_recipe(recipe):
 
 
 def _train(fn, arena, meter, name, seed):
-    """``fn(arena)``, watched (``guard.Watch``) on ``meter``, the arena's meter as the harness
-    made it (held here: ``arena.meter`` and a model's are the recipe's to replace); the
-    recipe's model after every check."""
+    """``fn(arena)`` watched (``guard.Watch``) on ``meter``, the arena's as made (held here:
+    the recipe can replace ``arena.meter``); the recipe's model after every check."""
     watch = Watch(meter, name, seed)
     try:
         with recipe_running():
@@ -324,9 +326,8 @@ THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def one_thread():
-    """Limit BLAS to one thread where it can be done (threadpoolctl, if installed; a spawned
-    process is started with the variables of ``THREADS`` at 1): True when BLAS runs on one
-    thread, so that the process's CPU time is its work, not other threads' spinning."""
+    """Limit BLAS to one thread (threadpoolctl; a spawned process starts with ``THREADS`` at
+    1): True when it runs on one, so that the CPU time is the work, not threads spinning."""
     try:
         from threadpoolctl import threadpool_limits
         _LIMITS.append(threadpool_limits(limits=1))
@@ -336,8 +337,7 @@ def one_thread():
 
 
 def model_print(layers) -> str:
-    """A digest of a model as its file holds it: its weights, buffers and every setting of
-    its layers (a norm's eps, attention's causal flag), what the harness will score."""
+    """A digest of a model as its file holds it: weights, buffers, every layer's setting."""
     held = tuple((where, v) for where, v in settings(layers) if "._drawn" not in where)
     h = hashlib.sha256()                       # (an Embedding's _drawn holds an id: this
     for part in (fingerprint(layers), buffers_print(layers), repr(held)):   # process's)
