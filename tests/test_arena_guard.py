@@ -12,6 +12,7 @@ import pytest
 
 import nnbook as nb
 import nnbook.arena.budget as budget_module
+import nnbook.arena.guard as guard
 import nnbook.arena.harness as harness
 import nnbook.arena.text as text_module
 import arena_recipes as recipes
@@ -287,3 +288,14 @@ def test_a_spawned_recipe_is_not_told_where_the_boards_key_is(tmp_path, monkeypa
     monkeypatch.syspath_prepend(str(Path(recipes.__file__).parent))
     nb.arena.run(str(path), recipes.budget_for(), SEEDS, evaluation="seed")   # texts cached
     assert os.environ[harness.KEY_VARIABLE] == str(tmp_path / "secret.key")
+
+
+# -- what is installed and what is the learner's ------------------------------------------
+def test_installed_folders_hold_numpy_and_not_a_learners_folder(tmp_path):
+    """The shadowing tripwire and the recipe's hash both sort files by these folders: a
+    list that missed site-packages would hash NumPy into every recipe (or call it a
+    learner's shadowing file); one that held the learner's folder would hash nothing."""
+    folders = guard.installed_folders()
+    assert any(f in Path(np.__file__).resolve().parents for f in folders)
+    assert not any(f == tmp_path.resolve() or f in tmp_path.resolve().parents
+                   for f in folders if f != Path("/").resolve())

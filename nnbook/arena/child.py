@@ -28,7 +28,7 @@ import numpy as np
 from . import beside
 from .budget import BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter, fingerprint, \
     forward_multiplications, optimizer_multiplications, serve
-from .guard import Watch, check_initialised, check_layer_types
+from .guard import Watch, check_initialised, check_layer_types, installed_folders
 from .settings import buffers_print, settings
 from .library import check_whole, snapshot_library
 from .text import WINDOW, VOCAB_SIZE, recipe_running, training_rng, training_text
@@ -178,10 +178,7 @@ def _learners_files(path):
     """The files of the modules the recipe file ``path`` imports by name, at any depth,
     that are the learner's (found beside it or on ``sys.path``, outside Python's own folders,
     its installed packages and nnbook), without running them: its hash covers them."""
-    import site
-    folders = [sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(),
-               site.getusersitepackages()]
-    outside = {Path(p).resolve() for p in folders}
+    outside = set(installed_folders())
     outside.add(Path(__file__).resolve().parents[1])           # nnbook/
     found, todo = {}, [(path, None)]           # (file, its module's name; None: the script)
     while todo:

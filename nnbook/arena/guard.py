@@ -206,6 +206,14 @@ class Watch:
                 f"train only through arena.model(...).fit.")
 
 
+def installed_folders():
+    """Python's own folders and its installed packages' (the environment's and the user's
+    site-packages), resolved: what is there is not the learner's."""
+    return sorted({Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                               *site.getsitepackages(),
+                                               site.getusersitepackages())})
+
+
 def shadowing_files():
     """The files in your own folders on ``sys.path`` (the current one under ``python -m`` and
     in a notebook, a script's) named as a module this process imported that Python also
@@ -213,9 +221,7 @@ def shadowing_files():
     there; the next import of that name, in a later seed's process or the next command,
     would run it in place of the module (the twelfth cold reading of 37: a threadpoolctl.py
     left in the board's folder halved the next submit's scores, and verify passed it)."""
-    installed = [Path(p).resolve() for p in {sys.prefix, sys.base_prefix, sys.exec_prefix,
-                                             *site.getsitepackages(),
-                                             site.getusersitepackages()}]
+    installed = installed_folders()
     entries = [Path(e or ".").resolve() for e in sys.path if isinstance(e, str)]
     yours = [e for e in entries if not any(e == p or p in e.parents for p in installed)]
     theirs = [str(e) for e in entries if e not in yours]
