@@ -366,3 +366,31 @@ def test_a_compiled_module_of_the_learners_without_its_source_is_refused(tmp_pat
     with pytest.raises(ValueError, match=r"imports helper, a compiled file of yours "
                                          r"\(helper.pyc\)"):
         nb.arena.child.recipe_identity(str(recipe))
+
+
+def test_the_hash_follows_relative_imports_and_refuses_a_compiled_submodule(tmp_path):
+    """The fifteenth cold reading of 37: a recipe importing a package of the learner's whose
+    module ran ``from . import deep`` kept its hash when ``deep`` changed, and ``from kit
+    import tuned`` ran a compiled ``kit/tuned.pyc`` with no source while the hash covered
+    the recipe alone. Fails when relative imports are not resolved against the importing
+    module's package, or when only a dotted name's first part is checked for compiled
+    files. (A recipe file's own relative import fails when it runs: it is run as a script.)"""
+    import py_compile
+    from nnbook.arena.child import recipe_identity
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    (kit / "__init__.py").write_text("")
+    (kit / "helper.py").write_text("from . import deep\nfrom .deep import LR\n")
+    (kit / "deep.py").write_text("LR = 0.003\n")
+    (tmp_path / "mine.py").write_text("from kit import helper\n\n"
+                                      "def recipe(arena):\n    return None\n")
+    before = recipe_identity(str(tmp_path / "mine.py"))[1]
+    (kit / "deep.py").write_text("LR = 0.004\n")
+    assert recipe_identity(str(tmp_path / "mine.py"))[1] != before
+    (kit / "tuned.py").write_text("LR = 0.003\n")
+    py_compile.compile(str(kit / "tuned.py"), cfile=str(kit / "tuned.pyc"))
+    (kit / "tuned.py").unlink()
+    (tmp_path / "uses_kit.py").write_text("from kit import tuned\n\n"
+                                          "def recipe(arena):\n    return None\n")
+    with pytest.raises(ValueError, match=r"a compiled file of yours \(tuned.pyc\)"):
+        recipe_identity(str(tmp_path / "uses_kit.py"))

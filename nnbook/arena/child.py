@@ -133,42 +133,43 @@ def recipe_path(recipe) -> Path:
     return found[-1] if found else path
 
 
+def _specs(name, where):
+    """The path finder's spec of each part of the dotted ``name`` in turn, from the folders
+    ``where`` down; it stops at a part not found or below a module that is not a package.
+    Nothing is imported or run."""
+    search = list(where)
+    for part in name.split("."):
+        spec = importlib.machinery.PathFinder.find_spec(part, search)
+        if spec is None:
+            return
+        yield spec
+        search = spec.submodule_search_locations
+        if search is None:
+            return
+
+
 def _module_files(name, where):
     """The files of module ``name`` and of the packages above it (their ``__init__.py``),
     found on the folders ``where`` by the path finder, which runs nothing; [] when it is
     not there (or is not a Python file)."""
-    files, search, parts = [], list(where), name.split(".")
     try:
-        for i, part in enumerate(parts):
-            spec = importlib.machinery.PathFinder.find_spec(part, search)
-            origin = getattr(spec, "origin", None) or ""
-            last = i == len(parts) - 1              # by place: "a.a" holds one str twice
-            search = getattr(spec, "submodule_search_locations", None)
-            if spec is None or (not last and search is None) or (
-                    last and not origin.endswith(".py")):
-                return []
-            if origin.endswith(".py"):               # (a namespace package has no file)
-                files.append(Path(origin))
+        specs = list(_specs(name, where))
     except (ImportError, ValueError, OSError):
         return []
-    return files
+    origins = [getattr(spec, "origin", None) or "" for spec in specs]
+    if len(specs) != len(name.split(".")) or not origins[-1].endswith(".py"):
+        return []
+    return [Path(o) for o in origins if o.endswith(".py")]   # (a namespace package: no file)
 
 
 def _compiled_file(name, where):
     """The first file Python would load of module ``name`` and the packages above it that is
     not source (a .pyc with no .py beside it, an extension), else None; nothing is run."""
-    search = list(where)
     try:
-        for part in name.split("."):
-            spec = importlib.machinery.PathFinder.find_spec(part, search)
-            if spec is None:
-                return None
+        for spec in _specs(name, where):
             origin = getattr(spec, "origin", None) or ""
             if getattr(spec, "has_location", False) and origin and not origin.endswith(".py"):
                 return Path(origin).resolve()
-            search = spec.submodule_search_locations
-            if search is None:
-                return None
     except (ImportError, ValueError, OSError):
         return None
     return None
