@@ -27,7 +27,7 @@ def test_the_bars_and_the_shading_are_the_codes_and_the_variable(feature):
     shaded = [p for p in ax.patches if p.get_label() == "variable = 1"]
     assert len(shaded) == VARIABLE.sum()
     auc = nb.interpret.feature_auc(CODES[:, [feature]], VARIABLE)[0]
-    assert f"AUC for the shaded variable {auc:.2f}" in ax.get_title()
+    assert f"AUC on them for the shaded variable {auc:.2f}" in ax.get_title()
     rate = (CODES[:, feature] > 0).mean()
     assert f"active on {rate:.0%}" in ax.get_title()
 

@@ -43,7 +43,7 @@ def _auc(f, v, feature):
 def _caption(f, v, feature):
     rate = float((f[:, feature] > 0).mean())
     auc = None if v is None else _auc(f, v, feature)
-    said = "" if auc is None else f"; its AUC for the shaded variable {auc:.2f}"
+    said = "" if auc is None else f"; its AUC on them for the shaded variable {auc:.2f}"
     return f"feature {feature}: active on {rate:.0%} of these {len(f)} characters{said}"
 
 
