@@ -166,5 +166,46 @@ def test_a_signal_handler_that_writes_in_when_a_timer_fires_is_refused():
             signal.signal(signal.SIGPROF, kept)
         return model
     _refused(beside, r"at a counted step signal.getsignal\(SIGPROF\) is <function .*handler "
-                     r"at .*\(it was .*\); expected only the trace and profile hooks and "
+                     r"at .*\(it was .*\); expected only the trace and profile hooks, "
                      r"signal handlers")
+
+
+def test_a_numpy_error_callback_or_a_warnings_hook_that_writes_in_is_refused():
+    """The sixteenth cold reading: ``np.seterrcall`` (with ``np.seterr(all="call")``), or
+    ``warnings.showwarning`` (with ``all="warn"``), ran code of the recipe's inside a
+    counted step once its update underflowed (``lr = 1e-320``), and wrote in weights trained
+    elsewhere: scored 0.04 at 2·10⁸, signed and verified. The step now runs with NumPy's
+    errors ignored, and both hooks (and ``sys.unraisablehook``) are checked as a profile
+    hook is; the tiny rate itself is refused (tests/test_arena_settings.py)."""
+    import warnings
+    import numpy as np
+
+    def with_hook(install, remove):
+        def recipe(arena):
+            model = _compiled(arena, nb.AdamW(lr=0.01))
+            pairs = model.gradient_pairs()
+            install(lambda *args, **kwargs: _write_in(pairs))
+            try:
+                x, y = arena.windows(recipes.BATCH * recipes.STEPS)
+                model.fit(x, y, epochs=1, batch_size=recipes.BATCH, verbose=0, rng=arena.rng)
+            finally:
+                remove()
+            return model
+        return recipe
+    old_err, old_call, old_show = np.geterr(), np.geterrcall(), warnings.showwarning
+
+    def errcall(fn):
+        np.seterr(all="call")
+        np.seterrcall(fn)
+
+    def reset():
+        np.seterr(**old_err)
+        np.seterrcall(old_call)
+        warnings.showwarning = old_show
+    _refused(with_hook(errcall, reset), r"numpy.geterrcall\(\) is <function")
+    _refused(with_hook(lambda fn: setattr(warnings, "showwarning", fn), reset),
+             r"warnings.showwarning is <function")
+    _refused(with_hook(lambda fn: setattr(sys, "unraisablehook", fn),
+                       lambda: setattr(sys, "unraisablehook", sys.__unraisablehook__)),
+             r"sys.unraisablehook is <function")
+

@@ -394,3 +394,17 @@ def test_the_hash_follows_relative_imports_and_refuses_a_compiled_submodule(tmp_
                                           "def recipe(arena):\n    return None\n")
     with pytest.raises(ValueError, match=r"a compiled file of yours \(tuned.pyc\)"):
         recipe_identity(str(tmp_path / "uses_kit.py"))
+
+
+def test_a_recipe_file_that_is_bytecode_is_refused(tmp_path):
+    """The sixteenth cold reading: a compiled recipe given a source file's name ran (runpy
+    runs a file that starts with bytecode's magic number, whatever its name) while an
+    imported compiled module is refused: nobody could read the recipe that made the row."""
+    import py_compile
+    source = _file(tmp_path, "plain", "recipe = r.honest\n")
+    compiled = py_compile.compile(str(source), cfile=str(tmp_path / "innocent.py.pyc"))
+    innocent = tmp_path / "innocent.py"
+    innocent.write_bytes(Path(compiled).read_bytes())
+    with pytest.raises(ValueError, match=r"the recipe innocent.py is not Python source"):
+        nb.arena.child.recipe_identity(str(innocent))
+    nb.arena.child.recipe_identity(str(source))             # its source: accepted

@@ -180,3 +180,21 @@ def test_a_model_file_rewritten_after_the_process_ended_is_refused(monkeypatch):
                             lambda path, rewrite=rewrite: (rewrite(path), real(path))[1])
         with pytest.raises(nb.arena.RecipeError, match="holds another model than the recipe"):
             nb.arena.train_seed(recipes.honest, recipes.budget_for(), 0)
+
+
+def test_a_model_file_whose_attention_sees_later_positions_is_refused(monkeypatch):
+    """The sixteenth cold reading: the harness checked the loaded model's layer types and
+    digest, but not what the recipe's process checks at every step, attention's ``causal``:
+    it is now checked on what is scored, before the digest (which a model made non-causal
+    in the recipe's process, and sent as its own, would match)."""
+    real = nb.arena.harness.load_model
+
+    def sees_ahead(path):
+        model = real(path)
+        model.layers[1].attn.causal = False
+        return model
+    monkeypatch.setattr(nb.arena.harness, "load_model", sees_ahead)
+    with pytest.raises(nb.arena.RecipeError, match=r"the model file of seed 0: arena: "
+                                                   r"layer 1 \(TransformerBlock\).attn.causal "
+                                                   r"is False"):
+        nb.arena.train_seed(recipes.honest, recipes.budget_for(), 0)

@@ -428,3 +428,36 @@ def test_a_forked_recipe_finds_no_key_in_the_process_it_was_copied_from(tmp_path
     nb.arena.submit(looks, recipes.budget_for(), SEEDS, tmp_path / "board.jsonl")
     got = json.loads(seen.read_text())                       # the last seed's process
     assert key_path.read_bytes().hex() not in got["found"] and got["env"] is None
+
+
+def test_an_unsigned_rows_verdict_must_hold_on_fresh_texts(first, tmp_path, monkeypatch):
+    """The sixteenth cold reading of 37: an unsigned row's recorded texts are its writer's
+    choice. Picked seed by seed (the best of 300 texts), they made the baseline "accepted"
+    against itself at p = 0.031, and verify passed the row: its recorded texts gave the
+    picked scores again, and its fresh mean was within the tolerance. Here the writer
+    takes, seed by seed, the lower of two texts' scores (row 1, signed, gets the other):
+    lower on all five, accepted; on fresh texts the verdict does not hold, and verify
+    refuses the row. Fails when verify trusts an unsigned row's verdict."""
+    honest, budget = first["recipe"], recipes.budget_for()
+    drawn = [list(range(3700, 3705)), list(range(3705, 3710))]
+    raw = [nb.arena.run(honest, budget, SEEDS, evaluation=d).scores for d in drawn]
+    pick = [int(raw[1][i] < raw[0][i]) for i in range(5)]          # the lower, seed by seed
+    rows = []
+    for number, side in ((1, [1 - p for p in pick]), (2, pick)):
+        scores = [raw[s][i] for i, s in enumerate(side)]
+        row = {k: v for k, v in first["row"].items() if k != "signed"}
+        row.update(row=number, scores=[round(s, 4) for s in scores],
+                   score=round(sum(scores) / 5, 4),
+                   entropies=[drawn[s][i] for i, s in enumerate(side)], against=None)
+        if number == 2:
+            row["against"] = nb.arena.leaderboard._against(rows[0], row)
+        row["digest"] = nb.arena.row_digest(row, KEY if number == 1 else b"the writer's")
+        rows.append(row)
+    assert rows[1]["against"]["accepted"]                  # the picked texts: accepted
+    board = tmp_path / "board.jsonl"
+    board.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.setattr(harness, "fresh_entropy",
+                        functools.partial(next, itertools.cycle(range(3711, 3716))))
+    with pytest.raises(ValueError, match=r"row 2 is unsigned and says it beats row 1 "
+                                         r"\(p = 0.0312\); on fresh evaluation text p = "):
+        nb.arena.verify(board, 2, honest, key=KEY)

@@ -75,3 +75,23 @@ def test_settings_changed_after_the_model_was_built_are_refused():
             change(model)
             with pytest.raises(ValueError, match=message):
                 getattr(model, then)(*((x, y) if then == "train_step" else ()))
+
+
+@pytest.mark.parametrize("lr", [1e-320, float("inf"), -0.01, np.full(4, 0.01), "0.01", True])
+def test_a_learning_rate_that_is_not_a_normal_number_is_refused(lr):
+    """The sixteenth cold reading set ``optimizer.lr = 1e-320`` between two steps (``lr`` is
+    the one number a recipe may change), so the update underflowed and NumPy's error
+    callback ran inside the step; an array broadcasts into the update. Each is refused at
+    the next counted step; 0 and ordinary rates pass (``check_rate``)."""
+    from nnbook.arena.settings import check_rate
+    opt = nb.AdamW(lr=0.01)
+    check_rate(opt)
+    opt.lr = 0.0
+    check_rate(opt)
+    opt.lr = lr
+    with pytest.raises(ValueError, match="the optimizer's learning rate lr is"):
+        check_rate(opt)
+    muon = nb.Muon()
+    muon.fallback.lr = lr
+    with pytest.raises(ValueError, match="the optimizer's learning rate lr is"):
+        check_rate(muon)

@@ -1,5 +1,6 @@
 """The arena's check of what could run beside a counted step rather than in it (chapter 37):
-trace and profile functions, signal handlers, garbage collector callbacks and Python threads.
+trace and profile functions, signal handlers, NumPy's error callback, the warnings and
+unraisable-exception hooks, garbage collector callbacks and Python threads.
 ``record`` notes them as the recipe's process starts, before the recipe's code runs;
 ``check``, before and after every counted step, refuses one the recipe added."""
 
@@ -20,6 +21,8 @@ import signal
 import sys
 import threading
 
+import numpy as np
+
 __all__ = ["record", "check"]
 
 _HELD = {}                         # this process's id -> what it started with (one entry)
@@ -32,6 +35,9 @@ def _hooks():
     if _MONITORING is not None:                               # Python 3.12 and later
         out += map(_MONITORING.get_tool, range(6))
     out += map(_signal.getsignal, _SIGNALS)              # (signal's own wraps it slowly)
+    warned = sys.modules.get("warnings")                 # what a warning or an error in a
+    out += [np.geterrcall(), sys.unraisablehook, warned]  # step would call (the sixteenth
+    out += [getattr(warned, n, None) for n in _WARNED]    # cold reading's callbacks)
     return out
 
 
@@ -40,7 +46,9 @@ def _names():
             "threading.getprofile()",
             *(f"sys.monitoring.get_tool({i})" for i in range(6 if _MONITORING else 0)),
             *(f"signal.getsignal({signal.Signals(n).name if n in _NAMED else n})"
-              for n in _SIGNALS)]
+              for n in _SIGNALS),
+            "numpy.geterrcall()", "sys.unraisablehook", "sys.modules['warnings']",
+            *(f"warnings.{n}" for n in _WARNED)]
 
 
 def _shown(hook):
@@ -49,6 +57,7 @@ def _shown(hook):
 
 
 _MONITORING = getattr(sys, "monitoring", None)
+_WARNED = ("showwarning", "_showwarnmsg", "_showwarnmsg_impl", "formatwarning")
 _SIGNALS = sorted(signal.valid_signals())
 _NAMED = {s.value for s in signal.Signals}
 
@@ -83,9 +92,10 @@ def check(when="at a counted step"):
     if not all(map(operator.is_, now, hooks)):
         name, now, then = next(t for t in zip(_names(), now, hooks) if t[1] is not t[2])
         found = (f"{name} is {_shown(now)} (it was {_shown(then)})",
-                 "trace and profile hooks and signal handlers",
+                 "trace and profile hooks, signal handlers, error and warning callbacks",
                  "Remove the hook before training (sys.setprofile(None), sys.settrace(None), "
-                 "threading's the same; signal.signal(n, old))")
+                 "threading's the same; signal.signal(n, old); np.seterrcall(old); "
+                 "warnings.showwarning, sys.unraisablehook as they were)")
     if found is None and (len(callbacks) != len(kept) or gc.callbacks is not callbacks
                           or not all(map(operator.is_, callbacks, kept))):
         found = (f"gc.callbacks holds {list(gc.callbacks)!r} (it held {kept!r})",

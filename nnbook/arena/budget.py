@@ -22,7 +22,7 @@ from ..layers.swiglu import SwiGLU
 from ..optimizers.muon import Muon
 from ..training import Sequential
 from .beside import check as check_beside
-from .settings import buffers_print, check_causal, check_settings, settings
+from .settings import buffers_print, check_causal, check_rate, check_settings, settings
 
 __all__ = ["forward_multiplications", "layer_multiplications", "optimizer_multiplications",
            "CountedModel", "Meter", "BudgetExceeded", "BACKWARD_FACTOR"]
@@ -331,12 +331,14 @@ class CountedModel(Sequential):
                              "arena.windows' (x, y) as drawn.")
         check_step(self)        # the library's code and types only, before anything (the
         self.check_untouched()  # fingerprint too) iterates what the model holds
+        check_rate(getattr(self, "optimizer", None))
         n = optimizer_multiplications(getattr(self, "optimizer", None),
                                       [p for p, _ in self.gradient_pairs()])
         if n:
             self._meter.spend(n, f"{type(self.optimizer).__name__}'s update")
         checking = time.process_time() - start
-        logs = super().train_step(xb, yb)
+        with np.errstate(all="ignore"):    # no NumPy error callback runs inside the step
+            logs = super().train_step(xb, yb)
         start = time.process_time()
         held = _PRINTS[id(self)]
         _PRINTS[id(self)] = (weakref.ref(self), fingerprint(self.layers),

@@ -186,7 +186,11 @@ def _learners_files(path):
         here, module = todo.pop()
         try:
             tree = ast.parse(here.read_bytes())
-        except (SyntaxError, ValueError, OSError):
+        except (SyntaxError, ValueError, OSError) as exc:
+            if here == path:                     # runpy runs bytecode named .py too
+                raise ValueError(f"arena: the recipe {path.name} is not Python source ({exc});"
+                                 f" expected source, which its hash and a reader cover. "
+                                 f"Pass the recipe's .py file.") from None
             continue
         package = module if here.name == "__init__.py" else (module or "").rpartition(".")[0]
         for node in ast.walk(tree):
@@ -224,11 +228,9 @@ def _learners_files(path):
 
 
 def recipe_identity(recipe):
-    """``(name, hash)`` of a recipe without running it: a function's source, or a file's
-    bytes (a Python file that defines ``recipe``, by its path or its module's name) with
-    those of the learner's modules it imports (beside it or on ``sys.path``, not Python's,
-    an installed package's or nnbook's; found by reading the import statements, at any
-    depth: a module imported another way, ``importlib.import_module(name)``, is not)."""
+    """``(name, hash)`` of a recipe without running it: a function's source, or a Python
+    source file's bytes (by its path or module name) with those of the learner's modules its
+    import statements name, at any depth (``importlib.import_module(name)`` is not seen)."""
     if callable(recipe):
         try:
             source = inspect.getsource(recipe).encode()

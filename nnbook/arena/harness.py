@@ -24,6 +24,7 @@ from . import child
 from .budget import forward_multiplications
 from .child import Arena, RecipeError, load_recipe, model_print, recipe_identity
 from .guard import SCORE_FLOOR, check_layer_types, refuse_shadowing
+from .settings import check_causal, settings
 from .spawning import KEY_VARIABLE, resource
 from .spawning import children_cpu as _children_cpu, receive as _receive, start as _start
 from .spawning import transport as _transport
@@ -183,6 +184,10 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
             raise RecipeError(f"arena: the model the recipe {name} returned on seed {seed} "
                               f"cannot be rebuilt from the library's layers ({exc}); "
                               f"expected nnbook's own layer types. Use those.") from None
+        try:                           # what is scored, whatever the recipe's process saw
+            check_causal(settings(model.layers))
+        except ValueError as exc:
+            raise RecipeError(f"the model file of seed {seed}: {exc}") from None
         if model_print(model.layers) != done.get("weights"):   # a process left running
             raise RecipeError(f"arena: the model file of seed {seed} holds another model than "
                               f"the recipe {name}'s process trained; expected its own (a "

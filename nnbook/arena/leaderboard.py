@@ -39,9 +39,8 @@ __all__ = ["DIGITS", "ALPHA", "submit", "read_board", "show", "verify", "row_dig
 DIGITS = 4
 #: the significance a change must pass to be accepted (``nb.evaluation.paired_test``)
 ALPHA = 0.05
-#: ``verify``'s second run, on fresh text, must give a mean within this of the row's (bits:
-#: about six times the text's noise in the difference of two five-seed means,
-#: 0.019·√2/√5 ≈ 0.012)
+#: ``verify``'s run on fresh text must give a mean within this of the row's (bits: about
+#: six times the text's noise in the difference of two five-seed means, 0.019·√2/√5)
 VERIFY_TOLERANCE = 0.07
 _DOMAIN = b"nnbook.arena leaderboard row, v2\n"
 
@@ -205,14 +204,12 @@ def _best(rows, budget, seeds):
 
 
 def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None, key=None) -> dict:
-    """Run ``recipe`` (``nb.arena.run``) and append its row to the leaderboard ``path``:
-    commit, recipe name and hash, seeds, budget, the scores measured (rounded to ``DIGITS``),
-    the multiplications spent, and the paired test of its scores against the best row of
-    the same budget and seeds before it (``accepted``: better past ``ALPHA``), among the
-    rows signed with ``key`` (an unsigned row is a claim, not a measurement here), each
-    seed's evaluation ``entropies`` (fresh), and its signature. Each side of the paired test
-    is scored on its own fresh texts, so the text's noise is in both. A recipe that breaks a
-    rule raises ``RecipeError`` and writes nothing."""
+    """Run ``recipe`` (``nb.arena.run``) and append its signed row to the board ``path``:
+    commit, recipe name and hash, seeds, budget, scores (to ``DIGITS``), multiplications
+    spent, each seed's fresh evaluation ``entropies``, and the paired test against the best
+    earlier row signed with ``key`` of the same budget and seeds (``accepted``: better past
+    ``ALPHA``; each side on its own fresh texts). A recipe that breaks a rule raises
+    ``RecipeError`` and writes nothing."""
     if not 5 <= len(tuple(seeds)) <= 20:
         raise ValueError(f"arena submit: got {len(tuple(seeds))} seeds; expected 5 to 20 (the "
                          f"paired test cannot accept a change on fewer than 5, and counts its "
@@ -227,8 +224,7 @@ def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None, key=N
     result = run(recipe, budget, seeds, seconds=seconds, progress=progress)   # this process
     key = _key(key)                             # had copied them: the fifteenth reading)
     with _locked(path):
-        # numbered and compared with the board as it is now, under a lock: read before the
-        # run, two submits side by side both wrote row 1 (the ninth cold reading of 37)
+        # numbered against the board as it is now, under a lock (two submits both wrote 1)
         rows = read_board(path, key)
         if rows[:len(before)] != before:        # rows may only have been added meanwhile
             raise RecipeError(f"arena submit: the board {path} lost or changed rows while "
@@ -284,22 +280,18 @@ def _locked(path):
 
 def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) -> dict:
     """Measure row ``number`` of ``path`` again from ``recipe`` (its file, whose hash must be
-    the row's), twice: on the row's recorded evaluation texts (every seed's score must come
-    out the same to ``DIGITS`` decimals) and on fresh ones (the mean within
-    ``VERIFY_TOLERANCE`` of the row's: a recipe tuned to the recorded texts, which are
-    public once the row is, is not). The recipe's hash covers the learner's modules it
-    imports (``recipe_identity``). The row's ``commit`` need not be this checkout's: the
-    row is measured with the library as it is here, and passes only if that gives its
-    scores (``progress`` is told when the commits differ). Returns the row, or raises
-    ``ValueError``."""
+    the row's): on the row's recorded evaluation texts (each score the same to ``DIGITS``
+    decimals) and on fresh ones (the mean within ``VERIFY_TOLERANCE`` of the row's; an
+    unsigned row's "accepted" must hold on them too: its writer chose its texts). The row
+    is measured with the library as it is here, whatever its ``commit`` (``progress`` is
+    told when they differ). Returns the row, or raises ``ValueError``."""
     rows = {r["row"]: r for r in read_board(path, key)}
     if number not in rows:
         raise ValueError(f"arena verify: got row {number!r}; expected one of {sorted(rows)}. "
                          f"Run show to see the rows.")
     row = rows[number]
     _check_against(rows, row)
-    # The hash without running the recipe: importing its file here would run its top level
-    # in the verifier's process, where it could replace the scorer (tests/test_arena_leaderboard.py).
+    # The hash without running the recipe (its top level could replace the scorer here)
     if recipe_identity(recipe)[1] != row["recipe_hash"]:
         raise ValueError(f"arena verify: the recipe {recipe} has another hash than row "
                          f"{number}'s {row['recipe_hash']}; expected the file it ran. Check out "
@@ -335,6 +327,16 @@ def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) ->
                          f"fresh evaluation text where the row says {row['score']:.4f} on "
                          f"its recorded texts; expected them within {VERIFY_TOLERANCE}. The "
                          f"recipe was tuned to the recorded texts: remove the row.")
+    a = row["against"]         # (the sixteenth cold reading: best of 300 texts a seed passed)
+    if not row["signed"] and a and a["accepted"] and a["row"] in rows:
+        again = _against(rows[a["row"]], {**row, "scores": [round(s, DIGITS)
+                                                            for s in fresh.scores]})
+        if not again["accepted"]:
+            raise ValueError(f"arena verify: row {number} is unsigned and says it beats row "
+                             f"{a['row']} (p = {a['p_value']:.4f}); on fresh evaluation text "
+                             f"p = {again['p_value']:.4f}, not accepted; expected the verdict "
+                             f"to hold there, since an unsigned row's texts were chosen by "
+                             f"whoever wrote it. Remove the row, or submit the recipe here.")
     return row
 
 

@@ -11,6 +11,9 @@ can see later positions: in a window the target at t is the input at t + 1."""
 from __future__ import annotations
 
 import hashlib
+import math
+import numbers
+import sys
 import types
 
 import numpy as np
@@ -110,3 +113,17 @@ def check_causal(record):
                 f"targets are in its input (the target at t is the character at t + 1); "
                 f"expected causal attention. Build attention with causal=True "
                 f"(MultiHeadAttention's default is False; TransformerBlock's is True).")
+
+
+def check_rate(optimizer):
+    """Raise ``ValueError`` unless the optimizer's (and its fallback's) learning rate ``lr``
+    is a real number, finite, and 0 or at least the smallest normal float: an array
+    broadcasts into the updates, and 1e-320 made the update underflow inside the step (the
+    sixteenth cold reading of 37: a NumPy error callback ran there)."""
+    for part in (optimizer, getattr(optimizer, "fallback", None)):
+        lr = getattr(part, "lr", 0.0)
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(
+                lr) or lr < 0 or 0 < lr < sys.float_info.min:
+            raise ValueError(f"arena: the optimizer's learning rate lr is {lr!r}; expected a "
+                             f"finite real number, 0 or a normal positive float. Set lr to a "
+                             f"number such as 0.003.")
