@@ -159,7 +159,7 @@ def test_bad_learning_rate(cls, lr):
 def test_other_hyperparameter_errors():
     with pytest.raises(ValueError, match=r"SGD: expected 0 ≤ momentum < 1, got 1"):
         nb.SGD(momentum=1)
-    with pytest.raises(ValueError, match=r"SGD: expected momentum ≥ 0, got -0.5"):
+    with pytest.raises(ValueError, match=r"SGD: expected 0 ≤ momentum < 1, got -0.5"):
         nb.SGD(momentum=-0.5)
     with pytest.raises(ValueError, match=r"SGD: expected clipnorm > 0, got 0"):
         nb.SGD(clipnorm=0)
@@ -551,3 +551,33 @@ def test_every_public_name_is_the_packages_and_shown_where_it_was():
         assert getattr(nb, name) is getattr(optimizers, name)
     for name in ("SGD", "RMSProp", "Adam", "AdamW", "Muon"):   # a model file names them so
         assert lookup(name) is getattr(optimizers, name)
+
+
+@pytest.mark.parametrize("make, buffer", [(lambda m: nb.SGD(lr=0.05, momentum=m), "v"),
+                                          (lambda m: nb.RMSProp(lr=0.01, momentum=m), "b")])
+def test_momentum_set_between_steps_is_checked_and_starts_from_zero(make, buffer):
+    """``opt.momentum`` set after some steps: a value the constructor refuses is refused
+    (it was taken, and 1.5 diverged); turned on, the velocity starts at zero, so the next
+    steps are a fresh optimizer's with that momentum from the same weights and moments
+    (before, the missing buffer was a KeyError); turned off, the buffer is dropped, so the
+    saved state loads into a fresh optimizer without momentum."""
+    rng = np.random.default_rng(3)
+    w, gs = rng.standard_normal((3, 2)), [rng.standard_normal((3, 2)) for _ in range(3)]
+    opt = make(0.0)
+    opt.step([(w, gs[0])])
+    for bad in (1.5, -0.1, float("nan"), True, "0.9"):
+        with pytest.raises(ValueError, match=r"expected 0 ≤ momentum < 1"):
+            opt.momentum = bad
+    assert opt.momentum == 0.0
+    twin, w_twin = make(0.9), w.copy()
+    twin.set_state([w_twin], {**opt.get_state([w]), f"param0.{buffer}": np.zeros_like(w)})
+    opt.momentum = 0.9
+    for g in gs[1:]:
+        opt.step([(w, g)])
+        twin.step([(w_twin, g)])
+    np.testing.assert_array_equal(w, w_twin)
+    assert np.any(opt.get_state([w])[f"param0.{buffer}"] != 0)
+    opt.momentum = 0.0
+    make(0.0).set_state([w], opt.get_state([w]))       # no velocity saved, none expected
+    with pytest.raises(ValueError, match="nesterov=True needs a momentum > 0"):
+        nb.SGD(lr=0.1, momentum=0.9, nesterov=True).momentum = 0.0

@@ -12,7 +12,7 @@ import re
 import numpy as np
 
 from ..kernels.aligned import aligned_like, aligned_zeros
-from .hyperparams import positive
+from .hyperparams import fraction, positive
 
 __all__ = ["Optimizer"]
 
@@ -319,3 +319,30 @@ def _count(owner, key, value) -> int:
         raise ValueError(f"{owner}.set_state: {key} {shown}, expected one integer ≥ 0 (a "
                          f"step count); pass what get_state(params) returned.")
     return int(a)
+
+
+
+def momentum_setting(buffer=None, nesterov_needs_it=False) -> property:
+    """An optimizer's ``momentum`` μ as a property checked whenever it is set, as the
+    constructor checks it (0 ≤ μ < 1; with ``nesterov_needs_it``, not 0 while Nesterov's
+    momentum is on), so a value set between steps is refused too. Turned on after some
+    steps, each parameter's ``buffer`` (the velocity) starts at zero; turned off, it is
+    dropped, and ``get_state`` then saves what a fresh optimizer so configured expects."""
+    def get(self):
+        return self.__dict__["momentum"]
+
+    def put(self, value):
+        owner = type(self).__name__
+        value = fraction(owner, "momentum", value)
+        if not value and nesterov_needs_it and self.__dict__.get("nesterov"):
+            raise ValueError(f"{owner}: nesterov=True needs a momentum > 0, got momentum=0. "
+                             f"Set nesterov = False first, or keep a momentum such as 0.9.")
+        old = self.__dict__.get("momentum")
+        self.__dict__["momentum"] = value
+        if buffer and old is not None and bool(old) != bool(value):
+            for st in self._state.values():
+                if value:
+                    st[buffer] = aligned_like(st["p"], zeros=True)
+                else:
+                    st.pop(buffer, None)
+    return property(get, put, doc="the momentum μ, 0 ≤ μ < 1, checked whenever it is set")

@@ -9,8 +9,8 @@ import numpy as np
 
 from ..registry import lookup, name_of, register_class, registered
 from .adamw import AdamW
-from .base import Optimizer
-from .hyperparams import DefaultRate, fraction, positive, resolve_lr
+from .base import Optimizer, momentum_setting
+from .hyperparams import DefaultRate, positive, resolve_lr
 from .polar import QUINTIC, SHAPE_SCALES, _newton_schulz, checked_matrix, newton_schulz
 
 __all__ = ["Muon"]
@@ -36,7 +36,7 @@ class Muon(Optimizer):
         lr = resolve_lr("Muon", lr, other_spellings)
         try:
             super().__init__(lr, weight_decay=weight_decay)
-            self.momentum = fraction("Muon", "momentum", momentum)
+            self.momentum = momentum              # checked by momentum_setting, now and later
             self.fallback_lr_ratio = positive("Muon", "fallback_lr_ratio", fallback_lr_ratio)
             self.eps = positive("Muon", "eps", eps)
             newton_schulz(np.eye(2), ns_steps, ns_coefficients, eps)   # its checks, now
@@ -54,6 +54,7 @@ class Muon(Optimizer):
         self._split = None                            # (pairs, pairs as a tuple, mats, rest)
 
     _buffer_names = ("m",)                            # the momentum of each matrix
+    momentum = momentum_setting()
 
     def step(self, pairs) -> None:
         """Check every gradient, then step the matrices and the fallback the rest."""

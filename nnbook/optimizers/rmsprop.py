@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import register_class
-from .base import Optimizer
+from .base import Optimizer, momentum_setting
 from .hyperparams import DefaultRate, fraction, positive, resolve_lr
 
 __all__ = ["RMSProp"]
@@ -36,12 +36,13 @@ class RMSProp(Optimizer):
         super().__init__(lr, clipvalue, clipnorm, global_clipnorm, weight_decay)
         self.rho = fraction("RMSProp", "rho", rho)
         self.eps = positive("RMSProp", "eps", eps)
-        self.momentum = fraction("RMSProp", "momentum", momentum)
+        self.momentum = momentum                  # checked by momentum_setting, now and later
         if centered not in (True, False):
             raise ValueError(f"RMSProp: expected centered True or False, got {centered!r}.")
         self.centered = bool(centered)
 
     _nonnegative = ("v",)
+    momentum = momentum_setting(buffer="b")
 
     @property
     def _buffer_names(self):                      # v; b with momentum; ḡ when centered

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import register_class
-from .base import Optimizer
-from .hyperparams import DefaultRate, positive, resolve_lr
+from .base import Optimizer, momentum_setting
+from .hyperparams import DefaultRate, resolve_lr
 
 __all__ = ["SGD"]
 
@@ -31,15 +31,15 @@ class SGD(Optimizer):
                  global_clipnorm=None, *, nesterov=False, weight_decay=0.0, **other_spellings):
         lr = resolve_lr("SGD", lr, other_spellings)
         super().__init__(lr, clipvalue, clipnorm, global_clipnorm, weight_decay)
-        self.momentum = positive("SGD", "momentum", momentum, allow_zero=True)
-        if self.momentum >= 1:
-            raise ValueError(f"SGD: expected 0 ≤ momentum < 1, got {momentum!r}.")
+        self.momentum = momentum                  # checked by momentum_setting, now and later
         if nesterov not in (True, False):
             raise ValueError(f"SGD: expected nesterov True or False, got {nesterov!r}.")
         if nesterov and not self.momentum:
             raise ValueError("SGD: nesterov=True needs a momentum > 0, got momentum=0. "
                              "Pass e.g. SGD(lr=0.01, momentum=0.9, nesterov=True).")
         self.nesterov = bool(nesterov)
+
+    momentum = momentum_setting(buffer="v", nesterov_needs_it=True)
 
     @property
     def _buffer_names(self):                      # the velocity, with momentum
