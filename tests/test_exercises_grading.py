@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from nnbook.exercises.grading import answers, check_calls, needed_cells, uses_nnbook
+from nnbook.exercises.grading import _names, _tree, answers, check_calls, needed_cells, uses_nnbook
 from nnbook.exercises.report import exercise_cells
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,6 +116,22 @@ def test_a_comprehensions_loop_variable_is_no_name_of_its_cell():
                "def answer(x):\n    return x * len(sizes) + len(keys) + len(seen)",
                "print(check('03.1', answer))"]
     assert needed_cells(sources, 6, [7, 8]) == [0, 2, 4]
+
+
+def test_a_name_a_walrus_binds_inside_a_comprehension_is_the_cells():
+    """``[y := f(x) for x in xs]`` binds ``y`` in the cell (PEP 572), though the loop
+    variable ``x`` stays the comprehension's: an answer that reads ``y`` needs that cell.
+    The report missed it (the comprehension's scope was read as the walrus's), and the
+    answer then failed with a NameError in the report's kernel only. A walrus inside a
+    function binds the function's own name, not the cell's."""
+    sources = ["squares = [last := x * x for x in range(4)]",
+               "total = sum((seen := x) for x in range(3))",
+               "def local():\n    return [inner := 1 for _ in range(2)]",
+               "",
+               "def answer(q):\n    return q + last + seen",
+               "print(check('03.1', answer))"]
+    assert needed_cells(sources, 3, [4, 5]) == [0, 1]
+    assert "inner" not in _names(*_tree(sources[2]))[0]
 
 
 def test_the_answer_each_check_cell_passes():

@@ -89,6 +89,14 @@ def _names(tree, source):
         if isinstance(node, (ast.Attribute, ast.Subscript)) and not isinstance(
                 node.ctx, ast.Load):
             bound.add(_root(node))
+    stack = list(tree.body)              # [y := f(x) for x in xs] binds y in the cell
+    while stack:                         # (PEP 572), not in the comprehension's scope
+        node = stack.pop()
+        if isinstance(node, ast.NamedExpr):
+            bound.add(node.target.id)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                 ast.ClassDef)):      # (there it binds their own name)
+            stack.extend(ast.iter_child_nodes(node))
     for stmt in tree.body:                               # model.fit(…): changes model
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(
                 stmt.value.func, ast.Attribute):
