@@ -193,7 +193,8 @@ def next_char(language, x):
 
 def patch_pairs(data, rng=None, n_pairs=None):
     """Pairs (i, j) of held-out windows that end in the same character but whose parser
-    state after it differs (depth or question): every such pair (about 1,000 to 1,500), or
+    state after it differs (depth or question): every such pair (several hundred to about
+    two thousand), or
     ``n_pairs`` of them drawn with ``rng``. ``(i, j)`` index arrays. (A draw of 60 decided
     some seeds' verdicts: other draws, and all the pairs, gave the other one.)"""
     x, lab = data["x_val"], data["labels"]
