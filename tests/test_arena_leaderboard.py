@@ -461,3 +461,28 @@ def test_an_unsigned_rows_verdict_must_hold_on_fresh_texts(first, tmp_path, monk
     with pytest.raises(ValueError, match=r"row 2 is unsigned and says it beats row 1 "
                                          r"\(p = 0.0312\); on fresh evaluation text p = "):
         nb.arena.verify(board, 2, honest, key=KEY)
+
+
+
+def test_an_unsigned_rows_verdict_against_an_unsigned_row_is_not_confirmed(first, tmp_path):
+    """The seventeenth cold reading: the check above re-scored the verified row alone, so
+    a writer who also picked the texts of the row it beats (the worst of 100 a seed, the
+    best for its own) had both rows verified and "accepted" confirmed. verify cannot
+    measure the other row again, so it refuses to confirm such a verdict at all."""
+    rows = []
+    for number in (1, 2):
+        row = {k: v for k, v in first["row"].items() if k != "signed"}
+        row.update(row=number, against=None)
+        if number == 2:
+            row.update(scores=[s - 0.1 for s in row["scores"]])
+            row["score"] = round(sum(row["scores"]) / 5, 4)
+            row["scores"] = [round(s, 4) for s in row["scores"]]
+            row["against"] = nb.arena.leaderboard._against(rows[0], row)
+        row["digest"] = nb.arena.row_digest(row, b"the writer's own key")
+        rows.append(row)
+    assert rows[1]["against"]["accepted"]
+    board = tmp_path / "board.jsonl"
+    board.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(ValueError, match=r"row 2 is unsigned and says it beats row 1, "
+                                         r"unsigned too"):
+        nb.arena.verify(board, 2, first["recipe"], key=KEY)

@@ -77,7 +77,8 @@ def test_settings_changed_after_the_model_was_built_are_refused():
                 getattr(model, then)(*((x, y) if then == "train_step" else ()))
 
 
-@pytest.mark.parametrize("lr", [1e-320, float("inf"), -0.01, np.full(4, 0.01), "0.01", True])
+@pytest.mark.parametrize("lr", [1e-320, float("inf"), -0.01, np.full(4, 0.01), "0.01", True,
+                                np.float32(1e-45), 10**400])
 def test_a_learning_rate_that_is_not_a_normal_number_is_refused(lr):
     """The sixteenth cold reading set ``optimizer.lr = 1e-320`` between two steps (``lr`` is
     the one number a recipe may change), so the update underflowed and NumPy's error

@@ -280,17 +280,21 @@ def _locked(path):
 
 def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) -> dict:
     """Measure row ``number`` of ``path`` again from ``recipe`` (its file, whose hash must be
-    the row's): on the row's recorded evaluation texts (each score the same to ``DIGITS``
-    decimals) and on fresh ones (the mean within ``VERIFY_TOLERANCE`` of the row's; an
-    unsigned row's "accepted" must hold on them too: its writer chose its texts). The row
-    is measured with the library as it is here, whatever its ``commit`` (``progress`` is
-    told when they differ). Returns the row, or raises ``ValueError``."""
+    the row's) with the library here (``progress`` says when its ``commit`` differs): on its
+    recorded texts (each score the same to ``DIGITS`` decimals) and fresh ones (the mean
+    within ``VERIFY_TOLERANCE``; an unsigned row's "accepted", against a signed row only,
+    again). Returns the row, or raises ``ValueError``."""
     rows = {r["row"]: r for r in read_board(path, key)}
     if number not in rows:
         raise ValueError(f"arena verify: got row {number!r}; expected one of {sorted(rows)}. "
                          f"Run show to see the rows.")
-    row = rows[number]
-    _check_against(rows, row)
+    row, a = rows[number], rows[number]["against"]
+    _check_against(rows, row)                # (an unsigned row's texts are its writer's:)
+    if not row["signed"] and a and a["accepted"] and not rows[a["row"]]["signed"]:
+        raise ValueError(f"arena verify: row {number} is unsigned and says it beats row "
+                         f"{a['row']}, unsigned too: both rows' texts were chosen by whoever "
+                         f"wrote them, and verify measures row {number} alone; expected a "
+                         f"verdict against a row measured here. Submit both recipes here.")
     # The hash without running the recipe (its top level could replace the scorer here)
     if recipe_identity(recipe)[1] != row["recipe_hash"]:
         raise ValueError(f"arena verify: the recipe {recipe} has another hash than row "
@@ -327,8 +331,7 @@ def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) ->
                          f"fresh evaluation text where the row says {row['score']:.4f} on "
                          f"its recorded texts; expected them within {VERIFY_TOLERANCE}. The "
                          f"recipe was tuned to the recorded texts: remove the row.")
-    a = row["against"]         # (the sixteenth cold reading: best of 300 texts a seed passed)
-    if not row["signed"] and a and a["accepted"] and a["row"] in rows:
+    if not row["signed"] and a and a["accepted"]:     # (best of 300 texts a seed passed)
         again = _against(rows[a["row"]], {**row, "scores": [round(s, DIGITS)
                                                             for s in fresh.scores]})
         if not again["accepted"]:
@@ -348,9 +351,8 @@ def _verdict(a):
 
 def _check_against(rows, row):
     """``ValueError`` unless ``row``'s verdict (``against``) is the paired test of its stored
-    scores against the best signed row before it of its budget and seeds (signed with this
-    key), or where there is none, against the earlier row it names, or "first" (an edited
-    verdict passed verify: the eleventh cold reading of 37)."""
+    scores against the best row before it of its budget and seeds signed with this key, or
+    without one, the earlier row it names, or "first" (an edited verdict passed verify)."""
     earlier = [r for r in rows.values() if r["row"] < row["row"]
                and r["budget"] == row["budget"] and _same_seeds(r, row["seeds"])]
     a, base = row["against"], _best(earlier, row["budget"], row["seeds"])
@@ -366,10 +368,9 @@ def _check_against(rows, row):
 
 
 def show(path, key=None) -> str:
-    """The leaderboard as a text table, one group for each budget and set of seeds (rows
-    are compared only within one), best score first in each; a row whose
-    signature does not check with ``key`` (default ``key_file()``'s) is marked "unsigned":
-    it was not written by this board's ``submit``, and only ``verify`` can test it."""
+    """The board as a table, a group for each budget and set of seeds (compared only within
+    one), best first; a row whose signature does not check with ``key`` (default
+    ``key_file()``'s) is "unsigned": not this board's ``submit``'s, a claim for ``verify``."""
     rows = read_board(path, key)
     if not rows:
         return f"{path}: no rows yet (python -m nnbook.arena submit RECIPE adds one)"
@@ -386,8 +387,7 @@ def show(path, key=None) -> str:
         a, seeds = r["against"], ",".join(map(str, sorted(r["seeds"])))
         if group != (r["budget"], seeds):          # ranked within a budget and its seeds only:
             group = (r["budget"], seeds)           # a recipe's own pick of seeds is not a rank
-            lines.append(f"budget {r['budget']:,}, seeds {seeds}:")   # whole: 199,999,999
-            # printed as 2e+08 made a group that looked like 200,000,000's
+            lines.append(f"budget {r['budget']:,}, seeds {seeds}:")   # 2e+08 hid 199,999,999
         vs = "first" if a is None else _verdict(a)
         lines.append(f"{r['row']:>3}  {r['score']:>7.4f}  {r['budget']:>10.3g}  {seeds:<12} "
                      f"{r['recipe'][:18]:<18} {r['recipe_hash']:<16}  {r['commit'][:18]:<18} "

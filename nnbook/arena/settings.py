@@ -122,8 +122,12 @@ def check_rate(optimizer):
     sixteenth cold reading of 37: a NumPy error callback ran there)."""
     for part in (optimizer, getattr(optimizer, "fallback", None)):
         lr = getattr(part, "lr", 0.0)
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(
-                lr) or lr < 0 or 0 < lr < sys.float_info.min:
+        try:                                       # (10**400 does not fit a float)
+            value = float(lr) if isinstance(lr, numbers.Real) else math.nan
+        except OverflowError:
+            value = math.inf
+        tiny = np.finfo(lr).tiny if isinstance(lr, np.floating) else sys.float_info.min
+        if isinstance(lr, bool) or not math.isfinite(value) or value < 0 or 0 < value < tiny:
             raise ValueError(f"arena: the optimizer's learning rate lr is {lr!r}; expected a "
                              f"finite real number, 0 or a normal positive float. Set lr to a "
                              f"number such as 0.003.")
