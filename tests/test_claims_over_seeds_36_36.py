@@ -7,21 +7,23 @@ CI) or on the fresh seeds of `nox -s fresh_seeds`, and asserts what the chapter 
 seed. Cost with one BLAS thread: about 50 s a seed for both, shared by the claims; every
 claim is marked heavy (run with NNBOOK_HEAVY=1).
 
-One pool, one rule. Every count the chapter and this file state is over the same 62 seeds,
+One pool, one rule. Every count the chapter and this file state is over the same 64 seeds,
 ``steering.POOL``: the 5 stored seeds, 3601 to 3603, the 30 fresh seeds of 2026-11-29
-(`tests/fresh_seeds.py --heavy --seeds 30`, commit 79766ba) and the 24 seeds that cold
+(`tests/fresh_seeds.py --heavy --seeds 30`, commit 79766ba) and the 26 seeds that cold
 readings drew from 2026-11-30 to 2026-12-02; each seed is counted in every claim. The
-fixed seeds below (3602, 3603) are in the pool: what tests a rate is a run on fresh
-seeds. Both rows of every seed are stored (the table ``36_pool``: `python
+fixed seeds below (3602, 3603) are in the pool, not fresh: what tests a rate is a run on
+fresh seeds. Both rows of every seed are stored (the table ``36_pool``: `python
 tools/seed_tables.py 36_pool`, about 50 minutes on one core; made 2026-12-02), and
 ``test_36_every_stated_count_is_the_pools`` below runs each claim's own assertion on the
 stored rows: a stated count that is not the pool's fails it. (Until then the claims were
 counted over pools of 38, 52 or 56 seeds chosen claim by claim, and the patching claims on
 one draw of 60 pairs a seed, which decided some seeds' verdicts: the fifteenth cold reading
 found all the eligible pairs giving the other verdict on two of its three runs, and one of
-its seeds breaking "the control beats the probe, 38 of 38"; the sixteenth's two seeds,
-added, moved the inside direction's paired test from p = 0.052 to 0.036. The readings'
-findings are in the history of this file and of the notebook, `git log`.)
+its seeds breaking "the control beats the probe, 38 of 38"; the sixteenth's and the
+seventeenth's two seeds each, added, moved the inside direction's paired test from
+p = 0.052 to 0.036 and 0.024, and the seventeenth found the question probe's lean tested
+with its ties counted against it (38 of 62, p = 0.098; 38 to 20 without them, 0.025).
+The readings' findings are in the history of this file and of the notebook, `git log`.)
 
 To list a claim's exceptions in the pool:
 
@@ -48,8 +50,8 @@ def row(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(61, 62), text="ch36: the control task is read better than the "
-                   "parser's state, for every label at every layer (61 of 62 seeds)")
+@pytest.mark.claim(stated=(63, 64), text="ch36: the control task is read better than the "
+                   "parser's state, for every label at every layer (63 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_control_beats_the_probes(seed):
     r = row(seed)
@@ -58,8 +60,8 @@ def test_36_the_control_beats_the_probes(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(32, 62), text="ch36: the best layer's depth probe is 0.05 or more "
-                   "below the window's ceiling (32 of 62 seeds)")
+@pytest.mark.claim(stated=(33, 64), text="ch36: the best layer's depth probe is 0.05 or more "
+                   "below the window's ceiling (33 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_depth_probe_stays_below_its_ceiling(seed):
     r = row(seed)
@@ -67,9 +69,9 @@ def test_36_the_depth_probe_stays_below_its_ceiling(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(55, 62), text="ch36: the SAE spliced in costs bits, far less than "
+@pytest.mark.claim(stated=(57, 64), text="ch36: the SAE spliced in costs bits, far less than "
                    "the layer's mean; a feature finds 'between sentences' (AUC > 0.9), none "
-                   "'inside a bracket' (55 of 62 seeds)")
+                   "'inside a bracket' (57 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_sae_finds_the_sentence_boundary_not_the_bracket(seed):
     r = row(seed)
@@ -79,9 +81,9 @@ def test_36_the_sae_finds_the_sentence_boundary_not_the_bracket(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(55, 62), text="ch36: window j's residual at block 1's last position "
+@pytest.mark.claim(stated=(57, 64), text="ch36: window j's residual at block 1's last position "
                    "closes over half the KL gap to the grammar's exact conditional of window j "
-                   "(55 of 62 seeds)")
+                   "(57 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_block_1s_last_position_carries_the_state(seed):
     r = row(seed)
@@ -89,43 +91,53 @@ def test_36_block_1s_last_position_carries_the_state(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(57, 62), text="ch36: the best layer's depth probe reaches under "
+@pytest.mark.claim(stated=(59, 64), text="ch36: the best layer's depth probe reaches under "
                    "half of the ceiling's gain over chance, (probe − chance) / (ceiling − "
-                   "chance) (57 of 62 seeds)")
+                   "chance) (59 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_depth_probe_reaches_under_half_the_ceilings_gain(seed):
     assert pr.ceiling_gain(row(seed), "depth") < 0.5
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(62, 62), text="ch36: the 16-character window makes the "
+@pytest.mark.claim(stated=(64, 64), text="ch36: the 16-character window makes the "
                    "question near certain (above 0.99) at under half of the held-out "
-                   "positions inside a question (62 of 62 seeds)")
+                   "positions inside a question (64 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_window_rarely_makes_the_question_certain(seed):
     assert row(seed)["question certain"] < 0.5
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(61, 62), text="ch36: under half of the firings of the SAE "
+@pytest.mark.claim(stated=(63, 64), text="ch36: under half of the firings of the SAE "
                    "feature that best matches 'between sentences' are between sentences "
-                   "(61 of 62 seeds)")
+                   "(63 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_between_sentences_feature_fires_mostly_elsewhere(seed):
     assert row(seed)["SAE between precision"] < 0.5
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(59, 62), text="ch36: over half of the firings of the SAE feature "
-                   "that best matches 'between sentences' are on a space (59 of 62 seeds)")
+@pytest.mark.claim(stated=(61, 64), text="ch36: over half of the firings of the SAE feature "
+                   "that best matches 'between sentences' are on a space (61 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_between_sentences_feature_fires_mostly_on_spaces(seed):
     assert row(seed)["SAE between on spaces"] > 0.5
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(43, 62), text="ch36: window j's residual at block 1's last "
-                   "position brings the KL lower than at block 1's context (43 of 62 "
+@pytest.mark.claim(stated=(54, 64), text="ch36: over half of the firings of the SAE feature "
+                   "that best matches 'between sentences' are on spaces that do not end a "
+                   "sentence (54 of 64 seeds)")
+@pytest.mark.parametrize("seed", seeds(*FIXED))
+def test_36_the_between_sentences_feature_fires_mostly_on_other_spaces(seed):
+    r = row(seed)
+    assert r["SAE between on spaces"] - r["SAE between precision"] > 0.5
+
+
+@pytest.mark.heavy
+@pytest.mark.claim(stated=(45, 64), text="ch36: window j's residual at block 1's last "
+                   "position brings the KL lower than at block 1's context (45 of 64 "
                    "seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_block_1s_last_position_beats_its_context(seed):
@@ -139,9 +151,9 @@ def steer(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(56, 62), text="ch36: steering block 1 by ±0.5 of the residual's "
+@pytest.mark.claim(stated=(57, 64), text="ch36: steering block 1 by ±0.5 of the residual's "
                    "norm, along the probe's or a random direction, lowers the share of "
-                   "characters the grammar follows (56 of 62 seeds)")
+                   "characters the grammar follows (57 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_steering_breaks_the_text(seed):
     r = steer(seed)
@@ -151,9 +163,9 @@ def test_36_steering_breaks_the_text(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(38, 62), text="ch36: along the question probe's direction, α = −0.5 "
-                   "writes more texts that enter a question than α = +0.5 (38 of 62 seeds, "
-                   "a count a fair coin reaches with p = 0.1, two-sided: no lean shown)")
+@pytest.mark.claim(stated=(39, 64), text="ch36: along the question probe's direction, α = −0.5 "
+                   "writes more texts that enter a question than α = +0.5 (39 of 64 seeds, "
+                   "fewer on 21: a weak lean against the label, p = 0.027 two-sided)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_probes_direction_lowers_the_question_share(seed):
     r = steer(seed)
@@ -161,9 +173,9 @@ def test_36_the_probes_direction_lowers_the_question_share(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(44, 62), text="ch36: the question probe's direction moves the "
+@pytest.mark.claim(stated=(46, 64), text="ch36: the question probe's direction moves the "
                    "number of texts that enter a question (α = −0.5 to +0.5) no further "
-                   "than a random direction of the same length (44 of 62 seeds)")
+                   "than a random direction of the same length (46 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(3603))      # (it fails on 3602: 16 texts against 0)
 def test_36_the_probes_direction_moves_questions_no_more_than_a_random_one(seed):
     r = steer(seed)
@@ -173,8 +185,8 @@ def test_36_the_probes_direction_moves_questions_no_more_than_a_random_one(seed)
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(53, 62), text="ch36: the probe of 'inside a bracket' at block 1 "
-                   "is above its chance, barely (53 of 62 seeds)")
+@pytest.mark.claim(stated=(55, 64), text="ch36: the probe of 'inside a bracket' at block 1 "
+                   "is above its chance, barely (55 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_inside_probe_is_above_its_chance(seed):
     r = steer(seed)
@@ -182,9 +194,9 @@ def test_36_the_inside_probe_is_above_its_chance(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(59, 62), text="ch36: steering block 1 by ±0.5 of the residual's "
+@pytest.mark.claim(stated=(61, 64), text="ch36: steering block 1 by ±0.5 of the residual's "
                    "norm along the inside probe's direction lowers the share of characters "
-                   "the grammar follows (59 of 62 seeds)")
+                   "the grammar follows (61 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_steering_along_the_inside_probe_breaks_the_text(seed):
     r = steer(seed)
@@ -192,9 +204,9 @@ def test_36_steering_along_the_inside_probe_breaks_the_text(seed):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(41, 62), text="ch36: along the inside probe's direction, α = +0.5 "
+@pytest.mark.claim(stated=(42, 64), text="ch36: along the inside probe's direction, α = +0.5 "
                    "(towards 'inside a bracket') writes no more texts that open a bracket "
-                   "than α = −0.5 (41 of 62 seeds)")
+                   "than α = −0.5 (42 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_inside_probes_direction_opens_no_more_brackets(seed):
     r = steer(seed)
@@ -207,9 +219,9 @@ def texts(r, key):
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(39, 62), text="ch36: the inside probe's direction moves the number "
+@pytest.mark.claim(stated=(41, 64), text="ch36: the inside probe's direction moves the number "
                    "of texts that open a bracket (α = −0.5 to +0.5) no further than a random "
-                   "direction of the same length (39 of 62 seeds)")
+                   "direction of the same length (41 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_inside_probes_direction_moves_brackets_no_more_than_a_random_one(seed):
     r = steer(seed)
@@ -219,8 +231,8 @@ def test_36_the_inside_probes_direction_moves_brackets_no_more_than_a_random_one
 
 
 @pytest.mark.heavy
-@pytest.mark.claim(stated=(50, 62), text="ch36: along the inside probe's direction, α = −0.5 "
-                   "writes more texts that enter a question than α = +0.5 (50 of 62 seeds)")
+@pytest.mark.claim(stated=(52, 64), text="ch36: along the inside probe's direction, α = −0.5 "
+                   "writes more texts that enter a question than α = +0.5 (52 of 64 seeds)")
 @pytest.mark.parametrize("seed", seeds(*FIXED))
 def test_36_the_inside_probes_direction_lowers_the_question_share(seed):
     r = steer(seed)
@@ -239,8 +251,8 @@ def stated(test):
 
 @pytest.mark.parametrize("name", sorted(CLAIMS))
 def test_36_every_stated_count_is_the_pools(name, monkeypatch):
-    """Each claim's own assertion, run on the stored rows of the pool's 62 seeds (the table
-    ``36_pool``), passes on as many as the claim states, out of 62: a count the text and
+    """Each claim's own assertion, run on the stored rows of the pool's 64 seeds (the table
+    ``36_pool``), passes on as many as the claim states, out of 64: a count the text and
     the claim quote that no longer matches the pool (the pool regenerated after a change to
     the experiment, or a count edited by hand) fails here. The rows themselves are checked
     against the code by tests/test_experiments.py, which re-runs the pool's first seed."""
