@@ -4,9 +4,9 @@ four students of equal size and tokens; part 4, nnbook/experiments/sft_from_rl.p
 ``sft_rl_row``: chapter 29's RL policy as the teacher of a half-width model fine-tuned on its
 accepted answers, against RL on that model directly) on a seed no notebook or stored table
 uses (in CI) or on the fresh seeds of `nox -s fresh_seeds`, and asserts what the chapter
-says of a seed. A seed of either takes tens of seconds with one BLAS thread (on one
-machine, 2026-12-02: 10 to 25 s), shared by the claims; every claim is marked heavy (run
-with NNBOOK_HEAVY=1).
+says of a seed. A seed takes tens of seconds with one BLAS thread (on one machine shared
+with other jobs, 2026-12-02: about 21 s for ``distil_row``, 31 s for ``sft_rl_row``),
+shared by the claims; every claim is marked heavy (run with NNBOOK_HEAVY=1).
 
 One pool, one rule. Every count the chapter and this file state is over one pool per
 experiment, each seed counted in every claim: ``distillation.POOL``, 45 seeds (the CI seed
