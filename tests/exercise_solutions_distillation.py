@@ -23,6 +23,10 @@ def _not_squared(zs, zt, tau):
     return soft_gradient(zs, zt, tau) / tau ** 2
 
 
+def _chain_rule_forgotten(zs, zt, tau):
+    return soft_gradient(zs, zt, tau) * tau
+
+
 def _no_tau(zs, zt, tau):
     return soft_gradient(zs, zt, tau) / tau
 
@@ -42,6 +46,7 @@ def _cold(zs, zt, tau):
 RIGHT["35.1"] = soft_gradient
 WRONG += [
     ("35.1", _not_squared, "not in the gradient's scale"),
+    ("35.1", _chain_rule_forgotten, "chain rule's 1/τ is missing"),
     ("35.1", _no_tau, "lacks its factor τ"),
     ("35.1", _teacher_minus_student, "sign is reversed"),
     ("35.1", _sum, "mean over the n positions"),

@@ -33,10 +33,11 @@ def test_the_walked_mass_is_the_teacher_forced_mass():
     assert abs(walked / forced_mass(model) - 1) < 1e-9
 
 
-def test_the_smaller_model_has_about_a_third_of_chapter_22s_parameters():
+def test_the_smaller_model_has_about_a_quarter_of_chapter_22s_parameters():
+    """Cell 23 says "about a quarter": 6,602 parameters against 24,506 (0.27)."""
     def count(model):
         return sum(w.size for w in model.get_weights())
     small = count(ex.small_lm(np.random.default_rng(0)))
     full = count(sft_rl_dpo.modern_lm(np.random.default_rng(0)))
-    assert 0.2 < small / full < 0.4
+    assert 0.2 < small / full < 0.3
 

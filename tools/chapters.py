@@ -1212,7 +1212,8 @@ CHAPTERS = [
                      "exercises/distillation.py", "experiments/distillation.py",
                      "experiments/sft_from_rl.py", "inference/distillation.py",
                      "training/distillation.py"),
-            tables=("35_distillation", "35_sft_from_rl"),
+            tables=("35_distillation", "35_distillation_pool", "35_sft_from_rl",
+                    "35_sft_pool"),
             # the data-only student is trained again there: the "inherited" columns compare
             # with it
             partly=(PartlyAsserted(
@@ -1236,17 +1237,18 @@ CHAPTERS = [
                     "KL(p ‖ t), KL(p ‖ s), KL(t ‖ s) and their identity "
                     "(`nb.distillation_distances`, `nb.diagrams.distillation_triangle`), the "
                     "student's distance to the truth the one quoted; hard, soft and on-policy "
-                    "against the data alone at equal size and tokens over 5 stored and 30 "
-                    "fresh seeds (soft below the data alone on 21 of 35, a rate not told "
-                    "from one half; hard above it on 27 of 35; on-policy on 35 of 35, though "
-                    "its reverse-KL steps lowered its own start's bits on 23 of 35); the "
+                    "against the data alone at equal size and tokens over a pool of 45 "
+                    "seeds, 5 of them stored (soft below the data alone on 29 of 45, a weak "
+                    "lean; hard above it on 34 of 45, and farther from its teacher than the "
+                    "data-only student on 32; on-policy on 45 of 45, though its reverse-KL "
+                    "steps lowered its own start's bits on only 26 of 45); the "
                     "teacher's confident errors located exactly, the soft student leaning "
-                    "slightly further into them in the mean on 26 of 35 seeds; chapter "
+                    "slightly further into them in the mean on 35 of 45 seeds; chapter "
                     "29's RL policy's accepted answers as SFT data for a half-width model "
                     "against RL on it directly at equal steps and answers written, the exact "
-                    "accepted mass computed two ways: more mass on 31 of 33 stored and "
-                    "fresh seeds, coverage a little higher and below the teacher's on 28 of "
-                    "33, below the teacher's on 33 of 33."),
+                    "accepted mass computed two ways: more mass on 41 of a pool of 43 "
+                    "seeds (3 stored), coverage a little higher and below the teacher's on "
+                    "36 of 43, below the teacher's on 42 of 43."),
             exports=("nb.SoftDistillation", "nb.OnPolicyDistillation",
                      "nb.soft_distillation_loss", "nb.on_policy_distillation_loss",
                      "nb.on_policy_batch", "nb.distillation_distances",

@@ -39,6 +39,10 @@ def soft_gradient(fn):
             (_gradient(zs, zt, tau, power=-1.0), "the τ² is not in the gradient's scale: "
              "the chain rule through z_s/τ gives a factor 1/τ, and τ² · (1/τ) = τ, so the "
              "gradient is τ (p_s − p_t)/n, not (p_s − p_t)/(τ n)."),
+            (_gradient(zs, zt, tau, power=2.0), "the chain rule's 1/τ is missing: the "
+             "softmax's argument is z_s/τ, so differentiating through it gives a factor "
+             "1/τ, and τ² · (1/τ) = τ: the gradient is τ (p_s − p_t)/n, not "
+             "τ² (p_s − p_t)/n."),
             (_gradient(zs, zt, tau, power=0.0), "the gradient lacks its factor τ: τ² times "
              "the 1/τ from differentiating through z_s/τ leaves τ (p_s − p_t)/n."),
             (-_gradient(zs, zt, tau), "the sign is reversed: the loss falls when p_s moves "
@@ -50,4 +54,4 @@ def soft_gradient(fn):
         ]
         compare(where, run(zs, zt, tau), _gradient(zs, zt, tau), wrongs, rtol=1e-7)
     return ("right: τ (softmax(z_s/τ) − softmax(z_t/τ))/n; the τ² keeps its size from "
-            "shrinking as 1/τ, so at large τ it tends to (z_s − z_t, centred)/(V n).")
+            "shrinking as 1/τ², so at large τ it tends to (z_s − z_t, centred)/(V n).")

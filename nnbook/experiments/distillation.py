@@ -6,7 +6,9 @@ distribution at a temperature (soft) and on its own samples scored by the teache
 (on-policy, the reverse KL); each judged against the grammar's exact conditional.
 
 A seed draws the training and held-out text, every model's initialisation, the batch
-order, and the samples; the notebook's own run is the first seed of the table.
+order, and the samples; the notebook's own run is the first seed of
+``TABLES["35_distillation"]``, and ``TABLES["35_distillation_pool"]`` holds every seed of
+the chapter's pool, ``POOL``, over which its text and claims test count.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from .modern_block import modern
 
 __all__ = ["setup", "seed_data", "student_layers", "train_teacher", "train_student",
            "on_policy_start", "exact_next", "probs", "confident_errors", "own_reverse_kl",
-           "dropped", "distil_row", "STUDENTS", "TAU", "TABLES", "SEEDS"]
+           "dropped", "distil_row", "STUDENTS", "TAU", "TABLES", "SEEDS", "LATER", "POOL"]
 
 V, T, BATCH, STEPS_PER_EPOCH, EPOCHS, TEACHER_EPOCHS = 26, 16, 32, 50, 4, 6
 D_STUDENT, LR, TAU, VAL_CHARS = 16, 0.01, 2.0, 2_400
@@ -217,4 +219,14 @@ def _above(q, data, bound):
     return float(-np.log2(q[np.arange(len(y)), y]).mean() - bound)
 
 
-TABLES = {"35_distillation": (distil_row, SEEDS)}
+#: Seeds drawn later, after the pools' fresh seeds, by re-runs of the chapter (2026-11-30
+#: to 2026-12-02, from /dev/urandom); both of the chapter's pools count them.
+LATER = (1519873306, 1064492281, 1338096765, 1422957390, 1875144900, 1120078340,
+         1637166922, 1136648627, 61700423, 3318845012)
+
+#: Chapter 35's pool, every seed its counts over seeds are over: the claims test's CI seed
+#: 3505 first (no notebook uses it), the 5 stored seeds, the other 29 fresh seeds of
+#: 2026-11-29 (3501 to 3530) and the 10 ``LATER`` seeds (each seed counted in every claim).
+POOL = (3505, *SEEDS, *(s for s in range(3501, 3531) if s != 3505), *LATER)
+
+TABLES = {"35_distillation": (distil_row, SEEDS), "35_distillation_pool": (distil_row, POOL)}
