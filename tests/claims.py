@@ -36,3 +36,44 @@ def seeds(*fixed):
     if fresh:
         return [int(s) for s in fresh.split(",") if s.strip()]
     return list(fixed)
+
+
+# -- claims counted over a stored pool of seeds (chapters 35 and 36) ------------------------
+def claim_tests(namespace, prefix):
+    """``{name: test}`` of the tests in ``namespace`` (a claims file's ``globals()``) whose
+    name starts with ``prefix`` and that are marked ``claim``."""
+    return {name: test for name, test in sorted(namespace.items())
+            if name.startswith(prefix) and any(m.name == "claim"
+                                               for m in getattr(test, "pytestmark", []))}
+
+
+def stated(test):
+    """The ``stated`` of a claim test's mark: "every" or ``(k, n)``."""
+    return next(m for m in test.pytestmark if m.name == "claim").kwargs["stated"]
+
+
+def passes_on_pool(test, pool, module, row_functions, monkeypatch):
+    """On how many of the stored ``pool``'s seeds (a ``SeedTable``) the claim ``test``'s own
+    assertion holds, with ``module``'s functions ``row_functions`` (those that run the
+    experiment on a seed) replaced by the pool's stored rows."""
+    rows = {r["seed"]: r for r in pool.rows()}
+    for name in row_functions:
+        monkeypatch.setattr(module, name, rows.__getitem__)
+    passed = 0
+    for seed in pool.seeds:
+        try:
+            test(seed)
+        except AssertionError:
+            continue
+        passed += 1
+    return passed
+
+
+def pool_mismatches(pool_name, table_names):
+    """The ``(table, seed)`` of every stored table's row that is not the pool's row of that
+    seed to 1e-6 (the tables may come from other BLAS kernels): [] when the pool and the
+    chapter's tables come from one experiment."""
+    from nnbook.experiments.seeds import stored
+    pool = {r["seed"]: r for r in stored(pool_name).rows()}
+    return [(name, r["seed"]) for name in table_names for r in stored(name).rows()
+            if not all(abs(pool[r["seed"]][c] - v) < 1e-6 for c, v in r.items())]

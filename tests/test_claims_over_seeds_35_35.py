@@ -33,7 +33,7 @@ import inspect
 import sys
 
 import pytest
-from claims import seeds
+from claims import claim_tests, passes_on_pool, pool_mismatches, seeds, stated
 
 from nnbook.experiments import distillation as ex
 from nnbook.experiments import sft_from_rl as rs
@@ -224,13 +224,7 @@ def test_35_the_distilled_student_answers_every_prompt(seed):
 
 
 # -- the stated counts are the pools' ---------------------------------------------------------
-CLAIMS = {name: test for name, test in sorted(globals().items())
-          if name.startswith("test_35_") and any(m.name == "claim"
-                                                 for m in getattr(test, "pytestmark", []))}
-
-
-def stated(test):
-    return next(m for m in test.pytestmark if m.name == "claim").kwargs["stated"]
+CLAIMS = claim_tests(globals(), "test_35_")
 
 
 def pool_of(test):
@@ -253,17 +247,8 @@ def test_35_every_stated_count_is_the_pools(name, monkeypatch):
     table, module = pool_of(CLAIMS[name])
     pool = stored_table(table)
     assert pool.seeds == module.POOL
-    rows = {r["seed"]: r for r in pool.rows()}
-    here = sys.modules[__name__]
-    monkeypatch.setattr(here, "row", rows.__getitem__)
-    monkeypatch.setattr(here, "sft_row", rows.__getitem__)
-    passed = 0
-    for seed in pool.seeds:
-        try:
-            CLAIMS[name](seed)
-        except AssertionError:
-            continue
-        passed += 1
+    passed = passes_on_pool(CLAIMS[name], pool, sys.modules[__name__], ("row", "sft_row"),
+                            monkeypatch)
     assert (passed, len(pool)) == stated(CLAIMS[name]), (
         f"{name}: the pool gives {passed} of {len(pool)}; the claim states "
         f"{stated(CLAIMS[name])}: read the chapter's text again and state the pool's count")
@@ -275,9 +260,4 @@ def test_35_the_pool_holds_the_stored_tables_rows(pool_name, names):
     """The pool's rows of the stored seeds are the stored tables' rows (to 1e-6: the tables
     may come from other BLAS kernels), so the pool and the chapter's figures come from one
     experiment; fails when one was regenerated after a change and the other not."""
-    from nnbook.experiments.seeds import stored as stored_table
-    pool = {r["seed"]: r for r in stored_table(pool_name).rows()}
-    for name in names:
-        for r in stored_table(name).rows():
-            assert all(abs(pool[r["seed"]][c] - v) < 1e-6 for c, v in r.items()), (
-                f"{name}'s row of seed {r['seed']} is not the pool's")
+    assert not pool_mismatches(pool_name, names), "a stored table's row is not the pool's"

@@ -36,7 +36,7 @@ import functools
 import sys
 
 import pytest
-from claims import seeds
+from claims import claim_tests, passes_on_pool, pool_mismatches, seeds, stated
 
 from nnbook.experiments import probing as pr
 from nnbook.experiments import steering as st
@@ -240,13 +240,7 @@ def test_36_the_inside_probes_direction_lowers_the_question_share(seed):
 
 
 # -- the stated counts are the pool's --------------------------------------------------------
-CLAIMS = {name: test for name, test in sorted(globals().items())
-          if name.startswith("test_36_") and any(m.name == "claim"
-                                                 for m in getattr(test, "pytestmark", []))}
-
-
-def stated(test):
-    return next(m for m in test.pytestmark if m.name == "claim").kwargs["stated"]
+CLAIMS = claim_tests(globals(), "test_36_")
 
 
 @pytest.mark.parametrize("name", sorted(CLAIMS))
@@ -259,17 +253,8 @@ def test_36_every_stated_count_is_the_pools(name, monkeypatch):
     from nnbook.experiments.seeds import stored as stored_table
     pool = stored_table("36_pool")
     assert pool.seeds == st.POOL
-    rows = {r["seed"]: r for r in pool.rows()}
-    module = sys.modules[__name__]
-    monkeypatch.setattr(module, "row", rows.__getitem__)
-    monkeypatch.setattr(module, "steer", rows.__getitem__)
-    passed = 0
-    for seed in pool.seeds:
-        try:
-            CLAIMS[name](seed)
-        except AssertionError:
-            continue
-        passed += 1
+    passed = passes_on_pool(CLAIMS[name], pool, sys.modules[__name__], ("row", "steer"),
+                            monkeypatch)
     assert (passed, len(pool)) == stated(CLAIMS[name]), (
         f"{name}: the pool gives {passed} of {len(pool)}; the claim states "
         f"{stated(CLAIMS[name])}: read the chapter's text again and state the pool's count")
@@ -279,9 +264,5 @@ def test_36_the_pool_holds_the_stored_tables_rows():
     """The pool's rows of the five stored seeds are the stored tables' rows (to 1e-6: the
     tables may come from other BLAS kernels), so the pool and the chapter's figures come
     from one experiment; fails when one was regenerated after a change and the other not."""
-    from nnbook.experiments.seeds import stored as stored_table
-    pool = {r["seed"]: r for r in stored_table("36_pool").rows()}
-    for name in ("36_knowledge", "36_steering"):
-        for r in stored_table(name).rows():
-            assert all(abs(pool[r["seed"]][c] - v) < 1e-6 for c, v in r.items()), (
-                f"{name}'s row of seed {r['seed']} is not the pool's")
+    assert not pool_mismatches("36_pool", ("36_knowledge", "36_steering")), (
+        "a stored table's row is not the pool's")
