@@ -1,6 +1,8 @@
 """nb.interpret's steered, probe_direction and steered_sample on chapter 20's model
 (nnbook/interpret/steering.py): gradient-free identities that hold bit for bit."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -58,3 +60,46 @@ def test_misuse_is_named(model_and_x):
         steered(model, x, 1, np.zeros(5))
     with pytest.raises(ValueError, match=r"probe_direction: got weights of shape"):
         probe_direction(nb.Sequential([nb.Dense(3, 4), nb.Softmax()]), np.ones(3))
+
+
+def trained_on(length):
+    """Chapter 20's model (12-character windows) marked as trained on ``length``."""
+    model = nb.Sequential(modern(12)(np.random.default_rng(0)))
+    model.trained_length = length
+    return model
+
+
+def test_sampling_past_the_trained_windows_warns_as_generate_does(model_and_x):
+    """The eighteenth cold reading of 36: steered_sample(..., context=40) ran a model
+    trained on 16 positions on 31 without a word, where nb.generate warns."""
+    model, x = trained_on(8), model_and_x[1]
+    start = x[:, :3]
+    with pytest.warns(UserWarning) as got:
+        steered_sample(model, start, 10, 1, np.zeros(32), context=12,
+                       rng=np.random.default_rng(4))
+    with pytest.warns(UserWarning) as want:
+        nb.generate(model, start, 10, context=12, use_cache=False,
+                    rng=np.random.default_rng(4))
+    assert len(got) == 1       # once, not once a step
+    assert str(got[0].message) == str(want[0].message).replace("generate:", "steered_sample:")
+    assert "read 12 positions" in str(got[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")             # inside the trained windows: silent
+        steered_sample(model, start, 10, 1, np.zeros(32), context=8,
+                       rng=np.random.default_rng(4))
+
+
+def test_reading_windows_longer_than_trained_warns(model_and_x):
+    x = model_and_x[1]                                      # 12 positions
+    model = trained_on(8)
+    h = residuals(trained_on(12), x, 1)                     # the same weights, silent
+    for name, call in (("residuals", lambda: residuals(model, x, 1)),
+                       ("patched", lambda: patched(model, x, 1, 3, h[:, 3])),
+                       ("steered", lambda: steered(model, x, 1, np.zeros(32)))):
+        with pytest.warns(UserWarning, match=rf"{name}: x has T = 12 positions, more than "
+                                             r"the 8 .*x\[:, -8:\]"):
+            call()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        residuals(trained_on(12), x, 1)
+        residuals(model, x[:, :8], 1)

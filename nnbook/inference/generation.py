@@ -102,7 +102,7 @@ def generate(model, ids, n_new=None, *, temperature=1.0, top_k=None, top_p=None,
     stop_token = check_stop_token(stop_token, _vocab(layers))
     T0 = max(len(r) for r in rows) if rows is not None else ids.shape[1]
     _check_positions(layers, T0, n_new, context)
-    _warn_past_training(model, T0, n_new, context)
+    warn_past_training(model, T0, n_new, context)
     decoding = {"temperature": temperature, "top_k": top_k, "top_p": top_p}
     if draft is not None:
         if return_logits or context is not None or not use_cache:
@@ -215,20 +215,31 @@ def _count(n_new):
     return int(n_new)
 
 
-def _warn_past_training(model, T0, n_new, context):
-    """Warn when the model will read more positions than the windows ``fit`` trained it on
-    (``model.trained_length``) through attention: RoPE runs there, but worse, and byte
-    tokens then decode to replacement characters (chapter 21). A recurrent model is not
-    warned: it has no positions; nor is one whose every attention has a sliding window no
-    longer than the training windows (chapter 23)."""
+def past_training(model, read):
+    """``model.trained_length`` when reading ``read`` positions at once takes ``model``
+    past the windows ``fit`` trained it on (``model.trained_length``) through attention,
+    else ``None``: RoPE runs there, but worse, and byte tokens then decode to replacement
+    characters (chapter 21). A recurrent model is never past them: it has no positions;
+    nor is one whose every attention has a sliding window no longer than the training
+    windows (chapter 23). Shared by ``generate`` and chapter 36's ``nb.interpret``."""
     trained = getattr(model, "trained_length", None)
-    read = T0 + n_new - 1 if context is None else min(T0 + n_new - 1, context)
+    if not trained or read <= trained:
+        return None
     attention = [layer for layer in _layers_of(model) if hasattr(layer, "n_heads")]
-    windowed = all(getattr(layer, "window", None) is not None and layer.window <= (trained or 0)
+    windowed = all(getattr(layer, "window", None) is not None and layer.window <= trained
                    for layer in attention)       # a sliding window (ch. 23) stays inside
-    if trained and read > trained and attention and not windowed:
+    return trained if attention and not windowed else None
+
+
+def warn_past_training(model, T0, n_new, context, owner="generate"):
+    """Warn (as ``owner``) when writing ``n_new`` tokens after a prompt of ``T0``, each step
+    reading at most ``context`` of them (``None``: all), makes the model read more positions
+    than it was trained on (``past_training``)."""
+    read = T0 + n_new - 1 if context is None else min(T0 + n_new - 1, context)
+    trained = past_training(model, read)
+    if trained:
         warnings.warn(
-            f"generate: the model will read {read} positions (a prompt of {T0} and {n_new} "
+            f"{owner}: the model will read {read} positions (a prompt of {T0} and {n_new} "
             f"new tokens), more than the {trained} of the windows it was trained on "
             f"(model.trained_length); past them its predictions get worse (chapter 21). "
             f"Pass context={trained} to read a sliding window of the last {trained} tokens, "

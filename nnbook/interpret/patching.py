@@ -5,7 +5,11 @@ reads, ``patched`` writes and runs the rest of the forward unchanged.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+
+from ..inference.generation import past_training
 
 __all__ = ["residuals", "patched"]
 
@@ -31,6 +35,21 @@ def _layer_index(owner, model, layer):
     return int(layer)
 
 
+def _warn_long(owner, model, x):
+    """Warn when the windows ``x`` (m, T) are longer than those the model was trained on
+    (``past_training``): the outputs at those later positions come from positions it never
+    trained at."""
+    T = np.shape(x)[1] if np.ndim(x) >= 2 else 0
+    trained = past_training(model, T)
+    if trained:
+        warnings.warn(
+            f"{owner}: x has T = {T} positions, more than the {trained} of the windows the "
+            f"model was trained on (model.trained_length); its outputs from position "
+            f"{trained} on come from positions it never trained at, where its predictions "
+            f"get worse (chapter 21). Pass windows of at most {trained} positions, such as "
+            f"x[:, -{trained}:].", stacklevel=3)
+
+
 def _walk(model, x):
     """Every layer's output for ``x``, in inference mode (as ``predict``): the model's own
     ``forward``, which calls each layer's ``forward`` in order."""
@@ -52,10 +71,12 @@ def residuals(model, x, layer=None):
         returns: a list of every layer's output (layer None), or layer ``layer``'s,
         (m, T, d) for a block
 
-    A layer index that is not one of the model's is a ``ValueError``.
+    A layer index that is not one of the model's is a ``ValueError``; windows longer
+    than the model was trained on (``model.trained_length``) run, with a warning.
     """
     if layer is not None:
         layer = _layer_index("residuals", model, layer)
+    _warn_long("residuals", model, x)
     outputs = _walk(model, x)
     return outputs if layer is None else outputs[layer]
 
@@ -93,9 +114,11 @@ def patched(model, x, layer, positions, values):
         returns: the model's output, (m, T, V) for chapter 20's model
 
     A layer index that is not the model's, positions past the sequence, or values of
-    another shape: a ``ValueError`` naming what was expected.
+    another shape: a ``ValueError`` naming what was expected. Windows longer than the
+    model was trained on (``model.trained_length``) run, with a warning.
     """
     layer = _layer_index("patched", model, layer)
+    _warn_long("patched", model, x)
     outputs = _walk(model, x)
     h = outputs[layer]
     if h.ndim < 3:

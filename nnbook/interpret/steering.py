@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..inference.generation import warn_past_training
 from ..inference.sampling import sample_next
 from ..validate import make_rng, positive_int
-from .patching import _layer_index
+from .patching import _layer_index, _warn_long
 
 __all__ = ["steered", "probe_direction", "steered_sample"]
 
@@ -29,9 +30,16 @@ def steered(model, x, layer, direction):
         returns: the model's output, (m, T, V) for chapter 20's model
 
     A layer index that is not the model's, or a direction of another width, is a
-    ``ValueError``.
+    ``ValueError``; windows longer than the model was trained on
+    (``model.trained_length``) run, with a warning.
     """
     layer = _layer_index("steered", model, layer)
+    _warn_long("steered", model, x)
+    return _steered(model, x, layer, direction)
+
+
+def _steered(model, x, layer, direction):
+    """``steered`` with ``layer`` checked, and no warning (``steered_sample`` warns once)."""
     layers = model.layers
     d = np.asarray(direction, dtype=model.dtype)
 
@@ -74,20 +82,24 @@ def steered_sample(model, ids, n_new, layer, direction, *, context, rng=None):
     step ``steered`` reads the last ``context`` tokens, and the next token of every row is
     ``sample_next`` of the logits at the last position (temperature 1, one ``rng.random``
     per row). With a zero direction the tokens are ``nb.generate(model, ids, n_new,
-    context=context, use_cache=False, rng=rng)``'s for the same generator.
+    context=context, use_cache=False, rng=rng)``'s for the same generator, and, as
+    ``generate``, reading more positions than the model was trained on
+    (``model.trained_length``) warns: keep ``context`` at most that.
 
     Shapes: ids (m, T0) ints → (m, T0 + n_new) int64.
     """
     n_new = positive_int("steered_sample", "n_new", n_new)
     context = positive_int("steered_sample", "context", context)
+    layer = _layer_index("steered_sample", model, layer)
     rng = make_rng(rng, "steered_sample")
     ids = np.asarray(ids)
     if ids.ndim != 2 or ids.dtype.kind not in "iu" or ids.shape[1] < 1:
         raise ValueError(f"steered_sample: got ids of shape {ids.shape}, expected (m, T0) "
                          f"integer ids, T0 ≥ 1.")
+    warn_past_training(model, ids.shape[1], n_new, context, owner="steered_sample")
     out = np.zeros((len(ids), ids.shape[1] + n_new), dtype=np.int64)
     out[:, :ids.shape[1]] = ids
     for t in range(ids.shape[1], out.shape[1]):
-        logits = steered(model, out[:, max(0, t - context):t], layer, direction)[:, -1]
+        logits = _steered(model, out[:, max(0, t - context):t], layer, direction)[:, -1]
         out[:, t] = sample_next(logits, rng)
     return out
