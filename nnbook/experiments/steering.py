@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..interpret import fit_probe, probe_direction, residuals, steered_sample
+from ..layers import Embedding, TransformerBlock
 from .probing import SEEDS, knowledge_row, setup
 
 __all__ = ["LAYER", "ALPHAS", "PROMPT", "direction", "judge", "steer_row", "steering_row",
@@ -27,7 +28,9 @@ def direction(data, seed, layer=LAYER, label="question"):
     """The probe of ``label`` (1 against 0) on ``layer``'s residual over the held-out
     windows and its unit direction: ``{"u"}`` (d,), ``"scale"`` (the residual's mean norm
     there, the unit of α), ``"probe"`` (the ``ProbeFit``) and the training rows' ``"mean"``
-    and ``"std"`` (d,) the probe standardised its features with."""
+    and ``"std"`` (d,) the probe standardised its features with. A layer whose output is
+    not the residual stream (the final norm, the unembedding) is a ``ValueError``."""
+    _residual_layer("direction", data["model"], layer)
     h = residuals(data["model"], data["x_val"], layer)
     flat = h.reshape(-1, h.shape[-1])
     y = data["labels"][label].reshape(-1)
@@ -37,6 +40,24 @@ def direction(data, seed, layer=LAYER, label="question"):
     std = train.std(axis=0)
     return {"u": probe_direction(fit.model, std), "probe": fit, "mean": train.mean(axis=0),
             "std": std, "scale": float(np.linalg.norm(flat, axis=1).mean())}
+
+
+def _residual_layer(owner, model, layer):
+    """``ValueError`` unless ``layer`` indexes the Embedding or a TransformerBlock of
+    ``model``: the layers whose output is the residual stream."""
+    stream = [k for k, lay in enumerate(model.layers)
+              if isinstance(lay, (Embedding, TransformerBlock))]
+    if isinstance(layer, (bool, np.bool_)) or not isinstance(layer, (int, np.integer)) \
+            or layer not in stream:
+        n = len(model.layers)
+        named = isinstance(layer, (int, np.integer)) and not isinstance(layer, bool) \
+            and 0 <= layer < n
+        what = f" ({type(model.layers[layer]).__name__})" if named else \
+            f" (the model has {n} layers)"
+        raise ValueError(f"{owner}: got layer={layer!r}{what}, whose output is not the "
+                         f"residual stream; expected the Embedding's or a TransformerBlock's, "
+                         f"layers {stream} of this model. Pass layer={LAYER} (block 1's "
+                         f"output, the chapter's) or another of {stream}.")
 
 
 def judge(language, texts):
@@ -66,6 +87,7 @@ def steer_row(data, seed, layer=LAYER, alphas=ALPHAS, n_texts=N_TEXTS, n_chars=N
     ``judge``. Keys "probe 0.5 question", "inside -0.5 bracket", …; the question probe's
     columns first, as the table stored them before the inside probe's were added."""
     model, corpus = data["model"], data["val"]
+    _residual_layer("steer_row", model, layer)
     found = {label: direction(data, seed, layer, label) for label in ("question", "inside")}
     scale = found["question"]["scale"]                     # the same residual for both
     rng = np.random.default_rng([seed, 7])
