@@ -36,3 +36,14 @@ def test_a_teacher_of_another_vocabulary_is_refused():
                                          r"teacher's have 7"):
         on_policy_batch(tiny_lm(1), tiny_lm(0, V=7), np.zeros((2, 1), int), 2,
                         rng=np.random.default_rng(0))
+
+
+def test_a_teacher_of_a_smaller_vocabulary_is_refused_before_the_student_writes():
+    """The vocabularies are compared before the student writes: a teacher of 4 tokens
+    would otherwise meet a written id 4 or 5 in its embedding, a message about the wrong
+    layer, and only on the draws where the student writes one."""
+    for seed in range(5):
+        with pytest.raises(ValueError, match=r"on_policy_batch: the student's logits have "
+                                             r"6 .*teacher's have 4; expected one vocabulary"):
+            on_policy_batch(tiny_lm(1), tiny_lm(0, V=4), np.zeros((8, 1), int), 6,
+                            rng=np.random.default_rng(seed))

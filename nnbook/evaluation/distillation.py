@@ -59,7 +59,9 @@ def distillation_distances(p, teacher, student) -> DistillationDistances:
     if not p.shape == t.shape == s.shape:
         raise ValueError(f"distillation_distances: expected p, teacher and student of one "
                          f"shape (n, V): the same positions and vocabulary, got {p.shape}, "
-                         f"{t.shape} and {s.shape}.")
+                         f"{t.shape} and {s.shape}. Compute all three on the same "
+                         f"positions with models of one vocabulary (nb.softmax of each "
+                         f"model's logits on the same x, flattened to (n, V)).")
     with np.errstate(divide="ignore", invalid="ignore"):
         gap = np.where(p > 0, p * (np.log2(t) - np.log2(s)), 0.0).sum(axis=1)
     return DistillationDistances(float(_kl_bits(p, t).mean()), float(_kl_bits(p, s).mean()),
