@@ -36,9 +36,16 @@ def test_a_layer_whose_output_is_not_the_residual_stream_is_refused():
             "labels": {"question": rng.integers(0, 2, (8, 12))}}
     for layer, name in ((4, r"\(Unembedding\)"), (3, r"\(RMSNorm\)"),
                         (7, r"\(the model has 5 layers\)"),
-                        (True, r"\(the model has 5 layers\)")):
+                        (-1, r"\(the model has 5 layers\)")):
         with pytest.raises(ValueError, match=rf"direction: got layer={layer!r} {name}, "
                                              r"whose output is not the residual stream.*"
+                                             r"layers \[0, 1, 2\].*Pass layer=1"):
+            st.direction(data, 0, layer)
+    # the nineteenth reading: layer=2.0 was told block 2's output is not the residual
+    # stream, when what is wrong is the float
+    for layer, kind in ((2.0, "float"), (True, "bool"), (None, "NoneType"), ("1", "str")):
+        with pytest.raises(ValueError, match=rf"direction: got layer={layer!r} \(a {kind}\); "
+                                             r"the layer must be an integer index.*"
                                              r"layers \[0, 1, 2\].*Pass layer=1"):
             st.direction(data, 0, layer)
     with pytest.raises(ValueError, match=r"steer_row: got layer=3 \(RMSNorm\)"):

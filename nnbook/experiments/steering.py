@@ -43,21 +43,22 @@ def direction(data, seed, layer=LAYER, label="question"):
 
 
 def _residual_layer(owner, model, layer):
-    """``ValueError`` unless ``layer`` indexes the Embedding or a TransformerBlock of
-    ``model``: the layers whose output is the residual stream."""
+    """``ValueError`` unless ``layer`` is an integer index of the Embedding or a
+    TransformerBlock of ``model``: the layers whose output is the residual stream."""
     stream = [k for k, lay in enumerate(model.layers)
               if isinstance(lay, (Embedding, TransformerBlock))]
-    if isinstance(layer, (bool, np.bool_)) or not isinstance(layer, (int, np.integer)) \
-            or layer not in stream:
+    fix = (f"expected the Embedding's or a TransformerBlock's, layers {stream} of this "
+           f"model. Pass layer={LAYER} (block 1's output, the chapter's) or another of "
+           f"{stream}.")
+    if isinstance(layer, (bool, np.bool_)) or not isinstance(layer, (int, np.integer)):
+        raise ValueError(f"{owner}: got layer={layer!r} (a {type(layer).__name__}); the "
+                         f"layer must be an integer index into the model's layers; {fix}")
+    if layer not in stream:
         n = len(model.layers)
-        named = isinstance(layer, (int, np.integer)) and not isinstance(layer, bool) \
-            and 0 <= layer < n
-        what = f" ({type(model.layers[layer]).__name__})" if named else \
+        what = f" ({type(model.layers[layer]).__name__})" if 0 <= layer < n else \
             f" (the model has {n} layers)"
         raise ValueError(f"{owner}: got layer={layer!r}{what}, whose output is not the "
-                         f"residual stream; expected the Embedding's or a TransformerBlock's, "
-                         f"layers {stream} of this model. Pass layer={LAYER} (block 1's "
-                         f"output, the chapter's) or another of {stream}.")
+                         f"residual stream; {fix}")
 
 
 def judge(language, texts):
