@@ -1,0 +1,98 @@
+"""The arena's refusal of new processes in the recipe's own (chapter 37): ``refuse`` installs
+an audit hook, which cannot be removed, that refuses a fork, a spawn, an exec, a shell and a
+C function looked up through ctypes, and ``refused`` tells the child afterwards, even when
+the recipe caught the refusal."""
+
+# Why: the harness times the recipe's process alone (RUSAGE_CHILDREN counts only what it
+# waits for). A cold reading's recipe (r37, a07) double-forked a grandchild nobody waited
+# for, which trained twelve variants of the model uncounted and untimed and named the best
+# on held-out windows; the recipe then replayed that variant through the counted model.
+# What is still open is said in harness.train_seed and chapter 37's cell 24.
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["EVENTS", "refuse", "refused"]
+
+#: the audit events that start a process or reach a C function by name (Python 3.10 to
+#: 3.13 raise each; os.posix_spawnp raises os.posix_spawn, os.spawnv os.fork on POSIX)
+EVENTS = {
+    "os.fork": "forked a process (os.fork)",
+    "os.forkpty": "forked a process (os.forkpty)",
+    "os.posix_spawn": "spawned a process (os.posix_spawn)",
+    "os.exec": "ran a program in place of its process (os.exec*)",
+    "os.spawn": "spawned a process (os.spawn*)",
+    "os.system": "ran a shell command (os.system)",
+    "os.startfile": "started a program (os.startfile)",
+    "subprocess.Popen": "started a process (subprocess)",
+    "_winapi.CreateProcess": "started a process (_winapi.CreateProcess)",
+    "ctypes.dlopen": "loaded a C library through ctypes (ctypes.dlopen)",
+    "ctypes.dlsym": "looked up a C function through ctypes (ctypes.dlsym)",
+    "ctypes.dlsym/handle": "looked up a C function through ctypes (ctypes.dlsym/handle)",
+}
+#: multiprocessing's spawn and forkserver and subprocess call this C function, which raises
+#: no audit event: it is replaced by one that refuses, and a fresh copy refused at import
+_FORK_EXEC = "_posixsubprocess"
+_ALIAS = "_fork_exec"            # subprocess's name for that function (3.11 and later)
+_STATE = {}           # "report": told the first refusal at once; "refused": its message
+
+
+def _message(what, where):
+    return (f"arena: the recipe {what} {where}; expected its work in the recipe's own "
+            f"process, where the harness times its CPU (a process it starts is not timed, "
+            f"and what it computes there could choose how the counted model trains). Train "
+            f"in the recipe's process only: no fork, subprocess, multiprocessing, os.system "
+            f"or ctypes.")
+
+
+def _refuse(what):
+    message = _message(what, _STATE.get("where", ""))
+    if "refused" not in _STATE:
+        _STATE["refused"] = message
+        try:                                 # to the harness now: catching it changes nothing
+            _STATE["report"](message)
+        except Exception:                    # noqa: BLE001  (its pipe closed: told at the end)
+            pass
+    raise ValueError(message)
+
+
+def _hook(event, args):
+    if event in EVENTS:
+        name = args[-1] if event.startswith("ctypes") and args else None
+        _refuse(EVENTS[event] + ("" if name is None else f" for {name!r}"))
+    if event == "import" and args and str(args[0]).rpartition(".")[2] == _FORK_EXEC:
+        _refuse("imported a fresh copy of _posixsubprocess (its fork_exec starts a process "
+                "with no audit event)")
+
+
+def _fork_exec(*args, **kwargs):
+    _refuse("started a process (_posixsubprocess.fork_exec: multiprocessing's spawn or "
+            "forkserver, or subprocess's own function)")
+
+
+def refuse(report=lambda message: None, where=""):
+    """From now on, in this process: raise ``ValueError`` ("arena: the recipe …", ``where``
+    after what it did) at every start of a process (``EVENTS``,
+    ``_posixsubprocess.fork_exec``) and every C function looked up through ctypes, and call
+    ``report`` with the first such message. Once a process; call it after the arena's own
+    setup (threadpoolctl loads libraries with ctypes), before any of the recipe's code."""
+    if "report" in _STATE:
+        return
+    _STATE.update(report=report, where=where)
+    try:
+        import _posixsubprocess
+    except ImportError:                           # pragma: no cover  (Windows)
+        _posixsubprocess = None
+    if _posixsubprocess is not None:
+        _posixsubprocess.fork_exec = _fork_exec   # the C one, freed: no reference is left
+        held = sys.modules.get("subprocess")      # 3.11+ holds its own name for it
+        if held is not None and vars(held).get(_ALIAS) is not None:
+            setattr(held, _ALIAS, _fork_exec)
+    sys.addaudithook(_hook)
+
+
+def refused():
+    """The first refusal's message in this process, or None (a recipe that caught the
+    ``ValueError`` and went on gets no row either: the child reports it at the end too)."""
+    return _STATE.get("refused")
