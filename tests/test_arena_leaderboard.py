@@ -486,3 +486,15 @@ def test_an_unsigned_rows_verdict_against_an_unsigned_row_is_not_confirmed(first
     with pytest.raises(ValueError, match=r"row 2 is unsigned and says it beats row 1, "
                                          r"unsigned too"):
         nb.arena.verify(board, 2, first["recipe"], key=KEY)
+
+
+def test_show_keeps_both_ends_of_a_long_recipe_name(tmp_path, monkeypatch):
+    """r37: names were cut to 18 characters, so two a07 files both read a07_best_of_k_gran;
+    a long name keeps its start and its end (the hash beside it tells equal names apart)."""
+    board = tmp_path / "board.jsonl"
+    for name, score in (("a07_best_of_k_grandchild.py", 0.3), ("a07_best_of_k_inprocess.py", 0.2)):
+        run, _ = _stand_in({s: score for s in SEEDS}, name)
+        monkeypatch.setattr(nb.arena.leaderboard, "run", run)
+        nb.arena.submit(RECIPES, 100, SEEDS, board, key=KEY)
+    table = nb.arena.show(board, KEY)
+    assert "a07_best_of…randchild.py" in table and "a07_best_of…inprocess.py" in table
