@@ -3,7 +3,11 @@ each way a cold reading's recipe (r37, a07) could start work the harness does no
 refused, with an error and no row, even when the recipe catches the refusal and goes on
 honestly; each recipe tries it before training, so that a test takes one process's start."""
 
+import ctypes
+import os
+import sys
 import textwrap
+import threading
 
 import pytest
 
@@ -85,3 +89,29 @@ def test_the_events_name_what_the_recipe_did():
     assert {"os.fork", "os.posix_spawn", "os.exec", "os.system", "subprocess.Popen",
             "ctypes.dlopen", "ctypes.dlsym"} <= set(EVENTS)
     assert all(what.endswith(")") and "(" in what for what in EVENTS.values())
+
+
+@pytest.mark.skipif(sys.platform != "linux" or os.uname().machine not in ("x86_64", "aarch64"),
+                    reason="the seccomp filter is Linux's, on x86-64 and ARM64")
+def test_a_fork_by_c_code_fails_and_a_thread_still_starts():
+    """C code raises no audit event: libc's fork, looked up here before the seed's process
+    was forked from this one (a notebook's recipe function can do the same), is called in
+    it. The seccomp filter makes it fail (EPERM), so the recipe trains alone; a thread the
+    recipe starts and joins still runs (clone with CLONE_THREAD)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fork = libc.fork
+
+    def recipe(arena):                      # a function only this process knows: forked
+        ran = []
+        thread = threading.Thread(target=ran.append, args=(1,))
+        thread.start()
+        thread.join()
+        pid = fork()
+        if pid == 0:
+            os._exit(0)
+        if pid > 0 or not ran:
+            raise RuntimeError(f"forked {pid}, thread ran {ran}")
+        return recipes.honest(arena)
+
+    s = nb.arena.run_seed(recipe, recipes.budget_for(), 0, evaluation="seed")
+    assert s.spent == recipes.budget_for()

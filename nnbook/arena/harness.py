@@ -130,9 +130,9 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     with no hook, gc callback, signal handler or thread beside it (``check_step``); a check
     replaced in the process and put back before it is looked at, a finalizer in the step,
     or the guards' records changed, pass. A process the recipe starts is refused
-    (``processes``) unless C code of its own starts it (a C extension of the learner's, a C
-    function called by its address through ctypes): that one is not timed, and runs on
-    after the seed. The model file and the count
+    (``processes``); one that C code of its own starts (a C extension of the learner's, a C
+    function ctypes calls by its address) fails on Linux (x86-64, ARM64: a seccomp filter),
+    and elsewhere is not timed and runs on after the seed. The model file and the count
     read here come from that process: a recipe that writes both itself and exits skips
     every check (tests/test_arena_child.py plants one); only reading it catches that."""
     name = recipe_identity(recipe)[0]

@@ -1,7 +1,8 @@
 """The arena's refusal of new processes in the recipe's own (chapter 37): ``refuse`` installs
 an audit hook, which cannot be removed, that refuses a fork, a spawn, an exec, a shell and a
-C function looked up through ctypes, and ``refused`` tells the child afterwards, even when
-the recipe caught the refusal."""
+C function looked up through ctypes, and on Linux a seccomp filter under which a start by C
+code fails too. ``refused`` tells the child afterwards, even when the recipe caught the
+refusal."""
 
 # Why: the harness times the recipe's process alone (RUSAGE_CHILDREN counts only what it
 # waits for). A cold reading's recipe (r37, a07) double-forked a grandchild nobody waited
@@ -11,6 +12,7 @@ the recipe caught the refusal."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 __all__ = ["EVENTS", "refuse", "refused"]
@@ -71,12 +73,47 @@ def _fork_exec(*args, **kwargs):
             "forkserver, or subprocess's own function)")
 
 
+#: Linux's system calls that start a process, by machine: (audit arch, clone, clone3, the
+#: others refused); clone is let through with CLONE_THREAD (a thread), clone3 says ENOSYS
+#: (glibc then makes a thread with clone)
+_CALLS = {"x86_64": (0xC000003E, 56, 435, (57, 58, 59, 322)),    # fork vfork execve execveat
+          "aarch64": (0xC00000B7, 220, 435, (221, 281))}          # execve execveat
+
+
+def _filter():
+    """A seccomp filter on this process: a start of a process by C code (a C extension of
+    the learner's, a C function ctypes calls by its address: no audit event) fails with
+    EPERM. True when applied (Linux on x86-64 or ARM64; elsewhere the audit hook alone)."""
+    try:
+        import ctypes
+        arch, clone, clone3, others = _CALLS[os.uname().machine]
+        libc = ctypes.CDLL(None, use_errno=True)
+    except (ImportError, KeyError, AttributeError, OSError):
+        return False
+    deny, nosys, allow = 0x00050000 | 1, 0x00050000 | 38, 0x7FFF0000   # EPERM, ENOSYS
+    load, eq, ge, has, ret = 0x20, 0x15, 0x35, 0x45, 0x06               # BPF's codes
+    program = [(load, 0, 0, 4), (eq, 1, 0, arch), (ret, 0, 0, deny),    # another ABI
+               (load, 0, 0, 0), (ge, 0, 1, 0x40000000), (ret, 0, 0, deny),   # x32
+               (eq, 0, 4, clone), (load, 0, 0, 16), (has, 0, 1, 0x10000),    # CLONE_THREAD
+               (ret, 0, 0, allow), (ret, 0, 0, deny),
+               (eq, 0, 1, clone3), (ret, 0, 0, nosys)]
+    for nr in others:
+        program += [(eq, 0, 1, nr), (ret, 0, 0, deny)]
+    program.append((ret, 0, 0, allow))
+    code = (ctypes.c_uint64 * len(program))(*(c | t << 16 | f << 24 | k << 32
+                                               for c, t, f, k in program))
+    fprog = (ctypes.c_uint64 * 2)(len(program), ctypes.addressof(code))
+    libc.prctl(38, 1, 0, 0, 0)                                  # PR_SET_NO_NEW_PRIVS
+    return libc.prctl(22, 2, fprog, 0, 0) == 0                  # PR_SET_SECCOMP, filter
+
+
 def refuse(report=lambda message: None, where=""):
     """From now on, in this process: raise ``ValueError`` ("arena: the recipe …", ``where``
     after what it did) at every start of a process (``EVENTS``,
     ``_posixsubprocess.fork_exec``) and every C function looked up through ctypes, and call
-    ``report`` with the first such message. Once a process; call it after the arena's own
-    setup (threadpoolctl loads libraries with ctypes), before any of the recipe's code."""
+    ``report`` with the first such message; where Linux allows, a seccomp filter (``_filter``)
+    also makes a start by C code fail. Once a process; call it after the arena's own setup
+    (threadpoolctl loads libraries with ctypes), before any of the recipe's code."""
     if "report" in _STATE:
         return
     _STATE.update(report=report, where=where)
@@ -89,6 +126,7 @@ def refuse(report=lambda message: None, where=""):
         held = sys.modules.get("subprocess")      # 3.11+ holds its own name for it
         if held is not None and vars(held).get(_ALIAS) is not None:
             setattr(held, _ALIAS, _fork_exec)
+    _STATE["filtered"] = _filter()                # (ctypes: before the hook refuses it)
     sys.addaudithook(_hook)
 
 
