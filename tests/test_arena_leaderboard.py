@@ -328,7 +328,7 @@ def test_the_first_key_is_made_whole_and_a_key_of_another_length_is_refused(tmp_
     """Two first submits at once: the key is written under another name and linked, so the
     one that links second uses the first one's key (it found an empty file, or crashed on
     FileExistsError); a key file that is not 32 bytes is refused, not used to sign."""
-    from nnbook.arena import leaderboard
+    from nnbook.arena import rows
     path = tmp_path / "keys" / "arena.key"
     monkeypatch.setenv("NNBOOK_ARENA_KEY", str(path))
     theirs = bytes(range(32))
@@ -337,13 +337,13 @@ def test_the_first_key_is_made_whole_and_a_key_of_another_length_is_refused(tmp_
     def link_after_the_other(src, dst):          # the other submit linked its key first
         Path(dst).write_bytes(theirs)
         real_link(src, dst)
-    monkeypatch.setattr(leaderboard.os, "link", link_after_the_other)
-    assert leaderboard._key(None, make=True) == theirs
+    monkeypatch.setattr(rows.os, "link", link_after_the_other)
+    assert rows.load_key(None, make=True) == theirs
     assert [p.name for p in path.parent.iterdir()] == ["arena.key"]   # no part left
-    monkeypatch.setattr(leaderboard.os, "link", real_link)
+    monkeypatch.setattr(rows.os, "link", real_link)
     path.write_bytes(b"")
     with pytest.raises(ValueError, match="holds 0 bytes; expected the 32"):
-        leaderboard._key(None, make=True)
+        rows.load_key(None, make=True)
 
 
 WHOLE = {"scores": [1.0], "score": 1.0, "row": 1, "seeds": [0], "budget": 10, "spent": [10],
@@ -486,3 +486,15 @@ def test_an_unsigned_rows_verdict_against_an_unsigned_row_is_not_confirmed(first
     with pytest.raises(ValueError, match=r"row 2 is unsigned and says it beats row 1, "
                                          r"unsigned too"):
         nb.arena.verify(board, 2, first["recipe"], key=KEY)
+
+
+def test_show_keeps_both_ends_of_a_long_recipe_name(tmp_path, monkeypatch):
+    """r37: names were cut to 18 characters, so two a07 files both read a07_best_of_k_gran;
+    a long name keeps its start and its end (the hash beside it tells equal names apart)."""
+    board = tmp_path / "board.jsonl"
+    for name, score in (("a07_best_of_k_grandchild.py", 0.3), ("a07_best_of_k_inprocess.py", 0.2)):
+        run, _ = _stand_in({s: score for s in SEEDS}, name)
+        monkeypatch.setattr(nb.arena.leaderboard, "run", run)
+        nb.arena.submit(RECIPES, 100, SEEDS, board, key=KEY)
+    table = nb.arena.show(board, KEY)
+    assert "a07_best_of…randchild.py" in table and "a07_best_of…inprocess.py" in table

@@ -11,7 +11,8 @@ entropy, recorded), over at least three seeds, and a leaderboard of signed rows 
   evaluation stream and an entropy, with the exact window bound of every target) and
   ``fresh_entropy``;
 - child.py: the recipe's process: ``Arena`` (what a recipe gets), ``load_recipe``,
-  ``RecipeError``;
+  ``RecipeError``; processes.py: ``refuse``, its audit hook refusing any process the
+  recipe starts (one the harness would not time);
 - harness.py: ``run`` (a recipe over seeds), ``run_seed`` (one seed), ``train_seed`` (one
   seed's process: the model back, its time limit ``SECONDS``, its CPU bound
   ``CPU_FACTOR``, ``CPU_FREE``, ``step_seconds``), ``score_model``;
@@ -22,7 +23,8 @@ entropy, recorded), over at least three seeds, and a leaderboard of signed rows 
   budget.py's ``check_untouched``: its buffers as the last counted step left them);
 - leaderboard.py: ``submit``, ``read_board``, ``show``, ``verify``, ``row_digest``,
   ``key_file`` (scores stored to ``DIGITS`` decimals, a change accepted past ``ALPHA`` by
-  ``nb.evaluation.paired_test``, ``VERIFY_TOLERANCE``);
+  ``nb.evaluation.paired_test``, ``VERIFY_TOLERANCE``); rows.py: the key, a row's
+  signature (bound to the line before it) and fields;
 - baseline.py: the baseline recipe, chapter 20's model; __main__.py: ``python -m
   nnbook.arena run|submit|show|verify``.
 

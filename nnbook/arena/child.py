@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import beside
+from . import beside, processes
 from .budget import BACKWARD_FACTOR, BudgetExceeded, CountedModel, Meter, fingerprint, \
     forward_multiplications, optimizer_multiplications, serve
 from .guard import Watch, check_initialised, check_layer_types
@@ -53,9 +53,11 @@ class RecipeError(ValueError):
 
 
 class Arena:
-    """What a recipe is given: ``rng`` (its only randomness), ``windows(n)`` (n fresh training
-    windows), ``model(layers)`` (the counted model to train and return), ``step_cost`` and the
-    meter (``budget``, ``spent``, ``left``). ``window`` = 16 characters, ``vocab_size`` = 26."""
+    """What a recipe is given: ``rng`` (the only randomness the arena gives it: a recipe that
+    draws from another generator is not reproducible, and ``verify`` refuses its row),
+    ``windows(n)`` (n fresh training windows), ``model(layers)`` (the counted model to train
+    and return), ``step_cost`` and the meter (``budget``, ``spent``, ``left``). ``window`` =
+    16 characters, ``vocab_size`` = 26."""
 
     window = WINDOW
 
@@ -221,6 +223,9 @@ def main(conn, recipe, budget, seed, path):
         tempfile.tempdir = str(work)
         snapshot_library()                         # before any of the recipe's code runs
         beside.record()                            # its hooks, gc callbacks, threads
+        # no process started from here on (a grandchild's CPU is not timed: r37's a07), the
+        # first refusal told the harness at once, whatever the recipe does with it
+        processes.refuse(lambda text: _say(conn, error=text), f"on seed {seed}")
         # the learner's modules compiled afresh from the source the row's hash covers (a
         # .pyc beside them with the source's time and size ran instead: a cold reading's)
         sys.pycache_prefix = str(work / "bytecode")
@@ -233,6 +238,8 @@ def main(conn, recipe, budget, seed, path):
         arena = Arena(budget, training_rng(seed))
         meter = arena.meter                        # the harness's, whatever the recipe sets
         model = _train(fn, arena, meter, name, seed)
+        if processes.refused():                    # (told already; a recipe that caught it)
+            raise RecipeError(processes.refused())
         spent = meter.spent                        # = the watch's own tally (Watch.check)
         model.save(path)
         try:                                       # what the harness must load (its own
@@ -244,9 +251,10 @@ def main(conn, recipe, budget, seed, path):
              weights=printed)
     except BaseException as exc:                   # noqa: BLE001  (told to the harness)
         what = type(exc).__name__ + (f": {exc}" if str(exc) else "")
-        text = str(exc) if isinstance(exc, ValueError) and str(exc).startswith("arena") \
-            else f"arena: the recipe raised {what} (on seed {seed}); expected it to return " \
-                 f"its model. Return instead."
+        text = processes.refused() or (
+            str(exc) if isinstance(exc, ValueError) and str(exc).startswith("arena")
+            else f"arena: the recipe raised {what} (on seed {seed}); expected it to return "
+                 f"its model. Return instead.")
         try:
             if isinstance(exc, KeyboardInterrupt):
                 _say(conn, interrupted=True)

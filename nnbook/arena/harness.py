@@ -129,7 +129,10 @@ def train_seed(recipe, budget, seed, *, seconds=SECONDS):
     (``guard``), each counted step run the library's code on the buffers its last step left
     with no hook, gc callback, signal handler or thread beside it (``check_step``); a check
     replaced in the process and put back before it is looked at, a finalizer in the step,
-    or the guards' records changed, pass. Processes run on. The model file and the count
+    or the guards' records changed, pass. A process the recipe starts is refused
+    (``processes``); one that C code of its own starts (a C extension of the learner's, a C
+    function ctypes calls by its address) fails on Linux (x86-64, ARM64: a seccomp filter),
+    and elsewhere is not timed and runs on after the seed. The model file and the count
     read here come from that process: a recipe that writes both itself and exits skips
     every check (tests/test_arena_child.py plants one); only reading it catches that."""
     name = recipe_identity(recipe)[0]
@@ -276,8 +279,9 @@ def run(recipe, budget, seeds=(0, 1, 2), *, seconds=SECONDS, progress=None,
     the text in advance, and a seed's score moves with it by the text's noise, about 0.02
     bits), "seed" (each seed's own fixed text: reproducible and public, the chapter's
     stored table) or the entropies a run recorded (``ArenaResult.entropies``: the same
-    text again). ``progress``: a function given one line per seed. The same recipe, seeds
-    and evaluation texts give the same scores on any machine (to about 1e-13).
+    text again). ``progress``: a function given one line per seed. A recipe whose only
+    randomness is ``arena.rng`` gives the same scores on the same seeds and evaluation
+    texts on any machine (to about 1e-13); one that draws from another generator does not.
     """
     name, digest = recipe_identity(recipe)
     budget, seeds = _budget(budget), _seeds(seeds)

@@ -1,22 +1,17 @@
 """The arena's leaderboard file (chapter 37): one JSON row a line, appended by ``submit``,
 which runs the recipe itself on fresh evaluation text and signs the row with a key kept
 outside the board (``key_file``: an HMAC, so the public code cannot forge it); ``show``
-marks a row whose signature does not check ("unsigned": written by hand or elsewhere, a
-claim only ``verify`` can test) and ``submit`` compares only with signed rows. Anyone who
-can read the key (the account that keeps the board, and so a recipe it runs) can sign."""
+marks a row whose signature does not check ("unsigned": written by hand, elsewhere, or
+moved from its place, a claim only ``verify`` can test) and ``submit`` compares only with
+signed rows. Anyone who can read the key (the account that keeps the board, and so a recipe
+it runs) can sign."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import hmac
 import json
-import math
-import os
-import re
-import secrets
 import subprocess
-import tempfile
 from pathlib import Path
 
 try:                                 # imported before any recipe runs (harness.py says why)
@@ -26,8 +21,8 @@ except ImportError:                  # pragma: no cover  (Windows: no lock)
 
 from ..evaluation import paired_test
 from .child import RecipeError, recipe_identity
-from .guard import SCORE_FLOOR
-from .harness import KEY_VARIABLE, SECONDS, run
+from .harness import SECONDS, run
+from .rows import FIELDS, is_row, key_file, line_print, load_key as _key, row_digest
 from .text import EVAL_CHARS, WINDOW
 
 __all__ = ["DIGITS", "ALPHA", "submit", "read_board", "show", "verify", "row_digest",
@@ -42,51 +37,6 @@ ALPHA = 0.05
 #: ``verify``'s run on fresh text must give a mean within this of the row's (bits: about
 #: six times the text's noise in the difference of two five-seed means, 0.019·√2/√5)
 VERIFY_TOLERANCE = 0.07
-_DOMAIN = b"nnbook.arena leaderboard row, v2\n"
-
-
-def key_file() -> Path:
-    """Where the board's signing key is kept: ``$NNBOOK_ARENA_KEY`` if set, else
-    ``~/.config/nnbook/arena.key`` (made, 32 random bytes readable by its owner only, by the
-    first ``submit``); never in the board or the repository."""
-    return Path(os.environ.get(KEY_VARIABLE) or
-                Path.home() / ".config" / "nnbook" / "arena.key")
-
-
-def _key(key, make=False):
-    if key is not None:
-        return key if isinstance(key, bytes) else Path(key).read_bytes()
-    path = key_file()
-    if not path.exists():
-        if not make:
-            return None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # written whole under another name, then linked: two first submits at once both
-        # made it, one with an empty key or a FileExistsError (the tenth cold reading of 37)
-        fd, part = tempfile.mkstemp(dir=path.parent, prefix=".arena-key-")
-        try:
-            with os.fdopen(fd, "wb") as f:               # mkstemp's mode: its owner only
-                f.write(secrets.token_bytes(32))
-            try:
-                os.link(part, path)
-            except FileExistsError:                      # the other one's: use it
-                pass
-        finally:
-            os.unlink(part)
-    key = path.read_bytes()
-    if len(key) != 32:
-        raise ValueError(f"arena: the key file {path} holds {len(key)} bytes; expected the 32 "
-                         f"random bytes submit makes. Remove it (its rows then show UNSIGNED) "
-                         f"or restore it.")
-    return key
-
-
-def row_digest(row: dict, key: bytes) -> str:
-    """The signature of a row's record (every field but ``digest`` and ``signed``): an
-    HMAC-SHA256 with ``key``, which only its keeper can compute."""
-    record = {k: v for k, v in row.items() if k not in ("digest", "signed")}
-    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hmac.new(key, _DOMAIN + text.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _commit():
@@ -107,47 +57,6 @@ def _commit():
     return head + ("-dirty" if dirty.strip() else "")
 
 
-_FIELDS = "row, budget, seeds (different ints), scores and spent (one a seed), score, " \
-          "recipe (printable), recipe_hash and digest (hex), commit and against"
-_HEX = re.compile(r"[0-9a-f]+")
-
-
-def _number(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _whole(v):
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_row(row):
-    """True for a record with every field ``show``, ``submit``'s comparison and ``verify``
-    read, each of its type (a line without ``against``, or with a number for ``recipe``,
-    was a KeyError or a TypeError in show: the eleventh cold reading of 37)."""
-    if not isinstance(row, dict) or "against" not in row:
-        return False
-    seeds, scores, a = row.get("seeds"), row.get("scores"), row["against"]
-    return (_whole(row.get("row")) and row["row"] >= 1 and _whole(row.get("budget"))
-            and row["budget"] >= 1 and _number(row.get("score"))
-            and isinstance(seeds, list) and len(seeds) > 0 and all(map(_whole, seeds))
-            and min(seeds) >= 0
-            and len(set(seeds)) == len(seeds) and isinstance(scores, list)
-            and len(scores) == len(seeds) and all(map(_number, scores))
-            and isinstance(row.get("spent"), list) and len(row["spent"]) == len(seeds)
-            and all(map(_whole, row["spent"])) and min(row["spent"]) >= 0
-            and max(row["spent"]) <= row["budget"]
-            and abs(sum(row["scores"]) / len(row["scores"]) - row["score"]) <= 1.5e-4
-            and min(row["scores"]) >= SCORE_FLOOR and row["score"] >= SCORE_FLOOR
-            and all(isinstance(row.get(k), str) and row[k].isprintable()
-                    for k in ("recipe", "commit"))
-            and all(isinstance(row.get(k, "0" * n), str) and len(row.get(k, "0" * n)) == n
-                    and _HEX.fullmatch(row.get(k, "0" * n))
-                    for k, n in (("recipe_hash", 16), ("digest", 32)))
-            and (a is None or (isinstance(a, dict) and _whole(a.get("row"))
-                               and _number(a.get("mean_gain")) and _number(a.get("p_value"))
-                               and isinstance(a.get("accepted"), bool))))
-
-
 def _same_seeds(row, seeds):
     """True when ``row`` was measured on the seeds ``seeds`` (in any order)."""
     return sorted(row["seeds"]) == sorted(seeds)
@@ -162,7 +71,8 @@ def _on(row, seeds):
 def read_board(path, key=None) -> list:
     """The rows of the leaderboard file ``path`` (none when it does not exist), each with
     ``"signed"``: True when its signature checks with ``key`` (bytes or a file; default
-    ``key_file()``'s), i.e. ``submit`` wrote it with this key and nobody changed it since.
+    ``key_file()``'s) and names the line before it, i.e. ``submit`` wrote it with this key
+    on this board and nobody changed, moved or removed it or the row before it since.
     A line that is not a JSON record: ``ValueError``."""
     path, key = Path(path), _key(key)
     if not path.exists():
@@ -181,17 +91,19 @@ def read_board(path, key=None) -> list:
             row = json.loads(line)
         except (ValueError, RecursionError):       # (a 5,000-digit int, a deep nest too)
             row = None
-        if not _is_row(row):
+        if not is_row(row):
             raise ValueError(f"arena leaderboard {path}: line {i} is not a row (a JSON record "
-                             f"with {_FIELDS}); expected only rows from submit. Remove the "
+                             f"with {FIELDS}); expected only rows from submit. Remove the "
                              f"line.")
         if row["row"] in lines:                    # verify --row N would reach one of them
             raise ValueError(f"arena leaderboard {path}: lines {lines[row['row']]} and {i} "
                              f"are both row {row['row']}; expected each number once (submit "
                              f"numbers its rows). Remove the line that submit did not write.")
         lines[row["row"]] = i
+        after = line_print(rows[-1]) if rows else None       # the line its signature names
         row["signed"] = key is not None and hmac.compare_digest(
-            row.get("digest", "").encode(), row_digest(row, key).encode())
+            row.get("digest", "").encode(), row_digest(row, key).encode()) \
+            and row.get("after", after) == after   # (rows signed before "after": unbound)
         rows.append(row)
     return rows
 
@@ -245,7 +157,8 @@ def _append(path, rows, result, key) -> dict:
            "scores": [round(s, DIGITS) for s in result.scores],
            "score": round(result.score, DIGITS),
            "spent": [s.spent for s in result.per_seed], "against": None,
-           "entropies": [str(e) for e in result.entropies]}
+           "entropies": [str(e) for e in result.entropies],
+           "after": line_print(rows[-1]) if rows else None}     # binds it to this board
     best = _best(rows, row["budget"], row["seeds"])
     if best is not None:
         row["against"] = _against(best, row)
@@ -315,8 +228,9 @@ def verify(path, number, recipe, *, seconds=SECONDS, progress=None, key=None) ->
     again = [round(s, DIGITS) for s in result.scores]
     if again != row["scores"]:
         raise ValueError(f"arena verify: row {number} says {row['scores']}, the harness "
-                         f"measures {again}; expected the same. The row's scores were not "
-                         f"measured by this harness on this recipe: remove it.")
+                         f"measures {again}; expected the same. The row is not reproducible: "
+                         f"edited, or its recipe is not deterministic (it draws from another "
+                         f"generator than arena.rng). Remove it.")
     if [s.spent for s in result.per_seed] != row["spent"]:
         raise ValueError(f"arena verify: row {number} says it spent {row['spent']}, the "
                          f"harness counts {[s.spent for s in result.per_seed]}; expected the "
@@ -364,17 +278,25 @@ def _check_against(rows, row):
         raise ValueError(f"arena verify: row {row['row']}'s verdict says "
                          f"{_verdict(a)}; its scores and the rows before it give "
                          f"{_verdict(expected)}; expected the same. The row was edited "
-                         f"after submit: remove it.")
+                         f"after submit, or copied from another board: remove it.")
+
+
+def _name(name, width=24):
+    """A recipe's name in ``width`` characters, its middle left out (both ends tell files
+    apart: a07_best_of_k_gran hid which of two a07 files a row ran)."""
+    return name if len(name) <= width else name[:width // 2 - 1] + "…" + name[-(width // 2):]
 
 
 def show(path, key=None) -> str:
     """The board as a table, a group for each budget and set of seeds (compared only within
     one), best first; a row whose signature does not check with ``key`` (default
-    ``key_file()``'s) is "unsigned": not this board's ``submit``'s, a claim for ``verify``."""
+    ``key_file()``'s) or names another line before it is "unsigned": not written by this
+    board's ``submit`` where it stands (by hand, with another key, copied from another
+    board, or after a row since removed), a claim for ``verify``."""
     rows = read_board(path, key)
     if not rows:
         return f"{path}: no rows yet (python -m nnbook.arena submit RECIPE adds one)"
-    head = (f"{'row':>3}  {'score':>7}  {'budget':>10}  {'seeds':<12} {'recipe':<18} "
+    head = (f"{'row':>3}  {'score':>7}  {'budget':>10}  {'seeds':<12} {'recipe':<24} "
             f"{'hash':<16}  {'commit':<18} vs best")
     lines = [head, "-" * len(head)]
     unsigned, group = sum(not r["signed"] for r in rows), None
@@ -390,11 +312,12 @@ def show(path, key=None) -> str:
             lines.append(f"budget {r['budget']:,}, seeds {seeds}:")   # 2e+08 hid 199,999,999
         vs = "first" if a is None else _verdict(a)
         lines.append(f"{r['row']:>3}  {r['score']:>7.4f}  {r['budget']:>10.3g}  {seeds:<12} "
-                     f"{r['recipe'][:18]:<18} {r['recipe_hash']:<16}  {r['commit'][:18]:<18} "
+                     f"{_name(r['recipe']):<24} {r['recipe_hash']:<16}  {r['commit'][:18]:<18} "
                      f"{vs}" + ("" if r["signed"] else "  UNSIGNED: a claim, not measured here"))
     if len({(r["budget"], tuple(sorted(r["seeds"]))) for r in rows}) > 1:
         lines.append("Rows are ranked and compared within one budget and one set of seeds.")
     if unsigned:
-        lines.append(f"{unsigned} row(s) unsigned: written by hand or with another key; "
+        lines.append(f"{unsigned} row(s) unsigned: written by hand, with another key, or "
+                     f"moved (from another board, or a row before it removed); "
                      f"submit ignores them, verify --row N re-runs one.")
     return "\n".join(lines)
