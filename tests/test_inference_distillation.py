@@ -47,3 +47,14 @@ def test_a_teacher_of_a_smaller_vocabulary_is_refused_before_the_student_writes(
                                              r"6 .*teacher's have 4; expected one vocabulary"):
             on_policy_batch(tiny_lm(1), tiny_lm(0, V=4), np.zeros((8, 1), int), 6,
                             rng=np.random.default_rng(seed))
+
+
+def test_a_smaller_teacher_is_refused_whatever_the_prompts_ids():
+    """The vocabularies are compared on a probe of id 0, not on the prompts: a prompt
+    holding an id the teacher cannot embed (5, for a teacher of 4 tokens) still gets the
+    vocabulary message, not the embedding's (whose fix, a larger layer, is wrong for a
+    trained teacher)."""
+    with pytest.raises(ValueError, match=r"on_policy_batch: the student's logits have "
+                                         r"6 .*teacher's have 4; expected one vocabulary"):
+        on_policy_batch(tiny_lm(1), tiny_lm(0, V=4), np.array([[5], [2]]), 3,
+                        rng=np.random.default_rng(0))

@@ -1237,19 +1237,20 @@ CHAPTERS = [
                     "KL(p ‖ t), KL(p ‖ s), KL(t ‖ s) and their identity "
                     "(`nb.distillation_distances`, `nb.diagrams.distillation_triangle`), the "
                     "student's distance to the truth the one quoted; hard, soft and on-policy "
-                    "against the data alone at equal size and tokens over a pool of 47 "
-                    "seeds, 5 of them stored (soft below the data alone on 31 of 47, a weak "
-                    "lean; hard above it on 35 of 47, and farther from its teacher than the "
-                    "data-only student on 33; on-policy on 47 of 47, though its reverse-KL "
-                    "steps lowered its own start's bits on only 27 of 47); the "
-                    "teacher's confident errors located exactly, the data-only student "
-                    "already above the truth there (47 of 47) and the soft student leaning "
-                    "slightly further into them in the mean on 37 of 47 seeds; chapter "
+                    "against the data alone at equal size and tokens over a pool of 49 "
+                    "seeds, 5 of them stored (soft below the data alone on 32 of 49, a weak "
+                    "lean; hard above it on 36 of 49, and farther from its teacher than the "
+                    "data-only student on 34; on-policy on 49 of 49, though its reverse-KL "
+                    "steps lowered its own start's bits on only 28 of 49); the "
+                    "teacher's over-confident positions located exactly, the data-only "
+                    "student already above the truth there (49 of 49, and so is one trained "
+                    "on another text) and the soft student leaning slightly further into "
+                    "them in the mean on 39 of 49 seeds; chapter "
                     "29's RL policy's accepted answers as SFT data for a half-width model "
                     "against RL on it directly at equal steps and answers written, the exact "
-                    "accepted mass computed two ways: more mass on 43 of a pool of 45 "
-                    "seeds (3 stored), coverage a little higher than RL's on 39 of 45, below "
-                    "the teacher's on 44 of 45."),
+                    "accepted mass computed two ways: more mass on 44 of a pool of 47 "
+                    "seeds (3 stored), coverage a little higher than RL's on 39 of 47, below "
+                    "the teacher's on 46 of 47."),
             exports=("nb.SoftDistillation", "nb.OnPolicyDistillation",
                      "nb.soft_distillation_loss", "nb.on_policy_distillation_loss",
                      "nb.on_policy_batch", "nb.distillation_distances",

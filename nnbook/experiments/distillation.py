@@ -33,10 +33,12 @@ from .modern_block import modern
 
 __all__ = ["setup", "seed_data", "student_layers", "train_teacher", "train_student",
            "on_policy_start", "exact_next", "probs", "confident_errors", "own_reverse_kl",
-           "dropped", "distil_row", "STUDENTS", "TAU", "TABLES", "SEEDS", "LATER", "POOL"]
+           "dropped", "distil_row", "STUDENTS", "TAU", "ELSEWHERE", "TABLES", "SEEDS",
+           "LATER", "POOL"]
 
 V, T, BATCH, STEPS_PER_EPOCH, EPOCHS, TEACHER_EPOCHS = 26, 16, 32, 50, 4, 6
 D_STUDENT, LR, TAU, VAL_CHARS = 16, 0.01, 2.0, 2_400
+ELSEWHERE = 100_000           # the control student's text: seed + ELSEWHERE's training text
 SEEDS = (35, 36, 37, 38, 39)
 STUDENTS = ("data", "hard", "soft", "on-policy")
 BITS = 1 / math.log(2)
@@ -124,9 +126,9 @@ def exact_next(language, x):
 
 
 def confident_errors(p, t, confident=0.5, over=0.25):
-    """Where the teacher is confidently wrong: positions whose teacher puts at least
+    """Where the teacher is over-confident: positions whose teacher puts at least
     ``confident`` on its first choice and at least ``over`` more than the grammar's exact
-    conditional gives it. Shapes: p, t (n, V) → (positions (k,), characters (k,)) ints."""
+    conditional gives it (a character p may still rank first). Shapes: p, t (n, V) → (positions (k,), characters (k,)) ints."""
     c = t.argmax(axis=1)
     rows = np.arange(len(t))
     bad = (t[rows, c] >= confident) & (t[rows, c] - p[rows, c] >= over)
@@ -165,10 +167,12 @@ def distil_row(seed, names=STUDENTS, models=None):
     """One seed's row: the teacher's and each student's bits above the window bound on the
     held-out targets; each student's KL(p ‖ s) and KL(t ‖ s) (bits, the grammar's exact
     conditional p) and its KL(s ‖ t) on its own samples (``own_reverse_kl``); at the
-    positions where the teacher is confidently wrong (``confident_errors``), how many there
-    are, the grammar's and each student's mean probability of the teacher's character there
-    and, beside the data-only student, at how many it gives more (and at how many the
-    data-only student gives more than the grammar); each student's ``dropped`` count. With
+    positions where the teacher is over-confident (``confident_errors``), how many there
+    are, at how many its character is p's first choice and at how many p forbids it, the
+    grammar's and each student's mean probability of the teacher's character there and,
+    beside the data-only student, at how many it gives more (and at how many the data-only
+    student gives more than the grammar; the same for a control, the data-only recipe on
+    the text of seed + ``ELSEWHERE``, "... elsewhere"); each student's ``dropped``. With
     the on-policy student, the same numbers for its start (``on_policy_start``, columns
     "... on-policy start"). ``models``: a dict the trained models are put in (the teacher
     as "teacher")."""
@@ -178,7 +182,9 @@ def distil_row(seed, names=STUDENTS, models=None):
     t = probs(teacher, data["x_val"])
     where, chars = confident_errors(p, t)
     row = {"teacher": _above(t, data, bound), "KL(p|t)": _kl(p, t), "errors": len(where),
-           "truth at errors": float(p[where, chars].mean())}
+           "truth at errors": float(p[where, chars].mean()),
+           "errors at p's first": int((p[where].argmax(axis=1) == chars).sum()),
+           "errors p forbids": int((p[where, chars] < 1e-9).sum())}
     if models is not None:
         models["teacher"] = teacher
     mistake = {}
@@ -194,6 +200,11 @@ def distil_row(seed, names=STUDENTS, models=None):
         row[f"inherited {name}"] = int((mistake[name] > mistake["data"]).sum())
     if names[0] == "data":                       # the data-only student above the truth
         row["data above truth"] = int((mistake["data"] > p[where, chars]).sum())
+        # the control: the data-only student's recipe on another text of the grammar
+        other = train_student("data", setup(seed + ELSEWHERE), teacher, seed)
+        elsewhere = probs(other, data["x_val"])[where, chars]
+        row["mistake elsewhere"] = float(elsewhere.mean())
+        row["elsewhere above truth"] = int((elsewhere > p[where, chars]).sum())
     if "on-policy" in names:
         start = on_policy_start(data, seed)
         _judge(row, "on-policy start", start, teacher, data, p, bound, seed)
@@ -224,15 +235,16 @@ def _above(q, data, bound):
 
 
 #: Seeds drawn later, after the pools' fresh seeds, by re-runs of the chapter (2026-11-30
-#: to 2026-12-02: the first 10 from /dev/urandom, the last 2 from Python's
-#: ``secrets.randbelow(2**31)`` in the cold reading of 2026-12-02); both of the chapter's
-#: pools count them.
+#: to 2026-12-02: the first 10 from /dev/urandom, the last 4 from Python's
+#: ``secrets.randbelow(2**31)`` in the two cold readings of 2026-12-02, 2 each); both of
+#: the chapter's pools count them.
 LATER = (1519873306, 1064492281, 1338096765, 1422957390, 1875144900, 1120078340,
-         1637166922, 1136648627, 61700423, 3318845012, 1233484701, 719046760)
+         1637166922, 1136648627, 61700423, 3318845012, 1233484701, 719046760,
+         334787436, 299525959)
 
 #: Chapter 35's pool, every seed its counts over seeds are over: the claims test's CI seed
 #: 3505 first (no notebook uses it), the 5 stored seeds, the other 29 fresh seeds of
-#: 2026-11-29 (3501 to 3530) and the 12 ``LATER`` seeds (each seed counted in every claim).
+#: 2026-11-29 (3501 to 3530) and the 14 ``LATER`` seeds (each seed counted in every claim).
 POOL = (3505, *SEEDS, *(s for s in range(3501, 3531) if s != 3505), *LATER)
 
 TABLES = {"35_distillation": (distil_row, SEEDS), "35_distillation_pool": (distil_row, POOL)}

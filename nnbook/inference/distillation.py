@@ -21,11 +21,12 @@ def on_policy_batch(student, teacher, prompts, n_new, *, rng, temperature=1.0):
 
     Shapes: prompts (m, T0) ids → x (m, T0 + n_new − 1), teacher_logits (m, T0 + n_new − 1,
     V), mask (m, T0 + n_new − 1): 1 at the positions that predict a written token (from
-    T0 − 1 on), 0 on the prompt's. The two vocabularies are compared on the first prompt
-    before the student writes (a teacher of fewer tokens could not read its ids)."""
-    first = np.asarray(prompts)[:1]
-    same_vocabulary("on_policy_batch", student.predict(first).shape,
-                    teacher.predict(first).shape)
+    T0 − 1 on), 0 on the prompt's. The two vocabularies are compared before the student
+    writes, on a probe of the one id every vocabulary holds, 0 (a prompt's own ids could be
+    ones a teacher of fewer tokens cannot read)."""
+    probe = np.zeros((1, 1), dtype=int)
+    same_vocabulary("on_policy_batch", student.predict(probe).shape,
+                    teacher.predict(probe).shape)
     ids, zs = generate(student, prompts, n_new, rng=rng, temperature=temperature,
                        return_logits=True)
     x = ids[:, :-1]
