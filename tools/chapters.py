@@ -1237,20 +1237,20 @@ CHAPTERS = [
                     "KL(p ‖ t), KL(p ‖ s), KL(t ‖ s) and their identity "
                     "(`nb.distillation_distances`, `nb.diagrams.distillation_triangle`), the "
                     "student's distance to the truth the one quoted; hard, soft and on-policy "
-                    "against the data alone at equal size and tokens over a pool of 49 "
-                    "seeds, 5 of them stored (soft below the data alone on 32 of 49, a weak "
-                    "lean; hard above it on 36 of 49, and farther from its teacher than the "
-                    "data-only student on 34; on-policy on 49 of 49, though its reverse-KL "
-                    "steps lowered its own start's bits on only 28 of 49); the "
+                    "against the data alone at equal size and tokens over a pool of 51 "
+                    "seeds, 5 of them stored (soft below the data alone on 33 of 51, a weak "
+                    "lean; hard above it on 37 of 51, and farther from its teacher than the "
+                    "data-only student on 35; on-policy on 51 of 51, though its reverse-KL "
+                    "steps lowered its own start's bits on only 30 of 51); the "
                     "teacher's over-confident positions located exactly, the data-only "
-                    "student already above the truth there (49 of 49, and so is one trained "
+                    "student already above the truth there (51 of 51, and so is one trained "
                     "on another text) and the soft student leaning slightly further into "
-                    "them in the mean on 39 of 49 seeds; chapter "
+                    "them in the mean on 41 of 51 seeds; chapter "
                     "29's RL policy's accepted answers as SFT data for a half-width model "
                     "against RL on it directly at equal steps and answers written, the exact "
-                    "accepted mass computed two ways: more mass on 44 of a pool of 47 "
-                    "seeds (3 stored), coverage a little higher than RL's on 39 of 47, below "
-                    "the teacher's on 46 of 47."),
+                    "accepted mass computed two ways: more mass on 46 of a pool of 49 "
+                    "seeds (3 stored, both starts fixed), coverage a little higher than RL's "
+                    "on 40 of 49, below the teacher's on 48 of 49."),
             exports=("nb.SoftDistillation", "nb.OnPolicyDistillation",
                      "nb.soft_distillation_loss", "nb.on_policy_distillation_loss",
                      "nb.on_policy_batch", "nb.distillation_distances",

@@ -157,7 +157,7 @@ def sft_rl_row(seed):
 
 #: Part 4's pool, every seed its counts over seeds are over: the claims test's CI seed 3547
 #: first (no notebook uses it), the 3 stored seeds, the other 29 fresh seeds of 2026-11-29
-#: and -30 (3541 to 3570) and the 14 seeds drawn later (``distillation.LATER``).
+#: and -30 (3541 to 3570) and the 16 seeds drawn later (``distillation.LATER``).
 POOL = (3547, *SEEDS, *(s for s in range(3541, 3571) if s != 3547), *LATER)
 
 TABLES = {"35_sft_from_rl": (sft_rl_row, SEEDS), "35_sft_pool": (sft_rl_row, POOL)}
