@@ -498,3 +498,47 @@ def test_show_keeps_both_ends_of_a_long_recipe_name(tmp_path, monkeypatch):
         nb.arena.submit(RECIPES, 100, SEEDS, board, key=KEY)
     table = nb.arena.show(board, KEY)
     assert "a07_best_of…randchild.py" in table and "a07_best_of…inprocess.py" in table
+
+
+def _never_run(*args, **kwargs):
+    raise AssertionError("submit ran the recipe")
+
+
+@pytest.mark.parametrize("odd", ["\u00a0", "\t", "\u200b"],
+                         ids=["no-break space", "tab", "zero-width space"])
+def test_a_recipe_name_a_board_cannot_show_is_refused_before_the_run(tmp_path, monkeypatch,
+                                                                   odd):
+    """The twentieth cold reading: a recipe file named with a character ``str.isprintable``
+    refuses was run and its row appended, and the board could no longer be read (show,
+    submit and verify: "line 2 is not a row", a row submit wrote)."""
+    shutil.copy(RECIPES, tmp_path / "arena_recipes.py")
+    recipe = tmp_path / f"tiny{odd}v2.py"
+    recipe.write_text("from arena_recipes import honest as recipe\n")
+    board = tmp_path / "board.jsonl"
+    monkeypatch.setattr(nb.arena.leaderboard, "run", _never_run)
+    with pytest.raises(ValueError, match="not printable"):
+        nb.arena.submit(recipe, 100, SEEDS, board, key=KEY)
+    assert not board.exists()
+
+
+def test_a_board_in_no_folder_is_refused_before_the_run(tmp_path, monkeypatch):
+    """The twentieth cold reading: ``--board nodir/board.jsonl`` ran every seed and then
+    ended in a traceback (FileNotFoundError), the run lost."""
+    monkeypatch.setattr(nb.arena.leaderboard, "run", _never_run)
+    with pytest.raises(ValueError, match="is in no folder"):
+        nb.arena.submit(RECIPES, 100, SEEDS, tmp_path / "nodir" / "board.jsonl", key=KEY)
+
+
+def test_a_board_whose_last_line_lost_its_newline_keeps_every_row(first, tmp_path,
+                                                                monkeypatch):
+    """The twentieth cold reading: a board whose last newline an editor removed got the new
+    row on the same line, and neither row could be read again. The row starts a line of its
+    own, and both rows check (the signature binds to the record before it, not its bytes)."""
+    board = _board(first, tmp_path)
+    board.write_text(board.read_text().rstrip("\n"))
+    run, _ = _stand_in({s: 9.0 for s in SEEDS})
+    monkeypatch.setattr(nb.arena.leaderboard, "run", run)
+    nb.arena.submit(first["recipe"], recipes.budget_for(), SEEDS, board, key=KEY)
+    rows = nb.arena.read_board(board, KEY)
+    assert [r["row"] for r in rows] == [1, 2] and all(r["signed"] for r in rows)
+    assert board.read_text().count("\n") == 2

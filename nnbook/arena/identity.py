@@ -92,10 +92,22 @@ def _compiled_file(name, where):
     return None
 
 
+def _search(path):
+    """The folders the recipe file ``path``'s process imports from, in order: its own folder,
+    then ``sys.path`` without the folder this process runs in, which a seed's process leaves
+    out (spawning.start). Searched with that folder, the hash had covered a helper module
+    there while another of its name, on ``PYTHONPATH``, ran (the twentieth cold reading)."""
+    here = Path.cwd().resolve()
+    return [str(path.parent), *(e for e in sys.path if isinstance(e, str)
+                                and Path(e or ".").resolve() != here)]
+
+
 def _learners_files(path):
     """The files of the modules the recipe file ``path`` imports by name, at any depth,
-    that are the learner's (found beside it or on ``sys.path``, outside Python's own folders,
-    its installed packages and nnbook), without running them: its hash covers them."""
+    that are the learner's (found where the recipe's process finds them, ``_search``,
+    outside Python's own folders, its installed packages and nnbook), without running them:
+    its hash covers them."""
+    where = _search(path)
     outside = set(installed_folders())
     outside.add(Path(__file__).resolve().parents[1])           # nnbook/
     found, todo = {}, [(path, None)]           # (file, its module's name; None: the script)
@@ -138,14 +150,14 @@ def _learners_files(path):
             else:
                 continue
             for name in names:
-                compiled = _compiled_file(name, [str(path.parent), *sys.path])
+                compiled = _compiled_file(name, where)
                 if compiled is not None and not any(o in compiled.parents for o in outside):
                     raise ValueError(f"arena: the recipe {path.name} imports {name}, a "
                                      f"compiled file of yours ({compiled.name}) whose source "
                                      f"its hash cannot cover; expected Python source (.py). "
                                      f"Delete the compiled file and keep the .py.")
                 parts, at = name.split("."), 0
-                for file in _module_files(name, [str(path.parent), *sys.path]):
+                for file in _module_files(name, where):
                     part = file.parent.name if file.name == "__init__.py" else file.stem
                     while at < len(parts) - 1 and parts[at] != part:
                         at += 1                 # (a namespace package above has no file)

@@ -127,6 +127,7 @@ def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None, key=N
                          f"paired test cannot accept a change on fewer than 5, and counts its "
                          f"2ⁿ patterns up to 20). Pass e.g. seeds=(0, 1, 2, 3, 4), or --seeds "
                          f"0,1,2,3,4 on the command line.")
+    _check_place(recipe, path)                  # before the run, not after it
     try:                                        # a set: its row lists them in order
         seeds = tuple(sorted(seeds))
     except TypeError:                           # (run names what is wrong with them)
@@ -148,6 +149,22 @@ def submit(recipe, budget, seeds, path, *, seconds=SECONDS, progress=None, key=N
         return _append(path, rows, result, key)
 
 
+def _check_place(recipe, path):
+    """``ValueError`` for a row ``submit`` could not write or ``read_board`` would refuse:
+    a recipe name that is not printable (a file name with a no-break space, a tab: the
+    twentieth cold reading's row made its board unreadable) or a board in no folder (the
+    run was lost, in a traceback, after its last seed)."""
+    name = recipe_identity(recipe)[0]
+    if not name.isprintable():
+        raise ValueError(f"arena submit: the recipe's name {name!r} holds characters a board "
+                         f"does not show (not printable); expected a printable name, which "
+                         f"the row records. Rename the file.")
+    if not Path(path).parent.is_dir():
+        raise ValueError(f"arena submit: the board {path} is in no folder "
+                         f"({Path(path).parent} does not exist); expected a board file in "
+                         f"an existing folder. Make the folder, or pass another --board.")
+
+
 def _append(path, rows, result, key) -> dict:
     """Append ``result``'s signed row to the board ``path``, whose rows are ``rows``."""
     number = max((r["row"] for r in rows), default=0) + 1  # read_board: each an int
@@ -163,8 +180,13 @@ def _append(path, rows, result, key) -> dict:
     if best is not None:
         row["against"] = _against(best, row)
     row["digest"] = row_digest(row, key)
-    with Path(path).open("a") as f:
-        f.write(json.dumps(row, sort_keys=True, ensure_ascii=True) + "\n")
+    with Path(path).open("ab+") as f:          # a last line without its newline (an
+        ended = f.seek(0, 2) == 0               # editor's) would have taken the row in
+        if not ended:
+            f.seek(-1, 2)
+            ended = f.read(1) == b"\n"
+        f.write((b"" if ended else b"\n")
+                + (json.dumps(row, sort_keys=True, ensure_ascii=True) + "\n").encode())
     return {**row, "signed": True}
 
 
