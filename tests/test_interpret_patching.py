@@ -65,6 +65,16 @@ def test_misuse_is_named(model_and_x):
         patched(model, x, 1, [3, 4], h[:, 3])
     with pytest.raises(ValueError, match=r"patched: got positions of shape \(2, 1\)"):
         patched(model, x, 1, [[1], [2]], h[:2, 1:2])
+    # Written twice, a position kept only the second vector, silently.
+    with pytest.raises(ValueError, match=r"patched: got a position twice in one row"):
+        patched(model, x, 1, [4, 4], h[:, [4, 4]])
+    with pytest.raises(ValueError, match=r"patched: got a position twice in one row"):
+        patched(model, x, 1, np.array([[1, 2], [5, 5], [0, 3]]), h[:, [1, 2]])
+    # A NaN patched in made every later position's output NaN, with no error.
+    bad = h[:, [3]].copy()
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"patched: got values .* holding NaN or inf"):
+        patched(model, x, 1, [3], bad)
 
 
 def test_a_builder_given_for_the_model_is_named(model_and_x):

@@ -92,6 +92,11 @@ def _positions(owner, positions, m, T):
         raise ValueError(f"{owner}: got positions {p.min()}…{p.max()}, expected positions "
                          f"from 0 to {T - 1}: the sequence has T = {T} positions. Count from 0; "
                          f"a position past the sequence cannot be patched.")
+    rows = p.reshape(-1, p.shape[-1]).tolist() if p.ndim > 0 else []
+    if any(len(set(row)) < len(row) for row in rows):
+        raise ValueError(f"{owner}: got a position twice in one row ({p.tolist()}), expected "
+                         f"distinct positions: a position written twice keeps only the last "
+                         f"value. Give each position once, with its one vector.")
     single = p.ndim == 0
     p = np.broadcast_to(p.reshape(1, -1) if p.ndim < 2 else p, (m, p.size if p.ndim < 2
                                                                 else p.shape[1]))
@@ -113,8 +118,9 @@ def patched(model, x, layer, positions, values):
         values: (m, d) for an int position, else (m, k, d), where layer's output is (m, T, d)
         returns: the model's output, (m, T, V) for chapter 20's model
 
-    A layer index that is not the model's, positions past the sequence, or values of
-    another shape: a ``ValueError`` naming what was expected. Windows longer than the
+    A layer index that is not the model's, positions past the sequence or given twice in a
+    row, or values of another shape or not finite: a ``ValueError`` naming what was
+    expected. Windows longer than the
     model was trained on (``model.trained_length``) run, with a warning.
     """
     layer = _layer_index("patched", model, layer)
@@ -133,6 +139,10 @@ def patched(model, x, layer, positions, values):
         raise ValueError(f"patched: got values of shape {v.shape}, expected {want}: one "
                          f"vector of layer {layer}'s width per sample and patched position. "
                          f"Read them with residuals(model, x, layer)[:, positions].")
+    if v.dtype.kind not in "biuf" or not np.all(np.isfinite(v)):
+        raise ValueError(f"patched: got values with dtype {v.dtype} holding NaN or inf, "
+                         f"expected finite real numbers: a NaN patched in makes every later "
+                         f"output NaN. Check how the values were computed.")
     h = h.copy()
     h[np.arange(m)[:, None], p] = v.reshape((m, p.shape[1]) + h.shape[2:])
     for later in model.layers[layer + 1:]:
